@@ -1,0 +1,43 @@
+package tally
+
+// Cost kinds of an allocation.
+const (
+	CostCPU          = "cpu"
+	CostRAM          = "ram"
+	CostGPU          = "gpu"
+	CostPV           = "pv"
+	CostNetwork      = "network"
+	CostLoadBalancer = "load-balancer"
+	CostShared       = "shared"
+	CostIdle         = "idle"
+	CostExternal     = "external" // billed outside Kubernetes (managed services, storage, …)
+)
+
+// Allocation is cost assigned to one container (or to __idle__, __shared__,
+// __unallocated__) for one hour and one cost kind. For every day and billing
+// account, Σ EffectiveCost over allocations equals Σ EffectiveCost over the bill.
+type Allocation struct {
+	BillingAccountID string    `json:"billingAccountId"`
+	Hour             Hour      `json:"hour"`
+	Cluster          ClusterID `json:"cluster"`
+	Node             string    `json:"node"`
+	Namespace        string    `json:"namespace"`
+	WorkloadKind     string    `json:"workloadKind"`
+	Workload         string    `json:"workload"`
+	PodUID           string    `json:"podUid"`
+	Pod              string    `json:"pod"`
+	Container        string    `json:"container"`
+	CostKind         string    `json:"costKind"`
+	EffectiveCost    Money     `json:"effectiveCost"`
+	BilledCost       Money     `json:"billedCost"`
+	ListCost         Money     `json:"listCost"`
+	Estimated        bool      `json:"estimated"` // from the price catalog; replaced when billing lands
+
+	CPUCoreHours        float64 `json:"cpuCoreHours"`
+	CPURequestCoreHours float64 `json:"cpuRequestCoreHours"`
+	CPUUsageCoreHours   float64 `json:"cpuUsageCoreHours"`
+	RAMByteHours        float64 `json:"ramByteHours"`
+	RAMRequestByteHours float64 `json:"ramRequestByteHours"`
+	RAMUsageByteHours   float64 `json:"ramUsageByteHours"`
+	GPUHours            float64 `json:"gpuHours"`
+}

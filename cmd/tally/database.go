@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/postgres/embedded"
+)
+
+// embeddedDatabase is the database name Tally uses in its embedded server.
+const embeddedDatabase = "tally"
+
+// openDB connects to --database-url, or starts the embedded PostgreSQL when
+// it is empty. The returned close function disconnects and, for the embedded
+// server, stops it; call it last.
+func (a *app) openDB(ctx context.Context) (*postgres.DB, func(), error) {
+	if a.globals.DatabaseURL != "" {
+		db, err := postgres.Open(ctx, a.globals.DatabaseURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	}
+	srv, err := embedded.Start(ctx, embedded.Config{DataDir: a.globals.DataDir, Logger: a.log})
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := func() {
+		if err := srv.Stop(); err != nil {
+			a.log.Error("stop embedded postgres", "err", err)
+		}
+	}
+	if err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), embeddedDatabase); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	db, err := postgres.Open(ctx, srv.URL(embeddedDatabase))
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	a.log.Debug("using embedded postgres", "dataDir", srv.DataDir())
+	return db, func() { db.Close(); stop() }, nil
+}
+
+// migrate applies pending migrations and logs what changed.
+func (a *app) migrate(ctx context.Context, db *postgres.DB) error {
+	from, to, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		a.log.Info("schema is current", "version", to)
+	} else {
+		a.log.Info("schema migrated", "from", from, "to", to)
+	}
+	return nil
+}
+
+type migrateCmd struct{}
+
+func (c *migrateCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	from, to, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		fmt.Fprintf(a.stdout, "schema is current at version %d\n", to)
+	} else {
+		fmt.Fprintf(a.stdout, "schema migrated from version %d to %d\n", from, to)
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+// Command tally is Tally's backend and CLI: it serves the API and dashboard,
+// migrates the schema, ingests bills, attributes costs, and runs the demo.
+// It is the only place (with node-agent/main.go) that reads flags and the
+// environment and wires the packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+	"golang.org/x/term"
+
+	"github.com/tallyhq/tally"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// cli is the command line: global flags, then one command.
+type cli struct {
+	globals
+
+	Serve   serveCmd   `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
+	Migrate migrateCmd `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
+	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+// globals are the flags every command accepts.
+type globals struct {
+	DatabaseURL string `name:"database-url" env:"TALLY_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: run the embedded PostgreSQL."`
+	DataDir     string `name:"data-dir" env:"TALLY_DATA_DIR" placeholder:"DIR" help:"Data directory of the embedded PostgreSQL (default: $$XDG_DATA_HOME/tally/pg)."`
+	LogLevel    string `name:"log-level" env:"TALLY_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Log level: ${enum}."`
+	LogFormat   string `name:"log-format" env:"TALLY_LOG_FORMAT" enum:"auto,text,json" default:"auto" help:"Log format: text on a terminal and JSON otherwise (auto), or forced."`
+}
+
+// app is what every command's Run receives.
+type app struct {
+	globals *globals
+	log     *slog.Logger
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var c cli
+	parser, err := kong.New(&c,
+		kong.Name("tally"),
+		kong.Description("Tally: where your cloud money went, down to the function, and what to do about it."),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitCode(code)) }),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "tally: %v\n", err)
+		return exitError
+	}
+	if len(args) == 0 {
+		args = []string{"--help"}
+	}
+	kctx, code, done := parse(parser, args, stderr)
+	if done {
+		return code
+	}
+	a := &app{globals: &c.globals, log: newLogger(c.LogLevel, c.LogFormat, stderr), stdout: stdout, stderr: stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	return exitStatus(kctx.Run(a), stderr)
+}
+
+// exitCode is what kong's Exit hook panics with, so --help returns from run.
+type exitCode int
+
+// parse parses args; done is set when there is nothing to run (--help, or a
+// usage error, which is reported with the command's usage).
+func parse(parser *kong.Kong, args []string, stderr io.Writer) (kctx *kong.Context, code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, ok := r.(exitCode)
+			if !ok {
+				panic(r)
+			}
+			kctx, code, done = nil, int(c), true
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "tally: %v\n", err)
+		var pe *kong.ParseError
+		if errors.As(err, &pe) && pe.Context != nil {
+			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", strings.TrimSpace("tally "+pe.Context.Command()))
+		}
+		return nil, exitUsage, true
+	}
+	return kctx, exitOK, false
+}
+
+// exitStatus reports a command's error on one line and picks the exit code:
+// the error's own, 2 for invalid input, 1 otherwise.
+func exitStatus(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintf(stderr, "tally: %s\n", msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(stderr, "tally: %s\n", err)
+	if tally.ErrorCode(err) == tally.EInvalid {
+		return exitUsage
+	}
+	return exitError
+}
+
+// exitCoder is an error that carries its own exit code (e.g. `tally attribute`
+// when reconciliation fails).
+type exitCoder interface {
+	error
+	ExitCode() int
+}
+
+func newLogger(level, format string, w io.Writer) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

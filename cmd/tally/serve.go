@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/web"
+)
+
+type serveCmd struct {
+	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+}
+
+func (c *serveCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	go a.maintainPartitions(ctx, db)
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db}), nil)
+}
+
+// serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
+// ready, if set, is called once the listener is open.
+func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	url := "http://" + displayAddr(ln.Addr())
+	a.log.Info("serving", "url", url)
+	if ready != nil {
+		ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// displayAddr turns ":8080" or "[::]:8080" into "localhost:8080".
+func displayAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// maintainPartitions keeps partitions created a week ahead (so a monthly
+// partition exists before its month starts), checking hourly.
+func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB) {
+	for {
+		now := time.Now().UTC()
+		if n, err := db.EnsurePartitions(ctx, now.AddDate(0, 0, -1), now.AddDate(0, 0, 7)); err != nil {
+			if ctx.Err() == nil {
+				a.log.Error("create partitions ahead", "err", err)
+			}
+		} else if n > 0 {
+			a.log.Info("created partitions ahead", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
+}

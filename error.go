@@ -1,0 +1,65 @@
+package tally
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes classify failures for callers that must react to them (only
+// web/ maps them to HTTP statuses; the CLI maps them to exit codes).
+const (
+	EConflict     = "conflict"     // the action conflicts with current state
+	EInternal     = "internal"     // a bug or an unexpected failure
+	EInvalid      = "invalid"      // bad input: the message says what and where
+	ENotFound     = "not_found"    // the thing asked for does not exist
+	EUnauthorized = "unauthorized" // no or bad credentials
+	EForbidden    = "forbidden"    // credentials lack the permission
+	EUnavailable  = "unavailable"  // a dependency (database, cloud API) is not reachable
+	ETooLarge     = "too_large"    // the input exceeds a size limit
+	ENotReady     = "not_ready"    // data needed for the answer has not arrived yet
+)
+
+// Error is an error with a code and a message meant for the user.
+type Error struct {
+	Code    string
+	Message string
+	Err     error // the cause, if any
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with code and a formatted message. A %w verb wraps the cause.
+func Errorf(code, format string, args ...any) *Error {
+	err := fmt.Errorf(format, args...)
+	return &Error{Code: code, Message: err.Error(), Err: errors.Unwrap(err)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EInternal
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the user-facing message of the first *Error in err's
+// chain, or a generic message for other errors (whose text may hold internals).
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

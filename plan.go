@@ -1,0 +1,100 @@
+package tally
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Forecast is a stored forecast of one scope (a series such as daily spend of
+// a billing account, or hourly vCPU-hours of an instance family).
+type Forecast struct {
+	Scope       string          `json:"scope"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	Granularity string          `json:"granularity"` // hour or day
+	Model       string          `json:"model"`
+	Params      json.RawMessage `json:"params,omitempty"`
+	HistoryEnd  time.Time       `json:"historyEnd"`
+	Points      []ForecastPoint `json:"points"`
+	Accuracy    json.RawMessage `json:"accuracy,omitempty"` // backtest metrics
+}
+
+// ForecastPoint is the forecast at one time with its 80% and 95% intervals.
+type ForecastPoint struct {
+	T    time.Time `json:"t"`
+	Mean float64   `json:"mean"`
+	Lo80 float64   `json:"lo80"`
+	Hi80 float64   `json:"hi80"`
+	Lo95 float64   `json:"lo95"`
+	Hi95 float64   `json:"hi95"`
+}
+
+// Recommendation kinds.
+const (
+	RecommendContainer  = "container-rightsizing"
+	RecommendNode       = "node-rightsizing"
+	RecommendCommitment = "commitment"
+)
+
+// Recommendation is an action Tally proposes, with its monthly saving. The
+// states and risk are kind-specific JSON documents.
+type Recommendation struct {
+	ID             int64           `json:"id"`
+	Kind           string          `json:"kind"`
+	Target         string          `json:"target"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	MonthlySavings Money           `json:"monthlySavings"`
+	Current        json.RawMessage `json:"current,omitempty"`
+	Recommended    json.RawMessage `json:"recommended,omitempty"`
+	Risk           json.RawMessage `json:"risk,omitempty"`
+	Explanation    string          `json:"explanation"`
+}
+
+// Commitment kinds.
+const (
+	CommitComputeSP   = "compute-savings-plan"
+	CommitEC2SP       = "ec2-instance-savings-plan"
+	CommitReserved    = "reserved-instance"
+	CommitCUDResource = "cud-resource"
+	CommitCUDFlexible = "cud-flexible"
+)
+
+// Commitment is a Savings Plan, Reserved Instance or Committed Use Discount.
+type Commitment struct {
+	BillingAccountID   string            `json:"billingAccountId"`
+	ID                 string            `json:"id"`
+	Provider           string            `json:"provider"`
+	Kind               string            `json:"kind"`
+	Scope              map[string]string `json:"scope"` // region, family, instanceType, …
+	TermMonths         int               `json:"termMonths"`
+	Start              time.Time         `json:"start"`
+	End                time.Time         `json:"end"`
+	PaymentOption      string            `json:"paymentOption"`
+	HourlyCommitment   Money             `json:"hourlyCommitment"` // Savings Plans, spend-based CUDs
+	Quantity           float64           `json:"quantity"`         // RIs (instances), resource CUDs (vCPUs)
+	UpfrontFee         Money             `json:"upfrontFee"`
+	RecurringHourlyFee Money             `json:"recurringHourlyFee"`
+	State              string            `json:"state"`
+	Source             string            `json:"source"`
+}
+
+// IngestRun records one ingest attempt.
+type IngestRun struct {
+	ID           int64           `json:"id"`
+	Source       string          `json:"source"`
+	Status       string          `json:"status"` // running, committed, failed
+	Files        []IngestFile    `json:"files"`
+	Rows         int64           `json:"rows"`
+	RejectedRows int64           `json:"rejectedRows"`
+	Totals       json.RawMessage `json:"totals,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	StartedAt    time.Time       `json:"startedAt"`
+	FinishedAt   time.Time       `json:"finishedAt,omitzero"`
+}
+
+// IngestFile is one input file of a run.
+type IngestFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+	Rows   int64  `json:"rows"`
+}

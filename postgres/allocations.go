@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+var allocationColumns = []string{
+	"billing_account_id", "hour", "cluster_id", "node_name", "namespace", "workload_kind", "workload",
+	"pod_uid", "pod", "container", "cost_kind", "currency", "effective_cost", "billed_cost", "list_cost", "estimated",
+	"cpu_core_hours", "cpu_request_core_hours", "cpu_usage_core_hours",
+	"ram_byte_hours", "ram_request_byte_hours", "ram_usage_byte_hours", "gpu_hours",
+}
+
+// ReplaceAllocations makes allocs the allocations of account for the hours of
+// w, in one transaction, so recomputing an hour is idempotent.
+func (db *DB) ReplaceAllocations(ctx context.Context, account string, w tally.Window, allocs []tally.Allocation) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := ensureTablePartitions(ctx, tx, "allocations", w.Start, w.End); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM allocations WHERE billing_account_id = $1 AND hour >= $2 AND hour < $3`,
+			account, w.Start, w.End); err != nil {
+			return fmt.Errorf("delete previous allocations: %w", err)
+		}
+		i := 0
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"allocations"}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
+			if i == len(allocs) {
+				return nil, nil
+			}
+			a := &allocs[i]
+			i++
+			if a.BillingAccountID != account || !w.Contains(a.Hour.Start()) {
+				return nil, fmt.Errorf("allocation for %s at %v is outside account %s window %v", a.BillingAccountID, a.Hour, account, w)
+			}
+			return []any{a.BillingAccountID, a.Hour.Start(), a.Cluster, a.Node, a.Namespace, a.WorkloadKind, a.Workload,
+				a.PodUID, a.Pod, a.Container, a.CostKind, string(a.EffectiveCost.Currency()),
+				money(a.EffectiveCost), money(a.BilledCost), money(a.ListCost), a.Estimated,
+				a.CPUCoreHours, a.CPURequestCoreHours, a.CPUUsageCoreHours,
+				a.RAMByteHours, a.RAMRequestByteHours, a.RAMUsageByteHours, a.GPUHours}, nil
+		}))
+		if err != nil {
+			return fmt.Errorf("copy allocations: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("replace allocations of %s for %v: %w", account, w, err)
+	}
+	return nil
+}
+
+// Allocations returns the allocations of account ("" for all) in w.
+func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) ([]tally.Allocation, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT billing_account_id, hour, cluster_id, node_name, namespace, workload_kind, workload, pod_uid, pod, container,
+			cost_kind, currency, effective_cost::text, billed_cost::text, list_cost::text, estimated,
+			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
+			ram_usage_byte_hours, gpu_hours
+		FROM allocations WHERE ($1 = '' OR billing_account_id = $1) AND hour >= $2 AND hour < $3
+		ORDER BY hour, billing_account_id, cluster_id, node_name, pod_uid, container, cost_kind`, account, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query allocations: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Allocation, error) {
+		var a tally.Allocation
+		var cur, effective, billed, list string
+		var hour time.Time
+		err := r.Scan(&a.BillingAccountID, &hour, &a.Cluster, &a.Node, &a.Namespace, &a.WorkloadKind, &a.Workload, &a.PodUID,
+			&a.Pod, &a.Container, &a.CostKind, &cur, &effective, &billed, &list, &a.Estimated,
+			&a.CPUCoreHours, &a.CPURequestCoreHours, &a.CPUUsageCoreHours, &a.RAMByteHours, &a.RAMRequestByteHours,
+			&a.RAMUsageByteHours, &a.GPUHours)
+		if err != nil {
+			return a, err
+		}
+		a.Hour = tally.HourOf(hour)
+		if a.EffectiveCost, err = parseMoney(effective, cur); err != nil {
+			return a, err
+		}
+		if a.BilledCost, err = parseMoney(billed, cur); err != nil {
+			return a, err
+		}
+		a.ListCost, err = parseMoney(list, cur)
+		return a, err
+	})
+}

@@ -1,0 +1,297 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+// UpsertBillingAccount records an account, updating its name and provider.
+func (db *DB) UpsertBillingAccount(ctx context.Context, a tally.BillingAccount) error {
+	return upsertBillingAccount(ctx, db.pool, a)
+}
+
+func upsertBillingAccount(ctx context.Context, q querier, a tally.BillingAccount) error {
+	_, err := q.Exec(ctx, `
+		INSERT INTO billing_accounts (billing_account_id, provider, name) VALUES ($1, $2, $3)
+		ON CONFLICT (billing_account_id) DO UPDATE
+		SET provider = excluded.provider,
+		    name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE billing_accounts.name END`,
+		a.ID, a.Provider, a.Name)
+	if err != nil {
+		return fmt.Errorf("upsert billing account %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// BillingAccounts lists the known accounts.
+func (db *DB) BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error) {
+	rows, err := db.pool.Query(ctx, `SELECT billing_account_id, provider, name FROM billing_accounts ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list billing accounts: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.BillingAccount, error) {
+		var a tally.BillingAccount
+		return a, r.Scan(&a.ID, &a.Provider, &a.Name)
+	})
+}
+
+// StartIngestRun records the start of an ingest in its own transaction, so a
+// run that dies stays visible as 'running'.
+func (db *DB) StartIngestRun(ctx context.Context, source string, files []tally.IngestFile) (int64, error) {
+	if files == nil {
+		files = []tally.IngestFile{}
+	}
+	var id int64
+	err := db.pool.QueryRow(ctx, `INSERT INTO ingest_runs (source, files) VALUES ($1, $2) RETURNING run_id`, source, files).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("start ingest run: %w", err)
+	}
+	return id, nil
+}
+
+// FinishIngestRun records a run's outcome (its files too, unless run.Files is nil).
+func (db *DB) FinishIngestRun(ctx context.Context, run tally.IngestRun) error {
+	var files any
+	if run.Files != nil {
+		files = run.Files
+	}
+	_, err := db.pool.Exec(ctx, `
+		UPDATE ingest_runs SET status = $2, files = coalesce($3, files), rows = $4, rejected_rows = $5, totals = $6, error = $7, finished_at = now()
+		WHERE run_id = $1`,
+		run.ID, run.Status, files, run.Rows, run.RejectedRows, rawJSON(run.Totals), run.Error)
+	if err != nil {
+		return fmt.Errorf("finish ingest run %d: %w", run.ID, err)
+	}
+	return nil
+}
+
+// IngestRuns lists the most recent runs first.
+func (db *DB) IngestRuns(ctx context.Context, limit int) ([]tally.IngestRun, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT run_id, source, status, files, rows, rejected_rows, totals, error, started_at, finished_at
+		FROM ingest_runs ORDER BY run_id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list ingest runs: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.IngestRun, error) {
+		var run tally.IngestRun
+		var finished *time.Time
+		err := r.Scan(&run.ID, &run.Source, &run.Status, &run.Files, &run.Rows, &run.RejectedRows, &run.Totals, &run.Error, &run.StartedAt, &finished)
+		run.FinishedAt = fromNullTime(finished)
+		return run, err
+	})
+}
+
+// costLineColumns are the cost_lines columns COPY writes, in order.
+var costLineColumns = []string{
+	"billing_account_id", "billing_period_start", "source", "run_id", "provider",
+	"billing_account_name", "sub_account_id", "sub_account_name", "billing_period_end",
+	"charge_period_start", "charge_period_end", "charge_category", "charge_class",
+	"charge_description", "charge_frequency", "billing_currency",
+	"billed_cost", "effective_cost", "list_cost", "contracted_cost",
+	"pricing_quantity", "pricing_unit", "consumed_quantity", "consumed_unit", "pricing_category",
+	"service_name", "service_category", "sku_id", "sku_price_id", "region_id", "availability_zone",
+	"resource_id", "resource_name", "resource_type",
+	"commitment_discount_id", "commitment_discount_category", "commitment_discount_type", "commitment_discount_status",
+	"tags", "extras",
+}
+
+// ReplaceBillingPeriod makes lines the content of one billing period of one
+// source, in one transaction: readers see the old period or the new one,
+// never half, and a crash leaves the old one intact. Every line must belong
+// to the period's account and month.
+func (db *DB) ReplaceBillingPeriod(ctx context.Context, key tally.BillingPeriodKey, runID int64, lines iter.Seq2[*tally.CostLine, error]) (rows int64, err error) {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := ensureTablePartitions(ctx, tx, "cost_lines", key.Start, key.Start.AddDate(0, 1, 0)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM cost_lines WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3`,
+			key.BillingAccountID, key.Start, key.Source); err != nil {
+			return fmt.Errorf("delete previous lines: %w", err)
+		}
+		next, stop := iter.Pull2(lines)
+		defer stop()
+		var account *tally.BillingAccount
+		src := pgx.CopyFromFunc(func() ([]any, error) {
+			l, err, ok := next()
+			if !ok {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			if l.BillingAccountID != key.BillingAccountID || !tally.MonthStart(l.BillingPeriodStart).Equal(key.Start) {
+				return nil, fmt.Errorf("line for account %s period %s does not belong to account %s period %s",
+					l.BillingAccountID, tally.FormatDay(l.BillingPeriodStart), key.BillingAccountID, tally.FormatDay(key.Start))
+			}
+			if account == nil {
+				account = &tally.BillingAccount{ID: l.BillingAccountID, Provider: l.Provider, Name: l.BillingAccountName}
+			}
+			return costLineValues(key, runID, l), nil
+		})
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"cost_lines"}, costLineColumns, src)
+		if err != nil {
+			return fmt.Errorf("copy cost lines: %w", err)
+		}
+		rows = n
+		if account == nil { // an empty period: the account may still be new
+			account = &tally.BillingAccount{ID: key.BillingAccountID}
+		}
+		if err := upsertBillingAccount(ctx, tx, *account); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at)
+			VALUES ($1, $2, $3, $4, $5, now())
+			ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
+			SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at`,
+			key.BillingAccountID, key.Start, key.Source, runID, n)
+		if err != nil {
+			return fmt.Errorf("record billing period: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("replace billing period %s %s %s: %w", key.Source, key.BillingAccountID, key.Start.Format("2006-01"), err)
+	}
+	return rows, nil
+}
+
+func costLineValues(key tally.BillingPeriodKey, runID int64, l *tally.CostLine) []any {
+	return []any{
+		key.BillingAccountID, key.Start, key.Source, runID, l.Provider,
+		l.BillingAccountName, l.SubAccountID, l.SubAccountName, l.BillingPeriodEnd,
+		l.ChargePeriodStart, l.ChargePeriodEnd, string(l.ChargeCategory), l.ChargeClass,
+		l.ChargeDescription, l.ChargeFrequency, string(l.Currency()),
+		money(l.BilledCost), money(l.EffectiveCost), money(l.ListCost), money(l.ContractedCost),
+		l.PricingQuantity, l.PricingUnit, l.ConsumedQuantity, l.ConsumedUnit, l.PricingCategory,
+		l.ServiceName, l.ServiceCategory, l.SkuID, l.SkuPriceID, l.RegionID, l.AvailabilityZone,
+		l.ResourceID, l.ResourceName, l.ResourceType,
+		l.CommitmentDiscountID, l.CommitmentDiscountCategory, l.CommitmentDiscountType, string(l.CommitmentDiscountStatus),
+		jsonMap(l.Tags, true), jsonMap(l.Extras, true),
+	}
+}
+
+// CostLineFilter selects cost lines by charge period.
+type CostLineFilter struct {
+	BillingAccountID string // "" for all
+	Window           tally.Window
+}
+
+// CostLines returns the lines whose charge period starts in the filter's
+// window, in charge period order. It is meant for bounded reads (tests,
+// drill-downs); aggregates are computed in SQL.
+func (db *DB) CostLines(ctx context.Context, f CostLineFilter) ([]tally.CostLine, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT provider, billing_account_id, billing_account_name, sub_account_id, sub_account_name,
+		       billing_period_start, billing_period_end, charge_period_start, charge_period_end,
+		       charge_category, charge_class, charge_description, charge_frequency, billing_currency,
+		       billed_cost::text, effective_cost::text, list_cost::text, contracted_cost::text,
+		       coalesce(pricing_quantity, 0)::float8, pricing_unit, coalesce(consumed_quantity, 0)::float8, consumed_unit, pricing_category,
+		       service_name, service_category, sku_id, sku_price_id, region_id, availability_zone,
+		       resource_id, resource_name, resource_type,
+		       commitment_discount_id, commitment_discount_category, commitment_discount_type, commitment_discount_status,
+		       tags, extras
+		FROM cost_lines
+		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+		ORDER BY charge_period_start, resource_id, sku_id`, f.BillingAccountID, f.Window.Start, f.Window.End)
+	if err != nil {
+		return nil, fmt.Errorf("query cost lines: %w", err)
+	}
+	return pgx.CollectRows(rows, scanCostLine)
+}
+
+func scanCostLine(r pgx.CollectableRow) (tally.CostLine, error) {
+	var l tally.CostLine
+	var category, currency, status string
+	var billed, effective, list, contracted string
+	err := r.Scan(&l.Provider, &l.BillingAccountID, &l.BillingAccountName, &l.SubAccountID, &l.SubAccountName,
+		&l.BillingPeriodStart, &l.BillingPeriodEnd, &l.ChargePeriodStart, &l.ChargePeriodEnd,
+		&category, &l.ChargeClass, &l.ChargeDescription, &l.ChargeFrequency, &currency,
+		&billed, &effective, &list, &contracted,
+		&l.PricingQuantity, &l.PricingUnit, &l.ConsumedQuantity, &l.ConsumedUnit, &l.PricingCategory,
+		&l.ServiceName, &l.ServiceCategory, &l.SkuID, &l.SkuPriceID, &l.RegionID, &l.AvailabilityZone,
+		&l.ResourceID, &l.ResourceName, &l.ResourceType,
+		&l.CommitmentDiscountID, &l.CommitmentDiscountCategory, &l.CommitmentDiscountType, &status,
+		&l.Tags, &l.Extras)
+	if err != nil {
+		return l, err
+	}
+	l.ChargeCategory, l.CommitmentDiscountStatus = tally.ChargeCategory(category), tally.CommitmentStatus(status)
+	for _, f := range []struct {
+		dst *tally.Money
+		src string
+	}{{&l.BilledCost, billed}, {&l.EffectiveCost, effective}, {&l.ListCost, list}, {&l.ContractedCost, contracted}} {
+		if *f.dst, err = parseMoney(f.src, currency); err != nil {
+			return l, err
+		}
+	}
+	for _, t := range []*time.Time{&l.BillingPeriodStart, &l.BillingPeriodEnd, &l.ChargePeriodStart, &l.ChargePeriodEnd} {
+		*t = t.UTC()
+	}
+	return l, nil
+}
+
+// PeriodTotal is the sum of one currency and charge category in a billing period.
+type PeriodTotal struct {
+	Currency       tally.Currency       `json:"currency"`
+	ChargeCategory tally.ChargeCategory `json:"chargeCategory"`
+	Rows           int64                `json:"rows"`
+	BilledCost     tally.Money          `json:"billedCost"`
+	EffectiveCost  tally.Money          `json:"effectiveCost"`
+}
+
+// PeriodTotals sums a stored billing period by currency and charge category.
+func (db *DB) PeriodTotals(ctx context.Context, key tally.BillingPeriodKey) ([]PeriodTotal, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT billing_currency, charge_category, count(*), sum(billed_cost)::text, sum(effective_cost)::text
+		FROM cost_lines WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3
+		GROUP BY 1, 2 ORDER BY 1, 2`, key.BillingAccountID, key.Start, key.Source)
+	if err != nil {
+		return nil, fmt.Errorf("period totals: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PeriodTotal, error) {
+		var t PeriodTotal
+		var cur, cat, billed, effective string
+		if err := r.Scan(&cur, &cat, &t.Rows, &billed, &effective); err != nil {
+			return t, err
+		}
+		t.Currency, t.ChargeCategory = tally.Currency(cur), tally.ChargeCategory(cat)
+		var err error
+		if t.BilledCost, err = parseMoney(billed, cur); err != nil {
+			return t, err
+		}
+		t.EffectiveCost, err = parseMoney(effective, cur)
+		return t, err
+	})
+}
+
+// BillingPeriod is the stored version of one period of one source.
+type BillingPeriod struct {
+	Key        tally.BillingPeriodKey `json:"key"`
+	RunID      int64                  `json:"runId"`
+	Rows       int64                  `json:"rows"`
+	IngestedAt time.Time              `json:"ingestedAt"`
+}
+
+// BillingPeriods lists the stored periods, newest first.
+func (db *DB) BillingPeriods(ctx context.Context) ([]BillingPeriod, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT billing_account_id, billing_period_start, source, run_id, rows, ingested_at
+		FROM billing_periods ORDER BY billing_period_start DESC, billing_account_id, source`)
+	if err != nil {
+		return nil, fmt.Errorf("list billing periods: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (BillingPeriod, error) {
+		var p BillingPeriod
+		err := r.Scan(&p.Key.BillingAccountID, &p.Key.Start, &p.Key.Source, &p.RunID, &p.Rows, &p.IngestedAt)
+		p.Key.Start = p.Key.Start.UTC()
+		return p, err
+	})
+}

@@ -1,0 +1,148 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+// UpsertCluster records a cluster.
+func (db *DB) UpsertCluster(ctx context.Context, c tally.Cluster) error {
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO clusters (cluster_id, name, provider, region, billing_account_id) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (cluster_id) DO UPDATE SET name = excluded.name, provider = excluded.provider,
+			region = excluded.region, billing_account_id = excluded.billing_account_id`,
+		c.ID, c.Name, c.Provider, c.Region, c.BillingAccountID)
+	if err != nil {
+		return fmt.Errorf("upsert cluster %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Clusters lists the clusters.
+func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
+	rows, err := db.pool.Query(ctx, `SELECT cluster_id, name, provider, region, billing_account_id FROM clusters ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list clusters: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Cluster, error) {
+		var c tally.Cluster
+		return c, r.Scan(&c.ID, &c.Name, &c.Provider, &c.Region, &c.BillingAccountID)
+	})
+}
+
+// UpsertNodes records nodes; a known node's spec and end of life are updated.
+func (db *DB) UpsertNodes(ctx context.Context, nodes []tally.Node) error {
+	b := &pgx.Batch{}
+	for i := range nodes {
+		n := &nodes[i]
+		b.Queue(`
+			INSERT INTO nodes (cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
+				cpu_cores, memory_bytes, gpus, allocatable_cpu_cores, allocatable_memory_bytes, labels, valid_from, valid_to)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			ON CONFLICT (cluster_id, node_uid) DO UPDATE SET name = excluded.name, provider_id = excluded.provider_id,
+				instance_id = excluded.instance_id, instance_type = excluded.instance_type, region = excluded.region,
+				zone = excluded.zone, lifecycle = excluded.lifecycle, cpu_cores = excluded.cpu_cores,
+				memory_bytes = excluded.memory_bytes, gpus = excluded.gpus,
+				allocatable_cpu_cores = excluded.allocatable_cpu_cores,
+				allocatable_memory_bytes = excluded.allocatable_memory_bytes, labels = excluded.labels,
+				valid_from = least(nodes.valid_from, excluded.valid_from), valid_to = excluded.valid_to`,
+			n.Cluster, n.UID, n.Name, n.ProviderID, n.InstanceID, n.InstanceType, n.Region, n.Zone, lifecycle(n.Lifecycle),
+			n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory, jsonMap(n.Labels, false),
+			n.ValidFrom, nullTime(n.ValidTo))
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("upsert %d nodes: %w", len(nodes), err)
+	}
+	return nil
+}
+
+func lifecycle(s string) string {
+	if s == "" {
+		return tally.LifecycleOnDemand
+	}
+	return s
+}
+
+// Nodes returns the nodes of cluster (all clusters for "") alive at some time in w.
+func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
+			cpu_cores::float8, memory_bytes, gpus, allocatable_cpu_cores::float8, allocatable_memory_bytes, labels, valid_from, valid_to
+		FROM nodes
+		WHERE ($1 = '' OR cluster_id = $1) AND valid_from < $3 AND (valid_to IS NULL OR valid_to > $2)
+		ORDER BY cluster_id, name, valid_from`, cluster, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query nodes: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Node, error) {
+		var n tally.Node
+		var to *time.Time
+		err := r.Scan(&n.Cluster, &n.UID, &n.Name, &n.ProviderID, &n.InstanceID, &n.InstanceType, &n.Region, &n.Zone, &n.Lifecycle,
+			&n.CPUCores, &n.MemoryBytes, &n.GPUs, &n.AllocatableCPU, &n.AllocatableMemory, &n.Labels, &n.ValidFrom, &to)
+		n.ValidFrom, n.ValidTo = n.ValidFrom.UTC(), fromNullTime(to)
+		return n, err
+	})
+}
+
+// UpsertPods records pods and their containers.
+func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
+	b := &pgx.Batch{}
+	for i := range pods {
+		p := &pods[i]
+		b.Queue(`
+			INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET node_name = excluded.node_name, owner_kind = excluded.owner_kind,
+				owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
+				valid_from = least(pods.valid_from, excluded.valid_from), valid_to = excluded.valid_to`,
+			p.Ref.Cluster, p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName, p.OwnerKind, p.OwnerName,
+			jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo))
+		for _, c := range p.Containers {
+			b.Queue(`
+				INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
+					memory_request_bytes, memory_limit_bytes, gpu_request)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				ON CONFLICT (cluster_id, pod_uid, name) DO UPDATE SET container_id = excluded.container_id, image = excluded.image,
+					cpu_request_cores = excluded.cpu_request_cores, cpu_limit_cores = excluded.cpu_limit_cores,
+					memory_request_bytes = excluded.memory_request_bytes, memory_limit_bytes = excluded.memory_limit_bytes,
+					gpu_request = excluded.gpu_request`,
+				p.Ref.Cluster, p.Ref.UID, c.Name, c.ContainerID, c.Image, c.CPURequest, c.CPULimit, c.MemoryRequest, c.MemoryLimit, c.GPURequest)
+		}
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("upsert %d pods: %w", len(pods), err)
+	}
+	return nil
+}
+
+// Pods returns the pods of cluster (all for "") alive at some time in w, with their containers.
+func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Pod, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT p.cluster_id, p.pod_uid, p.namespace, p.name, p.node_name, p.owner_kind, p.owner_name, p.labels, p.annotations,
+			p.valid_from, p.valid_to,
+			coalesce(jsonb_agg(jsonb_build_object(
+				'name', c.name, 'containerId', c.container_id, 'image', c.image,
+				'cpuRequestCores', c.cpu_request_cores, 'cpuLimitCores', c.cpu_limit_cores,
+				'memoryRequestBytes', c.memory_request_bytes, 'memoryLimitBytes', c.memory_limit_bytes,
+				'gpuRequest', c.gpu_request) ORDER BY c.name) FILTER (WHERE c.name IS NOT NULL), '[]')
+		FROM pods p LEFT JOIN containers c USING (cluster_id, pod_uid)
+		WHERE ($1 = '' OR p.cluster_id = $1) AND p.valid_from < $3 AND (p.valid_to IS NULL OR p.valid_to > $2)
+		GROUP BY p.cluster_id, p.pod_uid
+		ORDER BY p.cluster_id, p.namespace, p.name, p.valid_from`, cluster, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query pods: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Pod, error) {
+		var p tally.Pod
+		var to *time.Time
+		err := r.Scan(&p.Ref.Cluster, &p.Ref.UID, &p.Ref.Namespace, &p.Ref.Name, &p.NodeName, &p.OwnerKind, &p.OwnerName,
+			&p.Labels, &p.Annotations, &p.ValidFrom, &to, &p.Containers)
+		p.ValidFrom, p.ValidTo = p.ValidFrom.UTC(), fromNullTime(to)
+		return p, err
+	})
+}

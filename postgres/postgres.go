@@ -1,0 +1,184 @@
+// Package postgres implements Tally's storage on PostgreSQL through
+// jackc/pgx/v5: schema migrations (jackc/tern), partitions, and the stores for
+// billing, clusters, usage, function samples, prices, allocations, forecasts,
+// recommendations and commitments. It is the only package that imports pgx.
+// Bulk writes use COPY.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	neturl "net/url"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tallyhq/tally"
+)
+
+// DB is a pool of connections to Tally's database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url and checks that it answers. Errors
+// are one line naming the host and the cause, never the password.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+	}
+	db := &DB{pool: pool}
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return unavailable(db.pool.Config().ConnConfig.Config, err)
+	}
+	return nil
+}
+
+// Ready checks that the database answers and its schema is current.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.Ping(ctx); err != nil {
+		return err
+	}
+	cur, latest, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != latest {
+		return tally.Errorf(tally.ENotReady, "database schema is at version %d, this build needs %d: run `tally migrate`", cur, latest)
+	}
+	return nil
+}
+
+// EnsureDatabase creates database name on the server at serverURL unless it exists.
+func EnsureDatabase(ctx context.Context, serverURL, name string) error {
+	conn, err := adminConn(ctx, serverURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("look up database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // created concurrently
+			return nil
+		}
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+func adminConn(ctx context.Context, serverURL string) (*pgx.Conn, error) {
+	cfg, err := pgx.ParseConfig(serverURL)
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, unavailable(cfg.Config, err)
+	}
+	return conn, nil
+}
+
+// unavailable turns a connection failure into one line: where, and why.
+func unavailable(cfg pgconn.Config, err error) error {
+	where := cfg.Host
+	if len(where) > 0 && where[0] != '/' {
+		where = net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	} else {
+		where = "unix socket in " + where
+	}
+	return tally.Errorf(tally.EUnavailable, "database at %s: %s", where, causeText(err))
+}
+
+// causeText digs out the informative part of a pgx connect error.
+func causeText(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Message + " (SQLSTATE " + pgErr.Code + ")"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "cannot resolve host " + dnsErr.Name + ": " + dnsErr.Err
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		return opErr.Op + ": " + opErr.Err.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
+		err = u
+	}
+	return err.Error()
+}
+
+func parseErrorText(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) && pe.Unwrap() != nil {
+		return pe.Unwrap().Error()
+	}
+	return err.Error()
+}
+
+// CreateDatabase creates database name as a copy of template on the server at serverURL.
+func CreateDatabase(ctx context.Context, serverURL, name, template string) error {
+	return adminExec(ctx, serverURL, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template}.Sanitize())
+}
+
+// DropDatabase drops database name, disconnecting its sessions.
+func DropDatabase(ctx context.Context, serverURL, name string) error {
+	return adminExec(ctx, serverURL, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+}
+
+func adminExec(ctx context.Context, serverURL, sql string) error {
+	conn, err := adminConn(ctx, serverURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	return nil
+}
+
+// WithDatabase returns serverURL with its database replaced by name.
+func WithDatabase(serverURL, name string) string {
+	u, err := neturl.Parse(serverURL)
+	if err != nil || u.Scheme == "" {
+		return serverURL + " dbname=" + name // a keyword/value DSN: the last setting wins
+	}
+	u.Path = "/" + name
+	return u.String()
+}

@@ -1,0 +1,355 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var ctx = context.Background()
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestMigrateFromEmptyTwice(t *testing.T) {
+	db, err := postgres.Open(ctx, pgtest.NewURL(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Ready(ctx); tally.ErrorCode(err) != tally.ENotReady {
+		t.Fatalf("Ready before migrating: %v, want ENotReady", err)
+	}
+	from, to, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from != 0 || to == 0 {
+		t.Fatalf("first migrate %d → %d", from, to)
+	}
+	from2, to2, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from2 != to || to2 != to {
+		t.Fatalf("second migrate %d → %d, want a no-op at %d", from2, to2, to)
+	}
+	if err := db.Ready(ctx); err != nil {
+		t.Fatalf("Ready after migrating: %v", err)
+	}
+}
+
+func TestOpenErrorsAreOneLine(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"postgres://tally:secret@db.invalid:5432/tally?connect_timeout=5", "db.invalid:5432"},
+		{"postgres://tally:secret@127.0.0.1:1/tally?connect_timeout=5", "127.0.0.1:1: dial: connect: connection refused"},
+		{"postgres://tally:secret@host:notaport/tally", "database URL"},
+	}
+	for _, tt := range tests {
+		_, err := postgres.Open(ctx, tt.url)
+		if err == nil {
+			t.Fatalf("Open(%s): no error", tt.url)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tt.want) || strings.Contains(msg, "secret") || strings.Contains(msg, "\n") {
+			t.Errorf("Open(%s) = %q; want one line containing %q and no password", tt.url, msg, tt.want)
+		}
+	}
+}
+
+func seq(lines []tally.CostLine) iter.Seq2[*tally.CostLine, error] {
+	return func(yield func(*tally.CostLine, error) bool) {
+		for i := range lines {
+			if !yield(&lines[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+func testLine(t *testing.T, hour string, resource string, billed, effective string) tally.CostLine {
+	start := mustTime(t, hour)
+	return tally.CostLine{
+		Provider: tally.ProviderAWS, BillingAccountID: "111111111111", BillingAccountName: "Payer",
+		SubAccountID: "222222222222", BillingPeriodStart: tally.MonthStart(start), BillingPeriodEnd: tally.MonthStart(start).AddDate(0, 1, 0),
+		ChargePeriodStart: start, ChargePeriodEnd: start.Add(time.Hour), ChargeCategory: tally.ChargeUsage,
+		BilledCost: tally.MustParseMoney(billed, "USD"), EffectiveCost: tally.MustParseMoney(effective, "USD"),
+		ListCost: tally.MustParseMoney(billed, "USD"), ContractedCost: tally.MustParseMoney(billed, "USD"),
+		PricingQuantity: 1, PricingUnit: "Hours", ServiceName: "Amazon Elastic Compute Cloud", RegionID: "us-east-1",
+		ResourceID: resource, SkuID: "SKU1", CommitmentDiscountStatus: tally.CommitmentUsed,
+		Tags: map[string]string{"team": "<script>alert(1)</script>"}, Extras: map[string]string{"x_UsageType": "BoxUsage:m5.large"},
+	}
+}
+
+func TestBillingRoundTripAndIdempotentReplace(t *testing.T) {
+	db := pgtest.New(t)
+	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: mustTime(t, "2026-10-01T00:00:00Z"), Source: "aws-cur"}
+	lines := []tally.CostLine{
+		testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", "0.096", "0.0612"),
+		testLine(t, "2026-10-03T11:00:00Z", "i-0aaa", "0.00001605990", "0.00001605990"),
+	}
+	run, err := db.StartIngestRun(ctx, "aws-cur", []tally.IngestFile{{Path: "a.parquet", SHA256: "ab", Bytes: 10, Rows: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the second replace must not duplicate
+		n, err := db.ReplaceBillingPeriod(ctx, key, run, seq(lines))
+		if err != nil || n != 2 {
+			t.Fatalf("replace #%d: %d rows, %v", i, n, err)
+		}
+	}
+	if err := db.FinishIngestRun(ctx, tally.IngestRun{ID: run, Status: "committed", Rows: 2, Totals: json.RawMessage(`{"USD":{}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.CostLines(ctx, postgres.CostLineFilter{Window: tally.Window{Start: key.Start, End: key.Start.AddDate(0, 1, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, lines) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, lines)
+	}
+	totals, err := db.PeriodTotals(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(totals) != 1 || totals[0].Rows != 2 || totals[0].BilledCost.Decimal() != "0.0960160599" || totals[0].EffectiveCost.Decimal() != "0.0612160599" {
+		t.Fatalf("totals = %+v", totals)
+	}
+	runs, err := db.IngestRuns(ctx, 10)
+	if err != nil || len(runs) != 1 || runs[0].Status != "committed" || runs[0].Files[0].Path != "a.parquet" {
+		t.Fatalf("runs = %+v, %v", runs, err)
+	}
+	periods, err := db.BillingPeriods(ctx)
+	if err != nil || len(periods) != 1 || periods[0].Key != key || periods[0].Rows != 2 {
+		t.Fatalf("periods = %+v, %v", periods, err)
+	}
+	accounts, err := db.BillingAccounts(ctx)
+	if err != nil || len(accounts) != 1 || accounts[0] != (tally.BillingAccount{ID: "111111111111", Provider: "aws", Name: "Payer"}) {
+		t.Fatalf("accounts = %+v, %v", accounts, err)
+	}
+}
+
+func TestReplaceBillingPeriodFailureKeepsPrevious(t *testing.T) {
+	db := pgtest.New(t)
+	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: mustTime(t, "2026-10-01T00:00:00Z"), Source: "focus"}
+	good := []tally.CostLine{testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", "1", "1")}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, 0, seq(good)); err == nil {
+		t.Fatal("run 0 does not exist: want a foreign key error")
+	}
+	run, _ := db.StartIngestRun(ctx, "focus", nil)
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(good)); err != nil {
+		t.Fatal(err)
+	}
+	failing := func(yield func(*tally.CostLine, error) bool) {
+		l := testLine(t, "2026-10-04T10:00:00Z", "i-0bbb", "5", "5")
+		if !yield(&l, nil) {
+			return
+		}
+		yield(nil, tally.Errorf(tally.EInvalid, "file.csv:3: BilledCost %q: not a number", "x"))
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, failing); err == nil || !strings.Contains(err.Error(), "file.csv:3") {
+		t.Fatalf("failing replace: err = %v", err)
+	}
+	got, err := db.CostLines(ctx, postgres.CostLineFilter{Window: tally.Window{Start: key.Start, End: key.Start.AddDate(0, 1, 0)}})
+	if err != nil || len(got) != 1 || got[0].ResourceID != "i-0aaa" {
+		t.Fatalf("after a failed replace: %+v, %v; want the previous line only", got, err)
+	}
+	wrong := []tally.CostLine{testLine(t, "2026-11-03T10:00:00Z", "i-0ccc", "1", "1")}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(wrong)); err == nil {
+		t.Fatal("a line from another month: want an error")
+	}
+}
+
+func TestClusterRoundTrip(t *testing.T) {
+	db := pgtest.New(t)
+	c := tally.Cluster{ID: "prod", Name: "Production", Provider: "aws", Region: "us-east-1", BillingAccountID: "111111111111"}
+	if err := db.UpsertCluster(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Clusters(ctx); err != nil || !reflect.DeepEqual(got, []tally.Cluster{c}) {
+		t.Fatalf("clusters = %+v, %v", got, err)
+	}
+	from := mustTime(t, "2026-10-03T10:20:00Z")
+	nodes := []tally.Node{{
+		Cluster: "prod", UID: "n-1", Name: "ip-10-0-0-1", ProviderID: "aws:///us-east-1a/i-0aaa",
+		InstanceID: tally.InstanceIDFromProviderID("aws:///us-east-1a/i-0aaa"), InstanceType: "m5.large",
+		Region: "us-east-1", Zone: "us-east-1a", Lifecycle: tally.LifecycleSpot, CPUCores: 2, MemoryBytes: 8 << 30,
+		AllocatableCPU: 1.93, AllocatableMemory: 7 << 30, Labels: map[string]string{"pool": "general"},
+		ValidFrom: from, ValidTo: from.Add(90 * time.Minute),
+	}}
+	if err := db.UpsertNodes(ctx, nodes); err != nil {
+		t.Fatal(err)
+	}
+	w := tally.Window{Start: from.Add(-time.Hour), End: from.Add(time.Hour)}
+	if got, err := db.Nodes(ctx, "prod", w); err != nil || !reflect.DeepEqual(got, nodes) {
+		t.Fatalf("nodes:\n got %+v\nwant %+v (%v)", got, nodes, err)
+	}
+	if got, _ := db.Nodes(ctx, "prod", tally.Window{Start: from.Add(2 * time.Hour), End: from.Add(3 * time.Hour)}); len(got) != 0 {
+		t.Fatalf("node outside its lifetime returned: %+v", got)
+	}
+	pods := []tally.Pod{{
+		Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-7d9f-abc", UID: "p-1"}, NodeName: "ip-10-0-0-1",
+		OwnerKind: tally.KindDeployment, OwnerName: "api", Labels: map[string]string{"app": "api"},
+		Annotations: map[string]string{}, ValidFrom: from,
+		Containers: []tally.Container{
+			{Name: "api", Image: "shop/api:1.2", CPURequest: 0.5, CPULimit: 1, MemoryRequest: 512 << 20, MemoryLimit: 1 << 30},
+			{Name: "envoy", Image: "envoy:1.30", CPURequest: 0.1, MemoryRequest: 64 << 20},
+		},
+	}}
+	if err := db.UpsertPods(ctx, pods); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Pods(ctx, "prod", w); err != nil || !reflect.DeepEqual(got, pods) {
+		t.Fatalf("pods:\n got %+v\nwant %+v (%v)", got, pods, err)
+	}
+	if pods[0].Workload().String() != "shop/Deployment/api" {
+		t.Fatalf("workload = %s", pods[0].Workload())
+	}
+}
+
+func TestUsageAndSamplesRoundTrip(t *testing.T) {
+	db := pgtest.New(t)
+	start := mustTime(t, "2026-10-03T10:00:00Z")
+	usage := []tally.ContainerUsage{
+		{Cluster: "prod", Interval: tally.Window{Start: start, End: start.Add(10 * time.Second)}, PodUID: "p-1", Container: "api",
+			NodeName: "n", CPUCoreSeconds: 4.5, MemoryWorkingSetAvg: 100 << 20, MemoryWorkingSetMax: 120 << 20, MemoryRSSMax: 90 << 20, OOMKills: 1},
+		{Cluster: "prod", Interval: tally.Window{Start: start.Add(24 * time.Hour), End: start.Add(24*time.Hour + 10*time.Second)}, PodUID: "", Container: "kernel",
+			NodeName: "n", CPUCoreSeconds: 0.25},
+	}
+	for i := 0; i < 2; i++ { // an agent retry must not duplicate
+		if err := db.UpsertUsage(ctx, usage); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.Usage(ctx, "prod", tally.Window{Start: start, End: start.Add(48 * time.Hour)})
+	if err != nil || !reflect.DeepEqual(got, usage) {
+		t.Fatalf("usage:\n got %+v\nwant %+v (%v)", got, usage, err)
+	}
+	stacks := []tally.Stack{{Cluster: "prod", ID: -42, Frames: []tally.Function{{Name: "main.hot", Module: "/app"}, {Name: tally.UnknownFunction, Module: "/lib/x.so", Offset: 0x10}}}}
+	if err := db.UpsertStacks(ctx, append(stacks, stacks...)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Stacks(ctx, "prod", []int64{-42}); err != nil || !reflect.DeepEqual(got, stacks) {
+		t.Fatalf("stacks = %+v, %v", got, err)
+	}
+	h := tally.HourOf(start)
+	s := tally.FunctionSample{Cluster: "prod", Hour: h, PodUID: "p-1", Container: "api", StackID: -42, Samples: 19, CPUNanos: 1e9}
+	if err := db.AddFunctionSamples(ctx, []tally.FunctionSample{s, s}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddFunctionSamples(ctx, []tally.FunctionSample{s}); err != nil {
+		t.Fatal(err)
+	}
+	samples, err := db.FunctionSamples(ctx, "prod", h.Window())
+	want := s
+	want.Samples, want.CPUNanos = 57, 3e9
+	if err != nil || !reflect.DeepEqual(samples, []tally.FunctionSample{want}) {
+		t.Fatalf("samples = %+v, %v; want the three batches added up", samples, err)
+	}
+}
+
+func TestPricesAllocationsPlansRoundTrip(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-01T00:00:00Z")
+	prices := []tally.InstancePrice{
+		{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand, OperatingSystem: "linux",
+			HourlyPrice: tally.MustParseMoney("0.096", "USD"), VCPUs: 2, MemoryBytes: 8 << 30, EffectiveFrom: day, Source: "snapshot:2026-10-01"},
+	}
+	newer := prices[0]
+	newer.HourlyPrice, newer.EffectiveFrom = tally.MustParseMoney("0.09", "USD"), day.AddDate(0, 1, 0)
+	if err := db.UpsertPrices(ctx, append(prices, newer)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Prices(ctx, postgres.PriceFilter{Provider: "aws"}); err != nil || !reflect.DeepEqual(got, []tally.InstancePrice{newer}) {
+		t.Fatalf("prices = %+v, %v; want the latest", got, err)
+	}
+
+	h := tally.HourOf(day.Add(5 * time.Hour))
+	allocs := []tally.Allocation{
+		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Container: tally.IdleName, CostKind: tally.CostIdle,
+			EffectiveCost: tally.MustParseMoney("0.01", "USD"), BilledCost: tally.MustParseMoney("0.01", "USD"), ListCost: tally.MustParseMoney("0.01", "USD"), Estimated: true},
+		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Namespace: "shop", WorkloadKind: "Deployment", Workload: "api",
+			PodUID: "p-1", Pod: "api-1", Container: "api", CostKind: tally.CostCPU, EffectiveCost: tally.MustParseMoney("0.030000000001", "USD"),
+			BilledCost: tally.MustParseMoney("0.04", "USD"), ListCost: tally.MustParseMoney("0.048", "USD"), CPUCoreHours: 1, CPURequestCoreHours: 0.5, CPUUsageCoreHours: 1},
+	}
+	w := h.Window()
+	for i := 0; i < 2; i++ {
+		if err := db.ReplaceAllocations(ctx, "111", w, allocs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.Allocations(ctx, "111", w); err != nil || !reflect.DeepEqual(got, allocs) {
+		t.Fatalf("allocations:\n got %+v\nwant %+v (%v)", got, allocs, err)
+	}
+
+	f := tally.Forecast{Scope: "spend/account/111", CreatedAt: day, Granularity: "day", Model: "ets(A,Ad,A)",
+		Params: json.RawMessage(`{"alpha": 0.3}`), HistoryEnd: day, Accuracy: json.RawMessage(`{"mase": 0.8}`),
+		Points: []tally.ForecastPoint{{T: day.AddDate(0, 0, 1), Mean: 10, Lo80: 8, Hi80: 12, Lo95: 7, Hi95: 13}}}
+	if err := db.SaveForecast(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.LatestForecast(ctx, f.Scope)
+	if err != nil || got.Model != f.Model || !reflect.DeepEqual(got.Points, f.Points) || got.Points[0].T != f.Points[0].T {
+		t.Fatalf("forecast = %+v, %v", got, err)
+	}
+	if _, err := db.LatestForecast(ctx, "nope"); tally.ErrorCode(err) != tally.ENotFound {
+		t.Fatalf("missing forecast: %v", err)
+	}
+
+	recs := []tally.Recommendation{{Kind: tally.RecommendContainer, Target: "prod/shop/Deployment/api/api", CreatedAt: day,
+		MonthlySavings: tally.MustParseMoney("123.45", "USD"), Current: json.RawMessage(`{"cpu": 2}`), Recommended: json.RawMessage(`{"cpu": 0.5}`),
+		Risk: json.RawMessage(`{}`), Explanation: "p90 of 14 days + 15%"}}
+	for i := 0; i < 2; i++ {
+		if err := db.ReplaceRecommendations(ctx, tally.RecommendContainer, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gotRecs, err := db.Recommendations(ctx, tally.RecommendContainer)
+	if err != nil || len(gotRecs) != 1 || gotRecs[0].MonthlySavings.Decimal() != "123.45" || gotRecs[0].Explanation != recs[0].Explanation {
+		t.Fatalf("recommendations = %+v, %v", gotRecs, err)
+	}
+
+	cs := []tally.Commitment{{BillingAccountID: "111", ID: "arn:aws:savingsplans::111:savingsplan/abc", Provider: "aws",
+		Kind: tally.CommitComputeSP, Scope: map[string]string{}, TermMonths: 12, Start: day, End: day.AddDate(1, 0, 0),
+		PaymentOption: "No Upfront", HourlyCommitment: tally.MustParseMoney("1.5", "USD"), UpfrontFee: tally.Zero("USD"),
+		RecurringHourlyFee: tally.MustParseMoney("1.5", "USD"), State: "active", Source: "aws-api"}}
+	if err := db.UpsertCommitments(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	gotCs, err := db.Commitments(ctx, "111", tally.Window{Start: day, End: day.AddDate(0, 1, 0)})
+	if err != nil || len(gotCs) != 1 || !gotCs[0].HourlyCommitment.Equal(cs[0].HourlyCommitment) || gotCs[0].End != cs[0].End {
+		t.Fatalf("commitments = %+v, %v", gotCs, err)
+	}
+}
+
+func TestEnsurePartitionsAhead(t *testing.T) {
+	db := pgtest.New(t)
+	from := mustTime(t, "2027-01-30T00:00:00Z")
+	n, err := db.EnsurePartitions(ctx, from, from.Add(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cost_lines and allocations: Jan + Feb; usage and samples: 3 days each.
+	if n != 2+2+3+3 {
+		t.Fatalf("created %d partitions, want 10", n)
+	}
+	if n, err = db.EnsurePartitions(ctx, from, from.Add(72*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("second call created %d, %v; want 0", n, err)
+	}
+}

@@ -1,0 +1,166 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+// UpsertUsage stores usage intervals; an interval sent twice (an agent retry)
+// replaces the first copy.
+func (db *DB) UpsertUsage(ctx context.Context, usage []tally.ContainerUsage) error {
+	if len(usage) == 0 {
+		return nil
+	}
+	n := len(usage)
+	cluster, start, end := make([]string, n), make([]time.Time, n), make([]time.Time, n)
+	pod, container, node := make([]string, n), make([]string, n), make([]string, n)
+	cpu, throttled := make([]float64, n), make([]float64, n)
+	memAvg, memMax, rss, ooms := make([]int64, n), make([]int64, n), make([]int64, n), make([]int32, n)
+	lo, hi := usage[0].Interval.Start, usage[0].Interval.Start
+	for i, u := range usage {
+		cluster[i], start[i], end[i] = string(u.Cluster), u.Interval.Start, u.Interval.End
+		pod[i], container[i], node[i] = u.PodUID, u.Container, u.NodeName
+		cpu[i], throttled[i] = u.CPUCoreSeconds, u.CPUThrottledSeconds
+		memAvg[i], memMax[i], rss[i], ooms[i] = u.MemoryWorkingSetAvg, u.MemoryWorkingSetMax, u.MemoryRSSMax, int32(u.OOMKills)
+		lo, hi = minTime(lo, u.Interval.Start), maxTime(hi, u.Interval.Start)
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := ensureTablePartitions(ctx, tx, "container_usage", lo, hi.Add(time.Nanosecond)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO container_usage (cluster_id, interval_start, interval_end, pod_uid, container, node_name,
+				cpu_core_seconds, memory_working_set_avg_bytes, memory_working_set_max_bytes, memory_rss_max_bytes,
+				oom_kills, cpu_throttled_seconds)
+			SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+				$7::float8[], $8::int8[], $9::int8[], $10::int8[], $11::int4[], $12::float8[])
+			ON CONFLICT (cluster_id, pod_uid, container, interval_start) DO UPDATE SET
+				interval_end = excluded.interval_end, node_name = excluded.node_name,
+				cpu_core_seconds = excluded.cpu_core_seconds,
+				memory_working_set_avg_bytes = excluded.memory_working_set_avg_bytes,
+				memory_working_set_max_bytes = excluded.memory_working_set_max_bytes,
+				memory_rss_max_bytes = excluded.memory_rss_max_bytes, oom_kills = excluded.oom_kills,
+				cpu_throttled_seconds = excluded.cpu_throttled_seconds`,
+			cluster, start, end, pod, container, node, cpu, memAvg, memMax, rss, ooms, throttled)
+		if err != nil {
+			return fmt.Errorf("upsert %d usage rows: %w", n, err)
+		}
+		return nil
+	})
+}
+
+// Usage returns cluster's usage intervals starting in w (all clusters for "").
+func (db *DB) Usage(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.ContainerUsage, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT cluster_id, interval_start, interval_end, pod_uid, container, node_name, cpu_core_seconds,
+			memory_working_set_avg_bytes, memory_working_set_max_bytes, memory_rss_max_bytes, oom_kills, cpu_throttled_seconds
+		FROM container_usage
+		WHERE ($1 = '' OR cluster_id = $1) AND interval_start >= $2 AND interval_start < $3
+		ORDER BY interval_start, cluster_id, pod_uid, container`, cluster, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query usage: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.ContainerUsage, error) {
+		var u tally.ContainerUsage
+		err := r.Scan(&u.Cluster, &u.Interval.Start, &u.Interval.End, &u.PodUID, &u.Container, &u.NodeName, &u.CPUCoreSeconds,
+			&u.MemoryWorkingSetAvg, &u.MemoryWorkingSetMax, &u.MemoryRSSMax, &u.OOMKills, &u.CPUThrottledSeconds)
+		u.Interval.Start, u.Interval.End = u.Interval.Start.UTC(), u.Interval.End.UTC()
+		return u, err
+	})
+}
+
+// UpsertStacks stores stacks not stored yet (a stack's id is a hash of its frames).
+func (db *DB) UpsertStacks(ctx context.Context, stacks []tally.Stack) error {
+	b := &pgx.Batch{}
+	for _, s := range stacks {
+		b.Queue(`INSERT INTO stacks (cluster_id, stack_id, frames) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			s.Cluster, s.ID, s.Frames)
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("upsert %d stacks: %w", len(stacks), err)
+	}
+	return nil
+}
+
+// Stacks returns the stacks of cluster with the given ids.
+func (db *DB) Stacks(ctx context.Context, cluster tally.ClusterID, ids []int64) ([]tally.Stack, error) {
+	rows, err := db.pool.Query(ctx, `SELECT cluster_id, stack_id, frames FROM stacks WHERE cluster_id = $1 AND stack_id = ANY($2) ORDER BY stack_id`, cluster, ids)
+	if err != nil {
+		return nil, fmt.Errorf("query stacks: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Stack, error) {
+		var s tally.Stack
+		return s, r.Scan(&s.Cluster, &s.ID, &s.Frames)
+	})
+}
+
+// AddFunctionSamples adds sample counts to the hour × container × stack cells.
+func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSample) error {
+	if len(samples) == 0 {
+		return nil
+	}
+	n := len(samples)
+	cluster, hour, pod, container := make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
+	stack, count, nanos := make([]int64, n), make([]int64, n), make([]int64, n)
+	lo, hi := samples[0].Hour, samples[0].Hour
+	for i, s := range samples {
+		cluster[i], hour[i], pod[i], container[i] = string(s.Cluster), s.Hour.Start(), s.PodUID, s.Container
+		stack[i], count[i], nanos[i] = s.StackID, s.Samples, s.CPUNanos
+		lo, hi = min(lo, s.Hour), max(hi, s.Hour)
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := ensureTablePartitions(ctx, tx, "function_samples", lo.Start(), hi.End()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
+			SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos)
+			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
+				AS t(cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
+			GROUP BY 1, 2, 3, 4, 5
+			ON CONFLICT (cluster_id, hour, pod_uid, container, stack_id) DO UPDATE SET
+				samples = function_samples.samples + excluded.samples,
+				cpu_nanos = function_samples.cpu_nanos + excluded.cpu_nanos`,
+			cluster, hour, pod, container, stack, count, nanos)
+		if err != nil {
+			return fmt.Errorf("add %d function samples: %w", n, err)
+		}
+		return nil
+	})
+}
+
+// FunctionSamples returns cluster's samples in the hours of w.
+func (db *DB) FunctionSamples(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.FunctionSample, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos FROM function_samples
+		WHERE cluster_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour, pod_uid, container, stack_id`, cluster, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query function samples: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.FunctionSample, error) {
+		var s tally.FunctionSample
+		var hour time.Time
+		err := r.Scan(&s.Cluster, &hour, &s.PodUID, &s.Container, &s.StackID, &s.Samples, &s.CPUNanos)
+		s.Hour = tally.HourOf(hour)
+		return s, err
+	})
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Tally's build, tests and demo need, if
+# missing. As root (or with sudo) it runs apt-get; otherwise it prints the
+# exact command and fails.
+#
+# Usage: scripts/install-deps.sh [test|demo]
+set -euo pipefail
+
+purpose=${1:-test}
+missing=()
+
+have() { command -v "$1" >/dev/null 2>&1; }
+need_pkg() { missing+=("$1"); }
+
+# PostgreSQL server binaries (initdb, postgres), on PATH or in Debian's layout.
+if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need_pkg postgresql
+fi
+have psql || need_pkg postgresql-client
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "install-deps ($purpose): installing ${missing[*]}" >&2
+  sh -c "$cmd"
+elif have sudo && sudo -n true 2>/dev/null; then
+  echo "install-deps ($purpose): installing ${missing[*]} with sudo" >&2
+  sudo sh -c "$cmd"
+else
+  echo "install-deps ($purpose): missing Debian packages: ${missing[*]}" >&2
+  echo "run as root:  $cmd" >&2
+  exit 1
+fi

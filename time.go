@@ -1,0 +1,191 @@
+package tally
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Hour is an hour bucket [h, h+1) in UTC, counted in hours since the Unix epoch.
+type Hour int64
+
+// HourOf returns the hour bucket containing t.
+func HourOf(t time.Time) Hour {
+	s := t.Unix()
+	if s < 0 && s%3600 != 0 {
+		return Hour(s/3600 - 1)
+	}
+	return Hour(s / 3600)
+}
+
+// Start returns the first instant of h.
+func (h Hour) Start() time.Time { return time.Unix(int64(h)*3600, 0).UTC() }
+
+// End returns the first instant after h.
+func (h Hour) End() time.Time { return h.Start().Add(time.Hour) }
+
+// Window returns [h, h+1).
+func (h Hour) Window() Window { return Window{Start: h.Start(), End: h.End()} }
+
+// String formats h as RFC 3339, e.g. "2026-11-02T13:00:00Z".
+func (h Hour) String() string { return h.Start().Format(time.RFC3339) }
+
+// Window is the half-open interval [Start, End) in UTC.
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// NewWindow returns [start, end) in UTC; it is an EInvalid error when end is not after start.
+func NewWindow(start, end time.Time) (Window, error) {
+	if !end.After(start) {
+		return Window{}, Errorf(EInvalid, "window %s–%s: end must be after start", start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
+	}
+	return Window{Start: start.UTC(), End: end.UTC()}, nil
+}
+
+// Duration returns End − Start.
+func (w Window) Duration() time.Duration { return w.End.Sub(w.Start) }
+
+// Contains reports whether t is in [Start, End).
+func (w Window) Contains(t time.Time) bool { return !t.Before(w.Start) && t.Before(w.End) }
+
+// Overlap returns how long w and o overlap (zero if they do not).
+func (w Window) Overlap(o Window) time.Duration {
+	start, end := w.Start, w.End
+	if o.Start.After(start) {
+		start = o.Start
+	}
+	if o.End.Before(end) {
+		end = o.End
+	}
+	if !end.After(start) {
+		return 0
+	}
+	return end.Sub(start)
+}
+
+// Hours returns the hour buckets that w touches, in order.
+func (w Window) Hours() []Hour {
+	if !w.End.After(w.Start) {
+		return nil
+	}
+	first, last := HourOf(w.Start), HourOf(w.End.Add(-time.Nanosecond))
+	hours := make([]Hour, 0, last-first+1)
+	for h := first; h <= last; h++ {
+		hours = append(hours, h)
+	}
+	return hours
+}
+
+// Split cuts w into consecutive steps of length step (the last may be shorter).
+func (w Window) Split(step time.Duration) []Window {
+	if step <= 0 {
+		return []Window{w}
+	}
+	var out []Window
+	for s := w.Start; s.Before(w.End); s = s.Add(step) {
+		e := s.Add(step)
+		if e.After(w.End) {
+			e = w.End
+		}
+		out = append(out, Window{Start: s, End: e})
+	}
+	return out
+}
+
+// String formats w as "START,END" in RFC 3339, the form ParseWindow reads.
+func (w Window) String() string {
+	return w.Start.Format(time.RFC3339) + "," + w.End.Format(time.RFC3339)
+}
+
+// ParseWindow reads a window the way OpenCost's API does, relative to now:
+// "today", "yesterday", "week" (since Monday), "lastweek", "month",
+// "lastmonth", "Nh" and "Nd" (the last N hours or days, the current one
+// included), "Nw", an RFC 3339 pair "2026-11-01T00:00:00Z,2026-11-08T00:00:00Z",
+// or a Unix-seconds pair "1730419200,1731024000".
+func ParseWindow(s string, now time.Time) (Window, error) {
+	now = now.UTC()
+	day := now.Truncate(24 * time.Hour)
+	s = strings.TrimSpace(s)
+	switch s {
+	case "today":
+		return Window{Start: day, End: day.Add(24 * time.Hour)}, nil
+	case "yesterday":
+		return Window{Start: day.Add(-24 * time.Hour), End: day}, nil
+	case "week", "lastweek":
+		monday := day.Add(-time.Duration((int(day.Weekday())+6)%7) * 24 * time.Hour)
+		if s == "week" {
+			return Window{Start: monday, End: monday.Add(7 * 24 * time.Hour)}, nil
+		}
+		return Window{Start: monday.Add(-7 * 24 * time.Hour), End: monday}, nil
+	case "month", "lastmonth":
+		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if s == "month" {
+			return Window{Start: first, End: first.AddDate(0, 1, 0)}, nil
+		}
+		return Window{Start: first.AddDate(0, -1, 0), End: first}, nil
+	}
+	if a, b, ok := strings.Cut(s, ","); ok {
+		return parseWindowPair(a, b)
+	}
+	if n := len(s); n >= 2 {
+		count, err := strconv.Atoi(s[:n-1])
+		if err == nil && count > 0 {
+			switch s[n-1] {
+			case 'h':
+				end := now.Truncate(time.Hour).Add(time.Hour)
+				return Window{Start: end.Add(-time.Duration(count) * time.Hour), End: end}, nil
+			case 'd':
+				end := day.Add(24 * time.Hour)
+				return Window{Start: end.AddDate(0, 0, -count), End: end}, nil
+			case 'w':
+				end := day.Add(24 * time.Hour)
+				return Window{Start: end.AddDate(0, 0, -7*count), End: end}, nil
+			}
+		}
+	}
+	return Window{}, Errorf(EInvalid, "window %q: want today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or a START,END pair (RFC 3339 or Unix seconds)", s)
+}
+
+func parseWindowPair(a, b string) (Window, error) {
+	parse := func(v string) (time.Time, error) {
+		v = strings.TrimSpace(v)
+		if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Unix(secs, 0).UTC(), nil
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, Errorf(EInvalid, "window bound %q: want RFC 3339 or Unix seconds", v)
+		}
+		return t.UTC(), nil
+	}
+	start, err := parse(a)
+	if err != nil {
+		return Window{}, err
+	}
+	end, err := parse(b)
+	if err != nil {
+		return Window{}, err
+	}
+	return NewWindow(start, end)
+}
+
+// MonthStart returns the first instant of t's month in UTC, the key of a billing period.
+func MonthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// FormatDay formats t's UTC date as 2006-01-02.
+func FormatDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// mustTime is for tests and constants.
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(fmt.Sprintf("mustTime(%q): %v", s, err))
+	}
+	return t
+}

@@ -1,0 +1,66 @@
+package tally
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseWindow(t *testing.T) {
+	now := mustTime("2026-11-19T15:42:00Z") // a Thursday
+	tests := []struct{ in, start, end string }{
+		{"today", "2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"},
+		{"yesterday", "2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z"},
+		{"week", "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"},
+		{"lastweek", "2026-11-09T00:00:00Z", "2026-11-16T00:00:00Z"},
+		{"month", "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"},
+		{"lastmonth", "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z"},
+		{"7d", "2026-11-13T00:00:00Z", "2026-11-20T00:00:00Z"},
+		{"2w", "2026-11-06T00:00:00Z", "2026-11-20T00:00:00Z"},
+		{"3h", "2026-11-19T13:00:00Z", "2026-11-19T16:00:00Z"},
+		{"2026-11-01T00:00:00Z,2026-11-08T00:00:00Z", "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z"},
+		{"1761955200,1762560000", "2025-11-01T00:00:00Z", "2025-11-08T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		w, err := ParseWindow(tt.in, now)
+		if err != nil {
+			t.Fatalf("ParseWindow(%q): %v", tt.in, err)
+		}
+		if !w.Start.Equal(mustTime(tt.start)) || !w.End.Equal(mustTime(tt.end)) {
+			t.Errorf("ParseWindow(%q) = %v, want %s,%s", tt.in, w, tt.start, tt.end)
+		}
+	}
+	for _, in := range []string{"", "0d", "-3d", "7x", "2026-11-08T00:00:00Z,2026-11-01T00:00:00Z", "a,b"} {
+		if _, err := ParseWindow(in, now); ErrorCode(err) != EInvalid {
+			t.Errorf("ParseWindow(%q): err = %v, want EInvalid", in, err)
+		}
+	}
+}
+
+func TestHourAndOverlap(t *testing.T) {
+	h := HourOf(mustTime("2026-11-19T15:42:10Z"))
+	if h.String() != "2026-11-19T15:00:00Z" || h.End() != mustTime("2026-11-19T16:00:00Z") {
+		t.Fatalf("HourOf = %v", h)
+	}
+	if HourOf(time.Unix(-1, 0)) != -1 {
+		t.Fatalf("HourOf(-1s) = %d, want -1", HourOf(time.Unix(-1, 0)))
+	}
+	node := Window{Start: mustTime("2026-11-19T15:40:00Z"), End: mustTime("2026-11-19T17:00:00Z")}
+	if got := h.Window().Overlap(node); got != 20*time.Minute {
+		t.Fatalf("overlap = %v, want 20m", got)
+	}
+	if got := len(node.Hours()); got != 2 {
+		t.Fatalf("hours = %d, want 2", got)
+	}
+	if got := len(node.Split(30 * time.Minute)); got != 3 {
+		t.Fatalf("split = %d, want 3", got)
+	}
+}
+
+func TestFunctionString(t *testing.T) {
+	if got := (Function{Module: "/usr/bin/app", Offset: 0x1f3a}).String(); got != "[unknown] /usr/bin/app+0x1f3a" {
+		t.Fatalf("unknown frame = %q", got)
+	}
+	if got := (Function{Name: "main.work"}).String(); got != "main.work" {
+		t.Fatalf("frame = %q", got)
+	}
+}

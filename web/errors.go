@@ -1,0 +1,49 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/tallyhq/tally"
+)
+
+// statusOf maps Tally's error codes to HTTP statuses.
+var statusOf = map[string]int{
+	tally.EConflict:     http.StatusConflict,
+	tally.EInternal:     http.StatusInternalServerError,
+	tally.EInvalid:      http.StatusBadRequest,
+	tally.ENotFound:     http.StatusNotFound,
+	tally.EUnauthorized: http.StatusUnauthorized,
+	tally.EForbidden:    http.StatusForbidden,
+	tally.EUnavailable:  http.StatusServiceUnavailable,
+	tally.ETooLarge:     http.StatusRequestEntityTooLarge,
+	tally.ENotReady:     http.StatusServiceUnavailable,
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// error writes err as JSON with the status of its code. Internal errors are
+// logged and their text withheld from the client.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := tally.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == tally.EInternal {
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	writeJSON(w, status, errorBody{Code: code, Message: tally.ErrorMessage(err)})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
