@@ -282,7 +282,7 @@ func TestPricesAllocationsPlansRoundTrip(t *testing.T) {
 
 	h := tally.HourOf(day.Add(5 * time.Hour))
 	allocs := []tally.Allocation{
-		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Container: tally.IdleName, CostKind: tally.CostIdle,
+		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Container: tally.IdleName, CostKind: tally.CostCPU,
 			EffectiveCost: tally.MustParseMoney("0.01", "USD"), BilledCost: tally.MustParseMoney("0.01", "USD"), ListCost: tally.MustParseMoney("0.01", "USD"), Estimated: true},
 		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Namespace: "shop", WorkloadKind: "Deployment", Workload: "api",
 			PodUID: "p-1", Pod: "api-1", Container: "api", CostKind: tally.CostCPU, EffectiveCost: tally.MustParseMoney("0.030000000001", "USD"),
