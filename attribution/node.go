@@ -47,9 +47,9 @@ type share struct {
 
 // tenant is a container running on a node during part of an hour.
 type tenant struct {
-	pod       *tally.Pod
-	container *tally.Container
-	seconds   float64
+	pod           *tally.Pod
+	container     *tally.Container
+	seconds       float64
 	cpu, ram, gpu share
 }
 

@@ -290,7 +290,7 @@ func TestPricesAllocationsPlansRoundTrip(t *testing.T) {
 	}
 	w := h.Window()
 	for i := 0; i < 2; i++ {
-		if err := db.ReplaceAllocations(ctx, "111", w, allocs); err != nil {
+		if err := db.ReplaceAllocations(ctx, w, allocs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,9 +345,10 @@ func TestEnsurePartitionsAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// cost_lines and allocations: Jan + Feb; usage and samples: 3 days each.
-	if n != 2+2+3+3 {
-		t.Fatalf("created %d partitions, want 10", n)
+	// Monthly tables (cost_lines, allocations, allocations_daily, stack_costs):
+	// Jan + Feb each; daily tables (usage, samples): 3 days each.
+	if n != 4*2+2*3 {
+		t.Fatalf("created %d partitions, want 14", n)
 	}
 	if n, err = db.EnsurePartitions(ctx, from, from.Add(72*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("second call created %d, %v; want 0", n, err)

@@ -1,0 +1,121 @@
+package attribution_test
+
+import (
+	"context"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var (
+	ctx  = context.Background()
+	day1 = time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+)
+
+func lines(hours int, rate string) iter.Seq2[*tally.CostLine, error] {
+	return func(yield func(*tally.CostLine, error) bool) {
+		for h := 0; h < hours; h++ {
+			s := day1.Add(time.Duration(h) * time.Hour)
+			for _, l := range []tally.CostLine{
+				{ResourceID: "i-1", BilledCost: tally.MustParseMoney(rate, "USD"), EffectiveCost: tally.MustParseMoney(rate, "USD")},
+				{ResourceID: "arn:aws:eks:us-east-1:111:cluster/prod", BilledCost: tally.MustParseMoney("0.1", "USD"), EffectiveCost: tally.MustParseMoney("0.1", "USD")},
+			} {
+				l.Provider, l.BillingAccountID, l.ChargeCategory = "aws", "111", tally.ChargeUsage
+				l.BillingPeriodStart, l.BillingPeriodEnd = tally.MonthStart(s), tally.MonthStart(s).AddDate(0, 1, 0)
+				l.ChargePeriodStart, l.ChargePeriodEnd, l.ListCost = s, s.Add(time.Hour), l.BilledCost
+				if !yield(&l, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
+	db := pgtest.New(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}))
+	must(db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n1", Name: "n1", InstanceID: "i-1", InstanceType: "m5.large",
+		Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30, ValidFrom: day1.Add(-time.Hour)}}))
+	must(db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-1", UID: "p1"}, NodeName: "n1",
+		OwnerKind: tally.KindDeployment, OwnerName: "api", ValidFrom: day1.Add(-time.Hour),
+		Containers: []tally.Container{{Name: "api", CPURequest: 1, MemoryRequest: 4 << 30}}}}))
+	must(db.UpsertPrices(ctx, []tally.InstancePrice{{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large",
+		PurchaseOption: tally.PurchaseOnDemand, HourlyPrice: tally.MustParseMoney("0.096", "USD"), VCPUs: 2, MemoryBytes: 8 << 30,
+		EffectiveFrom: day1.AddDate(0, -1, 0), Source: "test"}}))
+	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(day1), Source: "aws-cur"}
+	run, _ := db.StartIngestRun(ctx, "aws-cur", nil)
+	_, err := db.ReplaceBillingPeriod(ctx, key, run, lines(24, "0.096")) // day 1 billed, day 2 not yet
+	must(err)
+
+	clock := day1.Add(50 * time.Hour)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db,
+		Now: func() time.Time { return clock }, SkewMargin: time.Nanosecond}
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	sum, err := job.Attribute(ctx, w, false)
+	must(err)
+	if sum.Hours != 48 || sum.EstimatedNodeHrs != 24 {
+		t.Fatalf("first run: %+v, want 48 hours with 24 estimated", sum)
+	}
+	recon, err := db.Reconciliation(ctx, w)
+	must(err)
+	if len(recon) != 2 || recon[0].Status() != "ok" || recon[1].Status() != "estimated" {
+		t.Fatalf("reconciliation = %+v", recon)
+	}
+	if recon[0].Billed.Decimal() != "4.704" || recon[0].Total().Decimal() != "4.704" || recon[0].Shared.Decimal() != "2.4" {
+		t.Fatalf("day 1 = billed %v total %v shared %v", recon[0].Billed, recon[0].Total(), recon[0].Shared)
+	}
+	if recon[1].Total().Decimal() != "2.304" { // 24 × 0.096 estimated
+		t.Fatalf("day 2 estimate = %v", recon[1].Total())
+	}
+
+	// Nothing changed: nothing is stale, nothing recomputed.
+	if sum, err = job.Attribute(ctx, w, false); err != nil || sum.Hours != 0 {
+		t.Fatalf("second run: %+v, %v; want no hours recomputed", sum, err)
+	}
+
+	// The bill for day 2 lands (the period is restated with both days), later.
+	clock = clock.Add(time.Hour)
+	time.Sleep(5 * time.Millisecond)
+	_, err = db.ReplaceBillingPeriod(ctx, key, run, lines(48, "0.09"))
+	must(err)
+	stale, err := db.StaleHours(ctx, w)
+	must(err)
+	if len(stale) != 48 {
+		t.Fatalf("stale hours after restatement = %d, want 48", len(stale))
+	}
+	if sum, err = job.Attribute(ctx, w, false); err != nil || sum.Hours != 48 || sum.EstimatedNodeHrs != 0 {
+		t.Fatalf("after billing landed: %+v, %v", sum, err)
+	}
+	recon, err = db.Reconciliation(ctx, w)
+	must(err)
+	for _, r := range recon {
+		if r.Status() != "ok" || r.Estimated || r.Billed.Decimal() != "4.56" {
+			t.Fatalf("after billing landed: %+v (status %s)", r, r.Status())
+		}
+	}
+	allocs, err := db.Allocations(ctx, "111", w)
+	must(err)
+	var shop tally.Money
+	for _, a := range allocs {
+		if a.Namespace == "shop" {
+			shop, _ = shop.Add(a.EffectiveCost)
+		}
+	}
+	// Per hour, with default unit prices, api (1 of 2 cores, 4 of 8 GiB) gets half the node.
+	if shop.Round(9).Decimal() != "2.16" { // ties in Split go to the first claimant: +1e-12 a pool-hour
+
+		t.Fatalf("shop namespace = %v, want 48 × 0.09 / 2", shop)
+	}
+}
