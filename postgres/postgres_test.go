@@ -354,3 +354,19 @@ func TestEnsurePartitionsAhead(t *testing.T) {
 		t.Fatalf("second call created %d, %v; want 0", n, err)
 	}
 }
+
+func TestTryLockExcludesConcurrentHolders(t *testing.T) {
+	db := pgtest.New(t)
+	inner := make(chan bool, 1)
+	ran, err := db.TryLock(ctx, "job", func(ctx context.Context) error {
+		ran2, err := db.TryLock(ctx, "job", func(context.Context) error { return nil })
+		inner <- ran2
+		return err
+	})
+	if err != nil || !ran || <-inner {
+		t.Fatalf("outer ran=%v err=%v; the inner attempt must not run while the lock is held", ran, err)
+	}
+	if ran, err := db.TryLock(ctx, "job", func(context.Context) error { return nil }); !ran || err != nil {
+		t.Fatalf("after release: ran=%v err=%v", ran, err)
+	}
+}

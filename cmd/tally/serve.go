@@ -27,6 +27,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	go a.maintainPartitions(ctx, db)
+	go a.scheduleAttribution(ctx, db)
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db}), nil)
 }
 
