@@ -176,6 +176,9 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost})
 			continue
 		}
+		if r.Outside {
+			class = classOutside
+		}
 		g := group(groups, r, class, len(steps))
 		kind := r.CostKind
 		if class == ClassShared {
@@ -184,7 +187,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		if err := g.Steps[si].add(r, kind, r.Cost); err != nil {
 			return nil, err
 		}
-		if class == "" {
+		if class == "" || class == classOutside {
 			k := weightKey{si, r.Cluster, g.Name, r.CostKind}
 			weight[k], _ = weight[k].Add(r.Cost)
 		}
@@ -195,6 +198,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 	if err := spreadShared(groups, weight, shared, q.Shared, len(steps)); err != nil {
 		return nil, err
 	}
+	delete(groups, classOutside)
 	out := make([]Group, 0, len(groups))
 	for _, g := range groups {
 		for i := range g.Steps {
@@ -215,6 +219,9 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 	return out, nil
 }
 
+// classOutside groups rows excluded by filters while spreading.
+const classOutside = "\x00outside"
+
 type weightKey struct {
 	step    int
 	cluster string
@@ -233,6 +240,8 @@ func group(groups map[string]*Group, r *Row, class string, steps int) *Group {
 		name = tally.SharedName
 	case ClassUnallocated:
 		name = tally.UnallocatedName
+	case classOutside:
+		name = classOutside
 	default:
 		keys = make([]string, len(r.Keys))
 		missing := 0

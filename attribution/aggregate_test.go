@@ -33,7 +33,7 @@ func TestAggregateIdleAndShared(t *testing.T) {
 		row("", ClassIdle, tally.CostRAM, "1", "prod"),
 		row("", ClassShared, tally.CostShared, "1", "prod"),
 		row("kube-system", "", tally.CostCPU, "0.5", "prod"),
-		row("", "", tally.CostExternal, "7", ""),         // external cost without a namespace
+		row("", "", tally.CostExternal, "7", ""),            // external cost without a namespace
 		row("", ClassUnallocated, tally.CostOther, "4", ""), // tax
 	}
 	base := Query{Window: tally.Window{Start: t0, End: t0.Add(24 * time.Hour)}, Aggregate: []Dimension{{Field: "namespace"}}}
@@ -99,5 +99,22 @@ func TestParseDimension(t *testing.T) {
 		if _, err := ParseDimension(in); tally.ErrorCode(err) != tally.EInvalid {
 			t.Errorf("ParseDimension(%q): err = %v", in, err)
 		}
+	}
+}
+
+func TestAggregateFilteredKeepsTrueShares(t *testing.T) {
+	// Filtered to shop: search's cost still weighs when idle is spread.
+	rows := []Row{
+		row("shop", "", tally.CostCPU, "3", "prod"),
+		{Start: t0, Cluster: "prod", CostKind: tally.CostCPU, Cost: usd("1"), Outside: true, Keys: []string{""}},
+		row("", ClassIdle, tally.CostCPU, "2", "prod"),
+	}
+	q := Query{Window: tally.Window{Start: t0, End: t0.Add(24 * time.Hour)}, Aggregate: []Dimension{{Field: "namespace"}}, Idle: IdleShare}
+	gs, err := Aggregate(rows, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 1 || gs[0].Name != "shop" || gs[0].Total.Total.Decimal() != "4.5" {
+		t.Fatalf("groups = %+v; want shop alone with 3 + 2 × 3/4", gs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -37,8 +38,19 @@ func lines(hours int, rate string) iter.Seq2[*tally.CostLine, error] {
 	}
 }
 
-func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
-	db := pgtest.New(t)
+func seedOneNode(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	seed(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seed stores a cluster with one 2-core node (i-1) running shop/api (1 core,
+// 4 GiB), a catalog price, and the bill of its first billedHours hours.
+func seed(t *testing.T, db *postgres.DB, billedHours int) (tally.BillingPeriodKey, int64) {
+	t.Helper()
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -56,9 +68,20 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 		EffectiveFrom: day1.AddDate(0, -1, 0), Source: "test"}}))
 	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(day1), Source: "aws-cur"}
 	run, _ := db.StartIngestRun(ctx, "aws-cur", nil)
-	_, err := db.ReplaceBillingPeriod(ctx, key, run, lines(24, "0.096")) // day 1 billed, day 2 not yet
+	_, err := db.ReplaceBillingPeriod(ctx, key, run, lines(billedHours, "0.09"))
 	must(err)
+	return key, run
+}
 
+func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
+	db := pgtest.New(t)
+	key, run := seed(t, db, 24)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	clock := day1.Add(50 * time.Hour)
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db,
 		Now: func() time.Time { return clock }, SkewMargin: time.Nanosecond}
@@ -73,7 +96,7 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	if len(recon) != 2 || recon[0].Status() != "ok" || recon[1].Status() != "estimated" {
 		t.Fatalf("reconciliation = %+v", recon)
 	}
-	if recon[0].Billed.Decimal() != "4.704" || recon[0].Total().Decimal() != "4.704" || recon[0].Shared.Decimal() != "2.4" {
+	if recon[0].Billed.Decimal() != "4.56" || recon[0].Total().Decimal() != "4.56" || recon[0].Shared.Decimal() != "2.4" {
 		t.Fatalf("day 1 = billed %v total %v shared %v", recon[0].Billed, recon[0].Total(), recon[0].Shared)
 	}
 	if recon[1].Total().Decimal() != "2.304" { // 24 × 0.096 estimated
@@ -118,4 +141,55 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 
 		t.Fatalf("shop namespace = %v, want 48 × 0.09 / 2", shop)
 	}
+}
+
+func TestQueryStoredAllocations(t *testing.T) {
+	db := pgtest.New(t)
+	seedOneNode(t, db)
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	for _, tt := range []struct {
+		q    attribution.Query
+		want map[string]string
+	}{
+		{attribution.Query{Window: w, Aggregate: dims(t, "namespace"), Idle: attribution.IdleSeparate, Shared: attribution.SharedSeparate},
+			map[string]string{"shop": "2.16", tally.IdleName: "2.16", tally.SharedName: "4.8"}},
+		{attribution.Query{Window: w, Step: 24 * time.Hour, Aggregate: dims(t, "controller"), Idle: attribution.IdleShare, Shared: attribution.SharedWeighted},
+			map[string]string{"shop/api": "9.12"}},
+		{attribution.Query{Window: w, Step: 6 * time.Hour, Aggregate: dims(t, "pod"), Idle: attribution.IdleHide, Shared: attribution.SharedSeparate,
+			Filters: []attribution.Filter{{Dim: attribution.Dimension{Field: "namespace"}, Values: []string{"shop"}}}},
+			map[string]string{"shop/api-1": "2.16", tally.SharedName: "4.8"}},
+	} {
+		rows, err := db.AllocationRows(ctx, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups, err := attribution.Aggregate(rows, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, g := range groups {
+			got[g.Name] = g.Total.Total.Round(9).Decimal()
+			if len(g.Steps) != len(tt.q.Steps()) {
+				t.Errorf("%s: %d steps, want %d", g.Name, len(g.Steps), len(tt.q.Steps()))
+			}
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("%v: %s = %s, want %s (all %v)", tt.q.String(), k, got[k], v, got)
+			}
+		}
+	}
+}
+
+func dims(t *testing.T, names ...string) []attribution.Dimension {
+	var out []attribution.Dimension
+	for _, n := range names {
+		d, err := attribution.ParseDimension(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
 }

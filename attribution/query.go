@@ -118,6 +118,10 @@ type Row struct {
 	CostKind   string
 	Cost       tally.Money // on Query.Basis
 	Estimated  bool
+	// Outside marks rows the query's filters exclude. They are returned
+	// (collapsed, without keys) only so idle and shared costs are spread over
+	// the whole cluster, and are left out of the result.
+	Outside bool
 
 	CPUCoreHours, CPURequestCoreHours, CPUUsageCoreHours float64
 	RAMByteHours, RAMRequestByteHours, RAMUsageByteHours float64
