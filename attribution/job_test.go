@@ -2,12 +2,12 @@ package attribution_test
 
 import (
 	"context"
-	"iter"
 	"testing"
 	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -16,66 +16,21 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var (
 	ctx  = context.Background()
-	day1 = time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	day1 = fixture.Day1
 )
-
-func lines(hours int, rate string) iter.Seq2[*tally.CostLine, error] {
-	return func(yield func(*tally.CostLine, error) bool) {
-		for h := 0; h < hours; h++ {
-			s := day1.Add(time.Duration(h) * time.Hour)
-			for _, l := range []tally.CostLine{
-				{ResourceID: "i-1", BilledCost: tally.MustParseMoney(rate, "USD"), EffectiveCost: tally.MustParseMoney(rate, "USD")},
-				{ResourceID: "arn:aws:eks:us-east-1:111:cluster/prod", BilledCost: tally.MustParseMoney("0.1", "USD"), EffectiveCost: tally.MustParseMoney("0.1", "USD")},
-			} {
-				l.Provider, l.BillingAccountID, l.ChargeCategory = "aws", "111", tally.ChargeUsage
-				l.BillingPeriodStart, l.BillingPeriodEnd = tally.MonthStart(s), tally.MonthStart(s).AddDate(0, 1, 0)
-				l.ChargePeriodStart, l.ChargePeriodEnd, l.ListCost = s, s.Add(time.Hour), l.BilledCost
-				if !yield(&l, nil) {
-					return
-				}
-			}
-		}
-	}
-}
 
 func seedOneNode(t *testing.T, db *postgres.DB) {
 	t.Helper()
-	seed(t, db, 48)
+	fixture.OneNode(t, db, 48)
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
 	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// seed stores a cluster with one 2-core node (i-1) running shop/api (1 core,
-// 4 GiB), a catalog price, and the bill of its first billedHours hours.
-func seed(t *testing.T, db *postgres.DB, billedHours int) (tally.BillingPeriodKey, int64) {
-	t.Helper()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}))
-	must(db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n1", Name: "n1", InstanceID: "i-1", InstanceType: "m5.large",
-		Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30, ValidFrom: day1.Add(-time.Hour)}}))
-	must(db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-1", UID: "p1"}, NodeName: "n1",
-		OwnerKind: tally.KindDeployment, OwnerName: "api", ValidFrom: day1.Add(-time.Hour),
-		Containers: []tally.Container{{Name: "api", CPURequest: 1, MemoryRequest: 4 << 30}}}}))
-	must(db.UpsertPrices(ctx, []tally.InstancePrice{{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large",
-		PurchaseOption: tally.PurchaseOnDemand, HourlyPrice: tally.MustParseMoney("0.096", "USD"), VCPUs: 2, MemoryBytes: 8 << 30,
-		EffectiveFrom: day1.AddDate(0, -1, 0), Source: "test"}}))
-	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(day1), Source: "aws-cur"}
-	run, _ := db.StartIngestRun(ctx, "aws-cur", nil)
-	_, err := db.ReplaceBillingPeriod(ctx, key, run, lines(billedHours, "0.09"))
-	must(err)
-	return key, run
-}
-
 func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	db := pgtest.New(t)
-	key, run := seed(t, db, 24)
+	key, run := fixture.OneNode(t, db, 24)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -111,7 +66,7 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	// The bill for day 2 lands (the period is restated with both days), later.
 	clock = clock.Add(time.Hour)
 	time.Sleep(5 * time.Millisecond)
-	_, err = db.ReplaceBillingPeriod(ctx, key, run, lines(48, "0.09"))
+	_, err = db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(48, "0.09"))
 	must(err)
 	stale, err := db.StaleHours(ctx, w)
 	must(err)
