@@ -24,6 +24,7 @@ type Config struct {
 	Logger      *slog.Logger
 	Readiness   Readiness
 	Allocations AllocationStore
+	Functions   FunctionStore
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
 }
@@ -34,6 +35,7 @@ type Server struct {
 	log    *slog.Logger
 	ready  Readiness
 	allocs AllocationStore
+	funcs  FunctionStore
 	now    func() time.Time
 }
 
@@ -45,7 +47,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, now: cfg.Now}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions, now: cfg.Now}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
@@ -53,6 +55,9 @@ func NewServer(cfg Config) *Server {
 		s.router.Get("/api/v1/allocations", s.allocations)
 		s.router.Get("/allocation/compute", s.openCostAllocations)
 		s.router.Get("/allocation", s.openCostAllocations)
+	}
+	if s.funcs != nil {
+		s.router.Get("/api/v1/functions", s.functions)
 	}
 	return s
 }
