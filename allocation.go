@@ -32,7 +32,7 @@ type Allocation struct {
 	EffectiveCost    Money     `json:"effectiveCost"`
 	BilledCost       Money     `json:"billedCost"`
 	ListCost         Money     `json:"listCost"`
-	Estimated        bool      `json:"estimated"` // from the price catalog; replaced when billing lands
+	Estimated        bool      `json:"estimated"`            // from the price catalog; replaced when billing lands
 	Service          string    `json:"service,omitempty"`    // billed service, for costs outside nodes
 	ResourceID       string    `json:"resourceId,omitempty"` // billed resource, for costs outside nodes
 	// Labels are the pod's labels, or the billed resource's tags.
