@@ -196,3 +196,16 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 		return tally.HourOf(t), err
 	})
 }
+
+// LatestAttributedHour returns the most recent attributed hour; ok is false
+// when nothing has been attributed yet.
+func (db *DB) LatestAttributedHour(ctx context.Context) (h tally.Hour, ok bool, err error) {
+	var t *time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT max(hour) FROM attribution_hours`).Scan(&t); err != nil {
+		return 0, false, fmt.Errorf("latest attributed hour: %w", err)
+	}
+	if t == nil {
+		return 0, false, nil
+	}
+	return tally.HourOf(*t), true, nil
+}

@@ -30,7 +30,7 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return fixture.Day1.Add(47 * time.Hour) }
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Now: now}))
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Now: now}))
 	t.Cleanup(srv.Close)
 	return srv
 }

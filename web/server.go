@@ -25,6 +25,7 @@ type Config struct {
 	Readiness   Readiness
 	Allocations AllocationStore
 	Functions   FunctionStore
+	Metrics     MetricsStore
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
 }
@@ -51,6 +52,7 @@ func NewServer(cfg Config) *Server {
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
+	s.router.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
 	if s.allocs != nil {
 		s.router.Get("/api/v1/allocations", s.allocations)
 		s.router.Get("/allocation/compute", s.openCostAllocations)
