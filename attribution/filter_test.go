@@ -52,3 +52,11 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+func TestCSVSafe(t *testing.T) {
+	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "@x": "'@x", "shop": "shop", "": ""} {
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

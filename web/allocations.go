@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -103,7 +102,11 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
-		writeAllocationsCSV(w, q, groups)
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="tally-allocations.csv"`)
+		if err := attribution.WriteCSV(w, q, groups); err != nil {
+			s.log.ErrorContext(r.Context(), "write csv", "err", err)
+		}
 		return
 	}
 	writeJSON(w, http.StatusOK, newAllocationsView(q, groups))
@@ -201,50 +204,4 @@ func newAllocationsView(q attribution.Query, groups []attribution.Group) allocat
 	}
 	v.Total = total.Decimal()
 	return v
-}
-
-// writeAllocationsCSV writes one row per group and step. Names come from
-// clusters and bills, so cells that a spreadsheet would run as a formula are
-// prefixed with a quote.
-func writeAllocationsCSV(w http.ResponseWriter, q attribution.Query, groups []attribution.Group) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="tally-allocations.csv"`)
-	cw := csv.NewWriter(w)
-	head := []string{"name"}
-	for _, d := range q.Aggregate {
-		head = append(head, d.String())
-	}
-	head = append(head, "start", "end", "cpu_cost", "ram_cost", "gpu_cost", "pv_cost", "network_cost", "load_balancer_cost",
-		"shared_cost", "external_cost", "other_cost", "total_cost", "cpu_core_hours", "cpu_core_request_average",
-		"cpu_core_usage_average", "ram_byte_hours", "ram_byte_request_average", "ram_byte_usage_average", "gpu_hours", "efficiency", "estimated")
-	_ = cw.Write(head)
-	for i := range groups {
-		g := &groups[i]
-		for j := range g.Steps {
-			c := newCostView(&g.Steps[j])
-			rec := []string{csvSafe(g.Name)}
-			for k := range q.Aggregate {
-				key := ""
-				if k < len(g.Keys) {
-					key = g.Keys[k]
-				}
-				rec = append(rec, csvSafe(key))
-			}
-			f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
-			rec = append(rec, c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339), c.CPUCost, c.RAMCost, c.GPUCost, c.PVCost,
-				c.NetworkCost, c.LoadBalancerCost, c.SharedCost, c.ExternalCost, c.OtherCost, c.TotalCost,
-				f(c.CPUCoreHours), f(c.CPUCoreRequestAverage), f(c.CPUCoreUsageAverage), f(c.RAMByteHours),
-				f(c.RAMByteRequestAverage), f(c.RAMByteUsageAverage), f(c.GPUHours), f(c.Efficiency), strconv.FormatBool(c.Estimated))
-			_ = cw.Write(rec)
-		}
-	}
-	cw.Flush()
-}
-
-// csvSafe neutralizes spreadsheet formulas in untrusted text.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -37,6 +37,7 @@ type cli struct {
 	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
 
 	Attribute attributeCmd `cmd:"" help:"Attribute billed cost to containers and print the reconciliation with the bill; exit 1 if a day is off by more than a cent."`
+	Costs     costsCmd     `cmd:"" help:"Show allocated costs, aggregated and filtered like the allocation API."`
 	Version   versionCmd   `cmd:"" help:"Print the version."`
 }
 
