@@ -69,6 +69,9 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	}
 	for day := w.Start.UTC().Truncate(24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
 		dw := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+		if dw.Start.Before(w.Start) {
+			dw.Start = w.Start
+		}
 		if dw.End.After(end) {
 			dw.End = end
 		}

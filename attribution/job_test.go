@@ -98,6 +98,16 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	}
 }
 
+func TestAttributeWindowWithinADay(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	sum, err := job.Attribute(ctx, tally.Window{Start: day1.Add(12 * time.Hour), End: day1.Add(13 * time.Hour)}, true)
+	if err != nil || sum.Hours != 1 {
+		t.Fatalf("one hour: %+v, %v; want exactly that hour", sum, err)
+	}
+}
+
 func TestQueryStoredAllocations(t *testing.T) {
 	db := pgtest.New(t)
 	seedOneNode(t, db)
