@@ -27,3 +27,7 @@ test: deps vet
 
 clean:
 	rm -rf $(BIN)
+
+# 1,000 nodes and 20,000 containers; prints figures and baselines.
+bench-attribution:
+	TALLY_BENCH=attribution $(GO) test -run TestBenchAttribution -v -count=1 -timeout 90m ./attribution/ | grep -v '^=== \|^--- \|fleet.go'

@@ -19,10 +19,15 @@ type Readiness interface {
 	Ready(ctx context.Context) error
 }
 
-// Config wires a Server.
+// Config wires a Server. Stores left nil leave their routes unmounted.
 type Config struct {
-	Logger    *slog.Logger
-	Readiness Readiness
+	Logger      *slog.Logger
+	Readiness   Readiness
+	Allocations AllocationStore
+	Functions   FunctionStore
+	Metrics     MetricsStore
+	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
+	Now func() time.Time
 }
 
 // Server is Tally's HTTP handler.
@@ -30,6 +35,9 @@ type Server struct {
 	router chi.Router
 	log    *slog.Logger
 	ready  Readiness
+	allocs AllocationStore
+	funcs  FunctionStore
+	now    func() time.Time
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -37,10 +45,22 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions, now: cfg.Now}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
+	s.router.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
+	if s.allocs != nil {
+		s.router.Get("/api/v1/allocations", s.allocations)
+		s.router.Get("/allocation/compute", s.openCostAllocations)
+		s.router.Get("/allocation", s.openCostAllocations)
+	}
+	if s.funcs != nil {
+		s.router.Get("/api/v1/functions", s.functions)
+	}
 	return s
 }
 
