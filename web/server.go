@@ -23,6 +23,8 @@ type Readiness interface {
 type Config struct {
 	Logger    *slog.Logger
 	Readiness Readiness
+	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
+	Recommendations RecommendationStore
 }
 
 // Server is Tally's HTTP handler.
@@ -30,6 +32,7 @@ type Server struct {
 	router chi.Router
 	log    *slog.Logger
 	ready  Readiness
+	recs   RecommendationStore
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -37,10 +40,11 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, recs: cfg.Recommendations}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
+	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
 	return s
 }
 
