@@ -79,7 +79,11 @@ func patchDocument(w tally.WorkloadRef, cs []ContainerResult) ([]byte, error) {
 			appendPair(res, "limits", limits)
 		}
 		entry := mapping("name", str(c.Container), "resources", res)
-		entry.HeadComment = fmt.Sprintf("%s: saves %s a month", c.Container, c.MonthlySavings.Decimal()+" "+string(c.MonthlySavings.Currency()))
+		if c.MonthlySavings.Sign() < 0 {
+			entry.HeadComment = fmt.Sprintf("%s: costs %s %s more a month (it needs more than it requests)", c.Container, c.MonthlySavings.Neg().Decimal(), c.MonthlySavings.Currency())
+		} else {
+			entry.HeadComment = fmt.Sprintf("%s: saves %s %s a month", c.Container, c.MonthlySavings.Decimal(), c.MonthlySavings.Currency())
+		}
 		containers.Content = append(containers.Content, entry)
 	}
 	podSpec := mapping("containers", containers)
