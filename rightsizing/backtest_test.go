@@ -22,8 +22,8 @@ func TestBacktestBaselineIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := rep.Strategies[0]
-	if k.Savings != 0 || !k.CurrentCost.Equal(k.RecommendedCost) || k.Churn > 0.01 || // one diurnal container changes its request mid-way k.ContainerDays <= 0 {
+	k := rep.Strategies[0] // churn: one diurnal container changes its request mid-way
+	if k.Savings != 0 || !k.CurrentCost.Equal(k.RecommendedCost) || k.Churn > 0.01 || k.ContainerDays <= 0 {
 		t.Errorf("keeping the current resources: %+v", k)
 	}
 	if rep.Origins != 7 || len(rep.ByPattern) != 2*len(Patterns) {
