@@ -1,9 +1,8 @@
 package rightsizing
 
 import (
-	"compress/gzip"
+	"bytes"
 	"context"
-	"os"
 	"testing"
 	"time"
 )
@@ -41,16 +40,7 @@ func TestBacktestBaselineIdentity(t *testing.T) {
 // balanced profile saves at least what the better baseline saves, with no
 // more would-be OOMs or CPU windows above the request, and memory slack ≤ 25%.
 func TestBundledTarget(t *testing.T) {
-	f, err := os.Open("testdata/traces.csv.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := ReadTrace(zr, "testdata/traces.csv.gz")
+	tr, err := ReadTrace(bytes.NewReader(bundledTrace(t)), "testdata/traces.csv.gz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,19 +99,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 // TestBundledTraceIsGenerated checks testdata/traces.csv.gz is exactly what
 // the committed generator writes (regenerate with make rightsizing-testdata).
 func TestBundledTraceIsGenerated(t *testing.T) {
-	f, err := os.Open("testdata/traces.csv.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := bundledTrace(t)
 	var want bytes.Buffer
 	if err := WriteTrace(&want, GenerateTrace(GenerateOptions{Seed: 1})); err != nil {
 		t.Fatal(err)
@@ -152,4 +140,23 @@ func FuzzReadTrace(f *testing.F) {
 			t.Fatalf("a trace read back fails: %v", err)
 		}
 	})
+}
+
+// bundledTrace returns the uncompressed bundled trace set.
+func bundledTrace(t *testing.T) []byte {
+	t.Helper()
+	f, err := os.Open("testdata/traces.csv.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
