@@ -38,7 +38,9 @@ func Patches(results []ContainerResult) ([]Patch, error) {
 		}
 		byWorkload[r.Workload] = append(byWorkload[r.Workload], r)
 	}
-	slices.SortFunc(order, func(a, b tally.WorkloadRef) int { return strings.Compare(string(a.Cluster)+"/"+a.String(), string(b.Cluster)+"/"+b.String()) })
+	slices.SortFunc(order, func(a, b tally.WorkloadRef) int {
+		return strings.Compare(string(a.Cluster)+"/"+a.String(), string(b.Cluster)+"/"+b.String())
+	})
 	var out []Patch
 	for _, w := range order {
 		cs := byWorkload[w]
