@@ -31,3 +31,22 @@ clean:
 # 1,000 nodes and 20,000 containers; prints figures and baselines.
 bench-attribution:
 	TALLY_BENCH=attribution $(GO) test -run TestBenchAttribution -v -count=1 -timeout 90m ./attribution/ | grep -v '^=== \|^--- \|fleet.go'
+# Right-sizing: the backtest of Tally against the VPA and KRR baselines on the
+# bundled traces (side by side, by pattern, with the target verdict), then the
+# cost of one recommendation (median of 5 runs) and its ratio to VPA's.
+.PHONY: bench-rightsizing rightsizing-testdata fuzz-rightsizing
+bench-rightsizing:
+	$(GO) run ./cmd/tally --log-level warn rightsize backtest --trace rightsizing/testdata/traces.csv.gz --patterns
+	$(GO) test -run '^$$' -bench BenchmarkRecommend -count 5 ./rightsizing | tee /tmp/tally-bench-rightsizing.txt | grep '^Benchmark'
+	@for s in tally-balanced vpa krr; do \
+	  grep "^BenchmarkRecommend/$$s-" /tmp/tally-bench-rightsizing.txt | awk '{print $$3}' | sort -n | \
+	  awk -v s=$$s '{x[NR]=$$1} END {m = (NR % 2) ? x[(NR+1)/2] : (x[NR/2] + x[NR/2+1]) / 2; printf "%s %.0f\n", s, m}'; \
+	done | awk '{m[$$1]=$$2; printf "median %-16s %10.0f ns/op (14 days × 3 replicas)\n", $$1, $$2} \
+	  END {printf "ratio tally-balanced/vpa %.2f, krr/vpa %.2f\n", m["tally-balanced"]/m["vpa"], m["krr"]/m["vpa"]}'
+
+# Regenerate the bundled trace set with the committed generator (seed 1).
+rightsizing-testdata:
+	$(GO) run ./cmd/tally rightsize generate --seed 1 -o rightsizing/testdata/traces.csv.gz
+
+fuzz-rightsizing:
+	$(GO) test -run '^$$' -fuzz FuzzReadTrace -fuzztime 60s -parallel 1 ./rightsizing

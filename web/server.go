@@ -26,6 +26,8 @@ type Config struct {
 	Allocations AllocationStore
 	Functions   FunctionStore
 	Metrics     MetricsStore
+	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
+	Recommendations RecommendationStore
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
 }
@@ -37,6 +39,7 @@ type Server struct {
 	ready  Readiness
 	allocs AllocationStore
 	funcs  FunctionStore
+	recs   RecommendationStore
 	now    func() time.Time
 }
 
@@ -48,7 +51,8 @@ func NewServer(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions, now: cfg.Now}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
+		recs: cfg.Recommendations, now: cfg.Now}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
@@ -61,6 +65,7 @@ func NewServer(cfg Config) *Server {
 	if s.funcs != nil {
 		s.router.Get("/api/v1/functions", s.functions)
 	}
+	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
 	return s
 }
 
