@@ -1,0 +1,173 @@
+package cicheck
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// JUnit XML, as GitLab, Jenkins, CircleCI and Azure Pipelines read it.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// RenderJUnit writes r as JUnit XML: one test case for the cost of the
+// profiled workload, or one per benchmark. A regression is a <failure>, too
+// few runs an <error>; the headline and the method go to <system-out>.
+func RenderJUnit(w io.Writer, r *Report) error {
+	suite := junitSuite{Name: "tally ci " + map[string]string{KindProfiles: "diff", KindBenchmarks: "bench"}[r.Kind]}
+	suite.Properties = []junitProperty{
+		{"verdict", string(r.Verdict)},
+		{"alpha", fmt.Sprint(r.Alpha)},
+		{"confidence", fmt.Sprint(r.CI)},
+		{"gate", r.Gate.String()},
+	}
+	if r.Pricing != nil {
+		suite.Properties = append(suite.Properties, junitProperty{"pricing", r.Pricing.String()})
+	}
+	var detail bytes.Buffer
+	writeText(&detail, r)
+	switch r.Kind {
+	case KindProfiles:
+		c := junitCase{Classname: "tally.ci.diff", Name: "CPU cost per unit of work", SystemOut: detail.String()}
+		problem(&c, r.Verdict, r.Headline, r.Reason, detail.String())
+		suite.Cases = append(suite.Cases, c)
+	case KindBenchmarks:
+		for _, b := range r.Benchmarks {
+			c := junitCase{Classname: "tally.ci.bench" + pkgSuffix(b.Pkg), Name: b.Name, SystemOut: benchLine(b, r)}
+			msg := benchLine(b, r)
+			problem(&c, b.Verdict, msg, r.Reason, detail.String())
+			suite.Cases = append(suite.Cases, c)
+		}
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		if c.Error != nil {
+			suite.Errors++
+		}
+	}
+	doc := junitSuites{Name: "tally ci", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func pkgSuffix(pkg string) string {
+	if pkg == "" {
+		return ""
+	}
+	return "." + pkg
+}
+
+func problem(c *junitCase, v Verdict, msg, reason, detail string) {
+	switch v {
+	case Fail:
+		c.Failure = &junitProblem{Message: msg, Type: "cost-regression", Text: reason + "\n\n" + detail}
+	case Insufficient:
+		c.Error = &junitProblem{Message: msg, Type: "too-few-runs", Text: reason}
+	}
+}
+
+func benchLine(b BenchmarkChange, r *Report) string {
+	if b.Missing != "" {
+		return fmt.Sprintf("%s: not in %s", b.Name, b.Missing)
+	}
+	s := fmt.Sprintf("%s: time/op %s → %s (%s, %s CI %s, p=%s, %d+%d runs)", b.Name,
+		formatValue(b.Time.Base.Median*1e9, "nanoseconds"), formatValue(b.Time.Head.Median*1e9, "nanoseconds"),
+		formatPct(b.Time.Rel), pctLabel(r.CI), pctRange(b.Time.RelLo, b.Time.RelHi), formatP(b.Time.P), b.Time.Base.N, b.Time.Head.N)
+	if b.Annual != nil {
+		s += fmt.Sprintf(", %s/yr", formatSignedMoney(b.Annual.Amount, 2))
+		if b.Annual.Bounded {
+			s += " (" + moneyRange(b.Annual.Lo, b.Annual.Hi) + ")"
+		}
+	}
+	return s
+}
+
+// RenderText writes r as plain text, for logs and terminals.
+func RenderText(w io.Writer, r *Report) error {
+	var b bytes.Buffer
+	writeText(&b, r)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeText(b *bytes.Buffer, r *Report) {
+	fmt.Fprintf(b, "%s\n%s\n", r.Headline, r.Reason)
+	switch r.Kind {
+	case KindProfiles:
+		t := r.Total
+		fmt.Fprintf(b, "\nCPU per unit of work: %s → %s (%s, %s CI %s, p=%s, %d+%d runs)\n",
+			formatValue(t.Base.Median, r.Unit), formatValue(t.Head.Median, r.Unit), formatPct(t.Rel), pctLabel(r.CI), pctRange(t.RelLo, t.RelHi), formatP(t.P), r.BaseRuns, r.HeadRuns)
+		if a := r.TotalAnnual; a != nil {
+			fmt.Fprintf(b, "Cost per year: %s (%s)\n", formatSignedMoney(a.Amount, 2), annualRange(a))
+		}
+		if len(r.Functions) > 0 {
+			b.WriteString("\nFunctions (self CPU per unit of work):\n")
+		}
+		for i, f := range r.Functions {
+			if i == 10 {
+				break
+			}
+			sig := ""
+			if f.Self.Significant {
+				sig = " *"
+			}
+			fmt.Fprintf(b, "  %-50s %s → %s  %s%s  p=%s\n", f.Name, formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), relOrNew(f.Self), sig, formatP(f.Self.P))
+		}
+	case KindBenchmarks:
+		b.WriteString("\n")
+		for _, bc := range r.Benchmarks {
+			b.WriteString(benchLine(bc, r) + "\n")
+		}
+	}
+	if r.Pricing != nil {
+		fmt.Fprintf(b, "\nPrice: %s\n", r.Pricing)
+	}
+	fmt.Fprintf(b, "Gate: %s.\n", strings.TrimSuffix(r.Gate.String(), "."))
+}
