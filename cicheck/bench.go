@@ -304,15 +304,15 @@ func benchHeadline(r *Report, sum tally.Money) (headline, reason string) {
 	var b strings.Builder
 	switch {
 	case top.Annual != nil && len(slower) == 1:
-		fmt.Fprintf(&b, "This change adds %s/yr", formatMoney(top.Annual.Amount, 2))
+		fmt.Fprintf(&b, "This change adds %s/yr", formatMoney(top.Annual.Amount, top.Annual.places()))
 		if top.Annual.Bounded {
-			fmt.Fprintf(&b, " (%s %s)", ci, moneyRange(top.Annual.Lo, top.Annual.Hi))
+			fmt.Fprintf(&b, " (%s %s)", ci, top.Annual.rangeText())
 		}
 		fmt.Fprintf(&b, ", in %s (%s per op).", top.Name, formatPct(top.Time.Rel))
 	case top.Annual != nil:
-		fmt.Fprintf(&b, "This change adds %s/yr across %d benchmarks, most in %s: %s/yr", formatMoney(sum, 2), len(slower), top.Name, formatMoney(top.Annual.Amount, 2))
+		fmt.Fprintf(&b, "This change adds %s/yr across %d benchmarks, most in %s: %s/yr", formatMoney(sum, autoPlaces(sum)), len(slower), top.Name, formatMoney(top.Annual.Amount, top.Annual.places()))
 		if top.Annual.Bounded {
-			fmt.Fprintf(&b, " (%s %s)", ci, moneyRange(top.Annual.Lo, top.Annual.Hi))
+			fmt.Fprintf(&b, " (%s %s)", ci, top.Annual.rangeText())
 		}
 		b.WriteString(".")
 	default:
@@ -324,10 +324,10 @@ func benchHeadline(r *Report, sum tally.Money) (headline, reason string) {
 	}
 	switch r.Verdict {
 	case Fail:
-		reason = fmt.Sprintf("Together the slowdowns add %s/yr: over the gate, which %s.", formatMoney(sum, 2), r.Gate)
+		reason = fmt.Sprintf("Together the slowdowns add %s/yr: over the gate, which %s.", formatMoney(sum, autoPlaces(sum)), r.Gate)
 		for _, f := range r.Benchmarks {
 			if f.Verdict == Fail {
-				reason = fmt.Sprintf("%s got %s slower per op (p=%s), significantly more than the gate allows (p=%s against the gate, which %s).", f.Name, strings.TrimPrefix(formatPct(f.Time.Rel), "+"), formatP(f.Time.P), formatP(f.GateP), r.Gate)
+				reason = fmt.Sprintf("%s got %s slower per op (%s), significantly more than the gate allows (%s against the gate, which %s).", f.Name, strings.TrimPrefix(formatPct(f.Time.Rel), "+"), pText(f.Time.P), pText(f.GateP), r.Gate)
 				break
 			}
 		}

@@ -13,13 +13,21 @@ import (
 
 var currencySymbols = map[tally.Currency]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
 
-// formatMoney writes m for people: "$1,234", "-$12.50", "1,234 CHF". At most
-// places decimals are shown, two for amounts under 100 and none above.
+// autoPlaces returns the decimals to show amounts with: none when one of
+// them reaches 100, else cents.
+func autoPlaces(ms ...tally.Money) int {
+	for _, m := range ms {
+		if c, err := m.Abs().Cmp(tally.FromInt(100, m.Currency())); err == nil && c >= 0 {
+			return 0
+		}
+	}
+	return 2
+}
+
+// formatMoney writes m for people with places decimals: "$1,234",
+// "-$12.50", "1,234 CHF".
 func formatMoney(m tally.Money, places int) string {
 	abs := m.Abs()
-	if c, _ := abs.Cmp(tally.FromInt(100, m.Currency())); c >= 0 && places > 0 {
-		places = 0
-	}
 	digits := group(abs.Format(places))
 	sign := ""
 	if m.Round(places).Sign() < 0 {
@@ -37,7 +45,7 @@ func formatMoney(m tally.Money, places int) string {
 // formatSignedMoney is formatMoney with an explicit + for increases.
 func formatSignedMoney(m tally.Money, places int) string {
 	s := formatMoney(m, places)
-	if m.Round(places).Sign() > 0 || (m.Sign() > 0 && places == 0) {
+	if m.Round(places).Sign() > 0 {
 		return "+" + s
 	}
 	return s
@@ -121,4 +129,13 @@ func formatP(p float64) string {
 		return "<0.0001"
 	}
 	return strconv.FormatFloat(p, 'g', 2, 64)
+}
+
+// pText writes a p-value for prose: "p=0.24", "p<0.0001".
+func pText(p float64) string {
+	s := formatP(p)
+	if strings.HasPrefix(s, "<") {
+		return "p" + s
+	}
+	return "p=" + s
 }

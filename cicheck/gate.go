@@ -157,10 +157,10 @@ func (g Gate) judge(s Stats, base, head []float64, c Change, b bars) (Verdict, f
 func (g Gate) String() string {
 	var parts []string
 	if g.MaxIncrease >= 0 {
-		parts = append(parts, "more than "+strings.TrimPrefix(formatPct(g.MaxIncrease), "+"))
+		parts = append(parts, "more than "+strconv.FormatFloat(g.MaxIncrease*100, 'g', 4, 64)+"%")
 	}
 	if g.MaxAnnualIncrease != nil {
-		parts = append(parts, "more than "+formatMoney(*g.MaxAnnualIncrease, 2)+"/yr")
+		parts = append(parts, "more than "+formatMoney(*g.MaxAnnualIncrease, autoPlaces(*g.MaxAnnualIncrease))+"/yr")
 	}
 	if len(parts) == 0 {
 		return "fails on any significant growth"

@@ -117,10 +117,10 @@ func writeAnnotations(w io.Writer, r *Report, opt GitHubOptions) error {
 			continue
 		}
 		file, line := fileOf(f.Name)
-		text := fmt.Sprintf("%s uses %s more CPU per unit of work (self %s → %s, p=%s)", f.Name, relOrNew(f.Self),
-			formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), formatP(f.Self.P))
+		text := fmt.Sprintf("%s uses %s more CPU per unit of work (self %s → %s, %s)", f.Name, relOrNew(f.Self),
+			formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), pText(f.Self.P))
 		if f.SelfAnnual != nil {
-			text += fmt.Sprintf(", %s/yr", formatSignedMoney(f.SelfAnnual.Amount, 2))
+			text += fmt.Sprintf(", %s/yr", formatSignedMoney(f.SelfAnnual.Amount, autoPlaces(f.SelfAnnual.Amount)))
 		}
 		emit("warning", file, line, "CPU grew in "+path.Base(f.Name), text)
 		n++

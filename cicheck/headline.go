@@ -3,8 +3,6 @@ package cicheck
 import (
 	"fmt"
 	"strings"
-
-	"github.com/tallyhq/tally"
 )
 
 // profileHeadline writes the one-sentence outcome of a profile diff and the
@@ -17,14 +15,14 @@ func profileHeadline(r *Report) (headline, reason string) {
 	case !t.Significant:
 		b.WriteString("No significant cost change")
 		if r.TotalAnnual != nil {
-			fmt.Fprintf(&b, ": %s/yr", formatSignedMoney(r.TotalAnnual.Amount, 2))
+			fmt.Fprintf(&b, ": %s/yr", formatSignedMoney(r.TotalAnnual.Amount, r.TotalAnnual.places()))
 			if r.TotalAnnual.Bounded {
-				fmt.Fprintf(&b, " (%s %s)", ci, moneyRange(r.TotalAnnual.Lo, r.TotalAnnual.Hi))
+				fmt.Fprintf(&b, " (%s %s)", ci, r.TotalAnnual.rangeText())
 			}
 		} else {
 			fmt.Fprintf(&b, ": %s CPU per unit of work", formatPct(t.Rel))
 		}
-		fmt.Fprintf(&b, ", p=%s.", formatP(t.P))
+		fmt.Fprintf(&b, ", %s.", pText(t.P))
 	default:
 		verb := "adds"
 		if t.Delta < 0 {
@@ -35,9 +33,9 @@ func profileHeadline(r *Report) (headline, reason string) {
 			if t.Delta < 0 {
 				a = Annual{Amount: a.Amount.Neg(), Lo: a.Hi.Neg(), Hi: a.Lo.Neg(), Bounded: a.Bounded}
 			}
-			fmt.Fprintf(&b, "This change %s %s/yr", verb, formatMoney(a.Amount, 2))
+			fmt.Fprintf(&b, "This change %s %s/yr", verb, formatMoney(a.Amount, a.places()))
 			if a.Bounded {
-				fmt.Fprintf(&b, " (%s %s)", ci, moneyRange(a.Lo, a.Hi))
+				fmt.Fprintf(&b, " (%s %s)", ci, a.rangeText())
 			}
 		} else {
 			fmt.Fprintf(&b, "This change %s %s CPU per unit of work (%s %s … %s)", verb, strings.TrimPrefix(strings.TrimPrefix(formatPct(t.Rel), "+"), "-"), ci, formatPct(t.RelLo), formatPct(t.RelHi))
@@ -61,28 +59,40 @@ func profileHeadline(r *Report) (headline, reason string) {
 
 	switch r.Verdict {
 	case Fail:
-		reason = fmt.Sprintf("CPU per unit of work grew %s (p=%s), significantly more than the gate allows (p=%s against the gate, which %s).", formatPct(t.Rel), formatP(t.P), formatP(r.GateP), r.Gate)
+		reason = fmt.Sprintf("CPU per unit of work grew %s (%s), significantly more than the gate allows (%s against the gate, which %s).", formatPct(t.Rel), pText(t.P), pText(r.GateP), r.Gate)
 	case Warn:
 		if t.Significant {
-			reason = fmt.Sprintf("CPU per unit of work grew %s (p=%s), but not significantly more than the gate allows (p=%s against the gate, which %s).", formatPct(t.Rel), formatP(t.P), formatP(r.GateP), r.Gate)
+			reason = fmt.Sprintf("CPU per unit of work grew %s (%s), but not significantly more than the gate allows (%s against the gate, which %s).", formatPct(t.Rel), pText(t.P), pText(r.GateP), r.Gate)
 		} else {
-			reason = fmt.Sprintf("CPU per unit of work looks %s but the change is not significant (p=%s ≥ %v); more runs per side would tell. The gate %s.", formatPct(t.Rel), formatP(t.P), r.Alpha, r.Gate)
+			reason = fmt.Sprintf("CPU per unit of work looks %s but the change is not significant (%s ≥ %v); more runs per side would tell. The gate %s.", formatPct(t.Rel), pText(t.P), r.Alpha, r.Gate)
 		}
 	default:
 		if t.Significant && t.Delta < 0 {
-			reason = fmt.Sprintf("CPU per unit of work fell %s (p=%s).", formatPct(t.Rel), formatP(t.P))
+			reason = fmt.Sprintf("CPU per unit of work fell %s (%s).", formatPct(t.Rel), pText(t.P))
 		} else {
-			reason = fmt.Sprintf("No significant growth (p=%s, α=%v); the gate %s.", formatP(t.P), r.Alpha, r.Gate)
+			reason = fmt.Sprintf("No significant growth (%s, α=%v); the gate %s.", pText(t.P), r.Alpha, r.Gate)
 		}
 	}
 	return headline, reason
 }
 
-// moneyRange writes an interval: "$800–$1,700", or "-$120 to $800" when a
-// bound is negative.
-func moneyRange(lo, hi tally.Money) string {
-	if lo.Sign() < 0 || hi.Sign() < 0 {
-		return formatMoney(lo, 2) + " to " + formatMoney(hi, 2)
+// places is how many decimals to show a's amounts with, the same for all.
+func (a Annual) places() int {
+	if a.Bounded {
+		return autoPlaces(a.Amount, a.Lo, a.Hi)
 	}
-	return formatMoney(lo, 2) + "–" + formatMoney(hi, 2)
+	return autoPlaces(a.Amount)
+}
+
+// rangeText writes a's interval: "$800–$1,700", or "-$120 to $800" when a
+// bound is negative.
+func (a Annual) rangeText() string {
+	if !a.Bounded {
+		return "unbounded"
+	}
+	p := a.places()
+	if a.Lo.Sign() < 0 || a.Hi.Sign() < 0 {
+		return formatMoney(a.Lo, p) + " to " + formatMoney(a.Hi, p)
+	}
+	return formatMoney(a.Lo, p) + "–" + formatMoney(a.Hi, p)
 }

@@ -64,14 +64,13 @@ func RenderJUnit(w io.Writer, r *Report) error {
 	writeText(&detail, r)
 	switch r.Kind {
 	case KindProfiles:
-		c := junitCase{Classname: "tally.ci.diff", Name: "CPU cost per unit of work", SystemOut: detail.String()}
-		problem(&c, r.Verdict, r.Headline, r.Reason, detail.String())
+		c := junitCase{Classname: "tally.ci.diff", Name: "CPU cost per unit of work"}
+		problem(&c, r.Verdict, r.Headline, detail.String())
 		suite.Cases = append(suite.Cases, c)
 	case KindBenchmarks:
 		for _, b := range r.Benchmarks {
-			c := junitCase{Classname: "tally.ci.bench" + pkgSuffix(b.Pkg), Name: b.Name, SystemOut: benchLine(b, r)}
-			msg := benchLine(b, r)
-			problem(&c, b.Verdict, msg, r.Reason, detail.String())
+			c := junitCase{Classname: "tally.ci.bench" + pkgSuffix(b.Pkg), Name: b.Name}
+			problem(&c, b.Verdict, benchLine(b, r), detail.String())
 			suite.Cases = append(suite.Cases, c)
 		}
 	}
@@ -104,12 +103,16 @@ func pkgSuffix(pkg string) string {
 	return "." + pkg
 }
 
-func problem(c *junitCase, v Verdict, msg, reason, detail string) {
+// problem marks a case failed (regression) or in error (too few runs); the
+// details go to the failure's text, or to system-out when it passed.
+func problem(c *junitCase, v Verdict, msg, detail string) {
 	switch v {
 	case Fail:
-		c.Failure = &junitProblem{Message: msg, Type: "cost-regression", Text: reason + "\n\n" + detail}
+		c.Failure = &junitProblem{Message: msg, Type: "cost-regression", Text: detail}
 	case Insufficient:
-		c.Error = &junitProblem{Message: msg, Type: "too-few-runs", Text: reason}
+		c.Error = &junitProblem{Message: msg, Type: "too-few-runs", Text: detail}
+	default:
+		c.SystemOut = detail
 	}
 }
 
@@ -117,14 +120,11 @@ func benchLine(b BenchmarkChange, r *Report) string {
 	if b.Missing != "" {
 		return fmt.Sprintf("%s: not in %s", b.Name, b.Missing)
 	}
-	s := fmt.Sprintf("%s: time/op %s → %s (%s, %s CI %s, p=%s, %d+%d runs)", b.Name,
+	s := fmt.Sprintf("%s: time/op %s → %s (%s, %s CI %s, %s, %d+%d runs)", b.Name,
 		formatValue(b.Time.Base.Median*1e9, "nanoseconds"), formatValue(b.Time.Head.Median*1e9, "nanoseconds"),
-		formatPct(b.Time.Rel), pctLabel(r.CI), pctRange(b.Time.RelLo, b.Time.RelHi), formatP(b.Time.P), b.Time.Base.N, b.Time.Head.N)
+		formatPct(b.Time.Rel), pctLabel(r.CI), pctRange(b.Time.RelLo, b.Time.RelHi), pText(b.Time.P), b.Time.Base.N, b.Time.Head.N)
 	if b.Annual != nil {
-		s += fmt.Sprintf(", %s/yr", formatSignedMoney(b.Annual.Amount, 2))
-		if b.Annual.Bounded {
-			s += " (" + moneyRange(b.Annual.Lo, b.Annual.Hi) + ")"
-		}
+		s += fmt.Sprintf(", %s/yr (%s)", formatSignedMoney(b.Annual.Amount, b.Annual.places()), b.Annual.rangeText())
 	}
 	return s
 }
@@ -142,10 +142,10 @@ func writeText(b *bytes.Buffer, r *Report) {
 	switch r.Kind {
 	case KindProfiles:
 		t := r.Total
-		fmt.Fprintf(b, "\nCPU per unit of work: %s → %s (%s, %s CI %s, p=%s, %d+%d runs)\n",
-			formatValue(t.Base.Median, r.Unit), formatValue(t.Head.Median, r.Unit), formatPct(t.Rel), pctLabel(r.CI), pctRange(t.RelLo, t.RelHi), formatP(t.P), r.BaseRuns, r.HeadRuns)
+		fmt.Fprintf(b, "\nCPU per unit of work: %s → %s (%s, %s CI %s, %s, %d+%d runs)\n",
+			formatValue(t.Base.Median, r.Unit), formatValue(t.Head.Median, r.Unit), formatPct(t.Rel), pctLabel(r.CI), pctRange(t.RelLo, t.RelHi), pText(t.P), r.BaseRuns, r.HeadRuns)
 		if a := r.TotalAnnual; a != nil {
-			fmt.Fprintf(b, "Cost per year: %s (%s)\n", formatSignedMoney(a.Amount, 2), annualRange(a))
+			fmt.Fprintf(b, "Cost per year: %s (%s)\n", formatSignedMoney(a.Amount, a.places()), a.rangeText())
 		}
 		if len(r.Functions) > 0 {
 			b.WriteString("\nFunctions (self CPU per unit of work):\n")
@@ -158,7 +158,7 @@ func writeText(b *bytes.Buffer, r *Report) {
 			if f.Self.Significant {
 				sig = " *"
 			}
-			fmt.Fprintf(b, "  %-50s %s → %s  %s%s  p=%s\n", f.Name, formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), relOrNew(f.Self), sig, formatP(f.Self.P))
+			fmt.Fprintf(b, "  %-50s %s → %s  %s%s  %s\n", f.Name, formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), relOrNew(f.Self), sig, pText(f.Self.P))
 		}
 	case KindBenchmarks:
 		b.WriteString("\n")

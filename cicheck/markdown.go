@@ -83,7 +83,7 @@ func writeProfileTables(b *bytes.Buffer, r *Report, top int) {
 	fmt.Fprintf(b, "| CPU per unit of work | %s | %s | %s | %s | %s |\n",
 		formatValue(t.Base.Median, r.Unit), formatValue(t.Head.Median, r.Unit), formatPct(t.Rel), pctRange(t.RelLo, t.RelHi), formatP(t.P))
 	if a := r.TotalAnnual; a != nil {
-		fmt.Fprintf(b, "| cost per year | | | %s | %s | |\n", formatSignedMoney(a.Amount, 2), annualRange(a))
+		fmt.Fprintf(b, "| cost per year | | | %s | %s | |\n", formatSignedMoney(a.Amount, a.places()), a.rangeText())
 	}
 	b.WriteString("\n")
 	if len(r.Functions) == 0 || top == 0 {
@@ -116,7 +116,7 @@ func writeProfileTables(b *bytes.Buffer, r *Report, top int) {
 		fmt.Fprintf(b, "| %s | %s → %s | %s%s | ", name, formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), relOrNew(f.Self), sig)
 		if hasMoney {
 			if f.SelfAnnual != nil {
-				b.WriteString(formatSignedMoney(f.SelfAnnual.Amount, 2))
+				b.WriteString(formatSignedMoney(f.SelfAnnual.Amount, autoPlaces(f.SelfAnnual.Amount)))
 			}
 			b.WriteString(" | ")
 		}
@@ -159,7 +159,7 @@ func writeBenchTable(b *bytes.Buffer, r *Report, top int) {
 		fmt.Fprintf(b, "| %s | %s → %s | %s | %s | %s | ", name, formatValue(t.Base.Median*1e9, "nanoseconds"), formatValue(t.Head.Median*1e9, "nanoseconds"), change, pctRange(t.RelLo, t.RelHi), formatP(t.P))
 		if hasMoney {
 			if bc.Annual != nil {
-				b.WriteString(formatSignedMoney(bc.Annual.Amount, 2))
+				b.WriteString(formatSignedMoney(bc.Annual.Amount, autoPlaces(bc.Annual.Amount)))
 			}
 			b.WriteString(" | ")
 		}
@@ -233,19 +233,14 @@ func relOrNew(c Change) string {
 		return "new"
 	case c.Base.Median > 0 && c.Head.Median == 0 && c.Delta < 0:
 		return "gone"
+	case c.Base.Median == 0 && c.Head.Median > 0:
+		return "from 0"
 	}
 	return formatPct(c.Rel)
 }
 
 func pctRange(lo, hi float64) string {
 	return formatPct(lo) + " … " + formatPct(hi)
-}
-
-func annualRange(a *Annual) string {
-	if !a.Bounded {
-		return "unbounded"
-	}
-	return moneyRange(a.Lo, a.Hi)
 }
 
 func countChange(c *Change, unit string) string {

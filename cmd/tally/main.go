@@ -36,6 +36,7 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
 	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+	CI      ciCmd      `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
 }
 
 // globals are the flags every command accepts.
