@@ -25,6 +25,7 @@ type junitSuite struct {
 	Errors     int             `xml:"errors,attr"`
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  *junitText      `xml:"system-out,omitempty"`
 }
 
 type junitProperty struct {
@@ -37,13 +38,17 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	SystemOut *junitText    `xml:"system-out,omitempty"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 type junitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
 }
 
 // RenderJUnit writes r as JUnit XML: one test case for the cost of the
@@ -68,9 +73,15 @@ func RenderJUnit(w io.Writer, r *Report) error {
 		problem(&c, r.Verdict, r.Headline, detail.String())
 		suite.Cases = append(suite.Cases, c)
 	case KindBenchmarks:
+		suite.SystemOut = &junitText{detail.String()}
 		for _, b := range r.Benchmarks {
 			c := junitCase{Classname: "tally.ci.bench" + pkgSuffix(b.Pkg), Name: b.Name}
-			problem(&c, b.Verdict, benchLine(b, r), detail.String())
+			line := benchLine(b, r)
+			text := line
+			if b.Verdict == Fail {
+				text += "\n" + r.Reason
+			}
+			problem(&c, b.Verdict, line, text)
 			suite.Cases = append(suite.Cases, c)
 		}
 	}
@@ -112,7 +123,7 @@ func problem(c *junitCase, v Verdict, msg, detail string) {
 	case Insufficient:
 		c.Error = &junitProblem{Message: msg, Type: "too-few-runs", Text: detail}
 	default:
-		c.SystemOut = detail
+		c.SystemOut = &junitText{detail}
 	}
 }
 
