@@ -43,11 +43,11 @@ type CostRate struct {
 func (r CostRate) Price() (Money, error) {
 	cur, err := ParseCurrency(string(r.Currency))
 	if err != nil {
-		return Money{}, Errorf(EInvalid, "cost rate of %s: %w", r.Workload, err)
+		return Money{}, Errorf(EInvalid, "cost rate of %s: %v", r.Workload, err)
 	}
 	m, err := ParseMoney(strings.TrimSpace(r.CorehourCost), cur)
 	if err != nil {
-		return Money{}, Errorf(EInvalid, "cost rate of %s: corehourCost %q: %w", r.Workload, r.CorehourCost, err)
+		return Money{}, Errorf(EInvalid, "cost rate of %s: corehourCost %q: %v", r.Workload, r.CorehourCost, err)
 	}
 	if m.Sign() < 0 {
 		return Money{}, Errorf(EInvalid, "cost rate of %s: corehourCost %q: must not be negative", r.Workload, r.CorehourCost)

@@ -68,7 +68,7 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 		}
 	}
 	if err := br.Err(); err != nil {
-		return tally.Errorf(tally.EInvalid, "read %s: %w", name, err)
+		return tally.Errorf(tally.EInvalid, "read %s: %v", name, err)
 	}
 	if n == 0 {
 		return tally.Errorf(tally.EInvalid, "%s: no benchmark results (want `go test -bench` output, e.g. `go test -run='^$' -bench=. -count=10`)", name)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tallyhq/tally/cicheck"
+	"github.com/tallyhq/tally/internal/proftest"
 )
 
 // TestStatisticalHonesty plants regressions in one function of synthetic
@@ -25,7 +26,7 @@ func TestStatisticalHonesty(t *testing.T) {
 		runs     int
 		gate     cicheck.Gate
 		min, max float64 // bounds on the rate of Fail verdicts
-		noise    noise
+		noise    proftest.Noise
 	}{
 		// False alarms: the U test at α = 0.05 rejects ≤ 5 % of noise; a
 		// growth must also beat the gate, so fewer still fail.

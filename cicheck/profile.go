@@ -48,7 +48,7 @@ var ErrNoSamples = errors.New("profile has no samples")
 func ReadProfile(name string, r io.Reader, opt ProfileOptions) (*Run, error) {
 	p, err := profile.Parse(r)
 	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "%s: not a pprof profile: %w", name, err)
+		return nil, tally.Errorf(tally.EInvalid, "%s: not a pprof profile: %v", name, err)
 	}
 	return ProfileRun(name, p, opt)
 }
@@ -64,7 +64,7 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 	}
 	idx, err := sampleIndex(p, opt.SampleType)
 	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "%s: %w", name, err)
+		return nil, tally.Errorf(tally.EInvalid, "%s: %v", name, err)
 	}
 	st := p.SampleType[idx]
 	unit, scale := st.Unit, 1.0
@@ -131,7 +131,7 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 		}
 	}
 	if run.Value == 0 {
-		return nil, tally.Errorf(tally.EInvalid, "%s: sample type %s/%s: %w", name, st.Type, st.Unit, ErrNoSamples)
+		return nil, &tally.Error{Code: tally.EInvalid, Message: fmt.Sprintf("%s: sample type %s/%s", name, st.Type, st.Unit), Err: ErrNoSamples}
 	}
 	return run, nil
 }

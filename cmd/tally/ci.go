@@ -179,7 +179,7 @@ func (g *ciGateFlags) config(currency string) (cicheck.Config, error) {
 	if g.MaxAnnualIncrease != "" {
 		cur, err := tally.ParseCurrency(currency)
 		if err != nil {
-			return cfg, tally.Errorf(tally.EInvalid, "--currency: %w", err)
+			return cfg, tally.Errorf(tally.EInvalid, "--currency: %v", err)
 		}
 		m, err := tally.ParseMoney(strings.TrimSpace(g.MaxAnnualIncrease), cur)
 		if err != nil || m.Sign() < 0 {
@@ -199,7 +199,7 @@ func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing,
 	case f.PricePerCoreHour != "":
 		cur, err := tally.ParseCurrency(f.Currency)
 		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "--currency: %w", err)
+			return nil, tally.Errorf(tally.EInvalid, "--currency: %v", err)
 		}
 		m, err := tally.ParseMoney(strings.TrimSpace(f.PricePerCoreHour), cur)
 		if err != nil || m.Sign() < 0 {
@@ -214,7 +214,7 @@ func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing,
 		if f.TokenFile != "" {
 			b, err := os.ReadFile(f.TokenFile)
 			if err != nil {
-				return nil, tally.Errorf(tally.EInvalid, "--token-file: %w", err)
+				return nil, tally.Errorf(tally.EInvalid, "--token-file: %v", err)
 			}
 			token = strings.TrimSpace(string(b))
 		}
@@ -255,7 +255,7 @@ func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOption
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "%s profiles: %w", side, err)
+			return nil, tally.Errorf(tally.EInvalid, "%s profiles: %v", side, err)
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -263,7 +263,7 @@ func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOption
 		}
 		ents, err := os.ReadDir(p)
 		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "%s profiles: %w", side, err)
+			return nil, tally.Errorf(tally.EInvalid, "%s profiles: %v", side, err)
 		}
 		n := 0
 		for _, e := range ents {
@@ -299,7 +299,7 @@ func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOption
 func readFile(path string, fn func(io.Reader) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return tally.Errorf(tally.EInvalid, "%w", err)
+		return tally.Errorf(tally.EInvalid, "%v", err)
 	}
 	defer f.Close()
 	return fn(f)

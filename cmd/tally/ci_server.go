@@ -56,12 +56,12 @@ func (c *costRateClient) Get(ctx context.Context, workload, cluster, window stri
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, tally.Errorf(tally.EUnavailable, "ask %s for the cost rate of %s: %w", c.Server, workload, err)
+		return nil, tally.Errorf(tally.EUnavailable, "ask %s for the cost rate of %s: %v", c.Server, workload, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCostRateBody+1))
 	if err != nil {
-		return nil, tally.Errorf(tally.EUnavailable, "read the cost rate of %s from %s: %w", workload, c.Server, err)
+		return nil, tally.Errorf(tally.EUnavailable, "read the cost rate of %s from %s: %v", workload, c.Server, err)
 	}
 	if len(body) > maxCostRateBody {
 		return nil, tally.Errorf(tally.ETooLarge, "cost rate of %s from %s: answer over %d bytes", workload, c.Server, maxCostRateBody)
@@ -74,7 +74,7 @@ func (c *costRateClient) Get(ctx context.Context, workload, cluster, window stri
 	}
 	var rate tally.CostRate
 	if err := json.Unmarshal(body, &rate); err != nil {
-		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: %w", workload, c.Server, err)
+		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: %v", workload, c.Server, err)
 	}
 	if rate.Workload != workload {
 		return nil, tally.Errorf(tally.EUnavailable, "cost rate from %s: asked for workload %s, got %s", c.Server, workload, rate.Workload)
