@@ -27,3 +27,18 @@ test: deps vet
 
 clean:
 	rm -rf $(BIN)
+
+# tally ci (cicheck): benchmark with a same-run baseline (parsing the profiles
+# with pprof) and the ratio diff/parse; fuzz its parsers.
+.PHONY: bench-cicheck fuzz-cicheck
+bench-cicheck:
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench DiffProfiles -benchtime 3x -count 6 ./cicheck | tee $(BIN)/bench-cicheck.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
+
+FUZZTIME ?= 30s
+fuzz: fuzz-cicheck
+fuzz-cicheck:
+	for f in FuzzReadProfile FuzzReadBench FuzzParseThreshold FuzzParseCalls; do \
+		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)

@@ -89,45 +89,79 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 		Total: map[string]float64{},
 		Funcs: map[string]Source{},
 	}
-	seen := map[string]bool{}
-	for _, s := range p.Sample {
+	// Index functions by name once; accumulate in slices; stamp "seen" per
+	// sample with the sample's number so nothing is cleared.
+	ix := map[string]int{}
+	var names []string
+	index := func(fn string) int {
+		k, ok := ix[fn]
+		if !ok {
+			k = len(names)
+			ix[fn] = k
+			names = append(names, fn)
+		}
+		return k
+	}
+	frames := map[*profile.Location][]int{} // functions of a location, innermost first
+	framesOf := func(loc *profile.Location) []int {
+		if f, ok := frames[loc]; ok {
+			return f
+		}
+		var f []int
+		if len(loc.Line) == 0 {
+			f = []int{index(tally.UnknownFunction)}
+		}
+		for _, ln := range loc.Line {
+			fn := funcName(ln.Function)
+			f = append(f, index(fn))
+			if _, ok := run.Funcs[fn]; !ok && ln.Function != nil && ln.Function.Filename != "" {
+				line := ln.Function.StartLine
+				if line == 0 {
+					line = ln.Line
+				}
+				run.Funcs[fn] = Source{File: ln.Function.Filename, Line: line}
+			}
+		}
+		frames[loc] = f
+		return f
+	}
+	var self, total []float64
+	var seen []int
+	for si, s := range p.Sample {
 		if idx >= len(s.Value) {
 			continue
 		}
+		if s.Value[idx] < 0 {
+			return nil, tally.Errorf(tally.EInvalid, "%s: sample %s/%s value %d: negative (a diff profile? compare the original profiles)", name, st.Type, st.Unit, s.Value[idx])
+		}
 		v := float64(s.Value[idx]) * scale
-		if v == 0 {
+		if v == 0 || len(s.Location) == 0 {
+			run.Value += v
 			continue
 		}
 		run.Value += v
-		clear(seen)
+		stamp := si + 1
 		for i, loc := range s.Location {
-			if len(loc.Line) == 0 {
-				if i == 0 {
-					run.Self[tally.UnknownFunction] += v
+			for j, k := range framesOf(loc) {
+				for len(self) < len(names) {
+					self, total, seen = append(self, 0), append(total, 0), append(seen, 0)
 				}
-				if !seen[tally.UnknownFunction] {
-					seen[tally.UnknownFunction] = true
-					run.Total[tally.UnknownFunction] += v
-				}
-				continue
-			}
-			for j, ln := range loc.Line {
-				fn := funcName(ln.Function)
 				if i == 0 && j == 0 {
-					run.Self[fn] += v
+					self[k] += v
 				}
-				if !seen[fn] {
-					seen[fn] = true
-					run.Total[fn] += v
-				}
-				if _, ok := run.Funcs[fn]; !ok && ln.Function != nil && ln.Function.Filename != "" {
-					line := ln.Function.StartLine
-					if line == 0 {
-						line = ln.Line
-					}
-					run.Funcs[fn] = Source{File: ln.Function.Filename, Line: line}
+				if seen[k] != stamp {
+					seen[k] = stamp
+					total[k] += v
 				}
 			}
+		}
+	}
+	for k, fn := range names {
+		if k < len(self) && self[k] != 0 {
+			run.Self[fn] = self[k]
+		}
+		if k < len(total) && total[k] != 0 {
+			run.Total[fn] = total[k]
 		}
 	}
 	if run.Value == 0 {

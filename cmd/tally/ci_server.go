@@ -72,12 +72,17 @@ func (c *costRateClient) Get(ctx context.Context, workload, cluster, window stri
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: answer is %q, not JSON", workload, c.Server, ct)
 	}
+	return decodeCostRate(body, workload, c.Server)
+}
+
+// decodeCostRate parses and checks a cost-rate answer to a question about workload.
+func decodeCostRate(body []byte, workload, server string) (*tally.CostRate, error) {
 	var rate tally.CostRate
 	if err := json.Unmarshal(body, &rate); err != nil {
-		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: %v", workload, c.Server, err)
+		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: %v", workload, server, err)
 	}
 	if rate.Workload != workload {
-		return nil, tally.Errorf(tally.EUnavailable, "cost rate from %s: asked for workload %s, got %s", c.Server, workload, rate.Workload)
+		return nil, tally.Errorf(tally.EUnavailable, "cost rate from %s: asked for workload %s, got %s", server, workload, rate.Workload)
 	}
 	if _, err := rate.Price(); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@
 package proftest
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -109,6 +110,36 @@ func Profile(rng *rand.Rand, planted float64, nz Noise) *profile.Profile {
 			stack = append(stack, loc(caller, "/src/"+caller+".go", 1))
 		}
 		p.Sample = append(p.Sample, &profile.Sample{Location: stack, Value: []int64{counts[i], counts[i] * period}})
+	}
+	return p
+}
+
+// Large builds a CPU profile of a bigger program: funcs functions, samples
+// distinct stacks of up to depth frames, each stack's count drawn from the
+// rng. It is for benchmarks.
+func Large(rng *rand.Rand, funcs, depth, samples int) *profile.Profile {
+	const period = 10_000_000
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}},
+		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"},
+		Period:     period,
+	}
+	m := &profile.Mapping{ID: 1, Start: 0x400000, Limit: 0x4000000, File: "/app/big", HasFunctions: true, HasFilenames: true, HasLineNumbers: true}
+	p.Mapping = []*profile.Mapping{m}
+	for i := range funcs {
+		fn := &profile.Function{ID: uint64(i + 1), Name: fmt.Sprintf("example.com/big/pkg%d.Func%d", i%40, i), Filename: fmt.Sprintf("/src/pkg%d/f.go", i%40), StartLine: int64(10 * i)}
+		p.Function = append(p.Function, fn)
+		p.Location = append(p.Location, &profile.Location{ID: uint64(i + 1), Mapping: m, Address: 0x400000 + uint64(i)*0x100, Line: []profile.Line{{Function: fn, Line: int64(10*i + 2)}}})
+	}
+	for range samples {
+		d := 1 + rng.IntN(depth)
+		stack := make([]*profile.Location, d)
+		for j := range stack {
+			// Callers toward the root come from the first functions, like main and handlers.
+			stack[j] = p.Location[rng.IntN(max(1, funcs*(d-j)/d))]
+		}
+		n := int64(1 + rng.IntN(5))
+		p.Sample = append(p.Sample, &profile.Sample{Location: stack, Value: []int64{n, n * period}})
 	}
 	return p
 }
