@@ -74,7 +74,7 @@ func group(s string) string {
 // formatCount writes a large count compactly: 12,346 or 3.2e9.
 func formatCount(x float64) string {
 	if x >= 1e7 {
-		return strconv.FormatFloat(x, 'g', 3, 64)
+		return strings.Replace(strconv.FormatFloat(x, 'g', 3, 64), "e+", "e", 1)
 	}
 	return group(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
 }

@@ -79,7 +79,7 @@ func writeMarkdown(b *bytes.Buffer, r *Report, marker string, top int) {
 func writeProfileTables(b *bytes.Buffer, r *Report, top int) {
 	t := r.Total
 	ci := pctLabel(r.CI) + " CI"
-	fmt.Fprintf(b, "| | base (median) | head (median) | change | %s | p |\n|---|---:|---:|---:|---:|---:|\n", ci)
+	tableHead(b, "", "base (median)", "head (median)", "change", ci, "p")
 	fmt.Fprintf(b, "| CPU per unit of work | %s | %s | %s | %s | %s |\n",
 		formatValue(t.Base.Median, r.Unit), formatValue(t.Head.Median, r.Unit), formatPct(t.Rel), pctRange(t.RelLo, t.RelHi), formatP(t.P))
 	if a := r.TotalAnnual; a != nil {
@@ -91,15 +91,7 @@ func writeProfileTables(b *bytes.Buffer, r *Report, top int) {
 	}
 	fmt.Fprintf(b, "#### Functions that changed most (CPU per unit of work)\n\n")
 	hasMoney := r.TotalAnnual != nil
-	b.WriteString("| function | self: base → head | self Δ | ")
-	if hasMoney {
-		b.WriteString("self $/yr | ")
-	}
-	b.WriteString("total Δ | p (self) |\n|---|---:|---:|")
-	if hasMoney {
-		b.WriteString("---:|")
-	}
-	b.WriteString("---:|---:|\n")
+	tableHead(b, "function", "self: base → head", "self Δ", money(hasMoney, "self $/yr"), "total Δ", "p (self)")
 	for i, f := range r.Functions {
 		if i == top {
 			fmt.Fprintf(b, "\n%d more functions changed less; the JSON output (`--format json`) lists them all.\n", len(r.Functions)-top)
@@ -125,18 +117,30 @@ func writeProfileTables(b *bytes.Buffer, r *Report, top int) {
 	fmt.Fprintf(b, "\n◆ significant at α=%v, tested function by function; the verdict rests on the total alone.\n\n", r.Alpha)
 }
 
+// tableHead writes a table's header: the first column left-aligned, the
+// others right-aligned; empty names after the first are left out.
+func tableHead(b *bytes.Buffer, cols ...string) {
+	kept := cols[:1]
+	for _, c := range cols[1:] {
+		if c != "" {
+			kept = append(kept, c)
+		}
+	}
+	b.WriteString("| " + strings.Join(kept, " | ") + " |\n|---|" + strings.Repeat("---:|", len(kept)-1) + "\n")
+}
+
+// money returns the column name when the report is priced, else "".
+func money(priced bool, col string) string {
+	if priced {
+		return col
+	}
+	return ""
+}
+
 func writeBenchTable(b *bytes.Buffer, r *Report, top int) {
 	ci := pctLabel(r.CI) + " CI"
 	hasMoney := r.Pricing != nil
-	fmt.Fprintf(b, "| benchmark | time/op: base → head | change | %s | p | ", ci)
-	if hasMoney {
-		b.WriteString("$/yr | ")
-	}
-	b.WriteString("allocs/op | B/op |\n|---|---:|---:|---:|---:|")
-	if hasMoney {
-		b.WriteString("---:|")
-	}
-	b.WriteString("---:|---:|\n")
+	tableHead(b, "benchmark", "time/op: base → head", "change", ci, "p", money(hasMoney, "$/yr"), "allocs/op", "B/op")
 	for i, bc := range r.Benchmarks {
 		if i == top {
 			fmt.Fprintf(b, "\n%d more benchmarks; the JSON output (`--format json`) lists them all.\n", len(r.Benchmarks)-top)
@@ -185,6 +189,9 @@ func writeMethod(b *bytes.Buffer, r *Report) {
 	fmt.Fprintf(b, "- Gate: %s.\n", r.Gate)
 	if r.Pricing != nil {
 		fmt.Fprintf(b, "- Price: %s.\n", mdText(r.Pricing.String()))
+		if calls := callsText(r); calls != "" {
+			fmt.Fprintf(b, "- Calls a year: %s.\n", mdText(calls))
+		}
 	} else {
 		b.WriteString("- No price given: changes are shown in CPU only (give `--price-per-core-hour` or `--server`).\n")
 	}
@@ -192,6 +199,25 @@ func writeMethod(b *bytes.Buffer, r *Report) {
 		fmt.Fprintf(b, "- Note: %s\n", mdText(w))
 	}
 	b.WriteString("\n</details>\n")
+}
+
+// callsText lists the calls a year the benchmarks were priced with.
+func callsText(r *Report) string {
+	var parts []string
+	same := true
+	for _, b := range r.Benchmarks {
+		if b.CallsPerYear == 0 {
+			continue
+		}
+		parts = append(parts, b.Name+" "+formatCount(b.CallsPerYear))
+		if b.CallsPerYear != r.Benchmarks[0].CallsPerYear {
+			same = false
+		}
+	}
+	if len(parts) > 1 && same {
+		return formatCount(r.Benchmarks[0].CallsPerYear) + " for every benchmark"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // allWarnings gathers the statistical warnings worth showing once.

@@ -15,7 +15,8 @@ import (
 // as is and with a slowdown planted in one function — collects CPU profiles
 // with `go test -cpuprofile` over repeated runs, and checks that `tally ci
 // diff` gates the slowdown (exit 1, naming the function) and passes two
-// identical builds (exit 0).
+// identical builds (exit 0). It does the same with `go test -bench` output
+// and `tally ci bench`.
 //
 // The machine may be shared and busy, so the runs of the builds are
 // interleaved (drift hits every side alike), profiles measure CPU time
@@ -55,6 +56,7 @@ func TestCIDiffEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	benchOut := map[string]*bytes.Buffer{}
 	for i := range runs {
 		for _, b := range builds {
 			prof := filepath.Join(dir, b.name, fmt.Sprintf("run-%d.pprof", i))
@@ -63,6 +65,20 @@ func TestCIDiffEndToEnd(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("run %s #%d: %v\n%s", b.name, i, err, out)
 			}
+			if benchOut[b.name] == nil {
+				benchOut[b.name] = &bytes.Buffer{}
+			}
+			cmd = exec.Command(b.bin, "-test.run=^$", "-test.bench=^BenchmarkProcess$", "-test.benchtime=40x", "-test.count=1", "-test.benchmem")
+			cmd.Dir = dir
+			cmd.Stdout = benchOut[b.name]
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("bench %s #%d: %v", b.name, i, err)
+			}
+		}
+	}
+	for name, out := range benchOut {
+		if err := os.WriteFile(filepath.Join(dir, name+".txt"), out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 
@@ -96,6 +112,24 @@ func TestCIDiffEndToEnd(t *testing.T) {
 	t.Logf("identical builds: exit %d: %s %s", code, rep["headline"], rep["reason"])
 	if code != 0 || (rep["verdict"] != "pass" && rep["verdict"] != "warn") {
 		t.Errorf("identical builds: exit %d, verdict %v; want 0, pass\n%s", code, rep["verdict"], stderr)
+	}
+
+	for _, tc := range []struct {
+		head    string
+		code    int
+		verdict string
+	}{{"slow", 1, "fail"}, {"same", 0, ""}} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"ci", "bench", "--base", filepath.Join(dir, "base.txt"), "--head", filepath.Join(dir, tc.head+".txt"),
+			"--threshold", "10%", "--format", "json"}, &stdout, &stderr)
+		var rep map[string]any
+		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+			t.Fatalf("bench %s: exit %d, %v\n%s", tc.head, code, err, stderr.String())
+		}
+		t.Logf("bench %s: exit %d: %s", tc.head, code, rep["headline"])
+		if code != tc.code || (tc.verdict != "" && rep["verdict"] != tc.verdict) {
+			t.Errorf("bench %s: exit %d, verdict %v; want %d\n%s", tc.head, code, rep["verdict"], tc.code, stderr.String())
+		}
 	}
 
 	// The markdown a pull request shows, for the record.

@@ -25,3 +25,9 @@ func TestWorkload(t *testing.T) {
 		sink += Process(input)
 	}
 }
+
+func BenchmarkProcess(b *testing.B) {
+	for b.Loop() {
+		sink += Process(input)
+	}
+}
