@@ -3,4 +3,4 @@
 package ciprog
 
 // rounds of checksum: the planted slowdown.
-const rounds = 8
+const rounds = 10
