@@ -117,7 +117,7 @@ func TestCIDiffEndToEnd(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		head    string
+		head string
 		code int // -1: fail or warn
 	}{{"slow", -1}, {"same", 0}} {
 		var stdout, stderr bytes.Buffer
