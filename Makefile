@@ -50,3 +50,20 @@ rightsizing-testdata:
 
 fuzz-rightsizing:
 	$(GO) test -run '^$$' -fuzz FuzzReadTrace -fuzztime 60s -parallel 1 ./rightsizing
+# tally ci (cicheck): benchmark with a same-run baseline (parsing the profiles
+# with pprof) and the ratio diff/parse; fuzz its parsers.
+.PHONY: bench-cicheck fuzz-cicheck
+bench-cicheck:
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench DiffProfiles -benchtime 3x -count 6 ./cicheck | tee $(BIN)/bench-cicheck.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
+
+FUZZTIME ?= 60s
+fuzz: fuzz-core fuzz-cicheck
+fuzz-core:
+	$(GO) test . -run '^$$' -fuzz '^FuzzParseMoney$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./attribution -run '^$$' -fuzz '^FuzzParseFilter$$' -fuzztime $(FUZZTIME)
+fuzz-cicheck:
+	for f in FuzzReadProfile FuzzReadBench FuzzParseThreshold FuzzParseCalls; do \
+		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)

@@ -38,6 +38,7 @@ type cli struct {
 	Attribute attributeCmd `cmd:"" help:"Attribute billed cost to containers and print the reconciliation with the bill; exit 1 if a day is off by more than a cent."`
 	Costs     costsCmd     `cmd:"" help:"Show allocated costs, aggregated and filtered like the allocation API."`
 	Rightsize rightsizeCmd `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
+	CI        ciCmd        `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
 	Version   versionCmd   `cmd:"" help:"Print the version."`
 }
 
