@@ -121,3 +121,20 @@ func TestOpenCostAllocationCompute(t *testing.T) {
 		t.Fatalf("includeIdle defaults to true: want %s", tally.IdleName)
 	}
 }
+
+func TestCostRate(t *testing.T) {
+	srv := newServer(t)
+	var rate tally.CostRate
+	resp := get(t, srv.URL+tally.CostRatePath+"?workload=shop/api&window=2d", &rate)
+	price, err := rate.Price()
+	if resp.StatusCode != 200 || err != nil || rate.Currency != "USD" {
+		t.Fatalf("cost rate = %+v (%v), status %d", rate, err, resp.StatusCode)
+	}
+	// api gets half of the node's CPU pool and 1 core-hour an hour.
+	if got := price.Round(6).Decimal(); got != "0.029294" { // 0.09 × 0.063222/0.097118 / 2
+		t.Fatalf("core-hour cost = %s", got)
+	}
+	if resp := get(t, srv.URL+tally.CostRatePath+"?workload=shop/nope&window=2d", nil); resp.StatusCode != 404 {
+		t.Fatalf("unknown workload: status %d", resp.StatusCode)
+	}
+}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/tallyhq/tally"
 )
 
 // Readiness reports whether the server can answer: the database is reachable
@@ -61,6 +63,7 @@ func NewServer(cfg Config) *Server {
 		s.router.Get("/api/v1/allocations", s.allocations)
 		s.router.Get("/allocation/compute", s.openCostAllocations)
 		s.router.Get("/allocation", s.openCostAllocations)
+		s.router.Get(tally.CostRatePath, s.costRate)
 	}
 	if s.funcs != nil {
 		s.router.Get("/api/v1/functions", s.functions)
