@@ -171,14 +171,14 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, tally.Errorf(tally.EInvalid, "%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return Config{}, yamlError(name, err)
 	}
 	var raw rawConfig
 	if root.Kind != 0 {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&raw); err != nil && !errors.Is(err, io.EOF) {
-			return Config{}, tally.Errorf(tally.EInvalid, "%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+			return Config{}, yamlError(name, err)
 		}
 	}
 	doc := &root
@@ -270,6 +270,26 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlError turns a yaml.v3 error into "file:line: what".
+func yamlError(name string, err error) error {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msgs = te.Errors
+	}
+	msg := strings.TrimPrefix(msgs[0], "yaml: ")
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		what := m[2]
+		if i := strings.Index(what, " in type report.raw"); i >= 0 {
+			what = what[:i] + ": not a known setting"
+		}
+		return tally.Errorf(tally.EInvalid, "%s:%s: %s", name, m[1], what)
+	}
+	return tally.Errorf(tally.EInvalid, "%s: %s", name, msg)
 }
 
 // parseBudget reads "60000 USD" (a month's amount and its currency).
