@@ -537,6 +537,8 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 		clause := ""
 		if g.class == "" {
 			clause = field + ":" + quote(name)
+		} else if field != "namespace" {
+			continue // idle, shared and unallocated costs show among namespaces
 		}
 		out = append(out, Mover{Name: name, LastWeek: last, ThisWeek: this, Ratio: ch.Ratio, HasBase: ch.Base, Components: comps,
 			Link: ln.allocations(w, field, clause)})
@@ -622,18 +624,21 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 		if !ok {
 			return
 		}
-		for i := n - 7; i < n; i++ {
-			x := s[i].Float64()
-			bad, z := rule.Anomalous(band, x)
-			if !bad {
-				continue
+		cur := ns.currency
+		money := func(v float64) tally.Money { m, _ := tally.FromFloat(v, cur); return m.Round(2) }
+		// Consecutive days out of the band on the same side are one anomaly.
+		var run []int
+		var zmax float64
+		flush := func() {
+			if len(run) == 0 {
+				return
 			}
-			d := wk.Start.Add(time.Duration(i-(n-7)) * day)
-			cur := s[i].Currency()
-			if cur == "" {
-				cur = ns.currency
+			d := wk.Start.Add(time.Duration(run[0]-(n-7)) * day)
+			sum := tally.Zero(cur)
+			for _, i := range run {
+				sum, _ = sum.Add(s[i])
 			}
-			money := func(v float64) tally.Money { m, _ := tally.FromFloat(v, cur); return m.Round(2) }
+			avg, _ := sum.MulRatio(1, uint64(len(run)))
 			clause := ""
 			if field != "" && !strings.HasPrefix(name, "__") {
 				clause = field + ":" + quote(name)
@@ -642,14 +647,24 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			if agg == "" {
 				agg = "namespace"
 			}
-			c := s[i]
-			if c.IsZero() {
-				c = tally.Zero(cur)
-			}
-			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Cost: c, Expected: money(band.Median),
-				Lo: money(math.Max(band.Lo, 0)), Hi: money(band.Hi), Z: z,
-				Link: ln.allocations(tally.Window{Start: d.Add(-4 * week), End: d.Add(day)}, agg, clause)})
+			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Days: len(run), Cost: avg.Round(2), Expected: money(band.Median),
+				Lo: money(math.Max(band.Lo, 0)), Hi: money(band.Hi), Z: zmax,
+				Link: ln.allocations(tally.Window{Start: d.Add(-4 * week), End: d.AddDate(0, 0, len(run))}, agg, clause)})
+			run, zmax = nil, 0
 		}
+		for i := n - 7; i < n; i++ {
+			bad, z := rule.Anomalous(band, s[i].Float64())
+			if !bad || (len(run) > 0 && (z > 0) != (zmax > 0)) {
+				flush()
+			}
+			if bad {
+				run = append(run, i)
+				if math.Abs(z) > math.Abs(zmax) {
+					zmax = z
+				}
+			}
+		}
+		flush()
 	}
 	// The mean daily spend sets the smallest change worth a line.
 	var mean float64
@@ -671,13 +686,35 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			check(src.scope, name, src.field, src.s.groups[name])
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a := math.Abs(out[i].Cost.Float64() - out[i].Expected.Float64())
-		b := math.Abs(out[j].Cost.Float64() - out[j].Expected.Float64())
-		return a > b
-	})
+	out = explained(out)
+	// The most surprising first.
+	sort.SliceStable(out, func(i, j int) bool { return math.Abs(out[i].Z) > math.Abs(out[j].Z) })
 	if len(out) > b.Top+1 {
 		out = out[:b.Top+1]
+	}
+	return out
+}
+
+// explained drops a namespace's (or the total's) anomaly when one of its
+// workloads (namespaces) has an anomaly on the same days that accounts for
+// at least 80% of it: the more specific line says it all.
+func explained(as []Anomaly) []Anomaly {
+	var out []Anomaly
+	for i, a := range as {
+		covered := false
+		for j, b := range as {
+			if i == j || b.Day != a.Day || b.Days != a.Days {
+				continue
+			}
+			inside := (a.Scope == "namespace" && b.Scope == "workload" && strings.HasPrefix(b.Name, a.Name+"/")) ||
+				(a.Scope == "total" && b.Scope == "namespace")
+			if inside && math.Abs(b.excess()) >= 0.8*math.Abs(a.excess()) && (b.excess() > 0) == (a.excess() > 0) {
+				covered = true
+			}
+		}
+		if !covered {
+			out = append(out, a)
+		}
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -67,6 +68,10 @@ func newPlot() *plot.Plot {
 	}
 	p.Legend.TextStyle.Font.Size = 8
 	p.Legend.TextStyle.Color = colorText
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Variant = "Sans"
+	}
 	return p
 }
 
@@ -136,7 +141,7 @@ func TrendChart(r *Report) (Image, error) {
 		return Image{}, err
 	}
 	line.Color, line.Width = colorActual, vg.Points(1.5)
-	line.FillColor = color.RGBA{R: 0x1f, G: 0x4e, B: 0x9c, A: 0x22}
+	line.FillColor = color.NRGBA{R: 0x1f, G: 0x4e, B: 0x9c, A: 0x20}
 	p.Add(line)
 	p.Legend.Add("daily amortized spend", line)
 	if !r.Month.Budget.IsZero() {
@@ -150,6 +155,18 @@ func TrendChart(r *Report) (Image, error) {
 		bl.Color, bl.Width, bl.Dashes = colorBudget, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(2)}
 		p.Add(bl)
 		p.Legend.Add("daily budget", bl)
+	}
+	top := 0.0
+	for _, d := range r.Daily {
+		top = math.Max(top, d.Cost.Float64())
+	}
+	if f := r.Month.Forecast; f != nil {
+		for _, pt := range f.Points {
+			top = math.Max(top, pt.Hi80)
+		}
+	}
+	if top > 0 {
+		p.Y.Max = top * 1.3 // room for the legend
 	}
 	p.X.Min, p.X.Max = -0.5, end+0.5
 	var ticks plot.ConstantTicks
@@ -196,8 +213,7 @@ func MoversChart(r *Report, movers []Mover) (Image, error) {
 		p.Legend.Add([]string{"usage", "price", "commitment coverage"}[i], swatch{c})
 	}
 	p.Legend.Add("net change", netMark{})
-	p.Legend.Top = true
-	p.Legend.YOffs = vg.Points(0)
+	p.Legend.Top, p.Legend.Left = false, false // bottom right, where the smallest bars leave room
 	h := 70 + 34*len(movers)
 	png, err := renderPNG(p, chartWidth, h)
 	if err != nil {

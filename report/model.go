@@ -122,12 +122,26 @@ type TeamSpend struct {
 type Anomaly struct {
 	Scope    string      `json:"scope"` // "namespace shop", "workload shop/checkout", "total"
 	Name     string      `json:"name"`
-	Day      time.Time   `json:"day"`
-	Cost     tally.Money `json:"cost"`
+	Day      time.Time   `json:"day"`  // the first day out of the band
+	Days     int         `json:"days"` // consecutive days out of the band (a level shift when several)
+	Cost     tally.Money `json:"cost"` // a day's cost, averaged over Days
 	Expected tally.Money `json:"expected"` // the baseline median
 	Lo, Hi   tally.Money `json:"-"`
 	Z        float64     `json:"z"`
 	Link     string      `json:"link"`
+}
+
+// Span writes the anomaly's days: "Thu Oct 15" or "Mon Oct 12 – Sun Oct 18".
+func (a Anomaly) Span() string {
+	if a.Days <= 1 {
+		return formatDay(a.Day)
+	}
+	return formatDay(a.Day) + " – " + formatDay(a.Day.AddDate(0, 0, a.Days-1))
+}
+
+// excess is the anomaly's cost above (or below) its baseline over its days.
+func (a Anomaly) excess() float64 {
+	return (a.Cost.Float64() - a.Expected.Float64()) * float64(a.Days)
 }
 
 // FunctionMover is a function whose self cost grew.

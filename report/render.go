@@ -93,11 +93,13 @@ type view struct {
 	BudgetTone string
 	Trend      *Image
 	Movers     *Image
+	Highlights []string
 }
 
 func render(r *Report, img func(Image) template.URL) (*Rendered, error) {
 	v := view{R: r, Subject: Subject(r), Preheader: headline(r), Filtered: !r.Audience.Org(), FilterText: r.Audience.Filter}
 	v.BudgetLine, v.BudgetTone = budgetLine(r)
+	v.Highlights = Highlights(r)
 	out := &Rendered{Subject: v.Subject}
 	if len(r.Daily) > 0 {
 		trend, err := TrendChart(r)
@@ -127,6 +129,46 @@ func render(r *Report, img func(Image) template.URL) (*Rendered, error) {
 	out.HTML = buf.String()
 	out.Text = Text(r)
 	return out, nil
+}
+
+// Highlights names the three largest workload changes and their main cause,
+// e.g. "payments/ledger +$51.74 (+67%), mostly commitment coverage".
+func Highlights(r *Report) []string {
+	var out []string
+	for _, set := range r.Movers {
+		if set.Dimension != "workload" {
+			continue
+		}
+		for i, m := range set.Movers {
+			if i == 3 {
+				break
+			}
+			out = append(out, fmt.Sprintf("%s %s (%s), %s", m.Name, FormatDelta(m.Delta), FormatRatio(m.Ratio, m.HasBase), cause(m.Components)))
+		}
+	}
+	return out
+}
+
+// cause names the part that moved the cost most in the direction it moved.
+func cause(c Components) string {
+	parts := []struct {
+		name string
+		v    float64
+	}{{"usage", c.Usage.Float64()}, {"price", c.Price.Float64()}, {"commitment coverage", c.Coverage.Float64()}}
+	d := c.Delta.Float64()
+	best, bestV := "", 0.0
+	for _, p := range parts {
+		if p.v*d > 0 && math.Abs(p.v) > bestV {
+			best, bestV = p.name, math.Abs(p.v)
+		}
+	}
+	switch {
+	case best == "":
+		return "no single cause"
+	case bestV >= 0.8*math.Abs(d):
+		return "mostly " + best
+	}
+	return "largely " + best
 }
 
 // Subject is the email's subject line.

@@ -26,6 +26,13 @@ func Text(r *Report) string {
 	if n := len(r.EstimatedDays); n > 0 {
 		t.line("(%d day(s) of this week are estimated from list prices until their bill arrives)", n)
 	}
+	if hs := Highlights(r); len(hs) > 0 {
+		t.blank()
+		t.line("Biggest changes:")
+		for _, h := range hs {
+			t.line("  * %s", h)
+		}
+	}
 
 	t.section("%s OUTLOOK", strings.ToUpper(r.Month.Month.Format("January")))
 	tw = t.table()
@@ -83,8 +90,12 @@ func Text(r *Report) string {
 	} else {
 		tw = t.table()
 		for _, a := range r.Anomalies {
-			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\tusually %s (%s-%s)\t\n", formatDay(a.Day), a.Scope, a.Name, t.ref(a.Link), FormatMoney(a.Cost),
-				FormatMoney(a.Expected), FormatMoney(a.Lo), FormatMoney(a.Hi))
+			per := ""
+			if a.Days > 1 {
+				per = "a day, "
+			}
+			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\t%susually %s (%s-%s)\t\n", a.Span(), a.Scope, a.Name, t.ref(a.Link), FormatMoney(a.Cost),
+				per, FormatMoney(a.Expected), FormatMoney(a.Lo), FormatMoney(a.Hi))
 		}
 		tw.Flush()
 	}
@@ -134,7 +145,11 @@ func Text(r *Report) string {
 		t.line("Team costs are the team's own allocations, without cluster idle and shared costs.")
 	}
 	t.line("Generated %s by Tally.", r.Generated.Format("2006-01-02 15:04 UTC"))
-	return t.b.String()
+	lines := strings.Split(t.b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
 }
 
 type textWriter struct {
