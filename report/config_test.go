@@ -135,3 +135,32 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("next after DST %v", got)
 	}
 }
+
+func TestParseWeek(t *testing.T) {
+	for in, want := range map[string]string{"2026-W42": "2026-10-12", "2026-10-14": "2026-10-12", "2026-w01": "2025-12-29", "2026-W53": "2026-12-28"} {
+		w, err := ParseWeek(in)
+		if err != nil || w.Start.Format(time.DateOnly) != want {
+			t.Errorf("%s: %v %v, want %s", in, w.Start, err, want)
+		}
+	}
+	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", ""} {
+		if _, err := ParseWeek(in); err == nil {
+			t.Errorf("%q: want an error", in)
+		}
+	}
+}
+
+func FuzzParseWeek(f *testing.F) {
+	for _, s := range []string{"2026-W42", "2026-10-14", "0-W1", "2026-W99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWeek(s)
+		if err != nil {
+			return
+		}
+		if w.Start.Weekday() != time.Monday || w.Start.Location() != time.UTC {
+			t.Fatalf("%q: week starts %v", s, w.Start)
+		}
+	})
+}

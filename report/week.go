@@ -2,7 +2,10 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 // Week is a report week: Monday 00:00 to the next Monday 00:00, UTC, like
@@ -45,4 +48,29 @@ func (w Week) Span() string {
 		return w.Start.Format("Jan 2") + " – " + last.Format("Jan 2, 2006")
 	}
 	return w.Start.Format("Jan 2") + "–" + last.Format("2, 2006")
+}
+
+// ParseWeek reads a week as an ISO week ("2026-W42") or any date in it
+// ("2026-10-14").
+func ParseWeek(s string) (Week, error) {
+	s = strings.TrimSpace(s)
+	var y, n int
+	if len(s) >= 7 && len(s) <= 8 && s[4] == '-' && (s[5] == 'W' || s[5] == 'w') {
+		if _, err := fmt.Sscanf(strings.ToUpper(s), "%d-W%d", &y, &n); err != nil {
+			return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week such as 2026-W42", s)
+		}
+		// ISO week 1 contains January 4.
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		w := WeekOf(jan4)
+		w.Start = w.Start.AddDate(0, 0, 7*(n-1))
+		if n < 1 || n > 53 || w.Label() != fmt.Sprintf("%d-W%02d", y, n) {
+			return Week{}, tally.Errorf(tally.EInvalid, "week %q: %d has no week %d", s, y, n)
+		}
+		return w, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week (2026-W42) or a date in it (2026-10-14)", s)
+	}
+	return WeekOf(t), nil
 }

@@ -30,19 +30,22 @@ type Config struct {
 	Metrics     MetricsStore
 	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
 	Recommendations RecommendationStore
+	// Reports serves /api/v1/reports/weekly/preview; nil answers 503.
+	Reports ReportPreviewer
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
 }
 
 // Server is Tally's HTTP handler.
 type Server struct {
-	router chi.Router
-	log    *slog.Logger
-	ready  Readiness
-	allocs AllocationStore
-	funcs  FunctionStore
-	recs   RecommendationStore
-	now    func() time.Time
+	router  chi.Router
+	log     *slog.Logger
+	ready   Readiness
+	allocs  AllocationStore
+	funcs   FunctionStore
+	recs    RecommendationStore
+	reports ReportPreviewer
+	now     func() time.Time
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -54,7 +57,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
-		recs: cfg.Recommendations, now: cfg.Now}
+		recs: cfg.Recommendations, reports: cfg.Reports, now: cfg.Now}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
@@ -69,6 +72,7 @@ func NewServer(cfg Config) *Server {
 		s.router.Get("/api/v1/functions", s.functions)
 	}
 	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+	s.router.Get("/api/v1/reports/weekly/preview", s.reportPreview)
 	return s
 }
 
