@@ -122,9 +122,9 @@ type TeamSpend struct {
 type Anomaly struct {
 	Scope    string      `json:"scope"` // "namespace shop", "workload shop/checkout", "total"
 	Name     string      `json:"name"`
-	Day      time.Time   `json:"day"`  // the first day out of the band
-	Days     int         `json:"days"` // consecutive days out of the band (a level shift when several)
-	Cost     tally.Money `json:"cost"` // a day's cost, averaged over Days
+	Day      time.Time   `json:"day"`      // the first day out of the band
+	Days     int         `json:"days"`     // consecutive days out of the band (a level shift when several)
+	Cost     tally.Money `json:"cost"`     // a day's cost, averaged over Days
 	Expected tally.Money `json:"expected"` // the baseline median
 	Lo, Hi   tally.Money `json:"-"`
 	Z        float64     `json:"z"`
