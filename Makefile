@@ -59,7 +59,7 @@ bench-cicheck:
 	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
 
 FUZZTIME ?= 60s
-fuzz: fuzz-core fuzz-cicheck
+fuzz: fuzz-core fuzz-cicheck fuzz-report
 fuzz-core:
 	$(GO) test . -run '^$$' -fuzz '^FuzzParseMoney$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./attribution -run '^$$' -fuzz '^FuzzParseFilter$$' -fuzztime $(FUZZTIME)
@@ -67,3 +67,10 @@ fuzz-cicheck:
 	for f in FuzzReadProfile FuzzReadBench FuzzParseThreshold FuzzParseCalls; do \
 		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)
+# Weekly report: fuzz its parsers; refresh its golden files (after checking the diff).
+.PHONY: fuzz-report report-golden
+fuzz-report:
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseWeek$$' -fuzztime $(FUZZTIME)
+report-golden:
+	$(GO) test ./report -run TestWeeklyReport -update
