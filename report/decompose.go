@@ -22,18 +22,22 @@ type Period struct {
 
 // Add returns p + o (costs exactly, quantities as floats).
 func (p Period) Add(o Period) (Period, error) {
-	var err error
-	sum := func(a, b tally.Money) tally.Money {
-		if err != nil {
-			return a
-		}
-		var s tally.Money
-		s, err = a.Add(b)
-		return s
+	var s summer
+	r := Period{Cost: s.add(p.Cost, o.Cost), List: s.add(p.List, o.List), Quantity: p.Quantity + o.Quantity,
+		CoveredList: s.add(p.CoveredList, o.CoveredList), CoveredCost: s.add(p.CoveredCost, o.CoveredCost)}
+	return r, s.err
+}
+
+// summer adds amounts and keeps the first error.
+type summer struct{ err error }
+
+func (s *summer) add(a, b tally.Money) tally.Money {
+	if s.err != nil {
+		return a
 	}
-	r := Period{Cost: sum(p.Cost, o.Cost), List: sum(p.List, o.List), Quantity: p.Quantity + o.Quantity,
-		CoveredList: sum(p.CoveredList, o.CoveredList), CoveredCost: sum(p.CoveredCost, o.CoveredCost)}
-	return r, err
+	r, err := a.Add(b)
+	s.err = err
+	return r
 }
 
 // Components split a change of cost into its causes. Usage + Price +
@@ -47,18 +51,10 @@ type Components struct {
 
 // Add returns c + o.
 func (c Components) Add(o Components) (Components, error) {
-	var err error
-	sum := func(a, b tally.Money) tally.Money {
-		if err != nil {
-			return a
-		}
-		var s tally.Money
-		s, err = a.Add(b)
-		return s
-	}
-	r := Components{Delta: sum(c.Delta, o.Delta), Usage: sum(c.Usage, o.Usage), Price: sum(c.Price, o.Price),
-		Coverage: sum(c.Coverage, o.Coverage)}
-	return r, err
+	var s summer
+	r := Components{Delta: s.add(c.Delta, o.Delta), Usage: s.add(c.Usage, o.Usage), Price: s.add(c.Price, o.Price),
+		Coverage: s.add(c.Coverage, o.Coverage)}
+	return r, s.err
 }
 
 // Decompose splits the change of a group's cost from before to after (one

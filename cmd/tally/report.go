@@ -124,14 +124,11 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	if c.Preview == "" && c.Text == "" && c.EML == "" && !c.Send {
 		c.Text = "-"
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	b := &report.Builder{Store: db, Config: cfg}
 	start := time.Now()
 	r, err := b.Build(ctx, aud, wk)
@@ -233,14 +230,11 @@ type reportDeliveriesCmd struct {
 }
 
 func (c *reportDeliveriesCmd) Run(ctx context.Context, a *app) error {
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	if c.Key != "" {
 		evs, err := db.DeliveryEvents(ctx, c.Key)
@@ -322,4 +316,17 @@ func (a *app) scheduleReports(ctx context.Context, db *postgres.DB, f *reportFla
 	a.log.Info("weekly report email scheduled", "schedule", d.Schedule.String(), "next", d.Schedule.Next(time.Now()), "smtp", sender.Addr(),
 		"recipients", recipients)
 	d.Run(ctx, f.ReportPoll)
+}
+
+// openMigrated opens the database and applies pending migrations.
+func (a *app) openMigrated(ctx context.Context) (*postgres.DB, func(), error) {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.migrate(ctx, db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return db, closeDB, nil
 }
