@@ -178,7 +178,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 			return nil, err
 		}
 	} else {
-		r.Commitments = Opportunities{Unavailable: "Commitments are bought for the whole organization; see the organization's report."}
+		r.Commitments = Opportunities{Unavailable: "bought for the whole organization: see the organization's report"}
 	}
 	return r, nil
 }

@@ -25,7 +25,6 @@ var funcs = template.FuncMap{
 	"prevDay":   func(t time.Time) time.Time { return t.Add(-day) },
 	"tone":      tone,
 	"toneF":     func(z float64) string { return toneSign(z) },
-	"hasSuffix": strings.HasSuffix,
 	"cap": func(s string) string {
 		if s == "" {
 			return s
