@@ -68,7 +68,10 @@ fuzz-cicheck:
 		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)
 # Weekly report: fuzz its parsers; refresh its golden files (after checking the diff).
-.PHONY: fuzz-report report-golden
+.PHONY: fuzz-report report-golden bench-report
+bench-report:
+	TALLY_BENCH=report $(GO) test -run TestBenchReport -v -count=1 -timeout 30m ./report/ | grep -v '^=== \|^--- '
+
 fuzz-report:
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseWeek$$' -fuzztime $(FUZZTIME)
