@@ -103,6 +103,9 @@ func TestDispatcherSchedule(t *testing.T) {
 			t.Errorf("message does not cover the week of Oct 12")
 		}
 	}
+	if !strings.Contains(string(srv.Messages()[0].Data), "not available yet") {
+		t.Error("without a stored forecast the report does not say it is not available yet")
+	}
 	for k, st := range statuses(t, db) {
 		if st != report.StatusSent {
 			t.Errorf("%s: %s", k, st)

@@ -80,6 +80,24 @@ func TestReportWeekly(t *testing.T) {
 		t.Errorf("unknown audience: exit %d %s", code, errOut)
 	}
 
+	// --send goes through the delivery log: a second --send sends nothing.
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	for i := 0; i < 2; i++ {
+		code, _, errOut := runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--week", "2026-W42",
+			"--audience", "payments", "--send", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+		want := []string{"sent 1, failed 0", "sent 0, failed 0"}[i]
+		if code != 0 || !strings.Contains(errOut, want) {
+			t.Errorf("send #%d: exit %d %s, want %q", i+1, code, errOut, want)
+		}
+	}
+	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "payments@example.com" {
+		t.Errorf("the server got %d messages", len(msgs))
+	}
+	code, out, _ = runTally("--database-url", url, "report", "deliveries", "--weeks", "1000")
+	if code != 0 || !strings.Contains(out, "2026-W42  payments  payments@example.com  sent") {
+		t.Errorf("deliveries:\n%s", out)
+	}
+
 	// The dashboard's preview, as serve wires it.
 	cfg, err := report.ParseConfig(cfgFile, []byte(weeklyConfigYAML))
 	if err != nil {
