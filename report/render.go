@@ -18,13 +18,13 @@ import (
 var emailTemplate string
 
 var funcs = template.FuncMap{
-	"money":     FormatMoney,
-	"delta":     FormatDelta,
-	"ratio":     FormatRatio,
-	"day":       formatDay,
-	"prevDay":   func(t time.Time) time.Time { return t.Add(-day) },
-	"tone":      tone,
-	"toneF":     func(z float64) string { return toneSign(z) },
+	"money":   FormatMoney,
+	"delta":   FormatDelta,
+	"ratio":   FormatRatio,
+	"day":     formatDay,
+	"prevDay": func(t time.Time) time.Time { return t.Add(-day) },
+	"tone":    tone,
+	"toneF":   func(z float64) string { return toneSign(z) },
 	"cap": func(s string) string {
 		if s == "" {
 			return s
