@@ -122,10 +122,30 @@ type Row struct {
 	// (collapsed, without keys) only so idle and shared costs are spread over
 	// the whole cluster, and are left out of the result.
 	Outside bool
+	Resources
+}
 
-	CPUCoreHours, CPURequestCoreHours, CPUUsageCoreHours float64
-	RAMByteHours, RAMRequestByteHours, RAMUsageByteHours float64
-	GPUHours                                             float64
+// Resources are the resource-hours behind a cost: what was allocated
+// (max(request, usage) by default), requested and used.
+type Resources struct {
+	CPUCoreHours        float64 `json:"cpuCoreHours"`
+	CPURequestCoreHours float64 `json:"cpuCoreRequestHours"`
+	CPUUsageCoreHours   float64 `json:"cpuCoreUsageHours"`
+	RAMByteHours        float64 `json:"ramByteHours"`
+	RAMRequestByteHours float64 `json:"ramByteRequestHours"`
+	RAMUsageByteHours   float64 `json:"ramByteUsageHours"`
+	GPUHours            float64 `json:"gpuHours"`
+}
+
+// Add adds o to r.
+func (r *Resources) Add(o Resources) {
+	r.CPUCoreHours += o.CPUCoreHours
+	r.CPURequestCoreHours += o.CPURequestCoreHours
+	r.CPUUsageCoreHours += o.CPUUsageCoreHours
+	r.RAMByteHours += o.RAMByteHours
+	r.RAMRequestByteHours += o.RAMRequestByteHours
+	r.RAMUsageByteHours += o.RAMUsageByteHours
+	r.GPUHours += o.GPUHours
 }
 
 // Row classes.
