@@ -106,12 +106,16 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		// Unowned costs have no namespace, label or pod: a filter on those drops them.
 		where = append(where, "(container <> '__unallocated__' OR "+strings.Join(match, " AND ")+")")
 	}
+	estimated := "bool_or(estimated)"
+	if !hourly {
+		estimated = "sum(estimated_rows) > 0"
+	}
 	sel := []string{bucket + " AS bucket"}
 	for i, k := range keys {
 		sel = append(sel, fmt.Sprintf("CASE WHEN %s THEN coalesce(%s, '') ELSE '' END AS k%d", matches, k, i))
 	}
 	sel = append(sel, "cluster_id", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
-		"sum("+basis+")::text", "bool_or(estimated)",
+		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
 		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)")
 	groupBy := make([]string, 0, len(keys)+7)
