@@ -32,10 +32,11 @@ const (
 type cli struct {
 	globals
 
-	Serve   serveCmd   `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
-	Migrate migrateCmd `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
-	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	Serve    serveCmd    `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
+	Migrate  migrateCmd  `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
+	Demo     demoCmd     `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
+	Forecast forecastCmd `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
 }
 
 // globals are the flags every command accepts.
