@@ -124,6 +124,7 @@ func (e *etsModel) run(y []float64, upto int, st *etsState) (lik float64, ok boo
 	}
 	hasTrend := e.spec.trend != 'N'
 	var sse, sumLog float64
+	prod := 1.0
 	for t := 0; t < upto; t++ {
 		lb := st.l
 		if hasTrend {
@@ -147,7 +148,12 @@ func (e *etsModel) run(y []float64, upto int, st *etsState) (lik float64, ok boo
 			}
 			r := ea / mu
 			sse += r * r
-			sumLog += math.Log(mu)
+			// Σ log μ as the log of running products: one Log per many steps.
+			prod *= mu
+			if prod > 1e150 || prod < 1e-150 {
+				sumLog += math.Log(prod)
+				prod = 1
+			}
 		} else {
 			sse += ea * ea
 		}
@@ -176,6 +182,7 @@ func (e *etsModel) run(y []float64, upto int, st *etsState) (lik float64, ok boo
 			return math.Inf(1), false
 		}
 	}
+	sumLog += math.Log(prod)
 	n := float64(upto)
 	if sse <= 0 {
 		sse = 1e-300

@@ -331,14 +331,15 @@ type snaiveLong struct{ snaive }
 
 func (s snaiveLong) name() string { return fmt.Sprintf("snaive%d", s.m) }
 
-// choose picks the candidate or the combination (mean of the best two or
-// three) with the smallest validation error.
+// choose picks the candidate or the combination (mean of the best two to
+// five) with the smallest validation error.
 func choose(valid []*candidate) []*candidate {
 	sorted := slices.Clone(valid)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].mae < sorted[j].mae })
 	best := sorted[:1]
 	bestMAE := sorted[0].mae
-	for k := 2; k <= min(3, len(sorted)); k++ {
+	const maxK = 5
+	for k := 2; k <= min(maxK, len(sorted)); k++ {
 		errs := combinedErrorsFrom(sorted[:k])
 		if v := meanAbs(errs); v < bestMAE {
 			best, bestMAE = sorted[:k], v

@@ -70,7 +70,7 @@ type LevelShift struct {
 // DetectLevelShifts finds lasting level shifts in y, most recent first
 // (at most three). It compares each step's following window with the same
 // seasonal phases one window earlier (window = the longest season the series
-// covers three times), so seasonality cancels out, and tests the median of
+// covers twice), so seasonality cancels out, and tests the median of
 // the paired differences, net of the series' typical drift, against their
 // robust spread. A shift must be significant (|z| > 6), material (10% of the
 // level, or 3 robust standard deviations when the level is near zero) and
@@ -78,8 +78,9 @@ type LevelShift struct {
 func DetectLevelShifts(y []float64, seasons []int) []LevelShift {
 	var shifts []LevelShift
 	end := len(y)
+	w, minPost := shiftWindow(len(y), seasons)
 	for range 3 {
-		s, ok := lastLevelShift(y[:end], seasons)
+		s, ok := lastLevelShift(y[:end], w, minPost)
 		if !ok {
 			break
 		}
@@ -95,7 +96,7 @@ func shiftWindow(n int, seasons []int) (w, minPost int) {
 		if p > 1 && (short == 0 || p < short) {
 			short = p
 		}
-		if p > 1 && n >= 3*p && p > w {
+		if p > 1 && n >= 2*p+max(3, p/4) && p > w {
 			w = p
 		}
 	}
@@ -106,9 +107,8 @@ func shiftWindow(n int, seasons []int) (w, minPost int) {
 	return w, minPost
 }
 
-func lastLevelShift(y []float64, seasons []int) (LevelShift, bool) {
+func lastLevelShift(y []float64, w, minPost int) (LevelShift, bool) {
 	n := len(y)
-	w, minPost := shiftWindow(n, seasons)
 	if n < 2*w+minPost || n < 12 {
 		return LevelShift{}, false
 	}
