@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Errors returned by Forecast.
@@ -43,6 +44,8 @@ type Options struct {
 // Result is a forecast: point forecasts, calibrated 80% and 95% prediction
 // intervals, and the error distribution behind them (Quantile, SamplePaths).
 type Result struct {
+	Start       time.Time      `json:"start,omitzero"`    // first forecast step (Forecast only)
+	Step        time.Duration  `json:"step,omitempty"`    // step length (Forecast only)
 	Model       string         `json:"model"`             // the model, or "mean(a,b)" for a combination
 	Members     []string       `json:"members,omitempty"` // a combination's models
 	Params      map[string]any `json:"params"`            // fitted parameters by member

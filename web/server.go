@@ -23,13 +23,15 @@ type Readiness interface {
 type Config struct {
 	Logger    *slog.Logger
 	Readiness Readiness
+	Forecasts ForecastStore // serves /api/v1/forecasts when set
 }
 
 // Server is Tally's HTTP handler.
 type Server struct {
-	router chi.Router
-	log    *slog.Logger
-	ready  Readiness
+	router        chi.Router
+	log           *slog.Logger
+	ready         Readiness
+	forecastStore ForecastStore
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -37,10 +39,13 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, forecastStore: cfg.Forecasts}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
+	if s.forecastStore != nil {
+		s.router.Get("/api/v1/forecasts", s.forecasts)
+	}
 	return s
 }
 

@@ -212,6 +212,58 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
-type forecastScopesCmd struct{}
+type forecastScopesCmd struct {
+	Scope   []string `placeholder:"SCOPE" help:"What to forecast: spend (every account and service), spend/account, spend/service, or exact scopes such as spend/account/123456789012; repeat or comma-separate. Default: spend."`
+	Horizon int      `default:"90" help:"Days to forecast."`
+	History int      `default:"365" help:"Days of history to read."`
+	Lag     int      `default:"2" help:"Most recent days left out because the bill is not final yet."`
+	Basis   string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: ${enum}."`
+	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
+}
 
-func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error { return nil }
+func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
+	if c.Horizon < 1 || c.History < 1 || c.Lag < 0 {
+		return tally.Errorf(tally.EInvalid, "--horizon and --history must be at least 1, --lag at least 0")
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := db.Ready(ctx); err != nil {
+		return err
+	}
+	fs, err := forecast.ForecastSpend(ctx, db, forecast.SpendOptions{
+		Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis),
+		Progress: func(f tally.Forecast) { a.log.Debug("forecast stored", "scope", f.Scope, "model", f.Model) },
+	})
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if fs == nil {
+			fs = []tally.Forecast{}
+		}
+		return enc.Encode(fs)
+	}
+	if len(fs) == 0 {
+		fmt.Fprintln(a.stdout, "no cost lines to forecast: ingest a bill first")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "scope\tmodel\tnext 30 days\tlast day (95%% interval)\tbacktest MASE\n")
+	for _, f := range fs {
+		var sum float64
+		for _, p := range f.Points[:min(30, len(f.Points))] {
+			sum += p.Mean
+		}
+		last := f.Points[len(f.Points)-1]
+		var acc forecast.Backtest
+		_ = json.Unmarshal(f.Accuracy, &acc)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%.3f\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, acc.MASE)
+	}
+	tw.Flush()
+	return nil
+}
