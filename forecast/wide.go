@@ -25,8 +25,8 @@ var ErrBadInput = errors.New("bad input")
 // ReadWide reads the wide CSV layout of public forecasting competitions (M3,
 // M4, tourism): one series per row, the series id in the first column, then
 // its values in time order. Fields may be quoted or not; rows may have
-// different lengths, and trailing empty fields (padding of shorter rows) are
-// ignored. An empty, NA or NaN field between values is a missing value. A
+// different lengths, and trailing empty or NA fields (padding of shorter
+// rows) are ignored. An empty, NA or NaN field between values is a missing value. A
 // first row whose value columns are not numbers (such as "V1","V2",…) is a
 // header. Errors name the file (name), line, column and value, and wrap
 // ErrBadInput.
@@ -68,7 +68,7 @@ func ReadWide(r io.Reader, name string) ([]WideSeries, error) {
 		}
 		seen[id] = line
 		last := len(rec) - 1
-		for last > 0 && strings.TrimSpace(rec[last]) == "" {
+		for last > 0 && isMissing(rec[last]) {
 			last--
 		}
 		if last == 0 {
@@ -78,8 +78,8 @@ func ReadWide(r io.Reader, name string) ([]WideSeries, error) {
 		for i := 1; i <= last; i++ {
 			v, err := parseValue(rec[i])
 			if err != nil {
-				_, col := cr.FieldPos(i)
-				return nil, fmt.Errorf("%s:%d: column %d (value %d of series %q): %q: %v: %w", name, line, col, i, id, rec[i], err, ErrBadInput)
+				fl, col := cr.FieldPos(i)
+				return nil, fmt.Errorf("%s:%d:%d: field %d (value %d of series %q): %q: %v: %w", name, fl, col, i+1, i, id, rec[i], err, ErrBadInput)
 			}
 			vals[i-1] = v
 		}
@@ -91,12 +91,19 @@ func ReadWide(r io.Reader, name string) ([]WideSeries, error) {
 	return out, nil
 }
 
-func parseValue(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	switch s {
+func isMissing(s string) bool {
+	switch strings.TrimSpace(s) {
 	case "", "NA", "NaN", "nan", "NULL":
+		return true
+	}
+	return false
+}
+
+func parseValue(s string) (float64, error) {
+	if isMissing(s) {
 		return math.NaN(), nil
 	}
+	s = strings.TrimSpace(s)
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return 0, errors.New("not a number")
@@ -107,21 +114,22 @@ func parseValue(s string) (float64, error) {
 	return v, nil
 }
 
-// isHeader reports whether rec looks like a header: some value column holds
-// text that is not a number.
+// isHeader reports whether rec looks like a header: none of its value
+// columns holds a number (M4's header is "V1","V2",…).
 func isHeader(rec []string) bool {
+	text := false
 	for _, f := range rec[1:] {
 		f = strings.TrimSpace(f)
 		if f == "" {
 			continue
 		}
-		if _, err := parseValue(f); err != nil {
-			return true
+		if _, err := strconv.ParseFloat(f, 64); err == nil {
+			return false
 		}
+		text = true
 	}
-	return false
+	return text
 }
-
 // WriteWide writes series in the layout ReadWide reads, the way the M4
 // files are written: a header "V1","V2",… as wide as the longest row, every
 // field quoted, shorter rows padded with empty fields, missing values empty.
