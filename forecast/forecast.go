@@ -131,8 +131,9 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	if short {
 		widen = 1.5
 		r.note("short history: %d values, less than two seasons of %d; non-seasonal models only, intervals widened ×1.5", n, primary)
+		primary, seasons = 1, nil
 	}
-	if constantSeries(x) {
+	if n >= 3 && constantSeries(x) {
 		r.note("constant series")
 		r.finish(x, H, []*candidate{{m: constant{}, fitted: constant{}}}, distribution{scale: make([]float64, H), bounds: bound})
 		return r, nil
@@ -169,9 +170,6 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	hv, origins := validationOrigins(n, H, step, max(2*longest, 10), want)
 	if len(origins) < 4 {
 		hv, origins = validationOrigins(n, H, step, max(2*primary, 10), want)
-	}
-	if short {
-		hv, origins = validationOrigins(n, H, max(1, min(step, H)), max(n/2, 3), want)
 	}
 	var valid []*candidate
 	if len(origins) > 0 {

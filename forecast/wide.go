@@ -130,6 +130,7 @@ func isHeader(rec []string) bool {
 	}
 	return text
 }
+
 // WriteWide writes series in the layout ReadWide reads, the way the M4
 // files are written: a header "V1","V2",… as wide as the longest row, every
 // field quoted, shorter rows padded with empty fields, missing values empty.
