@@ -102,10 +102,10 @@ func newProgress(a *app, total int) func(model string, done, total int) {
 func writeEvalTable(w io.Writer, rep *forecast.EvalReport) {
 	fmt.Fprintf(w, "%d series, horizon %d, season %d, %d workers\n", rep.Series, rep.Horizon, rep.Season, rep.Workers)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tsMAPE\tMASE\tOWA\tcov80\tcov95\tMSIS\ttime\t")
+	fmt.Fprintln(tw, "model\tsMAPE\tMASE\tOWA\tcov80\tcov95\tMSIS\ttime\tms/series\t")
 	for _, m := range rep.Models {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.1f%%\t%.1f%%\t%.3f\t%.2fs\t\n", m.Model, m.SMAPE, m.MASE, m.OWA,
-			100*m.Coverage80, 100*m.Coverage95, m.MSIS, m.Wall.Seconds())
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.1f%%\t%.1f%%\t%.3f\t%.2fs\t%.1f\t\n", m.Model, m.SMAPE, m.MASE, m.OWA,
+			100*m.Coverage80, 100*m.Coverage95, m.MSIS, m.Wall.Seconds(), float64(m.Wall.Milliseconds())*float64(rep.Workers)/float64(max(1, m.Series)))
 	}
 	tw.Flush()
 	for _, m := range rep.Models {
