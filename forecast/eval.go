@@ -22,6 +22,9 @@ type EvalOptions struct {
 	Workers int
 	// Progress, when set, is called after each series of each model.
 	Progress func(model string, done, total int)
+	// CPU, when set, returns the process's CPU time so far; each model's
+	// CPU time is then reported too (wall time is noisy on a busy machine).
+	CPU func() time.Duration
 }
 
 // ModelScore is one model's accuracy over a whole evaluation, each measure
@@ -35,6 +38,7 @@ type ModelScore struct {
 	Coverage95 float64        `json:"coverage95"`
 	MSIS       float64        `json:"msis"` // of the 95% interval
 	Wall       time.Duration  `json:"wallNanos"`
+	CPU        time.Duration  `json:"cpuNanos,omitempty"`
 	Series     int            `json:"series"`
 	Unscaled   int            `json:"unscaledSeries,omitempty"` // series left out of MASE/MSIS: constant history
 	Chosen     map[string]int `json:"chosen,omitempty"`         // auto: how often each model or combination was picked
@@ -110,6 +114,10 @@ type seriesScore struct {
 
 func evalModel(name string, train []WideSeries, actual [][]float64, opt EvalOptions, workers, m int) ModelScore {
 	scores := make([]seriesScore, len(train))
+	var cpu0 time.Duration
+	if opt.CPU != nil {
+		cpu0 = opt.CPU()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -136,6 +144,9 @@ func evalModel(name string, train []WideSeries, actual [][]float64, opt EvalOpti
 	close(next)
 	wg.Wait()
 	ms := ModelScore{Model: name, Wall: time.Since(start), Series: len(train)}
+	if opt.CPU != nil {
+		ms.CPU = opt.CPU() - cpu0
+	}
 	var sm, ma, msis []float64
 	in80, in95, pts := 0, 0, 0
 	chosen := map[string]int{}
