@@ -481,4 +481,3 @@ func zeroShare(x []float64) float64 {
 	}
 	return float64(z) / float64(len(x))
 }
-
