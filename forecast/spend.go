@@ -109,6 +109,13 @@ func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]t
 	return out, nil
 }
 
+// CheckSpendScopes reports whether ForecastSpend accepts scopes, without
+// touching storage.
+func CheckSpendScopes(scopes []string) error {
+	_, err := spendSelection(scopes)
+	return err
+}
+
 // spendSelection maps each kind to forecast to nil (all members) or the set
 // of selected keys.
 func spendSelection(scopes []string) (map[string]map[string]bool, error) {

@@ -235,12 +235,15 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 	if c.Horizon < 1 || c.History < 1 || c.Lag < 0 {
 		return tally.Errorf(tally.EInvalid, "--horizon and --history must be at least 1, --lag at least 0")
 	}
+	if err := forecast.CheckSpendScopes(c.Scope); err != nil {
+		return err
+	}
 	db, closeDB, err := a.openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := db.Ready(ctx); err != nil {
+	if err := a.migrate(ctx, db); err != nil {
 		return err
 	}
 	fs, err := forecast.ForecastSpend(ctx, db, forecast.SpendOptions{
