@@ -233,13 +233,14 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 
 	// Calibration.
 	var dist distribution
-	if errs := combinedErrors(members, xa, origins); len(errs) > 0 {
+	if len(origins) > 0 && len(members[0].errs) > 0 {
+		errs := average(members, errsOf)
 		var extra bool
 		dist, extra = calibrate(errs, H, widen)
 		if extra {
 			r.note("intervals past step %d extrapolated from the validated horizon (√h growth)", hv)
 		}
-		fc := combinedForecasts(members)
+		fc := average(members, fcsOf)
 		var smapes []float64
 		for k, o := range origins {
 			smapes = append(smapes, SMAPE(xa[o:o+hv], fc[k]))
@@ -347,7 +348,7 @@ func choose(valid []*candidate) []*candidate {
 	bestMAE := sorted[0].mae
 	const maxK = 5
 	for k := 2; k <= min(maxK, len(sorted)); k++ {
-		errs := combinedErrorsFrom(sorted[:k])
+		errs := average(sorted[:k], errsOf)
 		if v := meanAbs(errs); v < bestMAE {
 			best, bestMAE = sorted[:k], v
 		}
@@ -355,43 +356,24 @@ func choose(valid []*candidate) []*candidate {
 	return best
 }
 
-// combinedErrorsFrom returns the validation errors of the mean of cs.
-func combinedErrorsFrom(cs []*candidate) [][]float64 {
-	out := make([][]float64, len(cs[0].errs))
+// average returns the element-wise mean over cs of what pick selects
+// (validation errors or forecasts): the combination's.
+func average(cs []*candidate, pick func(*candidate) [][]float64) [][]float64 {
+	first := pick(cs[0])
+	out := make([][]float64, len(first))
 	for k := range out {
-		out[k] = make([]float64, len(cs[0].errs[k]))
-		for h := range out[k] {
-			var s float64
-			for _, c := range cs {
-				s += c.errs[k][h]
+		out[k] = make([]float64, len(first[k]))
+		for _, c := range cs {
+			for h, v := range pick(c)[k] {
+				out[k][h] += v / float64(len(cs))
 			}
-			out[k][h] = s / float64(len(cs))
 		}
 	}
 	return out
 }
 
-func combinedErrors(cs []*candidate, _ []float64, origins []int) [][]float64 {
-	if len(origins) == 0 || len(cs[0].errs) == 0 {
-		return nil
-	}
-	return combinedErrorsFrom(cs)
-}
-
-func combinedForecasts(cs []*candidate) [][]float64 {
-	out := make([][]float64, len(cs[0].fcs))
-	for k := range out {
-		out[k] = make([]float64, len(cs[0].fcs[k]))
-		for h := range out[k] {
-			var s float64
-			for _, c := range cs {
-				s += c.fcs[k][h]
-			}
-			out[k][h] = s / float64(len(cs))
-		}
-	}
-	return out
-}
+func errsOf(c *candidate) [][]float64 { return c.errs }
+func fcsOf(c *candidate) [][]float64  { return c.fcs }
 
 // finish sets the model description, point forecasts and intervals.
 func (r *Result) finish(x []float64, H int, members []*candidate, dist distribution) {
