@@ -54,7 +54,11 @@ func Decompose(y []float64, periods []int) MSTL {
 			for t := range deseas {
 				deseas[t] += d.Seasonal[i][t]
 			}
-			last = stl(deseas, stlConfig{period: p, seasonWindow: 7 + 4*(i+1), inner: 1, outer: 2})
+			// Seasonal windows of 21 and 25 cycles (R's mstl uses 11 and
+			// 15): a steadier daily shape measured better on the synthetic
+			// suite (OWA 0.516 → 0.512 on half of it); the weekly season has
+			// fewer cycles than either window in a month of history.
+			last = stl(deseas, stlConfig{period: p, seasonWindow: 21 + 4*i, inner: 1, outer: 2})
 			copy(d.Seasonal[i], last.Seasonal)
 			for t := range deseas {
 				deseas[t] -= d.Seasonal[i][t]
