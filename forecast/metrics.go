@@ -8,27 +8,35 @@ import (
 // (Makridakis, Spiliotis & Assimakopoulos 2020, and the organizers'
 // benchmark code). Missing values (NaN) in the actuals are skipped.
 
-// SMAPE returns the symmetric mean absolute percentage error of forecast f
-// against actual y, in percent: mean(200·|y − f| / (|y| + |f|)). A point
-// where both are zero is a perfect forecast and contributes 0.
-func SMAPE(y, f []float64) float64 {
+// meanObserved averages term(i) over the steps whose actual y[i] is
+// observed; it is NaN when none is.
+func meanObserved(y []float64, term func(i int) float64) float64 {
 	var sum float64
 	n := 0
 	for i := range y {
 		if math.IsNaN(y[i]) {
 			continue
 		}
+		sum += term(i)
 		n++
-		d := math.Abs(y[i]) + math.Abs(f[i])
-		if d == 0 {
-			continue
-		}
-		sum += 200 * math.Abs(y[i]-f[i]) / d
 	}
 	if n == 0 {
 		return math.NaN()
 	}
 	return sum / float64(n)
+}
+
+// SMAPE returns the symmetric mean absolute percentage error of forecast f
+// against actual y, in percent: mean(200·|y − f| / (|y| + |f|)). A point
+// where both are zero is a perfect forecast and contributes 0.
+func SMAPE(y, f []float64) float64 {
+	return meanObserved(y, func(i int) float64 {
+		d := math.Abs(y[i]) + math.Abs(f[i])
+		if d == 0 {
+			return 0
+		}
+		return 200 * math.Abs(y[i]-f[i]) / d
+	})
 }
 
 // MASEScale returns the in-sample mean absolute error of the seasonal naive
@@ -63,7 +71,7 @@ func MASE(insample, y, f []float64, m int) float64 {
 	if !(scale > 0) {
 		return math.NaN()
 	}
-	return meanAbsError(y, f) / scale
+	return meanObserved(y, func(i int) float64 { return math.Abs(y[i] - f[i]) }) / scale
 }
 
 // MSIS returns the mean scaled interval score of the interval [lo, hi] at
@@ -80,13 +88,7 @@ func MSIS(insample, y, lo, hi []float64, m int, alpha float64) float64 {
 
 // IntervalScore is the unscaled mean interval score of [lo, hi] at level 1 − alpha.
 func IntervalScore(y, lo, hi []float64, alpha float64) float64 {
-	var sum float64
-	n := 0
-	for i := range y {
-		if math.IsNaN(y[i]) {
-			continue
-		}
-		n++
+	return meanObserved(y, func(i int) float64 {
 		s := hi[i] - lo[i]
 		if y[i] < lo[i] {
 			s += 2 / alpha * (lo[i] - y[i])
@@ -94,30 +96,18 @@ func IntervalScore(y, lo, hi []float64, alpha float64) float64 {
 		if y[i] > hi[i] {
 			s += 2 / alpha * (y[i] - hi[i])
 		}
-		sum += s
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return sum / float64(n)
+		return s
+	})
 }
 
 // Coverage returns the fraction of actuals inside [lo, hi] (bounds included).
 func Coverage(y, lo, hi []float64) float64 {
-	in, n := 0, 0
-	for i := range y {
-		if math.IsNaN(y[i]) {
-			continue
-		}
-		n++
+	return meanObserved(y, func(i int) float64 {
 		if y[i] >= lo[i] && y[i] <= hi[i] {
-			in++
+			return 1
 		}
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return float64(in) / float64(n)
+		return 0
+	})
 }
 
 // OWA returns M4's overall weighted average of a method relative to Naive2:
@@ -125,20 +115,4 @@ func Coverage(y, lo, hi []float64) float64 {
 // averaged over all series and horizons.
 func OWA(smape, mase, smapeNaive2, maseNaive2 float64) float64 {
 	return (smape/smapeNaive2 + mase/maseNaive2) / 2
-}
-
-func meanAbsError(y, f []float64) float64 {
-	var sum float64
-	n := 0
-	for i := range y {
-		if math.IsNaN(y[i]) {
-			continue
-		}
-		sum += math.Abs(y[i] - f[i])
-		n++
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return sum / float64(n)
 }
