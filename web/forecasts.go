@@ -28,7 +28,7 @@ type forecastsResponse struct {
 func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
 	scope := r.URL.Query().Get("scope")
 	if prefix, ok := strings.CutSuffix(scope, "*"); ok || scope == "" {
-		fs, err := s.forecastStore.LatestForecasts(r.Context(), prefix)
+		fs, err := s.fcs.LatestForecasts(r.Context(), prefix)
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -39,7 +39,7 @@ func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: fs})
 		return
 	}
-	f, err := s.forecastStore.LatestForecast(r.Context(), scope)
+	f, err := s.fcs.LatestForecast(r.Context(), scope)
 	if err != nil {
 		s.error(w, r, err)
 		return
