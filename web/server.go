@@ -32,6 +32,8 @@ type Config struct {
 	Recommendations RecommendationStore
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
+	// Forecasts serves /api/v1/forecasts.
+	Forecasts ForecastStore
 }
 
 // Server is Tally's HTTP handler.
@@ -43,6 +45,7 @@ type Server struct {
 	funcs  FunctionStore
 	recs   RecommendationStore
 	now    func() time.Time
+	fcs    ForecastStore
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -54,7 +57,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
-		recs: cfg.Recommendations, now: cfg.Now}
+		recs: cfg.Recommendations, now: cfg.Now, fcs: cfg.Forecasts}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
@@ -69,6 +72,9 @@ func NewServer(cfg Config) *Server {
 		s.router.Get("/api/v1/functions", s.functions)
 	}
 	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+	if s.fcs != nil {
+		s.router.Get("/api/v1/forecasts", s.forecasts)
+	}
 	return s
 }
 
