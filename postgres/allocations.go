@@ -42,9 +42,9 @@ func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []t
 	return nil
 }
 
-func copyAllocations(ctx context.Context, tx pgx.Tx, w tally.Window, allocs []tally.Allocation) error {
+func copyAllocations(ctx context.Context, tx pgx.Tx, table string, w tally.Window, allocs []tally.Allocation) error {
 	i := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"allocations"}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(allocs) {
 			return nil, nil
 		}

@@ -98,7 +98,10 @@ func (db *DB) SaveHour(ctx context.Context, h attribution.HourState, allocs []ta
 	return nil
 }
 
-// replaceHour replaces an hour's allocations and its share of the daily rollup.
+// replaceHour replaces an hour's allocations and moves the daily rollup by
+// the difference, in one statement: the new rows are copied to a staging
+// table, then the old rows are deleted, the new ones inserted, and their
+// difference (grouped by the rollup key) is upserted into the rollup.
 func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Allocation) error {
 	w := h.Window()
 	day := w.Start.Truncate(24 * time.Hour)
@@ -107,14 +110,25 @@ func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Al
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `WITH old AS (DELETE FROM allocations WHERE hour = $1 RETURNING *) `+rollupInsert("old", "-"), w.Start); err != nil {
-		return fmt.Errorf("take the previous hour out of the daily rollup: %w", err)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS staged_allocations (LIKE allocations) ON COMMIT DELETE ROWS`); err != nil {
+		return fmt.Errorf("stage allocations: %w", err)
 	}
-	if err := copyAllocations(ctx, tx, w, allocs); err != nil {
+	if _, err := tx.Exec(ctx, `TRUNCATE staged_allocations`); err != nil {
+		return fmt.Errorf("stage allocations: %w", err)
+	}
+	if err := copyAllocations(ctx, tx, "staged_allocations", w, allocs); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `WITH new AS (SELECT * FROM allocations WHERE hour = $1) `+rollupInsert("new", ""), w.Start); err != nil {
-		return fmt.Errorf("add the hour to the daily rollup: %w", err)
+	_, err := tx.Exec(ctx, `
+		WITH old AS (DELETE FROM allocations WHERE hour = $1 RETURNING *),
+		new AS (INSERT INTO allocations SELECT * FROM staged_allocations RETURNING *),
+		delta AS (
+			SELECT -1 AS sign, * FROM old
+			UNION ALL
+			SELECT 1, * FROM new)
+		`+rollupUpsert("delta"), w.Start)
+	if err != nil {
+		return fmt.Errorf("replace the hour and its share of the daily rollup: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day = $1::date AND hourly_rows = 0`, day); err != nil {
 		return fmt.Errorf("drop emptied rollup rows: %w", err)
@@ -122,19 +136,21 @@ func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Al
 	return nil
 }
 
-// rollupInsert adds (sign "") or subtracts (sign "-") the rows of source to
-// the daily rollup.
-func rollupInsert(source, sign string) string {
-	sum := func(col string) string { return sign + "sum(" + col + ")" }
+// rollupUpsert adds source's rows, each times its sign column, to the daily
+// rollup. The rollup keeps a container's node only for idle rows: pods of a
+// workload collapse across nodes, and node views read hourly rows.
+func rollupUpsert(source string) string {
+	sum := func(col string) string { return "sum(sign * " + col + ")" }
 	return `
 		INSERT INTO allocations_daily (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload,
 			container, cost_kind, service, currency, labels, effective_cost, billed_cost, list_cost, hourly_rows, estimated_rows,
 			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
 			ram_usage_byte_hours, gpu_hours)
-		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id, node_name, namespace, workload_kind, workload,
+		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id,
+			CASE WHEN container = '__idle__' THEN node_name ELSE '' END, namespace, workload_kind, workload,
 			container, cost_kind, service, currency, coalesce(labels, '{}'),
 			` + sum("effective_cost") + `, ` + sum("billed_cost") + `, ` + sum("list_cost") + `,
-			` + sign + `count(*), ` + sign + `count(*) FILTER (WHERE estimated),
+			sum(sign), coalesce(sum(sign) FILTER (WHERE estimated), 0),
 			` + sum("cpu_core_hours") + `, ` + sum("cpu_request_core_hours") + `, ` + sum("cpu_usage_core_hours") + `,
 			` + sum("ram_byte_hours") + `, ` + sum("ram_request_byte_hours") + `, ` + sum("ram_usage_byte_hours") + `, ` + sum("gpu_hours") + `
 		FROM ` + source + `

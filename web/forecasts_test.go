@@ -17,7 +17,6 @@ import (
 	"github.com/tallyhq/tally/postgres"
 )
 
-
 // loadDailyBill stores 120 days of one EC2 line per day and account, with a
 // weekly pattern, in a real database.
 func loadDailyBill(t *testing.T, db *postgres.DB, end time.Time) {
