@@ -6,7 +6,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tallyhq/tally.Version=$(VERSION)
 
-.PHONY: all build demo test vet deps generate check-generate fuzz clean
+.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast
 
 all: build
 
@@ -27,6 +27,17 @@ test: deps vet
 
 clean:
 	rm -rf $(BIN)
+
+# Forecast accuracy and speed: every model side by side with seasonal naive
+# and Naive2 (OWA is the ratio to Naive2 measured in the same run) on the
+# synthetic hourly suite (414 series, H=48, M=24), or on the M4 hourly files
+# when M4_HOURLY_DIR holds Hourly-train.csv and Hourly-test.csv.
+bench-forecast: build
+	@set -e; dir=$${M4_HOURLY_DIR:-}; tmp=; \
+	if [ -z "$$dir" ]; then tmp=$$(mktemp -d); dir=$$tmp; \
+		$(BIN)/tally forecast synth --out $$dir --series 414 --horizon 48 --seed 1; fi; \
+	$(BIN)/tally --log-level warn forecast eval --train $$dir/Hourly-train.csv --test $$dir/Hourly-test.csv \
+		--horizon 48 --season 24 --model all; rc=$$?; [ -z "$$tmp" ] || rm -rf $$tmp; exit $$rc
 
 # 1,000 nodes and 20,000 containers; prints figures and baselines.
 bench-attribution:
@@ -59,7 +70,9 @@ bench-cicheck:
 	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
 
 FUZZTIME ?= 60s
-fuzz: fuzz-core fuzz-cicheck fuzz-report
+fuzz: fuzz-core fuzz-cicheck fuzz-forecast fuzz-report
+fuzz-forecast:
+	$(GO) test ./forecast -run '^$$' -fuzz '^FuzzReadWide$$' -fuzztime $(FUZZTIME)
 fuzz-core:
 	$(GO) test . -run '^$$' -fuzz '^FuzzParseMoney$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./attribution -run '^$$' -fuzz '^FuzzParseFilter$$' -fuzztime $(FUZZTIME)

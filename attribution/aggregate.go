@@ -32,14 +32,7 @@ type StepCost struct {
 	IdleShared   tally.Money  `json:"idleCost"`  // idle folded in (idle=share), included in CPU, RAM, GPU
 	Total        tally.Money  `json:"totalCost"`
 	Estimated    bool         `json:"estimated"`
-
-	CPUCoreHours        float64 `json:"cpuCoreHours"`
-	CPURequestCoreHours float64 `json:"cpuCoreRequestHours"`
-	CPUUsageCoreHours   float64 `json:"cpuCoreUsageHours"`
-	RAMByteHours        float64 `json:"ramByteHours"`
-	RAMRequestByteHours float64 `json:"ramByteRequestHours"`
-	RAMUsageByteHours   float64 `json:"ramByteUsageHours"`
-	GPUHours            float64 `json:"gpuHours"`
+	Resources
 }
 
 // Efficiency is OpenCost's totalEfficiency: CPU and RAM usage over what was
@@ -92,13 +85,7 @@ func (s *StepCost) add(r *Row, kind string, m tally.Money) error {
 		return nil
 	}
 	s.Estimated = s.Estimated || r.Estimated
-	s.CPUCoreHours += r.CPUCoreHours
-	s.CPURequestCoreHours += r.CPURequestCoreHours
-	s.CPUUsageCoreHours += r.CPUUsageCoreHours
-	s.RAMByteHours += r.RAMByteHours
-	s.RAMRequestByteHours += r.RAMRequestByteHours
-	s.RAMUsageByteHours += r.RAMUsageByteHours
-	s.GPUHours += r.GPUHours
+	s.Resources.Add(r.Resources)
 	return nil
 }
 
@@ -117,13 +104,7 @@ func (s *StepCost) merge(o *StepCost) {
 	}
 	s.IdleShared, _ = s.IdleShared.Add(o.IdleShared)
 	s.Estimated = s.Estimated || o.Estimated
-	s.CPUCoreHours += o.CPUCoreHours
-	s.CPURequestCoreHours += o.CPURequestCoreHours
-	s.CPUUsageCoreHours += o.CPUUsageCoreHours
-	s.RAMByteHours += o.RAMByteHours
-	s.RAMRequestByteHours += o.RAMRequestByteHours
-	s.RAMUsageByteHours += o.RAMUsageByteHours
-	s.GPUHours += o.GPUHours
+	s.Resources.Add(o.Resources)
 }
 
 // pending is idle or shared cost waiting to be spread in one step and cluster.

@@ -96,7 +96,7 @@ func spreadAll(lines []tally.CostLine, w tally.Window) (map[tally.Hour][]linePar
 
 // hour attributes one hour.
 func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum *Summary, warn func(string, ...any)) ([]tally.Allocation, error) {
-	var allocs []tally.Allocation
+	allocs := make([]tally.Allocation, 0, 2*len(in.Pods)+6*len(in.Nodes)+len(parts))
 	emit := func(a tally.Allocation) { allocs = append(allocs, a) }
 
 	costs := map[*tally.Node]*nodeCost{}

@@ -18,10 +18,11 @@ type Store interface {
 	AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.FunctionSample, error)
 	LatestPrices(ctx context.Context) ([]tally.InstancePrice, error)
 	BilledThrough(ctx context.Context) (map[string]time.Time, error)
-	// SaveAttribution replaces the allocations and stack costs of the whole
-	// days of w, refreshes their daily rollups and records the hours, in one
-	// transaction.
-	SaveAttribution(ctx context.Context, w tally.Window, allocs []tally.Allocation, stacks []StackCost, hours []HourState) error
+	// SaveHour replaces an hour's allocations (and their share of the daily
+	// rollup) and records the hour, atomically.
+	SaveHour(ctx context.Context, h HourState, allocs []tally.Allocation) error
+	// SaveStackCosts replaces the stack costs of the days of w.
+	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
 	// estimated and are billed now, or whose bill was re-ingested since.
 	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
@@ -97,7 +98,8 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 }
 
 // day runs the engine over a day (stack costs are daily sums, so they need
-// every hour) and writes the allocations of the stale hours.
+// every hour), saves each stale hour as it is computed, then the day's stack
+// costs.
 func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, billedThrough map[string]time.Time) (Summary, error) {
 	// An hour reflects the data read from here on: a bill landing during the
 	// read marks the hour stale again, never the other way round.
@@ -116,8 +118,6 @@ func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, bille
 		write[h] = true
 	}
 	stacks := newStackCosts(samples, in.Pods)
-	var allocs []tally.Allocation
-	var hours []HourState
 	sum, err := j.Engine.Run(in, func(h tally.Hour, as []tally.Allocation) error {
 		if err := stacks.add(h, as); err != nil {
 			return err
@@ -129,17 +129,12 @@ func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, bille
 		for i := range as {
 			est = est || as[i].Estimated
 		}
-		hours = append(hours, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)})
-		allocs = append(allocs, as...)
-		return nil
+		return j.Store.SaveHour(ctx, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)}, as)
 	})
 	if err != nil {
 		return sum, err
 	}
-	if err := j.Store.SaveAttribution(ctx, w, allocs, stacks.result(), hours); err != nil {
-		return sum, err
-	}
-	return sum, nil
+	return sum, j.Store.SaveStackCosts(ctx, w, stacks.result())
 }
 
 func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {

@@ -89,18 +89,20 @@ type Query struct {
 	Basis           tally.CostBasis
 }
 
-// NeedsPods reports whether the query needs pod-level (hourly) data.
-func (q *Query) NeedsPods() bool {
+// NeedsHourly reports whether the query needs hourly rows: steps under a
+// day, or pods, annotations and nodes, which the daily rollup collapses.
+func (q *Query) NeedsHourly() bool {
 	if q.Step > 0 && q.Step < 24*time.Hour {
 		return true
 	}
+	hourly := func(d Dimension) bool { return d.Field == "pod" || d.Field == "annotation" || d.Field == "node" }
 	for _, d := range q.Aggregate {
-		if d.Field == "pod" || d.Field == "annotation" {
+		if hourly(d) {
 			return true
 		}
 	}
 	for _, f := range q.Filters {
-		if f.Dim.Field == "pod" || f.Dim.Field == "annotation" {
+		if hourly(f.Dim) {
 			return true
 		}
 	}
@@ -122,10 +124,30 @@ type Row struct {
 	// (collapsed, without keys) only so idle and shared costs are spread over
 	// the whole cluster, and are left out of the result.
 	Outside bool
+	Resources
+}
 
-	CPUCoreHours, CPURequestCoreHours, CPUUsageCoreHours float64
-	RAMByteHours, RAMRequestByteHours, RAMUsageByteHours float64
-	GPUHours                                             float64
+// Resources are the resource-hours behind a cost: what was allocated
+// (max(request, usage) by default), requested and used.
+type Resources struct {
+	CPUCoreHours        float64 `json:"cpuCoreHours"`
+	CPURequestCoreHours float64 `json:"cpuCoreRequestHours"`
+	CPUUsageCoreHours   float64 `json:"cpuCoreUsageHours"`
+	RAMByteHours        float64 `json:"ramByteHours"`
+	RAMRequestByteHours float64 `json:"ramByteRequestHours"`
+	RAMUsageByteHours   float64 `json:"ramByteUsageHours"`
+	GPUHours            float64 `json:"gpuHours"`
+}
+
+// Add adds o to r.
+func (r *Resources) Add(o Resources) {
+	r.CPUCoreHours += o.CPUCoreHours
+	r.CPURequestCoreHours += o.CPURequestCoreHours
+	r.CPUUsageCoreHours += o.CPUUsageCoreHours
+	r.RAMByteHours += o.RAMByteHours
+	r.RAMRequestByteHours += o.RAMRequestByteHours
+	r.RAMUsageByteHours += o.RAMUsageByteHours
+	r.GPUHours += o.GPUHours
 }
 
 // Row classes.

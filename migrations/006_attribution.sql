@@ -11,7 +11,10 @@ ALTER TABLE allocations
     ADD COLUMN resource_id text NOT NULL DEFAULT '',
     ADD COLUMN labels      jsonb;
 
--- Daily rollup at workload × container-name level (pods collapsed). Distribution column: billing_account_id.
+-- Daily rollup at workload × container-name level (pods collapsed), kept
+-- incrementally: replacing an hour subtracts its old rows and adds its new
+-- ones, so every sum here is additive (hourly_rows counts the hourly rows
+-- behind a row; at zero the row is gone). Distribution column: billing_account_id.
 CREATE TABLE allocations_daily (
     billing_account_id     text NOT NULL,
     day                    date NOT NULL,
@@ -27,8 +30,8 @@ CREATE TABLE allocations_daily (
     effective_cost         numeric NOT NULL,
     billed_cost            numeric NOT NULL,
     list_cost              numeric NOT NULL,
-    estimated              boolean NOT NULL,
-    pods                   integer NOT NULL,
+    hourly_rows            integer NOT NULL,
+    estimated_rows         integer NOT NULL,
     cpu_core_hours         double precision NOT NULL,
     cpu_request_core_hours double precision NOT NULL,
     cpu_usage_core_hours   double precision NOT NULL,
@@ -36,8 +39,10 @@ CREATE TABLE allocations_daily (
     ram_request_byte_hours double precision NOT NULL,
     ram_usage_byte_hours   double precision NOT NULL,
     gpu_hours              double precision NOT NULL,
-    labels                 jsonb
+    labels                 jsonb NOT NULL DEFAULT '{}'
 ) PARTITION BY RANGE (day);
+CREATE UNIQUE INDEX allocations_daily_key ON allocations_daily (billing_account_id, day, cluster_id, node_name, namespace,
+    workload_kind, workload, container, cost_kind, service, currency, labels);
 CREATE INDEX allocations_daily_day ON allocations_daily (day, namespace);
 
 -- Dollars per stack: a container's CPU cost in an hour split by its CPU

@@ -14,8 +14,8 @@ import (
 )
 
 // AllocationRows sums stored allocations per step and per the query's
-// dimensions. It reads the daily rollup unless the query needs pods, hours or
-// a window that does not start and end at midnight.
+// dimensions. It reads the daily rollup unless the query needs pods, nodes,
+// hours or a window that does not start and end at midnight.
 func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error) {
 	sql, args, err := allocationSQL(&q)
 	if err != nil {
@@ -50,7 +50,7 @@ func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attrib
 // allocationSQL builds the query. Dimension expressions are fixed SQL
 // fragments; label keys, filter values and times are parameters.
 func allocationSQL(q *attribution.Query) (string, []any, error) {
-	hourly := q.NeedsPods() || !midnight(q.Window.Start) || !midnight(q.Window.End) ||
+	hourly := q.NeedsHourly() || !midnight(q.Window.Start) || !midnight(q.Window.End) ||
 		(q.Step > 0 && q.Step%(24*time.Hour) != 0)
 	var args []any
 	arg := func(v any) string {
@@ -106,12 +106,16 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		// Unowned costs have no namespace, label or pod: a filter on those drops them.
 		where = append(where, "(container <> '__unallocated__' OR "+strings.Join(match, " AND ")+")")
 	}
+	estimated := "bool_or(estimated)"
+	if !hourly {
+		estimated = "sum(estimated_rows) > 0"
+	}
 	sel := []string{bucket + " AS bucket"}
 	for i, k := range keys {
 		sel = append(sel, fmt.Sprintf("CASE WHEN %s THEN coalesce(%s, '') ELSE '' END AS k%d", matches, k, i))
 	}
 	sel = append(sel, "cluster_id", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
-		"sum("+basis+")::text", "bool_or(estimated)",
+		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
 		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)")
 	groupBy := make([]string, 0, len(keys)+7)

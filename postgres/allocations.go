@@ -19,16 +19,22 @@ var allocationColumns = []string{
 }
 
 // ReplaceAllocations makes allocs the allocations of every account for the
-// hours of w, in one transaction, so recomputing hours is idempotent.
+// hours of w (and keeps the daily rollup in step), in one transaction.
 func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []tally.Allocation) error {
+	byHour := map[tally.Hour][]tally.Allocation{}
+	for _, a := range allocs {
+		if !w.Contains(a.Hour.Start()) {
+			return fmt.Errorf("replace allocations for %v: allocation at %v is outside", w, a.Hour)
+		}
+		byHour[a.Hour] = append(byHour[a.Hour], a)
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := ensureTablePartitions(ctx, tx, "allocations", w.Start, w.End); err != nil {
-			return err
+		for _, h := range w.Hours() {
+			if err := replaceHour(ctx, tx, h, byHour[h]); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM allocations WHERE hour >= $1 AND hour < $2`, w.Start, w.End); err != nil {
-			return fmt.Errorf("delete previous allocations: %w", err)
-		}
-		return copyAllocations(ctx, tx, w, allocs)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("replace allocations for %v: %w", w, err)
@@ -36,9 +42,9 @@ func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []t
 	return nil
 }
 
-func copyAllocations(ctx context.Context, tx pgx.Tx, w tally.Window, allocs []tally.Allocation) error {
+func copyAllocations(ctx context.Context, tx pgx.Tx, table string, w tally.Window, allocs []tally.Allocation) error {
 	i := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"allocations"}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(allocs) {
 			return nil, nil
 		}

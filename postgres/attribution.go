@@ -82,60 +82,106 @@ func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	return out, nil
 }
 
-// SaveAttribution replaces the allocations of the given hours, the daily
-// rollup and stack costs of the days of w, and records the hours, in one
-// transaction.
-func (db *DB) SaveAttribution(ctx context.Context, w tally.Window, allocs []tally.Allocation, stacks []attribution.StackCost, hours []attribution.HourState) error {
-	starts := make([]time.Time, len(hours))
-	for i, h := range hours {
-		starts[i] = h.Hour.Start()
-	}
-	day, dayEnd := w.Start.Truncate(24*time.Hour), w.End.Add(24*time.Hour-time.Nanosecond).Truncate(24*time.Hour)
+// SaveHour replaces the allocations of one hour, keeps the daily rollup in
+// step (subtracting the hour's old rows, adding its new ones) and records the
+// hour, in one transaction: readers see the old hour or the new one.
+func (db *DB) SaveHour(ctx context.Context, h attribution.HourState, allocs []tally.Allocation) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		for _, t := range []string{"allocations", "allocations_daily", "stack_costs"} {
-			if err := ensureTablePartitions(ctx, tx, t, day, dayEnd); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM allocations WHERE hour = ANY($1) AND hour >= $2 AND hour < $3`, starts, w.Start, w.End); err != nil {
-			return fmt.Errorf("delete previous allocations: %w", err)
-		}
-		if err := copyAllocations(ctx, tx, w, allocs); err != nil {
+		if err := replaceHour(ctx, tx, h.Hour, allocs); err != nil {
 			return err
 		}
-		if err := refreshDailyAllocations(ctx, tx, day, dayEnd); err != nil {
-			return err
-		}
-		if err := replaceStackCosts(ctx, tx, day, dayEnd, stacks); err != nil {
-			return err
-		}
-		return recordHours(ctx, tx, hours)
+		return recordHours(ctx, tx, []attribution.HourState{h})
 	})
 	if err != nil {
-		return fmt.Errorf("save attribution for %v: %w", w, err)
+		return fmt.Errorf("save attribution of %v: %w", h.Hour, err)
 	}
 	return nil
 }
 
-func refreshDailyAllocations(ctx context.Context, tx pgx.Tx, from, to time.Time) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day >= $1::date AND day < $2::date`, from, to); err != nil {
-		return fmt.Errorf("delete daily allocations: %w", err)
+// replaceHour replaces an hour's allocations and moves the daily rollup by
+// the difference, in one statement: the new rows are copied to a staging
+// table, then the old rows are deleted, the new ones inserted, and their
+// difference (grouped by the rollup key) is upserted into the rollup.
+func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Allocation) error {
+	w := h.Window()
+	day := w.Start.Truncate(24 * time.Hour)
+	for _, t := range []string{"allocations", "allocations_daily"} {
+		if err := ensureTablePartitions(ctx, tx, t, day, day.Add(24*time.Hour)); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS staged_allocations (LIKE allocations) ON COMMIT DELETE ROWS`); err != nil {
+		return fmt.Errorf("stage allocations: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `TRUNCATE staged_allocations`); err != nil {
+		return fmt.Errorf("stage allocations: %w", err)
+	}
+	if err := copyAllocations(ctx, tx, "staged_allocations", w, allocs); err != nil {
+		return err
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO allocations_daily (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload,
-			container, cost_kind, service, currency, effective_cost, billed_cost, list_cost, estimated, pods,
-			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
-			ram_usage_byte_hours, gpu_hours, labels)
-		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id, node_name, namespace, workload_kind, workload,
-			container, cost_kind, service, currency, sum(effective_cost), sum(billed_cost), sum(list_cost), bool_or(estimated),
-			count(DISTINCT pod_uid) FILTER (WHERE pod_uid <> ''),
-			sum(cpu_core_hours), sum(cpu_request_core_hours), sum(cpu_usage_core_hours), sum(ram_byte_hours),
-			sum(ram_request_byte_hours), sum(ram_usage_byte_hours), sum(gpu_hours), labels
-		FROM allocations
-		WHERE hour >= $1 AND hour < $2
-		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, labels`, from, to)
+		WITH old AS (DELETE FROM allocations WHERE hour = $1 RETURNING *),
+		new AS (INSERT INTO allocations SELECT * FROM staged_allocations RETURNING *),
+		delta AS (
+			SELECT -1 AS sign, * FROM old
+			UNION ALL
+			SELECT 1, * FROM new)
+		`+rollupUpsert("delta"), w.Start)
 	if err != nil {
-		return fmt.Errorf("roll up daily allocations: %w", err)
+		return fmt.Errorf("replace the hour and its share of the daily rollup: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day = $1::date AND hourly_rows = 0`, day); err != nil {
+		return fmt.Errorf("drop emptied rollup rows: %w", err)
+	}
+	return nil
+}
+
+// rollupUpsert adds source's rows, each times its sign column, to the daily
+// rollup. The rollup keeps a container's node only for idle rows: pods of a
+// workload collapse across nodes, and node views read hourly rows.
+func rollupUpsert(source string) string {
+	sum := func(col string) string { return "sum(sign * " + col + ")" }
+	return `
+		INSERT INTO allocations_daily (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload,
+			container, cost_kind, service, currency, labels, effective_cost, billed_cost, list_cost, hourly_rows, estimated_rows,
+			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
+			ram_usage_byte_hours, gpu_hours)
+		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id,
+			CASE WHEN container = '__idle__' THEN node_name ELSE '' END, namespace, workload_kind, workload,
+			container, cost_kind, service, currency, coalesce(labels, '{}'),
+			` + sum("effective_cost") + `, ` + sum("billed_cost") + `, ` + sum("list_cost") + `,
+			sum(sign), coalesce(sum(sign) FILTER (WHERE estimated), 0),
+			` + sum("cpu_core_hours") + `, ` + sum("cpu_request_core_hours") + `, ` + sum("cpu_usage_core_hours") + `,
+			` + sum("ram_byte_hours") + `, ` + sum("ram_request_byte_hours") + `, ` + sum("ram_usage_byte_hours") + `, ` + sum("gpu_hours") + `
+		FROM ` + source + `
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+		ON CONFLICT (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload, container, cost_kind,
+			service, currency, labels) DO UPDATE SET
+			effective_cost = allocations_daily.effective_cost + excluded.effective_cost,
+			billed_cost = allocations_daily.billed_cost + excluded.billed_cost,
+			list_cost = allocations_daily.list_cost + excluded.list_cost,
+			hourly_rows = allocations_daily.hourly_rows + excluded.hourly_rows,
+			estimated_rows = allocations_daily.estimated_rows + excluded.estimated_rows,
+			cpu_core_hours = allocations_daily.cpu_core_hours + excluded.cpu_core_hours,
+			cpu_request_core_hours = allocations_daily.cpu_request_core_hours + excluded.cpu_request_core_hours,
+			cpu_usage_core_hours = allocations_daily.cpu_usage_core_hours + excluded.cpu_usage_core_hours,
+			ram_byte_hours = allocations_daily.ram_byte_hours + excluded.ram_byte_hours,
+			ram_request_byte_hours = allocations_daily.ram_request_byte_hours + excluded.ram_request_byte_hours,
+			ram_usage_byte_hours = allocations_daily.ram_usage_byte_hours + excluded.ram_usage_byte_hours,
+			gpu_hours = allocations_daily.gpu_hours + excluded.gpu_hours`
+}
+
+// SaveStackCosts replaces the stack costs of the days of w.
+func (db *DB) SaveStackCosts(ctx context.Context, w tally.Window, rows []attribution.StackCost) error {
+	from, to := w.Start.Truncate(24*time.Hour), w.End.Add(24*time.Hour-time.Nanosecond).Truncate(24*time.Hour)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := ensureTablePartitions(ctx, tx, "stack_costs", from, to); err != nil {
+			return err
+		}
+		return replaceStackCosts(ctx, tx, from, to, rows)
+	})
+	if err != nil {
+		return fmt.Errorf("save stack costs of %v: %w", w, err)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution
 				sum(effective_cost) FILTER (WHERE container = '__idle__') AS idle,
 				sum(effective_cost) FILTER (WHERE container = '__shared__') AS shared,
 				sum(effective_cost) FILTER (WHERE container = '__unallocated__') AS unallocated,
-				bool_or(estimated) AS estimated
+				sum(estimated_rows) > 0 AS estimated
 			FROM allocations_daily
 			WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date
 			GROUP BY 1, 2, 3

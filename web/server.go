@@ -34,6 +34,8 @@ type Config struct {
 	Reports ReportPreviewer
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
+	// Forecasts serves /api/v1/forecasts.
+	Forecasts ForecastStore
 }
 
 // Server is Tally's HTTP handler.
@@ -46,6 +48,7 @@ type Server struct {
 	recs    RecommendationStore
 	reports ReportPreviewer
 	now     func() time.Time
+	fcs     ForecastStore
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -57,7 +60,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
-		recs: cfg.Recommendations, reports: cfg.Reports, now: cfg.Now}
+		recs: cfg.Recommendations, reports: cfg.Reports, now: cfg.Now, fcs: cfg.Forecasts}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
@@ -73,6 +76,9 @@ func NewServer(cfg Config) *Server {
 	}
 	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
 	s.router.Get("/api/v1/reports/weekly/preview", s.reportPreview)
+	if s.fcs != nil {
+		s.router.Get("/api/v1/forecasts", s.forecasts)
+	}
 	return s
 }
 
