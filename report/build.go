@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -40,8 +41,9 @@ type NodeCoverage struct {
 	List, CoveredList, Cost, CoveredCost tally.Money
 }
 
-// ForecastScope is the forecast of an account's daily amortized spend.
-func ForecastScope(account string) string { return "spend/account/" + account }
+// ForecastScope is the forecast of an account's daily amortized spend, as
+// the forecast package names it (the account id path-escaped).
+func ForecastScope(account string) string { return "spend/account/" + url.PathEscape(account) }
 
 // Builder builds reports from a store.
 type Builder struct {
