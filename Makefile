@@ -70,7 +70,7 @@ bench-cicheck:
 	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
 
 FUZZTIME ?= 60s
-fuzz: fuzz-core fuzz-cicheck fuzz-forecast
+fuzz: fuzz-core fuzz-cicheck fuzz-forecast fuzz-report
 fuzz-forecast:
 	$(GO) test ./forecast -run '^$$' -fuzz '^FuzzReadWide$$' -fuzztime $(FUZZTIME)
 fuzz-core:
@@ -80,3 +80,13 @@ fuzz-cicheck:
 	for f in FuzzReadProfile FuzzReadBench FuzzParseThreshold FuzzParseCalls; do \
 		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
 	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)
+# Weekly report: fuzz its parsers; refresh its golden files (after checking the diff).
+.PHONY: fuzz-report report-golden bench-report
+bench-report:
+	TALLY_BENCH=report $(GO) test -run TestBenchReport -v -count=1 -timeout 30m ./report/ | grep -v '^=== \|^--- '
+
+fuzz-report:
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseWeek$$' -fuzztime $(FUZZTIME)
+report-golden:
+	$(GO) test ./report -run TestWeeklyReport -update

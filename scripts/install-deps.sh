@@ -17,9 +17,12 @@ if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need_pkg postgresql
 fi
 have psql || need_pkg postgresql-client
-# A real Prometheus scrapes /metrics in the tests.
+# A real Prometheus scrapes /metrics in the tests; headless chromium renders
+# the weekly report email for its visual check.
 if [ "$purpose" = test ]; then
   have prometheus || need_pkg prometheus
+  have chromium || [ -x /usr/bin/chromium ] || need_pkg chromium
+  fc-list 2>/dev/null | grep -qi liberation || need_pkg fonts-liberation
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

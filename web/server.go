@@ -30,6 +30,8 @@ type Config struct {
 	Metrics     MetricsStore
 	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
 	Recommendations RecommendationStore
+	// Reports serves /api/v1/reports/weekly/preview; nil answers 503.
+	Reports ReportPreviewer
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
 	// Forecasts serves /api/v1/forecasts.
@@ -38,14 +40,15 @@ type Config struct {
 
 // Server is Tally's HTTP handler.
 type Server struct {
-	router chi.Router
-	log    *slog.Logger
-	ready  Readiness
-	allocs AllocationStore
-	funcs  FunctionStore
-	recs   RecommendationStore
-	now    func() time.Time
-	fcs    ForecastStore
+	router  chi.Router
+	log     *slog.Logger
+	ready   Readiness
+	allocs  AllocationStore
+	funcs   FunctionStore
+	recs    RecommendationStore
+	reports ReportPreviewer
+	now     func() time.Time
+	fcs     ForecastStore
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -57,7 +60,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
-		recs: cfg.Recommendations, now: cfg.Now, fcs: cfg.Forecasts}
+		recs: cfg.Recommendations, reports: cfg.Reports, now: cfg.Now, fcs: cfg.Forecasts}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
@@ -72,6 +75,7 @@ func NewServer(cfg Config) *Server {
 		s.router.Get("/api/v1/functions", s.functions)
 	}
 	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+	s.router.Get("/api/v1/reports/weekly/preview", s.reportPreview)
 	if s.fcs != nil {
 		s.router.Get("/api/v1/forecasts", s.forecasts)
 	}

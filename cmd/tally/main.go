@@ -40,6 +40,7 @@ type cli struct {
 	Rightsize rightsizeCmd `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
 	CI        ciCmd        `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
 	Forecast  forecastCmd  `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
+	Report    reportCmd    `cmd:"" help:"Weekly cost report email: preview, .eml, send, delivery log."`
 	Version   versionCmd   `cmd:"" help:"Print the version."`
 }
 

@@ -15,6 +15,7 @@ import (
 
 type serveCmd struct {
 	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	reportFlags
 }
 
 func (c *serveCmd) Run(ctx context.Context, a *app) error {
@@ -26,10 +27,15 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if err := a.migrate(ctx, db); err != nil {
 		return err
 	}
+	reports, err := c.load()
+	if err != nil {
+		return err
+	}
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
+	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db, Allocations: db, Functions: db,
-		Metrics: db, Recommendations: db, Forecasts: db}), nil)
+		Metrics: db, Recommendations: db, Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}}), nil)
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
