@@ -39,6 +39,8 @@ type cli struct {
 	Costs     costsCmd     `cmd:"" help:"Show allocated costs, aggregated and filtered like the allocation API."`
 	Rightsize rightsizeCmd `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
 	CI        ciCmd        `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
+	User      userCmd      `cmd:"" help:"Manage the people who sign in to the dashboard."`
+	Token     tokenCmd     `cmd:"" help:"Manage API tokens (scripts, Prometheus) and agent tokens."`
 	Version   versionCmd   `cmd:"" help:"Print the version."`
 }
 

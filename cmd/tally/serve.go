@@ -29,7 +29,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db, Allocations: db, Functions: db,
-		Metrics: db, Recommendations: db}), nil)
+		Metrics: db, Recommendations: db, Auth: db, Tokens: db, Settings: db, Status: db}), nil)
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
