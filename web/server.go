@@ -94,7 +94,7 @@ func NewServer(cfg Config) *Server {
 		s.demo = *cfg.Demo
 	}
 	r := s.router
-	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer, securityHeaders,
+	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
 		http.NewCrossOriginProtection().Handler, s.authenticate)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
