@@ -48,5 +48,5 @@ func (failingStore) Recommendations(ctx context.Context, kind string) ([]tally.R
 
 // asViewer signs a request in as a viewer API token, for tests that need no auth store.
 func asViewer(r *http.Request) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), principalKey{}, &Principal{Kind: tally.TokenAPI, Role: tally.RoleViewer, TokenID: "t"}))
+	return r.WithContext(withPrincipal(r.Context(), &Principal{Kind: tally.TokenAPI, Role: tally.RoleViewer, TokenID: "t"}))
 }

@@ -86,7 +86,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.ExpiresInDays > 0 {
-		t.ExpiresAt = s.now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC()
+		t.ExpiresAt = time.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC()
 	}
 	t, err := s.tokens.CreateToken(r.Context(), t)
 	if err != nil {

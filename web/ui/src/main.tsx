@@ -37,7 +37,7 @@ function App() {
       (e: ApiError) => (e.status === 401 ? setMe(null) : setError(e)),
     )
   }
-  useEffect(load, [])
+  useEffect(() => (location.pathname === '/login' ? setMe(null) : load()), [])
   if (path === '/login' || me === null) {
     return (
       <Login

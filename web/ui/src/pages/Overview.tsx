@@ -53,8 +53,10 @@ export function anomalies(a: Allocations): Anomaly[] {
   for (const g of a.groups) {
     const steps = g.steps ?? []
     const s = steps.map((x) => num(x.totalCost))
-    for (let i = Math.max(14, s.length - 7); i < s.length - 1; i++) {
-      const hist = s.slice(i - 14, i)
+    const first = s.findIndex((x) => x !== 0) // days before the data starts are no history
+    if (first < 0) continue
+    for (let i = Math.max(first + 7, s.length - 7); i < s.length; i++) {
+      const hist = s.slice(Math.max(first, i - 14), i)
       const mean = sum(hist) / hist.length
       const sd = Math.sqrt(sum(hist.map((x) => (x - mean) ** 2)) / hist.length)
       if (s[i] > mean + 3 * Math.max(sd, mean * 0.02) && s[i] - mean > 1) {
