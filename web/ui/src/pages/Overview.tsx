@@ -59,7 +59,7 @@ export function anomalies(a: Allocations): Anomaly[] {
       const hist = s.slice(Math.max(first, i - 14), i)
       const mean = sum(hist) / hist.length
       const sd = Math.sqrt(sum(hist.map((x) => (x - mean) ** 2)) / hist.length)
-      if (s[i] > mean + 3 * Math.max(sd, mean * 0.02) && s[i] - mean > 1) {
+      if (s[i] > mean + 3 * Math.max(sd, mean * 0.05) && s[i] - mean > 0.25) {
         out.push({ name: g.name, day: day(steps[i].start), cost: s[i], expected: mean })
       }
     }
@@ -179,7 +179,11 @@ export function Overview(_: { me: Me }) {
                     {view.movers.map((m) => (
                       <tr key={m.name}>
                         <td>
-                          <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent(`namespace:"${m.name}"`)}>{m.name}</Link>
+                          {m.name.startsWith('__') ? (
+                            <span class="reserved">{m.name}</span>
+                          ) : (
+                            <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent(`namespace:"${m.name}"`)}>{m.name}</Link>
+                          )}
                         </td>
                         <td class="num">{money(m.last, view.cur)}</td>
                         <td class={'num ' + (m.delta > 0 ? 'up' : 'down')}>
