@@ -16,13 +16,13 @@ deps:
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/tally ./cmd/tally
 
-demo: deps build
+demo: deps ui-if-node build
 	$(BIN)/tally demo
 
 vet:
 	$(GO) vet ./...
 
-test: deps vet
+test: deps vet ui-deps
 	$(GO) test ./...
 
 clean:
@@ -90,3 +90,31 @@ fuzz-report:
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzParseWeek$$' -fuzztime $(FUZZTIME)
 report-golden:
 	$(GO) test ./report -run TestWeeklyReport -update
+
+# Dashboard (web/ui). Its built assets (web/ui/dist) are committed and
+# embedded, so `go build` alone gives the whole dashboard. `make ui` rebuilds
+# them from the sources with the locked dependencies; `make check-ui` fails
+# when the committed build is not what the sources produce.
+.PHONY: ui ui-deps ui-if-node check-ui bench-dashboard
+UI := web/ui
+ui-deps: $(UI)/node_modules/.package-lock.json
+$(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+	@touch $@
+ui: ui-deps
+	cd $(UI) && npm run build
+# make demo rebuilds the dashboard when Node.js can run Vite 7 (>= 20.19);
+# otherwise it uses the committed build.
+ui-if-node:
+	@if node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||a===22&&b>=12||a===20&&b>=19?0:1)' 2>/dev/null; then \
+		$(MAKE) ui; else echo "make demo: Node.js >= 20.19 not found; using the committed dashboard build (web/ui/dist)"; fi
+check-ui: ui
+	git diff --exit-code --stat -- $(UI)/dist || (echo "web/ui/dist is stale: run make ui and commit it" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- $(UI)/dist)" || (git status --short -- $(UI)/dist; echo "web/ui/dist has untracked files: run make ui and commit it" >&2; exit 1)
+
+# The dashboard's API latency (p50/p95 of every call behind a page, 60 runs
+# each, ratio to an authenticated no-op) and first load in chromium, on a
+# 90-day organization. Screenshots: make test (TestDashboardInBrowser) writes
+# them to test-output/.
+bench-dashboard: ui-deps
+	TALLY_BENCH=dashboard $(GO) test -run 'TestBenchDashboard' -v -count=1 -timeout 60m ./web/ | grep -v '^=== \|^--- '

@@ -41,6 +41,8 @@ type cli struct {
 	CI        ciCmd        `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
 	Forecast  forecastCmd  `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
 	Report    reportCmd    `cmd:"" help:"Weekly cost report email: preview, .eml, send, delivery log."`
+	User      userCmd      `cmd:"" help:"Manage the people who sign in to the dashboard."`
+	Token     tokenCmd     `cmd:"" help:"Manage API tokens (scripts, Prometheus) and agent tokens."`
 	Version   versionCmd   `cmd:"" help:"Print the version."`
 }
 

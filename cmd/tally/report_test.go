@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/internal/smtptest"
@@ -103,8 +104,13 @@ func TestReportWeekly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(web.NewServer(web.Config{Reports: &reportPreviewer{cfg: cfg, db: db}}))
+	ts := httptest.NewServer(web.NewServer(web.Config{Reports: &reportPreviewer{cfg: cfg, db: db}, Auth: db}))
 	defer ts.Close()
+	secret, tok := web.NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		query, ctype, want string
 		status             int
@@ -114,7 +120,9 @@ func TestReportWeekly(t *testing.T) {
 		{"?audience=nope", "application/json", "not_found", 404},
 		{"?week=soon", "application/json", "invalid", 400},
 	} {
-		resp, err := http.Get(ts.URL + "/api/v1/reports/weekly/preview" + c.query)
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/reports/weekly/preview"+c.query, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,8 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	go a.scheduleAttribution(ctx, db)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db, Allocations: db, Functions: db,
-		Metrics: db, Recommendations: db, Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}}), nil)
+		Metrics: db, Recommendations: db, Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db},
+		Auth: db, Tokens: db, Settings: db, Status: db}), nil)
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
