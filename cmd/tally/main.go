@@ -32,10 +32,11 @@ const (
 type cli struct {
 	globals
 
-	Serve   serveCmd   `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
-	Migrate migrateCmd `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
-	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	Serve   serveCmd        `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
+	Migrate migrateCmd      `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
+	Demo    demoCmd         `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
+	DemoGen demoGenerateCmd `cmd:"" name:"demo-generate" help:"Write the demo organization's bills, agent batches and ground truth into a directory."`
+	Version versionCmd      `cmd:"" help:"Print the version."`
 }
 
 // globals are the flags every command accepts.
