@@ -207,7 +207,7 @@ func (b *awsBill) riCovered(ri *commitment, seg *segment, secs int64, t time.Tim
 		desc:   fmt.Sprintf("USD %s hourly fee per Linux/UNIX (Amazon VPC), %s instance", add(ri.recurring, ri.upfrontHourly).Decimal(), n.typ.Name),
 		amount: hoursStr(secs), unblended: zero, rate: "0.0", public: od, publicRate: n.typ.OnDemand.Decimal(),
 		term: "Reserved", unit: "Hrs", purchase: ri.payment, offering: "standard", lease: ri.term, family: "Compute Instance", sku: n.typ.SKU, itype: n.typ,
-		tags: nodeTags(n), node: n, ri: ri, riEffective: eff, riRecurringForUsage: recur, riUpfrontForUsage: upf})
+		tags: nodeTags(n), node: n, ri: ri, commitAmounts: &commitAmounts{riEffective: eff, riRecurringForUsage: recur, riUpfrontForUsage: upf}})
 }
 
 // spCover applies a Savings Plan's hourly commitment to the segments it
@@ -254,9 +254,10 @@ func (b *awsBill) spCover(sp *commitment, segs []*segment, t time.Time) []*segme
 		base := awsLine{acct: n.c.AWS, start: t, end: t.Add(time.Hour), svc: svcEC2,
 			usageType: regionPrefix + "BoxUsage:" + n.typ.Name, operation: "RunInstances", az: n.Zone, resourceID: n.InstanceID,
 			rate: rate, publicRate: rate, term: "OnDemand", unit: "Hrs", family: "Compute Instance", sku: n.typ.SKU, itype: n.typ,
-			tags: nodeTags(n), node: n, sp: sp, spRate: c.rate}
+			tags: nodeTags(n), node: n, sp: sp}
 		cov := base
-		cov.typ, cov.amount, cov.unblended, cov.public, cov.spEffective = ltSPCovered, covAmount, covOD, covOD, spCost
+		cov.typ, cov.amount, cov.unblended, cov.public = ltSPCovered, covAmount, covOD, covOD
+		cov.commitAmounts = &commitAmounts{spEffective: spCost, spRate: c.rate}
 		cov.desc = fmt.Sprintf("$%s per On Demand Linux %s Instance Hour", rate, n.typ.Name)
 		b.add(&cov)
 		neg := base
@@ -332,14 +333,14 @@ func (b *awsBill) spFees(c *commitment) {
 			usageType: spUsageType(c), operation: "", resourceID: c.ID,
 			desc:   fmt.Sprintf("%s %s %s Savings Plan: $%s per hour", c.term, c.payment, kindWord(c), c.hourly.Decimal()),
 			amount: 1, unblended: c.recurring, rate: c.recurring.Decimal(), public: zero, publicRate: "",
-			sp: c, spTotal: c.hourly, spUsed: used,
-			spRecurringPeriod: mulRatio(c.recurring, uint64(active), 1), spUpfrontPeriod: mulRatio(c.upfrontHourly, uint64(active), 1),
+			sp: c, commitAmounts: &commitAmounts{spTotal: c.hourly, spUsed: used,
+				spRecurringPeriod: mulRatio(c.recurring, uint64(active), 1), spUpfrontPeriod: mulRatio(c.upfrontHourly, uint64(active), 1)},
 			owner: tally.UnallocatedName})
 	}
 	if c.upfrontHourly.Sign() > 0 && !c.start.Before(o.start) && c.start.Before(o.end) {
 		b.add(&awsLine{acct: c.acct, typ: ltSPUpfrontFee, billType: "Purchase", start: c.start, end: c.start.Add(time.Hour), svc: svcSP,
 			usageType: spUsageType(c), resourceID: c.ID, desc: fmt.Sprintf("%s %s %s Savings Plan upfront fee", c.term, c.payment, kindWord(c)),
-			amount: 1, unblended: c.upfront(), rate: c.upfront().Decimal(), public: zero, sp: c, spTotal: zero, spUsed: zero,
+			amount: 1, unblended: c.upfront(), rate: c.upfront().Decimal(), public: zero, sp: c, commitAmounts: &commitAmounts{spTotal: zero, spUsed: zero},
 			owner: tally.UnallocatedName})
 	}
 }
@@ -393,8 +394,9 @@ func (b *awsBill) riFees(c *commitment) {
 			desc:   fmt.Sprintf("USD %s hourly fee per Linux/UNIX (Amazon VPC), %s instance", add(c.recurring, c.upfrontHourly).Decimal(), c.typ.Name),
 			amount: hours, unblended: recurringAll, rate: c.recurring.Decimal(), public: zero, publicRate: "",
 			term: "Reserved", unit: "Hrs", purchase: c.payment, offering: "standard", lease: c.term, family: "Compute Instance", sku: c.typ.SKU, itype: c.typ,
-			ri: c, riUnusedHours: float64(unused) / 3600, riUnusedRecurring: perHourMoney(c.recurring, unused), riUnusedUpfront: perHourMoney(c.upfrontHourly, unused),
-			riUpfrontForPeriod: upfrontAll, riReservedHours: hours, owner: tally.UnallocatedName})
+			ri: c, commitAmounts: &commitAmounts{riUnusedHours: float64(unused) / 3600, riUnusedRecurring: perHourMoney(c.recurring, unused),
+				riUnusedUpfront: perHourMoney(c.upfrontHourly, unused), riUpfrontForPeriod: upfrontAll, riReservedHours: hours},
+			owner: tally.UnallocatedName})
 	}
 	if c.upfrontHourly.Sign() > 0 && !c.start.Before(o.start) && c.start.Before(o.end) {
 		up := c.upfront()
@@ -403,7 +405,7 @@ func (b *awsBill) riFees(c *commitment) {
 			desc:   fmt.Sprintf("Sign up charge for subscription: %s, planId: %s", c.subID, c.typ.SKU),
 			amount: float64(c.count), unblended: up, rate: mulRatio(up, 1, uint64(c.count)).Decimal(), public: zero,
 			term: "Reserved", purchase: c.payment, offering: "standard", lease: c.term, family: "Compute Instance", itype: c.typ,
-			ri: c, owner: tally.UnallocatedName})
+			ri: c, commitAmounts: &commitAmounts{}, owner: tally.UnallocatedName})
 	}
 }
 

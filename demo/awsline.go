@@ -41,8 +41,18 @@ type awsLine struct {
 	taxType    string
 	fromRegion string
 
-	// Reserved Instances.
-	ri                  *commitment
+	// Commitments: the reservation or Savings Plan of the line, with the
+	// amounts only commitment lines carry.
+	ri, sp *commitment
+	*commitAmounts
+
+	// Truth: the node whose compute this is, or the owner of the cost.
+	node  *node
+	owner string
+}
+
+// commitAmounts are the reservation and Savings Plan columns of a line.
+type commitAmounts struct {
 	riEffective         tally.Money
 	riRecurringForUsage tally.Money
 	riUpfrontForUsage   tally.Money
@@ -52,17 +62,11 @@ type awsLine struct {
 	riUpfrontForPeriod  tally.Money
 	riReservedHours     float64
 
-	// Savings Plans.
-	sp                *commitment
 	spEffective       tally.Money
 	spRate            tally.Money
 	spTotal, spUsed   tally.Money
 	spRecurringPeriod tally.Money
 	spUpfrontPeriod   tally.Money
-
-	// Truth: the node whose compute this is, or the owner of the cost.
-	node  *node
-	owner string
 }
 
 // AWS line item types.

@@ -93,7 +93,7 @@ func (o *org) portfolio() []*commitment {
 
 	s, e := expiring(95, 1)
 	cs = append(cs, &commitment{Name: "Compute Savings Plan (1yr, No Upfront)", Kind: tally.CommitComputeSP, acct: o.payer,
-		start: s, end: e, term: "1yr", payment: "No Upfront", hourly: dollars("0.85"), recurring: dollars("0.85"), upfrontHourly: zero,
+		start: s, end: e, term: "1yr", payment: "No Upfront", hourly: dollars("1.00"), recurring: dollars("1.00"), upfrontHourly: zero,
 		discounts: spDiscount1y})
 
 	s = bought(0.5, 14)
@@ -103,7 +103,7 @@ func (o *org) portfolio() []*commitment {
 
 	s, e = expiring(170, 3)
 	cs = append(cs, &commitment{Name: "EC2 Instance Savings Plan m5 us-west-2 (3yr, No Upfront)", Kind: tally.CommitEC2SP, acct: o.payer,
-		start: s, end: e, term: "3yr", payment: "No Upfront", hourly: dollars("0.30"), recurring: dollars("0.30"), upfrontHourly: zero,
+		start: s, end: e, term: "3yr", payment: "No Upfront", hourly: dollars("0.55"), recurring: dollars("0.55"), upfrontHourly: zero,
 		discounts: map[string]float64{"m5": 0.56}, family: "m5"})
 
 	s, e = expiring(60, 1)

@@ -81,6 +81,23 @@ func strp(s string) *string {
 	return &s
 }
 
+// interner hands out one pointer per distinct string, so the many repeated
+// values of a CUR file (accounts, types, rates, regions) are not allocated
+// per row.
+type interner map[string]*string
+
+func (in interner) p(s string) *string {
+	if s == "" {
+		return nil
+	}
+	if v, ok := in[s]; ok {
+		return v
+	}
+	v := &s
+	in[s] = v
+	return v
+}
+
 func f64p(v float64) *float64 { return &v }
 
 // writeCUR2 writes the lines of one billing period as a CUR 2.0 parquet file.
@@ -88,6 +105,7 @@ func (o *org) writeCUR2(out io.Writer, lines []*awsLine, periodStart, periodEnd 
 	pw := parquet.NewGenericWriter[curRecord](out, parquet.Compression(&parquet.Snappy),
 		parquet.CreatedBy("tally-demo", "1", "demo"), parquet.MaxRowsPerRowGroup(curRowGroup))
 	batch := make([]curRecord, 0, 1024)
+	in := interner{}
 	flush := func() error {
 		if _, err := pw.Write(batch); err != nil {
 			return fmt.Errorf("write CUR 2.0 rows: %w", err)
@@ -96,7 +114,7 @@ func (o *org) writeCUR2(out io.Writer, lines []*awsLine, periodStart, periodEnd 
 		return nil
 	}
 	for _, l := range lines {
-		batch = append(batch, o.curRow(l, periodStart, periodEnd, closed))
+		batch = append(batch, o.curRow(in, l, periodStart, periodEnd, closed))
 		if len(batch) == cap(batch) {
 			if err := flush(); err != nil {
 				return err
@@ -110,30 +128,30 @@ func (o *org) writeCUR2(out io.Writer, lines []*awsLine, periodStart, periodEnd 
 }
 
 // curRow converts one line item.
-func (o *org) curRow(l *awsLine, ps, pe time.Time, closed bool) curRecord {
+func (o *org) curRow(in interner, l *awsLine, ps, pe time.Time, closed bool) curRecord {
 	payer := l.acct.Payer
 	r := curRecord{
-		BillBillType: strp(l.billType), BillBillingEntity: strp("AWS"),
+		BillBillType: in.p(l.billType), BillBillingEntity: in.p("AWS"),
 		BillBillingPeriodEndDate: pe, BillBillingPeriodStartDate: ps,
-		BillInvoicingEntity: strp("Amazon Web Services, Inc."), BillPayerAccountID: strp(payer.ID), BillPayerAccountName: strp(payer.Name),
+		BillInvoicingEntity: in.p("Amazon Web Services, Inc."), BillPayerAccountID: in.p(payer.ID), BillPayerAccountName: in.p(payer.Name),
 		CostCategory:       map[string]string{"environment": l.acct.Env},
 		IdentityLineItemID: strp(lineID(o.seed, l)), IdentityTimeInterval: strp(l.start.Format(time.RFC3339) + "/" + l.end.Format(time.RFC3339)),
-		LineItemAvailabilityZone: strp(l.az), LineItemBlendedCost: f64p(float(l.unblended)), LineItemBlendedRate: strp(l.rate),
-		LineItemCurrencyCode: strp("USD"), LineItemLegalEntity: strp("Amazon Web Services, Inc."), LineItemLineItemDescription: strp(l.desc),
-		LineItemLineItemType: strp(l.typ), LineItemNetUnblendedCost: f64p(float(l.unblended)), LineItemNetUnblendedRate: strp(l.rate),
-		LineItemOperation: strp(l.operation), LineItemProductCode: strp(l.svc.Code), LineItemResourceID: strp(l.resourceID),
-		LineItemTaxType: strp(l.taxType), LineItemUnblendedCost: f64p(float(l.unblended)), LineItemUnblendedRate: strp(l.rate),
-		LineItemUsageAccountID: strp(l.acct.ID), LineItemUsageAccountName: strp(l.acct.Name), LineItemUsageAmount: f64p(l.amount),
-		LineItemUsageEndDate: l.end, LineItemUsageStartDate: l.start, LineItemUsageType: strp(l.usageType),
-		PricingCurrency: strp("USD"), PricingLeaseContractLength: strp(l.lease), PricingOfferingClass: strp(l.offering),
-		PricingPublicOnDemandRate: strp(l.publicRate), PricingPurchaseOption: strp(l.purchase), PricingTerm: strp(l.term), PricingUnit: strp(l.unit),
-		Product: o.productMap(l), ProductFromRegionCode: strp(l.fromRegion),
-		ProductOperation: strp(l.operation), ProductPricingUnit: strp(l.unit), ProductProductFamily: strp(l.family),
-		ProductServicecode: strp(l.svc.Code), ProductSKU: strp(l.sku), ProductUsagetype: strp(l.usageType),
+		LineItemAvailabilityZone: in.p(l.az), LineItemBlendedCost: f64p(float(l.unblended)), LineItemBlendedRate: in.p(l.rate),
+		LineItemCurrencyCode: in.p("USD"), LineItemLegalEntity: in.p("Amazon Web Services, Inc."), LineItemLineItemDescription: in.p(l.desc),
+		LineItemLineItemType: in.p(l.typ), LineItemNetUnblendedCost: f64p(float(l.unblended)), LineItemNetUnblendedRate: in.p(l.rate),
+		LineItemOperation: in.p(l.operation), LineItemProductCode: in.p(l.svc.Code), LineItemResourceID: in.p(l.resourceID),
+		LineItemTaxType: in.p(l.taxType), LineItemUnblendedCost: f64p(float(l.unblended)), LineItemUnblendedRate: in.p(l.rate),
+		LineItemUsageAccountID: in.p(l.acct.ID), LineItemUsageAccountName: in.p(l.acct.Name), LineItemUsageAmount: f64p(l.amount),
+		LineItemUsageEndDate: l.end, LineItemUsageStartDate: l.start, LineItemUsageType: in.p(l.usageType),
+		PricingCurrency: in.p("USD"), PricingLeaseContractLength: in.p(l.lease), PricingOfferingClass: in.p(l.offering),
+		PricingPublicOnDemandRate: in.p(l.publicRate), PricingPurchaseOption: in.p(l.purchase), PricingTerm: in.p(l.term), PricingUnit: in.p(l.unit),
+		Product: o.productMap(l), ProductFromRegionCode: in.p(l.fromRegion),
+		ProductOperation: in.p(l.operation), ProductPricingUnit: in.p(l.unit), ProductProductFamily: in.p(l.family),
+		ProductServicecode: in.p(l.svc.Code), ProductSKU: in.p(l.sku), ProductUsagetype: in.p(l.usageType),
 		ResourceTags: curTags(l.tags),
 	}
 	if closed {
-		r.BillInvoiceID = strp(strconv.FormatUint(1_900_000_000+hashKey(o.seed, uint64(ps.Unix()))%99_999_999, 10))
+		r.BillInvoiceID = in.p(strconv.FormatUint(1_900_000_000+hashKey(o.seed, uint64(ps.Unix()))%99_999_999, 10))
 	}
 	norm := 0.0
 	if l.itype != nil && l.svc == svcEC2 {
@@ -146,26 +164,26 @@ func (o *org) curRow(l *awsLine, ps, pe time.Time, closed bool) curRecord {
 	}
 	if l.sku != "" {
 		code := l.sku + "." + rateCode(l) + ".6YS6EN2CT7"
-		r.PricingRateCode = strp(code)
-		r.PricingRateID = strp(strconv.FormatUint(hashKey(o.seed, strHash(code))%9_000_000_000+1_000_000_000, 10))
+		r.PricingRateCode = in.p(code)
+		r.PricingRateID = in.p(strconv.FormatUint(hashKey(o.seed, strHash(code))%9_000_000_000+1_000_000_000, 10))
 	}
 	if l.itype != nil {
-		r.ProductInstanceFamily = strp(instanceFamilyName(l.itype.Family))
-		r.ProductInstanceType = strp(l.itype.Name)
+		r.ProductInstanceFamily = in.p(instanceFamilyName(l.itype.Family))
+		r.ProductInstanceType = in.p(l.itype.Name)
 	}
 	if !(l.typ == ltTax || l.typ == ltCredit || l.svc == svcSupport || l.svc == svcSP) {
-		r.ProductLocation, r.ProductRegionCode = strp("US West (Oregon)"), strp("us-west-2")
+		r.ProductLocation, r.ProductRegionCode = in.p("US West (Oregon)"), in.p("us-west-2")
 	}
 	if ri := l.ri; ri != nil {
 		up := float(ri.upfront())
-		r.ReservationEndTime = strp(ri.end.Format("2006-01-02T15:04:05.000Z"))
-		r.ReservationModificationStatus = strp("Original")
-		r.ReservationNormalizedUnitsPerReservation = strp(fmtF(normOf(ri) * hoursF(ri)))
-		r.ReservationNumberOfReservations = strp(itoa(ri.count))
-		r.ReservationReservationARN = strp(ri.ID)
-		r.ReservationStartTime = strp(ri.start.Format("2006-01-02T15:04:05.000Z"))
-		r.ReservationSubscriptionID = strp(ri.subID)
-		r.ReservationUnitsPerReservation = strp(fmtF(hoursF(ri)))
+		r.ReservationEndTime = in.p(ri.end.Format("2006-01-02T15:04:05.000Z"))
+		r.ReservationModificationStatus = in.p("Original")
+		r.ReservationNormalizedUnitsPerReservation = in.p(fmtF(normOf(ri) * hoursF(ri)))
+		r.ReservationNumberOfReservations = in.p(itoa(ri.count))
+		r.ReservationReservationARN = in.p(ri.ID)
+		r.ReservationStartTime = in.p(ri.start.Format("2006-01-02T15:04:05.000Z"))
+		r.ReservationSubscriptionID = in.p(ri.subID)
+		r.ReservationUnitsPerReservation = in.p(fmtF(hoursF(ri)))
 		switch l.typ {
 		case ltDiscounted:
 			r.ReservationAmortizedUpfrontCostForUsage = f64p(float(l.riUpfrontForUsage))
@@ -183,8 +201,8 @@ func (o *org) curRow(l *awsLine, ps, pe time.Time, closed bool) curRecord {
 			r.ReservationNetUnusedRecurringFee = f64p(float(l.riUnusedRecurring))
 			r.ReservationUnusedQuantity = f64p(roundTo(l.riUnusedHours, 10))
 			r.ReservationUnusedNormalizedUnitQuantity = f64p(roundTo(l.riUnusedHours*normOf(ri), 10))
-			r.ReservationTotalReservedUnits = strp(fmtF(l.riReservedHours))
-			r.ReservationTotalReservedNormalizedUnits = strp(fmtF(normOf(ri) * l.riReservedHours))
+			r.ReservationTotalReservedUnits = in.p(fmtF(l.riReservedHours))
+			r.ReservationTotalReservedNormalizedUnits = in.p(fmtF(normOf(ri) * l.riReservedHours))
 			r.ReservationUpfrontValue, r.ReservationNetUpfrontValue = f64p(up), f64p(up)
 		case ltFee:
 			r.ReservationUpfrontValue, r.ReservationNetUpfrontValue = f64p(up), f64p(up)
@@ -204,16 +222,16 @@ func (o *org) curRow(l *awsLine, ps, pe time.Time, closed bool) curRecord {
 			r.SavingsPlanNetSavingsPlanEffectiveCost = f64p(float(l.spEffective))
 			r.SavingsPlanSavingsPlanRate = f64p(float(l.spRate))
 		}
-		r.SavingsPlanEndTime = strp(sp.end.Format("2006-01-02T15:04:05.000Z"))
-		r.SavingsPlanInstanceTypeFamily = strp(sp.family)
-		r.SavingsPlanOfferingType = strp("ComputeSavingsPlans")
+		r.SavingsPlanEndTime = in.p(sp.end.Format("2006-01-02T15:04:05.000Z"))
+		r.SavingsPlanInstanceTypeFamily = in.p(sp.family)
+		r.SavingsPlanOfferingType = in.p("ComputeSavingsPlans")
 		if sp.Kind != tally.CommitComputeSP {
-			r.SavingsPlanOfferingType, r.SavingsPlanRegion = strp("EC2InstanceSavingsPlans"), strp("US West (Oregon)")
+			r.SavingsPlanOfferingType, r.SavingsPlanRegion = in.p("EC2InstanceSavingsPlans"), in.p("US West (Oregon)")
 		}
-		r.SavingsPlanPaymentOption = strp(sp.payment)
-		r.SavingsPlanPurchaseTerm = strp(sp.term)
-		r.SavingsPlanSavingsPlanARN = strp(sp.ID)
-		r.SavingsPlanStartTime = strp(sp.start.Format("2006-01-02T15:04:05.000Z"))
+		r.SavingsPlanPaymentOption = in.p(sp.payment)
+		r.SavingsPlanPurchaseTerm = in.p(sp.term)
+		r.SavingsPlanSavingsPlanARN = in.p(sp.ID)
+		r.SavingsPlanStartTime = in.p(sp.start.Format("2006-01-02T15:04:05.000Z"))
 	}
 	return r
 }

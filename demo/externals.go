@@ -111,7 +111,7 @@ func (o *org) traffic(e *external, h int) float64 {
 	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		d *= 0.7
 	}
-	growth := 1 + 0.2*t.Sub(o.start).Hours()/24/90
+	growth := o.growth(0.2, t)
 	return e.scale * d * growth * noise(0.12, o.seed, strHash(e.id+e.kind), uint64(h))
 }
 
@@ -171,8 +171,7 @@ func (e *external) awsLines(o *org, b *awsBill) {
 				continue
 			}
 			// S3 meters storage and requests daily.
-			days := t.Sub(o.start).Hours() / 24
-			size := float64(e.sizeGiB) * (1 + 0.15*days/90)
+			size := float64(e.sizeGiB) * o.growth(0.15, t)
 			hm := hoursInMonth(t)
 			gbmo := size * 24 / float64(hm)
 			q := gbMicros(gbmo)

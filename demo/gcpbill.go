@@ -244,8 +244,7 @@ func (b *gcpBill) external(e *external) {
 			if t.Hour() != 0 {
 				continue
 			}
-			days := t.Sub(o.start).Hours() / 24
-			size := float64(e.sizeGiB) * (1 + 0.12*days/90)
+			size := float64(e.sizeGiB) * o.growth(0.12, t)
 			hm := hoursInMonth(t)
 			q := gbMicros(size * 24 / float64(hm))
 			r := b.add(&gcpRow{svc: gcpStorage, sku: gcpSKU{"E5F0-6A5D-7BAD", "Standard Storage US Multi-region"}, start: t, end: t.Add(24 * time.Hour),

@@ -19,8 +19,7 @@ func (o *org) hourTime(h int) time.Time { return o.start.Add(time.Duration(h) * 
 func (o *org) load(w *workload, h int) float64 {
 	t := o.hourTime(h)
 	l := w.Load
-	days := t.Sub(o.start).Hours() / 24
-	growth := 1 + l.Growth*days/90
+	growth := o.growth(l.Growth, t)
 	weekly := 1.0
 	if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		weekly = l.Weekend
@@ -32,6 +31,14 @@ func (o *org) load(w *workload, h int) float64 {
 		diurnal, weekly = 1, 1 // jobs: constant demand
 	}
 	return l.PeakCores * growth * weekly * diurnal * noise(l.Noise, o.seed, w.id, uint64(h), 1)
+}
+
+// growth is the relative demand at t of something growing by g over 90
+// days. It is anchored to the window's end, so the last days look the same
+// whatever the window's length (a short window still reaches the OOM).
+func (o *org) growth(g float64, t time.Time) float64 {
+	days := t.Sub(o.end.AddDate(0, 0, -90)).Hours() / 24
+	return math.Max(0.3, 1+g*days/90)
 }
 
 // regressed reports whether the pod runs the slower version of the

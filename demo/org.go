@@ -282,8 +282,8 @@ func (o *org) prodCluster() *cluster {
 		{Namespace: "checkout", Name: "cart", Kind: tally.KindDeployment, Pool: "general", Replicas: 3,
 			Image: ecr + "checkout/cart", Versions: semver("1.7.", 0), OOMProne: true,
 			Containers: []containerSpec{{Name: "cart", CPUReq: 0.25, CPULim: 0.5, MemReq: 256 * mi, MemLim: 512 * mi, CPUShare: 1,
-				MemBase: 236 * mi, MemLoad: 196 * mi, MemPeakFactor: 1.1}},
-			Load: web(0.42, 0.3)},
+				MemBase: 236 * mi, MemLoad: 172 * mi, MemPeakFactor: 1.1}},
+			Load: web(0.42, 0.4)},
 		{Namespace: "payments", Name: "payment-api", Kind: tally.KindDeployment, Pool: "general", Replicas: 4,
 			Image: ecr + "payments/payment-api", Versions: semver("4.2.", 0),
 			Containers: []containerSpec{ctr("payment-api", 0.5, 1, 768*mi, 1536*mi, 300*mi, 180*mi)}, Load: web(1.0, 0.15),
@@ -327,7 +327,7 @@ func (o *org) dataCluster() *cluster {
 	c := &cluster{ID: ClusterData, Provider: tally.ProviderAWS, Region: "us-west-2",
 		Zones: []string{"us-west-2a", "us-west-2b", "us-west-2c"}, AWS: o.linked, billingAccount: o.payer.ID}
 	c.Pools = []*pool{
-		{Name: "core", Types: []string{"m5.2xlarge"}, Min: 2, Max: 4, Rollout: true},
+		{Name: "core", Types: []string{"m5.2xlarge"}, Min: 3, Max: 5, Rollout: true},
 		{Name: "kafka", Types: []string{"r5.2xlarge"}, Min: 3, Max: 3, Rollout: true},
 		{Name: "batch", Types: []string{"c5.2xlarge"}, Spot: true, Min: 0, Max: 4},
 	}
@@ -343,9 +343,9 @@ func (o *org) dataCluster() *cluster {
 			HPA: &hpa{Min: 3, Max: 10, Target: 0.65}, Image: ecr + "pipeline/ingest-consumer", Versions: semver("1.4.", 0),
 			Containers: []containerSpec{ctr("consumer", 1, 2, 2*gi, 3*gi, 900*mi, 500*mi)}, Load: loadSpec{PeakCores: 3.8, Night: 0.45, Weekend: 0.8, Growth: 0.3, Noise: 0.06, PeakHour: 18},
 			Profile: &profileSpec{Template: "consumer"}},
-		{Namespace: "data-pipeline", Name: "stream-enricher", Kind: tally.KindDeployment, Pool: "core", Replicas: 2,
+		{Namespace: "data-pipeline", Name: "stream-enricher", Kind: tally.KindDeployment, Pool: "core", Replicas: 4,
 			Image: ecr + "pipeline/stream-enricher", Versions: semver("0.12.", 0),
-			Containers: []containerSpec{ctr("enricher", 1.5, 2, 3*gi, 4*gi, 1400*mi, 700*mi)}, Load: loadSpec{PeakCores: 2.1, Night: 0.45, Weekend: 0.8, Growth: 0.3, Noise: 0.05, PeakHour: 18}},
+			Containers: []containerSpec{ctr("enricher", 1.5, 2, 3*gi, 4*gi, 1400*mi, 700*mi)}, Load: loadSpec{PeakCores: 4.0, Night: 0.45, Weekend: 0.8, Growth: 0.3, Noise: 0.05, PeakHour: 18}},
 		{Namespace: "reporting", Name: "report-api", Kind: tally.KindDeployment, Pool: "core", Replicas: 2, OverProv: true,
 			Image: ecr + "reporting/report-api", Versions: semver("3.0.", 0),
 			Containers: []containerSpec{ctr("report-api", 2, 4, 4*gi, 4*gi, 500*mi, 200*mi)}, Load: web(0.25, 0.05)},
@@ -362,7 +362,7 @@ func (o *org) analyticsCluster() *cluster {
 		Zones: []string{"us-central1-a", "us-central1-b", "us-central1-f"}, billingAccount: o.gcp.BillingID}
 	c.Pools = []*pool{
 		{Name: "default-pool", Types: []string{"n2-standard-4"}, Min: 4, Max: 7, Rollout: true},
-		{Name: "highmem-pool", Types: []string{"n2-highmem-4"}, Min: 2, Max: 2, Rollout: true},
+		{Name: "highmem-pool", Types: []string{"n2-highmem-4"}, Min: 3, Max: 3, Rollout: true},
 		{Name: "spot-pool", Types: []string{"e2-standard-4"}, Spot: true, Min: 1, Max: 5},
 	}
 	ar := "us-docker.pkg.dev/acme-analytics-prod/apps/"
@@ -376,9 +376,9 @@ func (o *org) analyticsCluster() *cluster {
 		{Namespace: "kube-system", Name: "kube-dns", Kind: tally.KindDeployment, Pool: "default-pool", Replicas: 2,
 			Image: "gke.gcr.io/k8s-dns-kube-dns", Versions: []string{"1.23.0-gke.9"},
 			Containers: []containerSpec{ctr("kubedns", 0.26, 0, 110*mi, 210*mi, 30*mi, 10*mi)}, Load: steady(0.02)},
-		{Namespace: "analytics", Name: "clickhouse", Kind: tally.KindStatefulSet, Pool: "highmem-pool", Replicas: 2,
+		{Namespace: "analytics", Name: "clickhouse", Kind: tally.KindStatefulSet, Pool: "highmem-pool", Replicas: 3,
 			Image: "docker.io/clickhouse/clickhouse-server", Versions: []string{"24.8.4"}, PVGiB: 300, PVClass: "pd-ssd",
-			Containers: []containerSpec{ctr("clickhouse", 3, 0, 20*gi, 24*gi, 12*gi, 4*gi)}, Load: loadSpec{PeakCores: 2.6, Night: 0.35, Weekend: 0.5, Growth: 0.15, Noise: 0.08, PeakHour: 16}},
+			Containers: []containerSpec{ctr("clickhouse", 3, 0, 20*gi, 24*gi, 12*gi, 4*gi)}, Load: loadSpec{PeakCores: 3.9, Night: 0.35, Weekend: 0.5, Growth: 0.15, Noise: 0.08, PeakHour: 16}},
 		{Namespace: "analytics", Name: "query-api", Kind: tally.KindDeployment, Pool: "default-pool",
 			HPA: &hpa{Min: 2, Max: 8, Target: 0.6}, Image: ar + "query-api", Versions: semver("1.8.", 0),
 			Containers: []containerSpec{ctr("query-api", 1, 2, 2*gi, 3*gi, 700*mi, 400*mi)}, Load: loadSpec{PeakCores: 3.0, Night: 0.25, Weekend: 0.45, Growth: 0.2, Noise: 0.07, PeakHour: 16},

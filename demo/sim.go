@@ -29,6 +29,7 @@ type node struct {
 	usedCPU, usedMem   int64 // requests of bound pods
 	pods               []*pod
 	draining           bool
+	lowChecks          int // consecutive scale-down checks that found it under-used
 	hash               uint64
 }
 
@@ -604,8 +605,17 @@ func (s *sim) scaleDown(p *pool) {
 	}
 	util := func(n *node) float64 { return float64(n.usedCPU-s.dsCPU()) / float64(n.allocCPU-s.dsCPU()) }
 	sort.SliceStable(nodes, func(i, j int) bool { return util(nodes[i]) < util(nodes[j]) })
+	for _, n := range nodes {
+		if util(n) < 0.5 {
+			n.lowChecks++
+		} else {
+			n.lowChecks = 0
+		}
+	}
+	// Like the cluster autoscaler's scale-down-unneeded-time: a node must
+	// stay under-used across two checks before it goes.
 	cand := nodes[0]
-	if util(cand) >= 0.5 {
+	if util(cand) >= 0.5 || cand.lowChecks < 2 {
 		return
 	}
 	// Would its pods fit elsewhere?
