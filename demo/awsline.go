@@ -36,7 +36,6 @@ type awsLine struct {
 	family     string // product_product_family
 	sku        string
 	itype      *instanceType
-	product    [][2]string // extra product map attributes
 	tags       [][2]string // canonical tag keys (team, k8s-namespace, …)
 	taxType    string
 	fromRegion string

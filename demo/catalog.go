@@ -61,17 +61,6 @@ func microsOf(m tally.Money) uint64 {
 	return uint64(u / 1_000_000_000_000)
 }
 
-// gcpOnDemandHourly returns the GCP type's on-demand price per hour.
-func (t *instanceType) gcpOnDemandHourly() tally.Money {
-	return add(mulRatio(t.CoreRate, uint64(t.VCPU), 1), mulRatio(t.RAMRate, uint64(t.MemGiB), 1))
-}
-
-// size returns the part after the dot of an AWS type (xlarge).
-func (t *instanceType) size() string {
-	_, s, _ := strings.Cut(t.Name, ".")
-	return s
-}
-
 // memoryCapacity is what the kubelet reports as memory capacity: the
 // nominal size less what firmware and the kernel keep.
 func (t *instanceType) memoryCapacity() int64 {

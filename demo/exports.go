@@ -95,7 +95,7 @@ func (g *generator) billTasks(aws *awsBill, gcp *gcpBill, m *Manifest) []func() 
 			},
 			func() error {
 				return g.out.create(meta, KindCUR2Manifest, false, func(w io.Writer) error {
-					return writeJSON(w, o.exportManifest(CUR2ExportName, o.payer, p, "COST_AND_USAGE_REPORT", "parquet", "PARQUET", curColumns(), data))
+					return writeJSON(w, o.exportManifest(CUR2ExportName, o.payer, p, "COST_AND_USAGE_REPORT", "PARQUET", "PARQUET", curColumns(), data))
 				})
 			})
 
@@ -110,7 +110,7 @@ func (g *generator) billTasks(aws *awsBill, gcp *gcpBill, m *Manifest) []func() 
 			},
 			func() error {
 				return g.out.create(fmeta, KindFOCUSManifest, false, func(w io.Writer) error {
-					return writeJSON(w, o.exportManifest(FOCUSExportName, o.linked, p, "FOCUS_1_0_AWS", "textORcsv", "GZIP", focusColumns(), fdata))
+					return writeJSON(w, o.exportManifest(FOCUSExportName, o.linked, p, "FOCUS_1_0_AWS", "TEXT_OR_CSV", "GZIP", focusColumns(), fdata))
 				})
 			})
 	}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,6 +33,10 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	flag.Parse()
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "^$" {
+		return m.Run() // benchmarks only: no fixture needed
+	}
 	root, err := os.MkdirTemp("", "tally-demo-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

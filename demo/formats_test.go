@@ -610,3 +610,25 @@ func TestNoStrayFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzBQTime: BigQuery JSON timestamps parse or fail cleanly, and what
+// parses writes back the same.
+func FuzzBQTime(f *testing.F) {
+	f.Add([]byte(`"2026-02-19 13:00:00 UTC"`))
+	f.Add([]byte(`"2026-02-19T13:00:00Z"`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v demo.BQTime
+		if err := v.UnmarshalJSON(b); err != nil {
+			return
+		}
+		out, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again demo.BQTime
+		if err := again.UnmarshalJSON(out); err != nil || !time.Time(again).Equal(time.Time(v)) {
+			t.Errorf("%s → %s → %v (%v)", b, out, time.Time(again), err)
+		}
+	})
+}

@@ -103,8 +103,6 @@ func (b *gcpBill) nodes() {
 	type nodeHour struct {
 		n    *node
 		secs int64
-		core *gcpRow
-		ram  *gcpRow
 	}
 	byHour := make([][]nodeHour, o.hours)
 	for _, c := range o.clusters {

@@ -40,15 +40,6 @@ var zero = tally.Zero(usd)
 func add(a, b tally.Money) tally.Money { return must(a.Add(b)) }
 func sub(a, b tally.Money) tally.Money { return must(a.Sub(b)) }
 
-// sum adds amounts.
-func sum(ms ...tally.Money) tally.Money {
-	s := zero
-	for _, m := range ms {
-		s = add(s, m)
-	}
-	return s
-}
-
 // mulRatio returns m × num / den, exactly rounded half to even at 12 places.
 func mulRatio(m tally.Money, num, den uint64) tally.Money { return must(m.MulRatio(num, den)) }
 
@@ -110,18 +101,4 @@ func (m moneyMap) add(key string, v tally.Money) {
 		return
 	}
 	m[key] = add(m[key], v)
-}
-
-func (m moneyMap) merge(o moneyMap) {
-	for k, v := range o {
-		m.add(k, v)
-	}
-}
-
-func (m moneyMap) total() tally.Money {
-	s := zero
-	for _, v := range m {
-		s = add(s, v)
-	}
-	return s
 }

@@ -44,8 +44,6 @@ var (
 		"github.com/go-chi/chi/v5.(*Mux).ServeHTTP", "github.com/go-chi/chi/v5.(*Mux).routeHTTP", "net/http.HandlerFunc.ServeHTTP"}
 	sysWrite = []string{"net.(*conn).Write", "internal/poll.(*FD).Write", "syscall.Syscall",
 		"k:entry_SYSCALL_64_after_hwframe", "k:do_syscall_64", "k:__x64_sys_write", "k:tcp_sendmsg"}
-	sysRead = []string{"net.(*conn).Read", "internal/poll.(*FD).Read", "syscall.Syscall",
-		"k:entry_SYSCALL_64_after_hwframe", "k:do_syscall_64", "k:__x64_sys_read", "k:tcp_recvmsg"}
 )
 
 func cat(parts ...[]string) []string {

@@ -46,11 +46,6 @@ func hashKey(seed uint64, parts ...uint64) uint64 {
 	return h
 }
 
-// unit returns a uniform value in [0, 1) determined by seed and key.
-func unit(seed uint64, parts ...uint64) float64 {
-	return float64(hashKey(seed, parts...)>>11) / (1 << 53)
-}
-
 // gauss returns a standard normal value determined by seed and key
 // (Box–Muller on two derived uniforms).
 func gauss(seed uint64, parts ...uint64) float64 {
@@ -94,16 +89,6 @@ func randSuffix(r *rand.Rand, n int) string {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = podSuffixChars[r.IntN(len(podSuffixChars))]
-	}
-	return string(b)
-}
-
-// randUpperAlnum returns n characters of [A-Z0-9] (AWS SKUs, rate codes).
-func randUpperAlnum(r *rand.Rand, n int) string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = chars[r.IntN(len(chars))]
 	}
 	return string(b)
 }

@@ -51,8 +51,6 @@ type pod struct {
 	hash    uint64
 }
 
-func (p *pod) running() bool { return !p.Start.IsZero() && p.End.IsZero() }
-
 // end returns when the pod stopped, or the window end.
 func (p *pod) end(windowEnd time.Time) time.Time {
 	if p.End.IsZero() {
@@ -536,10 +534,9 @@ func (s *sim) scheduleHour(h int, t0 time.Time) {
 		s.at(t0.Add(5*time.Minute), s.rollNodes)
 	}
 	for _, w := range s.c.Loads {
-		for i, at := range w.deploys {
+		for _, at := range w.deploys {
 			if !at.Before(t0) && at.Before(t0.Add(time.Hour)) {
-				w, v := w, i+1
-				s.at(at, func() { s.rollout(w, v) })
+				s.at(at, func() { s.rollout(w) })
 			}
 		}
 	}
@@ -671,7 +668,7 @@ func (s *sim) rollNodes() {
 }
 
 // rollout replaces a workload's pods with its new version.
-func (s *sim) rollout(w *workload, version int) {
+func (s *sim) rollout(w *workload) {
 	live := append([]*pod(nil), s.live[w]...)
 	sort.SliceStable(live, func(i, j int) bool { return live[i].Ordinal > live[j].Ordinal })
 	for i, old := range live {

@@ -13,7 +13,7 @@ import (
 // anything else; `tally demo` folds it in as its first step.
 type demoGenerateCmd struct {
 	Out         string `required:"" type:"path" placeholder:"DIR" help:"Directory to write into (must not exist or be empty)."`
-	Days        int    `default:"90" help:"Days of history to generate (${min_days}–${max_days})." set:"min_days=2" set:"max_days=400"`
+	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
 	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same bytes)."`
 	End         string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
 	ProfileDays int    `default:"14" help:"Days before the end with CPU profiles in the agent batches."`
