@@ -348,6 +348,17 @@ func fits(n *node, p *pod) bool {
 // place binds p to the ready node of its pool with the most free CPU, or
 // leaves it pending and asks the autoscaler for a node.
 func (s *sim) place(p *pod, t time.Time) {
+	if best := s.bestNode(p, t); best != nil {
+		s.bind(p, best, t)
+		return
+	}
+	s.pending = append(s.pending, p)
+	s.at(t.Add(10*time.Second), func() { s.scaleUp(p.w.pool) })
+}
+
+// bestNode is the ready node of p's pool where p fits with the most free
+// CPU (the scheduler's least-allocated spread), or nil.
+func (s *sim) bestNode(p *pod, t time.Time) *node {
 	var best *node
 	for _, n := range s.c.nodes {
 		if n.pool != p.w.pool || n.Ready.After(t) || !fits(n, p) {
@@ -357,12 +368,7 @@ func (s *sim) place(p *pod, t time.Time) {
 			best = n
 		}
 	}
-	if best != nil {
-		s.bind(p, best, t)
-		return
-	}
-	s.pending = append(s.pending, p)
-	s.at(t.Add(10*time.Second), func() { s.scaleUp(p.w.pool) })
+	return best
 }
 
 // retryPending places pending pods in arrival order.
@@ -373,16 +379,7 @@ func (s *sim) retryPending(t time.Time) {
 		if !p.End.IsZero() {
 			continue
 		}
-		var best *node
-		for _, n := range s.c.nodes {
-			if n.pool != p.w.pool || n.Ready.After(t) || !fits(n, p) {
-				continue
-			}
-			if best == nil || n.allocCPU-n.usedCPU > best.allocCPU-best.usedCPU {
-				best = n
-			}
-		}
-		if best != nil {
+		if best := s.bestNode(p, t); best != nil {
 			s.bind(p, best, t)
 		} else {
 			s.pending = append(s.pending, p)

@@ -401,35 +401,19 @@ func (o *org) dailyTruth(acc *truthAcc) ([]TruthDay, []TruthTotal) {
 			}
 		}
 	}
-	for k, v := range acc.billed {
-		w := get(dayAcct{k.day, k.account})
-		w.billed = add(w.billed, v)
-		s := w.subs[k.sub]
-		if s == nil {
-			s = &[3]tally.Money{zero, zero, zero}
-			w.subs[k.sub] = s
+	// Totals: billed, amortized and list, by account and sub-account.
+	for i, m := range []map[totalsKey]tally.Money{acc.billed, acc.amortized, acc.list} {
+		for k, v := range m {
+			w := get(dayAcct{k.day, k.account})
+			tot := [3]*tally.Money{&w.billed, &w.amortized, &w.list}[i]
+			*tot = add(*tot, v)
+			s := w.subs[k.sub]
+			if s == nil {
+				s = &[3]tally.Money{zero, zero, zero}
+				w.subs[k.sub] = s
+			}
+			s[i] = add(s[i], v)
 		}
-		s[0] = add(s[0], v)
-	}
-	for k, v := range acc.amortized {
-		w := get(dayAcct{k.day, k.account})
-		w.amortized = add(w.amortized, v)
-		s := w.subs[k.sub]
-		if s == nil {
-			s = &[3]tally.Money{zero, zero, zero}
-			w.subs[k.sub] = s
-		}
-		s[1] = add(s[1], v)
-	}
-	for k, v := range acc.list {
-		w := get(dayAcct{k.day, k.account})
-		w.list = add(w.list, v)
-		s := w.subs[k.sub]
-		if s == nil {
-			s = &[3]tally.Money{zero, zero, zero}
-			w.subs[k.sub] = s
-		}
-		s[2] = add(s[2], v)
 	}
 	keys := make([]dayAcct, 0, len(work))
 	for k := range work {
