@@ -6,7 +6,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tallyhq/tally.Version=$(VERSION)
 
-.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-demo
+.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-demo
 
 all: build
 
@@ -33,3 +33,56 @@ bench-demo:
 
 clean:
 	rm -rf $(BIN)
+
+# Forecast accuracy and speed: every model side by side with seasonal naive
+# and Naive2 (OWA is the ratio to Naive2 measured in the same run) on the
+# synthetic hourly suite (414 series, H=48, M=24), or on the M4 hourly files
+# when M4_HOURLY_DIR holds Hourly-train.csv and Hourly-test.csv.
+bench-forecast: build
+	@set -e; dir=$${M4_HOURLY_DIR:-}; tmp=; \
+	if [ -z "$$dir" ]; then tmp=$$(mktemp -d); dir=$$tmp; \
+		$(BIN)/tally forecast synth --out $$dir --series 414 --horizon 48 --seed 1; fi; \
+	$(BIN)/tally --log-level warn forecast eval --train $$dir/Hourly-train.csv --test $$dir/Hourly-test.csv \
+		--horizon 48 --season 24 --model all; rc=$$?; [ -z "$$tmp" ] || rm -rf $$tmp; exit $$rc
+
+# 1,000 nodes and 20,000 containers; prints figures and baselines.
+bench-attribution:
+	TALLY_BENCH=attribution $(GO) test -run TestBenchAttribution -v -count=1 -timeout 90m ./attribution/ | grep -v '^=== \|^--- \|fleet.go'
+# Right-sizing: the backtest of Tally against the VPA and KRR baselines on the
+# bundled traces (side by side, by pattern, with the target verdict), then the
+# cost of one recommendation (median of 5 runs) and its ratio to VPA's.
+.PHONY: bench-rightsizing rightsizing-testdata fuzz-rightsizing
+bench-rightsizing:
+	$(GO) run ./cmd/tally --log-level warn rightsize backtest --trace rightsizing/testdata/traces.csv.gz --patterns
+	$(GO) test -run '^$$' -bench BenchmarkRecommend -count 5 ./rightsizing | tee /tmp/tally-bench-rightsizing.txt | grep '^Benchmark'
+	@for s in tally-balanced vpa krr; do \
+	  grep "^BenchmarkRecommend/$$s-" /tmp/tally-bench-rightsizing.txt | awk '{print $$3}' | sort -n | \
+	  awk -v s=$$s '{x[NR]=$$1} END {m = (NR % 2) ? x[(NR+1)/2] : (x[NR/2] + x[NR/2+1]) / 2; printf "%s %.0f\n", s, m}'; \
+	done | awk '{m[$$1]=$$2; printf "median %-16s %10.0f ns/op (14 days × 3 replicas)\n", $$1, $$2} \
+	  END {printf "ratio tally-balanced/vpa %.2f, krr/vpa %.2f\n", m["tally-balanced"]/m["vpa"], m["krr"]/m["vpa"]}'
+
+# Regenerate the bundled trace set with the committed generator (seed 1).
+rightsizing-testdata:
+	$(GO) run ./cmd/tally rightsize generate --seed 1 -o rightsizing/testdata/traces.csv.gz
+
+fuzz-rightsizing:
+	$(GO) test -run '^$$' -fuzz FuzzReadTrace -fuzztime 60s -parallel 1 ./rightsizing
+# tally ci (cicheck): benchmark with a same-run baseline (parsing the profiles
+# with pprof) and the ratio diff/parse; fuzz its parsers.
+.PHONY: bench-cicheck fuzz-cicheck
+bench-cicheck:
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench DiffProfiles -benchtime 3x -count 6 ./cicheck | tee $(BIN)/bench-cicheck.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
+
+FUZZTIME ?= 60s
+fuzz: fuzz-core fuzz-cicheck fuzz-forecast
+fuzz-forecast:
+	$(GO) test ./forecast -run '^$$' -fuzz '^FuzzReadWide$$' -fuzztime $(FUZZTIME)
+fuzz-core:
+	$(GO) test . -run '^$$' -fuzz '^FuzzParseMoney$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./attribution -run '^$$' -fuzz '^FuzzParseFilter$$' -fuzztime $(FUZZTIME)
+fuzz-cicheck:
+	for f in FuzzReadProfile FuzzReadBench FuzzParseThreshold FuzzParseCalls; do \
+		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
+	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)

@@ -8,13 +8,14 @@ const (
 	CostPV           = "pv"
 	CostNetwork      = "network"
 	CostLoadBalancer = "load-balancer"
-	CostShared       = "shared"
-	CostIdle         = "idle"
+	CostShared       = "shared"   // a cluster's shared costs (control plane, NAT), on __shared__
 	CostExternal     = "external" // billed outside Kubernetes (managed services, storage, …)
+	CostOther        = "other"    // unowned costs on __unallocated__ (tax, support, unused commitments, …)
 )
 
 // Allocation is cost assigned to one container (or to __idle__, __shared__,
-// __unallocated__) for one hour and one cost kind. For every day and billing
+// __unallocated__) for one hour and one cost kind. Idle rows carry the kind
+// of the pool they are idle in (cpu, ram, gpu). For every day and billing
 // account, Σ EffectiveCost over allocations equals Σ EffectiveCost over the bill.
 type Allocation struct {
 	BillingAccountID string    `json:"billingAccountId"`
@@ -31,7 +32,11 @@ type Allocation struct {
 	EffectiveCost    Money     `json:"effectiveCost"`
 	BilledCost       Money     `json:"billedCost"`
 	ListCost         Money     `json:"listCost"`
-	Estimated        bool      `json:"estimated"` // from the price catalog; replaced when billing lands
+	Estimated        bool      `json:"estimated"`            // from the price catalog; replaced when billing lands
+	Service          string    `json:"service,omitempty"`    // billed service, for costs outside nodes
+	ResourceID       string    `json:"resourceId,omitempty"` // billed resource, for costs outside nodes
+	// Labels are the pod's labels, or the billed resource's tags.
+	Labels map[string]string `json:"labels,omitempty"`
 
 	CPUCoreHours        float64 `json:"cpuCoreHours"`
 	CPURequestCoreHours float64 `json:"cpuRequestCoreHours"`

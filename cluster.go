@@ -79,6 +79,15 @@ type Pod struct {
 	Containers  []Container       `json:"containers"`
 }
 
+// Lifetime returns the pod's lifetime, ending at until while it still runs.
+func (p *Pod) Lifetime(until time.Time) Window {
+	end := p.ValidTo
+	if end.IsZero() {
+		end = until
+	}
+	return Window{Start: p.ValidFrom, End: end}
+}
+
 // Workload returns the pod's owning workload (the pod itself when bare).
 func (p *Pod) Workload() WorkloadRef {
 	if p.OwnerKind == "" {

@@ -140,3 +140,20 @@ type BillingPeriodKey struct {
 	Start            time.Time `json:"billingPeriodStart"` // first instant of the month, UTC
 	Source           string    `json:"source"`             // focus, aws-cur, gcp-billing
 }
+
+// CostGroup is a dimension that daily costs are summed by.
+type CostGroup string
+
+// Cost groups.
+const (
+	GroupBillingAccount CostGroup = "account" // BillingAccountId
+	GroupService        CostGroup = "service" // ServiceName
+)
+
+// DailyCost is the cost of one member of a group (an account id, a service
+// name) on one UTC day.
+type DailyCost struct {
+	Key  string    `json:"key"`
+	Day  time.Time `json:"day"`
+	Cost Money     `json:"cost"`
+}

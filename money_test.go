@@ -205,3 +205,11 @@ func FuzzParseMoney(f *testing.F) {
 		}
 	})
 }
+
+func TestErrorfWrapsOnce(t *testing.T) {
+	cause := errors.New("no such file")
+	err := Errorf(EInvalid, "read %s: %w", "x.csv", cause)
+	if err.Error() != "read x.csv: no such file" || !errors.Is(err, cause) || ErrorCode(err) != EInvalid {
+		t.Fatalf("Errorf = %q (is cause: %v, code %s)", err, errors.Is(err, cause), ErrorCode(err))
+	}
+}

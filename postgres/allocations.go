@@ -15,42 +15,53 @@ var allocationColumns = []string{
 	"pod_uid", "pod", "container", "cost_kind", "currency", "effective_cost", "billed_cost", "list_cost", "estimated",
 	"cpu_core_hours", "cpu_request_core_hours", "cpu_usage_core_hours",
 	"ram_byte_hours", "ram_request_byte_hours", "ram_usage_byte_hours", "gpu_hours",
+	"service", "resource_id", "labels",
 }
 
-// ReplaceAllocations makes allocs the allocations of account for the hours of
-// w, in one transaction, so recomputing an hour is idempotent.
-func (db *DB) ReplaceAllocations(ctx context.Context, account string, w tally.Window, allocs []tally.Allocation) error {
+// ReplaceAllocations makes allocs the allocations of every account for the
+// hours of w (and keeps the daily rollup in step), in one transaction.
+func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []tally.Allocation) error {
+	byHour := map[tally.Hour][]tally.Allocation{}
+	for _, a := range allocs {
+		if !w.Contains(a.Hour.Start()) {
+			return fmt.Errorf("replace allocations for %v: allocation at %v is outside", w, a.Hour)
+		}
+		byHour[a.Hour] = append(byHour[a.Hour], a)
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := ensureTablePartitions(ctx, tx, "allocations", w.Start, w.End); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM allocations WHERE billing_account_id = $1 AND hour >= $2 AND hour < $3`,
-			account, w.Start, w.End); err != nil {
-			return fmt.Errorf("delete previous allocations: %w", err)
-		}
-		i := 0
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"allocations"}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
-			if i == len(allocs) {
-				return nil, nil
+		for _, h := range w.Hours() {
+			if err := replaceHour(ctx, tx, h, byHour[h]); err != nil {
+				return err
 			}
-			a := &allocs[i]
-			i++
-			if a.BillingAccountID != account || !w.Contains(a.Hour.Start()) {
-				return nil, fmt.Errorf("allocation for %s at %v is outside account %s window %v", a.BillingAccountID, a.Hour, account, w)
-			}
-			return []any{a.BillingAccountID, a.Hour.Start(), a.Cluster, a.Node, a.Namespace, a.WorkloadKind, a.Workload,
-				a.PodUID, a.Pod, a.Container, a.CostKind, string(a.EffectiveCost.Currency()),
-				money(a.EffectiveCost), money(a.BilledCost), money(a.ListCost), a.Estimated,
-				a.CPUCoreHours, a.CPURequestCoreHours, a.CPUUsageCoreHours,
-				a.RAMByteHours, a.RAMRequestByteHours, a.RAMUsageByteHours, a.GPUHours}, nil
-		}))
-		if err != nil {
-			return fmt.Errorf("copy allocations: %w", err)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("replace allocations of %s for %v: %w", account, w, err)
+		return fmt.Errorf("replace allocations for %v: %w", w, err)
+	}
+	return nil
+}
+
+func copyAllocations(ctx context.Context, tx pgx.Tx, table string, w tally.Window, allocs []tally.Allocation) error {
+	i := 0
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(allocs) {
+			return nil, nil
+		}
+		a := &allocs[i]
+		i++
+		if !w.Contains(a.Hour.Start()) {
+			return nil, fmt.Errorf("allocation at %v is outside %v", a.Hour, w)
+		}
+		return []any{a.BillingAccountID, a.Hour.Start(), a.Cluster, a.Node, a.Namespace, a.WorkloadKind, a.Workload,
+			a.PodUID, a.Pod, a.Container, a.CostKind, string(a.EffectiveCost.Currency()),
+			money(a.EffectiveCost), money(a.BilledCost), money(a.ListCost), a.Estimated,
+			a.CPUCoreHours, a.CPURequestCoreHours, a.CPUUsageCoreHours,
+			a.RAMByteHours, a.RAMRequestByteHours, a.RAMUsageByteHours, a.GPUHours,
+			a.Service, a.ResourceID, jsonMap(a.Labels, true)}, nil
+	}))
+	if err != nil {
+		return fmt.Errorf("copy allocations: %w", err)
 	}
 	return nil
 }
@@ -61,9 +72,9 @@ func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) (
 		SELECT billing_account_id, hour, cluster_id, node_name, namespace, workload_kind, workload, pod_uid, pod, container,
 			cost_kind, currency, effective_cost::text, billed_cost::text, list_cost::text, estimated,
 			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
-			ram_usage_byte_hours, gpu_hours
+			ram_usage_byte_hours, gpu_hours, service, resource_id, labels
 		FROM allocations WHERE ($1 = '' OR billing_account_id = $1) AND hour >= $2 AND hour < $3
-		ORDER BY hour, billing_account_id, cluster_id, node_name, pod_uid, container, cost_kind`, account, w.Start, w.End)
+		ORDER BY hour, billing_account_id, cluster_id, node_name, pod_uid, container, cost_kind, service, resource_id`, account, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query allocations: %w", err)
 	}
@@ -74,7 +85,7 @@ func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) (
 		err := r.Scan(&a.BillingAccountID, &hour, &a.Cluster, &a.Node, &a.Namespace, &a.WorkloadKind, &a.Workload, &a.PodUID,
 			&a.Pod, &a.Container, &a.CostKind, &cur, &effective, &billed, &list, &a.Estimated,
 			&a.CPUCoreHours, &a.CPURequestCoreHours, &a.CPUUsageCoreHours, &a.RAMByteHours, &a.RAMRequestByteHours,
-			&a.RAMUsageByteHours, &a.GPUHours)
+			&a.RAMUsageByteHours, &a.GPUHours, &a.Service, &a.ResourceID, &a.Labels)
 		if err != nil {
 			return a, err
 		}

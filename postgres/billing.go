@@ -148,7 +148,7 @@ func (db *DB) ReplaceBillingPeriod(ctx context.Context, key tally.BillingPeriodK
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at)
-			VALUES ($1, $2, $3, $4, $5, now())
+			VALUES ($1, $2, $3, $4, $5, clock_timestamp())
 			ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
 			SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at`,
 			key.BillingAccountID, key.Start, key.Source, runID, n)
@@ -188,7 +188,17 @@ type CostLineFilter struct {
 // window, in charge period order. It is meant for bounded reads (tests,
 // drill-downs); aggregates are computed in SQL.
 func (db *DB) CostLines(ctx context.Context, f CostLineFilter) ([]tally.CostLine, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, costLineSelect+`
+		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+		ORDER BY charge_period_start, resource_id, sku_id`, f.BillingAccountID, f.Window.Start, f.Window.End)
+	if err != nil {
+		return nil, fmt.Errorf("query cost lines: %w", err)
+	}
+	return pgx.CollectRows(rows, scanCostLine)
+}
+
+// costLineSelect selects the columns scanCostLine reads.
+const costLineSelect = `
 		SELECT provider, billing_account_id, billing_account_name, sub_account_id, sub_account_name,
 		       billing_period_start, billing_period_end, charge_period_start, charge_period_end,
 		       charge_category, charge_class, charge_description, charge_frequency, billing_currency,
@@ -198,14 +208,7 @@ func (db *DB) CostLines(ctx context.Context, f CostLineFilter) ([]tally.CostLine
 		       resource_id, resource_name, resource_type,
 		       commitment_discount_id, commitment_discount_category, commitment_discount_type, commitment_discount_status,
 		       tags, extras
-		FROM cost_lines
-		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
-		ORDER BY charge_period_start, resource_id, sku_id`, f.BillingAccountID, f.Window.Start, f.Window.End)
-	if err != nil {
-		return nil, fmt.Errorf("query cost lines: %w", err)
-	}
-	return pgx.CollectRows(rows, scanCostLine)
-}
+		FROM cost_lines`
 
 func scanCostLine(r pgx.CollectableRow) (tally.CostLine, error) {
 	var l tally.CostLine

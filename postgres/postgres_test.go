@@ -282,7 +282,7 @@ func TestPricesAllocationsPlansRoundTrip(t *testing.T) {
 
 	h := tally.HourOf(day.Add(5 * time.Hour))
 	allocs := []tally.Allocation{
-		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Container: tally.IdleName, CostKind: tally.CostIdle,
+		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Container: tally.IdleName, CostKind: tally.CostCPU,
 			EffectiveCost: tally.MustParseMoney("0.01", "USD"), BilledCost: tally.MustParseMoney("0.01", "USD"), ListCost: tally.MustParseMoney("0.01", "USD"), Estimated: true},
 		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Namespace: "shop", WorkloadKind: "Deployment", Workload: "api",
 			PodUID: "p-1", Pod: "api-1", Container: "api", CostKind: tally.CostCPU, EffectiveCost: tally.MustParseMoney("0.030000000001", "USD"),
@@ -290,7 +290,7 @@ func TestPricesAllocationsPlansRoundTrip(t *testing.T) {
 	}
 	w := h.Window()
 	for i := 0; i < 2; i++ {
-		if err := db.ReplaceAllocations(ctx, "111", w, allocs); err != nil {
+		if err := db.ReplaceAllocations(ctx, w, allocs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,11 +345,28 @@ func TestEnsurePartitionsAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// cost_lines and allocations: Jan + Feb; usage and samples: 3 days each.
-	if n != 2+2+3+3 {
-		t.Fatalf("created %d partitions, want 10", n)
+	// Monthly tables (cost_lines, allocations, allocations_daily, stack_costs):
+	// Jan + Feb each; daily tables (usage, samples): 3 days each.
+	if n != 4*2+2*3 {
+		t.Fatalf("created %d partitions, want 14", n)
 	}
 	if n, err = db.EnsurePartitions(ctx, from, from.Add(72*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("second call created %d, %v; want 0", n, err)
+	}
+}
+
+func TestTryLockExcludesConcurrentHolders(t *testing.T) {
+	db := pgtest.New(t)
+	inner := make(chan bool, 1)
+	ran, err := db.TryLock(ctx, "job", func(ctx context.Context) error {
+		ran2, err := db.TryLock(ctx, "job", func(context.Context) error { return nil })
+		inner <- ran2
+		return err
+	})
+	if err != nil || !ran || <-inner {
+		t.Fatalf("outer ran=%v err=%v; the inner attempt must not run while the lock is held", ran, err)
+	}
+	if ran, err := db.TryLock(ctx, "job", func(context.Context) error { return nil }); !ran || err != nil {
+		t.Fatalf("after release: ran=%v err=%v", ran, err)
 	}
 }

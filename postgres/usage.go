@@ -134,11 +134,11 @@ func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSa
 	})
 }
 
-// FunctionSamples returns cluster's samples in the hours of w.
+// FunctionSamples returns cluster's samples (every cluster's for "") in the hours of w.
 func (db *DB) FunctionSamples(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.FunctionSample, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos FROM function_samples
-		WHERE cluster_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour, pod_uid, container, stack_id`, cluster, w.Start, w.End)
+		WHERE ($1 = '' OR cluster_id = $1) AND hour >= $2 AND hour < $3 ORDER BY hour, pod_uid, container, stack_id`, cluster, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query function samples: %w", err)
 	}

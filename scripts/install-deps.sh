@@ -17,6 +17,10 @@ if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need_pkg postgresql
 fi
 have psql || need_pkg postgresql-client
+# A real Prometheus scrapes /metrics in the tests.
+if [ "$purpose" = test ]; then
+  have prometheus || need_pkg prometheus
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/tallyhq/tally"
 )
 
 // Readiness reports whether the server can answer: the database is reachable
@@ -19,10 +21,19 @@ type Readiness interface {
 	Ready(ctx context.Context) error
 }
 
-// Config wires a Server.
+// Config wires a Server. Stores left nil leave their routes unmounted.
 type Config struct {
-	Logger    *slog.Logger
-	Readiness Readiness
+	Logger      *slog.Logger
+	Readiness   Readiness
+	Allocations AllocationStore
+	Functions   FunctionStore
+	Metrics     MetricsStore
+	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
+	Recommendations RecommendationStore
+	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
+	Now func() time.Time
+	// Forecasts serves /api/v1/forecasts.
+	Forecasts ForecastStore
 }
 
 // Server is Tally's HTTP handler.
@@ -30,6 +41,11 @@ type Server struct {
 	router chi.Router
 	log    *slog.Logger
 	ready  Readiness
+	allocs AllocationStore
+	funcs  FunctionStore
+	recs   RecommendationStore
+	now    func() time.Time
+	fcs    ForecastStore
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -37,10 +53,28 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
+		recs: cfg.Recommendations, now: cfg.Now, fcs: cfg.Forecasts}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
+	s.router.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
+	if s.allocs != nil {
+		s.router.Get("/api/v1/allocations", s.allocations)
+		s.router.Get("/allocation/compute", s.openCostAllocations)
+		s.router.Get("/allocation", s.openCostAllocations)
+		s.router.Get(tally.CostRatePath, s.costRate)
+	}
+	if s.funcs != nil {
+		s.router.Get("/api/v1/functions", s.functions)
+	}
+	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+	if s.fcs != nil {
+		s.router.Get("/api/v1/forecasts", s.forecasts)
+	}
 	return s
 }
 

@@ -1,0 +1,327 @@
+package attribution
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// Group is one aggregate's costs per step and in total.
+type Group struct {
+	Name  string     `json:"name"` // keys joined with "/", or __idle__, __shared__, __unallocated__
+	Keys  []string   `json:"keys"` // one per Query.Aggregate dimension ("" for the reserved groups)
+	Steps []StepCost `json:"steps"`
+	Total StepCost   `json:"total"`
+}
+
+// StepCost is a group's cost in one step, by kind, with the resources behind it.
+type StepCost struct {
+	Window       tally.Window `json:"window"`
+	CPU          tally.Money  `json:"cpuCost"`
+	RAM          tally.Money  `json:"ramCost"`
+	GPU          tally.Money  `json:"gpuCost"`
+	PV           tally.Money  `json:"pvCost"`
+	Network      tally.Money  `json:"networkCost"`
+	LoadBalancer tally.Money  `json:"loadBalancerCost"`
+	Shared       tally.Money  `json:"sharedCost"`
+	External     tally.Money  `json:"externalCost"`
+	Other        tally.Money  `json:"otherCost"` // unowned lines (tax, support, unused commitments) on __unallocated__
+	IdleShared   tally.Money  `json:"idleCost"`  // idle folded in (idle=share), included in CPU, RAM, GPU
+	Total        tally.Money  `json:"totalCost"`
+	Estimated    bool         `json:"estimated"`
+	Resources
+}
+
+// Efficiency is OpenCost's totalEfficiency: CPU and RAM usage over what was
+// allocated, weighted by their costs (0 when there is no CPU or RAM cost).
+func (s *StepCost) Efficiency() float64 {
+	cpu, ram := s.CPU.Float64(), s.RAM.Float64()
+	if cpu+ram <= 0 {
+		return 0
+	}
+	var e float64
+	if s.CPUCoreHours > 0 {
+		e += math.Min(s.CPUUsageCoreHours/s.CPUCoreHours, 1) * cpu
+	}
+	if s.RAMByteHours > 0 {
+		e += math.Min(s.RAMUsageByteHours/s.RAMByteHours, 1) * ram
+	}
+	return e / (cpu + ram)
+}
+
+func (s *StepCost) field(kind string) *tally.Money {
+	switch kind {
+	case tally.CostCPU:
+		return &s.CPU
+	case tally.CostRAM:
+		return &s.RAM
+	case tally.CostGPU:
+		return &s.GPU
+	case tally.CostPV:
+		return &s.PV
+	case tally.CostNetwork:
+		return &s.Network
+	case tally.CostLoadBalancer:
+		return &s.LoadBalancer
+	case tally.CostShared:
+		return &s.Shared
+	case tally.CostExternal:
+		return &s.External
+	}
+	return &s.Other
+}
+
+func (s *StepCost) add(r *Row, kind string, m tally.Money) error {
+	f := s.field(kind)
+	v, err := f.Add(m)
+	if err != nil {
+		return err
+	}
+	*f = v
+	if r == nil {
+		return nil
+	}
+	s.Estimated = s.Estimated || r.Estimated
+	s.Resources.Add(r.Resources)
+	return nil
+}
+
+func (s *StepCost) sumTotal() {
+	t := tally.Money{}
+	for _, m := range []tally.Money{s.CPU, s.RAM, s.GPU, s.PV, s.Network, s.LoadBalancer, s.Shared, s.External, s.Other} {
+		t, _ = t.Add(m)
+	}
+	s.Total = t
+}
+
+func (s *StepCost) merge(o *StepCost) {
+	for _, k := range []string{tally.CostCPU, tally.CostRAM, tally.CostGPU, tally.CostPV, tally.CostNetwork,
+		tally.CostLoadBalancer, tally.CostShared, tally.CostExternal, tally.CostOther} {
+		_ = s.add(nil, k, *o.field(k))
+	}
+	s.IdleShared, _ = s.IdleShared.Add(o.IdleShared)
+	s.Estimated = s.Estimated || o.Estimated
+	s.Resources.Add(o.Resources)
+}
+
+// pending is idle or shared cost waiting to be spread in one step and cluster.
+type pending struct {
+	step    int
+	cluster string
+	kind    string // the pool for idle; "" for shared
+	cost    tally.Money
+}
+
+// Aggregate turns a store's rows into groups, spreading idle and shared
+// costs as q says. Spreading is exact: the groups' totals sum to the rows'.
+func Aggregate(rows []Row, q Query) ([]Group, error) {
+	steps := q.Steps()
+	stepOf := make(map[int64]int, len(steps))
+	for i, s := range steps {
+		stepOf[s.Start.Unix()] = i
+	}
+	groups := map[string]*Group{}
+	weight := map[weightKey]tally.Money{} // per step, cluster, group, kind: cost the group already has
+	var idle, shared []pending
+	shareNS := map[string]bool{}
+	for _, ns := range q.ShareNamespaces {
+		shareNS[ns] = true
+	}
+	var currency tally.Currency
+	for i := range rows {
+		r := &rows[i]
+		if c := r.Cost.Currency(); c != "" {
+			if currency != "" && c != currency {
+				return nil, tally.Errorf(tally.EInvalid, "allocations are in several currencies (%s, %s): filter by cluster so one currency remains", currency, c)
+			}
+			currency = c
+		}
+		si, ok := stepOf[r.Start.Unix()]
+		if !ok {
+			return nil, fmt.Errorf("row for %v does not start a step of %v", r.Start, q.Window)
+		}
+		class := r.Class
+		if class == "" && shareNS[r.Namespace] && q.Shared != SharedSeparate {
+			class = ClassShared
+		}
+		switch {
+		case class == ClassIdle && q.Idle == IdleHide:
+			continue
+		case class == ClassIdle && q.Idle == IdleShare:
+			idle = append(idle, pending{step: si, cluster: r.Cluster, kind: r.CostKind, cost: r.Cost})
+			continue
+		case class == ClassShared && q.Shared != SharedSeparate:
+			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost})
+			continue
+		}
+		if r.Outside {
+			class = classOutside
+		}
+		g := group(groups, r, class, len(steps))
+		kind := r.CostKind
+		if class == ClassShared {
+			kind = tally.CostShared
+		}
+		if err := g.Steps[si].add(r, kind, r.Cost); err != nil {
+			return nil, err
+		}
+		if class == "" || class == classOutside {
+			k := weightKey{si, r.Cluster, g.Name, r.CostKind}
+			weight[k], _ = weight[k].Add(r.Cost)
+		}
+	}
+	if err := spreadIdle(groups, weight, idle, len(steps)); err != nil {
+		return nil, err
+	}
+	if err := spreadShared(groups, weight, shared, q.Shared, len(steps)); err != nil {
+		return nil, err
+	}
+	delete(groups, classOutside)
+	out := make([]Group, 0, len(groups))
+	for _, g := range groups {
+		for i := range g.Steps {
+			g.Steps[i].Window = steps[i]
+			g.Steps[i].sumTotal()
+			g.Total.merge(&g.Steps[i])
+		}
+		g.Total.Window = q.Window
+		g.Total.sumTotal()
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if c, _ := out[i].Total.Total.Cmp(out[j].Total.Total); c != 0 {
+			return c > 0
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// classOutside groups rows excluded by filters while spreading.
+const classOutside = "\x00outside"
+
+type weightKey struct {
+	step    int
+	cluster string
+	group   string
+	kind    string
+}
+
+// group returns the group a row belongs to, creating it.
+func group(groups map[string]*Group, r *Row, class string, steps int) *Group {
+	var name string
+	var keys []string
+	switch class {
+	case ClassIdle:
+		name = tally.IdleName
+	case ClassShared:
+		name = tally.SharedName
+	case ClassUnallocated:
+		name = tally.UnallocatedName
+	case classOutside:
+		name = classOutside
+	default:
+		keys = make([]string, len(r.Keys))
+		missing := 0
+		for i, k := range r.Keys {
+			if k == "" {
+				k = tally.UnallocatedName
+				missing++
+			}
+			keys[i] = k
+		}
+		name = strings.Join(keys, "/")
+		if missing == len(keys) {
+			name = tally.UnallocatedName
+		}
+	}
+	g := groups[name]
+	if g == nil {
+		g = &Group{Name: name, Keys: keys, Steps: make([]StepCost, steps)}
+		groups[name] = g
+	}
+	return g
+}
+
+// spreadIdle gives each cluster's idle pool to its groups in proportion to
+// their cost in that pool; idle with no one to take it stays __idle__.
+func spreadIdle(groups map[string]*Group, weight map[weightKey]tally.Money, idle []pending, steps int) error {
+	for _, p := range idle {
+		names, ws := claimants(groups, weight, p.step, p.cluster, func(k weightKey) bool { return k.kind == p.kind })
+		if err := distribute(groups, names, ws, p, func(s *StepCost, m tally.Money) error {
+			if err := s.add(nil, p.kind, m); err != nil {
+				return err
+			}
+			s.IdleShared, _ = s.IdleShared.Add(m)
+			return nil
+		}, tally.IdleName, p.kind, steps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spreadShared gives each cluster's shared cost to its groups, weighted by
+// their cost in the cluster or evenly.
+func spreadShared(groups map[string]*Group, weight map[weightKey]tally.Money, shared []pending, mode SharedMode, steps int) error {
+	for _, p := range shared {
+		names, ws := claimants(groups, weight, p.step, p.cluster, func(weightKey) bool { return true })
+		if mode == SharedEven {
+			for i := range ws {
+				ws[i] = 1
+			}
+		}
+		if err := distribute(groups, names, ws, p, func(s *StepCost, m tally.Money) error {
+			return s.add(nil, tally.CostShared, m)
+		}, tally.SharedName, tally.CostShared, steps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claimants lists the groups with cost in a step and cluster, and their
+// weights (cost in 10^-12 units, scaled down to fit).
+func claimants(groups map[string]*Group, weight map[weightKey]tally.Money, step int, cluster string, match func(weightKey) bool) ([]string, []uint64) {
+	byName := map[string]float64{}
+	for k, m := range weight {
+		if k.step == step && k.cluster == cluster && match(k) && m.Sign() > 0 {
+			byName[k.group] += m.Float64()
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	ws := make([]uint64, len(names))
+	var total float64
+	for _, n := range names {
+		total += byName[n]
+	}
+	for i, n := range names {
+		ws[i] = uint64(math.Round(byName[n] / total * (1 << 52)))
+	}
+	return names, ws
+}
+
+func distribute(groups map[string]*Group, names []string, ws []uint64, p pending, apply func(*StepCost, tally.Money) error, fallback, kind string, steps int) error {
+	parts, err := p.cost.Split(ws)
+	if err != nil { // nobody to take it: keep it visible
+		g := groups[fallback]
+		if g == nil {
+			g = &Group{Name: fallback, Steps: make([]StepCost, steps)}
+			groups[fallback] = g
+		}
+		return g.Steps[p.step].add(nil, kind, p.cost)
+	}
+	for i, n := range names {
+		if err := apply(&groups[n].Steps[p.step], parts[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package attribution
+
+import (
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// owner says where a cost line that is not a node's goes.
+type owner struct {
+	kind      string // tally.Cost…
+	container string // "" for namespace-level costs, or __shared__ / __unallocated__
+	cluster   tally.ClusterID
+	namespace string
+}
+
+// classify assigns a non-node line by its tags: a volume or service created
+// for a namespace goes to that namespace; a resource serving a cluster is the
+// cluster's shared cost; a line with an owner tag is an external cost of that
+// owner; anything else is __unallocated__.
+func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
+	tags := l.Tags
+	cluster := e.clusterOf(ix, l)
+	if ns := firstTag(tags, e.policy.NamespaceTags); ns != "" {
+		return owner{kind: kindOf(l, tally.CostPV), cluster: cluster, namespace: ns}
+	}
+	if svc := firstTag(tags, e.policy.ServiceTags); svc != "" {
+		ns, _, _ := strings.Cut(svc, "/")
+		return owner{kind: tally.CostLoadBalancer, cluster: cluster, namespace: ns}
+	}
+	if cluster != "" {
+		return owner{kind: tally.CostShared, container: tally.SharedName, cluster: cluster}
+	}
+	if firstTag(tags, e.policy.OwnerTags) != "" {
+		return owner{kind: tally.CostExternal}
+	}
+	return owner{kind: tally.CostOther, container: tally.UnallocatedName}
+}
+
+// kindOf refines a namespace-owned line's kind: storage lines are volumes,
+// networking lines are network or load balancers.
+func kindOf(l *tally.CostLine, fallback string) string {
+	switch sc := strings.ToLower(l.ServiceCategory); {
+	case strings.Contains(sc, "network"):
+		if strings.Contains(strings.ToLower(l.ServiceName), "load balanc") {
+			return tally.CostLoadBalancer
+		}
+		return tally.CostNetwork
+	case strings.Contains(sc, "storage"):
+		return tally.CostPV
+	}
+	return fallback
+}
+
+// clusterOf finds the cluster a billed resource serves: from cluster tags
+// (kubernetes.io/cluster/NAME, eks:cluster-name, …), or an EKS/GKE cluster
+// resource itself (its control-plane fee).
+func (e *Engine) clusterOf(ix *index, l *tally.CostLine) tally.ClusterID {
+	for _, key := range e.policy.ClusterTags {
+		if strings.HasSuffix(key, "/") {
+			for k := range l.Tags {
+				if name, ok := strings.CutPrefix(k, key); ok {
+					if c, ok := ix.byName[name]; ok {
+						return c.ID
+					}
+				}
+			}
+			continue
+		}
+		if v := l.Tags[key]; v != "" {
+			if c, ok := ix.byName[v]; ok {
+				return c.ID
+			}
+		}
+	}
+	if strings.Contains(l.ResourceID, ":cluster/") || strings.Contains(l.ResourceID, "/clusters/") {
+		if c, ok := ix.byName[instanceKey(l.ResourceID)]; ok {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+func firstTag(tags map[string]string, keys []string) string {
+	for _, k := range keys {
+		if v := tags[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,231 @@
+package attribution
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Engine attributes billed cost to containers, hour by hour.
+type Engine struct {
+	policy Policy
+}
+
+// NewEngine returns an engine with policy p (zero fields take DefaultPolicy's).
+func NewEngine(p Policy) *Engine {
+	d := DefaultPolicy()
+	if p.Share == "" {
+		p.Share = d.Share
+	}
+	if p.NamespaceTags == nil {
+		p.NamespaceTags = d.NamespaceTags
+	}
+	if p.ServiceTags == nil {
+		p.ServiceTags = d.ServiceTags
+	}
+	if p.ClusterTags == nil {
+		p.ClusterTags = d.ClusterTags
+	}
+	if p.OwnerTags == nil {
+		p.OwnerTags = d.OwnerTags
+	}
+	return &Engine{policy: p}
+}
+
+// Summary reports what a run did and what it could not match.
+type Summary struct {
+	Hours             int
+	Allocations       int
+	EstimatedNodeHrs  int      // node-hours priced from the catalog (no bill yet)
+	UnbilledNodeHours int      // node-hours in billed time with no bill line: cost 0
+	UnpricedNodeHours int      // node-hours to estimate with no catalog price: cost 0
+	Warnings          []string // one line per distinct problem
+}
+
+// Run attributes every hour of in.Window and calls emit with each hour's
+// allocations, in hour order. For every hour, the allocations of each billing
+// account sum exactly to the account's billed cost in that hour (on all three
+// bases), plus estimates for node-hours the bill does not cover yet.
+func (e *Engine) Run(in Input, emit func(h tally.Hour, allocs []tally.Allocation) error) (Summary, error) {
+	var sum Summary
+	if in.Window.Start.Truncate(time.Hour) != in.Window.Start || in.Window.End.Truncate(time.Hour) != in.Window.End {
+		return sum, tally.Errorf(tally.EInvalid, "attribution window %v: must start and end on the hour", in.Window)
+	}
+	ix := newIndex(&in)
+	parts, err := spreadAll(in.Lines, in.Window)
+	if err != nil {
+		return sum, err
+	}
+	warned := map[string]bool{}
+	warn := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if !warned[msg] {
+			warned[msg] = true
+			sum.Warnings = append(sum.Warnings, msg)
+		}
+	}
+	for _, h := range in.Window.Hours() {
+		allocs, err := e.hour(ix, &in, h, parts[h], &sum, warn)
+		if err != nil {
+			return sum, fmt.Errorf("attribute %v: %w", h, err)
+		}
+		sum.Hours++
+		sum.Allocations += len(allocs)
+		if err := emit(h, allocs); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func spreadAll(lines []tally.CostLine, w tally.Window) (map[tally.Hour][]linePart, error) {
+	out := make(map[tally.Hour][]linePart)
+	for i := range lines {
+		ps, err := spreadLine(&lines[i], w)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			out[p.hour] = append(out[p.hour], p)
+		}
+	}
+	return out, nil
+}
+
+// hour attributes one hour.
+func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum *Summary, warn func(string, ...any)) ([]tally.Allocation, error) {
+	allocs := make([]tally.Allocation, 0, 2*len(in.Pods)+6*len(in.Nodes)+len(parts))
+	emit := func(a tally.Allocation) { allocs = append(allocs, a) }
+
+	costs := map[*tally.Node]*nodeCost{}
+	other := map[otherKey]*tally.Allocation{}
+	for i := range parts {
+		p := &parts[i]
+		if p.line.ChargeCategory == tally.ChargeUsage && p.line.ResourceID != "" {
+			if n := ix.nodeFor(p.line.ResourceID, h); n != nil {
+				c := costs[n]
+				if c == nil {
+					c = &nodeCost{account: p.line.BillingAccountID}
+					costs[n] = c
+				}
+				if err := c.add(p); err != nil {
+					return nil, fmt.Errorf("node %s: %w", n.Name, err)
+				}
+				continue
+			}
+		}
+		if err := e.addOther(ix, other, p); err != nil {
+			return nil, err
+		}
+	}
+
+	for i := range in.Nodes {
+		n := &in.Nodes[i]
+		c, billed := costs[n]
+		alive := h.Window().Overlap(n.Lifetime(h.End())) > 0
+		if !billed && !alive {
+			continue
+		}
+		if !billed {
+			var ok bool
+			if c, ok = e.estimate(ix, in, n, h, sum, warn); !ok {
+				continue
+			}
+		}
+		if err := e.allocateNodeHour(ix, n, h, c, emit); err != nil {
+			return nil, err
+		}
+	}
+
+	keys := make([]otherKey, 0, len(other))
+	for k := range other {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].less(keys[j]) })
+	for _, k := range keys {
+		allocs = append(allocs, *other[k])
+	}
+	return allocs, nil
+}
+
+// estimate prices a node-hour the bill does not cover from the catalog. In
+// billed time a missing line means cost 0 (and a warning): inventing cost
+// there would break reconciliation.
+func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum *Summary, warn func(string, ...any)) (*nodeCost, bool) {
+	cl := ix.clusters[n.Cluster]
+	if cl == nil || cl.BillingAccountID == "" {
+		warn("cluster %s has no billing account: its unbilled node-hours are not estimated", n.Cluster)
+		return nil, false
+	}
+	if through, ok := in.BilledThrough[cl.BillingAccountID]; ok && !h.End().After(through) {
+		sum.UnbilledNodeHours++
+		warn("node %s (instance %s) has no line in the bill of account %s: its billed hours cost 0", n.Name, n.InstanceID, cl.BillingAccountID)
+		return nil, false
+	}
+	provider := providerOf(n, ix)
+	option := tally.PurchaseOnDemand
+	if n.Lifecycle == tally.LifecycleSpot {
+		option = tally.PurchaseSpot
+	}
+	price := ix.prices[priceKey{provider, n.Region, n.InstanceType, option}]
+	if price == nil {
+		price = ix.prices[priceKey{provider, n.Region, n.InstanceType, tally.PurchaseOnDemand}]
+	}
+	if price == nil {
+		sum.UnpricedNodeHours++
+		warn("no catalog price for %s %s in %s: unbilled hours of node %s cost 0", provider, n.InstanceType, n.Region, n.Name)
+		return nil, false
+	}
+	ms := uint64(h.Window().Overlap(n.Lifetime(h.End())) / time.Millisecond)
+	cost, err := price.HourlyPrice.MulRatio(ms, uint64(time.Hour/time.Millisecond))
+	if err != nil {
+		return nil, false
+	}
+	list := cost
+	if od := ix.prices[priceKey{provider, n.Region, n.InstanceType, tally.PurchaseOnDemand}]; od != nil {
+		list, _ = od.HourlyPrice.MulRatio(ms, uint64(time.Hour/time.Millisecond))
+	}
+	sum.EstimatedNodeHrs++
+	return &nodeCost{account: cl.BillingAccountID, effective: cost, billed: cost, list: list, estimated: true}, true
+}
+
+// otherKey groups the parts of non-node lines into allocation rows.
+type otherKey struct {
+	account, cluster, namespace, container, kind, service, resource string
+}
+
+func (k otherKey) less(o otherKey) bool {
+	a := [...]string{k.account, k.cluster, k.namespace, k.container, k.kind, k.service, k.resource}
+	b := [...]string{o.account, o.cluster, o.namespace, o.container, o.kind, o.service, o.resource}
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+func (e *Engine) addOther(ix *index, rows map[otherKey]*tally.Allocation, p *linePart) error {
+	l := p.line
+	o := e.classify(ix, l)
+	k := otherKey{account: l.BillingAccountID, cluster: string(o.cluster), namespace: o.namespace, container: o.container,
+		kind: o.kind, service: l.ServiceName, resource: l.ResourceID}
+	a := rows[k]
+	if a == nil {
+		a = &tally.Allocation{BillingAccountID: k.account, Hour: p.hour, Cluster: o.cluster, Namespace: o.namespace,
+			Container: o.container, CostKind: o.kind, Service: l.ServiceName, ResourceID: l.ResourceID, Labels: l.Tags,
+			EffectiveCost: tally.Zero(l.Currency()), BilledCost: tally.Zero(l.Currency()), ListCost: tally.Zero(l.Currency())}
+		rows[k] = a
+	}
+	var err error
+	if a.EffectiveCost, err = a.EffectiveCost.Add(p.effective); err != nil {
+		return fmt.Errorf("line %s: %w", l.ResourceID, err)
+	}
+	if a.BilledCost, err = a.BilledCost.Add(p.billed); err != nil {
+		return err
+	}
+	a.ListCost, err = a.ListCost.Add(p.list)
+	return err
+}

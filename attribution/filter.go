@@ -1,0 +1,127 @@
+package attribution
+
+import (
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// ParseFilter reads a filter in OpenCost's v2 syntax: clauses joined by "+",
+// each a dimension, a colon and one or more quoted or bare values separated
+// by commas, all of which match:
+//
+//	namespace:"shop","search"+label[team]:"payments"+cluster:prod
+//
+// Dimensions are those of ParseDimension ("label:team" may be written
+// "label[team]"). An empty string is no filter.
+func ParseFilter(s string) ([]Filter, error) {
+	var out []Filter
+	rest := strings.TrimSpace(s)
+	for rest != "" {
+		clause, tail, err := cutClause(rest)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parseClause(clause)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+		rest = strings.TrimSpace(tail)
+	}
+	return out, nil
+}
+
+// cutClause splits off the first clause at a "+" outside quotes.
+func cutClause(s string) (clause, rest string, err error) {
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && inQuote:
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case c == '+' && !inQuote:
+			return s[:i], s[i+1:], nil
+		}
+	}
+	if inQuote {
+		return "", "", tally.Errorf(tally.EInvalid, "filter %q: unterminated quote", s)
+	}
+	return s, "", nil
+}
+
+func parseClause(c string) (Filter, error) {
+	c = strings.TrimSpace(c)
+	// The dimension ends at the first colon outside brackets.
+	depth, colon := 0, -1
+	for i := 0; i < len(c) && colon < 0; i++ {
+		switch c[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ':':
+			if depth == 0 {
+				colon = i
+			}
+		}
+	}
+	if colon <= 0 {
+		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: want dimension:value (e.g. namespace:\"shop\")", c)
+	}
+	dimText, valText := c[:colon], c[colon+1:]
+	// "label:team:payments" is label[team] = payments.
+	if (dimText == "label" || dimText == "annotation") && !strings.HasPrefix(valText, "\"") {
+		if k, v, ok := strings.Cut(valText, ":"); ok {
+			dimText, valText = dimText+"["+k+"]", v
+		}
+	}
+	dim, err := ParseDimension(dimText)
+	if err != nil {
+		return Filter{}, err
+	}
+	values, err := parseValues(valText)
+	if err != nil {
+		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: %v", c, err)
+	}
+	return Filter{Dim: dim, Values: values}, nil
+}
+
+func parseValues(s string) ([]string, error) {
+	var out []string
+	for s = strings.TrimSpace(s); ; {
+		var v string
+		if strings.HasPrefix(s, "\"") {
+			var b strings.Builder
+			i := 1
+			for ; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				b.WriteByte(s[i])
+			}
+			if i >= len(s) {
+				return nil, tally.Errorf(tally.EInvalid, "unterminated quote")
+			}
+			v, s = b.String(), strings.TrimSpace(s[i+1:])
+		} else {
+			end := strings.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
+			}
+			v, s = strings.TrimSpace(s[:end]), s[end:]
+		}
+		if v == "" {
+			return nil, tally.Errorf(tally.EInvalid, "empty value")
+		}
+		out = append(out, v)
+		if s == "" {
+			return out, nil
+		}
+		if s[0] != ',' {
+			return nil, tally.Errorf(tally.EInvalid, "want , between values, got %q", s)
+		}
+		s = strings.TrimSpace(s[1:])
+	}
+}

@@ -1,0 +1,131 @@
+package attribution
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Input is everything attribution needs for a window of whole hours.
+type Input struct {
+	Window   tally.Window
+	Lines    []tally.CostLine // lines whose charge period overlaps Window
+	Clusters []tally.Cluster
+	Nodes    []tally.Node // nodes alive at some time in Window
+	Pods     []tally.Pod  // pods alive at some time in Window, with their containers
+	Usage    []HourUsage  // measured usage per container-hour in Window
+	Prices   []tally.InstancePrice
+	// BilledThrough holds, per billing account, the end of the last hour its
+	// bill covers. Node-hours after it are estimated from Prices and flagged;
+	// node-hours before it take their cost from the bill only.
+	BilledThrough map[string]time.Time
+}
+
+// HourUsage is a container's measured usage in one hour, from cgroup counters.
+type HourUsage struct {
+	Cluster           tally.ClusterID
+	PodUID            string
+	Container         string
+	Hour              tally.Hour
+	CPUCoreSeconds    float64
+	MemoryByteSeconds float64 // working set integrated over the observed seconds
+	MemoryMaxBytes    int64
+}
+
+type usageKey struct {
+	cluster   tally.ClusterID
+	pod       string
+	container string
+	hour      tally.Hour
+}
+
+// index holds Input organized for lookups.
+type index struct {
+	clusters  map[tally.ClusterID]*tally.Cluster
+	byName    map[string]*tally.Cluster // cluster ID and name → cluster
+	instances map[string][]*tally.Node  // instance key → nodes (one per lifetime)
+	nodePods  map[nodeKey][]*tally.Pod
+	usage     map[usageKey]*HourUsage
+	prices    map[priceKey]*tally.InstancePrice
+}
+
+type nodeKey struct {
+	cluster tally.ClusterID
+	name    string
+}
+
+type priceKey struct {
+	provider, region, instanceType, option string
+}
+
+func newIndex(in *Input) *index {
+	ix := &index{
+		clusters:  make(map[tally.ClusterID]*tally.Cluster, len(in.Clusters)),
+		byName:    make(map[string]*tally.Cluster, 2*len(in.Clusters)),
+		instances: make(map[string][]*tally.Node, len(in.Nodes)),
+		nodePods:  make(map[nodeKey][]*tally.Pod, len(in.Nodes)),
+		usage:     make(map[usageKey]*HourUsage, len(in.Usage)),
+		prices:    make(map[priceKey]*tally.InstancePrice, len(in.Prices)),
+	}
+	for i := range in.Clusters {
+		c := &in.Clusters[i]
+		ix.clusters[c.ID] = c
+		ix.byName[string(c.ID)] = c
+		if c.Name != "" {
+			ix.byName[c.Name] = c
+		}
+	}
+	for i := range in.Nodes {
+		n := &in.Nodes[i]
+		if k := instanceKey(n.InstanceID); k != "" {
+			ix.instances[k] = append(ix.instances[k], n)
+		}
+	}
+	for i := range in.Pods {
+		p := &in.Pods[i]
+		k := nodeKey{p.Ref.Cluster, p.NodeName}
+		ix.nodePods[k] = append(ix.nodePods[k], p)
+	}
+	for i := range in.Usage {
+		u := &in.Usage[i]
+		ix.usage[usageKey{u.Cluster, u.PodUID, u.Container, u.Hour}] = u
+	}
+	for i := range in.Prices {
+		p := &in.Prices[i]
+		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption}
+		if cur, ok := ix.prices[k]; !ok || p.EffectiveFrom.After(cur.EffectiveFrom) {
+			ix.prices[k] = p
+		}
+	}
+	return ix
+}
+
+// instanceKey normalizes an instance id or a billing resource id for
+// matching: the last path segment ("i-0abc" from an ARN or "i-0abc" itself,
+// "gke-node-1" from a GCE resource path).
+func instanceKey(id string) string {
+	return id[strings.LastIndexByte(id, '/')+1:]
+}
+
+// nodeFor returns the node whose instance key matches id and whose lifetime
+// is nearest to h (overlapping it when one does).
+func (ix *index) nodeFor(id string, h tally.Hour) *tally.Node {
+	cands := ix.instances[instanceKey(id)]
+	var best *tally.Node
+	var bestGap time.Duration
+	for _, n := range cands {
+		life := n.Lifetime(h.End().Add(time.Hour))
+		gap := time.Duration(0)
+		switch {
+		case !life.End.After(h.Start()):
+			gap = h.Start().Sub(life.End)
+		case !life.Start.Before(h.End()):
+			gap = life.Start.Sub(h.End())
+		}
+		if best == nil || gap < bestGap {
+			best, bestGap = n, gap
+		}
+	}
+	return best
+}

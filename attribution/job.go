@@ -1,0 +1,180 @@
+package attribution
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Store is what the attribution job reads and writes. postgres.DB implements it.
+type Store interface {
+	Clusters(ctx context.Context) ([]tally.Cluster, error)
+	Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error)
+	Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Pod, error)
+	CostLinesOverlapping(ctx context.Context, w tally.Window) ([]tally.CostLine, error)
+	HourlyUsage(ctx context.Context, w tally.Window) ([]HourUsage, error)
+	AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.FunctionSample, error)
+	LatestPrices(ctx context.Context) ([]tally.InstancePrice, error)
+	BilledThrough(ctx context.Context) (map[string]time.Time, error)
+	// SaveHour replaces an hour's allocations (and their share of the daily
+	// rollup) and records the hour, atomically.
+	SaveHour(ctx context.Context, h HourState, allocs []tally.Allocation) error
+	// SaveStackCosts replaces the stack costs of the days of w.
+	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
+	// StaleHours returns the hours of w that were never attributed, were
+	// estimated and are billed now, or whose bill was re-ingested since.
+	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
+}
+
+// HourState records that an hour was attributed.
+type HourState struct {
+	Hour        tally.Hour
+	ComputedAt  time.Time
+	Estimated   bool
+	Allocations int
+}
+
+// Job runs the engine over stored data, a day at a time.
+type Job struct {
+	Engine *Engine
+	Store  Store
+	// Now is the clock that says which hours have ended (only those are
+	// attributed). Default time.Now.
+	Now func() time.Time
+	// SkewMargin is subtracted from the time an hour's data is read when
+	// recording it, to absorb clock skew with the database that stamps
+	// re-ingested bills. Default one minute.
+	SkewMargin time.Duration
+	// Progress, if set, is called after each day.
+	Progress func(day time.Time, sum Summary)
+}
+
+// Attribute (re)computes every whole day of w that contains a stale hour
+// (all of w when force is set), and returns the combined summary. Each day
+// is replaced atomically, so running it twice gives the same allocations.
+func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summary, error) {
+	var total Summary
+	now := time.Now
+	if j.Now != nil {
+		now = j.Now
+	}
+	end := w.End
+	if cutoff := now().UTC().Truncate(time.Hour); end.After(cutoff) {
+		end = cutoff
+	}
+	billedThrough, err := j.Store.BilledThrough(ctx)
+	if err != nil {
+		return total, err
+	}
+	for day := w.Start.UTC().Truncate(24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
+		dw := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+		if dw.Start.Before(w.Start) {
+			dw.Start = w.Start
+		}
+		if dw.End.After(end) {
+			dw.End = end
+		}
+		stale := dw.Hours()
+		if !force {
+			if stale, err = j.Store.StaleHours(ctx, dw); err != nil {
+				return total, err
+			}
+			if len(stale) == 0 {
+				continue
+			}
+		}
+		sum, err := j.day(ctx, dw, stale, billedThrough)
+		if err != nil {
+			return total, fmt.Errorf("attribute %s: %w", tally.FormatDay(day), err)
+		}
+		total.merge(sum)
+		if j.Progress != nil {
+			j.Progress(day, sum)
+		}
+	}
+	return total, nil
+}
+
+// day runs the engine over a day (stack costs are daily sums, so they need
+// every hour), saves each stale hour as it is computed, then the day's stack
+// costs.
+func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, billedThrough map[string]time.Time) (Summary, error) {
+	// An hour reflects the data read from here on: a bill landing during the
+	// read marks the hour stale again, never the other way round.
+	margin := j.SkewMargin
+	if margin == 0 {
+		margin = time.Minute
+	}
+	readAt := time.Now().UTC().Add(-margin)
+	in, samples, err := j.load(ctx, w)
+	if err != nil {
+		return Summary{}, err
+	}
+	in.BilledThrough = billedThrough
+	write := make(map[tally.Hour]bool, len(stale))
+	for _, h := range stale {
+		write[h] = true
+	}
+	stacks := newStackCosts(samples, in.Pods)
+	sum, err := j.Engine.Run(in, func(h tally.Hour, as []tally.Allocation) error {
+		if err := stacks.add(h, as); err != nil {
+			return err
+		}
+		if !write[h] {
+			return nil
+		}
+		est := false
+		for i := range as {
+			est = est || as[i].Estimated
+		}
+		return j.Store.SaveHour(ctx, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)}, as)
+	})
+	if err != nil {
+		return sum, err
+	}
+	return sum, j.Store.SaveStackCosts(ctx, w, stacks.result())
+}
+
+func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {
+	in := Input{Window: w}
+	var err error
+	if in.Clusters, err = j.Store.Clusters(ctx); err != nil {
+		return in, nil, err
+	}
+	if in.Nodes, err = j.Store.Nodes(ctx, "", w); err != nil {
+		return in, nil, err
+	}
+	if in.Pods, err = j.Store.Pods(ctx, "", w); err != nil {
+		return in, nil, err
+	}
+	if in.Lines, err = j.Store.CostLinesOverlapping(ctx, w); err != nil {
+		return in, nil, err
+	}
+	if in.Usage, err = j.Store.HourlyUsage(ctx, w); err != nil {
+		return in, nil, err
+	}
+	if in.Prices, err = j.Store.LatestPrices(ctx); err != nil {
+		return in, nil, err
+	}
+	samples, err := j.Store.AllFunctionSamples(ctx, w)
+	return in, samples, err
+}
+
+func (s *Summary) merge(o Summary) {
+	s.Hours += o.Hours
+	s.Allocations += o.Allocations
+	s.EstimatedNodeHrs += o.EstimatedNodeHrs
+	s.UnbilledNodeHours += o.UnbilledNodeHours
+	s.UnpricedNodeHours += o.UnpricedNodeHours
+	seen := map[string]bool{}
+	for _, w := range s.Warnings {
+		seen[w] = true
+	}
+	for _, w := range o.Warnings {
+		if !seen[w] {
+			s.Warnings = append(s.Warnings, w)
+		}
+	}
+}

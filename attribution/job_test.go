@@ -1,0 +1,160 @@
+package attribution_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+var (
+	ctx  = context.Background()
+	day1 = fixture.Day1
+)
+
+func seedOneNode(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	fixture.OneNode(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
+	db := pgtest.New(t)
+	key, run := fixture.OneNode(t, db, 24)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := day1.Add(50 * time.Hour)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db,
+		Now: func() time.Time { return clock }, SkewMargin: time.Nanosecond}
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	sum, err := job.Attribute(ctx, w, false)
+	must(err)
+	if sum.Hours != 48 || sum.EstimatedNodeHrs != 24 {
+		t.Fatalf("first run: %+v, want 48 hours with 24 estimated", sum)
+	}
+	recon, err := db.Reconciliation(ctx, w)
+	must(err)
+	if len(recon) != 2 || recon[0].Status() != "ok" || recon[1].Status() != "estimated" {
+		t.Fatalf("reconciliation = %+v", recon)
+	}
+	if recon[0].Billed.Decimal() != "4.56" || recon[0].Total().Decimal() != "4.56" || recon[0].Shared.Decimal() != "2.4" {
+		t.Fatalf("day 1 = billed %v total %v shared %v", recon[0].Billed, recon[0].Total(), recon[0].Shared)
+	}
+	if recon[1].Total().Decimal() != "2.304" { // 24 × 0.096 estimated
+		t.Fatalf("day 2 estimate = %v", recon[1].Total())
+	}
+
+	// Nothing changed: nothing is stale, nothing recomputed.
+	if sum, err = job.Attribute(ctx, w, false); err != nil || sum.Hours != 0 {
+		t.Fatalf("second run: %+v, %v; want no hours recomputed", sum, err)
+	}
+
+	// The bill for day 2 lands (the period is restated with both days), later.
+	clock = clock.Add(time.Hour)
+	time.Sleep(5 * time.Millisecond)
+	_, err = db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(48, "0.09"))
+	must(err)
+	stale, err := db.StaleHours(ctx, w)
+	must(err)
+	if len(stale) != 48 {
+		t.Fatalf("stale hours after restatement = %d, want 48", len(stale))
+	}
+	if sum, err = job.Attribute(ctx, w, false); err != nil || sum.Hours != 48 || sum.EstimatedNodeHrs != 0 {
+		t.Fatalf("after billing landed: %+v, %v", sum, err)
+	}
+	recon, err = db.Reconciliation(ctx, w)
+	must(err)
+	for _, r := range recon {
+		if r.Status() != "ok" || r.Estimated || r.Billed.Decimal() != "4.56" {
+			t.Fatalf("after billing landed: %+v (status %s)", r, r.Status())
+		}
+	}
+	allocs, err := db.Allocations(ctx, "111", w)
+	must(err)
+	var shop tally.Money
+	for _, a := range allocs {
+		if a.Namespace == "shop" {
+			shop, _ = shop.Add(a.EffectiveCost)
+		}
+	}
+	// Per hour, with default unit prices, api (1 of 2 cores, 4 of 8 GiB) gets half the node.
+	if shop.Round(9).Decimal() != "2.16" { // ties in Split go to the first claimant: +1e-12 a pool-hour
+
+		t.Fatalf("shop namespace = %v, want 48 × 0.09 / 2", shop)
+	}
+}
+
+func TestAttributeWindowWithinADay(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	sum, err := job.Attribute(ctx, tally.Window{Start: day1.Add(12 * time.Hour), End: day1.Add(13 * time.Hour)}, true)
+	if err != nil || sum.Hours != 1 {
+		t.Fatalf("one hour: %+v, %v; want exactly that hour", sum, err)
+	}
+}
+
+func TestQueryStoredAllocations(t *testing.T) {
+	db := pgtest.New(t)
+	seedOneNode(t, db)
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	for _, tt := range []struct {
+		q    attribution.Query
+		want map[string]string
+	}{
+		{attribution.Query{Window: w, Aggregate: dims(t, "namespace"), Idle: attribution.IdleSeparate, Shared: attribution.SharedSeparate},
+			map[string]string{"shop": "2.16", tally.IdleName: "2.16", tally.SharedName: "4.8"}},
+		{attribution.Query{Window: w, Step: 24 * time.Hour, Aggregate: dims(t, "controller"), Idle: attribution.IdleShare, Shared: attribution.SharedWeighted},
+			map[string]string{"shop/api": "9.12"}},
+		{attribution.Query{Window: w, Step: 6 * time.Hour, Aggregate: dims(t, "pod"), Idle: attribution.IdleHide, Shared: attribution.SharedSeparate,
+			Filters: []attribution.Filter{{Dim: attribution.Dimension{Field: "namespace"}, Values: []string{"shop"}}}},
+			map[string]string{"shop/api-1": "2.16", tally.SharedName: "4.8"}},
+	} {
+		rows, err := db.AllocationRows(ctx, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups, err := attribution.Aggregate(rows, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, g := range groups {
+			got[g.Name] = g.Total.Total.Round(9).Decimal()
+			if len(g.Steps) != len(tt.q.Steps()) {
+				t.Errorf("%s: %d steps, want %d", g.Name, len(g.Steps), len(tt.q.Steps()))
+			}
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("%v: %s = %s, want %s (all %v)", tt.q.String(), k, got[k], v, got)
+			}
+		}
+	}
+}
+
+func dims(t *testing.T, names ...string) []attribution.Dimension {
+	var out []attribution.Dimension
+	for _, n := range names {
+		d, err := attribution.ParseDimension(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}

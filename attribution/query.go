@@ -1,0 +1,218 @@
+package attribution
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Dimension is something allocations can be grouped or filtered by.
+type Dimension struct {
+	Field string // cluster, node, namespace, controllerKind, controller, pod, container, label, annotation
+	Key   string // the label or annotation key
+}
+
+// Fields allocations can be aggregated and filtered by. "workload" is an
+// alias of "controller"; "service" groups costs outside Kubernetes by the
+// billed service.
+var fields = map[string]bool{
+	"cluster": true, "node": true, "namespace": true, "controllerKind": true, "controller": true,
+	"pod": true, "container": true, "label": true, "annotation": true, "service": true,
+}
+
+// ParseDimension reads "namespace", "label:team" or "label[team]".
+func ParseDimension(s string) (Dimension, error) {
+	s = strings.TrimSpace(s)
+	if f, k, ok := strings.Cut(s, ":"); ok {
+		s = f + "[" + k + "]"
+	}
+	field, key := s, ""
+	if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
+		field, key = s[:i], s[i+1:len(s)-1]
+	}
+	if field == "workload" {
+		field = "controller"
+	}
+	if !fields[field] {
+		return Dimension{}, tally.Errorf(tally.EInvalid, "aggregate %q: want cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY or annotation:KEY", s)
+	}
+	if (field == "label" || field == "annotation") != (key != "") {
+		return Dimension{}, tally.Errorf(tally.EInvalid, "aggregate %q: label and annotation take a key (label:team), other fields none", s)
+	}
+	return Dimension{Field: field, Key: key}, nil
+}
+
+func (d Dimension) String() string {
+	if d.Key != "" {
+		return d.Field + ":" + d.Key
+	}
+	return d.Field
+}
+
+// Filter keeps allocations whose dimension has one of Values.
+type Filter struct {
+	Dim    Dimension
+	Values []string
+}
+
+// IdleMode says what to do with idle cost.
+type IdleMode string
+
+// Idle modes.
+const (
+	IdleSeparate IdleMode = "separate" // an __idle__ group
+	IdleShare    IdleMode = "share"    // spread over the groups of its cluster by their CPU, RAM and GPU cost
+	IdleHide     IdleMode = "hide"     // left out (totals no longer match the bill)
+)
+
+// SharedMode says how a cluster's shared costs (and shared namespaces) are spread.
+type SharedMode string
+
+// Shared modes.
+const (
+	SharedWeighted SharedMode = "weighted" // by each group's cost in the cluster
+	SharedEven     SharedMode = "even"     // evenly over the cluster's groups
+	SharedSeparate SharedMode = "separate" // a __shared__ group
+)
+
+// Query asks for allocations aggregated per step over a window.
+type Query struct {
+	Window          tally.Window
+	Step            time.Duration // 0: one step over the whole window
+	Aggregate       []Dimension
+	Filters         []Filter
+	Idle            IdleMode
+	Shared          SharedMode
+	ShareNamespaces []string // namespaces whose cost is spread like shared cost (e.g. kube-system)
+	Basis           tally.CostBasis
+}
+
+// NeedsHourly reports whether the query needs hourly rows: steps under a
+// day, or pods, annotations and nodes, which the daily rollup collapses.
+func (q *Query) NeedsHourly() bool {
+	if q.Step > 0 && q.Step < 24*time.Hour {
+		return true
+	}
+	hourly := func(d Dimension) bool { return d.Field == "pod" || d.Field == "annotation" || d.Field == "node" }
+	for _, d := range q.Aggregate {
+		if hourly(d) {
+			return true
+		}
+	}
+	for _, f := range q.Filters {
+		if hourly(f.Dim) {
+			return true
+		}
+	}
+	return false
+}
+
+// Row is what a store returns: allocations summed per step, group keys,
+// cluster, namespace, class and cost kind.
+type Row struct {
+	Start, End time.Time
+	Keys       []string // values of Query.Aggregate, "" where the allocation lacks the dimension
+	Cluster    string
+	Namespace  string
+	Class      string // "" for containers and namespace-level costs, or idle, shared, unallocated
+	CostKind   string
+	Cost       tally.Money // on Query.Basis
+	Estimated  bool
+	// Outside marks rows the query's filters exclude. They are returned
+	// (collapsed, without keys) only so idle and shared costs are spread over
+	// the whole cluster, and are left out of the result.
+	Outside bool
+	Resources
+}
+
+// Resources are the resource-hours behind a cost: what was allocated
+// (max(request, usage) by default), requested and used.
+type Resources struct {
+	CPUCoreHours        float64 `json:"cpuCoreHours"`
+	CPURequestCoreHours float64 `json:"cpuCoreRequestHours"`
+	CPUUsageCoreHours   float64 `json:"cpuCoreUsageHours"`
+	RAMByteHours        float64 `json:"ramByteHours"`
+	RAMRequestByteHours float64 `json:"ramByteRequestHours"`
+	RAMUsageByteHours   float64 `json:"ramByteUsageHours"`
+	GPUHours            float64 `json:"gpuHours"`
+}
+
+// Add adds o to r.
+func (r *Resources) Add(o Resources) {
+	r.CPUCoreHours += o.CPUCoreHours
+	r.CPURequestCoreHours += o.CPURequestCoreHours
+	r.CPUUsageCoreHours += o.CPUUsageCoreHours
+	r.RAMByteHours += o.RAMByteHours
+	r.RAMRequestByteHours += o.RAMRequestByteHours
+	r.RAMUsageByteHours += o.RAMUsageByteHours
+	r.GPUHours += o.GPUHours
+}
+
+// Row classes.
+const (
+	ClassIdle        = "idle"
+	ClassShared      = "shared"
+	ClassUnallocated = "unallocated"
+)
+
+// ClassOf returns the class of an allocation's container name.
+func ClassOf(container string) string {
+	switch container {
+	case tally.IdleName:
+		return ClassIdle
+	case tally.SharedName:
+		return ClassShared
+	case tally.UnallocatedName:
+		return ClassUnallocated
+	}
+	return ""
+}
+
+// Steps returns the step windows of q.
+func (q *Query) Steps() []tally.Window {
+	if q.Step <= 0 {
+		return []tally.Window{q.Window}
+	}
+	return q.Window.Split(q.Step)
+}
+
+func (q *Query) validate() error {
+	if !q.Window.End.After(q.Window.Start) {
+		return tally.Errorf(tally.EInvalid, "window %v is empty", q.Window)
+	}
+	if q.Step > 0 && q.Step < time.Hour {
+		return tally.Errorf(tally.EInvalid, "step %v: the finest step is 1h", q.Step)
+	}
+	if n := len(q.Steps()); n > 2000 {
+		return tally.Errorf(tally.EInvalid, "window %v in steps of %v makes %d steps; use a larger step", q.Window, q.Step, n)
+	}
+	return nil
+}
+
+// Validate checks the query before it reaches a store.
+func (q *Query) Validate() error {
+	if err := q.validate(); err != nil {
+		return err
+	}
+	switch q.Idle {
+	case "", IdleSeparate, IdleShare, IdleHide:
+	default:
+		return tally.Errorf(tally.EInvalid, "idle %q: want separate, share or hide", q.Idle)
+	}
+	switch q.Shared {
+	case "", SharedWeighted, SharedEven, SharedSeparate:
+	default:
+		return tally.Errorf(tally.EInvalid, "shared %q: want weighted, even or separate", q.Shared)
+	}
+	return nil
+}
+
+func (q *Query) String() string {
+	var agg []string
+	for _, d := range q.Aggregate {
+		agg = append(agg, d.String())
+	}
+	return fmt.Sprintf("window=%v step=%v aggregate=%s", q.Window, q.Step, strings.Join(agg, ","))
+}

@@ -1,0 +1,340 @@
+package cicheck
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/tallyhq/tally"
+)
+
+// BenchSet is the runs of each benchmark in `go test -bench` output, keyed
+// by package and full name (sub-benchmarks and GOMAXPROCS included).
+type BenchSet struct {
+	Names []BenchKey                        // in order of first appearance
+	Runs  map[BenchKey]map[string][]float64 // unit ("sec/op", "allocs/op", "B/op") → one value per run
+}
+
+// BenchKey names a benchmark.
+type BenchKey struct {
+	Pkg  string // the "pkg:" configuration line, if any
+	Name string // full name without the "Benchmark" prefix, e.g. "Parse/small-8"
+}
+
+// String writes the benchmark as go test names it.
+func (k BenchKey) String() string { return "Benchmark" + k.Name }
+
+// Units compared per benchmark. Only time is priced: the CPU cost of
+// allocating (and collecting) is inside the measured time already.
+const (
+	unitTime   = "sec/op"
+	unitAllocs = "allocs/op"
+	unitBytes  = "B/op"
+)
+
+// ReadBench parses Go benchmark format (go test -bench output; see
+// golang.org/design/14313-benchmark-format) from r, adding to set. A
+// malformed benchmark line is an EInvalid error naming file:line.
+func ReadBench(set *BenchSet, name string, r io.Reader) error {
+	if set.Runs == nil {
+		set.Runs = map[BenchKey]map[string][]float64{}
+	}
+	br := benchfmt.NewReader(r, name)
+	n := 0
+	for br.Scan() {
+		switch rec := br.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return tally.Errorf(tally.EInvalid, "%s:%d: %s", rec.FileName, rec.Line, rec.Msg)
+		case *benchfmt.Result:
+			n++
+			k := BenchKey{Pkg: rec.GetConfig("pkg"), Name: string(rec.Name.Full())}
+			units, ok := set.Runs[k]
+			if !ok {
+				units = map[string][]float64{}
+				set.Runs[k] = units
+				set.Names = append(set.Names, k)
+			}
+			for _, v := range rec.Values {
+				switch v.Unit {
+				case unitTime, unitAllocs, unitBytes:
+					units[v.Unit] = append(units[v.Unit], v.Value)
+				}
+			}
+		}
+	}
+	if err := br.Err(); err != nil {
+		return tally.Errorf(tally.EInvalid, "read %s: %v", name, err)
+	}
+	if n == 0 {
+		return tally.Errorf(tally.EInvalid, "%s: no benchmark results (want `go test -bench` output, e.g. `go test -run='^$' -bench=. -count=10`)", name)
+	}
+	return nil
+}
+
+// Calls says how many times a year each benchmarked operation runs in
+// production, to price a change of its time per operation.
+type Calls struct {
+	Default float64            // for benchmarks not in ByName; zero: unpriced
+	ByName  map[string]float64 // by name with or without "Benchmark" and "-GOMAXPROCS"
+}
+
+// ParseCalls parses "N" (every benchmark) or "NAME=N" entries, e.g.
+// ["2e9", "BenchmarkParse=5e10"].
+func ParseCalls(entries []string) (Calls, error) {
+	var c Calls
+	for _, e := range entries {
+		name, num, named := strings.Cut(e, "=")
+		if !named {
+			num = name
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil || !finite(v) || v < 0 {
+			return Calls{}, tally.Errorf(tally.EInvalid, "calls per year %q: want a number ≥ 0 such as 2e9, or NAME=NUMBER", e)
+		}
+		if !named {
+			c.Default = v
+			continue
+		}
+		if c.ByName == nil {
+			c.ByName = map[string]float64{}
+		}
+		c.ByName[strings.TrimPrefix(strings.TrimSpace(name), "Benchmark")] = v
+	}
+	return c, nil
+}
+
+// of returns the calls a year of benchmark k.
+func (c Calls) of(k BenchKey) float64 {
+	if v, ok := c.ByName[k.Name]; ok {
+		return v
+	}
+	if v, ok := c.ByName[stripProcs(k.Name)]; ok {
+		return v
+	}
+	return c.Default
+}
+
+// stripProcs removes a trailing "-8" GOMAXPROCS suffix.
+func stripProcs(name string) string {
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 {
+		return name
+	}
+	if _, err := strconv.Atoi(name[i+1:]); err != nil {
+		return name
+	}
+	return name[:i]
+}
+
+func (c Calls) any() bool { return c.Default > 0 || len(c.ByName) > 0 }
+
+// DiffBench compares the benchmarks of a change (head) with its base. Each
+// benchmark's time per operation is tested and, with calls a year and a
+// price, turned into money a year; cfg.Pricing's volume fields are ignored
+// in favour of calls.
+func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
+	var pricing *Pricing
+	if cfg.Pricing != nil {
+		if !calls.any() {
+			return nil, tally.Errorf(tally.EInvalid, "pricing benchmarks needs how often each operation runs: give calls per year")
+		}
+		p := *cfg.Pricing
+		p.CoreHoursPerYear, p.UnitsPerYear = 0, 1 // validated here; each benchmark sets its own calls
+		cfg.Pricing = &p
+		pricing = &p
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if pricing != nil {
+		pricing.UnitsPerYear = 0
+	}
+	rep := &Report{Kind: KindBenchmarks, Pricing: pricing, Gate: cfg.Gate, Alpha: cfg.Stats.Alpha, CI: cfg.Stats.Confidence}
+	need := cfg.Stats.MinRuns()
+	var short []string
+	keys := slices.Clone(base.Names)
+	for _, k := range head.Names {
+		if _, ok := base.Runs[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	var sum tally.Money
+	for _, k := range keys {
+		b, h := base.Runs[k], head.Runs[k]
+		bc := BenchmarkChange{Name: k.String(), Pkg: k.Pkg}
+		switch {
+		case len(b[unitTime]) == 0:
+			bc.Missing, bc.Verdict = "base", Pass
+			rep.Benchmarks = append(rep.Benchmarks, bc)
+			continue
+		case len(h[unitTime]) == 0:
+			bc.Missing, bc.Verdict = "head", Pass
+			rep.Benchmarks = append(rep.Benchmarks, bc)
+			continue
+		}
+		rep.BaseRuns = max(rep.BaseRuns, len(b[unitTime]))
+		rep.HeadRuns = max(rep.HeadRuns, len(h[unitTime]))
+		bc.Time = cfg.Stats.compare(b[unitTime], h[unitTime])
+		for _, u := range []struct {
+			unit string
+			dst  **Change
+		}{{unitAllocs, &bc.Allocs}, {unitBytes, &bc.Bytes}} {
+			if len(b[u.unit]) > 0 && len(h[u.unit]) > 0 {
+				c := cfg.Stats.compare(b[u.unit], h[u.unit])
+				*u.dst = &c
+			}
+		}
+		if pricing != nil {
+			if n := calls.of(k); n > 0 {
+				p := *pricing
+				p.UnitsPerYear = n
+				// Seconds per op in, nanoseconds per op priced.
+				a, _ := p.annual("nanoseconds", bc.Time.Delta*1e9, bc.Time.Lo*1e9, bc.Time.Hi*1e9, 0)
+				bc.Annual, bc.CallsPerYear = &a, n
+			}
+		}
+		if len(b[unitTime]) < need || len(h[unitTime]) < need {
+			bc.Verdict = Insufficient
+			short = append(short, fmt.Sprintf("%s (%d+%d)", bc.Name, len(b[unitTime]), len(h[unitTime])))
+		} else {
+			var bb bars
+			if bc.Annual != nil {
+				p := *pricing
+				p.UnitsPerYear = bc.CallsPerYear
+				bb = cfg.Gate.bars(&p, "nanoseconds")
+				for i := range bb.abs {
+					bb.abs[i] /= 1e9 // the values are seconds per op
+				}
+			} else {
+				bb = cfg.Gate.bars(nil, "")
+			}
+			bc.Verdict, bc.GateP = cfg.Gate.judge(cfg.Stats, b[unitTime], h[unitTime], bc.Time, bb)
+			if bc.Annual != nil && bc.Time.Significant && bc.Time.Delta > 0 {
+				sum, _ = sum.Add(bc.Annual.Amount)
+			}
+		}
+		rep.Benchmarks = append(rep.Benchmarks, bc)
+	}
+	if len(rep.Benchmarks) == 0 {
+		return nil, tally.Errorf(tally.EInvalid, "no benchmarks to compare")
+	}
+	slices.SortStableFunc(rep.Benchmarks, func(a, b BenchmarkChange) int {
+		if c := cmp.Compare(rank(b.Verdict), rank(a.Verdict)); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Time.Rel, a.Time.Rel)
+	})
+	if len(short) > 0 {
+		rep.Verdict, rep.NeedRuns = Insufficient, need
+		rep.Headline = fmt.Sprintf("Too few runs for a verdict: need at least %d runs of each benchmark on each side (run go test with -count=%d or more); %s.", need, max(need, 10), plural(len(short), "benchmark has", "benchmarks have")+" fewer: "+strings.Join(short, ", "))
+		rep.Reason = fmt.Sprintf("With fewer than %d runs per side the Mann-Whitney U test cannot reach p < %v or the %s confidence interval of the change is unbounded.", need, cfg.Stats.Alpha, pctLabel(cfg.Stats.Confidence))
+		return rep, nil
+	}
+	rep.Verdict = Pass
+	for _, bc := range rep.Benchmarks {
+		if rank(bc.Verdict) > rank(rep.Verdict) {
+			rep.Verdict = bc.Verdict
+		}
+	}
+	if cfg.Gate.MaxAnnualIncrease != nil && !sum.IsZero() {
+		if c, err := sum.Cmp(*cfg.Gate.MaxAnnualIncrease); err == nil && c > 0 {
+			rep.Verdict = Fail
+		}
+	}
+	rep.Headline, rep.Reason = benchHeadline(rep, sum)
+	return rep, nil
+}
+
+func rank(v Verdict) int {
+	switch v {
+	case Warn:
+		return 1
+	case Fail:
+		return 2
+	case Insufficient:
+		return 3
+	}
+	return 0
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// benchHeadline writes the outcome of a benchmark diff; sum is the money a
+// year of the significant slowdowns.
+func benchHeadline(r *Report, sum tally.Money) (headline, reason string) {
+	ci := pctLabel(r.CI) + " CI"
+	var slower []BenchmarkChange
+	for _, b := range r.Benchmarks {
+		if b.Missing == "" && b.Time.Significant && b.Time.Delta > 0 {
+			slower = append(slower, b)
+		}
+	}
+	if len(slower) == 0 {
+		faster := 0
+		for _, b := range r.Benchmarks {
+			if b.Missing == "" && b.Time.Significant && b.Time.Delta < 0 {
+				faster++
+			}
+		}
+		headline = "No benchmark got significantly slower"
+		if faster > 0 {
+			headline += fmt.Sprintf("; %s faster", plural(faster, "got", "got"))
+		}
+		return headline + ".", fmt.Sprintf("No significant slowdown (α=%v); the gate %s.", r.Alpha, r.Gate)
+	}
+	// Worst first: by money when priced, else by relative change.
+	slices.SortStableFunc(slower, func(a, b BenchmarkChange) int {
+		if a.Annual != nil && b.Annual != nil {
+			c, _ := b.Annual.Amount.Cmp(a.Annual.Amount)
+			return c
+		}
+		return cmp.Compare(b.Time.Rel, a.Time.Rel)
+	})
+	top := slower[0]
+	var b strings.Builder
+	switch {
+	case top.Annual != nil && len(slower) == 1:
+		fmt.Fprintf(&b, "This change adds %s/yr", formatMoney(top.Annual.Amount, top.Annual.places()))
+		if top.Annual.Bounded {
+			fmt.Fprintf(&b, " (%s %s)", ci, top.Annual.rangeText())
+		}
+		fmt.Fprintf(&b, ", in %s (%s per op).", top.Name, formatPct(top.Time.Rel))
+	case top.Annual != nil:
+		fmt.Fprintf(&b, "This change adds %s/yr across %d benchmarks, most in %s: %s/yr", formatMoney(sum, autoPlaces(sum)), len(slower), top.Name, formatMoney(top.Annual.Amount, top.Annual.places()))
+		if top.Annual.Bounded {
+			fmt.Fprintf(&b, " (%s %s)", ci, top.Annual.rangeText())
+		}
+		b.WriteString(".")
+	default:
+		fmt.Fprintf(&b, "This change makes %s %s slower per op (%s %s … %s)", top.Name, strings.TrimPrefix(formatPct(top.Time.Rel), "+"), ci, formatPct(top.Time.RelLo), formatPct(top.Time.RelHi))
+		if len(slower) > 1 {
+			fmt.Fprintf(&b, "; %s slower too", plural(len(slower)-1, "other benchmark is", "other benchmarks are"))
+		}
+		b.WriteString(".")
+	}
+	switch r.Verdict {
+	case Fail:
+		reason = fmt.Sprintf("Together the slowdowns add %s/yr: over the gate, which %s.", formatMoney(sum, autoPlaces(sum)), r.Gate)
+		for _, f := range r.Benchmarks {
+			if f.Verdict == Fail {
+				reason = fmt.Sprintf("%s got %s slower per op (%s), significantly more than the gate allows (%s against the gate, which %s).", f.Name, strings.TrimPrefix(formatPct(f.Time.Rel), "+"), pText(f.Time.P), pText(f.GateP), r.Gate)
+				break
+			}
+		}
+	case Warn:
+		reason = fmt.Sprintf("Slowdowns stay within the gate or are not significant; the gate %s.", r.Gate)
+	default:
+		reason = fmt.Sprintf("No significant slowdown over the gate, which %s.", r.Gate)
+	}
+	return b.String(), reason
+}

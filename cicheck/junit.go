@@ -1,0 +1,184 @@
+package cicheck
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// JUnit XML, as GitLab, Jenkins, CircleCI and Azure Pipelines read it.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  *junitText      `xml:"system-out,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	SystemOut *junitText    `xml:"system-out,omitempty"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",cdata"`
+}
+
+// RenderJUnit writes r as JUnit XML: one test case for the cost of the
+// profiled workload, or one per benchmark. A regression is a <failure>, too
+// few runs an <error>; the headline and the method go to <system-out>.
+func RenderJUnit(w io.Writer, r *Report) error {
+	suite := junitSuite{Name: "tally ci " + map[string]string{KindProfiles: "diff", KindBenchmarks: "bench"}[r.Kind]}
+	suite.Properties = []junitProperty{
+		{"verdict", string(r.Verdict)},
+		{"alpha", fmt.Sprint(r.Alpha)},
+		{"confidence", fmt.Sprint(r.CI)},
+		{"gate", r.Gate.String()},
+	}
+	if r.Pricing != nil {
+		suite.Properties = append(suite.Properties, junitProperty{"pricing", r.Pricing.String()})
+	}
+	var detail bytes.Buffer
+	writeText(&detail, r)
+	switch r.Kind {
+	case KindProfiles:
+		c := junitCase{Classname: "tally.ci.diff", Name: "CPU cost per unit of work"}
+		problem(&c, r.Verdict, r.Headline, detail.String())
+		suite.Cases = append(suite.Cases, c)
+	case KindBenchmarks:
+		suite.SystemOut = &junitText{detail.String()}
+		for _, b := range r.Benchmarks {
+			c := junitCase{Classname: "tally.ci.bench" + pkgSuffix(b.Pkg), Name: b.Name}
+			line := benchLine(b, r)
+			text := line
+			if b.Verdict == Fail {
+				text += "\n" + r.Reason
+			}
+			problem(&c, b.Verdict, line, text)
+			suite.Cases = append(suite.Cases, c)
+		}
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		if c.Error != nil {
+			suite.Errors++
+		}
+	}
+	doc := junitSuites{Name: "tally ci", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func pkgSuffix(pkg string) string {
+	if pkg == "" {
+		return ""
+	}
+	return "." + pkg
+}
+
+// problem marks a case failed (regression) or in error (too few runs); the
+// details go to the failure's text, or to system-out when it passed.
+func problem(c *junitCase, v Verdict, msg, detail string) {
+	switch v {
+	case Fail:
+		c.Failure = &junitProblem{Message: msg, Type: "cost-regression", Text: detail}
+	case Insufficient:
+		c.Error = &junitProblem{Message: msg, Type: "too-few-runs", Text: detail}
+	default:
+		c.SystemOut = &junitText{detail}
+	}
+}
+
+func benchLine(b BenchmarkChange, r *Report) string {
+	if b.Missing != "" {
+		return fmt.Sprintf("%s: not in %s", b.Name, b.Missing)
+	}
+	s := fmt.Sprintf("%s: time/op %s → %s (%s, %s CI %s, %s, %d+%d runs)", b.Name,
+		formatValue(b.Time.Base.Median*1e9, "nanoseconds"), formatValue(b.Time.Head.Median*1e9, "nanoseconds"),
+		formatPct(b.Time.Rel), pctLabel(r.CI), pctRange(b.Time.RelLo, b.Time.RelHi), pText(b.Time.P), b.Time.Base.N, b.Time.Head.N)
+	if b.Annual != nil {
+		s += fmt.Sprintf(", %s/yr (%s)", formatSignedMoney(b.Annual.Amount, b.Annual.places()), b.Annual.rangeText())
+	}
+	return s
+}
+
+// RenderText writes r as plain text, for logs and terminals.
+func RenderText(w io.Writer, r *Report) error {
+	var b bytes.Buffer
+	writeText(&b, r)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeText(b *bytes.Buffer, r *Report) {
+	fmt.Fprintf(b, "%s\n%s\n", r.Headline, r.Reason)
+	switch r.Kind {
+	case KindProfiles:
+		t := r.Total
+		fmt.Fprintf(b, "\nCPU per unit of work: %s → %s (%s, %s CI %s, %s, %d+%d runs)\n",
+			formatValue(t.Base.Median, r.Unit), formatValue(t.Head.Median, r.Unit), formatPct(t.Rel), pctLabel(r.CI), pctRange(t.RelLo, t.RelHi), pText(t.P), r.BaseRuns, r.HeadRuns)
+		if a := r.TotalAnnual; a != nil {
+			fmt.Fprintf(b, "Cost per year: %s (%s)\n", formatSignedMoney(a.Amount, a.places()), a.rangeText())
+		}
+		if len(r.Functions) > 0 {
+			b.WriteString("\nFunctions (self CPU per unit of work):\n")
+		}
+		for i, f := range r.Functions {
+			if i == 10 {
+				break
+			}
+			sig := ""
+			if f.Self.Significant {
+				sig = " *"
+			}
+			fmt.Fprintf(b, "  %-50s %s → %s  %s%s  %s\n", f.Name, formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), relOrNew(f.Self), sig, pText(f.Self.P))
+		}
+	case KindBenchmarks:
+		b.WriteString("\n")
+		for _, bc := range r.Benchmarks {
+			b.WriteString(benchLine(bc, r) + "\n")
+		}
+	}
+	if r.Pricing != nil {
+		fmt.Fprintf(b, "\nPrice: %s\n", r.Pricing)
+	}
+	fmt.Fprintf(b, "Gate: %s.\n", strings.TrimSuffix(r.Gate.String(), "."))
+}

@@ -1,0 +1,104 @@
+package cicheck_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/cicheck"
+)
+
+// handProfile: main.main → main.work, where main.hash is inlined into
+// main.work; one sample lands in hash (inlined), one in work, one in an
+// unsymbolized frame called from main.
+func handProfile(types []*profile.ValueType, period int64, values [3][]int64) *profile.Profile {
+	fmain := &profile.Function{ID: 1, Name: "main.main", Filename: "/src/main.go", StartLine: 10}
+	fwork := &profile.Function{ID: 2, Name: "main.work", Filename: "/src/work.go", StartLine: 20}
+	fhash := &profile.Function{ID: 3, Name: "main.hash", Filename: "/src/hash.go", StartLine: 30}
+	m := &profile.Mapping{ID: 1, Start: 0x1000, Limit: 0x9000, File: "/app", HasFunctions: true}
+	lmain := &profile.Location{ID: 1, Mapping: m, Address: 0x1100, Line: []profile.Line{{Function: fmain, Line: 12}}}
+	// Inlined: Line[0] is the innermost function.
+	lwork := &profile.Location{ID: 2, Mapping: m, Address: 0x1200, Line: []profile.Line{{Function: fhash, Line: 33}, {Function: fwork, Line: 25}}}
+	lwork2 := &profile.Location{ID: 3, Mapping: m, Address: 0x1300, Line: []profile.Line{{Function: fwork, Line: 27}}}
+	lunk := &profile.Location{ID: 4, Mapping: m, Address: 0x1400}
+	return &profile.Profile{
+		SampleType: types,
+		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"},
+		Period:     period,
+		Function:   []*profile.Function{fmain, fwork, fhash},
+		Mapping:    []*profile.Mapping{m},
+		Location:   []*profile.Location{lmain, lwork, lwork2, lunk},
+		Sample: []*profile.Sample{
+			{Location: []*profile.Location{lwork, lmain}, Value: values[0]},
+			{Location: []*profile.Location{lwork2, lmain}, Value: values[1]},
+			{Location: []*profile.Location{lunk, lmain}, Value: values[2]},
+		},
+	}
+}
+
+func roundTrip(t *testing.T, p *profile.Profile, opt cicheck.ProfileOptions) (*cicheck.Run, error) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := p.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return cicheck.ReadProfile("hand.pprof", &b, opt)
+}
+
+func TestReadProfile(t *testing.T) {
+	cpu := []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}}
+	p := handProfile(cpu, 10e6, [3][]int64{{3, 30e6}, {5, 50e6}, {2, 20e6}})
+	r, err := roundTrip(t, p, cicheck.ProfileOptions{UnitsOfWork: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 ms of CPU over 10 units of work.
+	want := map[string][2]float64{ // self, total (ns per unit)
+		"main.hash":           {3e6, 3e6},
+		"main.work":           {5e6, 8e6},
+		"main.main":           {0, 10e6},
+		tally.UnknownFunction: {2e6, 2e6},
+	}
+	if r.Unit != "nanoseconds" || r.Value != 10e6 {
+		t.Errorf("unit %s value %v, want nanoseconds 1e7", r.Unit, r.Value)
+	}
+	for fn, w := range want {
+		if r.Self[fn] != w[0] || r.Total[fn] != w[1] {
+			t.Errorf("%s: self %v total %v, want %v", fn, r.Self[fn], r.Total[fn], w)
+		}
+	}
+	if s := r.Funcs["main.hash"]; s.File != "/src/hash.go" || s.Line != 30 {
+		t.Errorf("source of main.hash %+v", s)
+	}
+
+	// Counts only: converted to CPU time by the period.
+	counts := handProfile([]*profile.ValueType{{Type: "samples", Unit: "count"}}, 10e6, [3][]int64{{3}, {5}, {2}})
+	if r, err := roundTrip(t, counts, cicheck.ProfileOptions{}); err != nil || r.Unit != "nanoseconds" || r.Value != 100e6 {
+		t.Errorf("count profile: %+v, %v", r, err)
+	}
+	// The sample count, asked for by name, is converted by the period too.
+	if r, err := roundTrip(t, p, cicheck.ProfileOptions{SampleType: "samples"}); err != nil || r.Unit != "nanoseconds" || r.Value != 100e6 {
+		t.Errorf("samples: %+v, %v", r, err)
+	}
+	// A sample type the profile lacks.
+	if _, err := roundTrip(t, p, cicheck.ProfileOptions{SampleType: "alloc_space"}); err == nil || !strings.Contains(err.Error(), `hand.pprof: sample type "alloc_space" not in profile (it has ["samples" "cpu"])`) {
+		t.Errorf("missing type: %v", err)
+	}
+	// Empty.
+	empty := handProfile(cpu, 10e6, [3][]int64{{0, 0}, {0, 0}, {0, 0}})
+	if _, err := roundTrip(t, empty, cicheck.ProfileOptions{}); !errors.Is(err, cicheck.ErrNoSamples) || tally.ErrorCode(err) != tally.EInvalid {
+		t.Errorf("empty: %v", err)
+	}
+	// A diff profile.
+	diff := handProfile(cpu, 10e6, [3][]int64{{3, 30e6}, {-5, -50e6}, {2, 20e6}})
+	if _, err := roundTrip(t, diff, cicheck.ProfileOptions{}); err == nil || !strings.Contains(err.Error(), "negative") {
+		t.Errorf("diff profile: %v", err)
+	}
+	if _, err := roundTrip(t, p, cicheck.ProfileOptions{UnitsOfWork: -1}); tally.ErrorCode(err) != tally.EInvalid {
+		t.Errorf("negative units: %v", err)
+	}
+}

@@ -1,0 +1,150 @@
+package cicheck
+
+import (
+	"math"
+	"slices"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// Estimate is the median of one side's runs with its confidence interval.
+type Estimate struct {
+	Median float64 `json:"median"`
+	Lo     float64 `json:"lo"`
+	Hi     float64 `json:"hi"`
+	N      int     `json:"n"`
+}
+
+// Change compares one quantity between the base and the head runs: the
+// medians, the difference with a confidence interval, and the Mann-Whitney U
+// test of whether the two sides differ.
+//
+// The interval of the difference is built from the two sides' median
+// intervals, each at confidence √c (benchmath's order-statistic intervals):
+// when both cover their true medians, which happens with probability at
+// least c, [head.Lo − base.Hi, head.Hi − base.Lo] covers the true difference.
+// It is conservative (wider than it needs to be), never optimistic.
+type Change struct {
+	Base  Estimate `json:"base"`
+	Head  Estimate `json:"head"`
+	Delta float64  `json:"delta"`   // head − base medians
+	Lo    float64  `json:"deltaLo"` // interval of Delta
+	Hi    float64  `json:"deltaHi"`
+	// Rel is Delta relative to the base median, with its interval
+	// [head.Lo/base.Hi − 1, head.Hi/base.Lo − 1]; zero when the base is zero
+	// (New is then set).
+	Rel   float64 `json:"rel"`
+	RelLo float64 `json:"relLo"`
+	RelHi float64 `json:"relHi"`
+	New   bool    `json:"new,omitempty"` // absent from every base run
+	// P is the Mann-Whitney U p-value of "both sides come from the same
+	// distribution"; Significant is P < alpha.
+	P           float64  `json:"p"`
+	Significant bool     `json:"significant"`
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// Stats holds the statistical settings of a comparison.
+type Stats struct {
+	Alpha      float64 // significance level of the U test, e.g. 0.05
+	Confidence float64 // confidence of the intervals of a change, e.g. 0.95
+}
+
+// DefaultStats is α = 0.05 and 95 % intervals.
+var DefaultStats = Stats{Alpha: 0.05, Confidence: 0.95}
+
+func (s Stats) sideConfidence() float64 { return math.Sqrt(s.Confidence) }
+
+// MinRuns returns the fewest runs per side that can give a verdict: enough
+// for the U test to reach significance at Alpha when the sides are fully
+// separated, and for each side's median interval at √Confidence to be finite.
+// It asks benchmath rather than restating its tables.
+func (s Stats) MinRuns() int {
+	th := &benchmath.Thresholds{CompareAlpha: s.Alpha}
+	for n := 2; n <= 100; n++ {
+		lo, hi := make([]float64, n), make([]float64, n)
+		for i := range n {
+			lo[i], hi[i] = float64(i), float64(n+i)
+		}
+		a, b := benchmath.NewSample(lo, th), benchmath.NewSample(hi, th)
+		if c := benchmath.AssumeNothing.Compare(a, b); !(c.P < s.Alpha) {
+			continue
+		}
+		sum := benchmath.AssumeNothing.Summary(a, s.sideConfidence())
+		if math.IsInf(sum.Lo, 0) || math.IsInf(sum.Hi, 0) {
+			continue
+		}
+		return n
+	}
+	return 100
+}
+
+// compare compares base with head. Neither slice is modified.
+func (s Stats) compare(base, head []float64) Change {
+	th := &benchmath.Thresholds{CompareAlpha: s.Alpha}
+	bs := benchmath.NewSample(slices.Clone(base), th)
+	hs := benchmath.NewSample(slices.Clone(head), th)
+	conf := s.sideConfidence()
+	bsum := benchmath.AssumeNothing.Summary(bs, conf)
+	hsum := benchmath.AssumeNothing.Summary(hs, conf)
+	c := Change{
+		Base:  Estimate{Median: bsum.Center, Lo: bsum.Lo, Hi: bsum.Hi, N: len(base)},
+		Head:  Estimate{Median: hsum.Center, Lo: hsum.Lo, Hi: hsum.Hi, N: len(head)},
+		Delta: hsum.Center - bsum.Center,
+		Lo:    hsum.Lo - bsum.Hi,
+		Hi:    hsum.Hi - bsum.Lo,
+	}
+	if allZero(base) && !allZero(head) {
+		c.New = true
+	}
+	if bsum.Center > 0 {
+		c.Rel = hsum.Center/bsum.Center - 1
+		c.RelLo = hsum.Lo/bsum.Hi - 1
+		if bsum.Lo > 0 {
+			c.RelHi = hsum.Hi/bsum.Lo - 1
+		} else {
+			c.RelHi = math.Inf(1)
+		}
+	}
+	if allEqual(base, head) {
+		// Identical measurements: no difference, and nothing for the U test to rank.
+		c.P = 1
+	} else {
+		cmp := benchmath.AssumeNothing.Compare(bs, hs)
+		c.P = cmp.P
+		c.Significant = cmp.P < s.Alpha
+		for _, w := range cmp.Warnings {
+			c.Warnings = append(c.Warnings, w.Error())
+		}
+	}
+	for _, w := range append(bsum.Warnings, hsum.Warnings...) {
+		c.Warnings = append(c.Warnings, w.Error())
+	}
+	return c
+}
+
+func allZero(xs []float64) bool {
+	for _, x := range xs {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func allEqual(a, b []float64) bool {
+	var v float64
+	first := true
+	for _, xs := range [][]float64{a, b} {
+		for _, x := range xs {
+			if first {
+				v, first = x, false
+			} else if x != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sqrtConf(c float64) float64 { return math.Sqrt(c) }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/postgres"
+)
+
+type attributeCmd struct {
+	From   string `help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago."`
+	To     string `help:"End of the window, exclusive (YYYY-MM-DD or RFC 3339). Default: now."`
+	Force  bool   `help:"Recompute every hour, not only hours never attributed or whose bill changed since."`
+	Share  string `enum:"max,request,usage" default:"max" help:"What a container's share of a node is proportional to: max(request, usage), request, or usage."`
+	Format string `enum:"table,json" default:"table" help:"Output format of the reconciliation: ${enum}."`
+}
+
+// reconcileFailed is returned when a day's allocations differ from its bill
+// by more than a cent; it makes tally exit 1.
+type reconcileFailed struct{ days int }
+
+func (e reconcileFailed) Error() string {
+	return fmt.Sprintf("reconciliation failed: %d day(s) differ from the bill by more than $%s", e.days, attribution.Tolerance)
+}
+
+func (e reconcileFailed) ExitCode() int { return exitError }
+
+func (c *attributeCmd) Run(ctx context.Context, a *app) error {
+	now := time.Now().UTC()
+	w, err := dayWindow(c.From, c.To, now.AddDate(0, 0, -90), now)
+	if err != nil {
+		return err
+	}
+	share, err := attribution.ParseShareBasis(c.Share)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "--share: %v", err)
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	job := a.attributionJob(db, share)
+	start := time.Now()
+	sum, err := job.Attribute(ctx, w, c.Force)
+	if err != nil {
+		return err
+	}
+	a.log.Info("attributed", "hours", sum.Hours, "allocations", sum.Allocations, "estimatedNodeHours", sum.EstimatedNodeHrs,
+		"took", time.Since(start).Round(time.Millisecond))
+	for _, w := range sum.Warnings {
+		a.log.Warn(w)
+	}
+	rows, err := db.Reconciliation(ctx, w)
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		err = writeReconJSON(a.stdout, rows)
+	} else {
+		err = writeReconTable(a.stdout, rows)
+	}
+	if err != nil {
+		return err
+	}
+	if bad := countMismatches(rows); bad > 0 {
+		return reconcileFailed{days: bad}
+	}
+	return nil
+}
+
+// attributionJob wires the attribution job to the database and the logger.
+func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *attribution.Job {
+	return &attribution.Job{
+		Engine: attribution.NewEngine(attribution.Policy{Share: share}),
+		Store:  db,
+		Progress: func(day time.Time, s attribution.Summary) {
+			a.log.Debug("attributed day", "day", tally.FormatDay(day), "hours", s.Hours, "allocations", s.Allocations)
+		},
+	}
+}
+
+// scheduleAttribution attributes new and stale hours of the last 40 days a
+// few minutes after every hour, on one replica at a time.
+func (a *app) scheduleAttribution(ctx context.Context, db *postgres.DB) {
+	job := a.attributionJob(db, attribution.ShareMax)
+	for {
+		now := time.Now().UTC()
+		w := tally.Window{Start: now.AddDate(0, 0, -40).Truncate(24 * time.Hour), End: now.Truncate(time.Hour)}
+		ran, err := db.TryLock(ctx, "tally-attribution", func(ctx context.Context) error {
+			sum, err := job.Attribute(ctx, w, false)
+			if sum.Hours > 0 {
+				a.log.Info("attributed", "hours", sum.Hours, "allocations", sum.Allocations, "estimatedNodeHours", sum.EstimatedNodeHrs)
+			}
+			return err
+		})
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Error("scheduled attribution", "err", err)
+		case !ran:
+			a.log.Debug("scheduled attribution runs on another replica")
+		}
+		next := now.Truncate(time.Hour).Add(time.Hour + 5*time.Minute)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(next)):
+		}
+	}
+}
+
+func countMismatches(rows []attribution.ReconRow) int {
+	n := 0
+	for i := range rows {
+		if rows[i].Status() == "mismatch" {
+			n++
+		}
+	}
+	return n
+}
+
+func writeReconTable(w io.Writer, rows []attribution.ReconRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "DAY\tACCOUNT\tCUR\tBILLED\tALLOCATED\tIDLE\tSHARED\tUNALLOCATED\tDIFFERENCE\tSTATUS\t")
+	for i := range rows {
+		r := &rows[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", tally.FormatDay(r.Day), r.Account, r.Currency,
+			r.Billed.Format(2), r.Allocated.Format(2), r.Idle.Format(2), r.Shared.Format(2), r.Unallocated.Format(2),
+			r.Difference().Format(6), r.Status())
+	}
+	return tw.Flush()
+}
+
+type reconJSON struct {
+	attribution.ReconRow
+	Difference tally.Money `json:"difference"`
+	Status     string      `json:"status"`
+}
+
+func writeReconJSON(w io.Writer, rows []attribution.ReconRow) error {
+	out := make([]reconJSON, len(rows))
+	for i := range rows {
+		out[i] = reconJSON{ReconRow: rows[i], Difference: rows[i].Difference(), Status: rows[i].Status()}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// dayWindow parses --from/--to (dates or RFC 3339), with defaults.
+func dayWindow(from, to string, defFrom, defTo time.Time) (tally.Window, error) {
+	parse := func(name, v string, def time.Time) (time.Time, error) {
+		if v == "" {
+			return def, nil
+		}
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			return t, nil
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return time.Time{}, tally.Errorf(tally.EInvalid, "--%s %q: want YYYY-MM-DD or RFC 3339", name, v)
+		}
+		return t.UTC(), nil
+	}
+	start, err := parse("from", from, defFrom.Truncate(24*time.Hour))
+	if err != nil {
+		return tally.Window{}, err
+	}
+	end, err := parse("to", to, defTo)
+	if err != nil {
+		return tally.Window{}, err
+	}
+	return tally.NewWindow(start.Truncate(time.Hour), end.Truncate(time.Hour))
+}

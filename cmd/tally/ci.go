@@ -1,0 +1,426 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/cicheck"
+)
+
+// ciCmd is `tally ci`: the pull-request cost gate.
+type ciCmd struct {
+	Diff  ciDiffCmd  `cmd:"" help:"Compare CPU profiles of a change (head) with its base; gate on the cost in money a year."`
+	Bench ciBenchCmd `cmd:"" help:"Compare 'go test -bench' results of a change with its base; gate on the cost in money a year."`
+}
+
+type ciDiffCmd struct {
+	Base       []string `required:"" placeholder:"PATH" help:"Base profiles: pprof files, or directories of repeated runs (repeatable)."`
+	Head       []string `required:"" placeholder:"PATH" help:"Head (change) profiles: pprof files, or directories of repeated runs (repeatable)."`
+	UnitOfWork float64  `name:"unit-of-work" xor:"unit" placeholder:"N" help:"Units of work (requests, iterations) each profile did: values are per unit."`
+	PerProfile bool     `name:"per-profile" xor:"unit" help:"Each profile is one unit of work (the default)."`
+	SampleType string   `name:"sample-type" placeholder:"TYPE" help:"Profile sample type to compare (default: cpu, else the profile's default)."`
+
+	UnitsPerYear     float64 `name:"units-per-year" placeholder:"N" help:"Units of work the workload does a year: prices the absolute change of CPU per unit."`
+	CoreHoursPerYear float64 `name:"core-hours-per-year" placeholder:"H" help:"The workload's CPU a year in core-hours: prices the relative change (--server gives it)."`
+
+	ciPricingFlags
+	ciGateFlags
+	ciOutputFlags
+}
+
+type ciBenchCmd struct {
+	Base         []string `required:"" placeholder:"FILE" help:"Base 'go test -bench' output (repeatable)."`
+	Head         []string `required:"" placeholder:"FILE" help:"Head (change) 'go test -bench' output (repeatable)."`
+	CallsPerYear []string `name:"calls-per-year" placeholder:"N|NAME=N" help:"How often a benchmarked operation runs a year in production: N for every benchmark, NAME=N for one (repeatable)."`
+
+	ciPricingFlags
+	ciGateFlags
+	ciOutputFlags
+}
+
+// ciPricingFlags give the price of CPU: from flags, or from a Tally server's attribution.
+type ciPricingFlags struct {
+	PricePerCoreHour string `name:"price-per-core-hour" xor:"price" placeholder:"X" help:"Amortized price of one core-hour, e.g. 0.0425."`
+	Currency         string `default:"USD" help:"Currency of --price-per-core-hour and --max-annual-increase."`
+	Server           string `xor:"price" env:"TALLY_SERVER" placeholder:"URL" help:"Tally server to ask for the workload's real price per core-hour and CPU a year."`
+	Workload         string `placeholder:"NS/NAME" help:"Workload to price with --server."`
+	Cluster          string `placeholder:"NAME" help:"Cluster of --workload (default: every cluster running it)."`
+	Window           string `default:"30d" help:"Trailing window the server averages over."`
+	Token            string `env:"TALLY_TOKEN" placeholder:"TOKEN" help:"Bearer token for --server."`
+	TokenFile        string `name:"token-file" type:"path" placeholder:"FILE" help:"File holding the bearer token for --server."`
+}
+
+// ciGateFlags say when a change fails.
+type ciGateFlags struct {
+	Threshold         string  `placeholder:"PCT" help:"Fail when CPU per unit of work grows significantly more than this, e.g. 2% (the default when no --max-annual-increase)."`
+	MaxAnnualIncrease string  `name:"max-annual-increase" placeholder:"AMOUNT" help:"Fail when the cost grows significantly more than this a year, e.g. 1000."`
+	Alpha             float64 `default:"0.05" help:"Significance level of the Mann-Whitney U test."`
+	Confidence        float64 `default:"0.95" help:"Confidence level of the intervals."`
+}
+
+// ciOutputFlags say how to report.
+type ciOutputFlags struct {
+	Format        string `enum:"markdown,json,junit,github,text" default:"markdown" help:"Output: ${enum}. github writes annotations to stdout, the job summary to $$GITHUB_STEP_SUMMARY and the PR comment to --comment-file."`
+	Output        string `short:"o" type:"path" placeholder:"FILE" help:"Write the report to FILE instead of stdout (markdown, json, junit, text)."`
+	Top           int    `default:"10" help:"Rows of functions or benchmarks to show."`
+	StepSummary   string `name:"step-summary" env:"GITHUB_STEP_SUMMARY" type:"path" placeholder:"FILE" help:"Job summary file to append to (github format)."`
+	CommentFile   string `name:"comment-file" type:"path" placeholder:"FILE" help:"Write a pull-request comment body with a hidden marker to FILE (github format)."`
+	CommentMarker string `name:"comment-marker" default:"tally-ci" placeholder:"NAME" help:"Hidden marker of the comment, so a workflow updates its own comment."`
+	SourceRoot    string `name:"source-root" env:"GITHUB_WORKSPACE" placeholder:"DIR" help:"Repository root, to point annotations at files (default: the current directory)."`
+}
+
+func (c *ciDiffCmd) Run(ctx context.Context, a *app) error {
+	cfg, err := c.config(ctx, a)
+	if err != nil {
+		return ciErr(err)
+	}
+	opt := cicheck.ProfileOptions{SampleType: c.SampleType, UnitsOfWork: c.UnitOfWork}
+	if c.UnitOfWork < 0 {
+		return ciErr(tally.Errorf(tally.EInvalid, "--unit-of-work %v: want a positive number", c.UnitOfWork))
+	}
+	base, err := readProfiles(a, "base", c.Base, opt)
+	if err != nil {
+		return ciErr(err)
+	}
+	head, err := readProfiles(a, "head", c.Head, opt)
+	if err != nil {
+		return ciErr(err)
+	}
+	rep, err := cicheck.DiffProfiles(base, head, cfg)
+	if err != nil {
+		return ciErr(err)
+	}
+	return c.ciOutputFlags.emit(a, rep)
+}
+
+// config turns the flags into a cicheck.Config, asking the server if given.
+func (c *ciDiffCmd) config(ctx context.Context, a *app) (cicheck.Config, error) {
+	cfg, err := c.ciGateFlags.config(c.Currency)
+	if err != nil {
+		return cfg, err
+	}
+	p, err := c.ciPricingFlags.pricing(ctx, a)
+	if err != nil {
+		return cfg, err
+	}
+	if p == nil && (c.UnitsPerYear > 0 || c.CoreHoursPerYear > 0) {
+		return cfg, tally.Errorf(tally.EInvalid, "--units-per-year and --core-hours-per-year need a price: give --price-per-core-hour or --server")
+	}
+	if p != nil {
+		if c.UnitsPerYear > 0 {
+			p.UnitsPerYear = c.UnitsPerYear
+		}
+		if c.CoreHoursPerYear > 0 {
+			p.CoreHoursPerYear = c.CoreHoursPerYear
+		}
+		cfg.Pricing = p
+	}
+	return cfg, nil
+}
+
+func (c *ciBenchCmd) Run(ctx context.Context, a *app) error {
+	cfg, err := c.ciGateFlags.config(c.Currency)
+	if err != nil {
+		return ciErr(err)
+	}
+	calls, err := cicheck.ParseCalls(c.CallsPerYear)
+	if err != nil {
+		return ciErr(err)
+	}
+	if cfg.Pricing, err = c.ciPricingFlags.pricing(ctx, a); err != nil {
+		return ciErr(err)
+	}
+	read := func(paths []string) (*cicheck.BenchSet, error) {
+		var set cicheck.BenchSet
+		for _, p := range paths {
+			if err := readFile(p, func(r io.Reader) error { return cicheck.ReadBench(&set, p, r) }); err != nil {
+				return nil, err
+			}
+		}
+		return &set, nil
+	}
+	base, err := read(c.Base)
+	if err != nil {
+		return ciErr(err)
+	}
+	head, err := read(c.Head)
+	if err != nil {
+		return ciErr(err)
+	}
+	rep, err := cicheck.DiffBench(base, head, calls, cfg)
+	if err != nil {
+		return ciErr(err)
+	}
+	return c.ciOutputFlags.emit(a, rep)
+}
+
+// config reads the gate and statistics flags.
+func (g *ciGateFlags) config(currency string) (cicheck.Config, error) {
+	cfg := cicheck.Config{Stats: cicheck.Stats{Alpha: g.Alpha, Confidence: g.Confidence}, Gate: cicheck.Gate{MaxIncrease: -1}}
+	if g.Threshold != "" {
+		t, err := cicheck.ParseThreshold(g.Threshold)
+		if err != nil {
+			return cfg, fmt.Errorf("--threshold: %w", err)
+		}
+		cfg.Gate.MaxIncrease = t
+	}
+	if g.MaxAnnualIncrease != "" {
+		cur, err := tally.ParseCurrency(currency)
+		if err != nil {
+			return cfg, tally.Errorf(tally.EInvalid, "--currency: %v", err)
+		}
+		m, err := tally.ParseMoney(strings.TrimSpace(g.MaxAnnualIncrease), cur)
+		if err != nil || m.Sign() < 0 {
+			return cfg, tally.Errorf(tally.EInvalid, "--max-annual-increase %q: want an amount ≥ 0 such as 1000", g.MaxAnnualIncrease)
+		}
+		cfg.Gate.MaxAnnualIncrease = &m
+	}
+	if g.Threshold == "" && g.MaxAnnualIncrease == "" {
+		cfg.Gate = cicheck.DefaultGate
+	}
+	return cfg, nil
+}
+
+// pricing returns the price from the flags or the server; nil when neither is given.
+func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing, error) {
+	switch {
+	case f.PricePerCoreHour != "":
+		cur, err := tally.ParseCurrency(f.Currency)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "--currency: %v", err)
+		}
+		m, err := tally.ParseMoney(strings.TrimSpace(f.PricePerCoreHour), cur)
+		if err != nil || m.Sign() < 0 {
+			return nil, tally.Errorf(tally.EInvalid, "--price-per-core-hour %q: want an amount ≥ 0 such as 0.0425", f.PricePerCoreHour)
+		}
+		return &cicheck.Pricing{PricePerCoreHour: m, Source: "--price-per-core-hour"}, nil
+	case f.Server != "":
+		if f.Workload == "" {
+			return nil, tally.Errorf(tally.EInvalid, "--server needs --workload NS/NAME")
+		}
+		token := f.Token
+		if f.TokenFile != "" {
+			b, err := os.ReadFile(f.TokenFile)
+			if err != nil {
+				return nil, tally.Errorf(tally.EInvalid, "--token-file: %v", err)
+			}
+			token = strings.TrimSpace(string(b))
+		}
+		a.log.Info("asking the Tally server for the workload's cost rate", "server", f.Server, "workload", f.Workload)
+		cl := &costRateClient{HTTP: &http.Client{Timeout: 30 * time.Second}, Server: f.Server, Token: token}
+		rate, err := cl.Get(ctx, f.Workload, f.Cluster, f.Window)
+		if err != nil {
+			return nil, err
+		}
+		price, err := rate.Price()
+		if err != nil {
+			return nil, err
+		}
+		src := fmt.Sprintf("Tally server %s, workload %s", f.Server, rate.Workload)
+		if rate.Cluster != "" {
+			src += " in " + string(rate.Cluster)
+		}
+		if !rate.Window.Start.IsZero() {
+			src += fmt.Sprintf(", %s to %s", rate.Window.Start.Format(time.DateOnly), rate.Window.End.Format(time.DateOnly))
+		}
+		if rate.Basis != "" {
+			src += ", " + rate.Basis
+		}
+		return &cicheck.Pricing{PricePerCoreHour: price, CoreHoursPerYear: rate.CoreHoursPerYear, Source: src}, nil
+	case f.Workload != "":
+		return nil, tally.Errorf(tally.EInvalid, "--workload needs --server URL")
+	}
+	return nil, nil
+}
+
+// profileExts are the file names taken from a directory of runs.
+var profileExts = []string{".pprof", ".prof", ".pb.gz", ".pb", ".out", ".profile"}
+
+// readProfiles reads every profile given: files as they are, directories by
+// their files named like profiles (cpu.out, run-3.pprof, …).
+func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOptions) ([]*cicheck.Run, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "%s profiles: %v", side, err)
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "%s profiles: %v", side, err)
+		}
+		n := 0
+		for _, e := range ents {
+			name := e.Name()
+			if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || !slices.ContainsFunc(profileExts, func(x string) bool { return strings.HasSuffix(name, x) }) {
+				continue
+			}
+			files = append(files, filepath.Join(p, name))
+			n++
+		}
+		if n == 0 {
+			return nil, tally.Errorf(tally.EInvalid, "%s profiles: directory %s holds no profiles (files named *%s)", side, p, strings.Join(profileExts, ", *"))
+		}
+	}
+	runs := make([]*cicheck.Run, 0, len(files))
+	for _, f := range files {
+		err := readFile(f, func(r io.Reader) error {
+			run, err := cicheck.ReadProfile(f, r, opt)
+			if err == nil {
+				runs = append(runs, run)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	a.log.Debug("read profiles", "side", side, "count", len(runs))
+	return runs, nil
+}
+
+// readFile opens path for fn; a file that cannot be opened is invalid input.
+func readFile(path string, fn func(io.Reader) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "%v", err)
+	}
+	defer f.Close()
+	return fn(f)
+}
+
+// emit renders the report and turns its verdict into the exit status.
+func (o *ciOutputFlags) emit(a *app, rep *cicheck.Report) error {
+	md := cicheck.MarkdownOptions{Top: o.Top}
+	var out bytes.Buffer
+	var err error
+	switch o.Format {
+	case "markdown":
+		err = cicheck.RenderMarkdown(&out, rep, md)
+	case "json":
+		err = cicheck.RenderJSON(&out, rep)
+	case "junit":
+		err = cicheck.RenderJUnit(&out, rep)
+	case "text":
+		err = cicheck.RenderText(&out, rep)
+	case "github":
+		err = o.emitGitHub(a, rep, &out)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Output != "" && o.Output != "-" && o.Format != "github" {
+		if err := os.WriteFile(o.Output, out.Bytes(), 0o644); err != nil {
+			return ciErr(fmt.Errorf("write report: %w", err))
+		}
+		fmt.Fprintln(a.stderr, rep.Headline)
+	} else if _, err := a.stdout.Write(out.Bytes()); err != nil {
+		return err
+	}
+	return verdictError(rep)
+}
+
+// emitGitHub writes annotations to out, appends the job summary and writes
+// the comment body.
+func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) error {
+	root := o.SourceRoot
+	if root == "" {
+		root, _ = os.Getwd()
+	}
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	opt := cicheck.GitHubOptions{
+		MarkdownOptions: cicheck.MarkdownOptions{Top: o.Top, Marker: o.CommentMarker},
+		SourceRoot:      root,
+		ModulePath:      modulePath(root),
+	}
+	var summary, comment bytes.Buffer
+	sumW, comW := io.Writer(&summary), io.Writer(&comment)
+	if o.StepSummary != "" {
+		// The limit is per step: leave room for what the step wrote already.
+		if st, err := os.Stat(o.StepSummary); err == nil {
+			opt.MaxBytes = max(cicheck.SummaryLimit-int(st.Size()), 1)
+		}
+	}
+	if o.CommentFile == "" {
+		comW = nil
+	}
+	if err := cicheck.RenderGitHub(out, sumW, comW, rep, opt); err != nil {
+		return err
+	}
+	if o.StepSummary != "" {
+		f, err := os.OpenFile(o.StepSummary, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return ciErr(fmt.Errorf("open job summary: %w", err))
+		}
+		_, werr := f.Write(summary.Bytes())
+		if err := errors.Join(werr, f.Close()); err != nil {
+			return ciErr(fmt.Errorf("write job summary: %w", err))
+		}
+	} else {
+		// Outside Actions: show the summary on stdout after the annotations.
+		fmt.Fprintf(out, "\n%s", summary.Bytes())
+	}
+	if o.CommentFile != "" {
+		if err := os.WriteFile(o.CommentFile, comment.Bytes(), 0o644); err != nil {
+			return ciErr(fmt.Errorf("write comment: %w", err))
+		}
+	}
+	return nil
+}
+
+// modulePath reads the Go module path of the repository at root, if any.
+func modulePath(root string) string {
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	return modfile.ModulePath(b)
+}
+
+// ciExit is an error with the exit status `tally ci` documents: 1 for a
+// regression over the gate, 2 when the check cannot give a verdict.
+type ciExit struct {
+	code int
+	err  error
+}
+
+func (e *ciExit) Error() string { return e.err.Error() }
+func (e *ciExit) Unwrap() error { return e.err }
+func (e *ciExit) ExitCode() int { return e.code }
+
+// ciErr marks err as "no verdict" (exit 2): bad flags, unreadable input, an
+// unreachable server. Only a regression exits 1.
+func ciErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &ciExit{code: 2, err: err}
+}
+
+func verdictError(rep *cicheck.Report) error {
+	switch rep.Verdict {
+	case cicheck.Fail:
+		return &ciExit{code: 1, err: fmt.Errorf("cost regression: %s", rep.Headline)}
+	case cicheck.Insufficient:
+		return &ciExit{code: 2, err: fmt.Errorf("no verdict: %s", rep.Headline)}
+	}
+	return nil
+}

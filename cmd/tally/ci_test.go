@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/proftest"
+)
+
+// writeRuns writes n synthetic CPU profiles (gzip-compressed, as Go writes
+// them) into a new directory and returns it.
+func writeRuns(t *testing.T, rng *rand.Rand, n int, planted float64) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range n {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := proftest.Profile(rng, planted, proftest.Quiet).Write(f); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	return dir
+}
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestCIDiffExitCodes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	base := writeRuns(t, rng, 10, 0)
+	same := writeRuns(t, rng, 10, 0)
+	slow := writeRuns(t, rng, 10, 0.3)
+	few := writeRuns(t, rng, 3, 0.3)
+	junk := t.TempDir()
+	os.WriteFile(filepath.Join(junk, "cpu.pprof"), []byte("not a profile"), 0o644)
+	empty := t.TempDir()
+	os.WriteFile(filepath.Join(empty, "README"), []byte("x"), 0o644)
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string // in stdout
+		err  string // in stderr
+	}{
+		{"regression", []string{"--base", base, "--head", slow}, 1, "❌ Tally cost check: cost regression", "cost regression: This change adds 15"},
+		{"no change", []string{"--base", base, "--head", same}, 0, "No significant", ""},
+		{"improvement", []string{"--base", slow, "--head", base}, 0, "This change saves", ""},
+		{"too few runs", []string{"--base", base, "--head", few}, 2, "need at least 7 of each", "no verdict: Too few runs"},
+		{"max annual increase over", []string{"--base", base, "--head", slow, "--price-per-core-hour", "0.04", "--core-hours-per-year", "100000", "--max-annual-increase", "100"}, 1, "more than $100/yr", ""},
+		{"max annual increase under", []string{"--base", base, "--head", slow, "--price-per-core-hour", "0.04", "--core-hours-per-year", "100000", "--max-annual-increase", "5000"}, 0, "This change adds $", ""},
+		{"bad threshold", []string{"--base", base, "--head", slow, "--threshold", "lots"}, 2, "", `threshold "lots"`},
+		{"annual gate needs a price", []string{"--base", base, "--head", slow, "--max-annual-increase", "100"}, 2, "", "needs a price"},
+		{"price needs a volume", []string{"--base", base, "--head", slow, "--price-per-core-hour", "0.04"}, 2, "", "gives no yearly amount"},
+		{"volume needs a price", []string{"--base", base, "--head", slow, "--units-per-year", "1e9"}, 2, "", "need a price"},
+		{"server needs workload", []string{"--base", base, "--head", slow, "--server", "http://127.0.0.1:1"}, 2, "", "--server needs --workload"},
+		{"price and server", []string{"--base", base, "--head", slow, "--server", "http://x", "--price-per-core-hour", "1"}, 2, "", "can't be used together"},
+		{"missing file", []string{"--base", filepath.Join(base, "nope.pprof"), "--head", slow}, 2, "", "nope.pprof"},
+		{"not a profile", []string{"--base", junk, "--head", slow}, 2, "", "cpu.pprof: not a pprof profile"},
+		{"no profiles in directory", []string{"--base", empty, "--head", slow}, 2, "", "holds no profiles"},
+		{"missing --head", []string{"--base", base}, 2, "", "missing flags: --head"},
+		{"bad format", []string{"--base", base, "--head", slow, "--format", "html"}, 2, "", "--format"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(append([]string{"ci", "diff", "--log-level", "warn"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.err) {
+				t.Errorf("exit %d, want %d\nstdout (want %q):\n%s\nstderr (want %q):\n%s", code, tc.code, tc.out, out, tc.err, errOut)
+			}
+		})
+	}
+}
+
+func TestCIDiffGitHub(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.3)
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "summary.md")
+	comment := filepath.Join(dir, "comment.md")
+	os.WriteFile(summary, []byte("# earlier step output\n"), 0o644)
+	code, out, _ := runCLI("ci", "diff", "--base", base, "--head", slow, "--format", "github",
+		"--step-summary", summary, "--comment-file", comment, "--source-root", "/src", "--comment-marker", "tally-ci:checkout")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasPrefix(out, "::error file=shop/cart.go,line=42,title=Cost regression::This change adds ") {
+		t.Errorf("annotations:\n%s", out)
+	}
+	s, _ := os.ReadFile(summary)
+	if !strings.HasPrefix(string(s), "# earlier step output\n### ❌ Tally cost check") {
+		t.Errorf("summary not appended:\n%s", s)
+	}
+	c, _ := os.ReadFile(comment)
+	if !strings.HasPrefix(string(c), "<!-- tally-ci:checkout -->\n### ❌") {
+		t.Errorf("comment:\n%s", c)
+	}
+}
+
+func TestCIDiffJUnitToFile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.3)
+	out := filepath.Join(t.TempDir(), "tally.xml")
+	code, stdout, stderr := runCLI("ci", "diff", "--base", base, "--head", slow, "--format", "junit", "-o", out)
+	b, _ := os.ReadFile(out)
+	if code != 1 || stdout != "" || !strings.Contains(string(b), `<failure message="This change adds`) || !strings.Contains(stderr, "This change adds") {
+		t.Errorf("exit %d, stdout %q, stderr %q, file:\n%s", code, stdout, stderr, b)
+	}
+}
+
+// costRateServer implements the cost-rate contract (tally.CostRatePath) the
+// way the backend serves it: bearer-token auth, workload lookup, JSON answer
+// or a {"code","message"} error.
+func costRateServer(t *testing.T, token string, rates map[string]tally.CostRate) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+tally.CostRatePath, func(w http.ResponseWriter, r *http.Request) {
+		reply := func(status int, v any) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(v)
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			reply(http.StatusUnauthorized, map[string]string{"code": tally.EUnauthorized, "message": "missing or invalid bearer token"})
+			return
+		}
+		q := r.URL.Query()
+		days, err := strconv.Atoi(strings.TrimSuffix(q.Get("window"), "d"))
+		if err != nil || !strings.HasSuffix(q.Get("window"), "d") || days <= 0 {
+			reply(http.StatusBadRequest, map[string]string{"code": tally.EInvalid, "message": fmt.Sprintf("window %q: want days such as 30d", q.Get("window"))})
+			return
+		}
+		rate, ok := rates[q.Get("workload")+"@"+q.Get("cluster")]
+		if !ok {
+			reply(http.StatusNotFound, map[string]string{"code": tally.ENotFound, "message": fmt.Sprintf("no workload %s", q.Get("workload"))})
+			return
+		}
+		end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		rate.Window = tally.Window{Start: end.AddDate(0, 0, -days), End: end}
+		reply(http.StatusOK, rate)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCIDiffServerPricing(t *testing.T) {
+	srv := costRateServer(t, "s3cret", map[string]tally.CostRate{
+		"shop/checkout@":        {Workload: "shop/checkout", Currency: "USD", CorehourCost: "0.0213", CoreHoursPerYear: 1_250_000, Basis: "amortized"},
+		"shop/checkout@prod-eu": {Workload: "shop/checkout", Cluster: "prod-eu", Currency: "EUR", CorehourCost: "0.0190", CoreHoursPerYear: 400_000, Basis: "amortized"},
+		"shop/bad@":             {Workload: "shop/bad", Currency: "USD", CorehourCost: "cheap", CoreHoursPerYear: 1},
+		"shop/other@":           {Workload: "shop/someone-else", Currency: "USD", CorehourCost: "1", CoreHoursPerYear: 1},
+	})
+	rng := rand.New(rand.NewPCG(11, 11))
+	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.1)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600)
+
+	diff := func(extra ...string) (int, map[string]any, string) {
+		code, out, errOut := runCLI(append([]string{"ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--format", "json", "--server", srv.URL}, extra...)...)
+		var rep map[string]any
+		json.Unmarshal([]byte(out), &rep)
+		return code, rep, errOut
+	}
+	code, rep, errOut := diff("--workload", "shop/checkout", "--token", "s3cret")
+	if code != 1 || rep == nil {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	// 10 % more in a function with half the CPU: ≈ 5 % of 1.25 M core-hours × $0.0213 ≈ $1,330 a year.
+	total := rep["total"].(map[string]any)
+	amount := rep["totalAnnual"].(map[string]any)["amount"].(map[string]any)
+	got, _ := strconv.ParseFloat(amount["amount"].(string), 64)
+	want := total["rel"].(float64) * 1_250_000 * 0.0213
+	if amount["currency"] != "USD" || math.Abs(got-want) > 0.01 || got < 900 || got > 1800 {
+		t.Errorf("annual %v %v, want %.2f USD", amount["amount"], amount["currency"], want)
+	}
+	pricing := rep["pricing"].(map[string]any)
+	if src := pricing["source"].(string); !strings.Contains(src, "workload shop/checkout, 2026-10-02 to 2026-11-01, amortized") {
+		t.Errorf("source %q", src)
+	}
+
+	code, rep, errOut = diff("--workload", "shop/checkout", "--cluster", "prod-eu", "--window", "7d", "--token-file", tokenFile, "--currency", "EUR", "--max-annual-increase", "100000")
+	amount = rep["totalAnnual"].(map[string]any)["amount"].(map[string]any)
+	if code != 0 || amount["currency"] != "EUR" || !strings.Contains(rep["pricing"].(map[string]any)["source"].(string), "in prod-eu, 2026-10-25 to 2026-11-01") {
+		t.Errorf("cluster, window, token file: exit %d, %v, stderr %s", code, rep["pricing"], errOut)
+	}
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no token", []string{"--workload", "shop/checkout"}, "missing or invalid bearer token (give a valid token"},
+		{"wrong token", []string{"--workload", "shop/checkout", "--token", "nope"}, "missing or invalid bearer token"},
+		{"unknown workload", []string{"--workload", "shop/nope", "--token", "s3cret"}, "no workload shop/nope (is the workload name"},
+		{"bad window", []string{"--workload", "shop/checkout", "--token", "s3cret", "--window", "a month"}, `window "a month"`},
+		{"bad cost", []string{"--workload", "shop/bad", "--token", "s3cret"}, `corehourCost "cheap"`},
+		{"wrong workload answered", []string{"--workload", "shop/other", "--token", "s3cret"}, "asked for workload shop/other, got shop/someone-else"},
+		{"malformed workload", []string{"--workload", "checkout", "--token", "s3cret"}, `--workload "checkout": want NAMESPACE/NAME`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := diff(tc.args...)
+			if code != 2 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q, want 2 and %q", code, errOut, tc.want)
+			}
+		})
+	}
+
+	t.Run("unreachable", func(t *testing.T) {
+		dead := httptest.NewServer(http.NotFoundHandler())
+		url := dead.URL
+		dead.Close()
+		code, _, errOut := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--server", url, "--workload", "shop/checkout")
+		if code != 2 || !strings.Contains(errOut, "ask "+url+" for the cost rate of shop/checkout") {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
+	t.Run("not JSON", func(t *testing.T) {
+		html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html>login</html>"))
+		}))
+		defer html.Close()
+		code, _, errOut := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--server", html.URL, "--workload", "shop/checkout")
+		if code != 2 || !strings.Contains(errOut, `answer is "text/html", not JSON`) {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
+}
+
+func TestCIBench(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, ns float64) string {
+		var b strings.Builder
+		b.WriteString("goos: linux\npkg: example.com/shop\n")
+		for i := range 10 {
+			fmt.Fprintf(&b, "BenchmarkEncode-8 \t 100000 \t %.1f ns/op \t 512 B/op \t 4 allocs/op\n", ns+float64(i))
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(b.String()), 0o644)
+		return p
+	}
+	old, same, slow := write("old.txt", 1200), write("same.txt", 1201), write("new.txt", 1500)
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("pkg: x\nBenchmarkEncode-8 100 fast ns/op\n"), 0o644)
+
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"slowdown", []string{"--base", old, "--head", slow, "--calls-per-year", "1e13", "--price-per-core-hour", "0.04"}, 1, "This change adds $33", "cost regression"},
+		{"same", []string{"--base", old, "--head", same}, 0, "No benchmark got significantly slower", ""},
+		{"syntax error", []string{"--base", old, "--head", bad}, 2, "", "bad.txt:2: parsing measurement"},
+		{"price without calls", []string{"--base", old, "--head", slow, "--price-per-core-hour", "0.04"}, 2, "", "give calls per year"},
+		{"bad calls", []string{"--base", old, "--head", slow, "--calls-per-year", "many"}, 2, "", `calls per year "many"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(append([]string{"ci", "bench", "--log-level", "warn"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.err) {
+				t.Errorf("exit %d, want %d\nstdout (want %q):\n%s\nstderr (want %q):\n%s", code, tc.code, tc.out, out, tc.err, errOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+type costsCmd struct {
+	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339)."`
+	Step            string   `default:"window" help:"Step: window (one total), 1h, 1d, 7d, …"`
+	Aggregate       []string `default:"namespace" help:"Group by: cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY (several: comma-separated)."`
+	Filter          string   `help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`
+	Idle            string   `enum:"separate,share,hide" default:"separate" help:"Idle cost: an __idle__ row (separate), spread over the rows of its cluster (share), or left out (hide)."`
+	Shared          string   `enum:"weighted,even,separate" default:"weighted" help:"A cluster's shared costs (control plane, NAT): spread by cost (weighted) or evenly, or a __shared__ row."`
+	ShareNamespaces []string `help:"Namespaces whose cost is spread like shared cost (e.g. kube-system)."`
+	Basis           string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: amortized (EffectiveCost), billed, or list."`
+	Format          string   `enum:"table,json,csv" default:"table" help:"Output format: ${enum}."`
+}
+
+func (c *costsCmd) Run(ctx context.Context, a *app) error {
+	q, err := c.query(time.Now())
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	rows, err := db.AllocationRows(ctx, q)
+	if err != nil {
+		return err
+	}
+	groups, err := attribution.Aggregate(rows, q)
+	if err != nil {
+		return err
+	}
+	switch c.Format {
+	case "json":
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(groups)
+	case "csv":
+		return attribution.WriteCSV(a.stdout, q, groups)
+	}
+	return writeCostsTable(a.stdout, groups)
+}
+
+func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
+	w, err := tally.ParseWindow(c.Window, now)
+	if err != nil {
+		return attribution.Query{}, err
+	}
+	q := attribution.Query{Window: w, Idle: attribution.IdleMode(c.Idle), Shared: attribution.SharedMode(c.Shared),
+		ShareNamespaces: c.ShareNamespaces}
+	if q.Basis, err = tally.ParseCostBasis(c.Basis); err != nil {
+		return q, err
+	}
+	if c.Step != "window" {
+		days, isDays := strings.CutSuffix(c.Step, "d")
+		if n, err := strconv.Atoi(days); isDays && err == nil && n > 0 {
+			q.Step = time.Duration(n) * 24 * time.Hour
+		} else if q.Step, err = time.ParseDuration(c.Step); err != nil {
+			return q, tally.Errorf(tally.EInvalid, "--step %q: want window, 1h, 1d, 7d, …", c.Step)
+		}
+	}
+	for _, a := range c.Aggregate {
+		d, err := attribution.ParseDimension(a)
+		if err != nil {
+			return q, err
+		}
+		q.Aggregate = append(q.Aggregate, d)
+	}
+	if q.Filters, err = attribution.ParseFilter(c.Filter); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
+}
+
+func writeCostsTable(w io.Writer, groups []attribution.Group) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "NAME\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
+	var total tally.Money
+	for i := range groups {
+		c := &groups[i].Total
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", groups[i].Name, c.CPU.Format(2), c.RAM.Format(2),
+			c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
+			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
+		total, _ = total.Add(c.Total)
+	}
+	fmt.Fprintf(tw, "TOTAL\t\t\t\t\t\t\t\t\t\t%s\t\t\n", total.Format(2))
+	return tw.Flush()
+}

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/forecast"
+	"github.com/tallyhq/tally/forecast/synth"
+)
+
+type forecastCmd struct {
+	Scopes forecastScopesCmd `cmd:"" name:"run" default:"withargs" help:"Forecast daily spend per billing account and per service from the stored bill, and store the forecasts (the default)."`
+	Eval   forecastEvalCmd   `cmd:"" help:"Score forecasting models on a competition-format train/test pair (M4 measures)."`
+	Synth  forecastSynthCmd  `cmd:"" help:"Write the synthetic hourly benchmark suite in the M4 file layout."`
+}
+
+type forecastEvalCmd struct {
+	Train   string   `required:"" type:"existingfile" placeholder:"TRAIN.csv" help:"Training series, wide layout: id, then values in time order."`
+	Test    string   `required:"" type:"existingfile" placeholder:"TEST.csv" help:"The next --horizon values of each series, same layout."`
+	Horizon int      `required:"" help:"Steps to forecast (M4 hourly: 48)."`
+	Season  int      `required:"" help:"Season length M (M4 hourly: 24); scales MASE and MSIS and seasonally adjusts Naive2."`
+	Seasons []int    `help:"Extra season lengths for multi-seasonal models (default: 168 when --season is 24)."`
+	Model   []string `default:"auto" help:"Models to score, comma-separated or repeated: auto, snaive, naive, naive2, ets, theta, mstl, mstl-log, croston, or all. Naive2 and snaive are always scored."`
+	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
+	Workers int      `help:"Series forecast in parallel (default: all cores)."`
+}
+
+func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
+	train, err := readWideFile(c.Train)
+	if err != nil {
+		return err
+	}
+	test, err := readWideFile(c.Test)
+	if err != nil {
+		return err
+	}
+	if c.Horizon < 1 {
+		return tally.Errorf(tally.EInvalid, "--horizon %d: want at least 1", c.Horizon)
+	}
+	if c.Season < 1 {
+		return tally.Errorf(tally.EInvalid, "--season %d: want at least 1", c.Season)
+	}
+	seasons := []int{c.Season}
+	extra := c.Seasons
+	if extra == nil && c.Season == 24 {
+		extra = []int{168}
+	}
+	seasons = append(seasons, extra...)
+	var models []string
+	for _, m := range c.Model {
+		if m == "all" {
+			models = append(models, forecast.Models...)
+			continue
+		}
+		models = append(models, m)
+	}
+	for _, m := range models {
+		if !contains(forecast.Models, m) {
+			return tally.Errorf(tally.EInvalid, "--model %q: want one of %s, or all", m, strings.Join(forecast.Models, ", "))
+		}
+	}
+	progress := newProgress(a, len(train))
+	rep, err := forecast.Evaluate(train, test, forecast.EvalOptions{
+		Horizon: c.Horizon, Seasons: seasons, Models: models, Workers: c.Workers, Progress: progress, CPU: processCPU,
+	})
+	if err != nil {
+		if errors.Is(err, forecast.ErrBadInput) {
+			return tally.Errorf(tally.EInvalid, "%s", err)
+		}
+		return err
+	}
+	if c.Format == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	writeEvalTable(a.stdout, rep)
+	return nil
+}
+
+// newProgress logs progress at most every five seconds.
+func newProgress(a *app, total int) func(model string, done, total int) {
+	last := time.Now()
+	return func(model string, done, n int) {
+		if time.Since(last) < 5*time.Second && done != n {
+			return
+		}
+		last = time.Now()
+		a.log.Info("forecasting", "model", model, "done", done, "of", n)
+	}
+}
+
+func writeEvalTable(w io.Writer, rep *forecast.EvalReport) {
+	fmt.Fprintf(w, "%d series, horizon %d, season %d, %d workers\n", rep.Series, rep.Horizon, rep.Season, rep.Workers)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tsMAPE\tMASE\tOWA\tcov80\tcov95\tMSIS\twall\tCPU\tCPU/series\t")
+	for _, m := range rep.Models {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.1f%%\t%.1f%%\t%.3f\t%.1fs\t%.1fs\t%.1fms\t\n", m.Model, m.SMAPE, m.MASE, m.OWA,
+			100*m.Coverage80, 100*m.Coverage95, m.MSIS, m.Wall.Seconds(), m.CPU.Seconds(), 1000*m.CPU.Seconds()/float64(max(1, m.Series)))
+	}
+	tw.Flush()
+	for _, m := range rep.Models {
+		if len(m.Errors) > 0 {
+			fmt.Fprintf(w, "%s failed on %d series, e.g. %s\n", m.Model, len(m.Errors), m.Errors[0])
+		}
+		if m.Unscaled > 0 {
+			fmt.Fprintf(w, "%s: %d series with a constant history left out of MASE and MSIS\n", m.Model, m.Unscaled)
+		}
+		if len(m.Chosen) > 0 {
+			fmt.Fprintf(w, "%s picked:", m.Model)
+			for _, k := range sortedKeys(m.Chosen) {
+				fmt.Fprintf(w, " %s %d", k, m.Chosen[k])
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// processCPU returns the user and system CPU time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func readWideFile(path string) ([]forecast.WideSeries, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "%s", err)
+	}
+	defer f.Close()
+	s, err := forecast.ReadWide(f, path)
+	if err != nil {
+		if errors.Is(err, forecast.ErrBadInput) {
+			return nil, tally.Errorf(tally.EInvalid, "%s", err)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+type forecastSynthCmd struct {
+	Out     string `required:"" placeholder:"DIR" help:"Directory to write Hourly-train.csv and Hourly-test.csv to."`
+	Series  int    `default:"414" help:"Number of series."`
+	Horizon int    `default:"48" help:"Test length in hours."`
+	Seed    uint64 `default:"1" help:"Seed (same seed, same suite)."`
+}
+
+func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
+	if c.Series < 1 || c.Horizon < 1 {
+		return tally.Errorf(tally.EInvalid, "--series and --horizon must be at least 1")
+	}
+	suite := synth.Hourly(synth.Config{Series: c.Series, Horizon: c.Horizon, Seed: c.Seed})
+	train := make([]forecast.WideSeries, len(suite))
+	test := make([]forecast.WideSeries, len(suite))
+	for i, s := range suite {
+		train[i] = forecast.WideSeries{ID: s.ID, Values: s.Train}
+		test[i] = forecast.WideSeries{ID: s.ID, Values: s.Test}
+	}
+	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+		return err
+	}
+	for name, ss := range map[string][]forecast.WideSeries{"Hourly-train.csv": train, "Hourly-test.csv": test} {
+		if err := writeFileAtomic(filepath.Join(c.Out, name), func(w io.Writer) error { return forecast.WriteWide(w, ss) }); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(a.stdout, "wrote %d series (horizon %d, seed %d) to %s\n", c.Series, c.Horizon, c.Seed, c.Out)
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file renamed into place,
+// so a failure leaves nothing half-written.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// most picked first
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && (m[keys[j]] > m[keys[j-1]] || m[keys[j]] == m[keys[j-1]] && keys[j] < keys[j-1]); j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+type forecastScopesCmd struct {
+	Scope   []string `placeholder:"SCOPE" help:"What to forecast: spend (every account and service), spend/account, spend/service, or exact scopes such as spend/account/123456789012; repeat or comma-separate. Default: spend."`
+	Horizon int      `default:"90" help:"Days to forecast."`
+	History int      `default:"365" help:"Days of history to read."`
+	Lag     int      `default:"2" help:"Most recent days left out because the bill is not final yet."`
+	Basis   string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: ${enum}."`
+	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
+}
+
+func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
+	if c.Horizon < 1 || c.History < 1 || c.Lag < 0 {
+		return tally.Errorf(tally.EInvalid, "--horizon and --history must be at least 1, --lag at least 0")
+	}
+	if err := forecast.CheckSpendScopes(c.Scope); err != nil {
+		return err
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	fs, err := forecast.ForecastSpend(ctx, db, forecast.SpendOptions{
+		Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis),
+		Progress: func(f tally.Forecast) { a.log.Debug("forecast stored", "scope", f.Scope, "model", f.Model) },
+	})
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if fs == nil {
+			fs = []tally.Forecast{}
+		}
+		return enc.Encode(fs)
+	}
+	if len(fs) == 0 {
+		fmt.Fprintln(a.stdout, "no cost lines to forecast: ingest a bill first")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "scope\tmodel\tnext 30 days\tlast day (95%% interval)\tbacktest MASE\n")
+	for _, f := range fs {
+		var sum float64
+		for _, p := range f.Points[:min(30, len(f.Points))] {
+			sum += p.Mean
+		}
+		last := f.Points[len(f.Points)-1]
+		var acc forecast.Backtest
+		_ = json.Unmarshal(f.Accuracy, &acc)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%.3f\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, acc.MASE)
+	}
+	tw.Flush()
+	return nil
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func runTally(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, cmd := range [][]string{{}, {"serve"}, {"migrate"}, {"demo"}, {"version"}, {"attribute"}, {"costs"}} {
+		code, out, _ := runTally(append(cmd, "--help")...)
+		if code != 0 || !strings.Contains(out, "Usage: tally") {
+			t.Errorf("tally %v --help: exit %d\n%s", cmd, code, out)
+		}
+	}
+	if code, _, errOut := runTally("costs", "--idle", "sometimes"); code != exitUsage || !strings.Contains(errOut, "--idle") {
+		t.Errorf("bad enum: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "costs", "--window", "fortnight"); code != exitUsage || !strings.Contains(errOut, "fortnight") {
+		t.Errorf("bad window: exit %d, %q", code, errOut)
+	}
+}
+
+func TestAttributeAndCosts(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.OneNode(t, db, 48)
+
+	code, out, errOut := runTally("--database-url", url, "--log-format", "text", "attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+	if code != 0 {
+		t.Fatalf("attribute: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Count(out, " ok") != 2 || !strings.Contains(out, "4.56") {
+		t.Fatalf("reconciliation table:\n%s", out)
+	}
+	code, out, errOut = runTally("--database-url", url, "costs", "--window", "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z", "--aggregate", "namespace", "--shared", "separate")
+	if code != 0 || !strings.Contains(out, "shop") || !strings.Contains(out, "__shared__") || !strings.Contains(out, "9.12") {
+		t.Fatalf("costs: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runTally("--database-url", url, "costs", "--window", "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z", "--aggregate", "label:team", "--format", "csv")
+	if code != 0 || !strings.Contains(out, "<script>alert(1)</script>") || !strings.HasPrefix(out, "name,label:team,") {
+		t.Fatalf("costs csv: exit %d\n%s", code, out)
+	}
+}

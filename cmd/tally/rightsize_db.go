@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/rightsizing"
+)
+
+type rightsizeRecommendCmd struct {
+	History   time.Duration `default:"336h" help:"Usage history to read (336h = 14 days)."`
+	Until     string        `placeholder:"RFC3339" help:"End of the history (default: now)."`
+	Profile   string        `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
+	Cluster   string        `help:"Only this cluster (results are then not stored)."`
+	Namespace string        `help:"Only this namespace (results are then not stored)."`
+	HPA       []string      `name:"hpa" placeholder:"NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70; repeatable."`
+	Format    string        `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
+	PatchDir  string        `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
+	Store     bool          `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
+	Nodes     bool          `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
+	priceFlags
+}
+
+func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
+	fallback, err := c.priceFlags.prices()
+	if err != nil {
+		return err
+	}
+	profile, err := rightsizing.ProfileByName(c.Profile)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "--profile: %v", err)
+	}
+	hpas, err := parseHPAs(c.HPA)
+	if err != nil {
+		return err
+	}
+	until := time.Now().UTC()
+	if c.Until != "" {
+		if until, err = time.Parse(time.RFC3339, c.Until); err != nil {
+			return tally.Errorf(tally.EInvalid, "--until %q: want RFC 3339", c.Until)
+		}
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	res, err := rightsize(ctx, db, rightsizeOptions{
+		Window: tally.Window{Start: until.Add(-c.History), End: until}, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
+		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,
+	})
+	if err != nil {
+		return err
+	}
+	if c.Store {
+		if c.Cluster != "" || c.Namespace != "" {
+			a.log.Warn("not storing recommendations computed for a subset (--cluster or --namespace)")
+		} else if err := res.store(ctx, db, until); err != nil {
+			return err
+		}
+	}
+	if c.PatchDir != "" {
+		if err := writePatchDir(c.PatchDir, res.Containers); err != nil {
+			return err
+		}
+	}
+	return writeRecommendations(a, res, c.Format)
+}
+
+// rightsizeOptions configure one right-sizing run over stored usage.
+type rightsizeOptions struct {
+	Window    tally.Window
+	Profile   rightsizing.Profile
+	Cluster   tally.ClusterID
+	Namespace string
+	HPAs      map[string]*rightsizing.HPA // by workload: cluster-less ns/Kind/name
+	Fallback  rightsizing.UnitPrices
+	Nodes     bool
+	Log       *app
+}
+
+// rightsizeResult is what a run recommends.
+type rightsizeResult struct {
+	Containers []rightsizing.ContainerResult `json:"containers"`
+	Nodes      []rightsizing.NodePlan        `json:"nodes"`
+}
+
+func (r *rightsizeResult) store(ctx context.Context, db *postgres.DB, now time.Time) error {
+	var cs, ns []tally.Recommendation
+	for i := range r.Containers {
+		rec, err := r.Containers[i].Record(now)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, rec)
+	}
+	for i := range r.Nodes {
+		rec, err := r.Nodes[i].Record(now)
+		if err != nil {
+			return err
+		}
+		ns = append(ns, rec)
+	}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendContainer, cs); err != nil {
+		return err
+	}
+	return db.ReplaceRecommendations(ctx, tally.RecommendNode, ns)
+}
+
+// parseHPAs reads --hpa NS/KIND/NAME=cpu:70[,memory:80].
+func parseHPAs(specs []string) (map[string]*rightsizing.HPA, error) {
+	out := map[string]*rightsizing.HPA{}
+	for _, s := range specs {
+		target, metrics, ok := strings.Cut(s, "=")
+		if !ok || strings.Count(target, "/") != 2 {
+			return nil, tally.Errorf(tally.EInvalid, "--hpa %q: want NAMESPACE/KIND/NAME=cpu:PCT[,memory:PCT]", s)
+		}
+		h := &rightsizing.HPA{}
+		for _, m := range strings.Split(metrics, ",") {
+			name, v, _ := strings.Cut(m, ":")
+			pct, err := strconv.ParseFloat(v, 64)
+			if err != nil || pct <= 0 || pct > 100 {
+				return nil, tally.Errorf(tally.EInvalid, "--hpa %q: %q: want cpu:PCT or memory:PCT with 0 < PCT ≤ 100", s, m)
+			}
+			switch name {
+			case "cpu":
+				h.CPUTargetUtilization = pct / 100
+			case "memory":
+				h.MemoryTargetUtilization = pct / 100
+			default:
+				return nil, tally.Errorf(tally.EInvalid, "--hpa %q: metric %q: want cpu or memory", s, name)
+			}
+		}
+		out[target] = h
+	}
+	return out, nil
+}
+
+// containerKey identifies a container of a workload.
+type containerKey struct {
+	workload  tally.WorkloadRef
+	container string
+}
+
+// rightsize reads pods and 5-minute usage windows, recommends every
+// container of every workload, prices the savings with attributed unit
+// prices, and plans node groups.
+func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*rightsizeResult, error) {
+	pods, err := db.Pods(ctx, o.Cluster, o.Window)
+	if err != nil {
+		return nil, err
+	}
+	windows, err := db.UsageWindows(ctx, o.Cluster, o.Window, rightsizing.Step)
+	if err != nil {
+		return nil, err
+	}
+	byUID := map[string]*tally.Pod{}
+	latest := map[containerKey]*tally.Pod{} // the newest pod of each workload container: its spec is current
+	for i := range pods {
+		p := &pods[i]
+		if o.Namespace != "" && p.Ref.Namespace != o.Namespace {
+			continue
+		}
+		byUID[string(p.Ref.Cluster)+"/"+p.Ref.UID] = p
+		for _, c := range p.Containers {
+			k := containerKey{p.Workload(), c.Name}
+			if q := latest[k]; q == nil || p.ValidFrom.After(q.ValidFrom) {
+				latest[k] = p
+			}
+		}
+	}
+	histories := map[containerKey]*rightsizing.History{}
+	for _, w := range windows {
+		p := byUID[string(w.Cluster)+"/"+w.PodUID]
+		if p == nil {
+			continue
+		}
+		k := containerKey{p.Workload(), w.Container}
+		h := histories[k]
+		if h == nil {
+			h = &rightsizing.History{}
+			histories[k] = h
+		}
+		h.Samples = append(h.Samples, rightsizing.Sample{Start: w.Start, CPU: w.CPUCores, MemoryPeak: w.MemoryPeak})
+		if w.OOMKills > 0 {
+			at := w.MemoryPeak
+			if spec := containerSpec(p, w.Container); spec != nil && spec.MemoryLimit > at {
+				at = spec.MemoryLimit
+			}
+			h.OOMs = append(h.OOMs, rightsizing.OOMEvent{At: w.Start, Memory: at})
+		}
+	}
+	var inputs []rightsizing.ContainerInput
+	for k, h := range histories {
+		p := latest[k]
+		if p == nil {
+			continue
+		}
+		spec := containerSpec(p, k.container)
+		if spec == nil {
+			continue
+		}
+		h.Current = rightsizing.Resources{CPURequest: spec.CPURequest, CPULimit: spec.CPULimit, MemoryRequest: spec.MemoryRequest, MemoryLimit: spec.MemoryLimit}
+		h.HPA = o.HPAs[k.workload.String()]
+		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
+		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h, Replicas: replicas(h)})
+	}
+	slices.SortFunc(inputs, func(a, b rightsizing.ContainerInput) int {
+		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)
+	})
+	pricer, err := newAttributedPricer(ctx, db, o.Window, o.Fallback)
+	if err != nil {
+		return nil, err
+	}
+	res := &rightsizeResult{}
+	if res.Containers, err = rightsizing.RecommendContainers(inputs, o.Profile.Recommender(), pricer, o.Window.End); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(res.Containers, func(a, b rightsizing.ContainerResult) int {
+		c, _ := b.MonthlySavings.Cmp(a.MonthlySavings)
+		return c
+	})
+	o.Log.log.Info("recommended containers", "containers", len(res.Containers), "window", o.Window.String())
+	if o.Nodes {
+		if res.Nodes, err = planNodes(ctx, db, o, pods, res.Containers); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func containerSpec(p *tally.Pod, name string) *tally.Container {
+	for i := range p.Containers {
+		if p.Containers[i].Name == name {
+			return &p.Containers[i]
+		}
+	}
+	return nil
+}
+
+// replicas is the average number of pods reporting in a window.
+func replicas(h *rightsizing.History) float64 {
+	starts := map[time.Time]struct{}{}
+	for _, s := range h.Samples {
+		starts[s.Start] = struct{}{}
+	}
+	if len(starts) == 0 {
+		return 1
+	}
+	return float64(len(h.Samples)) / float64(len(starts))
+}
+
+// attributedPricer prices a workload at what attribution charged it per
+// core-hour and GiB-hour, else at its cluster's average, else the fallback.
+type attributedPricer struct {
+	workloads map[tally.WorkloadRef]postgres.UnitPrice
+	clusters  map[tally.ClusterID]postgres.UnitPrice
+	fallback  rightsizing.UnitPrices
+}
+
+func newAttributedPricer(ctx context.Context, db *postgres.DB, w tally.Window, fallback rightsizing.UnitPrices) (*attributedPricer, error) {
+	prices, err := db.AttributedUnitPrices(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	p := &attributedPricer{workloads: map[tally.WorkloadRef]postgres.UnitPrice{}, clusters: map[tally.ClusterID]postgres.UnitPrice{}, fallback: fallback}
+	for _, u := range prices {
+		if u.Namespace == "" && u.Workload == "" {
+			p.clusters[u.Cluster] = u
+			continue
+		}
+		p.workloads[tally.WorkloadRef{Cluster: u.Cluster, Namespace: u.Namespace, Kind: u.Kind, Name: u.Workload}] = u
+	}
+	return p, nil
+}
+
+// UnitPrices implements rightsizing.Pricer.
+func (p *attributedPricer) UnitPrices(w tally.WorkloadRef) (rightsizing.UnitPrices, error) {
+	out := p.fallback
+	if c, ok := p.clusters[w.Cluster]; ok {
+		out = pick(out, c)
+	}
+	if u, ok := p.workloads[w]; ok {
+		out = pick(out, u)
+	}
+	return out, nil
+}
+
+func pick(base rightsizing.UnitPrices, u postgres.UnitPrice) rightsizing.UnitPrices {
+	if !u.CPUCoreHour.IsZero() {
+		base.CPUCoreHour = u.CPUCoreHour
+	}
+	if !u.MemoryGiBHour.IsZero() {
+		base.MemoryGiBHour = u.MemoryGiBHour
+	}
+	return base
+}
+
+// writeRecommendations prints the container recommendations (and node plans).
+func writeRecommendations(a *app, res *rightsizeResult, format string) error {
+	switch format {
+	case "json":
+		return writeJSON(a.stdout, res)
+	case "yaml":
+		patches, err := rightsizing.Patches(res.Containers)
+		if err != nil {
+			return err
+		}
+		for i, p := range patches {
+			if i > 0 {
+				fmt.Fprintln(a.stdout, "---")
+			}
+			fmt.Fprintf(a.stdout, "# %s\n%s", p.Command, p.YAML)
+		}
+		return nil
+	case "csv":
+		cw := csv.NewWriter(a.stdout)
+		cw.Write([]string{"cluster", "namespace", "kind", "workload", "container", "replicas", "cpu_request", "cpu_request_recommended",
+			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency"})
+		for _, c := range res.Containers {
+			r := c.Recommendation.Resources
+			cw.Write([]string{string(c.Workload.Cluster), c.Workload.Namespace, c.Workload.Kind, c.Workload.Name, c.Container, f64(c.Replicas),
+				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
+				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
+				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency())})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLUSTER\tWORKLOAD\tCONTAINER\tREPLICAS\tCPU REQUEST\tMEMORY REQUEST\tMEMORY LIMIT\tCONFIDENCE\tSAVES/MONTH")
+	var total tally.Money
+	for _, c := range res.Containers {
+		r := c.Recommendation.Resources
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s → %s\t%s → %s\t%s → %s\t%.1fd\t%s\n", c.Workload.Cluster, c.Workload, c.Container, c.Replicas,
+			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
+			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
+			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), c.Recommendation.Confidence, moneyText(c.MonthlySavings))
+		total, _ = total.Add(c.MonthlySavings)
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), moneyText(total))
+	if len(res.Nodes) > 0 {
+		fmt.Fprintln(a.stdout)
+		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "CLUSTER\tNODE GROUP\tNOW\tPLANNED\tNOW/MONTH\tPLANNED/MONTH\tSAVES/MONTH")
+		for _, n := range res.Nodes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, nodeCounts(n.Current), plannedCounts(n.Planned),
+				moneyText(n.CurrentMonthly), moneyText(n.PlannedMonthly), moneyText(n.MonthlySavings))
+		}
+		tw.Flush()
+	}
+	return nil
+}
+
+func limitOrNone(l int64) string {
+	if l == 0 {
+		return "none"
+	}
+	return rightsizing.FormatMemory(l)
+}
+
+func nodeCounts(ns []rightsizing.NodeCount) string {
+	var parts []string
+	for _, n := range ns {
+		parts = append(parts, fmt.Sprintf("%d×%s/%s", n.Count, n.Type, n.Purchase))
+	}
+	return strings.Join(parts, " ")
+}
+
+func plannedCounts(ns []rightsizing.PlannedNodes) string {
+	var parts []string
+	for _, n := range ns {
+		parts = append(parts, fmt.Sprintf("%d×%s/%s", n.Count, n.Type, n.Purchase))
+	}
+	return strings.Join(parts, " ")
+}
+
+// writePatchDir writes one patch file per workload.
+func writePatchDir(dir string, results []rightsizing.ContainerResult) error {
+	patches, err := rightsizing.Patches(results)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("patch dir: %w", err)
+	}
+	for _, p := range patches {
+		if err := os.WriteFile(filepath.Join(dir, p.File), append([]byte("# "+p.Command+"\n"), p.YAML...), 0o644); err != nil {
+			return fmt.Errorf("write patch: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/rightsizing"
+)
+
+// nodeGroupLabels name a node's group, by provisioner, in order of preference.
+var nodeGroupLabels = []string{
+	"karpenter.sh/nodepool", "karpenter.sh/provisioner-name", "eks.amazonaws.com/nodegroup",
+	"cloud.google.com/gke-nodepool", "kubernetes.azure.com/agentpool", "kops.k8s.io/instancegroup",
+}
+
+func nodeGroupOf(n *tally.Node) string {
+	for _, l := range nodeGroupLabels {
+		if v := n.Labels[l]; v != "" {
+			return v
+		}
+	}
+	return "default"
+}
+
+// instanceFamily returns the family of an instance type: m5.large → m5,
+// n2-standard-4 → n2.
+func instanceFamily(t string) string {
+	if i := strings.IndexByte(t, '.'); i > 0 {
+		return t[:i]
+	}
+	if i := strings.IndexByte(t, '-'); i > 0 {
+		return t[:i]
+	}
+	return t
+}
+
+type groupKey struct {
+	cluster tally.ClusterID
+	name    string
+}
+
+// planNodes packs each node group's pods, at their recommended requests, onto
+// the instance types of the group's families priced from the price catalog
+// (on-demand, and spot where the group runs spot).
+func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []tally.Pod, results []rightsizing.ContainerResult) ([]rightsizing.NodePlan, error) {
+	nodes, err := db.Nodes(ctx, o.Cluster, o.Window)
+	if err != nil {
+		return nil, err
+	}
+	clusters, err := db.Clusters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	clusterOf := map[tally.ClusterID]tally.Cluster{}
+	for _, c := range clusters {
+		clusterOf[c.ID] = c
+	}
+	recommended := map[containerKey]rightsizing.Resources{}
+	for _, r := range results {
+		recommended[containerKey{r.Workload, r.Container}] = r.Recommendation.Resources
+	}
+	// Nodes and pods still running at the end of the window.
+	alive := func(to time.Time) bool { return to.IsZero() || !to.Before(o.Window.End) }
+	groups := map[groupKey]*rightsizing.NodeGroup{}
+	nodeGroup := map[string]groupKey{} // cluster/node name → group
+	allocatable := map[string][2]float64{}
+	var order []groupKey
+	for i := range nodes {
+		n := &nodes[i]
+		if !alive(n.ValidTo) {
+			continue
+		}
+		k := groupKey{n.Cluster, nodeGroupOf(n)}
+		g := groups[k]
+		if g == nil {
+			g = &rightsizing.NodeGroup{Cluster: n.Cluster, Name: k.name, Arch: n.Labels["kubernetes.io/arch"], Spot: rightsizing.SpotNever}
+			groups[k] = g
+			order = append(order, k)
+		}
+		nodeGroup[string(n.Cluster)+"/"+n.Name] = k
+		if f := instanceFamily(n.InstanceType); !slices.Contains(g.Families, f) {
+			g.Families = append(g.Families, f)
+		}
+		purchase := tally.PurchaseOnDemand
+		if n.Lifecycle == tally.LifecycleSpot {
+			g.Spot, purchase = rightsizing.SpotAllowed, tally.PurchaseSpot
+		}
+		addCount(&g.Current, n.InstanceType, purchase)
+		if n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
+			allocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
+		}
+	}
+	// Pod requests by group; DaemonSet pods become per-node overhead.
+	podsOf := map[groupKey][]rightsizing.PodRequest{}
+	dsPerNode := map[string][2]float64{}
+	for i := range pods {
+		p := &pods[i]
+		k, ok := nodeGroup[string(p.Ref.Cluster)+"/"+p.NodeName]
+		if !ok || !alive(p.ValidTo) {
+			continue
+		}
+		var cpu float64
+		var mem int64
+		for _, c := range p.Containers {
+			r, ok := recommended[containerKey{p.Workload(), c.Name}]
+			if !ok {
+				r = rightsizing.Resources{CPURequest: c.CPURequest, MemoryRequest: c.MemoryRequest}
+			}
+			cpu, mem = cpu+r.CPURequest, mem+r.MemoryRequest
+		}
+		if p.OwnerKind == tally.KindDaemonSet {
+			key := string(p.Ref.Cluster) + "/" + p.NodeName
+			d := dsPerNode[key]
+			dsPerNode[key] = [2]float64{d[0] + cpu, d[1] + float64(mem)}
+			continue
+		}
+		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem})
+	}
+	for node, d := range dsPerNode {
+		g := groups[nodeGroup[node]]
+		g.DaemonSetCPU = max(g.DaemonSetCPU, d[0])
+		g.DaemonSetMemory = max(g.DaemonSetMemory, int64(d[1]))
+	}
+	var plans []rightsizing.NodePlan
+	for _, k := range order {
+		g := groups[k]
+		c := clusterOf[k.cluster]
+		catalog, err := instanceCatalog(ctx, db, c, allocatable)
+		if err != nil {
+			return nil, err
+		}
+		if !priceCurrent(g, catalog) {
+			o.Log.log.Warn("node group skipped: the price catalog lacks a current instance type", "cluster", k.cluster, "group", k.name)
+			continue
+		}
+		plan, err := rightsizing.PlanNodes(*g, podsOf[k], catalog)
+		if err != nil {
+			o.Log.log.Warn("node group skipped", "cluster", k.cluster, "group", k.name, "err", err)
+			continue
+		}
+		plans = append(plans, plan)
+	}
+	return plans, nil
+}
+
+func addCount(cs *[]rightsizing.NodeCount, typ, purchase string) {
+	for i := range *cs {
+		if (*cs)[i].Type == typ && (*cs)[i].Purchase == purchase {
+			(*cs)[i].Count++
+			return
+		}
+	}
+	*cs = append(*cs, rightsizing.NodeCount{Type: typ, Purchase: purchase, Count: 1})
+}
+
+// priceCurrent sets the hourly price of the group's current nodes; false if one is missing.
+func priceCurrent(g *rightsizing.NodeGroup, catalog []rightsizing.InstanceType) bool {
+	for i := range g.Current {
+		n := &g.Current[i]
+		found := false
+		for _, t := range catalog {
+			if t.Name != n.Type {
+				continue
+			}
+			for _, o := range t.Offers {
+				if o.Purchase == n.Purchase {
+					n.Hourly, found = o.Hourly, true
+				}
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// instanceCatalog builds the candidate types of a cluster's provider and
+// region from the stored prices: on-demand and spot offers, allocatable
+// capacity as observed on the cluster's nodes or estimated.
+func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, observed map[string][2]float64) ([]rightsizing.InstanceType, error) {
+	prices, err := db.Prices(ctx, postgres.PriceFilter{Provider: c.Provider, Region: c.Region})
+	if err != nil {
+		return nil, err
+	}
+	byType := map[string]*rightsizing.InstanceType{}
+	var names []string
+	for _, p := range prices {
+		if p.PurchaseOption != tally.PurchaseOnDemand && p.PurchaseOption != tally.PurchaseSpot {
+			continue
+		}
+		if p.GPUs > 0 || (p.OperatingSystem != "" && p.OperatingSystem != "linux") {
+			continue
+		}
+		t := byType[p.InstanceType]
+		if t == nil {
+			cpu, mem := rightsizing.EstimateAllocatable(p.VCPUs, p.MemoryBytes)
+			if o, ok := observed[p.InstanceType]; ok {
+				cpu, mem = o[0], int64(o[1])
+			}
+			t = &rightsizing.InstanceType{Name: p.InstanceType, Family: instanceFamily(p.InstanceType), Arch: archOf(p.InstanceType), CPU: cpu, Memory: mem}
+			byType[p.InstanceType] = t
+			names = append(names, p.InstanceType)
+		}
+		t.Offers = append(t.Offers, rightsizing.Offer{Purchase: p.PurchaseOption, Hourly: p.HourlyPrice})
+	}
+	slices.Sort(names)
+	out := make([]rightsizing.InstanceType, 0, len(names))
+	for _, n := range names {
+		out = append(out, *byType[n])
+	}
+	return out, nil
+}
+
+// archOf guesses an instance type's architecture from AWS and GCP naming
+// (Graviton families end in g: m6g, c7gn; GCP Arm is t2a, c4a).
+func archOf(t string) string {
+	f := instanceFamily(t)
+	if f == "t2a" || f == "c4a" || (len(f) >= 3 && strings.ContainsRune(f[2:], 'g') && f[0] != 'g') {
+		return "arm64"
+	}
+	return "amd64"
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/web"
+)
+
+// seedRightsizing stores a cluster with two m5.xlarge nodes, a 2-replica
+// Deployment that requests 2 cores and 4 GiB but uses about 0.3 core and
+// 1 GiB, a DaemonSet pod per node, three days of 5-minute usage, prices
+// and one hour of allocations.
+func seedRightsizing(t *testing.T, db *postgres.DB, until time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}))
+	var nodes []tally.Node
+	for _, n := range []string{"n1", "n2"} {
+		nodes = append(nodes, tally.Node{Cluster: "prod", UID: n, Name: n, InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand,
+			CPUCores: 4, MemoryBytes: 16 << 30, AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start.Add(-time.Hour),
+			Labels: map[string]string{"eks.amazonaws.com/nodegroup": "general", "kubernetes.io/arch": "amd64"}})
+	}
+	must(db.UpsertNodes(ctx, nodes))
+	var pods []tally.Pod
+	for i, n := range []string{"n1", "n2"} {
+		uid := "api-" + n
+		pods = append(pods,
+			tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-" + n, UID: uid}, NodeName: n, OwnerKind: tally.KindDeployment,
+				OwnerName: "api", ValidFrom: start.Add(-time.Hour), Containers: []tally.Container{{Name: "api", CPURequest: 2, MemoryRequest: 4 << 30, MemoryLimit: 4 << 30}}},
+			tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "kube-system", Name: "agent-" + n, UID: "ds-" + n}, NodeName: n, OwnerKind: tally.KindDaemonSet,
+				OwnerName: "agent", ValidFrom: start.Add(-time.Hour), Containers: []tally.Container{{Name: "agent", CPURequest: 0.1, MemoryRequest: 128 << 20}}})
+		var usage []tally.ContainerUsage
+		for at := start; at.Before(until); at = at.Add(5 * time.Minute) {
+			cpu := 0.3 + 0.1*float64(at.Hour()%6)/6 + 0.01*float64(i)
+			usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: at, End: at.Add(5 * time.Minute)}, PodUID: uid,
+				Container: "api", NodeName: n, CPUCoreSeconds: cpu * 300, MemoryWorkingSetAvg: 1 << 30, MemoryWorkingSetMax: 1<<30 + int64(at.Minute())<<20})
+		}
+		must(db.UpsertUsage(ctx, usage))
+	}
+	must(db.UpsertPods(ctx, pods))
+	var prices []tally.InstancePrice
+	for _, p := range []struct {
+		typ, price string
+		cpu        float64
+		mem        int64
+	}{{"m5.large", "0.096", 2, 8 << 30}, {"m5.xlarge", "0.192", 4, 16 << 30}, {"m5.2xlarge", "0.384", 8, 32 << 30}, {"c5.large", "0.085", 2, 4 << 30}} {
+		prices = append(prices, tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: p.typ, PurchaseOption: tally.PurchaseOnDemand,
+			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(p.price, "USD"), VCPUs: p.cpu, MemoryBytes: p.mem, EffectiveFrom: start, Source: "test"})
+	}
+	must(db.UpsertPrices(ctx, prices))
+	h := tally.HourOf(until.Add(-time.Hour))
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	must(db.ReplaceAllocations(ctx, h.Window(), []tally.Allocation{
+		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Namespace: "shop", WorkloadKind: tally.KindDeployment, Workload: "api",
+			PodUID: "api-n1", Pod: "api-n1", Container: "api", CostKind: tally.CostCPU, EffectiveCost: usd("0.08"), BilledCost: usd("0.08"), ListCost: usd("0.08"), CPUCoreHours: 2},
+		{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Namespace: "shop", WorkloadKind: tally.KindDeployment, Workload: "api",
+			PodUID: "api-n1", Pod: "api-n1", Container: "api", CostKind: tally.CostRAM, EffectiveCost: usd("0.02"), BilledCost: usd("0.02"), ListCost: usd("0.02"), RAMByteHours: 4 << 30},
+	}))
+}
+
+func TestRightsizeStoredWorkloads(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	seedRightsizing(t, db, until)
+
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--format", "json"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct {
+		Containers []struct {
+			Workload       tally.WorkloadRef
+			Container      string
+			Replicas       float64
+			Recommendation struct {
+				Recommended struct {
+					CPURequestCores    float64
+					MemoryRequestBytes int64
+					MemoryLimitBytes   int64
+				}
+			}
+			Prices         struct{ CPUCoreHour, MemoryGibHour tally.Money }
+			MonthlySavings tally.Money
+		}
+		Nodes []struct {
+			Planned []struct {
+				Type  string
+				Count int
+			}
+			MonthlySavings tally.Money
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	var api *int
+	for i, c := range res.Containers {
+		if c.Container == "api" {
+			api = &i
+		}
+	}
+	if api == nil {
+		t.Fatalf("no recommendation for api: %s", out.String())
+	}
+	c := res.Containers[*api]
+	r := c.Recommendation.Recommended
+	if r.CPURequestCores < 0.38 || r.CPURequestCores > 0.5 || r.MemoryRequestBytes < 1<<30 || r.MemoryRequestBytes > 5<<29 || r.MemoryLimitBytes < r.MemoryRequestBytes {
+		t.Errorf("api recommendation %+v: want CPU about p95 of 0.30–0.40 cores, memory just over 1 GiB", r)
+	}
+	if c.Replicas != 2 || c.Prices.CPUCoreHour.Decimal() != "0.04" || c.Prices.MemoryGibHour.Decimal() != "0.005" {
+		t.Errorf("replicas %v, prices %+v: want 2 replicas at the attributed 0.04/core-hour and 0.005/GiB-hour", c.Replicas, c.Prices)
+	}
+	// Savings = 2 replicas × 730 h × ((2 − cpu) × 0.04 + (4 GiB − mem) × 0.005).
+	want := 2 * 730 * ((2-r.CPURequestCores)*0.04 + (4-float64(r.MemoryRequestBytes)/(1<<30))*0.005)
+	if got := c.MonthlySavings.Float64(); got < want-0.01 || got > want+0.01 || c.MonthlySavings.Currency() != "USD" {
+		t.Errorf("monthly savings %v, want %.2f USD", c.MonthlySavings, want)
+	}
+	if len(res.Nodes) != 1 || res.Nodes[0].MonthlySavings.Sign() <= 0 {
+		t.Fatalf("node plans %+v: want one group with a saving", res.Nodes)
+	}
+	// 2 × m5.xlarge at 0.192 → the shrunk pods fit one smaller node.
+	if p := res.Nodes[0].Planned; len(p) != 1 || p[0].Count != 1 || p[0].Type == "m5.xlarge" {
+		t.Errorf("planned %+v: want a single smaller node", p)
+	}
+
+	// Stored, and served by the API.
+	for _, kind := range []string{tally.RecommendContainer, tally.RecommendNode} {
+		recs, err := db.Recommendations(context.Background(), kind)
+		if err != nil || len(recs) == 0 {
+			t.Fatalf("stored %s: %v, %v", kind, recs, err)
+		}
+	}
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Recommendations: db}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/recommendations/rightsizing?cluster=prod&namespace=shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Containers     []tally.Recommendation
+		Nodes          []tally.Recommendation
+		MonthlySavings map[string]struct{ Containers, Nodes tally.Money }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET: %d %v", resp.StatusCode, err)
+	}
+	if len(body.Containers) != 1 || body.Containers[0].Target != "prod/shop/Deployment/api/api" || !body.Containers[0].MonthlySavings.Equal(c.MonthlySavings) {
+		t.Errorf("served containers %+v", body.Containers)
+	}
+	if len(body.Nodes) != 0 || body.MonthlySavings["USD"].Containers.Sign() <= 0 {
+		t.Errorf("namespace filter: nodes %+v totals %+v", body.Nodes, body.MonthlySavings)
+	}
+
+	// kubectl patches.
+	out.Reset()
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--format", "yaml", "--no-store", "--no-nodes"}, &out, &errb); code != 0 {
+		t.Fatalf("yaml: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "kubectl --context prod -n shop patch deployment api --patch-file shop.deployment.api.yaml") {
+		t.Errorf("yaml lacks the kubectl command:\n%s", out.String())
+	}
+	var patch struct {
+		Spec struct {
+			Template struct {
+				Spec struct {
+					Containers []struct {
+						Name      string
+						Resources struct{ Requests, Limits map[string]string }
+					}
+				}
+			}
+		}
+	}
+	docs := strings.Split(out.String(), "\n---\n")
+	if err := yaml.Unmarshal([]byte(docs[len(docs)-1]), &patch); err != nil {
+		t.Fatal(err)
+	}
+	cs := patch.Spec.Template.Spec.Containers
+	if len(cs) != 1 || cs[0].Name != "api" || cs[0].Resources.Requests["cpu"] == "" || !strings.HasSuffix(cs[0].Resources.Limits["memory"], "Mi") {
+		t.Errorf("patch %+v", patch)
+	}
+}
+
+func TestRightsizeBacktestBundledTraces(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"--log-level", "warn", "rightsize", "backtest", "--trace", "../../rightsizing/testdata/traces.csv.gz", "--check"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
+	}
+	for _, want := range []string{"tally-balanced", "vpa", "krr", "target met"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	errb.Reset()
+	code := run([]string{"rightsize", "backtest", "--trace", "testdata/bad-trace.csv"}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "testdata/bad-trace.csv:3: bad trace: column cpu_cores: value \"lots\": not a number") {
+		t.Errorf("bad trace: exit %d, %s", code, errb.String())
+	}
+}

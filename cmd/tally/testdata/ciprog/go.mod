@@ -1,0 +1,3 @@
+module example.com/ciprog
+
+go 1.26

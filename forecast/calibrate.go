@@ -1,0 +1,201 @@
+package forecast
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// distribution is a forecast's error distribution, calibrated on
+// rolling-origin validation errors: the error at step h is scale[h]·Z, where
+// Z follows the empirical distribution of the standardized validation errors
+// (conformal: its quantiles are taken at the finite-sample corrected levels)
+// and successive steps are AR(1)-correlated with coefficient rho.
+type distribution struct {
+	scale  []float64 // per step of the horizon
+	z      []float64 // sorted standardized errors; nil: normal
+	rho    float64
+	bounds Bound
+}
+
+// minPooled is the fewest validation errors the empirical quantiles are
+// taken from; with fewer, Z is normal with the errors' RMS.
+const minPooled = 40
+
+// calibrate builds the distribution from validation errors errs[k][h]
+// (origin k, step h) for a horizon of H steps; widen multiplies the scale.
+// Steps past the validated horizon grow like √h. extrapolated reports
+// whether that happened.
+func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapolated bool) {
+	hv := 0
+	for _, e := range errs {
+		hv = max(hv, len(e))
+	}
+	ms := make([]float64, hv)
+	cnt := make([]float64, hv)
+	for _, e := range errs {
+		for h, v := range e {
+			ms[h] += v * v
+			cnt[h]++
+		}
+	}
+	for h := range ms {
+		if cnt[h] > 0 {
+			ms[h] /= cnt[h]
+		}
+	}
+	// Errors grow with the step: fit a nondecreasing curve to the mean squares.
+	ms = isotonic(ms, cnt)
+	d.scale = make([]float64, H)
+	for h := range d.scale {
+		if h < hv {
+			d.scale[h] = math.Sqrt(ms[h])
+			continue
+		}
+		extrapolated = true
+		d.scale[h] = math.Sqrt(ms[hv-1] * float64(h+1) / float64(hv))
+	}
+	var z []float64
+	var num, den float64
+	for _, e := range errs {
+		prev := math.NaN()
+		for h, v := range e {
+			s := math.Sqrt(ms[h])
+			zz := 0.0
+			if s > 0 {
+				zz = v / s
+			}
+			z = append(z, zz)
+			if !math.IsNaN(prev) {
+				num += prev * zz
+			}
+			den += zz * zz
+			prev = zz
+		}
+	}
+	if den > 0 {
+		d.rho = math.Max(0, math.Min(0.99, num/den))
+	}
+	if len(z) >= minPooled {
+		slices.Sort(z)
+		d.z = z
+	} else {
+		// Too few errors for empirical tails: normal with their RMS.
+		rms := 1.0
+		if len(z) > 0 {
+			var ss float64
+			for _, v := range z {
+				ss += v * v
+			}
+			rms = math.Sqrt(ss / float64(len(z)))
+		}
+		widen *= rms * 1.25
+	}
+	for h := range d.scale {
+		d.scale[h] *= widen
+	}
+	return d, extrapolated
+}
+
+// isotonic returns the weighted least-squares nondecreasing fit to v (pool
+// adjacent violators).
+func isotonic(v, w []float64) []float64 {
+	type block struct {
+		sum, w float64
+		n      int
+	}
+	var bs []block
+	for i := range v {
+		wi := w[i]
+		if wi <= 0 {
+			wi = 1e-9
+		}
+		bs = append(bs, block{v[i] * wi, wi, 1})
+		for len(bs) > 1 {
+			a, b := bs[len(bs)-2], bs[len(bs)-1]
+			if a.sum/a.w <= b.sum/b.w {
+				break
+			}
+			bs = bs[:len(bs)-2]
+			bs = append(bs, block{a.sum + b.sum, a.w + b.w, a.n + b.n})
+		}
+	}
+	out := make([]float64, 0, len(v))
+	for _, b := range bs {
+		for range b.n {
+			out = append(out, b.sum/b.w)
+		}
+	}
+	return out
+}
+
+// zQuantile returns the p-quantile of Z. Empirical quantiles are taken at the
+// conformal level: ⌈(N+1)p⌉/N for upper tails and its mirror for lower ones,
+// so the coverage of a fresh error is at least nominal under exchangeability.
+func (d *distribution) zQuantile(p float64) float64 {
+	if d.z == nil {
+		return distuv.UnitNormal.Quantile(p)
+	}
+	n := float64(len(d.z))
+	q := p
+	if p > 0.5 {
+		q = math.Min(1, p*(n+1)/n)
+	} else if p < 0.5 {
+		q = math.Max(0, 1-(1-p)*(n+1)/n)
+	}
+	return stat.Quantile(q, stat.LinInterp, d.z, nil)
+}
+
+// quantile returns the p-quantile of the forecast at every step.
+func (d *distribution) quantile(mean []float64, p float64) []float64 {
+	zq := d.zQuantile(p)
+	out := make([]float64, len(mean))
+	for h := range mean {
+		out[h] = d.bounds.clamp(mean[h] + d.scale[h]*zq)
+	}
+	return out
+}
+
+// paths draws n sample paths.
+func (d *distribution) paths(mean []float64, n int, rng *rand.Rand) [][]float64 {
+	out := make([][]float64, n)
+	draw := func() float64 {
+		if d.z == nil {
+			return rng.NormFloat64()
+		}
+		return d.z[rng.IntN(len(d.z))]
+	}
+	innov := math.Sqrt(1 - d.rho*d.rho)
+	for i := range out {
+		p := make([]float64, len(mean))
+		e := draw()
+		for h := range p {
+			if h > 0 {
+				e = d.rho*e + innov*draw()
+			}
+			p[h] = d.bounds.clamp(mean[h] + d.scale[h]*e)
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// Bound constrains forecasts.
+type Bound int
+
+// Bounds.
+const (
+	BoundAuto        Bound = iota // non-negative when the history is
+	BoundNone                     // unconstrained (credits, balances)
+	BoundNonNegative              // never below zero (spend, usage)
+)
+
+func (b Bound) clamp(v float64) float64 {
+	if b == BoundNonNegative && v < 0 {
+		return 0
+	}
+	return v
+}

@@ -1,0 +1,465 @@
+package forecast
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Errors returned by Forecast.
+var (
+	// ErrNoData is returned for a series without a single observed value.
+	ErrNoData = errors.New("no observed values")
+	// ErrUnknownModel is returned for a model name not in Models.
+	ErrUnknownModel = errors.New("unknown model")
+)
+
+// Models lists the names Options.Model accepts. "auto" picks, per series,
+// the model or combination with the smallest rolling-origin error.
+var Models = []string{"auto", "snaive", "naive", "naive2", "ets", "theta", "mstl", "mstl-log", "croston"}
+
+// Options configures a forecast.
+type Options struct {
+	// Horizon is the number of steps to forecast (required).
+	Horizon int
+	// Seasons are the season lengths in steps. Seasons[0] is the primary
+	// season: seasonal naive, Naive2, ETS and Theta use it, and MASE is
+	// scaled with it. MSTL uses all of them. Empty: no seasonality.
+	Seasons []int
+	// Model is one of Models; empty means auto.
+	Model string
+	// Origins is the number of rolling origins of the validation that picks
+	// the model and calibrates the intervals (0: 12).
+	Origins int
+	// Bound constrains the forecasts (default: non-negative when the
+	// history is).
+	Bound Bound
+}
+
+// Result is a forecast: point forecasts, calibrated 80% and 95% prediction
+// intervals, and the error distribution behind them (Quantile, SamplePaths).
+type Result struct {
+	Start       time.Time      `json:"start,omitzero"`    // first forecast step (Forecast only)
+	Step        time.Duration  `json:"step,omitempty"`    // step length (Forecast only)
+	Model       string         `json:"model"`             // the model, or "mean(a,b)" for a combination
+	Members     []string       `json:"members,omitempty"` // a combination's models
+	Params      map[string]any `json:"params"`            // fitted parameters by member
+	Mean        []float64      `json:"mean"`
+	Lo80        []float64      `json:"lo80"`
+	Hi80        []float64      `json:"hi80"`
+	Lo95        []float64      `json:"lo95"`
+	Hi95        []float64      `json:"hi95"`
+	Notes       []string       `json:"notes,omitempty"` // fallbacks and adjustments, in words
+	LevelShifts []LevelShift   `json:"levelShifts,omitempty"`
+	Backtest    Backtest       `json:"backtest"`
+
+	dist distribution
+}
+
+// Backtest is the rolling-origin validation behind a forecast.
+type Backtest struct {
+	Origins    int                `json:"origins"`              // forecast origins validated
+	Horizon    int                `json:"horizon"`              // steps forecast from each
+	MASE       float64            `json:"mase"`                 // of the chosen model over the validation windows
+	SMAPE      float64            `json:"smape"`                //
+	Candidates map[string]float64 `json:"candidates,omitempty"` // validation MASE of every candidate
+}
+
+// Quantile returns the p-quantile (0 < p < 1) of the forecast at every step.
+func (r *Result) Quantile(p float64) []float64 { return r.dist.quantile(r.Mean, p) }
+
+// SamplePaths draws n joint sample paths of the whole horizon from the
+// calibrated error distribution (steps correlated as the validation errors
+// were), e.g. to evaluate a commitment against the distribution of future
+// usage.
+func (r *Result) SamplePaths(n int, rng *rand.Rand) [][]float64 { return r.dist.paths(r.Mean, n, rng) }
+
+// candidate is a method under validation.
+type candidate struct {
+	m      method
+	fitted model
+	errs   [][]float64 // [origin][step]
+	fcs    [][]float64
+	mae    float64
+}
+
+// ForecastValues forecasts the values that follow y (equally spaced, NaN
+// where missing).
+func ForecastValues(y []float64, opt Options) (*Result, error) {
+	if opt.Horizon < 1 {
+		return nil, fmt.Errorf("forecast: horizon %d: want at least 1", opt.Horizon)
+	}
+	name := opt.Model
+	if name == "" {
+		name = "auto"
+	}
+	if !slices.Contains(Models, name) {
+		return nil, fmt.Errorf("forecast: model %q (want one of %s): %w", name, strings.Join(Models, ", "), ErrUnknownModel)
+	}
+	H := opt.Horizon
+	r := &Result{Params: map[string]any{}}
+	x, filled, dropped := impute(y, opt.Seasons)
+	if len(x) == 0 {
+		return nil, fmt.Errorf("forecast: %w", ErrNoData)
+	}
+	if filled > 0 {
+		r.note("%d missing values filled", filled)
+	}
+	if dropped > 0 {
+		r.note("%d leading missing values dropped", dropped)
+	}
+	n := len(x)
+	bound := opt.Bound
+	if bound == BoundAuto {
+		bound = BoundNone
+		if slices.IndexFunc(x, func(v float64) bool { return v < 0 }) < 0 {
+			bound = BoundNonNegative
+		}
+	}
+	primary := 1
+	if len(opt.Seasons) > 0 && opt.Seasons[0] > 1 {
+		primary = opt.Seasons[0]
+	}
+	seasons := slices.DeleteFunc(slices.Clone(opt.Seasons), func(p int) bool { return p <= 1 || n < 2*p })
+	widen := 1.0
+	short := primary > 1 && n < 2*primary
+	if short {
+		widen = 1.5
+		r.note("short history: %d values, less than two seasons of %d; non-seasonal models only, intervals widened ×1.5", n, primary)
+		primary, seasons = 1, nil
+	}
+	if n >= 3 && constantSeries(x) {
+		r.note("constant series")
+		r.finish(x, H, []*candidate{{m: constant{}, fitted: constant{}}}, distribution{scale: make([]float64, H), bounds: bound})
+		return r, nil
+	}
+
+	benchmark := name == "snaive" || name == "naive" || name == "naive2"
+	xa := x
+	if !benchmark {
+		r.LevelShifts = DetectLevelShifts(x, seasons)
+		xa = adjustForShifts(x, r.LevelShifts)
+		for _, s := range r.LevelShifts {
+			r.Notes = append(r.Notes, describeShift(s, "step"))
+		}
+	}
+	intermittent := zeroShare(x) >= 0.3 && bound == BoundNonNegative
+	cands := pool(name, primary, seasons, short, intermittent, allPositive(xa))
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("forecast: model %s: %w", name, errNoModel)
+	}
+
+	// Rolling-origin validation.
+	step := primary
+	if step <= 1 {
+		step = max(1, H/4)
+	}
+	want := opt.Origins
+	if want <= 0 {
+		want = 12
+	}
+	longest := primary
+	for _, p := range seasons {
+		longest = max(longest, p)
+	}
+	hv, origins := validationOrigins(n, H, step, max(2*longest, 10), want)
+	if len(origins) < 4 {
+		hv, origins = validationOrigins(n, H, step, max(2*primary, 10), want)
+	}
+	var valid []*candidate
+	if len(origins) > 0 {
+		for _, c := range cands {
+			mod, err := c.m.fit(xa[:origins[0]])
+			if err != nil {
+				continue
+			}
+			c.fitted = mod
+			for _, o := range origins {
+				f := mod.forecastFrom(xa, o, hv)
+				e := make([]float64, hv)
+				for h := range e {
+					e[h] = xa[o+h] - f[h]
+				}
+				c.fcs = append(c.fcs, f)
+				c.errs = append(c.errs, e)
+			}
+			c.mae = meanAbs(c.errs)
+			if !math.IsNaN(c.mae) && !math.IsInf(c.mae, 0) {
+				valid = append(valid, c)
+			}
+		}
+	}
+	chosen := valid
+	scale := MASEScale(xa, primary)
+	if len(valid) > 0 {
+		chosen = choose(valid)
+		r.Backtest = Backtest{Origins: len(origins), Horizon: hv, Candidates: map[string]float64{}}
+		for _, c := range valid {
+			r.Backtest.Candidates[c.m.name()] = c.mae / scale
+		}
+	} else {
+		chosen = cands[:1]
+	}
+
+	// Final fits on the whole history.
+	var members []*candidate
+	for _, c := range chosen {
+		m := c.m
+		if e, ok := m.(ets); ok {
+			if em, ok := c.fitted.(*etsModel); ok {
+				spec := em.spec
+				e.spec = &spec
+				m = e
+			}
+		}
+		mod, err := m.fit(xa)
+		if err != nil {
+			if c.fitted == nil {
+				continue
+			}
+			mod = c.fitted // keep the validation fit, run through the whole history
+		}
+		members = append(members, &candidate{m: c.m, fitted: mod, errs: c.errs, fcs: c.fcs})
+	}
+	if len(members) == 0 {
+		members = []*candidate{{m: snaive{m: 1}, fitted: snaive{m: 1}}}
+		r.note("no model could be fitted; naive forecast")
+	}
+
+	// Calibration.
+	var dist distribution
+	if len(origins) > 0 && len(members[0].errs) > 0 {
+		errs := average(members, errsOf)
+		var extra bool
+		dist, extra = calibrate(errs, H, widen)
+		if extra {
+			r.note("intervals past step %d extrapolated from the validated horizon (√h growth)", hv)
+		}
+		fc := average(members, fcsOf)
+		var smapes []float64
+		for k, o := range origins {
+			smapes = append(smapes, SMAPE(xa[o:o+hv], fc[k]))
+		}
+		r.Backtest.MASE = meanAbs(errs) / scale
+		r.Backtest.SMAPE = mean(smapes)
+	} else {
+		// No history to validate on: naive-style √h intervals from the
+		// one-step changes, widened.
+		s1 := 1.25 * meanAbsDiff(x, 1)
+		if s1 == 0 {
+			s1 = 0.1 * math.Abs(x[n-1])
+		}
+		widen = math.Max(widen, 1.5)
+		dist = distribution{scale: make([]float64, H)}
+		for h := range dist.scale {
+			dist.scale[h] = widen * s1 * math.Sqrt(float64(h+1))
+		}
+		r.note("too short to validate (%d values): normal intervals from one-step changes, widened ×%.1f", n, widen)
+	}
+	dist.bounds = bound
+	r.finish(xa, H, members, dist)
+	return r, nil
+}
+
+// pool returns the candidate methods for model name.
+func pool(name string, primary int, seasons []int, short, intermittent, positive bool) []*candidate {
+	var ms []method
+	longest := primary
+	for _, p := range seasons {
+		longest = max(longest, p)
+	}
+	m := primary
+	if short {
+		m = 1
+	}
+	switch name {
+	case "snaive":
+		ms = []method{snaive{m: m}}
+	case "naive":
+		ms = []method{snaive{m: 1}}
+	case "naive2":
+		ms = []method{naive2{m: m}}
+	case "ets":
+		ms = []method{ets{m: m, seasonal: !short}}
+	case "theta":
+		ms = []method{theta{m: m}}
+	case "mstl":
+		ms = []method{mstl{periods: seasons}}
+	case "mstl-log":
+		if !positive {
+			ms = []method{mstl{periods: seasons}}
+		} else {
+			ms = []method{mstl{periods: seasons, log: true}}
+		}
+	case "croston":
+		ms = []method{croston{}}
+	case "auto":
+		switch {
+		case short:
+			ms = []method{snaive{m: 1}, ets{}, theta{m: 1}}
+			if intermittent {
+				ms = append(ms, croston{})
+			}
+		case intermittent:
+			ms = []method{croston{}, snaive{m: m}}
+			if longest != m {
+				ms = append(ms, snaiveLong{snaive{m: longest}})
+			}
+		default:
+			ms = []method{snaive{m: m}}
+			if longest != m {
+				ms = append(ms, snaiveLong{snaive{m: longest}})
+			}
+			// ETS has one season: with a second one (hourly data with a
+			// weekly season) it trails MSTL and only costs time, as on M4's
+			// hourly set, where ETS scores far below seasonal naive.
+			if len(seasons) < 2 {
+				ms = append(ms, ets{m: m, seasonal: true})
+			}
+			ms = append(ms, theta{m: m}, mstl{periods: seasons})
+			if positive && len(seasons) > 0 {
+				ms = append(ms, mstl{periods: seasons, log: true})
+			}
+		}
+	}
+	cs := make([]*candidate, len(ms))
+	for i, m := range ms {
+		cs[i] = &candidate{m: m}
+	}
+	return cs
+}
+
+// snaiveLong is seasonal naive with a longer season (e.g. weekly for hourly data).
+type snaiveLong struct{ snaive }
+
+func (s snaiveLong) name() string { return fmt.Sprintf("snaive%d", s.m) }
+
+// choose picks the candidate or the combination (mean of the best two to
+// five) with the smallest validation error.
+func choose(valid []*candidate) []*candidate {
+	sorted := slices.Clone(valid)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].mae < sorted[j].mae })
+	best := sorted[:1]
+	bestMAE := sorted[0].mae
+	const maxK = 5
+	for k := 2; k <= min(maxK, len(sorted)); k++ {
+		errs := average(sorted[:k], errsOf)
+		if v := meanAbs(errs); v < bestMAE {
+			best, bestMAE = sorted[:k], v
+		}
+	}
+	return best
+}
+
+// average returns the element-wise mean over cs of what pick selects
+// (validation errors or forecasts): the combination's.
+func average(cs []*candidate, pick func(*candidate) [][]float64) [][]float64 {
+	first := pick(cs[0])
+	out := make([][]float64, len(first))
+	for k := range out {
+		out[k] = make([]float64, len(first[k]))
+		for _, c := range cs {
+			for h, v := range pick(c)[k] {
+				out[k][h] += v / float64(len(cs))
+			}
+		}
+	}
+	return out
+}
+
+func errsOf(c *candidate) [][]float64 { return c.errs }
+func fcsOf(c *candidate) [][]float64  { return c.fcs }
+
+// finish sets the model description, point forecasts and intervals.
+func (r *Result) finish(x []float64, H int, members []*candidate, dist distribution) {
+	r.Mean = make([]float64, H)
+	var names []string
+	for _, c := range members {
+		f := c.fitted.forecastFrom(x, len(x), H)
+		for h := range f {
+			r.Mean[h] += f[h] / float64(len(members))
+		}
+		names = append(names, c.m.name())
+		r.Params[c.m.name()] = c.fitted.params()
+	}
+	r.Model = names[0]
+	if len(names) > 1 {
+		r.Model = "mean(" + strings.Join(names, ",") + ")"
+		r.Members = names
+	}
+	for h := range r.Mean {
+		if math.IsNaN(r.Mean[h]) || math.IsInf(r.Mean[h], 0) {
+			r.Mean[h] = x[len(x)-1]
+		}
+		r.Mean[h] = dist.bounds.clamp(r.Mean[h])
+	}
+	r.dist = dist
+	r.Lo80, r.Hi80 = r.Quantile(0.10), r.Quantile(0.90)
+	r.Lo95, r.Hi95 = r.Quantile(0.025), r.Quantile(0.975)
+}
+
+func (r *Result) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// validationOrigins returns the validated horizon and up to want origins,
+// step apart, the earliest leaving minFit values to fit on.
+func validationOrigins(n, H, step, minFit, want int) (int, []int) {
+	hv := min(H, n-minFit)
+	if hv < 1 {
+		return 0, nil
+	}
+	k := min(want, 1+(n-hv-minFit)/step)
+	var os []int
+	for i := k - 1; i >= 0; i-- {
+		os = append(os, n-hv-i*step)
+	}
+	return hv, os
+}
+
+func meanAbs(errs [][]float64) float64 {
+	var s float64
+	n := 0
+	for _, e := range errs {
+		for _, v := range e {
+			s += math.Abs(v)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func constantSeries(x []float64) bool {
+	for _, v := range x {
+		if v != x[0] {
+			return false
+		}
+	}
+	return true
+}
+
+func zeroShare(x []float64) float64 {
+	z := 0
+	for _, v := range x {
+		if v == 0 {
+			z++
+		}
+	}
+	return float64(z) / float64(len(x))
+}

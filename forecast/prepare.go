@@ -1,0 +1,240 @@
+package forecast
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// impute fills missing values (NaN) of y, after dropping leading ones: gaps
+// of up to three steps by linear interpolation, longer gaps with the value
+// one season earlier (the longest season that has a value), else by
+// interpolation. Trailing gaps are filled too: the forecast starts after the
+// last step whatever was measured. It returns the series and how many values
+// it filled and dropped.
+func impute(y []float64, seasons []int) (out []float64, filled, dropped int) {
+	first := slices.IndexFunc(y, func(v float64) bool { return !math.IsNaN(v) })
+	if first < 0 {
+		return nil, 0, len(y)
+	}
+	out = slices.Clone(y[first:])
+	n := len(out)
+	longest := slices.Clone(seasons)
+	slices.Sort(longest)
+	slices.Reverse(longest)
+	for t := 0; t < n; t++ {
+		if !math.IsNaN(out[t]) {
+			continue
+		}
+		end := t
+		for end < n && math.IsNaN(out[end]) {
+			end++
+		}
+		prev := out[t-1]
+		gap := end - t
+		for i := t; i < end; i++ {
+			filled++
+			if gap > 3 {
+				done := false
+				for _, p := range longest {
+					if p > 1 && i-p >= 0 && !math.IsNaN(out[i-p]) {
+						out[i] = out[i-p]
+						done = true
+						break
+					}
+				}
+				if done {
+					continue
+				}
+			}
+			if end < n {
+				f := float64(i-t+1) / float64(gap+1)
+				out[i] = prev + f*(out[end]-prev)
+			} else {
+				out[i] = prev
+			}
+		}
+		t = end - 1
+	}
+	return out, filled, first
+}
+
+// LevelShift is an abrupt, lasting change of level found in a history, such
+// as a migration that halves usage overnight.
+type LevelShift struct {
+	Index int     `json:"index"` // first step at the new level
+	Delta float64 `json:"delta"` // new level − old level
+	Ratio float64 `json:"ratio"` // new level / old level (0 when not meaningful)
+}
+
+// DetectLevelShifts finds lasting level shifts in y, most recent first
+// (at most three). It compares each step's following window with the same
+// seasonal phases one window earlier (window = the longest season the series
+// covers twice), so seasonality cancels out, and tests the median of
+// the paired differences, net of the series' typical drift, against their
+// robust spread. A shift must be significant (|z| > 6), material (10% of the
+// level, or 3 robust standard deviations when the level is near zero) and
+// last at least minPost steps.
+func DetectLevelShifts(y []float64, seasons []int) []LevelShift {
+	var shifts []LevelShift
+	end := len(y)
+	w, minPost := shiftWindow(len(y), seasons)
+	for range 3 {
+		s, ok := lastLevelShift(y[:end], w, minPost)
+		if !ok {
+			break
+		}
+		shifts = append(shifts, s)
+		end = s.Index
+	}
+	return shifts
+}
+
+func shiftWindow(n int, seasons []int) (w, minPost int) {
+	short := 0
+	for _, p := range seasons {
+		if p > 1 && (short == 0 || p < short) {
+			short = p
+		}
+		if p > 1 && n >= 2*p+max(3, p/4) && p > w {
+			w = p
+		}
+	}
+	if w == 0 {
+		w = max(6, n/6)
+	}
+	minPost = max(3, short/2)
+	return w, minPost
+}
+
+func lastLevelShift(y []float64, w, minPost int) (LevelShift, bool) {
+	n := len(y)
+	if n < 2*w+minPost || n < 12 {
+		return LevelShift{}, false
+	}
+	d := make([]float64, n) // d[t] = y[t] − y[t−w], t ≥ w
+	for t := w; t < n; t++ {
+		d[t] = y[t] - y[t-w]
+	}
+	sorted := slices.Clone(d[w:])
+	slices.Sort(sorted)
+	base := median(sorted)
+	for i := range sorted {
+		sorted[i] = math.Abs(sorted[i] - base)
+	}
+	slices.Sort(sorted)
+	sigma := 1.4826 * median(sorted)
+	var maxAbs float64
+	for _, v := range y {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
+	}
+	if sigma < 1e-9*maxAbs || sigma == 0 {
+		sigma = math.Max(1e-9*maxAbs, 1e-12)
+	}
+	clip := func(v float64) float64 { return math.Max(-4*sigma, math.Min(4*sigma, v-base)) }
+	buf := make([]float64, 0, w)
+	type cand struct {
+		t    int
+		sign float64
+	}
+	var sig []cand
+	for t := w; t <= n-minPost; t++ {
+		L := min(w, n-t)
+		buf = buf[:0]
+		for i := t; i < t+L; i++ {
+			buf = append(buf, d[i]-base)
+		}
+		slices.Sort(buf)
+		med := median(buf)
+		z := med / (1.2533 * sigma / math.Sqrt(float64(L)))
+		if math.Abs(z) <= 6 {
+			continue
+		}
+		pre := slices.Clone(y[t-w : t])
+		for i := range pre {
+			pre[i] = math.Abs(pre[i])
+		}
+		slices.Sort(pre)
+		level := median(pre)
+		material := math.Abs(med) >= 0.1*level
+		if level < 3*sigma {
+			material = math.Abs(med) >= 3*sigma
+		}
+		if material {
+			sig = append(sig, cand{t, math.Copysign(1, med)})
+		}
+	}
+	if len(sig) == 0 {
+		return LevelShift{}, false
+	}
+	// The last run of significant steps with one sign.
+	last := sig[len(sig)-1]
+	runStart := last.t
+	for i := len(sig) - 2; i >= 0; i-- {
+		if sig[i].sign != last.sign || sig[i+1].t-sig[i].t > minPost {
+			break
+		}
+		runStart = sig[i].t
+	}
+	// Locate the shift: the start of the window of paired differences with
+	// the largest (Σ d)²/L, i.e. the best fitting block.
+	lo, hi := max(w, runStart-w/2), min(n-minPost, last.t+w/2)
+	best, bestT := -1.0, last.t
+	for t := lo; t <= hi; t++ {
+		L := min(w, n-t)
+		var s float64
+		for i := t; i < t+L; i++ {
+			s += clip(d[i])
+		}
+		if s*last.sign <= 0 {
+			continue
+		}
+		if v := s * s / float64(L); v > best {
+			best, bestT = v, t
+		}
+	}
+	L := min(w, n-bestT)
+	buf = buf[:0]
+	for i := bestT; i < bestT+L; i++ {
+		buf = append(buf, d[i]-base)
+	}
+	slices.Sort(buf)
+	shift := LevelShift{Index: bestT, Delta: median(buf)}
+	pre := slices.Clone(y[bestT-w : bestT-w+L])
+	post := slices.Clone(y[bestT : bestT+L])
+	slices.Sort(pre)
+	slices.Sort(post)
+	if a, b := median(pre), median(post); a > 0 && b > 0 {
+		shift.Ratio = b / a
+	}
+	return shift, true
+}
+
+// adjustForShifts rescales the history before each shift to the level after
+// it (by the ratio for positive series, else by the difference), so models
+// fitted to it forecast the current level instead of an average across the
+// shift.
+func adjustForShifts(y []float64, shifts []LevelShift) []float64 {
+	if len(shifts) == 0 {
+		return y
+	}
+	out := slices.Clone(y)
+	pos := allPositive(y)
+	for _, s := range shifts { // most recent first: later adjustments compound
+		for t := 0; t < s.Index; t++ {
+			if pos && s.Ratio > 0.02 && s.Ratio < 50 {
+				out[t] *= s.Ratio
+			} else {
+				out[t] += s.Delta
+			}
+		}
+	}
+	return out
+}
+
+func describeShift(s LevelShift, stepName string) string {
+	if s.Ratio > 0 {
+		return fmt.Sprintf("level shift at %s %d: ×%.2f (%+.4g); earlier history rescaled to the new level", stepName, s.Index, s.Ratio, s.Delta)
+	}
+	return fmt.Sprintf("level shift at %s %d: %+.4g; earlier history shifted to the new level", stepName, s.Index, s.Delta)
+}

@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// AllocationRows sums stored allocations per step and per the query's
+// dimensions. It reads the daily rollup unless the query needs pods, nodes,
+// hours or a window that does not start and end at midnight.
+func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error) {
+	sql, args, err := allocationSQL(&q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query allocations (%v): %w", q.String(), err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.Row, error) {
+		var row attribution.Row
+		var cur, cost string
+		keys := make([]string, len(q.Aggregate))
+		dst := []any{&row.Start}
+		for i := range keys {
+			dst = append(dst, &keys[i])
+		}
+		dst = append(dst, &row.Cluster, &row.Namespace, &row.Class, &row.CostKind, &cur, &row.Outside, &cost, &row.Estimated,
+			&row.CPUCoreHours, &row.CPURequestCoreHours, &row.CPUUsageCoreHours,
+			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours)
+		if err := r.Scan(dst...); err != nil {
+			return row, err
+		}
+		row.Start = row.Start.UTC()
+		row.Keys = keys
+		var err error
+		row.Cost, err = parseMoney(cost, cur)
+		return row, err
+	})
+}
+
+// allocationSQL builds the query. Dimension expressions are fixed SQL
+// fragments; label keys, filter values and times are parameters.
+func allocationSQL(q *attribution.Query) (string, []any, error) {
+	hourly := q.NeedsHourly() || !midnight(q.Window.Start) || !midnight(q.Window.End) ||
+		(q.Step > 0 && q.Step%(24*time.Hour) != 0)
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	table, timeCol := "allocations a", "hour"
+	where := []string{"hour >= " + arg(q.Window.Start), "hour < " + arg(q.Window.End)}
+	if !hourly {
+		table, timeCol = "allocations_daily", "day::timestamp AT TIME ZONE 'UTC'"
+		where = []string{"day >= (" + "$1::timestamptz AT TIME ZONE 'UTC')::date", "day < ($2::timestamptz AT TIME ZONE 'UTC')::date"}
+	}
+	var bucket string
+	if q.Step > 0 {
+		bucket = fmt.Sprintf("date_bin(%s::interval, %s, %s::timestamptz)", arg(q.Step), timeCol, arg(q.Window.Start))
+	} else {
+		bucket = arg(q.Window.Start) + "::timestamptz"
+	}
+	basis := map[tally.CostBasis]string{tally.BasisBilled: "billed_cost", tally.BasisList: "list_cost"}[q.Basis]
+	if basis == "" {
+		basis = "effective_cost"
+	}
+
+	dim := func(d attribution.Dimension) (string, error) { return dimensionSQL(d, hourly, arg) }
+	var keys []string
+	for _, d := range q.Aggregate {
+		e, err := dim(d)
+		if err != nil {
+			return "", nil, err
+		}
+		keys = append(keys, e)
+	}
+	// Filters on cluster and node apply to every row; the others only to
+	// containers and namespaces (idle and shared rows have none of them).
+	var scoped, match []string
+	for _, f := range q.Filters {
+		e, err := dim(f.Dim)
+		if err != nil {
+			return "", nil, err
+		}
+		cond := e + " = ANY(" + arg(f.Values) + "::text[])"
+		if f.Dim.Field == "cluster" || f.Dim.Field == "node" {
+			scoped = append(scoped, cond)
+		} else {
+			match = append(match, cond)
+		}
+	}
+	where = append(where, scoped...)
+	class := `CASE container WHEN '__idle__' THEN 'idle' WHEN '__shared__' THEN 'shared' WHEN '__unallocated__' THEN 'unallocated' ELSE '' END`
+	matches := "true"
+	if len(match) > 0 {
+		matches = "(container IN ('__idle__', '__shared__') OR (" + strings.Join(match, " AND ") + "))"
+		// Unowned costs have no namespace, label or pod: a filter on those drops them.
+		where = append(where, "(container <> '__unallocated__' OR "+strings.Join(match, " AND ")+")")
+	}
+	estimated := "bool_or(estimated)"
+	if !hourly {
+		estimated = "sum(estimated_rows) > 0"
+	}
+	sel := []string{bucket + " AS bucket"}
+	for i, k := range keys {
+		sel = append(sel, fmt.Sprintf("CASE WHEN %s THEN coalesce(%s, '') ELSE '' END AS k%d", matches, k, i))
+	}
+	sel = append(sel, "cluster_id", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
+		"sum("+basis+")::text", estimated,
+		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
+		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)")
+	groupBy := make([]string, 0, len(keys)+7)
+	for i := 0; i < len(keys)+7; i++ {
+		groupBy = append(groupBy, strconv.Itoa(i+1))
+	}
+	sql := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + table + "\nWHERE " + strings.Join(where, " AND ") +
+		"\nGROUP BY " + strings.Join(groupBy, ", ")
+	return sql, args, nil
+}
+
+// dimensionSQL returns the SQL expression of a dimension's value.
+func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (string, error) {
+	switch d.Field {
+	case "cluster":
+		return "cluster_id", nil
+	case "node":
+		return "node_name", nil
+	case "namespace":
+		return "namespace", nil
+	case "controllerKind":
+		return "workload_kind", nil
+	case "controller":
+		return "CASE WHEN workload = '' THEN '' ELSE namespace || '/' || workload END", nil
+	case "container":
+		return "CASE WHEN workload = '' OR container LIKE '\\_\\_%' THEN '' ELSE namespace || '/' || workload || '/' || container END", nil
+	case "service":
+		return "service", nil
+	case "label":
+		return "labels ->> " + arg(d.Key) + "::text", nil
+	case "pod":
+		if hourly {
+			return "CASE WHEN pod = '' THEN '' ELSE namespace || '/' || pod END", nil
+		}
+	case "annotation":
+		if hourly {
+			return "(SELECT p.annotations ->> " + arg(d.Key) + "::text FROM pods p WHERE p.cluster_id = a.cluster_id AND p.pod_uid = a.pod_uid)", nil
+		}
+	}
+	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)
+}
+
+func midnight(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }

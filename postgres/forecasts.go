@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+// DailyCosts returns the cost on basis of every member of group on every UTC
+// day of w with cost lines (by charge period start), summed exactly in SQL,
+// ordered by key and day. A key billed in two currencies has a row per
+// currency.
+func (db *DB) DailyCosts(ctx context.Context, group tally.CostGroup, basis tally.CostBasis, w tally.Window) ([]tally.DailyCost, error) {
+	var key string
+	switch group {
+	case tally.GroupBillingAccount:
+		key = "billing_account_id"
+	case tally.GroupService:
+		key = "CASE WHEN service_name = '' THEN '(none)' ELSE service_name END"
+	default:
+		return nil, tally.Errorf(tally.EInvalid, "cost group %q: want account or service", group)
+	}
+	cost := map[tally.CostBasis]string{
+		tally.BasisAmortized: "effective_cost", tally.BasisBilled: "billed_cost", tally.BasisList: "list_cost", "": "effective_cost",
+	}[basis]
+	if cost == "" {
+		return nil, tally.Errorf(tally.EInvalid, "cost basis %q: want amortized, billed or list", basis)
+	}
+	// billing_period_start bounds let the planner prune monthly partitions;
+	// a charge belongs to a period that starts at most a month before it.
+	rows, err := db.pool.Query(ctx, `
+		SELECT `+key+`, date_trunc('day', charge_period_start, 'UTC') AS day, billing_currency, sum(`+cost+`)::text
+		FROM cost_lines
+		WHERE charge_period_start >= $1 AND charge_period_start < $2
+		  AND billing_period_start >= $1 - interval '1 month' AND billing_period_start < $2
+		GROUP BY 1, 2, 3
+		ORDER BY 1, 2, 3`, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query daily costs by %s: %w", group, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.DailyCost, error) {
+		var d tally.DailyCost
+		var cur, sum string
+		if err := r.Scan(&d.Key, &d.Day, &cur, &sum); err != nil {
+			return d, err
+		}
+		d.Day = d.Day.UTC()
+		var err error
+		d.Cost, err = parseMoney(sum, cur)
+		return d, err
+	})
+}
+
+// LatestForecasts returns the newest forecast of every scope that starts
+// with prefix ("" for all), ordered by scope.
+func (db *DB) LatestForecasts(ctx context.Context, prefix string) ([]tally.Forecast, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT ON (scope) scope, created_at, granularity, model, params, history_end, points, accuracy
+		FROM forecasts WHERE starts_with(scope, $1)
+		ORDER BY scope, created_at DESC`, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("query forecasts %s*: %w", prefix, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Forecast, error) {
+		var f tally.Forecast
+		err := r.Scan(&f.Scope, &f.CreatedAt, &f.Granularity, &f.Model, &f.Params, &f.HistoryEnd, &f.Points, &f.Accuracy)
+		f.CreatedAt, f.HistoryEnd = f.CreatedAt.UTC(), f.HistoryEnd.UTC()
+		return f, err
+	})
+}

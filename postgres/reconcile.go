@@ -1,0 +1,81 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// Reconciliation compares, per day of w and billing account, the bill's
+// EffectiveCost (lines spanning several days pro-rated by seconds) with the
+// stored allocations split into allocated, idle, shared and unallocated.
+func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution.ReconRow, error) {
+	rows, err := db.pool.Query(ctx, `
+		WITH lines AS (
+			SELECT billing_account_id, billing_currency, effective_cost, charge_period_start AS s,
+				greatest(charge_period_end, charge_period_start) AS e
+			FROM cost_lines
+			WHERE charge_period_start < $2 AND charge_period_end >= $1
+			  AND charge_period_start >= $1::timestamptz - interval '`+maxChargePeriod+`'
+			  AND billing_period_start >= date_trunc('month', $1::timestamptz - interval '`+maxChargePeriod+`', 'UTC')
+			  AND billing_period_start < $2
+		), billed AS (
+			-- lines within one day
+			SELECT (s AT TIME ZONE 'UTC')::date AS day, billing_account_id, billing_currency, sum(effective_cost) AS cost
+			FROM lines WHERE date_trunc('day', s, 'UTC') = date_trunc('day', e - interval '1 microsecond', 'UTC') OR e = s
+			GROUP BY 1, 2, 3
+			UNION ALL
+			-- lines spanning days, pro-rated by seconds
+			SELECT (d AT TIME ZONE 'UTC')::date, billing_account_id, billing_currency,
+				sum(effective_cost * extract(epoch FROM least(e, d + interval '1 day') - greatest(s, d)) / extract(epoch FROM e - s))
+			FROM lines, generate_series(date_trunc('day', s, 'UTC'), e - interval '1 microsecond', interval '1 day') d
+			WHERE e > s AND date_trunc('day', s, 'UTC') <> date_trunc('day', e - interval '1 microsecond', 'UTC')
+			GROUP BY 1, 2, 3
+		), b AS (
+			SELECT day, billing_account_id, billing_currency, sum(cost) AS cost FROM billed
+			WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date
+			GROUP BY 1, 2, 3
+		), a AS (
+			SELECT day, billing_account_id, currency,
+				sum(effective_cost) FILTER (WHERE container NOT IN ('__idle__', '__shared__', '__unallocated__')) AS allocated,
+				sum(effective_cost) FILTER (WHERE container = '__idle__') AS idle,
+				sum(effective_cost) FILTER (WHERE container = '__shared__') AS shared,
+				sum(effective_cost) FILTER (WHERE container = '__unallocated__') AS unallocated,
+				sum(estimated_rows) > 0 AS estimated
+			FROM allocations_daily
+			WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date
+			GROUP BY 1, 2, 3
+		)
+		SELECT coalesce(b.day, a.day), coalesce(b.billing_account_id, a.billing_account_id), coalesce(b.billing_currency, a.currency),
+			coalesce(b.cost, 0)::text, coalesce(a.allocated, 0)::text, coalesce(a.idle, 0)::text, coalesce(a.shared, 0)::text,
+			coalesce(a.unallocated, 0)::text, coalesce(a.estimated, false), b.day IS NOT NULL
+		FROM b FULL JOIN a ON a.day = b.day AND a.billing_account_id = b.billing_account_id AND a.currency = b.billing_currency
+		ORDER BY 1, 2, 3`, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("reconciliation: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ReconRow, error) {
+		var row attribution.ReconRow
+		var cur string
+		var amounts [5]string
+		if err := r.Scan(&row.Day, &row.Account, &cur, &amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4],
+			&row.Estimated, &row.HasBill); err != nil {
+			return row, err
+		}
+		row.Day = time.Date(row.Day.Year(), row.Day.Month(), row.Day.Day(), 0, 0, 0, 0, time.UTC)
+		row.Currency = tally.Currency(cur)
+		for i, dst := range []*tally.Money{&row.Billed, &row.Allocated, &row.Idle, &row.Shared, &row.Unallocated} {
+			m, err := parseMoney(amounts[i], cur)
+			if err != nil {
+				return row, err
+			}
+			*dst = m
+		}
+		return row, nil
+	})
+}

@@ -1,0 +1,52 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally/attribution"
+)
+
+// StackSpend returns a workload's cost per stack over the days of f.Window.
+func (db *DB) StackSpend(ctx context.Context, f attribution.StackFilter) ([]attribution.StackSpend, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT st.frames, s.currency, sum(s.effective_cost)::text, sum(s.samples)
+		FROM stack_costs s JOIN stacks st ON st.cluster_id = s.cluster_id AND st.stack_id = s.stack_id
+		WHERE s.day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND s.day < ($2::timestamptz AT TIME ZONE 'UTC')::date
+		  AND s.namespace = $3 AND s.workload = $4
+		  AND ($5 = '' OR s.cluster_id = $5) AND ($6 = '' OR s.container = $6) AND ($7 = '' OR s.image = $7)
+		GROUP BY s.cluster_id, s.stack_id, st.frames, s.currency
+		ORDER BY 3 DESC`, f.Window.Start, f.Window.End, f.Namespace, f.Workload, f.Cluster, f.Container, f.Image)
+	if err != nil {
+		return nil, fmt.Errorf("query stack costs of %s/%s: %w", f.Namespace, f.Workload, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.StackSpend, error) {
+		var s attribution.StackSpend
+		var cur, cost string
+		if err := r.Scan(&s.Frames, &cur, &cost, &s.Samples); err != nil {
+			return s, err
+		}
+		var err error
+		s.Cost, err = parseMoney(cost, cur)
+		return s, err
+	})
+}
+
+// WorkloadImages lists the images a workload's profiled containers ran in w, oldest first.
+func (db *DB) WorkloadImages(ctx context.Context, namespace, workload string, start, end time.Time) ([]attribution.ImageSpan, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT container, image, min(day), max(day) FROM stack_costs
+		WHERE namespace = $1 AND workload = $2 AND day >= $3::date AND day < $4::date
+		GROUP BY 1, 2 ORDER BY 3, 1, 2`, namespace, workload, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("query images of %s/%s: %w", namespace, workload, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ImageSpan, error) {
+		var s attribution.ImageSpan
+		err := r.Scan(&s.Container, &s.Image, &s.First, &s.Last)
+		return s, err
+	})
+}

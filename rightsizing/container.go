@@ -1,0 +1,128 @@
+package rightsizing
+
+import (
+	"time"
+)
+
+// Step is the length of the usage windows recommenders read: CPU is the
+// average over a window, memory the peak working set in it (as Autopilot
+// aggregates usage into 5-minute windows).
+const Step = 5 * time.Minute
+
+// MiB and GiB in bytes.
+const (
+	MiB = 1 << 20
+	GiB = 1 << 30
+)
+
+// Sample is one replica's usage of one container over one window [Start, Start+Step).
+type Sample struct {
+	Start      time.Time
+	CPU        float64 // average cores over the window
+	MemoryPeak int64   // peak working set (bytes) in the window
+}
+
+// Resources are a container's requests and limits. A zero limit means none.
+type Resources struct {
+	CPURequest    float64 `json:"cpuRequestCores"`
+	CPULimit      float64 `json:"cpuLimitCores,omitempty"`
+	MemoryRequest int64   `json:"memoryRequestBytes"`
+	MemoryLimit   int64   `json:"memoryLimitBytes,omitempty"`
+}
+
+// OOMEvent is a container killed for exceeding its memory limit.
+type OOMEvent struct {
+	At     time.Time
+	Memory int64 // the working set when it was killed (its limit, or the peak seen)
+}
+
+// HPA describes a HorizontalPodAutoscaler that scales the workload.
+type HPA struct {
+	// CPUTargetUtilization is the HPA's target average CPU utilization as a
+	// fraction of the request (0.7 for 70%); 0 when it does not scale on CPU.
+	CPUTargetUtilization float64 `json:"cpuTargetUtilization,omitempty"`
+	// MemoryTargetUtilization likewise for memory; 0 when it does not scale on memory.
+	MemoryTargetUtilization float64 `json:"memoryTargetUtilization,omitempty"`
+	MinReplicas             int     `json:"minReplicas,omitempty"`
+	MaxReplicas             int     `json:"maxReplicas,omitempty"`
+}
+
+// History is what a recommender sees of one container of one workload:
+// every replica's usage windows, pooled, so recommendations are per replica.
+type History struct {
+	// Samples are the usage windows of all replicas, ordered by Start
+	// (replicas share Starts).
+	Samples []Sample
+	// Current are the container's requests and limits now.
+	Current Resources
+	// OOMs are the OOM kills seen in the history.
+	OOMs []OOMEvent
+	// HPA is the autoscaler scaling the workload, or nil.
+	HPA *HPA
+}
+
+// Span returns the time the samples cover.
+func (h *History) Span() time.Duration {
+	if len(h.Samples) == 0 {
+		return 0
+	}
+	return h.Samples[len(h.Samples)-1].Start.Add(Step).Sub(h.Samples[0].Start)
+}
+
+// Since returns the history restricted to samples and OOMs at or after t.
+func (h History) Since(t time.Time) History {
+	i := 0
+	for i < len(h.Samples) && h.Samples[i].Start.Before(t) {
+		i++
+	}
+	out := h
+	out.Samples = h.Samples[i:]
+	out.OOMs = nil
+	for _, o := range h.OOMs {
+		if !o.At.Before(t) {
+			out.OOMs = append(out.OOMs, o)
+		}
+	}
+	return out
+}
+
+// Recommendation is a recommender's answer for one container.
+type Recommendation struct {
+	Resources Resources `json:"recommended"`
+	// Lower and Upper bound the recommendation; they widen when history is short.
+	Lower Resources `json:"lower"`
+	Upper Resources `json:"upper"`
+	// Confidence is in days of history (VPA's measure): min(history span in
+	// days, samples ÷ samples per day). Bounds widen by 1/Confidence.
+	Confidence float64 `json:"confidenceDays"`
+	// Notes say what shaped the recommendation (HPA, OOM bump, trend, minimums).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Recommender recommends resources for one container from its history, at now.
+type Recommender interface {
+	Name() string
+	Recommend(h History, now time.Time) Recommendation
+}
+
+// confidence is how much history backs a recommendation, in days: the span
+// of the history, discounted when it holds fewer windows than two days of
+// one replica would (a CronJob that runs an hour every 6 hours for a week
+// has a week of evidence; a pod that lived 20 minutes has almost none).
+func confidence(h *History) float64 {
+	days := h.Span().Hours() / 24
+	full := float64(2 * 24 * time.Hour / Step)
+	return days * min(1, float64(len(h.Samples))/full)
+}
+
+// replicasOf estimates the average number of replicas from samples per window.
+func replicasOf(h *History) float64 {
+	if len(h.Samples) == 0 {
+		return 1
+	}
+	windows := h.Span() / Step
+	if windows <= 0 {
+		return 1
+	}
+	return max(1, float64(len(h.Samples))/float64(windows))
+}

@@ -1,0 +1,125 @@
+package rightsizing
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tallyhq/tally"
+)
+
+// Patch is a strategic-merge patch setting the resources of one workload's
+// containers, ready for kubectl patch.
+type Patch struct {
+	Workload tally.WorkloadRef
+	// File is a file name for the patch: namespace.kind.name.yaml.
+	File string
+	// Command is the kubectl command that applies it.
+	Command string
+	// YAML is the patch document.
+	YAML []byte
+}
+
+// Patches groups results by workload and renders one patch per workload.
+// Bare pods cannot be patched this way (their resources are immutable
+// before in-place resize) and are skipped.
+func Patches(results []ContainerResult) ([]Patch, error) {
+	byWorkload := map[tally.WorkloadRef][]ContainerResult{}
+	var order []tally.WorkloadRef
+	for _, r := range results {
+		if r.Workload.Kind == tally.KindPod || r.Workload.Kind == "" {
+			continue
+		}
+		if _, ok := byWorkload[r.Workload]; !ok {
+			order = append(order, r.Workload)
+		}
+		byWorkload[r.Workload] = append(byWorkload[r.Workload], r)
+	}
+	slices.SortFunc(order, func(a, b tally.WorkloadRef) int {
+		return strings.Compare(string(a.Cluster)+"/"+a.String(), string(b.Cluster)+"/"+b.String())
+	})
+	var out []Patch
+	for _, w := range order {
+		cs := byWorkload[w]
+		slices.SortFunc(cs, func(a, b ContainerResult) int { return strings.Compare(a.Container, b.Container) })
+		doc, err := patchDocument(w, cs)
+		if err != nil {
+			return nil, fmt.Errorf("patch %s: %w", w, err)
+		}
+		kind := strings.ToLower(w.Kind)
+		file := fmt.Sprintf("%s.%s.%s.yaml", w.Namespace, kind, w.Name)
+		out = append(out, Patch{Workload: w, File: file, YAML: doc,
+			Command: fmt.Sprintf("kubectl --context %s -n %s patch %s %s --patch-file %s", w.Cluster, w.Namespace, kind, w.Name, file)})
+	}
+	return out, nil
+}
+
+// patchDocument builds spec.template.spec.containers[].resources (under
+// spec.jobTemplate for CronJobs) with the recommended requests and limits.
+// A limit the recommendation drops is set to null, which deletes it.
+func patchDocument(w tally.WorkloadRef, cs []ContainerResult) ([]byte, error) {
+	containers := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, c := range cs {
+		r := c.Recommendation.Resources
+		requests := mapping("cpu", str(FormatCPU(r.CPURequest)), "memory", str(FormatMemory(r.MemoryRequest)))
+		limits := mapping()
+		if r.CPULimit > 0 {
+			appendPair(limits, "cpu", str(FormatCPU(r.CPULimit)))
+		} else if c.Current.CPULimit > 0 {
+			appendPair(limits, "cpu", null())
+		}
+		if r.MemoryLimit > 0 {
+			appendPair(limits, "memory", str(FormatMemory(r.MemoryLimit)))
+		} else if c.Current.MemoryLimit > 0 {
+			appendPair(limits, "memory", null())
+		}
+		res := mapping("requests", requests)
+		if len(limits.Content) > 0 {
+			appendPair(res, "limits", limits)
+		}
+		entry := mapping("name", str(c.Container), "resources", res)
+		if c.MonthlySavings.Sign() < 0 {
+			entry.HeadComment = fmt.Sprintf("%s: costs %s %s more a month (it needs more than it requests)", c.Container, c.MonthlySavings.Neg().Decimal(), c.MonthlySavings.Currency())
+		} else {
+			entry.HeadComment = fmt.Sprintf("%s: saves %s %s a month", c.Container, c.MonthlySavings.Decimal(), c.MonthlySavings.Currency())
+		}
+		containers.Content = append(containers.Content, entry)
+	}
+	podSpec := mapping("containers", containers)
+	spec := mapping("template", mapping("spec", podSpec))
+	if w.Kind == tally.KindCronJob {
+		spec = mapping("jobTemplate", mapping("spec", spec))
+	}
+	root := mapping("spec", spec)
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root},
+		HeadComment: fmt.Sprintf("Tally right-sizing for %s/%s/%s in cluster %s", w.Namespace, w.Kind, w.Name, w.Cluster)}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func null() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
+
+func mapping(kv ...any) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(kv); i += 2 {
+		appendPair(m, kv[i].(string), kv[i+1].(*yaml.Node))
+	}
+	return m
+}
+
+func appendPair(m *yaml.Node, k string, v *yaml.Node) {
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, v)
+}

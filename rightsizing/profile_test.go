@@ -1,0 +1,172 @@
+package rightsizing
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// steadyHistory returns days of 5-minute windows of one replica at cpu
+// cores (cycling ±20% over an hour) and mem bytes.
+func steadyHistory(days float64, cpu float64, mem int64) History {
+	n := int(days * 288)
+	h := History{Current: Resources{CPURequest: 2, MemoryRequest: 4 * GiB, MemoryLimit: 4 * GiB}}
+	for i := 0; i < n; i++ {
+		f := 0.8 + 0.4*float64(i%12)/11
+		h.Samples = append(h.Samples, Sample{Start: t0.Add(time.Duration(i) * Step), CPU: cpu * f, MemoryPeak: int64(float64(mem) * (0.95 + 0.05*f))})
+	}
+	return h
+}
+
+func end(h History) time.Time { return h.Samples[len(h.Samples)-1].Start.Add(Step) }
+
+func TestProfileRecommend(t *testing.T) {
+	long := steadyHistory(14, 0.5, GiB)
+	rec := Balanced.Recommend(long, end(long))
+	r := rec.Resources
+	if r.CPURequest < 0.55 || r.CPURequest > 0.62 {
+		t.Errorf("CPU request %v: want about p95 of 0.4–0.6 cores", r.CPURequest)
+	}
+	if r.MemoryRequest < GiB || r.MemoryRequest > 11*GiB/10 {
+		t.Errorf("memory request %v: want just over the 1 GiB peak", r.MemoryRequest)
+	}
+	if r.MemoryLimit < 13*GiB/10 || r.MemoryLimit > 14*GiB/10 {
+		t.Errorf("memory limit %v: want the peak +30%%", r.MemoryLimit)
+	}
+	if r.CPULimit != 0 {
+		t.Errorf("CPU limit %v: balanced sets none", r.CPULimit)
+	}
+	if rec.Confidence < 13.9 || rec.Lower.CPURequest > r.CPURequest || rec.Upper.CPURequest < r.CPURequest {
+		t.Errorf("confidence %v, bounds %v ≤ %v ≤ %v", rec.Confidence, rec.Lower.CPURequest, r.CPURequest, rec.Upper.CPURequest)
+	}
+
+	// Profiles are ordered by risk.
+	prod, aggr := Production.Recommend(long, end(long)).Resources, Aggressive.Recommend(long, end(long)).Resources
+	if !(prod.CPURequest > r.CPURequest && r.CPURequest > aggr.CPURequest) || prod.MemoryLimit <= aggr.MemoryLimit {
+		t.Errorf("production %+v, balanced %+v, aggressive %+v: want decreasing requests", prod, r, aggr)
+	}
+
+	// A short history widens limits and bounds.
+	short := steadyHistory(0.5, 0.5, GiB)
+	sr := Balanced.Recommend(short, end(short))
+	if sr.Confidence > 0.3 || sr.Resources.MemoryLimit <= r.MemoryLimit || sr.Upper.CPURequest <= rec.Upper.CPURequest {
+		t.Errorf("short history: confidence %v, limit %v (long %v), upper %v (long %v)", sr.Confidence, sr.Resources.MemoryLimit, r.MemoryLimit, sr.Upper.CPURequest, rec.Upper.CPURequest)
+	}
+	if !hasNote(sr, "days of history") {
+		t.Errorf("notes %v", sr.Notes)
+	}
+
+	// Only History counts: samples older than 14 days are ignored.
+	old := steadyHistory(30, 0.5, GiB)
+	for i := range old.Samples[:10*288] {
+		old.Samples[i].CPU = 5
+	}
+	if got := Balanced.Recommend(old, end(old)).Resources.CPURequest; got > 0.62 {
+		t.Errorf("CPU request %v: a spike 20 days ago must not count", got)
+	}
+}
+
+func hasNote(r Recommendation, s string) bool {
+	for _, n := range r.Notes {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestProfileOOMBumpTrendHPAMinimums(t *testing.T) {
+	h := steadyHistory(7, 0.5, GiB)
+	now := end(h)
+
+	oom := h
+	oom.OOMs = []OOMEvent{{At: now.Add(-time.Hour), Memory: 2 * GiB}}
+	r := Balanced.Recommend(oom, now)
+	if r.Resources.MemoryLimit < gib(2.4) || r.Resources.MemoryRequest < gib(2.4) || !hasNote(r, "OOM") {
+		t.Errorf("after an OOM at 2 GiB: %+v %v; want request and limit ≥ 2 GiB × 1.2", r.Resources, r.Notes)
+	}
+
+	leak := h
+	leak.Samples = append([]Sample(nil), h.Samples...)
+	for i := range leak.Samples {
+		leak.Samples[i].MemoryPeak = GiB + int64(i)*2*MiB // +24 MiB an hour
+	}
+	r = Balanced.Recommend(leak, end(leak))
+	peak := leak.Samples[len(leak.Samples)-1].MemoryPeak
+	if !hasNote(r, "grow steadily") || float64(r.Resources.MemoryLimit) < (float64(peak)+3*24*24*MiB)*1.3 {
+		t.Errorf("leak: limit %v for a %v peak, notes %v: want the 3-day extrapolation + 30%%", r.Resources.MemoryLimit, peak, r.Notes)
+	}
+
+	hpa := h
+	hpa.HPA = &HPA{CPUTargetUtilization: 0.5}
+	r = Balanced.Recommend(hpa, now)
+	if r.Resources.CPURequest < 1.1 || !hasNote(r, "HPA scales on CPU at 50%") {
+		t.Errorf("HPA at 50%%: CPU request %v, notes %v; want p95 usage ÷ 0.5", r.Resources.CPURequest, r.Notes)
+	}
+
+	tiny := steadyHistory(7, 0.001, MiB)
+	r = Balanced.Recommend(tiny, end(tiny))
+	if r.Resources.CPURequest != Balanced.MinCPU || r.Resources.MemoryRequest != Balanced.MinMemory || r.Resources.MemoryLimit < r.Resources.MemoryRequest {
+		t.Errorf("tiny container: %+v, want the minimums", r.Resources)
+	}
+
+	empty := History{Current: Resources{CPURequest: 1, MemoryRequest: GiB}}
+	if r := Balanced.Recommend(empty, now); r.Resources != empty.Current {
+		t.Errorf("no usage: %+v, want the current resources", r.Resources)
+	}
+}
+
+func TestProfiles(t *testing.T) {
+	for _, p := range Profiles {
+		if err := p.Validate(); err != nil {
+			t.Error(err)
+		}
+		if got, err := ProfileByName(p.Name); err != nil || got.Name != p.Name {
+			t.Errorf("ProfileByName(%s) = %v, %v", p.Name, got.Name, err)
+		}
+	}
+	if _, err := ProfileByName("yolo"); err == nil || !strings.Contains(err.Error(), "production, balanced, aggressive") {
+		t.Errorf("unknown profile: %v", err)
+	}
+	bad := Balanced
+	bad.CPUPercentile = 1.5
+	if bad.Validate() == nil {
+		t.Error("percentile 1.5 accepted")
+	}
+}
+
+func TestBaselines(t *testing.T) {
+	h := steadyHistory(14, 0.5, GiB)
+	now := end(h)
+	v := VPA{}.Recommend(h, now).Resources
+	// p90 of 0.4–0.6 cycling is ≈0.58, bucket edge, +15%.
+	if v.CPURequest < 0.63 || v.CPURequest > 0.72 {
+		t.Errorf("VPA CPU %v", v.CPURequest)
+	}
+	if v.MemoryRequest < gib(1.15) || v.MemoryRequest > gib(1.25) || v.MemoryLimit != v.MemoryRequest {
+		t.Errorf("VPA memory %+v: want daily peaks p90 +15%%, limit in the original 1:1 ratio", v)
+	}
+	tiny := steadyHistory(3, 0.001, MiB)
+	if r := (VPA{}).Recommend(tiny, end(tiny)).Resources; r.CPURequest != 0.025 || r.MemoryRequest != 250*MiB {
+		t.Errorf("VPA minimums: %+v", r)
+	}
+	oom := h
+	oom.OOMs = []OOMEvent{{At: now.Add(-time.Hour), Memory: 2 * GiB}}
+	if r := (VPA{}).Recommend(oom, now).Resources; r.MemoryRequest < gib(2.4) {
+		t.Errorf("VPA after OOM: %+v", r)
+	}
+
+	k := KRR{}.Recommend(h, now).Resources
+	if k.CPURequest < 0.55 || k.CPURequest > 0.6 || k.CPULimit != 0 {
+		t.Errorf("KRR CPU %+v: want p95, no limit", k)
+	}
+	if peak := float64(GiB); float64(k.MemoryRequest) < peak*1.15 || k.MemoryLimit != k.MemoryRequest {
+		t.Errorf("KRR memory %+v: want max +15%%, request = limit", k)
+	}
+	few := steadyHistory(0.3, 0.5, GiB)
+	if r := (KRR{}).Recommend(few, end(few)); r.Resources != few.Current {
+		t.Errorf("KRR with %d points: %+v, want no change", len(few.Samples), r.Resources)
+	}
+}
+
+func gib(f float64) int64 { return int64(f * float64(GiB)) }

@@ -1,0 +1,139 @@
+package rightsizing
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// ContainerInput is one container of one workload to recommend for.
+type ContainerInput struct {
+	Workload  tally.WorkloadRef
+	Container string
+	History   History
+	// Replicas is the workload's average number of running pods.
+	Replicas float64
+}
+
+// ContainerResult is the recommendation for one container of a workload,
+// priced at the workload's unit prices.
+type ContainerResult struct {
+	Workload       tally.WorkloadRef `json:"workload"`
+	Container      string            `json:"container"`
+	Strategy       string            `json:"strategy"`
+	Replicas       float64           `json:"replicas"`
+	Current        Resources         `json:"current"`
+	Recommendation Recommendation    `json:"recommendation"`
+	Prices         UnitPrices        `json:"prices"`
+	MonthlySavings tally.Money       `json:"monthlySavings"`
+}
+
+// Target names the container as recommendations are stored:
+// cluster/namespace/Kind/name/container.
+func (c *ContainerResult) Target() string {
+	w := c.Workload
+	return string(w.Cluster) + "/" + w.Namespace + "/" + w.Kind + "/" + w.Name + "/" + c.Container
+}
+
+// RecommendContainers recommends every input with r and prices the savings
+// with pricer; a workload the pricer cannot price is an error.
+func RecommendContainers(inputs []ContainerInput, r Recommender, pricer Pricer, now time.Time) ([]ContainerResult, error) {
+	out := make([]ContainerResult, 0, len(inputs))
+	for _, in := range inputs {
+		rec := r.Recommend(in.History, now)
+		prices, err := pricer.UnitPrices(in.Workload)
+		if err != nil {
+			return nil, fmt.Errorf("price %s: %w", in.Workload, err)
+		}
+		replicas := max(in.Replicas, 1)
+		saving, err := MonthlySavings(in.History.Current, rec.Resources, replicas, prices)
+		if err != nil {
+			return nil, fmt.Errorf("savings of %s/%s: %w", in.Workload, in.Container, err)
+		}
+		if h := in.History.HPA; h != nil && h.CPUTargetUtilization > 0 {
+			rec.Notes = append(rec.Notes, fmt.Sprintf("replicas %.1f on average; savings assume the HPA keeps that count", replicas))
+		}
+		out = append(out, ContainerResult{Workload: in.Workload, Container: in.Container, Strategy: r.Name(),
+			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)})
+	}
+	return out, nil
+}
+
+// containerRisk is the stored risk document of a container recommendation.
+type containerRisk struct {
+	ConfidenceDays float64   `json:"confidenceDays"`
+	Lower          Resources `json:"lower"`
+	Upper          Resources `json:"upper"`
+	Notes          []string  `json:"notes,omitempty"`
+}
+
+// containerState is the stored current or recommended state.
+type containerState struct {
+	Resources
+	Replicas float64    `json:"replicas"`
+	Prices   UnitPrices `json:"prices"`
+	Strategy string     `json:"strategy,omitempty"`
+}
+
+// Record returns the result as a stored recommendation of kind
+// tally.RecommendContainer.
+func (c *ContainerResult) Record(now time.Time) (tally.Recommendation, error) {
+	cur, err := json.Marshal(containerState{Resources: c.Current, Replicas: c.Replicas, Prices: c.Prices})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	rec, err := json.Marshal(containerState{Resources: c.Recommendation.Resources, Replicas: c.Replicas, Prices: c.Prices, Strategy: c.Strategy})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	risk, err := json.Marshal(containerRisk{ConfidenceDays: c.Recommendation.Confidence, Lower: c.Recommendation.Lower,
+		Upper: c.Recommendation.Upper, Notes: c.Recommendation.Notes})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	return tally.Recommendation{Kind: tally.RecommendContainer, Target: c.Target(), CreatedAt: now,
+		MonthlySavings: c.MonthlySavings, Current: cur, Recommended: rec, Risk: risk, Explanation: c.Explain()}, nil
+}
+
+// Explain says in one line what changes and why.
+func (c *ContainerResult) Explain() string {
+	r := c.Recommendation.Resources
+	var b strings.Builder
+	fmt.Fprintf(&b, "CPU request %s → %s, memory request %s → %s, memory limit %s → %s (%s, %.1f days of history)",
+		FormatCPU(c.Current.CPURequest), FormatCPU(r.CPURequest), FormatMemory(c.Current.MemoryRequest), FormatMemory(r.MemoryRequest),
+		limitText(c.Current.MemoryLimit), limitText(r.MemoryLimit), c.Strategy, c.Recommendation.Confidence)
+	for _, n := range c.Recommendation.Notes {
+		b.WriteString("; ")
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+func limitText(l int64) string {
+	if l == 0 {
+		return "none"
+	}
+	return FormatMemory(l)
+}
+
+// Record returns the plan as a stored recommendation of kind tally.RecommendNode.
+func (p *NodePlan) Record(now time.Time) (tally.Recommendation, error) {
+	cur, err := json.Marshal(map[string]any{"nodes": p.Current, "monthly": p.CurrentMonthly})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	rec, err := json.Marshal(map[string]any{"nodes": p.Planned, "monthly": p.PlannedMonthly,
+		"cpuUtilization": p.CPUUtilization, "memoryUtilization": p.MemoryUtilization})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	risk, err := json.Marshal(map[string]any{"unplaced": p.Unplaced})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	return tally.Recommendation{Kind: tally.RecommendNode, Target: string(p.Cluster) + "/" + p.Group, CreatedAt: now,
+		MonthlySavings: p.MonthlySavings.Round(2), Current: cur, Recommended: rec, Risk: risk, Explanation: p.Explanation}, nil
+}

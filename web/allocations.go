@@ -1,0 +1,207 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// AllocationStore answers allocation queries.
+type AllocationStore interface {
+	AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error)
+}
+
+// allocationQuery reads the query parameters shared by Tally's and OpenCost's
+// allocation endpoints.
+func allocationQuery(v url.Values, now time.Time) (attribution.Query, error) {
+	var q attribution.Query
+	var err error
+	window := v.Get("window")
+	if window == "" {
+		window = "7d"
+	}
+	if q.Window, err = tally.ParseWindow(window, now); err != nil {
+		return q, err
+	}
+	if q.Step, err = parseStep(v.Get("step")); err != nil {
+		return q, err
+	}
+	for _, a := range splitList(v.Get("aggregate")) {
+		d, err := attribution.ParseDimension(a)
+		if err != nil {
+			return q, err
+		}
+		q.Aggregate = append(q.Aggregate, d)
+	}
+	if len(q.Aggregate) == 0 {
+		q.Aggregate = []attribution.Dimension{{Field: "namespace"}}
+	}
+	if q.Filters, err = attribution.ParseFilter(v.Get("filter")); err != nil {
+		return q, err
+	}
+	q.Idle = attribution.IdleMode(orDefault(v.Get("idle"), string(attribution.IdleSeparate)))
+	q.Shared = attribution.SharedMode(orDefault(v.Get("shared"), string(attribution.SharedWeighted)))
+	q.ShareNamespaces = splitList(v.Get("shareNamespaces"))
+	if q.Basis, err = tally.ParseCostBasis(v.Get("basis")); err != nil {
+		return q, err
+	}
+	return q, q.Validate()
+}
+
+// parseStep reads "1d", "7d", "1h", "24h", "window" or "" (one step).
+func parseStep(s string) (time.Duration, error) {
+	switch s {
+	case "", "window", "0":
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, tally.Errorf(tally.EInvalid, "step %q: want 1h, 6h, 1d, 7d or window", s)
+	}
+	return d, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// allocations answers GET /api/v1/allocations.
+func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
+	q, err := allocationQuery(r.URL.Query(), s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	groups, err := s.aggregate(r.Context(), q)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="tally-allocations.csv"`)
+		if err := attribution.WriteCSV(w, q, groups); err != nil {
+			s.log.ErrorContext(r.Context(), "write csv", "err", err)
+		}
+		return
+	}
+	writeJSON(w, http.StatusOK, newAllocationsView(q, groups))
+}
+
+func (s *Server) aggregate(ctx context.Context, q attribution.Query) ([]attribution.Group, error) {
+	rows, err := s.allocs.AllocationRows(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return attribution.Aggregate(rows, q)
+}
+
+// costView is a step's costs for JSON: money as exact decimal strings.
+type costView struct {
+	Start                 time.Time `json:"start"`
+	End                   time.Time `json:"end"`
+	CPUCost               string    `json:"cpuCost"`
+	RAMCost               string    `json:"ramCost"`
+	GPUCost               string    `json:"gpuCost"`
+	PVCost                string    `json:"pvCost"`
+	NetworkCost           string    `json:"networkCost"`
+	LoadBalancerCost      string    `json:"loadBalancerCost"`
+	SharedCost            string    `json:"sharedCost"`
+	ExternalCost          string    `json:"externalCost"`
+	OtherCost             string    `json:"otherCost"`
+	IdleCost              string    `json:"idleCost"`
+	TotalCost             string    `json:"totalCost"`
+	CPUCoreHours          float64   `json:"cpuCoreHours"`
+	CPUCoreRequestAverage float64   `json:"cpuCoreRequestAverage"`
+	CPUCoreUsageAverage   float64   `json:"cpuCoreUsageAverage"`
+	RAMByteHours          float64   `json:"ramByteHours"`
+	RAMByteRequestAverage float64   `json:"ramByteRequestAverage"`
+	RAMByteUsageAverage   float64   `json:"ramByteUsageAverage"`
+	GPUHours              float64   `json:"gpuHours"`
+	Efficiency            float64   `json:"efficiency"`
+	Estimated             bool      `json:"estimated"`
+}
+
+func newCostView(c *attribution.StepCost) costView {
+	hours := c.Window.Duration().Hours()
+	avg := func(v float64) float64 {
+		if hours == 0 {
+			return 0
+		}
+		return v / hours
+	}
+	return costView{
+		Start: c.Window.Start, End: c.Window.End,
+		CPUCost: c.CPU.Decimal(), RAMCost: c.RAM.Decimal(), GPUCost: c.GPU.Decimal(), PVCost: c.PV.Decimal(),
+		NetworkCost: c.Network.Decimal(), LoadBalancerCost: c.LoadBalancer.Decimal(), SharedCost: c.Shared.Decimal(),
+		ExternalCost: c.External.Decimal(), OtherCost: c.Other.Decimal(), IdleCost: c.IdleShared.Decimal(), TotalCost: c.Total.Decimal(),
+		CPUCoreHours: c.CPUCoreHours, CPUCoreRequestAverage: avg(c.CPURequestCoreHours), CPUCoreUsageAverage: avg(c.CPUUsageCoreHours),
+		RAMByteHours: c.RAMByteHours, RAMByteRequestAverage: avg(c.RAMRequestByteHours), RAMByteUsageAverage: avg(c.RAMUsageByteHours),
+		GPUHours: c.GPUHours, Efficiency: c.Efficiency(), Estimated: c.Estimated,
+	}
+}
+
+type groupView struct {
+	Name  string     `json:"name"`
+	Keys  []string   `json:"keys"`
+	Total costView   `json:"total"`
+	Steps []costView `json:"steps"`
+}
+
+type allocationsView struct {
+	Window    tally.Window `json:"window"`
+	Step      string       `json:"step"`
+	Aggregate []string     `json:"aggregate"`
+	Currency  string       `json:"currency"`
+	Total     string       `json:"totalCost"`
+	Groups    []groupView  `json:"groups"`
+}
+
+func newAllocationsView(q attribution.Query, groups []attribution.Group) allocationsView {
+	v := allocationsView{Window: q.Window, Step: q.Step.String(), Groups: make([]groupView, 0, len(groups))}
+	if q.Step == 0 {
+		v.Step = "window"
+	}
+	for _, d := range q.Aggregate {
+		v.Aggregate = append(v.Aggregate, d.String())
+	}
+	var total tally.Money
+	for i := range groups {
+		g := &groups[i]
+		gv := groupView{Name: g.Name, Keys: g.Keys, Total: newCostView(&g.Total)}
+		for j := range g.Steps {
+			gv.Steps = append(gv.Steps, newCostView(&g.Steps[j]))
+		}
+		v.Groups = append(v.Groups, gv)
+		total, _ = total.Add(g.Total.Total)
+		if c := g.Total.Total.Currency(); c != "" {
+			v.Currency = string(c)
+		}
+	}
+	v.Total = total.Decimal()
+	return v
+}

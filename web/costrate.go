@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// costRate answers tally.CostRatePath: what a core-hour of the workload's CPU
+// really cost over a trailing window, and how many it uses a year.
+func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	workload := v.Get("workload")
+	ns, name, ok := strings.Cut(workload, "/")
+	if !ok || ns == "" || name == "" {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME", workload))
+		return
+	}
+	if _, n, ok := strings.Cut(name, "/"); ok { // namespace/kind/name
+		name = n
+	}
+	window, err := tally.ParseWindow(orDefault(v.Get("window"), "30d"), s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	q := attribution.Query{Window: window, Idle: attribution.IdleHide, Shared: attribution.SharedSeparate,
+		Aggregate: []attribution.Dimension{{Field: "controller"}},
+		Filters:   []attribution.Filter{{Dim: attribution.Dimension{Field: "controller"}, Values: []string{ns + "/" + name}}}}
+	if c := v.Get("cluster"); c != "" {
+		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "cluster"}, Values: []string{c}})
+	}
+	if q.Basis, err = tally.ParseCostBasis(v.Get("basis")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	groups, err := s.aggregate(r.Context(), q)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var g *attribution.Group
+	for i := range groups {
+		if groups[i].Name == ns+"/"+name {
+			g = &groups[i]
+		}
+	}
+	if g == nil || g.Total.CPUCoreHours == 0 {
+		s.error(w, r, tally.Errorf(tally.ENotFound, "workload %s has no attributed CPU in %v", workload, window))
+		return
+	}
+	perCoreHour, err := g.Total.CPU.MulRatio(1e6, uint64(g.Total.CPUCoreHours*1e6))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	year := float64(365*24*time.Hour) / float64(window.Duration())
+	writeJSON(w, http.StatusOK, tally.CostRate{
+		Workload: workload, Cluster: tally.ClusterID(v.Get("cluster")), Currency: g.Total.CPU.Currency(),
+		CorehourCost: perCoreHour.Round(9).Decimal(), CoreHoursPerYear: g.Total.CPUUsageCoreHours * year,
+		Window: window, Basis: string(q.Basis),
+	})
+}

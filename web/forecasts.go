@@ -1,0 +1,48 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// ForecastStore reads stored forecasts.
+type ForecastStore interface {
+	// LatestForecast returns the newest forecast of scope, or an ENotFound error.
+	LatestForecast(ctx context.Context, scope string) (tally.Forecast, error)
+	// LatestForecasts returns the newest forecast of every scope starting with prefix.
+	LatestForecasts(ctx context.Context, prefix string) ([]tally.Forecast, error)
+}
+
+// forecastsResponse is the body of GET /api/v1/forecasts.
+type forecastsResponse struct {
+	Forecasts []tally.Forecast `json:"forecasts"`
+}
+
+// forecasts answers GET /api/v1/forecasts?scope=S with the newest forecast of
+// scope S (404 when there is none); a scope ending in "*" (e.g.
+// "spend/account/*") or no scope at all lists the newest forecast of every
+// matching scope.
+func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
+	scope := r.URL.Query().Get("scope")
+	if prefix, ok := strings.CutSuffix(scope, "*"); ok || scope == "" {
+		fs, err := s.fcs.LatestForecasts(r.Context(), prefix)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if fs == nil {
+			fs = []tally.Forecast{}
+		}
+		writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: fs})
+		return
+	}
+	f, err := s.fcs.LatestForecast(r.Context(), scope)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: []tally.Forecast{f}})
+}

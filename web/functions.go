@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// FunctionStore answers dollars-per-function queries.
+type FunctionStore interface {
+	StackSpend(ctx context.Context, f attribution.StackFilter) ([]attribution.StackSpend, error)
+	WorkloadImages(ctx context.Context, namespace, workload string, start, end time.Time) ([]attribution.ImageSpan, error)
+}
+
+type functionsView struct {
+	Workload  string                     `json:"workload"`
+	Window    tally.Window               `json:"window"`
+	Total     tally.Money                `json:"total"`
+	Functions []attribution.FunctionCost `json:"functions"`
+	Flame     *attribution.FlameNode     `json:"flame"`
+	Images    []attribution.ImageSpan    `json:"images"`
+	// Base is set for a diff: the window or image compared against.
+	Base *functionsBase `json:"base,omitempty"`
+}
+
+type functionsBase struct {
+	Window    tally.Window               `json:"window"`
+	Image     string                     `json:"image,omitempty"`
+	Total     tally.Money                `json:"total"`
+	Functions []attribution.FunctionCost `json:"functions"`
+}
+
+// functions answers GET /api/v1/functions?workload=NS/NAME[&cluster=][&container=][&window=7d]
+// [&image=][&baseWindow=|&baseImage=][&top=50][&format=json|pprof].
+func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	f, err := stackFilter(v, s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	stacks, err := s.funcs.StackSpend(r.Context(), f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.Get("format") == "pprof" {
+		p := attribution.DollarsProfile(stacks, f.Window.Duration(), f.Window.End)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="tally-dollars.pb.gz"`)
+		if err := p.Write(w); err != nil {
+			s.log.ErrorContext(r.Context(), "write pprof", "err", err)
+		}
+		return
+	}
+	view, err := s.functionsView(r.Context(), v, f, stacks)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
+}
+
+func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.StackFilter, stacks []attribution.StackSpend) (*functionsView, error) {
+	top := 50
+	if t, err := strconv.Atoi(v.Get("top")); err == nil && t > 0 {
+		top = t
+	}
+	view := &functionsView{Workload: f.Namespace + "/" + f.Workload, Window: f.Window}
+	var err error
+	if view.Functions, view.Total, err = topFunctions(stacks, f.Window.Duration(), top); err != nil {
+		return nil, err
+	}
+	if view.Images, err = s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, f.Window.Start.AddDate(0, 0, -90), f.Window.End); err != nil {
+		return nil, err
+	}
+	base, ok, err := baseFilter(v, f, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		view.Flame, err = attribution.Flame(stacks)
+		return view, err
+	}
+	baseStacks, err := s.funcs.StackSpend(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	view.Base = &functionsBase{Window: base.Window, Image: base.Image}
+	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, base.Window.Duration(), top); err != nil {
+		return nil, err
+	}
+	view.Flame, err = attribution.FlameDiff(baseStacks, stacks)
+	return view, err
+}
+
+func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int) ([]attribution.FunctionCost, tally.Money, error) {
+	fs, err := attribution.Functions(stacks, window)
+	if err != nil {
+		return nil, tally.Money{}, err
+	}
+	var total tally.Money
+	for _, s := range stacks {
+		total, _ = total.Add(s.Cost)
+	}
+	if len(fs) > top {
+		fs = fs[:top]
+	}
+	return fs, total, nil
+}
+
+func stackFilter(v url.Values, now time.Time) (attribution.StackFilter, error) {
+	var f attribution.StackFilter
+	ns, name, ok := strings.Cut(v.Get("workload"), "/")
+	if !ok || ns == "" || name == "" {
+		return f, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME", v.Get("workload"))
+	}
+	w, err := tally.ParseWindow(orDefault(v.Get("window"), "7d"), now)
+	if err != nil {
+		return f, err
+	}
+	f = attribution.StackFilter{Window: wholeDays(w), Cluster: tally.ClusterID(v.Get("cluster")), Namespace: ns, Workload: name,
+		Container: v.Get("container"), Image: v.Get("image")}
+	return f, nil
+}
+
+// baseFilter returns the comparison side of a diff: another window or image.
+func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attribution.StackFilter, bool, error) {
+	base := head
+	switch {
+	case v.Get("baseWindow") != "":
+		w, err := tally.ParseWindow(v.Get("baseWindow"), now)
+		if err != nil {
+			return base, false, err
+		}
+		base.Window = wholeDays(w)
+	case v.Get("baseImage") != "":
+		base.Image = v.Get("baseImage")
+	default:
+		return base, false, nil
+	}
+	return base, true, nil
+}
+
+// wholeDays widens w to midnights: stack costs are kept per day.
+func wholeDays(w tally.Window) tally.Window {
+	end := w.End.Truncate(24 * time.Hour)
+	if end.Before(w.End) {
+		end = end.Add(24 * time.Hour)
+	}
+	return tally.Window{Start: w.Start.Truncate(24 * time.Hour), End: end}
+}

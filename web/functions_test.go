@@ -1,0 +1,73 @@
+package web_test
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/pprof/profile"
+)
+
+func TestFunctionsAPI(t *testing.T) {
+	srv := newServer(t)
+	var got struct {
+		Total     struct{ Amount string } `json:"total"`
+		Functions []struct {
+			Name       string                  `json:"name"`
+			Self       struct{ Amount string } `json:"self"`
+			Total      struct{ Amount string } `json:"total"`
+			SelfAnnual struct{ Amount string } `json:"selfAnnual"`
+		} `json:"functions"`
+		Flame struct {
+			Name     string  `json:"name"`
+			Value    float64 `json:"value"`
+			Children []struct {
+				Name string `json:"name"`
+			} `json:"children"`
+		} `json:"flame"`
+		Images []struct{ Image string } `json:"images"`
+	}
+	get(t, srv.URL+"/api/v1/functions?workload=shop/api&window=2d", &got)
+	// api's CPU cost: half the node's CPU pool (1 of 2 cores) every hour.
+	if len(got.Functions) != 3 || got.Functions[0].Name != "main.main" || got.Functions[0].Total.Amount != got.Total.Amount {
+		t.Fatalf("functions = %+v, total %s", got.Functions, got.Total.Amount)
+	}
+	byName := map[string]string{}
+	for _, f := range got.Functions {
+		byName[f.Name+"/self"] = f.Self.Amount
+		byName[f.Name+"/total"] = f.Total.Amount
+	}
+	if byName["shop.hot/self"] == "" || byName["shop.handle/total"] != got.Total.Amount || byName["main.main/self"] != "0" {
+		t.Fatalf("self/total = %v", byName)
+	}
+	if got.Flame.Name != "all" || len(got.Flame.Children) != 1 || got.Flame.Children[0].Name != "main.main" || got.Flame.Value <= 0 {
+		t.Fatalf("flame = %+v", got.Flame)
+	}
+	if len(got.Images) != 1 || got.Images[0].Image != "shop/api:1.0" {
+		t.Fatalf("images = %+v", got.Images)
+	}
+
+	resp := get(t, srv.URL+"/api/v1/functions?workload=shop/api&window=2d&format=pprof", nil)
+	body, _ := io.ReadAll(resp.Body)
+	p, err := profile.ParseData(body)
+	if err != nil || len(p.Sample) != 2 || p.SampleType[1].Type != "cost" {
+		t.Fatalf("pprof = %v, %v", p, err)
+	}
+	path := filepath.Join(t.TempDir(), "dollars.pb.gz")
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", path).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "shop.hot") || !strings.Contains(string(out), "microdollars") {
+		t.Fatalf("go tool pprof -top: %v\n%s", err, out)
+	}
+	t.Logf("go tool pprof -top:\n%s", out)
+
+	get(t, srv.URL+"/api/v1/functions?workload=shop/api&window=1d&baseWindow=2026-10-05T00:00:00Z,2026-10-06T00:00:00Z", &got)
+	if resp := get(t, srv.URL+"/api/v1/functions?workload=bad", nil); resp.StatusCode != 400 {
+		t.Fatalf("bad workload: status %d", resp.StatusCode)
+	}
+}

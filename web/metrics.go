@@ -1,0 +1,157 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tallyhq/tally"
+)
+
+// MetricsStore gives the cost gauges their data: the latest attributed hour.
+type MetricsStore interface {
+	LatestAttributedHour(ctx context.Context) (tally.Hour, bool, error)
+	Allocations(ctx context.Context, account string, w tally.Window) ([]tally.Allocation, error)
+	Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error)
+}
+
+// OpenCost's gauge names and labels, so existing Grafana cost dashboards work.
+var (
+	nodeLabels         = []string{"cluster_id", "instance", "node", "instance_type", "region", "provider_id", "arch"}
+	nodeTotalHourly    = prometheus.NewDesc("node_total_hourly_cost", "Total reconciled (amortized) cost of the node for the latest attributed hour.", nodeLabels, nil)
+	nodeCPUHourly      = prometheus.NewDesc("node_cpu_hourly_cost", "Reconciled cost per CPU core-hour of the node.", nodeLabels, nil)
+	nodeRAMHourly      = prometheus.NewDesc("node_ram_hourly_cost", "Reconciled cost per GiB-hour of the node's memory.", nodeLabels, nil)
+	nodeGPUHourly      = prometheus.NewDesc("node_gpu_hourly_cost", "Reconciled cost per GPU-hour of the node.", nodeLabels, nil)
+	nodeIsSpot         = prometheus.NewDesc("kubecost_node_is_spot", "1 if the node is a spot instance.", nodeLabels, nil)
+	containerLabels    = []string{"cluster_id", "namespace", "pod", "container", "node", "instance"}
+	containerCPUAlloc  = prometheus.NewDesc("container_cpu_allocation", "CPU cores allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
+	containerMemAlloc  = prometheus.NewDesc("container_memory_allocation_bytes", "Memory allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
+	pvHourly           = prometheus.NewDesc("pv_hourly_cost", "Reconciled cost of the volume for the latest attributed hour.", []string{"cluster_id", "namespace", "volumename", "persistentvolume"}, nil)
+	attributedHourDesc = prometheus.NewDesc("tally_attributed_hour_timestamp_seconds", "Start of the latest attributed hour.", nil, nil)
+)
+
+// costCollector exposes the latest attributed hour as OpenCost's gauges,
+// reading the store at most once a minute.
+type costCollector struct {
+	store MetricsStore
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	cached  []prometheus.Metric
+	fetched time.Time
+}
+
+func (c *costCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{nodeTotalHourly, nodeCPUHourly, nodeRAMHourly, nodeGPUHourly, nodeIsSpot,
+		containerCPUAlloc, containerMemAlloc, pvHourly, attributedHourDesc} {
+		ch <- d
+	}
+}
+
+func (c *costCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.fetched) > time.Minute {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		metrics, err := c.fetch(ctx)
+		cancel()
+		if err != nil {
+			c.log.Error("collect cost metrics", "err", err)
+		} else {
+			c.cached, c.fetched = metrics, time.Now()
+		}
+	}
+	for _, m := range c.cached {
+		ch <- m
+	}
+}
+
+type nodeTotals struct {
+	node          *tally.Node
+	cpu, ram, gpu tally.Money
+}
+
+func (c *costCollector) fetch(ctx context.Context) ([]prometheus.Metric, error) {
+	h, ok, err := c.store.LatestAttributedHour(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	allocs, err := c.store.Allocations(ctx, "", h.Window())
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := c.store.Nodes(ctx, "", h.Window())
+	if err != nil {
+		return nil, err
+	}
+	byNode := map[[2]string]*nodeTotals{}
+	for i := range nodes {
+		byNode[[2]string{string(nodes[i].Cluster), nodes[i].Name}] = &nodeTotals{node: &nodes[i]}
+	}
+	var out []prometheus.Metric
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
+	}
+	gauge(attributedHourDesc, float64(h.Start().Unix()))
+	for i := range allocs {
+		a := &allocs[i]
+		if t := byNode[[2]string{string(a.Cluster), a.Node}]; t != nil {
+			switch a.CostKind {
+			case tally.CostCPU:
+				t.cpu, _ = t.cpu.Add(a.EffectiveCost)
+			case tally.CostRAM:
+				t.ram, _ = t.ram.Add(a.EffectiveCost)
+			case tally.CostGPU:
+				t.gpu, _ = t.gpu.Add(a.EffectiveCost)
+			}
+		}
+		switch {
+		case a.PodUID != "" && a.CostKind == tally.CostCPU:
+			gauge(containerCPUAlloc, a.CPUCoreHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
+		case a.PodUID != "" && a.CostKind == tally.CostRAM:
+			gauge(containerMemAlloc, a.RAMByteHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
+		case a.CostKind == tally.CostPV && a.ResourceID != "":
+			gauge(pvHourly, a.EffectiveCost.Float64(), string(a.Cluster), a.Namespace, a.ResourceID, a.ResourceID)
+		}
+	}
+	for _, t := range byNode {
+		n := t.node
+		labels := []string{string(n.Cluster), n.Name, n.Name, n.InstanceType, n.Region, n.ProviderID, n.Labels["kubernetes.io/arch"]}
+		total, _ := t.cpu.Add(t.ram)
+		total, _ = total.Add(t.gpu)
+		gauge(nodeTotalHourly, total.Float64(), labels...)
+		gauge(nodeCPUHourly, per(t.cpu, n.CPUCores), labels...)
+		gauge(nodeRAMHourly, per(t.ram, float64(n.MemoryBytes)/(1<<30)), labels...)
+		gauge(nodeGPUHourly, per(t.gpu, float64(n.GPUs)), labels...)
+		spot := 0.0
+		if strings.EqualFold(n.Lifecycle, tally.LifecycleSpot) {
+			spot = 1
+		}
+		gauge(nodeIsSpot, spot, labels...)
+	}
+	return out, nil
+}
+
+func per(m tally.Money, units float64) float64 {
+	if units <= 0 {
+		return 0
+	}
+	return m.Float64() / units
+}
+
+// metricsHandler serves Prometheus metrics: the cost gauges, Go runtime and process.
+func metricsHandler(store MetricsStore, log *slog.Logger) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if store != nil {
+		reg.MustRegister(&costCollector{store: store, log: log})
+	}
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)})
+}

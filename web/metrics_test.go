@@ -1,0 +1,108 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func requirePrometheus(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prometheus is not installed (Debian package prometheus; CI=true: prerequisites must be present)")
+		}
+		t.Skip("prometheus is not installed (apt-get install prometheus)")
+	}
+	return path
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestRealPrometheusScrapesCostGauges runs Debian's Prometheus against
+// /metrics and asks it what a Grafana cost dashboard asks.
+func TestRealPrometheusScrapesCostGauges(t *testing.T) {
+	bin := requirePrometheus(t)
+	srv := newServer(t)
+	target := strings.TrimPrefix(srv.URL, "http://")
+	dir := t.TempDir()
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tally\n    static_configs:\n      - targets: [%q]\n", target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = cmd.Wait() }()
+
+	query := "sum(node_total_hourly_cost)"
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		v, err := promQuery(addr, query)
+		if err == nil && v != "" {
+			got, _ := strconv.ParseFloat(v, 64)
+			if got < 0.0899 || got > 0.0901 { // the node's reconciled cost in the latest hour: $0.09
+				t.Fatalf("%s = %s, want 0.09", query, v)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus never answered %s (last error %v); its log:\n%s", query, err, logs.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if v, err := promQuery(addr, `sum by (namespace) (container_cpu_allocation{namespace="shop"})`); err != nil || v != "1" {
+		t.Fatalf("container_cpu_allocation = %q, %v; want 1 core", v, err)
+	}
+}
+
+// promQuery returns the value of an instant query's first sample ("" when empty).
+func promQuery(addr, q string) (string, error) {
+	resp, err := http.Get("http://" + addr + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return "", err
+	}
+	if r.Status != "success" || len(r.Data.Result) == 0 {
+		return "", nil
+	}
+	s, _ := r.Data.Result[0].Value[1].(string)
+	return s, nil
+}

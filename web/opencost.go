@@ -1,0 +1,170 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// openCostAllocations answers OpenCost's GET /allocation/compute with its
+// parameters (window, step, aggregate, accumulate, includeIdle/idle,
+// shareIdle, idleByNode, filter, shareNamespaces, shareSplit) and response
+// shape, so OpenCost clients work unchanged. Costs are numbers there.
+func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
+	v, err := openCostParams(r.URL.Query())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	q, err := allocationQuery(v, s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	groups, err := s.aggregate(r.Context(), q)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	steps := q.Steps()
+	data := make([]map[string]openCostAllocation, len(steps))
+	for i := range steps {
+		data[i] = map[string]openCostAllocation{}
+	}
+	for gi := range groups {
+		g := &groups[gi]
+		for i := range g.Steps {
+			if g.Steps[i].Total.IsZero() && g.Steps[i].CPUCoreHours == 0 && g.Steps[i].RAMByteHours == 0 {
+				continue
+			}
+			data[i][g.Name] = newOpenCostAllocation(g, &g.Steps[i], q.Aggregate)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
+}
+
+// openCostParams translates OpenCost's parameter names to Tally's.
+func openCostParams(in url.Values) (url.Values, error) {
+	out := url.Values{}
+	for _, k := range []string{"window", "aggregate", "filter", "shareNamespaces"} {
+		if v := in.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	out.Set("step", in.Get("step"))
+	if b, _ := strconv.ParseBool(in.Get("accumulate")); b {
+		out.Set("step", "window")
+	}
+	idle := "separate"
+	for _, k := range []string{"includeIdle", "idle"} {
+		if v := in.Get(k); v != "" {
+			include, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, tally.Errorf(tally.EInvalid, "%s %q: want true or false", k, v)
+			}
+			if !include {
+				idle = "hide"
+			}
+		}
+	}
+	if share, _ := strconv.ParseBool(in.Get("shareIdle")); share {
+		idle = "share"
+	}
+	out.Set("idle", idle)
+	out.Set("shared", "weighted")
+	if in.Get("shareSplit") == "even" {
+		out.Set("shared", "even")
+	}
+	return out, nil
+}
+
+type openCostWindow struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+type openCostAllocation struct {
+	Name                  string            `json:"name"`
+	Properties            map[string]string `json:"properties"`
+	Window                openCostWindow    `json:"window"`
+	Start                 time.Time         `json:"start"`
+	End                   time.Time         `json:"end"`
+	Minutes               float64           `json:"minutes"`
+	CPUCores              float64           `json:"cpuCores"`
+	CPUCoreRequestAverage float64           `json:"cpuCoreRequestAverage"`
+	CPUCoreUsageAverage   float64           `json:"cpuCoreUsageAverage"`
+	CPUCoreHours          float64           `json:"cpuCoreHours"`
+	CPUCost               float64           `json:"cpuCost"`
+	CPUCostAdjustment     float64           `json:"cpuCostAdjustment"`
+	CPUEfficiency         float64           `json:"cpuEfficiency"`
+	GPUCount              float64           `json:"gpuCount"`
+	GPUHours              float64           `json:"gpuHours"`
+	GPUCost               float64           `json:"gpuCost"`
+	GPUCostAdjustment     float64           `json:"gpuCostAdjustment"`
+	NetworkCost           float64           `json:"networkCost"`
+	NetworkCostAdjustment float64           `json:"networkCostAdjustment"`
+	LoadBalancerCost      float64           `json:"loadBalancerCost"`
+	LoadBalancerCostAdj   float64           `json:"loadBalancerCostAdjustment"`
+	PVCost                float64           `json:"pvCost"`
+	PVCostAdjustment      float64           `json:"pvCostAdjustment"`
+	RAMBytes              float64           `json:"ramBytes"`
+	RAMByteRequestAverage float64           `json:"ramByteRequestAverage"`
+	RAMByteUsageAverage   float64           `json:"ramByteUsageAverage"`
+	RAMByteHours          float64           `json:"ramByteHours"`
+	RAMCost               float64           `json:"ramCost"`
+	RAMCostAdjustment     float64           `json:"ramCostAdjustment"`
+	RAMEfficiency         float64           `json:"ramEfficiency"`
+	SharedCost            float64           `json:"sharedCost"`
+	ExternalCost          float64           `json:"externalCost"`
+	TotalCost             float64           `json:"totalCost"`
+	TotalEfficiency       float64           `json:"totalEfficiency"`
+}
+
+// openCostProperty maps Tally's dimensions to OpenCost's property names.
+var openCostProperty = map[string]string{
+	"cluster": "cluster", "node": "node", "namespace": "namespace", "controllerKind": "controllerKind",
+	"controller": "controller", "pod": "pod", "container": "container", "service": "services",
+}
+
+func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims []attribution.Dimension) openCostAllocation {
+	hours := c.Window.Duration().Hours()
+	per := func(v float64) float64 {
+		if hours == 0 {
+			return 0
+		}
+		return v / hours
+	}
+	ratio := func(a, b float64) float64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	}
+	props := map[string]string{}
+	for i, d := range dims {
+		if i >= len(g.Keys) {
+			break
+		}
+		if name, ok := openCostProperty[d.Field]; ok {
+			props[name] = g.Keys[i]
+		} else {
+			props[d.Field+":"+d.Key] = g.Keys[i]
+		}
+	}
+	return openCostAllocation{
+		Name: g.Name, Properties: props, Window: openCostWindow{c.Window.Start, c.Window.End},
+		Start: c.Window.Start, End: c.Window.End, Minutes: c.Window.Duration().Minutes(),
+		CPUCores: per(c.CPUCoreHours), CPUCoreRequestAverage: per(c.CPURequestCoreHours), CPUCoreUsageAverage: per(c.CPUUsageCoreHours),
+		CPUCoreHours: c.CPUCoreHours, CPUCost: c.CPU.Float64(), CPUEfficiency: ratio(c.CPUUsageCoreHours, c.CPUCoreHours),
+		GPUCount: per(c.GPUHours), GPUHours: c.GPUHours, GPUCost: c.GPU.Float64(),
+		NetworkCost: c.Network.Float64(), LoadBalancerCost: c.LoadBalancer.Float64(), PVCost: c.PV.Float64(),
+		RAMBytes: per(c.RAMByteHours), RAMByteRequestAverage: per(c.RAMRequestByteHours), RAMByteUsageAverage: per(c.RAMUsageByteHours),
+		RAMByteHours: c.RAMByteHours, RAMCost: c.RAM.Float64(), RAMEfficiency: ratio(c.RAMUsageByteHours, c.RAMByteHours),
+		SharedCost: c.Shared.Float64(), ExternalCost: c.External.Float64() + c.Other.Float64(), TotalCost: c.Total.Float64(),
+		TotalEfficiency: c.Efficiency(),
+	}
+}

@@ -1,0 +1,46 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally"
+)
+
+// The endpoint's happy path runs against PostgreSQL in cmd/tally's
+// TestRightsizeStoredWorkloads; these are the answers given before any store is asked.
+func TestRightsizingRequestErrors(t *testing.T) {
+	tests := []struct {
+		name, query string
+		status      int
+		body        string
+	}{
+		{"no store", "", 503, "not available"},
+		{"bad kind", "?kind=pods", 400, `kind \"pods\": want container or node`},
+		{"namespace without cluster", "?namespace=shop", 400, "namespace needs cluster"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewServer(Config{Readiness: readiness{}})
+			if tt.name != "no store" {
+				s.recs = failingStore{}
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/recommendations/rightsizing"+tt.query, nil))
+			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
+				t.Fatalf("GET %s = %d %s, want %d containing %s", tt.query, rec.Code, rec.Body, tt.status, tt.body)
+			}
+		})
+	}
+}
+
+// failingStore fails if it is ever asked: validation must answer first.
+type failingStore struct{}
+
+func (failingStore) Recommendations(ctx context.Context, kind string) ([]tally.Recommendation, error) {
+	return nil, errors.New("store must not be called")
+}
