@@ -38,21 +38,20 @@ type gcpSKU struct {
 	Description string `json:"description"`
 }
 
-// Relative unit prices used to split an AWS node's cost into CPU and RAM
-// pools: GCP's N2 per-vCPU and per-GiB list prices (the same ratio OpenCost
-// uses by default), in millionths of a dollar per hour. GCP nodes use their
-// own SKU prices.
+// Relative unit prices that split a node's cost into CPU and RAM pools:
+// attribution.DefaultUnitPrices (GCP N2's list prices, OpenCost's default
+// ratio), applied to every instance type.
 const (
-	awsCPUUnitMicros = 31611
-	awsRAMUnitMicros = 4237
+	cpuUnitPrice = 0.031611 // per vCPU-hour
+	ramUnitPrice = 0.004237 // per GiB-hour
 )
 
-// poolWeights returns the CPU and RAM weights that split the type's node cost.
-func (t *instanceType) poolWeights() (cpu, ram uint64) {
-	if t.Provider == tally.ProviderGCP {
-		return uint64(t.VCPU) * microsOf(t.CoreRate), uint64(t.MemGiB) * microsOf(t.RAMRate)
-	}
-	return uint64(t.VCPU) * awsCPUUnitMicros, uint64(t.MemGiB) * awsRAMUnitMicros
+// poolWeights returns the CPU and RAM weights that split the node's cost,
+// from its capacity, exactly as attribution computes them.
+func (n *node) poolWeights() (cpu, ram uint64) {
+	cores := float64(n.typ.VCPU)
+	mem := float64(n.typ.memoryCapacity())
+	return scaled(cores*cpuUnitPrice, poolUnit), scaled(mem/(1<<30)*ramUnitPrice, poolUnit)
 }
 
 // microsOf returns m in whole millionths (rounded).

@@ -137,7 +137,7 @@ func (o *org) exportRow(r *gcpRow, withResource bool) GCPExportRow {
 		BillingAccountID: o.gcp.BillingID, Service: r.svc, SKU: r.sku,
 		UsageStartTime: BQTime(r.start), UsageEndTime: BQTime(r.end),
 		Project: GCPProject{ID: o.gcp.ProjectID, Number: o.gcp.ProjectNumber, Name: o.gcp.ProjectName,
-			Labels: []GCPKeyValue{{"env", "prod"}, {"cost-center", "cc-4410"}}, AncestryNumbers: "/" + o.gcp.Ancestry + "/"},
+			Labels: []GCPKeyValue{{"env", "prod"}}, AncestryNumbers: "/" + o.gcp.Ancestry + "/"},
 		Labels: kvs(r.labels), SystemLabels: kvs(r.sysLabels), Tags: []GCPKeyValue{},
 		TransactionType: "GOOGLE", SellerName: "Google",
 		ExportTime: BQTime(r.end.Add(time.Duration(70+hashKey(o.seed, uint64(r.seq))%170) * time.Minute)),

@@ -185,11 +185,28 @@ func clusterOfOwner(owner string) tally.ClusterID {
 	return ""
 }
 
+// Weight scales of the allocation, as attribution uses them.
+const (
+	cpuScale = 1e6        // micro-core-seconds
+	ramScale = 1.0 / 1024 // KiB-seconds
+	poolUnit = 1e9        // unit-price weights
+)
+
+// scaled rounds a weight to the integer Money.Split takes.
+func scaled(v, scale float64) uint64 {
+	if v <= 0 || math.IsNaN(v) {
+		return 0
+	}
+	return uint64(math.Round(v * scale))
+}
+
 // allocateNode splits each node-hour's amortized cost between the node's
-// containers and __idle__ by DESIGN.md's rule (see AllocationModel).
+// containers and __idle__ by DESIGN.md's rule as package attribution
+// implements it (see AllocationModel).
 func (o *org) allocateNode(n *node, ivs []interval, nodeCost map[nodeHourKey]tally.Money, acc *truthAcc) {
-	cpuW, ramW := n.typ.poolWeights()
+	cpuW, ramW := n.poolWeights()
 	acct := n.c.billingAccount
+	capCPU, capMem := float64(n.typ.VCPU), float64(n.typ.memoryCapacity())
 	for _, iv := range ivs {
 		c, ok := nodeCost[nodeHourKey{n, iv.h}]
 		if !ok || iv.billed == 0 {
@@ -203,22 +220,27 @@ func (o *org) allocateNode(n *node, ivs []interval, nodeCost map[nodeHourKey]tal
 				pods = append(pods, e)
 			}
 		}
+		alive := iv.end.Sub(iv.start).Seconds()
 		cw := make([]uint64, len(pods)+1)
 		mw := make([]uint64, len(pods)+1)
-		var cs, ms uint64
+		var cs, ms float64
 		for i, e := range pods {
 			spec := &e.p.w.Containers[e.ci]
-			req := uint64(math.Round(spec.CPUReq*1000)) * uint64(e.secs)
-			use := uint64(math.Round(e.u.cpuSec * 1000))
-			cw[i] = max(req, use)
-			mreq := uint64(spec.MemReq/1024) * uint64(e.secs)
-			muse := uint64(e.u.wsAvg/1024) * uint64(e.secs)
-			mw[i] = max(mreq, muse)
-			cs += cw[i]
-			ms += mw[i]
+			secs := float64(e.secs)
+			cpu := math.Max(spec.CPUReq*secs, e.u.cpuSec)
+			mem := math.Max(float64(spec.MemReq)*secs, float64(e.u.wsAvg)*secs)
+			cw[i], mw[i] = scaled(cpu, cpuScale), scaled(mem, ramScale)
+			cs += cpu
+			ms += mem
 		}
-		cw[len(pods)] = max(uint64(n.allocCPU)*uint64(iv.billed), cs) - cs
-		mw[len(pods)] = max(uint64(n.allocMem/1024)*uint64(iv.billed), ms) - ms
+		cw[len(pods)] = scaled(math.Max(capCPU*alive-cs, 0), cpuScale)
+		mw[len(pods)] = scaled(math.Max(capMem*alive-ms, 0), ramScale)
+		if sumWeights(cw) == 0 {
+			cw[len(pods)] = 1 // the agent was not running yet: all idle
+		}
+		if sumWeights(mw) == 0 {
+			mw[len(pods)] = 1
+		}
 		cparts := split(pools[0], cw)
 		mparts := split(pools[1], mw)
 		for i, e := range pods {
@@ -253,4 +275,12 @@ func (o *org) allocateNode(n *node, ivs []interval, nodeCost map[nodeHourKey]tal
 		}
 		addTo(acc.alloc, truthKey{day, acct, n.c.ID, tally.IdleName}, add(cparts[len(pods)], mparts[len(pods)]))
 	}
+}
+
+func sumWeights(ws []uint64) uint64 {
+	var s uint64
+	for _, w := range ws {
+		s += w
+	}
+	return s
 }

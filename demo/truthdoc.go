@@ -38,10 +38,10 @@ type Truth struct {
 // AllocationModel states the rules the truth was computed with, so an
 // implementation can check it applies the same ones.
 type AllocationModel struct {
-	Basis           string   `json:"basis"`
-	Rules           []string `json:"rules"`
-	CPUUnitPriceAWS string   `json:"cpuUnitPriceAws"` // relative CPU price per vCPU-hour for AWS nodes
-	RAMUnitPriceAWS string   `json:"ramUnitPriceAws"` // relative RAM price per GiB-hour for AWS nodes
+	Basis        string   `json:"basis"`
+	Rules        []string `json:"rules"`
+	CPUUnitPrice float64  `json:"cpuUnitPrice"` // relative price per vCPU-hour (attribution.DefaultUnitPrices)
+	RAMUnitPrice float64  `json:"ramUnitPrice"` // relative price per GiB-hour
 }
 
 // OwnerTagKeys are the tag or label keys that name a cost's owner in one
@@ -209,11 +209,11 @@ type TruthClusterDay struct {
 var allocationRules = []string{
 	"Amortized cost of AWS lines: SavingsPlanCoveredUsage → savings_plan_savings_plan_effective_cost; SavingsPlanRecurringFee → savings_plan_total_commitment_to_date − savings_plan_used_commitment; SavingsPlanNegation, SavingsPlanUpfrontFee → 0; DiscountedUsage → reservation_effective_cost; RIFee → reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee; Fee with a reservation ARN → 0; else line_item_unblended_cost. FOCUS: EffectiveCost.",
 	"GCP cost of a row = cost + Σ credits (billed and amortized alike).",
-	"A line whose charge period spans several hours (RIFee, Tax, Credit, Support, daily S3/GCS storage) is spread evenly over its hours with Money.Split; days are UTC.",
-	"Node-hour cost = Σ amortized cost of the lines whose resource id is the node's instance id (AWS line_item_resource_id = providerID's i-…, GCP resource.name = providerID's instance name) in that hour.",
-	"Node-hour cost is split into a CPU and a RAM pool with Money.Split by weights (vCPUs × CPU unit price, GiB × RAM unit price): GCP SKU prices for GCP nodes, the AWS relative prices below for AWS nodes (cpuPoolWeight, ramPoolWeight per node).",
-	"Within a pool each container weighs max(request × seconds present, usage): CPU in millicore-seconds (usage = cpuCoreSeconds×1000, rounded), RAM in KiB-seconds (usage = average working set, KiB truncated, × seconds present). Host processes weigh nothing.",
-	"The pool is split with Money.Split over the containers' weights and __idle__ = max(allocatable × seconds the instance was billed in the hour, Σ weights) − Σ weights, so containers + idle = node cost exactly and idle ≥ 0.",
+	"A line whose charge period spans several hours (RIFee, Tax, Credit, Support, daily S3/GCS storage) is spread over its hours in proportion to its time in each (Money.Split); days are UTC.",
+	"Node-hour cost = Σ amortized cost of the lines whose resource id is the node's instance id (AWS line_item_resource_id / FOCUS ResourceId = the providerID's i-…, GCP resource.name = the providerID's instance name) in that hour.",
+	"Node-hour cost is split into CPU and RAM pools with Money.Split by weights round(vCPUs × cpuUnitPrice × 1e9) and round(memory capacity in GiB × ramUnitPrice × 1e9) (nodes[].cpuPoolWeight, ramPoolWeight): package attribution's default policy.",
+	"Within a pool each container weighs max(request × seconds it ran in the hour, usage): CPU in micro-core-seconds (usage = cpuCoreSeconds), RAM in KiB-seconds (usage = average working set × seconds), rounded. A container runs for AgentUsage.Seconds of its interval. Host processes weigh nothing.",
+	"__idle__ weighs max(capacity × seconds the node was alive in the hour − Σ claims, 0) (CPU cores, memory capacity bytes), so containers + idle = node cost exactly and idle ≥ 0; the node is alive while its agent reports (from Ready to termination); a billed hour before that is all idle.",
 	"Costs outside nodes go to the namespace named by a namespace tag (see ownerTags), else to the team named by a team tag, else to __unallocated__; EKS/GKE control plane fees go to the cluster's shared costs. Unused commitments, fees, tax and credits are __unallocated__.",
 }
 
@@ -230,7 +230,7 @@ func ownerTags() map[string]OwnerTagKeys {
 func (o *org) buildTruth(acc *truthAcc) *Truth {
 	t := &Truth{Version: 1, Seed: o.seed, Days: int(o.end.Sub(o.start) / (24 * time.Hour)), Start: o.start, End: o.end, Currency: string(usd),
 		Model: AllocationModel{Basis: string(tally.BasisAmortized), Rules: allocationRules,
-			CPUUnitPriceAWS: mulRatio(dollars("0.000001"), awsCPUUnitMicros, 1).Decimal(), RAMUnitPriceAWS: mulRatio(dollars("0.000001"), awsRAMUnitMicros, 1).Decimal()},
+			CPUUnitPrice: cpuUnitPrice, RAMUnitPrice: ramUnitPrice},
 		OwnerTags: ownerTags()}
 	t.BillingAccounts = []TruthAccount{
 		{ID: o.payer.ID, Provider: tally.ProviderAWS, Name: o.payer.Name, SubAccounts: map[string]string{o.payer.ID: o.payer.Name, o.linked.ID: o.linked.Name},
@@ -280,7 +280,7 @@ func (o *org) buildTruth(acc *truthAcc) *Truth {
 			if !n.end(o.end).After(o.start) {
 				continue
 			}
-			cw, rw := n.typ.poolWeights()
+			cw, rw := n.poolWeights()
 			lc := tally.LifecycleOnDemand
 			if n.pool.Spot {
 				lc = tally.LifecycleSpot
