@@ -41,7 +41,8 @@
 // decimals the real bill uses before it is written as a float, so readers
 // recover exactly the amounts the truth sums.
 //
-// The truth states the allocation rules it used (Truth.Model): an
-// attribution that follows them reproduces it exactly from the files (see
-// TestAttributionFromFiles).
+// The truth states the rules it used (Truth.Model): package attribution's,
+// so Tally's attribution engine, fed the files as the ingest paths store
+// them, reproduces the truth exactly (TestAttributionEngine). Container
+// lifetimes within an interval come from tally.AgentUsage.Seconds.
 package demo
