@@ -6,7 +6,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tallyhq/tally.Version=$(VERSION)
 
-.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast
+.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-demo
 
 all: build
 
@@ -24,6 +24,12 @@ vet:
 
 test: deps vet ui-deps
 	$(GO) test ./...
+
+# Demo generator: a 90-day organization, median of 3 runs, against a baseline
+# (copying the generated tree) measured in the same run. DEMO_BENCH_DAYS=N
+# for another window.
+bench-demo:
+	$(GO) test ./demo -run '^$$' -bench '^BenchmarkGenerate$$' -benchtime 3x -count 1 -timeout 30m
 
 clean:
 	rm -rf $(BIN)
