@@ -14,7 +14,9 @@ import (
 
 // Emit receives each row a Parser reads: a line, or a row-level error. It
 // returns an error to stop parsing (the run then fails).
-type Emit func(line *tally.CostLine, bad *LineError) error
+//
+// at is the row's 1-based line (CSV, NDJSON) or row (Parquet) number.
+type Emit func(at int64, line *tally.CostLine, bad *LineError) error
 
 // Parser reads one input file of one format. It calls emit for every row
 // in file order; it may reuse *line between calls. It returns file-level
@@ -121,7 +123,7 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 	}
 	res.RunID = runID
 
-	ctx, cancel := context.WithCancel(ctx)
+	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []tally.CostLine, 4)
 	pool := sync.Pool{New: func() any { return make([]tally.CostLine, 0, batchSize) }}
@@ -133,7 +135,7 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 		defer close(batches)
 		r := reader{res: res, opt: opt, batches: batches, pool: &pool, seen: &seen, total: total, start: start,
 			periods: map[tally.BillingPeriodKey]int{}}
-		readErr = r.readAll(ctx, parser, files)
+		readErr = r.readAll(pctx, parser, files)
 		if readErr != nil {
 			cancel()
 		}
@@ -151,7 +153,7 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 			yield(nil, readErr)
 		}
 	}
-	writeErr := store.ReplacePeriods(ctx, source, runID, lines)
+	writeErr := store.ReplacePeriods(pctx, source, runID, lines)
 	cancel()
 	for range batches { // let the reader finish
 	}
@@ -239,9 +241,7 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 			return err
 		}
 		var fileRows int64
-		var lineNo int64
-		emit := func(l *tally.CostLine, bad *LineError) error {
-			lineNo++
+		emit := func(lineNo int64, l *tally.CostLine, bad *LineError) error {
 			if bad == nil {
 				bad = validate(f.Name, lineNo, l)
 			}
@@ -267,7 +267,7 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 			}
 			p := &r.res.Periods[lastIdx]
 			if p.Currency != l.Currency() {
-				return &LineError{File: f.Name, Line: lineNo, Column: "currency", Value: string(l.Currency()),
+				return &LineError{File: f.Name, Line: lineNo, Column: "BillingCurrency", Value: string(l.Currency()),
 					Reason: fmt.Sprintf("billing period %s of account %s already has lines in %s: %v",
 						key.Start.Format("2006-01"), key.BillingAccountID, p.Currency, ErrMixedCurrency), Err: ErrMixedCurrency}
 			}

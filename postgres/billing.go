@@ -435,3 +435,10 @@ func (db *DB) BillingPeriods(ctx context.Context) ([]BillingPeriod, error) {
 		return p, err
 	})
 }
+
+// ReplacePeriods is ReplaceBillingPeriods without the per-period counts; it
+// is what ingest.Store asks for.
+func (db *DB) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) error {
+	_, err := db.ReplaceBillingPeriods(ctx, source, runID, lines)
+	return err
+}

@@ -1,0 +1,143 @@
+package focus
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+)
+
+// Parser reads FOCUS files: .csv, .csv.gz and .parquet.
+type Parser struct{}
+
+// Parse implements ingest.Parser.
+func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) error {
+	name := ingest.TrimCompression(in.Name)
+	switch {
+	case strings.HasSuffix(name, ".parquet"):
+		return parseParquet(ctx, in, emit)
+	case strings.HasSuffix(name, ".csv"):
+		r, closeFn, err := ingest.Decompress(in.Name, in)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		return ParseCSV(ctx, in.Name, r, emit)
+	}
+	return ingest.FileError(in.Name, errors.New("want .csv, .csv.gz or .parquet: "+ingest.ErrUnknownFormat.Error()))
+}
+
+// ParseCSV reads FOCUS CSV from r; file names it in errors.
+func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return ingest.FileError(file, errors.New("empty file: no header"))
+		}
+		return ingest.FileError(file, err)
+	}
+	m, err := newMapping(file, append([]string(nil), header...))
+	if err != nil {
+		return err
+	}
+	var l tally.CostLine
+	for n := 0; ; n++ {
+		if n&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				if e := emit(int64(pe.Line), nil, &ingest.LineError{File: file, Line: int64(pe.Line), Reason: "malformed CSV: " + pe.Err.Error()}); e != nil {
+					return e
+				}
+				continue
+			}
+			return ingest.FileError(file, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if bad := m.line(file, int64(line), rec, &l); bad != nil {
+			if e := emit(int64(line), nil, bad); e != nil {
+				return e
+			}
+			continue
+		}
+		if err := emit(int64(line), &l, nil); err != nil {
+			return err
+		}
+	}
+}
+
+// parseParquet reads FOCUS Parquet: flat columns as in CSV, Tags either a
+// JSON string or a map<string,string>.
+func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error {
+	pf, err := ingest.OpenParquet(in)
+	if err != nil {
+		return err
+	}
+	cols := pf.Columns()
+	var header []string
+	byIndex := map[int]int{} // parquet column index → record position
+	var conv []*ingest.Column
+	var tagKey, tagValue = -1, -1
+	for path, c := range cols {
+		if c.Repeated {
+			if strings.HasPrefix(path, "Tags.") {
+				if strings.HasSuffix(path, ".key") {
+					tagKey = c.Index
+				} else if strings.HasSuffix(path, ".value") {
+					tagValue = c.Index
+				}
+			}
+			continue
+		}
+		byIndex[c.Index] = len(header)
+		header = append(header, path)
+		conv = append(conv, c)
+	}
+	m, err := newMapping(in.Name, header)
+	if err != nil {
+		return err
+	}
+	rec := make([]string, len(header))
+	var l tally.CostLine
+	return pf.EachRow(ctx, func(n int64, row parquet.Row) error {
+		for i := range rec {
+			rec[i] = ""
+		}
+		var keys, values []string
+		for _, v := range row {
+			ci := v.Column()
+			if pos, ok := byIndex[ci]; ok {
+				rec[pos] = conv[pos].String(v)
+			} else if ci == tagKey && !v.IsNull() {
+				keys = append(keys, string(v.ByteArray()))
+			} else if ci == tagValue && !v.IsNull() {
+				values = append(values, string(v.ByteArray()))
+			}
+		}
+		if bad := m.line(in.Name, n, rec, &l); bad != nil {
+			return emit(n, nil, bad)
+		}
+		if len(keys) > 0 && len(keys) == len(values) {
+			l.Tags = make(map[string]string, len(keys))
+			for i, k := range keys {
+				l.Tags[k] = values[i]
+			}
+		}
+		return emit(n, &l, nil)
+	})
+}
