@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 )
@@ -117,4 +119,39 @@ func TrimCompression(name string) string {
 		return l[:len(l)-3]
 	}
 	return l
+}
+
+// IsDataFile reports whether name looks like a bill data file: CSV, JSON
+// lines or Parquet, possibly gzipped.
+func IsDataFile(name string) bool {
+	n := TrimCompression(name)
+	for _, ext := range []string{".csv", ".parquet", ".json", ".ndjson", ".jsonl"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// ListFiles returns path if it is a file, or the data files (IsDataFile)
+// under a directory, sorted.
+func ListFiles(path string) ([]File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []File{{Name: path, Path: path}}, nil
+	}
+	var files []File
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && IsDataFile(d.Name()) {
+			files = append(files, File{Name: p, Path: p})
+		}
+		return nil
+	})
+	return files, err
 }

@@ -36,6 +36,7 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
 	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+	Ingest  ingestCmd  `cmd:"" help:"Ingest bills (FOCUS, AWS CUR, GCP billing export); each billing period is replaced atomically."`
 }
 
 // globals are the flags every command accepts.

@@ -194,4 +194,3 @@ func download(get func(string) (io.ReadCloser, error), key, local string) (err e
 	}
 	return nil
 }
-
