@@ -309,12 +309,12 @@ func costLineValues(key tally.BillingPeriodKey, runID int64, l *tally.CostLine) 
 		l.BillingAccountName, l.SubAccountID, l.SubAccountName, l.BillingPeriodEnd,
 		l.ChargePeriodStart, l.ChargePeriodEnd, string(l.ChargeCategory), l.ChargeClass,
 		l.ChargeDescription, l.ChargeFrequency, string(l.Currency()),
-		money(l.BilledCost), money(l.EffectiveCost), money(l.ListCost), money(l.ContractedCost),
+		numeric(l.BilledCost), numeric(l.EffectiveCost), numeric(l.ListCost), numeric(l.ContractedCost),
 		l.PricingQuantity, l.PricingUnit, l.ConsumedQuantity, l.ConsumedUnit, l.PricingCategory,
 		l.ServiceName, l.ServiceCategory, l.SkuID, l.SkuPriceID, l.RegionID, l.AvailabilityZone,
 		l.ResourceID, l.ResourceName, l.ResourceType,
 		l.CommitmentDiscountID, l.CommitmentDiscountCategory, l.CommitmentDiscountType, string(l.CommitmentDiscountStatus),
-		jsonMap(l.Tags, true), jsonMap(l.Extras, true),
+		jsonObject(l.Tags), jsonObject(l.Extras),
 	}
 }
 
