@@ -37,6 +37,7 @@ type cli struct {
 	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 	Ingest  ingestCmd  `cmd:"" help:"Ingest bills (FOCUS, AWS CUR, GCP billing export); each billing period is replaced atomically."`
+	Pricing pricingCmd `cmd:"" help:"Sync compute price catalogs (AWS, GCP) into the prices table."`
 }
 
 // globals are the flags every command accepts.
