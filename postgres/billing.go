@@ -211,7 +211,8 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		}
 		next, stop := iter.Pull2(lines)
 		defer stop()
-		var pending *tally.CostLine // a line whose month needs a partition first
+		var pending *tally.CostLine                  // a line whose month needs a partition first
+		vals := make([]any, 0, len(costLineColumns)) // reused: pgx encodes a row before asking for the next
 		var done bool
 		var last tally.BillingPeriodKey
 		var lastState *periodState
@@ -243,7 +244,8 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				}
 			}
 			result[lastState.idx].Rows++
-			return costLineValues(k, runID, l), nil
+			vals = costLineValues(vals[:0], k, runID, l)
+			return vals, nil
 		})
 		for !done {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"cost_lines"}, costLineColumns, src); err != nil {
@@ -303,19 +305,19 @@ func monthPartitions(ctx context.Context, q querier, table string) (map[time.Tim
 	return m, nil
 }
 
-func costLineValues(key tally.BillingPeriodKey, runID int64, l *tally.CostLine) []any {
-	return []any{
+func costLineValues(dst []any, key tally.BillingPeriodKey, runID int64, l *tally.CostLine) []any {
+	return append(dst,
 		key.BillingAccountID, key.Start, key.Source, runID, l.Provider,
 		l.BillingAccountName, l.SubAccountID, l.SubAccountName, l.BillingPeriodEnd,
 		l.ChargePeriodStart, l.ChargePeriodEnd, string(l.ChargeCategory), l.ChargeClass,
 		l.ChargeDescription, l.ChargeFrequency, string(l.Currency()),
 		numeric(l.BilledCost), numeric(l.EffectiveCost), numeric(l.ListCost), numeric(l.ContractedCost),
-		l.PricingQuantity, l.PricingUnit, l.ConsumedQuantity, l.ConsumedUnit, l.PricingCategory,
+		quantity(l.PricingQuantity), l.PricingUnit, quantity(l.ConsumedQuantity), l.ConsumedUnit, l.PricingCategory,
 		l.ServiceName, l.ServiceCategory, l.SkuID, l.SkuPriceID, l.RegionID, l.AvailabilityZone,
 		l.ResourceID, l.ResourceName, l.ResourceType,
 		l.CommitmentDiscountID, l.CommitmentDiscountCategory, l.CommitmentDiscountType, string(l.CommitmentDiscountStatus),
 		jsonObject(l.Tags), jsonObject(l.Extras),
-	}
+	)
 }
 
 // CostLineFilter selects cost lines by charge period.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -42,7 +43,15 @@ type ingestSourceCmd struct {
 	Progress    string   `enum:"auto,always,never" default:"auto" help:"Progress bar: on a terminal (auto), always or never."`
 }
 
+// ingestMemoryLimit is the Go heap's soft limit during an ingest (unless
+// GOMEMLIMIT is set): the stream holds a few batches at a time, so the
+// limit only makes the collector keep garbage from inflating RSS.
+const ingestMemoryLimit = 160 << 20
+
 func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ingestMemoryLimit)
+	}
 	var parser ingest.Parser
 	switch source {
 	case "focus":
