@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"io"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -211,30 +213,12 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		}
 		next, stop := iter.Pull2(lines)
 		defer stop()
-		var pending *tally.CostLine                  // a line whose month needs a partition first
-		vals := make([]any, 0, len(costLineColumns)) // reused: pgx encodes a row before asking for the next
-		var done bool
 		var last tally.BillingPeriodKey
 		var lastState *periodState
-		src := pgx.CopyFromFunc(func() ([]any, error) {
-			l := pending
-			pending = nil
-			if l == nil {
-				var err error
-				var ok bool
-				l, err, ok = next()
-				if !ok {
-					done = true
-					return nil, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-			}
+		stream := &copyStream{runID: runID, next: next, accept: func(l *tally.CostLine) (tally.BillingPeriodKey, bool) {
 			month := tally.MonthStart(l.BillingPeriodStart)
 			if !parts[month] {
-				pending = l // end this COPY, create the partition, resume
-				return nil, nil
+				return tally.BillingPeriodKey{}, false
 			}
 			k := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: month, Source: source}
 			if lastState == nil || k != last {
@@ -244,20 +228,23 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				}
 			}
 			result[lastState.idx].Rows++
-			vals = costLineValues(vals[:0], k, runID, l)
-			return vals, nil
-		})
-		for !done {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"cost_lines"}, costLineColumns, src); err != nil {
+			return k, true
+		}}
+		copySQL := "COPY cost_lines (" + strings.Join(costLineColumns, ", ") + ") FROM STDIN BINARY"
+		for {
+			stream.restart()
+			if _, err := tx.Conn().PgConn().CopyFrom(ctx, stream, copySQL); err != nil {
 				return fmt.Errorf("copy cost lines: %w", err)
 			}
-			if pending != nil {
-				month := tally.MonthStart(pending.BillingPeriodStart)
-				if err := ensureTablePartitions(ctx, tx, "cost_lines", month, month.AddDate(0, 1, 0)); err != nil {
-					return err
-				}
-				parts[month] = true
+			if stream.pending == nil {
+				break
 			}
+			// A line of a month without a partition ended that COPY: create it, resume.
+			month := tally.MonthStart(stream.pending.BillingPeriodStart)
+			if err := ensureTablePartitions(ctx, tx, "cost_lines", month, month.AddDate(0, 1, 0)); err != nil {
+				return err
+			}
+			parts[month] = true
 		}
 		for _, r := range result {
 			k := r.Key
@@ -305,19 +292,59 @@ func monthPartitions(ctx context.Context, q querier, table string) (map[time.Tim
 	return m, nil
 }
 
-func costLineValues(dst []any, key tally.BillingPeriodKey, runID int64, l *tally.CostLine) []any {
-	return append(dst,
-		key.BillingAccountID, key.Start, key.Source, runID, l.Provider,
-		l.BillingAccountName, l.SubAccountID, l.SubAccountName, l.BillingPeriodEnd,
-		l.ChargePeriodStart, l.ChargePeriodEnd, string(l.ChargeCategory), l.ChargeClass,
-		l.ChargeDescription, l.ChargeFrequency, string(l.Currency()),
-		numeric(l.BilledCost), numeric(l.EffectiveCost), numeric(l.ListCost), numeric(l.ContractedCost),
-		quantity(l.PricingQuantity), l.PricingUnit, quantity(l.ConsumedQuantity), l.ConsumedUnit, l.PricingCategory,
-		l.ServiceName, l.ServiceCategory, l.SkuID, l.SkuPriceID, l.RegionID, l.AvailabilityZone,
-		l.ResourceID, l.ResourceName, l.ResourceType,
-		l.CommitmentDiscountID, l.CommitmentDiscountCategory, l.CommitmentDiscountType, string(l.CommitmentDiscountStatus),
-		jsonObject(l.Tags), jsonObject(l.Extras),
-	)
+// copyStream is the PGCOPY binary stream of cost lines, read by
+// pgconn.CopyFrom. It ends early, leaving the line in pending, when a line
+// belongs to a month without a partition (accept returns false).
+type copyStream struct {
+	runID   int64
+	next    func() (*tally.CostLine, error, bool)
+	accept  func(*tally.CostLine) (tally.BillingPeriodKey, bool)
+	pending *tally.CostLine
+	buf     []byte
+	off     int
+	started bool
+	ended   bool
+}
+
+// restart begins a new COPY stream, starting with the pending line, if any.
+func (s *copyStream) restart() { s.buf, s.off, s.started, s.ended = s.buf[:0], 0, false, false }
+
+func (s *copyStream) Read(p []byte) (int, error) {
+	for s.off >= len(s.buf) {
+		if s.ended {
+			return 0, io.EOF
+		}
+		s.buf, s.off = s.buf[:0], 0
+		if !s.started {
+			s.buf = append(s.buf, copyHeader...)
+			s.started = true
+		}
+		for len(s.buf) < 256<<10 {
+			l := s.pending
+			s.pending = nil
+			if l == nil {
+				var err error
+				var ok bool
+				if l, err, ok = s.next(); !ok {
+					s.buf, s.ended = append(s.buf, 0xff, 0xff), true
+					break
+				}
+				if err != nil {
+					return 0, err
+				}
+			}
+			key, ok := s.accept(l)
+			if !ok {
+				s.pending = l
+				s.buf, s.ended = append(s.buf, 0xff, 0xff), true
+				break
+			}
+			s.buf = appendCostLine(s.buf, key, s.runID, l)
+		}
+	}
+	n := copy(p, s.buf[s.off:])
+	s.off += n
+	return n, nil
 }
 
 // CostLineFilter selects cost lines by charge period.

@@ -2,84 +2,139 @@ package postgres
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
-	"sort"
 	"strconv"
-	"strings"
+	"time"
 	"unicode/utf8"
-
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tallyhq/tally"
 )
 
-// numeric returns m for a numeric column: its exact decimal text, which
-// numericCodec encodes in the binary format directly.
-func numeric(m tally.Money) any { return decimalText(m.Decimal()) }
+// This file writes COPY's binary format (PGCOPY) directly, so that bulk
+// loads of cost lines allocate nothing per field: pgx's CopyFrom takes
+// []any rows, which boxes every string and encodes numerics through
+// big.Int, and at millions of rows that costs more CPU than the server's
+// own work. The stream goes through pgx's pgconn.CopyFrom.
 
-// quantity returns a measured quantity for a numeric column.
-func quantity(f float64) any {
+var copyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+
+// pgEpoch is 2000-01-01, where PostgreSQL timestamps count from.
+const pgEpochMicros = 946684800 * 1000000
+
+func appendField(buf []byte, b []byte) []byte {
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(b)))
+	return append(buf, b...)
+}
+
+func appendNull(buf []byte) []byte { return binary.BigEndian.AppendUint32(buf, 0xffffffff) }
+
+// appendText writes a text field; invalid UTF-8 and NUL (which PostgreSQL
+// text cannot hold) become U+FFFD.
+func appendText(buf []byte, s string) []byte {
+	if clean(s) {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+		return append(buf, s...)
+	}
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == 0 || (r == utf8.RuneError && n == 1) {
+			r = utf8.RuneError
+		}
+		buf = utf8.AppendRune(buf, r)
+		i += n
+	}
+	binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	return buf
+}
+
+func clean(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= utf8.RuneSelf {
+			return c != 0 && utf8.ValidString(s[i:])
+		}
+	}
+	return true
+}
+
+func appendInt64(buf []byte, v int64) []byte {
+	buf = binary.BigEndian.AppendUint32(buf, 8)
+	return binary.BigEndian.AppendUint64(buf, uint64(v))
+}
+
+func appendTimestamptz(buf []byte, t time.Time) []byte {
+	return appendInt64(buf, t.UnixMicro()-pgEpochMicros)
+}
+
+// appendMoney writes m as numeric.
+func appendMoney(buf []byte, m tally.Money) []byte {
+	u, ok := m.Units()
+	if !ok {
+		return appendDecimal(buf, m.Decimal())
+	}
+	neg := u < 0
+	var scratch [24]byte
+	var d []byte
+	if neg {
+		d = strconv.AppendUint(scratch[:0], uint64(-u), 10)
+	} else {
+		d = strconv.AppendUint(scratch[:0], uint64(u), 10)
+	}
+	if len(d) <= tally.Scale {
+		return appendNumeric(buf, neg, nil, leftPad(d, tally.Scale))
+	}
+	return appendNumeric(buf, neg, d[:len(d)-tally.Scale], d[len(d)-tally.Scale:])
+}
+
+func leftPad(d []byte, n int) []byte {
+	var p [tally.Scale]byte
+	for i := range p {
+		p[i] = '0'
+	}
+	copy(p[n-len(d):], d)
+	return p[:]
+}
+
+// appendQuantity writes a measured quantity as numeric (NULL if not finite).
+func appendQuantity(buf []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil
+		return appendNull(buf)
 	}
-	return decimalText(strconv.FormatFloat(f, 'f', -1, 64))
+	var scratch [32]byte
+	return appendDecimalBytes(buf, strconv.AppendFloat(scratch[:0], f, 'f', -1, 64))
 }
 
-// decimalText is a plain decimal ("-12.5", "0.000016") bound for a numeric
-// column. numericCodec writes it in PostgreSQL's binary numeric format
-// without the big.Int arithmetic pgx's own encoder does, which matters at
-// millions of COPY rows.
-type decimalText string
+// appendDecimal writes a plain decimal ("-12.5") as numeric.
+func appendDecimal(buf []byte, s string) []byte { return appendDecimalBytes(buf, []byte(s)) }
 
-// numericCodec is pgx's NumericCodec plus a fast path for decimalText.
-type numericCodec struct{ pgtype.NumericCodec }
-
-func (c numericCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
-	if _, ok := value.(decimalText); ok {
-		if format == pgtype.BinaryFormatCode {
-			return decimalBinaryPlan{}
-		}
-		return decimalTextPlan{}
-	}
-	return c.NumericCodec.PlanEncode(m, oid, format, value)
-}
-
-type decimalTextPlan struct{}
-
-func (decimalTextPlan) Encode(value any, buf []byte) ([]byte, error) {
-	return append(buf, value.(decimalText)...), nil
-}
-
-type decimalBinaryPlan struct{}
-
-// Encode writes ndigits, weight, sign, dscale and base-10000 digits.
-func (decimalBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
-	s := string(value.(decimalText))
+func appendDecimalBytes(buf []byte, s []byte) []byte {
 	neg := false
-	if s != "" && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		s = s[1:]
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
 	}
-	intPart, fracPart, _ := strings.Cut(s, ".")
-	for _, p := range [2]string{intPart, fracPart} {
-		for i := 0; i < len(p); i++ {
-			if p[i] < '0' || p[i] > '9' {
-				return nil, fmt.Errorf("numeric %q: not a plain decimal", string(value.(decimalText)))
-			}
+	for i, c := range s {
+		if c == '.' {
+			return appendNumeric(buf, neg, s[:i], s[i+1:])
 		}
 	}
-	intPart = strings.TrimLeft(intPart, "0")
-	fracPart = strings.TrimRight(fracPart, "0")
-	dscale := len(fracPart)
-	if len(intPart) > 4*math.MaxInt16 || dscale > math.MaxInt16 {
-		return nil, fmt.Errorf("numeric %q: out of range", string(value.(decimalText)))
+	return appendNumeric(buf, neg, s, nil)
+}
+
+// appendNumeric writes the numeric field for the decimal digits
+// intPart.fracPart: ndigits, weight, sign and dscale, then base-10000
+// digits aligned on the decimal point. Digits must be ASCII 0–9.
+func appendNumeric(buf []byte, neg bool, intPart, fracPart []byte) []byte {
+	for len(intPart) > 0 && intPart[0] == '0' {
+		intPart = intPart[1:]
 	}
-	// Base-10000 groups aligned on the decimal point.
-	var digits [64]int16
+	for len(fracPart) > 0 && fracPart[len(fracPart)-1] == '0' {
+		fracPart = fracPart[:len(fracPart)-1]
+	}
+	var digits [48]int16
 	d := digits[:0]
 	lead := len(intPart) % 4
-	if lead == 0 && len(intPart) > 0 {
+	if lead == 0 {
 		lead = 4
 	}
 	for i := 0; i < len(intPart); {
@@ -87,19 +142,15 @@ func (decimalBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
 		if i == 0 {
 			n = lead
 		}
-		d = append(d, group(intPart[i:i+n]))
+		d = append(d, group(intPart[i:i+n], 0))
 		i += n
 	}
 	weight := len(d) - 1
 	for i := 0; i < len(fracPart); i += 4 {
 		g := fracPart[i:min(i+4, len(fracPart))]
-		v := group(g)
-		for k := len(g); k < 4; k++ {
-			v *= 10
-		}
-		d = append(d, v)
+		d = append(d, group(g, 4-len(g)))
 	}
-	for len(d) > 0 && d[0] == 0 { // leading zero groups (0.000016)
+	for len(d) > 0 && d[0] == 0 {
 		d = d[1:]
 		weight--
 	}
@@ -113,57 +164,54 @@ func (decimalBinaryPlan) Encode(value any, buf []byte) ([]byte, error) {
 	if len(d) == 0 {
 		weight = 0
 	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(8+2*len(d)))
 	buf = binary.BigEndian.AppendUint16(buf, uint16(len(d)))
 	buf = binary.BigEndian.AppendUint16(buf, uint16(int16(weight)))
 	buf = binary.BigEndian.AppendUint16(buf, sign)
-	buf = binary.BigEndian.AppendUint16(buf, uint16(dscale))
+	buf = binary.BigEndian.AppendUint16(buf, uint16(len(fracPart)))
 	for _, g := range d {
 		buf = binary.BigEndian.AppendUint16(buf, uint16(g))
 	}
-	return buf, nil
+	return buf
 }
 
-func group(s string) int16 {
+// group reads up to four digits, then scales by 10^pad.
+func group(s []byte, pad int) int16 {
 	var v int16
-	for i := 0; i < len(s); i++ {
-		v = v*10 + int16(s[i]-'0')
+	for _, c := range s {
+		v = v*10 + int16(c-'0')
+	}
+	for ; pad > 0; pad-- {
+		v *= 10
 	}
 	return v
 }
 
-// registerTypes installs numericCodec on a new connection.
-func registerTypes(m *pgtype.Map) {
-	m.RegisterType(&pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: numericCodec{}})
-}
-
-// jsonObject encodes a string map as a JSON object with sorted keys, for a
-// jsonb column (nil for a nil map: NULL).
-func jsonObject(m map[string]string) any {
+// appendJSONB writes a string map as a jsonb field (NULL for nil). jsonb
+// orders keys itself, so none is sorted here.
+func appendJSONB(buf []byte, m map[string]string) []byte {
 	if m == nil {
-		return nil
+		return appendNull(buf)
 	}
-	keys := make([]string, 0, len(m))
-	n := 2
+	at := len(buf)
+	buf = append(buf, 0, 0, 0, 0, 1, '{') // length placeholder, jsonb version 1
+	first := true
 	for k, v := range m {
-		keys = append(keys, k)
-		n += len(k) + len(v) + 6
-	}
-	sort.Strings(keys)
-	b := make([]byte, 0, n)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
+		if !first {
+			buf = append(buf, ',')
 		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		first = false
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
+		buf = appendJSONString(buf, v)
 	}
-	return append(b, '}')
+	buf = append(buf, '}')
+	binary.BigEndian.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	return buf
 }
 
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD
-// and NUL is escaped (jsonb rejects a raw \u0000, so it is dropped).
+// appendJSONString appends s as a JSON string; invalid UTF-8 and NUL
+// (which jsonb cannot hold) become U+FFFD.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
@@ -180,7 +228,7 @@ func appendJSONString(b []byte, s string) []byte {
 			case c == '\t':
 				b = append(b, '\\', 't')
 			case c == 0:
-				// dropped: PostgreSQL cannot store \u0000 in jsonb text
+				b = append(b, "\ufffd"...)
 			case c < 0x20:
 				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 			default:
@@ -198,4 +246,50 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// appendCostLine writes one cost_lines tuple, in costLineColumns order.
+func appendCostLine(buf []byte, key tally.BillingPeriodKey, runID int64, l *tally.CostLine) []byte {
+	buf = binary.BigEndian.AppendUint16(buf, uint16(len(costLineColumns)))
+	buf = appendText(buf, key.BillingAccountID)
+	buf = appendTimestamptz(buf, key.Start)
+	buf = appendText(buf, key.Source)
+	buf = appendInt64(buf, runID)
+	buf = appendText(buf, l.Provider)
+	buf = appendText(buf, l.BillingAccountName)
+	buf = appendText(buf, l.SubAccountID)
+	buf = appendText(buf, l.SubAccountName)
+	buf = appendTimestamptz(buf, l.BillingPeriodEnd)
+	buf = appendTimestamptz(buf, l.ChargePeriodStart)
+	buf = appendTimestamptz(buf, l.ChargePeriodEnd)
+	buf = appendText(buf, string(l.ChargeCategory))
+	buf = appendText(buf, l.ChargeClass)
+	buf = appendText(buf, l.ChargeDescription)
+	buf = appendText(buf, l.ChargeFrequency)
+	buf = appendText(buf, string(l.Currency()))
+	buf = appendMoney(buf, l.BilledCost)
+	buf = appendMoney(buf, l.EffectiveCost)
+	buf = appendMoney(buf, l.ListCost)
+	buf = appendMoney(buf, l.ContractedCost)
+	buf = appendQuantity(buf, l.PricingQuantity)
+	buf = appendText(buf, l.PricingUnit)
+	buf = appendQuantity(buf, l.ConsumedQuantity)
+	buf = appendText(buf, l.ConsumedUnit)
+	buf = appendText(buf, l.PricingCategory)
+	buf = appendText(buf, l.ServiceName)
+	buf = appendText(buf, l.ServiceCategory)
+	buf = appendText(buf, l.SkuID)
+	buf = appendText(buf, l.SkuPriceID)
+	buf = appendText(buf, l.RegionID)
+	buf = appendText(buf, l.AvailabilityZone)
+	buf = appendText(buf, l.ResourceID)
+	buf = appendText(buf, l.ResourceName)
+	buf = appendText(buf, l.ResourceType)
+	buf = appendText(buf, l.CommitmentDiscountID)
+	buf = appendText(buf, l.CommitmentDiscountCategory)
+	buf = appendText(buf, l.CommitmentDiscountType)
+	buf = appendText(buf, string(l.CommitmentDiscountStatus))
+	buf = appendJSONB(buf, l.Tags)
+	buf = appendJSONB(buf, l.Extras)
+	return buf
 }

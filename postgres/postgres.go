@@ -35,10 +35,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
-	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
-		registerTypes(c.TypeMap())
-		return nil
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
