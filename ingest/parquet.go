@@ -27,7 +27,7 @@ type ParquetFile struct {
 
 // OpenParquet opens in as Parquet.
 func OpenParquet(in *Input) (*ParquetFile, error) {
-	f, err := parquet.OpenFile(in, in.Size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+	f, err := parquet.OpenFile(in, in.Size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
 	if err != nil {
 		return nil, FileError(in.Name, fmt.Errorf("not a Parquet file: %w", err))
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,8 +131,8 @@ func printSummary(w io.Writer, res *ingest.Result, err error) {
 		status = "failed, nothing committed"
 	}
 	fmt.Fprintf(w, "ingest run %d (%s): %s\n", res.RunID, res.Source, status)
-	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s\n",
-		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond())
+	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s%s\n",
+		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond(), peakRSS())
 	if err != nil {
 		return
 	}
@@ -146,6 +147,23 @@ func printSummary(w io.Writer, res *ingest.Result, err error) {
 		}
 		fmt.Fprintf(w, "  rejected %s:%d: column %s value %q: %s\n", r.File, r.Line, r.Column, r.Value, r.Reason)
 	}
+}
+
+// peakRSS reports this process's peak resident memory (VmHWM) on Linux.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				return fmt.Sprintf(", peak RSS %d MB", kb/1024)
+			}
+		}
+	}
+	return ""
 }
 
 // progressBar draws rows/s, bytes and ETA on a terminal.

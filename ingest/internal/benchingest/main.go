@@ -17,7 +17,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -163,7 +165,15 @@ func ingestOnce(bin, url, source, file string) (time.Duration, int64, error) {
 	if !strings.Contains(string(out), "committed") {
 		return 0, 0, fmt.Errorf("tally ingest %s:\n%s", source, out)
 	}
-	return d, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, nil
+	// The summary's peak RSS is tally's own VmHWM; wait4's ru_maxrss would
+	// also count this (large, after generating files) parent process, whose
+	// memory the child shares until it execs.
+	m := regexp.MustCompile(`peak RSS (\d+) MB`).FindSubmatch(out)
+	if m == nil {
+		return d, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, nil
+	}
+	mb, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return d, mb * 1024, nil
 }
 
 func psql(url, command string) error {
