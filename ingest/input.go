@@ -121,11 +121,15 @@ func TrimCompression(name string) string {
 	return l
 }
 
-// IsDataFile reports whether name looks like a bill data file: CSV, JSON
-// lines or Parquet, possibly gzipped.
-func IsDataFile(name string) bool {
+// IsDataFile reports whether name looks like a bill data file with one of
+// exts (".csv", ".parquet", …), possibly gzipped. Export manifests
+// (…Manifest.json) are not data files.
+func IsDataFile(name string, exts ...string) bool {
 	n := TrimCompression(name)
-	for _, ext := range []string{".csv", ".parquet", ".json", ".ndjson", ".jsonl"} {
+	if strings.HasSuffix(n, "manifest.json") {
+		return false
+	}
+	for _, ext := range exts {
 		if strings.HasSuffix(n, ext) {
 			return true
 		}
@@ -133,9 +137,9 @@ func IsDataFile(name string) bool {
 	return false
 }
 
-// ListFiles returns path if it is a file, or the data files (IsDataFile)
-// under a directory, sorted.
-func ListFiles(path string) ([]File, error) {
+// ListFiles returns path if it is a file, or the data files with one of
+// exts under a directory, sorted.
+func ListFiles(path string, exts ...string) ([]File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -148,7 +152,7 @@ func ListFiles(path string) ([]File, error) {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && IsDataFile(d.Name()) {
+		if !d.IsDir() && IsDataFile(d.Name(), exts...) {
 			files = append(files, File{Name: p, Path: p})
 		}
 		return nil

@@ -111,7 +111,11 @@ func (c *ingestSourceCmd) locate(ctx context.Context, source string) ([]ingest.F
 		files, cleanup = f, cl
 	}
 	for _, p := range local {
-		f, err := ingest.ListFiles(p)
+		exts := []string{".csv", ".parquet"}
+		if source == "gcp-billing" {
+			exts = append(exts, ".json", ".ndjson", ".jsonl")
+		}
+		f, err := ingest.ListFiles(p, exts...)
 		if err != nil {
 			cleanup()
 			return nil, nil, err
