@@ -39,7 +39,10 @@ FUZZ_TARGETS := \
 	./ingest/awscur:FuzzParseParquet \
 	./ingest/awscur:FuzzParseManifest \
 	./ingest/gcpbilling:FuzzParseNDJSON \
-	./ingest/gcpbilling:FuzzParseCSV
+	./ingest/gcpbilling:FuzzParseCSV \
+	./ingest/pricing:FuzzParseSnapshot \
+	./ingest/pricing:FuzzParsePriceListProduct \
+	./postgres:FuzzNumeric
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
