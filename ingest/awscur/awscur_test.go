@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest"
 	"github.com/tallyhq/tally/ingest/awscur"
@@ -213,4 +215,27 @@ func FuzzParseParquet(f *testing.F) {
 		defer in.Close()
 		_ = awscur.Parser{}.Parse(context.Background(), in, func(_ int64, l *tally.CostLine, bad *ingest.LineError) error { return nil })
 	})
+}
+
+// spOnly lacks the Savings Plan columns its SavingsPlanCoveredUsage row needs.
+type spOnly struct {
+	Payer     string    `parquet:"bill_payer_account_id"`
+	Start     time.Time `parquet:"bill_billing_period_start_date,timestamp(millisecond)"`
+	Type      string    `parquet:"line_item_line_item_type"`
+	UsageFrom time.Time `parquet:"line_item_usage_start_date,timestamp(millisecond)"`
+	UsageTo   time.Time `parquet:"line_item_usage_end_date,timestamp(millisecond)"`
+	Currency  string    `parquet:"line_item_currency_code"`
+	Unblended float64   `parquet:"line_item_unblended_cost"`
+}
+
+func TestAmortizationNeedsItsColumns(t *testing.T) {
+	h := march.Add(time.Hour)
+	p := writeFile(t, t.TempDir(), "sp.parquet", func(f *os.File) error {
+		return parquet.Write(f, []spOnly{{"1", march, "Usage", h, h.Add(time.Hour), "USD", 1}, {"1", march, "SavingsPlanCoveredUsage", h, h.Add(time.Hour), "USD", 1}})
+	})
+	lines, bad, err := parse(t, p)
+	if err != nil || len(lines) != 1 || len(bad) != 1 || !errors.Is(bad[0], ingest.ErrMissingColumn) ||
+		!strings.Contains(bad[0].Error(), ":2: column savings_plan_savings_plan_effective_cost") {
+		t.Fatalf("lines %d bad %v err %v", len(lines), bad, err)
+	}
 }

@@ -226,6 +226,10 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 //	anything else           → line_item_unblended_cost
 func (r *row) amortize(typ string, cur tally.Currency, l *tally.CostLine) *ingest.LineError {
 	money := func(f field) (tally.Money, *ingest.LineError) {
+		if !r.present[f] {
+			return tally.Money{}, &ingest.LineError{File: r.file, Line: r.n, Column: names[f],
+				Reason: fmt.Sprintf("a %s line needs this column to be amortized, and the file lacks it", typ), Err: ingest.ErrMissingColumn}
+		}
 		m, err := r.money(f, cur)
 		if err != nil {
 			return m, r.bad(f, err.Error())
