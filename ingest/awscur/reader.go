@@ -2,7 +2,6 @@ package awscur
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,80 +50,44 @@ func checkRequired(file string, present *[nFields]bool) error {
 
 // ParseCSV reads CUR CSV from r; file names it in errors.
 func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return ingest.FileError(file, errors.New("empty file: no header"))
-		}
-		return ingest.FileError(file, err)
-	}
 	var present [nFields]bool
-	colField := make([]field, len(header))
+	var colField []field
 	tagCols := map[int]string{}
 	jsonTags, jsonProduct := -1, -1
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		colField[i] = -1
-		switch {
-		case strings.HasPrefix(h, "resourceTags/"):
-			tagCols[i] = strings.TrimPrefix(h, "resourceTags/")
-			continue
-		case strings.HasPrefix(h, "resource_tags_"):
-			tagCols[i] = strings.TrimPrefix(h, "resource_tags_")
-			continue
-		case h == "resource_tags":
-			jsonTags = i
-			continue
-		case h == "product":
-			jsonProduct = i
-			continue
-		}
-		if f, ok := byName[snake(h)]; ok {
-			colField[i] = f
-			present[f] = true
-		}
-	}
-	needProduct := jsonProduct >= 0 && (!present[fProductName] || !present[fRegionCode] || !present[fInstanceType] || !present[fSku])
-	if jsonProduct >= 0 {
-		for _, f := range []field{fProductName, fRegionCode, fRegion, fInstanceType, fSku, fServiceCode, fProductFamily} {
-			present[f] = true
-		}
-	}
-	if err := checkRequired(file, &present); err != nil {
-		return err
-	}
+	needProduct := false
 	r2 := &row{file: file, present: &present}
 	var l tally.CostLine
-	for n := 0; ; n++ {
-		if n&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				if e := emit(int64(pe.Line), nil, &ingest.LineError{File: file, Line: int64(pe.Line), Reason: "malformed CSV: " + pe.Err.Error()}); e != nil {
-					return e
+	header := func(header []string) error {
+		colField = make([]field, len(header))
+		for i, h := range header {
+			colField[i] = -1
+			switch {
+			case strings.HasPrefix(h, "resourceTags/"):
+				tagCols[i] = strings.TrimPrefix(h, "resourceTags/")
+			case strings.HasPrefix(h, "resource_tags_"):
+				tagCols[i] = strings.TrimPrefix(h, "resource_tags_")
+			case h == "resource_tags":
+				jsonTags = i
+			case h == "product":
+				jsonProduct = i
+			default:
+				if f, ok := byName[snake(h)]; ok {
+					colField[i] = f
+					present[f] = true
 				}
-				continue
 			}
-			return ingest.FileError(file, err)
 		}
-		line, _ := cr.FieldPos(0)
+		needProduct = jsonProduct >= 0 && (!present[fProductName] || !present[fRegionCode] || !present[fInstanceType] || !present[fSku])
+		if jsonProduct >= 0 {
+			for _, f := range productMapFields {
+				present[f] = true
+			}
+		}
+		return checkRequired(file, &present)
+	}
+	return ingest.EachCSV(ctx, file, r, emit, header, func(line int64, rec []string) error {
 		r2.reset()
-		r2.n = int64(line)
-		if len(rec) != len(header) {
-			if e := emit(r2.n, nil, &ingest.LineError{File: file, Line: r2.n, Reason: fmt.Sprintf("%d fields, header has %d", len(rec), len(header))}); e != nil {
-				return e
-			}
-			continue
-		}
+		r2.n = line
 		for i, v := range rec {
 			if f := colField[i]; f >= 0 {
 				r2.s[f] = v
@@ -139,15 +102,16 @@ func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) e
 			}
 		}
 		var bad *ingest.LineError
+		var err error
 		if jsonTags >= 0 {
 			if r2.tags, err = jsonMap(rec[jsonTags]); err != nil {
-				bad = &ingest.LineError{File: file, Line: r2.n, Column: "resource_tags", Value: rec[jsonTags], Reason: err.Error()}
+				bad = &ingest.LineError{File: file, Line: line, Column: "resource_tags", Value: rec[jsonTags], Reason: err.Error()}
 			}
 		}
 		if needProduct && bad == nil {
 			p, err := jsonMap(rec[jsonProduct])
 			if err != nil {
-				bad = &ingest.LineError{File: file, Line: r2.n, Column: "product", Value: rec[jsonProduct], Reason: err.Error()}
+				bad = &ingest.LineError{File: file, Line: line, Column: "product", Value: rec[jsonProduct], Reason: err.Error()}
 			}
 			for k, v := range p {
 				if f, ok := byName["product_"+k]; ok && r2.s[f] == "" {
@@ -159,16 +123,14 @@ func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) e
 			bad = r2.build(&l)
 		}
 		if bad != nil {
-			if e := emit(r2.n, nil, bad); e != nil {
-				return e
-			}
-			continue
+			return emit(line, nil, bad)
 		}
-		if err := emit(r2.n, &l, nil); err != nil {
-			return err
-		}
-	}
+		return emit(line, &l, nil)
+	})
 }
+
+// productMapFields are the fields a CUR 2.0 product map may carry.
+var productMapFields = []field{fProductName, fRegionCode, fRegion, fInstanceType, fSku, fServiceCode, fProductFamily}
 
 // jsonMap reads a map column that a CSV export wrote as a JSON object.
 func jsonMap(s string) (map[string]string, error) {
@@ -241,7 +203,7 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 		}
 	}
 	if hasProductMap {
-		for _, f := range []field{fProductName, fRegionCode, fRegion, fInstanceType, fSku, fServiceCode, fProductFamily} {
+		for _, f := range productMapFields {
 			present[f] = true
 		}
 	}

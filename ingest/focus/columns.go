@@ -149,8 +149,6 @@ func newMapping(file string, header []string) (*mapping, error) {
 	m := &mapping{version: DetectVersion(header), cols: header, currency: -1, tags: -1}
 	idx := map[string]int{}
 	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		header[i] = h
 		if _, dup := idx[h]; dup {
 			return nil, &ingest.LineError{File: file, Line: 1, Column: h, Reason: "duplicate column"}
 		}
@@ -194,9 +192,6 @@ func (m *mapping) line(file string, lineNo int64, rec []string, l *tally.CostLin
 	*l = tally.CostLine{}
 	bad := func(col int, reason string) *ingest.LineError {
 		return &ingest.LineError{File: file, Line: lineNo, Column: m.cols[col], Value: rec[col], Reason: reason}
-	}
-	if len(rec) != len(m.cols) {
-		return &ingest.LineError{File: file, Line: lineNo, Reason: fmt.Sprintf("%d fields, header has %d", len(rec), len(m.cols))}
 	}
 	cur, err := ingest.Currency(rec[m.currency])
 	if err != nil {

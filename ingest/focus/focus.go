@@ -2,7 +2,6 @@ package focus
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"strings"
@@ -35,50 +34,17 @@ func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) err
 
 // ParseCSV reads FOCUS CSV from r; file names it in errors.
 func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return ingest.FileError(file, errors.New("empty file: no header"))
-		}
-		return ingest.FileError(file, err)
-	}
-	m, err := newMapping(file, append([]string(nil), header...))
-	if err != nil {
-		return err
-	}
+	var m *mapping
 	var l tally.CostLine
-	for n := 0; ; n++ {
-		if n&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	return ingest.EachCSV(ctx, file, r, emit, func(header []string) (err error) {
+		m, err = newMapping(file, header)
+		return err
+	}, func(line int64, rec []string) error {
+		if bad := m.line(file, line, rec, &l); bad != nil {
+			return emit(line, nil, bad)
 		}
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				if e := emit(int64(pe.Line), nil, &ingest.LineError{File: file, Line: int64(pe.Line), Reason: "malformed CSV: " + pe.Err.Error()}); e != nil {
-					return e
-				}
-				continue
-			}
-			return ingest.FileError(file, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if bad := m.line(file, int64(line), rec, &l); bad != nil {
-			if e := emit(int64(line), nil, bad); e != nil {
-				return e
-			}
-			continue
-		}
-		if err := emit(int64(line), &l, nil); err != nil {
-			return err
-		}
-	}
+		return emit(line, &l, nil)
+	})
 }
 
 // parseParquet reads FOCUS Parquet: flat columns as in CSV, Tags either a

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,71 +154,31 @@ func checkRequired(file string, have map[string]bool) error {
 // ParseCSV reads a CSV export: nested fields flattened (service.description
 // or service_description), credits and labels as JSON text.
 func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
-	cr := csv.NewReader(r)
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return ingest.FileError(file, errors.New("empty file: no header"))
-		}
-		return ingest.FileError(file, err)
-	}
-	cols := make([]string, len(header))
-	have := map[string]bool{}
-	for i, h := range header {
-		cols[i] = normalize(h)
-		have[cols[i]] = true
-	}
-	if err := checkRequired(file, have); err != nil {
-		return err
-	}
+	var cols, header []string
 	var l tally.CostLine
-	for n := 0; ; n++ {
-		if n&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	return ingest.EachCSV(ctx, file, r, emit, func(h []string) error {
+		header = h
+		cols = make([]string, len(h))
+		have := map[string]bool{}
+		for i, c := range h {
+			cols[i] = normalize(c)
+			have[cols[i]] = true
 		}
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				if e := emit(int64(pe.Line), nil, &ingest.LineError{File: file, Line: int64(pe.Line), Reason: "malformed CSV: " + pe.Err.Error()}); e != nil {
-					return e
-				}
-				continue
-			}
-			return ingest.FileError(file, err)
-		}
-		line, _ := cr.FieldPos(0)
-		at := int64(line)
-		var bad *ingest.LineError
+		return checkRequired(file, have)
+	}, func(line int64, rec []string) error {
 		var row Row
-		if len(rec) != len(cols) {
-			bad = &ingest.LineError{File: file, Line: at, Reason: fmt.Sprintf("%d fields, header has %d", len(rec), len(cols))}
-		}
-		for i := 0; bad == nil && i < len(rec); i++ {
+		for i, v := range rec {
 			if set := setters[cols[i]]; set != nil {
-				if err := set(&row, ingest.Str(rec[i])); err != nil {
-					bad = &ingest.LineError{File: file, Line: at, Column: header[i], Value: rec[i], Reason: err.Error()}
+				if err := set(&row, ingest.Str(v)); err != nil {
+					return emit(line, nil, &ingest.LineError{File: file, Line: line, Column: header[i], Value: v, Reason: err.Error()})
 				}
 			}
 		}
-		if bad == nil {
-			bad = row.build(file, at, &l)
+		if bad := row.build(file, line, &l); bad != nil {
+			return emit(line, nil, bad)
 		}
-		if bad != nil {
-			if e := emit(at, nil, bad); e != nil {
-				return e
-			}
-			continue
-		}
-		if err := emit(at, &l, nil); err != nil {
-			return err
-		}
-	}
+		return emit(line, &l, nil)
+	})
 }
 
 // parseParquet reads a Parquet export: nested structs as dotted leaf paths;

@@ -120,8 +120,14 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 		return nil, err
 	}
 	out = append(out, sp...)
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sortPrices(out)
+	return out, nil
+}
+
+// sortPrices orders prices by region, instance type and purchase option.
+func sortPrices(ps []tally.InstancePrice) {
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
 		if a.Region != b.Region {
 			return a.Region < b.Region
 		}
@@ -130,7 +136,6 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 		}
 		return a.PurchaseOption < b.PurchaseOption
 	})
-	return out, nil
 }
 
 type shape struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -118,16 +117,7 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 				EffectiveFrom: effective, Source: SourceGCPCatalog})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Region != b.Region {
-			return a.Region < b.Region
-		}
-		if a.InstanceType != b.InstanceType {
-			return a.InstanceType < b.InstanceType
-		}
-		return a.PurchaseOption < b.PurchaseOption
-	})
+	sortPrices(out)
 	return out, nil
 }
 
