@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 )
@@ -158,4 +160,36 @@ func ListFiles(path string, exts ...string) ([]File, error) {
 		return nil
 	})
 	return files, err
+}
+
+// Formats picks a reader by file extension: Stream readers get the
+// (gunzipped) bytes, Parquet reads the Input through its ReaderAt.
+type Formats struct {
+	Stream  map[string]func(ctx context.Context, file string, r io.Reader, emit Emit) error // by extension, e.g. ".csv"
+	Parquet func(ctx context.Context, in *Input, emit Emit) error                           // nil: no Parquet
+}
+
+// Parse reads in with the reader its extension names.
+func (fs Formats) Parse(ctx context.Context, in *Input, emit Emit) error {
+	name := TrimCompression(in.Name)
+	if fs.Parquet != nil && strings.HasSuffix(name, ".parquet") {
+		return fs.Parquet(ctx, in, emit)
+	}
+	var want []string
+	for ext, read := range fs.Stream {
+		want = append(want, ext)
+		if strings.HasSuffix(name, ext) {
+			r, closeFn, err := Decompress(in.Name, in)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			return read(ctx, in.Name, r, emit)
+		}
+	}
+	if fs.Parquet != nil {
+		want = append(want, ".parquet")
+	}
+	sort.Strings(want)
+	return FileError(in.Name, fmt.Errorf("want %s (optionally .gz): %w", strings.Join(want, ", "), ErrUnknownFormat))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -20,20 +19,10 @@ type Parser struct{}
 
 // Parse implements ingest.Parser.
 func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) error {
-	name := ingest.TrimCompression(in.Name)
-	switch {
-	case strings.HasSuffix(name, ".parquet"):
-		return parseParquet(ctx, in, emit)
-	case strings.HasSuffix(name, ".csv"):
-		r, closeFn, err := ingest.Decompress(in.Name, in)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		return ParseCSV(ctx, in.Name, r, emit)
-	}
-	return ingest.FileError(in.Name, fmt.Errorf("want .parquet, .csv or .csv.gz: %w", ingest.ErrUnknownFormat))
+	return formats.Parse(ctx, in, emit)
 }
+
+var formats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{".csv": ParseCSV}, Parquet: parseParquet}
 
 func checkRequired(file string, present *[nFields]bool) error {
 	var missing []string

@@ -2,7 +2,6 @@ package focus
 
 import (
 	"context"
-	"errors"
 	"io"
 	"strings"
 
@@ -17,20 +16,10 @@ type Parser struct{}
 
 // Parse implements ingest.Parser.
 func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) error {
-	name := ingest.TrimCompression(in.Name)
-	switch {
-	case strings.HasSuffix(name, ".parquet"):
-		return parseParquet(ctx, in, emit)
-	case strings.HasSuffix(name, ".csv"):
-		r, closeFn, err := ingest.Decompress(in.Name, in)
-		if err != nil {
-			return err
-		}
-		defer closeFn()
-		return ParseCSV(ctx, in.Name, r, emit)
-	}
-	return ingest.FileError(in.Name, errors.New("want .csv, .csv.gz or .parquet: "+ingest.ErrUnknownFormat.Error()))
+	return formats.Parse(ctx, in, emit)
 }
+
+var formats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{".csv": ParseCSV}, Parquet: parseParquet}
 
 // ParseCSV reads FOCUS CSV from r; file names it in errors.
 func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {

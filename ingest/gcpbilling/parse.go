@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -22,23 +21,11 @@ type Parser struct{}
 
 // Parse implements ingest.Parser.
 func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) error {
-	name := ingest.TrimCompression(in.Name)
-	if strings.HasSuffix(name, ".parquet") {
-		return parseParquet(ctx, in, emit)
-	}
-	r, closeFn, err := ingest.Decompress(in.Name, in)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	switch {
-	case strings.HasSuffix(name, ".csv"):
-		return ParseCSV(ctx, in.Name, r, emit)
-	case strings.HasSuffix(name, ".json"), strings.HasSuffix(name, ".ndjson"), strings.HasSuffix(name, ".jsonl"):
-		return ParseNDJSON(ctx, in.Name, r, emit)
-	}
-	return ingest.FileError(in.Name, fmt.Errorf("want .json, .ndjson, .jsonl, .csv (optionally .gz) or .parquet: %w", ingest.ErrUnknownFormat))
+	return formats.Parse(ctx, in, emit)
 }
+
+var formats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{
+	".csv": ParseCSV, ".json": ParseNDJSON, ".ndjson": ParseNDJSON, ".jsonl": ParseNDJSON}, Parquet: parseParquet}
 
 // ParseNDJSON reads newline-delimited JSON, one export row per line.
 func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
