@@ -267,3 +267,135 @@ func (c *Column) Time(v parquet.Value) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("not a timestamp column (%v)", c.kind)
 }
+
+// Interner turns repeated byte strings (account ids, regions, line item
+// types, dictionary-encoded columns) into shared Go strings, so that
+// millions of rows do not allocate a copy of each. It caches at most max
+// distinct values; past that it allocates like string(b).
+type Interner struct {
+	m   map[string]string
+	max int
+}
+
+// NewInterner returns an Interner caching up to max values.
+func NewInterner(max int) *Interner { return &Interner{m: make(map[string]string), max: max} }
+
+// String returns b as a string, shared with earlier equal values.
+func (in *Interner) String(b []byte) string {
+	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	if len(in.m) < in.max {
+		in.m[s] = s
+	}
+	return s
+}
+
+// StringOf is String for a value of this column: byte arrays are interned,
+// other kinds are converted as Column.String does.
+func (c *Column) StringOf(v parquet.Value, in *Interner) string {
+	if !v.IsNull() && c.unit == 0 && !c.decimal && !c.date && (c.kind == parquet.ByteArray || c.kind == parquet.FixedLenByteArray) {
+		return in.String(v.ByteArray())
+	}
+	return c.String(v)
+}
+
+// colCursor reads one column chunk's values page by page.
+type colCursor struct {
+	pages parquet.Pages
+	vals  parquet.ValueReader
+	page  parquet.Page
+	buf   []parquet.Value
+	i, n  int
+}
+
+// fill makes at least one value available; false at the end of the chunk.
+func (c *colCursor) fill() (bool, error) {
+	for c.i >= c.n {
+		if c.vals != nil {
+			n, err := c.vals.ReadValues(c.buf[:cap(c.buf)])
+			c.buf, c.i, c.n = c.buf[:n], 0, n
+			if n > 0 {
+				return true, nil
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return false, err
+			}
+			parquet.Release(c.page)
+			c.vals, c.page = nil, nil
+			continue
+		}
+		p, err := c.pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		c.page, c.vals = p, p.Values()
+	}
+	return true, nil
+}
+
+// EachRowOf is EachRow reading only the columns at indexes cols: the
+// others are never decoded, which matters for wide files (CUR 2.0 has
+// over a hundred columns).
+func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64, row parquet.Row) error) error {
+	var n int64
+	row := make(parquet.Row, 0, 2*len(cols))
+	for gi, rg := range p.f.RowGroups() {
+		chunks := rg.ColumnChunks()
+		cursors := make([]*colCursor, len(cols))
+		closeAll := func() {
+			for _, c := range cursors {
+				if c != nil {
+					c.pages.Close()
+				}
+			}
+		}
+		for i, ci := range cols {
+			cursors[i] = &colCursor{pages: chunks[ci].Pages(), buf: make([]parquet.Value, 0, 512)}
+		}
+		bad := func(err error) error {
+			closeAll()
+			return FileError(p.name, fmt.Errorf("read row group %d: %w", gi, err))
+		}
+		for r := int64(0); r < rg.NumRows(); r++ {
+			if r&1023 == 0 && ctx.Err() != nil {
+				closeAll()
+				return ctx.Err()
+			}
+			row = row[:0]
+			for _, c := range cursors {
+				ok, err := c.fill()
+				if err != nil {
+					return bad(err)
+				}
+				if !ok {
+					return bad(fmt.Errorf("column ends before row %d", r))
+				}
+				row = append(row, c.buf[c.i])
+				c.i++
+				for { // the rest of a repeated column's values for this row
+					ok, err := c.fill()
+					if err != nil {
+						return bad(err)
+					}
+					if !ok || c.buf[c.i].RepetitionLevel() == 0 {
+						break
+					}
+					row = append(row, c.buf[c.i])
+					c.i++
+				}
+			}
+			n++
+			if err := fn(n, row); err != nil {
+				closeAll()
+				return err
+			}
+		}
+		closeAll()
+	}
+	return nil
+}

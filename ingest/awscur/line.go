@@ -61,6 +61,7 @@ type row struct {
 	v       [nFields]parquet.Value
 	typed   [nFields]bool // v holds the value
 	tags    map[string]string
+	intern  [nFields]*ingest.Interner
 }
 
 func (r *row) reset() {
@@ -75,7 +76,10 @@ func (r *row) bad(f field, reason string) *ingest.LineError {
 
 func (r *row) text(f field) string {
 	if r.typed[f] {
-		return r.cols[f].String(r.v[f])
+		if r.intern[f] == nil {
+			r.intern[f] = ingest.NewInterner(4096)
+		}
+		return r.cols[f].StringOf(r.v[f], r.intern[f])
 	}
 	return ingest.Str(r.s[f])
 }

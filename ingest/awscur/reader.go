@@ -202,7 +202,13 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 	r := &row{file: in.Name, present: &present, cols: &cols}
 	var l tally.CostLine
 	var tagKeys, tagValues, prodKeys, prodValues []string
-	return pf.EachRow(ctx, func(n int64, pr parquet.Row) error {
+	var needed []int
+	for ci, k := range kind {
+		if k != kNone {
+			needed = append(needed, ci)
+		}
+	}
+	return pf.EachRowOf(ctx, needed, func(n int64, pr parquet.Row) error {
 		r.reset()
 		r.n = n
 		tagKeys, tagValues, prodKeys, prodValues = tagKeys[:0], tagValues[:0], prodKeys[:0], prodValues[:0]
