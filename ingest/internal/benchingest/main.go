@@ -90,9 +90,9 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 	}
 	log.Printf("generated %d-row CUR 2.0 Parquet (%s) and FOCUS CSV (%s) in %s", rows, size(cur), size(fcsv), time.Since(t0).Round(time.Second))
 	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s; PostgreSQL embedded, default settings\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), loadavg())
-	fmt.Printf("%-8s %9s %16s %16s %8s %12s\n", "source", "rows", "tally rows/s", "psql \\copy r/s", "ratio", "peak RSS")
+	fmt.Printf("%-8s %9s %16s %16s %8s %12s %11s\n", "source", "rows", "tally rows/s", "psql \\copy r/s", "ratio", "peak RSS", "tally CPU/row")
 	for _, src := range []struct{ name, file string }{{"aws-cur", cur}, {"focus", fcsv}} {
-		var ing, cp []float64
+		var ing, cp, cpu []float64
 		var rss int64
 		norm := filepath.Join(dir, src.name+"-normalized.csv")
 		for r := 0; r < runs; r++ {
@@ -104,6 +104,7 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 				return err
 			}
 			ing = append(ing, float64(rows)/d.Seconds())
+			cpu = append(cpu, float64(lastCPU.Microseconds())/float64(rows))
 			rss = max(rss, maxrss)
 			if r == 0 {
 				if err := psql(url, `\copy (SELECT `+columns+` FROM cost_lines) TO '`+norm+`' CSV`); err != nil {
@@ -122,8 +123,8 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 			cp = append(cp, float64(rows)/time.Since(t).Seconds())
 		}
 		mi, mc := median(ing), median(cp)
-		fmt.Printf("%-8s %9d %16.0f %16.0f %7.0f%% %9.0f MB   (runs: tally %s; psql %s)\n", src.name, rows, mi, mc, 100*mi/mc, float64(rss)/1024,
-			list(ing), list(cp))
+		fmt.Printf("%-8s %9d %16.0f %16.0f %7.0f%% %9.0f MB %8.1f µs   (runs: tally %s; psql %s)\n", src.name, rows, mi, mc, 100*mi/mc, float64(rss)/1024,
+			median(cpu), list(ing), list(cp))
 		os.Remove(norm)
 	}
 	if bigGB > 0 {
@@ -152,7 +153,9 @@ const columns = "billing_account_id, billing_period_start, source, run_id, provi
 	"resource_name, resource_type, commitment_discount_id, commitment_discount_category, commitment_discount_type, " +
 	"commitment_discount_status, tags, extras"
 
-// ingestOnce runs the tally binary and returns its wall time and peak RSS (KiB).
+// ingestOnce runs the tally binary and returns its wall time and peak RSS
+// (KiB); lastCPU gets the process's user+system CPU time, which, unlike
+// wall time, hardly depends on what else the machine runs.
 func ingestOnce(bin, url, source, file string) (time.Duration, int64, error) {
 	cmd := exec.Command(bin, "--database-url", url, "--log-level", "warn", "ingest", source, "--progress=never", file)
 	cmd.Stderr = os.Stderr
@@ -162,6 +165,7 @@ func ingestOnce(bin, url, source, file string) (time.Duration, int64, error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("tally ingest %s: %v\n%s", source, err, out)
 	}
+	lastCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if !strings.Contains(string(out), "committed") {
 		return 0, 0, fmt.Errorf("tally ingest %s:\n%s", source, out)
 	}
@@ -175,6 +179,9 @@ func ingestOnce(bin, url, source, file string) (time.Duration, int64, error) {
 	mb, _ := strconv.ParseInt(string(m[1]), 10, 64)
 	return d, mb * 1024, nil
 }
+
+// lastCPU is the CPU time of the last ingestOnce.
+var lastCPU time.Duration
 
 func psql(url, command string) error {
 	cmd := exec.Command("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", command)
