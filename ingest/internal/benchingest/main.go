@@ -129,7 +129,7 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 	}
 	if bigGB > 0 {
 		big := filepath.Join(dir, "big-focus.csv")
-		n := int(bigGB * 1e9 / 640) // about 640 bytes a row
+		n := int(bigGB * 1e9 / 568) // focustest rows are about 568 bytes
 		if err := writeFOCUS(big, n, month); err != nil {
 			return err
 		}
