@@ -322,7 +322,8 @@ func (c *colCursor) fill() (bool, error) {
 			if err != nil && !errors.Is(err, io.EOF) {
 				return false, err
 			}
-			parquet.Release(c.page)
+			// Not parquet.Release: values of this page may still sit in the
+			// row being assembled; the page's memory must not be reused.
 			c.vals, c.page = nil, nil
 			continue
 		}

@@ -239,3 +239,32 @@ func TestAmortizationNeedsItsColumns(t *testing.T) {
 		t.Fatalf("lines %d bad %v err %v", len(lines), bad, err)
 	}
 }
+
+// TestManyPages reads a file whose columns span many pages, so that rows
+// straddle page boundaries.
+func TestManyPages(t *testing.T) {
+	cases := curtest.Month(march)
+	var rows []curtest.Row
+	for i := 0; i < 40000; i++ {
+		r := cases[i%len(cases)].Row
+		r.IdentityLineItemID = strings.Repeat("x", i%50)
+		rows = append(rows, r)
+	}
+	p := writeFile(t, t.TempDir(), "many.parquet", func(f *os.File) error {
+		w := parquet.NewGenericWriter[curtest.Row](f, parquet.PageBufferSize(4<<10))
+		if _, err := w.Write(rows); err != nil {
+			return err
+		}
+		return w.Close()
+	})
+	lines, bad, err := parse(t, p)
+	if err != nil || len(bad) > 0 || len(lines) != len(rows) {
+		t.Fatalf("lines %d bad %v err %v", len(lines), bad, err)
+	}
+	for i, l := range lines {
+		c := cases[i%len(cases)]
+		if l.EffectiveCost.Decimal() != c.Effective || l.Currency() != "USD" || l.BillingAccountID != curtest.Payer {
+			t.Fatalf("row %d: %+v", i+1, l)
+		}
+	}
+}
