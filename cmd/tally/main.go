@@ -35,6 +35,8 @@ type cli struct {
 	Serve     serveCmd        `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
 	Migrate   migrateCmd      `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
 	Demo      demoCmd         `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
+	Ingest    ingestCmd       `cmd:"" help:"Ingest bills (FOCUS, AWS CUR, GCP billing export); each billing period is replaced atomically."`
+	Pricing   pricingCmd      `cmd:"" help:"Sync compute price catalogs (AWS, GCP) into the prices table."`
 	Attribute attributeCmd    `cmd:"" help:"Attribute billed cost to containers and print the reconciliation with the bill; exit 1 if a day is off by more than a cent."`
 	Costs     costsCmd        `cmd:"" help:"Show allocated costs, aggregated and filtered like the allocation API."`
 	Rightsize rightsizeCmd    `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
