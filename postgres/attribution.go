@@ -62,13 +62,12 @@ func (db *DB) LatestPrices(ctx context.Context) ([]tally.InstancePrice, error) {
 }
 
 // BilledThrough returns, per billing account, the end of the latest hourly
-// usage line of the last three months: the bill covers the hours before it.
+// usage line of its bill, as ingest recorded it: the bill covers the hours
+// before it.
 func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT billing_account_id, max(charge_period_end) FROM cost_lines
-		WHERE charge_category = 'Usage' AND charge_period_end - charge_period_start <= interval '1 hour'
-		  AND billing_period_start >= date_trunc('month', now() - interval '3 months', 'UTC')
-		GROUP BY 1`)
+		SELECT billing_account_id, max(billed_through) FROM billing_periods
+		WHERE billed_through IS NOT NULL GROUP BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("query billed-through: %w", err)
 	}

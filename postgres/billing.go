@@ -185,6 +185,9 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 	type periodState struct {
 		idx     int
 		account tally.BillingAccount
+		// billedThrough is the end of the period's latest hourly usage line:
+		// the bill covers the hours before it.
+		billedThrough time.Time
 	}
 	var result []PeriodRows
 	periods := map[tally.BillingPeriodKey]*periodState{}
@@ -228,6 +231,10 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				}
 			}
 			result[lastState.idx].Rows++
+			if l.ChargeCategory == tally.ChargeUsage && l.ChargePeriodEnd.After(lastState.billedThrough) &&
+				l.ChargePeriodEnd.Sub(l.ChargePeriodStart) <= time.Hour {
+				lastState.billedThrough = l.ChargePeriodEnd
+			}
 			return k, true
 		}}
 		copySQL := "COPY cost_lines (" + strings.Join(costLineColumns, ", ") + ") FROM STDIN BINARY"
@@ -256,11 +263,12 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				return err
 			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at)
-				VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, billed_through)
+				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), $6)
 				ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
-				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at`,
-				k.BillingAccountID, k.Start, k.Source, runID, r.Rows); err != nil {
+				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at,
+					billed_through = excluded.billed_through`,
+				k.BillingAccountID, k.Start, k.Source, runID, r.Rows, nullTime(periods[k].billedThrough)); err != nil {
 				return fmt.Errorf("record billing period: %w", err)
 			}
 		}
