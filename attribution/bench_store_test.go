@@ -70,9 +70,9 @@ func (s *timedStore) BilledThrough(ctx context.Context) (map[string]time.Time, e
 	return s.Store.BilledThrough(ctx)
 }
 
-func (s *timedStore) SaveHour(ctx context.Context, h attribution.HourState, allocs []tally.Allocation) error {
-	defer s.time("saveHour", time.Now())
-	return s.Store.SaveHour(ctx, h, allocs)
+func (s *timedStore) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation) error {
+	defer s.time("saveHours", time.Now())
+	return s.Store.SaveHours(ctx, hours, allocs)
 }
 
 func (s *timedStore) SaveStackCosts(ctx context.Context, w tally.Window, rows []attribution.StackCost) error {

@@ -81,31 +81,45 @@ func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	return out, nil
 }
 
-// SaveHour replaces the allocations of one hour, keeps the daily rollup in
-// step (subtracting the hour's old rows, adding its new ones) and records the
-// hour, in one transaction: readers see the old hour or the new one.
-func (db *DB) SaveHour(ctx context.Context, h attribution.HourState, allocs []tally.Allocation) error {
+// SaveHours replaces the allocations of the given hours, keeps the daily
+// rollup in step (subtracting the hours' old rows, adding their new ones) and
+// records the hours, in one transaction: readers see the old hours or the
+// new ones. Every allocation must belong to one of the hours.
+func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation) error {
+	hs := make([]tally.Hour, len(hours))
+	for i, h := range hours {
+		hs[i] = h.Hour
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := replaceHour(ctx, tx, h.Hour, allocs); err != nil {
+		if err := replaceHours(ctx, tx, hs, allocs); err != nil {
 			return err
 		}
-		return recordHours(ctx, tx, []attribution.HourState{h})
+		return recordHours(ctx, tx, hours)
 	})
 	if err != nil {
-		return fmt.Errorf("save attribution of %v: %w", h.Hour, err)
+		return fmt.Errorf("save attribution of %d hour(s) from %v: %w", len(hours), hs[0], err)
 	}
 	return nil
 }
 
-// replaceHour replaces an hour's allocations and moves the daily rollup by
-// the difference, in one statement: the new rows are copied to a staging
+// replaceHours replaces the allocations of hours and moves the daily rollup
+// by the difference, in one statement: the new rows are copied to a staging
 // table, then the old rows are deleted, the new ones inserted, and their
 // difference (grouped by the rollup key) is upserted into the rollup.
-func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Allocation) error {
-	w := h.Window()
-	day := w.Start.Truncate(24 * time.Hour)
+func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []tally.Allocation) error {
+	if len(hours) == 0 {
+		return nil
+	}
+	starts := make([]time.Time, len(hours))
+	want := make(map[tally.Hour]bool, len(hours))
+	lo, hi := hours[0], hours[0]
+	for i, h := range hours {
+		starts[i], want[h] = h.Start(), true
+		lo, hi = min(lo, h), max(hi, h)
+	}
+	from, to := lo.Start().Truncate(24*time.Hour), hi.End()
 	for _, t := range []string{"allocations", "allocations_daily"} {
-		if err := ensureTablePartitions(ctx, tx, t, day, day.Add(24*time.Hour)); err != nil {
+		if err := ensureTablePartitions(ctx, tx, t, from, to); err != nil {
 			return err
 		}
 	}
@@ -115,21 +129,21 @@ func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Al
 	if _, err := tx.Exec(ctx, `TRUNCATE staged_allocations`); err != nil {
 		return fmt.Errorf("stage allocations: %w", err)
 	}
-	if err := copyAllocations(ctx, tx, "staged_allocations", w, allocs); err != nil {
+	if err := copyAllocations(ctx, tx, "staged_allocations", func(h tally.Hour) bool { return want[h] }, allocs); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `
-		WITH old AS (DELETE FROM allocations WHERE hour = $1 RETURNING *),
+		WITH old AS (DELETE FROM allocations WHERE hour = ANY($1) AND hour >= $2 AND hour < $3 RETURNING *),
 		new AS (INSERT INTO allocations SELECT * FROM staged_allocations RETURNING *),
 		delta AS (
 			SELECT -1 AS sign, * FROM old
 			UNION ALL
 			SELECT 1, * FROM new)
-		`+rollupUpsert("delta"), w.Start)
+		`+rollupUpsert("delta"), starts, lo.Start(), hi.End())
 	if err != nil {
-		return fmt.Errorf("replace the hour and its share of the daily rollup: %w", err)
+		return fmt.Errorf("replace the hours and their share of the daily rollup: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day = $1::date AND hourly_rows = 0`, day); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day >= $1::date AND day <= $2::date AND hourly_rows = 0`, from, hi.Start()); err != nil {
 		return fmt.Errorf("drop emptied rollup rows: %w", err)
 	}
 	return nil
