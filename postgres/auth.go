@@ -207,15 +207,7 @@ const settingCost = "cost"
 // none are stored.
 func (db *DB) CostSettings(ctx context.Context) (tally.CostSettings, error) {
 	var s tally.CostSettings
-	var raw []byte
-	err := db.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, settingCost).Scan(&raw)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("read cost settings: %w", err)
-	}
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if _, err := db.Setting(ctx, settingCost, &s); err != nil {
 		return s, fmt.Errorf("read cost settings: %w", err)
 	}
 	return s, nil
@@ -223,12 +215,37 @@ func (db *DB) CostSettings(ctx context.Context) (tally.CostSettings, error) {
 
 // SaveCostSettings stores the shared-cost rules.
 func (db *DB) SaveCostSettings(ctx context.Context, s tally.CostSettings, by string) error {
+	if err := db.PutSetting(ctx, settingCost, s, by); err != nil {
+		return fmt.Errorf("save cost settings: %w", err)
+	}
+	return nil
+}
+
+// Setting decodes the JSON setting named key into v; found is false (and v
+// untouched) when it is not set.
+func (db *DB) Setting(ctx context.Context, key string, v any) (found bool, err error) {
+	var raw []byte
+	err = db.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read setting %s: %w", key, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// PutSetting stores v as the JSON setting named key.
+func (db *DB) PutSetting(ctx context.Context, key string, v any, by string) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now(), updated_by = excluded.updated_by`,
-		settingCost, s, by)
+		key, v, by)
 	if err != nil {
-		return fmt.Errorf("save cost settings: %w", err)
+		return fmt.Errorf("save setting %s: %w", key, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest"
 	"github.com/tallyhq/tally/ingest/awscur"
 	"github.com/tallyhq/tally/ingest/focus"
@@ -53,18 +54,11 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(ingestMemoryLimit)
 	}
-	var parser ingest.Parser
-	switch source {
-	case "focus":
-		parser = focus.Parser{}
-	case "aws-cur":
-		parser = awscur.Parser{}
-	case "gcp-billing":
-		parser = gcpbilling.Parser{}
-	default:
-		return fmt.Errorf("unknown source %q", source)
+	parser, err := parserFor(source)
+	if err != nil {
+		return err
 	}
-	files, cleanup, err := c.locate(ctx, source)
+	files, cleanup, err := locateFiles(ctx, source, c.Paths, awscur.S3Options{Endpoint: c.Endpoint, Region: c.Region})
 	if err != nil {
 		return err
 	}
@@ -86,23 +80,34 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 	return err
 }
 
-// locate resolves the arguments to local files: S3 objects are downloaded,
-// CUR manifests choose the current files.
-func (c *ingestSourceCmd) locate(ctx context.Context, source string) ([]ingest.File, func(), error) {
-	opt := awscur.S3Options{Endpoint: c.Endpoint, Region: c.Region}
+// parserFor returns the reader of a bill source.
+func parserFor(source string) (ingest.Parser, error) {
+	switch source {
+	case "focus":
+		return focus.Parser{}, nil
+	case "aws-cur":
+		return awscur.Parser{}, nil
+	case "gcp-billing":
+		return gcpbilling.Parser{}, nil
+	}
+	return nil, tally.Errorf(tally.EInvalid, "unknown bill source %q: want focus, aws-cur or gcp-billing", source)
+}
+
+// locateFiles resolves paths to local files: S3 objects are downloaded, CUR
+// manifests choose the current files. Call cleanup when done.
+func locateFiles(ctx context.Context, source string, paths []string, opt awscur.S3Options) (files []ingest.File, cleanup func(), err error) {
 	if source == "aws-cur" {
-		return awscur.Locate(ctx, c.Paths, opt)
+		return awscur.Locate(ctx, paths, opt)
 	}
 	var s3Args, local []string
-	for _, p := range c.Paths {
+	for _, p := range paths {
 		if strings.HasPrefix(p, "s3://") {
 			s3Args = append(s3Args, p)
 		} else {
 			local = append(local, p)
 		}
 	}
-	var files []ingest.File
-	cleanup := func() {}
+	cleanup = func() {}
 	if len(s3Args) > 0 {
 		f, cl, err := awscur.Locate(ctx, s3Args, opt)
 		if err != nil {
@@ -124,7 +129,7 @@ func (c *ingestSourceCmd) locate(ctx context.Context, source string) ([]ingest.F
 	}
 	if len(files) == 0 {
 		cleanup()
-		return nil, nil, fmt.Errorf("no input files in %s", strings.Join(c.Paths, " "))
+		return nil, nil, fmt.Errorf("no input files in %s", strings.Join(paths, " "))
 	}
 	return files, cleanup, nil
 }
