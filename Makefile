@@ -22,8 +22,18 @@ demo: deps build
 vet:
 	$(GO) vet ./...
 
-test: deps vet
+test: deps vet check-generate
 	$(GO) test ./...
 
 clean:
 	rm -rf $(BIN)
+
+# eBPF: bpf2go (a go.mod tool) compiles bpf/*.bpf.c with clang for amd64 and
+# arm64; the generated Go and .o files are committed.
+generate:
+	$(GO) generate ./bpf/
+
+# check-generate regenerates into a scratch copy of bpf/ and fails when the
+# committed files differ (run by `make test`).
+check-generate:
+	@scripts/check-generate.sh
