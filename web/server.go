@@ -23,6 +23,8 @@ type Readiness interface {
 type Config struct {
 	Logger    *slog.Logger
 	Readiness Readiness
+	// Agents stores what tally-agent sends; nil leaves the ingest endpoint off.
+	Agents AgentStore
 }
 
 // Server is Tally's HTTP handler.
@@ -30,6 +32,9 @@ type Server struct {
 	router chi.Router
 	log    *slog.Logger
 	ready  Readiness
+	agents AgentStore
+	tokens tokenCache
+	stacks knownStacks
 }
 
 // NewServer returns the HTTP handler with every route mounted.
@@ -37,10 +42,14 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness}
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, agents: cfg.Agents, tokens: tokenCache{m: map[string]cachedToken{}}}
 	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
 	s.router.Get("/healthz", s.healthz)
 	s.router.Get("/readyz", s.readyz)
+	if s.agents != nil {
+		// Agent tokens authenticate here and nowhere else: they can only ingest.
+		s.router.Post("/api/v1/ingest/agent", s.ingestAgent)
+	}
 	return s
 }
 

@@ -36,6 +36,7 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
 	Demo    demoCmd    `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+	Token   tokenCmd   `cmd:"" help:"Manage bearer tokens (agents, API)."`
 }
 
 // globals are the flags every command accepts.

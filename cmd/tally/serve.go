@@ -27,7 +27,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	go a.maintainPartitions(ctx, db)
-	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db}), nil)
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db, Agents: db}), nil)
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

@@ -277,4 +277,3 @@ func TestDropOldestWhenFullAndRejects(t *testing.T) {
 		t.Fatalf("backend heard dropped=%v, want [2]", dropped)
 	}
 }
-
