@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,9 +170,10 @@ func makeCgroup(t *testing.T, roots []string, rel string, pid uint32) podCgroup 
 		}
 		pc.dirs = append(pc.dirs, dir)
 		t.Cleanup(func() {
-			// Remove the created directories, deepest first, once empty.
+			// End the workload, then remove the directories, deepest first.
+			syscall.Kill(int(pid), syscall.SIGKILL)
 			for d := dir; d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
-				for i := 0; i < 50 && os.Remove(d) != nil && d == dir; i++ {
+				for i := 0; i < 100 && os.Remove(d) != nil && d == dir; i++ {
 					time.Sleep(20 * time.Millisecond)
 				}
 			}
