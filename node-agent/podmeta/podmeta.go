@@ -64,6 +64,7 @@ type Meta struct {
 	factory  informers.SharedInformerFactory
 	informer cache.SharedIndexInformer
 	owners   *owners
+	cancel   context.CancelFunc
 
 	mu      sync.Mutex
 	paths   map[uint64]string // cgroup v2 id → path
@@ -105,6 +106,7 @@ func (m *Meta) Start(ctx context.Context) error {
 	if m.cfg.Client == nil {
 		return nil
 	}
+	ctx, m.cancel = context.WithCancel(ctx)
 	m.factory = informers.NewSharedInformerFactoryWithOptions(m.cfg.Client, m.cfg.Resync,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", m.cfg.NodeName).String()
@@ -128,8 +130,11 @@ func (m *Meta) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops the informer.
+// Stop stops the informer and waits for it.
 func (m *Meta) Stop() {
+	if m.cancel != nil {
+		m.cancel()
+	}
 	if m.factory != nil {
 		m.factory.Shutdown()
 	}

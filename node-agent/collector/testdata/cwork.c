@@ -12,7 +12,7 @@ volatile unsigned long sink;
 
 static double now(void) {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); // CPU time: a loaded machine only stretches the run
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 

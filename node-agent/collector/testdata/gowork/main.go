@@ -1,7 +1,8 @@
 // Command gowork is a workload for the agent's integration tests: after a
 // line on stdin it burns CPU for argv[1] in main.hot, three calls deep
 // (main.main → main.a → main.b → main.hot), prints its own CPU time from
-// getrusage, and waits for stdin to close.
+// getrusage, and waits for stdin to close. The duration is CPU time, not
+// wall time, so a loaded machine changes only how long it takes.
 package main
 
 import (
@@ -14,14 +15,20 @@ import (
 
 var sink uint64
 
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 //go:noinline
-func hot(until time.Time) {
+func hot(until time.Duration) {
 	var buf [64]uint64 // a stack frame, so the frame pointer chain stays whole
 	for n := 0; ; n++ {
 		for i := range buf {
 			buf[i] = buf[(i+7)%len(buf)]*31 + uint64(i+n)
 		}
-		if n%256 == 0 && time.Now().After(until) {
+		if n%4096 == 0 && cpuTime() > until {
 			break
 		}
 	}
@@ -29,10 +36,10 @@ func hot(until time.Time) {
 }
 
 //go:noinline
-func b(until time.Time) { hot(until) }
+func b(until time.Duration) { hot(until) }
 
 //go:noinline
-func a(until time.Time) { b(until) }
+func a(until time.Duration) { b(until) }
 
 func main() {
 	d, err := time.ParseDuration(os.Args[1])
@@ -41,9 +48,7 @@ func main() {
 	}
 	in := bufio.NewReader(os.Stdin)
 	in.ReadString('\n')
-	a(time.Now().Add(d))
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Printf("%d\n", ru.Utime.Nano()+ru.Stime.Nano())
+	a(cpuTime() + d)
+	fmt.Printf("%d\n", cpuTime().Nanoseconds())
 	in.ReadString('\n')
 }
