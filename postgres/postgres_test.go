@@ -345,9 +345,9 @@ func TestEnsurePartitionsAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// cost_lines and allocations: Jan + Feb; usage and samples: 3 days each.
-	if n != 2+2+3+3 {
-		t.Fatalf("created %d partitions, want 10", n)
+	// cost_lines and allocations: Jan + Feb; usage, samples and agent intervals: 3 days each.
+	if n != 2+2+3+3+3 {
+		t.Fatalf("created %d partitions, want 13", n)
 	}
 	if n, err = db.EnsurePartitions(ctx, from, from.Add(72*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("second call created %d, %v; want 0", n, err)
