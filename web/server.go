@@ -54,6 +54,8 @@ type Config struct {
 	Reports ReportPreviewer
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
+	// Agents stores what tally-agent sends; nil leaves the ingest endpoint off.
+	Agents AgentStore
 }
 
 // Server is Tally's HTTP handler.
@@ -74,6 +76,8 @@ type Server struct {
 	fcs         ForecastStore
 	reports     ReportPreviewer
 	now         func() time.Time
+	agents      AgentStore
+	stacks      knownStacks
 }
 
 // NewServer returns the HTTP handler with every route mounted. Every route
@@ -95,7 +99,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
-		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, now: cfg.Now}
+		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, now: cfg.Now, agents: cfg.Agents}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}
@@ -160,6 +164,9 @@ func NewServer(cfg Config) *Server {
 
 	// Agents: POST /api/v1/ingest/agent is mounted with s.requireAgent, which
 	// admits only agent tokens and puts their cluster in the Principal.
+	if s.agents != nil {
+		r.With(s.requireAgent).Post("/api/v1/ingest/agent", s.ingestAgent)
+	}
 	return s
 }
 
