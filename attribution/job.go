@@ -29,6 +29,9 @@ type Store interface {
 	// StaleHours returns the hours of w that were never attributed, were
 	// estimated and are billed now, or whose bill was re-ingested since.
 	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
+	// Clock returns the store's current time, the clock that stamps
+	// ingested bills, so an hour's read time compares with them exactly.
+	Clock(ctx context.Context) (time.Time, error)
 }
 
 // saveBatchRows bounds how many allocations the job buffers before saving
@@ -51,10 +54,6 @@ type Job struct {
 	// Now is the clock that says which hours have ended (only those are
 	// attributed). Default time.Now.
 	Now func() time.Time
-	// SkewMargin is subtracted from the time an hour's data is read when
-	// recording it, to absorb clock skew with the database that stamps
-	// re-ingested bills. Default one minute.
-	SkewMargin time.Duration
 	// Progress, if set, is called after each day (from one goroutine at a time).
 	Progress func(day time.Time, sum Summary)
 	// Workers is how many days are attributed at once. Days are independent,
@@ -124,13 +123,13 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 // every hour), saves the stale hours in batches as they are computed (each
 // batch atomically), then the day's stack costs.
 func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, billedThrough map[string]time.Time) (Summary, error) {
-	// An hour reflects the data read from here on: a bill landing during the
-	// read marks the hour stale again, never the other way round.
-	margin := j.SkewMargin
-	if margin == 0 {
-		margin = time.Minute
+	// An hour reflects the data read from here on, by the store's clock: a
+	// bill landing during the read marks the hour stale again, never the
+	// other way round.
+	readAt, err := j.Store.Clock(ctx)
+	if err != nil {
+		return Summary{}, err
 	}
-	readAt := time.Now().UTC().Add(-margin)
 	in, samples, err := j.load(ctx, w)
 	if err != nil {
 		return Summary{}, err

@@ -39,7 +39,7 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	}
 	clock := day1.Add(50 * time.Hour)
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db,
-		Now: func() time.Time { return clock }, SkewMargin: time.Nanosecond}
+		Now: func() time.Time { return clock }}
 	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
 	sum, err := job.Attribute(ctx, w, false)
 	must(err)

@@ -87,3 +87,36 @@ func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) (
 		return a, err
 	})
 }
+
+// NodeCost is the node cost (CPU, RAM and GPU pools) one namespace of a
+// cluster was allocated on one day; Namespace is tally.IdleName for idle.
+type NodeCost struct {
+	Day       time.Time
+	Cluster   tally.ClusterID
+	Namespace string
+	Cost      tally.Money
+}
+
+// NodeCostsByNamespace returns each day's node cost per cluster and
+// namespace, idle included, from the daily rollup.
+func (db *DB) NodeCostsByNamespace(ctx context.Context, w tally.Window) ([]NodeCost, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT day, cluster_id, CASE WHEN container = $3 THEN $3 ELSE namespace END, currency, sum(effective_cost)::text
+		FROM allocations_daily
+		WHERE day >= $1::date AND day < $2::date AND cost_kind IN ('cpu', 'ram', 'gpu')
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3`, w.Start, w.End, tally.IdleName)
+	if err != nil {
+		return nil, fmt.Errorf("query node costs by namespace: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (NodeCost, error) {
+		var c NodeCost
+		var cur, sum string
+		if err := r.Scan(&c.Day, &c.Cluster, &c.Namespace, &cur, &sum); err != nil {
+			return c, err
+		}
+		var err error
+		c.Day = c.Day.UTC()
+		c.Cost, err = parseMoney(sum, cur)
+		return c, err
+	})
+}

@@ -261,6 +261,16 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 	})
 }
 
+// Clock returns the database's clock_timestamp(), the clock ingest stamps
+// billing periods with.
+func (db *DB) Clock(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("read the database clock: %w", err)
+	}
+	return t.UTC(), nil
+}
+
 // LatestAttributedHour returns the most recent attributed hour; ok is false
 // when nothing has been attributed yet.
 func (db *DB) LatestAttributedHour(ctx context.Context) (h tally.Hour, ok bool, err error) {

@@ -54,6 +54,7 @@ func (l *demoLoader) run(ctx context.Context) error {
 		{"attribute", l.attribute},
 		{"forecast spend", l.forecast},
 		{"right-size", l.rightsize},
+		{"check against the truth", l.verify},
 	}
 	for _, s := range steps {
 		t := time.Now()
