@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -151,3 +152,32 @@ func init() {
 
 // itoa is strconv.Itoa.
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// FamilyRate is one GCP machine family's per-vCPU-hour and per-GiB-hour
+// rates for a purchase option: what the Cloud Billing Catalog would list for
+// the organization's GCP region.
+type FamilyRate struct {
+	Family, PurchaseOption string
+	CPU, RAM               tally.Money
+}
+
+// GCPRates returns the rates the generated GCP bill charges, per family and
+// purchase option, sorted: the demo's price catalog for GCP.
+func GCPRates() []FamilyRate {
+	seen := map[[2]string]bool{}
+	var out []FamilyRate
+	for _, t := range gcpTypes {
+		if k := [2]string{t.Family, tally.PurchaseOnDemand}; !seen[k] {
+			seen[k] = true
+			out = append(out, FamilyRate{Family: t.Family, PurchaseOption: tally.PurchaseOnDemand, CPU: t.CoreRate, RAM: t.RAMRate})
+		}
+		if k := [2]string{t.Family, tally.PurchaseSpot}; !seen[k] && !t.SpotCoreRate.IsZero() {
+			seen[k] = true
+			out = append(out, FamilyRate{Family: t.Family, PurchaseOption: tally.PurchaseSpot, CPU: t.SpotCoreRate, RAM: t.SpotRAMRate})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Family+out[i].PurchaseOption < out[j].Family+out[j].PurchaseOption
+	})
+	return out
+}

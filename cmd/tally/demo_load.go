@@ -86,12 +86,32 @@ func (l *demoLoader) ingestBills(ctx context.Context) error {
 	return nil
 }
 
+// loadPrices loads the offline AWS snapshot and, for the GCP clusters'
+// regions, the machine types priced from the rates the generated GCP bill
+// charges (the demo's stand-in for the Cloud Billing Catalog, which needs
+// network access: `tally pricing gcp`).
 func (l *demoLoader) loadPrices(ctx context.Context) error {
 	prices, err := pricing.Snapshot()
 	if err != nil {
 		return err
 	}
-	return l.db.UpsertPrices(ctx, prices)
+	regions := map[string]bool{}
+	for _, c := range l.truth.Clusters {
+		if c.Provider == tally.ProviderGCP {
+			regions[c.Region] = true
+		}
+	}
+	var rates []pricing.GCPRate
+	for region := range regions {
+		for _, r := range demo.GCPRates() {
+			rates = append(rates, pricing.GCPRate{Region: region, Family: r.Family, PurchaseOption: r.PurchaseOption, CPU: r.CPU, RAM: r.RAM})
+		}
+	}
+	gcp, err := pricing.PriceGCPMachineTypes(rates, l.m.Start, "tally demo (the generated GCP bill's rates)")
+	if err != nil {
+		return err
+	}
+	return l.db.UpsertPrices(ctx, append(prices, gcp...))
 }
 
 // registerClusters records the clusters and the accounts that pay for their

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 	l := &demoLoader{app: a, db: db, dir: dir, m: &m, truth: truth, url: srv.URL}
 	if err := l.run(ctx); err != nil {
 		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("the load warned:\n%s", logs.String())
 	}
 	c, err := l.checkTruth(ctx)
 	if err != nil {

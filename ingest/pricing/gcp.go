@@ -96,25 +96,40 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 			}
 		}
 	}
-	var out []tally.InstancePrice
+	var list []GCPRate
 	for k, r := range rates {
 		if r.cpu.Currency() == "" || r.ram.Currency() == "" {
 			continue // a family needs both rates
 		}
 		parts := strings.SplitN(k, "|", 3)
-		region, family, option := parts[0], parts[1], parts[2]
-		for _, mt := range machineTypes(family) {
-			// vCPUs × core rate + GiB × RAM rate, in exact money: memory in
-			// MiB keeps fractional GiB (n1: 3.75 GiB per vCPU) exact.
-			cpu, _ := r.cpu.MulRatio(uint64(mt.vcpus), 1)
-			ram, _ := r.ram.MulRatio(uint64(mt.memoryBytes>>20), 1024)
+		list = append(list, GCPRate{Region: parts[0], Family: parts[1], PurchaseOption: parts[2], CPU: r.cpu, RAM: r.ram})
+	}
+	return PriceGCPMachineTypes(list, effective, SourceGCPCatalog)
+}
+
+// GCPRate is a machine family's per-vCPU-hour and per-GiB-hour rates in a
+// region for one purchase option, as the Cloud Billing Catalog lists them.
+type GCPRate struct {
+	Region, Family, PurchaseOption string
+	CPU, RAM                       tally.Money
+}
+
+// PriceGCPMachineTypes prices the predefined machine types of each rate's
+// family: vCPUs × CPU rate + GiB × RAM rate, exactly.
+func PriceGCPMachineTypes(rates []GCPRate, effective time.Time, source string) ([]tally.InstancePrice, error) {
+	var out []tally.InstancePrice
+	for _, r := range rates {
+		for _, mt := range machineTypes(r.Family) {
+			// Memory in MiB keeps fractional GiB (n1: 3.75 GiB per vCPU) exact.
+			cpu, _ := r.CPU.MulRatio(uint64(mt.vcpus), 1)
+			ram, _ := r.RAM.MulRatio(uint64(mt.memoryBytes>>20), 1024)
 			total, err := cpu.Add(ram)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("price %s in %s: %w", mt.name, r.Region, err)
 			}
-			out = append(out, tally.InstancePrice{Provider: tally.ProviderGCP, Region: region, InstanceType: mt.name, PurchaseOption: option,
+			out = append(out, tally.InstancePrice{Provider: tally.ProviderGCP, Region: r.Region, InstanceType: mt.name, PurchaseOption: r.PurchaseOption,
 				OperatingSystem: "linux", HourlyPrice: total, VCPUs: float64(mt.vcpus), MemoryBytes: mt.memoryBytes,
-				EffectiveFrom: effective, Source: SourceGCPCatalog})
+				EffectiveFrom: effective, Source: source})
 		}
 	}
 	sortPrices(out)
