@@ -35,30 +35,12 @@ func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
 	})
 }
 
-// UpsertNodes records nodes; a known node's spec and end of life are updated.
+// UpsertNodes records nodes; a known node's spec is updated and its
+// lifetime only ever extended (the earliest start, the latest end).
 func (db *DB) UpsertNodes(ctx context.Context, nodes []tally.Node) error {
-	b := &pgx.Batch{}
-	for i := range nodes {
-		n := &nodes[i]
-		b.Queue(`
-			INSERT INTO nodes (cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
-				cpu_cores, memory_bytes, gpus, allocatable_cpu_cores, allocatable_memory_bytes, labels, valid_from, valid_to)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-			ON CONFLICT (cluster_id, node_uid) DO UPDATE SET name = excluded.name, provider_id = excluded.provider_id,
-				instance_id = excluded.instance_id, instance_type = excluded.instance_type, region = excluded.region,
-				zone = excluded.zone, lifecycle = excluded.lifecycle, cpu_cores = excluded.cpu_cores,
-				memory_bytes = excluded.memory_bytes, gpus = excluded.gpus,
-				allocatable_cpu_cores = excluded.allocatable_cpu_cores,
-				allocatable_memory_bytes = excluded.allocatable_memory_bytes, labels = excluded.labels,
-				valid_from = least(nodes.valid_from, excluded.valid_from), valid_to = excluded.valid_to`,
-			n.Cluster, n.UID, n.Name, n.ProviderID, n.InstanceID, n.InstanceType, n.Region, n.Zone, lifecycle(n.Lifecycle),
-			n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory, jsonMap(n.Labels, false),
-			n.ValidFrom, nullTime(n.ValidTo))
-	}
-	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("upsert %d nodes: %w", len(nodes), err)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		return upsertNodesTx(ctx, tx, nodes)
+	})
 }
 
 func lifecycle(s string) string {
