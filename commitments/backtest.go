@@ -26,8 +26,8 @@ type StrategyResult struct {
 	ESR         float64    `json:"esr"`
 	Utilization float64    `json:"utilization"`
 	Coverage    float64    `json:"coverage"`
-	Waste       Nanos      `json:"waste"`       // unused commitment within the horizon
-	Obligation  Nanos      `json:"obligation"`  // owed past the horizon
+	Waste       Nanos      `json:"waste"`        // unused commitment within the horizon
+	Obligation  Nanos      `json:"obligation"`   // owed past the horizon
 	LockIn      float64    `json:"lockInMonths"` // commitment-weighted mean remaining months at the end
 	Regret      float64    `json:"regretPoints"` // hindsight's ESR minus this one's, in points
 	RegretCost  Nanos      `json:"regretCost"`   // this cost minus hindsight's

@@ -101,9 +101,9 @@ type problem struct {
 	paths  [][]float64 // [path][day] mean hourly on-demand usage
 	stress [][]float64 // paths that must each keep utilization ≥ MinUtilization
 	shape  shape
-	keep  float64
-	years float64
-	risk  Risk
+	keep   float64
+	years  float64
+	risk   Risk
 }
 
 // Evaluation is what holding a capacity would do over the term, across the
@@ -206,15 +206,15 @@ func (p *problem) utilization(path []float64, x float64) float64 {
 
 // Choice is the optimizer's answer for a pool and why.
 type Choice struct {
-	Capacity    float64    `json:"capacityOD"`       // on-demand-equivalent capacity to hold per hour
-	Optimum     float64    `json:"unconstrainedOD"`  // where expected savings peak (with the lock-in penalty)
-	RiskLimit   float64    `json:"riskLimitOD"`      // the most the risk bound allows
-	Binding     string     `json:"binding"`          // "savings", "risk" or "none"
-	Evaluation  Evaluation `json:"evaluation"`       // of Capacity
-	AtOptimum   Evaluation `json:"atOptimum"`        // of Optimum, for the explanation
-	MeanUsageOD float64    `json:"meanUsageOD"`      // mean forecast usage over the term
-	Existing    float64    `json:"existingOD"`       // capacity in force at the start of the term
-	Model       string     `json:"forecastModel"`    // the forecast behind the paths
+	Capacity    float64    `json:"capacityOD"`      // on-demand-equivalent capacity to hold per hour
+	Optimum     float64    `json:"unconstrainedOD"` // where expected savings peak (with the lock-in penalty)
+	RiskLimit   float64    `json:"riskLimitOD"`     // the most the risk bound allows
+	Binding     string     `json:"binding"`         // "savings", "risk" or "none"
+	Evaluation  Evaluation `json:"evaluation"`      // of Capacity
+	AtOptimum   Evaluation `json:"atOptimum"`       // of Optimum, for the explanation
+	MeanUsageOD float64    `json:"meanUsageOD"`     // mean forecast usage over the term
+	Existing    float64    `json:"existingOD"`      // capacity in force at the start of the term
+	Model       string     `json:"forecastModel"`   // the forecast behind the paths
 }
 
 // solve finds the capacity that maximizes expected net savings less the

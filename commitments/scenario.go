@@ -14,7 +14,7 @@ var Scenarios = []string{"steady", "growing", "declining", "migration", "seasona
 // GenerateOptions configures Generate.
 type GenerateOptions struct {
 	Seed  uint64
-	Days  int       // length of each scenario (0: 730)
+	Days  int       // length of each scenario (0: 1095, three years: three renewal cycles of 1-year terms)
 	Start time.Time // first hour (zero: 2024-01-01, a Monday)
 }
 
@@ -38,14 +38,14 @@ var generatedFleet = []fleetType{
 // autocorrelated noise, priced on demand) that is
 //
 //	steady     flat
-//	growing    +60% over the period, with two launches
-//	declining  −30% over the period
+//	growing    +22.5% a year, and two launches (+8% on day 200, +7% on day 500)
+//	declining  −30% over two years, then flat
 //	migration  m5 moves to Graviton m7g between days 180 and 360 (the total barely changes)
 //	seasonal   strong daily cycle, batch spikes, a yearly peak in November–December
 //	drop       flat, then −40% at once on day 450 (a large customer leaves)
 func Generate(o GenerateOptions) []*Usage {
 	if o.Days <= 0 {
-		o.Days = 730
+		o.Days = 1095
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -74,7 +74,6 @@ func generate(name string, o GenerateOptions, rng *rand.Rand) *Usage {
 	for h := 0; h < hours; h++ {
 		t := o.Start.Add(time.Duration(h) * time.Hour)
 		day := float64(h) / 24
-		frac := day / float64(o.Days)
 		// Daily cycle peaking mid-afternoon UTC; quieter weekends.
 		cycle := 1 + diurnal*math.Sin(2*math.Pi*(float64(t.Hour())-9)/24)
 		if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday {
@@ -83,7 +82,7 @@ func generate(name string, o GenerateOptions, rng *rand.Rand) *Usage {
 		level := 1.0
 		switch name {
 		case "growing":
-			level = 1 + 0.45*frac
+			level = 1 + 0.45*day/730
 			if day >= 200 {
 				level += 0.08
 			}
@@ -91,7 +90,7 @@ func generate(name string, o GenerateOptions, rng *rand.Rand) *Usage {
 				level += 0.07
 			}
 		case "declining":
-			level = 1 - 0.30*frac
+			level = 1 - 0.30*min(day, 730)/730
 		case "seasonal":
 			// Yearly peak around December 1st, trough in summer.
 			doy := float64(t.YearDay())

@@ -23,13 +23,20 @@ type Tally struct {
 	LadderWeeks int // tranches a target is bought in (default 4)
 	HistoryDays int // days of history forecast from (default 120)
 	MinDays     int // fewest days of history before buying (default 5)
-	Seed        uint64
+	// Hysteresis is the shortfall below the target (a fraction of it) that
+	// Tally does not top up: near the optimum the expected gain of a small
+	// addition is second order, its obligation is not (default 0.015).
+	Hysteresis float64
+	// SustainedWeeks is how many recent weeks usage must have held a level
+	// for commitments to be sized to it (default 3).
+	SustainedWeeks int
+	Seed           uint64
 
-	targets  map[string]float64   // pool → on-demand-equivalent capacity wanted (smoothed)
-	levels   map[string][]float64 // pool → the optimizer's recent levels, newest last
-	computed int                // hour the targets were computed
-	lastBuy  map[string]int     // pool → hour of the last purchase beyond renewals
-	choices  map[string]Choice  // pool → the optimizer's last answer
+	targets  map[string]float64  // pool → on-demand-equivalent capacity wanted
+	computed int                 // hour the targets were computed
+	lastBuy  map[string]int      // pool → hour of the last purchase beyond renewals
+	choices  map[string]Choice   // pool → the optimizer's last answer
+	problems map[string]*problem // pool → the problem behind it, kept when recommending
 }
 
 // Name implements Strategy.
@@ -48,22 +55,18 @@ func (t *Tally) defaults() {
 	if t.MinDays <= 0 {
 		t.MinDays = 5
 	}
+	if t.Hysteresis <= 0 {
+		t.Hysteresis = 0.015
+	}
+	if t.SustainedWeeks <= 0 {
+		t.SustainedWeeks = 3
+	}
 	t.Risk = t.Risk.withDefaults()
 	if t.targets == nil {
-		t.targets, t.lastBuy, t.choices, t.levels = map[string]float64{}, map[string]int{}, map[string]Choice{}, map[string][]float64{}
+		t.targets, t.lastBuy, t.choices = map[string]float64{}, map[string]int{}, map[string]Choice{}
 		t.computed = -1 << 31
 	}
 }
-
-// smoothWeeks is how many weekly levels the target is the median of: a
-// forecast's level moves from week to week with the model chosen, and a
-// commitment bought on a high week cannot be sold on a low one.
-const smoothWeeks = 1
-
-// hysteresis is the shortfall below which Tally does not top up: near the
-// optimum the expected gain of a small addition is second order, its
-// obligation is not.
-const hysteresis = 0.03
 
 // Decide implements Strategy.
 func (t *Tally) Decide(d *Decision) []Position {
@@ -95,7 +98,7 @@ func (t *Tally) Decide(d *Decision) []Position {
 		case !bought:
 			allow = gap // the first purchase: the whole risk-bounded level
 		case d.Now-last >= 7*24:
-			if gap > hysteresis*target {
+			if gap > t.Hysteresis*target {
 				allow = target / float64(t.LadderWeeks)
 			}
 		default:
@@ -127,18 +130,16 @@ func (t *Tally) plan(d *Decision) error {
 	for _, p := range d.Pools {
 		keep := keepOf(d, p)
 		resid := residual(d, p, planned, from, n)
-		c, err := t.choose(d, p, resid, keep, d.Visible.Start.Add(time.Duration(from)*time.Hour))
+		c, pr, err := t.choose(d, p, resid, keep, d.Visible.Start.Add(time.Duration(from)*time.Hour))
 		if err != nil {
 			delete(t.targets, p.Key())
 			continue
 		}
 		t.choices[p.Key()] = c
-		lv := append(t.levels[p.Key()], c.Capacity)
-		if len(lv) > smoothWeeks {
-			lv = lv[len(lv)-smoothWeeks:]
+		if t.problems != nil {
+			t.problems[p.Key()] = pr
 		}
-		t.levels[p.Key()] = lv
-		target := median(lv)
+		target := c.Capacity
 		t.targets[p.Key()] = target
 		if fee := feeOf(max(target, c.Existing), keep); fee > 0 {
 			planned = append(planned, plannedPosition(p, fee))
@@ -148,7 +149,7 @@ func (t *Tally) plan(d *Decision) error {
 }
 
 // choose runs the optimizer on pool p's residual history.
-func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start time.Time) (Choice, error) {
+func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start time.Time) (Choice, *problem, error) {
 	term := TermHours(p.Offer.TermMonths)
 	days := term / 24
 	h := fnv.New64a()
@@ -157,10 +158,10 @@ func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start
 	hist := resid[max(0, len(resid)-t.HistoryDays*24):]
 	r, err := forecastDaily(hist, start.Add(time.Duration(len(resid)-len(hist))*time.Hour), min(days, ForecastDays))
 	if err != nil {
-		return Choice{}, err
+		return Choice{}, nil, err
 	}
 	paths := extend(r.SamplePaths(t.Risk.Paths, rng), r.Mean, days)
-	capAt(paths, recentLevel(hist))
+	capAt(paths, recentLevel(hist, t.SustainedWeeks))
 	model := r.Model
 	pr := &problem{paths: paths, shape: newShape(hist), keep: keep, years: float64(p.Offer.TermMonths) / 12, risk: t.Risk}
 	if y := lastYear(resid, days); y != nil {
@@ -168,7 +169,7 @@ func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start
 	}
 	c := pr.solve()
 	c.Model, c.Existing = model, capacity(d.Positions, p, keep, d.Now+1)
-	return c, nil
+	return c, pr, nil
 }
 
 // ForecastDays is how far ahead the usage is forecast. Beyond it a path is
@@ -199,10 +200,13 @@ func extend(paths [][]float64, forecastMean []float64, days int) [][]float64 {
 	return out
 }
 
-// lastYear returns the daily means of the last year of hourly, scaled by
-// how usage changed since (the last four weeks against the same weeks a
-// year earlier), as a path of days days: the stress test of a year that
-// repeats the last one. Nil without a year and four weeks of history.
+// lastYear returns the stress path of a year that repeats the last one:
+// the daily means of the last year of hourly, scaled by how usage changed
+// since (the last four weeks against the same weeks a year earlier), over
+// days days; nil without a year and four weeks of history. Lasting level
+// shifts (a customer gone, a migration done) are taken out of the history
+// first, so that a one-off change does not replay as if it were seasonal;
+// shifts that a later opposite shift reverted (a peak season) stay.
 func lastYear(hourly []float64, days int) []float64 {
 	nd := len(hourly) / 24
 	if nd < 365+28 || days > 365 {
@@ -213,6 +217,7 @@ func lastYear(hourly []float64, days int) []float64 {
 	for j := range daily {
 		daily[j] = mean(hourly[off+24*j : off+24*j+24])
 	}
+	daily = withoutLastingShifts(daily)
 	a := nd - 365
 	then := mean(daily[a-28 : a])
 	if then <= 0 {
@@ -226,15 +231,37 @@ func lastYear(hourly []float64, days int) []float64 {
 	return out
 }
 
-// SustainedWeeks is how many recent weeks usage must have held a level for
-// commitments to be sized to it.
-const SustainedWeeks = 4
+// withoutLastingShifts rescales daily usage before each lasting level shift
+// to the level after it. A shift and the one before it that it undoes
+// (ratios multiplying to within 15% of 1, in opposite directions) are an
+// excursion, and stay.
+func withoutLastingShifts(daily []float64) []float64 {
+	shifts := forecast.DetectLevelShifts(daily, []int{7})
+	out := slices.Clone(daily)
+	for i := 0; i < len(shifts); i++ {
+		s := shifts[i]
+		if i+1 < len(shifts) {
+			o := shifts[i+1]
+			if p := s.Ratio * o.Ratio; s.Ratio > 0 && o.Ratio > 0 && (s.Ratio-1)*(o.Ratio-1) < 0 && p > 0.85 && p < 1/0.85 {
+				i++ // an excursion: keep both
+				continue
+			}
+		}
+		if s.Ratio <= 0.02 || s.Ratio >= 50 {
+			continue
+		}
+		for t := 0; t < s.Index; t++ {
+			out[t] *= s.Ratio
+		}
+	}
+	return out
+}
 
 // recentLevel returns the level hourly usage has sustained: the lowest of
-// the weekly means of the last SustainedWeeks weeks.
-func recentLevel(hourly []float64) float64 {
+// the weekly means of the last weeks weeks.
+func recentLevel(hourly []float64, weeks int) float64 {
 	level := -1.0
-	for w := 0; w < SustainedWeeks; w++ {
+	for w := 0; w < weeks; w++ {
 		end := len(hourly) - w*7*24
 		if end < 7*24 {
 			break
@@ -282,17 +309,4 @@ func forecastDaily(hourly []float64, start time.Time, days int) (*forecast.Resul
 		return nil, fmt.Errorf("forecast usage: %w", err)
 	}
 	return r, nil
-}
-
-func median(x []float64) float64 {
-	s := slices.Clone(x)
-	slices.Sort(s)
-	n := len(s)
-	if n == 0 {
-		return 0
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
