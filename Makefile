@@ -6,7 +6,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tallyhq/tally.Version=$(VERSION)
 
-.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast
+.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-demo bench-ingest
 
 all: build
 
@@ -16,14 +16,26 @@ deps:
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/tally ./cmd/tally
 
-demo: deps build
+demo: deps ui-if-node build
 	$(BIN)/tally demo
 
 vet:
 	$(GO) vet ./...
 
-test: deps vet
+test: deps vet ui-deps
 	$(GO) test ./...
+
+# Demo generator: a 90-day organization, median of 3 runs, against a baseline
+# (copying the generated tree) measured in the same run. DEMO_BENCH_DAYS=N
+# for another window.
+bench-demo:
+	$(GO) test ./demo -run '^$$' -bench '^BenchmarkGenerate$$' -benchtime 3x -count 1 -timeout 30m
+# Ingest throughput: tally ingest vs a plain psql \copy of the same rows, same run.
+# BENCH_INGEST_FLAGS="-rows 2000000 -runs 3 -big-gb 5" for the 5 GB memory check.
+BENCH_INGEST_FLAGS ?= -rows 2000000 -runs 3
+bench-ingest: deps build
+	$(GO) run ./ingest/internal/benchingest -tally $(BIN)/tally $(BENCH_INGEST_FLAGS)
+
 
 clean:
 	rm -rf $(BIN)
@@ -45,7 +57,7 @@ bench-attribution:
 # Right-sizing: the backtest of Tally against the VPA and KRR baselines on the
 # bundled traces (side by side, by pattern, with the target verdict), then the
 # cost of one recommendation (median of 5 runs) and its ratio to VPA's.
-.PHONY: bench-rightsizing rightsizing-testdata fuzz-rightsizing
+.PHONY: bench-rightsizing rightsizing-testdata
 bench-rightsizing:
 	$(GO) run ./cmd/tally --log-level warn rightsize backtest --trace rightsizing/testdata/traces.csv.gz --patterns
 	$(GO) test -run '^$$' -bench BenchmarkRecommend -count 5 ./rightsizing | tee /tmp/tally-bench-rightsizing.txt | grep '^Benchmark'
@@ -59,24 +71,70 @@ bench-rightsizing:
 rightsizing-testdata:
 	$(GO) run ./cmd/tally rightsize generate --seed 1 -o rightsizing/testdata/traces.csv.gz
 
-fuzz-rightsizing:
-	$(GO) test -run '^$$' -fuzz FuzzReadTrace -fuzztime 60s -parallel 1 ./rightsizing
 # tally ci (cicheck): benchmark with a same-run baseline (parsing the profiles
 # with pprof) and the ratio diff/parse; fuzz its parsers.
-.PHONY: bench-cicheck fuzz-cicheck
+.PHONY: bench-cicheck
 bench-cicheck:
 	@mkdir -p $(BIN)
 	$(GO) test -run '^$$' -bench DiffProfiles -benchtime 3x -count 6 ./cicheck | tee $(BIN)/bench-cicheck.txt
 	$(GO) run golang.org/x/perf/cmd/benchstat $(BIN)/bench-cicheck.txt
 
+# Weekly report: fuzz its parsers; refresh its golden files (after checking the diff).
+.PHONY: report-golden bench-report
+bench-report:
+	TALLY_BENCH=report $(GO) test -run TestBenchReport -v -count=1 -timeout 30m ./report/ | grep -v '^=== \|^--- '
+
+report-golden:
+	$(GO) test ./report -run TestWeeklyReport -update
+
+# Dashboard (web/ui). Its built assets (web/ui/dist) are committed and
+# embedded, so `go build` alone gives the whole dashboard. `make ui` rebuilds
+# them from the sources with the locked dependencies; `make check-ui` fails
+# when the committed build is not what the sources produce.
+.PHONY: ui ui-deps ui-if-node check-ui bench-dashboard
+UI := web/ui
+ui-deps: $(UI)/node_modules/.package-lock.json
+$(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+	@touch $@
+ui: ui-deps
+	cd $(UI) && npm run build
+# make demo rebuilds the dashboard when Node.js can run Vite 7 (>= 20.19);
+# otherwise it uses the committed build.
+ui-if-node:
+	@if node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||a===22&&b>=12||a===20&&b>=19?0:1)' 2>/dev/null; then \
+		$(MAKE) ui; else echo "make demo: Node.js >= 20.19 not found; using the committed dashboard build (web/ui/dist)"; fi
+check-ui: ui
+	git diff --exit-code --stat -- $(UI)/dist || (echo "web/ui/dist is stale: run make ui and commit it" >&2; exit 1)
+	@test -z "$$(git status --porcelain -- $(UI)/dist)" || (git status --short -- $(UI)/dist; echo "web/ui/dist has untracked files: run make ui and commit it" >&2; exit 1)
+
+# The dashboard's API latency (p50/p95 of every call behind a page, 60 runs
+# each, ratio to an authenticated no-op) and first load in chromium, on a
+# 90-day organization. Screenshots: make test (TestDashboardInBrowser) writes
+# them to test-output/.
+bench-dashboard: ui-deps
+	TALLY_BENCH=dashboard $(GO) test -run 'TestBenchDashboard' -v -count=1 -timeout 60m ./web/ | grep -v '^=== \|^--- '
+
+# Every parser's fuzz target, FUZZTIME each (go test fuzzes one target at a time).
 FUZZTIME ?= 60s
-fuzz: fuzz-core fuzz-cicheck fuzz-forecast
-fuzz-forecast:
-	$(GO) test ./forecast -run '^$$' -fuzz '^FuzzReadWide$$' -fuzztime $(FUZZTIME)
-fuzz-core:
-	$(GO) test . -run '^$$' -fuzz '^FuzzParseMoney$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./attribution -run '^$$' -fuzz '^FuzzParseFilter$$' -fuzztime $(FUZZTIME)
-fuzz-cicheck:
-	for f in FuzzReadProfile FuzzReadBench FuzzParseThreshold FuzzParseCalls; do \
-		$(GO) test ./cicheck -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; done
-	$(GO) test ./cmd/tally -run '^$$' -fuzz '^FuzzDecodeCostRate$$' -fuzztime $(FUZZTIME)
+FUZZ_TARGETS := \
+	.:FuzzParseMoney \
+	./attribution:FuzzParseFilter \
+	./cicheck:FuzzParseCalls ./cicheck:FuzzParseThreshold ./cicheck:FuzzReadBench ./cicheck:FuzzReadProfile \
+	./cmd/tally:FuzzDecodeCostRate \
+	./demo:FuzzBQTime ./demo:FuzzLoad \
+	./forecast:FuzzReadWide \
+	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \
+	./ingest/focus:FuzzParseCSV \
+	./ingest/gcpbilling:FuzzParseCSV ./ingest/gcpbilling:FuzzParseNDJSON \
+	./ingest/pricing:FuzzParsePriceListProduct ./ingest/pricing:FuzzParseSnapshot \
+	./postgres:FuzzNumeric \
+	./report:FuzzParseConfig ./report:FuzzParseWeek \
+	./rightsizing:FuzzReadTrace
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done

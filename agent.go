@@ -70,9 +70,14 @@ type AgentInterval struct {
 // counters, and its CPU profile from eBPF samples. Counters give the totals;
 // samples only split them by function.
 type AgentUsage struct {
-	PodUID           string  `json:"podUID"` // "" for host processes and the kernel
-	Container        string  `json:"container"`
-	CPUCoreSeconds   float64 `json:"cpuCoreSeconds"`
+	PodUID         string  `json:"podUID"` // "" for host processes and the kernel
+	Container      string  `json:"container"`
+	CPUCoreSeconds float64 `json:"cpuCoreSeconds"`
+	// Seconds is how long the container ran within the interval (the
+	// interval's length when it ran throughout; less when it started or
+	// stopped inside it). Averages are over this time; attribution charges
+	// requests for it. 0 means "the whole interval" (older agents).
+	Seconds          float64 `json:"seconds,omitempty"`
 	MemoryWorkingSet int64   `json:"memoryWorkingSetAvg"` // bytes, average over the interval
 	MemoryWorkingMax int64   `json:"memoryWorkingSetMax"` // bytes, peak
 	MemoryRSSMax     int64   `json:"memoryRSSMax,omitempty"`

@@ -79,16 +79,26 @@ type Commitment struct {
 
 // IngestRun records one ingest attempt.
 type IngestRun struct {
-	ID           int64           `json:"id"`
-	Source       string          `json:"source"`
-	Status       string          `json:"status"` // running, committed, failed
-	Files        []IngestFile    `json:"files"`
-	Rows         int64           `json:"rows"`
-	RejectedRows int64           `json:"rejectedRows"`
-	Totals       json.RawMessage `json:"totals,omitempty"`
-	Error        string          `json:"error,omitempty"`
-	StartedAt    time.Time       `json:"startedAt"`
-	FinishedAt   time.Time       `json:"finishedAt,omitzero"`
+	ID           int64              `json:"id"`
+	Source       string             `json:"source"`
+	Status       string             `json:"status"` // running, committed, failed
+	Files        []IngestFile       `json:"files"`
+	Rows         int64              `json:"rows"`
+	RejectedRows int64              `json:"rejectedRows"`
+	Totals       json.RawMessage    `json:"totals,omitempty"`
+	Periods      []BillingPeriodKey `json:"periods,omitempty"` // the periods the run replaced
+	Error        string             `json:"error,omitempty"`
+	StartedAt    time.Time          `json:"startedAt"`
+	FinishedAt   time.Time          `json:"finishedAt,omitzero"`
+}
+
+// IngestReject is a row an ingest skipped (under --skip-bad-rows), with why.
+type IngestReject struct {
+	File   string `json:"file"`
+	Line   int64  `json:"line"` // 1-based line (CSV, NDJSON) or row (Parquet) number
+	Column string `json:"column,omitempty"`
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // IngestFile is one input file of a run.

@@ -32,7 +32,8 @@ func TestBenchAttribution(t *testing.T) {
 	}
 	fmt.Printf("generated %d nodes, %d containers, %d days in %s\n", fleet.Nodes, fleet.Containers(), days, time.Since(start).Round(time.Second))
 
-	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	store := &timedStore{Store: db}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: store}
 	hour := tally.Window{Start: fixture.Day1.Add(12 * time.Hour), End: fixture.Day1.Add(13 * time.Hour)}
 	var loads, hours []time.Duration
 	for i := 0; i < 5; i++ {
@@ -53,9 +54,7 @@ func TestBenchAttribution(t *testing.T) {
 			t.Fatal(err)
 		}
 		hours = append(hours, time.Since(t1))
-		if i == 0 {
-			fmt.Printf("one hour: %d allocations\n", sum.Allocations)
-		}
+		fmt.Printf("one hour: %d allocations in %s (%s)\n", sum.Allocations, hours[i], store.report())
 	}
 	fmt.Printf("one hour attributed:  median %s (baseline: reading its inputs, median %s; ratio %.1f×)   target ≤ 2s\n",
 		median(hours), median(loads), float64(median(hours))/float64(median(loads)))
@@ -67,6 +66,7 @@ func TestBenchAttribution(t *testing.T) {
 		t.Fatal(err)
 	}
 	backfill := time.Since(t2)
+	fmt.Printf("backfill store calls: %s\n", store.report())
 	fmt.Printf("%d-day backfill:       %s, %d hours, %d allocations (%.0f allocations/s)   target ≤ 10m for 30 days\n",
 		days, backfill.Round(time.Second), sum.Hours, sum.Allocations, float64(sum.Allocations)/backfill.Seconds())
 

@@ -19,8 +19,8 @@ type owner struct {
 // cluster's shared cost; a line with an owner tag is an external cost of that
 // owner; anything else is __unallocated__.
 func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
-	tags := l.Tags
-	cluster := e.clusterOf(ix, l)
+	tags := normalizeTags(l.Tags)
+	cluster := e.clusterOf(ix, l, tags)
 	if ns := firstTag(tags, e.policy.NamespaceTags); ns != "" {
 		return owner{kind: kindOf(l, tally.CostPV), cluster: cluster, namespace: ns}
 	}
@@ -55,19 +55,20 @@ func kindOf(l *tally.CostLine, fallback string) string {
 // clusterOf finds the cluster a billed resource serves: from cluster tags
 // (kubernetes.io/cluster/NAME, eks:cluster-name, …), or an EKS/GKE cluster
 // resource itself (its control-plane fee).
-func (e *Engine) clusterOf(ix *index, l *tally.CostLine) tally.ClusterID {
+func (e *Engine) clusterOf(ix *index, l *tally.CostLine, tags map[string]string) tally.ClusterID {
 	for _, key := range e.policy.ClusterTags {
 		if strings.HasSuffix(key, "/") {
-			for k := range l.Tags {
-				if name, ok := strings.CutPrefix(k, key); ok {
-					if c, ok := ix.byName[name]; ok {
+			prefix := normalizeKey(key)
+			for k := range tags {
+				if name, ok := strings.CutPrefix(k, prefix); ok {
+					if c, ok := ix.byNormalName[name]; ok {
 						return c.ID
 					}
 				}
 			}
 			continue
 		}
-		if v := l.Tags[key]; v != "" {
+		if v := tags[normalizeKey(key)]; v != "" {
 			if c, ok := ix.byName[v]; ok {
 				return c.ID
 			}
@@ -81,11 +82,46 @@ func (e *Engine) clusterOf(ix *index, l *tally.CostLine) tally.ClusterID {
 	return ""
 }
 
+// firstTag returns the value of the first of keys present in tags (which
+// normalizeTags made).
 func firstTag(tags map[string]string, keys []string) string {
 	for _, k := range keys {
-		if v := tags[k]; v != "" {
+		if v := tags[normalizeKey(k)]; v != "" {
 			return v
 		}
 	}
 	return ""
+}
+
+// normalizeKey folds the forms providers rewrite tag keys into: legacy CUR
+// "user:team", CUR 2.0 "user_kubernetes_io_created_for_pvc_namespace", GCP
+// label "kubernetes-io-created-for-pvc-namespace" and the original
+// "kubernetes.io/created-for/pvc/namespace" all become the last form's
+// lower-case letters and digits joined by "_".
+func normalizeKey(k string) string {
+	k = strings.ToLower(k)
+	for _, p := range []string{"resourcetags/", "user:", "user_"} {
+		k = strings.TrimPrefix(k, p)
+	}
+	var b strings.Builder
+	under := false
+	for _, r := range k {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return b.String()
+}
+
+// normalizeTags returns tags with normalized keys.
+func normalizeTags(tags map[string]string) map[string]string {
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		out[normalizeKey(k)] = v
+	}
+	return out
 }

@@ -330,3 +330,21 @@ func randomInput(r *rand.Rand) Input {
 		ChargePeriodEnd: start.Add(7 * time.Hour), EffectiveCost: usd("1"), BilledCost: usd("1"), ListCost: usd("1")})
 	return in
 }
+
+func TestTagKeysInProviderForms(t *testing.T) {
+	h := t0.Add(time.Hour)
+	s := newScenario().
+		line("EBS", "vol-1", "0.01", "0.01", t0, h, map[string]string{"user_kubernetes_io_created_for_pvc_namespace": "shop"}).
+		line("PD", "disk-1", "0.02", "0.02", t0, h, map[string]string{"kubernetes-io-created-for-pvc-namespace": "search"}).
+		line("NAT", "nat-1", "0.03", "0.03", t0, h, map[string]string{"user:kubernetes.io/cluster/prod": "owned"}).
+		line("RDS", "db-1", "0.04", "0.04", t0, h, map[string]string{"user_Team": "payments"})
+	var got []string
+	for _, a := range run(t, NewEngine(Policy{}), s.in) {
+		got = append(got, a.Namespace+"|"+a.Container+"|"+a.CostKind)
+	}
+	sort.Strings(got)
+	want := "search||pv shop||pv |__shared__|shared ||external"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("allocations = %v, want %s", got, want)
+	}
+}

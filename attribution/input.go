@@ -42,12 +42,15 @@ type usageKey struct {
 
 // index holds Input organized for lookups.
 type index struct {
-	clusters  map[tally.ClusterID]*tally.Cluster
-	byName    map[string]*tally.Cluster // cluster ID and name → cluster
-	instances map[string][]*tally.Node  // instance key → nodes (one per lifetime)
-	nodePods  map[nodeKey][]*tally.Pod
-	usage     map[usageKey]*HourUsage
-	prices    map[priceKey]*tally.InstancePrice
+	clusters map[tally.ClusterID]*tally.Cluster
+	byName   map[string]*tally.Cluster // cluster ID and name → cluster
+	// byNormalName is byName with names normalized like tag keys, for
+	// cluster names carried inside keys (kubernetes.io/cluster/NAME).
+	byNormalName map[string]*tally.Cluster
+	instances    map[string][]*tally.Node // instance key → nodes (one per lifetime)
+	nodePods     map[nodeKey][]*tally.Pod
+	usage        map[usageKey]*HourUsage
+	prices       map[priceKey]*tally.InstancePrice
 }
 
 type nodeKey struct {
@@ -61,19 +64,22 @@ type priceKey struct {
 
 func newIndex(in *Input) *index {
 	ix := &index{
-		clusters:  make(map[tally.ClusterID]*tally.Cluster, len(in.Clusters)),
-		byName:    make(map[string]*tally.Cluster, 2*len(in.Clusters)),
-		instances: make(map[string][]*tally.Node, len(in.Nodes)),
-		nodePods:  make(map[nodeKey][]*tally.Pod, len(in.Nodes)),
-		usage:     make(map[usageKey]*HourUsage, len(in.Usage)),
-		prices:    make(map[priceKey]*tally.InstancePrice, len(in.Prices)),
+		clusters:     make(map[tally.ClusterID]*tally.Cluster, len(in.Clusters)),
+		byName:       make(map[string]*tally.Cluster, 2*len(in.Clusters)),
+		byNormalName: make(map[string]*tally.Cluster, 2*len(in.Clusters)),
+		instances:    make(map[string][]*tally.Node, len(in.Nodes)),
+		nodePods:     make(map[nodeKey][]*tally.Pod, len(in.Nodes)),
+		usage:        make(map[usageKey]*HourUsage, len(in.Usage)),
+		prices:       make(map[priceKey]*tally.InstancePrice, len(in.Prices)),
 	}
 	for i := range in.Clusters {
 		c := &in.Clusters[i]
 		ix.clusters[c.ID] = c
-		ix.byName[string(c.ID)] = c
-		if c.Name != "" {
-			ix.byName[c.Name] = c
+		for _, n := range []string{string(c.ID), c.Name} {
+			if n != "" {
+				ix.byName[n] = c
+				ix.byNormalName[normalizeKey(n)] = c
+			}
 		}
 	}
 	for i := range in.Nodes {

@@ -18,15 +18,20 @@ type Store interface {
 	AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.FunctionSample, error)
 	LatestPrices(ctx context.Context) ([]tally.InstancePrice, error)
 	BilledThrough(ctx context.Context) (map[string]time.Time, error)
-	// SaveHour replaces an hour's allocations (and their share of the daily
-	// rollup) and records the hour, atomically.
-	SaveHour(ctx context.Context, h HourState, allocs []tally.Allocation) error
+	// SaveHours replaces the hours' allocations (and their share of the
+	// daily rollup) and records the hours, atomically.
+	SaveHours(ctx context.Context, hours []HourState, allocs []tally.Allocation) error
 	// SaveStackCosts replaces the stack costs of the days of w.
 	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
 	// estimated and are billed now, or whose bill was re-ingested since.
 	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
 }
+
+// saveBatchRows bounds how many allocations the job buffers before saving
+// the hours computed so far in one transaction: a small fleet saves a day at
+// a time, a large one an hour or a few.
+const saveBatchRows = 100_000
 
 // HourState records that an hour was attributed.
 type HourState struct {
@@ -98,8 +103,8 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 }
 
 // day runs the engine over a day (stack costs are daily sums, so they need
-// every hour), saves each stale hour as it is computed, then the day's stack
-// costs.
+// every hour), saves the stale hours in batches as they are computed (each
+// batch atomically), then the day's stack costs.
 func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, billedThrough map[string]time.Time) (Summary, error) {
 	// An hour reflects the data read from here on: a bill landing during the
 	// read marks the hour stale again, never the other way round.
@@ -118,6 +123,16 @@ func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, bille
 		write[h] = true
 	}
 	stacks := newStackCosts(samples, in.Pods)
+	var pending []HourState
+	var buf []tally.Allocation
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := j.Store.SaveHours(ctx, pending, buf)
+		pending, buf = pending[:0], buf[:0]
+		return err
+	}
 	sum, err := j.Engine.Run(in, func(h tally.Hour, as []tally.Allocation) error {
 		if err := stacks.add(h, as); err != nil {
 			return err
@@ -129,8 +144,16 @@ func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, bille
 		for i := range as {
 			est = est || as[i].Estimated
 		}
-		return j.Store.SaveHour(ctx, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)}, as)
+		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)})
+		buf = append(buf, as...)
+		if len(buf) >= saveBatchRows {
+			return flush()
+		}
+		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return sum, err
 	}

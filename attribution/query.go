@@ -89,18 +89,20 @@ type Query struct {
 	Basis           tally.CostBasis
 }
 
-// NeedsPods reports whether the query needs pod-level (hourly) data.
-func (q *Query) NeedsPods() bool {
+// NeedsHourly reports whether the query needs hourly rows: steps under a
+// day, or pods, annotations and nodes, which the daily rollup collapses.
+func (q *Query) NeedsHourly() bool {
 	if q.Step > 0 && q.Step < 24*time.Hour {
 		return true
 	}
+	hourly := func(d Dimension) bool { return d.Field == "pod" || d.Field == "annotation" || d.Field == "node" }
 	for _, d := range q.Aggregate {
-		if d.Field == "pod" || d.Field == "annotation" {
+		if hourly(d) {
 			return true
 		}
 	}
 	for _, f := range q.Filters {
-		if f.Dim.Field == "pod" || f.Dim.Field == "annotation" {
+		if hourly(f.Dim) {
 			return true
 		}
 	}

@@ -62,6 +62,10 @@ CREATE TABLE stack_costs (
 ) PARTITION BY RANGE (day);
 CREATE INDEX stack_costs_workload ON stack_costs (namespace, workload, day);
 
+-- The end of each period's latest hourly usage line, recorded at ingest:
+-- attribution estimates node-hours after it and takes the rest from the bill.
+ALTER TABLE billing_periods ADD COLUMN billed_through timestamptz;
+
 -- One row per attributed hour: when, from which bill, and whether estimated.
 CREATE TABLE attribution_hours (
     hour        timestamptz PRIMARY KEY,

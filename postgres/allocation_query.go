@@ -14,8 +14,8 @@ import (
 )
 
 // AllocationRows sums stored allocations per step and per the query's
-// dimensions. It reads the daily rollup unless the query needs pods, hours or
-// a window that does not start and end at midnight.
+// dimensions. It reads the daily rollup unless the query needs pods, nodes,
+// hours or a window that does not start and end at midnight.
 func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error) {
 	sql, args, err := allocationSQL(&q)
 	if err != nil {
@@ -50,7 +50,7 @@ func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attrib
 // allocationSQL builds the query. Dimension expressions are fixed SQL
 // fragments; label keys, filter values and times are parameters.
 func allocationSQL(q *attribution.Query) (string, []any, error) {
-	hourly := q.NeedsPods() || !midnight(q.Window.Start) || !midnight(q.Window.End) ||
+	hourly := q.NeedsHourly() || !midnight(q.Window.Start) || !midnight(q.Window.End) ||
 		(q.Step > 0 && q.Step%(24*time.Hour) != 0)
 	var args []any
 	arg := func(v any) string {

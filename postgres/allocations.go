@@ -21,37 +21,24 @@ var allocationColumns = []string{
 // ReplaceAllocations makes allocs the allocations of every account for the
 // hours of w (and keeps the daily rollup in step), in one transaction.
 func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []tally.Allocation) error {
-	byHour := map[tally.Hour][]tally.Allocation{}
-	for _, a := range allocs {
-		if !w.Contains(a.Hour.Start()) {
-			return fmt.Errorf("replace allocations for %v: allocation at %v is outside", w, a.Hour)
-		}
-		byHour[a.Hour] = append(byHour[a.Hour], a)
-	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		for _, h := range w.Hours() {
-			if err := replaceHour(ctx, tx, h, byHour[h]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceHours(ctx, tx, w.Hours(), allocs) })
 	if err != nil {
 		return fmt.Errorf("replace allocations for %v: %w", w, err)
 	}
 	return nil
 }
 
-func copyAllocations(ctx context.Context, tx pgx.Tx, w tally.Window, allocs []tally.Allocation) error {
+// copyAllocations copies allocs into table; each must be in an hour in.
+func copyAllocations(ctx context.Context, tx pgx.Tx, table string, in func(tally.Hour) bool, allocs []tally.Allocation) error {
 	i := 0
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"allocations"}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(allocs) {
 			return nil, nil
 		}
 		a := &allocs[i]
 		i++
-		if !w.Contains(a.Hour.Start()) {
-			return nil, fmt.Errorf("allocation at %v is outside %v", a.Hour, w)
+		if !in(a.Hour) {
+			return nil, fmt.Errorf("allocation at %v is outside the hours being replaced", a.Hour)
 		}
 		return []any{a.BillingAccountID, a.Hour.Start(), a.Cluster, a.Node, a.Namespace, a.WorkloadKind, a.Workload,
 			a.PodUID, a.Pod, a.Container, a.CostKind, string(a.EffectiveCost.Currency()),

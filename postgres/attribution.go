@@ -62,13 +62,12 @@ func (db *DB) LatestPrices(ctx context.Context) ([]tally.InstancePrice, error) {
 }
 
 // BilledThrough returns, per billing account, the end of the latest hourly
-// usage line of the last three months: the bill covers the hours before it.
+// usage line of its bill, as ingest recorded it: the bill covers the hours
+// before it.
 func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT billing_account_id, max(charge_period_end) FROM cost_lines
-		WHERE charge_category = 'Usage' AND charge_period_end - charge_period_start <= interval '1 hour'
-		  AND billing_period_start >= date_trunc('month', now() - interval '3 months', 'UTC')
-		GROUP BY 1`)
+		SELECT billing_account_id, max(billed_through) FROM billing_periods
+		WHERE billed_through IS NOT NULL GROUP BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("query billed-through: %w", err)
 	}
@@ -82,59 +81,89 @@ func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	return out, nil
 }
 
-// SaveHour replaces the allocations of one hour, keeps the daily rollup in
-// step (subtracting the hour's old rows, adding its new ones) and records the
-// hour, in one transaction: readers see the old hour or the new one.
-func (db *DB) SaveHour(ctx context.Context, h attribution.HourState, allocs []tally.Allocation) error {
+// SaveHours replaces the allocations of the given hours, keeps the daily
+// rollup in step (subtracting the hours' old rows, adding their new ones) and
+// records the hours, in one transaction: readers see the old hours or the
+// new ones. Every allocation must belong to one of the hours.
+func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation) error {
+	hs := make([]tally.Hour, len(hours))
+	for i, h := range hours {
+		hs[i] = h.Hour
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := replaceHour(ctx, tx, h.Hour, allocs); err != nil {
+		if err := replaceHours(ctx, tx, hs, allocs); err != nil {
 			return err
 		}
-		return recordHours(ctx, tx, []attribution.HourState{h})
+		return recordHours(ctx, tx, hours)
 	})
 	if err != nil {
-		return fmt.Errorf("save attribution of %v: %w", h.Hour, err)
+		return fmt.Errorf("save attribution of %d hour(s) from %v: %w", len(hours), hs[0], err)
 	}
 	return nil
 }
 
-// replaceHour replaces an hour's allocations and its share of the daily rollup.
-func replaceHour(ctx context.Context, tx pgx.Tx, h tally.Hour, allocs []tally.Allocation) error {
-	w := h.Window()
-	day := w.Start.Truncate(24 * time.Hour)
+// replaceHours replaces the allocations of hours and moves the daily rollup
+// by the difference, in one statement: the new rows are copied to a staging
+// table, then the old rows are deleted, the new ones inserted, and their
+// difference (grouped by the rollup key) is upserted into the rollup.
+func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []tally.Allocation) error {
+	if len(hours) == 0 {
+		return nil
+	}
+	starts := make([]time.Time, len(hours))
+	want := make(map[tally.Hour]bool, len(hours))
+	lo, hi := hours[0], hours[0]
+	for i, h := range hours {
+		starts[i], want[h] = h.Start(), true
+		lo, hi = min(lo, h), max(hi, h)
+	}
+	from, to := lo.Start().Truncate(24*time.Hour), hi.End()
 	for _, t := range []string{"allocations", "allocations_daily"} {
-		if err := ensureTablePartitions(ctx, tx, t, day, day.Add(24*time.Hour)); err != nil {
+		if err := ensureTablePartitions(ctx, tx, t, from, to); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `WITH old AS (DELETE FROM allocations WHERE hour = $1 RETURNING *) `+rollupInsert("old", "-"), w.Start); err != nil {
-		return fmt.Errorf("take the previous hour out of the daily rollup: %w", err)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS staged_allocations (LIKE allocations) ON COMMIT DELETE ROWS`); err != nil {
+		return fmt.Errorf("stage allocations: %w", err)
 	}
-	if err := copyAllocations(ctx, tx, w, allocs); err != nil {
+	if _, err := tx.Exec(ctx, `TRUNCATE staged_allocations`); err != nil {
+		return fmt.Errorf("stage allocations: %w", err)
+	}
+	if err := copyAllocations(ctx, tx, "staged_allocations", func(h tally.Hour) bool { return want[h] }, allocs); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `WITH new AS (SELECT * FROM allocations WHERE hour = $1) `+rollupInsert("new", ""), w.Start); err != nil {
-		return fmt.Errorf("add the hour to the daily rollup: %w", err)
+	_, err := tx.Exec(ctx, `
+		WITH old AS (DELETE FROM allocations WHERE hour = ANY($1) AND hour >= $2 AND hour < $3 RETURNING *),
+		new AS (INSERT INTO allocations SELECT * FROM staged_allocations RETURNING *),
+		delta AS (
+			SELECT -1 AS sign, * FROM old
+			UNION ALL
+			SELECT 1, * FROM new)
+		`+rollupUpsert("delta"), starts, lo.Start(), hi.End())
+	if err != nil {
+		return fmt.Errorf("replace the hours and their share of the daily rollup: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day = $1::date AND hourly_rows = 0`, day); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day >= $1::date AND day <= $2::date AND hourly_rows = 0`, from, hi.Start()); err != nil {
 		return fmt.Errorf("drop emptied rollup rows: %w", err)
 	}
 	return nil
 }
 
-// rollupInsert adds (sign "") or subtracts (sign "-") the rows of source to
-// the daily rollup.
-func rollupInsert(source, sign string) string {
-	sum := func(col string) string { return sign + "sum(" + col + ")" }
+// rollupUpsert adds source's rows, each times its sign column, to the daily
+// rollup. The rollup keeps a container's node only for idle rows: pods of a
+// workload collapse across nodes, and node views read hourly rows.
+func rollupUpsert(source string) string {
+	sum := func(col string) string { return "sum(sign * " + col + ")" }
 	return `
 		INSERT INTO allocations_daily (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload,
 			container, cost_kind, service, currency, labels, effective_cost, billed_cost, list_cost, hourly_rows, estimated_rows,
 			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
 			ram_usage_byte_hours, gpu_hours)
-		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id, node_name, namespace, workload_kind, workload,
+		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id,
+			CASE WHEN container = '__idle__' THEN node_name ELSE '' END, namespace, workload_kind, workload,
 			container, cost_kind, service, currency, coalesce(labels, '{}'),
 			` + sum("effective_cost") + `, ` + sum("billed_cost") + `, ` + sum("list_cost") + `,
-			` + sign + `count(*), ` + sign + `count(*) FILTER (WHERE estimated),
+			sum(sign), coalesce(sum(sign) FILTER (WHERE estimated), 0),
 			` + sum("cpu_core_hours") + `, ` + sum("cpu_request_core_hours") + `, ` + sum("cpu_usage_core_hours") + `,
 			` + sum("ram_byte_hours") + `, ` + sum("ram_request_byte_hours") + `, ` + sum("ram_usage_byte_hours") + `, ` + sum("gpu_hours") + `
 		FROM ` + source + `

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"io"
 	"iter"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,10 +63,15 @@ func (db *DB) FinishIngestRun(ctx context.Context, run tally.IngestRun) error {
 	if run.Files != nil {
 		files = run.Files
 	}
+	periods := run.Periods
+	if periods == nil {
+		periods = []tally.BillingPeriodKey{}
+	}
 	_, err := db.pool.Exec(ctx, `
-		UPDATE ingest_runs SET status = $2, files = coalesce($3, files), rows = $4, rejected_rows = $5, totals = $6, error = $7, finished_at = now()
+		UPDATE ingest_runs SET status = $2, files = coalesce($3, files), rows = $4, rejected_rows = $5, totals = $6, error = $7,
+			periods = $8, finished_at = now()
 		WHERE run_id = $1`,
-		run.ID, run.Status, files, run.Rows, run.RejectedRows, rawJSON(run.Totals), run.Error)
+		run.ID, run.Status, files, run.Rows, run.RejectedRows, rawJSON(run.Totals), run.Error, periods)
 	if err != nil {
 		return fmt.Errorf("finish ingest run %d: %w", run.ID, err)
 	}
@@ -74,7 +81,7 @@ func (db *DB) FinishIngestRun(ctx context.Context, run tally.IngestRun) error {
 // IngestRuns lists the most recent runs first.
 func (db *DB) IngestRuns(ctx context.Context, limit int) ([]tally.IngestRun, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT run_id, source, status, files, rows, rejected_rows, totals, error, started_at, finished_at
+		SELECT run_id, source, status, files, rows, rejected_rows, totals, periods, error, started_at, finished_at
 		FROM ingest_runs ORDER BY run_id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list ingest runs: %w", err)
@@ -82,9 +89,37 @@ func (db *DB) IngestRuns(ctx context.Context, limit int) ([]tally.IngestRun, err
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.IngestRun, error) {
 		var run tally.IngestRun
 		var finished *time.Time
-		err := r.Scan(&run.ID, &run.Source, &run.Status, &run.Files, &run.Rows, &run.RejectedRows, &run.Totals, &run.Error, &run.StartedAt, &finished)
+		err := r.Scan(&run.ID, &run.Source, &run.Status, &run.Files, &run.Rows, &run.RejectedRows, &run.Totals, &run.Periods, &run.Error, &run.StartedAt, &finished)
 		run.FinishedAt = fromNullTime(finished)
 		return run, err
+	})
+}
+
+// RecordIngestRejects stores rows a run skipped, with their reasons.
+func (db *DB) RecordIngestRejects(ctx context.Context, runID int64, rejects []tally.IngestReject) error {
+	if len(rejects) == 0 {
+		return nil
+	}
+	_, err := db.pool.CopyFrom(ctx, pgx.Identifier{"ingest_rejects"}, []string{"run_id", "file", "line", "col", "value", "reason"},
+		pgx.CopyFromSlice(len(rejects), func(i int) ([]any, error) {
+			r := rejects[i]
+			return []any{runID, r.File, r.Line, r.Column, r.Value, r.Reason}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("record %d rejected rows of run %d: %w", len(rejects), runID, err)
+	}
+	return nil
+}
+
+// IngestRejects lists a run's rejected rows in file and line order.
+func (db *DB) IngestRejects(ctx context.Context, runID int64) ([]tally.IngestReject, error) {
+	rows, err := db.pool.Query(ctx, `SELECT file, line, col, value, reason FROM ingest_rejects WHERE run_id = $1 ORDER BY file, line`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list rejects of run %d: %w", runID, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.IngestReject, error) {
+		var j tally.IngestReject
+		return j, r.Scan(&j.File, &j.Line, &j.Column, &j.Value, &j.Reason)
 	})
 }
 
@@ -107,75 +142,217 @@ var costLineColumns = []string{
 // never half, and a crash leaves the old one intact. Every line must belong
 // to the period's account and month.
 func (db *DB) ReplaceBillingPeriod(ctx context.Context, key tally.BillingPeriodKey, runID int64, lines iter.Seq2[*tally.CostLine, error]) (rows int64, err error) {
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := ensureTablePartitions(ctx, tx, "cost_lines", key.Start, key.Start.AddDate(0, 1, 0)); err != nil {
+	checked := func(yield func(*tally.CostLine, error) bool) {
+		for l, err := range lines {
+			if err == nil && (l.BillingAccountID != key.BillingAccountID || !tally.MonthStart(l.BillingPeriodStart).Equal(key.Start)) {
+				err = fmt.Errorf("line for account %s period %s does not belong to account %s period %s",
+					l.BillingAccountID, tally.FormatDay(l.BillingPeriodStart), key.BillingAccountID, tally.FormatDay(key.Start))
+			}
+			if !yield(l, err) || err != nil {
+				return
+			}
+		}
+	}
+	res, err := db.replaceBillingPeriods(ctx, key.Source, runID, checked, []tally.BillingPeriodKey{key})
+	if err != nil {
+		return 0, fmt.Errorf("replace billing period %s %s %s: %w", key.Source, key.BillingAccountID, key.Start.Format("2006-01"), err)
+	}
+	return res[0].Rows, nil
+}
+
+// PeriodRows is how many lines a replace wrote into one billing period.
+type PeriodRows struct {
+	Key  tally.BillingPeriodKey
+	Rows int64
+}
+
+// ReplaceBillingPeriods streams lines into cost_lines with COPY and makes
+// them the content of every (account, month) period they belong to, for
+// source, in one transaction: readers see all the old periods or all the
+// new ones, a re-ingest leaves no duplicates, and a crash or an error from
+// lines leaves the previous versions intact. Lines of several periods may
+// be interleaved. Missing monthly partitions are created inside the
+// transaction. It returns the periods written, in the order first seen.
+func (db *DB) ReplaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) ([]PeriodRows, error) {
+	res, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil)
+	if err != nil {
+		return nil, fmt.Errorf("replace %s billing periods: %w", source, err)
+	}
+	return res, nil
+}
+
+func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], always []tally.BillingPeriodKey) ([]PeriodRows, error) {
+	type periodState struct {
+		idx     int
+		account tally.BillingAccount
+		// billedThrough is the end of the period's latest hourly usage line:
+		// the bill covers the hours before it.
+		billedThrough time.Time
+	}
+	var result []PeriodRows
+	periods := map[tally.BillingPeriodKey]*periodState{}
+	touch := func(k tally.BillingPeriodKey) *periodState {
+		p := periods[k]
+		if p == nil {
+			p = &periodState{idx: len(result), account: tally.BillingAccount{ID: k.BillingAccountID}}
+			periods[k] = p
+			result = append(result, PeriodRows{Key: k})
+		}
+		return p
+	}
+	for _, k := range always {
+		touch(k)
+	}
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		parts, err := monthPartitions(ctx, tx, "cost_lines")
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM cost_lines WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3`,
-			key.BillingAccountID, key.Start, key.Source); err != nil {
-			return fmt.Errorf("delete previous lines: %w", err)
+		for _, k := range always { // known up front: clear them whatever run wrote them
+			if _, err := tx.Exec(ctx, `DELETE FROM cost_lines WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3`,
+				k.BillingAccountID, k.Start, k.Source); err != nil {
+				return fmt.Errorf("delete previous lines: %w", err)
+			}
 		}
 		next, stop := iter.Pull2(lines)
 		defer stop()
-		var account *tally.BillingAccount
-		src := pgx.CopyFromFunc(func() ([]any, error) {
-			l, err, ok := next()
-			if !ok {
-				return nil, nil
+		var last tally.BillingPeriodKey
+		var lastState *periodState
+		stream := &copyStream{runID: runID, next: next, accept: func(l *tally.CostLine) (tally.BillingPeriodKey, bool) {
+			month := tally.MonthStart(l.BillingPeriodStart)
+			if !parts[month] {
+				return tally.BillingPeriodKey{}, false
 			}
-			if err != nil {
-				return nil, err
+			k := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: month, Source: source}
+			if lastState == nil || k != last {
+				last, lastState = k, touch(k)
+				if lastState.account.Provider == "" {
+					lastState.account = tally.BillingAccount{ID: l.BillingAccountID, Provider: l.Provider, Name: l.BillingAccountName}
+				}
 			}
-			if l.BillingAccountID != key.BillingAccountID || !tally.MonthStart(l.BillingPeriodStart).Equal(key.Start) {
-				return nil, fmt.Errorf("line for account %s period %s does not belong to account %s period %s",
-					l.BillingAccountID, tally.FormatDay(l.BillingPeriodStart), key.BillingAccountID, tally.FormatDay(key.Start))
+			result[lastState.idx].Rows++
+			if l.ChargeCategory == tally.ChargeUsage && l.ChargePeriodEnd.After(lastState.billedThrough) &&
+				l.ChargePeriodEnd.Sub(l.ChargePeriodStart) <= time.Hour {
+				lastState.billedThrough = l.ChargePeriodEnd
 			}
-			if account == nil {
-				account = &tally.BillingAccount{ID: l.BillingAccountID, Provider: l.Provider, Name: l.BillingAccountName}
+			return k, true
+		}}
+		copySQL := "COPY cost_lines (" + strings.Join(costLineColumns, ", ") + ") FROM STDIN BINARY"
+		for {
+			stream.restart()
+			if _, err := tx.Conn().PgConn().CopyFrom(ctx, stream, copySQL); err != nil {
+				return fmt.Errorf("copy cost lines: %w", err)
 			}
-			return costLineValues(key, runID, l), nil
-		})
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"cost_lines"}, costLineColumns, src)
-		if err != nil {
-			return fmt.Errorf("copy cost lines: %w", err)
+			if stream.pending == nil {
+				break
+			}
+			// A line of a month without a partition ended that COPY: create it, resume.
+			month := tally.MonthStart(stream.pending.BillingPeriodStart)
+			if err := ensureTablePartitions(ctx, tx, "cost_lines", month, month.AddDate(0, 1, 0)); err != nil {
+				return err
+			}
+			parts[month] = true
 		}
-		rows = n
-		if account == nil { // an empty period: the account may still be new
-			account = &tally.BillingAccount{ID: key.BillingAccountID}
-		}
-		if err := upsertBillingAccount(ctx, tx, *account); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at)
-			VALUES ($1, $2, $3, $4, $5, clock_timestamp())
-			ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
-			SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at`,
-			key.BillingAccountID, key.Start, key.Source, runID, n)
-		if err != nil {
-			return fmt.Errorf("record billing period: %w", err)
+		for _, r := range result {
+			k := r.Key
+			if _, err := tx.Exec(ctx, `DELETE FROM cost_lines WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3 AND run_id <> $4`,
+				k.BillingAccountID, k.Start, k.Source, runID); err != nil {
+				return fmt.Errorf("delete previous lines of %s %s: %w", k.BillingAccountID, k.Start.Format("2006-01"), err)
+			}
+			if err := upsertBillingAccount(ctx, tx, periods[k].account); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, billed_through)
+				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), $6)
+				ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
+				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at,
+					billed_through = excluded.billed_through`,
+				k.BillingAccountID, k.Start, k.Source, runID, r.Rows, nullTime(periods[k].billedThrough)); err != nil {
+				return fmt.Errorf("record billing period: %w", err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("replace billing period %s %s %s: %w", key.Source, key.BillingAccountID, key.Start.Format("2006-01"), err)
+		return nil, err
 	}
-	return rows, nil
+	return result, nil
 }
 
-func costLineValues(key tally.BillingPeriodKey, runID int64, l *tally.CostLine) []any {
-	return []any{
-		key.BillingAccountID, key.Start, key.Source, runID, l.Provider,
-		l.BillingAccountName, l.SubAccountID, l.SubAccountName, l.BillingPeriodEnd,
-		l.ChargePeriodStart, l.ChargePeriodEnd, string(l.ChargeCategory), l.ChargeClass,
-		l.ChargeDescription, l.ChargeFrequency, string(l.Currency()),
-		money(l.BilledCost), money(l.EffectiveCost), money(l.ListCost), money(l.ContractedCost),
-		l.PricingQuantity, l.PricingUnit, l.ConsumedQuantity, l.ConsumedUnit, l.PricingCategory,
-		l.ServiceName, l.ServiceCategory, l.SkuID, l.SkuPriceID, l.RegionID, l.AvailabilityZone,
-		l.ResourceID, l.ResourceName, l.ResourceType,
-		l.CommitmentDiscountID, l.CommitmentDiscountCategory, l.CommitmentDiscountType, string(l.CommitmentDiscountStatus),
-		jsonMap(l.Tags, true), jsonMap(l.Extras, true),
+// monthPartitions returns the months that already have a partition of table.
+func monthPartitions(ctx context.Context, q querier, table string) (map[time.Time]bool, error) {
+	rows, err := q.Query(ctx, `
+		SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\)'))[1]::timestamptz
+		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = $1::regclass`, table)
+	if err != nil {
+		return nil, fmt.Errorf("list %s partitions: %w", table, err)
 	}
+	starts, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, fmt.Errorf("list %s partitions: %w", table, err)
+	}
+	m := make(map[time.Time]bool, len(starts))
+	for _, s := range starts {
+		m[s.UTC()] = true
+	}
+	return m, nil
+}
+
+// copyStream is the PGCOPY binary stream of cost lines, read by
+// pgconn.CopyFrom. It ends early, leaving the line in pending, when a line
+// belongs to a month without a partition (accept returns false).
+type copyStream struct {
+	runID   int64
+	next    func() (*tally.CostLine, error, bool)
+	accept  func(*tally.CostLine) (tally.BillingPeriodKey, bool)
+	pending *tally.CostLine
+	buf     []byte
+	off     int
+	started bool
+	ended   bool
+}
+
+// restart begins a new COPY stream, starting with the pending line, if any.
+func (s *copyStream) restart() { s.buf, s.off, s.started, s.ended = s.buf[:0], 0, false, false }
+
+func (s *copyStream) Read(p []byte) (int, error) {
+	for s.off >= len(s.buf) {
+		if s.ended {
+			return 0, io.EOF
+		}
+		s.buf, s.off = s.buf[:0], 0
+		if !s.started {
+			s.buf = append(s.buf, copyHeader...)
+			s.started = true
+		}
+		for len(s.buf) < 256<<10 {
+			l := s.pending
+			s.pending = nil
+			if l == nil {
+				var err error
+				var ok bool
+				if l, err, ok = s.next(); !ok {
+					s.buf, s.ended = append(s.buf, 0xff, 0xff), true
+					break
+				}
+				if err != nil {
+					return 0, err
+				}
+			}
+			key, ok := s.accept(l)
+			if !ok {
+				s.pending = l
+				s.buf, s.ended = append(s.buf, 0xff, 0xff), true
+				break
+			}
+			s.buf = appendCostLine(s.buf, key, s.runID, l)
+		}
+	}
+	n := copy(p, s.buf[s.off:])
+	s.off += n
+	return n, nil
 }
 
 // CostLineFilter selects cost lines by charge period.
@@ -297,4 +474,11 @@ func (db *DB) BillingPeriods(ctx context.Context) ([]BillingPeriod, error) {
 		p.Key.Start = p.Key.Start.UTC()
 		return p, err
 	})
+}
+
+// ReplacePeriods is ReplaceBillingPeriods without the per-period counts; it
+// is what ingest.Store asks for.
+func (db *DB) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) error {
+	_, err := db.ReplaceBillingPeriods(ctx, source, runID, lines)
+	return err
 }

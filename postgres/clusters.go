@@ -122,27 +122,51 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 
 // Pods returns the pods of cluster (all for "") alive at some time in w, with their containers.
 func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Pod, error) {
+	const alive = `($1 = '' OR p.cluster_id = $1) AND p.valid_from < $3 AND (p.valid_to IS NULL OR p.valid_to > $2)`
 	rows, err := db.pool.Query(ctx, `
 		SELECT p.cluster_id, p.pod_uid, p.namespace, p.name, p.node_name, p.owner_kind, p.owner_name, p.labels, p.annotations,
-			p.valid_from, p.valid_to,
-			coalesce(jsonb_agg(jsonb_build_object(
-				'name', c.name, 'containerId', c.container_id, 'image', c.image,
-				'cpuRequestCores', c.cpu_request_cores, 'cpuLimitCores', c.cpu_limit_cores,
-				'memoryRequestBytes', c.memory_request_bytes, 'memoryLimitBytes', c.memory_limit_bytes,
-				'gpuRequest', c.gpu_request) ORDER BY c.name) FILTER (WHERE c.name IS NOT NULL), '[]')
-		FROM pods p LEFT JOIN containers c USING (cluster_id, pod_uid)
-		WHERE ($1 = '' OR p.cluster_id = $1) AND p.valid_from < $3 AND (p.valid_to IS NULL OR p.valid_to > $2)
-		GROUP BY p.cluster_id, p.pod_uid
+			p.valid_from, p.valid_to
+		FROM pods p WHERE `+alive+`
 		ORDER BY p.cluster_id, p.namespace, p.name, p.valid_from`, cluster, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query pods: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Pod, error) {
+	pods, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Pod, error) {
 		var p tally.Pod
 		var to *time.Time
 		err := r.Scan(&p.Ref.Cluster, &p.Ref.UID, &p.Ref.Namespace, &p.Ref.Name, &p.NodeName, &p.OwnerKind, &p.OwnerName,
-			&p.Labels, &p.Annotations, &p.ValidFrom, &to, &p.Containers)
+			&p.Labels, &p.Annotations, &p.ValidFrom, &to)
 		p.ValidFrom, p.ValidTo = p.ValidFrom.UTC(), fromNullTime(to)
+		p.Containers = []tally.Container{}
 		return p, err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("query pods: %w", err)
+	}
+	index := make(map[[2]string]int, len(pods))
+	for i := range pods {
+		index[[2]string{string(pods[i].Ref.Cluster), pods[i].Ref.UID}] = i
+	}
+	rows, err = db.pool.Query(ctx, `
+		SELECT c.cluster_id, c.pod_uid, c.name, c.container_id, c.image, c.cpu_request_cores::float8, c.cpu_limit_cores::float8,
+			c.memory_request_bytes, c.memory_limit_bytes, c.gpu_request
+		FROM containers c JOIN pods p USING (cluster_id, pod_uid)
+		WHERE `+alive+`
+		ORDER BY c.cluster_id, c.pod_uid, c.name`, cluster, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query containers: %w", err)
+	}
+	var clusterID, podUID string
+	var c tally.Container
+	_, err = pgx.ForEachRow(rows, []any{&clusterID, &podUID, &c.Name, &c.ContainerID, &c.Image, &c.CPURequest, &c.CPULimit,
+		&c.MemoryRequest, &c.MemoryLimit, &c.GPURequest}, func() error {
+		if i, ok := index[[2]string{clusterID, podUID}]; ok {
+			pods[i].Containers = append(pods[i].Containers, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query containers: %w", err)
+	}
+	return pods, nil
 }

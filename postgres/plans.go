@@ -74,7 +74,7 @@ func (db *DB) Recommendations(ctx context.Context, kind string) ([]tally.Recomme
 	rows, err := db.pool.Query(ctx, `
 		SELECT recommendation_id, kind, target, created_at, currency, monthly_savings::text, current_state,
 			recommended_state, risk, explanation
-		FROM recommendations WHERE kind = $1 ORDER BY monthly_savings DESC, target`, kind)
+		FROM recommendations WHERE kind = $1 ORDER BY recommendations.monthly_savings DESC, target`, kind) // the column, not the ::text output of the same name
 	if err != nil {
 		return nil, fmt.Errorf("query recommendations: %w", err)
 	}

@@ -17,10 +17,18 @@ if ! have initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need_pkg postgresql
 fi
 have psql || need_pkg postgresql-client
-# A real Prometheus scrapes /metrics in the tests.
+# A real Prometheus scrapes /metrics in the tests; the dashboard's browser
+# tests run playwright-core (npm, from web/ui's lockfile) on Debian's chromium,
+# which also renders the weekly report email for its visual check.
 if [ "$purpose" = test ]; then
   have prometheus || need_pkg prometheus
+  [ -x /usr/bin/chromium ] || need_pkg chromium
+  fc-list 2>/dev/null | grep -qi liberation || need_pkg fonts-liberation
 fi
+# Node.js and npm: the browser tests, and rebuilding the dashboard (Vite 7
+# needs Node >= 20.19; with an older Node `make demo` uses the committed build).
+have node || need_pkg nodejs
+have npm || need_pkg npm
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

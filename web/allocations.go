@@ -18,8 +18,9 @@ type AllocationStore interface {
 }
 
 // allocationQuery reads the query parameters shared by Tally's and OpenCost's
-// allocation endpoints.
-func allocationQuery(v url.Values, now time.Time) (attribution.Query, error) {
+// allocation endpoints. Idle, shared and shareNamespaces default to the
+// organization's stored shared-cost rules (def).
+func allocationQuery(v url.Values, now time.Time, def tally.CostSettings) (attribution.Query, error) {
 	var q attribution.Query
 	var err error
 	window := v.Get("window")
@@ -45,9 +46,12 @@ func allocationQuery(v url.Values, now time.Time) (attribution.Query, error) {
 	if q.Filters, err = attribution.ParseFilter(v.Get("filter")); err != nil {
 		return q, err
 	}
-	q.Idle = attribution.IdleMode(orDefault(v.Get("idle"), string(attribution.IdleSeparate)))
-	q.Shared = attribution.SharedMode(orDefault(v.Get("shared"), string(attribution.SharedWeighted)))
-	q.ShareNamespaces = splitList(v.Get("shareNamespaces"))
+	q.Idle = attribution.IdleMode(orDefault(v.Get("idle"), orDefault(def.Idle, string(attribution.IdleSeparate))))
+	q.Shared = attribution.SharedMode(orDefault(v.Get("shared"), orDefault(def.Shared, string(attribution.SharedWeighted))))
+	q.ShareNamespaces = def.ShareNamespaces
+	if v.Has("shareNamespaces") {
+		q.ShareNamespaces = splitList(v.Get("shareNamespaces"))
+	}
 	if q.Basis, err = tally.ParseCostBasis(v.Get("basis")); err != nil {
 		return q, err
 	}
@@ -91,7 +95,12 @@ func orDefault(s, def string) string {
 
 // allocations answers GET /api/v1/allocations.
 func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
-	q, err := allocationQuery(r.URL.Query(), s.now())
+	def, err := s.costSettings(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	q, err := allocationQuery(r.URL.Query(), s.now(), def)
 	if err != nil {
 		s.error(w, r, err)
 		return

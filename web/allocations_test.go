@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -30,14 +32,40 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return fixture.Day1.Add(47 * time.Hour) }
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Now: now}))
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Now: now,
+		Auth: db, Tokens: db, Settings: db, Status: db}))
 	t.Cleanup(srv.Close)
+	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
 	return srv
+}
+
+// bearers holds each test server's viewer API token, by server URL.
+var bearers sync.Map
+
+// apiToken stores an API token of role and returns its bearer value.
+func apiToken(t testing.TB, db *postgres.DB, role string) string {
+	t.Helper()
+	secret, tok := web.NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, role, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 func get(t *testing.T, url string, v any) *http.Response {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearers.Range(func(k, v any) bool {
+		if strings.HasPrefix(url, k.(string)+"/") {
+			req.Header.Set("Authorization", "Bearer "+v.(string))
+		}
+		return true
+	})
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/tallyhq/tally/postgres"
 )
 
-
 // loadDailyBill stores 120 days of one EC2 line per day and account, with a
 // weekly pattern, in a real database.
 func loadDailyBill(t *testing.T, db *postgres.DB, end time.Time) {
@@ -69,10 +68,17 @@ func TestForecastsAPI(t *testing.T) {
 	if len(stored) != 3 { // two accounts, one service
 		t.Fatalf("stored %d forecasts, want 3", len(stored))
 	}
-	s := NewServer(Config{Readiness: readiness{}, Forecasts: db})
+	s := NewServer(Config{Readiness: readiness{}, Forecasts: db, Auth: db})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
 	get := func(url string) (int, forecastsResponse) {
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
 		var body forecastsResponse
 		if rec.Code == http.StatusOK {
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {

@@ -45,7 +45,9 @@ func TestRealPrometheusScrapesCostGauges(t *testing.T) {
 	srv := newServer(t)
 	target := strings.TrimPrefix(srv.URL, "http://")
 	dir := t.TempDir()
-	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tally\n    static_configs:\n      - targets: [%q]\n", target)
+	bearer, _ := bearers.Load(srv.URL)
+	// How Prometheus scrapes Tally: an API token (viewer) as a bearer credential.
+	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tally\n    authorization:\n      type: Bearer\n      credentials: %q\n    static_configs:\n      - targets: [%q]\n", bearer, target)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

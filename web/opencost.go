@@ -20,7 +20,12 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	q, err := allocationQuery(v, s.now())
+	def, err := s.costSettings(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	q, err := allocationQuery(v, s.now(), def)
 	if err != nil {
 		s.error(w, r, err)
 		return

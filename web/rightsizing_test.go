@@ -30,7 +30,8 @@ func TestRightsizingRequestErrors(t *testing.T) {
 				s.recs = failingStore{}
 			}
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/recommendations/rightsizing"+tt.query, nil))
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/recommendations/rightsizing"+tt.query, nil)
+			s.ServeHTTP(rec, asViewer(req))
 			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
 				t.Fatalf("GET %s = %d %s, want %d containing %s", tt.query, rec.Code, rec.Body, tt.status, tt.body)
 			}
@@ -43,4 +44,9 @@ type failingStore struct{}
 
 func (failingStore) Recommendations(ctx context.Context, kind string) ([]tally.Recommendation, error) {
 	return nil, errors.New("store must not be called")
+}
+
+// asViewer signs a request in as a viewer API token, for tests that need no auth store.
+func asViewer(r *http.Request) *http.Request {
+	return r.WithContext(withPrincipal(r.Context(), &Principal{Kind: tally.TokenAPI, Role: tally.RoleViewer, TokenID: "t"}))
 }

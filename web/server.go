@@ -5,12 +5,14 @@ package web
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 
 	"github.com/tallyhq/tally"
 )
@@ -21,7 +23,8 @@ type Readiness interface {
 	Ready(ctx context.Context) error
 }
 
-// Config wires a Server. Stores left nil leave their routes unmounted.
+// Config wires a Server. Stores left nil leave their routes unmounted or
+// answering 503.
 type Config struct {
 	Logger      *slog.Logger
 	Readiness   Readiness
@@ -30,25 +33,53 @@ type Config struct {
 	Metrics     MetricsStore
 	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
 	Recommendations RecommendationStore
+	// Auth signs people and tokens in. Without it every route but the
+	// probes answers 503: there is no unauthenticated mode.
+	Auth AuthStore
+	// Tokens manages API and agent tokens (admins, in Settings).
+	Tokens TokenStore
+	// Settings keeps the shared-cost rules the allocation API defaults to.
+	Settings SettingsStore
+	// Status says what data has arrived, for the dashboard's empty states.
+	Status StatusStore
+	// UI is the built dashboard (index.html, assets/); default Assets().
+	UI fs.FS
+	// SessionTTL is how long a sign-in lasts; default DefaultSessionTTL.
+	SessionTTL time.Duration
+	// Demo, when set, enables the demo sign-in link (tally demo only).
+	Demo *DemoLogin
+	// Forecasts serves /api/v1/forecasts; nil leaves it unmounted.
+	Forecasts ForecastStore
+	// Reports serves /api/v1/reports/weekly/preview; nil answers 503.
+	Reports ReportPreviewer
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
-	// Forecasts serves /api/v1/forecasts.
-	Forecasts ForecastStore
 }
 
 // Server is Tally's HTTP handler.
 type Server struct {
-	router chi.Router
-	log    *slog.Logger
-	ready  Readiness
-	allocs AllocationStore
-	funcs  FunctionStore
-	recs   RecommendationStore
-	now    func() time.Time
-	fcs    ForecastStore
+	router      chi.Router
+	log         *slog.Logger
+	ready       Readiness
+	allocs      AllocationStore
+	funcs       FunctionStore
+	recs        RecommendationStore
+	auth        AuthStore
+	tokens      TokenStore
+	settings    SettingsStore
+	statusStore StatusStore
+	ui          fs.FS
+	sessionTTL  time.Duration
+	demo        DemoLogin
+	fcs         ForecastStore
+	reports     ReportPreviewer
+	now         func() time.Time
 }
 
-// NewServer returns the HTTP handler with every route mounted.
+// NewServer returns the HTTP handler with every route mounted. Every route
+// but /healthz, /readyz, the sign-in page and the static assets needs a
+// signed-in user or an API token; agent tokens are refused everywhere but
+// ingest.
 func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -56,26 +87,90 @@ func NewServer(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.UI == nil {
+		cfg.UI = Assets()
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
-		recs: cfg.Recommendations, now: cfg.Now, fcs: cfg.Forecasts}
-	s.router.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer)
-	s.router.Get("/healthz", s.healthz)
-	s.router.Get("/readyz", s.readyz)
-	s.router.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
-	if s.allocs != nil {
-		s.router.Get("/api/v1/allocations", s.allocations)
-		s.router.Get("/allocation/compute", s.openCostAllocations)
-		s.router.Get("/allocation", s.openCostAllocations)
-		s.router.Get(tally.CostRatePath, s.costRate)
+		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
+		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, now: cfg.Now}
+	if cfg.Demo != nil {
+		s.demo = *cfg.Demo
 	}
-	if s.funcs != nil {
-		s.router.Get("/api/v1/functions", s.functions)
+	r := s.router
+	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
+		http.NewCrossOriginProtection().Handler, s.authenticate)
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "method %s not allowed on %s", r.Method, r.URL.Path))
+	})
+
+	// Public: probes, the sign-in page and form, and the static assets (code, no data).
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Handle("/assets/*", s.assets())
+	r.Handle("/favicon.svg", s.assets())
+	r.Get("/login", s.loginPage)
+	r.Get("/login/demo", s.demoLogin)
+	r.With(httprate.LimitByIP(20, time.Minute)).Post("/api/v1/auth/login", s.login)
+	for _, p := range pages {
+		r.Get(p, s.page)
 	}
-	s.router.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
-	if s.fcs != nil {
-		s.router.Get("/api/v1/forecasts", s.forecasts)
-	}
+
+	// Viewers (people and API tokens): read everything.
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireRole(tally.RoleViewer))
+		r.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
+		r.Get("/api/v1/auth/me", s.me)
+		r.Post("/api/v1/auth/logout", s.logout)
+		if s.allocs != nil {
+			r.Get("/api/v1/allocations", s.allocations)
+			r.Get("/allocation/compute", s.openCostAllocations)
+			r.Get("/allocation", s.openCostAllocations)
+			r.Get(tally.CostRatePath, s.costRate)
+		}
+		if s.funcs != nil {
+			r.Get("/api/v1/functions", s.functions)
+		}
+		r.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+		r.Get("/api/v1/reports/weekly/preview", s.reportPreview)
+		if s.fcs != nil {
+			r.Get("/api/v1/forecasts", s.forecasts)
+		}
+		r.Get("/api/v1/settings/cost", s.getCostSettings)
+		if s.statusStore != nil {
+			r.Get("/api/v1/status", s.status)
+		}
+	})
+
+	// Admins: tokens and settings.
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireRole(tally.RoleAdmin))
+		if s.tokens != nil {
+			r.Get("/api/v1/tokens", s.listTokens)
+			r.Post("/api/v1/tokens", s.createToken)
+			r.Delete("/api/v1/tokens/{id}", s.deleteToken)
+		}
+		if s.settings != nil {
+			r.Put("/api/v1/settings/cost", s.putCostSettings)
+		}
+	})
+
+	// Agents: POST /api/v1/ingest/agent is mounted with s.requireAgent, which
+	// admits only agent tokens and puts their cluster in the Principal.
 	return s
+}
+
+// notFound answers unknown routes: 401 to anyone not signed in, so the
+// routes that exist are not revealed, else a JSON 404.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if _, ok := PrincipalFrom(r.Context()); !ok && s.auth != nil {
+		s.error(w, r, tally.Errorf(tally.EUnauthorized, "sign in, or send an API token as Authorization: Bearer tly_…"))
+		return
+	}
+	s.error(w, r, tally.Errorf(tally.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 }
 
 // ServeHTTP implements http.Handler.

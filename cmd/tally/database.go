@@ -15,6 +15,11 @@ const embeddedDatabase = "tally"
 // it is empty. The returned close function disconnects and, for the embedded
 // server, stops it; call it last.
 func (a *app) openDB(ctx context.Context) (*postgres.DB, func(), error) {
+	return a.openNamedDB(ctx, embeddedDatabase)
+}
+
+// openNamedDB is openDB with the embedded server's database named name.
+func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(), error) {
 	if a.globals.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, a.globals.DatabaseURL)
 		if err != nil {
@@ -31,11 +36,11 @@ func (a *app) openDB(ctx context.Context) (*postgres.DB, func(), error) {
 			a.log.Error("stop embedded postgres", "err", err)
 		}
 	}
-	if err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), embeddedDatabase); err != nil {
+	if err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), name); err != nil {
 		stop()
 		return nil, nil, err
 	}
-	db, err := postgres.Open(ctx, srv.URL(embeddedDatabase))
+	db, err := postgres.Open(ctx, srv.URL(name))
 	if err != nil {
 		stop()
 		return nil, nil, err

@@ -1,11 +1,133 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/demo"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/postgres/embedded"
+	"github.com/tallyhq/tally/web"
+)
+
+// demoDatabase is the embedded database the demo loads, apart from `tally
+// serve`'s own.
+const demoDatabase = "tally_demo"
 
 type demoCmd struct {
-	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to serve the dashboard on."`
-	Days int    `default:"90" help:"Days of history to generate."`
-	Seed uint64 `default:"1" help:"Seed of the generated organization (same seed, same organization)."`
+	Addr   string `env:"TALLY_ADDR" default:":8080" help:"Address to serve the dashboard on."`
+	Days   int    `default:"90" help:"Days of history to generate."`
+	Seed   uint64 `default:"1" help:"Seed of the generated organization (same seed, same organization)."`
+	Dir    string `placeholder:"DIR" help:"Where the generated bills and agent batches go (default: next to the embedded database, …/tally/demo)."`
+	Reload bool   `help:"Load the organization again even if this one is already loaded."`
 }
 
-func (c *demoCmd) Run(ctx context.Context, a *app) error { return nil }
+// Run generates an organization (or reuses the files of the same seed and
+// days), loads it through the real paths — the bills through the ingest
+// readers, the agents' batches through POST /api/v1/ingest/agent — runs
+// every pipeline stage, and serves the dashboard with a one-click sign-in.
+// A second start with the same organization skips the loading.
+func (c *demoCmd) Run(ctx context.Context, a *app) error {
+	start := time.Now()
+	db, closeDB, err := a.openNamedDB(ctx, demoDatabase)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	dir := c.Dir
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(a.dataDir()), "demo", fmt.Sprintf("seed-%d-days-%d", c.Seed, c.Days))
+	}
+	m, err := c.files(ctx, a, dir, demo.Config{Seed: c.Seed, Days: c.Days,
+		Progress: func(p demo.Progress) { a.log.Debug("generating", "progress", p) }})
+	if err != nil {
+		return err
+	}
+	truth, err := demo.LoadTruth(dir, *m)
+	if err != nil {
+		return err
+	}
+	admin, pw, err := demoAdmin(ctx, db)
+	if err != nil {
+		return err
+	}
+	cfg := a.webConfig(db, demoReportConfig(truth, "http://"+displayHostPort(c.Addr)))
+	cfg.Demo = admin
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), func(url string) error {
+		if err := c.load(ctx, a, db, &demoLoader{app: a, db: db, dir: dir, m: m, truth: truth, url: url}); err != nil {
+			return err
+		}
+		a.log.Info("demo ready", "took", time.Since(start).Round(100*time.Millisecond))
+		a.printDemoLogin(url, admin, pw)
+		return nil
+	})
+}
+
+// demoState is what the demo database holds, in settings key "demo".
+type demoState struct {
+	Seed     uint64    `json:"seed"`
+	Days     int       `json:"days"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Version  int       `json:"version"`
+	LoadedAt time.Time `json:"loadedAt"`
+}
+
+func (s demoState) same(m *demo.Manifest) bool {
+	return s.Seed == m.Seed && s.Days == m.Days && s.Start.Equal(m.Start) && s.End.Equal(m.End) && s.Version == m.Version
+}
+
+// load runs l unless the database already holds its organization.
+func (c *demoCmd) load(ctx context.Context, a *app, db *postgres.DB, l *demoLoader) error {
+	m := l.m
+	var st demoState
+	if ok, err := db.Setting(ctx, "demo", &st); err != nil {
+		return err
+	} else if ok && st.same(m) && !c.Reload {
+		a.log.Info("the demo organization is already loaded", "start", tally.FormatDay(m.Start), "end", tally.FormatDay(m.End))
+		return nil
+	}
+	if err := l.run(ctx); err != nil {
+		return err
+	}
+	st = demoState{Seed: m.Seed, Days: m.Days, Start: m.Start, End: m.End, Version: m.Version, LoadedAt: time.Now().UTC()}
+	return db.PutSetting(ctx, "demo", st, "tally demo")
+}
+
+// files returns the generated organization in dir, generating it unless the
+// files there are of the same seed, days and end.
+func (c *demoCmd) files(ctx context.Context, a *app, dir string, cfg demo.Config) (*demo.Manifest, error) {
+	if m, err := demo.Load(dir); err == nil && m.Matches(cfg) {
+		a.log.Info("reusing the generated organization", "dir", dir)
+		return &m, nil
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("remove the old demo files: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	a.log.Info("generating the demo organization", "days", c.Days, "seed", c.Seed, "dir", dir)
+	m, err := demo.Generate(ctx, cfg, dir)
+	if err != nil {
+		return nil, fmt.Errorf("generate the demo organization: %w", err)
+	}
+	a.log.Info("generated", "files", len(m.Files), "took", time.Since(t).Round(100*time.Millisecond))
+	return &m, nil
+}
+
+// dataDir is the embedded server's data directory.
+func (a *app) dataDir() string {
+	if a.globals.DataDir != "" {
+		return a.globals.DataDir
+	}
+	return embedded.DefaultDataDir()
+}

@@ -32,15 +32,21 @@ const (
 type cli struct {
 	globals
 
-	Serve     serveCmd     `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
-	Migrate   migrateCmd   `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
-	Demo      demoCmd      `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
-	Attribute attributeCmd `cmd:"" help:"Attribute billed cost to containers and print the reconciliation with the bill; exit 1 if a day is off by more than a cent."`
-	Costs     costsCmd     `cmd:"" help:"Show allocated costs, aggregated and filtered like the allocation API."`
-	Rightsize rightsizeCmd `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
-	CI        ciCmd        `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
-	Forecast  forecastCmd  `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
-	Version   versionCmd   `cmd:"" help:"Print the version."`
+	Serve     serveCmd        `cmd:"" help:"Serve the API and dashboard, and run the schedulers."`
+	Migrate   migrateCmd      `cmd:"" help:"Apply pending schema migrations (a no-op when current)."`
+	Demo      demoCmd         `cmd:"" help:"Run Tally on a generated organization, on the embedded PostgreSQL, and serve the dashboard."`
+	Ingest    ingestCmd       `cmd:"" help:"Ingest bills (FOCUS, AWS CUR, GCP billing export); each billing period is replaced atomically."`
+	Pricing   pricingCmd      `cmd:"" help:"Sync compute price catalogs (AWS, GCP) into the prices table."`
+	Attribute attributeCmd    `cmd:"" help:"Attribute billed cost to containers and print the reconciliation with the bill; exit 1 if a day is off by more than a cent."`
+	Costs     costsCmd        `cmd:"" help:"Show allocated costs, aggregated and filtered like the allocation API."`
+	Rightsize rightsizeCmd    `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
+	CI        ciCmd           `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
+	Forecast  forecastCmd     `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
+	Report    reportCmd       `cmd:"" help:"Weekly cost report email: preview, .eml, send, delivery log."`
+	User      userCmd         `cmd:"" help:"Manage the people who sign in to the dashboard."`
+	Token     tokenCmd        `cmd:"" help:"Manage API tokens (scripts, Prometheus) and agent tokens."`
+	DemoGen   demoGenerateCmd `cmd:"" name:"demo-generate" help:"Write the demo organization's bills, agent batches and ground truth into a directory."`
+	Version   versionCmd      `cmd:"" help:"Print the version."`
 }
 
 // globals are the flags every command accepts.

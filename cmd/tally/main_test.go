@@ -20,7 +20,7 @@ func runTally(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, cmd := range [][]string{{}, {"serve"}, {"migrate"}, {"demo"}, {"version"}, {"attribute"}, {"costs"}} {
+	for _, cmd := range [][]string{{}, {"serve"}, {"migrate"}, {"demo"}, {"version"}, {"attribute"}, {"costs"}, {"report"}, {"report", "weekly"}, {"report", "deliveries"}} {
 		code, out, _ := runTally(append(cmd, "--help")...)
 		if code != 0 || !strings.Contains(out, "Usage: tally") {
 			t.Errorf("tally %v --help: exit %d\n%s", cmd, code, out)

@@ -155,9 +155,16 @@ func TestRightsizeStoredWorkloads(t *testing.T) {
 			t.Fatalf("stored %s: %v, %v", kind, recs, err)
 		}
 	}
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Recommendations: db}))
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Recommendations: db, Auth: db}))
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/api/v1/recommendations/rightsizing?cluster=prod&namespace=shop")
+	secret, tok := web.NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/recommendations/rightsizing?cluster=prod&namespace=shop", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

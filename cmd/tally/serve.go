@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/report"
 	"github.com/tallyhq/tally/web"
 )
 
 type serveCmd struct {
 	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	reportFlags
 }
 
 func (c *serveCmd) Run(ctx context.Context, a *app) error {
@@ -26,15 +28,26 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if err := a.migrate(ctx, db); err != nil {
 		return err
 	}
+	reports, err := c.load()
+	if err != nil {
+		return err
+	}
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
-	return a.serveHTTP(ctx, c.Addr, web.NewServer(web.Config{Logger: a.log, Readiness: db, Allocations: db, Functions: db,
-		Metrics: db, Recommendations: db, Forecasts: db}), nil)
+	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(a.webConfig(db, reports)), nil)
+}
+
+// webConfig wires every store into the web server.
+func (a *app) webConfig(db *postgres.DB, reports report.Config) web.Config {
+	return web.Config{Logger: a.log, Readiness: db, Allocations: db, Functions: db, Metrics: db, Recommendations: db,
+		Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}, Auth: db, Tokens: db, Settings: db, Status: db}
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
-// ready, if set, is called once the listener is open.
-func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(url string)) error {
+// ready, if set, is called once the server answers; an error from it stops
+// the server and is returned.
+func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(url string) error) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -42,30 +55,40 @@ func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready 
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	url := "http://" + displayAddr(ln.Addr())
 	a.log.Info("serving", "url", url)
-	if ready != nil {
-		ready(url)
-	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		go func() {
+			if err := ready(url); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	var runErr error
 	select {
-	case err := <-errc:
-		return err
+	case runErr = <-errc:
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) && runErr == nil {
+		runErr = err
 	}
-	return nil
+	if errors.Is(runErr, http.ErrServerClosed) || ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
+		runErr = nil
+	}
+	return runErr
 }
 
 // displayAddr turns ":8080" or "[::]:8080" into "localhost:8080".
-func displayAddr(addr net.Addr) string {
-	host, port, err := net.SplitHostPort(addr.String())
+func displayAddr(addr net.Addr) string { return displayHostPort(addr.String()) }
+
+// displayHostPort is displayAddr for an address written as host:port.
+func displayHostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return addr.String()
+		return addr
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "localhost"

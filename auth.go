@@ -1,0 +1,72 @@
+package tally
+
+import "time"
+
+// Roles of users and tokens. A viewer reads everything; an admin also
+// changes settings and manages tokens; an agent token can only ingest the
+// measurements of its cluster.
+const (
+	RoleViewer = "viewer"
+	RoleAdmin  = "admin"
+	RoleAgent  = "agent"
+)
+
+// Token kinds: API tokens act as a user of their role for scripts; agent
+// tokens are bound to one cluster and can only ingest.
+const (
+	TokenAPI   = "api"
+	TokenAgent = "agent"
+)
+
+// User is a person who signs in to the dashboard with a password.
+type User struct {
+	ID           int64     `json:"id"`
+	Email        string    `json:"email"`
+	Role         string    `json:"role"`
+	PasswordHash string    `json:"-"` // bcrypt
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// Session is a signed-in browser. Only a hash of its cookie is stored.
+type Session struct {
+	Hash      []byte // SHA-256 of the cookie value
+	User      User
+	CSRFToken string // sent back in X-CSRF-Token on state-changing requests
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Token is a bearer token. Only a hash of its secret is stored.
+type Token struct {
+	ID         string    `json:"id"`
+	Kind       string    `json:"kind"` // TokenAPI or TokenAgent
+	Role       string    `json:"role"` // viewer or admin (api), agent (agent)
+	Cluster    ClusterID `json:"cluster,omitempty"`
+	Name       string    `json:"name"`
+	SecretHash []byte    `json:"-"` // SHA-256 of the secret
+	CreatedAt  time.Time `json:"createdAt"`
+	ExpiresAt  time.Time `json:"expiresAt,omitzero"`
+	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
+}
+
+// CostSettings are the organization's shared-cost rules: the defaults of the
+// allocation API and the dashboard when a request does not say otherwise.
+type CostSettings struct {
+	Idle            string   `json:"idle"`            // separate, share or hide
+	Shared          string   `json:"shared"`          // weighted, even or separate
+	ShareNamespaces []string `json:"shareNamespaces"` // namespaces spread like shared costs (e.g. kube-system)
+}
+
+// DataStatus says what data has arrived, so the dashboard can tell a new
+// installation what to do next (ingest a bill, install the agent).
+type DataStatus struct {
+	BillingPeriods  int       `json:"billingPeriods"`              // billing periods ingested
+	LastIngest      time.Time `json:"lastIngest,omitzero"`         // last committed ingest run
+	Clusters        int       `json:"clusters"`                    // clusters known
+	Pods            int64     `json:"pods"`                        // pods reported by agents
+	AgentTokens     int       `json:"agentTokens"`                 // agent tokens issued
+	LastAttributed  time.Time `json:"lastAttributedHour,omitzero"` // newest attributed hour
+	EstimatedHours  int64     `json:"estimatedHours"`              // attributed hours priced from the catalog
+	AttributedHours int64     `json:"attributedHours"`
+	FirstAttributed time.Time `json:"firstAttributedHour,omitzero"`
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/demo"
+)
+
+// demoGenerateCmd writes the demo organization's inputs without running
+// anything else; `tally demo` folds it in as its first step.
+type demoGenerateCmd struct {
+	Out         string `required:"" type:"path" placeholder:"DIR" help:"Directory to write into (must not exist or be empty)."`
+	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
+	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same bytes)."`
+	End         string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
+	ProfileDays int    `default:"14" help:"Days before the end with CPU profiles in the agent batches."`
+}
+
+func (c *demoGenerateCmd) Run(ctx context.Context, a *app) error {
+	cfg := demo.Config{Seed: c.Seed, Days: c.Days, ProfileDays: c.ProfileDays}
+	if c.End != "" {
+		end, err := time.Parse(time.DateOnly, c.End)
+		if err != nil {
+			return tally.Errorf(tally.EInvalid, "--end %q: want YYYY-MM-DD", c.End)
+		}
+		cfg.End = end
+	}
+	started := time.Now()
+	last := ""
+	cfg.Progress = func(p demo.Progress) {
+		// One line per stage, and the write stage every 10%.
+		step := p.Total / 10
+		if p.Stage != last || p.Done == p.Total || (step > 0 && p.Done%step == 0) {
+			a.log.Info("demo generate", "stage", p.Stage, "done", p.Done, "total", p.Total)
+			last = p.Stage
+		}
+	}
+	m, err := demo.Generate(ctx, cfg, c.Out)
+	if err != nil {
+		return err
+	}
+	var bytes int64
+	for _, f := range m.Files {
+		bytes += f.Bytes
+	}
+	fmt.Fprintf(a.stdout, "generated %d days (%s – %s, seed %d) into %s: %d files, %.1f MB in %s\n",
+		m.Days, m.Start.Format(time.DateOnly), m.End.Add(-time.Hour).Format(time.DateOnly), m.Seed, c.Out,
+		len(m.Files)+1, float64(bytes)/1e6, time.Since(started).Round(100*time.Millisecond))
+	for _, s := range m.Ingest {
+		fmt.Fprintf(a.stdout, "  tally ingest %-11s %s  (%d files)\n", s.Source, s.Path, len(s.Files))
+	}
+	fmt.Fprintf(a.stdout, "  agent batches: %d under agent/   truth: %s\n", len(m.Agent), m.Truth)
+	return nil
+}

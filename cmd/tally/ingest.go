@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+	"github.com/tallyhq/tally/ingest/awscur"
+	"github.com/tallyhq/tally/ingest/focus"
+	"github.com/tallyhq/tally/ingest/gcpbilling"
+)
+
+// ingestCmd is `tally ingest focus|aws-cur|gcp-billing PATH…`.
+type ingestCmd struct {
+	Focus      ingestFocusCmd `cmd:"" name:"focus" help:"Ingest FOCUS 1.0–1.2 files (CSV, CSV.gz, Parquet)."`
+	AWSCUR     ingestCURCmd   `cmd:"" name:"aws-cur" help:"Ingest AWS CUR 2.0 (Parquet) or legacy CUR (csv.gz + manifest) from PATH or s3://bucket/prefix."`
+	GCPBilling ingestGCPCmd   `cmd:"" name:"gcp-billing" help:"Ingest a GCP BigQuery billing export (NDJSON, CSV or Parquet; standard or resource table)."`
+}
+
+type (
+	ingestFocusCmd struct{ ingestSourceCmd }
+	ingestCURCmd   struct{ ingestSourceCmd }
+	ingestGCPCmd   struct{ ingestSourceCmd }
+)
+
+func (c *ingestFocusCmd) Run(ctx context.Context, a *app) error { return c.run(ctx, a, "focus") }
+func (c *ingestCURCmd) Run(ctx context.Context, a *app) error   { return c.run(ctx, a, "aws-cur") }
+func (c *ingestGCPCmd) Run(ctx context.Context, a *app) error   { return c.run(ctx, a, "gcp-billing") }
+
+// ingestSourceCmd is one source's ingest; the source is the command's name.
+type ingestSourceCmd struct {
+	Paths       []string `arg:"" name:"PATH" help:"Files or directories (searched recursively); s3://bucket/prefix for S3 (manifests pick the current files)."`
+	SkipBadRows bool     `name:"skip-bad-rows" help:"Record malformed rows in ingest_rejects and continue, instead of rejecting the input."`
+	Endpoint    string   `env:"TALLY_S3_ENDPOINT" placeholder:"URL" help:"S3-compatible endpoint for s3:// paths (path-style addressing)."`
+	Region      string   `env:"AWS_REGION" help:"AWS region for s3:// paths (default: from the AWS config, else us-east-1)."`
+	Progress    string   `enum:"auto,always,never" default:"auto" help:"Progress bar: on a terminal (auto), always or never."`
+}
+
+// ingestMemoryLimit is the Go heap's soft limit during an ingest (unless
+// GOMEMLIMIT is set): the stream holds a few batches at a time, so the
+// limit only makes the collector keep garbage from inflating RSS.
+const ingestMemoryLimit = 160 << 20
+
+func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ingestMemoryLimit)
+	}
+	parser, err := parserFor(source)
+	if err != nil {
+		return err
+	}
+	files, cleanup, err := locateFiles(ctx, source, c.Paths, awscur.S3Options{Endpoint: c.Endpoint, Region: c.Region})
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	bar := newProgressBar(a.stderr, c.Progress)
+	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: bar.update})
+	bar.done()
+	if res != nil {
+		printSummary(a.stdout, res, err)
+	}
+	return err
+}
+
+// parserFor returns the reader of a bill source.
+func parserFor(source string) (ingest.Parser, error) {
+	switch source {
+	case "focus":
+		return focus.Parser{}, nil
+	case "aws-cur":
+		return awscur.Parser{}, nil
+	case "gcp-billing":
+		return gcpbilling.Parser{}, nil
+	}
+	return nil, tally.Errorf(tally.EInvalid, "unknown bill source %q: want focus, aws-cur or gcp-billing", source)
+}
+
+// locateFiles resolves paths to local files: S3 objects are downloaded, CUR
+// manifests choose the current files. Call cleanup when done.
+func locateFiles(ctx context.Context, source string, paths []string, opt awscur.S3Options) (files []ingest.File, cleanup func(), err error) {
+	if source == "aws-cur" {
+		return awscur.Locate(ctx, paths, opt)
+	}
+	var s3Args, local []string
+	for _, p := range paths {
+		if strings.HasPrefix(p, "s3://") {
+			s3Args = append(s3Args, p)
+		} else {
+			local = append(local, p)
+		}
+	}
+	cleanup = func() {}
+	if len(s3Args) > 0 {
+		f, cl, err := awscur.Locate(ctx, s3Args, opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		files, cleanup = f, cl
+	}
+	for _, p := range local {
+		exts := []string{".csv", ".parquet"}
+		if source == "gcp-billing" {
+			exts = append(exts, ".json", ".ndjson", ".jsonl")
+		}
+		f, err := ingest.ListFiles(p, exts...)
+		if err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		files = append(files, f...)
+	}
+	if len(files) == 0 {
+		cleanup()
+		return nil, nil, fmt.Errorf("no input files in %s", strings.Join(paths, " "))
+	}
+	return files, cleanup, nil
+}
+
+func printSummary(w io.Writer, res *ingest.Result, err error) {
+	status := "committed"
+	if err != nil {
+		status = "failed, nothing committed"
+	}
+	fmt.Fprintf(w, "ingest run %d (%s): %s\n", res.RunID, res.Source, status)
+	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s%s\n",
+		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond(), peakRSS())
+	if err != nil {
+		return
+	}
+	for _, p := range res.Periods {
+		fmt.Fprintf(w, "  period %s account %s: %d rows (%s)\n", p.Key.Start.Format("2006-01"), p.Key.BillingAccountID, p.Rows, p.Currency)
+	}
+	fmt.Fprint(w, res.Totals.String())
+	for i, r := range res.Rejects {
+		if i == 10 {
+			fmt.Fprintf(w, "  … %d more rejects in ingest_rejects (run %d)\n", res.Rejected-10, res.RunID)
+			break
+		}
+		fmt.Fprintf(w, "  rejected %s:%d: column %s value %q: %s\n", r.File, r.Line, r.Column, r.Value, r.Reason)
+	}
+}
+
+// peakRSS reports this process's peak resident memory (VmHWM) on Linux.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				return fmt.Sprintf(", peak RSS %d MB", kb/1024)
+			}
+		}
+	}
+	return ""
+}
+
+// progressBar draws rows/s, bytes and ETA on a terminal.
+type progressBar struct {
+	w      io.Writer
+	on     bool
+	drawn  bool
+	lastLn int
+}
+
+func newProgressBar(w io.Writer, mode string) *progressBar {
+	on := mode == "always"
+	if mode == "auto" {
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			on = true
+		}
+	}
+	return &progressBar{w: w, on: on}
+}
+
+func (b *progressBar) update(p ingest.Progress) {
+	if !b.on {
+		return
+	}
+	secs := p.Elapsed.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(p.Rows) / secs
+	}
+	frac := 0.0
+	if p.TotalBytes > 0 {
+		frac = float64(p.Bytes) / float64(p.TotalBytes)
+	}
+	eta := "?"
+	if frac > 0.01 && frac < 1 {
+		eta = time.Duration(secs / frac * (1 - frac) * float64(time.Second)).Round(time.Second).String()
+	} else if frac >= 1 {
+		eta = "0s"
+	}
+	const width = 24
+	fill := int(frac * width)
+	if fill > width {
+		fill = width
+	}
+	line := fmt.Sprintf("[%s%s] %5.1f%%  %s / %s  %d rows  %.0f rows/s  ETA %s",
+		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), frac*100, byteSize(p.Bytes), byteSize(p.TotalBytes), p.Rows, rate, eta)
+	pad := ""
+	if n := b.lastLn - len(line); n > 0 {
+		pad = strings.Repeat(" ", n)
+	}
+	fmt.Fprintf(b.w, "\r%s%s", line, pad)
+	b.lastLn, b.drawn = len(line), true
+}
+
+func (b *progressBar) done() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

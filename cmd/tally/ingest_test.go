@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest/focus/focustest"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// buildTally compiles the tally binary into a temporary directory.
+func buildTally(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "tally")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func periodTotal(t *testing.T, db *postgres.DB, key tally.BillingPeriodKey) (int64, string) {
+	t.Helper()
+	totals, err := db.PeriodTotals(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	sum := tally.Zero("USD")
+	for _, pt := range totals {
+		rows += pt.Rows
+		sum, _ = sum.Add(pt.EffectiveCost)
+	}
+	return rows, sum.Decimal()
+}
+
+// TestKilledIngestKeepsPreviousVersion kills `tally ingest` with SIGKILL
+// while it streams a large restatement of a period through COPY, and checks
+// that the period still holds the previous version, whole.
+func TestKilledIngestKeepsPreviousVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and ingests a large file")
+	}
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bin := buildTally(t)
+	dir := t.TempDir()
+	month := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	write := func(name string, n int, seed int64) string {
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := focustest.Write(f, n, "999999999999", month, seed); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		return p
+	}
+	v1 := write("v1.csv", 5000, 1)
+	big := write("v2.csv", 1500000, 2)
+
+	out, err := exec.Command(bin, "--database-url", url, "ingest", "focus", v1).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ingest v1: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "committed") || !strings.Contains(string(out), "rows 5000") {
+		t.Fatalf("summary:\n%s", out)
+	}
+	key := tally.BillingPeriodKey{BillingAccountID: "999999999999", Start: month, Source: "focus"}
+	rows1, sum1 := periodTotal(t, db, key)
+	if rows1 != 5000 {
+		t.Fatalf("v1 stored %d rows", rows1)
+	}
+
+	cmd := exec.Command(bin, "--database-url", url, "ingest", "focus", "--progress=always", big)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Progress is drawn after batches went to COPY: kill once 200,000 rows streamed.
+	sc := bufio.NewScanner(stderr)
+	sc.Split(scanCR)
+	killed := false
+	for sc.Scan() {
+		if n := rowsIn(sc.Text()); n >= 200000 {
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+			t.Logf("killed at %q", strings.TrimSpace(sc.Text()))
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	err = cmd.Wait()
+	if !killed {
+		t.Fatalf("ingest finished before it could be killed: %v", err)
+	}
+	rows2, sum2 := periodTotal(t, db, key)
+	if rows2 != rows1 || sum2 != sum1 {
+		t.Fatalf("after kill: %d rows, %s effective; want the previous %d rows, %s", rows2, sum2, rows1, sum1)
+	}
+	runs, err := db.IngestRuns(context.Background(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs[0].Status != "running" || runs[1].Status != "committed" {
+		t.Fatalf("runs: %+v", runs)
+	}
+	periods, _ := db.BillingPeriods(context.Background())
+	if len(periods) != 1 || periods[0].RunID != runs[1].ID {
+		t.Fatalf("billing period points at %+v, want run %d", periods, runs[1].ID)
+	}
+}
+
+func scanCR(data []byte, atEOF bool) (int, []byte, error) {
+	for i, b := range data {
+		if b == '\r' || b == '\n' {
+			return i + 1, data[:i], nil
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
+
+// rowsIn reads the row count of a progress line ("… 123456 rows …").
+func rowsIn(s string) int {
+	f := strings.Fields(s)
+	for i := 1; i < len(f); i++ {
+		if f[i] == "rows" {
+			n := 0
+			for _, c := range f[i-1] {
+				if c < '0' || c > '9' {
+					return 0
+				}
+				n = n*10 + int(c-'0')
+			}
+			return n
+		}
+	}
+	return 0
+}

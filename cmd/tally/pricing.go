@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	billing "cloud.google.com/go/billing/apiv1"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest/pricing"
+)
+
+// pricingCmd is `tally pricing sync aws|gcp`.
+type pricingCmd struct {
+	Sync pricingSyncCmd `cmd:"" help:"Fetch compute prices (on-demand, spot, commitments, with vCPU/memory shapes) into the prices table."`
+}
+
+type pricingSyncCmd struct {
+	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances) and Savings Plans offering rates; --offline loads the shipped snapshot."`
+	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types."`
+}
+
+type pricingAWSCmd struct {
+	Region               []string `help:"Regions to fetch, repeated or comma-separated (default us-east-1; with --offline every region of the snapshot)."`
+	InstanceType         []string `name:"instance-type" help:"Only these instance types (default: all)."`
+	Offline              bool     `help:"Load the offline snapshot shipped in the binary instead of calling AWS (air-gapped installs, the demo)."`
+	PricingEndpoint      string   `name:"pricing-endpoint" env:"TALLY_AWS_PRICING_ENDPOINT" placeholder:"URL" help:"Price List Query API endpoint override."`
+	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
+}
+
+func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
+	var prices []tally.InstancePrice
+	var err error
+	if c.Offline {
+		prices, err = pricing.Snapshot()
+		if err == nil && (len(c.Region) > 0 || len(c.InstanceType) > 0) {
+			prices = filterPrices(prices, c.Region, c.InstanceType)
+		}
+	} else {
+		regions := c.Region
+		if len(regions) == 0 {
+			regions = []string{"us-east-1"}
+		}
+		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, PricingEndpoint: c.PricingEndpoint, SavingsPlansEndpoint: c.SavingsPlansEndpoint}
+		var clients pricing.AWSClients
+		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
+			prices, err = pricing.SyncAWS(ctx, clients, opt)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return a.storePrices(ctx, "aws", prices)
+}
+
+type pricingGCPCmd struct {
+	Region   []string `default:"us-central1" help:"Regions to price (repeat or comma-separate)."`
+	Endpoint string   `env:"TALLY_GCP_BILLING_ENDPOINT" placeholder:"HOST:PORT" help:"Cloud Billing Catalog endpoint override (plaintext gRPC, no credentials: for tests and proxies)."`
+}
+
+func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
+	var opts []option.ClientOption
+	if c.Endpoint != "" {
+		opts = append(opts, option.WithEndpoint(c.Endpoint), option.WithoutAuthentication(),
+			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	}
+	client, err := billing.NewCloudCatalogClient(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("gcp cloud catalog client: %w", err)
+	}
+	defer client.Close()
+	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region})
+	if err != nil {
+		return err
+	}
+	return a.storePrices(ctx, "gcp", prices)
+}
+
+func (a *app) storePrices(ctx context.Context, provider string, prices []tally.InstancePrice) error {
+	if len(prices) == 0 {
+		return tally.Errorf(tally.ENotFound, "%s pricing: no prices matched", provider)
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	const chunk = 2000
+	for i := 0; i < len(prices); i += chunk {
+		if err := db.UpsertPrices(ctx, prices[i:min(i+chunk, len(prices))]); err != nil {
+			return err
+		}
+	}
+	types, regions := map[string]bool{}, map[string]bool{}
+	options := map[string]int{}
+	for _, p := range prices {
+		types[p.InstanceType], regions[p.Region] = true, true
+		options[p.PurchaseOption]++
+	}
+	fmt.Fprintf(a.stdout, "%s: stored %d prices for %d instance types in %d regions (source %s)\n", provider, len(prices), len(types), len(regions), prices[0].Source)
+	for o, n := range options {
+		fmt.Fprintf(a.stdout, "  %-40s %d\n", o, n)
+	}
+	return nil
+}
+
+func filterPrices(prices []tally.InstancePrice, regions, types []string) []tally.InstancePrice {
+	in := func(list []string, v string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	out := prices[:0]
+	for _, p := range prices {
+		if in(regions, p.Region) && in(types, p.InstanceType) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/report"
+	"github.com/tallyhq/tally/report/smtp"
+)
+
+type reportCmd struct {
+	Weekly     reportWeeklyCmd     `cmd:"" help:"Build the weekly cost report: preview it, write it as .eml, or send it."`
+	Deliveries reportDeliveriesCmd `cmd:"" help:"Show the weekly report delivery log."`
+}
+
+// reportFlags configure the weekly report, for both serve and report.
+type reportFlags struct {
+	Config       string        `name:"report-config" env:"TALLY_REPORT_CONFIG" placeholder:"FILE" help:"YAML file with audiences, recipients, budgets, schedule and SMTP server (see docs/report.md)."`
+	DashboardURL string        `name:"dashboard-url" env:"TALLY_DASHBOARD_URL" placeholder:"URL" help:"Base URL of the dashboard the report links to (overrides the file's dashboard_url)."`
+	SMTPHost     string        `name:"smtp-host" env:"TALLY_SMTP_HOST" placeholder:"HOST" help:"SMTP server (overrides the file's smtp.host)."`
+	SMTPPort     int           `name:"smtp-port" env:"TALLY_SMTP_PORT" help:"SMTP port (default 587 for starttls, 465 for tls, 25 for none)."`
+	SMTPTLS      string        `name:"smtp-tls" env:"TALLY_SMTP_TLS" enum:",starttls,tls,none" default:"" help:"SMTP encryption: starttls, tls (implicit) or none."`
+	SMTPUsername string        `name:"smtp-username" env:"TALLY_SMTP_USERNAME" help:"SMTP user name (empty: no authentication)."`
+	SMTPPassword string        `name:"smtp-password" env:"TALLY_SMTP_PASSWORD" help:"SMTP password (prefer the environment variable)."`
+	SMTPCAFile   string        `name:"smtp-ca-file" env:"TALLY_SMTP_CA_FILE" type:"existingfile" help:"PEM file of the CA that signed the SMTP server's certificate (default: the system's)."`
+	ReportPoll   time.Duration `name:"report-poll" env:"TALLY_REPORT_POLL" default:"30s" hidden:"" help:"How often serve checks for due reports and deliveries."`
+}
+
+// load reads the configuration file (or the defaults) and applies the flags.
+func (f *reportFlags) load() (report.Config, error) {
+	cfg := report.DefaultConfig()
+	if f.Config != "" {
+		data, err := os.ReadFile(f.Config)
+		if err != nil {
+			return cfg, tally.Errorf(tally.EInvalid, "report config: %v", err)
+		}
+		if cfg, err = report.ParseConfig(f.Config, data); err != nil {
+			return cfg, err
+		}
+	}
+	if f.DashboardURL != "" {
+		cfg.DashboardURL = strings.TrimRight(f.DashboardURL, "/")
+	}
+	if f.SMTPHost != "" {
+		cfg.SMTP.Host = f.SMTPHost
+	}
+	if f.SMTPTLS != "" {
+		cfg.SMTP.TLS = f.SMTPTLS
+		cfg.SMTP.Port = 0
+	}
+	if f.SMTPPort != 0 {
+		cfg.SMTP.Port = f.SMTPPort
+	}
+	if f.SMTPUsername != "" {
+		cfg.SMTP.Username = f.SMTPUsername
+	}
+	return cfg, nil
+}
+
+// sender returns the SMTP sender of cfg.
+func (f *reportFlags) sender(cfg report.Config) (*smtp.Sender, error) {
+	sc := smtp.Config{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username, Password: f.SMTPPassword}
+	if f.SMTPCAFile != "" {
+		pem, err := os.ReadFile(f.SMTPCAFile)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "--smtp-ca-file: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, tally.Errorf(tally.EInvalid, "--smtp-ca-file %s: no PEM certificate in it", f.SMTPCAFile)
+		}
+		sc.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return smtp.New(sc)
+}
+
+func (a *app) dispatcher(db *postgres.DB, cfg report.Config, sender report.Sender) (*report.Dispatcher, error) {
+	sched, err := report.ParseSchedule(cfg.Schedule, cfg.Location)
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "report schedule %q: %v", cfg.Schedule, err)
+	}
+	return &report.Dispatcher{Config: cfg, Schedule: sched, Builder: &report.Builder{Store: db, Config: cfg}, Store: db,
+		Sender: sender, Locker: db, Log: a.log}, nil
+}
+
+type reportWeeklyCmd struct {
+	reportFlags
+	Audience string `help:"Audience to build the report for (default: the first configured, \"org\" without a file)."`
+	Week     string `help:"Week to report on: an ISO week (2026-W42) or a date in it. Default: the last complete week."`
+	Preview  string `placeholder:"FILE" help:"Write the report as one self-contained HTML page (charts inline)."`
+	Text     string `placeholder:"FILE" help:"Write the plain-text version (\"-\": standard output)."`
+	EML      string `name:"eml" placeholder:"FILE" help:"Write the email as an .eml file (multipart MIME, as it would be sent)."`
+	To       string `placeholder:"ADDRESS" help:"Recipient written into the .eml (default: the audience's first recipient)."`
+	Send     bool   `help:"Send the report to the audience's recipients now, through the delivery log: a recipient who already got this week's report is skipped."`
+}
+
+func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	name := c.Audience
+	if name == "" {
+		name = cfg.Audiences[0].Name
+	}
+	aud, err := cfg.Audience(name)
+	if err != nil {
+		return err
+	}
+	wk := report.LastCompleteWeek(time.Now())
+	if c.Week != "" {
+		if wk, err = report.ParseWeek(c.Week); err != nil {
+			return err
+		}
+	}
+	if c.Preview == "" && c.Text == "" && c.EML == "" && !c.Send {
+		c.Text = "-"
+	}
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	b := &report.Builder{Store: db, Config: cfg}
+	start := time.Now()
+	r, err := b.Build(ctx, aud, wk)
+	if err != nil {
+		return err
+	}
+	a.log.Info("built weekly report", "audience", aud.Name, "week", wk.Label(), "took", time.Since(start).Round(time.Millisecond))
+	rendered, err := report.Render(r)
+	if err != nil {
+		return err
+	}
+	if c.Preview != "" {
+		page, err := report.PreviewHTML(r)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(c.Preview, page, 0o644); err != nil {
+			return fmt.Errorf("write preview: %w", err)
+		}
+		fmt.Fprintf(a.stderr, "wrote %s\n", c.Preview)
+	}
+	if c.Text == "-" {
+		fmt.Fprint(a.stdout, rendered.Text)
+	} else if c.Text != "" {
+		if err := os.WriteFile(c.Text, []byte(rendered.Text), 0o644); err != nil {
+			return fmt.Errorf("write text: %w", err)
+		}
+	}
+	if c.EML != "" {
+		to := c.To
+		if to == "" && len(aud.Recipients) > 0 {
+			to = aud.Recipients[0]
+		}
+		if to == "" {
+			to = "recipient@example.com"
+		}
+		key := report.DeliveryKey(wk, aud.Name, to)
+		e := report.NewEmail(rendered, cfg.From, to, key, wk, aud.Name, time.Now().In(cfg.Location))
+		f, err := os.Create(c.EML)
+		if err != nil {
+			return fmt.Errorf("write eml: %w", err)
+		}
+		if err := smtp.WriteEML(f, e); err != nil {
+			f.Close()
+			return fmt.Errorf("write eml: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write eml: %w", err)
+		}
+		fmt.Fprintf(a.stderr, "wrote %s (to %s)\n", c.EML, to)
+	}
+	if c.Send {
+		return c.send(ctx, a, db, cfg, aud, wk)
+	}
+	return nil
+}
+
+// send prepares the audience's deliveries of wk (unless they exist) and
+// sends what is due, under the same lock and log as the scheduler.
+func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg report.Config, aud report.Audience, wk report.Week) error {
+	if len(aud.Recipients) == 0 {
+		return tally.Errorf(tally.EInvalid, "audience %s has no recipients: add them to --report-config", aud.Name)
+	}
+	sender, err := c.sender(cfg)
+	if err != nil {
+		return err
+	}
+	d, err := a.dispatcher(db, cfg, sender)
+	if err != nil {
+		return err
+	}
+	var sent, failed int
+	ran, err := db.TryLock(ctx, report.LockName, func(ctx context.Context) error {
+		if _, _, err := db.RecoverOrphans(ctx, time.Now()); err != nil {
+			return err
+		}
+		if _, err := d.Prepare(ctx, aud, wk); err != nil {
+			return err
+		}
+		sent, failed, err = d.SendDue(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !ran {
+		return tally.Errorf(tally.EConflict, "another tally process is sending reports right now; try again in a minute")
+	}
+	fmt.Fprintf(a.stderr, "sent %d, failed %d (see tally report deliveries)\n", sent, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d deliveries failed", failed)
+	}
+	return nil
+}
+
+type reportDeliveriesCmd struct {
+	Weeks int    `default:"4" help:"How many weeks back to show."`
+	Key   string `placeholder:"KEY" help:"Show the log of one delivery (its idempotency key)."`
+}
+
+func (c *reportDeliveriesCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	if c.Key != "" {
+		evs, err := db.DeliveryEvents(ctx, c.Key)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "AT\tSTATUS\tATTEMPT\tDETAIL")
+		for _, e := range evs {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", e.At.Format(time.RFC3339), e.Status, e.Attempt, e.Detail)
+		}
+		return tw.Flush()
+	}
+	ds, err := db.Deliveries(ctx, report.WeekOf(time.Now()).Start.AddDate(0, 0, -7*c.Weeks))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(tw, "WEEK\tAUDIENCE\tRECIPIENT\tSTATUS\tATTEMPTS\tSENT\tLAST ERROR")
+	for _, d := range ds {
+		sent := ""
+		if !d.SentAt.IsZero() {
+			sent = d.SentAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.Week.Label(), d.Audience, d.Recipient, d.Status, d.Attempts, sent, d.LastError)
+	}
+	return tw.Flush()
+}
+
+// reportPreviewer renders previews for the dashboard.
+type reportPreviewer struct {
+	cfg report.Config
+	db  *postgres.DB
+}
+
+func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week string, text bool) ([]byte, error) {
+	if audience == "" {
+		audience = p.cfg.Audiences[0].Name
+	}
+	aud, err := p.cfg.Audience(audience)
+	if err != nil {
+		return nil, err
+	}
+	wk := report.LastCompleteWeek(time.Now())
+	if week != "" {
+		if wk, err = report.ParseWeek(week); err != nil {
+			return nil, err
+		}
+	}
+	r, err := (&report.Builder{Store: p.db, Config: p.cfg}).Build(ctx, aud, wk)
+	if err != nil {
+		return nil, err
+	}
+	if text {
+		return []byte(report.Text(r)), nil
+	}
+	return report.PreviewHTML(r)
+}
+
+// scheduleReports runs the weekly report schedule until ctx ends, when an
+// SMTP server and recipients are configured.
+func (a *app) scheduleReports(ctx context.Context, db *postgres.DB, f *reportFlags, cfg report.Config) {
+	recipients := 0
+	for _, aud := range cfg.Audiences {
+		recipients += len(aud.Recipients)
+	}
+	if cfg.SMTP.Host == "" || recipients == 0 {
+		a.log.Info("weekly report email is off: configure an SMTP server and recipients (--report-config, --smtp-host)")
+		return
+	}
+	sender, err := f.sender(cfg)
+	if err != nil {
+		a.log.Error("weekly report email is off", "err", err)
+		return
+	}
+	d, err := a.dispatcher(db, cfg, sender)
+	if err != nil {
+		a.log.Error("weekly report email is off", "err", err)
+		return
+	}
+	a.log.Info("weekly report email scheduled", "schedule", d.Schedule.String(), "next", d.Schedule.Next(time.Now()), "smtp", sender.Addr(),
+		"recipients", recipients)
+	d.Run(ctx, f.ReportPoll)
+}
+
+// openMigrated opens the database and applies pending migrations.
+func (a *app) openMigrated(ctx context.Context) (*postgres.DB, func(), error) {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.migrate(ctx, db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return db, closeDB, nil
+}

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/internal/smtptest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/report"
+	"github.com/tallyhq/tally/web"
+)
+
+const weeklyConfigYAML = `
+dashboard_url: https://tally.example.com
+from: Tally <tally@example.com>
+audiences:
+  - name: org
+    title: Example Corp
+    recipients: [finops@example.com]
+    budget: 6500 USD
+  - name: payments
+    title: Payments team
+    filter: label[team]:"payments"
+    recipients: [payments@example.com]
+`
+
+// TestReportWeekly runs tally report weekly on the fixture organization:
+// text, preview, .eml, and the dashboard's preview endpoint.
+func TestReportWeekly(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.WeeklyOrg(t, db)
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "report.yaml")
+	if err := os.WriteFile(cfgFile, []byte(weeklyConfigYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eml, page := filepath.Join(dir, "weekly.eml"), filepath.Join(dir, "weekly.html")
+	code, out, errOut := runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--week", "2026-W42",
+		"--text", "-", "--eml", eml, "--preview", page)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(out, "TALLY WEEKLY COST REPORT - Example Corp") || !strings.Contains(out, "payments/ledger") {
+		t.Errorf("text:\n%s", out)
+	}
+	raw, err := os.ReadFile(eml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg.Header.Get("Content-Type"), "multipart/related") || msg.Header.Get("To") != "<finops@example.com>" {
+		t.Errorf("eml headers %v", msg.Header)
+	}
+	if html, _ := os.ReadFile(page); !bytes.Contains(html, []byte("data:image/png;base64,")) {
+		t.Error("the preview has no inline charts")
+	}
+	if code, _, errOut := runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--audience", "nope"); code == 0 || !strings.Contains(errOut, `audience "nope"`) {
+		t.Errorf("unknown audience: exit %d %s", code, errOut)
+	}
+
+	// --send goes through the delivery log: a second --send sends nothing.
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	for i := 0; i < 2; i++ {
+		code, _, errOut := runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--week", "2026-W42",
+			"--audience", "payments", "--send", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+		want := []string{"sent 1, failed 0", "sent 0, failed 0"}[i]
+		if code != 0 || !strings.Contains(errOut, want) {
+			t.Errorf("send #%d: exit %d %s, want %q", i+1, code, errOut, want)
+		}
+	}
+	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "payments@example.com" {
+		t.Errorf("the server got %d messages", len(msgs))
+	}
+	code, out, _ = runTally("--database-url", url, "report", "deliveries", "--weeks", "1000")
+	if code != 0 || !strings.Contains(out, "2026-W42  payments  payments@example.com  sent") {
+		t.Errorf("deliveries:\n%s", out)
+	}
+
+	// The dashboard's preview, as serve wires it.
+	cfg, err := report.ParseConfig(cfgFile, []byte(weeklyConfigYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(web.NewServer(web.Config{Reports: &reportPreviewer{cfg: cfg, db: db}, Auth: db}))
+	defer ts.Close()
+	secret, tok := web.NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		query, ctype, want string
+		status             int
+	}{
+		{"?audience=payments&week=2026-W42", "text/html", "Payments team", 200},
+		{"?week=2026-10-14&format=text", "text/plain", "Example Corp", 200},
+		{"?audience=nope", "application/json", "not_found", 404},
+		{"?week=soon", "application/json", "invalid", 400},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/reports/weekly/preview"+c.query, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.ctype) || !strings.Contains(string(body), c.want) {
+			t.Errorf("%s: %d %s %.200s", c.query, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+}
+
+// TestHelperServe is the child process of TestServeRestart.
+func TestHelperServe(t *testing.T) {
+	if os.Getenv("TALLY_TEST_SERVE") != "1" {
+		t.Skip("helper process")
+	}
+	os.Exit(run(strings.Split(os.Getenv("TALLY_TEST_ARGS"), "\x1f"), os.Stdout, os.Stderr))
+}
+
+// TestServeRestart kills `tally serve` while the mail server is receiving
+// the second of three scheduled reports — after the message reached the
+// server, before serve could log it — and restarts it: every recipient gets
+// the report exactly once, and the interrupted delivery is marked unknown.
+func TestServeRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tally serve twice")
+	}
+	url := pgtest.NewURL(t, true)
+	var mu sync.Mutex
+	var child *exec.Cmd
+	killed := make(chan struct{})
+	var once sync.Once
+	srv := smtptest.Start(t, smtptest.Options{TLS: "starttls", Username: "tally", Password: "pw", OnData: func(m smtptest.Message) error {
+		if m.To[0] == "b@example.com" {
+			once.Do(func() {
+				mu.Lock()
+				_ = child.Process.Signal(syscall.SIGKILL)
+				mu.Unlock()
+				close(killed)
+				time.Sleep(200 * time.Millisecond) // the client is gone before it hears 250
+			})
+		}
+		return nil
+	}})
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	cfgFile := filepath.Join(dir, "report.yaml")
+	if err := os.WriteFile(ca, srv.CAPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Every minute, so a scheduled time has always just passed.
+	if err := os.WriteFile(cfgFile, []byte(`
+schedule: "* * * * *"
+from: Tally <tally@example.com>
+smtp: {host: 127.0.0.1, tls: starttls, username: tally}
+audiences:
+  - name: org
+    recipients: [a@example.com, b@example.com, c@example.com]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--database-url", url, "--log-format", "text", "serve", "--addr", "127.0.0.1:0", "--report-config", cfgFile,
+		"--smtp-port", itoa(srv.Port), "--smtp-ca-file", ca, "--report-poll", "500ms"}
+	start := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
+		cmd.Env = append(os.Environ(), "TALLY_TEST_SERVE=1", "TALLY_TEST_ARGS="+strings.Join(args, "\x1f"), "TALLY_SMTP_PASSWORD=pw")
+		var logs bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("serve log:\n%s", logs.String())
+			}
+		})
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	mu.Lock()
+	child = start()
+	mu.Unlock()
+	select {
+	case <-killed:
+	case <-time.After(3 * time.Minute):
+		_ = child.Process.Kill()
+		t.Fatal("serve sent nothing within 3 minutes")
+	}
+	_ = child.Wait()
+	first := perTo(srv.Wait(2, 10*time.Second))
+	if first["a@example.com"] != 1 || first["b@example.com"] != 1 || first["c@example.com"] != 0 {
+		t.Fatalf("before the kill the server had %v", first)
+	}
+
+	second := start()
+	msgs := srv.Wait(3, 2*time.Minute)
+	time.Sleep(3 * time.Second) // several more polls: nothing else may go out
+	_ = second.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- second.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = second.Process.Kill()
+		t.Error("serve did not stop on SIGTERM")
+	}
+	msgs = srv.Messages()
+	n := perTo(msgs)
+	if len(msgs) != 3 || n["a@example.com"] != 1 || n["b@example.com"] != 1 || n["c@example.com"] != 1 {
+		t.Fatalf("messages per recipient %v (%d in all): want each exactly once", n, len(msgs))
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ds, err := db.Deliveries(context.Background(), time.Now().AddDate(0, 0, -30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.Recipient] = d.Status
+	}
+	if got["a@example.com"] != "sent" || got["b@example.com"] != "unknown" || got["c@example.com"] != "sent" {
+		t.Errorf("delivery log %v: want a and c sent, b unknown", got)
+	}
+}
+
+func perTo(msgs []smtptest.Message) map[string]int {
+	n := map[string]int{}
+	for _, m := range msgs {
+		for _, to := range m.To {
+			n[to]++
+		}
+	}
+	return n
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	for {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			break
+		}
+	}
+	return string(b[n:])
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/web"
+)
+
+type userCmd struct {
+	Create userCreateCmd `cmd:"" help:"Create a user who signs in to the dashboard (the first admin: tally user create --admin EMAIL)."`
+	Passwd userPasswdCmd `cmd:"" help:"Set a user's password (and role); signs the user out everywhere."`
+	List   userListCmd   `cmd:"" help:"List users."`
+}
+
+// passwordSource reads a password from the flag's environment variable, or
+// from standard input (one line; prompted without echo on a terminal).
+type passwordSource struct {
+	Password      string `env:"TALLY_PASSWORD" placeholder:"PASSWORD" help:"The password (prefer the environment variable or --password-stdin: flags show in ps)."`
+	PasswordStdin bool   `name:"password-stdin" help:"Read the password from standard input."`
+}
+
+func (p *passwordSource) read(a *app) (string, error) {
+	if p.Password != "" {
+		return p.Password, nil
+	}
+	if !p.PasswordStdin && !term.IsTerminal(int(os.Stdin.Fd())) {
+		return "", tally.Errorf(tally.EInvalid, "no password: set TALLY_PASSWORD or pass --password-stdin")
+	}
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		fmt.Fprint(a.stderr, "Password (8–72 characters): ")
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func roleOf(admin bool, role string) (string, error) {
+	if admin {
+		return tally.RoleAdmin, nil
+	}
+	if role != tally.RoleViewer && role != tally.RoleAdmin {
+		return "", tally.Errorf(tally.EInvalid, "role %q: want viewer or admin", role)
+	}
+	return role, nil
+}
+
+type userCreateCmd struct {
+	Email string `arg:"" help:"The user's email (their sign-in name)."`
+	Admin bool   `help:"Make the user an admin (same as --role admin)."`
+	Role  string `default:"viewer" enum:"viewer,admin" help:"Role: viewer (reads everything) or admin (also tokens and settings)."`
+	passwordSource
+}
+
+func (c *userCreateCmd) Run(ctx context.Context, a *app) error {
+	role, err := roleOf(c.Admin, c.Role)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(c.Email, "@") {
+		return tally.Errorf(tally.EInvalid, "email %q: want an address such as ops@example.com", c.Email)
+	}
+	pw, err := c.read(a)
+	if err != nil {
+		return err
+	}
+	hash, err := web.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	u, err := db.CreateUser(ctx, tally.User{Email: c.Email, Role: role, PasswordHash: hash})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "created %s user %s\n", u.Role, u.Email)
+	return nil
+}
+
+type userPasswdCmd struct {
+	Email string `arg:"" help:"The user's email."`
+	Role  string `default:"" enum:",viewer,admin" help:"Also change the role."`
+	passwordSource
+}
+
+func (c *userPasswdCmd) Run(ctx context.Context, a *app) error {
+	pw, err := c.read(a)
+	if err != nil {
+		return err
+	}
+	hash, err := web.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	role := c.Role
+	if role == "" {
+		u, err := db.UserByEmail(ctx, c.Email)
+		if err != nil {
+			return err
+		}
+		role = u.Role
+	}
+	if err := db.SetPassword(ctx, c.Email, hash, role); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "password of %s set (%s); signed out everywhere\n", c.Email, role)
+	return nil
+}
+
+type userListCmd struct{}
+
+func (c *userListCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	us, err := db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EMAIL\tROLE\tCREATED")
+	for _, u := range us {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Email, u.Role, u.CreatedAt.Format(time.DateOnly))
+	}
+	return tw.Flush()
+}
+
+type tokenCmd struct {
+	Create tokenCreateCmd `cmd:"" help:"Create an API token (scripts, Prometheus) or an agent token (tally-agent); prints the secret once."`
+	List   tokenListCmd   `cmd:"" help:"List tokens (never their secrets)."`
+	Revoke tokenRevokeCmd `cmd:"" help:"Revoke a token by id."`
+}
+
+type tokenCreateCmd struct {
+	Name    string `required:"" help:"What the token is for (e.g. prometheus, ci)."`
+	Kind    string `default:"api" enum:"api,agent" help:"api (acts with --role) or agent (can only ingest for --cluster)."`
+	Role    string `default:"viewer" enum:"viewer,admin" help:"Role of an API token."`
+	Cluster string `help:"Cluster an agent token may write."`
+	Expires int    `name:"expires-days" default:"0" help:"Days until it expires (0: never)."`
+}
+
+func (c *tokenCreateCmd) Run(ctx context.Context, a *app) error {
+	secret, t := web.NewToken()
+	t.Name, t.Kind, t.Role = c.Name, c.Kind, c.Role
+	if c.Kind == tally.TokenAgent {
+		if c.Cluster == "" {
+			return tally.Errorf(tally.EInvalid, "--cluster: an agent token is bound to one cluster")
+		}
+		t.Role, t.Cluster = tally.RoleAgent, tally.ClusterID(c.Cluster)
+	}
+	if c.Expires > 0 {
+		t.ExpiresAt = time.Now().UTC().AddDate(0, 0, c.Expires)
+	}
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := a.migrate(ctx, db); err != nil {
+		return err
+	}
+	if _, err := db.CreateToken(ctx, t); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, secret)
+	return nil
+}
+
+type tokenListCmd struct{}
+
+func (c *tokenListCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	ts, err := db.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED\tLAST USED")
+	for _, t := range ts {
+		used := "never"
+		if !t.LastUsedAt.IsZero() {
+			used = t.LastUsedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, t.CreatedAt.Format(time.DateOnly), used)
+	}
+	return tw.Flush()
+}
+
+type tokenRevokeCmd struct {
+	ID string `arg:"" help:"The token's id (the part after tly_ and before the next _)."`
+}
+
+func (c *tokenRevokeCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := db.DeleteToken(ctx, c.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "revoked %s\n", c.ID)
+	return nil
+}

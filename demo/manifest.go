@@ -1,0 +1,153 @@
+package demo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// ManifestFile is the name of the manifest Generate writes in the output
+// directory.
+const ManifestFile = "manifest.json"
+
+// ManifestVersion is the version of the output layout this build writes.
+const ManifestVersion = 1
+
+// File kinds.
+const (
+	KindCUR2          = "cur2"           // CUR 2.0 parquet data file
+	KindCUR2Manifest  = "cur2-manifest"  // Data Exports Manifest.json of a CUR 2.0 billing period
+	KindFOCUS         = "focus"          // FOCUS 1.0 CSV (gzip) data file
+	KindFOCUSManifest = "focus-manifest" // Data Exports Manifest.json of a FOCUS billing period
+	KindGCPResource   = "gcp-resource"   // GCP detailed (resource) export, NDJSON (gzip)
+	KindGCPStandard   = "gcp-standard"   // GCP standard export, NDJSON (gzip)
+	KindAgent         = "agent"          // tally.AgentBatch, JSON (gzip)
+	KindTruth         = "truth"          // the ground truth, JSON
+)
+
+// Manifest lists what Generate wrote. Paths are slash-separated and
+// relative to the output directory.
+type Manifest struct {
+	Version     int       `json:"version"`
+	Seed        uint64    `json:"seed"`
+	Days        int       `json:"days"`
+	ProfileDays int       `json:"profileDays"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"` // exclusive
+
+	CUR2  DataExport  `json:"cur2"`
+	FOCUS DataExport  `json:"focus"`
+	GCP   GCPExport   `json:"gcp"`
+	Agent []AgentFile `json:"agent"`
+	Truth string      `json:"truth"`
+
+	// Ingest is what to feed to `tally ingest`, in order: each dollar of
+	// the organization appears in exactly one of these.
+	Ingest []IngestStep `json:"ingest"`
+
+	Files []File `json:"files"` // every file written except the manifest
+}
+
+// DataExport is an AWS Data Export (CUR 2.0 or FOCUS 1.0) laid out as it is
+// delivered to S3: <root>/data/BILLING_PERIOD=YYYY-MM/… and
+// <root>/metadata/BILLING_PERIOD=YYYY-MM/<name>-Manifest.json.
+type DataExport struct {
+	Name             string         `json:"name"`
+	Table            string         `json:"table"`   // COST_AND_USAGE_REPORT or FOCUS_1_0_AWS
+	Format           string         `json:"format"`  // parquet or csv.gz
+	Root             string         `json:"root"`    // the export's directory (s3://bucket/prefix/<name>)
+	Account          string         `json:"account"` // account the export was created in
+	BillingAccountID string         `json:"billingAccountId"`
+	SubAccounts      []string       `json:"subAccounts"` // usage accounts whose lines it holds
+	Periods          []ExportPeriod `json:"periods"`
+}
+
+// ExportPeriod is one billing period of an export.
+type ExportPeriod struct {
+	Period    string   `json:"period"` // YYYY-MM
+	Manifest  string   `json:"manifest"`
+	DataFiles []string `json:"dataFiles"`
+	Rows      int      `json:"rows"`
+	Closed    bool     `json:"closed"` // the month ended before the window did
+}
+
+// GCPExport is the billing account's BigQuery export, extracted as
+// newline-delimited JSON (gzip), one file per invoice month and table.
+type GCPExport struct {
+	BillingAccountID string       `json:"billingAccountId"`
+	ProjectID        string       `json:"projectId"`
+	ResourceTable    string       `json:"resourceTable"`
+	StandardTable    string       `json:"standardTable"`
+	Resource         []MonthFiles `json:"resource"`
+	Standard         []MonthFiles `json:"standard"`
+}
+
+// MonthFiles are the files of one invoice month.
+type MonthFiles struct {
+	Month string   `json:"month"` // YYYY-MM
+	Files []string `json:"files"`
+	Rows  int      `json:"rows"`
+}
+
+// IngestStep is one `tally ingest <Source> <Path>` call.
+type IngestStep struct {
+	Source string   `json:"source"` // aws-cur, focus, gcp-billing
+	Path   string   `json:"path"`   // directory to ingest
+	Files  []string `json:"files"`  // the data files under Path
+}
+
+// File is one written file.
+type File struct {
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// ErrNoManifest is returned by Load when dir holds no generated organization.
+var ErrNoManifest = errors.New("no generated organization")
+
+// Load reads the manifest of an organization generated into dir.
+func Load(dir string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, fmt.Errorf("load demo manifest from %s: %w", dir, ErrNoManifest)
+	}
+	if err != nil {
+		return m, fmt.Errorf("load demo manifest: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	if m.Version != ManifestVersion {
+		return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: version %d, this build writes %d", filepath.Join(dir, ManifestFile), m.Version, ManifestVersion)
+	}
+	return m, nil
+}
+
+// LoadTruth reads the truth of an organization generated into dir.
+func LoadTruth(dir string, m Manifest) (*Truth, error) {
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(m.Truth)))
+	if err != nil {
+		return nil, fmt.Errorf("load demo truth: %w", err)
+	}
+	var t Truth
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "load demo truth %s: %w", m.Truth, err)
+	}
+	return &t, nil
+}
+
+// Matches reports whether the manifest was generated with cfg (after its
+// defaults are applied), so a caller can reuse it.
+func (m Manifest) Matches(cfg Config) bool {
+	cfg = cfg.withDefaults(time.Now())
+	return m.Version == ManifestVersion && m.Seed == cfg.Seed && m.Days == cfg.Days && m.End.Equal(cfg.End) && m.ProfileDays == cfg.ProfileDays
+}

@@ -1,0 +1,146 @@
+package awscur
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Manifest is the part of a CUR manifest Tally reads: legacy CUR's
+// <report>-Manifest.json (reportKeys) or a Data Exports manifest (dataFiles).
+type Manifest struct {
+	AssemblyID    string   `json:"assemblyId"`
+	ExecutionID   string   `json:"executionId"`
+	Bucket        string   `json:"bucket"`
+	ReportKeys    []string `json:"reportKeys"`
+	DataFiles     []string `json:"dataFiles"`
+	ContentType   string   `json:"contentType"`
+	BillingPeriod struct {
+		Start string `json:"start"`
+		End   string `json:"end"`
+	} `json:"billingPeriod"`
+	Columns []struct {
+		Category string `json:"category"`
+		Name     string `json:"name"`
+	} `json:"columns"`
+}
+
+// ParseManifest reads a manifest; name is used in errors.
+func ParseManifest(name string, b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read CUR manifest %s: %w", name, err)
+	}
+	if len(m.ReportKeys) == 0 && len(m.DataFiles) == 0 {
+		return nil, fmt.Errorf("read CUR manifest %s: no reportKeys or dataFiles", name)
+	}
+	for _, k := range m.Keys() {
+		if k == "" || strings.Contains(k, "..") {
+			return nil, fmt.Errorf("read CUR manifest %s: bad key %q", name, k)
+		}
+	}
+	return &m, nil
+}
+
+// Keys returns the object keys of the manifest's data files (s3:// URLs
+// of dataFiles reduced to their keys).
+func (m *Manifest) Keys() []string {
+	keys := append([]string(nil), m.ReportKeys...)
+	for _, u := range m.DataFiles {
+		if rest, ok := strings.CutPrefix(u, "s3://"); ok {
+			_, key, _ := strings.Cut(rest, "/")
+			u = key
+		}
+		keys = append(keys, u)
+	}
+	return keys
+}
+
+var (
+	legacyPeriodDir = regexp.MustCompile(`^\d{8}-\d{8}$`)
+	exportPeriodDir = regexp.MustCompile(`^BILLING_PERIOD=\d{4}-\d{2}$`)
+)
+
+// IsManifest reports whether name is a CUR or Data Exports manifest.
+func IsManifest(name string) bool { return strings.HasSuffix(strings.ToLower(name), "manifest.json") }
+
+// IsCurrentManifest reports whether a manifest names the current version
+// of a billing period: legacy CUR's period-level manifest
+// (…/20240901-20241001/report-Manifest.json, not the copies in assembly
+// folders) or a Data Exports manifest (…/metadata/BILLING_PERIOD=2024-09/…).
+func IsCurrentManifest(name string) bool {
+	if !IsManifest(name) {
+		return false
+	}
+	dir := path.Base(path.Dir(name))
+	return legacyPeriodDir.MatchString(dir) || exportPeriodDir.MatchString(dir)
+}
+
+// IsDataFile reports whether name is a CUR data file.
+func IsDataFile(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasSuffix(n, ".parquet") || strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".csv.gz")
+}
+
+// Select picks the data files to ingest from a listing of names (relative
+// to the listed root, "/"-separated). When the listing has current
+// manifests, their data files are the answer, in manifest order (older
+// assemblies left in the bucket are ignored); read loads a manifest.
+// Without manifests, every data file is, sorted.
+func Select(names []string, read func(name string) ([]byte, error)) ([]string, error) {
+	var manifests, data []string
+	for _, n := range names {
+		switch {
+		case IsCurrentManifest(n):
+			manifests = append(manifests, n)
+		case IsDataFile(n):
+			data = append(data, n)
+		}
+	}
+	sort.Strings(manifests)
+	if len(manifests) == 0 {
+		sort.Strings(data)
+		return data, nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, mn := range manifests {
+		b, err := read(mn)
+		if err != nil {
+			return nil, fmt.Errorf("read CUR manifest %s: %w", mn, err)
+		}
+		m, err := ParseManifest(mn, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range m.Keys() {
+			n, ok := resolve(k, data)
+			if !ok {
+				return nil, fmt.Errorf("CUR manifest %s lists %s, which is not there", mn, k)
+			}
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// resolve finds the listed name a manifest key stands for: the key itself,
+// or the listed name that is a suffix of it at a "/" boundary (the listing
+// is relative to some prefix of the bucket).
+func resolve(key string, names []string) (string, bool) {
+	best := ""
+	for _, n := range names {
+		if n == key || strings.HasSuffix("/"+key, "/"+n) {
+			if len(n) > len(best) {
+				best = n
+			}
+		}
+	}
+	return best, best != ""
+}

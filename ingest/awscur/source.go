@@ -1,0 +1,196 @@
+package awscur
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/tallyhq/tally/ingest"
+)
+
+// S3Options configure access to S3. Credentials come from the default
+// chain (environment, shared config, IAM role).
+type S3Options struct {
+	Region   string // default: from the environment/config, else us-east-1
+	Endpoint string // an S3-compatible endpoint (path-style addressing), e.g. http://127.0.0.1:9000
+	TempDir  string // where S3 objects are downloaded; default os.TempDir()
+}
+
+// NewS3Client returns an S3 client for opt.
+func NewS3Client(ctx context.Context, opt S3Options) (*s3.Client, error) {
+	var loads []func(*config.LoadOptions) error
+	if opt.Region != "" {
+		loads = append(loads, config.WithRegion(opt.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loads...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if opt.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opt.Endpoint)
+			o.UsePathStyle = true
+		}
+	}), nil
+}
+
+// Locate turns PATH or s3://bucket/prefix arguments into the data files to
+// ingest (see Select). S3 objects are downloaded to a temporary directory,
+// which cleanup removes. Files are local paths named as given.
+func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
+	var dirs []string
+	cleanup = func() {
+		for _, d := range dirs {
+			os.RemoveAll(d)
+		}
+	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	var client *s3.Client
+	for _, arg := range args {
+		if strings.HasPrefix(arg, "s3://") {
+			if client == nil {
+				if client, err = NewS3Client(ctx, opt); err != nil {
+					return nil, cleanup, err
+				}
+			}
+			dir, err := os.MkdirTemp(opt.TempDir, "tally-cur-")
+			if err != nil {
+				return nil, cleanup, err
+			}
+			dirs = append(dirs, dir)
+			fs, err := FetchS3(ctx, client, arg, dir)
+			if err != nil {
+				return nil, cleanup, err
+			}
+			files = append(files, fs...)
+			continue
+		}
+		fs, err := LocalFiles(arg)
+		if err != nil {
+			return nil, cleanup, err
+		}
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		return nil, cleanup, fmt.Errorf("no CUR data files (.parquet, .csv, .csv.gz) in %s", strings.Join(args, " "))
+	}
+	return files, cleanup, nil
+}
+
+// LocalFiles lists the data files of a local file or directory tree.
+func LocalFiles(root string) ([]ingest.File, error) {
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []ingest.File{{Name: root, Path: root}}, nil
+	}
+	var names []string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sel, err := Select(names, func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(n))) })
+	if err != nil {
+		return nil, err
+	}
+	files := make([]ingest.File, len(sel))
+	for i, n := range sel {
+		p := filepath.Join(root, filepath.FromSlash(n))
+		files[i] = ingest.File{Name: p, Path: p}
+	}
+	return files, nil
+}
+
+// FetchS3 lists s3://bucket/prefix, selects the data files and downloads
+// them into dir, streaming each to disk.
+func FetchS3(ctx context.Context, client *s3.Client, url, dir string) ([]ingest.File, error) {
+	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(url, "s3://"), "/")
+	if bucket == "" {
+		return nil, fmt.Errorf("%s: want s3://bucket/prefix", url)
+	}
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", url, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	get := func(key string) (io.ReadCloser, error) {
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			return nil, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+		}
+		return out.Body, nil
+	}
+	sel, err := Select(keys, func(key string) ([]byte, error) {
+		body, err := get(key)
+		if err != nil {
+			return nil, err
+		}
+		defer body.Close()
+		return io.ReadAll(io.LimitReader(body, 64<<20))
+	})
+	if err != nil {
+		return nil, err
+	}
+	files := make([]ingest.File, 0, len(sel))
+	for i, key := range sel {
+		local := filepath.Join(dir, fmt.Sprintf("%05d-%s", i, filepath.Base(key)))
+		if err := download(get, key, local); err != nil {
+			return nil, err
+		}
+		files = append(files, ingest.File{Name: "s3://" + bucket + "/" + key, Path: local})
+	}
+	return files, nil
+}
+
+func download(get func(string) (io.ReadCloser, error), key, local string) (err error) {
+	body, err := get(key)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	f, err := os.Create(local)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := io.Copy(f, body); err != nil {
+		return fmt.Errorf("download %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// IsNull reports whether a text cell means "no value": empty, or the
+// literal NULL some exports write (the FOCUS sample does).
+func IsNull(s string) bool {
+	return s == "" || s == "NULL" || s == "null"
+}
+
+// Money parses a decimal cell in cur; a null cell is zero. Surrounding
+// spaces are ignored.
+func Money(s string, cur tally.Currency) (tally.Money, error) {
+	s = strings.TrimSpace(s)
+	if IsNull(s) {
+		return tally.Zero(cur), nil
+	}
+	m, err := tally.ParseMoney(s, cur)
+	if err != nil {
+		return tally.Money{}, fmt.Errorf("not a decimal number")
+	}
+	return m, nil
+}
+
+// MoneyFloat converts a binary float cost (Parquet DOUBLE, JSON number)
+// exactly through its shortest decimal form.
+func MoneyFloat(f float64, cur tally.Currency) (tally.Money, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return tally.Money{}, fmt.Errorf("not a finite number")
+	}
+	return tally.FromFloat(f, cur)
+}
+
+// Float parses a quantity cell; a null cell is zero.
+func Float(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if IsNull(s) {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("not a number")
+	}
+	return f, nil
+}
+
+// timeLayouts are the timestamp forms bills use: RFC 3339 (FOCUS, CUR 2.0
+// CSV), "2006-01-02 15:04:05" (the FOCUS sample, BigQuery CSV), with an
+// optional zone suffix, and CUR's "2006-01-02T15:04:05Z".
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05 MST",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 MST",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02",
+}
+
+// Time parses a timestamp cell as UTC (a timestamp without a zone is UTC).
+// A null cell is the zero time.
+func Time(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if IsNull(s) {
+		return time.Time{}, nil
+	}
+	// Fast path for the common fixed forms.
+	if len(s) == 20 && s[10] == 'T' && s[19] == 'Z' {
+		if t, ok := fastTime(s); ok {
+			return t, nil
+		}
+	}
+	if len(s) == 19 && (s[10] == ' ' || s[10] == 'T') {
+		if t, ok := fastTime(s); ok {
+			return t, nil
+		}
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a timestamp (want RFC 3339 or YYYY-MM-DD hh:mm:ss)")
+}
+
+// fastTime parses YYYY-MM-DD?hh:mm:ss[Z] without allocating.
+func fastTime(s string) (time.Time, bool) {
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for j := i; j < i+n; j++ {
+			c := s[j]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	mi, ok5 := num(14, 2)
+	se, ok6 := num(17, 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, se, 0, time.UTC)
+	if t.Day() != d { // 2024-02-30 normalizes: reject
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// Str returns a text cell with NULL mapped to "".
+func Str(s string) string {
+	if s == "NULL" || s == "null" {
+		return ""
+	}
+	return s
+}
+
+// ChargeCategory validates a FOCUS ChargeCategory cell.
+func ChargeCategory(s string) (tally.ChargeCategory, error) {
+	c, err := tally.ParseChargeCategory(s)
+	if err != nil {
+		return "", fmt.Errorf("want Usage, Purchase, Tax, Credit or Adjustment")
+	}
+	return c, nil
+}
+
+// CommitmentStatus validates a FOCUS CommitmentDiscountStatus cell.
+func CommitmentStatus(s string) (tally.CommitmentStatus, error) {
+	switch tally.CommitmentStatus(s) {
+	case "":
+		return "", nil
+	case tally.CommitmentUsed, tally.CommitmentUnused:
+		return tally.CommitmentStatus(s), nil
+	}
+	return "", fmt.Errorf("want Used or Unused")
+}
+
+// Currency validates a currency cell.
+func Currency(s string) (tally.Currency, error) {
+	c, err := tally.ParseCurrency(s)
+	if err != nil {
+		return "", fmt.Errorf("want a three-letter ISO 4217 code")
+	}
+	return c, nil
+}
+
+// Provider maps a provider or publisher name ("AWS", "Amazon Web Services",
+// "Microsoft", "Google Cloud", …) to Tally's provider code.
+func Provider(name string) string {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case n == "aws" || strings.HasPrefix(n, "amazon"):
+		return tally.ProviderAWS
+	case n == "gcp" || strings.HasPrefix(n, "google"):
+		return tally.ProviderGCP
+	case n == "azure" || strings.HasPrefix(n, "microsoft"):
+		return tally.ProviderAzure
+	case strings.HasPrefix(n, "oracle") || n == "oci":
+		return tally.ProviderOracle
+	}
+	return n
+}

@@ -1,0 +1,9 @@
+// Package gcpbilling reads the Google Cloud Billing export to BigQuery —
+// the standard (gcp_billing_export_v1_…) and detailed resource
+// (gcp_billing_export_resource_v1_…) tables — as exported from BigQuery to
+// newline-delimited JSON, CSV (nested fields flattened with "." or "_",
+// credits and labels as JSON text) or Parquet. Each row becomes a
+// tally.CostLine: BilledCost and EffectiveCost are the net cost (cost +
+// Σ credits), ListCost is cost_at_list, ContractedCost the gross cost, and
+// each credit type's sum is kept in Extras (x_Credit_<TYPE>).
+package gcpbilling

@@ -1,0 +1,268 @@
+package gcpbilling_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+	"github.com/tallyhq/tally/ingest/gcpbilling"
+	"github.com/tallyhq/tally/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func parse(t *testing.T, path string) ([]tally.CostLine, []*ingest.LineError) {
+	t.Helper()
+	in, err := ingest.OpenInput(path, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var lines []tally.CostLine
+	var bad []*ingest.LineError
+	err = gcpbilling.Parser{}.Parse(context.Background(), in, func(_ int64, l *tally.CostLine, b *ingest.LineError) error {
+		if b != nil {
+			bad = append(bad, b)
+		} else {
+			lines = append(lines, *l)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines, bad
+}
+
+// Expected per fixture row: net = cost + Σ credits.
+var wantNet = []string{"0.07584", "0.051128", "0", "0.0514", "1.23"}
+
+func checkFixture(t *testing.T, lines []tally.CostLine) {
+	t.Helper()
+	if len(lines) != 5 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for i, l := range lines {
+		if l.EffectiveCost.Decimal() != wantNet[i] || l.BilledCost.Decimal() != wantNet[i] {
+			t.Errorf("row %d: billed %s effective %s, want net %s", i+1, l.BilledCost.Decimal(), l.EffectiveCost.Decimal(), wantNet[i])
+		}
+	}
+	cpu := lines[0]
+	if cpu.ContractedCost.Decimal() != "0.13536" || cpu.Extras["x_Credit_COMMITTED_USAGE_DISCOUNT"] != "-0.0514" ||
+		cpu.Extras["x_Credit_SUSTAINED_USAGE_DISCOUNT"] != "-0.00812" {
+		t.Errorf("credits by type: gross %s extras %v", cpu.ContractedCost, cpu.Extras)
+	}
+	if cpu.CommitmentDiscountID != "commitments/1234" || cpu.CommitmentDiscountCategory != "Usage" || cpu.CommitmentDiscountStatus != tally.CommitmentUsed {
+		t.Errorf("CUD: %+v", cpu)
+	}
+	if cpu.ResourceID != "gke-prod-eu-pool-1-8f2c" || cpu.Tags["team"] != "payments" || cpu.SubAccountID != "acme-prod" ||
+		cpu.ServiceName != "Compute Engine" || cpu.SkuID != "CF4E-A0C7-E3BF" || cpu.RegionID != "europe-west1" || cpu.PricingQuantity != 4 {
+		t.Errorf("mapping: %+v", cpu)
+	}
+	if !cpu.ChargePeriodStart.Equal(time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)) || !cpu.BillingPeriodStart.Equal(time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("periods %v %v", cpu.ChargePeriodStart, cpu.BillingPeriodStart)
+	}
+	if lines[1].Extras["x_Credit_FEE_UTILIZATION_OFFSET"] != "-0.020272" || lines[1].CommitmentDiscountCategory != "Spend" || lines[1].ListCost.Decimal() != "0.0724" {
+		t.Errorf("spend CUD: %+v", lines[1])
+	}
+	if lines[3].ChargeCategory != tally.ChargePurchase || lines[4].ChargeCategory != tally.ChargeTax {
+		t.Errorf("categories %s %s", lines[3].ChargeCategory, lines[4].ChargeCategory)
+	}
+}
+
+func TestNDJSON(t *testing.T) {
+	lines, bad := parse(t, "testdata/export.ndjson")
+	if len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	checkFixture(t, lines)
+}
+
+func fixtureRows(t *testing.T) []gcpbilling.Row {
+	raw, err := os.ReadFile("testdata/export.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []gcpbilling.Row
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var r gcpbilling.Row
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func TestCSV(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("billing_account_id,service.id,service.description,sku.id,sku.description,usage_start_time,usage_end_time,project.id,project.name,labels,location.region,location.zone,resource.name,cost,currency,usage.amount,usage.amount_in_pricing_units,usage.pricing_unit,credits,invoice.month,cost_type,cost_at_list\n")
+	for _, r := range fixtureRows(t) {
+		labels, _ := json.Marshal(r.Labels)
+		credits, _ := json.Marshal(r.Credits)
+		rec := []string{r.BillingAccountID, r.Service.ID, r.Service.Description, r.Sku.ID, r.Sku.Description, r.UsageStartTime, r.UsageEndTime,
+			r.Project.ID, r.Project.Name, string(labels), r.Location.Region, r.Location.Zone, r.Resource.Name, string(r.Cost), r.Currency,
+			string(r.Usage.Amount), string(r.Usage.AmountInPricingUnits), r.Usage.PricingUnit, string(credits), r.Invoice.Month, r.CostType, string(r.CostAtList)}
+		for i, f := range rec {
+			rec[i] = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+		}
+		b.WriteString(strings.Join(rec, ",") + "\n")
+	}
+	p := filepath.Join(t.TempDir(), "export.csv")
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	lines, bad := parse(t, p)
+	if len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	checkFixture(t, lines)
+}
+
+// bqRow is the export schema as BigQuery writes it to Parquet.
+type bqRow struct {
+	BillingAccountID string `parquet:"billing_account_id"`
+	Service          struct {
+		ID          string `parquet:"id"`
+		Description string `parquet:"description"`
+	} `parquet:"service"`
+	Sku struct {
+		ID          string `parquet:"id"`
+		Description string `parquet:"description"`
+	} `parquet:"sku"`
+	UsageStartTime time.Time `parquet:"usage_start_time,timestamp(microsecond)"`
+	UsageEndTime   time.Time `parquet:"usage_end_time,timestamp(microsecond)"`
+	Project        struct {
+		ID   string `parquet:"id"`
+		Name string `parquet:"name"`
+	} `parquet:"project"`
+	Labels []struct {
+		Key   string `parquet:"key"`
+		Value string `parquet:"value"`
+	} `parquet:"labels,list"`
+	Location struct {
+		Region string `parquet:"region"`
+		Zone   string `parquet:"zone"`
+	} `parquet:"location"`
+	Resource struct {
+		Name string `parquet:"name"`
+	} `parquet:"resource"`
+	Cost     float64 `parquet:"cost"`
+	Currency string  `parquet:"currency"`
+	Usage    struct {
+		Amount               float64 `parquet:"amount"`
+		AmountInPricingUnits float64 `parquet:"amount_in_pricing_units"`
+		PricingUnit          string  `parquet:"pricing_unit"`
+	} `parquet:"usage"`
+	Credits []struct {
+		Name   string  `parquet:"name"`
+		Amount float64 `parquet:"amount"`
+		ID     string  `parquet:"id"`
+		Type   string  `parquet:"type"`
+	} `parquet:"credits,list"`
+	Invoice struct {
+		Month string `parquet:"month"`
+	} `parquet:"invoice"`
+	CostType   string   `parquet:"cost_type"`
+	CostAtList *float64 `parquet:"cost_at_list,optional"`
+}
+
+func TestParquet(t *testing.T) {
+	var rows []bqRow
+	for _, r := range fixtureRows(t) {
+		var b bqRow
+		b.BillingAccountID, b.Service.ID, b.Service.Description = r.BillingAccountID, r.Service.ID, r.Service.Description
+		b.Sku.ID, b.Sku.Description = r.Sku.ID, r.Sku.Description
+		b.UsageStartTime, _ = ingest.Time(r.UsageStartTime)
+		b.UsageEndTime, _ = ingest.Time(r.UsageEndTime)
+		b.Project.ID, b.Project.Name = r.Project.ID, r.Project.Name
+		for _, l := range r.Labels {
+			b.Labels = append(b.Labels, struct {
+				Key   string `parquet:"key"`
+				Value string `parquet:"value"`
+			}{l.Key, l.Value})
+		}
+		b.Location.Region, b.Location.Zone, b.Resource.Name = r.Location.Region, r.Location.Zone, r.Resource.Name
+		b.Cost, _ = r.Cost.Float64()
+		b.Currency = r.Currency
+		b.Usage.Amount, _ = r.Usage.Amount.Float64()
+		b.Usage.AmountInPricingUnits, _ = r.Usage.AmountInPricingUnits.Float64()
+		b.Usage.PricingUnit = r.Usage.PricingUnit
+		for _, c := range r.Credits {
+			a, _ := c.Amount.Float64()
+			b.Credits = append(b.Credits, struct {
+				Name   string  `parquet:"name"`
+				Amount float64 `parquet:"amount"`
+				ID     string  `parquet:"id"`
+				Type   string  `parquet:"type"`
+			}{c.Name, a, c.ID, c.Type})
+		}
+		b.Invoice.Month, b.CostType = r.Invoice.Month, r.CostType
+		if r.CostAtList != "" {
+			f, _ := r.CostAtList.Float64()
+			b.CostAtList = &f
+		}
+		rows = append(rows, b)
+	}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "export.parquet")
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	lines, bad := parse(t, p)
+	if len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	checkFixture(t, lines)
+}
+
+func TestIngestNetTotals(t *testing.T) {
+	db := pgtest.New(t)
+	res, err := ingest.Run(context.Background(), db, "gcp-billing", gcpbilling.Parser{},
+		[]ingest.File{{Name: "testdata/export.ndjson", Path: "testdata/export.ndjson"}}, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Totals.Sum("USD"); s.Effective.Decimal() != "1.408368" || s.Rows != 5 {
+		t.Fatalf("net total %s rows %d, want 1.408368 and 5", s.Effective.Decimal(), s.Rows)
+	}
+}
+
+func TestBadRow(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.ndjson")
+	os.WriteFile(p, []byte(`{"billing_account_id":"A","usage_start_time":"2025-03-04 10:00:00 UTC","cost":"x1","currency":"USD"}`+"\n"), 0o644)
+	_, bad := parse(t, p)
+	if len(bad) != 1 || !strings.Contains(bad[0].Error(), "bad.ndjson:1") {
+		t.Fatalf("bad %v", bad)
+	}
+}
+
+func FuzzParseNDJSON(f *testing.F) {
+	raw, _ := os.ReadFile("testdata/export.ndjson")
+	f.Add(string(raw))
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = gcpbilling.ParseNDJSON(context.Background(), "fuzz.ndjson", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+			if l != nil && l.EffectiveCost.Currency() != l.Currency() {
+				t.Fatalf("inconsistent line %+v", l)
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzParseCSV(f *testing.F) {
+	f.Add("billing_account_id,usage_start_time,cost,currency,credits,labels\nA,2025-03-04 10:00:00 UTC,1.5,USD,\"[{\"\"amount\"\":-0.5,\"\"type\"\":\"\"PROMOTION\"\"}]\",\"[{\"\"key\"\":\"\"a\"\",\"\"value\"\":\"\"b\"\"}]\"\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = gcpbilling.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+			return nil
+		})
+	})
+}

@@ -1,0 +1,402 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/tallyhq/tally"
+)
+
+// ParquetFile is a Parquet input read row by row with bounded memory (a
+// page per column at a time), whatever its row group sizes.
+type ParquetFile struct {
+	name string
+	f    *parquet.File
+}
+
+// OpenParquet opens in as Parquet.
+func OpenParquet(in *Input) (*ParquetFile, error) {
+	f, err := parquet.OpenFile(in, in.Size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
+	if err != nil {
+		return nil, FileError(in.Name, fmt.Errorf("not a Parquet file: %w", err))
+	}
+	return &ParquetFile{name: in.Name, f: f}, nil
+}
+
+// Column is a leaf column of a Parquet schema, with what is needed to
+// convert its values.
+type Column struct {
+	Path     string // dotted path, e.g. "line_item_unblended_cost" or "product.key_value.key"
+	Index    int
+	Repeated bool
+	kind     parquet.Kind
+	scale    int32         // DECIMAL scale
+	decimal  bool          //
+	unit     time.Duration // TIMESTAMP unit; 0 if not a timestamp
+	date     bool          // DATE (days since epoch)
+}
+
+// Columns lists the file's leaf columns by dotted path.
+func (p *ParquetFile) Columns() map[string]*Column {
+	cols := map[string]*Column{}
+	s := p.f.Schema()
+	for _, path := range s.Columns() {
+		leaf, ok := s.Lookup(path...)
+		if !ok {
+			continue
+		}
+		c := &Column{Path: strings.Join(path, "."), Index: leaf.ColumnIndex, Repeated: leaf.MaxRepetitionLevel > 0}
+		t := leaf.Node.Type()
+		c.kind = t.Kind()
+		if lt := t.LogicalType(); lt != nil && lt.Value != nil {
+			switch v := lt.Value.(type) {
+			case *format.TimestampType:
+				if v.Unit.Value != nil {
+					c.unit = v.Unit.Value.Duration()
+				}
+			case *format.DecimalType:
+				c.decimal, c.scale = true, v.Scale
+			case *format.DateType:
+				c.date = true
+			}
+		} else if ct := t.ConvertedType(); ct != nil {
+			switch *ct {
+			case deprecated.TimestampMillis:
+				c.unit = time.Millisecond
+			case deprecated.TimestampMicros:
+				c.unit = time.Microsecond
+			case deprecated.Decimal:
+				c.decimal = true
+				if se := leafScale(leaf.Node); se >= 0 {
+					c.scale = se
+				}
+			case deprecated.Date:
+				c.date = true
+			}
+		}
+		cols[c.Path] = c
+	}
+	return cols
+}
+
+// leafScale digs the legacy DECIMAL scale out of a node, or -1.
+func leafScale(n parquet.Node) int32 {
+	if lt := n.Type().LogicalType(); lt != nil {
+		if d, ok := lt.Value.(*format.DecimalType); ok {
+			return d.Scale
+		}
+	}
+	return -1
+}
+
+// NumRows is the number of rows in the file.
+func (p *ParquetFile) NumRows() int64 { return p.f.NumRows() }
+
+// EachRow calls fn with every row (1-based row number and the row's values,
+// ordered by column index; repeated columns have several). The row's memory
+// is reused after fn returns.
+func (p *ParquetFile) EachRow(ctx context.Context, fn func(n int64, row parquet.Row) error) error {
+	buf := make([]parquet.Row, 256)
+	var n int64
+	for gi, rg := range p.f.RowGroups() {
+		rows := rg.Rows()
+		for {
+			if err := ctx.Err(); err != nil {
+				rows.Close()
+				return err
+			}
+			k, err := rows.ReadRows(buf)
+			for i := 0; i < k; i++ {
+				n++
+				if ferr := fn(n, buf[i]); ferr != nil {
+					rows.Close()
+					return ferr
+				}
+			}
+			if err != nil {
+				rows.Close()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				return FileError(p.name, fmt.Errorf("read row group %d: %w", gi, err))
+			}
+		}
+	}
+	return nil
+}
+
+// String converts a value to text: strings as they are, numbers in their
+// shortest decimal form, timestamps as RFC 3339. A null is "".
+func (c *Column) String(v parquet.Value) string {
+	if v.IsNull() {
+		return ""
+	}
+	switch {
+	case c.unit != 0 || c.kind == parquet.Int96:
+		t, _ := c.Time(v)
+		return t.Format(time.RFC3339Nano)
+	case c.decimal:
+		return c.decimalString(v)
+	case c.date:
+		return time.Unix(int64(v.Int32())*86400, 0).UTC().Format(time.DateOnly)
+	}
+	switch c.kind {
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return string(v.ByteArray())
+	case parquet.Double:
+		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
+	case parquet.Float:
+		return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32)
+	case parquet.Int32:
+		return strconv.FormatInt(int64(v.Int32()), 10)
+	case parquet.Int64:
+		return strconv.FormatInt(v.Int64(), 10)
+	case parquet.Boolean:
+		return strconv.FormatBool(v.Boolean())
+	}
+	return v.String()
+}
+
+func (c *Column) decimalString(v parquet.Value) string {
+	var digits string
+	switch c.kind {
+	case parquet.Int32:
+		digits = strconv.FormatInt(int64(v.Int32()), 10)
+	case parquet.Int64:
+		digits = strconv.FormatInt(v.Int64(), 10)
+	default: // big-endian two's complement
+		b := v.ByteArray()
+		z := new(big.Int).SetBytes(b)
+		if len(b) > 0 && b[0]&0x80 != 0 {
+			z.Sub(z, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+		}
+		digits = z.String()
+	}
+	if c.scale <= 0 {
+		return digits
+	}
+	neg := strings.HasPrefix(digits, "-")
+	digits = strings.TrimPrefix(digits, "-")
+	for len(digits) <= int(c.scale) {
+		digits = "0" + digits
+	}
+	s := digits[:len(digits)-int(c.scale)] + "." + digits[len(digits)-int(c.scale):]
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Money converts a cost value (DOUBLE, FLOAT, DECIMAL, integer or decimal
+// text) exactly; a null is zero.
+func (c *Column) Money(v parquet.Value, cur tally.Currency) (tally.Money, error) {
+	if v.IsNull() {
+		return tally.Zero(cur), nil
+	}
+	if !c.decimal {
+		switch c.kind {
+		case parquet.Double:
+			return MoneyFloat(v.Double(), cur)
+		case parquet.Float:
+			return tally.ParseMoney(strconv.FormatFloat(float64(v.Float()), 'g', -1, 32), cur)
+		}
+	}
+	return Money(c.String(v), cur)
+}
+
+// Float converts a quantity value; a null is zero.
+func (c *Column) Float(v parquet.Value) (float64, error) {
+	if v.IsNull() {
+		return 0, nil
+	}
+	switch {
+	case c.decimal:
+		return Float(c.decimalString(v))
+	case c.kind == parquet.Double:
+		f := v.Double()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("not a finite number")
+		}
+		return f, nil
+	case c.kind == parquet.Float:
+		return float64(v.Float()), nil
+	case c.kind == parquet.Int32:
+		return float64(v.Int32()), nil
+	case c.kind == parquet.Int64:
+		return float64(v.Int64()), nil
+	}
+	return Float(c.String(v))
+}
+
+// Time converts a timestamp value (INT64 TIMESTAMP in ms/us/ns, INT96,
+// DATE, or text); a null is the zero time.
+func (c *Column) Time(v parquet.Value) (time.Time, error) {
+	if v.IsNull() {
+		return time.Time{}, nil
+	}
+	switch {
+	case c.kind == parquet.Int96:
+		i := v.Int96()
+		nanos := int64(uint64(i[1])<<32 | uint64(i[0]))
+		day := int64(i[2])
+		return time.Unix((day-2440588)*86400, nanos).UTC(), nil
+	case c.unit != 0 && c.kind == parquet.Int64:
+		n := v.Int64()
+		switch c.unit {
+		case time.Millisecond:
+			return time.UnixMilli(n).UTC(), nil
+		case time.Microsecond:
+			return time.UnixMicro(n).UTC(), nil
+		}
+		return time.Unix(0, n).UTC(), nil
+	case c.date:
+		return time.Unix(int64(v.Int32())*86400, 0).UTC(), nil
+	case c.kind == parquet.ByteArray:
+		return Time(string(v.ByteArray()))
+	}
+	return time.Time{}, fmt.Errorf("not a timestamp column (%v)", c.kind)
+}
+
+// Interner turns repeated byte strings (account ids, regions, line item
+// types, dictionary-encoded columns) into shared Go strings, so that
+// millions of rows do not allocate a copy of each. It caches at most max
+// distinct values; past that it allocates like string(b).
+type Interner struct {
+	m   map[string]string
+	max int
+}
+
+// NewInterner returns an Interner caching up to max values.
+func NewInterner(max int) *Interner { return &Interner{m: make(map[string]string), max: max} }
+
+// String returns b as a string, shared with earlier equal values.
+func (in *Interner) String(b []byte) string {
+	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	if len(in.m) < in.max {
+		in.m[s] = s
+	}
+	return s
+}
+
+// StringOf is String for a value of this column: byte arrays are interned,
+// other kinds are converted as Column.String does.
+func (c *Column) StringOf(v parquet.Value, in *Interner) string {
+	if !v.IsNull() && c.unit == 0 && !c.decimal && !c.date && (c.kind == parquet.ByteArray || c.kind == parquet.FixedLenByteArray) {
+		return in.String(v.ByteArray())
+	}
+	return c.String(v)
+}
+
+// colCursor reads one column chunk's values page by page.
+type colCursor struct {
+	pages parquet.Pages
+	vals  parquet.ValueReader
+	page  parquet.Page
+	buf   []parquet.Value
+	i, n  int
+}
+
+// fill makes at least one value available; false at the end of the chunk.
+func (c *colCursor) fill() (bool, error) {
+	for c.i >= c.n {
+		if c.vals != nil {
+			n, err := c.vals.ReadValues(c.buf[:cap(c.buf)])
+			c.buf, c.i, c.n = c.buf[:n], 0, n
+			if n > 0 {
+				return true, nil
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return false, err
+			}
+			// Not parquet.Release: values of this page may still sit in the
+			// row being assembled; the page's memory must not be reused.
+			c.vals, c.page = nil, nil
+			continue
+		}
+		p, err := c.pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		c.page, c.vals = p, p.Values()
+	}
+	return true, nil
+}
+
+// EachRowOf is EachRow reading only the columns at indexes cols: the
+// others are never decoded, which matters for wide files (CUR 2.0 has
+// over a hundred columns).
+func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64, row parquet.Row) error) error {
+	var n int64
+	row := make(parquet.Row, 0, 2*len(cols))
+	for gi, rg := range p.f.RowGroups() {
+		chunks := rg.ColumnChunks()
+		cursors := make([]*colCursor, len(cols))
+		closeAll := func() {
+			for _, c := range cursors {
+				if c != nil {
+					c.pages.Close()
+				}
+			}
+		}
+		for i, ci := range cols {
+			cursors[i] = &colCursor{pages: chunks[ci].Pages(), buf: make([]parquet.Value, 0, 512)}
+		}
+		bad := func(err error) error {
+			closeAll()
+			return FileError(p.name, fmt.Errorf("read row group %d: %w", gi, err))
+		}
+		for r := int64(0); r < rg.NumRows(); r++ {
+			if r&1023 == 0 && ctx.Err() != nil {
+				closeAll()
+				return ctx.Err()
+			}
+			row = row[:0]
+			for _, c := range cursors {
+				ok, err := c.fill()
+				if err != nil {
+					return bad(err)
+				}
+				if !ok {
+					return bad(fmt.Errorf("column ends before row %d", r))
+				}
+				row = append(row, c.buf[c.i])
+				c.i++
+				for { // the rest of a repeated column's values for this row
+					ok, err := c.fill()
+					if err != nil {
+						return bad(err)
+					}
+					if !ok || c.buf[c.i].RepetitionLevel() == 0 {
+						break
+					}
+					row = append(row, c.buf[c.i])
+					c.i++
+				}
+			}
+			n++
+			if err := fn(n, row); err != nil {
+				closeAll()
+				return err
+			}
+		}
+		closeAll()
+	}
+	return nil
+}

@@ -1,0 +1,288 @@
+package pricing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
+	ptypes "github.com/aws/aws-sdk-go-v2/service/pricing/types"
+	"github.com/aws/aws-sdk-go-v2/service/savingsplans"
+	sptypes "github.com/aws/aws-sdk-go-v2/service/savingsplans/types"
+
+	"github.com/tallyhq/tally"
+)
+
+// Sources recorded in prices.source.
+const (
+	SourceAWSPriceList = "aws-price-list"
+	SourceAWSSavings   = "aws-savings-plans"
+	SourceGCPCatalog   = "gcp-catalog"
+)
+
+// AWSOptions select what SyncAWS fetches.
+type AWSOptions struct {
+	Regions       []string // e.g. us-east-1; required
+	InstanceTypes []string // only these; empty: all
+	// PricingEndpoint and SavingsPlansEndpoint override the API endpoints
+	// (tests, proxies).
+	PricingEndpoint      string
+	SavingsPlansEndpoint string
+	Now                  time.Time // effective date of the prices; default now
+}
+
+// AWSClients are the two AWS APIs SyncAWS calls.
+type AWSClients struct {
+	Pricing      *awspricing.Client
+	SavingsPlans *savingsplans.Client
+}
+
+// NewAWSClients builds the clients from the default credential chain. The
+// Price List Query API and Savings Plans live in us-east-1.
+func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
+	if err != nil {
+		return AWSClients{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return AWSClients{
+		Pricing: awspricing.NewFromConfig(cfg, func(o *awspricing.Options) {
+			if opt.PricingEndpoint != "" {
+				o.BaseEndpoint = aws.String(opt.PricingEndpoint)
+			}
+		}),
+		SavingsPlans: savingsplans.NewFromConfig(cfg, func(o *savingsplans.Options) {
+			if opt.SavingsPlansEndpoint != "" {
+				o.BaseEndpoint = aws.String(opt.SavingsPlansEndpoint)
+			}
+		}),
+	}, nil
+}
+
+// SyncAWS fetches Linux, shared-tenancy EC2 prices for opt.Regions:
+// on-demand and Reserved Instance (standard, no upfront) hourly rates with
+// each type's vCPU, memory and GPUs from the Price List, and Compute and
+// EC2 Instance Savings Plan (no upfront) rates.
+func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.InstancePrice, error) {
+	if len(opt.Regions) == 0 {
+		return nil, fmt.Errorf("aws pricing: no regions")
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	effective := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	want := map[string]bool{}
+	for _, t := range opt.InstanceTypes {
+		want[t] = true
+	}
+	var out []tally.InstancePrice
+	shapes := map[string]shape{} // region/type → shape
+	for _, region := range opt.Regions {
+		filters := []ptypes.Filter{
+			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
+			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String("Linux")},
+			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
+			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
+			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
+		}
+		if len(opt.InstanceTypes) == 1 {
+			filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeTermMatch, Field: aws.String("instanceType"), Value: aws.String(opt.InstanceTypes[0])})
+		}
+		p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
+			ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("aws price list %s: %w", region, err)
+			}
+			for _, doc := range page.PriceList {
+				prices, sh, err := parsePriceListProduct(doc, region, effective)
+				if err != nil {
+					return nil, fmt.Errorf("aws price list %s: %w", region, err)
+				}
+				if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
+					continue
+				}
+				shapes[region+"/"+sh.instanceType] = sh
+				out = append(out, prices...)
+			}
+		}
+	}
+	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, shapes, want, effective)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, sp...)
+	sortPrices(out)
+	return out, nil
+}
+
+// sortPrices orders prices by region, instance type and purchase option.
+func sortPrices(ps []tally.InstancePrice) {
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.Region != b.Region {
+			return a.Region < b.Region
+		}
+		if a.InstanceType != b.InstanceType {
+			return a.InstanceType < b.InstanceType
+		}
+		return a.PurchaseOption < b.PurchaseOption
+	})
+}
+
+type shape struct {
+	instanceType string
+	vcpus        float64
+	memoryBytes  int64
+	gpus         int
+}
+
+// priceListProduct is the part of a Price List product document Tally reads.
+type priceListProduct struct {
+	Product struct {
+		Attributes map[string]string `json:"attributes"`
+	} `json:"product"`
+	Terms map[string]map[string]struct {
+		PriceDimensions map[string]struct {
+			Unit         string            `json:"unit"`
+			PricePerUnit map[string]string `json:"pricePerUnit"`
+		} `json:"priceDimensions"`
+		TermAttributes map[string]string `json:"termAttributes"`
+	} `json:"terms"`
+}
+
+// parsePriceListProduct reads one GetProducts document: the instance shape,
+// its on-demand rate and its standard no-upfront RI rates.
+func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.InstancePrice, shape, error) {
+	var p priceListProduct
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return nil, shape{}, fmt.Errorf("price list product: %w", err)
+	}
+	a := p.Product.Attributes
+	sh := shape{instanceType: a["instanceType"]}
+	if sh.instanceType == "" {
+		return nil, sh, nil
+	}
+	var err error
+	if sh.vcpus, err = strconv.ParseFloat(a["vcpu"], 64); err != nil {
+		return nil, sh, fmt.Errorf("%s: vcpu %q", sh.instanceType, a["vcpu"])
+	}
+	if sh.memoryBytes, err = parseMemory(a["memory"]); err != nil {
+		return nil, sh, fmt.Errorf("%s: %w", sh.instanceType, err)
+	}
+	if g := a["gpu"]; g != "" {
+		sh.gpus, _ = strconv.Atoi(g)
+	}
+	mk := func(option string, usd string) (tally.InstancePrice, error) {
+		m, err := tally.ParseMoney(usd, "USD")
+		if err != nil {
+			return tally.InstancePrice{}, fmt.Errorf("%s %s: price %q", sh.instanceType, option, usd)
+		}
+		return tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: sh.instanceType, PurchaseOption: option,
+			OperatingSystem: "linux", HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+			EffectiveFrom: effective, Source: SourceAWSPriceList}, nil
+	}
+	var out []tally.InstancePrice
+	for kind, terms := range p.Terms {
+		for _, t := range terms {
+			option := tally.PurchaseOnDemand
+			if kind == "Reserved" {
+				ta := t.TermAttributes
+				if ta["PurchaseOption"] != "No Upfront" || ta["OfferingClass"] != "standard" {
+					continue
+				}
+				option = "reserved-" + strings.TrimSuffix(ta["LeaseContractLength"], "r") + "-no-upfront" // 1yr → reserved-1y-no-upfront
+			} else if kind != "OnDemand" {
+				continue
+			}
+			for _, d := range t.PriceDimensions {
+				if d.Unit != "Hrs" || d.PricePerUnit["USD"] == "" {
+					continue
+				}
+				ip, err := mk(option, d.PricePerUnit["USD"])
+				if err != nil {
+					return nil, sh, err
+				}
+				out = append(out, ip)
+			}
+		}
+	}
+	return out, sh, nil
+}
+
+// parseMemory reads "8 GiB", "0.5 GiB", "1,024 GiB".
+func parseMemory(s string) (int64, error) {
+	f := strings.Fields(strings.ReplaceAll(s, ",", ""))
+	if len(f) != 2 {
+		return 0, fmt.Errorf("memory %q", s)
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0, fmt.Errorf("memory %q", s)
+	}
+	mult := map[string]float64{"GiB": 1 << 30, "MiB": 1 << 20, "TiB": 1 << 40}[f[1]]
+	if mult == 0 {
+		return 0, fmt.Errorf("memory %q: unknown unit", s)
+	}
+	return int64(v * mult), nil
+}
+
+// savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
+// rates for Linux shared-tenancy instances.
+func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []string, shapes map[string]shape, want map[string]bool, effective time.Time) ([]tally.InstancePrice, error) {
+	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
+		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
+		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
+		SavingsPlanPaymentOptions: []sptypes.SavingsPlanPaymentOption{sptypes.SavingsPlanPaymentOptionNoUpfront},
+		SavingsPlanTypes:          []sptypes.SavingsPlanType{sptypes.SavingsPlanTypeCompute, sptypes.SavingsPlanTypeEc2Instance},
+		Operations:                []string{"RunInstances"},
+		Filters: []sptypes.SavingsPlanOfferingRateFilterElement{
+			{Name: sptypes.SavingsPlanRateFilterAttributeRegion, Values: regions},
+			{Name: sptypes.SavingsPlanRateFilterAttributeProductDescription, Values: []string{"Linux/UNIX"}},
+			{Name: sptypes.SavingsPlanRateFilterAttributeTenancy, Values: []string{"shared"}},
+		},
+		MaxResults: 1000,
+	}
+	var out []tally.InstancePrice
+	for {
+		page, err := c.DescribeSavingsPlansOfferingRates(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("aws savings plans offering rates: %w", err)
+		}
+		for _, r := range page.SearchResults {
+			props := map[string]string{}
+			for _, p := range r.Properties {
+				props[aws.ToString(p.Name)] = aws.ToString(p.Value)
+			}
+			itype, region := props["instanceType"], props["region"]
+			if itype == "" || (len(want) > 0 && !want[itype]) || r.Unit != sptypes.SavingsPlanRateUnitHours || r.SavingsPlanOffering == nil {
+				continue
+			}
+			rate, err := tally.ParseMoney(aws.ToString(r.Rate), tally.Currency(string(r.SavingsPlanOffering.Currency)))
+			if err != nil {
+				return nil, fmt.Errorf("aws savings plans %s %s: rate %q", region, itype, aws.ToString(r.Rate))
+			}
+			years := r.SavingsPlanOffering.DurationSeconds / (365 * 86400)
+			plan := "compute"
+			if r.SavingsPlanOffering.PlanType == sptypes.SavingsPlanTypeEc2Instance {
+				plan = "ec2-instance"
+			}
+			sh := shapes[region+"/"+itype]
+			out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype,
+				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: "linux",
+				HourlyPrice: rate, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus, EffectiveFrom: effective, Source: SourceAWSSavings})
+		}
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
+}

@@ -1,0 +1,129 @@
+package pricing_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest/pricing"
+)
+
+func product(itype, vcpu, mem, od, ri1 string) string {
+	doc := map[string]any{
+		"product": map[string]any{"productFamily": "Compute Instance", "sku": "SKU-" + itype, "attributes": map[string]string{
+			"instanceType": itype, "vcpu": vcpu, "memory": mem, "regionCode": "us-east-1", "operatingSystem": "Linux", "tenancy": "Shared"}},
+		"serviceCode": "AmazonEC2",
+		"terms": map[string]any{
+			"OnDemand": map[string]any{"SKU-" + itype + ".JRTCKXETXF": map[string]any{
+				"priceDimensions": map[string]any{"SKU-" + itype + ".JRTCKXETXF.6YS6EN2CT7": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": od}}},
+				"termAttributes":  map[string]string{}}},
+			"Reserved": map[string]any{
+				"SKU-" + itype + ".4NA7Y494T4": map[string]any{
+					"priceDimensions": map[string]any{"d1": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": ri1}}},
+					"termAttributes":  map[string]string{"LeaseContractLength": "1yr", "OfferingClass": "standard", "PurchaseOption": "No Upfront"}},
+				"SKU-" + itype + ".VJWZNREJX2": map[string]any{
+					"priceDimensions": map[string]any{"d2": map[string]any{"unit": "Quantity", "pricePerUnit": map[string]string{"USD": "500"}}},
+					"termAttributes":  map[string]string{"LeaseContractLength": "1yr", "OfferingClass": "standard", "PurchaseOption": "All Upfront"}},
+			},
+		},
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+// awsServer speaks the Price List Query API (AWS JSON 1.1, X-Amz-Target
+// AWSPriceListService.GetProducts) and Savings Plans (REST-JSON POST
+// /DescribeSavingsPlansOfferingRates), paging both.
+func awsServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req map[string]any
+		json.Unmarshal(body, &req)
+		switch {
+		case r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts":
+			if req["ServiceCode"] != "AmazonEC2" || !strings.Contains(string(body), `"regionCode"`) || !strings.Contains(string(body), "TERM_MATCH") {
+				http.Error(w, "bad request "+string(body), 400)
+				return
+			}
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			if req["NextToken"] == nil {
+				json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "NextToken": "page2",
+					"PriceList": []string{product("m5.large", "2", "8 GiB", "0.0960000000", "0.0600000000")}})
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1",
+				"PriceList": []string{product("c5.xlarge", "4", "8 GiB", "0.1700000000", "0.1070000000"), product("p3.2xlarge", "8", "61 GiB", "3.0600000000", "1.9530000000")}})
+		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			if !strings.Contains(string(body), `"No Upfront"`) || !strings.Contains(string(body), `"AmazonEC2"`) {
+				http.Error(w, "bad request "+string(body), 400)
+				return
+			}
+			rate := func(plan, itype, r string) map[string]any {
+				return map[string]any{"rate": r, "currency": "USD", "unit": "Hrs", "usageType": "BoxUsage:" + itype, "operation": "RunInstances",
+					"productType": "EC2", "serviceCode": "AmazonEC2",
+					"properties": []map[string]string{{"name": "instanceType", "value": itype}, {"name": "region", "value": "us-east-1"},
+						{"name": "tenancy", "value": "shared"}, {"name": "productDescription", "value": "Linux/UNIX"}},
+					"savingsPlanOffering": map[string]any{"offeringId": "o-" + plan, "paymentOption": "No Upfront", "planType": plan,
+						"durationSeconds": 31536000, "currency": "USD", "planDescription": "1 year No Upfront " + plan}}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			if req["nextToken"] == nil {
+				json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("Compute", "m5.large", "0.0670")}, "nextToken": "n2"})
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("EC2Instance", "m5.large", "0.0580"), rate("Compute", "c5.xlarge", "0.1190")}})
+		default:
+			http.Error(w, fmt.Sprintf("unexpected %s %s %s", r.Method, r.URL, r.Header.Get("X-Amz-Target")), 404)
+		}
+	}))
+}
+
+func TestSyncAWS(t *testing.T) {
+	srv := awsServer(t)
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL}
+	clients, err := pricing.NewAWSClients(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices, err := pricing.SyncAWS(context.Background(), clients, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]tally.InstancePrice{}
+	for _, p := range prices {
+		got[p.InstanceType+" "+p.PurchaseOption] = p
+	}
+	want := map[string]string{
+		"m5.large on-demand":                               "0.096",
+		"m5.large reserved-1y-no-upfront":                  "0.06",
+		"m5.large savings-plan-compute-1y-no-upfront":      "0.067",
+		"m5.large savings-plan-ec2-instance-1y-no-upfront": "0.058",
+		"c5.xlarge on-demand":                              "0.17",
+		"c5.xlarge savings-plan-compute-1y-no-upfront":     "0.119",
+		"p3.2xlarge on-demand":                             "3.06",
+	}
+	for k, v := range want {
+		if got[k].HourlyPrice.Decimal() != v {
+			t.Errorf("%s = %s, want %s", k, got[k].HourlyPrice, v)
+		}
+	}
+	if len(prices) != 9 {
+		t.Errorf("%d prices: %+v", len(prices), prices)
+	}
+	m5 := got["m5.large savings-plan-compute-1y-no-upfront"]
+	if m5.VCPUs != 2 || m5.MemoryBytes != 8<<30 || got["p3.2xlarge on-demand"].MemoryBytes != 61<<30 {
+		t.Errorf("shapes: %+v", m5)
+	}
+}

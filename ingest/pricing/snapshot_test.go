@@ -1,0 +1,44 @@
+package pricing_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally/ingest/pricing"
+)
+
+func TestSnapshot(t *testing.T) {
+	prices, err := pricing.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prices) < 10000 {
+		t.Fatalf("%d prices", len(prices))
+	}
+	found := false
+	for _, p := range prices {
+		if p.Region == "us-east-1" && p.InstanceType == "m5.large" && p.PurchaseOption == "on-demand" {
+			found = true
+			if p.HourlyPrice.Decimal() != "0.096" || p.VCPUs != 2 || p.MemoryBytes != 8<<30 || !strings.HasPrefix(p.Source, "snapshot:github.com/aws/karpenter-provider-aws@") {
+				t.Errorf("m5.large: %+v", p)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no us-east-1 m5.large on-demand price")
+	}
+}
+
+func FuzzParseSnapshot(f *testing.F) {
+	f.Add("provider,region,instance_type,purchase_option,operating_system,currency,hourly_price,vcpus,memory_bytes,gpus,effective_from,source\naws,us-east-1,m5.large,on-demand,linux,USD,0.096,2,8589934592,0,2026-07-20,snapshot:x\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		prices, err := pricing.ParseSnapshot("fuzz.csv", strings.NewReader(s))
+		if err == nil {
+			for _, p := range prices {
+				if p.HourlyPrice.Currency() == "" {
+					t.Fatalf("price without currency: %+v", p)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,328 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Emit receives each row a Parser reads: a line, or a row-level error. It
+// returns an error to stop parsing (the run then fails).
+//
+// at is the row's 1-based line (CSV, NDJSON) or row (Parquet) number.
+type Emit func(at int64, line *tally.CostLine, bad *LineError) error
+
+// Parser reads one input file of one format. It calls emit for every row
+// in file order; it may reuse *line between calls. It returns file-level
+// errors (an unreadable header, missing columns) itself.
+type Parser interface {
+	Parse(ctx context.Context, in *Input, emit Emit) error
+}
+
+// Store is what a run needs from storage (postgres.DB, through a small
+// adapter in cmd/tally).
+type Store interface {
+	StartIngestRun(ctx context.Context, source string, files []tally.IngestFile) (int64, error)
+	// ReplacePeriods makes lines the content of every (account, month)
+	// period of source they belong to, in one transaction.
+	ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) error
+	RecordIngestRejects(ctx context.Context, runID int64, rejects []tally.IngestReject) error
+	FinishIngestRun(ctx context.Context, run tally.IngestRun) error
+}
+
+// Options tune a run.
+type Options struct {
+	// SkipBadRows records malformed rows in ingest_rejects and goes on,
+	// instead of rejecting the whole input.
+	SkipBadRows bool
+	// MaxStoredRejects caps how many rejects are stored (all are counted);
+	// 0 means 10,000.
+	MaxStoredRejects int
+	// Progress, if set, is called about every ProgressEvery from the
+	// reading goroutine, and once at the end.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Progress is a snapshot of a running ingest.
+type Progress struct {
+	File       string
+	Rows       int64
+	Rejected   int64
+	Bytes      int64 // input bytes read so far
+	TotalBytes int64
+	Elapsed    time.Duration
+}
+
+// PeriodSummary is one billing period a run replaced.
+type PeriodSummary struct {
+	Key      tally.BillingPeriodKey
+	Currency tally.Currency
+	Rows     int64
+}
+
+// Result is what a run did.
+type Result struct {
+	RunID    int64
+	Source   string
+	Files    []tally.IngestFile
+	Rows     int64
+	Rejected int64
+	Rejects  []tally.IngestReject // the first MaxStoredRejects
+	Periods  []PeriodSummary
+	Totals   Totals
+	Elapsed  time.Duration
+}
+
+// RowsPerSecond is Rows / Elapsed.
+func (r *Result) RowsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Rows) / r.Elapsed.Seconds()
+}
+
+const batchSize = 1024
+
+// Run ingests files of one source with parser into store: every billing
+// period found is replaced atomically, in one transaction, and the run is
+// recorded in ingest_runs with its files' checksums, row counts and totals
+// per currency and ChargeCategory. Reading and writing run concurrently
+// with a bounded number of batches in flight, so memory does not grow with
+// the input.
+func Run(ctx context.Context, store Store, source string, parser Parser, files []File, opt Options) (*Result, error) {
+	start := time.Now()
+	if opt.MaxStoredRejects <= 0 {
+		opt.MaxStoredRejects = 10000
+	}
+	if opt.ProgressEvery <= 0 {
+		opt.ProgressEvery = 200 * time.Millisecond
+	}
+	res := &Result{Source: source}
+	var total int64
+	for _, f := range files {
+		info := tally.IngestFile{Path: f.Name}
+		if in, err := OpenInput(f.Name, f.Path, nil); err == nil {
+			info.Bytes = in.Size
+			total += in.Size
+			in.Close()
+		} else {
+			return nil, err
+		}
+		res.Files = append(res.Files, info)
+	}
+	runID, err := store.StartIngestRun(ctx, source, res.Files)
+	if err != nil {
+		return nil, err
+	}
+	res.RunID = runID
+
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []tally.CostLine, 4)
+	pool := sync.Pool{New: func() any { return make([]tally.CostLine, 0, batchSize) }}
+	var readErr error
+	var seen atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(batches)
+		r := reader{res: res, opt: opt, batches: batches, pool: &pool, seen: &seen, total: total, start: start,
+			periods: map[tally.BillingPeriodKey]int{}}
+		readErr = r.readAll(pctx, parser, files)
+		if readErr != nil {
+			cancel()
+		}
+	}()
+	lines := func(yield func(*tally.CostLine, error) bool) {
+		for b := range batches {
+			for i := range b {
+				if !yield(&b[i], nil) {
+					return
+				}
+			}
+			pool.Put(b[:0]) //nolint:staticcheck // a slice header is small
+		}
+		if readErr != nil {
+			yield(nil, readErr)
+		}
+	}
+	writeErr := store.ReplacePeriods(pctx, source, runID, lines)
+	cancel()
+	for range batches { // let the reader finish
+	}
+	<-done
+	res.Elapsed = time.Since(start)
+	err = readErr
+	if err == nil {
+		err = writeErr
+	}
+	run := tally.IngestRun{ID: runID, Source: source, Files: res.Files, Rows: res.Rows, RejectedRows: res.Rejected,
+		Totals: res.Totals.JSON()}
+	for _, p := range res.Periods {
+		run.Periods = append(run.Periods, p.Key)
+	}
+	if err != nil {
+		run.Status, run.Error = "failed", err.Error()
+		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer fcancel()
+		if ferr := store.FinishIngestRun(fctx, run); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+		var le *LineError
+		if errors.As(err, &le) {
+			return res, tally.Errorf(tally.EInvalid, "%s: nothing was committed", le.Error())
+		}
+		return res, err
+	}
+	if err := store.RecordIngestRejects(ctx, runID, res.Rejects); err != nil {
+		return res, err
+	}
+	run.Status = "committed"
+	if err := store.FinishIngestRun(ctx, run); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// reader runs the parser over every file and batches valid lines.
+type reader struct {
+	res     *Result
+	opt     Options
+	batches chan<- []tally.CostLine
+	pool    *sync.Pool
+	seen    *atomic.Int64
+	total   int64
+	start   time.Time
+	periods map[tally.BillingPeriodKey]int // index in res.Periods
+	file    string
+	next    time.Time
+}
+
+func (r *reader) progress(final bool) {
+	if r.opt.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !final && now.Before(r.next) {
+		return
+	}
+	r.next = now.Add(r.opt.ProgressEvery)
+	r.opt.Progress(Progress{File: r.file, Rows: r.res.Rows, Rejected: r.res.Rejected, Bytes: r.seen.Load(),
+		TotalBytes: r.total, Elapsed: now.Sub(r.start)})
+}
+
+func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error {
+	batch := r.pool.Get().([]tally.CostLine)
+	var lastKey tally.BillingPeriodKey
+	lastIdx := -1
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		select {
+		case r.batches <- batch:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		batch = r.pool.Get().([]tally.CostLine)
+		return nil
+	}
+	for i, f := range files {
+		r.file = f.Name
+		in, err := OpenInput(f.Name, f.Path, r.seen)
+		if err != nil {
+			return err
+		}
+		var fileRows int64
+		emit := func(lineNo int64, l *tally.CostLine, bad *LineError) error {
+			if bad == nil {
+				bad = validate(f.Name, lineNo, l)
+			}
+			if bad != nil {
+				if !r.opt.SkipBadRows || errors.Is(bad, ErrMixedCurrency) {
+					return bad
+				}
+				r.res.Rejected++
+				if len(r.res.Rejects) < r.opt.MaxStoredRejects {
+					r.res.Rejects = append(r.res.Rejects, bad.Reject())
+				}
+				return nil
+			}
+			key := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: tally.MonthStart(l.BillingPeriodStart), Source: r.res.Source}
+			if lastIdx < 0 || key != lastKey {
+				idx, ok := r.periods[key]
+				if !ok {
+					idx = len(r.res.Periods)
+					r.periods[key] = idx
+					r.res.Periods = append(r.res.Periods, PeriodSummary{Key: key, Currency: l.Currency()})
+				}
+				lastKey, lastIdx = key, idx
+			}
+			p := &r.res.Periods[lastIdx]
+			if p.Currency != l.Currency() {
+				return &LineError{File: f.Name, Line: lineNo, Column: "BillingCurrency", Value: string(l.Currency()),
+					Reason: fmt.Sprintf("billing period %s of account %s already has lines in %s: %v",
+						key.Start.Format("2006-01"), key.BillingAccountID, p.Currency, ErrMixedCurrency), Err: ErrMixedCurrency}
+			}
+			if err := r.res.Totals.Add(l); err != nil {
+				return err
+			}
+			p.Rows++
+			r.res.Rows++
+			fileRows++
+			batch = append(batch, *l)
+			if len(batch) == batchSize {
+				if err := send(); err != nil {
+					return err
+				}
+				r.progress(false)
+			}
+			return nil
+		}
+		err = parser.Parse(ctx, in, emit)
+		if err != nil {
+			in.Close()
+			return err
+		}
+		sum, err := in.Finish()
+		if err != nil {
+			return err
+		}
+		r.res.Files[i].SHA256, r.res.Files[i].Rows = sum, fileRows
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	r.progress(true)
+	return nil
+}
+
+// validate checks what every normalized line needs, whatever its source.
+func validate(file string, line int64, l *tally.CostLine) *LineError {
+	bad := func(col, val, reason string) *LineError {
+		return &LineError{File: file, Line: line, Column: col, Value: val, Reason: reason}
+	}
+	switch {
+	case l.BillingAccountID == "":
+		return bad("BillingAccountId", "", "required")
+	case l.BillingPeriodStart.IsZero():
+		return bad("BillingPeriodStart", "", "required")
+	case l.ChargePeriodStart.IsZero():
+		return bad("ChargePeriodStart", "", "required")
+	case l.Currency() == "":
+		return bad("BillingCurrency", "", "required")
+	}
+	for _, m := range []tally.Money{l.EffectiveCost, l.ListCost, l.ContractedCost} {
+		if !m.IsZero() && m.Currency() != l.Currency() {
+			return bad("BillingCurrency", string(m.Currency()), "costs of one line in different currencies")
+		}
+	}
+	return nil
+}

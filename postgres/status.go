@@ -1,0 +1,32 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// DataStatus counts what has arrived: billing periods, clusters, pods,
+// agent tokens and attributed hours. Every count reads a small table or an index.
+func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
+	var s tally.DataStatus
+	var lastIngest, first, last *time.Time
+	err := db.pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM billing_periods),
+			(SELECT max(finished_at) FROM ingest_runs WHERE status = 'committed'),
+			(SELECT count(*) FROM clusters),
+			(SELECT count(*) FROM pods),
+			(SELECT count(*) FROM tokens WHERE kind = 'agent'),
+			(SELECT min(hour) FROM attribution_hours),
+			(SELECT max(hour) FROM attribution_hours),
+			(SELECT count(*) FROM attribution_hours),
+			(SELECT count(*) FROM attribution_hours WHERE estimated)`).
+		Scan(&s.BillingPeriods, &lastIngest, &s.Clusters, &s.Pods, &s.AgentTokens, &first, &last, &s.AttributedHours, &s.EstimatedHours)
+	if err != nil {
+		return s, fmt.Errorf("read data status: %w", err)
+	}
+	s.LastIngest, s.FirstAttributed, s.LastAttributed = fromNullTime(lastIngest), fromNullTime(first), fromNullTime(last)
+	return s, nil
+}

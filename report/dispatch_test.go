@@ -1,0 +1,242 @@
+package report_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/internal/smtptest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/report"
+	"github.com/tallyhq/tally/report/smtp"
+)
+
+// monday is a scheduled time: Monday Oct 19, 2026 08:00 UTC.
+var monday = time.Date(2026, 10, 19, 8, 0, 0, 0, time.UTC)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func dispatcher(t *testing.T, db *postgres.DB, srv *smtptest.Server, c *clock, store report.DeliveryStore) *report.Dispatcher {
+	t.Helper()
+	cfg, err := report.ParseConfig("d.yaml", []byte(`
+from: Tally <tally@example.com>
+audiences:
+  - name: org
+    recipients: [ana@example.com, bo@example.com, cy@example.com]
+  - name: shop
+    filter: namespace:"shop"
+    recipients: [ana@example.com]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := smtp.New(smtp.Config{Host: srv.Host, Port: srv.Port, TLS: "starttls", Username: "u", Password: "p",
+		TLSConfig: &tls.Config{RootCAs: srv.Roots}, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, _ := report.ParseSchedule(cfg.Schedule, cfg.Location)
+	if store == nil {
+		store = db
+	}
+	return &report.Dispatcher{Config: cfg, Schedule: sched, Builder: &report.Builder{Store: db, Config: cfg, Now: c.now},
+		Store: store, Sender: sender, Locker: db, Now: c.now}
+}
+
+func statuses(t *testing.T, db *postgres.DB) map[string]string {
+	t.Helper()
+	ds, err := db.Deliveries(context.Background(), monday.AddDate(0, 0, -30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, d := range ds {
+		out[d.Audience+"/"+d.Recipient] = d.Status
+	}
+	return out
+}
+
+func perRecipient(msgs []smtptest.Message) map[string]int {
+	n := map[string]int{}
+	for _, m := range msgs {
+		for _, to := range m.To {
+			n[to]++
+		}
+	}
+	return n
+}
+
+// TestDispatcherSchedule: nothing before the scheduled time; at it, one
+// message per audience and recipient; ticking again sends nothing more.
+func TestDispatcherSchedule(t *testing.T) {
+	db := pgtest.New(t)
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
+	c := &clock{monday.Add(-time.Minute)}
+	d := dispatcher(t, db, srv, c, nil)
+	ctx := context.Background()
+	s, err := d.Tick(ctx)
+	if err != nil || !s.Ran || s.Sent != 0 {
+		t.Fatalf("before 08:00: %+v %v", s, err)
+	}
+	c.t = monday.Add(3 * time.Minute)
+	if s, err = d.Tick(ctx); err != nil || s.Sent != 4 || len(s.Created) != 2 {
+		t.Fatalf("at 08:03: %+v %v", s, err)
+	}
+	for i := 0; i < 2; i++ {
+		c.t = c.t.Add(time.Hour)
+		if s, err = d.Tick(ctx); err != nil || s.Sent != 0 || len(s.Created) != 0 {
+			t.Fatalf("again: %+v %v", s, err)
+		}
+	}
+	n := perRecipient(srv.Messages())
+	if n["ana@example.com"] != 2 || n["bo@example.com"] != 1 || n["cy@example.com"] != 1 {
+		t.Errorf("messages per recipient %v", n)
+	}
+	for _, m := range srv.Messages() {
+		if !strings.Contains(string(m.Data), "Oct 12=E2=80=9318, 2026") && !strings.Contains(string(m.Data), "Oct 12–18, 2026") {
+			t.Errorf("message does not cover the week of Oct 12")
+		}
+	}
+	if !strings.Contains(string(srv.Messages()[0].Data), "not available yet") {
+		t.Error("without a stored forecast the report does not say it is not available yet")
+	}
+	for k, st := range statuses(t, db) {
+		if st != report.StatusSent {
+			t.Errorf("%s: %s", k, st)
+		}
+	}
+	// Another replica holding the lock: the tick does nothing.
+	_, err = db.TryLock(ctx, report.LockName, func(ctx context.Context) error {
+		s, err := d.Tick(ctx)
+		if err != nil || s.Ran {
+			t.Errorf("tick under another's lock: %+v %v", s, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDispatcherRetries: a temporary failure is retried after its backoff, a
+// permanent one is not, and attempts run out.
+func TestDispatcherRetries(t *testing.T) {
+	db := pgtest.New(t)
+	fail := map[string]error{"bo@example.com": tempErr, "cy@example.com": permErr}
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p", OnData: func(m smtptest.Message) error {
+		return fail[m.To[0]]
+	}})
+	c := &clock{monday.Add(time.Minute)}
+	d := dispatcher(t, db, srv, c, nil)
+	d.MaxAttempts = 3
+	ctx := context.Background()
+	s, err := d.Tick(ctx)
+	if err != nil || s.Sent != 2 || s.Failed != 2 {
+		t.Fatalf("first tick %+v %v", s, err)
+	}
+	st := statuses(t, db)
+	if st["org/bo@example.com"] != report.StatusRetry || st["org/cy@example.com"] != report.StatusFailed {
+		t.Fatalf("statuses %v", st)
+	}
+	c.t = c.t.Add(30 * time.Second) // backoff after attempt 1 is 1 min
+	if s, _ = d.Tick(ctx); s.Failed != 0 {
+		t.Fatalf("retried before its backoff: %+v", s)
+	}
+	c.t = c.t.Add(time.Minute)
+	if s, _ = d.Tick(ctx); s.Failed != 1 {
+		t.Fatalf("second attempt: %+v", s)
+	}
+	delete(fail, "bo@example.com")
+	c.t = c.t.Add(3 * time.Minute) // backoff after attempt 2 is 4 min
+	if s, _ = d.Tick(ctx); s.Sent != 0 {
+		t.Fatalf("retried before its backoff: %+v", s)
+	}
+	c.t = c.t.Add(2 * time.Minute)
+	if s, _ = d.Tick(ctx); s.Sent != 1 {
+		t.Fatalf("third attempt: %+v", s)
+	}
+	if st := statuses(t, db); st["org/bo@example.com"] != report.StatusSent {
+		t.Fatalf("statuses %v", st)
+	}
+	evs, err := db.DeliveryEvents(ctx, report.DeliveryKey(report.WeekOf(monday).Prev(), "org", "bo@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log []string
+	for _, e := range evs {
+		log = append(log, e.Status)
+	}
+	want := "pending claimed sending retry claimed sending retry claimed sending sent"
+	if strings.Join(log, " ") != want {
+		t.Errorf("delivery log %q, want %q", strings.Join(log, " "), want)
+	}
+	if n := perRecipient(srv.Messages()); n["bo@example.com"] != 1 || n["cy@example.com"] != 0 {
+		t.Errorf("accepted messages %v", n)
+	}
+}
+
+var (
+	tempErr = smtptestErr(451)
+	permErr = smtptestErr(550)
+)
+
+// crashAfterSend is a store whose MarkSent fails once, as if the process
+// died between the server's acceptance and the log.
+type crashAfterSend struct {
+	*postgres.DB
+	crashed bool
+}
+
+var errCrash = errors.New("crash between send and log")
+
+func (c *crashAfterSend) MarkSent(ctx context.Context, key string, now time.Time) error {
+	if !c.crashed {
+		c.crashed = true
+		return errCrash
+	}
+	return c.DB.MarkSent(ctx, key, now)
+}
+
+// TestDispatcherCrashBetweenSendAndLog: the message the crash interrupted is
+// marked unknown and never sent again; the others are sent once.
+func TestDispatcherCrashBetweenSendAndLog(t *testing.T) {
+	db := pgtest.New(t)
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
+	c := &clock{monday.Add(time.Minute)}
+	ctx := context.Background()
+	d := dispatcher(t, db, srv, c, &crashAfterSend{DB: db})
+	if _, err := d.Tick(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("tick: %v, want the crash", err)
+	}
+	// A restarted process: a new dispatcher on the real store.
+	d2 := dispatcher(t, db, srv, c, nil)
+	for i := 0; i < 3; i++ {
+		c.t = c.t.Add(10 * time.Minute)
+		s, err := d2.Tick(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && s.Unknown != 1 {
+			t.Errorf("restart found %d interrupted deliveries, want 1", s.Unknown)
+		}
+	}
+	n := perRecipient(srv.Messages())
+	if n["ana@example.com"] != 2 || n["bo@example.com"] != 1 || n["cy@example.com"] != 1 {
+		t.Errorf("messages per recipient %v: want each report once", n)
+	}
+	unknown := 0
+	for _, st := range statuses(t, db) {
+		if st == report.StatusUnknown {
+			unknown++
+		}
+	}
+	if unknown != 1 {
+		t.Errorf("statuses %v: want one unknown", statuses(t, db))
+	}
+}

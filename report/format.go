@@ -1,0 +1,110 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+// FormatMoney writes an amount for people: whole units from 100 up, cents
+// below, thousands separated: "$12,345", "$87.40", "1,204 CHF".
+func FormatMoney(m tally.Money) string {
+	neg := m.Sign() < 0
+	m = m.Abs()
+	places := 2
+	if m.Float64() >= 100 {
+		places = 0
+	}
+	intPart, frac, _ := strings.Cut(m.Format(places), ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	num := b.String()
+	if frac != "" {
+		num += "." + frac
+	}
+	s := withSymbol(num, string(m.Currency()))
+	if neg && strings.ContainsAny(num, "123456789") {
+		return "-" + s
+	}
+	return s
+}
+
+func withSymbol(num, cur string) string {
+	if sym, ok := symbols[cur]; ok {
+		return sym + num
+	}
+	if cur == "" {
+		return num
+	}
+	return num + " " + cur
+}
+
+// FormatDelta writes a signed amount: "+$1,204", "-$87.40", "$0.00".
+func FormatDelta(m tally.Money) string {
+	s := FormatMoney(m.Abs())
+	if !strings.ContainsAny(s, "123456789") {
+		return s
+	}
+	if m.Sign() < 0 {
+		return "-" + s
+	}
+	return "+" + s
+}
+
+// FormatRatio writes a relative change: "+8.2%", "-12%", "new" without a base.
+func FormatRatio(r float64, hasBase bool) string {
+	if !hasBase {
+		return "new"
+	}
+	p := r * 100
+	switch a := math.Abs(p); {
+	case a >= 999.5:
+		return fmt.Sprintf("%+.0fx", r+1)
+	case a >= 10:
+		return fmt.Sprintf("%+.0f%%", p)
+	case a < 0.05:
+		return "0%"
+	}
+	return fmt.Sprintf("%+.1f%%", p)
+}
+
+// compactMoney labels chart axes: "$1.2k", "$350", "$2M".
+func compactMoney(v float64, cur string) string {
+	a := math.Abs(v)
+	var num string
+	switch {
+	case a >= 1e6:
+		num = trimZero(fmt.Sprintf("%.1f", a/1e6)) + "M"
+	case a >= 1e3:
+		num = trimZero(fmt.Sprintf("%.1f", a/1e3)) + "k"
+	case a >= 10 || a == 0:
+		num = fmt.Sprintf("%.0f", a)
+	default:
+		num = trimZero(fmt.Sprintf("%.2f", a))
+	}
+	s := withSymbol(num, cur)
+	if v < 0 {
+		return "-" + s
+	}
+	return s
+}
+
+func trimZero(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// formatDay writes "Mon Oct 12".
+func formatDay(t time.Time) string { return t.UTC().Format("Mon Jan 2") }

@@ -1,0 +1,72 @@
+package report
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// linker builds dashboard URLs under a base.
+type linker struct {
+	base   string
+	filter string // the audience's filter, kept on allocation links
+}
+
+func (l linker) page(path string, q url.Values) string {
+	if len(q) == 0 {
+		return l.base + path
+	}
+	return l.base + path + "?" + q.Encode()
+}
+
+// allocations links the allocations page: window, aggregate and an extra
+// filter clause ANDed with the audience's.
+func (l linker) allocations(w tally.Window, aggregate, clause string) string {
+	q := url.Values{}
+	q.Set("window", w.String())
+	if aggregate != "" {
+		q.Set("aggregate", aggregate)
+	}
+	var fs []string
+	if l.filter != "" {
+		fs = append(fs, l.filter)
+	}
+	if clause != "" {
+		fs = append(fs, clause)
+	}
+	if len(fs) > 0 {
+		q.Set("filter", strings.Join(fs, "+"))
+	}
+	return l.page("/allocations", q)
+}
+
+// functions links a workload's functions, this week against last.
+func (l linker) functions(workload string, w, base tally.Window) string {
+	q := url.Values{}
+	q.Set("workload", workload)
+	q.Set("window", w.String())
+	q.Set("baseWindow", base.String())
+	return l.page("/functions", q)
+}
+
+func (l linker) rightsizing(target string) string {
+	q := url.Values{}
+	if target != "" {
+		q.Set("target", target)
+	}
+	return l.page("/rightsizing", q)
+}
+
+func (l linker) commitments(id string) string {
+	q := url.Values{}
+	if id != "" {
+		q.Set("id", id)
+	}
+	return l.page("/commitments", q)
+}
+
+// quote makes a filter value: "v" with quotes and backslashes escaped.
+func quote(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}

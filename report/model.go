@@ -1,0 +1,203 @@
+package report
+
+import (
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Report is one audience's weekly report: every number the HTML and text
+// renderings show, already computed.
+type Report struct {
+	Audience  Audience       `json:"-"`
+	Week      Week           `json:"week"`
+	Generated time.Time      `json:"generated"`
+	Currency  tally.Currency `json:"currency"`
+	// Spend is this week against last week and the four weeks before.
+	Spend Spend `json:"spend"`
+	// Daily is the amortized cost of each day of the eight weeks ending with the report week.
+	Daily []DailyCost `json:"daily"`
+	// Month is the outlook for the month the report is sent in.
+	Month MonthOutlook `json:"month"`
+	// Movers are the largest week-over-week changes per dimension.
+	Movers []MoverSet `json:"movers"`
+	// Teams is spend by the configured team label (organization reports only).
+	Teams       []TeamSpend     `json:"teams,omitempty"`
+	TeamLabel   string          `json:"teamLabel,omitempty"`
+	Anomalies   []Anomaly       `json:"anomalies"`
+	Functions   []FunctionMover `json:"functions"`
+	Rightsizing Opportunities   `json:"rightsizing"`
+	Commitments Opportunities   `json:"commitments"`
+	Expiring    []Expiring      `json:"expiring"`
+	// ExpiringAvailable is false for team reports (commitments belong to the organization).
+	ExpiringAvailable bool `json:"expiringAvailable"`
+	// EstimatedDays are days of the report week priced from the catalog because their bill has not arrived.
+	EstimatedDays []time.Time `json:"estimatedDays,omitempty"`
+	Links         Links       `json:"links"`
+}
+
+// Change is a difference and its ratio to the base (NaN ratio: no base).
+type Change struct {
+	Delta tally.Money `json:"delta"`
+	Ratio float64     `json:"ratio"` // 0.082 is +8.2%
+	Base  bool        `json:"hasBase"`
+}
+
+// Spend is the headline.
+type Spend struct {
+	ThisWeek   tally.Money `json:"thisWeek"`
+	LastWeek   tally.Money `json:"lastWeek"`
+	Avg4Weeks  tally.Money `json:"avg4Weeks"` // mean of the four weeks before this one
+	VsLastWeek Change      `json:"vsLastWeek"`
+	VsAvg      Change      `json:"vsAvg4Weeks"`
+}
+
+// DailyCost is one day's amortized cost.
+type DailyCost struct {
+	Day       time.Time   `json:"day"`
+	Cost      tally.Money `json:"cost"`
+	Estimated bool        `json:"estimated"`
+}
+
+// MonthOutlook compares the month's expected spend with its budget.
+type MonthOutlook struct {
+	Month       time.Time   `json:"month"` // first day
+	Through     time.Time   `json:"through"`
+	MonthToDate tally.Money `json:"monthToDate"`
+	// Forecast is month-to-date plus the forecast of the remaining days; nil
+	// when no forecast is stored yet (Unavailable says why).
+	Forecast    *MonthForecast `json:"forecast,omitempty"`
+	Unavailable string         `json:"unavailable,omitempty"`
+	Budget      tally.Money    `json:"budget"` // zero: none configured
+}
+
+// MonthForecast is the expected month total with its 80% interval.
+type MonthForecast struct {
+	Total, Lo80, Hi80 tally.Money
+	Model             string
+	// Share is the audience's part of the organization's spend the
+	// organization forecast was scaled by (1 for the organization).
+	Share float64
+	// Points are the forecast's daily points through month end, scaled.
+	Points []tally.ForecastPoint
+	// Short is set when the forecast ends before the month does.
+	Short bool
+}
+
+// VsBudget returns the forecast total minus the budget.
+func (m *MonthOutlook) VsBudget() (Change, bool) {
+	if m.Forecast == nil || m.Budget.IsZero() {
+		return Change{}, false
+	}
+	return change(m.Forecast.Total, m.Budget), true
+}
+
+// MoverSet is the top movers of one dimension.
+type MoverSet struct {
+	Dimension string  `json:"dimension"` // workload, namespace, service
+	Title     string  `json:"title"`
+	Movers    []Mover `json:"movers"`
+}
+
+// Mover is a group whose cost changed, with the change split by cause.
+type Mover struct {
+	Name     string      `json:"name"`
+	LastWeek tally.Money `json:"lastWeek"`
+	ThisWeek tally.Money `json:"thisWeek"`
+	Ratio    float64     `json:"ratio"`
+	HasBase  bool        `json:"hasBase"`
+	Components
+	Link string `json:"link"`
+}
+
+// TeamSpend is one team's week.
+type TeamSpend struct {
+	Team     string      `json:"team"`
+	ThisWeek tally.Money `json:"thisWeek"`
+	Change   Change      `json:"change"`
+	Link     string      `json:"link"`
+}
+
+// Anomaly is a day whose cost left its robust band.
+type Anomaly struct {
+	Scope    string      `json:"scope"` // "namespace shop", "workload shop/checkout", "total"
+	Name     string      `json:"name"`
+	Day      time.Time   `json:"day"`      // the first day out of the band
+	Days     int         `json:"days"`     // consecutive days out of the band (a level shift when several)
+	Cost     tally.Money `json:"cost"`     // a day's cost, averaged over Days
+	Expected tally.Money `json:"expected"` // the baseline median
+	Lo, Hi   tally.Money `json:"-"`
+	Z        float64     `json:"z"`
+	Link     string      `json:"link"`
+}
+
+// Span writes the anomaly's days: "Thu Oct 15" or "Mon Oct 12 – Sun Oct 18".
+func (a Anomaly) Span() string {
+	if a.Days <= 1 {
+		return formatDay(a.Day)
+	}
+	return formatDay(a.Day) + " – " + formatDay(a.Day.AddDate(0, 0, a.Days-1))
+}
+
+// excess is the anomaly's cost above (or below) its baseline over its days.
+func (a Anomaly) excess() float64 {
+	return (a.Cost.Float64() - a.Expected.Float64()) * float64(a.Days)
+}
+
+// FunctionMover is a function whose self cost grew.
+type FunctionMover struct {
+	Workload string      `json:"workload"` // namespace/name
+	Function string      `json:"function"`
+	LastWeek tally.Money `json:"lastWeek"`
+	ThisWeek tally.Money `json:"thisWeek"`
+	Change   Change      `json:"change"`
+	Annual   tally.Money `json:"annual"` // the weekly increase a year
+	Link     string      `json:"link"`
+}
+
+// Opportunities are recommendations with their monthly savings.
+type Opportunities struct {
+	Available   bool          `json:"available"`
+	Unavailable string        `json:"unavailable,omitempty"`
+	Items       []Opportunity `json:"items"`
+	Total       tally.Money   `json:"total"` // over all, not only Items
+	Count       int           `json:"count"`
+}
+
+// Opportunity is one recommendation.
+type Opportunity struct {
+	Kind           string      `json:"kind"`
+	Target         string      `json:"target"`
+	Explanation    string      `json:"explanation"`
+	MonthlySavings tally.Money `json:"monthlySavings"`
+	Link           string      `json:"link"`
+}
+
+// Expiring is a commitment ending soon.
+type Expiring struct {
+	ID       string      `json:"id"`
+	Kind     string      `json:"kind"`
+	Account  string      `json:"account"`
+	End      time.Time   `json:"end"`
+	DaysLeft int         `json:"daysLeft"`
+	Hourly   tally.Money `json:"hourly"`
+	Monthly  tally.Money `json:"monthly"` // hourly × 730, or the recurring fee
+	Link     string      `json:"link"`
+}
+
+// Links are the dashboard pages behind each section.
+type Links struct {
+	Dashboard   string `json:"dashboard"`
+	Allocations string `json:"allocations"`
+	Rightsizing string `json:"rightsizing"`
+	Commitments string `json:"commitments"`
+}
+
+func change(now, base tally.Money) Change {
+	d, _ := now.Sub(base)
+	c := Change{Delta: d}
+	if b := base.Float64(); b != 0 {
+		c.Ratio, c.Base = d.Float64()/b, true
+	}
+	return c
+}

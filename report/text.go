@@ -1,0 +1,234 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// Text renders r as plain text that reads well on its own: the alternative
+// part of the email. Links are numbered and listed at the end.
+func Text(r *Report) string {
+	t := &textWriter{}
+	t.line("TALLY WEEKLY COST REPORT - %s", r.Audience.Title)
+	t.line("Week %s: %s (UTC), amortized cost", r.Week.Label(), r.Week.Span())
+	if !r.Audience.Org() {
+		t.line("Filter: %s", r.Audience.Filter)
+	}
+	t.blank()
+	tw := t.table()
+	fmt.Fprintf(tw, "This week\t%s\t\n", FormatMoney(r.Spend.ThisWeek))
+	fmt.Fprintf(tw, "vs last week\t%s (%s)\tlast week %s\n", FormatDelta(r.Spend.VsLastWeek.Delta),
+		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), FormatMoney(r.Spend.LastWeek))
+	fmt.Fprintf(tw, "vs 4-week average\t%s (%s)\taverage %s\n", FormatDelta(r.Spend.VsAvg.Delta),
+		FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), FormatMoney(r.Spend.Avg4Weeks))
+	tw.Flush()
+	if n := len(r.EstimatedDays); n > 0 {
+		t.line("(%d day(s) of this week are estimated from list prices until their bill arrives)", n)
+	}
+	if hs := Highlights(r); len(hs) > 0 {
+		t.blank()
+		t.line("Biggest changes:")
+		for _, h := range hs {
+			t.line("  * %s", h)
+		}
+	}
+
+	t.section("%s OUTLOOK", strings.ToUpper(r.Month.Month.Format("January")))
+	tw = t.table()
+	fmt.Fprintf(tw, "Month to date (through %s)\t%s\n", formatDay(r.Month.Through.Add(-day)), FormatMoney(r.Month.MonthToDate))
+	if f := r.Month.Forecast; f != nil {
+		fmt.Fprintf(tw, "Forecast for the month\t%s\t(80%%: %s-%s)\n", FormatMoney(f.Total), FormatMoney(f.Lo80), FormatMoney(f.Hi80))
+	}
+	if !r.Month.Budget.IsZero() {
+		fmt.Fprintf(tw, "Budget\t%s\n", FormatMoney(r.Month.Budget))
+	}
+	tw.Flush()
+	if l, _ := budgetLine(r); l != "" {
+		t.line("%s", l)
+	}
+	if r.Month.Unavailable != "" {
+		t.line("Forecast %s.", r.Month.Unavailable)
+	}
+
+	t.section("WHAT CHANGED")
+	t.line("Change = usage (resource-hours) + price (unit rates, instance mix)")
+	t.line("       + commitment coverage (share covered by Savings Plans, RIs, CUDs).")
+	for _, set := range r.Movers {
+		t.blank()
+		if len(set.Movers) == 0 {
+			t.line("%s: no changes.", set.Title)
+			continue
+		}
+		tw = t.table()
+		fmt.Fprintf(tw, "%s\tThis week\tChange\t\tUsage\tPrice\tCoverage\t\n", set.Title)
+		for _, m := range set.Movers {
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", m.Name, t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
+				FormatRatio(m.Ratio, m.HasBase), FormatDelta(m.Usage), FormatDelta(m.Price), FormatDelta(m.Coverage))
+		}
+		tw.Flush()
+	}
+
+	if len(r.Teams) > 0 {
+		t.section("SPEND BY %s", strings.ToUpper(r.TeamLabel))
+		tw = t.table()
+		for _, ts := range r.Teams {
+			name := ts.Team
+			if name == "" {
+				name = "(no " + r.TeamLabel + " label)"
+			}
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t\n", name, t.ref(ts.Link), FormatMoney(ts.ThisWeek), FormatDelta(ts.Change.Delta),
+				FormatRatio(ts.Change.Ratio, ts.Change.Base))
+		}
+		tw.Flush()
+	}
+
+	t.section("ANOMALIES")
+	t.line("Days outside the robust band of the 4 weeks before (median +/- 3.5 x 1.4826 x MAD).")
+	if len(r.Anomalies) == 0 {
+		t.line("None this week.")
+	} else {
+		tw = t.table()
+		for _, a := range r.Anomalies {
+			per := ""
+			if a.Days > 1 {
+				per = "a day, "
+			}
+			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\t%susually %s (%s-%s)\t\n", a.Span(), a.Scope, a.Name, t.ref(a.Link), FormatMoney(a.Cost),
+				per, FormatMoney(a.Expected), FormatMoney(a.Lo), FormatMoney(a.Hi))
+		}
+		tw.Flush()
+	}
+
+	t.section("FUNCTIONS THAT COST MORE")
+	t.line("Self cost from CPU profiles at the real amortized bill, this week vs last.")
+	if len(r.Functions) == 0 {
+		t.line("No function's cost grew (or no CPU profiles were collected).")
+	} else {
+		tw = t.table()
+		for _, f := range r.Functions {
+			fmt.Fprintf(tw, "  %s %s\t%s -> %s\t%s (%s)\t%s/yr\t\n", f.Function, t.ref(f.Link), FormatMoney(f.LastWeek), FormatMoney(f.ThisWeek),
+				FormatDelta(f.Change.Delta), FormatRatio(f.Change.Ratio, f.Change.Base), FormatMoney(f.Annual))
+			fmt.Fprintf(tw, "    in %s\t\t\t\t\n", f.Workload)
+		}
+		tw.Flush()
+	}
+
+	t.section("WHAT TO DO")
+	t.opportunities("Right-sizing", r.Rightsizing)
+	t.blank()
+	t.opportunities("Commitments", r.Commitments)
+	if r.ExpiringAvailable {
+		t.blank()
+		if len(r.Expiring) == 0 {
+			t.line("No commitment expires in the next 30 days.")
+		} else {
+			t.line("Commitments expiring in the next 30 days:")
+			tw = t.table()
+			for _, e := range r.Expiring {
+				fmt.Fprintf(tw, "  %s %s\t%s\tends %s, in %d day(s)\t%s/h (%s/mo)\t\n", e.ID, t.ref(e.Link), e.Kind, formatDay(e.End), e.DaysLeft,
+					FormatMoney(e.Hourly), FormatMoney(e.Monthly))
+			}
+			tw.Flush()
+		}
+	}
+
+	t.section("LINKS")
+	t.line("Open the week in Tally: %s", r.Links.Allocations)
+	for i, l := range t.links {
+		t.line("[%d] %s", i+1, l)
+	}
+	t.blank()
+	t.line("Amortized cost (upfront fees spread, discounts applied), reconciled to the bill;")
+	t.line("weeks run Monday to Sunday in UTC.")
+	if !r.Audience.Org() {
+		t.line("Team costs are the team's own allocations, without cluster idle and shared costs.")
+	}
+	t.line("Generated %s by Tally.", r.Generated.Format("2006-01-02 15:04 UTC"))
+	lines := strings.Split(t.b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+type textWriter struct {
+	b     strings.Builder
+	links []string
+	index map[string]int
+}
+
+func (t *textWriter) line(format string, args ...any) {
+	fmt.Fprintf(&t.b, format, args...)
+	t.b.WriteByte('\n')
+}
+
+func (t *textWriter) blank() { t.b.WriteByte('\n') }
+
+func (t *textWriter) section(format string, args ...any) {
+	t.blank()
+	title := fmt.Sprintf(format, args...)
+	t.line("%s", title)
+	t.line("%s", strings.Repeat("-", len([]rune(title))))
+}
+
+func (t *textWriter) table() *tabwriter.Writer {
+	return tabwriter.NewWriter(&t.b, 0, 0, 2, ' ', 0)
+}
+
+// ref numbers a link: "[3]".
+func (t *textWriter) ref(link string) string {
+	if link == "" {
+		return ""
+	}
+	if t.index == nil {
+		t.index = map[string]int{}
+	}
+	n, ok := t.index[link]
+	if !ok {
+		t.links = append(t.links, link)
+		n = len(t.links)
+		t.index[link] = n
+	}
+	return fmt.Sprintf("[%d]", n)
+}
+
+func (t *textWriter) opportunities(title string, o Opportunities) {
+	if len(o.Items) == 0 {
+		msg := o.Unavailable
+		if msg == "" {
+			msg = "none"
+		}
+		t.line("%s: %s", title, strings.TrimSuffix(msg, "."))
+		return
+	}
+	t.line("%s: %s a month from %d recommendation(s)", title, FormatMoney(o.Total), o.Count)
+	for _, it := range o.Items {
+		t.line("  %s/mo  %s %s", FormatMoney(it.MonthlySavings), it.Target, t.ref(it.Link))
+		for _, l := range wrap(it.Explanation, 70) {
+			t.line("      %s", l)
+		}
+	}
+}
+
+// wrap breaks s into lines of at most width runes at spaces.
+func wrap(s string, width int) []string {
+	var lines []string
+	var cur []string
+	n := 0
+	for _, w := range strings.Fields(s) {
+		if n > 0 && n+1+len([]rune(w)) > width {
+			lines = append(lines, strings.Join(cur, " "))
+			cur, n = nil, 0
+		}
+		if n > 0 {
+			n++
+		}
+		cur = append(cur, w)
+		n += len([]rune(w))
+	}
+	if len(cur) > 0 {
+		lines = append(lines, strings.Join(cur, " "))
+	}
+	return lines
+}

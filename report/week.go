@@ -1,0 +1,76 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Week is a report week: Monday 00:00 to the next Monday 00:00, UTC, like
+// every other day boundary in Tally.
+type Week struct {
+	Start time.Time `json:"start"`
+}
+
+// WeekOf returns the week containing t.
+func WeekOf(t time.Time) Week {
+	day := t.UTC().Truncate(24 * time.Hour)
+	return Week{Start: day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))}
+}
+
+// LastCompleteWeek returns the latest week that ended at or before t: what a
+// report sent at t is about.
+func LastCompleteWeek(t time.Time) Week { return WeekOf(t).Prev() }
+
+// End returns the first instant after the week.
+func (w Week) End() time.Time { return w.Start.AddDate(0, 0, 7) }
+
+// Prev returns the week before w.
+func (w Week) Prev() Week { return Week{Start: w.Start.AddDate(0, 0, -7)} }
+
+// Label returns the ISO 8601 week, e.g. "2026-W42": the report-week part of
+// the idempotency key.
+func (w Week) Label() string {
+	y, n := w.Start.ISOWeek()
+	return fmt.Sprintf("%d-W%02d", y, n)
+}
+
+// Span returns the week's days for people, e.g. "Oct 12–18, 2026" or
+// "Sep 28 – Oct 4, 2026".
+func (w Week) Span() string {
+	last := w.End().AddDate(0, 0, -1)
+	switch {
+	case last.Year() != w.Start.Year():
+		return w.Start.Format("Jan 2, 2006") + " – " + last.Format("Jan 2, 2006")
+	case last.Month() != w.Start.Month():
+		return w.Start.Format("Jan 2") + " – " + last.Format("Jan 2, 2006")
+	}
+	return w.Start.Format("Jan 2") + "–" + last.Format("2, 2006")
+}
+
+// ParseWeek reads a week as an ISO week ("2026-W42") or any date in it
+// ("2026-10-14").
+func ParseWeek(s string) (Week, error) {
+	s = strings.TrimSpace(s)
+	var y, n int
+	if len(s) >= 7 && len(s) <= 8 && s[4] == '-' && (s[5] == 'W' || s[5] == 'w') {
+		if _, err := fmt.Sscanf(strings.ToUpper(s), "%d-W%d", &y, &n); err != nil {
+			return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week such as 2026-W42", s)
+		}
+		// ISO week 1 contains January 4.
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		w := WeekOf(jan4)
+		w.Start = w.Start.AddDate(0, 0, 7*(n-1))
+		if n < 1 || n > 53 || w.Label() != fmt.Sprintf("%d-W%02d", y, n) {
+			return Week{}, tally.Errorf(tally.EInvalid, "week %q: %d has no week %d", s, y, n)
+		}
+		return w, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week (2026-W42) or a date in it (2026-10-14)", s)
+	}
+	return WeekOf(t), nil
+}

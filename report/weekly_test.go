@@ -1,0 +1,272 @@
+package report_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// weeklyConfig is the fixture organization's configuration.
+func weeklyConfig(t testing.TB) report.Config {
+	t.Helper()
+	c, err := report.ParseConfig("weekly.yaml", []byte(`
+dashboard_url: https://tally.example.com
+from: Tally <tally@example.com>
+audiences:
+  - name: org
+    title: Example Corp
+    recipients: [finops@example.com, cto@example.com]
+    budget: 6500 USD
+  - name: payments
+    title: Payments team
+    filter: label[team]:"payments"
+    recipients: [payments-leads@example.com]
+    budget: 1900 USD
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func weeklyDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	db := pgtest.New(t)
+	fixture.WeeklyOrg(t, db)
+	return db
+}
+
+func build(t testing.TB, db *postgres.DB, cfg report.Config, audience string) *report.Report {
+	t.Helper()
+	aud, err := cfg.Audience(audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &report.Builder{Store: db, Config: cfg, Now: func() time.Time { return fixture.WeeklyNow }}
+	r, err := b.Build(context.Background(), aud, report.WeekOf(fixture.WeeklyReport))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; got:\n%s\n(run go test ./report -update after checking the change)", name, diffHint(string(want), got))
+	}
+}
+
+func diffHint(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(wl) && i < len(gl); i++ {
+		if wl[i] != gl[i] {
+			return "line " + itoa(i+1) + ":\n- " + wl[i] + "\n+ " + gl[i]
+		}
+	}
+	return "lengths differ"
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
+
+func fmtInt(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+// TestWeeklyReport builds the fixture organization's reports and compares
+// them with golden files, then renders the HTML in headless chromium.
+func TestWeeklyReport(t *testing.T) {
+	db := weeklyDB(t)
+	cfg := weeklyConfig(t)
+	org := build(t, db, cfg, "org")
+	rendered, err := report.Render(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "weekly-org.html", rendered.HTML)
+	golden(t, "weekly-org.txt", rendered.Text)
+	checkOrg(t, org, rendered)
+
+	pay := build(t, db, cfg, "payments")
+	pr, err := report.Render(pay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "weekly-payments.txt", pr.Text)
+	checkTeam(t, pay, org)
+
+	preview, err := report.PreviewHTML(org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, "weekly-org", preview)
+}
+
+func checkOrg(t *testing.T, r *report.Report, out *report.Rendered) {
+	t.Helper()
+	// The headline sums the days; the days are the bill (reconciled by attribution).
+	var week tally.Money
+	for _, d := range r.Daily[len(r.Daily)-7:] {
+		week, _ = week.Add(d.Cost)
+	}
+	if !week.Equal(r.Spend.ThisWeek) {
+		t.Errorf("this week %s, days sum to %s", r.Spend.ThisWeek, week)
+	}
+	movers := map[string]report.Mover{}
+	for _, m := range r.Movers[0].Movers {
+		movers[m.Name] = m
+		sum, _ := m.Usage.Add(m.Price)
+		sum, _ = sum.Add(m.Coverage)
+		if !sum.Equal(m.Delta) {
+			t.Errorf("%s: parts sum to %s, change is %s", m.Name, sum, m.Delta)
+		}
+	}
+	// Each planted cause shows as the largest part of its workload's change.
+	for name, part := range map[string]string{"shop/checkout": "usage", "search/indexer": "usage", "payments/ledger": "coverage", "search/query": "price"} {
+		m, ok := movers[name]
+		if !ok {
+			t.Errorf("%s is not among the workload movers %v", name, r.Movers[0].Movers)
+			continue
+		}
+		parts := map[string]float64{"usage": m.Usage.Float64(), "price": m.Price.Float64(), "coverage": m.Coverage.Float64()}
+		for p, v := range parts {
+			if p != part && v > parts[part] {
+				t.Errorf("%s: %s %v exceeds %s %v", name, p, v, part, parts[part])
+			}
+		}
+	}
+	if len(r.Functions) == 0 || r.Functions[0].Function != "indexer.tokenize" {
+		t.Errorf("functions %+v: want indexer.tokenize first", r.Functions)
+	}
+	found := false
+	for _, a := range r.Anomalies {
+		if a.Name == "data/etl" && a.Day.Equal(time.Date(2026, 10, 15, 0, 0, 0, 0, time.UTC)) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("anomalies %+v: want data/etl on Oct 15", r.Anomalies)
+	}
+	if len(r.Expiring) != 1 || r.Expiring[0].ID != "sp-compute-2025" || r.Expiring[0].DaysLeft != 17 {
+		t.Errorf("expiring %+v: want sp-compute-2025 in 17 days", r.Expiring)
+	}
+	if r.Month.Forecast == nil || r.Rightsizing.Count != 5 || r.Commitments.Count != 1 {
+		t.Errorf("forecast %v, right-sizing %d, commitments %d", r.Month.Forecast, r.Rightsizing.Count, r.Commitments.Count)
+	}
+	// Label text is escaped, and every image the HTML uses is attached.
+	if strings.Contains(out.HTML, "<ml>") || !strings.Contains(out.HTML, "r&amp;d &#34;labs&#34; &lt;ml&gt;") {
+		t.Error("the team label is not escaped in the HTML")
+	}
+	for _, im := range out.Images {
+		if !strings.Contains(out.HTML, `src="cid:`+im.ContentID+`"`) {
+			t.Errorf("image %s is not referenced", im.ContentID)
+		}
+	}
+	if strings.Contains(strings.ToLower(out.HTML), "<script") || strings.Contains(out.HTML, "<style") {
+		t.Error("the email has a script or style element")
+	}
+}
+
+func checkTeam(t *testing.T, pay, org *report.Report) {
+	t.Helper()
+	if c, _ := pay.Spend.ThisWeek.Cmp(org.Spend.ThisWeek); c >= 0 || pay.Spend.ThisWeek.IsZero() {
+		t.Errorf("payments %s vs organization %s", pay.Spend.ThisWeek, org.Spend.ThisWeek)
+	}
+	for _, set := range pay.Movers {
+		for _, m := range set.Movers {
+			if strings.HasPrefix(m.Name, "__") || (set.Dimension == "namespace" && m.Name != "payments") {
+				t.Errorf("payments report shows %s %s", set.Dimension, m.Name)
+			}
+		}
+	}
+	if pay.Month.Forecast == nil || pay.Month.Forecast.Share <= 0 || pay.Month.Forecast.Share >= 1 {
+		t.Errorf("payments forecast %+v: want the organization's scaled by its share", pay.Month.Forecast)
+	}
+	if pay.ExpiringAvailable || pay.Commitments.Available {
+		t.Error("a team report lists commitments")
+	}
+}
+
+// screenshot renders html with headless chromium into test-output/NAME.png.
+func screenshot(t *testing.T, name string, html []byte) {
+	t.Helper()
+	chromium := ""
+	for _, c := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(c); err == nil {
+			chromium = c
+			break
+		}
+	}
+	if chromium == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is missing (apt-get install chromium; scripts/install-deps.sh installs it)")
+		}
+		t.Skip("chromium is not installed: skipping the visual check (apt-get install chromium)")
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "test-output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, name+".html")
+	png := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(page, html, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(png)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir="+t.TempDir(), "--window-size=700,3400",
+		"--screenshot="+png, "file://"+page)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	st, err := os.Stat(png)
+	if err != nil || st.Size() < 20000 {
+		t.Fatalf("screenshot %s: %v (size %d)", png, err, sizeOf(st))
+	}
+	t.Logf("rendered %s (%d bytes)", png, st.Size())
+}
+
+func sizeOf(st os.FileInfo) int64 {
+	if st == nil {
+		return 0
+	}
+	return st.Size()
+}

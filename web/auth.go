@@ -1,0 +1,251 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tallyhq/tally"
+)
+
+// AuthStore keeps users, sessions and bearer tokens.
+type AuthStore interface {
+	UserByEmail(ctx context.Context, email string) (tally.User, error)
+	CreateSession(ctx context.Context, s tally.Session) error
+	Session(ctx context.Context, hash []byte) (tally.Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+	Token(ctx context.Context, id string) (tally.Token, error)
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "tally_session"
+
+// CSRFHeader carries a session's CSRF token on state-changing requests.
+const CSRFHeader = "X-CSRF-Token"
+
+// DefaultSessionTTL is how long a session lasts after sign-in.
+const DefaultSessionTTL = 12 * time.Hour
+
+// Principal is who a request acts as: a signed-in user, an API token (acting
+// with the token's role) or an agent token (which can only ingest).
+type Principal struct {
+	Kind    string // "session", tally.TokenAPI or tally.TokenAgent
+	Role    string // tally.RoleViewer, RoleAdmin or RoleAgent
+	Email   string // the user, for sessions
+	TokenID string // for tokens
+	Cluster tally.ClusterID
+	csrf    string
+	session []byte
+}
+
+type principalKey struct{}
+
+// PrincipalFrom returns the authenticated principal of a request's context.
+func PrincipalFrom(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok
+}
+
+func withPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// HashPassword hashes a password with bcrypt for storing.
+func HashPassword(password string) (string, error) {
+	if len(password) < 8 {
+		return "", tally.Errorf(tally.EInvalid, "password: want at least 8 characters")
+	}
+	if len(password) > 72 {
+		return "", tally.Errorf(tally.EInvalid, "password: want at most 72 bytes (bcrypt's limit)")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}
+
+// tokenPrefix starts every bearer token: tly_<id>_<secret>.
+const tokenPrefix = "tly_"
+
+// NewToken returns a token's full bearer value and the token with its id and
+// secret hash set; the caller sets kind, role, cluster, name and expiry.
+func NewToken() (string, tally.Token) {
+	id := hex.EncodeToString(randomBytes(6))
+	secret := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	sum := sha256.Sum256([]byte(secret))
+	return tokenPrefix + id + "_" + secret, tally.Token{ID: id, SecretHash: sum[:]}
+}
+
+// parseToken splits a bearer value into id and secret.
+func parseToken(v string) (id, secret string, ok bool) {
+	rest, ok := strings.CutPrefix(v, tokenPrefix)
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, "_")
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
+	return b
+}
+
+func hashSecret(s string) []byte {
+	sum := sha256.Sum256([]byte(s))
+	return sum[:]
+}
+
+// authenticate finds the request's principal: a bearer token first, else the
+// session cookie. A request with bad credentials is refused at once; one with
+// none goes on without a principal.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var p *Principal
+		var err error
+		if h := r.Header.Get("Authorization"); h != "" {
+			p, err = s.bearer(r.Context(), h)
+		} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" {
+			p, err = s.sessionPrincipal(r.Context(), c.Value)
+			if tally.ErrorCode(err) == tally.EUnauthorized {
+				clearSessionCookie(w, r)
+				err, p = nil, nil // an expired session is no session: pages redirect to sign-in
+			}
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if p != nil {
+			r = r.WithContext(withPrincipal(r.Context(), p))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) bearer(ctx context.Context, header string) (*Principal, error) {
+	v, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return nil, tally.Errorf(tally.EUnauthorized, "authorization header: want Bearer TOKEN")
+	}
+	id, secret, ok := parseToken(strings.TrimSpace(v))
+	if !ok {
+		return nil, tally.Errorf(tally.EUnauthorized, "bearer token: not a Tally token (tly_…)")
+	}
+	t, err := s.auth.Token(ctx, id)
+	if tally.ErrorCode(err) == tally.ENotFound {
+		return nil, tally.Errorf(tally.EUnauthorized, "bearer token: unknown or revoked")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(t.SecretHash, hashSecret(secret)) != 1 {
+		return nil, tally.Errorf(tally.EUnauthorized, "bearer token: unknown or revoked")
+	}
+	now := time.Now() // wall clock, like the database's: s.now only anchors report windows
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return nil, tally.Errorf(tally.EUnauthorized, "bearer token %s expired at %s", t.ID, t.ExpiresAt.Format(time.RFC3339))
+	}
+	_ = s.auth.TouchToken(ctx, t.ID, now) // bookkeeping only
+	return &Principal{Kind: t.Kind, Role: t.Role, TokenID: t.ID, Cluster: t.Cluster}, nil
+}
+
+func (s *Server) sessionPrincipal(ctx context.Context, cookie string) (*Principal, error) {
+	h := hashSecret(cookie)
+	sess, err := s.auth.Session(ctx, h)
+	if tally.ErrorCode(err) == tally.ENotFound {
+		return nil, tally.Errorf(tally.EUnauthorized, "session expired: sign in again")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{Kind: "session", Role: sess.User.Role, Email: sess.User.Email, csrf: sess.CSRFToken, session: h}, nil
+}
+
+// roleRank orders the roles people act with.
+var roleRank = map[string]int{tally.RoleViewer: 1, tally.RoleAdmin: 2}
+
+// requireRole admits users and API tokens with at least role. Agent tokens
+// are refused: they can only ingest. Sessions must send their CSRF token on
+// state-changing requests.
+func (s *Server) requireRole(role string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := PrincipalFrom(r.Context())
+			switch {
+			case !ok && s.auth == nil:
+				s.error(w, r, tally.Errorf(tally.EUnavailable, "authentication is not configured on this server"))
+			case !ok:
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tally"`)
+				s.error(w, r, tally.Errorf(tally.EUnauthorized, "sign in, or send an API token as Authorization: Bearer tly_…"))
+			case p.Kind == tally.TokenAgent:
+				s.error(w, r, tally.Errorf(tally.EForbidden, "agent tokens can only ingest (POST /api/v1/ingest/agent)"))
+			case roleRank[p.Role] < roleRank[role]:
+				s.error(w, r, tally.Errorf(tally.EForbidden, "this needs the %s role; you are %s", role, p.Role))
+			case p.Kind == "session" && !safeMethod(r.Method) && !validCSRF(p, r.Header.Get(CSRFHeader)):
+				s.error(w, r, tally.Errorf(tally.EForbidden, "missing or wrong %s header: reload the page", CSRFHeader))
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// requireAgent admits only agent tokens (for the ingest endpoint); the
+// principal's Cluster is the cluster the token may write.
+func (s *Server) requireAgent(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := PrincipalFrom(r.Context())
+		switch {
+		case !ok && s.auth == nil:
+			s.error(w, r, tally.Errorf(tally.EUnavailable, "authentication is not configured on this server"))
+		case !ok:
+			s.error(w, r, tally.Errorf(tally.EUnauthorized, "send the agent token as Authorization: Bearer tly_…"))
+		case p.Kind != tally.TokenAgent:
+			s.error(w, r, tally.Errorf(tally.EForbidden, "only agent tokens can ingest"))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func validCSRF(p *Principal, got string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.csrf)) == 1
+}
+
+// startSession signs user in: a new session row and its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u tally.User) (tally.Session, error) {
+	secret := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	now := time.Now() // the database expires sessions by its wall clock
+	sess := tally.Session{Hash: hashSecret(secret), User: u, CSRFToken: base64.RawURLEncoding.EncodeToString(randomBytes(24)),
+		CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}
+	if err := s.auth.CreateSession(r.Context(), sess); err != nil {
+		return sess, err
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
+		MaxAge: int(s.sessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	return sess, nil
+}
+
+func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}

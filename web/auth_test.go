@@ -1,0 +1,207 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/web"
+)
+
+type client struct {
+	t      *testing.T
+	base   string
+	http   *http.Client
+	bearer string
+	csrf   string
+}
+
+func newClient(t *testing.T, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (c *client) do(method, path, body string, hdr ...string) (int, string, http.Header) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.csrf != "" {
+		req.Header.Set(web.CSRFHeader, c.csrf)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (c *client) want(method, path, body string, status int, contains string) string {
+	c.t.Helper()
+	got, b, _ := c.do(method, path, body)
+	if got != status || !strings.Contains(b, contains) {
+		c.t.Fatalf("%s %s = %d %s, want %d containing %q", method, path, got, b, status, contains)
+	}
+	return b
+}
+
+func TestAuth(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(context.Background(), tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(48 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	createUser(t, db, "ada@example.com", "correct horse battery", tally.RoleAdmin)
+	createUser(t, db, "vic@example.com", "viewer password", tally.RoleViewer)
+	srv := serveDB(t, db, func() time.Time { return fixture.Day1.Add(47 * time.Hour) })
+
+	anon := newClient(t, srv.URL)
+	anon.want("GET", "/healthz", "", 200, "ok")
+	anon.want("GET", "/readyz", "", 200, "ready")
+	for _, p := range []string{"/api/v1/allocations", "/allocation/compute", "/metrics", "/api/v1/functions?workload=shop/api", "/api/v1/tokens", "/api/v1/nope"} {
+		anon.want("GET", p, "", 401, "sign in")
+	}
+	if code, _, h := anon.do("GET", "/allocations?window=7d", ""); code != 303 || h.Get("Location") != "/login?next=%2Fallocations%3Fwindow%3D7d" {
+		t.Fatalf("page without a session: %d to %q", code, h.Get("Location"))
+	}
+	if code, _, h := anon.do("GET", "/login", ""); code != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("sign-in page: %d, CSP %q", code, h.Get("Content-Security-Policy"))
+	}
+	anon.want("POST", "/api/v1/auth/login", `{"email":"ada@example.com","password":"wrong"}`, 401, "wrong email or password")
+	anon.want("POST", "/api/v1/auth/login", `{"email":"nobody@example.com","password":"correct horse battery"}`, 401, "wrong email or password")
+	anon.want("GET", "/api/v1/auth/me", "", 401, "")
+	// A cross-site form post is refused before anything else.
+	if code, _, _ := anon.do("POST", "/api/v1/auth/login", `{}`, "Sec-Fetch-Site", "cross-site"); code != 403 {
+		t.Fatalf("cross-site sign-in: %d, want 403", code)
+	}
+
+	// Sign in: an HttpOnly, SameSite cookie and a CSRF token.
+	ada := newClient(t, srv.URL)
+	code, body, h := ada.do("POST", "/api/v1/auth/login", `{"email":"ADA@example.com","password":"correct horse battery"}`)
+	if code != 200 || !strings.Contains(h.Get("Set-Cookie"), "HttpOnly") || !strings.Contains(h.Get("Set-Cookie"), "SameSite=Lax") {
+		t.Fatalf("sign-in: %d %s, cookie %q", code, body, h.Get("Set-Cookie"))
+	}
+	var me struct{ Email, Role, CSRFToken string }
+	_ = json.Unmarshal([]byte(body), &me)
+	if me.Email != "ada@example.com" || me.Role != "admin" || me.CSRFToken == "" {
+		t.Fatalf("sign-in answer %s", body)
+	}
+	ada.want("GET", "/allocations", "", 200, "<div id=\"app\">")
+	ada.want("GET", "/api/v1/allocations?window=2d", "", 200, `"groups"`)
+
+	// Settings: CSRF needed on writes; the allocation API follows the saved rules.
+	settings := `{"idle":"share","shared":"separate","shareNamespaces":["shop"]}`
+	ada.want("PUT", "/api/v1/settings/cost", settings, 403, "X-CSRF-Token")
+	ada.csrf = "wrong"
+	ada.want("PUT", "/api/v1/settings/cost", settings, 403, "X-CSRF-Token")
+	ada.csrf = me.CSRFToken
+	ada.want("PUT", "/api/v1/settings/cost", `{"idle":"bogus","shared":"even"}`, 400, `idle \"bogus\"`)
+	ada.want("PUT", "/api/v1/settings/cost", settings, 200, `"shareNamespaces":["shop"]`)
+	got := ada.want("GET", "/api/v1/allocations?window=2d&aggregate=namespace", "", 200, tally.SharedName)
+	if strings.Contains(got, tally.IdleName) || !strings.Contains(got, `"idleCost":"2.159999999952"`) {
+		t.Fatalf("the saved rules share idle out: %s", got)
+	}
+	ada.want("GET", "/api/v1/allocations?window=2d&aggregate=namespace&idle=separate", "", 200, tally.IdleName) // parameters override
+
+	// Tokens: admins create them; a viewer token reads; an agent token only ingests.
+	ada.want("POST", "/api/v1/tokens", `{"name":"x","kind":"agent"}`, 400, "cluster")
+	var viewer, agent struct {
+		Secret string
+		Token  tally.Token
+	}
+	_ = json.Unmarshal([]byte(ada.want("POST", "/api/v1/tokens", `{"name":"grafana","role":"viewer"}`, 201, "tly_")), &viewer)
+	_ = json.Unmarshal([]byte(ada.want("POST", "/api/v1/tokens", `{"name":"prod agent","kind":"agent","cluster":"prod"}`, 201, "tly_")), &agent)
+	ada.want("GET", "/api/v1/tokens", "", 200, "prod agent")
+
+	v := newClient(t, srv.URL)
+	v.bearer = viewer.Secret
+	v.want("GET", "/allocation/compute?window=2d", "", 200, `"code":200`)
+	v.want("GET", "/metrics", "", 200, "node_total_hourly_cost")
+	v.want("GET", "/api/v1/tokens", "", 403, "admin role")
+	v.want("PUT", "/api/v1/settings/cost", settings, 403, "admin role")
+	v.bearer = viewer.Secret[:len(viewer.Secret)-2] + "xx"
+	v.want("GET", "/api/v1/allocations", "", 401, "unknown or revoked")
+	v.bearer = "not-a-token"
+	v.want("GET", "/api/v1/allocations", "", 401, "not a Tally token")
+
+	a := newClient(t, srv.URL)
+	a.bearer = agent.Secret
+	for _, p := range []string{"/api/v1/allocations", "/metrics", "/allocation/compute", "/api/v1/auth/me"} {
+		a.want("GET", p, "", 403, "agent tokens can only ingest")
+	}
+	if code, _, _ := a.do("GET", "/", ""); code != 303 {
+		t.Fatalf("agent token on a page: %d, want a redirect to sign-in", code)
+	}
+
+	// Revoked and expired tokens stop working.
+	ada.want("DELETE", "/api/v1/tokens/"+viewer.Token.ID, "", 204, "")
+	v.bearer = viewer.Secret
+	v.want("GET", "/api/v1/allocations", "", 401, "unknown or revoked")
+	secret, tok := web.NewToken()
+	tok.Kind, tok.Role, tok.Name, tok.ExpiresAt = tally.TokenAPI, tally.RoleViewer, "old", time.Now().Add(-time.Hour)
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	v.bearer = secret
+	v.want("GET", "/api/v1/allocations", "", 401, "expired")
+
+	// A viewer signs in and cannot write; sign-out ends the session.
+	vic := newClient(t, srv.URL)
+	_, body, _ = vic.do("POST", "/api/v1/auth/login", `{"email":"vic@example.com","password":"viewer password"}`)
+	_ = json.Unmarshal([]byte(body), &me)
+	vic.csrf = me.CSRFToken
+	vic.want("PUT", "/api/v1/settings/cost", settings, 403, "admin role")
+	vic.want("POST", "/api/v1/auth/logout", "", 204, "")
+	vic.want("GET", "/api/v1/auth/me", "", 401, "")
+	if code, _, _ := vic.do("GET", "/", ""); code != 303 {
+		t.Fatalf("after sign-out a page redirects: %d", code)
+	}
+}
+
+func TestSessionsExpire(t *testing.T) {
+	db := pgtest.New(t)
+	createUser(t, db, "ada@example.com", "correct horse battery", tally.RoleAdmin)
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Settings: db, SessionTTL: time.Second}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL)
+	c.want("POST", "/api/v1/auth/login", `{"email":"ada@example.com","password":"correct horse battery"}`, 200, "csrfToken")
+	c.want("GET", "/api/v1/auth/me", "", 200, "ada@example.com")
+	time.Sleep(1500 * time.Millisecond)
+	c.want("GET", "/api/v1/auth/me", "", 401, "sign in")
+}
+
+func TestDemoLogin(t *testing.T) {
+	db := pgtest.New(t)
+	createUser(t, db, "demo@tally.local", "demo password", tally.RoleAdmin)
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Demo: &web.DemoLogin{Email: "demo@tally.local", Code: "s3cret-code"}}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL)
+	if code, _, h := c.do("GET", "/login/demo?code=guess", ""); code != 303 || h.Get("Location") != "/login" {
+		t.Fatalf("wrong code: %d %q", code, h.Get("Location"))
+	}
+	c.want("GET", "/api/v1/auth/me", "", 401, "")
+	if code, _, h := c.do("GET", "/login/demo?code=s3cret-code", ""); code != 303 || h.Get("Location") != "/" {
+		t.Fatalf("demo link: %d %q", code, h.Get("Location"))
+	}
+	c.want("GET", "/api/v1/auth/me", "", 200, "demo@tally.local")
+}

@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/web"
+)
+
+// chromium is Debian's browser, which the browser tests drive.
+const chromium = "/usr/bin/chromium"
+
+// requireBrowser returns node's path, or skips (fails under CI=true) without
+// chromium, node or web/ui's node_modules.
+func requireBrowser(t *testing.T) string {
+	t.Helper()
+	missing := func(what string) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s (CI=true: prerequisites must be present; make test installs them)", what)
+		}
+		t.Skip(what)
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		missing("chromium is not installed (apt-get install chromium)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node is not installed (apt-get install nodejs npm)")
+	}
+	if _, err := os.Stat("ui/node_modules/playwright-core"); err != nil {
+		missing("web/ui/node_modules is missing: run `make ui-deps` (npm ci in web/ui)")
+	}
+	if _, err := os.Stat("ui/dist/index.html"); err != nil {
+		missing("web/ui/dist is missing: run `make ui`")
+	}
+	return node
+}
+
+// orgServer stores fixture.Org in a fresh database and serves it with the
+// built dashboard from web/ui/dist, its clock at the end of the history. It
+// returns the server and the database.
+func orgServer(t *testing.T, org fixture.Org) (*httptest.Server, *postgres.DB) {
+	t.Helper()
+	db := pgtest.New(t)
+	start := time.Now()
+	if err := org.Store(context.Background(), db, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stored and attributed %d days of the organization in %v", org.Days, time.Since(start).Round(time.Millisecond))
+	return serveDB(t, db, func() time.Time { return org.End().Add(-time.Minute) }), db
+}
+
+func serveDB(t *testing.T, db *postgres.DB, now func() time.Time) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Recommendations: db,
+		Auth: db, Tokens: db, Settings: db, Status: db, UI: os.DirFS("ui/dist"), Now: now}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// createUser stores a user with password and role.
+func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
+	t.Helper()
+	hash, err := web.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateUser(context.Background(), tally.User{Email: email, Role: role, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDashboardInBrowser drives Debian's chromium through every page with
+// playwright-core (web/ui/e2e/dashboard.mjs): sign-in, each page rendering
+// with no console errors, drill-down from namespace to container, flamegraph
+// click-through and diffs, CSV export, the XSS label shown as text, empty,
+// not-available and API-down states, settings, sign-out. Screenshots of
+// every page go to test-output/ at the repository root.
+func TestDashboardInBrowser(t *testing.T) {
+	node := requireBrowser(t)
+	org := fixture.Org{Start: fixture.Day1, Days: 16, Scale: 1}
+	srv, db := orgServer(t, org)
+	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
+	empty := pgtest.New(t)
+	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)
+	emptySrv := serveDB(t, empty, nil)
+
+	out, err := filepath.Abs("../test-output")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "e2e/dashboard.mjs")
+	cmd.Dir = "ui"
+	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_EMAIL=admin@example.com",
+		"TALLY_PASSWORD=correct horse battery", "TALLY_OUT="+out, "CHROMIUM="+chromium)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	err = cmd.Run()
+	t.Log("\n" + logs.String())
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+}

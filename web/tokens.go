@@ -1,0 +1,106 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+// TokenStore manages bearer tokens.
+type TokenStore interface {
+	CreateToken(ctx context.Context, t tally.Token) (tally.Token, error)
+	Tokens(ctx context.Context) ([]tally.Token, error)
+	DeleteToken(ctx context.Context, id string) error
+}
+
+type createTokenRequest struct {
+	Name          string `json:"name"`
+	Kind          string `json:"kind"`    // api (default) or agent
+	Role          string `json:"role"`    // viewer (default) or admin, for api tokens
+	Cluster       string `json:"cluster"` // agent tokens: the cluster it may write
+	ExpiresInDays int    `json:"expiresInDays"`
+}
+
+// createTokenResponse carries the secret, shown once.
+type createTokenResponse struct {
+	Token  tally.Token `json:"token"`
+	Secret string      `json:"secret"`
+}
+
+type tokensResponse struct {
+	Tokens []tally.Token `json:"tokens"`
+}
+
+// listTokens answers GET /api/v1/tokens.
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.tokens.Tokens(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if ts == nil {
+		ts = []tally.Token{}
+	}
+	writeJSON(w, http.StatusOK, tokensResponse{Tokens: ts})
+}
+
+// createToken answers POST /api/v1/tokens.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	var req createTokenRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "token body: want JSON {\"name\", \"kind\", \"role\", \"cluster\", \"expiresInDays\"}: %v", err))
+		return
+	}
+	secret, t := NewToken()
+	t.Name = strings.TrimSpace(req.Name)
+	t.Kind = orDefault(req.Kind, tally.TokenAPI)
+	switch t.Kind {
+	case tally.TokenAPI:
+		t.Role = orDefault(req.Role, tally.RoleViewer)
+		if t.Role != tally.RoleViewer && t.Role != tally.RoleAdmin {
+			s.error(w, r, tally.Errorf(tally.EInvalid, "role %q: want viewer or admin", req.Role))
+			return
+		}
+	case tally.TokenAgent:
+		t.Role, t.Cluster = tally.RoleAgent, tally.ClusterID(strings.TrimSpace(req.Cluster))
+		if t.Cluster == "" {
+			s.error(w, r, tally.Errorf(tally.EInvalid, "cluster: an agent token is bound to one cluster; name it"))
+			return
+		}
+	default:
+		s.error(w, r, tally.Errorf(tally.EInvalid, "kind %q: want api or agent", req.Kind))
+		return
+	}
+	if t.Name == "" || len(t.Name) > 200 {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "name: want 1 to 200 characters saying what the token is for"))
+		return
+	}
+	if req.ExpiresInDays < 0 || req.ExpiresInDays > 3650 {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "expiresInDays %d: want 0 (never) to 3650", req.ExpiresInDays))
+		return
+	}
+	if req.ExpiresInDays > 0 {
+		t.ExpiresAt = time.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC()
+	}
+	t, err := s.tokens.CreateToken(r.Context(), t)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, createTokenResponse{Token: t, Secret: secret})
+}
+
+// deleteToken answers DELETE /api/v1/tokens/{id}.
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
+	if err := s.tokens.DeleteToken(r.Context(), chi.URLParam(r, "id")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

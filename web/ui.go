@@ -1,0 +1,96 @@
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// The dashboard's built assets (web/ui, built with Vite into web/ui/dist) are
+// committed and embedded, so `go build` alone makes a binary with the whole
+// dashboard, and no Node.js is needed to build or run Tally. `make ui`
+// rebuilds them from the sources and the lockfile; `make check-ui` verifies
+// the committed build is current.
+//
+//go:embed all:ui/dist
+var embeddedUI embed.FS
+
+// Assets returns the embedded dashboard.
+func Assets() fs.FS {
+	sub, err := fs.Sub(embeddedUI, "ui/dist")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
+
+// contentSecurityPolicy allows only this origin's scripts, styles and
+// connections: no inline script, no eval, no inline style attributes, no
+// framing by other sites. Everything from clusters and bills is rendered as
+// text; this is the second line of defence.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"font-src 'self'; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
+
+// securityHeaders sets the headers every response carries. A handler may
+// replace the Content-Security-Policy (the report preview does).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// pages are the dashboard's routes; each serves index.html to a signed-in
+// browser and redirects others to the sign-in page.
+var pages = []string{"/", "/allocations", "/functions", "/rightsizing", "/commitments", "/reports", "/settings"}
+
+// page serves the single-page app's index.html for a signed-in browser.
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	p, ok := PrincipalFrom(r.Context())
+	if !ok || p.Kind == tally.TokenAgent {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.index(w, r)
+}
+
+// loginPage serves index.html, which shows the sign-in form at /login.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := PrincipalFrom(r.Context()); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.index(w, r)
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	b, err := fs.ReadFile(s.ui, "index.html")
+	if err != nil {
+		http.Error(w, "The dashboard is not built into this binary: run `make ui build`.", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(b)
+}
+
+// assets serves the hashed, immutable build outputs.
+func (s *Server) assets() http.Handler {
+	files := http.FileServerFS(s.ui)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		files.ServeHTTP(w, r)
+	})
+}

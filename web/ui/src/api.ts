@@ -1,0 +1,261 @@
+// The dashboard's client of Tally's JSON API: same-origin fetches with the
+// session cookie, the CSRF token on state-changing requests, and errors that
+// say what happened.
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+  /** The API did not answer at all, or a proxy answered for it. */
+  get down(): boolean {
+    return this.status === 0 || this.status === 502 || this.status === 504
+  }
+  get notAvailable(): boolean {
+    return this.status === 404 || (this.status === 503 && this.code !== 'not_ready')
+  }
+}
+
+let csrfToken = ''
+
+export function setCSRF(token: string) {
+  csrfToken = token
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (method !== 'GET') {
+    headers['X-CSRF-Token'] = csrfToken
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+  }
+  let resp: Response
+  try {
+    resp = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    })
+  } catch {
+    throw new ApiError(0, 'unavailable', 'The Tally API is not answering.')
+  }
+  if (resp.status === 401 && !path.startsWith('/api/v1/auth/')) {
+    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
+    throw new ApiError(401, 'unauthorized', 'Signed out.')
+  }
+  if (resp.status === 204) return undefined as T
+  const text = await resp.text()
+  let data: any = undefined
+  try {
+    data = text ? JSON.parse(text) : undefined
+  } catch {
+    data = undefined
+  }
+  if (!resp.ok) {
+    throw new ApiError(resp.status, data?.code ?? 'error', data?.message ?? `${resp.status} ${resp.statusText}`)
+  }
+  return data as T
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body),
+  put: <T>(path: string, body?: unknown) => request<T>('PUT', path, body),
+  del: <T>(path: string) => request<T>('DELETE', path),
+}
+
+// --- Shapes of the API's answers ---
+
+export interface Me {
+  kind: string
+  email?: string
+  role: string
+  csrfToken?: string
+}
+
+export interface CostView {
+  start: string
+  end: string
+  cpuCost: string
+  ramCost: string
+  gpuCost: string
+  pvCost: string
+  networkCost: string
+  loadBalancerCost: string
+  sharedCost: string
+  externalCost: string
+  otherCost: string
+  idleCost: string
+  totalCost: string
+  cpuCoreHours: number
+  cpuCoreRequestAverage: number
+  cpuCoreUsageAverage: number
+  ramByteHours: number
+  ramByteRequestAverage: number
+  ramByteUsageAverage: number
+  efficiency: number
+  estimated: boolean
+}
+
+export interface Group {
+  name: string
+  keys: string[]
+  total: CostView
+  steps: CostView[] | null
+}
+
+export interface Allocations {
+  window: { start: string; end: string }
+  step: string
+  aggregate: string[]
+  currency: string
+  totalCost: string
+  groups: Group[]
+}
+
+export interface Money {
+  amount: string
+  currency: string
+}
+
+export interface FunctionCost {
+  name: string
+  self: Money
+  total: Money
+  selfAnnual: Money
+  totalAnnual: Money
+  selfSamples: number
+  totalSamples: number
+}
+
+export interface FlameNode {
+  name: string
+  value: number
+  cost: string
+  delta?: number
+  samples: number
+  children?: FlameNode[]
+}
+
+export interface ImageSpan {
+  container: string
+  image: string
+  first: string
+  last: string
+}
+
+export interface Functions {
+  workload: string
+  window: { start: string; end: string }
+  total: Money
+  functions: FunctionCost[]
+  flame: FlameNode
+  images: ImageSpan[] | null
+  base?: { window: { start: string; end: string }; image?: string; total: Money; functions: FunctionCost[] }
+}
+
+export interface Recommendation {
+  id: number
+  kind: string
+  target: string
+  createdAt: string
+  monthlySavings: Money
+  current?: any
+  recommended?: any
+  risk?: any
+  explanation: string
+}
+
+export interface DataStatus {
+  billingPeriods: number
+  lastIngest?: string
+  clusters: number
+  pods: number
+  agentTokens: number
+  lastAttributedHour?: string
+  firstAttributedHour?: string
+  attributedHours: number
+  estimatedHours: number
+}
+
+export interface CostSettings {
+  idle: string
+  shared: string
+  shareNamespaces: string[]
+}
+
+export interface Token {
+  id: string
+  kind: string
+  role: string
+  cluster?: string
+  name: string
+  createdAt: string
+  expiresAt?: string
+  lastUsedAt?: string
+}
+
+export interface ForecastPoint {
+  t: string
+  mean: number
+  lo80: number
+  hi80: number
+  lo95: number
+  hi95: number
+}
+
+export interface Forecast {
+  scope: string
+  createdAt: string
+  granularity: string
+  model: string
+  historyEnd: string
+  points: ForecastPoint[]
+}
+
+export interface Commitment {
+  billingAccountId: string
+  id: string
+  provider: string
+  kind: string
+  termMonths: number
+  start: string
+  end: string
+  paymentOption: string
+  hourlyCommitment: Money
+  quantity: number
+  upfrontFee: Money
+  recurringHourlyFee: Money
+  state: string
+}
+
+export interface CommitmentKPI {
+  t: string
+  utilization: number
+  coverage: number
+  esr: number
+}
+
+export interface CommitmentRecommendation {
+  id: number | string
+  kind: string
+  termMonths: number
+  paymentOption: string
+  hourlyCommitment: Money
+  monthlySavings: { p10: string; p25?: string; p50: string; p75?: string; p90: string; currency: string }
+  utilization?: number
+  coverage?: number
+  explanation?: string
+}
+
+/** GET /api/v1/commitments: see the README for the contract. */
+export interface Commitments {
+  currency: string
+  commitments: Commitment[]
+  kpis: CommitmentKPI[]
+  current?: { utilization: number; coverage: number; esr: number; lockInMonths: number }
+  recommendations: CommitmentRecommendation[]
+}

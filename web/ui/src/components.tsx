@@ -1,0 +1,199 @@
+// Shared pieces: data loading with loading/error/empty states, sortable
+// tables, and the notices that tell a new installation what to do next.
+import type { ComponentChildren } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError, api, type DataStatus } from './api'
+
+export interface Loaded<T> {
+  data?: T
+  error?: ApiError
+  loading: boolean
+  reload: () => void
+}
+
+/** Fetches path (skipped when null) and refetches when it changes. */
+export function useApi<T>(path: string | null): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean; path?: string | null }>({ loading: path !== null })
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    if (path === null) {
+      setState({ loading: false })
+      return
+    }
+    let live = true
+    setState((s) => ({ data: s.path === path ? s.data : undefined, loading: true, path }))
+    api.get<T>(path).then(
+      (data) => live && setState({ data, loading: false, path }),
+      (error) => live && setState({ error: error instanceof ApiError ? error : new ApiError(0, 'error', String(error)), loading: false, path }),
+    )
+    return () => {
+      live = false
+    }
+  }, [path, tick])
+  return { ...state, reload: () => setTick((t) => t + 1) }
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <div class="state loading" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" /> Loading {what}…
+    </div>
+  )
+}
+
+export function ErrorState({ error, retry, what }: { error: ApiError; retry?: () => void; what: string }) {
+  if (error.down) {
+    return (
+      <div class="state error" role="alert">
+        <h3>The Tally API is not answering</h3>
+        <p>
+          Is <code>tally serve</code> running and reachable? Check its log, then retry.
+        </p>
+        {retry && <button onClick={retry}>Retry</button>}
+      </div>
+    )
+  }
+  return (
+    <div class="state error" role="alert">
+      <h3>Could not load {what}</h3>
+      <p>{error.message}</p>
+      {retry && <button onClick={retry}>Retry</button>}
+    </div>
+  )
+}
+
+/** The API has no such endpoint yet (a capability not deployed on this server). */
+export function NotAvailable({ what, children }: { what: string; children?: ComponentChildren }) {
+  return (
+    <div class="state empty" data-state="not-available">
+      <h3>{what} are not available yet</h3>
+      {children}
+    </div>
+  )
+}
+
+export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="state empty" data-state="empty">
+      <h3>{title}</h3>
+      {children}
+    </div>
+  )
+}
+
+/** Tells a new installation what is missing: a bill, an agent, attribution. */
+export function DataNotices({ status }: { status?: DataStatus }) {
+  if (!status) return null
+  const notes: ComponentChildren[] = []
+  if (status.billingPeriods === 0) {
+    notes.push(
+      <div class="notice" data-notice="no-billing" key="billing">
+        <b>No billing data yet.</b> Ingest your bill, e.g. <code>tally ingest aws-cur s3://bucket/prefix</code>,{' '}
+        <code>tally ingest focus PATH</code> or <code>tally ingest gcp-billing PATH</code>. Costs are estimated from list prices
+        until it arrives.
+      </div>,
+    )
+  }
+  if (status.pods === 0) {
+    notes.push(
+      <div class="notice" data-notice="no-agent" key="agent">
+        <b>No agent has reported yet.</b> Create an agent token in <a href="/settings">Settings</a>, then install{' '}
+        <code>tally-agent</code> on every node (<code>kubectl apply -f deploy/agent.yaml</code> with the token in its Secret).
+      </div>,
+    )
+  }
+  if (status.billingPeriods > 0 && status.pods > 0 && status.attributedHours === 0) {
+    notes.push(
+      <div class="notice" data-notice="no-attribution" key="attr">
+        <b>Costs have not been attributed yet.</b> <code>tally serve</code> does it hourly; run <code>tally attribute</code> to do it now.
+      </div>,
+    )
+  }
+  return notes.length ? <div class="notices">{notes}</div> : null
+}
+
+export interface Column<T> {
+  key: string
+  label: string
+  value: (row: T) => number | string
+  render?: (row: T) => ComponentChildren
+  numeric?: boolean
+}
+
+export function SortTable<T>({
+  rows,
+  columns,
+  sort,
+  dir,
+  onSort,
+  onRow,
+  rowKey,
+  label,
+}: {
+  rows: T[]
+  columns: Column<T>[]
+  sort: string
+  dir: string
+  onSort: (key: string, dir: string) => void
+  onRow?: (row: T) => void
+  rowKey: (row: T) => string
+  label: string
+}) {
+  const col = columns.find((c) => c.key === sort) ?? columns[0]
+  const sorted = [...rows].sort((a, b) => {
+    const x = col.value(a)
+    const y = col.value(b)
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
+    return dir === 'asc' ? c : -c
+  })
+  return (
+    <table class="grid" aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th
+              key={c.key}
+              class={c.numeric ? 'num' : ''}
+              aria-sort={c.key === col.key ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+            >
+              <button class="sort" onClick={() => onSort(c.key, c.key === col.key && dir === 'desc' ? 'asc' : 'desc')}>
+                {c.label}
+                {c.key === col.key ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+              </button>
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((r) => (
+          <tr key={rowKey(r)} class={onRow ? 'clickable' : ''} onClick={onRow ? () => onRow(r) : undefined}>
+            {columns.map((c) => (
+              <td key={c.key} class={c.numeric ? 'num' : ''}>
+                {c.render ? c.render(r) : c.value(r)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+export function Card({ title, children, id }: { title: string; children: ComponentChildren; id?: string }) {
+  return (
+    <section class="card" id={id} aria-label={title}>
+      <h2>{title}</h2>
+      {children}
+    </section>
+  )
+}
+
+export function Stat({ label, value, hint }: { label: string; value: ComponentChildren; hint?: string }) {
+  return (
+    <div class="stat">
+      <div class="stat-label">{label}</div>
+      <div class="stat-value">{value}</div>
+      {hint && <div class="stat-hint">{hint}</div>}
+    </div>
+  )
+}

@@ -1,0 +1,56 @@
+// Formatting of money, quantities and times for display. Money arrives as
+// exact decimal strings; it becomes a float only to be shown.
+
+const moneyFormats = new Map<string, Intl.NumberFormat>()
+
+export function money(amount: string | number | undefined, currency = 'USD', digits?: number): string {
+  const v = typeof amount === 'number' ? amount : Number(amount ?? 0)
+  const d = digits ?? (Math.abs(v) >= 1000 ? 0 : 2)
+  const key = currency + d
+  let f = moneyFormats.get(key)
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency || 'USD', minimumFractionDigits: d, maximumFractionDigits: d })
+    moneyFormats.set(key, f)
+  }
+  return f.format(v)
+}
+
+export function num(s: string | number | undefined): number {
+  return typeof s === 'number' ? s : Number(s ?? 0)
+}
+
+export function pct(v: number, digits = 1): string {
+  if (!isFinite(v)) return '–'
+  return (v * 100).toFixed(digits) + '%'
+}
+
+export function signedMoney(v: number, currency = 'USD'): string {
+  return (v > 0 ? '+' : v < 0 ? '−' : '') + money(Math.abs(v), currency)
+}
+
+export function cores(v: number): string {
+  if (v < 1) return Math.round(v * 1000) + 'm'
+  return (Math.round(v * 100) / 100).toString()
+}
+
+export function bytes(v: number): string {
+  const gi = 1 << 30
+  const mi = 1 << 20
+  if (v >= gi && v % (gi / 4) === 0) return v / gi + 'Gi'
+  return Math.round(v / mi) + 'Mi'
+}
+
+export function day(t: string | Date): string {
+  const d = typeof t === 'string' ? new Date(t) : t
+  return d.toISOString().slice(0, 10)
+}
+
+/** resources: snippet of a container recommendation, as kubectl takes it. */
+export function resourcesSnippet(container: string, r: { cpuRequestCores: number; cpuLimitCores?: number; memoryRequestBytes: number; memoryLimitBytes?: number }): string {
+  const lines = [`- name: ${container}`, '  resources:', '    requests:', `      cpu: ${cores(r.cpuRequestCores)}`, `      memory: ${bytes(r.memoryRequestBytes)}`]
+  const limits: string[] = []
+  if (r.cpuLimitCores) limits.push(`      cpu: ${cores(r.cpuLimitCores)}`)
+  if (r.memoryLimitBytes) limits.push(`      memory: ${bytes(r.memoryLimitBytes)}`)
+  if (limits.length) lines.push('    limits:', ...limits)
+  return lines.join('\n') + '\n'
+}

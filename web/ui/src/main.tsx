@@ -1,0 +1,91 @@
+import { render } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError, api, setCSRF, type Me } from './api'
+import { ErrorState, Loading } from './components'
+import { Link, navigate, useLocation } from './router'
+import { Login } from './pages/Login'
+import { Overview } from './pages/Overview'
+import { AllocationsPage } from './pages/Allocations'
+import { FunctionsPage } from './pages/Functions'
+import { Rightsizing } from './pages/Rightsizing'
+import { CommitmentsPage } from './pages/Commitments'
+import { Reports } from './pages/Reports'
+import { Settings } from './pages/Settings'
+import './style.css'
+
+const pages: { path: string; title: string; view: (p: { me: Me }) => any }[] = [
+  { path: '/', title: 'Overview', view: Overview },
+  { path: '/allocations', title: 'Allocations', view: AllocationsPage },
+  { path: '/functions', title: 'Functions', view: FunctionsPage },
+  { path: '/rightsizing', title: 'Right-sizing', view: Rightsizing },
+  { path: '/commitments', title: 'Commitments', view: CommitmentsPage },
+  { path: '/reports', title: 'Reports', view: Reports },
+  { path: '/settings', title: 'Settings', view: Settings },
+]
+
+function App() {
+  const { path } = useLocation()
+  const [me, setMe] = useState<Me | null | undefined>(undefined)
+  const [error, setError] = useState<ApiError | undefined>()
+  const load = () => {
+    setError(undefined)
+    api.get<Me>('/api/v1/auth/me').then(
+      (m) => {
+        setCSRF(m.csrfToken ?? '')
+        setMe(m)
+      },
+      (e: ApiError) => (e.status === 401 ? setMe(null) : setError(e)),
+    )
+  }
+  useEffect(() => (location.pathname === '/login' ? setMe(null) : load()), [])
+  if (path === '/login' || me === null) {
+    return (
+      <Login
+        onSignedIn={(m) => {
+          setCSRF(m.csrfToken ?? '')
+          setMe(m)
+          const next = new URLSearchParams(location.search).get('next')
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true)
+        }}
+      />
+    )
+  }
+  if (error) return <ErrorState error={error} retry={load} what="your session" />
+  if (me === undefined) return <Loading what="Tally" />
+  const page = pages.find((p) => p.path === path) ?? pages[0]
+  document.title = page.title + ' · Tally'
+  const View = page.view
+  return (
+    <div class="layout">
+      <header class="top">
+        <span class="brand">Tally</span>
+        <nav aria-label="Pages">
+          {pages.map((p) => (
+            <Link key={p.path} href={p.path} class={p.path === page.path ? 'active' : ''}>
+              {p.title}
+            </Link>
+          ))}
+        </nav>
+        <span class="who">
+          {me.email ?? 'token ' + me.role} <span class="role">{me.role}</span>
+          {me.kind === 'session' && (
+            <button
+              class="link"
+              onClick={async () => {
+                await api.post('/api/v1/auth/logout')
+                location.assign('/login')
+              }}
+            >
+              Sign out
+            </button>
+          )}
+        </span>
+      </header>
+      <main>
+        <View me={me} />
+      </main>
+    </div>
+  )
+}
+
+render(<App />, document.getElementById('app')!)

@@ -1,0 +1,274 @@
+import { useMemo } from 'preact/hooks'
+import type { Allocations, DataStatus, Group, Me } from '../api'
+import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
+import { day, money, num, pct } from '../format'
+import { useQueryState } from '../router'
+
+/** Where a click on a row leads: the next finer dimension. */
+const drill: Record<string, string> = { cluster: 'namespace', namespace: 'controller', controller: 'pod', pod: 'container' }
+const dimLabels: Record<string, string> = {
+  cluster: 'Cluster',
+  namespace: 'Namespace',
+  controller: 'Workload',
+  pod: 'Pod',
+  container: 'Container',
+  label: 'Label',
+}
+
+/** Quotes a filter value in OpenCost's filter syntax. */
+export function quote(v: string): string {
+  return '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"'
+}
+
+/** Splits a filter built by this page into its clauses (dimension, value). */
+export function clauses(filter: string): { dim: string; value: string }[] {
+  const out: { dim: string; value: string }[] = []
+  const re = /([A-Za-z]+(?:\[[^\]]*\])?):"((?:[^"\\]|\\.)*)"/g
+  let m: RegExpExecArray | null
+  while ((m = re.exec(filter))) out.push({ dim: m[1], value: m[2].replace(/\\(.)/g, '$1') })
+  return out
+}
+
+function isReserved(g: Group) {
+  return g.name.startsWith('__') && g.name.endsWith('__')
+}
+
+const defaults = {
+  window: '7d',
+  aggregate: 'namespace',
+  label: 'team',
+  step: '1d',
+  filter: '',
+  idle: '',
+  shared: '',
+  basis: 'amortized',
+  sort: 'total',
+  dir: 'desc',
+}
+
+export function AllocationsPage(_: { me: Me }) {
+  const [s, set] = useQueryState(defaults)
+  const agg = s.aggregate === 'label' ? 'label:' + s.label : s.aggregate
+  const params = new URLSearchParams({ window: s.window, aggregate: agg, step: s.step })
+  if (s.filter) params.set('filter', s.filter)
+  if (s.idle) params.set('idle', s.idle)
+  if (s.shared) params.set('shared', s.shared)
+  if (s.basis !== 'amortized') params.set('basis', s.basis)
+  const path = '/api/v1/allocations?' + params.toString()
+  const data = useApi<Allocations>(path)
+  const status = useApi<DataStatus>('/api/v1/status')
+  const cur = data.data?.currency || 'USD'
+  const total = num(data.data?.totalCost)
+  const cls = clauses(s.filter)
+
+  const chart = useMemo((): Option | null => {
+    const a = data.data
+    if (!a || a.groups.length === 0) return null
+    const steps = a.groups.find((g) => g.steps?.length)?.steps ?? []
+    const x = steps.map((st) => (s.step.endsWith('h') ? st.start.slice(0, 13).replace('T', ' ') + 'h' : day(st.start)))
+    const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
+    const top = ranked.slice(0, 8)
+    const rest = ranked.slice(8)
+    const series: any[] = top.map((g) => ({
+      name: g.name || '(none)',
+      type: 'line',
+      stack: 'cost',
+      areaStyle: {},
+      showSymbol: false,
+      emphasis: { focus: 'series' },
+      data: (g.steps ?? []).map((st) => num(st.totalCost)),
+    }))
+    if (rest.length) {
+      series.push({
+        name: `${rest.length} others`,
+        type: 'line',
+        stack: 'cost',
+        areaStyle: {},
+        showSymbol: false,
+        data: x.map((_, i) => rest.reduce((acc, g) => acc + num(g.steps?.[i]?.totalCost), 0)),
+      })
+    }
+    return {
+      color: palette,
+      grid: { left: 60, right: 20, top: 50, bottom: 30 },
+      legend: { top: 0, type: 'scroll' },
+      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
+      xAxis: { type: 'category', data: x, boundaryGap: false },
+      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
+      series,
+    }
+  }, [data.data, s.step])
+
+  const columns: Column<Group>[] = [
+    {
+      key: 'name',
+      label: dimLabels[s.aggregate] ?? 'Name',
+      value: (g) => g.name,
+      render: (g) =>
+        isReserved(g) ? (
+          <span class="reserved">{g.name}</span>
+        ) : drill[s.aggregate] ? (
+          <button class="link drill" data-drill={g.keys[0]} onClick={() => down(g)}>
+            {g.name || '(none)'}
+          </button>
+        ) : (
+          <span>{g.name || '(none)'}</span>
+        ),
+    },
+    { key: 'cpu', label: 'CPU', numeric: true, value: (g) => num(g.total.cpuCost), render: (g) => money(g.total.cpuCost, cur) },
+    { key: 'ram', label: 'RAM', numeric: true, value: (g) => num(g.total.ramCost), render: (g) => money(g.total.ramCost, cur) },
+    { key: 'pv', label: 'Volumes', numeric: true, value: (g) => num(g.total.pvCost), render: (g) => money(g.total.pvCost, cur) },
+    {
+      key: 'network',
+      label: 'Network',
+      numeric: true,
+      value: (g) => num(g.total.networkCost) + num(g.total.loadBalancerCost),
+      render: (g) => money(num(g.total.networkCost) + num(g.total.loadBalancerCost), cur),
+    },
+    { key: 'shared', label: 'Shared', numeric: true, value: (g) => num(g.total.sharedCost), render: (g) => money(g.total.sharedCost, cur) },
+    {
+      key: 'other',
+      label: 'Other',
+      numeric: true,
+      value: (g) => num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost),
+      render: (g) => money(num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost), cur),
+    },
+    { key: 'total', label: 'Total', numeric: true, value: (g) => num(g.total.totalCost), render: (g) => <b>{money(g.total.totalCost, cur)}</b> },
+    {
+      key: 'share',
+      label: 'Share',
+      numeric: true,
+      value: (g) => (total ? num(g.total.totalCost) / total : 0),
+      render: (g) => pct(total ? num(g.total.totalCost) / total : 0),
+    },
+    {
+      key: 'efficiency',
+      label: 'Efficiency',
+      numeric: true,
+      value: (g) => g.total.efficiency,
+      render: (g) => (isReserved(g) || !(num(g.total.cpuCost) + num(g.total.ramCost)) ? '–' : pct(g.total.efficiency, 0)),
+    },
+  ]
+
+  function down(g: Group) {
+    const next = drill[s.aggregate]
+    if (!next || isReserved(g)) return
+    const clause = `${s.aggregate}:${quote(g.keys[0] ?? g.name)}`
+    set({ filter: s.filter ? s.filter + '+' + clause : clause, aggregate: next })
+  }
+
+  function upTo(i: number) {
+    const keep = cls.slice(0, i)
+    set({ filter: keep.map((c) => `${c.dim}:${quote(c.value)}`).join('+'), aggregate: drill[cls[i].dim] ? cls[i].dim : s.aggregate })
+  }
+
+  return (
+    <div class="page" data-page="allocations">
+      <h1>Allocations</h1>
+      <DataNotices status={status.data} />
+      <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="View">
+        <label>
+          Window
+          <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value })}>
+            {['today', 'yesterday', '24h', '7d', '14d', '30d', '90d', 'lastweek', 'month', 'lastmonth'].map((w) => (
+              <option key={w}>{w}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Aggregate by
+          <select name="aggregate" value={s.aggregate} onChange={(e) => set({ aggregate: e.currentTarget.value, filter: '' })}>
+            {Object.entries(dimLabels).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        {s.aggregate === 'label' && (
+          <label>
+            Label key
+            <input value={s.label} onChange={(e) => set({ label: e.currentTarget.value.trim() || 'team' })} />
+          </label>
+        )}
+        <label>
+          Step
+          <select value={s.step} onChange={(e) => set({ step: e.currentTarget.value })}>
+            <option value="1h">hour</option>
+            <option value="1d">day</option>
+            <option value="7d">week</option>
+            <option value="window">whole window</option>
+          </select>
+        </label>
+        <label>
+          Idle
+          <select value={s.idle} onChange={(e) => set({ idle: e.currentTarget.value })}>
+            <option value="">settings default</option>
+            <option value="separate">separate</option>
+            <option value="share">share</option>
+            <option value="hide">hide</option>
+          </select>
+        </label>
+        <label>
+          Shared
+          <select value={s.shared} onChange={(e) => set({ shared: e.currentTarget.value })}>
+            <option value="">settings default</option>
+            <option value="weighted">weighted</option>
+            <option value="even">even</option>
+            <option value="separate">separate</option>
+          </select>
+        </label>
+        <label>
+          Basis
+          <select value={s.basis} onChange={(e) => set({ basis: e.currentTarget.value })}>
+            <option value="amortized">amortized</option>
+            <option value="billed">billed</option>
+            <option value="list">list</option>
+          </select>
+        </label>
+        <a class="button" href={path + '&format=csv'} download="tally-allocations.csv" data-action="csv">
+          Export CSV
+        </a>
+      </form>
+      <nav class="crumbs" aria-label="Drill-down">
+        <button class="link" onClick={() => set({ filter: '', aggregate: cls.length ? cls[0].dim : s.aggregate })}>
+          All
+        </button>
+        {cls.map((c, i) => (
+          <span key={i}>
+            {' › '}
+            <button class="link" onClick={() => upTo(i + 1 < cls.length ? i + 1 : i)} data-crumb={c.dim}>
+              {dimLabels[c.dim.replace(/\[.*$/, '')] ?? c.dim}: {c.value}
+            </button>
+          </span>
+        ))}
+      </nav>
+      {data.loading && !data.data && <Loading what="allocations" />}
+      {data.error && <ErrorState error={data.error} retry={data.reload} what="allocations" />}
+      {data.data && data.data.groups.length === 0 && (
+        <Empty title="No allocations in this view">
+          <p>Widen the window or remove a filter. New installations: costs appear after the first bill is ingested and attributed.</p>
+        </Empty>
+      )}
+      {data.data && data.data.groups.length > 0 && (
+        <>
+          <Card title={`Cost over time by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
+            {chart && <Chart option={chart} label="Stacked cost over time" />}
+          </Card>
+          <Card title="Breakdown">
+            <SortTable
+              label="Allocations"
+              rows={data.data.groups}
+              columns={columns}
+              sort={s.sort}
+              dir={s.dir}
+              onSort={(sort, dir) => set({ sort, dir }, true)}
+              rowKey={(g) => g.name}
+            />
+          </Card>
+        </>
+      )}
+    </div>
+  )
+}

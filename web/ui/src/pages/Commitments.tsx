@@ -1,0 +1,160 @@
+import { useMemo } from 'preact/hooks'
+import type { Commitments, Me } from '../api'
+import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
+import { day, money, num, pct } from '../format'
+
+/** Months until each commitment ends, with the hourly commitment expiring. */
+export function ladder(c: Commitments): { month: string; hourly: number; count: number }[] {
+  const by = new Map<string, { hourly: number; count: number }>()
+  for (const x of c.commitments) {
+    const m = x.end.slice(0, 7)
+    const e = by.get(m) ?? { hourly: 0, count: 0 }
+    e.hourly += num(x.hourlyCommitment?.amount)
+    e.count++
+    by.set(m, e)
+  }
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, e]) => ({ month, ...e }))
+}
+
+export function CommitmentsPage(_: { me: Me }) {
+  const data = useApi<Commitments>('/api/v1/commitments?window=90d')
+  const view = useMemo(() => {
+    const c = data.data
+    if (!c) return null
+    const cur = c.currency || 'USD'
+    const kpis = c.kpis ?? []
+    const kpiChart: Option = {
+      color: palette,
+      grid: { left: 50, right: 20, top: 40, bottom: 30 },
+      legend: { top: 0 },
+      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => pct(v)) },
+      xAxis: { type: 'category', data: kpis.map((k) => day(k.t)) },
+      yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
+      series: [
+        { name: 'Utilization', type: 'line', showSymbol: false, data: kpis.map((k) => k.utilization) },
+        { name: 'Coverage', type: 'line', showSymbol: false, data: kpis.map((k) => k.coverage) },
+        { name: 'Effective savings rate', type: 'line', showSymbol: false, data: kpis.map((k) => k.esr) },
+      ],
+    }
+    const lad = ladder(c)
+    const ladderChart: Option = {
+      color: ['#bf8700'],
+      grid: { left: 60, right: 20, top: 20, bottom: 30 },
+      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur) + '/h') },
+      xAxis: { type: 'category', data: lad.map((l) => l.month) },
+      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur) } },
+      series: [{ name: 'Hourly commitment expiring', type: 'bar', data: lad.map((l) => l.hourly) }],
+    }
+    return { cur, kpiChart, ladderChart, lad }
+  }, [data.data])
+
+  if (data.loading && !data.data) return <Loading what="commitments" />
+  if (data.error?.notAvailable)
+    return (
+      <div class="page" data-page="commitments">
+        <h1>Commitments</h1>
+        <NotAvailable what="Commitment analytics">
+          <p>
+            This server does not serve <code>/api/v1/commitments</code> yet. Once commitments are tracked, this page shows coverage,
+            utilization and effective savings rate over time, the expiry ladder, and purchase recommendations with their P10–P90 savings.
+            Meanwhile: <code>tally commitments status</code>.
+          </p>
+        </NotAvailable>
+      </div>
+    )
+  if (data.error) return <ErrorState error={data.error} retry={data.reload} what="commitments" />
+  const c = data.data!
+  const v = view!
+  return (
+    <div class="page" data-page="commitments">
+      <h1>Commitments</h1>
+      {c.current && (
+        <div class="stats">
+          <Stat label="Utilization" value={pct(c.current.utilization)} hint="used ÷ committed" />
+          <Stat label="Coverage" value={pct(c.current.coverage)} hint="covered ÷ eligible on-demand-equivalent spend" />
+          <Stat label="Effective savings rate" value={pct(c.current.esr)} hint="1 − amortized ÷ on-demand equivalent" />
+          <Stat label="Lock-in" value={c.current.lockInMonths.toFixed(1) + ' months'} hint="commitment-weighted remaining term" />
+        </div>
+      )}
+      {(c.kpis ?? []).length > 0 ? (
+        <Card title="Utilization, coverage and ESR over time">
+          <Chart option={v.kpiChart} label="Commitment KPIs over time" />
+        </Card>
+      ) : (
+        <Empty title="No commitment history yet">
+          <p>KPIs appear once billing with Savings Plan or Reserved Instance lines is ingested.</p>
+        </Empty>
+      )}
+      <Card title="Expiry ladder">
+        {v.lad.length === 0 ? (
+          <p class="hint">No active commitments.</p>
+        ) : (
+          <>
+            <Chart option={v.ladderChart} height={220} label="Hourly commitment expiring per month" />
+            <table class="grid" aria-label="Commitments">
+              <thead>
+                <tr>
+                  <th>Commitment</th>
+                  <th>Kind</th>
+                  <th>Term</th>
+                  <th>Ends</th>
+                  <th class="num">Hourly</th>
+                </tr>
+              </thead>
+              <tbody>
+                {c.commitments.map((x) => (
+                  <tr key={x.id}>
+                    <td>
+                      <code>{x.id}</code>
+                    </td>
+                    <td>{x.kind}</td>
+                    <td>{x.termMonths} months</td>
+                    <td>{day(x.end)}</td>
+                    <td class="num">{money(x.hourlyCommitment?.amount, v.cur, 3)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Card>
+      <Card title="Recommendations">
+        {(c.recommendations ?? []).length === 0 ? (
+          <p class="hint">No purchase recommended now.</p>
+        ) : (
+          <table class="grid" aria-label="Commitment recommendations">
+            <thead>
+              <tr>
+                <th>Buy</th>
+                <th>Term</th>
+                <th class="num">Hourly commitment</th>
+                <th class="num">Savings / month P10</th>
+                <th class="num">P50</th>
+                <th class="num">P90</th>
+                <th>Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {c.recommendations.map((r) => (
+                <tr key={String(r.id)}>
+                  <td>{r.kind}</td>
+                  <td>
+                    {r.termMonths} months, {r.paymentOption}
+                  </td>
+                  <td class="num">{money(r.hourlyCommitment.amount, v.cur, 3)}</td>
+                  <td class="num">{money(r.monthlySavings.p10, v.cur)}</td>
+                  <td class="num">
+                    <b>{money(r.monthlySavings.p50, v.cur)}</b>
+                  </td>
+                  <td class="num">{money(r.monthlySavings.p90, v.cur)}</td>
+                  <td>{r.explanation}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  )
+}

@@ -1,0 +1,236 @@
+import { select } from 'd3-selection'
+import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
+import 'd3-flame-graph/dist/d3-flamegraph.css'
+import { useEffect, useMemo, useRef } from 'preact/hooks'
+import type { Allocations, FlameNode, FunctionCost, Functions, Me } from '../api'
+import { Card, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
+import { day, money, num, pct, signedMoney } from '../format'
+import { useQueryState } from '../router'
+
+function selfOf(d: any): number {
+  const kids: any[] = d.children ?? []
+  return Math.max(0, (d.data.value as number) - kids.reduce((a, c) => a + (c.data.value as number), 0))
+}
+
+function Flame({ root, diff, cur, onSelect }: { root: FlameNode; diff: boolean; cur: string; onSelect: (name: string) => void }) {
+  const el = useRef<HTMLDivElement>(null)
+  const details = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    if (!el.current) return
+    el.current.replaceChildren()
+    const total = root.value || 1
+    const chart = flamegraph()
+      .width(Math.max(600, el.current.clientWidth))
+      .cellHeight(20)
+      .minFrameSize(1)
+      .transitionDuration(250)
+      .sort(true)
+      .label((d: any) => {
+        const name = String(d.data.name)
+        const parts = [`${name}: ${money(d.data.value, cur)} total (${pct(d.data.value / total)})`, `${money(selfOf(d), cur)} self`]
+        if (diff) parts.push(`${signedMoney(d.data.delta ?? 0, cur)} vs base`)
+        return parts.join(', ')
+      })
+      .onClick((d: any) => onSelect(String(d.data.name)))
+      .setDetailsElement(details.current)
+    if (diff) chart.setColorMapper(differentialColorMapper)
+    select(el.current).datum(root).call(chart)
+    return () => chart.destroy()
+  }, [root, diff])
+  return (
+    <div>
+      <div id="flame" class="flame" ref={el} aria-label="Flamegraph: width is dollars" />
+      <div class="flame-details" ref={details} aria-live="polite" />
+    </div>
+  )
+}
+
+const defaults = { workload: '', window: '7d', container: '', image: '', compare: 'none', baseImage: '', sort: 'total', dir: 'desc', fn: '' }
+
+export function FunctionsPage(_: { me: Me }) {
+  const [s, set] = useQueryState(defaults)
+  const workloads = useApi<Allocations>(`/api/v1/allocations?window=${encodeURIComponent(s.window)}&aggregate=controller&idle=hide&shared=separate`)
+  const names = useMemo(
+    () =>
+      (workloads.data?.groups ?? [])
+        .filter((g) => g.name && !g.name.startsWith('__'))
+        .sort((a, b) => num(b.total.cpuCost) - num(a.total.cpuCost))
+        .map((g) => g.name),
+    [workloads.data],
+  )
+  const workload = s.workload || names[0] || ''
+  const head = new URLSearchParams({ workload, window: s.window })
+  if (s.container) head.set('container', s.container)
+  if (s.image) head.set('image', s.image)
+  const plain = useApi<Functions>(workload ? '/api/v1/functions?' + head.toString() : null)
+  let diffPath: string | null = null
+  if (workload && s.compare === 'image' && s.baseImage && s.image) {
+    diffPath = '/api/v1/functions?' + head.toString() + '&baseImage=' + encodeURIComponent(s.baseImage)
+  } else if (workload && s.compare === 'window' && plain.data) {
+    const w = plain.data.window
+    const len = new Date(w.end).getTime() - new Date(w.start).getTime()
+    const baseStart = new Date(new Date(w.start).getTime() - len).toISOString().replace('.000Z', 'Z')
+    diffPath = '/api/v1/functions?' + head.toString() + '&baseWindow=' + encodeURIComponent(baseStart + ',' + w.start)
+  }
+  const diff = useApi<Functions>(diffPath)
+  const shown = diffPath ? diff : plain
+  const f = shown.data
+  const cur = f?.total.currency || 'USD'
+  const images = useMemo(() => [...new Set((plain.data?.images ?? []).map((i) => i.image))], [plain.data])
+  const containers = useMemo(() => [...new Set((plain.data?.images ?? []).map((i) => i.container))], [plain.data])
+  const baseByName = useMemo(() => new Map((f?.base?.functions ?? []).map((b) => [b.name, b])), [f])
+
+  const columns: Column<FunctionCost>[] = [
+    { key: 'name', label: 'Function', value: (r) => r.name, render: (r) => <code class={r.name === s.fn ? 'selected' : ''}>{r.name}</code> },
+    { key: 'self', label: 'Self', numeric: true, value: (r) => num(r.self.amount), render: (r) => money(r.self.amount, cur) },
+    { key: 'total', label: 'Total', numeric: true, value: (r) => num(r.total.amount), render: (r) => money(r.total.amount, cur) },
+    {
+      key: 'selfAnnual',
+      label: 'Self / year',
+      numeric: true,
+      value: (r) => num(r.selfAnnual.amount),
+      render: (r) => money(r.selfAnnual.amount, cur),
+    },
+    {
+      key: 'totalAnnual',
+      label: 'Total / year',
+      numeric: true,
+      value: (r) => num(r.totalAnnual.amount),
+      render: (r) => <b>{money(r.totalAnnual.amount, cur)}</b>,
+    },
+  ]
+  if (f?.base) {
+    columns.push({
+      key: 'delta',
+      label: 'Change / year',
+      numeric: true,
+      value: (r) => num(r.totalAnnual.amount) - num(baseByName.get(r.name)?.totalAnnual.amount),
+      render: (r) => {
+        const d = num(r.totalAnnual.amount) - num(baseByName.get(r.name)?.totalAnnual.amount)
+        return <span class={d > 0 ? 'up' : d < 0 ? 'down' : ''}>{signedMoney(d, cur)}</span>
+      },
+    })
+  }
+
+  return (
+    <div class="page" data-page="functions">
+      <h1>Functions</h1>
+      <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="Functions view">
+        <label>
+          Workload
+          <select name="workload" value={workload} onChange={(e) => set({ workload: e.currentTarget.value, container: '', image: '', baseImage: '', fn: '' })}>
+            {names.map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Window
+          <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value })}>
+            {['1d', '7d', '14d', '30d'].map((w) => (
+              <option key={w}>{w}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Container
+          <select value={s.container} onChange={(e) => set({ container: e.currentTarget.value })}>
+            <option value="">all</option>
+            {containers.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Image
+          <select name="image" value={s.image} onChange={(e) => set({ image: e.currentTarget.value })}>
+            <option value="">all</option>
+            {images.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Compare with
+          <select name="compare" value={s.compare} onChange={(e) => set({ compare: e.currentTarget.value })}>
+            <option value="none">nothing</option>
+            <option value="window">the previous window</option>
+            <option value="image">another image</option>
+          </select>
+        </label>
+        {s.compare === 'image' && (
+          <label>
+            Base image
+            <select name="baseImage" value={s.baseImage} onChange={(e) => set({ baseImage: e.currentTarget.value })}>
+              <option value="">choose…</option>
+              {images
+                .filter((i) => i !== s.image)
+                .map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+            </select>
+          </label>
+        )}
+        {f && (
+          <a class="button" href={'/api/v1/functions?' + head.toString() + '&format=pprof'} download="tally-dollars.pb.gz">
+            Download pprof
+          </a>
+        )}
+      </form>
+      {s.compare === 'image' && (!s.image || !s.baseImage) && (
+        <p class="hint">Choose an image and a base image to compare two versions.</p>
+      )}
+      {workloads.loading && !workloads.data && <Loading what="workloads" />}
+      {workloads.error && <ErrorState error={workloads.error} retry={workloads.reload} what="workloads" />}
+      {workloads.data && names.length === 0 && (
+        <Empty title="No workloads with costs in this window">
+          <p>Install the agent so pods and their CPU samples reach Tally, and ingest a bill.</p>
+        </Empty>
+      )}
+      {shown.loading && !f && workload && <Loading what="functions" />}
+      {shown.error && <ErrorState error={shown.error} retry={shown.reload} what="functions" />}
+      {f && f.functions.length === 0 && (
+        <Empty title={`No CPU profiles for ${workload} in this window`}>
+          <p>
+            The agent samples CPU stacks on every node (<code>tally-agent --frequency 19</code>); profiles need its eBPF profiler to run with
+            privileges. Costs per function appear after the next attribution.
+          </p>
+        </Empty>
+      )}
+      {f && f.functions.length > 0 && (
+        <>
+          <Card
+            title={
+              f.base
+                ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)}) — red costs more, blue less`
+                : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${day(f.window.end)} — width is dollars`
+            }
+          >
+            <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />
+            {s.fn && (
+              <p class="selected-fn" data-selected={s.fn}>
+                Selected <code>{s.fn}</code>
+                {(() => {
+                  const r = f.functions.find((x) => x.name === s.fn)
+                  return r ? `: ${money(r.total.amount, cur)} total, ${money(r.self.amount, cur)} self, ${money(r.totalAnnual.amount, cur)} a year` : ''
+                })()}
+              </p>
+            )}
+          </Card>
+          <Card title="Top functions">
+            <SortTable
+              label="Top functions"
+              rows={f.functions}
+              columns={columns}
+              sort={s.sort}
+              dir={s.dir}
+              onSort={(sort, dir) => set({ sort, dir }, true)}
+              onRow={(r) => set({ fn: r.name }, true)}
+              rowKey={(r) => r.name}
+            />
+          </Card>
+        </>
+      )}
+    </div>
+  )
+}

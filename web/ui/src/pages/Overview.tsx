@@ -1,0 +1,217 @@
+import { useMemo } from 'preact/hooks'
+import type { Allocations, DataStatus, Forecast, Me } from '../api'
+import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Card, DataNotices, Empty, ErrorState, Loading, Stat, useApi } from '../components'
+import { day, money, num, pct, signedMoney } from '../format'
+import { Link } from '../router'
+
+const IDLE = '__idle__'
+const UNALLOCATED = '__unallocated__'
+
+function dailyTotals(a?: Allocations): number[] {
+  if (!a) return []
+  const n = Math.max(0, ...a.groups.map((g) => g.steps?.length ?? 0))
+  const out = new Array(n).fill(0)
+  for (const g of a.groups) g.steps?.forEach((s, i) => (out[i] += num(s.totalCost)))
+  return out
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0)
+}
+
+export interface Mover {
+  name: string
+  last: number
+  prior: number
+  delta: number
+}
+
+/** Week-over-week change per group: the last 7 steps against the 7 before. */
+export function movers(a: Allocations): Mover[] {
+  const out: Mover[] = []
+  for (const g of a.groups) {
+    const s = (g.steps ?? []).map((x) => num(x.totalCost))
+    if (s.length < 14) continue
+    const last = sum(s.slice(-7))
+    const prior = sum(s.slice(-14, -7))
+    out.push({ name: g.name, last, prior, delta: last - prior })
+  }
+  return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta)).slice(0, 6)
+}
+
+export interface Anomaly {
+  name: string
+  day: string
+  cost: number
+  expected: number
+}
+
+/** Days of the last week more than 3 standard deviations above the 14 days before them. */
+export function anomalies(a: Allocations): Anomaly[] {
+  const out: Anomaly[] = []
+  for (const g of a.groups) {
+    const steps = g.steps ?? []
+    const s = steps.map((x) => num(x.totalCost))
+    const first = s.findIndex((x) => x !== 0) // days before the data starts are no history
+    if (first < 0) continue
+    for (let i = Math.max(first + 7, s.length - 7); i < s.length; i++) {
+      const hist = s.slice(Math.max(first, i - 14), i)
+      const mean = sum(hist) / hist.length
+      const sd = Math.sqrt(sum(hist.map((x) => (x - mean) ** 2)) / hist.length)
+      if (s[i] > mean + 3 * Math.max(sd, mean * 0.05) && s[i] - mean > 0.25) {
+        out.push({ name: g.name, day: day(steps[i].start), cost: s[i], expected: mean })
+      }
+    }
+  }
+  return out.sort((x, y) => y.cost - y.expected - (x.cost - x.expected))
+}
+
+export function Overview(_: { me: Me }) {
+  const status = useApi<DataStatus>('/api/v1/status')
+  const amortized = useApi<Allocations>('/api/v1/allocations?window=30d&step=1d&aggregate=namespace&idle=separate')
+  const billed = useApi<Allocations>('/api/v1/allocations?window=30d&step=1d&aggregate=cluster&idle=separate&basis=billed')
+  const forecast = useApi<{ forecasts: Forecast[] }>('/api/v1/forecasts?scope=spend/account/*')
+
+  const view = useMemo(() => {
+    const a = amortized.data
+    if (!a) return null
+    const cur = a.currency || 'USD'
+    const total = num(a.totalCost)
+    const idle = num(a.groups.find((g) => g.name === IDLE)?.total.totalCost)
+    const unalloc = num(a.groups.find((g) => g.name === UNALLOCATED)?.total.totalCost)
+    const am = dailyTotals(a)
+    const bi = dailyTotals(billed.data)
+    const days = (a.groups.find((g) => g.steps?.length)?.steps ?? []).map((s) => day(s.start))
+    const fc = (forecast.data?.forecasts ?? []).filter((f) => f.granularity === 'day')
+    const fcByDay = new Map<string, { mean: number; lo80: number; hi80: number; lo95: number; hi95: number }>()
+    for (const f of fc) {
+      for (const p of f.points) {
+        const d = day(p.t)
+        const acc = fcByDay.get(d) ?? { mean: 0, lo80: 0, hi80: 0, lo95: 0, hi95: 0 }
+        acc.mean += p.mean
+        acc.lo80 += p.lo80
+        acc.hi80 += p.hi80
+        acc.lo95 += p.lo95
+        acc.hi95 += p.hi95
+        fcByDay.set(d, acc)
+      }
+    }
+    const fDays = [...fcByDay.keys()].filter((d) => !days.includes(d)).sort().slice(0, 14)
+    const x = [...days, ...fDays]
+    const pad = (xs: number[]) => [...xs, ...fDays.map(() => null)]
+    const fcSeries = (k: 'mean' | 'lo80' | 'hi80') => x.map((d) => (fcByDay.has(d) && !days.includes(d) ? fcByDay.get(d)![k] : null))
+    const lo = fcSeries('lo80')
+    const hi = fcSeries('hi80')
+    const option: Option = {
+      color: palette,
+      grid: { left: 60, right: 20, top: 40, bottom: 40 },
+      legend: { top: 0, data: ['Amortized', 'Billed', 'Forecast', 'Forecast 80%'] },
+      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
+      xAxis: { type: 'category', data: x },
+      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
+      series: [
+        { name: 'Amortized', type: 'line', data: pad(am), showSymbol: false, lineStyle: { width: 2 } },
+        { name: 'Billed', type: 'line', data: pad(bi), showSymbol: false, lineStyle: { width: 1.5, type: 'dotted' } },
+        { name: 'Forecast', type: 'line', data: fcSeries('mean'), showSymbol: false, lineStyle: { type: 'dashed' }, color: '#8250df' },
+        { name: 'band-low', type: 'line', data: lo, stack: 'band', showSymbol: false, lineStyle: { opacity: 0 }, tooltip: { show: false } },
+        {
+          name: 'Forecast 80%',
+          type: 'line',
+          data: hi.map((h, i) => (h === null || lo[i] === null ? null : h - (lo[i] as number))),
+          stack: 'band',
+          showSymbol: false,
+          lineStyle: { opacity: 0 },
+          areaStyle: { color: 'rgba(130,80,223,0.18)' },
+          color: 'rgba(130,80,223,0.4)',
+        },
+      ],
+    }
+    return { cur, total, idle, unalloc, option, movers: movers(a), anomalies: anomalies(a), hasForecast: fDays.length > 0 }
+  }, [amortized.data, billed.data, forecast.data])
+
+  return (
+    <div class="page" data-page="overview">
+      <h1>Overview</h1>
+      <DataNotices status={status.data} />
+      {amortized.loading && !amortized.data && <Loading what="spend" />}
+      {amortized.error && <ErrorState error={amortized.error} retry={amortized.reload} what="spend" />}
+      {view && amortized.data!.groups.length === 0 && (
+        <Empty title="No costs in the last 30 days">
+          <p>
+            Once a bill is ingested and attributed, spend shows here. Try <code>tally ingest focus PATH</code> then <code>tally attribute</code>.
+          </p>
+        </Empty>
+      )}
+      {view && amortized.data!.groups.length > 0 && (
+        <>
+          <div class="stats">
+            <Stat label="Spend, last 30 days (amortized)" value={money(view.total, view.cur)} />
+            <Stat label="Idle share" value={pct(view.total ? view.idle / view.total : 0)} hint="node capacity no container used or requested" />
+            <Stat
+              label="Unallocated share"
+              value={pct(view.total ? view.unalloc / view.total : 0)}
+              hint="billed costs no tag or label assigns to an owner"
+            />
+          </div>
+          <Card title="Spend per day: amortized vs billed, with forecast">
+            <Chart option={view.option} label="Daily spend, amortized and billed, with the forecast band" />
+            {!view.hasForecast && (
+              <p class="hint" data-state="no-forecast">
+                No spend forecast yet: forecasts appear once <code>tally forecast</code> has run (needs 14+ days of history).
+              </p>
+            )}
+          </Card>
+          <div class="two">
+            <Card title="Top movers, week over week" id="movers">
+              {view.movers.length === 0 ? (
+                <p class="hint">Needs 14 days of history.</p>
+              ) : (
+                <table class="grid" aria-label="Top movers">
+                  <thead>
+                    <tr>
+                      <th>Namespace</th>
+                      <th class="num">Last 7 days</th>
+                      <th class="num">Change</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {view.movers.map((m) => (
+                      <tr key={m.name}>
+                        <td>
+                          {m.name.startsWith('__') ? (
+                            <span class="reserved">{m.name}</span>
+                          ) : (
+                            <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent(`namespace:"${m.name}"`)}>{m.name}</Link>
+                          )}
+                        </td>
+                        <td class="num">{money(m.last, view.cur)}</td>
+                        <td class={'num ' + (m.delta > 0 ? 'up' : 'down')}>
+                          {signedMoney(m.delta, view.cur)} ({pct(m.prior ? m.delta / m.prior : 0)})
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Card>
+            <Card title="Anomalies" id="anomalies">
+              {view.anomalies.length === 0 ? (
+                <p class="hint">No day in the last week was more than 3σ above its namespace's previous 14 days.</p>
+              ) : (
+                <ul class="anomalies">
+                  {view.anomalies.map((a) => (
+                    <li key={a.name + a.day}>
+                      <b>{a.name}</b> on {a.day}: {money(a.cost, view.cur)}, expected about {money(a.expected, view.cur)} (
+                      {signedMoney(a.cost - a.expected, view.cur)})
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Card>
+          </div>
+        </>
+      )}
+    </div>
+  )
+}

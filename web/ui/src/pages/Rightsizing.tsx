@@ -1,0 +1,169 @@
+import { useState } from 'preact/hooks'
+import type { Me, Money, Recommendation } from '../api'
+import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
+import { bytes, cores, money, num, resourcesSnippet } from '../format'
+
+interface Response {
+  containers: Recommendation[]
+  nodes: Recommendation[]
+  monthlySavings: Record<string, { containers: Money; nodes: Money }>
+}
+
+function risk(r: Recommendation): { level: string; text: string } {
+  const days = r.risk?.confidenceDays ?? 0
+  const notes: string[] = r.risk?.notes ?? []
+  const cur = r.current ?? {}
+  const rec = r.recommended ?? {}
+  const memCut = cur.memoryRequestBytes ? 1 - rec.memoryRequestBytes / cur.memoryRequestBytes : 0
+  let level = 'low'
+  if (days < 3 || memCut > 0.5 || notes.some((n) => /oom/i.test(n))) level = 'high'
+  else if (days < 7 || memCut > 0.3) level = 'medium'
+  const text = `${days.toFixed(1)} days of history` + (notes.length ? '; ' + notes.join('; ') : '')
+  return { level, text }
+}
+
+function Snippet({ r }: { r: Recommendation }) {
+  const container = r.target.split('/').pop() ?? ''
+  const text = resourcesSnippet(container, r.recommended ?? { cpuRequestCores: 0, memoryRequestBytes: 0 })
+  const [copied, setCopied] = useState('')
+  return (
+    <div class="snippet">
+      <pre data-snippet={r.target}>{text}</pre>
+      <button
+        class="copy"
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(text)
+            setCopied('Copied')
+          } catch {
+            setCopied('Select the text and copy it')
+          }
+        }}
+      >
+        Copy
+      </button>
+      {copied && <span class="hint">{copied}</span>}
+    </div>
+  )
+}
+
+export function Rightsizing(_: { me: Me }) {
+  const recs = useApi<Response>('/api/v1/recommendations/rightsizing')
+  const [open, setOpen] = useState<number | null>(null)
+  if (recs.loading && !recs.data) return <Loading what="recommendations" />
+  if (recs.error?.notAvailable)
+    return (
+      <div class="page" data-page="rightsizing">
+        <h1>Right-sizing</h1>
+        <NotAvailable what="Right-sizing recommendations">
+          <p>This server has no recommendation store configured.</p>
+        </NotAvailable>
+      </div>
+    )
+  if (recs.error) return <ErrorState error={recs.error} retry={recs.reload} what="recommendations" />
+  const d = recs.data!
+  const cur = Object.keys(d.monthlySavings)[0] ?? 'USD'
+  const totals = d.monthlySavings[cur]
+  return (
+    <div class="page" data-page="rightsizing">
+      <h1>Right-sizing</h1>
+      {d.containers.length === 0 && d.nodes.length === 0 ? (
+        <Empty title="No recommendations yet">
+          <p>
+            Run <code>tally rightsize</code> (it needs a few days of usage from the agent); <code>tally serve</code> refreshes them daily.
+          </p>
+        </Empty>
+      ) : (
+        <>
+          <div class="stats">
+            <Stat label="Containers: savings a month" value={money(totals?.containers.amount, cur)} />
+            <Stat label="Nodes: savings a month" value={money(totals?.nodes.amount, cur)} />
+            <Stat label="Recommendations" value={String(d.containers.length + d.nodes.length)} />
+          </div>
+          <Card title="Containers">
+            <table class="grid" aria-label="Container recommendations">
+              <thead>
+                <tr>
+                  <th>Container</th>
+                  <th class="num">Savings / month</th>
+                  <th>CPU request</th>
+                  <th>Memory request</th>
+                  <th>Memory limit</th>
+                  <th>Risk</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {d.containers.map((r) => {
+                  const k = risk(r)
+                  const c = r.current ?? {}
+                  const n = r.recommended ?? {}
+                  return [
+                    <tr key={r.id}>
+                      <td>
+                        <code>{r.target}</code>
+                      </td>
+                      <td class={'num ' + (num(r.monthlySavings.amount) >= 0 ? 'down' : 'up')}>{money(r.monthlySavings.amount, cur)}</td>
+                      <td>
+                        {cores(c.cpuRequestCores ?? 0)} → <b>{cores(n.cpuRequestCores ?? 0)}</b>
+                      </td>
+                      <td>
+                        {bytes(c.memoryRequestBytes ?? 0)} → <b>{bytes(n.memoryRequestBytes ?? 0)}</b>
+                      </td>
+                      <td>
+                        {c.memoryLimitBytes ? bytes(c.memoryLimitBytes) : 'none'} → <b>{n.memoryLimitBytes ? bytes(n.memoryLimitBytes) : 'none'}</b>
+                      </td>
+                      <td>
+                        <span class={'risk risk-' + k.level} title={k.text}>
+                          {k.level}
+                        </span>
+                      </td>
+                      <td>
+                        <button class="link" onClick={() => setOpen(open === r.id ? null : r.id)} aria-expanded={open === r.id}>
+                          {open === r.id ? 'Hide' : 'resources:'}
+                        </button>
+                      </td>
+                    </tr>,
+                    open === r.id && (
+                      <tr key={r.id + '-x'} class="expand">
+                        <td colSpan={7}>
+                          <p class="hint">{r.explanation}</p>
+                          <p class="hint">Risk: {k.text}</p>
+                          <Snippet r={r} />
+                        </td>
+                      </tr>
+                    ),
+                  ]
+                })}
+              </tbody>
+            </table>
+          </Card>
+          {d.nodes.length > 0 && (
+            <Card title="Node groups">
+              <table class="grid" aria-label="Node recommendations">
+                <thead>
+                  <tr>
+                    <th>Node group</th>
+                    <th class="num">Savings / month</th>
+                    <th>Plan</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.nodes.map((r) => (
+                    <tr key={r.id}>
+                      <td>
+                        <code>{r.target}</code>
+                      </td>
+                      <td class="num">{money(r.monthlySavings.amount, cur)}</td>
+                      <td>{r.explanation}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Card>
+          )}
+        </>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,61 @@
+// Routing and URL state: the path picks the page, the query string holds the
+// whole view state, so every view is a shareable link.
+import { useEffect, useState } from 'preact/hooks'
+
+const listeners = new Set<() => void>()
+
+export function navigate(to: string, replace = false) {
+  if (replace) history.replaceState(null, '', to)
+  else history.pushState(null, '', to)
+  listeners.forEach((l) => l())
+}
+
+window.addEventListener('popstate', () => listeners.forEach((l) => l()))
+
+export function useLocation(): { path: string; query: URLSearchParams } {
+  const [, setTick] = useState(0)
+  useEffect(() => {
+    const l = () => setTick((t) => t + 1)
+    listeners.add(l)
+    return () => {
+      listeners.delete(l)
+    }
+  }, [])
+  return { path: location.pathname, query: new URLSearchParams(location.search) }
+}
+
+/** Reads the view state from the URL with defaults, and writes changes back. */
+export function useQueryState<T extends Record<string, string>>(defaults: T): [T, (patch: Partial<T>, replace?: boolean) => void] {
+  const { query } = useLocation()
+  const state = { ...defaults }
+  for (const k of Object.keys(defaults)) {
+    const v = query.get(k)
+    if (v !== null) (state as Record<string, string>)[k] = v
+  }
+  const set = (patch: Partial<T>, replace = false) => {
+    const next = new URLSearchParams(location.search)
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined || v === (defaults as Record<string, string>)[k]) next.delete(k)
+      else next.set(k, v as string)
+    }
+    const qs = next.toString()
+    navigate(location.pathname + (qs ? '?' + qs : ''), replace)
+  }
+  return [state, set]
+}
+
+export function Link({ href, children, class: cls }: { href: string; children: any; class?: string }) {
+  return (
+    <a
+      href={href}
+      class={cls}
+      onClick={(e: MouseEvent) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return
+        e.preventDefault()
+        navigate(href)
+      }}
+    >
+      {children}
+    </a>
+  )
+}
