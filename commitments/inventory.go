@@ -2,6 +2,7 @@ package commitments
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ var (
 // commitment not charged in its last two days is expired.
 func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commitment {
 	var out []tally.Commitment
-	for _, b := range bcs {
+	for _, b := range mergeGCPFees(bcs) {
 		if b.Hours <= 0 {
 			continue
 		}
@@ -73,8 +74,8 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		if b.Region != "" && kind != tally.CommitComputeSP {
 			c.Scope["region"] = b.Region
 		}
-		if r := resourceOf(b.Name); r != "" && kind == tally.CommitCUDResource {
-			c.Scope["resource"] = r
+		if f := seriesOf(b.Name); f != "" && kind == tally.CommitCUDResource {
+			c.Scope["family"] = f
 		}
 		if b.Last.Before(end.Add(-48 * time.Hour)) {
 			c.State = "expired"
@@ -88,6 +89,93 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		out = append(out, c)
 	}
 	return out
+}
+
+// mergeGCPFees folds the GCP export's fee SKUs of one commitment (its Cpu
+// and Ram SKUs) into one entry per account, region, machine series and
+// term, named after the commitment its CUD credits name when the region has
+// exactly one; credit-only entries without money (the export's covered
+// lines) are dropped.
+func mergeGCPFees(bcs []BillingCommitment) []BillingCommitment {
+	type key struct{ account, region, family, term string }
+	credits := map[string][]string{} // account/region → commitment names from credits
+	merged := map[key]*BillingCommitment{}
+	var order []key
+	var out []BillingCommitment
+	for _, b := range bcs {
+		isFee := strings.HasPrefix(b.ID, "gcp-fee:")
+		if b.Provider == tally.ProviderGCP && !isFee && b.Used.IsZero() && b.Unused.IsZero() && b.Fees.IsZero() {
+			if i := strings.Index(b.ID, "projects/"); i >= 0 {
+				name := b.ID[i:]
+				region := b.Region
+				if r := regionOf(name); r != "" {
+					region = r
+				}
+				k := b.BillingAccountID + "/" + region
+				if !slices.Contains(credits[k], name) {
+					credits[k] = append(credits[k], name)
+				}
+			}
+			continue
+		}
+		if !isFee {
+			out = append(out, b)
+			continue
+		}
+		term := "1"
+		if m := termRE.FindStringSubmatch(b.Name); m != nil && (m[1] == "3" || strings.EqualFold(m[1], "three")) {
+			term = "3"
+		}
+		k := key{b.BillingAccountID, b.Region, seriesOf(b.Name), term}
+		m, ok := merged[k]
+		if !ok {
+			c := b
+			c.ID = "gcp-cud:" + b.Region + ":" + k.family + ":" + term + "y"
+			c.Name = b.Name
+			merged[k] = &c
+			order = append(order, k)
+			continue
+		}
+		m.Fees, _ = m.Fees.Add(b.Fees)
+		m.Hours = max(m.Hours, b.Hours)
+		if b.First.Before(m.First) {
+			m.First = b.First
+		}
+		if b.Last.After(m.Last) {
+			m.Last = b.Last
+		}
+	}
+	for _, k := range order {
+		m := merged[k]
+		if names := credits[k.account+"/"+k.region]; len(names) == 1 {
+			m.ID = names[0]
+		}
+		out = append(out, *m)
+	}
+	return out
+}
+
+// seriesOf reads the machine series of a GCP commitment SKU: "Commitment
+// v1: N2 Cpu in Americas for 1 Year" → n2; "" for the general-purpose ones.
+func seriesOf(name string) string {
+	_, rest, _ := strings.Cut(name, ":")
+	f := strings.Fields(strings.ToLower(rest))
+	for i, w := range f {
+		if (w == "cpu" || w == "ram" || w == "memory" || w == "core") && i > 0 {
+			return f[i-1]
+		}
+	}
+	return ""
+}
+
+// regionOf reads the region of a GCP commitment resource name.
+func regionOf(name string) string {
+	_, rest, ok := strings.Cut(name, "/regions/")
+	if !ok {
+		return ""
+	}
+	r, _, _ := strings.Cut(rest, "/")
+	return r
 }
 
 // billingKind maps FOCUS and provider vocabularies to Tally's kinds.
@@ -108,20 +196,6 @@ func billingKind(b BillingCommitment) string {
 		return tally.CommitCUDResource
 	}
 	return tally.CommitComputeSP
-}
-
-// resourceOf reads the resource of a GCP resource-based commitment SKU:
-// "Commitment v1: Cpu in Americas for 1 Year" → cpu.
-func resourceOf(name string) string {
-	_, rest, ok := strings.Cut(name, ":")
-	if !ok {
-		return ""
-	}
-	f := strings.Fields(rest)
-	if len(f) == 0 {
-		return ""
-	}
-	return strings.ToLower(f[0])
 }
 
 // TermString formats a term of months as AWS does: "1yr", "3yr".
