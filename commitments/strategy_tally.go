@@ -180,7 +180,9 @@ func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start
 const ForecastDays = 90
 
 // extend lengthens paths of h days to days days: each is held at its last
-// week's mean, less the decline the mean forecast has over its last month.
+// week's mean, less the decline the mean forecast has over its last month,
+// continued with a damped trend (declineDamping a day, so a decline seen in
+// one month is extended by at most ~32 more days of it, not over the term).
 func extend(paths [][]float64, forecastMean []float64, days int) [][]float64 {
 	n := len(forecastMean)
 	slope := 0.0
@@ -192,13 +194,20 @@ func extend(paths [][]float64, forecastMean []float64, days int) [][]float64 {
 		q := make([]float64, days)
 		k := copy(q, p)
 		last := mean(p[max(0, k-7):k])
+		drift, step := 0.0, slope
 		for j := k; j < days; j++ {
-			q[j] = max(0, last+slope*float64(j-k+1))
+			step *= declineDamping
+			drift += step
+			q[j] = max(0, last+drift)
 		}
 		out[i] = q
 	}
 	return out
 }
+
+// declineDamping is the daily damping of a forecast decline extended
+// beyond ForecastDays.
+const declineDamping = 0.97
 
 // lastYear returns the stress path of a year that repeats the last one:
 // the daily means of the last year of hourly, scaled by how usage changed

@@ -297,3 +297,21 @@ func formatNanos(n Nanos) string {
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
 }
+
+// Trim returns u without its leading and trailing hours of no usage at all
+// (before the bill starts, and the billing lag at its end), sharing u's memory.
+func (u *Usage) Trim() *Usage {
+	total := u.Total()
+	first, last := 0, len(total)
+	for first < last && total[first] == 0 {
+		first++
+	}
+	for last > first && total[last-1] == 0 {
+		last--
+	}
+	v := &Usage{Name: u.Name, Start: u.Start.Add(time.Duration(first) * time.Hour), Streams: u.Streams, OD: make([][]Nanos, len(u.OD))}
+	for i, s := range u.OD {
+		v.OD[i] = s[first:last:last]
+	}
+	return v
+}

@@ -25,6 +25,12 @@ func TestTry(t *testing.T) {
 			fmt.Sscan(os.Getenv("HYST"), &ta.Hysteresis)
 			fmt.Sscan(os.Getenv("SW"), &ta.SustainedWeeks)
 			fmt.Sscan(os.Getenv("LW"), &ta.LadderWeeks)
+			if v := os.Getenv("MINU"); v != "" {
+				fmt.Sscan(v, &ta.Risk.MinUtilization)
+			}
+			if v := os.Getenv("MAXP"); v != "" {
+				fmt.Sscan(v, &ta.Risk.MaxProbability)
+			}
 			if v := os.Getenv("LI"); v != "" {
 				fmt.Sscan(v, &ta.Risk.LockInPenalty)
 			}

@@ -36,20 +36,14 @@ const instanceTypeSQL = `CASE WHEN provider = 'gcp'
 	ELSE coalesce(nullif(extras->>'x_InstanceType', ''),
 		nullif(substring(coalesce(extras->>'x_UsageType', '') from 'BoxUsage:(.+)$'), ''), 'other') END`
 
-// CommitmentFilter selects the bill a commitment question is about.
-type CommitmentFilter struct {
-	BillingAccountID string // "" for all
-	Window           tally.Window
-	Step             string // hour, day or month (CommitmentSums)
-}
-
 // CommitmentSums returns the sums the commitment KPIs are ratios of, per
-// step, provider and currency, computed in SQL in numeric.
-func (db *DB) CommitmentSums(ctx context.Context, f CommitmentFilter) ([]commitments.BillingSums, error) {
-	switch f.Step {
+// step (hour, day or month), provider and currency, for the bill of account
+// ("" for all) charged in w, computed in SQL in numeric.
+func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window, step string) ([]commitments.BillingSums, error) {
+	switch step {
 	case "hour", "day", "month":
 	default:
-		return nil, tally.Errorf(tally.EInvalid, "step %q: want hour, day or month", f.Step)
+		return nil, tally.Errorf(tally.EInvalid, "step %q: want hour, day or month", step)
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
@@ -68,7 +62,7 @@ func (db *DB) CommitmentSums(ctx context.Context, f CommitmentFilter) ([]commitm
 			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
 		FROM l WHERE eligible OR st = 'Unused' OR fee
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-		f.BillingAccountID, f.Window.Start, f.Window.End, f.Step)
+		account, w.Start, w.End, step)
 	if err != nil {
 		return nil, fmt.Errorf("query commitment sums: %w", err)
 	}
@@ -91,10 +85,10 @@ func (db *DB) CommitmentSums(ctx context.Context, f CommitmentFilter) ([]commitm
 	})
 }
 
-// BillingCommitments returns what the bill says about each commitment in
-// the window: per CommitmentDiscountId its used and unused effective cost,
-// and per GCP commitment fee SKU and region its fees.
-func (db *DB) BillingCommitments(ctx context.Context, f CommitmentFilter) ([]commitments.BillingCommitment, error) {
+// BillingCommitments returns what the bill of account ("" for all) charged
+// in w says about each commitment: per CommitmentDiscountId its used and
+// unused effective cost, and per GCP commitment fee SKU and region its fees.
+func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
 			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
@@ -113,7 +107,7 @@ func (db *DB) BillingCommitments(ctx context.Context, f CommitmentFilter) ([]com
 			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
 		FROM l WHERE fee OR (cid <> '' AND st IN ('Used', 'Unused'))
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
-		f.BillingAccountID, f.Window.Start, f.Window.End)
+		account, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query billing commitments: %w", err)
 	}
@@ -137,12 +131,12 @@ func (db *DB) BillingCommitments(ctx context.Context, f CommitmentFilter) ([]com
 	})
 }
 
-// EligibleUsage returns the account's eligible usage in the window as
+// EligibleUsage returns the eligible usage of account ("" for all) in w as
 // hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream. A
 // line is counted in the hour its charge period starts.
-func (db *DB) EligibleUsage(ctx context.Context, f CommitmentFilter) (*commitments.Usage, error) {
-	start := f.Window.Start.UTC().Truncate(time.Hour)
-	hours := int(f.Window.End.Sub(start).Hours())
+func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window) (*commitments.Usage, error) {
+	start := w.Start.UTC().Truncate(time.Hour)
+	hours := int(w.End.Sub(start).Hours())
 	if hours <= 0 {
 		return nil, tally.Errorf(tally.EInvalid, "eligible usage: empty window")
 	}
@@ -152,12 +146,12 @@ func (db *DB) EligibleUsage(ctx context.Context, f CommitmentFilter) (*commitmen
 		FROM cost_lines
 		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND `+eligibleSQL+`
 		GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
-		f.BillingAccountID, start, f.Window.End)
+		account, start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query eligible usage: %w", err)
 	}
 	defer rows.Close()
-	u := &commitments.Usage{Name: f.BillingAccountID, Start: start}
+	u := &commitments.Usage{Name: account, Start: start}
 	idx := map[commitments.Stream]int{}
 	var cur tally.Currency
 	for rows.Next() {
