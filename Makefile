@@ -6,7 +6,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tallyhq/tally.Version=$(VERSION)
 
-.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-demo bench-ingest
+.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-demo bench-ingest bench-agent bench-agent-ingest
 
 all: build
 
@@ -22,7 +22,7 @@ demo: deps ui-if-node build
 vet:
 	$(GO) vet ./...
 
-test: deps vet ui-deps
+test: deps vet check-generate ui-deps
 	$(GO) test ./...
 
 # Demo generator: a 90-day organization, median of 3 runs, against a baseline
@@ -126,11 +126,14 @@ FUZZ_TARGETS := \
 	./forecast:FuzzReadWide \
 	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \
 	./ingest/focus:FuzzParseCSV \
+	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo \
+	./node-agent/symbolize:FuzzParseMaps ./node-agent/symbolize:FuzzParseKallsyms ./node-agent/symbolize:FuzzParsePerfMap \
 	./ingest/gcpbilling:FuzzParseCSV ./ingest/gcpbilling:FuzzParseNDJSON \
 	./ingest/pricing:FuzzParsePriceListProduct ./ingest/pricing:FuzzParseSnapshot \
 	./postgres:FuzzNumeric \
 	./report:FuzzParseConfig ./report:FuzzParseWeek \
-	./rightsizing:FuzzReadTrace
+	./rightsizing:FuzzReadTrace \
+	./web:FuzzDecodeAgentBatch
 .PHONY: fuzz
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -138,3 +141,22 @@ fuzz:
 		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
 	done
+# eBPF: bpf2go (a go.mod tool) compiles bpf/*.bpf.c with clang for amd64 and
+# arm64; the generated Go and .o files are committed.
+generate:
+	$(GO) generate ./bpf/
+
+# check-generate regenerates into a scratch copy of bpf/ and fails when the
+# committed files differ (run by `make test`).
+check-generate:
+	@scripts/check-generate.sh
+
+# bench-agent: the agent's CPU (% of machine), peak RSS, BPF run time and
+# dropped samples at 19 and 99 Hz on a fully busy machine (root; ~3.5 min).
+bench-agent:
+	TALLY_BENCH_AGENT=1 $(GO) test ./node-agent/ -run TestBenchAgent -v -count=1 -timeout 15m
+
+# bench-agent-ingest: p50/p95 of POST /api/v1/ingest/agent with 100 concurrent
+# agents against the embedded PostgreSQL, and GET /healthz as the baseline.
+bench-agent-ingest:
+	TALLY_BENCH_INGEST=1 $(GO) test ./web/ -run TestBenchIngest -v -count=1 -timeout 15m

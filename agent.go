@@ -93,3 +93,23 @@ type AgentDropCounter struct {
 	Samples   uint64 `json:"samples"`   // stack-id errors and full maps in the kernel
 	Intervals uint64 `json:"intervals"` // buffered intervals dropped while the backend was away
 }
+
+// AgentIngest is what the backend stores from one agent batch, decoded and
+// validated: the node, its pods, and per interval the usage records and
+// function samples; Stacks holds every stack the samples reference.
+type AgentIngest struct {
+	Cluster   ClusterID
+	Node      Node
+	Pods      []Pod
+	Intervals []AgentIngestInterval
+	Stacks    []Stack
+}
+
+// AgentIngestInterval is one interval of an AgentIngest. Its samples are
+// added to the hour × container × stack cells once: an interval the agent
+// sends again (it missed the first answer) updates usage but adds nothing.
+type AgentIngestInterval struct {
+	Window  Window
+	Usage   []ContainerUsage
+	Samples []FunctionSample
+}

@@ -2,6 +2,7 @@ package tally_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,5 +96,14 @@ func TestBackendAndAgentExist(t *testing.T) {
 	pkgs := deps(t)
 	if _, ok := pkgs[module+"/cmd/tally"]; !ok {
 		t.Fatal("cmd/tally is missing")
+	}
+	for _, p := range []string{"node-agent", "node-agent/profiler", "node-agent/symbolize", "node-agent/podmeta", "node-agent/cgroups", "node-agent/ship", "bpf"} {
+		if _, ok := pkgs[module+"/"+p]; !ok {
+			t.Errorf("%s is missing", p)
+		}
+	}
+	agent := pkgs[module+"/node-agent"]
+	if !slices.Contains(agent, "github.com/cilium/ebpf") {
+		t.Error("tally-agent does not link cilium/ebpf: the eBPF profiler is not wired in")
 	}
 }

@@ -3,7 +3,10 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tallyhq/tally"
 )
@@ -52,13 +55,17 @@ type Job struct {
 	// recording it, to absorb clock skew with the database that stamps
 	// re-ingested bills. Default one minute.
 	SkewMargin time.Duration
-	// Progress, if set, is called after each day.
+	// Progress, if set, is called after each day (from one goroutine at a time).
 	Progress func(day time.Time, sum Summary)
+	// Workers is how many days are attributed at once. Days are independent,
+	// so each worker keeps its own database session busy. Default 2.
+	Workers int
 }
 
-// Attribute (re)computes every whole day of w that contains a stale hour
-// (all of w when force is set), and returns the combined summary. Each day
-// is replaced atomically, so running it twice gives the same allocations.
+// Attribute (re)computes the stale hours of w (all of them when force is
+// set), a day at a time on Workers days at once, and returns the combined
+// summary. Hours are saved in atomic batches, so running it twice gives the
+// same allocations and an interrupted run leaves every hour whole.
 func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summary, error) {
 	var total Summary
 	now := time.Now
@@ -73,6 +80,13 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	if err != nil {
 		return total, err
 	}
+	workers := j.Workers
+	if workers <= 0 {
+		workers = 2
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
 	for day := w.Start.UTC().Truncate(24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
 		dw := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
 		if dw.Start.Before(w.Start) {
@@ -81,25 +95,29 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 		if dw.End.After(end) {
 			dw.End = end
 		}
-		stale := dw.Hours()
-		if !force {
-			if stale, err = j.Store.StaleHours(ctx, dw); err != nil {
-				return total, err
+		g.Go(func() error {
+			stale := dw.Hours()
+			if !force {
+				var err error
+				if stale, err = j.Store.StaleHours(gctx, dw); err != nil || len(stale) == 0 {
+					return err
+				}
 			}
-			if len(stale) == 0 {
-				continue
+			sum, err := j.day(gctx, dw, stale, billedThrough)
+			if err != nil {
+				return fmt.Errorf("attribute %s: %w", tally.FormatDay(dw.Start), err)
 			}
-		}
-		sum, err := j.day(ctx, dw, stale, billedThrough)
-		if err != nil {
-			return total, fmt.Errorf("attribute %s: %w", tally.FormatDay(day), err)
-		}
-		total.merge(sum)
-		if j.Progress != nil {
-			j.Progress(day, sum)
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			total.merge(sum)
+			if j.Progress != nil {
+				j.Progress(dw.Start, sum)
+			}
+			return nil
+		})
 	}
-	return total, nil
+	err = g.Wait()
+	return total, err
 }
 
 // day runs the engine over a day (stack costs are daily sums, so they need

@@ -91,6 +91,11 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 		hs[i] = h.Hour
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// Attribution can always be recomputed: don't wait for the WAL flush.
+		// A crash loses whole transactions, never half of one.
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
 		if err := replaceHours(ctx, tx, hs, allocs); err != nil {
 			return err
 		}

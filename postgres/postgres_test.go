@@ -346,9 +346,9 @@ func TestEnsurePartitionsAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Monthly tables (cost_lines, allocations, allocations_daily, stack_costs):
-	// Jan + Feb each; daily tables (usage, samples): 3 days each.
-	if n != 4*2+2*3 {
-		t.Fatalf("created %d partitions, want 14", n)
+	// Jan + Feb each; daily tables (usage, samples, agent intervals): 3 days each.
+	if n != 4*2+3*3 {
+		t.Fatalf("created %d partitions, want 17", n)
 	}
 	if n, err = db.EnsurePartitions(ctx, from, from.Add(72*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("second call created %d, %v; want 0", n, err)

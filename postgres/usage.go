@@ -16,41 +16,15 @@ func (db *DB) UpsertUsage(ctx context.Context, usage []tally.ContainerUsage) err
 	if len(usage) == 0 {
 		return nil
 	}
-	n := len(usage)
-	cluster, start, end := make([]string, n), make([]time.Time, n), make([]time.Time, n)
-	pod, container, node := make([]string, n), make([]string, n), make([]string, n)
-	cpu, throttled := make([]float64, n), make([]float64, n)
-	memAvg, memMax, rss, ooms := make([]int64, n), make([]int64, n), make([]int64, n), make([]int32, n)
 	lo, hi := usage[0].Interval.Start, usage[0].Interval.Start
-	for i, u := range usage {
-		cluster[i], start[i], end[i] = string(u.Cluster), u.Interval.Start, u.Interval.End
-		pod[i], container[i], node[i] = u.PodUID, u.Container, u.NodeName
-		cpu[i], throttled[i] = u.CPUCoreSeconds, u.CPUThrottledSeconds
-		memAvg[i], memMax[i], rss[i], ooms[i] = u.MemoryWorkingSetAvg, u.MemoryWorkingSetMax, u.MemoryRSSMax, int32(u.OOMKills)
+	for _, u := range usage {
 		lo, hi = minTime(lo, u.Interval.Start), maxTime(hi, u.Interval.Start)
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := ensureTablePartitions(ctx, tx, "container_usage", lo, hi.Add(time.Nanosecond)); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
-			INSERT INTO container_usage (cluster_id, interval_start, interval_end, pod_uid, container, node_name,
-				cpu_core_seconds, memory_working_set_avg_bytes, memory_working_set_max_bytes, memory_rss_max_bytes,
-				oom_kills, cpu_throttled_seconds)
-			SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-				$7::float8[], $8::int8[], $9::int8[], $10::int8[], $11::int4[], $12::float8[])
-			ON CONFLICT (cluster_id, pod_uid, container, interval_start) DO UPDATE SET
-				interval_end = excluded.interval_end, node_name = excluded.node_name,
-				cpu_core_seconds = excluded.cpu_core_seconds,
-				memory_working_set_avg_bytes = excluded.memory_working_set_avg_bytes,
-				memory_working_set_max_bytes = excluded.memory_working_set_max_bytes,
-				memory_rss_max_bytes = excluded.memory_rss_max_bytes, oom_kills = excluded.oom_kills,
-				cpu_throttled_seconds = excluded.cpu_throttled_seconds`,
-			cluster, start, end, pod, container, node, cpu, memAvg, memMax, rss, ooms, throttled)
-		if err != nil {
-			return fmt.Errorf("upsert %d usage rows: %w", n, err)
-		}
-		return nil
+		return upsertUsageTx(ctx, tx, usage)
 	})
 }
 
@@ -104,33 +78,15 @@ func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSa
 	if len(samples) == 0 {
 		return nil
 	}
-	n := len(samples)
-	cluster, hour, pod, container := make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
-	stack, count, nanos := make([]int64, n), make([]int64, n), make([]int64, n)
 	lo, hi := samples[0].Hour, samples[0].Hour
-	for i, s := range samples {
-		cluster[i], hour[i], pod[i], container[i] = string(s.Cluster), s.Hour.Start(), s.PodUID, s.Container
-		stack[i], count[i], nanos[i] = s.StackID, s.Samples, s.CPUNanos
+	for _, s := range samples {
 		lo, hi = min(lo, s.Hour), max(hi, s.Hour)
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := ensureTablePartitions(ctx, tx, "function_samples", lo.Start(), hi.End()); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
-			INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
-			SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos)
-			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
-				AS t(cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
-			GROUP BY 1, 2, 3, 4, 5
-			ON CONFLICT (cluster_id, hour, pod_uid, container, stack_id) DO UPDATE SET
-				samples = function_samples.samples + excluded.samples,
-				cpu_nanos = function_samples.cpu_nanos + excluded.cpu_nanos`,
-			cluster, hour, pod, container, stack, count, nanos)
-		if err != nil {
-			return fmt.Errorf("add %d function samples: %w", n, err)
-		}
-		return nil
+		return addSamplesTx(ctx, tx, samples)
 	})
 }
 

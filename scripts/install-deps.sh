@@ -30,6 +30,16 @@ fi
 have node || need_pkg nodejs
 have npm || need_pkg npm
 
+# eBPF: clang compiles bpf/ (make generate, check-generate), libbpf-dev has
+# its headers, llvm-strip trims the objects, bpftool dumps vmlinux.h; gcc
+# builds the C workload of the agent's integration tests.
+have clang || need_pkg clang
+have llvm-strip || need_pkg llvm
+[ -e /usr/include/bpf/bpf_helpers.h ] || need_pkg libbpf-dev
+have bpftool || need_pkg bpftool
+have gcc || need_pkg gcc
+have strip || need_pkg binutils
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -56,6 +56,8 @@ type Config struct {
 	Commitments CommitmentStore
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
+	// Agents stores what tally-agent sends; nil leaves the ingest endpoint off.
+	Agents AgentStore
 }
 
 // Server is Tally's HTTP handler.
@@ -77,6 +79,8 @@ type Server struct {
 	reports     ReportPreviewer
 	commits     CommitmentStore
 	now         func() time.Time
+	agents      AgentStore
+	stacks      knownStacks
 }
 
 // NewServer returns the HTTP handler with every route mounted. Every route
@@ -98,7 +102,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
-		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now}
+		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}
@@ -166,6 +170,9 @@ func NewServer(cfg Config) *Server {
 
 	// Agents: POST /api/v1/ingest/agent is mounted with s.requireAgent, which
 	// admits only agent tokens and puts their cluster in the Principal.
+	if s.agents != nil {
+		r.With(s.requireAgent).Post("/api/v1/ingest/agent", s.ingestAgent)
+	}
 	return s
 }
 

@@ -1,0 +1,13 @@
+// Package bpf holds Tally's eBPF CPU profiler: the C source, the kernel's
+// type definitions (vmlinux.h) and the Go bindings bpf2go generates from
+// them for amd64 and arm64. The generated Go and .o files are committed;
+// `make generate` rebuilds them with clang and `make check-generate` fails
+// when they are stale.
+//
+// The program samples every online CPU on the software cpu-clock and counts
+// samples by process, cgroup, thread name and user/kernel stack in one of two
+// map sets (A and B), chosen by the global variable active_set, so user space
+// drains one set while the kernel writes the other.
+package bpf
+
+//go:generate go tool bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -type sample_key -type stack -type counter Profiler profiler.bpf.c

@@ -1,0 +1,210 @@
+//go:build ignore
+
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+//
+// Tally's CPU profiler: a perf_event program attached to the software
+// cpu-clock of every online CPU. Each sample is counted by (tgid, cgroup id,
+// comm, user stack, kernel stack) in a hash map; stacks are stored once per
+// interval in a second hash map keyed by a 64-bit hash of their frames.
+//
+// Two map sets, A and B, are switched by the global variable active_set:
+// the kernel side writes to one while user space drains the other, so a
+// drain never races the program.
+//
+// Stacks are hashed here rather than stored in a BPF_MAP_TYPE_STACK_TRACE
+// map: a STACK_TRACE map has one bucket per id and fails (-EEXIST) when two
+// different stacks land in one bucket, which at thousands of distinct stacks
+// per interval drops samples unless the map is made very large (every
+// bucket is preallocated, ~1 KiB each, charged to the agent's memory cgroup).
+// A hash map keyed by a 64-bit hash, allocated on demand, has no collisions
+// in practice and costs only the stacks actually seen.
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+char __license[] SEC("license") = "Dual BSD/GPL";
+
+#define MAX_STACK_DEPTH 127
+#define PF_KTHREAD 0x00200000
+#define TASK_COMM_LEN 16
+
+// Sample key flags.
+#define FLAG_KTHREAD 1
+#define FLAG_USER_STACK_ERR 2
+#define FLAG_KERNEL_STACK_ERR 4
+
+// Counter indexes in the per-CPU counters array.
+enum counter {
+	COUNTER_SAMPLES = 0,      // samples counted
+	COUNTER_IDLE = 1,         // samples of the idle task, not counted
+	COUNTER_USER_STACK_ERR = 2,
+	COUNTER_KERNEL_STACK_ERR = 3,
+	COUNTER_COUNTS_FULL = 4,  // a sample lost: its key did not fit the counts map
+	COUNTER_STACKS_FULL = 5,  // a stack lost: the stacks map was full (the sample is kept, its stack unknown)
+	COUNTER_MAX = 6,
+};
+
+struct sample_key {
+	__u32 tgid;
+	__u32 flags;
+	__u64 cgroup;
+	__u64 user_stack;   // hash of the user stack, 0 if none
+	__u64 kernel_stack; // hash of the kernel stack, 0 if none
+	char comm[TASK_COMM_LEN];
+};
+
+struct stack {
+	__u64 ips[MAX_STACK_DEPTH];
+};
+
+#define COUNTS_ENTRIES 16384
+#define STACKS_ENTRIES 16384
+
+struct counts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, COUNTS_ENTRIES);
+	__type(key, struct sample_key);
+	__type(value, __u64);
+};
+
+struct stacks_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STACKS_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct stack);
+};
+
+struct counts_map counts_a SEC(".maps");
+struct counts_map counts_b SEC(".maps");
+struct stacks_map stacks_a SEC(".maps");
+struct stacks_map stacks_b SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+// Scratch space for one stack, per CPU (too large for the BPF stack).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack);
+} scratch SEC(".maps");
+
+// active_set selects the map set the program writes to: 0 for A, 1 for B.
+volatile __u32 active_set = 0;
+
+// Make the key type visible to bpf2go.
+const struct sample_key *unused_sample_key __attribute__((unused));
+const struct stack *unused_stack __attribute__((unused));
+const enum counter *unused_counter __attribute__((unused));
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	if (v)
+		*v += 1; // per-CPU: no atomic needed
+}
+
+// hash_stack is FNV-1a over the frames, never 0.
+static __always_inline __u64 hash_stack(struct stack *st, int n)
+{
+	__u64 h = 14695981039346656037ULL;
+	for (int i = 0; i < MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h ^= st->ips[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= (__u64)n;
+	return h ? h : 1;
+}
+
+// store_stack reads the current stack into scratch, stores it in stacks
+// unless present and returns its hash; 0 when there is no stack.
+static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, __u32 err_counter)
+{
+	__u32 zero = 0;
+	struct stack *st = bpf_map_lookup_elem(&scratch, &zero);
+	if (!st)
+		return 0;
+	long n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
+	if (n <= 0) {
+		count(err_counter);
+		return 0;
+	}
+	int frames = n / sizeof(__u64);
+	// Zero the tail so a stored stack ends at its first zero frame.
+	for (int i = 0; i < MAX_STACK_DEPTH; i++) {
+		if (i >= frames)
+			st->ips[i] = 0;
+	}
+	__u64 h = hash_stack(st, frames);
+	if (!bpf_map_lookup_elem(stacks, &h)) {
+		long ret = bpf_map_update_elem(stacks, &h, st, BPF_NOEXIST);
+		if (ret != 0 && ret != -17 /* EEXIST: stored concurrently */) {
+			count(COUNTER_STACKS_FULL);
+			return 0;
+		}
+	}
+	return h;
+}
+
+static __always_inline int record(void *ctx, void *counts, void *stacks)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (tgid == 0) { // the idle task: the CPU was not busy
+		count(COUNTER_IDLE);
+		return 0;
+	}
+
+	struct sample_key key = {};
+	key.tgid = tgid;
+	key.cgroup = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	unsigned int task_flags = BPF_CORE_READ(task, flags);
+	if (task_flags & PF_KTHREAD) {
+		key.flags |= FLAG_KTHREAD;
+	} else {
+		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR);
+		if (!key.user_stack)
+			key.flags |= FLAG_USER_STACK_ERR;
+	}
+	key.kernel_stack = store_stack(ctx, stacks, 0, COUNTER_KERNEL_STACK_ERR);
+	if (!key.kernel_stack && (key.flags & FLAG_KTHREAD))
+		key.flags |= FLAG_KERNEL_STACK_ERR;
+
+	__u64 *v = bpf_map_lookup_elem(counts, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+	} else {
+		__u64 one = 1;
+		long ret = bpf_map_update_elem(counts, &key, &one, BPF_NOEXIST);
+		if (ret == -17) { // EEXIST: another CPU inserted it
+			v = bpf_map_lookup_elem(counts, &key);
+			if (v)
+				__sync_fetch_and_add(v, 1);
+		} else if (ret != 0) {
+			count(COUNTER_COUNTS_FULL);
+			return 0;
+		}
+	}
+	count(COUNTER_SAMPLES);
+	return 0;
+}
+
+SEC("perf_event")
+int profile_cpu(void *ctx)
+{
+	if (active_set == 0)
+		return record(ctx, &counts_a, &stacks_a);
+	return record(ctx, &counts_b, &stacks_b);
+}

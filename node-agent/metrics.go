@@ -1,0 +1,89 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tallyhq/tally/node-agent/collector"
+	"github.com/tallyhq/tally/node-agent/profiler"
+	"github.com/tallyhq/tally/node-agent/ship"
+	"github.com/tallyhq/tally/node-agent/symbolize"
+)
+
+// metrics is the agent's self-observation on /metrics.
+type metrics struct {
+	reg   *prometheus.Registry
+	drain prometheus.Histogram
+}
+
+func newMetrics(prof *profiler.Profiler, sym *symbolize.Symbolizer, col *collector.Collector, sh *ship.Shipper, buf *ship.Buffer) *metrics {
+	reg := prometheus.NewRegistry()
+	m := &metrics{reg: reg, drain: prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "tally_agent_drain_seconds", Help: "Time to drain, symbolize, attribute and encode one interval.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	})}
+	counters := func() profiler.Counters { c, _ := prof.Counters(); return c }
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	reg.MustRegister(
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), // own CPU seconds and RSS
+		collectors.NewGoCollector(),
+		m.drain,
+		counter("tally_agent_samples_total", "CPU samples counted by the eBPF program.", func() float64 { return float64(counters().Samples) }),
+		counter("tally_agent_idle_samples_total", "Samples of idle CPUs (not counted).", func() float64 { return float64(counters().Idle) }),
+		counter("tally_agent_dropped_samples_total", "Samples lost or stack-less because a BPF map was full.", func() float64 { return float64(counters().Dropped()) }),
+		counter("tally_agent_stack_errors_total", "Stacks the kernel could not read (samples kept as [unknown]).", func() float64 {
+			c := counters()
+			return float64(c.UserStackErrors + c.KernelStackErrors)
+		}),
+		counter("tally_agent_sent_bytes_total", "Compressed bytes delivered to the backend.", func() float64 { return float64(sh.Stats().Bytes) }),
+		counter("tally_agent_sent_batches_total", "Batches delivered to the backend.", func() float64 { return float64(sh.Stats().Batches) }),
+		counter("tally_agent_send_failures_total", "Upload attempts that failed and were retried.", func() float64 { return float64(sh.Stats().Failures) }),
+		counter("tally_agent_rejected_batches_total", "Batches the backend refused as invalid.", func() float64 { return float64(sh.Stats().Rejected) }),
+		counter("tally_agent_dropped_batches_total", "Batches dropped because the buffer was full.", func() float64 { return float64(buf.Dropped()) }),
+		gauge("tally_agent_buffer_bytes", "Bytes waiting in the upload buffer (memory and disk).", func() float64 {
+			mem, disk := buf.Bytes()
+			return float64(mem + disk)
+		}),
+		gauge("tally_agent_buffer_fill_ratio", "Buffer fill, 0–1.", func() float64 {
+			mem, disk := buf.Bytes()
+			return float64(mem+disk) / float64(buf.MaxBytes())
+		}),
+		gauge("tally_agent_pending_batches", "Batches waiting for delivery.", func() float64 { return float64(buf.Len()) }),
+		counter("tally_agent_intervals_total", "Intervals collected.", func() float64 { return float64(col.Stats().Intervals) }),
+	)
+	frames := prometheus.NewDesc("tally_agent_symbolized_frames_total", "Stack frames looked up, by kind and result (resolved or unknown).", []string{"kind", "result"}, nil)
+	reg.MustRegister(&symStats{sym: sym, desc: frames})
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	return mux
+}
+
+// symStats exports the symbolizer's counters; success rate by kind =
+// resolved / (resolved + unknown).
+type symStats struct {
+	sym  *symbolize.Symbolizer
+	desc *prometheus.Desc
+}
+
+func (s *symStats) Describe(ch chan<- *prometheus.Desc) { ch <- s.desc }
+
+func (s *symStats) Collect(ch chan<- prometheus.Metric) {
+	st := s.sym.Stats()
+	for i, kind := range symbolize.KindNames() {
+		ch <- prometheus.MustNewConstMetric(s.desc, prometheus.CounterValue, float64(st.Resolved[i]), kind, "resolved")
+		ch <- prometheus.MustNewConstMetric(s.desc, prometheus.CounterValue, float64(st.Frames[i]-st.Resolved[i]), kind, "unknown")
+	}
+}

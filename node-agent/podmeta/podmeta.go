@@ -1,0 +1,313 @@
+// Package podmeta attributes sampled processes to Kubernetes pods and
+// containers: cgroup id → cgroup path (cgroup v2; /proc/<pid>/cgroup for
+// v1 and hybrid hierarchies) → pod UID and container id (kubelet's systemd
+// and cgroupfs naming; containerd, CRI-O and Docker) → the pod, from a
+// client-go informer limited to this node (spec.nodeName). Processes outside
+// pods are "host/<comm>"; kernel threads are "kernel".
+package podmeta
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/tallyhq/tally/node-agent/cgroups"
+)
+
+// Container names for usage outside pods.
+const (
+	KernelContainer = "kernel"
+	HostPrefix      = "host/"
+	// PodContainer names a pod's own cgroup and its sandbox (pause)
+	// container, which belong to no container of the spec.
+	PodContainer = "POD"
+)
+
+// Target is where a sample's CPU time goes.
+type Target struct {
+	PodUID      string // "" outside pods
+	Container   string // container name, "host/<comm>" or "kernel"
+	ContainerID string
+	CgroupPath  string
+}
+
+// Config configures Meta.
+type Config struct {
+	Client   kubernetes.Interface // nil: no pod names, only UIDs from cgroups
+	NodeName string
+	Mounts   cgroups.Mounts
+	Proc     string // default /proc
+	Logger   *slog.Logger
+	// Resync is the informer's resync period (default 10 minutes).
+	Resync time.Duration
+}
+
+// Meta resolves samples to pods.
+type Meta struct {
+	cfg      Config
+	log      *slog.Logger
+	factory  informers.SharedInformerFactory
+	informer cache.SharedIndexInformer
+	owners   *owners
+	cancel   context.CancelFunc
+
+	mu      sync.Mutex
+	paths   map[uint64]string // cgroup v2 id → path
+	walked  time.Time
+	pids    map[uint32]Target // this drain's resolutions
+	deleted map[string]deletedPod
+}
+
+type deletedPod struct {
+	pod *corev1.Pod
+	at  time.Time
+}
+
+// keepDeleted is how long a deleted pod stays resolvable, so samples and
+// usage of its last interval are still attributed.
+const keepDeleted = 5 * time.Minute
+
+// New returns a Meta; call Start before Attribute when a client is set.
+func New(cfg Config) *Meta {
+	if cfg.Proc == "" {
+		cfg.Proc = "/proc"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Resync == 0 {
+		cfg.Resync = 10 * time.Minute
+	}
+	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, pids: map[uint32]Target{}, deleted: map[string]deletedPod{}}
+	if cfg.Client != nil {
+		m.owners = newOwners(cfg.Client)
+	}
+	return m
+}
+
+// Start starts the pod informer (pods on this node only) and waits until it
+// has synced or ctx ends.
+func (m *Meta) Start(ctx context.Context) error {
+	if m.cfg.Client == nil {
+		return nil
+	}
+	ctx, m.cancel = context.WithCancel(ctx)
+	m.factory = informers.NewSharedInformerFactoryWithOptions(m.cfg.Client, m.cfg.Resync,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", m.cfg.NodeName).String()
+		}))
+	m.informer = m.factory.Core().V1().Pods().Informer()
+	if err := m.informer.AddIndexers(cache.Indexers{"uid": func(obj any) ([]string, error) {
+		if p, ok := obj.(*corev1.Pod); ok {
+			return []string{string(p.UID)}, nil
+		}
+		return nil, nil
+	}}); err != nil {
+		return fmt.Errorf("index pods: %w", err)
+	}
+	if _, err := m.informer.AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: m.onDelete}); err != nil {
+		return fmt.Errorf("watch pods: %w", err)
+	}
+	m.factory.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), m.informer.HasSynced) {
+		return fmt.Errorf("sync pods of node %s: %w", m.cfg.NodeName, ctx.Err())
+	}
+	return nil
+}
+
+// Stop stops the informer and waits for it.
+func (m *Meta) Stop() {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.factory != nil {
+		m.factory.Shutdown()
+	}
+}
+
+func (m *Meta) onDelete(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if p, ok := obj.(*corev1.Pod); ok {
+		m.mu.Lock()
+		m.deleted[string(p.UID)] = deletedPod{pod: p, at: time.Now()}
+		m.mu.Unlock()
+	}
+}
+
+// Pod returns the pod with uid, including pods deleted in the last minutes.
+func (m *Meta) Pod(uid string) (*corev1.Pod, bool) {
+	if m.informer != nil {
+		objs, err := m.informer.GetIndexer().ByIndex("uid", uid)
+		if err == nil {
+			for _, o := range objs {
+				if p, ok := o.(*corev1.Pod); ok && (p.Spec.NodeName == m.cfg.NodeName || m.cfg.NodeName == "") {
+					return p, true
+				}
+			}
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if d, ok := m.deleted[uid]; ok {
+		return d.pod, true
+	}
+	return nil, false
+}
+
+// EndDrain forgets this drain's per-process resolutions and old deleted pods.
+func (m *Meta) EndDrain() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pids = map[uint32]Target{}
+	for uid, d := range m.deleted {
+		if time.Since(d.at) > keepDeleted {
+			delete(m.deleted, uid)
+		}
+	}
+}
+
+// Attribute returns where a sample of process pid, in cgroup v2 cgroupID,
+// running thread comm, belongs.
+func (m *Meta) Attribute(pid uint32, cgroupID uint64, comm string, kthread bool) Target {
+	if kthread {
+		return Target{Container: KernelContainer}
+	}
+	m.mu.Lock()
+	if t, ok := m.pids[pid]; ok {
+		m.mu.Unlock()
+		return t
+	}
+	m.mu.Unlock()
+	t := m.resolve(pid, cgroupID, comm)
+	m.mu.Lock()
+	m.pids[pid] = t
+	m.mu.Unlock()
+	return t
+}
+
+func (m *Meta) resolve(pid uint32, cgroupID uint64, comm string) Target {
+	var candidates []string
+	if p := m.cgroupPath(cgroupID); p != "" {
+		candidates = append(candidates, p)
+	}
+	// v1 and hybrid: the process's paths in each hierarchy.
+	candidates = append(candidates, procCgroups(filepath.Join(m.cfg.Proc, strconv.Itoa(int(pid)), "cgroup"))...)
+	for _, path := range candidates {
+		loc, ok := cgroups.ParsePath(path)
+		if !ok {
+			continue
+		}
+		return Target{PodUID: loc.PodUID, ContainerID: loc.ContainerID, CgroupPath: path,
+			Container: m.ContainerName(loc.PodUID, loc.ContainerID)}
+	}
+	if c := processComm(m.cfg.Proc, pid); c != "" {
+		comm = c
+	}
+	if comm == "" {
+		comm = "unknown"
+	}
+	return Target{Container: HostPrefix + comm}
+}
+
+// ContainerName names the container with id in pod uid: from the pod's
+// container statuses; PodContainer for the pod's own cgroup and sandbox.
+func (m *Meta) ContainerName(uid, id string) string {
+	if id == "" {
+		return PodContainer
+	}
+	p, ok := m.Pod(uid)
+	if !ok {
+		return id[:min(12, len(id))] // a pod the informer does not know (yet)
+	}
+	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+		for _, cs := range list {
+			if _, cid, _ := strings.Cut(cs.ContainerID, "://"); cid == id {
+				return cs.Name
+			}
+		}
+	}
+	if len(p.Status.ContainerStatuses) == 0 && len(p.Spec.Containers) == 1 {
+		return p.Spec.Containers[0].Name // statuses not reported yet
+	}
+	return PodContainer
+}
+
+// cgroupPath returns the cgroup v2 path of id, walking the hierarchy again
+// (at most every few seconds) when id is new.
+func (m *Meta) cgroupPath(id uint64) string {
+	if m.cfg.Mounts.V2 == "" || id == 0 {
+		return ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p, ok := m.paths[id]; ok {
+		return p
+	}
+	if time.Since(m.walked) < 2*time.Second {
+		return ""
+	}
+	m.walked = time.Now()
+	paths := map[uint64]string{}
+	root := m.cfg.Mounts.V2
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				paths[st.Ino] = "/" + strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+			}
+		}
+		return nil
+	})
+	m.paths = paths
+	return paths[id]
+}
+
+// procCgroups returns the paths of a /proc/<pid>/cgroup file, v1 cpu/cpuacct first.
+func procCgroups(path string) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var first, rest []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if strings.Contains(parts[1], "cpu") {
+			first = append(first, parts[2])
+		} else {
+			rest = append(rest, parts[2])
+		}
+	}
+	return append(first, rest...)
+}
+
+func processComm(proc string, pid uint32) string {
+	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(int(pid)), "comm"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}

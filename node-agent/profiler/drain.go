@@ -1,0 +1,143 @@
+package profiler
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/tallyhq/tally/bpf"
+)
+
+// Drain switches the program to the other map set, then reads and clears
+// the set it wrote since the last drain.
+func (p *Profiler) Drain() ([]Sample, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.active
+	next := 1 - old
+	if err := p.objs.ActiveSet.Set(next); err != nil {
+		return nil, fmt.Errorf("switch map set: %w", err)
+	}
+	p.active = next
+	time.Sleep(settle)
+	counts, stacks := p.objs.CountsA, p.objs.StacksA
+	if old == 1 {
+		counts, stacks = p.objs.CountsB, p.objs.StacksB
+	}
+	return drainSet(counts, stacks)
+}
+
+func drainSet(counts, stacks *ebpf.Map) ([]Sample, error) {
+	var (
+		key  bpf.ProfilerSampleKey
+		val  uint64
+		keys []bpf.ProfilerSampleKey
+		out  []Sample
+	)
+	resolved := map[uint64][]uint64{}
+	var st bpf.ProfilerStack
+	lookup := func(h uint64) []uint64 {
+		if h == 0 {
+			return nil
+		}
+		if s, ok := resolved[h]; ok {
+			return s
+		}
+		var frames []uint64
+		if err := stacks.Lookup(h, &st); err == nil {
+			n := 0
+			for n < len(st.Ips) && st.Ips[n] != 0 {
+				n++
+			}
+			frames = append([]uint64(nil), st.Ips[:n]...)
+		}
+		resolved[h] = frames
+		return frames
+	}
+	it := counts.Iterate()
+	for it.Next(&key, &val) {
+		keys = append(keys, key)
+		s := Sample{
+			PID:       key.Tgid,
+			Cgroup:    key.Cgroup,
+			Comm:      comm(key.Comm),
+			Kthread:   key.Flags&1 != 0,
+			Count:     val,
+			User:      lookup(key.UserStack),
+			Kernel:    lookup(key.KernelStack),
+			UserErr:   key.Flags&2 != 0,
+			KernelErr: key.Flags&4 != 0,
+		}
+		if key.UserStack != 0 && s.User == nil {
+			s.UserErr = true
+		}
+		out = append(out, s)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("read sample counts: %w", err)
+	}
+	if err := deleteKeys(counts, keys); err != nil {
+		return nil, fmt.Errorf("clear sample counts: %w", err)
+	}
+	var h uint64
+	var hashes []uint64
+	sit := stacks.Iterate()
+	for sit.Next(&h, &st) {
+		hashes = append(hashes, h)
+	}
+	if err := sit.Err(); err != nil {
+		return nil, fmt.Errorf("read stacks: %w", err)
+	}
+	if err := deleteKeys(stacks, hashes); err != nil {
+		return nil, fmt.Errorf("clear stacks: %w", err)
+	}
+	return out, nil
+}
+
+// deleteKeys deletes keys in batches, one by one where batches are not supported.
+func deleteKeys[K any](m *ebpf.Map, keys []K) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := m.BatchDelete(keys, nil); err == nil {
+		return nil
+	} else if !errors.Is(err, ebpf.ErrNotSupported) {
+		// Fall through: delete what is left one by one.
+	}
+	for i := range keys {
+		if err := m.Delete(&keys[i]); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+func comm(c [16]int8) string {
+	b := make([]byte, 0, len(c))
+	for _, x := range c {
+		if x == 0 {
+			break
+		}
+		b = append(b, byte(x))
+	}
+	return string(bytes.ToValidUTF8(b, []byte("?")))
+}
+
+// Counters returns the kernel-side counters summed over CPUs.
+func (p *Profiler) Counters() (Counters, error) {
+	var c Counters
+	fields := []*uint64{&c.Samples, &c.Idle, &c.UserStackErrors, &c.KernelStackErrors, &c.CountsFull, &c.StacksFull}
+	for i, f := range fields {
+		var perCPU []uint64
+		if err := p.objs.Counters.Lookup(uint32(i), &perCPU); err != nil {
+			return Counters{}, fmt.Errorf("read counter %d: %w", i, err)
+		}
+		for _, v := range perCPU {
+			*f += v
+		}
+	}
+	return c, nil
+}

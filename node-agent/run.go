@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/node-agent/cgroups"
+	"github.com/tallyhq/tally/node-agent/collector"
+	"github.com/tallyhq/tally/node-agent/podmeta"
+	"github.com/tallyhq/tally/node-agent/profiler"
+	"github.com/tallyhq/tally/node-agent/ship"
+	"github.com/tallyhq/tally/node-agent/symbolize"
+)
+
+// run wires the agent's parts and runs until ctx ends (or, with --once,
+// after one profile).
+func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if cfg.memoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.memoryLimit)
+	}
+	if cfg.once && cfg.out == "" {
+		return errors.New("--once needs --out DIR")
+	}
+	if !cfg.once && cfg.server == "" {
+		return errors.New("--server is required (or use --once --out DIR)")
+	}
+	if cfg.interval < time.Second {
+		return fmt.Errorf("--interval %s: must be at least 1s", cfg.interval)
+	}
+	client, err := kubeClient(cfg)
+	if err != nil {
+		return err
+	}
+	if client == nil {
+		log.Warn("no Kubernetes API access: pods are known by UID only")
+	}
+	mounts, err := cgroups.DetectMounts(filepath.Join(cfg.proc, "1", "mountinfo"))
+	if err != nil {
+		if mounts, err = cgroups.DetectMounts(filepath.Join(cfg.proc, "self", "mountinfo")); err != nil {
+			return err
+		}
+	}
+	log.Info("cgroup hierarchies", "v2", mounts.V2, "v1", mounts.V1)
+	meta := podmeta.New(podmeta.Config{Client: client, NodeName: cfg.node, Mounts: mounts, Proc: cfg.proc, Logger: log})
+	if err := meta.Start(ctx); err != nil {
+		return err
+	}
+	defer meta.Stop()
+	prof, err := profiler.Open(cfg.frequency)
+	if err != nil {
+		return err
+	}
+	defer prof.Close()
+	log.Info("profiling", "cpus", len(prof.CPUs()), "hz", cfg.frequency)
+	tracker := cgroups.NewTracker(mounts)
+	tracker.Sample()
+	sym := symbolize.New(symbolize.Config{Proc: cfg.proc, Logger: log})
+	col := collector.New(collector.Config{Cluster: tally.ClusterID(cfg.cluster), Source: prof, Symbolizer: sym, Meta: meta, Usage: tracker, Logger: log})
+
+	if cfg.once {
+		return once(ctx, cfg, col, tracker, stdout)
+	}
+
+	buf, err := ship.NewBuffer(cfg.bufferBytes, cfg.bufferMemory, cfg.bufferDir)
+	if err != nil {
+		return err
+	}
+	shipper := ship.New(ship.Config{URL: strings.TrimRight(cfg.server, "/"), Token: tokenReader(cfg.tokenFile), Buffer: buf, Logger: log})
+	m := newMetrics(prof, sym, col, shipper, buf)
+	if cfg.metricsAddr != "" {
+		ln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.metricsAddr, err)
+		}
+		srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		log.Info("metrics", "addr", ln.Addr().String())
+	}
+	go shipper.Run(ctx)
+
+	sample := time.NewTicker(cgroups.DefaultSampleEvery)
+	defer sample.Stop()
+	tick := time.NewTicker(cfg.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-sample.C:
+			tracker.Sample()
+		case <-tick.C:
+			began := time.Now()
+			iv, err := col.Collect(ctx)
+			if err != nil {
+				log.Error("collect interval", "err", err)
+				continue
+			}
+			m.drain.Observe(time.Since(began).Seconds())
+			if err := shipper.Enqueue(iv.Batch); err != nil {
+				log.Error("buffer interval", "err", err)
+			}
+		}
+	}
+}
+
+// once profiles for cfg.duration and writes one pprof file per container
+// and the batch as JSON to cfg.out.
+func once(ctx context.Context, cfg config, col *collector.Collector, tracker *cgroups.Tracker, stdout io.Writer) error {
+	end := time.After(cfg.duration)
+	sample := time.NewTicker(cgroups.DefaultSampleEvery)
+	defer sample.Stop()
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-sample.C:
+			tracker.Sample()
+		case <-end:
+			break wait
+		}
+	}
+	iv, err := col.Collect(ctx)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(iv.Profiles))
+	for name := range iv.Profiles {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f, err := os.Create(filepath.Join(cfg.out, name))
+		if err != nil {
+			return err
+		}
+		if err := iv.Profiles[name].Write(f); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	batch := *iv.Batch
+	for i := range batch.Intervals {
+		for j := range batch.Intervals[i].Containers {
+			batch.Intervals[i].Containers[j].Profile = nil // the .pb.gz files hold them
+		}
+	}
+	data, _ := json.MarshalIndent(batch, "", "  ")
+	if err := os.WriteFile(filepath.Join(cfg.out, "batch.json"), data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d profiles (%d samples) and batch.json to %s\n", len(names), iv.Samples, cfg.out)
+	return nil
+}
+
+// kubeClient returns a client from --kubeconfig or the in-cluster config,
+// or nil when neither is available.
+func kubeClient(cfg config) (kubernetes.Interface, error) {
+	var rc *rest.Config
+	var err error
+	switch {
+	case cfg.kubeconfig != "":
+		rc, err = clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
+	case cfg.inCluster:
+		rc, err = rest.InClusterConfig()
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client config: %w", err)
+	}
+	rc.UserAgent = "tally-agent/" + tally.Version
+	return kubernetes.NewForConfig(rc)
+}
+
+func tokenReader(path string) func() (string, error) {
+	if path == "" {
+		return nil
+	}
+	return func() (string, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+}

@@ -1,0 +1,223 @@
+package ship
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// IngestPath is the backend's agent endpoint.
+const IngestPath = "/api/v1/ingest/agent"
+
+// Config configures a Shipper.
+type Config struct {
+	URL        string                 // the backend's base URL, e.g. https://tally.example.com
+	Token      func() (string, error) // the bearer token, read at every attempt (rotation works)
+	Buffer     *Buffer                // required
+	Client     *http.Client           // default: 30 s timeout
+	Logger     *slog.Logger
+	MinBackoff time.Duration // first retry delay (default 1 s)
+	MaxBackoff time.Duration // longest retry delay (default 30 s)
+}
+
+// Stats count deliveries since the shipper started.
+type Stats struct {
+	Batches   uint64 // delivered
+	Bytes     uint64 // delivered, compressed
+	Failures  uint64 // attempts that failed and will be retried
+	Rejected  uint64 // batches the backend refused as invalid (dropped)
+	Dropped   uint64 // batches dropped because the buffer was full
+	Pending   int    // batches waiting
+	MemBytes  int64
+	DiskBytes int64
+}
+
+// Shipper buffers and delivers batches.
+type Shipper struct {
+	cfg   Config
+	log   *slog.Logger
+	wake  chan struct{}
+	mu    sync.Mutex
+	stats Stats
+}
+
+// New returns a Shipper; call Run to deliver.
+func New(cfg Config) *Shipper {
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = time.Second
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	return &Shipper{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+}
+
+// Encode returns b as gzip-compressed JSON.
+func Encode(b *tally.AgentBatch) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err := json.NewEncoder(zw).Encode(b); err != nil {
+		return nil, fmt.Errorf("encode batch: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress batch: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Enqueue encodes b and buffers it for delivery. b.Dropped.Intervals is set
+// to the number of batches dropped so far (cumulative).
+func (s *Shipper) Enqueue(b *tally.AgentBatch) error {
+	b.Dropped.Intervals = s.cfg.Buffer.Dropped()
+	data, err := Encode(b)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Buffer.Push(data); err != nil {
+		return err
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Stats returns the delivery counters.
+func (s *Shipper) Stats() Stats {
+	s.mu.Lock()
+	st := s.stats
+	s.mu.Unlock()
+	st.Dropped = s.cfg.Buffer.Dropped()
+	st.Pending = s.cfg.Buffer.Len()
+	st.MemBytes, st.DiskBytes = s.cfg.Buffer.Bytes()
+	return st
+}
+
+// Run delivers buffered batches, oldest first, until ctx ends.
+func (s *Shipper) Run(ctx context.Context) {
+	failures := 0
+	for {
+		item := s.cfg.Buffer.Peek()
+		if item == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wake:
+				continue
+			}
+		}
+		err := s.send(ctx, item)
+		switch {
+		case err == nil:
+			failures = 0
+			s.cfg.Buffer.Pop()
+			s.mu.Lock()
+			s.stats.Batches++
+			s.stats.Bytes += uint64(len(item))
+			s.mu.Unlock()
+			continue
+		case isPermanent(err):
+			s.log.Warn("backend rejected a batch; dropping it", "err", err)
+			s.cfg.Buffer.Pop()
+			s.mu.Lock()
+			s.stats.Rejected++
+			s.mu.Unlock()
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		s.mu.Lock()
+		s.stats.Failures++
+		s.mu.Unlock()
+		delay := Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff)
+		s.log.Info("backend unavailable; retrying", "err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+// Backoff returns the delay before retry n (1-based): exponential from min,
+// capped at max, with "equal jitter" (half fixed, half random) so agents
+// that lost the backend together do not return together.
+func Backoff(n int, min, max time.Duration) time.Duration {
+	d := min
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// statusError is a non-2xx answer.
+type statusError struct {
+	code int
+	body string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("backend answered %d: %s", e.code, e.body) }
+
+// isPermanent reports answers that retrying cannot fix: the batch itself is bad.
+func isPermanent(err error) bool {
+	se, ok := err.(*statusError)
+	if !ok {
+		return false
+	}
+	switch se.code {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusUnsupportedMediaType:
+		return true
+	}
+	return false
+}
+
+func (s *Shipper) send(ctx context.Context, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL+IngestPath, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("User-Agent", "tally-agent/"+tally.Version)
+	if s.cfg.Token != nil {
+		tok, err := s.cfg.Token()
+		if err != nil {
+			return fmt.Errorf("read token: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := s.cfg.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return &statusError{code: resp.StatusCode, body: string(bytes.TrimSpace(msg))}
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package symbolize
+
+import (
+	"debug/elf"
+	"debug/gosym"
+	binenc "encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ianlancetaylor/demangle"
+)
+
+// ErrNoSymbols reports a binary with neither .gopclntab nor symbol tables.
+var ErrNoSymbols = errors.New("no .gopclntab, .symtab or .dynsym")
+
+// binary is a parsed executable or shared library: its load segments and
+// function table.
+type binary struct {
+	buildID string
+	isGo    bool
+	loads   []load
+	syms    []sym // sorted by start
+	err     error
+}
+
+type load struct{ off, vaddr, filesz uint64 }
+
+type sym struct {
+	start, end uint64
+	name       string
+}
+
+// vaddr translates a file offset to the virtual address the binary's
+// symbols use.
+func (b *binary) vaddr(off uint64) (uint64, bool) {
+	for _, l := range b.loads {
+		if off >= l.off && off < l.off+l.filesz {
+			return off - l.off + l.vaddr, true
+		}
+	}
+	return 0, false
+}
+
+func (b *binary) lookup(addr uint64) (string, bool) {
+	i := sort.Search(len(b.syms), func(i int) bool { return b.syms[i].start > addr }) - 1
+	if i < 0 || addr >= b.syms[i].end {
+		return "", false
+	}
+	return b.syms[i].name, true
+}
+
+// openBinary parses the ELF file at path. It never panics: a malformed file
+// yields a binary with err set.
+func openBinary(path string) (b *binary) {
+	b = &binary{}
+	defer func() {
+		if r := recover(); r != nil {
+			b = &binary{err: fmt.Errorf("parse %s: %v", path, r)}
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		b.err = err
+		return b
+	}
+	defer f.Close()
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		b.err = fmt.Errorf("parse ELF %s: %w", path, err)
+		return b
+	}
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
+			b.loads = append(b.loads, load{off: p.Off, vaddr: p.Vaddr, filesz: p.Filesz})
+		}
+	}
+	b.buildID = buildID(ef)
+	if sec := ef.Section(".gopclntab"); sec != nil {
+		if err := b.loadGo(ef, sec); err == nil {
+			return b
+		}
+	}
+	b.loadELFSymbols(ef)
+	if len(b.syms) == 0 {
+		b.err = fmt.Errorf("%s: %w", path, ErrNoSymbols)
+	}
+	return b
+}
+
+// loadGo reads function ranges from .gopclntab, present even in stripped
+// Go binaries.
+func (b *binary) loadGo(ef *elf.File, pcln *elf.Section) error {
+	data, err := pcln.Data()
+	if err != nil {
+		return err
+	}
+	text := ef.Section(".text")
+	if text == nil {
+		return errors.New("no .text section")
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	if err != nil {
+		return err
+	}
+	syms := make([]sym, 0, len(tab.Funcs))
+	for _, fn := range tab.Funcs {
+		syms = append(syms, sym{start: fn.Entry, end: fn.End, name: strings.Clone(fn.Name)})
+	}
+	if len(syms) == 0 {
+		return errors.New("empty .gopclntab")
+	}
+	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
+	b.syms, b.isGo = syms, true
+	return nil
+}
+
+// loadELFSymbols reads function symbols from .symtab and .dynsym.
+func (b *binary) loadELFSymbols(ef *elf.File) {
+	seen := map[uint64]bool{}
+	var syms []sym
+	add := func(list []elf.Symbol) {
+		for _, s := range list {
+			t := elf.ST_TYPE(s.Info)
+			if (t != elf.STT_FUNC && t != elf.STT_GNU_IFUNC) || s.Value == 0 || seen[s.Value] {
+				continue
+			}
+			seen[s.Value] = true
+			syms = append(syms, sym{start: s.Value, end: s.Value + s.Size, name: Demangle(s.Name)})
+		}
+	}
+	if list, err := ef.Symbols(); err == nil {
+		add(list)
+	}
+	if list, err := ef.DynamicSymbols(); err == nil {
+		add(list)
+	}
+	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
+	// Symbols without a size reach to the next symbol.
+	for i := range syms {
+		if syms[i].end == syms[i].start {
+			if i+1 < len(syms) {
+				syms[i].end = syms[i+1].start
+			} else {
+				syms[i].end = syms[i].start + 1
+			}
+		}
+	}
+	b.syms = syms
+}
+
+var rustHash = regexp.MustCompile(`::h[0-9a-f]{16}$`)
+
+// Demangle returns the readable form of a C++ or Rust symbol (without
+// parameter lists and Rust's hash suffix), or name itself.
+func Demangle(name string) string {
+	if !strings.HasPrefix(name, "_Z") && !strings.HasPrefix(name, "_R") && !strings.HasPrefix(name, "__Z") {
+		return name
+	}
+	d := demangle.Filter(name, demangle.NoParams, demangle.NoClones)
+	return rustHash.ReplaceAllString(d, "")
+}
+
+// buildID returns "gnu:<hex>" from .note.gnu.build-id, "go:<id>" from
+// .note.go.buildid, or "".
+func buildID(ef *elf.File) string {
+	if sec := ef.Section(".note.gnu.build-id"); sec != nil {
+		if desc := noteDesc(sec, ef.ByteOrder); len(desc) > 0 {
+			return "gnu:" + hex.EncodeToString(desc)
+		}
+	}
+	if sec := ef.Section(".note.go.buildid"); sec != nil {
+		if desc := noteDesc(sec, ef.ByteOrder); len(desc) > 0 {
+			return "go:" + string(desc)
+		}
+	}
+	return ""
+}
+
+// noteDesc returns the descriptor of the first note in sec.
+func noteDesc(sec *elf.Section, bo binenc.ByteOrder) []byte {
+	data, err := sec.Data()
+	if err != nil || len(data) < 12 {
+		return nil
+	}
+	namesz, descsz := bo.Uint32(data[0:4]), bo.Uint32(data[4:8])
+	off := 12 + (uint64(namesz)+3)&^3
+	if off+uint64(descsz) > uint64(len(data)) {
+		return nil
+	}
+	return data[off : off+uint64(descsz)]
+}

@@ -1,0 +1,100 @@
+package symbolize
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// process is what the symbolizer knows about one process.
+type process struct {
+	pid            uint32
+	start          uint64
+	gen            uint64
+	maps           []mapping
+	mapsErr        error
+	reread         bool
+	perfMap        *perfMap
+	perfMapSize    int64
+	perfMapTime    time.Time
+	perfMapMissing bool
+}
+
+// mapping is one executable line of /proc/<pid>/maps.
+type mapping struct {
+	start, end, offset uint64
+	dev                string
+	inode              uint64
+	path               string
+	bin                *binary
+}
+
+type fileKey struct {
+	dev   string
+	inode uint64
+	path  string
+}
+
+func (m *mapping) anonymous() bool {
+	return m.inode == 0 || m.path == "" || strings.HasPrefix(m.path, "[") || strings.HasPrefix(m.path, "//anon") || strings.HasPrefix(m.path, "/memfd:")
+}
+
+func (p *process) find(pc uint64) *mapping {
+	i := sort.Search(len(p.maps), func(i int) bool { return p.maps[i].end > pc })
+	if i < len(p.maps) && p.maps[i].start <= pc {
+		return &p.maps[i]
+	}
+	return nil
+}
+
+func readMaps(path string) ([]mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parseMaps(f)
+}
+
+// parseMaps reads the executable mappings of a /proc/<pid>/maps file:
+// "start-end perms offset dev inode path".
+func parseMaps(r io.Reader) ([]mapping, error) {
+	var out []mapping
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		f := strings.Fields(sc.Text())
+		if len(f) < 5 {
+			continue
+		}
+		if len(f[1]) < 3 || f[1][2] != 'x' {
+			continue
+		}
+		lo, hi, ok := strings.Cut(f[0], "-")
+		if !ok {
+			return out, fmt.Errorf("maps line %d: address range %q", line, f[0])
+		}
+		start, err1 := strconv.ParseUint(lo, 16, 64)
+		end, err2 := strconv.ParseUint(hi, 16, 64)
+		off, err3 := strconv.ParseUint(f[2], 16, 64)
+		inode, err4 := strconv.ParseUint(f[4], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || end <= start {
+			return out, fmt.Errorf("maps line %d: bad numbers in %q", line, sc.Text())
+		}
+		m := mapping{start: start, end: end, offset: off, dev: f[3], inode: inode}
+		if len(f) > 5 {
+			m.path = strings.Join(f[5:], " ")
+			m.path = strings.TrimSuffix(m.path, " (deleted)")
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out, sc.Err()
+}

@@ -1,0 +1,334 @@
+// Package symbolize turns the instruction addresses of sampled stacks into
+// function names: Go binaries from .gopclntab (which survives stripping),
+// other ELF binaries from .symtab and .dynsym with C++ and Rust names
+// demangled, the kernel from /proc/kallsyms, and JIT code from
+// /tmp/perf-<pid>.map read through /proc/<pid>/root. Binaries are parsed
+// once per build id. A frame that cannot be symbolized becomes
+// "[unknown] module+0xoffset"; it is never dropped.
+package symbolize
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/tallyhq/tally"
+)
+
+// Kind is how a frame was (or would have been) symbolized.
+type Kind int
+
+// Kinds of frames.
+const (
+	KindGo Kind = iota
+	KindELF
+	KindKernel
+	KindJIT
+	KindNone // no mapping or binary to look in
+	numKinds
+)
+
+var kindNames = [numKinds]string{"go", "elf", "kernel", "jit", "none"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// KindNames lists the kinds in order, for metrics labels.
+func KindNames() []string { return kindNames[:] }
+
+// Stats counts frames by kind since the symbolizer was made.
+type Stats struct {
+	Frames   [numKinds]uint64 // frames looked up
+	Resolved [numKinds]uint64 // frames given a name
+}
+
+// Config configures a Symbolizer.
+type Config struct {
+	// Proc is the procfs mount (default /proc); the host's when the agent
+	// runs in a container with hostPID.
+	Proc string
+	// Logger reports binaries that cannot be read (debug level).
+	Logger *slog.Logger
+}
+
+// Symbolizer symbolizes stacks. It is safe for concurrent use.
+type Symbolizer struct {
+	mu       sync.Mutex
+	proc     string
+	log      *slog.Logger
+	byFile   map[fileKey]*binary // (dev, inode) → binary
+	byBuild  map[string]*binary  // build id → binary
+	procs    map[uint32]*process
+	kernel   *kallsyms
+	kernErr  error
+	stats    Stats
+	drainGen uint64
+}
+
+// New returns a Symbolizer.
+func New(cfg Config) *Symbolizer {
+	if cfg.Proc == "" {
+		cfg.Proc = "/proc"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Symbolizer{proc: cfg.Proc, log: cfg.Logger, byFile: map[fileKey]*binary{}, byBuild: map[string]*binary{}, procs: map[uint32]*process{}}
+}
+
+// Stats returns the frame counters.
+func (s *Symbolizer) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Kernel symbolizes kernel addresses, leaf first.
+func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.kernel == nil && s.kernErr == nil {
+		s.kernel, s.kernErr = loadKallsyms(filepath.Join(s.proc, "kallsyms"))
+		if s.kernErr != nil {
+			s.log.Debug("kernel symbols unavailable", "err", s.kernErr)
+		}
+	}
+	out := make([]tally.Function, len(pcs))
+	for i, pc := range pcs {
+		s.stats.Frames[KindKernel]++
+		if s.kernel != nil {
+			if name, module, ok := s.kernel.lookup(pc); ok {
+				s.stats.Resolved[KindKernel]++
+				out[i] = tally.Function{Name: name, Module: module}
+				continue
+			}
+		}
+		out[i] = tally.Function{Name: tally.UnknownFunction, Module: "[kernel]", Offset: pc}
+	}
+	return out
+}
+
+// User symbolizes the user-space addresses of process pid, leaf first.
+func (s *Symbolizer) User(pid uint32, pcs []uint64) []tally.Function {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.process(pid)
+	out := make([]tally.Function, len(pcs))
+	for i, pc := range pcs {
+		if i > 0 && pc > 0 {
+			pc-- // a return address: look up the call instruction
+		}
+		fn, kind, ok := s.frame(p, pc)
+		s.stats.Frames[kind]++
+		if ok {
+			s.stats.Resolved[kind]++
+		}
+		out[i] = fn
+	}
+	return out
+}
+
+// EndDrain forgets processes not seen since the previous call, so pid reuse
+// and exited processes do not pin memory.
+func (s *Symbolizer) EndDrain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for pid, p := range s.procs {
+		if p.gen < s.drainGen {
+			delete(s.procs, pid)
+		}
+	}
+	s.drainGen++
+	// Drop binaries no live process maps (by file); build-id entries follow.
+	used := map[*binary]bool{}
+	for _, p := range s.procs {
+		for _, m := range p.maps {
+			if m.bin != nil {
+				used[m.bin] = true
+			}
+		}
+	}
+	for k, b := range s.byFile {
+		if !used[b] {
+			delete(s.byFile, k)
+		}
+	}
+	for k, b := range s.byBuild {
+		if !used[b] {
+			delete(s.byBuild, k)
+		}
+	}
+}
+
+// Binaries returns how many parsed binaries are cached.
+func (s *Symbolizer) Binaries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byBuild) + len(s.byFile)
+}
+
+// process returns pid's cached state, (re)reading its mappings when the pid
+// is new or was reused.
+func (s *Symbolizer) process(pid uint32) *process {
+	start := startTime(s.proc, pid)
+	p := s.procs[pid]
+	if p == nil || p.start != start {
+		p = &process{pid: pid, start: start}
+		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
+		s.procs[pid] = p
+	}
+	p.gen = s.drainGen
+	return p
+}
+
+func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
+	m := p.find(pc)
+	if m == nil && !p.reread && p.mapsErr == nil {
+		// A library mapped since we read the maps (dlopen, JIT): read once more.
+		p.reread = true
+		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "maps"))
+		m = p.find(pc)
+	}
+	if m == nil || m.anonymous() {
+		if name, ok := s.jit(p, pc); ok {
+			return tally.Function{Name: name, Module: "[jit]"}, KindJIT, true
+		}
+		module := "[anon]"
+		off := pc
+		if m != nil {
+			if m.path != "" {
+				module = m.path
+			}
+			off = pc - m.start
+		}
+		kind := KindNone
+		if m != nil {
+			kind = KindJIT
+		}
+		return tally.Function{Name: tally.UnknownFunction, Module: module, Offset: off}, kind, false
+	}
+	fileOff := pc - m.start + m.offset
+	b := s.binary(p, m)
+	unknown := tally.Function{Name: tally.UnknownFunction, Module: m.path, Offset: fileOff}
+	if b == nil || b.err != nil {
+		return unknown, KindELF, false
+	}
+	kind := KindELF
+	if b.isGo {
+		kind = KindGo
+	}
+	vaddr, ok := b.vaddr(fileOff)
+	if !ok {
+		return unknown, kind, false
+	}
+	name, ok := b.lookup(vaddr)
+	if !ok {
+		return unknown, kind, false
+	}
+	return tally.Function{Name: name, Module: m.path}, kind, true
+}
+
+// binary returns the parsed binary behind m, from the caches when possible.
+func (s *Symbolizer) binary(p *process, m *mapping) *binary {
+	if m.bin != nil {
+		return m.bin
+	}
+	key := fileKey{dev: m.dev, inode: m.inode, path: m.path}
+	if b, ok := s.byFile[key]; ok {
+		m.bin = b
+		return b
+	}
+	path := filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", m.path)
+	b := openBinary(path)
+	if b.err != nil {
+		s.log.Debug("cannot read binary", "pid", p.pid, "path", m.path, "err", b.err)
+	}
+	if b.buildID != "" {
+		if cached, ok := s.byBuild[b.buildID]; ok {
+			b = cached
+		} else {
+			s.byBuild[b.buildID] = b
+		}
+	}
+	s.byFile[key] = b
+	m.bin = b
+	return b
+}
+
+// jit looks pc up in the process's perf map, reloaded when it changed.
+func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
+	if p.perfMapMissing {
+		return "", false
+	}
+	nspid := nsPID(s.proc, p.pid)
+	path := filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
+	fi, err := os.Stat(path)
+	if err != nil {
+		p.perfMapMissing = true
+		return "", false
+	}
+	if p.perfMap == nil || fi.Size() != p.perfMapSize || !fi.ModTime().Equal(p.perfMapTime) {
+		f, err := os.Open(path)
+		if err != nil {
+			p.perfMapMissing = true
+			return "", false
+		}
+		pm, err := parsePerfMap(f)
+		f.Close()
+		if err != nil {
+			s.log.Debug("bad perf map", "path", path, "err", err)
+		}
+		p.perfMap, p.perfMapSize, p.perfMapTime = pm, fi.Size(), fi.ModTime()
+	}
+	return p.perfMap.lookup(pc)
+}
+
+// startTime returns field 22 of /proc/<pid>/stat (start time in ticks), or
+// 0 when the process is gone.
+func startTime(proc string, pid uint32) uint64 {
+	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(int(pid)), "stat"))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 {
+		return 0
+	}
+	v, _ := strconv.ParseUint(f[19], 10, 64)
+	return v
+}
+
+// nsPID returns pid as its own pid namespace numbers it (the last NSpid).
+func nsPID(proc string, pid uint32) uint32 {
+	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(int(pid)), "status"))
+	if err != nil {
+		return pid
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				if v, err := strconv.ParseUint(f[len(f)-1], 10, 32); err == nil {
+					return uint32(v)
+				}
+			}
+		}
+	}
+	return pid
+}
+
+// String formats stats for logs.
+func (st Stats) String() string {
+	var b strings.Builder
+	for k := Kind(0); k < numKinds; k++ {
+		fmt.Fprintf(&b, "%s=%d/%d ", k, st.Resolved[k], st.Frames[k])
+	}
+	return strings.TrimSpace(b.String())
+}

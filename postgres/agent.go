@@ -1,0 +1,329 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tallyhq/tally"
+)
+
+// StoreAgentData stores what one agent batch carries, in one transaction:
+// its node, pods and containers, usage intervals, new stacks and function
+// samples (added to the hour × container × stack cells, once per interval:
+// an interval already stored updates its usage but adds no samples). Rows
+// are written in key order, so concurrent agents cannot deadlock on shared
+// stacks; a missing partition is created and the transaction retried.
+func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
+	slices.SortFunc(in.Pods, func(a, b tally.Pod) int { return cmp.Compare(a.Ref.UID, b.Ref.UID) })
+	slices.SortFunc(in.Stacks, func(a, b tally.Stack) int { return cmp.Compare(a.ID, b.ID) })
+	var usage []tally.ContainerUsage
+	for _, iv := range in.Intervals {
+		usage = append(usage, iv.Usage...)
+	}
+	slices.SortFunc(usage, func(a, b tally.ContainerUsage) int {
+		return cmp.Or(cmp.Compare(a.PodUID, b.PodUID), cmp.Compare(a.Container, b.Container), a.Interval.Start.Compare(b.Interval.Start))
+	})
+	store := func() error {
+		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			fresh, err := claimIntervalsTx(ctx, tx, in.Cluster, in.Node.Name, in.Intervals)
+			if err != nil {
+				return err
+			}
+			var samples []tally.FunctionSample
+			for _, iv := range in.Intervals {
+				if fresh[iv.Window.Start.Truncate(time.Microsecond).UnixNano()] {
+					samples = append(samples, iv.Samples...)
+				}
+			}
+			slices.SortFunc(samples, func(a, b tally.FunctionSample) int {
+				return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.PodUID, b.PodUID), cmp.Compare(a.Container, b.Container), cmp.Compare(a.StackID, b.StackID))
+			})
+			if err := registerClusterTx(ctx, tx, in.Cluster, in.Node); err != nil {
+				return err
+			}
+			if err := upsertNodesTx(ctx, tx, []tally.Node{in.Node}); err != nil {
+				return err
+			}
+			if err := upsertPodsTx(ctx, tx, in.Pods); err != nil {
+				return err
+			}
+			if err := upsertUsageTx(ctx, tx, usage); err != nil {
+				return err
+			}
+			if err := insertStacksTx(ctx, tx, in.Stacks); err != nil {
+				return err
+			}
+			return addSamplesTx(ctx, tx, samples)
+		})
+	}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = store()
+		var pgErr *pgconn.PgError
+		if err == nil || !errors.As(err, &pgErr) {
+			return err
+		}
+		switch pgErr.Code {
+		case "23514": // no partition of relation … found for row
+			if err := db.ensureAgentPartitions(ctx, in.Intervals); err != nil {
+				return err
+			}
+		case "40P01", "40001": // deadlock, serialization failure: retry
+		default:
+			return err
+		}
+	}
+	return err
+}
+
+// claimIntervalsTx records the intervals and returns those not stored before
+// (by start truncated to PostgreSQL's microseconds, in Unix nanoseconds).
+func claimIntervalsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, node string, ivs []tally.AgentIngestInterval) (map[int64]bool, error) {
+	fresh := map[int64]bool{}
+	if len(ivs) == 0 {
+		return fresh, nil
+	}
+	starts, ends := make([]time.Time, len(ivs)), make([]time.Time, len(ivs))
+	for i, iv := range ivs {
+		starts[i], ends[i] = iv.Window.Start, iv.Window.End
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO agent_intervals (cluster_id, node_name, interval_start, interval_end)
+		SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)
+		ON CONFLICT DO NOTHING RETURNING interval_start`, cluster, node, starts, ends)
+	if err != nil {
+		return nil, fmt.Errorf("record intervals: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, fmt.Errorf("record intervals: %w", err)
+	}
+	for _, t := range got {
+		fresh[t.Truncate(time.Microsecond).UnixNano()] = true
+	}
+	return fresh, nil
+}
+
+func (db *DB) ensureAgentPartitions(ctx context.Context, ivs []tally.AgentIngestInterval) error {
+	if len(ivs) == 0 {
+		return nil
+	}
+	lo, hi := ivs[0].Window.Start, ivs[0].Window.Start
+	for _, iv := range ivs {
+		lo, hi = minTime(lo, iv.Window.Start), maxTime(hi, iv.Window.Start)
+	}
+	for _, table := range []string{"agent_intervals", "container_usage"} {
+		if err := ensureTablePartitions(ctx, db.pool, table, lo, hi.Add(time.Nanosecond)); err != nil {
+			return err
+		}
+	}
+	return ensureTablePartitions(ctx, db.pool, "function_samples", tally.HourOf(lo).Start(), tally.HourOf(hi).End())
+}
+
+// registerClusterTx records a cluster the first time one of its agents
+// reports (its token names it), with the provider and region of that node;
+// clusters registered otherwise are left as they are.
+func registerClusterTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n tally.Node) error {
+	provider, _, _ := strings.Cut(n.ProviderID, "://")
+	if provider == "gce" {
+		provider = "gcp"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO clusters (cluster_id, name, provider, region) VALUES ($1, $1, $2, $3)
+		ON CONFLICT (cluster_id) DO NOTHING`, cluster, provider, n.Region)
+	if err != nil {
+		return fmt.Errorf("register cluster %s: %w", cluster, err)
+	}
+	return nil
+}
+
+func upsertNodesTx(ctx context.Context, tx pgx.Tx, nodes []tally.Node) error {
+	for i := range nodes {
+		n := &nodes[i]
+		_, err := tx.Exec(ctx, `
+			INSERT INTO nodes (cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
+				cpu_cores, memory_bytes, gpus, allocatable_cpu_cores, allocatable_memory_bytes, labels, valid_from, valid_to)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			ON CONFLICT (cluster_id, node_uid) DO UPDATE SET name = excluded.name, provider_id = excluded.provider_id,
+				instance_id = excluded.instance_id, instance_type = excluded.instance_type, region = excluded.region,
+				zone = excluded.zone, lifecycle = excluded.lifecycle, cpu_cores = excluded.cpu_cores,
+				memory_bytes = excluded.memory_bytes, gpus = excluded.gpus,
+				allocatable_cpu_cores = excluded.allocatable_cpu_cores,
+				allocatable_memory_bytes = excluded.allocatable_memory_bytes, labels = excluded.labels,
+				valid_from = least(nodes.valid_from, excluded.valid_from),
+				valid_to = greatest(nodes.valid_to, excluded.valid_to)
+			WHERE (nodes.name, nodes.provider_id, nodes.instance_type, nodes.lifecycle, nodes.cpu_cores, nodes.memory_bytes,
+				nodes.allocatable_cpu_cores, nodes.allocatable_memory_bytes, nodes.labels)
+				IS DISTINCT FROM (excluded.name, excluded.provider_id, excluded.instance_type, excluded.lifecycle, excluded.cpu_cores,
+				excluded.memory_bytes, excluded.allocatable_cpu_cores, excluded.allocatable_memory_bytes, excluded.labels)
+				OR excluded.valid_from < nodes.valid_from OR excluded.valid_to > nodes.valid_to
+				OR (nodes.valid_to IS NULL AND excluded.valid_to IS NOT NULL)`,
+			n.Cluster, n.UID, n.Name, n.ProviderID, n.InstanceID, n.InstanceType, n.Region, n.Zone, lifecycle(n.Lifecycle),
+			n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory, jsonMap(n.Labels, false), n.ValidFrom, nullTime(n.ValidTo))
+		if err != nil {
+			return fmt.Errorf("upsert node %s: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
+func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
+	if len(pods) == 0 {
+		return nil
+	}
+	n := len(pods)
+	cluster, uid, ns, name, node := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	kind, owner, labels, annotations := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	from, to := make([]time.Time, n), make([]*time.Time, n)
+	var cc, cuid, cname, cid, cimage []string
+	var creq, clim []float64
+	var mreq, mlim []int64
+	var gpu []int32
+	for i, p := range pods {
+		cluster[i], uid[i], ns[i], name[i], node[i] = string(p.Ref.Cluster), p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName
+		kind[i], owner[i], from[i], to[i] = p.OwnerKind, p.OwnerName, p.ValidFrom, nullTime(p.ValidTo)
+		labels[i], annotations[i] = jsonText(p.Labels), jsonText(p.Annotations)
+		for _, c := range p.Containers {
+			cc, cuid, cname, cid, cimage = append(cc, string(p.Ref.Cluster)), append(cuid, p.Ref.UID), append(cname, c.Name), append(cid, c.ContainerID), append(cimage, c.Image)
+			creq, clim, mreq, mlim, gpu = append(creq, c.CPURequest), append(clim, c.CPULimit), append(mreq, c.MemoryRequest), append(mlim, c.MemoryLimit), append(gpu, int32(c.GPURequest))
+		}
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
+		SELECT c, u, ns, n, node, k, o, l::jsonb, a::jsonb, f, e
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+			$10::timestamptz[], $11::timestamptz[])
+			AS t(c, u, ns, n, node, k, o, l, a, f, e)
+		ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET node_name = excluded.node_name, owner_kind = excluded.owner_kind,
+			owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
+			valid_from = least(pods.valid_from, excluded.valid_from), valid_to = greatest(pods.valid_to, excluded.valid_to)
+		WHERE (pods.node_name, pods.owner_kind, pods.owner_name, pods.labels, pods.annotations)
+			IS DISTINCT FROM (excluded.node_name, excluded.owner_kind, excluded.owner_name, excluded.labels, excluded.annotations)
+			OR excluded.valid_from < pods.valid_from OR excluded.valid_to > pods.valid_to
+			OR (pods.valid_to IS NULL AND excluded.valid_to IS NOT NULL)`,
+		cluster, uid, ns, name, node, kind, owner, labels, annotations, from, to)
+	if err != nil {
+		return fmt.Errorf("upsert %d pods: %w", n, err)
+	}
+	if len(cc) == 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
+			memory_request_bytes, memory_limit_bytes, gpu_request)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::int8[], $9::int8[], $10::int4[])
+		ON CONFLICT (cluster_id, pod_uid, name) DO UPDATE SET container_id = excluded.container_id, image = excluded.image,
+			cpu_request_cores = excluded.cpu_request_cores, cpu_limit_cores = excluded.cpu_limit_cores,
+			memory_request_bytes = excluded.memory_request_bytes, memory_limit_bytes = excluded.memory_limit_bytes,
+			gpu_request = excluded.gpu_request
+		WHERE (containers.container_id, containers.image, containers.cpu_request_cores, containers.cpu_limit_cores,
+			containers.memory_request_bytes, containers.memory_limit_bytes, containers.gpu_request)
+			IS DISTINCT FROM (excluded.container_id, excluded.image, excluded.cpu_request_cores, excluded.cpu_limit_cores,
+			excluded.memory_request_bytes, excluded.memory_limit_bytes, excluded.gpu_request)`,
+		cc, cuid, cname, cid, cimage, creq, clim, mreq, mlim, gpu)
+	if err != nil {
+		return fmt.Errorf("upsert %d containers: %w", len(cc), err)
+	}
+	return nil
+}
+
+func jsonText(m map[string]string) string {
+	if m == nil {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func upsertUsageTx(ctx context.Context, tx pgx.Tx, usage []tally.ContainerUsage) error {
+	if len(usage) == 0 {
+		return nil
+	}
+	n := len(usage)
+	cluster, start, end := make([]string, n), make([]time.Time, n), make([]time.Time, n)
+	pod, container, node := make([]string, n), make([]string, n), make([]string, n)
+	cpu, throttled := make([]float64, n), make([]float64, n)
+	memAvg, memMax, rss, ooms := make([]int64, n), make([]int64, n), make([]int64, n), make([]int32, n)
+	for i, u := range usage {
+		cluster[i], start[i], end[i] = string(u.Cluster), u.Interval.Start, u.Interval.End
+		pod[i], container[i], node[i] = u.PodUID, u.Container, u.NodeName
+		cpu[i], throttled[i] = u.CPUCoreSeconds, u.CPUThrottledSeconds
+		memAvg[i], memMax[i], rss[i], ooms[i] = u.MemoryWorkingSetAvg, u.MemoryWorkingSetMax, u.MemoryRSSMax, int32(u.OOMKills)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO container_usage (cluster_id, interval_start, interval_end, pod_uid, container, node_name,
+			cpu_core_seconds, memory_working_set_avg_bytes, memory_working_set_max_bytes, memory_rss_max_bytes,
+			oom_kills, cpu_throttled_seconds)
+		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
+			$7::float8[], $8::int8[], $9::int8[], $10::int8[], $11::int4[], $12::float8[])
+		ON CONFLICT (cluster_id, pod_uid, container, interval_start) DO UPDATE SET
+			interval_end = excluded.interval_end, node_name = excluded.node_name,
+			cpu_core_seconds = excluded.cpu_core_seconds,
+			memory_working_set_avg_bytes = excluded.memory_working_set_avg_bytes,
+			memory_working_set_max_bytes = excluded.memory_working_set_max_bytes,
+			memory_rss_max_bytes = excluded.memory_rss_max_bytes, oom_kills = excluded.oom_kills,
+			cpu_throttled_seconds = excluded.cpu_throttled_seconds`,
+		cluster, start, end, pod, container, node, cpu, memAvg, memMax, rss, ooms, throttled)
+	if err != nil {
+		return fmt.Errorf("upsert %d usage rows: %w", n, err)
+	}
+	return nil
+}
+
+func insertStacksTx(ctx context.Context, tx pgx.Tx, stacks []tally.Stack) error {
+	if len(stacks) == 0 {
+		return nil
+	}
+	cluster, ids, frames := make([]string, len(stacks)), make([]int64, len(stacks)), make([]string, len(stacks))
+	for i, s := range stacks {
+		b, err := json.Marshal(s.Frames)
+		if err != nil {
+			return fmt.Errorf("encode stack %d: %w", s.ID, err)
+		}
+		cluster[i], ids[i], frames[i] = string(s.Cluster), s.ID, string(b)
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO stacks (cluster_id, stack_id, frames)
+		SELECT c, i, f::jsonb FROM unnest($1::text[], $2::int8[], $3::text[]) AS t(c, i, f)
+		ON CONFLICT DO NOTHING`, cluster, ids, frames)
+	if err != nil {
+		return fmt.Errorf("insert %d stacks: %w", len(stacks), err)
+	}
+	return nil
+}
+
+func addSamplesTx(ctx context.Context, tx pgx.Tx, samples []tally.FunctionSample) error {
+	if len(samples) == 0 {
+		return nil
+	}
+	n := len(samples)
+	cluster, hour, pod, container := make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
+	stack, count, nanos := make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, s := range samples {
+		cluster[i], hour[i], pod[i], container[i] = string(s.Cluster), s.Hour.Start(), s.PodUID, s.Container
+		stack[i], count[i], nanos[i] = s.StackID, s.Samples, s.CPUNanos
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
+		SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos)
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
+			AS t(cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
+		GROUP BY 1, 2, 3, 4, 5
+		ORDER BY 1, 2, 3, 4, 5
+		ON CONFLICT (cluster_id, hour, pod_uid, container, stack_id) DO UPDATE SET
+			samples = function_samples.samples + excluded.samples,
+			cpu_nanos = function_samples.cpu_nanos + excluded.cpu_nanos`,
+		cluster, hour, pod, container, stack, count, nanos)
+	if err != nil {
+		return fmt.Errorf("add %d function samples: %w", n, err)
+	}
+	return nil
+}

@@ -1,0 +1,452 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/tallyhq/tally"
+)
+
+// AgentStore is what the agent ingest endpoint needs from storage.
+type AgentStore interface {
+	// StoreAgentData stores one batch in one transaction.
+	StoreAgentData(ctx context.Context, in tally.AgentIngest) error
+}
+
+// Agent ingest limits.
+const (
+	// MaxAgentBody bounds a compressed request body.
+	MaxAgentBody = 16 << 20
+	// MaxAgentDecoded bounds the decompressed JSON of a batch.
+	MaxAgentDecoded = 128 << 20
+	// MaxProfileDecoded bounds one decompressed pprof profile.
+	MaxProfileDecoded = 32 << 20
+	// maxRatio bounds decompressed/compressed size: gzip's best is ~1030×,
+	// real agent batches are < 20×; more is a decompression bomb.
+	maxRatio = 200
+	// maxIntervalLength bounds one interval (the agent drains every 10 s).
+	maxIntervalLength = time.Hour
+	// maxClockSkew is how far in the future an interval may end.
+	maxClockSkew = 10 * time.Minute
+)
+
+// ingestAgent handles POST /api/v1/ingest/agent: a gzip-compressed JSON
+// tally.AgentBatch from tally-agent, with an agent token bound to one cluster (checked by requireAgent).
+func (s *Server) ingestAgent(w http.ResponseWriter, r *http.Request) {
+	p, _ := PrincipalFrom(r.Context()) // requireAgent: an agent token bound to a cluster
+	in, stats, err := decodeAgentBatch(r, p.Cluster, s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.dropKnownStacks(&in)
+	if err := s.agents.StoreAgentData(r.Context(), in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.rememberStacks(in)
+	writeJSON(w, http.StatusAccepted, stats)
+}
+
+// agentReply is the endpoint's answer.
+type agentReply struct {
+	Intervals  int   `json:"intervals"`
+	Containers int   `json:"containers"`
+	Stacks     int   `json:"stacks"`
+	Samples    int64 `json:"samples"`
+}
+
+// decodeAgentBatch reads, bounds, decompresses, decodes and validates a batch.
+func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time) (tally.AgentIngest, agentReply, error) {
+	var reply agentReply
+	if r.ContentLength > MaxAgentBody {
+		return tally.AgentIngest{}, reply, tally.Errorf(tally.ETooLarge, "batch of %d bytes exceeds %d", r.ContentLength, MaxAgentBody)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxAgentBody+1))
+	if err != nil {
+		return tally.AgentIngest{}, reply, tally.Errorf(tally.EInvalid, "read batch: %v", err)
+	}
+	if len(raw) > MaxAgentBody {
+		return tally.AgentIngest{}, reply, tally.Errorf(tally.ETooLarge, "batch exceeds %d bytes", MaxAgentBody)
+	}
+	body := raw
+	if r.Header.Get("Content-Encoding") == "gzip" || bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
+		body, err = gunzip(raw, min(MaxAgentDecoded, int64(len(raw))*maxRatio+64<<10))
+		if err != nil {
+			return tally.AgentIngest{}, reply, err
+		}
+	}
+	var b tally.AgentBatch
+	if err := json.Unmarshal(body, &b); err != nil {
+		return tally.AgentIngest{}, reply, tally.Errorf(tally.EInvalid, "decode batch: %v", jsonErrorText(err, body))
+	}
+	in, reply, err := convertBatch(&b, cluster, now)
+	return in, reply, err
+}
+
+// errBomb reports a body that decompresses beyond its bound.
+var errBomb = errors.New("decompressed size exceeds its bound")
+
+// gunzip decompresses data, failing beyond limit bytes.
+func gunzip(data []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "gzip: %v", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "gzip: %v", err)
+	}
+	if int64(len(out)) > limit {
+		return nil, tally.Errorf(tally.ETooLarge, "gzip: %v (%d bytes)", errBomb, limit)
+	}
+	return out, nil
+}
+
+func jsonErrorText(err error, body []byte) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v at byte %d", err, se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %s: %s is not a %s (byte %d)", te.Field, te.Value, te.Type, te.Offset)
+	}
+	return err.Error()
+}
+
+func invalid(format string, args ...any) error { return tally.Errorf(tally.EInvalid, format, args...) }
+
+// convertBatch validates b and turns it into what the store writes.
+func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time) (tally.AgentIngest, agentReply, error) {
+	var reply agentReply
+	if b.Version != tally.AgentBatchVersion {
+		return tally.AgentIngest{}, reply, invalid("field version: %d is not supported (this server speaks %d)", b.Version, tally.AgentBatchVersion)
+	}
+	if b.Cluster != "" && b.Cluster != cluster {
+		return tally.AgentIngest{}, reply, tally.Errorf(tally.EForbidden, "field cluster: %q, but the token is bound to cluster %q", b.Cluster, cluster)
+	}
+	if b.Node.Name == "" {
+		return tally.AgentIngest{}, reply, invalid("field node.name: empty")
+	}
+	if len(b.Intervals) == 0 {
+		return tally.AgentIngest{}, reply, invalid("field intervals: empty")
+	}
+	if bad(b.Node.CPUCapacity) || bad(b.Node.CPUAllocatable) || b.Node.MemoryCapacity < 0 || b.Node.MemoryAllocatable < 0 {
+		return tally.AgentIngest{}, reply, invalid("field node: capacity or allocatable is negative or not finite")
+	}
+	in := tally.AgentIngest{Cluster: cluster}
+	first, last := b.Intervals[0].Start, b.Intervals[0].End
+	started := make(map[string]time.Time, len(b.Pods))
+	for _, p := range b.Pods {
+		started[p.UID] = p.StartedAt.UTC()
+	}
+	podEnd := map[string]time.Time{}
+	stacks := map[int64]tally.Stack{}
+	var decoded int64
+	for i, iv := range b.Intervals {
+		field := fmt.Sprintf("intervals[%d]", i)
+		start, end := iv.Start.UTC().Truncate(time.Microsecond), iv.End.UTC().Truncate(time.Microsecond)
+		if !end.After(start) || end.Sub(start) > maxIntervalLength {
+			return tally.AgentIngest{}, reply, invalid("field %s: [%s, %s) is not a valid interval (at most %s)", field, iv.Start.Format(time.RFC3339Nano), iv.End.Format(time.RFC3339Nano), maxIntervalLength)
+		}
+		if end.After(now.Add(maxClockSkew)) {
+			return tally.AgentIngest{}, reply, invalid("field %s.end: %s is in the future", field, iv.End.Format(time.RFC3339))
+		}
+		if start.Before(first) {
+			first = start
+		}
+		if end.After(last) {
+			last = end
+		}
+		out := tally.AgentIngestInterval{Window: tally.Window{Start: start, End: end}}
+		hour := tally.HourOf(start)
+		seen := map[[2]string]bool{}
+		for j, c := range iv.Containers {
+			cf := fmt.Sprintf("%s.containers[%d]", field, j)
+			if c.Container == "" {
+				return tally.AgentIngest{}, reply, invalid("field %s.container: empty", cf)
+			}
+			key := [2]string{c.PodUID, c.Container}
+			if seen[key] {
+				return tally.AgentIngest{}, reply, invalid("field %s: container %s/%s appears twice in the interval", cf, c.PodUID, c.Container)
+			}
+			seen[key] = true
+			if bad(c.CPUCoreSeconds) || bad(c.Throttled) || c.MemoryWorkingSet < 0 || c.MemoryWorkingMax < 0 || c.MemoryRSSMax < 0 || c.OOMKills < 0 {
+				return tally.AgentIngest{}, reply, invalid("field %s: a usage value is negative or not finite", cf)
+			}
+			if bad(c.Seconds) || c.Seconds > end.Sub(start).Seconds()*1.01 {
+				return tally.AgentIngest{}, reply, invalid("field %s.seconds: %g is not within the interval's %s", cf, c.Seconds, end.Sub(start))
+			}
+			ran := ranWithin(out.Window, started[c.PodUID], c.Seconds)
+			if c.PodUID != "" && ran.End.After(podEnd[c.PodUID]) {
+				podEnd[c.PodUID] = ran.End
+			}
+			out.Usage = append(out.Usage, tally.ContainerUsage{
+				Cluster: cluster, Interval: ran, PodUID: c.PodUID, Container: c.Container, NodeName: b.Node.Name,
+				CPUCoreSeconds: c.CPUCoreSeconds, MemoryWorkingSetAvg: c.MemoryWorkingSet, MemoryWorkingSetMax: c.MemoryWorkingMax,
+				MemoryRSSMax: c.MemoryRSSMax, OOMKills: c.OOMKills, CPUThrottledSeconds: c.Throttled,
+			})
+			reply.Containers++
+			if len(c.Profile) == 0 {
+				continue
+			}
+			samples, err := profileSamples(c.Profile, &decoded)
+			if err != nil {
+				return tally.AgentIngest{}, reply, invalid("field %s.profile: %v", cf, err)
+			}
+			agg := map[int64]*tally.FunctionSample{}
+			for _, s := range samples {
+				id := StackID(s.frames)
+				if _, ok := stacks[id]; !ok {
+					stacks[id] = tally.Stack{Cluster: cluster, ID: id, Frames: s.frames}
+				}
+				fs := agg[id]
+				if fs == nil {
+					fs = &tally.FunctionSample{Cluster: cluster, Hour: hour, PodUID: c.PodUID, Container: c.Container, StackID: id}
+					agg[id] = fs
+				}
+				fs.Samples += s.count
+				fs.CPUNanos += s.nanos
+				reply.Samples += s.count
+			}
+			for _, fs := range agg {
+				out.Samples = append(out.Samples, *fs)
+			}
+		}
+		in.Intervals = append(in.Intervals, out)
+	}
+	reply.Intervals, reply.Stacks = len(in.Intervals), len(stacks)
+	for _, s := range stacks {
+		in.Stacks = append(in.Stacks, s)
+	}
+	n := b.Node
+	uid := n.UID
+	if uid == "" {
+		uid = n.Name
+	}
+	in.Node = tally.Node{
+		Cluster: cluster, UID: uid, Name: n.Name, ProviderID: n.ProviderID, InstanceID: tally.InstanceIDFromProviderID(n.ProviderID),
+		InstanceType: n.InstanceType, Region: n.Region, Zone: n.Zone, Lifecycle: n.Lifecycle,
+		CPUCores: n.CPUCapacity, MemoryBytes: n.MemoryCapacity, GPUs: n.GPUCapacity,
+		AllocatableCPU: n.CPUAllocatable, AllocatableMemory: n.MemoryAllocatable, Labels: n.Labels, ValidFrom: first, ValidTo: last,
+	}
+	if in.Node.Lifecycle != "" && in.Node.Lifecycle != tally.LifecycleOnDemand && in.Node.Lifecycle != tally.LifecycleSpot {
+		return tally.AgentIngest{}, reply, invalid("field node.lifecycle: %q is not on-demand or spot", n.Lifecycle)
+	}
+	for i, p := range b.Pods {
+		if p.UID == "" || p.Namespace == "" || p.Name == "" {
+			return tally.AgentIngest{}, reply, invalid("field pods[%d]: uid, namespace and name are required", i)
+		}
+		from := p.StartedAt.UTC()
+		if from.IsZero() {
+			from = first
+		}
+		pod := tally.Pod{Ref: tally.PodRef{Cluster: cluster, Namespace: p.Namespace, Name: p.Name, UID: p.UID}, NodeName: n.Name,
+			OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, Labels: p.Labels, Annotations: p.Annotations, ValidFrom: from, ValidTo: last}
+		if end, ok := podEnd[p.UID]; ok {
+			pod.ValidTo = end // else listed without usage: alive through the batch
+		}
+		for _, c := range p.Containers {
+			if bad(c.CPURequest) || bad(c.CPULimit) || c.MemoryRequest < 0 || c.MemoryLimit < 0 {
+				return tally.AgentIngest{}, reply, invalid("field pods[%d] container %s: a request or limit is negative or not finite", i, c.Name)
+			}
+			pod.Containers = append(pod.Containers, tally.Container{Name: c.Name, ContainerID: c.ID, Image: c.Image,
+				CPURequest: c.CPURequest, CPULimit: c.CPULimit, MemoryRequest: c.MemoryRequest, MemoryLimit: c.MemoryLimit, GPURequest: c.GPURequest})
+		}
+		in.Pods = append(in.Pods, pod)
+	}
+	return in, reply, nil
+}
+
+// ranWithin is the part of interval iv a container ran: from the later of
+// the interval's start and its pod's start, for seconds (0: to the end).
+// Stored as the usage interval, it bounds the pod's lifetime and weights its
+// memory by the time it was there.
+func ranWithin(iv tally.Window, podStart time.Time, seconds float64) tally.Window {
+	from := iv.Start
+	if podStart.After(from) && podStart.Before(iv.End) {
+		from = podStart
+	}
+	if seconds <= 0 {
+		return tally.Window{Start: from, End: iv.End}
+	}
+	to := from.Add(time.Duration(seconds * float64(time.Second))).Truncate(time.Microsecond)
+	if !to.After(from) || to.After(iv.End) {
+		to = iv.End
+	}
+	return tally.Window{Start: from, End: to}
+}
+
+func bad(f float64) bool { return f < 0 || math.IsNaN(f) || math.IsInf(f, 0) }
+
+type stackSample struct {
+	frames       []tally.Function
+	count, nanos int64
+}
+
+// profileSamples decodes a (gzip-compressed) pprof profile within the
+// decompression budget and returns its samples with symbolized frames.
+func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
+	raw := data
+	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		var err error
+		raw, err = gunzip(data, min(MaxProfileDecoded, int64(len(data))*maxRatio+64<<10))
+		if err != nil {
+			return nil, err
+		}
+	}
+	*decoded += int64(len(raw))
+	if *decoded > MaxAgentDecoded {
+		return nil, fmt.Errorf("profiles decompress beyond %d bytes in total", MaxAgentDecoded)
+	}
+	p, err := profile.ParseUncompressed(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse pprof: %v", err)
+	}
+	countIdx, nanosIdx := -1, -1
+	for i, st := range p.SampleType {
+		switch {
+		case st.Type == "samples" && st.Unit == "count":
+			countIdx = i
+		case st.Type == "cpu" && st.Unit == "nanoseconds":
+			nanosIdx = i
+		}
+	}
+	if countIdx < 0 && nanosIdx < 0 {
+		return nil, errors.New("no samples/count or cpu/nanoseconds sample type")
+	}
+	period := p.Period
+	if period <= 0 {
+		period = int64(time.Second) / 19
+	}
+	out := make([]stackSample, 0, len(p.Sample))
+	for _, s := range p.Sample {
+		var ss stackSample
+		if countIdx >= 0 {
+			ss.count = s.Value[countIdx]
+		}
+		if nanosIdx >= 0 {
+			ss.nanos = s.Value[nanosIdx]
+		}
+		if countIdx < 0 {
+			ss.count = ss.nanos / period
+		}
+		if nanosIdx < 0 {
+			ss.nanos = ss.count * period
+		}
+		if ss.count < 0 || ss.nanos < 0 {
+			return nil, errors.New("negative sample value")
+		}
+		for _, loc := range s.Location {
+			module := ""
+			if loc.Mapping != nil {
+				module = loc.Mapping.File
+			}
+			if len(loc.Line) == 0 {
+				ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: module, Offset: loc.Address})
+				continue
+			}
+			for _, line := range loc.Line { // leaf (innermost inlined) first
+				f := line.Function
+				if f == nil {
+					ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: module, Offset: loc.Address})
+					continue
+				}
+				m := module
+				if m == "" {
+					m = f.Filename
+				}
+				if f.SystemName == tally.UnknownFunction || strings.HasPrefix(f.Name, tally.UnknownFunction) {
+					ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: m, Offset: loc.Address})
+				} else {
+					ss.frames = append(ss.frames, tally.Function{Name: f.Name, Module: m})
+				}
+			}
+		}
+		if len(ss.frames) == 0 {
+			ss.frames = []tally.Function{{Name: tally.UnknownFunction}}
+		}
+		out = append(out, ss)
+	}
+	return out, nil
+}
+
+// StackID is the 64-bit FNV-1a hash of a stack's frames, as a signed integer
+// (PostgreSQL bigint).
+func StackID(frames []tally.Function) int64 {
+	h := fnv.New64a()
+	var off [8]byte
+	for _, f := range frames {
+		h.Write([]byte(f.Name))
+		h.Write([]byte{0})
+		h.Write([]byte(f.Module))
+		h.Write([]byte{0})
+		if f.Name == tally.UnknownFunction {
+			for i := range off {
+				off[i] = byte(f.Offset >> (8 * i))
+			}
+			h.Write(off[:])
+		}
+		h.Write([]byte{1})
+	}
+	return int64(h.Sum64())
+}
+
+// knownStacks remembers stacks already stored, per cluster, so a batch
+// sends only new ones to the database (bounded; cleared when full).
+type knownStacks struct {
+	mu sync.Mutex
+	m  map[tally.ClusterID]map[int64]struct{}
+	n  int
+}
+
+const maxKnownStacks = 1 << 20
+
+func (s *Server) dropKnownStacks(in *tally.AgentIngest) {
+	s.stacks.mu.Lock()
+	defer s.stacks.mu.Unlock()
+	known := s.stacks.m[in.Cluster]
+	kept := in.Stacks[:0]
+	for _, st := range in.Stacks {
+		if _, ok := known[st.ID]; !ok {
+			kept = append(kept, st)
+		}
+	}
+	in.Stacks = kept
+}
+
+func (s *Server) rememberStacks(in tally.AgentIngest) {
+	s.stacks.mu.Lock()
+	defer s.stacks.mu.Unlock()
+	if s.stacks.n+len(in.Stacks) > maxKnownStacks {
+		s.stacks.m, s.stacks.n = nil, 0
+	}
+	if s.stacks.m == nil {
+		s.stacks.m = map[tally.ClusterID]map[int64]struct{}{}
+	}
+	known := s.stacks.m[in.Cluster]
+	if known == nil {
+		known = map[int64]struct{}{}
+		s.stacks.m[in.Cluster] = known
+	}
+	for _, st := range in.Stacks {
+		if _, ok := known[st.ID]; !ok {
+			known[st.ID] = struct{}{}
+			s.stacks.n++
+		}
+	}
+}

@@ -1,0 +1,21 @@
+package web
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func FuzzDecodeAgentBatch(f *testing.F) {
+	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[{"podUID":"u","container":"c","cpuCoreSeconds":1,"profile":"H4sIAAAAAAAA/wEAAP//AAAAAAAAAAA="}]}]}`))
+	f.Add([]byte{0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff})
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("POST", "/api/v1/ingest/agent", bytes.NewReader(body))
+		in, _, err := decodeAgentBatch(r, "prod", now)
+		if err == nil && (in.Cluster != "prod" || len(in.Intervals) == 0) {
+			t.Fatalf("accepted a batch without intervals: %+v", in)
+		}
+	})
+}
