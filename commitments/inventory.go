@@ -26,6 +26,7 @@ type BillingCommitment struct {
 	Category         string         `json:"category"` // Spend or Usage
 	Name             string         `json:"name"`     // fee SKU description or commitment name
 	Region           string         `json:"region"`
+	InstanceType     string         `json:"instanceType"` // the instance type of most of its Used lines ("" for none)
 	First            time.Time      `json:"first"` // first charge hour seen
 	Last             time.Time      `json:"last"`  // end of the last charge seen
 	Hours            int64          `json:"hours"` // distinct charge hours seen
@@ -43,8 +44,10 @@ var (
 // the commitment type, category and name; term from the name (1 year when
 // it does not say); start at the first charge seen (the true start may be
 // earlier than the bill Tally has); the hourly commitment as the mean of
-// the commitment's hourly charges. end is the end of the bill Tally has: a
-// commitment not charged in its last two days is expired.
+// the commitment's hourly charges; for Reserved Instances and EC2 Instance
+// Savings Plans the instance type or family of most of the usage they
+// covered. end is the end of the bill Tally has: a commitment not charged in
+// its last two days is expired.
 func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commitment {
 	var out []tally.Commitment
 	for _, b := range mergeGCPFees(bcs) {
@@ -69,13 +72,19 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		}
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
-			PaymentOption: NoUpfront, HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling}
+			PaymentOption: paymentOf(b.Name), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling}
 		c.End = c.Start.AddDate(0, months, 0)
 		if b.Region != "" && kind != tally.CommitComputeSP {
 			c.Scope["region"] = b.Region
 		}
 		if f := seriesOf(b.Name); f != "" && kind == tally.CommitCUDResource {
 			c.Scope["family"] = f
+		}
+		switch {
+		case kind == tally.CommitReserved && b.InstanceType != "":
+			c.Scope["instanceType"] = b.InstanceType
+		case kind == tally.CommitEC2SP && b.InstanceType != "":
+			c.Scope["family"] = Family(b.InstanceType)
 		}
 		if b.Last.Before(end.Add(-48 * time.Hour)) {
 			c.State = "expired"
@@ -196,6 +205,19 @@ func billingKind(b BillingCommitment) string {
 		return tally.CommitCUDResource
 	}
 	return tally.CommitComputeSP
+}
+
+// paymentOf reads the payment option of a commitment's name ("3yr Partial
+// Upfront Compute Savings Plan"); No Upfront when it does not say.
+func paymentOf(name string) string {
+	n := strings.ToLower(name)
+	switch {
+	case strings.Contains(n, "all upfront"):
+		return AllUpfront
+	case strings.Contains(n, "partial upfront"):
+		return PartialUpfront
+	}
+	return NoUpfront
 }
 
 // TermString formats a term of months as AWS does: "1yr", "3yr".

@@ -17,6 +17,11 @@ type Decision struct {
 	Pools     []Pool
 	Rates     Rates
 	Next      int // hours until the next decision
+	// SunkFirst applies the commitments in Positions of every kind before a
+	// pool's own: a portfolio bought earlier (a Compute Savings Plan) is paid
+	// for whatever is bought now, so new commitments are sized to the usage
+	// it leaves, not to usage they would only take from it.
+	SunkFirst bool
 }
 
 // Strategy decides commitment purchases.
@@ -73,9 +78,35 @@ func keepOf(d *Decision, p Pool) float64 {
 // uncovered: positions of lower rank in force at the decision, and planned
 // ones, as if they had been in force all along.
 func residual(d *Decision, p Pool, planned []Position, from, to int) []float64 {
+	earlier := func(q Position, k int) bool {
+		return Rank(q.Offer.Kind) < Rank(p.Offer.Kind) && !sameScope(q.Offer, p.Offer)
+	}
+	base := residualOf(d, p, append(slices.Clone(d.Positions), planned...), earlier, from, to)
+	if !d.SunkFirst {
+		return base
+	}
+	// The pool's own commitments cover what they cover (own = base − after
+	// them); the later-ranked ones in force take what is left (rest), and
+	// new commitments can only take what they would leave: rest + own.
+	own := func(q Position, k int) bool {
+		return earlier(q, k) || (k < len(d.Positions) && sameScope(q.Offer, p.Offer))
+	}
+	sunk := func(q Position, k int) bool { return own(q, k) || k < len(d.Positions) }
+	after := residualOf(d, p, append(slices.Clone(d.Positions), planned...), own, from, to)
+	rest := residualOf(d, p, append(slices.Clone(d.Positions), planned...), sunk, from, to)
+	for h := range base {
+		base[h] = rest[h] + base[h] - after[h]
+	}
+	return base
+}
+
+// residualOf returns pool p's usage left hourly over [from, to) by the
+// positions in force at the decision (or planned) that use selects (by
+// position and index).
+func residualOf(d *Decision, p Pool, all []Position, use func(Position, int) bool, from, to int) []float64 {
 	var ps []Position
-	for _, q := range append(slices.Clone(d.Positions), planned...) {
-		if Rank(q.Offer.Kind) >= Rank(p.Offer.Kind) || sameScope(q.Offer, p.Offer) {
+	for k, q := range all {
+		if !use(q, k) {
 			continue
 		}
 		if q.Start <= d.Now+1 && d.Now+1 < q.End || q.Start < 0 {

@@ -38,7 +38,8 @@ const instanceTypeSQL = `CASE WHEN provider = 'gcp'
 
 // CommitmentSums returns the sums the commitment KPIs are ratios of, per
 // step (hour, day or month), provider and currency, for the bill of account
-// ("" for all) charged in w, computed in SQL in numeric.
+// ("" for all) charged in w, computed in SQL in numeric. A line longer than
+// an hour (a monthly RI fee) is spread evenly over its hours.
 func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window, step string) ([]commitments.BillingSums, error) {
 	switch step {
 	case "hour", "day", "month":
@@ -46,12 +47,34 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 		return nil, tally.Errorf(tally.EInvalid, "step %q: want hour, day or month", step)
 	}
 	rows, err := db.pool.Query(ctx, `
-		WITH l AS (
-			SELECT date_trunc($4, charge_period_start) AS bucket, provider, billing_currency AS cur, source,
-				commitment_discount_status AS st, list_cost, effective_cost,
+		WITH src AS (
+			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost,
+				charge_period_start AS s, charge_period_end AS e,
 				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee
 			FROM cost_lines
-			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_end > $2 AND charge_period_start < $3
+		), kpi AS (
+			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR st = 'Unused' OR fee
+		), long AS (
+			-- Lines longer than an hour (monthly RI fees, daily lines) are
+			-- spread over their hours; each bucket's share is a difference of
+			-- rounded cumulative shares, so the shares sum to the line exactly.
+			SELECT id, date_trunc($4, g) AS bucket, g >= $2 AND g < $3 AS inside, count(*) AS n
+			FROM kpi, generate_series(s, e - interval '1 microsecond', interval '1 hour') AS g
+			WHERE e - s > interval '1 hour'
+			GROUP BY 1, 2, 3
+		), share AS (
+			SELECT id, bucket, inside, sum(n) OVER w AS c, sum(n) OVER w - n AS b, sum(n) OVER (PARTITION BY id) AS t
+			FROM long WINDOW w AS (PARTITION BY id ORDER BY bucket, inside)
+		), l AS (
+			SELECT date_trunc($4, s) AS bucket, provider, cur, source, st, list_cost, effective_cost, eligible, fee
+			FROM kpi WHERE e - s <= interval '1 hour' AND s >= $2
+			UNION ALL
+			SELECT x.bucket, provider, cur, source, st,
+				round(list_cost * x.c / x.t, 12) - round(list_cost * x.b / x.t, 12),
+				round(effective_cost * x.c / x.t, 12) - round(effective_cost * x.b / x.t, 12), eligible, fee
+			FROM kpi JOIN share x USING (id)
+			WHERE x.inside
 		)
 		SELECT bucket, provider, cur,
 			coalesce(sum(list_cost) FILTER (WHERE eligible), 0)::text,
@@ -60,7 +83,7 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 			coalesce(sum(effective_cost) FILTER (WHERE eligible AND st = 'Used' AND source <> 'gcp-billing'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
-		FROM l WHERE eligible OR st = 'Unused' OR fee
+		FROM l
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
 		account, w.Start, w.End, step)
 	if err != nil {
@@ -87,20 +110,25 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 
 // BillingCommitments returns what the bill of account ("" for all) charged
 // in w says about each commitment: per CommitmentDiscountId its used and
-// unused effective cost, and per GCP commitment fee SKU and region its fees.
+// unused effective cost, its name (or its fee lines' description) and the
+// instance type it covers most, and per GCP commitment fee SKU and region
+// its fees.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
 			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
 				commitment_discount_id AS cid, commitment_discount_type AS typ, commitment_discount_category AS cat,
 				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
-				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee
+				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
+				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
 		)
 		SELECT billing_account_id, provider, cur,
 			CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id,
-			max(typ), max(cat), max(CASE WHEN fee THEN charge_description ELSE coalesce(cname, '') END), max(region_id),
+			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
+				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
+			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			min(charge_period_start), max(charge_period_end), count(DISTINCT charge_period_start),
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
@@ -114,7 +142,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingCommitment, error) {
 		var b commitments.BillingCommitment
 		var cur, used, unused, fees string
-		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region,
+		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
 			&b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
 			return b, err
 		}
@@ -222,4 +250,13 @@ func (db *DB) CommitmentActions(ctx context.Context, limit int) ([]commitments.A
 		a.At = a.At.UTC()
 		return a, err
 	})
+}
+
+// CommitmentRates returns the commitment rates of the stored price catalog.
+func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
+	prices, err := db.Prices(ctx, PriceFilter{})
+	if err != nil {
+		return commitments.Rates{}, err
+	}
+	return commitments.NewRates(prices), nil
 }

@@ -20,8 +20,9 @@ type CommitmentStore interface {
 	// CommitmentSums returns the KPI sums of account's bill ("" for all)
 	// charged in w, per step (hour, day, month), provider and currency.
 	CommitmentSums(ctx context.Context, account string, w tally.Window, step string) ([]commitments.BillingSums, error)
-	// Commitments returns account's commitments active at some time in w.
-	Commitments(ctx context.Context, account string, w tally.Window) ([]tally.Commitment, error)
+	// Commitments returns account's commitments active at some time in w,
+	// and BillingCommitments what its bill says about each (commitments.Portfolio).
+	commitments.PortfolioStore
 	// CommitmentActions returns the latest logged actions, newest first.
 	CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error)
 }
@@ -76,7 +77,7 @@ func (s *Server) commitmentStatusOf(ctx context.Context, account string, w tally
 		return nil, err
 	}
 	now := s.now().UTC()
-	cs, err := s.commits.Commitments(ctx, account, tally.Window{Start: now, End: now.Add(time.Second)})
+	cs, err := commitments.Portfolio(ctx, s.commits, account, now)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	now := time.Now().UTC()
-	cs, err := db.Commitments(ctx, c.Account, tally.Window{Start: now, End: now.Add(time.Second)})
+	cs, err := commitments.Portfolio(ctx, db, c.Account, now)
 	if err != nil {
 		return err
 	}

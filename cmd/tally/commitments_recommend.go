@@ -32,12 +32,6 @@ type commitmentsRecommendCmd struct {
 	NoStore        bool    `name:"no-store" help:"Do not replace the stored commitment recommendations."`
 }
 
-// accountPlan is one account's recommendation.
-type accountPlan struct {
-	Account string                 `json:"billingAccountId"`
-	Pools   []commitments.PoolPlan `json:"pools"`
-}
-
 func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	if c.MinUtilization <= 0 || c.MinUtilization > 1 || c.MaxProbability <= 0 || c.MaxProbability >= 1 || c.LockInPenalty < 0 {
 		return tally.Errorf(tally.EInvalid, "want 0 < --min-utilization ≤ 1, 0 < --max-probability < 1 and --lock-in-penalty ≥ 0")
@@ -52,67 +46,23 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	accounts := []string{c.Account}
-	if c.Account == "" {
-		bas, err := db.BillingAccounts(ctx)
-		if err != nil {
-			return err
-		}
-		accounts = accounts[:0]
-		for _, b := range bas {
-			accounts = append(accounts, b.ID)
-		}
-	}
-	prices, err := db.Prices(ctx, postgres.PriceFilter{})
-	if err != nil {
-		return err
-	}
 	months := 12
 	if c.Term == "3y" {
 		months = 36
 	}
-	opt := commitments.RecommendOptions{Now: now.Truncate(time.Hour), Rates: commitments.NewRates(prices), Seed: c.Seed,
-		Pools: commitments.PoolOptions{TermMonths: months, Payment: c.Payment, EC2Instance: true, Compute: true, Reserved: c.Reserved, GCPFlexible: true},
-		Risk:  commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty, Paths: c.Paths}}
-	var out []accountPlan
-	var recs []tally.Recommendation
-	var plans []commitments.Plan
-	for _, acct := range accounts {
-		u, err := db.EligibleUsage(ctx, acct, w)
-		if err != nil {
-			return err
-		}
-		u = u.Trim()
-		if u.Hours() < 48 {
-			a.log.Info("no eligible usage to recommend from", "account", acct, "hours", u.Hours())
-			continue
-		}
-		held, err := db.Commitments(ctx, acct, tally.Window{Start: now, End: now.Add(time.Second)})
-		if err != nil {
-			return err
-		}
-		a.log.Info("recommending commitments", "account", acct, "streams", len(u.Streams), "hours", u.Hours(), "inForce", len(held))
-		pools, err := commitments.Recommend(u, held, opt)
-		if err != nil {
-			return fmt.Errorf("account %s: %w", acct, err)
-		}
-		out = append(out, accountPlan{Account: acct, Pools: pools})
-		for _, p := range pools {
-			r, err := p.Recommendation(acct, now)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, r)
-		}
-		plans = append(plans, commitments.NewPlan(acct, now, pools))
+	out, err := commitments.RecommendAccounts(ctx, db, commitments.AccountsOptions{Account: c.Account, History: now.Sub(w.Start), NoStore: c.NoStore,
+		Skipped: func(acct string, hours int) {
+			a.log.Info("no eligible usage to recommend from", "account", acct, "hours", hours)
+		},
+		RecommendOptions: commitments.RecommendOptions{Now: now, Seed: c.Seed,
+			Pools: commitments.PoolOptions{TermMonths: months, Payment: c.Payment, EC2Instance: true, Compute: true, Reserved: c.Reserved, GCPFlexible: true},
+			Risk:  commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty, Paths: c.Paths}}})
+	if err != nil {
+		return err
 	}
-	if !c.NoStore {
-		if recs == nil {
-			recs = []tally.Recommendation{}
-		}
-		if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, recs); err != nil {
-			return err
-		}
+	var plans []commitments.Plan
+	for _, ap := range out {
+		plans = append(plans, ap.Plan)
 	}
 	if c.PlanOut != "" {
 		if err := writePlans(ctx, db, c.PlanOut, plans); err != nil {
@@ -167,7 +117,7 @@ func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commi
 	return nil
 }
 
-func writeCommitmentPlans(w io.Writer, out []accountPlan) {
+func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan) {
 	for _, ap := range out {
 		fmt.Fprintf(w, "account %s\n", ap.Account)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
