@@ -27,9 +27,9 @@ type BillingCommitment struct {
 	Name             string         `json:"name"`     // fee SKU description or commitment name
 	Region           string         `json:"region"`
 	InstanceType     string         `json:"instanceType"` // the instance type of most of its Used lines ("" for none)
-	First            time.Time      `json:"first"` // first charge hour seen
-	Last             time.Time      `json:"last"`  // end of the last charge seen
-	Hours            int64          `json:"hours"` // distinct charge hours seen
+	First            time.Time      `json:"first"`        // first charge hour seen
+	Last             time.Time      `json:"last"`         // end of the last charge seen
+	Hours            int64          `json:"hours"`        // distinct charge hours seen
 	Currency         tally.Currency `json:"currency"`
 	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines
 	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines

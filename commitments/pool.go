@@ -36,6 +36,10 @@ func sameScope(a, b Offer) bool {
 		a.InstanceType == b.InstanceType
 }
 
+// OtherInstanceType names the stream of eligible usage without an instance
+// type (EligibleUsage's "other").
+const OtherInstanceType = "other"
+
 // PoolOptions choose which commitments pools are built for.
 type PoolOptions struct {
 	TermMonths  int    // 12 or 36 (0: 12)
@@ -74,6 +78,14 @@ func Pools(streams []Stream, opt PoolOptions) []Pool {
 		base := Offer{Provider: s.Provider, TermMonths: opt.TermMonths, Payment: opt.Payment}
 		switch s.Provider {
 		case tally.ProviderAWS:
+			if s.InstanceType == OtherInstanceType { // usage without an instance type (Fargate, Lambda): Compute Savings Plans only
+				if opt.Compute {
+					o := base
+					o.Kind = tally.CommitComputeSP
+					add(o, i)
+				}
+				continue
+			}
 			if opt.Reserved {
 				o := base
 				o.Kind, o.Region, o.Family, o.InstanceType = tally.CommitReserved, s.Region, s.Family(), s.InstanceType
