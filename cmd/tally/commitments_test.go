@@ -173,4 +173,3 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 		t.Errorf("action log: %v", count)
 	}
 }
-
