@@ -120,13 +120,10 @@ func (s *Server) commitmentInventory(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := inventoryResponse{AsOf: now, Commitments: st.Inventory, LockInMonths: st.LockInMonths, HourlyCost: map[string]tally.Money{}}
 	for _, h := range st.Inventory {
-		cur := string(h.HourlyCost.Currency())
-		sum, err := resp.HourlyCost[cur].Add(h.HourlyCost)
-		if err != nil {
+		if err := addByCurrency(resp.HourlyCost, h.HourlyCost); err != nil {
 			s.error(w, r, err)
 			return
 		}
-		resp.HourlyCost[cur] = sum
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -195,13 +192,10 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 			cr.ExpectedSavings, cr.P10, cr.P90, cr.WorstCase = risk.E, risk.L, risk.H, risk.W
 		}
 		resp.Recommendations = append(resp.Recommendations, cr)
-		cur := string(rec.MonthlySavings.Currency())
-		sum, err := resp.MonthlySavings[cur].Add(rec.MonthlySavings)
-		if err != nil {
+		if err := addByCurrency(resp.MonthlySavings, rec.MonthlySavings); err != nil {
 			s.error(w, r, err)
 			return
 		}
-		resp.MonthlySavings[cur] = sum
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -227,4 +221,15 @@ func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
 		as = []commitments.Action{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"actions": as})
+}
+
+// addByCurrency adds m to its currency's sum in sums.
+func addByCurrency(sums map[string]tally.Money, m tally.Money) error {
+	cur := string(m.Currency())
+	sum, err := sums[cur].Add(m)
+	if err != nil {
+		return err
+	}
+	sums[cur] = sum
+	return nil
 }
