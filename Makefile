@@ -115,6 +115,17 @@ check-ui: ui
 bench-dashboard: ui-deps
 	TALLY_BENCH=dashboard $(GO) test -run 'TestBenchDashboard' -v -count=1 -timeout 60m ./web/ | grep -v '^=== \|^--- '
 
+# Commitments: the walk-forward backtest of every strategy (none, lookback
+# 7/30/60 days, static quantile, quarterly, Tally, hindsight) on the bundled
+# scenarios, side by side, with the target verdict (regret is against the
+# hindsight optimum computed in the same run).
+.PHONY: bench-commitments commitments-testdata
+bench-commitments: build
+	$(BIN)/tally --log-level warn commitments backtest --usage commitments/testdata/scenarios.csv.gz
+# Regenerate the bundled scenarios (a test checks they are the generator's output).
+commitments-testdata: build
+	$(BIN)/tally commitments generate --seed 1 --out commitments/testdata/scenarios.csv.gz
+
 # Every parser's fuzz target, FUZZTIME each (go test fuzzes one target at a time).
 FUZZTIME ?= 60s
 FUZZ_TARGETS := \
@@ -122,6 +133,7 @@ FUZZ_TARGETS := \
 	./attribution:FuzzParseFilter \
 	./cicheck:FuzzParseCalls ./cicheck:FuzzParseThreshold ./cicheck:FuzzReadBench ./cicheck:FuzzReadProfile \
 	./cmd/tally:FuzzDecodeCostRate \
+	./commitments:FuzzReadUsage ./commitments:FuzzReadPlan \
 	./demo:FuzzBQTime ./demo:FuzzLoad \
 	./forecast:FuzzReadWide \
 	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \

@@ -46,7 +46,7 @@ func forbidden(dep string, prefixes []string) bool {
 var (
 	cloudSDKs = []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "cloud.google.com/go", "google.golang.org/api"}
 	ioDeps    = append([]string{"github.com/jackc/pgx/v5", "github.com/go-chi/chi/v5", "net/http"}, cloudSDKs...)
-	adapters  = []string{"postgres", "web", "ingest/focus", "ingest/awscur", "ingest/gcpbilling", "ingest/pricing", "report/smtp", "node-agent"}
+	adapters  = []string{"postgres", "web", "ingest/focus", "ingest/awscur", "ingest/gcpbilling", "ingest/pricing", "ingest/awsinventory", "report/smtp", "node-agent"}
 )
 
 // TestDependencyRules enforces DESIGN.md's layering with go list -deps.

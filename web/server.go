@@ -52,6 +52,8 @@ type Config struct {
 	Forecasts ForecastStore
 	// Reports serves /api/v1/reports/weekly/preview; nil answers 503.
 	Reports ReportPreviewer
+	// Commitments serves /api/v1/commitments…; nil leaves them unmounted.
+	Commitments CommitmentStore
 	// Now is the clock relative windows ("7d", "today") are read against. Default time.Now.
 	Now func() time.Time
 	// Agents stores what tally-agent sends; nil leaves the ingest endpoint off.
@@ -75,6 +77,7 @@ type Server struct {
 	demo        DemoLogin
 	fcs         ForecastStore
 	reports     ReportPreviewer
+	commits     CommitmentStore
 	now         func() time.Time
 	agents      AgentStore
 	stacks      knownStacks
@@ -99,7 +102,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
-		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, now: cfg.Now, agents: cfg.Agents}
+		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}
@@ -146,6 +149,9 @@ func NewServer(cfg Config) *Server {
 		r.Get("/api/v1/settings/cost", s.getCostSettings)
 		if s.statusStore != nil {
 			r.Get("/api/v1/status", s.status)
+		}
+		if s.commits != nil {
+			s.commitmentRoutes(r)
 		}
 	})
 

@@ -42,6 +42,7 @@ type cli struct {
 	Rightsize rightsizeCmd    `cmd:"" help:"Right-size container requests and limits and node types; backtest strategies on usage traces."`
 	CI        ciCmd           `cmd:"" name:"ci" help:"Pull-request cost gate: compare profiles or benchmarks of a change with its base, in money a year."`
 	Forecast  forecastCmd     `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
+	Commit    commitmentsCmd  `cmd:"" name:"commitments" help:"Savings Plans, Reserved Instances and CUDs: status, risk-bounded recommendations, backtest, inventory sync, purchases."`
 	Report    reportCmd       `cmd:"" help:"Weekly cost report email: preview, .eml, send, delivery log."`
 	User      userCmd         `cmd:"" help:"Manage the people who sign in to the dashboard."`
 	Token     tokenCmd        `cmd:"" help:"Manage API tokens (scripts, Prometheus) and agent tokens."`

@@ -41,7 +41,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 // webConfig wires every store into the web server.
 func (a *app) webConfig(db *postgres.DB, reports report.Config) web.Config {
 	return web.Config{Logger: a.log, Readiness: db, Allocations: db, Functions: db, Metrics: db, Recommendations: db,
-		Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}, Auth: db, Tokens: db, Settings: db, Status: db, Agents: db}
+		Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}, Auth: db, Tokens: db, Settings: db, Status: db, Agents: db, Commitments: db}
 }
 
 // serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.

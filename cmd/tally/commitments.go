@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/ingest/awsinventory"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// commitmentsCmd is `tally commitments …`.
+type commitmentsCmd struct {
+	Status    commitmentsStatusCmd    `cmd:"" help:"Coverage, utilization, effective savings rate, unused dollars, lock-in and expiries, from the bill."`
+	Recommend commitmentsRecommendCmd `cmd:"" help:"Risk-bounded, laddered purchase recommendations from forecasts of eligible usage; stores them and can export the plan."`
+	Backtest  commitmentsBacktestCmd  `cmd:"" help:"Walk usage forward hour by hour and compare strategies (none, lookbacks, quantile, quarterly, Tally, hindsight)."`
+	Generate  commitmentsGenerateCmd  `cmd:"" help:"Write the bundled usage scenarios (steady, growing, declining, migration, seasonal, drop) with the committed generator."`
+	Sync      commitmentsSyncCmd      `cmd:"" help:"Read the commitment inventory from AWS (Savings Plans, Reserved Instances) or from the bill (GCP CUDs, FOCUS)."`
+	Purchase  commitmentsPurchaseCmd  `cmd:"" help:"Turn a purchase plan into the exact AWS API requests; dry run unless --execute and the typed confirmation."`
+	Log       commitmentsLogCmd       `cmd:"" help:"Show the commitment action log (syncs, exported plans, dry runs, purchases)."`
+}
+
+type commitmentsStatusCmd struct {
+	Account string `placeholder:"ID" help:"Billing account (default: all)."`
+	Window  string `default:"30d" help:"Window: Nd, Nh, lastmonth, or an RFC 3339 pair START,END."`
+	Step    string `default:"day" enum:"hour,day,month" help:"Series step: ${enum}."`
+	Format  string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
+}
+
+func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
+	w, err := tally.ParseWindow(c.Window, time.Now())
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	sums, err := db.CommitmentSums(ctx, c.Account, w, c.Step)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	cs, err := commitments.Portfolio(ctx, db, c.Account, now)
+	if err != nil {
+		return err
+	}
+	st, err := commitments.BuildStatus(now, w, c.Step, sums, cs)
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		return writeIndentedJSON(a.stdout, st)
+	}
+	writeStatus(a.stdout, st)
+	return nil
+}
+
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func pct(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100**p)
+}
+
+func writeStatus(w io.Writer, st *commitments.Status) {
+	t := st.Totals
+	fmt.Fprintf(w, "Commitments %s (%s steps)\n", st.Window, st.Step)
+	est := ""
+	if t.Estimated {
+		est = " (GCP export: used/unused estimated at the published CUD rate)"
+	}
+	fmt.Fprintf(w, "  coverage %s · utilization %s · effective savings rate %s%s\n", pct(t.Coverage), pct(t.Utilization), pct(t.ESR), est)
+	fmt.Fprintf(w, "  eligible on-demand equivalent %s · amortized %s · saved %s · unused commitment %s\n",
+		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2))
+	fmt.Fprintf(w, "  lock-in: %.1f months (commitment-weighted mean remaining)\n\n", st.LockInMonths)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "provider\tcoverage\tutilization\tESR\teligible OD\tunused\t")
+	for _, p := range keysOf(st.ByProvider) {
+		m := st.ByProvider[p]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", p, pct(m.Coverage), pct(m.Utilization), pct(m.ESR), m.EligibleOD.Format(2), m.Unused.Format(2))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "start\tcoverage\tutilization\tESR\teligible OD\tamortized\tunused\t")
+	for _, m := range st.Series {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Start.Format(stepLayout(st.Step)), pct(m.Coverage), pct(m.Utilization), pct(m.ESR),
+			m.EligibleOD.Format(2), m.Amortized.Format(2), m.Unused.Format(2))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t$/h\tremaining\t")
+	for _, h := range st.Inventory {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f mo\t\n", h.ID, h.Kind, scopeString(h.Scope), commitments.TermString(h.TermMonths),
+			tally.FormatDay(h.End), h.HourlyCost.Format(3), h.RemainingMonths)
+	}
+	tw.Flush()
+	if len(st.Expiries) > 0 {
+		fmt.Fprintln(w, "\nexpiries:")
+		for _, e := range st.Expiries {
+			fmt.Fprintf(w, "  %s  %d commitment(s), %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3))
+		}
+	}
+}
+
+func stepLayout(step string) string {
+	switch step {
+	case "hour":
+		return "2006-01-02T15Z"
+	case "month":
+		return "2006-01"
+	}
+	return "2006-01-02"
+}
+
+func scopeString(m map[string]string) string {
+	var parts []string
+	for _, k := range keysOf(m) {
+		parts = append(parts, k+"="+m[k])
+	}
+	if len(parts) == 0 {
+		return "any"
+	}
+	return strings.Join(parts, ",")
+}
+
+// commitmentsSyncCmd is `tally commitments sync aws|billing`.
+type commitmentsSyncCmd struct {
+	AWS     commitmentsSyncAWSCmd     `cmd:"" name:"aws" help:"Savings Plans (savingsplans DescribeSavingsPlans) and Reserved Instances (ec2 DescribeReservedInstances)."`
+	Billing commitmentsSyncBillingCmd `cmd:"" help:"Commitments the bill names: GCP CUD fees and credits, FOCUS CommitmentDiscount* columns."`
+}
+
+// awsFlags configure the AWS clients.
+type awsFlags struct {
+	Region               []string `help:"Regions whose Reserved Instances are read (default: the AWS configuration's region)."`
+	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
+	EC2Endpoint          string   `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region)."`
+}
+
+// awsCredentials, when set (tests), replaces the default credential chain.
+var awsCredentials aws.CredentialsProvider
+
+func (f *awsFlags) clients(ctx context.Context) (*awsinventory.Clients, error) {
+	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: f.Region, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
+		EC2Endpoint: f.EC2Endpoint, Credentials: awsCredentials})
+}
+
+type commitmentsSyncAWSCmd struct {
+	Account string `required:"" placeholder:"ID" help:"The payer (billing) account the commitments belong to; Reserved Instance ARNs are built with it."`
+	awsFlags
+}
+
+func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
+	cl, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	cs, err := awsinventory.Inventory(ctx, cl, c.Account)
+	if err != nil {
+		return tally.Errorf(tally.EUnavailable, "%w", err)
+	}
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return a.storeInventory(ctx, db, c.Account, tally.ProviderAWS, cs)
+}
+
+// storeInventory upserts commitments, logs the sync and prints a line each.
+func (a *app) storeInventory(ctx context.Context, db *postgres.DB, account, provider string, cs []tally.Commitment) error {
+	if err := db.UpsertCommitments(ctx, cs); err != nil {
+		return err
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	resp, _ := json.Marshal(map[string]any{"commitments": ids})
+	if _, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: account, Action: commitments.ActionSync,
+		Status: commitments.StatusOK, Provider: provider, Response: resp, Actor: actor()}); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tstart\tend\t$/h or qty\tpayment\tstate\t")
+	for _, c := range cs {
+		amount := c.HourlyCommitment.Format(3) + "/h"
+		if c.HourlyCommitment.IsZero() {
+			amount = fmt.Sprintf("×%g", c.Quantity)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.ID, c.Kind, scopeString(c.Scope), commitments.TermString(c.TermMonths),
+			tally.FormatDay(c.Start), tally.FormatDay(c.End), amount, c.PaymentOption, c.State)
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "%d commitment(s) stored\n", len(cs))
+	return nil
+}
+
+type commitmentsSyncBillingCmd struct {
+	Account  string   `placeholder:"ID" help:"Billing account (default: all)."`
+	Window   string   `default:"400d" help:"How much of the bill to read."`
+	Provider []string `default:"gcp" help:"Providers whose commitments are taken from the bill (AWS's come from its APIs: sync aws); 'all' for every one."`
+}
+
+func (c *commitmentsSyncBillingCmd) Run(ctx context.Context, a *app) error {
+	w, err := tally.ParseWindow(c.Window, time.Now())
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	bcs, err := db.BillingCommitments(ctx, c.Account, w)
+	if err != nil {
+		return err
+	}
+	end := w.End
+	if last, ok := lastCharge(bcs); ok && last.Before(end) {
+		end = last
+	}
+	var keep []tally.Commitment
+	for _, cm := range commitments.InventoryFromBilling(bcs, end) {
+		if contains(c.Provider, "all") || contains(c.Provider, cm.Provider) {
+			keep = append(keep, cm)
+		}
+	}
+	return a.storeInventory(ctx, db, c.Account, "billing", keep)
+}
+
+// lastCharge returns the end of the latest charge of any commitment: where
+// the bill Tally has ends.
+func lastCharge(bcs []commitments.BillingCommitment) (time.Time, bool) {
+	var t time.Time
+	for _, b := range bcs {
+		if b.Last.After(t) {
+			t = b.Last
+		}
+	}
+	return t, !t.IsZero()
+}
+
+// commitmentsLogCmd is `tally commitments log`.
+type commitmentsLogCmd struct {
+	Limit  int    `default:"50" help:"How many actions, newest first."`
+	Format string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
+}
+
+func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	as, err := db.CommitmentActions(ctx, c.Limit)
+	if err != nil {
+		return err
+	}
+	if c.Format == "json" {
+		return writeIndentedJSON(a.stdout, as)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "id\tat\taccount\taction\tstatus\toperation\titem\terror\t")
+	for _, x := range as {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.ID, x.At.Format(time.RFC3339), x.BillingAccountID, x.Action, x.Status,
+			x.Operation, x.ItemID, x.Error)
+	}
+	return tw.Flush()
+}
+
+// keysOf returns m's keys, sorted.
+func keysOf[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// actor names who runs the command, for the action log.
+func actor() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/postgres"
+)
+
+type commitmentsBacktestCmd struct {
+	Usage          string   `type:"existingfile" placeholder:"FILE" help:"Usage file: CSV (optionally .gz) with scenario,hour,provider,region,instance_type,od_cost (README: Commitments)."`
+	FromDB         bool     `name:"from-db" help:"Backtest on the stored bill's eligible usage instead (one scenario per billing account)."`
+	Account        string   `placeholder:"ID" help:"With --from-db: only this billing account."`
+	Scenario       []string `help:"Only these scenarios of the usage file."`
+	Strategy       []string `default:"none,lookback-7d,lookback-30d,lookback-60d,static-quantile,quarterly,tally" help:"Strategies beside hindsight: none, lookback-Nd, static-quantile, quarterly, tally."`
+	Lag            int      `default:"48" help:"Billing lag in hours: a decision sees only usage older than this."`
+	Warmup         int      `default:"28" help:"Days of history before the first decision (the bill a new installation ingests)."`
+	MinUtilization float64  `name:"min-utilization" default:"0.95" help:"Tally's risk bound: utilization below this over the term …"`
+	MaxProbability float64  `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
+	LockInPenalty  float64  `name:"lock-in-penalty" default:"0.02" help:"Tally's price of flexibility, a fraction of the obligation per year of term."`
+	Seed           uint64   `default:"1" help:"Seed of Tally's forecast sample paths."`
+	Format         string   `default:"table" enum:"table,json,csv" help:"Output format: ${enum}."`
+	Check          bool     `help:"Exit with status 3 when Tally misses the target."`
+}
+
+func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
+	if (c.Usage == "") == !c.FromDB {
+		return tally.Errorf(tally.EInvalid, "give either --usage FILE or --from-db")
+	}
+	risk := commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty}
+	if _, err := strategiesNamed(c.Strategy, risk, c.Seed); err != nil {
+		return err
+	}
+	var usages []*commitments.Usage
+	rates := commitments.Rates{}
+	if c.Usage != "" {
+		us, err := readUsageFile(c.Usage)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			if len(c.Scenario) == 0 || contains(c.Scenario, u.Name) {
+				usages = append(usages, u)
+			}
+		}
+		if len(usages) == 0 {
+			return tally.Errorf(tally.EInvalid, "--scenario %s: not in %s", strings.Join(c.Scenario, ","), c.Usage)
+		}
+	} else {
+		db, closeDB, err := a.openMigrated(ctx)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		if usages, rates, err = storedUsage(ctx, db, c.Account); err != nil {
+			return err
+		}
+	}
+	var reps []*commitments.Report
+	for _, u := range usages {
+		strategies, _ := strategiesNamed(c.Strategy, risk, c.Seed)
+		t := time.Now()
+		rep := commitments.Backtest(u, strategies, commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24,
+			Pools: commitments.DefaultPoolOptions, Rates: rates,
+			Progress: func(s string, done, total int) {
+				a.log.Info("backtest", "scenario", u.Name, "strategy", s, "done", done, "of", total)
+			}})
+		a.log.Info("backtest done", "scenario", u.Name, "hours", u.Hours(), "took", time.Since(t).Round(time.Millisecond))
+		reps = append(reps, rep)
+	}
+	verdict := targetVerdict(reps)
+	switch c.Format {
+	case "json":
+		if err := writeIndentedJSON(a.stdout, map[string]any{"reports": reps, "target": verdict}); err != nil {
+			return err
+		}
+	case "csv":
+		if err := writeBacktestCSV(a.stdout, reps); err != nil {
+			return err
+		}
+	default:
+		writeBacktestTable(a.stdout, reps, verdict)
+	}
+	if c.Check && verdict.Applies && !verdict.Met {
+		return targetMissed("commitments backtest: Tally misses the target")
+	}
+	return nil
+}
+
+// storedUsage reads every account's eligible usage from the bill, with the
+// catalog's rates.
+func storedUsage(ctx context.Context, db *postgres.DB, account string) ([]*commitments.Usage, commitments.Rates, error) {
+	prices, err := db.Prices(ctx, postgres.PriceFilter{})
+	if err != nil {
+		return nil, commitments.Rates{}, err
+	}
+	accounts := []string{account}
+	if account == "" {
+		bas, err := db.BillingAccounts(ctx)
+		if err != nil {
+			return nil, commitments.Rates{}, err
+		}
+		accounts = accounts[:0]
+		for _, b := range bas {
+			accounts = append(accounts, b.ID)
+		}
+	}
+	now := time.Now().UTC()
+	var out []*commitments.Usage
+	for _, acct := range accounts {
+		u, err := db.EligibleUsage(ctx, acct, tally.Window{Start: now.AddDate(-3, 0, 0), End: now})
+		if err != nil {
+			return nil, commitments.Rates{}, err
+		}
+		if u = u.Trim(); u.Hours() >= 48 {
+			u.Name = acct
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return nil, commitments.Rates{}, tally.Errorf(tally.ENotReady, "no eligible usage in the stored bill: ingest a bill first")
+	}
+	return out, commitments.NewRates(prices), nil
+}
+
+// strategiesNamed builds fresh strategies from their names.
+func strategiesNamed(names []string, risk commitments.Risk, seed uint64) ([]commitments.Strategy, error) {
+	var out []commitments.Strategy
+	for _, n := range names {
+		switch {
+		case n == "none":
+			out = append(out, commitments.None{})
+		case n == "static-quantile":
+			out = append(out, &commitments.Quantile{Days: 14})
+		case n == "quarterly":
+			out = append(out, &commitments.Rolling{})
+		case n == "tally":
+			out = append(out, &commitments.Tally{Risk: risk, Seed: seed})
+		case strings.HasPrefix(n, "lookback-") && strings.HasSuffix(n, "d"):
+			d, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(n, "lookback-"), "d"))
+			if err != nil || d < 1 || d > 365 {
+				return nil, tally.Errorf(tally.EInvalid, "--strategy %q: want lookback-Nd with 1 ≤ N ≤ 365", n)
+			}
+			out = append(out, commitments.Lookback{Days: d})
+		default:
+			return nil, tally.Errorf(tally.EInvalid, "--strategy %q: want none, lookback-Nd, static-quantile, quarterly or tally", n)
+		}
+	}
+	return out, nil
+}
+
+func readUsageFile(path string) ([]*commitments.Usage, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, tally.Errorf(tally.EInvalid, "usage: %v", err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "usage %s: %v", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	us, err := commitments.ReadUsage(r, path)
+	if err != nil {
+		if errors.Is(err, commitments.ErrBadUsage) {
+			return nil, tally.Errorf(tally.EInvalid, "%w", err)
+		}
+		return nil, err
+	}
+	return us, nil
+}
+
+// verdict is Tally against the target on a set of scenarios.
+type verdict struct {
+	Applies       bool              `json:"applies"` // Tally, hindsight and a lookback were all run
+	Met           bool              `json:"met"`
+	AverageRegret float64           `json:"averageRegretPoints"`
+	Scenarios     []scenarioVerdict `json:"scenarios"`
+}
+
+type scenarioVerdict struct {
+	Scenario     string  `json:"scenario"`
+	TallyESR     float64 `json:"tallyESR"`
+	BestLookback string  `json:"bestLookback"`
+	LookbackESR  float64 `json:"bestLookbackESR"`
+	Regret       float64 `json:"regretPoints"`
+	Utilization  float64 `json:"utilization"`
+	BeatsLookbck bool    `json:"atLeastBestLookback"`
+}
+
+// targetVerdict checks the target: on every scenario Tally's ESR ≥ the best
+// lookback's; on average within 5 points of hindsight; utilization ≥ 97%
+// (on average over the scenarios).
+func targetVerdict(reps []*commitments.Report) verdict {
+	v := verdict{Applies: true, Met: true}
+	var util float64
+	for _, rep := range reps {
+		t, ok := rep.Result("tally")
+		if !ok {
+			return verdict{}
+		}
+		sv := scenarioVerdict{Scenario: rep.Scenario, TallyESR: t.ESR, LookbackESR: -1, Regret: t.Regret, Utilization: t.Utilization}
+		for _, r := range rep.Results {
+			if strings.HasPrefix(r.Strategy, "lookback-") && r.ESR > sv.LookbackESR {
+				sv.BestLookback, sv.LookbackESR = r.Strategy, r.ESR
+			}
+		}
+		if sv.BestLookback == "" {
+			return verdict{}
+		}
+		sv.BeatsLookbck = t.ESR >= sv.LookbackESR
+		v.Met = v.Met && sv.BeatsLookbck
+		v.AverageRegret += t.Regret / float64(len(reps))
+		util += t.Utilization / float64(len(reps))
+		v.Scenarios = append(v.Scenarios, sv)
+	}
+	v.Met = v.Met && v.AverageRegret <= 5 && util >= 0.97
+	return v
+}
+
+func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tstrategy\tESR\tutilization\tcoverage\twaste $\tobligation $\tlock-in mo\tregret pts\tregret $\tpurchases\t")
+	for _, rep := range reps {
+		for _, r := range rep.Results {
+			fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%.2f%%\t%.2f%%\t%.0f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n", rep.Scenario, r.Strategy, 100*r.ESR,
+				100*r.Utilization, 100*r.Coverage, r.Waste.Float(), r.Obligation.Float(), r.LockIn, r.Regret, r.RegretCost.Float(), r.Purchases)
+		}
+	}
+	tw.Flush()
+	if !v.Applies {
+		return
+	}
+	fmt.Fprintln(w, "\ntarget: Tally's ESR ≥ the best lookback's on every scenario; within 5 points of hindsight on average; utilization ≥ 97%")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\ttally ESR\tbest lookback\tits ESR\tΔ pts\tregret pts\tutilization\t")
+	var util float64
+	for _, s := range v.Scenarios {
+		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%.2f%%\t%+.2f\t%.2f\t%.2f%%\t\n", s.Scenario, 100*s.TallyESR, s.BestLookback, 100*s.LookbackESR,
+			100*(s.TallyESR-s.LookbackESR), s.Regret, 100*s.Utilization)
+		util += s.Utilization / float64(len(v.Scenarios))
+	}
+	tw.Flush()
+	met := "met"
+	if !v.Met {
+		met = "MISSED"
+	}
+	fmt.Fprintf(w, "average regret %.2f points, average utilization %.2f%%: target %s\n", v.AverageRegret, 100*util, met)
+}
+
+func writeBacktestCSV(w io.Writer, reps []*commitments.Report) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"scenario", "strategy", "esr", "utilization", "coverage", "waste", "obligation", "lock_in_months", "regret_points",
+		"regret_cost", "purchases", "od_equivalent", "cost"})
+	for _, rep := range reps {
+		for _, r := range rep.Results {
+			f := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
+			cw.Write([]string{rep.Scenario, r.Strategy, f(r.ESR), f(r.Utilization), f(r.Coverage),
+				r.Waste.Money(rep.Currency).Format(2), r.Obligation.Money(rep.Currency).Format(2), f(r.LockIn), f(r.Regret),
+				r.RegretCost.Money(rep.Currency).Format(2), strconv.Itoa(r.Purchases), r.Outcome.OD.Money(rep.Currency).Format(2),
+				r.Outcome.Cost().Money(rep.Currency).Format(2)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type commitmentsGenerateCmd struct {
+	Out  string `short:"o" placeholder:"FILE" help:"Write the usage file here (gzip-compressed when it ends in .gz); default standard output."`
+	Seed uint64 `default:"1" help:"Seed (same seed, same scenarios)."`
+	Days int    `default:"1095" help:"Days per scenario."`
+}
+
+func (c *commitmentsGenerateCmd) Run(ctx context.Context, a *app) error {
+	if c.Days < 60 || c.Days > 3650 {
+		return tally.Errorf(tally.EInvalid, "--days %d: want 60 to 3650", c.Days)
+	}
+	us := commitments.Generate(commitments.GenerateOptions{Seed: c.Seed, Days: c.Days})
+	write := func(w io.Writer) error {
+		if strings.HasSuffix(c.Out, ".gz") {
+			zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
+			zw.ModTime = time.Unix(0, 0) // reproducible bytes
+			if err := commitments.WriteUsage(zw, us); err != nil {
+				return err
+			}
+			return zw.Close()
+		}
+		return commitments.WriteUsage(w, us)
+	}
+	if c.Out == "" {
+		return write(a.stdout)
+	}
+	return writeFileAtomic(c.Out, write)
+}

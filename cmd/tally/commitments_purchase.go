@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/ingest/awsinventory"
+)
+
+// confirmInput is where the typed purchase confirmation is read from.
+var confirmInput io.Reader = os.Stdin
+
+type commitmentsPurchaseCmd struct {
+	Plan    string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
+	Execute bool   `help:"Send the requests that are due, after a typed confirmation. Without it nothing is sent (a dry run)."`
+	Format  string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
+	awsFlags
+}
+
+func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
+	f, err := os.Open(c.Plan)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "plan: %v", err)
+	}
+	plan, err := commitments.ReadPlan(f, c.Plan)
+	f.Close()
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "%w", err)
+	}
+	cl, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	reqs, err := awsinventory.Prepare(ctx, cl, plan, now)
+	if err != nil {
+		return tally.Errorf(tally.EUnavailable, "%w", err)
+	}
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	log := func(r *awsinventory.Request, action, status string, resp json.RawMessage, errText string) error {
+		body, _ := json.Marshal(r)
+		_, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: plan.BillingAccountID, Action: action, Status: status,
+			Provider: tally.ProviderAWS, ItemID: r.ItemID, Operation: r.Payload.Operation, Request: body, Response: resp,
+			Actor: actor(), Error: errText})
+		return err
+	}
+	if c.Format == "json" {
+		if err := writeIndentedJSON(a.stdout, reqs); err != nil {
+			return err
+		}
+	} else {
+		for _, r := range reqs {
+			when := "due now"
+			if !r.Due {
+				when = "scheduled for " + tally.FormatDay(r.Date) + " (re-run then; re-check the recommendation first)"
+			}
+			fmt.Fprintf(a.stdout, "%s: %s/h of %s — %s\n  %s %s (%s)\n  %s\n\n", r.ItemID, r.Item.HourlyCommitment.Format(3),
+				commitments.Describe(r.Item.Offer), when, r.Payload.Method, r.Payload.Path, r.Payload.ContentType, r.Payload.Body)
+		}
+		for _, it := range plan.Items {
+			if it.Offer.Provider != tally.ProviderAWS {
+				fmt.Fprintf(a.stdout, "%s: %s/h of %s — buy it in the Google Cloud console or with gcloud; Tally does not send GCP purchases\n\n",
+					it.ID, it.HourlyCommitment.Format(3), commitments.Describe(it.Offer))
+			}
+		}
+	}
+	var due []*awsinventory.Request
+	var perHour tally.Money
+	for _, r := range reqs {
+		if r.Due {
+			due = append(due, r)
+			if perHour, err = perHour.Add(r.Item.HourlyCommitment); err != nil {
+				return err
+			}
+		}
+	}
+	if !c.Execute {
+		for _, r := range reqs {
+			if err := log(r, commitments.ActionDryRun, commitments.StatusOK, nil, ""); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(a.stderr, "dry run: nothing was sent. %d request(s) due now; add --execute to send them after a typed confirmation.\n", len(due))
+		return nil
+	}
+	if len(due) == 0 {
+		fmt.Fprintln(a.stderr, "nothing is due yet: every item is dated in the future")
+		return nil
+	}
+	phrase := fmt.Sprintf("buy %d commitments", len(due))
+	fmt.Fprintf(a.stderr, "About to buy %d commitment(s) in account %s for %s/h in total, for their whole terms. This cannot be undone.\nType %q to confirm: ",
+		len(due), plan.BillingAccountID, perHour.Format(3), phrase)
+	line, _ := bufio.NewReader(confirmInput).ReadString('\n')
+	if strings.TrimSpace(line) != phrase {
+		for _, r := range due {
+			if err := log(r, commitments.ActionPurchase, commitments.StatusDeclined, nil, "confirmation not typed"); err != nil {
+				return err
+			}
+		}
+		return errors.New("not confirmed: nothing was bought")
+	}
+	for i, r := range due {
+		resp, err := r.Send(ctx)
+		if err != nil {
+			if lerr := log(r, commitments.ActionPurchase, commitments.StatusFailed, nil, err.Error()); lerr != nil {
+				return lerr
+			}
+			return fmt.Errorf("purchase %s failed after %d of %d succeeded (the rest were not sent): %w", r.ItemID, i, len(due), err)
+		}
+		if err := log(r, commitments.ActionPurchase, commitments.StatusOK, resp, ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "bought %s: %s\n", r.ItemID, resp)
+	}
+	fmt.Fprintln(a.stderr, "done; run 'tally commitments sync aws' to refresh the inventory")
+	return nil
+}

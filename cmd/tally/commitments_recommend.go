@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/postgres"
+)
+
+type commitmentsRecommendCmd struct {
+	Account        string  `placeholder:"ID" help:"Billing account (default: every account with eligible usage)."`
+	History        string  `default:"400d" help:"History of the bill to forecast from (a year and a month lets the stress test replay last year)."`
+	Term           string  `default:"1y" enum:"1y,3y" help:"Commitment term: ${enum}."`
+	Payment        string  `default:"No Upfront" enum:"No Upfront,Partial Upfront,All Upfront" help:"Payment option: ${enum}."`
+	Reserved       bool    `help:"Also recommend Reserved Instances per instance type (they earn what EC2 Instance Savings Plans earn, with less flexibility)."`
+	MinUtilization float64 `name:"min-utilization" default:"0.95" help:"Risk bound: utilization below this over the term …"`
+	MaxProbability float64 `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
+	LockInPenalty  float64 `name:"lock-in-penalty" default:"0.02" help:"Price of flexibility given up, a fraction of the obligation per year of term."`
+	Paths          int     `default:"100" help:"Forecast sample paths evaluated."`
+	Seed           uint64  `default:"1" help:"Seed of the sample paths (same data and seed, same recommendation)."`
+	Format         string  `default:"table" enum:"table,json" help:"Output format: ${enum}."`
+	PlanOut        string  `name:"plan-out" placeholder:"FILE" help:"Write the purchase plan as reviewable JSON (.json) or CSV (.csv); 'tally commitments purchase --plan' reads the JSON."`
+	NoStore        bool    `name:"no-store" help:"Do not replace the stored commitment recommendations."`
+}
+
+func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
+	if c.MinUtilization <= 0 || c.MinUtilization > 1 || c.MaxProbability <= 0 || c.MaxProbability >= 1 || c.LockInPenalty < 0 {
+		return tally.Errorf(tally.EInvalid, "want 0 < --min-utilization ≤ 1, 0 < --max-probability < 1 and --lock-in-penalty ≥ 0")
+	}
+	now := time.Now().UTC()
+	w, err := tally.ParseWindow(c.History, now)
+	if err != nil {
+		return err
+	}
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	months := 12
+	if c.Term == "3y" {
+		months = 36
+	}
+	out, err := commitments.RecommendAccounts(ctx, db, commitments.AccountsOptions{Account: c.Account, History: now.Sub(w.Start), NoStore: c.NoStore,
+		Skipped: func(acct string, hours int) {
+			a.log.Info("no eligible usage to recommend from", "account", acct, "hours", hours)
+		},
+		RecommendOptions: commitments.RecommendOptions{Now: now, Seed: c.Seed,
+			Pools: commitments.PoolOptions{TermMonths: months, Payment: c.Payment, EC2Instance: true, Compute: true, Reserved: c.Reserved, GCPFlexible: true},
+			Risk:  commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty, Paths: c.Paths}}})
+	if err != nil {
+		return err
+	}
+	var plans []commitments.Plan
+	for _, ap := range out {
+		plans = append(plans, ap.Plan)
+	}
+	if c.PlanOut != "" {
+		if err := writePlans(ctx, db, c.PlanOut, plans); err != nil {
+			return err
+		}
+	}
+	if c.Format == "json" {
+		return writeIndentedJSON(a.stdout, out)
+	}
+	writeCommitmentPlans(a.stdout, out)
+	return nil
+}
+
+// writePlans writes the plans (one per account) and logs the export.
+func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commitments.Plan) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".json" && ext != ".csv" {
+		return tally.Errorf(tally.EInvalid, "--plan-out %s: want a .json or .csv file", path)
+	}
+	if len(plans) != 1 && ext == ".json" {
+		return tally.Errorf(tally.EInvalid, "--plan-out %s: %d accounts; pick one with --account (a JSON plan is one account's)", path, len(plans))
+	}
+	var buf bytes.Buffer
+	for i, p := range plans {
+		switch ext {
+		case ".json":
+			if err := writeIndentedJSON(&buf, p); err != nil {
+				return err
+			}
+		case ".csv":
+			var b bytes.Buffer
+			if err := p.WriteCSV(&b); err != nil {
+				return err
+			}
+			s := b.String()
+			if i > 0 { // one header
+				_, s, _ = strings.Cut(s, "\n")
+			}
+			buf.WriteString(s)
+		}
+	}
+	if err := writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		body, _ := json.Marshal(p)
+		if _, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: p.BillingAccountID, Action: commitments.ActionPlan,
+			Status: commitments.StatusOK, Request: body, Actor: actor(), ItemID: path}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan) {
+	for _, ap := range out {
+		fmt.Fprintf(w, "account %s\n", ap.Account)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "pool\tin force $/h\ttarget $/h\tbuy $/h\texpected saving/term\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t")
+		for _, p := range ap.Pools {
+			buy, saving, rng, worst := "-", "-", "-", "-"
+			if !p.PurchaseHourly.IsZero() {
+				buy = p.PurchaseHourly.Format(3)
+				saving = fmt.Sprintf("%.0f", p.Savings.ExpectedSavings)
+				rng = fmt.Sprintf("%.0f–%.0f", p.Savings.P10, p.Savings.P90)
+				worst = fmt.Sprintf("%.0f", p.Savings.Worst)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%.0f%%\t%s\t\n", p.Pool, p.ExistingHourly.Format(3), p.TargetHourly.Format(3), buy,
+				saving, rng, worst, 100*p.AtTarget.Utilization, 100*p.AtTarget.PLowUtilization, p.Choice.Binding)
+		}
+		tw.Flush()
+		for _, p := range ap.Pools {
+			fmt.Fprintf(w, "\n%s: %s\n", p.Pool, p.Why)
+			for _, t := range p.Tranches {
+				fmt.Fprintf(w, "  %s  buy %s/h\n", tally.FormatDay(t.Date), t.HourlyCommitment.Format(3))
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}

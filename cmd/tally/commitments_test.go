@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/ingest/awsinventory/awstest"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// TestCommitmentsOnDemoOrganization runs the path a user takes on real
+// PostgreSQL: generate a 30-day organization, ingest its three bills, then
+// status (KPIs and the portfolio read from the bill), recommend (against
+// that portfolio, stored for the dashboard, exported as a plan), and the
+// purchase of the plan against the local AWS protocol servers: a dry run,
+// a declined confirmation, then a confirmed purchase, all logged.
+func TestCommitmentsOnDemoOrganization(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and ingests an organization")
+	}
+	url := pgtest.NewURL(t, true)
+	dir := filepath.Join(t.TempDir(), "acme")
+	tly := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, args...)...)
+		if code != 0 {
+			t.Fatalf("tally %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	code, _, errOut := runTally("--log-level", "warn", "demo-generate", "--out", dir, "--days", "30")
+	if code != 0 {
+		t.Fatalf("demo-generate: %s", errOut)
+	}
+	gcp, _ := filepath.Glob(filepath.Join(dir, "gcp", "gcp_billing_export_resource_v1_*"))
+	if len(gcp) != 1 {
+		t.Fatalf("GCP export: %v", gcp)
+	}
+	tly("ingest", "aws-cur", filepath.Join(dir, "aws", "acme-cur2"))
+	tly("ingest", "focus", filepath.Join(dir, "aws", "acme-data-focus"))
+	tly("ingest", "gcp-billing", gcp[0])
+
+	var st commitments.Status
+	if err := json.Unmarshal([]byte(tly("commitments", "status", "--window", "14d", "--format", "json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	tot := st.Totals
+	if tot.Coverage == nil || *tot.Coverage <= 0.3 || *tot.Coverage > 1 || tot.Utilization == nil || *tot.Utilization <= 0.5 ||
+		*tot.Utilization > 1 || tot.ESR == nil || *tot.ESR <= 0.1 || *tot.ESR >= 0.6 || len(st.Series) < 13 {
+		t.Fatalf("totals %+v over %d steps", tot, len(st.Series))
+	}
+	for _, m := range st.Series[:len(st.Series)-2] { // monthly RI fees are spread over their hours: no day is out of line
+		if m.ESR == nil || *m.ESR < *tot.ESR-0.05 || *m.ESR > *tot.ESR+0.05 {
+			t.Errorf("day %s: ESR %v against %.3f over the window", m.Start, m.ESR, *tot.ESR)
+		}
+	}
+	kinds := map[string]int{}
+	for _, h := range st.Inventory {
+		kinds[h.Kind]++
+	}
+	if kinds[tally.CommitComputeSP] == 0 || kinds[tally.CommitEC2SP] == 0 || kinds[tally.CommitReserved] == 0 || kinds[tally.CommitCUDResource] == 0 ||
+		st.LockInMonths <= 1 || len(st.Expiries) == 0 {
+		t.Fatalf("portfolio from the bill: %v, lock-in %.1f, %d expiry months", kinds, st.LockInMonths, len(st.Expiries))
+	}
+	if out := tly("commitments", "status"); !strings.Contains(out, "effective savings rate") || !strings.Contains(out, "savingsplan/") {
+		t.Errorf("status table:\n%s", out)
+	}
+
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	var plans []commitments.AccountPlan
+	if err := json.Unmarshal([]byte(tly("commitments", "recommend", "--format", "json")), &plans); err != nil {
+		t.Fatal(err)
+	}
+	var aws string
+	for _, ap := range plans {
+		for _, p := range ap.Pools {
+			if p.Offer.Kind == tally.CommitComputeSP {
+				aws = ap.Account
+				if p.ExistingHourly.IsZero() {
+					t.Errorf("%s: the Compute Savings Plans in the bill are not counted as in force", p.Pool)
+				}
+			}
+			if p.AtTarget.Utilization < 0.9 {
+				t.Errorf("%s: expected utilization %.3f at the target", p.Pool, p.AtTarget.Utilization)
+			}
+			if !p.PurchaseHourly.IsZero() && (p.Why == "" || len(p.Tranches) == 0 || p.Savings.ExpectedSavings <= 0) {
+				t.Errorf("%s: purchase without explanation, ladder or savings: %+v", p.Pool, p)
+			}
+		}
+	}
+	if len(plans) != 2 || aws == "" {
+		t.Fatalf("recommendations for %d accounts", len(plans))
+	}
+	tly("commitments", "recommend", "--account", aws, "--plan-out", planFile)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs, err := db.Recommendations(context.Background(), tally.RecommendCommitment)
+	if err != nil || len(recs) == 0 || !strings.HasPrefix(recs[0].Target, aws+"/") {
+		t.Fatalf("stored recommendations %+v: %v", recs, err)
+	}
+
+	// The plan, bought: a plan with nothing to buy gets an item, so the
+	// purchase path runs whatever the generated usage asks for.
+	raw, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := commitments.ReadPlan(strings.NewReader(string(raw)), planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Items) == 0 {
+		plan.Items = append(plan.Items, commitments.PlanItem{ID: aws + "/extra", Date: plan.CreatedAt, HourlyCommitment: tally.MustParseMoney("0.25", "USD"),
+			Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.NoUpfront}})
+		b, _ := json.Marshal(plan)
+		os.WriteFile(planFile, b, 0o644)
+	}
+	srv := awstest.New(nil)
+	defer srv.Close()
+	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+	endpoints := []string{"--plan", planFile, "--region", "us-west-2", "--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+	bought := func() int {
+		n := 0
+		for _, c := range srv.Calls() {
+			if c.Operation == "CreateSavingsPlan" || c.Operation == "PurchaseReservedInstancesOffering" {
+				n++
+			}
+		}
+		return n
+	}
+	out := tly(append([]string{"commitments", "purchase"}, endpoints...)...)
+	if bought() != 0 || !strings.Contains(out, "POST /CreateSavingsPlan") && !strings.Contains(out, "PurchaseReservedInstancesOffering") {
+		t.Fatalf("dry run sent %d purchases; printed:\n%s", bought(), out)
+	}
+	confirmInput = strings.NewReader("yes\n")
+	if code, _, errOut := runTally(append([]string{"--database-url", url, "commitments", "purchase", "--execute"}, endpoints...)...); code == 0 || bought() != 0 {
+		t.Fatalf("a wrong confirmation bought %d: exit %d %s", bought(), code, errOut)
+	}
+	due := 0
+	for _, it := range plan.Items {
+		if it.Offer.Provider == "aws" && !it.Date.After(plan.CreatedAt) {
+			due++
+		}
+	}
+	confirmInput = strings.NewReader("buy " + itoa(due) + " commitments\n")
+	tly(append([]string{"commitments", "purchase", "--execute"}, endpoints...)...)
+	if bought() != due || due == 0 {
+		t.Fatalf("bought %d, want %d", bought(), due)
+	}
+	as, err := db.CommitmentActions(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, a := range as {
+		count[a.Action+"/"+a.Status]++
+	}
+	if count[commitments.ActionDryRun+"/"+commitments.StatusOK] == 0 || count[commitments.ActionPurchase+"/"+commitments.StatusDeclined] != due ||
+		count[commitments.ActionPurchase+"/"+commitments.StatusOK] != due || count[commitments.ActionPlan+"/"+commitments.StatusOK] != 1 {
+		t.Errorf("action log: %v", count)
+	}
+}

@@ -1,0 +1,157 @@
+package commitments
+
+import (
+	"sync"
+
+	"github.com/tallyhq/tally"
+)
+
+// BacktestOptions configure Backtest.
+type BacktestOptions struct {
+	Lag     int // hours of billing lag: a decision at hour h sees usage before h−Lag (default 48)
+	Warmup  int // first decision hour (default 28 days: the bill history Tally ingests when it is installed)
+	Pools   PoolOptions
+	Rates   Rates
+	Workers int // strategies run in parallel (default 2)
+	// Existing are commitments in force before the backtest starts (Start may be negative).
+	Existing []Position
+	// Progress, if set, is called as strategies finish.
+	Progress func(strategy string, done, total int)
+}
+
+// StrategyResult is one strategy's backtest.
+type StrategyResult struct {
+	Strategy    string     `json:"strategy"`
+	Outcome     Outcome    `json:"outcome"`
+	ESR         float64    `json:"esr"`
+	Utilization float64    `json:"utilization"`
+	Coverage    float64    `json:"coverage"`
+	Waste       Nanos      `json:"waste"`        // unused commitment within the horizon
+	Obligation  Nanos      `json:"obligation"`   // owed past the horizon
+	LockIn      float64    `json:"lockInMonths"` // commitment-weighted mean remaining months at the end
+	Regret      float64    `json:"regretPoints"` // hindsight's ESR minus this one's, in points
+	RegretCost  Nanos      `json:"regretCost"`   // this cost minus hindsight's
+	Purchases   int        `json:"purchases"`
+	Positions   []Position `json:"-"`
+}
+
+// Report is the backtest of several strategies on one usage.
+type Report struct {
+	Scenario string           `json:"scenario"`
+	Hours    int              `json:"hours"`
+	Currency tally.Currency   `json:"currency"`
+	Results  []StrategyResult `json:"results"`
+}
+
+// Result returns the result of the named strategy.
+func (r *Report) Result(name string) (StrategyResult, bool) {
+	for _, x := range r.Results {
+		if x.Strategy == name {
+			return x, true
+		}
+	}
+	return StrategyResult{}, false
+}
+
+// StandardStrategies returns the strategies the backtest compares, fresh:
+// no commitments; AWS-Cost-Explorer-style lookbacks of 7, 30 and 60 days;
+// the static discount-quantile rule; quarterly rolling purchases; Tally.
+// Hindsight is always added by Backtest.
+func StandardStrategies(risk Risk, seed uint64) []Strategy {
+	return []Strategy{None{}, Lookback{7}, Lookback{30}, Lookback{60}, &Quantile{Days: 14}, &Rolling{},
+		&Tally{Risk: risk, Seed: seed}}
+}
+
+// Backtest walks u forward hour by hour for each strategy: at every day's
+// first hour from Warmup on, the strategy sees the usage older than Lag and
+// the positions it holds, and what it buys starts the next hour and runs
+// for its term; commitments running past the end are charged their
+// remaining obligation. Hindsight (the upper bound) plans with all of u.
+func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
+	if opt.Lag <= 0 {
+		opt.Lag = 48
+	}
+	if opt.Warmup <= 0 {
+		opt.Warmup = 28 * 24
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 2
+	}
+	pools := Pools(u.Streams, opt.Pools)
+	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: "USD", Results: make([]StrategyResult, len(strategies)+1)}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, opt.Workers)
+	var mu sync.Mutex
+	done := 0
+	run := func(i int, name string, plan func() []Position) {
+		defer wg.Done()
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		ps := append(append([]Position(nil), opt.Existing...), plan()...)
+		rep.Results[i] = score(u, opt.Rates, name, ps, len(opt.Existing))
+		mu.Lock()
+		done++
+		if opt.Progress != nil {
+			opt.Progress(name, done, len(strategies)+1)
+		}
+		mu.Unlock()
+	}
+	wg.Add(len(strategies) + 1)
+	go run(len(strategies), "hindsight", func() []Position {
+		return Hindsight{}.Plan(u, pools, opt.Rates, opt.Warmup+1)
+	})
+	for i, s := range strategies {
+		go run(i, s.Name(), func() []Position { return walk(u, s, pools, opt) })
+	}
+	wg.Wait()
+	hind := rep.Results[len(strategies)]
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		r.Regret = 100 * (hind.ESR - r.ESR)
+		r.RegretCost = r.Outcome.Cost() - hind.Outcome.Cost()
+	}
+	return rep
+}
+
+// walk runs one strategy forward and returns what it bought.
+func walk(u *Usage, s Strategy, pools []Pool, opt BacktestOptions) []Position {
+	var bought []Position
+	held := append([]Position(nil), opt.Existing...)
+	for now := opt.Warmup; now < u.Hours(); now += 24 {
+		vis := max(0, now-opt.Lag)
+		d := &Decision{Now: now, Visible: u.Prefix(vis), Positions: held, Pools: pools, Rates: opt.Rates, Next: 24}
+		for _, p := range s.Decide(d) {
+			if p.Fee <= 0 {
+				continue
+			}
+			p.Start = now + 1
+			p.End = p.Start + TermHours(p.Offer.TermMonths)
+			if p.By == "" {
+				p.By = s.Name()
+			}
+			bought = append(bought, p)
+			held = append(held, p)
+		}
+	}
+	return bought
+}
+
+// score simulates positions over u and computes the KPIs.
+func score(u *Usage, rates Rates, name string, ps []Position, existing int) StrategyResult {
+	out := NewSimulator(u, rates).Run(ps, 0, u.Hours(), nil)
+	r := StrategyResult{Strategy: name, Outcome: out, ESR: out.ESR(), Utilization: out.Utilization(), Coverage: out.Coverage(),
+		Waste: out.Unused, Obligation: out.Obligation, Purchases: len(ps) - existing, Positions: ps}
+	end := u.Hours()
+	var w, m float64
+	for _, p := range ps {
+		if p.Start <= end && p.End > end {
+			f := p.Fee.Float()
+			w += f
+			m += f * float64(p.End-end) / 730
+		}
+	}
+	if w > 0 {
+		r.LockIn = m / w
+	}
+	return r
+}

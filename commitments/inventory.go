@@ -1,0 +1,229 @@
+package commitments
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// SourceBilling marks commitments found in the bill rather than through a
+// provider's API.
+const SourceBilling = "billing"
+
+// BillingCommitment is what the bill says about one commitment: the lines
+// carrying its CommitmentDiscountId (FOCUS, AWS CUR, GCP credits), or for
+// the GCP export's fee SKUs ("Commitment v1: Cpu in Americas for 1 Year"),
+// which carry no id, the fee lines of one SKU in one region.
+type BillingCommitment struct {
+	BillingAccountID string         `json:"billingAccountId"`
+	Provider         string         `json:"provider"`
+	ID               string         `json:"id"`
+	Type             string         `json:"type"`     // CommitmentDiscountType, e.g. "Savings Plan"
+	Category         string         `json:"category"` // Spend or Usage
+	Name             string         `json:"name"`     // fee SKU description or commitment name
+	Region           string         `json:"region"`
+	InstanceType     string         `json:"instanceType"` // the instance type of most of its Used lines ("" for none)
+	First            time.Time      `json:"first"`        // first charge hour seen
+	Last             time.Time      `json:"last"`         // end of the last charge seen
+	Hours            int64          `json:"hours"`        // distinct charge hours seen
+	Currency         tally.Currency `json:"currency"`
+	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines
+	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
+	Fees             tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
+}
+
+var (
+	termRE = regexp.MustCompile(`(?i)\b(1|one|3|three)[ -]?(year|yr)s?\b`)
+)
+
+// InventoryFromBilling turns what the bill says into commitments: kind from
+// the commitment type, category and name; term from the name (1 year when
+// it does not say); start at the first charge seen (the true start may be
+// earlier than the bill Tally has); the hourly commitment as the mean of
+// the commitment's hourly charges; for Reserved Instances and EC2 Instance
+// Savings Plans the instance type or family of most of the usage they
+// covered. end is the end of the bill Tally has: a commitment not charged in
+// its last two days is expired.
+func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commitment {
+	var out []tally.Commitment
+	for _, b := range mergeGCPFees(bcs) {
+		if b.Hours <= 0 {
+			continue
+		}
+		kind := billingKind(b)
+		months := 12
+		if m := termRE.FindStringSubmatch(b.Name); m != nil && (m[1] == "3" || strings.EqualFold(m[1], "three")) {
+			months = 36
+		}
+		total, err := b.Used.Add(b.Unused)
+		if err != nil {
+			continue
+		}
+		if total, err = total.Add(b.Fees); err != nil {
+			continue
+		}
+		hourly, err := total.MulRatio(1, uint64(b.Hours))
+		if err != nil {
+			continue
+		}
+		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
+			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
+			PaymentOption: paymentOf(b.Name), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling}
+		c.End = c.Start.AddDate(0, months, 0)
+		if b.Region != "" && kind != tally.CommitComputeSP {
+			c.Scope["region"] = b.Region
+		}
+		if f := seriesOf(b.Name); f != "" && kind == tally.CommitCUDResource {
+			c.Scope["family"] = f
+		}
+		switch {
+		case kind == tally.CommitReserved && b.InstanceType != "":
+			c.Scope["instanceType"] = b.InstanceType
+		case kind == tally.CommitEC2SP && b.InstanceType != "":
+			c.Scope["family"] = Family(b.InstanceType)
+		}
+		if b.Last.Before(end.Add(-48 * time.Hour)) {
+			c.State = "expired"
+			if c.End.After(b.Last) {
+				c.End = b.Last
+			}
+		}
+		if !c.End.After(c.Start) {
+			c.End = c.Start.Add(time.Hour)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// mergeGCPFees folds the GCP export's fee SKUs of one commitment (its Cpu
+// and Ram SKUs) into one entry per account, region, machine series and
+// term, named after the commitment its CUD credits name when the region has
+// exactly one; credit-only entries without money (the export's covered
+// lines) are dropped.
+func mergeGCPFees(bcs []BillingCommitment) []BillingCommitment {
+	type key struct{ account, region, family, term string }
+	credits := map[string][]string{} // account/region → commitment names from credits
+	merged := map[key]*BillingCommitment{}
+	var order []key
+	var out []BillingCommitment
+	for _, b := range bcs {
+		isFee := strings.HasPrefix(b.ID, "gcp-fee:")
+		if b.Provider == tally.ProviderGCP && !isFee && b.Used.IsZero() && b.Unused.IsZero() && b.Fees.IsZero() {
+			if i := strings.Index(b.ID, "projects/"); i >= 0 {
+				name := b.ID[i:]
+				region := b.Region
+				if r := regionOf(name); r != "" {
+					region = r
+				}
+				k := b.BillingAccountID + "/" + region
+				if !slices.Contains(credits[k], name) {
+					credits[k] = append(credits[k], name)
+				}
+			}
+			continue
+		}
+		if !isFee {
+			out = append(out, b)
+			continue
+		}
+		term := "1"
+		if m := termRE.FindStringSubmatch(b.Name); m != nil && (m[1] == "3" || strings.EqualFold(m[1], "three")) {
+			term = "3"
+		}
+		k := key{b.BillingAccountID, b.Region, seriesOf(b.Name), term}
+		m, ok := merged[k]
+		if !ok {
+			c := b
+			c.ID = "gcp-cud:" + b.Region + ":" + k.family + ":" + term + "y"
+			c.Name = b.Name
+			merged[k] = &c
+			order = append(order, k)
+			continue
+		}
+		m.Fees, _ = m.Fees.Add(b.Fees)
+		m.Hours = max(m.Hours, b.Hours)
+		if b.First.Before(m.First) {
+			m.First = b.First
+		}
+		if b.Last.After(m.Last) {
+			m.Last = b.Last
+		}
+	}
+	for _, k := range order {
+		m := merged[k]
+		if names := credits[k.account+"/"+k.region]; len(names) == 1 {
+			m.ID = names[0]
+		}
+		out = append(out, *m)
+	}
+	return out
+}
+
+// seriesOf reads the machine series of a GCP commitment SKU: "Commitment
+// v1: N2 Cpu in Americas for 1 Year" → n2; "" for the general-purpose ones.
+func seriesOf(name string) string {
+	_, rest, _ := strings.Cut(name, ":")
+	f := strings.Fields(strings.ToLower(rest))
+	for i, w := range f {
+		if (w == "cpu" || w == "ram" || w == "memory" || w == "core") && i > 0 {
+			return f[i-1]
+		}
+	}
+	return ""
+}
+
+// regionOf reads the region of a GCP commitment resource name.
+func regionOf(name string) string {
+	_, rest, ok := strings.Cut(name, "/regions/")
+	if !ok {
+		return ""
+	}
+	r, _, _ := strings.Cut(rest, "/")
+	return r
+}
+
+// billingKind maps FOCUS and provider vocabularies to Tally's kinds.
+func billingKind(b BillingCommitment) string {
+	t, n := strings.ToLower(b.Type), strings.ToLower(b.Name)
+	switch {
+	case strings.Contains(t, "reserv") || strings.Contains(n, "reserved instance"):
+		return tally.CommitReserved
+	case strings.Contains(t, "savings plan") || strings.Contains(n, "savings plan"):
+		if strings.Contains(n, "ec2") || strings.Contains(n, "instance savings") {
+			return tally.CommitEC2SP
+		}
+		return tally.CommitComputeSP
+	case strings.Contains(n, "dollar based") || strings.Contains(n, "spend") || strings.EqualFold(b.Category, "Spend"):
+		return tally.CommitCUDFlexible
+	}
+	if b.Provider == tally.ProviderGCP {
+		return tally.CommitCUDResource
+	}
+	return tally.CommitComputeSP
+}
+
+// paymentOf reads the payment option of a commitment's name ("3yr Partial
+// Upfront Compute Savings Plan"); No Upfront when it does not say.
+func paymentOf(name string) string {
+	n := strings.ToLower(name)
+	switch {
+	case strings.Contains(n, "all upfront"):
+		return AllUpfront
+	case strings.Contains(n, "partial upfront"):
+		return PartialUpfront
+	}
+	return NoUpfront
+}
+
+// TermString formats a term of months as AWS does: "1yr", "3yr".
+func TermString(months int) string {
+	if months%12 == 0 {
+		return strconv.Itoa(months/12) + "yr"
+	}
+	return strconv.Itoa(months) + "mo"
+}

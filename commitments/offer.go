@@ -1,0 +1,121 @@
+package commitments
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// Stream is one kind of eligible usage: an instance type (or machine type)
+// in a region of a provider. Usage files, billing and the simulator speak in
+// streams; commitments apply to the streams their scope covers.
+type Stream struct {
+	Provider     string `json:"provider"`
+	Region       string `json:"region"`
+	InstanceType string `json:"instanceType"`
+}
+
+// Family returns the stream's instance family: "m5" for m5.xlarge, "n2"
+// for n2-standard-4.
+func (s Stream) Family() string { return Family(s.InstanceType) }
+
+// String formats the stream as provider/region/instanceType.
+func (s Stream) String() string { return s.Provider + "/" + s.Region + "/" + s.InstanceType }
+
+// Family returns an instance type's family: the part before the first "."
+// (AWS m5.xlarge → m5) or "-" (GCP n2-standard-4 → n2), lower-cased.
+func Family(instanceType string) string {
+	t := strings.ToLower(instanceType)
+	if i := strings.IndexAny(t, ".-"); i >= 0 {
+		return t[:i]
+	}
+	return t
+}
+
+// Offer is a commitment product: its kind, term and payment option, and the
+// scope its discount applies to (empty scope fields match anything).
+type Offer struct {
+	Provider     string `json:"provider"`
+	Kind         string `json:"kind"` // tally.CommitComputeSP, tally.CommitEC2SP, tally.CommitReserved, tally.CommitCUDFlexible, tally.CommitCUDResource
+	TermMonths   int    `json:"termMonths"`
+	Payment      string `json:"paymentOption"` // No Upfront, Partial Upfront, All Upfront
+	Region       string `json:"region,omitempty"`
+	Family       string `json:"family,omitempty"`
+	InstanceType string `json:"instanceType,omitempty"`
+}
+
+// Payment options, as AWS names them.
+const (
+	NoUpfront      = "No Upfront"
+	PartialUpfront = "Partial Upfront"
+	AllUpfront     = "All Upfront"
+)
+
+// String names the offer, e.g. "ec2-instance-savings-plan 12m us-east-1/m5".
+func (o Offer) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %dm", o.Kind, o.TermMonths)
+	scope := strings.Trim(strings.Join([]string{o.Region, o.Family, o.InstanceType}, "/"), "/")
+	scope = strings.ReplaceAll(scope, "//", "/")
+	if scope != "" {
+		b.WriteString(" ")
+		b.WriteString(scope)
+	}
+	return b.String()
+}
+
+// Covers reports whether the offer's discount applies to stream s.
+func (o Offer) Covers(s Stream) bool {
+	if o.Provider != s.Provider {
+		return false
+	}
+	switch o.Kind {
+	case tally.CommitComputeSP:
+		return true // any region, family, size, OS, and Fargate/Lambda
+	case tally.CommitEC2SP, tally.CommitCUDResource:
+		return o.Region == s.Region && o.Family == s.Family()
+	case tally.CommitReserved:
+		return o.Region == s.Region && strings.EqualFold(o.InstanceType, s.InstanceType)
+	case tally.CommitCUDFlexible:
+		return o.Region == s.Region
+	}
+	return false
+}
+
+// Rank is the order in which providers apply commitments in an hour: lower
+// first. AWS applies Reserved Instances, then EC2 Instance Savings Plans,
+// then Compute Savings Plans; GCP resource-based CUDs before spend-based ones.
+func Rank(kind string) int {
+	switch kind {
+	case tally.CommitReserved, tally.CommitCUDResource:
+		return 0
+	case tally.CommitEC2SP:
+		return 1
+	}
+	return 2
+}
+
+// OfferOf returns the offer a stored commitment was bought as.
+func OfferOf(c tally.Commitment) Offer {
+	o := Offer{Provider: c.Provider, Kind: c.Kind, TermMonths: c.TermMonths, Payment: c.PaymentOption,
+		Region: c.Scope["region"], Family: c.Scope["family"], InstanceType: c.Scope["instanceType"]}
+	if o.Family == "" && o.InstanceType != "" && o.Kind != tally.CommitComputeSP && o.Kind != tally.CommitCUDFlexible {
+		o.Family = Family(o.InstanceType)
+	}
+	if o.Kind == tally.CommitComputeSP {
+		o.Region, o.Family, o.InstanceType = "", "", ""
+	}
+	return o
+}
+
+// Scope returns the offer's scope as stored in tally.Commitment.Scope.
+func (o Offer) Scope() map[string]string {
+	m := map[string]string{}
+	for k, v := range map[string]string{"region": o.Region, "family": o.Family, "instanceType": o.InstanceType} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return m
+}

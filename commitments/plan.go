@@ -1,0 +1,144 @@
+package commitments
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Plan is a reviewable purchase plan: what to buy, when, and what it is
+// expected to save. It is exported as JSON or CSV, and turned into the
+// providers' API requests by the adapters.
+type Plan struct {
+	CreatedAt        time.Time  `json:"createdAt"`
+	BillingAccountID string     `json:"billingAccountId"`
+	Items            []PlanItem `json:"items"`
+}
+
+// PlanItem is one purchase.
+type PlanItem struct {
+	ID               string      `json:"id"`   // stable: account/pool/date
+	Date             time.Time   `json:"date"` // the day to buy (tranches after the first are re-checked first)
+	Offer            Offer       `json:"offer"`
+	HourlyCommitment tally.Money `json:"hourlyCommitment"` // Savings Plans and CUDs: $/h; RIs: the hourly cost to buy
+	ExpectedSavings  tally.Money `json:"expectedSavings"`  // over the term, this item's share of its pool's
+	P10              tally.Money `json:"p10"`
+	P90              tally.Money `json:"p90"`
+	Reason           string      `json:"reason"`
+}
+
+// ErrBadPlan is wrapped by every error about the content of a plan file.
+var ErrBadPlan = errors.New("bad purchase plan")
+
+// NewPlan collects the tranches of pool plans into a purchase plan.
+func NewPlan(account string, created time.Time, pools []PoolPlan) Plan {
+	p := Plan{CreatedAt: created.UTC(), BillingAccountID: account, Items: []PlanItem{}}
+	for _, pp := range pools {
+		total := pp.PurchaseHourly.Float64()
+		for _, t := range pp.Tranches {
+			share := 0.0
+			if total > 0 {
+				share = t.HourlyCommitment.Float64() / total
+			}
+			cur := t.HourlyCommitment.Currency()
+			p.Items = append(p.Items, PlanItem{
+				ID: account + "/" + pp.Pool + "/" + tally.FormatDay(t.Date), Date: t.Date, Offer: pp.Offer,
+				HourlyCommitment: t.HourlyCommitment,
+				ExpectedSavings:  NanosOf(pp.Savings.ExpectedSavings * share).Money(cur).Round(2),
+				P10:              NanosOf(pp.Savings.P10 * share).Money(cur).Round(2),
+				P90:              NanosOf(pp.Savings.P90 * share).Money(cur).Round(2),
+				Reason:           pp.Why,
+			})
+		}
+	}
+	return p
+}
+
+// PlanCSVColumns are the columns of a plan in CSV.
+var PlanCSVColumns = []string{"id", "date", "provider", "kind", "region", "family", "instance_type", "term_months",
+	"payment_option", "hourly_commitment", "currency", "expected_savings", "p10", "p90", "reason"}
+
+// WriteCSV writes the plan as CSV with a header.
+func (p Plan) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(PlanCSVColumns); err != nil {
+		return err
+	}
+	for _, it := range p.Items {
+		o := it.Offer
+		if err := cw.Write([]string{it.ID, tally.FormatDay(it.Date), o.Provider, o.Kind, o.Region, o.Family, o.InstanceType,
+			strconv.Itoa(o.TermMonths), o.Payment, it.HourlyCommitment.Decimal(), string(it.HourlyCommitment.Currency()),
+			it.ExpectedSavings.Decimal(), it.P10.Decimal(), it.P90.Decimal(), it.Reason}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ReadPlan parses a plan written as JSON and checks every item: name is
+// used in errors, which say which item and field is wrong and wrap ErrBadPlan.
+func ReadPlan(r io.Reader, name string) (Plan, error) {
+	var p Plan
+	dec := json.NewDecoder(io.LimitReader(r, 64<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return Plan{}, fmt.Errorf("%s: byte %d: %w: %v", name, se.Offset, ErrBadPlan, err)
+		}
+		return Plan{}, fmt.Errorf("%s: %w: %v", name, ErrBadPlan, err)
+	}
+	if p.BillingAccountID == "" {
+		return Plan{}, fmt.Errorf("%s: %w: billingAccountId: empty", name, ErrBadPlan)
+	}
+	seen := map[string]bool{}
+	for i, it := range p.Items {
+		bad := func(field, value, why string) error {
+			return fmt.Errorf("%s: items[%d] (%s): %w: %s: value %q: %s", name, i, it.ID, ErrBadPlan, field, value, why)
+		}
+		if it.ID == "" || seen[it.ID] {
+			return Plan{}, bad("id", it.ID, "empty or repeated")
+		}
+		seen[it.ID] = true
+		if it.Date.IsZero() {
+			return Plan{}, bad("date", "", "missing")
+		}
+		o := it.Offer
+		switch o.Provider {
+		case tally.ProviderAWS, tally.ProviderGCP:
+		default:
+			return Plan{}, bad("offer.provider", o.Provider, "want aws or gcp")
+		}
+		if _, ok := kindNames[o.Kind]; !ok {
+			return Plan{}, bad("offer.kind", o.Kind, "want compute-savings-plan, ec2-instance-savings-plan, reserved-instance, cud-flexible or cud-resource")
+		}
+		if o.TermMonths != 12 && o.TermMonths != 36 {
+			return Plan{}, bad("offer.termMonths", strconv.Itoa(o.TermMonths), "want 12 or 36")
+		}
+		switch o.Payment {
+		case NoUpfront, PartialUpfront, AllUpfront:
+		default:
+			return Plan{}, bad("offer.paymentOption", o.Payment, "want No Upfront, Partial Upfront or All Upfront")
+		}
+		if (o.Kind == tally.CommitEC2SP || o.Kind == tally.CommitCUDResource) && (o.Region == "" || o.Family == "") {
+			return Plan{}, bad("offer.region/family", o.Region+"/"+o.Family, "this kind needs both")
+		}
+		if o.Kind == tally.CommitReserved && (o.Region == "" || o.InstanceType == "") {
+			return Plan{}, bad("offer.region/instanceType", o.Region+"/"+o.InstanceType, "a Reserved Instance needs both")
+		}
+		if it.HourlyCommitment.Sign() <= 0 {
+			return Plan{}, bad("hourlyCommitment", it.HourlyCommitment.Decimal(), "must be positive")
+		}
+		if c, _ := it.HourlyCommitment.Cmp(tally.FromInt(1_000_000, it.HourlyCommitment.Currency())); c > 0 {
+			return Plan{}, bad("hourlyCommitment", it.HourlyCommitment.Decimal(), "more than 1,000,000 an hour")
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,295 @@
+package commitments
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// RecommendOptions configure Recommend.
+type RecommendOptions struct {
+	Now         time.Time // when the purchases would start (default: the end of the usage plus Lag)
+	Lag         int       // hours between the end of the usage and now (default 48: the billing lag)
+	Pools       PoolOptions
+	Risk        Risk
+	Rates       Rates
+	LadderWeeks int // a target is bought in tranches of at most 1/LadderWeeks of it a week (default 4)
+	Seed        uint64
+	Currency    tally.Currency // default USD
+}
+
+// PoolPlan is the recommendation for one pool: the capacity to hold, what
+// is in force, what to buy and when, and why.
+type PoolPlan struct {
+	Pool     string  `json:"pool"`
+	Offer    Offer   `json:"offer"`
+	Discount float64 `json:"discount"` // the offer's usage-weighted discount on the pool
+
+	ExistingHourly tally.Money `json:"existingHourly"` // commitments in force in this scope, per hour
+	TargetHourly   tally.Money `json:"targetHourly"`   // the commitment level to hold
+	PurchaseHourly tally.Money `json:"purchaseHourly"` // what to buy (target − existing, when worth it)
+	ExistingOD     float64     `json:"existingOD"`     // on-demand-equivalent capacity in force
+	TargetOD       float64     `json:"targetOD"`
+
+	// Savings of the purchase over its term across the forecast paths:
+	// expected, P10–P90, the worst path; money per term.
+	Savings  Evaluation  `json:"savings"`
+	AtTarget Evaluation  `json:"atTarget"` // the whole level held: utilization, P(low utilization)
+	Choice   Choice      `json:"choice"`
+	Tranches []Tranche   `json:"tranches"`
+	Expiring []string    `json:"expiringSoon"` // commitments in this scope ending within 90 days
+	Monthly  tally.Money `json:"monthlySavings"`
+	Why      string      `json:"why"`
+}
+
+// Tranche is one purchase of the ladder.
+type Tranche struct {
+	Date             time.Time   `json:"date"`
+	HourlyCommitment tally.Money `json:"hourlyCommitment"`
+}
+
+// Recommend plans commitment purchases for the usage u (one billing
+// account's eligible hourly usage) given the commitments in force: for each
+// pool in application order, the level of commitment that maximizes
+// expected net savings less the lock-in penalty within the risk bound
+// (Tally's strategy, as backtested), the purchase that reaches it, laddered,
+// and the explanation.
+func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]PoolPlan, error) {
+	if opt.Lag <= 0 {
+		opt.Lag = 48
+	}
+	if opt.LadderWeeks <= 0 {
+		opt.LadderWeeks = 4
+	}
+	if opt.Currency == "" {
+		opt.Currency = "USD"
+	}
+	if u.Hours() < 2*24 {
+		return nil, tally.Errorf(tally.ENotReady, "recommend commitments: %d hours of eligible usage, want at least two days", u.Hours())
+	}
+	if opt.Now.IsZero() {
+		opt.Now = u.Start.Add(time.Duration(u.Hours()+opt.Lag) * time.Hour)
+	}
+	opt.Now = opt.Now.UTC().Truncate(time.Hour)
+	nowIdx := int(opt.Now.Sub(u.Start) / time.Hour)
+	var ps []Position
+	for _, c := range existing {
+		p, err := positionOf(u, c)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	pools := Pools(u.Streams, opt.Pools)
+	t := &Tally{Risk: opt.Risk, Seed: opt.Seed, LadderWeeks: opt.LadderWeeks}
+	t.defaults()
+	t.problems = map[string]*problem{}
+	d := &Decision{Now: nowIdx - 1, Visible: u, Positions: ps, Pools: pools, Rates: opt.Rates, Next: 24, SunkFirst: true}
+	if err := t.plan(d); err != nil {
+		return nil, err
+	}
+	var out []PoolPlan
+	for _, p := range pools {
+		c, ok := t.choices[p.Key()]
+		pr := t.problems[p.Key()]
+		if !ok || pr == nil {
+			continue
+		}
+		keep := keepOf(d, p)
+		have := capacity(ps, p, keep, nowIdx)
+		plan := PoolPlan{Pool: p.Key(), Offer: p.Offer, Discount: 1 - keep, Choice: c, ExistingOD: have, TargetOD: c.Capacity,
+			Tranches: []Tranche{}, Expiring: []string{}}
+		plan.ExistingHourly = feeOf(have, keep).Money(opt.Currency)
+		plan.TargetHourly = feeOf(c.Capacity, keep).Money(opt.Currency)
+		plan.AtTarget = pr.evaluate(max(c.Capacity, have))
+		gap := c.Capacity - have
+		if gap > t.Hysteresis*c.Capacity {
+			plan.PurchaseHourly = feeOf(gap, keep).Money(opt.Currency)
+			plan.Savings = pr.increment(have, c.Capacity)
+			plan.Tranches = ladder(opt.Now, gap, c.Capacity, have, keep, opt.LadderWeeks, opt.Currency)
+		}
+		for _, q := range existing {
+			if sameScope(OfferOf(q), p.Offer) && q.End.After(opt.Now) && q.End.Before(opt.Now.AddDate(0, 0, 90)) {
+				plan.Expiring = append(plan.Expiring, q.ID+" ("+tally.FormatDay(q.End)+")")
+			}
+		}
+		months := max(1, p.Offer.TermMonths)
+		plan.Monthly = NanosOf(plan.Savings.ExpectedSavings / float64(months)).Money(opt.Currency).Round(2)
+		plan.Why = explain(plan, t.Risk, opt.Currency)
+		out = append(out, plan)
+	}
+	return out, nil
+}
+
+// positionOf places a stored commitment on u's hour axis.
+func positionOf(u *Usage, c tally.Commitment) (Position, error) {
+	cost, err := HourlyCost(c)
+	if err != nil {
+		return Position{}, fmt.Errorf("commitment %s: %w", c.ID, err)
+	}
+	return Position{Offer: OfferOf(c), Fee: NanosOfMoney(cost), By: "existing",
+		Start: int(math.Floor(c.Start.Sub(u.Start).Hours())), End: int(math.Ceil(c.End.Sub(u.Start).Hours()))}, nil
+}
+
+// increment evaluates raising the held capacity from a to b: the savings
+// of the addition per path, and the utilization of the whole.
+func (p *problem) increment(a, b float64) Evaluation {
+	lo, hi := p.perPath(a), p.perPath(b)
+	diff := make([]float64, len(lo))
+	for i := range diff {
+		diff[i] = hi[i] - lo[i]
+	}
+	ev := p.evaluate(b)
+	ev.Capacity = b - a
+	ev.ExpectedSavings = mean(diff)
+	slices.Sort(diff)
+	ev.P10, ev.P90, ev.Worst = pct(diff, 0.1), pct(diff, 0.9), diff[0]
+	return ev
+}
+
+// perPath returns the net savings of holding x on every path over the term.
+func (p *problem) perPath(x float64) []float64 {
+	out := make([]float64, len(p.paths))
+	for k, path := range p.paths {
+		var cov float64
+		for _, d := range path {
+			if d > 0 {
+				cov += d * p.shape.covered(x/d)
+			}
+		}
+		out[k] = 24 * (cov - p.keep*x*float64(len(path)))
+	}
+	return out
+}
+
+// ladder splits a purchase into weekly tranches: all at once into an empty
+// scope (what the backtest does), else at most 1/weeks of the target a week.
+func ladder(now time.Time, gap, target, have, keep float64, weeks int, cur tally.Currency) []Tranche {
+	if have <= 0 {
+		return []Tranche{{Date: now, HourlyCommitment: feeOf(gap, keep).Money(cur)}}
+	}
+	step := target / float64(weeks)
+	var out []Tranche
+	for i := 0; gap > 1e-9 && i < 52; i++ {
+		x := min(gap, step)
+		if f := feeOf(x, keep); f > 0 {
+			out = append(out, Tranche{Date: now.AddDate(0, 0, 7*i), HourlyCommitment: f.Money(cur)})
+		}
+		gap -= x
+	}
+	return out
+}
+
+// kindNames are the offers as people say them.
+var kindNames = map[string]string{
+	tally.CommitComputeSP:   "Compute Savings Plan",
+	tally.CommitEC2SP:       "EC2 Instance Savings Plan",
+	tally.CommitReserved:    "Reserved Instances",
+	tally.CommitCUDFlexible: "flexible (spend-based) committed use discount",
+	tally.CommitCUDResource: "resource-based committed use discount",
+}
+
+// Describe names an offer for people: "1-year No Upfront EC2 Instance Savings Plan (us-east-1, m5)".
+func Describe(o Offer) string {
+	name := kindNames[o.Kind]
+	if name == "" {
+		name = o.Kind
+	}
+	s := fmt.Sprintf("%d-year %s %s", max(1, o.TermMonths/12), o.Payment, name)
+	var scope []string
+	for _, x := range []string{o.Region, o.Family, o.InstanceType} {
+		if x != "" && !slices.Contains(scope, x) {
+			scope = append(scope, x)
+		}
+	}
+	if len(scope) > 0 {
+		s += " (" + strings.Join(scope, ", ") + ")"
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func money0(x float64, cur tally.Currency) string {
+	return NanosOf(x).Money(cur).Format(0) + " " + string(cur)
+}
+
+// explain says what to do and why, in words.
+func explain(p PoolPlan, r Risk, cur tally.Currency) string {
+	var b strings.Builder
+	c := p.Choice
+	if p.PurchaseHourly.IsZero() {
+		fmt.Fprintf(&b, "Hold: %s/h of %s is in force against a target of %s/h", p.ExistingHourly.Format(3), Describe(p.Offer), p.TargetHourly.Format(3))
+		if p.TargetOD <= 0 {
+			fmt.Fprintf(&b, " (no commitment pays here: %s)", whyNone(c, r))
+		}
+		fmt.Fprintf(&b, "; at that level the forecast gives %.1f%% expected utilization. ", 100*p.AtTarget.Utilization)
+	} else {
+		fmt.Fprintf(&b, "Buy %s/h of %s: expected net savings %s over the term (P10 %s, P90 %s; worst path %s). ",
+			p.PurchaseHourly.Format(3), Describe(p.Offer), money0(p.Savings.ExpectedSavings, cur), money0(p.Savings.P10, cur),
+			money0(p.Savings.P90, cur), money0(p.Savings.Worst, cur))
+		fmt.Fprintf(&b, "Holding %s/h covers up to %.0f%% of the forecast on-demand-equivalent usage (%s/h on average) at %.1f%% expected utilization; ",
+			p.TargetHourly.Format(3), 100*min(1, p.TargetOD/math.Max(c.MeanUsageOD, 1e-9)), NanosOf(c.MeanUsageOD).Money(cur).Format(2),
+			100*p.AtTarget.Utilization)
+	}
+	fmt.Fprintf(&b, "Break-even utilization is %.0f%%: each committed dollar buys %.2f dollars of on-demand usage. ", 100*(1-p.Discount), 1/math.Max(1-p.Discount, 1e-9))
+	switch c.Binding {
+	case "risk":
+		fmt.Fprintf(&b, "Why this amount: it is the most that keeps P(utilization < %.0f%%) over the term at %.0f%% (bound %.0f%%); expected savings would peak at %s/h. ",
+			100*r.MinUtilization, 100*p.AtTarget.PLowUtilization, 100*r.MaxProbability, NanosOf(c.Optimum*(1-p.Discount)).Money(cur).Format(3))
+	case "savings":
+		fmt.Fprintf(&b, "Why this amount: beyond it the next dollar's expected saving no longer covers its cost and the %.0f%%-a-year lock-in penalty; P(utilization < %.0f%%) is %.0f%%. ",
+			100*r.LockInPenalty, 100*r.MinUtilization, 100*p.AtTarget.PLowUtilization)
+	}
+	if len(p.Tranches) > 1 {
+		fmt.Fprintf(&b, "Ladder: %d weekly tranches from %s, each re-checked before buying, so expiries spread over weeks. ",
+			len(p.Tranches), tally.FormatDay(p.Tranches[0].Date))
+	}
+	if len(p.Expiring) > 0 {
+		fmt.Fprintf(&b, "Expiring within 90 days: %s; renew as they expire while the target holds. ", strings.Join(p.Expiring, ", "))
+	}
+	fmt.Fprintf(&b, "Forecast: %s.", c.Model)
+	return b.String()
+}
+
+func whyNone(c Choice, r Risk) string {
+	if c.Optimum <= 0 {
+		return "even the first dollar would not be used enough to beat its cost"
+	}
+	return fmt.Sprintf("any amount risks utilization below %.0f%% with more than %.0f%% probability", 100*r.MinUtilization, 100*r.MaxProbability)
+}
+
+// Recommendation turns a pool plan into the stored record (kind commitment).
+func (p PoolPlan) Recommendation(account string, created time.Time) (tally.Recommendation, error) {
+	current, err := json.Marshal(map[string]any{"hourlyCommitment": p.ExistingHourly, "capacityOD": p.ExistingOD, "expiringSoon": p.Expiring})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	rec, err := json.Marshal(map[string]any{"offer": p.Offer, "purchaseHourly": p.PurchaseHourly, "targetHourly": p.TargetHourly,
+		"targetOD": p.TargetOD, "tranches": p.Tranches})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	cur := p.PurchaseHourly.Currency()
+	if cur == "" {
+		cur = "USD"
+	}
+	risk, err := json.Marshal(map[string]any{
+		"expectedSavings": NanosOf(p.Savings.ExpectedSavings).Money(cur).Round(2), "p10": NanosOf(p.Savings.P10).Money(cur).Round(2),
+		"p90": NanosOf(p.Savings.P90).Money(cur).Round(2), "worstCase": NanosOf(p.Savings.Worst).Money(cur).Round(2),
+		"breakEvenUtilization": 1 - p.Discount, "expectedUtilization": p.AtTarget.Utilization,
+		"pLowUtilization": p.AtTarget.PLowUtilization, "binding": p.Choice.Binding, "forecastModel": p.Choice.Model,
+		"termMonths": p.Offer.TermMonths})
+	if err != nil {
+		return tally.Recommendation{}, err
+	}
+	target := p.Pool
+	if account != "" {
+		target = account + "/" + p.Pool
+	}
+	return tally.Recommendation{Kind: tally.RecommendCommitment, Target: target, CreatedAt: created,
+		MonthlySavings: p.Monthly, Current: current, Recommended: rec, Risk: risk, Explanation: p.Why}, nil
+}

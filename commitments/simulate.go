@@ -1,0 +1,230 @@
+package commitments
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// Position is a commitment in a simulation: an offer bought for Fee an hour
+// (at commitment rates), in force for hours [Start, End) of the usage.
+type Position struct {
+	Offer Offer  `json:"offer"`
+	Fee   Nanos  `json:"fee"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	By    string `json:"by,omitempty"` // what bought it: a strategy, "existing"
+}
+
+// Outcome sums a simulation. Money is in Nanos; the KPIs are ratios of sums.
+type Outcome struct {
+	Hours      int   `json:"hours"`
+	OD         Nanos `json:"odEquivalent"` // eligible usage at on-demand prices
+	Covered    Nanos `json:"coveredOD"`    // of which covered by commitments
+	OnDemand   Nanos `json:"onDemand"`     // paid on demand for the rest
+	Fees       Nanos `json:"fees"`         // commitment fees of the simulated hours
+	Used       Nanos `json:"used"`         // part of the fees that bought usage
+	Unused     Nanos `json:"unused"`       // part of the fees lost (nothing to apply them to)
+	Obligation Nanos `json:"obligation"`   // fees still owed past the end for positions running beyond it
+}
+
+// Cost returns everything paid: on demand, fees, and the remaining obligation.
+func (o Outcome) Cost() Nanos { return o.OnDemand + o.Fees + o.Obligation }
+
+// ESR returns the effective savings rate: 1 − cost / on-demand equivalent.
+func (o Outcome) ESR() float64 {
+	if o.OD == 0 {
+		return 0
+	}
+	return 1 - ratio(o.Cost(), o.OD)
+}
+
+// Utilization returns used / total commitment over the simulated hours (1 with no commitment).
+func (o Outcome) Utilization() float64 {
+	if o.Fees == 0 {
+		return 1
+	}
+	return ratio(o.Used, o.Fees)
+}
+
+// Coverage returns covered / eligible on-demand-equivalent usage.
+func (o Outcome) Coverage() float64 { return ratio(o.Covered, o.OD) }
+
+// Add returns o + p.
+func (o Outcome) Add(p Outcome) Outcome {
+	return Outcome{Hours: o.Hours + p.Hours, OD: o.OD + p.OD, Covered: o.Covered + p.Covered, OnDemand: o.OnDemand + p.OnDemand,
+		Fees: o.Fees + p.Fees, Used: o.Used + p.Used, Unused: o.Unused + p.Unused, Obligation: o.Obligation + p.Obligation}
+}
+
+// Simulator applies commitments to usage hour by hour the way the
+// providers do: Reserved Instances (and resource CUDs) first, then EC2
+// Instance Savings Plans, then Compute Savings Plans (and flexible CUDs);
+// each commitment to the eligible usage with the highest discount first;
+// what a commitment cannot apply in an hour is lost.
+type Simulator struct {
+	usage *Usage
+	rates Rates
+	plans map[Offer]*offerPlan
+}
+
+// offerPlan is an offer's eligible streams, highest discount first.
+type offerPlan struct {
+	offer   Offer
+	streams []int
+	keep    []float64 // 1 − discount: commitment dollars per on-demand dollar
+}
+
+// NewSimulator returns a simulator of commitments on u at rates.
+func NewSimulator(u *Usage, rates Rates) *Simulator {
+	return &Simulator{usage: u, rates: rates, plans: map[Offer]*offerPlan{}}
+}
+
+// Usage returns the simulated usage.
+func (s *Simulator) Usage() *Usage { return s.usage }
+
+// Rates returns the simulator's rates.
+func (s *Simulator) Rates() Rates { return s.rates }
+
+func (s *Simulator) plan(o Offer) *offerPlan {
+	if p, ok := s.plans[o]; ok {
+		return p
+	}
+	p := &offerPlan{offer: o}
+	type sd struct {
+		i int
+		d float64
+	}
+	var el []sd
+	for i, st := range s.usage.Streams {
+		if d, ok := s.rates.Discount(o, st); ok {
+			el = append(el, sd{i, d})
+		}
+	}
+	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Compare(b.d, a.d) })
+	for _, e := range el {
+		p.streams = append(p.streams, e.i)
+		p.keep = append(p.keep, 1-e.d)
+	}
+	s.plans[o] = p
+	return p
+}
+
+// active is the fee of one offer in force in an hour.
+type active struct {
+	plan *offerPlan
+	fee  Nanos
+}
+
+// Run simulates hours [from, to) with positions ps. When hour is not nil it
+// is called after every hour with the on-demand usage left uncovered per
+// stream (the slice is reused). Positions running past to are charged their
+// remaining obligation.
+func (s *Simulator) Run(ps []Position, from, to int, hour func(h int, uncovered []Nanos)) Outcome {
+	to = min(to, s.usage.Hours())
+	out := Outcome{Hours: max(0, to-from)}
+	// Fees per offer change only at position starts and ends.
+	type event struct {
+		h   int
+		off int
+		fee Nanos
+	}
+	idx := map[Offer]int{}
+	var acts []active
+	var evs []event
+	for _, p := range ps {
+		if p.Fee <= 0 || p.End <= from || p.Start >= to {
+			if p.Fee > 0 && p.Start >= to {
+				out.Obligation += p.Fee * Nanos(p.End-p.Start)
+			}
+			continue
+		}
+		i, ok := idx[p.Offer]
+		if !ok {
+			i = len(acts)
+			idx[p.Offer] = i
+			acts = append(acts, active{plan: s.plan(p.Offer)})
+		}
+		evs = append(evs, event{max(p.Start, from), i, p.Fee})
+		if p.End < to {
+			evs = append(evs, event{p.End, i, -p.Fee})
+		} else {
+			out.Obligation += p.Fee * Nanos(p.End-to)
+		}
+	}
+	slices.SortFunc(evs, func(a, b event) int { return cmp.Compare(a.h, b.h) })
+	// Application order: rank, then the larger discount first.
+	order := make([]int, len(acts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		pa, pb := acts[a].plan, acts[b].plan
+		if c := cmp.Compare(Rank(pa.offer.Kind), Rank(pb.offer.Kind)); c != 0 {
+			return c
+		}
+		return cmp.Compare(firstKeep(pa), firstKeep(pb))
+	})
+	rem := make([]Nanos, len(s.usage.Streams))
+	e := 0
+	for h := from; h < to; h++ {
+		for ; e < len(evs) && evs[e].h <= h; e++ {
+			acts[evs[e].off].fee += evs[e].fee
+		}
+		for i, st := range s.usage.OD {
+			rem[i] = st[h]
+			out.OD += st[h]
+		}
+		for _, i := range order {
+			a := acts[i]
+			if a.fee <= 0 {
+				continue
+			}
+			left := apply(a.plan, a.fee, rem, &out.Covered)
+			out.Fees += a.fee
+			out.Used += a.fee - left
+			out.Unused += left
+		}
+		for _, r := range rem {
+			out.OnDemand += r
+		}
+		if hour != nil {
+			hour(h, rem)
+		}
+	}
+	return out
+}
+
+// apply spends a commitment fee on the uncovered usage rem, highest
+// discount first, and returns what is left of the fee.
+func apply(p *offerPlan, fee Nanos, rem []Nanos, covered *Nanos) Nanos {
+	capacity := fee
+	for k, i := range p.streams {
+		if rem[i] == 0 {
+			continue
+		}
+		keep := p.keep[k]
+		need := Nanos(math.Round(float64(rem[i]) * keep))
+		if need <= capacity {
+			capacity -= need
+			*covered += rem[i]
+			rem[i] = 0
+			if capacity == 0 {
+				return 0
+			}
+			continue
+		}
+		cover := Nanos(float64(capacity) / keep)
+		cover = min(cover, rem[i])
+		rem[i] -= cover
+		*covered += cover
+		return 0
+	}
+	return capacity
+}
+
+func firstKeep(p *offerPlan) float64 {
+	if len(p.keep) == 0 {
+		return 1
+	}
+	return p.keep[0]
+}

@@ -1,0 +1,264 @@
+package commitments
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// BillingSums are the sums of one time bucket of the bill that the
+// commitment KPIs are ratios of, as the store computes them (in SQL, in
+// numeric) from FOCUS-shaped cost lines:
+//
+//	EligibleOD  Σ ListCost of eligible usage: compute usage that commitments can cover (not spot)
+//	CoveredOD   Σ ListCost of the eligible usage lines a commitment covered (CommitmentDiscountStatus Used)
+//	UsageCost   Σ EffectiveCost of the eligible usage (amortized)
+//	Used        Σ EffectiveCost of Used lines: commitment consumed (AWS CUR, FOCUS)
+//	Unused      Σ EffectiveCost of Unused lines: commitment lost (SavingsPlanRecurringFee, RIFee)
+//	Fees        Σ EffectiveCost of commitment fee lines that carry no status (GCP export "Commitment …" SKUs)
+type BillingSums struct {
+	Start      time.Time      `json:"start"`
+	Provider   string         `json:"provider"`
+	Currency   tally.Currency `json:"currency"`
+	EligibleOD tally.Money    `json:"eligibleOD"`
+	CoveredOD  tally.Money    `json:"coveredOD"`
+	UsageCost  tally.Money    `json:"usageCost"`
+	Used       tally.Money    `json:"used"`
+	Unused     tally.Money    `json:"unused"`
+	Fees       tally.Money    `json:"fees"`
+}
+
+// Metrics are the commitment KPIs of a bucket (or of a whole window).
+// Ratios are nil when undefined (no eligible usage, no commitment).
+type Metrics struct {
+	Start       time.Time   `json:"start"`
+	EligibleOD  tally.Money `json:"eligibleOD"`  // eligible usage at on-demand prices
+	CoveredOD   tally.Money `json:"coveredOD"`   // of which covered by commitments
+	Amortized   tally.Money `json:"amortized"`   // what the eligible usage cost, unused commitment included
+	Commitment  tally.Money `json:"commitment"`  // total commitment of the bucket: used + unused
+	Used        tally.Money `json:"used"`        //
+	Unused      tally.Money `json:"unused"`      // commitment dollars lost
+	Savings     tally.Money `json:"savings"`     // EligibleOD − Amortized
+	Utilization *float64    `json:"utilization"` // used / total commitment
+	Coverage    *float64    `json:"coverage"`    // covered / eligible on-demand-equivalent spend
+	ESR         *float64    `json:"esr"`         // 1 − amortized / on-demand equivalent
+	Estimated   bool        `json:"estimated,omitempty"`
+}
+
+// gcpKeep is what a GCP commitment dollar buys in on-demand dollars when the
+// export says only that a line was covered (its CUD credit) and what the
+// fees were: the published 1-year flexible CUD rate. Metrics built with it
+// are marked Estimated.
+var gcpKeep = 1 - defaultDiscounts[tally.CommitCUDFlexible][12]
+
+// metricsOf derives the KPIs from sums of one currency. Fees without a
+// status (the GCP export) are split into used and unused by the covered
+// on-demand spend at the published CUD rate.
+func metricsOf(start time.Time, s BillingSums) (Metrics, error) {
+	m := Metrics{Start: start, EligibleOD: s.EligibleOD, CoveredOD: s.CoveredOD}
+	used, unused := s.Used, s.Unused
+	if s.Fees.Sign() > 0 {
+		m.Estimated = true
+		est := NanosOfMoney(s.CoveredOD).Float() * gcpKeep
+		u := NanosOf(min(est, s.Fees.Float64())).Money(s.Fees.Currency())
+		rest, err := s.Fees.Sub(u)
+		if err != nil {
+			return m, err
+		}
+		if used, err = used.Add(u); err != nil {
+			return m, err
+		}
+		if unused, err = unused.Add(rest); err != nil {
+			return m, err
+		}
+	}
+	var err error
+	m.Used, m.Unused = used, unused
+	if m.Commitment, err = used.Add(unused); err != nil {
+		return m, err
+	}
+	// Amortized: the usage's effective cost plus what commitments cost
+	// beyond it (AWS: the unused part; GCP export: the whole fees).
+	if m.Amortized, err = s.UsageCost.Add(s.Unused); err != nil {
+		return m, err
+	}
+	if m.Amortized, err = m.Amortized.Add(s.Fees); err != nil {
+		return m, err
+	}
+	if m.Savings, err = m.EligibleOD.Sub(m.Amortized); err != nil {
+		return m, err
+	}
+	m.ratios()
+	return m, nil
+}
+
+func (m *Metrics) ratios() {
+	m.Utilization, m.Coverage, m.ESR = nil, nil, nil
+	if m.Commitment.Sign() > 0 {
+		u := m.Used.Float64() / m.Commitment.Float64()
+		m.Utilization = &u
+	}
+	if m.EligibleOD.Sign() > 0 {
+		c := m.CoveredOD.Float64() / m.EligibleOD.Float64()
+		e := 1 - m.Amortized.Float64()/m.EligibleOD.Float64()
+		m.Coverage, m.ESR = &c, &e
+	}
+}
+
+// add accumulates n into m (same currency).
+func (m *Metrics) add(n Metrics) error {
+	for _, p := range []struct{ dst, src *tally.Money }{
+		{&m.EligibleOD, &n.EligibleOD}, {&m.CoveredOD, &n.CoveredOD}, {&m.Amortized, &n.Amortized},
+		{&m.Commitment, &n.Commitment}, {&m.Used, &n.Used}, {&m.Unused, &n.Unused}, {&m.Savings, &n.Savings},
+	} {
+		s, err := p.dst.Add(*p.src)
+		if err != nil {
+			return err
+		}
+		*p.dst = s
+	}
+	m.Estimated = m.Estimated || n.Estimated
+	m.ratios()
+	return nil
+}
+
+// Status is the state of a commitment portfolio: the KPIs over a window and
+// per bucket, the lock-in, the expiry calendar, and the inventory.
+type Status struct {
+	AsOf         time.Time          `json:"asOf"`
+	Window       tally.Window       `json:"window"`
+	Step         string             `json:"step"` // hour, day or month
+	Currency     tally.Currency     `json:"currency"`
+	Totals       Metrics            `json:"totals"`
+	ByProvider   map[string]Metrics `json:"byProvider"`
+	Series       []Metrics          `json:"series"`
+	LockInMonths float64            `json:"lockInMonths"` // commitment-weighted mean remaining months
+	Expiries     []ExpiryMonth      `json:"expiries"`
+	Inventory    []Holding          `json:"inventory"`
+}
+
+// ExpiryMonth is one month of the expiry calendar.
+type ExpiryMonth struct {
+	Month       time.Time   `json:"month"`
+	Count       int         `json:"count"`
+	HourlyCost  tally.Money `json:"hourlyCost"` // what the expiring commitments cost an hour
+	Commitments []string    `json:"commitments"`
+}
+
+// Holding is a commitment in force with its cost per hour and remaining term.
+type Holding struct {
+	tally.Commitment
+	HourlyCost      tally.Money `json:"hourlyCost"`
+	RemainingMonths float64     `json:"remainingMonths"`
+}
+
+// HourlyCost returns what c costs an hour: its hourly commitment (Savings
+// Plans, spend-based CUDs) or its recurring fee plus its upfront fee spread
+// over the term (Reserved Instances, resource CUDs).
+func HourlyCost(c tally.Commitment) (tally.Money, error) {
+	if !c.HourlyCommitment.IsZero() {
+		return c.HourlyCommitment, nil
+	}
+	hours := uint64(c.End.Sub(c.Start) / time.Hour)
+	if hours == 0 {
+		hours = uint64(TermHours(c.TermMonths))
+	}
+	if hours == 0 {
+		return c.RecurringHourlyFee, nil
+	}
+	spread, err := c.UpfrontFee.MulRatio(1, hours)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	return c.RecurringHourlyFee.Add(spread)
+}
+
+// BuildStatus computes the status from the store's sums (in bucket order)
+// and the commitments in force, as of now.
+func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums, cs []tally.Commitment) (*Status, error) {
+	st := &Status{AsOf: now.UTC(), Window: w, Step: step, ByProvider: map[string]Metrics{}, Series: []Metrics{},
+		Expiries: []ExpiryMonth{}, Inventory: []Holding{}}
+	for _, s := range sums {
+		if st.Currency == "" {
+			st.Currency = s.Currency
+		}
+		if s.Currency != st.Currency {
+			return nil, fmt.Errorf("commitment status: bills in %s and %s: %w", st.Currency, s.Currency, tally.ErrCurrencyMismatch)
+		}
+	}
+	var err error
+	byBucket := map[time.Time]*Metrics{}
+	for _, s := range sums {
+		m, err := metricsOf(s.Start, s)
+		if err != nil {
+			return nil, fmt.Errorf("commitment status %s: %w", s.Start.Format(time.RFC3339), err)
+		}
+		b, ok := byBucket[s.Start]
+		if !ok {
+			b = &Metrics{Start: s.Start}
+			byBucket[s.Start] = b
+		}
+		if err := b.add(m); err != nil {
+			return nil, err
+		}
+		p := st.ByProvider[s.Provider]
+		if err := p.add(m); err != nil {
+			return nil, err
+		}
+		st.ByProvider[s.Provider] = p
+		if err := st.Totals.add(m); err != nil {
+			return nil, err
+		}
+	}
+	st.Totals.Start = w.Start
+	for _, b := range byBucket {
+		st.Series = append(st.Series, *b)
+	}
+	slices.SortFunc(st.Series, func(a, b Metrics) int { return a.Start.Compare(b.Start) })
+	st.Totals.ratios()
+
+	// Lock-in, expiries and inventory from the commitments in force now.
+	var weight, months float64
+	exp := map[time.Time]*ExpiryMonth{}
+	for _, c := range cs {
+		if !c.End.After(now) || c.Start.After(now) {
+			continue
+		}
+		cost, err := HourlyCost(c)
+		if err != nil {
+			return nil, err
+		}
+		if st.Currency == "" {
+			st.Currency = cost.Currency()
+		}
+		rem := c.End.Sub(now).Hours() / 730
+		st.Inventory = append(st.Inventory, Holding{Commitment: c, HourlyCost: cost, RemainingMonths: rem})
+		weight += cost.Float64()
+		months += cost.Float64() * rem
+		m := tally.MonthStart(c.End)
+		e, ok := exp[m]
+		if !ok {
+			e = &ExpiryMonth{Month: m}
+			exp[m] = e
+		}
+		e.Count++
+		if e.HourlyCost, err = e.HourlyCost.Add(cost); err != nil {
+			return nil, err
+		}
+		e.Commitments = append(e.Commitments, c.ID)
+	}
+	if weight > 0 {
+		st.LockInMonths = months / weight
+	}
+	for _, e := range exp {
+		st.Expiries = append(st.Expiries, *e)
+	}
+	slices.SortFunc(st.Expiries, func(a, b ExpiryMonth) int { return a.Month.Compare(b.Month) })
+	slices.SortFunc(st.Inventory, func(a, b Holding) int {
+		return cmp.Or(a.End.Compare(b.End), cmp.Compare(a.ID, b.ID))
+	})
+	return st, err
+}

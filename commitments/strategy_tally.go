@@ -1,0 +1,321 @@
+package commitments
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/tallyhq/tally/forecast"
+)
+
+// Tally is Tally's strategy: every week, for each pool in application
+// order, it forecasts the pool's daily usage over a term (with the
+// forecast package's calibrated error distribution), turns sample paths
+// into hourly coverage with the recent intra-day shape, and picks the added
+// capacity that maximizes expected net savings less a lock-in penalty,
+// subject to the risk bound. It buys toward that target in tranches of at
+// most 1/LadderWeeks of it a week, so expiries spread over weeks, and
+// renews expiring tranches the day they expire while the target holds.
+type Tally struct {
+	Risk        Risk
+	LadderWeeks int // tranches a target is bought in (default 4)
+	HistoryDays int // days of history forecast from (default 120)
+	MinDays     int // fewest days of history before buying (default 5)
+	// Hysteresis is the shortfall below the target (a fraction of it) that
+	// Tally does not top up: near the optimum the expected gain of a small
+	// addition is second order, its obligation is not (default 0.015).
+	Hysteresis float64
+	// SustainedWeeks is how many recent weeks usage must have held a level
+	// for commitments to be sized to it (default 3).
+	SustainedWeeks int
+	Seed           uint64
+
+	targets  map[string]float64  // pool → on-demand-equivalent capacity wanted
+	computed int                 // hour the targets were computed
+	lastBuy  map[string]int      // pool → hour of the last purchase beyond renewals
+	choices  map[string]Choice   // pool → the optimizer's last answer
+	problems map[string]*problem // pool → the problem behind it, kept when recommending
+}
+
+// Name implements Strategy.
+func (t *Tally) Name() string { return "tally" }
+
+// Choices returns the optimizer's latest answer per pool.
+func (t *Tally) Choices() map[string]Choice { return t.choices }
+
+func (t *Tally) defaults() {
+	if t.LadderWeeks <= 0 {
+		t.LadderWeeks = 4
+	}
+	if t.HistoryDays <= 0 {
+		t.HistoryDays = 120
+	}
+	if t.MinDays <= 0 {
+		t.MinDays = 5
+	}
+	if t.Hysteresis <= 0 {
+		t.Hysteresis = 0.015
+	}
+	if t.SustainedWeeks <= 0 {
+		t.SustainedWeeks = 3
+	}
+	t.Risk = t.Risk.withDefaults()
+	if t.targets == nil {
+		t.targets, t.lastBuy, t.choices = map[string]float64{}, map[string]int{}, map[string]Choice{}
+		t.computed = -1 << 31
+	}
+}
+
+// Decide implements Strategy.
+func (t *Tally) Decide(d *Decision) []Position {
+	t.defaults()
+	if d.Visible.Hours() < t.MinDays*24 {
+		return nil
+	}
+	if d.Now-t.computed >= 7*24 {
+		if err := t.plan(d); err != nil {
+			return nil
+		}
+		t.computed = d.Now
+	}
+	var buys []Position
+	for _, p := range d.Pools {
+		target, ok := t.targets[p.Key()]
+		if !ok || target <= 0 {
+			continue
+		}
+		keep := keepOf(d, p)
+		start := d.Now + 1
+		gap := target - capacity(d.Positions, p, keep, start)
+		if gap <= 0 {
+			continue
+		}
+		last, bought := t.lastBuy[p.Key()]
+		var allow float64
+		switch {
+		case !bought:
+			allow = gap // the first purchase: the whole risk-bounded level
+		case d.Now-last >= 7*24:
+			if gap > t.Hysteresis*target {
+				allow = target / float64(t.LadderWeeks)
+			}
+		default:
+			// Renew what expired since the last tranche, to keep the ladder.
+			for _, q := range d.Positions {
+				if sameScope(q.Offer, p.Offer) && q.End > last && q.End <= start {
+					allow += q.Fee.Float() / keep
+				}
+			}
+		}
+		fee := feeOf(min(gap, allow), keep)
+		if fee <= 0 {
+			continue
+		}
+		buys = append(buys, Position{Offer: p.Offer, Fee: fee, By: "tally"})
+		if !bought || d.Now-last >= 7*24 {
+			t.lastBuy[p.Key()] = d.Now
+		}
+	}
+	return buys
+}
+
+// plan recomputes every pool's target.
+func (t *Tally) plan(d *Decision) error {
+	n := d.Visible.Hours()
+	from := max(0, n-(365+28)*24) // a year and four weeks: the forecast's history and the stress test's
+	from -= from % 24             // whole days relative to the usage start
+	var planned []Position
+	for _, p := range d.Pools {
+		keep := keepOf(d, p)
+		resid := residual(d, p, planned, from, n)
+		c, pr, err := t.choose(d, p, resid, keep, d.Visible.Start.Add(time.Duration(from)*time.Hour))
+		if err != nil {
+			delete(t.targets, p.Key())
+			continue
+		}
+		t.choices[p.Key()] = c
+		if t.problems != nil {
+			t.problems[p.Key()] = pr
+		}
+		target := c.Capacity
+		t.targets[p.Key()] = target
+		if fee := feeOf(max(target, c.Existing), keep); fee > 0 {
+			planned = append(planned, plannedPosition(p, fee))
+		}
+	}
+	return nil
+}
+
+// choose runs the optimizer on pool p's residual history.
+func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start time.Time) (Choice, *problem, error) {
+	term := TermHours(p.Offer.TermMonths)
+	days := term / 24
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", p.Key(), d.Now)
+	rng := rand.New(rand.NewPCG(t.Seed, h.Sum64()))
+	hist := resid[max(0, len(resid)-t.HistoryDays*24):]
+	r, err := forecastDaily(hist, start.Add(time.Duration(len(resid)-len(hist))*time.Hour), min(days, ForecastDays))
+	if err != nil {
+		return Choice{}, nil, err
+	}
+	paths := extend(r.SamplePaths(t.Risk.Paths, rng), r.Mean, days)
+	capAt(paths, recentLevel(hist, t.SustainedWeeks))
+	model := r.Model
+	pr := &problem{paths: paths, shape: newShape(hist), keep: keep, years: float64(p.Offer.TermMonths) / 12, risk: t.Risk}
+	if y := lastYear(resid, days); y != nil {
+		pr.stress = [][]float64{y}
+	}
+	c := pr.solve()
+	c.Model, c.Existing = model, capacity(d.Positions, p, keep, d.Now+1)
+	return c, pr, nil
+}
+
+// ForecastDays is how far ahead the usage is forecast. Beyond it a path is
+// extended by its own last-month trend when that trend is down, and held
+// flat when it is up: a forecast trend extrapolated over a whole term is the
+// surest way to over-commit, and growth that materializes is bought later,
+// in the ladder.
+const ForecastDays = 90
+
+// extend lengthens paths of h days to days days: each is held at its last
+// week's mean, less the decline the mean forecast has over its last month,
+// continued with a damped trend (declineDamping a day, so a decline seen in
+// one month is extended by at most ~32 more days of it, not over the term).
+func extend(paths [][]float64, forecastMean []float64, days int) [][]float64 {
+	n := len(forecastMean)
+	slope := 0.0
+	if w := min(30, n-7); w > 0 {
+		slope = min(0, (mean(forecastMean[n-7:])-mean(forecastMean[n-7-w:n-w]))/float64(w))
+	}
+	out := make([][]float64, len(paths))
+	for i, p := range paths {
+		q := make([]float64, days)
+		k := copy(q, p)
+		last := mean(p[max(0, k-7):k])
+		drift, step := 0.0, slope
+		for j := k; j < days; j++ {
+			step *= declineDamping
+			drift += step
+			q[j] = max(0, last+drift)
+		}
+		out[i] = q
+	}
+	return out
+}
+
+// declineDamping is the daily damping of a forecast decline extended
+// beyond ForecastDays.
+const declineDamping = 0.97
+
+// lastYear returns the stress path of a year that repeats the last one:
+// the daily means of the last year of hourly, scaled by how usage changed
+// since (the last four weeks against the same weeks a year earlier), over
+// days days; nil without a year and four weeks of history. Lasting level
+// shifts (a customer gone, a migration done) are taken out of the history
+// first, so that a one-off change does not replay as if it were seasonal;
+// shifts that a later opposite shift reverted (a peak season) stay.
+func lastYear(hourly []float64, days int) []float64 {
+	nd := len(hourly) / 24
+	if nd < 365+28 || days > 365 {
+		return nil
+	}
+	off := len(hourly) - nd*24
+	daily := make([]float64, nd)
+	for j := range daily {
+		daily[j] = mean(hourly[off+24*j : off+24*j+24])
+	}
+	daily = withoutLastingShifts(daily)
+	a := nd - 365
+	then := mean(daily[a-28 : a])
+	if then <= 0 {
+		return nil
+	}
+	g := mean(daily[nd-28:]) / then
+	out := make([]float64, days)
+	for j := range out {
+		out[j] = daily[a+j] * g
+	}
+	return out
+}
+
+// withoutLastingShifts rescales daily usage before each lasting level shift
+// to the level after it. A shift and the one before it that it undoes
+// (ratios multiplying to within 15% of 1, in opposite directions) are an
+// excursion, and stay.
+func withoutLastingShifts(daily []float64) []float64 {
+	shifts := forecast.DetectLevelShifts(daily, []int{7})
+	out := slices.Clone(daily)
+	for i := 0; i < len(shifts); i++ {
+		s := shifts[i]
+		if i+1 < len(shifts) {
+			o := shifts[i+1]
+			if p := s.Ratio * o.Ratio; s.Ratio > 0 && o.Ratio > 0 && (s.Ratio-1)*(o.Ratio-1) < 0 && p > 0.85 && p < 1/0.85 {
+				i++ // an excursion: keep both
+				continue
+			}
+		}
+		if s.Ratio <= 0.02 || s.Ratio >= 50 {
+			continue
+		}
+		for t := 0; t < s.Index; t++ {
+			out[t] *= s.Ratio
+		}
+	}
+	return out
+}
+
+// recentLevel returns the level hourly usage has sustained: the lowest of
+// the weekly means of the last weeks weeks.
+func recentLevel(hourly []float64, weeks int) float64 {
+	level := -1.0
+	for w := 0; w < weeks; w++ {
+		end := len(hourly) - w*7*24
+		if end < 7*24 {
+			break
+		}
+		m := mean(hourly[end-7*24 : end])
+		if level < 0 || m < level {
+			level = m
+		}
+	}
+	if level < 0 {
+		return mean(hourly)
+	}
+	return level
+}
+
+// capAt caps every path at level: commitments are sized for usage that is
+// already there. Growth the forecast expects is bought when it arrives (in
+// the ladder), because growth that does not arrive, or is seasonal, is
+// exactly what leaves a commitment unused.
+func capAt(paths [][]float64, level float64) {
+	for _, p := range paths {
+		for j, v := range p {
+			p[j] = min(v, level)
+		}
+	}
+}
+
+// forecastDaily forecasts the daily mean of hourly usage (complete days of
+// hourly, starting at start) over days days.
+func forecastDaily(hourly []float64, start time.Time, days int) (*forecast.Result, error) {
+	nd := len(hourly) / 24
+	if nd < 2 {
+		return nil, fmt.Errorf("forecast usage: %d days of history, want at least 2", nd)
+	}
+	daily := make([]float64, nd)
+	for j := range daily {
+		var s float64
+		for _, v := range hourly[24*j : 24*j+24] {
+			s += v
+		}
+		daily[j] = s / 24
+	}
+	r, err := forecast.Forecast(forecast.Series{Start: start, Step: 24 * time.Hour, Values: daily}, forecast.Options{Horizon: days})
+	if err != nil {
+		return nil, fmt.Errorf("forecast usage: %w", err)
+	}
+	return r, nil
+}

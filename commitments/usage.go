@@ -1,0 +1,317 @@
+package commitments
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// Usage is hourly eligible usage at on-demand-equivalent cost: OD[s][h] is
+// what the usage of Streams[s] in hour Start+h would have cost on demand.
+type Usage struct {
+	Name    string
+	Start   time.Time // first hour, UTC
+	Streams []Stream
+	OD      [][]Nanos // [stream][hour]
+}
+
+// Hours returns the number of hours the usage spans.
+func (u *Usage) Hours() int {
+	if len(u.OD) == 0 {
+		return 0
+	}
+	return len(u.OD[0])
+}
+
+// Prefix returns the first n hours of u, sharing its memory: what a strategy
+// may see.
+func (u *Usage) Prefix(n int) *Usage {
+	n = max(0, min(n, u.Hours()))
+	v := &Usage{Name: u.Name, Start: u.Start, Streams: u.Streams, OD: make([][]Nanos, len(u.OD))}
+	for i, s := range u.OD {
+		v.OD[i] = s[:n:n]
+	}
+	return v
+}
+
+// Total returns the on-demand-equivalent usage of every hour, all streams summed.
+func (u *Usage) Total() []Nanos {
+	out := make([]Nanos, u.Hours())
+	for _, s := range u.OD {
+		for h, v := range s {
+			out[h] += v
+		}
+	}
+	return out
+}
+
+// Sum returns the usage of the streams for which keep returns true, per hour.
+func (u *Usage) Sum(keep func(Stream) bool) []Nanos {
+	out := make([]Nanos, u.Hours())
+	for i, s := range u.OD {
+		if !keep(u.Streams[i]) {
+			continue
+		}
+		for h, v := range s {
+			out[h] += v
+		}
+	}
+	return out
+}
+
+// UsageColumns are the columns of a usage file, in the order Tally writes
+// them; readers find them by name in the header, in any order.
+//
+//	scenario       optional: the scenario a row belongs to (one file may hold several); empty: "usage"
+//	hour           start of the hour, RFC 3339 (2026-01-05T10:00:00Z) or Unix seconds; on the hour
+//	provider       aws or gcp
+//	region         e.g. us-east-1, europe-west1
+//	instance_type  e.g. m5.xlarge, n2-standard-4 (the family is the part before "." or "-")
+//	od_cost        on-demand-equivalent cost of the hour's eligible usage of that type, a decimal ≥ 0
+//
+// Lines starting with # are comments. Hours a stream has no row for count as
+// zero usage; a stream may not have two rows for one hour.
+var UsageColumns = []string{"scenario", "hour", "provider", "region", "instance_type", "od_cost"}
+
+// ErrBadUsage is wrapped by every error about the content of a usage file.
+var ErrBadUsage = errors.New("bad usage file")
+
+// Limits that keep a hostile file from exhausting memory.
+const (
+	maxUsageHours   = 10 * 366 * 24 // a scenario spans at most ten years
+	maxUsageStreams = 10000
+	maxUsageCells   = 50_000_000
+)
+
+type usageRow struct {
+	line   int
+	hour   int64 // unix hours
+	stream Stream
+	od     Nanos
+}
+
+// ReadUsage parses a usage file (see UsageColumns) into one Usage per
+// scenario, in order of first appearance. name is used in errors, which say
+// file:line, column, value and why, and wrap ErrBadUsage.
+func ReadUsage(r io.Reader, name string) ([]*Usage, error) {
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.ReuseRecord = true
+	cr.Comment = '#'
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: %w: empty file, want a header %s", name, ErrBadUsage, strings.Join(UsageColumns, ","))
+	}
+	if err != nil {
+		return nil, csvErr(name, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := col[h]; dup {
+			return nil, fmt.Errorf("%s:1: %w: column %q appears twice", name, ErrBadUsage, h)
+		}
+		col[h] = i
+	}
+	for _, c := range UsageColumns[1:] {
+		if _, ok := col[c]; !ok {
+			return nil, fmt.Errorf("%s:1: %w: missing column %q (want %s; scenario is optional)", name, ErrBadUsage, c, strings.Join(UsageColumns, ","))
+		}
+	}
+	cr.FieldsPerRecord = len(header)
+	rows := map[string][]usageRow{}
+	var order []string
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvErr(name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		field := func(c string) string {
+			i, ok := col[c]
+			if !ok {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		bad := func(c, why string) error {
+			return fmt.Errorf("%s:%d: %w: column %s: value %q: %s", name, line, ErrBadUsage, c, field(c), why)
+		}
+		row := usageRow{line: line}
+		hour, err := parseUsageHour(field("hour"))
+		if err != nil {
+			return nil, bad("hour", err.Error())
+		}
+		row.hour = hour
+		row.stream.Provider = strings.ToLower(field("provider"))
+		switch row.stream.Provider {
+		case tally.ProviderAWS, tally.ProviderGCP:
+		default:
+			return nil, bad("provider", "want aws or gcp")
+		}
+		if row.stream.Region = field("region"); row.stream.Region == "" {
+			return nil, bad("region", "empty")
+		}
+		if row.stream.InstanceType = field("instance_type"); row.stream.InstanceType == "" || Family(row.stream.InstanceType) == "" {
+			return nil, bad("instance_type", "empty")
+		}
+		od, err := strconv.ParseFloat(field("od_cost"), 64)
+		switch {
+		case err != nil:
+			return nil, bad("od_cost", "not a decimal number")
+		case od < 0 || od != od:
+			return nil, bad("od_cost", "negative")
+		case od > 1e8:
+			return nil, bad("od_cost", "more than 100,000,000 an hour")
+		}
+		row.od = NanosOf(od)
+		sc := field("scenario")
+		if sc == "" {
+			sc = "usage"
+		}
+		if _, seen := rows[sc]; !seen {
+			order = append(order, sc)
+		}
+		rows[sc] = append(rows[sc], row)
+	}
+	if len(order) == 0 {
+		return nil, fmt.Errorf("%s: %w: no rows after the header", name, ErrBadUsage)
+	}
+	var out []*Usage
+	for _, sc := range order {
+		u, err := foldUsage(name, sc, rows[sc])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func foldUsage(name, scenario string, rows []usageRow) (*Usage, error) {
+	first, last := rows[0].hour, rows[0].hour
+	idx := map[Stream]int{}
+	var streams []Stream
+	for _, r := range rows {
+		first, last = min(first, r.hour), max(last, r.hour)
+		if _, ok := idx[r.stream]; !ok {
+			idx[r.stream] = len(streams)
+			streams = append(streams, r.stream)
+		}
+	}
+	hours := last - first + 1
+	if hours > maxUsageHours {
+		return nil, fmt.Errorf("%s:%d: %w: scenario %q spans %d hours, more than ten years", name, rows[0].line, ErrBadUsage, scenario, hours)
+	}
+	if len(streams) > maxUsageStreams || int64(len(streams))*hours > maxUsageCells {
+		return nil, fmt.Errorf("%s:%d: %w: scenario %q has %d streams over %d hours: too large", name, rows[0].line, ErrBadUsage, scenario, len(streams), hours)
+	}
+	// Order streams for stable output: provider, region, instance type.
+	sorted := slices.Clone(streams)
+	slices.SortFunc(sorted, func(a, b Stream) int { return strings.Compare(a.String(), b.String()) })
+	for i, s := range sorted {
+		idx[s] = i
+	}
+	u := &Usage{Name: scenario, Start: time.Unix(first*3600, 0).UTC(), Streams: sorted, OD: make([][]Nanos, len(sorted))}
+	seen := make([][]int32, len(sorted))
+	for i := range u.OD {
+		u.OD[i] = make([]Nanos, hours)
+		seen[i] = make([]int32, hours)
+	}
+	for _, r := range rows {
+		i, h := idx[r.stream], r.hour-first
+		if prev := seen[i][h]; prev != 0 {
+			return nil, fmt.Errorf("%s:%d: %w: %s has another row for %s (line %d)", name, r.line, ErrBadUsage, r.stream,
+				time.Unix(r.hour*3600, 0).UTC().Format(time.RFC3339), prev)
+		}
+		seen[i][h] = int32(min(r.line, 1<<31-1))
+		u.OD[i][h] = r.od
+	}
+	return u, nil
+}
+
+// parseUsageHour reads RFC 3339 or Unix seconds and returns Unix hours.
+func parseUsageHour(s string) (int64, error) {
+	var t time.Time
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if secs < 0 || secs > 1<<40 {
+			return 0, fmt.Errorf("out of range")
+		}
+		t = time.Unix(secs, 0)
+	} else {
+		t, err = time.Parse(time.RFC3339, s)
+		if err != nil {
+			return 0, fmt.Errorf("want RFC 3339 or Unix seconds")
+		}
+	}
+	if t.Year() < 2000 || t.Year() > 2200 {
+		return 0, fmt.Errorf("year %d out of range 2000–2200", t.Year())
+	}
+	if t.Unix()%3600 != 0 {
+		return 0, fmt.Errorf("not on the hour")
+	}
+	return t.Unix() / 3600, nil
+}
+
+func csvErr(name string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s:%d: %w: %v", name, pe.Line, ErrBadUsage, pe.Err)
+	}
+	return fmt.Errorf("read %s: %w", name, err)
+}
+
+// WriteUsage writes usages in the format ReadUsage reads, with a scenario
+// column; hours without usage are left out.
+func WriteUsage(w io.Writer, us []*Usage) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, strings.Join(UsageColumns, ","))
+	for _, u := range us {
+		for h := 0; h < u.Hours(); h++ {
+			hour := u.Start.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+			for i, s := range u.Streams {
+				v := u.OD[i][h]
+				if v == 0 {
+					continue
+				}
+				fmt.Fprintf(bw, "%s,%s,%s,%s,%s,%s\n", u.Name, hour, s.Provider, s.Region, s.InstanceType, formatNanos(v))
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// formatNanos prints n in currency units without trailing zeros.
+func formatNanos(n Nanos) string {
+	s := fmt.Sprintf("%d.%09d", int64(n)/1e9, int64(n)%1e9)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// Trim returns u without its leading and trailing hours of no usage at all
+// (before the bill starts, and the billing lag at its end), sharing u's memory.
+func (u *Usage) Trim() *Usage {
+	total := u.Total()
+	first, last := 0, len(total)
+	for first < last && total[first] == 0 {
+		first++
+	}
+	for last > first && total[last-1] == 0 {
+		last--
+	}
+	v := &Usage{Name: u.Name, Start: u.Start.Add(time.Duration(first) * time.Hour), Streams: u.Streams, OD: make([][]Nanos, len(u.OD))}
+	for i, s := range u.OD {
+		v.OD[i] = s[first:last:last]
+	}
+	return v
+}

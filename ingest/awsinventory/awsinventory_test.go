@@ -1,0 +1,176 @@
+package awsinventory_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/ingest/awsinventory"
+	"github.com/tallyhq/tally/ingest/awsinventory/awstest"
+)
+
+var (
+	t0        = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	portfolio = []tally.Commitment{
+		{ID: "arn:aws:savingsplans::123456789012:savingsplan/sp-compute", Kind: tally.CommitComputeSP, TermMonths: 12, Start: t0,
+			End: t0.AddDate(1, 0, 0), PaymentOption: "No Upfront", HourlyCommitment: usd("1.5"), RecurringHourlyFee: usd("1.5")},
+		{ID: "arn:aws:savingsplans::123456789012:savingsplan/sp-ec2", Kind: tally.CommitEC2SP, TermMonths: 36, Start: t0,
+			End: t0.AddDate(3, 0, 0), PaymentOption: "Partial Upfront", HourlyCommitment: usd("0.55"), RecurringHourlyFee: usd("0.275"),
+			UpfrontFee: usd("7227"), Scope: map[string]string{"region": "us-west-2", "family": "m5"}},
+		{ID: "arn:aws:savingsplans::123456789012:savingsplan/sp-3", Kind: tally.CommitComputeSP, TermMonths: 12, Start: t0,
+			End: t0.AddDate(1, 0, 0), PaymentOption: "No Upfront", HourlyCommitment: usd("0.2"), RecurringHourlyFee: usd("0.2")},
+		{ID: "arn:aws:ec2:us-west-2:123456789012:reserved-instances/4b2a1c9e", Kind: tally.CommitReserved, TermMonths: 12, Start: t0,
+			End: t0.AddDate(1, 0, 0), PaymentOption: "No Upfront", Quantity: 5, RecurringHourlyFee: usd("0.605"),
+			Scope: map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge"}},
+	}
+)
+
+func usd(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+
+func clients(t *testing.T, srv *awstest.Server) *awsinventory.Clients {
+	t.Helper()
+	c, err := awsinventory.NewClients(context.Background(), awsinventory.Options{Regions: []string{"us-west-2"},
+		SavingsPlansEndpoint: srv.SavingsPlans.URL, EC2Endpoint: srv.EC2.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestInventory(t *testing.T) {
+	srv := awstest.New(portfolio)
+	defer srv.Close()
+	got, err := awsinventory.Inventory(context.Background(), clients(t, srv), "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("got %d commitments, want 4 (three plans over two pages, one RI): %+v", len(got), got)
+	}
+	byID := map[string]tally.Commitment{}
+	for _, c := range got {
+		byID[c.ID] = c
+	}
+	ec2sp := byID["arn:aws:savingsplans::123456789012:savingsplan/sp-ec2"]
+	if ec2sp.Kind != tally.CommitEC2SP || ec2sp.Scope["family"] != "m5" || ec2sp.Scope["region"] != "us-west-2" || ec2sp.TermMonths != 36 ||
+		!ec2sp.HourlyCommitment.Equal(usd("0.55")) || !ec2sp.UpfrontFee.Equal(usd("7227")) || ec2sp.PaymentOption != "Partial Upfront" ||
+		!ec2sp.Start.Equal(t0) || ec2sp.BillingAccountID != "123456789012" || ec2sp.Source != awsinventory.SourceAPI {
+		t.Errorf("EC2 Instance Savings Plan: %+v", ec2sp)
+	}
+	ri := byID["arn:aws:ec2:us-west-2:123456789012:reserved-instances/4b2a1c9e"]
+	if ri.Kind != tally.CommitReserved || ri.Quantity != 5 || ri.Scope["instanceType"] != "m5.xlarge" || !ri.RecurringHourlyFee.Equal(usd("0.605")) ||
+		ri.TermMonths != 12 || !ri.End.Equal(t0.AddDate(1, 0, 0)) || ri.PaymentOption != "No Upfront" {
+		t.Errorf("Reserved Instance: %+v", ri)
+	}
+	if c := byID["arn:aws:savingsplans::123456789012:savingsplan/sp-compute"]; c.Kind != tally.CommitComputeSP || len(c.Scope) != 0 {
+		t.Errorf("Compute Savings Plan: %+v", c)
+	}
+}
+
+func TestPrepareAndSend(t *testing.T) {
+	srv := awstest.New(portfolio)
+	defer srv.Close()
+	c := clients(t, srv)
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	plan := commitments.Plan{BillingAccountID: "123456789012", Items: []commitments.PlanItem{
+		{ID: "a/ec2sp", Date: now, HourlyCommitment: usd("12.345"), Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitEC2SP,
+			TermMonths: 12, Payment: "No Upfront", Region: "us-west-2", Family: "m5"}},
+		{ID: "a/compute", Date: now.AddDate(0, 0, 7), HourlyCommitment: usd("2"), Offer: commitments.Offer{Provider: "aws",
+			Kind: tally.CommitComputeSP, TermMonths: 36, Payment: "All Upfront"}},
+		{ID: "a/ri", Date: now, HourlyCommitment: usd("0.428"), Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved,
+			TermMonths: 12, Payment: "No Upfront", Region: "us-west-2", Family: "c5", InstanceType: "c5.2xlarge"}},
+		{ID: "g/cud", Date: now, HourlyCommitment: usd("1"), Offer: commitments.Offer{Provider: "gcp", Kind: tally.CommitCUDFlexible,
+			TermMonths: 12, Payment: "No Upfront", Region: "us-central1"}},
+	}}
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3 (the GCP item is not AWS's)", len(reqs))
+	}
+	for _, call := range srv.Calls() {
+		if call.Operation == "CreateSavingsPlan" || call.Operation == "PurchaseReservedInstancesOffering" {
+			t.Fatalf("Prepare sent %s", call.Operation)
+		}
+	}
+	sp := reqs[0].Payload
+	var body map[string]any
+	if err := json.Unmarshal([]byte(sp.Body), &body); err != nil {
+		t.Fatalf("CreateSavingsPlan body %q: %v", sp.Body, err)
+	}
+	if sp.Operation != "CreateSavingsPlan" || sp.Method != "POST" || sp.Path != "/CreateSavingsPlan" || body["commitment"] != "12.345" ||
+		body["savingsPlanOfferingId"] != reqs[0].OfferingID || !strings.Contains(reqs[0].OfferingID, "EC2Instance") ||
+		!strings.Contains(reqs[0].OfferingID, "us-west-2~m5") || body["clientToken"] == "" || !reqs[0].Due {
+		t.Errorf("EC2 Instance Savings Plan request: %+v body %v", reqs[0], body)
+	}
+	var all map[string]any
+	json.Unmarshal([]byte(reqs[1].Payload.Body), &all)
+	if all["upfrontPaymentAmount"] != "52560" || reqs[1].Due { // $2/h × 26,280 h, paid upfront; dated next week
+		t.Errorf("All Upfront Compute Savings Plan: due %v body %s", reqs[1].Due, reqs[1].Payload.Body)
+	}
+	ri := reqs[2]
+	form, err := url.ParseQuery(ri.Payload.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ri.Quantity != 2 || form.Get("Action") != "PurchaseReservedInstancesOffering" || form.Get("InstanceCount") != "2" ||
+		form.Get("ReservedInstancesOfferingId") != ri.OfferingID || form.Get("Version") != "2016-11-15" || ri.Payload.Region != "us-west-2" {
+		t.Errorf("Reserved Instance request: %+v", ri)
+	}
+
+	for _, r := range []*awsinventory.Request{reqs[0], reqs[2]} {
+		resp, err := r.Send(context.Background())
+		if err != nil {
+			t.Fatalf("send %s: %v", r.ItemID, err)
+		}
+		if !strings.Contains(string(resp), `"sp-`) && !strings.Contains(string(resp), `"ri-`) {
+			t.Errorf("send %s: answer %s", r.ItemID, resp)
+		}
+	}
+	got, err := awsinventory.Inventory(context.Background(), c, "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newSP, newRI bool
+	for _, x := range got {
+		newSP = newSP || (x.Kind == tally.CommitEC2SP && x.HourlyCommitment.Equal(usd("12.345")))
+		newRI = newRI || (x.Kind == tally.CommitReserved && x.Scope["instanceType"] == "c5.2xlarge" && x.Quantity == 2)
+	}
+	if !newSP || !newRI || len(got) != 6 {
+		t.Errorf("after the purchases the inventory has %d commitments (new plan %v, new RI %v)", len(got), newSP, newRI)
+	}
+}
+
+func TestPrepareNoOffering(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	plan := commitments.Plan{BillingAccountID: "1", Items: []commitments.PlanItem{{ID: "x", Date: t0, HourlyCommitment: usd("1"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitEC2SP, TermMonths: 12, Payment: "No Upfront", Region: "us-west-2"}}}}
+	if _, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, t0); !errors.Is(err, awsinventory.ErrNoOffering) {
+		t.Fatalf("err = %v, want ErrNoOffering", err)
+	}
+}
+
+func TestBadCredentialsAreRefused(t *testing.T) {
+	srv := awstest.New(portfolio)
+	defer srv.Close()
+	c, err := awsinventory.NewClients(context.Background(), awsinventory.Options{Regions: []string{"us-west-2"},
+		SavingsPlansEndpoint: srv.SavingsPlans.URL + "/nope", EC2Endpoint: srv.EC2.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := awsinventory.Inventory(context.Background(), c, "1"); err == nil || !strings.Contains(err.Error(), "describe savings plans") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,13 @@
+// Package awsinventory reads and buys AWS commitments through
+// github.com/aws/aws-sdk-go-v2: Savings Plans (savingsplans
+// DescribeSavingsPlans, DescribeSavingsPlansOfferings, CreateSavingsPlan)
+// and Reserved Instances (ec2 DescribeReservedInstances,
+// DescribeReservedInstancesOfferings, PurchaseReservedInstancesOffering).
+//
+// Inventory maps what AWS returns to tally.Commitment. Prepare turns a
+// commitments.Plan into the exact API requests — offering ids resolved
+// through the Describe…Offerings calls, the request bodies captured from
+// the SDK after serialization — without sending them; Request.Send sends
+// one. The commitment domain (what to buy and why) lives in package
+// commitments; this package only speaks AWS.
+package awsinventory

@@ -1,0 +1,295 @@
+package awsinventory
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/savingsplans"
+	sptypes "github.com/aws/aws-sdk-go-v2/service/savingsplans/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+)
+
+// Operations a purchase sends.
+const (
+	OpCreateSavingsPlan                 = "CreateSavingsPlan"
+	OpPurchaseReservedInstancesOffering = "PurchaseReservedInstancesOffering"
+)
+
+// ErrNoOffering is returned when AWS offers nothing matching a plan item.
+var ErrNoOffering = errors.New("no matching offering")
+
+// errCaptured stops a request after it is serialized: a dry run.
+var errCaptured = errors.New("request captured, not sent")
+
+// Payload is an API request exactly as the SDK serializes it.
+type Payload struct {
+	Operation   string `json:"operation"`
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	ContentType string `json:"contentType"`
+	Body        string `json:"body"` // REST-JSON for Savings Plans; the EC2 Query protocol's form for EC2
+	Region      string `json:"region,omitempty"`
+}
+
+// Request is one purchase of a plan, ready to send.
+type Request struct {
+	ItemID     string               `json:"itemId"`
+	Date       time.Time            `json:"date"`
+	Due        bool                 `json:"due"` // the item's date has come: it may be sent now
+	OfferingID string               `json:"offeringId"`
+	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
+	Payload    Payload              `json:"payload"`
+	Item       commitments.PlanItem `json:"-"`
+	send       func(context.Context) (json.RawMessage, error)
+}
+
+// Send sends the request and returns AWS's answer as JSON.
+func (r *Request) Send(ctx context.Context) (json.RawMessage, error) {
+	if r.send == nil {
+		return nil, fmt.Errorf("%s: not an AWS purchase", r.ItemID)
+	}
+	return r.send(ctx)
+}
+
+// Prepare builds the API requests of the plan's AWS items: it resolves
+// each item's offering (DescribeSavingsPlansOfferings,
+// DescribeReservedInstancesOfferings), builds CreateSavingsPlan or
+// PurchaseReservedInstancesOffering, and captures the request the SDK
+// would send, without sending it. Items dated after now are prepared with
+// Due false. clientToken makes repeated sends of one item idempotent.
+func Prepare(ctx context.Context, c *Clients, plan commitments.Plan, now time.Time) ([]*Request, error) {
+	var out []*Request
+	for _, it := range plan.Items {
+		if it.Offer.Provider != tally.ProviderAWS {
+			continue
+		}
+		var r *Request
+		var err error
+		switch it.Offer.Kind {
+		case tally.CommitComputeSP, tally.CommitEC2SP:
+			r, err = prepareSavingsPlan(ctx, c, it)
+		case tally.CommitReserved:
+			r, err = prepareReserved(ctx, c, it)
+		default:
+			err = fmt.Errorf("kind %s: not an AWS commitment", it.Offer.Kind)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("plan item %s: %w", it.ID, err)
+		}
+		r.ItemID, r.Date, r.Item = it.ID, it.Date, it
+		r.Due = !it.Date.After(now)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem) (*Request, error) {
+	o := it.Offer
+	planType := sptypes.SavingsPlanTypeCompute
+	in := &savingsplans.DescribeSavingsPlansOfferingsInput{
+		Durations:      []int64{int64(o.TermMonths) * 365 * 86400 / 12},
+		PaymentOptions: []sptypes.SavingsPlanPaymentOption{sptypes.SavingsPlanPaymentOption(o.Payment)},
+		Currencies:     []sptypes.CurrencyCode{sptypes.CurrencyCode(it.HourlyCommitment.Currency())},
+		ProductType:    sptypes.SavingsPlanProductTypeEc2,
+	}
+	if o.Kind == tally.CommitEC2SP {
+		planType = sptypes.SavingsPlanTypeEc2Instance
+		in.Filters = []sptypes.SavingsPlanOfferingFilterElement{
+			{Name: sptypes.SavingsPlanOfferingFilterAttributeRegion, Values: []string{o.Region}},
+			{Name: sptypes.SavingsPlanOfferingFilterAttributeInstanceFamily, Values: []string{o.Family}},
+		}
+	}
+	in.PlanTypes = []sptypes.SavingsPlanType{planType}
+	offering := ""
+	for {
+		page, err := c.SavingsPlans.DescribeSavingsPlansOfferings(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("describe savings plans offerings: %w", err)
+		}
+		for _, off := range page.SearchResults {
+			if off.PlanType == planType && string(off.PaymentOption) == o.Payment && off.DurationSeconds == in.Durations[0] &&
+				(o.Kind != tally.CommitEC2SP || (property(off, "region") == o.Region && property(off, "instanceFamily") == o.Family)) {
+				offering = aws.ToString(off.OfferingId)
+				break
+			}
+		}
+		if offering != "" || aws.ToString(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
+	}
+	if offering == "" {
+		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
+	}
+	create := &savingsplans.CreateSavingsPlanInput{
+		SavingsPlanOfferingId: aws.String(offering),
+		Commitment:            aws.String(it.HourlyCommitment.Round(3).Decimal()),
+		ClientToken:           aws.String(clientToken(it.ID)),
+		Tags:                  map[string]string{"tally:plan-item": it.ID},
+	}
+	if upfront := upfrontOf(it); upfront.Sign() > 0 {
+		create.UpfrontPaymentAmount = aws.String(upfront.Round(2).Decimal())
+	}
+	r := &Request{OfferingID: offering}
+	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
+		var p Payload
+		out, err := c.SavingsPlans.CreateSavingsPlan(ctx, create, func(o *savingsplans.Options) {
+			o.APIOptions = append(o.APIOptions, capture(OpCreateSavingsPlan, &p, send))
+		})
+		r.Payload = p
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]string{"savingsPlanId": aws.ToString(out.SavingsPlanId)})
+	}
+	if _, err := call(ctx, false); !errors.Is(err, errCaptured) {
+		return nil, fmt.Errorf("build CreateSavingsPlan: %w", err)
+	}
+	r.send = func(ctx context.Context) (json.RawMessage, error) { return call(ctx, true) }
+	return r, nil
+}
+
+func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (*Request, error) {
+	o := it.Offer
+	seconds := int64(o.TermMonths) * 365 * 86400 / 12
+	cl := c.EC2(o.Region)
+	page, err := cl.DescribeReservedInstancesOfferings(ctx, &ec2.DescribeReservedInstancesOfferingsInput{
+		InstanceType:       ec2types.InstanceType(o.InstanceType),
+		ProductDescription: ec2types.RIProductDescription("Linux/UNIX"),
+		OfferingClass:      ec2types.OfferingClassTypeStandard,
+		OfferingType:       ec2types.OfferingTypeValues(o.Payment),
+		InstanceTenancy:    ec2types.TenancyDefault,
+		MinDuration:        aws.Int64(seconds),
+		MaxDuration:        aws.Int64(seconds),
+		IncludeMarketplace: aws.Bool(false),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("describe reserved instances offerings in %s: %w", o.Region, err)
+	}
+	var off *ec2types.ReservedInstancesOffering
+	for i := range page.ReservedInstancesOfferings {
+		x := &page.ReservedInstancesOfferings[i]
+		if string(x.InstanceType) == o.InstanceType && string(x.OfferingType) == o.Payment && aws.ToInt64(x.Duration) == seconds &&
+			x.Scope != ec2types.ScopeAvailabilityZone {
+			off = x
+			break
+		}
+	}
+	if off == nil {
+		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
+	}
+	// What one instance costs an hour: recurring charges and usage price,
+	// plus the fixed price spread over the term.
+	per := float64(aws.ToFloat32(off.UsagePrice)) + float64(aws.ToFloat32(off.FixedPrice))/float64(seconds/3600)
+	for _, rc := range off.RecurringCharges {
+		if rc.Frequency == ec2types.RecurringChargeFrequencyHourly {
+			per += aws.ToFloat64(rc.Amount)
+		}
+	}
+	if per <= 0 {
+		return nil, fmt.Errorf("offering %s: no hourly price", aws.ToString(off.ReservedInstancesOfferingId))
+	}
+	n := int32(math.Max(1, math.Round(it.HourlyCommitment.Float64()/per)))
+	in := &ec2.PurchaseReservedInstancesOfferingInput{
+		InstanceCount:               aws.Int32(n),
+		ReservedInstancesOfferingId: off.ReservedInstancesOfferingId,
+	}
+	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: n}
+	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
+		var p Payload
+		out, err := cl.PurchaseReservedInstancesOffering(ctx, in, func(eo *ec2.Options) {
+			eo.APIOptions = append(eo.APIOptions, capture(OpPurchaseReservedInstancesOffering, &p, send))
+		})
+		p.Region = o.Region
+		r.Payload = p
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]string{"reservedInstancesId": aws.ToString(out.ReservedInstancesId)})
+	}
+	if _, err := call(ctx, false); !errors.Is(err, errCaptured) {
+		return nil, fmt.Errorf("build PurchaseReservedInstancesOffering: %w", err)
+	}
+	r.send = func(ctx context.Context) (json.RawMessage, error) { return call(ctx, true) }
+	return r, nil
+}
+
+// capture records the serialized HTTP request at the end of the build
+// step (before signing) and, unless send is set, stops it there.
+func capture(op string, into *Payload, send bool) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Build.Add(middleware.BuildMiddlewareFunc("TallyCapture",
+			func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+				req, ok := in.Request.(*smithyhttp.Request)
+				if !ok {
+					return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("capture: unexpected request type %T", in.Request)
+				}
+				var body []byte
+				if s := req.GetStream(); s != nil {
+					b, err := io.ReadAll(s)
+					if err != nil {
+						return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("capture: read body: %w", err)
+					}
+					body = b
+					if req, err = req.SetStream(bytes.NewReader(b)); err != nil {
+						return middleware.BuildOutput{}, middleware.Metadata{}, fmt.Errorf("capture: %w", err)
+					}
+					in.Request = req
+				}
+				*into = Payload{Operation: op, Method: req.Method, Path: req.URL.Path, ContentType: req.Header.Get("Content-Type"), Body: string(body)}
+				if !send {
+					return middleware.BuildOutput{}, middleware.Metadata{}, errCaptured
+				}
+				return next.HandleBuild(ctx, in)
+			}), middleware.After)
+	}
+}
+
+// property returns an offering's property.
+func property(o sptypes.SavingsPlanOffering, name string) string {
+	for _, p := range o.Properties {
+		if string(p.Name) == name {
+			return aws.ToString(p.Value)
+		}
+	}
+	return ""
+}
+
+// upfrontOf returns what a Savings Plan item pays upfront: the whole term
+// for All Upfront, half of it for Partial Upfront.
+func upfrontOf(it commitments.PlanItem) tally.Money {
+	hours := uint64(commitments.TermHours(it.Offer.TermMonths))
+	switch it.Offer.Payment {
+	case commitments.AllUpfront:
+		m, _ := it.HourlyCommitment.MulRatio(hours, 1)
+		return m
+	case commitments.PartialUpfront:
+		m, _ := it.HourlyCommitment.MulRatio(hours, 2)
+		return m
+	}
+	return tally.Money{}
+}
+
+// clientToken derives an idempotency token from the plan item id.
+func clientToken(id string) string {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return "tally-" + strconv.FormatUint(h, 36)
+}

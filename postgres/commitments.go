@@ -1,0 +1,262 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+)
+
+// eligibleSQL selects the cost lines of usage commitments can cover: compute
+// usage (EC2 instances, GCP cores and RAM, FOCUS ServiceCategory Compute),
+// covered or not, except spot and the SavingsPlanNegation lines that cancel
+// covered usage's on-demand amounts.
+const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic'
+	AND coalesce(extras->>'x_LineItemType', '') <> 'SavingsPlanNegation'
+	AND NOT (commitment_discount_id <> '' AND commitment_discount_status = '')
+	AND charge_description !~* '^(spot|preemptible)'
+	AND (commitment_discount_status = 'Used'
+	     OR service_category IN ('Compute', 'Compute Instance')
+	     OR coalesce(extras->>'x_InstanceType', '') <> ''
+	     OR (provider = 'gcp' AND service_name = 'Compute Engine' AND charge_description ~* 'instance (core|ram)')))`
+
+// gcpFeeSQL selects the GCP export's commitment fee lines, which carry no
+// commitment status.
+const gcpFeeSQL = `(source = 'gcp-billing' AND charge_category = 'Purchase' AND commitment_discount_status = ''
+	AND charge_description ILIKE 'Commitment%')`
+
+// instanceTypeSQL names a line's stream: the EC2 instance type, or for GCP
+// the machine series ("n2-compute").
+const instanceTypeSQL = `CASE WHEN provider = 'gcp'
+		THEN lower(split_part(regexp_replace(charge_description, '^((spot|preemptible) )+', '', 'i'), ' ', 1)) || '-compute'
+	ELSE coalesce(nullif(extras->>'x_InstanceType', ''),
+		nullif(substring(coalesce(extras->>'x_UsageType', '') from 'BoxUsage:(.+)$'), ''), 'other') END`
+
+// CommitmentSums returns the sums the commitment KPIs are ratios of, per
+// step (hour, day or month), provider and currency, for the bill of account
+// ("" for all) charged in w, computed in SQL in numeric. A line longer than
+// an hour (a monthly RI fee) is spread evenly over its hours.
+func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window, step string) ([]commitments.BillingSums, error) {
+	switch step {
+	case "hour", "day", "month":
+	default:
+		return nil, tally.Errorf(tally.EInvalid, "step %q: want hour, day or month", step)
+	}
+	rows, err := db.pool.Query(ctx, `
+		WITH src AS (
+			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost,
+				charge_period_start AS s, charge_period_end AS e,
+				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee
+			FROM cost_lines
+			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_end > $2 AND charge_period_start < $3
+		), kpi AS (
+			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR st = 'Unused' OR fee
+		), long AS (
+			-- Lines longer than an hour (monthly RI fees, daily lines) are
+			-- spread over their hours; each bucket's share is a difference of
+			-- rounded cumulative shares, so the shares sum to the line exactly.
+			SELECT id, date_trunc($4, g) AS bucket, g >= $2 AND g < $3 AS inside, count(*) AS n
+			FROM kpi, generate_series(s, e - interval '1 microsecond', interval '1 hour') AS g
+			WHERE e - s > interval '1 hour'
+			GROUP BY 1, 2, 3
+		), share AS (
+			SELECT id, bucket, inside, sum(n) OVER w AS c, sum(n) OVER w - n AS b, sum(n) OVER (PARTITION BY id) AS t
+			FROM long WINDOW w AS (PARTITION BY id ORDER BY bucket, inside)
+		), l AS (
+			SELECT date_trunc($4, s) AS bucket, provider, cur, source, st, list_cost, effective_cost, eligible, fee
+			FROM kpi WHERE e - s <= interval '1 hour' AND s >= $2
+			UNION ALL
+			SELECT x.bucket, provider, cur, source, st,
+				round(list_cost * x.c / x.t, 12) - round(list_cost * x.b / x.t, 12),
+				round(effective_cost * x.c / x.t, 12) - round(effective_cost * x.b / x.t, 12), eligible, fee
+			FROM kpi JOIN share x USING (id)
+			WHERE x.inside
+		)
+		SELECT bucket, provider, cur,
+			coalesce(sum(list_cost) FILTER (WHERE eligible), 0)::text,
+			coalesce(sum(list_cost) FILTER (WHERE eligible AND st = 'Used'), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE eligible), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE eligible AND st = 'Used' AND source <> 'gcp-billing'), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
+		FROM l
+		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+		account, w.Start, w.End, step)
+	if err != nil {
+		return nil, fmt.Errorf("query commitment sums: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingSums, error) {
+		var s commitments.BillingSums
+		var cur string
+		var v [6]string
+		if err := r.Scan(&s.Start, &s.Provider, &cur, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+			return s, err
+		}
+		s.Start, s.Currency = s.Start.UTC(), tally.Currency(cur)
+		for i, dst := range []*tally.Money{&s.EligibleOD, &s.CoveredOD, &s.UsageCost, &s.Used, &s.Unused, &s.Fees} {
+			m, err := parseMoney(v[i], cur)
+			if err != nil {
+				return s, err
+			}
+			*dst = m
+		}
+		return s, nil
+	})
+}
+
+// BillingCommitments returns what the bill of account ("" for all) charged
+// in w says about each commitment: per CommitmentDiscountId its used and
+// unused effective cost, its name (or its fee lines' description) and the
+// instance type it covers most, and per GCP commitment fee SKU and region
+// its fees.
+func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
+	rows, err := db.pool.Query(ctx, `
+		WITH l AS (
+			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
+				commitment_discount_id AS cid, commitment_discount_type AS typ, commitment_discount_category AS cat,
+				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
+				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
+				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype
+			FROM cost_lines
+			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+		)
+		SELECT billing_account_id, provider, cur,
+			CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id,
+			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
+				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
+			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
+			min(charge_period_start), max(charge_period_end), count(DISTINCT charge_period_start),
+			coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
+		FROM l WHERE fee OR (cid <> '' AND st IN ('Used', 'Unused'))
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
+		account, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query billing commitments: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingCommitment, error) {
+		var b commitments.BillingCommitment
+		var cur, used, unused, fees string
+		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
+			&b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
+			return b, err
+		}
+		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
+		var err error
+		if b.Used, err = parseMoney(used, cur); err != nil {
+			return b, err
+		}
+		if b.Unused, err = parseMoney(unused, cur); err != nil {
+			return b, err
+		}
+		b.Fees, err = parseMoney(fees, cur)
+		return b, err
+	})
+}
+
+// EligibleUsage returns the eligible usage of account ("" for all) in w as
+// hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream. A
+// line is counted in the hour its charge period starts.
+func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window) (*commitments.Usage, error) {
+	start := w.Start.UTC().Truncate(time.Hour)
+	hours := int(w.End.Sub(start).Hours())
+	if hours <= 0 {
+		return nil, tally.Errorf(tally.EInvalid, "eligible usage: empty window")
+	}
+	rows, err := db.pool.Query(ctx, `
+		SELECT date_trunc('hour', charge_period_start), provider, region_id, `+instanceTypeSQL+`, billing_currency,
+			sum(list_cost)::text
+		FROM cost_lines
+		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND `+eligibleSQL+`
+		GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
+		account, start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query eligible usage: %w", err)
+	}
+	defer rows.Close()
+	u := &commitments.Usage{Name: account, Start: start}
+	idx := map[commitments.Stream]int{}
+	var cur tally.Currency
+	for rows.Next() {
+		var h time.Time
+		var s commitments.Stream
+		var c, od string
+		if err := rows.Scan(&h, &s.Provider, &s.Region, &s.InstanceType, &c, &od); err != nil {
+			return nil, fmt.Errorf("scan eligible usage: %w", err)
+		}
+		if cur == "" {
+			cur = tally.Currency(c)
+		}
+		if tally.Currency(c) != cur {
+			return nil, fmt.Errorf("eligible usage in %s and %s: %w", cur, c, tally.ErrCurrencyMismatch)
+		}
+		m, err := parseMoney(od, c)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := idx[s]
+		if !ok {
+			i = len(u.Streams)
+			idx[s] = i
+			u.Streams = append(u.Streams, s)
+			u.OD = append(u.OD, make([]commitments.Nanos, hours))
+		}
+		k := int(h.Sub(start) / time.Hour)
+		if k >= 0 && k < hours {
+			u.OD[i][k] += commitments.NanosOfMoney(m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query eligible usage: %w", err)
+	}
+	return u, nil
+}
+
+// LogCommitmentAction appends an action to the log and returns its id.
+func (db *DB) LogCommitmentAction(ctx context.Context, a commitments.Action) (int64, error) {
+	at := a.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var id int64
+	err := db.pool.QueryRow(ctx, `
+		INSERT INTO commitment_actions (at, billing_account_id, action, status, provider, item_id, operation, request, response, actor, error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING action_id`,
+		at, a.BillingAccountID, a.Action, a.Status, a.Provider, a.ItemID, a.Operation, rawJSON(a.Request), rawJSON(a.Response),
+		a.Actor, a.Error).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("log commitment action: %w", err)
+	}
+	return id, nil
+}
+
+// CommitmentActions returns the latest actions, newest first.
+func (db *DB) CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT action_id, at, billing_account_id, action, status, provider, item_id, operation, request, response, actor, error
+		FROM commitment_actions ORDER BY action_id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query commitment actions: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.Action, error) {
+		var a commitments.Action
+		err := r.Scan(&a.ID, &a.At, &a.BillingAccountID, &a.Action, &a.Status, &a.Provider, &a.ItemID, &a.Operation,
+			&a.Request, &a.Response, &a.Actor, &a.Error)
+		a.At = a.At.UTC()
+		return a, err
+	})
+}
+
+// CommitmentRates returns the commitment rates of the stored price catalog.
+func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
+	prices, err := db.Prices(ctx, PriceFilter{})
+	if err != nil {
+		return commitments.Rates{}, err
+	}
+	return commitments.NewRates(prices), nil
+}

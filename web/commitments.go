@@ -1,0 +1,235 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+)
+
+// CommitmentStore reads the commitment portfolio and the bill's commitment
+// sums.
+type CommitmentStore interface {
+	// CommitmentSums returns the KPI sums of account's bill ("" for all)
+	// charged in w, per step (hour, day, month), provider and currency.
+	CommitmentSums(ctx context.Context, account string, w tally.Window, step string) ([]commitments.BillingSums, error)
+	// Commitments returns account's commitments active at some time in w,
+	// and BillingCommitments what its bill says about each (commitments.Portfolio).
+	commitments.PortfolioStore
+	// CommitmentActions returns the latest logged actions, newest first.
+	CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error)
+}
+
+// commitmentRoutes mounts /api/v1/commitments….
+func (s *Server) commitmentRoutes(r chi.Router) {
+	r.Get("/api/v1/commitments", s.commitmentInventory)
+	r.Get("/api/v1/commitments/status", s.commitmentStatus)
+	r.Get("/api/v1/commitments/expiries", s.commitmentExpiries)
+	r.Get("/api/v1/commitments/recommendations", s.commitmentRecommendations)
+	r.Get("/api/v1/commitments/actions", s.commitmentActions)
+}
+
+// commitmentStatusQuery reads window (default 30d), step (default day, or
+// hour for windows up to 2 days, month beyond 180 days) and account.
+func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally.Window, step string, err error) {
+	q := r.URL.Query()
+	win := q.Get("window")
+	if win == "" {
+		win = "30d"
+	}
+	if w, err = tally.ParseWindow(win, s.now()); err != nil {
+		return "", w, "", err
+	}
+	if w.Duration() > 3*366*24*time.Hour {
+		return "", w, "", tally.Errorf(tally.EInvalid, "window %q: at most three years", win)
+	}
+	step = q.Get("step")
+	switch step {
+	case "":
+		step = "day"
+		if w.Duration() <= 48*time.Hour {
+			step = "hour"
+		} else if w.Duration() > 180*24*time.Hour {
+			step = "month"
+		}
+	case "hour":
+		if w.Duration() > 31*24*time.Hour {
+			return "", w, "", tally.Errorf(tally.EInvalid, "step hour: at most 31 days of window")
+		}
+	case "day", "month":
+	default:
+		return "", w, "", tally.Errorf(tally.EInvalid, "step %q: want hour, day or month", step)
+	}
+	return q.Get("account"), w, step, nil
+}
+
+// status computes the portfolio status as of now.
+func (s *Server) commitmentStatusOf(ctx context.Context, account string, w tally.Window, step string) (*commitments.Status, error) {
+	sums, err := s.commits.CommitmentSums(ctx, account, w, step)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	cs, err := commitments.Portfolio(ctx, s.commits, account, now)
+	if err != nil {
+		return nil, err
+	}
+	return commitments.BuildStatus(now, w, step, sums, cs)
+}
+
+// commitmentStatus answers GET /api/v1/commitments/status: coverage,
+// utilization, ESR, unused dollars and savings over the window and per
+// step, by provider, the lock-in, the expiry calendar and the inventory.
+func (s *Server) commitmentStatus(w http.ResponseWriter, r *http.Request) {
+	account, win, step, err := s.commitmentStatusQuery(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	st, err := s.commitmentStatusOf(r.Context(), account, win, step)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// inventoryResponse is the body of GET /api/v1/commitments.
+type inventoryResponse struct {
+	AsOf         time.Time              `json:"asOf"`
+	Commitments  []commitments.Holding  `json:"commitments"`
+	LockInMonths float64                `json:"lockInMonths"`
+	HourlyCost   map[string]tally.Money `json:"hourlyCost"` // per currency
+}
+
+// commitmentInventory answers GET /api/v1/commitments: the commitments in
+// force now with their hourly cost and remaining months.
+func (s *Server) commitmentInventory(w http.ResponseWriter, r *http.Request) {
+	now := s.now().UTC()
+	st, err := s.commitmentStatusOf(r.Context(), r.URL.Query().Get("account"), tally.Window{Start: now.Add(-time.Hour), End: now}, "hour")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	resp := inventoryResponse{AsOf: now, Commitments: st.Inventory, LockInMonths: st.LockInMonths, HourlyCost: map[string]tally.Money{}}
+	for _, h := range st.Inventory {
+		if err := addByCurrency(resp.HourlyCost, h.HourlyCost); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// expiriesResponse is the body of GET /api/v1/commitments/expiries.
+type expiriesResponse struct {
+	AsOf     time.Time                 `json:"asOf"`
+	Expiries []commitments.ExpiryMonth `json:"expiries"`
+}
+
+// commitmentExpiries answers GET /api/v1/commitments/expiries: the expiry
+// ladder, month by month, of the commitments in force.
+func (s *Server) commitmentExpiries(w http.ResponseWriter, r *http.Request) {
+	now := s.now().UTC()
+	st, err := s.commitmentStatusOf(r.Context(), r.URL.Query().Get("account"), tally.Window{Start: now.Add(-time.Hour), End: now}, "hour")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, expiriesResponse{AsOf: now, Expiries: st.Expiries})
+}
+
+// commitmentRecommendation is a stored commitment recommendation with its
+// savings range lifted out of the risk document.
+type commitmentRecommendation struct {
+	tally.Recommendation
+	ExpectedSavings *tally.Money `json:"expectedSavings"` // over the term
+	P10             *tally.Money `json:"p10"`
+	P90             *tally.Money `json:"p90"`
+	WorstCase       *tally.Money `json:"worstCase"`
+}
+
+// commitmentRecommendationsResponse is the body of GET /api/v1/commitments/recommendations.
+type commitmentRecommendationsResponse struct {
+	Recommendations []commitmentRecommendation `json:"recommendations"`
+	MonthlySavings  map[string]tally.Money     `json:"monthlySavings"` // per currency
+}
+
+// commitmentRecommendations answers GET
+// /api/v1/commitments/recommendations[?account=A]: the current purchase
+// recommendations, largest saving first, with their savings range.
+func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Request) {
+	if s.recs == nil {
+		s.error(w, r, tally.Errorf(tally.EUnavailable, "recommendations are not available on this server"))
+		return
+	}
+	recs, err := s.recs.Recommendations(r.Context(), tally.RecommendCommitment)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	prefix := r.URL.Query().Get("account")
+	resp := commitmentRecommendationsResponse{Recommendations: []commitmentRecommendation{}, MonthlySavings: map[string]tally.Money{}}
+	for _, rec := range recs {
+		if prefix != "" && !strings.HasPrefix(rec.Target, prefix+"/") {
+			continue
+		}
+		cr := commitmentRecommendation{Recommendation: rec}
+		var risk struct {
+			E *tally.Money `json:"expectedSavings"`
+			L *tally.Money `json:"p10"`
+			H *tally.Money `json:"p90"`
+			W *tally.Money `json:"worstCase"`
+		}
+		if json.Unmarshal(rec.Risk, &risk) == nil {
+			cr.ExpectedSavings, cr.P10, cr.P90, cr.WorstCase = risk.E, risk.L, risk.H, risk.W
+		}
+		resp.Recommendations = append(resp.Recommendations, cr)
+		if err := addByCurrency(resp.MonthlySavings, rec.MonthlySavings); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// commitmentActions answers GET /api/v1/commitments/actions[?limit=N]: the
+// action log, newest first.
+func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.error(w, r, tally.Errorf(tally.EInvalid, "limit %q: want 1 to 1000", v))
+			return
+		}
+		limit = n
+	}
+	as, err := s.commits.CommitmentActions(r.Context(), limit)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if as == nil {
+		as = []commitments.Action{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"actions": as})
+}
+
+// addByCurrency adds m to its currency's sum in sums.
+func addByCurrency(sums map[string]tally.Money, m tally.Money) error {
+	cur := string(m.Currency())
+	sum, err := sums[cur].Add(m)
+	if err != nil {
+		return err
+	}
+	sums[cur] = sum
+	return nil
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// loadCommitmentBill stores 48 hours of one account's bill: $10/h of
+// on-demand-equivalent EC2 usage, $8 of it covered by a $6/h Savings Plan
+// that is fully used, and a Reserved Instance whose $48 fee for the two
+// days is one line, $12 of it unused.
+func loadCommitmentBill(t *testing.T, db *postgres.DB, start time.Time) {
+	ctx := context.Background()
+	run, err := db.StartIngestRun(ctx, "focus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	month := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, time.UTC)
+	line := func(h int, hours int, cat tally.ChargeCategory, list, eff string, id string, st tally.CommitmentStatus) tally.CostLine {
+		s := start.Add(time.Duration(h) * time.Hour)
+		return tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "111", BillingPeriodStart: month, BillingPeriodEnd: month.AddDate(0, 1, 0),
+			ChargePeriodStart: s, ChargePeriodEnd: s.Add(time.Duration(hours) * time.Hour), ChargeCategory: cat,
+			BilledCost: usd(eff), EffectiveCost: usd(eff), ListCost: usd(list), ContractedCost: usd(eff), ServiceName: "Amazon EC2",
+			ServiceCategory: "Compute", RegionID: "us-east-1", ChargeDescription: "m5.xlarge", CommitmentDiscountID: id, CommitmentDiscountStatus: st,
+			Extras: map[string]string{"x_InstanceType": "m5.xlarge"}}
+	}
+	const sp, ri = "arn:aws:savingsplans::111:savingsplan/sp1", "arn:aws:ec2:us-east-1:111:reserved-instances/ri1"
+	var lines []tally.CostLine
+	for h := range 48 {
+		cov := line(h, 1, tally.ChargeUsage, "8", "6", sp, tally.CommitmentUsed)
+		cov.CommitmentDiscountType = "Savings Plan"
+		lines = append(lines, cov, line(h, 1, tally.ChargeUsage, "2", "2", "", ""))
+	}
+	fee := line(0, 48, tally.ChargePurchase, "12", "12", ri, tally.CommitmentUnused)
+	fee.CommitmentDiscountType, fee.ServiceCategory = "Reserved Instance", ""
+	lines = append(lines, fee)
+	seq := iter.Seq2[*tally.CostLine, error](func(yield func(*tally.CostLine, error) bool) {
+		for i := range lines {
+			if !yield(&lines[i], nil) {
+				return
+			}
+		}
+	})
+	if _, err := db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: "111", Start: month, Source: "focus"}, run, seq); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCommitmentsAPI(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	now := start.Add(48 * time.Hour)
+	loadCommitmentBill(t, db, start)
+	if _, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: "111", Action: commitments.ActionDryRun,
+		Status: commitments.StatusOK, Provider: "aws", Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string, auth bool, into any) int {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		if auth {
+			req.Header.Set("Authorization", "Bearer "+secret)
+		}
+		s.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK && into != nil {
+			if err := json.Unmarshal(rec.Body.Bytes(), into); err != nil {
+				t.Fatalf("GET %s: %v", url, err)
+			}
+		}
+		return rec.Code
+	}
+	if code := get("/api/v1/commitments/status", false, nil); code != http.StatusUnauthorized {
+		t.Fatalf("without a token: %d", code)
+	}
+	var st commitments.Status
+	if code := get("/api/v1/commitments/status?window=2026-11-10T00:00:00Z,2026-11-12T00:00:00Z&step=hour&account=111", true, &st); code != http.StatusOK {
+		t.Fatalf("status: %d", code)
+	}
+	// Coverage 8/10; utilization: $288 used of $288 + $12 unused; ESR
+	// 1 − (6·48 + 2·48 + 12)/(10·48) = 17.5%. The RI fee is spread over
+	// the 48 hours ($0.25 each).
+	tot := st.Totals
+	if len(st.Series) != 48 || tot.Coverage == nil || *tot.Coverage != 0.8 || tot.Utilization == nil || *tot.Utilization != 0.96 ||
+		tot.ESR == nil || *tot.ESR < 0.17499 || *tot.ESR > 0.17501 || !st.Series[5].Unused.Equal(tally.MustParseMoney("0.25", "USD")) {
+		t.Fatalf("status %d steps, totals %+v, hour 5 %+v", len(st.Series), tot, st.Series[5])
+	}
+	var inv inventoryResponse
+	if code := get("/api/v1/commitments", true, &inv); code != http.StatusOK || len(inv.Commitments) != 2 || inv.LockInMonths <= 0 {
+		t.Fatalf("inventory: %d %+v", code, inv)
+	}
+	var exp expiriesResponse
+	if code := get("/api/v1/commitments/expiries", true, &exp); code != http.StatusOK || len(exp.Expiries) == 0 {
+		t.Fatalf("expiries: %d %+v", code, exp)
+	}
+	var recs commitmentRecommendationsResponse
+	if code := get("/api/v1/commitments/recommendations", true, &recs); code != http.StatusOK || recs.Recommendations == nil {
+		t.Fatalf("recommendations: %d %+v", code, recs)
+	}
+	var acts struct{ Actions []commitments.Action }
+	if code := get("/api/v1/commitments/actions?limit=5", true, &acts); code != http.StatusOK || len(acts.Actions) != 1 || acts.Actions[0].Action != commitments.ActionDryRun {
+		t.Fatalf("actions: %d %+v", code, acts)
+	}
+	for _, bad := range []string{"/api/v1/commitments/actions?limit=0", "/api/v1/commitments/status?step=week", "/api/v1/commitments/status?window=90d&step=hour"} {
+		if code := get(bad, true, nil); code != http.StatusBadRequest {
+			t.Errorf("GET %s: %d, want 400", bad, code)
+		}
+	}
+	// Without a store the routes are not mounted.
+	s = NewServer(Config{Readiness: readiness{}, Auth: db})
+	if code := get("/api/v1/commitments/status", true, nil); code != http.StatusNotFound {
+		t.Errorf("unmounted: %d", code)
+	}
+}
