@@ -16,6 +16,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/demo"
 	"github.com/tallyhq/tally/forecast"
 	"github.com/tallyhq/tally/ingest"
@@ -54,6 +55,7 @@ func (l *demoLoader) run(ctx context.Context) error {
 		{"attribute", l.attribute},
 		{"forecast spend", l.forecast},
 		{"right-size", l.rightsize},
+		{"recommend commitments", l.recommendCommitments},
 		{"check against the truth", l.verify},
 	}
 	for _, s := range steps {
@@ -197,6 +199,11 @@ func (l *demoLoader) attribute(ctx context.Context) error {
 		l.app.log.Debug("demo: attribution", "warning", w)
 	}
 	return nil
+}
+
+func (l *demoLoader) recommendCommitments(ctx context.Context) error {
+	_, err := commitments.RecommendAccounts(ctx, l.db, commitments.AccountsOptions{RecommendOptions: commitments.RecommendOptions{Now: l.m.End}})
+	return err
 }
 
 func (l *demoLoader) forecast(ctx context.Context) error {
