@@ -44,9 +44,10 @@ const (
 )
 
 // ingestAgent handles POST /api/v1/ingest/agent: a gzip-compressed JSON
-// tally.AgentBatch from tally-agent, with an agent token bound to one cluster (checked by requireAgent).
+// tally.AgentBatch from tally-agent. requireAgent has admitted only an agent
+// token, which is bound to one cluster.
 func (s *Server) ingestAgent(w http.ResponseWriter, r *http.Request) {
-	p, _ := PrincipalFrom(r.Context()) // requireAgent: an agent token bound to a cluster
+	p, _ := PrincipalFrom(r.Context())
 	in, stats, err := decodeAgentBatch(r, p.Cluster, s.now())
 	if err != nil {
 		s.error(w, r, err)
