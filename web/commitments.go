@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -29,7 +28,8 @@ type CommitmentStore interface {
 
 // commitmentRoutes mounts /api/v1/commitments….
 func (s *Server) commitmentRoutes(r chi.Router) {
-	r.Get("/api/v1/commitments", s.commitmentInventory)
+	r.Get("/api/v1/commitments", s.commitmentOverview)
+	r.Get("/api/v1/commitments/inventory", s.commitmentInventory)
 	r.Get("/api/v1/commitments/status", s.commitmentStatus)
 	r.Get("/api/v1/commitments/expiries", s.commitmentExpiries)
 	r.Get("/api/v1/commitments/recommendations", s.commitmentRecommendations)
@@ -101,7 +101,7 @@ func (s *Server) commitmentStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// inventoryResponse is the body of GET /api/v1/commitments.
+// inventoryResponse is the body of GET /api/v1/commitments/inventory.
 type inventoryResponse struct {
 	AsOf         time.Time              `json:"asOf"`
 	Commitments  []commitments.Holding  `json:"commitments"`
@@ -109,7 +109,7 @@ type inventoryResponse struct {
 	HourlyCost   map[string]tally.Money `json:"hourlyCost"` // per currency
 }
 
-// commitmentInventory answers GET /api/v1/commitments: the commitments in
+// commitmentInventory answers GET /api/v1/commitments/inventory: the commitments in
 // force now with their hourly cost and remaining months.
 func (s *Server) commitmentInventory(w http.ResponseWriter, r *http.Request) {
 	now := s.now().UTC()
@@ -178,7 +178,7 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 	prefix := r.URL.Query().Get("account")
 	resp := commitmentRecommendationsResponse{Recommendations: []commitmentRecommendation{}, MonthlySavings: map[string]tally.Money{}}
 	for _, rec := range recs {
-		if prefix != "" && !strings.HasPrefix(rec.Target, prefix+"/") {
+		if prefix != "" && !hasAccountPrefix(rec.Target, prefix) {
 			continue
 		}
 		cr := commitmentRecommendation{Recommendation: rec}

@@ -104,7 +104,7 @@ func TestCommitmentsAPI(t *testing.T) {
 		t.Fatalf("status %d steps, totals %+v, hour 5 %+v", len(st.Series), tot, st.Series[5])
 	}
 	var inv inventoryResponse
-	if code := get("/api/v1/commitments", true, &inv); code != http.StatusOK || len(inv.Commitments) != 2 || inv.LockInMonths <= 0 {
+	if code := get("/api/v1/commitments/inventory", true, &inv); code != http.StatusOK || len(inv.Commitments) != 2 || inv.LockInMonths <= 0 {
 		t.Fatalf("inventory: %d %+v", code, inv)
 	}
 	var exp expiriesResponse

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/tallyhq/tally"
 )
@@ -13,6 +14,36 @@ type ReportPreviewer interface {
 	// week ("" for the last complete week: an ISO week or a date in it) as a
 	// self-contained HTML page, or as plain text when text is set.
 	WeeklyPreview(ctx context.Context, audience, week string, text bool) ([]byte, error)
+	// WeeklySubject returns which week ("" for the last complete one) the
+	// report of audience is about, as YYYY-MM-DD of its Monday, and its subject line.
+	WeeklySubject(ctx context.Context, audience, week string) (monday, subject string, err error)
+}
+
+// weeklyReport is the body of GET /api/v1/reports/weekly.
+type weeklyReport struct {
+	Week       string `json:"week"` // its Monday, YYYY-MM-DD
+	Subject    string `json:"subject"`
+	PreviewURL string `json:"previewUrl"`
+}
+
+// weeklyReportInfo answers GET /api/v1/reports/weekly?audience=A[&week=W]:
+// which week the report covers, its subject, and where its preview is.
+func (s *Server) weeklyReportInfo(w http.ResponseWriter, r *http.Request) {
+	if s.reports == nil {
+		s.error(w, r, tally.Errorf(tally.EUnavailable, "weekly reports are not configured on this server"))
+		return
+	}
+	q := r.URL.Query()
+	monday, subject, err := s.reports.WeeklySubject(r.Context(), q.Get("audience"), q.Get("week"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	preview := url.Values{"week": {monday}}
+	if a := q.Get("audience"); a != "" {
+		preview.Set("audience", a)
+	}
+	writeJSON(w, http.StatusOK, weeklyReport{Week: monday, Subject: subject, PreviewURL: "/api/v1/reports/weekly/preview?" + preview.Encode()})
 }
 
 // reportPreview answers GET /api/v1/reports/weekly/preview?audience=A[&week=2026-W42][&format=html|text]

@@ -50,7 +50,7 @@ type Config struct {
 	Demo *DemoLogin
 	// Forecasts serves /api/v1/forecasts; nil leaves it unmounted.
 	Forecasts ForecastStore
-	// Reports serves /api/v1/reports/weekly/preview; nil answers 503.
+	// Reports serves /api/v1/reports/weekly and its preview; nil answers 503.
 	Reports ReportPreviewer
 	// Commitments serves /api/v1/commitments…; nil leaves them unmounted.
 	Commitments CommitmentStore
@@ -142,6 +142,7 @@ func NewServer(cfg Config) *Server {
 			r.Get("/api/v1/functions", s.functions)
 		}
 		r.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+		r.Get("/api/v1/reports/weekly", s.weeklyReportInfo)
 		r.Get("/api/v1/reports/weekly/preview", s.reportPreview)
 		if s.fcs != nil {
 			r.Get("/api/v1/forecasts", s.forecasts)

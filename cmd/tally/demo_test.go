@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/demo"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/web"
@@ -53,5 +57,51 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 	}
 	if c.Owners == 0 || c.WorstRelative > 0.01 {
 		t.Errorf("%d namespace-days compared; worst %.3f%%: %s", c.Owners, 100*c.WorstRelative, c.Worst)
+	}
+
+	// What the dashboard's pages read is there.
+	secret, tok := web.NewToken()
+	tok.Name, tok.Kind, tok.Role = "test", tally.TokenAPI, tally.RoleViewer
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s %s", path, resp.Status, body)
+		}
+		if v != nil {
+			if err := json.Unmarshal(body, v); err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+		}
+	}
+	var cm struct {
+		Commitments []json.RawMessage
+		KPIs        []struct{ Utilization, Coverage *float64 }
+		Current     *struct{ Utilization, Coverage, ESR *float64 }
+	}
+	get("/api/v1/commitments?window=2026-09-29T00:00:00Z,2026-10-03T00:00:00Z", &cm)
+	if len(cm.Commitments) == 0 || len(cm.KPIs) != 4 || cm.Current == nil || cm.Current.Coverage == nil || *cm.Current.Coverage <= 0 {
+		t.Errorf("commitments page: %d commitments, %d KPI days, current %+v", len(cm.Commitments), len(cm.KPIs), cm.Current)
+	}
+	var rep struct{ Week, Subject, PreviewURL string }
+	get("/api/v1/reports/weekly?week=2026-09-30", &rep)
+	if rep.Week != "2026-09-28" || rep.Subject == "" || !strings.HasPrefix(rep.PreviewURL, "/api/v1/reports/weekly/preview?") {
+		t.Errorf("reports page: %+v", rep)
+	}
+	get(rep.PreviewURL, nil)
+	var rs struct{ Containers, Nodes []json.RawMessage }
+	get("/api/v1/recommendations/rightsizing", &rs)
+	if len(rs.Containers) == 0 || len(rs.Nodes) == 0 {
+		t.Errorf("right-sizing page: %d container and %d node recommendations", len(rs.Containers), len(rs.Nodes))
 	}
 }

@@ -269,6 +269,27 @@ type reportPreviewer struct {
 }
 
 func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week string, text bool) ([]byte, error) {
+	r, err := p.build(ctx, audience, week)
+	if err != nil {
+		return nil, err
+	}
+	if text {
+		return []byte(report.Text(r)), nil
+	}
+	return report.PreviewHTML(r)
+}
+
+func (p *reportPreviewer) WeeklySubject(ctx context.Context, audience, week string) (monday, subject string, err error) {
+	r, err := p.build(ctx, audience, week)
+	if err != nil {
+		return "", "", err
+	}
+	return r.Week.Start.Format(time.DateOnly), report.Subject(r), nil
+}
+
+// build builds the report of audience ("" for the first) for week ("" for
+// the last complete one).
+func (p *reportPreviewer) build(ctx context.Context, audience, week string) (*report.Report, error) {
 	if audience == "" {
 		audience = p.cfg.Audiences[0].Name
 	}
@@ -282,14 +303,7 @@ func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week stri
 			return nil, err
 		}
 	}
-	r, err := (&report.Builder{Store: p.db, Config: p.cfg}).Build(ctx, aud, wk)
-	if err != nil {
-		return nil, err
-	}
-	if text {
-		return []byte(report.Text(r)), nil
-	}
-	return report.PreviewHTML(r)
+	return (&report.Builder{Store: p.db, Config: p.cfg}).Build(ctx, aud, wk)
 }
 
 // scheduleReports runs the weekly report schedule until ctx ends, when an

@@ -229,6 +229,8 @@ export interface Commitment {
   quantity: number
   upfrontFee: Money
   recurringHourlyFee: Money
+  /** What it costs an hour: the hourly commitment, or RI/CUD fees with the upfront spread over the term. */
+  hourlyCost?: Money
   state: string
 }
 

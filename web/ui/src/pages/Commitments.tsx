@@ -4,13 +4,13 @@ import { Chart, axisTooltip, palette, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
 import { day, money, num, pct } from '../format'
 
-/** Months until each commitment ends, with the hourly commitment expiring. */
+/** Months until each commitment ends, with what the expiring commitments cost an hour. */
 export function ladder(c: Commitments): { month: string; hourly: number; count: number }[] {
   const by = new Map<string, { hourly: number; count: number }>()
   for (const x of c.commitments) {
     const m = x.end.slice(0, 7)
     const e = by.get(m) ?? { hourly: 0, count: 0 }
-    e.hourly += num(x.hourlyCommitment?.amount)
+    e.hourly += num((x.hourlyCost ?? x.hourlyCommitment)?.amount)
     e.count++
     by.set(m, e)
   }
