@@ -15,7 +15,7 @@ import (
 type RecommendOptions struct {
 	Now         time.Time // when the purchases would start (default: the end of the usage plus Lag)
 	Lag         int       // hours between the end of the usage and now (default 48: the billing lag)
-	Pools       PoolOptions
+	Pools       PoolOptions // no pool enabled: DefaultPoolOptions' pools
 	Risk        Risk
 	Rates       Rates
 	LadderWeeks int // a target is bought in tranches of at most 1/LadderWeeks of it a week (default 4)
@@ -68,6 +68,9 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 	}
 	if opt.Currency == "" {
 		opt.Currency = "USD"
+	}
+	if p := opt.Pools; !p.EC2Instance && !p.Compute && !p.Reserved && !p.GCPFlexible {
+		opt.Pools.EC2Instance, opt.Pools.Compute, opt.Pools.GCPFlexible = true, true, true
 	}
 	if u.Hours() < 2*24 {
 		return nil, tally.Errorf(tally.ENotReady, "recommend commitments: %d hours of eligible usage, want at least two days", u.Hours())
