@@ -80,7 +80,14 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 		d.rho = math.Max(0, math.Min(0.99, num/den))
 	}
 	if len(z) >= minPooled {
+		// Centered on the point forecast: a level shift inside the
+		// validation windows (a bias the model has since adapted to) widens
+		// the band instead of moving it off the forecast.
 		slices.Sort(z)
+		med := stat.Quantile(0.5, stat.LinInterp, z, nil)
+		for i := range z {
+			z[i] -= med
+		}
 		d.z = z
 	} else {
 		// Too few errors for empirical tails: normal with their RMS.
