@@ -67,10 +67,25 @@ export function anomalies(a: Allocations): Anomaly[] {
   return out.sort((x, y) => y.cost - y.expected - (x.cost - x.expected))
 }
 
+/**
+ * The last n whole UTC days that have been attributed ("START,END"), so a
+ * day still in progress does not read as a drop in spend; "30d" until
+ * anything is attributed.
+ */
+export function completeDays(lastAttributedHour: string | undefined, n: number): string {
+  if (!lastAttributedHour) return `${n}d`
+  const end = new Date(Date.parse(lastAttributedHour) + 3600e3)
+  end.setUTCHours(0, 0, 0, 0)
+  const start = new Date(end.getTime() - n * 864e5)
+  const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+  return `${iso(start)},${iso(end)}`
+}
+
 export function Overview(_: { me: Me }) {
   const status = useApi<DataStatus>('/api/v1/status')
-  const amortized = useApi<Allocations>('/api/v1/allocations?window=30d&step=1d&aggregate=namespace&idle=separate')
-  const billed = useApi<Allocations>('/api/v1/allocations?window=30d&step=1d&aggregate=cluster&idle=separate&basis=billed')
+  const win = status.data || status.error ? completeDays(status.data?.lastAttributedHour, 30) : null
+  const amortized = useApi<Allocations>(win && `/api/v1/allocations?window=${win}&step=1d&aggregate=namespace&idle=separate`)
+  const billed = useApi<Allocations>(win && `/api/v1/allocations?window=${win}&step=1d&aggregate=cluster&idle=separate&basis=billed`)
   const forecast = useApi<{ forecasts: Forecast[] }>('/api/v1/forecasts?scope=spend/account/*')
 
   const view = useMemo(() => {
@@ -134,7 +149,7 @@ export function Overview(_: { me: Me }) {
     <div class="page" data-page="overview">
       <h1>Overview</h1>
       <DataNotices status={status.data} />
-      {amortized.loading && !amortized.data && <Loading what="spend" />}
+      {(!win || (amortized.loading && !amortized.data)) && !amortized.error && <Loading what="spend" />}
       {amortized.error && <ErrorState error={amortized.error} retry={amortized.reload} what="spend" />}
       {view && amortized.data!.groups.length === 0 && (
         <Empty title="No costs in the last 30 days">
