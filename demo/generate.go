@@ -21,7 +21,7 @@ type Config struct {
 	Seed        uint64
 	Days        int            // days of history; 0 means 90
 	End         time.Time      // exclusive end, midnight UTC; zero means today's midnight UTC, so the last day is yesterday
-	ProfileDays int            // days before End with CPU profiles in the agent batches; 0 means 14
+	ProfileDays int            // days before End with CPU profiles in the agent batches; 0 means 21 (the weekly report compares two whole weeks)
 	Workers     int            // files written in parallel; 0 means GOMAXPROCS
 	Progress    func(Progress) // called from one goroutine at a time; may be nil
 }
@@ -56,7 +56,7 @@ func (c Config) withDefaults(now time.Time) Config {
 	}
 	c.End = c.End.UTC()
 	if c.ProfileDays == 0 {
-		c.ProfileDays = 14
+		c.ProfileDays = 21
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
