@@ -158,3 +158,47 @@ func dims(t *testing.T, names ...string) []attribution.Dimension {
 	}
 	return out
 }
+
+// TestRollupsAgree: the namespace view read from the owner-level rollup
+// equals the same view summed from the workload-level rollup, after a first
+// attribution and after recomputing every hour (which moves both rollups by
+// the difference).
+func TestRollupsAgree(t *testing.T) {
+	db := pgtest.New(t)
+	seedOneNode(t, db)
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	for round := range 2 {
+		if round == 1 {
+			if _, err := job.Attribute(ctx, w, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type cell struct{ day, cluster, ns, class, kind string }
+		sums := func(q attribution.Query) map[cell]tally.Money {
+			rows, err := db.AllocationRows(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[cell]tally.Money{}
+			for _, r := range rows {
+				k := cell{r.Start.Format(time.DateOnly), r.Cluster, r.Namespace, r.Class, r.CostKind}
+				if out[k], err = out[k].Add(r.Cost); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return out
+		}
+		owner := sums(attribution.Query{Window: w, Step: 24 * time.Hour, Aggregate: []attribution.Dimension{{Field: "namespace"}}})
+		workload := sums(attribution.Query{Window: w, Step: 24 * time.Hour,
+			Aggregate: []attribution.Dimension{{Field: "namespace"}, {Field: "controller"}}})
+		if len(owner) == 0 || len(owner) != len(workload) {
+			t.Fatalf("round %d: %d owner-level cells, %d workload-level", round, len(owner), len(workload))
+		}
+		for k, v := range workload {
+			if !owner[k].Equal(v) {
+				t.Errorf("round %d %+v: owner rollup %s, workload rollup %s", round, k, owner[k], v)
+			}
+		}
+	}
+}

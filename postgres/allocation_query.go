@@ -61,6 +61,9 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	where := []string{"hour >= " + arg(q.Window.Start), "hour < " + arg(q.Window.End)}
 	if !hourly {
 		table, timeCol = "allocations_daily", "day::timestamp AT TIME ZONE 'UTC'"
+		if ownerLevel(q) {
+			table = "allocations_owner_daily"
+		}
 		where = []string{"day >= (" + "$1::timestamptz AT TIME ZONE 'UTC')::date", "day < ($2::timestamptz AT TIME ZONE 'UTC')::date"}
 	}
 	var bucket string
@@ -125,6 +128,23 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	sql := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + table + "\nWHERE " + strings.Join(where, " AND ") +
 		"\nGROUP BY " + strings.Join(groupBy, ", ")
 	return sql, args, nil
+}
+
+// ownerLevel reports whether q needs nothing finer than cluster and
+// namespace, so allocations_owner_daily answers it.
+func ownerLevel(q *attribution.Query) bool {
+	coarse := func(d attribution.Dimension) bool { return d.Field == "cluster" || d.Field == "namespace" }
+	for _, d := range q.Aggregate {
+		if !coarse(d) {
+			return false
+		}
+	}
+	for _, f := range q.Filters {
+		if !coarse(f.Dim) {
+			return false
+		}
+	}
+	return true
 }
 
 // dimensionSQL returns the SQL expression of a dimension's value.

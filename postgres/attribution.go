@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,7 +112,7 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 // replaceHours replaces the allocations of hours and moves the daily rollup
 // by the difference, in one statement: the new rows are copied to a staging
 // table, then the old rows are deleted, the new ones inserted, and their
-// difference (grouped by the rollup key) is upserted into the rollup.
+// difference (grouped by each rollup's key) is upserted into the rollups.
 func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []tally.Allocation) error {
 	if len(hours) == 0 {
 		return nil
@@ -123,7 +125,7 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 		lo, hi = min(lo, h), max(hi, h)
 	}
 	from, to := lo.Start().Truncate(24*time.Hour), hi.End()
-	for _, t := range []string{"allocations", "allocations_daily"} {
+	for _, t := range []string{"allocations", "allocations_daily", "allocations_owner_daily"} {
 		if err := ensureTablePartitions(ctx, tx, t, from, to); err != nil {
 			return err
 		}
@@ -143,50 +145,70 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 		delta AS (
 			SELECT -1 AS sign, * FROM old
 			UNION ALL
-			SELECT 1, * FROM new)
-		`+rollupUpsert("delta"), starts, lo.Start(), hi.End())
+			SELECT 1, * FROM new),
+		daily AS (`+rollups[0].upsert("delta")+`)
+		`+rollups[1].upsert("delta"), starts, lo.Start(), hi.End())
 	if err != nil {
-		return fmt.Errorf("replace the hours and their share of the daily rollup: %w", err)
+		return fmt.Errorf("replace the hours and their share of the daily rollups: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM allocations_daily WHERE day >= $1::date AND day <= $2::date AND hourly_rows = 0`, from, hi.Start()); err != nil {
-		return fmt.Errorf("drop emptied rollup rows: %w", err)
+	for _, r := range rollups {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+r.table+` WHERE day >= $1::date AND day <= $2::date AND hourly_rows = 0`, from, hi.Start()); err != nil {
+			return fmt.Errorf("drop emptied %s rows: %w", r.table, err)
+		}
 	}
 	return nil
 }
 
-// rollupUpsert adds source's rows, each times its sign column, to the daily
-// rollup. The rollup keeps a container's node only for idle rows: pods of a
-// workload collapse across nodes, and node views read hourly rows.
-func rollupUpsert(source string) string {
-	sum := func(col string) string { return "sum(sign * " + col + ")" }
-	return `
-		INSERT INTO allocations_daily (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload,
-			container, cost_kind, service, currency, labels, effective_cost, billed_cost, list_cost, hourly_rows, estimated_rows,
-			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
-			ram_usage_byte_hours, gpu_hours)
-		SELECT billing_account_id, (hour AT TIME ZONE 'UTC')::date, cluster_id,
-			CASE WHEN container = '__idle__' THEN node_name ELSE '' END, namespace, workload_kind, workload,
-			container, cost_kind, service, currency, coalesce(labels, '{}'),
-			` + sum("effective_cost") + `, ` + sum("billed_cost") + `, ` + sum("list_cost") + `,
-			sum(sign), coalesce(sum(sign) FILTER (WHERE estimated), 0),
-			` + sum("cpu_core_hours") + `, ` + sum("cpu_request_core_hours") + `, ` + sum("cpu_usage_core_hours") + `,
-			` + sum("ram_byte_hours") + `, ` + sum("ram_request_byte_hours") + `, ` + sum("ram_usage_byte_hours") + `, ` + sum("gpu_hours") + `
-		FROM ` + source + `
-		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
-		ON CONFLICT (billing_account_id, day, cluster_id, node_name, namespace, workload_kind, workload, container, cost_kind,
-			service, currency, labels) DO UPDATE SET
-			effective_cost = allocations_daily.effective_cost + excluded.effective_cost,
-			billed_cost = allocations_daily.billed_cost + excluded.billed_cost,
-			list_cost = allocations_daily.list_cost + excluded.list_cost,
-			hourly_rows = allocations_daily.hourly_rows + excluded.hourly_rows,
-			estimated_rows = allocations_daily.estimated_rows + excluded.estimated_rows,
-			cpu_core_hours = allocations_daily.cpu_core_hours + excluded.cpu_core_hours,
-			cpu_request_core_hours = allocations_daily.cpu_request_core_hours + excluded.cpu_request_core_hours,
-			cpu_usage_core_hours = allocations_daily.cpu_usage_core_hours + excluded.cpu_usage_core_hours,
-			ram_byte_hours = allocations_daily.ram_byte_hours + excluded.ram_byte_hours,
-			ram_request_byte_hours = allocations_daily.ram_request_byte_hours + excluded.ram_request_byte_hours,
-			ram_usage_byte_hours = allocations_daily.ram_usage_byte_hours + excluded.ram_usage_byte_hours,
-			gpu_hours = allocations_daily.gpu_hours + excluded.gpu_hours`
+// rollup is a daily rollup of allocations: its table, its key columns and
+// the expression of each from an allocation row.
+type rollup struct {
+	table string
+	key   [][2]string // column, expression
+}
+
+// The rollups replaceHours keeps. allocations_daily keeps a container's
+// node only for idle rows (pods of a workload collapse across nodes; node
+// views read hourly rows); allocations_owner_daily keeps only cluster,
+// namespace and the class of row, for cluster and namespace views.
+var rollups = []rollup{
+	{"allocations_daily", [][2]string{
+		{"billing_account_id", "billing_account_id"}, {"day", "(hour AT TIME ZONE 'UTC')::date"}, {"cluster_id", "cluster_id"},
+		{"node_name", "CASE WHEN container = '__idle__' THEN node_name ELSE '' END"}, {"namespace", "namespace"},
+		{"workload_kind", "workload_kind"}, {"workload", "workload"}, {"container", "container"}, {"cost_kind", "cost_kind"},
+		{"service", "service"}, {"currency", "currency"}, {"labels", "coalesce(labels, '{}')"}}},
+	{"allocations_owner_daily", [][2]string{
+		{"billing_account_id", "billing_account_id"}, {"day", "(hour AT TIME ZONE 'UTC')::date"}, {"cluster_id", "cluster_id"},
+		{"namespace", "namespace"},
+		{"container", "CASE WHEN container IN ('__idle__', '__shared__', '__unallocated__') THEN container ELSE '' END"},
+		{"cost_kind", "cost_kind"}, {"currency", "currency"}}},
+}
+
+// rollupSums are the additive columns of every rollup.
+var rollupSums = []string{"effective_cost", "billed_cost", "list_cost", "hourly_rows", "estimated_rows",
+	"cpu_core_hours", "cpu_request_core_hours", "cpu_usage_core_hours", "ram_byte_hours", "ram_request_byte_hours",
+	"ram_usage_byte_hours", "gpu_hours"}
+
+// upsert adds source's rows, each times its sign column, to the rollup.
+func (r rollup) upsert(source string) string {
+	var cols, exprs, keys, groups, sets []string
+	for i, k := range r.key {
+		cols, exprs, keys, groups = append(cols, k[0]), append(exprs, k[1]), append(keys, k[0]), append(groups, strconv.Itoa(i+1))
+	}
+	for _, c := range rollupSums {
+		cols = append(cols, c)
+		switch c {
+		case "hourly_rows":
+			exprs = append(exprs, "sum(sign)")
+		case "estimated_rows":
+			exprs = append(exprs, "coalesce(sum(sign) FILTER (WHERE estimated), 0)")
+		default:
+			exprs = append(exprs, "sum(sign * "+c+")")
+		}
+		sets = append(sets, c+" = "+r.table+"."+c+" + excluded."+c)
+	}
+	return "INSERT INTO " + r.table + " (" + strings.Join(cols, ", ") + ")\n\t\tSELECT " + strings.Join(exprs, ", ") +
+		"\n\t\tFROM " + source + "\n\t\tGROUP BY " + strings.Join(groups, ", ") +
+		"\n\t\tON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
 }
 
 // SaveStackCosts replaces the stack costs of the days of w.
