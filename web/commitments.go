@@ -88,17 +88,23 @@ func (s *Server) commitmentStatusOf(ctx context.Context, account string, w tally
 // utilization, ESR, unused dollars and savings over the window and per
 // step, by provider, the lock-in, the expiry calendar and the inventory.
 func (s *Server) commitmentStatus(w http.ResponseWriter, r *http.Request) {
-	account, win, step, err := s.commitmentStatusQuery(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	st, err := s.commitmentStatusOf(r.Context(), account, win, step)
+	st, _, err := s.requestedStatus(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// requestedStatus is the status over the request's window, step and account
+// (commitmentStatusQuery), and the account.
+func (s *Server) requestedStatus(r *http.Request) (*commitments.Status, string, error) {
+	account, win, step, err := s.commitmentStatusQuery(r)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := s.commitmentStatusOf(r.Context(), account, win, step)
+	return st, account, err
 }
 
 // inventoryResponse is the body of GET /api/v1/commitments/inventory.

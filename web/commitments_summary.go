@@ -62,12 +62,7 @@ type savingsRange struct {
 // the commitments in force, utilization, coverage and ESR per step of the
 // window, the window's totals, and the purchase recommendations.
 func (s *Server) commitmentOverview(w http.ResponseWriter, r *http.Request) {
-	account, win, step, err := s.commitmentStatusQuery(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	st, err := s.commitmentStatusOf(r.Context(), account, win, step)
+	st, account, err := s.requestedStatus(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
