@@ -146,12 +146,13 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 			SELECT -1 AS sign, * FROM old
 			UNION ALL
 			SELECT 1, * FROM new),
-		daily AS (`+rollups[0].upsert("delta")+`)
-		`+rollups[1].upsert("delta"), starts, lo.Start(), hi.End())
+		day_delta AS (`+dailyRollup.aggregate("delta")+`),
+		daily AS (`+dailyRollup.upsert("SELECT * FROM day_delta")+`)
+		`+ownerRollup.upsert(ownerRollup.aggregate("day_delta")), starts, lo.Start(), hi.End())
 	if err != nil {
 		return fmt.Errorf("replace the hours and their share of the daily rollups: %w", err)
 	}
-	for _, r := range rollups {
+	for _, r := range []rollup{dailyRollup, ownerRollup} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+r.table+` WHERE day >= $1::date AND day <= $2::date AND hourly_rows = 0`, from, hi.Start()); err != nil {
 			return fmt.Errorf("drop emptied %s rows: %w", r.table, err)
 		}
@@ -159,55 +160,71 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 	return nil
 }
 
-// rollup is a daily rollup of allocations: its table, its key columns and
-// the expression of each from an allocation row.
+// rollup is a daily rollup of allocations: its table, its key columns with
+// the expression of each from its source's rows, and whether those rows are
+// allocations with a sign (+1 new, −1 replaced) or already summed.
 type rollup struct {
-	table string
-	key   [][2]string // column, expression
+	table  string
+	key    [][2]string // column, expression
+	signed bool
 }
 
-// The rollups replaceHours keeps. allocations_daily keeps a container's
-// node only for idle rows (pods of a workload collapse across nodes; node
-// views read hourly rows); allocations_owner_daily keeps only cluster,
-// namespace and the class of row, for cluster and namespace views.
-var rollups = []rollup{
-	{"allocations_daily", [][2]string{
+// The rollups replaceHours keeps. allocations_daily, summed from the
+// replaced and new allocations, keeps a container's node only for idle rows
+// (pods of a workload collapse across nodes; node views read hourly rows);
+// allocations_owner_daily, summed from the former's change, keeps only
+// cluster, namespace and the class of row, for cluster and namespace views.
+var (
+	dailyRollup = rollup{"allocations_daily", [][2]string{
 		{"billing_account_id", "billing_account_id"}, {"day", "(hour AT TIME ZONE 'UTC')::date"}, {"cluster_id", "cluster_id"},
 		{"node_name", "CASE WHEN container = '__idle__' THEN node_name ELSE '' END"}, {"namespace", "namespace"},
 		{"workload_kind", "workload_kind"}, {"workload", "workload"}, {"container", "container"}, {"cost_kind", "cost_kind"},
-		{"service", "service"}, {"currency", "currency"}, {"labels", "coalesce(labels, '{}')"}}},
-	{"allocations_owner_daily", [][2]string{
-		{"billing_account_id", "billing_account_id"}, {"day", "(hour AT TIME ZONE 'UTC')::date"}, {"cluster_id", "cluster_id"},
-		{"namespace", "namespace"},
+		{"service", "service"}, {"currency", "currency"}, {"labels", "coalesce(labels, '{}')"}}, true}
+	ownerRollup = rollup{"allocations_owner_daily", [][2]string{
+		{"billing_account_id", "billing_account_id"}, {"day", "day"}, {"cluster_id", "cluster_id"}, {"namespace", "namespace"},
 		{"container", "CASE WHEN container IN ('__idle__', '__shared__', '__unallocated__') THEN container ELSE '' END"},
-		{"cost_kind", "cost_kind"}, {"currency", "currency"}}},
-}
+		{"cost_kind", "cost_kind"}, {"currency", "currency"}}, false}
+)
 
 // rollupSums are the additive columns of every rollup.
 var rollupSums = []string{"effective_cost", "billed_cost", "list_cost", "hourly_rows", "estimated_rows",
 	"cpu_core_hours", "cpu_request_core_hours", "cpu_usage_core_hours", "ram_byte_hours", "ram_request_byte_hours",
 	"ram_usage_byte_hours", "gpu_hours"}
 
-// upsert adds source's rows, each times its sign column, to the rollup.
-func (r rollup) upsert(source string) string {
-	var cols, exprs, keys, groups, sets []string
+// aggregate is the query that sums source's rows by the rollup's key, its
+// columns named as the rollup's.
+func (r rollup) aggregate(source string) string {
+	var exprs, groups []string
 	for i, k := range r.key {
-		cols, exprs, keys, groups = append(cols, k[0]), append(exprs, k[1]), append(keys, k[0]), append(groups, strconv.Itoa(i+1))
+		exprs, groups = append(exprs, k[1]+" AS "+k[0]), append(groups, strconv.Itoa(i+1))
 	}
 	for _, c := range rollupSums {
-		cols = append(cols, c)
-		switch c {
-		case "hourly_rows":
-			exprs = append(exprs, "sum(sign)")
-		case "estimated_rows":
-			exprs = append(exprs, "coalesce(sum(sign) FILTER (WHERE estimated), 0)")
-		default:
-			exprs = append(exprs, "sum(sign * "+c+")")
+		e := "sum(" + c + ")"
+		if r.signed {
+			switch c {
+			case "hourly_rows":
+				e = "sum(sign)"
+			case "estimated_rows":
+				e = "coalesce(sum(sign) FILTER (WHERE estimated), 0)"
+			default:
+				e = "sum(sign * " + c + ")"
+			}
 		}
-		sets = append(sets, c+" = "+r.table+"."+c+" + excluded."+c)
+		exprs = append(exprs, e+" AS "+c)
 	}
-	return "INSERT INTO " + r.table + " (" + strings.Join(cols, ", ") + ")\n\t\tSELECT " + strings.Join(exprs, ", ") +
-		"\n\t\tFROM " + source + "\n\t\tGROUP BY " + strings.Join(groups, ", ") +
+	return "SELECT " + strings.Join(exprs, ", ") + "\n\t\tFROM " + source + "\n\t\tGROUP BY " + strings.Join(groups, ", ")
+}
+
+// upsert adds the rows of query (columns as the rollup's) to the rollup.
+func (r rollup) upsert(query string) string {
+	var cols, keys, sets []string
+	for _, k := range r.key {
+		cols, keys = append(cols, k[0]), append(keys, k[0])
+	}
+	for _, c := range rollupSums {
+		cols, sets = append(cols, c), append(sets, c+" = "+r.table+"."+c+" + excluded."+c)
+	}
+	return "INSERT INTO " + r.table + " (" + strings.Join(cols, ", ") + ")\n\t\t" + query +
 		"\n\t\tON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
 }
 
