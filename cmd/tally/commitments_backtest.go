@@ -199,6 +199,11 @@ type scenarioVerdict struct {
 	BestLookback string  `json:"bestLookback"`
 	LookbackESR  float64 `json:"bestLookbackESR"`
 	Regret       float64 `json:"regretPoints"`
+	// PastEnd is the part of Regret owed past the horizon: Tally's
+	// remaining obligation at the end less hindsight's, in points of the
+	// on-demand equivalent. Hindsight knows where the usage ends and plans
+	// around it; no strategy walking forward can.
+	PastEnd      float64 `json:"regretPastEndPoints"`
 	Utilization  float64 `json:"utilization"`
 	BeatsLookbck bool    `json:"atLeastBestLookback"`
 }
@@ -215,6 +220,9 @@ func targetVerdict(reps []*commitments.Report) verdict {
 			return verdict{}
 		}
 		sv := scenarioVerdict{Scenario: rep.Scenario, TallyESR: t.ESR, LookbackESR: -1, Regret: t.Regret, Utilization: t.Utilization}
+		if h, ok := rep.Result("hindsight"); ok && t.Outcome.OD > 0 {
+			sv.PastEnd = 100 * (t.Obligation - h.Obligation).Float() / t.Outcome.OD.Float()
+		}
 		for _, r := range rep.Results {
 			if strings.HasPrefix(r.Strategy, "lookback-") && r.ESR > sv.LookbackESR {
 				sv.BestLookback, sv.LookbackESR = r.Strategy, r.ESR
@@ -248,11 +256,11 @@ func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
 	}
 	fmt.Fprintln(w, "\ntarget: Tally's ESR ≥ the best lookback's on every scenario; within 5 points of hindsight on average; utilization ≥ 97%")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\ttally ESR\tbest lookback\tits ESR\tΔ pts\tregret pts\tutilization\t")
+	fmt.Fprintln(tw, "scenario\ttally ESR\tbest lookback\tits ESR\tΔ pts\tregret pts\tof which past end\tutilization\t")
 	var util float64
 	for _, s := range v.Scenarios {
-		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%.2f%%\t%+.2f\t%.2f\t%.2f%%\t\n", s.Scenario, 100*s.TallyESR, s.BestLookback, 100*s.LookbackESR,
-			100*(s.TallyESR-s.LookbackESR), s.Regret, 100*s.Utilization)
+		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%.2f%%\t%+.2f\t%.2f\t%.2f\t%.2f%%\t\n", s.Scenario, 100*s.TallyESR, s.BestLookback, 100*s.LookbackESR,
+			100*(s.TallyESR-s.LookbackESR), s.Regret, s.PastEnd, 100*s.Utilization)
 		util += s.Utilization / float64(len(v.Scenarios))
 	}
 	tw.Flush()
