@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,7 +24,7 @@ var allocationColumns = []string{
 // ReplaceAllocations makes allocs the allocations of every account for the
 // hours of w (and keeps the daily rollup in step), in one transaction.
 func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []tally.Allocation) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceHours(ctx, tx, w.Hours(), allocs) })
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceHours(ctx, tx, w.Hours(), allocs, false) })
 	if err != nil {
 		return fmt.Errorf("replace allocations for %v: %w", w, err)
 	}
@@ -31,6 +34,7 @@ func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []t
 // copyAllocations copies allocs into table; each must be in an hour in.
 func copyAllocations(ctx context.Context, tx pgx.Tx, table string, in func(tally.Hour) bool, allocs []tally.Allocation) error {
 	i := 0
+	labels := labelsJSON{}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, allocationColumns, pgx.CopyFromFunc(func() ([]any, error) {
 		if i == len(allocs) {
 			return nil, nil
@@ -45,12 +49,34 @@ func copyAllocations(ctx context.Context, tx pgx.Tx, table string, in func(tally
 			money(a.EffectiveCost), money(a.BilledCost), money(a.ListCost), a.Estimated,
 			a.CPUCoreHours, a.CPURequestCoreHours, a.CPUUsageCoreHours,
 			a.RAMByteHours, a.RAMRequestByteHours, a.RAMUsageByteHours, a.GPUHours,
-			a.Service, a.ResourceID, jsonMap(a.Labels, true)}, nil
+			a.Service, a.ResourceID, labels.encode(a.Labels)}, nil
 	}))
 	if err != nil {
 		return fmt.Errorf("copy allocations: %w", err)
 	}
 	return nil
+}
+
+// labelsJSON encodes label maps as JSON once per map: the allocations of
+// a pod, every kind of cost in every hour, share its labels map, so a
+// batch has a few times fewer maps than rows.
+type labelsJSON map[unsafe.Pointer]json.RawMessage
+
+// encode returns m as jsonb, nil for a nil map.
+func (c labelsJSON) encode(m map[string]string) any {
+	if m == nil {
+		return nil
+	}
+	key := reflect.ValueOf(m).UnsafePointer()
+	b, ok := c[key]
+	if !ok {
+		var err error
+		if b, err = json.Marshal(m); err != nil {
+			return m // let pgx report it
+		}
+		c[key] = b
+	}
+	return b
 }
 
 // Allocations returns the allocations of account ("" for all) in w.

@@ -94,11 +94,13 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// Attribution can always be recomputed: don't wait for the WAL flush.
-		// A crash loses whole transactions, never half of one.
-		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		// A crash loses whole transactions, never half of one. Summing a
+		// batch into the rollups wants its groups hashed in memory (tens
+		// of thousands of them), not sorted on disk.
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '256MB'`); err != nil {
 			return err
 		}
-		if err := replaceHours(ctx, tx, hs, allocs); err != nil {
+		if err := replaceHours(ctx, tx, hs, allocs, true); err != nil {
 			return err
 		}
 		return recordHours(ctx, tx, hours)
@@ -109,11 +111,16 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 	return nil
 }
 
-// replaceHours replaces the allocations of hours and moves the daily rollup
-// by the difference, in one statement: the new rows are copied to a staging
-// table, then the old rows are deleted, the new ones inserted, and their
-// difference (grouped by each rollup's key) is upserted into the rollups.
-func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []tally.Allocation) error {
+// replaceHours replaces the allocations of hours and moves the daily
+// rollups by the difference. The old rows are deleted and their sums taken
+// out of the rollups in one statement; the new rows are copied to a staging
+// table, inserted from there, and their sums added to the rollups. Each
+// rollup is summed from its source's rows grouped by the rollup's key.
+//
+// With recorded set, only hours recorded in attribution_hours can have old
+// rows: SaveHours writes allocations only together with their hours'
+// record, so the hours of a first attribution (a backfill) need no delete.
+func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []tally.Allocation, recorded bool) error {
 	if len(hours) == 0 {
 		return nil
 	}
@@ -130,6 +137,9 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 			return err
 		}
 	}
+	if err := deleteHours(ctx, tx, starts, lo, hi, recorded); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS staged_allocations (LIKE allocations) ON COMMIT DELETE ROWS`); err != nil {
 		return fmt.Errorf("stage allocations: %w", err)
 	}
@@ -139,18 +149,11 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 	if err := copyAllocations(ctx, tx, "staged_allocations", func(h tally.Hour) bool { return want[h] }, allocs); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `
-		WITH old AS (DELETE FROM allocations WHERE hour = ANY($1) AND hour >= $2 AND hour < $3 RETURNING *),
-		new AS (INSERT INTO allocations SELECT * FROM staged_allocations RETURNING *),
-		delta AS (
-			SELECT -1 AS sign, * FROM old
-			UNION ALL
-			SELECT 1, * FROM new),
-		day_delta AS (`+dailyRollup.aggregate("delta")+`),
-		daily AS (`+dailyRollup.upsert("SELECT * FROM day_delta")+`)
-		`+ownerRollup.upsert(ownerRollup.aggregate("day_delta")), starts, lo.Start(), hi.End())
-	if err != nil {
-		return fmt.Errorf("replace the hours and their share of the daily rollups: %w", err)
+	if _, err := tx.Exec(ctx, `INSERT INTO allocations SELECT * FROM staged_allocations`); err != nil {
+		return fmt.Errorf("insert allocations: %w", err)
+	}
+	if _, err := tx.Exec(ctx, rollupDelta(`SELECT 1 AS sign, * FROM staged_allocations`)); err != nil {
+		return fmt.Errorf("add the hours' allocations to the daily rollups: %w", err)
 	}
 	for _, r := range []rollup{dailyRollup, ownerRollup} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+r.table+` WHERE day >= $1::date AND day <= $2::date AND hourly_rows = 0`, from, hi.Start()); err != nil {
@@ -158,6 +161,40 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 		}
 	}
 	return nil
+}
+
+// deleteHours deletes the allocations of the hours starting at starts (lo
+// to hi), or with recorded only of those recorded in attribution_hours, and
+// takes their sums out of the rollups.
+func deleteHours(ctx context.Context, tx pgx.Tx, starts []time.Time, lo, hi tally.Hour, recorded bool) error {
+	before := starts
+	if recorded {
+		err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(hour), '{}') FROM attribution_hours WHERE hour = ANY($1)`, starts).Scan(&before)
+		if err != nil {
+			return fmt.Errorf("find hours attributed before: %w", err)
+		}
+		if len(before) == 0 {
+			return nil
+		}
+	}
+	_, err := tx.Exec(ctx, rollupDelta(`DELETE FROM allocations WHERE hour = ANY($1) AND hour >= $2 AND hour < $3 RETURNING -1 AS sign, *`),
+		before, lo.Start(), hi.End())
+	if err != nil {
+		return fmt.Errorf("delete the hours' allocations and their share of the daily rollups: %w", err)
+	}
+	return nil
+}
+
+// rollupDelta is the statement that adds the signed allocations query
+// returns (sign −1 for rows replaced, +1 for rows added) to both rollups:
+// the workload-level one from the rows, the owner-level one from the
+// former's change.
+func rollupDelta(query string) string {
+	return `
+		WITH delta AS (` + query + `),
+		day_delta AS (` + dailyRollup.aggregate("delta") + `),
+		daily AS (` + dailyRollup.upsert("SELECT * FROM day_delta") + `)
+		` + ownerRollup.upsert(ownerRollup.aggregate("day_delta"))
 }
 
 // rollup is a daily rollup of allocations: its table, its key columns with

@@ -34,7 +34,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// Attribution stages a batch of allocations (about 50 MB) in a
+	// temporary table: keep it in memory. Sessions that never create one
+	// never allocate it.
+	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "128MB"
 	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerNumeric(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))

@@ -20,9 +20,6 @@ type querier interface {
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
-// money returns m as the decimal text numeric columns accept.
-func money(m tally.Money) string { return m.Decimal() }
-
 // parseMoney reads a numeric column scanned as text.
 func parseMoney(s string, cur string) (tally.Money, error) {
 	m, err := tally.ParseMoney(s, tally.Currency(cur))
