@@ -13,8 +13,8 @@ import (
 
 // RecommendOptions configure Recommend.
 type RecommendOptions struct {
-	Now         time.Time // when the purchases would start (default: the end of the usage plus Lag)
-	Lag         int       // hours between the end of the usage and now (default 48: the billing lag)
+	Now         time.Time   // when the purchases would start (default: the end of the usage plus Lag)
+	Lag         int         // hours between the end of the usage and now (default 48: the billing lag)
 	Pools       PoolOptions // no pool enabled: DefaultPoolOptions' pools
 	Risk        Risk
 	Rates       Rates

@@ -87,8 +87,8 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 	var cm struct {
 		Commitments     []json.RawMessage
 		Recommendations []json.RawMessage
-		KPIs        []struct{ Utilization, Coverage *float64 }
-		Current     *struct{ Utilization, Coverage, ESR *float64 }
+		KPIs            []struct{ Utilization, Coverage *float64 }
+		Current         *struct{ Utilization, Coverage, ESR *float64 }
 	}
 	get("/api/v1/commitments?window=2026-09-29T00:00:00Z,2026-10-03T00:00:00Z", &cm)
 	if len(cm.Commitments) == 0 || len(cm.KPIs) != 4 || cm.Current == nil || cm.Current.Coverage == nil || *cm.Current.Coverage <= 0 || len(cm.Recommendations) == 0 {
