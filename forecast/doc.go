@@ -2,10 +2,10 @@
 // intervals, and evaluates models the way the M4 competition does.
 //
 // Models: seasonal naive, Naive2, ETS with automatic selection by AICc,
-// Theta, MSTL (several seasons, robust trend; additive or on logs) and
-// Croston–SBA. The "auto" model validates them on rolling origins and keeps,
-// per series, the model or the mean of the best two to five with the
-// smallest error. Prediction intervals come from the same rolling-origin
+// Theta, MSTL (several seasons, robust trend; additive or on logs; the
+// seasonally adjusted series by ETS or ARIMA) and Croston–SBA. The "auto"
+// model validates them on rolling origins and forecasts, per series, the
+// median of the three with the smallest error. Prediction intervals come from the same rolling-origin
 // errors (conformal quantiles of the standardized errors, scaled per step),
 // not from model formulas. Level shifts are detected and the history before
 // them rescaled; missing values are filled; short, intermittent, constant,

@@ -64,6 +64,15 @@ type ets struct {
 
 func (ets) name() string { return "ets" }
 
+// refit returns e restricted to mod's model type.
+func (e ets) refit(mod model) method {
+	if em, ok := mod.(*etsModel); ok {
+		spec := em.spec
+		e.spec = &spec
+	}
+	return e
+}
+
 // errNoModel is returned when no model could be fitted.
 var errNoModel = errors.New("no model could be fitted")
 

@@ -186,7 +186,7 @@ func scoreSeries(train, y []float64, name string, opt EvalOptions, m int) series
 	if len(r.Members) > 0 {
 		names := slices.Clone(r.Members)
 		sort.Strings(names)
-		s.model = fmt.Sprintf("mean%v", names)
+		s.model = fmt.Sprintf("median%v", names)
 	}
 	s.smape = SMAPE(y, r.Mean)
 	s.mase = MASE(train, y, r.Mean, m)

@@ -10,6 +10,13 @@ type method interface {
 	fit(y []float64) (model, error)
 }
 
+// refitter is a method that can be restricted to the structure of one of
+// its fitted models (an ETS model type, an ARIMA order), so the final fit on
+// the whole history keeps what was validated and skips the search.
+type refitter interface {
+	refit(mod model) method
+}
+
 // model is a fitted method.
 type model interface {
 	// forecastFrom returns h point forecasts after the first origin values

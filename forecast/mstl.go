@@ -75,19 +75,39 @@ func Decompose(y []float64, periods []int) MSTL {
 
 // mstl forecasts with MSTL: each seasonal component by its own seasonal
 // naive forecast, the seasonally adjusted series (trend + remainder, with
-// outlying remainders clipped) by non-seasonal ETS chosen by AICc. With log
+// outlying remainders clipped) by non-seasonal ETS chosen by AICc or, with
+// arima set, by ARIMA(p,1,q) chosen by AICc (see arima). With log
 // set (positive series only) it works on log y, which turns seasonality
 // proportional to the level into additive seasonality.
 type mstl struct {
 	periods []int
 	log     bool
+	arima   bool   // the adjusted series by ARIMA instead of ETS
+	adj     method // fits the adjusted series when set (refit)
+}
+
+// refit returns m with the adjusted series' model restricted to the
+// structure fitted in mod (ETS model, ARIMA order).
+func (m mstl) refit(mod model) method {
+	mm, ok := mod.(*mstlModel)
+	if !ok {
+		return m
+	}
+	if r, ok := mm.adjMethod.(refitter); ok {
+		m.adj = r.refit(mm.trend)
+	}
+	return m
 }
 
 func (m mstl) name() string {
+	n := "mstl"
 	if m.log {
-		return "mstl-log"
+		n += "-log"
 	}
-	return "mstl"
+	if m.arima {
+		n += "-arima"
+	}
+	return n
 }
 
 func (m mstl) fit(y []float64) (model, error) {
@@ -119,11 +139,18 @@ func (m mstl) fit(y []float64) (model, error) {
 		}
 		adj[t] = d.Trend[t] + r
 	}
-	em, err := ets{}.fit(adj)
+	var adjMethod method = ets{}
+	switch {
+	case m.adj != nil:
+		adjMethod = m.adj
+	case m.arima:
+		adjMethod = arima{}
+	}
+	em, err := adjMethod.fit(adj)
 	if err != nil {
 		return nil, err
 	}
-	mod := &mstlModel{log: m.log, periods: d.Periods, fitLen: n, trend: em.(*etsModel), clip: lim, d: d}
+	mod := &mstlModel{log: m.log, periods: d.Periods, fitLen: n, trend: em, adjMethod: adjMethod, clip: lim, d: d}
 	mod.season = make([][]float64, len(d.Periods))
 	for i, p := range d.Periods {
 		mod.season[i] = slices.Clone(d.Seasonal[i][n-p:])
@@ -132,13 +159,14 @@ func (m mstl) fit(y []float64) (model, error) {
 }
 
 type mstlModel struct {
-	log     bool
-	periods []int
-	fitLen  int
-	season  [][]float64 // last cycle of each seasonal component (phase of fitLen−p at index 0)
-	trend   *etsModel
-	clip    float64
-	d       MSTL
+	log       bool
+	periods   []int
+	fitLen    int
+	season    [][]float64 // last cycle of each seasonal component (phase of fitLen−p at index 0)
+	trend     model       // of the seasonally adjusted series
+	adjMethod method
+	clip      float64
+	d         MSTL
 }
 
 // seasonalAt returns Σ seasonal components at time t: fitted values inside

@@ -30,7 +30,7 @@ type forecastEvalCmd struct {
 	Horizon int      `required:"" help:"Steps to forecast (M4 hourly: 48)."`
 	Season  int      `required:"" help:"Season length M (M4 hourly: 24); scales MASE and MSIS and seasonally adjusts Naive2."`
 	Seasons []int    `help:"Extra season lengths for multi-seasonal models (default: 168 when --season is 24)."`
-	Model   []string `default:"auto" help:"Models to score, comma-separated or repeated: auto, snaive, naive, naive2, ets, theta, mstl, mstl-log, croston, or all. Naive2 and snaive are always scored."`
+	Model   []string `default:"auto" help:"Models to score, comma-separated or repeated: auto, snaive, naive, naive2, ets, theta, mstl, mstl-log, mstl-arima, mstl-log-arima, croston, or all. Naive2 and snaive are always scored."`
 	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
 	Workers int      `help:"Series forecast in parallel (default: all cores)."`
 }
