@@ -70,7 +70,7 @@ func TestBenchAttribution(t *testing.T) {
 	backfill := time.Since(t2)
 	self1, server1 := clock.read()
 	fmt.Printf("backfill store calls: %s\n", store.report())
-	fmt.Printf("backfill CPU:         tally %s, PostgreSQL %s (%.1f CPU-seconds a day of attribution; wall time on 2 idle cores is about half)\n",
+	fmt.Printf("backfill CPU:         tally %s, PostgreSQL %s (%.1f CPU-seconds a day of attribution)\n",
 		(self1 - self0).Round(time.Second), (server1 - server0).Round(time.Second),
 		(self1-self0+server1-server0).Seconds()/float64(days))
 	fmt.Printf("%d-day backfill:       %s, %d hours, %d allocations (%.0f allocations/s)   target ≤ 10m for 30 days\n",
