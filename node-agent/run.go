@@ -89,7 +89,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.metricsAddr, err)
 		}
-		srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: m.handler(cfg.pprof), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 		log.Info("metrics", "addr", ln.Addr().String())

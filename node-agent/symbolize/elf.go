@@ -1,12 +1,13 @@
 package symbolize
 
 import (
+	"bytes"
 	"debug/elf"
-	"debug/gosym"
 	binenc "encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -19,13 +20,17 @@ import (
 var ErrNoSymbols = errors.New("no .gopclntab, .symtab or .dynsym")
 
 // binary is a parsed executable or shared library: its load segments and
-// function table.
+// function table. A Go binary's table stays in the file (gotab, read through
+// file); other binaries' symbols are held in syms.
 type binary struct {
 	buildID string
 	isGo    bool
 	loads   []load
 	syms    []sym // sorted by start
+	gotab   *goTable
+	file    *os.File // open while gotab reads from it
 	err     error
+	lastUse uint64 // the symbolizer's drain generation when last used
 }
 
 type load struct{ off, vaddr, filesz uint64 }
@@ -47,6 +52,9 @@ func (b *binary) vaddr(off uint64) (uint64, bool) {
 }
 
 func (b *binary) lookup(addr uint64) (string, bool) {
+	if b.gotab != nil {
+		return b.gotab.lookup(addr)
+	}
 	i := sort.Search(len(b.syms), func(i int) bool { return b.syms[i].start > addr }) - 1
 	if i < 0 || addr >= b.syms[i].end {
 		return "", false
@@ -54,13 +62,38 @@ func (b *binary) lookup(addr uint64) (string, bool) {
 	return b.syms[i].name, true
 }
 
+// close releases the file a Go binary's table is read from.
+func (b *binary) close() {
+	if b.file != nil {
+		b.file.Close()
+		b.file = nil
+	}
+}
+
+// size estimates the memory b holds, for the symbol cache's budget.
+func (b *binary) size() int {
+	n := 200 + 24*len(b.loads) + len(b.buildID)
+	if b.gotab != nil {
+		n += b.gotab.bytes()
+	}
+	for _, s := range b.syms {
+		n += 40 + len(s.name)
+	}
+	return n
+}
+
 // openBinary parses the ELF file at path. It never panics: a malformed file
-// yields a binary with err set.
+// yields a binary with err set. A Go binary keeps the file open to read its
+// .gopclntab on demand.
 func openBinary(path string) (b *binary) {
 	b = &binary{}
+	var f *os.File
 	defer func() {
 		if r := recover(); r != nil {
 			b = &binary{err: fmt.Errorf("parse %s: %v", path, r)}
+		}
+		if b.file == nil && f != nil {
+			f.Close()
 		}
 	}()
 	f, err := os.Open(path)
@@ -68,7 +101,6 @@ func openBinary(path string) (b *binary) {
 		b.err = err
 		return b
 	}
-	defer f.Close()
 	ef, err := elf.NewFile(f)
 	if err != nil {
 		b.err = fmt.Errorf("parse ELF %s: %w", path, err)
@@ -81,7 +113,7 @@ func openBinary(path string) (b *binary) {
 	}
 	b.buildID = buildID(ef)
 	if sec := ef.Section(".gopclntab"); sec != nil {
-		if err := b.loadGo(ef, sec); err == nil {
+		if err := b.loadGo(ef, sec, f); err == nil {
 			return b
 		}
 	}
@@ -92,30 +124,37 @@ func openBinary(path string) (b *binary) {
 	return b
 }
 
-// loadGo reads function ranges from .gopclntab, present even in stripped
-// Go binaries.
-func (b *binary) loadGo(ef *elf.File, pcln *elf.Section) error {
-	data, err := pcln.Data()
-	if err != nil {
-		return err
-	}
-	text := ef.Section(".text")
-	if text == nil {
+// loadGo prepares lookups in .gopclntab, present even in stripped Go
+// binaries. The section is read from f on demand (see goTable); only a
+// compressed section is read whole.
+func (b *binary) loadGo(ef *elf.File, pcln *elf.Section, f *os.File) error {
+	if ef.Section(".text") == nil {
 		return errors.New("no .text section")
 	}
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	var r io.ReaderAt = io.NewSectionReader(f, int64(pcln.Offset), int64(pcln.Size))
+	size := pcln.Size
+	if pcln.Type == elf.SHT_NOBITS {
+		return errors.New("empty .gopclntab")
+	}
+	if fi, err := f.Stat(); err != nil || pcln.Offset > uint64(fi.Size()) || pcln.Size > uint64(fi.Size())-pcln.Offset {
+		return errors.New(".gopclntab outside the file")
+	}
+	if pcln.Flags&elf.SHF_COMPRESSED != 0 {
+		data, err := pcln.Data()
+		if err != nil {
+			return err
+		}
+		r, size = bytes.NewReader(data), uint64(len(data))
+	}
+	tab, err := readPclnHeader(r, size)
 	if err != nil {
 		return err
 	}
-	syms := make([]sym, 0, len(tab.Funcs))
-	for _, fn := range tab.Funcs {
-		syms = append(syms, sym{start: fn.Entry, end: fn.End, name: strings.Clone(fn.Name)})
+	tab.textStart = goTextStart(ef, pcln, tab)
+	if err := tab.buildIndex(); err != nil {
+		return err
 	}
-	if len(syms) == 0 {
-		return errors.New("empty .gopclntab")
-	}
-	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
-	b.syms, b.isGo = syms, true
+	b.gotab, b.isGo, b.file = tab, true, f
 	return nil
 }
 
