@@ -34,6 +34,7 @@ type cli struct {
 	Proc         string        `default:"/proc" env:"TALLY_PROC" help:"The host's procfs (hostPID)."`
 	Kubeconfig   string        `env:"KUBECONFIG" help:"Kubeconfig outside a cluster (default: in-cluster config, else no pod names)."`
 	MemoryLimit  int64         `name:"memory-limit" default:"50331648" env:"TALLY_MEMORY_LIMIT" help:"Go runtime soft memory limit in bytes (0: none)."`
+	GCPercent    int           `name:"gc-percent" default:"50" env:"TALLY_GC_PERCENT" help:"Go GC target: heap growth over the live heap, in percent (Go's default is 100)."`
 	Once         bool          `help:"Profile for --duration, write pprof files to --out and exit."`
 	Duration     time.Duration `default:"10s" help:"How long --once profiles."`
 	Out          string        `placeholder:"DIR" help:"Directory --once writes to."`
@@ -56,7 +57,7 @@ func main() {
 	if err := run(ctx, config{
 		server: c.Server, tokenFile: c.TokenFile, cluster: c.Cluster, node: c.NodeName, frequency: c.Frequency,
 		interval: c.Interval, bufferBytes: c.BufferBytes, bufferMemory: c.BufferMemory, bufferDir: c.BufferDir,
-		metricsAddr: c.MetricsAddr, pprof: c.Pprof, proc: c.Proc, kubeconfig: c.Kubeconfig, memoryLimit: c.MemoryLimit,
+		metricsAddr: c.MetricsAddr, pprof: c.Pprof, proc: c.Proc, kubeconfig: c.Kubeconfig, memoryLimit: c.MemoryLimit, gcPercent: c.GCPercent,
 		once: c.Once, duration: c.Duration, out: c.Out, inCluster: os.Getenv("KUBERNETES_SERVICE_HOST") != "",
 	}, log, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "tally-agent: %v\n", err)
@@ -75,6 +76,7 @@ type config struct {
 	kubeconfig                       string
 	inCluster                        bool
 	memoryLimit                      int64
+	gcPercent                        int
 	once                             bool
 	duration                         time.Duration
 	out                              string

@@ -35,6 +35,13 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	if cfg.memoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.memoryLimit)
 	}
+	// The agent's live heap is small (about 10 MB: kernel symbols, the
+	// symbol cache, one interval) and it allocates little between drains,
+	// so a tighter GC target costs little CPU and keeps RSS down: at 50% the
+	// heap peaks near 1.5× the live heap instead of 2×.
+	if cfg.gcPercent > 0 {
+		debug.SetGCPercent(cfg.gcPercent)
+	}
 	if cfg.once && cfg.out == "" {
 		return errors.New("--once needs --out DIR")
 	}
@@ -72,6 +79,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	tracker := cgroups.NewTracker(mounts)
 	tracker.Sample()
 	sym := symbolize.New(symbolize.Config{Proc: cfg.proc, Logger: log})
+	if err := sym.LoadKernel(); err != nil {
+		log.Warn("kernel frames will stay unknown", "err", err)
+	}
 	col := collector.New(collector.Config{Cluster: tally.ClusterID(cfg.cluster), Source: prof, Symbolizer: sym, Meta: meta, Usage: tracker, Logger: log})
 
 	if cfg.once {

@@ -23,14 +23,15 @@ var ErrNoSymbols = errors.New("no .gopclntab, .symtab or .dynsym")
 // function table. A Go binary's table stays in the file (gotab, read through
 // file); other binaries' symbols are held in syms.
 type binary struct {
-	buildID string
-	isGo    bool
-	loads   []load
-	syms    []sym // sorted by start
-	gotab   *goTable
-	file    *os.File // open while gotab reads from it
-	err     error
-	lastUse uint64 // the symbolizer's drain generation when last used
+	buildID   string
+	isGo      bool
+	loads     []load
+	syms      []sym          // sorted by start; names as in the file (mangled)
+	demangled map[int]string // syms index → demangled name, of the symbols looked up
+	gotab     *goTable
+	file      *os.File // open while gotab reads from it
+	err       error
+	lastUse   uint64 // the symbolizer's drain generation when last used
 }
 
 type load struct{ off, vaddr, filesz uint64 }
@@ -59,7 +60,18 @@ func (b *binary) lookup(addr uint64) (string, bool) {
 	if i < 0 || addr >= b.syms[i].end {
 		return "", false
 	}
-	return b.syms[i].name, true
+	// Names are demangled when first looked up: demangling every symbol
+	// of a large C++ binary up front costs more CPU than the agent spends
+	// in many intervals, for names that are mostly never sampled.
+	if name, ok := b.demangled[i]; ok {
+		return name, true
+	}
+	name := Demangle(b.syms[i].name)
+	if b.demangled == nil || len(b.demangled) >= maxNames {
+		b.demangled = map[int]string{}
+	}
+	b.demangled[i] = name
+	return name, true
 }
 
 // close releases the file a Go binary's table is read from.
@@ -78,6 +90,9 @@ func (b *binary) size() int {
 	}
 	for _, s := range b.syms {
 		n += 40 + len(s.name)
+	}
+	for _, name := range b.demangled {
+		n += 48 + len(name)
 	}
 	return n
 }
@@ -169,7 +184,7 @@ func (b *binary) loadELFSymbols(ef *elf.File) {
 				continue
 			}
 			seen[s.Value] = true
-			syms = append(syms, sym{start: s.Value, end: s.Value + s.Size, name: Demangle(s.Name)})
+			syms = append(syms, sym{start: s.Value, end: s.Value + s.Size, name: s.Name})
 		}
 	}
 	if list, err := ef.Symbols(); err == nil {

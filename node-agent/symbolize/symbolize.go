@@ -105,16 +105,31 @@ func (s *Symbolizer) Stats() Stats {
 	return s.stats
 }
 
-// Kernel symbolizes kernel addresses, leaf first.
-func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
+// LoadKernel reads the kernel's symbols now rather than at the first
+// kernel frame. Reading /proc/kallsyms is the symbolizer's largest one-time
+// cost (the kernel formats every symbol); an agent does it while starting.
+// The error says why kernel frames will stay unknown.
+func (s *Symbolizer) LoadKernel() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.loadKernel()
+	return s.kernErr
+}
+
+func (s *Symbolizer) loadKernel() {
 	if s.kernel == nil && s.kernErr == nil {
 		s.kernel, s.kernErr = loadKallsyms(filepath.Join(s.proc, "kallsyms"))
 		if s.kernErr != nil {
 			s.log.Debug("kernel symbols unavailable", "err", s.kernErr)
 		}
 	}
+}
+
+// Kernel symbolizes kernel addresses, leaf first.
+func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadKernel()
 	out := make([]tally.Function, len(pcs))
 	for i, pc := range pcs {
 		s.stats.Frames[KindKernel]++
