@@ -68,6 +68,12 @@ const DefaultCacheBytes = 8 << 20
 // open file.
 const maxCachedBinaries = 512
 
+// maxIdleDrains is how many drains a binary stays cached unused (30: five
+// minutes at the default interval). Past it, the binary is forgotten even
+// within budget, so a deleted file's space is not held by an open
+// descriptor for long.
+const maxIdleDrains = 30
+
 // Symbolizer symbolizes stacks. It is safe for concurrent use.
 type Symbolizer struct {
 	mu       sync.Mutex
@@ -182,8 +188,9 @@ func (s *Symbolizer) EndDrain() {
 	s.drainGen++
 }
 
-// trimCache evicts the least recently used binaries while the cache is over
-// its byte or count bound, never one used in the current drain.
+// trimCache evicts binaries unused for maxIdleDrains, then the least
+// recently used ones while the cache is over its byte or count bound, never
+// one used in the current drain.
 func (s *Symbolizer) trimCache() {
 	seen := map[*binary]bool{}
 	var all []*binary
@@ -202,19 +209,20 @@ func (s *Symbolizer) trimCache() {
 			total += b.size()
 		}
 	}
-	if total <= s.budget && len(all) <= maxCachedBinaries {
-		return
-	}
 	sort.Slice(all, func(i, j int) bool { return all[i].lastUse < all[j].lastUse })
 	evict := map[*binary]bool{}
 	n := len(all)
 	for _, b := range all {
-		if (total <= s.budget && n <= maxCachedBinaries) || b.lastUse >= s.drainGen {
+		idle := b.lastUse+maxIdleDrains < s.drainGen
+		if !idle && ((total <= s.budget && n <= maxCachedBinaries) || b.lastUse >= s.drainGen) {
 			break
 		}
 		evict[b] = true
 		total -= b.size()
 		n--
+	}
+	if len(evict) == 0 {
+		return
 	}
 	for k, b := range s.byFile {
 		if evict[b] {
