@@ -2,7 +2,6 @@ package symbolize
 
 import (
 	"os"
-	"strings"
 	"testing"
 )
 
@@ -13,8 +12,8 @@ import (
 func TestCacheBudget(t *testing.T) {
 	s := New(Config{CacheBytes: 3000})
 	bin := func(name string, lastUse uint64) *binary {
-		// About 1150 bytes by size(): four are over the budget, two within.
-		b := &binary{buildID: name, syms: []sym{{start: 1, end: 2, name: strings.Repeat("x", 900)}}, lastUse: lastUse}
+		// About 1270 bytes by size(): four are over the budget, two within.
+		b := &binary{buildID: name, elf: &elfTable{syms: make([]elfSym, 60)}, lastUse: lastUse}
 		s.byBuild[name] = b
 		s.byFile[fileKey{path: "/" + name}] = b
 		return b

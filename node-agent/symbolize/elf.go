@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/ianlancetaylor/demangle"
@@ -20,22 +19,23 @@ import (
 var ErrNoSymbols = errors.New("no .gopclntab, .symtab or .dynsym")
 
 // binary is a parsed executable or shared library: its load segments and
-// function table. A Go binary's table stays in the file (gotab, read through
-// file); other binaries' symbols are held in syms.
+// function table. Both kinds of table keep names in the file until they
+// are looked up: a Go binary's .gopclntab (gotab), another's symbol and
+// string tables (elf); file stays open for them.
 type binary struct {
-	buildID   string
-	isGo      bool
-	loads     []load
-	syms      []sym          // sorted by start; names as in the file (mangled)
-	demangled map[int]string // syms index → demangled name, of the symbols looked up
-	gotab     *goTable
-	file      *os.File // open while gotab reads from it
-	err       error
-	lastUse   uint64 // the symbolizer's drain generation when last used
+	buildID string
+	isGo    bool
+	loads   []load
+	gotab   *goTable
+	elf     *elfTable
+	file    *os.File
+	err     error
+	lastUse uint64 // the symbolizer's drain generation when last used
 }
 
 type load struct{ off, vaddr, filesz uint64 }
 
+// sym is a named address range (perf maps).
 type sym struct {
 	start, end uint64
 	name       string
@@ -53,28 +53,16 @@ func (b *binary) vaddr(off uint64) (uint64, bool) {
 }
 
 func (b *binary) lookup(addr uint64) (string, bool) {
-	if b.gotab != nil {
+	switch {
+	case b.gotab != nil:
 		return b.gotab.lookup(addr)
+	case b.elf != nil:
+		return b.elf.lookup(addr)
 	}
-	i := sort.Search(len(b.syms), func(i int) bool { return b.syms[i].start > addr }) - 1
-	if i < 0 || addr >= b.syms[i].end {
-		return "", false
-	}
-	// Names are demangled when first looked up: demangling every symbol
-	// of a large C++ binary up front costs more CPU than the agent spends
-	// in many intervals, for names that are mostly never sampled.
-	if name, ok := b.demangled[i]; ok {
-		return name, true
-	}
-	name := Demangle(b.syms[i].name)
-	if b.demangled == nil || len(b.demangled) >= maxNames {
-		b.demangled = map[int]string{}
-	}
-	b.demangled[i] = name
-	return name, true
+	return "", false
 }
 
-// close releases the file a Go binary's table is read from.
+// close releases the file b's table is read from.
 func (b *binary) close() {
 	if b.file != nil {
 		b.file.Close()
@@ -88,18 +76,15 @@ func (b *binary) size() int {
 	if b.gotab != nil {
 		n += b.gotab.bytes()
 	}
-	for _, s := range b.syms {
-		n += 40 + len(s.name)
-	}
-	for _, name := range b.demangled {
-		n += 48 + len(name)
+	if b.elf != nil {
+		n += b.elf.bytes()
 	}
 	return n
 }
 
 // openBinary parses the ELF file at path. It never panics: a malformed file
-// yields a binary with err set. A Go binary keeps the file open to read its
-// .gopclntab on demand.
+// yields a binary with err set. The binary keeps the file open to read
+// names on demand.
 func openBinary(path string) (b *binary) {
 	b = &binary{}
 	var f *os.File
@@ -132,10 +117,12 @@ func openBinary(path string) (b *binary) {
 			return b
 		}
 	}
-	b.loadELFSymbols(ef)
-	if len(b.syms) == 0 {
-		b.err = fmt.Errorf("%s: %w", path, ErrNoSymbols)
+	tab, err := readELFTable(ef, f)
+	if err != nil {
+		b.err = fmt.Errorf("%s: %w", path, err)
+		return b
 	}
+	b.elf, b.file = tab, f
 	return b
 }
 
@@ -171,40 +158,6 @@ func (b *binary) loadGo(ef *elf.File, pcln *elf.Section, f *os.File) error {
 	}
 	b.gotab, b.isGo, b.file = tab, true, f
 	return nil
-}
-
-// loadELFSymbols reads function symbols from .symtab and .dynsym.
-func (b *binary) loadELFSymbols(ef *elf.File) {
-	seen := map[uint64]bool{}
-	var syms []sym
-	add := func(list []elf.Symbol) {
-		for _, s := range list {
-			t := elf.ST_TYPE(s.Info)
-			if (t != elf.STT_FUNC && t != elf.STT_GNU_IFUNC) || s.Value == 0 || seen[s.Value] {
-				continue
-			}
-			seen[s.Value] = true
-			syms = append(syms, sym{start: s.Value, end: s.Value + s.Size, name: s.Name})
-		}
-	}
-	if list, err := ef.Symbols(); err == nil {
-		add(list)
-	}
-	if list, err := ef.DynamicSymbols(); err == nil {
-		add(list)
-	}
-	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
-	// Symbols without a size reach to the next symbol.
-	for i := range syms {
-		if syms[i].end == syms[i].start {
-			if i+1 < len(syms) {
-				syms[i].end = syms[i+1].start
-			} else {
-				syms[i].end = syms[i].start + 1
-			}
-		}
-	}
-	b.syms = syms
 }
 
 var rustHash = regexp.MustCompile(`::h[0-9a-f]{16}$`)

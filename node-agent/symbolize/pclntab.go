@@ -298,15 +298,23 @@ func (t *goTable) funcName(funcOff uint64) (string, error) {
 }
 
 // cString reads a NUL-terminated string at off.
-func (t *goTable) cString(off uint64) (string, error) {
+func (t *goTable) cString(off uint64) (string, error) { return readCString(t.r, t.size, off) }
+
+// readCString reads a NUL-terminated string at off in r (size bytes), of
+// at most maxName bytes.
+func readCString(r io.ReaderAt, size, off uint64) (string, error) {
 	var out []byte
 	var buf [128]byte
 	for len(out) < maxName {
-		if off >= t.size {
+		if off >= size {
 			return "", io.ErrUnexpectedEOF
 		}
-		b := buf[:min(uint64(len(buf)), t.size-off)]
-		if err := t.readFull(b, off); err != nil {
+		b := buf[:min(uint64(len(buf)), size-off)]
+		n, err := r.ReadAt(b, int64(off))
+		if n < len(b) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
 			return "", err
 		}
 		for i, c := range b {
@@ -317,7 +325,7 @@ func (t *goTable) cString(off uint64) (string, error) {
 		out = append(out, b...)
 		off += uint64(len(b))
 	}
-	return "", errors.New("pclntab: function name too long")
+	return "", errors.New("name too long")
 }
 
 // bytes estimates the memory t holds, for the symbol cache's budget.
