@@ -53,9 +53,9 @@ type Config struct {
 	Proc string
 	// Logger reports binaries that cannot be read (debug level).
 	Logger *slog.Logger
-	// CacheBytes bounds the parsed binaries kept (default DefaultCacheBytes):
-	// past it, EndDrain forgets the least recently used ones, except those
-	// used in the drain just ended.
+	// CacheBytes bounds the parsed binaries kept for live processes
+	// (default DefaultCacheBytes): past it, EndDrain forgets the least
+	// recently used ones, except those used in the drain just ended.
 	CacheBytes int
 }
 
@@ -67,12 +67,6 @@ const DefaultCacheBytes = 8 << 20
 // maxCachedBinaries bounds the cache by count too: each Go binary holds an
 // open file.
 const maxCachedBinaries = 512
-
-// maxIdleDrains is how many drains a binary stays cached unused (30: five
-// minutes at the default interval). Past it, the binary is forgotten even
-// within budget, so a deleted file's space is not held by an open
-// descriptor for long.
-const maxIdleDrains = 30
 
 // Symbolizer symbolizes stacks. It is safe for concurrent use.
 type Symbolizer struct {
@@ -172,10 +166,11 @@ func (s *Symbolizer) User(pid uint32, pcs []uint64) []tally.Function {
 }
 
 // EndDrain forgets processes not seen since the previous call, so pid reuse
-// and exited processes do not pin memory, and trims the binary cache to its
-// budget, least recently used first. Binaries no live process maps stay
-// cached while the budget allows: short-lived processes often run the same
-// binaries again.
+// and exited processes do not pin memory, and with them the binaries no
+// remaining process maps: a cached binary holds its file open (names are
+// read on demand), and an open file in a container's root file system
+// would keep it busy after the container is gone. What remains is trimmed
+// to the cache's budget, least recently used first.
 func (s *Symbolizer) EndDrain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,10 +183,18 @@ func (s *Symbolizer) EndDrain() {
 	s.drainGen++
 }
 
-// trimCache evicts binaries unused for maxIdleDrains, then the least
-// recently used ones while the cache is over its byte or count bound, never
-// one used in the current drain.
+// trimCache evicts the binaries no known process maps, then the least
+// recently used ones while the cache is over its byte or count bound,
+// never one used in the current drain.
 func (s *Symbolizer) trimCache() {
+	mapped := map[*binary]bool{}
+	for _, p := range s.procs {
+		for _, m := range p.maps {
+			if m.bin != nil {
+				mapped[m.bin] = true
+			}
+		}
+	}
 	seen := map[*binary]bool{}
 	var all []*binary
 	total := 0
@@ -209,17 +212,25 @@ func (s *Symbolizer) trimCache() {
 			total += b.size()
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].lastUse < all[j].lastUse })
 	evict := map[*binary]bool{}
 	n := len(all)
 	for _, b := range all {
-		idle := b.lastUse+maxIdleDrains < s.drainGen
-		if !idle && ((total <= s.budget && n <= maxCachedBinaries) || b.lastUse >= s.drainGen) {
+		if !mapped[b] {
+			evict[b] = true
+			total -= b.size()
+			n--
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].lastUse < all[j].lastUse })
+	for _, b := range all {
+		if (total <= s.budget && n <= maxCachedBinaries) || b.lastUse >= s.drainGen {
 			break
 		}
-		evict[b] = true
-		total -= b.size()
-		n--
+		if !evict[b] {
+			evict[b] = true
+			total -= b.size()
+			n--
+		}
 	}
 	if len(evict) == 0 {
 		return
