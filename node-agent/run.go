@@ -82,6 +82,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	if err := sym.LoadKernel(); err != nil {
 		log.Warn("kernel frames will stay unknown", "err", err)
 	}
+	// Starting (kernel BTF for the BPF program, kernel symbols) leaves
+	// megabytes of garbage the steady state never needs again: give the
+	// pages back now rather than when the scavenger gets to them.
+	debug.FreeOSMemory()
 	col := collector.New(collector.Config{Cluster: tally.ClusterID(cfg.cluster), Source: prof, Symbolizer: sym, Meta: meta, Usage: tracker, Logger: log})
 
 	if cfg.once {

@@ -46,6 +46,9 @@ func parseKallsyms(r io.Reader) (*kallsyms, error) {
 		start, end uint32 // of the name in names
 		mod        uint16
 	}
+	// A kernel has 100,000–200,000 text symbols of some 25 bytes each.
+	// Grown by doubling, the parse leaves a few megabytes of garbage
+	// where append's gentler growth of large slices would leave tens.
 	var (
 		entries []entry
 		names   []byte
@@ -86,7 +89,7 @@ func parseKallsyms(r io.Reader) (*kallsyms, error) {
 			return nil, errors.New("kallsyms: names beyond 4 GiB")
 		}
 		e := entry{addr: addr, start: uint32(len(names))}
-		names = append(names, name...)
+		names = appendDoubling(names, name...)
 		e.end = uint32(len(names))
 		if len(module) > 0 {
 			idx, ok := modIndex[string(module)]
@@ -100,7 +103,7 @@ func parseKallsyms(r io.Reader) (*kallsyms, error) {
 			}
 			e.mod = idx
 		}
-		entries = append(entries, e)
+		entries = appendDoubling(entries, e)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read kallsyms: %w", err)
@@ -118,6 +121,17 @@ func parseKallsyms(r io.Reader) (*kallsyms, error) {
 	}
 	k.blob = blob.String()
 	return k, nil
+}
+
+// appendDoubling appends like append but at least doubles the capacity
+// when it grows.
+func appendDoubling[T any](s []T, v ...T) []T {
+	if len(s)+len(v) > cap(s) {
+		grown := make([]T, len(s), max(2*cap(s), len(s)+len(v), 1024))
+		copy(grown, s)
+		s = grown
+	}
+	return append(s, v...)
 }
 
 // parseHex parses a hexadecimal number of at most 16 digits.
