@@ -30,9 +30,11 @@ type cli struct {
 	BufferMemory int64         `name:"buffer-memory" default:"8388608" env:"TALLY_BUFFER_MEMORY" help:"Part of the buffer kept in memory; the rest spills to --buffer-dir."`
 	BufferDir    string        `name:"buffer-dir" default:"/var/lib/tally-agent/buffer" env:"TALLY_BUFFER_DIR" help:"Directory for spilled batches (empty: memory only)."`
 	MetricsAddr  string        `name:"metrics-addr" default:":9464" env:"TALLY_METRICS_ADDR" help:"Address of the Prometheus /metrics endpoint (empty: off)."`
+	Pprof        bool          `env:"TALLY_PPROF" help:"Also serve Go's /debug/pprof/ on --metrics-addr (to profile the agent itself)."`
 	Proc         string        `default:"/proc" env:"TALLY_PROC" help:"The host's procfs (hostPID)."`
 	Kubeconfig   string        `env:"KUBECONFIG" help:"Kubeconfig outside a cluster (default: in-cluster config, else no pod names)."`
 	MemoryLimit  int64         `name:"memory-limit" default:"50331648" env:"TALLY_MEMORY_LIMIT" help:"Go runtime soft memory limit in bytes (0: none)."`
+	GCPercent    int           `name:"gc-percent" default:"50" env:"TALLY_GC_PERCENT" help:"Go GC target: heap growth over the live heap, in percent (Go's default is 100)."`
 	Once         bool          `help:"Profile for --duration, write pprof files to --out and exit."`
 	Duration     time.Duration `default:"10s" help:"How long --once profiles."`
 	Out          string        `placeholder:"DIR" help:"Directory --once writes to."`
@@ -55,7 +57,7 @@ func main() {
 	if err := run(ctx, config{
 		server: c.Server, tokenFile: c.TokenFile, cluster: c.Cluster, node: c.NodeName, frequency: c.Frequency,
 		interval: c.Interval, bufferBytes: c.BufferBytes, bufferMemory: c.BufferMemory, bufferDir: c.BufferDir,
-		metricsAddr: c.MetricsAddr, proc: c.Proc, kubeconfig: c.Kubeconfig, memoryLimit: c.MemoryLimit,
+		metricsAddr: c.MetricsAddr, pprof: c.Pprof, proc: c.Proc, kubeconfig: c.Kubeconfig, memoryLimit: c.MemoryLimit, gcPercent: c.GCPercent,
 		once: c.Once, duration: c.Duration, out: c.Out, inCluster: os.Getenv("KUBERNETES_SERVICE_HOST") != "",
 	}, log, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "tally-agent: %v\n", err)
@@ -70,9 +72,11 @@ type config struct {
 	interval                         time.Duration
 	bufferBytes, bufferMemory        int64
 	bufferDir, metricsAddr, proc     string
+	pprof                            bool
 	kubeconfig                       string
 	inCluster                        bool
 	memoryLimit                      int64
+	gcPercent                        int
 	once                             bool
 	duration                         time.Duration
 	out                              string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	httppprof "net/http/pprof"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -64,8 +65,15 @@ func newMetrics(prof *profiler.Profiler, sym *symbolize.Symbolizer, col *collect
 	return m
 }
 
-func (m *metrics) handler() http.Handler {
+// handler serves /metrics and /healthz, and with pprof Go's profiles under
+// /debug/pprof/.
+func (m *metrics) handler(pprof bool) http.Handler {
 	mux := http.NewServeMux()
+	if pprof {
+		mux.HandleFunc("/debug/pprof/", httppprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	return mux

@@ -9,6 +9,7 @@ package ship
 
 import (
 	"bytes"
+	"compress/gzip"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -97,10 +98,11 @@ func BuildProfile(l Labels, start, end time.Time, periodNanos int64, stacks []St
 	return p
 }
 
-// EncodeProfile returns p gzip-compressed, as pprof files are.
+// EncodeProfile returns p gzip-compressed, as pprof files are (with a
+// pooled compressor; profile.Write would allocate a new one each time).
 func EncodeProfile(p *profile.Profile) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := p.Write(&buf); err != nil {
+	if err := compress(&buf, func(zw *gzip.Writer) error { return p.WriteUncompressed(zw) }); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

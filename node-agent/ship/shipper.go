@@ -71,12 +71,8 @@ func New(cfg Config) *Shipper {
 // Encode returns b as gzip-compressed JSON.
 func Encode(b *tally.AgentBatch) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := json.NewEncoder(zw).Encode(b); err != nil {
+	if err := compress(&buf, func(zw *gzip.Writer) error { return json.NewEncoder(zw).Encode(b) }); err != nil {
 		return nil, fmt.Errorf("encode batch: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compress batch: %w", err)
 	}
 	return buf.Bytes(), nil
 }

@@ -1,15 +1,15 @@
 package symbolize
 
 import (
+	"bytes"
 	"debug/elf"
-	"debug/gosym"
 	binenc "encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/ianlancetaylor/demangle"
@@ -19,17 +19,23 @@ import (
 var ErrNoSymbols = errors.New("no .gopclntab, .symtab or .dynsym")
 
 // binary is a parsed executable or shared library: its load segments and
-// function table.
+// function table. Both kinds of table keep names in the file until they
+// are looked up: a Go binary's .gopclntab (gotab), another's symbol and
+// string tables (elf); file stays open for them.
 type binary struct {
 	buildID string
 	isGo    bool
 	loads   []load
-	syms    []sym // sorted by start
+	gotab   *goTable
+	elf     *elfTable
+	file    *os.File
 	err     error
+	lastUse uint64 // the symbolizer's drain generation when last used
 }
 
 type load struct{ off, vaddr, filesz uint64 }
 
+// sym is a named address range (perf maps).
 type sym struct {
 	start, end uint64
 	name       string
@@ -47,20 +53,47 @@ func (b *binary) vaddr(off uint64) (uint64, bool) {
 }
 
 func (b *binary) lookup(addr uint64) (string, bool) {
-	i := sort.Search(len(b.syms), func(i int) bool { return b.syms[i].start > addr }) - 1
-	if i < 0 || addr >= b.syms[i].end {
-		return "", false
+	switch {
+	case b.gotab != nil:
+		return b.gotab.lookup(addr)
+	case b.elf != nil:
+		return b.elf.lookup(addr)
 	}
-	return b.syms[i].name, true
+	return "", false
+}
+
+// close releases the file b's table is read from.
+func (b *binary) close() {
+	if b.file != nil {
+		b.file.Close()
+		b.file = nil
+	}
+}
+
+// size estimates the memory b holds, for the symbol cache's budget.
+func (b *binary) size() int {
+	n := 200 + 24*len(b.loads) + len(b.buildID)
+	if b.gotab != nil {
+		n += b.gotab.bytes()
+	}
+	if b.elf != nil {
+		n += b.elf.bytes()
+	}
+	return n
 }
 
 // openBinary parses the ELF file at path. It never panics: a malformed file
-// yields a binary with err set.
+// yields a binary with err set. The binary keeps the file open to read
+// names on demand.
 func openBinary(path string) (b *binary) {
 	b = &binary{}
+	var f *os.File
 	defer func() {
 		if r := recover(); r != nil {
 			b = &binary{err: fmt.Errorf("parse %s: %v", path, r)}
+		}
+		if b.file == nil && f != nil {
+			f.Close()
 		}
 	}()
 	f, err := os.Open(path)
@@ -68,7 +101,6 @@ func openBinary(path string) (b *binary) {
 		b.err = err
 		return b
 	}
-	defer f.Close()
 	ef, err := elf.NewFile(f)
 	if err != nil {
 		b.err = fmt.Errorf("parse ELF %s: %w", path, err)
@@ -81,76 +113,51 @@ func openBinary(path string) (b *binary) {
 	}
 	b.buildID = buildID(ef)
 	if sec := ef.Section(".gopclntab"); sec != nil {
-		if err := b.loadGo(ef, sec); err == nil {
+		if err := b.loadGo(ef, sec, f); err == nil {
 			return b
 		}
 	}
-	b.loadELFSymbols(ef)
-	if len(b.syms) == 0 {
-		b.err = fmt.Errorf("%s: %w", path, ErrNoSymbols)
+	tab, err := readELFTable(ef, f)
+	if err != nil {
+		b.err = fmt.Errorf("%s: %w", path, err)
+		return b
 	}
+	b.elf, b.file = tab, f
 	return b
 }
 
-// loadGo reads function ranges from .gopclntab, present even in stripped
-// Go binaries.
-func (b *binary) loadGo(ef *elf.File, pcln *elf.Section) error {
-	data, err := pcln.Data()
-	if err != nil {
-		return err
-	}
-	text := ef.Section(".text")
-	if text == nil {
+// loadGo prepares lookups in .gopclntab, present even in stripped Go
+// binaries. The section is read from f on demand (see goTable); only a
+// compressed section is read whole.
+func (b *binary) loadGo(ef *elf.File, pcln *elf.Section, f *os.File) error {
+	if ef.Section(".text") == nil {
 		return errors.New("no .text section")
 	}
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	var r io.ReaderAt = io.NewSectionReader(f, int64(pcln.Offset), int64(pcln.Size))
+	size := pcln.Size
+	if pcln.Type == elf.SHT_NOBITS {
+		return errors.New("empty .gopclntab")
+	}
+	if fi, err := f.Stat(); err != nil || pcln.Offset > uint64(fi.Size()) || pcln.Size > uint64(fi.Size())-pcln.Offset {
+		return errors.New(".gopclntab outside the file")
+	}
+	if pcln.Flags&elf.SHF_COMPRESSED != 0 {
+		data, err := pcln.Data()
+		if err != nil {
+			return err
+		}
+		r, size = bytes.NewReader(data), uint64(len(data))
+	}
+	tab, err := readPclnHeader(r, size)
 	if err != nil {
 		return err
 	}
-	syms := make([]sym, 0, len(tab.Funcs))
-	for _, fn := range tab.Funcs {
-		syms = append(syms, sym{start: fn.Entry, end: fn.End, name: strings.Clone(fn.Name)})
+	tab.textStart = goTextStart(ef, pcln, tab)
+	if err := tab.buildIndex(); err != nil {
+		return err
 	}
-	if len(syms) == 0 {
-		return errors.New("empty .gopclntab")
-	}
-	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
-	b.syms, b.isGo = syms, true
+	b.gotab, b.isGo, b.file = tab, true, f
 	return nil
-}
-
-// loadELFSymbols reads function symbols from .symtab and .dynsym.
-func (b *binary) loadELFSymbols(ef *elf.File) {
-	seen := map[uint64]bool{}
-	var syms []sym
-	add := func(list []elf.Symbol) {
-		for _, s := range list {
-			t := elf.ST_TYPE(s.Info)
-			if (t != elf.STT_FUNC && t != elf.STT_GNU_IFUNC) || s.Value == 0 || seen[s.Value] {
-				continue
-			}
-			seen[s.Value] = true
-			syms = append(syms, sym{start: s.Value, end: s.Value + s.Size, name: Demangle(s.Name)})
-		}
-	}
-	if list, err := ef.Symbols(); err == nil {
-		add(list)
-	}
-	if list, err := ef.DynamicSymbols(); err == nil {
-		add(list)
-	}
-	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
-	// Symbols without a size reach to the next symbol.
-	for i := range syms {
-		if syms[i].end == syms[i].start {
-			if i+1 < len(syms) {
-				syms[i].end = syms[i+1].start
-			} else {
-				syms[i].end = syms[i].start + 1
-			}
-		}
-	}
-	b.syms = syms
 }
 
 var rustHash = regexp.MustCompile(`::h[0-9a-f]{16}$`)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,7 +53,20 @@ type Config struct {
 	Proc string
 	// Logger reports binaries that cannot be read (debug level).
 	Logger *slog.Logger
+	// CacheBytes bounds the parsed binaries kept for live processes
+	// (default DefaultCacheBytes): past it, EndDrain forgets the least
+	// recently used ones, except those used in the drain just ended.
+	CacheBytes int
 }
+
+// DefaultCacheBytes is the default bound of the symbol cache. A native
+// binary costs about 50 bytes per function symbol, a Go binary a few
+// kilobytes plus its sampled names (goTable), so it holds hundreds.
+const DefaultCacheBytes = 8 << 20
+
+// maxCachedBinaries bounds the cache by count too: each Go binary holds an
+// open file.
+const maxCachedBinaries = 512
 
 // Symbolizer symbolizes stacks. It is safe for concurrent use.
 type Symbolizer struct {
@@ -66,6 +80,7 @@ type Symbolizer struct {
 	kernErr  error
 	stats    Stats
 	drainGen uint64
+	budget   int
 }
 
 // New returns a Symbolizer.
@@ -76,7 +91,11 @@ func New(cfg Config) *Symbolizer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Symbolizer{proc: cfg.Proc, log: cfg.Logger, byFile: map[fileKey]*binary{}, byBuild: map[string]*binary{}, procs: map[uint32]*process{}}
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = DefaultCacheBytes
+	}
+	return &Symbolizer{proc: cfg.Proc, log: cfg.Logger, byFile: map[fileKey]*binary{}, byBuild: map[string]*binary{},
+		procs: map[uint32]*process{}, budget: cfg.CacheBytes}
 }
 
 // Stats returns the frame counters.
@@ -86,16 +105,31 @@ func (s *Symbolizer) Stats() Stats {
 	return s.stats
 }
 
-// Kernel symbolizes kernel addresses, leaf first.
-func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
+// LoadKernel reads the kernel's symbols now rather than at the first
+// kernel frame. Reading /proc/kallsyms is the symbolizer's largest one-time
+// cost (the kernel formats every symbol); an agent does it while starting.
+// The error says why kernel frames will stay unknown.
+func (s *Symbolizer) LoadKernel() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.loadKernel()
+	return s.kernErr
+}
+
+func (s *Symbolizer) loadKernel() {
 	if s.kernel == nil && s.kernErr == nil {
 		s.kernel, s.kernErr = loadKallsyms(filepath.Join(s.proc, "kallsyms"))
 		if s.kernErr != nil {
 			s.log.Debug("kernel symbols unavailable", "err", s.kernErr)
 		}
 	}
+}
+
+// Kernel symbolizes kernel addresses, leaf first.
+func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadKernel()
 	out := make([]tally.Function, len(pcs))
 	for i, pc := range pcs {
 		s.stats.Frames[KindKernel]++
@@ -132,7 +166,11 @@ func (s *Symbolizer) User(pid uint32, pcs []uint64) []tally.Function {
 }
 
 // EndDrain forgets processes not seen since the previous call, so pid reuse
-// and exited processes do not pin memory.
+// and exited processes do not pin memory, and with them the binaries no
+// remaining process maps: a cached binary holds its file open (names are
+// read on demand), and an open file in a container's root file system
+// would keep it busy after the container is gone. What remains is trimmed
+// to the cache's budget, least recently used first.
 func (s *Symbolizer) EndDrain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -141,25 +179,81 @@ func (s *Symbolizer) EndDrain() {
 			delete(s.procs, pid)
 		}
 	}
+	s.trimCache()
 	s.drainGen++
-	// Drop binaries no live process maps (by file); build-id entries follow.
-	used := map[*binary]bool{}
+}
+
+// trimCache evicts the binaries no known process maps, then the least
+// recently used ones while the cache is over its byte or count bound,
+// never one used in the current drain.
+func (s *Symbolizer) trimCache() {
+	mapped := map[*binary]bool{}
 	for _, p := range s.procs {
 		for _, m := range p.maps {
 			if m.bin != nil {
-				used[m.bin] = true
+				mapped[m.bin] = true
 			}
 		}
 	}
+	seen := map[*binary]bool{}
+	var all []*binary
+	total := 0
+	for _, b := range s.byFile {
+		if !seen[b] {
+			seen[b] = true
+			all = append(all, b)
+			total += b.size()
+		}
+	}
+	for _, b := range s.byBuild {
+		if !seen[b] {
+			seen[b] = true
+			all = append(all, b)
+			total += b.size()
+		}
+	}
+	evict := map[*binary]bool{}
+	n := len(all)
+	for _, b := range all {
+		if !mapped[b] {
+			evict[b] = true
+			total -= b.size()
+			n--
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].lastUse < all[j].lastUse })
+	for _, b := range all {
+		if (total <= s.budget && n <= maxCachedBinaries) || b.lastUse >= s.drainGen {
+			break
+		}
+		if !evict[b] {
+			evict[b] = true
+			total -= b.size()
+			n--
+		}
+	}
+	if len(evict) == 0 {
+		return
+	}
 	for k, b := range s.byFile {
-		if !used[b] {
+		if evict[b] {
 			delete(s.byFile, k)
 		}
 	}
 	for k, b := range s.byBuild {
-		if !used[b] {
+		if evict[b] {
 			delete(s.byBuild, k)
 		}
+	}
+	for _, p := range s.procs {
+		for i := range p.maps {
+			if evict[p.maps[i].bin] {
+				p.maps[i].bin = nil
+			}
+		}
+	}
+	for b := range evict {
+		b.close()
 	}
 }
 
@@ -167,20 +261,32 @@ func (s *Symbolizer) EndDrain() {
 func (s *Symbolizer) Binaries() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.byBuild) + len(s.byFile)
+	seen := map[*binary]bool{}
+	for _, b := range s.byFile {
+		seen[b] = true
+	}
+	for _, b := range s.byBuild {
+		seen[b] = true
+	}
+	return len(seen)
 }
 
 // process returns pid's cached state, (re)reading its mappings when the pid
-// is new or was reused.
+// is new or was reused. Reuse is checked once per drain (the start time in
+// /proc/<pid>/stat), not once per sample; within a drain, a PC outside every
+// known mapping makes frame read the maps once more.
 func (s *Symbolizer) process(pid uint32) *process {
-	start := startTime(s.proc, pid)
 	p := s.procs[pid]
+	if p != nil && p.gen == s.drainGen {
+		return p
+	}
+	start := startTime(s.proc, pid)
 	if p == nil || p.start != start {
 		p = &process{pid: pid, start: start}
 		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 		s.procs[pid] = p
 	}
-	p.gen = s.drainGen
+	p.gen, p.reread = s.drainGen, false
 	return p
 }
 
@@ -234,11 +340,13 @@ func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
 // binary returns the parsed binary behind m, from the caches when possible.
 func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 	if m.bin != nil {
+		m.bin.lastUse = s.drainGen
 		return m.bin
 	}
 	key := fileKey{dev: m.dev, inode: m.inode, path: m.path}
 	if b, ok := s.byFile[key]; ok {
 		m.bin = b
+		b.lastUse = s.drainGen
 		return b
 	}
 	path := filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", m.path)
@@ -248,6 +356,7 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 	}
 	if b.buildID != "" {
 		if cached, ok := s.byBuild[b.buildID]; ok {
+			b.close()
 			b = cached
 		} else {
 			s.byBuild[b.buildID] = b
@@ -255,6 +364,7 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 	}
 	s.byFile[key] = b
 	m.bin = b
+	b.lastUse = s.drainGen
 	return b
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,11 +187,43 @@ func TestKernel(t *testing.T) {
 	if err != nil {
 		t.Skipf("kallsyms: %v", err)
 	}
-	i := len(k.addrs) / 2
+	// A text symbol alone at its address, read independently of parseKallsyms.
+	data, err := os.ReadFile("/proc/kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sym struct{ name, module string }
+	byAddr := map[string][]sym{}
+	var order []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || (f[1] != "t" && f[1] != "T") {
+			continue
+		}
+		m := "[kernel]"
+		if len(f) > 3 {
+			m = f[3]
+		}
+		if byAddr[f[0]] == nil {
+			order = append(order, f[0])
+		}
+		byAddr[f[0]] = append(byAddr[f[0]], sym{f[2], m})
+	}
 	s := New(Config{})
-	got := s.Kernel([]uint64{k.addrs[i] + 1})
-	if got[0].Name != k.names[i] {
-		t.Fatalf("kernel frame %+v, want %s", got[0], k.names[i])
+	checked := 0
+	for _, a := range order[len(order)/2:] {
+		if len(byAddr[a]) != 1 || checked == 20 {
+			continue
+		}
+		addr, _ := strconv.ParseUint(a, 16, 64)
+		got := s.Kernel([]uint64{addr})
+		if want := byAddr[a][0]; got[0].Name != want.name || got[0].Module != want.module {
+			t.Errorf("kernel frame at %s: %+v, want %+v", a, got[0], want)
+		}
+		checked++
+	}
+	if checked == 0 || len(k.addrs) < len(order)/2 {
+		t.Fatalf("checked %d symbols; %d parsed of %d addresses", checked, len(k.addrs), len(order))
 	}
 }
 

@@ -1,0 +1,134 @@
+package symbolize
+
+import (
+	"bytes"
+	"debug/elf"
+	binenc "encoding/binary"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+)
+
+// referenceSymbols is the eager reading elfTable replaced: every function
+// symbol through debug/elf, .symtab before .dynsym, first name per address,
+// sizeless symbols reaching to the next one.
+func referenceSymbols(t *testing.T, path string) []sym {
+	t.Helper()
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	seen := map[uint64]bool{}
+	var syms []sym
+	add := func(list []elf.Symbol) {
+		for _, s := range list {
+			typ := elf.ST_TYPE(s.Info)
+			if (typ != elf.STT_FUNC && typ != elf.STT_GNU_IFUNC) || s.Value == 0 || seen[s.Value] {
+				continue
+			}
+			seen[s.Value] = true
+			syms = append(syms, sym{start: s.Value, end: s.Value + s.Size, name: s.Name})
+		}
+	}
+	if list, err := ef.Symbols(); err == nil {
+		add(list)
+	}
+	if list, err := ef.DynamicSymbols(); err == nil {
+		add(list)
+	}
+	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
+	for i := range syms {
+		if syms[i].end == syms[i].start {
+			if i+1 < len(syms) {
+				syms[i].end = syms[i+1].start
+			} else {
+				syms[i].end = syms[i].start + 1
+			}
+		}
+	}
+	return syms
+}
+
+// TestELFTableMatchesDebugELF compares the lazily read symbol tables with
+// debug/elf's on a C program with .symtab, the same stripped (.dynsym
+// only), and the C and C++ runtime libraries.
+func TestELFTableMatchesDebugELF(t *testing.T) {
+	var paths []string
+	if _, err := os.Stat("/usr/bin/cc"); err == nil {
+		dir := t.TempDir()
+		src := filepath.Join(dir, "p.c")
+		if err := os.WriteFile(src, []byte(cProgram), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bin, stripped := filepath.Join(dir, "p"), filepath.Join(dir, "p-stripped")
+		run(t, "cc", "-O1", "-fno-omit-frame-pointer", "-rdynamic", "-o", bin, src)
+		run(t, "cc", "-O1", "-s", "-rdynamic", "-o", stripped, src)
+		paths = append(paths, bin, stripped)
+	}
+	for _, lib := range []string{"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/aarch64-linux-gnu/libc.so.6"} {
+		if _, err := os.Stat(lib); err == nil {
+			paths = append(paths, lib)
+		}
+	}
+	if len(paths) == 0 {
+		t.Skip("no C compiler or libraries")
+	}
+	for _, path := range paths {
+		b := openBinary(path)
+		if b.err != nil || b.elf == nil {
+			t.Fatalf("%s: %v", path, b.err)
+		}
+		want := referenceSymbols(t, path)
+		if n := b.size(); n > 16*len(want)+400 {
+			t.Errorf("%s: %d bytes cached for %d symbols before any lookup", path, n, len(want))
+		}
+		if len(b.elf.syms) != len(want) {
+			t.Errorf("%s: %d function symbols, debug/elf has %d", path, len(b.elf.syms), len(want))
+		}
+		bad := 0
+		for _, w := range want {
+			for _, pc := range []uint64{w.start, w.end - 1} {
+				got, ok := b.elf.lookup(pc)
+				if !ok || got != Demangle(w.name) {
+					if bad++; bad <= 5 {
+						t.Errorf("%s: %#x: got %q (%v), want %q", path, pc, got, ok, Demangle(w.name))
+					}
+				}
+			}
+		}
+		b.close()
+	}
+}
+
+// FuzzELFSymbols feeds arbitrary symbol and string tables (64- and 32-bit)
+// to the lazy ELF symbol reader: errors or answers, never a panic.
+func FuzzELFSymbols(f *testing.F) {
+	sym64 := make([]byte, 48)
+	binenc.LittleEndian.PutUint32(sym64[24:], 1)      // name offset
+	sym64[28] = byte(elf.STT_FUNC)                    // info
+	binenc.LittleEndian.PutUint64(sym64[32:], 0x1000) // value
+	binenc.LittleEndian.PutUint64(sym64[40:], 0x20)   // size
+	f.Add(sym64, []byte("\x00main\x00"), false, uint64(0x1010))
+	sym32 := make([]byte, 32)
+	binenc.BigEndian.PutUint32(sym32[16:], 1)
+	binenc.BigEndian.PutUint32(sym32[20:], 0x1000)
+	sym32[28] = byte(elf.STT_FUNC)
+	f.Add(sym32, []byte("\x00_ZN3foo3barEv\x00"), true, uint64(0x1000))
+	f.Fuzz(func(t *testing.T, syms, names []byte, is32 bool, pc uint64) {
+		ef := &elf.File{FileHeader: elf.FileHeader{Class: elf.ELFCLASS64, ByteOrder: binenc.LittleEndian}}
+		if is32 {
+			ef.FileHeader = elf.FileHeader{Class: elf.ELFCLASS32, ByteOrder: binenc.BigEndian}
+		}
+		tab := &elfTable{strtabs: [2]strtab{{r: bytes.NewReader(names), size: uint64(len(names))}}}
+		if err := tab.addSymbols(ef, strtab{r: bytes.NewReader(syms), size: uint64(len(syms))}, 0); err != nil {
+			return
+		}
+		tab.finish()
+		for _, s := range tab.syms {
+			tab.lookup(s.start)
+		}
+		tab.lookup(pc)
+	})
+}
