@@ -16,8 +16,11 @@
 // different stacks land in one bucket, which at thousands of distinct stacks
 // per interval drops samples unless the map is made very large (every
 // bucket is preallocated, ~1 KiB each, charged to the agent's memory cgroup).
-// A hash map keyed by a 64-bit hash, allocated on demand, has no collisions
-// in practice and costs only the stacks actually seen.
+// A hash map keyed by a 64-bit hash has no collisions in practice. It is
+// preallocated: an element allocated on demand comes from a per-CPU cache
+// that the program, running in interrupt context, can find empty (-ENOMEM,
+// a lost stack) during a burst of new stacks. User space sizes it to the
+// samples of a few intervals at the chosen frequency.
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -59,7 +62,7 @@ struct stack {
 };
 
 #define COUNTS_ENTRIES 16384
-#define STACKS_ENTRIES 16384
+#define STACKS_ENTRIES 16384 // the most; user space may load fewer
 
 struct counts_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -71,7 +74,6 @@ struct counts_map {
 struct stacks_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, STACKS_ENTRIES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct stack);
 };

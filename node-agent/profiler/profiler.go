@@ -82,7 +82,15 @@ func Open(frequency int) (*Profiler, error) {
 		return nil, err
 	}
 	p := &Profiler{frequency: frequency, cpus: cpus}
-	if err := bpf.LoadProfilerObjects(&p.objs, nil); err != nil {
+	spec, err := bpf.LoadProfiler()
+	if err != nil {
+		return nil, fmt.Errorf("load BPF profiler: %w", err)
+	}
+	for _, name := range []string{"stacks_a", "stacks_b"} {
+		m := spec.Maps[name]
+		m.MaxEntries = stackEntries(frequency, len(cpus), m.MaxEntries)
+	}
+	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
 			return nil, fmt.Errorf("load BPF profiler: %+v", ve)
@@ -96,6 +104,24 @@ func Open(frequency int) (*Profiler, error) {
 		}
 	}
 	return p, nil
+}
+
+// stackWindow is how many seconds of samples a stacks map holds: three
+// drains at the default interval, so a slow drain does not fill it.
+const stackWindow = 30
+
+// stackEntries sizes a (preallocated) stacks map: every sample of
+// stackWindow seconds on every CPU with a user and a kernel stack of its
+// own, as a power of two between 1,024 and most. Stacks repeat, so this is
+// an upper bound; at 19 Hz on 2 CPUs it is 4,096 stacks, 4.5 MB of kernel
+// memory a map.
+func stackEntries(frequency, cpus int, most uint32) uint32 {
+	want := uint64(frequency) * uint64(cpus) * stackWindow * 2
+	n := uint32(1024)
+	for uint64(n) < want && n < most {
+		n *= 2
+	}
+	return min(n, most)
 }
 
 // attach opens a cpu-clock perf event on cpu and attaches the program.
