@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/csvtable"
 )
 
 // Usage is hourly eligible usage at on-demand-equivalent cost: OD[s][h] is
@@ -102,30 +103,11 @@ type usageRow struct {
 // scenario, in order of first appearance. name is used in errors, which say
 // file:line, column, value and why, and wrap ErrBadUsage.
 func ReadUsage(r io.Reader, name string) ([]*Usage, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.ReuseRecord = true
-	cr.Comment = '#'
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("%s: %w: empty file, want a header %s", name, ErrBadUsage, strings.Join(UsageColumns, ","))
-	}
+	cr, err := csvtable.Open(r, name, ErrBadUsage, UsageColumns[1:], strings.Join(UsageColumns, ",")+"; scenario is optional")
 	if err != nil {
-		return nil, csvErr(name, err)
+		return nil, err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := col[h]; dup {
-			return nil, fmt.Errorf("%s:1: %w: column %q appears twice", name, ErrBadUsage, h)
-		}
-		col[h] = i
-	}
-	for _, c := range UsageColumns[1:] {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("%s:1: %w: missing column %q (want %s; scenario is optional)", name, ErrBadUsage, c, strings.Join(UsageColumns, ","))
-		}
-	}
-	cr.FieldsPerRecord = len(header)
+	col := cr.Col
 	rows := map[string][]usageRow{}
 	var order []string
 	for {

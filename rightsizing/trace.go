@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tallyhq/tally/internal/csvtable"
 )
 
 // TraceColumns are the columns of a usage trace, in the order Tally writes
@@ -95,30 +97,11 @@ type traceRow struct {
 // ReadTrace parses a usage trace in CSV (see TraceColumns). name is used in
 // errors, which say file:line, column, value and why, and wrap ErrBadTrace.
 func ReadTrace(r io.Reader, name string) (*Trace, error) {
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.ReuseRecord = true
-	cr.Comment = '#'
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("%s: %w: empty file, want a header %s", name, ErrBadTrace, strings.Join(TraceColumns, ","))
-	}
+	cr, err := csvtable.Open(r, name, ErrBadTrace, TraceColumns, strings.Join(TraceColumns, ","))
 	if err != nil {
-		return nil, csvError(name, err)
+		return nil, err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := col[h]; dup {
-			return nil, fmt.Errorf("%s:1: %w: column %q appears twice", name, ErrBadTrace, h)
-		}
-		col[h] = i
-	}
-	for _, c := range TraceColumns {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("%s:1: %w: missing column %q (want %s)", name, ErrBadTrace, c, strings.Join(TraceColumns, ","))
-		}
-	}
-	cr.FieldsPerRecord = len(header)
+	col := cr.Col
 	rows := map[string][]traceRow{}
 	var order []string
 	for {
