@@ -15,24 +15,35 @@ type BacktestOptions struct {
 	Workers int // strategies run in parallel (default 2)
 	// Existing are commitments in force before the backtest starts (Start may be negative).
 	Existing []Position
+	// Ends, if positive, also scores every strategy (hindsight aside) as if
+	// the usage had ended earlier: at the last hour and at up to Ends−1
+	// earlier ends a month apart, none within a term of the first decision.
+	// The remaining obligation at an end depends on where the renewals of a
+	// strategy's commitments fall relative to it, which the ESR at one end
+	// mixes with how well the strategy committed.
+	Ends int
 	// Progress, if set, is called as strategies finish.
 	Progress func(strategy string, done, total int)
 }
 
 // StrategyResult is one strategy's backtest.
 type StrategyResult struct {
-	Strategy    string     `json:"strategy"`
-	Outcome     Outcome    `json:"outcome"`
-	ESR         float64    `json:"esr"`
-	Utilization float64    `json:"utilization"`
-	Coverage    float64    `json:"coverage"`
-	Waste       Nanos      `json:"waste"`        // unused commitment within the horizon
-	Obligation  Nanos      `json:"obligation"`   // owed past the horizon
-	LockIn      float64    `json:"lockInMonths"` // commitment-weighted mean remaining months at the end
-	Regret      float64    `json:"regretPoints"` // hindsight's ESR minus this one's, in points
-	RegretCost  Nanos      `json:"regretCost"`   // this cost minus hindsight's
-	Purchases   int        `json:"purchases"`
-	Positions   []Position `json:"-"`
+	Strategy    string  `json:"strategy"`
+	Outcome     Outcome `json:"outcome"`
+	ESR         float64 `json:"esr"`
+	Utilization float64 `json:"utilization"`
+	Coverage    float64 `json:"coverage"`
+	Waste       Nanos   `json:"waste"`        // unused commitment within the horizon
+	Obligation  Nanos   `json:"obligation"`   // owed past the horizon
+	LockIn      float64 `json:"lockInMonths"` // commitment-weighted mean remaining months at the end
+	Regret      float64 `json:"regretPoints"` // hindsight's ESR minus this one's, in points
+	RegretCost  Nanos   `json:"regretCost"`   // this cost minus hindsight's
+	Purchases   int     `json:"purchases"`
+	// ESRByEnd is the ESR as if the usage had ended at each of the report's
+	// Ends (BacktestOptions.Ends); nil for hindsight, which plans for the
+	// last one.
+	ESRByEnd  []float64  `json:"esrByEnd,omitempty"`
+	Positions []Position `json:"-"`
 }
 
 // Report is the backtest of several strategies on one usage.
@@ -40,6 +51,7 @@ type Report struct {
 	Scenario string           `json:"scenario"`
 	Hours    int              `json:"hours"`
 	Currency tally.Currency   `json:"currency"`
+	Ends     []int            `json:"ends,omitempty"` // hours the ESRByEnd of results end at, earliest first
 	Results  []StrategyResult `json:"results"`
 }
 
@@ -78,7 +90,8 @@ func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 		opt.Workers = 2
 	}
 	pools := Pools(u.Streams, opt.Pools)
-	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: "USD", Results: make([]StrategyResult, len(strategies)+1)}
+	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: "USD", Results: make([]StrategyResult, len(strategies)+1),
+		Ends: ends(u.Hours(), opt.Warmup+TermHours(opt.Pools.termMonths()), opt.Ends)}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, opt.Workers)
 	var mu sync.Mutex
@@ -102,6 +115,17 @@ func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 	})
 	for i, s := range strategies {
 		go run(i, s.Name(), func() []Position { return walk(u, s, pools, opt) })
+	}
+	wg.Wait()
+	wg.Add(len(strategies))
+	for i := range strategies {
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r := &rep.Results[i]
+			r.ESRByEnd = esrByEnd(u, opt.Rates, r.Positions, rep.Ends)
+		}()
 	}
 	wg.Wait()
 	hind := rep.Results[len(strategies)]
@@ -154,4 +178,37 @@ func score(u *Usage, rates Rates, name string, ps []Position, existing int) Stra
 		r.LockIn = m / w
 	}
 	return r
+}
+
+// ends returns up to n hours a month apart ending at last, none before
+// first, earliest first.
+func ends(last, first, n int) []int {
+	var out []int
+	for k := n - 1; k >= 0; k-- {
+		if e := last - k*730; e >= first {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// esrByEnd returns the ESR of positions ps on u as if u had ended at each
+// of ends: positions starting after an end are not bought, those running
+// past it owe the rest of their term.
+func esrByEnd(u *Usage, rates Rates, ps []Position, ends []int) []float64 {
+	if len(ends) == 0 {
+		return nil
+	}
+	sim := NewSimulator(u, rates)
+	out := make([]float64, len(ends))
+	for k, end := range ends {
+		var bought []Position
+		for _, p := range ps {
+			if p.Start < end {
+				bought = append(bought, p)
+			}
+		}
+		out[k] = sim.Run(bought, 0, end, nil).ESR()
+	}
+	return out
 }

@@ -1,6 +1,8 @@
 package commitments
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,5 +103,36 @@ func TestLookbackCommitsAtTheDiscountQuantile(t *testing.T) {
 	buys := Lookback{Days: 7}.Decide(d)
 	if len(buys) != 1 || buys[0].Fee != NanosOf(7.3) {
 		t.Fatalf("bought %+v, want $7.30/h (10 at 27%% off)", buys)
+	}
+}
+
+// TestESRByEnd: $2/h of usage, $1/h of Compute Savings Plan (27% off) in
+// force over hours [241, 971). Ending at hour 600, the plan has covered 359
+// hours and owes 371 more; ending at 1,540 it has run its term; a position
+// bought after an end is not counted.
+func TestESRByEnd(t *testing.T) {
+	var rows [][]float64
+	for h := 0; h < 3000; h++ {
+		rows = append(rows, []float64{2})
+	}
+	u := usageOf(time.Unix(0, 0), []Stream{m5}, rows...)
+	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 1, Payment: NoUpfront}
+	ps := []Position{{Offer: sp, Fee: NanosOf(1), Start: 241, End: 971}, {Offer: sp, Fee: NanosOf(1), Start: 2000, End: 2730}}
+	got := esrByEnd(u, Rates{}, ps, []int{600, 1540})
+	cost := func(od, used, owed float64) float64 { return od - used/0.73 + used + owed }
+	want := []float64{1 - cost(1200, 359, 371)/1200, 1 - cost(3080, 730, 0)/3080}
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-6 {
+			t.Errorf("end %d: ESR %.6f, want %.6f", []int{600, 1540}[k], got[k], want[k])
+		}
+	}
+	if e := ends(3000, 970, 4); !slices.Equal(e, []int{1540, 2270, 3000}) {
+		t.Errorf("ends(3000, 970, 4) = %v", e)
+	}
+	rep := Backtest(u, []Strategy{&spy{}}, BacktestOptions{Lag: 48, Warmup: 10 * 24, Ends: 4, Pools: PoolOptions{TermMonths: 1, Compute: true}})
+	r, _ := rep.Result("spy")
+	h, _ := rep.Result("hindsight")
+	if !slices.Equal(rep.Ends, []int{1540, 2270, 3000}) || len(r.ESRByEnd) != 3 || r.ESRByEnd[2] != r.ESR || h.ESRByEnd != nil {
+		t.Errorf("ends %v, spy's ESR by end %v (ESR %v), hindsight's %v", rep.Ends, r.ESRByEnd, r.ESR, h.ESRByEnd)
 	}
 }

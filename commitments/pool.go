@@ -55,11 +55,17 @@ type PoolOptions struct {
 // Savings Plans earn with less flexibility, so they are off by default.
 var DefaultPoolOptions = PoolOptions{TermMonths: 12, Payment: NoUpfront, EC2Instance: true, Compute: true, GCPFlexible: true}
 
+// termMonths returns the term of the commitments the pools buy.
+func (opt PoolOptions) termMonths() int {
+	if opt.TermMonths == 0 {
+		return 12
+	}
+	return opt.TermMonths
+}
+
 // Pools returns the pools of streams under opt, in application order.
 func Pools(streams []Stream, opt PoolOptions) []Pool {
-	if opt.TermMonths == 0 {
-		opt.TermMonths = 12
-	}
+	opt.TermMonths = opt.termMonths()
 	if opt.Payment == "" {
 		opt.Payment = NoUpfront
 	}

@@ -68,9 +68,16 @@ func (t *Tally) defaults() {
 	}
 }
 
-// Decide implements Strategy.
+// Decide implements Strategy. Commitments already held count as sunk
+// whatever their kind (as in Recommend): a Compute Savings Plan bought
+// earlier is paid for either way, so an EC2 Instance Savings Plan bought
+// now is sized to the usage it leaves, not to usage it would only take
+// from it.
 func (t *Tally) Decide(d *Decision) []Position {
 	t.defaults()
+	sunk := *d
+	sunk.SunkFirst = true
+	d = &sunk
 	if d.Visible.Hours() < t.MinDays*24 {
 		return nil
 	}

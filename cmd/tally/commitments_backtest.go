@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -30,6 +31,7 @@ type commitmentsBacktestCmd struct {
 	MaxProbability float64  `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
 	LockInPenalty  float64  `name:"lock-in-penalty" default:"0.02" help:"Tally's price of flexibility, a fraction of the obligation per year of term."`
 	Seed           uint64   `default:"1" help:"Seed of Tally's forecast sample paths."`
+	Ends           int      `default:"12" help:"Also score every strategy as if the usage had ended at this many ends a month apart, the last one included (0: only the last)."`
 	Format         string   `default:"table" enum:"table,json,csv" help:"Output format: ${enum}."`
 	Check          bool     `help:"Exit with status 3 when Tally misses the target."`
 }
@@ -72,7 +74,7 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 		strategies, _ := strategiesNamed(c.Strategy, risk, c.Seed)
 		t := time.Now()
 		rep := commitments.Backtest(u, strategies, commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24,
-			Pools: commitments.DefaultPoolOptions, Rates: rates,
+			Pools: commitments.DefaultPoolOptions, Rates: rates, Ends: c.Ends,
 			Progress: func(s string, done, total int) {
 				a.log.Info("backtest", "scenario", u.Name, "strategy", s, "done", done, "of", total)
 			}})
@@ -206,6 +208,12 @@ type scenarioVerdict struct {
 	PastEnd      float64 `json:"regretPastEndPoints"`
 	Utilization  float64 `json:"utilization"`
 	BeatsLookbck bool    `json:"atLeastBestLookback"`
+	// Over the report's ends (not part of the target): Tally's mean ESR and
+	// the best lookback's by the same measure.
+	TallyMeanESR      float64 `json:"tallyMeanESROverEnds,omitempty"`
+	BestLookbackEnds  string  `json:"bestLookbackOverEnds,omitempty"`
+	LookbackMeanESR   float64 `json:"bestLookbackMeanESROverEnds,omitempty"`
+	BeatsLookbackEnds bool    `json:"atLeastBestLookbackOverEnds,omitempty"`
 }
 
 // targetVerdict checks the target: on every scenario Tally's ESR ≥ the best
@@ -232,6 +240,15 @@ func targetVerdict(reps []*commitments.Report) verdict {
 			return verdict{}
 		}
 		sv.BeatsLookbck = t.ESR >= sv.LookbackESR
+		if len(rep.Ends) > 1 {
+			sv.TallyMeanESR, sv.LookbackMeanESR = mean(t.ESRByEnd), -1
+			for _, r := range rep.Results {
+				if m := mean(r.ESRByEnd); strings.HasPrefix(r.Strategy, "lookback-") && m > sv.LookbackMeanESR {
+					sv.BestLookbackEnds, sv.LookbackMeanESR = r.Strategy, m
+				}
+			}
+			sv.BeatsLookbackEnds = sv.TallyMeanESR >= sv.LookbackMeanESR
+		}
 		v.Met = v.Met && sv.BeatsLookbck
 		v.AverageRegret += t.Regret / float64(len(reps))
 		util += t.Utilization / float64(len(reps))
@@ -269,6 +286,49 @@ func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
 		met = "MISSED"
 	}
 	fmt.Fprintf(w, "average regret %.2f points, average utilization %.2f%%: target %s\n", v.AverageRegret, 100*util, met)
+	writeEndsTable(w, reps, v)
+}
+
+// writeEndsTable prints the ESR the strategies would have had, had the
+// usage ended at each of the reports' ends.
+func writeEndsTable(w io.Writer, reps []*commitments.Report, v verdict) {
+	if len(reps) == 0 || len(reps[0].Ends) < 2 {
+		return
+	}
+	fmt.Fprintf(w, "\nhad the usage ended earlier: ESR at %d ends a month apart, the last above included (commitments running past an end owe the rest of their term; hindsight plans for the last end only)\n", len(reps[0].Ends))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tstrategy\tmean ESR\tmin\tmax\t")
+	for _, rep := range reps {
+		for _, r := range rep.Results {
+			if len(r.ESRByEnd) == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%.2f%%\t%.2f%%\t\n", rep.Scenario, r.Strategy, 100*mean(r.ESRByEnd),
+				100*slices.Min(r.ESRByEnd), 100*slices.Max(r.ESRByEnd))
+		}
+	}
+	tw.Flush()
+	beats := 0
+	for _, s := range v.Scenarios {
+		if s.BeatsLookbackEnds {
+			beats++
+		}
+		fmt.Fprintf(w, "%s: tally %.2f%%, best lookback (%s) %.2f%%, Δ %+.2f pts\n", s.Scenario, 100*s.TallyMeanESR, s.BestLookbackEnds,
+			100*s.LookbackMeanESR, 100*(s.TallyMeanESR-s.LookbackMeanESR))
+	}
+	fmt.Fprintf(w, "mean ESR over the ends: Tally's ≥ the best lookback's on %d of %d scenarios\n", beats, len(v.Scenarios))
+}
+
+// mean returns the mean of x (0 when empty).
+func mean(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
 }
 
 func writeBacktestCSV(w io.Writer, reps []*commitments.Report) error {
