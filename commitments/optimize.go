@@ -10,7 +10,7 @@ import (
 type Risk struct {
 	// MinUtilization and MaxProbability: the probability that the pool's
 	// commitments are used less than MinUtilization over the new term must
-	// not exceed MaxProbability (defaults 0.95 and 0.05).
+	// not exceed MaxProbability (defaults 0.99 and 0.05).
 	MinUtilization float64 `json:"minUtilization"`
 	MaxProbability float64 `json:"maxProbability"`
 	// LockInPenalty is charged per year of term as a fraction of the new
@@ -20,8 +20,11 @@ type Risk struct {
 	Paths int `json:"paths"`
 }
 
-// DefaultRisk is P(utilization < 95%) ≤ 5%, a 2%-a-year lock-in penalty.
-var DefaultRisk = Risk{MinUtilization: 0.95, MaxProbability: 0.05, LockInPenalty: 0.02, Paths: 100}
+// DefaultRisk is P(utilization < 99%) ≤ 5%, a 2%-a-year lock-in penalty.
+// The product's target is utilization ≥ 97%: on the bundled backtest
+// scenarios the bound 0.99 averages 97.2%, 0.97 averages 95.5% and 0.95
+// 94.9% (make bench-commitments, --min-utilization).
+var DefaultRisk = Risk{MinUtilization: 0.99, MaxProbability: 0.05, LockInPenalty: 0.02, Paths: 100}
 
 func (r Risk) withDefaults() Risk {
 	if r.MinUtilization == 0 {

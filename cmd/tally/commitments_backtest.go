@@ -27,7 +27,7 @@ type commitmentsBacktestCmd struct {
 	Strategy       []string `default:"none,lookback-7d,lookback-30d,lookback-60d,static-quantile,quarterly,tally" help:"Strategies beside hindsight: none, lookback-Nd, static-quantile, quarterly, tally."`
 	Lag            int      `default:"48" help:"Billing lag in hours: a decision sees only usage older than this."`
 	Warmup         int      `default:"28" help:"Days of history before the first decision (the bill a new installation ingests)."`
-	MinUtilization float64  `name:"min-utilization" default:"0.95" help:"Tally's risk bound: utilization below this over the term …"`
+	MinUtilization float64  `name:"min-utilization" default:"0.99" help:"Tally's risk bound: utilization below this over the term …"`
 	MaxProbability float64  `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
 	LockInPenalty  float64  `name:"lock-in-penalty" default:"0.02" help:"Tally's price of flexibility, a fraction of the obligation per year of term."`
 	Seed           uint64   `default:"1" help:"Seed of Tally's forecast sample paths."`

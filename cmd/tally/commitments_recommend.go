@@ -22,7 +22,7 @@ type commitmentsRecommendCmd struct {
 	Term           string  `default:"1y" enum:"1y,3y" help:"Commitment term: ${enum}."`
 	Payment        string  `default:"No Upfront" enum:"No Upfront,Partial Upfront,All Upfront" help:"Payment option: ${enum}."`
 	Reserved       bool    `help:"Also recommend Reserved Instances per instance type (they earn what EC2 Instance Savings Plans earn, with less flexibility)."`
-	MinUtilization float64 `name:"min-utilization" default:"0.95" help:"Risk bound: utilization below this over the term …"`
+	MinUtilization float64 `name:"min-utilization" default:"0.99" help:"Risk bound: utilization below this over the term …"`
 	MaxProbability float64 `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
 	LockInPenalty  float64 `name:"lock-in-penalty" default:"0.02" help:"Price of flexibility given up, a fraction of the obligation per year of term."`
 	Paths          int     `default:"100" help:"Forecast sample paths evaluated."`
