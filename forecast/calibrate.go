@@ -17,6 +17,7 @@ import (
 type distribution struct {
 	scale  []float64 // per step of the horizon
 	z      []float64 // sorted standardized errors; nil: normal
+	zMean  float64   // mean of z (z is centered on its median)
 	rho    float64
 	bounds Bound
 }
@@ -88,7 +89,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 		for i := range z {
 			z[i] -= med
 		}
-		d.z = z
+		d.z, d.zMean = z, stat.Mean(z, nil)
 	} else {
 		// Too few errors for empirical tails: normal with their RMS.
 		rms := 1.0
@@ -166,14 +167,18 @@ func (d *distribution) quantile(mean []float64, p float64) []float64 {
 	return out
 }
 
-// paths draws n sample paths.
+// paths draws n sample paths. Their errors are drawn from Z less its mean:
+// paths are summed (a month of usage, a commitment's term), and the sum of
+// many draws of a skewed Z centered on its median drifts off the point
+// forecast by the skew — on daily usage, sample paths' 90-day means sat
+// 1–2% below both the point forecast's and what followed.
 func (d *distribution) paths(mean []float64, n int, rng *rand.Rand) [][]float64 {
 	out := make([][]float64, n)
 	draw := func() float64 {
 		if d.z == nil {
 			return rng.NormFloat64()
 		}
-		return d.z[rng.IntN(len(d.z))]
+		return d.z[rng.IntN(len(d.z))] - d.zMean
 	}
 	innov := math.Sqrt(1 - d.rho*d.rho)
 	for i := range out {
