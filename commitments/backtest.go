@@ -46,6 +46,9 @@ type StrategyResult struct {
 	Positions []Position `json:"-"`
 }
 
+// MeanESROverEnds returns the mean of ESRByEnd (0 without ends).
+func (r StrategyResult) MeanESROverEnds() float64 { return mean(r.ESRByEnd) }
+
 // Report is the backtest of several strategies on one usage.
 type Report struct {
 	Scenario string           `json:"scenario"`

@@ -241,9 +241,9 @@ func targetVerdict(reps []*commitments.Report) verdict {
 		}
 		sv.BeatsLookbck = t.ESR >= sv.LookbackESR
 		if len(rep.Ends) > 1 {
-			sv.TallyMeanESR, sv.LookbackMeanESR = mean(t.ESRByEnd), -1
+			sv.TallyMeanESR, sv.LookbackMeanESR = t.MeanESROverEnds(), -1
 			for _, r := range rep.Results {
-				if m := mean(r.ESRByEnd); strings.HasPrefix(r.Strategy, "lookback-") && m > sv.LookbackMeanESR {
+				if m := r.MeanESROverEnds(); strings.HasPrefix(r.Strategy, "lookback-") && m > sv.LookbackMeanESR {
 					sv.BestLookbackEnds, sv.LookbackMeanESR = r.Strategy, m
 				}
 			}
@@ -303,7 +303,7 @@ func writeEndsTable(w io.Writer, reps []*commitments.Report, v verdict) {
 			if len(r.ESRByEnd) == 0 {
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%.2f%%\t%.2f%%\t\n", rep.Scenario, r.Strategy, 100*mean(r.ESRByEnd),
+			fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%.2f%%\t%.2f%%\t\n", rep.Scenario, r.Strategy, 100*r.MeanESROverEnds(),
 				100*slices.Min(r.ESRByEnd), 100*slices.Max(r.ESRByEnd))
 		}
 	}
@@ -317,18 +317,6 @@ func writeEndsTable(w io.Writer, reps []*commitments.Report, v verdict) {
 			100*s.LookbackMeanESR, 100*(s.TallyMeanESR-s.LookbackMeanESR))
 	}
 	fmt.Fprintf(w, "mean ESR over the ends: Tally's ≥ the best lookback's on %d of %d scenarios\n", beats, len(v.Scenarios))
-}
-
-// mean returns the mean of x (0 when empty).
-func mean(x []float64) float64 {
-	if len(x) == 0 {
-		return 0
-	}
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
 }
 
 func writeBacktestCSV(w io.Writer, reps []*commitments.Report) error {
