@@ -121,7 +121,7 @@ bench-dashboard: ui-deps
 # hindsight optimum computed in the same run).
 .PHONY: bench-commitments commitments-testdata
 bench-commitments: build
-	$(BIN)/tally --log-level warn commitments backtest --usage commitments/testdata/scenarios.csv.gz
+	$(BIN)/tally --log-level warn commitments backtest --usage commitments/testdata/scenarios.csv.gz --sweep 0.95,0.97,0.99
 # Regenerate the bundled scenarios (a test checks they are the generator's output).
 commitments-testdata: build
 	$(BIN)/tally commitments generate --seed 1 --out commitments/testdata/scenarios.csv.gz

@@ -31,6 +31,9 @@ type Tally struct {
 	// for commitments to be sized to it (default 3).
 	SustainedWeeks int
 	Seed           uint64
+	// Label names the strategy in reports (default "tally"), to tell apart
+	// several Tallys with different risk bounds in one backtest.
+	Label string
 
 	targets  map[string]float64  // pool → on-demand-equivalent capacity wanted
 	computed int                 // hour the targets were computed
@@ -40,7 +43,12 @@ type Tally struct {
 }
 
 // Name implements Strategy.
-func (t *Tally) Name() string { return "tally" }
+func (t *Tally) Name() string {
+	if t.Label != "" {
+		return t.Label
+	}
+	return "tally"
+}
 
 // Choices returns the optimizer's latest answer per pool.
 func (t *Tally) Choices() map[string]Choice { return t.choices }

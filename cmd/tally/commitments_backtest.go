@@ -20,20 +20,21 @@ import (
 )
 
 type commitmentsBacktestCmd struct {
-	Usage          string   `type:"existingfile" placeholder:"FILE" help:"Usage file: CSV (optionally .gz) with scenario,hour,provider,region,instance_type,od_cost (README: Commitments)."`
-	FromDB         bool     `name:"from-db" help:"Backtest on the stored bill's eligible usage instead (one scenario per billing account)."`
-	Account        string   `placeholder:"ID" help:"With --from-db: only this billing account."`
-	Scenario       []string `help:"Only these scenarios of the usage file."`
-	Strategy       []string `default:"none,lookback-7d,lookback-30d,lookback-60d,static-quantile,quarterly,tally" help:"Strategies beside hindsight: none, lookback-Nd, static-quantile, quarterly, tally."`
-	Lag            int      `default:"48" help:"Billing lag in hours: a decision sees only usage older than this."`
-	Warmup         int      `default:"28" help:"Days of history before the first decision (the bill a new installation ingests)."`
-	MinUtilization float64  `name:"min-utilization" default:"0.99" help:"Tally's risk bound: utilization below this over the term …"`
-	MaxProbability float64  `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
-	LockInPenalty  float64  `name:"lock-in-penalty" default:"0.02" help:"Tally's price of flexibility, a fraction of the obligation per year of term."`
-	Seed           uint64   `default:"1" help:"Seed of Tally's forecast sample paths."`
-	Ends           int      `default:"12" help:"Also score every strategy as if the usage had ended at this many ends a month apart, the last one included (0: only the last)."`
-	Format         string   `default:"table" enum:"table,json,csv" help:"Output format: ${enum}."`
-	Check          bool     `help:"Exit with status 3 when Tally misses the target."`
+	Usage          string    `type:"existingfile" placeholder:"FILE" help:"Usage file: CSV (optionally .gz) with scenario,hour,provider,region,instance_type,od_cost (README: Commitments)."`
+	FromDB         bool      `name:"from-db" help:"Backtest on the stored bill's eligible usage instead (one scenario per billing account)."`
+	Account        string    `placeholder:"ID" help:"With --from-db: only this billing account."`
+	Scenario       []string  `help:"Only these scenarios of the usage file."`
+	Strategy       []string  `default:"none,lookback-7d,lookback-30d,lookback-60d,static-quantile,quarterly,tally" help:"Strategies beside hindsight: none, lookback-Nd, static-quantile, quarterly, tally."`
+	Lag            int       `default:"48" help:"Billing lag in hours: a decision sees only usage older than this."`
+	Warmup         int       `default:"28" help:"Days of history before the first decision (the bill a new installation ingests)."`
+	MinUtilization float64   `name:"min-utilization" default:"0.99" help:"Tally's risk bound: utilization below this over the term …"`
+	MaxProbability float64   `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
+	LockInPenalty  float64   `name:"lock-in-penalty" default:"0.02" help:"Tally's price of flexibility, a fraction of the obligation per year of term."`
+	Seed           uint64    `default:"1" help:"Seed of Tally's forecast sample paths."`
+	Ends           int       `default:"12" help:"Also score every strategy as if the usage had ended at this many ends a month apart, the last one included (0: only the last)."`
+	Sweep          []float64 `placeholder:"U" help:"Also run Tally at each of these --min-utilization bounds and print the trade-off against the target: utilization, regret and ESR against the best lookback per bound (strategy tally@U in CSV and JSON)."`
+	Format         string    `default:"table" enum:"table,json,csv" help:"Output format: ${enum}."`
+	Check          bool      `help:"Exit with status 3 when Tally misses the target."`
 }
 
 func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
@@ -42,6 +43,9 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	}
 	risk := commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty}
 	if _, err := strategiesNamed(c.Strategy, risk, c.Seed); err != nil {
+		return err
+	}
+	if err := c.checkSweep(); err != nil {
 		return err
 	}
 	var usages []*commitments.Usage
@@ -72,6 +76,7 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	var reps []*commitments.Report
 	for _, u := range usages {
 		strategies, _ := strategiesNamed(c.Strategy, risk, c.Seed)
+		strategies = append(strategies, c.sweepStrategies(risk)...)
 		t := time.Now()
 		rep := commitments.Backtest(u, strategies, commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24,
 			Pools: commitments.DefaultPoolOptions, Rates: rates, Ends: c.Ends,
@@ -81,10 +86,15 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 		a.log.Info("backtest done", "scenario", u.Name, "hours", u.Hours(), "took", time.Since(t).Round(time.Millisecond))
 		reps = append(reps, rep)
 	}
-	verdict := targetVerdict(reps)
+	verdict := targetVerdict(reps, "tally")
+	sweep := c.sweepVerdicts(reps)
 	switch c.Format {
 	case "json":
-		if err := writeIndentedJSON(a.stdout, map[string]any{"reports": reps, "target": verdict}); err != nil {
+		out := map[string]any{"reports": reps, "target": verdict}
+		if len(sweep) > 0 {
+			out["sweep"] = sweep
+		}
+		if err := writeIndentedJSON(a.stdout, out); err != nil {
 			return err
 		}
 	case "csv":
@@ -93,6 +103,7 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 		}
 	default:
 		writeBacktestTable(a.stdout, reps, verdict)
+		writeSweepTable(a.stdout, sweep, c.MaxProbability)
 	}
 	if c.Check && verdict.Applies && !verdict.Met {
 		return targetMissed("commitments backtest: Tally misses the target")
@@ -189,10 +200,11 @@ func readUsageFile(path string) ([]*commitments.Usage, error) {
 
 // verdict is Tally against the target on a set of scenarios.
 type verdict struct {
-	Applies       bool              `json:"applies"` // Tally, hindsight and a lookback were all run
-	Met           bool              `json:"met"`
-	AverageRegret float64           `json:"averageRegretPoints"`
-	Scenarios     []scenarioVerdict `json:"scenarios"`
+	Applies            bool              `json:"applies"` // Tally, hindsight and a lookback were all run
+	Met                bool              `json:"met"`
+	AverageRegret      float64           `json:"averageRegretPoints"`
+	AverageUtilization float64           `json:"averageUtilization"`
+	Scenarios          []scenarioVerdict `json:"scenarios"`
 }
 
 type scenarioVerdict struct {
@@ -216,23 +228,22 @@ type scenarioVerdict struct {
 	BeatsLookbackEnds bool    `json:"atLeastBestLookbackOverEnds,omitempty"`
 }
 
-// targetVerdict checks the target: on every scenario Tally's ESR ≥ the best
-// lookback's; on average within 5 points of hindsight; utilization ≥ 97%
-// (on average over the scenarios).
-func targetVerdict(reps []*commitments.Report) verdict {
+// targetVerdict checks the named Tally against the target: on every
+// scenario its ESR ≥ the best lookback's; on average within 5 points of
+// hindsight; utilization ≥ 97% (on average over the scenarios).
+func targetVerdict(reps []*commitments.Report, tallyName string) verdict {
 	v := verdict{Applies: true, Met: true}
-	var util float64
 	for _, rep := range reps {
-		t, ok := rep.Result("tally")
+		t, ok := rep.Result(tallyName)
 		if !ok {
 			return verdict{}
 		}
-		sv := scenarioVerdict{Scenario: rep.Scenario, TallyESR: t.ESR, LookbackESR: -1, Regret: t.Regret, Utilization: t.Utilization}
+		sv := scenarioVerdict{Scenario: rep.Scenario, TallyESR: t.ESR, Regret: t.Regret, Utilization: t.Utilization}
 		if h, ok := rep.Result("hindsight"); ok && t.Outcome.OD > 0 {
 			sv.PastEnd = 100 * (t.Obligation - h.Obligation).Float() / t.Outcome.OD.Float()
 		}
 		for _, r := range rep.Results {
-			if strings.HasPrefix(r.Strategy, "lookback-") && r.ESR > sv.LookbackESR {
+			if strings.HasPrefix(r.Strategy, "lookback-") && (sv.BestLookback == "" || r.ESR > sv.LookbackESR) {
 				sv.BestLookback, sv.LookbackESR = r.Strategy, r.ESR
 			}
 		}
@@ -241,9 +252,9 @@ func targetVerdict(reps []*commitments.Report) verdict {
 		}
 		sv.BeatsLookbck = t.ESR >= sv.LookbackESR
 		if len(rep.Ends) > 1 {
-			sv.TallyMeanESR, sv.LookbackMeanESR = t.MeanESROverEnds(), -1
+			sv.TallyMeanESR = t.MeanESROverEnds()
 			for _, r := range rep.Results {
-				if m := r.MeanESROverEnds(); strings.HasPrefix(r.Strategy, "lookback-") && m > sv.LookbackMeanESR {
+				if m := r.MeanESROverEnds(); strings.HasPrefix(r.Strategy, "lookback-") && (sv.BestLookbackEnds == "" || m > sv.LookbackMeanESR) {
 					sv.BestLookbackEnds, sv.LookbackMeanESR = r.Strategy, m
 				}
 			}
@@ -251,10 +262,10 @@ func targetVerdict(reps []*commitments.Report) verdict {
 		}
 		v.Met = v.Met && sv.BeatsLookbck
 		v.AverageRegret += t.Regret / float64(len(reps))
-		util += t.Utilization / float64(len(reps))
+		v.AverageUtilization += t.Utilization / float64(len(reps))
 		v.Scenarios = append(v.Scenarios, sv)
 	}
-	v.Met = v.Met && v.AverageRegret <= 5 && util >= 0.97
+	v.Met = v.Met && v.AverageRegret <= 5 && v.AverageUtilization >= 0.97
 	return v
 }
 
@@ -263,6 +274,9 @@ func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
 	fmt.Fprintln(tw, "scenario\tstrategy\tESR\tutilization\tcoverage\twaste $\tobligation $\tlock-in mo\tregret pts\tregret $\tpurchases\t")
 	for _, rep := range reps {
 		for _, r := range rep.Results {
+			if isSweep(r.Strategy) {
+				continue // in the sweep's table
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%.2f%%\t%.2f%%\t%.0f\t%.0f\t%.1f\t%.2f\t%.0f\t%d\t\n", rep.Scenario, r.Strategy, 100*r.ESR,
 				100*r.Utilization, 100*r.Coverage, r.Waste.Float(), r.Obligation.Float(), r.LockIn, r.Regret, r.RegretCost.Float(), r.Purchases)
 		}
@@ -274,18 +288,16 @@ func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
 	fmt.Fprintln(w, "\ntarget: Tally's ESR ≥ the best lookback's on every scenario; within 5 points of hindsight on average; utilization ≥ 97%")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\ttally ESR\tbest lookback\tits ESR\tΔ pts\tregret pts\tof which past end\tutilization\t")
-	var util float64
 	for _, s := range v.Scenarios {
 		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%.2f%%\t%+.2f\t%.2f\t%.2f\t%.2f%%\t\n", s.Scenario, 100*s.TallyESR, s.BestLookback, 100*s.LookbackESR,
 			100*(s.TallyESR-s.LookbackESR), s.Regret, s.PastEnd, 100*s.Utilization)
-		util += s.Utilization / float64(len(v.Scenarios))
 	}
 	tw.Flush()
 	met := "met"
 	if !v.Met {
 		met = "MISSED"
 	}
-	fmt.Fprintf(w, "average regret %.2f points, average utilization %.2f%%: target %s\n", v.AverageRegret, 100*util, met)
+	fmt.Fprintf(w, "average regret %.2f points, average utilization %.2f%%: target %s\n", v.AverageRegret, 100*v.AverageUtilization, met)
 	writeEndsTable(w, reps, v)
 }
 
@@ -300,7 +312,7 @@ func writeEndsTable(w io.Writer, reps []*commitments.Report, v verdict) {
 	fmt.Fprintln(tw, "scenario\tstrategy\tmean ESR\tmin\tmax\t")
 	for _, rep := range reps {
 		for _, r := range rep.Results {
-			if len(r.ESRByEnd) == 0 {
+			if len(r.ESRByEnd) == 0 || isSweep(r.Strategy) {
 				continue
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%.2f%%\t%.2f%%\t\n", rep.Scenario, r.Strategy, 100*r.MeanESROverEnds(),
