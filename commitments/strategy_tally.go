@@ -31,9 +31,6 @@ type Tally struct {
 	// for commitments to be sized to it (default 3).
 	SustainedWeeks int
 	Seed           uint64
-	// Label names the strategy in reports (default "tally"), to tell apart
-	// several Tallys with different risk bounds in one backtest.
-	Label string
 
 	targets  map[string]float64  // pool → on-demand-equivalent capacity wanted
 	computed int                 // hour the targets were computed
@@ -43,12 +40,7 @@ type Tally struct {
 }
 
 // Name implements Strategy.
-func (t *Tally) Name() string {
-	if t.Label != "" {
-		return t.Label
-	}
-	return "tally"
-}
+func (t *Tally) Name() string { return "tally" }
 
 // Choices returns the optimizer's latest answer per pool.
 func (t *Tally) Choices() map[string]Choice { return t.choices }

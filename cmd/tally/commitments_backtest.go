@@ -242,22 +242,14 @@ func targetVerdict(reps []*commitments.Report, tallyName string) verdict {
 		if h, ok := rep.Result("hindsight"); ok && t.Outcome.OD > 0 {
 			sv.PastEnd = 100 * (t.Obligation - h.Obligation).Float() / t.Outcome.OD.Float()
 		}
-		for _, r := range rep.Results {
-			if strings.HasPrefix(r.Strategy, "lookback-") && (sv.BestLookback == "" || r.ESR > sv.LookbackESR) {
-				sv.BestLookback, sv.LookbackESR = r.Strategy, r.ESR
-			}
-		}
+		sv.BestLookback, sv.LookbackESR = bestLookback(rep, func(r commitments.StrategyResult) float64 { return r.ESR })
 		if sv.BestLookback == "" {
 			return verdict{}
 		}
 		sv.BeatsLookbck = t.ESR >= sv.LookbackESR
 		if len(rep.Ends) > 1 {
 			sv.TallyMeanESR = t.MeanESROverEnds()
-			for _, r := range rep.Results {
-				if m := r.MeanESROverEnds(); strings.HasPrefix(r.Strategy, "lookback-") && (sv.BestLookbackEnds == "" || m > sv.LookbackMeanESR) {
-					sv.BestLookbackEnds, sv.LookbackMeanESR = r.Strategy, m
-				}
-			}
+			sv.BestLookbackEnds, sv.LookbackMeanESR = bestLookback(rep, commitments.StrategyResult.MeanESROverEnds)
 			sv.BeatsLookbackEnds = sv.TallyMeanESR >= sv.LookbackMeanESR
 		}
 		v.Met = v.Met && sv.BeatsLookbck
@@ -267,6 +259,19 @@ func targetVerdict(reps []*commitments.Report, tallyName string) verdict {
 	}
 	v.Met = v.Met && v.AverageRegret <= 5 && v.AverageUtilization >= 0.97
 	return v
+}
+
+// bestLookback returns the lookback strategy with the highest esr in rep
+// and that esr ("" without a lookback).
+func bestLookback(rep *commitments.Report, esr func(commitments.StrategyResult) float64) (string, float64) {
+	var name string
+	var best float64
+	for _, r := range rep.Results {
+		if e := esr(r); strings.HasPrefix(r.Strategy, "lookback-") && (name == "" || e > best) {
+			name, best = r.Strategy, e
+		}
+	}
+	return name, best
 }
 
 func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {

@@ -51,10 +51,18 @@ func (c *commitmentsBacktestCmd) sweepStrategies(risk commitments.Risk) []commit
 		}
 		r := risk
 		r.MinUtilization = u
-		out = append(out, &commitments.Tally{Risk: r, Seed: c.Seed, Label: sweepName(u)})
+		out = append(out, renamed{&commitments.Tally{Risk: r, Seed: c.Seed}, sweepName(u)})
 	}
 	return out
 }
+
+// renamed is a strategy reported under another name.
+type renamed struct {
+	commitments.Strategy
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
 
 // sweepVerdict is the target's verdict on Tally at one bound.
 type sweepVerdict struct {
