@@ -83,15 +83,7 @@ func StandardStrategies(risk Risk, seed uint64) []Strategy {
 // for its term; commitments running past the end are charged their
 // remaining obligation. Hindsight (the upper bound) plans with all of u.
 func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
-	if opt.Lag <= 0 {
-		opt.Lag = 48
-	}
-	if opt.Warmup <= 0 {
-		opt.Warmup = 28 * 24
-	}
-	if opt.Workers <= 0 {
-		opt.Workers = 2
-	}
+	opt = opt.withDefaults()
 	pools := Pools(u.Streams, opt.Pools)
 	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: "USD", Results: make([]StrategyResult, len(strategies)+1),
 		Ends: ends(u.Hours(), opt.Warmup+TermHours(opt.Pools.termMonths()), opt.Ends)}
@@ -138,6 +130,31 @@ func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 		r.RegretCost = r.Outcome.Cost() - hind.Outcome.Cost()
 	}
 	return rep
+}
+
+// withDefaults returns o with the documented defaults filled in.
+func (o BacktestOptions) withDefaults() BacktestOptions {
+	if o.Lag <= 0 {
+		o.Lag = 48
+	}
+	if o.Warmup <= 0 {
+		o.Warmup = 28 * 24
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	return o
+}
+
+// HindsightAtUtilization returns hindsight on u held to a utilization of
+// at least floor (Hindsight.PlanAtUtilization), scored as Backtest scores
+// its strategies. Its ESR is about the most any strategy with that
+// utilization could have saved on u. As in Backtest, opt.Existing is added
+// to the plan, which is made without it.
+func HindsightAtUtilization(u *Usage, floor float64, opt BacktestOptions) StrategyResult {
+	opt = opt.withDefaults()
+	ps := Hindsight{}.PlanAtUtilization(u, Pools(u.Streams, opt.Pools), opt.Rates, opt.Warmup+1, floor)
+	return score(u, opt.Rates, "hindsight", append(append([]Position(nil), opt.Existing...), ps...), len(opt.Existing))
 }
 
 // walk runs one strategy forward and returns what it bought.

@@ -16,6 +16,11 @@ import (
 // planning the broad pools (Compute Savings Plans, flexible CUDs) alone.
 type Hindsight struct {
 	Layers int // capacity layers per pool (0: 200)
+
+	// A price per dollar of committed hour below the utilization floor
+	// (PlanAtUtilization): each hour of a commitment costs price × (floor ×
+	// fee − the fee used) more, so unused hours cost and used ones earn.
+	price, floor float64
 }
 
 // Name identifies the planner in reports.
@@ -25,7 +30,7 @@ func (Hindsight) Name() string { return "hindsight" }
 func (hs Hindsight) Plan(u *Usage, pools []Pool, rates Rates, first int) []Position {
 	sim := NewSimulator(u, rates)
 	var best []Position
-	var bestCost Nanos
+	var bestCost float64
 	for v := 0; v < 2; v++ {
 		var planned []Position
 		for _, p := range pools {
@@ -35,9 +40,9 @@ func (hs Hindsight) Plan(u *Usage, pools []Pool, rates Rates, first int) []Posit
 			x, keep := hs.residual(sim, p, planned)
 			planned = append(planned, hs.layered(p, x, keep, first)...)
 		}
-		out := sim.Run(planned, 0, u.Hours(), nil)
-		if best == nil || out.Cost() < bestCost {
-			best, bestCost = planned, out.Cost()
+		cost := hs.priced(sim.Run(planned, 0, u.Hours(), nil))
+		if best == nil || cost < bestCost {
+			best, bestCost = planned, cost
 		}
 	}
 	return best
@@ -96,15 +101,22 @@ func (hs Hindsight) layered(p Pool, x []float64, keep float64, first int) []Posi
 	f := make([]float64, n+1)
 	buy := make([]bool, n)
 	commit := keep * delta * float64(term)
+	priced := make([]float64, n+1) // the layer's utilization price over hours [h, n)
 	for k := 0; k < layers; k++ {
 		lo := float64(k) * delta
+		if hs.price != 0 {
+			for h := n - 1; h >= 0; h-- {
+				priced[h] = priced[h+1] + hs.price*keep*(hs.floor*delta-min(max(x[h]-lo, 0), delta))
+			}
+		}
 		f[n] = 0
 		for h := n - 1; h >= 0; h-- {
 			b := min(max(x[h]-lo, 0), delta)
 			skip := b + f[h+1]
 			buy[h] = false
 			if h >= first {
-				if c := commit + f[min(h+term, n)]; c < skip {
+				end := min(h+term, n)
+				if c := commit + priced[h] - priced[end] + f[end]; c < skip {
 					f[h], buy[h] = c, true
 					continue
 				}

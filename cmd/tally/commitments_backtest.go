@@ -73,21 +73,34 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 			return err
 		}
 	}
+	opt := commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24, Pools: commitments.DefaultPoolOptions, Rates: rates, Ends: c.Ends}
 	var reps []*commitments.Report
 	for _, u := range usages {
 		strategies, _ := strategiesNamed(c.Strategy, risk, c.Seed)
 		strategies = append(strategies, c.sweepStrategies(risk)...)
 		t := time.Now()
-		rep := commitments.Backtest(u, strategies, commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24,
-			Pools: commitments.DefaultPoolOptions, Rates: rates, Ends: c.Ends,
-			Progress: func(s string, done, total int) {
-				a.log.Info("backtest", "scenario", u.Name, "strategy", s, "done", done, "of", total)
-			}})
+		opt.Progress = func(s string, done, total int) {
+			a.log.Info("backtest", "scenario", u.Name, "strategy", s, "done", done, "of", total)
+		}
+		rep := commitments.Backtest(u, strategies, opt)
 		a.log.Info("backtest done", "scenario", u.Name, "hours", u.Hours(), "took", time.Since(t).Round(time.Millisecond))
 		reps = append(reps, rep)
 	}
+	opt.Progress = nil
 	verdict := targetVerdict(reps, "tally")
 	sweep := c.sweepVerdicts(reps)
+	if c.Format != "csv" {
+		t := time.Now()
+		verdict.hindsightAtUtilization(usages, opt)
+		for i := range sweep {
+			if sweep[i].MinUtilization == c.MinUtilization {
+				sweep[i].verdict = verdict
+				continue
+			}
+			sweep[i].hindsightAtUtilization(usages, opt)
+		}
+		a.log.Info("hindsight held to Tally's utilization", "took", time.Since(t).Round(time.Millisecond))
+	}
 	switch c.Format {
 	case "json":
 		out := map[string]any{"reports": reps, "target": verdict}
@@ -220,6 +233,10 @@ type scenarioVerdict struct {
 	PastEnd      float64 `json:"regretPastEndPoints"`
 	Utilization  float64 `json:"utilization"`
 	BeatsLookbck bool    `json:"atLeastBestLookback"`
+	// HindsightESR is hindsight's ESR held to Tally's utilization: about
+	// the most any strategy with that utilization could have saved. Below
+	// the best lookback's, no strategy meets the clause at that utilization.
+	HindsightESR float64 `json:"hindsightESRAtUtilization"`
 	// Over the report's ends (not part of the target): Tally's mean ESR and
 	// the best lookback's by the same measure.
 	TallyMeanESR      float64 `json:"tallyMeanESROverEnds,omitempty"`
@@ -261,6 +278,30 @@ func targetVerdict(reps []*commitments.Report, tallyName string) verdict {
 	return v
 }
 
+// hindsightAtUtilization sets every scenario's HindsightESR (usages in
+// the order of v's scenarios).
+func (v *verdict) hindsightAtUtilization(usages []*commitments.Usage, opt commitments.BacktestOptions) {
+	if !v.Applies {
+		return
+	}
+	for i := range v.Scenarios {
+		s := &v.Scenarios[i]
+		s.HindsightESR = commitments.HindsightAtUtilization(usages[i], s.Utilization, opt).ESR
+	}
+}
+
+// floorBound returns the scenarios on which even hindsight, held to
+// Tally's utilization, does not reach the best lookback's ESR.
+func (v verdict) floorBound() []scenarioVerdict {
+	var out []scenarioVerdict
+	for _, s := range v.Scenarios {
+		if s.HindsightESR < s.LookbackESR {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // bestLookback returns the lookback strategy with the highest esr in rep
 // and that esr ("" without a lookback).
 func bestLookback(rep *commitments.Report, esr func(commitments.StrategyResult) float64) (string, float64) {
@@ -292,10 +333,10 @@ func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
 	}
 	fmt.Fprintln(w, "\ntarget: Tally's ESR ≥ the best lookback's on every scenario; within 5 points of hindsight on average; utilization ≥ 97%")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\ttally ESR\tbest lookback\tits ESR\tΔ pts\tregret pts\tof which past end\tutilization\t")
+	fmt.Fprintln(tw, "scenario\ttally ESR\tbest lookback\tits ESR\tΔ pts\tregret pts\tof which past end\tutilization\thindsight at it\t")
 	for _, s := range v.Scenarios {
-		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%.2f%%\t%+.2f\t%.2f\t%.2f\t%.2f%%\t\n", s.Scenario, 100*s.TallyESR, s.BestLookback, 100*s.LookbackESR,
-			100*(s.TallyESR-s.LookbackESR), s.Regret, s.PastEnd, 100*s.Utilization)
+		fmt.Fprintf(tw, "%s\t%.2f%%\t%s\t%.2f%%\t%+.2f\t%.2f\t%.2f\t%.2f%%\t%.2f%%\t\n", s.Scenario, 100*s.TallyESR, s.BestLookback, 100*s.LookbackESR,
+			100*(s.TallyESR-s.LookbackESR), s.Regret, s.PastEnd, 100*s.Utilization, 100*s.HindsightESR)
 	}
 	tw.Flush()
 	met := "met"
@@ -303,6 +344,14 @@ func writeBacktestTable(w io.Writer, reps []*commitments.Report, v verdict) {
 		met = "MISSED"
 	}
 	fmt.Fprintf(w, "average regret %.2f points, average utilization %.2f%%: target %s\n", v.AverageRegret, 100*v.AverageUtilization, met)
+	fmt.Fprint(w, "hindsight at it: hindsight's ESR held to Tally's utilization on the scenario")
+	if below := v.floorBound(); len(below) > 0 {
+		fmt.Fprint(w, "; below the best lookback's, so no strategy with that utilization reaches it, on")
+		for _, s := range below {
+			fmt.Fprintf(w, " %s (%.2f%% < %.2f%%)", s.Scenario, 100*s.HindsightESR, 100*s.LookbackESR)
+		}
+	}
+	fmt.Fprintln(w)
 	writeEndsTable(w, reps, v)
 }
 

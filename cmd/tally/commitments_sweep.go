@@ -91,7 +91,7 @@ func writeSweepTable(w io.Writer, sweep []sweepVerdict, maxProbability float64) 
 	}
 	fmt.Fprintf(w, "\nrisk bound sweep: Tally with P(utilization < U) ≤ %g for each U; Δ is Tally's ESR less the best lookback's, in points\n", maxProbability)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "U\tutilization\tregret pts\tESR ≥ best lookback\tover the ends\t"
+	head := "U\tutilization\tregret pts\tESR ≥ best lookback\tover the ends\treachable at its utilization\t"
 	for _, s := range sweep[0].Scenarios {
 		head += "Δ " + s.Scenario + "\t"
 	}
@@ -116,8 +116,9 @@ func writeSweepTable(w io.Writer, sweep []sweepVerdict, maxProbability float64) 
 		if !sv.Met {
 			met = "missed"
 		}
-		fmt.Fprintf(tw, "%g\t%.2f%%\t%.2f\t%d of %d\t%s\t%s%s\t\n", sv.MinUtilization, 100*sv.AverageUtilization, sv.AverageRegret,
-			beats, len(sv.Scenarios), overEnds, deltas, met)
+		reachable := len(sv.Scenarios) - len(sv.floorBound())
+		fmt.Fprintf(tw, "%g\t%.2f%%\t%.2f\t%d of %d\t%s\t%d of %d\t%s%s\t\n", sv.MinUtilization, 100*sv.AverageUtilization, sv.AverageRegret,
+			beats, len(sv.Scenarios), overEnds, reachable, len(sv.Scenarios), deltas, met)
 	}
 	tw.Flush()
 }

@@ -38,9 +38,13 @@ func TestCommitmentsBacktestSweep(t *testing.T) {
 			rows[f[0]] = len(f)
 		}
 	}
-	// U, utilization, regret, "n of 2" (three fields), "–" (no ends), a Δ per scenario, the verdict.
-	if rows["0.8"] != 10 || rows["0.99"] != 10 {
-		t.Errorf("sweep rows %v, want 0.8 and 0.99 with 10 fields:\n%s", rows, sweep)
+	// U, utilization, regret, "n of 2" (three fields), "–" (no ends), "n
+	// of 2" reachable, a Δ per scenario, the verdict.
+	if rows["0.8"] != 13 || rows["0.99"] != 13 {
+		t.Errorf("sweep rows %v, want 0.8 and 0.99 with 13 fields:\n%s", rows, sweep)
+	}
+	if !strings.Contains(main, "hindsight at it") {
+		t.Errorf("target table without hindsight held to Tally's utilization:\n%s", main)
 	}
 
 	out.Reset()
@@ -56,7 +60,9 @@ func TestCommitmentsBacktestSweep(t *testing.T) {
 			Applies            bool    `json:"applies"`
 			AverageUtilization float64 `json:"averageUtilization"`
 			Scenarios          []struct {
-				Utilization float64 `json:"utilization"`
+				Utilization  float64 `json:"utilization"`
+				TallyESR     float64 `json:"tallyESR"`
+				HindsightESR float64 `json:"hindsightESRAtUtilization"`
 			} `json:"scenarios"`
 		} `json:"sweep"`
 	}
@@ -69,6 +75,14 @@ func TestCommitmentsBacktestSweep(t *testing.T) {
 	// 0.99 is the main run's bound: its row is the main Tally's verdict.
 	if s := got.Sweep[1]; !s.Applies || s.AverageUtilization != got.Target.AverageUtilization || len(s.Scenarios) != 2 {
 		t.Errorf("sweep at 0.99 %+v, main run's utilization %v", s, got.Target.AverageUtilization)
+	}
+	// Hindsight held to Tally's utilization does at least as well as Tally.
+	for _, sv := range got.Sweep {
+		for _, s := range sv.Scenarios {
+			if s.HindsightESR < s.TallyESR {
+				t.Errorf("at %v: hindsight at utilization %v has ESR %v < Tally's %v", sv.MinUtilization, s.Utilization, s.HindsightESR, s.TallyESR)
+			}
+		}
 	}
 	// A looser bound commits more, so it uses its commitments less.
 	if lo, hi := got.Sweep[0].AverageUtilization, got.Sweep[1].AverageUtilization; !(lo < hi) {
