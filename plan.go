@@ -60,21 +60,24 @@ const (
 
 // Commitment is a Savings Plan, Reserved Instance or Committed Use Discount.
 type Commitment struct {
-	BillingAccountID   string            `json:"billingAccountId"`
-	ID                 string            `json:"id"`
-	Provider           string            `json:"provider"`
-	Kind               string            `json:"kind"`
-	Scope              map[string]string `json:"scope"` // region, family, instanceType, …
-	TermMonths         int               `json:"termMonths"`
-	Start              time.Time         `json:"start"`
-	End                time.Time         `json:"end"`
-	PaymentOption      string            `json:"paymentOption"`
-	HourlyCommitment   Money             `json:"hourlyCommitment"` // Savings Plans, spend-based CUDs
-	Quantity           float64           `json:"quantity"`         // RIs (instances), resource CUDs (vCPUs)
-	UpfrontFee         Money             `json:"upfrontFee"`
-	RecurringHourlyFee Money             `json:"recurringHourlyFee"`
-	State              string            `json:"state"`
-	Source             string            `json:"source"`
+	BillingAccountID string            `json:"billingAccountId"`
+	ID               string            `json:"id"`
+	Provider         string            `json:"provider"`
+	Kind             string            `json:"kind"`
+	Scope            map[string]string `json:"scope"` // region, family, instanceType, …
+	TermMonths       int               `json:"termMonths"`
+	Start            time.Time         `json:"start"`
+	End              time.Time         `json:"end"`
+	PaymentOption    string            `json:"paymentOption"`
+	HourlyCommitment Money             `json:"hourlyCommitment"` // Savings Plans, spend-based CUDs
+	Quantity         float64           `json:"quantity"`         // RIs (instances), resource CUDs (vCPUs)
+	// UpfrontFee and RecurringHourlyFee are zero without a currency when
+	// the source does not say (a Partial Upfront commitment seen only in
+	// the bill, which shows its amortized hourly cost).
+	UpfrontFee         Money  `json:"upfrontFee"`
+	RecurringHourlyFee Money  `json:"recurringHourlyFee"`
+	State              string `json:"state"`
+	Source             string `json:"source"`
 }
 
 // IngestRun records one ingest attempt.

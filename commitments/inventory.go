@@ -95,9 +95,28 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		if !c.End.After(c.Start) {
 			c.End = c.Start.Add(time.Hour)
 		}
+		setFees(&c)
 		out = append(out, c)
 	}
 	return out
+}
+
+// setFees fills in the fees c's payment option implies: No Upfront pays
+// the hourly commitment as its recurring fee, All Upfront pays it for the
+// whole term in advance. The bill does not show how Partial Upfront splits
+// it; those fees stay unset (zero, without a currency).
+func setFees(c *tally.Commitment) {
+	cur := c.HourlyCommitment.Currency()
+	switch c.PaymentOption {
+	case NoUpfront:
+		c.UpfrontFee, c.RecurringHourlyFee = tally.Zero(cur), c.HourlyCommitment
+	case AllUpfront:
+		upfront, err := c.HourlyCommitment.MulRatio(uint64(TermHours(c.TermMonths)), 1)
+		if err != nil {
+			return // out of range: left unset
+		}
+		c.UpfrontFee, c.RecurringHourlyFee = upfront.Round(2), tally.Zero(cur)
+	}
 }
 
 // mergeGCPFees folds the GCP export's fee SKUs of one commitment (its Cpu
