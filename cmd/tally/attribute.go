@@ -41,14 +41,11 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return tally.Errorf(tally.EInvalid, "--share: %v", err)
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	job := a.attributionJob(db, share)
 	start := time.Now()
 	sum, err := job.Attribute(ctx, w, c.Force)

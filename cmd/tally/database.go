@@ -49,6 +49,19 @@ func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(
 	return db, func() { db.Close(); stop() }, nil
 }
 
+// openMigrated opens the database and applies pending migrations.
+func (a *app) openMigrated(ctx context.Context) (*postgres.DB, func(), error) {
+	db, closeDB, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.migrate(ctx, db); err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return db, closeDB, nil
+}
+
 // migrate applies pending migrations and logs what changed.
 func (a *app) migrate(ctx context.Context, db *postgres.DB) error {
 	from, to, err := db.Migrate(ctx)

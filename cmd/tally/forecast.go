@@ -238,14 +238,11 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 	if err := forecast.CheckSpendScopes(c.Scope); err != nil {
 		return err
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	fs, err := forecast.ForecastSpend(ctx, db, forecast.SpendOptions{
 		Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis),
 		Progress: func(f tally.Forecast) { a.log.Debug("forecast stored", "scope", f.Scope, "model", f.Model) },

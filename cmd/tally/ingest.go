@@ -63,14 +63,11 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 		return err
 	}
 	defer cleanup()
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	bar := newProgressBar(a.stderr, c.Progress)
 	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: bar.update})
 	bar.done()

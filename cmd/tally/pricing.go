@@ -83,14 +83,11 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 	if len(prices) == 0 {
 		return tally.Errorf(tally.ENotFound, "%s pricing: no prices matched", provider)
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	const chunk = 2000
 	for i := 0; i < len(prices); i += chunk {
 		if err := db.UpsertPrices(ctx, prices[i:min(i+chunk, len(prices))]); err != nil {

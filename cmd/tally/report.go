@@ -331,16 +331,3 @@ func (a *app) scheduleReports(ctx context.Context, db *postgres.DB, f *reportFla
 		"recipients", recipients)
 	d.Run(ctx, f.ReportPoll)
 }
-
-// openMigrated opens the database and applies pending migrations.
-func (a *app) openMigrated(ctx context.Context) (*postgres.DB, func(), error) {
-	db, closeDB, err := a.openDB(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := a.migrate(ctx, db); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return db, closeDB, nil
-}

@@ -50,14 +50,11 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 			return tally.Errorf(tally.EInvalid, "--until %q: want RFC 3339", c.Until)
 		}
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	res, err := rightsize(ctx, db, rightsizeOptions{
 		Window: tally.Window{Start: until.Add(-c.History), End: until}, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
 		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,

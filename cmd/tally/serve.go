@@ -20,14 +20,11 @@ type serveCmd struct {
 }
 
 func (c *serveCmd) Run(ctx context.Context, a *app) error {
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	reports, err := c.load()
 	if err != nil {
 		return err

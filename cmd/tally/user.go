@@ -85,14 +85,11 @@ func (c *userCreateCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	u, err := db.CreateUser(ctx, tally.User{Email: c.Email, Role: role, PasswordHash: hash})
 	if err != nil {
 		return err
@@ -182,14 +179,11 @@ func (c *tokenCreateCmd) Run(ctx context.Context, a *app) error {
 	if c.Expires > 0 {
 		t.ExpiresAt = time.Now().UTC().AddDate(0, 0, c.Expires)
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	if _, err := db.CreateToken(ctx, t); err != nil {
 		return err
 	}
