@@ -86,7 +86,7 @@ func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 	opt = opt.withDefaults()
 	pools := Pools(u.Streams, opt.Pools)
 	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: "USD", Results: make([]StrategyResult, len(strategies)+1),
-		Ends: ends(u.Hours(), opt.Warmup+TermHours(opt.Pools.termMonths()), opt.Ends)}
+		Ends: ends(u.Hours(), opt.MinHours(), opt.Ends)}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, opt.Workers)
 	var mu sync.Mutex
@@ -130,6 +130,15 @@ func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 		r.RegretCost = r.Outcome.Cost() - hind.Outcome.Cost()
 	}
 	return rep
+}
+
+// MinHours returns the shortest usage on which the first purchases run a
+// whole term before the end: the warm-up plus a term. On shorter usage
+// every purchase still owes most of its term at the end, and that
+// obligation, more than how well a strategy committed, decides its ESR.
+func (o BacktestOptions) MinHours() int {
+	o = o.withDefaults()
+	return o.Warmup + TermHours(o.Pools.termMonths())
 }
 
 // withDefaults returns o with the documented defaults filled in.

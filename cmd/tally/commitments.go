@@ -83,7 +83,7 @@ func pct(p *float64) string {
 
 func writeStatus(w io.Writer, st *commitments.Status) {
 	t := st.Totals
-	fmt.Fprintf(w, "Commitments %s (%s steps)\n", st.Window, st.Step)
+	fmt.Fprintf(w, "Commitments %s (%s steps)\n", windowText(st.Window), st.Step)
 	est := ""
 	if t.Estimated {
 		est = " (GCP export: used/unused estimated at the published CUD rate)"
@@ -307,4 +307,14 @@ func actor() string {
 	}
 	host, _ := os.Hostname()
 	return name + "@" + host
+}
+
+// windowText formats w for people: "2026-10-24 through 2026-11-22" (the
+// last day included) on day boundaries, "START to END" in RFC 3339
+// otherwise.
+func windowText(w tally.Window) string {
+	if w.Start.Equal(w.Start.Truncate(24*time.Hour)) && w.End.Equal(w.End.Truncate(24*time.Hour)) {
+		return w.Start.Format(time.DateOnly) + " through " + w.End.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	return w.Start.Format(time.RFC3339) + " to " + w.End.Format(time.RFC3339)
 }

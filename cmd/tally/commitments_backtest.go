@@ -87,6 +87,16 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 		reps = append(reps, rep)
 	}
 	opt.Progress = nil
+	var short []string
+	for _, u := range usages {
+		if u.Hours() < opt.MinHours() {
+			short = append(short, fmt.Sprintf("%s (%d days)", u.Name, u.Hours()/24))
+		}
+	}
+	if len(short) > 0 {
+		a.log.Warn("usage shorter than the warm-up plus a term: purchases still owe most of their term at the end, and that obligation decides the ESRs",
+			"scenarios", strings.Join(short, ", "), "want days", opt.MinHours()/24)
+	}
 	verdict := targetVerdict(reps, "tally")
 	sweep := c.sweepVerdicts(reps)
 	if c.Format != "csv" {

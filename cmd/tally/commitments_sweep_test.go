@@ -21,6 +21,9 @@ func TestCommitmentsBacktestSweep(t *testing.T) {
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	if !strings.Contains(errb.String(), "usage shorter than the warm-up plus a term") || !strings.Contains(errb.String(), "steady (90 days)") {
+		t.Errorf("90 days of usage, with 1-year terms, without a warning:\n%s", errb.String())
+	}
 	table := out.String()
 	main, sweep, ok := strings.Cut(table, "risk bound sweep")
 	if !ok {

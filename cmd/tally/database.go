@@ -8,14 +8,12 @@ import (
 	"github.com/tallyhq/tally/postgres/embedded"
 )
 
-// embeddedDatabase is the database name Tally uses in its embedded server.
-const embeddedDatabase = "tally"
-
 // openDB connects to --database-url, or starts the embedded PostgreSQL when
-// it is empty. The returned close function disconnects and, for the embedded
-// server, stops it; call it last.
+// it is empty and uses its --database. The returned close function
+// disconnects and, for the embedded server, stops it (unless another
+// process started it); call it last.
 func (a *app) openDB(ctx context.Context) (*postgres.DB, func(), error) {
-	return a.openNamedDB(ctx, embeddedDatabase)
+	return a.openNamedDB(ctx, a.globals.Database)
 }
 
 // openNamedDB is openDB with the embedded server's database named name.

@@ -36,8 +36,9 @@ func demoAdmin(ctx context.Context, db *postgres.DB) (*web.DemoLogin, string, er
 
 // printDemoLogin tells the person running the demo how to get in.
 func (a *app) printDemoLogin(url string, d *web.DemoLogin, password string) {
-	fmt.Fprintf(a.stdout, "\nTally demo is running.\n  open   %s/login/demo?code=%s   (signs you in as the demo admin)\n  or     %s  with  %s / %s\n\n",
-		url, d.Code, url, d.Email, password)
+	fmt.Fprintf(a.stdout, "\nTally demo is running.\n  open   %s/login/demo?code=%s   (signs you in as the demo admin)\n  or     %s  with  %s / %s\n"+
+		"  CLI    tally --database %s commitments status   (any command, on this organization)\n\n",
+		url, d.Code, url, d.Email, password, demoDatabase)
 }
 
 func randomText(n int) string {
