@@ -31,7 +31,7 @@ func (c *costsCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}

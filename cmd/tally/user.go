@@ -113,7 +113,7 @@ func (c *userPasswdCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (c *userPasswdCmd) Run(ctx context.Context, a *app) error {
 type userListCmd struct{}
 
 func (c *userListCmd) Run(ctx context.Context, a *app) error {
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (c *tokenCreateCmd) Run(ctx context.Context, a *app) error {
 type tokenListCmd struct{}
 
 func (c *tokenListCmd) Run(ctx context.Context, a *app) error {
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ type tokenRevokeCmd struct {
 }
 
 func (c *tokenRevokeCmd) Run(ctx context.Context, a *app) error {
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
