@@ -84,6 +84,10 @@ func pct(p *float64) string {
 func writeStatus(w io.Writer, st *commitments.Status) {
 	t := st.Totals
 	fmt.Fprintf(w, "Commitments %s (%s steps)\n", windowText(st.Window), st.Step)
+	if len(st.Series) == 0 && len(st.Inventory) == 0 {
+		fmt.Fprintln(w, "  no eligible usage and no commitment in the bill over this window: ingest a bill first (tally ingest aws-cur|focus|gcp-billing)")
+		return
+	}
 	est := ""
 	if t.Estimated {
 		est = " (GCP export: used/unused estimated at the published CUD rate)"

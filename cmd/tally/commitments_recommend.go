@@ -118,6 +118,9 @@ func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commi
 }
 
 func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan) {
+	if len(out) == 0 {
+		fmt.Fprintln(w, "no account with eligible usage in the bill over --history: nothing to recommend (tally ingest aws-cur|focus|gcp-billing first)")
+	}
 	for _, ap := range out {
 		fmt.Fprintf(w, "account %s\n", ap.Account)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -173,3 +173,22 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 		t.Errorf("action log: %v", count)
 	}
 }
+
+// TestCommitmentsOnAnEmptyBill: before any bill is ingested, status,
+// recommend and costs say so instead of printing empty tables.
+func TestCommitmentsOnAnEmptyBill(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"commitments", "status"}, "no eligible usage and no commitment in the bill"},
+		{[]string{"commitments", "recommend"}, "nothing to recommend"},
+		{[]string{"costs"}, "no attributed cost in this window"},
+	} {
+		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, c.args...)...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("tally %s: exit %d\n%s%s", strings.Join(c.args, " "), code, out, errOut)
+		}
+	}
+}

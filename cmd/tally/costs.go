@@ -87,6 +87,10 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 }
 
 func writeCostsTable(w io.Writer, groups []attribution.Group) error {
+	if len(groups) == 0 {
+		_, err := fmt.Fprintln(w, "no attributed cost in this window: ingest a bill and agent data, then run tally attribute (tally serve does it every hour)")
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "NAME\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
 	var total tally.Money
