@@ -144,7 +144,7 @@ func IsDataFile(name string, exts ...string) bool {
 func ListFiles(path string, exts ...string) ([]File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list input files: %w", err)
 	}
 	if !st.IsDir() {
 		return []File{{Name: path, Path: path}}, nil

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -59,6 +61,9 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 		return err
 	}
 	files, cleanup, err := locateFiles(ctx, source, c.Paths, awscur.S3Options{Endpoint: c.Endpoint, Region: c.Region})
+	if errors.Is(err, fs.ErrNotExist) {
+		return tally.Errorf(tally.EInvalid, "%w", err)
+	}
 	if err != nil {
 		return err
 	}

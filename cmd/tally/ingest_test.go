@@ -163,3 +163,15 @@ func rowsIn(s string) int {
 	}
 	return 0
 }
+
+// TestIngestMissingPath: a path that does not exist is a usage error (exit
+// 2) that names it, for every source.
+func TestIngestMissingPath(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-bill")
+	for _, source := range []string{"focus", "aws-cur", "gcp-billing"} {
+		code, _, errOut := runTally("--database-url", "postgres://unused.invalid/x", "ingest", source, missing)
+		if code != 2 || !strings.Contains(errOut, missing) || !strings.Contains(errOut, "no such file or directory") {
+			t.Errorf("ingest %s %s: exit %d, %s", source, missing, code, errOut)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.F
 func LocalFiles(root string) ([]ingest.File, error) {
 	st, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list input files: %w", err)
 	}
 	if !st.IsDir() {
 		return []ingest.File{{Name: root, Path: root}}, nil
