@@ -77,6 +77,10 @@ type Sender interface {
 	Send(ctx context.Context, e *Email, transmit func() error) error
 }
 
+// ErrNoCost is what Prepare returns for a report without any cost over its
+// weeks (no bill ingested for them yet): a report of zeros is not sent.
+var ErrNoCost = errors.New("no cost in the bill for the report's weeks")
+
 // ErrPermanent marks a send failure retrying cannot fix (a rejected
 // recipient, a message the server refuses).
 var ErrPermanent = errors.New("permanent failure")
@@ -112,6 +116,8 @@ type Dispatcher struct {
 	Backoff func(n int) time.Duration
 	// Grace is how late a missed scheduled time is still honored. Default 24 h.
 	Grace time.Duration
+
+	noCost map[string]time.Time // week/audience report found without cost → when to build it again
 }
 
 // DefaultBackoff waits 1 min × 4^(n−1) after the n-th failure, at most 6 h.
@@ -181,7 +187,19 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			if len(aud.Recipients) == 0 {
 				continue
 			}
+			key := wk.Label() + "/" + aud.Name
+			if now.Before(d.noCost[key]) {
+				continue
+			}
 			created, err := d.Prepare(ctx, aud, wk)
+			if errors.Is(err, ErrNoCost) {
+				d.log().Warn("weekly report not sent: no cost in the bill for its weeks", "audience", aud.Name, "week", wk.Label())
+				if d.noCost == nil {
+					d.noCost = map[string]time.Time{}
+				}
+				d.noCost[key] = now.Add(time.Hour) // built again in an hour, not every poll
+				continue
+			}
 			if err != nil {
 				return s, fmt.Errorf("prepare %s report of %s: %w", aud.Name, wk.Label(), err)
 			}
@@ -204,6 +222,9 @@ func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, 
 	r, err := d.Builder.Build(ctx, aud, wk)
 	if err != nil {
 		return false, err
+	}
+	if !r.HasCost() {
+		return false, ErrNoCost
 	}
 	rendered, err := Render(r)
 	if err != nil {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/internal/smtptest"
 	"github.com/tallyhq/tally/postgres"
@@ -75,7 +77,7 @@ func perRecipient(msgs []smtptest.Message) map[string]int {
 // TestDispatcherSchedule: nothing before the scheduled time; at it, one
 // message per audience and recipient; ticking again sends nothing more.
 func TestDispatcherSchedule(t *testing.T) {
-	db := pgtest.New(t)
+	db := weeklyDB(t)
 	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
 	c := &clock{monday.Add(-time.Minute)}
 	d := dispatcher(t, db, srv, c, nil)
@@ -103,9 +105,6 @@ func TestDispatcherSchedule(t *testing.T) {
 			t.Errorf("message does not cover the week of Oct 12")
 		}
 	}
-	if !strings.Contains(string(srv.Messages()[0].Data), "not available yet") {
-		t.Error("without a stored forecast the report does not say it is not available yet")
-	}
 	for k, st := range statuses(t, db) {
 		if st != report.StatusSent {
 			t.Errorf("%s: %s", k, st)
@@ -127,7 +126,7 @@ func TestDispatcherSchedule(t *testing.T) {
 // TestDispatcherRetries: a temporary failure is retried after its backoff, a
 // permanent one is not, and attempts run out.
 func TestDispatcherRetries(t *testing.T) {
-	db := pgtest.New(t)
+	db := weeklyDB(t)
 	fail := map[string]error{"bo@example.com": tempErr, "cy@example.com": permErr}
 	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p", OnData: func(m smtptest.Message) error {
 		return fail[m.To[0]]
@@ -206,7 +205,7 @@ func (c *crashAfterSend) MarkSent(ctx context.Context, key string, now time.Time
 // TestDispatcherCrashBetweenSendAndLog: the message the crash interrupted is
 // marked unknown and never sent again; the others are sent once.
 func TestDispatcherCrashBetweenSendAndLog(t *testing.T) {
-	db := pgtest.New(t)
+	db := weeklyDB(t)
 	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
 	c := &clock{monday.Add(time.Minute)}
 	ctx := context.Background()
@@ -238,5 +237,49 @@ func TestDispatcherCrashBetweenSendAndLog(t *testing.T) {
 	}
 	if unknown != 1 {
 		t.Errorf("statuses %v: want one unknown", statuses(t, db))
+	}
+}
+
+// TestDispatcherSkipsAnEmptyBill: with no bill for the report's weeks, the
+// scheduled tick sends nothing, says why, and does not build the report
+// again on every poll; once a bill is in, the next hour's tick sends it.
+func TestDispatcherSkipsAnEmptyBill(t *testing.T) {
+	db := pgtest.New(t)
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
+	c := &clock{monday.Add(time.Minute)}
+	ctx := context.Background()
+	var logs strings.Builder
+	d := dispatcher(t, db, srv, c, nil)
+	d.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	for range 2 {
+		s, err := d.Tick(ctx)
+		if err != nil || len(s.Created) > 0 || s.Sent > 0 {
+			t.Fatalf("tick on an empty bill: %+v, %v", s, err)
+		}
+		c.t = c.t.Add(30 * time.Second)
+	}
+	if n := strings.Count(logs.String(), "weekly report not sent: no cost in the bill"); n != 2 { // one per audience, once
+		t.Errorf("%d warnings, want 2:\n%s", n, logs.String())
+	}
+	r, err := d.Builder.Build(ctx, d.Config.Audiences[0], report.LastCompleteWeek(monday))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.HasCost() {
+		t.Error("a report on an empty bill has cost")
+	}
+	if out, err := report.Render(r); err != nil || !strings.Contains(out.Text, "not available yet") {
+		t.Errorf("without a stored forecast the preview does not say it is not available yet (%v)", err)
+	}
+	aud, _ := d.Config.Audience("org")
+	if _, err := d.Prepare(ctx, aud, report.LastCompleteWeek(monday)); !errors.Is(err, report.ErrNoCost) {
+		t.Errorf("prepare on an empty bill: %v, want ErrNoCost", err)
+	}
+
+	fixture.WeeklyOrg(t, db)
+	c.t = c.t.Add(time.Hour)
+	s, err := d.Tick(ctx)
+	if err != nil || len(s.Created) != 2 || s.Sent != 4 {
+		t.Fatalf("tick with the bill in: %+v, %v", s, err)
 	}
 }

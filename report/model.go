@@ -36,6 +36,17 @@ type Report struct {
 	Links         Links       `json:"links"`
 }
 
+// HasCost reports whether the report has any cost over its eight weeks:
+// false before a bill covering them is ingested.
+func (r *Report) HasCost() bool {
+	for _, d := range r.Daily {
+		if !d.Cost.IsZero() {
+			return true
+		}
+	}
+	return !r.Spend.ThisWeek.IsZero()
+}
+
 // Change is a difference and its ratio to the base (NaN ratio: no base).
 type Change struct {
 	Delta tally.Money `json:"delta"`

@@ -136,6 +136,12 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	a.log.Info("built weekly report", "audience", aud.Name, "week", wk.Label(), "took", time.Since(start).Round(time.Millisecond))
+	if !r.HasCost() {
+		if c.Send {
+			return tally.Errorf(tally.EInvalid, "report of %s: %w: ingest the bill first; nothing sent", wk.Label(), report.ErrNoCost)
+		}
+		a.log.Warn("the report is empty: no cost in the bill for its weeks, and serve would not send it", "week", wk.Label())
+	}
 	rendered, err := report.Render(r)
 	if err != nil {
 		return err

@@ -91,6 +91,12 @@ func TestReportWeekly(t *testing.T) {
 			t.Errorf("send #%d: exit %d %s, want %q", i+1, code, errOut, want)
 		}
 	}
+	// A week before the bill: nothing to send, and it says so.
+	code, _, errOut = runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--week", "2020-W10",
+		"--audience", "payments", "--send", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+	if code != 2 || !strings.Contains(errOut, "no cost in the bill for the report's weeks: ingest the bill first; nothing sent") {
+		t.Errorf("send of a week without a bill: exit %d %s", code, errOut)
+	}
 	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "payments@example.com" {
 		t.Errorf("the server got %d messages", len(msgs))
 	}
