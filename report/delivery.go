@@ -117,7 +117,7 @@ type Dispatcher struct {
 	// Grace is how late a missed scheduled time is still honored. Default 24 h.
 	Grace time.Duration
 
-	noCost map[string]time.Time // week/audience report found without cost → when to build it again
+	noCost map[string]bool // week/audience reports found without cost, and said so
 }
 
 // DefaultBackoff waits 1 min × 4^(n−1) after the n-th failure, at most 6 h.
@@ -187,17 +187,16 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			if len(aud.Recipients) == 0 {
 				continue
 			}
-			key := wk.Label() + "/" + aud.Name
-			if now.Before(d.noCost[key]) {
-				continue
-			}
 			created, err := d.Prepare(ctx, aud, wk)
 			if errors.Is(err, ErrNoCost) {
-				d.log().Warn("weekly report not sent: no cost in the bill for its weeks", "audience", aud.Name, "week", wk.Label())
-				if d.noCost == nil {
-					d.noCost = map[string]time.Time{}
+				// Built again at the next poll (the bill may land), said once.
+				if key := wk.Label() + "/" + aud.Name; !d.noCost[key] {
+					d.log().Warn("weekly report not sent yet: no cost in the bill for its weeks", "audience", aud.Name, "week", wk.Label())
+					if d.noCost == nil {
+						d.noCost = map[string]bool{}
+					}
+					d.noCost[key] = true
 				}
-				d.noCost[key] = now.Add(time.Hour) // built again in an hour, not every poll
 				continue
 			}
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest/focus/focustest"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/internal/smtptest"
@@ -157,6 +158,21 @@ func TestServeRestart(t *testing.T) {
 		t.Skip("starts tally serve twice")
 	}
 	url := pgtest.NewURL(t, true)
+	// A bill for the month of the week serve reports on: a report without
+	// any cost is not sent.
+	bill := filepath.Join(t.TempDir(), "focus.csv")
+	f, err := os.Create(bill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := time.Now().UTC().AddDate(0, 0, -7)
+	if err := focustest.Write(f, 24*28, "999999999999", time.Date(week.Year(), week.Month(), 1, 0, 0, 0, 0, time.UTC), 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if code, _, errOut := runTally("--database-url", url, "--log-level", "warn", "ingest", "focus", bill); code != 0 {
+		t.Fatalf("ingest: exit %d %s", code, errOut)
+	}
 	var mu sync.Mutex
 	var child *exec.Cmd
 	killed := make(chan struct{})
