@@ -208,10 +208,14 @@ audiences:
 	}
 	args := []string{"--database-url", url, "--log-format", "text", "serve", "--addr", "127.0.0.1:0", "--report-config", cfgFile,
 		"--smtp-port", itoa(srv.Port), "--smtp-ca-file", ca, "--report-poll", "500ms"}
+	var firstLogs *bytes.Buffer
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServe$")
 		cmd.Env = append(os.Environ(), "TALLY_TEST_SERVE=1", "TALLY_TEST_ARGS="+strings.Join(args, "\x1f"), "TALLY_SMTP_PASSWORD=pw")
 		var logs bytes.Buffer
+		if firstLogs == nil {
+			firstLogs = &logs
+		}
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -233,6 +237,9 @@ audiences:
 		t.Fatal("serve sent nothing within 3 minutes")
 	}
 	_ = child.Wait()
+	if !strings.Contains(firstLogs.String(), "no one can sign in yet: create the first admin with tally user create --admin EMAIL") {
+		t.Error("serve without users does not say how to create the first admin")
+	}
 	first := perTo(srv.Wait(2, 10*time.Second))
 	if first["a@example.com"] != 1 || first["b@example.com"] != 1 || first["c@example.com"] != 0 {
 		t.Fatalf("before the kill the server had %v", first)

@@ -29,6 +29,11 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if us, err := db.Users(ctx); err != nil {
+		return err
+	} else if len(us) == 0 {
+		a.log.Warn("no one can sign in yet: create the first admin with tally user create --admin EMAIL")
+	}
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
