@@ -1,12 +1,10 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tallyhq/tally/postgres/embedded"
+	"github.com/tallyhq/tally/internal/pgtest"
 )
 
 // TestDatabaseFlag: --database picks the embedded server's database, so a
@@ -15,22 +13,11 @@ func TestDatabaseFlag(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an embedded PostgreSQL")
 	}
-	if _, err := embedded.FindBinaries(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v (CI=true: prerequisites must be present)", err)
-		}
-		t.Skip(err)
-	}
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} { // the server may run as another user
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dataDir := pgtest.EmbeddedDataDir(t)
 	t.Setenv("TALLY_PASSWORD", "correct horse battery")
 	tly := func(args ...string) string {
 		t.Helper()
-		code, out, errOut := runTally(append([]string{"--data-dir", filepath.Join(dir, "pg"), "--log-level", "warn"}, args...)...)
+		code, out, errOut := runTally(append([]string{"--data-dir", dataDir, "--log-level", "warn"}, args...)...)
 		if code != 0 {
 			t.Fatalf("tally %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -137,9 +138,6 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	}
 	a.log.Info("built weekly report", "audience", aud.Name, "week", wk.Label(), "took", time.Since(start).Round(time.Millisecond))
 	if !r.HasCost() {
-		if c.Send {
-			return tally.Errorf(tally.EInvalid, "report of %s: %w: ingest the bill first; nothing sent", wk.Label(), report.ErrNoCost)
-		}
 		a.log.Warn("the report is empty: no cost in the bill for its weeks, and serve would not send it", "week", wk.Label())
 	}
 	rendered, err := report.Render(r)
@@ -211,7 +209,9 @@ func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg
 		if _, _, err := db.RecoverOrphans(ctx, time.Now()); err != nil {
 			return err
 		}
-		if _, err := d.Prepare(ctx, aud, wk); err != nil {
+		if _, err := d.Prepare(ctx, aud, wk); errors.Is(err, report.ErrNoCost) {
+			return tally.Errorf(tally.EInvalid, "report of %s: %w: ingest the bill first; nothing sent", wk.Label(), err)
+		} else if err != nil {
 			return err
 		}
 		sent, failed, err = d.SendDue(ctx)

@@ -102,14 +102,39 @@ func setup(t testing.TB) {
 	}
 	once.Do(func() { setupErr = start() })
 	if skipWhy != "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pgtest: %s (CI=true: prerequisites must be present)", skipWhy)
-		}
-		t.Skipf("pgtest: %s", skipWhy)
+		missing(t, skipWhy)
 	}
 	if setupErr != nil {
 		t.Fatalf("pgtest: %v", setupErr)
 	}
+}
+
+// missing skips t for a missing prerequisite, or fails it under CI=true,
+// where every prerequisite must be present.
+func missing(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("pgtest: %s (CI=true: prerequisites must be present)", why)
+	}
+	t.Skipf("pgtest: %s", why)
+}
+
+// EmbeddedDataDir returns a data directory for a test's own embedded
+// PostgreSQL (tally's --data-dir), which the server may use when it runs
+// as another user; without the server binaries it skips t (fails it with
+// CI=true).
+func EmbeddedDataDir(t testing.TB) string {
+	t.Helper()
+	if _, err := embedded.FindBinaries(); err != nil {
+		missing(t, err.Error())
+	}
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "pg")
 }
 
 func start() error {
