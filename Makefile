@@ -136,6 +136,7 @@ FUZZ_TARGETS := \
 	./commitments:FuzzReadUsage ./commitments:FuzzReadPlan \
 	./demo:FuzzBQTime ./demo:FuzzLoad \
 	./forecast:FuzzReadWide \
+	./ingest:FuzzParquetFile \
 	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \
 	./ingest/focus:FuzzParseCSV \
 	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo \

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -27,11 +28,37 @@ type ParquetFile struct {
 
 // OpenParquet opens in as Parquet.
 func OpenParquet(in *Input) (*ParquetFile, error) {
-	f, err := parquet.OpenFile(in, in.Size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
+	if err := checkTrailer(in, in.Size); err != nil {
+		return nil, FileError(in.Name, fmt.Errorf("not a Parquet file: %w", err))
+	}
+	f, err := decoded(func() (*parquet.File, error) {
+		return parquet.OpenFile(in, in.Size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
+	})
 	if err != nil {
 		return nil, FileError(in.Name, fmt.Errorf("not a Parquet file: %w", err))
 	}
 	return &ParquetFile{name: in.Name, f: f}, nil
+}
+
+// checkTrailer checks a Parquet file's last 8 bytes (the footer's length,
+// then "PAR1") before parquet-go reads the footer: it allocates whatever
+// length the trailer claims, 2 GiB for a corrupt 3 KB file.
+func checkTrailer(r io.ReaderAt, size int64) error {
+	const magic, least = "PAR1", 12 // magic, footer length, magic
+	if size < least {
+		return fmt.Errorf("%d bytes, too short for Parquet", size)
+	}
+	var b [8]byte
+	if _, err := r.ReadAt(b[:], size-8); err != nil {
+		return fmt.Errorf("read trailer: %w", err)
+	}
+	if string(b[4:]) != magic {
+		return fmt.Errorf("no %q at the end", magic)
+	}
+	if n := int64(binary.LittleEndian.Uint32(b[:4])); n > size-least {
+		return fmt.Errorf("the trailer claims a footer of %d bytes in a file of %d", n, size)
+	}
+	return nil
 }
 
 // Column is a leaf column of a Parquet schema, with what is needed to
@@ -116,7 +143,7 @@ func (p *ParquetFile) EachRow(ctx context.Context, fn func(n int64, row parquet.
 				rows.Close()
 				return err
 			}
-			k, err := rows.ReadRows(buf)
+			k, err := decoded(func() (int, error) { return rows.ReadRows(buf) })
 			for i := 0; i < k; i++ {
 				n++
 				if ferr := fn(n, buf[i]); ferr != nil {
@@ -303,6 +330,7 @@ func (c *Column) StringOf(v parquet.Value, in *Interner) string {
 
 // colCursor reads one column chunk's values page by page.
 type colCursor struct {
+	col   string // the column's dotted path, for errors
 	pages parquet.Pages
 	vals  parquet.ValueReader
 	page  parquet.Page
@@ -314,29 +342,43 @@ type colCursor struct {
 func (c *colCursor) fill() (bool, error) {
 	for c.i >= c.n {
 		if c.vals != nil {
-			n, err := c.vals.ReadValues(c.buf[:cap(c.buf)])
+			n, err := decoded(func() (int, error) { return c.vals.ReadValues(c.buf[:cap(c.buf)]) })
 			c.buf, c.i, c.n = c.buf[:n], 0, n
 			if n > 0 {
 				return true, nil
 			}
 			if err != nil && !errors.Is(err, io.EOF) {
-				return false, err
+				return false, fmt.Errorf("column %s: %w", c.col, err)
 			}
 			// Not parquet.Release: values of this page may still sit in the
 			// row being assembled; the page's memory must not be reused.
 			c.vals, c.page = nil, nil
 			continue
 		}
-		p, err := c.pages.ReadPage()
+		p, err := decoded(c.pages.ReadPage)
 		if errors.Is(err, io.EOF) {
 			return false, nil
 		}
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("column %s: %w", c.col, err)
 		}
 		c.page, c.vals = p, p.Values()
 	}
 	return true, nil
+}
+
+// decoded calls read, a parquet-go call that decodes the file's bytes, and
+// returns a panic in it as an error. parquet-go trusts some of a file's
+// metadata (FuzzParseParquet found a data page whose level lengths make it
+// dereference nil), and a corrupt bill must fail with its file's name, not
+// take the process down with it.
+func decoded[T any](read func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt Parquet data: %v", r)
+		}
+	}()
+	return read()
 }
 
 // EachRowOf is EachRow reading only the columns at indexes cols: the
@@ -345,6 +387,7 @@ func (c *colCursor) fill() (bool, error) {
 func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64, row parquet.Row) error) error {
 	var n int64
 	row := make(parquet.Row, 0, 2*len(cols))
+	paths := p.f.Schema().Columns()
 	for gi, rg := range p.f.RowGroups() {
 		chunks := rg.ColumnChunks()
 		cursors := make([]*colCursor, len(cols))
@@ -356,7 +399,7 @@ func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64
 			}
 		}
 		for i, ci := range cols {
-			cursors[i] = &colCursor{pages: chunks[ci].Pages(), buf: make([]parquet.Value, 0, 512)}
+			cursors[i] = &colCursor{col: strings.Join(paths[ci], "."), pages: chunks[ci].Pages(), buf: make([]parquet.Value, 0, 512)}
 		}
 		bad := func(err error) error {
 			closeAll()
@@ -374,7 +417,7 @@ func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64
 					return bad(err)
 				}
 				if !ok {
-					return bad(fmt.Errorf("column ends before row %d", r))
+					return bad(fmt.Errorf("column %s ends before row %d", c.col, r))
 				}
 				row = append(row, c.buf[c.i])
 				c.i++

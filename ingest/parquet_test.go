@@ -1,0 +1,181 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+)
+
+// parquetRow has a column of each kind the bill readers convert: text,
+// optional text (definition levels), repeated text (repetition levels),
+// DOUBLE, DECIMAL, TIMESTAMP and DATE.
+type parquetRow struct {
+	Account string    `parquet:"account"`
+	Tag     *string   `parquet:"tag,optional"`
+	Labels  []string  `parquet:"labels,list"`
+	Cost    float64   `parquet:"cost"`
+	Exact   int64     `parquet:"exact,decimal(6:18)"`
+	Start   time.Time `parquet:"start,timestamp(millisecond)"`
+	Day     int32     `parquet:"day,date"`
+}
+
+func writeParquet(tb testing.TB) []byte {
+	tb.Helper()
+	tag := "team=a"
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var rows []parquetRow
+	for i := range 40 {
+		r := parquetRow{Account: "111", Cost: 0.25 * float64(i), Exact: int64(i) * 1_000_001, Start: start.Add(time.Duration(i) * time.Hour), Day: 20513}
+		if i%3 == 0 {
+			r.Tag = &tag
+			r.Labels = []string{"a", "b"}
+		}
+		rows = append(rows, r)
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[parquetRow](&buf, parquet.PageBufferSize(256))
+	if _, err := w.Write(rows); err != nil {
+		tb.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// readParquet opens b as Parquet and converts every value of every column
+// through EachRow and through EachRowOf: the rows as text (column=value,
+// in column order) and each reader's error. A file that does not open
+// returns its error twice.
+func readParquet(t *testing.T, b []byte) (rows [2][]string, errs [2]error) {
+	p := filepath.Join(t.TempDir(), "bill.parquet")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingest.OpenInput(p, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	pf, err := ingest.OpenParquet(in)
+	if err != nil {
+		return rows, [2]error{err, err}
+	}
+	byIndex := map[int]*ingest.Column{}
+	var all []int
+	for _, c := range pf.Columns() {
+		byIndex[c.Index] = c
+		all = append(all, c.Index)
+	}
+	slices.Sort(all)
+	convert := func(k int) func(int64, parquet.Row) error {
+		return func(_ int64, row parquet.Row) error {
+			var text []string
+			for _, v := range row {
+				c := byIndex[v.Column()]
+				if c == nil {
+					continue
+				}
+				s := c.String(v)
+				if m, err := c.Money(v, tally.Currency("USD")); err == nil && c.Path == "exact" {
+					s = m.String()
+				}
+				_, _ = c.Float(v)
+				_, _ = c.Time(v)
+				text = append(text, c.Path+"="+s)
+			}
+			rows[k] = append(rows[k], strings.Join(text, " "))
+			return nil
+		}
+	}
+	errs[0] = pf.EachRow(context.Background(), convert(0))
+	errs[1] = pf.EachRowOf(context.Background(), all, convert(1))
+	return rows, errs
+}
+
+func TestParquetRows(t *testing.T) {
+	rows, errs := readParquet(t, writeParquet(t))
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatal(errs)
+	}
+	if len(rows[0]) != 40 || !slices.Equal(rows[0], rows[1]) {
+		t.Fatalf("EachRow read %d rows, EachRowOf %d; differ: %v", len(rows[0]), len(rows[1]), !slices.Equal(rows[0], rows[1]))
+	}
+	for i, want := range map[int]string{
+		0: "account=111 tag=team=a labels.list.element=a labels.list.element=b cost=0 exact=0 USD start=2026-03-01T00:00:00Z day=2026-03-01",
+		7: "account=111 tag= labels.list.element= cost=1.75 exact=7.000007 USD start=2026-03-01T07:00:00Z day=2026-03-01",
+	} {
+		if rows[0][i] != want {
+			t.Errorf("row %d:\n got %s\nwant %s", i, rows[0][i], want)
+		}
+	}
+}
+
+// A corrupt page (found by fuzzing: parquet-go dereferences nil on it) is
+// an error naming the file, the row group and, where the reader knows it,
+// the column; not a panic.
+func TestCorruptParquetIsAnError(t *testing.T) {
+	b, err := os.ReadFile("testdata/corrupt-page.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs := readParquet(t, b)
+	for k, err := range errs {
+		if err == nil {
+			t.Fatalf("reader %d read the corrupt file without an error", k)
+		}
+		want := []string{"bill.parquet: read row group 0: ", "corrupt Parquet data"}
+		if k == 1 {
+			want = append(want, "column ")
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not say %q", err, w)
+			}
+		}
+	}
+}
+
+// FuzzParquetFile reads arbitrary bytes as Parquet the way the FOCUS, CUR
+// 2.0 and GCP readers do: every column, converted, through EachRow and
+// EachRowOf. It must return an error, never panic.
+func FuzzParquetFile(f *testing.F) {
+	f.Add(writeParquet(f))
+	if b, err := os.ReadFile("testdata/corrupt-page.parquet"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		readParquet(t, b)
+	})
+}
+
+// A trailer claiming a footer longer than the file is rejected before
+// parquet-go allocates the footer (2 GiB for this 3 KB file).
+func TestParquetTrailer(t *testing.T) {
+	good := writeParquet(t)
+	huge := slices.Clone(good)
+	huge[len(huge)-5] = 0x7f // the footer length's high byte
+	for name, c := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"footer longer than the file": {huge, "not a Parquet file: the trailer claims a footer of 21"},
+		"no magic at the end":         {good[:len(good)-1], `not a Parquet file: no "PAR1" at the end`},
+		"too short":                   {good[:11], "not a Parquet file: 11 bytes, too short for Parquet"},
+	} {
+		_, errs := readParquet(t, c.b)
+		if errs[0] == nil || !strings.Contains(errs[0].Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", name, errs[0], c.want)
+		}
+	}
+}
