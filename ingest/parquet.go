@@ -23,7 +23,10 @@ import (
 // page per column at a time), whatever its row group sizes.
 type ParquetFile struct {
 	name string
+	in   io.ReaderAt
+	size int64
 	f    *parquet.File
+	cols map[string]*Column
 }
 
 // OpenParquet opens in as Parquet.
@@ -37,7 +40,11 @@ func OpenParquet(in *Input) (*ParquetFile, error) {
 	if err != nil {
 		return nil, FileError(in.Name, fmt.Errorf("not a Parquet file: %w", err))
 	}
-	return &ParquetFile{name: in.Name, f: f}, nil
+	cols, err := columnsOf(f.Schema())
+	if err != nil {
+		return nil, FileError(in.Name, fmt.Errorf("read schema: %w", err))
+	}
+	return &ParquetFile{name: in.Name, in: in, size: in.Size, f: f, cols: cols}, nil
 }
 
 // checkTrailer checks a Parquet file's last 8 bytes (the footer's length,
@@ -75,46 +82,59 @@ type Column struct {
 }
 
 // Columns lists the file's leaf columns by dotted path.
-func (p *ParquetFile) Columns() map[string]*Column {
+func (p *ParquetFile) Columns() map[string]*Column { return p.cols }
+
+// columnsOf reads the leaf columns of schema s. parquet-go panics on some
+// corrupt schemas (a leaf annotated LIST has no kind): that is an error
+// naming the column.
+func columnsOf(s *parquet.Schema) (map[string]*Column, error) {
 	cols := map[string]*Column{}
-	s := p.f.Schema()
 	for _, path := range s.Columns() {
 		leaf, ok := s.Lookup(path...)
 		if !ok {
 			continue
 		}
-		c := &Column{Path: strings.Join(path, "."), Index: leaf.ColumnIndex, Repeated: leaf.MaxRepetitionLevel > 0}
-		t := leaf.Node.Type()
-		c.kind = t.Kind()
-		if lt := t.LogicalType(); lt != nil && lt.Value != nil {
-			switch v := lt.Value.(type) {
-			case *format.TimestampType:
-				if v.Unit.Value != nil {
-					c.unit = v.Unit.Value.Duration()
-				}
-			case *format.DecimalType:
-				c.decimal, c.scale = true, v.Scale
-			case *format.DateType:
-				c.date = true
-			}
-		} else if ct := t.ConvertedType(); ct != nil {
-			switch *ct {
-			case deprecated.TimestampMillis:
-				c.unit = time.Millisecond
-			case deprecated.TimestampMicros:
-				c.unit = time.Microsecond
-			case deprecated.Decimal:
-				c.decimal = true
-				if se := leafScale(leaf.Node); se >= 0 {
-					c.scale = se
-				}
-			case deprecated.Date:
-				c.date = true
-			}
+		c, err := decoded(func() (*Column, error) { return columnOf(path, leaf), nil })
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", strings.Join(path, "."), err)
 		}
 		cols[c.Path] = c
 	}
-	return cols
+	return cols, nil
+}
+
+// columnOf describes one leaf column.
+func columnOf(path []string, leaf parquet.LeafColumn) *Column {
+	c := &Column{Path: strings.Join(path, "."), Index: leaf.ColumnIndex, Repeated: leaf.MaxRepetitionLevel > 0}
+	t := leaf.Node.Type()
+	c.kind = t.Kind()
+	if lt := t.LogicalType(); lt != nil && lt.Value != nil {
+		switch v := lt.Value.(type) {
+		case *format.TimestampType:
+			if v.Unit.Value != nil {
+				c.unit = v.Unit.Value.Duration()
+			}
+		case *format.DecimalType:
+			c.decimal, c.scale = true, v.Scale
+		case *format.DateType:
+			c.date = true
+		}
+	} else if ct := t.ConvertedType(); ct != nil {
+		switch *ct {
+		case deprecated.TimestampMillis:
+			c.unit = time.Millisecond
+		case deprecated.TimestampMicros:
+			c.unit = time.Microsecond
+		case deprecated.Decimal:
+			c.decimal = true
+			if se := leafScale(leaf.Node); se >= 0 {
+				c.scale = se
+			}
+		case deprecated.Date:
+			c.date = true
+		}
+	}
+	return c
 }
 
 // leafScale digs the legacy DECIMAL scale out of a node, or -1.
@@ -137,6 +157,9 @@ func (p *ParquetFile) EachRow(ctx context.Context, fn func(n int64, row parquet.
 	buf := make([]parquet.Row, 256)
 	var n int64
 	for gi, rg := range p.f.RowGroups() {
+		if err := p.checkChunks(gi, nil); err != nil {
+			return err
+		}
 		rows := rg.Rows()
 		for {
 			if err := ctx.Err(); err != nil {
@@ -367,6 +390,28 @@ func (c *colCursor) fill() (bool, error) {
 	return true, nil
 }
 
+// checkChunks checks the page headers of row group gi's column chunks at
+// indexes cols (all of them if cols is nil) before parquet-go reads them.
+func (p *ParquetFile) checkChunks(gi int, cols []int) error {
+	chunks := p.f.Metadata().RowGroups[gi].Columns
+	if cols == nil {
+		cols = make([]int, len(chunks))
+		for i := range cols {
+			cols[i] = i
+		}
+	}
+	paths := p.f.Schema().Columns()
+	for _, ci := range cols {
+		if ci >= len(chunks) || ci >= len(paths) {
+			return FileError(p.name, fmt.Errorf("read row group %d: %d column chunks for %d columns", gi, len(chunks), len(paths)))
+		}
+		if err := checkChunk(p.in, p.size, &chunks[ci].MetaData); err != nil {
+			return FileError(p.name, fmt.Errorf("read row group %d: column %s: %w", gi, strings.Join(paths[ci], "."), err))
+		}
+	}
+	return nil
+}
+
 // decoded calls read, a parquet-go call that decodes the file's bytes, and
 // returns a panic in it as an error. parquet-go trusts some of a file's
 // metadata (FuzzParseParquet found a data page whose level lengths make it
@@ -389,6 +434,9 @@ func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64
 	row := make(parquet.Row, 0, 2*len(cols))
 	paths := p.f.Schema().Columns()
 	for gi, rg := range p.f.RowGroups() {
+		if err := p.checkChunks(gi, cols); err != nil {
+			return err
+		}
 		chunks := rg.ColumnChunks()
 		cursors := make([]*colCursor, len(cols))
 		closeAll := func() {

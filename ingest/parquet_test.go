@@ -3,14 +3,18 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest"
@@ -121,11 +125,13 @@ func TestParquetRows(t *testing.T) {
 	}
 }
 
-// A corrupt page (found by fuzzing: parquet-go dereferences nil on it) is
-// an error naming the file, the row group and, where the reader knows it,
-// the column; not a panic.
+// A page parquet-go dereferences nil on is an error naming the file, the
+// row group and, where the reader knows it, the column; not a panic. The
+// file is corrupt-page.parquet (found by fuzzing) with its chunk's value
+// count and size set so that the page headers pass checkChunk: the page is
+// another column's, whose levels parquet-go trusts.
 func TestCorruptParquetIsAnError(t *testing.T) {
-	b, err := os.ReadFile("testdata/corrupt-page.parquet")
+	b, err := os.ReadFile("testdata/panic-page.parquet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +157,10 @@ func TestCorruptParquetIsAnError(t *testing.T) {
 // EachRowOf. It must return an error, never panic.
 func FuzzParquetFile(f *testing.F) {
 	f.Add(writeParquet(f))
-	if b, err := os.ReadFile("testdata/corrupt-page.parquet"); err == nil {
-		f.Add(b)
+	for _, name := range []string{"corrupt-page.parquet", "panic-page.parquet"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		readParquet(t, b)
@@ -178,4 +186,105 @@ func TestParquetTrailer(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", name, errs[0], c.want)
 		}
 	}
+}
+
+// Page headers that claim more than their chunk holds are rejected before
+// parquet-go allocates what they claim (2.9 GB for the compressed size,
+// 17 GB for the number of values of a byte-array page).
+func TestParquetPageHeaders(t *testing.T) {
+	corrupt, err := os.ReadFile("testdata/corrupt-page.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"compressed size": {withPageHeader(t, writeParquet(t), func(h *format.PageHeader) { h.CompressedPageSize = 1<<31 - 1 }),
+			"column account: page at byte 4: claims 2147483647 bytes, "},
+		"values": {withPageHeader(t, writeParquet(t), func(h *format.PageHeader) { h.DataPageHeaderV2.V.NumValues = 1<<31 - 1 }),
+			"column account: page at byte 4: claims 2147483647 values, the chunk has 40 left"},
+		"a chunk running into the next": {corrupt,
+			"column product.key_value.value: page at byte 3082: claims 3 values, the chunk has 0 left"},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, errs := readParquet(t, c.b)
+		runtime.ReadMemStats(&after)
+		for k, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: reader %d: got %v, want %q", name, k, err, c.want)
+			}
+		}
+		if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 64 {
+			t.Errorf("%s: allocated %d MiB reading a %d-byte file", name, mb, len(c.b))
+		}
+	}
+}
+
+// withPageHeader returns b with the first page header of its first column
+// chunk edited (and its checksum dropped). The chunks after it move by the
+// difference in the header's length: only the first chunk is meant to be
+// read.
+func withPageHeader(tb testing.TB, b []byte, edit func(*format.PageHeader)) []byte {
+	tb.Helper()
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	md := f.Metadata().RowGroups[0].Columns[0].MetaData
+	off := md.DataPageOffset
+	if md.DictionaryPageOffset != 0 {
+		off = md.DictionaryPageOffset
+	}
+	var proto thrift.CompactProtocol
+	r := proto.NewReaderFromBytes(b[off:])
+	var h format.PageHeader
+	if err := thrift.NewDecoder(r).Decode(&h); err != nil {
+		tb.Fatal(err)
+	}
+	if !h.DataPageHeaderV2.Valid {
+		tb.Fatalf("the first page is a %v, want a data page v2", h.Type)
+	}
+	edit(&h)
+	h.CRC = 0
+	enc, err := thrift.Marshal(&proto, &h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return slices.Concat(b[:off], enc, b[off+int64(r.BytesRead()):])
+}
+
+// A leaf column annotated LIST makes parquet-go panic when asked its kind:
+// the file is an error naming the column.
+func TestParquetCorruptSchema(t *testing.T) {
+	b := withFooter(t, writeParquet(t), func(md *format.FileMetaData) {
+		for i, e := range md.Schema {
+			if e.Name == "account" {
+				md.Schema[i].LogicalType = format.LogicalType{Value: &format.ListType{}}
+			}
+		}
+	})
+	_, errs := readParquet(t, b)
+	want := "bill.parquet: read schema: column account: corrupt Parquet data: "
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), want) {
+		t.Errorf("got %v, want %q", errs[0], want)
+	}
+}
+
+// withFooter returns b with its footer's metadata edited.
+func withFooter(tb testing.TB, b []byte, edit func(*format.FileMetaData)) []byte {
+	tb.Helper()
+	n := int(binary.LittleEndian.Uint32(b[len(b)-8:]))
+	var md format.FileMetaData
+	var proto thrift.CompactProtocol
+	if err := thrift.Unmarshal(&proto, b[len(b)-8-n:len(b)-8], &md); err != nil {
+		tb.Fatal(err)
+	}
+	edit(&md)
+	enc, err := thrift.Marshal(&proto, &md)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return slices.Concat(b[:len(b)-8-n], enc, binary.LittleEndian.AppendUint32(nil, uint32(len(enc))), []byte("PAR1"))
 }
