@@ -71,7 +71,7 @@ func pageHeader(r io.ReaderAt, off, end int64) (*format.PageHeader, int64, error
 		case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
 			return nil, 0, err
 		case n < window:
-			return nil, 0, fmt.Errorf("%w: no complete header in the %d bytes left of the chunk", io.ErrUnexpectedEOF, n)
+			return nil, 0, fmt.Errorf("%w: no complete header in %d bytes", io.ErrUnexpectedEOF, n)
 		}
 	}
 }
