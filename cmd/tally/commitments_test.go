@@ -29,14 +29,7 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 	}
 	url := pgtest.NewURL(t, true)
 	dir := filepath.Join(t.TempDir(), "acme")
-	tly := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, args...)...)
-		if code != 0 {
-			t.Fatalf("tally %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	code, _, errOut := runTally("--log-level", "warn", "demo-generate", "--out", dir, "--days", "30")
 	if code != 0 {
 		t.Fatalf("demo-generate: %s", errOut)

@@ -15,14 +15,7 @@ func TestDatabaseFlag(t *testing.T) {
 	}
 	dataDir := pgtest.EmbeddedDataDir(t)
 	t.Setenv("TALLY_PASSWORD", "correct horse battery")
-	tly := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := runTally(append([]string{"--data-dir", dataDir, "--log-level", "warn"}, args...)...)
-		if code != 0 {
-			t.Fatalf("tally %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
-		}
-		return out
-	}
+	tly := mustTally(t, "--data-dir", dataDir, "--log-level", "warn")
 	tly("--database", "tally_other", "user", "create", "other@example.com")
 	if out := tly("--database", "tally_other", "user", "list"); !strings.Contains(out, "other@example.com") {
 		t.Errorf("user list on tally_other:\n%s", out)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +18,19 @@ func runTally(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = run(args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// mustTally returns a runner of tally with the global flags before its
+// arguments that fails t on a non-zero exit and returns standard output.
+func mustTally(t *testing.T, global ...string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runTally(append(slices.Clone(global), args...)...)
+		if code != 0 {
+			t.Fatalf("tally %s: exit %d\n%s\n%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
