@@ -19,8 +19,9 @@ type BacktestOptions struct {
 	// the usage had ended earlier: at the last hour and at up to Ends−1
 	// earlier ends a month apart, none within a term of the first decision.
 	// The remaining obligation at an end depends on where the renewals of a
-	// strategy's commitments fall relative to it, which the ESR at one end
-	// mixes with how well the strategy committed.
+	// strategy's commitments fall relative to it: right after a renewal it
+	// is most of a year of fees and outweighs everything else in the ESR,
+	// so the ESR over such ends mostly measures how little was committed.
 	Ends int
 	// Progress, if set, is called as strategies finish.
 	Progress func(strategy string, done, total int)
@@ -40,14 +41,20 @@ type StrategyResult struct {
 	RegretCost  Nanos   `json:"regretCost"`   // this cost minus hindsight's
 	Purchases   int     `json:"purchases"`
 	// ESRByEnd is the ESR as if the usage had ended at each of the report's
-	// Ends (BacktestOptions.Ends); nil for hindsight, which plans for the
-	// last one.
+	// Ends (BacktestOptions.Ends), and OwedByEnd the part of it owed past
+	// that end (obligation over the on-demand equivalent to the end, so
+	// ESR + owed is the ESR of the hours simulated alone); both nil for
+	// hindsight, which plans for the last end.
 	ESRByEnd  []float64  `json:"esrByEnd,omitempty"`
+	OwedByEnd []float64  `json:"owedByEnd,omitempty"`
 	Positions []Position `json:"-"`
 }
 
 // MeanESROverEnds returns the mean of ESRByEnd (0 without ends).
 func (r StrategyResult) MeanESROverEnds() float64 { return mean(r.ESRByEnd) }
+
+// MeanOwedOverEnds returns the mean of OwedByEnd (0 without ends).
+func (r StrategyResult) MeanOwedOverEnds() float64 { return mean(r.OwedByEnd) }
 
 // Report is the backtest of several strategies on one usage.
 type Report struct {
@@ -119,7 +126,7 @@ func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			r := &rep.Results[i]
-			r.ESRByEnd = esrByEnd(u, opt.Rates, r.Positions, rep.Ends)
+			r.ESRByEnd, r.OwedByEnd = byEnd(u, opt.Rates, r.Positions, rep.Ends)
 		}()
 	}
 	wg.Wait()
@@ -221,15 +228,15 @@ func ends(last, first, n int) []int {
 	return out
 }
 
-// esrByEnd returns the ESR of positions ps on u as if u had ended at each
-// of ends: positions starting after an end are not bought, those running
-// past it owe the rest of their term.
-func esrByEnd(u *Usage, rates Rates, ps []Position, ends []int) []float64 {
+// byEnd returns the ESR of positions ps on u as if u had ended at each of
+// ends, and the part of it owed past the end: positions starting after an
+// end are not bought, those running past it owe the rest of their term.
+func byEnd(u *Usage, rates Rates, ps []Position, ends []int) (esr, owed []float64) {
 	if len(ends) == 0 {
-		return nil
+		return nil, nil
 	}
 	sim := NewSimulator(u, rates)
-	out := make([]float64, len(ends))
+	esr, owed = make([]float64, len(ends)), make([]float64, len(ends))
 	for k, end := range ends {
 		var bought []Position
 		for _, p := range ps {
@@ -237,7 +244,11 @@ func esrByEnd(u *Usage, rates Rates, ps []Position, ends []int) []float64 {
 				bought = append(bought, p)
 			}
 		}
-		out[k] = sim.Run(bought, 0, end, nil).ESR()
+		o := sim.Run(bought, 0, end, nil)
+		esr[k] = o.ESR()
+		if o.OD > 0 {
+			owed[k] = ratio(o.Obligation, o.OD)
+		}
 	}
-	return out
+	return esr, owed
 }

@@ -106,11 +106,12 @@ func TestLookbackCommitsAtTheDiscountQuantile(t *testing.T) {
 	}
 }
 
-// TestESRByEnd: $2/h of usage, $1/h of Compute Savings Plan (27% off) in
+// TestByEnd: $2/h of usage, $1/h of Compute Savings Plan (27% off) in
 // force over hours [241, 971). Ending at hour 600, the plan has covered 359
-// hours and owes 371 more; ending at 1,540 it has run its term; a position
-// bought after an end is not counted.
-func TestESRByEnd(t *testing.T) {
+// hours and owes 371 more (371 of the 1,200 on-demand dollars to the end);
+// ending at 1,540 it has run its term; a position bought after an end is
+// not counted.
+func TestByEnd(t *testing.T) {
 	var rows [][]float64
 	for h := 0; h < 3000; h++ {
 		rows = append(rows, []float64{2})
@@ -118,12 +119,13 @@ func TestESRByEnd(t *testing.T) {
 	u := usageOf(time.Unix(0, 0), []Stream{m5}, rows...)
 	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 1, Payment: NoUpfront}
 	ps := []Position{{Offer: sp, Fee: NanosOf(1), Start: 241, End: 971}, {Offer: sp, Fee: NanosOf(1), Start: 2000, End: 2730}}
-	got := esrByEnd(u, Rates{}, ps, []int{600, 1540})
+	got, owed := byEnd(u, Rates{}, ps, []int{600, 1540})
 	cost := func(od, used, owed float64) float64 { return od - used/0.73 + used + owed }
 	want := []float64{1 - cost(1200, 359, 371)/1200, 1 - cost(3080, 730, 0)/3080}
+	wantOwed := []float64{371.0 / 1200, 0}
 	for k := range want {
-		if math.Abs(got[k]-want[k]) > 1e-6 {
-			t.Errorf("end %d: ESR %.6f, want %.6f", []int{600, 1540}[k], got[k], want[k])
+		if math.Abs(got[k]-want[k]) > 1e-6 || math.Abs(owed[k]-wantOwed[k]) > 1e-6 {
+			t.Errorf("end %d: ESR %.6f, owed %.6f; want %.6f, %.6f", []int{600, 1540}[k], got[k], owed[k], want[k], wantOwed[k])
 		}
 	}
 	if e := ends(3000, 970, 4); !slices.Equal(e, []int{1540, 2270, 3000}) {
@@ -132,7 +134,7 @@ func TestESRByEnd(t *testing.T) {
 	rep := Backtest(u, []Strategy{&spy{}}, BacktestOptions{Lag: 48, Warmup: 10 * 24, Ends: 4, Pools: PoolOptions{TermMonths: 1, Compute: true}})
 	r, _ := rep.Result("spy")
 	h, _ := rep.Result("hindsight")
-	if !slices.Equal(rep.Ends, []int{1540, 2270, 3000}) || len(r.ESRByEnd) != 3 || r.ESRByEnd[2] != r.ESR || h.ESRByEnd != nil {
+	if !slices.Equal(rep.Ends, []int{1540, 2270, 3000}) || len(r.ESRByEnd) != 3 || r.ESRByEnd[2] != r.ESR || len(r.OwedByEnd) != 3 || h.ESRByEnd != nil {
 		t.Errorf("ends %v, spy's ESR by end %v (ESR %v), hindsight's %v", rep.Ends, r.ESRByEnd, r.ESR, h.ESRByEnd)
 	}
 }

@@ -91,34 +91,27 @@ func writeSweepTable(w io.Writer, sweep []sweepVerdict, maxProbability float64) 
 	}
 	fmt.Fprintf(w, "\nrisk bound sweep: Tally with P(utilization < U) ≤ %g for each U; Δ is Tally's ESR less the best lookback's, in points\n", maxProbability)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "U\tutilization\tregret pts\tESR ≥ best lookback\tover the ends\treachable at its utilization\t"
+	head := "U\tutilization\tregret pts\tESR ≥ best lookback\treachable at its utilization\t"
 	for _, s := range sweep[0].Scenarios {
 		head += "Δ " + s.Scenario + "\t"
 	}
 	fmt.Fprintln(tw, head+"target\t")
 	for _, sv := range sweep {
-		var beats, beatsEnds int
+		var beats int
 		var deltas string
 		for _, s := range sv.Scenarios {
 			if s.BeatsLookbck {
 				beats++
 			}
-			if s.BeatsLookbackEnds {
-				beatsEnds++
-			}
 			deltas += fmt.Sprintf("%+.2f\t", 100*(s.TallyESR-s.LookbackESR))
-		}
-		overEnds := "–" // without --ends
-		if sv.Scenarios[0].BestLookbackEnds != "" {
-			overEnds = fmt.Sprintf("%d of %d", beatsEnds, len(sv.Scenarios))
 		}
 		met := "met"
 		if !sv.Met {
 			met = "missed"
 		}
 		reachable := len(sv.Scenarios) - len(sv.floorBound())
-		fmt.Fprintf(tw, "%g\t%.2f%%\t%.2f\t%d of %d\t%s\t%d of %d\t%s%s\t\n", sv.MinUtilization, 100*sv.AverageUtilization, sv.AverageRegret,
-			beats, len(sv.Scenarios), overEnds, reachable, len(sv.Scenarios), deltas, met)
+		fmt.Fprintf(tw, "%g\t%.2f%%\t%.2f\t%d of %d\t%d of %d\t%s%s\t\n", sv.MinUtilization, 100*sv.AverageUtilization, sv.AverageRegret,
+			beats, len(sv.Scenarios), reachable, len(sv.Scenarios), deltas, met)
 	}
 	tw.Flush()
 }
