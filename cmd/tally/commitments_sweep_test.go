@@ -4,20 +4,28 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-func TestCommitmentsBacktestSweep(t *testing.T) {
+// generatedUsage writes the bundled scenarios, days long, to a temporary
+// usage file and returns its path.
+func generatedUsage(t *testing.T, days int) string {
+	t.Helper()
 	usage := filepath.Join(t.TempDir(), "usage.csv")
 	var out, errb bytes.Buffer
-	if code := run([]string{"--log-level", "warn", "commitments", "generate", "--days", "90", "--out", usage}, &out, &errb); code != 0 {
+	if code := run([]string{"--log-level", "warn", "commitments", "generate", "--days", strconv.Itoa(days), "--out", usage}, &out, &errb); code != 0 {
 		t.Fatalf("generate: exit %d: %s", code, errb.String())
 	}
+	return usage
+}
+
+func TestCommitmentsBacktestSweep(t *testing.T) {
+	usage := generatedUsage(t, 90)
+	var out, errb bytes.Buffer
 	args := []string{"--log-level", "warn", "commitments", "backtest", "--usage", usage, "--scenario", "steady,drop",
 		"--strategy", "none,lookback-7d,tally", "--warmup", "14", "--ends", "0", "--sweep", "0.8,0.99"}
-
-	out.Reset()
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -109,14 +117,10 @@ func TestCommitmentsBacktestSweep(t *testing.T) {
 // decision; every walked strategy is scored at both, with what it owes past
 // each, and the table says the view is not the target.
 func TestCommitmentsBacktestEnds(t *testing.T) {
-	usage := filepath.Join(t.TempDir(), "usage.csv")
+	usage := generatedUsage(t, 430)
 	var out, errb bytes.Buffer
-	if code := run([]string{"--log-level", "warn", "commitments", "generate", "--days", "430", "--out", usage}, &out, &errb); code != 0 {
-		t.Fatalf("generate: exit %d: %s", code, errb.String())
-	}
 	args := []string{"--log-level", "warn", "commitments", "backtest", "--usage", usage, "--scenario", "steady",
 		"--strategy", "none,lookback-7d", "--warmup", "14", "--ends", "3"}
-	out.Reset()
 	if code := run(append(args, "--format", "json"), &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
