@@ -263,7 +263,7 @@ func targetVerdict(reps []*commitments.Report, tallyName string) verdict {
 		if h, ok := rep.Result("hindsight"); ok && t.Outcome.OD > 0 {
 			sv.PastEnd = 100 * (t.Obligation - h.Obligation).Float() / t.Outcome.OD.Float()
 		}
-		sv.BestLookback, sv.LookbackESR = bestLookback(rep, func(r commitments.StrategyResult) float64 { return r.ESR })
+		sv.BestLookback, sv.LookbackESR = bestLookback(rep)
 		if sv.BestLookback == "" {
 			return verdict{}
 		}
@@ -301,14 +301,14 @@ func (v verdict) floorBound() []scenarioVerdict {
 	return out
 }
 
-// bestLookback returns the lookback strategy with the highest esr in rep
-// and that esr ("" without a lookback).
-func bestLookback(rep *commitments.Report, esr func(commitments.StrategyResult) float64) (string, float64) {
+// bestLookback returns the lookback strategy with the highest ESR in rep
+// and that ESR ("" without a lookback).
+func bestLookback(rep *commitments.Report) (string, float64) {
 	var name string
 	var best float64
 	for _, r := range rep.Results {
-		if e := esr(r); strings.HasPrefix(r.Strategy, "lookback-") && (name == "" || e > best) {
-			name, best = r.Strategy, e
+		if strings.HasPrefix(r.Strategy, "lookback-") && (name == "" || r.ESR > best) {
+			name, best = r.Strategy, r.ESR
 		}
 	}
 	return name, best
