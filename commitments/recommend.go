@@ -231,9 +231,14 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		}
 		fmt.Fprintf(&b, "; at that level the forecast gives %.1f%% expected utilization. ", 100*p.AtTarget.Utilization)
 	} else {
-		fmt.Fprintf(&b, "Buy %s/h of %s: expected net savings %s over the term (P10 %s, P90 %s; worst path %s). ",
-			p.PurchaseHourly.Format(3), Describe(p.Offer), money0(p.Savings.ExpectedSavings, cur), money0(p.Savings.P10, cur),
-			money0(p.Savings.P90, cur), money0(p.Savings.Worst, cur))
+		if sv := p.Savings; sv.P90-sv.Worst < 0.5 { // whole currency units apart at most, as printed
+			fmt.Fprintf(&b, "Buy %s/h of %s: net savings %s over the term, the same on every forecast path. ",
+				p.PurchaseHourly.Format(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur))
+		} else {
+			fmt.Fprintf(&b, "Buy %s/h of %s: expected net savings %s over the term (P10 %s, P90 %s; worst path %s). ",
+				p.PurchaseHourly.Format(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur), money0(sv.P10, cur),
+				money0(sv.P90, cur), money0(sv.Worst, cur))
+		}
 		if p.Savings.ExpectedSavings < p.Savings.P10 {
 			b.WriteString("The expectation is below P10: fewer than one path in ten saves much less than the rest, and pulls it down. ")
 		}

@@ -9,7 +9,8 @@ import (
 
 // TestExplainPurchase: the explanation says what to buy, its savings range
 // and break-even in separate sentences, and says why the expectation is
-// below P10 when a few paths drag it there.
+// below P10 when a few paths drag it there, and says when every path saves
+// the same.
 func TestExplainPurchase(t *testing.T) {
 	p := PoolPlan{Offer: Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}, Discount: 0.28,
 		TargetHourly: tally.MustParseMoney("1.6", "USD"), PurchaseHourly: tally.MustParseMoney("0.2", "USD"), TargetOD: 2.2,
@@ -29,5 +30,12 @@ func TestExplainPurchase(t *testing.T) {
 	p.Savings.ExpectedSavings = 590
 	if got := explain(p, DefaultRisk, "USD"); strings.Contains(got, "below P10") {
 		t.Errorf("an expectation inside P10–P90 is explained as below P10:\n%s", got)
+	}
+	// Every path saves the same (they agree at this amount): a
+	// P10–P90 range of one value would read as a bug.
+	p.Savings = Evaluation{ExpectedSavings: 2401.2, P10: 2401.2, P90: 2401.2, Worst: 2401.1}
+	got = explain(p, DefaultRisk, "USD")
+	if want := "Buy 0.200/h of 1-year No Upfront Compute Savings Plan: net savings 2401 USD over the term, the same on every forecast path. "; !strings.Contains(got, want) || strings.Contains(got, "P10") {
+		t.Errorf("explanation of a certain saving lacks %q or names P10:\n%s", want, got)
 	}
 }
