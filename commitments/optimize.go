@@ -117,6 +117,7 @@ type Evaluation struct {
 	P10             float64 `json:"p10"`                 // 10th percentile of those savings
 	P90             float64 `json:"p90"`                 // 90th percentile
 	Worst           float64 `json:"worstCase"`           // the worst path's savings
+	Best            float64 `json:"bestCase"`            // the best path's savings
 	Utilization     float64 `json:"expectedUtilization"` // mean utilization of the pool's commitments over the term
 	PLowUtilization float64 `json:"pLowUtilization"`     // P(utilization < MinUtilization)
 	BreakEven       float64 `json:"breakEvenUtilization"`
@@ -149,7 +150,7 @@ func (p *problem) evaluate(x float64) Evaluation {
 		PLowUtilization: float64(low) / float64(len(p.paths)), BreakEven: p.keep}
 	ev.ExpectedSavings = mean(savings)
 	slices.Sort(savings)
-	ev.P10, ev.P90, ev.Worst = pct(savings, 0.1), pct(savings, 0.9), savings[0]
+	ev.P10, ev.P90, ev.Worst, ev.Best = pct(savings, 0.1), pct(savings, 0.9), savings[0], savings[len(savings)-1]
 	return ev
 }
 

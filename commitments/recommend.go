@@ -151,7 +151,7 @@ func (p *problem) increment(a, b float64) Evaluation {
 	ev.Capacity = b - a
 	ev.ExpectedSavings = mean(diff)
 	slices.Sort(diff)
-	ev.P10, ev.P90, ev.Worst = pct(diff, 0.1), pct(diff, 0.9), diff[0]
+	ev.P10, ev.P90, ev.Worst, ev.Best = pct(diff, 0.1), pct(diff, 0.9), diff[0], diff[len(diff)-1]
 	return ev
 }
 
@@ -231,7 +231,7 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		}
 		fmt.Fprintf(&b, "; at that level the forecast gives %.1f%% expected utilization. ", 100*p.AtTarget.Utilization)
 	} else {
-		if sv := p.Savings; sv.P90-sv.Worst < 0.5 { // whole currency units apart at most, as printed
+		if sv := p.Savings; sv.Best-sv.Worst < 0.5 { // every path the same, to the whole currency unit printed
 			fmt.Fprintf(&b, "Buy %s/h of %s: net savings %s over the term, the same on every forecast path. ",
 				p.PurchaseHourly.Format(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur))
 		} else {
