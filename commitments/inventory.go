@@ -29,7 +29,7 @@ type BillingCommitment struct {
 	InstanceType     string         `json:"instanceType"` // the instance type of most of its Used lines ("" for none)
 	First            time.Time      `json:"first"`        // first charge hour seen
 	Last             time.Time      `json:"last"`         // end of the last charge seen
-	Hours            int64          `json:"hours"`        // distinct charge hours seen
+	Hours            int64          `json:"hours"`        // distinct hours its charges cover
 	Currency         tally.Currency `json:"currency"`
 	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines
 	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
@@ -42,12 +42,15 @@ var (
 
 // InventoryFromBilling turns what the bill says into commitments: kind from
 // the commitment type, category and name; term from the name (1 year when
-// it does not say); start at the first charge seen (the true start may be
-// earlier than the bill Tally has); the hourly commitment as the mean of
-// the commitment's hourly charges; for Reserved Instances and EC2 Instance
-// Savings Plans the instance type or family of most of the usage they
-// covered. end is the end of the bill Tally has: a commitment not charged in
-// its last two days is expired.
+// it does not say, 3 years when it has been charged for longer than one);
+// start at the first charge seen (the true start may be earlier than the
+// bill Tally has); the hourly commitment as the mean of the commitment's
+// hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
+// instance type or family of most of the usage they covered. end is the end
+// of the bill Tally has: a commitment not charged in its last two days is
+// expired (at its last charge), and one charged in them is in force past
+// its last charge (charges spanning more than a term are renewals: the one
+// in force started on the last term boundary).
 func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commitment {
 	var out []tally.Commitment
 	for _, b := range mergeGCPFees(bcs) {
@@ -55,10 +58,8 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 			continue
 		}
 		kind := billingKind(b)
-		months := 12
-		if m := termRE.FindStringSubmatch(b.Name); m != nil && (m[1] == "3" || strings.EqualFold(m[1], "three")) {
-			months = 36
-		}
+		active := !b.Last.Before(end.Add(-48 * time.Hour))
+		months := termMonths(b)
 		total, err := b.Used.Add(b.Unused)
 		if err != nil {
 			continue
@@ -73,7 +74,10 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
 			PaymentOption: paymentOf(b.Name), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling}
-		c.End = c.Start.AddDate(0, months, 0)
+		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
+		for active && c.End.Before(b.Last) {
+			c.Start, c.End = c.End, c.End.Add(time.Duration(TermHours(months))*time.Hour)
+		}
 		if b.Region != "" && kind != tally.CommitComputeSP {
 			c.Scope["region"] = b.Region
 		}
@@ -86,11 +90,8 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		case kind == tally.CommitEC2SP && b.InstanceType != "":
 			c.Scope["family"] = Family(b.InstanceType)
 		}
-		if b.Last.Before(end.Add(-48 * time.Hour)) {
-			c.State = "expired"
-			if c.End.After(b.Last) {
-				c.End = b.Last
-			}
+		if !active {
+			c.State, c.End = "expired", b.Last
 		}
 		if !c.End.After(c.Start) {
 			c.End = c.Start.Add(time.Hour)
@@ -99,6 +100,22 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		out = append(out, c)
 	}
 	return out
+}
+
+// termMonths returns b's term: the one its name says, else 1 year, unless
+// it has been charged for longer than a year, which a 1-year commitment
+// cannot be.
+func termMonths(b BillingCommitment) int {
+	if m := termRE.FindStringSubmatch(b.Name); m != nil {
+		if m[1] == "3" || strings.EqualFold(m[1], "three") {
+			return 36
+		}
+		return 12
+	}
+	if b.Last.Sub(b.First.Truncate(time.Hour)) > time.Duration(TermHours(12))*time.Hour {
+		return 36
+	}
+	return 12
 }
 
 // setFees fills in the fees c's payment option implies: No Upfront pays

@@ -44,3 +44,46 @@ func TestInventoryFromBillingFees(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryFromBillingTerm: a term is 8,760 hours a year, leap year or
+// not; a commitment still charged is in force until after its last charge,
+// whatever its name says about the term.
+func TestInventoryFromBillingTerm(t *testing.T) {
+	leap := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	usd := tally.MustParseMoney("1", "USD")
+	for _, tc := range []struct {
+		name        string
+		first, last time.Time
+		end         time.Time // of the bill
+		months      int
+		start       time.Time
+		state       string
+	}{
+		// A year from 2024-01-01 is 8,784 calendar hours; AWS terms are 8,760.
+		{"1yr Compute Savings Plan", leap, leap.Add(744 * time.Hour), leap.Add(744 * time.Hour), 12, leap, "active"},
+		// Charged for 13 months under one id: not a 1-year commitment.
+		{"Compute Savings Plan", leap, leap.Add(9500 * time.Hour), leap.Add(9500 * time.Hour), 36, leap, "active"},
+		// Says 1 year, charged for 13 months: renewed; this term began a year in.
+		{"Commitment v1: Cpu in Americas for 1 Year", leap, leap.Add(9500 * time.Hour), leap.Add(9500 * time.Hour), 12, leap.Add(8760 * time.Hour), "active"},
+		// Charged for 13 months, but not lately: it ended with its charges.
+		{"Compute Savings Plan", leap, leap.Add(9500 * time.Hour), leap.Add(9600 * time.Hour), 36, leap, "expired"},
+	} {
+		b := BillingCommitment{BillingAccountID: "1", Provider: tally.ProviderAWS, ID: "sp", Type: "Savings Plan", Name: tc.name,
+			First: tc.first, Last: tc.last, Hours: int64(tc.last.Sub(tc.first) / time.Hour), Currency: "USD", Used: usd, Fees: tally.Zero("USD")}
+		cs := InventoryFromBilling([]BillingCommitment{b}, tc.end)
+		if len(cs) != 1 {
+			t.Fatalf("%s: %d commitments", tc.name, len(cs))
+		}
+		c := cs[0]
+		if c.TermMonths != tc.months || !c.Start.Equal(tc.start) || c.State != tc.state {
+			t.Errorf("%s (%s): %d months from %s, %s; want %d months from %s, %s",
+				tc.name, tc.state, c.TermMonths, c.Start, c.State, tc.months, tc.start, tc.state)
+		}
+		if c.State == "active" && (c.End.Sub(c.Start) != time.Duration(TermHours(c.TermMonths))*time.Hour || !c.End.After(tc.last)) {
+			t.Errorf("%s: in force %s to %s, want a whole term past the last charge %s", tc.name, c.Start, c.End, tc.last)
+		}
+		if c.State == "expired" && !c.End.Equal(tc.last) {
+			t.Errorf("%s: expired at %s, want at its last charge %s", tc.name, c.End, tc.last)
+		}
+	}
+}
