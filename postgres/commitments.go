@@ -123,17 +123,27 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+		), c AS (
+			SELECT *, CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id
+			FROM l WHERE fee OR (cid <> '' AND st IN ('Used', 'Unused'))
+		), h AS (
+			-- The hours the charges cover: a monthly RI fee line covers
+			-- every hour of its month, not only the one it starts in.
+			SELECT billing_account_id, provider, cur, id, count(DISTINCT g) AS hours
+			FROM c, generate_series(date_trunc('hour', charge_period_start),
+				greatest(charge_period_end, charge_period_start + interval '1 microsecond') - interval '1 microsecond',
+				interval '1 hour') AS g
+			GROUP BY 1, 2, 3, 4
 		)
-		SELECT billing_account_id, provider, cur,
-			CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id,
+		SELECT billing_account_id, provider, cur, id,
 			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
 				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
 			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
-			min(charge_period_start), max(charge_period_end), count(DISTINCT charge_period_start),
+			min(charge_period_start), max(charge_period_end), max(h.hours),
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
-		FROM l WHERE fee OR (cid <> '' AND st IN ('Used', 'Unused'))
+		FROM c JOIN h USING (billing_account_id, provider, cur, id)
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
 		account, w.Start, w.End)
 	if err != nil {

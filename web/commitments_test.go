@@ -6,6 +6,7 @@ import (
 	"iter"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,13 @@ func TestCommitmentsAPI(t *testing.T) {
 	var inv inventoryResponse
 	if code := get("/api/v1/commitments/inventory", true, &inv); code != http.StatusOK || len(inv.Commitments) != 2 || inv.LockInMonths <= 0 {
 		t.Fatalf("inventory: %d %+v", code, inv)
+	}
+	// The SP's $6 an hour; the RI's one $12 line covers 48 hours: $0.25 an hour.
+	for _, h := range inv.Commitments {
+		want := map[string]string{"sp1": "6 USD", "ri1": "0.25 USD"}[h.ID[strings.LastIndex(h.ID, "/")+1:]]
+		if h.HourlyCost.String() != want {
+			t.Errorf("inventory: %s costs %s an hour, want %s", h.ID, h.HourlyCost, want)
+		}
 	}
 	var exp expiriesResponse
 	if code := get("/api/v1/commitments/expiries", true, &exp); code != http.StatusOK || len(exp.Expiries) == 0 {
