@@ -41,6 +41,9 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	if (c.Usage == "") == !c.FromDB {
 		return tally.Errorf(tally.EInvalid, "give either --usage FILE or --from-db")
 	}
+	if c.Lag < 1 || c.Warmup < 1 {
+		return tally.Errorf(tally.EInvalid, "--lag %d, --warmup %d: want at least 1 hour of billing lag (no bill is current) and 1 day of history", c.Lag, c.Warmup)
+	}
 	risk := commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty}
 	if _, err := strategiesNamed(c.Strategy, risk, c.Seed); err != nil {
 		return err

@@ -80,3 +80,15 @@ func TestCommitmentsBacktestEnds(t *testing.T) {
 		t.Errorf("ends table:\n%s", s)
 	}
 }
+
+// TestCommitmentsBacktestBadFlags: a lag or warm-up of zero is an error,
+// not the default.
+func TestCommitmentsBacktestBadFlags(t *testing.T) {
+	for _, flags := range [][]string{{"--lag", "0"}, {"--warmup", "0"}} {
+		var out, errb bytes.Buffer
+		args := append([]string{"commitments", "backtest", "--usage", "../../commitments/testdata/scenarios.csv.gz"}, flags...)
+		if code := run(args, &out, &errb); code == 0 || !strings.Contains(errb.String(), "want at least 1 hour of billing lag") {
+			t.Errorf("%v: exit %d, stderr %q", flags, code, errb.String())
+		}
+	}
+}
