@@ -252,6 +252,27 @@ func (db *DB) CommitmentActions(ctx context.Context, limit int) ([]commitments.A
 	})
 }
 
+// PurchasedPlanItems returns the IDs of the plan items of a billing account
+// the action log records as bought (a purchase sent with status ok).
+func (db *DB) PurchasedPlanItems(ctx context.Context, account string) (map[string]bool, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT item_id FROM commitment_actions
+		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''`,
+		account, commitments.ActionPurchase, commitments.StatusOK)
+	if err != nil {
+		return nil, fmt.Errorf("query purchased plan items: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("query purchased plan items: %w", err)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // CommitmentRates returns the commitment rates of the stored price catalog.
 func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
 	prices, err := db.Prices(ctx, PriceFilter{})
