@@ -161,7 +161,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 
 // EligibleUsage returns the eligible usage of account ("" for all) in w as
 // hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream. A
-// line is counted in the hour its charge period starts.
+// line is counted in the hour its charge period starts. Usage the
+// simulator cannot sum exactly (Usage.CheckRange) is an error.
 func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window) (*commitments.Usage, error) {
 	start := w.Start.UTC().Truncate(time.Hour)
 	hours := int(w.End.Sub(start).Hours())
@@ -208,11 +209,18 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 		}
 		k := int(h.Sub(start) / time.Hour)
 		if k >= 0 && k < hours {
-			u.OD[i][k] += commitments.NanosOfMoney(m)
+			n, err := commitments.NanosOfMoney(m)
+			if err != nil {
+				return nil, fmt.Errorf("eligible usage of %s at %s: %w", s, h.UTC().Format(time.RFC3339), err)
+			}
+			u.OD[i][k] += n
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query eligible usage: %w", err)
+	}
+	if err := u.CheckRange(); err != nil {
+		return nil, fmt.Errorf("eligible usage: %w", err)
 	}
 	return u, nil
 }
