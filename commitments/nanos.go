@@ -1,8 +1,11 @@
 package commitments
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/tallyhq/tally"
 )
@@ -21,33 +24,45 @@ func NanosOf(f float64) Nanos {
 	return Nanos(math.Round(f * 1e9))
 }
 
-// NanosOfMoney converts m to Nanos, rounding half to even beyond nine decimals.
-func NanosOfMoney(m tally.Money) Nanos {
-	r := m.Round(9)
-	var whole, frac int64
-	var neg bool
-	s := r.Decimal()
-	if s != "" && s[0] == '-' {
-		neg, s = true, s[1:]
+// ErrNanosRange is wrapped by the error of NanosOfMoney for an amount
+// beyond what Nanos holds.
+var ErrNanosRange = errors.New("amount out of the range of Nanos (±9.2 billion units)")
+
+// NanosOfMoney converts m to Nanos, rounding half to even beyond nine
+// decimals. It fails, wrapping ErrNanosRange, when m is beyond ±9.2 billion.
+func NanosOfMoney(m tally.Money) (Nanos, error) {
+	s := m.Round(9).Decimal()
+	neg := strings.HasPrefix(s, "-")
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if len(frac) > 9 {
+		return 0, fmt.Errorf("%s: more than nine decimals after rounding to nine", s)
 	}
-	var fs string
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			fs = s[i+1:]
-			s = s[:i]
-			break
-		}
+	frac += strings.Repeat("0", 9-len(frac))
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > math.MaxInt64/1_000_000_000 {
+		return 0, fmt.Errorf("%s: %w", s, ErrNanosRange)
 	}
-	fmt.Sscan(s, &whole)
-	for len(fs) < 9 {
-		fs += "0"
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", s, err)
 	}
-	fmt.Sscan(fs, &frac)
-	n := whole*1e9 + frac
+	n, ok := addNanos(Nanos(w*1e9), Nanos(f))
+	if !ok {
+		return 0, fmt.Errorf("%s: %w", s, ErrNanosRange)
+	}
 	if neg {
 		n = -n
 	}
-	return Nanos(n)
+	return n, nil
+}
+
+// addNanos returns a + b and whether it did not overflow.
+func addNanos(a, b Nanos) (Nanos, bool) {
+	c := a + b
+	if (b > 0 && c < a) || (b < 0 && c > a) {
+		return 0, false
+	}
+	return c, true
 }
 
 // Float returns n in currency units, for ratios and display.

@@ -84,6 +84,8 @@ func (p Plan) WriteCSV(w io.Writer) error {
 
 // ReadPlan parses a plan written as JSON and checks every item: name is
 // used in errors, which say which item and field is wrong and wrap ErrBadPlan.
+// Every amount is in one currency, an ISO 4217 code (returned upper-case);
+// expectedSavings, p10 and p90 may be left out.
 func ReadPlan(r io.Reader, name string) (Plan, error) {
 	var p Plan
 	dec := json.NewDecoder(io.LimitReader(r, 64<<20))
@@ -99,6 +101,7 @@ func ReadPlan(r io.Reader, name string) (Plan, error) {
 		return Plan{}, fmt.Errorf("%s: %w: billingAccountId: empty", name, ErrBadPlan)
 	}
 	seen := map[string]bool{}
+	var planCur tally.Currency
 	for i, it := range p.Items {
 		bad := func(field, value, why string) error {
 			return fmt.Errorf("%s: items[%d] (%s): %w: %s: value %q: %s", name, i, it.ID, ErrBadPlan, field, value, why)
@@ -133,6 +136,31 @@ func ReadPlan(r io.Reader, name string) (Plan, error) {
 		if o.Kind == tally.CommitReserved && (o.Region == "" || o.InstanceType == "") {
 			return Plan{}, bad("offer.region/instanceType", o.Region+"/"+o.InstanceType, "a Reserved Instance needs both")
 		}
+		cur, err := tally.ParseCurrency(string(it.HourlyCommitment.Currency()))
+		if err != nil {
+			return Plan{}, bad("hourlyCommitment.currency", string(it.HourlyCommitment.Currency()), "want a three-letter ISO 4217 code")
+		}
+		if i == 0 {
+			planCur = cur
+		} else if cur != planCur {
+			return Plan{}, bad("hourlyCommitment.currency", string(it.HourlyCommitment.Currency()),
+				fmt.Sprintf("items[0] is in %s: a plan has one currency", planCur))
+		}
+		for _, m := range []struct {
+			field string
+			m     *tally.Money
+		}{{"hourlyCommitment", &p.Items[i].HourlyCommitment}, {"expectedSavings", &p.Items[i].ExpectedSavings},
+			{"p10", &p.Items[i].P10}, {"p90", &p.Items[i].P90}} {
+			if m.m.Currency() == "" && m.m.IsZero() {
+				continue // left out
+			}
+			if c, err := tally.ParseCurrency(string(m.m.Currency())); err != nil || c != planCur {
+				return Plan{}, bad(m.field+".currency", string(m.m.Currency()), "want "+string(planCur)+", the plan's currency")
+			}
+			// Exact: the same decimal in the code's canonical (upper) case.
+			*m.m = tally.MustParseMoney(m.m.Decimal(), planCur)
+		}
+		it = p.Items[i]
 		if it.HourlyCommitment.Sign() <= 0 {
 			return Plan{}, bad("hourlyCommitment", it.HourlyCommitment.Decimal(), "must be positive")
 		}

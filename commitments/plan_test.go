@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,11 +50,99 @@ func TestReadPlanErrors(t *testing.T) {
 		{`{"billingAccountId":"1","items":[` + strings.Replace(item, `"amount":"1"`, `"amount":"-1"`, 1) + `]}`, "hourlyCommitment: value \"-1\": must be positive"},
 		{`{"billingAccountId":"1","items":[` + strings.Replace(item, `"paymentOption":"No Upfront"`, `"paymentOption":"Later"`, 1) + `]}`, "want No Upfront, Partial Upfront or All Upfront"},
 		{`{"billingAccountId":"1","surprise":1}`, "unknown field"},
+		{`{"billingAccountId":"1","items":[` + strings.Replace(item, `"currency":"USD"`, `"currency":""`, 1) + `]}`,
+			`items[0] (x): bad purchase plan: hourlyCommitment.currency: value "": want a three-letter ISO 4217 code`},
+		{`{"billingAccountId":"1","items":[` + strings.Replace(item, `"currency":"USD"`, `"currency":"US$"`, 1) + `]}`,
+			`hourlyCommitment.currency: value "US$": want a three-letter ISO 4217 code`},
+		{`{"billingAccountId":"1","items":[` + item + `,` + strings.NewReplacer(`"id":"x"`, `"id":"y"`, `"currency":"USD"`, `"currency":"EUR"`).Replace(item) + `]}`,
+			`items[1] (y): bad purchase plan: hourlyCommitment.currency: value "EUR": items[0] is in USD: a plan has one currency`},
+		{`{"billingAccountId":"1","items":[` + strings.Replace(item, `}}`, `},"p90":{"amount":"5","currency":"EUR"}}`, 1) + `]}`,
+			`p90.currency: value "EUR": want USD, the plan's currency`},
 	} {
 		_, err := ReadPlan(strings.NewReader(c.in), "plan.json")
 		if err == nil || !errors.Is(err, ErrBadPlan) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.in, err, c.want)
 		}
+	}
+}
+
+// TestReadPlanCurrency: codes are read in any case and returned upper-case,
+// and amounts left out stay zero.
+func TestReadPlanCurrency(t *testing.T) {
+	in := `{"billingAccountId":"1","items":[{"id":"x","date":"2026-03-02T00:00:00Z","offer":{"provider":"aws","kind":"compute-savings-plan","termMonths":12,"paymentOption":"No Upfront"},` +
+		`"hourlyCommitment":{"amount":"1.5","currency":"usd"},"expectedSavings":{"amount":"10.25","currency":"Usd"}}]}`
+	p, err := ReadPlan(strings.NewReader(in), "plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := p.Items[0]
+	if !it.HourlyCommitment.Equal(usd("1.5")) || !it.ExpectedSavings.Equal(usd("10.25")) || !it.P10.IsZero() || it.P10.Currency() != "" {
+		t.Errorf("%+v", it)
+	}
+}
+
+// TestPlanDue: per pool, only the earliest tranche not yet bought is due,
+// once its date has come; a plan run late does not buy its whole ladder.
+func TestPlanDue(t *testing.T) {
+	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
+	ri := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: NoUpfront, Region: "us-east-1", InstanceType: "m5.large"}
+	var p Plan
+	for w := 0; w < 4; w++ {
+		d := day.AddDate(0, 0, 7*w)
+		p.Items = append(p.Items, PlanItem{ID: "sp/" + tally.FormatDay(d), Date: d, Offer: sp},
+			PlanItem{ID: "ri/" + tally.FormatDay(d), Date: d, Offer: ri})
+	}
+	p.Items[0], p.Items[6] = p.Items[6], p.Items[0] // the plan's order is not the ladder's
+	for _, c := range []struct {
+		name   string
+		now    time.Time
+		bought []string
+		want   []string
+	}{
+		{"first day", day, nil, []string{"ri/2026-01-05", "sp/2026-01-05"}},
+		{"the day before", day.Add(-time.Hour), nil, nil},
+		{"months late, nothing bought", day.AddDate(0, 5, 0), nil, []string{"ri/2026-01-05", "sp/2026-01-05"}},
+		{"months late, first bought", day.AddDate(0, 5, 0), []string{"sp/2026-01-05"}, []string{"ri/2026-01-05", "sp/2026-01-12"}},
+		{"first bought, second not yet dated", day.AddDate(0, 0, 6), []string{"sp/2026-01-05", "ri/2026-01-05"}, nil},
+		{"second week", day.AddDate(0, 0, 7), []string{"sp/2026-01-05", "ri/2026-01-05"}, []string{"ri/2026-01-12", "sp/2026-01-12"}},
+		{"all bought", day.AddDate(0, 1, 0), []string{"sp/2026-01-05", "sp/2026-01-12", "sp/2026-01-19", "sp/2026-01-26",
+			"ri/2026-01-05", "ri/2026-01-12", "ri/2026-01-19", "ri/2026-01-26"}, nil},
+	} {
+		bought := map[string]bool{}
+		for _, id := range c.bought {
+			bought[id] = true
+		}
+		var got []string
+		for id := range p.Due(c.now, bought) {
+			got = append(got, id)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: due %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestPlanCheckAge(t *testing.T) {
+	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	p := Plan{Items: []PlanItem{{ID: "b", Date: day.AddDate(0, 0, 7)}, {ID: "a", Date: day}}}
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{day, ""},
+		{day.Add(MaxPlanAge), ""},
+		{day.Add(MaxPlanAge + time.Hour), "stale purchase plan: its first item (a) is dated 2026-01-05, 7 days ago, more than 7 days"},
+		{day.AddDate(0, 5, 0), "(a) is dated 2026-01-05, 151 days ago"},
+	} {
+		err := p.CheckAge(c.now, MaxPlanAge)
+		if c.want == "" && err != nil || c.want != "" && (!errors.Is(err, ErrStalePlan) || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("at %s: err = %v, want %q", c.now, err, c.want)
+		}
+	}
+	if err := (Plan{}).CheckAge(day, MaxPlanAge); err != nil {
+		t.Errorf("empty plan: %v", err)
 	}
 }
 
@@ -69,7 +158,7 @@ func FuzzReadPlan(f *testing.F) {
 			return
 		}
 		for _, it := range p.Items {
-			if it.HourlyCommitment.Sign() <= 0 || it.ID == "" {
+			if _, err := tally.ParseCurrency(string(it.HourlyCommitment.Currency())); err != nil || it.HourlyCommitment.Sign() <= 0 || it.ID == "" {
 				t.Fatalf("accepted a bad item %+v", it)
 			}
 		}

@@ -135,7 +135,11 @@ func positionOf(u *Usage, c tally.Commitment) (Position, error) {
 	if err != nil {
 		return Position{}, fmt.Errorf("commitment %s: %w", c.ID, err)
 	}
-	return Position{Offer: OfferOf(c), Fee: NanosOfMoney(cost), By: "existing",
+	fee, err := NanosOfMoney(cost)
+	if err != nil {
+		return Position{}, fmt.Errorf("commitment %s: hourly cost: %w", c.ID, err)
+	}
+	return Position{Offer: OfferOf(c), Fee: fee, By: "existing",
 		Start: int(math.Floor(c.Start.Sub(u.Start).Hours())), End: int(math.Ceil(c.End.Sub(u.Start).Hours()))}, nil
 }
 

@@ -62,7 +62,11 @@ func metricsOf(start time.Time, s BillingSums) (Metrics, error) {
 	used, unused := s.Used, s.Unused
 	if s.Fees.Sign() > 0 {
 		m.Estimated = true
-		est := NanosOfMoney(s.CoveredOD).Float() * gcpKeep
+		covered, err := NanosOfMoney(s.CoveredOD)
+		if err != nil {
+			return m, fmt.Errorf("covered on-demand spend: %w", err)
+		}
+		est := covered.Float() * gcpKeep
 		u := NanosOf(min(est, s.Fees.Float64())).Money(s.Fees.Currency())
 		rest, err := s.Fees.Sub(u)
 		if err != nil {

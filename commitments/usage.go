@@ -79,7 +79,10 @@ func (u *Usage) Sum(keep func(Stream) bool) []Nanos {
 //	od_cost        on-demand-equivalent cost of the hour's eligible usage of that type, a decimal ≥ 0
 //
 // Lines starting with # are comments. Hours a stream has no row for count as
-// zero usage; a stream may not have two rows for one hour.
+// zero usage; a stream may not have two rows for one hour. An hour's
+// od_cost, all streams summed, is at most MaxHourlyTotal of the scenario's
+// hours (about 65,800 for a year): the simulator sums money exactly in
+// int64 nano-units.
 var UsageColumns = []string{"scenario", "hour", "provider", "region", "instance_type", "od_cost"}
 
 // ErrBadUsage is wrapped by every error about the content of a usage file.
@@ -210,12 +213,22 @@ func foldUsage(name, scenario string, rows []usageRow) (*Usage, error) {
 		u.OD[i] = make([]Nanos, hours)
 		seen[i] = make([]int32, hours)
 	}
+	// The simulator sums in Nanos: every hour's total, all streams, must
+	// stay within what keeps its sums from overflowing (MaxHourlyTotal).
+	limit := MaxHourlyTotal(int(hours))
+	total := make([]Nanos, hours)
 	for _, r := range rows {
 		i, h := idx[r.stream], r.hour-first
+		when := time.Unix(r.hour*3600, 0).UTC().Format(time.RFC3339)
 		if prev := seen[i][h]; prev != 0 {
-			return nil, fmt.Errorf("%s:%d: %w: %s has another row for %s (line %d)", name, r.line, ErrBadUsage, r.stream,
-				time.Unix(r.hour*3600, 0).UTC().Format(time.RFC3339), prev)
+			return nil, fmt.Errorf("%s:%d: %w: %s has another row for %s (line %d)", name, r.line, ErrBadUsage, r.stream, when, prev)
 		}
+		if total[h] > limit-r.od {
+			return nil, fmt.Errorf("%s:%d: %w: column od_cost: value %q: takes the usage of %s (all streams) past %s, the most an hour "+
+				"may have for the simulator's sums to fit 64 bits (scenario %q spans %d h, plus a 3-year term)",
+				name, r.line, ErrBadUsage, formatNanos(r.od), when, formatNanos(limit), scenario, hours)
+		}
+		total[h] += r.od
 		seen[i][h] = int32(min(r.line, 1<<31-1))
 		u.OD[i][h] = r.od
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -47,11 +48,60 @@ func TestReadUsageErrors(t *testing.T) {
 		{h + "a,2000-01-01T00:00:00Z,aws,r,m5.large,1\na,2199-01-01T00:00:00Z,aws,r,m5.large,2\n", "more than ten years"},
 		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large\n", "u.csv:2: bad usage file: wrong number of fields"},
 		{h, "no rows after the header"},
+		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large,90000\n", `u.csv:2: bad usage file: column od_cost: value "90000": takes the usage of 2026-01-01T00:00:00Z (all streams) past 87738.024017871, the most an hour may have for the simulator's sums to fit 64 bits (scenario "a" spans 1 h, plus a 3-year term)`},
+		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large,50000\na,2026-01-01T00:00:00Z,aws,r,c5.large,50000\n", `u.csv:3: bad usage file: column od_cost: value "50000"`},
 	} {
 		_, err := ReadUsage(strings.NewReader(c.in), "u.csv")
 		if err == nil || !errors.Is(err, ErrBadUsage) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want %q", c.in, err, c.want)
 		}
+	}
+}
+
+// TestReadUsageSumsFit: a usage file is refused where its hours are too
+// large for the simulator's int64 sums, and what is accepted simulates
+// exactly even with fees of the peak hour held over the whole span and a
+// 3-year term past it.
+func TestReadUsageSumsFit(t *testing.T) {
+	const hours = 2 * 8760
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	file := func(od string) string {
+		var b strings.Builder
+		b.WriteString("hour,provider,region,instance_type,od_cost\n")
+		for h := 0; h < hours; h++ {
+			fmt.Fprintf(&b, "%s,aws,us-east-1,m5.xlarge,%s\n", start.Add(time.Duration(h)*time.Hour).Format(time.RFC3339), od)
+		}
+		return b.String()
+	}
+	_, err := ReadUsage(strings.NewReader(file("1000000")), "big.csv")
+	if !errors.Is(err, ErrBadUsage) || !strings.Contains(err.Error(), `big.csv:2: bad usage file: column od_cost: value "1000000"`) {
+		t.Fatalf("two years at 1,000,000 an hour: err = %v", err)
+	}
+	peak := MaxHourlyTotal(hours)
+	us, err := ReadUsage(strings.NewReader(file(formatNanos(peak))), "peak.csv")
+	if err != nil {
+		t.Fatalf("two years at the bound, %s an hour: %v", formatNanos(peak), err)
+	}
+	if err := us[0].CheckRange(); err != nil {
+		t.Fatal(err)
+	}
+	sp := Offer{Provider: "aws", Kind: "compute-savings-plan", TermMonths: 36, Payment: NoUpfront}
+	out := NewSimulator(us[0], NewRates(nil)).Run([]Position{{Offer: sp, Fee: peak, Start: 0, End: hours + TermHours(36)}}, 0, hours, nil)
+	if out.OD != peak*hours || out.Fees != peak*hours || out.Obligation != peak*Nanos(TermHours(36)) || out.Cost() <= 0 ||
+		out.Used+out.Unused != out.Fees || out.ESR() >= 0 {
+		t.Errorf("%+v, cost %d, ESR %.3f", out, out.Cost(), out.ESR())
+	}
+}
+
+func TestUsageCheckRange(t *testing.T) {
+	u := usageOf(time.Unix(0, 0), []Stream{m5, {"aws", "us-east-1", "c5.large"}}, []float64{1, -2}, []float64{3, 4})
+	if err := u.CheckRange(); err != nil {
+		t.Fatal(err)
+	}
+	limit := MaxHourlyTotal(u.Hours())
+	u.OD[0][1], u.OD[1][1] = limit/2+1, -(limit/2 + 1)
+	if err := u.CheckRange(); !errors.Is(err, ErrUsageRange) || !strings.Contains(err.Error(), "aws/us-east-1/c5.large at 1970-01-01T01:00:00Z") {
+		t.Errorf("err = %v", err)
 	}
 }
 
@@ -133,6 +183,11 @@ func FuzzReadUsage(f *testing.F) {
 				t.Fatalf("error does not wrap ErrBadUsage: %v", err)
 			}
 			return
+		}
+		for _, u := range us {
+			if err := u.CheckRange(); err != nil {
+				t.Fatalf("accepted usage the simulator cannot sum: %v", err)
+			}
 		}
 		var b bytes.Buffer
 		if err := WriteUsage(&b, us); err != nil {

@@ -171,7 +171,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 
 // EligibleUsage returns the eligible usage of account ("" for all) in w as
 // hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream. A
-// line is counted in the hour its charge period starts.
+// line is counted in the hour its charge period starts. Usage the
+// simulator cannot sum exactly (Usage.CheckRange) is an error.
 func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window) (*commitments.Usage, error) {
 	start := w.Start.UTC().Truncate(time.Hour)
 	hours := int(w.End.Sub(start).Hours())
@@ -218,11 +219,18 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 		}
 		k := int(h.Sub(start) / time.Hour)
 		if k >= 0 && k < hours {
-			u.OD[i][k] += commitments.NanosOfMoney(m)
+			n, err := commitments.NanosOfMoney(m)
+			if err != nil {
+				return nil, fmt.Errorf("eligible usage of %s at %s: %w", s, h.UTC().Format(time.RFC3339), err)
+			}
+			u.OD[i][k] += n
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query eligible usage: %w", err)
+	}
+	if err := u.CheckRange(); err != nil {
+		return nil, fmt.Errorf("eligible usage: %w", err)
 	}
 	return u, nil
 }
@@ -260,6 +268,27 @@ func (db *DB) CommitmentActions(ctx context.Context, limit int) ([]commitments.A
 		a.At = a.At.UTC()
 		return a, err
 	})
+}
+
+// PurchasedPlanItems returns the IDs of the plan items of a billing account
+// the action log records as bought (a purchase sent with status ok).
+func (db *DB) PurchasedPlanItems(ctx context.Context, account string) (map[string]bool, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT item_id FROM commitment_actions
+		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''`,
+		account, commitments.ActionPurchase, commitments.StatusOK)
+	if err != nil {
+		return nil, fmt.Errorf("query purchased plan items: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("query purchased plan items: %w", err)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // CommitmentRates returns the commitment rates of the stored price catalog.

@@ -20,9 +20,10 @@ import (
 var confirmInput io.Reader = os.Stdin
 
 type commitmentsPurchaseCmd struct {
-	Plan    string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
-	Execute bool   `help:"Send the requests that are due, after a typed confirmation. Without it nothing is sent (a dry run)."`
-	Format  string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
+	Plan       string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
+	Execute    bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
+	AllowStale bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
+	Format     string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
 	awsFlags
 }
 
@@ -36,20 +37,29 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return tally.Errorf(tally.EInvalid, "%w", err)
 	}
-	cl, err := c.clients(ctx)
-	if err != nil {
-		return err
-	}
 	now := time.Now().UTC()
-	reqs, err := awsinventory.Prepare(ctx, cl, plan, now)
-	if err != nil {
-		return tally.Errorf(tally.EUnavailable, "%w", err)
+	if err := plan.CheckAge(now, commitments.MaxPlanAge); err != nil && !c.AllowStale {
+		return tally.Errorf(tally.EInvalid, "plan %s: %w; usage, prices and the portfolio have changed since it was made: "+
+			"run 'tally commitments recommend --account %s --plan-out FILE' again for a current plan (or pass --allow-stale to use this one)",
+			c.Plan, err, plan.BillingAccountID)
 	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	bought, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
+	if err != nil {
+		return err
+	}
+	cl, err := c.clients(ctx)
+	if err != nil {
+		return err
+	}
+	reqs, err := awsinventory.Prepare(ctx, cl, plan, plan.Due(now, bought))
+	if err != nil {
+		return tally.Errorf(tally.EUnavailable, "%w", err)
+	}
 	log := func(r *awsinventory.Request, action, status string, resp json.RawMessage, errText string) error {
 		body, _ := json.Marshal(r)
 		_, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: plan.BillingAccountID, Action: action, Status: status,
@@ -64,8 +74,14 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	} else {
 		for _, r := range reqs {
 			when := "due now"
-			if !r.Due {
+			switch {
+			case r.Due:
+			case bought[r.ItemID]:
+				when = "bought already (see 'tally commitments log')"
+			case r.Date.After(now):
 				when = "scheduled for " + tally.FormatDay(r.Date) + " (re-run then; re-check the recommendation first)"
+			default:
+				when = "waits until the earlier tranches of its pool are bought"
 			}
 			fmt.Fprintf(a.stdout, "%s: %s/h of %s — %s\n  %s %s (%s)\n  %s\n\n", r.ItemID, r.Item.HourlyCommitment.Format(3),
 				commitments.Describe(r.Item.Offer), when, r.Payload.Method, r.Payload.Path, r.Payload.ContentType, r.Payload.Body)
@@ -97,7 +113,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return nil
 	}
 	if len(due) == 0 {
-		fmt.Fprintln(a.stderr, "nothing is due yet: every item is dated in the future")
+		fmt.Fprintln(a.stderr, "nothing is due: every item is bought already, dated in the future, or waiting for an earlier tranche of its pool")
 		return nil
 	}
 	phrase := fmt.Sprintf("buy %d commitments", len(due))

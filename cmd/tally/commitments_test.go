@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -182,6 +183,66 @@ func TestCommitmentsOnAnEmptyBill(t *testing.T) {
 		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, c.args...)...)
 		if code != 0 || !strings.Contains(out, c.want) {
 			t.Errorf("tally %s: exit %d\n%s%s", strings.Join(c.args, " "), code, out, errOut)
+		}
+	}
+}
+
+// TestCommitmentsPurchaseLateLadder: a four-week ladder exported two months
+// ago is refused as stale; with --allow-stale each run buys one tranche of
+// the pool, the earliest not yet bought, not every tranche whose date has
+// passed.
+func TestCommitmentsPurchaseLateLadder(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	first := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, -2, 0)
+	plan := commitments.Plan{CreatedAt: first, BillingAccountID: "111"}
+	for w := 0; w < 4; w++ {
+		d := first.AddDate(0, 0, 7*w)
+		plan.Items = append(plan.Items, commitments.PlanItem{ID: "111/pool/" + tally.FormatDay(d), Date: d,
+			HourlyCommitment: tally.MustParseMoney("1.5", "USD"),
+			Offer:            commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.NoUpfront}})
+	}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	b, _ := json.Marshal(plan)
+	if err := os.WriteFile(planFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := awstest.New(nil)
+	defer srv.Close()
+	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+	var bought []string
+	boughtNow := func() []string {
+		bought = bought[:0]
+		for _, c := range srv.Calls() {
+			if c.Operation == "CreateSavingsPlan" {
+				bought = append(bought, c.Body)
+			}
+		}
+		return bought
+	}
+
+	code, _, errOut := runTally(append(args, "--execute")...)
+	if code == 0 || len(boughtNow()) != 0 || !strings.Contains(errOut, "stale") ||
+		!strings.Contains(errOut, "tally commitments recommend --account 111 --plan-out") || !strings.Contains(errOut, "--allow-stale") {
+		t.Fatalf("a two-month-old plan: exit %d, bought %d; stderr:\n%s", code, len(bought), errOut)
+	}
+	for run := 1; run <= 2; run++ {
+		confirmInput = strings.NewReader("buy 1 commitments\n")
+		code, out, errOut := runTally(append(args, "--execute", "--allow-stale")...)
+		if code != 0 || len(boughtNow()) != run {
+			t.Fatalf("run %d with --allow-stale: exit %d, %d bought in all, want %d\n%s%s", run, code, len(bought), run, out, errOut)
+		}
+		want := plan.Items[run-1].ID
+		if !strings.Contains(bought[run-1], want) {
+			t.Errorf("run %d bought %s, want the tranche %s", run, bought[run-1], want)
+		}
+	}
+	_, out, _ := runTally(append(args, "--allow-stale")...)
+	for i, want := range []string{"bought already", "bought already", "due now", "waits until the earlier tranches"} {
+		if !strings.Contains(out, plan.Items[i].ID+": 1.500/h of 1-year No Upfront Compute Savings Plan — "+want) {
+			t.Errorf("dry run: %s is not %q:\n%s", plan.Items[i].ID, want, out)
 		}
 	}
 }

@@ -91,7 +91,7 @@ func TestPrepareAndSend(t *testing.T) {
 		{ID: "g/cud", Date: now, HourlyCommitment: usd("1"), Offer: commitments.Offer{Provider: "gcp", Kind: tally.CommitCUDFlexible,
 			TermMonths: 12, Payment: "No Upfront", Region: "us-central1"}},
 	}}
-	reqs, err := awsinventory.Prepare(context.Background(), c, plan, now)
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestPrepareNoOffering(t *testing.T) {
 	defer srv.Close()
 	plan := commitments.Plan{BillingAccountID: "1", Items: []commitments.PlanItem{{ID: "x", Date: t0, HourlyCommitment: usd("1"),
 		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitEC2SP, TermMonths: 12, Payment: "No Upfront", Region: "us-west-2"}}}}
-	if _, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, t0); !errors.Is(err, awsinventory.ErrNoOffering) {
+	if _, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, plan.Due(t0, nil)); !errors.Is(err, awsinventory.ErrNoOffering) {
 		t.Fatalf("err = %v, want ErrNoOffering", err)
 	}
 }

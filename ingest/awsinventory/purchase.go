@@ -49,7 +49,7 @@ type Payload struct {
 type Request struct {
 	ItemID     string               `json:"itemId"`
 	Date       time.Time            `json:"date"`
-	Due        bool                 `json:"due"` // the item's date has come: it may be sent now
+	Due        bool                 `json:"due"` // the item may be sent now (commitments.Plan.Due)
 	OfferingID string               `json:"offeringId"`
 	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
 	Payload    Payload              `json:"payload"`
@@ -69,9 +69,10 @@ func (r *Request) Send(ctx context.Context) (json.RawMessage, error) {
 // each item's offering (DescribeSavingsPlansOfferings,
 // DescribeReservedInstancesOfferings), builds CreateSavingsPlan or
 // PurchaseReservedInstancesOffering, and captures the request the SDK
-// would send, without sending it. Items dated after now are prepared with
-// Due false. clientToken makes repeated sends of one item idempotent.
-func Prepare(ctx context.Context, c *Clients, plan commitments.Plan, now time.Time) ([]*Request, error) {
+// would send, without sending it. Requests of the items in due (IDs, from
+// commitments.Plan.Due) have Due set. clientToken makes repeated sends of
+// one item idempotent.
+func Prepare(ctx context.Context, c *Clients, plan commitments.Plan, due map[string]bool) ([]*Request, error) {
 	var out []*Request
 	for _, it := range plan.Items {
 		if it.Offer.Provider != tally.ProviderAWS {
@@ -91,7 +92,7 @@ func Prepare(ctx context.Context, c *Clients, plan commitments.Plan, now time.Ti
 			return nil, fmt.Errorf("plan item %s: %w", it.ID, err)
 		}
 		r.ItemID, r.Date, r.Item = it.ID, it.Date, it
-		r.Due = !it.Date.After(now)
+		r.Due = due[it.ID]
 		out = append(out, r)
 	}
 	return out, nil
