@@ -234,6 +234,7 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query eligible usage: %w", err)
 	}
+	u.Currency = cur
 	return u, nil
 }
 

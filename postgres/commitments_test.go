@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -76,5 +77,41 @@ func TestCommitmentEligibleUsageSpreadsLongLines(t *testing.T) {
 		if got := commitments.NanosOfMoney(s.EligibleOD); got != u.OD[0][h] {
 			t.Errorf("hour %d: CommitmentSums %s, EligibleUsage %s", h, s.EligibleOD, u.OD[0][h].Money("USD"))
 		}
+	}
+}
+
+// TestCommitmentEligibleUsageCurrency: the usage is in its bill's currency;
+// bills in two currencies cannot be one usage.
+func TestCommitmentEligibleUsageCurrency(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	for _, acct := range []struct {
+		id  string
+		cur tally.Currency
+	}{{"111111111111", "USD"}, {"333333333333", "EUR"}} {
+		l := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "2", "2")
+		l.BillingAccountID, l.CommitmentDiscountStatus, l.ServiceCategory = acct.id, "", "Compute"
+		for _, m := range []*tally.Money{&l.BilledCost, &l.EffectiveCost, &l.ListCost, &l.ContractedCost} {
+			*m = tally.MustParseMoney(m.Decimal(), acct.cur)
+		}
+		key := tally.BillingPeriodKey{BillingAccountID: acct.id, Start: tally.MonthStart(day), Source: "focus"}
+		run, err := db.StartIngestRun(ctx, "focus", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{l})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	u, err := db.EligibleUsage(ctx, "333333333333", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Currency != "EUR" || u.OD[0][5] != commitments.NanosOf(2) {
+		t.Errorf("EUR account: usage in %q, hour 5 %d", u.Currency, u.OD[0][5])
+	}
+	if _, err := db.EligibleUsage(ctx, "", w); !errors.Is(err, tally.ErrCurrencyMismatch) {
+		t.Errorf("both accounts: err %v, want ErrCurrencyMismatch", err)
 	}
 }
