@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -176,18 +177,39 @@ func HourlyCost(c tally.Commitment) (tally.Money, error) {
 	return c.RecurringHourlyFee.Add(spread)
 }
 
+// currencyError is the error of a status whose amounts are in several
+// currencies (what, e.g. "bills in", names where they were found): they
+// cannot be added up, and one billing account is in one currency. It is
+// coded EInvalid: the fix is to ask about one account.
+func currencyError(what string, curs []tally.Currency) error {
+	names := make([]string, len(curs))
+	for i, c := range curs {
+		names[i] = string(c)
+	}
+	slices.Sort(names)
+	return tally.Errorf(tally.EInvalid, "commitment status: %w: %s %s, which cannot be added up; "+
+		"select one billing account with ?account=ID (--account on the command line)",
+		tally.ErrCurrencyMismatch, what, strings.Join(names, " and "))
+}
+
 // BuildStatus computes the status from the store's sums (in bucket order)
-// and the commitments in force, as of now.
+// and the commitments in force, as of now. Sums in several currencies (the
+// bills of accounts billed in different currencies) are an EInvalid error
+// wrapping tally.ErrCurrencyMismatch that says to select one account.
 func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums, cs []tally.Commitment) (*Status, error) {
 	st := &Status{AsOf: now.UTC(), Window: w, Step: step, ByProvider: map[string]Metrics{}, Series: []Metrics{},
 		Expiries: []ExpiryMonth{}, Inventory: []Holding{}}
+	var bills []tally.Currency
 	for _, s := range sums {
-		if st.Currency == "" {
-			st.Currency = s.Currency
+		if !slices.Contains(bills, s.Currency) {
+			bills = append(bills, s.Currency)
 		}
-		if s.Currency != st.Currency {
-			return nil, fmt.Errorf("commitment status: bills in %s and %s: %w", st.Currency, s.Currency, tally.ErrCurrencyMismatch)
-		}
+	}
+	if len(bills) > 1 {
+		return nil, currencyError("bills in", bills)
+	}
+	if len(bills) == 1 {
+		st.Currency = bills[0]
 	}
 	var err error
 	byBucket := map[time.Time]*Metrics{}
