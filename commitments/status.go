@@ -178,24 +178,36 @@ func HourlyCost(c tally.Commitment) (tally.Money, error) {
 }
 
 // currencyError is the error of a status whose amounts are in several
-// currencies (what, e.g. "bills in", names where they were found): they
-// cannot be added up, and one billing account is in one currency. It is
-// coded EInvalid: the fix is to ask about one account.
-func currencyError(what string, curs []tally.Currency) error {
-	names := make([]string, len(curs))
-	for i, c := range curs {
-		names[i] = string(c)
+// currencies, those of the bills and of the commitments in force: they
+// cannot be added up, and one billing account is billed in one currency.
+// It is coded EInvalid: the fix is to ask about one account.
+func currencyError(bills, held []tally.Currency) error {
+	var found []string
+	for _, f := range []struct {
+		what string
+		curs []tally.Currency
+	}{{"bills in", bills}, {"commitments in force in", held}} {
+		if len(f.curs) == 0 {
+			continue
+		}
+		names := make([]string, len(f.curs))
+		for i, c := range f.curs {
+			names[i] = string(c)
+		}
+		slices.Sort(names)
+		found = append(found, f.what+" "+strings.Join(names, " and "))
 	}
-	slices.Sort(names)
-	return tally.Errorf(tally.EInvalid, "commitment status: %w: %s %s, which cannot be added up; "+
+	return tally.Errorf(tally.EInvalid, "commitment status: %w: %s, which cannot be added up; "+
 		"select one billing account with ?account=ID (--account on the command line)",
-		tally.ErrCurrencyMismatch, what, strings.Join(names, " and "))
+		tally.ErrCurrencyMismatch, strings.Join(found, ", "))
 }
 
 // BuildStatus computes the status from the store's sums (in bucket order)
 // and the commitments in force, as of now. Sums in several currencies (the
 // bills of accounts billed in different currencies) are an EInvalid error
-// wrapping tally.ErrCurrencyMismatch that says to select one account.
+// wrapping tally.ErrCurrencyMismatch that says to select one account; so are
+// commitments in force in another currency than the bills' or than each
+// other.
 func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums, cs []tally.Commitment) (*Status, error) {
 	st := &Status{AsOf: now.UTC(), Window: w, Step: step, ByProvider: map[string]Metrics{}, Series: []Metrics{},
 		Expiries: []ExpiryMonth{}, Inventory: []Holding{}}
@@ -206,7 +218,7 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 		}
 	}
 	if len(bills) > 1 {
-		return nil, currencyError("bills in", bills)
+		return nil, currencyError(bills, nil)
 	}
 	if len(bills) == 1 {
 		st.Currency = bills[0]
@@ -242,9 +254,10 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 	slices.SortFunc(st.Series, func(a, b Metrics) int { return a.Start.Compare(b.Start) })
 	st.Totals.ratios()
 
-	// Lock-in, expiries and inventory from the commitments in force now.
-	var weight, months float64
-	exp := map[time.Time]*ExpiryMonth{}
+	// Lock-in, expiries and inventory from the commitments in force now,
+	// in the bills' currency: the lock-in weighs commitments by what they
+	// cost an hour, which is meaningless across currencies.
+	var held []tally.Currency
 	for _, c := range cs {
 		if !c.End.After(now) || c.Start.After(now) {
 			continue
@@ -253,11 +266,21 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 		if err != nil {
 			return nil, err
 		}
-		if st.Currency == "" {
-			st.Currency = cost.Currency()
+		st.Inventory = append(st.Inventory, Holding{Commitment: c, HourlyCost: cost, RemainingMonths: c.End.Sub(now).Hours() / 730})
+		if cur := cost.Currency(); cur != "" && !slices.Contains(held, cur) {
+			held = append(held, cur)
 		}
-		rem := c.End.Sub(now).Hours() / 730
-		st.Inventory = append(st.Inventory, Holding{Commitment: c, HourlyCost: cost, RemainingMonths: rem})
+	}
+	if len(held) > 1 || len(held) == 1 && st.Currency != "" && held[0] != st.Currency {
+		return nil, currencyError(bills, held)
+	}
+	if st.Currency == "" && len(held) == 1 {
+		st.Currency = held[0]
+	}
+	var weight, months float64
+	exp := map[time.Time]*ExpiryMonth{}
+	for _, h := range st.Inventory {
+		c, cost, rem := h.Commitment, h.HourlyCost, h.RemainingMonths
 		weight += cost.Float64()
 		months += cost.Float64() * rem
 		m := tally.MonthStart(c.End)

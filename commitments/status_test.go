@@ -2,6 +2,7 @@ package commitments
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -28,5 +29,48 @@ func TestBuildStatusBillsInTwoCurrencies(t *testing.T) {
 	st, err := BuildStatus(now, tally.Window{Start: now, End: now.Add(time.Hour)}, "hour", sums[1:], nil)
 	if err != nil || st.Currency != "EUR" {
 		t.Fatalf("one EUR bill: %v, currency %q", err, st.Currency)
+	}
+}
+
+// TestBuildStatusLockInOneCurrency: the lock-in weighs the commitments in
+// force by their hourly cost, which needs one currency: commitments in
+// another currency than the bill's, or than each other, are the same error
+// as bills in two currencies.
+func TestBuildStatusLockInOneCurrency(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	w := tally.Window{Start: now.AddDate(0, 0, -1), End: now}
+	sums := []BillingSums{{Start: w.Start, Provider: "aws", Currency: "USD", EligibleOD: tally.MustParseMoney("100", "USD")}}
+	commitment := func(id string, months int, hourly string, cur tally.Currency) tally.Commitment {
+		return tally.Commitment{ID: id, Start: now.AddDate(0, months-12, 0), End: now.AddDate(0, months, 0), HourlyCommitment: tally.MustParseMoney(hourly, cur)}
+	}
+	short, long := commitment("short", 1, "1", "USD"), commitment("long", 11, "3", "USD")
+	st, err := BuildStatus(now, w, "day", sums, []tally.Commitment{short, long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rem := func(c tally.Commitment) float64 { return c.End.Sub(now).Hours() / 730 }
+	if want := (1*rem(short) + 3*rem(long)) / 4; math.Abs(st.LockInMonths-want) > 1e-9 || st.Currency != "USD" {
+		t.Errorf("lock-in %.4f months in %s, want %.4f in USD", st.LockInMonths, st.Currency, want)
+	}
+
+	yen := commitment("yen", 11, "150", "JPY")
+	for _, tt := range []struct {
+		name string
+		sums []BillingSums
+		cs   []tally.Commitment
+		want string
+	}{
+		{"a JPY commitment on a USD bill", sums, []tally.Commitment{short, yen}, "bills in USD, commitments in force in JPY and USD"},
+		{"JPY and USD commitments, no bill", nil, []tally.Commitment{short, yen}, "commitments in force in JPY and USD"},
+		{"a JPY commitment alone on a USD bill", sums, []tally.Commitment{yen}, "bills in USD, commitments in force in JPY"},
+	} {
+		_, err := BuildStatus(now, w, "day", tt.sums, tt.cs)
+		if !errors.Is(err, tally.ErrCurrencyMismatch) || tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(tally.ErrorMessage(err), tt.want) {
+			t.Errorf("%s: err %v (code %s), want ErrCurrencyMismatch coded invalid saying %q", tt.name, err, tally.ErrorCode(err), tt.want)
+		}
+	}
+	// A JPY account's status is in JPY.
+	if st, err := BuildStatus(now, w, "day", nil, []tally.Commitment{yen}); err != nil || st.Currency != "JPY" {
+		t.Errorf("a JPY commitment alone: %v, currency %q", err, st.Currency)
 	}
 }
