@@ -3,6 +3,7 @@ package commitments
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -49,22 +50,35 @@ type Metrics struct {
 	Estimated   bool        `json:"estimated,omitempty"`
 }
 
-// gcpKeep is what a GCP commitment dollar buys in on-demand dollars when the
-// export says only that a line was covered (its CUD credit) and what the
-// fees were: the published 1-year flexible CUD rate. Metrics built with it
-// are marked Estimated.
-var gcpKeep = 1 - defaultDiscounts[tally.CommitCUDFlexible][12]
+// gcpKeepBP is what a GCP commitment costs per on-demand dollar it covers,
+// in basis points, when the export says only that a line was covered (its
+// CUD credit) and what the fees were: the published 1-year flexible CUD
+// rate (28% off: 7200). Published rates are whole percents, so basis points
+// hold them exactly and the split is exact Money arithmetic. Metrics built
+// with it are marked Estimated.
+var gcpKeepBP = uint64(math.Round(10000 * (1 - defaultDiscounts[tally.CommitCUDFlexible][12])))
 
 // metricsOf derives the KPIs from sums of one currency. Fees without a
 // status (the GCP export) are split into used and unused by the covered
-// on-demand spend at the published CUD rate.
+// on-demand spend at the published CUD rate: used is min(fees, covered ×
+// rate), rounded half to even at Money's precision, unused the rest, so the
+// two sum to the fees exactly.
 func metricsOf(start time.Time, s BillingSums) (Metrics, error) {
 	m := Metrics{Start: start, EligibleOD: s.EligibleOD, CoveredOD: s.CoveredOD}
 	used, unused := s.Used, s.Unused
 	if s.Fees.Sign() > 0 {
 		m.Estimated = true
-		est := NanosOfMoney(s.CoveredOD).Float() * gcpKeep
-		u := NanosOf(min(est, s.Fees.Float64())).Money(s.Fees.Currency())
+		u, err := s.CoveredOD.MulRatio(gcpKeepBP, 10000)
+		if err != nil {
+			return m, fmt.Errorf("estimate used commitment fees: %w", err)
+		}
+		c, err := u.Cmp(s.Fees)
+		if err != nil {
+			return m, fmt.Errorf("estimate used commitment fees: %w", err)
+		}
+		if c > 0 {
+			u = s.Fees
+		}
 		rest, err := s.Fees.Sub(u)
 		if err != nil {
 			return m, err

@@ -74,3 +74,30 @@ func TestBuildStatusLockInOneCurrency(t *testing.T) {
 		t.Errorf("a JPY commitment alone: %v, currency %q", err, st.Currency)
 	}
 }
+
+// TestMetricsOfSplitsGCPFeesExactly: GCP export fees are split into used
+// (covered on-demand spend × 72%, at most the fees) and unused in exact
+// Money, so the parts sum to the fees and neither goes through a float.
+func TestMetricsOfSplitsGCPFeesExactly(t *testing.T) {
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	for _, tt := range []struct {
+		covered, fees, used, unused string
+	}{
+		{"100", "100", "72", "28"},
+		// covered × 0.72 = 720.0000000000036: rounded half to even at 10⁻¹².
+		{"1000.000000000005", "1000", "720.000000000004", "279.999999999996"},
+		// More covered than the fees pay for: all fees are used, to the last digit.
+		{"400000000", "123456789.123456789123", "123456789.123456789123", "0"},
+	} {
+		s := BillingSums{Provider: "gcp", Currency: "USD", EligibleOD: usd("500000000"), CoveredOD: usd(tt.covered),
+			UsageCost: usd("100"), Fees: usd(tt.fees)}
+		m, err := metricsOf(time.Time{}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Used.Equal(usd(tt.used)) || !m.Unused.Equal(usd(tt.unused)) || !m.Commitment.Equal(usd(tt.fees)) || !m.Estimated {
+			t.Errorf("covered %s, fees %s: used %s, unused %s, commitment %s (estimated %v); want used %s, unused %s",
+				tt.covered, tt.fees, m.Used, m.Unused, m.Commitment, m.Estimated, tt.used, tt.unused)
+		}
+	}
+}
