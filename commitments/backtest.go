@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"cmp"
 	"sync"
 
 	"github.com/tallyhq/tally"
@@ -92,7 +93,7 @@ func StandardStrategies(risk Risk, seed uint64) []Strategy {
 func Backtest(u *Usage, strategies []Strategy, opt BacktestOptions) *Report {
 	opt = opt.withDefaults()
 	pools := Pools(u.Streams, opt.Pools)
-	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: "USD", Results: make([]StrategyResult, len(strategies)+1),
+	rep := &Report{Scenario: u.Name, Hours: u.Hours(), Currency: cmp.Or(u.Currency, "USD"), Results: make([]StrategyResult, len(strategies)+1),
 		Ends: ends(u.Hours(), opt.MinHours(), opt.Ends)}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, opt.Workers)

@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -20,7 +21,7 @@ type RecommendOptions struct {
 	Rates       Rates
 	LadderWeeks int // a target is bought in tranches of at most 1/LadderWeeks of it a week (default 4)
 	Seed        uint64
-	Currency    tally.Currency // default USD
+	Currency    tally.Currency // of the plan: the usage's (Usage.Currency), which it must match if both are set; default USD
 }
 
 // PoolPlan is the recommendation for one pool: the capacity to hold, what
@@ -66,8 +67,12 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 	if opt.LadderWeeks <= 0 {
 		opt.LadderWeeks = 4
 	}
-	if opt.Currency == "" {
-		opt.Currency = "USD"
+	switch {
+	case opt.Currency == "":
+		opt.Currency = cmp.Or(u.Currency, "USD")
+	case u.Currency != "" && u.Currency != opt.Currency:
+		return nil, tally.Errorf(tally.EInvalid, "recommend commitments: usage in %s, plan asked in %s: %w", u.Currency, opt.Currency,
+			tally.ErrCurrencyMismatch)
 	}
 	if p := opt.Pools; !p.EC2Instance && !p.Compute && !p.Reserved && !p.GCPFlexible {
 		opt.Pools.EC2Instance, opt.Pools.Compute, opt.Pools.GCPFlexible = true, true, true
@@ -82,7 +87,7 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 	nowIdx := int(opt.Now.Sub(u.Start) / time.Hour)
 	var ps []Position
 	for _, c := range existing {
-		p, err := positionOf(u, c)
+		p, err := positionOf(u, c, opt.Currency)
 		if err != nil {
 			return nil, err
 		}
@@ -129,11 +134,17 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 	return out, nil
 }
 
-// positionOf places a stored commitment on u's hour axis.
-func positionOf(u *Usage, c tally.Commitment) (Position, error) {
+// positionOf places a stored commitment on u's hour axis. Its cost must be
+// in cur, the usage's currency: a commitment billed in another currency
+// cannot cover it (tally.ErrCurrencyMismatch, coded EConflict).
+func positionOf(u *Usage, c tally.Commitment, cur tally.Currency) (Position, error) {
 	cost, err := HourlyCost(c)
 	if err != nil {
 		return Position{}, fmt.Errorf("commitment %s: %w", c.ID, err)
+	}
+	if cc := cost.Currency(); cc != "" && cc != cur {
+		return Position{}, tally.Errorf(tally.EConflict, "commitment %s costs %s an hour, but the eligible usage is billed in %s: %w",
+			c.ID, cost, cur, tally.ErrCurrencyMismatch)
 	}
 	fee, err := NanosOfMoney(cost)
 	if err != nil {
@@ -288,10 +299,7 @@ func (p PoolPlan) Recommendation(account string, created time.Time) (tally.Recom
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
-	cur := p.PurchaseHourly.Currency()
-	if cur == "" {
-		cur = "USD"
-	}
+	cur := cmp.Or(p.TargetHourly.Currency(), p.PurchaseHourly.Currency(), "USD")
 	risk, err := json.Marshal(map[string]any{
 		"expectedSavings": NanosOf(p.Savings.ExpectedSavings).Money(cur).Round(2), "p10": NanosOf(p.Savings.P10).Money(cur).Round(2),
 		"p90": NanosOf(p.Savings.P90).Money(cur).Round(2), "worstCase": NanosOf(p.Savings.Worst).Money(cur).Round(2),

@@ -60,7 +60,7 @@ func Generate(o GenerateOptions) []*Usage {
 
 func generate(name string, o GenerateOptions, rng *rand.Rand) *Usage {
 	hours := o.Days * 24
-	u := &Usage{Name: name, Start: o.Start}
+	u := &Usage{Name: name, Start: o.Start, Currency: "USD"}
 	for _, f := range generatedFleet {
 		u.Streams = append(u.Streams, f.stream)
 		u.OD = append(u.OD, make([]Nanos, hours))

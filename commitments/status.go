@@ -3,7 +3,9 @@ package commitments
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -48,26 +50,35 @@ type Metrics struct {
 	Estimated   bool        `json:"estimated,omitempty"`
 }
 
-// gcpKeep is what a GCP commitment dollar buys in on-demand dollars when the
-// export says only that a line was covered (its CUD credit) and what the
-// fees were: the published 1-year flexible CUD rate. Metrics built with it
-// are marked Estimated.
-var gcpKeep = 1 - defaultDiscounts[tally.CommitCUDFlexible][12]
+// gcpKeepBP is what a GCP commitment costs per on-demand dollar it covers,
+// in basis points, when the export says only that a line was covered (its
+// CUD credit) and what the fees were: the published 1-year flexible CUD
+// rate (28% off: 7200). Published rates are whole percents, so basis points
+// hold them exactly and the split is exact Money arithmetic. Metrics built
+// with it are marked Estimated.
+var gcpKeepBP = uint64(math.Round(10000 * (1 - defaultDiscounts[tally.CommitCUDFlexible][12])))
 
 // metricsOf derives the KPIs from sums of one currency. Fees without a
 // status (the GCP export) are split into used and unused by the covered
-// on-demand spend at the published CUD rate.
+// on-demand spend at the published CUD rate: used is min(fees, covered ×
+// rate), rounded half to even at Money's precision, unused the rest, so the
+// two sum to the fees exactly.
 func metricsOf(start time.Time, s BillingSums) (Metrics, error) {
 	m := Metrics{Start: start, EligibleOD: s.EligibleOD, CoveredOD: s.CoveredOD}
 	used, unused := s.Used, s.Unused
 	if s.Fees.Sign() > 0 {
 		m.Estimated = true
-		covered, err := NanosOfMoney(s.CoveredOD)
+		u, err := s.CoveredOD.MulRatio(gcpKeepBP, 10000)
 		if err != nil {
-			return m, fmt.Errorf("covered on-demand spend: %w", err)
+			return m, fmt.Errorf("estimate used commitment fees: %w", err)
 		}
-		est := covered.Float() * gcpKeep
-		u := NanosOf(min(est, s.Fees.Float64())).Money(s.Fees.Currency())
+		c, err := u.Cmp(s.Fees)
+		if err != nil {
+			return m, fmt.Errorf("estimate used commitment fees: %w", err)
+		}
+		if c > 0 {
+			u = s.Fees
+		}
 		rest, err := s.Fees.Sub(u)
 		if err != nil {
 			return m, err
@@ -180,18 +191,51 @@ func HourlyCost(c tally.Commitment) (tally.Money, error) {
 	return c.RecurringHourlyFee.Add(spread)
 }
 
+// currencyError is the error of a status whose amounts are in several
+// currencies, those of the bills and of the commitments in force: they
+// cannot be added up, and one billing account is billed in one currency.
+// It is coded EInvalid: the fix is to ask about one account.
+func currencyError(bills, held []tally.Currency) error {
+	var found []string
+	for _, f := range []struct {
+		what string
+		curs []tally.Currency
+	}{{"bills in", bills}, {"commitments in force in", held}} {
+		if len(f.curs) == 0 {
+			continue
+		}
+		names := make([]string, len(f.curs))
+		for i, c := range f.curs {
+			names[i] = string(c)
+		}
+		slices.Sort(names)
+		found = append(found, f.what+" "+strings.Join(names, " and "))
+	}
+	return tally.Errorf(tally.EInvalid, "commitment status: %w: %s, which cannot be added up; "+
+		"select one billing account with ?account=ID (--account on the command line)",
+		tally.ErrCurrencyMismatch, strings.Join(found, ", "))
+}
+
 // BuildStatus computes the status from the store's sums (in bucket order)
-// and the commitments in force, as of now.
+// and the commitments in force, as of now. Sums in several currencies (the
+// bills of accounts billed in different currencies) are an EInvalid error
+// wrapping tally.ErrCurrencyMismatch that says to select one account; so are
+// commitments in force in another currency than the bills' or than each
+// other.
 func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums, cs []tally.Commitment) (*Status, error) {
 	st := &Status{AsOf: now.UTC(), Window: w, Step: step, ByProvider: map[string]Metrics{}, Series: []Metrics{},
 		Expiries: []ExpiryMonth{}, Inventory: []Holding{}}
+	var bills []tally.Currency
 	for _, s := range sums {
-		if st.Currency == "" {
-			st.Currency = s.Currency
+		if !slices.Contains(bills, s.Currency) {
+			bills = append(bills, s.Currency)
 		}
-		if s.Currency != st.Currency {
-			return nil, fmt.Errorf("commitment status: bills in %s and %s: %w", st.Currency, s.Currency, tally.ErrCurrencyMismatch)
-		}
+	}
+	if len(bills) > 1 {
+		return nil, currencyError(bills, nil)
+	}
+	if len(bills) == 1 {
+		st.Currency = bills[0]
 	}
 	var err error
 	byBucket := map[time.Time]*Metrics{}
@@ -224,9 +268,10 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 	slices.SortFunc(st.Series, func(a, b Metrics) int { return a.Start.Compare(b.Start) })
 	st.Totals.ratios()
 
-	// Lock-in, expiries and inventory from the commitments in force now.
-	var weight, months float64
-	exp := map[time.Time]*ExpiryMonth{}
+	// Lock-in, expiries and inventory from the commitments in force now,
+	// in the bills' currency: the lock-in weighs commitments by what they
+	// cost an hour, which is meaningless across currencies.
+	var held []tally.Currency
 	for _, c := range cs {
 		if !c.End.After(now) || c.Start.After(now) {
 			continue
@@ -235,11 +280,21 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 		if err != nil {
 			return nil, err
 		}
-		if st.Currency == "" {
-			st.Currency = cost.Currency()
+		st.Inventory = append(st.Inventory, Holding{Commitment: c, HourlyCost: cost, RemainingMonths: c.End.Sub(now).Hours() / 730})
+		if cur := cost.Currency(); cur != "" && !slices.Contains(held, cur) {
+			held = append(held, cur)
 		}
-		rem := c.End.Sub(now).Hours() / 730
-		st.Inventory = append(st.Inventory, Holding{Commitment: c, HourlyCost: cost, RemainingMonths: rem})
+	}
+	if len(held) > 1 || len(held) == 1 && st.Currency != "" && held[0] != st.Currency {
+		return nil, currencyError(bills, held)
+	}
+	if st.Currency == "" && len(held) == 1 {
+		st.Currency = held[0]
+	}
+	var weight, months float64
+	exp := map[time.Time]*ExpiryMonth{}
+	for _, h := range st.Inventory {
+		c, cost, rem := h.Commitment, h.HourlyCost, h.RemainingMonths
 		weight += cost.Float64()
 		months += cost.Float64() * rem
 		m := tally.MonthStart(c.End)

@@ -16,12 +16,14 @@ import (
 )
 
 // Usage is hourly eligible usage at on-demand-equivalent cost: OD[s][h] is
-// what the usage of Streams[s] in hour Start+h would have cost on demand.
+// what the usage of Streams[s] in hour Start+h would have cost on demand,
+// in Currency (the bill's; "" is taken as USD).
 type Usage struct {
-	Name    string
-	Start   time.Time // first hour, UTC
-	Streams []Stream
-	OD      [][]Nanos // [stream][hour]
+	Name     string
+	Start    time.Time // first hour, UTC
+	Currency tally.Currency
+	Streams  []Stream
+	OD       [][]Nanos // [stream][hour]
 }
 
 // Hours returns the number of hours the usage spans.
@@ -36,7 +38,7 @@ func (u *Usage) Hours() int {
 // may see.
 func (u *Usage) Prefix(n int) *Usage {
 	n = max(0, min(n, u.Hours()))
-	v := &Usage{Name: u.Name, Start: u.Start, Streams: u.Streams, OD: make([][]Nanos, len(u.OD))}
+	v := &Usage{Name: u.Name, Start: u.Start, Currency: u.Currency, Streams: u.Streams, OD: make([][]Nanos, len(u.OD))}
 	for i, s := range u.OD {
 		v.OD[i] = s[:n:n]
 	}
@@ -76,7 +78,7 @@ func (u *Usage) Sum(keep func(Stream) bool) []Nanos {
 //	provider       aws or gcp
 //	region         e.g. us-east-1, europe-west1
 //	instance_type  e.g. m5.xlarge, n2-standard-4 (the family is the part before "." or "-")
-//	od_cost        on-demand-equivalent cost of the hour's eligible usage of that type, a decimal ≥ 0
+//	od_cost        on-demand-equivalent cost of the hour's eligible usage of that type, in USD, a decimal ≥ 0
 //
 // Lines starting with # are comments. Hours a stream has no row for count as
 // zero usage; a stream may not have two rows for one hour. An hour's
@@ -207,7 +209,7 @@ func foldUsage(name, scenario string, rows []usageRow) (*Usage, error) {
 	for i, s := range sorted {
 		idx[s] = i
 	}
-	u := &Usage{Name: scenario, Start: time.Unix(first*3600, 0).UTC(), Streams: sorted, OD: make([][]Nanos, len(sorted))}
+	u := &Usage{Name: scenario, Start: time.Unix(first*3600, 0).UTC(), Currency: "USD", Streams: sorted, OD: make([][]Nanos, len(sorted))}
 	seen := make([][]int32, len(sorted))
 	for i := range u.OD {
 		u.OD[i] = make([]Nanos, hours)
@@ -304,7 +306,8 @@ func (u *Usage) Trim() *Usage {
 	for last > first && total[last-1] == 0 {
 		last--
 	}
-	v := &Usage{Name: u.Name, Start: u.Start.Add(time.Duration(first) * time.Hour), Streams: u.Streams, OD: make([][]Nanos, len(u.OD))}
+	v := &Usage{Name: u.Name, Start: u.Start.Add(time.Duration(first) * time.Hour), Currency: u.Currency, Streams: u.Streams,
+		OD: make([][]Nanos, len(u.OD))}
 	for i, s := range u.OD {
 		v.OD[i] = s[first:last:last]
 	}

@@ -170,9 +170,15 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 }
 
 // EligibleUsage returns the eligible usage of account ("" for all) in w as
-// hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream. A
-// line is counted in the hour its charge period starts. Usage the
-// simulator cannot sum exactly (Usage.CheckRange) is an error.
+// hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream, in
+// the bill's currency (one: two is tally.ErrCurrencyMismatch). A line of an
+// hour or less counts in the hour its charge period starts. A longer line (a
+// daily FOCUS line) is spread evenly over the hours of [ChargePeriodStart,
+// ChargePeriodEnd), as CommitmentSums spreads it, and only its hours inside
+// w count: its k-th of n parts is round(c·k/n) − round(c·(k−1)/n) at the
+// nano, Usage's unit, so the parts of a line sum to the line rounded to the
+// nano. Each hour's sum is then rounded to the nano. Usage the simulator
+// cannot sum exactly (Usage.CheckRange) is an error.
 func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window) (*commitments.Usage, error) {
 	start := w.Start.UTC().Truncate(time.Hour)
 	hours := int(w.End.Sub(start).Hours())
@@ -180,10 +186,24 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 		return nil, tally.Errorf(tally.EInvalid, "eligible usage: empty window")
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT date_trunc('hour', charge_period_start), provider, region_id, `+instanceTypeSQL+`, billing_currency,
-			sum(list_cost)::text
-		FROM cost_lines
-		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND `+eligibleSQL+`
+		WITH l AS (
+			SELECT provider, region_id, `+instanceTypeSQL+` AS itype, billing_currency AS cur, list_cost,
+				charge_period_start AS s, charge_period_end AS e
+			FROM cost_lines
+			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_end > $2 AND charge_period_start < $3 AND `+eligibleSQL+`
+		), parts AS (
+			SELECT date_trunc('hour', s) AS h, provider, region_id, itype, cur, list_cost AS od
+			FROM l WHERE e - s <= interval '1 hour' AND s >= $2
+			UNION ALL
+			-- g.k of n: the line's hours are generate_series' n points.
+			SELECT date_trunc('hour', g.at), provider, region_id, itype, cur,
+				round(list_cost * g.k / n, 9) - round(list_cost * (g.k - 1) / n, 9)
+			FROM l, ceil(extract(epoch FROM e - s) / 3600) AS n,
+				generate_series(s, e - interval '1 microsecond', interval '1 hour') WITH ORDINALITY AS g(at, k)
+			WHERE e - s > interval '1 hour' AND g.at >= $2 AND g.at < $3
+		)
+		SELECT h, provider, region_id, itype, cur, sum(od)::text
+		FROM parts
 		GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
 		account, start, w.End)
 	if err != nil {
@@ -232,6 +252,7 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 	if err := u.CheckRange(); err != nil {
 		return nil, fmt.Errorf("eligible usage: %w", err)
 	}
+	u.Currency = cur
 	return u, nil
 }
 

@@ -138,3 +138,57 @@ func TestCommitmentsAPI(t *testing.T) {
 		t.Errorf("unmounted: %d", code)
 	}
 }
+
+// TestCommitmentsAPIBillsInTwoCurrencies: with one account billed in USD and
+// one in EUR, the all-accounts status the dashboard asks for cannot add
+// their bills up: a 400 that says why and how to select one account, not a
+// 500; one account's status is answered in its currency.
+func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	month := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	eur := tally.MustParseMoney("5", "EUR")
+	l := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "222", BillingPeriodStart: month, BillingPeriodEnd: month.AddDate(0, 1, 0),
+		ChargePeriodStart: start, ChargePeriodEnd: start.Add(time.Hour), ChargeCategory: tally.ChargeUsage, BilledCost: eur, EffectiveCost: eur,
+		ListCost: eur, ContractedCost: eur, ServiceName: "Amazon EC2", ServiceCategory: "Compute", RegionID: "eu-west-1",
+		Extras: map[string]string{"x_InstanceType": "m5.xlarge"}}
+	run, err := db.StartIngestRun(ctx, "focus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: "222", Start: month, Source: "focus"}, run,
+		func(yield func(*tally.CostLine, error) bool) { yield(&l, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	for _, url := range []string{"/api/v1/commitments?window=90d", "/api/v1/commitments/status?window=7d"} {
+		code, body := get(url)
+		var e errorBody
+		if err := json.Unmarshal(body, &e); err != nil {
+			t.Fatalf("GET %s: %d %s", url, code, body)
+		}
+		if code != http.StatusBadRequest || e.Code != tally.EInvalid || !strings.Contains(e.Message, "bills in EUR and USD") ||
+			!strings.Contains(e.Message, "?account=") {
+			t.Errorf("GET %s: %d %+v; want 400 naming the currencies and ?account=", url, code, e)
+		}
+	}
+	var sum commitmentSummary
+	code, body := get("/api/v1/commitments?window=90d&account=222")
+	if err := json.Unmarshal(body, &sum); code != http.StatusOK || err != nil || sum.Currency != "EUR" {
+		t.Errorf("one EUR account: %d %s", code, body)
+	}
+}

@@ -1,0 +1,123 @@
+package postgres_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/internal/pgtest"
+)
+
+// TestCommitmentEligibleUsageSpreadsLongLines: a line longer than an hour
+// (a daily FOCUS line) is spread evenly over its hours, as CommitmentSums
+// spreads it, and only its hours inside the window count.
+func TestCommitmentEligibleUsageSpreadsLongLines(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	long := func(start time.Time, hours int, list string) tally.CostLine {
+		l := testLine(t, start.Format(time.RFC3339), "i-0aaa", list, list)
+		l.ChargePeriodEnd = start.Add(time.Duration(hours) * time.Hour)
+		l.CommitmentDiscountStatus, l.ServiceCategory = "", "Compute"
+		return l
+	}
+	lines := []tally.CostLine{
+		long(day, 24, "24"),                   // a daily line: $1 in each hour of day 1
+		long(day.Add(24*time.Hour), 3, "10"),  // $10 over three hours: not divisible at the nano
+		long(day.Add(46*time.Hour), 4, "8"),   // straddles the end of the longer window
+		long(day.Add(-2*time.Hour), 4, "0.4"), // straddles its start
+	}
+	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: tally.MonthStart(day), Source: "focus"}
+	run, err := db.StartIngestRun(ctx, "focus", []tally.IngestFile{{Path: "f.csv", SHA256: "ab", Bytes: 1, Rows: int64(len(lines))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(lines)); err != nil {
+		t.Fatal(err)
+	}
+	n := func(s string) commitments.Nanos {
+		v, err := commitments.NanosOfMoney(tally.MustParseMoney(s, "USD"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	want := make([]commitments.Nanos, 48)
+	want[0], want[1] = n("0.1"), n("0.1") // the last two of the straddling line's four hours
+	for h := range 24 {
+		want[h] += n("1")
+	}
+	want[24], want[25], want[26] = n("3.333333333"), n("3.333333334"), n("3.333333333")
+	want[46], want[47] = n("2"), n("2")
+
+	u, err := db.EligibleUsage(ctx, "111111111111", tally.Window{Start: day, End: day.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Streams) != 1 || u.Hours() != 48 || !u.Start.Equal(day) {
+		t.Fatalf("streams %v, %d hours from %s", u.Streams, u.Hours(), u.Start)
+	}
+	var total commitments.Nanos
+	for h, v := range u.OD[0] {
+		total += v
+		if v != want[h] {
+			t.Errorf("hour %d: %s, want %s", h, v.Money("USD"), want[h].Money("USD"))
+		}
+	}
+	// The lines inside the window sum to themselves exactly.
+	if w := n("24") + n("10") + n("4") + n("0.2"); total != w {
+		t.Errorf("total %s, want %s", total.Money("USD"), w.Money("USD"))
+	}
+
+	// The hourly buckets agree with CommitmentSums' on the daily line.
+	sums, err := db.CommitmentSums(ctx, "111111111111", tally.Window{Start: day.Add(2 * time.Hour), End: day.Add(24 * time.Hour)}, "hour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 22 {
+		t.Fatalf("CommitmentSums: %d buckets, want 22", len(sums))
+	}
+	for _, s := range sums {
+		h := int(s.Start.Sub(day) / time.Hour)
+		if got := n(s.EligibleOD.Decimal()); got != u.OD[0][h] {
+			t.Errorf("hour %d: CommitmentSums %s, EligibleUsage %s", h, s.EligibleOD, u.OD[0][h].Money("USD"))
+		}
+	}
+}
+
+// TestCommitmentEligibleUsageCurrency: the usage is in its bill's currency;
+// bills in two currencies cannot be one usage.
+func TestCommitmentEligibleUsageCurrency(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	for _, acct := range []struct {
+		id  string
+		cur tally.Currency
+	}{{"111111111111", "USD"}, {"333333333333", "EUR"}} {
+		l := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "2", "2")
+		l.BillingAccountID, l.CommitmentDiscountStatus, l.ServiceCategory = acct.id, "", "Compute"
+		for _, m := range []*tally.Money{&l.BilledCost, &l.EffectiveCost, &l.ListCost, &l.ContractedCost} {
+			*m = tally.MustParseMoney(m.Decimal(), acct.cur)
+		}
+		key := tally.BillingPeriodKey{BillingAccountID: acct.id, Start: tally.MonthStart(day), Source: "focus"}
+		run, err := db.StartIngestRun(ctx, "focus", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{l})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	u, err := db.EligibleUsage(ctx, "333333333333", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Currency != "EUR" || u.OD[0][5] != commitments.NanosOf(2) {
+		t.Errorf("EUR account: usage in %q, hour 5 %d", u.Currency, u.OD[0][5])
+	}
+	if _, err := db.EligibleUsage(ctx, "", w); !errors.Is(err, tally.ErrCurrencyMismatch) {
+		t.Errorf("both accounts: err %v, want ErrCurrencyMismatch", err)
+	}
+}
