@@ -8,15 +8,16 @@ import (
 // Error codes classify failures for callers that must react to them (only
 // web/ maps them to HTTP statuses; the CLI maps them to exit codes).
 const (
-	EConflict     = "conflict"     // the action conflicts with current state
-	EInternal     = "internal"     // a bug or an unexpected failure
-	EInvalid      = "invalid"      // bad input: the message says what and where
-	ENotFound     = "not_found"    // the thing asked for does not exist
-	EUnauthorized = "unauthorized" // no or bad credentials
-	EForbidden    = "forbidden"    // credentials lack the permission
-	EUnavailable  = "unavailable"  // a dependency (database, cloud API) is not reachable
-	ETooLarge     = "too_large"    // the input exceeds a size limit
-	ENotReady     = "not_ready"    // data needed for the answer has not arrived yet
+	EConflict         = "conflict"           // the action conflicts with current state
+	EInternal         = "internal"           // a bug or an unexpected failure
+	EInvalid          = "invalid"            // bad input: the message says what and where
+	ENotFound         = "not_found"          // the thing asked for does not exist
+	EUnauthorized     = "unauthorized"       // no or bad credentials
+	EForbidden        = "forbidden"          // credentials lack the permission
+	EUnavailable      = "unavailable"        // a dependency (database, cloud API) is not reachable
+	ETooLarge         = "too_large"          // the input exceeds a size limit
+	ENotReady         = "not_ready"          // data needed for the answer has not arrived yet
+	EMethodNotAllowed = "method_not_allowed" // the resource exists but not with this method (HTTP)
 )
 
 // Error is an error with a code and a message meant for the user.

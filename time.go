@@ -2,6 +2,7 @@ package tally
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -95,10 +96,41 @@ func (w Window) Split(step time.Duration) []Window {
 	return out
 }
 
+// StepCount returns how many windows Split(step) would return, computed
+// without building them, so a caller can refuse a request for too many
+// steps before paying for them. A window longer than time.Duration can hold
+// (about 292 years) is counted in float64 seconds, which is exact enough for
+// such counts.
+func (w Window) StepCount(step time.Duration) int {
+	if !w.End.After(w.Start) {
+		return 0
+	}
+	if step <= 0 {
+		return 1
+	}
+	d := w.End.Sub(w.Start)
+	if d == math.MaxInt64 { // saturated
+		n := math.Ceil(float64(w.End.Unix()-w.Start.Unix()) / step.Seconds())
+		if n >= math.MaxInt32 {
+			return math.MaxInt32
+		}
+		return int(n)
+	}
+	n := d / step
+	if d%step != 0 {
+		n++
+	}
+	return int(min(n, math.MaxInt32))
+}
+
 // String formats w as "START,END" in RFC 3339, the form ParseWindow reads.
 func (w Window) String() string {
 	return w.Start.Format(time.RFC3339) + "," + w.End.Format(time.RFC3339)
 }
+
+// maxRelativeHours bounds "Nh", "Nd" and "Nw" windows to a century, so the
+// count cannot overflow time.Duration or the calendar arithmetic.
+const maxRelativeHours = 100 * 366 * 24
 
 // ParseWindow reads a window the way OpenCost's API does, relative to now:
 // "today", "yesterday", "week" (since Monday), "lastweek", "month",
@@ -133,6 +165,9 @@ func ParseWindow(s string, now time.Time) (Window, error) {
 	if n := len(s); n >= 2 {
 		count, err := strconv.Atoi(s[:n-1])
 		if err == nil && count > 0 {
+			if unit := map[byte]int{'h': 1, 'd': 24, 'w': 7 * 24}[s[n-1]]; unit > 0 && count > maxRelativeHours/unit {
+				return Window{}, Errorf(EInvalid, "window %q: at most %d years", s, maxRelativeHours/(24*366))
+			}
 			switch s[n-1] {
 			case 'h':
 				end := now.Truncate(time.Hour).Add(time.Hour)

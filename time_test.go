@@ -1,6 +1,7 @@
 package tally
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -29,7 +30,8 @@ func TestParseWindow(t *testing.T) {
 			t.Errorf("ParseWindow(%q) = %v, want %s,%s", tt.in, w, tt.start, tt.end)
 		}
 	}
-	for _, in := range []string{"", "0d", "-3d", "7x", "2026-11-08T00:00:00Z,2026-11-01T00:00:00Z", "a,b"} {
+	for _, in := range []string{"", "0d", "-3d", "7x", "2026-11-08T00:00:00Z,2026-11-01T00:00:00Z", "a,b",
+		"36601d", "5229w", "878401h", "3000000h", "9223372036854775807d"} {
 		if _, err := ParseWindow(in, now); ErrorCode(err) != EInvalid {
 			t.Errorf("ParseWindow(%q): err = %v, want EInvalid", in, err)
 		}
@@ -62,5 +64,34 @@ func TestFunctionString(t *testing.T) {
 	}
 	if got := (Function{Name: "main.work"}).String(); got != "main.work" {
 		t.Fatalf("frame = %q", got)
+	}
+}
+
+func TestStepCount(t *testing.T) {
+	week := Window{Start: mustTime("2026-11-01T00:00:00Z"), End: mustTime("2026-11-08T00:00:00Z")}
+	long := Window{Start: time.Unix(0, 0).UTC(), End: time.Unix(0, 0).UTC().AddDate(800, 0, 0)} // longer than a time.Duration
+	tests := []struct {
+		w    Window
+		step time.Duration
+		want int
+	}{
+		{week, 0, 1},
+		{week, time.Hour, 168},
+		{week, 24 * time.Hour, 7},
+		{week, 5 * time.Hour, 34}, // the last step is shorter
+		{week, 30 * 24 * time.Hour, 1},
+		{Window{Start: week.End, End: week.Start}, time.Hour, 0},
+		{long, 24 * time.Hour, 292194},
+		{long, time.Nanosecond, math.MaxInt32},
+	}
+	for _, tt := range tests {
+		if got := tt.w.StepCount(tt.step); got != tt.want {
+			t.Errorf("StepCount(%v, %v) = %d, want %d", tt.w, tt.step, got, tt.want)
+		}
+		if tt.want < 1e6 {
+			if n := len(tt.w.Split(tt.step)); tt.step > 0 && n != tt.want {
+				t.Errorf("len(Split(%v, %v)) = %d, StepCount says %d", tt.w, tt.step, n, tt.want)
+			}
+		}
 	}
 }

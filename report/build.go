@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -283,7 +284,7 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 	}
 	var mean, lo, hi float64
 	var points []tally.ForecastPoint
-	var models, missing []string
+	var models, missing, excluded []string
 	short := false
 	for _, a := range accounts {
 		f, err := b.Store.LatestForecast(ctx, ForecastScope(a.ID))
@@ -293,6 +294,10 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		}
 		if err != nil {
 			return err
+		}
+		if c := forecastCurrency(f); c != "" && c != r.Currency {
+			excluded = append(excluded, fmt.Sprintf("%s (%s)", a.ID, c))
+			continue
 		}
 		models = append(models, f.Model)
 		step := day
@@ -329,11 +334,14 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 	case len(missing) > 0:
 		m.Unavailable = fmt.Sprintf("not available yet for account(s) %s", strings.Join(missing, ", "))
 		return nil
+	case len(excluded) == len(accounts):
+		m.Unavailable = fmt.Sprintf("not available in %s: every account's forecast is in another currency: %s", r.Currency, strings.Join(excluded, ", "))
+		return nil
 	}
 	share := 1.0
 	if !aud.Org() {
 		var err error
-		if share, err = b.share(ctx, aud, r.Week); err != nil {
+		if share, err = b.share(ctx, aud, r.Week, r.Currency); err != nil {
 			return err
 		}
 	}
@@ -351,7 +359,23 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 	}
 	m.Forecast = &MonthForecast{Total: money(mean), Lo80: money(lo), Hi80: money(hi), Model: strings.Join(dedupe(models), ", "),
 		Share: share, Points: points, Short: short}
+	if len(excluded) > 0 {
+		m.Forecast.Note = fmt.Sprintf("leaves out account(s) billed in another currency than %s: %s", r.Currency, strings.Join(excluded, ", "))
+	}
 	return nil
+}
+
+// forecastCurrency returns the currency a spend forecast was made in, as
+// the forecast package records it in the parameters, or "" when the
+// forecast does not say (it is then taken to be in the report's currency).
+func forecastCurrency(f tally.Forecast) tally.Currency {
+	var p struct {
+		Currency tally.Currency `json:"currency"`
+	}
+	if len(f.Params) == 0 || json.Unmarshal(f.Params, &p) != nil {
+		return ""
+	}
+	return p.Currency
 }
 
 func mergeDays(points []tally.ForecastPoint) []tally.ForecastPoint {
@@ -379,19 +403,25 @@ func dedupe(s []string) []string {
 	return out
 }
 
-// share is the audience's part of the organization's spend over the four
-// weeks ending with wk: what a team's forecast is the organization's scaled by.
-func (b *Builder) share(ctx context.Context, aud Audience, wk Week) (float64, error) {
+// share is the audience's part of the organization's spend in currency cur
+// over the four weeks ending with wk: what a team's forecast is the
+// forecasts of the accounts billed in cur scaled by. Spend in other
+// currencies is left out of both sides (their accounts' forecasts are left
+// out too), and the sums are exact Money, so currencies never mix.
+func (b *Builder) share(ctx context.Context, aud Audience, wk Week, cur tally.Currency) (float64, error) {
 	w := tally.Window{Start: wk.End().Add(-4 * week), End: wk.End()}
-	sum := func(a Audience) (float64, error) {
+	sum := func(a Audience) (tally.Money, error) {
+		s := tally.Zero(cur)
 		rows, err := b.Store.AllocationRows(ctx, b.query(a, w, 0, tally.BasisAmortized))
 		if err != nil {
-			return 0, err
+			return s, err
 		}
-		var s float64
 		for i := range rows {
-			if keep(a, &rows[i]) {
-				s += rows[i].Cost.Float64()
+			if c := rows[i].Cost.Currency(); !keep(a, &rows[i]) || c != cur && c != "" {
+				continue
+			}
+			if s, err = s.Add(rows[i].Cost); err != nil {
+				return s, err
 			}
 		}
 		return s, nil
@@ -401,10 +431,10 @@ func (b *Builder) share(ctx context.Context, aud Audience, wk Week) (float64, er
 		return 0, err
 	}
 	all, err := sum(Audience{Name: OrgAudience})
-	if err != nil || all <= 0 {
+	if err != nil || all.Sign() <= 0 {
 		return 0, err
 	}
-	return part / all, nil
+	return part.Float64() / all.Float64(), nil
 }
 
 // group is one group's periods per cost kind, and in total, in the two weeks.

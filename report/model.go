@@ -93,6 +93,9 @@ type MonthForecast struct {
 	Points []tally.ForecastPoint
 	// Short is set when the forecast ends before the month does.
 	Short bool
+	// Note says which accounts' forecasts were left out, being in another
+	// currency than the report's; "" when none were.
+	Note string
 }
 
 // VsBudget returns the forecast total minus the budget.

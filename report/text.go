@@ -50,6 +50,9 @@ func Text(r *Report) string {
 	if r.Month.Unavailable != "" {
 		t.line("Forecast %s.", r.Month.Unavailable)
 	}
+	if f := r.Month.Forecast; f != nil && f.Note != "" {
+		t.line("Forecast %s.", f.Note)
+	}
 
 	t.section("WHAT CHANGED")
 	t.line("Change = usage (resource-hours) + price (unit rates, instance mix)")

@@ -318,6 +318,11 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse pprof: %v", err)
 	}
+	// ParseUncompressed does not check that samples have a value per sample
+	// type or that their locations exist; CheckValid does.
+	if err := p.CheckValid(); err != nil {
+		return nil, fmt.Errorf("parse pprof: %v", err)
+	}
 	countIdx, nanosIdx := -1, -1
 	for i, st := range p.SampleType {
 		switch {

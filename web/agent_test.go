@@ -1,10 +1,16 @@
 package web
 
 import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
 
 	"github.com/tallyhq/tally"
 )
@@ -44,5 +50,39 @@ func TestRequireAgent(t *testing.T) {
 	}
 	if cluster != "prod" {
 		t.Fatalf("the handler sees the token's cluster: %q", cluster)
+	}
+}
+
+// TestAgentProfileValidated: a profile whose samples do not match its
+// sample types is a 400 naming the field, not a panic.
+func TestAgentProfileValidated(t *testing.T) {
+	types := []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}}
+	fn := &profile.Function{ID: 1, Name: "main.work"}
+	loc := &profile.Location{ID: 1, Line: []profile.Line{{Function: fn}}}
+	tests := []struct {
+		name   string
+		sample *profile.Sample
+		ok     bool
+	}{
+		{"valid", &profile.Sample{Location: []*profile.Location{loc}, Value: []int64{3, 3e7}}, true},
+		{"one value for two types", &profile.Sample{Location: []*profile.Location{loc}, Value: []int64{3}}, false},
+		{"no values", &profile.Sample{Location: []*profile.Location{loc}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &profile.Profile{SampleType: types, Sample: []*profile.Sample{tt.sample}, Location: []*profile.Location{loc},
+				Function: []*profile.Function{fn}, Period: 1e7}
+			var buf bytes.Buffer
+			if err := p.WriteUncompressed(&buf); err != nil {
+				t.Fatal(err)
+			}
+			body := fmt.Sprintf(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z",`+
+				`"containers":[{"podUID":"u","container":"c","cpuCoreSeconds":1,"profile":%q}]}]}`, base64.StdEncoding.EncodeToString(buf.Bytes()))
+			r := httptest.NewRequest(http.MethodPost, "/api/v1/ingest/agent", strings.NewReader(body))
+			_, _, err := decodeAgentBatch(r, "prod", time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+			if tt.ok != (err == nil) || err != nil && (tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), "profile")) {
+				t.Fatalf("decodeAgentBatch: %v, want ok %v or EInvalid naming the profile", err, tt.ok)
+			}
+		})
 	}
 }

@@ -10,15 +10,16 @@ import (
 
 // statusOf maps Tally's error codes to HTTP statuses.
 var statusOf = map[string]int{
-	tally.EConflict:     http.StatusConflict,
-	tally.EInternal:     http.StatusInternalServerError,
-	tally.EInvalid:      http.StatusBadRequest,
-	tally.ENotFound:     http.StatusNotFound,
-	tally.EUnauthorized: http.StatusUnauthorized,
-	tally.EForbidden:    http.StatusForbidden,
-	tally.EUnavailable:  http.StatusServiceUnavailable,
-	tally.ETooLarge:     http.StatusRequestEntityTooLarge,
-	tally.ENotReady:     http.StatusServiceUnavailable,
+	tally.EConflict:         http.StatusConflict,
+	tally.EInternal:         http.StatusInternalServerError,
+	tally.EInvalid:          http.StatusBadRequest,
+	tally.ENotFound:         http.StatusNotFound,
+	tally.EUnauthorized:     http.StatusUnauthorized,
+	tally.EForbidden:        http.StatusForbidden,
+	tally.EUnavailable:      http.StatusServiceUnavailable,
+	tally.ETooLarge:         http.StatusRequestEntityTooLarge,
+	tally.ENotReady:         http.StatusServiceUnavailable,
+	tally.EMethodNotAllowed: http.StatusMethodNotAllowed,
 }
 
 // errorBody is the JSON shape of every error response.

@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +52,10 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if err := oneCurrency(stacks); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if v.Get("format") == "pprof" {
 		p := attribution.DollarsProfile(stacks, f.Window.Duration(), f.Window.End)
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -92,6 +98,9 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if err != nil {
 		return nil, err
 	}
+	if err := oneCurrency(slices.Concat(baseStacks, stacks)); err != nil {
+		return nil, err
+	}
 	view.Base = &functionsBase{Window: base.Window, Image: base.Image}
 	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, base.Window.Duration(), top); err != nil {
 		return nil, err
@@ -105,14 +114,38 @@ func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int
 	if err != nil {
 		return nil, tally.Money{}, err
 	}
+	if err := oneCurrency(stacks); err != nil {
+		return nil, tally.Money{}, err
+	}
 	var total tally.Money
 	for _, s := range stacks {
-		total, _ = total.Add(s.Cost)
+		if total, err = total.Add(s.Cost); err != nil {
+			return nil, tally.Money{}, fmt.Errorf("total of functions: %w", err)
+		}
 	}
 	if len(fs) > top {
 		fs = fs[:top]
 	}
 	return fs, total, nil
+}
+
+// oneCurrency checks that stacks are costed in a single currency, as the
+// totals, flame graphs and pprof profiles of them need. A workload name
+// running in clusters billed in different currencies is the user's to
+// narrow, like allocations (attribution.Aggregate).
+func oneCurrency(stacks []attribution.StackSpend) error {
+	var cur tally.Currency
+	for _, s := range stacks {
+		c := s.Cost.Currency()
+		if c == "" {
+			continue
+		}
+		if cur != "" && c != cur {
+			return tally.Errorf(tally.EInvalid, "the functions span currencies %s and %s: filter by cluster so one currency remains", cur, c)
+		}
+		cur = c
+	}
+	return nil
 }
 
 func stackFilter(v url.Values, now time.Time) (attribution.StackFilter, error) {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -110,9 +111,7 @@ func NewServer(cfg Config) *Server {
 	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
 		http.NewCrossOriginProtection().Handler, s.authenticate)
 	r.NotFound(s.notFound)
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.error(w, r, tally.Errorf(tally.EInvalid, "method %s not allowed on %s", r.Method, r.URL.Path))
-	})
+	r.MethodNotAllowed(s.methodNotAllowed)
 
 	// Public: probes, the sign-in page and form, and the static assets (code, no data).
 	r.Get("/healthz", s.healthz)
@@ -187,6 +186,28 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.error(w, r, tally.Errorf(tally.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 }
 
+// methods are the methods methodNotAllowed offers in Allow.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// methodNotAllowed answers a route that exists with another method: 405,
+// with the methods it has in Allow (chi keeps them from custom handlers, so
+// they are looked up again). Like notFound, it answers 401 to anyone not
+// signed in, so the routes that exist are not revealed.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if _, ok := PrincipalFrom(r.Context()); !ok && s.auth != nil {
+		s.notFound(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range methods {
+		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			allow = append(allow, m)
+		}
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.error(w, r, tally.Errorf(tally.EMethodNotAllowed, "method %s not allowed on %s: use %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
@@ -195,12 +216,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 only when the database is reachable and migrated.
+// readyz answers 200 only when the database is reachable and migrated. The
+// probe is public, so the reason it is not ready (which names the database's
+// host and port) is logged, and the answer is a fixed 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.ready.Ready(ctx); err != nil {
-		s.error(w, r, err)
+		s.log.WarnContext(r.Context(), "not ready", slog.String("code", tally.ErrorCode(err)), slog.Any("err", err))
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Code: tally.ENotReady, Message: "not ready"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

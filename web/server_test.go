@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,20 +25,72 @@ func TestHealthAndReadiness(t *testing.T) {
 		status int
 		body   string
 	}{
-		{"healthz", nil, "/healthz", 200, `"ok"`},
-		{"ready", nil, "/readyz", 200, `"ready"`},
-		{"not migrated", tally.Errorf(tally.ENotReady, "schema at version 1, need 5"), "/readyz", 503, "schema at version 1"},
-		{"db down", tally.Errorf(tally.EUnavailable, "database at db:5432: connection refused"), "/readyz", 503, "connection refused"},
-		{"internal withheld", errors.New("secret internals"), "/readyz", 500, `"internal error"`},
+		{"healthz", nil, "/healthz", 200, `{"status":"ok"}`},
+		{"ready", nil, "/readyz", 200, `{"status":"ready"}`},
+		{"not migrated", tally.Errorf(tally.ENotReady, "schema at version 1, need 5"), "/readyz", 503, notReady},
+		{"db down", tally.Errorf(tally.EUnavailable, "database at db.internal:5432: connection refused"), "/readyz", 503, notReady},
+		{"internal", errors.New("secret internals"), "/readyz", 503, notReady},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := NewServer(Config{Readiness: readiness{tt.ready}})
+			var log bytes.Buffer
+			s := NewServer(Config{Readiness: readiness{tt.ready}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 			rec := httptest.NewRecorder()
 			s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
-			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
-				t.Fatalf("GET %s = %d %s, want %d containing %s", tt.path, rec.Code, rec.Body, tt.status, tt.body)
+			if rec.Code != tt.status || strings.TrimSpace(rec.Body.String()) != tt.body {
+				t.Fatalf("GET %s = %d %s, want %d %s", tt.path, rec.Code, rec.Body, tt.status, tt.body)
+			}
+			// The probe is public: why it is not ready goes to the log only.
+			if tt.ready != nil && !strings.Contains(log.String(), tt.ready.Error()) {
+				t.Errorf("log %q does not say why: %v", log.String(), tt.ready)
 			}
 		})
+	}
+}
+
+const notReady = `{"code":"not_ready","message":"not ready"}`
+
+// noAuth is an AuthStore for requests that carry no credentials, which
+// never reach it.
+type noAuth struct{ AuthStore }
+
+// costSettings is a SettingsStore with the defaults.
+type costSettings struct{}
+
+func (costSettings) CostSettings(context.Context) (tally.CostSettings, error) {
+	return tally.CostSettings{}, nil
+}
+
+func (costSettings) SaveCostSettings(context.Context, tally.CostSettings, string) error { return nil }
+
+// TestMethodNotAllowed: a route asked with a method it lacks is a JSON 405
+// listing its methods in Allow, to signed-in callers; anyone else gets the
+// 401 an unknown route gets.
+func TestMethodNotAllowed(t *testing.T) {
+	tests := []struct {
+		method, path string
+		signedIn     bool
+		status       int
+		allow, body  string
+	}{
+		{http.MethodDelete, "/api/v1/functions?workload=shop/api", true, 405, "GET",
+			`{"code":"method_not_allowed","message":"method DELETE not allowed on /api/v1/functions: use GET"}`},
+		{http.MethodPost, "/api/v1/settings/cost", true, 405, "GET, PUT", `"code":"method_not_allowed"`},
+		{http.MethodPost, "/healthz", true, 405, "GET", `"code":"method_not_allowed"`},
+		{http.MethodGet, "/api/v1/functions?workload=shop/api", true, 200, "", `"workload":"shop/api"`},
+		{http.MethodDelete, "/api/v1/functions", false, 401, "", `"code":"unauthorized"`},
+	}
+	s := NewServer(Config{Readiness: readiness{}, Functions: stacksByImage{}, Settings: costSettings{}, Auth: noAuth{}})
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, tt.path, nil)
+		if tt.signedIn {
+			req = asViewer(req)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != tt.status || rec.Header().Get("Allow") != tt.allow || !strings.Contains(rec.Body.String(), tt.body) {
+			t.Errorf("%s %s = %d Allow %q %s, want %d Allow %q containing %s", tt.method, tt.path, rec.Code, rec.Header().Get("Allow"),
+				rec.Body, tt.status, tt.allow, tt.body)
+		}
 	}
 }

@@ -1,0 +1,42 @@
+package attribution
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// TestValidateRefusesStepsWithoutBuildingThem checks a query for too many
+// steps is refused before its step windows are built: 82 years in hours is
+// 720,000 windows (tens of MiB) that must never be allocated.
+func TestValidateRefusesStepsWithoutBuildingThem(t *testing.T) {
+	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		window tally.Window
+		step   time.Duration
+		ok     bool
+	}{
+		{"2000 hours", tally.Window{Start: end.Add(-2000 * time.Hour), End: end}, time.Hour, true},
+		{"2001 hours", tally.Window{Start: end.Add(-2001 * time.Hour), End: end}, time.Hour, false},
+		{"30000 days in hours", tally.Window{Start: end.AddDate(0, 0, -30000), End: end}, time.Hour, false},
+		{"30000 days in one step", tally.Window{Start: end.AddDate(0, 0, -30000), End: end}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := Query{Window: tt.window, Step: tt.step}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			err := q.Validate()
+			runtime.ReadMemStats(&after)
+			if tt.ok != (err == nil) || err != nil && tally.ErrorCode(err) != tally.EInvalid {
+				t.Fatalf("Validate() = %v, want ok %v or EInvalid", err, tt.ok)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+				t.Errorf("Validate allocated %d bytes", n)
+			}
+		})
+	}
+}

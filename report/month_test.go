@@ -1,0 +1,104 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// twoCurrencies is an organization with two USD clusters and one EUR
+// cluster, billed through a USD account forecast at 100 a day and a EUR
+// account forecast at 1000 a day. Only the methods month reads are set.
+type twoCurrencies struct {
+	Store
+	legacy bool // the USD forecast does not record its currency
+}
+
+func (twoCurrencies) BillingAccounts(context.Context) ([]tally.BillingAccount, error) {
+	return []tally.BillingAccount{{ID: "aws-usd", Provider: "aws"}, {ID: "gcp-eur", Provider: "gcp"}}, nil
+}
+
+func (s twoCurrencies) LatestForecast(_ context.Context, scope string) (tally.Forecast, error) {
+	v, params := 100.0, `{"currency":"USD","basis":"amortized"}`
+	if s.legacy {
+		params = `{}`
+	}
+	if scope == ForecastScope("gcp-eur") {
+		v, params = 1000, `{"currency":"EUR","basis":"amortized"}`
+	}
+	var pts []tally.ForecastPoint
+	for d := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC); d.Before(time.Date(2026, 4, 10, 0, 0, 0, 0, time.UTC)); d = d.Add(day) {
+		pts = append(pts, tally.ForecastPoint{T: d, Mean: v, Lo80: v * 0.9, Hi80: v * 1.1, Lo95: v * 0.8, Hi95: v * 1.2})
+	}
+	return tally.Forecast{Scope: scope, Model: "ets", Granularity: "day", Params: json.RawMessage(params), Points: pts}, nil
+}
+
+func (twoCurrencies) AllocationRows(_ context.Context, q attribution.Query) ([]attribution.Row, error) {
+	rows := []attribution.Row{
+		{Cluster: "aws", Keys: []string{"aws"}, Cost: tally.MustParseMoney("700", "USD")},
+		{Cluster: "aws2", Keys: []string{"aws2"}, Cost: tally.MustParseMoney("700", "USD")},
+		{Cluster: "gke", Keys: []string{"gke"}, Cost: tally.MustParseMoney("700", "EUR")},
+	}
+	for i := range rows {
+		for _, f := range q.Filters {
+			rows[i].Outside = rows[i].Outside || f.Dim.Field == "cluster" && !strings.Contains(strings.Join(f.Values, ","), rows[i].Cluster)
+		}
+	}
+	return rows, nil
+}
+
+// TestMonthForecastKeepsToTheReportCurrency checks the month's forecast
+// sums only the forecasts of accounts billed in the report's currency, and
+// scales them by the audience's share of the spend in that currency.
+func TestMonthForecastKeepsToTheReportCurrency(t *testing.T) {
+	cluster := func(c string) []attribution.Filter {
+		return []attribution.Filter{{Dim: attribution.Dimension{Field: "cluster"}, Values: []string{c}}}
+	}
+	// The week of 2 March ends on 9 March: 23 days of forecast remain.
+	tests := []struct {
+		name        string
+		store       twoCurrencies
+		aud         Audience
+		currency    tally.Currency
+		total       string
+		share       float64
+		note        string
+		unavailable string
+	}{
+		{"USD team", twoCurrencies{}, Audience{Name: "aws", Filters: cluster("aws")}, "USD", "1150.00", 0.5, "gcp-eur (EUR)", ""},
+		{"EUR team", twoCurrencies{}, Audience{Name: "gke", Filters: cluster("gke")}, "EUR", "23000.00", 1, "aws-usd (USD)", ""},
+		{"USD organization", twoCurrencies{}, Audience{Name: OrgAudience}, "USD", "2300.00", 1, "gcp-eur (EUR)", ""},
+		{"unrecorded currency is the report's", twoCurrencies{legacy: true}, Audience{Name: "aws", Filters: cluster("aws")}, "USD", "1150.00", 0.5, "gcp-eur (EUR)", ""},
+		{"no forecast in the currency", twoCurrencies{}, Audience{Name: OrgAudience}, "JPY", "", 0, "", "aws-usd (USD), gcp-eur (EUR)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &Builder{Store: tt.store}
+			r := &Report{Week: WeekOf(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)), Currency: tt.currency}
+			if err := b.month(context.Background(), r, tt.aud, nil); err != nil {
+				t.Fatal(err)
+			}
+			f := r.Month.Forecast
+			if tt.unavailable != "" {
+				if f != nil || !strings.Contains(r.Month.Unavailable, tt.unavailable) {
+					t.Fatalf("forecast %+v, unavailable %q; want none, unavailable naming %s", f, r.Month.Unavailable, tt.unavailable)
+				}
+				return
+			}
+			if f == nil {
+				t.Fatalf("no forecast: %s", r.Month.Unavailable)
+			}
+			if want := tally.MustParseMoney(tt.total, tt.currency); !f.Total.Equal(want) || f.Share != tt.share {
+				t.Errorf("forecast total %v, share %v; want %v, %v", f.Total, f.Share, want, tt.share)
+			}
+			if !strings.Contains(f.Note, tt.note) {
+				t.Errorf("note %q, want it to name %s", f.Note, tt.note)
+			}
+		})
+	}
+}

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// stacksByImage answers each image's stacks; "" is the workload's.
+type stacksByImage map[string][]attribution.StackSpend
+
+func (s stacksByImage) StackSpend(_ context.Context, f attribution.StackFilter) ([]attribution.StackSpend, error) {
+	return s[f.Image], nil
+}
+
+func (stacksByImage) WorkloadImages(context.Context, string, string, time.Time, time.Time) ([]attribution.ImageSpan, error) {
+	return nil, nil
+}
+
+// TestFunctionsInOneCurrency: stacks costed in two currencies (a workload
+// name in clusters billed differently) are a 400 asking for a cluster
+// filter, in every format, not a zero total and then a 500.
+func TestFunctionsInOneCurrency(t *testing.T) {
+	stack := func(name, cost string, cur tally.Currency) attribution.StackSpend {
+		return attribution.StackSpend{Frames: []tally.Function{{Name: name}}, Cost: tally.MustParseMoney(cost, cur), Samples: 10}
+	}
+	store := stacksByImage{
+		"":    {stack("main.a", "10", "USD"), stack("main.b", "7", "EUR")},
+		"usd": {stack("main.a", "10", "USD"), stack("main.b", "7", "USD")},
+		"eur": {stack("main.a", "9", "EUR")},
+	}
+	tests := []struct {
+		query  string
+		status int
+		body   string
+	}{
+		{"", 400, "the functions span currencies USD and EUR: filter by cluster"},
+		{"&format=pprof", 400, "the functions span currencies USD and EUR"},
+		{"&image=usd", 200, `"total":{"amount":"17","currency":"USD"}`},
+		{"&image=usd&baseImage=eur", 400, "the functions span currencies EUR and USD"},
+	}
+	s := NewServer(Config{Readiness: readiness{}, Functions: store})
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, asViewer(httptest.NewRequest(http.MethodGet, "/api/v1/functions?workload=shop/api"+tt.query, nil)))
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
+			t.Errorf("GET ?%s = %d %.300s, want %d containing %s", tt.query, rec.Code, rec.Body, tt.status, tt.body)
+		}
+	}
+}
