@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -43,8 +44,8 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 			for errors.Is(err, bufio.ErrBufferFull) {
 				b, err = br.ReadSlice('\n')
 				long = append(long, b...)
-				if len(long) > 64<<20 {
-					return &ingest.LineError{File: file, Line: n + 1, Reason: "line longer than 64 MiB"}
+				if len(long) > ingest.MaxRecordBytes {
+					return &ingest.LineError{File: file, Line: n + 1, Reason: fmt.Sprintf("line longer than %d MiB", ingest.MaxRecordBytes>>20)}
 				}
 			}
 			b = long
