@@ -86,7 +86,7 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 			if !errors.As(err, &pe) {
 				return FileError(file, err)
 			}
-			if e := emit(int64(pe.Line), nil, &LineError{File: file, Line: int64(pe.Line), Reason: "malformed CSV: " + pe.Err.Error()}); e != nil {
+			if e := emit(int64(pe.Line), nil, &LineError{File: file, Line: int64(pe.Line), Reason: parseReason(pe)}); e != nil {
 				return e
 			}
 			next, lim.start = int64(pe.Line)+1, cr.InputOffset()
@@ -114,4 +114,15 @@ func recordEnd(cr *csv.Reader, rec []string) int64 {
 	}
 	line, _ := cr.FieldPos(len(rec) - 1)
 	return int64(line + strings.Count(rec[len(rec)-1], "\n"))
+}
+
+// parseReason says what csv.Reader found wrong and where in the line
+// (ParseError's Column is a byte of the line, not a field: the reader does
+// not say which field it was in).
+func parseReason(pe *csv.ParseError) string {
+	where := fmt.Sprintf("at byte %d of the line", pe.Column)
+	if pe.StartLine != pe.Line {
+		where += fmt.Sprintf(", in a record starting on line %d", pe.StartLine)
+	}
+	return fmt.Sprintf("malformed CSV %s: %v", where, pe.Err)
 }

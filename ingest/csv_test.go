@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,5 +64,22 @@ func TestCSVRecordLimit(t *testing.T) {
 		if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 1024 {
 			t.Errorf("%s: allocated %d MiB", name, mb)
 		}
+	}
+}
+
+// Malformed CSV is a row error that says where in the line it is.
+func TestCSVParseError(t *testing.T) {
+	in := strings.NewReader("a,b\n1,2\n3,x\"y\n\"4\nz\"q,5\n")
+	var got []string
+	err := ingest.EachCSV(context.Background(), "bill.csv", in, func(_ int64, _ *tally.CostLine, bad *ingest.LineError) error {
+		got = append(got, bad.Error())
+		return nil
+	}, func([]string) error { return nil }, func(int64, []string) error { return nil })
+	want := []string{
+		`bill.csv:3: malformed CSV at byte 4 of the line: bare " in non-quoted-field`,
+		`bill.csv:5: malformed CSV at byte 2 of the line, in a record starting on line 4: extraneous or missing " in quoted-field`,
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
 	}
 }
