@@ -9,13 +9,45 @@ import (
 	"strings"
 )
 
+// MaxRecordBytes is the longest CSV record or NDJSON line a reader
+// accepts. encoding/csv and a JSON decoder hold a whole record in memory,
+// and an unclosed quote makes one record of the rest of the file: a 509 KiB
+// gzipped CSV allocated 3.8 GiB growing its line and field buffers. A
+// billing line is a few kilobytes; 64 MiB leaves room for any tag set.
+const MaxRecordBytes = 64 << 20
+
+// errRecordTooLong is recordLimit's error: the record being read is longer
+// than MaxRecordBytes.
+var errRecordTooLong = fmt.Errorf("longer than %d MiB", MaxRecordBytes>>20)
+
+// recordLimit is an io.Reader that fails once the bytes read past start,
+// the offset where the current record begins, exceed max (plus what
+// csv.Reader's buffer reads ahead).
+type recordLimit struct {
+	r          io.Reader
+	read       int64
+	start, max int64
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.read-l.start > l.max {
+		return 0, errRecordTooLong
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
+
 // EachCSV reads a CSV bill from r: it hands the header (BOM and spaces
 // trimmed) to header, then every record with its 1-based line number to
 // record, which may reuse nothing of rec after it returns. Malformed CSV
 // and records whose field count differs from the header's go to emit as
-// row errors; file names the input in errors.
+// row errors; a record longer than MaxRecordBytes (an unclosed quote) is a
+// row error at the line it starts on that ends the file. file names the
+// input in errors.
 func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header func([]string) error, record func(line int64, rec []string) error) error {
-	cr := csv.NewReader(r)
+	lim := &recordLimit{r: r, max: MaxRecordBytes}
+	cr := csv.NewReader(lim)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	h, err := cr.Read()
@@ -23,8 +55,13 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 		if errors.Is(err, io.EOF) {
 			return FileError(file, errors.New("empty file: no header"))
 		}
+		if errors.Is(err, errRecordTooLong) {
+			return FileError(file, fmt.Errorf("header %w (an unclosed quote?)", err))
+		}
 		return FileError(file, err)
 	}
+	next := recordEnd(cr, h) + 1 // the line the next record starts on, if no blank line comes first
+	lim.start = cr.InputOffset()
 	cols := make([]string, len(h))
 	for i, c := range h {
 		cols[i] = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
@@ -40,16 +77,22 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		if errors.Is(err, errRecordTooLong) {
+			// Not a row to skip: the rest of the file is one record.
+			return &LineError{File: file, Line: next, Reason: fmt.Sprintf("malformed CSV: the record starting at byte %d is %v (an unclosed quote?)", lim.start, err)}
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
 				return FileError(file, err)
 			}
-			if e := emit(int64(pe.Line), nil, &LineError{File: file, Line: int64(pe.Line), Reason: "malformed CSV: " + pe.Err.Error()}); e != nil {
+			if e := emit(int64(pe.Line), nil, &LineError{File: file, Line: int64(pe.Line), Reason: parseReason(pe)}); e != nil {
 				return e
 			}
+			next, lim.start = int64(pe.Line)+1, cr.InputOffset()
 			continue
 		}
+		next, lim.start = recordEnd(cr, rec)+1, cr.InputOffset()
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(cols) {
 			if e := emit(int64(line), nil, &LineError{File: file, Line: int64(line), Reason: fmt.Sprintf("%d fields, header has %d", len(rec), len(cols))}); e != nil {
@@ -61,4 +104,25 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 			return err
 		}
 	}
+}
+
+// recordEnd is the line the record rec, just read by cr, ends on: its last
+// field's line plus the line breaks quoted in that field.
+func recordEnd(cr *csv.Reader, rec []string) int64 {
+	if len(rec) == 0 {
+		return 0
+	}
+	line, _ := cr.FieldPos(len(rec) - 1)
+	return int64(line + strings.Count(rec[len(rec)-1], "\n"))
+}
+
+// parseReason says what csv.Reader found wrong and where in the line
+// (ParseError's Column is a byte of the line, not a field: the reader does
+// not say which field it was in).
+func parseReason(pe *csv.ParseError) string {
+	where := fmt.Sprintf("at byte %d of the line", pe.Column)
+	if pe.StartLine != pe.Line {
+		where += fmt.Sprintf(", in a record starting on line %d", pe.StartLine)
+	}
+	return fmt.Sprintf("malformed CSV %s: %v", where, pe.Err)
 }

@@ -393,7 +393,8 @@ func (c *colCursor) fill() (bool, error) {
 // checkChunks checks the page headers of row group gi's column chunks at
 // indexes cols (all of them if cols is nil) before parquet-go reads them.
 func (p *ParquetFile) checkChunks(gi int, cols []int) error {
-	chunks := p.f.Metadata().RowGroups[gi].Columns
+	rg := &p.f.Metadata().RowGroups[gi]
+	chunks := rg.Columns
 	if cols == nil {
 		cols = make([]int, len(chunks))
 		for i := range cols {
@@ -405,8 +406,10 @@ func (p *ParquetFile) checkChunks(gi int, cols []int) error {
 		if ci >= len(chunks) || ci >= len(paths) {
 			return FileError(p.name, fmt.Errorf("read row group %d: %d column chunks for %d columns", gi, len(chunks), len(paths)))
 		}
-		if err := checkChunk(p.in, p.size, &chunks[ci].MetaData); err != nil {
-			return FileError(p.name, fmt.Errorf("read row group %d: column %s: %w", gi, strings.Join(paths[ci], "."), err))
+		path := strings.Join(paths[ci], ".")
+		repeated := p.cols[path] == nil || p.cols[path].Repeated
+		if err := checkChunk(p.in, p.size, &chunks[ci].MetaData, rg.NumRows, repeated); err != nil {
+			return FileError(p.name, fmt.Errorf("read row group %d: column %s: %w", gi, path, err))
 		}
 	}
 	return nil

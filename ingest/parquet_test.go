@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
@@ -33,7 +34,7 @@ type parquetRow struct {
 	Day     int32     `parquet:"day,date"`
 }
 
-func writeParquet(tb testing.TB) []byte {
+func writeParquet(tb testing.TB, opts ...parquet.WriterOption) []byte {
 	tb.Helper()
 	tag := "team=a"
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -47,7 +48,7 @@ func writeParquet(tb testing.TB) []byte {
 		rows = append(rows, r)
 	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[parquetRow](&buf, parquet.PageBufferSize(256))
+	w := parquet.NewGenericWriter[parquetRow](&buf, append([]parquet.WriterOption{parquet.PageBufferSize(256)}, opts...)...)
 	if _, err := w.Write(rows); err != nil {
 		tb.Fatal(err)
 	}
@@ -128,8 +129,9 @@ func TestParquetRows(t *testing.T) {
 // A page parquet-go dereferences nil on is an error naming the file, the
 // row group and, where the reader knows it, the column; not a panic. The
 // file is corrupt-page.parquet (found by fuzzing) with its chunk's value
-// count and size set so that the page headers pass checkChunk: the page is
-// another column's, whose levels parquet-go trusts.
+// count (67, the sum of its pages') and size set so that the page headers
+// pass checkChunk: the page is another column's, whose levels parquet-go
+// trusts.
 func TestCorruptParquetIsAnError(t *testing.T) {
 	b, err := os.ReadFile("testdata/panic-page.parquet")
 	if err != nil {
@@ -222,11 +224,122 @@ func TestParquetPageHeaders(t *testing.T) {
 	}
 }
 
-// withPageHeader returns b with the first page header of its first column
-// chunk edited (and its checksum dropped). The chunks after it move by the
-// difference in the header's length: only the first chunk is meant to be
-// read.
-func withPageHeader(tb testing.TB, b []byte, edit func(*format.PageHeader)) []byte {
+// Page headers whose claims are consistent with their chunk's metadata but
+// not with the file are rejected too: an uncompressed size parquet-go
+// allocates before decompressing (2.5 GiB for a 291-byte file), the
+// decoded length a Snappy block or ZSTD frame claims (8 GiB and 2 GiB), and a number of values that the chunk's metadata,
+// edited along with the page, repeats (73 MiB for a 294-byte file).
+func TestParquetPageClaims(t *testing.T) {
+	snappy := writeParquet(t, parquet.Compression(&parquet.Snappy))
+	zstd := writeParquet(t, parquet.Compression(&parquet.Zstd))
+	values := func(b []byte, n int32, rows int64) []byte {
+		b = withPageHeader(t, b, func(h *format.PageHeader) { h.DataPageHeaderV2.V.NumValues = n })
+		return withFooter(t, b, func(md *format.FileMetaData) {
+			md.RowGroups[0].Columns[0].MetaData.NumValues = int64(n)
+			if rows > 0 {
+				md.RowGroups[0].NumRows, md.NumRows = rows, rows
+			}
+		})
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"uncompressed size, Snappy": {withPageHeader(t, snappy, func(h *format.PageHeader) { h.UncompressedPageSize = 1 << 30 }),
+			"column account: page at byte 4: claims 1073741824 bytes uncompressed, more than the 67108864 a page may have"},
+		"uncompressed size, ZSTD": {withPageHeader(t, zstd, func(h *format.PageHeader) { h.UncompressedPageSize = 1 << 30 }),
+			"column account: page at byte 4: claims 1073741824 bytes uncompressed, more than the 67108864 a page may have"},
+		"uncompressed size past Snappy's ratio": {withPageHeader(t, snappy, func(h *format.PageHeader) { h.UncompressedPageSize = 32 << 20 }),
+			"column account: page at byte 4: claims 33554432 bytes uncompressed from 29 compressed, more than SNAPPY expands to"},
+		"Snappy block length": {withPageBody(t, snappy, func(body []byte) []byte {
+			_, n := binary.Uvarint(body)
+			return slices.Concat(binary.AppendUvarint(nil, 1<<32-1), body[n:])
+		}), "column account: page at byte 4: its Snappy block claims 4294967295 bytes, the page "},
+		"ZSTD frame content size": {withPageBody(t, zstd, func(body []byte) []byte {
+			frame := []byte{0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x50} // 8-byte content size, a window descriptor
+			frame = binary.LittleEndian.AppendUint64(frame, 1<<31)
+			return append(frame, 1|3<<3, 0, 0, 'a', 'b', 'c') // the last block: 3 raw bytes
+		}), "column account: page at byte 4: its ZSTD frame claims 2147483648 bytes, the page "},
+		"values, chunk and page": {values(snappy, 1<<24, 0),
+			"column account: the chunk claims 16777216 values, its row group has 40 rows"},
+		"values, chunk, page and rows": {values(snappy, 1<<25, 1<<25),
+			"column account: page at byte 4: claims 33554432 values, more than the 16777216 a page may have"},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, errs := readParquet(t, c.b)
+		runtime.ReadMemStats(&after)
+		for k, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "bill.parquet: read row group 0: ") {
+				t.Errorf("%s: reader %d: got %v, want %q", name, k, err, c.want)
+			}
+		}
+		if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 16 {
+			t.Errorf("%s: allocated %d MiB reading a %d-byte file", name, mb, len(c.b))
+		}
+	}
+}
+
+// A repeated column may have more values than its row group has rows, and
+// a file's real page sizes pass whatever its codec.
+func TestParquetPageClaimsAllowRealFiles(t *testing.T) {
+	for _, codec := range []compress.Codec{&parquet.Uncompressed, &parquet.Snappy, &parquet.Gzip, &parquet.Zstd, &parquet.Lz4Raw, &parquet.Brotli} {
+		rows, errs := readParquet(t, writeParquet(t, parquet.Compression(codec)))
+		if errs[0] != nil || errs[1] != nil || len(rows[0]) != 40 {
+			t.Errorf("%v: %d rows, %v", codec, len(rows[0]), errs)
+		}
+	}
+}
+
+// withPageBody returns b with the body of the first page of its first
+// column chunk replaced by edit's result; the page's header says its new
+// length.
+func withPageBody(tb testing.TB, b []byte, edit func(body []byte) []byte) []byte {
+	tb.Helper()
+	off, h, n := firstPage(tb, b)
+	body := b[off+n : off+n+int64(h.CompressedPageSize)]
+	nb := edit(slices.Clone(body))
+	h.CompressedPageSize = int32(len(nb))
+	var proto thrift.CompactProtocol
+	enc, err := thrift.Marshal(&proto, h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return spliced(tb, b, off, off+n+int64(len(body)), slices.Concat(enc, nb))
+}
+
+// spliced returns b with its bytes from..to, inside its first column chunk,
+// replaced by with; the footer's sizes and offsets move with them, so the
+// file is valid but for what the new bytes claim.
+func spliced(tb testing.TB, b []byte, from, to int64, with []byte) []byte {
+	tb.Helper()
+	delta := int64(len(with)) - (to - from)
+	move := func(off *int64) {
+		if *off > from {
+			*off += delta
+		}
+	}
+	out := slices.Concat(b[:from], with, b[to:])
+	return withFooter(tb, out, func(md *format.FileMetaData) {
+		for gi := range md.RowGroups {
+			rg := &md.RowGroups[gi]
+			move(&rg.FileOffset)
+			for ci := range rg.Columns {
+				c := &rg.Columns[ci]
+				for _, off := range []*int64{&c.FileOffset, &c.OffsetIndexOffset, &c.ColumnIndexOffset,
+					&c.MetaData.DataPageOffset, &c.MetaData.IndexPageOffset, &c.MetaData.DictionaryPageOffset, &c.MetaData.BloomFilterOffset} {
+					move(off)
+				}
+			}
+		}
+		md.RowGroups[0].Columns[0].MetaData.TotalCompressedSize += delta
+		md.RowGroups[0].TotalCompressedSize += delta
+	})
+}
+
+// firstPage decodes the first page header of b's first column chunk: its
+// offset, the header and the header's length.
+func firstPage(tb testing.TB, b []byte) (int64, *format.PageHeader, int64) {
 	tb.Helper()
 	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -246,13 +359,22 @@ func withPageHeader(tb testing.TB, b []byte, edit func(*format.PageHeader)) []by
 	if !h.DataPageHeaderV2.Valid {
 		tb.Fatalf("the first page is a %v, want a data page v2", h.Type)
 	}
-	edit(&h)
 	h.CRC = 0
-	enc, err := thrift.Marshal(&proto, &h)
+	return off, &h, int64(r.BytesRead())
+}
+
+// withPageHeader returns b with the first page header of its first column
+// chunk edited (and its checksum dropped).
+func withPageHeader(tb testing.TB, b []byte, edit func(*format.PageHeader)) []byte {
+	tb.Helper()
+	off, h, n := firstPage(tb, b)
+	edit(h)
+	var proto thrift.CompactProtocol
+	enc, err := thrift.Marshal(&proto, h)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return slices.Concat(b[:off], enc, b[off+int64(r.BytesRead()):])
+	return spliced(tb, b, off, off+n, enc)
 }
 
 // A leaf column annotated LIST makes parquet-go panic when asked its kind:

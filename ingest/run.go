@@ -159,8 +159,10 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 	}
 	<-done
 	res.Elapsed = time.Since(start)
+	// A failed write cancels pctx, so the reader then fails with the
+	// cancellation: that is the write's consequence, not the cause.
 	err = readErr
-	if err == nil {
+	if err == nil || writeErr != nil && errors.Is(readErr, context.Canceled) && ctx.Err() == nil {
 		err = writeErr
 	}
 	run := tally.IngestRun{ID: runID, Source: source, Files: res.Files, Rows: res.Rows, RejectedRows: res.Rejected,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -190,13 +191,13 @@ func TestParquet(t *testing.T) {
 			}{l.Key, l.Value})
 		}
 		b.Location.Region, b.Location.Zone, b.Resource.Name = r.Location.Region, r.Location.Zone, r.Resource.Name
-		b.Cost, _ = r.Cost.Float64()
+		b.Cost, _ = strconv.ParseFloat(string(r.Cost), 64)
 		b.Currency = r.Currency
-		b.Usage.Amount, _ = r.Usage.Amount.Float64()
-		b.Usage.AmountInPricingUnits, _ = r.Usage.AmountInPricingUnits.Float64()
+		b.Usage.Amount, _ = strconv.ParseFloat(string(r.Usage.Amount), 64)
+		b.Usage.AmountInPricingUnits, _ = strconv.ParseFloat(string(r.Usage.AmountInPricingUnits), 64)
 		b.Usage.PricingUnit = r.Usage.PricingUnit
 		for _, c := range r.Credits {
-			a, _ := c.Amount.Float64()
+			a, _ := strconv.ParseFloat(string(c.Amount), 64)
 			b.Credits = append(b.Credits, struct {
 				Name   string  `parquet:"name"`
 				Amount float64 `parquet:"amount"`
@@ -206,7 +207,7 @@ func TestParquet(t *testing.T) {
 		}
 		b.Invoice.Month, b.CostType = r.Invoice.Month, r.CostType
 		if r.CostAtList != "" {
-			f, _ := r.CostAtList.Float64()
+			f, _ := strconv.ParseFloat(string(r.CostAtList), 64)
 			b.CostAtList = &f
 		}
 		rows = append(rows, b)
@@ -265,4 +266,29 @@ func FuzzParseCSV(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+// A row that does not decode says which field, with what value, and why,
+// in the words of the export rather than of Go's types.
+func TestNDJSONErrors(t *testing.T) {
+	const head = `{"billing_account_id":"A","usage_start_time":"2024-09-01T00:00:00Z",`
+	for _, c := range []struct{ row, want string }{
+		{head + `"cost":"1.2.3","currency":"USD"}`, `export.json:1: column cost value "1.2.3": not a decimal number`},
+		{head + `"cost":1,"currency":978}`, `export.json:1: column currency value "978": a JSON number, want text`},
+		{head + `"cost":{"a":1},"currency":"USD"}`, `export.json:1: column cost value "{\"a\":1}": a JSON object, want a number`},
+		{head + `"cost":1,"currency":"USD","credits":[{"amount":"x"}]}`, `export.json:1: column credits.amount value "x": not a decimal number`},
+		{head + `"cost":1,"currency":"USD","credits":{"amount":1}}`, `export.json:1: column credits value "{\"amount\":1}": a JSON object, want an array`},
+		{head + `"cost":1,"currency":"USD"`, `export.json:1: not JSON: unexpected end of JSON input at byte 93`},
+	} {
+		var got []string
+		err := gcpbilling.ParseNDJSON(context.Background(), "export.json", strings.NewReader(c.row+"\n"), func(_ int64, _ *tally.CostLine, bad *ingest.LineError) error {
+			if bad != nil {
+				got = append(got, bad.Error())
+			}
+			return nil
+		})
+		if err != nil || len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s:\n got %q, %v\nwant %s", c.row, got, err, c.want)
+		}
+	}
 }

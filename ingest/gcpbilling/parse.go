@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -43,8 +45,8 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 			for errors.Is(err, bufio.ErrBufferFull) {
 				b, err = br.ReadSlice('\n')
 				long = append(long, b...)
-				if len(long) > 64<<20 {
-					return &ingest.LineError{File: file, Line: n + 1, Reason: "line longer than 64 MiB"}
+				if len(long) > ingest.MaxRecordBytes {
+					return &ingest.LineError{File: file, Line: n + 1, Reason: fmt.Sprintf("line longer than %d MiB", ingest.MaxRecordBytes>>20)}
 				}
 			}
 			b = long
@@ -59,7 +61,7 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 		if t := bytes.TrimSpace(b); len(t) > 0 {
 			var row Row
 			if jerr := json.Unmarshal(t, &row); jerr != nil {
-				if e := emit(n, nil, &ingest.LineError{File: file, Line: n, Reason: "not a JSON export row: " + jerr.Error()}); e != nil {
+				if e := emit(n, nil, jsonError(file, n, t, jerr)); e != nil {
 					return e
 				}
 			} else if bad := row.build(file, n, &l); bad != nil {
@@ -74,6 +76,41 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 			return nil
 		}
 	}
+}
+
+// jsonError describes the error err of decoding line n, b, as a Row: the
+// field and value of a value of the wrong type, the byte of a syntax error.
+func jsonError(file string, n int64, b []byte, err error) *ingest.LineError {
+	le := &ingest.LineError{File: file, Line: n}
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		le.Column = te.Field
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(b, &fields) == nil {
+			top, _, _ := strings.Cut(te.Field, ".")
+			v := fields[top]
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				v = []byte(s)
+			}
+			le.Value = string(v)
+		}
+		want := map[reflect.Kind]string{reflect.String: "text", reflect.Slice: "an array", reflect.Struct: "an object"}[te.Type.Kind()]
+		if te.Type == reflect.TypeFor[Number]() {
+			want = "a number"
+		}
+		if want == "" {
+			want = te.Type.String()
+		}
+		le.Reason = fmt.Sprintf("a JSON %s, want %s", te.Value, want)
+	case errors.As(err, &se):
+		le.Reason = fmt.Sprintf("not JSON: %v at byte %d", strings.TrimPrefix(se.Error(), "json: "), se.Offset)
+	default:
+		le.Reason = "not a JSON export row: " + strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return le
 }
 
 // setters fill a Row from a flattened column (nested names joined by "_").
@@ -94,15 +131,15 @@ var setters = map[string]func(r *Row, v string) error{
 	"location_zone":                 func(r *Row, v string) error { r.Location.Zone = v; return nil },
 	"resource_name":                 func(r *Row, v string) error { r.Resource.Name = v; return nil },
 	"resource_global_name":          func(r *Row, v string) error { r.Resource.GlobalName = v; return nil },
-	"cost":                          func(r *Row, v string) error { r.Cost = json.Number(v); return nil },
+	"cost":                          func(r *Row, v string) error { r.Cost = Number(v); return nil },
 	"currency":                      func(r *Row, v string) error { r.Currency = v; return nil },
-	"usage_amount":                  func(r *Row, v string) error { r.Usage.Amount = json.Number(v); return nil },
+	"usage_amount":                  func(r *Row, v string) error { r.Usage.Amount = Number(v); return nil },
 	"usage_unit":                    func(r *Row, v string) error { r.Usage.Unit = v; return nil },
-	"usage_amount_in_pricing_units": func(r *Row, v string) error { r.Usage.AmountInPricingUnits = json.Number(v); return nil },
+	"usage_amount_in_pricing_units": func(r *Row, v string) error { r.Usage.AmountInPricingUnits = Number(v); return nil },
 	"usage_pricing_unit":            func(r *Row, v string) error { r.Usage.PricingUnit = v; return nil },
 	"invoice_month":                 func(r *Row, v string) error { r.Invoice.Month = v; return nil },
 	"cost_type":                     func(r *Row, v string) error { r.CostType = v; return nil },
-	"cost_at_list":                  func(r *Row, v string) error { r.CostAtList = json.Number(v); return nil },
+	"cost_at_list":                  func(r *Row, v string) error { r.CostAtList = Number(v); return nil },
 	"labels": func(r *Row, v string) (err error) {
 		r.Labels, err = parseLabels(v)
 		return err
@@ -250,7 +287,7 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 				return ""
 			}
 			for i := range row.Credits {
-				row.Credits[i] = Credit{Name: at("name", i), Amount: json.Number(at("amount", i)), FullName: at("full_name", i), ID: at("id", i), Type: at("type", i)}
+				row.Credits[i] = Credit{Name: at("name", i), Amount: Number(at("amount", i)), FullName: at("full_name", i), ID: at("id", i), Type: at("type", i)}
 			}
 		}
 		if len(labelKeys) == len(labelValues) {

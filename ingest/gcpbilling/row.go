@@ -3,6 +3,7 @@ package gcpbilling
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -54,20 +55,20 @@ type Row struct {
 		Name       string `json:"name"`
 		GlobalName string `json:"global_name"`
 	} `json:"resource"`
-	Cost     json.Number `json:"cost"`
-	Currency string      `json:"currency"`
+	Cost     Number `json:"cost"`
+	Currency string `json:"currency"`
 	Usage    struct {
-		Amount               json.Number `json:"amount"`
-		Unit                 string      `json:"unit"`
-		AmountInPricingUnits json.Number `json:"amount_in_pricing_units"`
-		PricingUnit          string      `json:"pricing_unit"`
+		Amount               Number `json:"amount"`
+		Unit                 string `json:"unit"`
+		AmountInPricingUnits Number `json:"amount_in_pricing_units"`
+		PricingUnit          string `json:"pricing_unit"`
 	} `json:"usage"`
 	Credits []Credit `json:"credits"`
 	Invoice struct {
 		Month string `json:"month"`
 	} `json:"invoice"`
-	CostType   string      `json:"cost_type"`
-	CostAtList json.Number `json:"cost_at_list"`
+	CostType   string `json:"cost_type"`
+	CostAtList Number `json:"cost_at_list"`
 }
 
 // Label is a key/value label.
@@ -78,11 +79,36 @@ type Label struct {
 
 // Credit is one credit applied to a row (amounts are negative).
 type Credit struct {
-	Name     string      `json:"name"`
-	Amount   json.Number `json:"amount"`
-	FullName string      `json:"full_name"`
-	ID       string      `json:"id"`
-	Type     string      `json:"type"`
+	Name     string `json:"name"`
+	Amount   Number `json:"amount"`
+	FullName string `json:"full_name"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+}
+
+// Number is a number of the export as its decimal text: a JSON number, or
+// a string holding one. It is not checked when decoded but when build
+// parses it, so that a bad value is an error naming its field and value.
+type Number string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Number) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		*n = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*n = Number(s)
+	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
+		*n = Number(b)
+	default:
+		kind := map[byte]string{'{': "object", '[': "array", 't': "bool", 'f': "bool"}[b[0]]
+		return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeFor[Number]()}
+	}
+	return nil
 }
 
 // build maps r to l. at is the row's line or row number, for errors.

@@ -1,0 +1,85 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+	"github.com/tallyhq/tally/ingest/awscur"
+	"github.com/tallyhq/tally/ingest/focus"
+	"github.com/tallyhq/tally/ingest/gcpbilling"
+)
+
+// bytesOf is an endless reader of one byte.
+type bytesOf byte
+
+func (b bytesOf) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+// An unclosed quote makes the rest of a CSV file one record: the FOCUS,
+// CUR and GCP readers stop at MaxRecordBytes with an error at the line the
+// record starts on, instead of growing their buffers with the file (3.8 GiB
+// for 512 MiB in one quoted field, which gzip packs into 509 KiB; now about
+// 500 MiB, most of it encoding/csv growing its buffers to the limit).
+func TestCSVRecordLimit(t *testing.T) {
+	for name, c := range map[string]struct {
+		parse  func(context.Context, string, io.Reader, ingest.Emit) error
+		header string
+	}{
+		"focus":      {focus.ParseCSV, "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName,ProviderName"},
+		"awscur":     {awscur.ParseCSV, "bill_payer_account_id,bill_billing_period_start_date,line_item_line_item_type,line_item_usage_start_date,line_item_usage_end_date,line_item_currency_code,line_item_unblended_cost"},
+		"gcpbilling": {gcpbilling.ParseCSV, "billing_account_id,usage_start_time,cost,currency"},
+	} {
+		// A header, a short line (a row error), a quoted line break, then a
+		// quote on line 5 that never closes.
+		head := c.header + "\n1,2\n\"x\ny\",3\n\"z\n"
+		in := io.MultiReader(strings.NewReader(head), io.LimitReader(bytesOf('a'), 512<<20))
+		var rows []int64
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := c.parse(context.Background(), "bill.csv", in, func(at int64, _ *tally.CostLine, _ *ingest.LineError) error {
+			rows = append(rows, at)
+			return nil
+		})
+		runtime.ReadMemStats(&after)
+		want := fmt.Sprintf(`bill.csv:5: malformed CSV: the record starting at byte %d is longer than 64 MiB (an unclosed quote?)`, len(head)-3)
+		var le *ingest.LineError
+		if !errors.As(err, &le) || err.Error() != want {
+			t.Errorf("%s: got %v, want %s", name, err, want)
+		}
+		if len(rows) != 2 || rows[0] != 2 || rows[1] != 3 {
+			t.Errorf("%s: rows at lines %v, want 2 and 3", name, rows)
+		}
+		if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 1024 {
+			t.Errorf("%s: allocated %d MiB", name, mb)
+		}
+	}
+}
+
+// Malformed CSV is a row error that says where in the line it is.
+func TestCSVParseError(t *testing.T) {
+	in := strings.NewReader("a,b\n1,2\n3,x\"y\n\"4\nz\"q,5\n")
+	var got []string
+	err := ingest.EachCSV(context.Background(), "bill.csv", in, func(_ int64, _ *tally.CostLine, bad *ingest.LineError) error {
+		got = append(got, bad.Error())
+		return nil
+	}, func([]string) error { return nil }, func(int64, []string) error { return nil })
+	want := []string{
+		`bill.csv:3: malformed CSV at byte 4 of the line: bare " in non-quoted-field`,
+		`bill.csv:5: malformed CSV at byte 2 of the line, in a record starting on line 4: extraneous or missing " in quoted-field`,
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+}
