@@ -68,6 +68,22 @@ func serveDB(t *testing.T, db *postgres.DB, now func() time.Time) *httptest.Serv
 	return srv
 }
 
+// commitmentsServer serves the commitments of two billing accounts, one
+// billed in USD with a Savings Plan and a Reserved Instance, one in EUR,
+// with admin@example.com signed up.
+func commitmentsServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	db := pgtest.New(t)
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	web.LoadCommitmentBill(t, db, start)
+	web.LoadEURBill(t, db, start)
+	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Commitments: db, Recommendations: db, Auth: db,
+		UI: os.DirFS("ui/dist"), Now: func() time.Time { return start.Add(48 * time.Hour) }}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // createUser stores a user with password and role.
 func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 	t.Helper()
@@ -84,7 +100,8 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 // playwright-core (web/ui/e2e/dashboard.mjs): sign-in, each page rendering
 // with no console errors, drill-down from namespace to container, flamegraph
 // click-through and diffs, CSV export, the XSS label shown as text, empty,
-// not-available and API-down states, settings, sign-out. Screenshots of
+// not-available and API-down states, the commitments of accounts billed in
+// two currencies, settings, sign-out. Screenshots of
 // every page go to test-output/ at the repository root.
 func TestDashboardInBrowser(t *testing.T) {
 	node := requireBrowser(t)
@@ -94,6 +111,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	empty := pgtest.New(t)
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	emptySrv := serveDB(t, empty, nil)
+	commitSrv := commitmentsServer(t)
 
 	out, err := filepath.Abs("../test-output")
 	if err != nil {
@@ -103,7 +121,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/dashboard.mjs")
 	cmd.Dir = "ui"
-	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_EMAIL=admin@example.com",
+	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_COMMITMENTS_URL="+commitSrv.URL, "TALLY_EMAIL=admin@example.com",
 		"TALLY_PASSWORD=correct horse battery", "TALLY_OUT="+out, "CHROMIUM="+chromium)
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -24,6 +24,8 @@ type CommitmentStore interface {
 	commitments.PortfolioStore
 	// CommitmentActions returns the latest logged actions, newest first.
 	CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error)
+	// BillingAccounts lists the billing accounts with a bill.
+	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
 }
 
 // commitmentRoutes mounts /api/v1/commitments….
@@ -34,6 +36,22 @@ func (s *Server) commitmentRoutes(r chi.Router) {
 	r.Get("/api/v1/commitments/expiries", s.commitmentExpiries)
 	r.Get("/api/v1/commitments/recommendations", s.commitmentRecommendations)
 	r.Get("/api/v1/commitments/actions", s.commitmentActions)
+	r.Get("/api/v1/commitments/accounts", s.commitmentAccounts)
+}
+
+// commitmentAccounts answers GET /api/v1/commitments/accounts: the billing
+// accounts the other routes' account parameter selects, for a picker (one
+// account's bill is in one currency; several accounts' may not be).
+func (s *Server) commitmentAccounts(w http.ResponseWriter, r *http.Request) {
+	as, err := s.commits.BillingAccounts(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if as == nil {
+		as = []tally.BillingAccount{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": as})
 }
 
 // commitmentStatusQuery reads window (default 30d), step (default day, or

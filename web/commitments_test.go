@@ -58,6 +58,26 @@ func loadCommitmentBill(t *testing.T, db *postgres.DB, start time.Time) {
 	}
 }
 
+// loadEURBill stores account 222's bill: one hour, at start, of €5 of EC2
+// usage on demand.
+func loadEURBill(t *testing.T, db *postgres.DB, start time.Time) {
+	ctx := context.Background()
+	month := tally.MonthStart(start)
+	eur := tally.MustParseMoney("5", "EUR")
+	l := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "222", BillingPeriodStart: month, BillingPeriodEnd: month.AddDate(0, 1, 0),
+		ChargePeriodStart: start, ChargePeriodEnd: start.Add(time.Hour), ChargeCategory: tally.ChargeUsage, BilledCost: eur, EffectiveCost: eur,
+		ListCost: eur, ContractedCost: eur, ServiceName: "Amazon EC2", ServiceCategory: "Compute", RegionID: "eu-west-1",
+		Extras: map[string]string{"x_InstanceType": "m5.xlarge"}}
+	run, err := db.StartIngestRun(ctx, "focus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: "222", Start: month, Source: "focus"}, run,
+		func(yield func(*tally.CostLine, error) bool) { yield(&l, nil) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCommitmentsAPI(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
@@ -148,20 +168,7 @@ func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	loadCommitmentBill(t, db, start)
-	month := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	eur := tally.MustParseMoney("5", "EUR")
-	l := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "222", BillingPeriodStart: month, BillingPeriodEnd: month.AddDate(0, 1, 0),
-		ChargePeriodStart: start, ChargePeriodEnd: start.Add(time.Hour), ChargeCategory: tally.ChargeUsage, BilledCost: eur, EffectiveCost: eur,
-		ListCost: eur, ContractedCost: eur, ServiceName: "Amazon EC2", ServiceCategory: "Compute", RegionID: "eu-west-1",
-		Extras: map[string]string{"x_InstanceType": "m5.xlarge"}}
-	run, err := db.StartIngestRun(ctx, "focus", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: "222", Start: month, Source: "focus"}, run,
-		func(yield func(*tally.CostLine, error) bool) { yield(&l, nil) }); err != nil {
-		t.Fatal(err)
-	}
+	loadEURBill(t, db, start)
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
 	secret, tok := NewToken()
 	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
@@ -190,5 +197,12 @@ func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
 	code, body := get("/api/v1/commitments?window=90d&account=222")
 	if err := json.Unmarshal(body, &sum); code != http.StatusOK || err != nil || sum.Currency != "EUR" {
 		t.Errorf("one EUR account: %d %s", code, body)
+	}
+	// The accounts to choose from, for the dashboard's picker.
+	var accts struct{ Accounts []tally.BillingAccount }
+	code, body = get("/api/v1/commitments/accounts")
+	if err := json.Unmarshal(body, &accts); code != http.StatusOK || err != nil || len(accts.Accounts) != 2 ||
+		accts.Accounts[0].ID != "111" || accts.Accounts[1].ID != "222" {
+		t.Errorf("accounts: %d %s", code, body)
 	}
 }

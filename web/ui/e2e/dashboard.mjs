@@ -1,7 +1,8 @@
 // Browser test of the dashboard: playwright-core driving Debian's chromium
 // (never a downloaded browser). Run by web/browser_test.go, which starts a
 // server on a seeded database and passes:
-//   TALLY_URL, TALLY_EMPTY_URL (a server with no data), TALLY_EMAIL,
+//   TALLY_URL, TALLY_EMPTY_URL (a server with no data), TALLY_COMMITMENTS_URL
+//   (commitments of two accounts billed in USD and EUR), TALLY_EMAIL,
 //   TALLY_PASSWORD, TALLY_OUT (screenshot directory), CHROMIUM.
 // Exits non-zero on the first failed check.
 import { chromium } from 'playwright-core'
@@ -10,6 +11,7 @@ import { join } from 'node:path'
 
 const base = process.env.TALLY_URL
 const emptyBase = process.env.TALLY_EMPTY_URL
+const commitmentsBase = process.env.TALLY_COMMITMENTS_URL
 const email = process.env.TALLY_EMAIL
 const password = process.env.TALLY_PASSWORD
 const out = process.env.TALLY_OUT
@@ -269,6 +271,36 @@ await step('empty installation: no billing, no agent', async () => {
   await shot(p, 'empty-overview')
   await p.goto(emptyBase + '/rightsizing')
   await p.locator('[data-state=empty]').waitFor()
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx2.close()
+})
+
+await step('commitments of accounts billed in two currencies', async () => {
+  const ctx2 = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  const p = await ctx2.newPage()
+  const errs = watch(p)
+  await p.goto(commitmentsBase + '/login?next=/commitments')
+  await p.fill('input[name=email]', email)
+  await p.fill('input[name=password]', password)
+  await p.click('button[type=submit]')
+  // All accounts together cannot be added up: the page says why and offers the accounts.
+  await p.locator('[data-page=commitments] .state').getByText(/bills in EUR and USD/).waitFor()
+  const picker = p.locator('[data-page=commitments] select[name=account]')
+  const options = await picker.locator('option').allInnerTexts()
+  check(options.length === 3 && options[0] === 'All accounts', 'the picker offers all accounts and each of the two: ' + options.join(' | '))
+  await shot(p, 'commitments-two-currencies')
+  await picker.selectOption('111')
+  await p.waitForURL(/\/commitments\?account=111$/)
+  await p.locator('table[aria-label=Commitments] tbody tr').first().waitFor()
+  const rows = await p.locator('table[aria-label=Commitments] tbody tr').count()
+  check(rows === 2, 'account 111 holds a Savings Plan and a Reserved Instance, got ' + rows + ' rows')
+  await picker.selectOption('222')
+  await p.waitForURL(/\/commitments\?account=222$/)
+  await p.locator('[data-page=commitments] .stats, [data-page=commitments] .card').first().waitFor()
+  check(await picker.inputValue() === '222', 'the picker shows the account chosen')
+  const stats = await p.locator('[data-page=commitments] .stats').innerText()
+  check(/Utilization\s+–/.test(stats), 'an account without commitments has no utilization (not 0%):\n' + stats)
+  await shot(p, 'commitments-one-account')
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx2.close()
 })

@@ -253,11 +253,18 @@ export interface CommitmentRecommendation {
   explanation?: string
 }
 
+/** A billing account, as GET /api/v1/commitments/accounts lists them. */
+export interface BillingAccount {
+  id: string
+  provider: string
+  name: string
+}
+
 /** GET /api/v1/commitments: see the README for the contract. */
 export interface Commitments {
   currency: string
   commitments: Commitment[]
   kpis: CommitmentKPI[]
-  current?: { utilization: number; coverage: number; esr: number; lockInMonths: number }
+  current?: { utilization: number | null; coverage: number | null; esr: number | null; lockInMonths: number }
   recommendations: CommitmentRecommendation[]
 }

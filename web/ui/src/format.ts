@@ -19,8 +19,9 @@ export function num(s: string | number | undefined): number {
   return typeof s === 'number' ? s : Number(s ?? 0)
 }
 
-export function pct(v: number, digits = 1): string {
-  if (!isFinite(v)) return '–'
+/** A ratio as a percentage; '–' for none (null: e.g. the utilization of no commitment). */
+export function pct(v: number | null | undefined, digits = 1): string {
+  if (v === null || v === undefined || !isFinite(v)) return '–'
   return (v * 100).toFixed(digits) + '%'
 }
 

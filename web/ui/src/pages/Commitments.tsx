@@ -1,8 +1,9 @@
 import { useMemo } from 'preact/hooks'
-import type { Commitments, Me } from '../api'
+import type { BillingAccount, Commitments, Me } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
 import { day, money, num, pct } from '../format'
+import { useQueryState } from '../router'
 
 /** Months until each commitment ends, with what the expiring commitments cost an hour. */
 export function ladder(c: Commitments): { month: string; hourly: number; count: number }[] {
@@ -17,8 +18,31 @@ export function ladder(c: Commitments): { month: string; hourly: number; count: 
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, e]) => ({ month, ...e }))
 }
 
+/** The billing account picker: shown when there is more than one account (their bills may be in different currencies). */
+function AccountPicker({ accounts, value, set }: { accounts: BillingAccount[]; value: string; set: (account: string) => void }) {
+  if (accounts.length < 2 && value === '') return null
+  return (
+    <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="Commitments view">
+      <label>
+        Billing account
+        <select name="account" value={value} onChange={(e) => set(e.currentTarget.value)}>
+          <option value="">All accounts</option>
+          {accounts.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name && a.name !== a.id ? `${a.name} (${a.provider} ${a.id})` : `${a.provider} ${a.id}`}
+            </option>
+          ))}
+        </select>
+      </label>
+    </form>
+  )
+}
+
 export function CommitmentsPage(_: { me: Me }) {
-  const data = useApi<Commitments>('/api/v1/commitments?window=90d')
+  const [s, set] = useQueryState({ account: '' })
+  const accounts = useApi<{ accounts: BillingAccount[] }>('/api/v1/commitments/accounts')
+  const data = useApi<Commitments>('/api/v1/commitments?window=90d' + (s.account ? '&account=' + encodeURIComponent(s.account) : ''))
+  const picker = <AccountPicker accounts={accounts.data?.accounts ?? []} value={s.account} set={(account) => set({ account })} />
   const view = useMemo(() => {
     const c = data.data
     if (!c) return null
@@ -63,12 +87,20 @@ export function CommitmentsPage(_: { me: Me }) {
         </NotAvailable>
       </div>
     )
-  if (data.error) return <ErrorState error={data.error} retry={data.reload} what="commitments" />
+  if (data.error)
+    return (
+      <div class="page" data-page="commitments">
+        <h1>Commitments</h1>
+        {picker}
+        <ErrorState error={data.error} retry={data.reload} what="commitments" />
+      </div>
+    )
   const c = data.data!
   const v = view!
   return (
     <div class="page" data-page="commitments">
       <h1>Commitments</h1>
+      {picker}
       {c.current && (
         <div class="stats">
           <Stat label="Utilization" value={pct(c.current.utilization)} hint="used ÷ committed" />

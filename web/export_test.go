@@ -1,0 +1,7 @@
+package web
+
+// Test helpers for the package's external tests (web_test).
+var (
+	LoadCommitmentBill = loadCommitmentBill
+	LoadEURBill        = loadEURBill
+)
