@@ -208,23 +208,23 @@ type machineType struct {
 	memoryBytes int64
 }
 
-// families are the predefined shapes of common machine families: GiB (in
-// MiB, to keep n1's 3.75 exact) per vCPU for each class, and the vCPU
-// counts offered. Source: cloud.google.com/compute/docs/general-purpose-machines
+// families are the predefined shapes of common machine families: GiB per
+// vCPU for each class (in tenths of a MiB, to keep n1's 3.75 and 0.9
+// exact), and the vCPU counts offered. Source: cloud.google.com/compute/docs/general-purpose-machines
 // and compute-optimized-machines (the naming rule is family-class-vCPUs).
 var families = map[string]struct {
-	classes map[string]int64 // class → MiB per vCPU
+	classes map[string]int64 // class → tenths of a MiB per vCPU
 	sizes   []int
 }{
-	"e2":  {map[string]int64{"standard": 4096, "highmem": 8192, "highcpu": 1024}, []int{2, 4, 8, 16, 32}},
-	"n1":  {map[string]int64{"standard": 3840, "highmem": 6656, "highcpu": 921}, []int{1, 2, 4, 8, 16, 32, 64, 96}},
-	"n2":  {map[string]int64{"standard": 4096, "highmem": 8192, "highcpu": 1024}, []int{2, 4, 8, 16, 32, 48, 64, 80, 96, 128}},
-	"n2d": {map[string]int64{"standard": 4096, "highmem": 8192, "highcpu": 1024}, []int{2, 4, 8, 16, 32, 48, 64, 80, 96, 128, 224}},
-	"n4":  {map[string]int64{"standard": 4096, "highmem": 8192, "highcpu": 2048}, []int{2, 4, 8, 16, 32, 48, 64, 80}},
-	"c2":  {map[string]int64{"standard": 4096}, []int{4, 8, 16, 30, 60}},
-	"c2d": {map[string]int64{"standard": 4096, "highmem": 8192, "highcpu": 2048}, []int{2, 4, 8, 16, 32, 56, 112}},
-	"c3":  {map[string]int64{"standard": 4096, "highmem": 8192, "highcpu": 2048}, []int{4, 8, 22, 44, 88, 176}},
-	"t2d": {map[string]int64{"standard": 4096}, []int{1, 2, 4, 8, 16, 32, 48, 60}},
+	"e2":  {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 10240}, []int{2, 4, 8, 16, 32}},
+	"n1":  {map[string]int64{"standard": 38400, "highmem": 66560, "highcpu": 9216}, []int{1, 2, 4, 8, 16, 32, 64, 96}},
+	"n2":  {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 10240}, []int{2, 4, 8, 16, 32, 48, 64, 80, 96, 128}},
+	"n2d": {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 10240}, []int{2, 4, 8, 16, 32, 48, 64, 80, 96, 128, 224}},
+	"n4":  {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 20480}, []int{2, 4, 8, 16, 32, 48, 64, 80}},
+	"c2":  {map[string]int64{"standard": 40960}, []int{4, 8, 16, 30, 60}},
+	"c2d": {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 20480}, []int{2, 4, 8, 16, 32, 56, 112}},
+	"c3":  {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 20480}, []int{4, 8, 22, 44, 88, 176}},
+	"t2d": {map[string]int64{"standard": 40960}, []int{1, 2, 4, 8, 16, 32, 48, 60}},
 }
 
 // machineTypes lists the predefined machine types of a family.
@@ -234,9 +234,10 @@ func machineTypes(family string) []machineType {
 		return nil
 	}
 	var out []machineType
-	for class, mib := range f.classes {
+	for class, tenths := range f.classes {
 		for _, n := range f.sizes {
-			out = append(out, machineType{name: fmt.Sprintf("%s-%s-%d", family, class, n), vcpus: n, memoryBytes: int64(n) * mib << 20})
+			mib := int64(n) * tenths / 10 // whole MiB, as Compute Engine's memoryMb (n1-highcpu-2: 1843)
+			out = append(out, machineType{name: fmt.Sprintf("%s-%s-%d", family, class, n), vcpus: n, memoryBytes: mib << 20})
 		}
 	}
 	return out
