@@ -3,6 +3,7 @@ package cicheck
 import (
 	"math"
 	"slices"
+	"sort"
 
 	"golang.org/x/perf/benchmath"
 )
@@ -148,3 +149,63 @@ func allEqual(a, b []float64) bool {
 }
 
 func sqrtConf(c float64) float64 { return math.Sqrt(c) }
+
+// shiftLowerBound returns a lower confidence bound of how far head's values
+// are shifted above base's that lies above the true shift with probability
+// at most miss. It inverts the Mann-Whitney U test, as Gate.judge does for
+// one bar (Hodges-Lehmann and Moses's interval): the bound is the largest
+// shift d for which head − d is still significantly above base, one-sided
+// at level miss (two-sided 2·miss). The U statistic of head − d only
+// changes where d crosses a pairwise difference head[j] − base[i], so it
+// searches the sorted differences rather than the real line, testing each
+// with benchmath. If the shift were larger than the true one, the test at
+// the true shift would have rejected, which happens with probability at
+// most miss. It is −Inf when even fully separated runs are not
+// significant at that level (too few runs).
+func (s Stats) shiftLowerBound(base, head []float64, miss float64) float64 {
+	diffs := make([]float64, 0, len(base)*len(head))
+	for _, h := range head {
+		for _, b := range base {
+			diffs = append(diffs, h-b)
+		}
+	}
+	slices.Sort(diffs)
+	nm := len(diffs)
+	if nm == 0 {
+		return math.Inf(-1)
+	}
+	th := &benchmath.Thresholds{CompareAlpha: 2 * miss}
+	bs := benchmath.NewSample(slices.Clone(base), th)
+	shifted := make([]float64, len(head))
+	// reject reports whether head − d is significantly above base for d
+	// between diffs[r-1] and diffs[r], where r differences lie below d and
+	// U = nm − r pairs have head − d above base.
+	reject := func(r int) bool {
+		if 2*r >= nm {
+			return false // head − d is not above base
+		}
+		var d float64
+		switch {
+		case r == 0: // below every difference
+			gap := diffs[nm-1] - diffs[0] + math.Abs(diffs[0])
+			if gap == 0 {
+				gap = 1
+			}
+			d = diffs[0] - gap
+		default:
+			d = diffs[r-1] + (diffs[r]-diffs[r-1])/2
+		}
+		for i, v := range head {
+			shifted[i] = v - d
+		}
+		c := benchmath.AssumeNothing.Compare(bs, benchmath.NewSample(slices.Clone(shifted), th))
+		return c.P < 2*miss
+	}
+	// U only falls as d grows, so rejection stops at some r: the bound is
+	// the top of the last rejected stretch, diffs[first-1].
+	first := sort.Search(nm+1, func(r int) bool { return !reject(r) })
+	if first == 0 {
+		return math.Inf(-1)
+	}
+	return diffs[first-1]
+}
