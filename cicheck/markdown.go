@@ -97,9 +97,9 @@ func writeProfileTables(b *bytes.Buffer, r *Report, top int) {
 			fmt.Fprintf(b, "\n%d more functions changed less; the JSON output (`--format json`) lists them all.\n", len(r.Functions)-top)
 			break
 		}
-		name := "`" + mdCell(f.Name) + "`"
+		name := mdCode(f.Name, true)
 		if f.Source.File != "" {
-			name += fmt.Sprintf(" <sub>%s:%d</sub>", mdCell(path.Base(f.Source.File)), f.Source.Line)
+			name += fmt.Sprintf(" <sub>%s:%d</sub>", mdText(path.Base(f.Source.File)), f.Source.Line)
 		}
 		sig := ""
 		if f.Self.Significant {
@@ -146,7 +146,7 @@ func writeBenchTable(b *bytes.Buffer, r *Report, top int) {
 			fmt.Fprintf(b, "\n%d more benchmarks; the JSON output (`--format json`) lists them all.\n", len(r.Benchmarks)-top)
 			break
 		}
-		name := "`" + mdCell(bc.Name) + "`"
+		name := mdCode(bc.Name, true)
 		if bc.Missing != "" {
 			fmt.Fprintf(b, "| %s | not in %s | | | | ", name, bc.Missing)
 			if hasMoney {
@@ -287,17 +287,65 @@ func countChange(c *Change, unit string) string {
 func mdHeadline(r *Report) string {
 	if r.Culprit != "" {
 		if before, after, ok := strings.Cut(r.Headline, r.Culprit); ok {
-			return mdText(before) + "`" + r.Culprit + "`" + mdText(after)
+			return mdText(before) + mdCode(r.Culprit, false) + mdText(after)
 		}
 	}
 	return mdText(r.Headline)
 }
 
-// mdText escapes text for a markdown paragraph.
+// Function, benchmark and file names come from the pull request's own
+// profiles and benchmark output, so the markdown a bot posts must show them
+// as text whatever they contain: no HTML, links, images, @-mentions, issue
+// references or comments that hide the rest of the report. Names go into
+// code spans (mdCode), where nothing is active; other text is escaped
+// (mdText). The JSON output keeps the names unchanged.
+
+// mdText escapes text for a markdown paragraph or table cell: markdown's
+// active punctuation gets a backslash, <, > and & become entities (so no
+// HTML and no entity the input spelled out), line breaks become spaces (no
+// new block can start), and a zero-width space after @ and # and inside
+// "://" and "www." keeps GitHub from turning the text into mentions, issue
+// references or links.
 func mdText(s string) string {
-	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`)
-	return r.Replace(s)
+	s = mdTextReplacer.Replace(s)
+	// A list item, heading or thematic break only starts a line; the text
+	// may start one.
+	if s != "" && strings.ContainsRune("-+=", rune(s[0])) {
+		s = `\` + s
+	} else if i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }); i > 0 && (s[i] == '.' || s[i] == ')') {
+		s = s[:i] + `\` + s[i:]
+	}
+	return s
 }
 
-// mdCell escapes text inside a code span in a table cell.
-func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+const zwsp = "&#8203;" // zero-width space
+
+var mdTextReplacer = strings.NewReplacer(
+	"\r\n", " ", "\n", " ", "\r", " ",
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`, "!", `\!`,
+	"<", "&lt;", ">", "&gt;", "&", "&amp;",
+	"@", "@"+zwsp, "#", "#"+zwsp, "://", ":"+zwsp+"//", "www.", "www"+zwsp+".",
+)
+
+// mdCode writes untrusted text as a code span: fenced by more backticks
+// than its longest run of them and padded with a space each side (which
+// markdown strips), so no content can close the span early. Line breaks
+// become spaces. In a table cell (cell), | is escaped, as tables split
+// rows on | before they look for code spans; the escape does not show.
+func mdCode(s string, cell bool) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	if cell {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	longest, run := 0, 0
+	for _, c := range []byte(s) {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	return fence + " " + s + " " + fence
+}
