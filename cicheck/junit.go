@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // JUnit XML, as GitLab, Jenkins, CircleCI and Azure Pipelines read it.
@@ -41,6 +42,9 @@ type junitCase struct {
 	SystemOut *junitText    `xml:"system-out,omitempty"`
 }
 
+// junitText and junitProblem.Text are written as CDATA, which encoding/xml
+// copies unchanged: build them with xmlChars. (Attributes and character
+// data it escapes itself, turning what XML cannot hold into U+FFFD.)
 type junitText struct {
 	Text string `xml:",cdata"`
 }
@@ -49,6 +53,31 @@ type junitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
 	Text    string `xml:",cdata"`
+}
+
+// xmlChars replaces what an XML 1.0 document cannot contain, even escaped,
+// with U+FFFD, as encoding/xml does for attributes: control characters
+// other than tab, line feed and carriage return, surrogates, U+FFFE and
+// U+FFFF, and bytes that are not UTF-8. Names from the pull request's
+// benchmarks and profiles can hold any of them (a colour escape, say).
+func xmlChars(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || !xmlChar(r) {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
+}
+
+// xmlChar reports whether XML 1.0 allows r (its production Char).
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // RenderJUnit writes r as JUnit XML: one test case for the cost of the
@@ -73,7 +102,7 @@ func RenderJUnit(w io.Writer, r *Report) error {
 		problem(&c, r.Verdict, r.Headline, detail.String())
 		suite.Cases = append(suite.Cases, c)
 	case KindBenchmarks:
-		suite.SystemOut = &junitText{detail.String()}
+		suite.SystemOut = &junitText{xmlChars(detail.String())}
 		for _, b := range r.Benchmarks {
 			c := junitCase{Classname: "tally.ci.bench" + pkgSuffix(b.Pkg), Name: b.Name}
 			line := benchLine(b, r)
@@ -117,6 +146,7 @@ func pkgSuffix(pkg string) string {
 // problem marks a case failed (regression) or in error (too few runs); the
 // details go to the failure's text, or to system-out when it passed.
 func problem(c *junitCase, v Verdict, msg, detail string) {
+	detail = xmlChars(detail)
 	switch v {
 	case Fail:
 		c.Failure = &junitProblem{Message: msg, Type: "cost-regression", Text: detail}

@@ -1,0 +1,84 @@
+package cicheck_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally/cicheck"
+)
+
+// junitDoc is what a CI server reads back from the JUnit report.
+type junitDoc struct {
+	Suites []struct {
+		Properties []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testcase"`
+		SystemOut string `xml:"system-out"`
+	} `xml:"testsuite"`
+}
+
+// TestJUnitControlCharacters: names can hold characters XML 1.0 does not
+// allow, even escaped (a terminal colour escape, NUL, U+FFFE, bytes that
+// are not UTF-8); the report stays well-formed and shows U+FFFD in their
+// place, in attributes and in CDATA alike.
+func TestJUnitControlCharacters(t *testing.T) {
+	const (
+		bench   = "BenchmarkX/a\x1b[31m\x01\x7f\uFFFE-8"
+		benchOK = "BenchmarkX/a\uFFFD[31m\uFFFD\x7f\uFFFD-8"
+		fn      = "main.f\x00\x0b\xff\xc3(ok é)"
+		fnOK    = "main.f\uFFFD\uFFFD\uFFFD\uFFFD(ok é)"
+	)
+	old := benchOutputNamed(10, 0, bench)
+	br, err := cicheck.DiffBench(readBench(t, "old.txt", old), readBench(t, "new.txt", benchOutputNamed(10, 0.3, bench)), cicheck.Calls{}, cicheck.DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if br.Verdict != cicheck.Fail || br.Benchmarks[0].Name != bench {
+		t.Fatalf("verdict %s, benchmarks %+v", br.Verdict, br.Benchmarks)
+	}
+	pr := profileReport(t)
+	pr.Headline = strings.ReplaceAll(pr.Headline, pr.Culprit, fn)
+	pr.Culprit, pr.Functions[0].Name = fn, fn
+	pr.Pricing.Source = "workload \x1b[1mshop\x1b[0m"
+
+	for _, tc := range []struct {
+		name string
+		rep  *cicheck.Report
+		want string
+	}{{"benchmarks", br, benchOK}, {"profiles", pr, fnOK}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := cicheck.RenderJUnit(&b, tc.rep); err != nil {
+				t.Fatal(err)
+			}
+			var doc junitDoc
+			if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+				t.Fatalf("the report is not well-formed XML: %v\n%q", err, b.String())
+			}
+			s := doc.Suites[0]
+			c := s.Cases[0]
+			if c.Failure == nil {
+				t.Fatalf("case %q has no failure", c.Name)
+			}
+			for what, text := range map[string]string{"failure message": c.Failure.Message, "failure text": c.Failure.Text, "suite output": s.SystemOut + c.Failure.Text} {
+				if !strings.Contains(text, tc.want) {
+					t.Errorf("%s %q does not show %q", what, text, tc.want)
+				}
+			}
+			if tc.rep.Kind == cicheck.KindBenchmarks && c.Name != benchOK {
+				t.Errorf("case name %q, want %q", c.Name, benchOK)
+			}
+		})
+	}
+}
