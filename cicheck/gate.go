@@ -18,7 +18,8 @@ type Gate struct {
 	// work (0.02 for 2 %); negative disables it.
 	MaxIncrease float64 `json:"maxIncrease"`
 	// MaxAnnualIncrease is the largest acceptable growth in money a year;
-	// nil disables it. It needs a Pricing.
+	// nil disables it. It needs a Pricing. For benchmarks it bounds each
+	// benchmark and also the total their slowdowns add (addedCostTest).
 	MaxAnnualIncrease *tally.Money `json:"maxAnnualIncrease,omitempty"`
 }
 
