@@ -202,3 +202,43 @@ func TestRollupsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeEmptyPeriodLineAtMidnight: a line with an empty charge period
+// (a GCP row without usage_end_time) lands whole on the hour it starts, so
+// one at midnight belongs to the day starting there, and that day
+// reconciles with it.
+func TestAttributeEmptyPeriodLineAtMidnight(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	midnight := day1.Add(24 * time.Hour)
+	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(day1), Source: "adjustments"}
+	run, err := db.StartIngestRun(ctx, key.Source, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	five := tally.MustParseMoney("5", "USD")
+	fee := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: key.BillingAccountID, ChargeCategory: tally.ChargeAdjustment,
+		BillingPeriodStart: key.Start, BillingPeriodEnd: key.Start.AddDate(0, 1, 0),
+		ChargePeriodStart: midnight, ChargePeriodEnd: midnight, BilledCost: five, EffectiveCost: five, ListCost: five}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, func(yield func(*tally.CostLine, error) bool) { yield(&fee, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	recon, err := db.Reconciliation(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recon) != 2 {
+		t.Fatalf("reconciliation: %d rows, want 2", len(recon))
+	}
+	for i, want := range []string{"4.56", "9.56"} {
+		r := recon[i]
+		if r.Status() != "ok" || r.Billed.Decimal() != want || r.Total().Decimal() != want {
+			t.Errorf("%s: billed %s allocated %s (%s), want %s both", tally.FormatDay(r.Day), r.Billed, r.Total(), r.Status(), want)
+		}
+	}
+}

@@ -17,10 +17,13 @@ import (
 // start: no bill line spans more than a billing period.
 const maxChargePeriod = "32 days"
 
-// CostLinesOverlapping returns the lines whose charge period overlaps w.
+// CostLinesOverlapping returns the lines whose charge period overlaps w,
+// and those with an empty charge period (start = end: GCP rows without
+// usage_end_time) starting in w, which attribution lands whole on the hour
+// they start: one at w.Start overlaps nothing but belongs to w.
 func (db *DB) CostLinesOverlapping(ctx context.Context, w tally.Window) ([]tally.CostLine, error) {
 	rows, err := db.pool.Query(ctx, costLineSelect+`
-		WHERE charge_period_start < $2 AND charge_period_end > $1
+		WHERE charge_period_start < $2 AND (charge_period_end > $1 OR charge_period_start >= $1)
 		  AND charge_period_start >= $1::timestamptz - interval '`+maxChargePeriod+`'
 		  AND billing_period_start >= date_trunc('month', $1::timestamptz - interval '`+maxChargePeriod+`', 'UTC')
 		  AND billing_period_start < $2
