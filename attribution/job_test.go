@@ -242,3 +242,50 @@ func TestAttributeEmptyPeriodLineAtMidnight(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributePartOfADayKeepsItsStackCosts: stack costs are daily sums, so
+// attributing part of a day leaves the day's stack costs as attributing the
+// whole day does, and the summary counts only the hours asked for.
+func TestAttributePartOfADayKeepsItsStackCosts(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	day := tally.Window{Start: day1, End: day1.Add(24 * time.Hour)}
+	stackCost := func() string {
+		t.Helper()
+		ss, err := db.StackSpend(ctx, attribution.StackFilter{Window: day, Namespace: "shop", Workload: "api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m tally.Money
+		for _, s := range ss {
+			if m, err = m.Add(s.Cost); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return m.Decimal()
+	}
+	if _, err := job.Attribute(ctx, day, true); err != nil {
+		t.Fatal(err)
+	}
+	whole := stackCost()
+	if whole == "0" {
+		t.Fatal("no stack costs after attributing the whole day")
+	}
+	for _, w := range []tally.Window{
+		{Start: day1.Add(12 * time.Hour), End: day1.Add(24 * time.Hour)}, // tally attribute --from …T12:00:00Z
+		{Start: day1, End: day1.Add(6 * time.Hour)},
+		{Start: day1.Add(23 * time.Hour), End: day1.Add(25 * time.Hour)},
+	} {
+		sum, err := job.Attribute(ctx, w, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(w.Hours()); sum.Hours != want {
+			t.Errorf("attribute %v: %d hours, want %d", w, sum.Hours, want)
+		}
+		if got := stackCost(); got != whole {
+			t.Errorf("after attributing %v: day 1 stack cost %s, want %s as after the whole day", w, got, whole)
+		}
+	}
+}
