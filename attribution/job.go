@@ -81,10 +81,6 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	}
 	cutoff := now().UTC().Truncate(time.Hour)
 	end := earliest(w.End, cutoff)
-	billedThrough, err := j.Store.BilledThrough(ctx)
-	if err != nil {
-		return total, err
-	}
 	workers := j.Workers
 	if workers <= 0 {
 		workers = 2
@@ -108,7 +104,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 					return err
 				}
 			}
-			sum, err := j.day(gctx, run, dw, stale, billedThrough)
+			sum, err := j.day(gctx, run, dw, stale)
 			if err != nil {
 				return fmt.Errorf("attribute %s: %w", tally.FormatDay(dw.Start), err)
 			}
@@ -121,7 +117,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			return nil
 		})
 	}
-	err = g.Wait()
+	err := g.Wait()
 	return total, err
 }
 
@@ -129,11 +125,18 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 // are daily sums, so they need every hour), saves the stale hours in batches
 // as they are computed (each batch atomically), then the day's stack costs.
 // The summary counts the hours of report, the part of the day asked for.
-func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.Hour, billedThrough map[string]time.Time) (Summary, error) {
+func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.Hour) (Summary, error) {
 	// An hour reflects the data read from here on, by the store's clock: a
 	// bill landing during the read marks the hour stale again, never the
-	// other way round.
+	// other way round. That includes how far each bill reaches, read after
+	// the clock too: read before, a bill landing in between would leave
+	// node-hours estimated that its lines cover, recorded as computed after
+	// it, so never recomputed.
 	readAt, err := j.Store.Clock(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	billedThrough, err := j.Store.BilledThrough(ctx)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -289,3 +289,65 @@ func TestAttributePartOfADayKeepsItsStackCosts(t *testing.T) {
 		}
 	}
 }
+
+// billLandsAtFirstClock is a store where a bill is ingested just before the
+// job first reads the clock: after the job started, before it reads a day.
+type billLandsAtFirstClock struct {
+	*postgres.DB
+	ingest func() error
+}
+
+func (s *billLandsAtFirstClock) Clock(ctx context.Context) (time.Time, error) {
+	if s.ingest != nil {
+		err := s.ingest()
+		if s.ingest = nil; err != nil {
+			return time.Time{}, err
+		}
+	}
+	return s.DB.Clock(ctx)
+}
+
+// TestAttributeSeesBillLandingDuringRun: a bill ingested while the job runs,
+// before it reads a day, is how far that day is billed: the node-hours it
+// covers are not estimated (here the node has no line in it, so they cost 0
+// and the day reconciles), and the next run has nothing to recompute.
+func TestAttributeSeesBillLandingDuringRun(t *testing.T) {
+	db := pgtest.New(t)
+	key, run := fixture.OneNode(t, db, 24)
+	day2 := func(yield func(*tally.CostLine, error) bool) {
+		for l, err := range fixture.OneNodeLines(48, "0.09") {
+			if l.ResourceID == "i-1" && !l.ChargePeriodStart.Before(day1.Add(24*time.Hour)) {
+				continue // day 2 bills the control plane only: say the instance id changed
+			}
+			if !yield(l, err) {
+				return
+			}
+		}
+	}
+	store := &billLandsAtFirstClock{DB: db, ingest: func() error {
+		_, err := db.ReplaceBillingPeriod(ctx, key, run, day2)
+		return err
+	}}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: store, Workers: 1,
+		Now: func() time.Time { return day1.Add(50 * time.Hour) }}
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	sum, err := job.Attribute(ctx, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Hours != 48 || sum.EstimatedNodeHrs != 0 || sum.UnbilledNodeHours != 24 {
+		t.Errorf("first run: %+v, want 48 hours, none estimated, day 2's 24 node-hours unbilled", sum)
+	}
+	recon, err := db.Reconciliation(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recon {
+		if r.Status() != "ok" || r.Estimated {
+			t.Errorf("%s: billed %s allocated %s estimated %v (%s), want ok", tally.FormatDay(r.Day), r.Billed, r.Total(), r.Estimated, r.Status())
+		}
+	}
+	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 0 {
+		t.Errorf("second run: %+v, %v; want nothing to recompute", sum, err)
+	}
+}
