@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -47,6 +48,9 @@ type HourState struct {
 	ComputedAt  time.Time
 	Estimated   bool
 	Allocations int
+	// EstimatedAccounts are the billing accounts whose node-hours were
+	// estimated: the hour is stale once one of them is billed through it.
+	EstimatedAccounts []string
 }
 
 // Job runs the engine over stored data, a day at a time.
@@ -167,11 +171,14 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 		if !write[h] {
 			return nil
 		}
-		est := false
+		var est []string
 		for i := range as {
-			est = est || as[i].Estimated
+			if as[i].Estimated && !slices.Contains(est, as[i].BillingAccountID) {
+				est = append(est, as[i].BillingAccountID)
+			}
 		}
-		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)})
+		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: len(est) > 0, Allocations: len(as),
+			EstimatedAccounts: est})
 		buf = append(buf, as...)
 		if len(buf) >= saveBatchRows {
 			return flush()

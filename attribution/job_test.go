@@ -351,3 +351,59 @@ func TestAttributeSeesBillLandingDuringRun(t *testing.T) {
 		t.Errorf("second run: %+v, %v; want nothing to recompute", sum, err)
 	}
 }
+
+// billedThroughAsOf is a store that reports how far bills reached at some
+// earlier time: a job's stale view of it.
+type billedThroughAsOf struct {
+	*postgres.DB
+	through map[string]time.Time
+}
+
+func (s billedThroughAsOf) BilledThrough(context.Context) (map[string]time.Time, error) {
+	return s.through, nil
+}
+
+// TestStaleHoursRevisitEstimatesNowBilled: an hour that estimated node-hours
+// of an account whose bill now reaches past it is stale, even when it was
+// computed after that bill's ingest; recomputing it settles it.
+func TestStaleHoursRevisitEstimatesNowBilled(t *testing.T) {
+	db := pgtest.New(t)
+	key, run := fixture.OneNode(t, db, 24)
+	before, err := db.BilledThrough(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day2 := func(yield func(*tally.CostLine, error) bool) {
+		for l, err := range fixture.OneNodeLines(48, "0.09") {
+			if l.ResourceID == "i-1" && !l.ChargePeriodStart.Before(day1.Add(24*time.Hour)) {
+				continue // day 2 bills the control plane only
+			}
+			if !yield(l, err) {
+				return
+			}
+		}
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, day2); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return day1.Add(50 * time.Hour) }
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	stale := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: billedThroughAsOf{db, before}, Now: now}
+	if sum, err := stale.Attribute(ctx, w, false); err != nil || sum.EstimatedNodeHrs != 24 {
+		t.Fatalf("attributing with the earlier view: %+v, %v; want day 2's 24 node-hours estimated", sum, err)
+	}
+	hours, err := db.StaleHours(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hours) != 24 || hours[0] != tally.HourOf(day1.Add(24*time.Hour)) {
+		t.Fatalf("stale hours: %v, want day 2's 24", hours)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: now}
+	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 24 || sum.EstimatedNodeHrs != 0 {
+		t.Fatalf("recomputing: %+v, %v; want day 2's 24 hours, none estimated", sum, err)
+	}
+	if hours, err := db.StaleHours(ctx, w); err != nil || len(hours) != 0 {
+		t.Fatalf("stale hours after recomputing: %v, %v; want none", hours, err)
+	}
+}
