@@ -45,7 +45,7 @@ type Summary struct {
 }
 
 // Run attributes every hour of in.Window and calls emit with each hour's
-// allocations, in hour order. For every hour, the allocations of each billing
+// allocations, in hour order; its Summary counts the hours of in.Report. For every hour, the allocations of each billing
 // account sum exactly to the account's billed cost in that hour (on all three
 // bases), plus estimates for node-hours the bill does not cover yet.
 func (e *Engine) Run(in Input, emit func(h tally.Hour, allocs []tally.Allocation) error) (Summary, error) {
@@ -58,8 +58,18 @@ func (e *Engine) Run(in Input, emit func(h tally.Hour, allocs []tally.Allocation
 	if err != nil {
 		return sum, err
 	}
+	report := in.Report
+	if report == (tally.Window{}) {
+		report = in.Window
+	}
+	// cur is where the hour being computed is counted: sum, or a scratch
+	// summary for hours outside report.
+	var cur *Summary
 	warned := map[string]bool{}
 	warn := func(format string, args ...any) {
+		if cur != &sum {
+			return
+		}
 		msg := fmt.Sprintf(format, args...)
 		if !warned[msg] {
 			warned[msg] = true
@@ -67,12 +77,17 @@ func (e *Engine) Run(in Input, emit func(h tally.Hour, allocs []tally.Allocation
 		}
 	}
 	for _, h := range in.Window.Hours() {
-		allocs, err := e.hour(ix, &in, h, parts[h], &sum, warn)
+		var scratch Summary
+		cur = &sum
+		if !report.Contains(h.Start()) {
+			cur = &scratch
+		}
+		allocs, err := e.hour(ix, &in, h, parts[h], cur, warn)
 		if err != nil {
 			return sum, fmt.Errorf("attribute %v: %w", h, err)
 		}
-		sum.Hours++
-		sum.Allocations += len(allocs)
+		cur.Hours++
+		cur.Allocations += len(allocs)
 		if err := emit(h, allocs); err != nil {
 			return sum, err
 		}

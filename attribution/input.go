@@ -20,6 +20,12 @@ type Input struct {
 	// bill covers. Node-hours after it are estimated from Prices and flagged;
 	// node-hours before it take their cost from the bill only.
 	BilledThrough map[string]time.Time
+	// Report is the hours of Window that Run's Summary counts (hours,
+	// allocations, node-hours and warnings); zero means all of Window. Run
+	// still computes and emits every hour of Window: the job runs the
+	// engine over whole days, whose stack costs need every hour, and saves
+	// only the hours it was asked for.
+	Report tally.Window
 }
 
 // HourUsage is a container's measured usage in one hour, from cgroup counters.

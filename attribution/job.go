@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,7 +25,9 @@ type Store interface {
 	// SaveHours replaces the hours' allocations (and their share of the
 	// daily rollup) and records the hours, atomically.
 	SaveHours(ctx context.Context, hours []HourState, allocs []tally.Allocation) error
-	// SaveStackCosts replaces the stack costs of the days of w.
+	// SaveStackCosts replaces the stack costs of the days of w. Stack
+	// costs are daily sums: the job passes a whole day's (its hours up to
+	// the present), whatever part of the day it was asked to attribute.
 	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
 	// estimated and are billed now, or whose bill was re-ingested since.
@@ -45,6 +48,9 @@ type HourState struct {
 	ComputedAt  time.Time
 	Estimated   bool
 	Allocations int
+	// EstimatedAccounts are the billing accounts whose node-hours were
+	// estimated: the hour is stale once one of them is billed through it.
+	EstimatedAccounts []string
 }
 
 // Job runs the engine over stored data, a day at a time.
@@ -63,22 +69,22 @@ type Job struct {
 
 // Attribute (re)computes the stale hours of w (all of them when force is
 // set), a day at a time on Workers days at once, and returns the combined
-// summary. Hours are saved in atomic batches, so running it twice gives the
-// same allocations and an interrupted run leaves every hour whole.
+// summary of the hours of w. Hours are saved in atomic batches, so running
+// it twice gives the same allocations and an interrupted run leaves every
+// hour whole. A day with hours to save is computed whole (up to the
+// present) and its stack costs replaced, so a window starting or ending
+// inside a day leaves that day's stack costs as a whole-day run does.
 func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summary, error) {
 	var total Summary
+	if !onTheHour(w.Start) || !onTheHour(w.End) {
+		return total, tally.Errorf(tally.EInvalid, "attribution window %v: must start and end on the hour", w)
+	}
 	now := time.Now
 	if j.Now != nil {
 		now = j.Now
 	}
-	end := w.End
-	if cutoff := now().UTC().Truncate(time.Hour); end.After(cutoff) {
-		end = cutoff
-	}
-	billedThrough, err := j.Store.BilledThrough(ctx)
-	if err != nil {
-		return total, err
-	}
+	cutoff := now().UTC().Truncate(time.Hour)
+	end := earliest(w.End, cutoff)
 	workers := j.Workers
 	if workers <= 0 {
 		workers = 2
@@ -87,12 +93,12 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for day := w.Start.UTC().Truncate(24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
-		dw := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+		// The engine runs over the whole day (up to the cutoff), whose stack
+		// costs need every hour; only the hours of w are written.
+		run := tally.Window{Start: day, End: earliest(day.Add(24*time.Hour), cutoff)}
+		dw := tally.Window{Start: day, End: earliest(day.Add(24*time.Hour), end)}
 		if dw.Start.Before(w.Start) {
 			dw.Start = w.Start
-		}
-		if dw.End.After(end) {
-			dw.End = end
 		}
 		g.Go(func() error {
 			stale := dw.Hours()
@@ -102,7 +108,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 					return err
 				}
 			}
-			sum, err := j.day(gctx, dw, stale, billedThrough)
+			sum, err := j.day(gctx, run, dw, stale)
 			if err != nil {
 				return fmt.Errorf("attribute %s: %w", tally.FormatDay(dw.Start), err)
 			}
@@ -115,26 +121,34 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			return nil
 		})
 	}
-	err = g.Wait()
+	err := g.Wait()
 	return total, err
 }
 
-// day runs the engine over a day (stack costs are daily sums, so they need
-// every hour), saves the stale hours in batches as they are computed (each
-// batch atomically), then the day's stack costs.
-func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, billedThrough map[string]time.Time) (Summary, error) {
+// day runs the engine over run, a whole day up to the present (stack costs
+// are daily sums, so they need every hour), saves the stale hours in batches
+// as they are computed (each batch atomically), then the day's stack costs.
+// The summary counts the hours of report, the part of the day asked for.
+func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.Hour) (Summary, error) {
 	// An hour reflects the data read from here on, by the store's clock: a
 	// bill landing during the read marks the hour stale again, never the
-	// other way round.
+	// other way round. That includes how far each bill reaches, read after
+	// the clock too: read before, a bill landing in between would leave
+	// node-hours estimated that its lines cover, recorded as computed after
+	// it, so never recomputed.
 	readAt, err := j.Store.Clock(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
-	in, samples, err := j.load(ctx, w)
+	billedThrough, err := j.Store.BilledThrough(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
-	in.BilledThrough = billedThrough
+	in, samples, err := j.load(ctx, run)
+	if err != nil {
+		return Summary{}, err
+	}
+	in.BilledThrough, in.Report = billedThrough, report
 	write := make(map[tally.Hour]bool, len(stale))
 	for _, h := range stale {
 		write[h] = true
@@ -157,11 +171,14 @@ func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, bille
 		if !write[h] {
 			return nil
 		}
-		est := false
+		var est []string
 		for i := range as {
-			est = est || as[i].Estimated
+			if as[i].Estimated && !slices.Contains(est, as[i].BillingAccountID) {
+				est = append(est, as[i].BillingAccountID)
+			}
 		}
-		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: est, Allocations: len(as)})
+		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: len(est) > 0, Allocations: len(as),
+			EstimatedAccounts: est})
 		buf = append(buf, as...)
 		if len(buf) >= saveBatchRows {
 			return flush()
@@ -174,7 +191,7 @@ func (j *Job) day(ctx context.Context, w tally.Window, stale []tally.Hour, bille
 	if err != nil {
 		return sum, err
 	}
-	return sum, j.Store.SaveStackCosts(ctx, w, stacks.result())
+	return sum, j.Store.SaveStackCosts(ctx, run, stacks.result())
 }
 
 func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {
@@ -202,6 +219,15 @@ func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.Function
 	return in, samples, err
 }
 
+func onTheHour(t time.Time) bool { return t.Equal(t.Truncate(time.Hour)) }
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 func (s *Summary) merge(o Summary) {
 	s.Hours += o.Hours
 	s.Allocations += o.Allocations
@@ -214,6 +240,7 @@ func (s *Summary) merge(o Summary) {
 	}
 	for _, w := range o.Warnings {
 		if !seen[w] {
+			seen[w] = true
 			s.Warnings = append(s.Warnings, w)
 		}
 	}

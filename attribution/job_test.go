@@ -202,3 +202,208 @@ func TestRollupsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeEmptyPeriodLineAtMidnight: a line with an empty charge period
+// (a GCP row without usage_end_time) lands whole on the hour it starts, so
+// one at midnight belongs to the day starting there, and that day
+// reconciles with it.
+func TestAttributeEmptyPeriodLineAtMidnight(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	midnight := day1.Add(24 * time.Hour)
+	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(day1), Source: "adjustments"}
+	run, err := db.StartIngestRun(ctx, key.Source, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	five := tally.MustParseMoney("5", "USD")
+	fee := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: key.BillingAccountID, ChargeCategory: tally.ChargeAdjustment,
+		BillingPeriodStart: key.Start, BillingPeriodEnd: key.Start.AddDate(0, 1, 0),
+		ChargePeriodStart: midnight, ChargePeriodEnd: midnight, BilledCost: five, EffectiveCost: five, ListCost: five}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, func(yield func(*tally.CostLine, error) bool) { yield(&fee, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	recon, err := db.Reconciliation(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recon) != 2 {
+		t.Fatalf("reconciliation: %d rows, want 2", len(recon))
+	}
+	for i, want := range []string{"4.56", "9.56"} {
+		r := recon[i]
+		if r.Status() != "ok" || r.Billed.Decimal() != want || r.Total().Decimal() != want {
+			t.Errorf("%s: billed %s allocated %s (%s), want %s both", tally.FormatDay(r.Day), r.Billed, r.Total(), r.Status(), want)
+		}
+	}
+}
+
+// TestAttributePartOfADayKeepsItsStackCosts: stack costs are daily sums, so
+// attributing part of a day leaves the day's stack costs as attributing the
+// whole day does, and the summary counts only the hours asked for.
+func TestAttributePartOfADayKeepsItsStackCosts(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	day := tally.Window{Start: day1, End: day1.Add(24 * time.Hour)}
+	stackCost := func() string {
+		t.Helper()
+		ss, err := db.StackSpend(ctx, attribution.StackFilter{Window: day, Namespace: "shop", Workload: "api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m tally.Money
+		for _, s := range ss {
+			if m, err = m.Add(s.Cost); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return m.Decimal()
+	}
+	if _, err := job.Attribute(ctx, day, true); err != nil {
+		t.Fatal(err)
+	}
+	whole := stackCost()
+	if whole == "0" {
+		t.Fatal("no stack costs after attributing the whole day")
+	}
+	for _, w := range []tally.Window{
+		{Start: day1.Add(12 * time.Hour), End: day1.Add(24 * time.Hour)}, // tally attribute --from …T12:00:00Z
+		{Start: day1, End: day1.Add(6 * time.Hour)},
+		{Start: day1.Add(23 * time.Hour), End: day1.Add(25 * time.Hour)},
+	} {
+		sum, err := job.Attribute(ctx, w, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(w.Hours()); sum.Hours != want {
+			t.Errorf("attribute %v: %d hours, want %d", w, sum.Hours, want)
+		}
+		if got := stackCost(); got != whole {
+			t.Errorf("after attributing %v: day 1 stack cost %s, want %s as after the whole day", w, got, whole)
+		}
+	}
+}
+
+// billLandsAtFirstClock is a store where a bill is ingested just before the
+// job first reads the clock: after the job started, before it reads a day.
+type billLandsAtFirstClock struct {
+	*postgres.DB
+	ingest func() error
+}
+
+func (s *billLandsAtFirstClock) Clock(ctx context.Context) (time.Time, error) {
+	if s.ingest != nil {
+		err := s.ingest()
+		if s.ingest = nil; err != nil {
+			return time.Time{}, err
+		}
+	}
+	return s.DB.Clock(ctx)
+}
+
+// TestAttributeSeesBillLandingDuringRun: a bill ingested while the job runs,
+// before it reads a day, is how far that day is billed: the node-hours it
+// covers are not estimated (here the node has no line in it, so they cost 0
+// and the day reconciles), and the next run has nothing to recompute.
+func TestAttributeSeesBillLandingDuringRun(t *testing.T) {
+	db := pgtest.New(t)
+	key, run := fixture.OneNode(t, db, 24)
+	day2 := func(yield func(*tally.CostLine, error) bool) {
+		for l, err := range fixture.OneNodeLines(48, "0.09") {
+			if l.ResourceID == "i-1" && !l.ChargePeriodStart.Before(day1.Add(24*time.Hour)) {
+				continue // day 2 bills the control plane only: say the instance id changed
+			}
+			if !yield(l, err) {
+				return
+			}
+		}
+	}
+	store := &billLandsAtFirstClock{DB: db, ingest: func() error {
+		_, err := db.ReplaceBillingPeriod(ctx, key, run, day2)
+		return err
+	}}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: store, Workers: 1,
+		Now: func() time.Time { return day1.Add(50 * time.Hour) }}
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	sum, err := job.Attribute(ctx, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Hours != 48 || sum.EstimatedNodeHrs != 0 || sum.UnbilledNodeHours != 24 {
+		t.Errorf("first run: %+v, want 48 hours, none estimated, day 2's 24 node-hours unbilled", sum)
+	}
+	recon, err := db.Reconciliation(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recon {
+		if r.Status() != "ok" || r.Estimated {
+			t.Errorf("%s: billed %s allocated %s estimated %v (%s), want ok", tally.FormatDay(r.Day), r.Billed, r.Total(), r.Estimated, r.Status())
+		}
+	}
+	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 0 {
+		t.Errorf("second run: %+v, %v; want nothing to recompute", sum, err)
+	}
+}
+
+// billedThroughAsOf is a store that reports how far bills reached at some
+// earlier time: a job's stale view of it.
+type billedThroughAsOf struct {
+	*postgres.DB
+	through map[string]time.Time
+}
+
+func (s billedThroughAsOf) BilledThrough(context.Context) (map[string]time.Time, error) {
+	return s.through, nil
+}
+
+// TestStaleHoursRevisitEstimatesNowBilled: an hour that estimated node-hours
+// of an account whose bill now reaches past it is stale, even when it was
+// computed after that bill's ingest; recomputing it settles it.
+func TestStaleHoursRevisitEstimatesNowBilled(t *testing.T) {
+	db := pgtest.New(t)
+	key, run := fixture.OneNode(t, db, 24)
+	before, err := db.BilledThrough(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day2 := func(yield func(*tally.CostLine, error) bool) {
+		for l, err := range fixture.OneNodeLines(48, "0.09") {
+			if l.ResourceID == "i-1" && !l.ChargePeriodStart.Before(day1.Add(24*time.Hour)) {
+				continue // day 2 bills the control plane only
+			}
+			if !yield(l, err) {
+				return
+			}
+		}
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, day2); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return day1.Add(50 * time.Hour) }
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	stale := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: billedThroughAsOf{db, before}, Now: now}
+	if sum, err := stale.Attribute(ctx, w, false); err != nil || sum.EstimatedNodeHrs != 24 {
+		t.Fatalf("attributing with the earlier view: %+v, %v; want day 2's 24 node-hours estimated", sum, err)
+	}
+	hours, err := db.StaleHours(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hours) != 24 || hours[0] != tally.HourOf(day1.Add(24*time.Hour)) {
+		t.Fatalf("stale hours: %v, want day 2's 24", hours)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: now}
+	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 24 || sum.EstimatedNodeHrs != 0 {
+		t.Fatalf("recomputing: %+v, %v; want day 2's 24 hours, none estimated", sum, err)
+	}
+	if hours, err := db.StaleHours(ctx, w); err != nil || len(hours) != 0 {
+		t.Fatalf("stale hours after recomputing: %v, %v; want none", hours, err)
+	}
+}

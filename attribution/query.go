@@ -89,10 +89,15 @@ type Query struct {
 	Basis           tally.CostBasis
 }
 
-// NeedsHourly reports whether the query needs hourly rows: steps under a
-// day, or pods, annotations and nodes, which the daily rollup collapses.
+// NeedsHourly reports whether the query needs hourly rows: steps that are
+// not whole days, a window not from midnight to midnight (UTC), or pods,
+// annotations and nodes, which the daily rollups collapse.
 func (q *Query) NeedsHourly() bool {
-	if q.Step > 0 && q.Step < 24*time.Hour {
+	if q.Step > 0 && q.Step%(24*time.Hour) != 0 {
+		return true
+	}
+	midnight := func(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }
+	if !midnight(q.Window.Start) || !midnight(q.Window.End) {
 		return true
 	}
 	hourly := func(d Dimension) bool { return d.Field == "pod" || d.Field == "annotation" || d.Field == "node" }
@@ -174,6 +179,14 @@ func ClassOf(container string) string {
 // counts them arithmetically, so refusing a request costs nothing.
 const MaxSteps = 2000
 
+// MaxHourlyWindow is the longest window of a query that reads hourly
+// allocations (NeedsHourly): they are tens of millions of rows a month, and
+// any viewer can ask. The dashboard's longest windows (90d, month,
+// lastmonth) fit, so it refuses no view the dashboard offers. Queries the
+// daily rollups answer read a few thousand rows a day and are bounded by
+// the stores' statement timeout only.
+const MaxHourlyWindow = 92 * 24 * time.Hour // a quarter
+
 // Steps returns the step windows of q.
 func (q *Query) Steps() []tally.Window {
 	if q.Step <= 0 {
@@ -191,6 +204,10 @@ func (q *Query) validate() error {
 	}
 	if n := q.Window.StepCount(q.Step); n > MaxSteps {
 		return tally.Errorf(tally.EInvalid, "window %v in steps of %v makes %d steps; use a larger step", q.Window, q.Step, n)
+	}
+	if q.NeedsHourly() && q.Window.End.Sub(q.Window.Start) > MaxHourlyWindow {
+		return tally.Errorf(tally.EInvalid, "window %v: queries that read hourly allocations (steps not whole days, windows not from midnight to midnight UTC, pods, nodes or annotations) cover at most %d days; narrow the window",
+			q.Window, MaxHourlyWindow/(24*time.Hour))
 	}
 	return nil
 }

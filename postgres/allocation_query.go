@@ -2,30 +2,66 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 )
 
+// allocationQueryTimeout bounds one allocation query (the statement
+// timeout of its read-only transaction): any viewer can ask for one, and
+// the windows Query.Validate allows still reach tens of millions of hourly
+// rows. A query taking longer fails with tally.EUnavailable.
+var allocationQueryTimeout = 30 * time.Second
+
 // AllocationRows sums stored allocations per step and per the query's
 // dimensions. It reads the daily rollup unless the query needs pods, nodes,
-// hours or a window that does not start and end at midnight.
+// hours or a window that does not start and end at midnight. The query is
+// validated first (Query.Validate), and one taking longer than 30 s is
+// cancelled and reported as tally.EUnavailable.
 func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	sql, args, err := allocationSQL(&q)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.pool.Query(ctx, sql, args...)
-	if err != nil {
+	var out []attribution.Row
+	err = pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		ms := strconv.FormatInt(allocationQueryTimeout.Milliseconds(), 10)
+		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+ms); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanAllocationRow(&q))
+		return err
+	})
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.As(err, &pgErr) && pgErr.Code == "57014" && ctx.Err() == nil: // query_canceled, not by ctx: the timeout
+		return nil, tally.Errorf(tally.EUnavailable, "allocations for %v took longer than %v, the limit of one query: narrow the window, or filter, or aggregate by what the daily rollups keep (cluster, namespace, controller, container, label) over whole days",
+			q.Window, allocationQueryTimeout)
+	default:
 		return nil, fmt.Errorf("query allocations (%v): %w", q.String(), err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.Row, error) {
+}
+
+// scanAllocationRow reads a row of allocationSQL's result.
+func scanAllocationRow(q *attribution.Query) pgx.RowToFunc[attribution.Row] {
+	return func(r pgx.CollectableRow) (attribution.Row, error) {
 		var row attribution.Row
 		var cur, cost string
 		keys := make([]string, len(q.Aggregate))
@@ -44,14 +80,13 @@ func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attrib
 		var err error
 		row.Cost, err = parseMoney(cost, cur)
 		return row, err
-	})
+	}
 }
 
 // allocationSQL builds the query. Dimension expressions are fixed SQL
 // fragments; label keys, filter values and times are parameters.
 func allocationSQL(q *attribution.Query) (string, []any, error) {
-	hourly := q.NeedsHourly() || !midnight(q.Window.Start) || !midnight(q.Window.End) ||
-		(q.Step > 0 && q.Step%(24*time.Hour) != 0)
+	hourly := q.NeedsHourly()
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -177,5 +212,3 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 	}
 	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)
 }
-
-func midnight(t time.Time) bool { return t.Equal(t.Truncate(24 * time.Hour)) }

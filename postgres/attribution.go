@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,10 +18,13 @@ import (
 // start: no bill line spans more than a billing period.
 const maxChargePeriod = "32 days"
 
-// CostLinesOverlapping returns the lines whose charge period overlaps w.
+// CostLinesOverlapping returns the lines whose charge period overlaps w,
+// and those with an empty charge period (start = end: GCP rows without
+// usage_end_time) starting in w, which attribution lands whole on the hour
+// they start: one at w.Start overlaps nothing but belongs to w.
 func (db *DB) CostLinesOverlapping(ctx context.Context, w tally.Window) ([]tally.CostLine, error) {
 	rows, err := db.pool.Query(ctx, costLineSelect+`
-		WHERE charge_period_start < $2 AND charge_period_end > $1
+		WHERE charge_period_start < $2 AND (charge_period_end > $1 OR charge_period_start >= $1)
 		  AND charge_period_start >= $1::timestamptz - interval '`+maxChargePeriod+`'
 		  AND billing_period_start >= date_trunc('month', $1::timestamptz - interval '`+maxChargePeriod+`', 'UTC')
 		  AND billing_period_start < $2
@@ -301,23 +305,32 @@ func replaceStackCosts(ctx context.Context, tx pgx.Tx, from, to time.Time, rows 
 func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) error {
 	n := len(hours)
 	hs, at, est, cnt := make([]time.Time, n), make([]time.Time, n), make([]bool, n), make([]int32, n)
+	accts := make([]string, n) // unnest flattens arrays of arrays: each hour's accounts as a JSON array
 	for i, h := range hours {
 		hs[i], at[i], est[i], cnt[i] = h.Hour.Start(), h.ComputedAt, h.Estimated, int32(h.Allocations)
+		b, err := json.Marshal(h.EstimatedAccounts)
+		if err != nil {
+			return fmt.Errorf("record attributed hours: %w", err)
+		}
+		accts[i] = string(b)
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO attribution_hours (hour, computed_at, estimated, allocations)
-		SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[], $3::bool[], $4::int4[])
+		INSERT INTO attribution_hours (hour, computed_at, estimated, allocations, estimated_accounts)
+		SELECT h, at, est, cnt, ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb))
+		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::bool[], $4::int4[], $5::text[]) AS u(h, at, est, cnt, accts)
 		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, estimated = excluded.estimated,
-			allocations = excluded.allocations`, hs, at, est, cnt)
+			allocations = excluded.allocations, estimated_accounts = excluded.estimated_accounts`, hs, at, est, cnt, accts)
 	if err != nil {
 		return fmt.Errorf("record attributed hours: %w", err)
 	}
 	return nil
 }
 
-// StaleHours returns the hours of w that were never attributed, or whose
+// StaleHours returns the hours of w that were never attributed, whose
 // billing period was ingested (new, restated, or landing after an estimate)
-// after they were attributed.
+// after they were attributed, or that estimated node-hours of an account
+// whose bill now reaches past them (however that came about: a job that
+// read how far bills reach before one landed).
 func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
@@ -326,6 +339,9 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 			SELECT 1 FROM billing_periods p
 			WHERE p.ingested_at > a.computed_at
 			  AND h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
+		  OR (a.estimated_accounts <> '{}' AND EXISTS (
+			SELECT 1 FROM billing_periods p
+			WHERE p.billing_account_id = ANY(a.estimated_accounts) AND p.billed_through >= h + interval '1 hour'))
 		ORDER BY h`, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query stale hours: %w", err)

@@ -52,7 +52,7 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 				charge_period_start AS s, charge_period_end AS e,
 				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee
 			FROM cost_lines
-			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_end > $2 AND charge_period_start < $3
+			WHERE ($1 = '' OR billing_account_id = $1) AND (charge_period_end > $2 OR charge_period_start >= $2) AND charge_period_start < $3
 		), kpi AS (
 			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR st = 'Unused' OR fee
 		), long AS (
@@ -190,7 +190,7 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 			SELECT provider, region_id, `+instanceTypeSQL+` AS itype, billing_currency AS cur, list_cost,
 				charge_period_start AS s, charge_period_end AS e
 			FROM cost_lines
-			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_end > $2 AND charge_period_start < $3 AND `+eligibleSQL+`
+			WHERE ($1 = '' OR billing_account_id = $1) AND (charge_period_end > $2 OR charge_period_start >= $2) AND charge_period_start < $3 AND `+eligibleSQL+`
 		), parts AS (
 			SELECT date_trunc('hour', s) AS h, provider, region_id, itype, cur, list_cost AS od
 			FROM l WHERE e - s <= interval '1 hour' AND s >= $2

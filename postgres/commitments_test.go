@@ -121,3 +121,36 @@ func TestCommitmentEligibleUsageCurrency(t *testing.T) {
 		t.Errorf("both accounts: err %v, want ErrCurrencyMismatch", err)
 	}
 }
+
+// TestCommitmentEmptyPeriodLineAtWindowStart: a line with an empty charge
+// period (a GCP row without usage_end_time) counts in the hour it starts,
+// also when that hour is the window's first.
+func TestCommitmentEmptyPeriodLineAtWindowStart(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	l := testLine(t, "2026-10-03T00:00:00Z", "i-0aaa", "2", "2")
+	l.ChargePeriodEnd, l.CommitmentDiscountStatus, l.ServiceCategory = l.ChargePeriodStart, "", "Compute"
+	key := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: tally.MonthStart(day), Source: "focus"}
+	run, err := db.StartIngestRun(ctx, "focus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{l})); err != nil {
+		t.Fatal(err)
+	}
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	u, err := db.EligibleUsage(ctx, l.BillingAccountID, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.OD) != 1 || u.OD[0][0] != commitments.NanosOf(2) {
+		t.Errorf("EligibleUsage: %v, want 2 in hour 0", u.OD)
+	}
+	sums, err := db.CommitmentSums(ctx, l.BillingAccountID, w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "2" {
+		t.Errorf("CommitmentSums: %+v, want eligible 2 on the day", sums)
+	}
+}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 )
 
@@ -28,6 +31,9 @@ func TestAllocationWindowLimits(t *testing.T) {
 		{"/api/v1/allocations?window=300000d&step=1h", "at most 100 years"},
 		{"/allocation/compute?window=300000d", "at most 100 years"},
 		{"/api/v1/allocations?window=0,9000000000000&step=24h", "use a larger step"},
+		{"/api/v1/allocations?window=2000-01-01T00:00:00Z,2100-01-01T00:00:00Z&aggregate=pod", "at most 92 days"},
+		{"/allocation/compute?window=2000-01-01T00:00:00Z,2100-01-01T00:00:00Z&aggregate=node", "at most 92 days"},
+		{"/api/v1/allocations?window=2400h&aggregate=namespace", "at most 92 days"},
 	}
 	s := NewServer(Config{Readiness: readiness{}, Allocations: refusingAllocations{}})
 	for _, tt := range tests {
@@ -41,6 +47,30 @@ func TestAllocationWindowLimits(t *testing.T) {
 		}
 		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 			t.Errorf("GET %s allocated %d bytes", tt.path, n)
+		}
+	}
+}
+
+// TestAllocationLimitsAllowDashboardViews: every window the dashboard's
+// Allocations page offers passes the limits with every aggregation and step
+// it offers, except hourly steps over more than MaxSteps hours (90 days).
+func TestAllocationLimitsAllowDashboardViews(t *testing.T) {
+	now := time.Date(2026, 10, 31, 15, 4, 0, 0, time.UTC) // the 31st: month and lastmonth at their longest
+	for _, window := range []string{"today", "yesterday", "24h", "7d", "14d", "30d", "90d", "lastweek", "month", "lastmonth"} {
+		for _, agg := range []string{"cluster", "namespace", "controller", "pod", "container", "label:team"} {
+			for _, step := range []string{"1h", "1d", "7d", "window"} {
+				v := url.Values{"window": {window}, "aggregate": {agg}, "step": {step}}
+				_, err := allocationQuery(v, now, tally.CostSettings{})
+				if window == "90d" && step == "1h" {
+					if err == nil || !strings.Contains(err.Error(), "use a larger step") {
+						t.Errorf("%s: %v, want too many steps", v.Encode(), err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: %v", v.Encode(), err)
+				}
+			}
 		}
 	}
 }
