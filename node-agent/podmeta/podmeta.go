@@ -227,7 +227,10 @@ func (m *Meta) resolve(pid uint32, cgroupID uint64, comm string) Target {
 }
 
 // ContainerName names the container with id in pod uid: from the pod's
-// container statuses; PodContainer for the pod's own cgroup and sandbox.
+// container statuses (regular, init and ephemeral), current or, for a
+// container that restarted (after an OOM kill, say), its previous
+// instance's id in lastState; PodContainer for the pod's own cgroup and
+// sandbox.
 func (m *Meta) ContainerName(uid, id string) string {
 	if id == "" {
 		return PodContainer
@@ -236,9 +239,17 @@ func (m *Meta) ContainerName(uid, id string) string {
 	if !ok {
 		return id[:min(12, len(id))] // a pod the informer does not know (yet)
 	}
-	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+	lists := [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses}
+	for _, list := range lists {
 		for _, cs := range list {
-			if _, cid, _ := strings.Cut(cs.ContainerID, "://"); cid == id {
+			if runtimeID(cs.ContainerID) == id {
+				return cs.Name
+			}
+		}
+	}
+	for _, list := range lists {
+		for _, cs := range list {
+			if t := cs.LastTerminationState.Terminated; t != nil && runtimeID(t.ContainerID) == id {
 				return cs.Name
 			}
 		}
@@ -247,6 +258,13 @@ func (m *Meta) ContainerName(uid, id string) string {
 		return p.Spec.Containers[0].Name // statuses not reported yet
 	}
 	return PodContainer
+}
+
+// runtimeID strips the runtime from a status's container id
+// ("containerd://<id>").
+func runtimeID(s string) string {
+	_, id, _ := strings.Cut(s, "://")
+	return id
 }
 
 // cgroupPath returns the cgroup v2 path of id, walking the hierarchy again
