@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Mounts locates the cgroup hierarchies.
@@ -104,6 +105,7 @@ func unescape(s string) string {
 type Container struct {
 	Location
 	Path string // relative path, e.g. /kubepods/burstable/pod<uid>/<id>
+	ID   uint64 // cgroup v2 id (the directory's inode number), 0 outside cgroup v2
 	V2   bool   // present in the cgroup2 hierarchy
 	V1   bool   // present in the v1 cpuacct (or cpu) hierarchy
 }
@@ -133,6 +135,11 @@ func (m Mounts) Discover() []Container {
 			}
 			if v2 {
 				c.V2 = true
+				if fi, err := d.Info(); err == nil {
+					if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+						c.ID = st.Ino
+					}
+				}
 			} else {
 				c.V1 = true
 			}

@@ -118,6 +118,9 @@ func (c *Collector) Collect(ctx context.Context) (*Interval, error) {
 	if c.cfg.Usage != nil {
 		usage = c.cfg.Usage.Interval()
 	}
+	for _, u := range usage { // cgroups seen while sampling, some gone by now
+		c.cfg.Meta.RememberCgroup(u.ID, u.Path)
+	}
 	period := int64(time.Second) / int64(c.cfg.Source.Frequency())
 
 	buckets := map[target]*bucket{}

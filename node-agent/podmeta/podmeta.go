@@ -67,10 +67,18 @@ type Meta struct {
 	cancel   context.CancelFunc
 
 	mu      sync.Mutex
-	paths   map[uint64]string // cgroup v2 id → path
+	paths   map[uint64]string // cgroup v2 id → path, from the last walk
+	seen    map[uint64]string // cgroup v2 id → path, remembered this drain
 	walked  time.Time
-	pids    map[uint32]Target // this drain's resolutions
+	procs   map[procKey]Target // this drain's resolutions
 	deleted map[string]deletedPod
+}
+
+// procKey names a process in a cgroup: a pid reused within a drain by a
+// process in another cgroup (another pod) is resolved again.
+type procKey struct {
+	pid    uint32
+	cgroup uint64
 }
 
 type deletedPod struct {
@@ -93,7 +101,7 @@ func New(cfg Config) *Meta {
 	if cfg.Resync == 0 {
 		cfg.Resync = 10 * time.Minute
 	}
-	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, pids: map[uint32]Target{}, deleted: map[string]deletedPod{}}
+	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, seen: map[uint64]string{}, procs: map[procKey]Target{}, deleted: map[string]deletedPod{}}
 	if cfg.Client != nil {
 		m.owners = newOwners(cfg.Client)
 	}
@@ -171,11 +179,13 @@ func (m *Meta) Pod(uid string) (*corev1.Pod, bool) {
 	return nil, false
 }
 
-// EndDrain forgets this drain's per-process resolutions and old deleted pods.
+// EndDrain forgets this drain's per-process resolutions, remembered
+// cgroups and old deleted pods.
 func (m *Meta) EndDrain() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.pids = map[uint32]Target{}
+	m.procs = map[procKey]Target{}
+	m.seen = map[uint64]string{}
 	for uid, d := range m.deleted {
 		if time.Since(d.at) > keepDeleted {
 			delete(m.deleted, uid)
@@ -183,21 +193,36 @@ func (m *Meta) EndDrain() {
 	}
 }
 
+// RememberCgroup records that the cgroup v2 id had path while the drain's
+// samples were taken (the usage tracker saw it), so samples of a container
+// whose cgroup is gone when they are attributed still find their pod. The
+// memory lasts until EndDrain.
+func (m *Meta) RememberCgroup(id uint64, path string) {
+	if id == 0 {
+		return
+	}
+	m.mu.Lock()
+	m.seen[id] = path
+	m.mu.Unlock()
+}
+
 // Attribute returns where a sample of process pid, in cgroup v2 cgroupID,
-// running thread comm, belongs.
+// running thread comm, belongs. Resolutions are cached for the drain by
+// pid and cgroup.
 func (m *Meta) Attribute(pid uint32, cgroupID uint64, comm string, kthread bool) Target {
 	if kthread {
 		return Target{Container: KernelContainer}
 	}
+	k := procKey{pid, cgroupID}
 	m.mu.Lock()
-	if t, ok := m.pids[pid]; ok {
+	if t, ok := m.procs[k]; ok {
 		m.mu.Unlock()
 		return t
 	}
 	m.mu.Unlock()
 	t := m.resolve(pid, cgroupID, comm)
 	m.mu.Lock()
-	m.pids[pid] = t
+	m.procs[k] = t
 	m.mu.Unlock()
 	return t
 }
@@ -268,7 +293,8 @@ func runtimeID(s string) string {
 }
 
 // cgroupPath returns the cgroup v2 path of id, walking the hierarchy again
-// (at most every few seconds) when id is new.
+// (at most every few seconds) when id is new; a cgroup gone by then is
+// found among those remembered this drain.
 func (m *Meta) cgroupPath(id uint64) string {
 	if m.cfg.Mounts.V2 == "" || id == 0 {
 		return ""
@@ -276,6 +302,9 @@ func (m *Meta) cgroupPath(id uint64) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if p, ok := m.paths[id]; ok {
+		return p
+	}
+	if p, ok := m.seen[id]; ok {
 		return p
 	}
 	if time.Since(m.walked) < 2*time.Second {

@@ -1,11 +1,16 @@
 package podmeta
 
 import (
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/tallyhq/tally/node-agent/cgroups"
 )
 
 const (
@@ -66,5 +71,67 @@ func TestContainerName(t *testing.T) {
 		if got := m.ContainerName(tt.uid, tt.id); got != tt.want {
 			t.Errorf("ContainerName(%s, %s…) = %q, want %q", tt.uid[:8], tt.id[:min(8, len(tt.id))], got, tt.want)
 		}
+	}
+}
+
+// cgroupDir makes a cgroup v2 directory under root and returns its id (the
+// directory's inode number, as bpf_get_current_cgroup_id reads it).
+func cgroupDir(t *testing.T, root, rel string) uint64 {
+	t.Helper()
+	dir := filepath.Join(root, rel)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// A pid reused within one drain by a process in another pod is resolved
+// again: the cache is keyed by pid and cgroup.
+func TestAttributePIDReuse(t *testing.T) {
+	root := t.TempDir()
+	a := cgroupDir(t, root, "kubepods/besteffort/pod"+uidA+"/"+idA)
+	b := cgroupDir(t, root, "kubepods/besteffort/pod"+uidB+"/"+idB)
+	m := New(Config{Mounts: cgroups.Mounts{V2: root}, Proc: t.TempDir()})
+	for _, tt := range []struct {
+		cgroup  uint64
+		pod, id string
+	}{{a, uidA, idA}, {b, uidB, idB}, {a, uidA, idA}} {
+		got := m.Attribute(4242, tt.cgroup, "worker", false)
+		if got.PodUID != tt.pod || got.ContainerID != tt.id {
+			t.Fatalf("pid 4242 in cgroup %d: pod %s container %s; want %s %s", tt.cgroup, got.PodUID, got.ContainerID, tt.pod, tt.id)
+		}
+	}
+}
+
+// Samples of a container whose cgroup is gone when they are attributed
+// (it exited within the drain) find their pod through the cgroups the
+// usage tracker saw, not host/<comm>.
+func TestAttributeRemovedCgroup(t *testing.T) {
+	root := t.TempDir()
+	rel := "/kubepods/burstable/pod" + uidA + "/" + idA
+	id := cgroupDir(t, root, rel)
+	var seen cgroups.Container
+	for _, c := range (cgroups.Mounts{V2: root}).Discover() {
+		seen = c
+	}
+	if seen.ID != id || seen.Path != rel {
+		t.Fatalf("Discover found %+v; want id %d path %s", seen, id, rel)
+	}
+	if err := os.Remove(filepath.Join(root, rel)); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Config{Mounts: cgroups.Mounts{V2: root}, Proc: t.TempDir()})
+	m.RememberCgroup(seen.ID, seen.Path)
+	if got := m.Attribute(4242, id, "worker", false); got.PodUID != uidA || got.ContainerID != idA {
+		t.Fatalf("sample of a removed cgroup went to %+v", got)
+	}
+	m.EndDrain()
+	m.walked = time.Time{}
+	if got := m.Attribute(4242, id, "worker", false); got.PodUID != "" {
+		t.Fatalf("after the drain the removed cgroup still resolves to %+v", got)
 	}
 }
