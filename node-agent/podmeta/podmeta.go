@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -283,6 +284,39 @@ func (m *Meta) ContainerName(uid, id string) string {
 		return p.Spec.Containers[0].Name // statuses not reported yet
 	}
 	return PodContainer
+}
+
+// Termination is a container instance's end, from the pod's status.
+type Termination struct {
+	Container   string // the container's name
+	ContainerID string // the instance's runtime id
+	FinishedAt  time.Time
+}
+
+// OOMKilled returns the containers of pod uid (regular, init and
+// ephemeral) whose latest termination is an OOM kill that ended at or
+// after since, the most recent first: the status kubelet reports once the
+// runtime saw the container's main process killed by the kernel.
+func (m *Meta) OOMKilled(uid string, since time.Time) []Termination {
+	p, ok := m.Pod(uid)
+	if !ok {
+		return nil
+	}
+	since = since.Truncate(time.Second) // statuses say the time to the second
+	var out []Termination
+	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+		for _, cs := range list {
+			t := cs.State.Terminated // not restarted (yet, or restartPolicy: Never)
+			if t == nil {
+				t = cs.LastTerminationState.Terminated
+			}
+			if t != nil && t.Reason == "OOMKilled" && !t.FinishedAt.IsZero() && !t.FinishedAt.Time.Before(since) {
+				out = append(out, Termination{Container: cs.Name, ContainerID: runtimeID(t.ContainerID), FinishedAt: t.FinishedAt.Time})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FinishedAt.After(out[j].FinishedAt) })
+	return out
 }
 
 // runtimeID strips the runtime from a status's container id

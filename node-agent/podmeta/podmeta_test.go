@@ -3,6 +3,7 @@ package podmeta
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -133,5 +134,41 @@ func TestAttributeRemovedCgroup(t *testing.T) {
 	m.walked = time.Time{}
 	if got := m.Attribute(4242, id, "worker", false); got.PodUID != "" {
 		t.Fatalf("after the drain the removed cgroup still resolves to %+v", got)
+	}
+}
+
+func TestOOMKilled(t *testing.T) {
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := New(Config{})
+	p := restartedPod(now.Add(-3 * time.Second))
+	// The sidecar was OOM-killed later and has not restarted yet; the init
+	// container's run ended long before.
+	p.Status.ContainerStatuses[1].State = terminated("OOMKilled", idB, now.Add(-time.Second))
+	p.Status.InitContainerStatuses[0].State = terminated("OOMKilled", idI, now.Add(-time.Hour))
+	known(m, p)
+	tests := []struct {
+		since time.Time
+		want  []string
+	}{
+		{now.Add(-10 * time.Second), []string{"sidecar", "api"}},
+		{now.Add(-3*time.Second + 500*time.Millisecond), []string{"sidecar", "api"}}, // statuses are to the second
+		{now.Add(-2 * time.Second), []string{"sidecar"}},
+		{now, nil},
+		{now.Add(-2 * time.Hour), []string{"sidecar", "api", "migrate"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, k := range m.OOMKilled(uidA, tt.since) {
+			got = append(got, k.Container)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("OOMKilled(since %s) = %v, want %v", tt.since.Format(time.TimeOnly), got, tt.want)
+		}
+	}
+	if got := m.OOMKilled(uidA, now.Add(-2*time.Second)); len(got) != 1 || got[0].ContainerID != idB || !got[0].FinishedAt.Equal(now.Add(-time.Second)) {
+		t.Errorf("OOMKilled = %+v, want the sidecar's instance %s…", got, idB[:8])
+	}
+	if got := m.OOMKilled(uidB, time.Time{}); got != nil {
+		t.Errorf("unknown pod: %v", got)
 	}
 }
