@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Mounts locates the cgroup hierarchies.
@@ -104,12 +105,20 @@ func unescape(s string) string {
 type Container struct {
 	Location
 	Path string // relative path, e.g. /kubepods/burstable/pod<uid>/<id>
+	ID   uint64 // cgroup v2 id (the directory's inode number), 0 outside cgroup v2
 	V2   bool   // present in the cgroup2 hierarchy
 	V1   bool   // present in the v1 cpuacct (or cpu) hierarchy
 }
 
 // Discover walks the hierarchies and returns the cgroups of containers in pods.
 func (m Mounts) Discover() []Container {
+	containers, _ := m.discover()
+	return containers
+}
+
+// discover returns the cgroups of containers in pods and, in the cgroup2
+// hierarchy, the pods' own cgroups (ContainerID "").
+func (m Mounts) discover() (containers, pods []Container) {
 	found := map[string]*Container{}
 	var order []string
 	walk := func(root string, v2 bool) {
@@ -122,7 +131,13 @@ func (m Mounts) Discover() []Container {
 			}
 			rel := "/" + strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
 			loc, ok := ParsePath(rel)
-			if !ok || loc.ContainerID == "" {
+			if !ok {
+				return nil
+			}
+			if loc.ContainerID == "" {
+				if name := d.Name(); v2 && (podSlice.MatchString(name) || podDir.MatchString(name)) {
+					pods = append(pods, Container{Location: loc, Path: rel, ID: inode(d), V2: true})
+				}
 				return nil
 			}
 			c := found[rel]
@@ -132,7 +147,7 @@ func (m Mounts) Discover() []Container {
 				order = append(order, rel)
 			}
 			if v2 {
-				c.V2 = true
+				c.V2, c.ID = true, inode(d)
 			} else {
 				c.V1 = true
 			}
@@ -141,11 +156,22 @@ func (m Mounts) Discover() []Container {
 	}
 	walk(m.V2, true)
 	walk(m.cpuRoot(), false)
-	out := make([]Container, 0, len(order))
+	containers = make([]Container, 0, len(order))
 	for _, rel := range order {
-		out = append(out, *found[rel])
+		containers = append(containers, *found[rel])
 	}
-	return out
+	return containers, pods
+}
+
+// inode returns a directory's inode number: a cgroup v2 directory's is the
+// cgroup's id (what bpf_get_current_cgroup_id returns).
+func inode(d os.DirEntry) uint64 {
+	if fi, err := d.Info(); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			return st.Ino
+		}
+	}
+	return 0
 }
 
 func (m Mounts) cpuRoot() string {

@@ -60,7 +60,28 @@ type Collector struct {
 	nodeAt    time.Time
 	lastDrops uint64
 	stats     Stats
+	unnamed   map[string]*unnamedOOM // by pod UID
+	oomNamed  map[string]time.Time   // instances named by nameOOMKills, by runtime id
 }
+
+// unnamedOOM are OOM kills in a pod that no container cgroup showed (the
+// killed container's cgroup was gone by the next sample), waiting for the
+// pod's container statuses to name the container.
+type unnamedOOM struct {
+	kills int
+	since time.Time // they happened after this
+	found time.Time
+}
+
+// oomNameWait is how long OOM kills wait for a container status to name
+// them before they are reported on the pod itself (PodContainer): kubelet
+// reports an OOM-killed container's termination within seconds. Counted
+// instances are remembered for oomNamedKeep, longer than a termination
+// stays in the status window nameOOMKills looks at.
+const (
+	oomNameWait  = 2 * time.Minute
+	oomNamedKeep = 10 * time.Minute
+)
 
 // Stats are cumulative counts for self-observation.
 type Stats struct {
@@ -84,7 +105,8 @@ func New(cfg Config) *Collector {
 	if cfg.NodeRefresh == 0 {
 		cfg.NodeRefresh = 5 * time.Minute
 	}
-	return &Collector{cfg: cfg, log: cfg.Logger, start: time.Now().UTC()}
+	return &Collector{cfg: cfg, log: cfg.Logger, start: time.Now().UTC(),
+		unnamed: map[string]*unnamedOOM{}, oomNamed: map[string]time.Time{}}
 }
 
 // Stats returns the cumulative counters.
@@ -117,6 +139,9 @@ func (c *Collector) Collect(ctx context.Context) (*Interval, error) {
 	var usage []cgroups.Usage
 	if c.cfg.Usage != nil {
 		usage = c.cfg.Usage.Interval()
+	}
+	for _, u := range usage { // cgroups seen while sampling, some gone by now
+		c.cfg.Meta.RememberCgroup(u.ID, u.Path)
 	}
 	period := int64(time.Second) / int64(c.cfg.Source.Frequency())
 
@@ -157,6 +182,16 @@ func (c *Collector) Collect(ctx context.Context) (*Interval, error) {
 		return r
 	}
 	for _, u := range usage {
+		if u.ContainerID == "" { // a pod's own cgroup: OOM kills no container showed
+			if u.UnseenOOMKills > 0 {
+				if c.unnamed[u.PodUID] == nil {
+					// The tracker's previous interval ended at start.
+					c.unnamed[u.PodUID] = &unnamedOOM{since: start.Add(-cgroups.DefaultSampleEvery), found: end}
+				}
+				c.unnamed[u.PodUID].kills += u.UnseenOOMKills
+			}
+			continue
+		}
 		t := target{u.PodUID, c.cfg.Meta.ContainerName(u.PodUID, u.ContainerID)}
 		r := get(t)
 		r.CPUCoreSeconds += u.CPUSeconds
@@ -166,6 +201,7 @@ func (c *Collector) Collect(ctx context.Context) (*Interval, error) {
 		r.MemoryRSSMax += u.RSSMax
 		r.OOMKills += u.OOMKills
 	}
+	c.nameOOMKills(end, get)
 	node := c.nodeInfo(ctx)
 	out := &Interval{Profiles: map[string]*profile.Profile{}, Samples: total}
 	for t, b := range buckets {
@@ -227,6 +263,51 @@ func (c *Collector) Collect(ctx context.Context) (*Interval, error) {
 	c.stats.Intervals++
 	c.stats.LastDrain = time.Since(began)
 	return out, nil
+}
+
+// nameOOMKills adds the OOM kills that no container cgroup showed to the
+// container instances the pods' statuses say were OOM-killed since, leaving
+// out instances already named (a status keeps showing the last termination):
+// one kill to each, the most recent first, any more to the most recent (a
+// container that restarted again shows only its last termination). Kills
+// still unnamed after oomNameWait go to the pod (PodContainer), so they are
+// counted. Instances whose kill a container cgroup showed are not left out:
+// the kill it showed may have been of another process (a worker) than the
+// one whose end the status reports; since, one sample period before the
+// kills' interval, keeps those terminations out unless another container
+// of the pod was OOM-killed within seconds.
+func (c *Collector) nameOOMKills(now time.Time, get func(target) *tally.AgentUsage) {
+	for id, at := range c.oomNamed {
+		if now.Sub(at) > oomNamedKeep {
+			delete(c.oomNamed, id)
+		}
+	}
+	for uid, u := range c.unnamed {
+		var killed []podmeta.Termination
+		for _, k := range c.cfg.Meta.OOMKilled(uid, u.since) {
+			if _, counted := c.oomNamed[k.ContainerID]; !counted {
+				killed = append(killed, k)
+			}
+		}
+		if len(killed) == 0 {
+			if now.Sub(u.found) < oomNameWait {
+				continue
+			}
+			c.log.Warn("OOM kills in a pod whose container is unknown", "pod", uid, "kills", u.kills)
+			killed = []podmeta.Termination{{Container: podmeta.PodContainer}}
+		}
+		for i := range u.kills {
+			k := killed[0]
+			if i < len(killed) {
+				k = killed[i]
+			}
+			get(target{uid, k.Container}).OOMKills++
+			if k.ContainerID != "" {
+				c.oomNamed[k.ContainerID] = now
+			}
+		}
+		delete(c.unnamed, uid)
+	}
 }
 
 // frames returns a sample's stack, leaf first: kernel frames, then user

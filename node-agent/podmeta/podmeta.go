@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,10 +68,18 @@ type Meta struct {
 	cancel   context.CancelFunc
 
 	mu      sync.Mutex
-	paths   map[uint64]string // cgroup v2 id → path
+	paths   map[uint64]string // cgroup v2 id → path, from the last walk
+	seen    map[uint64]string // cgroup v2 id → path, remembered this drain
 	walked  time.Time
-	pids    map[uint32]Target // this drain's resolutions
+	procs   map[procKey]Target // this drain's resolutions
 	deleted map[string]deletedPod
+}
+
+// procKey names a process in a cgroup: a pid reused within a drain by a
+// process in another cgroup (another pod) is resolved again.
+type procKey struct {
+	pid    uint32
+	cgroup uint64
 }
 
 type deletedPod struct {
@@ -93,7 +102,7 @@ func New(cfg Config) *Meta {
 	if cfg.Resync == 0 {
 		cfg.Resync = 10 * time.Minute
 	}
-	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, pids: map[uint32]Target{}, deleted: map[string]deletedPod{}}
+	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, seen: map[uint64]string{}, procs: map[procKey]Target{}, deleted: map[string]deletedPod{}}
 	if cfg.Client != nil {
 		m.owners = newOwners(cfg.Client)
 	}
@@ -171,11 +180,13 @@ func (m *Meta) Pod(uid string) (*corev1.Pod, bool) {
 	return nil, false
 }
 
-// EndDrain forgets this drain's per-process resolutions and old deleted pods.
+// EndDrain forgets this drain's per-process resolutions, remembered
+// cgroups and old deleted pods.
 func (m *Meta) EndDrain() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.pids = map[uint32]Target{}
+	m.procs = map[procKey]Target{}
+	m.seen = map[uint64]string{}
 	for uid, d := range m.deleted {
 		if time.Since(d.at) > keepDeleted {
 			delete(m.deleted, uid)
@@ -183,21 +194,36 @@ func (m *Meta) EndDrain() {
 	}
 }
 
+// RememberCgroup records that the cgroup v2 id had path while the drain's
+// samples were taken (the usage tracker saw it), so samples of a container
+// whose cgroup is gone when they are attributed still find their pod. The
+// memory lasts until EndDrain.
+func (m *Meta) RememberCgroup(id uint64, path string) {
+	if id == 0 {
+		return
+	}
+	m.mu.Lock()
+	m.seen[id] = path
+	m.mu.Unlock()
+}
+
 // Attribute returns where a sample of process pid, in cgroup v2 cgroupID,
-// running thread comm, belongs.
+// running thread comm, belongs. Resolutions are cached for the drain by
+// pid and cgroup.
 func (m *Meta) Attribute(pid uint32, cgroupID uint64, comm string, kthread bool) Target {
 	if kthread {
 		return Target{Container: KernelContainer}
 	}
+	k := procKey{pid, cgroupID}
 	m.mu.Lock()
-	if t, ok := m.pids[pid]; ok {
+	if t, ok := m.procs[k]; ok {
 		m.mu.Unlock()
 		return t
 	}
 	m.mu.Unlock()
 	t := m.resolve(pid, cgroupID, comm)
 	m.mu.Lock()
-	m.pids[pid] = t
+	m.procs[k] = t
 	m.mu.Unlock()
 	return t
 }
@@ -227,7 +253,10 @@ func (m *Meta) resolve(pid uint32, cgroupID uint64, comm string) Target {
 }
 
 // ContainerName names the container with id in pod uid: from the pod's
-// container statuses; PodContainer for the pod's own cgroup and sandbox.
+// container statuses (regular, init and ephemeral), current or, for a
+// container that restarted (after an OOM kill, say), its previous
+// instance's id in lastState; PodContainer for the pod's own cgroup and
+// sandbox.
 func (m *Meta) ContainerName(uid, id string) string {
 	if id == "" {
 		return PodContainer
@@ -236,9 +265,17 @@ func (m *Meta) ContainerName(uid, id string) string {
 	if !ok {
 		return id[:min(12, len(id))] // a pod the informer does not know (yet)
 	}
-	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+	lists := [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses}
+	for _, list := range lists {
 		for _, cs := range list {
-			if _, cid, _ := strings.Cut(cs.ContainerID, "://"); cid == id {
+			if runtimeID(cs.ContainerID) == id {
+				return cs.Name
+			}
+		}
+	}
+	for _, list := range lists {
+		for _, cs := range list {
+			if t := cs.LastTerminationState.Terminated; t != nil && runtimeID(t.ContainerID) == id {
 				return cs.Name
 			}
 		}
@@ -249,8 +286,49 @@ func (m *Meta) ContainerName(uid, id string) string {
 	return PodContainer
 }
 
+// Termination is a container instance's end, from the pod's status.
+type Termination struct {
+	Container   string // the container's name
+	ContainerID string // the instance's runtime id
+	FinishedAt  time.Time
+}
+
+// OOMKilled returns the containers of pod uid (regular, init and
+// ephemeral) whose latest termination is an OOM kill that ended at or
+// after since, the most recent first: the status kubelet reports once the
+// runtime saw the container's main process killed by the kernel.
+func (m *Meta) OOMKilled(uid string, since time.Time) []Termination {
+	p, ok := m.Pod(uid)
+	if !ok {
+		return nil
+	}
+	since = since.Truncate(time.Second) // statuses say the time to the second
+	var out []Termination
+	for _, list := range [][]corev1.ContainerStatus{p.Status.ContainerStatuses, p.Status.InitContainerStatuses, p.Status.EphemeralContainerStatuses} {
+		for _, cs := range list {
+			t := cs.State.Terminated // not restarted (yet, or restartPolicy: Never)
+			if t == nil {
+				t = cs.LastTerminationState.Terminated
+			}
+			if t != nil && t.Reason == "OOMKilled" && !t.FinishedAt.IsZero() && !t.FinishedAt.Time.Before(since) {
+				out = append(out, Termination{Container: cs.Name, ContainerID: runtimeID(t.ContainerID), FinishedAt: t.FinishedAt.Time})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FinishedAt.After(out[j].FinishedAt) })
+	return out
+}
+
+// runtimeID strips the runtime from a status's container id
+// ("containerd://<id>").
+func runtimeID(s string) string {
+	_, id, _ := strings.Cut(s, "://")
+	return id
+}
+
 // cgroupPath returns the cgroup v2 path of id, walking the hierarchy again
-// (at most every few seconds) when id is new.
+// (at most every few seconds) when id is new; a cgroup gone by then is
+// found among those remembered this drain.
 func (m *Meta) cgroupPath(id uint64) string {
 	if m.cfg.Mounts.V2 == "" || id == 0 {
 		return ""
@@ -258,6 +336,9 @@ func (m *Meta) cgroupPath(id uint64) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if p, ok := m.paths[id]; ok {
+		return p
+	}
+	if p, ok := m.seen[id]; ok {
 		return p
 	}
 	if time.Since(m.walked) < 2*time.Second {

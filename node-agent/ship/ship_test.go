@@ -65,7 +65,7 @@ func TestBufferBoundsAndSpill(t *testing.T) {
 	if mem > 250 || mem+disk > 1000 || b.Len() != 10 || b.Dropped() != 2 {
 		t.Fatalf("mem %d disk %d len %d dropped %d", mem, disk, b.Len(), b.Dropped())
 	}
-	if got := b.Peek(); got[0] != 2 {
+	if _, got := b.Peek(); got[0] != 2 {
 		t.Fatalf("oldest kept is %d, want 2 (0 and 1 dropped)", got[0])
 	}
 	// A restart picks up what was spilled, in order.
@@ -73,7 +73,7 @@ func TestBufferBoundsAndSpill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := b2.Peek(); got == nil || got[0] != 2 {
+	if _, got := b2.Peek(); got == nil || got[0] != 2 {
 		t.Fatalf("after restart oldest = %v", got)
 	}
 	if _, err := NewBuffer(10, 10, ""); err != nil {
@@ -252,13 +252,15 @@ func TestDropOldestWhenFullAndRejects(t *testing.T) {
 	s := New(Config{URL: srv.URL, Buffer: buf, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go s.Run(ctx)
+	// Enqueued before Run, so no batch is in flight (one in flight is not
+	// dropped to make room).
 	for range 5 {
 		s.Enqueue(&tally.AgentBatch{Version: 1, Intervals: []tally.AgentInterval{{}}})
 	}
 	if st := s.Stats(); st.Dropped != 2 || st.Pending != 3 {
 		t.Fatalf("%+v", st)
 	}
+	go s.Run(ctx)
 	status.Store(400)
 	for s.Stats().Pending > 0 {
 		time.Sleep(time.Millisecond)
@@ -275,5 +277,105 @@ func TestDropOldestWhenFullAndRejects(t *testing.T) {
 	defer mu.Unlock()
 	if len(dropped) != 1 || dropped[0] != 2 {
 		t.Fatalf("backend heard dropped=%v, want [2]", dropped)
+	}
+}
+
+// The item being delivered is never dropped to make room and does not
+// count against the bound; its delivery ends by sequence number, so a full
+// buffer neither loses the next item nor counts a delivered one as dropped.
+func TestBufferKeepsItemInFlight(t *testing.T) {
+	item := func(tag byte) []byte { return bytes.Repeat([]byte{tag}, 100) }
+	b, err := NewBuffer(300, 300, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tag := range byte(3) {
+		b.Push(item(tag))
+	}
+	seq, got := b.Peek() // the shipper sends item 0
+	if got[0] != 0 {
+		t.Fatalf("oldest is %d", got[0])
+	}
+	b.Push(item(3)) // items 1-3 fit: nothing goes
+	b.Push(item(4)) // full: item 1 goes, not item 0 in flight
+	if b.Dropped() != 1 || b.Len() != 4 {
+		t.Fatalf("dropped %d, len %d; want 1, 4", b.Dropped(), b.Len())
+	}
+	b.Pop(seq) // delivered
+	b.Pop(seq) // a second Pop of the same item removes nothing
+	var rest []byte
+	for b.Len() > 0 {
+		s, data := b.Peek()
+		rest = append(rest, data[0])
+		b.Pop(s)
+	}
+	if !bytes.Equal(rest, []byte{2, 3, 4}) || b.Dropped() != 1 {
+		t.Fatalf("left %v, dropped %d; want [2 3 4], 1", rest, b.Dropped())
+	}
+
+	// A released item (its delivery failed) counts again and, the oldest,
+	// is the first to go.
+	for tag := range byte(3) {
+		b.Push(item(tag))
+	}
+	seq, _ = b.Peek()
+	b.Push(item(3))
+	b.Release(seq)
+	if _, got := b.Peek(); got[0] != 1 || b.Dropped() != 2 || b.Len() != 3 {
+		t.Fatalf("after release: oldest %d, dropped %d, len %d; want 1, 2, 3", got[0], b.Dropped(), b.Len())
+	}
+}
+
+// A batch pushed while the only other one is being delivered, when the two
+// exceed the bound, waits (the bound is exceeded by the one in flight,
+// whose bytes the shipper holds anyway) and is delivered next, from memory
+// or from disk.
+func TestShipperDeliversBatchPushedDuringSend(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dir  string
+	}{{"memory", ""}, {"disk", t.TempDir()}} {
+		t.Run(tc.name, func(t *testing.T) {
+			arrived := make(chan struct{}, 1)
+			release := make(chan struct{})
+			var mu sync.Mutex
+			var got []byte
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				buf := make([]byte, 1)
+				r.Body.Read(buf)
+				mu.Lock()
+				got = append(got, buf[0])
+				first := len(got) == 1
+				mu.Unlock()
+				if first {
+					arrived <- struct{}{}
+					<-release
+				}
+				w.WriteHeader(http.StatusAccepted)
+			}))
+			defer srv.Close()
+			b, err := NewBuffer(300, 0, tc.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := New(Config{URL: srv.URL, Buffer: b})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go s.Run(ctx)
+			b.Push(bytes.Repeat([]byte{'A'}, 200))
+			s.wake <- struct{}{}
+			<-arrived
+			b.Push(bytes.Repeat([]byte{'B'}, 200))
+			close(release)
+			deadline := time.Now().Add(10 * time.Second)
+			for s.Stats().Pending > 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if st := s.Stats(); string(got) != "AB" || st.Dropped != 0 || st.Batches != 2 {
+				t.Fatalf("backend received %q; stats %+v; want \"AB\", nothing dropped", got, st)
+			}
+		})
 	}
 }

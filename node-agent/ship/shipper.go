@@ -110,7 +110,7 @@ func (s *Shipper) Stats() Stats {
 func (s *Shipper) Run(ctx context.Context) {
 	failures := 0
 	for {
-		item := s.cfg.Buffer.Peek()
+		seq, item := s.cfg.Buffer.Peek()
 		if item == nil {
 			select {
 			case <-ctx.Done():
@@ -123,7 +123,7 @@ func (s *Shipper) Run(ctx context.Context) {
 		switch {
 		case err == nil:
 			failures = 0
-			s.cfg.Buffer.Pop()
+			s.cfg.Buffer.Pop(seq)
 			s.mu.Lock()
 			s.stats.Batches++
 			s.stats.Bytes += uint64(len(item))
@@ -131,12 +131,13 @@ func (s *Shipper) Run(ctx context.Context) {
 			continue
 		case isPermanent(err):
 			s.log.Warn("backend rejected a batch; dropping it", "err", err)
-			s.cfg.Buffer.Pop()
+			s.cfg.Buffer.Pop(seq)
 			s.mu.Lock()
 			s.stats.Rejected++
 			s.mu.Unlock()
 			continue
 		}
+		s.cfg.Buffer.Release(seq)
 		if ctx.Err() != nil {
 			return
 		}
