@@ -26,6 +26,14 @@ type distribution struct {
 // taken from; with fewer, Z is normal with the errors' RMS.
 const minPooled = 40
 
+// minNonZero is the least share of the standardized errors that must be
+// non-zero for their empirical quantiles to be used. The widest band is the
+// 95% one: its bounds are the 2.5% and 97.5% quantiles, so with fewer than
+// 5% of the errors off zero at least one of them is zero whatever the errors'
+// size, and the band collapses to the point forecast at every step — as on a
+// periodic series where only the windows reaching two filled values erred.
+const minNonZero = 0.05
+
 // calibrate builds the distribution from validation errors errs[k][h]
 // (origin k, step h) for a horizon of H steps; widen multiplies the scale.
 // Steps past the validated horizon grow like √h. extrapolated reports
@@ -50,6 +58,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 	}
 	// Errors grow with the step: fit a nondecreasing curve to the mean squares.
 	ms = isotonic(ms, cnt)
+	filled := fillZeroSteps(ms)
 	d.scale = make([]float64, H)
 	for h := range d.scale {
 		if h < hv {
@@ -61,9 +70,19 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 	}
 	var z []float64
 	var num, den float64
+	nonZero := 0
 	for _, e := range errs {
 		prev := math.NaN()
 		for h, v := range e {
+			if h < filled {
+				// Their errors are all zero at a scale not fitted to them:
+				// they say nothing of Z's shape.
+				prev = math.NaN()
+				continue
+			}
+			if v != 0 {
+				nonZero++
+			}
 			s := math.Sqrt(ms[h])
 			zz := 0.0
 			if s > 0 {
@@ -80,7 +99,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 	if den > 0 {
 		d.rho = math.Max(0, math.Min(0.99, num/den))
 	}
-	if len(z) >= minPooled {
+	if len(z) >= minPooled && float64(nonZero) >= minNonZero*float64(len(z)) {
 		// Centered on the point forecast: a level shift inside the
 		// validation windows (a bias the model has since adapted to) widens
 		// the band instead of moving it off the forecast.
@@ -91,7 +110,8 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 		}
 		d.z, d.zMean = z, stat.Mean(z, nil)
 	} else {
-		// Too few errors for empirical tails: normal with their RMS.
+		// Too few errors, or too few non-zero ones, for empirical tails:
+		// normal with their RMS.
 		rms := 1.0
 		if len(z) > 0 {
 			var ss float64
@@ -106,6 +126,26 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 		d.scale[h] *= widen
 	}
 	return d, extrapolated
+}
+
+// fillZeroSteps gives the leading steps whose validation errors were all
+// zero — where the nondecreasing fit ms is zero before the first step that
+// erred, h0 — the mean square of h0 scaled down as a random walk's variance,
+// ms[h0]·(h+1)/(h0+1), the growth assumed past the validated horizon too.
+// A step that never erred over a few origins (one, on a short history) has
+// not shown that the model is exact there; left at zero, its band would be
+// the point forecast. It returns h0, the number of steps filled (0 when
+// none were, or when no step erred at all: an exactly repeating history).
+// Real-valued series never err exactly zero, so on them it does nothing.
+func fillZeroSteps(ms []float64) int {
+	h0 := slices.IndexFunc(ms, func(v float64) bool { return v > 0 })
+	if h0 <= 0 {
+		return 0
+	}
+	for h := range h0 {
+		ms[h] = ms[h0] * float64(h+1) / float64(h0+1)
+	}
+	return h0
 }
 
 // isotonic returns the weighted least-squares nondecreasing fit to v (pool

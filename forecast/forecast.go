@@ -61,7 +61,12 @@ type Result struct {
 	dist distribution
 }
 
-// Backtest is the rolling-origin validation behind a forecast.
+// Backtest is the rolling-origin validation behind a forecast. Its MASE is
+// scaled by the seasonal naive forecast's in-sample MAE or, when the history
+// repeats exactly with the season, by the one-step naive forecast's, so that
+// it is finite and the Result encodes as JSON. On a history that does not
+// change at all (after level-shift adjustment) a model that erred has no
+// MASE: it is left out of Candidates, and MASE is 0 with a note.
 type Backtest struct {
 	Origins    int                `json:"origins"`              // forecast origins validated
 	Horizon    int                `json:"horizon"`              // steps forecast from each
@@ -201,12 +206,14 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		}
 	}
 	chosen := valid
-	scale := MASEScale(xa, primary)
+	scale := backtestScale(xa, primary)
 	if len(valid) > 0 {
 		chosen = choose(valid)
 		r.Backtest = Backtest{Origins: len(origins), Horizon: hv, Candidates: map[string]float64{}}
 		for _, c := range valid {
-			r.Backtest.Candidates[c.m.name()] = c.mae / scale
+			if v, ok := scaledError(c.mae, scale); ok {
+				r.Backtest.Candidates[c.m.name()] = v
+			}
 		}
 	} else {
 		chosen = cands[:1]
@@ -247,7 +254,10 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		for k, o := range origins {
 			smapes = append(smapes, SMAPE(xa[o:o+hv], fc[k]))
 		}
-		r.Backtest.MASE = meanAbs(errs) / scale
+		var ok bool
+		if r.Backtest.MASE, ok = scaledError(meanAbs(errs), scale); !ok {
+			r.note("backtest MASE undefined: the history (adjusted for level shifts) does not change")
+		}
 		r.Backtest.SMAPE = mean(smapes)
 	} else {
 		// No history to validate on: naive-style √h intervals from the
@@ -451,6 +461,35 @@ func validationOrigins(n, H, step, minFit, want int) (int, []int) {
 		os = append(os, n-hv-i*step)
 	}
 	return hv, os
+}
+
+// backtestScale is what Backtest's MASE divides mean absolute errors by:
+// the in-sample MAE of the seasonal naive forecast with lag m, as in
+// MASEScale. An exactly periodic history has none (seasonal naive never errs
+// in it), and the ratio would be NaN or +Inf, which JSON cannot hold; it is
+// then scaled by the one-step naive forecast's MAE, as a non-seasonal series
+// is. A flat history has neither: 0.
+func backtestScale(x []float64, m int) float64 {
+	for _, lag := range []int{m, 1} {
+		if s := MASEScale(x, lag); s > 0 {
+			return s
+		}
+	}
+	return 0
+}
+
+// scaledError returns mae/scale: 0 for a model that never erred, whatever
+// the scale, and not ok when the ratio is not finite (a model that erred on
+// a flat history), which Backtest leaves out.
+func scaledError(mae, scale float64) (float64, bool) {
+	if mae == 0 {
+		return 0, true
+	}
+	v := mae / scale
+	if !(scale > 0) || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
 }
 
 func meanAbs(errs [][]float64) float64 {

@@ -41,6 +41,21 @@ const (
 	maxIntervalLength = time.Hour
 	// maxClockSkew is how far in the future an interval may end.
 	maxClockSkew = 10 * time.Minute
+	// DefaultAgentMaxAge is how long before now an interval may start
+	// (Config.AgentMaxAge). An agent uploads late only what its buffer held
+	// while the backend was away: at the defaults (64 MiB, a 10 s interval)
+	// that is at most 13 days even of the smallest batches (about 600 bytes
+	// gzipped: one interval of a node running a single pod), 6 to 10 days
+	// for a node with 5 to 30 containers, and less with profiles. A month
+	// leaves room for agents run with a longer --interval or a larger
+	// --buffer-bytes. It bounds what one batch costs the store: the first
+	// batch of a day creates that day's partitions, so a batch dated 1970
+	// would create some 20,000 of them per table.
+	DefaultAgentMaxAge = 31 * 24 * time.Hour
+	// maxBatchSpan bounds the time from a batch's first interval start to
+	// its last interval end. tally-agent sends one interval per batch; a
+	// backfill (tally demo) sends a UTC day of a node per batch.
+	maxBatchSpan = 24 * time.Hour
 )
 
 // ingestAgent handles POST /api/v1/ingest/agent: a gzip-compressed JSON
@@ -48,7 +63,7 @@ const (
 // token, which is bound to one cluster.
 func (s *Server) ingestAgent(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	in, stats, err := decodeAgentBatch(r, p.Cluster, s.now())
+	in, stats, err := decodeAgentBatch(r, p.Cluster, s.now(), s.agentMaxAge)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -71,7 +86,8 @@ type agentReply struct {
 }
 
 // decodeAgentBatch reads, bounds, decompresses, decodes and validates a batch.
-func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time) (tally.AgentIngest, agentReply, error) {
+// Intervals may start at most maxAge before now.
+func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time, maxAge time.Duration) (tally.AgentIngest, agentReply, error) {
 	var reply agentReply
 	if r.ContentLength > MaxAgentBody {
 		return tally.AgentIngest{}, reply, tally.Errorf(tally.ETooLarge, "batch of %d bytes exceeds %d", r.ContentLength, MaxAgentBody)
@@ -94,7 +110,7 @@ func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time) (
 	if err := json.Unmarshal(body, &b); err != nil {
 		return tally.AgentIngest{}, reply, tally.Errorf(tally.EInvalid, "decode batch: %v", jsonErrorText(err, body))
 	}
-	in, reply, err := convertBatch(&b, cluster, now)
+	in, reply, err := convertBatch(&b, cluster, now, maxAge)
 	return in, reply, err
 }
 
@@ -131,8 +147,52 @@ func jsonErrorText(err error, body []byte) string {
 
 func invalid(format string, args ...any) error { return tally.Errorf(tally.EInvalid, format, args...) }
 
+// checkIntervalTimes checks, before anything is decoded, that every interval
+// is a valid one of at most maxIntervalLength, ends no later than
+// maxClockSkew after now and starts no earlier than maxAge before it, and
+// that the batch spans at most maxBatchSpan. It returns the batch's first
+// start and last end.
+func checkIntervalTimes(ivs []tally.AgentInterval, now time.Time, maxAge time.Duration) (first, last time.Time, err error) {
+	oldest := now.Add(-maxAge)
+	for i, iv := range ivs {
+		field := fmt.Sprintf("intervals[%d]", i)
+		start, end := iv.Start.UTC().Truncate(time.Microsecond), iv.End.UTC().Truncate(time.Microsecond)
+		if !end.After(start) || end.Sub(start) > maxIntervalLength {
+			return first, last, invalid("field %s: [%s, %s) is not a valid interval (at most %s)", field, iv.Start.Format(time.RFC3339Nano), iv.End.Format(time.RFC3339Nano), maxIntervalLength)
+		}
+		if end.After(now.Add(maxClockSkew)) {
+			return first, last, invalid("field %s.end: %s is in the future", field, iv.End.Format(time.RFC3339))
+		}
+		if start.Before(oldest) {
+			return first, last, invalid("field %s.start: %s is more than %s before now (%s); older data is refused",
+				field, start.Format(time.RFC3339), formatDays(maxAge), now.UTC().Format(time.RFC3339))
+		}
+		if i == 0 || start.Before(first) {
+			first = start
+		}
+		if i == 0 || end.After(last) {
+			last = end
+		}
+	}
+	if last.Sub(first) > maxBatchSpan {
+		return first, last, invalid("field intervals: the batch spans %s to %s, more than %s; send one batch per interval or per day",
+			first.Format(time.RFC3339), last.Format(time.RFC3339), maxBatchSpan)
+	}
+	return first, last, nil
+}
+
+// formatDays writes d in days when it is a whole number of them.
+func formatDays(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day && d%day == 0 {
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return d.String()
+}
+
 // convertBatch validates b and turns it into what the store writes.
-func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time) (tally.AgentIngest, agentReply, error) {
+// Intervals may start at most maxAge before now.
+func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, maxAge time.Duration) (tally.AgentIngest, agentReply, error) {
 	var reply agentReply
 	if b.Version != tally.AgentBatchVersion {
 		return tally.AgentIngest{}, reply, invalid("field version: %d is not supported (this server speaks %d)", b.Version, tally.AgentBatchVersion)
@@ -149,8 +209,11 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time) (
 	if bad(b.Node.CPUCapacity) || bad(b.Node.CPUAllocatable) || b.Node.MemoryCapacity < 0 || b.Node.MemoryAllocatable < 0 {
 		return tally.AgentIngest{}, reply, invalid("field node: capacity or allocatable is negative or not finite")
 	}
+	first, last, err := checkIntervalTimes(b.Intervals, now, maxAge)
+	if err != nil {
+		return tally.AgentIngest{}, reply, err
+	}
 	in := tally.AgentIngest{Cluster: cluster}
-	first, last := b.Intervals[0].Start, b.Intervals[0].End
 	started := make(map[string]time.Time, len(b.Pods))
 	for _, p := range b.Pods {
 		started[p.UID] = p.StartedAt.UTC()
@@ -161,18 +224,6 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time) (
 	for i, iv := range b.Intervals {
 		field := fmt.Sprintf("intervals[%d]", i)
 		start, end := iv.Start.UTC().Truncate(time.Microsecond), iv.End.UTC().Truncate(time.Microsecond)
-		if !end.After(start) || end.Sub(start) > maxIntervalLength {
-			return tally.AgentIngest{}, reply, invalid("field %s: [%s, %s) is not a valid interval (at most %s)", field, iv.Start.Format(time.RFC3339Nano), iv.End.Format(time.RFC3339Nano), maxIntervalLength)
-		}
-		if end.After(now.Add(maxClockSkew)) {
-			return tally.AgentIngest{}, reply, invalid("field %s.end: %s is in the future", field, iv.End.Format(time.RFC3339))
-		}
-		if start.Before(first) {
-			first = start
-		}
-		if end.After(last) {
-			last = end
-		}
 		out := tally.AgentIngestInterval{Window: tally.Window{Start: start, End: end}}
 		hour := tally.HourOf(start)
 		seen := map[[2]string]bool{}

@@ -13,7 +13,7 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/ingest/agent", bytes.NewReader(body))
-		in, _, err := decodeAgentBatch(r, "prod", now)
+		in, _, err := decodeAgentBatch(r, "prod", now, DefaultAgentMaxAge)
 		if err == nil && (in.Cluster != "prod" || len(in.Intervals) == 0) {
 			t.Fatalf("accepted a batch without intervals: %+v", in)
 		}

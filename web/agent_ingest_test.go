@@ -102,9 +102,9 @@ func storeToken(t testing.TB, db *postgres.DB, kind, role string, cluster tally.
 func TestIngestAgentStoresEverythingOnce(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
 	start := time.Date(2026, 11, 21, 10, 59, 55, 123456789, time.UTC)
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
+	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
 	body := gz(t, testBatch(t, start))
 	for i := range 2 { // the second is an agent retry: usage replaced, samples not added twice
 		rec := post(srv, token, body)
@@ -173,9 +173,9 @@ func TestIngestAgentStoresEverythingOnce(t *testing.T) {
 func TestIngestAgentLifetimes(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
 	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
+	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
 	for i := range 3 {
 		b := testBatch(t, start.Add(time.Duration(i)*10*time.Second))
 		b.Pods[0].StartedAt = start.Add(3 * time.Second)
@@ -230,6 +230,9 @@ func TestIngestAgentRejects(t *testing.T) {
 	other := testBatch(t, now)
 	other.Cluster = "staging"
 	future := testBatch(t, now.Add(time.Hour))
+	ancient := testBatch(t, time.Unix(0, 0).UTC())
+	spread := testBatch(t, now.Add(-48*time.Hour))
+	spread.Intervals = append(spread.Intervals, testBatch(t, now).Intervals...)
 	badVersion := testBatch(t, now)
 	badVersion.Version = 99
 	negative := testBatch(t, now)
@@ -255,6 +258,8 @@ func TestIngestAgentRejects(t *testing.T) {
 		{"API token", api, good, 403, "only agent tokens"},
 		{"other cluster", agent, gz(t, other), 403, "the token is bound to cluster"},
 		{"future", agent, gz(t, future), 400, "in the future"},
+		{"ancient", agent, gz(t, ancient), 400, "field intervals[0].start: 1970-01-01T00:00:00Z is more than 31 days before now"},
+		{"spread", agent, gz(t, spread), 400, "field intervals: the batch spans"},
 		{"version", agent, gz(t, badVersion), 400, "field version: 99"},
 		{"negative", agent, gz(t, negative), 400, "intervals[0].containers[0]"},
 		{"bad profile", agent, gz(t, badProfile), 400, "containers[0].profile"},
@@ -272,6 +277,10 @@ func TestIngestAgentRejects(t *testing.T) {
 	}
 	if rec := post(srv, agent, good); rec.Code != 202 {
 		t.Fatalf("good batch after the bad ones: %d %s", rec.Code, rec.Body)
+	}
+	// What an agent's buffer held through a ten-day outage is accepted.
+	if rec := post(srv, agent, gz(t, testBatch(t, now.Add(-10*24*time.Hour)))); rec.Code != 202 {
+		t.Fatalf("batch ten days late: %d %s", rec.Code, rec.Body)
 	}
 }
 

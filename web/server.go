@@ -59,6 +59,10 @@ type Config struct {
 	Now func() time.Time
 	// Agents stores what tally-agent sends; nil leaves the ingest endpoint off.
 	Agents AgentStore
+	// AgentMaxAge is how long before now an agent interval may start;
+	// default DefaultAgentMaxAge. tally demo, which loads months of history
+	// through the agent endpoint, sets it to cover them.
+	AgentMaxAge time.Duration
 }
 
 // Server is Tally's HTTP handler.
@@ -81,6 +85,7 @@ type Server struct {
 	commits     CommitmentStore
 	now         func() time.Time
 	agents      AgentStore
+	agentMaxAge time.Duration
 	stacks      knownStacks
 }
 
@@ -101,9 +106,13 @@ func NewServer(cfg Config) *Server {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
+	if cfg.AgentMaxAge <= 0 {
+		cfg.AgentMaxAge = DefaultAgentMaxAge
+	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
-		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents}
+		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
+		agentMaxAge: cfg.AgentMaxAge}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}

@@ -60,6 +60,7 @@ func (c *demoCmd) Run(ctx context.Context, a *app) error {
 	}
 	cfg := a.webConfig(db, demoReportConfig(truth, "http://"+displayHostPort(c.Addr)))
 	cfg.Demo = admin
+	cfg.AgentMaxAge = demoAgentMaxAge(m, time.Now())
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), func(url string) error {
 		if err := c.load(ctx, a, db, &demoLoader{app: a, db: db, dir: dir, m: m, truth: truth, url: url}); err != nil {
 			return err
@@ -68,6 +69,14 @@ func (c *demoCmd) Run(ctx context.Context, a *app) error {
 		a.printDemoLogin(url, admin, pw)
 		return nil
 	})
+}
+
+// demoAgentMaxAge is how old the agent intervals the demo posts may be: it
+// loads its whole history, from m.Start, through the agent endpoint, whose
+// default bound (web.DefaultAgentMaxAge) is what an agent buffers through an
+// outage. A day more covers a long load.
+func demoAgentMaxAge(m *demo.Manifest, now time.Time) time.Duration {
+	return max(now.Sub(m.Start)+24*time.Hour, web.DefaultAgentMaxAge)
 }
 
 // demoState is what the demo database holds, in settings key "demo".

@@ -38,7 +38,9 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 	db := pgtest.New(t)
 	var logs bytes.Buffer
 	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&logs, nil))}
-	srv := httptest.NewServer(web.NewServer(a.webConfig(db, demoReportConfig(truth, "http://example.test"))))
+	cfg := a.webConfig(db, demoReportConfig(truth, "http://example.test"))
+	cfg.AgentMaxAge = demoAgentMaxAge(&m, time.Now())
+	srv := httptest.NewServer(web.NewServer(cfg))
 	defer srv.Close()
 	l := &demoLoader{app: a, db: db, dir: dir, m: &m, truth: truth, url: srv.URL}
 	if err := l.run(ctx); err != nil {
