@@ -192,3 +192,34 @@ func agentHelp(t *testing.T) string {
 	}
 	return fmt.Sprint(string(out))
 }
+
+// TestAgentManifestSetupCommands: the commands agent.yaml's header tells
+// the reader to run exist as written: every flag of its `tally token
+// create` is in that command's --help, and the Secret's example token has
+// the prefix tokens have.
+func TestAgentManifestSetupCommands(t *testing.T) {
+	data, err := os.ReadFile("agent.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := regexp.MustCompile("`tally token create ([^`]*)`").FindSubmatch(data)
+	if create == nil {
+		t.Fatal("agent.yaml does not say how to create the agent token")
+	}
+	bin := filepath.Join(t.TempDir(), "tally")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/tally").CombinedOutput(); err != nil {
+		t.Fatalf("build tally: %v\n%s", err, out)
+	}
+	help, err := exec.Command(bin, "token", "create", "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tally token create --help: %v\n%s", err, help)
+	}
+	for _, flag := range regexp.MustCompile(`--[a-z-]+`).FindAllString(string(create[1]), -1) {
+		if !strings.Contains(string(help), flag+"=") && !strings.Contains(string(help), flag+" ") {
+			t.Errorf("agent.yaml runs `tally token create %s`: tally token create has no flag %s", create[1], flag)
+		}
+	}
+	if !bytes.Contains(data, []byte("--from-literal=token=tly_")) {
+		t.Error("agent.yaml's example token does not start with tly_, the prefix of Tally's tokens")
+	}
+}

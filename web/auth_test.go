@@ -101,6 +101,9 @@ func TestAuth(t *testing.T) {
 	if code != 200 || !strings.Contains(h.Get("Set-Cookie"), "HttpOnly") || !strings.Contains(h.Get("Set-Cookie"), "SameSite=Lax") {
 		t.Fatalf("sign-in: %d %s, cookie %q", code, body, h.Get("Set-Cookie"))
 	}
+	if cc := h.Get("Cache-Control"); cc != "no-store" { // the answer carries the CSRF token
+		t.Errorf("sign-in answer: Cache-Control %q, want no-store", cc)
+	}
 	var me struct{ Email, Role, CSRFToken string }
 	_ = json.Unmarshal([]byte(body), &me)
 	if me.Email != "ada@example.com" || me.Role != "admin" || me.CSRFToken == "" {
