@@ -15,11 +15,16 @@ import (
 )
 
 type serveCmd struct {
-	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	Addr           string   `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	TrustedProxies []string `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR,..." help:"Reverse proxies whose X-Forwarded-For is believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
 	reportFlags
 }
 
 func (c *serveCmd) Run(ctx context.Context, a *app) error {
+	trusted, err := web.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
@@ -29,6 +34,8 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	cfg := a.webConfig(db, reports)
+	cfg.TrustedProxies = trusted
 	if us, err := db.Users(ctx); err != nil {
 		return err
 	} else if len(us) == 0 {
@@ -37,7 +44,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
-	return a.serveHTTP(ctx, c.Addr, web.NewServer(a.webConfig(db, reports)), nil)
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), nil)
 }
 
 // webConfig wires every store into the web server.
