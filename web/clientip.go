@@ -52,6 +52,9 @@ type peer struct {
 	// proxied says the TCP peer is a trusted proxy, whose X-Forwarded-*
 	// headers are believed.
 	proxied bool
+	// https says the client's request arrived over TLS: here, at a trusted
+	// proxy (X-Forwarded-Proto: https), or at whatever serves PublicURL.
+	https bool
 }
 
 type peerKey struct{}
@@ -62,7 +65,8 @@ func peerOf(r *http.Request) peer {
 	return p
 }
 
-// clientAddress records each request's peer. Forwarding headers are believed
+// clientAddress records each request's peer and whether it came over
+// HTTPS. Forwarding headers are believed
 // only from a TCP peer inside one of s.trusted: anyone else could write any
 // address there, and the login rate limit is keyed on the result. Behind
 // trusted proxies, X-Forwarded-For is walked right to left (each proxy
@@ -77,6 +81,7 @@ func (s *Server) clientAddress(next http.Handler) http.Handler {
 			p.proxied = true
 			p.client = s.forwardedClient(r.Header.Values("X-Forwarded-For"), p.client)
 		}
+		p.https = r.TLS != nil || s.httpsOnly || p.proxied && forwardedHTTPS(r.Header.Get("X-Forwarded-Proto"))
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), peerKey{}, p)))
 	})
 }
@@ -103,6 +108,13 @@ func (s *Server) forwardedClient(values []string, from netip.Addr) netip.Addr {
 		}
 	}
 	return client
+}
+
+// forwardedHTTPS reads X-Forwarded-Proto from a trusted proxy: the first
+// entry is the scheme the client used at the outermost proxy.
+func forwardedHTTPS(v string) bool {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.EqualFold(strings.TrimSpace(first), "https")
 }
 
 func (s *Server) isTrusted(a netip.Addr) bool {

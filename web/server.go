@@ -68,6 +68,11 @@ type Config struct {
 	// server believes (see ParseTrustedProxies); a request from any other
 	// peer is accounted to the peer's own address. Empty trusts none.
 	TrustedProxies []netip.Prefix
+	// PublicURL is the URL people reach the server at, when a proxy in front
+	// of it terminates TLS. An https:// URL makes every request count as
+	// HTTPS: session cookies are Secure and responses carry
+	// Strict-Transport-Security.
+	PublicURL string
 }
 
 // Server is Tally's HTTP handler.
@@ -94,6 +99,7 @@ type Server struct {
 	stacks      knownStacks
 	trusted     []netip.Prefix
 	logins      *loginLimiter
+	httpsOnly   bool // PublicURL is https://…
 }
 
 // NewServer returns the HTTP handler with every route mounted. Every route
@@ -119,7 +125,8 @@ func NewServer(cfg Config) *Server {
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
-		agentMaxAge: cfg.AgentMaxAge, trusted: cfg.TrustedProxies, logins: newLoginLimiter()}
+		agentMaxAge: cfg.AgentMaxAge, trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
+		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}
