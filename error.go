@@ -18,6 +18,7 @@ const (
 	ETooLarge         = "too_large"          // the input exceeds a size limit
 	ENotReady         = "not_ready"          // data needed for the answer has not arrived yet
 	EMethodNotAllowed = "method_not_allowed" // the resource exists but not with this method (HTTP)
+	ERateLimited      = "rate_limited"       // too many attempts: the message says when to try again
 )
 
 // Error is an error with a code and a message meant for the user.

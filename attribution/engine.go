@@ -3,6 +3,7 @@ package attribution
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -119,7 +120,7 @@ func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum 
 	for i := range parts {
 		p := &parts[i]
 		if p.line.ChargeCategory == tally.ChargeUsage && p.line.ResourceID != "" {
-			if n := ix.nodeFor(p.line.ResourceID, h); n != nil {
+			if n, _ := ix.nodeFor(p.line.ResourceID, h); n != nil {
 				c := costs[n]
 				if c == nil {
 					c = &nodeCost{account: p.line.BillingAccountID}
@@ -141,6 +142,13 @@ func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum 
 		c, billed := costs[n]
 		alive := h.Window().Overlap(n.Lifetime(h.End())) > 0
 		if !billed && !alive {
+			continue
+		}
+		if k := instanceKey(n.InstanceID); !billed && k != "" && ix.contested(k, h) {
+			// Its bill lines went to addOther, like a line no node claims;
+			// estimating it would put cost back on one claimant.
+			warn("instance %s is claimed by nodes of clusters %s in the same hour: its cost is attributed to none of them "+
+				"(check the agent tokens of those clusters)", k, strings.Join(ix.claimants(k, h), ", "))
 			continue
 		}
 		if !billed {

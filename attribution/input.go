@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -121,23 +122,64 @@ func instanceKey(id string) string {
 }
 
 // nodeFor returns the node whose instance key matches id and whose lifetime
-// is nearest to h (overlapping it when one does).
-func (ix *index) nodeFor(id string, h tally.Hour) *tally.Node {
-	cands := ix.instances[instanceKey(id)]
+// overlaps h the longest, or, when none overlaps it, the one whose lifetime
+// is nearest to h (a node that ends or starts at h's boundary does not
+// overlap it, so it never beats one that does). When nodes of more than one
+// cluster overlap h it returns nil and contested: an instance runs in one
+// cluster at a time, so one of the claims is false (an agent token of one
+// cluster reporting another's instance), and taking either would let one
+// cluster take another's bill.
+func (ix *index) nodeFor(id string, h tally.Hour) (n *tally.Node, contested bool) {
+	key := instanceKey(id)
+	if ix.contested(key, h) {
+		return nil, true
+	}
 	var best *tally.Node
-	var bestGap time.Duration
-	for _, n := range cands {
+	var bestOverlap, bestGap time.Duration
+	for _, n := range ix.instances[key] {
 		life := n.Lifetime(h.End().Add(time.Hour))
+		overlap := h.Window().Overlap(life)
 		gap := time.Duration(0)
 		switch {
+		case overlap > 0:
 		case !life.End.After(h.Start()):
 			gap = h.Start().Sub(life.End)
-		case !life.Start.Before(h.End()):
-			gap = life.Start.Sub(h.End())
+		default:
+			gap = max(life.Start.Sub(h.End()), 0)
 		}
-		if best == nil || gap < bestGap {
-			best, bestGap = n, gap
+		if best == nil || overlap > bestOverlap || overlap == 0 && bestOverlap == 0 && gap < bestGap {
+			best, bestOverlap, bestGap = n, overlap, gap
 		}
 	}
-	return best
+	return best, false
+}
+
+// contested reports whether nodes of more than one cluster ran the
+// instance with key in hour h.
+func (ix *index) contested(key string, h tally.Hour) bool {
+	var first tally.ClusterID
+	for _, n := range ix.instances[key] {
+		if h.Window().Overlap(n.Lifetime(h.End())) <= 0 {
+			continue
+		}
+		if first == "" {
+			first = n.Cluster
+		} else if n.Cluster != first {
+			return true
+		}
+	}
+	return false
+}
+
+// claimants lists, sorted, the clusters whose nodes ran the instance with
+// key in hour h.
+func (ix *index) claimants(key string, h tally.Hour) []string {
+	var out []string
+	for _, n := range ix.instances[key] {
+		if h.Window().Overlap(n.Lifetime(h.End())) > 0 && !slices.Contains(out, string(n.Cluster)) {
+			out = append(out, string(n.Cluster))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

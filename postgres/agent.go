@@ -47,6 +47,9 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 			slices.SortFunc(samples, func(a, b tally.FunctionSample) int {
 				return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.PodUID, b.PodUID), cmp.Compare(a.Container, b.Container), cmp.Compare(a.StackID, b.StackID))
 			})
+			if err := claimInstanceTx(ctx, tx, in.Node); err != nil {
+				return err
+			}
 			if err := registerClusterTx(ctx, tx, in.Cluster, in.Node); err != nil {
 				return err
 			}
@@ -127,6 +130,57 @@ func (db *DB) ensureAgentPartitions(ctx context.Context, ivs []tally.AgentIngest
 		}
 	}
 	return ensureTablePartitions(ctx, db.pool, "function_samples", tally.HourOf(lo).Start(), tally.HourOf(hi).End())
+}
+
+// InstanceClaimGrace is how close in time two clusters' nodes with one
+// instance id may be before an agent batch is refused (see
+// claimInstanceTx). An agent's reports of a running node are seconds apart;
+// an hour covers a backend or agent outage and the hour granularity of the
+// bill, while letting a provider reuse an instance name (Azure VM scale
+// sets, GCE) for a node of another cluster once the first is gone.
+const InstanceClaimGrace = time.Hour
+
+// claimInstanceTx refuses a node whose instance a node of another cluster
+// ran within InstanceClaimGrace of n's lifetime: an instance runs in one
+// cluster at a time, and attribution matches bill lines to nodes by
+// instance id, so an agent token of one cluster reporting another's
+// instance would take that cluster's bill. Claims of one instance are
+// serialized by a transaction advisory lock, so two batches cannot both
+// pass the check.
+func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
+	if n.InstanceID == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('instance ' || $1))`, n.InstanceID); err != nil {
+		return fmt.Errorf("lock instance %s: %w", n.InstanceID, err)
+	}
+	until := n.ValidTo
+	if until.IsZero() {
+		until = n.ValidFrom
+	}
+	// The lifetime checked is the one the node will have once stored:
+	// upsertNodesTx widens a known node's lifetime and takes the batch's
+	// instance id for all of it.
+	var other tally.ClusterID
+	err := tx.QueryRow(ctx, `
+		WITH life AS (
+			SELECT least(min(valid_from), $3::timestamptz) AS f, greatest(max(valid_to), $4::timestamptz) AS t
+			FROM nodes WHERE cluster_id = $2 AND node_uid = $6
+		)
+		SELECT n.cluster_id FROM nodes n, life
+		WHERE n.instance_id = $1 AND n.cluster_id <> $2
+			AND n.valid_from < life.t + make_interval(secs => $5)
+			AND coalesce(n.valid_to, 'infinity') > life.f - make_interval(secs => $5)
+		LIMIT 1`, n.InstanceID, n.Cluster, n.ValidFrom, until, InstanceClaimGrace.Seconds(), n.UID).Scan(&other)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check instance %s: %w", n.InstanceID, err)
+	}
+	return tally.Errorf(tally.EConflict, "node %s: instance %s is a node of another cluster within an hour of this batch; "+
+		"an agent token of cluster %s cannot report it (does this agent use its own cluster's token?)",
+		n.Name, n.InstanceID, n.Cluster)
 }
 
 // registerClusterTx records a cluster the first time one of its agents

@@ -231,7 +231,9 @@ func validCSRF(p *Principal, got string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(p.csrf)) == 1
 }
 
-// startSession signs user in: a new session row and its cookie.
+// startSession signs user in: a new session row and its cookie, Secure when
+// the request came over HTTPS (directly, through a trusted proxy, or under
+// an https:// PublicURL).
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u tally.User) (tally.Session, error) {
 	secret := base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	now := time.Now() // the database expires sessions by its wall clock
@@ -241,11 +243,11 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u tally.Us
 		return sess, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
-		MaxAge: int(s.sessionTTL / time.Second), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		MaxAge: int(s.sessionTTL / time.Second), HttpOnly: true, Secure: peerOf(r).https, SameSite: http.SameSiteLaxMode})
 	return sess, nil
 }
 
 func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		Secure: peerOf(r).https, SameSite: http.SameSiteLaxMode})
 }

@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	tally.ETooLarge:         http.StatusRequestEntityTooLarge,
 	tally.ENotReady:         http.StatusServiceUnavailable,
 	tally.EMethodNotAllowed: http.StatusMethodNotAllowed,
+	tally.ERateLimited:      http.StatusTooManyRequests,
 }
 
 // errorBody is the JSON shape of every error response.

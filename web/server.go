@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -63,6 +64,15 @@ type Config struct {
 	// default DefaultAgentMaxAge. tally demo, which loads months of history
 	// through the agent endpoint, sets it to cover them.
 	AgentMaxAge time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
+	// server believes (see ParseTrustedProxies); a request from any other
+	// peer is accounted to the peer's own address. Empty trusts none.
+	TrustedProxies []netip.Prefix
+	// PublicURL is the URL people reach the server at, when a proxy in front
+	// of it terminates TLS. An https:// URL makes every request count as
+	// HTTPS: session cookies are Secure and responses carry
+	// Strict-Transport-Security.
+	PublicURL string
 }
 
 // Server is Tally's HTTP handler.
@@ -87,6 +97,9 @@ type Server struct {
 	agents      AgentStore
 	agentMaxAge time.Duration
 	stacks      knownStacks
+	trusted     []netip.Prefix
+	logins      *loginLimiter
+	httpsOnly   bool // PublicURL is https://…
 }
 
 // NewServer returns the HTTP handler with every route mounted. Every route
@@ -112,12 +125,13 @@ func NewServer(cfg Config) *Server {
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
-		agentMaxAge: cfg.AgentMaxAge}
+		agentMaxAge: cfg.AgentMaxAge, trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
+		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}
 	r := s.router
-	r.Use(middleware.RequestID, middleware.RealIP, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
+	r.Use(middleware.RequestID, s.clientAddress, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
 		http.NewCrossOriginProtection().Handler, s.authenticate)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
@@ -129,7 +143,7 @@ func NewServer(cfg Config) *Server {
 	r.Handle("/favicon.svg", s.assets())
 	r.Get("/login", s.loginPage)
 	r.Get("/login/demo", s.demoLogin)
-	r.With(httprate.LimitByIP(20, time.Minute)).Post("/api/v1/auth/login", s.login)
+	r.With(httprate.LimitBy(20, time.Minute, clientKey)).Post("/api/v1/auth/login", s.login)
 	for _, p := range pages {
 		r.Get(p, s.page)
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -46,6 +48,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, tally.Errorf(tally.EInvalid, "sign-in body: want JSON {\"email\", \"password\"}"))
 		return
 	}
+	if wait := s.logins.blocked(req.Email, time.Now()); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		s.error(w, r, tally.Errorf(tally.ERateLimited, "too many failed sign-ins for this email: try again in %d minutes",
+			int((wait+time.Minute-1)/time.Minute)))
+		return
+	}
 	u, err := s.auth.UserByEmail(r.Context(), req.Email)
 	if err != nil && tally.ErrorCode(err) != tally.ENotFound {
 		s.error(w, r, err)
@@ -56,10 +64,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
+		s.logins.fail(req.Email, time.Now())
 		s.log.InfoContext(r.Context(), "sign-in refused", "email", req.Email)
 		s.error(w, r, tally.Errorf(tally.EUnauthorized, "wrong email or password"))
 		return
 	}
+	s.logins.reset(req.Email)
 	sess, err := s.startSession(w, r, u)
 	if err != nil {
 		s.error(w, r, err)

@@ -35,11 +35,19 @@ func Assets() fs.FS {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"font-src 'self'; connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
-// securityHeaders sets the headers every response carries. A handler may
-// replace the Content-Security-Policy (the report preview does).
+// hstsMaxAge is how long browsers remember to use only HTTPS (a year).
+const hstsMaxAge = "max-age=31536000"
+
+// securityHeaders sets the headers every response carries, and
+// Strict-Transport-Security on those to HTTPS requests (browsers ignore it
+// over plain HTTP). A handler may replace the Content-Security-Policy (the
+// report preview does).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if peerOf(r).https {
+			h.Set("Strict-Transport-Security", hstsMaxAge)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

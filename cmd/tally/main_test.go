@@ -73,3 +73,21 @@ func TestAttributeAndCosts(t *testing.T) {
 		t.Fatalf("costs csv: exit %d\n%s", code, out)
 	}
 }
+
+// TestServeFlagsChecked: bad --trusted-proxies and --public-url values are
+// refused before anything starts.
+func TestServeFlagsChecked(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.internal"}, `trusted proxy "proxy.internal": want a CIDR prefix`},
+		{[]string{"--public-url", "tally.example.com"}, `--public-url "tally.example.com": want an absolute URL`},
+		{[]string{"--public-url", "ftp://tally.example.com"}, `want an absolute URL`},
+	} {
+		code, _, errOut := runTally(append([]string{"--database-url", "postgres://x@127.0.0.1:1/x", "serve"}, tt.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("serve %v: exit %d %q, want %d with %q", tt.args, code, errOut, exitUsage, tt.want)
+		}
+	}
+}

@@ -7,19 +7,30 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/report"
 	"github.com/tallyhq/tally/web"
 )
 
 type serveCmd struct {
-	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	Addr           string   `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	TrustedProxies []string `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR,..." help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
+	PublicURL      string   `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
 	reportFlags
 }
 
 func (c *serveCmd) Run(ctx context.Context, a *app) error {
+	trusted, err := web.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		return err
+	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
@@ -29,6 +40,8 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	cfg := a.webConfig(db, reports)
+	cfg.TrustedProxies, cfg.PublicURL = trusted, c.PublicURL
 	if us, err := db.Users(ctx); err != nil {
 		return err
 	} else if len(us) == 0 {
@@ -37,7 +50,19 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
-	return a.serveHTTP(ctx, c.Addr, web.NewServer(a.webConfig(db, reports)), nil)
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), nil)
+}
+
+// checkPublicURL accepts an empty --public-url or an absolute http(s) URL.
+func checkPublicURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return tally.Errorf(tally.EInvalid, "--public-url %q: want an absolute URL such as https://tally.example.com", v)
+	}
+	return nil
 }
 
 // webConfig wires every store into the web server.
