@@ -268,6 +268,16 @@ func TestDropOldestWhenFullAndRejects(t *testing.T) {
 	if st := s.Stats(); st.Rejected != 3 {
 		t.Fatalf("%+v", st)
 	}
+	// A conflict (another cluster's instance) is refused for good too: it
+	// must not hold up the batches behind it.
+	status.Store(409)
+	s.Enqueue(&tally.AgentBatch{Version: 1, Intervals: []tally.AgentInterval{{}}})
+	for s.Stats().Pending > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if st := s.Stats(); st.Rejected != 4 {
+		t.Fatalf("after a 409: %+v", st)
+	}
 	status.Store(200)
 	s.Enqueue(&tally.AgentBatch{Version: 1})
 	for s.Stats().Pending > 0 {

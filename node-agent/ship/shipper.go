@@ -178,14 +178,17 @@ type statusError struct {
 
 func (e *statusError) Error() string { return fmt.Sprintf("backend answered %d: %s", e.code, e.body) }
 
-// isPermanent reports answers that retrying cannot fix: the batch itself is bad.
+// isPermanent reports answers that retrying cannot fix: the batch itself is
+// bad, or conflicts with what the backend holds (409: a node whose instance
+// another cluster's node has in the same hours; sent again it conflicts
+// again, and would hold up every batch behind it).
 func isPermanent(err error) bool {
 	se, ok := err.(*statusError)
 	if !ok {
 		return false
 	}
 	switch se.code {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusUnsupportedMediaType:
+	case http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusUnsupportedMediaType:
 		return true
 	}
 	return false
