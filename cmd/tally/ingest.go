@@ -138,13 +138,16 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {
 	status := "committed"
-	if err != nil {
+	switch {
+	case err != nil && res.Committed:
+		status = "committed, but its record in ingest_runs may be incomplete"
+	case err != nil:
 		status = "failed, nothing committed"
 	}
 	fmt.Fprintf(w, "ingest run %d (%s): %s\n", res.RunID, res.Source, status)
 	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s%s\n",
 		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond(), peakRSS())
-	if err != nil {
+	if !res.Committed {
 		return
 	}
 	for _, p := range res.Periods {
