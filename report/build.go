@@ -613,7 +613,12 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, ln linker) ([]TeamS
 			t = &[2]tally.Money{}
 			byTeam[name] = t
 		}
-		t[k], _ = t[k].Add(r.Cost)
+		sum, err := t[k].Add(r.Cost)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "team %q: costs in several currencies (%s, %s): give each currency its own audience with a cluster filter",
+				name, t[k].Currency(), r.Cost.Currency())
+		}
+		t[k] = sum
 	}
 	var out []TeamSpend
 	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
