@@ -643,8 +643,9 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, ln linker) ([]TeamS
 	return out, nil
 }
 
-// anomalies judges each day of the report week against the four weeks
-// before it, for the total, every namespace and every workload.
+// anomalies judges each day of the report week against the same weekday
+// of the four weeks before it (see AnomalyRule), for the total, every
+// namespace and every workload.
 func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 	rule := b.Rule
 	var out []Anomaly
@@ -657,7 +658,7 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 		for i := range base {
 			base[i] = s[n-35+i].Float64()
 		}
-		band, ok := rule.Baseline(base)
+		profile, ok := rule.Baseline(base)
 		if !ok {
 			return
 		}
@@ -672,8 +673,12 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			}
 			d := wk.Start.Add(time.Duration(run[0]-(n-7)) * day)
 			sum := tally.Zero(cur)
+			var expected, lo, hi float64 // a day's, averaged over the run
 			for _, i := range run {
 				sum, _ = sum.Add(s[i])
+				band := profile.Band(i - (n - 35))
+				k := float64(len(run))
+				expected, lo, hi = expected+band.Median/k, lo+math.Max(band.Lo, 0)/k, hi+band.Hi/k
 			}
 			avg, _ := sum.MulRatio(1, uint64(len(run)))
 			clause := ""
@@ -684,13 +689,13 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			if agg == "" {
 				agg = "namespace"
 			}
-			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Days: len(run), Cost: avg.Round(2), Expected: money(band.Median),
-				Lo: money(math.Max(band.Lo, 0)), Hi: money(band.Hi), Z: zmax,
+			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Days: len(run), Cost: avg.Round(2), Expected: money(expected),
+				Lo: money(lo), Hi: money(hi), Z: zmax,
 				Link: ln.allocations(tally.Window{Start: d.Add(-4 * week), End: d.AddDate(0, 0, len(run))}, agg, clause)})
 			run, zmax = nil, 0
 		}
 		for i := n - 7; i < n; i++ {
-			bad, z := rule.Anomalous(band, s[i].Float64())
+			bad, z := rule.Anomalous(profile.Band(i-(n-35)), s[i].Float64())
 			if !bad || (len(run) > 0 && (z > 0) != (zmax > 0)) {
 				flush()
 			}

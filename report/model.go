@@ -139,7 +139,7 @@ type Anomaly struct {
 	Day      time.Time   `json:"day"`      // the first day out of the band
 	Days     int         `json:"days"`     // consecutive days out of the band (a level shift when several)
 	Cost     tally.Money `json:"cost"`     // a day's cost, averaged over Days
-	Expected tally.Money `json:"expected"` // the baseline median
+	Expected tally.Money `json:"expected"` // the median of the same weekdays of the baseline (averaged over Days)
 	Lo, Hi   tally.Money `json:"-"`
 	Z        float64     `json:"z"`
 	Link     string      `json:"link"`
