@@ -114,7 +114,8 @@ type Dispatcher struct {
 	// Backoff is the wait after the n-th failed attempt. Default
 	// 1 min × 4^(n−1), at most 6 h: 1 m, 4 m, 16 m, 64 m, 4 h 16 m.
 	Backoff func(n int) time.Duration
-	// Grace is how late a missed scheduled time is still honored. Default 24 h.
+	// Grace is how late a missed report is still sent, from when it was due
+	// (see Schedule.Week). Default 24 h.
 	Grace time.Duration
 
 	noCost map[string]bool // week/audience reports found without cost, and said so
@@ -180,9 +181,8 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 	if grace == 0 {
 		grace = 24 * time.Hour
 	}
-	if slot, ok := d.Schedule.Latest(now, grace); ok {
+	if slot, wk, ok := d.Schedule.Due(now, grace); ok {
 		s.Scheduled = slot
-		wk := LastCompleteWeek(slot)
 		for _, aud := range d.Config.Audiences {
 			if len(aud.Recipients) == 0 {
 				continue
