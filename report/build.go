@@ -105,6 +105,9 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 			r.EstimatedDays = append(r.EstimatedDays, d)
 		}
 	}
+	if r.CostDays, err = b.costDays(ctx, aud, wk, r.Daily[len(r.Daily)-7:]); err != nil {
+		return nil, err
+	}
 	weekSum := func(k int) tally.Money { // k = 0: the report week, 1: the week before, …
 		s := zero
 		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*k] {
@@ -184,6 +187,33 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		r.Commitments = Opportunities{Unavailable: "bought for the whole organization: see the organization's report"}
 	}
 	return r, nil
+}
+
+// costDays counts the days of wk the organization has cost on: from the
+// audience's own days when it is the organization, else from the
+// organization's rows (in any currency: this is about the bill's arrival).
+func (b *Builder) costDays(ctx context.Context, aud Audience, wk Week, days []DailyCost) (int, error) {
+	n := 0
+	if aud.Org() {
+		for _, d := range days {
+			if !d.Cost.IsZero() {
+				n++
+			}
+		}
+		return n, nil
+	}
+	rows, err := b.Store.AllocationRows(ctx, b.query(Audience{Name: OrgAudience}, tally.Window{Start: wk.Start, End: wk.End()}, day, tally.BasisAmortized))
+	if err != nil {
+		return 0, fmt.Errorf("daily costs of the organization: %w", err)
+	}
+	seen := map[int64]bool{}
+	for i := range rows {
+		if r := &rows[i]; !r.Outside && !r.Cost.IsZero() && !seen[r.Start.Unix()] {
+			seen[r.Start.Unix()] = true
+			n++
+		}
+	}
+	return n, nil
 }
 
 // series is cost per day, in total and per group.

@@ -77,9 +77,10 @@ type Sender interface {
 	Send(ctx context.Context, e *Email, transmit func() error) error
 }
 
-// ErrNoCost is what Prepare returns for a report without any cost over its
-// weeks (no bill ingested for them yet): a report of zeros is not sent.
-var ErrNoCost = errors.New("no cost in the bill for the report's weeks")
+// ErrNoCost is what Prepare returns for a report whose week the bill does
+// not cover yet (see Report.HasCost): it is not sent, and the scheduler
+// builds it again at the next poll.
+var ErrNoCost = errors.New("no cost in the bill for most days of the report week")
 
 // ErrPermanent marks a send failure retrying cannot fix (a rejected
 // recipient, a message the server refuses).
@@ -191,7 +192,7 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			if errors.Is(err, ErrNoCost) {
 				// Built again at the next poll (the bill may land), said once.
 				if key := wk.Label() + "/" + aud.Name; !d.noCost[key] {
-					d.log().Warn("weekly report not sent yet: no cost in the bill for its weeks", "audience", aud.Name, "week", wk.Label())
+					d.log().Warn("weekly report not sent yet: no cost in the bill for most days of its week", "audience", aud.Name, "week", wk.Label())
 					if d.noCost == nil {
 						d.noCost = map[string]bool{}
 					}
