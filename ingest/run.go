@@ -78,6 +78,9 @@ type Result struct {
 	Periods  []PeriodSummary
 	Totals   Totals
 	Elapsed  time.Duration
+	// Committed is true once the store committed the periods: an error
+	// after that (recording the run) does not undo the ingest.
+	Committed bool
 }
 
 // RowsPerSecond is Rows / Elapsed.
@@ -183,12 +186,17 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 		}
 		return res, err
 	}
-	if err := store.RecordIngestRejects(ctx, runID, res.Rejects); err != nil {
-		return res, err
+	// The periods are committed: an interruption now must not leave the
+	// run 'running', so it is recorded even when ctx was cancelled.
+	res.Committed = true
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer rcancel()
+	if err := store.RecordIngestRejects(rctx, runID, res.Rejects); err != nil {
+		return res, fmt.Errorf("the bill was committed, but recording its rejected rows failed: %w", err)
 	}
 	run.Status = "committed"
-	if err := store.FinishIngestRun(ctx, run); err != nil {
-		return res, err
+	if err := store.FinishIngestRun(rctx, run); err != nil {
+		return res, fmt.Errorf("the bill was committed, but recording the ingest run failed: %w", err)
 	}
 	return res, nil
 }

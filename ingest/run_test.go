@@ -86,3 +86,87 @@ func TestRunStoreError(t *testing.T) {
 		t.Errorf("ingest run: %s %q, want failed %q", st.finished.Status, st.finished.Error, want)
 	}
 }
+
+// cancelAfterCommitStore commits every line, then the user interrupts:
+// like pgx, it refuses to work on a cancelled context.
+type cancelAfterCommitStore struct {
+	cancel    context.CancelFunc
+	committed int
+	rejects   int
+	finished  *tally.IngestRun
+}
+
+func (s *cancelAfterCommitStore) StartIngestRun(context.Context, string, []tally.IngestFile) (int64, error) {
+	return 7, nil
+}
+
+func (s *cancelAfterCommitStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error]) error {
+	for _, err := range lines {
+		if err != nil {
+			return err
+		}
+		s.committed++
+	}
+	s.cancel() // Ctrl-C right after COMMIT
+	return nil
+}
+
+func (s *cancelAfterCommitStore) RecordIngestRejects(ctx context.Context, _ int64, r []tally.IngestReject) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.rejects += len(r)
+	return nil
+}
+
+func (s *cancelAfterCommitStore) FinishIngestRun(ctx context.Context, r tally.IngestRun) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.finished = &r
+	return nil
+}
+
+// An interruption after the commit does not lose the run's record: the
+// bill is in, so the run is finished as committed and Run succeeds.
+func TestRunCancelAfterCommit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bill.csv")
+	if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &cancelAfterCommitStore{cancel: cancel}
+	res, err := ingest.Run(ctx, st, "focus", manyLines(1000), []ingest.File{{Name: p, Path: p}}, ingest.Options{})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if st.committed != 1000 || !res.Committed {
+		t.Errorf("committed %d lines, Result.Committed %v; want 1000, true", st.committed, res.Committed)
+	}
+	if st.finished == nil || st.finished.Status != "committed" {
+		t.Errorf("ingest run finished as %+v, want committed", st.finished)
+	}
+}
+
+// When recording a committed run fails, Run says the bill was committed.
+func TestRunRecordFailsAfterCommit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bill.csv")
+	if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := &recordFailsStore{failingStore: failingStore{after: -1}}
+	res, err := ingest.Run(context.Background(), st, "focus", manyLines(10), []ingest.File{{Name: p, Path: p}}, ingest.Options{})
+	if err == nil || !strings.Contains(err.Error(), "committed") || !strings.Contains(err.Error(), "connection reset") {
+		t.Errorf("Run: got %v, want an error saying the bill was committed", err)
+	}
+	if res == nil || !res.Committed {
+		t.Errorf("Result.Committed false after a commit")
+	}
+}
+
+type recordFailsStore struct{ failingStore }
+
+func (s *recordFailsStore) FinishIngestRun(context.Context, tally.IngestRun) error {
+	return errors.New("connection reset by peer")
+}

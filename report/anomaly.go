@@ -5,18 +5,28 @@ import (
 	"sort"
 )
 
-// AnomalyRule flags a day whose cost leaves a robust band around the
-// baseline: with m the median of the baseline days and MAD their median
-// absolute deviation, the scale is
+// AnomalyRule flags a day whose cost leaves a robust band around what its
+// weekday usually costs. Costs have a weekly rhythm (development clusters
+// scaled down at weekends, batch jobs on Mondays), so a day is compared
+// with the same weekday of the baseline weeks, not with all days pooled:
+// pooled, a steady weekend dip has a MAD of zero and is flagged every week.
 //
-//	σ = max(1.4826·MAD, Floor·|m|)
+// With the baseline four weeks long, the expected cost of weekday j is
+// m_j, the median of the baseline's four days j. The scale is that of the
+// errors such a profile makes on a day it has not seen: each baseline day
+// x is compared with the median of the other three same weekdays (leave
+// one out), and with MAD the median of those absolute errors,
 //
-// (1.4826·MAD estimates the standard deviation of normal data and, unlike
-// it, ignores the outliers it is looking for; the floor keeps a perfectly
-// flat series from flagging cent-sized wobbles), and a day x is anomalous
-// when
+//	σ_j = max(1.4826·MAD, Floor·|m_j|)
 //
-//	|x − m| ≥ K·σ  and  |x − m| ≥ MinDelta.
+// (1.4826·MAD estimates the standard deviation of normal errors and, unlike
+// it, ignores the outliers it is looking for; leaving the day out keeps the
+// fit from shrinking the errors, so on normal noise the rule flags about as
+// many days as a pooled MAD does on a series without a weekly rhythm; the
+// floor keeps a perfectly regular series from flagging cent-sized
+// wobbles). A day x of weekday j is anomalous when
+//
+//	|x − m_j| ≥ K·σ_j  and  |x − m_j| ≥ MinDelta.
 //
 // K = 3.5 is Iglewicz and Hoaglin's cut-off for the modified z-score.
 // Series with fewer than MinDays baseline days with cost are not judged:
@@ -31,31 +41,57 @@ type AnomalyRule struct {
 // DefaultAnomalyRule is K 3.5, a 5% floor, $1 and 14 days.
 var DefaultAnomalyRule = AnomalyRule{K: 3.5, Floor: 0.05, MinDelta: 1, MinDays: 14}
 
-// Band is a baseline's robust center and the band days must stay in.
+// Band is the robust center of one weekday and the band its days must stay in.
 type Band struct {
 	Median, Scale, Lo, Hi float64
 }
 
-// Baseline computes the band of baseline values, and false when there are
-// too few days with cost to judge.
-func (r AnomalyRule) Baseline(values []float64) (Band, bool) {
+// Baseline is the weekly profile of the baseline weeks.
+type Baseline struct {
+	bands [7]Band
+}
+
+// Band returns the band of the days at position i, counted from the first
+// baseline day: days i and i+7 are the same weekday.
+func (b Baseline) Band(i int) Band { return b.bands[((i%7)+7)%7] }
+
+// Baseline computes the weekly profile of values, whole weeks of daily
+// costs (values[i] and values[i+7] the same weekday), and false when there
+// are too few days with cost to judge or fewer than two weeks.
+func (r AnomalyRule) Baseline(values []float64) (Baseline, bool) {
 	n := 0
 	for _, v := range values {
 		if v != 0 {
 			n++
 		}
 	}
-	if n < r.MinDays || len(values) == 0 {
-		return Band{}, false
+	weeks := len(values) / 7
+	if n < r.MinDays || weeks < 2 || len(values)%7 != 0 {
+		return Baseline{}, false
 	}
-	m := median(values)
-	dev := make([]float64, len(values))
-	for i, v := range values {
-		dev[i] = math.Abs(v - m)
+	var b Baseline
+	errs := make([]float64, 0, len(values))
+	same := make([]float64, 0, weeks)
+	for j := range 7 {
+		same = same[:0]
+		for w := range weeks {
+			same = append(same, values[j+7*w])
+		}
+		b.bands[j].Median = median(same)
+		for w := range weeks {
+			others := make([]float64, 0, weeks-1)
+			others = append(append(others, same[:w]...), same[w+1:]...)
+			errs = append(errs, math.Abs(same[w]-median(others)))
+		}
 	}
-	scale := math.Max(1.4826*median(dev), r.Floor*math.Abs(m))
-	half := math.Max(r.K*scale, r.MinDelta)
-	return Band{Median: m, Scale: scale, Lo: m - half, Hi: m + half}, true
+	mad := 1.4826 * median(errs)
+	for j := range b.bands {
+		c := &b.bands[j]
+		c.Scale = math.Max(mad, r.Floor*math.Abs(c.Median))
+		half := math.Max(r.K*c.Scale, r.MinDelta)
+		c.Lo, c.Hi = c.Median-half, c.Median+half
+	}
+	return b, true
 }
 
 // Anomalous reports whether x is outside the band, and its robust z-score

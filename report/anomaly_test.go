@@ -2,58 +2,145 @@ package report
 
 import (
 	"math"
+	"math/rand"
+	"sort"
 	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
 )
+
+// weeks repeats one week of daily costs n times.
+func weeks(n int, week ...float64) []float64 {
+	var out []float64
+	for range n {
+		out = append(out, week...)
+	}
+	return out
+}
 
 func TestAnomalyRule(t *testing.T) {
 	r := DefaultAnomalyRule
-	// Baseline 100 ± small wobble: median 100, deviations {0,1,1,2,…}.
-	base := []float64{100, 101, 99, 102, 98, 100, 101, 99, 100, 100, 103, 97, 100, 101, 99, 100, 100, 102, 98, 100, 101, 99, 100, 100, 100, 101, 99, 100}
-	b, ok := r.Baseline(base)
+	// Each weekday costs 100, 110, 90, 100 in the four weeks: median 100;
+	// leaving each day out, the others' median is 100, so the errors are
+	// 0, 10, 10, 0 and MAD = 5: σ = max(1.4826 × 5, 0.05 × 100) = 7.413,
+	// the band 100 ± 25.9455.
+	var base []float64
+	for _, v := range []float64{100, 110, 90, 100} {
+		base = append(base, weeks(1, v, v, v, v, v, v, v)...)
+	}
+	p, ok := r.Baseline(base)
 	if !ok {
 		t.Fatal("baseline not judged")
 	}
-	// Sorted deviations: 13 zeros, 10 ones, 4 twos, 2 threes (28 values) → MAD = 1 (hand count: the 14th and 15th are 1).
-	if b.Median != 100 {
-		t.Fatalf("median %v, want 100", b.Median)
-	}
-	// σ = max(1.4826 × 1, 0.05 × 100) = 5; band 100 ± 17.5.
-	if math.Abs(b.Scale-5) > 1e-9 || math.Abs(b.Lo-82.5) > 1e-9 || math.Abs(b.Hi-117.5) > 1e-9 {
-		t.Fatalf("band %+v, want scale 5, 82.5–117.5", b)
+	for i := range 7 {
+		if b := p.Band(i); b.Median != 100 || math.Abs(b.Scale-7.413) > 1e-9 || math.Abs(b.Hi-125.9455) > 1e-9 || math.Abs(b.Lo-74.0545) > 1e-9 {
+			t.Fatalf("band of day %d: %+v, want 100, scale 7.413, 74.0545–125.9455", i, b)
+		}
 	}
 	for _, c := range []struct {
 		x    float64
 		want bool
-	}{{117, false}, {118, true}, {83, false}, {82, true}, {300, true}, {100, false}} {
-		if got, z := r.Anomalous(b, c.x); got != c.want {
+	}{{125, false}, {126, true}, {75, false}, {74, true}, {300, true}, {100, false}} {
+		if got, z := r.Anomalous(p.Band(3), c.x); got != c.want {
 			t.Errorf("x=%v: anomalous %v (z %.2f), want %v", c.x, got, z, c.want)
 		}
 	}
 	// Robust: one huge outlier in the baseline does not widen the band.
 	withSpike := append([]float64(nil), base...)
-	withSpike[3] = 10000
-	b2, _ := r.Baseline(withSpike)
-	if b2.Hi > 118 {
-		t.Errorf("an outlier widened the band to %v", b2.Hi)
+	withSpike[8] = 10000 // the second week's Tuesday, 110 before
+	p2, _ := r.Baseline(withSpike)
+	if p2.Band(1) != p.Band(1) || p2.Band(8) != p.Band(1) {
+		t.Errorf("an outlier moved the band to %+v, was %+v", p2.Band(1), p.Band(1))
 	}
 	// A young series is not judged.
-	if _, ok := r.Baseline([]float64{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}); ok {
+	if _, ok := r.Baseline(append(make([]float64, 16), weeks(12, 1)...)); ok {
 		t.Error("12 days of cost: want no judgement")
 	}
+	// The floor: a flat series is judged at 5% of its level.
+	flat, _ := r.Baseline(weeks(4, 100, 100, 100, 100, 100, 100, 100))
+	if b := flat.Band(0); b.Scale != 5 || b.Lo != 82.5 || b.Hi != 117.5 {
+		t.Errorf("flat band %+v, want scale 5, 82.5–117.5", b)
+	}
 	// MinDelta: a flat $2 series does not flag a $2.50 day (Δ 0.5 < $1).
-	small, _ := r.Baseline(repeat(2, 28))
-	if bad, _ := r.Anomalous(small, 2.5); bad {
+	small, _ := r.Baseline(weeks(4, 2, 2, 2, 2, 2, 2, 2))
+	if bad, _ := r.Anomalous(small.Band(0), 2.5); bad {
 		t.Error("a $0.50 change was flagged")
 	}
-	if bad, _ := r.Anomalous(small, 3.5); !bad {
+	if bad, _ := r.Anomalous(small.Band(0), 3.5); !bad {
 		t.Error("a 75% jump of $1.50 was not flagged")
 	}
 }
 
-func repeat(v float64, n int) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = v
+// A weekly rhythm is not an anomaly: a namespace scaled down at weekends
+// has its weekend days judged against its weekends. Pooled with the
+// weekdays, the MAD is 0 and every weekend day left the band.
+func TestAnomalyRuleWeeklySeasonality(t *testing.T) {
+	r := DefaultAnomalyRule
+	p, ok := r.Baseline(weeks(4, 100, 100, 100, 100, 100, 50, 50))
+	if !ok {
+		t.Fatal("baseline not judged")
 	}
-	return out
+	for _, c := range []struct {
+		name string
+		day  int // Monday 0
+		x    float64
+		want bool
+	}{
+		{"usual weekday", 2, 100, false},
+		{"usual Saturday", 5, 50, false},
+		{"usual Sunday", 6, 50, false},
+		{"weekday spike", 2, 125, true},
+		{"weekend spike", 5, 75, true},
+		{"weekend at the weekday level", 6, 100, true},
+		{"weekday at the weekend level", 0, 50, true},
+	} {
+		if got, z := r.Anomalous(p.Band(c.day), c.x); got != c.want {
+			t.Errorf("%s: anomalous %v (z %.2f), want %v", c.name, got, z, c.want)
+		}
+	}
+}
+
+// The report's anomalies of a noisy series with weekend dips: the dips
+// are not flagged, a spike on a Wednesday and one on a Saturday are.
+func TestAnomaliesWithWeekendDips(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	start := time.Date(2026, 9, 14, 0, 0, 0, 0, time.UTC) // a Monday
+	wk := WeekOf(start.AddDate(0, 0, 28))
+	s := &series{currency: "USD", groups: map[string][]tally.Money{}}
+	for i := range 35 {
+		v := 1000 + rng.NormFloat64()*20
+		if wd := i % 7; wd >= 5 {
+			v = 400 + rng.NormFloat64()*10
+		}
+		switch i {
+		case 28 + 2: // Wednesday of the report week
+			v += 300
+		case 28 + 5: // its Saturday
+			v += 200
+		}
+		m, err := tally.FromFloat(v, "USD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.days = append(s.days, start.AddDate(0, 0, i))
+		s.total = append(s.total, m.Round(2))
+		s.estimated = append(s.estimated, false)
+	}
+	s.groups["shop"] = s.total
+	b := &Builder{Rule: DefaultAnomalyRule, Top: 5}
+	got := b.anomalies(s, &series{currency: "USD"}, linker{base: DefaultDashboardURL}, wk)
+	var days []string
+	sort.Slice(got, func(i, j int) bool { return got[i].Day.Before(got[j].Day) })
+	for _, a := range got {
+		if a.Scope == "namespace" {
+			days = append(days, a.Day.Format("Mon Jan 2"))
+			if a.Days != 1 || a.Expected.Float64() < 350 || a.Expected.Float64() > 1050 {
+				t.Errorf("anomaly %+v", a)
+			}
+		}
+	}
+	if len(days) != 2 || days[0] != "Wed Oct 14" || days[1] != "Sat Oct 17" {
+		t.Errorf("namespace anomalies on %v, want Wed Oct 14 and Sat Oct 17", days)
+	}
 }

@@ -105,6 +105,9 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 			r.EstimatedDays = append(r.EstimatedDays, d)
 		}
 	}
+	if r.CostDays, err = b.costDays(ctx, aud, wk, r.Daily[len(r.Daily)-7:]); err != nil {
+		return nil, err
+	}
 	weekSum := func(k int) tally.Money { // k = 0: the report week, 1: the week before, …
 		s := zero
 		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*k] {
@@ -184,6 +187,33 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		r.Commitments = Opportunities{Unavailable: "bought for the whole organization: see the organization's report"}
 	}
 	return r, nil
+}
+
+// costDays counts the days of wk the organization has cost on: from the
+// audience's own days when it is the organization, else from the
+// organization's rows (in any currency: this is about the bill's arrival).
+func (b *Builder) costDays(ctx context.Context, aud Audience, wk Week, days []DailyCost) (int, error) {
+	n := 0
+	if aud.Org() {
+		for _, d := range days {
+			if !d.Cost.IsZero() {
+				n++
+			}
+		}
+		return n, nil
+	}
+	rows, err := b.Store.AllocationRows(ctx, b.query(Audience{Name: OrgAudience}, tally.Window{Start: wk.Start, End: wk.End()}, day, tally.BasisAmortized))
+	if err != nil {
+		return 0, fmt.Errorf("daily costs of the organization: %w", err)
+	}
+	seen := map[int64]bool{}
+	for i := range rows {
+		if r := &rows[i]; !r.Outside && !r.Cost.IsZero() && !seen[r.Start.Unix()] {
+			seen[r.Start.Unix()] = true
+			n++
+		}
+	}
+	return n, nil
 }
 
 // series is cost per day, in total and per group.
@@ -613,7 +643,12 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, ln linker) ([]TeamS
 			t = &[2]tally.Money{}
 			byTeam[name] = t
 		}
-		t[k], _ = t[k].Add(r.Cost)
+		sum, err := t[k].Add(r.Cost)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "team %q: costs in several currencies (%s, %s): give each currency its own audience with a cluster filter",
+				name, t[k].Currency(), r.Cost.Currency())
+		}
+		t[k] = sum
 	}
 	var out []TeamSpend
 	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
@@ -638,8 +673,9 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, ln linker) ([]TeamS
 	return out, nil
 }
 
-// anomalies judges each day of the report week against the four weeks
-// before it, for the total, every namespace and every workload.
+// anomalies judges each day of the report week against the same weekday
+// of the four weeks before it (see AnomalyRule), for the total, every
+// namespace and every workload.
 func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 	rule := b.Rule
 	var out []Anomaly
@@ -652,7 +688,7 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 		for i := range base {
 			base[i] = s[n-35+i].Float64()
 		}
-		band, ok := rule.Baseline(base)
+		profile, ok := rule.Baseline(base)
 		if !ok {
 			return
 		}
@@ -667,8 +703,12 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			}
 			d := wk.Start.Add(time.Duration(run[0]-(n-7)) * day)
 			sum := tally.Zero(cur)
+			var expected, lo, hi float64 // a day's, averaged over the run
 			for _, i := range run {
 				sum, _ = sum.Add(s[i])
+				band := profile.Band(i - (n - 35))
+				k := float64(len(run))
+				expected, lo, hi = expected+band.Median/k, lo+math.Max(band.Lo, 0)/k, hi+band.Hi/k
 			}
 			avg, _ := sum.MulRatio(1, uint64(len(run)))
 			clause := ""
@@ -679,13 +719,13 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			if agg == "" {
 				agg = "namespace"
 			}
-			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Days: len(run), Cost: avg.Round(2), Expected: money(band.Median),
-				Lo: money(math.Max(band.Lo, 0)), Hi: money(band.Hi), Z: zmax,
+			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Days: len(run), Cost: avg.Round(2), Expected: money(expected),
+				Lo: money(lo), Hi: money(hi), Z: zmax,
 				Link: ln.allocations(tally.Window{Start: d.Add(-4 * week), End: d.AddDate(0, 0, len(run))}, agg, clause)})
 			run, zmax = nil, 0
 		}
 		for i := n - 7; i < n; i++ {
-			bad, z := rule.Anomalous(band, s[i].Float64())
+			bad, z := rule.Anomalous(profile.Band(i-(n-35)), s[i].Float64())
 			if !bad || (len(run) > 0 && (z > 0) != (zmax > 0)) {
 				flush()
 			}

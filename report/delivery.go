@@ -77,9 +77,10 @@ type Sender interface {
 	Send(ctx context.Context, e *Email, transmit func() error) error
 }
 
-// ErrNoCost is what Prepare returns for a report without any cost over its
-// weeks (no bill ingested for them yet): a report of zeros is not sent.
-var ErrNoCost = errors.New("no cost in the bill for the report's weeks")
+// ErrNoCost is what Prepare returns for a report whose week the bill does
+// not cover yet (see Report.HasCost): it is not sent, and the scheduler
+// builds it again at the next poll.
+var ErrNoCost = errors.New("no cost in the bill for most days of the report week")
 
 // ErrPermanent marks a send failure retrying cannot fix (a rejected
 // recipient, a message the server refuses).
@@ -114,7 +115,8 @@ type Dispatcher struct {
 	// Backoff is the wait after the n-th failed attempt. Default
 	// 1 min × 4^(n−1), at most 6 h: 1 m, 4 m, 16 m, 64 m, 4 h 16 m.
 	Backoff func(n int) time.Duration
-	// Grace is how late a missed scheduled time is still honored. Default 24 h.
+	// Grace is how late a missed report is still sent, from when it was due
+	// (see Schedule.Week). Default 24 h.
 	Grace time.Duration
 
 	noCost map[string]bool // week/audience reports found without cost, and said so
@@ -180,9 +182,8 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 	if grace == 0 {
 		grace = 24 * time.Hour
 	}
-	if slot, ok := d.Schedule.Latest(now, grace); ok {
+	if slot, wk, ok := d.Schedule.Due(now, grace); ok {
 		s.Scheduled = slot
-		wk := LastCompleteWeek(slot)
 		for _, aud := range d.Config.Audiences {
 			if len(aud.Recipients) == 0 {
 				continue
@@ -191,7 +192,7 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			if errors.Is(err, ErrNoCost) {
 				// Built again at the next poll (the bill may land), said once.
 				if key := wk.Label() + "/" + aud.Name; !d.noCost[key] {
-					d.log().Warn("weekly report not sent yet: no cost in the bill for its weeks", "audience", aud.Name, "week", wk.Label())
+					d.log().Warn("weekly report not sent yet: no cost in the bill for most days of its week", "audience", aud.Name, "week", wk.Label())
 					if d.noCost == nil {
 						d.noCost = map[string]bool{}
 					}

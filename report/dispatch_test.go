@@ -283,3 +283,34 @@ func TestDispatcherSkipsAnEmptyBill(t *testing.T) {
 		t.Fatalf("tick with the bill in: %+v, %v", s, err)
 	}
 }
+
+// TestDispatcherEastOfUTC: Monday 08:00 in Tokyo is Sunday 23:00 UTC,
+// before the report week ends; the report of that week goes out when it
+// has (09:00 in Tokyo), not the week before last at 08:00.
+func TestDispatcherEastOfUTC(t *testing.T) {
+	db := weeklyDB(t)
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{time.Date(2026, 10, 19, 8, 3, 0, 0, tokyo)}
+	d := dispatcher(t, db, srv, c, nil)
+	d.Config.Location = tokyo
+	if d.Schedule, err = report.ParseSchedule("0 8 * * 1", tokyo); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if s, err := d.Tick(ctx); err != nil || s.Sent != 0 || len(s.Created) != 0 {
+		t.Fatalf("at 08:03 Tokyo, before the week ends in UTC: %+v %v", s, err)
+	}
+	c.t = time.Date(2026, 10, 19, 9, 0, 30, 0, tokyo)
+	if s, err := d.Tick(ctx); err != nil || s.Sent != 4 {
+		t.Fatalf("at 09:00 Tokyo: %+v %v", s, err)
+	}
+	for _, m := range srv.Messages() {
+		if !strings.Contains(string(m.Data), "Oct 12=E2=80=9318, 2026") && !strings.Contains(string(m.Data), "Oct 12–18, 2026") {
+			t.Errorf("message does not cover the week of Oct 12")
+		}
+	}
+}

@@ -33,18 +33,27 @@ type Report struct {
 	ExpiringAvailable bool `json:"expiringAvailable"`
 	// EstimatedDays are days of the report week priced from the catalog because their bill has not arrived.
 	EstimatedDays []time.Time `json:"estimatedDays,omitempty"`
-	Links         Links       `json:"links"`
+	// CostDays is how many days of the report week the organization has
+	// cost on, billed or estimated: fewer than 7 while the bill is late.
+	CostDays int   `json:"costDays"`
+	Links    Links `json:"links"`
 }
 
-// HasCost reports whether the report has any cost over its eight weeks:
-// false before a bill covering them is ingested.
+// HasCost reports whether the report is worth sending: the bill covers
+// the report week, that is the organization has cost, billed or estimated
+// from the catalog, on most of its days (CostDays ≥ 4), and the audience
+// has some cost over its eight weeks. A week whose bill has not arrived
+// would read "$0.00, −100%"; a team with no cost at all has a wrong filter.
 func (r *Report) HasCost() bool {
+	if 2*r.CostDays <= 7 {
+		return false
+	}
 	for _, d := range r.Daily {
 		if !d.Cost.IsZero() {
 			return true
 		}
 	}
-	return !r.Spend.ThisWeek.IsZero()
+	return false
 }
 
 // Change is a difference and its ratio to the base (NaN ratio: no base).
@@ -139,7 +148,7 @@ type Anomaly struct {
 	Day      time.Time   `json:"day"`      // the first day out of the band
 	Days     int         `json:"days"`     // consecutive days out of the band (a level shift when several)
 	Cost     tally.Money `json:"cost"`     // a day's cost, averaged over Days
-	Expected tally.Money `json:"expected"` // the baseline median
+	Expected tally.Money `json:"expected"` // the median of the same weekdays of the baseline (averaged over Days)
 	Lo, Hi   tally.Money `json:"-"`
 	Z        float64     `json:"z"`
 	Link     string      `json:"link"`

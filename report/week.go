@@ -74,3 +74,12 @@ func ParseWeek(s string) (Week, error) {
 	}
 	return WeekOf(t), nil
 }
+
+// CheckEnded returns an EInvalid error unless w ended at or before now: a
+// week in progress (or to come) has no bill to report yet.
+func (w Week) CheckEnded(now time.Time) error {
+	if w.End().After(now) {
+		return tally.Errorf(tally.EInvalid, "week %s (%s) has not ended yet: it ends %s", w.Label(), w.Span(), w.End().Format(time.RFC3339))
+	}
+	return nil
+}

@@ -1,23 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/ingest/awsinventory"
 )
-
-// confirmInput is where the typed purchase confirmation is read from.
-var confirmInput io.Reader = os.Stdin
 
 type commitmentsPurchaseCmd struct {
 	Plan       string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
@@ -117,10 +111,9 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return nil
 	}
 	phrase := fmt.Sprintf("buy %d commitments", len(due))
-	fmt.Fprintf(a.stderr, "About to buy %d commitment(s) in account %s for %s/h in total, for their whole terms. This cannot be undone.\nType %q to confirm: ",
-		len(due), plan.BillingAccountID, perHour.Format(3), phrase)
-	line, _ := bufio.NewReader(confirmInput).ReadString('\n')
-	if strings.TrimSpace(line) != phrase {
+	what := fmt.Sprintf("About to buy %d commitment(s) in account %s for %s/h in total, for their whole terms. This cannot be undone.",
+		len(due), plan.BillingAccountID, perHour.Format(3))
+	if !confirm(a, what, phrase) {
 		for _, r := range due {
 			if err := log(r, commitments.ActionPurchase, commitments.StatusDeclined, nil, "confirmation not typed"); err != nil {
 				return err

@@ -86,21 +86,47 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 	return q, q.Validate()
 }
 
+// writeCostsTable prints one row per group with its currency, and one
+// TOTAL row per currency: amounts in different currencies are never added.
 func writeCostsTable(w io.Writer, groups []attribution.Group) error {
 	if len(groups) == 0 {
 		_, err := fmt.Fprintln(w, "no attributed cost in this window: ingest a bill and agent data, then run tally attribute (tally serve does it every hour)")
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "NAME\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
-	var total tally.Money
+	fmt.Fprintln(tw, "NAME\tCURRENCY\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
+	var currencies []tally.Currency // in order of first appearance
+	totals := map[tally.Currency]tally.Money{}
 	for i := range groups {
 		c := &groups[i].Total
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", groups[i].Name, c.CPU.Format(2), c.RAM.Format(2),
+		cur := stepCurrency(c)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", groups[i].Name, cur, c.CPU.Format(2), c.RAM.Format(2),
 			c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
 			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
-		total, _ = total.Add(c.Total)
+		if cur == "" {
+			continue // no cost at all: nothing to add
+		}
+		t, ok := totals[cur]
+		if !ok {
+			currencies = append(currencies, cur)
+		}
+		var err error
+		if totals[cur], err = t.Add(c.Total); err != nil {
+			return fmt.Errorf("total of %s: %w", groups[i].Name, err)
+		}
 	}
-	fmt.Fprintf(tw, "TOTAL\t\t\t\t\t\t\t\t\t\t%s\t\t\n", total.Format(2))
+	for _, cur := range currencies {
+		fmt.Fprintf(tw, "TOTAL\t%s\t\t\t\t\t\t\t\t\t\t%s\t\t\n", cur, totals[cur].Format(2))
+	}
 	return tw.Flush()
+}
+
+// stepCurrency returns the currency of a group's costs ("" when it has none).
+func stepCurrency(c *attribution.StepCost) tally.Currency {
+	for _, m := range []tally.Money{c.Total, c.CPU, c.RAM, c.GPU, c.PV, c.Network, c.LoadBalancer, c.Shared, c.External, c.Other} {
+		if cur := m.Currency(); cur != "" {
+			return cur
+		}
+	}
+	return ""
 }

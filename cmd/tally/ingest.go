@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,15 @@ func parserFor(source string) (ingest.Parser, error) {
 }
 
 // locateFiles resolves paths to local files: S3 objects are downloaded, CUR
-// manifests choose the current files. Call cleanup when done.
+// manifests choose the current files. Each source picks its own data
+// files, locally and on S3. Call cleanup when done.
 func locateFiles(ctx context.Context, source string, paths []string, opt awscur.S3Options) (files []ingest.File, cleanup func(), err error) {
 	if source == "aws-cur" {
 		return awscur.Locate(ctx, paths, opt)
+	}
+	exts := []string{".csv", ".parquet"}
+	if source == "gcp-billing" {
+		exts = append(exts, ".json", ".ndjson", ".jsonl")
 	}
 	var s3Args, local []string
 	for _, p := range paths {
@@ -109,19 +115,21 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 			local = append(local, p)
 		}
 	}
-	cleanup = func() {}
-	if len(s3Args) > 0 {
-		f, cl, err := awscur.Locate(ctx, s3Args, opt)
-		if err != nil {
-			return nil, nil, err
+	byExtension := func(names []string, _ func(string) ([]byte, error)) ([]string, error) {
+		var out []string
+		for _, n := range names {
+			if ingest.IsDataFile(n, exts...) {
+				out = append(out, n)
+			}
 		}
-		files, cleanup = f, cl
+		sort.Strings(out)
+		return out, nil
+	}
+	files, cleanup, err = awscur.LocateS3(ctx, s3Args, opt, byExtension)
+	if err != nil {
+		return nil, nil, err
 	}
 	for _, p := range local {
-		exts := []string{".csv", ".parquet"}
-		if source == "gcp-billing" {
-			exts = append(exts, ".json", ".ndjson", ".jsonl")
-		}
 		f, err := ingest.ListFiles(p, exts...)
 		if err != nil {
 			cleanup()
@@ -131,20 +139,23 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 	}
 	if len(files) == 0 {
 		cleanup()
-		return nil, nil, fmt.Errorf("no input files in %s", strings.Join(paths, " "))
+		return nil, nil, tally.Errorf(tally.EInvalid, "no input files (%s, compressed or not) in %s", strings.Join(exts, ", "), strings.Join(paths, " "))
 	}
 	return files, cleanup, nil
 }
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {
 	status := "committed"
-	if err != nil {
+	switch {
+	case err != nil && res.Committed:
+		status = "committed, but its record in ingest_runs may be incomplete"
+	case err != nil:
 		status = "failed, nothing committed"
 	}
 	fmt.Fprintf(w, "ingest run %d (%s): %s\n", res.RunID, res.Source, status)
 	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s%s\n",
 		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond(), peakRSS())
-	if err != nil {
+	if !res.Committed {
 		return
 	}
 	for _, p := range res.Periods {

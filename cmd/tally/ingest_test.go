@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
 	"github.com/tallyhq/tally/ingest/focus/focustest"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
@@ -172,6 +175,25 @@ func TestIngestMissingPath(t *testing.T) {
 		code, _, errOut := runTally("--database-url", "postgres://unused.invalid/x", "ingest", source, missing)
 		if code != 2 || !strings.Contains(errOut, missing) || !strings.Contains(errOut, "no such file or directory") {
 			t.Errorf("ingest %s %s: exit %d, %s", source, missing, code, errOut)
+		}
+	}
+}
+
+// The summary says "nothing committed" only when nothing was.
+func TestIngestSummaryStatus(t *testing.T) {
+	for _, tc := range []struct {
+		committed bool
+		err       error
+		want      string
+	}{
+		{true, nil, ": committed\n"},
+		{false, errors.New("disk full"), ": failed, nothing committed\n"},
+		{true, errors.New("the bill was committed, but recording the ingest run failed: context canceled"), ": committed, but its record"},
+	} {
+		var buf bytes.Buffer
+		printSummary(&buf, &ingest.Result{RunID: 3, Source: "focus", Committed: tc.committed}, tc.err)
+		if !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("committed %v, err %v: summary %q, want %q", tc.committed, tc.err, buf.String(), tc.want)
 		}
 	}
 }

@@ -100,7 +100,8 @@ type reportWeeklyCmd struct {
 	Text     string `placeholder:"FILE" help:"Write the plain-text version (\"-\": standard output)."`
 	EML      string `name:"eml" placeholder:"FILE" help:"Write the email as an .eml file (multipart MIME, as it would be sent)."`
 	To       string `placeholder:"ADDRESS" help:"Recipient written into the .eml (default: the audience's first recipient)."`
-	Send     bool   `help:"Send the report to the audience's recipients now, through the delivery log: a recipient who already got this week's report is skipped."`
+	Send     bool   `help:"Send the report to the audience's recipients now, through the delivery log (a recipient who already got this week's report is skipped), after a typed confirmation."`
+	Yes      bool   `help:"With --send: send without asking (required when standard input is not a terminal)."`
 }
 
 func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
@@ -116,11 +117,15 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	wk := report.LastCompleteWeek(time.Now())
-	if c.Week != "" {
-		if wk, err = report.ParseWeek(c.Week); err != nil {
-			return err
-		}
+	wk, err := reportWeek(c.Week, time.Now())
+	if err != nil {
+		return err
+	}
+	if c.Send && len(aud.Recipients) == 0 {
+		return tally.Errorf(tally.EInvalid, "audience %s has no recipients: add them to --report-config", aud.Name)
+	}
+	if c.Send && !c.Yes && !stdinIsTerminal() {
+		return tally.Errorf(tally.EInvalid, "--send asks for a typed confirmation on a terminal: add --yes to send without one")
 	}
 	if c.Preview == "" && c.Text == "" && c.EML == "" && !c.Send {
 		c.Text = "-"
@@ -138,7 +143,11 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	}
 	a.log.Info("built weekly report", "audience", aud.Name, "week", wk.Label(), "took", time.Since(start).Round(time.Millisecond))
 	if !r.HasCost() {
-		a.log.Warn("the report is empty: no cost in the bill for its weeks, and serve would not send it", "week", wk.Label())
+		if c.Send {
+			return tally.Errorf(tally.EInvalid, "report of %s: %w: ingest the bill first; nothing sent", wk.Label(), report.ErrNoCost)
+		}
+		a.log.Warn("the bill does not cover the report week yet, and serve would not send it", "week", wk.Label(),
+			"daysWithCost", r.CostDays)
 	}
 	rendered, err := report.Render(r)
 	if err != nil {
@@ -185,17 +194,34 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stderr, "wrote %s (to %s)\n", c.EML, to)
 	}
 	if c.Send {
+		what := fmt.Sprintf("About to email the %s report of %s (%s) to %d recipient(s) (any who already got it are skipped):\n  %s",
+			aud.Name, wk.Label(), wk.Span(), len(aud.Recipients), strings.Join(aud.Recipients, "\n  "))
+		if c.Yes {
+			fmt.Fprintln(a.stderr, what)
+		} else if !confirm(a, what, "send") {
+			return errors.New("not confirmed: nothing sent")
+		}
 		return c.send(ctx, a, db, cfg, aud, wk)
 	}
 	return nil
 }
 
+// reportWeek is the week to report on: the one named (which must have
+// ended), or the last complete week at now.
+func reportWeek(name string, now time.Time) (report.Week, error) {
+	if name == "" {
+		return report.LastCompleteWeek(now), nil
+	}
+	wk, err := report.ParseWeek(name)
+	if err != nil {
+		return wk, err
+	}
+	return wk, wk.CheckEnded(now)
+}
+
 // send prepares the audience's deliveries of wk (unless they exist) and
 // sends what is due, under the same lock and log as the scheduler.
 func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg report.Config, aud report.Audience, wk report.Week) error {
-	if len(aud.Recipients) == 0 {
-		return tally.Errorf(tally.EInvalid, "audience %s has no recipients: add them to --report-config", aud.Name)
-	}
 	sender, err := c.sender(cfg)
 	if err != nil {
 		return err
@@ -303,11 +329,9 @@ func (p *reportPreviewer) build(ctx context.Context, audience, week string) (*re
 	if err != nil {
 		return nil, err
 	}
-	wk := report.LastCompleteWeek(time.Now())
-	if week != "" {
-		if wk, err = report.ParseWeek(week); err != nil {
-			return nil, err
-		}
+	wk, err := reportWeek(week, time.Now())
+	if err != nil {
+		return nil, err
 	}
 	return (&report.Builder{Store: p.db, Config: p.cfg}).Build(ctx, aud, wk)
 }

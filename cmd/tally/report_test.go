@@ -86,7 +86,7 @@ func TestReportWeekly(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
 	for i := 0; i < 2; i++ {
 		code, _, errOut := runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--week", "2026-W42",
-			"--audience", "payments", "--send", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+			"--audience", "payments", "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
 		want := []string{"sent 1, failed 0", "sent 0, failed 0"}[i]
 		if code != 0 || !strings.Contains(errOut, want) {
 			t.Errorf("send #%d: exit %d %s, want %q", i+1, code, errOut, want)
@@ -94,8 +94,8 @@ func TestReportWeekly(t *testing.T) {
 	}
 	// A week before the bill: nothing to send, and it says so.
 	code, _, errOut = runTally("--database-url", url, "report", "weekly", "--report-config", cfgFile, "--week", "2020-W10",
-		"--audience", "payments", "--send", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
-	if code != 2 || !strings.Contains(errOut, "no cost in the bill for the report's weeks: ingest the bill first; nothing sent") {
+		"--audience", "payments", "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+	if code != 2 || !strings.Contains(errOut, "no cost in the bill for most days of the report week: ingest the bill first; nothing sent") {
 		t.Errorf("send of a week without a bill: exit %d %s", code, errOut)
 	}
 	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "payments@example.com" {

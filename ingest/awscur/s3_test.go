@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -136,5 +137,66 @@ func TestCUR2ParquetFromS3(t *testing.T) {
 	}
 	if s := res.Totals.Sum("USD"); res.Rows != 14 || s.Effective.Decimal() != "16.6076" {
 		t.Fatalf("rows %d effective %s", res.Rows, s.Effective.Decimal())
+	}
+}
+
+// An s3:// prefix is a directory: s3://billing/cur/acme lists cur/acme/…,
+// not the sibling cur/acme-old/…, unless it names an object exactly.
+func TestS3PrefixIsADirectory(t *testing.T) {
+	opt, client := fakeS3(t)
+	ctx := context.Background()
+	for _, k := range []string{"cur/acme/a.csv", "cur/acme/b.parquet", "cur/acme-old/a.csv", "cur/acmebackup.csv", "cur/one.csv", "cur/one.csv.bak/x.csv"} {
+		put(t, client, k, []byte("x\n"))
+	}
+	names := func(fs []ingest.File) string {
+		var s []string
+		for _, f := range fs {
+			s = append(s, strings.TrimPrefix(f.Name, "s3://billing/"))
+		}
+		return strings.Join(s, " ")
+	}
+	for _, tc := range []struct{ url, want string }{
+		{"s3://billing/cur/acme", "cur/acme/a.csv cur/acme/b.parquet"},
+		{"s3://billing/cur/acme/", "cur/acme/a.csv cur/acme/b.parquet"},
+		{"s3://billing/cur/one.csv", "cur/one.csv"},
+		{"s3://billing/cur/acme-old", "cur/acme-old/a.csv"},
+	} {
+		files, cleanup, err := awscur.Locate(ctx, []string{tc.url}, opt)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.url, err)
+		}
+		if got := names(files); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.url, got, tc.want)
+		}
+		cleanup()
+	}
+	// A listing without data files is bad input.
+	if _, _, err := awscur.Locate(ctx, []string{"s3://billing/cur/ac"}, opt); tally.ErrorCode(err) != tally.EInvalid {
+		t.Errorf("s3://billing/cur/ac: %v, want an EInvalid error", err)
+	}
+}
+
+// Another source's selector picks the S3 files instead of CUR's.
+func TestLocateS3WithSelector(t *testing.T) {
+	opt, client := fakeS3(t)
+	ctx := context.Background()
+	put(t, client, "gcp/export-000.json", []byte("{}\n"))
+	put(t, client, "gcp/export-001.csv", []byte("x\n"))
+	json := func(names []string, _ func(string) ([]byte, error)) ([]string, error) {
+		var out []string
+		for _, n := range names {
+			if strings.HasSuffix(n, ".json") {
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
+	files, cleanup, err := awscur.LocateS3(ctx, []string{"s3://billing/gcp"}, opt, json)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	if len(files) != 1 || files[0].Name != "s3://billing/gcp/export-000.json" {
+		t.Errorf("files %+v, want the JSON export only", files)
 	}
 }

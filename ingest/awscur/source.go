@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest"
 )
 
@@ -45,49 +46,73 @@ func NewS3Client(ctx context.Context, opt S3Options) (*s3.Client, error) {
 	}), nil
 }
 
-// Locate turns PATH or s3://bucket/prefix arguments into the data files to
-// ingest (see Select). S3 objects are downloaded to a temporary directory,
-// which cleanup removes. Files are local paths named as given.
+// Selector picks the data files to ingest from a listing of object keys
+// (or relative file names); read loads one of them. Select is CUR's.
+type Selector func(names []string, read func(name string) ([]byte, error)) ([]string, error)
+
+// Locate turns PATH or s3://bucket/prefix arguments into the CUR data files
+// to ingest (see Select). S3 objects are downloaded to a temporary
+// directory, which cleanup removes. Files are local paths named as given.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
+	var urls, local []string
+	for _, arg := range args {
+		if strings.HasPrefix(arg, "s3://") {
+			urls = append(urls, arg)
+		} else {
+			local = append(local, arg)
+		}
+	}
+	files, cleanup, err = LocateS3(ctx, urls, opt, Select)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	for _, arg := range local {
+		fs, err := LocalFiles(arg)
+		if err != nil {
+			cleanup()
+			return nil, cleanup, err
+		}
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		cleanup()
+		return nil, cleanup, tally.Errorf(tally.EInvalid, "no CUR data files (.parquet, .csv, .csv.gz) in %s", strings.Join(args, " "))
+	}
+	return files, cleanup, nil
+}
+
+// LocateS3 downloads the objects sel picks under each s3://bucket/prefix
+// URL (see FetchS3) into temporary directories, which cleanup removes.
+func LocateS3(ctx context.Context, urls []string, opt S3Options, sel Selector) (files []ingest.File, cleanup func(), err error) {
 	var dirs []string
 	cleanup = func() {
 		for _, d := range dirs {
 			os.RemoveAll(d)
 		}
 	}
+	if len(urls) == 0 {
+		return nil, cleanup, nil
+	}
 	defer func() {
 		if err != nil {
 			cleanup()
 		}
 	}()
-	var client *s3.Client
-	for _, arg := range args {
-		if strings.HasPrefix(arg, "s3://") {
-			if client == nil {
-				if client, err = NewS3Client(ctx, opt); err != nil {
-					return nil, cleanup, err
-				}
-			}
-			dir, err := os.MkdirTemp(opt.TempDir, "tally-cur-")
-			if err != nil {
-				return nil, cleanup, err
-			}
-			dirs = append(dirs, dir)
-			fs, err := FetchS3(ctx, client, arg, dir)
-			if err != nil {
-				return nil, cleanup, err
-			}
-			files = append(files, fs...)
-			continue
+	client, err := NewS3Client(ctx, opt)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	for _, u := range urls {
+		dir, err := os.MkdirTemp(opt.TempDir, "tally-s3-")
+		if err != nil {
+			return nil, cleanup, err
 		}
-		fs, err := LocalFiles(arg)
+		dirs = append(dirs, dir)
+		fs, err := FetchS3(ctx, client, u, dir, sel)
 		if err != nil {
 			return nil, cleanup, err
 		}
 		files = append(files, fs...)
-	}
-	if len(files) == 0 {
-		return nil, cleanup, fmt.Errorf("no CUR data files (.parquet, .csv, .csv.gz) in %s", strings.Join(args, " "))
 	}
 	return files, cleanup, nil
 }
@@ -127,22 +152,48 @@ func LocalFiles(root string) ([]ingest.File, error) {
 	return files, nil
 }
 
-// FetchS3 lists s3://bucket/prefix, selects the data files and downloads
-// them into dir, streaming each to disk.
-func FetchS3(ctx context.Context, client *s3.Client, url, dir string) ([]ingest.File, error) {
+// FetchS3 lists s3://bucket/prefix, picks the data files with sel (Select
+// when nil) and downloads them into dir, streaming each to disk.
+//
+// The prefix is a directory, as a local path is: s3://bills/focus lists
+// the keys under focus/, not focusbackup/…, unless it names an object
+// exactly, which is then the one file (whatever sel would say of it).
+func FetchS3(ctx context.Context, client *s3.Client, url, dir string, sel Selector) ([]ingest.File, error) {
+	if sel == nil {
+		sel = Select
+	}
 	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(url, "s3://"), "/")
 	if bucket == "" {
-		return nil, fmt.Errorf("%s: want s3://bucket/prefix", url)
+		return nil, tally.Errorf(tally.EInvalid, "%s: want s3://bucket/prefix", url)
 	}
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	exact := false
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		// Keys are listed in byte order, so an object named exactly prefix
+		// comes first among those starting with it.
+		out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1)})
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", url, err)
 		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
+		exact = len(out.Contents) > 0 && aws.ToString(out.Contents[0].Key) == prefix
+		if !exact {
+			prefix += "/"
+		}
+	}
+	var keys []string
+	if exact {
+		keys = []string{prefix}
+	} else {
+		p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list %s: %w", url, err)
+			}
+			for _, o := range page.Contents {
+				if k := aws.ToString(o.Key); !strings.HasSuffix(k, "/") { // not a folder marker
+					keys = append(keys, k)
+				}
+			}
 		}
 	}
 	get := func(key string) (io.ReadCloser, error) {
@@ -152,19 +203,21 @@ func FetchS3(ctx context.Context, client *s3.Client, url, dir string) ([]ingest.
 		}
 		return out.Body, nil
 	}
-	sel, err := Select(keys, func(key string) ([]byte, error) {
-		body, err := get(key)
-		if err != nil {
+	if !exact {
+		var err error
+		if keys, err = sel(keys, func(key string) ([]byte, error) {
+			body, err := get(key)
+			if err != nil {
+				return nil, err
+			}
+			defer body.Close()
+			return io.ReadAll(io.LimitReader(body, 64<<20))
+		}); err != nil {
 			return nil, err
 		}
-		defer body.Close()
-		return io.ReadAll(io.LimitReader(body, 64<<20))
-	})
-	if err != nil {
-		return nil, err
 	}
-	files := make([]ingest.File, 0, len(sel))
-	for i, key := range sel {
+	files := make([]ingest.File, 0, len(keys))
+	for i, key := range keys {
 		local := filepath.Join(dir, fmt.Sprintf("%05d-%s", i, filepath.Base(key)))
 		if err := download(get, key, local); err != nil {
 			return nil, err

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/tallyhq/tally/ingest/awscur"
+)
+
+// s3Bucket serves an in-process S3-compatible store holding keys in the
+// bucket "bills", reached through the real AWS SDK.
+func s3Bucket(t *testing.T, keys ...string) awscur.S3Options {
+	t.Helper()
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	opt := awscur.S3Options{Region: "us-east-1", Endpoint: srv.URL, TempDir: t.TempDir()}
+	ctx := context.Background()
+	c, err := awscur.NewS3Client(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bills")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bills"), Key: aws.String(k), Body: bytes.NewReader([]byte("x\n"))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return opt
+}
+
+// Each source picks its own files on S3, under the prefix taken as a
+// directory: FOCUS CSV under focus/ (not focusbackup/), GCP NDJSON exports.
+func TestIngestLocateS3(t *testing.T) {
+	opt := s3Bucket(t, "focus/part-1.csv", "focus/part-2.parquet", "focus/_SUCCESS", "focusbackup/old.csv",
+		"gcp/export-000.json", "gcp/export-001.ndjson.gz", "gcp/notes.txt")
+	for _, tc := range []struct {
+		source, url string
+		want        []string
+	}{
+		{"focus", "s3://bills/focus", []string{"part-1.csv", "part-2.parquet"}},
+		{"gcp-billing", "s3://bills/gcp/", []string{"export-000.json", "export-001.ndjson.gz"}},
+	} {
+		files, cleanup, err := locateFiles(context.Background(), tc.source, []string{tc.url}, opt)
+		if err != nil {
+			t.Errorf("%s %s: %v", tc.source, tc.url, err)
+			continue
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, path.Base(f.Name))
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s %s: got %v, want %v", tc.source, tc.url, got, tc.want)
+		}
+		cleanup()
+	}
+}
+
+// A path without input files is bad input: exit 2, naming what was looked for.
+func TestIngestNoInputFiles(t *testing.T) {
+	opt := s3Bucket(t, "gcp/notes.txt")
+	for _, args := range [][]string{
+		{"ingest", "gcp-billing", "--endpoint", opt.Endpoint, "s3://bills/gcp"},
+		{"ingest", "focus", t.TempDir()},
+	} {
+		code, _, errOut := runTally(append([]string{"--database-url", "postgres://x@127.0.0.1:1/x"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, "no input files") || strings.Contains(errOut, "CUR") {
+			t.Errorf("tally %s: exit %d, %s; want exit %d, no input files", strings.Join(args, " "), code, errOut, exitUsage)
+		}
+	}
+}

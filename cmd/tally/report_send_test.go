@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/internal/smtptest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/report"
+)
+
+// TestReportSendGuards: --send refuses weeks the bill does not cover or
+// that have not ended (exit 2, nothing sent, nothing logged), and sends
+// only after the typed confirmation, or with --yes off a terminal.
+func TestReportSendGuards(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.WeeklyOrg(t, db) // billed through Sunday Oct 18, 2026 (2026-W42)
+	cfgFile := filepath.Join(t.TempDir(), "report.yaml")
+	if err := os.WriteFile(cfgFile, []byte(weeklyConfigYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	terminal := false
+	origTerminal, origInput := stdinIsTerminal, confirmInput
+	defer func() { stdinIsTerminal, confirmInput = origTerminal, origInput }()
+	stdinIsTerminal = func() bool { return terminal }
+	send := func(week, audience, typed string, extra ...string) (int, string) {
+		confirmInput = strings.NewReader(typed)
+		args := append([]string{"--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+			"--week", week, "--audience", audience, "--send", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none"}, extra...)
+		code, _, errOut := runTally(args...)
+		return code, errOut
+	}
+	now := report.WeekOf(time.Now())
+	for _, tc := range []struct {
+		name, week, audience, want string
+	}{
+		{"the week after the bill", "2026-W43", "org", "no cost in the bill for most days of the report week"},
+		{"a team, the week after the bill", "2026-W43", "payments", "no cost in the bill for most days of the report week"},
+		{"the current week", now.Label(), "org", "has not ended yet"},
+		{"next week", now.End().Format(time.DateOnly), "org", "has not ended yet"},
+	} {
+		if code, errOut := send(tc.week, tc.audience, "", "--yes"); code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d %s; want exit 2, %q", tc.name, code, errOut, tc.want)
+		}
+	}
+	// Off a terminal, without --yes: refused before anything is built.
+	if code, errOut := send("2026-W42", "org", "send\n"); code != 2 || !strings.Contains(errOut, "--yes") {
+		t.Errorf("no terminal, no --yes: exit %d %s", code, errOut)
+	}
+	// On a terminal: the recipients are listed, and a wrong answer sends nothing.
+	terminal = true
+	if code, errOut := send("2026-W42", "org", "y\n"); code == 0 || !strings.Contains(errOut, "finops@example.com") ||
+		!strings.Contains(errOut, `Type "send" to confirm`) || !strings.Contains(errOut, "nothing sent") {
+		t.Errorf("wrong confirmation: exit %d %s", code, errOut)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("%d messages sent before a confirmation", n)
+	}
+	if ds, err := db.Deliveries(context.Background(), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || len(ds) != 0 {
+		t.Fatalf("deliveries logged before a confirmation: %v %v", ds, err)
+	}
+	if code, errOut := send("2026-W42", "org", "send\n"); code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Errorf("confirmed: exit %d %s", code, errOut)
+	}
+	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "finops@example.com" {
+		t.Errorf("the server got %d messages", len(msgs))
+	}
+}
