@@ -34,17 +34,6 @@ func (s Schedule) String() string { return s.spec + " " + s.loc.String() }
 // Next returns the first run strictly after t.
 func (s Schedule) Next(t time.Time) time.Time { return s.sched.Next(t.In(s.loc)).UTC() }
 
-// Latest returns the latest run at or before now that is no older than
-// grace, and whether there is one: a replica that was down at 08:00 still
-// sends at 08:40, but not a week late.
-func (s Schedule) Latest(now time.Time, grace time.Duration) (time.Time, bool) {
-	var last time.Time
-	for t := s.Next(now.Add(-grace - time.Second)); !t.After(now); t = s.Next(t) {
-		last = t
-	}
-	return last, !last.IsZero()
-}
-
 // maxDeferral bounds how long after its scheduled time a report can be due
 // (see Week): the largest UTC offset, +14 h, with a margin.
 const maxDeferral = 24 * time.Hour
