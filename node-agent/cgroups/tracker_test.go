@@ -3,28 +3,11 @@ package cgroups
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-)
 
-// fakeCgroup writes a cgroup v2 directory's counter files.
-func fakeCgroup(t *testing.T, dir string, oomKills int) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, v := range map[string]string{
-		"cpu.stat":       "usage_usec 1000000\n",
-		"memory.current": "500000000\n",
-		"memory.stat":    "inactive_file 0\nanon 500000000\n",
-		"memory.events":  "low 0\nhigh 0\nmax 3\noom 1\noom_kill " + strconv.Itoa(oomKills) + "\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(v), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+	"github.com/tallyhq/tally/node-agent/cgroups/cgrouptest"
+)
 
 type oomCount struct {
 	container map[string]int // by container id
@@ -57,14 +40,14 @@ func TestTrackerUnseenOOMKills(t *testing.T) {
 	c1 := filepath.Join(pod, "cri-containerd-"+cid+".scope")
 	cid2 := strings.Repeat("b", 64)
 	c2 := filepath.Join(pod, "cri-containerd-"+cid2+".scope")
-	fakeCgroup(t, pod, 4) // 4 kills before the agent started: not this interval's
-	fakeCgroup(t, c1, 4)
+	cgrouptest.Write(t, pod, 4) // 4 kills before the agent started: not this interval's
+	cgrouptest.Write(t, c1, 4)
 	tr := NewTracker(Mounts{V2: root})
 	tr.Sample()
 
 	// c1 loses a child process to the OOM killer and lives on.
-	fakeCgroup(t, pod, 5)
-	fakeCgroup(t, c1, 5)
+	cgrouptest.Write(t, pod, 5)
+	cgrouptest.Write(t, c1, 5)
 	got := oomKills(t, tr.Interval())
 	if got.container[cid] != 1 || got.unseen[uid] != 0 {
 		t.Fatalf("kill seen at the container: %+v", got)
@@ -72,9 +55,9 @@ func TestTrackerUnseenOOMKills(t *testing.T) {
 
 	// c1's main process is killed; the runtime removes its cgroup before the
 	// next sample and starts c2, which is killed too between two samples.
-	fakeCgroup(t, c2, 0)
+	cgrouptest.Write(t, c2, 0)
 	tr.Sample()
-	fakeCgroup(t, pod, 7)
+	cgrouptest.Write(t, pod, 7)
 	if err := os.RemoveAll(c1); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +74,7 @@ func TestTrackerUnseenOOMKills(t *testing.T) {
 
 	// A pod that appears after the first sample: all its kills are new.
 	uid2 := "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-	fakeCgroup(t, filepath.Join(root, "kubepods.slice/kubepods-pod"+strings.ReplaceAll(uid2, "-", "_")+".slice"), 1)
+	cgrouptest.Write(t, filepath.Join(root, "kubepods.slice/kubepods-pod"+strings.ReplaceAll(uid2, "-", "_")+".slice"), 1)
 	if got = oomKills(t, tr.Interval()); got.unseen[uid2] != 1 || got.unseen[uid] != 0 {
 		t.Fatalf("new pod: %+v", got)
 	}

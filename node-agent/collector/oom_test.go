@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tallyhq/tally/node-agent/cgroups"
+	"github.com/tallyhq/tally/node-agent/cgroups/cgrouptest"
 	"github.com/tallyhq/tally/node-agent/collector"
 	"github.com/tallyhq/tally/node-agent/podmeta"
 	"github.com/tallyhq/tally/node-agent/profiler"
@@ -26,24 +26,6 @@ func (noSamples) Drain() ([]profiler.Sample, error)    { return nil, nil }
 func (noSamples) Counters() (profiler.Counters, error) { return profiler.Counters{}, nil }
 func (noSamples) Frequency() int                       { return 99 }
 
-// writeCgroup writes a cgroup v2 directory's counter files.
-func writeCgroup(t *testing.T, dir string, oomKills int) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, v := range map[string]string{
-		"cpu.stat":       "usage_usec 1000000\n",
-		"memory.current": "500000000\n",
-		"memory.stat":    "inactive_file 0\nanon 500000000\n",
-		"memory.events":  "oom_kill " + strconv.Itoa(oomKills) + "\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(v), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // A container OOM-killed and restarted between two cgroup samples: its
 // cgroup is gone before any sample shows the kill, which only the pod's
 // hierarchical memory.events counts. The kill reaches the wire format on
@@ -55,8 +37,8 @@ func TestOOMKillOfRemovedCgroup(t *testing.T) {
 	root := t.TempDir()
 	pod := filepath.Join(root, "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"+strings.ReplaceAll(uid, "-", "_")+".slice")
 	scope := func(id string) string { return filepath.Join(pod, "cri-containerd-"+id+".scope") }
-	writeCgroup(t, pod, 0)
-	writeCgroup(t, scope(id1), 0)
+	cgrouptest.Write(t, pod, 0)
+	cgrouptest.Write(t, scope(id1), 0)
 
 	client, watching := fakeClient(testPod(uid, "shop", "api-1", "api", "containerd", id1))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,9 +99,9 @@ func TestOOMKillOfRemovedCgroup(t *testing.T) {
 
 	// Killed; the runtime removes the cgroup and starts a new instance;
 	// kubelet reports it before the drain.
-	writeCgroup(t, pod, 1)
+	cgrouptest.Write(t, pod, 1)
 	os.RemoveAll(scope(id1))
-	writeCgroup(t, scope(id2), 0)
+	cgrouptest.Write(t, scope(id2), 0)
 	restarted(1, id1, id2)
 	if got := ooms(); got["api"] != 1 || len(got) != 1 {
 		t.Fatalf("OOM kills %v; want api: 1", got)
@@ -127,12 +109,12 @@ func TestOOMKillOfRemovedCgroup(t *testing.T) {
 
 	// Killed again just before a drain: kubelet reports it after. The kill
 	// waits for the status, then is reported once.
-	writeCgroup(t, pod, 2)
+	cgrouptest.Write(t, pod, 2)
 	os.RemoveAll(scope(id2))
 	if got := ooms(); len(got) != 0 {
 		t.Fatalf("OOM kills %v before the status names the container", got)
 	}
-	writeCgroup(t, scope(id3), 0)
+	cgrouptest.Write(t, scope(id3), 0)
 	restarted(2, id2, id3)
 	if got := ooms(); got["api"] != 1 || len(got) != 1 {
 		t.Fatalf("OOM kills %v; want api: 1", got)
