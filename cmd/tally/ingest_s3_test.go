@@ -3,41 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"path"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/tallyhq/tally/ingest/awscur"
+	"github.com/tallyhq/tally/ingest/awscur/s3test"
 )
 
 // s3Bucket serves an in-process S3-compatible store holding keys in the
 // bucket "bills", reached through the real AWS SDK.
 func s3Bucket(t *testing.T, keys ...string) awscur.S3Options {
 	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := awscur.S3Options{Region: "us-east-1", Endpoint: srv.URL, TempDir: t.TempDir()}
-	ctx := context.Background()
-	c, err := awscur.NewS3Client(ctx, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bills")}); err != nil {
-		t.Fatal(err)
-	}
+	opt, c := s3test.Bucket(t, "bills")
 	for _, k := range keys {
-		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bills"), Key: aws.String(k), Body: bytes.NewReader([]byte("x\n"))}); err != nil {
+		if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("bills"), Key: aws.String(k), Body: bytes.NewReader([]byte("x\n"))}); err != nil {
 			t.Fatal(err)
 		}
 	}

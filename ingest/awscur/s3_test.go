@@ -4,45 +4,21 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest"
 	"github.com/tallyhq/tally/ingest/awscur"
 	"github.com/tallyhq/tally/ingest/awscur/curtest"
+	"github.com/tallyhq/tally/ingest/awscur/s3test"
 	"github.com/tallyhq/tally/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// fakeS3 serves an in-process S3-compatible store and returns options
-// pointing the real SDK at it.
-func fakeS3(t *testing.T) (awscur.S3Options, *s3.Client) {
-	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := awscur.S3Options{Region: "us-east-1", Endpoint: srv.URL, TempDir: t.TempDir()}
-	client, err := awscur.NewS3Client(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("billing")}); err != nil {
-		t.Fatal(err)
-	}
-	return opt, client
-}
 
 func put(t *testing.T, c *s3.Client, key string, body []byte) {
 	t.Helper()
@@ -62,7 +38,7 @@ func gz(t *testing.T, rows []curtest.Row) []byte {
 }
 
 func TestLegacyCURFromS3IsAmortizedAndIdempotent(t *testing.T) {
-	opt, client := fakeS3(t)
+	opt, client := s3test.Bucket(t, "billing")
 	db := pgtest.New(t)
 	ctx := context.Background()
 	rows := curtest.Rows(curtest.Month(march))
@@ -116,7 +92,7 @@ func TestLegacyCURFromS3IsAmortizedAndIdempotent(t *testing.T) {
 }
 
 func TestCUR2ParquetFromS3(t *testing.T) {
-	opt, client := fakeS3(t)
+	opt, client := s3test.Bucket(t, "billing")
 	db := pgtest.New(t)
 	ctx := context.Background()
 	var buf bytes.Buffer
@@ -143,7 +119,7 @@ func TestCUR2ParquetFromS3(t *testing.T) {
 // An s3:// prefix is a directory: s3://billing/cur/acme lists cur/acme/…,
 // not the sibling cur/acme-old/…, unless it names an object exactly.
 func TestS3PrefixIsADirectory(t *testing.T) {
-	opt, client := fakeS3(t)
+	opt, client := s3test.Bucket(t, "billing")
 	ctx := context.Background()
 	for _, k := range []string{"cur/acme/a.csv", "cur/acme/b.parquet", "cur/acme-old/a.csv", "cur/acmebackup.csv", "cur/one.csv", "cur/one.csv.bak/x.csv"} {
 		put(t, client, k, []byte("x\n"))
@@ -178,7 +154,7 @@ func TestS3PrefixIsADirectory(t *testing.T) {
 
 // Another source's selector picks the S3 files instead of CUR's.
 func TestLocateS3WithSelector(t *testing.T) {
-	opt, client := fakeS3(t)
+	opt, client := s3test.Bucket(t, "billing")
 	ctx := context.Background()
 	put(t, client, "gcp/export-000.json", []byte("{}\n"))
 	put(t, client, "gcp/export-001.csv", []byte("x\n"))
