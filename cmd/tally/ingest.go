@@ -107,14 +107,6 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 	if source == "gcp-billing" {
 		exts = append(exts, ".json", ".ndjson", ".jsonl")
 	}
-	var s3Args, local []string
-	for _, p := range paths {
-		if strings.HasPrefix(p, "s3://") {
-			s3Args = append(s3Args, p)
-		} else {
-			local = append(local, p)
-		}
-	}
 	byExtension := func(names []string, _ func(string) ([]byte, error)) ([]string, error) {
 		var out []string
 		for _, n := range names {
@@ -125,23 +117,11 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 		sort.Strings(out)
 		return out, nil
 	}
-	files, cleanup, err = awscur.LocateS3(ctx, s3Args, opt, byExtension)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range local {
-		f, err := ingest.ListFiles(p, exts...)
-		if err != nil {
-			cleanup()
-			return nil, nil, err
-		}
-		files = append(files, f...)
-	}
-	if len(files) == 0 {
-		cleanup()
-		return nil, nil, tally.Errorf(tally.EInvalid, "no input files (%s, compressed or not) in %s", strings.Join(exts, ", "), strings.Join(paths, " "))
-	}
-	return files, cleanup, nil
+	return awscur.LocateWith(ctx, paths, opt, awscur.Finder{
+		Select: byExtension,
+		Local:  func(p string) ([]ingest.File, error) { return ingest.ListFiles(p, exts...) },
+		What:   "input files (" + strings.Join(exts, ", ") + ", compressed or not)",
+	})
 }
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {

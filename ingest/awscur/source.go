@@ -54,6 +54,21 @@ type Selector func(names []string, read func(name string) ([]byte, error)) ([]st
 // to ingest (see Select). S3 objects are downloaded to a temporary
 // directory, which cleanup removes. Files are local paths named as given.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
+	return LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
+}
+
+// Finder is how a bill source picks its data files: Select among S3 keys,
+// Local under a local path; What names them in the error for none.
+type Finder struct {
+	Select Selector
+	Local  func(path string) ([]ingest.File, error)
+	What   string
+}
+
+// LocateWith turns PATH or s3://bucket/prefix arguments into the data files
+// f picks: S3 objects are downloaded to temporary directories, which
+// cleanup removes. None at all is an EInvalid error.
+func LocateWith(ctx context.Context, args []string, opt S3Options, f Finder) (files []ingest.File, cleanup func(), err error) {
 	var urls, local []string
 	for _, arg := range args {
 		if strings.HasPrefix(arg, "s3://") {
@@ -62,12 +77,12 @@ func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.F
 			local = append(local, arg)
 		}
 	}
-	files, cleanup, err = LocateS3(ctx, urls, opt, Select)
+	files, cleanup, err = LocateS3(ctx, urls, opt, f.Select)
 	if err != nil {
 		return nil, cleanup, err
 	}
 	for _, arg := range local {
-		fs, err := LocalFiles(arg)
+		fs, err := f.Local(arg)
 		if err != nil {
 			cleanup()
 			return nil, cleanup, err
@@ -76,7 +91,7 @@ func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.F
 	}
 	if len(files) == 0 {
 		cleanup()
-		return nil, cleanup, tally.Errorf(tally.EInvalid, "no CUR data files (.parquet, .csv, .csv.gz) in %s", strings.Join(args, " "))
+		return nil, cleanup, tally.Errorf(tally.EInvalid, "no %s in %s", f.What, strings.Join(args, " "))
 	}
 	return files, cleanup, nil
 }
