@@ -18,7 +18,7 @@ import (
 
 type serveCmd struct {
 	Addr           string   `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
-	TrustedProxies []string `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR,..." help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
+	TrustedProxies []string `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
 	PublicURL      string   `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
 	reportFlags
 }
