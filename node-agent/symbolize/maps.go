@@ -15,6 +15,7 @@ import (
 type process struct {
 	pid            uint32
 	start          uint64
+	exe            fileID
 	gen            uint64
 	maps           []mapping
 	mapsErr        error
@@ -33,6 +34,9 @@ type mapping struct {
 	path               string
 	bin                *binary
 }
+
+// fileID is a file's identity as stat(2) reports it.
+type fileID struct{ dev, inode uint64 }
 
 type fileKey struct {
 	dev   string

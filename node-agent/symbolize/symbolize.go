@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/tallyhq/tally"
 )
@@ -272,17 +273,23 @@ func (s *Symbolizer) Binaries() int {
 }
 
 // process returns pid's cached state, (re)reading its mappings when the pid
-// is new or was reused. Reuse is checked once per drain (the start time in
-// /proc/<pid>/stat), not once per sample; within a drain, a PC outside every
-// known mapping makes frame read the maps once more.
+// is new, was reused or exec'd another program. This is checked once per
+// drain, not once per sample: reuse by the start time in /proc/<pid>/stat,
+// exec (which keeps the pid and the start time) by the file
+// /proc/<pid>/exe names. An exec'd program may map its text where the old
+// one did (two non-PIE binaries both at 0x400000, as a gosu or su-exec
+// entrypoint does), so a PC inside a cached mapping says nothing about
+// whether the mapping is current. Within a drain, a PC outside every known
+// mapping makes frame read the maps once more.
 func (s *Symbolizer) process(pid uint32) *process {
 	p := s.procs[pid]
 	if p != nil && p.gen == s.drainGen {
 		return p
 	}
 	start := startTime(s.proc, pid)
-	if p == nil || p.start != start {
-		p = &process{pid: pid, start: start}
+	exe := exeID(s.proc, pid)
+	if p == nil || p.start != start || p.exe != exe {
+		p = &process{pid: pid, start: start, exe: exe}
 		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 		s.procs[pid] = p
 	}
@@ -413,6 +420,21 @@ func startTime(proc string, pid uint32) uint64 {
 	}
 	v, _ := strconv.ParseUint(f[19], 10, 64)
 	return v
+}
+
+// exeID identifies the program pid runs: the device and inode of
+// /proc/<pid>/exe, zero when it cannot be read (a kernel thread, a process
+// that is gone).
+func exeID(proc string, pid uint32) fileID {
+	fi, err := os.Stat(filepath.Join(proc, strconv.Itoa(int(pid)), "exe"))
+	if err != nil {
+		return fileID{}
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}
+	}
+	return fileID{dev: uint64(st.Dev), inode: st.Ino}
 }
 
 // nsPID returns pid as its own pid namespace numbers it (the last NSpid).

@@ -1,0 +1,96 @@
+package symbolize
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// goHotProgram is a Go program whose hot function is main.<hot>, after pad
+// other functions (so that two such programs put different functions at
+// the same address). Sent SIGUSR1, it execs its first argument.
+func goHotProgram(hot string, pad int) string {
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n\t\"os\"\n\t\"os/signal\"\n\t\"syscall\"\n\t\"time\"\n)\n\nvar sink int\n\n")
+	for i := range pad {
+		fmt.Fprintf(&b, "//go:noinline\nfunc pad%d(n int) int {\n\tfor i := 0; i < 100; i++ {\n\t\tn = n*%d + i\n\t}\n\treturn n\n}\n\n", i, i+3)
+	}
+	fmt.Fprintf(&b, "//go:noinline\nfunc %s(n int) int {\n\tfor i := 0; i < 1000; i++ {\n\t\tn = n*31 + i\n\t}\n\treturn n\n}\n\n", hot)
+	b.WriteString("func main() {\n")
+	for i := range pad {
+		fmt.Fprintf(&b, "\tsink += pad%d(1)\n", i)
+	}
+	b.WriteString("\tc := make(chan os.Signal, 1)\n\tsignal.Notify(c, syscall.SIGUSR1)\n")
+	b.WriteString("\tgo func() {\n\t\t<-c\n\t\tsyscall.Exec(os.Args[1], os.Args[1:], nil)\n\t}()\n")
+	fmt.Fprintf(&b, "\tfor {\n\t\tsink += %s(1)\n\t\ttime.Sleep(10 * time.Millisecond)\n\t}\n}\n", hot)
+	return b.String()
+}
+
+// buildGo builds src into dir/name and returns its path.
+func buildGo(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	srcDir := filepath.Join(dir, name+"-src")
+	if err := os.MkdirAll(srcDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(srcDir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name)
+	run(t, "go", "build", "-o", out, filepath.Join(srcDir, "main.go"))
+	return out
+}
+
+// TestExecRereadsMaps checks that a process that execs another program
+// (same pid, same start time) is symbolized with the new program's
+// mappings even where the old program's cached mappings cover the PC:
+// both are non-PIE Go binaries, whose text starts at the same address.
+func TestExecRereadsMaps(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 40))
+	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
+	pid := startArgs(t, a, b, b)
+	s := New(Config{})
+	pcA := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
+	if got := s.User(uint32(pid), []uint64{pcA}); got[0].Name != "main.hotA" {
+		t.Fatalf("before exec: %+v, want main.hotA", got[0])
+	}
+	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
+	if s.procs[uint32(pid)].find(pcB) == nil {
+		t.Fatalf("%#x is outside a's mappings: the test would not test the cached mappings", pcB)
+	}
+	s.EndDrain()
+
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == b {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exec b")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // b has mapped its text
+	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+		t.Fatalf("after exec: %+v, want main.hotB in %s", got[0], b)
+	}
+}
+
+func startArgs(t *testing.T, path string, args ...string) int {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	time.Sleep(100 * time.Millisecond)
+	return cmd.Process.Pid
+}
