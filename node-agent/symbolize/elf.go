@@ -82,25 +82,28 @@ func (b *binary) size() int {
 	return n
 }
 
-// openBinary parses the ELF file at path. It never panics: a malformed file
-// yields a binary with err set. The binary keeps the file open to read
-// names on demand.
-func openBinary(path string) (b *binary) {
+// openBinary parses the ELF file at path (see parseBinary).
+func openBinary(path string) *binary {
+	f, err := os.Open(path)
+	if err != nil {
+		return &binary{err: err}
+	}
+	return parseBinary(f, path)
+}
+
+// parseBinary parses the ELF file f, named path in errors. It never
+// panics: a malformed file yields a binary with err set. The binary keeps
+// f open to read names on demand, or closes it.
+func parseBinary(f *os.File, path string) (b *binary) {
 	b = &binary{}
-	var f *os.File
 	defer func() {
 		if r := recover(); r != nil {
 			b = &binary{err: fmt.Errorf("parse %s: %v", path, r)}
 		}
-		if b.file == nil && f != nil {
+		if b.file == nil {
 			f.Close()
 		}
 	}()
-	f, err := os.Open(path)
-	if err != nil {
-		b.err = err
-		return b
-	}
 	ef, err := elf.NewFile(f)
 	if err != nil {
 		b.err = fmt.Errorf("parse ELF %s: %w", path, err)

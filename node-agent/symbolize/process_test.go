@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 // goHotProgram is a Go program whose hot function is main.<hot>, after pad
@@ -93,4 +95,63 @@ func startArgs(t *testing.T, path string, args ...string) int {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	time.Sleep(100 * time.Millisecond)
 	return cmd.Process.Pid
+}
+
+// TestReplacedBinary checks that a process whose binary was renamed over
+// (a package upgrade, kubectl cp) while it runs is symbolized from the
+// file it mapped, never from the new file at the path.
+func TestReplacedBinary(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 0))
+	b := buildGo(t, dir, "b", goHotProgram("hotB", 40))
+	app := filepath.Join(dir, "app")
+	run(t, "cp", a, app)
+	pid := start(t, app)
+	pc := pcFor(t, pid, app, symbolAddr(t, app, "main.hotA")) + 4
+	if err := os.Rename(b, app); err != nil {
+		t.Fatal(err)
+	}
+	want := "main.hotA"
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/map_files", pid)); err != nil || os.Geteuid() != 0 {
+		want = tally.UnknownFunction // the path alone is not the mapped file
+	}
+	if got := New(Config{}).User(uint32(pid), []uint64{pc}); got[0].Name != want {
+		t.Fatalf("frame %+v, want %s", got[0], want)
+	}
+}
+
+// TestMappedInodeByPath checks the fallback without map_files (a fake
+// /proc): the file at the mapping's path is used only while it is the
+// inode the process mapped.
+func TestMappedInodeByPath(t *testing.T) {
+	proc := t.TempDir()
+	pd := filepath.Join(proc, "4242")
+	bin := filepath.Join(pd, "root", "bin", "app")
+	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(pd, "stat"), []byte("4242 (app) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0"), 0o644)
+	run(t, "cp", buildGo(t, t.TempDir(), "a", goHotProgram("hotA", 0)), bin)
+	vaddr := symbolAddr(t, bin, "main.hotA")
+	l := openBinary(bin).loads[0]
+	inode := func() uint64 {
+		fi, err := os.Stat(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	maps := fmt.Sprintf("%x-%x r-xp %08x 08:02 %d /bin/app\n", l.vaddr, l.vaddr+l.filesz, l.off, inode())
+	os.WriteFile(filepath.Join(pd, "maps"), []byte(maps), 0o644)
+	if got := New(Config{Proc: proc}).User(4242, []uint64{vaddr}); got[0].Name != "main.hotA" {
+		t.Fatalf("mapped inode at its path: %+v, want main.hotA", got[0])
+	}
+	// A new file at the path (the old inode is kept alive elsewhere, so
+	// the new one cannot reuse its number).
+	keep := filepath.Join(proc, "old")
+	os.Rename(bin, keep)
+	run(t, "cp", keep, bin)
+	if got := New(Config{Proc: proc}).User(4242, []uint64{vaddr}); got[0].Name != tally.UnknownFunction {
+		t.Fatalf("replaced file at the path: %+v, want %s", got[0], tally.UnknownFunction)
+	}
 }

@@ -8,6 +8,7 @@
 package symbolize
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -356,8 +357,12 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 		b.lastUse = s.drainGen
 		return b
 	}
-	path := filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", m.path)
-	b := openBinary(path)
+	var b *binary
+	if f, err := s.openMapped(p.pid, m); err != nil {
+		b = &binary{err: err}
+	} else {
+		b = parseBinary(f, m.path)
+	}
 	if b.err != nil {
 		s.log.Debug("cannot read binary", "pid", p.pid, "path", m.path, "err", b.err)
 	}
@@ -373,6 +378,39 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 	m.bin = b
 	b.lastUse = s.drainGen
 	return b
+}
+
+// ErrReplaced reports a binary whose path now names another file than
+// the one the process mapped (upgraded, or deleted and recreated).
+var ErrReplaced = errors.New("binary replaced since it was mapped")
+
+// openMapped opens the file m maps. /proc/<pid>/map_files/<start>-<end>
+// is the mapped file itself, even deleted or renamed over, but opening it
+// takes CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE), which the deployed
+// agent lacks. The fallback is m's path in the process's root, accepted
+// only when it is still the mapped inode: a replaced file would give the
+// new file's names to the old code, cached under the old file's key.
+// Devices are not compared: on overlayfs (container images), maps shows
+// the layer's device and stat the overlay's, with the same inode number.
+func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
+	dir := filepath.Join(s.proc, strconv.Itoa(int(pid)))
+	if f, err := os.Open(filepath.Join(dir, "map_files", fmt.Sprintf("%x-%x", m.start, m.end))); err == nil {
+		return f, nil
+	}
+	f, err := os.Open(filepath.Join(dir, "root", m.path))
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Ino != m.inode {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", m.path, ErrReplaced)
+	}
+	return f, nil
 }
 
 // jit looks pc up in the process's perf map, reloaded when it changed.
