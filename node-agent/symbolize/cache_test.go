@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -74,4 +75,39 @@ func TestCacheBudget(t *testing.T) {
 	if cached(a) || cached(b) || s.Binaries() != 0 {
 		t.Errorf("%d binaries cached after their process went", s.Binaries())
 	}
+}
+
+// TestCacheBudgetPerfMaps checks that perf maps count in the cache's
+// budget: one not used in the drain just ended goes when over budget (and
+// is read again when needed); one used in it stays.
+func TestCacheBudgetPerfMaps(t *testing.T) {
+	s := New(Config{CacheBytes: 1000})
+	s.drainGen = 3
+	pm := func(lastUse uint64) *perfMap {
+		p := parsePerfMapString(t, strings.Repeat("7f0000001000 100 some::jitted::function\n", 20))
+		p.lastUse = lastUse
+		return p
+	}
+	old := &process{pid: 1, gen: 3, perfMap: pm(2), perfMapGen: 3}
+	cur := &process{pid: 2, gen: 3, perfMap: pm(3), perfMapGen: 4}
+	s.procs[1], s.procs[2] = old, cur
+	if total := old.perfMap.bytes() + cur.perfMap.bytes(); total <= 1000 {
+		t.Fatalf("perf maps of %d bytes are within the budget: the test tests nothing", total)
+	}
+	s.EndDrain()
+	if old.perfMap != nil || old.perfMapGen != 0 {
+		t.Error("perf map unused in the last drain kept over budget")
+	}
+	if cur.perfMap == nil {
+		t.Error("perf map of the current drain evicted")
+	}
+}
+
+func parsePerfMapString(t *testing.T, s string) *perfMap {
+	t.Helper()
+	pm, err := parsePerfMap(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pm
 }

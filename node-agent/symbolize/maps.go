@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // process is what the symbolizer knows about one process.
@@ -21,9 +20,9 @@ type process struct {
 	mapsErr        error
 	reread         bool
 	perfMap        *perfMap
-	perfMapSize    int64
-	perfMapTime    time.Time
-	perfMapMissing bool
+	perfMapPath    string
+	perfMapGen     uint64 // drainGen+1 when the perf map was last checked
+	perfMapRetried bool   // checked again for a PC it lacked, this drain
 }
 
 // mapping is one executable line of /proc/<pid>/maps.

@@ -10,6 +10,7 @@ package symbolize
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -55,9 +56,12 @@ type Config struct {
 	Proc string
 	// Logger reports binaries that cannot be read (debug level).
 	Logger *slog.Logger
-	// CacheBytes bounds the parsed binaries kept for live processes
-	// (default DefaultCacheBytes): past it, EndDrain forgets the least
-	// recently used ones, except those used in the drain just ended.
+	// CacheBytes bounds the parsed binaries and JIT perf maps kept for
+	// live processes (default DefaultCacheBytes): past it, EndDrain forgets
+	// the least recently used ones, except those used in the drain just
+	// ended. A perf map keeps at most half of it (its newest entries), so
+	// the cache holds at most CacheBytes plus what the last drain used,
+	// and a process's perf map never more than CacheBytes/2.
 	CacheBytes int
 }
 
@@ -186,8 +190,9 @@ func (s *Symbolizer) EndDrain() {
 }
 
 // trimCache evicts the binaries no known process maps, then the least
-// recently used ones while the cache is over its byte or count bound,
-// never one used in the current drain.
+// recently used binaries and perf maps while the cache is over its byte or
+// count bound, never one used in the current drain. An evicted perf map is
+// read again, whole, when its process next needs it.
 func (s *Symbolizer) trimCache() {
 	mapped := map[*binary]bool{}
 	for _, p := range s.procs {
@@ -197,41 +202,53 @@ func (s *Symbolizer) trimCache() {
 			}
 		}
 	}
+	// An entry is a binary or a process's perf map.
+	type entry struct {
+		bin     *binary
+		proc    *process
+		size    int
+		lastUse uint64
+	}
+	var all []entry
+	total, n := 0, 0
 	seen := map[*binary]bool{}
-	var all []*binary
-	total := 0
-	for _, b := range s.byFile {
-		if !seen[b] {
-			seen[b] = true
-			all = append(all, b)
-			total += b.size()
-		}
-	}
-	for _, b := range s.byBuild {
-		if !seen[b] {
-			seen[b] = true
-			all = append(all, b)
-			total += b.size()
-		}
-	}
 	evict := map[*binary]bool{}
-	n := len(all)
-	for _, b := range all {
+	addBinary := func(b *binary) {
+		if seen[b] {
+			return
+		}
+		seen[b] = true
 		if !mapped[b] {
 			evict[b] = true
-			total -= b.size()
-			n--
+			return
+		}
+		all = append(all, entry{bin: b, size: b.size(), lastUse: b.lastUse})
+		total += b.size()
+		n++
+	}
+	for _, b := range s.byFile {
+		addBinary(b)
+	}
+	for _, b := range s.byBuild {
+		addBinary(b)
+	}
+	for _, p := range s.procs {
+		if p.perfMap != nil {
+			all = append(all, entry{proc: p, size: p.perfMap.bytes(), lastUse: p.perfMap.lastUse})
+			total += p.perfMap.bytes()
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].lastUse < all[j].lastUse })
-	for _, b := range all {
-		if (total <= s.budget && n <= maxCachedBinaries) || b.lastUse >= s.drainGen {
+	for _, e := range all {
+		if (total <= s.budget && n <= maxCachedBinaries) || e.lastUse >= s.drainGen {
 			break
 		}
-		if !evict[b] {
-			evict[b] = true
-			total -= b.size()
+		total -= e.size
+		if e.bin != nil {
+			evict[e.bin] = true
 			n--
+		} else {
+			e.proc.perfMap, e.proc.perfMapGen = nil, 0
 		}
 	}
 	if len(evict) == 0 {
@@ -413,33 +430,68 @@ func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 	return f, nil
 }
 
-// jit looks pc up in the process's perf map, reloaded when it changed.
+// jit looks pc up in the process's perf map. The file is checked for
+// growth once per drain, and once more for a PC it lacks (a JIT writes an
+// entry after compiling, and may create the file late), not per frame.
 func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
-	if p.perfMapMissing {
-		return "", false
+	if p.perfMapGen != s.drainGen+1 {
+		p.perfMapGen, p.perfMapRetried = s.drainGen+1, false
+		s.readPerfMap(p)
 	}
-	nspid := nsPID(s.proc, p.pid)
-	path := filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
-	fi, err := os.Stat(path)
-	if err != nil {
-		p.perfMapMissing = true
-		return "", false
+	name, ok := p.perfMap.lookup(pc)
+	if !ok && !p.perfMapRetried {
+		p.perfMapRetried = true
+		s.readPerfMap(p)
+		name, ok = p.perfMap.lookup(pc)
 	}
-	if p.perfMap == nil || fi.Size() != p.perfMapSize || !fi.ModTime().Equal(p.perfMapTime) {
-		f, err := os.Open(path)
-		if err != nil {
-			p.perfMapMissing = true
-			return "", false
-		}
-		pm, err := parsePerfMap(f)
-		f.Close()
-		if err != nil {
-			s.log.Debug("bad perf map", "path", path, "err", err)
-		}
-		p.perfMap, p.perfMapSize, p.perfMapTime = pm, fi.Size(), fi.ModTime()
+	if p.perfMap != nil {
+		p.perfMap.lastUse = s.drainGen
 	}
-	return p.perfMap.lookup(pc)
+	return name, ok
 }
+
+// readPerfMap reads what was appended to p's perf map since it was last
+// read, or all of it when the file is new or was truncated; it forgets the
+// map when the file is gone.
+func (s *Symbolizer) readPerfMap(p *process) {
+	if p.perfMapPath == "" {
+		nspid := nsPID(s.proc, p.pid)
+		p.perfMapPath = filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
+	}
+	f, err := os.Open(p.perfMapPath)
+	if err != nil {
+		p.perfMap = nil
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		p.perfMap = nil
+		return
+	}
+	var inode uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		inode = st.Ino
+	}
+	pm := p.perfMap
+	if pm == nil || pm.inode != inode || fi.Size() < pm.offset {
+		pm = newPerfMap(inode, s.perfMapBytes())
+	}
+	if fi.Size() > pm.offset {
+		if _, err := f.Seek(pm.offset, io.SeekStart); err != nil {
+			p.perfMap = nil
+			return
+		}
+		if err := pm.read(f); err != nil {
+			s.log.Debug("bad perf map", "path", p.perfMapPath, "err", err)
+		}
+	}
+	p.perfMap = pm
+}
+
+// perfMapBytes bounds one process's perf map: half the cache's budget, so
+// that one JIT cannot take all of it.
+func (s *Symbolizer) perfMapBytes() int { return max(s.budget/2, 64<<10) }
 
 // startTime returns field 22 of /proc/<pid>/stat (start time in ticks), or
 // 0 when the process is gone.

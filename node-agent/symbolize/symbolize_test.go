@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,9 +303,21 @@ func FuzzParseKallsyms(f *testing.F) {
 }
 
 func FuzzParsePerfMap(f *testing.F) {
-	f.Add("7f0000001000 100 foo\n0x10 0x20 bar baz\n")
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Add("7f0000001000 100 foo\n0x10 0x20 bar baz\n", 3)
+	f.Add("7f0000001000 100 foo\n7f0000001000 10 bar\n", 25)
+	f.Fuzz(func(t *testing.T, s string, cut int) {
 		pm, _ := parsePerfMap(strings.NewReader(s))
 		pm.lookup(0x7f0000001010)
+		// Read in two parts, the second from where the first stopped (a
+		// growing file): the same entries in the same order.
+		if cut < 0 || cut > len(s) {
+			return
+		}
+		inc := newPerfMap(0, math.MaxInt)
+		inc.read(strings.NewReader(s[:cut]))
+		inc.read(strings.NewReader(s[inc.offset:]))
+		if fmt.Sprint(inc.starts, inc.sizes, inc.ends, inc.order, string(inc.names)) != fmt.Sprint(pm.starts, pm.sizes, pm.ends, pm.order, string(pm.names)) {
+			t.Fatalf("incremental read differs: %+v, whole %+v", inc, pm)
+		}
 	})
 }
