@@ -156,9 +156,19 @@ func parseHex(b []byte) (uint64, bool) {
 	return v, true
 }
 
+// maxKernelSymbolSpan bounds how far past a symbol's address a PC is
+// taken to be in it. kallsyms has no sizes, and the table is read once:
+// a module or BPF program loaded since lies above some older symbol (the
+// last one, often), which must not name it; nor must the end markers
+// (_etext, _einittext) that precede megabytes of non-text. The largest
+// text symbol of a 6.18 x86-64 kernel spans 20 KiB.
+const maxKernelSymbolSpan = 128 << 10
+
+// lookup returns the symbol pc is in: the last at or below it, within
+// maxKernelSymbolSpan.
 func (k *kallsyms) lookup(pc uint64) (name, module string, ok bool) {
 	i := sort.Search(len(k.addrs), func(i int) bool { return k.addrs[i] > pc }) - 1
-	if i < 0 {
+	if i < 0 || pc-k.addrs[i] >= maxKernelSymbolSpan {
 		return "", "", false
 	}
 	start := uint32(0)
