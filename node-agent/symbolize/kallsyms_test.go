@@ -1,8 +1,14 @@
 package symbolize
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tallyhq/tally"
 )
 
 // TestKallsymsSpan checks that an address far above the nearest symbol
@@ -31,5 +37,27 @@ func TestKallsymsSpan(t *testing.T) {
 		if name != tt.name || module != tt.module || ok != (tt.name != "") {
 			t.Errorf("lookup(%#x) = %q %q %v, want %q %q", tt.pc, name, module, ok, tt.name, tt.module)
 		}
+	}
+}
+
+// TestKernelHidden checks that without kernel symbols (kptr_restrict
+// zeroes kallsyms' addresses) a kernel stack is one unknown frame that
+// does not carry the kernel's addresses.
+func TestKernelHidden(t *testing.T) {
+	proc := t.TempDir()
+	if err := os.WriteFile(filepath.Join(proc, "kallsyms"), []byte("0000000000000000 T _stext\n0000000000000000 T do_work\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{Proc: proc})
+	if err := s.LoadKernel(); !errors.Is(err, ErrKallsymsHidden) {
+		t.Fatalf("LoadKernel: %v, want ErrKallsymsHidden", err)
+	}
+	got := s.Kernel([]uint64{0xffffffff8a1b2c3d, 0xffffffff8a000010})
+	want := []tally.Function{{Name: tally.UnknownFunction, Module: "[kernel]"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("frames %+v, want %+v", got, want)
+	}
+	if st := s.Stats(); st.Frames[KindKernel] != 2 || st.Resolved[KindKernel] != 0 {
+		t.Fatalf("stats %s", st)
 	}
 }

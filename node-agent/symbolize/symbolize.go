@@ -131,20 +131,28 @@ func (s *Symbolizer) loadKernel() {
 	}
 }
 
-// Kernel symbolizes kernel addresses, leaf first.
+// Kernel symbolizes kernel addresses, leaf first. Without the kernel's
+// symbols (kallsyms hidden by kptr_restrict, or unreadable) the stack is
+// one "[unknown] [kernel]" frame with no offset: the addresses would
+// tell whoever reads the profile where the kernel was loaded (KASLR) and
+// name nothing.
 func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loadKernel()
+	s.stats.Frames[KindKernel] += uint64(len(pcs))
+	if s.kernel == nil {
+		if len(pcs) == 0 {
+			return nil
+		}
+		return []tally.Function{{Name: tally.UnknownFunction, Module: "[kernel]"}}
+	}
 	out := make([]tally.Function, len(pcs))
 	for i, pc := range pcs {
-		s.stats.Frames[KindKernel]++
-		if s.kernel != nil {
-			if name, module, ok := s.kernel.lookup(pc); ok {
-				s.stats.Resolved[KindKernel]++
-				out[i] = tally.Function{Name: name, Module: module}
-				continue
-			}
+		if name, module, ok := s.kernel.lookup(pc); ok {
+			s.stats.Resolved[KindKernel]++
+			out[i] = tally.Function{Name: name, Module: module}
+			continue
 		}
 		out[i] = tally.Function{Name: tally.UnknownFunction, Module: "[kernel]", Offset: pc}
 	}
