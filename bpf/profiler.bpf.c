@@ -128,18 +128,21 @@ static __always_inline __u64 hash_stack(struct stack *st, int n)
 }
 
 // store_stack reads the current stack into scratch, stores it in stacks
-// unless present and returns its hash; 0 when there is no stack.
-static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, __u32 err_counter)
+// unless present and returns its hash; 0 when there is no stack. It
+// counts err_counter when the helper fails, or finds no frames where
+// frames are expected (empty_is_err): a sample taken in user mode has an
+// empty kernel stack, which is no error, but a kernel thread has one.
+static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, __u32 err_counter, bool empty_is_err)
 {
 	__u32 zero = 0;
 	struct stack *st = bpf_map_lookup_elem(&scratch, &zero);
 	if (!st)
 		return 0;
 	long n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
-	if (n <= 0) {
+	if (n < 0 || (n == 0 && empty_is_err))
 		count(err_counter);
+	if (n <= 0)
 		return 0;
-	}
 	int frames = n / sizeof(__u64);
 	// Zero the tail so a stored stack ends at its first zero frame.
 	for (int i = 0; i < MAX_STACK_DEPTH; i++) {
@@ -176,11 +179,11 @@ static __always_inline int record(void *ctx, void *counts, void *stacks)
 	if (task_flags & PF_KTHREAD) {
 		key.flags |= FLAG_KTHREAD;
 	} else {
-		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR);
+		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR, true);
 		if (!key.user_stack)
 			key.flags |= FLAG_USER_STACK_ERR;
 	}
-	key.kernel_stack = store_stack(ctx, stacks, 0, COUNTER_KERNEL_STACK_ERR);
+	key.kernel_stack = store_stack(ctx, stacks, 0, COUNTER_KERNEL_STACK_ERR, key.flags & FLAG_KTHREAD);
 	if (!key.kernel_stack && (key.flags & FLAG_KTHREAD))
 		key.flags |= FLAG_KERNEL_STACK_ERR;
 

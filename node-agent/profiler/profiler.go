@@ -61,7 +61,7 @@ type Counters struct {
 	Samples           uint64 // samples counted
 	Idle              uint64 // samples of idle CPUs, not counted
 	UserStackErrors   uint64 // user stacks the kernel could not read (sample kept)
-	KernelStackErrors uint64
+	KernelStackErrors uint64 // kernel stacks the kernel could not read, or empty in a kernel thread
 	CountsFull        uint64 // samples lost: the counts map was full
 	StacksFull        uint64 // stacks lost: the stacks map was full (sample kept, stack unknown)
 }

@@ -133,3 +133,36 @@ func TestStackEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelStackErrorsUserMode checks that samples taken in user mode,
+// whose kernel stack is empty, are not counted as kernel stack errors.
+func TestKernelStackErrorsUserMode(t *testing.T) {
+	requireBPF(t)
+	p, err := Open(99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	spin(t, time.Second)
+	samples, err := p.Drain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var userMode uint64
+	for _, s := range samples {
+		if len(s.Kernel) == 0 && !s.Kthread {
+			userMode += s.Count
+		}
+	}
+	c, err := p.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if userMode < 20 {
+		t.Fatalf("%d samples in user mode: the test tests nothing", userMode)
+	}
+	if c.KernelStackErrors > userMode/10 {
+		t.Fatalf("%d kernel stack errors for %d samples in user mode (counters %+v)", c.KernelStackErrors, userMode, c)
+	}
+	t.Logf("%d samples in user mode, %d kernel stack errors", userMode, c.KernelStackErrors)
+}
