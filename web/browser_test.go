@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -70,18 +71,40 @@ func serveDB(t *testing.T, db *postgres.DB, now func() time.Time) *httptest.Serv
 
 // commitmentsServer serves the commitments of two billing accounts, one
 // billed in USD with a Savings Plan and a Reserved Instance, one in EUR,
-// with admin@example.com signed up.
+// with admin@example.com signed up. Its recommendations are in both
+// currencies too: container right-sizing in clusters billed in USD and in
+// EUR.
 func commitmentsServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	db := pgtest.New(t)
 	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	web.LoadCommitmentBill(t, db, start)
 	web.LoadEURBill(t, db, start)
+	storeTwoCurrencyRecommendations(t, db, start)
 	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Commitments: db, Recommendations: db, Auth: db,
 		UI: os.DirFS("ui/dist"), Now: func() time.Time { return start.Add(48 * time.Hour) }}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// storeTwoCurrencyRecommendations stores the recommendations commitmentsServer
+// describes.
+func storeTwoCurrencyRecommendations(t *testing.T, db *postgres.DB, created time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	container := func(target, savings string, cur tally.Currency) tally.Recommendation {
+		return tally.Recommendation{Kind: tally.RecommendContainer, Target: target, CreatedAt: created,
+			MonthlySavings: tally.MustParseMoney(savings, cur),
+			Current:        json.RawMessage(`{"cpuRequestCores": 2, "memoryRequestBytes": 4294967296}`),
+			Recommended:    json.RawMessage(`{"cpuRequestCores": 1, "memoryRequestBytes": 2147483648}`),
+			Risk:           json.RawMessage(`{"confidenceDays": 14}`), Explanation: "p95 usage over 14 days"}
+	}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendContainer, []tally.Recommendation{
+		container("us-prod/shop/api/app", "1200", "USD"), container("us-prod/shop/web/app", "30", "USD"),
+		container("eu-prod/shop/api/app", "10", "EUR")}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // createUser stores a user with password and role.

@@ -305,6 +305,38 @@ await step('commitments of accounts billed in two currencies', async () => {
   await ctx2.close()
 })
 
+// signedIn opens a page of a new context signed in to server at path, with
+// the errors watch() collects.
+async function signedIn(server, path) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  const p = await ctx.newPage()
+  const errs = watch(p)
+  await p.goto(server + '/login?next=' + encodeURIComponent(path))
+  await p.fill('input[name=email]', email)
+  await p.fill('input[name=password]', password)
+  await p.click('button[type=submit]')
+  await p.waitForURL((u) => u.pathname === path.split('?')[0])
+  return { p, errs, ctx }
+}
+
+// usd and eur format amounts as format.ts's money() does.
+const fmt = (cur, digits) => (v) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: cur, minimumFractionDigits: digits ?? (Math.abs(v) >= 1000 ? 0 : 2), maximumFractionDigits: digits ?? (Math.abs(v) >= 1000 ? 0 : 2) }).format(v)
+
+await step('right-sizing: recommendations in two currencies', async () => {
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/rightsizing')
+  const rows = p.locator('table[aria-label="Container recommendations"] tbody tr')
+  await rows.first().waitFor()
+  const cells = await rows.evaluateAll((rs) => rs.map((r) => [r.cells[0].innerText, r.cells[1].innerText]))
+  const by = Object.fromEntries(cells)
+  check(by['us-prod/shop/api/app'] === fmt('USD')(1200) && by['eu-prod/shop/api/app'] === fmt('EUR')(10), 'each row in its own currency: ' + JSON.stringify(cells))
+  const stat = await p.locator('.stat', { hasText: 'Containers: savings a month' }).innerText()
+  check(stat.includes(fmt('USD')(1230)) && stat.includes(fmt('EUR')(10)), 'one total per currency (USD 1,230 and EUR 10):\n' + stat)
+  await shot(p, 'rightsizing-two-currencies')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {
