@@ -337,6 +337,24 @@ await step('right-sizing: recommendations in two currencies', async () => {
   await ctx.close()
 })
 
+await step('commitments: hourly cost of a Reserved Instance, recommendations in their own currency', async () => {
+  // Account 444's All Upfront RI has no hourly commitment; it costs its fee
+  // over the term, $8,760 / 8,760 hours, as the expiry ladder counts it.
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=444')
+  const row = p.locator('table[aria-label=Commitments] tbody tr', { hasText: 'ri-0a1b2c' })
+  await row.waitFor()
+  const hourly = await row.locator('td').last().innerText()
+  check(hourly === fmt('USD', 3)(1), `the RI's hourly column is its hourly cost $1.000, got ${hourly}`)
+  // Account 333 has no bill yet: the view has no currency; the recommendation's is EUR.
+  await p.goto(commitmentsBase + '/commitments?account=333')
+  const rec = p.locator('table[aria-label="Commitment recommendations"] tbody tr').first()
+  await rec.waitFor()
+  const cells = await rec.locator('td').allInnerTexts()
+  check(cells[2] === fmt('EUR', 3)(2.5) && cells[4] === fmt('EUR')(150), 'the recommendation is in EUR: ' + cells.join(' | '))
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {

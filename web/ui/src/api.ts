@@ -251,6 +251,8 @@ export interface CommitmentRecommendation {
   utilization?: number
   coverage?: number
   explanation?: string
+  /** The recommendation's own currency (its account's bill's). */
+  currency?: string
 }
 
 /** A billing account, as GET /api/v1/commitments/accounts lists them. */
