@@ -355,6 +355,38 @@ await step('commitments: hourly cost of a Reserved Instance, recommendations in 
   await ctx.close()
 })
 
+await step('functions: change of functions beyond the base top list', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  // The base side's list is a top-N: cut it to its first function, as a
+  // workload with more functions than N would have it.
+  let full = null
+  await p.route(/\/api\/v1\/functions\?.*baseWindow=/, async (route) => {
+    const r = await route.fetch()
+    const body = await r.json()
+    full = structuredClone(body)
+    body.base.functions = body.base.functions.slice(0, 1)
+    await route.fulfill({ response: r, json: body })
+  })
+  await p.goto(base + '/functions?workload=shop%2Fapi&window=7d&compare=window')
+  await p.getByText('Change / year').waitFor()
+  const rows = await p.locator('table[aria-label="Top functions"] tbody tr').evaluateAll((rs) => rs.map((r) => [...r.cells].map((c) => c.innerText)))
+  const baseOf = new Map(full.base.functions.map((f) => [f.name, Number(f.totalAnnual.amount)]))
+  const cur = full.total.currency || 'USD'
+  let compared = 0
+  for (const cells of rows) {
+    const fn = full.functions.find((f) => f.name === cells[0])
+    if (!fn || full.base.functions.length >= 50) continue
+    const d = Number(fn.totalAnnual.amount) - (baseOf.get(fn.name) ?? 0)
+    const want = (d > 0 ? '+' : d < 0 ? '−' : '') + fmt(cur)(Math.abs(d))
+    check(cells[cells.length - 1] === want, `${fn.name}: change ${want}, got ${cells[cells.length - 1]}`)
+    compared++
+  }
+  check(compared > 1, 'functions beyond the first compared: ' + compared)
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await p.close()
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {

@@ -154,7 +154,8 @@ export interface Functions {
   functions: FunctionCost[]
   flame: FlameNode
   images: ImageSpan[] | null
-  base?: { window: { start: string; end: string }; image?: string; total: Money; functions: FunctionCost[] }
+  /** A diff's base; headFunctions is its cost of each of functions, in order (newer servers). */
+  base?: { window: { start: string; end: string }; image?: string; total: Money; functions: FunctionCost[]; headFunctions?: FunctionCost[] }
 }
 
 export interface Recommendation {
