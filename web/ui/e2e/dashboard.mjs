@@ -387,6 +387,24 @@ await step('functions: change of functions beyond the base top list', async () =
   await p.close()
 })
 
+await step('allocations: breadcrumbs keep filters they cannot drill', async () => {
+  // Clauses the page does not write itself: a bare value, several values.
+  const f = 'cluster:prod+namespace:"shop","payments"+controller:"shop/checkout"'
+  await page.goto(base + '/allocations?window=7d&aggregate=pod&filter=' + encodeURIComponent(f))
+  await page.locator('table.grid, [data-state=empty]').first().waitFor()
+  const crumbs = await page.locator('nav.crumbs button[data-crumb]').allInnerTexts()
+  check(crumbs.length === 3 && crumbs[0] === 'Cluster: prod' && crumbs[1] === 'Namespace: shop, payments', 'a crumb per clause: ' + crumbs.join(' | '))
+  // Back to the workloads of the first two clauses: they stay as written.
+  await page.locator('nav.crumbs button[data-crumb]').nth(1).click()
+  await page.waitForURL(/aggregate=controller/)
+  const u = new URL(page.url())
+  check(u.searchParams.get('filter') === 'cluster:prod+namespace:"shop","payments"', 'the filter keeps its first two clauses as written, got ' + u.searchParams.get('filter'))
+  await page.locator('button[data-drill="payments/ledger"]').waitFor()
+  const names = await page.locator('table.grid tbody tr td:first-child').allInnerTexts()
+  check(!names.some((n) => /^search\//.test(n)), 'only shop and payments: ' + names.join(', '))
+  noErrors('allocations breadcrumbs')
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {
