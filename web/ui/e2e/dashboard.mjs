@@ -405,6 +405,34 @@ await step('allocations: breadcrumbs keep filters they cannot drill', async () =
   noErrors('allocations breadcrumbs')
 })
 
+await step('errors: a 503 says what failed; only a feature not configured is "not available"', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  // This server has no report configuration (a real 503).
+  await p.goto(base + '/reports')
+  await p.locator('[data-page=reports] [data-state=not-available]').waitFor()
+  // The database is down: Tally's own 503 with its message.
+  await p.route('**/api/v1/recommendations/rightsizing*', (route) =>
+    route.fulfill({ status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }),
+  )
+  await p.goto(base + '/rightsizing')
+  await p.locator('[data-page=rightsizing] [role=alert], [data-page=rightsizing] [data-state], [role=alert]').first().waitFor()
+  const text = await p.locator('main').innerText()
+  check(text.includes('database at db.internal:5432: connection refused') && !/not available/.test(text), 'the database error is shown:\n' + text)
+  // A proxy's 503 (no Tally JSON): the API is not answering.
+  await p.unroute('**/api/v1/recommendations/rightsizing*')
+  await p.route('**/api/v1/recommendations/rightsizing*', (route) =>
+    route.fulfill({ status: 503, contentType: 'text/html', body: '<html><body>upstream connect error</body></html>' }),
+  )
+  await p.goto(base + '/rightsizing')
+  await p.locator('[role=alert]').first().waitFor()
+  const proxy = await p.locator('main').innerText()
+  check(/not answering/.test(proxy) && /503/.test(proxy) && !/not available/.test(proxy), 'a proxy 503 is the API not answering:\n' + proxy)
+  const left = errs.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e))
+  check(left.length === 0, 'no console errors besides the 503s: ' + left.join('; '))
+  await p.close()
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {

@@ -10,12 +10,25 @@ export class ApiError extends Error {
   ) {
     super(message)
   }
-  /** The API did not answer at all, or a proxy answered for it. */
+  /**
+   * The API did not answer at all, or a proxy answered for it: a bad gateway,
+   * a gateway timeout, or a 503 that is not Tally's JSON (Tally's own 503s,
+   * e.g. its database unreachable, carry a code and say what failed).
+   */
   get down(): boolean {
-    return this.status === 0 || this.status === 502 || this.status === 504
+    return this.status === 0 || this.status === 502 || this.status === 504 || (this.status === 503 && !this.fromTally)
   }
+  /**
+   * The server lacks the capability: the route does not exist (404), or
+   * the server says it is not configured for it (503 not_configured). Any
+   * other 503 is a failure to show, not a missing feature.
+   */
   get notAvailable(): boolean {
-    return this.status === 404 || (this.status === 503 && this.code !== 'not_ready')
+    return this.status === 404 || (this.status === 503 && this.code === 'not_configured')
+  }
+  /** The error body was Tally's JSON, with a code. */
+  get fromTally(): boolean {
+    return this.code !== 'error'
   }
 }
 
