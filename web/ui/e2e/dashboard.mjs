@@ -433,6 +433,44 @@ await step('errors: a 503 says what failed; only a feature not configured is "no
   await p.close()
 })
 
+await step('settings: a failed revoke or sign-out says why', async () => {
+  const state = await context.storageState()
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, storageState: state })
+  const p = await ctx.newPage()
+  const pageErrors = []
+  p.on('pageerror', (e) => pageErrors.push(e.message))
+  p.on('dialog', (d) => d.accept())
+  await p.goto(base + '/settings')
+  await p.fill('input[name=tokenName]', 'revoked-elsewhere')
+  await p.click('form[aria-label="New token"] button[type=submit]')
+  const row = p.locator('table[aria-label=Tokens] tbody tr', { hasText: 'revoked-elsewhere' })
+  await row.waitFor()
+  // Another admin revokes it first.
+  const gone = await p.evaluate(async () => {
+    const me = await (await fetch('/api/v1/auth/me')).json()
+    const { tokens } = await (await fetch('/api/v1/tokens')).json()
+    const t = tokens.find((x) => x.name === 'revoked-elsewhere')
+    return (await fetch('/api/v1/tokens/' + t.id, { method: 'DELETE', headers: { 'X-CSRF-Token': me.csrfToken } })).status
+  })
+  check(gone === 204, 'revoked behind the page: ' + gone)
+  await row.getByRole('button', { name: 'Revoke' }).click()
+  const alert = p.locator('[data-page=settings] [role=alert]')
+  await alert.first().waitFor()
+  check(/no token/.test(await alert.first().innerText()), 'the failed revoke says why: ' + (await alert.first().innerText()))
+  // Sign-out fails: the message is shown, the page stays.
+  await p.route('**/api/v1/auth/logout', (route) => route.fulfill({ status: 500, json: { code: 'internal', message: 'internal error' } }))
+  await p.getByRole('button', { name: 'Sign out' }).click()
+  await p.locator('header [role=alert]').getByText('internal error').waitFor()
+  check(new URL(p.url()).pathname === '/settings', 'still on settings: ' + p.url())
+  // The session is gone already (cookie cleared): sign-out goes to the sign-in page.
+  await p.unroute('**/api/v1/auth/logout')
+  await ctx.clearCookies()
+  await p.getByRole('button', { name: 'Sign out' }).click()
+  await p.waitForURL(/\/login/)
+  check(pageErrors.length === 0, 'no unhandled errors: ' + pageErrors.join('; '))
+  await ctx.close()
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {
