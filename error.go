@@ -15,6 +15,7 @@ const (
 	EUnauthorized     = "unauthorized"       // no or bad credentials
 	EForbidden        = "forbidden"          // credentials lack the permission
 	EUnavailable      = "unavailable"        // a dependency (database, cloud API) is not reachable
+	ENotConfigured    = "not_configured"     // the server is not set up for this (no store or configuration behind it)
 	ETooLarge         = "too_large"          // the input exceeds a size limit
 	ENotReady         = "not_ready"          // data needed for the answer has not arrived yet
 	EMethodNotAllowed = "method_not_allowed" // the resource exists but not with this method (HTTP)

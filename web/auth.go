@@ -188,7 +188,7 @@ func (s *Server) requireRole(role string) func(http.Handler) http.Handler {
 			p, ok := PrincipalFrom(r.Context())
 			switch {
 			case !ok && s.auth == nil:
-				s.error(w, r, tally.Errorf(tally.EUnavailable, "authentication is not configured on this server"))
+				s.error(w, r, tally.Errorf(tally.ENotConfigured, "authentication is not configured on this server"))
 			case !ok:
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tally"`)
 				s.error(w, r, tally.Errorf(tally.EUnauthorized, "sign in, or send an API token as Authorization: Bearer tly_…"))
@@ -212,7 +212,7 @@ func (s *Server) requireAgent(next http.Handler) http.Handler {
 		p, ok := PrincipalFrom(r.Context())
 		switch {
 		case !ok && s.auth == nil:
-			s.error(w, r, tally.Errorf(tally.EUnavailable, "authentication is not configured on this server"))
+			s.error(w, r, tally.Errorf(tally.ENotConfigured, "authentication is not configured on this server"))
 		case !ok:
 			s.error(w, r, tally.Errorf(tally.EUnauthorized, "send the agent token as Authorization: Bearer tly_…"))
 		case p.Kind != tally.TokenAgent:

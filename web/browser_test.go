@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -70,18 +71,58 @@ func serveDB(t *testing.T, db *postgres.DB, now func() time.Time) *httptest.Serv
 
 // commitmentsServer serves the commitments of two billing accounts, one
 // billed in USD with a Savings Plan and a Reserved Instance, one in EUR,
-// with admin@example.com signed up.
+// with admin@example.com signed up. Its recommendations are in both
+// currencies too: container right-sizing in clusters billed in USD and in
+// EUR, and a Savings Plan purchase in EUR for account 333, which has no
+// bill yet (its commitments view has no currency of its own). Account 444
+// has no bill either, and an All Upfront Reserved Instance read from the
+// AWS API: no hourly commitment, an hourly cost of $1 (its fee over the term).
 func commitmentsServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	db := pgtest.New(t)
 	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	web.LoadCommitmentBill(t, db, start)
 	web.LoadEURBill(t, db, start)
+	storeTwoCurrencyRecommendations(t, db, start)
 	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Commitments: db, Recommendations: db, Auth: db,
 		UI: os.DirFS("ui/dist"), Now: func() time.Time { return start.Add(48 * time.Hour) }}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// storeTwoCurrencyRecommendations stores the recommendations commitmentsServer
+// describes, and account 444's Reserved Instance.
+func storeTwoCurrencyRecommendations(t *testing.T, db *postgres.DB, created time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	container := func(target, savings string, cur tally.Currency) tally.Recommendation {
+		return tally.Recommendation{Kind: tally.RecommendContainer, Target: target, CreatedAt: created,
+			MonthlySavings: tally.MustParseMoney(savings, cur),
+			Current:        json.RawMessage(`{"cpuRequestCores": 2, "memoryRequestBytes": 4294967296}`),
+			Recommended:    json.RawMessage(`{"cpuRequestCores": 1, "memoryRequestBytes": 2147483648}`),
+			Risk:           json.RawMessage(`{"confidenceDays": 14}`), Explanation: "p95 usage over 14 days"}
+	}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendContainer, []tally.Recommendation{
+		container("us-prod/shop/api/app", "1200", "USD"), container("us-prod/shop/web/app", "30", "USD"),
+		container("eu-prod/shop/api/app", "10", "EUR")}); err != nil {
+		t.Fatal(err)
+	}
+	sp := tally.Recommendation{Kind: tally.RecommendCommitment, Target: "333/aws/compute", CreatedAt: created,
+		MonthlySavings: tally.MustParseMoney("150", "EUR"),
+		Recommended:    json.RawMessage(`{"offer": {"provider": "aws", "kind": "compute-savings-plan", "termMonths": 12, "paymentOption": "No Upfront"}, "purchaseHourly": {"amount": "2.5", "currency": "EUR"}}`),
+		Risk:           json.RawMessage(`{"p10": {"amount": "1200", "currency": "EUR"}, "p90": {"amount": "2400", "currency": "EUR"}}`),
+		Explanation:    "steady compute in eu-west-1"}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, []tally.Recommendation{sp}); err != nil {
+		t.Fatal(err)
+	}
+	ri := tally.Commitment{BillingAccountID: "444", ID: "ri-0a1b2c", Provider: "aws", Kind: tally.CommitReserved,
+		Scope: map[string]string{"region": "us-east-1", "instanceType": "m5.xlarge"}, TermMonths: 12,
+		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+		PaymentOption: "All Upfront", Quantity: 1, UpfrontFee: tally.MustParseMoney("8760", "USD"), State: "active", Source: "aws-api"}
+	if err := db.UpsertCommitments(ctx, []tally.Commitment{ri}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // createUser stores a user with password and role.

@@ -191,7 +191,7 @@ type commitmentRecommendationsResponse struct {
 // recommendations, largest saving first, with their savings range.
 func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Request) {
 	if s.recs == nil {
-		s.error(w, r, tally.Errorf(tally.EUnavailable, "recommendations are not available on this server"))
+		s.error(w, r, tally.Errorf(tally.ENotConfigured, "recommendations are not available on this server"))
 		return
 	}
 	recs, err := s.recs.Recommendations(r.Context(), tally.RecommendCommitment)

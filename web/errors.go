@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	tally.EUnavailable:      http.StatusServiceUnavailable,
 	tally.ETooLarge:         http.StatusRequestEntityTooLarge,
 	tally.ENotReady:         http.StatusServiceUnavailable,
+	tally.ENotConfigured:    http.StatusServiceUnavailable,
 	tally.EMethodNotAllowed: http.StatusMethodNotAllowed,
 	tally.ERateLimited:      http.StatusTooManyRequests,
 }

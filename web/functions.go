@@ -36,6 +36,12 @@ type functionsBase struct {
 	Image     string                     `json:"image,omitempty"`
 	Total     tally.Money                `json:"total"`
 	Functions []attribution.FunctionCost `json:"functions"`
+	// HeadFunctions is the base's cost of each of the head's top functions,
+	// in their order: a function can be in the head's top list and not in
+	// the base's yet cost something in the base, so Functions alone cannot
+	// give every head function's change. A function that did not run in the
+	// base costs zero.
+	HeadFunctions []attribution.FunctionCost `json:"headFunctions"`
 }
 
 // functions answers GET /api/v1/functions?workload=NS/NAME[&cluster=][&container=][&window=7d]
@@ -102,6 +108,11 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 		return nil, err
 	}
 	view.Base = &functionsBase{Window: base.Window, Image: base.Image}
+	all, err := attribution.Functions(baseStacks, base.Window.Duration())
+	if err != nil {
+		return nil, err
+	}
+	view.Base.HeadFunctions = sameFunctions(view.Functions, all)
 	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, base.Window.Duration(), top); err != nil {
 		return nil, err
 	}
@@ -127,6 +138,24 @@ func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int
 		fs = fs[:top]
 	}
 	return fs, total, nil
+}
+
+// sameFunctions returns, for each function of head, the one of the same
+// name in base, or a zero cost of that name.
+func sameFunctions(head, base []attribution.FunctionCost) []attribution.FunctionCost {
+	byName := make(map[string]attribution.FunctionCost, len(base))
+	for _, f := range base {
+		byName[f.Name] = f
+	}
+	out := make([]attribution.FunctionCost, len(head))
+	for i, f := range head {
+		b, ok := byName[f.Name]
+		if !ok {
+			b = attribution.FunctionCost{Name: f.Name}
+		}
+		out[i] = b
+	}
+	return out
 }
 
 // oneCurrency checks that stacks are costed in a single currency, as the

@@ -67,6 +67,35 @@ func TestFunctionsAPI(t *testing.T) {
 	t.Logf("go tool pprof -top:\n%s", out)
 
 	get(t, srv.URL+"/api/v1/functions?workload=shop/api&window=1d&baseWindow=2026-10-05T00:00:00Z,2026-10-06T00:00:00Z", &got)
+	// The base's top list is cut at top like the head's; headFunctions
+	// still gives the base's cost of every head function.
+	type cost struct {
+		Name        string                  `json:"name"`
+		TotalAnnual struct{ Amount string } `json:"totalAnnual"`
+	}
+	type diff struct {
+		Functions []cost `json:"functions"`
+		Base      struct {
+			Functions     []cost `json:"functions"`
+			HeadFunctions []cost `json:"headFunctions"`
+		} `json:"base"`
+	}
+	var full, cut diff
+	const diffURL = "/api/v1/functions?workload=shop/api&window=1d&baseWindow=2026-10-04T00:00:00Z,2026-10-06T00:00:00Z"
+	get(t, srv.URL+diffURL, &full)
+	get(t, srv.URL+diffURL+"&top=2", &cut)
+	baseAnnual := map[string]string{}
+	for _, f := range full.Base.Functions {
+		baseAnnual[f.Name] = f.TotalAnnual.Amount
+	}
+	if len(full.Base.Functions) != 3 || len(cut.Functions) != 2 || len(cut.Base.Functions) != 2 || len(cut.Base.HeadFunctions) != 2 {
+		t.Fatalf("diff top=2: %+v (untruncated base %+v)", cut, full.Base.Functions)
+	}
+	for i, f := range cut.Base.HeadFunctions {
+		if f.Name != cut.Functions[i].Name || f.TotalAnnual.Amount != baseAnnual[f.Name] || f.TotalAnnual.Amount == "0" {
+			t.Errorf("headFunctions[%d] = %+v, want %s's base cost %s", i, f, cut.Functions[i].Name, baseAnnual[cut.Functions[i].Name])
+		}
+	}
 	if resp := get(t, srv.URL+"/api/v1/functions?workload=bad", nil); resp.StatusCode != 400 {
 		t.Fatalf("bad workload: status %d", resp.StatusCode)
 	}

@@ -30,7 +30,7 @@ type weeklyReport struct {
 // which week the report covers, its subject, and where its preview is.
 func (s *Server) weeklyReportInfo(w http.ResponseWriter, r *http.Request) {
 	if s.reports == nil {
-		s.error(w, r, tally.Errorf(tally.EUnavailable, "weekly reports are not configured on this server"))
+		s.error(w, r, tally.Errorf(tally.ENotConfigured, "weekly reports are not configured on this server"))
 		return
 	}
 	q := r.URL.Query()
@@ -50,7 +50,7 @@ func (s *Server) weeklyReportInfo(w http.ResponseWriter, r *http.Request) {
 // with the report exactly as the email shows it (charts inline as data: URIs).
 func (s *Server) reportPreview(w http.ResponseWriter, r *http.Request) {
 	if s.reports == nil {
-		s.error(w, r, tally.Errorf(tally.EUnavailable, "weekly reports are not configured on this server"))
+		s.error(w, r, tally.Errorf(tally.ENotConfigured, "weekly reports are not configured on this server"))
 		return
 	}
 	q := r.URL.Query()

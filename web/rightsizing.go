@@ -32,7 +32,7 @@ type savingsTotals struct {
 // node; both when absent), cluster and namespace (prefixes of the target).
 func (s *Server) rightsizing(w http.ResponseWriter, r *http.Request) {
 	if s.recs == nil {
-		s.error(w, r, tally.Errorf(tally.EUnavailable, "recommendations are not available on this server"))
+		s.error(w, r, tally.Errorf(tally.ENotConfigured, "recommendations are not available on this server"))
 		return
 	}
 	q := r.URL.Query()

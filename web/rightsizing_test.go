@@ -19,7 +19,7 @@ func TestRightsizingRequestErrors(t *testing.T) {
 		status      int
 		body        string
 	}{
-		{"no store", "", 503, "not available"},
+		{"no store", "", 503, `"code":"not_configured","message":"recommendations are not available`},
 		{"bad kind", "?kind=pods", 400, `kind \"pods\": want container or node`},
 		{"namespace without cluster", "?namespace=shop", 400, "namespace needs cluster"},
 	}

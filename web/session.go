@@ -40,7 +40,7 @@ func principalView(p *Principal) meResponse {
 // login answers POST /api/v1/auth/login with {email, password}: a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if s.auth == nil {
-		s.error(w, r, tally.Errorf(tally.EUnavailable, "authentication is not configured on this server"))
+		s.error(w, r, tally.Errorf(tally.ENotConfigured, "authentication is not configured on this server"))
 		return
 	}
 	var req loginRequest

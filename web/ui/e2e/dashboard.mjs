@@ -305,6 +305,172 @@ await step('commitments of accounts billed in two currencies', async () => {
   await ctx2.close()
 })
 
+// signedIn opens a page of a new context signed in to server at path, with
+// the errors watch() collects.
+async function signedIn(server, path) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  const p = await ctx.newPage()
+  const errs = watch(p)
+  await p.goto(server + '/login?next=' + encodeURIComponent(path))
+  await p.fill('input[name=email]', email)
+  await p.fill('input[name=password]', password)
+  await p.click('button[type=submit]')
+  await p.waitForURL((u) => u.pathname === path.split('?')[0])
+  return { p, errs, ctx }
+}
+
+// usd and eur format amounts as format.ts's money() does.
+const fmt = (cur, digits) => (v) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: cur, minimumFractionDigits: digits ?? (Math.abs(v) >= 1000 ? 0 : 2), maximumFractionDigits: digits ?? (Math.abs(v) >= 1000 ? 0 : 2) }).format(v)
+
+await step('right-sizing: recommendations in two currencies', async () => {
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/rightsizing')
+  const rows = p.locator('table[aria-label="Container recommendations"] tbody tr')
+  await rows.first().waitFor()
+  const cells = await rows.evaluateAll((rs) => rs.map((r) => [r.cells[0].innerText, r.cells[1].innerText]))
+  const by = Object.fromEntries(cells)
+  check(by['us-prod/shop/api/app'] === fmt('USD')(1200) && by['eu-prod/shop/api/app'] === fmt('EUR')(10), 'each row in its own currency: ' + JSON.stringify(cells))
+  const stat = await p.locator('.stat', { hasText: 'Containers: savings a month' }).innerText()
+  check(stat.includes(fmt('USD')(1230)) && stat.includes(fmt('EUR')(10)), 'one total per currency (USD 1,230 and EUR 10):\n' + stat)
+  await shot(p, 'rightsizing-two-currencies')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
+await step('commitments: hourly cost of a Reserved Instance, recommendations in their own currency', async () => {
+  // Account 444's All Upfront RI has no hourly commitment; it costs its fee
+  // over the term, $8,760 / 8,760 hours, as the expiry ladder counts it.
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=444')
+  const row = p.locator('table[aria-label=Commitments] tbody tr', { hasText: 'ri-0a1b2c' })
+  await row.waitFor()
+  const hourly = await row.locator('td').last().innerText()
+  check(hourly === fmt('USD', 3)(1), `the RI's hourly column is its hourly cost $1.000, got ${hourly}`)
+  // Account 333 has no bill yet: the view has no currency; the recommendation's is EUR.
+  await p.goto(commitmentsBase + '/commitments?account=333')
+  const rec = p.locator('table[aria-label="Commitment recommendations"] tbody tr').first()
+  await rec.waitFor()
+  const cells = await rec.locator('td').allInnerTexts()
+  check(cells[2] === fmt('EUR', 3)(2.5) && cells[4] === fmt('EUR')(150), 'the recommendation is in EUR: ' + cells.join(' | '))
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
+await step('functions: change of functions beyond the base top list', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  // The base side's list is a top-N: cut it to its first function, as a
+  // workload with more functions than N would have it.
+  let full = null
+  await p.route(/\/api\/v1\/functions\?.*baseWindow=/, async (route) => {
+    const r = await route.fetch()
+    const body = await r.json()
+    full = structuredClone(body)
+    body.base.functions = body.base.functions.slice(0, 1)
+    await route.fulfill({ response: r, json: body })
+  })
+  await p.goto(base + '/functions?workload=shop%2Fapi&window=7d&compare=window')
+  await p.getByText('Change / year').waitFor()
+  const rows = await p.locator('table[aria-label="Top functions"] tbody tr').evaluateAll((rs) => rs.map((r) => [...r.cells].map((c) => c.innerText)))
+  const baseOf = new Map(full.base.functions.map((f) => [f.name, Number(f.totalAnnual.amount)]))
+  const cur = full.total.currency || 'USD'
+  let compared = 0
+  for (const cells of rows) {
+    const fn = full.functions.find((f) => f.name === cells[0])
+    if (!fn || full.base.functions.length >= 50) continue
+    const d = Number(fn.totalAnnual.amount) - (baseOf.get(fn.name) ?? 0)
+    const want = (d > 0 ? '+' : d < 0 ? '−' : '') + fmt(cur)(Math.abs(d))
+    check(cells[cells.length - 1] === want, `${fn.name}: change ${want}, got ${cells[cells.length - 1]}`)
+    compared++
+  }
+  check(compared > 1, 'functions beyond the first compared: ' + compared)
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await p.close()
+})
+
+await step('allocations: breadcrumbs keep filters they cannot drill', async () => {
+  // Clauses the page does not write itself: a bare value, several values.
+  const f = 'cluster:prod+namespace:"shop","payments"+controller:"shop/checkout"'
+  await page.goto(base + '/allocations?window=7d&aggregate=pod&filter=' + encodeURIComponent(f))
+  await page.locator('table.grid, [data-state=empty]').first().waitFor()
+  const crumbs = await page.locator('nav.crumbs button[data-crumb]').allInnerTexts()
+  check(crumbs.length === 3 && crumbs[0] === 'Cluster: prod' && crumbs[1] === 'Namespace: shop, payments', 'a crumb per clause: ' + crumbs.join(' | '))
+  // Back to the workloads of the first two clauses: they stay as written.
+  await page.locator('nav.crumbs button[data-crumb]').nth(1).click()
+  await page.waitForURL(/aggregate=controller/)
+  const u = new URL(page.url())
+  check(u.searchParams.get('filter') === 'cluster:prod+namespace:"shop","payments"', 'the filter keeps its first two clauses as written, got ' + u.searchParams.get('filter'))
+  await page.locator('button[data-drill="payments/ledger"]').waitFor()
+  const names = await page.locator('table.grid tbody tr td:first-child').allInnerTexts()
+  check(!names.some((n) => /^search\//.test(n)), 'only shop and payments: ' + names.join(', '))
+  noErrors('allocations breadcrumbs')
+})
+
+await step('errors: a 503 says what failed; only a feature not configured is "not available"', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  // This server has no report configuration (a real 503).
+  await p.goto(base + '/reports')
+  await p.locator('[data-page=reports] [data-state=not-available]').waitFor()
+  // The database is down: Tally's own 503 with its message.
+  await p.route('**/api/v1/recommendations/rightsizing*', (route) =>
+    route.fulfill({ status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }),
+  )
+  await p.goto(base + '/rightsizing')
+  await p.locator('[data-page=rightsizing] [role=alert], [data-page=rightsizing] [data-state], [role=alert]').first().waitFor()
+  const text = await p.locator('main').innerText()
+  check(text.includes('database at db.internal:5432: connection refused') && !/not available/.test(text), 'the database error is shown:\n' + text)
+  // A proxy's 503 (no Tally JSON): the API is not answering.
+  await p.unroute('**/api/v1/recommendations/rightsizing*')
+  await p.route('**/api/v1/recommendations/rightsizing*', (route) =>
+    route.fulfill({ status: 503, contentType: 'text/html', body: '<html><body>upstream connect error</body></html>' }),
+  )
+  await p.goto(base + '/rightsizing')
+  await p.locator('[role=alert]').first().waitFor()
+  const proxy = await p.locator('main').innerText()
+  check(/not answering/.test(proxy) && /503/.test(proxy) && !/not available/.test(proxy), 'a proxy 503 is the API not answering:\n' + proxy)
+  const left = errs.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e))
+  check(left.length === 0, 'no console errors besides the 503s: ' + left.join('; '))
+  await p.close()
+})
+
+await step('settings: a failed revoke or sign-out says why', async () => {
+  const state = await context.storageState()
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, storageState: state })
+  const p = await ctx.newPage()
+  const pageErrors = []
+  p.on('pageerror', (e) => pageErrors.push(e.message))
+  p.on('dialog', (d) => d.accept())
+  await p.goto(base + '/settings')
+  await p.fill('input[name=tokenName]', 'revoked-elsewhere')
+  await p.click('form[aria-label="New token"] button[type=submit]')
+  const row = p.locator('table[aria-label=Tokens] tbody tr', { hasText: 'revoked-elsewhere' })
+  await row.waitFor()
+  // Another admin revokes it first.
+  const gone = await p.evaluate(async () => {
+    const me = await (await fetch('/api/v1/auth/me')).json()
+    const { tokens } = await (await fetch('/api/v1/tokens')).json()
+    const t = tokens.find((x) => x.name === 'revoked-elsewhere')
+    return (await fetch('/api/v1/tokens/' + t.id, { method: 'DELETE', headers: { 'X-CSRF-Token': me.csrfToken } })).status
+  })
+  check(gone === 204, 'revoked behind the page: ' + gone)
+  await row.getByRole('button', { name: 'Revoke' }).click()
+  const alert = p.locator('[data-page=settings] [role=alert]')
+  await alert.first().waitFor()
+  check(/no token/.test(await alert.first().innerText()), 'the failed revoke says why: ' + (await alert.first().innerText()))
+  // Sign-out fails: the message is shown, the page stays.
+  await p.route('**/api/v1/auth/logout', (route) => route.fulfill({ status: 500, json: { code: 'internal', message: 'internal error' } }))
+  await p.getByRole('button', { name: 'Sign out' }).click()
+  await p.locator('header [role=alert]').getByText('internal error').waitFor()
+  check(new URL(p.url()).pathname === '/settings', 'still on settings: ' + p.url())
+  // The session is gone already (cookie cleared): sign-out goes to the sign-in page.
+  await p.unroute('**/api/v1/auth/logout')
+  await ctx.clearCookies()
+  await p.getByRole('button', { name: 'Sign out' }).click()
+  await p.waitForURL(/\/login/)
+  check(pageErrors.length === 0, 'no unhandled errors: ' + pageErrors.join('; '))
+  await ctx.close()
+})
+
 // First load: a cold browser (no cache) with a session, until the overview's
 // chart and tables are drawn. TALLY_FIRST_LOAD_RUNS runs (default 1); the median is reported.
 await step('first load of the overview', async () => {

@@ -10,12 +10,25 @@ export class ApiError extends Error {
   ) {
     super(message)
   }
-  /** The API did not answer at all, or a proxy answered for it. */
+  /**
+   * The API did not answer at all, or a proxy answered for it: a bad gateway,
+   * a gateway timeout, or a 503 that is not Tally's JSON (Tally's own 503s,
+   * e.g. its database unreachable, carry a code and say what failed).
+   */
   get down(): boolean {
-    return this.status === 0 || this.status === 502 || this.status === 504
+    return this.status === 0 || this.status === 502 || this.status === 504 || (this.status === 503 && !this.fromTally)
   }
+  /**
+   * The server lacks the capability: the route does not exist (404), or
+   * the server says it is not configured for it (503 not_configured). Any
+   * other 503 is a failure to show, not a missing feature.
+   */
   get notAvailable(): boolean {
-    return this.status === 404 || (this.status === 503 && this.code !== 'not_ready')
+    return this.status === 404 || (this.status === 503 && this.code === 'not_configured')
+  }
+  /** The error body was Tally's JSON, with a code. */
+  get fromTally(): boolean {
+    return this.code !== 'error'
   }
 }
 
@@ -154,7 +167,8 @@ export interface Functions {
   functions: FunctionCost[]
   flame: FlameNode
   images: ImageSpan[] | null
-  base?: { window: { start: string; end: string }; image?: string; total: Money; functions: FunctionCost[] }
+  /** A diff's base; headFunctions is its cost of each of functions, in order (newer servers). */
+  base?: { window: { start: string; end: string }; image?: string; total: Money; functions: FunctionCost[]; headFunctions?: FunctionCost[] }
 }
 
 export interface Recommendation {
@@ -251,6 +265,8 @@ export interface CommitmentRecommendation {
   utilization?: number
   coverage?: number
   explanation?: string
+  /** The recommendation's own currency (its account's bill's). */
+  currency?: string
 }
 
 /** A billing account, as GET /api/v1/commitments/accounts lists them. */

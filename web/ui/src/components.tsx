@@ -49,6 +49,7 @@ export function ErrorState({ error, retry, what }: { error: ApiError; retry?: ()
         <p>
           Is <code>tally serve</code> running and reachable? Check its log, then retry.
         </p>
+        {error.status !== 0 && <p class="hint">{error.message}</p>}
         {retry && <button onClick={retry}>Retry</button>}
       </div>
     )

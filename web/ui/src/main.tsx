@@ -27,6 +27,7 @@ function App() {
   const { path } = useLocation()
   const [me, setMe] = useState<Me | null | undefined>(undefined)
   const [error, setError] = useState<ApiError | undefined>()
+  const [signOutError, setSignOutError] = useState('')
   const load = () => {
     setError(undefined)
     api.get<Me>('/api/v1/auth/me').then(
@@ -72,12 +73,26 @@ function App() {
             <button
               class="link"
               onClick={async () => {
-                await api.post('/api/v1/auth/logout')
+                setSignOutError('')
+                try {
+                  await api.post('/api/v1/auth/logout')
+                } catch (e) {
+                  // A session already gone (expired, revoked) is signed out.
+                  if (!(e instanceof ApiError && e.status === 401)) {
+                    setSignOutError('Sign-out failed: ' + (e as Error).message)
+                    return
+                  }
+                }
                 location.assign('/login')
               }}
             >
               Sign out
             </button>
+          )}
+          {signOutError && (
+            <span class="form-error" role="alert">
+              {signOutError}
+            </span>
           )}
         </span>
       </header>

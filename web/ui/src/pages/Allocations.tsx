@@ -21,13 +21,86 @@ export function quote(v: string): string {
   return '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"'
 }
 
-/** Splits a filter built by this page into its clauses (dimension, value). */
-export function clauses(filter: string): { dim: string; value: string }[] {
-  const out: { dim: string; value: string }[] = []
-  const re = /([A-Za-z]+(?:\[[^\]]*\])?):"((?:[^"\\]|\\.)*)"/g
-  let m: RegExpExecArray | null
-  while ((m = re.exec(filter))) out.push({ dim: m[1], value: m[2].replace(/\\(.)/g, '$1') })
+/** A clause of a filter: its dimension and values as the server reads them, and its text as written. */
+export interface Clause {
+  /** "cluster", "namespace", …, "label[team]"; "" when the clause cannot be read. */
+  dim: string
+  values: string[]
+  text: string
+}
+
+/**
+ * Splits a filter into its clauses the way the server does
+ * (attribution.ParseFilter): at each "+" outside quotes; each clause a
+ * dimension, a colon (the first outside brackets) and values, quoted or bare,
+ * separated by commas; "label:team:payments" is label[team] = payments. Each
+ * clause keeps its text, so a filter rebuilt from some of them (the
+ * breadcrumbs) says exactly what the user wrote, whatever the page could read.
+ */
+export function clauses(filter: string): Clause[] {
+  const out: Clause[] = []
+  let start = 0
+  let inQuote = false
+  for (let i = 0; i <= filter.length; i++) {
+    const c = filter[i]
+    if (c === '\\' && inQuote) i++
+    else if (c === '"') inQuote = !inQuote
+    else if (i === filter.length || (c === '+' && !inQuote)) {
+      const text = filter.slice(start, i).trim()
+      if (text) out.push(parseClause(text))
+      start = i + 1
+    }
+  }
   return out
+}
+
+function parseClause(text: string): Clause {
+  let depth = 0
+  let colon = -1
+  for (let i = 0; i < text.length && colon < 0; i++) {
+    if (text[i] === '[') depth++
+    else if (text[i] === ']') depth--
+    else if (text[i] === ':' && depth === 0) colon = i
+  }
+  if (colon <= 0) return { dim: '', values: [text], text }
+  let dim = text.slice(0, colon).trim()
+  let rest = text.slice(colon + 1)
+  if ((dim === 'label' || dim === 'annotation') && !rest.trimStart().startsWith('"')) {
+    const k = rest.indexOf(':')
+    if (k >= 0) {
+      dim = `${dim}[${rest.slice(0, k)}]`
+      rest = rest.slice(k + 1)
+    }
+  }
+  const values = parseValues(rest)
+  return values ? { dim, values, text } : { dim: '', values: [text], text }
+}
+
+/** Reads comma-separated values, quoted or bare; null when they are malformed. */
+function parseValues(s: string): string[] | null {
+  const out: string[] = []
+  s = s.trim()
+  for (;;) {
+    let v = ''
+    if (s.startsWith('"')) {
+      let i = 1
+      for (; i < s.length && s[i] !== '"'; i++) {
+        if (s[i] === '\\' && i + 1 < s.length) i++
+        v += s[i]
+      }
+      if (i >= s.length) return null
+      s = s.slice(i + 1).trim()
+    } else {
+      const end = s.indexOf(',')
+      v = (end < 0 ? s : s.slice(0, end)).trim()
+      s = end < 0 ? '' : s.slice(end)
+    }
+    if (v === '') return null
+    out.push(v)
+    if (s === '') return out
+    if (s[0] !== ',') return null
+    s = s.slice(1).trim()
+  }
 }
 
 function isReserved(g: Group) {
@@ -158,9 +231,14 @@ export function AllocationsPage(_: { me: Me }) {
     set({ filter: s.filter ? s.filter + '+' + clause : clause, aggregate: next })
   }
 
+  /** The view a breadcrumb returns to: by the clause's dimension when the page aggregates by it, else as now. */
+  function viewBy(dim: string) {
+    return dim in dimLabels && dim !== 'label' ? dim : s.aggregate
+  }
+
   function upTo(i: number) {
     const keep = cls.slice(0, i)
-    set({ filter: keep.map((c) => `${c.dim}:${quote(c.value)}`).join('+'), aggregate: drill[cls[i].dim] ? cls[i].dim : s.aggregate })
+    set({ filter: keep.map((c) => c.text).join('+'), aggregate: viewBy(cls[i].dim) })
   }
 
   return (
@@ -232,14 +310,14 @@ export function AllocationsPage(_: { me: Me }) {
         </a>
       </form>
       <nav class="crumbs" aria-label="Drill-down">
-        <button class="link" onClick={() => set({ filter: '', aggregate: cls.length ? cls[0].dim : s.aggregate })}>
+        <button class="link" onClick={() => set({ filter: '', aggregate: cls.length ? viewBy(cls[0].dim) : s.aggregate })}>
           All
         </button>
         {cls.map((c, i) => (
           <span key={i}>
             {' › '}
             <button class="link" onClick={() => upTo(i + 1 < cls.length ? i + 1 : i)} data-crumb={c.dim}>
-              {dimLabels[c.dim.replace(/\[.*$/, '')] ?? c.dim}: {c.value}
+              {c.dim ? `${dimLabels[c.dim.replace(/\[.*$/, '')] ?? c.dim}: ${c.values.join(', ')}` : c.text}
             </button>
           </span>
         ))}

@@ -1,5 +1,5 @@
 import { useMemo } from 'preact/hooks'
-import type { BillingAccount, Commitments, Me } from '../api'
+import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
 import { day, money, num, pct } from '../format'
@@ -11,11 +11,21 @@ export function ladder(c: Commitments): { month: string; hourly: number; count: 
   for (const x of c.commitments) {
     const m = x.end.slice(0, 7)
     const e = by.get(m) ?? { hourly: 0, count: 0 }
-    e.hourly += num((x.hourlyCost ?? x.hourlyCommitment)?.amount)
+    e.hourly += num(hourly(x)?.amount)
     e.count++
     by.set(m, e)
   }
   return [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([month, e]) => ({ month, ...e }))
+}
+
+/** What a commitment costs an hour: its hourly commitment (Savings Plans), or its fees (Reserved Instances, resource CUDs, whose hourly commitment is zero). */
+function hourly(x: Commitment): Money {
+  return x.hourlyCost ?? x.hourlyCommitment
+}
+
+/** A recommendation's currency: its own, which may differ from the view's (one with no bill yet has none). */
+function recCurrency(r: CommitmentRecommendation, fallback: string): string {
+  return r.hourlyCommitment?.currency || r.monthlySavings?.currency || r.currency || fallback
 }
 
 /** The billing account picker: shown when there is more than one account (their bills may be in different currencies). */
@@ -46,7 +56,9 @@ export function CommitmentsPage(_: { me: Me }) {
   const view = useMemo(() => {
     const c = data.data
     if (!c) return null
-    const cur = c.currency || 'USD'
+    // The view's currency: its bill's, else its commitments' (a view with no
+    // bill in the window has none).
+    const cur = c.currency || c.commitments.map((x) => hourly(x).currency).find(Boolean) || 'USD'
     const kpis = c.kpis ?? []
     const kpiChart: Option = {
       color: palette,
@@ -143,7 +155,7 @@ export function CommitmentsPage(_: { me: Me }) {
                     <td>{x.kind}</td>
                     <td>{x.termMonths} months</td>
                     <td>{day(x.end)}</td>
-                    <td class="num">{money(x.hourlyCommitment?.amount, v.cur, 3)}</td>
+                    <td class="num">{money(hourly(x)?.amount, hourly(x)?.currency || v.cur, 3)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -168,21 +180,24 @@ export function CommitmentsPage(_: { me: Me }) {
               </tr>
             </thead>
             <tbody>
-              {c.recommendations.map((r) => (
-                <tr key={String(r.id)}>
-                  <td>{r.kind}</td>
-                  <td>
-                    {r.termMonths} months, {r.paymentOption}
-                  </td>
-                  <td class="num">{money(r.hourlyCommitment.amount, v.cur, 3)}</td>
-                  <td class="num">{money(r.monthlySavings.p10, v.cur)}</td>
-                  <td class="num">
-                    <b>{money(r.monthlySavings.p50, v.cur)}</b>
-                  </td>
-                  <td class="num">{money(r.monthlySavings.p90, v.cur)}</td>
-                  <td>{r.explanation}</td>
-                </tr>
-              ))}
+              {c.recommendations.map((r) => {
+                const rc = recCurrency(r, v.cur)
+                return (
+                  <tr key={String(r.id)}>
+                    <td>{r.kind}</td>
+                    <td>
+                      {r.termMonths} months, {r.paymentOption}
+                    </td>
+                    <td class="num">{money(r.hourlyCommitment.amount, rc, 3)}</td>
+                    <td class="num">{money(r.monthlySavings.p10, rc)}</td>
+                    <td class="num">
+                      <b>{money(r.monthlySavings.p50, rc)}</b>
+                    </td>
+                    <td class="num">{money(r.monthlySavings.p90, rc)}</td>
+                    <td>{r.explanation}</td>
+                  </tr>
+                )
+              })}
             </tbody>
           </table>
         )}

@@ -78,7 +78,20 @@ export function FunctionsPage(_: { me: Me }) {
   const cur = f?.total.currency || 'USD'
   const images = useMemo(() => [...new Set((plain.data?.images ?? []).map((i) => i.image))], [plain.data])
   const containers = useMemo(() => [...new Set((plain.data?.images ?? []).map((i) => i.container))], [plain.data])
-  const baseByName = useMemo(() => new Map((f?.base?.functions ?? []).map((b) => [b.name, b])), [f])
+  // The base's cost of each listed function: headFunctions gives it for
+  // every one; servers before it gave only the base's own top list, where a
+  // function missing from a full list (the server's default top, 50) may
+  // still have cost something: unknown, not zero.
+  const baseAnnual = useMemo(() => {
+    const m = new Map<string, number>()
+    for (const b of f?.base?.headFunctions ?? f?.base?.functions ?? []) m.set(b.name, num(b.totalAnnual.amount))
+    const complete = !!f?.base?.headFunctions || (f?.base?.functions ?? []).length < 50
+    return (name: string): number | undefined => m.get(name) ?? (complete ? 0 : undefined)
+  }, [f])
+  const change = (r: FunctionCost): number | undefined => {
+    const b = baseAnnual(r.name)
+    return b === undefined ? undefined : num(r.totalAnnual.amount) - b
+  }
 
   const columns: Column<FunctionCost>[] = [
     { key: 'name', label: 'Function', value: (r) => r.name, render: (r) => <code class={r.name === s.fn ? 'selected' : ''}>{r.name}</code> },
@@ -104,9 +117,10 @@ export function FunctionsPage(_: { me: Me }) {
       key: 'delta',
       label: 'Change / year',
       numeric: true,
-      value: (r) => num(r.totalAnnual.amount) - num(baseByName.get(r.name)?.totalAnnual.amount),
+      value: (r) => change(r) ?? 0,
       render: (r) => {
-        const d = num(r.totalAnnual.amount) - num(baseByName.get(r.name)?.totalAnnual.amount)
+        const d = change(r)
+        if (d === undefined) return <span title="not in the base's top functions">–</span>
         return <span class={d > 0 ? 'up' : d < 0 ? 'down' : ''}>{signedMoney(d, cur)}</span>
       },
     })

@@ -62,8 +62,13 @@ export function Rightsizing(_: { me: Me }) {
     )
   if (recs.error) return <ErrorState error={recs.error} retry={recs.reload} what="recommendations" />
   const d = recs.data!
-  const cur = Object.keys(d.monthlySavings)[0] ?? 'USD'
-  const totals = d.monthlySavings[cur]
+  // Recommendations of clusters billed in different currencies cannot be
+  // added up: the server totals each currency, and the page shows each total.
+  // (A saving of zero has no currency: its key is "", shown only alone.)
+  const keys = Object.keys(d.monthlySavings).sort()
+  const currencies = keys.length > 1 ? keys.filter((c) => c !== '') : keys
+  const total = (which: 'containers' | 'nodes') =>
+    currencies.length === 0 ? money(0) : currencies.map((c) => money(d.monthlySavings[c][which].amount, c)).join(' · ')
   return (
     <div class="page" data-page="rightsizing">
       <h1>Right-sizing</h1>
@@ -76,8 +81,8 @@ export function Rightsizing(_: { me: Me }) {
       ) : (
         <>
           <div class="stats">
-            <Stat label="Containers: savings a month" value={money(totals?.containers.amount, cur)} />
-            <Stat label="Nodes: savings a month" value={money(totals?.nodes.amount, cur)} />
+            <Stat label="Containers: savings a month" value={total('containers')} />
+            <Stat label="Nodes: savings a month" value={total('nodes')} />
             <Stat label="Recommendations" value={String(d.containers.length + d.nodes.length)} />
           </div>
           <Card title="Containers">
@@ -103,7 +108,7 @@ export function Rightsizing(_: { me: Me }) {
                       <td>
                         <code>{r.target}</code>
                       </td>
-                      <td class={'num ' + (num(r.monthlySavings.amount) >= 0 ? 'down' : 'up')}>{money(r.monthlySavings.amount, cur)}</td>
+                      <td class={'num ' + (num(r.monthlySavings.amount) >= 0 ? 'down' : 'up')}>{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
                       <td>
                         {cores(c.cpuRequestCores ?? 0)} → <b>{cores(n.cpuRequestCores ?? 0)}</b>
                       </td>
@@ -154,7 +159,7 @@ export function Rightsizing(_: { me: Me }) {
                       <td>
                         <code>{r.target}</code>
                       </td>
-                      <td class="num">{money(r.monthlySavings.amount, cur)}</td>
+                      <td class="num">{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
                       <td>{r.explanation}</td>
                     </tr>
                   ))}

@@ -75,6 +75,7 @@ function Tokens() {
   const [form, setForm] = useState({ name: '', kind: 'api', role: 'viewer', cluster: '', expiresInDays: 0 })
   const [secret, setSecret] = useState('')
   const [err, setErr] = useState('')
+  const [revokeErr, setRevokeErr] = useState('')
   if (list.error) return <ErrorState error={list.error} retry={list.reload} what="tokens" />
   if (!list.data) return <Loading what="tokens" />
   return (
@@ -105,7 +106,12 @@ function Tokens() {
                   class="link danger"
                   onClick={async () => {
                     if (!confirm(`Revoke token ${t.name}?`)) return
-                    await api.del('/api/v1/tokens/' + encodeURIComponent(t.id))
+                    setRevokeErr('')
+                    try {
+                      await api.del('/api/v1/tokens/' + encodeURIComponent(t.id))
+                    } catch (x) {
+                      setRevokeErr(`Could not revoke ${t.name}: ${(x as Error).message}`)
+                    }
                     list.reload()
                   }}
                 >
@@ -116,6 +122,11 @@ function Tokens() {
           ))}
         </tbody>
       </table>
+      {revokeErr && (
+        <p class="form-error" role="alert">
+          {revokeErr}
+        </p>
+      )}
       <form
         class="settings inline"
         aria-label="New token"
