@@ -140,7 +140,9 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	class := `CASE container WHEN '__idle__' THEN 'idle' WHEN '__shared__' THEN 'shared' WHEN '__unallocated__' THEN 'unallocated' ELSE '' END`
 	matches := "true"
 	if len(match) > 0 {
-		matches = "(container IN ('__idle__', '__shared__') OR (" + strings.Join(match, " AND ") + "))"
+		// A row without the label or annotation filtered on has NULL for
+		// it: outside the filter, not unknown.
+		matches = "coalesce(container IN ('__idle__', '__shared__') OR (" + strings.Join(match, " AND ") + "), false)"
 		// Unowned costs have no namespace, label or pod: a filter on those drops them.
 		where = append(where, "(container <> '__unallocated__' OR "+strings.Join(match, " AND ")+")")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -38,5 +39,30 @@ func TestAllocationRowsValidates(t *testing.T) {
 	q := attribution.Query{Window: tally.Window{Start: end.AddDate(-100, 0, 0), End: end}, Aggregate: []attribution.Dimension{{Field: "pod"}}}
 	if _, err := db.AllocationRows(ctx, q); tally.ErrorCode(err) != tally.EInvalid {
 		t.Fatalf("a century of pods: %v, want EInvalid", err)
+	}
+}
+
+// TestAllocationRowsLabelFilter: rows without the filtered label (idle,
+// unallocated, unlabelled containers) are outside the filter, not a NULL
+// the query cannot scan.
+func TestAllocationRowsLabelFilter(t *testing.T) {
+	db := pgtest.New(t)
+	org := fixture.Org{Start: fixture.Day1, Days: 2, Scale: 1}
+	if err := org.Store(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, filter := range []string{`label:team:payments`, `cluster:prod+label:team:payments`} {
+		fs, err := attribution.ParseFilter(filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := attribution.Query{Window: tally.Window{Start: org.Start, End: org.End()}, Aggregate: []attribution.Dimension{{Field: "namespace"}}, Filters: fs}
+		rows, err := db.AllocationRows(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		if len(rows) == 0 {
+			t.Errorf("%s: no rows", filter)
+		}
 	}
 }
