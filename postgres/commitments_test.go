@@ -8,6 +8,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // TestCommitmentEligibleUsageSpreadsLongLines: a line longer than an hour
@@ -28,14 +29,7 @@ func TestCommitmentEligibleUsageSpreadsLongLines(t *testing.T) {
 		long(day.Add(46*time.Hour), 4, "8"),   // straddles the end of the longer window
 		long(day.Add(-2*time.Hour), 4, "0.4"), // straddles its start
 	}
-	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: tally.MonthStart(day), Source: "focus"}
-	run, err := db.StartIngestRun(ctx, "focus", []tally.IngestFile{{Path: "f.csv", SHA256: "ab", Bytes: 1, Rows: int64(len(lines))}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(lines)); err != nil {
-		t.Fatal(err)
-	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
 	n := func(s string) commitments.Nanos {
 		v, err := commitments.NanosOfMoney(tally.MustParseMoney(s, "USD"))
 		if err != nil {
@@ -100,14 +94,7 @@ func TestCommitmentEligibleUsageCurrency(t *testing.T) {
 		for _, m := range []*tally.Money{&l.BilledCost, &l.EffectiveCost, &l.ListCost, &l.ContractedCost} {
 			*m = tally.MustParseMoney(m.Decimal(), acct.cur)
 		}
-		key := tally.BillingPeriodKey{BillingAccountID: acct.id, Start: tally.MonthStart(day), Source: "focus"}
-		run, err := db.StartIngestRun(ctx, "focus", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{l})); err != nil {
-			t.Fatal(err)
-		}
+		storeFOCUS(t, db, acct.id, day, l)
 	}
 	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
 	u, err := db.EligibleUsage(ctx, "333333333333", w)
@@ -130,14 +117,7 @@ func TestCommitmentEmptyPeriodLineAtWindowStart(t *testing.T) {
 	day := mustTime(t, "2026-10-03T00:00:00Z")
 	l := testLine(t, "2026-10-03T00:00:00Z", "i-0aaa", "2", "2")
 	l.ChargePeriodEnd, l.CommitmentDiscountStatus, l.ServiceCategory = l.ChargePeriodStart, "", "Compute"
-	key := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: tally.MonthStart(day), Source: "focus"}
-	run, err := db.StartIngestRun(ctx, "focus", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{l})); err != nil {
-		t.Fatal(err)
-	}
+	storeFOCUS(t, db, l.BillingAccountID, day, l)
 	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
 	u, err := db.EligibleUsage(ctx, l.BillingAccountID, w)
 	if err != nil {
@@ -152,5 +132,18 @@ func TestCommitmentEmptyPeriodLineAtWindowStart(t *testing.T) {
 	}
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "2" {
 		t.Errorf("CommitmentSums: %+v, want eligible 2 on the day", sums)
+	}
+}
+
+// storeFOCUS stores lines as account's FOCUS bill of the month of day.
+func storeFOCUS(t *testing.T, db *postgres.DB, account string, day time.Time, lines ...tally.CostLine) {
+	t.Helper()
+	key := tally.BillingPeriodKey{BillingAccountID: account, Start: tally.MonthStart(day), Source: "focus"}
+	run, err := db.StartIngestRun(ctx, "focus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(lines)); err != nil {
+		t.Fatal(err)
 	}
 }
