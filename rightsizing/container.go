@@ -1,6 +1,7 @@
 package rightsizing
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -93,10 +94,31 @@ type Recommendation struct {
 	Lower Resources `json:"lower"`
 	Upper Resources `json:"upper"`
 	// Confidence is in days of history (VPA's measure): min(history span in
-	// days, samples ÷ samples per day). Bounds widen by 1/Confidence.
+	// days, samples ÷ samples per day). Bounds widen by 1/Confidence; the
+	// recommended requests do not. Below MinConfidentDays the
+	// recommendation is low confidence (see LowConfidence).
 	Confidence float64 `json:"confidenceDays"`
 	// Notes say what shaped the recommendation (HPA, OOM bump, trend, minimums).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// MinConfidentDays is the least history, in days of confidence, that a
+// recommendation is confident with. Below it the recommendation says it is
+// low confidence (the dashboard rates it high risk): requests follow the
+// little usage seen, and the bounds are wide.
+const MinConfidentDays = 3
+
+// LowConfidence reports whether the recommendation stands on less history
+// than MinConfidentDays.
+func (r *Recommendation) LowConfidence() bool { return r.Confidence < MinConfidentDays }
+
+// FormatHistory formats days of history (a confidence) for people: hours
+// below a day ("1.0 hours"), days otherwise ("14.0 days").
+func FormatHistory(days float64) string {
+	if days < 1 {
+		return fmt.Sprintf("%.1f hours", days*24)
+	}
+	return fmt.Sprintf("%.1f days", days)
 }
 
 // Recommender recommends resources for one container from its history, at now.

@@ -86,6 +86,10 @@ func patchDocument(w tally.WorkloadRef, cs []ContainerResult) ([]byte, error) {
 		} else {
 			entry.HeadComment = fmt.Sprintf("%s: saves %s %s a month", c.Container, c.MonthlySavings.Decimal(), c.MonthlySavings.Currency())
 		}
+		if c.Recommendation.LowConfidence() {
+			entry.HeadComment += fmt.Sprintf("\nlow confidence: only %s of history (%d days make a confident recommendation)",
+				FormatHistory(c.Recommendation.Confidence), MinConfidentDays)
+		}
 		containers.Content = append(containers.Content, entry)
 	}
 	podSpec := mapping("containers", containers)

@@ -15,11 +15,11 @@ func TestPatches(t *testing.T) {
 	job := tally.WorkloadRef{Cluster: "prod", Namespace: "etl", Kind: tally.KindCronJob, Name: "nightly"}
 	results := []ContainerResult{
 		{Workload: api, Container: "envoy", Current: Resources{CPURequest: 0.1, MemoryRequest: 64 * MiB},
-			Recommendation: Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 48 * MiB, MemoryLimit: 64 * MiB}}, MonthlySavings: usd("1.5")},
+			Recommendation: Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 48 * MiB, MemoryLimit: 64 * MiB}, Confidence: 1.0 / 24}, MonthlySavings: usd("1.5")},
 		{Workload: api, Container: "api", Current: Resources{CPURequest: 2, CPULimit: 4, MemoryRequest: 4 * GiB, MemoryLimit: 4 * GiB},
-			Recommendation: Recommendation{Resources: Resources{CPURequest: 0.35, MemoryRequest: 1100 * MiB, MemoryLimit: 1536 * MiB}}, MonthlySavings: usd("96.42")},
+			Recommendation: Recommendation{Resources: Resources{CPURequest: 0.35, MemoryRequest: 1100 * MiB, MemoryLimit: 1536 * MiB}, Confidence: 14}, MonthlySavings: usd("96.42")},
 		{Workload: job, Container: "etl", Current: Resources{CPURequest: 1, MemoryRequest: 2 * GiB},
-			Recommendation: Recommendation{Resources: Resources{CPURequest: 1.5, CPULimit: 3, MemoryRequest: 3 * GiB, MemoryLimit: 4 * GiB}}, MonthlySavings: usd("-20")},
+			Recommendation: Recommendation{Resources: Resources{CPURequest: 1.5, CPULimit: 3, MemoryRequest: 3 * GiB, MemoryLimit: 4 * GiB}, Confidence: 14}, MonthlySavings: usd("-20")},
 		{Workload: tally.WorkloadRef{Cluster: "prod", Namespace: "x", Kind: tally.KindPod, Name: "bare"}, Container: "c"},
 	}
 	patches, err := Patches(results)

@@ -2,6 +2,7 @@ package rightsizing
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -49,8 +50,14 @@ type Profile struct {
 	MinCPU    float64 `json:"minCpuCores"`
 	MinMemory int64   `json:"minMemoryBytes"`
 
-	// RequestWidening and LimitWidening widen requests and limits when the
-	// history is short: × (1 + widening ÷ confidence days).
+	// RequestWidening and LimitWidening widen the bounds when the history is
+	// short, as VPA's confidence multipliers do; the requests themselves are
+	// the percentiles with their margins whatever the history's length. The
+	// lower bounds of the requests are × (1 + RequestWidening ÷ confidence
+	// days)^-2 (VPA's lower-bound rule, with 0.001 there); the memory limit,
+	// and with it the upper bound of memory, is × (1 + LimitWidening ÷
+	// confidence days): limits kill, so they cover more than the little seen.
+	// The upper bound of CPU is × (1 + 1 ÷ confidence days), as VPA's.
 	RequestWidening float64 `json:"requestWidening"`
 	LimitWidening   float64 `json:"limitWidening"`
 }
@@ -147,7 +154,10 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 	}
 	conf := max(confidence(&h), 1.0/24)
 	rec.Confidence = conf
-	reqWiden := 1 + p.RequestWidening/conf
+	// Short history widens the bounds and the memory limit, never the
+	// requests: a request from an hour of usage is that hour's percentile,
+	// marked low confidence, not a multiple of it.
+	lowerWiden := math.Pow(1+p.RequestWidening/conf, -2)
 	limWiden := 1 + p.LimitWidening/conf
 
 	cpu := NewHistogram(CPUHistogramOptions(p.CPUHalfLife))
@@ -161,13 +171,13 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 
 	// CPU.
 	cpuTarget := cpu.Quantile(p.CPUPercentile)
-	cpuReq := cpuTarget * (1 + p.CPUMargin) * reqWiden
+	cpuReq := cpuTarget * (1 + p.CPUMargin)
 	if grown, ok := dailyTrend(h.Samples, dayCPUPercentile(p.CPUPercentile), p.CPUTrendHorizon); ok && grown > cpuTarget {
 		cpuTarget = grown
 		cpuReq = max(cpuReq, grown*(1+p.CPUMargin))
 		rec.Notes = append(rec.Notes, fmt.Sprintf("CPU usage grows steadily: the request covers p%s usage extrapolated %s ahead", pct(p.CPUPercentile), fmtDuration(p.CPUTrendHorizon)))
 	}
-	rec.Lower.CPURequest = cpu.Quantile(0.5)
+	rec.Lower.CPURequest = cpu.Quantile(0.5) * lowerWiden
 	rec.Upper.CPURequest = cpu.Quantile(max(p.CPUPercentile, 0.99)) * (1 + p.CPUMargin) * (1 + 1/conf)
 	if hpa := h.HPA; hpa != nil && hpa.CPUTargetUtilization > 0 {
 		// Per-replica usage at the percentile should sit at the HPA's target
@@ -183,9 +193,9 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 	}
 
 	// Memory.
-	memReq := mem.Quantile(p.MemoryPercentile) * (1 + p.MemoryMargin) * reqWiden
+	memReq := mem.Quantile(p.MemoryPercentile) * (1 + p.MemoryMargin)
 	memLim := float64(peak) * (1 + p.MemoryLimitMargin) * limWiden
-	rec.Lower.MemoryRequest = int64(mem.Quantile(0.5))
+	rec.Lower.MemoryRequest = int64(mem.Quantile(0.5) * lowerWiden)
 	if grown, ok := dailyTrend(h.Samples, dayPeak, p.TrendHorizon); ok && grown > float64(peak) {
 		memLim = max(memLim, grown*(1+p.MemoryLimitMargin))
 		memReq = max(memReq, min(grown, memLim))
@@ -228,8 +238,12 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 	rec.Lower.MemoryRequest = roundMemory(float64(rec.Lower.MemoryRequest))
 	rec.Upper.MemoryRequest = roundMemory(max(float64(rec.Upper.MemoryRequest), float64(rec.Resources.MemoryLimit)))
 	rec.Lower.MemoryLimit, rec.Upper.MemoryLimit = rec.Resources.MemoryLimit, rec.Upper.MemoryRequest
-	if conf < 7 {
-		rec.Notes = append(rec.Notes, fmt.Sprintf("only %.1f days of history: bounds and limits widened", conf))
+	switch {
+	case conf < MinConfidentDays:
+		rec.Notes = append(rec.Notes, fmt.Sprintf("low confidence: only %s of history, under the %d days a confident recommendation needs: requests follow the usage seen so far; bounds and limits widened",
+			FormatHistory(conf), MinConfidentDays))
+	case conf < 7:
+		rec.Notes = append(rec.Notes, fmt.Sprintf("only %s of history: bounds and limits widened", FormatHistory(conf)))
 	}
 	return rec
 }

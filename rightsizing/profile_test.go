@@ -52,7 +52,7 @@ func TestProfileRecommend(t *testing.T) {
 	if sr.Confidence > 0.3 || sr.Resources.MemoryLimit <= r.MemoryLimit || sr.Upper.CPURequest <= rec.Upper.CPURequest {
 		t.Errorf("short history: confidence %v, limit %v (long %v), upper %v (long %v)", sr.Confidence, sr.Resources.MemoryLimit, r.MemoryLimit, sr.Upper.CPURequest, rec.Upper.CPURequest)
 	}
-	if !hasNote(sr, "days of history") {
+	if !hasNote(sr, "low confidence: only 3.0 hours of history") {
 		t.Errorf("notes %v", sr.Notes)
 	}
 
@@ -170,3 +170,58 @@ func TestBaselines(t *testing.T) {
 }
 
 func gib(f float64) int64 { return int64(f * float64(GiB)) }
+
+// TestProfileShortHistoryTarget: little history widens the bounds, never the
+// recommendation itself (VPA applies its confidence multiplier to the lower
+// and upper bounds only). One hour of steady 0.2-core usage must not be
+// sized at several cores.
+func TestProfileShortHistoryTarget(t *testing.T) {
+	for _, p := range Profiles {
+		t.Run(p.Name, func(t *testing.T) {
+			short := steadyHistory(1.0/24, 0.2, GiB)
+			long := steadyHistory(14, 0.2, GiB)
+			sr := p.Recommend(short, end(short))
+			lr := p.Recommend(long, end(long))
+
+			// The same usage gives the same request, whatever the history's
+			// length: the percentile (0.16–0.24 cores) with the margin, and
+			// slack for the histogram's 5% buckets.
+			if max := 0.24 * (1 + p.CPUMargin) * 1.1; sr.Resources.CPURequest > max {
+				t.Errorf("1 h of history: CPU request %v, want at most %.3f (p%s of 0.16–0.24 cores +%.0f%%)",
+					sr.Resources.CPURequest, max, pct(p.CPUPercentile), p.CPUMargin*100)
+			}
+			if d := sr.Resources.CPURequest / lr.Resources.CPURequest; d < 0.9 || d > 1.1 {
+				t.Errorf("CPU request %v from 1 h, %v from 14 days of the same usage", sr.Resources.CPURequest, lr.Resources.CPURequest)
+			}
+			if d := float64(sr.Resources.MemoryRequest) / float64(lr.Resources.MemoryRequest); d < 0.9 || d > 1.1 {
+				t.Errorf("memory request %v from 1 h, %v from 14 days of the same usage", sr.Resources.MemoryRequest, lr.Resources.MemoryRequest)
+			}
+
+			// The bounds widen with short history and narrow with long.
+			for _, r := range []Recommendation{sr, lr} {
+				if !(r.Lower.CPURequest <= r.Resources.CPURequest && r.Resources.CPURequest <= r.Upper.CPURequest) ||
+					!(r.Lower.MemoryRequest <= r.Resources.MemoryRequest && r.Resources.MemoryRequest <= r.Upper.MemoryRequest) {
+					t.Errorf("%.2f days: bounds %+v ≤ %+v ≤ %+v", r.Confidence, r.Lower, r.Resources, r.Upper)
+				}
+			}
+			if sr.Upper.CPURequest < 5*sr.Resources.CPURequest || lr.Upper.CPURequest > 1.5*lr.Resources.CPURequest {
+				t.Errorf("CPU upper bound %v over %v from 1 h, %v over %v from 14 days: want wide, then narrow",
+					sr.Upper.CPURequest, sr.Resources.CPURequest, lr.Upper.CPURequest, lr.Resources.CPURequest)
+			}
+			if sr.Lower.CPURequest >= lr.Lower.CPURequest || sr.Lower.MemoryRequest >= lr.Lower.MemoryRequest {
+				t.Errorf("lower bounds %+v from 1 h, %+v from 14 days: want lower from short history", sr.Lower, lr.Lower)
+			}
+			if sr.Upper.MemoryRequest <= lr.Upper.MemoryRequest {
+				t.Errorf("memory upper bound %v from 1 h, %v from 14 days: want wider from short history", sr.Upper.MemoryRequest, lr.Upper.MemoryRequest)
+			}
+
+			// And the recommendation says it stands on little evidence.
+			if !hasNote(sr, "low confidence: only 1.0 hours of history") {
+				t.Errorf("1 h of history: notes %q, want a low-confidence note", sr.Notes)
+			}
+			if hasNote(lr, "low confidence") {
+				t.Errorf("14 days of history: notes %q", lr.Notes)
+			}
+		})
+	}
+}

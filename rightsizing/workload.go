@@ -102,9 +102,9 @@ func (c *ContainerResult) Record(now time.Time) (tally.Recommendation, error) {
 func (c *ContainerResult) Explain() string {
 	r := c.Recommendation.Resources
 	var b strings.Builder
-	fmt.Fprintf(&b, "CPU request %s → %s, memory request %s → %s, memory limit %s → %s (%s, %.1f days of history)",
+	fmt.Fprintf(&b, "CPU request %s → %s, memory request %s → %s, memory limit %s → %s (%s, %s of history)",
 		FormatCPU(c.Current.CPURequest), FormatCPU(r.CPURequest), FormatMemory(c.Current.MemoryRequest), FormatMemory(r.MemoryRequest),
-		limitText(c.Current.MemoryLimit), limitText(r.MemoryLimit), c.Strategy, c.Recommendation.Confidence)
+		limitText(c.Current.MemoryLimit), limitText(r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
 	for _, n := range c.Recommendation.Notes {
 		b.WriteString("; ")
 		b.WriteString(n)

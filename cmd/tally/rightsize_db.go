@@ -340,16 +340,24 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tWORKLOAD\tCONTAINER\tREPLICAS\tCPU REQUEST\tMEMORY REQUEST\tMEMORY LIMIT\tCONFIDENCE\tSAVES/MONTH")
 	var total tally.Money
+	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s → %s\t%s → %s\t%s → %s\t%.1fd\t%s\n", c.Workload.Cluster, c.Workload, c.Container, c.Replicas,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, c.Container, c.Replicas,
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
-			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), c.Recommendation.Confidence, moneyText(c.MonthlySavings))
+			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
 		total, _ = total.Add(c.MonthlySavings)
+		if c.Recommendation.LowConfidence() {
+			low++
+		}
 	}
 	tw.Flush()
 	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), moneyText(total))
+	if low > 0 {
+		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
+			low, rightsizing.MinConfidentDays)
+	}
 	if len(res.Nodes) > 0 {
 		fmt.Fprintln(a.stdout)
 		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
@@ -361,6 +369,20 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		tw.Flush()
 	}
 	return nil
+}
+
+// confidenceText is the CONFIDENCE column: the history in days ("14.0d"),
+// or hours below a day ("1.0h"), marked "low" below
+// rightsizing.MinConfidentDays.
+func confidenceText(r *rightsizing.Recommendation) string {
+	s := fmt.Sprintf("%.1fd", r.Confidence)
+	if r.Confidence < 1 {
+		s = fmt.Sprintf("%.1fh", r.Confidence*24)
+	}
+	if r.LowConfidence() {
+		s += " low"
+	}
+	return s
 }
 
 func limitOrNone(l int64) string {

@@ -231,3 +231,73 @@ func TestRightsizeBacktestBundledTraces(t *testing.T) {
 		t.Errorf("bad trace: exit %d, %s", code, errb.String())
 	}
 }
+
+// TestRightsizeShortHistory: from one hour of usage the requests are that
+// hour's percentiles, not a multiple of them, and the table says the
+// recommendation is low confidence.
+func TestRightsizeShortHistory(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	seedRightsizing(t, db, until)
+	args := []string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "1h", "--no-store", "--no-nodes"}
+
+	var out, errb bytes.Buffer
+	if code := run(append(args, "--format", "json"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct {
+		Containers []struct {
+			Container      string
+			Recommendation struct {
+				Recommended struct {
+					CPURequestCores    float64
+					MemoryRequestBytes int64
+				}
+				Upper struct {
+					CPURequestCores float64
+				}
+				ConfidenceDays float64
+				Notes          []string
+			}
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	found := false
+	for _, c := range res.Containers {
+		if c.Container != "api" {
+			continue
+		}
+		found = true
+		r := c.Recommendation
+		// The last hour's usage is 0.38–0.40 cores and 1 GiB + up to 59 MiB.
+		if r.Recommended.CPURequestCores > 0.45 || r.Recommended.MemoryRequestBytes > 6<<28 {
+			t.Errorf("1 h of history: recommended %+v, want about the hour's p95 (0.4 cores, 1.06 GiB)", r.Recommended)
+		}
+		if r.Upper.CPURequestCores < 2*r.Recommended.CPURequestCores || r.ConfidenceDays > 0.05 {
+			t.Errorf("1 h of history: upper CPU bound %v, confidence %v days: want wide bounds", r.Upper.CPURequestCores, r.ConfidenceDays)
+		}
+		if !strings.Contains(strings.Join(r.Notes, "; "), "low confidence: only 1.0 hours of history") {
+			t.Errorf("notes %q: want low confidence", r.Notes)
+		}
+	}
+	if !found {
+		t.Fatalf("no recommendation for api: %s", out.String())
+	}
+
+	out.Reset()
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("table: exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{"1.0h low", "recommended from less than 3 days of history: low confidence"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
