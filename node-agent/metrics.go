@@ -44,6 +44,7 @@ func newMetrics(prof *profiler.Profiler, sym *symbolize.Symbolizer, col *collect
 			c := counters()
 			return float64(c.UserStackErrors + c.KernelStackErrors)
 		}),
+		counter("tally_agent_cpu_errors_total", "Failed attempts to sample a CPU (open its perf event, attach the program, read the online CPUs), retried at every drain.", func() float64 { return float64(counters().CPUErrors) }),
 		counter("tally_agent_sent_bytes_total", "Compressed bytes delivered to the backend.", func() float64 { return float64(sh.Stats().Bytes) }),
 		counter("tally_agent_sent_batches_total", "Batches delivered to the backend.", func() float64 { return float64(sh.Stats().Batches) }),
 		counter("tally_agent_send_failures_total", "Upload attempts that failed and were retried.", func() float64 { return float64(sh.Stats().Failures) }),

@@ -11,11 +11,13 @@ import (
 	"github.com/tallyhq/tally/bpf"
 )
 
-// Drain switches the program to the other map set, then reads and clears
-// the set it wrote since the last drain.
+// Drain matches the sampled CPUs to the online CPUs (see reconcile),
+// switches the program to the other map set, then reads and clears the set
+// it wrote since the last drain.
 func (p *Profiler) Drain() ([]Sample, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.reconcile()
 	old := p.active
 	next := 1 - old
 	if err := p.objs.ActiveSet.Set(next); err != nil {
@@ -126,9 +128,10 @@ func comm(c [16]int8) string {
 	return string(bytes.ToValidUTF8(b, []byte("?")))
 }
 
-// Counters returns the kernel-side counters summed over CPUs.
+// Counters returns the kernel-side counters summed over CPUs, and
+// CPUErrors.
 func (p *Profiler) Counters() (Counters, error) {
-	var c Counters
+	c := Counters{CPUErrors: p.cpuErrors.Load()}
 	fields := []*uint64{&c.Samples, &c.Idle, &c.UserStackErrors, &c.KernelStackErrors, &c.CountsFull, &c.StacksFull}
 	for i, f := range fields {
 		var perCPU []uint64

@@ -1,16 +1,21 @@
 // Package profiler loads Tally's eBPF CPU profiler (package bpf), attaches it
 // to the software cpu-clock of every online CPU and drains the samples it
-// counts. Draining switches the program to the other map set (A/B) first, so
-// user space reads and clears a set the kernel no longer writes.
+// counts. Each drain first follows CPU hotplug: it attaches CPUs that came
+// online and detaches those that went offline. Draining then switches the
+// program to the other map set (A/B), so user space reads and clears a set
+// the kernel no longer writes.
 package profiler
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -35,11 +40,20 @@ var ErrFrequency = errors.New("sampling frequency must be between 1 and 999 Hz")
 type Profiler struct {
 	mu        sync.Mutex
 	objs      bpf.ProfilerObjects
-	events    []int
-	links     []link.Link
-	active    uint32 // the set the kernel writes: 0 = A, 1 = B
+	events    map[int]*cpuEvent // by CPU
+	online    string            // the online CPU list (onlineFile but in tests)
+	active    uint32            // the set the kernel writes: 0 = A, 1 = B
 	frequency int
-	cpus      []int
+	cpuErrors atomic.Uint64
+	closed    bool
+}
+
+// cpuEvent is one CPU's cpu-clock perf event with the program attached.
+type cpuEvent struct {
+	fd      int
+	link    link.Link // nil where attached with ioctls
+	clock   uint64    // the event's count (ns of the CPU's clock) at the last check
+	checked time.Time // just after the last check
 }
 
 // Sample is one distinct (process, cgroup, thread name, stacks) with its
@@ -64,24 +78,36 @@ type Counters struct {
 	KernelStackErrors uint64 // kernel stacks the kernel could not read, or empty in a kernel thread
 	CountsFull        uint64 // samples lost: the counts map was full
 	StacksFull        uint64 // stacks lost: the stacks map was full (sample kept, stack unknown)
+	// CPUErrors counts failed attempts to sample a CPU (open its perf
+	// event or attach the program; retried at every drain) and failed
+	// reads of the online CPU list. Counted in user space.
+	CPUErrors uint64
 }
 
 // Dropped is the number of samples lost or degraded in the kernel.
 func (c Counters) Dropped() uint64 { return c.CountsFull + c.StacksFull }
 
-// Open loads the program and attaches it to every online CPU at frequency Hz.
-func Open(frequency int) (*Profiler, error) {
+// onlineFile lists the online CPUs ("0-3,5").
+const onlineFile = "/sys/devices/system/cpu/online"
+
+// Open loads the program and attaches it to every online CPU at frequency
+// Hz. A CPU that cannot be sampled is counted in CPUErrors and retried at
+// every drain; Open fails only if no CPU can be.
+func Open(frequency int) (*Profiler, error) { return open(frequency, onlineFile) }
+
+// open is Open with the online CPU list read from online.
+func open(frequency int, online string) (*Profiler, error) {
 	if frequency < 1 || frequency > MaxFrequency {
 		return nil, fmt.Errorf("%w: %d", ErrFrequency, frequency)
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("remove memlock limit: %w", err)
 	}
-	cpus, err := OnlineCPUs()
+	cpus, err := readCPUList(online)
 	if err != nil {
 		return nil, err
 	}
-	p := &Profiler{frequency: frequency, cpus: cpus}
+	p := &Profiler{frequency: frequency, online: online, events: map[int]*cpuEvent{}}
 	spec, err := bpf.LoadProfiler()
 	if err != nil {
 		return nil, fmt.Errorf("load BPF profiler: %w", err)
@@ -97,11 +123,15 @@ func Open(frequency int) (*Profiler, error) {
 		}
 		return nil, fmt.Errorf("load BPF profiler: %w", err)
 	}
+	var errs []error
 	for _, cpu := range cpus {
-		if err := p.attach(cpu); err != nil {
-			p.Close()
-			return nil, err
+		if err := p.add(cpu); err != nil {
+			errs = append(errs, err)
 		}
+	}
+	if len(p.events) == 0 {
+		p.Close()
+		return nil, fmt.Errorf("sample no CPU: %w", errors.Join(errs...))
 	}
 	return p, nil
 }
@@ -124,8 +154,80 @@ func stackEntries(frequency, cpus int, most uint32) uint32 {
 	return min(n, most)
 }
 
+// reconcile matches the sampled CPUs to the online CPU list: it attaches
+// CPUs that came online (or failed before), detaches CPUs that went
+// offline, and replaces events that stopped counting (see counting). It
+// costs a read of the list and one of each event's count; failures are
+// counted in cpuErrors and the other CPUs go on. The caller holds p.mu.
+func (p *Profiler) reconcile() {
+	if p.closed {
+		return
+	}
+	want, err := readCPUList(p.online)
+	if err != nil {
+		p.cpuErrors.Add(1)
+		return
+	}
+	for cpu, ev := range p.events {
+		if !slices.Contains(want, cpu) || !ev.counting() {
+			ev.close()
+			delete(p.events, cpu)
+		}
+	}
+	for _, cpu := range want {
+		if _, ok := p.events[cpu]; !ok {
+			p.add(cpu) // counted in cpuErrors
+		}
+	}
+}
+
+// add attaches cpu, counting a failure in cpuErrors.
+func (p *Profiler) add(cpu int) error {
+	ev, err := p.attach(cpu)
+	if err != nil {
+		p.cpuErrors.Add(1)
+		return err
+	}
+	p.events[cpu] = ev
+	return nil
+}
+
+// counting reports whether the event counted all the time since the last
+// check, or since it was opened. A live cpu-clock event counts every
+// nanosecond; the kernel turns a CPU's events off for good when the CPU
+// goes offline, so a CPU that went offline and came back since the last
+// check has an event that counted only part of the time, or none, and its
+// CPU is no longer sampled. The elapsed time is a lower bound (from just
+// after the last read to just before this one), less 1% and 1 ms for the
+// two clocks: an event found dead by mistake is only replaced. A CPU that
+// went offline just before a check is found at the next.
+func (ev *cpuEvent) counting() bool {
+	var b [8]byte
+	before := time.Now()
+	n, err := unix.Read(ev.fd, b[:])
+	after := time.Now()
+	if err != nil || n != len(b) {
+		return false
+	}
+	v := binary.NativeEndian.Uint64(b[:])
+	elapsed := before.Sub(ev.checked)
+	live := v >= ev.clock && time.Duration(v-ev.clock) >= elapsed-elapsed/100-time.Millisecond
+	ev.clock, ev.checked = v, after
+	return live
+}
+
+// close detaches the program and closes the event.
+func (ev *cpuEvent) close() error {
+	var errs []error
+	if ev.link != nil {
+		errs = append(errs, ev.link.Close())
+	}
+	errs = append(errs, unix.Close(ev.fd))
+	return errors.Join(errs...)
+}
+
 // attach opens a cpu-clock perf event on cpu and attaches the program.
-func (p *Profiler) attach(cpu int) error {
+func (p *Profiler) attach(cpu int) (*cpuEvent, error) {
 	attr := unix.PerfEventAttr{
 		Type:   unix.PERF_TYPE_SOFTWARE,
 		Config: unix.PERF_COUNT_SW_CPU_CLOCK,
@@ -135,42 +237,49 @@ func (p *Profiler) attach(cpu int) error {
 	}
 	fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	if err != nil {
-		return fmt.Errorf("open cpu-clock perf event on CPU %d: %w", cpu, err)
+		return nil, fmt.Errorf("open cpu-clock perf event on CPU %d: %w", cpu, err)
 	}
-	p.events = append(p.events, fd)
 	l, err := link.AttachRawLink(link.RawLinkOptions{Target: fd, Program: p.objs.ProfileCpu, Attach: ebpf.AttachPerfEvent})
 	if err == nil {
-		p.links = append(p.links, l)
-		return nil
+		return &cpuEvent{fd: fd, link: l, checked: time.Now()}, nil
 	}
 	// Kernels without perf_event BPF links: the ioctls.
 	if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_BPF, p.objs.ProfileCpu.FD()); err != nil {
-		return fmt.Errorf("attach BPF program to CPU %d: %w", cpu, err)
+		unix.Close(fd)
+		return nil, fmt.Errorf("attach BPF program to CPU %d: %w", cpu, err)
 	}
 	if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_ENABLE, 0); err != nil {
-		return fmt.Errorf("enable perf event on CPU %d: %w", cpu, err)
+		unix.Close(fd)
+		return nil, fmt.Errorf("enable perf event on CPU %d: %w", cpu, err)
 	}
-	return nil
+	return &cpuEvent{fd: fd, checked: time.Now()}, nil
 }
 
 // Frequency returns the sampling frequency in Hz.
 func (p *Profiler) Frequency() int { return p.frequency }
 
-// CPUs returns the CPUs the profiler samples.
-func (p *Profiler) CPUs() []int { return p.cpus }
+// CPUs returns the CPUs the profiler samples, in order.
+func (p *Profiler) CPUs() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cpus := make([]int, 0, len(p.events))
+	for cpu := range p.events {
+		cpus = append(cpus, cpu)
+	}
+	slices.Sort(cpus)
+	return cpus
+}
 
 // Close detaches and unloads the program.
 func (p *Profiler) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var errs []error
-	for _, l := range p.links {
-		errs = append(errs, l.Close())
+	for cpu, ev := range p.events {
+		errs = append(errs, ev.close())
+		delete(p.events, cpu)
 	}
-	for _, fd := range p.events {
-		errs = append(errs, unix.Close(fd))
-	}
-	p.links, p.events = nil, nil
+	p.closed = true
 	errs = append(errs, p.objs.Close())
 	return errors.Join(errs...)
 }
@@ -189,8 +298,11 @@ func (p *Profiler) ProgramIDs() []ebpf.ProgramID {
 }
 
 // OnlineCPUs parses /sys/devices/system/cpu/online ("0-3,5").
-func OnlineCPUs() ([]int, error) {
-	b, err := os.ReadFile("/sys/devices/system/cpu/online")
+func OnlineCPUs() ([]int, error) { return readCPUList(onlineFile) }
+
+// readCPUList reads and parses a CPU list file such as onlineFile.
+func readCPUList(path string) ([]int, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read online CPUs: %w", err)
 	}
