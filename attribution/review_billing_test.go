@@ -80,6 +80,24 @@ func TestReviewLateInvoicedGCPRowIsNeverAttributed(t *testing.T) {
 	if !billed.Equal(tally.FromInt(10, "USD")) {
 		t.Errorf("reconciliation of 2024-09-30 sees a bill of %s, want the 10 USD charged that day", billed)
 	}
+	// DailyCosts (forecasts, cost series) has the same bound: the cost of
+	// 2024-09-30 depends on the window it is asked in.
+	for _, w := range []tally.Window{day, {Start: day.Start, End: day.End.AddDate(0, 0, 1)}} {
+		costs, err := db.DailyCosts(ctx, tally.GroupBillingAccount, tally.BasisAmortized, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c tally.Money
+		for _, d := range costs {
+			if d.Day.Equal(day.Start) {
+				c, _ = c.Add(d.Cost)
+			}
+		}
+		t.Logf("DailyCosts over %v: 2024-09-30 costs %s", w, c)
+		if !c.Equal(tally.FromInt(10, "USD")) {
+			t.Errorf("DailyCosts over %v: 2024-09-30 costs %s, want 10 USD", w, c)
+		}
+	}
 }
 
 // TestReviewFOCUSSampleLateBilledRowIsNeverAttributed is the same defect on
