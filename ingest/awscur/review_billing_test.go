@@ -69,7 +69,11 @@ func TestReviewLocalPeriodDirectoryIngestsEveryAssembly(t *testing.T) {
 // bucket often holds both reports of the same payer month. Pointed at the
 // bucket (or a local copy of it), Select takes the current files of every
 // manifest it finds, and both reports of March are ingested in one run: the
-// month is stored twice over, with no warning.
+// month is stored twice over, with no warning. (Two exports filtered to
+// different usage accounts are complementary and must both be read; the
+// same line item — identity_line_item_id and identity_time_interval, which
+// both reports carry — appearing twice in a period is what tells overlap
+// apart, and nothing checks it.)
 func TestReviewTwoReportsOfOneMonthAreBothIngested(t *testing.T) {
 	root := t.TempDir()
 	rows := curtest.Rows(curtest.Month(march))
