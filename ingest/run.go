@@ -30,8 +30,10 @@ type Parser interface {
 type Store interface {
 	StartIngestRun(ctx context.Context, source string, files []tally.IngestFile) (int64, error)
 	// ReplacePeriods makes lines the content of every (account, month)
-	// period of source they belong to, in one transaction.
-	ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) error
+	// period of source they belong to, in one transaction. Before it waits
+	// for another ingest of a period to commit, it calls waiting (when not
+	// nil) with that period.
+	ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error
 	RecordIngestRejects(ctx context.Context, runID int64, rejects []tally.IngestReject) error
 	FinishIngestRun(ctx context.Context, run tally.IngestRun) error
 }
@@ -45,7 +47,8 @@ type Options struct {
 	// 0 means 10,000.
 	MaxStoredRejects int
 	// Progress, if set, is called about every ProgressEvery from the
-	// reading goroutine, and once at the end.
+	// reading goroutine, once at the end of the input, and then each time
+	// the write waits for another ingest of a period (Progress.Waiting).
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 }
@@ -58,6 +61,9 @@ type Progress struct {
 	Bytes      int64 // input bytes read so far
 	TotalBytes int64
 	Elapsed    time.Duration
+	// Waiting, when not nil, is a period the run waits for another
+	// ingest of to commit, before it replaces that ingest's lines.
+	Waiting *tally.BillingPeriodKey
 }
 
 // PeriodSummary is one billing period a run replaced.
@@ -156,7 +162,15 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 			yield(nil, readErr)
 		}
 	}
-	writeErr := store.ReplacePeriods(pctx, source, runID, lines)
+	// The store waits for a period only once it has read every line, so
+	// the reader is done and res is settled when waiting is called.
+	waiting := func(k tally.BillingPeriodKey) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Rows: res.Rows, Rejected: res.Rejected, Bytes: seen.Load(), TotalBytes: total,
+				Elapsed: time.Since(start), Waiting: &k})
+		}
+	}
+	writeErr := store.ReplacePeriods(pctx, source, runID, lines, waiting)
 	cancel()
 	for range batches { // let the reader finish
 	}

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func (s *failingStore) StartIngestRun(context.Context, string, []tally.IngestFil
 	return 1, nil
 }
 
-func (s *failingStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error]) error {
+func (s *failingStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error], _ func(tally.BillingPeriodKey)) error {
 	n := 0
 	for _, err := range lines {
 		if err != nil {
@@ -100,7 +101,7 @@ func (s *cancelAfterCommitStore) StartIngestRun(context.Context, string, []tally
 	return 7, nil
 }
 
-func (s *cancelAfterCommitStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error]) error {
+func (s *cancelAfterCommitStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error], _ func(tally.BillingPeriodKey)) error {
 	for _, err := range lines {
 		if err != nil {
 			return err
@@ -169,4 +170,55 @@ type recordFailsStore struct{ failingStore }
 
 func (s *recordFailsStore) FinishIngestRun(context.Context, tally.IngestRun) error {
 	return errors.New("connection reset by peer")
+}
+
+// waitingStore reads every line, then finds each period it wrote being
+// written by another ingest, as postgres does before it takes the
+// period's lock.
+type waitingStore struct{ failingStore }
+
+func (s *waitingStore) ReplacePeriods(_ context.Context, source string, _ int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error {
+	var keys []tally.BillingPeriodKey
+	for l, err := range lines {
+		if err != nil {
+			return err
+		}
+		k := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: tally.MonthStart(l.BillingPeriodStart), Source: source}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		waiting(k)
+	}
+	return nil
+}
+
+// A run whose write waits for another ingest of a period says so through
+// Progress, after the progress of reading.
+func TestRunReportsWaitingForAnotherIngest(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bill.csv")
+	if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got []ingest.Progress
+	st := &waitingStore{failingStore{after: -1}}
+	_, err := ingest.Run(context.Background(), st, "focus", manyLines(10), []ingest.File{{Name: p, Path: p}},
+		ingest.Options{Progress: func(p ingest.Progress) { got = append(got, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 2 {
+		t.Fatalf("progress %+v: want the end of reading, then waiting", got)
+	}
+	last := got[len(got)-1]
+	want := tally.BillingPeriodKey{BillingAccountID: "111", Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Source: "focus"}
+	if last.Waiting == nil || *last.Waiting != want || last.Rows != 10 {
+		t.Errorf("last progress %+v (waiting %v), want 10 rows, waiting for %+v", last, last.Waiting, want)
+	}
+	for _, p := range got[:len(got)-1] {
+		if p.Waiting != nil {
+			t.Errorf("progress %+v waits for %+v before the write", p, *p.Waiting)
+		}
+	}
 }

@@ -140,7 +140,8 @@ var costLineColumns = []string{
 // ReplaceBillingPeriod makes lines the content of one billing period of one
 // source, in one transaction: readers see the old period or the new one,
 // never half, and a crash leaves the old one intact. Every line must belong
-// to the period's account and month.
+// to the period's account and month. Replaces of one period are serialized
+// as in ReplaceBillingPeriods.
 func (db *DB) ReplaceBillingPeriod(ctx context.Context, key tally.BillingPeriodKey, runID int64, lines iter.Seq2[*tally.CostLine, error]) (rows int64, err error) {
 	checked := func(yield func(*tally.CostLine, error) bool) {
 		for l, err := range lines {
@@ -153,7 +154,7 @@ func (db *DB) ReplaceBillingPeriod(ctx context.Context, key tally.BillingPeriodK
 			}
 		}
 	}
-	res, err := db.replaceBillingPeriods(ctx, key.Source, runID, checked, []tally.BillingPeriodKey{key})
+	res, err := db.replaceBillingPeriods(ctx, key.Source, runID, checked, []tally.BillingPeriodKey{key}, nil)
 	if err != nil {
 		return 0, fmt.Errorf("replace billing period %s %s %s: %w", key.Source, key.BillingAccountID, key.Start.Format("2006-01"), err)
 	}
@@ -173,15 +174,20 @@ type PeriodRows struct {
 // lines leaves the previous versions intact. Lines of several periods may
 // be interleaved. Missing monthly partitions are created inside the
 // transaction. It returns the periods written, in the order first seen.
+//
+// Replaces of one period are serialized: each takes the period's
+// transaction advisory lock after its COPY, before it deletes the previous
+// lines, so overlapping runs never both stay; the one that commits last
+// wins (both are recorded in ingest_runs).
 func (db *DB) ReplaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) ([]PeriodRows, error) {
-	res, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil)
+	res, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("replace %s billing periods: %w", source, err)
 	}
 	return res, nil
 }
 
-func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], always []tally.BillingPeriodKey) ([]PeriodRows, error) {
+func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], always []tally.BillingPeriodKey, waiting func(tally.BillingPeriodKey)) ([]PeriodRows, error) {
 	type periodState struct {
 		idx     int
 		account tally.BillingAccount
@@ -252,6 +258,20 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				return err
 			}
 			parts[month] = true
+		}
+		// Serialize with other replaces of these periods before deleting
+		// their lines: under READ COMMITTED a DELETE does not see another
+		// run's uncommitted COPY, so two unserialized runs would both stay.
+		// The periods are only known once the lines are read, hence after
+		// the COPY; each DELETE then sees whatever a previous holder
+		// committed. (The DELETE of always above needs no lock: it removes
+		// only committed lines, waiting for a concurrent run deleting them.)
+		keys := make([]tally.BillingPeriodKey, len(result))
+		for i, r := range result {
+			keys[i] = r.Key
+		}
+		if err := lockPeriods(ctx, tx, keys, waiting); err != nil {
+			return err
 		}
 		for _, r := range result {
 			k := r.Key
@@ -477,8 +497,11 @@ func (db *DB) BillingPeriods(ctx context.Context) ([]BillingPeriod, error) {
 }
 
 // ReplacePeriods is ReplaceBillingPeriods without the per-period counts; it
-// is what ingest.Store asks for.
-func (db *DB) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) error {
-	_, err := db.ReplaceBillingPeriods(ctx, source, runID, lines)
-	return err
+// is what ingest.Store asks for. Before it waits for another replace of a
+// period to commit, it calls waiting (when not nil) with that period.
+func (db *DB) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error {
+	if _, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil, waiting); err != nil {
+		return fmt.Errorf("replace %s billing periods: %w", source, err)
+	}
+	return nil
 }

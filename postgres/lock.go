@@ -3,6 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
 )
 
 // TryLock runs fn while holding the session advisory lock named name, so
@@ -28,4 +35,49 @@ func (db *DB) TryLock(ctx context.Context, name string, fn func(context.Context)
 		}
 	}()
 	return true, fn(ctx)
+}
+
+// periodLockClass is the first key of the two-key transaction advisory
+// locks that serialize the writers of one billing period. PostgreSQL keeps
+// two-key locks apart from one-key ones (TryLock's hashtext(name), the
+// agent's instance lock, tally_create_partitions, tern's migration lock),
+// so these cannot collide with them; no other two-key lock uses this class.
+const periodLockClass int32 = 0x62696c6c // "bill"
+
+// periodLockKey is a billing period's second lock key. Two periods may
+// share one: their writers then wait for each other, which is only slower.
+func periodLockKey(k tally.BillingPeriodKey) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(k.Source + "\x00" + k.BillingAccountID + "\x00" + k.Start.UTC().Format("2006-01")))
+	return int32(h.Sum32())
+}
+
+// lockPeriods takes the transaction advisory locks of the periods in keys,
+// in ascending lock key order so that two transactions covering several of
+// the same periods cannot deadlock. Before it waits for a lock another
+// transaction holds, it calls waiting (when not nil) with that period.
+func lockPeriods(ctx context.Context, tx pgx.Tx, keys []tally.BillingPeriodKey, waiting func(tally.BillingPeriodKey)) error {
+	byLock := make(map[int32]tally.BillingPeriodKey, len(keys))
+	for _, k := range keys {
+		if _, ok := byLock[periodLockKey(k)]; !ok {
+			byLock[periodLockKey(k)] = k
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(byLock)) {
+		k := byLock[id]
+		var got bool
+		if err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2)`, periodLockClass, id).Scan(&got); err != nil {
+			return fmt.Errorf("lock billing period %s %s %s: %w", k.Source, k.BillingAccountID, k.Start.Format("2006-01"), err)
+		}
+		if got {
+			continue
+		}
+		if waiting != nil {
+			waiting(k)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, periodLockClass, id); err != nil {
+			return fmt.Errorf("wait for another ingest of billing period %s %s %s: %w", k.Source, k.BillingAccountID, k.Start.Format("2006-01"), err)
+		}
+	}
+	return nil
 }

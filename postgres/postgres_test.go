@@ -6,8 +6,11 @@ import (
 	"iter"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
@@ -173,6 +176,110 @@ func TestReplaceBillingPeriodFailureKeepsPrevious(t *testing.T) {
 	wrong := []tally.CostLine{testLine(t, "2026-11-03T10:00:00Z", "i-0ccc", "1", "1")}
 	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(wrong)); err == nil {
 		t.Fatal("a line from another month: want an error")
+	}
+}
+
+// TestOverlappingReplacesOfOnePeriodKeepOneVersion: two replaces of the
+// same (account, month, source) that overlap (an hourly job still running
+// when an operator re-ingests a restated month) must not both stay. Under
+// READ COMMITTED neither sees the other's uncommitted COPY, so without a lock
+// each deletes only the older lines and the month is counted twice. The
+// second to take the period's lock waits, says so, then replaces the first.
+//
+// The overlap is made deterministic by holding the account's
+// billing_accounts row, which each replace upserts after its DELETE, until
+// both replaces are waiting: one for that row, the other for the period.
+func TestOverlappingReplacesOfOnePeriodKeepOneVersion(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const acct = "111111111111"
+	key := tally.BillingPeriodKey{BillingAccountID: acct, Start: mustTime(t, "2026-10-01T00:00:00Z"), Source: "aws-cur"}
+	// The month was ingested once already (its partition and account exist).
+	first, err := db.StartIngestRun(ctx, "aws-cur", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReplacePeriods(ctx, "aws-cur", first, seq([]tally.CostLine{testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", "9", "9")}), nil); err != nil {
+		t.Fatal(err)
+	}
+	locker, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // rolled back below unless the test fails first
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM billing_accounts WHERE billing_account_id = $1 FOR UPDATE`, acct); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var waited []tally.BillingPeriodKey
+	waiting := func(k tally.BillingPeriodKey) {
+		mu.Lock()
+		defer mu.Unlock()
+		waited = append(waited, k)
+	}
+	errs := make(chan error, 2)
+	costs := map[int64]string{}
+	for _, cost := range []string{"10", "12"} {
+		run, err := db.StartIngestRun(ctx, "aws-cur", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		costs[run] = cost
+		line := testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", cost, cost)
+		go func() { errs <- db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{line}), waiting) }()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waits int
+		if err := locker.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waits); err != nil {
+			t.Fatal(err)
+		}
+		if waits == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var activity string
+			_ = locker.QueryRow(ctx, `SELECT string_agg(concat_ws(' ', state, wait_event_type, wait_event, left(ltrim(query), 50)), ' | ')
+				FROM pg_stat_activity WHERE datname = current_database()`).Scan(&activity)
+			t.Fatalf("%d replace(s) waiting, want 2; activity: %s", waits, activity)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	totals, err := db.PeriodTotals(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods, err := db.BillingPeriods(ctx)
+	if err != nil || len(periods) != 1 {
+		t.Fatalf("billing periods = %+v, %v", periods, err)
+	}
+	last := periods[0].RunID
+	if len(totals) != 1 || totals[0].Rows != 1 || totals[0].BilledCost.Decimal() != costs[last] {
+		t.Errorf("the period holds %+v, want the one line of run %d (%s USD), the run billing_periods records", totals, last, costs[last])
+	}
+	var lineRun int64
+	if err := locker.QueryRow(ctx, `SELECT run_id FROM cost_lines WHERE billing_account_id = $1`, acct).Scan(&lineRun); err != nil || lineRun != last {
+		t.Errorf("the line is of run %d (%v), billing_periods says run %d", lineRun, err, last)
+	}
+	if len(waited) != 1 || waited[0] != key {
+		t.Errorf("waiting was called with %+v, want once with %+v", waited, key)
 	}
 }
 

@@ -75,7 +75,16 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 	}
 	defer closeDB()
 	bar := newProgressBar(a.stderr, c.Progress)
-	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: bar.update})
+	progress := func(p ingest.Progress) {
+		if p.Waiting == nil {
+			bar.update(p)
+			return
+		}
+		bar.done() // end the bar's line before the log's
+		a.log.Info("waiting for another ingest of the same billing period to commit; this one then replaces it",
+			"source", p.Waiting.Source, "account", p.Waiting.BillingAccountID, "period", p.Waiting.Start.Format("2006-01"))
+	}
+	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: progress})
 	bar.done()
 	if res != nil {
 		printSummary(a.stdout, res, err)
@@ -220,9 +229,11 @@ func (b *progressBar) update(p ingest.Progress) {
 	b.lastLn, b.drawn = len(line), true
 }
 
+// done ends the bar's line, if one is drawn.
 func (b *progressBar) done() {
 	if b.drawn {
 		fmt.Fprintln(b.w)
+		b.drawn, b.lastLn = false, 0
 	}
 }
 
