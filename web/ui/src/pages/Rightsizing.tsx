@@ -18,7 +18,8 @@ function risk(r: Recommendation): { level: string; text: string } {
   let level = 'low'
   if (days < 3 || memCut > 0.5 || notes.some((n) => /oom/i.test(n))) level = 'high'
   else if (days < 7 || memCut > 0.3) level = 'medium'
-  const text = `${days.toFixed(1)} days of history` + (notes.length ? '; ' + notes.join('; ') : '')
+  const span = days < 1 ? `${(days * 24).toFixed(1)} hours` : `${days.toFixed(1)} days`
+  const text = `${span} of history` + (notes.length ? '; ' + notes.join('; ') : '')
   return { level, text }
 }
 
