@@ -104,7 +104,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 		// validation windows (a bias the model has since adapted to) widens
 		// the band instead of moving it off the forecast.
 		slices.Sort(z)
-		med := stat.Quantile(0.5, stat.LinInterp, z, nil)
+		med := sortedQuantile(z, 0.5)
 		for i := range z {
 			z[i] -= med
 		}
@@ -183,6 +183,7 @@ func isotonic(v, w []float64) []float64 {
 // zQuantile returns the p-quantile of Z. Empirical quantiles are taken at the
 // conformal level: ⌈(N+1)p⌉/N for upper tails and its mirror for lower ones,
 // so the coverage of a fresh error is at least nominal under exchangeability.
+// It is nondecreasing in p, so the 80% band lies inside the 95% one.
 func (d *distribution) zQuantile(p float64) float64 {
 	if d.z == nil {
 		return distuv.UnitNormal.Quantile(p)
@@ -190,11 +191,39 @@ func (d *distribution) zQuantile(p float64) float64 {
 	n := float64(len(d.z))
 	q := p
 	if p > 0.5 {
-		q = math.Min(1, p*(n+1)/n)
+		q = p * (n + 1) / n
 	} else if p < 0.5 {
-		q = math.Max(0, 1-(1-p)*(n+1)/n)
+		q = 1 - (1-p)*(n+1)/n
 	}
-	return stat.Quantile(q, stat.LinInterp, d.z, nil)
+	return sortedQuantile(d.z, q)
+}
+
+// sortedQuantile returns the q-quantile of the sorted x, interpolated
+// linearly as gonum's stat.LinInterp does, but never outside the two values
+// it interpolates between: interpolating between equal values in floating
+// point can overshoot them by an ulp, which put the upper 80% bound above
+// the upper 95% one (the largest value, taken exactly at q = 1). So it is
+// nondecreasing in q by construction. q ≤ 0 gives x[0], q ≥ 1 x[len−1];
+// it is NaN when x holds a NaN (sorted first).
+func sortedQuantile(x []float64, q float64) float64 {
+	n := len(x)
+	if math.IsNaN(x[0]) {
+		return math.NaN()
+	}
+	if q <= 0 || n == 1 {
+		return x[0]
+	}
+	if q >= 1 {
+		return x[n-1]
+	}
+	fidx := q * float64(n)
+	i := max(0, int(math.Ceil(fidx))-1) // first i with i+1 ≥ fidx
+	if i == 0 {
+		return x[0]
+	}
+	a, b := x[i-1], x[i]
+	t := float64(i+1) - fidx
+	return math.Max(a, math.Min(b, t*a+(1-t)*b))
 }
 
 // quantile returns the p-quantile of the forecast at every step.

@@ -3,7 +3,10 @@ package forecast
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // TestCalibrateStepsThatNeverErred: validated from one origin that erred only
@@ -97,5 +100,81 @@ func TestIntervalsNeverCollapse(t *testing.T) {
 				t.Fatalf("%s: every sample path starts at %g", r.Model, paths[0][0])
 			}
 		})
+	}
+}
+
+// TestIntervalsNested: the 80% band lies inside the 95% one and around the
+// point forecast. On one spike then zeros, MSTL's upper 80% and 95% bounds
+// both come from the largest standardized error; interpolating between two
+// copies of it overshot by an ulp, and the 80% bound ended above the 95%
+// one (taken exactly at level 1).
+func TestIntervalsNested(t *testing.T) {
+	spike := make([]float64, 49)
+	spike[0] = 100
+	rng := rand.New(rand.NewPCG(7, 7))
+	steps := make([]float64, 24*10) // few distinct errors: ties in Z
+	for i := range steps {
+		steps[i] = float64(rng.IntN(3))
+	}
+	for _, tt := range []struct {
+		y       []float64
+		seasons []int
+	}{{spike, nil}, {spike, []int{24}}, {steps, []int{24}}} {
+		y := tt.y
+		for _, model := range []string{"auto", "mstl", "mstl-log", "ets", "theta"} {
+			r, err := ForecastValues(y, Options{Horizon: 30, Seasons: tt.seasons, Model: model})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for h := range r.Mean {
+				if !(r.Lo95[h] <= r.Lo80[h] && r.Lo80[h] <= r.Mean[h] && r.Mean[h] <= r.Hi80[h] && r.Hi80[h] <= r.Hi95[h]) {
+					t.Errorf("%s on %d values, seasons %v, step %d: lo95 %v lo80 %v mean %v hi80 %v hi95 %v: not nested",
+						model, len(y), tt.seasons, h, r.Lo95[h], r.Lo80[h], r.Mean[h], r.Hi80[h], r.Hi95[h])
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestSortedQuantile: the same interpolation as gonum's stat.LinInterp, kept
+// between the two values it interpolates (so between equal values it is
+// that value), nondecreasing in the level, and the extremes at levels ≤ 0
+// and ≥ 1.
+func TestSortedQuantile(t *testing.T) {
+	x := []float64{-1, 0.534441016909061, 0.534441016909061, 0.534441016909061, 2, 2, 3.5}
+	for q := 0.0; q <= 1; q += 1.0 / 128 {
+		got, want := sortedQuantile(x, q), stat.Quantile(q, stat.LinInterp, x, nil)
+		if math.Abs(got-want) > 1e-15 {
+			t.Errorf("q %g: %v, gonum %v", q, got, want)
+		}
+	}
+	// Here gonum's t·a + (1−t)·a rounds to a + ulp; the quantile between
+	// copies of a is a.
+	a := 0.8641378928622266
+	if got := sortedQuantile([]float64{a, a, a}, 0.9); got != a {
+		t.Errorf("between copies of %v: %v", a, got)
+	}
+	if got := sortedQuantile(x, -0.1); got != x[0] {
+		t.Errorf("level -0.1: %v, want %v", got, x[0])
+	}
+	if got := sortedQuantile(x, 1.2); got != x[len(x)-1] {
+		t.Errorf("level 1.2: %v, want %v", got, x[len(x)-1])
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	for range 200 {
+		v := make([]float64, 40+rng.IntN(40))
+		for i := range v {
+			v[i] = float64(rng.IntN(4)) * 0.1
+		}
+		slices.Sort(v)
+		prev := math.Inf(-1)
+		for q := 0.0; q <= 1; q += 1.0 / 1024 {
+			got := sortedQuantile(v, q)
+			if got < prev {
+				t.Fatalf("%v: level %g gives %v, below %v at the level before", v, q, got, prev)
+			}
+			prev = got
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"runtime"
@@ -28,21 +29,53 @@ type EvalOptions struct {
 }
 
 // ModelScore is one model's accuracy over a whole evaluation, each measure
-// averaged over series as M4 averages them.
+// averaged over series as M4 averages them. A measure that is undefined on
+// the data is NaN (null in JSON), and Notes says why.
 type ModelScore struct {
 	Model      string         `json:"model"`
-	SMAPE      float64        `json:"smape"`
-	MASE       float64        `json:"mase"`
-	OWA        float64        `json:"owa"`
-	Coverage80 float64        `json:"coverage80"` // fraction of actuals inside the 80% interval
-	Coverage95 float64        `json:"coverage95"`
-	MSIS       float64        `json:"msis"` // of the 95% interval
+	SMAPE      Measure        `json:"smape"`
+	MASE       Measure        `json:"mase"`
+	OWA        Measure        `json:"owa"`
+	Coverage80 Measure        `json:"coverage80"` // fraction of actuals inside the 80% interval
+	Coverage95 Measure        `json:"coverage95"`
+	MSIS       Measure        `json:"msis"` // of the 95% interval
 	Wall       time.Duration  `json:"wallNanos"`
 	CPU        time.Duration  `json:"cpuNanos,omitempty"`
 	Series     int            `json:"series"`
 	Unscaled   int            `json:"unscaledSeries,omitempty"` // series left out of MASE/MSIS: constant history
 	Chosen     map[string]int `json:"chosen,omitempty"`         // auto: how often each model or combination was picked
 	Errors     []string       `json:"errors,omitempty"`
+	Notes      []string       `json:"notes,omitempty"` // why a measure is undefined
+}
+
+// Measure is an accuracy measure. It is NaN when undefined on the data — OWA
+// when Naive2 is exact, MASE and MSIS when every training history is
+// constant — and encodes as JSON null then.
+type Measure float64
+
+// Defined reports whether m has a value (is finite).
+func (m Measure) Defined() bool { return !math.IsNaN(float64(m)) && !math.IsInf(float64(m), 0) }
+
+// MarshalJSON encodes m as a number, or null when it is undefined.
+func (m Measure) MarshalJSON() ([]byte, error) {
+	if !m.Defined() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(m))
+}
+
+// UnmarshalJSON decodes a number, or null as NaN (undefined).
+func (m *Measure) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*m = Measure(math.NaN())
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("measure: %w", err)
+	}
+	*m = Measure(v)
+	return nil
 }
 
 // EvalReport is the result of Evaluate.
@@ -100,7 +133,21 @@ func Evaluate(train, test []WideSeries, opt EvalOptions) (*EvalReport, error) {
 	}
 	n2 := rep.Models[0]
 	for i := range rep.Models {
-		rep.Models[i].OWA = OWA(rep.Models[i].SMAPE, rep.Models[i].MASE, n2.SMAPE, n2.MASE)
+		ms := &rep.Models[i]
+		ms.OWA = Measure(OWA(float64(ms.SMAPE), float64(ms.MASE), float64(n2.SMAPE), float64(n2.MASE)))
+		if ms.OWA.Defined() {
+			continue
+		}
+		switch {
+		case !ms.SMAPE.Defined():
+			ms.Notes = append(ms.Notes, "OWA undefined: its sMAPE is undefined")
+		case !ms.MASE.Defined():
+			ms.Notes = append(ms.Notes, "OWA undefined: its MASE is undefined")
+		case !n2.SMAPE.Defined() || !n2.MASE.Defined():
+			ms.Notes = append(ms.Notes, "OWA undefined: Naive2's sMAPE or MASE is undefined")
+		default:
+			ms.Notes = append(ms.Notes, "OWA undefined: Naive2 is exact (sMAPE or MASE 0), nothing to compare with")
+		}
 	}
 	return rep, nil
 }
@@ -167,9 +214,19 @@ func evalModel(name string, train []WideSeries, actual [][]float64, opt EvalOpti
 		in95 += s.in95
 		pts += s.n
 	}
-	ms.SMAPE, ms.MASE, ms.MSIS = mean(sm), mean(ma), mean(msis)
+	ms.SMAPE, ms.MASE, ms.MSIS = Measure(mean(sm)), Measure(mean(ma)), Measure(mean(msis))
+	ms.Coverage80, ms.Coverage95 = Measure(math.NaN()), Measure(math.NaN())
 	if pts > 0 {
-		ms.Coverage80, ms.Coverage95 = float64(in80)/float64(pts), float64(in95)/float64(pts)
+		ms.Coverage80, ms.Coverage95 = Measure(float64(in80)/float64(pts)), Measure(float64(in95)/float64(pts))
+	}
+	switch {
+	case len(sm) == 0:
+		ms.Notes = append(ms.Notes, "all measures undefined: no series was forecast")
+	case len(ma) == 0:
+		ms.Notes = append(ms.Notes, "MASE and MSIS undefined: every training history is constant (nothing to scale by)")
+	}
+	if len(sm) > 0 && pts == 0 {
+		ms.Notes = append(ms.Notes, "coverage undefined: every actual is missing")
 	}
 	if name == "auto" {
 		ms.Chosen = chosen

@@ -507,7 +507,11 @@ func meanAbs(errs [][]float64) float64 {
 	return s / float64(n)
 }
 
+// mean returns the mean of v, NaN when v is empty.
 func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
 	var s float64
 	for _, x := range v {
 		s += x

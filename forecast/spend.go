@@ -23,6 +23,10 @@ type SpendStore interface {
 // (yet): namespace spend and usage need attribution and usage data.
 var ErrUnsupportedScope = errors.New("scope not forecast from the bill")
 
+// DefaultLag is the number of most recent days of the bill usually left
+// out of a spend forecast: providers restate the last ~48 hours.
+const DefaultLag = 2
+
 // SpendOptions configures ForecastSpend.
 type SpendOptions struct {
 	// Scopes selects what to forecast: "spend" (every account and service),
@@ -34,7 +38,7 @@ type SpendOptions struct {
 	// History in days read before the end (default 365).
 	History int
 	// Lag is the number of most recent days left out because the bill is
-	// not final yet (default 2: the last ~48 h are restated).
+	// not final yet. Zero leaves none out; DefaultLag is the usual value.
 	Lag int
 	// Basis of the cost (default amortized: EffectiveCost).
 	Basis tally.CostBasis
@@ -55,14 +59,11 @@ func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]t
 	if opt.History == 0 {
 		opt.History = 365
 	}
-	if opt.Lag == 0 {
-		opt.Lag = 2
-	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
 	if opt.Horizon < 1 || opt.History < 1 || opt.Lag < 0 {
-		return nil, tally.Errorf(tally.EInvalid, "horizon, history and lag must be positive")
+		return nil, tally.Errorf(tally.EInvalid, "horizon %d, history %d, lag %d: horizon and history must be at least 1, lag at least 0", opt.Horizon, opt.History, opt.Lag)
 	}
 	want, err := spendSelection(opt.Scopes)
 	if err != nil {

@@ -61,7 +61,7 @@ func TestForecastsAPI(t *testing.T) {
 	db := pgtest.New(t)
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	loadDailyBill(t, db, now.Truncate(24*time.Hour))
-	stored, err := forecast.ForecastSpend(context.Background(), db, forecast.SpendOptions{Now: now})
+	stored, err := forecast.ForecastSpend(context.Background(), db, forecast.SpendOptions{Lag: forecast.DefaultLag, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,7 +207,7 @@ func (l *demoLoader) recommendCommitments(ctx context.Context) error {
 }
 
 func (l *demoLoader) forecast(ctx context.Context) error {
-	_, err := forecast.ForecastSpend(ctx, l.db, forecast.SpendOptions{Now: l.m.End})
+	_, err := forecast.ForecastSpend(ctx, l.db, forecast.SpendOptions{Lag: forecast.DefaultLag, Now: l.m.End})
 	return err
 }
 

@@ -105,15 +105,20 @@ func writeEvalTable(w io.Writer, rep *forecast.EvalReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tsMAPE\tMASE\tOWA\tcov80\tcov95\tMSIS\twall\tCPU\tCPU/series\t")
 	for _, m := range rep.Models {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.1f%%\t%.1f%%\t%.3f\t%.1fs\t%.1fs\t%.1fms\t\n", m.Model, m.SMAPE, m.MASE, m.OWA,
-			100*m.Coverage80, 100*m.Coverage95, m.MSIS, m.Wall.Seconds(), m.CPU.Seconds(), 1000*m.CPU.Seconds()/float64(max(1, m.Series)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1fs\t%.1fs\t%.1fms\t\n", m.Model,
+			measure("%.3f", m.SMAPE), measure("%.3f", m.MASE), measure("%.3f", m.OWA),
+			measure("%.1f%%", 100*m.Coverage80), measure("%.1f%%", 100*m.Coverage95), measure("%.3f", m.MSIS),
+			m.Wall.Seconds(), m.CPU.Seconds(), 1000*m.CPU.Seconds()/float64(max(1, m.Series)))
 	}
 	tw.Flush()
 	for _, m := range rep.Models {
+		for _, n := range m.Notes {
+			fmt.Fprintf(w, "%s: %s\n", m.Model, n)
+		}
 		if len(m.Errors) > 0 {
 			fmt.Fprintf(w, "%s failed on %d series, e.g. %s\n", m.Model, len(m.Errors), m.Errors[0])
 		}
-		if m.Unscaled > 0 {
+		if m.Unscaled > 0 && m.MASE.Defined() { // else a note says all were
 			fmt.Fprintf(w, "%s: %d series with a constant history left out of MASE and MSIS\n", m.Model, m.Unscaled)
 		}
 		if len(m.Chosen) > 0 {
@@ -124,6 +129,15 @@ func writeEvalTable(w io.Writer, rep *forecast.EvalReport) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// measure formats an accuracy measure, "–" when it is undefined (the
+// report's notes say why).
+func measure(format string, m forecast.Measure) string {
+	if !m.Defined() {
+		return "–"
+	}
+	return fmt.Sprintf(format, float64(m))
 }
 
 // processCPU returns the user and system CPU time the process has used.

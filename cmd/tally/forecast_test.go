@@ -51,3 +51,40 @@ func TestForecastEvalBadInput(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want exit 2 naming %s:2 and the value", code, errb.String(), train)
 	}
 }
+
+// TestForecastEvalUndefinedMeasures: on a history where Naive2 is exact OWA
+// is 0/0. The JSON report gives it as null (NaN had made the encoder fail:
+// "json: unsupported value: NaN", exit 1) and the table as "–", with a
+// note saying why, never NaN.
+func TestForecastEvalUndefinedMeasures(t *testing.T) {
+	dir := t.TempDir()
+	train, test := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
+	if err := os.WriteFile(train, []byte("H1,1,2,3,4,5,6,7,8,9,10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(test, []byte("H1,10,10,10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--log-level", "warn", "forecast", "eval", "--train", train, "--test", test, "--horizon", "3", "--season", "1"}
+	code, out, errOut := runTally(append(args, "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("json: exit %d, stderr %s", code, errOut)
+	}
+	var rep struct {
+		Models []struct {
+			Model string
+			OWA   *float64
+			Notes []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if n2 := rep.Models[0]; n2.Model != "naive2" || n2.OWA != nil || len(n2.Notes) == 0 {
+		t.Errorf("naive2: OWA %v, notes %q: want null and a note\n%s", n2.OWA, n2.Notes, out)
+	}
+	code, out, errOut = runTally(args...)
+	if code != 0 || strings.Contains(out, "NaN") || !strings.Contains(out, "–") || !strings.Contains(out, "naive2: OWA undefined") {
+		t.Errorf("table: exit %d, stderr %s, want OWA as – and a note:\n%s", code, errOut, out)
+	}
+}
