@@ -14,7 +14,8 @@ import (
 // Run is one measured run of a workload: what one profile recorded, divided
 // by the units of work the run did. Self and Total hold, per function name,
 // the value of the samples where the function is the leaf frame (self) or
-// anywhere on the stack (total).
+// anywhere on the stack (total). Frames the runtime injects to preempt a
+// goroutine are not leaves: their time is the preempted function's.
 type Run struct {
 	Name  string             // where the run came from (a file name), for messages
 	Unit  string             // unit of the values: "nanoseconds" for CPU time, else the profile's sample unit
@@ -141,13 +142,18 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 		}
 		run.Value += v
 		stamp := si + 1
-		for i, loc := range s.Location {
-			for j, k := range framesOf(loc) {
+		leaf := true
+		for _, loc := range s.Location {
+			for _, k := range framesOf(loc) {
 				for len(self) < len(names) {
 					self, total, seen = append(self, 0), append(total, 0), append(seen, 0)
 				}
-				if i == 0 && j == 0 {
+				if leaf && injected[names[k]] {
+					continue
+				}
+				if leaf {
 					self[k] += v
+					leaf = false
 				}
 				if seen[k] != stamp {
 					seen[k] = stamp
@@ -168,6 +174,17 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 		return nil, &tally.Error{Code: tally.EInvalid, Message: fmt.Sprintf("%s: sample type %s/%s", name, st.Type, st.Unit), Err: ErrNoSamples}
 	}
 	return run, nil
+}
+
+// injected are the runtime's frames that a goroutine never calls: the
+// scheduler pushes them onto the stack of a goroutine it preempts
+// asynchronously. A sample in them is the preempted function's time (saving
+// and restoring its registers), so it is counted there: under CPU
+// contention "runtime.asyncPreempt" otherwise heads the list of functions
+// that grew, naming no code a pull request could change.
+var injected = map[string]bool{
+	"runtime.asyncPreempt":  true,
+	"runtime.asyncPreempt2": true,
 }
 
 func funcName(f *profile.Function) string {

@@ -102,3 +102,44 @@ func TestReadProfile(t *testing.T) {
 		t.Errorf("negative units: %v", err)
 	}
 }
+
+// A goroutine preempted asynchronously has runtime.asyncPreempt (and, inside
+// it, asyncPreempt2) pushed onto its stack; those samples are the preempted
+// function's own time.
+func TestReadProfileFoldsPreemption(t *testing.T) {
+	fmain := &profile.Function{ID: 1, Name: "main.main"}
+	fsum := &profile.Function{ID: 2, Name: "main.checksum"}
+	fpre := &profile.Function{ID: 3, Name: "runtime.asyncPreempt"}
+	fpre2 := &profile.Function{ID: 4, Name: "runtime.asyncPreempt2"}
+	loc := func(id uint64, f *profile.Function) *profile.Location {
+		return &profile.Location{ID: id, Address: 0x1000 * id, Line: []profile.Line{{Function: f}}}
+	}
+	lmain, lsum, lpre, lpre2 := loc(1, fmain), loc(2, fsum), loc(3, fpre), loc(4, fpre2)
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "cpu", Unit: "nanoseconds"}},
+		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"},
+		Period:     10e6,
+		Function:   []*profile.Function{fmain, fsum, fpre, fpre2},
+		Location:   []*profile.Location{lmain, lsum, lpre, lpre2},
+		Sample: []*profile.Sample{
+			{Location: []*profile.Location{lsum, lmain}, Value: []int64{30e6}},
+			{Location: []*profile.Location{lpre, lsum, lmain}, Value: []int64{50e6}},
+			{Location: []*profile.Location{lpre2, lpre, lsum, lmain}, Value: []int64{20e6}},
+		},
+	}
+	r, err := roundTrip(t, p, cicheck.ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Self["main.checksum"] != 100e6 || r.Total["main.checksum"] != 100e6 || r.Value != 100e6 {
+		t.Errorf("checksum self %v total %v of %v, want all 1e8", r.Self["main.checksum"], r.Total["main.checksum"], r.Value)
+	}
+	for _, fn := range []string{"runtime.asyncPreempt", "runtime.asyncPreempt2"} {
+		if _, ok := r.Self[fn]; ok {
+			t.Errorf("%s has self time %v", fn, r.Self[fn])
+		}
+		if _, ok := r.Total[fn]; ok {
+			t.Errorf("%s has total time %v", fn, r.Total[fn])
+		}
+	}
+}
