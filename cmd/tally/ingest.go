@@ -75,7 +75,7 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 	}
 	defer closeDB()
 	bar := newProgressBar(a.stderr, c.Progress)
-	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: bar.update})
+	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: bar.update, Logger: a.log})
 	bar.done()
 	if res != nil {
 		printSummary(a.stdout, res, err)
