@@ -14,56 +14,6 @@ import (
 	"github.com/tallyhq/tally/ingest/awscur/curtest"
 )
 
-// TestReviewLocalPeriodDirectoryIngestsEveryAssembly: legacy CUR keeps every
-// version (assembly) of a month under its period folder, and the period's
-// own report-Manifest.json names the current one. Pointed at the report
-// folder, Locate ingests the current assembly only; pointed at the period
-// folder itself (…/20250301-20250401), the names it selects from are
-// relative to that folder, so the period manifest's folder is "." and
-// IsCurrentManifest rejects it: with no current manifest, every data file
-// of every assembly is ingested and the month is counted twice.
-func TestReviewLocalPeriodDirectoryIngestsEveryAssembly(t *testing.T) {
-	root := t.TempDir()
-	period := filepath.Join(root, "cur", "acme", "20250301-20250401")
-	rows := curtest.Rows(curtest.Month(march))
-	writeLegacy(t, period, "asm-1/acme-00001.csv.gz", rows) // the first version of the month
-	writeLegacy(t, period, "asm-2/acme-00001.csv.gz", rows) // the restated, current version
-	for name, body := range map[string]string{
-		"acme-Manifest.json":       `{"assemblyId":"asm-2","reportKeys":["cur/acme/20250301-20250401/asm-2/acme-00001.csv.gz"]}`,
-		"asm-1/acme-Manifest.json": `{"assemblyId":"asm-1","reportKeys":["cur/acme/20250301-20250401/asm-1/acme-00001.csv.gz"]}`,
-		"asm-2/acme-Manifest.json": `{"assemblyId":"asm-2","reportKeys":["cur/acme/20250301-20250401/asm-2/acme-00001.csv.gz"]}`,
-	} {
-		if err := os.WriteFile(filepath.Join(period, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	billedOf := func(arg string) (int, tally.Money) {
-		files, cleanup, err := awscur.Locate(context.Background(), []string{arg}, awscur.S3Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cleanup()
-		var billed tally.Money
-		for _, f := range files {
-			lines, bad, err := parse(t, f.Path)
-			if err != nil || len(bad) > 0 {
-				t.Fatalf("%s: %v %v", f.Path, err, bad)
-			}
-			for _, l := range lines {
-				billed, _ = billed.Add(l.BilledCost)
-			}
-		}
-		return len(files), billed
-	}
-	n, billed := billedOf(filepath.Join(root, "cur", "acme"))
-	t.Logf("report folder: %d file(s), billed %s", n, billed)
-	n, billed = billedOf(period)
-	t.Logf("period folder: %d file(s), billed %s", n, billed)
-	if n != 1 || billed.Decimal() != "1557.4364" {
-		t.Errorf("ingesting the period folder reads %d files, billed %s; want the current assembly's 1 file, 1557.4364", n, billed)
-	}
-}
-
 // TestReviewTwoReportsOfOneMonthAreBothIngested: AWS's migration guidance is
 // to run a CUR 2.0 export next to the legacy CUR for a while, so a billing
 // bucket often holds both reports of the same payer month. Pointed at the
