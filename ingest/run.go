@@ -105,7 +105,9 @@ const batchSize = 1024
 // the input.
 //
 // A file with the same content (SHA-256) as an earlier one is read once:
-// the copy is listed with no rows, and opt.Logger notes it.
+// the copy is listed with no rows, and opt.Logger notes it. When files
+// name two reports (File.Report), a line of one billing period found in
+// both is an EInvalid error and nothing is committed.
 func Run(ctx context.Context, store Store, source string, parser Parser, files []File, opt Options) (*Result, error) {
 	start := time.Now()
 	if opt.MaxStoredRejects <= 0 {
@@ -158,7 +160,7 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 		defer close(done)
 		defer close(batches)
 		r := reader{res: res, opt: opt, batches: batches, pool: &pool, seen: &seen, total: total, start: start,
-			periods: map[tally.BillingPeriodKey]int{}, copyOf: copyOf}
+			periods: map[tally.BillingPeriodKey]int{}, copyOf: copyOf, overlaps: newOverlaps(files, copyOf)}
 		readErr = r.readAll(pctx, parser, files)
 		if readErr != nil {
 			cancel()
@@ -235,6 +237,8 @@ type reader struct {
 	copyOf  []int                          // by file: the earlier file it is a copy of, or -1
 	file    string
 	next    time.Time
+	// overlaps, when files name two reports, finds a line in both.
+	overlaps *overlaps
 }
 
 func (r *reader) progress(final bool) {
@@ -309,6 +313,9 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 			if err := r.res.Totals.Add(l); err != nil {
 				return err
 			}
+			if r.overlaps != nil {
+				r.overlaps.add(lastIdx, f.Report, l)
+			}
 			p.Rows++
 			r.res.Rows++
 			fileRows++
@@ -331,6 +338,11 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 			return err
 		}
 		r.res.Files[i].SHA256, r.res.Files[i].Rows = sum, fileRows
+	}
+	if r.overlaps != nil {
+		if err := r.overlaps.check(r.res.Periods); err != nil {
+			return err
+		}
 	}
 	if err := send(); err != nil {
 		return err

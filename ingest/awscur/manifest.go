@@ -88,6 +88,24 @@ func IsPeriodDir(name string) bool {
 	return legacyPeriodDir.MatchString(name) || exportPeriodDir.MatchString(name)
 }
 
+// ReportOf returns the report a CUR data file is part of, from its path
+// ("/"-separated, an S3 URL or an absolute local path): legacy CUR's
+// <prefix>/<report> of <prefix>/<report>/20250301-20250401/…, or a Data
+// Export's <prefix>/<export> of <prefix>/<export>/data/BILLING_PERIOD=2025-03/….
+// It is "" for any other layout.
+func ReportOf(name string) string {
+	parts := strings.Split(name, "/")
+	for i := len(parts) - 2; i > 0; i-- {
+		switch {
+		case legacyPeriodDir.MatchString(parts[i]):
+			return strings.Join(parts[:i], "/")
+		case exportPeriodDir.MatchString(parts[i]) && i > 1 && parts[i-1] == "data":
+			return strings.Join(parts[:i-1], "/")
+		}
+	}
+	return ""
+}
+
 // IsDataFile reports whether name is a CUR data file.
 func IsDataFile(name string) bool {
 	n := strings.ToLower(name)

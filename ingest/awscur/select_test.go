@@ -125,3 +125,20 @@ func TestLocateAssembliesWithoutPeriodManifest(t *testing.T) {
 		t.Errorf("one assembly folder: files %v, billed %s, %v; want its 1 file, 1557.4364", files, billed.Decimal(), err)
 	}
 }
+
+func TestReportOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"s3://billing/cur/acme/20250301-20250401/asm-1/acme-00001.csv.gz":                      "s3://billing/cur/acme",
+		"s3://billing/cur/acme/20250301-20250401/acme-00001.csv.gz":                            "s3://billing/cur/acme",
+		"/data/copy/exports/acme2/data/BILLING_PERIOD=2025-03/acme2-00001.snappy.parquet":      "/data/copy/exports/acme2",
+		"s3://billing/exports/acme2/data/BILLING_PERIOD=2025-03/v1/acme2-00001.snappy.parquet": "s3://billing/exports/acme2",
+		"/data/bill.parquet": "",
+		"/data/BILLING_PERIOD=2025-03/acme2-00001.parquet":  "",
+		"/data/cur/20250301-20250401":                       "",
+		"s3://billing/acme/acme/year=2025/month=3/acme.csv": "",
+	} {
+		if got := awscur.ReportOf(name); got != want {
+			t.Errorf("ReportOf(%s) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -53,8 +53,21 @@ type Selector func(names []string, read func(name string) ([]byte, error)) ([]st
 // Locate turns PATH or s3://bucket/prefix arguments into the CUR data files
 // to ingest (see Select). S3 objects are downloaded to a temporary
 // directory, which cleanup removes. Files are local paths named as given.
+//
+// Each file's Report is the report folder it is part of (see ReportOf), so
+// that ingest.Run finds two reports holding the same lines.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
-	return LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
+	files, cleanup, err = LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
+	for i, f := range files {
+		name := f.Name
+		if !strings.HasPrefix(name, "s3://") {
+			if abs, err := filepath.Abs(name); err == nil {
+				name = filepath.ToSlash(abs)
+			}
+		}
+		files[i].Report = ReportOf(name)
+	}
+	return files, cleanup, err
 }
 
 // Finder is how a bill source picks its data files: Select among S3 keys,
