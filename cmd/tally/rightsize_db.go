@@ -180,7 +180,13 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		}
 	}
 	histories := map[containerKey]*rightsizing.History{}
+	observed := map[tally.ClusterID]tally.Window{} // each cluster's usage windows, first to last
 	for _, w := range windows {
+		if span, ok := observed[w.Cluster]; !ok {
+			observed[w.Cluster] = tally.Window{Start: w.Start, End: w.Start.Add(rightsizing.Step)}
+		} else {
+			observed[w.Cluster] = tally.Window{Start: minTime(span.Start, w.Start), End: maxTime(span.End, w.Start.Add(rightsizing.Step))}
+		}
 		p := byUID[string(w.Cluster)+"/"+w.PodUID]
 		if p == nil {
 			continue
@@ -213,7 +219,9 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		h.Current = rightsizing.Resources{CPURequest: spec.CPURequest, CPULimit: spec.CPULimit, MemoryRequest: spec.MemoryRequest, MemoryLimit: spec.MemoryLimit}
 		h.HPA = o.HPAs[k.workload.String()]
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
-		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h, Replicas: replicas(h)})
+		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
+		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h,
+			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End)})
 	}
 	slices.SortFunc(inputs, func(a, b rightsizing.ContainerInput) int {
 		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)
@@ -248,16 +256,31 @@ func containerSpec(p *tally.Pod, name string) *tally.Container {
 	return nil
 }
 
-// replicas is the average number of pods reporting in a window.
-func replicas(h *rightsizing.History) float64 {
-	starts := map[time.Time]struct{}{}
-	for _, s := range h.Samples {
-		starts[s.Start] = struct{}{}
+// replicaSpan is the span over which a workload's pods are averaged (h's
+// samples sorted): from its first usage window, so that a Deployment created
+// during the history does not look part-time, to the end of its cluster's
+// usage. A Job's or CronJob's pods come and go by design and their first
+// run says nothing of when they began, so theirs is all of the cluster's
+// usage.
+func replicaSpan(w tally.WorkloadRef, h *rightsizing.History, cluster tally.Window) tally.Window {
+	if w.Kind != tally.KindJob && w.Kind != tally.KindCronJob && len(h.Samples) > 0 && h.Samples[0].Start.After(cluster.Start) {
+		cluster.Start = h.Samples[0].Start
 	}
-	if len(starts) == 0 {
-		return 1
+	return cluster
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	return float64(len(h.Samples)) / float64(len(starts))
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // attributedPricer prices a workload at what attribution charged it per
