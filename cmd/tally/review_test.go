@@ -4,45 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
-	"github.com/tallyhq/tally/rightsizing"
 )
 
 // Review reproductions (branch review-forecast-rs): each test fails on the
 // code it was written against.
-
-// The table's "total saving" must not drop amounts in another currency.
-// total.Add(EUR) on a USD total fails, the error is discarded and the total
-// becomes zero, so the line shows only what was added after the switch.
-func TestReviewRightsizeTableTotalMixedCurrencies(t *testing.T) {
-	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
-		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
-			MonthlySavings: tally.MustParseMoney("100", "USD")},
-		{Workload: tally.WorkloadRef{Cluster: "eu", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
-			MonthlySavings: tally.MustParseMoney("50", "EUR")},
-		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}, Container: "web", Replicas: 1,
-			MonthlySavings: tally.MustParseMoney("10", "USD")},
-	}}
-	var out bytes.Buffer
-	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
-	if err := writeRecommendations(a, res, "table"); err != nil {
-		t.Fatal(err)
-	}
-	s := out.String()
-	total := s[strings.Index(s, "3 containers"):]
-	if !strings.Contains(total, "110 USD") || !strings.Contains(total, "50 EUR") {
-		t.Errorf("want a total of 110 USD and 50 EUR; got: %s", total)
-	}
-}
 
 // tally forecast eval --format json fails on a history where Naive2 is
 // exact (OWA = 0/0 = NaN): "json: unsupported value: NaN", exit 1.

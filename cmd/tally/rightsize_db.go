@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -362,17 +363,25 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tWORKLOAD\tCONTAINER\tREPLICAS\tCPU REQUEST\tMEMORY REQUEST\tMEMORY LIMIT\tCONFIDENCE\tSAVES/MONTH")
-	var total tally.Money
+	totals := map[tally.Currency]tally.Money{} // one per currency, as the API totals
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s → %s\t%s → %s\t%s → %s\t%.1fd\t%s\n", c.Workload.Cluster, c.Workload, c.Container, c.Replicas,
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
 			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), c.Recommendation.Confidence, moneyText(c.MonthlySavings))
-		total, _ = total.Add(c.MonthlySavings)
+		cur := c.MonthlySavings.Currency()
+		if cur == "" { // a zero saving
+			continue
+		}
+		sum, err := totals[cur].Add(c.MonthlySavings)
+		if err != nil {
+			return fmt.Errorf("total saving in %s: %w", cur, err)
+		}
+		totals[cur] = sum
 	}
 	tw.Flush()
-	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), moneyText(total))
+	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), totalsText(totals))
 	if len(res.Nodes) > 0 {
 		fmt.Fprintln(a.stdout)
 		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
@@ -384,6 +393,19 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		tw.Flush()
 	}
 	return nil
+}
+
+// totalsText lists one total per currency, in currency order: "50 EUR, 110 USD".
+func totalsText(totals map[tally.Currency]tally.Money) string {
+	curs := slices.Sorted(maps.Keys(totals))
+	if len(curs) == 0 {
+		return "0"
+	}
+	parts := make([]string, len(curs))
+	for i, c := range curs {
+		parts[i] = moneyText(totals[c])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func limitOrNone(l int64) string {

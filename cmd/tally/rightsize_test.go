@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -232,6 +233,28 @@ func TestRightsizeBacktestBundledTraces(t *testing.T) {
 	code := run([]string{"rightsize", "backtest", "--trace", "testdata/bad-trace.csv"}, &out, &errb)
 	if code != 2 || !strings.Contains(errb.String(), "testdata/bad-trace.csv:3: bad trace: column cpu_cores: value \"lots\": not a number") {
 		t.Errorf("bad trace: exit %d, %s", code, errb.String())
+	}
+}
+
+// The table totals the savings per currency. Adding a EUR saving to a USD
+// total failed, the error was dropped and the total restarted from zero
+// (found in review: 100 USD, 50 EUR and 10 USD printed "total saving 10 USD").
+func TestRightsizeTableTotalPerCurrency(t *testing.T) {
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("100", "USD")},
+		{Workload: tally.WorkloadRef{Cluster: "eu", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("50", "EUR")},
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}, Container: "web", Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("10", "USD")},
+	}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "table"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\n3 containers; total saving 50 EUR, 110 USD a month\n") {
+		t.Errorf("want a total of 50 EUR and 110 USD:\n%s", out.String())
 	}
 }
 
