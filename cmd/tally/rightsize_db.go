@@ -24,7 +24,7 @@ type rightsizeRecommendCmd struct {
 	Profile   string        `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
 	Cluster   string        `help:"Only this cluster (results are then not stored)."`
 	Namespace string        `help:"Only this namespace (results are then not stored)."`
-	HPA       []string      `name:"hpa" placeholder:"NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70; repeatable."`
+	HPA       []string      `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
 	Format    string        `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
 	PatchDir  string        `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
 	Store     bool          `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
@@ -84,7 +84,7 @@ type rightsizeOptions struct {
 	Profile   rightsizing.Profile
 	Cluster   tally.ClusterID
 	Namespace string
-	HPAs      map[string]*rightsizing.HPA // by workload: cluster-less ns/Kind/name
+	HPAs      []*hpaFlag
 	Fallback  rightsizing.UnitPrices
 	Nodes     bool
 	Log       *app
@@ -118,15 +118,65 @@ func (r *rightsizeResult) store(ctx context.Context, db *postgres.DB, now time.T
 	return db.ReplaceRecommendations(ctx, tally.RecommendNode, ns)
 }
 
-// parseHPAs reads --hpa NS/KIND/NAME=cpu:70[,memory:80].
-func parseHPAs(specs []string) (map[string]*rightsizing.HPA, error) {
-	out := map[string]*rightsizing.HPA{}
+// hpaFlag is one --hpa: the workload it names and its autoscaler.
+type hpaFlag struct {
+	spec      string          // as given
+	cluster   tally.ClusterID // "" for every cluster
+	namespace string
+	kind      string // matched in any case
+	name      string
+	hpa       *rightsizing.HPA
+	matched   bool
+}
+
+func (f *hpaFlag) matches(w tally.WorkloadRef) bool {
+	return (f.cluster == "" || f.cluster == w.Cluster) && f.namespace == w.Namespace && strings.EqualFold(f.kind, w.Kind) && f.name == w.Name
+}
+
+// hpaFor returns the autoscaler of w: that of the last --hpa naming it, or nil.
+func hpaFor(flags []*hpaFlag, w tally.WorkloadRef) *rightsizing.HPA {
+	var h *rightsizing.HPA
+	for _, f := range flags {
+		if f.matches(w) {
+			f.matched, h = true, f.hpa
+		}
+	}
+	return h
+}
+
+// unmatchedHPA fails on the first --hpa that named no workload.
+func unmatchedHPA(flags []*hpaFlag, o rightsizeOptions) error {
+	for _, f := range flags {
+		if f.matched {
+			continue
+		}
+		scope := ""
+		if o.Cluster != "" {
+			scope += " in cluster " + string(o.Cluster)
+		}
+		if o.Namespace != "" {
+			scope += " in namespace " + o.Namespace
+		}
+		return tally.Errorf(tally.EInvalid, "--hpa %q: no workload %s/%s/%s%s has usage between %s and %s (want [CLUSTER/]NAMESPACE/KIND/NAME of a listed workload, e.g. shop/Deployment/api)",
+			f.spec, f.namespace, f.kind, f.name, scope, o.Window.Start.Format(time.RFC3339), o.Window.End.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// parseHPAs reads --hpa [CLUSTER/]NS/KIND/NAME=cpu:70[,memory:80].
+func parseHPAs(specs []string) ([]*hpaFlag, error) {
+	var out []*hpaFlag
 	for _, s := range specs {
 		target, metrics, ok := strings.Cut(s, "=")
-		if !ok || strings.Count(target, "/") != 2 {
-			return nil, tally.Errorf(tally.EInvalid, "--hpa %q: want NAMESPACE/KIND/NAME=cpu:PCT[,memory:PCT]", s)
+		parts := strings.Split(target, "/")
+		if !ok || len(parts) < 3 || len(parts) > 4 || slices.Contains(parts, "") {
+			return nil, tally.Errorf(tally.EInvalid, "--hpa %q: want [CLUSTER/]NAMESPACE/KIND/NAME=cpu:PCT[,memory:PCT]", s)
 		}
-		h := &rightsizing.HPA{}
+		f := &hpaFlag{spec: s, hpa: &rightsizing.HPA{}}
+		if len(parts) == 4 {
+			f.cluster, parts = tally.ClusterID(parts[0]), parts[1:]
+		}
+		f.namespace, f.kind, f.name = parts[0], parts[1], parts[2]
 		for _, m := range strings.Split(metrics, ",") {
 			name, v, _ := strings.Cut(m, ":")
 			pct, err := strconv.ParseFloat(v, 64)
@@ -135,14 +185,14 @@ func parseHPAs(specs []string) (map[string]*rightsizing.HPA, error) {
 			}
 			switch name {
 			case "cpu":
-				h.CPUTargetUtilization = pct / 100
+				f.hpa.CPUTargetUtilization = pct / 100
 			case "memory":
-				h.MemoryTargetUtilization = pct / 100
+				f.hpa.MemoryTargetUtilization = pct / 100
 			default:
 				return nil, tally.Errorf(tally.EInvalid, "--hpa %q: metric %q: want cpu or memory", s, name)
 			}
 		}
-		out[target] = h
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -218,11 +268,14 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 			continue
 		}
 		h.Current = rightsizing.Resources{CPURequest: spec.CPURequest, CPULimit: spec.CPULimit, MemoryRequest: spec.MemoryRequest, MemoryLimit: spec.MemoryLimit}
-		h.HPA = o.HPAs[k.workload.String()]
+		h.HPA = hpaFor(o.HPAs, k.workload)
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
 		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
 		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h,
 			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End)})
+	}
+	if err := unmatchedHPA(o.HPAs, o); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(inputs, func(a, b rightsizing.ContainerInput) int {
 		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)

@@ -352,3 +352,48 @@ func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
 		}
 	}
 }
+
+// --hpa names a workload as [CLUSTER/]NAMESPACE/KIND/NAME with KIND in any
+// case; one that names no workload is an error (exit 2) that quotes it. The
+// kind was matched case-sensitively and a flag matching nothing was ignored
+// without a word (found in review).
+func TestRightsizeHPAFlag(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	seedRightsizing(t, db, until)
+	apiCPU := func(flags ...string) float64 {
+		t.Helper()
+		cs, code, stderr := rightsizeJSON(t, url, until, flags...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", flags, code, stderr)
+		}
+		return containerNamed(t, cs, "api").Recommendation.Resources.CPURequest
+	}
+	without := apiCPU()
+	with := apiCPU("--hpa", "shop/Deployment/api=cpu:20")
+	if with <= without {
+		t.Fatalf("an HPA at 20%% CPU: request %v, without one %v: want it higher", with, without)
+	}
+	for _, spec := range []string{"shop/deployment/api=cpu:20", "prod/shop/DEPLOYMENT/api=cpu:20"} {
+		if got := apiCPU("--hpa", spec); got != with {
+			t.Errorf("--hpa %s: CPU request %v, want %v as with shop/Deployment/api", spec, got, with)
+		}
+	}
+	for _, spec := range []string{"shop/Deployment/no-such=cpu:20", "other/shop/Deployment/api=cpu:20", "shop/StatefulSet/api=cpu:20"} {
+		_, code, stderr := rightsizeJSON(t, url, until, "--hpa", spec)
+		if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("--hpa %q: no workload", spec)) {
+			t.Errorf("--hpa %s: exit %d, stderr %q: want exit 2 naming the flag", spec, code, stderr)
+		}
+	}
+	for _, spec := range []string{"shop/api=cpu:20", "a/b/c/d/e=cpu:20", "shop//api=cpu:20"} {
+		_, code, stderr := rightsizeJSON(t, url, until, "--hpa", spec)
+		if code != exitUsage || !strings.Contains(stderr, "[CLUSTER/]NAMESPACE/KIND/NAME") {
+			t.Errorf("--hpa %s: exit %d, stderr %q", spec, code, stderr)
+		}
+	}
+}
