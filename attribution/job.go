@@ -30,7 +30,9 @@ type Store interface {
 	// the present), whatever part of the day it was asked to attribute.
 	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
-	// estimated and are billed now, or whose bill was re-ingested since.
+	// estimated and are billed now, or whose bill (the billing period of
+	// their month, or of a line charged in them billed in another month)
+	// was re-ingested since.
 	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
 	// Clock returns the store's current time, the clock that stamps
 	// ingested bills, so an hour's read time compares with them exactly.

@@ -20,6 +20,10 @@ import (
 type File struct {
 	Name string // what errors and ingest_runs name it: the path or s3:// URL
 	Path string // the local file to read
+	// Report names the report (export) the file is part of, when a source
+	// delivers several side by side, as AWS CUR does; "" when unknown. A run
+	// rejects a line of one billing period found in two reports (see Run).
+	Report string
 }
 
 // Input is an open file as a Parser sees it. Reader streams and hashes the

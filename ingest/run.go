@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +52,9 @@ type Options struct {
 	// the write waits for another ingest of a period (Progress.Waiting).
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// Logger receives what a run notes on its way (a file skipped as a
+	// copy of another). Default: discard.
+	Logger *slog.Logger
 }
 
 // Progress is a snapshot of a running ingest.
@@ -105,6 +109,11 @@ const batchSize = 1024
 // per currency and ChargeCategory. Reading and writing run concurrently
 // with a bounded number of batches in flight, so memory does not grow with
 // the input.
+//
+// A file with the same content (SHA-256) as an earlier one is read once:
+// the copy is listed with no rows, and opt.Logger notes it. When files
+// name two reports (File.Report), a line of one billing period found in
+// both is an EInvalid error and nothing is committed.
 func Run(ctx context.Context, store Store, source string, parser Parser, files []File, opt Options) (*Result, error) {
 	start := time.Now()
 	if opt.MaxStoredRejects <= 0 {
@@ -112,6 +121,9 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 	}
 	if opt.ProgressEvery <= 0 {
 		opt.ProgressEvery = 200 * time.Millisecond
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	res := &Result{Source: source}
 	var total int64
@@ -125,6 +137,17 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 			return nil, err
 		}
 		res.Files = append(res.Files, info)
+	}
+	copyOf, err := copies(files, res.Files)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range copyOf {
+		if j >= 0 {
+			total -= res.Files[i].Bytes
+			opt.Logger.Info("ingest: file skipped, it has the same content as an earlier one of the run",
+				"file", files[i].Name, "same_as", files[j].Name, "sha256", res.Files[i].SHA256)
+		}
 	}
 	runID, err := store.StartIngestRun(ctx, source, res.Files)
 	if err != nil {
@@ -143,7 +166,7 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 		defer close(done)
 		defer close(batches)
 		r := reader{res: res, opt: opt, batches: batches, pool: &pool, seen: &seen, total: total, start: start,
-			periods: map[tally.BillingPeriodKey]int{}}
+			periods: map[tally.BillingPeriodKey]int{}, copyOf: copyOf, overlaps: newOverlaps(files, copyOf)}
 		readErr = r.readAll(pctx, parser, files)
 		if readErr != nil {
 			cancel()
@@ -225,8 +248,11 @@ type reader struct {
 	total   int64
 	start   time.Time
 	periods map[tally.BillingPeriodKey]int // index in res.Periods
+	copyOf  []int                          // by file: the earlier file it is a copy of, or -1
 	file    string
 	next    time.Time
+	// overlaps, when files name two reports, finds a line in both.
+	overlaps *overlaps
 }
 
 func (r *reader) progress(final bool) {
@@ -259,6 +285,9 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 		return nil
 	}
 	for i, f := range files {
+		if r.copyOf[i] >= 0 {
+			continue
+		}
 		r.file = f.Name
 		in, err := OpenInput(f.Name, f.Path, r.seen)
 		if err != nil {
@@ -298,6 +327,9 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 			if err := r.res.Totals.Add(l); err != nil {
 				return err
 			}
+			if r.overlaps != nil {
+				r.overlaps.add(lastIdx, f.Report, l)
+			}
 			p.Rows++
 			r.res.Rows++
 			fileRows++
@@ -321,11 +353,49 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 		}
 		r.res.Files[i].SHA256, r.res.Files[i].Rows = sum, fileRows
 	}
+	if r.overlaps != nil {
+		if err := r.overlaps.check(r.res.Periods); err != nil {
+			return err
+		}
+	}
 	if err := send(); err != nil {
 		return err
 	}
 	r.progress(true)
 	return nil
+}
+
+// copies finds the files that are copies of an earlier one: the same
+// SHA-256, which infos (by file) get. Only files of equal size are hashed.
+func copies(files []File, infos []tally.IngestFile) ([]int, error) {
+	copyOf := make([]int, len(files))
+	bySize := map[int64][]int{}
+	for i := range files {
+		copyOf[i] = -1
+		bySize[infos[i].Bytes] = append(bySize[infos[i].Bytes], i)
+	}
+	for _, same := range bySize {
+		if len(same) < 2 {
+			continue
+		}
+		first := map[string]int{}
+		for _, i := range same {
+			in, err := OpenInput(files[i].Name, files[i].Path, nil)
+			if err != nil {
+				return nil, err
+			}
+			sum, err := in.Finish()
+			if err != nil {
+				return nil, err
+			}
+			if j, ok := first[sum]; ok {
+				copyOf[i], infos[i].SHA256 = j, sum
+			} else {
+				first[sum] = i
+			}
+		}
+	}
+	return copyOf, nil
 }
 
 // validate checks what every normalized line needs, whatever its source.

@@ -21,18 +21,27 @@ const maxChargePeriod = "32 days"
 // CostLinesOverlapping returns the lines whose charge period overlaps w,
 // and those with an empty charge period (start = end: GCP rows without
 // usage_end_time) starting in w, which attribution lands whole on the hour
-// they start: one at w.Start overlaps nothing but belongs to w.
+// they start: one at w.Start overlaps nothing but belongs to w. Lines billed
+// in another month than their charge period (late usage, credits and
+// corrections for past usage) are included.
 func (db *DB) CostLinesOverlapping(ctx context.Context, w tally.Window) ([]tally.CostLine, error) {
-	rows, err := db.pool.Query(ctx, costLineSelect+`
-		WHERE charge_period_start < $2 AND (charge_period_end > $1 OR charge_period_start >= $1)
-		  AND charge_period_start >= $1::timestamptz - interval '`+maxChargePeriod+`'
-		  AND billing_period_start >= date_trunc('month', $1::timestamptz - interval '`+maxChargePeriod+`', 'UTC')
-		  AND billing_period_start < $2
-		ORDER BY charge_period_start, billing_account_id, resource_id`, w.Start, w.End)
+	var lines []tally.CostLine
+	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
+		rows, err := tx.Query(ctx, costLineSelect+`
+			WHERE charge_period_start < $2 AND (charge_period_end > $1 OR charge_period_start >= $1)
+			  AND charge_period_start >= $1::timestamptz - interval '`+maxChargePeriod+`'
+			  AND billing_period_start >= $3 AND billing_period_start <= $4
+			ORDER BY charge_period_start, billing_account_id, resource_id`, w.Start, w.End, lo, hi)
+		if err != nil {
+			return err
+		}
+		lines, err = pgx.CollectRows(rows, scanCostLine)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("query cost lines overlapping %v: %w", w, err)
 	}
-	return pgx.CollectRows(rows, scanCostLine)
+	return lines, nil
 }
 
 // HourlyUsage sums each container's usage intervals per hour.
@@ -326,11 +335,15 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 	return nil
 }
 
-// StaleHours returns the hours of w that were never attributed, whose
-// billing period was ingested (new, restated, or landing after an estimate)
-// after they were attributed, or that estimated node-hours of an account
-// whose bill now reaches past them (however that came about: a job that
-// read how far bills reach before one landed).
+// StaleHours returns the hours of w that were never attributed, that a
+// billing period ingested (new, restated, or landing after an estimate)
+// after they were attributed covers, or that estimated node-hours of an
+// account whose bill now reaches past them (however that came about: a job
+// that read how far bills reach before one landed). A period covers the
+// hours of its month and those of its charge span (from the earliest to the
+// latest charge of any line it has held): a line billed in a later month
+// (late usage, a credit or correction for past usage) makes its charge
+// hours stale when that month's bill lands, and again when it is restated.
 func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
@@ -338,7 +351,8 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 		WHERE a.hour IS NULL OR EXISTS (
 			SELECT 1 FROM billing_periods p
 			WHERE p.ingested_at > a.computed_at
-			  AND h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
+			  AND ((h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
+			    OR (h < p.charge_span_end AND h + interval '1 hour' > p.charge_span_start)))
 		  OR (a.estimated_accounts <> '{}' AND EXISTS (
 			SELECT 1 FROM billing_periods p
 			WHERE p.billing_account_id = ANY(a.estimated_accounts) AND p.billed_through >= h + interval '1 hour'))

@@ -194,6 +194,8 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		// billedThrough is the end of the period's latest hourly usage line:
 		// the bill covers the hours before it.
 		billedThrough time.Time
+		// spanStart and spanEnd bound the charge periods of its lines.
+		spanStart, spanEnd time.Time
 	}
 	var result []PeriodRows
 	periods := map[tally.BillingPeriodKey]*periodState{}
@@ -241,6 +243,18 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				l.ChargePeriodEnd.Sub(l.ChargePeriodStart) <= time.Hour {
 				lastState.billedThrough = l.ChargePeriodEnd
 			}
+			// An empty charge period (start = end) counts as its start's
+			// microsecond, so the span overlaps the hour it lands on.
+			s, e := l.ChargePeriodStart, l.ChargePeriodEnd
+			if !e.After(s) {
+				e = s.Add(time.Microsecond)
+			}
+			if lastState.spanStart.IsZero() || s.Before(lastState.spanStart) {
+				lastState.spanStart = s
+			}
+			if e.After(lastState.spanEnd) {
+				lastState.spanEnd = e
+			}
 			return k, true
 		}}
 		copySQL := "COPY cost_lines (" + strings.Join(costLineColumns, ", ") + ") FROM STDIN BINARY"
@@ -283,12 +297,16 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				return err
 			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, billed_through)
-				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), $6)
+				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, billed_through,
+					charge_span_start, charge_span_end)
+				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), $6, $7, $8)
 				ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
 				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at,
-					billed_through = excluded.billed_through`,
-				k.BillingAccountID, k.Start, k.Source, runID, r.Rows, nullTime(periods[k].billedThrough)); err != nil {
+					billed_through = excluded.billed_through,
+					charge_span_start = least(billing_periods.charge_span_start, excluded.charge_span_start),
+					charge_span_end = greatest(billing_periods.charge_span_end, excluded.charge_span_end)`,
+				k.BillingAccountID, k.Start, k.Source, runID, r.Rows, nullTime(periods[k].billedThrough),
+				nullTime(periods[k].spanStart), nullTime(periods[k].spanEnd)); err != nil {
 				return fmt.Errorf("record billing period: %w", err)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tallyhq/tally"
 )
 
@@ -36,4 +38,35 @@ func (db *DB) LockAllocations(t testing.TB) {
 	if _, err := tx.Exec(context.Background(), `LOCK TABLE allocations IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Exec runs sql on the database, failing the test on error.
+func (db *DB) Exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	if _, err := db.pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ChargeSpans returns the recorded charge span of every stored billing
+// period ("account period source" → span; zero when none is recorded).
+func (db *DB) ChargeSpans(t testing.TB) map[string]tally.Window {
+	t.Helper()
+	rows, err := db.pool.Query(context.Background(), `
+		SELECT billing_account_id || ' ' || to_char(billing_period_start AT TIME ZONE 'UTC', 'YYYY-MM') || ' ' || source,
+			charge_span_start, charge_span_end
+		FROM billing_periods`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := map[string]tally.Window{}
+	var key string
+	var s, e *time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&key, &s, &e}, func() error {
+		spans[key] = tally.Window{Start: fromNullTime(s), End: fromNullTime(e)}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return spans
 }

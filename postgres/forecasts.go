@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,9 +11,9 @@ import (
 )
 
 // DailyCosts returns the cost on basis of every member of group on every UTC
-// day of w with cost lines (by charge period start), summed exactly in SQL,
-// ordered by key and day. A key billed in two currencies has a row per
-// currency.
+// day of w with cost lines (by charge period start, whichever month bills
+// the line), summed exactly in SQL, ordered by key and day. A key billed in
+// two currencies has a row per currency.
 func (db *DB) DailyCosts(ctx context.Context, group tally.CostGroup, basis tally.CostBasis, w tally.Window) ([]tally.DailyCost, error) {
 	var key string
 	switch group {
@@ -29,29 +30,37 @@ func (db *DB) DailyCosts(ctx context.Context, group tally.CostGroup, basis tally
 	if cost == "" {
 		return nil, tally.Errorf(tally.EInvalid, "cost basis %q: want amortized, billed or list", basis)
 	}
-	// billing_period_start bounds let the planner prune monthly partitions;
-	// a charge belongs to a period that starts at most a month before it.
-	rows, err := db.pool.Query(ctx, `
-		SELECT `+key+`, date_trunc('day', charge_period_start, 'UTC') AS day, billing_currency, sum(`+cost+`)::text
-		FROM cost_lines
-		WHERE charge_period_start >= $1 AND charge_period_start < $2
-		  AND billing_period_start >= $1 - interval '1 month' AND billing_period_start < $2
-		GROUP BY 1, 2, 3
-		ORDER BY 1, 2, 3`, w.Start, w.End)
+	// The billing_period_start bounds prune the monthly partitions that
+	// hold no line charged in w (see readCharged).
+	var costs []tally.DailyCost
+	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
+		rows, err := tx.Query(ctx, `
+			SELECT `+key+`, date_trunc('day', charge_period_start, 'UTC') AS day, billing_currency, sum(`+cost+`)::text
+			FROM cost_lines
+			WHERE charge_period_start >= $1 AND charge_period_start < $2
+			  AND billing_period_start >= $3 AND billing_period_start <= $4
+			GROUP BY 1, 2, 3
+			ORDER BY 1, 2, 3`, w.Start, w.End, lo, hi)
+		if err != nil {
+			return err
+		}
+		costs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.DailyCost, error) {
+			var d tally.DailyCost
+			var cur, sum string
+			if err := r.Scan(&d.Key, &d.Day, &cur, &sum); err != nil {
+				return d, err
+			}
+			d.Day = d.Day.UTC()
+			var err error
+			d.Cost, err = parseMoney(sum, cur)
+			return d, err
+		})
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("query daily costs by %s: %w", group, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.DailyCost, error) {
-		var d tally.DailyCost
-		var cur, sum string
-		if err := r.Scan(&d.Key, &d.Day, &cur, &sum); err != nil {
-			return d, err
-		}
-		d.Day = d.Day.UTC()
-		var err error
-		d.Cost, err = parseMoney(sum, cur)
-		return d, err
-	})
+	return costs, nil
 }
 
 // LatestForecasts returns the newest forecast of every scope that starts

@@ -13,17 +13,34 @@ import (
 
 // Reconciliation compares, per day of w and billing account, the bill's
 // EffectiveCost (lines spanning several days pro-rated by seconds) with the
-// stored allocations split into allocated, idle, shared and unallocated.
+// stored allocations split into allocated, idle, shared and unallocated. A
+// line counts on the days of its charge period, whichever month bills it.
 func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution.ReconRow, error) {
-	rows, err := db.pool.Query(ctx, `
+	var recon []attribution.ReconRow
+	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
+		rows, err := tx.Query(ctx, reconciliationSQL, w.Start, w.End, lo, hi)
+		if err != nil {
+			return err
+		}
+		recon, err = pgx.CollectRows(rows, scanReconRow)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reconciliation: %w", err)
+	}
+	return recon, nil
+}
+
+// reconciliationSQL is Reconciliation's query of the window [$1, $2),
+// reading the billing periods from $3 to $4.
+const reconciliationSQL = `
 		WITH lines AS (
 			SELECT billing_account_id, billing_currency, effective_cost, charge_period_start AS s,
 				greatest(charge_period_end, charge_period_start) AS e
 			FROM cost_lines
 			WHERE charge_period_start < $2 AND charge_period_end >= $1
-			  AND charge_period_start >= $1::timestamptz - interval '`+maxChargePeriod+`'
-			  AND billing_period_start >= date_trunc('month', $1::timestamptz - interval '`+maxChargePeriod+`', 'UTC')
-			  AND billing_period_start < $2
+			  AND charge_period_start >= $1::timestamptz - interval '` + maxChargePeriod + `'
+			  AND billing_period_start >= $3 AND billing_period_start <= $4
 		), billed AS (
 			-- lines within one day
 			SELECT (s AT TIME ZONE 'UTC')::date AS day, billing_account_id, billing_currency, sum(effective_cost) AS cost
@@ -55,27 +72,24 @@ func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution
 			coalesce(b.cost, 0)::text, coalesce(a.allocated, 0)::text, coalesce(a.idle, 0)::text, coalesce(a.shared, 0)::text,
 			coalesce(a.unallocated, 0)::text, coalesce(a.estimated, false), b.day IS NOT NULL
 		FROM b FULL JOIN a ON a.day = b.day AND a.billing_account_id = b.billing_account_id AND a.currency = b.billing_currency
-		ORDER BY 1, 2, 3`, w.Start, w.End)
-	if err != nil {
-		return nil, fmt.Errorf("reconciliation: %w", err)
+		ORDER BY 1, 2, 3`
+
+func scanReconRow(r pgx.CollectableRow) (attribution.ReconRow, error) {
+	var row attribution.ReconRow
+	var cur string
+	var amounts [5]string
+	if err := r.Scan(&row.Day, &row.Account, &cur, &amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4],
+		&row.Estimated, &row.HasBill); err != nil {
+		return row, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ReconRow, error) {
-		var row attribution.ReconRow
-		var cur string
-		var amounts [5]string
-		if err := r.Scan(&row.Day, &row.Account, &cur, &amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4],
-			&row.Estimated, &row.HasBill); err != nil {
+	row.Day = time.Date(row.Day.Year(), row.Day.Month(), row.Day.Day(), 0, 0, 0, 0, time.UTC)
+	row.Currency = tally.Currency(cur)
+	for i, dst := range []*tally.Money{&row.Billed, &row.Allocated, &row.Idle, &row.Shared, &row.Unallocated} {
+		m, err := parseMoney(amounts[i], cur)
+		if err != nil {
 			return row, err
 		}
-		row.Day = time.Date(row.Day.Year(), row.Day.Month(), row.Day.Day(), 0, 0, 0, 0, time.UTC)
-		row.Currency = tally.Currency(cur)
-		for i, dst := range []*tally.Money{&row.Billed, &row.Allocated, &row.Idle, &row.Shared, &row.Unallocated} {
-			m, err := parseMoney(amounts[i], cur)
-			if err != nil {
-				return row, err
-			}
-			*dst = m
-		}
-		return row, nil
-	})
+		*dst = m
+	}
+	return row, nil
 }

@@ -19,7 +19,24 @@ import (
 // pricing category Committed), at list and amortized prices. Nodes are
 // matched to bill lines by instance id over their lifetime.
 func (db *DB) NodeCoverage(ctx context.Context, w tally.Window, step time.Duration) ([]report.NodeCoverage, error) {
-	rows, err := db.pool.Query(ctx, `
+	var cov []report.NodeCoverage
+	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
+		rows, err := tx.Query(ctx, nodeCoverageSQL, w.Start, w.End, step, lo, hi)
+		if err != nil {
+			return err
+		}
+		cov, err = pgx.CollectRows(rows, scanNodeCoverage)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query node coverage: %w", err)
+	}
+	return cov, nil
+}
+
+// nodeCoverageSQL is NodeCoverage's query of the window [$1, $2) in steps
+// of $3, reading the billing periods from $4 to $5.
+const nodeCoverageSQL = `
 		SELECT date_bin($3::interval, c.charge_period_start, $1::timestamptz), n.cluster_id, n.name, c.billing_currency,
 		       sum(c.list_cost)::text,
 		       coalesce(sum(c.list_cost) FILTER (WHERE c.commitment_discount_id <> '' OR c.pricing_category = 'Committed'), 0)::text,
@@ -29,27 +46,24 @@ func (db *DB) NodeCoverage(ctx context.Context, w tally.Window, step time.Durati
 		JOIN nodes n ON n.instance_id = c.resource_id AND n.valid_from < c.charge_period_end
 		            AND (n.valid_to IS NULL OR n.valid_to > c.charge_period_start)
 		WHERE c.resource_id <> '' AND c.charge_period_start >= $1 AND c.charge_period_start < $2
-		  AND c.billing_period_start >= date_trunc('month', $1::timestamptz, 'UTC') AND c.billing_period_start < $2
-		GROUP BY 1, 2, 3, 4`, w.Start, w.End, step)
-	if err != nil {
-		return nil, fmt.Errorf("query node coverage: %w", err)
+		  AND c.billing_period_start >= $4 AND c.billing_period_start <= $5
+		GROUP BY 1, 2, 3, 4`
+
+func scanNodeCoverage(r pgx.CollectableRow) (report.NodeCoverage, error) {
+	var c report.NodeCoverage
+	var cur string
+	var m [4]string
+	if err := r.Scan(&c.Start, &c.Cluster, &c.Node, &cur, &m[0], &m[1], &m[2], &m[3]); err != nil {
+		return c, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (report.NodeCoverage, error) {
-		var c report.NodeCoverage
-		var cur string
-		var m [4]string
-		if err := r.Scan(&c.Start, &c.Cluster, &c.Node, &cur, &m[0], &m[1], &m[2], &m[3]); err != nil {
+	c.Start = c.Start.UTC()
+	var err error
+	for i, dst := range []*tally.Money{&c.List, &c.CoveredList, &c.Cost, &c.CoveredCost} {
+		if *dst, err = parseMoney(m[i], cur); err != nil {
 			return c, err
 		}
-		c.Start = c.Start.UTC()
-		var err error
-		for i, dst := range []*tally.Money{&c.List, &c.CoveredList, &c.Cost, &c.CoveredCost} {
-			if *dst, err = parseMoney(m[i], cur); err != nil {
-				return c, err
-			}
-		}
-		return c, nil
-	})
+	}
+	return c, nil
 }
 
 // HasRun reports whether the report of wk for audience was created.

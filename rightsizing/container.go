@@ -2,6 +2,7 @@ package rightsizing
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -137,14 +138,20 @@ func confidence(h *History) float64 {
 	return days * min(1, float64(len(h.Samples))/full)
 }
 
-// replicasOf estimates the average number of replicas from samples per window.
-func replicasOf(h *History) float64 {
-	if len(h.Samples) == 0 {
-		return 1
-	}
-	windows := h.Span() / Step
+// AverageReplicas is the average number of the workload's pods running over
+// [from, to): the pod-windows of the history in that span (one sample per
+// pod and window) over the span's windows. It is below 1 for pods that run
+// part of the time, such as a CronJob's, and 0 for an empty span.
+func AverageReplicas(h *History, from, to time.Time) float64 {
+	windows := math.Ceil(float64(to.Sub(from)) / float64(Step))
 	if windows <= 0 {
-		return 1
+		return 0
 	}
-	return max(1, float64(len(h.Samples))/float64(windows))
+	n := 0
+	for _, s := range h.Samples {
+		if !s.Start.Before(from) && s.Start.Before(to) {
+			n++
+		}
+	}
+	return float64(n) / windows
 }

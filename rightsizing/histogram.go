@@ -20,6 +20,7 @@ type Histogram struct {
 	halfLife time.Duration
 	ref      time.Time
 	weights  []float64
+	lo, hi   []float64 // smallest and largest value added to each bucket
 	total    float64
 	minB     int // lowest non-empty bucket, or len(weights)
 	maxB     int // highest non-empty bucket, or -1
@@ -57,7 +58,7 @@ func NewHistogram(o HistogramOptions) *Histogram {
 	// Bucket i spans [start(i), start(i+1)) with start(i) = first·((1+g)^i − 1)/g.
 	n := int(math.Ceil(math.Log(o.MaxValue*o.Growth/o.FirstBucket+1)/math.Log(1+o.Growth))) + 1
 	return &Histogram{first: o.FirstBucket, growth: 1 + o.Growth, halfLife: o.HalfLife,
-		weights: make([]float64, n), minB: n, maxB: -1}
+		weights: make([]float64, n), lo: make([]float64, n), hi: make([]float64, n), minB: n, maxB: -1}
 }
 
 func (h *Histogram) bucketStart(i int) float64 {
@@ -102,6 +103,11 @@ func (h *Histogram) Add(v, w float64, t time.Time) {
 		w *= math.Exp2(k)
 	}
 	b := h.bucket(v)
+	if h.weights[b] <= 0 {
+		h.lo[b], h.hi[b] = v, v
+	} else {
+		h.lo[b], h.hi[b] = min(h.lo[b], v), max(h.hi[b], v)
+	}
 	h.weights[b] += w
 	h.total += w
 	h.minB, h.maxB = min(h.minB, b), max(h.maxB, b)
@@ -150,8 +156,10 @@ func (h *Histogram) TotalWeight() float64 { return h.total }
 
 // Quantile returns the value below which fraction p of the weight lies,
 // interpolating linearly within the bucket where the cumulative weight
-// reaches p (Percentile returns that bucket's upper edge instead, up to 5%
-// higher).
+// reaches p, from the smallest value added to that bucket to its upper edge
+// (Percentile returns the upper edge itself, up to 5% higher). Starting from
+// the bucket's lower edge instead put quantiles of flat usage up to a
+// twentieth of a bucket (about 0.25%) below the usage.
 func (h *Histogram) Quantile(p float64) float64 {
 	if h.IsEmpty() {
 		return 0
@@ -165,13 +173,9 @@ func (h *Histogram) Quantile(p float64) float64 {
 			continue
 		}
 		if cum+w >= target || i == h.maxB {
-			lo := h.bucketStart(i)
-			hi := lo + h.first*math.Pow(h.growth, float64(i))
-			if i == 0 {
-				lo = 0
-			}
 			f := min(max((target-cum)/w, 0), 1)
-			return lo + f*(hi-lo)
+			hi := max(h.bucketStart(i)+h.first*math.Pow(h.growth, float64(i)), h.hi[i]) // the last bucket holds larger values too
+			return h.lo[i] + f*(hi-h.lo[i])
 		}
 		cum += w
 	}

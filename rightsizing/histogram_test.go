@@ -78,3 +78,42 @@ func TestHistogramBucketsGrowFivePercent(t *testing.T) {
 		}
 	}
 }
+
+// On flat usage every quantile is at least the usage, and within its
+// bucket. Interpolating from the bucket's lower edge put p95 up to a
+// twentieth of a bucket (about 0.25%) below it: a request set there is
+// below what the container uses.
+func TestHistogramQuantileOfFlatUsage(t *testing.T) {
+	for v := 0.1; v <= 4; v *= 1.013 {
+		h := NewHistogram(CPUHistogramOptions(72 * time.Hour))
+		for i := range 2016 {
+			h.Add(v, 1, t0.Add(time.Duration(i)*Step))
+		}
+		for _, p := range []float64{0.5, 0.9, 0.95, 0.99, 1} {
+			if q := h.Quantile(p); q < v || q > h.Percentile(p)*(1+1e-12) {
+				t.Fatalf("flat usage at %v cores: Quantile(%v) = %v", v, p, q)
+			}
+		}
+	}
+}
+
+// Under the Balanced profile a container whose CPU use never varies gets a
+// request at least its usage, at every level (levels 7% apart fall at
+// different places in the 5% buckets).
+func TestBalancedFlatUsageRequestCoversUsage(t *testing.T) {
+	for v := 0.1; v <= 4; v *= 1.07 {
+		for _, days := range []int{2, 14} {
+			h := History{Current: Resources{CPURequest: 8, MemoryRequest: 4 * GiB}}
+			for i := range days * 288 {
+				h.Samples = append(h.Samples, Sample{Start: t0.Add(time.Duration(i) * Step), CPU: v, MemoryPeak: GiB})
+			}
+			rec := Balanced.Recommend(h, end(h))
+			if rec.Resources.CPURequest < v-1e-9 { // roundCPU forgives 10⁻⁹ core of float error
+				t.Fatalf("%d days at %v cores: CPU request %v", days, v, rec.Resources.CPURequest)
+			}
+			if rec.Resources.MemoryRequest < GiB {
+				t.Fatalf("%d days at 1 GiB: memory request %v", days, rec.Resources.MemoryRequest)
+			}
+		}
+	}
+}

@@ -43,6 +43,9 @@ type NodeCount struct {
 	Purchase string      `json:"purchase"`
 	Count    int         `json:"count"`
 	Hourly   tally.Money `json:"hourlyEach"`
+	// Names are the nodes, when known (at most Count of them), so that a
+	// PodRequest's Node can say where the pod runs now.
+	Names []string `json:"-"`
 }
 
 // NodeGroup is a set of nodes that the cluster autoscaler (or Karpenter
@@ -65,6 +68,9 @@ type PodRequest struct {
 	Name   string  `json:"name"`
 	CPU    float64 `json:"cpuCores"`
 	Memory int64   `json:"memoryBytes"`
+	// Node is the node the pod runs on now (one of the group's
+	// NodeCount.Names), or "" when unknown.
+	Node string `json:"node,omitempty"`
 }
 
 // PlannedNodes are nodes of one type and purchase option in a plan.
@@ -156,12 +162,12 @@ func (g *NodeGroup) candidates(catalog []InstanceType) ([]candidate, error) {
 	return out, nil
 }
 
-// PlanNodes packs pods onto the group's allowed instance types with
-// first-fit decreasing (pods sorted by CPU, then memory, as Karpenter does)
-// and returns the cheapest mix it finds: for each candidate type, FFD onto
-// nodes of that type (a pod too large for it opens the cheapest type that
-// holds it), then every node is shrunk to the cheapest type that holds its
-// pods. Prices are the caller's effective rates.
+// PlanNodes packs pods onto the group's allowed instance types and returns
+// the cheapest mix it finds (see cheapestPacking), unless the nodes that run
+// now hold the pods at their recommended requests for no more: then the plan
+// keeps them, with no saving, and says the group is already right-sized. A
+// plan never costs more than the current nodes when those hold the pods.
+// Prices are the caller's effective rates.
 func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan, error) {
 	plan := NodePlan{Cluster: g.Cluster, Group: g.Name, Current: g.Current}
 	var err error
@@ -176,39 +182,26 @@ func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan
 		return plan, tally.Errorf(tally.EInvalid, "node group %s/%s: no instance type in the catalog satisfies its constraints (families %v, arch %q, spot %s)",
 			g.Cluster, g.Name, g.Families, g.Arch, g.Spot)
 	}
-	sorted := slices.Clone(pods)
-	slices.SortStableFunc(sorted, func(a, b PodRequest) int {
-		if c := cmp.Compare(b.CPU, a.CPU); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Memory, a.Memory); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
-	var best []*bin
-	var bestCost tally.Money
-	var bestUnplaced []string
-	for i := range cands {
-		bins, unplaced := ffd(sorted, &cands[i], cands)
-		shrink(bins, cands)
-		cost, err := binsHourly(bins)
+	best, unplaced, cost, err := cheapestPacking(pods, cands)
+	if err != nil {
+		return plan, fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
+	}
+	now, whyNot := currentLayout(&g, pods, catalog)
+	keep := false
+	if whyNot == "" {
+		nowCost, err := binsHourly(now)
 		if err != nil {
-			return plan, err
+			return plan, fmt.Errorf("node group %s/%s: current nodes: %w", g.Cluster, g.Name, err)
 		}
-		better := best == nil || len(unplaced) < len(bestUnplaced)
-		if !better && len(unplaced) == len(bestUnplaced) {
-			c, err := cost.Cmp(bestCost)
-			if err != nil {
-				return plan, err
-			}
-			better = c < 0
+		c, err := nowCost.Cmp(cost)
+		if err != nil {
+			return plan, fmt.Errorf("node group %s/%s: current nodes against the catalog: %w", g.Cluster, g.Name, err)
 		}
-		if better {
-			best, bestCost, bestUnplaced = bins, cost, unplaced
+		if len(unplaced) > 0 || c <= 0 {
+			best, unplaced, cost, keep = now, nil, nowCost, true
 		}
 	}
-	plan.Unplaced = bestUnplaced
+	plan.Unplaced = unplaced
 	var capCPU, usedCPU float64
 	var capMem, usedMem int64
 	index := map[string]int{}
@@ -234,29 +227,107 @@ func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan
 	if capMem > 0 {
 		plan.MemoryUtilization = float64(usedMem) / float64(capMem)
 	}
-	if plan.PlannedMonthly, err = MulQuantity(bestCost, HoursPerMonth); err != nil {
+	if keep {
+		plan.PlannedMonthly = plan.CurrentMonthly
+	} else if plan.PlannedMonthly, err = MulQuantity(cost, HoursPerMonth); err != nil {
 		return plan, err
 	}
 	if plan.MonthlySavings, err = plan.CurrentMonthly.Sub(plan.PlannedMonthly); err != nil {
 		return plan, err
 	}
-	plan.Explanation = explainPlan(&plan, len(pods))
+	plan.Explanation = explainPlan(&plan, len(pods), keep, whyNot)
 	return plan, nil
+}
+
+// sortPods orders pods by decreasing CPU, then memory, then name (as
+// Karpenter packs them).
+func sortPods(pods []PodRequest) {
+	slices.SortStableFunc(pods, func(a, b PodRequest) int {
+		if c := cmp.Compare(b.CPU, a.CPU); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Memory, a.Memory); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+}
+
+// cheapestPacking returns the cheapest of several packings, fewest unplaced
+// pods first: pods in decreasing order of CPU, of memory and of their larger
+// share of the group's total (three orders), each packed first-fit
+//   - onto nodes of one candidate type, for every type (a pod too large for
+//     it opens the cheapest type that holds it), and
+//   - onto nodes each opened with the type that packs the most of the
+//     remaining pods per unit of price,
+//
+// after which every node is shrunk to the cheapest type that holds its pods.
+func cheapestPacking(pods []PodRequest, cands []candidate) (best []*bin, unplaced []string, cost tally.Money, err error) {
+	var totCPU float64
+	var totMem int64
+	for _, p := range pods {
+		totCPU, totMem = totCPU+p.CPU, totMem+p.Memory
+	}
+	share := func(p PodRequest) float64 {
+		s := 0.0
+		if totCPU > 0 {
+			s = p.CPU / totCPU
+		}
+		if totMem > 0 {
+			s = max(s, float64(p.Memory)/float64(totMem))
+		}
+		return s
+	}
+	byCPU := slices.Clone(pods)
+	sortPods(byCPU)
+	byMemory := slices.Clone(byCPU)
+	slices.SortStableFunc(byMemory, func(a, b PodRequest) int { return cmp.Compare(b.Memory, a.Memory) })
+	byShare := slices.Clone(byCPU)
+	slices.SortStableFunc(byShare, func(a, b PodRequest) int { return cmp.Compare(share(b), share(a)) })
+
+	first := true
+	consider := func(bins []*bin, missed []string) error {
+		shrink(bins, cands)
+		c, err := binsHourly(bins)
+		if err != nil {
+			return err
+		}
+		better := first || len(missed) < len(unplaced)
+		if !better && len(missed) == len(unplaced) {
+			d, err := c.Cmp(cost)
+			if err != nil {
+				return err
+			}
+			better = d < 0
+		}
+		if better {
+			best, unplaced, cost, first = bins, missed, c, false
+		}
+		return nil
+	}
+	for _, order := range [][]PodRequest{byCPU, byMemory, byShare} {
+		for i := range cands {
+			if err := consider(ffd(order, &cands[i], cands)); err != nil {
+				return nil, nil, cost, err
+			}
+		}
+		if err := consider(ffdEfficient(order, cands, totCPU, totMem)); err != nil {
+			return nil, nil, cost, err
+		}
+	}
+	return best, unplaced, cost, nil
+}
+
+func (b *bin) add(p PodRequest) {
+	b.cpu, b.memory, b.podNames = b.cpu+p.CPU, b.memory+p.Memory, append(b.podNames, p.Name)
 }
 
 // ffd places pods (sorted) first-fit onto nodes of type def; a pod that does
 // not fit an empty def node opens the cheapest candidate that holds it.
 func ffd(pods []PodRequest, def *candidate, cands []candidate) (bins []*bin, unplaced []string) {
 	for _, p := range pods {
-		placed := false
-		for _, b := range bins {
-			if b.fits(p) {
-				b.cpu, b.memory, b.podNames = b.cpu+p.CPU, b.memory+p.Memory, append(b.podNames, p.Name)
-				placed = true
-				break
-			}
-		}
-		if placed {
+		if b := firstFit(bins, p); b != nil {
+			b.add(p)
 			continue
 		}
 		c := def
@@ -268,6 +339,63 @@ func ffd(pods []PodRequest, def *candidate, cands []candidate) (bins []*bin, unp
 			continue
 		}
 		bins = append(bins, &bin{c: c, cpu: p.CPU, memory: p.Memory, podNames: []string{p.Name}})
+	}
+	return bins, unplaced
+}
+
+func firstFit(bins []*bin, p PodRequest) *bin {
+	for _, b := range bins {
+		if b.fits(p) {
+			return b
+		}
+	}
+	return nil
+}
+
+// ffdEfficient places pods (sorted) first-fit; a pod that fits no open node
+// opens one of the type that, filled first-fit with this pod and the pods
+// after it still unplaced, holds the largest share of the group's total
+// CPU and memory per unit of price.
+func ffdEfficient(pods []PodRequest, cands []candidate, totCPU float64, totMem int64) (bins []*bin, unplaced []string) {
+	placed := make([]bool, len(pods))
+	for i, p := range pods {
+		if b := firstFit(bins, p); b != nil {
+			b.add(p)
+			placed[i] = true
+			continue
+		}
+		var pick *candidate
+		var pickEff float64
+		for j := range cands {
+			c := &cands[j]
+			if !fitsEmpty(c, p) {
+				continue
+			}
+			trial := bin{c: c}
+			var value float64
+			for k := i; k < len(pods); k++ {
+				if q := pods[k]; !placed[k] && trial.fits(q) {
+					trial.cpu, trial.memory = trial.cpu+q.CPU, trial.memory+q.Memory
+					if totCPU > 0 {
+						value += q.CPU / totCPU
+					}
+					if totMem > 0 {
+						value += float64(q.Memory) / float64(totMem)
+					}
+				}
+			}
+			price := c.offer.Hourly.Float64()
+			eff := value / max(price, 1e-12)
+			if pick == nil || eff > pickEff || (eff == pickEff && cmpMoney(c.offer.Hourly, pick.offer.Hourly) < 0) {
+				pick, pickEff = c, eff
+			}
+		}
+		if pick == nil {
+			unplaced = append(unplaced, p.Name)
+			continue
+		}
+		bins = append(bins, &bin{c: pick, cpu: p.CPU, memory: p.Memory, podNames: []string{p.Name}})
+		placed[i] = true
 	}
 	return bins, unplaced
 }
@@ -331,7 +459,7 @@ func monthlyOf(nodes []NodeCount) (tally.Money, error) {
 	return sum, nil
 }
 
-func explainPlan(p *NodePlan, pods int) string {
+func explainPlan(p *NodePlan, pods int, keep bool, whyNotNow string) string {
 	var cur, planned []string
 	for _, n := range p.Current {
 		cur = append(cur, fmt.Sprintf("%d × %s (%s)", n.Count, n.Type, n.Purchase))
@@ -339,10 +467,17 @@ func explainPlan(p *NodePlan, pods int) string {
 	for _, n := range p.Planned {
 		planned = append(planned, fmt.Sprintf("%d × %s (%s)", n.Count, n.Type, n.Purchase))
 	}
+	if keep {
+		return fmt.Sprintf("already right-sized: %d pods at their recommended requests fit on the current %s (%.0f%% CPU and %.0f%% memory requested) and no cheaper mix was found",
+			pods, orNone(strings.Join(cur, " + ")), p.CPUUtilization*100, p.MemoryUtilization*100)
+	}
 	s := fmt.Sprintf("%d pods at their recommended requests fit on %s instead of %s (first-fit decreasing; planned nodes %.0f%% CPU and %.0f%% memory requested)",
-		pods, strings.Join(planned, " + "), orNone(strings.Join(cur, " + ")), p.CPUUtilization*100, p.MemoryUtilization*100)
+		pods, orNone(strings.Join(planned, " + ")), orNone(strings.Join(cur, " + ")), p.CPUUtilization*100, p.MemoryUtilization*100)
 	if len(p.Unplaced) > 0 {
 		s += fmt.Sprintf("; %d pods fit no allowed instance type", len(p.Unplaced))
+	}
+	if p.MonthlySavings.Sign() < 0 && whyNotNow != "" {
+		s += "; this costs more than the current nodes because " + whyNotNow
 	}
 	return s
 }

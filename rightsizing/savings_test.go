@@ -1,7 +1,9 @@
 package rightsizing
 
 import (
+	"math"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally"
 )
@@ -24,5 +26,42 @@ func TestMonthlySavings(t *testing.T) {
 	}
 	if q, err := MulQuantity(usd("0.1"), 1.0/3); err != nil || q.Decimal() != "0.0333333333" {
 		t.Fatalf("MulQuantity = %v, %v", q, err)
+	}
+}
+
+// A CronJob pod that runs one hour in six requests its resources one hour
+// in six: right-sizing it saves a sixth of what a pod running all month
+// would. Replicas were floored at 1, so the saving was 6× what the requests
+// cost (found in review).
+func TestRecommendContainersPartTimePods(t *testing.T) {
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	start := until.Add(-7 * 24 * time.Hour)
+	h := History{Current: Resources{CPURequest: 2, MemoryRequest: 4 * GiB}}
+	for at := start; at.Before(until); at = at.Add(Step) {
+		if at.Sub(start)%(6*time.Hour) < time.Hour { // runs 00:00–01:00, 06:00–07:00, …
+			h.Samples = append(h.Samples, Sample{Start: at, CPU: 0.5, MemoryPeak: GiB})
+		}
+	}
+	replicas := AverageReplicas(&h, start, until)
+	if math.Abs(replicas-1.0/6) > 1e-9 {
+		t.Fatalf("AverageReplicas = %v, want 1/6", replicas)
+	}
+	if r := AverageReplicas(&h, until, until); r != 0 {
+		t.Errorf("AverageReplicas over an empty span = %v, want 0", r)
+	}
+	in := ContainerInput{Workload: tally.WorkloadRef{Cluster: "prod", Namespace: "batch", Kind: tally.KindCronJob, Name: "report"},
+		Container: "report", History: h, Replicas: replicas}
+	prices := UnitPrices{CPUCoreHour: usd("0.04"), MemoryGiBHour: usd("0.005")}
+	res, err := RecommendContainers([]ContainerInput{in}, Balanced.Recommender(), FixedPrices(prices), until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perPod, err := MonthlySavings(h.Current, res[0].Recommendation.Resources, 1, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := perPod.Float64() / 6
+	if got := res[0].MonthlySavings.Float64(); math.Abs(got-want) > 0.01 || res[0].Replicas != replicas {
+		t.Errorf("replicas %v, monthly savings %.2f; want %.2f (a sixth of %.2f)", res[0].Replicas, got, want, perPod.Float64())
 	}
 }

@@ -14,7 +14,9 @@ type ContainerInput struct {
 	Workload  tally.WorkloadRef
 	Container string
 	History   History
-	// Replicas is the workload's average number of running pods.
+	// Replicas is the workload's average number of running pods (see
+	// AverageReplicas): below 1 for pods that run part of the time, such as a
+	// CronJob's. Savings are per replica times Replicas.
 	Replicas float64
 }
 
@@ -48,7 +50,7 @@ func RecommendContainers(inputs []ContainerInput, r Recommender, pricer Pricer, 
 		if err != nil {
 			return nil, fmt.Errorf("price %s: %w", in.Workload, err)
 		}
-		replicas := max(in.Replicas, 1)
+		replicas := max(in.Replicas, 0)
 		saving, err := MonthlySavings(in.History.Current, rec.Resources, replicas, prices)
 		if err != nil {
 			return nil, fmt.Errorf("savings of %s/%s: %w", in.Workload, in.Container, err)

@@ -84,7 +84,7 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 		a.log.Info("waiting for another ingest of the same billing period to commit; this one then replaces it",
 			"source", p.Waiting.Source, "account", p.Waiting.BillingAccountID, "period", p.Waiting.Start.Format("2006-01"))
 	}
-	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: progress})
+	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: progress, Logger: a.log})
 	bar.done()
 	if res != nil {
 		printSummary(a.stdout, res, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,7 +24,7 @@ type rightsizeRecommendCmd struct {
 	Profile   string        `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
 	Cluster   string        `help:"Only this cluster (results are then not stored)."`
 	Namespace string        `help:"Only this namespace (results are then not stored)."`
-	HPA       []string      `name:"hpa" placeholder:"NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70; repeatable."`
+	HPA       []string      `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
 	Format    string        `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
 	PatchDir  string        `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
 	Store     bool          `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
@@ -83,7 +84,7 @@ type rightsizeOptions struct {
 	Profile   rightsizing.Profile
 	Cluster   tally.ClusterID
 	Namespace string
-	HPAs      map[string]*rightsizing.HPA // by workload: cluster-less ns/Kind/name
+	HPAs      []*hpaFlag
 	Fallback  rightsizing.UnitPrices
 	Nodes     bool
 	Log       *app
@@ -117,15 +118,65 @@ func (r *rightsizeResult) store(ctx context.Context, db *postgres.DB, now time.T
 	return db.ReplaceRecommendations(ctx, tally.RecommendNode, ns)
 }
 
-// parseHPAs reads --hpa NS/KIND/NAME=cpu:70[,memory:80].
-func parseHPAs(specs []string) (map[string]*rightsizing.HPA, error) {
-	out := map[string]*rightsizing.HPA{}
+// hpaFlag is one --hpa: the workload it names and its autoscaler.
+type hpaFlag struct {
+	spec      string          // as given
+	cluster   tally.ClusterID // "" for every cluster
+	namespace string
+	kind      string // matched in any case
+	name      string
+	hpa       *rightsizing.HPA
+	matched   bool
+}
+
+func (f *hpaFlag) matches(w tally.WorkloadRef) bool {
+	return (f.cluster == "" || f.cluster == w.Cluster) && f.namespace == w.Namespace && strings.EqualFold(f.kind, w.Kind) && f.name == w.Name
+}
+
+// hpaFor returns the autoscaler of w: that of the last --hpa naming it, or nil.
+func hpaFor(flags []*hpaFlag, w tally.WorkloadRef) *rightsizing.HPA {
+	var h *rightsizing.HPA
+	for _, f := range flags {
+		if f.matches(w) {
+			f.matched, h = true, f.hpa
+		}
+	}
+	return h
+}
+
+// unmatchedHPA fails on the first --hpa that named no workload.
+func unmatchedHPA(flags []*hpaFlag, o rightsizeOptions) error {
+	for _, f := range flags {
+		if f.matched {
+			continue
+		}
+		scope := ""
+		if o.Cluster != "" {
+			scope += " in cluster " + string(o.Cluster)
+		}
+		if o.Namespace != "" {
+			scope += " in namespace " + o.Namespace
+		}
+		return tally.Errorf(tally.EInvalid, "--hpa %q: no workload %s/%s/%s%s has usage between %s and %s (want [CLUSTER/]NAMESPACE/KIND/NAME of a listed workload, e.g. shop/Deployment/api)",
+			f.spec, f.namespace, f.kind, f.name, scope, o.Window.Start.Format(time.RFC3339), o.Window.End.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// parseHPAs reads --hpa [CLUSTER/]NS/KIND/NAME=cpu:70[,memory:80].
+func parseHPAs(specs []string) ([]*hpaFlag, error) {
+	var out []*hpaFlag
 	for _, s := range specs {
 		target, metrics, ok := strings.Cut(s, "=")
-		if !ok || strings.Count(target, "/") != 2 {
-			return nil, tally.Errorf(tally.EInvalid, "--hpa %q: want NAMESPACE/KIND/NAME=cpu:PCT[,memory:PCT]", s)
+		parts := strings.Split(target, "/")
+		if !ok || len(parts) < 3 || len(parts) > 4 || slices.Contains(parts, "") {
+			return nil, tally.Errorf(tally.EInvalid, "--hpa %q: want [CLUSTER/]NAMESPACE/KIND/NAME=cpu:PCT[,memory:PCT]", s)
 		}
-		h := &rightsizing.HPA{}
+		f := &hpaFlag{spec: s, hpa: &rightsizing.HPA{}}
+		if len(parts) == 4 {
+			f.cluster, parts = tally.ClusterID(parts[0]), parts[1:]
+		}
+		f.namespace, f.kind, f.name = parts[0], parts[1], parts[2]
 		for _, m := range strings.Split(metrics, ",") {
 			name, v, _ := strings.Cut(m, ":")
 			pct, err := strconv.ParseFloat(v, 64)
@@ -134,14 +185,14 @@ func parseHPAs(specs []string) (map[string]*rightsizing.HPA, error) {
 			}
 			switch name {
 			case "cpu":
-				h.CPUTargetUtilization = pct / 100
+				f.hpa.CPUTargetUtilization = pct / 100
 			case "memory":
-				h.MemoryTargetUtilization = pct / 100
+				f.hpa.MemoryTargetUtilization = pct / 100
 			default:
 				return nil, tally.Errorf(tally.EInvalid, "--hpa %q: metric %q: want cpu or memory", s, name)
 			}
 		}
-		out[target] = h
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -180,7 +231,13 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		}
 	}
 	histories := map[containerKey]*rightsizing.History{}
+	observed := map[tally.ClusterID]tally.Window{} // each cluster's usage windows, first to last
 	for _, w := range windows {
+		if span, ok := observed[w.Cluster]; !ok {
+			observed[w.Cluster] = tally.Window{Start: w.Start, End: w.Start.Add(rightsizing.Step)}
+		} else {
+			observed[w.Cluster] = tally.Window{Start: minTime(span.Start, w.Start), End: maxTime(span.End, w.Start.Add(rightsizing.Step))}
+		}
 		p := byUID[string(w.Cluster)+"/"+w.PodUID]
 		if p == nil {
 			continue
@@ -211,9 +268,14 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 			continue
 		}
 		h.Current = rightsizing.Resources{CPURequest: spec.CPURequest, CPULimit: spec.CPULimit, MemoryRequest: spec.MemoryRequest, MemoryLimit: spec.MemoryLimit}
-		h.HPA = o.HPAs[k.workload.String()]
+		h.HPA = hpaFor(o.HPAs, k.workload)
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
-		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h, Replicas: replicas(h)})
+		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
+		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h,
+			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End)})
+	}
+	if err := unmatchedHPA(o.HPAs, o); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(inputs, func(a, b rightsizing.ContainerInput) int {
 		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)
@@ -248,16 +310,31 @@ func containerSpec(p *tally.Pod, name string) *tally.Container {
 	return nil
 }
 
-// replicas is the average number of pods reporting in a window.
-func replicas(h *rightsizing.History) float64 {
-	starts := map[time.Time]struct{}{}
-	for _, s := range h.Samples {
-		starts[s.Start] = struct{}{}
+// replicaSpan is the span over which a workload's pods are averaged (h's
+// samples sorted): from its first usage window, so that a Deployment created
+// during the history does not look part-time, to the end of its cluster's
+// usage. A Job's or CronJob's pods come and go by design and their first
+// run says nothing of when they began, so theirs is all of the cluster's
+// usage.
+func replicaSpan(w tally.WorkloadRef, h *rightsizing.History, cluster tally.Window) tally.Window {
+	if w.Kind != tally.KindJob && w.Kind != tally.KindCronJob && len(h.Samples) > 0 && h.Samples[0].Start.After(cluster.Start) {
+		cluster.Start = h.Samples[0].Start
 	}
-	if len(starts) == 0 {
-		return 1
+	return cluster
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
 	}
-	return float64(len(h.Samples)) / float64(len(starts))
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // attributedPricer prices a workload at what attribution charged it per
@@ -339,7 +416,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tWORKLOAD\tCONTAINER\tREPLICAS\tCPU REQUEST\tMEMORY REQUEST\tMEMORY LIMIT\tCONFIDENCE\tSAVES/MONTH")
-	var total tally.Money
+	totals := map[tally.Currency]tally.Money{} // one per currency, as the API totals
 	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
@@ -347,13 +424,21 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
 			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
-		total, _ = total.Add(c.MonthlySavings)
 		if c.Recommendation.LowConfidence() {
 			low++
 		}
+		cur := c.MonthlySavings.Currency()
+		if cur == "" { // a zero saving
+			continue
+		}
+		sum, err := totals[cur].Add(c.MonthlySavings)
+		if err != nil {
+			return fmt.Errorf("total saving in %s: %w", cur, err)
+		}
+		totals[cur] = sum
 	}
 	tw.Flush()
-	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), moneyText(total))
+	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), totalsText(totals))
 	if low > 0 {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
 			low, rightsizing.MinConfidentDays)
@@ -383,6 +468,19 @@ func confidenceText(r *rightsizing.Recommendation) string {
 		s += " low"
 	}
 	return s
+}
+
+// totalsText lists one total per currency, in currency order: "50 EUR, 110 USD".
+func totalsText(totals map[tally.Currency]tally.Money) string {
+	curs := slices.Sorted(maps.Keys(totals))
+	if len(curs) == 0 {
+		return "0"
+	}
+	parts := make([]string, len(curs))
+	for i, c := range curs {
+		parts[i] = moneyText(totals[c])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func limitOrNone(l int64) string {

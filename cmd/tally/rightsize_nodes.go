@@ -45,7 +45,8 @@ type groupKey struct {
 
 // planNodes packs each node group's pods, at their recommended requests, onto
 // the instance types of the group's families priced from the price catalog
-// (on-demand, and spot where the group runs spot).
+// (on-demand, and spot where the group runs spot), telling PlanNodes where
+// each pod runs now so that a plan never costs more than nodes that hold it.
 func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []tally.Pod, results []rightsizing.ContainerResult) ([]rightsizing.NodePlan, error) {
 	nodes, err := db.Nodes(ctx, o.Cluster, o.Window)
 	if err != nil {
@@ -89,7 +90,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		if n.Lifecycle == tally.LifecycleSpot {
 			g.Spot, purchase = rightsizing.SpotAllowed, tally.PurchaseSpot
 		}
-		addCount(&g.Current, n.InstanceType, purchase)
+		addNode(&g.Current, n.InstanceType, purchase, n.Name)
 		if n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
 			allocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
 		}
@@ -118,7 +119,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			dsPerNode[key] = [2]float64{d[0] + cpu, d[1] + float64(mem)}
 			continue
 		}
-		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem})
+		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName})
 	}
 	for node, d := range dsPerNode {
 		g := groups[nodeGroup[node]]
@@ -147,14 +148,16 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	return plans, nil
 }
 
-func addCount(cs *[]rightsizing.NodeCount, typ, purchase string) {
+// addNode counts the node called name among its type and purchase option.
+func addNode(cs *[]rightsizing.NodeCount, typ, purchase, name string) {
 	for i := range *cs {
-		if (*cs)[i].Type == typ && (*cs)[i].Purchase == purchase {
-			(*cs)[i].Count++
+		if c := &(*cs)[i]; c.Type == typ && c.Purchase == purchase {
+			c.Count++
+			c.Names = append(c.Names, name)
 			return
 		}
 	}
-	*cs = append(*cs, rightsizing.NodeCount{Type: typ, Purchase: purchase, Count: 1})
+	*cs = append(*cs, rightsizing.NodeCount{Type: typ, Purchase: purchase, Count: 1, Names: []string{name}})
 }
 
 // priceCurrent sets the hourly price of the group's current nodes; false if one is missing.

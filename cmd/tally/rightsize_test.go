@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +18,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/rightsizing"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -229,6 +233,168 @@ func TestRightsizeBacktestBundledTraces(t *testing.T) {
 	code := run([]string{"rightsize", "backtest", "--trace", "testdata/bad-trace.csv"}, &out, &errb)
 	if code != 2 || !strings.Contains(errb.String(), "testdata/bad-trace.csv:3: bad trace: column cpu_cores: value \"lots\": not a number") {
 		t.Errorf("bad trace: exit %d, %s", code, errb.String())
+	}
+}
+
+// The table totals the savings per currency. Adding a EUR saving to a USD
+// total failed, the error was dropped and the total restarted from zero
+// (found in review: 100 USD, 50 EUR and 10 USD printed "total saving 10 USD").
+func TestRightsizeTableTotalPerCurrency(t *testing.T) {
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("100", "USD")},
+		{Workload: tally.WorkloadRef{Cluster: "eu", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("50", "EUR")},
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}, Container: "web", Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("10", "USD")},
+	}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "table"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\n3 containers; total saving 50 EUR, 110 USD a month\n") {
+		t.Errorf("want a total of 50 EUR and 110 USD:\n%s", out.String())
+	}
+}
+
+// rightsizeJSON runs tally rightsize --format json (not stored, no node
+// plans) with extra flags and returns its containers, or the exit code and
+// stderr when it fails.
+func rightsizeJSON(t *testing.T, url string, until time.Time, flags ...string) ([]rightsizing.ContainerResult, int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	args := append([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339),
+		"--format", "json", "--no-store", "--no-nodes"}, flags...)
+	if code := run(args, &out, &errb); code != 0 {
+		return nil, code, errb.String()
+	}
+	var res struct{ Containers []rightsizing.ContainerResult }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	return res.Containers, 0, errb.String()
+}
+
+func containerNamed(t *testing.T, cs []rightsizing.ContainerResult, name string) rightsizing.ContainerResult {
+	t.Helper()
+	for _, c := range cs {
+		if c.Container == name {
+			return c
+		}
+	}
+	t.Fatalf("no recommendation for container %s", name)
+	return rightsizing.ContainerResult{}
+}
+
+// Replicas average a workload's pods over its life: a CronJob whose pod runs
+// one hour in six has 1/6 of a replica, so right-sizing it saves a sixth of
+// what a pod running all month would; a Deployment created a day before the
+// end of a 3-day history has 1, not 1/3. (Replicas counted pods per window
+// in which one reported and were floored at 1: the CronJob's savings were
+// overstated 6×, found in review.)
+func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	seedRightsizing(t, db, until) // 72 hours of usage of a 2-replica Deployment
+	start := until.Add(-72 * time.Hour)
+	var pods []tally.Pod
+	var usage []tally.ContainerUsage
+	addPod := func(name, kind, owner string, from, to time.Time, cpu float64) {
+		uid := "uid-" + name
+		pods = append(pods, tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "batch", Name: name, UID: uid}, NodeName: "n1",
+			OwnerKind: kind, OwnerName: owner, ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: owner, CPURequest: 2, MemoryRequest: 4 << 30}}})
+		if to.IsZero() {
+			to = until
+		}
+		for at := from; at.Before(to); at = at.Add(rightsizing.Step) {
+			usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: at, End: at.Add(rightsizing.Step)}, PodUID: uid,
+				Container: owner, NodeName: "n1", CPUCoreSeconds: cpu * 300, MemoryWorkingSetAvg: 1 << 30, MemoryWorkingSetMax: 1 << 30})
+		}
+	}
+	for i := 0; i < 12; i++ { // a run of report every 6 hours, an hour long
+		from := start.Add(time.Duration(i) * 6 * time.Hour)
+		addPod(fmt.Sprintf("report-%d", i), tally.KindCronJob, "report", from, from.Add(time.Hour), 0.5)
+	}
+	addPod("fresh-0", tally.KindDeployment, "fresh", until.Add(-24*time.Hour), time.Time{}, 0.4)
+	if err := db.UpsertPods(ctx, pods); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertUsage(ctx, usage); err != nil {
+		t.Fatal(err)
+	}
+
+	cs, code, stderr := rightsizeJSON(t, url, until)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []struct {
+		container string
+		replicas  float64
+	}{{"report", 1.0 / 6}, {"fresh", 1}, {"api", 2}} {
+		c := containerNamed(t, cs, want.container)
+		if math.Abs(c.Replicas-want.replicas) > 1e-9 {
+			t.Errorf("%s: replicas %v, want %v", want.container, c.Replicas, want.replicas)
+		}
+		perPod, err := rightsizing.MonthlySavings(c.Current, c.Recommendation.Resources, 1, c.Prices)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := perPod.Float64() * want.replicas; math.Abs(c.MonthlySavings.Float64()-w) > 0.01 {
+			t.Errorf("%s: monthly savings %v, want %.2f (%v replicas × %v)", want.container, c.MonthlySavings, w, want.replicas, perPod)
+		}
+	}
+}
+
+// --hpa names a workload as [CLUSTER/]NAMESPACE/KIND/NAME with KIND in any
+// case; one that names no workload is an error (exit 2) that quotes it. The
+// kind was matched case-sensitively and a flag matching nothing was ignored
+// without a word (found in review).
+func TestRightsizeHPAFlag(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	seedRightsizing(t, db, until)
+	apiCPU := func(flags ...string) float64 {
+		t.Helper()
+		cs, code, stderr := rightsizeJSON(t, url, until, flags...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", flags, code, stderr)
+		}
+		return containerNamed(t, cs, "api").Recommendation.Resources.CPURequest
+	}
+	without := apiCPU()
+	with := apiCPU("--hpa", "shop/Deployment/api=cpu:20")
+	if with <= without {
+		t.Fatalf("an HPA at 20%% CPU: request %v, without one %v: want it higher", with, without)
+	}
+	for _, spec := range []string{"shop/deployment/api=cpu:20", "prod/shop/DEPLOYMENT/api=cpu:20"} {
+		if got := apiCPU("--hpa", spec); got != with {
+			t.Errorf("--hpa %s: CPU request %v, want %v as with shop/Deployment/api", spec, got, with)
+		}
+	}
+	for _, spec := range []string{"shop/Deployment/no-such=cpu:20", "other/shop/Deployment/api=cpu:20", "shop/StatefulSet/api=cpu:20"} {
+		_, code, stderr := rightsizeJSON(t, url, until, "--hpa", spec)
+		if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("--hpa %q: no workload", spec)) {
+			t.Errorf("--hpa %s: exit %d, stderr %q: want exit 2 naming the flag", spec, code, stderr)
+		}
+	}
+	for _, spec := range []string{"shop/api=cpu:20", "a/b/c/d/e=cpu:20", "shop//api=cpu:20"} {
+		_, code, stderr := rightsizeJSON(t, url, until, "--hpa", spec)
+		if code != exitUsage || !strings.Contains(stderr, "[CLUSTER/]NAMESPACE/KIND/NAME") {
+			t.Errorf("--hpa %s: exit %d, stderr %q", spec, code, stderr)
+		}
 	}
 }
 

@@ -3,10 +3,14 @@ package awscur
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/tallyhq/tally"
 )
 
 // Manifest is the part of a CUR manifest Tally reads: legacy CUR's
@@ -75,8 +79,31 @@ func IsCurrentManifest(name string) bool {
 	if !IsManifest(name) {
 		return false
 	}
-	dir := path.Base(path.Dir(name))
-	return legacyPeriodDir.MatchString(dir) || exportPeriodDir.MatchString(dir)
+	return IsPeriodDir(path.Base(path.Dir(name)))
+}
+
+// IsPeriodDir reports whether a folder's name is a billing period's: legacy
+// CUR's 20240901-20241001 or a Data Export's BILLING_PERIOD=2024-09.
+func IsPeriodDir(name string) bool {
+	return legacyPeriodDir.MatchString(name) || exportPeriodDir.MatchString(name)
+}
+
+// ReportOf returns the report a CUR data file is part of, from its path
+// ("/"-separated, an S3 URL or an absolute local path): legacy CUR's
+// <prefix>/<report> of <prefix>/<report>/20250301-20250401/…, or a Data
+// Export's <prefix>/<export> of <prefix>/<export>/data/BILLING_PERIOD=2025-03/….
+// It is "" for any other layout.
+func ReportOf(name string) string {
+	parts := strings.Split(name, "/")
+	for i := len(parts) - 2; i > 0; i-- {
+		switch {
+		case legacyPeriodDir.MatchString(parts[i]):
+			return strings.Join(parts[:i], "/")
+		case exportPeriodDir.MatchString(parts[i]) && i > 1 && parts[i-1] == "data":
+			return strings.Join(parts[:i-1], "/")
+		}
+	}
+	return ""
 }
 
 // IsDataFile reports whether name is a CUR data file.
@@ -89,7 +116,9 @@ func IsDataFile(name string) bool {
 // to the listed root, "/"-separated). When the listing has current
 // manifests, their data files are the answer, in manifest order (older
 // assemblies left in the bucket are ignored); read loads a manifest.
-// Without manifests, every data file is, sorted.
+// Without manifests, every data file is, sorted — unless a legacy period
+// folder holds data files of more than one assembly, which is an EInvalid
+// error: without the period's manifest the current one is unknown.
 func Select(names []string, read func(name string) ([]byte, error)) ([]string, error) {
 	var manifests, data []string
 	for _, n := range names {
@@ -102,6 +131,9 @@ func Select(names []string, read func(name string) ([]byte, error)) ([]string, e
 	}
 	sort.Strings(manifests)
 	if len(manifests) == 0 {
+		if err := oneAssemblyPerPeriod(data); err != nil {
+			return nil, err
+		}
 		sort.Strings(data)
 		return data, nil
 	}
@@ -128,6 +160,35 @@ func Select(names []string, read func(name string) ([]byte, error)) ([]string, e
 		}
 	}
 	return out, nil
+}
+
+// oneAssemblyPerPeriod checks that no legacy period folder
+// (…/20250301-20250401/) holds data files of two assemblies
+// (…/20250301-20250401/<assemblyId>/…): each is a whole version of the
+// month, and only the period's manifest says which one is current.
+func oneAssemblyPerPeriod(data []string) error {
+	assemblies := map[string][]string{} // period folder → its assemblies, in listing order
+	for _, n := range data {
+		asm := path.Dir(n)
+		period := path.Dir(asm)
+		if asm == "." || !legacyPeriodDir.MatchString(path.Base(period)) {
+			continue
+		}
+		if as := assemblies[period]; !slices.Contains(as, path.Base(asm)) {
+			assemblies[period] = append(as, path.Base(asm))
+		}
+	}
+	periods := slices.Sorted(maps.Keys(assemblies))
+	for _, period := range periods {
+		if as := assemblies[period]; len(as) > 1 {
+			slices.Sort(as)
+			return tally.Errorf(tally.EInvalid, "CUR period folder %s holds %d assemblies (%s), each a whole version of the month, "+
+				"but no period manifest (%s/<report>-Manifest.json) to say which is current: "+
+				"put the period manifest back, or point at the current assembly's folder",
+				period, len(as), strings.Join(as, ", "), period)
+		}
+	}
+	return nil
 }
 
 // resolve finds the listed name a manifest key stands for: the key itself,

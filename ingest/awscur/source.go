@@ -53,8 +53,21 @@ type Selector func(names []string, read func(name string) ([]byte, error)) ([]st
 // Locate turns PATH or s3://bucket/prefix arguments into the CUR data files
 // to ingest (see Select). S3 objects are downloaded to a temporary
 // directory, which cleanup removes. Files are local paths named as given.
+//
+// Each file's Report is the report folder it is part of (see ReportOf), so
+// that ingest.Run finds two reports holding the same lines.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
-	return LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
+	files, cleanup, err = LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
+	for i, f := range files {
+		name := f.Name
+		if !strings.HasPrefix(name, "s3://") {
+			if abs, err := filepath.Abs(name); err == nil {
+				name = filepath.ToSlash(abs)
+			}
+		}
+		files[i].Report = ReportOf(name)
+	}
+	return files, cleanup, err
 }
 
 // Finder is how a bill source picks its data files: Select among S3 keys,
@@ -141,6 +154,13 @@ func LocalFiles(root string) ([]ingest.File, error) {
 	if !st.IsDir() {
 		return []ingest.File{{Name: root, Path: root}}, nil
 	}
+	// Names are relative to root, as S3 keys are to a prefix; when root is
+	// itself a billing period's folder, they start with its name, so that
+	// Select sees the period manifest in its period folder.
+	prefix := ""
+	if abs, err := filepath.Abs(root); err == nil && IsPeriodDir(filepath.Base(abs)) {
+		prefix = filepath.Base(abs) + "/"
+	}
 	var names []string
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -148,20 +168,21 @@ func LocalFiles(root string) ([]ingest.File, error) {
 		}
 		if !d.IsDir() {
 			rel, _ := filepath.Rel(root, p)
-			names = append(names, filepath.ToSlash(rel))
+			names = append(names, prefix+filepath.ToSlash(rel))
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	sel, err := Select(names, func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(n))) })
+	local := func(n string) string { return filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(n, prefix))) }
+	sel, err := Select(names, func(n string) ([]byte, error) { return os.ReadFile(local(n)) })
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", root, err)
 	}
 	files := make([]ingest.File, len(sel))
 	for i, n := range sel {
-		p := filepath.Join(root, filepath.FromSlash(n))
+		p := local(n)
 		files[i] = ingest.File{Name: p, Path: p}
 	}
 	return files, nil
@@ -228,7 +249,7 @@ func FetchS3(ctx context.Context, client *s3.Client, url, dir string, sel Select
 			defer body.Close()
 			return io.ReadAll(io.LimitReader(body, 64<<20))
 		}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", url, err)
 		}
 	}
 	files := make([]ingest.File, 0, len(keys))
