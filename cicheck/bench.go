@@ -18,6 +18,8 @@ import (
 type BenchSet struct {
 	Names []BenchKey                        // in order of first appearance
 	Runs  map[BenchKey]map[string][]float64 // unit ("sec/op", "allocs/op", "B/op") → one value per run
+	// Warnings name the lines that were skipped (file:line and why).
+	Warnings []string
 }
 
 // BenchKey names a benchmark.
@@ -37,19 +39,28 @@ const (
 	unitBytes  = "B/op"
 )
 
+// maxSkipWarnings is how many skipped lines of one file are named one by one.
+const maxSkipWarnings = 5
+
+// skipHint follows the skipped lines, once however many files have some.
+const skipHint = "A benchmark that prints to stdout splits its result line, and the runs on such lines are left out: log with b.Log instead."
+
 // ReadBench parses Go benchmark format (go test -bench output; see
-// golang.org/design/14313-benchmark-format) from r, adding to set. A
-// malformed benchmark line is an EInvalid error naming file:line.
+// golang.org/design/14313-benchmark-format) from r, adding to set. As
+// benchstat does, a malformed line is skipped with a warning naming
+// file:line (a benchmark that prints to stdout splits its result line in
+// two); only a file of which no result can be read is an EInvalid error.
 func ReadBench(set *BenchSet, name string, r io.Reader) error {
 	if set.Runs == nil {
 		set.Runs = map[BenchKey]map[string][]float64{}
 	}
 	br := benchfmt.NewReader(r, name)
 	n := 0
+	var skipped []*benchfmt.SyntaxError
 	for br.Scan() {
 		switch rec := br.Result().(type) {
 		case *benchfmt.SyntaxError:
-			return tally.Errorf(tally.EInvalid, "%s:%d: %s", rec.FileName, rec.Line, rec.Msg)
+			skipped = append(skipped, rec)
 		case *benchfmt.Result:
 			n++
 			k := BenchKey{Pkg: rec.GetConfig("pkg"), Name: string(rec.Name.Full())}
@@ -71,7 +82,21 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 		return tally.Errorf(tally.EInvalid, "read %s: %v", name, err)
 	}
 	if n == 0 {
+		if len(skipped) > 0 {
+			e := skipped[0]
+			return tally.Errorf(tally.EInvalid, "%s:%d: %s (and no benchmark result in %s could be read)", e.FileName, e.Line, e.Msg, name)
+		}
 		return tally.Errorf(tally.EInvalid, "%s: no benchmark results (want `go test -bench` output, e.g. `go test -run='^$' -bench=. -count=10`)", name)
+	}
+	for i, e := range skipped {
+		if i == maxSkipWarnings {
+			set.Warnings = append(set.Warnings, fmt.Sprintf("%s: %d more malformed lines skipped.", name, len(skipped)-i))
+			break
+		}
+		set.Warnings = append(set.Warnings, fmt.Sprintf("%s:%d: malformed benchmark line skipped (%s).", e.FileName, e.Line, e.Msg))
+	}
+	if len(skipped) > 0 {
+		set.Warnings = append(set.Warnings, skipHint)
 	}
 	return nil
 }
@@ -84,13 +109,14 @@ type Calls struct {
 }
 
 // ParseCalls parses "N" (every benchmark) or "NAME=N" entries, e.g.
-// ["2e9", "BenchmarkParse=5e10"].
+// ["2e9", "BenchmarkParse=5e10"]. NAME=N is cut at the last '=', as
+// sub-benchmark names hold '=' by convention ("BenchmarkSub/n=10=5e9").
 func ParseCalls(entries []string) (Calls, error) {
 	var c Calls
 	for _, e := range entries {
-		name, num, named := strings.Cut(e, "=")
-		if !named {
-			num = name
+		name, num, named := e, e, false
+		if i := strings.LastIndexByte(e, '='); i >= 0 {
+			name, num, named = e[:i], e[i+1:], true
 		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 		if err != nil || !finite(v) || v < 0 {
@@ -108,35 +134,138 @@ func ParseCalls(entries []string) (Calls, error) {
 	return c, nil
 }
 
-// of returns the calls a year of benchmark k.
-func (c Calls) of(k BenchKey) float64 {
-	if v, ok := c.ByName[k.Name]; ok {
-		return v
+// of returns the calls a year of a benchmark named keys (its names on
+// the two sides): an entry for a full name, else for a name without
+// GOMAXPROCS, else the default.
+func (c Calls) of(keys ...BenchKey) float64 {
+	for _, k := range keys {
+		if v, ok := c.ByName[k.Name]; ok {
+			return v
+		}
 	}
-	if v, ok := c.ByName[stripProcs(k.Name)]; ok {
-		return v
+	for _, k := range keys {
+		if v, ok := c.ByName[stripProcs(k.Name)]; ok {
+			return v
+		}
 	}
 	return c.Default
 }
 
 // stripProcs removes a trailing "-8" GOMAXPROCS suffix.
 func stripProcs(name string) string {
+	if _, ok := procsSuffix(name); ok {
+		return name[:strings.LastIndexByte(name, '-')]
+	}
+	return name
+}
+
+// procsSuffix returns the number after the last '-' of name, if it is one.
+func procsSuffix(name string) (int, bool) {
 	i := strings.LastIndexByte(name, '-')
 	if i < 0 {
-		return name
+		return 0, false
 	}
-	if _, err := strconv.Atoi(name[i+1:]); err != nil {
-		return name
+	n, err := strconv.Atoi(name[i+1:])
+	if err != nil || n <= 0 || name[i+1] == '+' {
+		return 0, false
 	}
-	return name[:i]
+	return n, true
+}
+
+// sideProcs returns the GOMAXPROCS a side's benchmarks ran with, as go
+// test names them: N when every name ends in the same "-N", else 1 (go
+// test adds no suffix for GOMAXPROCS 1; names from a -cpu list differ).
+func sideProcs(names []BenchKey) int {
+	procs := 0
+	for _, k := range names {
+		n, ok := procsSuffix(k.Name)
+		if !ok || procs != 0 && n != procs {
+			return 1
+		}
+		procs = n
+	}
+	return max(procs, 1)
 }
 
 func (c Calls) any() bool { return c.Default > 0 || len(c.ByName) > 0 }
+
+// benchPair is one benchmark as each side names it.
+type benchPair struct {
+	base, head     BenchKey
+	inBase, inHead bool
+	// name is what the report calls it: its name, or its name without the
+	// GOMAXPROCS suffix when the sides' suffixes differ.
+	name BenchKey
+}
+
+// pairBenchmarks pairs the benchmarks of the two sides by package and full
+// name, in the order they ran (the base's first). When the sides ran with
+// different GOMAXPROCS, so that every name of a side ends in its own
+// "-N", the benchmarks left over are paired by their names without it;
+// procs then says what each side ran with (0 when nothing was paired so).
+func pairBenchmarks(base, head *BenchSet) (pairs []benchPair, procs [2]int) {
+	var leftBase, leftHead []BenchKey
+	for _, k := range base.Names {
+		if _, ok := head.Runs[k]; ok {
+			pairs = append(pairs, benchPair{base: k, head: k, inBase: true, inHead: true, name: k})
+		} else {
+			leftBase = append(leftBase, k)
+		}
+	}
+	for _, k := range head.Names {
+		if _, ok := base.Runs[k]; !ok {
+			leftHead = append(leftHead, k)
+		}
+	}
+	pb, ph := sideProcs(base.Names), sideProcs(head.Names)
+	strip := func(k BenchKey, procs int) BenchKey {
+		if procs > 1 {
+			k.Name = strings.TrimSuffix(k.Name, "-"+strconv.Itoa(procs))
+		}
+		return k
+	}
+	headOf := map[BenchKey]BenchKey{} // stripped name → the head's benchmark
+	if pb != ph {
+		nb, nh := map[BenchKey]int{}, map[BenchKey]int{}
+		for _, k := range leftBase {
+			nb[strip(k, pb)]++
+		}
+		for _, k := range leftHead {
+			nh[strip(k, ph)]++
+		}
+		for _, k := range leftHead {
+			if s := strip(k, ph); nb[s] == 1 && nh[s] == 1 {
+				headOf[s] = k
+			}
+		}
+	}
+	for _, k := range leftBase {
+		s := strip(k, pb)
+		if h, ok := headOf[s]; ok {
+			pairs = append(pairs, benchPair{base: k, head: h, inBase: true, inHead: true, name: s})
+			procs = [2]int{pb, ph}
+			continue
+		}
+		pairs = append(pairs, benchPair{base: k, inBase: true, name: k})
+	}
+	for _, k := range leftHead {
+		if _, ok := headOf[strip(k, ph)]; !ok {
+			pairs = append(pairs, benchPair{head: k, inHead: true, name: k})
+		}
+	}
+	return pairs, procs
+}
 
 // DiffBench compares the benchmarks of a change (head) with its base. Each
 // benchmark's time per operation is tested and, with calls a year and a
 // price, turned into money a year; cfg.Pricing's volume fields are ignored
 // in favour of calls.
+//
+// The verdict rests on the benchmarks with enough runs: when one of them
+// (or their slowdowns together) fails, the report fails and names the
+// benchmarks with too few runs in a note; when none fails and some have
+// too few runs, there is no verdict. When no benchmark ran on both sides,
+// nothing was compared and there is no verdict either.
 func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 	var pricing *Pricing
 	if cfg.Pricing != nil {
@@ -155,21 +284,27 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 		pricing.UnitsPerYear = 0
 	}
 	rep := &Report{Kind: KindBenchmarks, Pricing: pricing, Gate: cfg.Gate, Alpha: cfg.Stats.Alpha, CI: cfg.Stats.Confidence}
+	rep.Warnings = dedupe(append(slices.Clone(base.Warnings), head.Warnings...))
 	need := cfg.Stats.MinRuns()
 	var short []string
-	keys := slices.Clone(base.Names)
-	for _, k := range head.Names {
-		if _, ok := base.Runs[k]; !ok {
-			keys = append(keys, k)
-		}
+	pairs, procs := pairBenchmarks(base, head)
+	if procs[0] != 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("The sides ran with different GOMAXPROCS (benchmark names %s in the base, %s in the head): benchmarks are compared by their names without it, though time per op can change with the number of CPUs alone.", procsText(procs[0]), procsText(procs[1])))
 	}
 	var (
-		sum    tally.Money // the significant slowdowns' point estimates
-		priced []pricedBench
+		sum      tally.Money // the significant slowdowns' point estimates
+		priced   []pricedBench
+		compared int
 	)
-	for _, k := range keys {
-		b, h := base.Runs[k], head.Runs[k]
-		bc := BenchmarkChange{Name: k.String(), Pkg: k.Pkg}
+	for _, pr := range pairs {
+		b, h := base.Runs[pr.base], head.Runs[pr.head]
+		if !pr.inBase {
+			b = nil
+		}
+		if !pr.inHead {
+			h = nil
+		}
+		bc := BenchmarkChange{Name: pr.name.String(), Pkg: pr.name.Pkg}
 		switch {
 		case len(b[unitTime]) == 0:
 			bc.Missing, bc.Verdict = "base", Pass
@@ -180,6 +315,7 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 			rep.Benchmarks = append(rep.Benchmarks, bc)
 			continue
 		}
+		compared++
 		rep.BaseRuns = max(rep.BaseRuns, len(b[unitTime]))
 		rep.HeadRuns = max(rep.HeadRuns, len(h[unitTime]))
 		bc.Time = cfg.Stats.compare(b[unitTime], h[unitTime])
@@ -193,7 +329,7 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 			}
 		}
 		if pricing != nil {
-			if n := calls.of(k); n > 0 {
+			if n := calls.of(pr.head, pr.base); n > 0 {
 				p := *pricing
 				p.UnitsPerYear = n
 				// Seconds per op in, nanoseconds per op priced.
@@ -229,21 +365,29 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 	if len(rep.Benchmarks) == 0 {
 		return nil, tally.Errorf(tally.EInvalid, "no benchmarks to compare")
 	}
+	// Failures first, then those with too few runs, warnings, passes.
+	order := func(v Verdict) int {
+		if v == Fail {
+			return rank(Insufficient) + 1
+		}
+		return rank(v)
+	}
 	slices.SortStableFunc(rep.Benchmarks, func(a, b BenchmarkChange) int {
-		if c := cmp.Compare(rank(b.Verdict), rank(a.Verdict)); c != 0 {
+		if c := cmp.Compare(order(b.Verdict), order(a.Verdict)); c != 0 {
 			return c
 		}
 		return cmp.Compare(b.Time.Rel, a.Time.Rel)
 	})
-	if len(short) > 0 {
-		rep.Verdict, rep.NeedRuns = Insufficient, need
-		rep.Headline = fmt.Sprintf("Too few runs for a verdict: need at least %d runs of each benchmark on each side (run go test with -count=%d or more); %s.", need, max(need, 10), plural(len(short), "benchmark has", "benchmarks have")+" fewer: "+strings.Join(short, ", "))
-		rep.Reason = fmt.Sprintf("With fewer than %d runs per side the Mann-Whitney U test cannot reach p < %v or the %s confidence interval of the change is unbounded.", need, cfg.Stats.Alpha, pctLabel(cfg.Stats.Confidence))
+	if compared == 0 {
+		rep.Verdict = Insufficient
+		rep.Headline = "No benchmark ran on both sides: nothing was compared."
+		rep.Reason = fmt.Sprintf("The base has %s; the head has %s. Run the same benchmarks (the same -bench pattern, packages and names) on both sides.", benchList(base, head), benchList(head, base))
 		return rep, nil
 	}
+	// The verdict of the benchmarks with enough runs.
 	rep.Verdict = Pass
 	for _, bc := range rep.Benchmarks {
-		if rank(bc.Verdict) > rank(rep.Verdict) {
+		if bc.Verdict != Insufficient && rank(bc.Verdict) > rank(rep.Verdict) {
 			rep.Verdict = bc.Verdict
 		}
 	}
@@ -262,8 +406,53 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 		}
 		added = &a
 	}
+	if len(short) > 0 {
+		if rep.Verdict != Fail {
+			// More runs of the short benchmarks could still fail the change.
+			rep.Verdict, rep.NeedRuns = Insufficient, need
+			rep.Headline = fmt.Sprintf("Too few runs for a verdict: need at least %d runs of each benchmark on each side (run go test with -count=%d or more); %s.", need, max(need, 10), plural(len(short), "benchmark has", "benchmarks have")+" fewer: "+strings.Join(short, ", "))
+			rep.Reason = fmt.Sprintf("With fewer than %d runs per side the Mann-Whitney U test cannot reach p < %v or the %s confidence interval of the change is unbounded.", need, cfg.Stats.Alpha, pctLabel(cfg.Stats.Confidence))
+			return rep, nil
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("Too few runs to judge %s: a benchmark needs at least %d runs on each side (run go test with -count=%d or more); the verdict rests on the others.", strings.Join(short, ", "), need, max(need, 10)))
+	}
 	rep.Headline, rep.Reason = benchHeadline(rep, sum, added)
 	return rep, nil
+}
+
+// procsText describes the GOMAXPROCS suffix of a side's benchmark names.
+func procsText(procs int) string {
+	if procs <= 1 {
+		return "without a -N suffix"
+	}
+	return fmt.Sprintf("ending in -%d", procs)
+}
+
+// benchList names a few benchmarks of side, with their packages when a
+// name is on the other side too (in another package).
+func benchList(side, other *BenchSet) string {
+	names := map[string]bool{}
+	for _, k := range other.Names {
+		names[k.Name] = true
+	}
+	withPkg := false
+	for _, k := range side.Names {
+		withPkg = withPkg || names[k.Name]
+	}
+	const show = 3
+	var parts []string
+	for i, k := range side.Names {
+		if i == show {
+			parts = append(parts, fmt.Sprintf("%d more", len(side.Names)-show))
+			break
+		}
+		s := k.String()
+		if withPkg && k.Pkg != "" {
+			s += " (" + k.Pkg + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func rank(v Verdict) int {
@@ -290,16 +479,17 @@ func plural(n int, one, many string) string {
 // the slowdowns' total against the gate.
 func benchHeadline(r *Report, sum tally.Money, added *addedCost) (headline, reason string) {
 	ci := pctLabel(r.CI) + " CI"
+	// Benchmarks with too few runs are not judged (a note names them).
 	var slower []BenchmarkChange
 	for _, b := range r.Benchmarks {
-		if b.Missing == "" && b.Time.Significant && b.Time.Delta > 0 {
+		if b.Missing == "" && b.Verdict != Insufficient && b.Time.Significant && b.Time.Delta > 0 {
 			slower = append(slower, b)
 		}
 	}
 	if len(slower) == 0 {
 		faster := 0
 		for _, b := range r.Benchmarks {
-			if b.Missing == "" && b.Time.Significant && b.Time.Delta < 0 {
+			if b.Missing == "" && b.Verdict != Insufficient && b.Time.Significant && b.Time.Delta < 0 {
 				faster++
 			}
 		}

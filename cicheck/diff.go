@@ -56,8 +56,11 @@ func DiffProfiles(base, head []*Run, cfg Config) (*Report, error) {
 	if len(base) == 0 || len(head) == 0 {
 		return nil, tally.Errorf(tally.EInvalid, "need profiles on both sides: have %d base and %d head", len(base), len(head))
 	}
-	unit := base[0].Unit
+	unit, st := base[0].Unit, base[0].SampleType
 	for _, r := range append(slices.Clone(base), head...) {
+		if r.SampleType != st {
+			return nil, tally.Errorf(tally.EInvalid, "%s: sample type %s, but %s has %s: compare profiles of one kind (a directory mixing CPU and block profiles?)", r.Name, r.SampleType, base[0].Name, st)
+		}
 		if r.Unit != unit {
 			return nil, tally.Errorf(tally.EInvalid, "%s: values in %s, but %s has %s: compare profiles of one kind", r.Name, r.Unit, base[0].Name, unit)
 		}

@@ -56,12 +56,13 @@ const (
 	Warn Verdict = "warn"
 	// Fail: a significant growth over the gate.
 	Fail Verdict = "fail"
-	// Insufficient: too few runs for a verdict; the report says how many are needed.
+	// Insufficient: no verdict: too few runs (the report says how many
+	// are needed), or nothing to compare (no benchmark ran on both sides).
 	Insufficient Verdict = "insufficient"
 )
 
 // ExitCode is the process exit status for v: 0 pass or warn, 1 fail,
-// 2 too few runs (the input is not enough to decide).
+// 2 no verdict (the input is not enough to decide).
 func (v Verdict) ExitCode() int {
 	switch v {
 	case Fail:

@@ -92,7 +92,11 @@ func writeAnnotations(w io.Writer, r *Report, opt GitHubOptions) error {
 	case Fail:
 		emit("error", file, line, "Cost regression", msg)
 	case Insufficient:
-		emit("error", "", 0, "Tally cost check: too few runs", msg)
+		title := "Tally cost check: too few runs"
+		if r.NeedRuns == 0 {
+			title = "Tally cost check: nothing compared"
+		}
+		emit("error", "", 0, title, msg)
 	case Warn:
 		emit("warning", file, line, "Cost check warning", msg)
 	case Pass:

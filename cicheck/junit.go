@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -81,8 +82,12 @@ func xmlChar(r rune) bool {
 }
 
 // RenderJUnit writes r as JUnit XML: one test case for the cost of the
-// profiled workload, or one per benchmark. A regression is a <failure>, too
-// few runs an <error>; the headline and the method go to <system-out>.
+// profiled workload, or one per benchmark. A regression is a <failure>, no
+// verdict (too few runs) an <error>; the headline and the method go to
+// <system-out>. When the report fails, or has no verdict, and no benchmark
+// case says so (the slowdowns fail only together, or nothing was
+// compared), a case for the total carries it, so a CI server's count of
+// failures and errors agrees with the exit status.
 func RenderJUnit(w io.Writer, r *Report) error {
 	suite := junitSuite{Name: "tally ci " + map[string]string{KindProfiles: "diff", KindBenchmarks: "bench"}[r.Kind]}
 	suite.Properties = []junitProperty{
@@ -95,7 +100,7 @@ func RenderJUnit(w io.Writer, r *Report) error {
 		suite.Properties = append(suite.Properties, junitProperty{"pricing", r.Pricing.String()})
 	}
 	var detail bytes.Buffer
-	writeText(&detail, r)
+	writeText(&detail, r, 0)
 	switch r.Kind {
 	case KindProfiles:
 		c := junitCase{Classname: "tally.ci.diff", Name: "CPU cost per unit of work"}
@@ -111,6 +116,16 @@ func RenderJUnit(w io.Writer, r *Report) error {
 				text += "\n" + r.Reason
 			}
 			problem(&c, b.Verdict, line, text)
+			suite.Cases = append(suite.Cases, c)
+		}
+		if (r.Verdict == Fail || r.Verdict == Insufficient) && !slices.ContainsFunc(suite.Cases, func(c junitCase) bool {
+			return c.Failure != nil && r.Verdict == Fail || c.Error != nil && r.Verdict == Insufficient
+		}) {
+			c := junitCase{Classname: "tally.ci.bench", Name: "total of the benchmarks"}
+			problem(&c, r.Verdict, r.Headline, r.Headline+"\n"+r.Reason)
+			if c.Error != nil && r.NeedRuns == 0 {
+				c.Error.Type = "nothing-compared"
+			}
 			suite.Cases = append(suite.Cases, c)
 		}
 	}
@@ -170,15 +185,21 @@ func benchLine(b BenchmarkChange, r *Report) string {
 	return s
 }
 
-// RenderText writes r as plain text, for logs and terminals.
-func RenderText(w io.Writer, r *Report) error {
+// RenderText writes r as plain text, for logs and terminals, with at most
+// top rows of functions or benchmarks (zero or less: 10).
+func RenderText(w io.Writer, r *Report, top int) error {
+	if top <= 0 {
+		top = 10
+	}
 	var b bytes.Buffer
-	writeText(&b, r)
+	writeText(&b, r, top)
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-func writeText(b *bytes.Buffer, r *Report) {
+// writeText writes r as text with at most top rows; top ≤ 0 shows 10
+// functions and every benchmark.
+func writeText(b *bytes.Buffer, r *Report, top int) {
 	fmt.Fprintf(b, "%s\n%s\n", r.Headline, r.Reason)
 	switch r.Kind {
 	case KindProfiles:
@@ -191,8 +212,15 @@ func writeText(b *bytes.Buffer, r *Report) {
 		if len(r.Functions) > 0 {
 			b.WriteString("\nFunctions (self CPU per unit of work):\n")
 		}
+		fnTop := top
+		if fnTop <= 0 {
+			fnTop = 10
+		}
 		for i, f := range r.Functions {
-			if i == 10 {
+			if i == fnTop {
+				if top > 0 {
+					fmt.Fprintf(b, "… %s changed less (--format json lists them all)\n", plural(len(r.Functions)-fnTop, "more function", "more functions"))
+				}
 				break
 			}
 			sig := ""
@@ -203,7 +231,11 @@ func writeText(b *bytes.Buffer, r *Report) {
 		}
 	case KindBenchmarks:
 		b.WriteString("\n")
-		for _, bc := range r.Benchmarks {
+		for i, bc := range r.Benchmarks {
+			if top > 0 && i == top {
+				fmt.Fprintf(b, "… %s (--format json lists them all)\n", plural(len(r.Benchmarks)-top, "more benchmark", "more benchmarks"))
+				break
+			}
 			b.WriteString(benchLine(bc, r) + "\n")
 		}
 	}
@@ -211,4 +243,7 @@ func writeText(b *bytes.Buffer, r *Report) {
 		fmt.Fprintf(b, "\nPrice: %s\n", r.Pricing)
 	}
 	fmt.Fprintf(b, "Gate: %s.\n", strings.TrimSuffix(r.Gate.String(), "."))
+	for _, w := range r.Warnings {
+		fmt.Fprintf(b, "Note: %s\n", w)
+	}
 }

@@ -3,9 +3,11 @@ package cicheck_test
 import (
 	"bytes"
 	"encoding/xml"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/cicheck"
 )
 
@@ -81,4 +83,54 @@ func TestJUnitControlCharacters(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJUnitTotalFail: a benchmark report that fails only because the
+// slowdowns together exceed the maximum annual increase (no benchmark over
+// the gate by itself) exits 1; its JUnit report has a failing case for the
+// total, so GitLab and Jenkins do not show every test green.
+func TestJUnitTotalFail(t *testing.T) {
+	price := &cicheck.Pricing{PricePerCoreHour: tally.MustParseMoney("0.04", "USD")}
+	calls, err := cicheck.ParseCalls([]string{"3.6e12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := tally.MustParseMoney("4.00", "USD")
+	cfg := cicheck.Config{Stats: cicheck.DefaultStats, Gate: cicheck.Gate{MaxIncrease: -1, MaxAnnualIncrease: &limit}, Pricing: price}
+	rng := rand.New(rand.NewPCG(2026, 11))
+	for range 50 {
+		base := readBench(t, "old.txt", gateBenchOutput(rng, 10, []float64{0, 0, 0}))
+		head := readBench(t, "new.txt", gateBenchOutput(rng, 10, []float64{0.08, 0.08, 0.08}))
+		r, err := cicheck.DiffBench(base, head, calls, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != cicheck.Fail {
+			continue
+		}
+		for _, b := range r.Benchmarks {
+			if b.Verdict == cicheck.Fail {
+				t.Fatalf("%s fails by itself: not the case under test", b.Name)
+			}
+		}
+		var ju bytes.Buffer
+		if err := cicheck.RenderJUnit(&ju, r); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Failures int `xml:"failures,attr"`
+			junitDoc
+		}
+		if err := xml.Unmarshal(ju.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		cases := doc.Suites[0].Cases
+		last := cases[len(cases)-1]
+		if doc.Failures != 1 || last.Name != "total of the benchmarks" || last.Failure == nil ||
+			last.Failure.Message != r.Headline || !strings.Contains(last.Failure.Text, "Together the slowdowns add") {
+			t.Errorf("verdict fail (exit %d), but the JUnit report has failures=%d:\n%s", r.Verdict.ExitCode(), doc.Failures, ju.String())
+		}
+		return
+	}
+	t.Fatal("no failing comparison in 50 tries")
 }

@@ -29,6 +29,14 @@ var verdictTitle = map[Verdict]string{
 	Insufficient: "❔ Tally cost check: no verdict (too few runs)",
 }
 
+// title is the report's heading: its verdict, and why there is none.
+func (r *Report) title() string {
+	if r.Verdict == Insufficient && r.NeedRuns == 0 {
+		return "❔ Tally cost check: no verdict (nothing compared)"
+	}
+	return verdictTitle[r.Verdict]
+}
+
 // RenderMarkdown writes r as GitHub-flavoured markdown.
 func RenderMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 	top := opt.Top
@@ -64,7 +72,7 @@ func writeMarkdown(b *bytes.Buffer, r *Report, marker string, top int) {
 	if marker != "" {
 		fmt.Fprintf(b, "<!-- %s -->\n", strings.ReplaceAll(marker, "--", "- -"))
 	}
-	fmt.Fprintf(b, "### %s\n\n", verdictTitle[r.Verdict])
+	fmt.Fprintf(b, "### %s\n\n", r.title())
 	fmt.Fprintf(b, "**%s**\n\n", mdHeadline(r))
 	fmt.Fprintf(b, "%s\n\n", mdText(r.Reason))
 	switch r.Kind {
@@ -183,7 +191,7 @@ func writeMethod(b *bytes.Buffer, r *Report) {
 	fmt.Fprintf(b, "- Mann-Whitney U test at α=%v and medians with confidence intervals, from golang.org/x/perf/benchmath. "+
 		"The %s interval of a change combines each side's %s median interval, so it is conservative.\n",
 		r.Alpha, pctLabel(r.CI), pctLabel(sqrtConf(r.CI)))
-	if r.Verdict == Insufficient {
+	if r.Verdict == Insufficient && r.NeedRuns > 0 {
 		fmt.Fprintf(b, "- A verdict needs at least %d runs per side; 10 per side detect a 5–10%% change on a quiet machine.\n", r.NeedRuns)
 	}
 	fmt.Fprintf(b, "- Gate: %s.\n", r.Gate)

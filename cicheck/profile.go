@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/google/pprof/profile"
 
@@ -17,12 +18,16 @@ import (
 // anywhere on the stack (total). Frames the runtime injects to preempt a
 // goroutine are not leaves: their time is the preempted function's.
 type Run struct {
-	Name  string             // where the run came from (a file name), for messages
-	Unit  string             // unit of the values: "nanoseconds" for CPU time, else the profile's sample unit
-	Value float64            // the run's total per unit of work
-	Self  map[string]float64 // per function, per unit of work
-	Total map[string]float64 // per function, per unit of work
-	Funcs map[string]Source  // where each function is defined, when the profile says
+	Name string // where the run came from (a file name), for messages
+	// SampleType is the profile's sample type the values were read from,
+	// as type/unit ("cpu/nanoseconds", "samples/count"): runs compared
+	// must have the same.
+	SampleType string
+	Unit       string             // unit of the values: "nanoseconds" for CPU time, else the profile's sample unit
+	Value      float64            // the run's total per unit of work
+	Self       map[string]float64 // per function, per unit of work
+	Total      map[string]float64 // per function, per unit of work
+	Funcs      map[string]Source  // where each function is defined, when the profile says
 }
 
 // Source is where a function is defined.
@@ -33,11 +38,14 @@ type Source struct {
 
 // ProfileOptions says how to read a profile into a Run.
 type ProfileOptions struct {
-	// SampleType picks the profile's sample type by name ("cpu", "samples").
-	// Empty: the CPU time type if the profile has one, else its default, else its last.
+	// SampleType picks the profile's sample type by name ("cpu", "samples",
+	// "delay"). Empty: the profile must be a CPU profile: its CPU time type
+	// ("cpu"), else, when its period is CPU time, its default type, else
+	// its last; any other profile (block, mutex, heap) is an error.
 	SampleType string
 	// UnitsOfWork is how many units of work the profiled run did; the Run's
-	// values are divided by it. Zero means 1 (the profile is the unit).
+	// values are divided by it. Zero means 1 (the profile is the unit);
+	// callers taking it from a user should reject zero themselves.
 	UnitsOfWork float64
 }
 
@@ -84,11 +92,12 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 	scale /= units
 
 	run := &Run{
-		Name:  name,
-		Unit:  unit,
-		Self:  map[string]float64{},
-		Total: map[string]float64{},
-		Funcs: map[string]Source{},
+		Name:       name,
+		SampleType: st.Type + "/" + st.Unit,
+		Unit:       unit,
+		Self:       map[string]float64{},
+		Total:      map[string]float64{},
+		Funcs:      map[string]Source{},
 	}
 	// Index functions by name once; accumulate in slices; stamp "seen" per
 	// sample with the sample's number so nothing is cleared.
@@ -194,25 +203,30 @@ func funcName(f *profile.Function) string {
 	return f.Name
 }
 
-// sampleIndex picks the sample type to read.
+// sampleIndex picks the sample type to read (see ProfileOptions.SampleType).
 func sampleIndex(p *profile.Profile, want string) (int, error) {
 	if len(p.SampleType) == 0 {
 		return 0, errors.New("profile has no sample types")
 	}
 	if want != "" {
-		var have []string
 		for i, st := range p.SampleType {
 			if st.Type == want {
 				return i, nil
 			}
-			have = append(have, st.Type)
 		}
-		return 0, fmt.Errorf("sample type %q not in profile (it has %q)", want, have)
+		return 0, fmt.Errorf("sample type %q not in profile (it has %s)", want, sampleTypes(p))
 	}
 	for i, st := range p.SampleType {
-		if st.Type == "cpu" && st.Unit == "nanoseconds" {
+		if st.Type == "cpu" && timeUnits[st.Unit] {
 			return i, nil
 		}
+	}
+	if p.PeriodType == nil || p.PeriodType.Type != "cpu" {
+		period := "none"
+		if p.PeriodType != nil {
+			period = p.PeriodType.Type + "/" + p.PeriodType.Unit
+		}
+		return 0, fmt.Errorf("not a CPU profile: it has sample types %s and period type %s, and no cpu sample type (a block, mutex or heap profile?); give --sample-type to compare one of its types", sampleTypes(p), period)
 	}
 	if p.DefaultSampleType != "" {
 		for i, st := range p.SampleType {
@@ -222,4 +236,16 @@ func sampleIndex(p *profile.Profile, want string) (int, error) {
 		}
 	}
 	return len(p.SampleType) - 1, nil
+}
+
+// timeUnits are the sample units ProfileRun reads as CPU time.
+var timeUnits = map[string]bool{"nanoseconds": true, "microseconds": true, "milliseconds": true, "seconds": true}
+
+// sampleTypes lists a profile's sample types as type/unit.
+func sampleTypes(p *profile.Profile) string {
+	var have []string
+	for _, st := range p.SampleType {
+		have = append(have, st.Type+"/"+st.Unit)
+	}
+	return "[" + strings.Join(have, " ") + "]"
 }

@@ -3,8 +3,11 @@ package cicheck_test
 import (
 	"bytes"
 	"errors"
+	"runtime"
+	rpprof "runtime/pprof"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/pprof/profile"
 
@@ -85,7 +88,7 @@ func TestReadProfile(t *testing.T) {
 		t.Errorf("samples: %+v, %v", r, err)
 	}
 	// A sample type the profile lacks.
-	if _, err := roundTrip(t, p, cicheck.ProfileOptions{SampleType: "alloc_space"}); err == nil || !strings.Contains(err.Error(), `hand.pprof: sample type "alloc_space" not in profile (it has ["samples" "cpu"])`) {
+	if _, err := roundTrip(t, p, cicheck.ProfileOptions{SampleType: "alloc_space"}); err == nil || !strings.Contains(err.Error(), `hand.pprof: sample type "alloc_space" not in profile (it has [samples/count cpu/nanoseconds])`) {
 		t.Errorf("missing type: %v", err)
 	}
 	// Empty.
@@ -141,5 +144,80 @@ func TestReadProfileFoldsPreemption(t *testing.T) {
 		if _, ok := r.Total[fn]; ok {
 			t.Errorf("%s has total time %v", fn, r.Total[fn])
 		}
+	}
+}
+
+// tickProfile is a Go CPU profile (100 Hz) of one run: work ticks in
+// main.work and rare ticks in main.rare, both called from main.main.
+func tickProfile(t *testing.T, work, rare int64) *cicheck.Run {
+	t.Helper()
+	const period = 10_000_000
+	m := &profile.Mapping{ID: 1, Start: 0x1000, Limit: 0x9000, File: "/app", HasFunctions: true}
+	fmain := &profile.Function{ID: 1, Name: "main.main", Filename: "/src/main.go", StartLine: 1}
+	fwork := &profile.Function{ID: 2, Name: "main.work", Filename: "/src/main.go", StartLine: 10}
+	frare := &profile.Function{ID: 3, Name: "main.rare", Filename: "/src/main.go", StartLine: 20}
+	lmain := &profile.Location{ID: 1, Mapping: m, Address: 0x1100, Line: []profile.Line{{Function: fmain, Line: 2}}}
+	lwork := &profile.Location{ID: 2, Mapping: m, Address: 0x1200, Line: []profile.Line{{Function: fwork, Line: 11}}}
+	lrare := &profile.Location{ID: 3, Mapping: m, Address: 0x1300, Line: []profile.Line{{Function: frare, Line: 21}}}
+	p := &profile.Profile{
+		SampleType: []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cpu", Unit: "nanoseconds"}},
+		PeriodType: &profile.ValueType{Type: "cpu", Unit: "nanoseconds"},
+		Period:     period,
+		Function:   []*profile.Function{fmain, fwork, frare},
+		Mapping:    []*profile.Mapping{m},
+		Location:   []*profile.Location{lmain, lwork, lrare},
+		Sample:     []*profile.Sample{{Location: []*profile.Location{lwork, lmain}, Value: []int64{work, work * period}}},
+	}
+	if rare > 0 {
+		p.Sample = append(p.Sample, &profile.Sample{Location: []*profile.Location{lrare, lmain}, Value: []int64{rare, rare * period}})
+	}
+	r, err := roundTrip(t, p, cicheck.ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestReadProfileNotCPU: a Go block (or mutex) profile's default sample is
+// delay/nanoseconds, the unit of CPU time: a directory holding cpu-N.out
+// and block-N.out from `go test -cpuprofile … -blockprofile …` mixed
+// waiting time into the CPU runs. Without a sample type asked for, only a
+// CPU profile is read, and the error says what the profile has; with one,
+// runs of different sample types are not compared.
+func TestReadProfileNotCPU(t *testing.T) {
+	runtime.SetBlockProfileRate(1)
+	defer runtime.SetBlockProfileRate(0)
+	ch := make(chan int)
+	go func() { time.Sleep(20 * time.Millisecond); ch <- 1 }()
+	<-ch // one blocking event of ~20 ms
+
+	var b bytes.Buffer
+	if err := rpprof.Lookup("block").WriteTo(&b, 0); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	_, err := cicheck.ReadProfile("block.out", bytes.NewReader(raw), cicheck.ProfileOptions{})
+	if tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), "block.out: not a CPU profile: it has sample types [contentions/count delay/nanoseconds] and period type contentions/count") {
+		t.Errorf("block profile read as CPU: %v", err)
+	}
+	block, err := cicheck.ReadProfile("block.out", bytes.NewReader(raw), cicheck.ProfileOptions{SampleType: "delay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if block.SampleType != "delay/nanoseconds" || block.Unit != "nanoseconds" {
+		t.Errorf("block profile: sample type %q, unit %q", block.SampleType, block.Unit)
+	}
+	var base, head []*cicheck.Run
+	for range 10 {
+		base = append(base, tickProfile(t, 200, 0))
+		head = append(head, block)
+	}
+	if r, err := cicheck.DiffProfiles(base, head, cicheck.DefaultConfig); err == nil || !strings.Contains(err.Error(), "block.out: sample type delay/nanoseconds, but hand.pprof has cpu/nanoseconds") {
+		t.Errorf("CPU profiles compared with block profiles: %v (report %+v)", err, r)
+	}
+	// A profile whose period is CPU time is a CPU profile, whatever its sample types.
+	counts := handProfile([]*profile.ValueType{{Type: "samples", Unit: "count"}}, 10e6, [3][]int64{{3}, {5}, {2}})
+	if r, err := roundTrip(t, counts, cicheck.ProfileOptions{}); err != nil || r.SampleType != "samples/count" {
+		t.Errorf("count profile: %+v, %v", r, err)
 	}
 }

@@ -13,8 +13,9 @@ type Report struct {
 	Headline string  `json:"headline"`
 	// Reason explains the verdict in one sentence (the gate, or what is missing).
 	Reason string `json:"reason"`
-	// NeedRuns is, when Verdict is Insufficient, the fewest runs per side
-	// that give a verdict.
+	// NeedRuns is, when Verdict is Insufficient for too few runs, the
+	// fewest runs per side that give a verdict; zero when nothing was
+	// compared.
 	NeedRuns int `json:"needRuns,omitempty"`
 	BaseRuns int `json:"baseRuns"`
 	HeadRuns int `json:"headRuns"`
@@ -34,10 +35,12 @@ type Report struct {
 	// Benchmarks: one entry per benchmark, worst first.
 	Benchmarks []BenchmarkChange `json:"benchmarks,omitempty"`
 
-	Pricing  *Pricing `json:"pricing,omitempty"`
-	Gate     Gate     `json:"gate"`
-	Alpha    float64  `json:"alpha"`
-	CI       float64  `json:"confidence"`
+	Pricing *Pricing `json:"pricing,omitempty"`
+	Gate    Gate     `json:"gate"`
+	Alpha   float64  `json:"alpha"`
+	CI      float64  `json:"confidence"`
+	// Warnings are notes on the input and the method: lines skipped,
+	// benchmarks too short to judge, names matched without GOMAXPROCS.
 	Warnings []string `json:"warnings,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ type ciCmd struct {
 type ciDiffCmd struct {
 	Base       []string `required:"" placeholder:"PATH" help:"Base profiles: pprof files, or directories of repeated runs (repeatable)."`
 	Head       []string `required:"" placeholder:"PATH" help:"Head (change) profiles: pprof files, or directories of repeated runs (repeatable)."`
-	UnitOfWork float64  `name:"unit-of-work" xor:"unit" placeholder:"N" help:"Units of work (requests, iterations) each profile did: values are per unit."`
+	UnitOfWork *float64 `name:"unit-of-work" xor:"unit" placeholder:"N" help:"Units of work (requests, iterations) each profile did, above 0: values are per unit."`
 	PerProfile bool     `name:"per-profile" xor:"unit" help:"Each profile is one unit of work (the default)."`
 	SampleType string   `name:"sample-type" placeholder:"TYPE" help:"Profile sample type to compare (default: cpu, else the profile's default)."`
 
@@ -82,13 +83,18 @@ type ciOutputFlags struct {
 }
 
 func (c *ciDiffCmd) Run(ctx context.Context, a *app) error {
+	opt := cicheck.ProfileOptions{SampleType: c.SampleType}
+	if c.UnitOfWork != nil {
+		// Zero is no number of units of work (an unset variable, say), not
+		// "per profile": that is --per-profile, the default.
+		if n := *c.UnitOfWork; !(n > 0) || math.IsInf(n, 0) {
+			return ciErr(tally.Errorf(tally.EInvalid, "--unit-of-work %v: want the units of work each profile did, a number above 0 (or --per-profile, the default)", n))
+		}
+		opt.UnitsOfWork = *c.UnitOfWork
+	}
 	cfg, err := c.config(ctx, a)
 	if err != nil {
 		return ciErr(err)
-	}
-	opt := cicheck.ProfileOptions{SampleType: c.SampleType, UnitsOfWork: c.UnitOfWork}
-	if c.UnitOfWork < 0 {
-		return ciErr(tally.Errorf(tally.EInvalid, "--unit-of-work %v: want a positive number", c.UnitOfWork))
 	}
 	base, err := readProfiles(a, "base", c.Base, opt)
 	if err != nil {
@@ -218,7 +224,7 @@ func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing,
 			}
 			token = strings.TrimSpace(string(b))
 		}
-		a.log.Info("asking the Tally server for the workload's cost rate", "server", f.Server, "workload", f.Workload)
+		a.log.Info("asking the Tally server for the workload's cost rate", "server", redactURL(f.Server), "workload", f.Workload)
 		cl := &costRateClient{HTTP: &http.Client{Timeout: 30 * time.Second}, Server: f.Server, Token: token}
 		rate, err := cl.Get(ctx, f.Workload, f.Cluster, f.Window)
 		if err != nil {
@@ -228,7 +234,8 @@ func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing,
 		if err != nil {
 			return nil, err
 		}
-		src := fmt.Sprintf("Tally server %s, workload %s", f.Server, rate.Workload)
+		// The source is shown in the pull request: no password.
+		src := fmt.Sprintf("Tally server %s, workload %s", redactURL(f.Server), rate.Workload)
 		if rate.Cluster != "" {
 			src += " in " + string(rate.Cluster)
 		}
@@ -318,7 +325,7 @@ func (o *ciOutputFlags) emit(a *app, rep *cicheck.Report) error {
 	case "junit":
 		err = cicheck.RenderJUnit(&out, rep)
 	case "text":
-		err = cicheck.RenderText(&out, rep)
+		err = cicheck.RenderText(&out, rep, o.Top)
 	case "github":
 		err = o.emitGitHub(a, rep, &out)
 	}

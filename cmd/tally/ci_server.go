@@ -34,8 +34,11 @@ func (c *costRateClient) Get(ctx context.Context, workload, cluster, window stri
 	}
 	u, err := url.Parse(c.Server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, tally.Errorf(tally.EInvalid, "--server %q: want an http or https URL", c.Server)
+		return nil, tally.Errorf(tally.EInvalid, "--server %q: want an http or https URL", redactURL(c.Server))
 	}
+	// Messages name the server without its password: they reach the CI
+	// log and, through the report's price source, the pull request.
+	server := u.Redacted()
 	u = u.JoinPath(tally.CostRatePath)
 	q := url.Values{"workload": {workload}}
 	if cluster != "" {
@@ -47,7 +50,7 @@ func (c *costRateClient) Get(ctx context.Context, workload, cluster, window stri
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("cost rate request: %w", err)
+		return nil, fmt.Errorf("cost rate request: %w", withoutURL(err))
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tally/"+tally.Version)
@@ -56,23 +59,24 @@ func (c *costRateClient) Get(ctx context.Context, workload, cluster, window stri
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, tally.Errorf(tally.EUnavailable, "ask %s for the cost rate of %s: %v", c.Server, workload, err)
+		// net/http's errors hold the URL; the message names the server already.
+		return nil, tally.Errorf(tally.EUnavailable, "ask %s for the cost rate of %s: %v", server, workload, withoutURL(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCostRateBody+1))
 	if err != nil {
-		return nil, tally.Errorf(tally.EUnavailable, "read the cost rate of %s from %s: %v", workload, c.Server, err)
+		return nil, tally.Errorf(tally.EUnavailable, "read the cost rate of %s from %s: %v", workload, server, withoutURL(err))
 	}
 	if len(body) > maxCostRateBody {
-		return nil, tally.Errorf(tally.ETooLarge, "cost rate of %s from %s: answer over %d bytes", workload, c.Server, maxCostRateBody)
+		return nil, tally.Errorf(tally.ETooLarge, "cost rate of %s from %s: answer over %d bytes", workload, server, maxCostRateBody)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, serverError(resp, body, c.Server, workload)
+		return nil, serverError(resp, body, server, workload)
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: answer is %q, not JSON", workload, c.Server, ct)
+		return nil, tally.Errorf(tally.EUnavailable, "cost rate of %s from %s: answer is %q, not JSON", workload, server, ct)
 	}
-	return decodeCostRate(body, workload, c.Server)
+	return decodeCostRate(body, workload, server)
 }
 
 // decodeCostRate parses and checks a cost-rate answer to a question about workload.
@@ -125,4 +129,29 @@ func serverError(resp *http.Response, body []byte, server, workload string) erro
 		hint = " (is the workload name NAMESPACE/NAME as Tally shows it?)"
 	}
 	return &tally.Error{Code: code, Message: fmt.Sprintf("cost rate of %s from %s: %s%s", workload, server, msg, hint), Err: errors.New(resp.Status)}
+}
+
+// redactURL returns the URL s with its password replaced by "xxxxx", as
+// url.URL.Redacted does; a string that does not parse loses everything up
+// to its last '@'.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		return "xxxxx@" + s[i+1:]
+	}
+	return s
+}
+
+// withoutURL returns the cause of a *url.Error, or err itself. net/http's
+// errors name the URL: the client's hide its password, but others (a URL
+// that does not parse) hold it verbatim, and the message names the server
+// already.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
 }

@@ -258,6 +258,11 @@ func TestCIBench(t *testing.T) {
 	old, same, slow := write("old.txt", 1200), write("same.txt", 1201), write("new.txt", 1500)
 	bad := filepath.Join(dir, "bad.txt")
 	os.WriteFile(bad, []byte("pkg: x\nBenchmarkEncode-8 100 fast ns/op\n"), 0o644)
+	sameBad := filepath.Join(dir, "same-bad.txt")
+	b, _ := os.ReadFile(same)
+	os.WriteFile(sameBad, append(b, "BenchmarkEncode-8 \thello\n"...), 0o644)
+	other := filepath.Join(dir, "other.txt")
+	os.WriteFile(other, []byte(strings.ReplaceAll(string(b), "BenchmarkEncode-8", "BenchmarkDecode-8")), 0o644)
 
 	for _, tc := range []struct {
 		name     string
@@ -268,6 +273,8 @@ func TestCIBench(t *testing.T) {
 		{"slowdown", []string{"--base", old, "--head", slow, "--calls-per-year", "1e13", "--price-per-core-hour", "0.04"}, 1, "This change adds $33", "cost regression"},
 		{"same", []string{"--base", old, "--head", same}, 0, "No benchmark got significantly slower", ""},
 		{"syntax error", []string{"--base", old, "--head", bad}, 2, "", "bad.txt:2: parsing measurement"},
+		{"line skipped", []string{"--base", old, "--head", sameBad}, 0, "- Note: " + sameBad + ":13: malformed benchmark line skipped (parsing iteration count", ""},
+		{"nothing compared", []string{"--base", old, "--head", other}, 2, "The base has BenchmarkEncode-8; the head has BenchmarkDecode-8.", "no verdict: No benchmark ran on both sides: nothing was compared."},
 		{"price without calls", []string{"--base", old, "--head", slow, "--price-per-core-hour", "0.04"}, 2, "", "give calls per year"},
 		{"bad calls", []string{"--base", old, "--head", slow, "--calls-per-year", "many"}, 2, "", `calls per year "many"`},
 	} {
@@ -277,5 +284,107 @@ func TestCIBench(t *testing.T) {
 				t.Errorf("exit %d, want %d\nstdout (want %q):\n%s\nstderr (want %q):\n%s", code, tc.code, tc.out, out, tc.err, errOut)
 			}
 		})
+	}
+}
+
+// TestCIServerPasswordRedacted: a --server URL with credentials
+// (https://user:password@host, e.g. $TALLY_SERVER behind a basic-auth proxy;
+// Go's HTTP client sends them) never shows its password: not in the
+// report's price source (the pull-request comment, the job summary, the
+// JSON), not in the log on stderr, not in error messages.
+func TestCIServerPasswordRedacted(t *testing.T) {
+	const password = "pa55word-not-for-prs"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if u, p, ok := r.BasicAuth(); !ok || u != "ci" || p != password {
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"code": tally.EUnauthorized, "message": "bad credentials"})
+			return
+		}
+		if r.URL.Query().Get("workload") != "shop/checkout" {
+			w.WriteHeader(http.StatusNotFound)
+			json.NewEncoder(w).Encode(map[string]string{"code": tally.ENotFound, "message": "no such workload"})
+			return
+		}
+		json.NewEncoder(w).Encode(tally.CostRate{Workload: "shop/checkout", Currency: "USD", CorehourCost: "0.0213", CoreHoursPerYear: 1_250_000, Basis: "amortized"})
+	}))
+	defer srv.Close()
+	server := strings.Replace(srv.URL, "http://", "http://ci:"+password+"@", 1)
+
+	rng := rand.New(rand.NewPCG(21, 21))
+	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.1)
+	comment := filepath.Join(t.TempDir(), "comment.md")
+	code, out, errOut := runCLI("ci", "diff", "--base", base, "--head", slow, "--server", server, "--workload", "shop/checkout",
+		"--format", "github", "--comment-file", comment, "--step-summary", filepath.Join(t.TempDir(), "summary.md"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the server answered, the change regressed)\n%s\n%s", code, out, errOut)
+	}
+	c, _ := os.ReadFile(comment)
+	if strings.Contains(string(c), password) || !strings.Contains(string(c), "ci:xxxxx@") {
+		t.Errorf("the pull-request comment holds the server password, or does not name the server:\n%s", c)
+	}
+	if strings.Contains(errOut, password) || !strings.Contains(errOut, "ci:xxxxx@127.0.0.1") {
+		t.Errorf("stderr (the CI log) holds the server password, or does not name the server:\n%s", errOut)
+	}
+	_, out, _ = runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--server", server, "--workload", "shop/checkout", "--format", "json")
+	if strings.Contains(out, password) {
+		t.Errorf("the JSON report holds the server password")
+	}
+
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := strings.Replace(dead.URL, "http://", "http://ci:"+password+"@", 1)
+	dead.Close()
+	for _, tc := range []struct{ name, server, workload, want string }{
+		{"unknown workload", server, "shop/nope", "cost rate of shop/nope from http://ci:xxxxx@127.0.0.1"},
+		{"unreachable", deadURL, "shop/checkout", "ask http://ci:xxxxx@127.0.0.1"},
+		{"not a URL", "http://ci:" + password + "@bad host/", "shop/checkout", `--server "xxxxx@bad host/"`},
+	} {
+		code, _, errOut := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--server", tc.server, "--workload", tc.workload)
+		if code != 2 || strings.Contains(errOut, password) || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q, want 2 and %q without the password", tc.name, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestCITextTop: --top is the "Rows of functions or benchmarks to show"
+// in --format text as in markdown.
+func TestCITextTop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(22, 22))
+	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.3)
+	rows := func(top string) (md, text int, out string) {
+		_, m, _ := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--format", "markdown", "--top", top)
+		_, out, _ = runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--format", "text", "--top", top)
+		if _, fns, ok := strings.Cut(out, "Functions (self CPU per unit of work):\n"); ok {
+			for _, l := range strings.Split(fns, "\n") {
+				if strings.HasPrefix(l, "  ") {
+					text++
+				}
+			}
+		}
+		return strings.Count(m, "\n| `"), text, out
+	}
+	md, text, out := rows("1")
+	if md != 1 || text != 1 || !strings.Contains(out, "… 4 more functions changed less") {
+		t.Errorf("--top 1: markdown shows %d function rows, text %d:\n%s", md, text, out)
+	}
+	if md, text, out := rows("10"); md != 5 || text != 5 {
+		t.Errorf("--top 10: markdown shows %d function rows, text %d:\n%s", md, text, out)
+	}
+}
+
+// TestCIUnitOfWorkPositive: --unit-of-work 0 is no number of units of work
+// (a typo, or an unset shell variable: "--unit-of-work ${N:-0}"); it is a
+// usage error, not "each profile is one unit".
+func TestCIUnitOfWorkPositive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 23))
+	base, same := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0)
+	for n, want := range map[string]string{"0": "--unit-of-work 0: ", "-3": "--unit-of-work -3: ", "Inf": "--unit-of-work +Inf: "} {
+		code, out, errOut := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", same, "--unit-of-work="+n)
+		if code != 2 || !strings.Contains(errOut, want+"want the units of work each profile did, a number above 0") {
+			t.Errorf("--unit-of-work %s: exit %d, want 2 (usage error)\n%s%s", n, code, out, errOut)
+		}
+	}
+	if code, _, errOut := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", same, "--unit-of-work", "2000"); code != 0 {
+		t.Errorf("--unit-of-work 2000: exit %d: %s", code, errOut)
 	}
 }
