@@ -1,0 +1,136 @@
+package postgres_test
+
+// Reproductions of the review-store-cli findings. Each test fails on the
+// code as reviewed and names what it expects.
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// TestReviewTouchTokenRecordsLastUse: the web server calls TouchToken on
+// every bearer request (and ignores its error); `tally token list` and the
+// dashboard show last_used_at. The UPDATE compares last_used_at with
+// "$2 - interval '1 minute'", where PostgreSQL types the untyped $2 as an
+// interval (WHERE is analysed before SET), so every call fails and no
+// token ever shows a last use.
+func TestReviewTouchTokenRecordsLastUse(t *testing.T) {
+	db := pgtest.New(t)
+	if _, err := db.CreateToken(ctx, tally.Token{ID: "abc123", Kind: tally.TokenAPI, Role: tally.RoleViewer, Name: "ci",
+		SecretHash: []byte{1, 2, 3}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if err := db.TouchToken(ctx, "abc123", now); err != nil {
+		t.Errorf("TouchToken: %v", err)
+	}
+	tok, err := db.Token(ctx, "abc123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.LastUsedAt.Equal(now) {
+		t.Errorf("last used at %v after TouchToken(%v)", tok.LastUsedAt, now)
+	}
+}
+
+// TestReviewLateAgentDataRecomputesHour: an hour attributed before its agent
+// data arrived (an agent uploading what it buffered through a backend
+// outage, which the agent endpoint accepts for 31 days) is never
+// attributed again: StaleHours only looks at billing periods, so the hour
+// keeps its allocations without the late usage (here: the pod used the
+// whole node, yet the hour keeps half of it as idle) until someone runs
+// `tally attribute --force`.
+func TestReviewLateAgentDataRecomputesHour(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	day1 := fixture.Day1
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	h := tally.HourOf(day1.Add(47 * time.Hour)) // the last hour: the batch ends the node's known life there
+	idleBefore := idleOf(t, db, h)
+
+	// The agent's buffered batch for hour h lands: pod p1 used both cores all hour.
+	in := tally.AgentIngest{Cluster: "prod",
+		Node: tally.Node{Cluster: "prod", UID: "n1", Name: "n1", InstanceID: "i-1", InstanceType: "m5.large", Region: "us-east-1",
+			CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30, ValidFrom: h.Start(), ValidTo: h.End()},
+		Intervals: []tally.AgentIngestInterval{{Window: h.Window(), Usage: []tally.ContainerUsage{{Cluster: "prod",
+			Interval: h.Window(), PodUID: "p1", Container: "api", NodeName: "n1", CPUCoreSeconds: 7200,
+			MemoryWorkingSetAvg: 8 << 30, MemoryWorkingSetMax: 8 << 30}}}}}
+	if err := db.StoreAgentData(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := db.StaleHours(ctx, h.Window())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) != 1 {
+		t.Errorf("StaleHours(%v) after its agent data arrived = %v, want [%v]", h, stale, h)
+	}
+	sum, err := job.Attribute(ctx, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idleAfter := idleOf(t, db, h)
+	if sum.Hours == 0 || idleAfter.Equal(idleBefore) {
+		t.Errorf("attribute after late agent data: %d hours recomputed, idle of %v still %v (want it to shrink: the pod used the whole node)",
+			sum.Hours, h, idleAfter.Decimal())
+	}
+	// What --force gives, for comparison.
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("idle of %v: before the late data %s, after a normal run %s, after --force %s",
+		h, idleBefore.Decimal(), idleAfter.Decimal(), idleOf(t, db, h).Decimal())
+}
+
+func idleOf(t *testing.T, db *postgres.DB, h tally.Hour) tally.Money {
+	t.Helper()
+	allocs, err := db.Allocations(ctx, "", h.Window())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idle tally.Money
+	for _, a := range allocs {
+		if a.Container == tally.IdleName {
+			if idle, err = idle.Add(a.EffectiveCost); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return idle
+}
+
+// TestReviewReconciliationPartialFirstDay: `tally attribute --from` takes
+// RFC 3339 times, and Reconciliation then compares, for the window's first
+// (partial) day, the bill clipped to the window (plus the hour ending at
+// its start: charge_period_end >= $1) with that day's whole rollup. A day
+// attributed correctly is reported as a mismatch, and tally attribute
+// exits 1.
+func TestReviewReconciliationPartialFirstDay(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	day1 := fixture.Day1
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Reconciliation(ctx, tally.Window{Start: day1.Add(10 * time.Hour), End: day1.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Status() == "mismatch" {
+			t.Errorf("%s %s: billed %s, allocated+idle+shared+unallocated %s: %s, though every hour of the day is attributed and reconciles",
+				tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
+		}
+	}
+}
