@@ -4,6 +4,7 @@ package postgres_test
 // code as reviewed and names what it expects.
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -132,5 +133,60 @@ func TestReviewReconciliationPartialFirstDay(t *testing.T) {
 			t.Errorf("%s %s: billed %s, allocated+idle+shared+unallocated %s: %s, though every hour of the day is attributed and reconciles",
 				tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
 		}
+	}
+}
+
+// TestReviewIngestOfANewMonthBlocksReaders: ReplaceBillingPeriods creates a
+// missing monthly partition inside its transaction. CREATE TABLE …
+// PARTITION OF takes an ACCESS EXCLUSIVE lock on cost_lines, held until
+// the ingest commits, so every reader of the bill (dashboard, commitments,
+// forecasts, attribution) waits for the rest of the ingest — for a
+// backfill of months, the whole ingest, as one transaction covers every
+// period. With the month's partition already there, readers are not held.
+func TestReviewIngestOfANewMonthBlocksReaders(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		precreated bool
+	}{{"partition created by the ingest", false}, {"partition created before", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			month := mustTime(t, "2031-03-01T00:00:00Z")
+			if tt.precreated {
+				if _, err := db.EnsurePartitions(ctx, month, month.AddDate(0, 1, 0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run, err := db.StartIngestRun(ctx, "focus", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			streaming, release := make(chan struct{}), make(chan struct{})
+			lines := func(yield func(*tally.CostLine, error) bool) {
+				l := testLine(t, "2031-03-02T10:00:00Z", "i-0aaa", "1", "1")
+				if !yield(&l, nil) {
+					return
+				}
+				close(streaming) // the ingest is copying: the rest of a large bill takes a while
+				<-release
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := db.ReplaceBillingPeriods(ctx, "focus", run, lines)
+				done <- err
+			}()
+			<-streaming
+			rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			start := time.Now()
+			_, rerr := db.CostLines(rctx, postgres.CostLineFilter{Window: tally.Window{Start: mustTime(t, "2026-10-01T00:00:00Z"), End: mustTime(t, "2026-11-01T00:00:00Z")}})
+			waited := time.Since(start)
+			cancel()
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if rerr != nil {
+				t.Errorf("reading another month's cost lines during the ingest: %v after %v (blocked by the ingest's lock on cost_lines)", rerr, waited.Round(time.Millisecond))
+			}
+		})
 	}
 }
