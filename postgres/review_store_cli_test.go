@@ -295,3 +295,46 @@ func TestReviewRestatedGCPInvoiceMonthRecomputesItsHours(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewBilledThroughIsPerSourceNotPerAccount: BilledThrough takes, per
+// billing account, the max of billed_through over every source. An
+// account billed by two exports (the demo's: CUR 2.0 for the payer's own
+// lines, a FOCUS export for a member account's) is then "billed through"
+// as far as the fresher one reaches: node-hours whose own export lags are
+// not estimated but cost 0 (UnbilledNodeHours), and are not flagged
+// estimated, contrary to DESIGN ("until billing arrives, an estimate …
+// flagged estimated").
+func TestReviewBilledThroughIsPerSourceNotPerAccount(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 24) // account 111, source aws-cur: node i-1 billed for day 1 only
+	day1 := fixture.Day1
+	// A second export of account 111 (a member account's FOCUS export,
+	// without the node) is a day fresher.
+	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(day1), Source: "focus"}
+	var lines []tally.CostLine
+	for h := 0; h < 48; h++ {
+		s := day1.Add(time.Duration(h) * time.Hour)
+		m := tally.MustParseMoney("0.01", "USD")
+		lines = append(lines, tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "111", SubAccountID: "222",
+			BillingPeriodStart: tally.MonthStart(s), BillingPeriodEnd: tally.MonthStart(s).AddDate(0, 1, 0),
+			ChargePeriodStart: s, ChargePeriodEnd: s.Add(time.Hour), ChargeCategory: tally.ChargeUsage,
+			BilledCost: m, EffectiveCost: m, ListCost: m, ContractedCost: m, ServiceName: "Amazon Simple Storage Service", ResourceID: "bucket-1"})
+	}
+	run, err := db.StartIngestRun(ctx, "focus", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq(lines)); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db,
+		Now: func() time.Time { return day1.Add(50 * time.Hour) }}
+	sum, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.EstimatedNodeHrs != 24 || sum.UnbilledNodeHours != 0 {
+		t.Errorf("day 2 of node i-1 (its export has not reached it): %d node-hours estimated, %d cost 0; want 24 estimated, 0 at cost 0 (warnings %q)",
+			sum.EstimatedNodeHrs, sum.UnbilledNodeHours, sum.Warnings)
+	}
+}
