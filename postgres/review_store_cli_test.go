@@ -4,7 +4,6 @@ package postgres_test
 // code as reviewed and names what it expects.
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -109,104 +108,6 @@ func TestReviewReconciliationPartialFirstDay(t *testing.T) {
 				tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
 		}
 	}
-}
-
-// TestReviewIngestOfANewMonthBlocksReaders: ReplaceBillingPeriods creates a
-// missing monthly partition inside its transaction. CREATE TABLE …
-// PARTITION OF takes an ACCESS EXCLUSIVE lock on cost_lines, held until
-// the ingest commits, so every reader of the bill (dashboard, commitments,
-// forecasts, attribution) waits for the rest of the ingest — for a
-// backfill of months, the whole ingest, as one transaction covers every
-// period. With the month's partition already there, readers are not held.
-func TestReviewIngestOfANewMonthBlocksReaders(t *testing.T) {
-	for _, tt := range []struct {
-		name       string
-		precreated bool
-	}{{"partition created by the ingest", false}, {"partition created before", true}} {
-		t.Run(tt.name, func(t *testing.T) {
-			db := pgtest.New(t)
-			if tt.precreated {
-				if _, err := db.EnsurePartitions(ctx, mustTime(t, "2031-03-01T00:00:00Z"), mustTime(t, "2031-04-01T00:00:00Z")); err != nil {
-					t.Fatal(err)
-				}
-			}
-			release := ingestAndHold(t, db)
-			waited, rerr := readOtherMonth(t, db)
-			release()
-			if rerr != nil {
-				t.Errorf("reading another month's cost lines during the ingest: %v after %v (blocked by the ingest's lock on cost_lines)", rerr, waited.Round(time.Millisecond))
-			}
-		})
-	}
-}
-
-// TestReviewPartitionMaintenanceDuringIngestBlocksReaders: with the
-// ingest's month already partitioned, `tally serve`'s hourly
-// maintainPartitions (EnsurePartitions 7 days ahead: a new month of
-// cost_lines, allocations, … once a month, new days of container_usage
-// every day) asks for ACCESS EXCLUSIVE on each parent it extends. Behind a
-// running ingest that request waits, and every reader of cost_lines queues
-// behind the request: the bill is unreadable until the ingest commits.
-func TestReviewPartitionMaintenanceDuringIngestBlocksReaders(t *testing.T) {
-	db := pgtest.New(t)
-	if _, err := db.EnsurePartitions(ctx, mustTime(t, "2031-03-01T00:00:00Z"), mustTime(t, "2031-04-01T00:00:00Z")); err != nil {
-		t.Fatal(err)
-	}
-	release := ingestAndHold(t, db)
-	maint := make(chan error, 1)
-	go func() { // what maintainPartitions runs, for a day of the next month
-		_, err := db.EnsurePartitions(ctx, mustTime(t, "2031-04-02T00:00:00Z"), mustTime(t, "2031-04-03T00:00:00Z"))
-		maint <- err
-	}()
-	time.Sleep(500 * time.Millisecond)
-	waited, rerr := readOtherMonth(t, db)
-	release()
-	if err := <-maint; err != nil {
-		t.Fatal(err)
-	}
-	if rerr != nil {
-		t.Errorf("reading cost lines while partition maintenance waits for an ingest: %v after %v", rerr, waited.Round(time.Millisecond))
-	}
-}
-
-// ingestAndHold starts an ingest of a line of 2031-03 and holds it in the
-// middle of its COPY (as a large bill would be) until release is called.
-func ingestAndHold(t *testing.T, db *postgres.DB) (release func()) {
-	t.Helper()
-	run, err := db.StartIngestRun(ctx, "focus", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	streaming, hold := make(chan struct{}), make(chan struct{})
-	lines := func(yield func(*tally.CostLine, error) bool) {
-		l := testLine(t, "2031-03-02T10:00:00Z", "i-0aaa", "1", "1")
-		if !yield(&l, nil) {
-			return
-		}
-		close(streaming)
-		<-hold
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := db.ReplaceBillingPeriods(ctx, "focus", run, lines)
-		done <- err
-	}()
-	<-streaming
-	return func() {
-		close(hold)
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// readOtherMonth reads October 2026's cost lines with a 3 s timeout.
-func readOtherMonth(t *testing.T, db *postgres.DB) (time.Duration, error) {
-	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	start := time.Now()
-	_, err := db.CostLines(rctx, postgres.CostLineFilter{Window: tally.Window{Start: mustTime(t, "2026-10-01T00:00:00Z"), End: mustTime(t, "2026-11-01T00:00:00Z")}})
-	return time.Since(start), err
 }
 
 // TestReviewRestatedGCPInvoiceMonthRecomputesItsHours: GCP's invoice.month
