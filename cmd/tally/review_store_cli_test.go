@@ -66,29 +66,6 @@ func TestReviewAttributeFromMidDayFails(t *testing.T) {
 	}
 }
 
-// TestReviewCostsTableIgnoresStep: `tally costs --step 1d` ("Step: window
-// (one total), 1h, 1d, 7d, …") prints, in the default table format,
-// exactly what it prints without --step: writeCostsTable shows only each
-// group's total, so the per-step rows json and csv carry are dropped.
-func TestReviewCostsTableIgnoresStep(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fixture.OneNode(t, db, 48)
-	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
-	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
-	win := "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z"
-	whole := tly("costs", "--window", win)
-	daily := tly("costs", "--window", win, "--step", "1d")
-	csv := tly("costs", "--window", win, "--step", "1d", "--format", "csv")
-	if daily == whole && strings.Count(csv, "\n") > strings.Count(whole, "\n") {
-		t.Errorf("--step 1d changed nothing in the table (csv has a row per day):\n%s\ncsv:\n%s", daily, csv)
-	}
-}
-
 // TestReviewDemoTruthListMatchesItsBill: truth.json's list totals count the
 // AWS fee, tax and credit lines at their unblended cost (demo/truth.go:145),
 // while the CUR the generator writes gives those lines
