@@ -28,7 +28,7 @@ import (
 func TestDemoLoadMatchesTruth(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "org")
-	m, err := demo.Generate(ctx, demo.Config{Seed: 2, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)}, dir)
+	m, err := demo.Generate(ctx, demo.Config{Seed: 2, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), ProfileDays: 21}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
