@@ -26,7 +26,7 @@ func BenchmarkGenerate(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("DEMO_BENCH_DAYS")); err == nil {
 		days = v
 	}
-	cfg := demo.Config{Seed: 1, Days: days, End: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	cfg := demo.Config{Seed: 1, Days: days, End: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), ProfileDays: 21}
 	var gen, cpu, cp []float64
 	var bytes int64
 	var files int

@@ -87,10 +87,7 @@ func (o *org) focusRecord(rec []string, l *awsLine, ps, pe time.Time) {
 	if l.term == "Spot" {
 		pricing = "Dynamic"
 	}
-	list := l.public
-	if category != string(tally.ChargeUsage) {
-		list = billed
-	}
+	list := focusListCost(l)
 	payer := l.acct.Payer
 	set("AvailabilityZone", l.az)
 	set("BilledCost", billed.Decimal())
@@ -171,6 +168,17 @@ func jsonObject(kv [][2]string) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// focusListCost is a line's FOCUS ListCost: its public on-demand cost for
+// usage, its billed cost for the other charge categories (purchases, tax,
+// credits), which have no public price.
+func focusListCost(l *awsLine) tally.Money {
+	switch l.typ {
+	case ltTax, ltCredit, ltRIFee, ltSPRecurringFee, ltFee, ltSPUpfrontFee:
+		return l.unblended
+	}
+	return l.public
 }
 
 // focusLines are the lines a FOCUS export carries: everything but the

@@ -19,9 +19,9 @@ import (
 // Config configures Generate.
 type Config struct {
 	Seed        uint64
-	Days        int            // days of history; 0 means 90
+	Days        int            // days of history, MinDays to MaxDays
 	End         time.Time      // exclusive end, midnight UTC; zero means today's midnight UTC, so the last day is yesterday
-	ProfileDays int            // days before End with CPU profiles in the agent batches; 0 means 21 (the weekly report compares two whole weeks)
+	ProfileDays int            // days before End with CPU profiles in the agent batches; 0 means none
 	Workers     int            // files written in parallel; 0 means GOMAXPROCS
 	Progress    func(Progress) // called from one goroutine at a time; may be nil
 }
@@ -48,16 +48,10 @@ const (
 )
 
 func (c Config) withDefaults(now time.Time) Config {
-	if c.Days == 0 {
-		c.Days = 90
-	}
 	if c.End.IsZero() {
 		c.End = now.UTC().Truncate(24 * time.Hour)
 	}
 	c.End = c.End.UTC()
-	if c.ProfileDays == 0 {
-		c.ProfileDays = 21
-	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}

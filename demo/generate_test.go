@@ -1,6 +1,7 @@
 package demo_test
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -324,6 +325,7 @@ func TestGenerateErrors(t *testing.T) {
 		t.Errorf("non-empty directory: %v", err)
 	}
 	for _, cfg := range []demo.Config{
+		{End: fixtureCfg.End}, // no days: not a default of 90
 		{Days: 1, End: fixtureCfg.End},
 		{Days: 500, End: fixtureCfg.End},
 		{Days: 5, End: fixtureCfg.End.Add(time.Hour)},
@@ -365,4 +367,43 @@ func FuzzLoad(f *testing.F) {
 			t.Errorf("loaded version %d", m.Version)
 		}
 	})
+}
+
+// TestGenerateProfileDays: ProfileDays 0 means no CPU profiles in the agent
+// batches, not a default number of days.
+func TestGenerateProfileDays(t *testing.T) {
+	for _, days := range []int{0, 1} {
+		dir := filepath.Join(t.TempDir(), "o")
+		m, err := demo.Generate(context.Background(), demo.Config{Seed: 1, Days: 2, End: fixtureCfg.End, ProfileDays: days}, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		profiles := 0
+		for _, af := range m.Agent {
+			f, err := os.Open(filepath.Join(dir, filepath.FromSlash(af.Path)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b tally.AgentBatch
+			err = json.NewDecoder(zr).Decode(&b)
+			f.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", af.Path, err)
+			}
+			for _, iv := range b.Intervals {
+				for _, u := range iv.Containers {
+					if len(u.Profile) > 0 {
+						profiles++
+					}
+				}
+			}
+		}
+		if m.ProfileDays != days || (profiles == 0) != (days == 0) {
+			t.Errorf("ProfileDays %d: manifest says %d, %d profiles in the agent batches", days, m.ProfileDays, profiles)
+		}
+	}
 }

@@ -141,9 +141,13 @@ func (o *org) billTruth(aws *awsBill, gcp *gcpBill, acc *truthAcc) map[nodeHourK
 	nodeCost := map[nodeHourKey]tally.Money{}
 	for _, l := range aws.lines {
 		eff := amortizedAWS(l)
+		// List cost as the line's export gives it: the payer's CUR 2.0 has
+		// no public price for fees, tax and credits (0, or no
+		// pricing_public_on_demand_cost), the linked account's FOCUS lists
+		// them at their billed cost.
 		list := l.public
-		if l.typ == ltTax || l.typ == ltCredit || strings.HasSuffix(l.typ, "Fee") {
-			list = l.unblended
+		if l.acct == o.linked {
+			list = focusListCost(l)
 		}
 		acct := l.acct.Payer.ID
 		o.spread(l.start, l.end, l.unblended, func(d int, v tally.Money) { addTo(acc.billed, totalsKey{d, acct, l.acct.ID}, v) })

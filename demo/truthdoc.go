@@ -209,6 +209,7 @@ type TruthClusterDay struct {
 var allocationRules = []string{
 	"Amortized cost of AWS lines: SavingsPlanCoveredUsage → savings_plan_savings_plan_effective_cost; SavingsPlanRecurringFee → savings_plan_total_commitment_to_date − savings_plan_used_commitment; SavingsPlanNegation, SavingsPlanUpfrontFee → 0; DiscountedUsage → reservation_effective_cost; RIFee → reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee; Fee with a reservation ARN → 0; else line_item_unblended_cost. FOCUS: EffectiveCost.",
 	"GCP cost of a row = cost + Σ credits (billed and amortized alike).",
+	"List cost of a line is what its export gives: CUR 2.0 pricing_public_on_demand_cost (fees, tax and credits have none: 0), FOCUS ListCost (BilledCost for purchases, tax and credits), GCP cost_at_list.",
 	"A line whose charge period spans several hours (RIFee, Tax, Credit, Support, daily S3/GCS storage) is spread over its hours in proportion to its time in each (Money.Split); days are UTC.",
 	"Node-hour cost = Σ amortized cost of the lines whose resource id is the node's instance id (AWS line_item_resource_id / FOCUS ResourceId = the providerID's i-…, GCP resource.name = the providerID's instance name) in that hour.",
 	"Node-hour cost is split into CPU and RAM pools with Money.Split by weights round(vCPUs × cpuUnitPrice × 1e9) and round(memory capacity in GiB × ramUnitPrice × 1e9) (nodes[].cpuPoolWeight, ramPoolWeight): package attribution's default policy.",

@@ -172,7 +172,7 @@ func (db *DB) Token(ctx context.Context, id string) (tally.Token, error) {
 // TouchToken records that a token was used, at most once a minute.
 func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
 	_, err := db.pool.Exec(ctx, `UPDATE tokens SET last_used_at = $2
-		WHERE token_id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')`, id, at)
+		WHERE token_id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')`, id, at)
 	if err != nil {
 		return fmt.Errorf("touch token: %w", err)
 	}

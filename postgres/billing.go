@@ -172,8 +172,9 @@ type PeriodRows struct {
 // source, in one transaction: readers see all the old periods or all the
 // new ones, a re-ingest leaves no duplicates, and a crash or an error from
 // lines leaves the previous versions intact. Lines of several periods may
-// be interleaved. Missing monthly partitions are created inside the
-// transaction. It returns the periods written, in the order first seen.
+// be interleaved. Missing monthly partitions are created in transactions
+// of their own, which readers pass. It returns the periods written, in the
+// order first seen.
 //
 // Replaces of one period are serialized: each takes the period's
 // transaction advisory lock after its COPY, before it deletes the previous
@@ -210,6 +211,10 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 	}
 	for _, k := range always {
 		touch(k)
+		// The months known up front get their partitions before the transaction.
+		if err := ensureTablePartitions(ctx, db.pool, "cost_lines", k.Start, k.Start.AddDate(0, 1, 0)); err != nil {
+			return nil, err
+		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		parts, err := monthPartitions(ctx, tx, "cost_lines")
@@ -266,9 +271,11 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 			if stream.pending == nil {
 				break
 			}
-			// A line of a month without a partition ended that COPY: create it, resume.
+			// A line of a month without a partition ended that COPY: create it
+			// in a transaction of its own, resume. The next COPY sees it: opening
+			// a table by name reads the other sessions' catalog changes.
 			month := tally.MonthStart(stream.pending.BillingPeriodStart)
-			if err := ensureTablePartitions(ctx, tx, "cost_lines", month, month.AddDate(0, 1, 0)); err != nil {
+			if err := ensureTablePartitions(ctx, db.pool, "cost_lines", month, month.AddDate(0, 1, 0)); err != nil {
 				return err
 			}
 			parts[month] = true
@@ -323,7 +330,7 @@ func monthPartitions(ctx context.Context, q querier, table string) (map[time.Tim
 	rows, err := q.Query(ctx, `
 		SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \(''([^'']+)''\)'))[1]::timestamptz
 		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE i.inhparent = $1::regclass`, table)
+		WHERE i.inhparent = $1::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'`, table)
 	if err != nil {
 		return nil, fmt.Errorf("list %s partitions: %w", table, err)
 	}

@@ -20,12 +20,10 @@ func (db *DB) UpsertUsage(ctx context.Context, usage []tally.ContainerUsage) err
 	for _, u := range usage {
 		lo, hi = minTime(lo, u.Interval.Start), maxTime(hi, u.Interval.Start)
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := ensureTablePartitions(ctx, tx, "container_usage", lo, hi.Add(time.Nanosecond)); err != nil {
-			return err
-		}
-		return upsertUsageTx(ctx, tx, usage)
-	})
+	if err := ensureTablePartitions(ctx, db.pool, "container_usage", lo, hi.Add(time.Nanosecond)); err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return upsertUsageTx(ctx, tx, usage) })
 }
 
 // Usage returns cluster's usage intervals starting in w (all clusters for "").
@@ -82,12 +80,10 @@ func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSa
 	for _, s := range samples {
 		lo, hi = min(lo, s.Hour), max(hi, s.Hour)
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := ensureTablePartitions(ctx, tx, "function_samples", lo.Start(), hi.End()); err != nil {
-			return err
-		}
-		return addSamplesTx(ctx, tx, samples)
-	})
+	if err := ensureTablePartitions(ctx, db.pool, "function_samples", lo.Start(), hi.End()); err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return addSamplesTx(ctx, tx, samples) })
 }
 
 // FunctionSamples returns cluster's samples (every cluster's for "") in the hours of w.

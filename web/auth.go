@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -160,7 +161,9 @@ func (s *Server) bearer(ctx context.Context, header string) (*Principal, error) 
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 		return nil, tally.Errorf(tally.EUnauthorized, "bearer token %s expired at %s", t.ID, t.ExpiresAt.Format(time.RFC3339))
 	}
-	_ = s.auth.TouchToken(ctx, t.ID, now) // bookkeeping only
+	if err := s.auth.TouchToken(ctx, t.ID, now); err != nil { // bookkeeping only: the request goes on
+		s.log.WarnContext(ctx, "record a token's last use", slog.String("token", t.ID), slog.Any("err", err))
+	}
 	return &Principal{Kind: t.Kind, Role: t.Role, TokenID: t.ID, Cluster: t.Cluster}, nil
 }
 

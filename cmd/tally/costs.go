@@ -52,7 +52,7 @@ func (c *costsCmd) Run(ctx context.Context, a *app) error {
 	case "csv":
 		return attribution.WriteCSV(a.stdout, q, groups)
 	}
-	return writeCostsTable(a.stdout, groups)
+	return writeCostsTable(a.stdout, groups, q.Step != 0)
 }
 
 func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
@@ -88,21 +88,35 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 
 // writeCostsTable prints one row per group with its currency, and one
 // TOTAL row per currency: amounts in different currencies are never added.
-func writeCostsTable(w io.Writer, groups []attribution.Group) error {
+// With steps, a group has a row per step, after its START, as in the CSV.
+func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error {
 	if len(groups) == 0 {
 		_, err := fmt.Fprintln(w, "no attributed cost in this window: ingest a bill and agent data, then run tally attribute (tally serve does it every hour)")
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "NAME\tCURRENCY\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
+	start := "" // the START column, with steps
+	if steps {
+		start = "START\t"
+	}
+	fmt.Fprintln(tw, "NAME\t"+start+"CURRENCY\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
+	row := func(name, start string, c *attribution.StepCost) {
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", name, start, stepCurrency(c), c.CPU.Format(2),
+			c.RAM.Format(2), c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
+			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
+	}
 	var currencies []tally.Currency // in order of first appearance
 	totals := map[tally.Currency]tally.Money{}
 	for i := range groups {
 		c := &groups[i].Total
+		if steps {
+			for j := range groups[i].Steps {
+				row(groups[i].Name, stepStart(groups[i].Steps[j].Window)+"\t", &groups[i].Steps[j])
+			}
+		} else {
+			row(groups[i].Name, "", c)
+		}
 		cur := stepCurrency(c)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", groups[i].Name, cur, c.CPU.Format(2), c.RAM.Format(2),
-			c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
-			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
 		if cur == "" {
 			continue // no cost at all: nothing to add
 		}
@@ -115,10 +129,22 @@ func writeCostsTable(w io.Writer, groups []attribution.Group) error {
 			return fmt.Errorf("total of %s: %w", groups[i].Name, err)
 		}
 	}
+	if steps {
+		start = "\t"
+	}
 	for _, cur := range currencies {
-		fmt.Fprintf(tw, "TOTAL\t%s\t\t\t\t\t\t\t\t\t\t%s\t\t\n", cur, totals[cur].Format(2))
+		fmt.Fprintf(tw, "TOTAL\t%s%s\t\t\t\t\t\t\t\t\t\t%s\t\t\n", start, cur, totals[cur].Format(2))
 	}
 	return tw.Flush()
+}
+
+// stepStart is the start of a step: its day when the step is whole days,
+// else its minute, in UTC.
+func stepStart(w tally.Window) string {
+	if day := 24 * time.Hour; w.Start.Truncate(day).Equal(w.Start) && w.End.Truncate(day).Equal(w.End) {
+		return w.Start.UTC().Format(time.DateOnly)
+	}
+	return w.Start.UTC().Format("2006-01-02T15:04Z")
 }
 
 // stepCurrency returns the currency of a group's costs ("" when it has none).

@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/csv"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // Groups billed in different currencies get one total each: adding them
@@ -19,7 +25,7 @@ func TestCostsTableTotalPerCurrency(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	err := writeCostsTable(&buf, []attribution.Group{g("aws-prod", "1000", "USD"), g("gcp-eu", "500", "EUR"), g("aws-dev", "30", "USD"),
-		{Name: "empty"}})
+		{Name: "empty"}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,4 +44,57 @@ func TestCostsTableTotalPerCurrency(t *testing.T) {
 	if want := []string{"TOTAL USD 1030.00", "TOTAL EUR 500.00"}; strings.Join(totals, "|") != strings.Join(want, "|") {
 		t.Errorf("totals %q, want %q\n%s", totals, want, out)
 	}
+}
+
+// TestCostsTableHasARowPerStep: `tally costs --step 1d` prints, in the
+// table, a row per group and day with the day's cost, as the CSV does; the
+// totals stay those of the window.
+func TestCostsTableHasARowPerStep(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.OneNode(t, db, 48)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+	win := "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z"
+	whole := tableRows(tly("costs", "--window", win))
+	daily := tableRows(tly("costs", "--window", win, "--step", "1d"))
+	recs, err := csv.NewReader(strings.NewReader(tly("costs", "--window", win, "--step", "1d", "--format", "csv"))).ReadAll()
+	if err != nil || len(recs) < 3 {
+		t.Fatalf("csv: %q, %v", recs, err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	want := []string{"NAME START CURRENCY TOTAL"}
+	for _, r := range recs[1:] {
+		total := tally.MustParseMoney(r[col["total_cost"]], "USD")
+		want = append(want, r[col["name"]]+" "+r[col["start"]][:10]+" USD "+total.Format(2))
+	}
+	var got []string
+	for _, r := range daily {
+		if r[0] == "TOTAL" {
+			break
+		}
+		got = append(got, strings.Join(append(r[:3:3], r[12]), " ")) // name, start, currency, total
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("costs --step 1d table rows (name, start, currency, total):\n%s\nwant, as in the CSV:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if w, d := whole[len(whole)-1], daily[len(daily)-1]; w[0] != "TOTAL" || !slices.Equal(w, d) {
+		t.Errorf("total with steps %q, without %q", d, w)
+	}
+}
+
+// tableRows splits a table's lines into fields.
+func tableRows(out string) [][]string {
+	var rows [][]string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		rows = append(rows, strings.Fields(l))
+	}
+	return rows
 }

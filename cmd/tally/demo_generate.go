@@ -16,7 +16,22 @@ type demoGenerateCmd struct {
 	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
 	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same bytes)."`
 	End         string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
-	ProfileDays int    `default:"14" help:"Days before the end with CPU profiles in the agent batches."`
+	ProfileDays int    `default:"14" help:"Days before the end with CPU profiles in the agent batches (0: none)."`
+}
+
+// Validate refuses out-of-range flags before anything runs.
+func (c *demoGenerateCmd) Validate() error { return validateDemoDays(c.Days, c.ProfileDays) }
+
+// validateDemoDays checks --days and --profile-days: an explicit value out
+// of range is an error, never taken for the default.
+func validateDemoDays(days, profileDays int) error {
+	if days < demo.MinDays || days > demo.MaxDays {
+		return tally.Errorf(tally.EInvalid, "--days %d: want %d to %d", days, demo.MinDays, demo.MaxDays)
+	}
+	if profileDays < 0 {
+		return tally.Errorf(tally.EInvalid, "--profile-days %d: want 0 (no profiles) or more", profileDays)
+	}
+	return nil
 }
 
 func (c *demoGenerateCmd) Run(ctx context.Context, a *app) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,5 +39,44 @@ func TestDemoGenerate(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"demo-generate", "--help"}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "--days") {
 		t.Errorf("--help: exit %d\n%s", code, out.String())
+	}
+}
+
+// TestDemoDaysOutOfRange: an explicit --days or --profile-days out of range
+// is a usage error naming the flag, before anything is generated or
+// opened; it used to be taken for the default (--days 0 generated 90 days,
+// --profile-days 0 gave 21 days of profiles). --profile-days 0 means none.
+func TestDemoDaysOutOfRange(t *testing.T) {
+	for _, args := range [][]string{
+		{"demo-generate", "--out", "DIR", "--days", "0"},
+		{"demo-generate", "--out", "DIR", "--days", "401"},
+		{"demo-generate", "--out", "DIR", "--profile-days=-1"},
+		{"demo", "--dir", "DIR", "--days", "0"},
+		{"demo", "--dir", "DIR", "--days", "1"},
+		{"demo", "--dir", "DIR", "--profile-days=-2"},
+	} {
+		dir := filepath.Join(t.TempDir(), "org")
+		args[2] = dir
+		var out, errb bytes.Buffer
+		code := run(append([]string{"--data-dir", filepath.Join(t.TempDir(), "pg")}, args...), &out, &errb)
+		flag, value, ok := strings.Cut(args[len(args)-1], "=")
+		if !ok {
+			flag, value = args[len(args)-2], args[len(args)-1]
+		}
+		if code != exitUsage || !strings.Contains(errb.String(), flag+" "+value+": want ") {
+			t.Errorf("tally %s: exit %d, %s; want a usage error naming %s %s", strings.Join(args, " "), code, errb.String(), flag, value)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("tally %s: %s exists (%v)", strings.Join(args, " "), dir, err)
+		}
+	}
+
+	dir := filepath.Join(t.TempDir(), "org")
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo-generate", "--out", dir, "--days", "2", "--profile-days", "0", "--end", "2026-03-01"}, &out, &errb); code != exitOK {
+		t.Fatalf("--profile-days 0: exit %d: %s", code, errb.String())
+	}
+	if m, err := demo.Load(dir); err != nil || m.ProfileDays != 0 {
+		t.Errorf("--profile-days 0: manifest says %d profile days (%v), want 0", m.ProfileDays, err)
 	}
 }

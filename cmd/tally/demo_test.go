@@ -16,6 +16,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/demo"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -27,7 +28,7 @@ import (
 func TestDemoLoadMatchesTruth(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "org")
-	m, err := demo.Generate(ctx, demo.Config{Seed: 2, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)}, dir)
+	m, err := demo.Generate(ctx, demo.Config{Seed: 2, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), ProfileDays: 21}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,5 +107,79 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 	get("/api/v1/recommendations/rightsizing", &rs)
 	if len(rs.Containers) == 0 || len(rs.Nodes) == 0 {
 		t.Errorf("right-sizing page: %d container and %d node recommendations", len(rs.Containers), len(rs.Nodes))
+	}
+}
+
+// TestDemoTruthListMatchesItsBill: truth.json's list totals are what the
+// bills the generator writes say, as ingested: the CUR 2.0 export gives
+// fees, tax and credits no public price (ListCost 0), the FOCUS export
+// lists them at their billed cost. The truth counted them at their
+// unblended cost in both.
+func TestDemoTruthListMatchesItsBill(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	dir := filepath.Join(t.TempDir(), "acme")
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("demo-generate", "--out", dir, "--days", "3", "--end", "2026-11-22")
+	m, err := demo.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Ingest {
+		tly("ingest", s.Source, filepath.Join(dir, s.Path))
+	}
+	truth, err := demo.LoadTruth(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, acct := range truth.BillingAccounts {
+		checkTruthList(t, db, m, truth, acct.ID)
+	}
+}
+
+// checkTruthList compares the truth's list totals of a billing account, and
+// of each of its sub-accounts, with the ListCost of its ingested lines.
+func checkTruthList(t *testing.T, db *postgres.DB, m demo.Manifest, truth *demo.Truth, account string) {
+	t.Helper()
+	lines, err := db.CostLines(context.Background(), postgres.CostLineFilter{BillingAccountID: account,
+		Window: tally.Window{Start: m.Start, End: m.End}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bill := map[string]tally.Money{} // list cost by sub-account, "" for the account
+	for _, l := range lines {
+		for _, k := range []string{"", l.SubAccountID} {
+			if bill[k], err = bill[k].Add(l.ListCost); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string]tally.Money{}
+	for _, tot := range truth.Totals {
+		if tot.BillingAccountID == account {
+			want[""] = tally.MustParseMoney(tot.List, "USD")
+		}
+	}
+	for _, d := range truth.Daily {
+		if d.BillingAccountID != account {
+			continue
+		}
+		for sub, a := range d.SubAccounts {
+			if want[sub], err = want[sub].Add(tally.MustParseMoney(a.List, "USD")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(want) < 2 || len(bill) != len(want) {
+		t.Fatalf("account %s: truth %v, bill %v: want the account and its sub-accounts in both", account, want, bill)
+	}
+	for k, w := range want {
+		if !w.Equal(bill[k]) {
+			t.Errorf("account %s sub-account %q: truth.json list %s, the bill's ListCost sums to %s", account, k, w.Decimal(), bill[k].Decimal())
+		}
 	}
 }

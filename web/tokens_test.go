@@ -1,0 +1,89 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/web"
+)
+
+// syncBuffer is a bytes.Buffer the server's handlers may write from
+// several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestBearerRequestRecordsTokenUse: a request with a bearer token records
+// the token's last use (`tally token list` shows it); when that fails the
+// request still succeeds, and the server logs why.
+func TestBearerRequestRecordsTokenUse(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	var log syncBuffer
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Tokens: db,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))}))
+	t.Cleanup(srv.Close)
+	token := func() (string, tally.Token) {
+		secret, tok := web.NewToken()
+		tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "ci"
+		if _, err := db.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+
+	secret, tok := token()
+	c := newClient(t, srv.URL)
+	c.bearer = secret
+	c.want("GET", "/api/v1/auth/me", "", 200, tally.RoleViewer)
+	if got, err := db.Token(ctx, tok.ID); err != nil || got.LastUsedAt.IsZero() {
+		t.Errorf("after a request with token %s: last used at %v (%v), want now", tok.ID, got.LastUsedAt, err)
+	}
+	if strings.Contains(log.String(), "level=WARN") {
+		t.Errorf("log:\n%s", log.String())
+	}
+
+	// The database refuses the write: the request goes on, the log says why.
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE tokens ADD CONSTRAINT tokens_unused CHECK (last_used_at IS NULL) NOT VALID`); err != nil {
+		t.Fatal(err)
+	}
+	c.bearer, tok = token()
+	c.want("GET", "/api/v1/auth/me", "", 200, tally.RoleViewer)
+	if l := log.String(); !strings.Contains(l, "record a token's last use") || !strings.Contains(l, "token="+tok.ID) ||
+		!strings.Contains(l, "tokens_unused") {
+		t.Errorf("a failed TouchToken logged:\n%s\nwant the token and the database's error", l)
+	}
+}
