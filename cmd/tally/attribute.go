@@ -14,7 +14,7 @@ import (
 )
 
 type attributeCmd struct {
-	From   string `help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago."`
+	From   string `help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago. The reconciliation covers whole days: from midnight of the day it falls in."`
 	To     string `help:"End of the window, exclusive (YYYY-MM-DD or RFC 3339). Default: now."`
 	Force  bool   `help:"Recompute every hour, not only hours never attributed or whose bill changed since."`
 	Share  string `enum:"max,request,usage" default:"max" help:"What a container's share of a node is proportional to: max(request, usage), request, or usage."`
