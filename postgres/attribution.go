@@ -76,13 +76,38 @@ func (db *DB) LatestPrices(ctx context.Context) ([]tally.InstancePrice, error) {
 	return db.Prices(ctx, PriceFilter{})
 }
 
-// BilledThrough returns, per billing account, the end of the latest hourly
-// usage line of its bill, as ingest recorded it: the bill covers the hours
-// before it.
+// retiredSourceLag is how far an export of an account may lag behind the
+// account's freshest before BilledThrough takes it for one no longer
+// delivered (replaced by another, or switched off) and stops waiting for
+// it. Exports lag by hours or a day or two; an old one left behind when an
+// account moves to a new export (legacy CUR to CUR 2.0) must not hold its
+// node-hours estimated for ever.
+const retiredSourceLag = "1 month"
+
+// billedThroughSQL is the query of how far each billing account's bill
+// reaches: the end of the latest hourly usage line of each of its sources
+// (exports), and of the account the earliest of those, over the sources
+// that reach within retiredSourceLag of its freshest. A node's line comes
+// from one export, which cannot be told before it has a line; so the
+// account is billed only as far as every export it still receives reaches,
+// and its nodes' unbilled hours after that are estimated (flagged, replaced
+// when the lagging export lands) rather than costing 0 because another
+// export got further.
+const billedThroughSQL = `
+		WITH source_through AS (
+			SELECT billing_account_id, source, max(billed_through) AS through
+			FROM billing_periods WHERE billed_through IS NOT NULL
+			GROUP BY 1, 2
+		)
+		SELECT billing_account_id, min(through) AS through
+		FROM (SELECT *, max(through) OVER (PARTITION BY billing_account_id) AS freshest FROM source_through) s
+		WHERE through > freshest - interval '` + retiredSourceLag + `'
+		GROUP BY 1`
+
+// BilledThrough returns, per billing account, how far its bill reaches
+// (billedThroughSQL): the hours before it are billed by all its exports.
 func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT billing_account_id, max(billed_through) FROM billing_periods
-		WHERE billed_through IS NOT NULL GROUP BY 1`)
+	rows, err := db.pool.Query(ctx, billedThroughSQL)
 	if err != nil {
 		return nil, fmt.Errorf("query billed-through: %w", err)
 	}
@@ -338,14 +363,15 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 // StaleHours returns the hours of w that were never attributed, that a
 // billing period ingested (new, restated, or landing after an estimate)
 // after they were attributed covers, or that estimated node-hours of an
-// account whose bill now reaches past them (however that came about: a job
-// that read how far bills reach before one landed). A period covers the
+// account whose bill now reaches past them (billedThroughSQL; however that
+// came about: a job that read how far bills reach before one landed). A period covers the
 // hours of its month and those of its charge span (from the earliest to the
 // latest charge of any line it has held): a line billed in a later month
 // (late usage, a credit or correction for past usage) makes its charge
 // hours stale when that month's bill lands, and again when it is restated.
 func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error) {
 	rows, err := db.pool.Query(ctx, `
+		WITH through AS (`+billedThroughSQL+`)
 		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
 		LEFT JOIN attribution_hours a ON a.hour = h
 		WHERE a.hour IS NULL OR EXISTS (
@@ -354,8 +380,8 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 			  AND ((h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
 			    OR (h < p.charge_span_end AND h + interval '1 hour' > p.charge_span_start)))
 		  OR (a.estimated_accounts <> '{}' AND EXISTS (
-			SELECT 1 FROM billing_periods p
-			WHERE p.billing_account_id = ANY(a.estimated_accounts) AND p.billed_through >= h + interval '1 hour'))
+			SELECT 1 FROM through t
+			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))
 		ORDER BY h`, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query stale hours: %w", err)
