@@ -30,10 +30,10 @@ type Store interface {
 	// the present), whatever part of the day it was asked to attribute.
 	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
-	// estimated and are billed now, or whose bill (the billing period of
-	// their month, or of a line charged in them billed in another month)
-	// was re-ingested since.
-	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
+	// computed with another share basis than share, were estimated and are
+	// billed now, or whose bill (the billing period of their month, or of
+	// a line charged in them billed in another month) was re-ingested since.
+	StaleHours(ctx context.Context, w tally.Window, share ShareBasis) ([]tally.Hour, error)
 	// Clock returns the store's current time, the clock that stamps
 	// ingested bills, so an hour's read time compares with them exactly.
 	Clock(ctx context.Context) (time.Time, error)
@@ -46,8 +46,10 @@ const saveBatchRows = 100_000
 
 // HourState records that an hour was attributed.
 type HourState struct {
-	Hour        tally.Hour
-	ComputedAt  time.Time
+	Hour       tally.Hour
+	ComputedAt time.Time
+	// Share is the share basis it was computed with.
+	Share       ShareBasis
 	Estimated   bool
 	Allocations int
 	// EstimatedAccounts are the billing accounts whose node-hours were
@@ -106,7 +108,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			stale := dw.Hours()
 			if !force {
 				var err error
-				if stale, err = j.Store.StaleHours(gctx, dw); err != nil || len(stale) == 0 {
+				if stale, err = j.Store.StaleHours(gctx, dw, j.Engine.Share()); err != nil || len(stale) == 0 {
 					return err
 				}
 			}
@@ -179,8 +181,8 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 				est = append(est, as[i].BillingAccountID)
 			}
 		}
-		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: len(est) > 0, Allocations: len(as),
-			EstimatedAccounts: est})
+		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Share: j.Engine.Share(), Estimated: len(est) > 0,
+			Allocations: len(as), EstimatedAccounts: est})
 		buf = append(buf, as...)
 		if len(buf) >= saveBatchRows {
 			return flush()

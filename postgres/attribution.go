@@ -338,10 +338,15 @@ func replaceStackCosts(ctx context.Context, tx pgx.Tx, from, to time.Time, rows 
 
 func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) error {
 	n := len(hours)
-	hs, at, est, cnt := make([]time.Time, n), make([]time.Time, n), make([]bool, n), make([]int32, n)
+	hs, at, share := make([]time.Time, n), make([]time.Time, n), make([]string, n)
+	est, cnt := make([]bool, n), make([]int32, n)
 	accts := make([]string, n) // unnest flattens arrays of arrays: each hour's accounts as a JSON array
 	for i, h := range hours {
-		hs[i], at[i], est[i], cnt[i] = h.Hour.Start(), h.ComputedAt, h.Estimated, int32(h.Allocations)
+		hs[i], at[i], share[i] = h.Hour.Start(), h.ComputedAt, string(h.Share)
+		if share[i] == "" {
+			share[i] = string(attribution.ShareMax)
+		}
+		est[i], cnt[i] = h.Estimated, int32(h.Allocations)
 		b, err := json.Marshal(h.EstimatedAccounts)
 		if err != nil {
 			return fmt.Errorf("record attributed hours: %w", err)
@@ -349,19 +354,21 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 		accts[i] = string(b)
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO attribution_hours (hour, computed_at, estimated, allocations, estimated_accounts)
-		SELECT h, at, est, cnt, ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb))
-		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::bool[], $4::int4[], $5::text[]) AS u(h, at, est, cnt, accts)
-		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, estimated = excluded.estimated,
-			allocations = excluded.allocations, estimated_accounts = excluded.estimated_accounts`, hs, at, est, cnt, accts)
+		INSERT INTO attribution_hours (hour, computed_at, share, estimated, allocations, estimated_accounts)
+		SELECT h, at, share, est, cnt, ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb))
+		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::bool[], $5::int4[], $6::text[])
+			AS u(h, at, share, est, cnt, accts)
+		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, share = excluded.share,
+			estimated = excluded.estimated, allocations = excluded.allocations,
+			estimated_accounts = excluded.estimated_accounts`, hs, at, share, est, cnt, accts)
 	if err != nil {
 		return fmt.Errorf("record attributed hours: %w", err)
 	}
 	return nil
 }
 
-// StaleHours returns the hours of w that were never attributed, that a
-// billing period ingested (new, restated, or landing after an estimate)
+// StaleHours returns the hours of w that were never attributed, that were
+// computed with another share basis than share, that a billing period ingested (new, restated, or landing after an estimate)
 // after they were attributed covers, or that estimated node-hours of an
 // account whose bill now reaches past them (billedThroughSQL; however that
 // came about: a job that read how far bills reach before one landed). A period covers the
@@ -369,12 +376,12 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 // latest charge of any line it has held): a line billed in a later month
 // (late usage, a credit or correction for past usage) makes its charge
 // hours stale when that month's bill lands, and again when it is restated.
-func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error) {
+func (db *DB) StaleHours(ctx context.Context, w tally.Window, share attribution.ShareBasis) ([]tally.Hour, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH through AS (`+billedThroughSQL+`)
 		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
 		LEFT JOIN attribution_hours a ON a.hour = h
-		WHERE a.hour IS NULL OR EXISTS (
+		WHERE a.hour IS NULL OR a.share <> $3 OR EXISTS (
 			SELECT 1 FROM billing_periods p
 			WHERE p.ingested_at > a.computed_at
 			  AND ((h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
@@ -382,7 +389,7 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 		  OR (a.estimated_accounts <> '{}' AND EXISTS (
 			SELECT 1 FROM through t
 			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))
-		ORDER BY h`, w.Start, w.End)
+		ORDER BY h`, w.Start, w.End, string(share))
 	if err != nil {
 		return nil, fmt.Errorf("query stale hours: %w", err)
 	}

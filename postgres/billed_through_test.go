@@ -53,7 +53,7 @@ func TestBilledThroughIsPerSourceNotPerAccount(t *testing.T) {
 		t.Errorf("day 2 of node i-1 (its export has not reached it): %d node-hours estimated, %d cost 0; want 24 estimated, 0 at cost 0 (warnings %q)",
 			sum.EstimatedNodeHrs, sum.UnbilledNodeHours, sum.Warnings)
 	}
-	if stale, err := db.StaleHours(ctx, w); err != nil || len(stale) != 0 {
+	if stale, err := db.StaleHours(ctx, w, attribution.ShareMax); err != nil || len(stale) != 0 {
 		t.Errorf("stale hours after attributing: %v, %v; want none (the estimates stand until the lagging export lands)", stale, err)
 	}
 

@@ -144,7 +144,7 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 	}
 	expect := func(when string, want ...string) {
 		t.Helper()
-		got, err := db.StaleHours(ctx, days)
+		got, err := db.StaleHours(ctx, days, attribution.ShareMax)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 
 	// Re-ingesting September (whose month holds these days) makes them all stale.
 	ingest(testLine(t, "2024-09-30T21:00:00Z", "i-0aaa", "1", "1"))
-	if got, err := db.StaleHours(ctx, days); err != nil || len(got) != 48 {
+	if got, err := db.StaleHours(ctx, days, attribution.ShareMax); err != nil || len(got) != 48 {
 		t.Errorf("stale hours after September's restatement: %d, %v; want 48", len(got), err)
 	}
 }

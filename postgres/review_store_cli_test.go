@@ -43,7 +43,7 @@ func TestReviewLateAgentDataRecomputesHour(t *testing.T) {
 	if err := db.StoreAgentData(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	stale, err := db.StaleHours(ctx, h.Window())
+	stale, err := db.StaleHours(ctx, h.Window(), attribution.ShareMax)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestReviewRestatedGCPInvoiceMonthRecomputesItsHours(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := tally.HourOf(mustTime(t, "2026-11-01T03:00:00Z"))
-	stale, err := db.StaleHours(ctx, h.Window())
+	stale, err := db.StaleHours(ctx, h.Window(), attribution.ShareMax)
 	if err != nil {
 		t.Fatal(err)
 	}
