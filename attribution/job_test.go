@@ -291,20 +291,20 @@ func TestAttributePartOfADayKeepsItsStackCosts(t *testing.T) {
 }
 
 // billLandsAtFirstClock is a store where a bill is ingested just before the
-// job first reads the clock: after the job started, before it reads a day.
+// job first marks a read: after the job started, before it reads a day.
 type billLandsAtFirstClock struct {
 	*postgres.DB
 	ingest func() error
 }
 
-func (s *billLandsAtFirstClock) Clock(ctx context.Context) (time.Time, error) {
+func (s *billLandsAtFirstClock) ReadMark(ctx context.Context) (attribution.ReadMark, error) {
 	if s.ingest != nil {
 		err := s.ingest()
 		if s.ingest = nil; err != nil {
-			return time.Time{}, err
+			return attribution.ReadMark{}, err
 		}
 	}
-	return s.DB.Clock(ctx)
+	return s.DB.ReadMark(ctx)
 }
 
 // TestAttributeSeesBillLandingDuringRun: a bill ingested while the job runs,
