@@ -35,6 +35,9 @@ func NewEngine(p Policy) *Engine {
 	return &Engine{policy: p}
 }
 
+// Share is the share basis the engine allocates node pools by.
+func (e *Engine) Share() ShareBasis { return e.policy.Share }
+
 // Summary reports what a run did and what it could not match.
 type Summary struct {
 	Hours             int

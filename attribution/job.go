@@ -30,13 +30,25 @@ type Store interface {
 	// the present), whatever part of the day it was asked to attribute.
 	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
-	// estimated and are billed now, or whose bill (the billing period of
-	// their month, or of a line charged in them billed in another month)
-	// was re-ingested since.
-	StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
-	// Clock returns the store's current time, the clock that stamps
-	// ingested bills, so an hour's read time compares with them exactly.
-	Clock(ctx context.Context) (time.Time, error)
+	// computed with another share basis than share, were estimated and are
+	// billed now, or whose data changed after the read they were computed
+	// from: their bill (the billing period of their month, or of a line
+	// charged in them billed in another month) was ingested, or agent data
+	// of them was received.
+	StaleHours(ctx context.Context, w tally.Window, share ShareBasis) ([]tally.Hour, error)
+	// ReadMark marks the start of a read: what the store has committed by
+	// now, and its clock.
+	ReadMark(ctx context.Context) (ReadMark, error)
+}
+
+// ReadMark is where a read of the store began: the store's clock, and an
+// opaque token of the data committed by then. An hour records the mark of
+// the read it was computed from; data committed after the mark (a bill
+// ingested, agent data received) makes it stale, however the writer's
+// commit and the read interleave.
+type ReadMark struct {
+	At    time.Time
+	Token string
 }
 
 // saveBatchRows bounds how many allocations the job buffers before saving
@@ -46,8 +58,11 @@ const saveBatchRows = 100_000
 
 // HourState records that an hour was attributed.
 type HourState struct {
-	Hour        tally.Hour
-	ComputedAt  time.Time
+	Hour tally.Hour
+	// Read is the mark of the read the hour was computed from.
+	Read ReadMark
+	// Share is the share basis it was computed with.
+	Share       ShareBasis
 	Estimated   bool
 	Allocations int
 	// EstimatedAccounts are the billing accounts whose node-hours were
@@ -106,7 +121,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			stale := dw.Hours()
 			if !force {
 				var err error
-				if stale, err = j.Store.StaleHours(gctx, dw); err != nil || len(stale) == 0 {
+				if stale, err = j.Store.StaleHours(gctx, dw, j.Engine.Share()); err != nil || len(stale) == 0 {
 					return err
 				}
 			}
@@ -132,13 +147,12 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 // as they are computed (each batch atomically), then the day's stack costs.
 // The summary counts the hours of report, the part of the day asked for.
 func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.Hour) (Summary, error) {
-	// An hour reflects the data read from here on, by the store's clock: a
-	// bill landing during the read marks the hour stale again, never the
-	// other way round. That includes how far each bill reaches, read after
-	// the clock too: read before, a bill landing in between would leave
-	// node-hours estimated that its lines cover, recorded as computed after
-	// it, so never recomputed.
-	readAt, err := j.Store.Clock(ctx)
+	// An hour reflects the data read from here on: data committed after
+	// the mark (during the read or later) marks the hour stale again,
+	// never the other way round. That includes how far each bill reaches,
+	// read after the mark too: read before, a bill landing in between would
+	// leave node-hours estimated that its lines cover, recorded as seen.
+	mark, err := j.Store.ReadMark(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -179,8 +193,8 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 				est = append(est, as[i].BillingAccountID)
 			}
 		}
-		pending = append(pending, HourState{Hour: h, ComputedAt: readAt, Estimated: len(est) > 0, Allocations: len(as),
-			EstimatedAccounts: est})
+		pending = append(pending, HourState{Hour: h, Read: mark, Share: j.Engine.Share(), Estimated: len(est) > 0,
+			Allocations: len(as), EstimatedAccounts: est})
 		buf = append(buf, as...)
 		if len(buf) >= saveBatchRows {
 			return flush()

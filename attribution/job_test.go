@@ -68,7 +68,7 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	_, err = db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(48, "0.09"))
 	must(err)
-	stale, err := db.StaleHours(ctx, w)
+	stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
 	must(err)
 	if len(stale) != 48 {
 		t.Fatalf("stale hours after restatement = %d, want 48", len(stale))
@@ -291,20 +291,20 @@ func TestAttributePartOfADayKeepsItsStackCosts(t *testing.T) {
 }
 
 // billLandsAtFirstClock is a store where a bill is ingested just before the
-// job first reads the clock: after the job started, before it reads a day.
+// job first marks a read: after the job started, before it reads a day.
 type billLandsAtFirstClock struct {
 	*postgres.DB
 	ingest func() error
 }
 
-func (s *billLandsAtFirstClock) Clock(ctx context.Context) (time.Time, error) {
+func (s *billLandsAtFirstClock) ReadMark(ctx context.Context) (attribution.ReadMark, error) {
 	if s.ingest != nil {
 		err := s.ingest()
 		if s.ingest = nil; err != nil {
-			return time.Time{}, err
+			return attribution.ReadMark{}, err
 		}
 	}
-	return s.DB.Clock(ctx)
+	return s.DB.ReadMark(ctx)
 }
 
 // TestAttributeSeesBillLandingDuringRun: a bill ingested while the job runs,
@@ -392,7 +392,7 @@ func TestStaleHoursRevisitEstimatesNowBilled(t *testing.T) {
 	if sum, err := stale.Attribute(ctx, w, false); err != nil || sum.EstimatedNodeHrs != 24 {
 		t.Fatalf("attributing with the earlier view: %+v, %v; want day 2's 24 node-hours estimated", sum, err)
 	}
-	hours, err := db.StaleHours(ctx, w)
+	hours, err := db.StaleHours(ctx, w, attribution.ShareMax)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func TestStaleHoursRevisitEstimatesNowBilled(t *testing.T) {
 	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 24 || sum.EstimatedNodeHrs != 0 {
 		t.Fatalf("recomputing: %+v, %v; want day 2's 24 hours, none estimated", sum, err)
 	}
-	if hours, err := db.StaleHours(ctx, w); err != nil || len(hours) != 0 {
+	if hours, err := db.StaleHours(ctx, w, attribution.ShareMax); err != nil || len(hours) != 0 {
 		t.Fatalf("stale hours after recomputing: %v, %v; want none", hours, err)
 	}
 }

@@ -139,7 +139,7 @@ func TestLateInvoicedGCPRowRevisitsItsChargeDay(t *testing.T) {
 	late := ingestGCP(t, db, gcpRow("2024-09-30 22:00:00", 10, "202410"), gcpRow("2024-10-02 08:00:00", 1, "202410"))
 	ingested, _ = ingested.Add(late)
 	day := tally.Window{Start: time.Date(2024, 9, 30, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)}
-	stale, err := db.StaleHours(ctx, day)
+	stale, err := db.StaleHours(ctx, day, attribution.ShareMax)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,9 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 
 // claimIntervalsTx records the intervals and returns those not stored before
 // (by start truncated to PostgreSQL's microseconds, in Unix nanoseconds).
+// Each interval, new or sent again, records the transaction's id: an
+// attributed hour that did not see this transaction is stale once it
+// commits (StaleHours), whenever the hour was computed.
 func claimIntervalsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, node string, ivs []tally.AgentIngestInterval) (map[int64]bool, error) {
 	fresh := map[int64]bool{}
 	if len(ivs) == 0 {
@@ -100,8 +103,8 @@ func claimIntervalsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n
 		starts[i], ends[i] = iv.Window.Start, iv.Window.End
 	}
 	rows, err := tx.Query(ctx, `
-		INSERT INTO agent_intervals (cluster_id, node_name, interval_start, interval_end)
-		SELECT $1, $2, s, e FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)
+		INSERT INTO agent_intervals (cluster_id, node_name, interval_start, interval_end, xid)
+		SELECT $1, $2, s, e, pg_current_xact_id() FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)
 		ON CONFLICT DO NOTHING RETURNING interval_start`, cluster, node, starts, ends)
 	if err != nil {
 		return nil, fmt.Errorf("record intervals: %w", err)
@@ -112,6 +115,21 @@ func claimIntervalsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n
 	}
 	for _, t := range got {
 		fresh[t.Truncate(time.Microsecond).UnixNano()] = true
+	}
+	if len(got) == len(ivs) {
+		return fresh, nil
+	}
+	// Sent again: the batch rewrites their usage.
+	var again []time.Time
+	for _, s := range starts {
+		if !fresh[s.Truncate(time.Microsecond).UnixNano()] {
+			again = append(again, s)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE agent_intervals SET received_at = now(), xid = pg_current_xact_id()
+		WHERE cluster_id = $1 AND node_name = $2 AND interval_start = ANY($3)`, cluster, node, again); err != nil {
+		return nil, fmt.Errorf("record intervals sent again: %w", err)
 	}
 	return fresh, nil
 }

@@ -76,13 +76,38 @@ func (db *DB) LatestPrices(ctx context.Context) ([]tally.InstancePrice, error) {
 	return db.Prices(ctx, PriceFilter{})
 }
 
-// BilledThrough returns, per billing account, the end of the latest hourly
-// usage line of its bill, as ingest recorded it: the bill covers the hours
-// before it.
+// retiredSourceLag is how far an export of an account may lag behind the
+// account's freshest before BilledThrough takes it for one no longer
+// delivered (replaced by another, or switched off) and stops waiting for
+// it. Exports lag by hours or a day or two; an old one left behind when an
+// account moves to a new export (legacy CUR to CUR 2.0) must not hold its
+// node-hours estimated for ever.
+const retiredSourceLag = "1 month"
+
+// billedThroughSQL is the query of how far each billing account's bill
+// reaches: the end of the latest hourly usage line of each of its sources
+// (exports), and of the account the earliest of those, over the sources
+// that reach within retiredSourceLag of its freshest. A node's line comes
+// from one export, which cannot be told before it has a line; so the
+// account is billed only as far as every export it still receives reaches,
+// and its nodes' unbilled hours after that are estimated (flagged, replaced
+// when the lagging export lands) rather than costing 0 because another
+// export got further.
+const billedThroughSQL = `
+		WITH source_through AS (
+			SELECT billing_account_id, source, max(billed_through) AS through
+			FROM billing_periods WHERE billed_through IS NOT NULL
+			GROUP BY 1, 2
+		)
+		SELECT billing_account_id, min(through) AS through
+		FROM (SELECT *, max(through) OVER (PARTITION BY billing_account_id) AS freshest FROM source_through) s
+		WHERE through > freshest - interval '` + retiredSourceLag + `'
+		GROUP BY 1`
+
+// BilledThrough returns, per billing account, how far its bill reaches
+// (billedThroughSQL): the hours before it are billed by all its exports.
 func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT billing_account_id, max(billed_through) FROM billing_periods
-		WHERE billed_through IS NOT NULL GROUP BY 1`)
+	rows, err := db.pool.Query(ctx, billedThroughSQL)
 	if err != nil {
 		return nil, fmt.Errorf("query billed-through: %w", err)
 	}
@@ -313,10 +338,18 @@ func replaceStackCosts(ctx context.Context, tx pgx.Tx, from, to time.Time, rows 
 
 func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) error {
 	n := len(hours)
-	hs, at, est, cnt := make([]time.Time, n), make([]time.Time, n), make([]bool, n), make([]int32, n)
+	hs, at, snap, share := make([]time.Time, n), make([]time.Time, n), make([]string, n), make([]string, n)
+	est, cnt := make([]bool, n), make([]int32, n)
 	accts := make([]string, n) // unnest flattens arrays of arrays: each hour's accounts as a JSON array
 	for i, h := range hours {
-		hs[i], at[i], est[i], cnt[i] = h.Hour.Start(), h.ComputedAt, h.Estimated, int32(h.Allocations)
+		if h.Read.Token == "" {
+			return fmt.Errorf("record attributed hour %v: no read mark", h.Hour)
+		}
+		hs[i], at[i], snap[i], share[i] = h.Hour.Start(), h.Read.At, h.Read.Token, string(h.Share)
+		if share[i] == "" {
+			share[i] = string(attribution.ShareMax)
+		}
+		est[i], cnt[i] = h.Estimated, int32(h.Allocations)
 		b, err := json.Marshal(h.EstimatedAccounts)
 		if err != nil {
 			return fmt.Errorf("record attributed hours: %w", err)
@@ -324,39 +357,45 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 		accts[i] = string(b)
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO attribution_hours (hour, computed_at, estimated, allocations, estimated_accounts)
-		SELECT h, at, est, cnt, ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb))
-		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::bool[], $4::int4[], $5::text[]) AS u(h, at, est, cnt, accts)
-		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, estimated = excluded.estimated,
-			allocations = excluded.allocations, estimated_accounts = excluded.estimated_accounts`, hs, at, est, cnt, accts)
+		INSERT INTO attribution_hours (hour, computed_at, read_snapshot, share, estimated, allocations, estimated_accounts)
+		SELECT h, at, snap::pg_snapshot, share, est, cnt,
+			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb))
+		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[], $6::int4[], $7::text[])
+			AS u(h, at, snap, share, est, cnt, accts)
+		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, read_snapshot = excluded.read_snapshot,
+			share = excluded.share, estimated = excluded.estimated, allocations = excluded.allocations,
+			estimated_accounts = excluded.estimated_accounts`, hs, at, snap, share, est, cnt, accts)
 	if err != nil {
 		return fmt.Errorf("record attributed hours: %w", err)
 	}
 	return nil
 }
 
-// StaleHours returns the hours of w that were never attributed, that a
-// billing period ingested (new, restated, or landing after an estimate)
-// after they were attributed covers, or that estimated node-hours of an
-// account whose bill now reaches past them (however that came about: a job
-// that read how far bills reach before one landed). A period covers the
-// hours of its month and those of its charge span (from the earliest to the
-// latest charge of any line it has held): a line billed in a later month
-// (late usage, a credit or correction for past usage) makes its charge
-// hours stale when that month's bill lands, and again when it is restated.
-func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
-		LEFT JOIN attribution_hours a ON a.hour = h
-		WHERE a.hour IS NULL OR EXISTS (
-			SELECT 1 FROM billing_periods p
-			WHERE p.ingested_at > a.computed_at
-			  AND ((h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
-			    OR (h < p.charge_span_end AND h + interval '1 hour' > p.charge_span_start)))
-		  OR (a.estimated_accounts <> '{}' AND EXISTS (
-			SELECT 1 FROM billing_periods p
-			WHERE p.billing_account_id = ANY(a.estimated_accounts) AND p.billed_through >= h + interval '1 hour'))
-		ORDER BY h`, w.Start, w.End)
+// StaleHours returns the hours of w that were never attributed, that were
+// computed with another share basis than share, that estimated node-hours
+// of an account whose bill now reaches past them (billedThroughSQL), or
+// whose data a transaction the hour's read did not see (not visible in its
+// read_snapshot) wrote:
+//
+//   - a billing period ingested (new, restated, or landing after an
+//     estimate) that covers the hour: the hours of its month and those of
+//     its charge span (from the earliest to the latest charge of any line
+//     it has held), so that a line billed in a later month (late usage, a
+//     credit or correction for past usage) makes its charge hours stale
+//     when that month's bill lands, and again when it is restated;
+//   - an agent interval starting in the hour, or in the hour before and
+//     ending in it, received or sent again: usage an agent buffered through
+//     an outage and uploads late (the agent endpoint takes 31 days).
+//
+// Visibility in the snapshot, unlike a time stamped before the writer's
+// commit, cannot miss data committed while the hour was read. The agent
+// test is a few index descents per hour (agent_intervals_hour_xid): the
+// intervals of the hour written by transactions that began after the
+// snapshot (xid ≥ its xmax) or were running when it was taken (its xip),
+// which are all it does not see; neither the fleet's size nor a long
+// transaction running at the snapshot widens them.
+func (db *DB) StaleHours(ctx context.Context, w tally.Window, share attribution.ShareBasis) ([]tally.Hour, error) {
+	rows, err := db.pool.Query(ctx, staleHoursSQL, w.Start, w.End, string(share))
 	if err != nil {
 		return nil, fmt.Errorf("query stale hours: %w", err)
 	}
@@ -367,14 +406,42 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window) ([]tally.Hour, err
 	})
 }
 
-// Clock returns the database's clock_timestamp(), the clock ingest stamps
-// billing periods with.
-func (db *DB) Clock(ctx context.Context) (time.Time, error) {
-	var t time.Time
-	if err := db.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&t); err != nil {
-		return time.Time{}, fmt.Errorf("read the database clock: %w", err)
+// staleHoursSQL is StaleHours' query of the hours of [$1, $2) for share basis $3.
+const staleHoursSQL = `
+		WITH through AS (` + billedThroughSQL + `)
+		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
+		LEFT JOIN attribution_hours a ON a.hour = h
+		WHERE a.hour IS NULL OR a.share <> $3
+		  OR EXISTS (
+			SELECT 1 FROM billing_periods p
+			WHERE NOT pg_visible_in_snapshot(p.ingest_xid, a.read_snapshot)
+			  AND ((h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
+			    OR (h < p.charge_span_end AND h + interval '1 hour' > p.charge_span_start)))
+		  OR EXISTS (
+			SELECT 1 FROM agent_intervals i
+			WHERE date_trunc('hour', i.interval_start AT TIME ZONE 'UTC') = h AT TIME ZONE 'UTC'
+			  AND (i.xid >= pg_snapshot_xmax(a.read_snapshot) OR i.xid = ANY(ARRAY(SELECT pg_snapshot_xip(a.read_snapshot))))
+			  AND i.interval_start >= h AND i.interval_start < h + interval '1 hour')
+		  OR EXISTS (
+			SELECT 1 FROM agent_intervals i
+			WHERE date_trunc('hour', i.interval_start AT TIME ZONE 'UTC') = (h - interval '1 hour') AT TIME ZONE 'UTC'
+			  AND (i.xid >= pg_snapshot_xmax(a.read_snapshot) OR i.xid = ANY(ARRAY(SELECT pg_snapshot_xip(a.read_snapshot))))
+			  AND i.interval_start >= h - interval '1 hour' AND i.interval_start < h AND i.interval_end > h)
+		  OR (a.estimated_accounts <> '{}' AND EXISTS (
+			SELECT 1 FROM through t
+			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))
+		ORDER BY h`
+
+// ReadMark returns the database's clock_timestamp() and current snapshot:
+// the rows committed by now are visible in it, those committed later are
+// not, whenever they were written.
+func (db *DB) ReadMark(ctx context.Context) (attribution.ReadMark, error) {
+	var m attribution.ReadMark
+	if err := db.pool.QueryRow(ctx, `SELECT clock_timestamp(), pg_current_snapshot()::text`).Scan(&m.At, &m.Token); err != nil {
+		return m, fmt.Errorf("read the database clock and snapshot: %w", err)
 	}
-	return t.UTC(), nil
+	m.At = m.At.UTC()
+	return m, nil
 }
 
 // LatestAttributedHour returns the most recent attributed hour; ok is false

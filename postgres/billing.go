@@ -304,11 +304,11 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				return err
 			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, billed_through,
-					charge_span_start, charge_span_end)
-				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), $6, $7, $8)
+				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, ingest_xid,
+					billed_through, charge_span_start, charge_span_end)
+				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), pg_current_xact_id(), $6, $7, $8)
 				ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
-				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at,
+				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at, ingest_xid = excluded.ingest_xid,
 					billed_through = excluded.billed_through,
 					charge_span_start = least(billing_periods.charge_span_start, excluded.charge_span_start),
 					charge_span_end = greatest(billing_periods.charge_span_end, excluded.charge_span_end)`,

@@ -70,3 +70,36 @@ func (db *DB) ChargeSpans(t testing.TB) map[string]tally.Window {
 	}
 	return spans
 }
+
+// HoldLocks runs sql, which takes locks, in a transaction that stays open
+// (holding them) until release is called or the test ends.
+func (db *DB) HoldLocks(t testing.TB, sql string, args ...any) (release func()) {
+	t.Helper()
+	tx, err := db.pool.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release = func() { _ = tx.Rollback(context.Background()) }
+	t.Cleanup(release)
+	if _, err := tx.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+	return release
+}
+
+// WaitForLockWaiter waits until a session of the database waits for a
+// lock, failing the test after 10 s.
+func (db *DB) WaitForLockWaiter(t testing.TB) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := db.pool.QueryRow(context.Background(), `
+			SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+	}
+	t.Fatal("no session waits for a lock after 10 s")
+}

@@ -119,13 +119,13 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 	days := tally.Window{Start: mustTime(t, "2024-09-29T00:00:00Z"), End: mustTime(t, "2024-10-01T00:00:00Z")}
 	attribute := func() {
 		t.Helper()
-		at, err := db.Clock(ctx)
+		mark, err := db.ReadMark(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var hours []attribution.HourState
 		for _, h := range days.Hours() {
-			hours = append(hours, attribution.HourState{Hour: h, ComputedAt: at})
+			hours = append(hours, attribution.HourState{Hour: h, Read: mark})
 		}
 		if err := db.SaveHours(ctx, hours, nil); err != nil {
 			t.Fatal(err)
@@ -144,7 +144,7 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 	}
 	expect := func(when string, want ...string) {
 		t.Helper()
-		got, err := db.StaleHours(ctx, days)
+		got, err := db.StaleHours(ctx, days, attribution.ShareMax)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 
 	// Re-ingesting September (whose month holds these days) makes them all stale.
 	ingest(testLine(t, "2024-09-30T21:00:00Z", "i-0aaa", "1", "1"))
-	if got, err := db.StaleHours(ctx, days); err != nil || len(got) != 48 {
+	if got, err := db.StaleHours(ctx, days, attribution.ShareMax); err != nil || len(got) != 48 {
 		t.Errorf("stale hours after September's restatement: %d, %v; want 48", len(got), err)
 	}
 }
@@ -215,5 +215,66 @@ func TestChargeSpanMigrationMatchesIngest(t *testing.T) {
 	db.Exec(t, string(sql))
 	if got := db.ChargeSpans(t); !reflect.DeepEqual(got, recorded) {
 		t.Errorf("charge spans filled by the migration:\n got %v\nwant %v", got, recorded)
+	}
+}
+
+// TestRestatedGCPInvoiceMonthRecomputesItsHours: GCP's invoice.month
+// is a Pacific-time month, so the October invoice holds usage up to
+// 2026-11-01T07:00Z (gcpbilling sets BillingPeriodStart from it). A
+// restated October invoice makes the first UTC hours of November it
+// charges stale (by its charge span), and the day reconciles again.
+func TestRestatedGCPInvoiceMonthRecomputesItsHours(t *testing.T) {
+	db := pgtest.New(t)
+	oct := mustTime(t, "2026-10-01T00:00:00Z")
+	key := tally.BillingPeriodKey{BillingAccountID: "01A2B3-C4D5E6-F7A8B9", Start: oct, Source: "gcp-billing"}
+	line := func(cost string) tally.CostLine {
+		s := mustTime(t, "2026-11-01T03:00:00Z") // 2026-10-31 20:00 in Pacific time: invoice month 202610
+		m := tally.MustParseMoney(cost, "USD")
+		return tally.CostLine{Provider: tally.ProviderGCP, BillingAccountID: key.BillingAccountID, SubAccountID: "acme-analytics-prod",
+			BillingPeriodStart: oct, BillingPeriodEnd: oct.AddDate(0, 1, 0), ChargePeriodStart: s, ChargePeriodEnd: s.Add(time.Hour),
+			ChargeCategory: tally.ChargeUsage, BilledCost: m, EffectiveCost: m, ListCost: m, ContractedCost: m,
+			ServiceName: "Cloud Storage", RegionID: "us-central1", SkuID: "SKU1"}
+	}
+	run, err := db.StartIngestRun(ctx, "gcp-billing", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{line("1")})); err != nil {
+		t.Fatal(err)
+	}
+	nov1 := tally.Window{Start: mustTime(t, "2026-11-01T00:00:00Z"), End: mustTime(t, "2026-11-02T00:00:00Z")}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, nov1, false); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	// The October invoice is restated: the line now costs 2.
+	run2, err := db.StartIngestRun(ctx, "gcp-billing", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run2, seq([]tally.CostLine{line("2")})); err != nil {
+		t.Fatal(err)
+	}
+	h := tally.HourOf(mustTime(t, "2026-11-01T03:00:00Z"))
+	stale, err := db.StaleHours(ctx, h.Window(), attribution.ShareMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) != 1 {
+		t.Errorf("StaleHours(%v) after its invoice month was restated = %v, want [%v]", h, stale, h)
+	}
+	if _, err := job.Attribute(ctx, nov1, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Reconciliation(ctx, nov1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Status() != "ok" {
+			t.Errorf("%s %s after the restatement and a scheduled run: billed %s, allocated in total %s: %s",
+				tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
+		}
 	}
 }

@@ -11,14 +11,23 @@ import (
 	"github.com/tallyhq/tally/attribution"
 )
 
-// Reconciliation compares, per day of w and billing account, the bill's
+// Reconciliation compares, per day and billing account, the bill's
 // EffectiveCost (lines spanning several days pro-rated by seconds) with the
 // stored allocations split into allocated, idle, shared and unallocated. A
 // line counts on the days of its charge period, whichever month bills it.
+//
+// It compares whole UTC days, from the one w starts in up to the one it
+// ends in, excluded: a window starting inside a day (tally attribute --from
+// 2026-10-05T10:00:00Z) reconciles that day from midnight, as the day's
+// rollup holds all its hours; a window ending inside a day leaves it out.
 func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution.ReconRow, error) {
 	var recon []attribution.ReconRow
-	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
-		rows, err := tx.Query(ctx, reconciliationSQL, w.Start, w.End, lo, hi)
+	days := tally.Window{Start: w.Start.UTC().Truncate(24 * time.Hour), End: w.End.UTC().Truncate(24 * time.Hour)}
+	if !days.End.After(days.Start) {
+		return nil, nil
+	}
+	err := db.readCharged(ctx, days, func(tx pgx.Tx, lo, hi *time.Time) error {
+		rows, err := tx.Query(ctx, reconciliationSQL, days.Start, days.End, lo, hi)
 		if err != nil {
 			return err
 		}
@@ -31,14 +40,16 @@ func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution
 	return recon, nil
 }
 
-// reconciliationSQL is Reconciliation's query of the window [$1, $2),
-// reading the billing periods from $3 to $4.
+// reconciliationSQL is Reconciliation's query of the days [$1, $2), reading
+// the billing periods from $3 to $4. A line counts when its charge period
+// overlaps them (half-open: one ending at $1 does not), or, empty (start =
+// end), when it starts in them.
 const reconciliationSQL = `
 		WITH lines AS (
 			SELECT billing_account_id, billing_currency, effective_cost, charge_period_start AS s,
 				greatest(charge_period_end, charge_period_start) AS e
 			FROM cost_lines
-			WHERE charge_period_start < $2 AND charge_period_end >= $1
+			WHERE charge_period_start < $2 AND (charge_period_end > $1 OR charge_period_start >= $1)
 			  AND charge_period_start >= $1::timestamptz - interval '` + maxChargePeriod + `'
 			  AND billing_period_start >= $3 AND billing_period_start <= $4
 		), billed AS (

@@ -14,10 +14,10 @@ import (
 )
 
 type attributeCmd struct {
-	From   string `help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago."`
+	From   string `help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago. The reconciliation covers whole days: from midnight of the day it falls in."`
 	To     string `help:"End of the window, exclusive (YYYY-MM-DD or RFC 3339). Default: now."`
-	Force  bool   `help:"Recompute every hour, not only hours never attributed or whose bill changed since."`
-	Share  string `enum:"max,request,usage" default:"max" help:"What a container's share of a node is proportional to: max(request, usage), request, or usage."`
+	Force  bool   `help:"Recompute every hour, not only hours never attributed, attributed with another --share, or whose bill or agent data changed since."`
+	Share  string `placeholder:"max|request|usage" help:"What a container's share of a node is proportional to: max(request, usage), request, or usage. The basis is stored: tally serve's scheduler and later runs use it too, and hours attributed with another basis are recomputed (in this window now, in its last 40 days by tally serve). Default: the stored basis (max until one is stored)."`
 	Format string `enum:"table,json" default:"table" help:"Output format of the reconciliation: ${enum}."`
 }
 
@@ -37,15 +37,31 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	share, err := attribution.ParseShareBasis(c.Share)
-	if err != nil {
-		return tally.Errorf(tally.EInvalid, "--share: %v", err)
+	var want attribution.ShareBasis
+	if c.Share != "" {
+		if want, err = attribution.ParseShareBasis(c.Share); err != nil {
+			return tally.Errorf(tally.EInvalid, "--share: %v", err)
+		}
 	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	share, err := db.ShareBasis(ctx)
+	if err != nil {
+		return err
+	}
+	if want != "" && want != share {
+		// One basis for every stored hour: serve's scheduler would
+		// otherwise recompute these hours with its own, and back again.
+		if err := db.SaveShareBasis(ctx, want, "tally attribute"); err != nil {
+			return err
+		}
+		a.log.Info("share basis stored: tally serve uses it too, and hours attributed with the previous one are recomputed",
+			"share", want, "previous", share)
+		share = want
+	}
 	job := a.attributionJob(db, share)
 	start := time.Now()
 	sum, err := job.Attribute(ctx, w, c.Force)
@@ -87,14 +103,18 @@ func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *att
 }
 
 // scheduleAttribution attributes new and stale hours of the last 40 days a
-// few minutes after every hour, on one replica at a time.
+// few minutes after every hour, on one replica at a time, with the stored
+// share basis (tally attribute --share stores it).
 func (a *app) scheduleAttribution(ctx context.Context, db *postgres.DB) {
-	job := a.attributionJob(db, attribution.ShareMax)
 	for {
 		now := time.Now().UTC()
 		w := tally.Window{Start: now.AddDate(0, 0, -40).Truncate(24 * time.Hour), End: now.Truncate(time.Hour)}
 		ran, err := db.TryLock(ctx, "tally-attribution", func(ctx context.Context) error {
-			sum, err := job.Attribute(ctx, w, false)
+			share, err := db.ShareBasis(ctx)
+			if err != nil {
+				return err
+			}
+			sum, err := a.attributionJob(db, share).Attribute(ctx, w, false)
 			if sum.Hours > 0 {
 				a.log.Info("attributed", "hours", sum.Hours, "allocations", sum.Allocations, "estimatedNodeHours", sum.EstimatedNodeHrs)
 			}

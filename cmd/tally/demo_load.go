@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tallyhq/tally"
-	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/demo"
 	"github.com/tallyhq/tally/forecast"
@@ -189,8 +188,11 @@ func postBatch(ctx context.Context, client *http.Client, url, token string, gz [
 }
 
 func (l *demoLoader) attribute(ctx context.Context) error {
-	job := l.app.attributionJob(l.db, attribution.ShareMax)
-	sum, err := job.Attribute(ctx, tally.Window{Start: l.m.Start, End: l.m.End}, true)
+	share, err := l.db.ShareBasis(ctx)
+	if err != nil {
+		return err
+	}
+	sum, err := l.app.attributionJob(l.db, share).Attribute(ctx, tally.Window{Start: l.m.Start, End: l.m.End}, true)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// TestAttributeShareRecomputesWithoutForce: `tally attribute --share usage`
+// on hours already attributed (by tally serve, every hour, with max)
+// recomputes them (it only recomputed stale hours: the flag changed
+// nothing, exit 0, no warning). The basis is stored: later runs without
+// --share, as serve's scheduler, keep it instead of recomputing the hours
+// back. OneNode's pod requests 1 of 2 cores and reports no usage: under
+// --share usage its cost is 0 and the node's cost is idle.
+func TestAttributeShareRecomputesWithoutForce(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.OneNode(t, db, 48)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	win := []string{"--from", "2026-10-05", "--to", "2026-10-07"}
+	costs := func() string {
+		return tly("costs", "--window", "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z", "--aggregate", "namespace", "--format", "csv")
+	}
+	tly(append([]string{"attribute"}, win...)...) // as the scheduler did, with max
+	before := costs()
+	tly(append([]string{"attribute", "--share", "usage"}, win...)...)
+	after := costs()
+	tly(append([]string{"attribute", "--share", "usage", "--force"}, win...)...)
+	forced := costs()
+	if after == before || after != forced {
+		t.Errorf("tally attribute --share usage without --force:\n%s\nwith --force:\n%s\nbefore, with max:\n%s", after, forced, before)
+	}
+	// What serve's scheduler and a run without --share do: keep the basis.
+	if share, err := db.ShareBasis(context.Background()); err != nil || share != attribution.ShareUsage {
+		t.Errorf("stored share basis: %q, %v; want usage", share, err)
+	}
+	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.AddDate(0, 0, 2)}
+	if stale, err := db.StaleHours(context.Background(), w, attribution.ShareUsage); err != nil || len(stale) != 0 {
+		t.Errorf("stale hours under the stored basis: %v, %v; want none", stale, err)
+	}
+	tly(append([]string{"attribute"}, win...)...)
+	if got := costs(); got != forced {
+		t.Errorf("tally attribute without --share after --share usage:\n%s\nwant as with usage:\n%s", got, forced)
+	}
+	tly(append([]string{"attribute", "--share", "max"}, win...)...)
+	if got := costs(); got != before {
+		t.Errorf("tally attribute --share max:\n%s\nwant as at first:\n%s", got, before)
+	}
+	if code, _, errOut := runTally("--database-url", url, "attribute", "--share", "most"); code == 0 || !strings.Contains(errOut, "--share") {
+		t.Errorf("tally attribute --share most: exit %d, %s; want an error naming --share", code, errOut)
+	}
+}
+
+// TestAttributeFromMidDayReconcilesWholeDays: --from takes RFC 3339 times;
+// when it is not midnight, the reconciliation compares the first day's
+// whole bill with its whole rollup (it compared the part of the bill inside
+// the window, plus the hour ending at --from, with the whole rollup and
+// reported a mismatch: exit 1 on a day that reconciles).
+func TestAttributeFromMidDayReconcilesWholeDays(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.OneNode(t, db, 48)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "attribute", "--from", "2026-10-05T10:00:00Z", "--to", "2026-10-07")
+	if code != 0 || strings.Contains(out, "mismatch") {
+		t.Errorf("tally attribute --from 2026-10-05T10:00:00Z on attributed days: exit %d\n%s%s", code, out, errOut)
+	}
+}
