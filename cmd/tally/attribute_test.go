@@ -8,8 +8,6 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/postgres"
 )
 
 // TestAttributeShareRecomputesWithoutForce: `tally attribute --share usage`
@@ -20,13 +18,7 @@ import (
 // back. OneNode's pod requests 1 of 2 cores and reports no usage: under
 // --share usage its cost is 0 and the node's cost is idle.
 func TestAttributeShareRecomputesWithoutForce(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fixture.OneNode(t, db, 48)
+	url, db := oneNodeDatabase(t)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	win := []string{"--from", "2026-10-05", "--to", "2026-10-07"}
 	costs := func() string {
@@ -68,13 +60,7 @@ func TestAttributeShareRecomputesWithoutForce(t *testing.T) {
 // the window, plus the hour ending at --from, with the whole rollup and
 // reported a mismatch: exit 1 on a day that reconciles).
 func TestAttributeFromMidDayReconcilesWholeDays(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fixture.OneNode(t, db, 48)
+	url, _ := oneNodeDatabase(t)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
 	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "attribute", "--from", "2026-10-05T10:00:00Z", "--to", "2026-10-07")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"regexp"
 	"slices"
@@ -11,9 +10,6 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
-	"github.com/tallyhq/tally/internal/fixture"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/postgres"
 )
 
 // Groups billed in different currencies get one total each: adding them
@@ -50,13 +46,7 @@ func TestCostsTableTotalPerCurrency(t *testing.T) {
 // table, a row per group and day with the day's cost, as the CSV does; the
 // totals stay those of the window.
 func TestCostsTableHasARowPerStep(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fixture.OneNode(t, db, 48)
+	url, _ := oneNodeDatabase(t)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
 	win := "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z"

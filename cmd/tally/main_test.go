@@ -20,6 +20,20 @@ func runTally(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// oneNodeDatabase returns a fresh database holding fixture.OneNode's 48
+// hours: its URL, and a connection closed when t ends.
+func oneNodeDatabase(t *testing.T) (string, *postgres.DB) {
+	t.Helper()
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	fixture.OneNode(t, db, 48)
+	return url, db
+}
+
 // mustTally returns a runner of tally with the global flags before its
 // arguments that fails t on a non-zero exit and returns standard output.
 func mustTally(t *testing.T, global ...string) func(args ...string) string {
@@ -49,13 +63,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 }
 
 func TestAttributeAndCosts(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	fixture.OneNode(t, db, 48)
+	url, _ := oneNodeDatabase(t)
 
 	code, out, errOut := runTally("--database-url", url, "--log-format", "text", "attribute", "--from", "2026-10-05", "--to", "2026-10-07")
 	if code != 0 {
