@@ -105,8 +105,7 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 			c.RAM.Format(2), c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
 			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
 	}
-	var currencies []tally.Currency // in order of first appearance
-	totals := map[tally.Currency]tally.Money{}
+	var totals currencyTotals
 	for i := range groups {
 		c := &groups[i].Total
 		if steps {
@@ -116,25 +115,19 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 		} else {
 			row(groups[i].Name, "", c)
 		}
-		cur := stepCurrency(c)
-		if cur == "" {
+		if stepCurrency(c) == "" {
 			continue // no cost at all: nothing to add
 		}
-		t, ok := totals[cur]
-		if !ok {
-			currencies = append(currencies, cur)
-		}
-		var err error
-		if totals[cur], err = t.Add(c.Total); err != nil {
+		if err := totals.add(c.Total); err != nil {
 			return fmt.Errorf("total of %s: %w", groups[i].Name, err)
 		}
 	}
 	if steps {
 		start = "\t"
 	}
-	for _, cur := range currencies {
-		fmt.Fprintf(tw, "TOTAL\t%s%s\t\t\t\t\t\t\t\t\t\t%s\t\t\n", start, cur, totals[cur].Format(2))
-	}
+	totals.each(func(m tally.Money) {
+		fmt.Fprintf(tw, "TOTAL\t%s%s\t\t\t\t\t\t\t\t\t\t%s\t\t\n", start, m.Currency(), m.Format(2))
+	})
 	return tw.Flush()
 }
 

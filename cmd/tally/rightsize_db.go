@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -416,7 +415,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tWORKLOAD\tCONTAINER\tREPLICAS\tCPU REQUEST\tMEMORY REQUEST\tMEMORY LIMIT\tCONFIDENCE\tSAVES/MONTH")
-	totals := map[tally.Currency]tally.Money{} // one per currency, as the API totals
+	var totals currencyTotals // one per currency, as the API totals
 	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
@@ -427,18 +426,12 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		if c.Recommendation.LowConfidence() {
 			low++
 		}
-		cur := c.MonthlySavings.Currency()
-		if cur == "" { // a zero saving
-			continue
+		if err := totals.add(c.MonthlySavings); err != nil {
+			return fmt.Errorf("saving of %s: %w", c.Workload, err)
 		}
-		sum, err := totals[cur].Add(c.MonthlySavings)
-		if err != nil {
-			return fmt.Errorf("total saving in %s: %w", cur, err)
-		}
-		totals[cur] = sum
 	}
 	tw.Flush()
-	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), totalsText(totals))
+	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), totalsText(&totals))
 	if low > 0 {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
 			low, rightsizing.MinConfidentDays)
@@ -471,14 +464,16 @@ func confidenceText(r *rightsizing.Recommendation) string {
 }
 
 // totalsText lists one total per currency, in currency order: "50 EUR, 110 USD".
-func totalsText(totals map[tally.Currency]tally.Money) string {
-	curs := slices.Sorted(maps.Keys(totals))
-	if len(curs) == 0 {
+func totalsText(totals *currencyTotals) string {
+	var sums []tally.Money
+	totals.each(func(m tally.Money) { sums = append(sums, m) })
+	if len(sums) == 0 {
 		return "0"
 	}
-	parts := make([]string, len(curs))
-	for i, c := range curs {
-		parts[i] = moneyText(totals[c])
+	slices.SortFunc(sums, func(a, b tally.Money) int { return strings.Compare(string(a.Currency()), string(b.Currency())) })
+	parts := make([]string, len(sums))
+	for i, m := range sums {
+		parts[i] = moneyText(m)
 	}
 	return strings.Join(parts, ", ")
 }
