@@ -56,7 +56,8 @@ type Profile struct {
 	// lower bounds of the requests are × (1 + RequestWidening ÷ confidence
 	// days)^-2 (VPA's lower-bound rule, with 0.001 there); the memory limit,
 	// and with it the upper bound of memory, is × (1 + LimitWidening ÷
-	// confidence days): limits kill, so they cover more than the little seen.
+	// confidence days): limits kill, so they cover more than the little seen
+	// (but the limit rises at most to the container's current one).
 	// The upper bound of CPU is × (1 + 1 ÷ confidence days), as VPA's.
 	RequestWidening float64 `json:"requestWidening"`
 	LimitWidening   float64 `json:"limitWidening"`
@@ -194,7 +195,9 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 
 	// Memory.
 	memReq := mem.Quantile(p.MemoryPercentile) * (1 + p.MemoryMargin)
-	memLim := float64(peak) * (1 + p.MemoryLimitMargin) * limWiden
+	seen := float64(peak) * (1 + p.MemoryLimitMargin)
+	memUpper := seen * limWiden
+	memLim := shortHistoryLimit(seen, memUpper, h.Current.MemoryLimit)
 	rec.Lower.MemoryRequest = int64(mem.Quantile(0.5) * lowerWiden)
 	if grown, ok := dailyTrend(h.Samples, dayPeak, p.TrendHorizon); ok && grown > float64(peak) {
 		memLim = max(memLim, grown*(1+p.MemoryLimitMargin))
@@ -216,7 +219,7 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("HPA scales on memory at %.0f%% utilization: the memory request keeps p%s usage at the target", hpa.MemoryTargetUtilization*100, pct(p.MemoryPercentile)))
 	}
 	memLim = max(memLim, memReq)
-	rec.Upper.MemoryRequest = int64(memLim)
+	rec.Upper.MemoryRequest = int64(max(memLim, memUpper))
 
 	// Floors.
 	if cpuReq < p.MinCPU {
@@ -246,6 +249,19 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("only %s of history: bounds and limits widened", FormatHistory(conf)))
 	}
 	return rec
+}
+
+// shortHistoryLimit returns the memory limit from the peak seen with its
+// margin (seen) and the same widened for short history (widened). The
+// widening stands for peaks not seen yet, not for evidence: it raises the
+// limit at most to the container's current limit, under which it already
+// runs (one hour of 300 MiB peaks does not make a 4 GiB limit 17 GiB). A
+// container without a limit gets the widened one.
+func shortHistoryLimit(seen, widened float64, current int64) float64 {
+	if current <= 0 {
+		return widened
+	}
+	return max(seen, min(widened, float64(current)))
 }
 
 func pct(p float64) string { return fmt.Sprintf("%g", p*100) }

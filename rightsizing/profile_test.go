@@ -225,3 +225,31 @@ func TestProfileShortHistoryTarget(t *testing.T) {
 		})
 	}
 }
+
+// Short history widens the memory limit for peaks not seen yet, but no
+// further than the limit the container already runs under: one hour of
+// 1 GiB peaks under a 4 GiB limit is no evidence for a 17 GiB one.
+func TestProfileShortHistoryLimitStopsAtCurrent(t *testing.T) {
+	for _, p := range Profiles {
+		t.Run(p.Name, func(t *testing.T) {
+			seen := int64(float64(GiB) * (1 + p.MemoryLimitMargin)) // the peak +margin
+			for _, tc := range []struct {
+				current, lo, hi int64 // the limit now; the recommended one wanted
+			}{
+				{current: 4 * GiB, lo: 4 * GiB, hi: 4 * GiB}, // widened up to the current limit
+				{current: GiB, lo: seen, hi: seen + seen/20}, // below the peak +margin: raised to that only
+				{current: 0, lo: 2 * seen, hi: 1 << 62},      // no limit: the widened one
+			} {
+				h := steadyHistory(1.0/24, 0.2, GiB)
+				h.Current.MemoryLimit = tc.current
+				r := p.Recommend(h, end(h))
+				if l := r.Resources.MemoryLimit; l < tc.lo || l > tc.hi {
+					t.Errorf("current limit %s: recommended limit %s, want %s–%s", FormatMemory(tc.current), FormatMemory(l), FormatMemory(tc.lo), FormatMemory(tc.hi))
+				}
+				if r.Upper.MemoryRequest < max(r.Resources.MemoryLimit, 2*seen) {
+					t.Errorf("current limit %s: memory upper bound %s: want it widened for 1 h of history", FormatMemory(tc.current), FormatMemory(r.Upper.MemoryRequest))
+				}
+			}
+		})
+	}
+}
