@@ -20,7 +20,8 @@
 // preallocated: an element allocated on demand comes from a per-CPU cache
 // that the program, running in interrupt context, can find empty (-ENOMEM,
 // a lost stack) during a burst of new stacks. User space sizes it to the
-// samples of a few intervals at the chosen frequency.
+// samples of a few intervals at the chosen frequency on every possible CPU
+// (a loaded map cannot grow, and CPUs may come online later).
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

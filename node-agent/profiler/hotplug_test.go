@@ -10,7 +10,10 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/tallyhq/tally/bpf"
 )
 
 // requireCPU1 skips unless CPU 1 is online (unless CI=true): the hotplug
@@ -385,5 +388,91 @@ func TestHotplug(t *testing.T) {
 	wantSampled(t, p, 1)
 	if c, err := p.Counters(); err != nil || c.CPUErrors != 0 {
 		t.Fatalf("counters %+v, %v: want no CPU errors", c, err)
+	}
+}
+
+// TestStacksSizedForPossibleCPUs starts the profiler while the online list
+// says only CPU 0 is online: the stacks maps must still hold the samples of
+// every possible CPU, as CPUs that come online later are sampled into them
+// (sized for the CPUs online at start, they fill and stacks are lost).
+func TestStacksSizedForPossibleCPUs(t *testing.T) {
+	requireBPF(t)
+	possible, err := ebpf.PossibleCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if possible < 2 {
+		t.Skipf("%d possible CPU: the test needs more possible CPUs than online", possible)
+	}
+	const hz = 19
+	p, err := open(hz, writeOnline(t, "", "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	wantCPUs(t, p, 0)
+	spec, err := bpf.LoadProfiler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := stackEntries(hz, possible, spec.Maps["stacks_a"].MaxEntries)
+	if want == stackEntries(hz, 1, spec.Maps["stacks_a"].MaxEntries) {
+		t.Fatalf("%d possible CPUs at %d Hz need no more stacks than one CPU: the test tests nothing", possible, hz)
+	}
+	for name, m := range map[string]*ebpf.Map{"stacks_a": p.objs.StacksA, "stacks_b": p.objs.StacksB} {
+		if got := m.MaxEntries(); got != want {
+			t.Errorf("%s holds %d stacks with CPU 0 of %d possible online, want %d (sized for %d CPUs)", name, got, possible, want, possible)
+		}
+	}
+}
+
+// TestHotplugStartOffline opens the profiler while CPU 1 is really offline
+// (real CPU hotplug, TALLY_TEST_HOTPLUG=1 as for TestHotplug): its stacks
+// maps are sized for the possible CPUs all the same, and CPU 1 is sampled
+// once it is back.
+func TestHotplugStartOffline(t *testing.T) {
+	if os.Getenv("TALLY_TEST_HOTPLUG") != "1" {
+		t.Skip("set TALLY_TEST_HOTPLUG=1 to take CPU 1 offline and back (real CPU hotplug)")
+	}
+	requireBPF(t)
+	requireCPU1(t)
+	const ctl = "/sys/devices/system/cpu/cpu1/online"
+	t.Cleanup(func() {
+		if err := os.WriteFile(ctl, []byte("1"), 0); err != nil {
+			t.Errorf("bring CPU 1 back online: %v", err)
+		}
+	})
+	possible, err := ebpf.PossibleCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ctl, []byte("0"), 0); err != nil {
+		t.Fatalf("take CPU 1 offline: %v", err)
+	}
+	p, err := Open(19)
+	back := os.WriteFile(ctl, []byte("1"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if back != nil {
+		t.Fatalf("bring CPU 1 back online: %v", back)
+	}
+	if slices.Contains(p.CPUs(), 1) {
+		t.Fatalf("CPU 1 offline at start: profiler samples CPUs %v", p.CPUs())
+	}
+	spec, err := bpf.LoadProfiler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := stackEntries(19, possible, spec.Maps["stacks_a"].MaxEntries)
+	if got := p.objs.StacksA.MaxEntries(); got != want {
+		t.Errorf("stacks_a holds %d stacks, want %d (sized for %d possible CPUs)", got, want, possible)
+	}
+	if _, err := p.Drain(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(p.CPUs(), 1) {
+		t.Fatalf("CPU 1 back online: profiler samples CPUs %v", p.CPUs())
 	}
 }

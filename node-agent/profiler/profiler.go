@@ -107,6 +107,12 @@ func open(frequency int, online string) (*Profiler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The stacks maps are sized for every CPU that may come online, not
+	// for those online now: CPUs hot-added later are sampled into them.
+	possible, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("read possible CPUs: %w", err)
+	}
 	p := &Profiler{frequency: frequency, online: online, events: map[int]*cpuEvent{}}
 	spec, err := bpf.LoadProfiler()
 	if err != nil {
@@ -114,7 +120,7 @@ func open(frequency int, online string) (*Profiler, error) {
 	}
 	for _, name := range []string{"stacks_a", "stacks_b"} {
 		m := spec.Maps[name]
-		m.MaxEntries = stackEntries(frequency, len(cpus), m.MaxEntries)
+		m.MaxEntries = stackEntries(frequency, possible, m.MaxEntries)
 	}
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
@@ -141,10 +147,11 @@ func open(frequency int, online string) (*Profiler, error) {
 const stackWindow = 30
 
 // stackEntries sizes a (preallocated) stacks map: every sample of
-// stackWindow seconds on every CPU with a user and a kernel stack of its
-// own, as a power of two between 1,024 and most. Stacks repeat, so this is
-// an upper bound; at 19 Hz on 2 CPUs it is 4,096 stacks, 4.5 MB of kernel
-// memory a map.
+// stackWindow seconds on every one of cpus CPUs (the possible CPUs, online
+// or not, as a map cannot grow once loaded) with a user and a kernel stack
+// of its own, as a power of two between 1,024 and most. Stacks repeat, so
+// this is an upper bound; at 19 Hz on 2 CPUs it is 4,096 stacks, 4.5 MB of
+// kernel memory a map.
 func stackEntries(frequency, cpus int, most uint32) uint32 {
 	want := uint64(frequency) * uint64(cpus) * stackWindow * 2
 	n := uint32(1024)
