@@ -143,7 +143,7 @@ FUZZ_TARGETS := \
 	./ingest:FuzzParquetFile \
 	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \
 	./ingest/focus:FuzzParseCSV \
-	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo \
+	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo ./node-agent/profiler:FuzzParseCPUList \
 	./node-agent/symbolize:FuzzParseMaps ./node-agent/symbolize:FuzzParseKallsyms ./node-agent/symbolize:FuzzParsePerfMap ./node-agent/symbolize:FuzzGoTable ./node-agent/symbolize:FuzzELFSymbols \
 	./ingest/gcpbilling:FuzzParseCSV ./ingest/gcpbilling:FuzzParseNDJSON \
 	./ingest/pricing:FuzzParsePriceListProduct ./ingest/pricing:FuzzParseSnapshot \

@@ -316,6 +316,13 @@ func readCPUList(path string) ([]int, error) {
 	return parseCPUList(strings.TrimSpace(string(b)))
 }
 
+// maxCPU is the highest CPU number a list may name: Linux builds for at
+// most 8,192 CPUs (NR_CPUS), so a larger number is a corrupt list, not a
+// machine (and "0-999999999" would otherwise allocate a billion numbers).
+const maxCPU = 1<<16 - 1
+
+// parseCPUList parses the kernel's CPU list format ("0-3,5,7-8"): the CPU
+// numbers it names, sorted, each once.
 func parseCPUList(s string) ([]int, error) {
 	var cpus []int
 	for _, part := range strings.Split(s, ",") {
@@ -323,13 +330,16 @@ func parseCPUList(s string) ([]int, error) {
 			continue
 		}
 		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
+		a, err := parseCPU(lo)
 		if err != nil {
 			return nil, fmt.Errorf("parse CPU list %q: %w", s, err)
 		}
 		b := a
 		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
+			if b, err = parseCPU(hi); err != nil {
+				return nil, fmt.Errorf("parse CPU list %q: %w", s, err)
+			}
+			if b < a {
 				return nil, fmt.Errorf("parse CPU list %q: bad range %q", s, part)
 			}
 		}
@@ -340,7 +350,20 @@ func parseCPUList(s string) ([]int, error) {
 	if len(cpus) == 0 {
 		return nil, fmt.Errorf("parse CPU list %q: no CPUs", s)
 	}
-	return cpus, nil
+	slices.Sort(cpus)
+	return slices.Compact(cpus), nil
+}
+
+// parseCPU parses one CPU number of a list: decimal digits, at most maxCPU.
+func parseCPU(s string) (int, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, fmt.Errorf("bad CPU number %q", s)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n > maxCPU {
+		return 0, fmt.Errorf("CPU number %q above %d", s, maxCPU)
+	}
+	return n, nil
 }
 
 // settle is how long a drain waits after switching sets for programs still

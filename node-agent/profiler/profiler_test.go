@@ -3,6 +3,9 @@ package profiler
 import (
 	"os"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,13 +35,43 @@ func TestParseCPUList(t *testing.T) {
 		in   string
 		want int
 		ok   bool
-	}{{"0", 1, true}, {"0-3", 4, true}, {"0-1,4,6-7", 5, true}, {"", 0, false}, {"3-1", 0, false}, {"x", 0, false}}
+	}{
+		{"0", 1, true}, {"0-3", 4, true}, {"0-1,4,6-7", 5, true}, {"", 0, false}, {"3-1", 0, false}, {"x", 0, false},
+		{"0-3,2", 4, true}, {"5,0", 2, true}, // overlapping and unordered: each CPU once
+		{"0-999999999", 0, false}, {"65536", 0, false}, {"0-65535", 65536, true}, // no billion-CPU lists
+		{"+1", 0, false}, {"1-+3", 0, false}, {"-1", 0, false},
+	}
 	for _, tt := range tests {
 		got, err := parseCPUList(tt.in)
-		if (err == nil) != tt.ok || len(got) != tt.want {
-			t.Errorf("parseCPUList(%q) = %v, %v", tt.in, got, err)
+		if (err == nil) != tt.ok || len(got) != tt.want || !slices.IsSorted(got) {
+			t.Errorf("parseCPUList(%q) = %v…, %v", tt.in, got[:min(len(got), 8)], err)
 		}
 	}
+}
+
+// FuzzParseCPUList: a parsed list is sorted, each CPU once and in range,
+// and the kernel's format of it parses back to the same CPUs.
+func FuzzParseCPUList(f *testing.F) {
+	for _, s := range []string{"0", "0-3", "0-1,4,6-7", "3-1", "0-3,2", "0-65535", "0-999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cpus, err := parseCPUList(s)
+		if err != nil {
+			return
+		}
+		var parts []string
+		for i, c := range cpus {
+			if c < 0 || c > maxCPU || (i > 0 && c <= cpus[i-1]) {
+				t.Fatalf("parseCPUList(%q): CPU %d at %d of %v", s, c, i, cpus[:min(len(cpus), 8)])
+			}
+			parts = append(parts, strconv.Itoa(c))
+		}
+		again, err := parseCPUList(strings.Join(parts, ","))
+		if err != nil || !slices.Equal(again, cpus) {
+			t.Fatalf("parseCPUList(%q) = %d CPUs; listed again: %d CPUs, %v", s, len(cpus), len(again), err)
+		}
+	})
 }
 
 func TestFrequencyBounds(t *testing.T) {
