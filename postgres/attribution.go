@@ -379,10 +379,14 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 //
 //   - a billing period ingested (new, restated, or landing after an
 //     estimate) that covers the hour: the hours of its month and those of
-//     its charge span (from the earliest to the latest charge of any line
-//     it has held), so that a line billed in a later month (late usage, a
+//     its charge span (from the earliest to the latest charge of the lines
+//     it holds), so that a line billed in a later month (late usage, a
 //     credit or correction for past usage) makes its charge hours stale
-//     when that month's bill lands, and again when it is restated;
+//     when that month's bill lands, and again when it is restated; and,
+//     when that ingest narrowed the span (a restatement withdrew the
+//     period's earliest or latest charges), the hours of the span it had
+//     before (retired_charge_spans), whose lines may be gone: only until
+//     they are read after that ingest, not at every later one;
 //   - an agent interval starting in the hour, or in the hour before and
 //     ending in it, received or sent again: usage an agent buffered through
 //     an outage and uploads late (the agent endpoint takes 31 days).
@@ -417,6 +421,10 @@ const staleHoursSQL = `
 			WHERE NOT pg_visible_in_snapshot(p.ingest_xid, a.read_snapshot)
 			  AND ((h >= p.billing_period_start AND h < p.billing_period_start + interval '1 month')
 			    OR (h < p.charge_span_end AND h + interval '1 hour' > p.charge_span_start)))
+		  OR EXISTS (
+			SELECT 1 FROM retired_charge_spans r
+			WHERE NOT pg_visible_in_snapshot(r.ingest_xid, a.read_snapshot)
+			  AND h < r.span_end AND h + interval '1 hour' > r.span_start)
 		  OR EXISTS (
 			SELECT 1 FROM agent_intervals i
 			WHERE date_trunc('hour', i.interval_start AT TIME ZONE 'UTC') = h AT TIME ZONE 'UTC'

@@ -195,7 +195,8 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		// billedThrough is the end of the period's latest hourly usage line:
 		// the bill covers the hours before it.
 		billedThrough time.Time
-		// spanStart and spanEnd bound the charge periods of its lines.
+		// spanStart and spanEnd bound the charge periods of its lines (zero
+		// when it has none): the period's charge span from now on.
 		spanStart, spanEnd time.Time
 	}
 	var result []PeriodRows
@@ -303,18 +304,32 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 			if err := upsertBillingAccount(ctx, tx, periods[k].account); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, ingest_xid,
-					billed_through, charge_span_start, charge_span_end)
-				VALUES ($1, $2, $3, $4, $5, clock_timestamp(), pg_current_xact_id(), $6, $7, $8)
-				ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
-				SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at, ingest_xid = excluded.ingest_xid,
-					billed_through = excluded.billed_through,
-					charge_span_start = least(billing_periods.charge_span_start, excluded.charge_span_start),
-					charge_span_end = greatest(billing_periods.charge_span_end, excluded.charge_span_end)`,
+			// The span is the new lines'; the previous one is returned (the
+			// CTE reads the row as it was before the statement).
+			var oldStart, oldEnd *time.Time
+			if err := tx.QueryRow(ctx, `
+				WITH old AS (
+					SELECT charge_span_start, charge_span_end FROM billing_periods
+					WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3
+				), up AS (
+					INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, ingest_xid,
+						billed_through, charge_span_start, charge_span_end)
+					VALUES ($1, $2, $3, $4, $5, clock_timestamp(), pg_current_xact_id(), $6, $7, $8)
+					ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
+					SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at, ingest_xid = excluded.ingest_xid,
+						billed_through = excluded.billed_through,
+						charge_span_start = excluded.charge_span_start, charge_span_end = excluded.charge_span_end
+				)
+				SELECT (SELECT charge_span_start FROM old), (SELECT charge_span_end FROM old)`,
 				k.BillingAccountID, k.Start, k.Source, runID, r.Rows, nullTime(periods[k].billedThrough),
-				nullTime(periods[k].spanStart), nullTime(periods[k].spanEnd)); err != nil {
+				nullTime(periods[k].spanStart), nullTime(periods[k].spanEnd)).Scan(&oldStart, &oldEnd); err != nil {
 				return fmt.Errorf("record billing period: %w", err)
+			}
+			if oldStart != nil && oldEnd != nil {
+				prev := tally.Window{Start: *oldStart, End: *oldEnd}
+				if err := retireChargeSpan(ctx, tx, k, prev, tally.Window{Start: periods[k].spanStart, End: periods[k].spanEnd}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -37,3 +37,39 @@ func (db *DB) readCharged(ctx context.Context, w tally.Window, read func(q pgx.T
 		return read(tx, lo, hi)
 	})
 }
+
+// retireChargeSpan records, in the transaction that replaces billing period
+// k, the charge span prev the period had before when neither its new span
+// next (zero when it now holds no line) nor its month covers it: the replace
+// may have withdrawn lines charged in the hours prev covers, which must be
+// recomputed although the period no longer spans them. StaleHours makes
+// them stale until read after this transaction (its xid is recorded, as
+// billing_periods.ingest_xid): once, not at every later replace.
+//
+// Replaces of a period are serialized, so a read that does not see an
+// earlier replace of k does not see this one either: the period's earlier
+// retired spans within prev, next or its month say nothing more, and are
+// deleted.
+func retireChargeSpan(ctx context.Context, tx pgx.Tx, k tally.BillingPeriodKey, prev, next tally.Window) error {
+	month := tally.Window{Start: k.Start, End: k.Start.AddDate(0, 1, 0)}
+	within := func(a, b tally.Window) bool {
+		return !b.Start.IsZero() && !a.Start.Before(b.Start) && !a.End.After(b.End)
+	}
+	if within(prev, next) || within(prev, month) {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		WITH covered AS (
+			DELETE FROM retired_charge_spans
+			WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3
+			  AND ((span_start >= $4 AND span_end <= $5) OR (span_start >= $2 AND span_end <= $6)
+			    OR (span_start >= $7 AND span_end <= $8))
+		)
+		INSERT INTO retired_charge_spans (billing_account_id, billing_period_start, source, ingest_xid, span_start, span_end)
+		VALUES ($1, $2, $3, pg_current_xact_id(), $4, $5)`,
+		k.BillingAccountID, k.Start, k.Source, prev.Start, prev.End, month.End, nullTime(next.Start), nullTime(next.End))
+	if err != nil {
+		return fmt.Errorf("record the charge span %v that %s %s %s no longer has: %w", prev, k.Source, k.BillingAccountID, k.Start.Format("2006-01"), err)
+	}
+	return nil
+}

@@ -103,3 +103,13 @@ func (db *DB) WaitForLockWaiter(t testing.TB) {
 	}
 	t.Fatal("no session waits for a lock after 10 s")
 }
+
+// RetiredChargeSpans returns how many retired charge spans are recorded.
+func (db *DB) RetiredChargeSpans(t testing.TB) int {
+	t.Helper()
+	var n int
+	if err := db.pool.QueryRow(context.Background(), `SELECT count(*) FROM retired_charge_spans`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
