@@ -113,3 +113,10 @@ func (db *DB) RetiredChargeSpans(t testing.TB) int {
 	}
 	return n
 }
+
+// SessionSetting returns a setting of one of db's sessions.
+func (db *DB) SessionSetting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
+	return v, err
+}

@@ -47,6 +47,7 @@ func TestBenchDashboard(t *testing.T) {
 		{"functions", "/api/v1/functions?workload=shop/api&window=30d&image=shop/api:1.1&baseImage=shop/api:1.0"},
 		{"functions", "/api/v1/functions?workload=shop/api&window=7d&baseWindow=" + mid.Format(time.RFC3339) + "," + mid.AddDate(0, 0, 7).Format(time.RFC3339)},
 		{"rightsizing", "/api/v1/recommendations/rightsizing"},
+		{"commitments", "/api/v1/commitments?window=90d"},
 		{"settings", "/api/v1/settings/cost"},
 		{"settings", "/api/v1/tokens"},
 	}
