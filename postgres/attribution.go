@@ -407,7 +407,9 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 //     they are read after that ingest, not at every later one;
 //   - an agent interval starting in the hour, or in the hour before and
 //     ending in it, received or sent again: usage an agent buffered through
-//     an outage and uploads late (the agent endpoint takes 31 days).
+//     an outage and uploads late (the agent endpoint takes 31 days);
+//   - a bulk write (input_writes: UpsertUsage, AddFunctionSamples,
+//     UpsertPods, UpsertNodes) of data of a span of time the hour overlaps.
 //
 // Visibility in the snapshot, unlike a time stamped before the writer's
 // commit, cannot miss data committed while the hour was read. The agent
@@ -453,6 +455,10 @@ const staleHoursSQL = `
 			WHERE date_trunc('hour', i.interval_start AT TIME ZONE 'UTC') = (h - interval '1 hour') AT TIME ZONE 'UTC'
 			  AND (i.xid >= pg_snapshot_xmax(a.read_snapshot) OR i.xid = ANY(ARRAY(SELECT pg_snapshot_xip(a.read_snapshot))))
 			  AND i.interval_start >= h - interval '1 hour' AND i.interval_start < h AND i.interval_end > h)
+		  OR EXISTS (
+			SELECT 1 FROM input_writes iw
+			WHERE iw.span_start < h + interval '1 hour' AND iw.span_end > h
+			  AND NOT pg_visible_in_snapshot(iw.xid, a.read_snapshot))
 		  OR (a.estimated_accounts <> '{}' AND EXISTS (
 			SELECT 1 FROM through t
 			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))
