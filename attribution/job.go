@@ -34,7 +34,8 @@ type Store interface {
 	// billed now, or whose data changed after the read they were computed
 	// from: their bill (the billing period of their month, or of a line
 	// charged in them billed in another month) was ingested, or agent data
-	// of them was received.
+	// of them was received (or usage, samples, pods or nodes of them were
+	// stored otherwise).
 	StaleHours(ctx context.Context, w tally.Window, share ShareBasis) ([]tally.Hour, error)
 	// ReadMark marks the start of a read: what the store has committed by
 	// now, and its clock.

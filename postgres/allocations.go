@@ -24,7 +24,11 @@ var allocationColumns = []string{
 // ReplaceAllocations makes allocs the allocations of every account for the
 // hours of w (and keeps the daily rollup in step), in one transaction.
 func (db *DB) ReplaceAllocations(ctx context.Context, w tally.Window, allocs []tally.Allocation) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceHours(ctx, tx, w.Hours(), allocs, false) })
+	hours := w.Hours()
+	err := db.ensureHourPartitions(ctx, hours)
+	if err == nil {
+		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceHours(ctx, tx, hours, allocs, false) })
+	}
 	if err != nil {
 		return fmt.Errorf("replace allocations for %v: %w", w, err)
 	}

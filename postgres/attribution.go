@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,21 +131,43 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 	for i, h := range hours {
 		hs[i] = h.Hour
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		// Attribution can always be recomputed: don't wait for the WAL flush.
-		// A crash loses whole transactions, never half of one. Summing a
-		// batch into the rollups wants its groups hashed in memory (tens
-		// of thousands of them), not sorted on disk.
-		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '256MB'`); err != nil {
-			return err
-		}
-		if err := replaceHours(ctx, tx, hs, allocs, true); err != nil {
-			return err
-		}
-		return recordHours(ctx, tx, hours)
-	})
+	err := db.ensureHourPartitions(ctx, hs)
+	if err == nil {
+		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			// Attribution can always be recomputed: don't wait for the WAL flush.
+			// A crash loses whole transactions, never half of one. Summing a
+			// batch into the rollups wants its groups hashed in memory (tens
+			// of thousands of them), not sorted on disk.
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '256MB'`); err != nil {
+				return err
+			}
+			if err := replaceHours(ctx, tx, hs, allocs, true); err != nil {
+				return err
+			}
+			return recordHours(ctx, tx, hours)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("save attribution of %d hour(s) from %v: %w", len(hours), hs[0], err)
+	}
+	return nil
+}
+
+// ensureHourPartitions creates the partitions replaceHours writes the
+// hours' allocations and daily rollups to, each in a transaction of its
+// own: inside the write transaction, the partition creators' lock would be
+// held until it commits, and every other creator (an ingest, serve's
+// partition maintenance, another job) would wait for it.
+func (db *DB) ensureHourPartitions(ctx context.Context, hours []tally.Hour) error {
+	if len(hours) == 0 {
+		return nil
+	}
+	// The days of the hours, as replaceHours' rollups.
+	from, to := slices.Min(hours).Start().Truncate(24*time.Hour), slices.Max(hours).End()
+	for _, t := range []string{"allocations", "allocations_daily", "allocations_owner_daily"} {
+		if err := ensureTablePartitions(ctx, db.pool, t, from, to); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -158,6 +181,7 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 // With recorded set, only hours recorded in attribution_hours can have old
 // rows: SaveHours writes allocations only together with their hours'
 // record, so the hours of a first attribution (a backfill) need no delete.
+// The partitions are created before the transaction (ensureHourPartitions).
 func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []tally.Allocation, recorded bool) error {
 	if len(hours) == 0 {
 		return nil
@@ -169,12 +193,7 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 		starts[i], want[h] = h.Start(), true
 		lo, hi = min(lo, h), max(hi, h)
 	}
-	from, to := lo.Start().Truncate(24*time.Hour), hi.End()
-	for _, t := range []string{"allocations", "allocations_daily", "allocations_owner_daily"} {
-		if err := ensureTablePartitions(ctx, tx, t, from, to); err != nil {
-			return err
-		}
-	}
+	from := lo.Start().Truncate(24 * time.Hour)
 	if err := deleteHours(ctx, tx, starts, lo, hi, recorded); err != nil {
 		return err
 	}
@@ -306,12 +325,11 @@ func (r rollup) upsert(query string) string {
 // SaveStackCosts replaces the stack costs of the days of w.
 func (db *DB) SaveStackCosts(ctx context.Context, w tally.Window, rows []attribution.StackCost) error {
 	from, to := w.Start.Truncate(24*time.Hour), w.End.Add(24*time.Hour-time.Nanosecond).Truncate(24*time.Hour)
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := ensureTablePartitions(ctx, tx, "stack_costs", from, to); err != nil {
-			return err
-		}
-		return replaceStackCosts(ctx, tx, from, to, rows)
-	})
+	// The partitions in a transaction of their own (see ensureHourPartitions).
+	err := ensureTablePartitions(ctx, db.pool, "stack_costs", from, to)
+	if err == nil {
+		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceStackCosts(ctx, tx, from, to, rows) })
+	}
 	if err != nil {
 		return fmt.Errorf("save stack costs of %v: %w", w, err)
 	}
@@ -389,7 +407,9 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 //     they are read after that ingest, not at every later one;
 //   - an agent interval starting in the hour, or in the hour before and
 //     ending in it, received or sent again: usage an agent buffered through
-//     an outage and uploads late (the agent endpoint takes 31 days).
+//     an outage and uploads late (the agent endpoint takes 31 days);
+//   - a bulk write (input_writes: UpsertUsage, AddFunctionSamples,
+//     UpsertPods, UpsertNodes) of data of a span of time the hour overlaps.
 //
 // Visibility in the snapshot, unlike a time stamped before the writer's
 // commit, cannot miss data committed while the hour was read. The agent
@@ -435,6 +455,10 @@ const staleHoursSQL = `
 			WHERE date_trunc('hour', i.interval_start AT TIME ZONE 'UTC') = (h - interval '1 hour') AT TIME ZONE 'UTC'
 			  AND (i.xid >= pg_snapshot_xmax(a.read_snapshot) OR i.xid = ANY(ARRAY(SELECT pg_snapshot_xip(a.read_snapshot))))
 			  AND i.interval_start >= h - interval '1 hour' AND i.interval_start < h AND i.interval_end > h)
+		  OR EXISTS (
+			SELECT 1 FROM input_writes iw
+			WHERE iw.span_start < h + interval '1 hour' AND iw.span_end > h
+			  AND NOT pg_visible_in_snapshot(iw.xid, a.read_snapshot))
 		  OR (a.estimated_accounts <> '{}' AND EXISTS (
 			SELECT 1 FROM through t
 			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))

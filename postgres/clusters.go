@@ -36,9 +36,17 @@ func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
 }
 
 // UpsertNodes records nodes; a known node's spec is updated and its
-// lifetime only ever extended (the earliest start, the latest end).
+// lifetime only ever extended (the earliest start, the latest end). The
+// hours of the nodes' lifetimes are stale once it commits.
 func (db *DB) UpsertNodes(ctx context.Context, nodes []tally.Node) error {
+	clusters, uids, from, to := make([]string, len(nodes)), make([]string, len(nodes)), make([]time.Time, len(nodes)), make([]*time.Time, len(nodes))
+	for i, n := range nodes {
+		clusters[i], uids[i], from[i], to[i] = string(n.Cluster), n.UID, n.ValidFrom, nullTime(n.ValidTo)
+	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := recordLifetimeWriteTx(ctx, tx, "nodes", "node_uid", clusters, uids, from, to); err != nil {
+			return err
+		}
 		return upsertNodesTx(ctx, tx, nodes)
 	})
 }
@@ -71,11 +79,14 @@ func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window
 	})
 }
 
-// UpsertPods records pods and their containers.
+// UpsertPods records pods and their containers. The hours of the pods'
+// lifetimes, before and after, are stale once it commits.
 func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
+	clusters, uids, from, to := make([]string, len(pods)), make([]string, len(pods)), make([]time.Time, len(pods)), make([]*time.Time, len(pods))
 	b := &pgx.Batch{}
 	for i := range pods {
 		p := &pods[i]
+		clusters[i], uids[i], from[i], to[i] = string(p.Ref.Cluster), p.Ref.UID, p.ValidFrom, nullTime(p.ValidTo)
 		b.Queue(`
 			INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -96,7 +107,13 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 				p.Ref.Cluster, p.Ref.UID, c.Name, c.ContainerID, c.Image, c.CPURequest, c.CPULimit, c.MemoryRequest, c.MemoryLimit, c.GPURequest)
 		}
 	}
-	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := recordLifetimeWriteTx(ctx, tx, "pods", "pod_uid", clusters, uids, from, to); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
 		return fmt.Errorf("upsert %d pods: %w", len(pods), err)
 	}
 	return nil

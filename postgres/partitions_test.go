@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -289,5 +290,70 @@ func TestCreatePartitionsBesideADefaultPartition(t *testing.T) {
 	var where string
 	if err := conn.QueryRow(ctx, `SELECT tableoid::regclass::text FROM cost_lines`).Scan(&where); err != nil || where != "cost_lines_default" {
 		t.Errorf("the May line is in %q (%v), want it left in cost_lines_default", where, err)
+	}
+}
+
+// TestAttributionWriteLeavesPartitionCreatorsAlone: the attribution job's
+// writes (SaveHours, SaveStackCosts, and ReplaceAllocations, which shares
+// SaveHours' code) created their partitions inside their write
+// transaction, so the partition creators' advisory lock was held until it
+// committed: an ingest of another month, serve's partition maintenance,
+// another job, waited for the whole write. Here the write waits on a row
+// lock after it created its partitions; creating the partitions of
+// another month of every table must not wait for it.
+func TestAttributionWriteLeavesPartitionCreatorsAlone(t *testing.T) {
+	day := mustTime(t, "2031-03-02T00:00:00Z")
+	h := tally.HourOf(day.Add(10 * time.Hour))
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	allocs := []tally.Allocation{{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Container: tally.IdleName,
+		CostKind: tally.CostCPU, EffectiveCost: usd("0.01"), BilledCost: usd("0.01"), ListCost: usd("0.01")}}
+	for _, tc := range []struct {
+		name  string
+		hold  string // a row lock of what the second write replaces ($1: h)
+		write func(db *postgres.DB) error
+	}{
+		{"SaveHours", `SELECT 1 FROM attribution_hours WHERE hour = $1 FOR UPDATE`, func(db *postgres.DB) error {
+			mark, err := db.ReadMark(ctx)
+			if err != nil {
+				return err
+			}
+			return db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: mark, Allocations: 1}}, allocs)
+		}},
+		{"SaveStackCosts", `SELECT 1 FROM stack_costs WHERE day = ($1::timestamptz AT TIME ZONE 'UTC')::date FOR UPDATE`, func(db *postgres.DB) error {
+			return db.SaveStackCosts(ctx, tally.Window{Start: day, End: day.Add(24 * time.Hour)}, []attribution.StackCost{{Cluster: "prod",
+				Day: day, Namespace: "shop", WorkloadKind: tally.KindDeployment, Workload: "api", Container: "api", StackID: 1,
+				Cost: usd("0.01"), Samples: 1}})
+		}},
+		{"ReplaceAllocations", `SELECT 1 FROM allocations WHERE hour = $1 FOR UPDATE`, func(db *postgres.DB) error {
+			return db.ReplaceAllocations(ctx, h.Window(), allocs)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, conn := openSQL(t)
+			if err := tc.write(db); err != nil { // the row the next write waits for
+				t.Fatal(err)
+			}
+			release := db.HoldLocks(t, tc.hold, h.Start())
+			done := make(chan error, 1)
+			go func() { done <- tc.write(db) }()
+			db.WaitForLockWaiter(t)
+			if _, err := conn.Exec(ctx, `SET lock_timeout = '2s'`); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			var n int
+			err := conn.QueryRow(ctx, `SELECT tally_create_all_partitions('2031-05-01Z', '2031-05-02Z')`).Scan(&n)
+			waited := time.Since(start)
+			release()
+			if werr := <-done; werr != nil {
+				t.Fatal(werr)
+			}
+			if err != nil {
+				t.Errorf("creating May's partitions during a %s write of March: %v after %v (waiting for the write to commit)",
+					tc.name, err, waited.Round(time.Millisecond))
+			} else if n == 0 {
+				t.Errorf("created no partition of May")
+			}
+		})
 	}
 }

@@ -264,3 +264,73 @@ func TestReadSnapshotMigrationKeepsStaleHours(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkWritesMakeTheirHoursStale: the bulk writers (UpsertUsage,
+// AddFunctionSamples, UpsertPods, UpsertNodes: fixtures, tests, loaders)
+// write the data attribution reads, as an agent batch does, but recorded
+// no writer: an hour attributed and then given more usage through them
+// was never stale, so never recomputed without --force. The hours their
+// data covers are stale, the others are not, and recomputing settles them.
+func TestBulkWritesMakeTheirHoursStale(t *testing.T) {
+	day1 := fixture.Day1
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	h := tally.HourOf(day1.Add(30 * time.Hour))
+	for _, tc := range []struct {
+		name  string
+		write func(db *postgres.DB) error
+		want  []tally.Hour
+	}{
+		{"UpsertUsage", func(db *postgres.DB) error {
+			return db.UpsertUsage(ctx, []tally.ContainerUsage{{Cluster: "prod", Interval: h.Window(), PodUID: "p1", Container: "api",
+				NodeName: "n1", CPUCoreSeconds: 7200, MemoryWorkingSetAvg: 8 << 30, MemoryWorkingSetMax: 8 << 30}})
+		}, []tally.Hour{h}},
+		{"AddFunctionSamples", func(db *postgres.DB) error {
+			return db.AddFunctionSamples(ctx, []tally.FunctionSample{{Cluster: "prod", Hour: h, PodUID: "p1", Container: "api",
+				StackID: fixture.StackHot, Samples: 100, CPUNanos: 100e9}})
+		}, []tally.Hour{h}},
+		{"UpsertPods: a pod of one hour", func(db *postgres.DB) error {
+			return db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-2", UID: "p2"},
+				NodeName: "n1", OwnerKind: tally.KindDeployment, OwnerName: "api", ValidFrom: h.Start(), ValidTo: h.End(),
+				Containers: []tally.Container{{Name: "api", CPURequest: 1, MemoryRequest: 4 << 30}}}})
+		}, []tally.Hour{h}},
+		{"UpsertPods: a running pod ends (its lifetime, old and new)", func(db *postgres.DB) error {
+			return db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-1", UID: "p1"},
+				NodeName: "n1", OwnerKind: tally.KindDeployment, OwnerName: "api", ValidFrom: day1.Add(-time.Hour), ValidTo: h.Start(),
+				Labels:     map[string]string{"app": "api", "team": "<script>alert(1)</script>"},
+				Containers: []tally.Container{{Name: "api", Image: "shop/api:1.0", CPURequest: 1, MemoryRequest: 4 << 30}}}})
+		}, tally.Window{Start: day1, End: w.End}.Hours()},
+		{"UpsertNodes", func(db *postgres.DB) error {
+			return db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n2", Name: "n2", InstanceID: "i-2", InstanceType: "m5.large",
+				Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30,
+				ValidFrom: h.Start(), ValidTo: h.End()}})
+		}, []tally.Hour{h}},
+		{"UpsertStacks (attribution reads stack ids, not their frames)", func(db *postgres.DB) error {
+			return db.UpsertStacks(ctx, []tally.Stack{{Cluster: "prod", ID: 7, Frames: []tally.Function{{Name: "main.main"}}}})
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			fixture.OneNode(t, db, 48)
+			job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+			if _, err := job.Attribute(ctx, w, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.write(db); err != nil {
+				t.Fatal(err)
+			}
+			stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(stale, tc.want) {
+				t.Errorf("stale hours after %s: %v, want %v", tc.name, stale, tc.want)
+			}
+			if _, err := job.Attribute(ctx, w, false); err != nil {
+				t.Fatal(err)
+			}
+			if stale, err := db.StaleHours(ctx, w, attribution.ShareMax); err != nil || len(stale) != 0 {
+				t.Errorf("stale hours after recomputing: %v, %v; want none", stale, err)
+			}
+		})
+	}
+}

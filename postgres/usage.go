@@ -11,19 +11,25 @@ import (
 )
 
 // UpsertUsage stores usage intervals; an interval sent twice (an agent retry)
-// replaces the first copy.
+// replaces the first copy. The hours the intervals cover are stale once it
+// commits, as after an agent batch.
 func (db *DB) UpsertUsage(ctx context.Context, usage []tally.ContainerUsage) error {
 	if len(usage) == 0 {
 		return nil
 	}
-	lo, hi := usage[0].Interval.Start, usage[0].Interval.Start
+	lo, hi, end := usage[0].Interval.Start, usage[0].Interval.Start, usage[0].Interval.End
 	for _, u := range usage {
-		lo, hi = minTime(lo, u.Interval.Start), maxTime(hi, u.Interval.Start)
+		lo, hi, end = minTime(lo, u.Interval.Start), maxTime(hi, u.Interval.Start), maxTime(end, u.Interval.End)
 	}
 	if err := ensureTablePartitions(ctx, db.pool, "container_usage", lo, hi.Add(time.Nanosecond)); err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return upsertUsageTx(ctx, tx, usage) })
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := recordInputWriteTx(ctx, tx, lo, end); err != nil {
+			return err
+		}
+		return upsertUsageTx(ctx, tx, usage)
+	})
 }
 
 // Usage returns cluster's usage intervals starting in w (all clusters for "").
@@ -71,7 +77,8 @@ func (db *DB) Stacks(ctx context.Context, cluster tally.ClusterID, ids []int64) 
 	})
 }
 
-// AddFunctionSamples adds sample counts to the hour × container × stack cells.
+// AddFunctionSamples adds sample counts to the hour × container × stack
+// cells. Their hours are stale once it commits.
 func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSample) error {
 	if len(samples) == 0 {
 		return nil
@@ -83,7 +90,12 @@ func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSa
 	if err := ensureTablePartitions(ctx, db.pool, "function_samples", lo.Start(), hi.End()); err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return addSamplesTx(ctx, tx, samples) })
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := recordInputWriteTx(ctx, tx, lo.Start(), hi.End()); err != nil {
+			return err
+		}
+		return addSamplesTx(ctx, tx, samples)
+	})
 }
 
 // FunctionSamples returns cluster's samples (every cluster's for "") in the hours of w.
