@@ -2,8 +2,8 @@ package ingest
 
 import (
 	"fmt"
+	"math"
 	"runtime"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,30 +24,41 @@ func overlapLine(i int) tally.CostLine {
 
 // The fingerprint of a line does not depend on map order nor on how a
 // format spells tag keys (legacy user:team, CUR 2.0 user_team), and any
-// billed difference changes it.
+// billed difference changes it. The charge a line bills is the same at any
+// time granularity, whatever its tags and description, and differs by
+// account, resource and usage type.
 func TestOverlapFingerprint(t *testing.T) {
 	o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 	l := overlapLine(7)
-	want := o.fingerprint(&l)
+	want, wantCharge := o.fingerprint(&l)
 	cur2 := overlapLine(7)
 	cur2.Tags = map[string]string{"user_kubernetes_cluster": "prod", "user_team": "payments"}
-	if got := o.fingerprint(&cur2); got != want {
+	if got, _ := o.fingerprint(&cur2); got != want {
 		t.Errorf("CUR 2.0 spelling of the tags: fingerprint %x, want %x", got, want)
 	}
-	for name, change := range map[string]func(l *tally.CostLine){
-		"account":    func(l *tally.CostLine) { l.SubAccountID = "333333333333" },
-		"hour":       func(l *tally.CostLine) { l.ChargePeriodStart = l.ChargePeriodStart.Add(time.Hour) },
-		"cost":       func(l *tally.CostLine) { l.BilledCost, _ = tally.ParseMoney("0.0000071", "USD") },
-		"quantity":   func(l *tally.CostLine) { l.PricingQuantity = 2 },
-		"resource":   func(l *tally.CostLine) { l.ResourceID = "i-other" },
-		"usage type": func(l *tally.CostLine) { l.Extras["x_UsageType"] = "BoxUsage:m5.xlarge" },
-		"tag value":  func(l *tally.CostLine) { l.Tags["user:team"] = "search" },
-		"tag moved":  func(l *tally.CostLine) { delete(l.Tags, "user:team"); l.Extras["user:team"] = "payments" },
+	for name, c := range map[string]struct {
+		change     func(l *tally.CostLine)
+		sameCharge bool
+	}{
+		"account":     {func(l *tally.CostLine) { l.SubAccountID = "333333333333" }, false},
+		"hour":        {func(l *tally.CostLine) { l.ChargePeriodStart = l.ChargePeriodStart.Add(time.Hour) }, true},
+		"day":         {func(l *tally.CostLine) { l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour) }, true},
+		"cost":        {func(l *tally.CostLine) { l.BilledCost, _ = tally.ParseMoney("0.0000071", "USD") }, true},
+		"quantity":    {func(l *tally.CostLine) { l.PricingQuantity = 2 }, true},
+		"resource":    {func(l *tally.CostLine) { l.ResourceID = "i-other" }, false},
+		"usage type":  {func(l *tally.CostLine) { l.Extras["x_UsageType"] = "BoxUsage:m5.xlarge" }, false},
+		"tag value":   {func(l *tally.CostLine) { l.Tags["user:team"] = "search" }, true},
+		"tag moved":   {func(l *tally.CostLine) { delete(l.Tags, "user:team"); l.Extras["user:team"] = "payments" }, false},
+		"description": {func(l *tally.CostLine) { l.ChargeDescription = "m5.large, daily" }, true},
 	} {
 		l := overlapLine(7)
-		change(&l)
-		if o.fingerprint(&l) == want {
+		c.change(&l)
+		line, charge := o.fingerprint(&l)
+		if line == want {
 			t.Errorf("%s changed, the fingerprint did not", name)
+		}
+		if (charge == wantCharge) != c.sameCharge {
+			t.Errorf("%s changed: same charge %v, want %v", name, charge == wantCharge, c.sameCharge)
 		}
 	}
 	if newOverlaps([]File{{Report: "a"}, {Report: "a"}, {}}, []int{-1, -1, -1}) != nil {
@@ -60,44 +71,100 @@ func TestOverlapFingerprint(t *testing.T) {
 
 // BenchmarkOverlapsMillionLines measures what the check keeps for a month
 // of a million lines read from two reports, and its CPU time per line
-// (fingerprints; the final sort and comparison are outside it).
+// (fingerprints and totals; the final sort and comparison are outside it).
 func BenchmarkOverlapsMillionLines(b *testing.B) {
 	const n = 1_000_000
 	lines := make([]tally.CostLine, 1000)
 	for i := range lines {
 		lines[i] = overlapLine(i)
 	}
-	periods := []PeriodSummary{{Key: tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: lines[0].BillingPeriodStart}}}
-	var retained, allocated float64
+	benchOverlaps(b, n, func(i int) (int, *tally.CostLine) {
+		l := &lines[i%len(lines)]
+		l.PricingQuantity = float64(i)
+		return i * 2 / n, l
+	})
+}
+
+// BenchmarkOverlapsHourlyAndDaily is a month of 1344 charges running every
+// hour in an hourly report (999,936 lines) and in a daily one (41,664
+// lines): what the check keeps, line fingerprints and daily totals.
+func BenchmarkOverlapsHourlyAndDaily(b *testing.B) {
+	const charges, hours, days = 1344, 744, 31
+	l, ids := overlapLine(0), resourceIDs(charges)
+	hour, day := tally.MustParseMoney("0.096", "USD"), tally.MustParseMoney("2.304", "USD")
+	benchOverlaps(b, charges*(hours+days), func(i int) (int, *tally.CostLine) {
+		report, step, cost := 0, time.Hour, hour
+		if i >= charges*hours {
+			report, step, cost, i = 1, 24*time.Hour, day, i-charges*hours
+		}
+		l.ResourceID, l.BilledCost = ids[i%charges], cost
+		l.ChargePeriodStart = l.BillingPeriodStart.Add(time.Duration(i/charges) * step)
+		l.ChargePeriodEnd = l.ChargePeriodStart.Add(step)
+		return report, &l
+	})
+}
+
+// BenchmarkOverlapsDailyDistinct is the totals' worst case: two daily
+// reports of different accounts, 500,022 lines each, every line its own
+// charge and day, so nothing merges.
+func BenchmarkOverlapsDailyDistinct(b *testing.B) {
+	const charges, days = 16_130, 31
+	l, ids := overlapLine(0), resourceIDs(charges)
+	benchOverlaps(b, 2*charges*days, func(i int) (int, *tally.CostLine) {
+		report := i / (charges * days)
+		l.SubAccountID = []string{"222222222222", "333333333333"}[report]
+		i %= charges * days
+		l.ResourceID = ids[i%charges]
+		l.ChargePeriodStart = l.BillingPeriodStart.Add(time.Duration(i/charges) * 24 * time.Hour)
+		l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour)
+		return report, &l
+	})
+}
+
+func resourceIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("i-%017x", i)
+	}
+	return ids
+}
+
+// benchOverlaps adds n lines, line(i) giving each its report (0 or 1) and
+// line, to a check of two reports in one period, then runs the check. It
+// reports the memory kept after the last line (and the peak during the
+// check, which merges the totals by month), what was allocated, and the CPU
+// time a line.
+func benchOverlaps(b *testing.B, n int, line func(i int) (report int, l *tally.CostLine)) {
+	reports := []string{"s3://billing/cur/acme", "s3://billing/exports/acme2"}
+	_, l0 := line(0)
+	periods := []PeriodSummary{{Key: tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: tally.MonthStart(l0.BillingPeriodStart)}}}
+	var retained, checking, allocated float64
 	var cpu time.Duration
 	for b.Loop() {
 		cpu0 := cpuTime()
-		var before, after runtime.MemStats
+		var before, after, checked runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		o := newOverlaps([]File{{Report: "s3://billing/cur/acme"}, {Report: "s3://billing/exports/acme2"}}, []int{-1, -1})
-		report := "s3://billing/cur/acme"
+		o := newOverlaps([]File{{Report: reports[0]}, {Report: reports[1]}}, []int{-1, -1})
 		for i := range n {
-			if i == n/2 {
-				report = "s3://billing/exports/acme2"
-			}
-			l := &lines[i%len(lines)]
-			l.PricingQuantity = float64(i)
-			o.add(0, report, l)
+			r, l := line(i)
+			o.add(0, periods[0].Key.Start, reports[r], l)
 		}
 		cpu += cpuTime() - cpu0
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		retained = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
-		allocated = float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)
-		if err := o.check(periods); err != nil && !strings.Contains(err.Error(), "lines") {
-			b.Fatal(err)
-		}
+		o.check(periods)
+		runtime.ReadMemStats(&checked)
 		runtime.KeepAlive(o)
+		retained = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
+		checking = retained + float64(checked.TotalAlloc-after.TotalAlloc)/(1<<20)
+		allocated = float64(checked.TotalAlloc-before.TotalAlloc) / (1 << 20)
 	}
-	b.ReportMetric(retained, "MB-retained/1M-lines")
-	b.ReportMetric(allocated, "MB-allocated/1M-lines")
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/n, "cpu-ns/line")
+	b.ReportMetric(retained, "MB-retained")
+	b.ReportMetric(checking, "MB-peak-check")
+	b.ReportMetric(allocated, "MB-allocated")
+	b.ReportMetric(float64(retained)*(1<<20)/float64(n), "B-retained/line")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/line")
 }
 
 // cpuTime is the process's CPU time (user and system), a fairer clock than
@@ -108,4 +175,49 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Totals merge as lines come, so an hourly report keeps one entry per
+// charge and day; two reports overlap when at least one in a hundred of
+// the smaller one's totals agree, within rounding, and not on one
+// coincidence among many.
+func TestOverlapTotals(t *testing.T) {
+	var hourly totals
+	for i := range 100_000 {
+		hourly.add(total{key: uint64(i%1000)<<5 | uint64(i/24%31), nanos: 4_000_000}) // 1000 charges, 24 hours a day
+	}
+	hourly.compact()
+	if len(hourly.s) > 1000*31 || cap(hourly.s) > 4*1000*31 {
+		t.Errorf("100,000 lines of 1000 charges and 31 days: %d totals kept, capacity %d; want at most 31,000, 124,000", len(hourly.s), cap(hourly.s))
+	}
+	key := func(charge, day int) uint64 { return uint64(charge)<<5 | uint64(day) }
+	report := func(n int, nanos func(i int) int64) []total {
+		var t totals
+		for i := range n {
+			t.add(total{key: key(i, 1), nanos: nanos(i)})
+		}
+		t.compact()
+		return t.s
+	}
+	k := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
+	for _, c := range []struct {
+		name string
+		a, b []total
+		want bool
+	}{
+		{"the same, rounded differently", report(200, func(i int) int64 { return 2_304_000_000 }),
+			report(200, func(i int) int64 { return 2_304_000_000 + 9_999 }), true},
+		{"off by a ten-thousandth", report(200, func(i int) int64 { return 2_304_000_000 }),
+			report(200, func(i int) int64 { return 2_304_000_000 + 100_000 }), false},
+		{"one coincidence in 200", report(200, func(i int) int64 { return 1_000_000_000 }),
+			report(200, func(i int) int64 { return 1_000_000_000 * int64(min(i, 2)) }), false},
+		{"two in 200", report(200, func(i int) int64 { return 1_000_000_000 }),
+			report(200, func(i int) int64 { return 1_000_000_000 * int64(min(i, 2)) / int64(max(i-1, 1)) }), true},
+		{"one of one", report(1, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), true},
+		{"saturated", report(1, func(int) int64 { return math.MaxInt64 }), report(1, func(int) int64 { return math.MinInt64 }), false},
+	} {
+		if _, got := totalsOverlap(k, "a", "b", c.a, c.b); got != c.want {
+			t.Errorf("%s: overlap %v, want %v", c.name, got, c.want)
+		}
+	}
 }

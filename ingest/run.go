@@ -55,6 +55,10 @@ type Options struct {
 	// Logger receives what a run notes on its way (a file skipped as a
 	// copy of another). Default: discard.
 	Logger *slog.Logger
+	// AllowOverlappingReports ingests reports that hold the same charges of
+	// a billing period (see Run) instead of failing: each pair found is
+	// logged as a warning, naming the reports and the period.
+	AllowOverlappingReports bool
 }
 
 // Progress is a snapshot of a running ingest.
@@ -112,8 +116,15 @@ const batchSize = 1024
 //
 // A file with the same content (SHA-256) as an earlier one is read once:
 // the copy is listed with no rows, and opt.Logger notes it. When files
-// name two reports (File.Report), a line of one billing period found in
-// both is an EInvalid error and nothing is committed.
+// name two reports (File.Report) that hold the same charges of a billing
+// period, nothing is committed and the error (EInvalid, wrapping
+// ErrOverlappingReports) names them and the period, unless
+// opt.AllowOverlappingReports, which logs it as a warning instead. Reports
+// hold the same charges when a line of one is also in the other, or, for
+// reports of different time granularity (hourly, daily, monthly), when
+// they bill the same per usage account, charge (resource, commitment, the
+// source's extra columns) and day or month: at least one in a hundred of
+// these totals of the smaller report, within rounding.
 func Run(ctx context.Context, store Store, source string, parser Parser, files []File, opt Options) (*Result, error) {
 	start := time.Now()
 	if opt.MaxStoredRejects <= 0 {
@@ -328,7 +339,7 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 				return err
 			}
 			if r.overlaps != nil {
-				r.overlaps.add(lastIdx, f.Report, l)
+				r.overlaps.add(lastIdx, key.Start, f.Report, l)
 			}
 			p.Rows++
 			r.res.Rows++
@@ -354,9 +365,14 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 		r.res.Files[i].SHA256, r.res.Files[i].Rows = sum, fileRows
 	}
 	if r.overlaps != nil {
-		if err := r.overlaps.check(r.res.Periods); err != nil {
-			return err
+		for _, o := range r.overlaps.check(r.res.Periods) {
+			if !r.opt.AllowOverlappingReports {
+				return o.err
+			}
+			r.opt.Logger.Warn("ingest: two reports hold the same charges of a billing period; both are ingested, as asked",
+				"account", o.period.BillingAccountID, "period", o.period.Start.Format("2006-01"), "reports", o.reports, "found", o.what)
 		}
+		r.overlaps = nil // its memory is no longer needed while the store commits
 	}
 	if err := send(); err != nil {
 		return err

@@ -31,13 +31,25 @@ type ingestCmd struct {
 
 type (
 	ingestFocusCmd struct{ ingestSourceCmd }
-	ingestCURCmd   struct{ ingestSourceCmd }
 	ingestGCPCmd   struct{ ingestSourceCmd }
 )
 
-func (c *ingestFocusCmd) Run(ctx context.Context, a *app) error { return c.run(ctx, a, "focus") }
-func (c *ingestCURCmd) Run(ctx context.Context, a *app) error   { return c.run(ctx, a, "aws-cur") }
-func (c *ingestGCPCmd) Run(ctx context.Context, a *app) error   { return c.run(ctx, a, "gcp-billing") }
+// ingestCURCmd is `tally ingest aws-cur`: a billing bucket may hold several
+// reports side by side.
+type ingestCURCmd struct {
+	ingestSourceCmd
+	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest reports that hold the same charges of a billing period, logging a warning that names them, instead of failing. Without it a run fails, committing nothing, when two reports share a line or bill the same per account, charge and day or month (a legacy CUR and a CUR 2.0 export of one month, hourly or daily): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
+}
+
+func (c *ingestFocusCmd) Run(ctx context.Context, a *app) error {
+	return c.run(ctx, a, "focus", ingest.Options{})
+}
+func (c *ingestCURCmd) Run(ctx context.Context, a *app) error {
+	return c.run(ctx, a, "aws-cur", ingest.Options{AllowOverlappingReports: c.AllowOverlappingReports})
+}
+func (c *ingestGCPCmd) Run(ctx context.Context, a *app) error {
+	return c.run(ctx, a, "gcp-billing", ingest.Options{})
+}
 
 // ingestSourceCmd is one source's ingest; the source is the command's name.
 type ingestSourceCmd struct {
@@ -53,7 +65,8 @@ type ingestSourceCmd struct {
 // limit only makes the collector keep garbage from inflating RSS.
 const ingestMemoryLimit = 160 << 20
 
-func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error {
+// run ingests c.Paths as source, with opt's source-specific options.
+func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string, opt ingest.Options) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(ingestMemoryLimit)
 	}
@@ -84,10 +97,15 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string) error 
 		a.log.Info("waiting for another ingest of the same billing period to commit; this one then replaces it",
 			"source", p.Waiting.Source, "account", p.Waiting.BillingAccountID, "period", p.Waiting.Start.Format("2006-01"))
 	}
-	res, err := ingest.Run(ctx, db, source, parser, files, ingest.Options{SkipBadRows: c.SkipBadRows, Progress: progress, Logger: a.log})
+	opt.SkipBadRows, opt.Progress, opt.Logger = c.SkipBadRows, progress, a.log
+	res, err := ingest.Run(ctx, db, source, parser, files, opt)
 	bar.done()
 	if res != nil {
 		printSummary(a.stdout, res, err)
+	}
+	if errors.Is(err, ingest.ErrOverlappingReports) {
+		err = tally.Errorf(tally.EInvalid, "%w; if the two are a split that shares no charge, which the check cannot tell apart, "+
+			"--allow-overlapping-reports ingests both", err)
 	}
 	return err
 }

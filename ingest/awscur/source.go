@@ -55,7 +55,7 @@ type Selector func(names []string, read func(name string) ([]byte, error)) ([]st
 // directory, which cleanup removes. Files are local paths named as given.
 //
 // Each file's Report is the report folder it is part of (see ReportOf), so
-// that ingest.Run finds two reports holding the same lines.
+// that ingest.Run finds two reports holding the same charges.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
 	files, cleanup, err = LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
 	for i, f := range files {

@@ -1,0 +1,214 @@
+package awscur_test
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+	"github.com/tallyhq/tally/ingest/awscur"
+	"github.com/tallyhq/tally/ingest/awscur/curtest"
+	"github.com/tallyhq/tally/internal/pgtest"
+)
+
+// granularRows is the test month of account as a report of granularity g
+// bills it: each charge runs 24 hours from March 2, 12:00 (over two days),
+// and the identity ids are the report's own.
+func granularRows(report, account string, g curtest.Granularity) []curtest.Row {
+	rows := curtest.Rollup(curtest.Hours(marchRows(report, account), 24), g)
+	for i := range rows {
+		r := &rows[i]
+		r.IdentityLineItemID = fmt.Sprintf("%s-%s-%d", report, account, i)
+		r.IdentityTimeInterval = r.LineItemUsageStartDate.Format("2006-01-02T15:04:05Z") + "/" + r.LineItemUsageEndDate.Format("2006-01-02T15:04:05Z")
+	}
+	return rows
+}
+
+// billedOf is what rows bill, as the parser reads CUR 2.0's doubles.
+func billedOf(t *testing.T, rows ...[]curtest.Row) string {
+	t.Helper()
+	sum := tally.Zero("USD")
+	for _, rs := range rows {
+		for _, r := range rs {
+			m, err := tally.FromFloat(r.LineItemUnblendedCost, "USD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, _ = sum.Add(m)
+		}
+	}
+	return sum.Decimal()
+}
+
+// A team migrating to CUR 2.0 often runs a daily export next to an hourly
+// legacy CUR: the two bill the same charges split differently, so no line
+// of one is a line of the other, and the month was stored twice. The run
+// compares what each report bills per account, charge and day (and per
+// month, for monthly reports) and fails naming the reports and the period;
+// exports of different linked accounts still add up.
+func TestRunReportsOfDifferentGranularity(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := t.Context()
+	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+	stored := func() (int64, string) {
+		totals, err := db.PeriodTotals(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		billed := tally.Zero("USD")
+		for _, pt := range totals {
+			n += pt.Rows
+			billed, _ = billed.Add(pt.BilledCost)
+		}
+		return n, billed.Decimal()
+	}
+	ingestAll := func(root string) (*ingest.Result, error) {
+		files, cleanup, err := awscur.Locate(ctx, []string{root}, awscur.S3Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cleanup()
+		return ingest.Run(ctx, db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
+	}
+	legacy := func(root, name string, rows []curtest.Row) string {
+		dir, err := curtest.WriteLegacyReport(root, "cur", name, march, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	export := func(root, name string, rows []curtest.Row) string {
+		dir, err := curtest.WriteExport(root, "exports", name, march, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	const other = "333333333333"
+	hourly := granularRows("legacy", curtest.Account, curtest.Hourly)
+	if len(hourly) != 14*24 {
+		t.Fatalf("hourly report: %d rows, want %d", len(hourly), 14*24)
+	}
+	// What the run keeps of each case when it fails: the hourly report alone.
+	base := t.TempDir()
+	legacy(base, "acme", hourly)
+	wantN, wantBilled := int64(len(hourly)), billedOf(t, hourly)
+
+	for _, c := range []struct {
+		name       string
+		write      func(root string) (a, b string)
+		want       []string // in the error; none: the run commits
+		rows       int64    // stored when the run commits
+		billedRows [][]curtest.Row
+	}{{
+		name: "hourly legacy CUR and daily CUR 2.0 export of the same month",
+		write: func(root string) (string, string) {
+			return legacy(root, "acme", hourly), export(root, "acme2", granularRows("cur2", curtest.Account, curtest.Daily))
+		},
+		want: []string{"reports {a} and {b} bill the same charges of billing period 2025-03 of account 111111111111",
+			"their 28 daily totals", "ingesting both would count them twice", "point at {a}, or at {b}", "nothing was committed"},
+	}, {
+		name: "hourly legacy CUR and monthly CUR 2.0 export of the same month",
+		write: func(root string) (string, string) {
+			return legacy(root, "acme", hourly), export(root, "acme2", granularRows("cur2", curtest.Account, curtest.Monthly))
+		},
+		want: []string{"reports {a} and {b} bill the same charges of billing period 2025-03 of account 111111111111",
+			"their 14 monthly totals", "point at {a}, or at {b}"},
+	}, {
+		name: "a daily export of one linked account next to an hourly one of all",
+		write: func(root string) (string, string) {
+			all := append(granularRows("all", curtest.Account, curtest.Hourly), granularRows("all", other, curtest.Hourly)...)
+			return export(root, "all", all), export(root, "prod", granularRows("prod", curtest.Account, curtest.Daily))
+		},
+		want: []string{"every one of the 28 daily totals", "of report {b} in billing period 2025-03 of account 111111111111 is also in report {a}",
+			"point at {a} alone"},
+	}, {
+		name: "hourly and daily reports of different linked accounts",
+		write: func(root string) (string, string) {
+			return legacy(root, "acme", hourly), export(root, "dev", granularRows("dev", other, curtest.Daily))
+		},
+		rows:       14*24 + 14*2,
+		billedRows: [][]curtest.Row{hourly, granularRows("dev", other, curtest.Daily)},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := ingestAll(base); err != nil {
+				t.Fatal(err)
+			}
+			root := t.TempDir()
+			a, b := c.write(root)
+			if a > b { // Locate lists the reports in name order
+				a, b = b, a
+			}
+			res, err := ingestAll(root)
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n, billed := stored(); n != c.rows || billed != billedOf(t, c.billedRows...) {
+					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, c.rows, billedOf(t, c.billedRows...))
+				}
+				return
+			}
+			if err == nil {
+				n, billed := stored()
+				t.Fatalf("stored %d rows billing %s from %d files, want an error", n, billed, len(res.Files))
+			}
+			t.Log(err)
+			if tally.ErrorCode(err) != tally.EInvalid {
+				t.Errorf("error code %s, want %s", tally.ErrorCode(err), tally.EInvalid)
+			}
+			r := strings.NewReplacer("{a}", a, "{b}", b)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+			if n, billed := stored(); n != wantN || billed != wantBilled {
+				t.Errorf("after the failed run: stored %d rows, billed %s; want the hourly report's %d, %s", n, billed, wantN, wantBilled)
+			}
+		})
+	}
+}
+
+// With AllowOverlappingReports, a run stores both reports of one month and
+// logs a warning naming them and the period.
+func TestRunAllowOverlappingReports(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := t.Context()
+	root := t.TempDir()
+	hourly := granularRows("legacy", curtest.Account, curtest.Hourly)
+	daily := granularRows("cur2", curtest.Account, curtest.Daily)
+	a, err := curtest.WriteLegacyReport(root, "cur", "acme", march, hourly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := curtest.WriteExport(root, "exports", "acme2", march, daily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, cleanup, err := awscur.Locate(ctx, []string{root}, awscur.S3Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	var log bytes.Buffer
+	res, err := ingest.Run(ctx, db, "aws-cur", awscur.Parser{}, files, ingest.Options{AllowOverlappingReports: true,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(hourly) + len(daily)); res.Rows != want || !res.Committed {
+		t.Errorf("committed %v, %d rows; want both reports' %d", res.Committed, res.Rows, want)
+	}
+	t.Log(log.String())
+	for _, w := range []string{"level=WARN", "two reports hold the same charges", "period=2025-03", "account=111111111111",
+		fmt.Sprintf("reports=\"[%s %s]\"", a, b), "their 28 daily totals"} {
+		if !strings.Contains(log.String(), w) {
+			t.Errorf("log lacks %q:\n%s", w, log.String())
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package ingest
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// dayMask is the low bits of a total's key that hold its day of the period
+// (0–30; 31 for a charge starting outside the period's first 31 days).
+const dayMask = 31
+
+// total is what a report bills for one charge on one day: key is the
+// charge's hash with the day in its low bits (dayMask), nanos the billed
+// cost summed, in 10⁻⁹ units.
+type total struct {
+	key   uint64
+	nanos int64
+}
+
+// totals are a report's totals in a period. Lines are appended as they come
+// and merged by key (compact) whenever the slice is full, so it holds about
+// one entry per charge and day however many lines bill it (24 for an
+// hourly report), and at most half as many again before a merge. Once
+// long, a small table of recent keys adds a line to its total in place, so
+// that the lines of one charge and day seldom wait for a merge.
+type totals struct {
+	s      []total
+	recent []int32 // by key hash (recentBits): 1 + the index in s of a total of that hash, or 0
+}
+
+const (
+	minCompact = 4096 // the length under which totals are not merged on the way
+	recentBits = 12   // 4096 recent keys, 16 KiB, once there are minCompact totals
+)
+
+func (t *totals) add(x total) {
+	h := (x.key * 0x9e3779b97f4a7c15) >> (64 - recentBits)
+	if t.recent != nil {
+		if i := t.recent[h] - 1; i >= 0 && t.s[i].key == x.key {
+			t.s[i].nanos = addSat(t.s[i].nanos, x.nanos)
+			return
+		}
+	}
+	if len(t.s) == cap(t.s) && len(t.s) >= minCompact {
+		t.compact()
+		if len(t.s) > cap(t.s)*2/3 { // little merged: grow by half, so that a merge merges a third at least
+			t.s = slices.Grow(t.s, cap(t.s)/2)
+		}
+		if t.recent == nil {
+			t.recent = make([]int32, 1<<recentBits)
+		}
+	}
+	t.s = append(t.s, x)
+	if t.recent != nil && len(t.s) <= math.MaxInt32 {
+		t.recent[h] = int32(len(t.s))
+	}
+}
+
+// compact sorts the totals by key and merges those of one key.
+func (t *totals) compact() {
+	t.s = merge(t.s, func(k uint64) uint64 { return k })
+	clear(t.recent)
+}
+
+// merge sorts s by key and sums the totals whose keys agree on by(key), in
+// place, into entries keyed by(key).
+func merge(s []total, by func(uint64) uint64) []total {
+	slices.SortFunc(s, func(a, b total) int { return cmp.Compare(a.key, b.key) })
+	out := s[:0]
+	for _, x := range s {
+		x.key = by(x.key)
+		if n := len(out); n > 0 && out[n-1].key == x.key {
+			out[n-1].nanos = addSat(out[n-1].nanos, x.nanos)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// monthly returns daily totals (compacted) summed over the period, in a new
+// slice.
+func monthly(daily []total) []total {
+	return merge(slices.Clone(daily), func(k uint64) uint64 { return k &^ dayMask })
+}
+
+// addSat is a + b, saturated at the int64 range.
+func addSat(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
+// sameTotals counts the keys of a and b (sorted, one entry a key) whose
+// totals agree: within a hundred-thousandth of a currency unit plus a
+// billionth of the amount, which absorbs the rounding of AWS's own lines
+// (and of CUR 2.0's doubles) when a charge's hourly lines are summed
+// against its daily or monthly line.
+func sameTotals(a, b []total) int {
+	n, j := 0, 0
+	for _, x := range a {
+		for j < len(b) && b[j].key < x.key {
+			j++
+		}
+		if j < len(b) && b[j].key == x.key && agree(x.nanos, b[j].nanos) {
+			n++
+		}
+	}
+	return n
+}
+
+// agree reports whether two totals in nano-units agree (see sameTotals).
+func agree(a, b int64) bool {
+	if a < b {
+		a, b = b, a
+	}
+	d := uint64(a) - uint64(b) // a − b, exact in uint64 since a ≥ b
+	return d <= 10_000+max(magnitude(a), magnitude(b))/1_000_000_000
+}
+
+// magnitude is |n| (exact for math.MinInt64).
+func magnitude(n int64) uint64 {
+	if n < 0 {
+		return uint64(-(n + 1)) + 1
+	}
+	return uint64(n)
+}
