@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -133,11 +134,15 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	if err != nil {
 		return nil, fmt.Errorf("commitment coverage: %w", err)
 	}
+	weeks, err := b.weekRows(ctx, aud, twoWeeks)
+	if err != nil {
+		return nil, err
+	}
 	var workloads map[string]tally.Money
-	for _, dim := range []struct{ field, title string }{
+	for i, dim := range []struct{ field, title string }{
 		{"controller", "Workloads"}, {"namespace", "Namespaces"}, {"service", "Cloud services outside Kubernetes"},
 	} {
-		groups, err := b.periods(ctx, aud, twoWeeks, attribution.Dimension{Field: dim.field}, cov)
+		groups, err := periods(weeks, i, aud, twoWeeks, cov)
 		if err != nil {
 			return nil, err
 		}
@@ -239,9 +244,9 @@ func keep(aud Audience, r *attribution.Row) bool {
 	return aud.Org() || (r.Class != attribution.ClassIdle && r.Class != attribution.ClassShared)
 }
 
-// groupName names a row's group in a dimension: the reserved names for idle,
-// shared and unallocated costs, "" when the row has no value.
-func groupName(r *attribution.Row) string {
+// groupName names a row's group by its key number key: the reserved names
+// for idle, shared and unallocated costs, "" when the row has no value.
+func groupName(r *attribution.Row, key int) string {
 	switch r.Class {
 	case attribution.ClassIdle:
 		return tally.IdleName
@@ -250,7 +255,7 @@ func groupName(r *attribution.Row) string {
 	case attribution.ClassUnallocated:
 		return tally.UnallocatedName
 	}
-	return r.Keys[0]
+	return r.Keys[key]
 }
 
 func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim attribution.Dimension) (*series, error) {
@@ -282,7 +287,7 @@ func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim 
 			return nil, err
 		}
 		s.estimated[k] = s.estimated[k] || row.Estimated
-		name := groupName(row)
+		name := groupName(row, 0)
 		if name == "" {
 			continue
 		}
@@ -474,28 +479,48 @@ type group struct {
 	total [2]Period
 }
 
-// periods reads a dimension's costs of the two weeks of w at amortized and
-// list prices, per node so each node's commitment coverage applies.
-func (b *Builder) periods(ctx context.Context, aud Audience, w tally.Window, dim attribution.Dimension, cov []NodeCoverage) (map[string]*group, error) {
-	node := attribution.Dimension{Field: "node"}
-	amort, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisAmortized, dim, node))
+// moverDims are the dimensions of the movers, in the order of weekRows'
+// keys; the node follows them.
+var moverDims = []attribution.Dimension{{Field: "controller"}, {Field: "namespace"}, {Field: "service"}}
+
+// weekCosts are the costs of two weeks per moverDims and node, at
+// amortized and at list prices.
+type weekCosts struct {
+	amort, list []attribution.Row
+}
+
+// weekRows reads the costs of the two weeks of w per moverDims and node:
+// one pass over the hourly allocations per basis, for every dimension of
+// the movers (the node keeps them hourly, so each costs a scan).
+func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window) (weekCosts, error) {
+	dims := append(slices.Clone(moverDims), attribution.Dimension{Field: "node"})
+	amort, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisAmortized, dims...))
 	if err != nil {
-		return nil, fmt.Errorf("weekly costs by %s: %w", dim, err)
+		return weekCosts{}, fmt.Errorf("weekly costs by workload, namespace, service and node: %w", err)
 	}
-	list, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisList, dim, node))
+	list, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisList, dims...))
 	if err != nil {
-		return nil, fmt.Errorf("weekly list costs by %s: %w", dim, err)
+		return weekCosts{}, fmt.Errorf("weekly list costs by workload, namespace, service and node: %w", err)
 	}
+	return weekCosts{amort: amort, list: list}, nil
+}
+
+// periods sums the costs of the two weeks of w per group of moverDims[dim]
+// at amortized and list prices, per node so each node's commitment coverage
+// applies.
+func periods(wc weekCosts, dim int, aud Audience, w tally.Window, cov []NodeCoverage) (map[string]*group, error) {
+	nodeKey := len(moverDims)
 	type rowKey struct {
-		start                                      int64
-		key, node, cluster, namespace, class, kind string
+		start                                              int64
+		workload, namespace, service, node, cluster, class string
+		kind                                               string
 	}
 	keyOf := func(r *attribution.Row) rowKey {
-		return rowKey{r.Start.Unix(), r.Keys[0], r.Keys[1], r.Cluster, r.Namespace, r.Class, r.CostKind}
+		return rowKey{r.Start.Unix(), r.Keys[0], r.Keys[1], r.Keys[2], r.Keys[nodeKey], r.Cluster, r.Class, r.CostKind}
 	}
-	listOf := map[rowKey]tally.Money{}
-	for i := range list {
-		listOf[keyOf(&list[i])] = list[i].Cost
+	listOf := make(map[rowKey]tally.Money, len(wc.list))
+	for i := range wc.list {
+		listOf[keyOf(&wc.list[i])] = wc.list[i].Cost
 	}
 	type covKey struct {
 		start         int64
@@ -513,12 +538,13 @@ func (b *Builder) periods(ctx context.Context, aud Audience, w tally.Window, dim
 		fractions[covKey{c.Start.Unix(), c.Cluster, c.Node}] = f
 	}
 	groups := map[string]*group{}
-	for i := range amort {
-		r := &amort[i]
+	var err error
+	for i := range wc.amort {
+		r := &wc.amort[i]
 		if !keep(aud, r) {
 			continue
 		}
-		name := groupName(r)
+		name := groupName(r, dim)
 		if name == "" {
 			continue
 		}
@@ -541,7 +567,7 @@ func (b *Builder) periods(ctx context.Context, aud Audience, w tally.Window, dim
 			p.Quantity = p.Cost.Float64() // a cost without a measure of usage: its own dollars
 		}
 		cur := r.Cost.Currency()
-		if f, ok := fractions[covKey{r.Start.Unix(), r.Cluster, r.Keys[1]}]; ok && r.Keys[1] != "" {
+		if f, ok := fractions[covKey{r.Start.Unix(), r.Cluster, r.Keys[nodeKey]}]; ok && r.Keys[nodeKey] != "" {
 			p.CoveredList, _ = tally.FromFloat(p.List.Float64()*f[0], cur)
 			p.CoveredCost, _ = tally.FromFloat(p.Cost.Float64()*f[1], cur)
 		}
