@@ -66,17 +66,11 @@ const (
 
 // Build computes aud's report for wk.
 func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, error) {
-	if b.Rule == (AnomalyRule{}) {
-		b.Rule = DefaultAnomalyRule
+	r, daily, err := b.spend(ctx, aud, wk)
+	if err != nil {
+		return nil, err
 	}
-	if b.Top <= 0 {
-		b.Top = 5
-	}
-	now := time.Now
-	if b.Now != nil {
-		now = b.Now
-	}
-	r := &Report{Audience: aud, Week: wk, Generated: now().UTC(), ExpiringAvailable: aud.Org()}
+	zero := tally.Zero(r.Currency)
 	ln := linker{base: b.Config.DashboardURL, filter: aud.Filter}
 	if ln.base == "" {
 		ln.base = DefaultDashboardURL
@@ -85,45 +79,9 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	twoWeeks := tally.Window{Start: wk.Prev().Start, End: wk.End()}
 	r.Links = Links{Dashboard: ln.base + "/", Allocations: ln.allocations(thisWeek, "namespace", ""),
 		Rightsizing: ln.rightsizing(""), Commitments: ln.commitments("")}
-
-	// Daily series: eight weeks by namespace (the total and namespace anomalies).
-	daily, err := b.series(ctx, aud, tally.Window{Start: wk.End().Add(-8 * week), End: wk.End()}, attribution.Dimension{Field: "namespace"})
-	if err != nil {
-		return nil, err
-	}
-	r.Currency = daily.currency
-	if r.Currency == "" {
-		r.Currency = "USD"
-	}
-	zero := tally.Zero(r.Currency)
-	for i, d := range daily.days {
-		c := daily.total[i]
-		if c.IsZero() {
-			c = zero
-		}
-		r.Daily = append(r.Daily, DailyCost{Day: d, Cost: c, Estimated: daily.estimated[i]})
-		if daily.estimated[i] && !d.Before(wk.Start) {
-			r.EstimatedDays = append(r.EstimatedDays, d)
-		}
-	}
 	if r.CostDays, err = b.costDays(ctx, aud, wk, r.Daily[len(r.Daily)-7:]); err != nil {
 		return nil, err
 	}
-	weekSum := func(k int) tally.Money { // k = 0: the report week, 1: the week before, …
-		s := zero
-		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*k] {
-			s, _ = s.Add(d.Cost)
-		}
-		return s
-	}
-	r.Spend.ThisWeek, r.Spend.LastWeek = weekSum(0), weekSum(1)
-	four := zero
-	for k := 1; k <= 4; k++ {
-		four, _ = four.Add(weekSum(k))
-	}
-	r.Spend.Avg4Weeks, _ = four.MulRatio(1, 4)
-	r.Spend.VsLastWeek = change(r.Spend.ThisWeek, r.Spend.LastWeek)
-	r.Spend.VsAvg = change(r.Spend.ThisWeek, r.Spend.Avg4Weeks)
 
 	if err := b.month(ctx, r, aud, daily); err != nil {
 		return nil, err
@@ -192,6 +150,66 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		r.Commitments = Opportunities{Unavailable: "bought for the whole organization: see the organization's report"}
 	}
 	return r, nil
+}
+
+// Spend computes the part of aud's report for wk that its subject line
+// (Subject) needs: the audience, the week, the daily costs and the spend,
+// without the movers, functions and recommendations (one query of the
+// dozen Build makes).
+func (b *Builder) Spend(ctx context.Context, aud Audience, wk Week) (*Report, error) {
+	r, _, err := b.spend(ctx, aud, wk)
+	return r, err
+}
+
+// spend starts aud's report for wk (Spend) and returns it with the daily
+// series by namespace of the eight weeks to wk's end it is computed from.
+func (b *Builder) spend(ctx context.Context, aud Audience, wk Week) (*Report, *series, error) {
+	if b.Rule == (AnomalyRule{}) {
+		b.Rule = DefaultAnomalyRule
+	}
+	if b.Top <= 0 {
+		b.Top = 5
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	r := &Report{Audience: aud, Week: wk, Generated: now().UTC(), ExpiringAvailable: aud.Org()}
+	daily, err := b.series(ctx, aud, tally.Window{Start: wk.End().Add(-8 * week), End: wk.End()}, attribution.Dimension{Field: "namespace"})
+	if err != nil {
+		return nil, nil, err
+	}
+	r.Currency = daily.currency
+	if r.Currency == "" {
+		r.Currency = "USD"
+	}
+	zero := tally.Zero(r.Currency)
+	for i, d := range daily.days {
+		c := daily.total[i]
+		if c.IsZero() {
+			c = zero
+		}
+		r.Daily = append(r.Daily, DailyCost{Day: d, Cost: c, Estimated: daily.estimated[i]})
+		if daily.estimated[i] && !d.Before(wk.Start) {
+			r.EstimatedDays = append(r.EstimatedDays, d)
+		}
+	}
+	weekSum := func(k int) tally.Money { // k = 0: the report week, 1: the week before, …
+		s := zero
+		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*k] {
+			s, _ = s.Add(d.Cost)
+		}
+		return s
+	}
+	r.Spend.ThisWeek, r.Spend.LastWeek = weekSum(0), weekSum(1)
+	four := zero
+	for k := 1; k <= 4; k++ {
+		four, _ = four.Add(weekSum(k))
+	}
+	r.Spend.Avg4Weeks, _ = four.MulRatio(1, 4)
+	r.Spend.VsLastWeek = change(r.Spend.ThisWeek, r.Spend.LastWeek)
+	r.Spend.VsAvg = change(r.Spend.ThisWeek, r.Spend.Avg4Weeks)
+	return r, daily, nil
 }
 
 // costDays counts the days of wk the organization has cost on: from the

@@ -270,3 +270,28 @@ func sizeOf(st os.FileInfo) int64 {
 	}
 	return st.Size()
 }
+
+// TestSpendMatchesBuild: the subject line from Spend (what the dashboard's
+// Reports page asks for) is the full report's, for each audience.
+func TestSpendMatchesBuild(t *testing.T) {
+	db := weeklyDB(t)
+	cfg := weeklyConfig(t)
+	for _, name := range []string{"org", "payments"} {
+		aud, err := cfg.Audience(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &report.Builder{Store: db, Config: cfg, Now: func() time.Time { return fixture.WeeklyNow }}
+		r, err := b.Spend(context.Background(), aud, report.WeekOf(fixture.WeeklyReport))
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := build(t, db, cfg, name)
+		if got, want := report.Subject(r), report.Subject(full); got != want {
+			t.Errorf("%s: Spend's subject %q, Build's %q", name, got, want)
+		}
+		if r.Spend != full.Spend || len(r.Daily) != len(full.Daily) {
+			t.Errorf("%s: Spend's spend %+v (%d days), Build's %+v (%d days)", name, r.Spend, len(r.Daily), full.Spend, len(full.Daily))
+		}
+	}
+}

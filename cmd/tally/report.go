@@ -311,8 +311,13 @@ func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week stri
 	return report.PreviewHTML(r)
 }
 
+// WeeklySubject builds only what the subject line needs (report.Builder.Spend).
 func (p *reportPreviewer) WeeklySubject(ctx context.Context, audience, week string) (monday, subject string, err error) {
-	r, err := p.build(ctx, audience, week)
+	aud, wk, err := p.resolve(audience, week)
+	if err != nil {
+		return "", "", err
+	}
+	r, err := (&report.Builder{Store: p.db, Config: p.cfg}).Spend(ctx, aud, wk)
 	if err != nil {
 		return "", "", err
 	}
@@ -322,18 +327,25 @@ func (p *reportPreviewer) WeeklySubject(ctx context.Context, audience, week stri
 // build builds the report of audience ("" for the first) for week ("" for
 // the last complete one).
 func (p *reportPreviewer) build(ctx context.Context, audience, week string) (*report.Report, error) {
+	aud, wk, err := p.resolve(audience, week)
+	if err != nil {
+		return nil, err
+	}
+	return (&report.Builder{Store: p.db, Config: p.cfg}).Build(ctx, aud, wk)
+}
+
+// resolve returns the audience named audience ("" for the first) and the
+// week named week ("" for the last complete one).
+func (p *reportPreviewer) resolve(audience, week string) (report.Audience, report.Week, error) {
 	if audience == "" {
 		audience = p.cfg.Audiences[0].Name
 	}
 	aud, err := p.cfg.Audience(audience)
 	if err != nil {
-		return nil, err
+		return report.Audience{}, report.Week{}, err
 	}
 	wk, err := reportWeek(week, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return (&report.Builder{Store: p.db, Config: p.cfg}).Build(ctx, aud, wk)
+	return aud, wk, err
 }
 
 // scheduleReports runs the weekly report schedule until ctx ends, when an
