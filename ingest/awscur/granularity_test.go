@@ -51,29 +51,9 @@ func billedOf(t *testing.T, rows ...[]curtest.Row) string {
 // exports of different linked accounts still add up.
 func TestRunReportsOfDifferentGranularity(t *testing.T) {
 	db := pgtest.New(t)
-	ctx := t.Context()
 	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
-	stored := func() (int64, string) {
-		totals, err := db.PeriodTotals(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		billed := tally.Zero("USD")
-		for _, pt := range totals {
-			n += pt.Rows
-			billed, _ = billed.Add(pt.BilledCost)
-		}
-		return n, billed.Decimal()
-	}
-	ingestAll := func(root string) (*ingest.Result, error) {
-		files, cleanup, err := awscur.Locate(ctx, []string{root}, awscur.S3Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cleanup()
-		return ingest.Run(ctx, db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
-	}
+	stored := func() (int64, string) { return storedPeriod(t, db, key) }
+	ingestAll := func(root string) (*ingest.Result, error) { return ingestRoot(t, db, root) }
 	legacy := func(root, name string, rows []curtest.Row) string {
 		dir, err := curtest.WriteLegacyReport(root, "cur", name, march, rows)
 		if err != nil {

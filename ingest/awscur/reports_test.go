@@ -11,6 +11,7 @@ import (
 	"github.com/tallyhq/tally/ingest/awscur"
 	"github.com/tallyhq/tally/ingest/awscur/curtest"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // marchRows is the test month as a report delivers it: identity ids are
@@ -57,29 +58,9 @@ func writeExport(t *testing.T, root, name string, rows []curtest.Row) string {
 // filtered to different linked accounts share no line and add up.
 func TestRunTwoReportsOfOneMonth(t *testing.T) {
 	db := pgtest.New(t)
-	ctx := t.Context()
 	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
-	stored := func() (int64, string) {
-		totals, err := db.PeriodTotals(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		billed := tally.Zero("USD")
-		for _, pt := range totals {
-			n += pt.Rows
-			billed, _ = billed.Add(pt.BilledCost)
-		}
-		return n, billed.Decimal()
-	}
-	ingestAll := func(root string) (*ingest.Result, error) {
-		files, cleanup, err := awscur.Locate(ctx, []string{root}, awscur.S3Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cleanup()
-		return ingest.Run(ctx, db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
-	}
+	stored := func() (int64, string) { return storedPeriod(t, db, key) }
+	ingestAll := func(root string) (*ingest.Result, error) { return ingestRoot(t, db, root) }
 	const other = "333333333333"
 	both := append(marchRows("all", curtest.Account), marchRows("all", other)...)
 
@@ -161,4 +142,31 @@ func TestRunTwoReportsOfOneMonth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storedPeriod returns the rows and the billed cost stored for key.
+func storedPeriod(t *testing.T, db *postgres.DB, key tally.BillingPeriodKey) (int64, string) {
+	t.Helper()
+	totals, err := db.PeriodTotals(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	billed := tally.Zero("USD")
+	for _, pt := range totals {
+		n += pt.Rows
+		billed, _ = billed.Add(pt.BilledCost)
+	}
+	return n, billed.Decimal()
+}
+
+// ingestRoot ingests every current CUR file under root.
+func ingestRoot(t *testing.T, db *postgres.DB, root string) (*ingest.Result, error) {
+	t.Helper()
+	files, cleanup, err := awscur.Locate(t.Context(), []string{root}, awscur.S3Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	return ingest.Run(t.Context(), db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
 }
