@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,9 +96,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		return nil, err
 	}
 	var workloads map[string]tally.Money
-	for i, dim := range []struct{ field, title string }{
-		{"controller", "Workloads"}, {"namespace", "Namespaces"}, {"service", "Cloud services outside Kubernetes"},
-	} {
+	for i, dim := range moverDims {
 		groups, err := periods(weeks, i, aud, twoWeeks, cov)
 		if err != nil {
 			return nil, err
@@ -497,9 +494,11 @@ type group struct {
 	total [2]Period
 }
 
-// moverDims are the dimensions of the movers, in the order of weekRows'
-// keys; the node follows them.
-var moverDims = []attribution.Dimension{{Field: "controller"}, {Field: "namespace"}, {Field: "service"}}
+// moverDims are the dimensions of the movers with their titles, in the
+// order of weekRows' keys (the node follows them).
+var moverDims = []struct{ field, title string }{
+	{"controller", "Workloads"}, {"namespace", "Namespaces"}, {"service", "Cloud services outside Kubernetes"},
+}
 
 // weekCosts are the costs of two weeks per moverDims and node, at
 // amortized and at list prices.
@@ -511,7 +510,11 @@ type weekCosts struct {
 // one pass over the hourly allocations per basis, for every dimension of
 // the movers (the node keeps them hourly, so each costs a scan).
 func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window) (weekCosts, error) {
-	dims := append(slices.Clone(moverDims), attribution.Dimension{Field: "node"})
+	var dims []attribution.Dimension
+	for _, d := range moverDims {
+		dims = append(dims, attribution.Dimension{Field: d.field})
+	}
+	dims = append(dims, attribution.Dimension{Field: "node"})
 	amort, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisAmortized, dims...))
 	if err != nil {
 		return weekCosts{}, fmt.Errorf("weekly costs by workload, namespace, service and node: %w", err)
