@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -476,15 +477,21 @@ func (db *DB) ReadMark(ctx context.Context) (attribution.ReadMark, error) {
 	return m, nil
 }
 
-// LatestAttributedHour returns the most recent attributed hour; ok is false
-// when nothing has been attributed yet.
-func (db *DB) LatestAttributedHour(ctx context.Context) (h tally.Hour, ok bool, err error) {
-	var t *time.Time
-	if err := db.pool.QueryRow(ctx, `SELECT max(hour) FROM attribution_hours`).Scan(&t); err != nil {
-		return 0, false, fmt.Errorf("latest attributed hour: %w", err)
-	}
-	if t == nil {
+// LatestNodeHour returns the most recent attributed hour that has costs on
+// nodes; ok is false when there is none. Hours after the agents' data ends
+// (serve attributes up to now) hold only the bill's other costs, and cost
+// gauges of such an hour would have no node at all.
+func (db *DB) LatestNodeHour(ctx context.Context) (h tally.Hour, ok bool, err error) {
+	var t time.Time
+	err = db.pool.QueryRow(ctx, `
+		SELECT h.hour FROM attribution_hours h
+		WHERE EXISTS (SELECT 1 FROM allocations a WHERE a.hour = h.hour AND a.node_name <> '')
+		ORDER BY h.hour DESC LIMIT 1`).Scan(&t)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("latest attributed hour with node costs: %w", err)
 	}
-	return tally.HourOf(*t), true, nil
+	return tally.HourOf(t), true, nil
 }

@@ -334,3 +334,46 @@ func TestBulkWritesMakeTheirHoursStale(t *testing.T) {
 		})
 	}
 }
+
+// The cost gauges (/metrics) are of the latest attributed hour with costs
+// on nodes: serve attributes up to now, and the hours after the agents'
+// data ends hold no node, which left Grafana with no node_* series.
+func TestLatestNodeHourSkipsHoursWithoutNodes(t *testing.T) {
+	db := pgtest.New(t)
+	if _, ok, err := db.LatestNodeHour(ctx); err != nil || ok {
+		t.Fatalf("LatestNodeHour of an empty store = %v, %v; want none", ok, err)
+	}
+	fixture.OneNode(t, db, 48)
+	// The node (and its agent's data) ends after 48 hours.
+	end := fixture.Day1.Add(48 * time.Hour)
+	if err := db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n1", Name: "n1", InstanceID: "i-1", InstanceType: "m5.large",
+		Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30,
+		ValidFrom: fixture.Day1.Add(-time.Hour), ValidTo: end}}); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	// Six hours past it, as serve attributes them.
+	if _, err := job.Attribute(ctx, tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(54 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	h, ok, err := db.LatestNodeHour(ctx)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	allocs, err := db.Allocations(ctx, "", h.Window())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onNodes int
+	for _, a := range allocs {
+		if a.Node != "" {
+			onNodes++
+		}
+	}
+	if onNodes == 0 {
+		t.Errorf("LatestNodeHour = %v, which has no allocation on a node (%d allocations)", h, len(allocs))
+	}
+	if want := tally.HourOf(fixture.Day1.Add(47 * time.Hour)); h != want {
+		t.Errorf("LatestNodeHour = %v, want %v: the last hour of the agent's data", h, want)
+	}
+}

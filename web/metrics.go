@@ -15,9 +15,10 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-// MetricsStore gives the cost gauges their data: the latest attributed hour.
+// MetricsStore gives the cost gauges their data: the latest attributed hour
+// with costs on nodes.
 type MetricsStore interface {
-	LatestAttributedHour(ctx context.Context) (tally.Hour, bool, error)
+	LatestNodeHour(ctx context.Context) (tally.Hour, bool, error)
 	Allocations(ctx context.Context, account string, w tally.Window) ([]tally.Allocation, error)
 	Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error)
 }
@@ -34,7 +35,7 @@ var (
 	containerCPUAlloc  = prometheus.NewDesc("container_cpu_allocation", "CPU cores allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
 	containerMemAlloc  = prometheus.NewDesc("container_memory_allocation_bytes", "Memory allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
 	pvHourly           = prometheus.NewDesc("pv_hourly_cost", "Reconciled cost of the volume for the latest attributed hour.", []string{"cluster_id", "namespace", "volumename", "persistentvolume"}, nil)
-	attributedHourDesc = prometheus.NewDesc("tally_attributed_hour_timestamp_seconds", "Start of the latest attributed hour.", nil, nil)
+	attributedHourDesc = prometheus.NewDesc("tally_attributed_hour_timestamp_seconds", "Start of the hour the cost gauges are of: the latest attributed hour with costs on nodes.", nil, nil)
 )
 
 // costCollector exposes the latest attributed hour as OpenCost's gauges,
@@ -79,7 +80,7 @@ type nodeTotals struct {
 }
 
 func (c *costCollector) fetch(ctx context.Context) ([]prometheus.Metric, error) {
-	h, ok, err := c.store.LatestAttributedHour(ctx)
+	h, ok, err := c.store.LatestNodeHour(ctx)
 	if err != nil || !ok {
 		return nil, err
 	}
