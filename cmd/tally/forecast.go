@@ -277,10 +277,11 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "scope\tmodel\tnext 30 days\tlast day (95%% interval)\tbacktest MASE\n")
+	days := min(30, len(fs[0].Points)) // the horizon, up to a month
+	fmt.Fprintf(tw, "scope\tmodel\tnext %d days\tlast day (95%% interval)\tbacktest MASE\n", days)
 	for _, f := range fs {
 		var sum float64
-		for _, p := range f.Points[:min(30, len(f.Points))] {
+		for _, p := range f.Points[:min(days, len(f.Points))] {
 			sum += p.Mean
 		}
 		last := f.Points[len(f.Points)-1]

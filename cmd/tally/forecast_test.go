@@ -88,3 +88,16 @@ func TestForecastEvalUndefinedMeasures(t *testing.T) {
 		t.Errorf("table: exit %d, stderr %s, want OWA as – and a note:\n%s", code, errOut, out)
 	}
 }
+
+// The table's sum column says how many days it sums: the horizon, up to a
+// month (`--horizon 7` printed "next 30 days" over a week's sum).
+func TestForecastTableNamesItsDays(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	for _, tc := range []struct{ horizon, want string }{{"7", "next 7 days"}, {"45", "next 30 days"}} {
+		out := tly("forecast", "--scope", "spend/account", "--horizon", tc.horizon, "--lag", "0")
+		if header, _, _ := strings.Cut(out, "\n"); !strings.Contains(header, tc.want) {
+			t.Errorf("--horizon %s: header %q, want %q", tc.horizon, header, tc.want)
+		}
+	}
+}
