@@ -12,7 +12,8 @@ import (
 //
 // It answers 200 with a CostRate, or an error body {"code","message"} with
 // the status of its code (400 invalid, 401 unauthorized, 404 not_found for
-// an unknown workload, 503 not_ready when attribution has no data yet).
+// a workload with no attributed CPU in the window, 503 unavailable when the
+// database is unreachable or too slow).
 const CostRatePath = "/api/v1/workloads/cost-rate"
 
 // CostRate is what one core-hour of a workload's CPU really costs and how
