@@ -192,3 +192,57 @@ func TestRunAllowOverlappingReports(t *testing.T) {
 		}
 	}
 }
+
+// Two CUR 2.0 exports filtered to linked accounts (Data Exports filters
+// rows with WHERE line_item_usage_account_id IN (…)), both listing one
+// account S by mistake besides 100 of their own, bill S twice. At one
+// granularity a line of S is in both; at two, S's 28 daily totals are
+// fewer than one in a hundred of either report's, but all of S's: totals
+// are compared over the usage accounts both reports hold.
+func TestRunPartialOverlapAcrossGranularities(t *testing.T) {
+	const shared = "999999999999"
+	for _, c := range []struct {
+		name string
+		a, b curtest.Granularity
+		want []string
+	}{
+		{"hourly and daily", curtest.Hourly, curtest.Daily, []string{"reports {a} and {b} bill the same charges of usage account " + shared +
+			" in billing period 2025-03 of account 111111111111 in lines of different lengths (hourly, daily or monthly): their 28 daily totals per usage account and charge are the same",
+			"change their filters so that one of them alone holds usage account " + shared, "nothing was committed"}},
+		{"daily and daily", curtest.Daily, curtest.Daily, []string{"28 of the 2828 lines of report {a}", "are also in report {b}"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			var a, b []curtest.Row
+			for i := range 100 {
+				a = append(a, granularRows("a", fmt.Sprintf("3%011d", i), c.a)...)
+				b = append(b, granularRows("b", fmt.Sprintf("4%011d", i), c.b)...)
+			}
+			a = append(a, granularRows("a", shared, c.a)...)
+			b = append(b, granularRows("b", shared, c.b)...)
+			root := t.TempDir()
+			ea, err := curtest.WriteExport(root, "exports", "a", march, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eb, err := curtest.WriteExport(root, "exports", "b", march, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ingestRoot(t, db, root)
+			if err == nil {
+				key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+				n, billed := storedPeriod(t, db, key)
+				t.Fatalf("run committed %d rows (billed %s) of %d files: account %s is in both reports and is now counted twice; want ErrOverlappingReports",
+					n, billed, len(res.Files), shared)
+			}
+			t.Log(err)
+			r := strings.NewReplacer("{a}", ea, "{b}", eb)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}
