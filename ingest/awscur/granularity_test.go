@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -240,6 +241,113 @@ func TestRunPartialOverlapAcrossGranularities(t *testing.T) {
 			r := strings.NewReplacer("{a}", ea, "{b}", eb)
 			for _, w := range c.want {
 				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// A legacy CUR delivered for Athena (Parquet, <prefix>/<report>/<report>/
+// year=2025/month=3/…, no period folder) is a report like any other: next
+// to a CUR 2.0 export of the same month (a migration, as AWS advises), the
+// run fails instead of storing the month twice.
+func TestRunOverlapAthenaLayoutLegacyCUR(t *testing.T) {
+	db := pgtest.New(t)
+	root := t.TempDir()
+	hourly := granularRows("legacy", curtest.Account, curtest.Hourly)
+	writeParquet(t, root, "cur/acme/acme/year=2025/month=3/acme-00001.snappy.parquet", hourly)
+	if _, err := curtest.WriteExport(root, "exports", "acme2", march, granularRows("cur2", curtest.Account, curtest.Daily)); err != nil {
+		t.Fatal(err)
+	}
+	files, cleanup, err := awscur.Locate(t.Context(), []string{filepath.Join(root, "cur"), filepath.Join(root, "exports")}, awscur.S3Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	res, err := ingest.Run(t.Context(), db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
+	if err == nil {
+		key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+		n, billed := storedPeriod(t, db, key)
+		t.Fatalf("run committed %d rows (billed %s) of %d files; the month bills %s: stored twice, want ErrOverlappingReports",
+			n, billed, len(res.Files), billedOf(t, hourly))
+	}
+	t.Log(err)
+	for _, w := range []string{"reports " + filepath.Join(root, "cur", "acme", "acme") + " and " + filepath.Join(root, "exports", "acme2"),
+		"their 28 daily totals per usage account and charge are the same"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\nlacks %q", err, w)
+		}
+	}
+}
+
+// Files in no layout Tally knows (copies, renamed folders) are a report per
+// folder: two folders holding the same month are caught, while the parts
+// of one report in one folder are never compared with each other, even
+// given one by one and sharing a line.
+func TestRunOverlapUnknownLayout(t *testing.T) {
+	hourly := granularRows("legacy", curtest.Account, curtest.Hourly)
+	daily := granularRows("cur2", curtest.Account, curtest.Daily)
+	again := hourly[0] // a second line billing what the first does (AWS's ids differ)
+	again.IdentityLineItemID += "-again"
+	for _, c := range []struct {
+		name  string
+		write func(root string) []string // the arguments
+		want  []string                   // in the error; none: the run commits
+		rows  int64
+	}{{
+		name: "two folders of the same month",
+		write: func(root string) []string {
+			writeLegacy(t, root, "legacy/acme-00001.csv.gz", hourly)
+			writeParquet(t, root, "cur2/acme2-00001.snappy.parquet", daily)
+			return []string{root}
+		},
+		want: []string{"reports {root}/cur2 and {root}/legacy bill the same charges", "their 28 daily totals per usage account and charge are the same"},
+	}, {
+		name: "two files of the same month, given one by one",
+		write: func(root string) []string {
+			return []string{writeLegacy(t, root, "legacy/acme-00001.csv.gz", hourly), writeParquet(t, root, "cur2/acme2-00001.snappy.parquet", daily)}
+		},
+		want: []string{"reports {root}/legacy and {root}/cur2 bill the same charges"}, // in the order given
+	}, {
+		name: "the parts of one report in one folder",
+		write: func(root string) []string {
+			writeLegacy(t, root, "acme/acme-00001.csv.gz", hourly)
+			writeLegacy(t, root, "acme/acme-00002.csv.gz", []curtest.Row{again})
+			return []string{filepath.Join(root, "acme")}
+		},
+		rows: int64(len(hourly)) + 1,
+	}, {
+		name: "the parts of one report, given one by one",
+		write: func(root string) []string {
+			return []string{writeLegacy(t, root, "acme-00001.csv.gz", hourly), writeLegacy(t, root, "acme-00002.csv.gz", []curtest.Row{again})}
+		},
+		rows: int64(len(hourly)) + 1,
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			root := t.TempDir()
+			files, cleanup, err := awscur.Locate(t.Context(), c.write(root), awscur.S3Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cleanup()
+			res, err := ingest.Run(t.Context(), db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Rows != c.rows || !res.Committed {
+					t.Errorf("committed %v, %d rows; want %d", res.Committed, res.Rows, c.rows)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("committed %d rows of %d files, want ErrOverlappingReports", res.Rows, len(res.Files))
+			}
+			t.Log(err)
+			for _, w := range c.want {
+				if w = strings.ReplaceAll(w, "{root}", root); !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q\nlacks %q", err, w)
 				}
 			}
