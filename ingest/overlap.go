@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -37,20 +38,32 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 //     period, their monthly ones (either against monthly). The resource is
 //     part of the charge, so a report with resource IDs and one without
 //     share no total.
+//
+// Totals are compared over the usage accounts both reports hold, so that
+// two exports filtered to linked accounts that both list one account by
+// mistake are caught however many accounts each holds alone. They overlap
+// when they share at least two totals, and at least one in a hundred of
+// those of the report with fewer: one is not enough, since between exports
+// filtered by tag a resource retagged at noon bills the same in each half
+// of the day.
 type overlaps struct {
-	reports []string       // report names, by index
-	index   map[string]int // report name → index
-	keys    [][][]uint64   // line fingerprints, by period index (as in Result.Periods), then report index
-	totals  [][]totals     // daily totals, by period index, then report index
-	seed    maphash.Seed
-	buf     []byte // scratch for map entries
+	reports  []string          // report names, by index
+	index    map[string]int    // report name → index
+	accounts map[string]uint64 // usage account → its group (the high bits of its totals' keys, see accountBits)
+	names    []string          // usage accounts, by group: the first of each
+	last     string            // the usage account of the last line, and its group (lines come in runs of one account)
+	lastG    uint64
+	keys     [][][]uint64 // line fingerprints, by period index (as in Result.Periods), then report index
+	totals   [][]totals   // daily totals, by period index, then report index
+	seed     maphash.Seed
+	buf      []byte // scratch for map entries
 }
 
 // newOverlaps returns the check for the files a run reads (those not a
 // copy of another, see copies), or nil when they name fewer than two
 // reports.
 func newOverlaps(files []File, copyOf []int) *overlaps {
-	o := &overlaps{index: map[string]int{}, seed: maphash.MakeSeed()}
+	o := &overlaps{index: map[string]int{}, accounts: map[string]uint64{}, seed: maphash.MakeSeed()}
 	for i, f := range files {
 		if _, ok := o.index[f.Report]; !ok && f.Report != "" && copyOf[i] < 0 {
 			o.index[f.Report] = len(o.reports)
@@ -80,7 +93,36 @@ func (o *overlaps) add(period int, start time.Time, report string, l *tally.Cost
 	if day < 0 || day >= dayMask {
 		day = dayMask // outside the period's 31 days: one bucket for all
 	}
-	o.totals[period][r].add(total{key: charge&^dayMask | uint64(day), nanos: nanos(l.BilledCost)})
+	key := o.group(l.SubAccountID) | (charge>>accountBits)&^dayMask | uint64(day)
+	o.totals[period][r].add(total{key: key, nanos: nanos(l.BilledCost)})
+}
+
+// group returns the group of a usage account, in the high bits of a key
+// (accountBits): accounts are numbered as the run meets them, the
+// 65,537th sharing the first's group, and so on.
+func (o *overlaps) group(account string) uint64 {
+	if account == o.last && len(o.accounts) > 0 {
+		return o.lastG
+	}
+	g, ok := o.accounts[account]
+	if !ok {
+		g = uint64(len(o.accounts)%(1<<accountBits)) << (64 - accountBits)
+		o.accounts[account] = g
+		if len(o.names) < 1<<accountBits {
+			o.names = append(o.names, account)
+		}
+	}
+	o.last, o.lastG = account, g
+	return g
+}
+
+// accountNames names groups of usage accounts (see group), in order.
+func (o *overlaps) accountNames(groups []uint64) []string {
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = o.names[g>>(64-accountBits)]
+	}
+	return names
 }
 
 // fingerprint hashes what a line bills, as both CUR formats normalize it:
@@ -173,8 +215,19 @@ func (o *overlaps) check(periods []PeriodSummary) []overlap {
 		for _, ks := range byReport {
 			slices.Sort(ks)
 		}
+		// Each report's daily totals, and its monthly ones once a pair
+		// needs them, for all its pairs.
+		daily, monthly := make([]accountTotals, len(byReport)), make([]*accountTotals, len(byReport))
 		for r := range o.totals[p] {
 			o.totals[p][r].compact()
+			daily[r] = byAccount(o.totals[p][r].s)
+		}
+		monthlyOf := func(r int) accountTotals {
+			if monthly[r] == nil {
+				m := byAccount(monthlyTotals(daily[r].s))
+				monthly[r] = &m
+			}
+			return *monthly[r]
 		}
 		for i := range byReport {
 			for j := i + 1; j < len(byReport); j++ {
@@ -184,11 +237,20 @@ func (o *overlaps) check(periods []PeriodSummary) []overlap {
 				}
 				key, ra, rb := periods[p].Key, o.reports[i], o.reports[j]
 				if aInB, bInA := shared(a, b), shared(b, a); aInB > 0 {
-					found = append(found, newOverlap(key, ra, rb, "lines", len(a), len(b), aInB, bInA))
+					found = append(found, newOverlap(key, ra, rb, share{units: "lines", na: len(a), nb: len(b), aInB: aInB, bInA: bInA}))
 					continue
 				}
-				if ov, ok := totalsOverlap(key, ra, rb, o.totals[p][i].s, o.totals[p][j].s); ok {
-					found = append(found, ov)
+				for _, level := range []struct {
+					name string
+					a, b func() accountTotals
+				}{
+					{"daily", func() accountTotals { return daily[i] }, func() accountTotals { return daily[j] }},
+					{"monthly", func() accountTotals { return monthlyOf(i) }, func() accountTotals { return monthlyOf(j) }},
+				} {
+					if s, ok := o.totalsShare(level.name, level.a(), level.b()); ok {
+						found = append(found, newOverlap(key, ra, rb, s))
+						break
+					}
 				}
 			}
 		}
@@ -210,63 +272,98 @@ func shared(a, b []uint64) int {
 	return n
 }
 
-// totalsOverlap compares the daily totals of reports a and b in a period,
-// then their monthly totals, and returns the overlap when they share at
-// least one in a hundred of the totals of the one with fewer (and at least
-// one).
-// A single shared total is not enough: between exports filtered by tag, a
-// resource retagged at noon bills the same in each half of the day.
-func totalsOverlap(key tally.BillingPeriodKey, ra, rb string, a, b []total) (overlap, bool) {
-	for _, level := range []struct {
-		name   string
-		totals func([]total) []total
-	}{{"daily", nil}, {"monthly", monthly}} {
-		ta, tb := a, b
-		if level.totals != nil {
-			ta, tb = level.totals(a), level.totals(b)
-		}
-		n := sameTotals(ta, tb)
-		if n > 0 && n*100 >= min(len(ta), len(tb)) {
-			return newOverlap(key, ra, rb, level.name+" totals", len(ta), len(tb), n, n), true
-		}
-	}
-	return overlap{}, false
+// share is what two reports a and b share: of their na and nb units
+// (lines, or daily or monthly totals), aInB are in b and bInA in a. Totals
+// are counted over the usage accounts both hold: when either holds others
+// too (aOthers, bOthers), accounts names those both hold.
+type share struct {
+	units              string
+	na, nb, aInB, bInA int
+	accounts           []string
+	aOthers, bOthers   bool
 }
 
-// newOverlap says that reports a and b (of na and nb units, lines or
-// totals) share aInB and bInA of them, and what to ingest instead.
-func newOverlap(key tally.BillingPeriodKey, a, b, units string, na, nb, aInB, bInA int) overlap {
-	period := fmt.Sprintf("billing period %s of account %s", key.Start.Format("2006-01"), key.BillingAccountID)
-	of, share := units, "line"
-	if units != "lines" {
-		of, share = units+" per usage account and charge", "charge"
+// totalsShare compares the totals a and b of two reports at one level
+// (daily or monthly) over the usage accounts both hold, and returns what
+// they share when it is an overlap: at least two totals, and at least one
+// in a hundred of those of the report with fewer.
+func (o *overlaps) totalsShare(level string, a, b accountTotals) (share, bool) {
+	n, na, nb, both := compareTotals(a, b)
+	if n < 2 || n*100 < min(na, nb) {
+		return share{}, false
 	}
+	s := share{units: level + " totals", na: na, nb: nb, aInB: n, bInA: n,
+		aOthers: len(both) < len(a.accounts), bOthers: len(both) < len(b.accounts)}
+	if s.aOthers || s.bOthers {
+		s.accounts = o.accountNames(both)
+	}
+	return s, true
+}
+
+// newOverlap says that reports a and b share s, and what to ingest
+// instead.
+func newOverlap(key tally.BillingPeriodKey, a, b string, s share) overlap {
+	period := fmt.Sprintf("billing period %s of account %s", key.Start.Format("2006-01"), key.BillingAccountID)
+	of, unit := s.units, "line"
+	if s.units != "lines" {
+		of, unit = s.units+" per usage account and charge", "charge"
+	}
+	forA, forB := "", "" // the accounts counted of a, of b, when not all of its
+	if s.aOthers {
+		forA = " for " + accountsPhrase(s.accounts)
+	}
+	if s.bOthers {
+		forB = " for " + accountsPhrase(s.accounts)
+	}
+	aAll, bAll := s.aInB == s.na && !s.aOthers, s.bInA == s.nb && !s.bOthers // every unit of a is in b, of b in a
 	var what, do string
 	switch {
-	case aInB == na && bInA == nb && units == "lines":
-		what = fmt.Sprintf("reports %s and %s hold the same %d lines of %s", a, b, na, period)
-	case aInB == na && bInA == nb:
+	case aAll && bAll && s.units == "lines":
+		what = fmt.Sprintf("reports %s and %s hold the same %d lines of %s", a, b, s.na, period)
+	case aAll && bAll:
 		what = fmt.Sprintf("reports %s and %s bill the same charges of %s in lines of different lengths (hourly, daily or monthly): their %d %s are the same",
-			a, b, period, na, of)
-	case aInB == na:
-		what = fmt.Sprintf("every one of the %d %s of report %s in %s is also in report %s", na, of, a, period, b)
-	case bInA == nb:
-		what = fmt.Sprintf("every one of the %d %s of report %s in %s is also in report %s", nb, of, b, period, a)
+			a, b, period, s.na, of)
+	case aAll:
+		what = fmt.Sprintf("every one of the %d %s of report %s in %s is also in report %s", s.na, of, a, period, b)
+	case bAll:
+		what = fmt.Sprintf("every one of the %d %s of report %s in %s is also in report %s", s.nb, of, b, period, a)
+	case s.aInB == s.na && s.bInA == s.nb:
+		what = fmt.Sprintf("reports %s and %s bill the same charges of %s in %s in lines of different lengths (hourly, daily or monthly): their %d %s are the same",
+			a, b, accountsPhrase(s.accounts), period, s.na, of)
+	case s.aInB == s.na:
+		what = fmt.Sprintf("every one of the %d %s of report %s%s in %s is also in report %s", s.na, of, a, forA, period, b)
+	case s.bInA == s.nb:
+		what = fmt.Sprintf("every one of the %d %s of report %s%s in %s is also in report %s", s.nb, of, b, forB, period, a)
 	default:
-		what = fmt.Sprintf("%d of the %d %s of report %s in %s are also in report %s", aInB, na, of, a, period, b)
+		what = fmt.Sprintf("%d of the %d %s of report %s%s in %s are also in report %s", s.aInB, s.na, of, a, forA, period, b)
 	}
 	switch {
-	case aInB == na && bInA == nb:
+	case aAll && bAll:
 		do = fmt.Sprintf("ingest one of them: point at %s, or at %s", a, b)
-	case aInB == na:
+	case aAll:
 		do = fmt.Sprintf("point at %s alone, which holds them all", b)
-	case bInA == nb:
+	case bAll:
 		do = fmt.Sprintf("point at %s alone, which holds them all", a)
+	case s.accounts != nil:
+		do = fmt.Sprintf("change their filters so that one of them alone holds %s", accountsPhrase(s.accounts))
 	default:
-		do = fmt.Sprintf("point at one of them (%s or %s), or change their filters so that they share no %s", a, b, share)
+		do = fmt.Sprintf("point at one of them (%s or %s), or change their filters so that they share no %s", a, b, unit)
 	}
 	return overlap{period: key, reports: []string{a, b}, what: what,
 		err: &tally.Error{Code: tally.EInvalid, Err: ErrOverlappingReports, Message: fmt.Sprintf("%s: ingesting both would count them twice; %s "+
 			"(reports filtered to different accounts or services share no %s and are read together): nothing was committed",
-			what, do, share)}}
+			what, do, unit)}}
+}
+
+// accountsPhrase names usage accounts: "usage account A", "usage accounts
+// A, B and C", or the first three and how many more.
+func accountsPhrase(accounts []string) string {
+	switch n := len(accounts); {
+	case n == 1:
+		return "usage account " + accounts[0]
+	case n <= 3:
+		return "usage accounts " + strings.Join(accounts[:n-1], ", ") + " and " + accounts[n-1]
+	default:
+		return fmt.Sprintf("usage accounts %s and %d more", strings.Join(accounts[:3], ", "), n-3)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -180,7 +181,7 @@ func cpuTime() time.Duration {
 // Totals merge as lines come, so an hourly report keeps one entry per
 // charge and day; two reports overlap when at least one in a hundred of
 // the smaller one's totals agree, within rounding, and not on one
-// coincidence among many.
+// coincidence, among many or few.
 func TestOverlapTotals(t *testing.T) {
 	var hourly totals
 	for i := range 100_000 {
@@ -199,7 +200,7 @@ func TestOverlapTotals(t *testing.T) {
 		t.compact()
 		return t.s
 	}
-	k := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
+	o := &overlaps{names: []string{"222222222222"}}
 	for _, c := range []struct {
 		name string
 		a, b []total
@@ -213,11 +214,133 @@ func TestOverlapTotals(t *testing.T) {
 			report(200, func(i int) int64 { return 1_000_000_000 * int64(min(i, 2)) }), false},
 		{"two in 200", report(200, func(i int) int64 { return 1_000_000_000 }),
 			report(200, func(i int) int64 { return 1_000_000_000 * int64(min(i, 2)) / int64(max(i-1, 1)) }), true},
-		{"one of one", report(1, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), true},
+		{"one of one", report(1, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), false},
+		{"two of two", report(2, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), true},
 		{"saturated", report(1, func(int) int64 { return math.MaxInt64 }), report(1, func(int) int64 { return math.MinInt64 }), false},
 	} {
-		if _, got := totalsOverlap(k, "a", "b", c.a, c.b); got != c.want {
+		if _, got := o.totalsShare("daily", byAccount(c.a), byAccount(c.b)); got != c.want {
 			t.Errorf("%s: overlap %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// usageLine is an hour (or day: d) of an m5.large of account, billed cost,
+// tagged user:team=team when team is not "".
+func usageLine(account, resource, team string, start time.Time, d time.Duration, cost string) *tally.CostLine {
+	m := tally.MustParseMoney(cost, "USD")
+	l := &tally.CostLine{BillingAccountID: "111111111111", SubAccountID: account,
+		BillingPeriodStart: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), ChargePeriodStart: start, ChargePeriodEnd: start.Add(d),
+		ChargeCategory: tally.ChargeUsage, ChargeDescription: "$0.096 per On Demand Linux m5.large Instance Hour",
+		BilledCost: m, EffectiveCost: m, PricingQuantity: d.Hours(), PricingUnit: "Hrs", ResourceID: resource,
+		Extras: map[string]string{"x_LineItemType": "Usage", "x_UsageType": "BoxUsage:m5.large", "x_Operation": "RunInstances", "x_ProductCode": "AmazonEC2"}}
+	if team != "" {
+		l.Tags = map[string]string{"user:team": team}
+	}
+	return l
+}
+
+// One shared total is not an overlap, however small the reports: two
+// hourly exports filtered by tag (team=a, team=b) of 40 resources each,
+// one of them retagged at noon on March 2, share the day's total of that
+// resource (12 hours in each) and nothing else.
+func TestOverlapOneSharedTotalOfSmallReports(t *testing.T) {
+	o := newOverlaps([]File{{Report: "team-a"}, {Report: "team-b"}}, []int{-1, -1})
+	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	day2 := start.Add(24 * time.Hour)
+	for i := range 40 {
+		for h := range 24 {
+			o.add(0, start, "team-a", usageLine("222222222222", fmt.Sprintf("i-a%03d", i), "a", day2.Add(time.Duration(h)*time.Hour), time.Hour, "0.096"))
+			o.add(0, start, "team-b", usageLine("222222222222", fmt.Sprintf("i-b%03d", i), "b", day2.Add(time.Duration(h)*time.Hour), time.Hour, "0.096"))
+		}
+	}
+	for h := range 24 { // i-shared is team a's until noon, team b's after
+		team, report := "a", "team-a"
+		if h >= 12 {
+			team, report = "b", "team-b"
+		}
+		o.add(0, start, report, usageLine("222222222222", "i-shared", team, day2.Add(time.Duration(h)*time.Hour), time.Hour, "0.096"))
+	}
+	found := o.check([]PeriodSummary{{Key: tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: start, Source: "aws-cur"}}})
+	for _, f := range found {
+		t.Errorf("a tag split sharing one retagged resource is an overlap: %v", f.err)
+	}
+}
+
+// Totals are compared over the usage accounts both reports hold: an hourly
+// and a daily export of 100 linked accounts each, both listing one more
+// account by mistake, share that account's 2 daily totals, which are all
+// of its totals but fewer than one in a hundred of either report's.
+func TestOverlapTotalsPerUsageAccount(t *testing.T) {
+	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: start, Source: "aws-cur"}
+	bill := func(o *overlaps, report, account string, hourly bool) {
+		for _, r := range []string{"i-1", "i-2"} {
+			for day := range 14 {
+				at := start.Add(time.Duration(day) * 24 * time.Hour)
+				if !hourly {
+					o.add(0, start, report, usageLine(account, r, "", at, 24*time.Hour, "2.304"))
+					continue
+				}
+				for h := range 24 {
+					o.add(0, start, report, usageLine(account, r, "", at.Add(time.Duration(h)*time.Hour), time.Hour, "0.096"))
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		shared string // the account both bill, "" for none
+		want   string
+	}{
+		{"one account in both", "999999999999", "reports hourly and daily bill the same charges of usage account 999999999999 in billing period 2025-03 " +
+			"of account 111111111111 in lines of different lengths (hourly, daily or monthly): their 28 daily totals per usage account and charge are the same"},
+		{"different accounts", "", ""},
+	} {
+		o := newOverlaps([]File{{Report: "hourly"}, {Report: "daily"}}, []int{-1, -1})
+		for i := range 100 {
+			bill(o, "hourly", fmt.Sprintf("3%011d", i), true)
+			bill(o, "daily", fmt.Sprintf("4%011d", i), false)
+		}
+		if c.shared != "" {
+			bill(o, "hourly", c.shared, true)
+			bill(o, "daily", c.shared, false)
+		}
+		found := o.check([]PeriodSummary{{Key: key}})
+		switch {
+		case c.want == "" && len(found) > 0:
+			t.Errorf("%s: found %v, want no overlap", c.name, found[0].err)
+		case c.want != "" && len(found) != 1:
+			t.Errorf("%s: found %d overlaps, want 1", c.name, len(found))
+		case c.want != "" && !strings.Contains(found[0].err.Error(), c.want):
+			t.Errorf("%s: error %q\nlacks %q", c.name, found[0].err, c.want)
+		}
+	}
+}
+
+// BenchmarkOverlapsManyReports is the comparison alone of 24 daily reports
+// split by tag (one usage account, 1300 resources each, none shared), so
+// that the totals of every pair are compared, daily and monthly.
+func BenchmarkOverlapsManyReports(b *testing.B) {
+	const reports, charges, days = 24, 1300, 31
+	var files []File
+	var copyOf []int
+	for r := range reports {
+		files, copyOf = append(files, File{Report: fmt.Sprintf("team-%02d", r)}), append(copyOf, -1)
+	}
+	o := newOverlaps(files, copyOf)
+	l, ids := overlapLine(0), resourceIDs(reports*charges)
+	for r := range reports {
+		for i := range charges * days {
+			l.ResourceID = ids[r*charges+i%charges]
+			l.ChargePeriodStart = l.BillingPeriodStart.Add(time.Duration(i/charges) * 24 * time.Hour)
+			l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour)
+			o.add(0, l.BillingPeriodStart, files[r].Report, &l)
+		}
+	}
+	periods := []PeriodSummary{{Key: tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: l.BillingPeriodStart}}}
+	for b.Loop() {
+		if found := o.check(periods); len(found) > 0 {
+			b.Fatal(found[0].err)
 		}
 	}
 }

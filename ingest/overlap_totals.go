@@ -10,9 +10,14 @@ import (
 // (0–30; 31 for a charge starting outside the period's first 31 days).
 const dayMask = 31
 
+// accountBits is how many high bits of a total's key hold the group of its
+// usage account, so that sorted totals come by account.
+const accountBits = 16
+
 // total is what a report bills for one charge on one day: key is the
-// charge's hash with the day in its low bits (dayMask), nanos the billed
-// cost summed, in 10⁻⁹ units.
+// group of the charge's usage account in its high bits (accountBits), the
+// charge's hash, and the day in its low bits (dayMask); nanos is the
+// billed cost summed, in 10⁻⁹ units.
 type total struct {
 	key   uint64
 	nanos int64
@@ -79,10 +84,59 @@ func merge(s []total, by func(uint64) uint64) []total {
 	return out
 }
 
-// monthly returns daily totals (compacted) summed over the period, in a new
-// slice.
-func monthly(daily []total) []total {
+// monthlyTotals returns daily totals (compacted) summed over the period,
+// in a new slice.
+func monthlyTotals(daily []total) []total {
 	return merge(slices.Clone(daily), func(k uint64) uint64 { return k &^ dayMask })
+}
+
+// accountTotals are a report's totals (compacted, daily or monthly) and how
+// many there are of each group of usage accounts, in key order.
+type accountTotals struct {
+	s        []total
+	accounts []accountCount
+}
+
+// accountCount is how many totals a report has of one group of usage
+// accounts.
+type accountCount struct {
+	group uint64 // the high bits of their keys (accountBits)
+	n     int
+}
+
+// byAccount counts totals s (compacted) by usage account.
+func byAccount(s []total) accountTotals {
+	t := accountTotals{s: s}
+	for _, x := range s {
+		g := x.key >> (64 - accountBits) << (64 - accountBits)
+		if n := len(t.accounts); n > 0 && t.accounts[n-1].group == g {
+			t.accounts[n-1].n++
+			continue
+		}
+		t.accounts = append(t.accounts, accountCount{group: g, n: 1})
+	}
+	return t
+}
+
+// compareTotals compares the totals of two reports over the usage accounts
+// both hold (both, their groups): n agree (see sameTotals), of na of a's
+// and nb of b's totals of those accounts.
+func compareTotals(a, b accountTotals) (n, na, nb int, both []uint64) {
+	for i, j := 0, 0; i < len(a.accounts) && j < len(b.accounts); {
+		switch x, y := a.accounts[i], b.accounts[j]; {
+		case x.group < y.group:
+			i++
+		case x.group > y.group:
+			j++
+		default:
+			na, nb, both = na+x.n, nb+y.n, append(both, x.group)
+			i, j = i+1, j+1
+		}
+	}
+	if len(both) > 0 { // totals of one key are of one account
+		n = sameTotals(a.s, b.s)
+	}
+	return n, na, nb, both
 }
 
 // addSat is a + b, saturated at the int64 range.

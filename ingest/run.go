@@ -123,8 +123,9 @@ const batchSize = 1024
 // hold the same charges when a line of one is also in the other, or, for
 // reports of different time granularity (hourly, daily, monthly), when
 // they bill the same per usage account, charge (resource, commitment, the
-// source's extra columns) and day or month: at least one in a hundred of
-// these totals of the smaller report, within rounding.
+// source's extra columns) and day or month, within rounding: over the
+// usage accounts both reports hold, at least two of these totals, and at
+// least one in a hundred of the smaller report's.
 func Run(ctx context.Context, store Store, source string, parser Parser, files []File, opt Options) (*Result, error) {
 	start := time.Now()
 	if opt.MaxStoredRejects <= 0 {

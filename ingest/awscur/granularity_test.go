@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -190,5 +191,166 @@ func TestRunAllowOverlappingReports(t *testing.T) {
 		if !strings.Contains(log.String(), w) {
 			t.Errorf("log lacks %q:\n%s", w, log.String())
 		}
+	}
+}
+
+// Two CUR 2.0 exports filtered to linked accounts (Data Exports filters
+// rows with WHERE line_item_usage_account_id IN (…)), both listing one
+// account S by mistake besides 100 of their own, bill S twice. At one
+// granularity a line of S is in both; at two, S's 28 daily totals are
+// fewer than one in a hundred of either report's, but all of S's: totals
+// are compared over the usage accounts both reports hold.
+func TestRunPartialOverlapAcrossGranularities(t *testing.T) {
+	const shared = "999999999999"
+	for _, c := range []struct {
+		name string
+		a, b curtest.Granularity
+		want []string
+	}{
+		{"hourly and daily", curtest.Hourly, curtest.Daily, []string{"reports {a} and {b} bill the same charges of usage account " + shared +
+			" in billing period 2025-03 of account 111111111111 in lines of different lengths (hourly, daily or monthly): their 28 daily totals per usage account and charge are the same",
+			"change their filters so that one of them alone holds usage account " + shared, "nothing was committed"}},
+		{"daily and daily", curtest.Daily, curtest.Daily, []string{"28 of the 2828 lines of report {a}", "are also in report {b}"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			var a, b []curtest.Row
+			for i := range 100 {
+				a = append(a, granularRows("a", fmt.Sprintf("3%011d", i), c.a)...)
+				b = append(b, granularRows("b", fmt.Sprintf("4%011d", i), c.b)...)
+			}
+			a = append(a, granularRows("a", shared, c.a)...)
+			b = append(b, granularRows("b", shared, c.b)...)
+			root := t.TempDir()
+			ea, err := curtest.WriteExport(root, "exports", "a", march, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eb, err := curtest.WriteExport(root, "exports", "b", march, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ingestRoot(t, db, root)
+			if err == nil {
+				key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+				n, billed := storedPeriod(t, db, key)
+				t.Fatalf("run committed %d rows (billed %s) of %d files: account %s is in both reports and is now counted twice; want ErrOverlappingReports",
+					n, billed, len(res.Files), shared)
+			}
+			t.Log(err)
+			r := strings.NewReplacer("{a}", ea, "{b}", eb)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// A legacy CUR delivered for Athena (Parquet, <prefix>/<report>/<report>/
+// year=2025/month=3/…, no period folder) is a report like any other: next
+// to a CUR 2.0 export of the same month (a migration, as AWS advises), the
+// run fails instead of storing the month twice.
+func TestRunOverlapAthenaLayoutLegacyCUR(t *testing.T) {
+	db := pgtest.New(t)
+	root := t.TempDir()
+	hourly := granularRows("legacy", curtest.Account, curtest.Hourly)
+	writeParquet(t, root, "cur/acme/acme/year=2025/month=3/acme-00001.snappy.parquet", hourly)
+	if _, err := curtest.WriteExport(root, "exports", "acme2", march, granularRows("cur2", curtest.Account, curtest.Daily)); err != nil {
+		t.Fatal(err)
+	}
+	files, cleanup, err := awscur.Locate(t.Context(), []string{filepath.Join(root, "cur"), filepath.Join(root, "exports")}, awscur.S3Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	res, err := ingest.Run(t.Context(), db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
+	if err == nil {
+		key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+		n, billed := storedPeriod(t, db, key)
+		t.Fatalf("run committed %d rows (billed %s) of %d files; the month bills %s: stored twice, want ErrOverlappingReports",
+			n, billed, len(res.Files), billedOf(t, hourly))
+	}
+	t.Log(err)
+	for _, w := range []string{"reports " + filepath.Join(root, "cur", "acme", "acme") + " and " + filepath.Join(root, "exports", "acme2"),
+		"their 28 daily totals per usage account and charge are the same"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\nlacks %q", err, w)
+		}
+	}
+}
+
+// Files in no layout Tally knows (copies, renamed folders) are a report per
+// folder: two folders holding the same month are caught, while the parts
+// of one report in one folder are never compared with each other, even
+// given one by one and sharing a line.
+func TestRunOverlapUnknownLayout(t *testing.T) {
+	hourly := granularRows("legacy", curtest.Account, curtest.Hourly)
+	daily := granularRows("cur2", curtest.Account, curtest.Daily)
+	again := hourly[0] // a second line billing what the first does (AWS's ids differ)
+	again.IdentityLineItemID += "-again"
+	for _, c := range []struct {
+		name  string
+		write func(root string) []string // the arguments
+		want  []string                   // in the error; none: the run commits
+		rows  int64
+	}{{
+		name: "two folders of the same month",
+		write: func(root string) []string {
+			writeLegacy(t, root, "legacy/acme-00001.csv.gz", hourly)
+			writeParquet(t, root, "cur2/acme2-00001.snappy.parquet", daily)
+			return []string{root}
+		},
+		want: []string{"reports {root}/cur2 and {root}/legacy bill the same charges", "their 28 daily totals per usage account and charge are the same"},
+	}, {
+		name: "two files of the same month, given one by one",
+		write: func(root string) []string {
+			return []string{writeLegacy(t, root, "legacy/acme-00001.csv.gz", hourly), writeParquet(t, root, "cur2/acme2-00001.snappy.parquet", daily)}
+		},
+		want: []string{"reports {root}/legacy and {root}/cur2 bill the same charges"}, // in the order given
+	}, {
+		name: "the parts of one report in one folder",
+		write: func(root string) []string {
+			writeLegacy(t, root, "acme/acme-00001.csv.gz", hourly)
+			writeLegacy(t, root, "acme/acme-00002.csv.gz", []curtest.Row{again})
+			return []string{filepath.Join(root, "acme")}
+		},
+		rows: int64(len(hourly)) + 1,
+	}, {
+		name: "the parts of one report, given one by one",
+		write: func(root string) []string {
+			return []string{writeLegacy(t, root, "acme-00001.csv.gz", hourly), writeLegacy(t, root, "acme-00002.csv.gz", []curtest.Row{again})}
+		},
+		rows: int64(len(hourly)) + 1,
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			root := t.TempDir()
+			files, cleanup, err := awscur.Locate(t.Context(), c.write(root), awscur.S3Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cleanup()
+			res, err := ingest.Run(t.Context(), db, "aws-cur", awscur.Parser{}, files, ingest.Options{})
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Rows != c.rows || !res.Committed {
+					t.Errorf("committed %v, %d rows; want %d", res.Committed, res.Rows, c.rows)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("committed %d rows of %d files, want ErrOverlappingReports", res.Rows, len(res.Files))
+			}
+			t.Log(err)
+			for _, w := range c.want {
+				if w = strings.ReplaceAll(w, "{root}", root); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+		})
 	}
 }

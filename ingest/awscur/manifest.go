@@ -66,6 +66,8 @@ func (m *Manifest) Keys() []string {
 var (
 	legacyPeriodDir = regexp.MustCompile(`^\d{8}-\d{8}$`)
 	exportPeriodDir = regexp.MustCompile(`^BILLING_PERIOD=\d{4}-\d{2}$`)
+	athenaYearDir   = regexp.MustCompile(`^year=\d{4}$`)
+	athenaMonthDir  = regexp.MustCompile(`^month=\d{1,2}$`)
 )
 
 // IsManifest reports whether name is a CUR or Data Exports manifest.
@@ -90,8 +92,10 @@ func IsPeriodDir(name string) bool {
 
 // ReportOf returns the report a CUR data file is part of, from its path
 // ("/"-separated, an S3 URL or an absolute local path): legacy CUR's
-// <prefix>/<report> of <prefix>/<report>/20250301-20250401/…, or a Data
-// Export's <prefix>/<export> of <prefix>/<export>/data/BILLING_PERIOD=2025-03/….
+// <prefix>/<report> of <prefix>/<report>/20250301-20250401/…, legacy CUR
+// for Athena's <prefix>/<report>/<report> of
+// <prefix>/<report>/<report>/year=2025/month=3/…, or a Data Export's
+// <prefix>/<export> of <prefix>/<export>/data/BILLING_PERIOD=2025-03/….
 // It is "" for any other layout.
 func ReportOf(name string) string {
 	parts := strings.Split(name, "/")
@@ -101,6 +105,8 @@ func ReportOf(name string) string {
 			return strings.Join(parts[:i], "/")
 		case exportPeriodDir.MatchString(parts[i]) && i > 1 && parts[i-1] == "data":
 			return strings.Join(parts[:i-1], "/")
+		case athenaYearDir.MatchString(parts[i]) && i+2 < len(parts) && athenaMonthDir.MatchString(parts[i+1]):
+			return strings.Join(parts[:i], "/")
 		}
 	}
 	return ""

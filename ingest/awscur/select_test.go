@@ -133,9 +133,12 @@ func TestReportOf(t *testing.T) {
 		"/data/copy/exports/acme2/data/BILLING_PERIOD=2025-03/acme2-00001.snappy.parquet":      "/data/copy/exports/acme2",
 		"s3://billing/exports/acme2/data/BILLING_PERIOD=2025-03/v1/acme2-00001.snappy.parquet": "s3://billing/exports/acme2",
 		"/data/bill.parquet": "",
-		"/data/BILLING_PERIOD=2025-03/acme2-00001.parquet":  "",
-		"/data/cur/20250301-20250401":                       "",
-		"s3://billing/acme/acme/year=2025/month=3/acme.csv": "",
+		"/data/BILLING_PERIOD=2025-03/acme2-00001.parquet":                                "",
+		"/data/cur/20250301-20250401":                                                     "",
+		"s3://billing/acme/acme/year=2025/month=3/acme-00001.snappy.parquet":              "s3://billing/acme/acme",
+		"/data/cur/acme/acme/year=2025/month=12/acme-00001.snappy.parquet":                "/data/cur/acme/acme",
+		"s3://billing/acme/year=2025/acme.csv":                                            "",
+		"s3://billing/acme/cost_and_usage_data_status/cost_and_usage_data_status.parquet": "",
 	} {
 		if got := awscur.ReportOf(name); got != want {
 			t.Errorf("ReportOf(%s) = %q, want %q", name, got, want)

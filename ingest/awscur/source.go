@@ -55,7 +55,11 @@ type Selector func(names []string, read func(name string) ([]byte, error)) ([]st
 // directory, which cleanup removes. Files are local paths named as given.
 //
 // Each file's Report is the report folder it is part of (see ReportOf), so
-// that ingest.Run finds two reports holding the same charges.
+// that ingest.Run finds two reports holding the same charges. A file in
+// no layout ReportOf knows (a copy, a renamed folder) is of the report of
+// its folder: the parts of one report are delivered side by side, so they
+// are never compared with each other, while a copy of another report in
+// another folder is.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
 	files, cleanup, err = LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
 	for i, f := range files {
@@ -65,9 +69,21 @@ func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.F
 				name = filepath.ToSlash(abs)
 			}
 		}
-		files[i].Report = ReportOf(name)
+		if files[i].Report = ReportOf(name); files[i].Report == "" {
+			files[i].Report = folderOf(name)
+		}
 	}
 	return files, cleanup, err
+}
+
+// folderOf is the folder of a "/"-separated name: s3://bills of
+// s3://bills/cur.csv, "/" of /cur.csv, "" of cur.csv.
+func folderOf(name string) string {
+	i := strings.LastIndex(name, "/")
+	if i <= 0 {
+		return name[:i+1]
+	}
+	return name[:i]
 }
 
 // Finder is how a bill source picks its data files: Select among S3 keys,
