@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -33,11 +34,18 @@ func FuzzParseSnapshot(f *testing.F) {
 	f.Add("provider,region,instance_type,purchase_option,operating_system,currency,hourly_price,vcpus,memory_bytes,gpus,effective_from,source\naws,us-east-1,m5.large,on-demand,linux,USD,0.096,2,8589934592,0,2026-07-20,snapshot:x\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		prices, err := pricing.ParseSnapshot("fuzz.csv", strings.NewReader(s))
-		if err == nil {
-			for _, p := range prices {
-				if p.HourlyPrice.Currency() == "" {
-					t.Fatalf("price without currency: %+v", p)
-				}
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.csv") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, p := range prices {
+			if p.HourlyPrice.Currency() == "" {
+				t.Fatalf("price without currency: %+v", p)
+			}
+			if !(p.VCPUs > 0) || math.IsInf(p.VCPUs, 0) || p.MemoryBytes < 0 || p.GPUs < 0 || p.HourlyPrice.Sign() < 0 {
+				t.Fatalf("price of an impossible instance: %+v", p)
 			}
 		}
 	})
