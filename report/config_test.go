@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,20 @@ func FuzzParseWeek(f *testing.F) {
 		}
 		if w.Start.Weekday() != time.Monday || w.Start.Location() != time.UTC {
 			t.Fatalf("%q: week starts %v", s, w.Start)
+		}
+		// The week is the one s names: the ISO week written (week number
+		// with or without its leading zero) or the week of the date written.
+		y, n := w.Start.ISOWeek()
+		in := strings.ToUpper(strings.TrimSpace(s))
+		if d, err := time.Parse(time.DateOnly, in); err == nil {
+			if WeekOf(d) != w {
+				t.Fatalf("%q: week of %s", s, w.Start.Format(time.DateOnly))
+			}
+		} else if in != fmt.Sprintf("%d-W%02d", y, n) && in != fmt.Sprintf("%d-W%d", y, n) {
+			t.Fatalf("%q: read as week %s", s, w.Label())
+		}
+		if back, err := ParseWeek(w.Label()); err != nil || back != w {
+			t.Fatalf("%q: label %s reads back as %v, %v", s, w.Label(), back.Start, err)
 		}
 	})
 }
