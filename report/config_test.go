@@ -136,7 +136,7 @@ func TestParseWeek(t *testing.T) {
 			t.Errorf("%s: %v %v, want %s", in, w.Start, err, want)
 		}
 	}
-	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", ""} {
+	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", "", "2026-W4x", "2026-W+4", "+202-W1"} {
 		if _, err := ParseWeek(in); err == nil {
 			t.Errorf("%q: want an error", in)
 		}
