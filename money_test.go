@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -197,11 +199,32 @@ func FuzzParseMoney(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		m, err := ParseMoney(s, "USD")
 		if err != nil {
+			if !strings.Contains(err.Error(), strconv.Quote(s)) {
+				t.Fatalf("%q: error does not name the amount: %v", s, err)
+			}
 			return
 		}
 		back, err := ParseMoney(m.Decimal(), "USD")
 		if err != nil || !back.Equal(m) {
 			t.Fatalf("%q → %q → %v, %v", s, m.Decimal(), back, err)
+		}
+		// m is s rounded half to even at 10⁻¹²: |s·10¹² − k| ≤ ½, and k is
+		// even at exactly ½.
+		exact, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatalf("%q is not a decimal number, yet parsed as %s", s, m.Decimal())
+		}
+		got, _ := new(big.Rat).SetString(m.Decimal())
+		pow := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(Scale), nil))
+		k := new(big.Rat).Mul(got, pow)
+		diff := new(big.Rat).Sub(new(big.Rat).Mul(exact, pow), k)
+		switch diff.Abs(diff).Cmp(big.NewRat(1, 2)) {
+		case 1:
+			t.Fatalf("%q parsed as %s: more than half a unit away", s, m.Decimal())
+		case 0:
+			if new(big.Int).Rem(k.Num(), big.NewInt(2)).Sign() != 0 {
+				t.Fatalf("%q parsed as %s: a tie rounded to odd", s, m.Decimal())
+			}
 		}
 	})
 }

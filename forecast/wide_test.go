@@ -104,5 +104,16 @@ func FuzzReadWide(f *testing.F) {
 		if err != nil || len(again) != len(got) {
 			t.Fatalf("re-read: %v (%d vs %d series)", err, len(again), len(got))
 		}
+		for k, s := range got {
+			a := again[k]
+			same := a.ID == s.ID && len(a.Values) == len(s.Values)
+			for i := 0; same && i < len(s.Values); i++ {
+				v, w := s.Values[i], a.Values[i]
+				same = math.Float64bits(v) == math.Float64bits(w) || math.IsNaN(v) && math.IsNaN(w)
+			}
+			if !same {
+				t.Fatalf("series %d re-read as %q %v, was %q %v", k, a.ID, a.Values, s.ID, s.Values)
+			}
+		}
 	})
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/binary"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -52,9 +53,27 @@ func FuzzNumeric(f *testing.F) {
 			return
 		}
 		field := appendDecimal(nil, s)
+		if n := binary.BigEndian.Uint32(field); int(n) != len(field)-4 {
+			t.Fatalf("%q: length %d, field %d", s, n, len(field)-4)
+		}
 		var n pgtype.Numeric
 		if err := m.Scan(pgtype.NumericOID, pgtype.BinaryFormatCode, field[4:], &n); err != nil {
 			t.Fatalf("%q: % x does not decode: %v", s, field, err)
+		}
+		// What decodes is the number written (a decimal without digits is 0).
+		want, ok := new(big.Rat).SetString(strings.TrimRight(s, "."))
+		if !ok {
+			want = new(big.Rat)
+		}
+		got := new(big.Rat).SetInt(n.Int)
+		scale := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(n.Exp, -n.Exp))), nil))
+		if n.Exp < 0 {
+			got.Quo(got, scale)
+		} else {
+			got.Mul(got, scale)
+		}
+		if !n.Valid || n.NaN || got.Cmp(want) != 0 {
+			t.Fatalf("%q: % x decodes as %v, want %v", s, field, got.RatString(), want.RatString())
 		}
 	})
 }

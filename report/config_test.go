@@ -1,6 +1,8 @@
 package report
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,11 +136,19 @@ func TestParseWeek(t *testing.T) {
 			t.Errorf("%s: %v %v, want %s", in, w.Start, err, want)
 		}
 	}
-	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", ""} {
+	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", "", "2026-W4x", "2026-W+4", "+202-W1"} {
 		if _, err := ParseWeek(in); err == nil {
 			t.Errorf("%q: want an error", in)
 		}
 	}
+}
+
+// isoWeek is an ISO week as ParseWeek takes it (upper-cased).
+var isoWeek = regexp.MustCompile(`^(\d{4})-W(\d{1,2})$`)
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func FuzzParseWeek(f *testing.F) {
@@ -152,6 +162,20 @@ func FuzzParseWeek(f *testing.F) {
 		}
 		if w.Start.Weekday() != time.Monday || w.Start.Location() != time.UTC {
 			t.Fatalf("%q: week starts %v", s, w.Start)
+		}
+		// The week is the one s names: the ISO week written (week number
+		// with or without its leading zero) or the week of the date written.
+		y, n := w.Start.ISOWeek()
+		in := strings.ToUpper(strings.TrimSpace(s))
+		if d, err := time.Parse(time.DateOnly, in); err == nil {
+			if WeekOf(d) != w {
+				t.Fatalf("%q: week of %s", s, w.Start.Format(time.DateOnly))
+			}
+		} else if m := isoWeek.FindStringSubmatch(in); m == nil || atoi(m[1]) != y || atoi(m[2]) != n {
+			t.Fatalf("%q: read as week %s", s, w.Label())
+		}
+		if back, err := ParseWeek(w.Label()); err != nil || back != w {
+			t.Fatalf("%q: label %s reads back as %v, %v", s, w.Label(), back.Start, err)
 		}
 	})
 }

@@ -34,7 +34,7 @@ func (w Week) Prev() Week { return Week{Start: w.Start.AddDate(0, 0, -7)} }
 // the idempotency key.
 func (w Week) Label() string {
 	y, n := w.Start.ISOWeek()
-	return fmt.Sprintf("%d-W%02d", y, n)
+	return fmt.Sprintf("%04d-W%02d", y, n)
 }
 
 // Span returns the week's days for people, e.g. "Oct 12–18, 2026" or
@@ -54,16 +54,19 @@ func (w Week) Span() string {
 // ("2026-10-14").
 func ParseWeek(s string) (Week, error) {
 	s = strings.TrimSpace(s)
-	var y, n int
 	if len(s) >= 7 && len(s) <= 8 && s[4] == '-' && (s[5] == 'W' || s[5] == 'w') {
-		if _, err := fmt.Sscanf(strings.ToUpper(s), "%d-W%d", &y, &n); err != nil {
+		// Four digits of year and one or two of week, nothing else (Sscanf
+		// took "2026-W4x" for week 4 and "2026-W+4" too).
+		y, yok := digits(s[:4])
+		n, nok := digits(s[6:])
+		if !yok || !nok {
 			return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week such as 2026-W42", s)
 		}
 		// ISO week 1 contains January 4.
 		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
 		w := WeekOf(jan4)
 		w.Start = w.Start.AddDate(0, 0, 7*(n-1))
-		if n < 1 || n > 53 || w.Label() != fmt.Sprintf("%d-W%02d", y, n) {
+		if n < 1 || n > 53 || w.Label() != fmt.Sprintf("%04d-W%02d", y, n) {
 			return Week{}, tally.Errorf(tally.EInvalid, "week %q: %d has no week %d", s, y, n)
 		}
 		return w, nil
@@ -73,6 +76,18 @@ func ParseWeek(s string) (Week, error) {
 		return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week (2026-W42) or a date in it (2026-10-14)", s)
 	}
 	return WeekOf(t), nil
+}
+
+// digits returns the number s writes in ASCII digits only.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, s != ""
 }
 
 // CheckEnded returns an EInvalid error unless w ended at or before now: a

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 func FuzzDecodeAgentBatch(f *testing.F) {
@@ -14,6 +16,15 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/ingest/agent", bytes.NewReader(body))
 		in, _, err := decodeAgentBatch(r, "prod", now, DefaultAgentMaxAge)
+		// A bad body is the agent's fault (4xx), never the server's.
+		switch tally.ErrorCode(err) {
+		case "", tally.EInvalid, tally.ETooLarge, tally.EForbidden:
+		default:
+			t.Fatalf("error code %s: %v", tally.ErrorCode(err), err)
+		}
+		if err != nil {
+			return
+		}
 		if err == nil && (in.Cluster != "prod" || len(in.Intervals) == 0) {
 			t.Fatalf("accepted a batch without intervals: %+v", in)
 		}

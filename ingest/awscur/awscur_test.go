@@ -177,12 +177,18 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add(buf.String())
 	f.Add("line_item_line_item_type,bill_payer_account_id,bill_billing_period_start_date,line_item_usage_start_date,line_item_usage_end_date,line_item_currency_code,line_item_unblended_cost,resource_tags,product\nUsage,1,2025-03-01T00:00:00Z,2025-03-02T00:00:00Z,2025-03-02T01:00:00Z,USD,1.5,\"{\"\"a\"\":\"\"b\"\"}\",\"{\"\"region\"\":\"\"us-east-1\"\"}\"\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		_ = awscur.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+		err := awscur.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+			if bad != nil && (bad.File != "fuzz.csv" || bad.Line < 1 || bad.Reason == "") {
+				t.Fatalf("bad row without file, line or reason: %#v", bad)
+			}
 			if l != nil && (l.Currency() == "" || l.EffectiveCost.Currency() != l.Currency()) {
 				t.Fatalf("line with inconsistent currency: %+v", l)
 			}
 			return nil
 		})
+		if err != nil && !strings.Contains(err.Error(), "fuzz.csv") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
 	})
 }
 

@@ -145,10 +145,10 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add(strings.Join(lines[:3], "\n"))
 	f.Add(head10 + `"0.5",NULL,NULL,NULL,"123",USD,2024-09-01 00:00:00,2024-10-01 00:00:00,Credit,2024-09-03 00:00:00,2024-09-04 00:00:00,Amazon EC2,AWS,AWS,"{""a"":1}",x` + "\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		_ = focus.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+		err := focus.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
 			if bad != nil {
-				if bad.Error() == "" {
-					t.Fatal("empty error")
+				if bad.File != "fuzz.csv" || bad.Line < 1 || bad.Reason == "" {
+					t.Fatalf("bad row without file, line or reason: %#v", bad)
 				}
 				return nil
 			}
@@ -157,5 +157,8 @@ func FuzzParseCSV(f *testing.F) {
 			}
 			return nil
 		})
+		if err != nil && !strings.Contains(err.Error(), "fuzz.csv") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
 	})
 }

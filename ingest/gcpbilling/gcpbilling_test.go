@@ -250,22 +250,41 @@ func FuzzParseNDJSON(f *testing.F) {
 	raw, _ := os.ReadFile("testdata/export.ndjson")
 	f.Add(string(raw))
 	f.Fuzz(func(t *testing.T, s string) {
-		_ = gcpbilling.ParseNDJSON(context.Background(), "fuzz.ndjson", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+		err := gcpbilling.ParseNDJSON(context.Background(), "fuzz.ndjson", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+			checkBad(t, "fuzz.ndjson", bad)
 			if l != nil && l.EffectiveCost.Currency() != l.Currency() {
 				t.Fatalf("inconsistent line %+v", l)
 			}
 			return nil
 		})
+		if err != nil && !strings.Contains(err.Error(), "fuzz.ndjson") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
 	})
 }
 
 func FuzzParseCSV(f *testing.F) {
 	f.Add("billing_account_id,usage_start_time,cost,currency,credits,labels\nA,2025-03-04 10:00:00 UTC,1.5,USD,\"[{\"\"amount\"\":-0.5,\"\"type\"\":\"\"PROMOTION\"\"}]\",\"[{\"\"key\"\":\"\"a\"\",\"\"value\"\":\"\"b\"\"}]\"\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		_ = gcpbilling.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+		err := gcpbilling.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+			checkBad(t, "fuzz.csv", bad)
+			if l != nil && (l.Currency() == "" || l.EffectiveCost.Currency() != l.Currency()) {
+				t.Fatalf("inconsistent line %+v", l)
+			}
 			return nil
 		})
+		if err != nil && !strings.Contains(err.Error(), "fuzz.csv") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
 	})
+}
+
+// checkBad fails t unless a bad row's error names the file, the line and why.
+func checkBad(t *testing.T, file string, bad *ingest.LineError) {
+	t.Helper()
+	if bad != nil && (bad.File != file || bad.Line < 1 || bad.Reason == "") {
+		t.Fatalf("bad row without file, line or reason: %#v", bad)
+	}
 }
 
 // A row that does not decode says which field, with what value, and why,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,19 +173,25 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 		return nil, sh, nil
 	}
 	var err error
-	if sh.vcpus, err = strconv.ParseFloat(a["vcpu"], 64); err != nil {
-		return nil, sh, fmt.Errorf("%s: vcpu %q", sh.instanceType, a["vcpu"])
+	if sh.vcpus, err = strconv.ParseFloat(a["vcpu"], 64); err != nil || !(sh.vcpus > 0) || math.IsInf(sh.vcpus, 0) {
+		return nil, sh, fmt.Errorf("%s: vcpu %q: want a positive number", sh.instanceType, a["vcpu"])
 	}
 	if sh.memoryBytes, err = parseMemory(a["memory"]); err != nil {
 		return nil, sh, fmt.Errorf("%s: %w", sh.instanceType, err)
 	}
 	if g := a["gpu"]; g != "" {
-		sh.gpus, _ = strconv.Atoi(g)
+		sh.gpus, _ = strconv.Atoi(g) // not a number (none seen): no GPUs
+		if sh.gpus < 0 {
+			return nil, sh, fmt.Errorf("%s: gpu %q: negative", sh.instanceType, g)
+		}
 	}
 	mk := func(option string, usd string) (tally.InstancePrice, error) {
 		m, err := tally.ParseMoney(usd, "USD")
 		if err != nil {
 			return tally.InstancePrice{}, fmt.Errorf("%s %s: price %q", sh.instanceType, option, usd)
+		}
+		if m.Sign() < 0 {
+			return tally.InstancePrice{}, fmt.Errorf("%s %s: price %q: negative", sh.instanceType, option, usd)
 		}
 		return tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: sh.instanceType, PurchaseOption: option,
 			OperatingSystem: "linux", HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
@@ -231,6 +238,10 @@ func parseMemory(s string) (int64, error) {
 	mult := map[string]float64{"GiB": 1 << 30, "MiB": 1 << 20, "TiB": 1 << 40}[f[1]]
 	if mult == 0 {
 		return 0, fmt.Errorf("memory %q: unknown unit", s)
+	}
+	// Beyond 2⁶³ bytes the conversion to int64 would wrap to a negative size.
+	if b := v * mult; !(b >= 0 && b < 1<<63) {
+		return 0, fmt.Errorf("memory %q: not a size from 0 to 8 EiB", s)
 	}
 	return int64(v * mult), nil
 }

@@ -1,8 +1,11 @@
 package pricing
 
 import (
+	"math"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 func FuzzParsePriceListProduct(f *testing.F) {
@@ -11,10 +14,16 @@ func FuzzParsePriceListProduct(f *testing.F) {
 		prices, _, err := parsePriceListProduct(doc, "us-east-1", time.Unix(0, 0))
 		if err == nil {
 			for _, p := range prices {
-				if p.HourlyPrice.Currency() != "USD" {
+				if p.HourlyPrice.Currency() != "USD" || !usable(p) {
 					t.Fatalf("price %+v", p)
 				}
 			}
 		}
 	})
+}
+
+// usable reports whether p describes a real instance at a real price: a
+// finite, positive number of vCPUs, no negative memory, GPUs or price.
+func usable(p tally.InstancePrice) bool {
+	return p.VCPUs > 0 && !math.IsInf(p.VCPUs, 0) && p.MemoryBytes >= 0 && p.GPUs >= 0 && p.HourlyPrice.Sign() >= 0
 }

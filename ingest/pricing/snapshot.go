@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -50,7 +51,7 @@ func ParseSnapshot(name string, r io.Reader) ([]tally.InstancePrice, error) {
 		}
 	}
 	var out []tally.InstancePrice
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return out, nil
@@ -58,6 +59,7 @@ func ParseSnapshot(name string, r io.Reader) ([]tally.InstancePrice, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		line, _ := cr.FieldPos(0) // a quoted field may span lines
 		bad := func(col int, reason string) error {
 			return fmt.Errorf("%s:%d: column %s value %q: %s", name, line, snapshotColumns[col], rec[col], reason)
 		}
@@ -66,17 +68,17 @@ func ParseSnapshot(name string, r io.Reader) ([]tally.InstancePrice, error) {
 			return nil, bad(5, "want a currency code")
 		}
 		p := tally.InstancePrice{Provider: rec[0], Region: rec[1], InstanceType: rec[2], PurchaseOption: rec[3], OperatingSystem: rec[4], Source: rec[11]}
-		if p.HourlyPrice, err = tally.ParseMoney(rec[6], cur); err != nil {
-			return nil, bad(6, "not a decimal")
+		if p.HourlyPrice, err = tally.ParseMoney(rec[6], cur); err != nil || p.HourlyPrice.Sign() < 0 {
+			return nil, bad(6, "want a decimal of at least 0")
 		}
-		if p.VCPUs, err = strconv.ParseFloat(rec[7], 64); err != nil {
-			return nil, bad(7, "not a number")
+		if p.VCPUs, err = strconv.ParseFloat(rec[7], 64); err != nil || !(p.VCPUs > 0) || math.IsInf(p.VCPUs, 0) {
+			return nil, bad(7, "want a positive number")
 		}
-		if p.MemoryBytes, err = strconv.ParseInt(rec[8], 10, 64); err != nil {
-			return nil, bad(8, "not an integer")
+		if p.MemoryBytes, err = strconv.ParseInt(rec[8], 10, 64); err != nil || p.MemoryBytes < 0 {
+			return nil, bad(8, "want an integer of at least 0")
 		}
-		if p.GPUs, err = strconv.Atoi(rec[9]); err != nil {
-			return nil, bad(9, "not an integer")
+		if p.GPUs, err = strconv.Atoi(rec[9]); err != nil || p.GPUs < 0 {
+			return nil, bad(9, "want an integer of at least 0")
 		}
 		if p.EffectiveFrom, err = time.Parse(time.DateOnly, rec[10]); err != nil {
 			return nil, bad(10, "want YYYY-MM-DD")

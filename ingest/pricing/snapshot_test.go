@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -29,15 +30,41 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
+// A bad value names the line it is on, past a quoted field spanning lines,
+// and what the column wants.
+func TestParseSnapshotErrors(t *testing.T) {
+	const head = "provider,region,instance_type,purchase_option,operating_system,currency,hourly_price,vcpus,memory_bytes,gpus,effective_from,source\n"
+	const good = "aws,us-east-1,m5.large,on-demand,linux,USD,0.096,2,8589934592,0,2026-07-20,\"snapshot:\nx\"\n"
+	for _, c := range []struct{ row, want string }{
+		{"aws,us-east-1,m5.large,on-demand,linux,USD,0.096,x,8589934592,0,2026-07-20,s\n", `p.csv:4: column vcpus value "x": want a positive number`},
+		{"aws,us-east-1,m5.large,on-demand,linux,USD,0.096,NaN,8589934592,0,2026-07-20,s\n", `p.csv:4: column vcpus value "NaN": want a positive number`},
+		{"aws,us-east-1,m5.large,on-demand,linux,USD,-1,2,8589934592,0,2026-07-20,s\n", `p.csv:4: column hourly_price value "-1": want a decimal of at least 0`},
+		{"aws,us-east-1,m5.large,on-demand,linux,USD,1,2,-1,0,2026-07-20,s\n", `p.csv:4: column memory_bytes value "-1": want an integer of at least 0`},
+		{"aws,us-east-1,m5.large,on-demand,linux,USD,1,2,1,-1,2026-07-20,s\n", `p.csv:4: column gpus value "-1": want an integer of at least 0`},
+	} {
+		_, err := pricing.ParseSnapshot("p.csv", strings.NewReader(head+good+c.row))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("got %v, want %s", err, c.want)
+		}
+	}
+}
+
 func FuzzParseSnapshot(f *testing.F) {
 	f.Add("provider,region,instance_type,purchase_option,operating_system,currency,hourly_price,vcpus,memory_bytes,gpus,effective_from,source\naws,us-east-1,m5.large,on-demand,linux,USD,0.096,2,8589934592,0,2026-07-20,snapshot:x\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		prices, err := pricing.ParseSnapshot("fuzz.csv", strings.NewReader(s))
-		if err == nil {
-			for _, p := range prices {
-				if p.HourlyPrice.Currency() == "" {
-					t.Fatalf("price without currency: %+v", p)
-				}
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.csv") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, p := range prices {
+			if p.HourlyPrice.Currency() == "" {
+				t.Fatalf("price without currency: %+v", p)
+			}
+			if !(p.VCPUs > 0) || math.IsInf(p.VCPUs, 0) || p.MemoryBytes < 0 || p.GPUs < 0 || p.HourlyPrice.Sign() < 0 {
+				t.Fatalf("price of an impossible instance: %+v", p)
 			}
 		}
 	})
