@@ -14,6 +14,8 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/web"
 )
 
 // TestBenchDashboard measures, on a 90-day organization, the latency of
@@ -27,7 +29,7 @@ func TestBenchDashboard(t *testing.T) {
 	}
 	days := 90
 	org := fixture.Org{Start: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -days), Days: days, Scale: 1}
-	srv, db := orgServer(t, org)
+	srv, db := orgServer(t, org, func(c *web.Config, db *postgres.DB) { c.Commitments = db })
 	c := newClient(t, srv.URL)
 	c.bearer = apiToken(t, db, tally.RoleAdmin)
 	mid := org.Midpoint()

@@ -50,7 +50,7 @@ func requireBrowser(t *testing.T) string {
 // orgServer stores fixture.Org in a fresh database and serves it with the
 // built dashboard from web/ui/dist, its clock at the end of the history. It
 // returns the server and the database.
-func orgServer(t *testing.T, org fixture.Org) (*httptest.Server, *postgres.DB) {
+func orgServer(t *testing.T, org fixture.Org, options ...func(*web.Config, *postgres.DB)) (*httptest.Server, *postgres.DB) {
 	t.Helper()
 	db := pgtest.New(t)
 	start := time.Now()
@@ -58,13 +58,19 @@ func orgServer(t *testing.T, org fixture.Org) (*httptest.Server, *postgres.DB) {
 		t.Fatal(err)
 	}
 	t.Logf("stored and attributed %d days of the organization in %v", org.Days, time.Since(start).Round(time.Millisecond))
-	return serveDB(t, db, func() time.Time { return org.End().Add(-time.Minute) }), db
+	return serveDB(t, db, func() time.Time { return org.End().Add(-time.Minute) }, options...), db
 }
 
-func serveDB(t *testing.T, db *postgres.DB, now func() time.Time) *httptest.Server {
+// serveDB serves db's allocations, functions, recommendations and settings
+// (and what each option adds to the configuration) as of now.
+func serveDB(t *testing.T, db *postgres.DB, now func() time.Time, options ...func(*web.Config, *postgres.DB)) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Recommendations: db,
-		Auth: db, Tokens: db, Settings: db, Status: db, UI: os.DirFS("ui/dist"), Now: now}))
+	cfg := web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Recommendations: db,
+		Auth: db, Tokens: db, Settings: db, Status: db, UI: os.DirFS("ui/dist"), Now: now}
+	for _, o := range options {
+		o(&cfg, db)
+	}
+	srv := httptest.NewServer(web.NewServer(cfg))
 	t.Cleanup(srv.Close)
 	return srv
 }
