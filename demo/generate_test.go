@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,6 +349,62 @@ func TestGenerateErrors(t *testing.T) {
 	}
 	if _, err := demo.Load(parent); !errors.Is(err, demo.ErrNoManifest) {
 		t.Errorf("Load of an empty directory: %v", err)
+	}
+}
+
+// TestLoadRejectsPathsOutsideTheDirectory: the manifest names the files to
+// read relative to its directory; one absolute or leading out of it (a
+// manifest from elsewhere, or edited) was read wherever it pointed. Load
+// refuses it, naming the manifest, the field and the path.
+func TestLoadRejectsPathsOutsideTheDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		bad   string
+		set   func(m *demo.Manifest, p string)
+	}{
+		{"truth", "../truth.json", func(m *demo.Manifest, p string) { m.Truth = p }},
+		{"truth", "/etc/passwd", func(m *demo.Manifest, p string) { m.Truth = p }},
+		{"agent[1].path", "agent/../../x.json.gz", func(m *demo.Manifest, p string) { m.Agent[1].Path = p }},
+		{"ingest[0].path", "..", func(m *demo.Manifest, p string) { m.Ingest[0].Path = p }},
+		{"ingest[2].files[0]", "/tmp/x.json.gz", func(m *demo.Manifest, p string) { m.Ingest[2].Files[0] = p }},
+		{"cur2.root", "../aws", func(m *demo.Manifest, p string) { m.CUR2.Root = p }},
+		{"focus.periods[0].manifest", "../../Manifest.json", func(m *demo.Manifest, p string) { m.FOCUS.Periods[0].Manifest = p }},
+		{"cur2.periods[0].dataFiles[0]", "/x.parquet", func(m *demo.Manifest, p string) { m.CUR2.Periods[0].DataFiles[0] = p }},
+		{"gcp.standard[0].files[0]", "../x", func(m *demo.Manifest, p string) { m.GCP.Standard[0].Files[0] = p }},
+		{"files[0].path", "../../etc/shadow", func(m *demo.Manifest, p string) { m.Files[0].Path = p }},
+	} {
+		t.Run(tc.field+" "+tc.bad, func(t *testing.T) {
+			b, _ := json.Marshal(fixtureMan)
+			var m demo.Manifest
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			tc.set(&m, tc.bad)
+			dir := t.TempDir()
+			if b, err := json.Marshal(m); err != nil {
+				t.Fatal(err)
+			} else if err := os.WriteFile(filepath.Join(dir, demo.ManifestFile), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := demo.Load(dir)
+			if tally.ErrorCode(err) != tally.EInvalid {
+				t.Fatalf("Load with %s %q: %v, want an invalid-input error", tc.field, tc.bad, err)
+			}
+			for _, want := range []string{filepath.Join(dir, demo.ManifestFile), tc.field, strconv.Quote(tc.bad)} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Load with %s %q: %q does not name %s", tc.field, tc.bad, err, want)
+				}
+			}
+		})
+	}
+	// The generated manifest, its paths all under its directory, loads.
+	b, _ := json.Marshal(fixtureMan)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, demo.ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Load(dir); err != nil {
+		t.Errorf("Load of the generated manifest: %v", err)
 	}
 }
 

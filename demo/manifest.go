@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"time"
@@ -113,7 +114,10 @@ type File struct {
 // ErrNoManifest is returned by Load when dir holds no generated organization.
 var ErrNoManifest = errors.New("no generated organization")
 
-// Load reads the manifest of an organization generated into dir.
+// Load reads the manifest of an organization generated into dir. Every
+// path it lists must be local to dir (filepath.IsLocal): one that is
+// absolute or leads out of dir ("../x") is an error naming it, so that
+// whatever reads the files a manifest lists reads only files under dir.
 func Load(dir string) (Manifest, error) {
 	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
@@ -129,7 +133,71 @@ func Load(dir string) (Manifest, error) {
 	if m.Version != ManifestVersion {
 		return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: version %d, this build writes %d", filepath.Join(dir, ManifestFile), m.Version, ManifestVersion)
 	}
+	for field, p := range m.paths() {
+		if p != "" && !filepath.IsLocal(filepath.FromSlash(p)) {
+			return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: %s %q is not a path inside %s (absolute, or leading out of it)",
+				filepath.Join(dir, ManifestFile), field, p, dir)
+		}
+	}
 	return m, nil
+}
+
+// paths yields every path m lists, relative to its directory, with the
+// field that holds it ("agent[3].path").
+func (m *Manifest) paths() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		each := func(field string, ps []string) bool {
+			for i, p := range ps {
+				if !yield(fmt.Sprintf("%s[%d]", field, i), p) {
+					return false
+				}
+			}
+			return true
+		}
+		for _, e := range []struct {
+			name string
+			x    *DataExport
+		}{{"cur2", &m.CUR2}, {"focus", &m.FOCUS}} {
+			if !yield(e.name+".root", e.x.Root) {
+				return
+			}
+			for i, p := range e.x.Periods {
+				f := fmt.Sprintf("%s.periods[%d]", e.name, i)
+				if !yield(f+".manifest", p.Manifest) || !each(f+".dataFiles", p.DataFiles) {
+					return
+				}
+			}
+		}
+		for _, g := range []struct {
+			name   string
+			months []MonthFiles
+		}{{"gcp.resource", m.GCP.Resource}, {"gcp.standard", m.GCP.Standard}} {
+			for i, mf := range g.months {
+				if !each(fmt.Sprintf("%s[%d].files", g.name, i), mf.Files) {
+					return
+				}
+			}
+		}
+		for i, a := range m.Agent {
+			if !yield(fmt.Sprintf("agent[%d].path", i), a.Path) {
+				return
+			}
+		}
+		if !yield("truth", m.Truth) {
+			return
+		}
+		for i, s := range m.Ingest {
+			f := fmt.Sprintf("ingest[%d]", i)
+			if !yield(f+".path", s.Path) || !each(f+".files", s.Files) {
+				return
+			}
+		}
+		for i, f := range m.Files {
+			if !yield(fmt.Sprintf("files[%d].path", i), f.Path) {
+				return
+			}
+		}
+	}
 }
 
 // LoadTruth reads the truth of an organization generated into dir.

@@ -126,7 +126,8 @@ func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 // SaveHours replaces the allocations of the given hours, keeps the daily
 // rollup in step (subtracting the hours' old rows, adding their new ones) and
 // records the hours, in one transaction: readers see the old hours or the
-// new ones. Every allocation must belong to one of the hours.
+// new ones. Every allocation must belong to one of the hours. It then
+// prunes the input writes no hour is stale by any more (settleInputWritesTx).
 func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation) error {
 	hs := make([]tally.Hour, len(hours))
 	for i, h := range hours {
@@ -145,7 +146,10 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 			if err := replaceHours(ctx, tx, hs, allocs, true); err != nil {
 				return err
 			}
-			return recordHours(ctx, tx, hours)
+			if err := recordHours(ctx, tx, hours); err != nil {
+				return err
+			}
+			return settleInputWritesTx(ctx, tx, hours)
 		})
 	}
 	if err != nil {
@@ -410,7 +414,9 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 //     ending in it, received or sent again: usage an agent buffered through
 //     an outage and uploads late (the agent endpoint takes 31 days);
 //   - a bulk write (input_writes: UpsertUsage, AddFunctionSamples,
-//     UpsertPods, UpsertNodes) of data of a span of time the hour overlaps.
+//     UpsertPods, UpsertNodes) of data of a span of time the hour overlaps
+//     (or SaveHours' mark on an hour read before a prune of those rows:
+//     settleInputWritesTx).
 //
 // Visibility in the snapshot, unlike a time stamped before the writer's
 // commit, cannot miss data committed while the hour was read. The agent

@@ -120,3 +120,29 @@ func (db *DB) SessionSetting(ctx context.Context, name string) (string, error) {
 	err := db.pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
 	return v, err
 }
+
+// SetInputWritePruneAge sets how old a row of input_writes must be before
+// it is pruned, until the test ends.
+func SetInputWritePruneAge(t testing.TB, d time.Duration) {
+	old := inputWritePruneAge
+	inputWritePruneAge = d
+	t.Cleanup(func() { inputWritePruneAge = old })
+}
+
+// InputWrites returns the spans of the rows of input_writes, in order
+// ("start end", in UTC; end may be infinity).
+func (db *DB) InputWrites(t testing.TB) []string {
+	t.Helper()
+	rows, err := db.pool.Query(context.Background(), `
+		SELECT to_char(span_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') || ' ' ||
+			CASE WHEN span_end = 'infinity' THEN 'infinity' ELSE to_char(span_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI') END
+		FROM input_writes ORDER BY span_start, span_end`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spans
+}

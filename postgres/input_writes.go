@@ -6,13 +6,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally/attribution"
 )
 
 // recordInputWriteTx records that tx writes data attribution reads of the
 // time [from, to): once tx commits, an attributed hour overlapping it whose
 // read did not see tx is stale (StaleHours), as for an agent interval.
 // The bulk writers (UpsertUsage, AddFunctionSamples) call it; agent
-// batches record their intervals instead (claimIntervalsTx).
+// batches record their intervals instead (claimIntervalsTx). SaveHours
+// deletes the row once no hour can be stale by it (pruneInputWritesTx).
 func recordInputWriteTx(ctx context.Context, tx pgx.Tx, from, to time.Time) error {
 	if !to.After(from) {
 		return nil
@@ -45,6 +48,81 @@ func recordLifetimeWriteTx(ctx context.Context, tx pgx.Tx, table, key string, cl
 		HAVING max(t) > min(f)`, clusters, keys, from, to)
 	if err != nil {
 		return fmt.Errorf("record the write of %d %s: %w", len(keys), table, err)
+	}
+	return nil
+}
+
+// inputWritePruneAge is how old a row of input_writes must be (from its
+// writer's start) before it is pruned. Correctness does not rest on it:
+// settleInputWritesTx marks stale every hour read from a snapshot that
+// may miss a pruned write. It keeps that rare: such a snapshot was taken
+// before the prune, while a deleted write or a transaction older than it
+// was running, so only a job or a transaction running about this long
+// meets one.
+var inputWritePruneAge = time.Hour
+
+// settleInputWritesTx runs at the end of SaveHours' transaction tx, after
+// it recorded hours, under the lock of input_writes_pruned's row: saves
+// take their turns here, each after the one before committed.
+//
+// An hour read from a snapshot that may not see a write pruned already (a
+// job that read before the prune and saves after it) is recorded as
+// written by tx, which the snapshot cannot see (tx's id was assigned
+// after it was taken): the hour is stale, and the next run reads it
+// again. A snapshot sees every pruned write if it sees the last prune
+// (pruned_by: it was taken after that prune ended, and the writes it and
+// the earlier prunes deleted had committed before), or if its xmin is
+// above every pruned transaction id (pruned_through).
+//
+// Then it prunes the rows that can make no hour stale any more
+// (pruneInputWritesTx).
+func settleInputWritesTx(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) error {
+	var by, through string
+	if err := tx.QueryRow(ctx, `SELECT pruned_by::text, pruned_through::text FROM input_writes_pruned FOR UPDATE`).Scan(&by, &through); err != nil {
+		return fmt.Errorf("lock the input writes' prune horizon: %w", err)
+	}
+	starts, snaps := make([]time.Time, len(hours)), make([]string, len(hours))
+	for i, h := range hours {
+		starts[i], snaps[i] = h.Hour.Start(), h.Read.Token
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO input_writes (xid, span_start, span_end)
+		SELECT pg_current_xact_id(), h, h + interval '1 hour'
+		FROM unnest($1::timestamptz[], $2::text[]) AS u(h, snap)
+		WHERE NOT pg_visible_in_snapshot($3::text::xid8, snap::pg_snapshot)
+		  AND pg_snapshot_xmin(snap::pg_snapshot) <= $4::text::xid8`,
+		starts, snaps, by, through)
+	if err != nil {
+		return fmt.Errorf("mark hours read before a prune of input writes stale: %w", err)
+	}
+	return pruneInputWritesTx(ctx, tx)
+}
+
+// pruneInputWritesTx deletes the input_writes rows that can make no hour
+// stale: written inputWritePruneAge ago or more, and seen by the read
+// snapshot of every attributed hour their span overlaps. An hour never
+// attributed is stale anyway; one attributed later is read after the
+// write, or marked stale by settleInputWritesTx. A row whose writer has
+// not committed is not seen, so stays. tx holds input_writes_pruned's row
+// lock: every save before it has committed, and this statement's snapshot
+// sees its hours; every save after it checks its hours against what it
+// records: tx as the last prune, and the greatest transaction id deleted.
+func pruneInputWritesTx(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `
+		WITH gone AS (
+			DELETE FROM input_writes iw
+			WHERE iw.written_at <= now() - $1::float8 * interval '1 second'
+			  AND NOT EXISTS (
+				SELECT 1 FROM attribution_hours a
+				WHERE a.hour < iw.span_end AND a.hour > iw.span_start - interval '1 hour'
+				  AND NOT pg_visible_in_snapshot(iw.xid, a.read_snapshot))
+			RETURNING iw.xid)
+		UPDATE input_writes_pruned
+		SET pruned_by = pg_current_xact_id(),
+			pruned_through = greatest(pruned_through, (SELECT xid FROM gone ORDER BY xid DESC LIMIT 1))
+		WHERE EXISTS (SELECT 1 FROM gone)`, inputWritePruneAge.Seconds())
+	if err != nil {
+		return fmt.Errorf("prune input writes: %w", err)
 	}
 	return nil
 }
