@@ -22,8 +22,8 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 // month counted twice. Reports filtered to different accounts or services
 // add up and share no charge, so only a shared charge is an error.
 //
-// It compares reports two ways, kept per billing period and report, only
-// in runs that read more than one report:
+// It compares reports three ways, kept per billing period and report,
+// only in runs that read more than one report:
 //
 //   - lines: a 64-bit hash of what a line bills (fingerprint), 8 bytes a
 //     line. CUR's identity_line_item_id would not do: AWS documents it as
@@ -35,17 +35,35 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 //     of different time granularity (hourly, daily, monthly: all legal CUR
 //     settings) split one charge into different lines, so no line matches,
 //     but their daily totals do (hourly against daily) or, summed over the
-//     period, their monthly ones (either against monthly). The resource is
-//     part of the charge, so a report with resource IDs and one without
-//     share no total.
+//     period, their monthly ones (either against monthly).
+//   - totals summed over resources: the resource is part of the charge, so
+//     a report exported with resource IDs (INCLUDE_RESOURCES) and one
+//     without, whose lines bill all the resources of a usage type at once,
+//     share no line and no total. So the lines with resource IDs are also
+//     summed per charge without its resource (a bare charge) and day, 16
+//     bytes a bare charge and day: about one a usage type and day however
+//     many resources it bills, as many as the totals at worst (every
+//     resource of its own usage type), none for a report without resource
+//     IDs, whose charges are all bare. The check merges these sums with
+//     the totals of the lines without resource IDs, then by month, in
+//     copies: for a moment, twice their size again. Where one report bills a
+//     charge without resource IDs on a day (or in the month) and the other
+//     bills it with them, the one's total is compared with the other's
+//     sum, daily then monthly. The sums of charges both bill with resource
+//     IDs are not counted: two reports split by tag whose fleets bill alike
+//     (as many instances of a type running the same hours) have equal
+//     sums. Two split by tag, one with resource IDs and one without, have
+//     different sums unless their fleets bill alike, as the totals of two
+//     without resource IDs, which are such sums, already could.
 //
 // Totals are compared over the usage accounts both reports hold, so that
 // two exports filtered to linked accounts that both list one account by
 // mistake are caught however many accounts each holds alone. They overlap
 // when they share at least two totals, and at least one in a hundred of
-// those of the report with fewer: one is not enough, since between exports
-// filtered by tag a resource retagged at noon bills the same in each half
-// of the day.
+// those of the report with fewer, at one level (daily or monthly totals,
+// or those summed over resources, counting all of a report's bare
+// charges): one is not enough, since between exports filtered by tag a
+// resource retagged at noon bills the same in each half of the day.
 type overlaps struct {
 	reports  []string          // report names, by index
 	index    map[string]int    // report name → index
@@ -55,6 +73,7 @@ type overlaps struct {
 	lastG    uint64
 	keys     [][][]uint64 // line fingerprints, by period index (as in Result.Periods), then report index
 	totals   [][]totals   // daily totals, by period index, then report index
+	bare     [][]totals   // daily totals of the lines with resource IDs per charge without its resource, likewise
 	seed     maphash.Seed
 	buf      []byte // scratch for map entries
 }
@@ -86,15 +105,21 @@ func (o *overlaps) add(period int, start time.Time, report string, l *tally.Cost
 	for len(o.keys) <= period {
 		o.keys = append(o.keys, make([][]uint64, len(o.reports)))
 		o.totals = append(o.totals, make([]totals, len(o.reports)))
+		o.bare = append(o.bare, make([]totals, len(o.reports)))
 	}
-	line, charge := o.fingerprint(l)
+	line, charge, bare := o.fingerprint(l)
 	o.keys[period][r] = append(o.keys[period][r], line)
 	day := l.ChargePeriodStart.Sub(start) / (24 * time.Hour)
 	if day < 0 || day >= dayMask {
 		day = dayMask // outside the period's 31 days: one bucket for all
 	}
-	key := o.group(l.SubAccountID) | (charge>>accountBits)&^dayMask | uint64(day)
-	o.totals[period][r].add(total{key: key, nanos: nanos(l.BilledCost)})
+	g, n := o.group(l.SubAccountID)|uint64(day), nanos(l.BilledCost)
+	if l.ResourceID == "" { // charge is bare: its total is its bare total too (see bareTotals)
+		o.totals[period][r].add(total{key: g | (charge>>accountBits)&^lowBits, nanos: n})
+		return
+	}
+	o.totals[period][r].add(total{key: g | (charge>>accountBits)&^lowBits | resourced, nanos: n})
+	o.bare[period][r].add(total{key: g | (bare>>accountBits)&^lowBits | resourced, nanos: n})
 }
 
 // group returns the group of a usage account, in the high bits of a key
@@ -134,8 +159,10 @@ func (o *overlaps) accountNames(groups []uint64) []string {
 //
 // charge hashes what identifies the charge whatever the time granularity
 // of the report: usage account, category, resource, commitment and the
-// extra columns (not tags: the formats do not carry the same).
-func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge uint64) {
+// extra columns (not tags: the formats do not carry the same). bare is
+// charge without its resource, as a report without resource IDs bills it:
+// charge itself for a line without one.
+func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge, bare uint64) {
 	var extras uint64
 	for k, v := range l.Extras {
 		o.buf = append(append(append(append(o.buf[:0], 'x'), k...), 0), v...)
@@ -148,9 +175,13 @@ func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge uint64) {
 		h = mix(h, x)
 		if i < 4 { // the charge's
 			charge = mix(charge, x)
+			if i == 2 && s != "" { // the resource
+				x = maphash.String(o.seed, "")
+			}
+			bare = mix(bare, x)
 		}
 	}
-	charge = mix(charge, extras)
+	charge, bare = mix(charge, extras), mix(bare, extras)
 	h = mix(h, uint64(l.ChargePeriodStart.UnixNano()))
 	h = mix(h, uint64(l.ChargePeriodEnd.UnixNano()))
 	h = mix(h, math.Float64bits(l.PricingQuantity))
@@ -173,7 +204,7 @@ func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge uint64) {
 		o.buf = append(append(o.buf, 0), v...)
 		h += maphash.Bytes(o.seed, o.buf)
 	}
-	return mix(h, 0), charge
+	return mix(h, 0), charge, bare
 }
 
 // mix folds x into the hash h.
@@ -208,26 +239,46 @@ type overlap struct {
 
 // check compares the reports of every period and returns every pair that
 // holds the same charges, first by line, then, for reports sharing no
-// line, by daily and monthly totals.
+// line, by daily and monthly totals, and then, when one of them has lines
+// with resource IDs, by daily and monthly totals summed over resources.
 func (o *overlaps) check(periods []PeriodSummary) []overlap {
 	var found []overlap
 	for p, byReport := range o.keys {
 		for _, ks := range byReport {
 			slices.Sort(ks)
 		}
-		// Each report's daily totals, and its monthly ones once a pair
-		// needs them, for all its pairs.
-		daily, monthly := make([]accountTotals, len(byReport)), make([]*accountTotals, len(byReport))
+		// Each report's daily totals, and its monthly and bare ones once a
+		// pair needs them, for all its pairs.
+		n := len(byReport)
+		daily := make([]accountTotals, n)
+		monthly, bareDaily, bareMonthly := make([]*accountTotals, n), make([]*accountTotals, n), make([]*accountTotals, n)
 		for r := range o.totals[p] {
 			o.totals[p][r].compact()
+			o.bare[p][r].compact()
 			daily[r] = byAccount(o.totals[p][r].s)
 		}
-		monthlyOf := func(r int) accountTotals {
-			if monthly[r] == nil {
-				m := byAccount(monthlyTotals(daily[r].s))
-				monthly[r] = &m
+		cached := func(cache []*accountTotals, r int, s func() []total) accountTotals {
+			if cache[r] == nil {
+				t := byAccount(s())
+				cache[r] = &t
 			}
-			return *monthly[r]
+			return *cache[r]
+		}
+		hasBare := func(r int) bool { return len(o.bare[p][r].s) > 0 }
+		monthlyOf := func(r int) accountTotals {
+			return cached(monthly, r, func() []total { return monthlyTotals(daily[r].s) })
+		}
+		bareDailyOf := func(r int) accountTotals {
+			if !hasBare(r) { // all its charges are bare
+				return daily[r]
+			}
+			return cached(bareDaily, r, func() []total { return bareTotals(daily[r].s, o.bare[p][r].s) })
+		}
+		bareMonthlyOf := func(r int) accountTotals {
+			if !hasBare(r) {
+				return monthlyOf(r)
+			}
+			return cached(bareMonthly, r, func() []total { return monthlyBareTotals(bareDailyOf(r).s) })
 		}
 		for i := range byReport {
 			for j := i + 1; j < len(byReport); j++ {
@@ -240,14 +291,23 @@ func (o *overlaps) check(periods []PeriodSummary) []overlap {
 					found = append(found, newOverlap(key, ra, rb, share{units: "lines", na: len(a), nb: len(b), aInB: aInB, bInA: bInA}))
 					continue
 				}
+				if !shareAccount(daily[i], daily[j]) { // totals are compared over the accounts both hold
+					continue
+				}
 				for _, level := range []struct {
 					name string
+					bare bool
 					a, b func() accountTotals
 				}{
-					{"daily", func() accountTotals { return daily[i] }, func() accountTotals { return daily[j] }},
-					{"monthly", func() accountTotals { return monthlyOf(i) }, func() accountTotals { return monthlyOf(j) }},
+					{"daily", false, func() accountTotals { return daily[i] }, func() accountTotals { return daily[j] }},
+					{"monthly", false, func() accountTotals { return monthlyOf(i) }, func() accountTotals { return monthlyOf(j) }},
+					{"daily", true, func() accountTotals { return bareDailyOf(i) }, func() accountTotals { return bareDailyOf(j) }},
+					{"monthly", true, func() accountTotals { return bareMonthlyOf(i) }, func() accountTotals { return bareMonthlyOf(j) }},
 				} {
-					if s, ok := o.totalsShare(level.name, level.a(), level.b()); ok {
+					if level.bare && !hasBare(i) && !hasBare(j) { // their bare totals are their totals
+						break
+					}
+					if s, ok := o.totalsShare(level.name, level.bare, level.a(), level.b()); ok {
 						found = append(found, newOverlap(key, ra, rb, s))
 						break
 					}
@@ -273,26 +333,33 @@ func shared(a, b []uint64) int {
 }
 
 // share is what two reports a and b share: of their na and nb units
-// (lines, or daily or monthly totals), aInB are in b and bInA in a. Totals
-// are counted over the usage accounts both hold: when either holds others
-// too (aOthers, bOthers), accounts names those both hold.
+// (lines, or daily or monthly totals, summed over resources when bare),
+// aInB are in b and bInA in a. Totals are counted over the usage accounts
+// both hold: when either holds others too (aOthers, bOthers), accounts
+// names those both hold.
 type share struct {
 	units              string
+	bare               bool
 	na, nb, aInB, bInA int
 	accounts           []string
 	aOthers, bOthers   bool
 }
 
 // totalsShare compares the totals a and b of two reports at one level
-// (daily or monthly) over the usage accounts both hold, and returns what
-// they share when it is an overlap: at least two totals, and at least one
-// in a hundred of those of the report with fewer.
-func (o *overlaps) totalsShare(level string, a, b accountTotals) (share, bool) {
-	n, na, nb, both := compareTotals(a, b)
+// (daily or monthly; bare: summed over resources, see bareTotals) over the
+// usage accounts both hold, and returns what they share when it is an
+// overlap: at least two totals, and at least one in a hundred of those of
+// the report with fewer.
+func (o *overlaps) totalsShare(level string, bare bool, a, b accountTotals) (share, bool) {
+	same := sameTotals
+	if bare {
+		same = sameBareTotals
+	}
+	n, na, nb, both := compareTotals(a, b, same)
 	if n < 2 || n*100 < min(na, nb) {
 		return share{}, false
 	}
-	s := share{units: level + " totals", na: na, nb: nb, aInB: n, bInA: n,
+	s := share{units: level + " totals", bare: bare, na: na, nb: nb, aInB: n, bInA: n,
 		aOthers: len(both) < len(a.accounts), bOthers: len(both) < len(b.accounts)}
 	if s.aOthers || s.bOthers {
 		s.accounts = o.accountNames(both)
@@ -304,9 +371,12 @@ func (o *overlaps) totalsShare(level string, a, b accountTotals) (share, bool) {
 // instead.
 func newOverlap(key tally.BillingPeriodKey, a, b string, s share) overlap {
 	period := fmt.Sprintf("billing period %s of account %s", key.Start.Format("2006-01"), key.BillingAccountID)
-	of, unit := s.units, "line"
+	of, unit, how := s.units, "line", "in lines of different lengths (hourly, daily or monthly)"
 	if s.units != "lines" {
 		of, unit = s.units+" per usage account and charge", "charge"
+	}
+	if s.bare {
+		of, how = of+" summed over resources", "with and without resource IDs"
 	}
 	forA, forB := "", "" // the accounts counted of a, of b, when not all of its
 	if s.aOthers {
@@ -321,15 +391,15 @@ func newOverlap(key tally.BillingPeriodKey, a, b string, s share) overlap {
 	case aAll && bAll && s.units == "lines":
 		what = fmt.Sprintf("reports %s and %s hold the same %d lines of %s", a, b, s.na, period)
 	case aAll && bAll:
-		what = fmt.Sprintf("reports %s and %s bill the same charges of %s in lines of different lengths (hourly, daily or monthly): their %d %s are the same",
-			a, b, period, s.na, of)
+		what = fmt.Sprintf("reports %s and %s bill the same charges of %s %s: their %d %s are the same",
+			a, b, period, how, s.na, of)
 	case aAll:
 		what = fmt.Sprintf("every one of the %d %s of report %s in %s is also in report %s", s.na, of, a, period, b)
 	case bAll:
 		what = fmt.Sprintf("every one of the %d %s of report %s in %s is also in report %s", s.nb, of, b, period, a)
 	case s.aInB == s.na && s.bInA == s.nb:
-		what = fmt.Sprintf("reports %s and %s bill the same charges of %s in %s in lines of different lengths (hourly, daily or monthly): their %d %s are the same",
-			a, b, accountsPhrase(s.accounts), period, s.na, of)
+		what = fmt.Sprintf("reports %s and %s bill the same charges of %s in %s %s: their %d %s are the same",
+			a, b, accountsPhrase(s.accounts), period, how, s.na, of)
 	case s.aInB == s.na:
 		what = fmt.Sprintf("every one of the %d %s of report %s%s in %s is also in report %s", s.na, of, a, forA, period, b)
 	case s.bInA == s.nb:

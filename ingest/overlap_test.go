@@ -27,39 +27,47 @@ func overlapLine(i int) tally.CostLine {
 // format spells tag keys (legacy user:team, CUR 2.0 user_team), and any
 // billed difference changes it. The charge a line bills is the same at any
 // time granularity, whatever its tags and description, and differs by
-// account, resource and usage type.
+// account, resource and usage type; without its resource (bare), it is the
+// same whatever the resource, and is the charge of a line without one.
 func TestOverlapFingerprint(t *testing.T) {
 	o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 	l := overlapLine(7)
-	want, wantCharge := o.fingerprint(&l)
+	want, wantCharge, wantBare := o.fingerprint(&l)
 	cur2 := overlapLine(7)
 	cur2.Tags = map[string]string{"user_kubernetes_cluster": "prod", "user_team": "payments"}
-	if got, _ := o.fingerprint(&cur2); got != want {
+	if got, _, _ := o.fingerprint(&cur2); got != want {
 		t.Errorf("CUR 2.0 spelling of the tags: fingerprint %x, want %x", got, want)
 	}
 	for name, c := range map[string]struct {
-		change     func(l *tally.CostLine)
-		sameCharge bool
+		change               func(l *tally.CostLine)
+		sameCharge, sameBare bool
 	}{
-		"account":     {func(l *tally.CostLine) { l.SubAccountID = "333333333333" }, false},
-		"hour":        {func(l *tally.CostLine) { l.ChargePeriodStart = l.ChargePeriodStart.Add(time.Hour) }, true},
-		"day":         {func(l *tally.CostLine) { l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour) }, true},
-		"cost":        {func(l *tally.CostLine) { l.BilledCost, _ = tally.ParseMoney("0.0000071", "USD") }, true},
-		"quantity":    {func(l *tally.CostLine) { l.PricingQuantity = 2 }, true},
-		"resource":    {func(l *tally.CostLine) { l.ResourceID = "i-other" }, false},
-		"usage type":  {func(l *tally.CostLine) { l.Extras["x_UsageType"] = "BoxUsage:m5.xlarge" }, false},
-		"tag value":   {func(l *tally.CostLine) { l.Tags["user:team"] = "search" }, true},
-		"tag moved":   {func(l *tally.CostLine) { delete(l.Tags, "user:team"); l.Extras["user:team"] = "payments" }, false},
-		"description": {func(l *tally.CostLine) { l.ChargeDescription = "m5.large, daily" }, true},
+		"account":     {func(l *tally.CostLine) { l.SubAccountID = "333333333333" }, false, false},
+		"hour":        {func(l *tally.CostLine) { l.ChargePeriodStart = l.ChargePeriodStart.Add(time.Hour) }, true, true},
+		"day":         {func(l *tally.CostLine) { l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour) }, true, true},
+		"cost":        {func(l *tally.CostLine) { l.BilledCost, _ = tally.ParseMoney("0.0000071", "USD") }, true, true},
+		"quantity":    {func(l *tally.CostLine) { l.PricingQuantity = 2 }, true, true},
+		"resource":    {func(l *tally.CostLine) { l.ResourceID = "i-other" }, false, true},
+		"no resource": {func(l *tally.CostLine) { l.ResourceID = "" }, false, true},
+		"usage type":  {func(l *tally.CostLine) { l.Extras["x_UsageType"] = "BoxUsage:m5.xlarge" }, false, false},
+		"tag value":   {func(l *tally.CostLine) { l.Tags["user:team"] = "search" }, true, true},
+		"tag moved":   {func(l *tally.CostLine) { delete(l.Tags, "user:team"); l.Extras["user:team"] = "payments" }, false, false},
+		"description": {func(l *tally.CostLine) { l.ChargeDescription = "m5.large, daily" }, true, true},
 	} {
 		l := overlapLine(7)
 		c.change(&l)
-		line, charge := o.fingerprint(&l)
+		line, charge, bare := o.fingerprint(&l)
 		if line == want {
 			t.Errorf("%s changed, the fingerprint did not", name)
 		}
 		if (charge == wantCharge) != c.sameCharge {
 			t.Errorf("%s changed: same charge %v, want %v", name, charge == wantCharge, c.sameCharge)
+		}
+		if (bare == wantBare) != c.sameBare {
+			t.Errorf("%s changed: same charge without its resource %v, want %v", name, bare == wantBare, c.sameBare)
+		}
+		if l.ResourceID == "" && bare != charge {
+			t.Errorf("%s changed: a line without resource: charge %x, without its resource %x; want them the same", name, charge, bare)
 		}
 	}
 	if newOverlaps([]File{{Report: "a"}, {Report: "a"}, {}}, []int{-1, -1, -1}) != nil {
@@ -122,6 +130,60 @@ func BenchmarkOverlapsDailyDistinct(b *testing.B) {
 	})
 }
 
+// BenchmarkOverlapsDailyDistinctUsageTypes is the worst case of the
+// totals summed over resources: two daily reports of one account split by
+// tag, 500,030 lines each, every line its own charge and day, and every
+// resource of its own usage type, so that there are as many sums over
+// resources as totals, and the check merges them all.
+func BenchmarkOverlapsDailyDistinctUsageTypes(b *testing.B) {
+	const charges, days = 16_130, 31
+	l, ids := overlapLine(0), resourceIDs(2*charges)
+	types := make([]string, 2*charges)
+	for i := range types {
+		types[i] = fmt.Sprintf("BoxUsage:type%d", i)
+	}
+	benchOverlaps(b, 2*charges*days, func(i int) (int, *tally.CostLine) {
+		report := i / (charges * days)
+		i %= charges * days
+		r := report*charges + i%charges
+		l.ResourceID, l.Extras["x_UsageType"] = ids[r], types[r]
+		l.ChargePeriodStart = l.BillingPeriodStart.Add(time.Duration(i/charges) * 24 * time.Hour)
+		l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour)
+		return report, &l
+	})
+}
+
+// BenchmarkOverlapsWithAndWithoutResourceIDs is the month of
+// BenchmarkOverlapsHourlyAndDaily's 1344 resources, of 48 usage types, in
+// an hourly report with resource IDs (999,936 lines) and in a daily one
+// without (1,488 lines, one a usage type and day), which the check finds
+// by its totals summed over resources.
+func BenchmarkOverlapsWithAndWithoutResourceIDs(b *testing.B) {
+	const charges, types, hours, days = 1344, 48, 744, 31
+	l, ids := overlapLine(0), resourceIDs(charges)
+	names := make([]string, types)
+	for i := range names {
+		names[i] = fmt.Sprintf("BoxUsage:type%d", i)
+	}
+	hour, day := tally.MustParseMoney("0.096", "USD"), tally.MustParseMoney("64.512", "USD") // 24 hours of 28 resources
+	found := benchOverlaps(b, charges*hours+types*days, func(i int) (int, *tally.CostLine) {
+		if i < charges*hours {
+			l.ResourceID, l.Extras["x_UsageType"], l.BilledCost = ids[i%charges], names[i%charges%types], hour
+			l.ChargePeriodStart = l.BillingPeriodStart.Add(time.Duration(i/charges) * time.Hour)
+			l.ChargePeriodEnd = l.ChargePeriodStart.Add(time.Hour)
+			return 0, &l
+		}
+		i -= charges * hours
+		l.ResourceID, l.Extras["x_UsageType"], l.BilledCost = "", names[i%types], day
+		l.ChargePeriodStart = l.BillingPeriodStart.Add(time.Duration(i/types) * 24 * time.Hour)
+		l.ChargePeriodEnd = l.ChargePeriodStart.Add(24 * time.Hour)
+		return 1, &l
+	})
+	if len(found) != 1 {
+		b.Fatalf("found %d overlaps, want 1", len(found))
+	}
+}
+
 func resourceIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
@@ -133,14 +195,15 @@ func resourceIDs(n int) []string {
 // benchOverlaps adds n lines, line(i) giving each its report (0 or 1) and
 // line, to a check of two reports in one period, then runs the check. It
 // reports the memory kept after the last line (and the peak during the
-// check, which merges the totals by month), what was allocated, and the CPU
-// time a line.
-func benchOverlaps(b *testing.B, n int, line func(i int) (report int, l *tally.CostLine)) {
+// check, which merges the totals by month and over resources), what was
+// allocated, and the CPU time a line. It returns what the last check found.
+func benchOverlaps(b *testing.B, n int, line func(i int) (report int, l *tally.CostLine)) []overlap {
 	reports := []string{"s3://billing/cur/acme", "s3://billing/exports/acme2"}
 	_, l0 := line(0)
 	periods := []PeriodSummary{{Key: tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: tally.MonthStart(l0.BillingPeriodStart)}}}
 	var retained, checking, allocated float64
 	var cpu time.Duration
+	var found []overlap
 	for b.Loop() {
 		cpu0 := cpuTime()
 		var before, after, checked runtime.MemStats
@@ -154,7 +217,7 @@ func benchOverlaps(b *testing.B, n int, line func(i int) (report int, l *tally.C
 		cpu += cpuTime() - cpu0
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		o.check(periods)
+		found = o.check(periods)
 		runtime.ReadMemStats(&checked)
 		runtime.KeepAlive(o)
 		retained = float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
@@ -166,6 +229,7 @@ func benchOverlaps(b *testing.B, n int, line func(i int) (report int, l *tally.C
 	b.ReportMetric(allocated, "MB-allocated")
 	b.ReportMetric(float64(retained)*(1<<20)/float64(n), "B-retained/line")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/line")
+	return found
 }
 
 // cpuTime is the process's CPU time (user and system), a fairer clock than
@@ -218,7 +282,7 @@ func TestOverlapTotals(t *testing.T) {
 		{"two of two", report(2, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), true},
 		{"saturated", report(1, func(int) int64 { return math.MaxInt64 }), report(1, func(int) int64 { return math.MinInt64 }), false},
 	} {
-		if _, got := o.totalsShare("daily", byAccount(c.a), byAccount(c.b)); got != c.want {
+		if _, got := o.totalsShare("daily", false, byAccount(c.a), byAccount(c.b)); got != c.want {
 			t.Errorf("%s: overlap %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -341,6 +405,121 @@ func BenchmarkOverlapsManyReports(b *testing.B) {
 	for b.Loop() {
 		if found := o.check(periods); len(found) > 0 {
 			b.Fatal(found[0].err)
+		}
+	}
+}
+
+// A report exported with resource IDs (INCLUDE_RESOURCES) and one of the
+// same month without them share no line and no total per charge, since the
+// resource is part of the charge; summed over resources, where one of them
+// bills a charge without resource IDs, their totals agree. Reports split
+// by tag or by linked account, one of them without resource IDs, share no
+// such sum; two split by tag that both list resource IDs are not compared
+// so, however alike their fleets.
+func TestOverlapResourceIDs(t *testing.T) {
+	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: start, Source: "aws-cur"}
+	// bill adds to report what a fleet of n m5.large instances and n
+	// volumes of account, tagged team, bill from March 2 for 14 days, in
+	// lines of d (an hour, a day or the month), with resource IDs or not.
+	bill := func(o *overlaps, report, account, team string, n int, d time.Duration, ids bool) {
+		from := start.Add(24 * time.Hour)
+		for at := from; at.Before(from.Add(14 * 24 * time.Hour)); at = at.Add(d) {
+			span := min(d, from.Add(14*24*time.Hour).Sub(at))
+			for _, volume := range []bool{false, true} {
+				per := tally.MustParseMoney("0.096", "USD")
+				if volume {
+					per = tally.MustParseMoney("0.0135", "USD")
+				}
+				hours := uint64(span / time.Hour)
+				if !ids {
+					hours *= uint64(n) // one line bills the whole fleet
+				}
+				cost, _ := per.MulRatio(hours, 1)
+				for i := range n {
+					resource := fmt.Sprintf("i-%s%03d", team, i)
+					if volume {
+						resource = fmt.Sprintf("vol-%s%03d", team, i)
+					}
+					if !ids {
+						resource = ""
+					}
+					l := usageLine(account, resource, team, at, span, cost.Decimal())
+					if volume {
+						l.Extras["x_UsageType"], l.Extras["x_Operation"], l.PricingUnit = "EBS:VolumeUsage.gp3", "CreateVolume-Gp3", "GB-Mo"
+					}
+					o.add(0, start, report, l)
+					if !ids {
+						break
+					}
+				}
+			}
+		}
+	}
+	const acct, other = "222222222222", "333333333333"
+	for _, c := range []struct {
+		name  string
+		write func(o *overlaps)
+		want  string // in the error, "" for no overlap
+	}{{
+		name: "hourly with resource IDs, daily without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "", 3, time.Hour, true)
+			bill(o, "b", acct, "", 3, 24*time.Hour, false)
+		},
+		want: "reports a and b bill the same charges of billing period 2025-03 of account 111111111111 with and without resource IDs: " +
+			"their 28 daily totals per usage account and charge summed over resources are the same",
+	}, {
+		name: "daily without resource IDs, daily with",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "", 3, 24*time.Hour, false)
+			bill(o, "b", acct, "", 3, 24*time.Hour, true)
+		},
+		want: "their 28 daily totals per usage account and charge summed over resources are the same",
+	}, {
+		name: "hourly with resource IDs, monthly without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "", 3, time.Hour, true)
+			bill(o, "b", acct, "", 3, 31*24*time.Hour, false)
+		},
+		want: "their 2 monthly totals per usage account and charge summed over resources are the same",
+	}, {
+		name: "an export of one linked account without resource IDs, one of all with them",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "", 3, time.Hour, true)
+			bill(o, "a", other, "", 2, time.Hour, true)
+			bill(o, "b", other, "", 2, 24*time.Hour, false)
+		},
+		want: "every one of the 28 daily totals per usage account and charge summed over resources of report b",
+	}, {
+		name: "split by tag, one without resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, true)
+			bill(o, "b", acct, "b", 2, 24*time.Hour, false)
+		},
+	}, {
+		name: "split by tag, both with resource IDs, alike fleets",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, true)
+			bill(o, "b", acct, "b", 3, 24*time.Hour, true)
+		},
+	}, {
+		name: "split by linked account, one without resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "", 3, time.Hour, true)
+			bill(o, "b", other, "", 3, 24*time.Hour, false)
+		},
+	}} {
+		o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
+		c.write(o)
+		found := o.check([]PeriodSummary{{Key: key}})
+		switch {
+		case c.want == "" && len(found) > 0:
+			t.Errorf("%s: found %v, want no overlap", c.name, found[0].err)
+		case c.want != "" && len(found) != 1:
+			t.Errorf("%s: found %d overlaps, want 1", c.name, len(found))
+		case c.want != "" && !strings.Contains(found[0].err.Error(), c.want):
+			t.Errorf("%s: error %q\nlacks %q", c.name, found[0].err, c.want)
 		}
 	}
 }

@@ -10,14 +10,24 @@ import (
 // (0–30; 31 for a charge starting outside the period's first 31 days).
 const dayMask = 31
 
+// resourced is the bit of a total's key above its day. In a report's
+// totals it is set when the charge names a resource, so that the key of
+// such a charge is never that of a bare one (a charge without its
+// resource, see bareTotals); in bare totals, when the report bills the
+// charge in that day, or month, with resource IDs.
+const resourced = dayMask + 1
+
+// lowBits are the bits of a total's key under its charge's hash.
+const lowBits = resourced | dayMask
+
 // accountBits is how many high bits of a total's key hold the group of its
 // usage account, so that sorted totals come by account.
 const accountBits = 16
 
 // total is what a report bills for one charge on one day: key is the
 // group of the charge's usage account in its high bits (accountBits), the
-// charge's hash, and the day in its low bits (dayMask); nanos is the
-// billed cost summed, in 10⁻⁹ units.
+// charge's hash, the resourced bit, and the day in its low bits (dayMask);
+// nanos is the billed cost summed, in 10⁻⁹ units.
 type total struct {
 	key   uint64
 	nanos int64
@@ -64,18 +74,21 @@ func (t *totals) add(x total) {
 
 // compact sorts the totals by key and merges those of one key.
 func (t *totals) compact() {
-	t.s = merge(t.s, func(k uint64) uint64 { return k })
+	t.s = merge(t.s, func(k uint64) uint64 { return k }, 0)
 	clear(t.recent)
 }
 
-// merge sorts s by key and sums the totals whose keys agree on by(key), in
-// place, into entries keyed by(key).
-func merge(s []total, by func(uint64) uint64) []total {
-	slices.SortFunc(s, func(a, b total) int { return cmp.Compare(a.key, b.key) })
+// merge sorts s by key without the bits of flags and sums the totals whose
+// keys agree on by(key) without them, in place, into entries keyed by(key)
+// with the flags of any of them. by may clear the day (dayMask), under the
+// flags, so that the keys it merges are next to each other.
+func merge(s []total, by func(uint64) uint64, flags uint64) []total {
+	slices.SortFunc(s, func(a, b total) int { return cmp.Compare(a.key&^flags, b.key&^flags) })
 	out := s[:0]
 	for _, x := range s {
 		x.key = by(x.key)
-		if n := len(out); n > 0 && out[n-1].key == x.key {
+		if n := len(out); n > 0 && out[n-1].key&^flags == x.key&^flags {
+			out[n-1].key |= x.key
 			out[n-1].nanos = addSat(out[n-1].nanos, x.nanos)
 			continue
 		}
@@ -87,7 +100,36 @@ func merge(s []total, by func(uint64) uint64) []total {
 // monthlyTotals returns daily totals (compacted) summed over the period,
 // in a new slice.
 func monthlyTotals(daily []total) []total {
-	return merge(slices.Clone(daily), func(k uint64) uint64 { return k &^ dayMask })
+	return merge(slices.Clone(daily), func(k uint64) uint64 { return k &^ dayMask }, 0)
+}
+
+// bareTotals returns a report's totals per bare charge (without its
+// resource) and day, summed over resources, from its daily totals t and
+// the bare totals s of its lines with resource IDs (both compacted): s
+// and the totals of t whose charges are bare (of lines without resource
+// IDs), merged by key, the resourced bit set where s has it, and sorted by
+// key without that bit; in a new slice.
+func bareTotals(t, s []total) []total {
+	n := len(s)
+	for _, x := range t {
+		if x.key&resourced == 0 {
+			n++
+		}
+	}
+	out := make([]total, 0, n)
+	for _, x := range t {
+		if x.key&resourced == 0 {
+			out = append(out, x)
+		}
+	}
+	return merge(append(out, s...), func(k uint64) uint64 { return k }, resourced)
+}
+
+// monthlyBareTotals returns daily bare totals (see bareTotals) summed over
+// the period, in a new slice: the resourced bit set on a charge's total
+// when the report bills it so on any day.
+func monthlyBareTotals(daily []total) []total {
+	return merge(slices.Clone(daily), func(k uint64) uint64 { return k &^ dayMask }, resourced)
 }
 
 // accountTotals are a report's totals (compacted, daily or monthly) and how
@@ -119,9 +161,9 @@ func byAccount(s []total) accountTotals {
 }
 
 // compareTotals compares the totals of two reports over the usage accounts
-// both hold (both, their groups): n agree (see sameTotals), of na of a's
-// and nb of b's totals of those accounts.
-func compareTotals(a, b accountTotals) (n, na, nb int, both []uint64) {
+// both hold (both, their groups): n agree (by same: sameTotals, or
+// sameBareTotals), of na of a's and nb of b's totals of those accounts.
+func compareTotals(a, b accountTotals, same func(a, b []total) int) (n, na, nb int, both []uint64) {
 	for i, j := 0, 0; i < len(a.accounts) && j < len(b.accounts); {
 		switch x, y := a.accounts[i], b.accounts[j]; {
 		case x.group < y.group:
@@ -134,9 +176,25 @@ func compareTotals(a, b accountTotals) (n, na, nb int, both []uint64) {
 		}
 	}
 	if len(both) > 0 { // totals of one key are of one account
-		n = sameTotals(a.s, b.s)
+		n = same(a.s, b.s)
 	}
 	return n, na, nb, both
+}
+
+// shareAccount reports whether two reports' totals (of any level: they
+// hold the same accounts at all) hold a usage account in common.
+func shareAccount(a, b accountTotals) bool {
+	for i, j := 0, 0; i < len(a.accounts) && j < len(b.accounts); {
+		switch x, y := a.accounts[i].group, b.accounts[j].group; {
+		case x < y:
+			i++
+		case x > y:
+			j++
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // addSat is a + b, saturated at the int64 range.
@@ -165,6 +223,33 @@ func sameTotals(a, b []total) int {
 		if j < len(b) && b[j].key == x.key && agree(x.nanos, b[j].nanos) {
 			n++
 		}
+	}
+	return n
+}
+
+// sameBareTotals counts the keys of bare totals a and b (see bareTotals)
+// whose totals agree (see sameTotals), but for those both bill with
+// resource IDs: two reports split by tag have equal sums over resources
+// when their fleets bill alike. It counts none unless a key of both is
+// billed with resource IDs by one and without by the other: else their
+// bare totals are the totals of charges without resources, already
+// compared as such.
+func sameBareTotals(a, b []total) int {
+	n, j, mixed := 0, 0, false
+	for _, x := range a {
+		k := x.key &^ resourced
+		for j < len(b) && b[j].key&^resourced < k {
+			j++
+		}
+		if j < len(b) && b[j].key&^resourced == k {
+			mixed = mixed || (x.key^b[j].key)&resourced != 0
+			if x.key&b[j].key&resourced == 0 && agree(x.nanos, b[j].nanos) {
+				n++
+			}
+		}
+	}
+	if !mixed {
+		return 0
 	}
 	return n
 }

@@ -125,7 +125,10 @@ const batchSize = 1024
 // they bill the same per usage account, charge (resource, commitment, the
 // source's extra columns) and day or month, within rounding: over the
 // usage accounts both reports hold, at least two of these totals, and at
-// least one in a hundred of the smaller report's.
+// least one in a hundred of the smaller report's. Where one report bills a
+// charge without resource IDs and the other with them (CUR exported
+// without and with INCLUDE_RESOURCES), the other's totals are summed over
+// resources for this.
 func Run(ctx context.Context, store Store, source string, parser Parser, files []File, opt Options) (*Result, error) {
 	start := time.Now()
 	if opt.MaxStoredRejects <= 0 {

@@ -38,7 +38,7 @@ type (
 // reports side by side.
 type ingestCURCmd struct {
 	ingestSourceCmd
-	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest reports that hold the same charges of a billing period, logging a warning that names them, instead of failing. Without it a run fails, committing nothing, when two reports share a line or bill the same per account, charge and day or month (a legacy CUR and a CUR 2.0 export of one month, hourly or daily): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
+	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest reports that hold the same charges of a billing period, logging a warning that names them, instead of failing. Without it a run fails, committing nothing, when two reports share a line or bill the same per account, charge and day or month (a legacy CUR and a CUR 2.0 export of one month, hourly or daily, with or without resource IDs): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
 }
 
 func (c *ingestFocusCmd) Run(ctx context.Context, a *app) error {

@@ -354,3 +354,130 @@ func TestRunOverlapUnknownLayout(t *testing.T) {
 		})
 	}
 }
+
+// fleetRows is a fleet of account as a report of granularity g bills it:
+// n m5.large instances and n gp3 volumes tagged user:team=team, running 24
+// hours from March 2, 12:00, each in lines of its own (with resource IDs,
+// INCLUDE_RESOURCES) or, without, one line billing the fleet's usage of a
+// type.
+func fleetRows(report, account, team string, n int, g curtest.Granularity, ids bool) []curtest.Row {
+	var hour []curtest.Row
+	for _, c := range curtest.Month(march) {
+		if c.Row.LineItemLineItemType != "Usage" {
+			continue
+		}
+		r := c.Row
+		r.LineItemUsageAccountID = account
+		r.ResourceTags = map[string]string{"user_team": team}
+		if !ids {
+			r.LineItemResourceID = ""
+			r.LineItemUsageAmount *= float64(n)
+			r.LineItemUnblendedCost *= float64(n)
+			r.PricingPublicOnDemandCost *= float64(n)
+			hour = append(hour, r)
+			continue
+		}
+		prefix, _, _ := strings.Cut(r.LineItemResourceID, "-")
+		for i := range n {
+			r.LineItemResourceID = fmt.Sprintf("%s-%s%03d", prefix, team, i)
+			hour = append(hour, r)
+		}
+	}
+	rows := curtest.Rollup(curtest.Hours(hour, 24), g)
+	for i := range rows {
+		r := &rows[i]
+		r.IdentityLineItemID = fmt.Sprintf("%s-%s-%d", report, account, i)
+		r.IdentityTimeInterval = r.LineItemUsageStartDate.Format("2006-01-02T15:04:05Z") + "/" + r.LineItemUsageEndDate.Format("2006-01-02T15:04:05Z")
+	}
+	return rows
+}
+
+// A report exported with resource IDs (INCLUDE_RESOURCES) next to one of
+// the same payer and month without them share no line and no total per
+// charge, since the resource is part of the charge, and the month was
+// stored twice. The run compares, where one report bills a charge without
+// resource IDs, its totals with the other's summed over resources, and
+// fails; reports split by tag or by linked account, one of them without
+// resource IDs, still add up.
+func TestRunOverlapWithAndWithoutResourceIDs(t *testing.T) {
+	db := pgtest.New(t)
+	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+	const other = "333333333333"
+	with := fleetRows("legacy", curtest.Account, "payments", 3, curtest.Hourly, true)
+	if len(with) != 2*3*24 {
+		t.Fatalf("hourly report with resource IDs: %d rows, want %d", len(with), 2*3*24)
+	}
+	// What the run keeps of each case when it fails: the hourly report alone.
+	base := t.TempDir()
+	if _, err := curtest.WriteLegacyReport(base, "cur", "acme", march, with); err != nil {
+		t.Fatal(err)
+	}
+	wantN, wantBilled := int64(len(with)), billedOf(t, with)
+	for _, c := range []struct {
+		name string
+		a, b []curtest.Row // a legacy CUR, b a CUR 2.0 export
+		want []string      // in the error; none: the run commits both
+	}{{
+		name: "hourly legacy CUR with resource IDs, daily CUR 2.0 export without",
+		a:    with, b: fleetRows("cur2", curtest.Account, "payments", 3, curtest.Daily, false),
+		want: []string{"reports {a} and {b} bill the same charges of billing period 2025-03 of account 111111111111 with and without resource IDs",
+			"their 4 daily totals per usage account and charge summed over resources are the same", "ingesting both would count them twice",
+			"point at {a}, or at {b}", "nothing was committed"},
+	}, {
+		name: "hourly legacy CUR with resource IDs, monthly CUR 2.0 export without",
+		a:    with, b: fleetRows("cur2", curtest.Account, "payments", 3, curtest.Monthly, false),
+		want: []string{"with and without resource IDs", "their 2 monthly totals per usage account and charge summed over resources are the same"},
+	}, {
+		name: "daily legacy CUR without resource IDs, daily CUR 2.0 export with",
+		a:    fleetRows("legacy", curtest.Account, "payments", 3, curtest.Daily, false), b: fleetRows("cur2", curtest.Account, "payments", 3, curtest.Daily, true),
+		want: []string{"their 4 daily totals per usage account and charge summed over resources are the same"},
+	}, {
+		name: "split by tag, one without resource IDs",
+		a:    with, b: fleetRows("cur2", curtest.Account, "search", 2, curtest.Daily, false),
+	}, {
+		name: "split by linked account, one without resource IDs",
+		a:    with, b: fleetRows("cur2", other, "payments", 3, curtest.Daily, false),
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := ingestRoot(t, db, base); err != nil {
+				t.Fatal(err)
+			}
+			root := t.TempDir()
+			a, err := curtest.WriteLegacyReport(root, "cur", "acme", march, c.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := curtest.WriteExport(root, "exports", "acme2", march, c.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ingestRoot(t, db, root)
+			n, billed := storedPeriod(t, db, key)
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wantN, wantBilled := int64(len(c.a)+len(c.b)), billedOf(t, c.a, c.b); n != wantN || billed != wantBilled {
+					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("stored %d rows billing %s from %d files, want an error: the month is counted twice", n, billed, len(res.Files))
+			}
+			t.Log(err)
+			if tally.ErrorCode(err) != tally.EInvalid {
+				t.Errorf("error code %s, want %s", tally.ErrorCode(err), tally.EInvalid)
+			}
+			r := strings.NewReplacer("{a}", a, "{b}", b)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+			if n != wantN || billed != wantBilled {
+				t.Errorf("after the failed run: stored %d rows, billed %s; want the hourly report's %d, %s", n, billed, wantN, wantBilled)
+			}
+		})
+	}
+}
