@@ -199,3 +199,63 @@ func TestBulkWriteRunningDuringAPruneStaysStale(t *testing.T) {
 	expectStale(t, db, w, "after recomputing")
 	expectInputWrites(t, db, "after recomputing")
 }
+
+// TestPruneUnderRepeatableReadDefault: a database whose sessions default to
+// REPEATABLE READ must not let a prune take the snapshot of its save's
+// first statement. Save A waits for an hour's row while save B records
+// hour h as read without bulk write W and commits; A's prune must see B's
+// record and keep W's row, or h is never stale again.
+func TestPruneUnderRepeatableReadDefault(t *testing.T) {
+	postgres.SetInputWritePruneAge(t, 0)
+	url := pgtest.NewURL(t, true)
+	setDatabaseDefault(t, url, "default_transaction_isolation", "repeatable read")
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	fixture.OneNode(t, db, 48)
+	day1 := fixture.Day1
+	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(24 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	expectInputWrites(t, db, "after attributing day 1")
+
+	h := tally.HourOf(day1.Add(30 * time.Hour)) // day 2, never attributed
+	h2 := tally.HourOf(day1.Add(5 * time.Hour)) // day 1
+	slow, err := db.ReadMark(ctx)               // job B reads before W
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertUsage(ctx, usageOf(h)); err != nil { // W
+		t.Fatal(err)
+	}
+	fresh, err := db.ReadMark(ctx) // job A reads h2 after W
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := db.HoldLocks(t, `SELECT 1 FROM attribution_hours WHERE hour = $1 FOR UPDATE`, h2.Start())
+	done := make(chan error, 1)
+	go func() {
+		done <- db.SaveHours(ctx, []attribution.HourState{{Hour: h2, Read: fresh, Share: attribution.ShareMax}}, nil)
+	}()
+	db.WaitForLockWaiter(t)
+	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: slow, Share: attribution.ShareMax}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	expectStale(t, db, w, "after B saved h read before W", tally.Window{Start: day1.Add(24 * time.Hour), End: w.End}.Hours()...)
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	stale, err := db.StaleHours(ctx, tally.Window{Start: h.Start(), End: h.End()}, attribution.ShareMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) != 1 {
+		t.Errorf("hour %v, read before bulk write W and saved after it committed: stale %v, want [%v]; input_writes %q",
+			h, stale, h, db.InputWrites(t))
+	}
+}

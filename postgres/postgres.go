@@ -47,6 +47,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
+	// Tally's transactions are written for READ COMMITTED, where each
+	// statement sees what committed before it: SaveHours prunes the input
+	// writes after waiting for the saves before it, and must see what they
+	// recorded. A database or role set to a stricter default would take
+	// the snapshot of a transaction's first statement instead. Those that
+	// need another level ask for it (BeginTx).
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		registerNumeric(c.TypeMap())

@@ -505,3 +505,34 @@ func sep(url string) string {
 	}
 	return "?"
 }
+
+// Sessions run at READ COMMITTED whatever the database's or the URL's
+// default: SaveHours' prune must see the saves that committed while it
+// waited (TestPruneUnderRepeatableReadDefault).
+func TestOpenPinsReadCommitted(t *testing.T) {
+	url := pgtest.NewURL(t, false)
+	setDatabaseDefault(t, url, "default_transaction_isolation", "repeatable read")
+	for _, u := range []string{url, url + sep(url) + "default_transaction_isolation=serializable"} {
+		db, err := postgres.Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SessionSetting(ctx, "default_transaction_isolation")
+		db.Close()
+		if err != nil || got != "read committed" {
+			t.Errorf("%s: default_transaction_isolation = %q, %v; want read committed", u, got, err)
+		}
+	}
+}
+
+// setDatabaseDefault sets a default of the database at url for the sessions
+// that connect after (ALTER DATABASE … SET).
+func setDatabaseDefault(t *testing.T, url, name, value string) {
+	t.Helper()
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Exec(t, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET `+name+` = %L', current_database(), '`+value+`'); END $$`)
+}
