@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"iter"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -115,9 +116,13 @@ type File struct {
 var ErrNoManifest = errors.New("no generated organization")
 
 // Load reads the manifest of an organization generated into dir. Every
-// path it lists must be local to dir (filepath.IsLocal): one that is
-// absolute or leads out of dir ("../x") is an error naming it, so that
-// whatever reads the files a manifest lists reads only files under dir.
+// path it lists must be local to dir (filepath.IsLocal) and stay in it
+// once symbolic links are followed, as every file under a directory it
+// lists must: one that is absolute or leads out of dir ("../x", or a link
+// to a file elsewhere) is an error naming it, so that whatever reads the
+// files a manifest lists reads only files under dir. A path to nothing is
+// left to its reader. ReadFile reads a listed file through dir as a root:
+// it does not leave dir even through a link made after Load checked.
 func Load(dir string) (Manifest, error) {
 	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
@@ -133,13 +138,80 @@ func Load(dir string) (Manifest, error) {
 	if m.Version != ManifestVersion {
 		return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: version %d, this build writes %d", filepath.Join(dir, ManifestFile), m.Version, ManifestVersion)
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return m, fmt.Errorf("load demo manifest: %w", err)
+	}
+	defer root.Close()
 	for field, p := range m.paths() {
-		if p != "" && !filepath.IsLocal(filepath.FromSlash(p)) {
+		if p == "" {
+			continue
+		}
+		if !filepath.IsLocal(filepath.FromSlash(p)) {
 			return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: %s %q is not a path inside %s (absolute, or leading out of it)",
 				filepath.Join(dir, ManifestFile), field, p, dir)
 		}
+		if out := linkedOut(root, dir, p); out != "" {
+			under := ""
+			if out != p {
+				under = fmt.Sprintf(": %s under it", out)
+			}
+			return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: %s %q%s leads out of %s through a symbolic link",
+				filepath.Join(dir, ManifestFile), field, p, under, dir)
+		}
 	}
 	return m, nil
+}
+
+// linkedOut returns p (slash-separated, local), or the first file under p
+// if p is a directory, that symbolic links lead out of dir (root): root
+// cannot reach it, following the links reaches it. It returns "" if there
+// is none; a path to nothing, or that cannot be read, is left to its
+// reader.
+func linkedOut(root *os.Root, dir, p string) string {
+	out := func(q string) bool {
+		if _, err := root.Stat(filepath.FromSlash(q)); err == nil {
+			return false
+		}
+		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(q)))
+		return err == nil
+	}
+	fi, err := root.Stat(filepath.FromSlash(p))
+	if err != nil {
+		if out(p) {
+			return p
+		}
+		return ""
+	}
+	if !fi.IsDir() {
+		return ""
+	}
+	found := ""
+	_ = fs.WalkDir(root.FS(), path.Clean(p), func(q string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeSymlink != 0 && out(q) {
+			found = q
+			return fs.SkipAll
+		}
+		return nil // an unreadable directory is skipped: its readers report it
+	})
+	return found
+}
+
+// ReadFile reads the file at p, the path field of the manifest of dir
+// lists, through dir as a root (os.Root): a path that leads out of dir,
+// through a symbolic link too, is an error. Errors name the manifest,
+// the field and the path.
+func ReadFile(dir, field, p string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("demo manifest %s: %s %q: %w", filepath.Join(dir, ManifestFile), field, p, err)
+	}
+	defer root.Close()
+	b, err := root.ReadFile(filepath.FromSlash(p))
+	if err != nil {
+		return nil, fmt.Errorf("demo manifest %s: %s %q: %w", filepath.Join(dir, ManifestFile), field, p, err)
+	}
+	return b, nil
 }
 
 // paths yields every path m lists, relative to its directory, with the
@@ -202,7 +274,7 @@ func (m *Manifest) paths() iter.Seq2[string, string] {
 
 // LoadTruth reads the truth of an organization generated into dir.
 func LoadTruth(dir string, m Manifest) (*Truth, error) {
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(m.Truth)))
+	b, err := ReadFile(dir, "truth", m.Truth)
 	if err != nil {
 		return nil, fmt.Errorf("load demo truth: %w", err)
 	}

@@ -217,14 +217,38 @@ func registerClusterTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, 
 	return nil
 }
 
+// nodeInsert inserts a node ($1 … $17: nodeArgs); the ON CONFLICT action
+// follows.
+const nodeInsert = `
+	INSERT INTO nodes (cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
+		cpu_cores, memory_bytes, gpus, allocatable_cpu_cores, allocatable_memory_bytes, labels, valid_from, valid_to)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+	ON CONFLICT (cluster_id, node_uid) DO UPDATE SET `
+
+func nodeArgs(n *tally.Node) []any {
+	return []any{n.Cluster, n.UID, n.Name, n.ProviderID, n.InstanceID, n.InstanceType, n.Region, n.Zone, lifecycle(n.Lifecycle),
+		n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory, jsonMap(n.Labels, false), n.ValidFrom, nullTime(n.ValidTo)}
+}
+
+// lockNodesTx locks the row of every node, in key order (concurrent
+// writers of the same nodes take them in the same order): a node stored
+// is locked as it is, one not stored yet inserted as upsertNodesTx leaves
+// it. A span computed after it (recordLifetimeWriteTx) is of lifetimes no
+// other writer changes before tx commits.
+func lockNodesTx(ctx context.Context, tx pgx.Tx, nodes []tally.Node) error {
+	for _, i := range keyOrder(len(nodes), func(i int) (tally.ClusterID, string) { return nodes[i].Cluster, nodes[i].UID }) {
+		n := &nodes[i]
+		if _, err := tx.Exec(ctx, nodeInsert+`valid_from = nodes.valid_from WHERE false`, nodeArgs(n)...); err != nil {
+			return fmt.Errorf("lock node %s: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
 func upsertNodesTx(ctx context.Context, tx pgx.Tx, nodes []tally.Node) error {
 	for i := range nodes {
 		n := &nodes[i]
-		_, err := tx.Exec(ctx, `
-			INSERT INTO nodes (cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
-				cpu_cores, memory_bytes, gpus, allocatable_cpu_cores, allocatable_memory_bytes, labels, valid_from, valid_to)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-			ON CONFLICT (cluster_id, node_uid) DO UPDATE SET name = excluded.name, provider_id = excluded.provider_id,
+		_, err := tx.Exec(ctx, nodeInsert+`name = excluded.name, provider_id = excluded.provider_id,
 				instance_id = excluded.instance_id, instance_type = excluded.instance_type, region = excluded.region,
 				zone = excluded.zone, lifecycle = excluded.lifecycle, cpu_cores = excluded.cpu_cores,
 				memory_bytes = excluded.memory_bytes, gpus = excluded.gpus,
@@ -238,8 +262,7 @@ func upsertNodesTx(ctx context.Context, tx pgx.Tx, nodes []tally.Node) error {
 				excluded.memory_bytes, excluded.allocatable_cpu_cores, excluded.allocatable_memory_bytes, excluded.labels)
 				OR excluded.valid_from < nodes.valid_from OR excluded.valid_to > nodes.valid_to
 				OR (nodes.valid_to IS NULL AND excluded.valid_to IS NOT NULL)`,
-			n.Cluster, n.UID, n.Name, n.ProviderID, n.InstanceID, n.InstanceType, n.Region, n.Zone, lifecycle(n.Lifecycle),
-			n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory, jsonMap(n.Labels, false), n.ValidFrom, nullTime(n.ValidTo))
+			nodeArgs(n)...)
 		if err != nil {
 			return fmt.Errorf("upsert node %s: %w", n.Name, err)
 		}

@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,13 +39,17 @@ func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
 
 // UpsertNodes records nodes; a known node's spec is updated and its
 // lifetime only ever extended (the earliest start, the latest end). The
-// hours of the nodes' lifetimes are stale once it commits.
+// hours of the nodes' lifetimes, before and after, are stale once it
+// commits.
 func (db *DB) UpsertNodes(ctx context.Context, nodes []tally.Node) error {
 	clusters, uids, from, to := make([]string, len(nodes)), make([]string, len(nodes)), make([]time.Time, len(nodes)), make([]*time.Time, len(nodes))
 	for i, n := range nodes {
 		clusters[i], uids[i], from[i], to[i] = string(n.Cluster), n.UID, n.ValidFrom, nullTime(n.ValidTo)
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockNodesTx(ctx, tx, nodes); err != nil {
+			return err
+		}
 		if err := recordLifetimeWriteTx(ctx, tx, "nodes", "node_uid", clusters, uids, from, to); err != nil {
 			return err
 		}
@@ -79,22 +85,39 @@ func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window
 	})
 }
 
+// podInsert inserts a pod ($1 … $11: podArgs); the ON CONFLICT action
+// follows.
+const podInsert = `
+	INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+	ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET `
+
+func podArgs(p *tally.Pod) []any {
+	return []any{p.Ref.Cluster, p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName, p.OwnerKind, p.OwnerName,
+		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo)}
+}
+
 // UpsertPods records pods and their containers. The hours of the pods'
 // lifetimes, before and after, are stale once it commits.
 func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 	clusters, uids, from, to := make([]string, len(pods)), make([]string, len(pods)), make([]time.Time, len(pods)), make([]*time.Time, len(pods))
+	// Lock every pod's row first, in key order (concurrent writers of the
+	// same pods take them in the same order): a pod stored is locked as
+	// it is, one not stored yet inserted as the write below leaves it.
+	// Only then is the span of the write computed (recordLifetimeWriteTx),
+	// from lifetimes no other writer changes before this one commits.
+	lock := &pgx.Batch{}
+	for _, i := range keyOrder(len(pods), func(i int) (tally.ClusterID, string) { return pods[i].Ref.Cluster, pods[i].Ref.UID }) {
+		lock.Queue(podInsert+`valid_from = pods.valid_from WHERE false`, podArgs(&pods[i])...)
+	}
 	b := &pgx.Batch{}
 	for i := range pods {
 		p := &pods[i]
 		clusters[i], uids[i], from[i], to[i] = string(p.Ref.Cluster), p.Ref.UID, p.ValidFrom, nullTime(p.ValidTo)
-		b.Queue(`
-			INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET node_name = excluded.node_name, owner_kind = excluded.owner_kind,
+		b.Queue(podInsert+`node_name = excluded.node_name, owner_kind = excluded.owner_kind,
 				owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
 				valid_from = least(pods.valid_from, excluded.valid_from), valid_to = excluded.valid_to`,
-			p.Ref.Cluster, p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName, p.OwnerKind, p.OwnerName,
-			jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo))
+			podArgs(p)...)
 		for _, c := range p.Containers {
 			b.Queue(`
 				INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
@@ -108,6 +131,9 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := tx.SendBatch(ctx, lock).Close(); err != nil {
+			return fmt.Errorf("lock their rows: %w", err)
+		}
 		if err := recordLifetimeWriteTx(ctx, tx, "pods", "pod_uid", clusters, uids, from, to); err != nil {
 			return err
 		}
@@ -168,4 +194,19 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 		return nil, fmt.Errorf("query containers: %w", err)
 	}
 	return pods, nil
+}
+
+// keyOrder returns the indexes 0 … n−1 ordered by the (cluster, key) of
+// each: the order in which writers lock rows of pods or nodes.
+func keyOrder(n int, key func(i int) (tally.ClusterID, string)) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		ca, ka := key(a)
+		cb, kb := key(b)
+		return cmp.Or(cmp.Compare(ca, cb), cmp.Compare(ka, kb))
+	})
+	return order
 }

@@ -91,17 +91,24 @@ func (db *DB) HoldLocks(t testing.TB, sql string, args ...any) (release func()) 
 // lock, failing the test after 10 s.
 func (db *DB) WaitForLockWaiter(t testing.TB) {
 	t.Helper()
+	db.WaitForLockWaiters(t, 1)
+}
+
+// WaitForLockWaiters waits until n sessions of the database (or more) wait
+// for a lock, failing the test after 10 s.
+func (db *DB) WaitForLockWaiters(t testing.TB, n int) {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		var n int
+		var got int
 		if err := db.pool.QueryRow(context.Background(), `
-			SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+			SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 {
+		if got >= n {
 			return
 		}
 	}
-	t.Fatal("no session waits for a lock after 10 s")
+	t.Fatalf("fewer than %d sessions wait for a lock after 10 s", n)
 }
 
 // RetiredChargeSpans returns how many retired charge spans are recorded.

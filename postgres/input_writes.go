@@ -31,8 +31,13 @@ func recordInputWriteTx(ctx context.Context, tx pgx.Tx, from, to time.Time) erro
 // nodes, keyed by cluster_id and key) that tx is about to write with the
 // lifetimes [from, to) (to nil: still running). The span covers their
 // lifetimes as written and as stored before, from the earliest start to
-// the latest end: the hours a lifetime leaves change too. Call it before
-// the write.
+// the latest end: the hours a lifetime leaves change too. Call it after
+// tx locked the rows (lockNodesTx, UpsertPods), new ones included, and
+// before the write: its statement's snapshot, taken then, holds their
+// latest lifetimes, which no other writer changes before tx commits. (A
+// span computed before the lock misses the lifetime a writer committing
+// in between leaves, once tx overwrites it. Under REPEATABLE READ the
+// snapshot is older, but locking a row changed since fails instead.)
 func recordLifetimeWriteTx(ctx context.Context, tx pgx.Tx, table, key string, clusters, keys []string, from []time.Time, to []*time.Time) error {
 	if len(keys) == 0 {
 		return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -145,9 +144,9 @@ func (l *demoLoader) postAgentBatches(ctx context.Context) error {
 	var sent atomic.Int64
 	var mu sync.Mutex
 	lastLog := time.Now()
-	for _, f := range l.m.Agent {
+	for i, f := range l.m.Agent {
 		g.Go(func() error {
-			body, err := os.ReadFile(filepath.Join(l.dir, filepath.FromSlash(f.Path)))
+			body, err := demo.ReadFile(l.dir, fmt.Sprintf("agent[%d].path", i), f.Path)
 			if err != nil {
 				return err
 			}
