@@ -51,10 +51,11 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 //     bills it with them, the one's total is compared with the other's
 //     sum, daily then monthly. The sums of charges both bill with resource
 //     IDs are not counted: two reports split by tag whose fleets bill alike
-//     (as many instances of a type running the same hours) have equal
-//     sums. Two split by tag, one with resource IDs and one without, have
-//     different sums unless their fleets bill alike, as the totals of two
-//     without resource IDs, which are such sums, already could.
+//     (the same amounts per usage type and day: as many instances of a
+//     type running the same hours) have equal sums. Two split by tag, one
+//     with resource IDs and one without, have different sums unless their
+//     fleets bill alike, as the totals of two without resource IDs, which
+//     are such sums, already could.
 //
 // Totals are compared over the usage accounts both reports hold, so that
 // two exports filtered to linked accounts that both list one account by
@@ -63,7 +64,13 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 // those of the report with fewer, at one level (daily or monthly totals,
 // or those summed over resources, counting all of a report's bare
 // charges): one is not enough, since between exports filtered by tag a
-// resource retagged at noon bills the same in each half of the day.
+// resource retagged at noon bills the same in each half of the day. A
+// total both reports bill $0 (within rounding) is not counted, neither as
+// shared nor among either's: lines billing $0 (DiscountedUsage's
+// unblended cost, free inbound data transfer) sum to $0 per charge and day
+// whatever the fleet, so any two reports billing the charge agree on it.
+// Lines billing $0 are compared as any other: a line's quantity and tags
+// are part of it, so two reports split by tag share none.
 type overlaps struct {
 	reports  []string          // report names, by index
 	index    map[string]int    // report name → index
