@@ -28,15 +28,41 @@ func overlapLine(i int) tally.CostLine {
 // billed difference changes it. The charge a line bills is the same at any
 // time granularity, whatever its tags and description, and differs by
 // account, resource and usage type; without its resource (bare), it is the
-// same whatever the resource, and is the charge of a line without one.
+// same whatever the resource, and is the charge of a line without one. The
+// hash of its tags leaves out those without a value.
 func TestOverlapFingerprint(t *testing.T) {
 	o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 	l := overlapLine(7)
-	want, wantCharge, wantBare := o.fingerprint(&l)
+	want, wantCharge, wantBare, _ := o.fingerprint(&l)
 	cur2 := overlapLine(7)
 	cur2.Tags = map[string]string{"user_kubernetes_cluster": "prod", "user_team": "payments"}
-	if got, _, _ := o.fingerprint(&cur2); got != want {
+	if got, _, _, _ := o.fingerprint(&cur2); got != want {
 		t.Errorf("CUR 2.0 spelling of the tags: fingerprint %x, want %x", got, want)
+	}
+	// The tags of a line hash alike in both formats, and whether a tag the
+	// line lacks is an empty cell (legacy CUR) or no key (CUR 2.0).
+	_, _, _, wantTags := o.fingerprint(&l)
+	cur2.Tags["user_cost_center"] = ""
+	if _, _, _, got := o.fingerprint(&cur2); got != wantTags || got == 0 {
+		t.Errorf("CUR 2.0 spelling of the tags, and a tag without value: tags %x, want %x", got, wantTags)
+	}
+	for name, tags := range map[string]map[string]string{
+		"tag value": {"user:team": "search", "user:kubernetes-cluster": "prod"},
+		"tag key":   {"user:owner": "payments", "user:kubernetes-cluster": "prod"},
+		"one tag":   {"user:team": "payments"},
+	} {
+		l := overlapLine(7)
+		l.Tags = tags
+		if _, _, _, got := o.fingerprint(&l); got == wantTags {
+			t.Errorf("%s changed, the tags' hash did not", name)
+		}
+	}
+	for _, tags := range []map[string]string{nil, {"user:team": ""}} {
+		l := overlapLine(7)
+		l.Tags = tags
+		if _, _, _, got := o.fingerprint(&l); got != 0 {
+			t.Errorf("tags %v: hash %x, want 0 (none)", tags, got)
+		}
 	}
 	for name, c := range map[string]struct {
 		change               func(l *tally.CostLine)
@@ -56,7 +82,7 @@ func TestOverlapFingerprint(t *testing.T) {
 	} {
 		l := overlapLine(7)
 		c.change(&l)
-		line, charge, bare := o.fingerprint(&l)
+		line, charge, bare, _ := o.fingerprint(&l)
 		if line == want {
 			t.Errorf("%s changed, the fingerprint did not", name)
 		}
@@ -289,7 +315,7 @@ func TestOverlapTotals(t *testing.T) {
 		{"two in 150 besides 100 $0", report(250, func(i int) int64 { return int64(min(i/100, 1)) * 1_000_000_000 }),
 			report(250, func(i int) int64 { return int64(min(i/100, 1)+i/102) * 1_000_000_000 }), true},
 	} {
-		if _, got := o.totalsShare("daily", false, byAccount(c.a), byAccount(c.b)); got != c.want {
+		if _, got := o.totalsShare("daily", charges, byAccount(c.a), byAccount(c.b)); got != c.want {
 			t.Errorf("%s: overlap %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -422,7 +448,9 @@ func BenchmarkOverlapsManyReports(b *testing.B) {
 // bills a charge without resource IDs, their totals agree. Reports split
 // by tag or by linked account, one of them without resource IDs, share no
 // such sum; two split by tag that both list resource IDs are not compared
-// so, however alike their fleets.
+// so, however alike their fleets. An export filtered to one team's tag
+// next to the bill of every team, one of them without resource IDs, share
+// no such sum either, but do per tags too.
 func TestOverlapResourceIDs(t *testing.T) {
 	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: start, Source: "aws-cur"}
@@ -515,6 +543,45 @@ func TestOverlapResourceIDs(t *testing.T) {
 		write: func(o *overlaps) {
 			bill(o, "a", acct, "", 3, time.Hour, true)
 			bill(o, "b", other, "", 3, 24*time.Hour, false)
+		},
+	}, {
+		name: "every team with resource IDs, one team's export without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, true)
+			bill(o, "a", acct, "b", 2, time.Hour, true)
+			bill(o, "b", acct, "a", 3, 24*time.Hour, false)
+		},
+		want: "every one of the 28 daily totals per usage account, charge and tags summed over resources of report b in billing period 2025-03 " +
+			"of account 111111111111 is also in report a: ingesting both would count them twice; point at a alone, which holds them all",
+	}, {
+		name: "every team with resource IDs, one team's monthly export without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, true)
+			bill(o, "a", acct, "b", 2, time.Hour, true)
+			bill(o, "b", acct, "a", 3, 31*24*time.Hour, false)
+		},
+		want: "every one of the 2 monthly totals per usage account, charge and tags summed over resources of report b",
+	}, {
+		name: "every team without resource IDs, one team's export with them",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, false)
+			bill(o, "a", acct, "b", 2, time.Hour, false)
+			bill(o, "b", acct, "a", 3, 24*time.Hour, true)
+		},
+		want: "every one of the 28 daily totals per usage account, charge and tags summed over resources of report b",
+	}, {
+		name: "every team without resource IDs, one team's daily export without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, false)
+			bill(o, "a", acct, "b", 2, time.Hour, false)
+			bill(o, "b", acct, "a", 3, 24*time.Hour, false)
+		},
+		want: "every one of the 28 daily totals per usage account, charge and tags of report b",
+	}, {
+		name: "split by tag, both without resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, false)
+			bill(o, "b", acct, "b", 2, 24*time.Hour, false)
 		},
 	}} {
 		o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})

@@ -240,15 +240,29 @@ func sameTotals(a, b []total) (n, zero int) {
 }
 
 // sameBareTotals counts the keys of bare totals a and b (see bareTotals)
-// whose totals agree (see sameTotals), but for those both bill with
-// resource IDs: two reports split by tag have equal sums over resources
-// when their fleets bill alike. It counts none unless a key of both is
-// billed with resource IDs by one and without by the other: else their
-// bare totals are the totals of charges without resources, already
-// compared as such. Keys whose totals are both $0 are returned apart, as
-// by sameTotals, and tell nothing of how either report bills them.
+// whose totals agree, as sameSums does. It counts none unless a key of
+// both is billed with resource IDs by one and without by the other: else
+// their bare totals are the totals of charges without resources, already
+// compared as such.
 func sameBareTotals(a, b []total) (n, zero int) {
-	j, mixed := 0, false
+	n, zero, mixed := sameSums(a, b)
+	if !mixed {
+		return 0, zero
+	}
+	return n, zero
+}
+
+// sameSums counts the keys of sums over resources a and b (bare or tagged
+// totals: sorted by key without the resourced bit, which is set where the
+// report bills the key with resource IDs) whose totals agree (see
+// sameTotals), but for those both bill with resource IDs: two reports
+// split by tag have equal sums over resources when their fleets bill
+// alike, and those keys' totals per resource are compared already. Keys
+// whose totals are both $0 are returned apart, as zero, as by sameTotals.
+// mixed is whether a key of both (not $0) is billed with resource IDs by
+// one and without by the other.
+func sameSums(a, b []total) (n, zero int, mixed bool) {
+	j := 0
 	for _, x := range a {
 		k := x.key &^ resourced
 		for j < len(b) && b[j].key&^resourced < k {
@@ -266,10 +280,7 @@ func sameBareTotals(a, b []total) (n, zero int) {
 			n++
 		}
 	}
-	if !mixed {
-		return 0, zero
-	}
-	return n, zero
+	return n, zero, mixed
 }
 
 // bothZero reports whether two totals in nano-units are both $0, within

@@ -628,3 +628,90 @@ func TestRunOverlapZeroCostLines(t *testing.T) {
 		})
 	}
 }
+
+// An export filtered to one team's tag next to the bill of every team (a
+// legacy CUR) holds that team's charges again. With resource IDs in both,
+// the export's totals per resource are the bill's; when one of them lacks
+// resource IDs, the export's sum over resources of a usage type is the
+// team's and the bill's every team's, so that no total nor sum agrees and
+// the team was stored twice. Summed per tags too, where one of them bills
+// a charge without resource IDs, they agree, and the run fails; two
+// exports split by tag still add up.
+func TestRunOverlapTagSubset(t *testing.T) {
+	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+	bill := func(g curtest.Granularity, ids bool) []curtest.Row { // of teams payments and search
+		return append(fleetRows("all-payments", curtest.Account, "payments", 3, g, ids), fleetRows("all-search", curtest.Account, "search", 2, g, ids)...)
+	}
+	for _, c := range []struct {
+		name      string
+		all, part []curtest.Row // a legacy CUR, a CUR 2.0 export of one team
+		want      []string      // in the error; none: the run commits both
+	}{{
+		name: "every team with resource IDs, one team's export with them",
+		all:  bill(curtest.Hourly, true), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, true),
+		want: []string{"every one of the 12 daily totals per usage account and charge of report {b}"},
+	}, {
+		name: "every team with resource IDs, one team's export without",
+		all:  bill(curtest.Hourly, true), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, false),
+		want: []string{"every one of the 4 daily totals per usage account, charge and tags summed over resources of report {b} in billing period 2025-03 " +
+			"of account 111111111111 is also in report {a}: ingesting both would count them twice; point at {a} alone, which holds them all", "nothing was committed"},
+	}, {
+		name: "every team with resource IDs, one team's monthly export without",
+		all:  bill(curtest.Hourly, true), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Monthly, false),
+		want: []string{"every one of the 2 monthly totals per usage account, charge and tags summed over resources of report {b}"},
+	}, {
+		name: "every team without resource IDs, one team's export with them",
+		all:  bill(curtest.Hourly, false), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, true),
+		want: []string{"every one of the 4 daily totals per usage account, charge and tags summed over resources of report {b}"},
+	}, {
+		name: "every team without resource IDs, one team's export without",
+		all:  bill(curtest.Hourly, false), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, false),
+		want: []string{"every one of the 4 daily totals per usage account, charge and tags of report {b}"},
+	}, {
+		name: "split by tag, one without resource IDs",
+		all:  fleetRows("payments", curtest.Account, "payments", 3, curtest.Hourly, true),
+		part: fleetRows("search", curtest.Account, "search", 2, curtest.Daily, false),
+	}, {
+		name: "split by tag, both without resource IDs",
+		all:  fleetRows("payments", curtest.Account, "payments", 3, curtest.Hourly, false),
+		part: fleetRows("search", curtest.Account, "search", 2, curtest.Daily, false),
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			root := t.TempDir()
+			a, err := curtest.WriteLegacyReport(root, "cur", "acme", march, c.all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := curtest.WriteExport(root, "exports", "payments", march, c.part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ingestRoot(t, db, root)
+			n, billed := storedPeriod(t, db, key)
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wantN, wantBilled := int64(len(c.all)+len(c.part)), billedOf(t, c.all, c.part); n != wantN || billed != wantBilled {
+					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("stored %d rows billing %s: the bill (%s) and one team's part of it (%s), want an error: the team is counted twice",
+					n, billed, billedOf(t, c.all), billedOf(t, c.part))
+			}
+			t.Log(err)
+			r := strings.NewReplacer("{a}", a, "{b}", b)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+			if n != 0 {
+				t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
+			}
+		})
+	}
+}
