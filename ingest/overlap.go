@@ -22,7 +22,7 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 // month counted twice. Reports filtered to different accounts or services
 // add up and share no charge, so only a shared charge is an error.
 //
-// It compares reports three ways, kept per billing period and report,
+// It compares reports four ways, kept per billing period and report,
 // only in runs that read more than one report:
 //
 //   - lines: a 64-bit hash of what a line bills (fingerprint), 8 bytes a
@@ -51,10 +51,28 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 //     bills it with them, the one's total is compared with the other's
 //     sum, daily then monthly. The sums of charges both bill with resource
 //     IDs are not counted: two reports split by tag whose fleets bill alike
-//     (as many instances of a type running the same hours) have equal
-//     sums. Two split by tag, one with resource IDs and one without, have
-//     different sums unless their fleets bill alike, as the totals of two
-//     without resource IDs, which are such sums, already could.
+//     (the same amounts per usage type and day: as many instances of a
+//     type running the same hours) have equal sums. Two split by tag, one
+//     with resource IDs and one without, have different sums unless their
+//     fleets bill alike, as the totals of two without resource IDs, which
+//     are such sums, already could.
+//   - totals summed over resources per tags: an export filtered by tag (a
+//     team's) next to the bill of every team, one of them without resource
+//     IDs, share no line, no total and no sum over resources: the team's
+//     sum of a usage type is not every team's. So the lines with tags are
+//     also summed per bare charge, tags (as the line fingerprint hashes
+//     them, leaving out those without a value) and day, 16 bytes a bare
+//     charge, set of tags and day: about one a usage type, team and day; at
+//     worst one a resource tagged its own way and day, as many as the
+//     totals, or, without resource IDs, one a line of a daily report;
+//     none for a report without tags. The check merges them by month in a
+//     copy. Where either report bills a charge with tags without resource
+//     IDs, these sums are compared likewise, daily then monthly, but for
+//     those of charges both bill with resource IDs, compared per resource
+//     already. Two reports split by tag share none of them. A part of a
+//     bill is found so only when both reports carry the same tags (both
+//     formats hold the activated cost allocation tags, CUR 2.0 when its
+//     export selects resource_tags); else it is stored twice.
 //
 // Totals are compared over the usage accounts both reports hold, so that
 // two exports filtered to linked accounts that both list one account by
@@ -62,8 +80,14 @@ var ErrOverlappingReports = errors.New("two reports hold the same charges")
 // when they share at least two totals, and at least one in a hundred of
 // those of the report with fewer, at one level (daily or monthly totals,
 // or those summed over resources, counting all of a report's bare
-// charges): one is not enough, since between exports filtered by tag a
-// resource retagged at noon bills the same in each half of the day.
+// charges, or those per tags too): one is not enough, since between exports filtered by tag a
+// resource retagged at noon bills the same in each half of the day. A
+// total both reports bill $0 (within rounding) is not counted, neither as
+// shared nor among either's: lines billing $0 (DiscountedUsage's
+// unblended cost, free inbound data transfer) sum to $0 per charge and day
+// whatever the fleet, so any two reports billing the charge agree on it.
+// Lines billing $0 are compared as any other: a line's quantity and tags
+// are part of it, so two reports split by tag share none.
 type overlaps struct {
 	reports  []string          // report names, by index
 	index    map[string]int    // report name → index
@@ -74,6 +98,7 @@ type overlaps struct {
 	keys     [][][]uint64 // line fingerprints, by period index (as in Result.Periods), then report index
 	totals   [][]totals   // daily totals, by period index, then report index
 	bare     [][]totals   // daily totals of the lines with resource IDs per charge without its resource, likewise
+	tagged   [][]totals   // daily totals of the lines with tags per charge without its resource and tags, likewise
 	seed     maphash.Seed
 	buf      []byte // scratch for map entries
 }
@@ -106,14 +131,22 @@ func (o *overlaps) add(period int, start time.Time, report string, l *tally.Cost
 		o.keys = append(o.keys, make([][]uint64, len(o.reports)))
 		o.totals = append(o.totals, make([]totals, len(o.reports)))
 		o.bare = append(o.bare, make([]totals, len(o.reports)))
+		o.tagged = append(o.tagged, make([]totals, len(o.reports)))
 	}
-	line, charge, bare := o.fingerprint(l)
+	line, charge, bare, tags := o.fingerprint(l)
 	o.keys[period][r] = append(o.keys[period][r], line)
 	day := l.ChargePeriodStart.Sub(start) / (24 * time.Hour)
 	if day < 0 || day >= dayMask {
 		day = dayMask // outside the period's 31 days: one bucket for all
 	}
 	g, n := o.group(l.SubAccountID)|uint64(day), nanos(l.BilledCost)
+	var withID uint64 // resourced, for a line with a resource ID
+	if l.ResourceID != "" {
+		withID = resourced
+	}
+	if tags != 0 {
+		o.tagged[period][r].add(total{key: g | (mix(bare, tags)>>accountBits)&^lowBits | withID, nanos: n})
+	}
 	if l.ResourceID == "" { // charge is bare: its total is its bare total too (see bareTotals)
 		o.totals[period][r].add(total{key: g | (charge>>accountBits)&^lowBits, nanos: n})
 		return
@@ -161,8 +194,10 @@ func (o *overlaps) accountNames(groups []uint64) []string {
 // of the report: usage account, category, resource, commitment and the
 // extra columns (not tags: the formats do not carry the same). bare is
 // charge without its resource, as a report without resource IDs bills it:
-// charge itself for a line without one.
-func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge, bare uint64) {
+// charge itself for a line without one. tags sums the hashes of the tags
+// with a value (legacy CUR has an empty cell for a tag a line lacks, CUR
+// 2.0's map no key), 0 for none.
+func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge, bare, tags uint64) {
 	var extras uint64
 	for k, v := range l.Extras {
 		o.buf = append(append(append(append(o.buf[:0], 'x'), k...), 0), v...)
@@ -202,9 +237,13 @@ func (o *overlaps) fingerprint(l *tally.CostLine) (line, charge, bare uint64) {
 			}
 		}
 		o.buf = append(append(o.buf, 0), v...)
-		h += maphash.Bytes(o.seed, o.buf)
+		x := maphash.Bytes(o.seed, o.buf)
+		h += x
+		if v != "" {
+			tags += x
+		}
 	}
-	return mix(h, 0), charge, bare
+	return mix(h, 0), charge, bare, tags
 }
 
 // mix folds x into the hash h.
@@ -239,23 +278,29 @@ type overlap struct {
 
 // check compares the reports of every period and returns every pair that
 // holds the same charges, first by line, then, for reports sharing no
-// line, by daily and monthly totals, and then, when one of them has lines
-// with resource IDs, by daily and monthly totals summed over resources.
+// line, by daily and monthly totals; then, when one of them has lines
+// with resource IDs, by daily and monthly totals summed over resources;
+// and then, when one of them has lines with tags and without resource
+// IDs, by those totals per tags too.
 func (o *overlaps) check(periods []PeriodSummary) []overlap {
 	var found []overlap
 	for p, byReport := range o.keys {
 		for _, ks := range byReport {
 			slices.Sort(ks)
 		}
-		// Each report's daily totals, and its monthly and bare ones once a
-		// pair needs them, for all its pairs.
+		// Each report's daily totals, and its monthly, bare and tagged ones
+		// once a pair needs them, for all its pairs.
 		n := len(byReport)
 		daily := make([]accountTotals, n)
 		monthly, bareDaily, bareMonthly := make([]*accountTotals, n), make([]*accountTotals, n), make([]*accountTotals, n)
+		taggedDaily, taggedMonthly := make([]*accountTotals, n), make([]*accountTotals, n)
+		taggedBare := make([]bool, n) // the report bills a charge with tags without resource IDs
 		for r := range o.totals[p] {
 			o.totals[p][r].compact()
 			o.bare[p][r].compact()
 			daily[r] = byAccount(o.totals[p][r].s)
+			o.tagged[p][r].s = merge(o.tagged[p][r].s, func(k uint64) uint64 { return k }, resourced)
+			taggedBare[r] = slices.ContainsFunc(o.tagged[p][r].s, func(x total) bool { return x.key&resourced == 0 })
 		}
 		cached := func(cache []*accountTotals, r int, s func() []total) accountTotals {
 			if cache[r] == nil {
@@ -280,6 +325,12 @@ func (o *overlaps) check(periods []PeriodSummary) []overlap {
 			}
 			return cached(bareMonthly, r, func() []total { return monthlyBareTotals(bareDailyOf(r).s) })
 		}
+		taggedDailyOf := func(r int) accountTotals {
+			return cached(taggedDaily, r, func() []total { return o.tagged[p][r].s })
+		}
+		taggedMonthlyOf := func(r int) accountTotals {
+			return cached(taggedMonthly, r, func() []total { return monthlyBareTotals(o.tagged[p][r].s) })
+		}
 		for i := range byReport {
 			for j := i + 1; j < len(byReport); j++ {
 				a, b := byReport[i], byReport[j]
@@ -296,18 +347,23 @@ func (o *overlaps) check(periods []PeriodSummary) []overlap {
 				}
 				for _, level := range []struct {
 					name string
-					bare bool
+					kind totalsKind
 					a, b func() accountTotals
 				}{
-					{"daily", false, func() accountTotals { return daily[i] }, func() accountTotals { return daily[j] }},
-					{"monthly", false, func() accountTotals { return monthlyOf(i) }, func() accountTotals { return monthlyOf(j) }},
-					{"daily", true, func() accountTotals { return bareDailyOf(i) }, func() accountTotals { return bareDailyOf(j) }},
-					{"monthly", true, func() accountTotals { return bareMonthlyOf(i) }, func() accountTotals { return bareMonthlyOf(j) }},
+					{"daily", charges, func() accountTotals { return daily[i] }, func() accountTotals { return daily[j] }},
+					{"monthly", charges, func() accountTotals { return monthlyOf(i) }, func() accountTotals { return monthlyOf(j) }},
+					{"daily", bareCharges, func() accountTotals { return bareDailyOf(i) }, func() accountTotals { return bareDailyOf(j) }},
+					{"monthly", bareCharges, func() accountTotals { return bareMonthlyOf(i) }, func() accountTotals { return bareMonthlyOf(j) }},
+					{"daily", taggedCharges, func() accountTotals { return taggedDailyOf(i) }, func() accountTotals { return taggedDailyOf(j) }},
+					{"monthly", taggedCharges, func() accountTotals { return taggedMonthlyOf(i) }, func() accountTotals { return taggedMonthlyOf(j) }},
 				} {
-					if level.bare && !hasBare(i) && !hasBare(j) { // their bare totals are their totals
+					if level.kind == bareCharges && !hasBare(i) && !hasBare(j) { // their bare totals are their totals
+						continue
+					}
+					if level.kind == taggedCharges && !taggedBare[i] && !taggedBare[j] { // compared per resource already
 						break
 					}
-					if s, ok := o.totalsShare(level.name, level.bare, level.a(), level.b()); ok {
+					if s, ok := o.totalsShare(level.name, level.kind, level.a(), level.b()); ok {
 						found = append(found, newOverlap(key, ra, rb, s))
 						break
 					}
@@ -333,33 +389,48 @@ func shared(a, b []uint64) int {
 }
 
 // share is what two reports a and b share: of their na and nb units
-// (lines, or daily or monthly totals, summed over resources when bare),
-// aInB are in b and bInA in a. Totals are counted over the usage accounts
-// both hold: when either holds others too (aOthers, bOthers), accounts
-// names those both hold.
+// (lines, or daily or monthly totals, per tags too when tags, summed over
+// resources when bare), aInB are in b and bInA in a. Totals are counted
+// over the usage accounts both hold: when either holds others too
+// (aOthers, bOthers), accounts names those both hold.
 type share struct {
 	units              string
-	bare               bool
+	bare, tags         bool
 	na, nb, aInB, bInA int
 	accounts           []string
 	aOthers, bOthers   bool
 }
 
+// totalsKind is what a level of totals sums lines by, besides usage
+// account and day or month.
+type totalsKind int
+
+const (
+	charges       totalsKind = iota // charge (see totals)
+	bareCharges                     // charge without its resource (see bareTotals)
+	taggedCharges                   // charge without its resource, and tags (see overlaps)
+)
+
 // totalsShare compares the totals a and b of two reports at one level
-// (daily or monthly; bare: summed over resources, see bareTotals) over the
-// usage accounts both hold, and returns what they share when it is an
-// overlap: at least two totals, and at least one in a hundred of those of
-// the report with fewer.
-func (o *overlaps) totalsShare(level string, bare bool, a, b accountTotals) (share, bool) {
-	same := sameTotals
-	if bare {
+// (daily or monthly, of kind) over the usage accounts both hold, and
+// returns what they share when it is an overlap: at least two totals, and
+// at least one in a hundred of those of the report with fewer.
+func (o *overlaps) totalsShare(level string, kind totalsKind, a, b accountTotals) (share, bool) {
+	same, bare := sameTotals, kind == bareCharges
+	switch kind {
+	case bareCharges:
 		same = sameBareTotals
+	case taggedCharges: // all keys but those both bill with resource IDs, even when neither bills any without
+		same = func(a, b []total) (n, zero int) {
+			n, zero, bare = sameSums(a, b)
+			return n, zero
+		}
 	}
 	n, na, nb, both := compareTotals(a, b, same)
 	if n < 2 || n*100 < min(na, nb) {
 		return share{}, false
 	}
-	s := share{units: level + " totals", bare: bare, na: na, nb: nb, aInB: n, bInA: n,
+	s := share{units: level + " totals", bare: bare, tags: kind == taggedCharges, na: na, nb: nb, aInB: n, bInA: n,
 		aOthers: len(both) < len(a.accounts), bOthers: len(both) < len(b.accounts)}
 	if s.aOthers || s.bOthers {
 		s.accounts = o.accountNames(both)
@@ -374,6 +445,9 @@ func newOverlap(key tally.BillingPeriodKey, a, b string, s share) overlap {
 	of, unit, how := s.units, "line", "in lines of different lengths (hourly, daily or monthly)"
 	if s.units != "lines" {
 		of, unit = s.units+" per usage account and charge", "charge"
+	}
+	if s.tags {
+		of = s.units + " per usage account, charge and tags"
 	}
 	if s.bare {
 		of, how = of+" summed over resources", "with and without resource IDs"

@@ -28,15 +28,41 @@ func overlapLine(i int) tally.CostLine {
 // billed difference changes it. The charge a line bills is the same at any
 // time granularity, whatever its tags and description, and differs by
 // account, resource and usage type; without its resource (bare), it is the
-// same whatever the resource, and is the charge of a line without one.
+// same whatever the resource, and is the charge of a line without one. The
+// hash of its tags leaves out those without a value.
 func TestOverlapFingerprint(t *testing.T) {
 	o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 	l := overlapLine(7)
-	want, wantCharge, wantBare := o.fingerprint(&l)
+	want, wantCharge, wantBare, _ := o.fingerprint(&l)
 	cur2 := overlapLine(7)
 	cur2.Tags = map[string]string{"user_kubernetes_cluster": "prod", "user_team": "payments"}
-	if got, _, _ := o.fingerprint(&cur2); got != want {
+	if got, _, _, _ := o.fingerprint(&cur2); got != want {
 		t.Errorf("CUR 2.0 spelling of the tags: fingerprint %x, want %x", got, want)
+	}
+	// The tags of a line hash alike in both formats, and whether a tag the
+	// line lacks is an empty cell (legacy CUR) or no key (CUR 2.0).
+	_, _, _, wantTags := o.fingerprint(&l)
+	cur2.Tags["user_cost_center"] = ""
+	if _, _, _, got := o.fingerprint(&cur2); got != wantTags || got == 0 {
+		t.Errorf("CUR 2.0 spelling of the tags, and a tag without value: tags %x, want %x", got, wantTags)
+	}
+	for name, tags := range map[string]map[string]string{
+		"tag value": {"user:team": "search", "user:kubernetes-cluster": "prod"},
+		"tag key":   {"user:owner": "payments", "user:kubernetes-cluster": "prod"},
+		"one tag":   {"user:team": "payments"},
+	} {
+		l := overlapLine(7)
+		l.Tags = tags
+		if _, _, _, got := o.fingerprint(&l); got == wantTags {
+			t.Errorf("%s changed, the tags' hash did not", name)
+		}
+	}
+	for _, tags := range []map[string]string{nil, {"user:team": ""}} {
+		l := overlapLine(7)
+		l.Tags = tags
+		if _, _, _, got := o.fingerprint(&l); got != 0 {
+			t.Errorf("tags %v: hash %x, want 0 (none)", tags, got)
+		}
 	}
 	for name, c := range map[string]struct {
 		change               func(l *tally.CostLine)
@@ -56,7 +82,7 @@ func TestOverlapFingerprint(t *testing.T) {
 	} {
 		l := overlapLine(7)
 		c.change(&l)
-		line, charge, bare := o.fingerprint(&l)
+		line, charge, bare, _ := o.fingerprint(&l)
 		if line == want {
 			t.Errorf("%s changed, the fingerprint did not", name)
 		}
@@ -278,11 +304,18 @@ func TestOverlapTotals(t *testing.T) {
 			report(200, func(i int) int64 { return 1_000_000_000 * int64(min(i, 2)) }), false},
 		{"two in 200", report(200, func(i int) int64 { return 1_000_000_000 }),
 			report(200, func(i int) int64 { return 1_000_000_000 * int64(min(i, 2)) / int64(max(i-1, 1)) }), true},
-		{"one of one", report(1, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), false},
-		{"two of two", report(2, func(int) int64 { return 5 }), report(200, func(int) int64 { return 5 }), true},
+		{"one of one", report(1, func(int) int64 { return 5_000_000 }), report(200, func(int) int64 { return 5_000_000 }), false},
+		{"two of two", report(2, func(int) int64 { return 5_000_000 }), report(200, func(int) int64 { return 5_000_000 }), true},
 		{"saturated", report(1, func(int) int64 { return math.MaxInt64 }), report(1, func(int) int64 { return math.MinInt64 }), false},
+		// $0 totals (and totals within rounding of $0) agree between any
+		// two reports billing the charge: they are not counted, nor are
+		// they among the totals a shared one is one in a hundred of.
+		{"$0 alike", report(200, func(int) int64 { return 0 }), report(200, func(i int) int64 { return int64(i % 3 * 5_000) }), false},
+		{"one alike besides 200 $0", report(201, func(i int) int64 { return int64(i/200) * 1_000_000_000 }), report(201, func(i int) int64 { return int64(i/200) * 1_000_000_000 }), false},
+		{"two in 150 besides 100 $0", report(250, func(i int) int64 { return int64(min(i/100, 1)) * 1_000_000_000 }),
+			report(250, func(i int) int64 { return int64(min(i/100, 1)+i/102) * 1_000_000_000 }), true},
 	} {
-		if _, got := o.totalsShare("daily", false, byAccount(c.a), byAccount(c.b)); got != c.want {
+		if _, got := o.totalsShare("daily", charges, byAccount(c.a), byAccount(c.b)); got != c.want {
 			t.Errorf("%s: overlap %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -415,7 +448,9 @@ func BenchmarkOverlapsManyReports(b *testing.B) {
 // bills a charge without resource IDs, their totals agree. Reports split
 // by tag or by linked account, one of them without resource IDs, share no
 // such sum; two split by tag that both list resource IDs are not compared
-// so, however alike their fleets.
+// so, however alike their fleets. An export filtered to one team's tag
+// next to the bill of every team, one of them without resource IDs, share
+// no such sum either, but do per tags too.
 func TestOverlapResourceIDs(t *testing.T) {
 	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: start, Source: "aws-cur"}
@@ -509,6 +544,153 @@ func TestOverlapResourceIDs(t *testing.T) {
 			bill(o, "a", acct, "", 3, time.Hour, true)
 			bill(o, "b", other, "", 3, 24*time.Hour, false)
 		},
+	}, {
+		name: "every team with resource IDs, one team's export without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, true)
+			bill(o, "a", acct, "b", 2, time.Hour, true)
+			bill(o, "b", acct, "a", 3, 24*time.Hour, false)
+		},
+		want: "every one of the 28 daily totals per usage account, charge and tags summed over resources of report b in billing period 2025-03 " +
+			"of account 111111111111 is also in report a: ingesting both would count them twice; point at a alone, which holds them all",
+	}, {
+		name: "every team with resource IDs, one team's monthly export without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, true)
+			bill(o, "a", acct, "b", 2, time.Hour, true)
+			bill(o, "b", acct, "a", 3, 31*24*time.Hour, false)
+		},
+		want: "every one of the 2 monthly totals per usage account, charge and tags summed over resources of report b",
+	}, {
+		name: "every team without resource IDs, one team's export with them",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, false)
+			bill(o, "a", acct, "b", 2, time.Hour, false)
+			bill(o, "b", acct, "a", 3, 24*time.Hour, true)
+		},
+		want: "every one of the 28 daily totals per usage account, charge and tags summed over resources of report b",
+	}, {
+		name: "every team without resource IDs, one team's daily export without",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, false)
+			bill(o, "a", acct, "b", 2, time.Hour, false)
+			bill(o, "b", acct, "a", 3, 24*time.Hour, false)
+		},
+		want: "every one of the 28 daily totals per usage account, charge and tags of report b",
+	}, {
+		name: "split by tag, both without resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", acct, "a", 3, time.Hour, false)
+			bill(o, "b", acct, "b", 2, 24*time.Hour, false)
+		},
+	}} {
+		o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
+		c.write(o)
+		found := o.check([]PeriodSummary{{Key: key}})
+		switch {
+		case c.want == "" && len(found) > 0:
+			t.Errorf("%s: found %v, want no overlap", c.name, found[0].err)
+		case c.want != "" && len(found) != 1:
+			t.Errorf("%s: found %d overlaps, want 1", c.name, len(found))
+		case c.want != "" && !strings.Contains(found[0].err.Error(), c.want):
+			t.Errorf("%s: error %q\nlacks %q", c.name, found[0].err, c.want)
+		}
+	}
+}
+
+// Lines billing $0 (DiscountedUsage's unblended cost, free inbound data
+// transfer) sum to $0 per charge and day whatever the fleet, so their
+// totals agree between any two reports billing the charge and are no
+// evidence: two exports split by tag whose fleets differ are no overlap,
+// however many $0 totals they have alike, at any level; two reports of the
+// same month still are, their $0 totals not counted. Their $0 lines are
+// lines like any other: two tag splits share none, since a line's tags
+// are part of it.
+func TestOverlapZeroCostTotals(t *testing.T) {
+	start := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	key := tally.BillingPeriodKey{BillingAccountID: "111111111111", Start: start, Source: "aws-cur"}
+	const acct = "222222222222"
+	// bill adds to report what team's fleet bills from March 2 for 14 days,
+	// in lines of d, with resource IDs or not: od m5.large instances on
+	// demand and ri covered by a reserved instance (DiscountedUsage, $0
+	// billed), each taking in a GB of data an hour ($0 billed).
+	bill := func(o *overlaps, report, team string, od, ri int, d time.Duration, ids bool) {
+		from := start.Add(24 * time.Hour)
+		for at := from; at.Before(from.Add(14 * 24 * time.Hour)); at = at.Add(d) {
+			span := min(d, from.Add(14*24*time.Hour).Sub(at))
+			for _, kind := range []struct {
+				name, usage, per string
+				n                int
+			}{{"Usage", "BoxUsage:m5.large", "0.096", od}, {"DiscountedUsage", "BoxUsage:m5.large", "0", ri},
+				{"Usage", "DataTransfer-In-Bytes", "0", od + ri}} {
+				lines, each := kind.n, uint64(1)
+				if !ids && kind.n > 0 {
+					lines, each = 1, uint64(kind.n) // one line bills the whole fleet
+				}
+				for i := range lines {
+					cost, _ := tally.MustParseMoney(kind.per, "USD").MulRatio(each*uint64(span/time.Hour), 1)
+					resource := ""
+					if ids {
+						resource = fmt.Sprintf("i-%s-%s%03d", kind.name, team, i)
+					}
+					l := usageLine(acct, resource, team, at, span, cost.Decimal())
+					l.PricingQuantity *= float64(each)
+					l.Extras["x_LineItemType"], l.Extras["x_UsageType"] = kind.name, kind.usage
+					if kind.name == "DiscountedUsage" {
+						l.CommitmentDiscountID = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/ri-1"
+					}
+					if kind.usage == "DataTransfer-In-Bytes" {
+						l.PricingUnit, l.ChargeDescription = "GB", "$0.00 per GB - data transfer in"
+					}
+					o.add(0, start, report, l)
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		write func(o *overlaps)
+		want  string // in the error, "" for no overlap
+	}{{
+		name: "split by tag, one without resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", "a", 3, 3, time.Hour, true)
+			bill(o, "b", "b", 2, 1, 24*time.Hour, false)
+		},
+	}, {
+		name: "split by tag, both without resource IDs, hourly",
+		write: func(o *overlaps) {
+			bill(o, "a", "a", 3, 3, time.Hour, false)
+			bill(o, "b", "b", 2, 1, time.Hour, false)
+		},
+	}, {
+		name: "split by tag, both without resource IDs, hourly and daily",
+		write: func(o *overlaps) {
+			bill(o, "a", "a", 3, 3, time.Hour, false)
+			bill(o, "b", "b", 2, 1, 24*time.Hour, false)
+		},
+	}, {
+		name: "split by tag, both with resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", "a", 3, 3, time.Hour, true)
+			bill(o, "b", "b", 2, 1, 24*time.Hour, true)
+		},
+	}, {
+		name: "hourly and daily, with resource IDs",
+		write: func(o *overlaps) {
+			bill(o, "a", "a", 3, 3, time.Hour, true)
+			bill(o, "b", "a", 3, 3, 24*time.Hour, true)
+		},
+		want: "reports a and b bill the same charges of billing period 2025-03 of account 111111111111 in lines of different lengths (hourly, daily or monthly): " +
+			"their 42 daily totals per usage account and charge are the same",
+	}, {
+		name: "hourly with resource IDs, daily without",
+		write: func(o *overlaps) {
+			bill(o, "a", "a", 3, 3, time.Hour, true)
+			bill(o, "b", "a", 3, 3, 24*time.Hour, false)
+		},
+		want: "reports a and b bill the same charges of billing period 2025-03 of account 111111111111 with and without resource IDs: " +
+			"their 14 daily totals per usage account and charge summed over resources are the same",
 	}} {
 		o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 		c.write(o)

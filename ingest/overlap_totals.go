@@ -162,8 +162,9 @@ func byAccount(s []total) accountTotals {
 
 // compareTotals compares the totals of two reports over the usage accounts
 // both hold (both, their groups): n agree (by same: sameTotals, or
-// sameBareTotals), of na of a's and nb of b's totals of those accounts.
-func compareTotals(a, b accountTotals, same func(a, b []total) int) (n, na, nb int, both []uint64) {
+// sameBareTotals), of na of a's and nb of b's totals of those accounts,
+// not counting the keys whose totals are $0 in both (see sameTotals).
+func compareTotals(a, b accountTotals, same func(a, b []total) (n, zero int)) (n, na, nb int, both []uint64) {
 	for i, j := 0, 0; i < len(a.accounts) && j < len(b.accounts); {
 		switch x, y := a.accounts[i], b.accounts[j]; {
 		case x.group < y.group:
@@ -176,7 +177,9 @@ func compareTotals(a, b accountTotals, same func(a, b []total) int) (n, na, nb i
 		}
 	}
 	if len(both) > 0 { // totals of one key are of one account
-		n = same(a.s, b.s)
+		var zero int
+		n, zero = same(a.s, b.s)
+		na, nb = na-zero, nb-zero
 	}
 	return n, na, nb, both
 }
@@ -213,46 +216,76 @@ func addSat(a, b int64) int64 {
 // totals agree: within a hundred-thousandth of a currency unit plus a
 // billionth of the amount, which absorbs the rounding of AWS's own lines
 // (and of CUR 2.0's doubles) when a charge's hourly lines are summed
-// against its daily or monthly line.
-func sameTotals(a, b []total) int {
-	n, j := 0, 0
+// against its daily or monthly line. A key whose totals are both $0 (within
+// that rounding) is not counted but returned apart, as zero: lines billing
+// $0 (DiscountedUsage's unblended cost, free inbound data transfer) sum to
+// $0 per charge and day whatever the fleet, so such totals agree between
+// any two reports that bill the charge, and are no evidence that they
+// bill the same charges.
+func sameTotals(a, b []total) (n, zero int) {
+	j := 0
 	for _, x := range a {
 		for j < len(b) && b[j].key < x.key {
 			j++
 		}
-		if j < len(b) && b[j].key == x.key && agree(x.nanos, b[j].nanos) {
+		switch {
+		case j >= len(b) || b[j].key != x.key:
+		case bothZero(x.nanos, b[j].nanos):
+			zero++
+		case agree(x.nanos, b[j].nanos):
 			n++
 		}
 	}
-	return n
+	return n, zero
 }
 
 // sameBareTotals counts the keys of bare totals a and b (see bareTotals)
-// whose totals agree (see sameTotals), but for those both bill with
-// resource IDs: two reports split by tag have equal sums over resources
-// when their fleets bill alike. It counts none unless a key of both is
-// billed with resource IDs by one and without by the other: else their
-// bare totals are the totals of charges without resources, already
+// whose totals agree, as sameSums does. It counts none unless a key of
+// both is billed with resource IDs by one and without by the other: else
+// their bare totals are the totals of charges without resources, already
 // compared as such.
-func sameBareTotals(a, b []total) int {
-	n, j, mixed := 0, 0, false
+func sameBareTotals(a, b []total) (n, zero int) {
+	n, zero, mixed := sameSums(a, b)
+	if !mixed {
+		return 0, zero
+	}
+	return n, zero
+}
+
+// sameSums counts the keys of sums over resources a and b (bare or tagged
+// totals: sorted by key without the resourced bit, which is set where the
+// report bills the key with resource IDs) whose totals agree (see
+// sameTotals), but for those both bill with resource IDs: two reports
+// split by tag have equal sums over resources when their fleets bill
+// alike, and those keys' totals per resource are compared already. Keys
+// whose totals are both $0 are returned apart, as zero, as by sameTotals.
+// mixed is whether a key of both (not $0) is billed with resource IDs by
+// one and without by the other.
+func sameSums(a, b []total) (n, zero int, mixed bool) {
+	j := 0
 	for _, x := range a {
 		k := x.key &^ resourced
 		for j < len(b) && b[j].key&^resourced < k {
 			j++
 		}
-		if j < len(b) && b[j].key&^resourced == k {
-			mixed = mixed || (x.key^b[j].key)&resourced != 0
-			if x.key&b[j].key&resourced == 0 && agree(x.nanos, b[j].nanos) {
-				n++
-			}
+		if j >= len(b) || b[j].key&^resourced != k {
+			continue
+		}
+		if bothZero(x.nanos, b[j].nanos) {
+			zero++
+			continue
+		}
+		mixed = mixed || (x.key^b[j].key)&resourced != 0
+		if x.key&b[j].key&resourced == 0 && agree(x.nanos, b[j].nanos) {
+			n++
 		}
 	}
-	if !mixed {
-		return 0
-	}
-	return n
+	return n, zero, mixed
 }
+
+// bothZero reports whether two totals in nano-units are both $0, within
+// the rounding agree allows.
+func bothZero(a, b int64) bool { return agree(a, 0) && agree(b, 0) }
 
 // agree reports whether two totals in nano-units agree (see sameTotals).
 func agree(a, b int64) bool {

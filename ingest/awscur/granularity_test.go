@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,21 +92,21 @@ func TestRunReportsOfDifferentGranularity(t *testing.T) {
 			return legacy(root, "acme", hourly), export(root, "acme2", granularRows("cur2", curtest.Account, curtest.Daily))
 		},
 		want: []string{"reports {a} and {b} bill the same charges of billing period 2025-03 of account 111111111111",
-			"their 28 daily totals", "ingesting both would count them twice", "point at {a}, or at {b}", "nothing was committed"},
+			"their 26 daily totals", "ingesting both would count them twice", "point at {a}, or at {b}", "nothing was committed"},
 	}, {
 		name: "hourly legacy CUR and monthly CUR 2.0 export of the same month",
 		write: func(root string) (string, string) {
 			return legacy(root, "acme", hourly), export(root, "acme2", granularRows("cur2", curtest.Account, curtest.Monthly))
 		},
 		want: []string{"reports {a} and {b} bill the same charges of billing period 2025-03 of account 111111111111",
-			"their 14 monthly totals", "point at {a}, or at {b}"},
+			"their 13 monthly totals", "point at {a}, or at {b}"},
 	}, {
 		name: "a daily export of one linked account next to an hourly one of all",
 		write: func(root string) (string, string) {
 			all := append(granularRows("all", curtest.Account, curtest.Hourly), granularRows("all", other, curtest.Hourly)...)
 			return export(root, "all", all), export(root, "prod", granularRows("prod", curtest.Account, curtest.Daily))
 		},
-		want: []string{"every one of the 28 daily totals", "of report {b} in billing period 2025-03 of account 111111111111 is also in report {a}",
+		want: []string{"every one of the 26 daily totals", "of report {b} in billing period 2025-03 of account 111111111111 is also in report {a}",
 			"point at {a} alone"},
 	}, {
 		name: "hourly and daily reports of different linked accounts",
@@ -187,7 +188,7 @@ func TestRunAllowOverlappingReports(t *testing.T) {
 	}
 	t.Log(log.String())
 	for _, w := range []string{"level=WARN", "two reports hold the same charges", "period=2025-03", "account=111111111111",
-		fmt.Sprintf("reports=\"[%s %s]\"", a, b), "their 28 daily totals"} {
+		fmt.Sprintf("reports=\"[%s %s]\"", a, b), "their 26 daily totals"} {
 		if !strings.Contains(log.String(), w) {
 			t.Errorf("log lacks %q:\n%s", w, log.String())
 		}
@@ -197,9 +198,10 @@ func TestRunAllowOverlappingReports(t *testing.T) {
 // Two CUR 2.0 exports filtered to linked accounts (Data Exports filters
 // rows with WHERE line_item_usage_account_id IN (…)), both listing one
 // account S by mistake besides 100 of their own, bill S twice. At one
-// granularity a line of S is in both; at two, S's 28 daily totals are
-// fewer than one in a hundred of either report's, but all of S's: totals
-// are compared over the usage accounts both reports hold.
+// granularity a line of S is in both; at two, S's 26 daily totals (not
+// counting its $0 ones) are fewer than one in a hundred of either report's,
+// but all of S's: totals are compared over the usage accounts both reports
+// hold.
 func TestRunPartialOverlapAcrossGranularities(t *testing.T) {
 	const shared = "999999999999"
 	for _, c := range []struct {
@@ -208,7 +210,7 @@ func TestRunPartialOverlapAcrossGranularities(t *testing.T) {
 		want []string
 	}{
 		{"hourly and daily", curtest.Hourly, curtest.Daily, []string{"reports {a} and {b} bill the same charges of usage account " + shared +
-			" in billing period 2025-03 of account 111111111111 in lines of different lengths (hourly, daily or monthly): their 28 daily totals per usage account and charge are the same",
+			" in billing period 2025-03 of account 111111111111 in lines of different lengths (hourly, daily or monthly): their 26 daily totals per usage account and charge are the same",
 			"change their filters so that one of them alone holds usage account " + shared, "nothing was committed"}},
 		{"daily and daily", curtest.Daily, curtest.Daily, []string{"28 of the 2828 lines of report {a}", "are also in report {b}"}},
 	} {
@@ -274,7 +276,7 @@ func TestRunOverlapAthenaLayoutLegacyCUR(t *testing.T) {
 	}
 	t.Log(err)
 	for _, w := range []string{"reports " + filepath.Join(root, "cur", "acme", "acme") + " and " + filepath.Join(root, "exports", "acme2"),
-		"their 28 daily totals per usage account and charge are the same"} {
+		"their 26 daily totals per usage account and charge are the same"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q\nlacks %q", err, w)
 		}
@@ -302,7 +304,7 @@ func TestRunOverlapUnknownLayout(t *testing.T) {
 			writeParquet(t, root, "cur2/acme2-00001.snappy.parquet", daily)
 			return []string{root}
 		},
-		want: []string{"reports {root}/cur2 and {root}/legacy bill the same charges", "their 28 daily totals per usage account and charge are the same"},
+		want: []string{"reports {root}/cur2 and {root}/legacy bill the same charges", "their 26 daily totals per usage account and charge are the same"},
 	}, {
 		name: "two files of the same month, given one by one",
 		write: func(root string) []string {
@@ -356,24 +358,34 @@ func TestRunOverlapUnknownLayout(t *testing.T) {
 }
 
 // fleetRows is a fleet of account as a report of granularity g bills it:
-// n m5.large instances and n gp3 volumes tagged user:team=team, running 24
-// hours from March 2, 12:00, each in lines of its own (with resource IDs,
-// INCLUDE_RESOURCES) or, without, one line billing the fleet's usage of a
-// type.
+// n m5.large instances and n gp3 volumes tagged user:team=team (see
+// teamRows).
 func fleetRows(report, account, team string, n int, g curtest.Granularity, ids bool) []curtest.Row {
+	return teamRows(report, account, team, g, ids, map[string]int{"Usage": n, "Usage (EBS volume)": n})
+}
+
+// teamRows is what a fleet of account tagged user:team=team bills, as a
+// report of granularity g bills it: for each kind of line of curtest.Month
+// named in kinds ("Usage", "DiscountedUsage", …), as many resources as its
+// count, running 24 hours from March 2, 12:00, each in lines of its own
+// (with resource IDs, INCLUDE_RESOURCES) or, without, one line billing
+// them all. A kind billing no resource is one line billing them all.
+func teamRows(report, account, team string, g curtest.Granularity, ids bool, kinds map[string]int) []curtest.Row {
 	var hour []curtest.Row
 	for _, c := range curtest.Month(march) {
-		if c.Row.LineItemLineItemType != "Usage" {
+		n := kinds[c.Name]
+		if n == 0 {
 			continue
 		}
 		r := c.Row
 		r.LineItemUsageAccountID = account
 		r.ResourceTags = map[string]string{"user_team": team}
-		if !ids {
+		if !ids || r.LineItemResourceID == "" {
 			r.LineItemResourceID = ""
-			r.LineItemUsageAmount *= float64(n)
-			r.LineItemUnblendedCost *= float64(n)
-			r.PricingPublicOnDemandCost *= float64(n)
+			for _, f := range []*float64{&r.LineItemUsageAmount, &r.LineItemUnblendedCost, &r.PricingPublicOnDemandCost,
+				&r.ReservationEffectiveCost, &r.SavingsPlanEffectiveCost} {
+				*f *= float64(n)
+			}
 			hour = append(hour, r)
 			continue
 		}
@@ -383,13 +395,45 @@ func fleetRows(report, account, team string, n int, g curtest.Granularity, ids b
 			hour = append(hour, r)
 		}
 	}
-	rows := curtest.Rollup(curtest.Hours(hour, 24), g)
+	return reportRows(report, account, curtest.Rollup(curtest.Hours(hour, 24), g))
+}
+
+// reportRows gives rows the identity ids of report.
+func reportRows(report, account string, rows []curtest.Row) []curtest.Row {
 	for i := range rows {
 		r := &rows[i]
 		r.IdentityLineItemID = fmt.Sprintf("%s-%s-%d", report, account, i)
 		r.IdentityTimeInterval = r.LineItemUsageStartDate.Format("2006-01-02T15:04:05Z") + "/" + r.LineItemUsageEndDate.Format("2006-01-02T15:04:05Z")
 	}
 	return rows
+}
+
+// withFreeDataIn returns rows and, for each m5.large Usage row, a row of
+// the data its instances took in meanwhile, gb GB an instance-hour, billed
+// $0 as AWS bills inbound data transfer.
+func withFreeDataIn(rows []curtest.Row, gb float64) []curtest.Row {
+	out := slices.Clone(rows)
+	for _, r := range rows {
+		if r.LineItemLineItemType != "Usage" || r.LineItemUsageType != "BoxUsage:m5.large" {
+			continue
+		}
+		r.LineItemUsageType, r.PricingUnit, r.LineItemLineItemDescription = "DataTransfer-In-Bytes", "GB", "$0.00 per GB - data transfer in"
+		r.LineItemUsageAmount *= gb
+		r.LineItemUnblendedCost, r.PricingPublicOnDemandCost = 0, 0
+		r.IdentityLineItemID += "-in"
+		out = append(out, r)
+	}
+	return out
+}
+
+// withoutResourceIDs returns rows as a report without resource IDs bills
+// them, when no two of its rows differ by resource alone.
+func withoutResourceIDs(rows []curtest.Row) []curtest.Row {
+	out := slices.Clone(rows)
+	for i := range out {
+		out[i].LineItemResourceID = ""
+	}
+	return out
 }
 
 // A report exported with resource IDs (INCLUDE_RESOURCES) next to one of
@@ -477,6 +521,196 @@ func TestRunOverlapWithAndWithoutResourceIDs(t *testing.T) {
 			}
 			if n != wantN || billed != wantBilled {
 				t.Errorf("after the failed run: stored %d rows, billed %s; want the hourly report's %d, %s", n, billed, wantN, wantBilled)
+			}
+		})
+	}
+}
+
+// Lines billing $0 (DiscountedUsage's unblended cost, free inbound data
+// transfer) sum to $0 per charge and day whatever the fleet: two CUR 2.0
+// exports filtered by tag whose fleets differ, one or both of them without
+// resource IDs, agree on those sums and on nothing else, and add up. A
+// legacy CUR and a CUR 2.0 export of the same month, with every line item
+// type, still fail, their $0 totals not counted.
+func TestRunOverlapZeroCostLines(t *testing.T) {
+	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+	ri := func(od, ri int) map[string]int { return map[string]int{"Usage": od, "DiscountedUsage": ri} }
+	month := granularRows("legacy", curtest.Account, curtest.Hourly)
+	resources := map[string]int{} // the kinds of line of the month billing a resource, two of each
+	for _, c := range curtest.Month(march) {
+		if c.Row.LineItemResourceID != "" {
+			resources[c.Name] = 2
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		a, b   []curtest.Row
+		legacy bool     // a is a legacy CUR, not a CUR 2.0 export
+		want   []string // in the error; none: the run commits both
+	}{{
+		name: "split by tag, one without resource IDs, instances covered by a reservation in both",
+		a:    teamRows("a", curtest.Account, "payments", curtest.Hourly, true, ri(3, 3)),
+		b:    teamRows("b", curtest.Account, "search", curtest.Daily, false, ri(2, 1)),
+	}, {
+		name: "split by tag, one without resource IDs, free data in in both",
+		a:    withFreeDataIn(teamRows("a", curtest.Account, "payments", curtest.Hourly, true, ri(3, 0)), 0.5),
+		b:    withFreeDataIn(teamRows("b", curtest.Account, "search", curtest.Daily, false, ri(2, 0)), 7),
+	}, {
+		name: "split by tag, both without resource IDs, instances covered by a reservation in both",
+		a:    teamRows("a", curtest.Account, "payments", curtest.Hourly, false, ri(3, 3)),
+		b:    teamRows("b", curtest.Account, "search", curtest.Daily, false, ri(2, 1)),
+	}, {
+		name:   "every line item type, hourly legacy CUR with resource IDs, daily CUR 2.0 export without",
+		a:      month,
+		b:      withoutResourceIDs(granularRows("cur2", curtest.Account, curtest.Daily)),
+		legacy: true,
+		want: []string{"16 of the 28 daily totals per usage account and charge of report {b} in billing period 2025-03 of account 111111111111 are also in report {a}",
+			"nothing was committed"},
+	}, {
+		name:   "every line item type, hourly legacy CUR with resource IDs, monthly CUR 2.0 export without",
+		a:      month,
+		b:      withoutResourceIDs(granularRows("cur2", curtest.Account, curtest.Monthly)),
+		legacy: true,
+		want:   []string{"8 of the 14 monthly totals per usage account and charge of report {b}"},
+	}, {
+		name:   "every line item type billing a resource, hourly legacy CUR with resource IDs, daily CUR 2.0 export without",
+		a:      teamRows("legacy", curtest.Account, "payments", curtest.Hourly, true, resources),
+		b:      teamRows("cur2", curtest.Account, "payments", curtest.Daily, false, resources),
+		legacy: true,
+		want: []string{"reports {b} and {a} bill the same charges of billing period 2025-03 of account 111111111111 with and without resource IDs",
+			"their 10 daily totals per usage account and charge summed over resources are the same", "nothing was committed"},
+	}, {
+		name:   "every line item type billing a resource, hourly legacy CUR with resource IDs, monthly CUR 2.0 export without",
+		a:      teamRows("legacy", curtest.Account, "payments", curtest.Hourly, true, resources),
+		b:      teamRows("cur2", curtest.Account, "payments", curtest.Monthly, false, resources),
+		legacy: true,
+		want:   []string{"their 5 monthly totals per usage account and charge summed over resources are the same"},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			root := t.TempDir()
+			write := curtest.WriteExport
+			if c.legacy {
+				write = curtest.WriteLegacyReport
+			}
+			a, err := write(root, "reports", "a", march, c.a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := curtest.WriteExport(root, "exports", "b", march, c.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ingestRoot(t, db, root)
+			n, billed := storedPeriod(t, db, key)
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("reports billing %s and %s: %v", billedOf(t, c.a), billedOf(t, c.b), err)
+				}
+				if wantN, wantBilled := int64(len(c.a)+len(c.b)), billedOf(t, c.a, c.b); n != wantN || billed != wantBilled {
+					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("stored %d rows billing %s, want an error: the month is counted twice", n, billed)
+			}
+			t.Log(err)
+			r := strings.NewReplacer("{a}", a, "{b}", b)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+			if n != 0 {
+				t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
+			}
+		})
+	}
+}
+
+// An export filtered to one team's tag next to the bill of every team (a
+// legacy CUR) holds that team's charges again. With resource IDs in both,
+// the export's totals per resource are the bill's; when one of them lacks
+// resource IDs, the export's sum over resources of a usage type is the
+// team's and the bill's every team's, so that no total nor sum agrees and
+// the team was stored twice. Summed per tags too, where one of them bills
+// a charge without resource IDs, they agree, and the run fails; two
+// exports split by tag still add up.
+func TestRunOverlapTagSubset(t *testing.T) {
+	key := tally.BillingPeriodKey{BillingAccountID: curtest.Payer, Start: march, Source: "aws-cur"}
+	bill := func(g curtest.Granularity, ids bool) []curtest.Row { // of teams payments and search
+		return append(fleetRows("all-payments", curtest.Account, "payments", 3, g, ids), fleetRows("all-search", curtest.Account, "search", 2, g, ids)...)
+	}
+	for _, c := range []struct {
+		name      string
+		all, part []curtest.Row // a legacy CUR, a CUR 2.0 export of one team
+		want      []string      // in the error; none: the run commits both
+	}{{
+		name: "every team with resource IDs, one team's export with them",
+		all:  bill(curtest.Hourly, true), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, true),
+		want: []string{"every one of the 12 daily totals per usage account and charge of report {b}"},
+	}, {
+		name: "every team with resource IDs, one team's export without",
+		all:  bill(curtest.Hourly, true), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, false),
+		want: []string{"every one of the 4 daily totals per usage account, charge and tags summed over resources of report {b} in billing period 2025-03 " +
+			"of account 111111111111 is also in report {a}: ingesting both would count them twice; point at {a} alone, which holds them all", "nothing was committed"},
+	}, {
+		name: "every team with resource IDs, one team's monthly export without",
+		all:  bill(curtest.Hourly, true), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Monthly, false),
+		want: []string{"every one of the 2 monthly totals per usage account, charge and tags summed over resources of report {b}"},
+	}, {
+		name: "every team without resource IDs, one team's export with them",
+		all:  bill(curtest.Hourly, false), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, true),
+		want: []string{"every one of the 4 daily totals per usage account, charge and tags summed over resources of report {b}"},
+	}, {
+		name: "every team without resource IDs, one team's export without",
+		all:  bill(curtest.Hourly, false), part: fleetRows("payments", curtest.Account, "payments", 3, curtest.Daily, false),
+		want: []string{"every one of the 4 daily totals per usage account, charge and tags of report {b}"},
+	}, {
+		name: "split by tag, one without resource IDs",
+		all:  fleetRows("payments", curtest.Account, "payments", 3, curtest.Hourly, true),
+		part: fleetRows("search", curtest.Account, "search", 2, curtest.Daily, false),
+	}, {
+		name: "split by tag, both without resource IDs",
+		all:  fleetRows("payments", curtest.Account, "payments", 3, curtest.Hourly, false),
+		part: fleetRows("search", curtest.Account, "search", 2, curtest.Daily, false),
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			root := t.TempDir()
+			a, err := curtest.WriteLegacyReport(root, "cur", "acme", march, c.all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := curtest.WriteExport(root, "exports", "payments", march, c.part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ingestRoot(t, db, root)
+			n, billed := storedPeriod(t, db, key)
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wantN, wantBilled := int64(len(c.all)+len(c.part)), billedOf(t, c.all, c.part); n != wantN || billed != wantBilled {
+					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("stored %d rows billing %s: the bill (%s) and one team's part of it (%s), want an error: the team is counted twice",
+					n, billed, billedOf(t, c.all), billedOf(t, c.part))
+			}
+			t.Log(err)
+			r := strings.NewReplacer("{a}", a, "{b}", b)
+			for _, w := range c.want {
+				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
+			}
+			if n != 0 {
+				t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
 			}
 		})
 	}
