@@ -156,7 +156,7 @@ func Load(dir string) (Manifest, error) {
 			if out != p {
 				under = fmt.Sprintf(": %s under it", out)
 			}
-			return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: %s %q%s leads out of %s through a symbolic link",
+			return m, tally.Errorf(tally.EInvalid, "load demo manifest %s: %s %q%s is not reachable inside %s: a symbolic link leads out of it, is absolute (even to a file inside), or is one of more than 8 in a row",
 				filepath.Join(dir, ManifestFile), field, p, under, dir)
 		}
 	}
@@ -165,7 +165,9 @@ func Load(dir string) (Manifest, error) {
 
 // linkedOut returns p (slash-separated, local), or the first file under p
 // if p is a directory, that symbolic links lead out of dir (root): root
-// cannot reach it, following the links reaches it. It returns "" if there
+// cannot reach it, following the links reaches it. As for os.Root, an
+// absolute link leads out even to a file inside dir, and so does a chain
+// of more than 8 links: ReadFile could not read it either. It returns "" if there
 // is none; a path to nothing, or that cannot be read, is left to its
 // reader.
 func linkedOut(root *os.Root, dir, p string) string {

@@ -126,3 +126,20 @@ func TestLoadTruthDoesNotFollowALinkOutOfTheDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadNamesAbsoluteLinksInside: an absolute link to a file inside the
+// directory cannot be read through it as a root (os.Root refuses absolute
+// links), so Load refuses it too, and says why rather than claim that it
+// leads out.
+func TestLoadNamesAbsoluteLinksInside(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"data/t.json":     "{}",
+		"truth.json":      "->" + filepath.ToSlash(filepath.Join(dir, "data", "t.json")),
+		demo.ManifestFile: `{"version":1,"truth":"truth.json"}`,
+	})
+	_, err := demo.Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "absolute") {
+		t.Fatalf("Load of %s, whose truth.json links to an absolute path inside it: %v, want an error that names absolute links", dir, err)
+	}
+}
