@@ -377,6 +377,92 @@ func withPageHeader(tb testing.TB, b []byte, edit func(*format.PageHeader)) []by
 	return spliced(tb, b, off, off+n, enc)
 }
 
+// A file whose schema has no columns is an error: for it parquet-go read
+// no rows and no end of them, and EachRow asked again forever (this 47-byte
+// file claims 2⁴⁰ rows, and EachRowOf called fn for each).
+func TestParquetNoColumns(t *testing.T) {
+	md := format.FileMetaData{Version: 1, Schema: []format.SchemaElement{{Name: "root"}},
+		NumRows: 1 << 40, RowGroups: []format.RowGroup{{NumRows: 1 << 40}}}
+	var proto thrift.CompactProtocol
+	enc, err := thrift.Marshal(&proto, &md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := slices.Concat([]byte("PAR1"), enc, binary.LittleEndian.AppendUint32(nil, uint32(len(enc))), []byte("PAR1"))
+	p := filepath.Join(t.TempDir(), "bill.parquet")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingest.OpenInput(p, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	// Not readParquet: with the file open, it would not return.
+	_, err = ingest.OpenParquet(in)
+	if want := "bill.parquet: read schema: no columns"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("%d-byte file: got %v, want %q", len(b), err, want)
+	}
+}
+
+// Reading a row group allocates for the rows and values it has, not for
+// those the readers' buffers could hold: EachRow asked parquet-go for 256
+// rows, and for each row past a column's end parquet-go tries another
+// page (a page header allocated, 255 times a column at the end of a row
+// group of one row: 42 MiB for this 79 KB file); EachRowOf allocated 512
+// values a column chunk (10 MiB).
+func TestParquetRowGroupEnds(t *testing.T) {
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var rows []parquetRow
+	for i := range 64 {
+		rows = append(rows, parquetRow{Account: "111", Cost: float64(i), Start: start.Add(time.Duration(i) * time.Hour), Day: 20513})
+	}
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[parquetRow](&buf, parquet.MaxRowsPerRowGroup(1))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "bill.parquet")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ingest.OpenInput(p, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	pf, err := ingest.OpenParquet(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []int
+	for _, c := range pf.Columns() {
+		all = append(all, c.Index)
+	}
+	slices.Sort(all)
+	for name, read := range map[string]func(func(int64, parquet.Row) error) error{
+		"EachRow":   func(fn func(int64, parquet.Row) error) error { return pf.EachRow(context.Background(), fn) },
+		"EachRowOf": func(fn func(int64, parquet.Row) error) error { return pf.EachRowOf(context.Background(), all, fn) },
+	} {
+		const runs = 4
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			var n int64
+			if err := read(func(int64, parquet.Row) error { n++; return nil }); err != nil || n != 64 {
+				t.Fatalf("%s: %d rows, %v", name, n, err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if mb := float64(after.TotalAlloc-before.TotalAlloc) / runs / (1 << 20); mb > 6 {
+			t.Errorf("%s: %.1f MiB allocated reading a %d-byte file of %d one-row row groups", name, mb, buf.Len(), len(rows))
+		}
+	}
+}
+
 // A leaf column annotated LIST makes parquet-go panic when asked its kind:
 // the file is an error naming the column.
 func TestParquetCorruptSchema(t *testing.T) {
