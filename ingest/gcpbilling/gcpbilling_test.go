@@ -248,9 +248,21 @@ func TestBadRow(t *testing.T) {
 	}
 }
 
+// FuzzParseNDJSON parses arbitrary text as an NDJSON export: rows or bad
+// rows naming file and line, errors naming the file, never a panic. Its
+// seeds are the fixture's rows one by one and its last two together, not
+// the whole 3.5 KB fixture: the time the fuzzer spends on an input, and
+// on minimizing one it keeps, grows with its length.
 func FuzzParseNDJSON(f *testing.F) {
-	raw, _ := os.ReadFile("testdata/export.ndjson")
-	f.Add(string(raw))
+	raw, err := os.ReadFile("testdata/export.ndjson")
+	if err != nil {
+		f.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(raw)), "\n")
+	for _, l := range lines {
+		f.Add(l)
+	}
+	f.Add(strings.Join(lines[len(lines)-2:], ""))
 	f.Fuzz(func(t *testing.T, s string) {
 		err := gcpbilling.ParseNDJSON(context.Background(), "fuzz.ndjson", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
 			checkBad(t, "fuzz.ndjson", bad)
