@@ -44,6 +44,9 @@ func OpenParquet(in *Input) (*ParquetFile, error) {
 	if err != nil {
 		return nil, FileError(in.Name, fmt.Errorf("read schema: %w", err))
 	}
+	if len(cols) == 0 { // no values to read, whatever number of rows it claims
+		return nil, FileError(in.Name, errors.New("read schema: no columns"))
+	}
 	return &ParquetFile{name: in.Name, in: in, size: in.Size, f: f, cols: cols}, nil
 }
 
@@ -161,12 +164,22 @@ func (p *ParquetFile) EachRow(ctx context.Context, fn func(n int64, row parquet.
 			return err
 		}
 		rows := rg.Rows()
+		left := rg.NumRows()
 		for {
 			if err := ctx.Err(); err != nil {
 				rows.Close()
 				return err
 			}
-			k, err := decoded(func() (int, error) { return rows.ReadRows(buf) })
+			// No more rows than the row group has left, one to see its end:
+			// for every row asked past a column's end parquet-go tries to
+			// read another page (255 page headers a column at the end of a
+			// row group of one row).
+			want := buf[:min(max(left, 1), int64(len(buf)))]
+			k, err := decoded(func() (int, error) { return rows.ReadRows(want) })
+			left -= int64(k)
+			if k == 0 && err == nil {
+				err = io.ErrNoProgress
+			}
 			for i := 0; i < k; i++ {
 				n++
 				if ferr := fn(n, buf[i]); ferr != nil {
@@ -450,7 +463,10 @@ func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64
 			}
 		}
 		for i, ci := range cols {
-			cursors[i] = &colCursor{col: strings.Join(paths[ci], "."), pages: chunks[ci].Pages(), buf: make([]parquet.Value, 0, 512)}
+			// A page's values at a time, up to 512: no more than the chunk
+			// has (checkChunks checked its pages hold no more).
+			size := min(max(p.f.Metadata().RowGroups[gi].Columns[ci].MetaData.NumValues, 1), 512)
+			cursors[i] = &colCursor{col: strings.Join(paths[ci], "."), pages: chunks[ci].Pages(), buf: make([]parquet.Value, 0, size)}
 		}
 		bad := func(err error) error {
 			closeAll()
