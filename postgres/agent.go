@@ -22,6 +22,11 @@ import (
 // an interval already stored updates its usage but adds no samples). Rows
 // are written in key order, so concurrent agents cannot deadlock on shared
 // stacks; a missing partition is created and the transaction retried.
+//
+// The hours of its intervals are stale once it commits (claimIntervalsTx),
+// and so are the other hours whose node or pods it changes
+// (recordAgentLifetimesTx): those an outage its lifetimes now span, of a
+// pod started before its intervals, of a lifetime whose spec changed.
 func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 	slices.SortFunc(in.Pods, func(a, b tally.Pod) int { return cmp.Compare(a.Ref.UID, b.Ref.UID) })
 	slices.SortFunc(in.Stacks, func(a, b tally.Stack) int { return cmp.Compare(a.ID, b.ID) })
@@ -51,6 +56,9 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 				return err
 			}
 			if err := registerClusterTx(ctx, tx, in.Cluster, in.Node); err != nil {
+				return err
+			}
+			if err := recordAgentLifetimesTx(ctx, tx, in); err != nil {
 				return err
 			}
 			if err := upsertNodesTx(ctx, tx, []tally.Node{in.Node}); err != nil {
@@ -270,45 +278,69 @@ func upsertNodesTx(ctx context.Context, tx pgx.Tx, nodes []tally.Node) error {
 	return nil
 }
 
+// podColumns holds an agent batch's pods and containers column by column,
+// as the statements that write them take them.
+type podColumns struct {
+	cluster, uid, ns, name, node, kind, owner, labels, annotations []string
+	from                                                           []time.Time
+	to                                                             []*time.Time
+	// The containers.
+	cc, cuid, cname, cid, cimage []string
+	creq, clim                   []float64
+	mreq, mlim                   []int64
+	gpu                          []int32
+}
+
+func podColumnsOf(pods []tally.Pod) *podColumns {
+	n := len(pods)
+	c := &podColumns{
+		cluster: make([]string, n), uid: make([]string, n), ns: make([]string, n), name: make([]string, n), node: make([]string, n),
+		kind: make([]string, n), owner: make([]string, n), labels: make([]string, n), annotations: make([]string, n),
+		from: make([]time.Time, n), to: make([]*time.Time, n),
+	}
+	for i, p := range pods {
+		c.cluster[i], c.uid[i], c.ns[i], c.name[i], c.node[i] = string(p.Ref.Cluster), p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName
+		c.kind[i], c.owner[i], c.from[i], c.to[i] = p.OwnerKind, p.OwnerName, p.ValidFrom, nullTime(p.ValidTo)
+		c.labels[i], c.annotations[i] = jsonText(p.Labels), jsonText(p.Annotations)
+		for _, k := range p.Containers {
+			c.cc, c.cuid, c.cname, c.cid, c.cimage = append(c.cc, string(p.Ref.Cluster)), append(c.cuid, p.Ref.UID), append(c.cname, k.Name), append(c.cid, k.ContainerID), append(c.cimage, k.Image)
+			c.creq, c.clim, c.mreq, c.mlim, c.gpu = append(c.creq, k.CPURequest), append(c.clim, k.CPULimit), append(c.mreq, k.MemoryRequest), append(c.mlim, k.MemoryLimit), append(c.gpu, int32(k.GPURequest))
+		}
+	}
+	return c
+}
+
+// podsInsert inserts the pods of podColumns.args(); the ON CONFLICT
+// action follows.
+const podsInsert = `
+	INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
+	SELECT c, u, ns, n, node, k, o, l::jsonb, a::jsonb, f, e
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+		$10::timestamptz[], $11::timestamptz[])
+		AS t(c, u, ns, n, node, k, o, l, a, f, e)
+	ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET `
+
+func (c *podColumns) args() []any {
+	return []any{c.cluster, c.uid, c.ns, c.name, c.node, c.kind, c.owner, c.labels, c.annotations, c.from, c.to}
+}
+
 func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
 	if len(pods) == 0 {
 		return nil
 	}
-	n := len(pods)
-	cluster, uid, ns, name, node := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	kind, owner, labels, annotations := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	from, to := make([]time.Time, n), make([]*time.Time, n)
-	var cc, cuid, cname, cid, cimage []string
-	var creq, clim []float64
-	var mreq, mlim []int64
-	var gpu []int32
-	for i, p := range pods {
-		cluster[i], uid[i], ns[i], name[i], node[i] = string(p.Ref.Cluster), p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName
-		kind[i], owner[i], from[i], to[i] = p.OwnerKind, p.OwnerName, p.ValidFrom, nullTime(p.ValidTo)
-		labels[i], annotations[i] = jsonText(p.Labels), jsonText(p.Annotations)
-		for _, c := range p.Containers {
-			cc, cuid, cname, cid, cimage = append(cc, string(p.Ref.Cluster)), append(cuid, p.Ref.UID), append(cname, c.Name), append(cid, c.ContainerID), append(cimage, c.Image)
-			creq, clim, mreq, mlim, gpu = append(creq, c.CPURequest), append(clim, c.CPULimit), append(mreq, c.MemoryRequest), append(mlim, c.MemoryLimit), append(gpu, int32(c.GPURequest))
-		}
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
-		SELECT c, u, ns, n, node, k, o, l::jsonb, a::jsonb, f, e
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-			$10::timestamptz[], $11::timestamptz[])
-			AS t(c, u, ns, n, node, k, o, l, a, f, e)
-		ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET node_name = excluded.node_name, owner_kind = excluded.owner_kind,
+	c := podColumnsOf(pods)
+	_, err := tx.Exec(ctx, podsInsert+`node_name = excluded.node_name, owner_kind = excluded.owner_kind,
 			owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
 			valid_from = least(pods.valid_from, excluded.valid_from), valid_to = greatest(pods.valid_to, excluded.valid_to)
 		WHERE (pods.node_name, pods.owner_kind, pods.owner_name, pods.labels, pods.annotations)
 			IS DISTINCT FROM (excluded.node_name, excluded.owner_kind, excluded.owner_name, excluded.labels, excluded.annotations)
 			OR excluded.valid_from < pods.valid_from OR excluded.valid_to > pods.valid_to
 			OR (pods.valid_to IS NULL AND excluded.valid_to IS NOT NULL)`,
-		cluster, uid, ns, name, node, kind, owner, labels, annotations, from, to)
+		c.args()...)
 	if err != nil {
-		return fmt.Errorf("upsert %d pods: %w", n, err)
+		return fmt.Errorf("upsert %d pods: %w", len(pods), err)
 	}
-	if len(cc) == 0 {
+	if len(c.cc) == 0 {
 		return nil
 	}
 	_, err = tx.Exec(ctx, `
@@ -323,9 +355,9 @@ func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
 			containers.memory_request_bytes, containers.memory_limit_bytes, containers.gpu_request)
 			IS DISTINCT FROM (excluded.container_id, excluded.image, excluded.cpu_request_cores, excluded.cpu_limit_cores,
 			excluded.memory_request_bytes, excluded.memory_limit_bytes, excluded.gpu_request)`,
-		cc, cuid, cname, cid, cimage, creq, clim, mreq, mlim, gpu)
+		c.cc, c.cuid, c.cname, c.cid, c.cimage, c.creq, c.clim, c.mreq, c.mlim, c.gpu)
 	if err != nil {
-		return fmt.Errorf("upsert %d containers: %w", len(cc), err)
+		return fmt.Errorf("upsert %d containers: %w", len(c.cc), err)
 	}
 	return nil
 }

@@ -1,0 +1,249 @@
+package postgres_test
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// agentPod is a pod of an agent batch: its start, its containers' CPU
+// request and its labels.
+type agentPod struct {
+	uid     string
+	started time.Time
+	cpu     float64
+	labels  map[string]string
+}
+
+// agentBatch is an agent batch of node n1 (instance i-1, cores CPUs) with
+// one interval per window, in each of which every pod ran throughout, as
+// the agent endpoint converts it: the node lives from the first interval's
+// start to the last one's end, each pod from its start to its last usage.
+func agentBatch(cores float64, ivs []tally.Window, pods ...agentPod) tally.AgentIngest {
+	first, last := ivs[0].Start, ivs[0].End
+	in := tally.AgentIngest{Cluster: "prod"}
+	for _, iv := range ivs {
+		if iv.Start.Before(first) {
+			first = iv.Start
+		}
+		if iv.End.After(last) {
+			last = iv.End
+		}
+		out := tally.AgentIngestInterval{Window: iv}
+		for _, p := range pods {
+			out.Usage = append(out.Usage, tally.ContainerUsage{Cluster: "prod", Interval: iv, PodUID: p.uid, Container: "app",
+				NodeName: "n1", CPUCoreSeconds: iv.Duration().Seconds() / 10, MemoryWorkingSetAvg: 1 << 30, MemoryWorkingSetMax: 1 << 30})
+		}
+		in.Intervals = append(in.Intervals, out)
+	}
+	in.Node = tally.Node{Cluster: "prod", UID: "n1", Name: "n1", ProviderID: "aws:///us-east-1a/i-1", InstanceID: "i-1",
+		InstanceType: "m5.large", Region: "us-east-1", CPUCores: cores, MemoryBytes: 8 << 30, AllocatableCPU: cores,
+		AllocatableMemory: 8 << 30, ValidFrom: first, ValidTo: last}
+	for _, p := range pods {
+		in.Pods = append(in.Pods, tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-" + p.uid, UID: p.uid},
+			NodeName: "n1", OwnerKind: tally.KindDeployment, OwnerName: "api", Labels: p.labels, ValidFrom: p.started, ValidTo: last,
+			Containers: []tally.Container{{Name: "app", Image: "shop/api:1.0", CPURequest: p.cpu, MemoryRequest: 2 << 30}}})
+	}
+	return in
+}
+
+// hourAllocations returns the stored allocations of w, one line each, by hour.
+func hourAllocations(t *testing.T, db *postgres.DB, w tally.Window) map[tally.Hour][]string {
+	t.Helper()
+	allocs, err := db.Allocations(ctx, "", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[tally.Hour][]string{}
+	for _, a := range allocs {
+		out[a.Hour] = append(out[a.Hour], fmt.Sprintf("%s %s %s/%s %s %s %s %s cpu=%.6g req=%.6g labels=%v",
+			a.Node, a.ResourceID, a.Namespace, a.Pod, a.Container, a.CostKind, a.EffectiveCost.Decimal(), a.ListCost.Decimal(),
+			a.CPUCoreHours, a.CPURequestCoreHours, a.Labels))
+	}
+	for _, s := range out {
+		slices.Sort(s)
+	}
+	return out
+}
+
+// TestAgentBatchMakesTheHoursOfLifetimesItChangesStale: an agent batch
+// writes its node and pods (lifetimes, specs) as well as its intervals,
+// and attribution reads those for every hour of their lifetimes. The
+// hours a batch changes that hold none of its intervals (those of an
+// agent outage its node's and pods' lifetimes now span, of a pod that
+// started during it, of a lifetime whose spec changed) must be stale:
+// a normal run after the batch must give what a forced run gives. Only
+// the hours of the batch's intervals were stale: the others kept what
+// they were computed from before the batch.
+func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
+	d := fixture.Day1
+	hr := func(h int) time.Time { return d.Add(time.Duration(h) * time.Hour) }
+	span := func(from, to int) tally.Window { return tally.Window{Start: hr(from), End: hr(to)} }
+	hours := func(from, to int) []tally.Window { return span(from, to).Split(time.Hour) }
+	w := span(0, 12)
+	p1 := agentPod{uid: "p1", started: hr(0), cpu: 1, labels: map[string]string{"app": "api"}}
+	for _, tc := range []struct {
+		name   string
+		before []tally.AgentIngest // stored before the first run
+		batch  tally.AgentIngest   // stored after it
+		stale  tally.Window        // the hours stale after the batch, at least
+	}{
+		{
+			name:   "an outage: the node's and the pod's lifetimes extended over hours the batch has no interval in",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 1), p1)},
+			batch:  agentBatch(2, hours(5, 6), p1),
+			stale:  span(1, 6),
+		},
+		{
+			name:   "a pod started during an outage, first seen after it",
+			before: []tally.AgentIngest{agentBatch(2, []tally.Window{span(0, 1), span(5, 6)}, p1)},
+			batch:  agentBatch(2, hours(6, 7), p1, agentPod{uid: "p2", started: hr(2), cpu: 0.5}),
+			stale:  span(2, 7),
+		},
+		{
+			name:   "a batch with a gap between its intervals, of a new node",
+			before: nil,
+			batch:  agentBatch(2, []tally.Window{span(0, 1), span(5, 6)}, p1),
+			stale:  span(0, 6),
+		},
+		{
+			name:   "a pod's CPU request resized in place",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 3), p1)},
+			batch:  agentBatch(2, hours(3, 4), agentPod{uid: "p1", started: hr(0), cpu: 2, labels: p1.labels}),
+			stale:  span(0, 4),
+		},
+		{
+			name:   "a pod relabeled",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 3), p1)},
+			batch:  agentBatch(2, hours(3, 4), agentPod{uid: "p1", started: hr(0), cpu: 1, labels: map[string]string{"app": "web"}}),
+			stale:  span(0, 4),
+		},
+		{
+			name:   "a node's capacity changed",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 3), p1)},
+			batch:  agentBatch(4, hours(3, 4), p1),
+			stale:  span(0, 4),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			agentFixture(t, db)
+			for _, b := range tc.before {
+				if err := db.StoreAgentData(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+			if _, err := job.Attribute(ctx, w, false); err != nil {
+				t.Fatal(err)
+			}
+			computed := hourAllocations(t, db, w)
+			if err := db.StoreAgentData(ctx, tc.batch); err != nil {
+				t.Fatal(err)
+			}
+			stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := job.Attribute(ctx, w, false); err != nil {
+				t.Fatal(err)
+			}
+			normal := hourAllocations(t, db, w)
+			if _, err := job.Attribute(ctx, w, true); err != nil {
+				t.Fatal(err)
+			}
+			forced := hourAllocations(t, db, w)
+			// Hours after the node's lifetime are left out: their bill
+			// line of instance i-1 goes to the nearest node of the
+			// instance, whose spec (and existence) a node's write changes
+			// there too, for UpsertNodes as for agent batches (not fixed).
+			end := tc.batch.Node.ValidTo
+			for _, b := range tc.before {
+				if b.Node.ValidTo.After(end) {
+					end = b.Node.ValidTo
+				}
+			}
+			for _, h := range (tally.Window{Start: w.Start, End: end}).Hours() {
+				if !slices.Equal(normal[h], forced[h]) {
+					t.Errorf("hour %v: a run after the batch kept (stale %t, input writes %q)\n\t%s\nforced:\n\t%s", h,
+						slices.Contains(stale, h), db.InputWrites(t), strings.Join(normal[h], "\n\t"), strings.Join(forced[h], "\n\t"))
+				}
+				if !slices.Contains(stale, h) && tc.stale.Contains(h.Start()) {
+					t.Errorf("hour %v: not stale after the batch (stale: %v)", h, stale)
+				}
+			}
+			// The case is one: the batch changed hours that hold none of its intervals.
+			changed := false
+			for _, h := range (tally.Window{Start: w.Start, End: end}).Hours() {
+				if !slices.Equal(computed[h], forced[h]) && !batchHour(tc.batch, h) {
+					changed = true
+				}
+			}
+			if !changed {
+				t.Errorf("the batch changed no hour outside its intervals': the case tests nothing (%v)", slices.Collect(maps.Keys(forced)))
+			}
+		})
+	}
+}
+
+// batchHour reports whether an interval of b starts in h.
+func batchHour(b tally.AgentIngest, h tally.Hour) bool {
+	for _, iv := range b.Intervals {
+		if tally.HourOf(iv.Window.Start) == h {
+			return true
+		}
+	}
+	return false
+}
+
+// agentFixture stores cluster prod (account 111), the catalog price of
+// m5.large and the bill of OneNode's first 48 hours (instance i-1 at
+// $0.09/h): its nodes and pods come from agent batches.
+func agentFixture(t *testing.T, db *postgres.DB) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}))
+	must(db.UpsertPrices(ctx, []tally.InstancePrice{{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large",
+		PurchaseOption: tally.PurchaseOnDemand, HourlyPrice: tally.MustParseMoney("0.096", "USD"), VCPUs: 2, MemoryBytes: 8 << 30,
+		EffectiveFrom: fixture.Day1.AddDate(0, -1, 0), Source: "test"}}))
+	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(fixture.Day1), Source: "aws-cur"}
+	run, err := db.StartIngestRun(ctx, "aws-cur", nil)
+	must(err)
+	_, err = db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(48, "0.09"))
+	must(err)
+	if _, err := db.EnsurePartitions(ctx, fixture.Day1, fixture.Day1.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAgentBatchesInTurnRecordNoInputWrites: an agent's batches one after
+// the other extend its node's and pods' lifetimes over their own
+// intervals only, whose hours they make stale already: they record no
+// input writes (StaleHours scans those).
+func TestAgentBatchesInTurnRecordNoInputWrites(t *testing.T) {
+	db := pgtest.New(t)
+	agentFixture(t, db)
+	d := fixture.Day1
+	p1 := agentPod{uid: "p1", started: d.Add(time.Minute), cpu: 1}
+	for i := range 6 {
+		iv := tally.Window{Start: d.Add(time.Duration(i) * 20 * time.Minute), End: d.Add(time.Duration(i+1) * 20 * time.Minute)}
+		if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{iv}, p1)); err != nil {
+			t.Fatal(err)
+		}
+		expectInputWrites(t, db, fmt.Sprintf("after batch %d", i))
+	}
+}
