@@ -403,14 +403,7 @@ func TestOverlapTotalsPerUsageAccount(t *testing.T) {
 			bill(o, "daily", c.shared, false)
 		}
 		found := o.check([]PeriodSummary{{Key: key}})
-		switch {
-		case c.want == "" && len(found) > 0:
-			t.Errorf("%s: found %v, want no overlap", c.name, found[0].err)
-		case c.want != "" && len(found) != 1:
-			t.Errorf("%s: found %d overlaps, want 1", c.name, len(found))
-		case c.want != "" && !strings.Contains(found[0].err.Error(), c.want):
-			t.Errorf("%s: error %q\nlacks %q", c.name, found[0].err, c.want)
-		}
+		expectOverlap(t, c.name, found, c.want)
 	}
 }
 
@@ -587,14 +580,7 @@ func TestOverlapResourceIDs(t *testing.T) {
 		o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 		c.write(o)
 		found := o.check([]PeriodSummary{{Key: key}})
-		switch {
-		case c.want == "" && len(found) > 0:
-			t.Errorf("%s: found %v, want no overlap", c.name, found[0].err)
-		case c.want != "" && len(found) != 1:
-			t.Errorf("%s: found %d overlaps, want 1", c.name, len(found))
-		case c.want != "" && !strings.Contains(found[0].err.Error(), c.want):
-			t.Errorf("%s: error %q\nlacks %q", c.name, found[0].err, c.want)
-		}
+		expectOverlap(t, c.name, found, c.want)
 	}
 }
 
@@ -695,13 +681,20 @@ func TestOverlapZeroCostTotals(t *testing.T) {
 		o := newOverlaps([]File{{Report: "a"}, {Report: "b"}}, []int{-1, -1})
 		c.write(o)
 		found := o.check([]PeriodSummary{{Key: key}})
-		switch {
-		case c.want == "" && len(found) > 0:
-			t.Errorf("%s: found %v, want no overlap", c.name, found[0].err)
-		case c.want != "" && len(found) != 1:
-			t.Errorf("%s: found %d overlaps, want 1", c.name, len(found))
-		case c.want != "" && !strings.Contains(found[0].err.Error(), c.want):
-			t.Errorf("%s: error %q\nlacks %q", c.name, found[0].err, c.want)
-		}
+		expectOverlap(t, c.name, found, c.want)
+	}
+}
+
+// expectOverlap checks that the check of case name found one overlap whose
+// error contains want, or none when want is "".
+func expectOverlap(t *testing.T, name string, found []overlap, want string) {
+	t.Helper()
+	switch {
+	case want == "" && len(found) > 0:
+		t.Errorf("%s: found %v, want no overlap", name, found[0].err)
+	case want != "" && len(found) != 1:
+		t.Errorf("%s: found %d overlaps, want 1", name, len(found))
+	case want != "" && !strings.Contains(found[0].err.Error(), want):
+		t.Errorf("%s: error %q\nlacks %q", name, found[0].err, want)
 	}
 }
