@@ -501,9 +501,7 @@ func TestRunOverlapWithAndWithoutResourceIDs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if wantN, wantBilled := int64(len(c.a)+len(c.b)), billedOf(t, c.a, c.b); n != wantN || billed != wantBilled {
-					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
-				}
+				expectBothStored(t, n, billed, c.a, c.b)
 				return
 			}
 			if err == nil {
@@ -607,9 +605,7 @@ func TestRunOverlapZeroCostLines(t *testing.T) {
 				if err != nil {
 					t.Fatalf("reports billing %s and %s: %v", billedOf(t, c.a), billedOf(t, c.b), err)
 				}
-				if wantN, wantBilled := int64(len(c.a)+len(c.b)), billedOf(t, c.a, c.b); n != wantN || billed != wantBilled {
-					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
-				}
+				expectBothStored(t, n, billed, c.a, c.b)
 				return
 			}
 			if err == nil {
@@ -693,9 +689,7 @@ func TestRunOverlapTagSubset(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if wantN, wantBilled := int64(len(c.all)+len(c.part)), billedOf(t, c.all, c.part); n != wantN || billed != wantBilled {
-					t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
-				}
+				expectBothStored(t, n, billed, c.all, c.part)
 				return
 			}
 			if err == nil {
@@ -713,5 +707,14 @@ func TestRunOverlapTagSubset(t *testing.T) {
 				t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
 			}
 		})
+	}
+}
+
+// expectBothStored checks that a run stored n rows billing billed: every
+// row of both reports a and b.
+func expectBothStored(t *testing.T, n int64, billed string, a, b []curtest.Row) {
+	t.Helper()
+	if wantN, wantBilled := int64(len(a)+len(b)), billedOf(t, a, b); n != wantN || billed != wantBilled {
+		t.Errorf("stored %d rows, billed %s; want both reports' %d, %s", n, billed, wantN, wantBilled)
 	}
 }
