@@ -89,8 +89,23 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 	hr := func(h int) time.Time { return d.Add(time.Duration(h) * time.Hour) }
 	span := func(from, to int) tally.Window { return tally.Window{Start: hr(from), End: hr(to)} }
 	hours := func(from, to int) []tally.Window { return span(from, to).Split(time.Hour) }
-	w := span(0, 12)
+	w := span(0, 36)
 	p1 := agentPod{uid: "p1", started: hr(0), cpu: 1, labels: map[string]string{"app": "api"}}
+	p2 := agentPod{uid: "p2", started: hr(6), cpu: 1, labels: map[string]string{"app": "api"}}
+	// reregistered is b of node n1b: the same instance (i-1), registered
+	// again under another name.
+	reregistered := func(b tally.AgentIngest) tally.AgentIngest {
+		b.Node.UID, b.Node.Name = "n1b", "n1b"
+		for i := range b.Pods {
+			b.Pods[i].NodeName = "n1b"
+		}
+		for _, iv := range b.Intervals {
+			for i := range iv.Usage {
+				iv.Usage[i].NodeName = "n1b"
+			}
+		}
+		return b
+	}
 	for _, tc := range []struct {
 		name   string
 		before []tally.AgentIngest // stored before the first run
@@ -128,6 +143,32 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 			stale:  span(0, 4),
 		},
 		{
+			// The instance's bill lines outside every node's lifetime go
+			// to the nearest node of the instance that day.
+			name:   "a new node of an instance billed before and after it ran",
+			before: nil,
+			batch:  agentBatch(2, hours(6, 7), p1),
+			stale:  span(0, 24),
+		},
+		{
+			name:   "a node's lifetime extended into the next day, which its instance's bill lines reach",
+			before: []tally.AgentIngest{agentBatch(2, hours(20, 21), p1)},
+			batch:  agentBatch(2, hours(26, 27), p1),
+			stale:  span(21, 48),
+		},
+		{
+			name:   "a node's lifetime started earlier, nearer a bill line than the instance's other node",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1), reregistered(agentBatch(2, hours(8, 9), p2))},
+			batch:  reregistered(agentBatch(2, hours(6, 7), p2)),
+			stale:  span(0, 8),
+		},
+		{
+			name:   "a node's lifetime ended later, nearer a bill line than the instance's other node",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1), reregistered(agentBatch(2, hours(8, 9), p2))},
+			batch:  agentBatch(2, hours(4, 5), p1),
+			stale:  span(2, 24),
+		},
+		{
 			name:   "a node's capacity changed",
 			before: []tally.AgentIngest{agentBatch(2, hours(0, 3), p1)},
 			batch:  agentBatch(4, hours(3, 4), p1),
@@ -150,40 +191,15 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 			if err := db.StoreAgentData(ctx, tc.batch); err != nil {
 				t.Fatal(err)
 			}
-			stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := job.Attribute(ctx, w, false); err != nil {
-				t.Fatal(err)
-			}
-			normal := hourAllocations(t, db, w)
-			if _, err := job.Attribute(ctx, w, true); err != nil {
-				t.Fatal(err)
-			}
-			forced := hourAllocations(t, db, w)
-			// Hours after the node's lifetime are left out: their bill
-			// line of instance i-1 goes to the nearest node of the
-			// instance, whose spec (and existence) a node's write changes
-			// there too, for UpsertNodes as for agent batches (not fixed).
-			end := tc.batch.Node.ValidTo
-			for _, b := range tc.before {
-				if b.Node.ValidTo.After(end) {
-					end = b.Node.ValidTo
-				}
-			}
-			for _, h := range (tally.Window{Start: w.Start, End: end}).Hours() {
-				if !slices.Equal(normal[h], forced[h]) {
-					t.Errorf("hour %v: a run after the batch kept (stale %t, input writes %q)\n\t%s\nforced:\n\t%s", h,
-						slices.Contains(stale, h), db.InputWrites(t), strings.Join(normal[h], "\n\t"), strings.Join(forced[h], "\n\t"))
-				}
+			stale, forced := expectNormalRunAsForced(t, db, job, w, "the batch")
+			for _, h := range w.Hours() {
 				if !slices.Contains(stale, h) && tc.stale.Contains(h.Start()) {
 					t.Errorf("hour %v: not stale after the batch (stale: %v)", h, stale)
 				}
 			}
 			// The case is one: the batch changed hours that hold none of its intervals.
 			changed := false
-			for _, h := range (tally.Window{Start: w.Start, End: end}).Hours() {
+			for _, h := range w.Hours() {
 				if !slices.Equal(computed[h], forced[h]) && !batchHour(tc.batch, h) {
 					changed = true
 				}
@@ -192,6 +208,58 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 				t.Errorf("the batch changed no hour outside its intervals': the case tests nothing (%v)", slices.Collect(maps.Keys(forced)))
 			}
 		})
+	}
+}
+
+// expectNormalRunAsForced attributes w after a write (what): a normal run,
+// which recomputes the stale hours, must give every hour what a forced
+// run gives. It returns the hours stale before the runs and the forced
+// run's allocations (hourAllocations).
+func expectNormalRunAsForced(t *testing.T, db *postgres.DB, job *attribution.Job, w tally.Window, what string) ([]tally.Hour, map[tally.Hour][]string) {
+	t.Helper()
+	stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	normal := hourAllocations(t, db, w)
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	forced := hourAllocations(t, db, w)
+	for _, h := range w.Hours() {
+		if !slices.Equal(normal[h], forced[h]) {
+			t.Errorf("hour %v: a run after %s kept (stale %t, input writes %q)\n\t%s\nforced:\n\t%s", h, what,
+				slices.Contains(stale, h), db.InputWrites(t), strings.Join(normal[h], "\n\t"), strings.Join(forced[h], "\n\t"))
+		}
+	}
+	return stale, forced
+}
+
+// TestUpsertNodesMakesTheHoursOfItsInstancesBillStale: a node takes its
+// instance's bill lines in the hours of its day that no node of the
+// instance is alive in (the nearest node that day). Written by
+// UpsertNodes, it changes those hours, outside its lifetime: they must be
+// stale. Only its lifetime's hours were.
+func TestUpsertNodesMakesTheHoursOfItsInstancesBillStale(t *testing.T) {
+	db := pgtest.New(t)
+	agentFixture(t, db) // the bill of instance i-1, days 1 and 2; no node
+	d := fixture.Day1
+	w := tally.Window{Start: d, End: d.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	computed := hourAllocations(t, db, w)
+	n := agentBatch(2, []tally.Window{{Start: d.Add(2 * time.Hour), End: d.Add(4 * time.Hour)}}).Node
+	if err := db.UpsertNodes(ctx, []tally.Node{n}); err != nil {
+		t.Fatal(err)
+	}
+	_, forced := expectNormalRunAsForced(t, db, job, w, "the node's write")
+	if h := tally.HourOf(d.Add(10 * time.Hour)); slices.Equal(computed[h], forced[h]) {
+		t.Errorf("hour %v, of the node's day but not its lifetime, did not change: the test tests nothing", h)
 	}
 }
 
@@ -230,11 +298,12 @@ func agentFixture(t *testing.T, db *postgres.DB) {
 	}
 }
 
-// TestAgentBatchesInTurnRecordNoInputWrites: an agent's batches one after
-// the other extend its node's and pods' lifetimes over their own
-// intervals only, whose hours they make stale already: they record no
-// input writes (StaleHours scans those).
-func TestAgentBatchesInTurnRecordNoInputWrites(t *testing.T) {
+// TestAgentBatchesInTurnRecordNoMoreInputWrites: an agent's batches one
+// after the other extend its node's and pods' lifetimes over their own
+// intervals only, whose hours they make stale already: after the first
+// (of a new node, which records its day: the node takes its instance's
+// bill lines there), they record no input writes (StaleHours scans those).
+func TestAgentBatchesInTurnRecordNoMoreInputWrites(t *testing.T) {
 	db := pgtest.New(t)
 	agentFixture(t, db)
 	d := fixture.Day1
@@ -244,6 +313,6 @@ func TestAgentBatchesInTurnRecordNoInputWrites(t *testing.T) {
 		if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{iv}, p1)); err != nil {
 			t.Fatal(err)
 		}
-		expectInputWrites(t, db, fmt.Sprintf("after batch %d", i))
+		expectInputWrites(t, db, fmt.Sprintf("after batch %d", i), "2026-10-05T00:00 2026-10-06T00:00")
 	}
 }
