@@ -92,18 +92,9 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 	w := span(0, 36)
 	p1 := agentPod{uid: "p1", started: hr(0), cpu: 1, labels: map[string]string{"app": "api"}}
 	p2 := agentPod{uid: "p2", started: hr(6), cpu: 1, labels: map[string]string{"app": "api"}}
-	// reregistered is b of node n1b: the same instance (i-1), registered
-	// again under another name.
-	reregistered := func(b tally.AgentIngest) tally.AgentIngest {
-		b.Node.UID, b.Node.Name = "n1b", "n1b"
-		for i := range b.Pods {
-			b.Pods[i].NodeName = "n1b"
-		}
-		for _, iv := range b.Intervals {
-			for i := range iv.Usage {
-				iv.Usage[i].NodeName = "n1b"
-			}
-		}
+	reregistered := func(b tally.AgentIngest) tally.AgentIngest { return reregisteredAs("n1b", b) }
+	withoutInstance := func(b tally.AgentIngest) tally.AgentIngest {
+		b.Node.ProviderID, b.Node.InstanceID = "", ""
 		return b
 	}
 	for _, tc := range []struct {
@@ -167,6 +158,13 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1), reregistered(agentBatch(2, hours(8, 9), p2))},
 			batch:  agentBatch(2, hours(4, 5), p1),
 			stale:  span(2, 24),
+		},
+		{
+			// The instance's lines of hours 3–23 are no node's any more.
+			name:   "a node's instance id dropped (a provider id the agent could not read)",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1)},
+			batch:  withoutInstance(agentBatch(2, hours(2, 3), p1)),
+			stale:  span(0, 24),
 		},
 		{
 			name:   "a node's capacity changed",
@@ -298,21 +296,89 @@ func agentFixture(t *testing.T, db *postgres.DB) {
 	}
 }
 
+// reregisteredAs is b of node uid: the same instance (i-1), registered
+// again under another name.
+func reregisteredAs(uid string, b tally.AgentIngest) tally.AgentIngest {
+	b.Node.UID, b.Node.Name = uid, uid
+	for i := range b.Pods {
+		b.Pods[i].NodeName = uid
+	}
+	for _, iv := range b.Intervals {
+		for i := range iv.Usage {
+			iv.Usage[i].NodeName = uid
+		}
+	}
+	return b
+}
+
 // TestAgentBatchesInTurnRecordNoMoreInputWrites: an agent's batches one
 // after the other extend its node's and pods' lifetimes over their own
 // intervals only, whose hours they make stale already: after the first
 // (of a new node, which records its day: the node takes its instance's
 // bill lines there), they record no input writes (StaleHours scans those).
+// So do they when another node of the instance ran earlier that day: the
+// hours after the batches' node are its whoever ran before.
 func TestAgentBatchesInTurnRecordNoMoreInputWrites(t *testing.T) {
+	d := fixture.Day1
+	for _, tc := range []struct {
+		name    string
+		before  []tally.AgentIngest
+		from    time.Time
+		written []string
+	}{
+		{"a new node", nil, d, []string{"2026-10-05T00:00 2026-10-06T00:00"}},
+		{"a node of an instance another node of ran that day",
+			[]tally.AgentIngest{agentBatch(2, tally.Window{Start: d, End: d.Add(2 * time.Hour)}.Split(time.Hour), agentPod{uid: "p1", started: d, cpu: 1})},
+			d.Add(8 * time.Hour),
+			[]string{"2026-10-05T00:00 2026-10-06T00:00", "2026-10-05T00:00 2026-10-06T00:00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			agentFixture(t, db)
+			for _, b := range tc.before {
+				if err := db.StoreAgentData(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p2 := agentPod{uid: "p2", started: tc.from.Add(time.Minute), cpu: 1}
+			for i := range 6 {
+				iv := tally.Window{Start: tc.from.Add(time.Duration(i) * 20 * time.Minute), End: tc.from.Add(time.Duration(i+1) * 20 * time.Minute)}
+				if err := db.StoreAgentData(ctx, reregisteredAs("n2", agentBatch(2, []tally.Window{iv}, p2))); err != nil {
+					t.Fatal(err)
+				}
+				expectInputWrites(t, db, fmt.Sprintf("after batch %d", i), tc.written...)
+			}
+		})
+	}
+}
+
+// TestTodayIsAttributedFromTheDaysNodes: a node takes its instance's bill
+// lines in the hours of its day no node of the instance is alive in (the
+// nearest node). Today's hours up to the present took them from the nodes
+// alive before the present only: node n1 (instance i-1, billed from 00:00)
+// first reporting at 10:30 took none of hours 0–9 in a run at 10:50 (the
+// present: 10:00), having been read; at 11:05 it took them, but nothing
+// was written in between: the hours were not stale and kept the lines no
+// node's.
+func TestTodayIsAttributedFromTheDaysNodes(t *testing.T) {
 	db := pgtest.New(t)
 	agentFixture(t, db)
 	d := fixture.Day1
-	p1 := agentPod{uid: "p1", started: d.Add(time.Minute), cpu: 1}
-	for i := range 6 {
-		iv := tally.Window{Start: d.Add(time.Duration(i) * 20 * time.Minute), End: d.Add(time.Duration(i+1) * 20 * time.Minute)}
-		if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{iv}, p1)); err != nil {
-			t.Fatal(err)
-		}
-		expectInputWrites(t, db, fmt.Sprintf("after batch %d", i), "2026-10-05T00:00 2026-10-06T00:00")
+	at := func(h, m int) time.Time { return d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	w := tally.Window{Start: d, End: d.Add(24 * time.Hour)}
+	p1 := agentPod{uid: "p1", started: at(10, 30), cpu: 1, labels: map[string]string{"app": "api"}}
+	if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{{Start: at(10, 30), End: at(10, 40)}}, p1)); err != nil {
+		t.Fatal(err)
 	}
+	now := at(10, 50)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return now }}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	h := tally.HourOf(at(5, 0))
+	if got := hourAllocations(t, db, w)[h]; !strings.Contains(strings.Join(got, "\n"), "\nn1 ") {
+		t.Errorf("hour %v, attributed before n1 started, is not n1's:\n\t%s", h, strings.Join(got, "\n\t"))
+	}
+	now = at(11, 5)
+	expectNormalRunAsForced(t, db, job, w, "the present passed the node's start")
 }

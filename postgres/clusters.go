@@ -50,6 +50,9 @@ func (db *DB) UpsertNodes(ctx context.Context, nodes []tally.Node) error {
 		clusters[i], uids[i], from[i], to[i], billed[i] = string(n.Cluster), n.UID, n.ValidFrom, nullTime(n.ValidTo), n.InstanceID != ""
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockInstancesTx(ctx, tx); err != nil {
+			return err
+		}
 		if err := lockNodesTx(ctx, tx, nodes); err != nil {
 			return err
 		}
