@@ -179,10 +179,9 @@ const InstanceClaimGrace = time.Hour
 // reads of the other nodes of those instances stays as read until tx
 // commits.
 func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext('instances'))`); err != nil {
-		return fmt.Errorf("lock instances: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `
+	lock := &pgx.Batch{}
+	lock.Queue(`SELECT pg_advisory_xact_lock_shared(hashtext('instances'))`)
+	lock.Queue(`
 		SELECT pg_advisory_xact_lock(hashtext('instance ' || i))
 		FROM (
 			SELECT $1::text AS i
@@ -190,7 +189,8 @@ func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
 			SELECT instance_id FROM nodes WHERE cluster_id = $2 AND node_uid = $3
 			ORDER BY 1 OFFSET 0
 		) s
-		WHERE i <> ''`, n.InstanceID, n.Cluster, n.UID); err != nil {
+		WHERE i <> ''`, n.InstanceID, n.Cluster, n.UID)
+	if err := tx.SendBatch(ctx, lock).Close(); err != nil {
 		return fmt.Errorf("lock instance %s: %w", n.InstanceID, err)
 	}
 	if n.InstanceID == "" {
