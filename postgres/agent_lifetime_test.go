@@ -1,9 +1,13 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +162,19 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1), reregistered(agentBatch(2, hours(8, 9), p2))},
 			batch:  agentBatch(2, hours(4, 5), p1),
 			stale:  span(2, 24),
+		},
+		{
+			// A tie goes to the node first in the day's order (n0).
+			name:   "a node's lifetime ended later than the instance's other node's, which it ended with",
+			before: []tally.AgentIngest{reregisteredAs("n0", agentBatch(2, hours(0, 2))), agentBatch(2, hours(1, 2))},
+			batch:  agentBatch(2, hours(2, 3)),
+			stale:  span(2, 24),
+		},
+		{
+			name:   "a node's lifetime started earlier than the instance's other node's, which it started with",
+			before: []tally.AgentIngest{reregisteredAs("n0", agentBatch(2, hours(5, 6))), agentBatch(2, hours(5, 7))},
+			batch:  agentBatch(2, hours(4, 5)),
+			stale:  span(0, 5),
 		},
 		{
 			// The instance's lines of hours 3–23 are no node's any more.
@@ -381,4 +398,101 @@ func TestTodayIsAttributedFromTheDaysNodes(t *testing.T) {
 	}
 	now = at(11, 5)
 	expectNormalRunAsForced(t, db, job, w, "the present passed the node's start")
+}
+
+// inCluster is b of cluster c.
+func inCluster(c tally.ClusterID, b tally.AgentIngest) tally.AgentIngest {
+	b.Cluster, b.Node.Cluster = c, c
+	for i := range b.Pods {
+		b.Pods[i].Ref.Cluster = c
+	}
+	for _, iv := range b.Intervals {
+		for i := range iv.Usage {
+			iv.Usage[i].Cluster = c
+		}
+	}
+	return b
+}
+
+// TestRandomNodeWritesKeepNormalRunsAsForced writes random nodes of one
+// instance (i-1: n0, n1, n1b of cluster prod or dev; with or without a
+// pod or an instance id; another capacity; through agent batches or
+// UpsertNodes, running or ended) on a 20-minute or an hour grid over two
+// days; after each write a normal run must give what a forced run gives.
+// TALLY_NODE_WRITE_SEEDS sets how many scenarios (default 4; a review ran
+// 390).
+func TestRandomNodeWritesKeepNormalRunsAsForced(t *testing.T) {
+	seeds := 4
+	if s := os.Getenv("TALLY_NODE_WRITE_SEEDS"); s != "" {
+		var err error
+		if seeds, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("TALLY_NODE_WRITE_SEEDS: %v", err)
+		}
+	}
+	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(48 * time.Hour)}
+	for seed := range seeds {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) { randomNodeWrites(t, seed, w) })
+	}
+}
+
+func randomNodeWrites(t *testing.T, seed int, w tally.Window) {
+	r := rand.New(rand.NewPCG(uint64(seed), 7))
+	db := pgtest.New(t)
+	agentFixture(t, db)
+	if err := db.UpsertCluster(ctx, tally.Cluster{ID: "dev", Name: "dev", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	grid := []time.Duration{20 * time.Minute, time.Hour}[seed%2]
+	var writes []string
+	for range 8 {
+		start := w.Start.Add(time.Duration(r.IntN(int(w.Duration()/grid))) * grid)
+		ivs := tally.Window{Start: start, End: start.Add(time.Duration(1+r.IntN(4)) * grid)}.Split(grid)
+		if ivs[len(ivs)-1].End.After(w.End) {
+			continue
+		}
+		uid := []string{"n1", "n1b", "n0"}[r.IntN(3)]
+		b, what := agentBatch(2, ivs), ""
+		if r.IntN(2) == 0 {
+			b, what = agentBatch(2, ivs, agentPod{uid: "p" + uid, started: ivs[0].Start.Add(-time.Duration(r.IntN(3)) * time.Hour), cpu: 1}), " (a pod)"
+		}
+		b = reregisteredAs(uid, b)
+		switch r.IntN(8) {
+		case 0:
+			b, what = inCluster("dev", b), what+" (cluster dev)"
+		case 1:
+			b.Node.ProviderID, b.Node.InstanceID = "", ""
+			what += " (no instance)"
+		case 2:
+			b.Node.CPUCores = 4
+			what += " (4 cores)"
+		}
+		what = fmt.Sprintf("batch of %s %s–%s%s", uid, ivs[0].Start.Format("02T15:04"), ivs[len(ivs)-1].End.Format("02T15:04"), what)
+		var err error
+		if r.IntN(3) == 0 {
+			if r.IntN(2) == 0 {
+				b.Node.ValidTo = time.Time{}
+				what += " (running)"
+			}
+			what = "UpsertNodes of the " + what
+			err = db.UpsertNodes(ctx, []tally.Node{b.Node})
+		} else {
+			err = db.StoreAgentData(ctx, b)
+		}
+		if te := (*tally.Error)(nil); errors.As(err, &te) && te.Code == tally.EConflict {
+			writes = append(writes, what+": refused")
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		writes = append(writes, what)
+		expectNormalRunAsForced(t, db, job, w, "\n\t"+strings.Join(writes, ";\n\t")+"\n")
+		if t.Failed() {
+			return
+		}
+	}
 }

@@ -108,9 +108,10 @@ func ignoreNoRows(err error) error {
 // when the node is new or its spec changed (its instance id included: the
 // stored row's instance counts too); when its lifetime moves into a day it
 // did not touch; and when it moves towards another node of the instance
-// in those days (a start moved earlier, with a node starting before it;
-// an end moved later, with one ending after it), which the hours between
-// them may go to instead. Rivals are read after claimInstanceTx locked
+// in those days (a start moved earlier, with a node starting before it
+// or with it; an end moved later, with one ending after it or with it),
+// which the hours between them may go to instead (a tie too: it goes to
+// the node first in the day's order). Rivals are read after claimInstanceTx locked
 // the instances, which other writers of their nodes take too.
 const agentLifetimeChangesSQL = `
 	WITH node_rivals AS (
@@ -133,8 +134,8 @@ const agentLifetimeChangesSQL = `
 					IS DISTINCT FROM ($3, $4, $6, $8, $9::float8::numeric, $10, $12::float8::numeric, $13::int8, $14::jsonb)
 				OR $15 < n.valid_from OR $16 > n.valid_to OR (n.valid_to IS NULL AND $16 IS NOT NULL))) AS whole,
 			$5 <> '' OR n.instance_id <> '' AS days,
-			EXISTS (SELECT 1 FROM node_rivals r WHERE r.valid_from < n.valid_from) AS rival_before,
-			EXISTS (SELECT 1 FROM node_rivals r WHERE r.valid_to > coalesce(n.valid_to, 'infinity')) AS rival_after
+			EXISTS (SELECT 1 FROM node_rivals r WHERE r.valid_from <= n.valid_from) AS rival_before,
+			EXISTS (SELECT 1 FROM node_rivals r WHERE r.valid_to >= coalesce(n.valid_to, 'infinity')) AS rival_after
 		FROM nodes n WHERE n.cluster_id = $1 AND n.node_uid = $2
 	),
 	pod_change AS (
