@@ -129,6 +129,10 @@ func instanceKey(id string) string {
 // cluster at a time, so one of the claims is false (an agent token of one
 // cluster reporting another's instance), and taking either would let one
 // cluster take another's bill.
+//
+// The nodes are those of the input, which Job loads per UTC day: a node
+// takes its instance's lines in hours of its days only, which stores rely
+// on to know which hours writing a node changes.
 func (ix *index) nodeFor(id string, h tally.Hour) (n *tally.Node, contested bool) {
 	key := instanceKey(id)
 	if ix.contested(key, h) {

@@ -211,13 +211,18 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 	return sum, j.Store.SaveStackCosts(ctx, run, stacks.result())
 }
 
+// load reads the input of w, a day up to the present. Its nodes are those
+// of the whole day: a node takes its instance's bill lines in hours of its
+// day no node of the instance is alive in (nodeFor), also before the
+// present reaches its start, so an hour does not change when it does.
 func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {
 	in := Input{Window: w}
 	var err error
 	if in.Clusters, err = j.Store.Clusters(ctx); err != nil {
 		return in, nil, err
 	}
-	if in.Nodes, err = j.Store.Nodes(ctx, "", w); err != nil {
+	day := tally.Window{Start: w.Start, End: w.Start.Add(24 * time.Hour)}
+	if in.Nodes, err = j.Store.Nodes(ctx, "", day); err != nil {
 		return in, nil, err
 	}
 	if in.Pods, err = j.Store.Pods(ctx, "", w); err != nil {

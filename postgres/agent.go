@@ -173,12 +173,28 @@ const InstanceClaimGrace = time.Hour
 // instance would take that cluster's bill. Claims of one instance are
 // serialized by a transaction advisory lock, so two batches cannot both
 // pass the check.
+//
+// The lock is taken on the node's instance as written and as stored, and
+// UpsertNodes excludes it (lockInstancesTx): what agentLifetimeChangesSQL
+// reads of the other nodes of those instances stays as read until tx
+// commits.
 func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
+	lock := &pgx.Batch{}
+	lock.Queue(`SELECT pg_advisory_xact_lock_shared(hashtext('instances'))`)
+	lock.Queue(`
+		SELECT pg_advisory_xact_lock(hashtext('instance ' || i))
+		FROM (
+			SELECT $1::text AS i
+			UNION
+			SELECT instance_id FROM nodes WHERE cluster_id = $2 AND node_uid = $3
+			ORDER BY 1 OFFSET 0
+		) s
+		WHERE i <> ''`, n.InstanceID, n.Cluster, n.UID)
+	if err := tx.SendBatch(ctx, lock).Close(); err != nil {
+		return fmt.Errorf("lock instance %s: %w", n.InstanceID, err)
+	}
 	if n.InstanceID == "" {
 		return nil
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('instance ' || $1))`, n.InstanceID); err != nil {
-		return fmt.Errorf("lock instance %s: %w", n.InstanceID, err)
 	}
 	until := n.ValidTo
 	if until.IsZero() {
@@ -236,6 +252,16 @@ const nodeInsert = `
 func nodeArgs(n *tally.Node) []any {
 	return []any{n.Cluster, n.UID, n.Name, n.ProviderID, n.InstanceID, n.InstanceType, n.Region, n.Zone, lifecycle(n.Lifecycle),
 		n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory, jsonMap(n.Labels, false), n.ValidFrom, nullTime(n.ValidTo)}
+}
+
+// lockInstancesTx waits for the agent batches storing nodes of any
+// instance and keeps others from starting until tx ends (claimInstanceTx):
+// they read the other nodes of their instances.
+func lockInstancesTx(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('instances'))`); err != nil {
+		return fmt.Errorf("lock instances: %w", err)
+	}
+	return nil
 }
 
 // lockNodesTx locks the row of every node, in key order (concurrent

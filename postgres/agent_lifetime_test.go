@@ -1,9 +1,13 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,8 +93,14 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 	hr := func(h int) time.Time { return d.Add(time.Duration(h) * time.Hour) }
 	span := func(from, to int) tally.Window { return tally.Window{Start: hr(from), End: hr(to)} }
 	hours := func(from, to int) []tally.Window { return span(from, to).Split(time.Hour) }
-	w := span(0, 12)
+	w := span(0, 36)
 	p1 := agentPod{uid: "p1", started: hr(0), cpu: 1, labels: map[string]string{"app": "api"}}
+	p2 := agentPod{uid: "p2", started: hr(6), cpu: 1, labels: map[string]string{"app": "api"}}
+	reregistered := func(b tally.AgentIngest) tally.AgentIngest { return reregisteredAs("n1b", b) }
+	withoutInstance := func(b tally.AgentIngest) tally.AgentIngest {
+		b.Node.ProviderID, b.Node.InstanceID = "", ""
+		return b
+	}
 	for _, tc := range []struct {
 		name   string
 		before []tally.AgentIngest // stored before the first run
@@ -128,6 +138,52 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 			stale:  span(0, 4),
 		},
 		{
+			// The instance's bill lines outside every node's lifetime go
+			// to the nearest node of the instance that day.
+			name:   "a new node of an instance billed before and after it ran",
+			before: nil,
+			batch:  agentBatch(2, hours(6, 7), p1),
+			stale:  span(0, 24),
+		},
+		{
+			name:   "a node's lifetime extended into the next day, which its instance's bill lines reach",
+			before: []tally.AgentIngest{agentBatch(2, hours(20, 21), p1)},
+			batch:  agentBatch(2, hours(26, 27), p1),
+			stale:  span(21, 48),
+		},
+		{
+			name:   "a node's lifetime started earlier, nearer a bill line than the instance's other node",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1), reregistered(agentBatch(2, hours(8, 9), p2))},
+			batch:  reregistered(agentBatch(2, hours(6, 7), p2)),
+			stale:  span(0, 8),
+		},
+		{
+			name:   "a node's lifetime ended later, nearer a bill line than the instance's other node",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1), reregistered(agentBatch(2, hours(8, 9), p2))},
+			batch:  agentBatch(2, hours(4, 5), p1),
+			stale:  span(2, 24),
+		},
+		{
+			// A tie goes to the node first in the day's order (n0).
+			name:   "a node's lifetime ended later than the instance's other node's, which it ended with",
+			before: []tally.AgentIngest{reregisteredAs("n0", agentBatch(2, hours(0, 2))), agentBatch(2, hours(1, 2))},
+			batch:  agentBatch(2, hours(2, 3)),
+			stale:  span(2, 24),
+		},
+		{
+			name:   "a node's lifetime started earlier than the instance's other node's, which it started with",
+			before: []tally.AgentIngest{reregisteredAs("n0", agentBatch(2, hours(5, 6))), agentBatch(2, hours(5, 7))},
+			batch:  agentBatch(2, hours(4, 5)),
+			stale:  span(0, 5),
+		},
+		{
+			// The instance's lines of hours 3–23 are no node's any more.
+			name:   "a node's instance id dropped (a provider id the agent could not read)",
+			before: []tally.AgentIngest{agentBatch(2, hours(0, 2), p1)},
+			batch:  withoutInstance(agentBatch(2, hours(2, 3), p1)),
+			stale:  span(0, 24),
+		},
+		{
 			name:   "a node's capacity changed",
 			before: []tally.AgentIngest{agentBatch(2, hours(0, 3), p1)},
 			batch:  agentBatch(4, hours(3, 4), p1),
@@ -150,40 +206,15 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 			if err := db.StoreAgentData(ctx, tc.batch); err != nil {
 				t.Fatal(err)
 			}
-			stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := job.Attribute(ctx, w, false); err != nil {
-				t.Fatal(err)
-			}
-			normal := hourAllocations(t, db, w)
-			if _, err := job.Attribute(ctx, w, true); err != nil {
-				t.Fatal(err)
-			}
-			forced := hourAllocations(t, db, w)
-			// Hours after the node's lifetime are left out: their bill
-			// line of instance i-1 goes to the nearest node of the
-			// instance, whose spec (and existence) a node's write changes
-			// there too, for UpsertNodes as for agent batches (not fixed).
-			end := tc.batch.Node.ValidTo
-			for _, b := range tc.before {
-				if b.Node.ValidTo.After(end) {
-					end = b.Node.ValidTo
-				}
-			}
-			for _, h := range (tally.Window{Start: w.Start, End: end}).Hours() {
-				if !slices.Equal(normal[h], forced[h]) {
-					t.Errorf("hour %v: a run after the batch kept (stale %t, input writes %q)\n\t%s\nforced:\n\t%s", h,
-						slices.Contains(stale, h), db.InputWrites(t), strings.Join(normal[h], "\n\t"), strings.Join(forced[h], "\n\t"))
-				}
+			stale, forced := expectNormalRunAsForced(t, db, job, w, "the batch")
+			for _, h := range w.Hours() {
 				if !slices.Contains(stale, h) && tc.stale.Contains(h.Start()) {
 					t.Errorf("hour %v: not stale after the batch (stale: %v)", h, stale)
 				}
 			}
 			// The case is one: the batch changed hours that hold none of its intervals.
 			changed := false
-			for _, h := range (tally.Window{Start: w.Start, End: end}).Hours() {
+			for _, h := range w.Hours() {
 				if !slices.Equal(computed[h], forced[h]) && !batchHour(tc.batch, h) {
 					changed = true
 				}
@@ -192,6 +223,58 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 				t.Errorf("the batch changed no hour outside its intervals': the case tests nothing (%v)", slices.Collect(maps.Keys(forced)))
 			}
 		})
+	}
+}
+
+// expectNormalRunAsForced attributes w after a write (what): a normal run,
+// which recomputes the stale hours, must give every hour what a forced
+// run gives. It returns the hours stale before the runs and the forced
+// run's allocations (hourAllocations).
+func expectNormalRunAsForced(t *testing.T, db *postgres.DB, job *attribution.Job, w tally.Window, what string) ([]tally.Hour, map[tally.Hour][]string) {
+	t.Helper()
+	stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	normal := hourAllocations(t, db, w)
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	forced := hourAllocations(t, db, w)
+	for _, h := range w.Hours() {
+		if !slices.Equal(normal[h], forced[h]) {
+			t.Errorf("hour %v: a run after %s kept (stale %t, input writes %q)\n\t%s\nforced:\n\t%s", h, what,
+				slices.Contains(stale, h), db.InputWrites(t), strings.Join(normal[h], "\n\t"), strings.Join(forced[h], "\n\t"))
+		}
+	}
+	return stale, forced
+}
+
+// TestUpsertNodesMakesTheHoursOfItsInstancesBillStale: a node takes its
+// instance's bill lines in the hours of its day that no node of the
+// instance is alive in (the nearest node that day). Written by
+// UpsertNodes, it changes those hours, outside its lifetime: they must be
+// stale. Only its lifetime's hours were.
+func TestUpsertNodesMakesTheHoursOfItsInstancesBillStale(t *testing.T) {
+	db := pgtest.New(t)
+	agentFixture(t, db) // the bill of instance i-1, days 1 and 2; no node
+	d := fixture.Day1
+	w := tally.Window{Start: d, End: d.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	computed := hourAllocations(t, db, w)
+	n := agentBatch(2, []tally.Window{{Start: d.Add(2 * time.Hour), End: d.Add(4 * time.Hour)}}).Node
+	if err := db.UpsertNodes(ctx, []tally.Node{n}); err != nil {
+		t.Fatal(err)
+	}
+	_, forced := expectNormalRunAsForced(t, db, job, w, "the node's write")
+	if h := tally.HourOf(d.Add(10 * time.Hour)); slices.Equal(computed[h], forced[h]) {
+		t.Errorf("hour %v, of the node's day but not its lifetime, did not change: the test tests nothing", h)
 	}
 }
 
@@ -230,20 +313,186 @@ func agentFixture(t *testing.T, db *postgres.DB) {
 	}
 }
 
-// TestAgentBatchesInTurnRecordNoInputWrites: an agent's batches one after
-// the other extend its node's and pods' lifetimes over their own
-// intervals only, whose hours they make stale already: they record no
-// input writes (StaleHours scans those).
-func TestAgentBatchesInTurnRecordNoInputWrites(t *testing.T) {
+// reregisteredAs is b of node uid: the same instance (i-1), registered
+// again under another name.
+func reregisteredAs(uid string, b tally.AgentIngest) tally.AgentIngest {
+	b.Node.UID, b.Node.Name = uid, uid
+	for i := range b.Pods {
+		b.Pods[i].NodeName = uid
+	}
+	for _, iv := range b.Intervals {
+		for i := range iv.Usage {
+			iv.Usage[i].NodeName = uid
+		}
+	}
+	return b
+}
+
+// TestAgentBatchesInTurnRecordNoMoreInputWrites: an agent's batches one
+// after the other extend its node's and pods' lifetimes over their own
+// intervals only, whose hours they make stale already: after the first
+// (of a new node, which records its day: the node takes its instance's
+// bill lines there), they record no input writes (StaleHours scans those).
+// So do they when another node of the instance ran earlier that day: the
+// hours after the batches' node are its whoever ran before.
+func TestAgentBatchesInTurnRecordNoMoreInputWrites(t *testing.T) {
+	d := fixture.Day1
+	for _, tc := range []struct {
+		name    string
+		before  []tally.AgentIngest
+		from    time.Time
+		written []string
+	}{
+		{"a new node", nil, d, []string{"2026-10-05T00:00 2026-10-06T00:00"}},
+		{"a node of an instance another node of ran that day",
+			[]tally.AgentIngest{agentBatch(2, tally.Window{Start: d, End: d.Add(2 * time.Hour)}.Split(time.Hour), agentPod{uid: "p1", started: d, cpu: 1})},
+			d.Add(8 * time.Hour),
+			[]string{"2026-10-05T00:00 2026-10-06T00:00", "2026-10-05T00:00 2026-10-06T00:00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			agentFixture(t, db)
+			for _, b := range tc.before {
+				if err := db.StoreAgentData(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p2 := agentPod{uid: "p2", started: tc.from.Add(time.Minute), cpu: 1}
+			for i := range 6 {
+				iv := tally.Window{Start: tc.from.Add(time.Duration(i) * 20 * time.Minute), End: tc.from.Add(time.Duration(i+1) * 20 * time.Minute)}
+				if err := db.StoreAgentData(ctx, reregisteredAs("n2", agentBatch(2, []tally.Window{iv}, p2))); err != nil {
+					t.Fatal(err)
+				}
+				expectInputWrites(t, db, fmt.Sprintf("after batch %d", i), tc.written...)
+			}
+		})
+	}
+}
+
+// TestTodayIsAttributedFromTheDaysNodes: a node takes its instance's bill
+// lines in the hours of its day no node of the instance is alive in (the
+// nearest node). Today's hours up to the present took them from the nodes
+// alive before the present only: node n1 (instance i-1, billed from 00:00)
+// first reporting at 10:30 took none of hours 0–9 in a run at 10:50 (the
+// present: 10:00), having been read; at 11:05 it took them, but nothing
+// was written in between: the hours were not stale and kept the lines no
+// node's.
+func TestTodayIsAttributedFromTheDaysNodes(t *testing.T) {
 	db := pgtest.New(t)
 	agentFixture(t, db)
 	d := fixture.Day1
-	p1 := agentPod{uid: "p1", started: d.Add(time.Minute), cpu: 1}
-	for i := range 6 {
-		iv := tally.Window{Start: d.Add(time.Duration(i) * 20 * time.Minute), End: d.Add(time.Duration(i+1) * 20 * time.Minute)}
-		if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{iv}, p1)); err != nil {
+	at := func(h, m int) time.Time { return d.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	w := tally.Window{Start: d, End: d.Add(24 * time.Hour)}
+	p1 := agentPod{uid: "p1", started: at(10, 30), cpu: 1, labels: map[string]string{"app": "api"}}
+	if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{{Start: at(10, 30), End: at(10, 40)}}, p1)); err != nil {
+		t.Fatal(err)
+	}
+	now := at(10, 50)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return now }}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	h := tally.HourOf(at(5, 0))
+	if got := hourAllocations(t, db, w)[h]; !strings.Contains(strings.Join(got, "\n"), "\nn1 ") {
+		t.Errorf("hour %v, attributed before n1 started, is not n1's:\n\t%s", h, strings.Join(got, "\n\t"))
+	}
+	now = at(11, 5)
+	expectNormalRunAsForced(t, db, job, w, "the present passed the node's start")
+}
+
+// inCluster is b of cluster c.
+func inCluster(c tally.ClusterID, b tally.AgentIngest) tally.AgentIngest {
+	b.Cluster, b.Node.Cluster = c, c
+	for i := range b.Pods {
+		b.Pods[i].Ref.Cluster = c
+	}
+	for _, iv := range b.Intervals {
+		for i := range iv.Usage {
+			iv.Usage[i].Cluster = c
+		}
+	}
+	return b
+}
+
+// TestRandomNodeWritesKeepNormalRunsAsForced writes random nodes of one
+// instance (i-1: n0, n1, n1b of cluster prod or dev; with or without a
+// pod or an instance id; another capacity; through agent batches or
+// UpsertNodes, running or ended) on a 20-minute or an hour grid over two
+// days; after each write a normal run must give what a forced run gives.
+// TALLY_NODE_WRITE_SEEDS sets how many scenarios (default 4; a review ran
+// 390).
+func TestRandomNodeWritesKeepNormalRunsAsForced(t *testing.T) {
+	seeds := 4
+	if s := os.Getenv("TALLY_NODE_WRITE_SEEDS"); s != "" {
+		var err error
+		if seeds, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("TALLY_NODE_WRITE_SEEDS: %v", err)
+		}
+	}
+	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(48 * time.Hour)}
+	for seed := range seeds {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) { randomNodeWrites(t, seed, w) })
+	}
+}
+
+func randomNodeWrites(t *testing.T, seed int, w tally.Window) {
+	r := rand.New(rand.NewPCG(uint64(seed), 7))
+	db := pgtest.New(t)
+	agentFixture(t, db)
+	if err := db.UpsertCluster(ctx, tally.Cluster{ID: "dev", Name: "dev", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, true); err != nil {
+		t.Fatal(err)
+	}
+	grid := []time.Duration{20 * time.Minute, time.Hour}[seed%2]
+	var writes []string
+	for range 8 {
+		start := w.Start.Add(time.Duration(r.IntN(int(w.Duration()/grid))) * grid)
+		ivs := tally.Window{Start: start, End: start.Add(time.Duration(1+r.IntN(4)) * grid)}.Split(grid)
+		if ivs[len(ivs)-1].End.After(w.End) {
+			continue
+		}
+		uid := []string{"n1", "n1b", "n0"}[r.IntN(3)]
+		b, what := agentBatch(2, ivs), ""
+		if r.IntN(2) == 0 {
+			b, what = agentBatch(2, ivs, agentPod{uid: "p" + uid, started: ivs[0].Start.Add(-time.Duration(r.IntN(3)) * time.Hour), cpu: 1}), " (a pod)"
+		}
+		b = reregisteredAs(uid, b)
+		switch r.IntN(8) {
+		case 0:
+			b, what = inCluster("dev", b), what+" (cluster dev)"
+		case 1:
+			b.Node.ProviderID, b.Node.InstanceID = "", ""
+			what += " (no instance)"
+		case 2:
+			b.Node.CPUCores = 4
+			what += " (4 cores)"
+		}
+		what = fmt.Sprintf("batch of %s %s–%s%s", uid, ivs[0].Start.Format("02T15:04"), ivs[len(ivs)-1].End.Format("02T15:04"), what)
+		var err error
+		if r.IntN(3) == 0 {
+			if r.IntN(2) == 0 {
+				b.Node.ValidTo = time.Time{}
+				what += " (running)"
+			}
+			what = "UpsertNodes of the " + what
+			err = db.UpsertNodes(ctx, []tally.Node{b.Node})
+		} else {
+			err = db.StoreAgentData(ctx, b)
+		}
+		if te := (*tally.Error)(nil); errors.As(err, &te) && te.Code == tally.EConflict {
+			writes = append(writes, what+": refused")
+			continue
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
-		expectInputWrites(t, db, fmt.Sprintf("after batch %d", i))
+		writes = append(writes, what)
+		expectNormalRunAsForced(t, db, job, w, "\n\t"+strings.Join(writes, ";\n\t")+"\n")
+		if t.Failed() {
+			return
+		}
 	}
 }

@@ -100,8 +100,31 @@ func ignoreNoRows(err error) error {
 // one stored as running and ended, from its end on. A change attribution
 // does not read (a node's zone, allocatable, labels; a pod's annotations;
 // a container's id and limits) changes no span.
+//
+// A node with an instance id also takes its instance's bill lines in the
+// hours of its UTC days (attribution runs day by day) that no node of the
+// instance is alive in, when it is the instance's nearest node that day
+// (see attribution's nodeFor). So a node's span reaches to whole days:
+// when the node is new or its spec changed (its instance id included: the
+// stored row's instance counts too); when its lifetime moves into a day it
+// did not touch; and when it moves towards another node of the instance
+// in those days (a start moved earlier, with a node starting before it
+// or with it; an end moved later, with one ending after it or with it),
+// which the hours between them may go to instead (a tie too: it goes to
+// the node first in the day's order). Rivals are read after claimInstanceTx locked
+// the instances, which other writers of their nodes take too.
 const agentLifetimeChangesSQL = `
-	WITH node_change AS (
+	WITH node_rivals AS (
+		-- The other nodes of its instances (as written and as stored) in
+		-- its days, before and after.
+		SELECT o.valid_from, coalesce(o.valid_to, 'infinity') AS valid_to
+		FROM nodes n JOIN nodes o ON o.instance_id IN ($5, n.instance_id) AND o.instance_id <> ''
+			AND (o.cluster_id, o.node_uid) <> (n.cluster_id, n.node_uid)
+		WHERE n.cluster_id = $1 AND n.node_uid = $2
+		  AND o.valid_from < tally_day_end(greatest(coalesce(n.valid_to, 'infinity'), $16))
+		  AND coalesce(o.valid_to, 'infinity') > tally_day_start(least(n.valid_from, $15))
+	),
+	node_change AS (
 		SELECT n.valid_from AS old_from, n.valid_to AS old_to, $15::timestamptz AS new_from, $16::timestamptz AS new_to,
 			$17::bool OR ((n.name, n.provider_id, n.instance_id, n.instance_type, n.region, n.lifecycle, n.cpu_cores, n.memory_bytes, n.gpus)
 				IS DISTINCT FROM ($3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::float8::numeric, $10::int8, $11::int4)
@@ -109,7 +132,10 @@ const agentLifetimeChangesSQL = `
 			  AND ((n.name, n.provider_id, n.instance_type, n.lifecycle, n.cpu_cores, n.memory_bytes,
 					n.allocatable_cpu_cores, n.allocatable_memory_bytes, n.labels)
 					IS DISTINCT FROM ($3, $4, $6, $8, $9::float8::numeric, $10, $12::float8::numeric, $13::int8, $14::jsonb)
-				OR $15 < n.valid_from OR $16 > n.valid_to OR (n.valid_to IS NULL AND $16 IS NOT NULL))) AS whole
+				OR $15 < n.valid_from OR $16 > n.valid_to OR (n.valid_to IS NULL AND $16 IS NOT NULL))) AS whole,
+			$5 <> '' OR n.instance_id <> '' AS days,
+			EXISTS (SELECT 1 FROM node_rivals r WHERE r.valid_from <= n.valid_from) AS rival_before,
+			EXISTS (SELECT 1 FROM node_rivals r WHERE r.valid_to >= coalesce(n.valid_to, 'infinity')) AS rival_after
 		FROM nodes n WHERE n.cluster_id = $1 AND n.node_uid = $2
 	),
 	pod_change AS (
@@ -122,7 +148,8 @@ const agentLifetimeChangesSQL = `
 				LEFT JOIN containers c ON c.cluster_id = $1 AND c.pod_uid = ci.u AND c.name = ci.name
 				WHERE ci.u = p.pod_uid
 				  AND (c.name IS NULL OR (c.image, c.cpu_request_cores, c.memory_request_bytes, c.gpu_request)
-					IS DISTINCT FROM (ci.image, ci.cpu::numeric, ci.mem, ci.gpu))) AS whole
+					IS DISTINCT FROM (ci.image, ci.cpu::numeric, ci.mem, ci.gpu))) AS whole,
+			false AS days, false AS rival_before, false AS rival_after
 		FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[])
 			AS i(u, node, k, o, l, f, e)
 		JOIN pods p ON p.cluster_id = $1 AND p.pod_uid = i.u
@@ -132,12 +159,15 @@ const agentLifetimeChangesSQL = `
 			coalesce(greatest(old_to, new_to), 'infinity') AS new_end -- NULL: running
 		FROM (SELECT * FROM node_change UNION ALL SELECT * FROM pod_change) c
 	)
-	SELECT s, nullif(e, 'infinity')
+	SELECT CASE WHEN to_days_start THEN tally_day_start(s) ELSE s END,
+		nullif(CASE WHEN to_days_end THEN tally_day_end(e) ELSE e END, 'infinity')
 	FROM change, LATERAL (VALUES
-		(CASE WHEN whole THEN least(old_from, new_from) END, greatest(old_end, new_end)),
-		(CASE WHEN new_from < old_from THEN new_from END, old_from),
-		(CASE WHEN new_end <> old_end THEN least(old_end, new_end) END, greatest(old_end, new_end))
-	) AS span(s, e)
+		(CASE WHEN whole THEN least(old_from, new_from) END, greatest(old_end, new_end), days, days),
+		(CASE WHEN new_from < old_from THEN new_from END, old_from,
+			days AND (rival_before OR tally_day_start(new_from) < tally_day_start(old_from)), false),
+		(CASE WHEN new_end <> old_end THEN least(old_end, new_end) END, greatest(old_end, new_end),
+			false, days AND (rival_after OR tally_day_end(new_end) <> tally_day_end(old_end)))
+	) AS span(s, e, to_days_start, to_days_end)
 	WHERE s IS NOT NULL AND e > s`
 
 // staleIntervalHours returns the hours StaleHours takes for stale once

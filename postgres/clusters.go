@@ -40,17 +40,23 @@ func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
 // UpsertNodes records nodes; a known node's spec is updated and its
 // lifetime only ever extended (the earliest start, the latest end). The
 // hours of the nodes' lifetimes, before and after, are stale once it
-// commits.
+// commits, and those of their UTC days when a node has an instance id: it
+// takes its instance's bill lines in hours of its days that no node of
+// the instance is alive in.
 func (db *DB) UpsertNodes(ctx context.Context, nodes []tally.Node) error {
 	clusters, uids, from, to := make([]string, len(nodes)), make([]string, len(nodes)), make([]time.Time, len(nodes)), make([]*time.Time, len(nodes))
+	billed := make([]bool, len(nodes))
 	for i, n := range nodes {
-		clusters[i], uids[i], from[i], to[i] = string(n.Cluster), n.UID, n.ValidFrom, nullTime(n.ValidTo)
+		clusters[i], uids[i], from[i], to[i], billed[i] = string(n.Cluster), n.UID, n.ValidFrom, nullTime(n.ValidTo), n.InstanceID != ""
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := lockInstancesTx(ctx, tx); err != nil {
+			return err
+		}
 		if err := lockNodesTx(ctx, tx, nodes); err != nil {
 			return err
 		}
-		if err := recordLifetimeWriteTx(ctx, tx, "nodes", "node_uid", clusters, uids, from, to); err != nil {
+		if err := recordLifetimeWriteTx(ctx, tx, nodeLifetimes, clusters, uids, from, to, billed); err != nil {
 			return err
 		}
 		return upsertNodesTx(ctx, tx, nodes)
@@ -134,7 +140,7 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 		if err := tx.SendBatch(ctx, lock).Close(); err != nil {
 			return fmt.Errorf("lock their rows: %w", err)
 		}
-		if err := recordLifetimeWriteTx(ctx, tx, "pods", "pod_uid", clusters, uids, from, to); err != nil {
+		if err := recordLifetimeWriteTx(ctx, tx, podLifetimes, clusters, uids, from, to, nil); err != nil {
 			return err
 		}
 		return tx.SendBatch(ctx, b).Close()

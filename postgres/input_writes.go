@@ -27,32 +27,51 @@ func recordInputWriteTx(ctx context.Context, tx pgx.Tx, from, to time.Time) erro
 	return nil
 }
 
-// recordLifetimeWriteTx is recordInputWriteTx for rows of table (pods or
-// nodes, keyed by cluster_id and key) that tx is about to write with the
-// lifetimes [from, to) (to nil: still running). The span covers their
-// lifetimes as written and as stored before, from the earliest start to
-// the latest end: the hours a lifetime leaves change too. Call it after
-// tx locked the rows (lockNodesTx, UpsertPods), new ones included, and
-// before the write: its statement's snapshot, taken then, holds their
-// latest lifetimes, which no other writer changes before tx commits. (A
-// span computed before the lock misses the lifetime a writer committing
-// in between leaves, once tx overwrites it. Under REPEATABLE READ the
-// snapshot is older, but locking a row changed since fails instead.)
-func recordLifetimeWriteTx(ctx context.Context, tx pgx.Tx, table, key string, clusters, keys []string, from []time.Time, to []*time.Time) error {
+// lifetimeTable is a table of rows with lifetimes (valid_from, valid_to)
+// keyed by cluster_id and key, whose writes recordLifetimeWriteTx records.
+type lifetimeTable struct {
+	name, key string
+	// billed is an SQL condition on a row: it takes its instance's bill
+	// lines (a node with an instance id; see agentLifetimeChangesSQL).
+	billed string
+}
+
+var (
+	nodeLifetimes = lifetimeTable{name: "nodes", key: "node_uid", billed: "instance_id <> ''"}
+	podLifetimes  = lifetimeTable{name: "pods", key: "pod_uid", billed: "false"}
+)
+
+// recordLifetimeWriteTx is recordInputWriteTx for rows of table that tx is
+// about to write with the lifetimes [from, to) (to nil: still running;
+// billed: as table.billed, nil for none). The span covers their lifetimes
+// as written and as stored before, from the earliest start to the latest
+// end: the hours a lifetime leaves change too. When a row, written or
+// stored, is billed, the span reaches to the bounds of its UTC days.
+//
+// Call it after tx locked the rows (lockNodesTx, UpsertPods), new ones
+// included, and before the write: its statement's snapshot, taken then,
+// holds their latest lifetimes, which no other writer changes before tx
+// commits. (A span computed before the lock misses the lifetime a writer
+// committing in between leaves, once tx overwrites it. Under REPEATABLE
+// READ the snapshot is older, but locking a row changed since fails
+// instead.)
+func recordLifetimeWriteTx(ctx context.Context, tx pgx.Tx, table lifetimeTable, clusters, keys []string, from []time.Time, to []*time.Time, billed []bool) error {
 	if len(keys) == 0 {
 		return nil
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO input_writes (xid, span_start, span_end)
-		SELECT pg_current_xact_id(), min(f), max(t) FROM (
-			SELECT f, coalesce(t, 'infinity') AS t FROM unnest($3::timestamptz[], $4::timestamptz[]) AS n(f, t)
+		SELECT pg_current_xact_id(), CASE WHEN bool_or(b) THEN tally_day_start(min(f)) ELSE min(f) END,
+			CASE WHEN bool_or(b) THEN tally_day_end(max(t)) ELSE max(t) END
+		FROM (
+			SELECT f, coalesce(t, 'infinity') AS t, b FROM unnest($3::timestamptz[], $4::timestamptz[], $5::bool[]) AS n(f, t, b)
 			UNION ALL
-			SELECT valid_from, coalesce(valid_to, 'infinity') FROM `+table+`
-			WHERE (cluster_id, `+key+`) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+			SELECT valid_from, coalesce(valid_to, 'infinity'), `+table.billed+` FROM `+table.name+`
+			WHERE (cluster_id, `+table.key+`) IN (SELECT * FROM unnest($1::text[], $2::text[]))
 		) s
-		HAVING max(t) > min(f)`, clusters, keys, from, to)
+		HAVING max(t) > min(f)`, clusters, keys, from, to, billed)
 	if err != nil {
-		return fmt.Errorf("record the write of %d %s: %w", len(keys), table, err)
+		return fmt.Errorf("record the write of %d %s: %w", len(keys), table.name, err)
 	}
 	return nil
 }

@@ -138,3 +138,52 @@ func TestConcurrentLifetimeWritesMakeTheirHoursStale(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentBatchAndUpsertNodesOfOneInstanceTakeTurns: an agent batch
+// reads the other nodes of its instance (a node nearer some of the
+// instance's bill lines than the batch's node), so a write of one of
+// those must not commit in between, unseen: n1 ran 00:00–02:00; its batch
+// (04:00–05:00) computed its spans while UpsertNodes of n1b (the same
+// instance, 08:00–09:00) committed, and recorded 02:00–05:00 only. A run
+// in between gave hours 5 and 6 to n1b, the nearest then; once the batch
+// committed they were n1's, but not stale. UpsertNodes now waits for the
+// batch.
+func TestAgentBatchAndUpsertNodesOfOneInstanceTakeTurns(t *testing.T) {
+	db := pgtest.New(t)
+	agentFixture(t, db)
+	d := fixture.Day1
+	hr := func(h int) time.Time { return d.Add(time.Duration(h) * time.Hour) }
+	w := tally.Window{Start: d, End: hr(24)}
+	p1 := agentPod{uid: "p1", started: hr(0), cpu: 1, labels: map[string]string{"app": "api"}}
+	if err := db.StoreAgentData(ctx, agentBatch(2, tally.Window{Start: hr(0), End: hr(2)}.Split(time.Hour), p1)); err != nil {
+		t.Fatal(err)
+	}
+	// The batch waits, its spans computed, on this transaction's
+	// uncommitted row of a stack it inserts too.
+	release := db.HoldLocks(t, `INSERT INTO stacks (cluster_id, stack_id, frames) VALUES ('prod', 7, '[]')`)
+	a := agentBatch(2, []tally.Window{{Start: hr(4), End: hr(5)}}, p1)
+	a.Stacks = []tally.Stack{{Cluster: "prod", ID: 7, Frames: []tally.Function{{Name: "main.main"}}}}
+	batch := make(chan error, 1)
+	go func() { batch <- db.StoreAgentData(ctx, a) }()
+	db.WaitForLockWaiter(t)
+	n1b := reregisteredAs("n1b", agentBatch(2, []tally.Window{{Start: hr(8), End: hr(9)}})).Node
+	upsert := make(chan error, 1)
+	go func() { upsert <- db.UpsertNodes(ctx, []tally.Node{n1b}) }()
+	select {
+	case err := <-upsert: // committed before the batch
+		upsert <- err
+	case <-time.After(time.Second):
+		db.WaitForLockWaiters(t, 2)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	for _, done := range []chan error{batch, upsert} {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectNormalRunAsForced(t, db, job, w, "the batch and n1b's write")
+}

@@ -299,11 +299,16 @@ func TestBulkWritesMakeTheirHoursStale(t *testing.T) {
 				Labels:     map[string]string{"app": "api", "team": "<script>alert(1)</script>"},
 				Containers: []tally.Container{{Name: "api", Image: "shop/api:1.0", CPURequest: 1, MemoryRequest: 4 << 30}}}})
 		}, tally.Window{Start: day1, End: w.End}.Hours()},
-		{"UpsertNodes", func(db *postgres.DB) error {
-			return db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n2", Name: "n2", InstanceID: "i-2", InstanceType: "m5.large",
+		{"UpsertNodes: a node without an instance id", func(db *postgres.DB) error {
+			return db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n2", Name: "n2", InstanceType: "m5.large",
 				Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30,
 				ValidFrom: h.Start(), ValidTo: h.End()}})
 		}, []tally.Hour{h}},
+		{"UpsertNodes: a node with an instance id (its bill lines of the day are its)", func(db *postgres.DB) error {
+			return db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n2", Name: "n2", InstanceID: "i-2", InstanceType: "m5.large",
+				Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30,
+				ValidFrom: h.Start(), ValidTo: h.End()}})
+		}, tally.Window{Start: day1.Add(24 * time.Hour), End: w.End}.Hours()},
 		{"UpsertStacks (attribution reads stack ids, not their frames)", func(db *postgres.DB) error {
 			return db.UpsertStacks(ctx, []tally.Stack{{Cluster: "prod", ID: 7, Frames: []tally.Function{{Name: "main.main"}}}})
 		}, nil},
