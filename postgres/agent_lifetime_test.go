@@ -192,12 +192,7 @@ func TestAgentBatchMakesTheHoursOfLifetimesItChangesStale(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := pgtest.New(t)
-			agentFixture(t, db)
-			for _, b := range tc.before {
-				if err := db.StoreAgentData(ctx, b); err != nil {
-					t.Fatal(err)
-				}
-			}
+			agentFixture(t, db, tc.before...)
 			job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
 			if _, err := job.Attribute(ctx, w, false); err != nil {
 				t.Fatal(err)
@@ -290,8 +285,8 @@ func batchHour(b tally.AgentIngest, h tally.Hour) bool {
 
 // agentFixture stores cluster prod (account 111), the catalog price of
 // m5.large and the bill of OneNode's first 48 hours (instance i-1 at
-// $0.09/h): its nodes and pods come from agent batches.
-func agentFixture(t *testing.T, db *postgres.DB) {
+// $0.09/h), then the agent batches, which its nodes and pods come from.
+func agentFixture(t *testing.T, db *postgres.DB, batches ...tally.AgentIngest) {
 	t.Helper()
 	must := func(err error) {
 		t.Helper()
@@ -310,6 +305,9 @@ func agentFixture(t *testing.T, db *postgres.DB) {
 	must(err)
 	if _, err := db.EnsurePartitions(ctx, fixture.Day1, fixture.Day1.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+	for _, b := range batches {
+		must(db.StoreAgentData(ctx, b))
 	}
 }
 
@@ -351,12 +349,7 @@ func TestAgentBatchesInTurnRecordNoMoreInputWrites(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := pgtest.New(t)
-			agentFixture(t, db)
-			for _, b := range tc.before {
-				if err := db.StoreAgentData(ctx, b); err != nil {
-					t.Fatal(err)
-				}
-			}
+			agentFixture(t, db, tc.before...)
 			p2 := agentPod{uid: "p2", started: tc.from.Add(time.Minute), cpu: 1}
 			for i := range 6 {
 				iv := tally.Window{Start: tc.from.Add(time.Duration(i) * 20 * time.Minute), End: tc.from.Add(time.Duration(i+1) * 20 * time.Minute)}
