@@ -213,8 +213,9 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 
 // load reads the input of w, a day up to the present. Its nodes are those
 // of the whole day: a node takes its instance's bill lines in hours of its
-// day no node of the instance is alive in (nodeFor), also before the
-// present reaches its start, so an hour does not change when it does.
+// day no node of the instance is alive in (nodeFor), before it started
+// too, so those hours are the same whether the present has passed its
+// start or not.
 func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {
 	in := Input{Window: w}
 	var err error

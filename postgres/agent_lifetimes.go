@@ -110,9 +110,9 @@ func ignoreNoRows(err error) error {
 // did not touch; and when it moves towards another node of the instance
 // in those days (a start moved earlier, with a node starting before it
 // or with it; an end moved later, with one ending after it or with it),
-// which the hours between them may go to instead (a tie too: it goes to
-// the node first in the day's order). Rivals are read after claimInstanceTx locked
-// the instances, which other writers of their nodes take too.
+// which the hours between them may go to instead (a tie goes to the node
+// first in the day's order). Those nodes are read after claimInstanceTx
+// locked their instances, which other writers of nodes wait for.
 const agentLifetimeChangesSQL = `
 	WITH node_rivals AS (
 		-- The other nodes of its instances (as written and as stored) in
