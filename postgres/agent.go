@@ -127,16 +127,19 @@ func claimIntervalsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n
 	if len(got) == len(ivs) {
 		return fresh, nil
 	}
-	// Sent again: the batch rewrites their usage.
-	var again []time.Time
-	for _, s := range starts {
+	// Sent again: the batch rewrites their usage, over their end as sent
+	// now and as stored (usage ending later reaches later hours; usage
+	// ending earlier leaves them).
+	var again, againEnds []time.Time
+	for i, s := range starts {
 		if !fresh[s.Truncate(time.Microsecond).UnixNano()] {
-			again = append(again, s)
+			again, againEnds = append(again, s), append(againEnds, ends[i])
 		}
 	}
 	if _, err := tx.Exec(ctx, `
-		UPDATE agent_intervals SET received_at = now(), xid = pg_current_xact_id()
-		WHERE cluster_id = $1 AND node_name = $2 AND interval_start = ANY($3)`, cluster, node, again); err != nil {
+		UPDATE agent_intervals a SET received_at = now(), xid = pg_current_xact_id(), interval_end = greatest(a.interval_end, t.e)
+		FROM unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)
+		WHERE a.cluster_id = $1 AND a.node_name = $2 AND a.interval_start = t.s`, cluster, node, again, againEnds); err != nil {
 		return nil, fmt.Errorf("record intervals sent again: %w", err)
 	}
 	return fresh, nil

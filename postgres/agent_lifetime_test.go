@@ -489,3 +489,39 @@ func randomNodeWrites(t *testing.T, seed int, w tally.Window) {
 		}
 	}
 }
+
+// TestIntervalSentAgainWithALaterEnd (found by a review's randomized
+// check): an interval sent again with the same start but a later end
+// (09:00–10:00, then 09:00–11:00) kept its stored end (claimIntervalsTx
+// updated only its transaction id), so StaleHours did not take hour 10 for
+// stale through it; yet staleIntervalHours did, from the batch's interval,
+// so recordAgentLifetimesTx recorded no input write for the node's (and
+// the pod's) lifetime extended into hour 10. Hour 10 kept what it had.
+func TestIntervalSentAgainWithALaterEnd(t *testing.T) {
+	d := fixture.Day1
+	hr := func(h int) time.Time { return d.Add(time.Duration(h) * time.Hour) }
+	w := tally.Window{Start: d, End: d.Add(24 * time.Hour)}
+	for _, tc := range []struct {
+		name         string
+		first, again tally.Window
+		pods         []agentPod
+	}{
+		{"node only", tally.Window{Start: hr(9), End: hr(10)}, tally.Window{Start: hr(9), End: hr(11)}, nil},
+		{"with a pod", tally.Window{Start: hr(9), End: hr(10)}, tally.Window{Start: hr(9), End: hr(11)}, []agentPod{{uid: "p1", started: hr(9), cpu: 1}}},
+		{"20 minutes, then 40", tally.Window{Start: hr(9).Add(40 * time.Minute), End: hr(10)},
+			tally.Window{Start: hr(9).Add(40 * time.Minute), End: hr(10).Add(20 * time.Minute)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := pgtest.New(t)
+			agentFixture(t, db, agentBatch(2, []tally.Window{tc.first}))
+			job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+			if _, err := job.Attribute(ctx, w, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{tc.again}, tc.pods...)); err != nil {
+				t.Fatal(err)
+			}
+			expectNormalRunAsForced(t, db, job, w, "an interval sent again with a later end")
+		})
+	}
+}
