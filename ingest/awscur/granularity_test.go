@@ -611,16 +611,7 @@ func TestRunOverlapZeroCostLines(t *testing.T) {
 			if err == nil {
 				t.Fatalf("stored %d rows billing %s, want an error: the month is counted twice", n, billed)
 			}
-			t.Log(err)
-			r := strings.NewReplacer("{a}", a, "{b}", b)
-			for _, w := range c.want {
-				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q\nlacks %q", err, w)
-				}
-			}
-			if n != 0 {
-				t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
-			}
+			expectRefusedWhole(t, err, n, billed, c.want, strings.NewReplacer("{a}", a, "{b}", b))
 		})
 	}
 }
@@ -696,17 +687,24 @@ func TestRunOverlapTagSubset(t *testing.T) {
 				t.Fatalf("stored %d rows billing %s: the bill (%s) and one team's part of it (%s), want an error: the team is counted twice",
 					n, billed, billedOf(t, c.all), billedOf(t, c.part))
 			}
-			t.Log(err)
-			r := strings.NewReplacer("{a}", a, "{b}", b)
-			for _, w := range c.want {
-				if w = r.Replace(w); !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q\nlacks %q", err, w)
-				}
-			}
-			if n != 0 {
-				t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
-			}
+			expectRefusedWhole(t, err, n, billed, c.want, strings.NewReplacer("{a}", a, "{b}", b))
 		})
+	}
+}
+
+// expectRefusedWhole checks that a failed run's error holds every one of
+// want (with r's replacements: the reports' paths) and that it stored
+// nothing (n rows, billing billed).
+func expectRefusedWhole(t *testing.T, err error, n int64, billed string, want []string, r *strings.Replacer) {
+	t.Helper()
+	t.Log(err)
+	for _, w := range want {
+		if w = r.Replace(w); !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q\nlacks %q", err, w)
+		}
+	}
+	if n != 0 {
+		t.Errorf("after the failed run: stored %d rows, billed %s; want none", n, billed)
 	}
 }
 
