@@ -18,10 +18,11 @@ import (
 
 // StoreAgentData stores what one agent batch carries, in one transaction:
 // its node, pods and containers, usage intervals, new stacks and function
-// samples (added to the hour × container × stack cells, once per interval:
-// an interval already stored updates its usage but adds no samples). Rows
-// are written in key order, so concurrent agents cannot deadlock on shared
-// stacks; a missing partition is created and the transaction retried.
+// samples (appended for CompactFunctionSamples to add to the hour ×
+// container × stack cells, once per interval: an interval already stored
+// updates its usage but adds no samples). Rows it updates are written in key
+// order, so concurrent agents cannot deadlock on shared stacks; a missing
+// partition is created and the transaction retried.
 //
 // The hours of its intervals are stale once it commits (claimIntervalsTx),
 // and so are the other hours whose node or pods it changes
@@ -49,9 +50,6 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 					samples = append(samples, iv.Samples...)
 				}
 			}
-			slices.SortFunc(samples, func(a, b tally.FunctionSample) int {
-				return cmp.Or(cmp.Compare(a.Hour, b.Hour), cmp.Compare(a.PodUID, b.PodUID), cmp.Compare(a.Container, b.Container), cmp.Compare(a.StackID, b.StackID))
-			})
 			if err := claimInstanceTx(ctx, tx, in.Node); err != nil {
 				return err
 			}
@@ -73,7 +71,7 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 			if err := insertStacksTx(ctx, tx, in.Stacks); err != nil {
 				return err
 			}
-			return addSamplesTx(ctx, tx, samples)
+			return appendSamplesTx(ctx, tx, samples)
 		})
 	}
 	var err error
@@ -452,34 +450,6 @@ func insertStacksTx(ctx context.Context, tx pgx.Tx, stacks []tally.Stack) error 
 		ON CONFLICT DO NOTHING`, cluster, ids, frames)
 	if err != nil {
 		return fmt.Errorf("insert %d stacks: %w", len(stacks), err)
-	}
-	return nil
-}
-
-func addSamplesTx(ctx context.Context, tx pgx.Tx, samples []tally.FunctionSample) error {
-	if len(samples) == 0 {
-		return nil
-	}
-	n := len(samples)
-	cluster, hour, pod, container := make([]string, n), make([]time.Time, n), make([]string, n), make([]string, n)
-	stack, count, nanos := make([]int64, n), make([]int64, n), make([]int64, n)
-	for i, s := range samples {
-		cluster[i], hour[i], pod[i], container[i] = string(s.Cluster), s.Hour.Start(), s.PodUID, s.Container
-		stack[i], count[i], nanos[i] = s.StackID, s.Samples, s.CPUNanos
-	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
-		SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos)
-		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
-			AS t(cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
-		GROUP BY 1, 2, 3, 4, 5
-		ORDER BY 1, 2, 3, 4, 5
-		ON CONFLICT (cluster_id, hour, pod_uid, container, stack_id) DO UPDATE SET
-			samples = function_samples.samples + excluded.samples,
-			cpu_nanos = function_samples.cpu_nanos + excluded.cpu_nanos`,
-		cluster, hour, pod, container, stack, count, nanos)
-	if err != nil {
-		return fmt.Errorf("add %d function samples: %w", n, err)
 	}
 	return nil
 }

@@ -153,3 +153,23 @@ func (db *DB) InputWrites(t testing.TB) []string {
 	}
 	return spans
 }
+
+// SetCompactChunk sets how many appended function samples one compaction
+// statement moves, until the test ends.
+func SetCompactChunk(t testing.TB, n int) {
+	old := compactChunk
+	compactChunk = n
+	t.Cleanup(func() { compactChunk = old })
+}
+
+// FunctionSampleRows counts the stored rows of function samples, appended
+// and compacted.
+func (db *DB) FunctionSampleRows(t testing.TB) (appended, compacted int) {
+	t.Helper()
+	if err := db.pool.QueryRow(context.Background(), `
+		SELECT count(*) FILTER (WHERE NOT compacted), count(*) FILTER (WHERE compacted) FROM function_samples`).
+		Scan(&appended, &compacted); err != nil {
+		t.Fatal(err)
+	}
+	return appended, compacted
+}

@@ -77,44 +77,6 @@ func (db *DB) Stacks(ctx context.Context, cluster tally.ClusterID, ids []int64) 
 	})
 }
 
-// AddFunctionSamples adds sample counts to the hour × container × stack
-// cells. Their hours are stale once it commits.
-func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSample) error {
-	if len(samples) == 0 {
-		return nil
-	}
-	lo, hi := samples[0].Hour, samples[0].Hour
-	for _, s := range samples {
-		lo, hi = min(lo, s.Hour), max(hi, s.Hour)
-	}
-	if err := ensureTablePartitions(ctx, db.pool, "function_samples", lo.Start(), hi.End()); err != nil {
-		return err
-	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := recordInputWriteTx(ctx, tx, lo.Start(), hi.End()); err != nil {
-			return err
-		}
-		return addSamplesTx(ctx, tx, samples)
-	})
-}
-
-// FunctionSamples returns cluster's samples (every cluster's for "") in the hours of w.
-func (db *DB) FunctionSamples(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.FunctionSample, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos FROM function_samples
-		WHERE ($1 = '' OR cluster_id = $1) AND hour >= $2 AND hour < $3 ORDER BY hour, pod_uid, container, stack_id`, cluster, w.Start, w.End)
-	if err != nil {
-		return nil, fmt.Errorf("query function samples: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.FunctionSample, error) {
-		var s tally.FunctionSample
-		var hour time.Time
-		err := r.Scan(&s.Cluster, &hour, &s.PodUID, &s.Container, &s.StackID, &s.Samples, &s.CPUNanos)
-		s.Hour = tally.HourOf(hour)
-		return s, err
-	})
-}
-
 func minTime(a, b time.Time) time.Time {
 	if b.Before(a) {
 		return b

@@ -50,6 +50,7 @@ func (l *demoLoader) run(ctx context.Context) error {
 		{"load the offline price catalog", l.loadPrices},
 		{"register the clusters", l.registerClusters},
 		{"post the agents' batches", l.postAgentBatches},
+		{"compact the function samples", l.compactSamples},
 		{"attribute", l.attribute},
 		{"forecast spend", l.forecast},
 		{"right-size", l.rightsize},
@@ -184,6 +185,16 @@ func postBatch(ctx context.Context, client *http.Client, url, token string, gz [
 		return fmt.Errorf("POST %s: %s: %s", agentIngestPath, resp.Status, bytes.TrimSpace(msg))
 	}
 	return nil
+}
+
+// compactSamples compacts what the agent batches appended, as tally serve
+// does each minute, so attribution reads one row per hour × container × stack.
+func (l *demoLoader) compactSamples(ctx context.Context) error {
+	c, err := l.db.CompactFunctionSamples(ctx)
+	if err == nil {
+		l.app.log.Info("demo: compacted function samples", "hours", c.Hours, "appended", c.Appended, "merged", c.Merged)
+	}
+	return err
 }
 
 func (l *demoLoader) attribute(ctx context.Context) error {

@@ -49,6 +49,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	}
 	go a.maintainPartitions(ctx, db)
 	go a.scheduleAttribution(ctx, db)
+	go a.compactFunctionSamples(ctx, db, time.Minute)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), nil)
 }
@@ -139,6 +140,29 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB) {
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Hour):
+		}
+	}
+}
+
+// compactFunctionSamples compacts the function samples agents appended
+// every period, on one replica at a time.
+func (a *app) compactFunctionSamples(ctx context.Context, db *postgres.DB, period time.Duration) {
+	for {
+		var c postgres.Compaction
+		_, err := db.TryLock(ctx, "tally-function-sample-compaction", func(ctx context.Context) (err error) {
+			c, err = db.CompactFunctionSamples(ctx)
+			return err
+		})
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Error("compact function samples", "err", err)
+		case c.Appended > 0:
+			a.log.Debug("compacted function samples", "hours", c.Hours, "appended", c.Appended, "merged", c.Merged)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(period):
 		}
 	}
 }
