@@ -71,7 +71,7 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 			if err := insertStacksTx(ctx, tx, in.Stacks); err != nil {
 				return err
 			}
-			return appendSamplesTx(ctx, tx, samples)
+			return insertSamplesTx(ctx, tx, samples, false)
 		})
 	}
 	var err error

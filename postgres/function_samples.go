@@ -33,7 +33,7 @@ func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSa
 		if err := recordInputWriteTx(ctx, tx, lo.Start(), hi.End()); err != nil {
 			return err
 		}
-		return mergeSamplesTx(ctx, tx, samples)
+		return insertSamplesTx(ctx, tx, samples, true)
 	})
 }
 
@@ -127,42 +127,28 @@ const mergeSamplesConflict = `
 			samples = function_samples.samples + excluded.samples,
 			cpu_nanos = function_samples.cpu_nanos + excluded.cpu_nanos`
 
-// mergeSamplesTx adds samples to the compacted rows of their hour ×
-// container × stack, in key order so that concurrent writers of the same
-// rows wait for each other instead of deadlocking.
-func mergeSamplesTx(ctx context.Context, tx pgx.Tx, samples []tally.FunctionSample) error {
-	c := sampleColumnsOf(samples)
-	_, err := tx.Exec(ctx, `
-		INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos, compacted)
-		SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos), true
-		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
-			AS t(cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
-		GROUP BY 1, 2, 3, 4, 5
-		ORDER BY 1, 2, 3, 4, 5
-		`+mergeSamplesConflict,
-		c.cluster, c.hour, c.pod, c.container, c.stack, c.count, c.nanos)
-	if err != nil {
-		return fmt.Errorf("add %d function samples: %w", len(samples), err)
-	}
-	return nil
-}
-
-// appendSamplesTx appends samples as rows of their own, not compacted: an
-// insert, with no row to find, lock and update. Agent batches write so.
-func appendSamplesTx(ctx context.Context, tx pgx.Tx, samples []tally.FunctionSample) error {
+// insertSamplesTx writes samples, summed per hour × container × stack, as
+// appended rows, or added to the compacted rows when compacted is set. Agent
+// batches append: an insert, with no row to find, lock and update. The
+// compacted rows are written in key order so that concurrent writers of the
+// same rows wait for each other instead of deadlocking.
+func insertSamplesTx(ctx context.Context, tx pgx.Tx, samples []tally.FunctionSample, compacted bool) error {
 	if len(samples) == 0 {
 		return nil
 	}
-	c := sampleColumnsOf(samples)
-	_, err := tx.Exec(ctx, `
+	q := `
 		INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos, compacted)
-		SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos), false
+		SELECT cluster_id, hour, pod_uid, container, stack_id, sum(samples), sum(cpu_nanos), $8
 		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
 			AS t(cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos)
-		GROUP BY 1, 2, 3, 4, 5`,
-		c.cluster, c.hour, c.pod, c.container, c.stack, c.count, c.nanos)
-	if err != nil {
-		return fmt.Errorf("append %d function samples: %w", len(samples), err)
+		GROUP BY 1, 2, 3, 4, 5`
+	if compacted {
+		q += `
+		ORDER BY 1, 2, 3, 4, 5` + mergeSamplesConflict
+	}
+	c := sampleColumnsOf(samples)
+	if _, err := tx.Exec(ctx, q, c.cluster, c.hour, c.pod, c.container, c.stack, c.count, c.nanos, compacted); err != nil {
+		return fmt.Errorf("add %d function samples: %w", len(samples), err)
 	}
 	return nil
 }
