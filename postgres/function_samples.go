@@ -58,6 +58,17 @@ func (db *DB) FunctionSamples(ctx context.Context, cluster tally.ClusterID, w ta
 	})
 }
 
+// AppendedFunctionSamples counts the rows agent batches appended that no
+// compaction has moved yet: a count that keeps growing means compaction
+// falls behind the agents.
+func (db *DB) AppendedFunctionSamples(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM function_samples WHERE NOT compacted`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count appended function samples: %w", err)
+	}
+	return n, nil
+}
+
 // Compaction is what one CompactFunctionSamples call did.
 type Compaction struct {
 	Hours    int   // hours that had appended rows

@@ -16,8 +16,9 @@ import (
 )
 
 // MetricsStore gives the cost gauges their data: the latest attributed hour
-// with costs on nodes.
+// with costs on nodes; and the function samples compaction has yet to move.
 type MetricsStore interface {
+	AppendedFunctionSamples(ctx context.Context) (int64, error)
 	LatestNodeHour(ctx context.Context) (tally.Hour, bool, error)
 	Allocations(ctx context.Context, account string, w tally.Window) ([]tally.Allocation, error)
 	Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error)
@@ -36,10 +37,11 @@ var (
 	containerMemAlloc  = prometheus.NewDesc("container_memory_allocation_bytes", "Memory allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
 	pvHourly           = prometheus.NewDesc("pv_hourly_cost", "Reconciled cost of the volume for the latest attributed hour.", []string{"cluster_id", "namespace", "volumename", "persistentvolume"}, nil)
 	attributedHourDesc = prometheus.NewDesc("tally_attributed_hour_timestamp_seconds", "Start of the hour the cost gauges are of: the latest attributed hour with costs on nodes.", nil, nil)
+	appendedSamples    = prometheus.NewDesc("tally_function_samples_appended_rows", "Function sample rows agent batches appended that compaction (each minute) has not moved yet; growing means it falls behind.", nil, nil)
 )
 
 // costCollector exposes the latest attributed hour as OpenCost's gauges,
-// reading the store at most once a minute.
+// and the compaction backlog, reading the store at most once a minute.
 type costCollector struct {
 	store MetricsStore
 	log   *slog.Logger
@@ -51,7 +53,7 @@ type costCollector struct {
 
 func (c *costCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{nodeTotalHourly, nodeCPUHourly, nodeRAMHourly, nodeGPUHourly, nodeIsSpot,
-		containerCPUAlloc, containerMemAlloc, pvHourly, attributedHourDesc} {
+		containerCPUAlloc, containerMemAlloc, pvHourly, attributedHourDesc, appendedSamples} {
 		ch <- d
 	}
 }
@@ -80,6 +82,17 @@ type nodeTotals struct {
 }
 
 func (c *costCollector) fetch(ctx context.Context) ([]prometheus.Metric, error) {
+	n, err := c.store.AppendedFunctionSamples(ctx)
+	if err != nil {
+		return nil, err
+	}
+	costs, err := c.costs(ctx)
+	return append(costs, prometheus.MustNewConstMetric(appendedSamples, prometheus.GaugeValue, float64(n))), err
+}
+
+// costs returns the OpenCost gauges of the latest attributed hour with costs
+// on nodes (none before one).
+func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) {
 	h, ok, err := c.store.LatestNodeHour(ctx)
 	if err != nil || !ok {
 		return nil, err

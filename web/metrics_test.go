@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -14,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/web"
 )
 
 func requirePrometheus(t *testing.T) string {
@@ -107,4 +112,30 @@ func promQuery(addr, q string) (string, error) {
 	}
 	s, _ := r.Data.Result[0].Value[1].(string)
 	return s, nil
+}
+
+// TestMetricsCountAppendedFunctionSamples: /metrics says how many sample
+// rows agent batches appended that compaction has not moved yet.
+func TestMetricsCountAppendedFunctionSamples(t *testing.T) {
+	db := pgtest.New(t)
+	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Metrics: db, Now: func() time.Time { return start.Add(time.Hour) }})
+	agent := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	for i := range 3 {
+		if rec := post(srv, agent, gz(t, testBatch(t, start.Add(time.Duration(i)*10*time.Second)))); rec.Code != http.StatusAccepted {
+			t.Fatalf("POST %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+apiToken(t, db, tally.RoleViewer))
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	c, err := db.CompactFunctionSamples(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 batches × 2 stacks of one container.
+	if want := fmt.Sprintf("\ntally_function_samples_appended_rows %d\n", c.Appended); c.Appended != 6 || !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("GET /metrics: %d, want a line %q (compaction then moved %d rows):\n%s", rec.Code, want, c.Appended, rec.Body)
+	}
 }
