@@ -180,7 +180,9 @@ bench-agent:
 # bench-agent-ingest: p50/p95 of POST /api/v1/ingest/agent with 100 concurrent
 # agents against the embedded PostgreSQL, and GET /healthz as the baseline.
 # 100 agents at the agent's real rate (one batch per 10 s each), where the
-# target (p95 ≤ 50 ms) is set; BENCH_AGENT_PERIOD=1s is a 10× stress.
+# target (p95 ≤ 50 ms) is set; BENCH_AGENT_PERIOD=1s is a 10× stress. The
+# appended function samples are compacted each minute meanwhile, as tally
+# serve does, and the compaction's time is printed.
 BENCH_AGENT_PERIOD ?= 10s
 BENCH_AGENT_SECONDS ?= 60
 bench-agent-ingest:
