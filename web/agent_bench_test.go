@@ -24,7 +24,8 @@ import (
 // rate; the make target uses 10 s) for TALLY_BENCH_SECONDS (default 30),
 // against a real PostgreSQL. It
 // prints p50/p95/p99 of the ingest endpoint and, as the baseline measured
-// in the same run at the same concurrency, of GET /healthz.
+// in the same run at the same concurrency, of GET /healthz; and what
+// compacting the appended samples meanwhile took.
 func TestBenchIngest(t *testing.T) {
 	if os.Getenv("TALLY_BENCH_INGEST") != "1" {
 		t.Skip("set TALLY_BENCH_INGEST=1 (make bench-ingest)")
