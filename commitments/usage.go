@@ -2,7 +2,6 @@ package commitments
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -112,29 +111,18 @@ func ReadUsage(r io.Reader, name string) ([]*Usage, error) {
 	if err != nil {
 		return nil, err
 	}
-	col := cr.Col
 	rows := map[string][]usageRow{}
 	var order []string
 	for {
-		rec, err := cr.Read()
+		rec, err := cr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvErr(name, err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		field := func(c string) string {
-			i, ok := col[c]
-			if !ok {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		}
-		bad := func(c, why string) error {
-			return fmt.Errorf("%s:%d: %w: column %s: value %q: %s", name, line, ErrBadUsage, c, field(c), why)
-		}
-		row := usageRow{line: line}
+		field, bad := rec.Field, rec.Bad
+		row := usageRow{line: rec.Line}
 		hour, err := parseUsageHour(field("hour"))
 		if err != nil {
 			return nil, bad("hour", err.Error())
@@ -258,14 +246,6 @@ func parseUsageHour(s string) (int64, error) {
 		return 0, fmt.Errorf("not on the hour")
 	}
 	return t.Unix() / 3600, nil
-}
-
-func csvErr(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s:%d: %w: %v", name, pe.Line, ErrBadUsage, pe.Err)
-	}
-	return fmt.Errorf("read %s: %w", name, err)
 }
 
 // WriteUsage writes usages in the format ReadUsage reads, with a scenario

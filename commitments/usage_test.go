@@ -46,7 +46,7 @@ func TestReadUsageErrors(t *testing.T) {
 		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large,NaN\n", "column od_cost: value \"NaN\": negative"},
 		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large,1\na,2026-01-01T00:00:00Z,aws,r,m5.large,2\n", "u.csv:3: bad usage file: aws/r/m5.large has another row for 2026-01-01T00:00:00Z (line 2)"},
 		{h + "a,2000-01-01T00:00:00Z,aws,r,m5.large,1\na,2199-01-01T00:00:00Z,aws,r,m5.large,2\n", "more than ten years"},
-		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large\n", "u.csv:2: bad usage file: wrong number of fields"},
+		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large\n", "u.csv:2: bad usage file: 5 fields, the header has 6"},
 		{h, "no rows after the header"},
 		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large,90000\n", `u.csv:2: bad usage file: column od_cost: value "90000": takes the usage of 2026-01-01T00:00:00Z (all streams) past 87738.024017871, the most an hour may have for the simulator's sums to fit 64 bits (scenario "a" spans 1 h, plus a 3-year term)`},
 		{h + "a,2026-01-01T00:00:00Z,aws,r,m5.large,50000\na,2026-01-01T00:00:00Z,aws,r,c5.large,50000\n", `u.csv:3: bad usage file: column od_cost: value "50000"`},

@@ -2,7 +2,6 @@ package rightsizing
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -101,27 +100,22 @@ func ReadTrace(r io.Reader, name string) (*Trace, error) {
 	if err != nil {
 		return nil, err
 	}
-	col := cr.Col
 	rows := map[string][]traceRow{}
 	var order []string
 	for {
-		rec, err := cr.Read()
+		rec, err := cr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(name, err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		field := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		bad := func(c, why string) error {
-			return fmt.Errorf("%s:%d: %w: column %s: value %q: %s", name, line, ErrBadTrace, c, field(c), why)
-		}
+		field, bad := rec.Field, rec.Bad
 		id := field("container_id")
 		if id == "" {
 			return nil, bad("container_id", "empty")
 		}
-		row := traceRow{line: line}
+		row := traceRow{line: rec.Line}
 		if row.at, err = parseTraceTime(field("timestamp")); err != nil {
 			return nil, bad("timestamp", err.Error())
 		}
@@ -195,14 +189,6 @@ func foldRows(name, id string, rows []traceRow) (ContainerTrace, error) {
 	}
 	c.Samples[len(c.Samples)-1].CPU = sum / float64(n)
 	return c, nil
-}
-
-func csvError(name string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s:%d: %w: column %d: %v", name, pe.Line, ErrBadTrace, pe.Column, pe.Err)
-	}
-	return fmt.Errorf("read %s: %w", name, err)
 }
 
 // minTraceTime and maxTraceTime bound timestamps to years 1970–9999.

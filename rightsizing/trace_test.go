@@ -56,7 +56,7 @@ func TestReadTraceErrors(t *testing.T) {
 		{"bad time", header + "a,yesterday,1,1,1,,1,\n", "t.csv:2: bad trace: column timestamp: value \"yesterday\": want RFC 3339"},
 		{"empty id", header + ",2026-01-05T00:00:00Z,1,1,1,,1,\n", "column container_id: value \"\": empty"},
 		{"limit below request", header + "a,2026-01-05T00:00:00Z,1,1,1,,10,5\n", "column memory_limit: value \"5\": below memory_request"},
-		{"fields", header + "a,2026-01-05T00:00:00Z,1\n", "t.csv:2: bad trace: column 1: wrong number of fields"},
+		{"fields", header + "a,2026-01-05T00:00:00Z,1\n", "t.csv:2: bad trace: 3 fields, the header has 8"},
 		{"duplicate row", header + "a,2026-01-05T00:00:00Z,1,1,1,,1,\nb,2026-01-05T00:00:00Z,1,1,1,,1,\na,2026-01-05T00:00:00Z,2,1,1,,1,\n",
 			"t.csv:4: bad trace: container \"a\" has another row at 2026-01-05T00:00:00Z (line 2)"},
 	}

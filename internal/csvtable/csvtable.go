@@ -1,7 +1,8 @@
 // Package csvtable reads CSV files whose first row names the columns, for
 // the parsers of Tally's own file formats (usage traces, commitment usage):
-// columns are found by name in any order and case, and a bad header is an
-// error that says file:line and wraps the caller's sentinel.
+// columns are found by name in any order and case, and every error says
+// file:line (and the column and value, where there is one) and wraps the
+// caller's sentinel.
 package csvtable
 
 import (
@@ -14,10 +15,12 @@ import (
 )
 
 // Reader reads the rows after the header; each must have as many fields.
-// Errors of Read are the csv package's: the caller says where.
 type Reader struct {
-	*csv.Reader
-	Col map[string]int // column name (lower case) → field index
+	cr   *csv.Reader
+	name string
+	bad  error
+	col  map[string]int // column name (lower case) → field index
+	n    int            // fields in the header
 }
 
 // Open reads the header of r (name is used in errors, which wrap bad) and
@@ -27,30 +30,79 @@ func Open(r io.Reader, name string, bad error, required []string, want string) (
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.ReuseRecord = true
 	cr.Comment = '#'
-	t := &Reader{Reader: cr, Col: map[string]int{}}
+	t := &Reader{cr: cr, name: name, bad: bad, col: map[string]int{}}
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: %w: empty file, want a header %s", name, bad, want)
 	}
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s:%d: %w: %v", name, pe.Line, bad, pe.Err)
-		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, t.readError(nil, err)
 	}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := t.Col[h]; dup {
+		if _, dup := t.col[h]; dup {
 			return nil, fmt.Errorf("%s:1: %w: column %q appears twice", name, bad, h)
 		}
-		t.Col[h] = i
+		t.col[h] = i
 	}
 	for _, c := range required {
-		if _, ok := t.Col[c]; !ok {
+		if _, ok := t.col[c]; !ok {
 			return nil, fmt.Errorf("%s:1: %w: missing column %q (want %s)", name, bad, c, want)
 		}
 	}
-	cr.FieldsPerRecord = len(header)
+	t.n = len(header)
+	cr.FieldsPerRecord = t.n
 	return t, nil
+}
+
+// Row is one row after the header. Its fields are valid until the next
+// call of Next.
+type Row struct {
+	Line int // line of the file the row starts on
+	rec  []string
+	t    *Reader
+}
+
+// Next reads the next row; it returns io.EOF after the last. A malformed
+// row (a bare quote, a field count other than the header's) is an error
+// that says file:line and wraps the sentinel.
+func (t *Reader) Next() (Row, error) {
+	rec, err := t.cr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return Row{}, io.EOF
+		}
+		return Row{}, t.readError(rec, err)
+	}
+	line, _ := t.cr.FieldPos(0)
+	return Row{Line: line, rec: rec, t: t}, nil
+}
+
+// readError says where the csv package's err is; rec is the record Read
+// returned with it, if any.
+func (t *Reader) readError(rec []string, err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("read %s: %w", t.name, err)
+	}
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		return fmt.Errorf("%s:%d: %w: %d fields, the header has %d", t.name, pe.StartLine, t.bad, len(rec), t.n)
+	}
+	return fmt.Errorf("%s:%d: %w: byte %d of the line: %v", t.name, pe.Line, t.bad, pe.Column, pe.Err)
+}
+
+// Field returns column c's value with surrounding space trimmed; "" when
+// the header has no column c.
+func (r Row) Field(c string) string {
+	i, ok := r.t.col[c]
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(r.rec[i])
+}
+
+// Bad returns the error for column c's value: file:line, the column, its
+// value and why, wrapping the sentinel.
+func (r Row) Bad(c, why string) error {
+	return fmt.Errorf("%s:%d: %w: column %s: value %q: %s", r.t.name, r.Line, r.t.bad, c, r.Field(c), why)
 }
