@@ -244,7 +244,10 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		if p.TargetOD <= 0 {
 			fmt.Fprintf(&b, " (no commitment pays here: %s)", whyNone(c, r))
 		}
-		fmt.Fprintf(&b, "; at that level the forecast gives %.1f%% expected utilization. ", 100*p.AtTarget.Utilization)
+		if p.TargetOD > 0 || p.ExistingOD > 0 {
+			fmt.Fprintf(&b, "; at that level the forecast gives %.1f%% expected utilization", 100*p.AtTarget.Utilization)
+		}
+		b.WriteString(". ")
 	} else {
 		if sv := p.Savings; sv.Best-sv.Worst < 0.5 { // every path the same, to the whole currency unit printed
 			fmt.Fprintf(&b, "Buy %s/h of %s: net savings %s over the term, the same on every forecast path. ",
@@ -282,6 +285,9 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 }
 
 func whyNone(c Choice, r Risk) string {
+	if c.MeanUsageOD <= 0 {
+		return "the forecast leaves it no on-demand usage to cover, once the commitments in force and the pools applied before it are counted"
+	}
 	if c.Optimum <= 0 {
 		return "even the first dollar would not be used enough to beat its cost"
 	}
