@@ -93,6 +93,11 @@ func writeStatus(w io.Writer, st *commitments.Status) {
 		est = " (GCP export: used/unused estimated at the published CUD rate)"
 	}
 	fmt.Fprintf(w, "  coverage %s · utilization %s · effective savings rate %s%s\n", pct(t.Coverage), pct(t.Utilization), pct(t.ESR), est)
+	if n := len(st.Series); n > 0 {
+		if last := st.Series[n-1].Start; nextStep(last, st.Step).Before(st.Window.End) {
+			fmt.Fprintf(w, "  the bill has no eligible usage after %s yet: bills arrive a day or two late\n", last.Format(stepLayout(st.Step)))
+		}
+	}
 	fmt.Fprintf(w, "  eligible on-demand equivalent %s · amortized %s · saved %s · unused commitment %s\n",
 		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2))
 	fmt.Fprintf(w, "  lock-in: %.1f months (commitment-weighted mean remaining)\n\n", st.LockInMonths)
@@ -125,6 +130,17 @@ func writeStatus(w io.Writer, st *commitments.Status) {
 			fmt.Fprintf(w, "  %s  %d commitment(s), %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3))
 		}
 	}
+}
+
+// nextStep returns the start of the step after the one starting at t.
+func nextStep(t time.Time, step string) time.Time {
+	switch step {
+	case "hour":
+		return t.Add(time.Hour)
+	case "month":
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(0, 0, 1)
 }
 
 func stepLayout(step string) string {

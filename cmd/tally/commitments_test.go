@@ -246,3 +246,23 @@ func TestCommitmentsPurchaseLateLadder(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusSaysWhereTheBillEnds: a window that reaches past the last
+// billed step says where the bill ends, so that a short last day is not
+// read as a drop; a window the bill fills says nothing of it.
+func TestStatusSaysWhereTheBillEnds(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
+	st := &commitments.Status{Window: tally.Window{Start: day(20), End: day(23)}, Step: "day",
+		Series: []commitments.Metrics{{Start: day(20)}, {Start: day(21)}}}
+	var b strings.Builder
+	writeStatus(&b, st)
+	if want := "the bill has no eligible usage after 2026-11-21 yet"; !strings.Contains(b.String(), want) {
+		t.Errorf("status lacks %q:\n%s", want, b.String())
+	}
+	st.Series = append(st.Series, commitments.Metrics{Start: day(22)})
+	b.Reset()
+	writeStatus(&b, st)
+	if strings.Contains(b.String(), "no eligible usage after") {
+		t.Errorf("a window the bill fills says it ends early:\n%s", b.String())
+	}
+}
