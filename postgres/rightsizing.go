@@ -18,6 +18,7 @@ type UsageWindow struct {
 	PodUID     string
 	Container  string
 	Start      time.Time
+	Measured   time.Duration // the intervals' total length (longer than the window for intervals that are)
 	CPUCores   float64
 	MemoryPeak int64
 	OOMKills   int
@@ -33,6 +34,7 @@ func (db *DB) UsageWindows(ctx context.Context, cluster tally.ClusterID, w tally
 	rows, err := db.pool.Query(ctx, `
 		SELECT cluster_id, pod_uid, container,
 			date_bin(make_interval(secs => $4), interval_start, 'epoch'::timestamptz) AS w,
+			sum(extract(epoch FROM interval_end - interval_start))::float8 AS secs,
 			sum(cpu_core_seconds) / greatest(sum(extract(epoch FROM interval_end - interval_start))::float8, 1e-9),
 			max(memory_working_set_max_bytes), sum(oom_kills)::int
 		FROM container_usage
@@ -44,8 +46,9 @@ func (db *DB) UsageWindows(ctx context.Context, cluster tally.ClusterID, w tally
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UsageWindow, error) {
 		var u UsageWindow
-		err := r.Scan(&u.Cluster, &u.PodUID, &u.Container, &u.Start, &u.CPUCores, &u.MemoryPeak, &u.OOMKills)
-		u.Start = u.Start.UTC()
+		var secs float64
+		err := r.Scan(&u.Cluster, &u.PodUID, &u.Container, &u.Start, &secs, &u.CPUCores, &u.MemoryPeak, &u.OOMKills)
+		u.Start, u.Measured = u.Start.UTC(), time.Duration(secs*float64(time.Second))
 		return u, err
 	})
 }

@@ -14,7 +14,7 @@ func TestUsageWindows(t *testing.T) {
 	db := pgtest.New(t)
 	start := mustTime(t, "2026-10-03T10:00:00Z")
 	var usage []tally.ContainerUsage
-	// Two 10-second intervals a minute for 10 minutes: two 5-minute windows.
+	// A 30-second interval a minute for 10 minutes: two 5-minute windows.
 	for i := 0; i < 10; i++ {
 		at := start.Add(time.Duration(i) * time.Minute)
 		usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: at, End: at.Add(30 * time.Second)},
@@ -22,6 +22,9 @@ func TestUsageWindows(t *testing.T) {
 	}
 	usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: start, End: start.Add(30 * time.Second)},
 		PodUID: "", Container: "kernel", CPUCoreSeconds: 3})
+	// An hourly interval is one window that says it measured an hour.
+	usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: start, End: start.Add(time.Hour)},
+		PodUID: "p-2", Container: "db", CPUCoreSeconds: 7200, MemoryWorkingSetMax: 1 << 30})
 	if err := db.UpsertUsage(ctx, usage); err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +33,9 @@ func TestUsageWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []postgres.UsageWindow{
-		{Cluster: "prod", PodUID: "p-1", Container: "api", Start: start, CPUCores: 0.5, MemoryPeak: 104 << 20, OOMKills: 1},
-		{Cluster: "prod", PodUID: "p-1", Container: "api", Start: start.Add(5 * time.Minute), CPUCores: 1, MemoryPeak: 109 << 20, OOMKills: 1},
+		{Cluster: "prod", PodUID: "p-1", Container: "api", Start: start, Measured: 150 * time.Second, CPUCores: 0.5, MemoryPeak: 104 << 20, OOMKills: 1},
+		{Cluster: "prod", PodUID: "p-1", Container: "api", Start: start.Add(5 * time.Minute), Measured: 150 * time.Second, CPUCores: 1, MemoryPeak: 109 << 20, OOMKills: 1},
+		{Cluster: "prod", PodUID: "p-2", Container: "db", Start: start, Measured: time.Hour, CPUCores: 2, MemoryPeak: 1 << 30},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("windows:\n got %+v\nwant %+v", got, want)

@@ -2,7 +2,6 @@ package rightsizing
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -22,7 +21,15 @@ type Sample struct {
 	Start      time.Time
 	CPU        float64 // average cores over the window
 	MemoryPeak int64   // peak working set (bytes) in the window
+	// Measured is how long the usage was measured over, from Start. A
+	// window with usage stands for the whole window at least; usage
+	// measured in intervals longer than Step (an agent shipping each hour,
+	// an hourly import) is one sample that stands for its whole interval.
+	Measured time.Duration
 }
+
+// span returns how long s stands for: Measured, and at least Step.
+func (s Sample) span() time.Duration { return max(s.Measured, Step) }
 
 // Resources are a container's requests and limits. A zero limit means none.
 type Resources struct {
@@ -68,7 +75,8 @@ func (h *History) Span() time.Duration {
 	if len(h.Samples) == 0 {
 		return 0
 	}
-	return h.Samples[len(h.Samples)-1].Start.Add(Step).Sub(h.Samples[0].Start)
+	last := h.Samples[len(h.Samples)-1]
+	return last.Start.Add(last.span()).Sub(h.Samples[0].Start)
 }
 
 // Since returns the history restricted to samples and OOMs at or after t.
@@ -129,29 +137,36 @@ type Recommender interface {
 }
 
 // confidence is how much history backs a recommendation, in days: the span
-// of the history, discounted when it holds fewer windows than two days of
-// one replica would (a CronJob that runs an hour every 6 hours for a week
-// has a week of evidence; a pod that lived 20 minutes has almost none).
+// of the history, discounted when its samples stand for less time than two
+// days of one replica would (a CronJob that runs an hour every 6 hours for
+// a week has a week of evidence; a pod that lived 20 minutes has almost
+// none).
 func confidence(h *History) float64 {
-	days := h.Span().Hours() / 24
-	full := float64(2 * 24 * time.Hour / Step)
-	return days * min(1, float64(len(h.Samples))/full)
+	var measured time.Duration
+	for _, s := range h.Samples {
+		measured += s.span()
+	}
+	return h.Span().Hours() / 24 * min(1, measured.Hours()/48)
 }
 
 // AverageReplicas is the average number of the workload's pods running over
-// [from, to): the pod-windows of the history in that span (one sample per
-// pod and window) over the span's windows. It is below 1 for pods that run
-// part of the time, such as a CronJob's, and 0 for an empty span.
+// [from, to): the time the history's samples in that span stand for (one
+// sample per pod and window; see Sample.Measured), clipped to the span,
+// over the span's length. It is below 1 for pods that run part of the
+// time, such as a CronJob's, and 0 for an empty span.
 func AverageReplicas(h *History, from, to time.Time) float64 {
-	windows := math.Ceil(float64(to.Sub(from)) / float64(Step))
-	if windows <= 0 {
+	if !to.After(from) {
 		return 0
 	}
-	n := 0
+	var running time.Duration
 	for _, s := range h.Samples {
 		if !s.Start.Before(from) && s.Start.Before(to) {
-			n++
+			end := s.Start.Add(s.span())
+			if end.After(to) {
+				end = to
+			}
+			running += end.Sub(s.Start)
 		}
 	}
-	return float64(n) / windows
+	return running.Seconds() / to.Sub(from).Seconds()
 }

@@ -65,3 +65,35 @@ func TestRecommendContainersPartTimePods(t *testing.T) {
 		t.Errorf("replicas %v, monthly savings %.2f; want %.2f (a sixth of %.2f)", res[0].Replicas, got, want, perPod.Float64())
 	}
 }
+
+// Usage measured in hourly intervals is one sample an hour per pod: each
+// stands for its hour. Three replicas reporting hourly are three replicas,
+// with two days of evidence after two days. They were one window in twelve:
+// a quarter of a replica, and a twelfth of the saving (found in the demo,
+// whose usage is hourly).
+func TestAverageReplicasOfHourlyUsage(t *testing.T) {
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	start := until.Add(-48 * time.Hour)
+	var h History
+	for at := start; at.Before(until); at = at.Add(time.Hour) {
+		for range 3 {
+			h.Samples = append(h.Samples, Sample{Start: at, CPU: 1, MemoryPeak: GiB, Measured: time.Hour})
+		}
+	}
+	if r := AverageReplicas(&h, start, until); math.Abs(r-3) > 1e-9 {
+		t.Errorf("AverageReplicas = %v, want 3", r)
+	}
+	// The last hour reaches past a span ending half-way through it.
+	if r := AverageReplicas(&h, start, until.Add(-30*time.Minute)); math.Abs(r-3) > 1e-9 {
+		t.Errorf("AverageReplicas up to the middle of the last hour = %v, want 3", r)
+	}
+	if c := confidence(&h); math.Abs(c-2) > 1e-9 {
+		t.Errorf("confidence = %v days, want 2", c)
+	}
+	// A window measured for part of it stands for the whole window, as
+	// before Measured: a pod that ran 30 s of 5 minutes ran in that window.
+	short := History{Samples: []Sample{{Start: start, Measured: 30 * time.Second}}}
+	if r := AverageReplicas(&short, start, start.Add(Step)); r != 1 {
+		t.Errorf("AverageReplicas of one part-measured window = %v, want 1", r)
+	}
+}

@@ -232,10 +232,11 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 	histories := map[containerKey]*rightsizing.History{}
 	observed := map[tally.ClusterID]tally.Window{} // each cluster's usage windows, first to last
 	for _, w := range windows {
+		end := w.Start.Add(max(w.Measured, rightsizing.Step))
 		if span, ok := observed[w.Cluster]; !ok {
-			observed[w.Cluster] = tally.Window{Start: w.Start, End: w.Start.Add(rightsizing.Step)}
+			observed[w.Cluster] = tally.Window{Start: w.Start, End: end}
 		} else {
-			observed[w.Cluster] = tally.Window{Start: minTime(span.Start, w.Start), End: maxTime(span.End, w.Start.Add(rightsizing.Step))}
+			observed[w.Cluster] = tally.Window{Start: minTime(span.Start, w.Start), End: maxTime(span.End, end)}
 		}
 		p := byUID[string(w.Cluster)+"/"+w.PodUID]
 		if p == nil {
@@ -247,7 +248,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 			h = &rightsizing.History{}
 			histories[k] = h
 		}
-		h.Samples = append(h.Samples, rightsizing.Sample{Start: w.Start, CPU: w.CPUCores, MemoryPeak: w.MemoryPeak})
+		h.Samples = append(h.Samples, rightsizing.Sample{Start: w.Start, CPU: w.CPUCores, MemoryPeak: w.MemoryPeak, Measured: w.Measured})
 		if w.OOMKills > 0 {
 			at := w.MemoryPeak
 			if spec := containerSpec(p, w.Container); spec != nil && spec.MemoryLimit > at {

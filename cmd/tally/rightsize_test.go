@@ -292,7 +292,8 @@ func containerNamed(t *testing.T, cs []rightsizing.ContainerResult, name string)
 // what a pod running all month would; a Deployment created a day before the
 // end of a 3-day history has 1, not 1/3. (Replicas counted pods per window
 // in which one reported and were floored at 1: the CronJob's savings were
-// overstated 6×, found in review.)
+// overstated 6×, found in review.) A StatefulSet of 3 whose usage is
+// measured in hourly intervals has 3, not a quarter (found in the demo).
 func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	db, err := postgres.Open(context.Background(), url)
@@ -306,7 +307,7 @@ func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
 	start := until.Add(-72 * time.Hour)
 	var pods []tally.Pod
 	var usage []tally.ContainerUsage
-	addPod := func(name, kind, owner string, from, to time.Time, cpu float64) {
+	addPod := func(name, kind, owner string, from, to time.Time, cpu float64, interval time.Duration) {
 		uid := "uid-" + name
 		pods = append(pods, tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "batch", Name: name, UID: uid}, NodeName: "n1",
 			OwnerKind: kind, OwnerName: owner, ValidFrom: from, ValidTo: to,
@@ -314,16 +315,19 @@ func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
 		if to.IsZero() {
 			to = until
 		}
-		for at := from; at.Before(to); at = at.Add(rightsizing.Step) {
-			usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: at, End: at.Add(rightsizing.Step)}, PodUID: uid,
-				Container: owner, NodeName: "n1", CPUCoreSeconds: cpu * 300, MemoryWorkingSetAvg: 1 << 30, MemoryWorkingSetMax: 1 << 30})
+		for at := from; at.Before(to); at = at.Add(interval) {
+			usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: at, End: at.Add(interval)}, PodUID: uid,
+				Container: owner, NodeName: "n1", CPUCoreSeconds: cpu * interval.Seconds(), MemoryWorkingSetAvg: 1 << 30, MemoryWorkingSetMax: 1 << 30})
 		}
 	}
 	for i := 0; i < 12; i++ { // a run of report every 6 hours, an hour long
 		from := start.Add(time.Duration(i) * 6 * time.Hour)
-		addPod(fmt.Sprintf("report-%d", i), tally.KindCronJob, "report", from, from.Add(time.Hour), 0.5)
+		addPod(fmt.Sprintf("report-%d", i), tally.KindCronJob, "report", from, from.Add(time.Hour), 0.5, rightsizing.Step)
 	}
-	addPod("fresh-0", tally.KindDeployment, "fresh", until.Add(-24*time.Hour), time.Time{}, 0.4)
+	addPod("fresh-0", tally.KindDeployment, "fresh", until.Add(-24*time.Hour), time.Time{}, 0.4, rightsizing.Step)
+	for i := range 3 { // usage in hourly intervals, as the demo's
+		addPod(fmt.Sprintf("hourly-%d", i), tally.KindStatefulSet, "hourly", start, time.Time{}, 0.3, time.Hour)
+	}
 	if err := db.UpsertPods(ctx, pods); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +342,7 @@ func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
 	for _, want := range []struct {
 		container string
 		replicas  float64
-	}{{"report", 1.0 / 6}, {"fresh", 1}, {"api", 2}} {
+	}{{"report", 1.0 / 6}, {"fresh", 1}, {"api", 2}, {"hourly", 3}} {
 		c := containerNamed(t, cs, want.container)
 		if math.Abs(c.Replicas-want.replicas) > 1e-9 {
 			t.Errorf("%s: replicas %v, want %v", want.container, c.Replicas, want.replicas)
