@@ -294,7 +294,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 	})
 	o.Log.log.Info("recommended containers", "containers", len(res.Containers), "window", o.Window.String())
 	if o.Nodes {
-		if res.Nodes, err = planNodes(ctx, db, o, pods, res.Containers); err != nil {
+		if res.Nodes, err = planNodes(ctx, db, o, pods, res.Containers, observed); err != nil {
 			return nil, err
 		}
 	}

@@ -47,7 +47,11 @@ type groupKey struct {
 // the instance types of the group's families priced from the price catalog
 // (on-demand, and spot where the group runs spot), telling PlanNodes where
 // each pod runs now so that a plan never costs more than nodes that hold it.
-func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []tally.Pod, results []rightsizing.ContainerResult) ([]rightsizing.NodePlan, error) {
+// "Now" is the end of the window, or the end of the cluster's usage
+// (observed) when that comes first: nodes and pods still running when the
+// agents last reported are the ones to plan for.
+func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []tally.Pod, results []rightsizing.ContainerResult,
+	observed map[tally.ClusterID]tally.Window) ([]rightsizing.NodePlan, error) {
 	nodes, err := db.Nodes(ctx, o.Cluster, o.Window)
 	if err != nil {
 		return nil, err
@@ -64,15 +68,21 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	for _, r := range results {
 		recommended[containerKey{r.Workload, r.Container}] = r.Recommendation.Resources
 	}
-	// Nodes and pods still running at the end of the window.
-	alive := func(to time.Time) bool { return to.IsZero() || !to.Before(o.Window.End) }
+	// Nodes and pods still running at the end of the window or of the usage.
+	alive := func(cluster tally.ClusterID, to time.Time) bool {
+		end := o.Window.End
+		if span, ok := observed[cluster]; ok && span.End.Before(end) {
+			end = span.End
+		}
+		return to.IsZero() || !to.Before(end)
+	}
 	groups := map[groupKey]*rightsizing.NodeGroup{}
 	nodeGroup := map[string]groupKey{} // cluster/node name → group
 	allocatable := map[string][2]float64{}
 	var order []groupKey
 	for i := range nodes {
 		n := &nodes[i]
-		if !alive(n.ValidTo) {
+		if !alive(n.Cluster, n.ValidTo) {
 			continue
 		}
 		k := groupKey{n.Cluster, nodeGroupOf(n)}
@@ -101,7 +111,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	for i := range pods {
 		p := &pods[i]
 		k, ok := nodeGroup[string(p.Ref.Cluster)+"/"+p.NodeName]
-		if !ok || !alive(p.ValidTo) {
+		if !ok || !alive(p.Ref.Cluster, p.ValidTo) {
 			continue
 		}
 		var cpu float64

@@ -471,3 +471,55 @@ func TestRightsizeShortHistory(t *testing.T) {
 		}
 	}
 }
+
+// Nodes and pods running when the agents last reported are planned for,
+// though the window ends later: a bill read the next day, or the demo's
+// organization, whose nodes and pods end with its data. Node plans were
+// empty whenever the window reached past the last report (found in the
+// demo: the dashboard showed no node saving after a re-run).
+func TestRightsizePlansNodesRunningAtTheLastReport(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	seedRightsizing(t, db, until)
+	nodes, err := db.Nodes(ctx, "prod", tally.Window{Start: until.Add(-96 * time.Hour), End: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := db.Pods(ctx, "prod", tally.Window{Start: until.Add(-96 * time.Hour), End: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range nodes {
+		nodes[i].ValidTo = until
+	}
+	for i := range pods {
+		pods[i].ValidTo = until
+	}
+	if err := db.UpsertNodes(ctx, nodes); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertPods(ctx, pods); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	later := until.Add(21 * time.Hour)
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", later.Format(time.RFC3339), "--history", "96h",
+		"--format", "json", "--no-store"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct {
+		Nodes []struct{ MonthlySavings tally.Money }
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(nodes) != 2 || len(res.Nodes) != 1 || res.Nodes[0].MonthlySavings.Sign() <= 0 {
+		t.Fatalf("%d nodes ending at the last report; node plans %+v: want one group with a saving", len(nodes), res.Nodes)
+	}
+}
