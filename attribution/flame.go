@@ -14,6 +14,14 @@ type StackSpend struct {
 	Samples int64
 }
 
+// ProfiledWorkload is a workload whose CPU profiles were costed over a
+// window, with what its profiled CPU cost.
+type ProfiledWorkload struct {
+	Namespace string      `json:"namespace"`
+	Workload  string      `json:"workload"`
+	Cost      tally.Money `json:"cost"`
+}
+
 // FunctionCost is a function's cost over a window: self (samples where it is
 // the leaf) and total (samples where it is anywhere on the stack, counted
 // once per stack even when recursive), and the same annualized.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 )
 
@@ -32,6 +33,30 @@ func (db *DB) StackSpend(ctx context.Context, f attribution.StackFilter) ([]attr
 		var err error
 		s.Cost, err = parseMoney(cost, cur)
 		return s, err
+	})
+}
+
+// ProfiledWorkloads returns the workloads with stack costs over the days of
+// w, the most expensive first (one row per currency they were costed in).
+func (db *DB) ProfiledWorkloads(ctx context.Context, w tally.Window) ([]attribution.ProfiledWorkload, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT namespace, workload, currency, sum(effective_cost)::text
+		FROM stack_costs
+		WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date
+		GROUP BY 1, 2, 3
+		ORDER BY sum(effective_cost) DESC, 1, 2, 3`, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query profiled workloads: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ProfiledWorkload, error) {
+		var p attribution.ProfiledWorkload
+		var cur, cost string
+		if err := r.Scan(&p.Namespace, &p.Workload, &cur, &cost); err != nil {
+			return p, err
+		}
+		var err error
+		p.Cost, err = parseMoney(cost, cur)
+		return p, err
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 // FunctionStore answers dollars-per-function queries.
 type FunctionStore interface {
 	StackSpend(ctx context.Context, f attribution.StackFilter) ([]attribution.StackSpend, error)
+	ProfiledWorkloads(ctx context.Context, w tally.Window) ([]attribution.ProfiledWorkload, error)
 	WorkloadImages(ctx context.Context, namespace, workload string, start, end time.Time) ([]attribution.ImageSpan, error)
 }
 
@@ -77,6 +78,30 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, view)
+}
+
+// profiledWorkloads lists the workloads with CPU profiles costed in the
+// window (days), the most expensive first: the Functions page starts at
+// the first.
+func (s *Server) profiledWorkloads(w http.ResponseWriter, r *http.Request) {
+	win, err := tally.ParseWindow(orDefault(r.URL.Query().Get("window"), "7d"), s.now())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	win = wholeDays(win)
+	ws, err := s.funcs.ProfiledWorkloads(r.Context(), win)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if ws == nil {
+		ws = []attribution.ProfiledWorkload{} // [], not null
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Window    tally.Window                   `json:"window"`
+		Workloads []attribution.ProfiledWorkload `json:"workloads"`
+	}{win, ws})
 }
 
 func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.StackFilter, stacks []attribution.StackSpend) (*functionsView, error) {

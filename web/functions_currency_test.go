@@ -54,3 +54,7 @@ func TestFunctionsInOneCurrency(t *testing.T) {
 		}
 	}
 }
+
+func (stacksByImage) ProfiledWorkloads(context.Context, tally.Window) ([]attribution.ProfiledWorkload, error) {
+	return nil, nil
+}

@@ -31,6 +31,7 @@ func TestFunctionsAPI(t *testing.T) {
 		Images []struct{ Image string } `json:"images"`
 	}
 	get(t, srv.URL+"/api/v1/functions?workload=shop/api&window=2d", &got)
+	total2d := got.Total.Amount
 	// api's CPU cost: half the node's CPU pool (1 of 2 cores) every hour.
 	if len(got.Functions) != 3 || got.Functions[0].Name != "main.main" || got.Functions[0].Total.Amount != got.Total.Amount {
 		t.Fatalf("functions = %+v, total %s", got.Functions, got.Total.Amount)
@@ -98,5 +99,25 @@ func TestFunctionsAPI(t *testing.T) {
 	}
 	if resp := get(t, srv.URL+"/api/v1/functions?workload=bad", nil); resp.StatusCode != 400 {
 		t.Fatalf("bad workload: status %d", resp.StatusCode)
+	}
+
+	// The workloads with profiles, for the page to start at: api, at what
+	// its functions cost; none in a window before the profiles.
+	var profiled struct {
+		Workloads []struct {
+			Namespace, Workload string
+			Cost                struct{ Amount, Currency string }
+		}
+	}
+	get(t, srv.URL+"/api/v1/functions/workloads?window=2d", &profiled)
+	if w := profiled.Workloads; len(w) != 1 || w[0].Namespace != "shop" || w[0].Workload != "api" || w[0].Cost.Amount != total2d || w[0].Cost.Currency != "USD" {
+		t.Fatalf("profiled workloads = %+v, want shop/api at %s USD", w, total2d)
+	}
+	resp = get(t, srv.URL+"/api/v1/functions/workloads?window=2026-01-01T00:00:00Z,2026-01-02T00:00:00Z", &profiled)
+	if resp.StatusCode != 200 || profiled.Workloads == nil || len(profiled.Workloads) != 0 {
+		t.Fatalf("profiled workloads before the profiles: status %d, %+v (want [])", resp.StatusCode, profiled.Workloads)
+	}
+	if resp := get(t, srv.URL+"/api/v1/functions/workloads?window=7x", nil); resp.StatusCode != 400 {
+		t.Fatalf("bad window: status %d", resp.StatusCode)
 	}
 }

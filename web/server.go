@@ -162,6 +162,7 @@ func NewServer(cfg Config) *Server {
 		}
 		if s.funcs != nil {
 			r.Get("/api/v1/functions", s.functions)
+			r.Get("/api/v1/functions/workloads", s.profiledWorkloads)
 		}
 		r.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
 		r.Get("/api/v1/reports/weekly", s.weeklyReportInfo)

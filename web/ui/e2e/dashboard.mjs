@@ -161,6 +161,15 @@ await step('allocations: CSV export downloads', async () => {
   noErrors('CSV export')
 })
 
+await step('functions: starts at a workload with profiles, listed first', async () => {
+  await page.goto(base + '/functions?window=14d')
+  await page.locator('table[aria-label="Top functions"] tbody tr').first().waitFor()
+  const chosen = await page.locator('select[name=workload]').inputValue()
+  const profiled = await page.locator('select[name=workload] optgroup[label="With CPU profiles"] option').allInnerTexts()
+  check(profiled.length > 0 && profiled[0] === chosen, 'starts at the first profiled workload: ' + chosen + ' of ' + JSON.stringify(profiled))
+  noErrors('functions start')
+})
+
 await step('functions: flamegraph click-through', async () => {
   await page.goto(base + '/functions?workload=shop%2Fapi&window=14d')
   const frame = page.locator('#flame svg g[name="shop.(*API).render"]').first()

@@ -160,6 +160,11 @@ export interface ImageSpan {
   last: string
 }
 
+export interface ProfiledWorkloads {
+  window: { start: string; end: string }
+  workloads: { namespace: string; workload: string; cost: Money }[]
+}
+
 export interface Functions {
   workload: string
   window: { start: string; end: string }

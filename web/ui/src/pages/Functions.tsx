@@ -2,7 +2,7 @@ import { select } from 'd3-selection'
 import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
 import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
-import type { Allocations, FlameNode, FunctionCost, Functions, Me } from '../api'
+import type { Allocations, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
 import { Card, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
 import { day, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
@@ -58,7 +58,16 @@ export function FunctionsPage(_: { me: Me }) {
         .map((g) => g.name),
     [workloads.data],
   )
-  const workload = s.workload || names[0] || ''
+  // Workloads with CPU profiles come first, the most expensive first, and
+  // the page starts at the top one: most workloads have none.
+  const profiled = useApi<ProfiledWorkloads>(`/api/v1/functions/workloads?window=${encodeURIComponent(s.window)}`)
+  const profiledNames = useMemo(
+    () => [...new Set((profiled.data?.workloads ?? []).map((w) => w.namespace + '/' + w.workload))],
+    [profiled.data],
+  )
+  const others = names.filter((n) => !profiledNames.includes(n))
+  const settled = profiled.data !== undefined || profiled.error !== undefined
+  const workload = s.workload || (settled ? profiledNames[0] || names[0] || '' : '')
   const head = new URLSearchParams({ workload, window: s.window })
   if (s.container) head.set('container', s.container)
   if (s.image) head.set('image', s.image)
@@ -133,9 +142,24 @@ export function FunctionsPage(_: { me: Me }) {
         <label>
           Workload
           <select name="workload" value={workload} onChange={(e) => set({ workload: e.currentTarget.value, container: '', image: '', baseImage: '', fn: '' })}>
-            {names.map((n) => (
-              <option key={n}>{n}</option>
-            ))}
+            {profiledNames.length === 0 ? (
+              names.map((n) => <option key={n}>{n}</option>)
+            ) : (
+              <>
+                <optgroup label="With CPU profiles">
+                  {profiledNames.map((n) => (
+                    <option key={n}>{n}</option>
+                  ))}
+                </optgroup>
+                {others.length > 0 && (
+                  <optgroup label="Without CPU profiles">
+                    {others.map((n) => (
+                      <option key={n}>{n}</option>
+                    ))}
+                  </optgroup>
+                )}
+              </>
+            )}
           </select>
         </label>
         <label>
@@ -196,7 +220,7 @@ export function FunctionsPage(_: { me: Me }) {
       )}
       {workloads.loading && !workloads.data && <Loading what="workloads" />}
       {workloads.error && <ErrorState error={workloads.error} retry={workloads.reload} what="workloads" />}
-      {workloads.data && names.length === 0 && (
+      {workloads.data && names.length === 0 && profiledNames.length === 0 && (
         <Empty title="No workloads with costs in this window">
           <p>Install the agent so pods and their CPU samples reach Tally, and ingest a bill.</p>
         </Empty>
@@ -208,6 +232,7 @@ export function FunctionsPage(_: { me: Me }) {
           <p>
             The agent samples CPU stacks on every node (<code>tally-agent --frequency 19</code>); profiles need its eBPF profiler to run with
             privileges. Costs per function appear after the next attribution.
+            {profiledNames.length > 0 && ` ${profiledNames.length} workload${profiledNames.length > 1 ? 's have' : ' has'} profiles in this window: they come first in the list.`}
           </p>
         </Empty>
       )}
