@@ -107,6 +107,19 @@ await step('overview', async () => {
   noErrors('overview')
 })
 
+await step('allocations: days after the bill are left out of the chart, and said to be', async () => {
+  // The organization's 16 days end on 2026-10-20; the window runs two days past.
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-15T00:00:00Z,2026-10-23T00:00:00Z'))
+  const hint = page.locator('[data-hint=billed-until]')
+  await hint.waitFor()
+  const text = await hint.innerText()
+  check(text.includes('No cost after 2026-10-20 yet'), 'hint: ' + text)
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-15T00:00:00Z,2026-10-21T00:00:00Z'))
+  await page.locator('button[data-drill="shop"]').waitFor()
+  check((await hint.count()) === 0, 'no hint for a window the bill fills')
+  noErrors('allocations past the bill')
+})
+
 await step('allocations: the XSS label is text', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=label&label=team')
   const cell = page.getByText('<script>alert(1)</script>', { exact: true })

@@ -135,10 +135,21 @@ export function AllocationsPage(_: { me: Me }) {
   const total = num(data.data?.totalCost)
   const cls = clauses(s.filter)
 
+  // Steps after the last one with any cost are the bill not arrived yet (it
+  // comes a day or two late): the chart leaves them out rather than draw a
+  // fall to zero, and says so.
+  const billed = useMemo(() => {
+    const a = data.data
+    const steps = a?.groups.find((g) => g.steps?.length)?.steps ?? []
+    let n = steps.length
+    while (n > 1 && a!.groups.every((g) => num(g.steps?.[n - 1]?.totalCost) === 0)) n--
+    return { steps: n, until: n < steps.length ? steps[n - 1].start : '' }
+  }, [data.data])
+
   const chart = useMemo((): Option | null => {
     const a = data.data
     if (!a || a.groups.length === 0) return null
-    const steps = a.groups.find((g) => g.steps?.length)?.steps ?? []
+    const steps = (a.groups.find((g) => g.steps?.length)?.steps ?? []).slice(0, billed.steps)
     const x = steps.map((st) => (s.step.endsWith('h') ? st.start.slice(0, 13).replace('T', ' ') + 'h' : day(st.start)))
     const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
     const top = ranked.slice(0, 8)
@@ -150,7 +161,7 @@ export function AllocationsPage(_: { me: Me }) {
       areaStyle: {},
       showSymbol: false,
       emphasis: { focus: 'series' },
-      data: (g.steps ?? []).map((st) => num(st.totalCost)),
+      data: (g.steps ?? []).slice(0, billed.steps).map((st) => num(st.totalCost)),
     }))
     if (rest.length) {
       series.push({
@@ -171,7 +182,7 @@ export function AllocationsPage(_: { me: Me }) {
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series,
     }
-  }, [data.data, s.step])
+  }, [data.data, billed, s.step])
 
   const columns: Column<Group>[] = [
     {
@@ -333,6 +344,12 @@ export function AllocationsPage(_: { me: Me }) {
         <>
           <Card title={`Cost over time by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
             {chart && <Chart option={chart} label="Stacked cost over time" />}
+            {billed.until && (
+              <p class="hint" data-hint="billed-until">
+                No cost after {s.step.endsWith('h') ? billed.until.slice(0, 13).replace('T', ' ') + 'h' : day(billed.until)} yet: bills arrive a day or
+                two late.
+              </p>
+            )}
           </Card>
           <Card title="Breakdown">
             <SortTable
