@@ -335,7 +335,13 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 	var mean, lo, hi float64
 	var points []tally.ForecastPoint
 	var models, missing, excluded []string
+	var forecasts []tally.Forecast
 	short := false
+	// from is where the forecasts take over: the week's end, or the first
+	// day all of them cover when they were made later (a report built days
+	// after its week). The days between were billed by then; they count at
+	// what they cost, not at nothing.
+	from := end
 	for _, a := range accounts {
 		f, err := b.Store.LatestForecast(ctx, ForecastScope(a.ID))
 		if tally.ErrorCode(err) == tally.ENotFound {
@@ -349,6 +355,17 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 			excluded = append(excluded, fmt.Sprintf("%s (%s)", a.ID, c))
 			continue
 		}
+		forecasts = append(forecasts, f)
+		for _, p := range f.Points {
+			if t := p.T.UTC(); !t.Before(end) && t.Before(next) {
+				if d := t.Truncate(day); d.After(from) {
+					from = d
+				}
+				break
+			}
+		}
+	}
+	for _, f := range forecasts {
 		models = append(models, f.Model)
 		step := day
 		if f.Granularity == "hour" {
@@ -357,7 +374,7 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		var last time.Time
 		for _, p := range f.Points {
 			t := p.T.UTC()
-			if t.Before(end) || !t.Before(next) {
+			if t.Before(from) || !t.Before(next) {
 				continue
 			}
 			mean, lo, hi = mean+p.Mean, lo+p.Lo80, hi+p.Hi80
@@ -387,6 +404,18 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 	case len(excluded) == len(accounts):
 		m.Unavailable = fmt.Sprintf("not available in %s: every account's forecast is in another currency: %s", r.Currency, strings.Join(excluded, ", "))
 		return nil
+	}
+	if from.After(end) {
+		gap, err := b.series(ctx, aud, tally.Window{Start: end, End: from}, attribution.Dimension{Field: "namespace"})
+		if err != nil {
+			return err
+		}
+		for _, c := range gap.total {
+			if c.Currency() == r.Currency {
+				m.MonthToDate, _ = m.MonthToDate.Add(c)
+			}
+		}
+		m.Through = from
 	}
 	share := 1.0
 	if !aud.Org() {
