@@ -81,15 +81,23 @@ func seedRightsizing(t *testing.T, db *postgres.DB, until time.Time) {
 	}))
 }
 
-func TestRightsizeStoredWorkloads(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+// seededRightsizingDB returns a database seeded by seedRightsizing, and
+// the end of its usage.
+func seededRightsizingDB(t *testing.T) (url string, db *postgres.DB, until time.Time) {
+	t.Helper()
+	url = pgtest.NewURL(t, true)
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
+	t.Cleanup(db.Close)
+	until = time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
 	seedRightsizing(t, db, until)
+	return url, db, until
+}
+
+func TestRightsizeStoredWorkloads(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
 
 	var out, errb bytes.Buffer
 	code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--format", "json"}, &out, &errb)
@@ -295,15 +303,8 @@ func containerNamed(t *testing.T, cs []rightsizing.ContainerResult, name string)
 // overstated 6×, found in review.) A StatefulSet of 3 whose usage is
 // measured in hourly intervals has 3, not a quarter (found in the demo).
 func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	url, db, until := seededRightsizingDB(t) // 72 hours of usage of a 2-replica Deployment
 	ctx := context.Background()
-	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
-	seedRightsizing(t, db, until) // 72 hours of usage of a 2-replica Deployment
 	start := until.Add(-72 * time.Hour)
 	var pods []tally.Pod
 	var usage []tally.ContainerUsage
@@ -362,14 +363,7 @@ func TestRightsizeReplicasOverWorkloadLife(t *testing.T) {
 // kind was matched case-sensitively and a flag matching nothing was ignored
 // without a word (found in review).
 func TestRightsizeHPAFlag(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
-	seedRightsizing(t, db, until)
+	url, _, until := seededRightsizingDB(t)
 	apiCPU := func(flags ...string) float64 {
 		t.Helper()
 		cs, code, stderr := rightsizeJSON(t, url, until, flags...)
@@ -406,14 +400,7 @@ func TestRightsizeHPAFlag(t *testing.T) {
 // hour's percentiles, not a multiple of them, and the table says the
 // recommendation is low confidence.
 func TestRightsizeShortHistory(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
-	seedRightsizing(t, db, until)
+	url, _, until := seededRightsizingDB(t)
 	args := []string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "1h", "--no-store", "--no-nodes"}
 
 	var out, errb bytes.Buffer
@@ -478,15 +465,8 @@ func TestRightsizeShortHistory(t *testing.T) {
 // empty whenever the window reached past the last report (found in the
 // demo: the dashboard showed no node saving after a re-run).
 func TestRightsizePlansNodesRunningAtTheLastReport(t *testing.T) {
-	url := pgtest.NewURL(t, true)
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	url, db, until := seededRightsizingDB(t)
 	ctx := context.Background()
-	until := time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)
-	seedRightsizing(t, db, until)
 	nodes, err := db.Nodes(ctx, "prod", tally.Window{Start: until.Add(-96 * time.Hour), End: until})
 	if err != nil {
 		t.Fatal(err)
