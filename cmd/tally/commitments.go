@@ -64,8 +64,34 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	if c.Format == "json" {
 		return writeIndentedJSON(a.stdout, st)
 	}
-	writeStatus(a.stdout, st)
+	hint := "ingest a bill first (tally ingest aws-cur|focus|gcp-billing)"
+	if len(st.Series) == 0 && len(st.Inventory) == 0 {
+		periods, err := db.BillingPeriods(ctx)
+		if err != nil {
+			return err
+		}
+		if w, ok := periodsSpan(periods); ok {
+			hint = fmt.Sprintf("the stored bill covers %s: try --window %s,%s", windowText(w), w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))
+		}
+	}
+	writeStatus(a.stdout, st, hint)
 	return nil
+}
+
+// periodsSpan returns the months the stored billing periods cover, first
+// to last; false when there is none.
+func periodsSpan(periods []postgres.BillingPeriod) (tally.Window, bool) {
+	var w tally.Window
+	for i, p := range periods {
+		end := p.Key.Start.AddDate(0, 1, 0)
+		if i == 0 || p.Key.Start.Before(w.Start) {
+			w.Start = p.Key.Start
+		}
+		if i == 0 || end.After(w.End) {
+			w.End = end
+		}
+	}
+	return w, len(periods) > 0
 }
 
 func writeIndentedJSON(w io.Writer, v any) error {
@@ -81,11 +107,13 @@ func pct(p *float64) string {
 	return fmt.Sprintf("%.1f%%", 100**p)
 }
 
-func writeStatus(w io.Writer, st *commitments.Status) {
+// writeStatus writes st as tables; empty says what to do when st has no
+// usage and no commitment.
+func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 	t := st.Totals
 	fmt.Fprintf(w, "Commitments %s (%s steps)\n", windowText(st.Window), st.Step)
 	if len(st.Series) == 0 && len(st.Inventory) == 0 {
-		fmt.Fprintln(w, "  no eligible usage and no commitment in the bill over this window: ingest a bill first (tally ingest aws-cur|focus|gcp-billing)")
+		fmt.Fprintf(w, "  no eligible usage and no commitment in the bill over this window: %s\n", empty)
 		return
 	}
 	est := ""

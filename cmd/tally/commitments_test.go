@@ -255,14 +255,33 @@ func TestStatusSaysWhereTheBillEnds(t *testing.T) {
 	st := &commitments.Status{Window: tally.Window{Start: day(20), End: day(23)}, Step: "day",
 		Series: []commitments.Metrics{{Start: day(20)}, {Start: day(21)}}}
 	var b strings.Builder
-	writeStatus(&b, st)
+	writeStatus(&b, st, "")
 	if want := "the bill has no eligible usage after 2026-11-21 yet"; !strings.Contains(b.String(), want) {
 		t.Errorf("status lacks %q:\n%s", want, b.String())
 	}
 	st.Series = append(st.Series, commitments.Metrics{Start: day(22)})
 	b.Reset()
-	writeStatus(&b, st)
+	writeStatus(&b, st, "")
 	if strings.Contains(b.String(), "no eligible usage after") {
 		t.Errorf("a window the bill fills says it ends early:\n%s", b.String())
+	}
+}
+
+// TestCommitmentsStatusOutsideTheBill: status over a window the stored bill
+// does not reach says which months it covers and the window to ask for,
+// rather than to ingest a bill that is there; that window shows it.
+func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", filepath.Join("..", "..", "ingest", "focus", "testdata", "focus-1.0-sample.csv"))
+	out := tly("commitments", "status")
+	const want = "the stored bill covers 2024-09-01 through "
+	i := strings.Index(out, "try --window ")
+	if !strings.Contains(out, want) || i < 0 {
+		t.Fatalf("status outside the bill:\n%s\nwant it to say %q and the window to try", out, want)
+	}
+	window := strings.Fields(out[i+len("try --window "):])[0]
+	if out := tly("commitments", "status", "--window", window); !strings.Contains(out, "effective savings rate") {
+		t.Errorf("status over the suggested window %s:\n%s", window, out)
 	}
 }
