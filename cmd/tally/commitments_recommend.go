@@ -72,7 +72,17 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	if c.Format == "json" {
 		return writeIndentedJSON(a.stdout, out)
 	}
-	writeCommitmentPlans(a.stdout, out)
+	hint := "tally ingest aws-cur|focus|gcp-billing first"
+	if len(out) == 0 {
+		periods, err := db.BillingPeriods(ctx)
+		if err != nil {
+			return err
+		}
+		if b, ok := periodsSpan(periods); ok {
+			hint = fmt.Sprintf("the stored bill covers %s, outside --history %s before now", windowText(b), c.History)
+		}
+	}
+	writeCommitmentPlans(a.stdout, out, hint)
 	return nil
 }
 
@@ -117,9 +127,11 @@ func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commi
 	return nil
 }
 
-func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan) {
+// writeCommitmentPlans writes the plans as tables and explanations; empty
+// says why there is none when out is empty.
+func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty string) {
 	if len(out) == 0 {
-		fmt.Fprintln(w, "no account with eligible usage in the bill over --history: nothing to recommend (tally ingest aws-cur|focus|gcp-billing first)")
+		fmt.Fprintf(w, "no account with eligible usage in the bill over --history: nothing to recommend (%s)\n", empty)
 	}
 	for _, ap := range out {
 		fmt.Fprintf(w, "account %s\n", ap.Account)

@@ -270,6 +270,8 @@ func TestStatusSaysWhereTheBillEnds(t *testing.T) {
 // TestCommitmentsStatusOutsideTheBill: status over a window the stored bill
 // does not reach says which months it covers and the window to ask for,
 // rather than to ingest a bill that is there; that window shows it.
+// recommend over a history the bill does not reach says which months it
+// covers too.
 func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
@@ -279,6 +281,9 @@ func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
 	i := strings.Index(out, "try --window ")
 	if !strings.Contains(out, want) || i < 0 {
 		t.Fatalf("status outside the bill:\n%s\nwant it to say %q and the window to try", out, want)
+	}
+	if out := tly("commitments", "recommend"); !strings.Contains(out, "nothing to recommend (the stored bill covers 2024-09-01 through ") {
+		t.Errorf("recommend on a bill older than --history:\n%s", out)
 	}
 	window := strings.Fields(out[i+len("try --window "):])[0]
 	if out := tly("commitments", "status", "--window", window); !strings.Contains(out, "effective savings rate") {
