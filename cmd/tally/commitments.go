@@ -70,8 +70,11 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
-		if w, ok := periodsSpan(periods); ok {
-			hint = fmt.Sprintf("the stored bill covers %s: try --window %s,%s", windowText(w), w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))
+		if b, ok := periodsSpan(periods); ok {
+			hint = fmt.Sprintf("the stored bill covers %s: try --window %s,%s", windowText(b), b.Start.Format(time.RFC3339), b.End.Format(time.RFC3339))
+			if b.Overlap(w) > 0 {
+				hint = "the stored bill has no usage over it that Savings Plans, reservations or committed use discounts cover"
+			}
 		}
 	}
 	writeStatus(a.stdout, st, hint)

@@ -80,6 +80,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		}
 		if b, ok := periodsSpan(periods); ok {
 			hint = fmt.Sprintf("the stored bill covers %s, outside --history %s before now", windowText(b), c.History)
+			if b.Overlap(w) > 0 {
+				hint = "the stored bill has no usage over --history that Savings Plans, reservations or committed use discounts cover"
+			}
 		}
 	}
 	writeCommitmentPlans(a.stdout, out, hint)
@@ -135,6 +138,11 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 	}
 	for _, ap := range out {
 		fmt.Fprintf(w, "account %s\n", ap.Account)
+		if len(ap.Pools) == 0 {
+			fmt.Fprintln(w, "  no commitment pool for this account's usage: Tally recommends AWS Savings Plans and Reserved Instances, and GCP committed use discounts")
+			fmt.Fprintln(w)
+			continue
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "pool\tin force $/h\ttarget $/h\tbuy $/h\texpected saving/term\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t")
 		for _, p := range ap.Pools {

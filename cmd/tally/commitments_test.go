@@ -285,6 +285,11 @@ func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
 	if out := tly("commitments", "recommend"); !strings.Contains(out, "nothing to recommend (the stored bill covers 2024-09-01 through ") {
 		t.Errorf("recommend on a bill older than --history:\n%s", out)
 	}
+	// The sample's Oracle Cloud account has eligible usage but no pool Tally recommends.
+	if out := tly("commitments", "recommend", "--history", "1000d", "--no-store"); !strings.Contains(out,
+		"account 20209880\n  no commitment pool for this account's usage") {
+		t.Errorf("recommend on an account without a pool:\n%s", out)
+	}
 	window := strings.Fields(out[i+len("try --window "):])[0]
 	if out := tly("commitments", "status", "--window", window); !strings.Contains(out, "effective savings rate") {
 		t.Errorf("status over the suggested window %s:\n%s", window, out)
