@@ -3,6 +3,7 @@ package commitments
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -219,10 +220,15 @@ const declineDamping = 0.97
 // lastYear returns the stress path of a year that repeats the last one:
 // the daily means of the last year of hourly, scaled by how usage changed
 // since (the last four weeks against the same weeks a year earlier), over
-// days days; nil without a year and four weeks of history. Lasting level
-// shifts (a customer gone, a migration done) are taken out of the history
-// first, so that a one-off change does not replay as if it were seasonal;
-// shifts that a later opposite shift reverted (a peak season) stay.
+// days days; nil without a year and four weeks of history. One-off changes
+// are taken out of the history first, so that they do not replay as if
+// they were seasonal: lasting level shifts (a customer gone overnight)
+// and, when usage is materially below its level of a year earlier, the
+// declines it never came back from, however gradual (a migration done, a
+// decline that stopped): the replay follows them down to today's level
+// (lastingLevel). What usage came back from (a trough, a peak season's
+// end) stays. A decline still going on is the forecast's to carry
+// (extend), not the replay's.
 func lastYear(hourly []float64, days int) []float64 {
 	nd := len(hourly) / 24
 	if nd < 365+28 || days > 365 {
@@ -233,16 +239,60 @@ func lastYear(hourly []float64, days int) []float64 {
 	for j := range daily {
 		daily[j] = mean(hourly[off+24*j : off+24*j+24])
 	}
-	daily = withoutLastingShifts(daily)
 	a := nd - 365
-	then := mean(daily[a-28 : a])
-	if then <= 0 {
+	fell := mean(daily[nd-28:]) / mean(daily[a-28:a]) // before shifts are taken out
+	daily = withoutLastingShifts(daily)
+	then, now := mean(daily[a-28:a]), mean(daily[nd-28:])
+	if then <= 0 || math.IsNaN(fell) {
 		return nil
 	}
-	g := mean(daily[nd-28:]) / then
+	// The level may fall to today's, but no further below a year earlier's
+	// than usage itself fell: a shift taken out can leave the rescaled
+	// history lower today where usage is not (the start of a peak season
+	// taken for a lasting shift).
+	floor := then
+	if fell <= materialDecline {
+		floor = max(now, then*fell)
+	}
+	level := lastingLevel(daily, then, floor)
 	out := make([]float64, days)
 	for j := range out {
-		out[j] = daily[a+j] * g
+		if l := level[a+j]; l > 0 {
+			out[j] = daily[a+j] * now / l
+		}
+	}
+	return out
+}
+
+// materialDecline is how far usage must have fallen since a year earlier
+// (the last four weeks against the same weeks a year earlier) for lastYear
+// to take out the declines it never came back from: by 10%, the change a
+// level shift must make to count (forecast.DetectLevelShifts). A smaller
+// change is within usage's noise and season, and scales the year as a
+// whole, as before.
+const materialDecline = 0.9
+
+// lastingLevel returns, for each day of daily, the level usage kept from
+// that day on: the highest four-week mean usage still reached from that
+// day on, held between floor and then (the level a year earlier). A day's
+// usage below it is a dip usage came back from, which a replay relative to
+// it repeats; a decline usage never came back from lowers the level with
+// it, so the replay does not repeat the decline. With floor at then, the
+// level is then throughout: the year is scaled as a whole.
+func lastingLevel(daily []float64, then, floor float64) []float64 {
+	nd := len(daily)
+	out := make([]float64, nd)
+	var sum float64
+	for _, v := range daily[nd-28:] {
+		sum += v
+	}
+	high := sum / 28 // the highest four-week mean from day k on
+	for k := nd - 1; k >= 0; k-- {
+		if k < nd-28 {
+			sum += daily[k] - daily[k+28]
+			high = max(high, sum/28)
+		}
+		out[k] = min(then, max(floor, high))
 	}
 	return out
 }
