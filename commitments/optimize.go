@@ -22,8 +22,8 @@ type Risk struct {
 
 // DefaultRisk is P(utilization < 99%) ≤ 5%, a 2%-a-year lock-in penalty.
 // The product's target is utilization ≥ 97%: on the bundled backtest
-// scenarios the bound 0.99 averages 97.2%, 0.97 averages 95.5% and 0.95
-// 94.9% (make bench-commitments, --min-utilization).
+// scenarios the bound 0.99 averages 97.1%, 0.97 averages 95.4% and 0.95
+// 94.8% (make bench-commitments, --min-utilization).
 var DefaultRisk = Risk{MinUtilization: 0.99, MaxProbability: 0.05, LockInPenalty: 0.02, Paths: 100}
 
 func (r Risk) withDefaults() Risk {
