@@ -410,10 +410,13 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		if err != nil {
 			return err
 		}
-		for _, c := range gap.total {
-			if c.Currency() == r.Currency {
-				m.MonthToDate, _ = m.MonthToDate.Add(c)
+		zero := tally.Zero(r.Currency)
+		for i, c := range gap.total {
+			if c.Currency() != r.Currency {
+				c = zero
 			}
+			m.MonthToDate, _ = m.MonthToDate.Add(c)
+			m.Later = append(m.Later, DailyCost{Day: gap.days[i], Cost: c, Estimated: gap.estimated[i]})
 		}
 		m.Through = from
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -88,8 +89,35 @@ func (t moneyTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
+// trendLines returns the trend chart's lines, x in days from the first of
+// r.Daily: the daily spend through the month to date's last day (the eight
+// weeks, then the days billed after the week that the month counts), and
+// the forecast's mean and 80% band (a closed polygon) from there to month
+// end, both empty without a forecast.
+func trendLines(r *Report) (actual, mean, band plotter.XYs) {
+	xOf := func(t time.Time) float64 { return float64(t.Sub(r.Daily[0].Day) / day) }
+	for _, d := range slices.Concat(r.Daily, r.Month.Later) {
+		actual = append(actual, plotter.XY{X: xOf(d.Day), Y: d.Cost.Float64()})
+	}
+	f := r.Month.Forecast
+	if f == nil || len(f.Points) == 0 {
+		return actual, nil, nil
+	}
+	last := actual[len(actual)-1]
+	mean, band = plotter.XYs{last}, plotter.XYs{last}
+	for _, pt := range f.Points {
+		band = append(band, plotter.XY{X: xOf(pt.T), Y: pt.Hi80})
+		mean = append(mean, plotter.XY{X: xOf(pt.T), Y: pt.Mean})
+	}
+	for i := len(f.Points) - 1; i >= 0; i-- {
+		band = append(band, plotter.XY{X: xOf(f.Points[i].T), Y: math.Max(f.Points[i].Lo80, 0)})
+	}
+	return actual, mean, band
+}
+
 // TrendChart draws daily spend over the eight weeks with the report week
-// shaded, and the forecast to month end with its 80% band and the daily
+// shaded (and on through the days billed after it that the month to date
+// counts), and the forecast to month end with its 80% band and the daily
 // budget when there are.
 func TrendChart(r *Report) (Image, error) {
 	p := newPlot()
@@ -105,22 +133,9 @@ func TrendChart(r *Report) (Image, error) {
 	p.Add(grid)
 	p.Add(&span{from: float64(n-7) - 0.5, to: float64(n-1) + 0.5, color: colorWeek})
 	xOf := func(t time.Time) float64 { return float64(t.Sub(r.Daily[0].Day) / day) }
-	actual := make(plotter.XYs, n)
-	for i, d := range r.Daily {
-		actual[i] = plotter.XY{X: float64(i), Y: d.Cost.Float64()}
-	}
-	last := actual[n-1]
-	end := float64(n - 1)
-	if f := r.Month.Forecast; f != nil && len(f.Points) > 0 {
-		band := plotter.XYs{last}
-		mean := plotter.XYs{last}
-		for _, pt := range f.Points {
-			band = append(band, plotter.XY{X: xOf(pt.T), Y: pt.Hi80})
-			mean = append(mean, plotter.XY{X: xOf(pt.T), Y: pt.Mean})
-		}
-		for i := len(f.Points) - 1; i >= 0; i-- {
-			band = append(band, plotter.XY{X: xOf(f.Points[i].T), Y: math.Max(f.Points[i].Lo80, 0)})
-		}
+	actual, mean, band := trendLines(r)
+	end := actual[len(actual)-1].X
+	if len(mean) > 0 {
 		poly, err := plotter.NewPolygon(band)
 		if err != nil {
 			return Image{}, err
@@ -157,8 +172,8 @@ func TrendChart(r *Report) (Image, error) {
 		p.Legend.Add("daily budget", bl)
 	}
 	top := 0.0
-	for _, d := range r.Daily {
-		top = math.Max(top, d.Cost.Float64())
+	for _, a := range actual {
+		top = math.Max(top, a.Y)
 	}
 	if f := r.Month.Forecast; f != nil {
 		for _, pt := range f.Points {

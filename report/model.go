@@ -84,6 +84,9 @@ type MonthOutlook struct {
 	Month       time.Time   `json:"month"` // first day
 	Through     time.Time   `json:"through"`
 	MonthToDate tally.Money `json:"monthToDate"`
+	// Later are the billed days after the report's week that the month to
+	// date counts: a forecast made days after the week starts after them.
+	Later []DailyCost `json:"later,omitempty"`
 	// Forecast is month-to-date plus the forecast of the remaining days; nil
 	// when no forecast is stored yet (Unavailable says why).
 	Forecast    *MonthForecast `json:"forecast,omitempty"`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
+	"gonum.org/v1/plot/plotter"
 )
 
 // twoCurrencies is an organization with two USD clusters and one EUR
@@ -152,5 +153,17 @@ func TestMonthForecastMadeAfterTheWeek(t *testing.T) {
 	}
 	if f.Total.Decimal() != "2970" || f.Lo80.Decimal() != "2790" || f.Hi80.Decimal() != "3150" || len(f.Points) != 18 {
 		t.Errorf("forecast %v (80%% %v–%v) over %d days; want 2970 (2790–3150) over 18", f.Total, f.Lo80, f.Hi80, len(f.Points))
+	}
+	// The chart draws the 5 billed days after the week before the forecast
+	// takes over: 9–13 March are days 8–12 of r.Daily's 1 March.
+	actual, mean, _ := trendLines(r)
+	if len(m.Later) != 5 || len(actual) != 13 || actual[12] != (plotter.XY{X: 12, Y: 90}) {
+		t.Errorf("%d days after the week, chart's spend %v; want 5 days, spend through day 12 at 90", len(m.Later), actual)
+	}
+	if len(mean) != 19 || mean[0] != actual[12] || mean[1] != (plotter.XY{X: 13, Y: 100}) {
+		t.Errorf("chart's forecast %v; want it from day 12's spend to 100 on day 13", mean)
+	}
+	if _, err := TrendChart(r); err != nil {
+		t.Error(err)
 	}
 }
