@@ -3,6 +3,10 @@ package report
 import (
 	"math"
 	"sort"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 // AnomalyRule flags a day whose cost leaves a robust band around what its
@@ -118,4 +122,122 @@ func median(v []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// anomalies judges each day of the report week against the same weekday
+// of the four weeks before it (see AnomalyRule), for the total, every
+// namespace and every workload.
+func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
+	rule := b.Rule
+	var out []Anomaly
+	check := func(scope, name, field string, s []tally.Money) {
+		n := len(s)
+		if n < 35 {
+			return
+		}
+		base := make([]float64, 28)
+		for i := range base {
+			base[i] = s[n-35+i].Float64()
+		}
+		profile, ok := rule.Baseline(base)
+		if !ok {
+			return
+		}
+		cur := ns.currency
+		money := func(v float64) tally.Money { m, _ := tally.FromFloat(v, cur); return m.Round(2) }
+		// Consecutive days out of the band on the same side are one anomaly.
+		var run []int
+		var zmax float64
+		flush := func() {
+			if len(run) == 0 {
+				return
+			}
+			d := wk.Start.Add(time.Duration(run[0]-(n-7)) * day)
+			sum := tally.Zero(cur)
+			var expected, lo, hi float64 // a day's, averaged over the run
+			for _, i := range run {
+				sum, _ = sum.Add(s[i])
+				band := profile.Band(i - (n - 35))
+				k := float64(len(run))
+				expected, lo, hi = expected+band.Median/k, lo+math.Max(band.Lo, 0)/k, hi+band.Hi/k
+			}
+			avg, _ := sum.MulRatio(1, uint64(len(run)))
+			clause := ""
+			if field != "" && !strings.HasPrefix(name, "__") {
+				clause = field + ":" + quote(name)
+			}
+			agg := field
+			if agg == "" {
+				agg = "namespace"
+			}
+			out = append(out, Anomaly{Scope: scope, Name: name, Day: d, Days: len(run), Cost: avg.Round(2), Expected: money(expected),
+				Lo: money(lo), Hi: money(hi), Z: zmax,
+				Link: ln.allocations(tally.Window{Start: d.Add(-4 * week), End: d.AddDate(0, 0, len(run))}, agg, clause)})
+			run, zmax = nil, 0
+		}
+		for i := n - 7; i < n; i++ {
+			bad, z := rule.Anomalous(profile.Band(i-(n-35)), s[i].Float64())
+			if !bad || (len(run) > 0 && (z > 0) != (zmax > 0)) {
+				flush()
+			}
+			if bad {
+				run = append(run, i)
+				if math.Abs(z) > math.Abs(zmax) {
+					zmax = z
+				}
+			}
+		}
+		flush()
+	}
+	// The mean daily spend sets the smallest change worth a line.
+	var mean float64
+	for _, v := range ns.total[len(ns.total)-35 : len(ns.total)-7] {
+		mean += v.Float64() / 28
+	}
+	rule.MinDelta = math.Max(rule.MinDelta, 0.01*mean)
+	check("total", "total", "", ns.total)
+	for _, src := range []struct {
+		s            *series
+		scope, field string
+	}{{ns, "namespace", "namespace"}, {wl, "workload", "controller"}} {
+		names := make([]string, 0, len(src.s.groups))
+		for name := range src.s.groups {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			check(src.scope, name, src.field, src.s.groups[name])
+		}
+	}
+	out = explained(out)
+	// The most surprising first.
+	sort.SliceStable(out, func(i, j int) bool { return math.Abs(out[i].Z) > math.Abs(out[j].Z) })
+	if len(out) > b.Top+1 {
+		out = out[:b.Top+1]
+	}
+	return out
+}
+
+// explained drops a namespace's (or the total's) anomaly when one of its
+// workloads (namespaces) has an anomaly on the same days that accounts for
+// at least 80% of it: the more specific line says it all.
+func explained(as []Anomaly) []Anomaly {
+	var out []Anomaly
+	for i, a := range as {
+		covered := false
+		for j, b := range as {
+			if i == j || b.Day != a.Day || b.Days != a.Days {
+				continue
+			}
+			inside := (a.Scope == "namespace" && b.Scope == "workload" && strings.HasPrefix(b.Name, a.Name+"/")) ||
+				(a.Scope == "total" && b.Scope == "namespace")
+			if inside && math.Abs(b.excess()) >= 0.8*math.Abs(a.excess()) && (b.excess() > 0) == (a.excess() > 0) {
+				covered = true
+			}
+		}
+		if !covered {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// rightsizing lists container (and, for the organization, node)
+// recommendations; a team's are those of its workloads.
+func (b *Builder) rightsizing(ctx context.Context, aud Audience, workloads map[string]tally.Money, ln linker, zero tally.Money) (Opportunities, error) {
+	var recs []tally.Recommendation
+	kinds := []string{tally.RecommendContainer}
+	if aud.Org() {
+		kinds = append(kinds, tally.RecommendNode)
+	}
+	for _, k := range kinds {
+		rs, err := b.Store.Recommendations(ctx, k)
+		if err != nil {
+			return Opportunities{}, fmt.Errorf("right-sizing recommendations: %w", err)
+		}
+		for _, r := range rs {
+			if r.Kind == tally.RecommendContainer && !aud.Org() {
+				// cluster/namespace/Kind/name/container
+				p := strings.SplitN(r.Target, "/", 5)
+				if len(p) < 4 {
+					continue
+				}
+				if _, ok := workloads[p[1]+"/"+p[3]]; !ok {
+					continue
+				}
+			}
+			recs = append(recs, r)
+		}
+	}
+	o := opportunities(recs, b.Top, zero, func(r tally.Recommendation) string { return ln.rightsizing(r.Target) })
+	if o.Count == 0 {
+		o.Available = false
+		o.Unavailable = "not available yet: no right-sizing recommendations are stored (tally rightsize computes them)"
+	}
+	return o, nil
+}
+
+func (b *Builder) commitmentRecs(ctx context.Context, ln linker, zero tally.Money) (Opportunities, error) {
+	recs, err := b.Store.Recommendations(ctx, tally.RecommendCommitment)
+	if err != nil {
+		return Opportunities{}, fmt.Errorf("commitment recommendations: %w", err)
+	}
+	o := opportunities(recs, b.Top, zero, func(r tally.Recommendation) string { return ln.commitments(r.Target) })
+	if o.Count == 0 {
+		o.Available = false
+		o.Unavailable = "not available yet: no commitment recommendations are stored (tally commitments recommend computes them)"
+	}
+	return o, nil
+}
+
+func opportunities(recs []tally.Recommendation, top int, zero tally.Money, link func(tally.Recommendation) string) Opportunities {
+	sort.SliceStable(recs, func(i, j int) bool {
+		c, _ := recs[i].MonthlySavings.Cmp(recs[j].MonthlySavings)
+		return c > 0
+	})
+	o := Opportunities{Available: true, Total: zero, Count: len(recs)}
+	for i, r := range recs {
+		o.Total, _ = o.Total.Add(r.MonthlySavings)
+		if i < top {
+			o.Items = append(o.Items, Opportunity{Kind: r.Kind, Target: r.Target, Explanation: r.Explanation,
+				MonthlySavings: r.MonthlySavings, Link: link(r)})
+		}
+	}
+	return o
+}
+
+// HoursPerMonth is the average month (8,760 h / 12) commitments are priced in.
+const HoursPerMonth = 730
+
+func (b *Builder) expiring(ctx context.Context, from time.Time, ln linker) ([]Expiring, error) {
+	until := from.Add(30 * day)
+	cs, err := b.Store.Commitments(ctx, "", tally.Window{Start: from, End: until})
+	if err != nil {
+		return nil, fmt.Errorf("commitments: %w", err)
+	}
+	var out []Expiring
+	for _, c := range cs {
+		if c.End.After(until) || !c.End.After(from) {
+			continue
+		}
+		hourly := c.HourlyCommitment
+		if hourly.IsZero() {
+			hourly = c.RecurringHourlyFee
+		}
+		monthly, _ := hourly.MulRatio(HoursPerMonth, 1)
+		out = append(out, Expiring{ID: c.ID, Kind: c.Kind, Account: c.BillingAccountID, End: c.End,
+			DaysLeft: int(math.Ceil(c.End.Sub(from).Hours() / 24)), Hourly: hourly, Monthly: monthly.Round(2), Link: ln.commitments(c.ID)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].End.Before(out[j].End) })
+	return out, nil
+}

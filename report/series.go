@@ -1,0 +1,90 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+)
+
+// series is cost per day, in total and per group.
+type series struct {
+	days      []time.Time
+	currency  tally.Currency
+	total     []tally.Money
+	estimated []bool
+	groups    map[string][]tally.Money
+}
+
+func (b *Builder) query(aud Audience, w tally.Window, step time.Duration, basis tally.CostBasis, dims ...attribution.Dimension) attribution.Query {
+	return attribution.Query{Window: w, Step: step, Aggregate: dims, Filters: aud.Filters, Idle: attribution.IdleSeparate,
+		Shared: attribution.SharedSeparate, Basis: basis}
+}
+
+// keep says whether a row counts for the audience: a team's report holds its
+// direct costs only, not the idle and shared costs of the clusters it runs in.
+func keep(aud Audience, r *attribution.Row) bool {
+	if r.Outside {
+		return false
+	}
+	return aud.Org() || (r.Class != attribution.ClassIdle && r.Class != attribution.ClassShared)
+}
+
+// groupName names a row's group by its key number key: the reserved names
+// for idle, shared and unallocated costs, "" when the row has no value.
+func groupName(r *attribution.Row, key int) string {
+	switch r.Class {
+	case attribution.ClassIdle:
+		return tally.IdleName
+	case attribution.ClassShared:
+		return tally.SharedName
+	case attribution.ClassUnallocated:
+		return tally.UnallocatedName
+	}
+	return r.Keys[key]
+}
+
+func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim attribution.Dimension) (*series, error) {
+	rows, err := b.Store.AllocationRows(ctx, b.query(aud, w, day, tally.BasisAmortized, dim))
+	if err != nil {
+		return nil, fmt.Errorf("daily costs by %s: %w", dim, err)
+	}
+	n := int(w.Duration() / day)
+	s := &series{days: make([]time.Time, n), total: make([]tally.Money, n), estimated: make([]bool, n), groups: map[string][]tally.Money{}}
+	for i := range s.days {
+		s.days[i] = w.Start.Add(time.Duration(i) * day)
+	}
+	for i := range rows {
+		row := &rows[i]
+		if !keep(aud, row) {
+			continue
+		}
+		k := int(row.Start.Sub(w.Start) / day)
+		if k < 0 || k >= n {
+			continue
+		}
+		if c := row.Cost.Currency(); c != "" {
+			if s.currency != "" && s.currency != c {
+				return nil, tally.Errorf(tally.EInvalid, "costs are in several currencies (%s, %s): give each currency its own audience with a cluster filter", s.currency, c)
+			}
+			s.currency = c
+		}
+		if s.total[k], err = s.total[k].Add(row.Cost); err != nil {
+			return nil, err
+		}
+		s.estimated[k] = s.estimated[k] || row.Estimated
+		name := groupName(row, 0)
+		if name == "" {
+			continue
+		}
+		g := s.groups[name]
+		if g == nil {
+			g = make([]tally.Money, n)
+			s.groups[name] = g
+		}
+		g[k], _ = g[k].Add(row.Cost)
+	}
+	return s, nil
+}
