@@ -261,7 +261,8 @@ func WriteUsage(w io.Writer, us []*Usage) error {
 				if v == 0 {
 					continue
 				}
-				fmt.Fprintf(bw, "%s,%s,%s,%s,%s,%s\n", u.Name, hour, s.Provider, s.Region, s.InstanceType, formatNanos(v))
+				fmt.Fprintf(bw, "%s,%s,%s,%s,%s,%s\n", csvtable.Field(u.Name), hour, csvtable.Field(s.Provider),
+					csvtable.Field(s.Region), csvtable.Field(s.InstanceType), formatNanos(v))
 			}
 		}
 	}

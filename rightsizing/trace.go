@@ -269,18 +269,11 @@ func WriteTrace(w io.Writer, t *Trace) error {
 	for _, c := range t.Containers {
 		for _, s := range c.Samples {
 			r := c.ResourcesAt(s.Start)
-			fmt.Fprintf(bw, "%s,%s,%s,%d,%s,%s,%d,%d\n", csvField(c.ID), s.Start.UTC().Format(time.RFC3339),
+			fmt.Fprintf(bw, "%s,%s,%s,%d,%s,%s,%d,%d\n", csvtable.Field(c.ID), s.Start.UTC().Format(time.RFC3339),
 				strconv.FormatFloat(s.CPU, 'f', 4, 64), s.MemoryPeak,
 				strconv.FormatFloat(r.CPURequest, 'f', -1, 64), strconv.FormatFloat(r.CPULimit, 'f', -1, 64),
 				r.MemoryRequest, r.MemoryLimit)
 		}
 	}
 	return bw.Flush()
-}
-
-func csvField(s string) string {
-	if strings.ContainsAny(s, ",\"\r\n") {
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-	}
-	return s
 }

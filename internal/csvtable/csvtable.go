@@ -106,3 +106,13 @@ func (r Row) Field(c string) string {
 func (r Row) Bad(c, why string) error {
 	return fmt.Errorf("%s:%d: %w: column %s: value %q: %s", r.t.name, r.Line, r.t.bad, c, r.Field(c), why)
 }
+
+// Field returns s as a field of a row Open reads back as s: quoted when it
+// holds a comma, a quote or a line break, or starts with '#' (unquoted, the
+// row would be read as a comment).
+func Field(s string) string {
+	if strings.ContainsAny(s, ",\"\r\n") || strings.HasPrefix(s, "#") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}

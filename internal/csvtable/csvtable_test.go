@@ -69,3 +69,28 @@ func TestRowErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldReadsBack: a field written with Field reads back as itself,
+// including one starting with the comment character, which unquoted made
+// its row a comment (found by FuzzReadTrace).
+func TestFieldReadsBack(t *testing.T) {
+	values := []string{"plain", "#not-a-comment", "a,b", `say "hi"`, "two\nlines", ""}
+	var in strings.Builder
+	in.WriteString("a,b\n")
+	for _, v := range values {
+		in.WriteString(Field(v) + ",x\n")
+	}
+	r, err := Open(strings.NewReader(in.String()), "t.csv", errBad, []string{"a", "b"}, "a,b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range values {
+		row, err := r.Next()
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		if got := row.Field("a"); got != want {
+			t.Errorf("read back %q, want %q", got, want)
+		}
+	}
+}
