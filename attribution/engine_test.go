@@ -348,3 +348,33 @@ func TestTagKeysInProviderForms(t *testing.T) {
 		t.Fatalf("allocations = %v, want %s", got, want)
 	}
 }
+
+// TestNamespaceLineKinds: a namespace's line outside nodes is a load
+// balancer, network or a volume by what the bill calls it. A CUR names its
+// lines by product family ("Load Balancer", "Load Balancer-Network", "Data
+// Transfer", "NAT Gateway"), not by FOCUS ServiceCategory ("Networking"):
+// every CUR load balancer had been a volume ("pv"), and `tally costs` showed
+// its cost in the PV column and none in LB.
+func TestNamespaceLineKinds(t *testing.T) {
+	h := t0.Add(time.Hour)
+	ns := map[string]string{"user:k8s_namespace": "shop"}
+	for _, tc := range []struct {
+		service, category, want string
+	}{
+		{"Elastic Load Balancing", "Load Balancer", tally.CostLoadBalancer},         // CUR product family
+		{"Elastic Load Balancing", "Load Balancer-Network", tally.CostLoadBalancer}, // CUR, NLB
+		{"Elastic Load Balancing", "Networking", tally.CostLoadBalancer},            // FOCUS
+		{"Amazon CloudFront", "Networking", tally.CostNetwork},                      // FOCUS
+		{"AWS Data Transfer", "Data Transfer", tally.CostNetwork},                   // CUR
+		{"Amazon Elastic Compute Cloud", "NAT Gateway", tally.CostNetwork},          // CUR
+		{"Amazon Elastic Compute Cloud", "Storage", tally.CostPV},                   // CUR and FOCUS
+		{"Amazon Relational Database Service", "Database Instance", tally.CostPV},   // the fallback
+	} {
+		s := newScenario().line("x", "arn:aws:x", "0.02", "0.02", t0, h, ns)
+		s.in.Lines[0].ServiceName, s.in.Lines[0].ServiceCategory = tc.service, tc.category
+		got := byKey(run(t, NewEngine(Policy{}), s.in))
+		if got["/"+tc.want] != "0.02" {
+			t.Errorf("%s (%s): allocated %v, want 0.02 as %s", tc.service, tc.category, got, tc.want)
+		}
+	}
+}
