@@ -378,3 +378,22 @@ func TestNamespaceLineKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBalancerControllerCluster: the AWS Load Balancer Controller tags
+// what it creates with elbv2.k8s.aws/cluster. A namespace's load balancer
+// tagged so is that cluster's; it had been in no cluster, so `tally costs
+// --aggregate cluster` showed it under __unallocated__.
+func TestLoadBalancerControllerCluster(t *testing.T) {
+	h := t0.Add(time.Hour)
+	for _, tags := range []map[string]string{
+		{"user_k8s_namespace": "shop", "user_elbv2_k8s_aws_cluster": "prod"}, // CUR 2.0
+		{"k8s-namespace": "shop", "elbv2.k8s.aws/cluster": "prod"},           // FOCUS
+	} {
+		s := newScenario().line("LoadBalancerUsage", "arn:aws:elasticloadbalancing:us-east-1:111:loadbalancer/app/k8s-shop/1", "0.02", "0.02", t0, h, tags)
+		s.in.Lines[0].ServiceName, s.in.Lines[0].ServiceCategory = "Elastic Load Balancing", "Load Balancer"
+		as := run(t, NewEngine(DefaultPolicy()), s.in)
+		if len(as) != 1 || as[0].Cluster != "prod" || as[0].Namespace != "shop" {
+			t.Errorf("tags %v: allocated %+v, want to namespace shop of cluster prod", tags, as)
+		}
+	}
+}
