@@ -287,7 +287,11 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		last := f.Points[len(f.Points)-1]
 		var acc forecast.Backtest
 		_ = json.Unmarshal(f.Accuracy, &acc)
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%.3f\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, acc.MASE)
+		mase := "–" // too short to validate: no backtest, not a perfect one
+		if acc.Origins > 0 {
+			mase = fmt.Sprintf("%.3f", acc.MASE)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%s\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, mase)
 	}
 	tw.Flush()
 	return nil

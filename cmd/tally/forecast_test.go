@@ -101,3 +101,16 @@ func TestForecastTableNamesItsDays(t *testing.T) {
 		}
 	}
 }
+
+// TestForecastTableUnvalidated: a forecast too short to validate on rolling
+// origins has no backtest; its MASE column says so ("–") instead of 0.000,
+// which reads as a perfect score.
+func TestForecastTableUnvalidated(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	out := tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[1], "  –") || strings.Contains(out, "0.000") {
+		t.Errorf("want one account whose backtest MASE is –:\n%s", out)
+	}
+}
