@@ -31,7 +31,8 @@ type CostRate struct {
 	// by its CPU core-hours over Window, as an exact decimal string such as
 	// "0.0213" (the CPU pool of its nodes' amortized cost, not list price).
 	CorehourCost string `json:"corehourCost"`
-	// CoreHoursPerYear is the workload's CPU usage over Window scaled to 365 days.
+	// CoreHoursPerYear is the workload's CPU usage over Window, up to now when
+	// Window has not ended, scaled to 365 days.
 	CoreHoursPerYear float64 `json:"coreHoursPerYear"`
 	// Window is the trailing window the figures come from.
 	Window Window `json:"window"`

@@ -38,13 +38,15 @@ func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
 }
 
 // kindOf refines a namespace-owned line's kind: storage lines are volumes,
-// networking lines are network or load balancers.
+// networking lines are network or load balancers. The category is FOCUS
+// ServiceCategory ("Networking", "Storage") or, from a CUR, the product
+// family ("Load Balancer-Network", "Data Transfer", "NAT Gateway").
 func kindOf(l *tally.CostLine, fallback string) string {
-	switch sc := strings.ToLower(l.ServiceCategory); {
-	case strings.Contains(sc, "network"):
-		if strings.Contains(strings.ToLower(l.ServiceName), "load balanc") {
-			return tally.CostLoadBalancer
-		}
+	sc, svc := strings.ToLower(l.ServiceCategory), strings.ToLower(l.ServiceName)
+	switch {
+	case strings.Contains(sc, "load balanc") || strings.Contains(svc, "load balanc"):
+		return tally.CostLoadBalancer
+	case strings.Contains(sc, "network") || strings.Contains(sc, "data transfer") || strings.Contains(sc, "nat gateway"):
 		return tally.CostNetwork
 	case strings.Contains(sc, "storage"):
 		return tally.CostPV

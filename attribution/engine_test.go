@@ -348,3 +348,52 @@ func TestTagKeysInProviderForms(t *testing.T) {
 		t.Fatalf("allocations = %v, want %s", got, want)
 	}
 }
+
+// TestNamespaceLineKinds: a namespace's line outside nodes is a load
+// balancer, network or a volume by what the bill calls it. A CUR names its
+// lines by product family ("Load Balancer", "Load Balancer-Network", "Data
+// Transfer", "NAT Gateway"), not by FOCUS ServiceCategory ("Networking"):
+// every CUR load balancer had been a volume ("pv"), and `tally costs` showed
+// its cost in the PV column and none in LB.
+func TestNamespaceLineKinds(t *testing.T) {
+	h := t0.Add(time.Hour)
+	ns := map[string]string{"user:k8s_namespace": "shop"}
+	for _, tc := range []struct {
+		service, category, want string
+	}{
+		{"Elastic Load Balancing", "Load Balancer", tally.CostLoadBalancer},         // CUR product family
+		{"Elastic Load Balancing", "Load Balancer-Network", tally.CostLoadBalancer}, // CUR, NLB
+		{"Elastic Load Balancing", "Networking", tally.CostLoadBalancer},            // FOCUS
+		{"Amazon CloudFront", "Networking", tally.CostNetwork},                      // FOCUS
+		{"AWS Data Transfer", "Data Transfer", tally.CostNetwork},                   // CUR
+		{"Amazon Elastic Compute Cloud", "NAT Gateway", tally.CostNetwork},          // CUR
+		{"Amazon Elastic Compute Cloud", "Storage", tally.CostPV},                   // CUR and FOCUS
+		{"Amazon Relational Database Service", "Database Instance", tally.CostPV},   // the fallback
+	} {
+		s := newScenario().line("x", "arn:aws:x", "0.02", "0.02", t0, h, ns)
+		s.in.Lines[0].ServiceName, s.in.Lines[0].ServiceCategory = tc.service, tc.category
+		got := byKey(run(t, NewEngine(Policy{}), s.in))
+		if got["/"+tc.want] != "0.02" {
+			t.Errorf("%s (%s): allocated %v, want 0.02 as %s", tc.service, tc.category, got, tc.want)
+		}
+	}
+}
+
+// TestLoadBalancerControllerCluster: the AWS Load Balancer Controller tags
+// what it creates with elbv2.k8s.aws/cluster. A namespace's load balancer
+// tagged so is that cluster's; it had been in no cluster, so `tally costs
+// --aggregate cluster` showed it under __unallocated__.
+func TestLoadBalancerControllerCluster(t *testing.T) {
+	h := t0.Add(time.Hour)
+	for _, tags := range []map[string]string{
+		{"user_k8s_namespace": "shop", "user_elbv2_k8s_aws_cluster": "prod"}, // CUR 2.0
+		{"k8s-namespace": "shop", "elbv2.k8s.aws/cluster": "prod"},           // FOCUS
+	} {
+		s := newScenario().line("LoadBalancerUsage", "arn:aws:elasticloadbalancing:us-east-1:111:loadbalancer/app/k8s-shop/1", "0.02", "0.02", t0, h, tags)
+		s.in.Lines[0].ServiceName, s.in.Lines[0].ServiceCategory = "Elastic Load Balancing", "Load Balancer"
+		as := run(t, NewEngine(DefaultPolicy()), s.in)
+		if len(as) != 1 || as[0].Cluster != "prod" || as[0].Namespace != "shop" {
+			t.Errorf("tags %v: allocated %+v, want to namespace shop of cluster prod", tags, as)
+		}
+	}
+}

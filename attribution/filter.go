@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/tallyhq/tally"
@@ -77,9 +78,17 @@ func parseClause(c string) (Filter, error) {
 			dimText, valText = dimText+"["+k+"]", v
 		}
 	}
-	dim, err := ParseDimension(dimText)
-	if err != nil {
-		return Filter{}, err
+	// OpenCost's other operators (!: not equal, ~: contains, <~: prefix,
+	// ~>: suffix, and their negations) end the dimension in !, ~, < or >.
+	if op := dimText[len(strings.TrimRight(dimText, "!~<>")):]; op != "" {
+		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: operator %q is not supported: a clause matches whole values (dimension:\"value\", or any of several: dimension:\"a\",\"b\")", c, op+":")
+	}
+	dim, why := parseDimension(dimText)
+	if why != "" {
+		if _, ok := fields[dimText]; !ok && !strings.ContainsAny(dimText, "[:") {
+			why = fmt.Sprintf("unknown dimension %q: %s", dimText, why)
+		}
+		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: %s", c, why)
 	}
 	values, err := parseValues(valText)
 	if err != nil {

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tallyhq/tally"
@@ -57,6 +58,27 @@ func TestCSVSafe(t *testing.T) {
 	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "@x": "'@x", "shop": "shop", "": ""} {
 		if got := csvSafe(in); got != want {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestParseFilterErrors: a bad filter's error is about the filter, the
+// clause and what is wrong in it. An unknown dimension, a label without a
+// key or one of OpenCost's other operators (namespace!:"kube-system", as a
+// Kubecost user writes it) had been reported as a bad aggregate
+// (`aggregate "namespace!": want cluster, …`), naming a flag not given.
+func TestParseFilterErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		`namspace:"payments"`:                     `filter clause "namspace:\"payments\"": unknown dimension "namspace": want cluster, node, namespace`,
+		`label:"payments"`:                        `filter clause "label:\"payments\"": label and annotation take a key`,
+		`namespace!:"kube-system"`:                `filter clause "namespace!:\"kube-system\"": operator "!:" is not supported`,
+		`cluster:prod+label[team]~:"pay"`:         `filter clause "label[team]~:\"pay\"": operator "~:" is not supported`,
+		`namespace<~:"pay"`:                       `operator "<~:" is not supported: a clause matches whole values (dimension:"value"`,
+		`controllerKind:deployment+namespace!~:x`: `operator "!~:" is not supported`,
+	} {
+		_, err := ParseFilter(in)
+		if tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "aggregate") {
+			t.Errorf("ParseFilter(%q): %v\nwant an error containing %q", in, err, want)
 		}
 	}
 }

@@ -71,6 +71,7 @@ func DefaultPolicy() Policy {
 		ServiceTags: []string{"kubernetes.io/service-name", "service.k8s.aws/stack"},
 		ClusterTags: []string{
 			"eks:cluster-name", "aws:eks:cluster-name", "goog-k8s-cluster-name", "k8s-cluster", "kubernetes_cluster",
+			"elbv2.k8s.aws/cluster", // AWS Load Balancer Controller
 			"kubernetes.io/cluster/",
 		},
 		OwnerTags: []string{"team", "owner", "cost-center", "cost_center", "app", "application", "service", "project", "business_unit"},

@@ -24,6 +24,15 @@ var fields = map[string]bool{
 
 // ParseDimension reads "namespace", "label:team" or "label[team]".
 func ParseDimension(s string) (Dimension, error) {
+	d, why := parseDimension(s)
+	if why != "" {
+		return Dimension{}, tally.Errorf(tally.EInvalid, "aggregate %q: %s", strings.TrimSpace(s), why)
+	}
+	return d, nil
+}
+
+// parseDimension reads a dimension, or says why it is none.
+func parseDimension(s string) (Dimension, string) {
 	s = strings.TrimSpace(s)
 	if f, k, ok := strings.Cut(s, ":"); ok {
 		s = f + "[" + k + "]"
@@ -36,12 +45,12 @@ func ParseDimension(s string) (Dimension, error) {
 		field = "controller"
 	}
 	if !fields[field] {
-		return Dimension{}, tally.Errorf(tally.EInvalid, "aggregate %q: want cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY or annotation:KEY", s)
+		return Dimension{}, "want cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY or annotation:KEY"
 	}
 	if (field == "label" || field == "annotation") != (key != "") {
-		return Dimension{}, tally.Errorf(tally.EInvalid, "aggregate %q: label and annotation take a key (label:team), other fields none", s)
+		return Dimension{}, "label and annotation take a key (label:team), other fields none"
 	}
-	return Dimension{Field: field, Key: key}, nil
+	return Dimension{Field: field, Key: key}, ""
 }
 
 func (d Dimension) String() string {

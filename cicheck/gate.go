@@ -26,7 +26,9 @@ type Gate struct {
 // DefaultGate fails a significant growth of more than 2 %.
 var DefaultGate = Gate{MaxIncrease: 0.02}
 
-// ParseThreshold parses a relative threshold: "2%", "2.5 %", "0.02".
+// ParseThreshold parses a relative threshold: "2%", "2.5 %", "0.02". A
+// number without "%" is a fraction below 1: "2" is refused, since it reads
+// as 2% but would be 200%.
 func ParseThreshold(s string) (float64, error) {
 	t := strings.TrimSpace(s)
 	pct := strings.HasSuffix(t, "%")
@@ -35,11 +37,16 @@ func ParseThreshold(s string) (float64, error) {
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, tally.Errorf(tally.EInvalid, "threshold %q: want a percentage such as 2%% or a fraction such as 0.02", s)
 	}
-	if pct {
-		v /= 100
-	}
 	if v < 0 {
 		return 0, tally.Errorf(tally.EInvalid, "threshold %q: must not be negative", s)
+	}
+	if !pct && v >= 1 {
+		// "2" meant as 2% would be a 200% gate that passes nearly everything.
+		return 0, tally.Errorf(tally.EInvalid, "threshold %q: a number without %% is a fraction (%s is %s%%): write %s%% for %s percent, or %s%% if you mean it",
+			s, t, strconv.FormatFloat(v*100, 'g', -1, 64), t, t, strconv.FormatFloat(v*100, 'g', -1, 64))
+	}
+	if pct {
+		v /= 100
 	}
 	return v, nil
 }

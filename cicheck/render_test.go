@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -208,6 +209,25 @@ func TestParseThreshold(t *testing.T) {
 		if err != nil && tally.ErrorCode(err) != tally.EInvalid {
 			t.Errorf("ParseThreshold(%q): code %s", tc.in, tally.ErrorCode(err))
 		}
+	}
+}
+
+// TestParseThresholdBareNumber: a bare number is a fraction, so "2" was a
+// 200% threshold, a gate that passes every change under a tripling, from
+// someone who meant 2% (the help's example). A bare number of 1 or more is
+// refused, naming both readings; "200%" still says 200%.
+func TestParseThresholdBareNumber(t *testing.T) {
+	for _, in := range []string{"2", "5", "1", " 10 "} {
+		_, err := cicheck.ParseThreshold(in)
+		if tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(fmt.Sprint(err), "a number without % is a fraction") {
+			t.Errorf("ParseThreshold(%q): %v, want a usage error", in, err)
+		}
+	}
+	if got, err := cicheck.ParseThreshold("200%"); err != nil || abs(got-2) > 1e-12 {
+		t.Errorf(`ParseThreshold("200%%") = %v, %v`, got, err)
+	}
+	if got, err := cicheck.ParseThreshold("0.5"); err != nil || abs(got-0.5) > 1e-12 {
+		t.Errorf(`ParseThreshold("0.5") = %v, %v`, got, err)
 	}
 }
 

@@ -84,12 +84,13 @@ func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]t
 		if err != nil {
 			return out, err
 		}
+		gw, note := billedWindow(costs, w)
 		for _, key := range sortedKeysOf(costs) {
 			if sel != nil && !sel[key] {
 				continue
 			}
 			scope := NewScope(g.kind, key)
-			f, err := forecastDaily(scope, costs, key, w, opt)
+			f, err := forecastDaily(scope, costs, key, gw, note, opt)
 			if err != nil {
 				return out, fmt.Errorf("forecast %s: %w", scope, err)
 			}
@@ -154,7 +155,28 @@ func spendSelection(scopes []string) (map[string]map[string]bool, error) {
 	return want, nil
 }
 
-func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Window, opt SpendOptions) (tally.Forecast, error) {
+// billedWindow ends w where the bill ends: after the last day with a line of
+// any series. Days after it are not billed yet (an ingest that stopped
+// running, a bill exported late), not days of zero spend, which would read
+// as every series dropping to zero. A series that stops while others go on
+// still ends in zeros. note says so when the window was cut, else "".
+func billedWindow(costs []tally.DailyCost, w tally.Window) (tally.Window, string) {
+	var last time.Time
+	for _, c := range costs {
+		if c.Day.After(last) {
+			last = c.Day
+		}
+	}
+	end := last.AddDate(0, 0, 1)
+	if last.IsZero() || !end.Before(w.End) {
+		return w, ""
+	}
+	note := fmt.Sprintf("the bill has no line after %s: the history ends there, not on %s (today less the lag); the %d days between are not billed yet, not zero spend",
+		last.Format(time.DateOnly), w.End.Format(time.DateOnly), int(w.End.Sub(end)/(24*time.Hour)))
+	return tally.Window{Start: w.Start, End: end}, note
+}
+
+func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Window, note string, opt SpendOptions) (tally.Forecast, error) {
 	var cur tally.Currency
 	var first time.Time
 	byDay := map[time.Time]float64{}
@@ -180,6 +202,9 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 	r, err := Forecast(s, Options{Horizon: opt.Horizon})
 	if err != nil {
 		return tally.Forecast{}, err
+	}
+	if note != "" {
+		r.Notes = append(r.Notes, note)
 	}
 	basis := opt.Basis
 	if basis == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -164,5 +165,40 @@ func TestCostRate(t *testing.T) {
 	}
 	if resp := get(t, srv.URL+tally.CostRatePath+"?workload=shop/nope&window=2d", nil); resp.StatusCode != 404 {
 		t.Fatalf("unknown workload: status %d", resp.StatusCode)
+	}
+}
+
+// TestCostRateScalesHoursSoFar: a trailing window ("2d", "30d") ends at the
+// next midnight, and its hours still to come have no usage yet. The yearly
+// core-hours scale the usage by the hours of the window up to now: scaled by
+// the whole window they had come out a quarter low here (36 of 48 hours),
+// and `tally ci --server` priced a change's cost a year as much too low.
+func TestCostRateScalesHoursSoFar(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	var usage []tally.ContainerUsage // half a core, all the time
+	for h := range 36 {
+		start := fixture.Day1.Add(time.Duration(h) * time.Hour)
+		usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: start, End: start.Add(time.Hour)},
+			PodUID: "p1", Container: "api", NodeName: "n1", CPUCoreSeconds: 1800})
+	}
+	if err := db.UpsertUsage(context.Background(), usage); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(context.Background(), tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(36 * time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return fixture.Day1.Add(36 * time.Hour) } // noon of the second day
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Now: now, Auth: db, Tokens: db, Settings: db, Status: db}))
+	t.Cleanup(srv.Close)
+	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
+	var rate tally.CostRate
+	if resp := get(t, srv.URL+tally.CostRatePath+"?workload=shop/api&window=2d", &rate); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	// api uses half a core: 4,380 core-hours a year.
+	if math.Abs(rate.CoreHoursPerYear-4380) > 1 {
+		t.Errorf("coreHoursPerYear %.1f over %s, want 4380 (half a core, 36 hours so far)", rate.CoreHoursPerYear, rate.Window)
 	}
 }

@@ -57,7 +57,13 @@ func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	year := float64(365*24*time.Hour) / float64(window.Duration())
+	// Scale the usage by the window's hours so far: a trailing window ("30d")
+	// ends at the next midnight, and the hours still to come used nothing yet.
+	span := window.Duration()
+	if now := s.now(); now.Before(window.End) {
+		span = max(now.Sub(window.Start), time.Hour)
+	}
+	year := float64(365*24*time.Hour) / float64(span)
 	writeJSON(w, http.StatusOK, tally.CostRate{
 		Workload: workload, Cluster: tally.ClusterID(v.Get("cluster")), Currency: g.Total.CPU.Currency(),
 		CorehourCost: perCoreHour.Round(9).Decimal(), CoreHoursPerYear: g.Total.CPUUsageCoreHours * year,

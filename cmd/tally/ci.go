@@ -96,11 +96,12 @@ func (c *ciDiffCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return ciErr(err)
 	}
-	base, err := readProfiles(a, "base", c.Base, opt)
+	var seen runFiles
+	base, err := readProfiles(a, "base", c.Base, opt, &seen)
 	if err != nil {
 		return ciErr(err)
 	}
-	head, err := readProfiles(a, "head", c.Head, opt)
+	head, err := readProfiles(a, "head", c.Head, opt, &seen)
 	if err != nil {
 		return ciErr(err)
 	}
@@ -148,20 +149,24 @@ func (c *ciBenchCmd) Run(ctx context.Context, a *app) error {
 	if cfg.Pricing, err = c.ciPricingFlags.pricing(ctx, a); err != nil {
 		return ciErr(err)
 	}
-	read := func(paths []string) (*cicheck.BenchSet, error) {
+	var seen runFiles
+	read := func(side string, paths []string) (*cicheck.BenchSet, error) {
 		var set cicheck.BenchSet
 		for _, p := range paths {
+			if err := seen.add(side, p); err != nil {
+				return nil, err
+			}
 			if err := readFile(p, func(r io.Reader) error { return cicheck.ReadBench(&set, p, r) }); err != nil {
 				return nil, err
 			}
 		}
 		return &set, nil
 	}
-	base, err := read(c.Base)
+	base, err := read("base", c.Base)
 	if err != nil {
 		return ciErr(err)
 	}
-	head, err := read(c.Head)
+	head, err := read("head", c.Head)
 	if err != nil {
 		return ciErr(err)
 	}
@@ -255,9 +260,50 @@ func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing,
 // profileExts are the file names taken from a directory of runs.
 var profileExts = []string{".pprof", ".prof", ".pb.gz", ".pb", ".out", ".profile"}
 
+// runFiles are the files of runs read so far, to refuse one given twice: the
+// same directory twice, a directory and a file in it, or one file as base
+// and as head. Counted twice, a run would weigh as two independent runs and
+// the U test would find a difference more certain than the runs show.
+type runFiles []struct {
+	side, path string
+	info       os.FileInfo
+}
+
+// add records path as a run of side, or refuses it if it was read already.
+func (s *runFiles) add(side, path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "%s: %v", side, err)
+	}
+	for _, f := range *s {
+		if !os.SameFile(f.info, st) {
+			continue
+		}
+		if f.side == side {
+			also := ""
+			if f.path != path {
+				also = " (also as " + path + ")"
+			}
+			return tally.Errorf(tally.EInvalid, "%s run %s is given twice%s: each run must count once", side, f.path, also)
+		}
+		also := ""
+		if f.path != path {
+			also = " (as " + f.path + ")"
+		}
+		return tally.Errorf(tally.EInvalid, "%s run %s is also a base run%s: base and head must be different runs", side, path, also)
+	}
+	*s = append(*s, struct {
+		side, path string
+		info       os.FileInfo
+	}{side, path, st})
+	return nil
+}
+
 // readProfiles reads every profile given: files as they are, directories by
-// their files named like profiles (cpu.out, run-3.pprof, …).
-func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOptions) ([]*cicheck.Run, error) {
+// their files named like profiles (cpu.out, run-3.pprof, …). seen holds the
+// files read before (the base's, when reading the head); a file read twice
+// is refused.
+func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOptions, seen *runFiles) ([]*cicheck.Run, error) {
 	var files []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -287,6 +333,9 @@ func readProfiles(a *app, side string, paths []string, opt cicheck.ProfileOption
 	}
 	runs := make([]*cicheck.Run, 0, len(files))
 	for _, f := range files {
+		if err := seen.add(side, f); err != nil {
+			return nil, err
+		}
 		err := readFile(f, func(r io.Reader) error {
 			run, err := cicheck.ReadProfile(f, r, opt)
 			if err == nil {

@@ -388,3 +388,65 @@ func TestCIUnitOfWorkPositive(t *testing.T) {
 		t.Errorf("--unit-of-work 2000: exit %d: %s", code, errOut)
 	}
 }
+
+// TestCIInputGivenTwice: a run given twice — the same directory twice, a
+// directory and a file in it, a file as base and as head — is refused
+// (exit 2, naming the file) instead of counting as two independent runs:
+// counted twice, ten runs a side looked like twenty, and the U test called
+// a difference significant that the runs do not show.
+func TestCIInputGivenTwice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(24, 24))
+	base, head := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0)
+	run0 := filepath.Join(base, "cpu-0.pprof")
+	for _, tc := range []struct {
+		name string
+		args []string
+		err  string
+	}{
+		{"directory twice", []string{"--base", base, "--base", base, "--head", head}, "base run " + run0 + " is given twice"},
+		{"directory and a file in it", []string{"--base", base, "--base", run0, "--head", head}, "base run " + run0 + " is given twice"},
+		{"another spelling", []string{"--base", base, "--base", base + "/./", "--head", head}, "is given twice"},
+		{"base and head", []string{"--base", base, "--head", head, "--head", run0}, "head run " + run0 + " is also a base run"},
+	} {
+		t.Run("diff/"+tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(append([]string{"ci", "diff", "--log-level", "warn"}, tc.args...)...)
+			if code != 2 || !strings.Contains(errOut, tc.err) {
+				t.Errorf("exit %d, want 2\nstderr (want %q):\n%s\nstdout:\n%s", code, tc.err, errOut, out)
+			}
+		})
+	}
+	if code, _, errOut := runCLI("ci", "diff", "--log-level", "warn", "--base", base, "--head", head); code != 0 {
+		t.Errorf("each run once: exit %d: %s", code, errOut)
+	}
+
+	dir := t.TempDir()
+	write := func(name string, ns float64) string {
+		var b strings.Builder
+		b.WriteString("pkg: example.com/shop\n")
+		for i := range 10 {
+			fmt.Fprintf(&b, "BenchmarkEncode-8 \t 100000 \t %.1f ns/op\n", ns+float64(i))
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(b.String()), 0o644)
+		return p
+	}
+	old, more, slow := write("old.txt", 1200), write("old-2.txt", 1200), write("new.txt", 1204)
+	for _, tc := range []struct {
+		name string
+		args []string
+		err  string
+	}{
+		{"file twice", []string{"--base", old, "--base", old, "--head", slow}, "base run " + old + " is given twice"},
+		{"base and head", []string{"--base", old, "--head", slow, "--head", old}, "head run " + old + " is also a base run"},
+	} {
+		t.Run("bench/"+tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(append([]string{"ci", "bench", "--log-level", "warn"}, tc.args...)...)
+			if code != 2 || !strings.Contains(errOut, tc.err) {
+				t.Errorf("exit %d, want 2\nstderr (want %q):\n%s\nstdout:\n%s", code, tc.err, errOut, out)
+			}
+		})
+	}
+	if code, _, errOut := runCLI("ci", "bench", "--log-level", "warn", "--base", old, "--base", more, "--head", slow); code == 2 {
+		t.Errorf("two base files: exit 2: %s", errOut)
+	}
+}

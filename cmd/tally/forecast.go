@@ -273,7 +273,10 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return enc.Encode(fs)
 	}
 	if len(fs) == 0 {
-		fmt.Fprintln(a.stdout, "no cost lines to forecast: ingest a bill first")
+		// The window ForecastSpend read: the bill may be there, but not in it.
+		end := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -c.Lag)
+		fmt.Fprintf(a.stdout, "no cost lines from %s to %s (--history %d days, --lag %d) to forecast: ingest a bill covering them, or widen --history\n",
+			end.AddDate(0, 0, -c.History).Format(time.DateOnly), end.Format(time.DateOnly), c.History, c.Lag)
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
@@ -287,7 +290,11 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		last := f.Points[len(f.Points)-1]
 		var acc forecast.Backtest
 		_ = json.Unmarshal(f.Accuracy, &acc)
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%.3f\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, acc.MASE)
+		mase := "–" // too short to validate: no backtest, not a perfect one
+		if acc.Origins > 0 {
+			mase = fmt.Sprintf("%.3f", acc.MASE)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%s\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, mase)
 	}
 	tw.Flush()
 	return nil

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally/forecast"
 )
@@ -99,5 +101,32 @@ func TestForecastTableNamesItsDays(t *testing.T) {
 		if header, _, _ := strings.Cut(out, "\n"); !strings.Contains(header, tc.want) {
 			t.Errorf("--horizon %s: header %q, want %q", tc.horizon, header, tc.want)
 		}
+	}
+}
+
+// TestForecastTableUnvalidated: a forecast too short to validate on rolling
+// origins has no backtest; its MASE column says so ("–") instead of 0.000,
+// which reads as a perfect score.
+func TestForecastTableUnvalidated(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	out := tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[1], "  –") || strings.Contains(out, "0.000") {
+		t.Errorf("want one account whose backtest MASE is –:\n%s", out)
+	}
+}
+
+// TestForecastNothingInWindow: a window the bill does not reach (--lag or
+// --history past it) says which days it read, not "ingest a bill first"
+// to someone who has.
+func TestForecastNothingInWindow(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	out := tly("forecast", "--lag", "0", "--history", "1")
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	want := fmt.Sprintf("no cost lines from %s to %s (--history 1 days, --lag 0) to forecast", end.AddDate(0, 0, -1).Format(time.DateOnly), end.Format(time.DateOnly))
+	if !strings.Contains(out, want) || strings.Contains(out, "ingest a bill first") {
+		t.Errorf("got %q\nwant %q", out, want)
 	}
 }
