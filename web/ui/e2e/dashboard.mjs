@@ -120,6 +120,19 @@ await step('allocations: days after the bill are left out of the chart, and said
   noErrors('allocations past the bill')
 })
 
+await step('allocations: a step cut short by the window says so', async () => {
+  // Ten days in weeks: the second week has three days, a third of the cost.
+  await page.goto(base + '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-15T00:00:00Z'))
+  const hint = page.locator('[data-hint=partial-step]')
+  await hint.waitFor()
+  const text = await hint.innerText()
+  check(text.includes('The last week has 3 of 7 days of cost'), 'hint: ' + text)
+  await page.goto(base + '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-19T00:00:00Z'))
+  await page.locator('button[data-drill="shop"]').waitFor()
+  check((await hint.count()) === 0, 'no hint for whole weeks')
+  noErrors('allocations in weeks')
+})
+
 await step('allocations: the XSS label is text', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=label&label=team')
   const cell = page.getByText('<script>alert(1)</script>', { exact: true })
