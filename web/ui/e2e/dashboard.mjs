@@ -209,6 +209,16 @@ await step('functions: flamegraph click-through', async () => {
   noErrors('functions')
 })
 
+await step('functions: the title names the days costed, the last included', async () => {
+  // 7d ends with the organization's last day, 2026-10-20 (the window's end, 2026-10-21, is not in it).
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=7d')
+  const title = page.locator('[data-page=functions] .card h2').first()
+  await title.waitFor()
+  const text = await title.innerText()
+  check(text.includes('2026-10-14 to 2026-10-20'), 'title: ' + text)
+  noErrors('functions title')
+})
+
 await step('functions: diff of two image versions', async () => {
   await page.goto(base + '/functions?workload=shop%2Fapi&window=14d&image=shop%2Fapi%3A1.1&compare=image&baseImage=shop%2Fapi%3A1.0')
   await page.locator('#flame svg g[name="shop.(*Cart).Total"]').first().waitFor()

@@ -4,7 +4,7 @@ import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { Allocations, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
 import { Card, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
-import { day, money, num, pct, signedMoney } from '../format'
+import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
 
 function selfOf(d: any): number {
@@ -242,7 +242,7 @@ export function FunctionsPage(_: { me: Me }) {
             title={
               f.base
                 ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)}) — red costs more, blue less`
-                : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${day(f.window.end)} — width is dollars`
+                : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${lastDay(f.window.end)} — width is dollars`
             }
           >
             <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />
