@@ -219,6 +219,17 @@ await step('functions: the title names the days costed, the last included', asyn
   noErrors('functions title')
 })
 
+await step('functions: a link with a base window (the weekly report\'s) opens the diff', async () => {
+  const w = '2026-10-14T00:00:00Z,2026-10-21T00:00:00Z'
+  const b = '2026-10-07T00:00:00Z,2026-10-14T00:00:00Z'
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=' + encodeURIComponent(w) + '&baseWindow=' + encodeURIComponent(b))
+  await page.getByText('Change / year').waitFor()
+  const title = await page.locator('[data-page=functions] .card h2').first().innerText()
+  check(title.includes('from 2026-10-07'), 'compared with the base window of the link: ' + title)
+  check((await page.locator('select[name=compare]').inputValue()) === 'window', 'compare shows a window')
+  noErrors('functions base window link')
+})
+
 await step('functions: diff of two image versions', async () => {
   await page.goto(base + '/functions?workload=shop%2Fapi&window=14d&image=shop%2Fapi%3A1.1&compare=image&baseImage=shop%2Fapi%3A1.0')
   await page.locator('#flame svg g[name="shop.(*Cart).Total"]').first().waitFor()
