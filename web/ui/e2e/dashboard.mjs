@@ -133,6 +133,20 @@ await step('allocations: a step cut short by the window says so', async () => {
   noErrors('allocations in weeks')
 })
 
+await step('allocations: a link\'s window and label aggregation show in the controls (the weekly report\'s)', async () => {
+  const w = '2026-10-12T00:00:00Z,2026-10-19T00:00:00Z'
+  await page.goto(base + '/allocations?aggregate=label%3Ateam&window=' + encodeURIComponent(w))
+  await page.locator('table.grid tbody tr').first().waitFor()
+  const view = page.locator('form[aria-label=View]')
+  const windowShown = await view.locator('select').first().evaluate((el) => el.selectedOptions[0]?.textContent ?? '')
+  check(windowShown.includes('2026-10-12') && windowShown.includes('2026-10-18'), 'the window picker shows the link\'s window: ' + JSON.stringify(windowShown))
+  check((await view.locator('select[name=aggregate]').inputValue()) === 'label', 'aggregate by label')
+  check((await view.getByLabel('Label key').inputValue()) === 'team', 'label key team')
+  const head = await page.locator('table.grid thead th').first().innerText()
+  check(/Label/.test(head), 'the first column is the label: ' + head)
+  noErrors('allocations link')
+})
+
 await step('allocations: the XSS label is text', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=label&label=team')
   const cell = page.getByText('<script>alert(1)</script>', { exact: true })

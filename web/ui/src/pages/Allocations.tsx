@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -142,7 +142,9 @@ const defaults = {
 }
 
 export function AllocationsPage(_: { me: Me }) {
-  const [s, set] = useQueryState(defaults)
+  const [q, set] = useQueryState(defaults)
+  // "aggregate=label:team", as the API writes it (the weekly report's links), is label team.
+  const s = q.aggregate.startsWith('label:') ? { ...q, aggregate: 'label', label: q.aggregate.slice('label:'.length) } : q
   const agg = s.aggregate === 'label' ? 'label:' + s.label : s.aggregate
   const params = new URLSearchParams({ window: s.window, aggregate: agg, step: s.step })
   if (s.filter) params.set('filter', s.filter)
@@ -293,9 +295,7 @@ export function AllocationsPage(_: { me: Me }) {
         <label>
           Window
           <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value })}>
-            {['today', 'yesterday', '24h', '7d', '14d', '30d', '90d', 'lastweek', 'month', 'lastmonth'].map((w) => (
-              <option key={w}>{w}</option>
-            ))}
+            <WindowOptions presets={['today', 'yesterday', '24h', '7d', '14d', '30d', '90d', 'lastweek', 'month', 'lastmonth']} value={s.window} />
           </select>
         </label>
         <label>
@@ -311,7 +311,7 @@ export function AllocationsPage(_: { me: Me }) {
         {s.aggregate === 'label' && (
           <label>
             Label key
-            <input value={s.label} onChange={(e) => set({ label: e.currentTarget.value.trim() || 'team' })} />
+            <input value={s.label} onChange={(e) => set({ aggregate: 'label', label: e.currentTarget.value.trim() || 'team' })} />
           </label>
         )}
         <label>

@@ -3,7 +3,7 @@ import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
 import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { Allocations, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
-import { Card, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
+import { Card, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
 
@@ -170,9 +170,7 @@ export function FunctionsPage(_: { me: Me }) {
         <label>
           Window
           <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value, baseWindow: '' })}>
-            {['1d', '7d', '14d', '30d'].map((w) => (
-              <option key={w}>{w}</option>
-            ))}
+            <WindowOptions presets={['1d', '7d', '14d', '30d']} value={s.window} />
           </select>
         </label>
         <label>
