@@ -274,6 +274,19 @@ await step('right-sizing', async () => {
   noErrors('right-sizing')
 })
 
+await step('right-sizing: a link to a target (the weekly report\'s) opens its recommendation', async () => {
+  await page.goto(base + '/rightsizing')
+  await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()
+  const targets = await page.locator('table[aria-label="Container recommendations"] tbody tr td:first-child code').allInnerTexts()
+  check(targets.length > 1, 'recommendations: ' + targets.length)
+  const target = targets[targets.length - 1]
+  await page.goto(base + '/rightsizing?target=' + encodeURIComponent(target))
+  const snippet = page.locator('pre[data-snippet]')
+  await snippet.first().waitFor()
+  check((await snippet.count()) === 1 && (await snippet.getAttribute('data-snippet')) === target, 'the snippet of ' + target + ' is open')
+  noErrors('right-sizing target')
+})
+
 await step('commitments', async () => {
   await page.goto(base + '/commitments')
   await page.locator('[data-page=commitments] .state, [data-page=commitments] .card').first().waitFor()
