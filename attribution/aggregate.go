@@ -113,11 +113,22 @@ type pending struct {
 	cluster string
 	kind    string // the pool for idle; "" for shared
 	cost    tally.Money
+	// separate keeps the parts of the groups a filter selects in __idle__
+	// or __shared__ and drops the rest (the parts of the rows outside it).
+	separate bool
 }
 
 // Aggregate turns a store's rows into groups, spreading idle and shared
 // costs as q says. Spreading is exact: the groups' totals sum to the rows'.
+//
+// Under a filter within clusters (namespace, workload, label…), __idle__
+// and __shared__ shown separately hold only the part the filtered
+// allocations would take were they spread (idle by the pools' costs,
+// shared by cost), as OpenCost filters idle: not the whole clusters' idle,
+// which belongs to allocations the filter leaves out, and nothing for a
+// filter that matches nothing.
 func Aggregate(rows []Row, q Query) ([]Group, error) {
+	within := q.filtersWithin()
 	steps := q.Steps()
 	stepOf := make(map[int64]int, len(steps))
 	for i, s := range steps {
@@ -150,11 +161,11 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		switch {
 		case class == ClassIdle && q.Idle == IdleHide:
 			continue
-		case class == ClassIdle && q.Idle == IdleShare:
-			idle = append(idle, pending{step: si, cluster: r.Cluster, kind: r.CostKind, cost: r.Cost})
+		case class == ClassIdle && (q.Idle == IdleShare || within):
+			idle = append(idle, pending{step: si, cluster: r.Cluster, kind: r.CostKind, cost: r.Cost, separate: q.Idle != IdleShare})
 			continue
-		case class == ClassShared && q.Shared != SharedSeparate:
-			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost})
+		case class == ClassShared && (q.Shared != SharedSeparate || within):
+			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost, separate: q.Shared == SharedSeparate})
 			continue
 		}
 		if r.Outside {
@@ -308,18 +319,34 @@ func claimants(groups map[string]*Group, weight map[weightKey]tally.Money, step 
 	return names, ws
 }
 
+// distribute splits p's cost over the named groups by weight, or, when p
+// is kept separate, adds the parts of the groups inside the filter to the
+// fallback group (__idle__, __shared__).
 func distribute(groups map[string]*Group, names []string, ws []uint64, p pending, apply func(*StepCost, tally.Money) error, fallback, kind string, steps int) error {
-	parts, err := p.cost.Split(ws)
-	if err != nil { // nobody to take it: keep it visible
+	keep := func(m tally.Money) error {
 		g := groups[fallback]
 		if g == nil {
 			g = &Group{Name: fallback, Steps: make([]StepCost, steps)}
 			groups[fallback] = g
 		}
-		return g.Steps[p.step].add(nil, kind, p.cost)
+		return g.Steps[p.step].add(nil, kind, m)
+	}
+	parts, err := p.cost.Split(ws)
+	if err != nil { // nobody to take it: keep it visible, unless a filter leaves it out
+		if p.separate {
+			return nil
+		}
+		return keep(p.cost)
 	}
 	for i, n := range names {
-		if err := apply(&groups[n].Steps[p.step], parts[i]); err != nil {
+		switch {
+		case p.separate && n == classOutside:
+		case p.separate:
+			err = keep(parts[i])
+		default:
+			err = apply(&groups[n].Steps[p.step], parts[i])
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -98,6 +98,19 @@ type Query struct {
 	Basis           tally.CostBasis
 }
 
+// filtersWithin reports whether q filters allocations within clusters and
+// nodes (by namespace, workload, label…): a store returns the rows outside
+// such filters marked Outside. Filters on cluster and node keep whole
+// nodes, with their idle and shared costs.
+func (q *Query) filtersWithin() bool {
+	for _, f := range q.Filters {
+		if f.Dim.Field != "cluster" && f.Dim.Field != "node" {
+			return true
+		}
+	}
+	return false
+}
+
 // NeedsHourly reports whether the query needs hourly rows: steps that are
 // not whole days, a window not from midnight to midnight (UTC), or pods,
 // annotations and nodes, which the daily rollups collapse.

@@ -63,8 +63,13 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	span, err := s.costed(r.Context(), f.Window)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if v.Get("format") == "pprof" {
-		p := attribution.DollarsProfile(stacks, f.Window.Duration(), f.Window.End)
+		p := attribution.DollarsProfile(stacks, span.Duration(), span.End)
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="tally-dollars.pb.gz"`)
 		if err := p.Write(w); err != nil {
@@ -72,7 +77,7 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	view, err := s.functionsView(r.Context(), v, f, stacks)
+	view, err := s.functionsView(r.Context(), v, f, span, stacks)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -104,14 +109,16 @@ func (s *Server) profiledWorkloads(w http.ResponseWriter, r *http.Request) {
 	}{win, ws})
 }
 
-func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.StackFilter, stacks []attribution.StackSpend) (*functionsView, error) {
+// functionsView costs stacks, those of f, over span: f's window narrowed to
+// the hours with costs.
+func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.StackFilter, span tally.Window, stacks []attribution.StackSpend) (*functionsView, error) {
 	top := 50
 	if t, err := strconv.Atoi(v.Get("top")); err == nil && t > 0 {
 		top = t
 	}
-	view := &functionsView{Workload: f.Namespace + "/" + f.Workload, Window: f.Window}
+	view := &functionsView{Workload: f.Namespace + "/" + f.Workload, Window: span}
 	var err error
-	if view.Functions, view.Total, err = topFunctions(stacks, f.Window.Duration(), top); err != nil {
+	if view.Functions, view.Total, err = topFunctions(stacks, span.Duration(), top); err != nil {
 		return nil, err
 	}
 	if view.Images, err = s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, f.Window.Start.AddDate(0, 0, -90), f.Window.End); err != nil {
@@ -132,13 +139,17 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if err := oneCurrency(slices.Concat(baseStacks, stacks)); err != nil {
 		return nil, err
 	}
-	view.Base = &functionsBase{Window: base.Window, Image: base.Image}
-	all, err := attribution.Functions(baseStacks, base.Window.Duration())
+	baseSpan, err := s.costed(ctx, base.Window)
+	if err != nil {
+		return nil, err
+	}
+	view.Base = &functionsBase{Window: baseSpan, Image: base.Image}
+	all, err := attribution.Functions(baseStacks, baseSpan.Duration())
 	if err != nil {
 		return nil, err
 	}
 	view.Base.HeadFunctions = sameFunctions(view.Functions, all)
-	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, base.Window.Duration(), top); err != nil {
+	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, baseSpan.Duration(), top); err != nil {
 		return nil, err
 	}
 	view.Flame, err = attribution.FlameDiff(baseStacks, stacks)
@@ -233,6 +244,35 @@ func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attr
 		return base, false, nil
 	}
 	return base, true, nil
+}
+
+// costed narrows w to the hours attributed so far. A window reaching past
+// the last attributed hour (today, before its bill arrives) or before the
+// first has no costs there: a year of the window's costs, and the previous
+// window the dashboard compares with, count only the hours with costs. A
+// window with none at all is left as it is.
+func (s *Server) costed(ctx context.Context, w tally.Window) (tally.Window, error) {
+	if s.statusStore == nil {
+		return w, nil
+	}
+	st, err := s.statusStore.DataStatus(ctx)
+	if err != nil {
+		return w, fmt.Errorf("hours attributed: %w", err)
+	}
+	if st.LastAttributed.IsZero() {
+		return w, nil
+	}
+	c := w
+	if end := st.LastAttributed.Add(time.Hour); end.Before(c.End) {
+		c.End = end
+	}
+	if st.FirstAttributed.After(c.Start) {
+		c.Start = st.FirstAttributed
+	}
+	if !c.Start.Before(c.End) {
+		return w, nil
+	}
+	return c, nil
 }
 
 // wholeDays widens w to midnights: stack costs are kept per day.

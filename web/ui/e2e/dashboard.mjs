@@ -120,6 +120,33 @@ await step('allocations: days after the bill are left out of the chart, and said
   noErrors('allocations past the bill')
 })
 
+await step('allocations: a step cut short by the window says so', async () => {
+  // Ten days in weeks: the second week has three days, a third of the cost.
+  await page.goto(base + '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-15T00:00:00Z'))
+  const hint = page.locator('[data-hint=partial-step]')
+  await hint.waitFor()
+  const text = await hint.innerText()
+  check(text.includes('The last week has 3 of 7 days of cost'), 'hint: ' + text)
+  await page.goto(base + '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-19T00:00:00Z'))
+  await page.locator('button[data-drill="shop"]').waitFor()
+  check((await hint.count()) === 0, 'no hint for whole weeks')
+  noErrors('allocations in weeks')
+})
+
+await step('allocations: a link\'s window and label aggregation show in the controls (the weekly report\'s)', async () => {
+  const w = '2026-10-12T00:00:00Z,2026-10-19T00:00:00Z'
+  await page.goto(base + '/allocations?aggregate=label%3Ateam&window=' + encodeURIComponent(w))
+  await page.locator('table.grid tbody tr').first().waitFor()
+  const view = page.locator('form[aria-label=View]')
+  const windowShown = await view.locator('select').first().evaluate((el) => el.selectedOptions[0]?.textContent ?? '')
+  check(windowShown.includes('2026-10-12') && windowShown.includes('2026-10-18'), 'the window picker shows the link\'s window: ' + JSON.stringify(windowShown))
+  check((await view.locator('select[name=aggregate]').inputValue()) === 'label', 'aggregate by label')
+  check((await view.getByLabel('Label key').inputValue()) === 'team', 'label key team')
+  const head = await page.locator('table.grid thead th').first().innerText()
+  check(/Label/.test(head), 'the first column is the label: ' + head)
+  noErrors('allocations link')
+})
+
 await step('allocations: the XSS label is text', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=label&label=team')
   const cell = page.getByText('<script>alert(1)</script>', { exact: true })
@@ -196,6 +223,27 @@ await step('functions: flamegraph click-through', async () => {
   noErrors('functions')
 })
 
+await step('functions: the title names the days costed, the last included', async () => {
+  // 7d ends with the organization's last day, 2026-10-20 (the window's end, 2026-10-21, is not in it).
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=7d')
+  const title = page.locator('[data-page=functions] .card h2').first()
+  await title.waitFor()
+  const text = await title.innerText()
+  check(text.includes('2026-10-14 to 2026-10-20'), 'title: ' + text)
+  noErrors('functions title')
+})
+
+await step('functions: a link with a base window (the weekly report\'s) opens the diff', async () => {
+  const w = '2026-10-14T00:00:00Z,2026-10-21T00:00:00Z'
+  const b = '2026-10-07T00:00:00Z,2026-10-14T00:00:00Z'
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=' + encodeURIComponent(w) + '&baseWindow=' + encodeURIComponent(b))
+  await page.getByText('Change / year').waitFor()
+  const title = await page.locator('[data-page=functions] .card h2').first().innerText()
+  check(title.includes('from 2026-10-07'), 'compared with the base window of the link: ' + title)
+  check((await page.locator('select[name=compare]').inputValue()) === 'window', 'compare shows a window')
+  noErrors('functions base window link')
+})
+
 await step('functions: diff of two image versions', async () => {
   await page.goto(base + '/functions?workload=shop%2Fapi&window=14d&image=shop%2Fapi%3A1.1&compare=image&baseImage=shop%2Fapi%3A1.0')
   await page.locator('#flame svg g[name="shop.(*Cart).Total"]').first().waitFor()
@@ -224,6 +272,19 @@ await step('right-sizing', async () => {
   check(/resources:\n\s+requests:\n\s+cpu: /.test(snippet), 'a resources: snippet:\n' + snippet)
   await shot(page, 'rightsizing')
   noErrors('right-sizing')
+})
+
+await step('right-sizing: a link to a target (the weekly report\'s) opens its recommendation', async () => {
+  await page.goto(base + '/rightsizing')
+  await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()
+  const targets = await page.locator('table[aria-label="Container recommendations"] tbody tr td:first-child code').allInnerTexts()
+  check(targets.length > 1, 'recommendations: ' + targets.length)
+  const target = targets[targets.length - 1]
+  await page.goto(base + '/rightsizing?target=' + encodeURIComponent(target))
+  const snippet = page.locator('pre[data-snippet]')
+  await snippet.first().waitFor()
+  check((await snippet.count()) === 1 && (await snippet.getAttribute('data-snippet')) === target, 'the snippet of ' + target + ' is open')
+  noErrors('right-sizing target')
 })
 
 await step('commitments', async () => {

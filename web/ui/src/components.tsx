@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, type DataStatus } from './api'
+import { day, lastDay } from './format'
 
 export interface Loaded<T> {
   data?: T
@@ -197,4 +198,30 @@ export function Stat({ label, value, hint }: { label: string; value: ComponentCh
       {hint && <div class="stat-hint">{hint}</div>}
     </div>
   )
+}
+
+/**
+ * The options of a window picker: the presets, and the window of the URL
+ * when it is none of them (a link's "START,END", shown as its days), so the
+ * picker shows the window the page shows.
+ */
+export function WindowOptions({ presets, value }: { presets: string[]; value: string }) {
+  return (
+    <>
+      {!presets.includes(value) && <option value={value}>{windowLabel(value)}</option>}
+      {presets.map((w) => (
+        <option key={w}>{w}</option>
+      ))}
+    </>
+  )
+}
+
+/** "2026-11-09 to 2026-11-15" for a window "START,END" (RFC 3339 or Unix seconds); other values as they are. */
+export function windowLabel(w: string): string {
+  const parts = w.split(',')
+  if (parts.length !== 2) return w
+  const t = parts.map((p) => (/^\d+$/.test(p.trim()) ? Number(p) * 1000 : Date.parse(p)))
+  if (t.some((x) => !isFinite(x))) return w
+  const [a, b] = t.map((x) => new Date(x).toISOString())
+  return `${day(a)} to ${lastDay(b)}`
 }

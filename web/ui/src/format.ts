@@ -46,6 +46,17 @@ export function day(t: string | Date): string {
   return d.toISOString().slice(0, 10)
 }
 
+/**
+ * The end of a window [start, end) as people read "from … to …": its last
+ * day when it ends at midnight (a window to 2026-11-22T00:00Z is through
+ * 2026-11-21), else the hour it ends at.
+ */
+export function lastDay(end: string): string {
+  const t = Date.parse(end)
+  if (t % 864e5 === 0) return day(new Date(t - 864e5))
+  return new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+}
+
 /** resources: snippet of a container recommendation, as kubectl takes it. */
 export function resourcesSnippet(container: string, r: { cpuRequestCores: number; cpuLimitCores?: number; memoryRequestBytes: number; memoryLimitBytes?: number }): string {
   const lines = [`- name: ${container}`, '  resources:', '    requests:', `      cpu: ${cores(r.cpuRequestCores)}`, `      memory: ${bytes(r.memoryRequestBytes)}`]

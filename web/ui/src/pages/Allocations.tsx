@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -103,6 +103,27 @@ function parseValues(s: string): string[] | null {
   }
 }
 
+const stepNames: Record<string, string> = { '1h': 'hour', '1d': 'day', '7d': 'week' }
+const stepHours: Record<string, number> = { '1h': 1, '1d': 24, '7d': 168 }
+
+/**
+ * For each step, "" when it is as long as the step asks, else how much of it
+ * has costs ("3 of 7 days", "11 of 24 hours"): the window may end inside the
+ * last step, and the costs attributed so far (until lastAttributedHour) may
+ * end inside it.
+ */
+export function partialSteps(steps: { start: string; end: string }[], step: string, lastAttributedHour?: string): string[] {
+  const hours = stepHours[step]
+  if (!hours) return steps.map(() => '')
+  const dataEnd = lastAttributedHour ? Date.parse(lastAttributedHour) + 3600e3 : Infinity
+  return steps.map((st) => {
+    const h = Math.max(0, Math.min(Date.parse(st.end), dataEnd) - Date.parse(st.start)) / 3600e3
+    if (h >= hours) return ''
+    if (hours >= 48 && h % 24 === 0) return `${h / 24} of ${hours / 24} days`
+    return `${Math.round(h)} of ${hours} hours`
+  })
+}
+
 function isReserved(g: Group) {
   return g.name.startsWith('__') && g.name.endsWith('__')
 }
@@ -121,7 +142,9 @@ const defaults = {
 }
 
 export function AllocationsPage(_: { me: Me }) {
-  const [s, set] = useQueryState(defaults)
+  const [q, set] = useQueryState(defaults)
+  // "aggregate=label:team", as the API writes it (the weekly report's links), is label team.
+  const s = q.aggregate.startsWith('label:') ? { ...q, aggregate: 'label', label: q.aggregate.slice('label:'.length) } : q
   const agg = s.aggregate === 'label' ? 'label:' + s.label : s.aggregate
   const params = new URLSearchParams({ window: s.window, aggregate: agg, step: s.step })
   if (s.filter) params.set('filter', s.filter)
@@ -146,11 +169,22 @@ export function AllocationsPage(_: { me: Me }) {
     return { steps: n, until: n < steps.length ? steps[n - 1].start : '' }
   }, [data.data])
 
+  // A step shorter than the others (the window ends inside it, or the costs
+  // attributed so far do) holds less cost: its label says how much of it
+  // there is, so it does not read as a fall in cost.
+  const partial = useMemo(() => {
+    const a = data.data
+    const steps = (a?.groups.find((g) => g.steps?.length)?.steps ?? []).slice(0, billed.steps)
+    return partialSteps(steps, s.step, status.data?.lastAttributedHour)
+  }, [data.data, billed, s.step, status.data])
+
   const chart = useMemo((): Option | null => {
     const a = data.data
     if (!a || a.groups.length === 0) return null
     const steps = (a.groups.find((g) => g.steps?.length)?.steps ?? []).slice(0, billed.steps)
-    const x = steps.map((st) => (s.step.endsWith('h') ? st.start.slice(0, 13).replace('T', ' ') + 'h' : day(st.start)))
+    const x = steps.map(
+      (st, i) => (s.step.endsWith('h') ? st.start.slice(0, 13).replace('T', ' ') + 'h' : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
+    )
     const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
     const top = ranked.slice(0, 8)
     const rest = ranked.slice(8)
@@ -182,7 +216,8 @@ export function AllocationsPage(_: { me: Me }) {
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series,
     }
-  }, [data.data, billed, s.step])
+  }, [data.data, billed, s.step, partial])
+  const lastPartial = partial.length ? partial[partial.length - 1] : ''
 
   const columns: Column<Group>[] = [
     {
@@ -260,9 +295,7 @@ export function AllocationsPage(_: { me: Me }) {
         <label>
           Window
           <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value })}>
-            {['today', 'yesterday', '24h', '7d', '14d', '30d', '90d', 'lastweek', 'month', 'lastmonth'].map((w) => (
-              <option key={w}>{w}</option>
-            ))}
+            <WindowOptions presets={['today', 'yesterday', '24h', '7d', '14d', '30d', '90d', 'lastweek', 'month', 'lastmonth']} value={s.window} />
           </select>
         </label>
         <label>
@@ -278,7 +311,7 @@ export function AllocationsPage(_: { me: Me }) {
         {s.aggregate === 'label' && (
           <label>
             Label key
-            <input value={s.label} onChange={(e) => set({ label: e.currentTarget.value.trim() || 'team' })} />
+            <input value={s.label} onChange={(e) => set({ aggregate: 'label', label: e.currentTarget.value.trim() || 'team' })} />
           </label>
         )}
         <label>
@@ -348,6 +381,11 @@ export function AllocationsPage(_: { me: Me }) {
               <p class="hint" data-hint="billed-until">
                 No cost after {s.step.endsWith('h') ? billed.until.slice(0, 13).replace('T', ' ') + 'h' : day(billed.until)} yet: bills arrive a day or
                 two late.
+              </p>
+            )}
+            {lastPartial && (
+              <p class="hint" data-hint="partial-step">
+                The last {stepNames[s.step]} has {lastPartial} of cost in this view: it is lower for that, not because costs fell.
               </p>
             )}
           </Card>

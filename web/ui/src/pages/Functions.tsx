@@ -3,8 +3,8 @@ import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
 import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { Allocations, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
-import { Card, Empty, ErrorState, Loading, SortTable, type Column, useApi } from '../components'
-import { day, money, num, pct, signedMoney } from '../format'
+import { Card, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
+import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
 
 function selfOf(d: any): number {
@@ -45,10 +45,13 @@ function Flame({ root, diff, cur, onSelect }: { root: FlameNode; diff: boolean; 
   )
 }
 
-const defaults = { workload: '', window: '7d', container: '', image: '', compare: 'none', baseImage: '', sort: 'total', dir: 'desc', fn: '' }
+// baseWindow: the window compared with (the weekly report links this week
+// against last); without it, "the previous window" is the one before.
+const defaults = { workload: '', window: '7d', container: '', image: '', compare: 'none', baseImage: '', baseWindow: '', sort: 'total', dir: 'desc', fn: '' }
 
 export function FunctionsPage(_: { me: Me }) {
-  const [s, set] = useQueryState(defaults)
+  const [q, set] = useQueryState(defaults)
+  const s = q.baseWindow && q.compare === 'none' ? { ...q, compare: 'window' } : q
   const workloads = useApi<Allocations>(`/api/v1/allocations?window=${encodeURIComponent(s.window)}&aggregate=controller&idle=hide&shared=separate`)
   const names = useMemo(
     () =>
@@ -75,6 +78,8 @@ export function FunctionsPage(_: { me: Me }) {
   let diffPath: string | null = null
   if (workload && s.compare === 'image' && s.baseImage && s.image) {
     diffPath = '/api/v1/functions?' + head.toString() + '&baseImage=' + encodeURIComponent(s.baseImage)
+  } else if (workload && s.compare === 'window' && s.baseWindow) {
+    diffPath = '/api/v1/functions?' + head.toString() + '&baseWindow=' + encodeURIComponent(s.baseWindow)
   } else if (workload && s.compare === 'window' && plain.data) {
     const w = plain.data.window
     const len = new Date(w.end).getTime() - new Date(w.start).getTime()
@@ -164,10 +169,8 @@ export function FunctionsPage(_: { me: Me }) {
         </label>
         <label>
           Window
-          <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value })}>
-            {['1d', '7d', '14d', '30d'].map((w) => (
-              <option key={w}>{w}</option>
-            ))}
+          <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value, baseWindow: '' })}>
+            <WindowOptions presets={['1d', '7d', '14d', '30d']} value={s.window} />
           </select>
         </label>
         <label>
@@ -190,7 +193,7 @@ export function FunctionsPage(_: { me: Me }) {
         </label>
         <label>
           Compare with
-          <select name="compare" value={s.compare} onChange={(e) => set({ compare: e.currentTarget.value })}>
+          <select name="compare" value={s.compare} onChange={(e) => set({ compare: e.currentTarget.value, baseWindow: '' })}>
             <option value="none">nothing</option>
             <option value="window">the previous window</option>
             <option value="image">another image</option>
@@ -242,7 +245,7 @@ export function FunctionsPage(_: { me: Me }) {
             title={
               f.base
                 ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)}) — red costs more, blue less`
-                : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${day(f.window.end)} — width is dollars`
+                : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${lastDay(f.window.end)} — width is dollars`
             }
           >
             <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />

@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import type { Me, Money, Recommendation } from '../api'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
 import { bytes, cores, money, num, resourcesSnippet } from '../format'
+import { useQueryState } from '../router'
 
 interface Response {
   containers: Recommendation[]
@@ -50,7 +51,14 @@ function Snippet({ r }: { r: Recommendation }) {
 
 export function Rightsizing(_: { me: Me }) {
   const recs = useApi<Response>('/api/v1/recommendations/rightsizing')
-  const [open, setOpen] = useState<number | null>(null)
+  // ?target= (the weekly report links a recommendation) opens that one until another is chosen.
+  const [q] = useQueryState({ target: '' })
+  const [chosen, setOpen] = useState<number | null | undefined>(undefined)
+  const linked = recs.data?.containers.find((r) => r.target === q.target)?.id ?? null
+  const open = chosen === undefined ? linked : chosen
+  useEffect(() => {
+    if (linked !== null) document.querySelector('tr[data-linked]')?.scrollIntoView({ block: 'center' })
+  }, [linked])
   if (recs.loading && !recs.data) return <Loading what="recommendations" />
   if (recs.error?.notAvailable)
     return (
@@ -105,7 +113,7 @@ export function Rightsizing(_: { me: Me }) {
                   const c = r.current ?? {}
                   const n = r.recommended ?? {}
                   return [
-                    <tr key={r.id}>
+                    <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
                       <td>
                         <code>{r.target}</code>
                       </td>
@@ -156,7 +164,7 @@ export function Rightsizing(_: { me: Me }) {
                 </thead>
                 <tbody>
                   {d.nodes.map((r) => (
-                    <tr key={r.id}>
+                    <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
                       <td>
                         <code>{r.target}</code>
                       </td>
