@@ -212,7 +212,7 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 		need := max(float64(at)*p.OOMBumpRatio, float64(at+p.OOMBumpMin))
 		memLim = max(memLim, need)
 		memReq = max(memReq, min(need, memLim))
-		rec.Notes = append(rec.Notes, fmt.Sprintf("%d OOM kill(s) at up to %s: request and limit raised to at least %s", n, FormatMemory(at), FormatMemory(int64(need))))
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%d OOM kill(s) at up to %s: request and limit raised to at least %s", n, FormatMemory(roundMemory(float64(at))), FormatMemory(roundMemory(need))))
 	}
 	if hpa := h.HPA; hpa != nil && hpa.MemoryTargetUtilization > 0 {
 		memReq = max(memReq, mem.Quantile(p.MemoryPercentile)/hpa.MemoryTargetUtilization)

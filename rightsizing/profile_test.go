@@ -1,6 +1,7 @@
 package rightsizing
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,10 @@ func TestProfileOOMBumpTrendHPAMinimums(t *testing.T) {
 	r := Balanced.Recommend(oom, now)
 	if r.Resources.MemoryLimit < gib(2.4) || r.Resources.MemoryRequest < gib(2.4) || !hasNote(r, "OOM") {
 		t.Errorf("after an OOM at 2 GiB: %+v %v; want request and limit ≥ 2 GiB × 1.2", r.Resources, r.Notes)
+	}
+	// The note says it in MiB a reader can take in (it said 2576980377).
+	if want := "1 OOM kill(s) at up to 2Gi: request and limit raised to at least 2458Mi"; !slices.Contains(r.Notes, want) {
+		t.Errorf("notes %q; want %q", r.Notes, want)
 	}
 
 	leak := h
