@@ -433,7 +433,12 @@ await step('commitments: hourly cost of a Reserved Instance, recommendations in 
   const rec = p.locator('table[aria-label="Commitment recommendations"] tbody tr').first()
   await rec.waitFor()
   const cells = await rec.locator('td').allInnerTexts()
-  check(cells[2] === fmt('EUR', 3)(2.5) && cells[4] === fmt('EUR')(150), 'the recommendation is in EUR: ' + cells.join(' | '))
+  check(cells[1] === '333/aws/compute' && cells[3] === fmt('EUR', 3)(2.5) && cells[5] === fmt('EUR')(150),
+    'the recommendation names its pool and is in EUR: ' + cells.join(' | '))
+  check((await rec.getAttribute('data-linked')) === null, 'no recommendation is marked without a link')
+  // The weekly report links a recommendation by its target: the page marks it.
+  await p.goto(commitmentsBase + '/commitments?account=333&id=' + encodeURIComponent('333/aws/compute'))
+  await p.locator('table[aria-label="Commitment recommendations"] tbody tr[data-linked].selected').waitFor()
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx.close()
 })

@@ -262,6 +262,8 @@ export interface CommitmentKPI {
 
 export interface CommitmentRecommendation {
   id: number | string
+  /** The pool it buys for: account/provider/kind[/region[/family]]. */
+  target: string
   kind: string
   termMonths: number
   paymentOption: string

@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks'
+import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
@@ -49,9 +49,14 @@ function AccountPicker({ accounts, value, set }: { accounts: BillingAccount[]; v
 }
 
 export function CommitmentsPage(_: { me: Me }) {
-  const [s, set] = useQueryState({ account: '' })
+  // ?id= (the weekly report links a recommendation by its target) marks that one.
+  const [s, set] = useQueryState({ account: '', id: '' })
   const accounts = useApi<{ accounts: BillingAccount[] }>('/api/v1/commitments/accounts')
   const data = useApi<Commitments>('/api/v1/commitments?window=90d' + (s.account ? '&account=' + encodeURIComponent(s.account) : ''))
+  const linked = s.id !== '' && (data.data?.recommendations ?? []).some((r) => r.target === s.id)
+  useEffect(() => {
+    if (linked) document.querySelector('tr[data-linked]')?.scrollIntoView({ block: 'center' })
+  }, [linked])
   const picker = <AccountPicker accounts={accounts.data?.accounts ?? []} value={s.account} set={(account) => set({ account })} />
   const view = useMemo(() => {
     const c = data.data
@@ -171,6 +176,7 @@ export function CommitmentsPage(_: { me: Me }) {
             <thead>
               <tr>
                 <th>Buy</th>
+                <th>Pool</th>
                 <th>Term</th>
                 <th class="num">Hourly commitment</th>
                 <th class="num">Savings / month P10</th>
@@ -183,8 +189,11 @@ export function CommitmentsPage(_: { me: Me }) {
               {c.recommendations.map((r) => {
                 const rc = recCurrency(r, v.cur)
                 return (
-                  <tr key={String(r.id)}>
+                  <tr key={String(r.id)} data-linked={r.target === s.id || undefined} class={r.target === s.id ? 'selected' : ''}>
                     <td>{r.kind}</td>
+                    <td>
+                      <code>{r.target}</code>
+                    </td>
                     <td>
                       {r.termMonths} months, {r.paymentOption}
                     </td>
