@@ -223,6 +223,18 @@ await step('functions: flamegraph click-through', async () => {
   noErrors('functions')
 })
 
+await step('functions: a top function is chosen from the keyboard', async () => {
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=14d')
+  const row = page.locator('table[aria-label="Top functions"] tbody tr').nth(1)
+  await row.waitFor()
+  const name = await row.locator('td').first().innerText()
+  await row.focus()
+  await page.keyboard.press('Enter')
+  await page.waitForURL((u) => u.searchParams.get('fn') === name)
+  await page.locator('p.selected-fn').getByText(name).waitFor()
+  noErrors('functions keyboard')
+})
+
 await step('functions: the title names the days costed, the last included', async () => {
   // 7d ends with the organization's last day, 2026-10-20 (the window's end, 2026-10-21, is not in it).
   await page.goto(base + '/functions?workload=shop%2Fapi&window=7d')

@@ -168,7 +168,22 @@ export function SortTable<T>({
       </thead>
       <tbody>
         {sorted.map((r) => (
-          <tr key={rowKey(r)} class={onRow ? 'clickable' : ''} onClick={onRow ? () => onRow(r) : undefined}>
+          <tr
+            key={rowKey(r)}
+            class={onRow ? 'clickable' : ''}
+            onClick={onRow ? () => onRow(r) : undefined}
+            tabIndex={onRow ? 0 : undefined}
+            onKeyDown={
+              onRow
+                ? (e: KeyboardEvent) => {
+                    if (e.key === 'Enter' || e.key === ' ') {
+                      e.preventDefault()
+                      onRow(r)
+                    }
+                  }
+                : undefined
+            }
+          >
             {columns.map((c) => (
               <td key={c.key} class={c.numeric ? 'num' : ''}>
                 {c.render ? c.render(r) : c.value(r)}
