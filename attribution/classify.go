@@ -14,15 +14,15 @@ type owner struct {
 	namespace string
 }
 
-// classify assigns a non-node line by its tags: a volume or service created
-// for a namespace goes to that namespace; a resource serving a cluster is the
+// classify assigns a non-node line by its tags: a volume, load balancer or
+// managed service created for a namespace goes to that namespace; a resource serving a cluster is the
 // cluster's shared cost; a line with an owner tag is an external cost of that
 // owner; anything else is __unallocated__.
 func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
 	tags := normalizeTags(l.Tags)
 	cluster := e.clusterOf(ix, l, tags)
 	if ns := firstTag(tags, e.policy.NamespaceTags); ns != "" {
-		return owner{kind: kindOf(l, tally.CostPV), cluster: cluster, namespace: ns}
+		return owner{kind: kindOf(l), cluster: cluster, namespace: ns}
 	}
 	if svc := firstTag(tags, e.policy.ServiceTags); svc != "" {
 		ns, _, _ := strings.Cut(svc, "/")
@@ -37,21 +37,46 @@ func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
 	return owner{kind: tally.CostOther, container: tally.UnallocatedName}
 }
 
-// kindOf refines a namespace-owned line's kind: storage lines are volumes,
-// networking lines are network or load balancers. The category is FOCUS
+// kindOf says what a namespace-owned line is: a load balancer, network, a
+// volume (a disk nodes mount: an EBS volume, a persistent disk), or else an
+// external cost of the namespace (a managed service or bucket it uses: RDS,
+// Cloud SQL, S3), as OpenCost's externalCost. The category is FOCUS
 // ServiceCategory ("Networking", "Storage") or, from a CUR, the product
-// family ("Load Balancer-Network", "Data Transfer", "NAT Gateway").
-func kindOf(l *tally.CostLine, fallback string) string {
+// family ("Load Balancer-Network", "Data Transfer", "NAT Gateway"); a GCP
+// line has none, and names a disk by its SKU ("SSD backed PD Capacity").
+func kindOf(l *tally.CostLine) string {
 	sc, svc := strings.ToLower(l.ServiceCategory), strings.ToLower(l.ServiceName)
 	switch {
 	case strings.Contains(sc, "load balanc") || strings.Contains(svc, "load balanc"):
 		return tally.CostLoadBalancer
-	case strings.Contains(sc, "network") || strings.Contains(sc, "data transfer") || strings.Contains(sc, "nat gateway"):
+	case strings.Contains(sc, "network") || strings.Contains(sc, "data transfer") || strings.Contains(sc, "nat gateway") ||
+		svc == "networking":
 		return tally.CostNetwork
-	case strings.Contains(sc, "storage"):
+	case isVolume(l, sc, svc):
 		return tally.CostPV
 	}
-	return fallback
+	return tally.CostExternal
+}
+
+// isVolume reports whether l bills a disk: by its resource (an EBS volume,
+// a GCP disk path), as storage of a compute or block-storage service (EBS
+// and its snapshots bill under EC2), or by a GCP Compute Engine disk SKU.
+func isVolume(l *tally.CostLine, sc, svc string) bool {
+	id := l.ResourceID
+	switch {
+	case strings.HasPrefix(id, "vol-") || strings.Contains(id, ":volume/vol-") || strings.Contains(id, "/disks/"):
+		return true
+	case strings.Contains(sc, "storage"):
+		for _, s := range []string{"elastic compute cloud", "amazonec2", "block store", "compute engine", "disk"} {
+			if strings.Contains(svc, s) {
+				return true
+			}
+		}
+	case svc == "compute engine":
+		d := strings.ToLower(l.ChargeDescription)
+		return strings.Contains(d, "pd capacity") || strings.Contains(d, "hyperdisk") || strings.Contains(d, "persistent disk")
+	}
+	return false
 }
 
 // clusterOf finds the cluster a billed resource serves: from cluster tags

@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -335,9 +336,10 @@ func TestTagKeysInProviderForms(t *testing.T) {
 	h := t0.Add(time.Hour)
 	s := newScenario().
 		line("EBS", "vol-1", "0.01", "0.01", t0, h, map[string]string{"user_kubernetes_io_created_for_pvc_namespace": "shop"}).
-		line("PD", "disk-1", "0.02", "0.02", t0, h, map[string]string{"kubernetes-io-created-for-pvc-namespace": "search"}).
+		line("Balanced PD Capacity", "disk-1", "0.02", "0.02", t0, h, map[string]string{"kubernetes-io-created-for-pvc-namespace": "search"}).
 		line("NAT", "nat-1", "0.03", "0.03", t0, h, map[string]string{"user:kubernetes.io/cluster/prod": "owned"}).
 		line("RDS", "db-1", "0.04", "0.04", t0, h, map[string]string{"user_Team": "payments"})
+	s.in.Lines[1].ServiceName = "Compute Engine" // a GCP persistent disk
 	var got []string
 	for _, a := range run(t, NewEngine(Policy{}), s.in) {
 		got = append(got, a.Namespace+"|"+a.Container+"|"+a.CostKind)
@@ -350,31 +352,43 @@ func TestTagKeysInProviderForms(t *testing.T) {
 }
 
 // TestNamespaceLineKinds: a namespace's line outside nodes is a load
-// balancer, network or a volume by what the bill calls it. A CUR names its
-// lines by product family ("Load Balancer", "Load Balancer-Network", "Data
-// Transfer", "NAT Gateway"), not by FOCUS ServiceCategory ("Networking"):
-// every CUR load balancer had been a volume ("pv"), and `tally costs` showed
-// its cost in the PV column and none in LB.
+// balancer, network, a volume or an external cost by what the bill calls
+// it. A CUR names its lines by product family ("Load Balancer", "Load
+// Balancer-Network", "Data Transfer", "NAT Gateway"), not by FOCUS
+// ServiceCategory ("Networking"): every CUR load balancer had been a volume
+// ("pv"), and `tally costs` showed its cost in the PV column and none in LB.
+// A managed service the namespace uses (a database, a bucket) is not a
+// volume either: it is the namespace's external cost (it had been a
+// volume, in the PV column and OpenCost's pvCost, and exported as a
+// persistent volume by pv_hourly_cost).
 func TestNamespaceLineKinds(t *testing.T) {
 	h := t0.Add(time.Hour)
 	ns := map[string]string{"user:k8s_namespace": "shop"}
 	for _, tc := range []struct {
-		service, category, want string
+		service, category, sku, resource, want string
 	}{
-		{"Elastic Load Balancing", "Load Balancer", tally.CostLoadBalancer},         // CUR product family
-		{"Elastic Load Balancing", "Load Balancer-Network", tally.CostLoadBalancer}, // CUR, NLB
-		{"Elastic Load Balancing", "Networking", tally.CostLoadBalancer},            // FOCUS
-		{"Amazon CloudFront", "Networking", tally.CostNetwork},                      // FOCUS
-		{"AWS Data Transfer", "Data Transfer", tally.CostNetwork},                   // CUR
-		{"Amazon Elastic Compute Cloud", "NAT Gateway", tally.CostNetwork},          // CUR
-		{"Amazon Elastic Compute Cloud", "Storage", tally.CostPV},                   // CUR and FOCUS
-		{"Amazon Relational Database Service", "Database Instance", tally.CostPV},   // the fallback
+		{"Elastic Load Balancing", "Load Balancer", "", "", tally.CostLoadBalancer},         // CUR product family
+		{"Elastic Load Balancing", "Load Balancer-Network", "", "", tally.CostLoadBalancer}, // CUR, NLB
+		{"Elastic Load Balancing", "Networking", "", "", tally.CostLoadBalancer},            // FOCUS
+		{"Amazon CloudFront", "Networking", "", "", tally.CostNetwork},                      // FOCUS
+		{"AWS Data Transfer", "Data Transfer", "", "", tally.CostNetwork},                   // CUR
+		{"Amazon Elastic Compute Cloud", "NAT Gateway", "", "", tally.CostNetwork},          // CUR
+		{"Networking", "", "Network Internet Data Transfer Out", "", tally.CostNetwork},     // GCP
+		{"Amazon Elastic Compute Cloud", "Storage", "", "", tally.CostPV},                   // EBS in a CUR and FOCUS
+		{"Amazon Elastic Compute Cloud", "Storage Snapshot", "", "", tally.CostPV},          // its snapshots
+		{"Amazon Elastic Compute Cloud", "", "", "arn:aws:ec2:us-east-1:111:volume/vol-1", tally.CostPV},
+		{"Compute Engine", "", "SSD backed PD Capacity", "pvc-1", tally.CostPV},                 // GCP
+		{"Amazon Relational Database Service", "Database Instance", "", "", tally.CostExternal}, // CUR
+		{"Amazon Relational Database Service", "Databases", "", "", tally.CostExternal},         // FOCUS
+		{"Amazon Simple Storage Service", "Storage", "", "", tally.CostExternal},                // a bucket
+		{"Cloud SQL", "", "Cloud SQL for PostgreSQL: Zonal - Standard storage", "", tally.CostExternal},
+		{"Cloud Storage", "", "Standard Storage US Multi-region", "", tally.CostExternal},
 	} {
-		s := newScenario().line("x", "arn:aws:x", "0.02", "0.02", t0, h, ns)
+		s := newScenario().line(tc.sku, cmp.Or(tc.resource, "arn:aws:x"), "0.02", "0.02", t0, h, ns)
 		s.in.Lines[0].ServiceName, s.in.Lines[0].ServiceCategory = tc.service, tc.category
 		got := byKey(run(t, NewEngine(Policy{}), s.in))
 		if got["/"+tc.want] != "0.02" {
-			t.Errorf("%s (%s): allocated %v, want 0.02 as %s", tc.service, tc.category, got, tc.want)
+			t.Errorf("%s (%s, %s): allocated %v, want 0.02 as %s", tc.service, tc.category, tc.sku, got, tc.want)
 		}
 	}
 }
