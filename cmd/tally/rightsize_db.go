@@ -44,6 +44,9 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if c.History < rightsizing.Step {
+		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 336h", c.History, rightsizing.Step)
+	}
 	until := time.Now().UTC()
 	if c.Until != "" {
 		if until, err = time.Parse(time.RFC3339, c.Until); err != nil {
@@ -55,12 +58,24 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	window := tally.Window{Start: until.Add(-c.History), End: until}
 	res, err := rightsize(ctx, db, rightsizeOptions{
-		Window: tally.Window{Start: until.Add(-c.History), End: until}, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
+		Window: window, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
 		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,
 	})
 	if err != nil {
 		return err
+	}
+	if len(res.Containers) == 0 {
+		// Nothing measured in the window (an --until before the agents ran
+		// or past the data): replacing the stored recommendations with
+		// none would empty the dashboard's list.
+		if c.Format != "table" {
+			return writeRecommendations(a, res, c.Format)
+		}
+		fmt.Fprintf(a.stdout, "no container usage from %s to %s (--history %s, --until): nothing to recommend, stored recommendations left as they were\n",
+			window.Start.Format(time.RFC3339), window.End.Format(time.RFC3339), c.History)
+		return nil
 	}
 	if c.Store {
 		if c.Cluster != "" || c.Namespace != "" {

@@ -503,3 +503,38 @@ func TestRightsizePlansNodesRunningAtTheLastReport(t *testing.T) {
 		t.Fatalf("%d nodes ending at the last report; node plans %+v: want one group with a saving", len(nodes), res.Nodes)
 	}
 }
+
+// TestRightsizeEmptyWindowKeepsStored: a run whose history holds no usage
+// (an --until before the agents ran, or past the data) says so and leaves
+// the stored recommendations the dashboard shows; it used to replace them
+// with none. A --history of zero is bad input.
+func TestRightsizeEmptyWindowKeepsStored(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	if code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339)); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	count := func() int {
+		recs, err := db.Recommendations(ctx, tally.RecommendContainer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	stored := count()
+	if stored == 0 {
+		t.Fatal("nothing stored")
+	}
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", "2020-01-01T00:00:00Z")
+	if code != 0 || !strings.Contains(out, "no container usage from 2019-12-18T00:00:00Z to 2020-01-01T00:00:00Z") {
+		t.Errorf("empty window: exit %d, %q %q: want exit 0 saying there is no usage in it", code, out, errOut)
+	}
+	if n := count(); n != stored {
+		t.Errorf("after a run over an empty window: %d stored recommendations, want the %d before", n, stored)
+	}
+	for _, h := range []string{"0s", "1ns"} {
+		if code, _, errOut := runTally("--database-url", url, "rightsize", "--history", h); code != exitUsage || !strings.Contains(errOut, "--history") {
+			t.Errorf("--history %s: exit %d, %q: want exit %d naming the flag", h, code, errOut, exitUsage)
+		}
+	}
+}
