@@ -295,3 +295,39 @@ func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
 		t.Errorf("status over the suggested window %s:\n%s", window, out)
 	}
 }
+
+// TestPurchaseGCPOnlyPlan: a plan of GCP items, which Tally does not send,
+// prints an empty JSON array (not null) and says so when run, instead of
+// "every item is bought already" about an item nobody bought.
+func TestPurchaseGCPOnlyPlan(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "01A2B3-C4D5E6-F7A8B9", Items: []commitments.PlanItem{{
+		ID: "01A2B3-C4D5E6-F7A8B9/gcp/cud-flexible/us-central1/" + tally.FormatDay(now), Date: now,
+		HourlyCommitment: tally.MustParseMoney("0.705", "USD"),
+		Offer:            commitments.Offer{Provider: "gcp", Kind: tally.CommitCUDFlexible, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-central1"}}}}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	b, _ := json.Marshal(plan)
+	if err := os.WriteFile(planFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := awstest.New(nil)
+	defer srv.Close()
+	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+	code, out, errOut := runTally(append(args, "--format", "json")...)
+	var reqs []json.RawMessage
+	if code != 0 || json.Unmarshal([]byte(out), &reqs) != nil || reqs == nil {
+		t.Errorf("--format json: exit %d, %q: want an empty array", code, out)
+	}
+	if !strings.Contains(errOut, "1 GCP item(s) are not sent by Tally") {
+		t.Errorf("dry run does not say the GCP item is not sent:\n%s", errOut)
+	}
+	confirmInput = strings.NewReader("")
+	code, _, errOut = runTally(append(args, "--execute")...)
+	if code != 0 || strings.Contains(errOut, "bought already") || !strings.Contains(errOut, "no AWS item") {
+		t.Errorf("--execute: exit %d, %q: want it to say there is no AWS item to send", code, errOut)
+	}
+}
