@@ -168,6 +168,12 @@ type tokenCreateCmd struct {
 }
 
 func (c *tokenCreateCmd) Run(ctx context.Context, a *app) error {
+	if c.Expires < 0 {
+		return tally.Errorf(tally.EInvalid, "--expires-days %d: want a number of days, or 0 for a token that never expires", c.Expires)
+	}
+	if c.Kind != tally.TokenAgent && c.Cluster != "" {
+		return tally.Errorf(tally.EInvalid, "--cluster %s: only an agent token (--kind agent) is bound to a cluster; an API token reads every cluster", c.Cluster)
+	}
 	secret, t := web.NewToken()
 	t.Name, t.Kind, t.Role = c.Name, c.Kind, c.Role
 	if c.Kind == tally.TokenAgent {
