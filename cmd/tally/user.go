@@ -210,13 +210,21 @@ func (c *tokenListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED\tLAST USED")
+	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED\tEXPIRES\tLAST USED")
+	now := time.Now()
 	for _, t := range ts {
 		used := "never"
 		if !t.LastUsedAt.IsZero() {
 			used = t.LastUsedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, t.CreatedAt.Format(time.DateOnly), used)
+		expires := "never"
+		if !t.ExpiresAt.IsZero() {
+			expires = t.ExpiresAt.UTC().Format(time.RFC3339)
+			if !t.ExpiresAt.After(now) {
+				expires += " (expired)"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, t.CreatedAt.Format(time.DateOnly), expires, used)
 	}
 	return tw.Flush()
 }
