@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -50,6 +51,13 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	}
 	if cfg.interval < time.Second {
 		return fmt.Errorf("--interval %s: must be at least 1s", cfg.interval)
+	}
+	if !cfg.once {
+		// Checked now: a URL the client cannot post to would otherwise be
+		// retried forever as if the backend were down.
+		if u, err := url.Parse(cfg.server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--server %q: want the backend's base URL, e.g. https://tally.example.com", cfg.server)
+		}
 	}
 	client, err := kubeClient(cfg)
 	if err != nil {
