@@ -15,7 +15,9 @@ import (
 // containers, ready for kubectl patch.
 type Patch struct {
 	Workload tally.WorkloadRef
-	// File is a file name for the patch: namespace.kind.name.yaml.
+	// File is a file name for the patch: cluster.namespace.kind.name.yaml
+	// (a workload of the same name in two clusters gets two files), with
+	// any character a Kubernetes name cannot hold replaced by '_'.
 	File string
 	// Command is the kubectl command that applies it.
 	Command string
@@ -50,11 +52,24 @@ func Patches(results []ContainerResult) ([]Patch, error) {
 			return nil, fmt.Errorf("patch %s: %w", w, err)
 		}
 		kind := strings.ToLower(w.Kind)
-		file := fmt.Sprintf("%s.%s.%s.yaml", w.Namespace, kind, w.Name)
+		file := fmt.Sprintf("%s.%s.%s.%s.yaml", fileSafe(string(w.Cluster)), fileSafe(w.Namespace), kind, fileSafe(w.Name))
 		out = append(out, Patch{Workload: w, File: file, YAML: doc,
 			Command: fmt.Sprintf("kubectl --context %s -n %s patch %s %s --patch-file %s", w.Cluster, w.Namespace, kind, w.Name, file)})
 	}
 	return out, nil
+}
+
+// fileSafe keeps what a Kubernetes name may hold (letters, digits, '-',
+// '.', '_'), and replaces anything else, such as a '/' in a name from a
+// hostile agent batch, and a leading '.', by '_'.
+func fileSafe(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' && i > 0 || c == '_') {
+			out[i] = '_'
+		}
+	}
+	return string(out)
 }
 
 // patchDocument builds spec.template.spec.containers[].resources (under

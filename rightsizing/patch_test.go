@@ -3,6 +3,7 @@ package rightsizing
 import (
 	"flag"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/tallyhq/tally"
@@ -63,5 +64,37 @@ func TestQuantities(t *testing.T) {
 		if got := FormatMemory(tt.bytes); got != tt.want {
 			t.Errorf("FormatMemory(%v) = %s, want %s", tt.bytes, got, tt.want)
 		}
+	}
+}
+
+// TestPatchFilesPerCluster: the same workload in two clusters gets two
+// patch files (one overwrote the other in --patch-dir, and the kubectl
+// command of one cluster named the other's patch), and a name no
+// Kubernetes object can have does not leave the directory.
+func TestPatchFilesPerCluster(t *testing.T) {
+	rec := Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 64 * MiB}, Confidence: 14}
+	var results []ContainerResult
+	for _, c := range []tally.ClusterID{"prod", "data", "../x"} {
+		results = append(results, ContainerResult{Workload: tally.WorkloadRef{Cluster: c, Namespace: "kube-system", Kind: tally.KindDeployment, Name: "coredns"},
+			Container: "coredns", Current: Resources{CPURequest: 0.1, MemoryRequest: 70 * MiB}, Recommendation: rec})
+	}
+	results = append(results, ContainerResult{Workload: tally.WorkloadRef{Cluster: "prod", Namespace: "..", Kind: tally.KindDeployment, Name: "a/../../b"},
+		Container: "c", Current: Resources{CPURequest: 0.1}, Recommendation: rec})
+	patches, err := Patches(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, p := range patches {
+		if files[p.File] || strings.ContainsAny(p.File, `/\`) || strings.HasPrefix(p.File, ".") {
+			t.Errorf("%s: file %q repeated or not a plain file name", p.Workload, p.File)
+		}
+		files[p.File] = true
+		if !strings.Contains(p.Command, "--patch-file "+p.File) {
+			t.Errorf("%s: command %q does not name its file %s", p.Workload, p.Command, p.File)
+		}
+	}
+	if len(files) != 4 {
+		t.Errorf("files %v: want one per workload and cluster", files)
 	}
 }

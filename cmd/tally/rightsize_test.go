@@ -201,7 +201,7 @@ func TestRightsizeStoredWorkloads(t *testing.T) {
 	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--format", "yaml", "--no-store", "--no-nodes"}, &out, &errb); code != 0 {
 		t.Fatalf("yaml: exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "kubectl --context prod -n shop patch deployment api --patch-file shop.deployment.api.yaml") {
+	if !strings.Contains(out.String(), "kubectl --context prod -n shop patch deployment api --patch-file prod.shop.deployment.api.yaml") {
 		t.Errorf("yaml lacks the kubectl command:\n%s", out.String())
 	}
 	var patch struct {
