@@ -421,7 +421,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency"})
 		for _, c := range res.Containers {
 			r := c.Recommendation.Resources
-			cw.Write([]string{string(c.Workload.Cluster), c.Workload.Namespace, c.Workload.Kind, c.Workload.Name, c.Container, f64(c.Replicas),
+			cw.Write([]string{csvText(string(c.Workload.Cluster)), csvText(c.Workload.Namespace), csvText(c.Workload.Kind), csvText(c.Workload.Name),
+				csvText(c.Container), f64(c.Replicas),
 				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
 				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
 				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency())})
@@ -532,4 +533,13 @@ func writePatchDir(dir string, results []rightsizing.ContainerResult) error {
 		}
 	}
 	return nil
+}
+
+// csvText neutralizes a spreadsheet formula in a name from an agent batch
+// (a leading =, +, -, @, tab or CR), as the allocation CSV does.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

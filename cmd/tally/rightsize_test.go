@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -536,5 +537,33 @@ func TestRightsizeEmptyWindowKeepsStored(t *testing.T) {
 		if code, _, errOut := runTally("--database-url", url, "rightsize", "--history", h); code != exitUsage || !strings.Contains(errOut, "--history") {
 			t.Errorf("--history %s: exit %d, %q: want exit %d naming the flag", h, code, errOut, exitUsage)
 		}
+	}
+}
+
+// TestRightsizeCSVNeutralizesFormulas: names in the CSV come from agent
+// batches; one a spreadsheet would run as a formula is prefixed with a
+// quote, as in the allocation CSV.
+func TestRightsizeCSVNeutralizesFormulas(t *testing.T) {
+	hostile := `=HYPERLINK("https://evil.example","x")`
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "@ns", Kind: tally.KindDeployment, Name: "+api"}, Container: hostile, Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("1", "USD")},
+	}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&out).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%v %v", recs, err)
+	}
+	for _, cell := range recs[1][:5] {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			t.Errorf("cell %q would run as a formula: %v", cell, recs[1])
+		}
+	}
+	if recs[1][4] != "'"+hostile {
+		t.Errorf("container cell %q, want the name after a quote", recs[1][4])
 	}
 }
