@@ -567,3 +567,16 @@ func TestRightsizeCSVNeutralizesFormulas(t *testing.T) {
 		t.Errorf("container cell %q, want the name after a quote", recs[1][4])
 	}
 }
+
+// TestRightsizeBacktestZeroDurations: --warmup 0s and --every 0s were read
+// as "the default" (a week, a day), so the run and its messages were about
+// durations nobody asked for; they are refused, as an --every that is not
+// whole 5-minute windows.
+func TestRightsizeBacktestZeroDurations(t *testing.T) {
+	for _, flags := range [][]string{{"--warmup", "0s"}, {"--every", "0s"}, {"--every", "7m"}} {
+		code, _, errOut := runTally(append([]string{"--log-level", "warn", "rightsize", "backtest", "--trace", "../../rightsizing/testdata/traces.csv.gz"}, flags...)...)
+		if code != exitUsage || !strings.Contains(errOut, flags[0]+" "+flags[1]) {
+			t.Errorf("backtest %v: exit %d, %q: want exit %d naming the flag", flags, code, errOut, exitUsage)
+		}
+	}
+}
