@@ -350,3 +350,14 @@ func TestStatusNamesItsCurrency(t *testing.T) {
 		t.Errorf("status of a EUR bill:\n%s", out)
 	}
 }
+
+// TestRecommendRefusesZeroPaths: --paths 0 was read as the default (100
+// paths) and the recommendation said nothing of it.
+func TestRecommendRefusesZeroPaths(t *testing.T) {
+	for _, p := range []string{"0", "-3"} {
+		code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend", "--paths="+p)
+		if code != exitUsage || !strings.Contains(errOut, "--paths "+p) {
+			t.Errorf("--paths %s: exit %d, %q: want exit %d naming the flag", p, code, errOut, exitUsage)
+		}
+	}
+}
