@@ -73,8 +73,15 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		if c.Format != "table" {
 			return writeRecommendations(a, res, c.Format)
 		}
-		fmt.Fprintf(a.stdout, "no container usage from %s to %s (--history %s, --until): nothing to recommend, stored recommendations left as they were\n",
-			window.Start.Format(time.RFC3339), window.End.Format(time.RFC3339), c.History)
+		scope := ""
+		if c.Cluster != "" {
+			scope += " in --cluster " + c.Cluster
+		}
+		if c.Namespace != "" {
+			scope += " in --namespace " + c.Namespace
+		}
+		fmt.Fprintf(a.stdout, "no container usage%s from %s to %s (--history %s, --until): nothing to recommend, stored recommendations left as they were\n",
+			scope, window.Start.Format(time.RFC3339), window.End.Format(time.RFC3339), c.History)
 		return nil
 	}
 	if c.Store {

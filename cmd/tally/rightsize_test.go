@@ -533,6 +533,9 @@ func TestRightsizeEmptyWindowKeepsStored(t *testing.T) {
 	if n := count(); n != stored {
 		t.Errorf("after a run over an empty window: %d stored recommendations, want the %d before", n, stored)
 	}
+	if _, out, _ := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--cluster", "nope"); !strings.Contains(out, "no container usage in --cluster nope from ") {
+		t.Errorf("--cluster nope: %q, want it to say there is no usage in that cluster", out)
+	}
 	for _, h := range []string{"0s", "1ns"} {
 		if code, _, errOut := runTally("--database-url", url, "rightsize", "--history", h); code != exitUsage || !strings.Contains(errOut, "--history") {
 			t.Errorf("--history %s: exit %d, %q: want exit %d naming the flag", h, code, errOut, exitUsage)
