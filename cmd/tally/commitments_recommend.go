@@ -74,6 +74,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	if c.Format == "json" {
+		if out == nil {
+			return writeIndentedJSON(a.stdout, []struct{}{}) // an empty array, not null
+		}
 		return writeIndentedJSON(a.stdout, out)
 	}
 	hint := "tally ingest aws-cur|focus|gcp-billing first"

@@ -361,3 +361,18 @@ func TestRecommendRefusesZeroPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONEmptyListsAreArrays: with nothing to list, the JSON outputs give
+// empty arrays, not null, which a script iterating over them trips on.
+func TestJSONEmptyListsAreArrays(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	var recs []json.RawMessage
+	if out := tly("commitments", "recommend", "--format", "json", "--no-store"); json.Unmarshal([]byte(out), &recs) != nil || recs == nil {
+		t.Errorf("commitments recommend --format json: %q, want []", out)
+	}
+	var rs struct{ Containers, Nodes []json.RawMessage }
+	if out := tly("rightsize", "--format", "json", "--no-store"); json.Unmarshal([]byte(out), &rs) != nil || rs.Containers == nil || rs.Nodes == nil {
+		t.Errorf("rightsize --format json: %q, want empty arrays", out)
+	}
+}

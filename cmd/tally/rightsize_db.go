@@ -409,7 +409,14 @@ func pick(base rightsizing.UnitPrices, u postgres.UnitPrice) rightsizing.UnitPri
 func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	switch format {
 	case "json":
-		return writeJSON(a.stdout, res)
+		out := *res // empty lists as [], not null
+		if out.Containers == nil {
+			out.Containers = []rightsizing.ContainerResult{}
+		}
+		if out.Nodes == nil {
+			out.Nodes = []rightsizing.NodePlan{}
+		}
+		return writeJSON(a.stdout, &out)
 	case "yaml":
 		patches, err := rightsizing.Patches(res.Containers)
 		if err != nil {
