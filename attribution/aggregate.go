@@ -35,6 +35,16 @@ type StepCost struct {
 	Resources
 }
 
+// Currency returns the currency of the step's costs ("" when it has none).
+func (s *StepCost) Currency() tally.Currency {
+	for _, m := range []tally.Money{s.Total, s.CPU, s.RAM, s.GPU, s.PV, s.Network, s.LoadBalancer, s.Shared, s.External, s.Other} {
+		if cur := m.Currency(); cur != "" {
+			return cur
+		}
+	}
+	return ""
+}
+
 // Efficiency is OpenCost's totalEfficiency: CPU and RAM usage over what was
 // allocated, weighted by their costs (0 when there is no CPU or RAM cost).
 func (s *StepCost) Efficiency() float64 {

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// WriteCSV writes one row per group and step. Names come from clusters and
+// WriteCSV writes one row per group and step, its amounts in the row's
+// currency (the bill's: a group is never in two). Names come from clusters and
 // bills, so a cell a spreadsheet would run as a formula is prefixed with a quote.
 func WriteCSV(w io.Writer, q Query, groups []Group) error {
 	cw := csv.NewWriter(w)
@@ -16,7 +17,7 @@ func WriteCSV(w io.Writer, q Query, groups []Group) error {
 	for _, d := range q.Aggregate {
 		head = append(head, d.String())
 	}
-	head = append(head, "start", "end", "cpu_cost", "ram_cost", "gpu_cost", "pv_cost", "network_cost", "load_balancer_cost",
+	head = append(head, "start", "end", "currency", "cpu_cost", "ram_cost", "gpu_cost", "pv_cost", "network_cost", "load_balancer_cost",
 		"shared_cost", "external_cost", "other_cost", "idle_cost", "total_cost", "cpu_core_hours", "cpu_core_request_average",
 		"cpu_core_usage_average", "ram_byte_hours", "ram_byte_request_average", "ram_byte_usage_average", "gpu_hours", "efficiency", "estimated")
 	if err := cw.Write(head); err != nil {
@@ -43,7 +44,7 @@ func WriteCSV(w io.Writer, q Query, groups []Group) error {
 				rec = append(rec, csvSafe(key))
 			}
 			rec = append(rec, c.Window.Start.Format(time.RFC3339), c.Window.End.Format(time.RFC3339),
-				c.CPU.Decimal(), c.RAM.Decimal(), c.GPU.Decimal(), c.PV.Decimal(), c.Network.Decimal(), c.LoadBalancer.Decimal(),
+				string(c.Currency()), c.CPU.Decimal(), c.RAM.Decimal(), c.GPU.Decimal(), c.PV.Decimal(), c.Network.Decimal(), c.LoadBalancer.Decimal(),
 				c.Shared.Decimal(), c.External.Decimal(), c.Other.Decimal(), c.IdleShared.Decimal(), c.Total.Decimal(),
 				f(c.CPUCoreHours), avg(c.CPURequestCoreHours), avg(c.CPUUsageCoreHours), f(c.RAMByteHours),
 				avg(c.RAMRequestByteHours), avg(c.RAMUsageByteHours), f(c.GPUHours), f(c.Efficiency()), strconv.FormatBool(c.Estimated))

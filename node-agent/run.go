@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -50,6 +51,18 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	}
 	if cfg.interval < time.Second {
 		return fmt.Errorf("--interval %s: must be at least 1s", cfg.interval)
+	}
+	if !cfg.once {
+		// Checked now: a URL the client cannot post to would otherwise be
+		// retried forever as if the backend were down.
+		if u, err := url.Parse(cfg.server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--server %q: want the backend's base URL, e.g. https://tally.example.com", cfg.server)
+		}
+		// Every batch goes through the buffer, even when the backend is up:
+		// one of 0 bytes would refuse them all.
+		if cfg.bufferBytes <= 0 {
+			return fmt.Errorf("--buffer-bytes %d: want room for at least one batch (default 67108864)", cfg.bufferBytes)
+		}
 	}
 	client, err := kubeClient(cfg)
 	if err != nil {

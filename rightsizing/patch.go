@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,7 +17,9 @@ import (
 // containers, ready for kubectl patch.
 type Patch struct {
 	Workload tally.WorkloadRef
-	// File is a file name for the patch: namespace.kind.name.yaml.
+	// File is a file name for the patch: cluster.namespace.kind.name.yaml
+	// (a workload of the same name in two clusters gets two files), with
+	// any character a Kubernetes name cannot hold replaced by '_'.
 	File string
 	// Command is the kubectl command that applies it.
 	Command string
@@ -50,11 +54,57 @@ func Patches(results []ContainerResult) ([]Patch, error) {
 			return nil, fmt.Errorf("patch %s: %w", w, err)
 		}
 		kind := strings.ToLower(w.Kind)
-		file := fmt.Sprintf("%s.%s.%s.yaml", w.Namespace, kind, w.Name)
+		file := fmt.Sprintf("%s.%s.%s.%s.yaml", fileSafe(string(w.Cluster)), fileSafe(w.Namespace), kind, fileSafe(w.Name))
 		out = append(out, Patch{Workload: w, File: file, YAML: doc,
-			Command: fmt.Sprintf("kubectl --context %s -n %s patch %s %s --patch-file %s", w.Cluster, w.Namespace, kind, w.Name, file)})
+			Command: fmt.Sprintf("kubectl --context %s -n %s patch %s %s --patch-file %s", shellArg(string(w.Cluster)), shellArg(w.Namespace), kind,
+				shellArg(w.Name), file)})
 	}
 	return out, nil
+}
+
+// shellArg quotes s for a POSIX shell unless it is a plain Kubernetes name.
+// Names come from agent batches: one with a newline would end the comment
+// line the command is written on and put the rest into the patch's YAML, so
+// control characters are written escaped (\n); no Kubernetes object has them.
+func shellArg(s string) string {
+	plain := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._/:@=+,", c)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, c := range s {
+		switch {
+		case c == '\'':
+			b.WriteString(`'\''`)
+		case unicode.IsControl(c) || c == '\u2028' || c == '\u2029' || c == '\u0085':
+			q := strconv.QuoteRune(c)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// fileSafe keeps what a Kubernetes name may hold (letters, digits, '-',
+// '.', '_'), and replaces anything else, such as a '/' in a name from a
+// hostile agent batch, and a leading '.', by '_'.
+func fileSafe(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' && i > 0 || c == '_') {
+			out[i] = '_'
+		}
+	}
+	return string(out)
 }
 
 // patchDocument builds spec.template.spec.containers[].resources (under

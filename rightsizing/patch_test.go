@@ -3,7 +3,10 @@ package rightsizing
 import (
 	"flag"
 	"os"
+	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/tallyhq/tally"
 )
@@ -63,5 +66,65 @@ func TestQuantities(t *testing.T) {
 		if got := FormatMemory(tt.bytes); got != tt.want {
 			t.Errorf("FormatMemory(%v) = %s, want %s", tt.bytes, got, tt.want)
 		}
+	}
+}
+
+// TestPatchFilesPerCluster: the same workload in two clusters gets two
+// patch files (one overwrote the other in --patch-dir, and the kubectl
+// command of one cluster named the other's patch), and a name no
+// Kubernetes object can have does not leave the directory.
+func TestPatchFilesPerCluster(t *testing.T) {
+	rec := Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 64 * MiB}, Confidence: 14}
+	var results []ContainerResult
+	for _, c := range []tally.ClusterID{"prod", "data", "../x"} {
+		results = append(results, ContainerResult{Workload: tally.WorkloadRef{Cluster: c, Namespace: "kube-system", Kind: tally.KindDeployment, Name: "coredns"},
+			Container: "coredns", Current: Resources{CPURequest: 0.1, MemoryRequest: 70 * MiB}, Recommendation: rec})
+	}
+	results = append(results, ContainerResult{Workload: tally.WorkloadRef{Cluster: "prod", Namespace: "..", Kind: tally.KindDeployment, Name: "a/../../b"},
+		Container: "c", Current: Resources{CPURequest: 0.1}, Recommendation: rec})
+	patches, err := Patches(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, p := range patches {
+		if files[p.File] || strings.ContainsAny(p.File, `/\`) || strings.HasPrefix(p.File, ".") {
+			t.Errorf("%s: file %q repeated or not a plain file name", p.Workload, p.File)
+		}
+		files[p.File] = true
+		if !strings.Contains(p.Command, "--patch-file "+p.File) {
+			t.Errorf("%s: command %q does not name its file %s", p.Workload, p.Command, p.File)
+		}
+	}
+	if len(files) != 4 {
+		t.Errorf("files %v: want one per workload and cluster", files)
+	}
+}
+
+// TestPatchCommandHostileNames: names come from agent batches; one with a
+// newline ended the "# kubectl …" comment line and put YAML of its own into
+// the patch. The command stays one line, quoted for the shell.
+func TestPatchCommandHostileNames(t *testing.T) {
+	rec := Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 64 * MiB}, Confidence: 14}
+	w := tally.WorkloadRef{Cluster: "prod\nmetadata: {labels: {a: b}}", Namespace: "ns'; rm -rf ~", Kind: tally.KindDeployment, Name: "api\u0085x: y"}
+	patches, err := Patches([]ContainerResult{{Workload: w, Container: "c", Current: Resources{CPURequest: 1}, Recommendation: rec}})
+	if err != nil || len(patches) != 1 {
+		t.Fatal(patches, err)
+	}
+	p := patches[0]
+	if strings.ContainsAny(p.Command, "\n\r\u0085") {
+		t.Errorf("command spans lines: %q", p.Command)
+	}
+	if want := `-n 'ns'\''; rm -rf ~' patch`; !strings.Contains(p.Command, want) {
+		t.Errorf("command %q: want the namespace quoted, %s", p.Command, want)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(append([]byte("# "+p.Command+"\n"), p.YAML...), &doc); err != nil || len(doc) != 1 || doc["spec"] == nil {
+		t.Errorf("patch file holds %v (%v), want spec alone:\n# %s\n%s", doc, err, p.Command, p.YAML)
+	}
+	plain := tally.WorkloadRef{Cluster: "prod-usw2", Namespace: "kube-system", Kind: tally.KindDeployment, Name: "coredns"}
+	if patches, _ := Patches([]ContainerResult{{Workload: plain, Container: "c", Recommendation: rec}}); !strings.HasPrefix(patches[0].Command,
+		"kubectl --context prod-usw2 -n kube-system patch deployment coredns --patch-file ") {
+		t.Errorf("plain names quoted: %s", patches[0].Command)
 	}
 }

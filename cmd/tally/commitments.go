@@ -129,8 +129,12 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 			fmt.Fprintf(w, "  the bill has no eligible usage after %s yet: bills arrive a day or two late\n", last.Format(stepLayout(st.Step)))
 		}
 	}
-	fmt.Fprintf(w, "  eligible on-demand equivalent %s · amortized %s · saved %s · unused commitment %s\n",
-		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2))
+	cur := string(st.Currency) // every amount below is in it
+	if cur == "" {
+		cur = "?"
+	}
+	fmt.Fprintf(w, "  eligible on-demand equivalent %s · amortized %s · saved %s · unused commitment %s (%s)\n",
+		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2), cur)
 	fmt.Fprintf(w, "  lock-in: %.1f months (commitment-weighted mean remaining)\n\n", st.LockInMonths)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "provider\tcoverage\tutilization\tESR\teligible OD\tunused\t")
@@ -149,7 +153,7 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t$/h\tremaining\t")
+	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t"+cur+"/h\tremaining\t")
 	for _, h := range st.Inventory {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f mo\t\n", h.ID, h.Kind, scopeString(h.Scope), commitments.TermString(h.TermMonths),
 			tally.FormatDay(h.End), h.HourlyCost.Format(3), h.RemainingMonths)
@@ -158,7 +162,7 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 	if len(st.Expiries) > 0 {
 		fmt.Fprintln(w, "\nexpiries:")
 		for _, e := range st.Expiries {
-			fmt.Fprintf(w, "  %s  %d commitment(s), %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3))
+			fmt.Fprintf(w, "  %s  %d commitment(s), %s %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3), cur)
 		}
 	}
 }

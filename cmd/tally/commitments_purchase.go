@@ -61,7 +61,20 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 			Actor: actor(), Error: errText})
 		return err
 	}
+	gcp := 0 // items Tally does not send: bought in the Google Cloud console
+	for _, it := range plan.Items {
+		if it.Offer.Provider != tally.ProviderAWS {
+			gcp++
+		}
+	}
+	elsewhere := ""
+	if gcp > 0 {
+		elsewhere = fmt.Sprintf(" The plan's %d GCP item(s) are not sent by Tally: buy them in the Google Cloud console or with gcloud.", gcp)
+	}
 	if c.Format == "json" {
+		if reqs == nil {
+			reqs = []*awsinventory.Request{} // an empty array, not null
+		}
 		if err := writeIndentedJSON(a.stdout, reqs); err != nil {
 			return err
 		}
@@ -103,11 +116,15 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 				return err
 			}
 		}
-		fmt.Fprintf(a.stderr, "dry run: nothing was sent. %d request(s) due now; add --execute to send them after a typed confirmation.\n", len(due))
+		fmt.Fprintf(a.stderr, "dry run: nothing was sent. %d request(s) due now; add --execute to send them after a typed confirmation.%s\n", len(due), elsewhere)
 		return nil
 	}
 	if len(due) == 0 {
-		fmt.Fprintln(a.stderr, "nothing is due: every item is bought already, dated in the future, or waiting for an earlier tranche of its pool")
+		if len(reqs) == 0 {
+			fmt.Fprintf(a.stderr, "nothing to send: the plan has no AWS item.%s\n", elsewhere)
+			return nil
+		}
+		fmt.Fprintf(a.stderr, "nothing is due: every AWS item is bought already, dated in the future, or waiting for an earlier tranche of its pool.%s\n", elsewhere)
 		return nil
 	}
 	phrase := fmt.Sprintf("buy %d commitments", len(due))

@@ -36,6 +36,10 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	if c.MinUtilization <= 0 || c.MinUtilization > 1 || c.MaxProbability <= 0 || c.MaxProbability >= 1 || c.LockInPenalty < 0 {
 		return tally.Errorf(tally.EInvalid, "want 0 < --min-utilization ≤ 1, 0 < --max-probability < 1 and --lock-in-penalty ≥ 0")
 	}
+	if c.Paths < 1 {
+		// The optimizer reads 0 as its default: 100 paths nobody asked for.
+		return tally.Errorf(tally.EInvalid, "--paths %d: want at least 1 forecast sample path", c.Paths)
+	}
 	now := time.Now().UTC()
 	w, err := tally.ParseWindow(c.History, now)
 	if err != nil {
@@ -70,6 +74,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	if c.Format == "json" {
+		if out == nil {
+			return writeIndentedJSON(a.stdout, []struct{}{}) // an empty array, not null
+		}
 		return writeIndentedJSON(a.stdout, out)
 	}
 	hint := "tally ingest aws-cur|focus|gcp-billing first"

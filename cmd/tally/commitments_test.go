@@ -295,3 +295,84 @@ func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
 		t.Errorf("status over the suggested window %s:\n%s", window, out)
 	}
 }
+
+// TestPurchaseGCPOnlyPlan: a plan of GCP items, which Tally does not send,
+// prints an empty JSON array (not null) and says so when run, instead of
+// "every item is bought already" about an item nobody bought.
+func TestPurchaseGCPOnlyPlan(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "01A2B3-C4D5E6-F7A8B9", Items: []commitments.PlanItem{{
+		ID: "01A2B3-C4D5E6-F7A8B9/gcp/cud-flexible/us-central1/" + tally.FormatDay(now), Date: now,
+		HourlyCommitment: tally.MustParseMoney("0.705", "USD"),
+		Offer:            commitments.Offer{Provider: "gcp", Kind: tally.CommitCUDFlexible, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-central1"}}}}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	b, _ := json.Marshal(plan)
+	if err := os.WriteFile(planFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := awstest.New(nil)
+	defer srv.Close()
+	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+	code, out, errOut := runTally(append(args, "--format", "json")...)
+	var reqs []json.RawMessage
+	if code != 0 || json.Unmarshal([]byte(out), &reqs) != nil || reqs == nil {
+		t.Errorf("--format json: exit %d, %q: want an empty array", code, out)
+	}
+	if !strings.Contains(errOut, "1 GCP item(s) are not sent by Tally") {
+		t.Errorf("dry run does not say the GCP item is not sent:\n%s", errOut)
+	}
+	confirmInput = strings.NewReader("")
+	code, _, errOut = runTally(append(args, "--execute")...)
+	if code != 0 || strings.Contains(errOut, "bought already") || !strings.Contains(errOut, "no AWS item") {
+		t.Errorf("--execute: exit %d, %q: want it to say there is no AWS item to send", code, errOut)
+	}
+}
+
+// TestStatusNamesItsCurrency: the status table's amounts are in the bill's
+// currency, which it names; the commitments column said "$/h" of a EUR bill.
+func TestStatusNamesItsCurrency(t *testing.T) {
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	eur := func(s string) tally.Money { return tally.MustParseMoney(s, "EUR") }
+	m := commitments.Metrics{Start: day, EligibleOD: eur("100"), Amortized: eur("70"), Savings: eur("30"), Unused: eur("1")}
+	st := &commitments.Status{Window: tally.Window{Start: day, End: day.AddDate(0, 0, 1)}, Step: "day", Currency: "EUR", Totals: m,
+		Series:    []commitments.Metrics{m},
+		Inventory: []commitments.Holding{{Commitment: tally.Commitment{ID: "cud-1", End: day.AddDate(1, 0, 0)}, HourlyCost: eur("0.5"), RemainingMonths: 12}},
+		Expiries:  []commitments.ExpiryMonth{{Month: day.AddDate(1, 0, 0), Count: 1, HourlyCost: eur("0.5")}}}
+	var b strings.Builder
+	writeStatus(&b, st, "")
+	out := b.String()
+	if strings.Contains(out, "$") || !strings.Contains(out, "unused commitment 1.00 (EUR)") || !strings.Contains(out, "EUR/h") ||
+		!strings.Contains(out, "0.500 EUR/h") {
+		t.Errorf("status of a EUR bill:\n%s", out)
+	}
+}
+
+// TestRecommendRefusesZeroPaths: --paths 0 was read as the default (100
+// paths) and the recommendation said nothing of it.
+func TestRecommendRefusesZeroPaths(t *testing.T) {
+	for _, p := range []string{"0", "-3"} {
+		code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend", "--paths="+p)
+		if code != exitUsage || !strings.Contains(errOut, "--paths "+p) {
+			t.Errorf("--paths %s: exit %d, %q: want exit %d naming the flag", p, code, errOut, exitUsage)
+		}
+	}
+}
+
+// TestJSONEmptyListsAreArrays: with nothing to list, the JSON outputs give
+// empty arrays, not null, which a script iterating over them trips on.
+func TestJSONEmptyListsAreArrays(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	var recs []json.RawMessage
+	if out := tly("commitments", "recommend", "--format", "json", "--no-store"); json.Unmarshal([]byte(out), &recs) != nil || recs == nil {
+		t.Errorf("commitments recommend --format json: %q, want []", out)
+	}
+	var rs struct{ Containers, Nodes []json.RawMessage }
+	if out := tly("rightsize", "--format", "json", "--no-store"); json.Unmarshal([]byte(out), &rs) != nil || rs.Containers == nil || rs.Nodes == nil {
+		t.Errorf("rightsize --format json: %q, want empty arrays", out)
+	}
+}

@@ -101,7 +101,7 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 	}
 	fmt.Fprintln(tw, "NAME\t"+start+"CURRENCY\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
 	row := func(name, start string, c *attribution.StepCost) {
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", name, start, stepCurrency(c), c.CPU.Format(2),
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", name, start, c.Currency(), c.CPU.Format(2),
 			c.RAM.Format(2), c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
 			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
 	}
@@ -115,7 +115,7 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 		} else {
 			row(groups[i].Name, "", c)
 		}
-		if stepCurrency(c) == "" {
+		if c.Currency() == "" {
 			continue // no cost at all: nothing to add
 		}
 		if err := totals.add(c.Total); err != nil {
@@ -138,14 +138,4 @@ func stepStart(w tally.Window) string {
 		return w.Start.UTC().Format(time.DateOnly)
 	}
 	return w.Start.UTC().Format("2006-01-02T15:04Z")
-}
-
-// stepCurrency returns the currency of a group's costs ("" when it has none).
-func stepCurrency(c *attribution.StepCost) tally.Currency {
-	for _, m := range []tally.Money{c.Total, c.CPU, c.RAM, c.GPU, c.PV, c.Network, c.LoadBalancer, c.Shared, c.External, c.Other} {
-		if cur := m.Currency(); cur != "" {
-			return cur
-		}
-	}
-	return ""
 }

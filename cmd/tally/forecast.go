@@ -261,6 +261,11 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis),
 		Progress: func(f tally.Forecast) { a.log.Debug("forecast stored", "scope", f.Scope, "model", f.Model) },
 	})
+	if tally.ErrorCode(err) == tally.ENotFound {
+		// An exact --scope the bill does not name in the window read (an
+		// unknown account, or --history/--lag past it) is bad input: exit 2.
+		return tally.Errorf(tally.EInvalid, "--scope: %s (--history %d days, --lag %d)", tally.ErrorMessage(err), c.History, c.Lag)
+	}
 	if err != nil {
 		return err
 	}

@@ -130,3 +130,15 @@ func TestForecastNothingInWindow(t *testing.T) {
 		t.Errorf("got %q\nwant %q", out, want)
 	}
 }
+
+// TestForecastUnknownScope: an exact --scope the bill does not name (an
+// unknown account) is bad input, exit 2 naming the flag, as a malformed one.
+func TestForecastUnknownScope(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	for _, scope := range []string{"spend/account/999", "bogus"} {
+		code, _, errOut := runTally("--database-url", url, "--log-level", "warn", "forecast", "--scope", scope)
+		if code != exitUsage || !strings.Contains(errOut, scope) {
+			t.Errorf("forecast --scope %s: exit %d, %q: want exit %d naming it", scope, code, errOut, exitUsage)
+		}
+	}
+}

@@ -115,7 +115,9 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	}
 	aud, err := cfg.Audience(name)
 	if err != nil {
-		return err
+		// A name on the command line that the configuration lacks is bad
+		// input (exit 2), like any other flag value.
+		return tally.Errorf(tally.EInvalid, "--audience: %s", tally.ErrorMessage(err))
 	}
 	wk, err := reportWeek(c.Week, time.Now())
 	if err != nil {

@@ -303,3 +303,14 @@ func itoa(i int) string {
 	}
 	return string(b[n:])
 }
+
+// TestReportWeeklyUnknownAudience: an --audience the configuration lacks is
+// bad input, exit 2 naming the flag, like a bad --week.
+func TestReportWeeklyUnknownAudience(t *testing.T) {
+	for _, args := range [][]string{{"--audience", "nope"}, {"--week", "someday"}} {
+		code, _, errOut := runTally(append([]string{"--database-url", "postgres://x@127.0.0.1:1/x", "report", "weekly"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, args[0]) && !strings.Contains(errOut, args[1]) {
+			t.Errorf("report weekly %v: exit %d, %q: want exit %d naming it", args, code, errOut, exitUsage)
+		}
+	}
+}

@@ -62,6 +62,14 @@ func (t targetMissed) Error() string { return string(t) }
 func (t targetMissed) ExitCode() int { return 3 }
 
 func (c *rightsizeBacktestCmd) Run(ctx context.Context, a *app) error {
+	// Backtest reads zero as "the default": said on the command line, it
+	// would run a week's warm-up or daily origins in its place.
+	if c.Warmup <= 0 {
+		return tally.Errorf(tally.EInvalid, "--warmup %s: want a positive duration of history before the first origin, e.g. 168h", c.Warmup)
+	}
+	if c.Every < rightsizing.Step || c.Every%rightsizing.Step != 0 {
+		return tally.Errorf(tally.EInvalid, "--every %s: want a multiple of %s, e.g. 24h", c.Every, rightsizing.Step)
+	}
 	prices, err := c.priceFlags.prices()
 	if err != nil {
 		return err

@@ -44,6 +44,9 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if c.History < rightsizing.Step {
+		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 336h", c.History, rightsizing.Step)
+	}
 	until := time.Now().UTC()
 	if c.Until != "" {
 		if until, err = time.Parse(time.RFC3339, c.Until); err != nil {
@@ -55,12 +58,31 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	window := tally.Window{Start: until.Add(-c.History), End: until}
 	res, err := rightsize(ctx, db, rightsizeOptions{
-		Window: tally.Window{Start: until.Add(-c.History), End: until}, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
+		Window: window, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
 		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,
 	})
 	if err != nil {
 		return err
+	}
+	if len(res.Containers) == 0 {
+		// Nothing measured in the window (an --until before the agents ran
+		// or past the data): replacing the stored recommendations with
+		// none would empty the dashboard's list.
+		if c.Format != "table" {
+			return writeRecommendations(a, res, c.Format)
+		}
+		scope := ""
+		if c.Cluster != "" {
+			scope += " in --cluster " + c.Cluster
+		}
+		if c.Namespace != "" {
+			scope += " in --namespace " + c.Namespace
+		}
+		fmt.Fprintf(a.stdout, "no container usage%s from %s to %s (--history %s, --until): nothing to recommend, stored recommendations left as they were\n",
+			scope, window.Start.Format(time.RFC3339), window.End.Format(time.RFC3339), c.History)
+		return nil
 	}
 	if c.Store {
 		if c.Cluster != "" || c.Namespace != "" {
@@ -387,7 +409,14 @@ func pick(base rightsizing.UnitPrices, u postgres.UnitPrice) rightsizing.UnitPri
 func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	switch format {
 	case "json":
-		return writeJSON(a.stdout, res)
+		out := *res // empty lists as [], not null
+		if out.Containers == nil {
+			out.Containers = []rightsizing.ContainerResult{}
+		}
+		if out.Nodes == nil {
+			out.Nodes = []rightsizing.NodePlan{}
+		}
+		return writeJSON(a.stdout, &out)
 	case "yaml":
 		patches, err := rightsizing.Patches(res.Containers)
 		if err != nil {
@@ -406,7 +435,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency"})
 		for _, c := range res.Containers {
 			r := c.Recommendation.Resources
-			cw.Write([]string{string(c.Workload.Cluster), c.Workload.Namespace, c.Workload.Kind, c.Workload.Name, c.Container, f64(c.Replicas),
+			cw.Write([]string{csvText(string(c.Workload.Cluster)), csvText(c.Workload.Namespace), csvText(c.Workload.Kind), csvText(c.Workload.Name),
+				csvText(c.Container), f64(c.Replicas),
 				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
 				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
 				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency())})
@@ -517,4 +547,13 @@ func writePatchDir(dir string, results []rightsizing.ContainerResult) error {
 		}
 	}
 	return nil
+}
+
+// csvText neutralizes a spreadsheet formula in a name from an agent batch
+// (a leading =, +, -, @, tab or CR), as the allocation CSV does.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -201,7 +202,7 @@ func TestRightsizeStoredWorkloads(t *testing.T) {
 	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--format", "yaml", "--no-store", "--no-nodes"}, &out, &errb); code != 0 {
 		t.Fatalf("yaml: exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "kubectl --context prod -n shop patch deployment api --patch-file shop.deployment.api.yaml") {
+	if !strings.Contains(out.String(), "kubectl --context prod -n shop patch deployment api --patch-file prod.shop.deployment.api.yaml") {
 		t.Errorf("yaml lacks the kubectl command:\n%s", out.String())
 	}
 	var patch struct {
@@ -501,5 +502,84 @@ func TestRightsizePlansNodesRunningAtTheLastReport(t *testing.T) {
 	}
 	if len(nodes) != 2 || len(res.Nodes) != 1 || res.Nodes[0].MonthlySavings.Sign() <= 0 {
 		t.Fatalf("%d nodes ending at the last report; node plans %+v: want one group with a saving", len(nodes), res.Nodes)
+	}
+}
+
+// TestRightsizeEmptyWindowKeepsStored: a run whose history holds no usage
+// (an --until before the agents ran, or past the data) says so and leaves
+// the stored recommendations the dashboard shows; it used to replace them
+// with none. A --history of zero is bad input.
+func TestRightsizeEmptyWindowKeepsStored(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	if code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339)); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	count := func() int {
+		recs, err := db.Recommendations(ctx, tally.RecommendContainer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	stored := count()
+	if stored == 0 {
+		t.Fatal("nothing stored")
+	}
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", "2020-01-01T00:00:00Z")
+	if code != 0 || !strings.Contains(out, "no container usage from 2019-12-18T00:00:00Z to 2020-01-01T00:00:00Z") {
+		t.Errorf("empty window: exit %d, %q %q: want exit 0 saying there is no usage in it", code, out, errOut)
+	}
+	if n := count(); n != stored {
+		t.Errorf("after a run over an empty window: %d stored recommendations, want the %d before", n, stored)
+	}
+	if _, out, _ := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--cluster", "nope"); !strings.Contains(out, "no container usage in --cluster nope from ") {
+		t.Errorf("--cluster nope: %q, want it to say there is no usage in that cluster", out)
+	}
+	for _, h := range []string{"0s", "1ns"} {
+		if code, _, errOut := runTally("--database-url", url, "rightsize", "--history", h); code != exitUsage || !strings.Contains(errOut, "--history") {
+			t.Errorf("--history %s: exit %d, %q: want exit %d naming the flag", h, code, errOut, exitUsage)
+		}
+	}
+}
+
+// TestRightsizeCSVNeutralizesFormulas: names in the CSV come from agent
+// batches; one a spreadsheet would run as a formula is prefixed with a
+// quote, as in the allocation CSV.
+func TestRightsizeCSVNeutralizesFormulas(t *testing.T) {
+	hostile := `=HYPERLINK("https://evil.example","x")`
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "@ns", Kind: tally.KindDeployment, Name: "+api"}, Container: hostile, Replicas: 1,
+			MonthlySavings: tally.MustParseMoney("1", "USD")},
+	}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&out).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%v %v", recs, err)
+	}
+	for _, cell := range recs[1][:5] {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			t.Errorf("cell %q would run as a formula: %v", cell, recs[1])
+		}
+	}
+	if recs[1][4] != "'"+hostile {
+		t.Errorf("container cell %q, want the name after a quote", recs[1][4])
+	}
+}
+
+// TestRightsizeBacktestZeroDurations: --warmup 0s and --every 0s were read
+// as "the default" (a week, a day), so the run and its messages were about
+// durations nobody asked for; they are refused, as an --every that is not
+// whole 5-minute windows.
+func TestRightsizeBacktestZeroDurations(t *testing.T) {
+	for _, flags := range [][]string{{"--warmup", "0s"}, {"--every", "0s"}, {"--every", "7m"}} {
+		code, _, errOut := runTally(append([]string{"--log-level", "warn", "rightsize", "backtest", "--trace", "../../rightsizing/testdata/traces.csv.gz"}, flags...)...)
+		if code != exitUsage || !strings.Contains(errOut, flags[0]+" "+flags[1]) {
+			t.Errorf("backtest %v: exit %d, %q: want exit %d naming the flag", flags, code, errOut, exitUsage)
+		}
 	}
 }

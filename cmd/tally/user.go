@@ -168,6 +168,12 @@ type tokenCreateCmd struct {
 }
 
 func (c *tokenCreateCmd) Run(ctx context.Context, a *app) error {
+	if c.Expires < 0 {
+		return tally.Errorf(tally.EInvalid, "--expires-days %d: want a number of days, or 0 for a token that never expires", c.Expires)
+	}
+	if c.Kind != tally.TokenAgent && c.Cluster != "" {
+		return tally.Errorf(tally.EInvalid, "--cluster %s: only an agent token (--kind agent) is bound to a cluster; an API token reads every cluster", c.Cluster)
+	}
 	secret, t := web.NewToken()
 	t.Name, t.Kind, t.Role = c.Name, c.Kind, c.Role
 	if c.Kind == tally.TokenAgent {
@@ -204,13 +210,21 @@ func (c *tokenListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED\tLAST USED")
+	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED\tEXPIRES\tLAST USED")
+	now := time.Now()
 	for _, t := range ts {
 		used := "never"
 		if !t.LastUsedAt.IsZero() {
 			used = t.LastUsedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, t.CreatedAt.Format(time.DateOnly), used)
+		expires := "never"
+		if !t.ExpiresAt.IsZero() {
+			expires = t.ExpiresAt.UTC().Format(time.RFC3339)
+			if !t.ExpiresAt.After(now) {
+				expires += " (expired)"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, t.CreatedAt.Format(time.DateOnly), expires, used)
 	}
 	return tw.Flush()
 }

@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -385,6 +387,65 @@ func TestShipperDeliversBatchPushedDuringSend(t *testing.T) {
 			defer mu.Unlock()
 			if st := s.Stats(); string(got) != "AB" || st.Dropped != 0 || st.Batches != 2 {
 				t.Fatalf("backend received %q; stats %+v; want \"AB\", nothing dropped", got, st)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the shipper's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestShipperWarnsOfTokenFailures: a 401 or 403, or a token file that
+// cannot be read, was logged at INFO as "backend unavailable", hidden at
+// the usual log level while nothing was shipped; it is a warning about
+// the token. The batch is kept.
+func TestShipperWarnsOfTokenFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		token  func() (string, error)
+	}{
+		{"401", http.StatusUnauthorized, func() (string, error) { return "x", nil }},
+		{"403", http.StatusForbidden, func() (string, error) { return "x", nil }},
+		{"unreadable token file", http.StatusAccepted, func() (string, error) { return "", fmt.Errorf("open /var/run/token: no such file") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(tc.status) }))
+			defer srv.Close()
+			b, _ := NewBuffer(1<<20, 1<<20, "")
+			var logs syncBuffer
+			s := New(Config{URL: srv.URL, Buffer: b, Token: tc.token, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			b.Push([]byte("batch"))
+			go s.Run(ctx)
+			s.wake <- struct{}{}
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(logs.String(), "token") && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "token") {
+				t.Errorf("logs at WARN: %q, want a warning about the token", out)
+			}
+			if st := s.Stats(); st.Pending != 1 || st.Rejected != 0 {
+				t.Errorf("stats %+v: want the batch kept", st)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -146,7 +147,14 @@ func (s *Shipper) Run(ctx context.Context) {
 		s.stats.Failures++
 		s.mu.Unlock()
 		delay := Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff)
-		s.log.Info("backend unavailable; retrying", "err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
+		if isAuth(err) {
+			// Kept and retried (the token may be rotated in), but this is
+			// the agent's configuration, not an outage.
+			s.log.Warn("backend refused the agent token, or it could not be read; retrying (check --token-file and the token's cluster)",
+				"err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
+		} else {
+			s.log.Info("backend unavailable; retrying", "err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -194,6 +202,19 @@ func isPermanent(err error) bool {
 	return false
 }
 
+// errToken is a token file that could not be read.
+var errToken = errors.New("read token")
+
+// isAuth reports a failure of the agent's credentials: a token file that
+// cannot be read, or a 401 or 403 answer.
+func isAuth(err error) bool {
+	if errors.Is(err, errToken) {
+		return true
+	}
+	var se *statusError
+	return errors.As(err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden)
+}
+
 func (s *Shipper) send(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL+IngestPath, bytes.NewReader(body))
 	if err != nil {
@@ -205,7 +226,7 @@ func (s *Shipper) send(ctx context.Context, body []byte) error {
 	if s.cfg.Token != nil {
 		tok, err := s.cfg.Token()
 		if err != nil {
-			return fmt.Errorf("read token: %w", err)
+			return fmt.Errorf("%w: %w", errToken, err)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/internal/pgtest"
+)
+
+// TestTokenCreateRefusesBadFlags: a negative --expires-days made a token
+// that never expires, and --cluster on an API token was dropped; both are
+// bad input, and no token is created.
+func TestTokenCreateRefusesBadFlags(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	for _, args := range [][]string{{"--expires-days=-5"}, {"--cluster", "prod"}} {
+		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn", "token", "create", "--name", "x"}, args...)...)
+		if code != exitUsage || strings.HasPrefix(out, "tly_") || !strings.Contains(errOut, strings.SplitN(args[0], "=", 2)[0]) {
+			t.Errorf("token create %v: exit %d, out %q, err %q: want exit %d naming the flag, and no token", args, code, out, errOut, exitUsage)
+		}
+	}
+	if _, out, _ := runTally("--database-url", url, "--log-level", "warn", "token", "list"); strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Errorf("tokens were created:\n%s", out)
+	}
+}
+
+// TestTokenListShowsExpiry: token list says when each token expires (or
+// never), so that one created with --expires-days can be told apart.
+func TestTokenListShowsExpiry(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("token", "create", "--name", "short", "--expires-days", "30")
+	tly("token", "create", "--name", "forever")
+	out := tly("token", "list")
+	want := time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "EXPIRES") {
+		t.Fatalf("token list:\n%s", out)
+	}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if strings.Contains(l, "short") && !strings.Contains(l, want) || strings.Contains(l, "forever") && f[len(f)-2] != "never" {
+			t.Errorf("token list line %q: want its expiry (%s for short, never for forever)", l, want)
+		}
+	}
+}
