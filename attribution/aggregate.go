@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -152,13 +153,26 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		shareNS[ns] = true
 	}
 	var currency tally.Currency
-	for i := range rows {
-		r := &rows[i]
-		if c := r.Cost.Currency(); c != "" {
+	// Rows a filter leaves out, and under such a filter the idle and shared
+	// costs their clusters' rows share, only weigh in the spreading: their
+	// currency is not the result's (a cluster billed in another currency
+	// than the filtered allocations' is no reason to fail).
+	single := func(r *Row) error {
+		if c := r.Cost.Currency(); c != "" && !r.Outside {
 			if currency != "" && c != currency {
-				return nil, tally.Errorf(tally.EInvalid, "allocations are in several currencies (%s, %s): filter by cluster so one currency remains", currency, c)
+				return tally.Errorf(tally.EInvalid, "allocations are in several currencies (%s, %s): filter by cluster so one currency remains", currency, c)
 			}
 			currency = c
+		}
+		return nil
+	}
+	for i := range rows {
+		r := &rows[i]
+		pendingClass := r.Class == ClassIdle || r.Class == ClassShared
+		if !within || !pendingClass {
+			if err := single(r); err != nil {
+				return nil, err
+			}
 		}
 		si, ok := stepOf[r.Start.Unix()]
 		if !ok {
@@ -195,12 +209,16 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		}
 	}
 	if err := spreadIdle(groups, weight, idle, len(steps)); err != nil {
-		return nil, err
+		return nil, severalCurrencies(err, currency)
 	}
 	if err := spreadShared(groups, weight, shared, q.Shared, len(steps)); err != nil {
-		return nil, err
+		return nil, severalCurrencies(err, currency)
 	}
-	delete(groups, classOutside)
+	for name := range groups {
+		if isOutside(name) {
+			delete(groups, name)
+		}
+	}
 	out := make([]Group, 0, len(groups))
 	for _, g := range groups {
 		for i := range g.Steps {
@@ -221,8 +239,21 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 	return out, nil
 }
 
-// classOutside groups rows excluded by filters while spreading.
+// classOutside groups rows excluded by filters while spreading, one group
+// per currency.
 const classOutside = "\x00outside"
+
+// isOutside reports whether a group holds rows excluded by filters.
+func isOutside(name string) bool { return strings.HasPrefix(name, classOutside) }
+
+// severalCurrencies words a spreading error caused by costs in another
+// currency than the result's (currency) as the query's own check does.
+func severalCurrencies(err error, currency tally.Currency) error {
+	if errors.Is(err, tally.ErrCurrencyMismatch) {
+		return tally.Errorf(tally.EInvalid, "allocations are in several currencies (%s and another): filter by cluster so one currency remains", currency)
+	}
+	return err
+}
 
 type weightKey struct {
 	step    int
@@ -243,7 +274,7 @@ func group(groups map[string]*Group, r *Row, class string, steps int) *Group {
 	case ClassUnallocated:
 		name = tally.UnallocatedName
 	case classOutside:
-		name = classOutside
+		name = classOutside + string(r.Cost.Currency())
 	default:
 		keys = make([]string, len(r.Keys))
 		missing := 0
@@ -350,7 +381,7 @@ func distribute(groups map[string]*Group, names []string, ws []uint64, p pending
 	}
 	for i, n := range names {
 		switch {
-		case p.separate && n == classOutside:
+		case p.separate && isOutside(n):
 		case p.separate:
 			err = keep(parts[i])
 		default:

@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,82 @@ func TestAggregateFilteredKeepsTrueShares(t *testing.T) {
 	}
 	if len(gs) != 1 || gs[0].Name != "shop" || gs[0].Total.Total.Decimal() != "4.5" {
 		t.Fatalf("groups = %+v; want shop alone with 3 + 2 × 3/4", gs)
+	}
+}
+
+// TestAggregateFilterIgnoresOtherCurrencies: rows a filter leaves out only
+// weigh in the spreading of their cluster's idle and shared costs, so their
+// currency is not the result's. An organization billed in USD (AWS) and EUR
+// (GCP) filtering on a USD namespace gets its cost, not "allocations are in
+// several currencies", which no filter but a cluster one could avoid.
+func TestAggregateFilterIgnoresOtherCurrencies(t *testing.T) {
+	eur := func(r Row) Row { r.Cost = tally.MustParseMoney(r.Cost.Decimal(), "EUR"); return r }
+	out := func(r Row) Row { r.Outside, r.Keys = true, []string{""}; return r }
+	rows := []Row{
+		row("shop", "", tally.CostCPU, "3", "eks"),
+		out(row("search", "", tally.CostCPU, "1", "eks")),
+		row("", ClassIdle, tally.CostCPU, "2", "eks"),
+		row("", ClassShared, tally.CostShared, "1", "eks"),
+		eur(out(row("web", "", tally.CostCPU, "5", "gke"))),
+		eur(row("", ClassIdle, tally.CostCPU, "4", "gke")),
+		eur(row("", ClassShared, tally.CostShared, "1", "gke")),
+		eur(out(row("", "", tally.CostExternal, "7", ""))),
+	}
+	fs, err := ParseFilter(`namespace:"shop"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := Query{Window: tally.Window{Start: t0, End: t0.Add(24 * time.Hour)}, Aggregate: []Dimension{{Field: "namespace"}}, Filters: fs}
+	for _, tt := range []struct {
+		name   string
+		idle   IdleMode
+		shared SharedMode
+		want   map[string]string
+	}{
+		// shop takes 3/4 of eks's CPU idle and shared cost.
+		{"separate", IdleSeparate, SharedSeparate, map[string]string{"shop": "3", tally.IdleName: "1.5", tally.SharedName: "0.75", "Σ": "5.25"}},
+		{"share", IdleShare, SharedWeighted, map[string]string{"shop": "5.25", "Σ": "5.25"}},
+	} {
+		q := base
+		q.Idle, q.Shared = tt.idle, tt.shared
+		gs, err := Aggregate(rows, q)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got := totals(t, gs)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: groups %v, want %v", tt.name, got, tt.want)
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %s, want %s (all: %v)", tt.name, k, got[k], v, got)
+			}
+		}
+		for _, g := range gs {
+			if c := g.Total.Total.Currency(); c != "USD" {
+				t.Errorf("%s: %s in %s, want USD", tt.name, g.Name, c)
+			}
+		}
+	}
+}
+
+// TestAggregateFilterSeveralCurrencies: allocations a filter keeps in two
+// currencies are still refused.
+func TestAggregateFilterSeveralCurrencies(t *testing.T) {
+	rows := []Row{
+		row("shop", "", tally.CostCPU, "3", "eks"),
+		row("", ClassIdle, tally.CostCPU, "2", "eks"),
+		{Start: t0, Keys: []string{"web"}, Cluster: "gke", Namespace: "web", CostKind: tally.CostCPU, Cost: tally.MustParseMoney("5", "EUR")},
+		{Start: t0, Keys: []string{""}, Cluster: "gke", Class: ClassIdle, CostKind: tally.CostCPU, Cost: tally.MustParseMoney("4", "EUR")},
+	}
+	fs, err := ParseFilter(`namespace:"shop","web"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, idle := range []IdleMode{IdleSeparate, IdleShare} {
+		q := Query{Window: tally.Window{Start: t0, End: t0.Add(24 * time.Hour)}, Aggregate: []Dimension{{Field: "namespace"}}, Filters: fs, Idle: idle}
+		if _, err := Aggregate(rows, q); tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), "several currencies") {
+			t.Errorf("idle %s: err = %v, want several currencies", idle, err)
+		}
 	}
 }

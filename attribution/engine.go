@@ -217,14 +217,16 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	return &nodeCost{account: cl.BillingAccountID, effective: cost, billed: cost, list: list, estimated: true}, true
 }
 
-// otherKey groups the parts of non-node lines into allocation rows.
+// otherKey groups the parts of non-node lines into allocation rows. Lines
+// with different tags are different rows: a row carries its lines' tags as
+// labels, and lines without a resource id can belong to different owners.
 type otherKey struct {
-	account, cluster, namespace, container, kind, service, resource string
+	account, cluster, namespace, container, kind, service, resource, tags string
 }
 
 func (k otherKey) less(o otherKey) bool {
-	a := [...]string{k.account, k.cluster, k.namespace, k.container, k.kind, k.service, k.resource}
-	b := [...]string{o.account, o.cluster, o.namespace, o.container, o.kind, o.service, o.resource}
+	a := [...]string{k.account, k.cluster, k.namespace, k.container, k.kind, k.service, k.resource, k.tags}
+	b := [...]string{o.account, o.cluster, o.namespace, o.container, o.kind, o.service, o.resource, o.tags}
 	for i := range a {
 		if a[i] != b[i] {
 			return a[i] < b[i]
@@ -237,7 +239,7 @@ func (e *Engine) addOther(ix *index, rows map[otherKey]*tally.Allocation, p *lin
 	l := p.line
 	o := e.classify(ix, l)
 	k := otherKey{account: l.BillingAccountID, cluster: string(o.cluster), namespace: o.namespace, container: o.container,
-		kind: o.kind, service: l.ServiceName, resource: l.ResourceID}
+		kind: o.kind, service: l.ServiceName, resource: l.ResourceID, tags: tagsKey(l.Tags)}
 	a := rows[k]
 	if a == nil {
 		a = &tally.Allocation{BillingAccountID: k.account, Hour: p.hour, Cluster: o.cluster, Namespace: o.namespace,
@@ -254,4 +256,24 @@ func (e *Engine) addOther(ix *index, rows map[otherKey]*tally.Allocation, p *lin
 	}
 	a.ListCost, err = a.ListCost.Add(p.list)
 	return err
+}
+
+// tagsKey encodes tags in a canonical form (sorted by key) for otherKey.
+func tagsKey(tags map[string]string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(tags[k])
+		b.WriteByte(0)
+	}
+	return b.String()
 }

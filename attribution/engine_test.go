@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -409,5 +410,30 @@ func TestLoadBalancerControllerCluster(t *testing.T) {
 		if len(as) != 1 || as[0].Cluster != "prod" || as[0].Namespace != "shop" {
 			t.Errorf("tags %v: allocated %+v, want to namespace shop of cluster prod", tags, as)
 		}
+	}
+}
+
+// TestOtherLinesKeepTheirTags: lines outside nodes with the same service
+// and resource (none: a SaaS subscription, support, a data transfer line
+// without a resource id) but different tags are different owners' costs.
+// They were summed into one allocation row carrying the first line's tags,
+// so spend by team put team b's 2 under team a (a: 3, b: nothing).
+func TestOtherLinesKeepTheirTags(t *testing.T) {
+	h := t0.Add(time.Hour)
+	s := newScenario().
+		line("SaaS", "", "1", "1", t0, h, map[string]string{"team": "a"}).
+		line("SaaS", "", "2", "2", t0, h, map[string]string{"team": "b"}).
+		line("SaaS", "", "4", "4", t0, h, map[string]string{"team": "a"})
+	got := map[string]string{}
+	for _, a := range run(t, NewEngine(Policy{}), s.in) {
+		sum := tally.Zero("USD")
+		if v, ok := got[a.Labels["team"]]; ok {
+			sum = usd(v)
+		}
+		sum, _ = sum.Add(a.EffectiveCost)
+		got[a.Labels["team"]] = sum.Decimal()
+	}
+	if want := map[string]string{"a": "5", "b": "2"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("external cost by tag team = %v, want %v", got, want)
 	}
 }

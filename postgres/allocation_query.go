@@ -202,7 +202,11 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 	case "service":
 		return "service", nil
 	case "label":
-		return "labels ->> " + arg(d.Key) + "::text", nil
+		// A cost billed outside the cluster carries its bill's tag keys:
+		// FOCUS and GCP say team, CUR 2.0 user_team, legacy CUR user:team.
+		// The label's own key wins where a row has several.
+		return "coalesce(labels ->> " + arg(d.Key) + "::text, labels ->> " + arg(curTagKey(d.Key)) + "::text, labels ->> " +
+			arg("user:"+d.Key) + "::text)", nil
 	case "pod":
 		if hourly {
 			return "CASE WHEN pod = '' THEN '' ELSE namespace || '/' || pod END", nil
@@ -213,4 +217,20 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 		}
 	}
 	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)
+}
+
+// curTagKey is the key CUR 2.0 gives the user-defined tag k in its
+// resource_tags map: the user_ prefix, lower case, and every character
+// outside [a-z0-9] an underscore ("cost-center" is user_cost_center).
+func curTagKey(k string) string {
+	var b strings.Builder
+	b.WriteString("user_")
+	for _, r := range strings.ToLower(k) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,70 @@ func TestAllocationRowsLabelFilter(t *testing.T) {
 		}
 		if len(rows) == 0 {
 			t.Errorf("%s: no rows", filter)
+		}
+	}
+}
+
+// TestAllocationRowsLabelBillingTagKeys: a cost billed outside the cluster
+// keeps its bill's tag keys, and CUR spells the tag team as user_team (CUR
+// 2.0) or user:team (legacy CUR), where FOCUS and GCP say team. Grouping
+// and filtering by label:team finds the team whatever the spelling, so a
+// NAT gateway tagged team=platform in a CUR is platform's, as it would be in
+// a FOCUS export (it was "" and fell into __unallocated__ of the label).
+func TestAllocationRowsLabelBillingTagKeys(t *testing.T) {
+	db := pgtest.New(t)
+	h := tally.HourOf(mustTime(t, "2026-10-05T07:00:00Z"))
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	ext := func(cost string, labels map[string]string) tally.Allocation {
+		return tally.Allocation{BillingAccountID: "111", Hour: h, CostKind: tally.CostExternal, Service: "Amazon Elastic Compute Cloud",
+			ResourceID: "nat-" + cost, Labels: labels, EffectiveCost: usd(cost), BilledCost: usd(cost), ListCost: usd(cost)}
+	}
+	allocs := []tally.Allocation{
+		ext("1", map[string]string{"team": "platform"}),                                // FOCUS, GCP
+		ext("2", map[string]string{"user_team": "platform"}),                           // CUR 2.0
+		ext("4", map[string]string{"user:team": "platform"}),                           // legacy CUR
+		ext("8", map[string]string{"user_cost_center": "cc-7", "user_team": "search"}), // another team
+		ext("16", map[string]string{"env": "prod"}),                                    // no team
+	}
+	if err := db.ReplaceAllocations(ctx, h.Window(), allocs); err != nil {
+		t.Fatal(err)
+	}
+	w := tally.Window{Start: h.Start(), End: h.Start().Add(24 * time.Hour)}
+	for _, tc := range []struct {
+		filter string
+		want   map[string]string
+	}{
+		{"", map[string]string{"platform": "7", "search": "8", "": "16"}},
+		{`label[team]:"platform"`, map[string]string{"platform": "7"}},
+	} {
+		fs, err := attribution.ParseFilter(tc.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := attribution.Query{Window: w, Aggregate: []attribution.Dimension{{Field: "label", Key: "team"}}, Filters: fs}
+		rows, err := db.AllocationRows(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums := map[string]tally.Money{}
+		for _, r := range rows {
+			if r.Outside {
+				continue
+			}
+			sum, ok := sums[r.Keys[0]]
+			if !ok {
+				sum = tally.Zero("USD")
+			}
+			if sums[r.Keys[0]], err = sum.Add(r.Cost); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := map[string]string{}
+		for k, m := range sums {
+			got[k] = m.Decimal()
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("filter %q: cost by label:team = %v, want %v", tc.filter, got, tc.want)
 		}
 	}
 }

@@ -91,7 +91,7 @@ func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) (
 			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
 			ram_usage_byte_hours, gpu_hours, service, resource_id, labels
 		FROM allocations WHERE ($1 = '' OR billing_account_id = $1) AND hour >= $2 AND hour < $3
-		ORDER BY hour, billing_account_id, cluster_id, node_name, pod_uid, container, cost_kind, service, resource_id`, account, w.Start, w.End)
+		ORDER BY hour, billing_account_id, cluster_id, node_name, pod_uid, container, cost_kind, service, resource_id, labels::text`, account, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query allocations: %w", err)
 	}

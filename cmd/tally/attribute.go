@@ -147,7 +147,7 @@ func countMismatches(rows []attribution.ReconRow) int {
 
 func writeReconTable(w io.Writer, rows []attribution.ReconRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "DAY\tACCOUNT\tCUR\tBILLED\tALLOCATED\tIDLE\tSHARED\tUNALLOCATED\tDIFFERENCE\tSTATUS\t")
+	fmt.Fprintln(tw, "DAY\tACCOUNT\tCUR\tAMORTIZED BILL\tALLOCATED\tIDLE\tSHARED\tUNALLOCATED\tDIFFERENCE\tSTATUS\t")
 	for i := range rows {
 		r := &rows[i]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", tally.FormatDay(r.Day), r.Account, r.Currency,

@@ -68,3 +68,22 @@ func TestAttributeFromMidDayReconcilesWholeDays(t *testing.T) {
 		t.Errorf("tally attribute --from 2026-10-05T10:00:00Z on attributed days: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestReconTableNamesItsBasis: the reconciliation compares allocations with
+// the bill's amortized cost (EffectiveCost), which is not the invoice's
+// billed cost. The column said BILLED: on the demo's 2026-10-08 it read
+// 244.15 for an account billed 5,490.21 that day (a Savings Plan's upfront
+// fee), a difference a reader reconciling to the invoice could not explain.
+func TestReconTableNamesItsBasis(t *testing.T) {
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	rows := []attribution.ReconRow{{Day: fixture.Day1, Account: "412345678901", Currency: "USD", Billed: usd("244.15"),
+		Allocated: usd("133.90"), Idle: usd("39.31"), Shared: usd("4.80"), Unallocated: usd("66.14"), HasBill: true}}
+	var b strings.Builder
+	if err := writeReconTable(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	header := strings.Fields(strings.SplitN(b.String(), "\n", 2)[0])
+	if strings.Contains(strings.Join(header, " "), "BILLED") || !strings.Contains(strings.Join(header, " "), "AMORTIZED") {
+		t.Errorf("header %q: want the bill's column named for its amortized basis, not BILLED", header)
+	}
+}
