@@ -4,8 +4,9 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/tallyhq/tally/internal/csvtable"
 )
 
 // WriteCSV writes one row per group and step, its amounts in the row's
@@ -35,13 +36,13 @@ func WriteCSV(w io.Writer, q Query, groups []Group) error {
 				}
 				return f(v / hours)
 			}
-			rec := []string{csvSafe(g.Name)}
+			rec := []string{csvtable.Text(g.Name)}
 			for k := range q.Aggregate {
 				key := ""
 				if k < len(g.Keys) {
 					key = g.Keys[k]
 				}
-				rec = append(rec, csvSafe(key))
+				rec = append(rec, csvtable.Text(key))
 			}
 			rec = append(rec, c.Window.Start.Format(time.RFC3339), c.Window.End.Format(time.RFC3339),
 				string(c.Currency()), c.CPU.Decimal(), c.RAM.Decimal(), c.GPU.Decimal(), c.PV.Decimal(), c.Network.Decimal(), c.LoadBalancer.Decimal(),
@@ -55,12 +56,4 @@ func WriteCSV(w io.Writer, q Query, groups []Group) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvSafe neutralizes spreadsheet formulas in untrusted text.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -54,14 +54,6 @@ func FuzzParseFilter(f *testing.F) {
 	})
 }
 
-func TestCSVSafe(t *testing.T) {
-	for in, want := range map[string]string{"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0", "+1": "'+1", "@x": "'@x", "shop": "shop", "": ""} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestParseFilterErrors: a bad filter's error is about the filter, the
 // clause and what is wrong in it. An unknown dimension, a label without a
 // key or one of OpenCost's other operators (namespace!:"kube-system", as a

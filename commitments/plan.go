@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/csvtable"
 )
 
 // Plan is a reviewable purchase plan: what to buy, when, and what it is
@@ -64,7 +65,8 @@ func NewPlan(account string, created time.Time, pools []PoolPlan) Plan {
 var PlanCSVColumns = []string{"id", "date", "provider", "kind", "region", "family", "instance_type", "term_months",
 	"payment_option", "hourly_commitment", "currency", "expected_savings", "p10", "p90", "reason"}
 
-// WriteCSV writes the plan as CSV with a header.
+// WriteCSV writes the plan as CSV with a header; text from the bill that a
+// spreadsheet would run as a formula is quoted (csvtable.Text).
 func (p Plan) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(PlanCSVColumns); err != nil {
@@ -72,9 +74,10 @@ func (p Plan) WriteCSV(w io.Writer) error {
 	}
 	for _, it := range p.Items {
 		o := it.Offer
-		if err := cw.Write([]string{it.ID, tally.FormatDay(it.Date), o.Provider, o.Kind, o.Region, o.Family, o.InstanceType,
+		text := csvtable.Text // ids, regions and families come from the bill
+		if err := cw.Write([]string{text(it.ID), tally.FormatDay(it.Date), o.Provider, o.Kind, text(o.Region), text(o.Family), text(o.InstanceType),
 			strconv.Itoa(o.TermMonths), o.Payment, it.HourlyCommitment.Decimal(), string(it.HourlyCommitment.Currency()),
-			it.ExpectedSavings.Decimal(), it.P10.Decimal(), it.P90.Decimal(), it.Reason}); err != nil {
+			it.ExpectedSavings.Decimal(), it.P10.Decimal(), it.P90.Decimal(), text(it.Reason)}); err != nil {
 			return err
 		}
 	}

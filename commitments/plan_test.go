@@ -35,6 +35,15 @@ func TestPlanJSONAndCSV(t *testing.T) {
 	if len(lines) != 3 || lines[1] != "123/aws/ec2-instance-savings-plan/us-east-1/m5/2026-03-02,2026-03-02,aws,ec2-instance-savings-plan,us-east-1,m5,,12,No Upfront,2,USD,800,600,1000,because" {
 		t.Fatalf("csv:\n%s", c.String())
 	}
+	// A family from the bill that a spreadsheet would run is written as text.
+	pp.Offer.Family = "=HYPERLINK(\"http://x\")"
+	c.Reset()
+	if err := NewPlan("123", day, []PoolPlan{pp}).WriteCSV(&c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.String(), `,us-east-1,"'=HYPERLINK(""http://x"")",,12,`) {
+		t.Fatalf("csv with a formula family:\n%s", c.String())
+	}
 }
 
 func usd(s string) tally.Money { return tally.MustParseMoney(s, "USD") }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/internal/csvtable"
 	"github.com/tallyhq/tally/postgres"
 )
 
@@ -393,7 +394,7 @@ func writeBacktestCSV(w io.Writer, reps []*commitments.Report) error {
 	for _, rep := range reps {
 		for _, r := range rep.Results {
 			f := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
-			cw.Write([]string{rep.Scenario, r.Strategy, f(r.ESR), f(r.Utilization), f(r.Coverage),
+			cw.Write([]string{csvtable.Text(rep.Scenario), r.Strategy, f(r.ESR), f(r.Utilization), f(r.Coverage),
 				r.Waste.Money(rep.Currency).Format(2), r.Obligation.Money(rep.Currency).Format(2), f(r.LockIn), f(r.Regret),
 				r.RegretCost.Money(rep.Currency).Format(2), strconv.Itoa(r.Purchases), r.Outcome.OD.Money(rep.Currency).Format(2),
 				r.Outcome.Cost().Money(rep.Currency).Format(2)})

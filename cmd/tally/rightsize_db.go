@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/csvtable"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/rightsizing"
 )
@@ -435,8 +436,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency"})
 		for _, c := range res.Containers {
 			r := c.Recommendation.Resources
-			cw.Write([]string{csvText(string(c.Workload.Cluster)), csvText(c.Workload.Namespace), csvText(c.Workload.Kind), csvText(c.Workload.Name),
-				csvText(c.Container), f64(c.Replicas),
+			cw.Write([]string{csvtable.Text(string(c.Workload.Cluster)), csvtable.Text(c.Workload.Namespace), csvtable.Text(c.Workload.Kind), csvtable.Text(c.Workload.Name),
+				csvtable.Text(c.Container), f64(c.Replicas),
 				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
 				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
 				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency())})
@@ -547,13 +548,4 @@ func writePatchDir(dir string, results []rightsizing.ContainerResult) error {
 		}
 	}
 	return nil
-}
-
-// csvText neutralizes a spreadsheet formula in a name from an agent batch
-// (a leading =, +, -, @, tab or CR), as the allocation CSV does.
-func csvText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

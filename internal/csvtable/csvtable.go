@@ -2,7 +2,8 @@
 // the parsers of Tally's own file formats (usage traces, commitment usage):
 // columns are found by name in any order and case, and every error says
 // file:line (and the column and value, where there is one) and wraps the
-// caller's sentinel.
+// caller's sentinel. Field and Text make the fields Tally writes safe to
+// read back and to open in a spreadsheet.
 package csvtable
 
 import (
@@ -113,6 +114,17 @@ func (r Row) Bad(c, why string) error {
 func Field(s string) string {
 	if strings.ContainsAny(s, ",\"\r\n") || strings.HasPrefix(s, "#") {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
+
+// Text returns untrusted text (a name from a bill or an agent batch) as a
+// spreadsheet shows it as text: one starting with =, +, -, @, a tab or a
+// carriage return, which a spreadsheet would run as a formula, gets a
+// leading quote.
+func Text(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
 	}
 	return s
 }
