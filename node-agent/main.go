@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -42,10 +43,10 @@ type cli struct {
 }
 
 func main() {
-	var c cli
-	kong.Parse(&c, kong.Name("tally-agent"),
-		kong.Description("Tally's node agent: eBPF CPU profiles and exact cgroup usage per container, shipped to the Tally backend."),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}))
+	c, code, done := parse(os.Args[1:], os.Stdout, os.Stderr)
+	if done {
+		os.Exit(code)
+	}
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(c.LogLevel))
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
@@ -63,6 +64,41 @@ func main() {
 		fmt.Fprintf(os.Stderr, "tally-agent: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// exitUsage is the exit code of a bad command line, as tally's.
+const exitUsage = 2
+
+// exitCode is what kong's Exit hook panics with, so that --help returns
+// from parse.
+type exitCode int
+
+// parse reads the command line. done is set when there is nothing to run:
+// after --help (code 0), or a bad flag, said on stderr (code exitUsage;
+// kong's own exit code for it is 80).
+func parse(args []string, stdout, stderr io.Writer) (c cli, code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ec, ok := r.(exitCode)
+			if !ok {
+				panic(r)
+			}
+			code, done = int(ec), true
+		}
+	}()
+	parser, err := kong.New(&c, kong.Name("tally-agent"),
+		kong.Description("Tally's node agent: eBPF CPU profiles and exact cgroup usage per container, shipped to the Tally backend."),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitCode(code)) }))
+	if err == nil {
+		_, err = parser.Parse(args)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tally-agent: %v\nRun 'tally-agent --help' for usage.\n", err)
+		return c, exitUsage, true
+	}
+	return c, 0, false
 }
 
 // config is the parsed command line, handed to run.

@@ -36,3 +36,22 @@ func TestRunRefusesEmptyBuffer(t *testing.T) {
 		}
 	}
 }
+
+// TestParseExitCodes: a bad flag exits 2, as tally's do, saying what is
+// wrong and where the usage is (kong's own exit code for it is 80); --help
+// exits 0; a good command line runs.
+func TestParseExitCodes(t *testing.T) {
+	var out, errOut strings.Builder
+	if _, code, done := parse([]string{"--interval", "soon"}, &out, &errOut); !done || code != exitUsage ||
+		!strings.Contains(errOut.String(), "--interval") || !strings.Contains(errOut.String(), "tally-agent --help") {
+		t.Errorf("bad flag: done %v, code %d, stderr %q; want exit 2 naming --interval", done, code, errOut.String())
+	}
+	out.Reset()
+	if _, code, done := parse([]string{"--help"}, &out, &errOut); !done || code != 0 || !strings.Contains(out.String(), "--server") {
+		t.Errorf("--help: done %v, code %d, stdout %q", done, code, out.String())
+	}
+	c, _, done := parse([]string{"--server", "https://tally.example.com", "--interval", "30s"}, &out, &errOut)
+	if done || c.Server != "https://tally.example.com" || c.Interval != 30*time.Second {
+		t.Errorf("good flags: done %v, %+v", done, c)
+	}
+}
