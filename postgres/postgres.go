@@ -97,28 +97,29 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// EnsureDatabase creates database name on the server at serverURL unless it exists.
-func EnsureDatabase(ctx context.Context, serverURL, name string) error {
+// EnsureDatabase creates database name on the server at serverURL unless it
+// exists; created says whether it did.
+func EnsureDatabase(ctx context.Context, serverURL, name string) (created bool, err error) {
 	conn, err := adminConn(ctx, serverURL)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(ctx)
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return fmt.Errorf("look up database %s: %w", name, err)
+		return false, fmt.Errorf("look up database %s: %w", name, err)
 	}
 	if exists {
-		return nil
+		return false, nil
 	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // created concurrently
-			return nil
+			return false, nil
 		}
-		return fmt.Errorf("create database %s: %w", name, err)
+		return false, fmt.Errorf("create database %s: %w", name, err)
 	}
-	return nil
+	return true, nil
 }
 
 func adminConn(ctx context.Context, serverURL string) (*pgx.Conn, error) {

@@ -34,9 +34,18 @@ func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(
 			a.log.Error("stop embedded postgres", "err", err)
 		}
 	}
-	if err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), name); err != nil {
+	created, err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), name)
+	if err != nil {
 		stop()
 		return nil, nil, err
+	}
+	switch {
+	case created && (name == "tally" || name == "tally_demo"):
+		a.log.Info("created the embedded server's database", "database", name)
+	case created:
+		// A mistyped --database would otherwise show empty results as if
+		// there were no data.
+		a.log.Warn("created an empty database: --database names one the embedded server did not have", "database", name)
 	}
 	db, err := postgres.Open(ctx, srv.URL(name))
 	if err != nil {

@@ -16,7 +16,12 @@ func TestDatabaseFlag(t *testing.T) {
 	dataDir := pgtest.EmbeddedDataDir(t)
 	t.Setenv("TALLY_PASSWORD", "correct horse battery")
 	tly := mustTally(t, "--data-dir", dataDir, "--log-level", "warn")
-	tly("--database", "tally_other", "user", "create", "other@example.com")
+	// A database --database names for the first time is created, and the
+	// log says so: a typo would otherwise look like a Tally without data.
+	code, _, errOut := runTally("--data-dir", dataDir, "--log-level", "warn", "--database", "tally_other", "user", "create", "other@example.com")
+	if code != 0 || !strings.Contains(errOut, "created an empty database") || !strings.Contains(errOut, "tally_other") {
+		t.Fatalf("first use of tally_other: exit %d, stderr:\n%s", code, errOut)
+	}
 	if out := tly("--database", "tally_other", "user", "list"); !strings.Contains(out, "other@example.com") {
 		t.Errorf("user list on tally_other:\n%s", out)
 	}

@@ -65,7 +65,7 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 		return err
 	}
 	defer srv.Stop()
-	if err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), "bench"); err != nil {
+	if _, err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), "bench"); err != nil {
 		return err
 	}
 	url := srv.URL("bench")
