@@ -451,7 +451,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, c.Container, c.Replicas,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, c.Container, replicasText(c.Replicas),
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
 			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
@@ -479,6 +479,15 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		tw.Flush()
 	}
 	return nil
+}
+
+// replicasText is the REPLICAS column: the average replicas to one decimal,
+// or two below one (a CronJob running an hour a day averages 0.04, not 0.0).
+func replicasText(r float64) string {
+	if r < 1 {
+		return strconv.FormatFloat(r, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64)
 }
 
 // confidenceText is the CONFIDENCE column: the history in days ("14.0d"),
@@ -525,7 +534,12 @@ func nodeCounts(ns []rightsizing.NodeCount) string {
 	return strings.Join(parts, " ")
 }
 
+// plannedCounts is the PLANNED column: the nodes planned, or "none (remove
+// the group)" for a group the plan empties.
 func plannedCounts(ns []rightsizing.PlannedNodes) string {
+	if len(ns) == 0 {
+		return "none (remove the group)"
+	}
 	var parts []string
 	for _, n := range ns {
 		parts = append(parts, fmt.Sprintf("%d×%s/%s", n.Count, n.Type, n.Purchase))

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -256,14 +257,22 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 			MonthlySavings: tally.MustParseMoney("50", "EUR")},
 		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}, Container: "web", Replicas: 1,
 			MonthlySavings: tally.MustParseMoney("10", "USD")},
-	}}
+		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindCronJob, Name: "report"}, Container: "report", Replicas: 0.04,
+			MonthlySavings: tally.MustParseMoney("0", "USD")},
+	}, Nodes: []rightsizing.NodePlan{{Cluster: "us", Group: "spare", Current: []rightsizing.NodeCount{{Type: "m5.large", Purchase: "on-demand", Count: 2}},
+		CurrentMonthly: tally.MustParseMoney("140", "USD"), PlannedMonthly: tally.MustParseMoney("0", "USD"), MonthlySavings: tally.MustParseMoney("140", "USD")}}}
 	var out bytes.Buffer
 	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
 	if err := writeRecommendations(a, res, "table"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "\n3 containers; total saving 50 EUR, 110 USD a month\n") {
+	if !strings.Contains(out.String(), "\n4 containers; total saving 50 EUR, 110 USD a month\n") {
 		t.Errorf("want a total of 50 EUR and 110 USD:\n%s", out.String())
+	}
+	// A CronJob's fraction of a replica is not rounded away ("0.0"), and a
+	// group the plan empties says so (the cell was blank).
+	if !regexp.MustCompile(`report\s+0\.04\s`).MatchString(out.String()) || !strings.Contains(out.String(), "none (remove the group)") {
+		t.Errorf("want 0.04 replicas and an emptied group named:\n%s", out.String())
 	}
 }
 
