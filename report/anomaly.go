@@ -206,6 +206,9 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 		}
 		sort.Strings(names)
 		for _, name := range names {
+			if _, special := ns.groups[name]; special && src.scope == "workload" && strings.HasPrefix(name, "__") {
+				continue // __idle__, __shared__, __unallocated__: no workloads, the same series as the namespace's
+			}
 			check(src.scope, name, src.field, src.s.groups[name])
 		}
 	}

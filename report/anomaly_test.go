@@ -144,3 +144,29 @@ func TestAnomaliesWithWeekendDips(t *testing.T) {
 		t.Errorf("namespace anomalies on %v, want Wed Oct 14 and Sat Oct 17", days)
 	}
 }
+
+// TestAnomalyOfAGroupWithoutWorkloadsOnce: __unallocated__ (like __idle__
+// and __shared__) has no workloads, so its workload series is its namespace
+// series; its anomaly is listed once, not as a namespace and again as a
+// workload (as the demo's report of week 46 listed it).
+func TestAnomalyOfAGroupWithoutWorkloadsOnce(t *testing.T) {
+	start := time.Date(2026, 9, 14, 0, 0, 0, 0, time.UTC) // a Monday
+	wk := WeekOf(start.AddDate(0, 0, 28))
+	ns := &series{currency: "USD", groups: map[string][]tally.Money{}}
+	for i := range 35 {
+		v := "90"
+		if i >= 28 {
+			v = "60" // the month's tax and support not posted yet
+		}
+		ns.days = append(ns.days, start.AddDate(0, 0, i))
+		ns.total = append(ns.total, tally.MustParseMoney("1000", "USD"))
+		ns.estimated = append(ns.estimated, false)
+		ns.groups[tally.UnallocatedName] = append(ns.groups[tally.UnallocatedName], tally.MustParseMoney(v, "USD"))
+	}
+	wl := &series{currency: "USD", groups: map[string][]tally.Money{tally.UnallocatedName: ns.groups[tally.UnallocatedName]}}
+	b := &Builder{Rule: DefaultAnomalyRule, Top: 5}
+	got := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk)
+	if len(got) != 1 || got[0].Scope != "namespace" || got[0].Name != tally.UnallocatedName || got[0].Days != 7 {
+		t.Errorf("anomalies %+v; want __unallocated__'s once, as a namespace, over 7 days", got)
+	}
+}
