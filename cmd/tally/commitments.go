@@ -215,9 +215,11 @@ type awsFlags struct {
 // awsCredentials, when set (tests), replaces the default credential chain.
 var awsCredentials aws.CredentialsProvider
 
-func (f *awsFlags) clients(ctx context.Context) (*awsinventory.Clients, error) {
+// clients builds the AWS clients; stsEndpoint overrides the STS endpoint
+// (purchase asks STS whose credentials it sends with).
+func (f *awsFlags) clients(ctx context.Context, stsEndpoint string) (*awsinventory.Clients, error) {
 	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: f.Region, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
-		EC2Endpoint: f.EC2Endpoint, Credentials: awsCredentials})
+		EC2Endpoint: f.EC2Endpoint, STSEndpoint: stsEndpoint, Credentials: awsCredentials})
 }
 
 type commitmentsSyncAWSCmd struct {
@@ -226,7 +228,7 @@ type commitmentsSyncAWSCmd struct {
 }
 
 func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
-	cl, err := c.clients(ctx)
+	cl, err := c.clients(ctx, "")
 	if err != nil {
 		return err
 	}

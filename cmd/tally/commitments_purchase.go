@@ -14,10 +14,11 @@ import (
 )
 
 type commitmentsPurchaseCmd struct {
-	Plan       string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
-	Execute    bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
-	AllowStale bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
-	Format     string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
+	Plan        string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
+	Execute     bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
+	AllowStale  bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
+	Format      string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
+	STSEndpoint string `name:"sts-endpoint" env:"TALLY_AWS_STS_ENDPOINT" placeholder:"URL" help:"STS API endpoint override (GetCallerIdentity: which account the credentials buy in)."`
 	awsFlags
 }
 
@@ -46,13 +47,42 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	cl, err := c.clients(ctx)
+	cl, err := c.clients(ctx, c.STSEndpoint)
 	if err != nil {
 		return err
 	}
 	reqs, err := awsinventory.Prepare(ctx, cl, plan, plan.Due(now, bought))
 	if err != nil {
 		return tally.Errorf(tally.EUnavailable, "%w", err)
+	}
+	var due []*awsinventory.Request
+	var perHour tally.Money
+	for _, r := range reqs {
+		if r.Due {
+			due = append(due, r)
+			if perHour, err = perHour.Add(r.Item.HourlyCommitment); err != nil {
+				return err
+			}
+		}
+	}
+	// The account a purchase goes to is that of the credentials, whatever
+	// the plan's billing account: ask STS whose they are before anything
+	// is printed, logged or confirmed.
+	var caller *awsinventory.Caller
+	var callerErr error
+	if len(reqs) > 0 && (!c.Execute || len(due) > 0) {
+		who, err := cl.Caller(ctx)
+		if err != nil {
+			callerErr = err
+		} else {
+			caller = &who
+			for _, r := range reqs {
+				r.Caller = caller
+			}
+		}
+	}
+	if c.Execute && len(due) > 0 && callerErr != nil {
+		return tally.Errorf(tally.EUnavailable, "which AWS account the credentials would buy in (nothing was bought; check AWS_PROFILE and the credentials): %w", callerErr)
 	}
 	log := func(r *awsinventory.Request, action, status string, resp json.RawMessage, errText string) error {
 		body, _ := json.Marshal(r)
@@ -100,16 +130,6 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 			}
 		}
 	}
-	var due []*awsinventory.Request
-	var perHour tally.Money
-	for _, r := range reqs {
-		if r.Due {
-			due = append(due, r)
-			if perHour, err = perHour.Add(r.Item.HourlyCommitment); err != nil {
-				return err
-			}
-		}
-	}
 	if !c.Execute {
 		for _, r := range reqs {
 			if err := log(r, commitments.ActionDryRun, commitments.StatusOK, nil, ""); err != nil {
@@ -117,6 +137,15 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 			}
 		}
 		fmt.Fprintf(a.stderr, "dry run: nothing was sent. %d request(s) due now; add --execute to send them after a typed confirmation.%s\n", len(due), elsewhere)
+		switch {
+		case caller != nil && caller.Account != plan.BillingAccountID:
+			fmt.Fprintf(a.stderr, "warning: the AWS credentials are %s (account %s), not of the plan's billing account %s: --execute would buy in account %s.\n",
+				caller.ARN, caller.Account, plan.BillingAccountID, caller.Account)
+		case caller != nil:
+			fmt.Fprintf(a.stderr, "--execute would buy in account %s, with the credentials of %s.\n", caller.Account, caller.ARN)
+		case callerErr != nil:
+			fmt.Fprintf(a.stderr, "could not tell which AWS account the credentials would buy in (%v); --execute checks it before asking for confirmation.\n", callerErr)
+		}
 		return nil
 	}
 	if len(due) == 0 {
@@ -128,8 +157,17 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return nil
 	}
 	phrase := fmt.Sprintf("buy %d commitments", len(due))
-	what := fmt.Sprintf("About to buy %d commitment(s) in account %s for %s/h in total, for their whole terms. This cannot be undone.",
-		len(due), plan.BillingAccountID, perHour.Format(3))
+	what := fmt.Sprintf("About to buy %d commitment(s) for account %s with the credentials of %s (account %s), for %s/h in total, for their whole terms. This cannot be undone.",
+		len(due), plan.BillingAccountID, caller.ARN, caller.Account, perHour.Format(3))
+	if caller.Account != plan.BillingAccountID {
+		// Allowed (in AWS Organizations a member account may buy Savings
+		// Plans that apply across the organization), but likely a wrong
+		// AWS_PROFILE: the phrase names the account that will be charged.
+		phrase = fmt.Sprintf("buy %d commitments in account %s", len(due), caller.Account)
+		what += fmt.Sprintf("\nWARNING: the credentials belong to account %s, NOT to the plan's billing account %s: the commitments will be bought in account %s. "+
+			"In AWS Organizations commitments bought in a member account can apply across the organization; if you did not mean that account, "+
+			"stop and check AWS_PROFILE and the credentials in use.", caller.Account, plan.BillingAccountID, caller.Account)
+	}
 	if !confirm(a, what, phrase) {
 		for _, r := range due {
 			if err := log(r, commitments.ActionPurchase, commitments.StatusDeclined, nil, "confirmation not typed"); err != nil {

@@ -125,7 +125,9 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 	defer srv.Close()
 	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
 	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
-	endpoints := []string{"--plan", planFile, "--region", "us-west-2", "--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+	srv.SetCaller(aws, "arn:aws:iam::"+aws+":user/buyer") // the credentials are the plan's account's
+	endpoints := []string{"--plan", planFile, "--region", "us-west-2", "--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL,
+		"--sts-endpoint", srv.STS.URL}
 	bought := func() int {
 		n := 0
 		for _, c := range srv.Calls() {
@@ -211,7 +213,8 @@ func TestCommitmentsPurchaseLateLadder(t *testing.T) {
 	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
 	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
 	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
-		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL, "--sts-endpoint", srv.STS.URL}
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
 	var bought []string
 	boughtNow := func() []string {
 		bought = bought[:0]
@@ -316,7 +319,7 @@ func TestPurchaseGCPOnlyPlan(t *testing.T) {
 	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
 	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
 	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
-		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL, "--sts-endpoint", srv.STS.URL}
 	code, out, errOut := runTally(append(args, "--format", "json")...)
 	var reqs []json.RawMessage
 	if code != 0 || json.Unmarshal([]byte(out), &reqs) != nil || reqs == nil {

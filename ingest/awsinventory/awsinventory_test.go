@@ -174,3 +174,40 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestCaller: Caller asks STS GetCallerIdentity, with the clients'
+// credentials and configuration, whose the credentials are; credentials
+// STS does not know are an error naming STS's code.
+func TestCaller(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	c, err := awsinventory.NewClients(context.Background(), awsinventory.Options{Regions: []string{"us-west-2"},
+		SavingsPlansEndpoint: srv.SavingsPlans.URL, EC2Endpoint: srv.EC2.URL, STSEndpoint: srv.STS.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, err := c.Caller(context.Background())
+	if err != nil || who.Account != awstest.DefaultAccount || who.ARN != "arn:aws:iam::"+awstest.DefaultAccount+":user/tally-test" || who.UserID == "" {
+		t.Errorf("default caller: %+v, %v", who, err)
+	}
+	srv.SetCaller("222222222222", "arn:aws:sts::222222222222:assumed-role/buyer/session")
+	if who, err := c.Caller(context.Background()); err != nil || who.Account != "222222222222" ||
+		who.ARN != "arn:aws:sts::222222222222:assumed-role/buyer/session" {
+		t.Errorf("caller after SetCaller: %+v, %v", who, err)
+	}
+	srv.SetCaller("", "")
+	if who, err := c.Caller(context.Background()); err == nil || !strings.Contains(err.Error(), "get caller identity") ||
+		!strings.Contains(err.Error(), "InvalidClientTokenId") {
+		t.Errorf("unknown credentials: %+v, %v", who, err)
+	}
+	n := 0
+	for _, call := range srv.Calls() {
+		if call.Operation == "GetCallerIdentity" {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d GetCallerIdentity calls, want 3", n)
+	}
+}

@@ -8,6 +8,8 @@
 // commitments.Plan into the exact API requests — offering ids resolved
 // through the Describe…Offerings calls, the request bodies captured from
 // the SDK after serialization — without sending them; Request.Send sends
-// one. The commitment domain (what to buy and why) lives in package
-// commitments; this package only speaks AWS.
+// one. Clients.Caller (STS GetCallerIdentity) says which account the
+// credentials, and so the purchases, belong to. The commitment domain (what
+// to buy and why) lives in package commitments; this package only speaks
+// AWS.
 package awsinventory

@@ -29,11 +29,14 @@ type Options struct {
 	// (tests, proxies); EC2Endpoint serves every region.
 	SavingsPlansEndpoint string
 	EC2Endpoint          string
+	// STSEndpoint overrides the STS endpoint Caller asks.
+	STSEndpoint string
 	// Credentials, when set, replace the default credential chain.
 	Credentials aws.CredentialsProvider
 }
 
-// Clients are the two AWS APIs this package calls.
+// Clients are the AWS APIs this package calls: Savings Plans and EC2, and
+// STS to tell whose credentials they are (Caller).
 type Clients struct {
 	SavingsPlans *savingsplans.Client
 	ec2          map[string]*ec2.Client // by region

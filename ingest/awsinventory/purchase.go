@@ -53,6 +53,7 @@ type Request struct {
 	OfferingID string               `json:"offeringId"`
 	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
 	Payload    Payload              `json:"payload"`
+	Caller     *Caller              `json:"caller,omitempty"` // whose credentials send it (set by the caller of Prepare)
 	Item       commitments.PlanItem `json:"-"`
 	send       func(context.Context) (json.RawMessage, error)
 }

@@ -3,8 +3,9 @@
 // (REST-JSON: POST /DescribeSavingsPlans, /DescribeSavingsPlansOfferings,
 // /CreateSavingsPlan) and the EC2 Query protocol with XML responses
 // (DescribeReservedInstances, DescribeReservedInstancesOfferings,
-// PurchaseReservedInstancesOffering). Requests must be SigV4-signed; bad
-// ones get AWS-shaped errors. Purchases join the inventory, so a sync after
+// PurchaseReservedInstancesOffering), and STS GetCallerIdentity (Query
+// protocol, XML), answering with a caller SetCaller configures. Requests
+// must be SigV4-signed; bad ones get AWS-shaped errors. Purchases join the inventory, so a sync after
 // a purchase sees them.
 package awstest
 
@@ -25,10 +26,11 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-// Server is the pair of local AWS endpoints.
+// Server is the local AWS endpoints.
 type Server struct {
 	SavingsPlans *httptest.Server // the Savings Plans endpoint
 	EC2          *httptest.Server // the EC2 endpoint (every region)
+	STS          *httptest.Server // the STS endpoint (GetCallerIdentity)
 
 	mu       sync.Mutex
 	plans    []savingsPlan
@@ -36,7 +38,13 @@ type Server struct {
 	calls    []Call
 	now      func() time.Time
 	seq      int
+	account  string // the caller's account; "" makes GetCallerIdentity fail
+	arn      string // the caller's ARN
 }
+
+// DefaultAccount is the account of the caller GetCallerIdentity names
+// until SetCaller changes it.
+const DefaultAccount = "000000000000"
 
 // Call is a request the server answered.
 type Call struct {
@@ -52,19 +60,31 @@ var RIPrices = map[string]string{"m5.xlarge": "0.121", "m5.large": "0.0605", "c5
 
 // New starts the servers holding portfolio's AWS commitments.
 func New(portfolio []tally.Commitment) *Server {
-	s := &Server{reserved: map[string][]reservedInstance{}, now: time.Now}
+	s := &Server{reserved: map[string][]reservedInstance{}, now: time.Now, account: DefaultAccount,
+		arn: "arn:aws:iam::" + DefaultAccount + ":user/tally-test"}
 	for _, c := range portfolio {
 		s.add(c)
 	}
 	s.SavingsPlans = httptest.NewServer(http.HandlerFunc(s.savingsPlansAPI))
 	s.EC2 = httptest.NewServer(http.HandlerFunc(s.ec2API))
+	s.STS = httptest.NewServer(http.HandlerFunc(s.stsAPI))
 	return s
 }
 
-// Close stops both servers.
+// Close stops the servers.
 func (s *Server) Close() {
 	s.SavingsPlans.Close()
 	s.EC2.Close()
+	s.STS.Close()
+}
+
+// SetCaller sets whom GetCallerIdentity says the credentials belong to:
+// account and arn. An empty account makes it fail as AWS does for
+// credentials it does not know (InvalidClientTokenId).
+func (s *Server) SetCaller(account, arn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account, s.arn = account, arn
 }
 
 // Calls returns the requests answered so far.
@@ -450,6 +470,54 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(http.StatusBadRequest, "InvalidAction", "unknown action "+op)
 	}
+}
+
+// stsAPI serves STS GetCallerIdentity in the Query protocol.
+func (s *Server) stsAPI(w http.ResponseWriter, r *http.Request) {
+	fail := func(status int, code, msg string) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>req-sts</RequestId></ErrorResponse>`,
+			code, xmlEscape(msg))
+	}
+	if !signed(r) {
+		fail(http.StatusForbidden, "MissingAuthenticationToken", "missing SigV4 authorization")
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.Method != http.MethodPost {
+		fail(http.StatusBadRequest, "InvalidRequest", "want a POST form")
+		return
+	}
+	if r.PostForm.Get("Version") != "2011-06-15" {
+		fail(http.StatusBadRequest, "InvalidParameterValue", "Version must be 2011-06-15")
+		return
+	}
+	op := r.PostForm.Get("Action")
+	s.record(op, regionOf(r.Header.Get("Authorization")), r.PostForm.Encode())
+	if op != "GetCallerIdentity" {
+		fail(http.StatusBadRequest, "InvalidAction", "unknown action "+op)
+		return
+	}
+	s.mu.Lock()
+	account, arn := s.account, s.arn
+	s.mu.Unlock()
+	if account == "" {
+		fail(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return
+	}
+	type result struct {
+		Arn     string `xml:"Arn"`
+		UserID  string `xml:"UserId"`
+		Account string `xml:"Account"`
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	io.WriteString(w, xml.Header)
+	xml.NewEncoder(w).Encode(struct {
+		XMLName   xml.Name `xml:"GetCallerIdentityResponse"`
+		XMLNS     string   `xml:"xmlns,attr"`
+		Result    result   `xml:"GetCallerIdentityResult"`
+		RequestID string   `xml:"ResponseMetadata>RequestId"`
+	}{XMLNS: "https://sts.amazonaws.com/doc/2011-06-15/", Result: result{Arn: arn, UserID: "AIDATALLYTEST", Account: account}, RequestID: "req-sts"})
 }
 
 func riOfferingID(region, itype, payment string, secs int64) string {

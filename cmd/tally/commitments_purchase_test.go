@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/ingest/awsinventory"
+	"github.com/tallyhq/tally/ingest/awsinventory/awstest"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// TestPurchaseChecksWhoseCredentials: the purchase goes to the account of
+// the credentials, whatever the plan's billing account. The confirmation
+// asked for "buy 1 commitments" in the plan's account and bought with
+// whatever credentials the default chain found (a wrong AWS_PROFILE bought
+// in another account). Now STS GetCallerIdentity names the caller in the
+// dry run, the prompt and the action log; when its account is not the
+// plan's, the phrase to type names the caller's account; when the
+// credentials cannot be checked, the dry run says so and --execute buys
+// nothing.
+func TestPurchaseChecksWhoseCredentials(t *testing.T) {
+	const planAccount, otherAccount = "111111111111", "222222222222"
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: planAccount, Items: []commitments.PlanItem{{
+		ID: planAccount + "/aws/compute-sp/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.5", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.NoUpfront}}}}
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	b, _ := json.Marshal(plan)
+	if err := os.WriteFile(planFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+
+	for _, c := range []struct {
+		name, account string
+		wrongPhrase   string // typed first: must not buy
+		phrase        string // then: buys
+	}{
+		{"other account", otherAccount, "buy 1 commitments", "buy 1 commitments in account " + otherAccount},
+		{"plan's account", planAccount, "buy 1 commitments in account " + otherAccount, "buy 1 commitments"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			url := pgtest.NewURL(t, true)
+			srv := awstest.New(nil)
+			defer srv.Close()
+			arn := "arn:aws:iam::" + c.account + ":user/x"
+			srv.SetCaller(c.account, arn)
+			t.Setenv("TALLY_AWS_STS_ENDPOINT", srv.STS.URL)
+			args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
+				"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+			bought := func() int {
+				n := 0
+				for _, call := range srv.Calls() {
+					if call.Operation == awsinventory.OpCreateSavingsPlan {
+						n++
+					}
+				}
+				return n
+			}
+			mismatch := c.account != planAccount
+
+			code, _, errOut := runTally(args...)
+			if code != 0 || !strings.Contains(errOut, "account "+c.account) || !strings.Contains(errOut, arn) ||
+				mismatch != strings.Contains(errOut, "not of the plan's billing account "+planAccount) {
+				t.Fatalf("dry run: exit %d; stderr does not say the credentials (%s) buy in account %s:\n%s", code, arn, c.account, errOut)
+			}
+
+			confirmInput = strings.NewReader(c.wrongPhrase + "\n")
+			code, _, errOut = runTally(append(args, "--execute")...)
+			if code == 0 || bought() != 0 {
+				t.Fatalf("typing %q bought %d (exit %d):\n%s", c.wrongPhrase, bought(), code, errOut)
+			}
+			want := "for account " + planAccount + " with the credentials of " + arn + " (account " + c.account + ")"
+			if !strings.Contains(errOut, want) || !strings.Contains(errOut, `Type "`+c.phrase+`" to confirm`) ||
+				mismatch != strings.Contains(errOut, "NOT to the plan's billing account "+planAccount) {
+				t.Errorf("prompt does not say %q, ask for %q or warn of another account:\n%s", want, c.phrase, errOut)
+			}
+
+			confirmInput = strings.NewReader(c.phrase + "\n")
+			code, out, errOut := runTally(append(args, "--execute")...)
+			if code != 0 || bought() != 1 {
+				t.Fatalf("typing %q: exit %d, bought %d\n%s%s", c.phrase, code, bought(), out, errOut)
+			}
+
+			db, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			as, err := db.CommitmentActions(context.Background(), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logged := map[string]int{}
+			for _, a := range as {
+				var r awsinventory.Request
+				if err := json.Unmarshal(a.Request, &r); err != nil || r.Caller == nil || r.Caller.Account != c.account || r.Caller.ARN != arn {
+					t.Errorf("action %s/%s does not name the caller %s (account %s): %s", a.Action, a.Status, arn, c.account, a.Request)
+				}
+				logged[a.Action+"/"+a.Status]++
+			}
+			if logged[commitments.ActionDryRun+"/"+commitments.StatusOK] != 1 || logged[commitments.ActionPurchase+"/"+commitments.StatusDeclined] != 1 ||
+				logged[commitments.ActionPurchase+"/"+commitments.StatusOK] != 1 {
+				t.Errorf("action log: %v", logged)
+			}
+		})
+	}
+
+	t.Run("credentials STS does not know", func(t *testing.T) {
+		url := pgtest.NewURL(t, true)
+		srv := awstest.New(nil)
+		defer srv.Close()
+		srv.SetCaller("", "")
+		t.Setenv("TALLY_AWS_STS_ENDPOINT", srv.STS.URL)
+		args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
+			"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+		code, out, errOut := runTally(args...)
+		if code != 0 || !strings.Contains(out, "POST /CreateSavingsPlan") || !strings.Contains(errOut, "could not tell which AWS account") {
+			t.Errorf("dry run: exit %d; want the requests and a note that the account is unknown:\n%s%s", code, out, errOut)
+		}
+		confirmInput = strings.NewReader("buy 1 commitments\n")
+		code, _, errOut = runTally(append(args, "--execute")...)
+		for _, call := range srv.Calls() {
+			if call.Operation == awsinventory.OpCreateSavingsPlan {
+				t.Fatalf("bought with credentials of an unknown account:\n%s", errOut)
+			}
+		}
+		if code == 0 || !strings.Contains(errOut, "InvalidClientTokenId") || strings.Contains(errOut, "to confirm") {
+			t.Errorf("--execute: exit %d; want a refusal before the confirmation naming STS's error:\n%s", code, errOut)
+		}
+	})
+}
