@@ -1,40 +1,20 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/logtest"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
-
-// syncBuffer is a bytes.Buffer the server's handlers may write from
-// several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestBearerRequestRecordsTokenUse: a request with a bearer token records
 // the token's last use (`tally token list` shows it); when that fails the
@@ -47,7 +27,7 @@ func TestBearerRequestRecordsTokenUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	var log syncBuffer
+	var log logtest.Buffer
 	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Tokens: db,
 		Logger: slog.New(slog.NewTextHandler(&log, nil))}))
 	t.Cleanup(srv.Close)

@@ -19,6 +19,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/logtest"
 )
 
 func TestBuildProfile(t *testing.T) {
@@ -392,24 +393,6 @@ func TestShipperDeliversBatchPushedDuringSend(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the shipper's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestShipperWarnsOfTokenFailures: a 401 or 403, or a token file that
 // cannot be read, was logged at INFO as "backend unavailable", hidden at
 // the usual log level while nothing was shipped; it is a warning about
@@ -428,7 +411,7 @@ func TestShipperWarnsOfTokenFailures(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(tc.status) }))
 			defer srv.Close()
 			b, _ := NewBuffer(1<<20, 1<<20, "")
-			var logs syncBuffer
+			var logs logtest.Buffer
 			s := New(Config{URL: srv.URL, Buffer: b, Token: tc.token, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
 				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 			ctx, cancel := context.WithCancel(context.Background())
