@@ -34,13 +34,7 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 	plan := commitments.Plan{CreatedAt: now, BillingAccountID: planAccount, Items: []commitments.PlanItem{{
 		ID: planAccount + "/aws/compute-sp/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.5", "USD"),
 		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.NoUpfront}}}}
-	planFile := filepath.Join(t.TempDir(), "plan.json")
-	b, _ := json.Marshal(plan)
-	if err := os.WriteFile(planFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
-	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+	planFile := writePlan(t, plan)
 
 	for _, c := range []struct {
 		name, account string
@@ -52,22 +46,11 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			url := pgtest.NewURL(t, true)
-			srv := awstest.New(nil)
-			defer srv.Close()
+			srv, endpoints := fakeAWS(t)
 			arn := "arn:aws:iam::" + c.account + ":user/x"
 			srv.SetCaller(c.account, arn)
-			t.Setenv("TALLY_AWS_STS_ENDPOINT", srv.STS.URL)
-			args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
-				"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
-			bought := func() int {
-				n := 0
-				for _, call := range srv.Calls() {
-					if call.Operation == awsinventory.OpCreateSavingsPlan {
-						n++
-					}
-				}
-				return n
-			}
+			args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile}, endpoints...)
+			bought := func() int { return purchases(srv) }
 			mismatch := c.account != planAccount
 
 			code, _, errOut := runTally(args...)
@@ -119,25 +102,59 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 
 	t.Run("credentials STS does not know", func(t *testing.T) {
 		url := pgtest.NewURL(t, true)
-		srv := awstest.New(nil)
-		defer srv.Close()
+		srv, endpoints := fakeAWS(t)
 		srv.SetCaller("", "")
-		t.Setenv("TALLY_AWS_STS_ENDPOINT", srv.STS.URL)
-		args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
-			"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL}
+		args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile}, endpoints...)
 		code, out, errOut := runTally(args...)
 		if code != 0 || !strings.Contains(out, "POST /CreateSavingsPlan") || !strings.Contains(errOut, "could not tell which AWS account") {
 			t.Errorf("dry run: exit %d; want the requests and a note that the account is unknown:\n%s%s", code, out, errOut)
 		}
 		confirmInput = strings.NewReader("buy 1 commitments\n")
 		code, _, errOut = runTally(append(args, "--execute")...)
-		for _, call := range srv.Calls() {
-			if call.Operation == awsinventory.OpCreateSavingsPlan {
-				t.Fatalf("bought with credentials of an unknown account:\n%s", errOut)
-			}
+		if purchases(srv) != 0 {
+			t.Fatalf("bought with credentials of an unknown account:\n%s", errOut)
 		}
 		if code == 0 || !strings.Contains(errOut, "InvalidClientTokenId") || strings.Contains(errOut, "to confirm") {
 			t.Errorf("--execute: exit %d; want a refusal before the confirmation naming STS's error:\n%s", code, errOut)
 		}
 	})
+}
+
+// writePlan writes plan as JSON into a temporary directory and returns its
+// path, for purchase --plan.
+func writePlan(t *testing.T, plan commitments.Plan) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plan.json")
+	b, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// fakeAWS starts the AWS protocols' fake server for a purchase, with static
+// credentials (restored, with the confirmation input, when the test ends),
+// and returns it with purchase's flags that point at it.
+func fakeAWS(t *testing.T) (*awstest.Server, []string) {
+	t.Helper()
+	srv := awstest.New(nil)
+	t.Cleanup(srv.Close)
+	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
+	t.Cleanup(func() { awsCredentials = nil; confirmInput = os.Stdin })
+	return srv, []string{"--region", "us-west-2", "--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL,
+		"--sts-endpoint", srv.STS.URL}
+}
+
+// purchases counts the purchases the fake server received.
+func purchases(srv *awstest.Server) int {
+	n := 0
+	for _, c := range srv.Calls() {
+		if c.Operation == awsinventory.OpCreateSavingsPlan || c.Operation == awsinventory.OpPurchaseReservedInstancesOffering {
+			n++
+		}
+	}
+	return n
 }

@@ -9,11 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/commitments"
-	"github.com/tallyhq/tally/ingest/awsinventory/awstest"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -121,22 +118,10 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 		b, _ := json.Marshal(plan)
 		os.WriteFile(planFile, b, 0o644)
 	}
-	srv := awstest.New(nil)
-	defer srv.Close()
-	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
-	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
+	srv, endpoints := fakeAWS(t)
 	srv.SetCaller(aws, "arn:aws:iam::"+aws+":user/buyer") // the credentials are the plan's account's
-	endpoints := []string{"--plan", planFile, "--region", "us-west-2", "--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL,
-		"--sts-endpoint", srv.STS.URL}
-	bought := func() int {
-		n := 0
-		for _, c := range srv.Calls() {
-			if c.Operation == "CreateSavingsPlan" || c.Operation == "PurchaseReservedInstancesOffering" {
-				n++
-			}
-		}
-		return n
-	}
+	endpoints = append([]string{"--plan", planFile}, endpoints...)
+	bought := func() int { return purchases(srv) }
 	out := tly(append([]string{"commitments", "purchase"}, endpoints...)...)
 	if bought() != 0 || !strings.Contains(out, "POST /CreateSavingsPlan") && !strings.Contains(out, "PurchaseReservedInstancesOffering") {
 		t.Fatalf("dry run sent %d purchases; printed:\n%s", bought(), out)
@@ -203,17 +188,8 @@ func TestCommitmentsPurchaseLateLadder(t *testing.T) {
 			HourlyCommitment: tally.MustParseMoney("1.5", "USD"),
 			Offer:            commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.NoUpfront}})
 	}
-	planFile := filepath.Join(t.TempDir(), "plan.json")
-	b, _ := json.Marshal(plan)
-	if err := os.WriteFile(planFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := awstest.New(nil)
-	defer srv.Close()
-	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
-	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
-	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
-		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL, "--sts-endpoint", srv.STS.URL}
+	srv, endpoints := fakeAWS(t)
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
 	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
 	var bought []string
 	boughtNow := func() []string {
@@ -309,17 +285,8 @@ func TestPurchaseGCPOnlyPlan(t *testing.T) {
 		ID: "01A2B3-C4D5E6-F7A8B9/gcp/cud-flexible/us-central1/" + tally.FormatDay(now), Date: now,
 		HourlyCommitment: tally.MustParseMoney("0.705", "USD"),
 		Offer:            commitments.Offer{Provider: "gcp", Kind: tally.CommitCUDFlexible, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-central1"}}}}
-	planFile := filepath.Join(t.TempDir(), "plan.json")
-	b, _ := json.Marshal(plan)
-	if err := os.WriteFile(planFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	srv := awstest.New(nil)
-	defer srv.Close()
-	awsCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")
-	defer func() { awsCredentials = nil; confirmInput = os.Stdin }()
-	args := []string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile, "--region", "us-west-2",
-		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL, "--sts-endpoint", srv.STS.URL}
+	_, endpoints := fakeAWS(t)
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
 	code, out, errOut := runTally(append(args, "--format", "json")...)
 	var reqs []json.RawMessage
 	if code != 0 || json.Unmarshal([]byte(out), &reqs) != nil || reqs == nil {
