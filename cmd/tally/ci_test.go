@@ -245,16 +245,7 @@ func TestCIDiffServerPricing(t *testing.T) {
 
 func TestCIBench(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, ns float64) string {
-		var b strings.Builder
-		b.WriteString("goos: linux\npkg: example.com/shop\n")
-		for i := range 10 {
-			fmt.Fprintf(&b, "BenchmarkEncode-8 \t 100000 \t %.1f ns/op \t 512 B/op \t 4 allocs/op\n", ns+float64(i))
-		}
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(b.String()), 0o644)
-		return p
-	}
+	write := func(name string, ns float64) string { return writeBench(t, dir, name, ns) }
 	old, same, slow := write("old.txt", 1200), write("same.txt", 1201), write("new.txt", 1500)
 	bad := filepath.Join(dir, "bad.txt")
 	os.WriteFile(bad, []byte("pkg: x\nBenchmarkEncode-8 100 fast ns/op\n"), 0o644)
@@ -420,16 +411,7 @@ func TestCIInputGivenTwice(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	write := func(name string, ns float64) string {
-		var b strings.Builder
-		b.WriteString("pkg: example.com/shop\n")
-		for i := range 10 {
-			fmt.Fprintf(&b, "BenchmarkEncode-8 \t 100000 \t %.1f ns/op\n", ns+float64(i))
-		}
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(b.String()), 0o644)
-		return p
-	}
+	write := func(name string, ns float64) string { return writeBench(t, dir, name, ns) }
 	old, more, slow := write("old.txt", 1200), write("old-2.txt", 1200), write("new.txt", 1204)
 	for _, tc := range []struct {
 		name string
@@ -449,4 +431,20 @@ func TestCIInputGivenTwice(t *testing.T) {
 	if code, _, errOut := runCLI("ci", "bench", "--log-level", "warn", "--base", old, "--base", more, "--head", slow); code == 2 {
 		t.Errorf("two base files: exit 2: %s", errOut)
 	}
+}
+
+// writeBench writes a go test -bench output of ten BenchmarkEncode runs
+// from ns ns/op up, as dir/name, and returns its path.
+func writeBench(t *testing.T, dir, name string, ns float64) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("goos: linux\npkg: example.com/shop\n")
+	for i := range 10 {
+		fmt.Fprintf(&b, "BenchmarkEncode-8 \t 100000 \t %.1f ns/op \t 512 B/op \t 4 allocs/op\n", ns+float64(i))
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
