@@ -53,7 +53,10 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
 }
 
-// openCostParams translates OpenCost's parameter names to Tally's.
+// openCostParams translates OpenCost's parameter names to Tally's. Its
+// booleans and shareSplit are checked: a value that is neither would
+// otherwise be read as the default, and answer another question than the
+// one asked.
 func openCostParams(in url.Values) (url.Values, error) {
 	out := url.Values{}
 	for _, k := range []string{"window", "aggregate", "filter", "shareNamespaces"} {
@@ -61,29 +64,39 @@ func openCostParams(in url.Values) (url.Values, error) {
 			out.Set(k, v)
 		}
 	}
+	flags := map[string]bool{}
+	for _, k := range []string{"accumulate", "includeIdle", "idle", "shareIdle", "idleByNode"} {
+		v := in.Get(k)
+		if v == "" {
+			continue
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "%s %q: want true or false", k, v)
+		}
+		flags[k] = b
+	}
 	out.Set("step", in.Get("step"))
-	if b, _ := strconv.ParseBool(in.Get("accumulate")); b {
+	if flags["accumulate"] {
 		out.Set("step", "window")
 	}
 	idle := "separate"
 	for _, k := range []string{"includeIdle", "idle"} {
-		if v := in.Get(k); v != "" {
-			include, err := strconv.ParseBool(v)
-			if err != nil {
-				return nil, tally.Errorf(tally.EInvalid, "%s %q: want true or false", k, v)
-			}
-			if !include {
-				idle = "hide"
-			}
+		if include, ok := flags[k]; ok && !include {
+			idle = "hide"
 		}
 	}
-	if share, _ := strconv.ParseBool(in.Get("shareIdle")); share {
+	if flags["shareIdle"] {
 		idle = "share"
 	}
 	out.Set("idle", idle)
-	out.Set("shared", "weighted")
-	if in.Get("shareSplit") == "even" {
+	switch split := in.Get("shareSplit"); split {
+	case "", "weighted":
+		out.Set("shared", "weighted")
+	case "even":
 		out.Set("shared", "even")
+	default:
+		return nil, tally.Errorf(tally.EInvalid, "shareSplit %q: want weighted or even", split)
 	}
 	return out, nil
 }

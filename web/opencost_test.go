@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"iter"
 	"net/http/httptest"
 	"strings"
@@ -163,6 +164,36 @@ func TestOpenCostPropertiesDecode(t *testing.T) {
 			default:
 				t.Errorf("%s: property %q is not OpenCost's", name, k)
 			}
+		}
+	}
+}
+
+// TestOpenCostBadParams: a value OpenCost's parameters cannot take is a 400
+// naming the parameter and value, not read as the default (accumulate=yes
+// answered per step, shareIdle=1 shared, shareIdle=yes did not).
+func TestOpenCostBadParams(t *testing.T) {
+	srv := newServer(t)
+	for _, tc := range []struct{ query, want string }{
+		{"accumulate=yes", `accumulate \"yes\"`},
+		{"accumulate=day", `accumulate \"day\"`},
+		{"shareIdle=yes", `shareIdle \"yes\"`},
+		{"idleByNode=maybe", `idleByNode \"maybe\"`},
+		{"includeIdle=nope", `includeIdle \"nope\"`},
+		{"shareSplit=evenly", `shareSplit \"evenly\"`},
+	} {
+		var body struct{ Code, Message string }
+		resp := get(t, srv.URL+"/allocation/compute?window=2d&aggregate=namespace&"+tc.query, nil)
+		raw := new(strings.Builder)
+		_, _ = io.Copy(raw, resp.Body)
+		_ = json.Unmarshal([]byte(raw.String()), &body)
+		if resp.StatusCode != 400 || body.Code != tally.EInvalid || !strings.Contains(raw.String(), tc.want) {
+			t.Errorf("%s: status %d, body %s; want 400 naming %s", tc.query, resp.StatusCode, raw, tc.want)
+		}
+	}
+	// The values OpenCost takes still work.
+	for _, q := range []string{"accumulate=true&shareIdle=false&idleByNode=true&shareSplit=even", "accumulate=1&shareIdle=0&includeIdle=t"} {
+		if resp := get(t, srv.URL+"/allocation/compute?window=2d&aggregate=namespace&"+q, nil); resp.StatusCode != 200 {
+			t.Errorf("%s: status %d", q, resp.StatusCode)
 		}
 	}
 }
