@@ -224,6 +224,11 @@ func (q *Query) validate() error {
 	if q.Step > 0 && q.Step < time.Hour {
 		return tally.Errorf(tally.EInvalid, "step %v: the finest step is 1h", q.Step)
 	}
+	if q.Step%time.Hour != 0 {
+		// Costs are hourly: a 90m step would hold two hours, then one, each
+		// labelled with a span it does not cover.
+		return tally.Errorf(tally.EInvalid, "step %v: want whole hours (1h, 6h, 1d, 7d): costs are kept per hour", q.Step)
+	}
 	if n := q.Window.StepCount(q.Step); n > MaxSteps {
 		return tally.Errorf(tally.EInvalid, "window %v in steps of %v makes %d steps; use a larger step", q.Window, q.Step, n)
 	}
