@@ -118,12 +118,17 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "format %q: want json or csv", format))
+		return
+	}
 	groups, err := s.aggregate(r.Context(), q)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("format") == "csv" {
+	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="tally-allocations.csv"`)
 		if err := attribution.WriteCSV(w, q, groups); err != nil {
