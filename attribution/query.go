@@ -60,7 +60,10 @@ func (d Dimension) String() string {
 	return d.Field
 }
 
-// Filter keeps allocations whose dimension has one of Values.
+// Filter keeps allocations whose dimension has one of Values. A value of a
+// controller, pod or container without a slash is the name alone (as
+// OpenCost names them) and matches that name in every namespace; with one
+// it is Tally's key (namespace/name, namespace/controller/container).
 type Filter struct {
 	Dim    Dimension
 	Values []string

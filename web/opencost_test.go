@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -195,5 +196,42 @@ func TestOpenCostBadParams(t *testing.T) {
 		if resp := get(t, srv.URL+"/allocation/compute?window=2d&aggregate=namespace&"+q, nil); resp.StatusCode != 200 {
 			t.Errorf("%s: status %d", q, resp.StatusCode)
 		}
+	}
+}
+
+// TestOpenCostFilterNames: OpenCost's filters name a controller, pod or
+// container by itself (controllerName:"api", pod:"api-1", container:"api")
+// and a service as services; they match as Tally's namespace-qualified
+// names do. (pod:"api-1" matched nothing, so the answer was silently empty,
+// and controllerName was refused as unknown.)
+func TestOpenCostFilterNames(t *testing.T) {
+	srv := newServer(t)
+	total := func(path, filter string) float64 {
+		t.Helper()
+		var got struct {
+			Data []map[string]struct {
+				TotalCost float64 `json:"totalCost"`
+			} `json:"data"`
+		}
+		resp := get(t, srv.URL+path+"?window=2d&accumulate=true&includeIdle=false&aggregate=namespace&filter="+url.QueryEscape(filter), &got)
+		if resp.StatusCode != 200 || len(got.Data) != 1 {
+			t.Fatalf("filter %s: status %d, %+v", filter, resp.StatusCode, got)
+		}
+		return got.Data[0]["shop"].TotalCost
+	}
+	for _, tc := range []struct{ qualified, bare string }{
+		{`controller:"shop/api"`, `controllerName:"api"`},
+		{`controller:"shop/api"`, `controller:"api"`},
+		{`pod:"shop/api-1"`, `pod:"api-1"`},
+		{`container:"shop/api/api"`, `container:"api"`},
+		{`pod:"shop/api-1"`, `pod:"api-1"+namespace:"shop"+controllerKind:"Deployment"`},
+	} {
+		want, got := total("/allocation/compute", tc.qualified), total("/allocation/compute", tc.bare)
+		if want == 0 || got != want {
+			t.Errorf("filter %s: shop costs %v, want %v as with %s", tc.bare, got, want, tc.qualified)
+		}
+	}
+	if got := total("/allocation/compute", `pod:"api-2"`); got != 0 {
+		t.Errorf(`filter pod:"api-2" (no such pod): shop costs %v, want 0`, got)
 	}
 }
