@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,22 +19,22 @@ import (
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	v, err := openCostParams(r.URL.Query())
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	def, err := s.costSettings(r.Context())
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	q, err := allocationQuery(v, s.now(), def)
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	groups, err := s.aggregate(r.Context(), q)
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	steps := q.Steps()
@@ -51,6 +52,21 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
+}
+
+// openCostError writes err in OpenCost's envelope, {"code": status,
+// "data": null, "message": …}, with the status Server.error gives it:
+// OpenCost's clients decode code as a number.
+func (s *Server) openCostError(w http.ResponseWriter, r *http.Request, err error) {
+	code := tally.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == tally.EInternal || !ok {
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	writeJSON(w, status, map[string]any{"code": status, "data": nil, "message": tally.ErrorMessage(err)})
 }
 
 // openCostParams translates OpenCost's parameter names to Tally's. Its
