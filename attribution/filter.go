@@ -14,7 +14,11 @@ import (
 //	namespace:"shop","search"+label[team]:"payments"+cluster:prod
 //
 // Dimensions are those of ParseDimension ("label:team" may be written
-// "label[team]"). An empty string is no filter.
+// "label[team]"), and OpenCost's filter names controllerName and services.
+// A controller, pod or container is named as Tally keys it
+// (namespace/name, namespace/controller/container) or, as OpenCost does,
+// by its own name alone, which matches it in every namespace (see Filter).
+// An empty string is no filter.
 func ParseFilter(s string) ([]Filter, error) {
 	var out []Filter
 	rest := strings.TrimSpace(s)
@@ -83,6 +87,9 @@ func parseClause(c string) (Filter, error) {
 	if op := dimText[len(strings.TrimRight(dimText, "!~<>")):]; op != "" {
 		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: operator %q is not supported: a clause matches whole values (dimension:\"value\", or any of several: dimension:\"a\",\"b\")", c, op+":")
 	}
+	if name, ok := openCostFilterFields[dimText]; ok {
+		dimText = name
+	}
 	dim, why := parseDimension(dimText)
 	if why != "" {
 		if _, ok := fields[dimText]; !ok && !strings.ContainsAny(dimText, "[:") {
@@ -96,6 +103,10 @@ func parseClause(c string) (Filter, error) {
 	}
 	return Filter{Dim: dim, Values: values}, nil
 }
+
+// openCostFilterFields are OpenCost's filter field names that differ from
+// its aggregate names, which ParseDimension reads.
+var openCostFilterFields = map[string]string{"controllerName": "controller", "services": "service"}
 
 func parseValues(s string) ([]string, error) {
 	var out []string

@@ -60,7 +60,10 @@ func (d Dimension) String() string {
 	return d.Field
 }
 
-// Filter keeps allocations whose dimension has one of Values.
+// Filter keeps allocations whose dimension has one of Values. A value of a
+// controller, pod or container without a slash is the name alone (as
+// OpenCost names them) and matches that name in every namespace; with one
+// it is Tally's key (namespace/name, namespace/controller/container).
 type Filter struct {
 	Dim    Dimension
 	Values []string
@@ -223,6 +226,11 @@ func (q *Query) validate() error {
 	}
 	if q.Step > 0 && q.Step < time.Hour {
 		return tally.Errorf(tally.EInvalid, "step %v: the finest step is 1h", q.Step)
+	}
+	if q.Step%time.Hour != 0 {
+		// Costs are hourly: a 90m step would hold two hours, then one, each
+		// labelled with a span it does not cover.
+		return tally.Errorf(tally.EInvalid, "step %v: want whole hours (1h, 6h, 1d, 7d): costs are kept per hour", q.Step)
 	}
 	if n := q.Window.StepCount(q.Step); n > MaxSteps {
 		return tally.Errorf(tally.EInvalid, "window %v in steps of %v makes %d steps; use a larger step", q.Window, q.Step, n)

@@ -129,7 +129,7 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		cond := e + " = ANY(" + arg(f.Values) + "::text[])"
+		cond := filterSQL(f, e, arg)
 		if f.Dim.Field == "cluster" || f.Dim.Field == "node" {
 			scoped = append(scoped, cond)
 		} else {
@@ -165,6 +165,39 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	sql := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + table + "\nWHERE " + strings.Join(where, " AND ") +
 		"\nGROUP BY " + strings.Join(groupBy, ", ")
 	return sql, args, nil
+}
+
+// bareName is the column holding a controller's, pod's or container's own
+// name, which a filter value without a slash matches (OpenCost's
+// pod:"api-1"); a value with one matches the namespace-qualified key.
+var bareName = map[string]string{"controller": "workload", "pod": "pod", "container": "container"}
+
+// filterSQL returns the condition of filter f on the dimension expression e.
+func filterSQL(f attribution.Filter, e string, arg func(any) string) string {
+	col := bareName[f.Dim.Field]
+	if col == "" {
+		return e + " = ANY(" + arg(f.Values) + "::text[])"
+	}
+	var qualified, bare []string
+	for _, v := range f.Values {
+		if strings.Contains(v, "/") {
+			qualified = append(qualified, v)
+		} else {
+			bare = append(bare, v)
+		}
+	}
+	var conds []string
+	if len(qualified) > 0 {
+		conds = append(conds, e+" = ANY("+arg(qualified)+"::text[])")
+	}
+	if len(bare) > 0 {
+		// e is '' for rows without one (idle, shared, unowned costs).
+		conds = append(conds, "("+e+" <> '' AND "+col+" = ANY("+arg(bare)+"::text[]))")
+	}
+	if len(conds) == 0 {
+		return "false"
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
 // ownerLevel reports whether q needs nothing finer than cluster and

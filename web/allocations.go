@@ -30,6 +30,7 @@ func allocationQuery(v url.Values, now time.Time, def tally.CostSettings) (attri
 	if q.Window, err = tally.ParseWindow(window, now); err != nil {
 		return q, err
 	}
+	q.Window = wholeHours(q.Window)
 	if q.Step, err = parseStep(v.Get("step")); err != nil {
 		return q, err
 	}
@@ -56,6 +57,18 @@ func allocationQuery(v url.Values, now time.Time, def tally.CostSettings) (attri
 		return q, err
 	}
 	return q, q.Validate()
+}
+
+// wholeHours widens w to hour boundaries: costs are kept per hour, so a
+// window whose bounds fall inside hours (a dashboard's time range, a
+// script's "now") answers the whole hours it touches, and says so in the
+// window it returns; steps then start on hours.
+func wholeHours(w tally.Window) tally.Window {
+	end := w.End.Truncate(time.Hour)
+	if end.Before(w.End) {
+		end = end.Add(time.Hour)
+	}
+	return tally.Window{Start: w.Start.Truncate(time.Hour), End: end}
 }
 
 // parseStep reads "1d", "7d", "1h", "24h", "window" or "" (one step).
@@ -105,12 +118,17 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "format %q: want json or csv", format))
+		return
+	}
 	groups, err := s.aggregate(r.Context(), q)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if r.URL.Query().Get("format") == "csv" {
+	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="tally-allocations.csv"`)
 		if err := attribution.WriteCSV(w, q, groups); err != nil {

@@ -57,12 +57,19 @@ func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	// Scale the usage by the window's hours so far: a trailing window ("30d")
-	// ends at the next midnight, and the hours still to come used nothing yet.
-	span := window.Duration()
-	if now := s.now(); now.Before(window.End) {
-		span = max(now.Sub(window.Start), time.Hour)
+	// Scale the usage by the window's hours attributed so far, as
+	// /api/v1/functions annualizes: a trailing window ("30d") ends at the
+	// next midnight, and neither the hours still to come nor those
+	// attribution has not reached yet have usage.
+	costed, err := s.costed(r.Context(), window)
+	if err != nil {
+		s.error(w, r, err)
+		return
 	}
+	if now := s.now(); now.Before(costed.End) {
+		costed.End = now
+	}
+	span := max(costed.End.Sub(costed.Start), time.Hour)
 	year := float64(365*24*time.Hour) / float64(span)
 	writeJSON(w, http.StatusOK, tally.CostRate{
 		Workload: workload, Cluster: tally.ClusterID(v.Get("cluster")), Currency: g.Total.CPU.Currency(),

@@ -112,12 +112,11 @@ func (s *Server) profiledWorkloads(w http.ResponseWriter, r *http.Request) {
 // functionsView costs stacks, those of f, over span: f's window narrowed to
 // the hours with costs.
 func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.StackFilter, span tally.Window, stacks []attribution.StackSpend) (*functionsView, error) {
-	top := 50
-	if t, err := strconv.Atoi(v.Get("top")); err == nil && t > 0 {
-		top = t
+	top, err := topParam(v)
+	if err != nil {
+		return nil, err
 	}
 	view := &functionsView{Workload: f.Namespace + "/" + f.Workload, Window: span}
-	var err error
 	if view.Functions, view.Total, err = topFunctions(stacks, span.Duration(), top); err != nil {
 		return nil, err
 	}
@@ -213,8 +212,35 @@ func oneCurrency(stacks []attribution.StackSpend) error {
 	return nil
 }
 
+// topParam reads top, how many functions to list: 50 unless set.
+func topParam(v url.Values) (int, error) {
+	s := v.Get("top")
+	if s == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, tally.Errorf(tally.EInvalid, "top %q: want a number of functions, 1 or more", s)
+	}
+	return n, nil
+}
+
+// stackFilter reads the head side of a functions request, and checks the
+// parameters the request is answered with (format, top, the base) before
+// any is queried.
 func stackFilter(v url.Values, now time.Time) (attribution.StackFilter, error) {
 	var f attribution.StackFilter
+	switch format := v.Get("format"); format {
+	case "", "json", "pprof":
+	default:
+		return f, tally.Errorf(tally.EInvalid, "format %q: want json or pprof", format)
+	}
+	if _, err := topParam(v); err != nil {
+		return f, err
+	}
+	if v.Get("baseWindow") != "" && v.Get("baseImage") != "" {
+		return f, tally.Errorf(tally.EInvalid, "baseWindow %q and baseImage %q: compare with one, baseWindow or baseImage", v.Get("baseWindow"), v.Get("baseImage"))
+	}
 	ns, name, ok := strings.Cut(v.Get("workload"), "/")
 	if !ok || ns == "" || name == "" {
 		return f, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME", v.Get("workload"))

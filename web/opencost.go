@@ -1,9 +1,11 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -17,22 +19,22 @@ import (
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	v, err := openCostParams(r.URL.Query())
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	def, err := s.costSettings(r.Context())
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	q, err := allocationQuery(v, s.now(), def)
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	groups, err := s.aggregate(r.Context(), q)
 	if err != nil {
-		s.error(w, r, err)
+		s.openCostError(w, r, err)
 		return
 	}
 	steps := q.Steps()
@@ -52,7 +54,25 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
 }
 
-// openCostParams translates OpenCost's parameter names to Tally's.
+// openCostError writes err in OpenCost's envelope, {"code": status,
+// "data": null, "message": …}, with the status Server.error gives it:
+// OpenCost's clients decode code as a number.
+func (s *Server) openCostError(w http.ResponseWriter, r *http.Request, err error) {
+	code := tally.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == tally.EInternal || !ok {
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	writeJSON(w, status, map[string]any{"code": status, "data": nil, "message": tally.ErrorMessage(err)})
+}
+
+// openCostParams translates OpenCost's parameter names to Tally's. Its
+// booleans and shareSplit are checked: a value that is neither would
+// otherwise be read as the default, and answer another question than the
+// one asked.
 func openCostParams(in url.Values) (url.Values, error) {
 	out := url.Values{}
 	for _, k := range []string{"window", "aggregate", "filter", "shareNamespaces"} {
@@ -60,29 +80,39 @@ func openCostParams(in url.Values) (url.Values, error) {
 			out.Set(k, v)
 		}
 	}
+	flags := map[string]bool{}
+	for _, k := range []string{"accumulate", "includeIdle", "idle", "shareIdle", "idleByNode"} {
+		v := in.Get(k)
+		if v == "" {
+			continue
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, tally.Errorf(tally.EInvalid, "%s %q: want true or false", k, v)
+		}
+		flags[k] = b
+	}
 	out.Set("step", in.Get("step"))
-	if b, _ := strconv.ParseBool(in.Get("accumulate")); b {
+	if flags["accumulate"] {
 		out.Set("step", "window")
 	}
 	idle := "separate"
 	for _, k := range []string{"includeIdle", "idle"} {
-		if v := in.Get(k); v != "" {
-			include, err := strconv.ParseBool(v)
-			if err != nil {
-				return nil, tally.Errorf(tally.EInvalid, "%s %q: want true or false", k, v)
-			}
-			if !include {
-				idle = "hide"
-			}
+		if include, ok := flags[k]; ok && !include {
+			idle = "hide"
 		}
 	}
-	if share, _ := strconv.ParseBool(in.Get("shareIdle")); share {
+	if flags["shareIdle"] {
 		idle = "share"
 	}
 	out.Set("idle", idle)
-	out.Set("shared", "weighted")
-	if in.Get("shareSplit") == "even" {
+	switch split := in.Get("shareSplit"); split {
+	case "", "weighted":
+		out.Set("shared", "weighted")
+	case "even":
 		out.Set("shared", "even")
+	default:
+		return nil, tally.Errorf(tally.EInvalid, "shareSplit %q: want weighted or even", split)
 	}
 	return out, nil
 }
@@ -93,46 +123,113 @@ type openCostWindow struct {
 }
 
 type openCostAllocation struct {
-	Name                  string            `json:"name"`
-	Properties            map[string]string `json:"properties"`
-	Window                openCostWindow    `json:"window"`
-	Start                 time.Time         `json:"start"`
-	End                   time.Time         `json:"end"`
-	Minutes               float64           `json:"minutes"`
-	CPUCores              float64           `json:"cpuCores"`
-	CPUCoreRequestAverage float64           `json:"cpuCoreRequestAverage"`
-	CPUCoreUsageAverage   float64           `json:"cpuCoreUsageAverage"`
-	CPUCoreHours          float64           `json:"cpuCoreHours"`
-	CPUCost               float64           `json:"cpuCost"`
-	CPUCostAdjustment     float64           `json:"cpuCostAdjustment"`
-	CPUEfficiency         float64           `json:"cpuEfficiency"`
-	GPUCount              float64           `json:"gpuCount"`
-	GPUHours              float64           `json:"gpuHours"`
-	GPUCost               float64           `json:"gpuCost"`
-	GPUCostAdjustment     float64           `json:"gpuCostAdjustment"`
-	NetworkCost           float64           `json:"networkCost"`
-	NetworkCostAdjustment float64           `json:"networkCostAdjustment"`
-	LoadBalancerCost      float64           `json:"loadBalancerCost"`
-	LoadBalancerCostAdj   float64           `json:"loadBalancerCostAdjustment"`
-	PVCost                float64           `json:"pvCost"`
-	PVCostAdjustment      float64           `json:"pvCostAdjustment"`
-	RAMBytes              float64           `json:"ramBytes"`
-	RAMByteRequestAverage float64           `json:"ramByteRequestAverage"`
-	RAMByteUsageAverage   float64           `json:"ramByteUsageAverage"`
-	RAMByteHours          float64           `json:"ramByteHours"`
-	RAMCost               float64           `json:"ramCost"`
-	RAMCostAdjustment     float64           `json:"ramCostAdjustment"`
-	RAMEfficiency         float64           `json:"ramEfficiency"`
-	SharedCost            float64           `json:"sharedCost"`
-	ExternalCost          float64           `json:"externalCost"`
-	TotalCost             float64           `json:"totalCost"`
-	TotalEfficiency       float64           `json:"totalEfficiency"`
+	Name                  string             `json:"name"`
+	Properties            openCostProperties `json:"properties"`
+	Window                openCostWindow     `json:"window"`
+	Start                 time.Time          `json:"start"`
+	End                   time.Time          `json:"end"`
+	Minutes               float64            `json:"minutes"`
+	CPUCores              float64            `json:"cpuCores"`
+	CPUCoreRequestAverage float64            `json:"cpuCoreRequestAverage"`
+	CPUCoreUsageAverage   float64            `json:"cpuCoreUsageAverage"`
+	CPUCoreHours          float64            `json:"cpuCoreHours"`
+	CPUCost               float64            `json:"cpuCost"`
+	CPUCostAdjustment     float64            `json:"cpuCostAdjustment"`
+	CPUEfficiency         float64            `json:"cpuEfficiency"`
+	GPUCount              float64            `json:"gpuCount"`
+	GPUHours              float64            `json:"gpuHours"`
+	GPUCost               float64            `json:"gpuCost"`
+	GPUCostAdjustment     float64            `json:"gpuCostAdjustment"`
+	NetworkCost           float64            `json:"networkCost"`
+	NetworkCostAdjustment float64            `json:"networkCostAdjustment"`
+	LoadBalancerCost      float64            `json:"loadBalancerCost"`
+	LoadBalancerCostAdj   float64            `json:"loadBalancerCostAdjustment"`
+	PVCost                float64            `json:"pvCost"`
+	PVCostAdjustment      float64            `json:"pvCostAdjustment"`
+	RAMBytes              float64            `json:"ramBytes"`
+	RAMByteRequestAverage float64            `json:"ramByteRequestAverage"`
+	RAMByteUsageAverage   float64            `json:"ramByteUsageAverage"`
+	RAMByteHours          float64            `json:"ramByteHours"`
+	RAMCost               float64            `json:"ramCost"`
+	RAMCostAdjustment     float64            `json:"ramCostAdjustment"`
+	RAMEfficiency         float64            `json:"ramEfficiency"`
+	SharedCost            float64            `json:"sharedCost"`
+	ExternalCost          float64            `json:"externalCost"`
+	TotalCost             float64            `json:"totalCost"`
+	TotalEfficiency       float64            `json:"totalEfficiency"`
 }
 
-// openCostProperty maps Tally's dimensions to OpenCost's property names.
-var openCostProperty = map[string]string{
-	"cluster": "cluster", "node": "node", "namespace": "namespace", "controllerKind": "controllerKind",
-	"controller": "controller", "pod": "pod", "container": "container", "service": "services",
+// openCostProperties is OpenCost's AllocationProperties: the values of the
+// dimensions aggregated by, each under OpenCost's name and type (services a
+// list, labels and annotations maps). Tally's keys of controllers, pods and
+// containers carry their namespace (and a container its controller) so that
+// same names in different namespaces stay apart; here they are split into
+// the properties they hold, as OpenCost has them.
+type openCostProperties struct {
+	Cluster        string            `json:"cluster,omitempty"`
+	Node           string            `json:"node,omitempty"`
+	Container      string            `json:"container,omitempty"`
+	Controller     string            `json:"controller,omitempty"`
+	ControllerKind string            `json:"controllerKind,omitempty"`
+	Namespace      string            `json:"namespace,omitempty"`
+	Pod            string            `json:"pod,omitempty"`
+	Services       []string          `json:"services,omitempty"`
+	Labels         map[string]string `json:"labels,omitempty"`
+	Annotations    map[string]string `json:"annotations,omitempty"`
+}
+
+// newOpenCostProperties reads a group's keys, one per dimension. A key that
+// is a reserved name (no value: __unallocated__) sets no property.
+func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) openCostProperties {
+	var p openCostProperties
+	for i, d := range dims {
+		if i >= len(g.Keys) {
+			break
+		}
+		k := g.Keys[i]
+		if k == "" || k == tally.UnallocatedName {
+			continue
+		}
+		switch d.Field {
+		case "cluster":
+			p.Cluster = k
+		case "node":
+			p.Node = k
+		case "namespace":
+			p.Namespace = k
+		case "controllerKind":
+			p.ControllerKind = k
+		case "controller": // namespace/controller
+			p.Controller = cutPrefix(k, &p.Namespace)
+		case "pod": // namespace/pod
+			p.Pod = cutPrefix(k, &p.Namespace)
+		case "container": // namespace/controller/container
+			p.Container = cutPrefix(cutPrefix(k, &p.Namespace), &p.Controller)
+		case "service":
+			p.Services = []string{k}
+		case "label":
+			if p.Labels == nil {
+				p.Labels = map[string]string{}
+			}
+			p.Labels[d.Key] = k
+		case "annotation":
+			if p.Annotations == nil {
+				p.Annotations = map[string]string{}
+			}
+			p.Annotations[d.Key] = k
+		}
+	}
+	return p
+}
+
+// cutPrefix cuts "prefix/rest" at its first slash, sets *prefix and returns
+// rest; a key without a slash is returned whole.
+func cutPrefix(k string, prefix *string) string {
+	if a, b, ok := strings.Cut(k, "/"); ok {
+		*prefix = a
+		return b
+	}
+	return k
 }
 
 func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims []attribution.Dimension) openCostAllocation {
@@ -149,19 +246,8 @@ func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims [
 		}
 		return a / b
 	}
-	props := map[string]string{}
-	for i, d := range dims {
-		if i >= len(g.Keys) {
-			break
-		}
-		if name, ok := openCostProperty[d.Field]; ok {
-			props[name] = g.Keys[i]
-		} else {
-			props[d.Field+":"+d.Key] = g.Keys[i]
-		}
-	}
 	return openCostAllocation{
-		Name: g.Name, Properties: props, Window: openCostWindow{c.Window.Start, c.Window.End},
+		Name: g.Name, Properties: newOpenCostProperties(g, dims), Window: openCostWindow{c.Window.Start, c.Window.End},
 		Start: c.Window.Start, End: c.Window.End, Minutes: c.Window.Duration().Minutes(),
 		CPUCores: per(c.CPUCoreHours), CPUCoreRequestAverage: per(c.CPURequestCoreHours), CPUCoreUsageAverage: per(c.CPUUsageCoreHours),
 		CPUCoreHours: c.CPUCoreHours, CPUCost: c.CPU.Float64(), CPUEfficiency: ratio(c.CPUUsageCoreHours, c.CPUCoreHours),

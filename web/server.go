@@ -132,7 +132,7 @@ func NewServer(cfg Config) *Server {
 	}
 	r := s.router
 	r.Use(middleware.RequestID, s.clientAddress, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
-		http.NewCrossOriginProtection().Handler, s.authenticate)
+		http.NewCrossOriginProtection().Handler, s.authenticate, middleware.GetHead)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
@@ -224,7 +224,9 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	}
 	var allow []string
 	for _, m := range methods {
-		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) {
+		// GET routes answer HEAD too (middleware.GetHead), unmatched here.
+		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) ||
+			m == http.MethodHead && s.router.Match(chi.NewRouteContext(), http.MethodGet, r.URL.Path) {
 			allow = append(allow, m)
 		}
 	}

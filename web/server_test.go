@@ -73,10 +73,10 @@ func TestMethodNotAllowed(t *testing.T) {
 		status       int
 		allow, body  string
 	}{
-		{http.MethodDelete, "/api/v1/functions?workload=shop/api", true, 405, "GET",
-			`{"code":"method_not_allowed","message":"method DELETE not allowed on /api/v1/functions: use GET"}`},
-		{http.MethodPost, "/api/v1/settings/cost", true, 405, "GET, PUT", `"code":"method_not_allowed"`},
-		{http.MethodPost, "/healthz", true, 405, "GET", `"code":"method_not_allowed"`},
+		{http.MethodDelete, "/api/v1/functions?workload=shop/api", true, 405, "GET, HEAD",
+			`{"code":"method_not_allowed","message":"method DELETE not allowed on /api/v1/functions: use GET, HEAD"}`},
+		{http.MethodPost, "/api/v1/settings/cost", true, 405, "GET, HEAD, PUT", `"code":"method_not_allowed"`},
+		{http.MethodPost, "/healthz", true, 405, "GET, HEAD", `"code":"method_not_allowed"`},
 		{http.MethodGet, "/api/v1/functions?workload=shop/api", true, 200, "", `"workload":"shop/api"`},
 		{http.MethodDelete, "/api/v1/functions", false, 401, "", `"code":"unauthorized"`},
 	}
