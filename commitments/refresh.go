@@ -17,8 +17,9 @@ type RecommendStore interface {
 	EligibleUsage(ctx context.Context, account string, w tally.Window) (*Usage, error)
 	// CommitmentRates returns the on-demand and commitment rates of the price catalog.
 	CommitmentRates(ctx context.Context) (Rates, error)
-	// ReplaceRecommendations replaces every stored recommendation of kind.
-	ReplaceRecommendations(ctx context.Context, kind string, recs []tally.Recommendation) error
+	// ReplaceRecommendationsUnder replaces the stored recommendations of
+	// kind whose target is under prefix (prefix/…; "" is every target).
+	ReplaceRecommendationsUnder(ctx context.Context, kind, prefix string, recs []tally.Recommendation) error
 }
 
 // AccountPlan is one billing account's recommendation.
@@ -43,7 +44,8 @@ type AccountsOptions struct {
 // opt.History before opt.Now (default now), less the commitments in force
 // (Portfolio), with Recommend. Unless opt.NoStore, the recommendations
 // replace the stored ones of kind commitment (what the dashboard's
-// /api/v1/commitments/recommendations serves). It is what 'tally
+// /api/v1/commitments/recommendations serves): every account's, or with
+// opt.Account that account's alone. It is what 'tally
 // commitments recommend' runs, and what 'tally demo' calls after loading.
 func RecommendAccounts(ctx context.Context, s RecommendStore, opt AccountsOptions) ([]AccountPlan, error) {
 	if opt.Now.IsZero() {
@@ -103,7 +105,9 @@ func RecommendAccounts(ctx context.Context, s RecommendStore, opt AccountsOption
 		out = append(out, AccountPlan{Account: acct, Pools: pools, Plan: NewPlan(acct, now, pools)})
 	}
 	if !opt.NoStore {
-		if err := s.ReplaceRecommendations(ctx, tally.RecommendCommitment, recs); err != nil {
+		// One account's recommendations replace that account's: the
+		// others' stay on the dashboard.
+		if err := s.ReplaceRecommendationsUnder(ctx, tally.RecommendCommitment, opt.Account, recs); err != nil {
 			return nil, fmt.Errorf("store commitment recommendations: %w", err)
 		}
 	}

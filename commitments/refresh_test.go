@@ -12,9 +12,10 @@ import (
 // billStore is a RecommendStore over one account's usage and stored
 // commitments; it keeps the recommendations it is given.
 type billStore struct {
-	usage  *Usage
-	stored []tally.Commitment
-	recs   []tally.Recommendation
+	usage    *Usage
+	stored   []tally.Commitment
+	recs     []tally.Recommendation
+	replaced string // the prefix the recommendations replaced those under
 }
 
 func (s *billStore) Commitments(context.Context, string, tally.Window) ([]tally.Commitment, error) {
@@ -35,8 +36,8 @@ func (s *billStore) EligibleUsage(context.Context, string, tally.Window) (*Usage
 
 func (s *billStore) CommitmentRates(context.Context) (Rates, error) { return NewRates(nil), nil }
 
-func (s *billStore) ReplaceRecommendations(_ context.Context, _ string, recs []tally.Recommendation) error {
-	s.recs = recs
+func (s *billStore) ReplaceRecommendationsUnder(_ context.Context, _, prefix string, recs []tally.Recommendation) error {
+	s.recs, s.replaced = recs, prefix
 	return nil
 }
 
@@ -113,5 +114,25 @@ func TestRecommendAccountsInTheBillsCurrency(t *testing.T) {
 	// Options asking for another currency than the usage's are refused.
 	if _, err := Recommend(u, nil, RecommendOptions{Now: now, Risk: Risk{Paths: 20}, Currency: "USD"}); !errors.Is(err, tally.ErrCurrencyMismatch) {
 		t.Errorf("USD plan of EUR usage: err %v, want ErrCurrencyMismatch", err)
+	}
+}
+
+// TestRecommendOneAccountReplacesItsOwn: recommending for one account
+// replaces that account's stored recommendations, not every account's
+// (`commitments recommend --account A --plan-out`, the purchase workflow,
+// emptied the dashboard's recommendations of the other accounts).
+func TestRecommendOneAccountReplacesItsOwn(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	u := flatUsage(start, 30, "USD")
+	now := start.Add(time.Duration(u.Hours()+1) * time.Hour)
+	for _, account := range []string{"", "acct"} {
+		s := &billStore{usage: u, replaced: "unset"}
+		opt := AccountsOptions{Account: account, RecommendOptions: RecommendOptions{Now: now, Risk: Risk{Paths: 20}}}
+		if _, err := RecommendAccounts(context.Background(), s, opt); err != nil {
+			t.Fatal(err)
+		}
+		if s.replaced != account {
+			t.Errorf("--account %q replaced the recommendations under %q", account, s.replaced)
+		}
 	}
 }

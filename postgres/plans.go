@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,13 +45,27 @@ func (db *DB) LatestForecast(ctx context.Context, scope string) (tally.Forecast,
 
 // ReplaceRecommendations makes recs the current recommendations of kind.
 func (db *DB) ReplaceRecommendations(ctx context.Context, kind string, recs []tally.Recommendation) error {
+	return db.ReplaceRecommendationsUnder(ctx, kind, "", recs)
+}
+
+// ReplaceRecommendationsUnder makes recs the current recommendations of
+// kind whose target is under prefix (prefix/…; "" is every target),
+// leaving the others of kind: one billing account's commitment
+// recommendations replace that account's alone. A rec outside prefix is an
+// error.
+func (db *DB) ReplaceRecommendationsUnder(ctx context.Context, kind, prefix string, recs []tally.Recommendation) error {
+	under := func(target string) bool { return prefix == "" || strings.HasPrefix(target, prefix+"/") }
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM recommendations WHERE kind = $1`, kind); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM recommendations WHERE kind = $1 AND ($2 = '' OR left(target, length($2) + 1) = $2 || '/')`,
+			kind, prefix); err != nil {
 			return fmt.Errorf("delete %s recommendations: %w", kind, err)
 		}
 		for _, r := range recs {
 			if r.Kind != kind {
 				return fmt.Errorf("recommendation of kind %s among %s", r.Kind, kind)
+			}
+			if !under(r.Target) {
+				return fmt.Errorf("recommendation %s is not under %s/", r.Target, prefix)
 			}
 			created := r.CreatedAt
 			if created.IsZero() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -430,6 +431,36 @@ func TestPricesAllocationsPlansRoundTrip(t *testing.T) {
 	gotRecs, err := db.Recommendations(ctx, tally.RecommendContainer)
 	if err != nil || len(gotRecs) != 1 || gotRecs[0].MonthlySavings.Decimal() != "123.45" || gotRecs[0].Explanation != recs[0].Explanation {
 		t.Fatalf("recommendations = %+v, %v", gotRecs, err)
+	}
+	// One account's commitment recommendations replace that account's
+	// alone (`commitments recommend --account 11` replaced every account's).
+	commit := func(target string) tally.Recommendation {
+		return tally.Recommendation{Kind: tally.RecommendCommitment, Target: target, CreatedAt: day, MonthlySavings: tally.MustParseMoney("1", "USD")}
+	}
+	targets := func() []string {
+		rs, err := db.Recommendations(ctx, tally.RecommendCommitment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ts []string
+		for _, r := range rs {
+			ts = append(ts, r.Target)
+		}
+		sort.Strings(ts)
+		return ts
+	}
+	if err := db.ReplaceRecommendationsUnder(ctx, tally.RecommendCommitment, "", []tally.Recommendation{
+		commit("1/aws/compute"), commit("11/aws/compute"), commit("111/aws/compute")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReplaceRecommendationsUnder(ctx, tally.RecommendCommitment, "11", []tally.Recommendation{commit("11/gcp/cud")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(targets(), " "); got != "1/aws/compute 11/gcp/cud 111/aws/compute" {
+		t.Errorf("after replacing account 11's: %s", got)
+	}
+	if err := db.ReplaceRecommendationsUnder(ctx, tally.RecommendCommitment, "11", []tally.Recommendation{commit("111/aws/x")}); err == nil {
+		t.Error("a recommendation of account 111 replaced account 11's")
 	}
 
 	cs := []tally.Commitment{{BillingAccountID: "111", ID: "arn:aws:savingsplans::111:savingsplan/abc", Provider: "aws",
