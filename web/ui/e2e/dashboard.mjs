@@ -107,6 +107,29 @@ await step('overview', async () => {
   noErrors('overview')
 })
 
+await step('overview: the forecast band\'s tooltip shows its range, not its height', async () => {
+  await page.goto(base + '/')
+  const chart = page.locator('[data-page=overview] .chart').first()
+  await chart.locator('canvas').first().waitFor()
+  check((await page.locator('[data-state=no-forecast]').count()) === 0, 'the spend forecast is drawn')
+  await page.waitForTimeout(500) // the chart's animation
+  const box = await chart.boundingBox()
+  // The last days of the x axis are forecast days.
+  await page.mouse.move(box.x + box.width * 0.93, box.y + box.height / 2)
+  const tip = page.locator('div:has(> .tt-head)').filter({ hasText: 'Forecast 80%' }).last()
+  await tip.waitFor()
+  const rows = Object.fromEntries(
+    await tip.locator('.tt-row').evaluateAll((rs) => rs.map((r) => [r.children[1].textContent, r.children[2].textContent])),
+  )
+  const dollars = (s) => Number(s.replace(/[$,]/g, ''))
+  const band = (rows['Forecast 80%'] ?? '').split(' – ')
+  check(band.length === 2, 'the 80% band shows as a range "low – high", got ' + JSON.stringify(rows))
+  const [lo, hi] = band.map(dollars)
+  const mean = dollars(rows['Forecast'] ?? 'NaN')
+  check(lo <= mean && mean <= hi, `the forecast ${mean} lies in its 80% band ${lo}–${hi}`)
+  noErrors('overview')
+})
+
 await step('allocations: days after the bill are left out of the chart, and said to be', async () => {
   // The organization's 16 days end on 2026-10-20; the window runs two days past.
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-15T00:00:00Z,2026-10-23T00:00:00Z'))

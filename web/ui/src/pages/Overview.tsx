@@ -122,7 +122,15 @@ export function Overview(_: { me: Me }) {
       color: palette,
       grid: { left: 60, right: 20, top: 40, bottom: 40 },
       legend: { top: 0, data: ['Amortized', 'Billed', 'Forecast', 'Forecast 80%'] },
-      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
+      // The band is drawn stacked (its low, then its height); its tooltip
+      // shows the range, not the height.
+      tooltip: {
+        trigger: 'axis',
+        formatter: axisTooltip(
+          (v) => money(v, cur),
+          (name, i) => (name === 'Forecast 80%' && lo[i] !== null && hi[i] !== null ? `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}` : undefined),
+        ),
+      },
       xAxis: { type: 'category', data: x },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series: [
