@@ -356,6 +356,30 @@ await step('settings: shared-cost rules drive the allocation API', async () => {
   noErrors('settings')
 })
 
+await step('settings: the tokens table says when each token expires', async () => {
+  await page.goto(base + '/settings')
+  await page.fill('input[name=tokenName]', 'ci-forever')
+  await page.click('form[aria-label="New token"] button[type=submit]')
+  await page.locator('table[aria-label=Tokens] tr', { hasText: 'ci-forever' }).waitFor()
+  await page.fill('input[name=tokenName]', 'ci-expiring')
+  await page.getByLabel('Expires in days').fill('3650')
+  await page.click('form[aria-label="New token"] button[type=submit]')
+  await page.locator('[data-secret] pre').waitFor()
+  const table = page.locator('table[aria-label=Tokens]')
+  await table.locator('tr', { hasText: 'ci-expiring' }).waitFor()
+  const headers = await table.locator('thead th').allInnerTexts()
+  const col = headers.findIndex((h) => h.trim() === 'Expires')
+  check(col >= 0, 'the tokens table has an Expires column: ' + JSON.stringify(headers))
+  const cell = async (name) => (await table.locator('tr', { hasText: name }).first().locator('td').nth(col).innerText()).trim()
+  const { tokens } = await (await page.request.get(base + '/api/v1/tokens')).json()
+  const t = tokens.find((x) => x.name === 'ci-expiring')
+  check(t && t.expiresAt, 'the API says when ci-expiring expires')
+  const want = t.expiresAt.slice(0, 10)
+  check((await cell('ci-expiring')).startsWith(want), `ci-expiring expires ${want}, the table says ${await cell('ci-expiring')}`)
+  check((await cell('ci-forever')) === 'never', `ci-forever never expires, the table says ${await cell('ci-forever')}`)
+  noErrors('settings')
+})
+
 await step('CSRF: a state-changing request without the token is refused', async () => {
   const status = await page.evaluate(async () => {
     const r = await fetch('/api/v1/settings/cost', { method: 'PUT', body: '{"idle":"hide","shared":"even","shareNamespaces":[]}' })
