@@ -130,6 +130,20 @@ await step('overview: the forecast band\'s tooltip shows its range, not its heig
   noErrors('overview')
 })
 
+await step('charts say their days and hours are UTC', async () => {
+  await page.goto(base + '/')
+  const overview = page.locator('[data-page=overview] .card', { has: page.locator('.chart') }).first()
+  await overview.locator('.chart canvas').first().waitFor()
+  check(/UTC/.test(await overview.locator('h2').innerText()), 'the overview chart\'s title says its days are UTC days: ' + (await overview.locator('h2').innerText()))
+  check(/UTC/.test(await overview.locator('.chart').getAttribute('aria-label')), 'the overview chart\'s label says UTC')
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-19T00:00:00Z,2026-10-20T00:00:00Z') + '&step=1h')
+  const alloc = page.locator('[data-page=allocations] .card', { has: page.locator('.chart') }).first()
+  await alloc.locator('.chart canvas').first().waitFor()
+  check(/UTC/.test(await alloc.locator('h2').innerText()), 'the hourly allocation chart\'s title says its hours are UTC: ' + (await alloc.locator('h2').innerText()))
+  check(/UTC/.test(await alloc.locator('.chart').getAttribute('aria-label')), 'the allocation chart\'s label says UTC')
+  noErrors('overview and allocations')
+})
+
 await step('allocations: days after the bill are left out of the chart, and said to be', async () => {
   // The organization's 16 days end on 2026-10-20; the window runs two days past.
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-15T00:00:00Z,2026-10-23T00:00:00Z'))

@@ -212,7 +212,7 @@ export function AllocationsPage(_: { me: Me }) {
       grid: { left: 60, right: 20, top: 50, bottom: 30 },
       legend: { top: 0, type: 'scroll' },
       tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
-      xAxis: { type: 'category', data: x, boundaryGap: false },
+      xAxis: { type: 'category', data: x, boundaryGap: false, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series,
     }
@@ -375,8 +375,8 @@ export function AllocationsPage(_: { me: Me }) {
       )}
       {data.data && data.data.groups.length > 0 && (
         <>
-          <Card title={`Cost over time by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
-            {chart && <Chart option={chart} label="Stacked cost over time" />}
+          <Card title={`Cost over time (UTC) by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
+            {chart && <Chart option={chart} label="Stacked cost over time, in UTC days and hours" />}
             {billed.until && (
               <p class="hint" data-hint="billed-until">
                 No cost after {s.step.endsWith('h') ? billed.until.slice(0, 13).replace('T', ' ') + 'h' : day(billed.until)} yet: bills arrive a day or

@@ -131,7 +131,7 @@ export function Overview(_: { me: Me }) {
           (name, i) => (name === 'Forecast 80%' && lo[i] !== null && hi[i] !== null ? `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}` : undefined),
         ),
       },
-      xAxis: { type: 'category', data: x },
+      xAxis: { type: 'category', data: x, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series: [
         { name: 'Amortized', type: 'line', data: pad(am), showSymbol: false, lineStyle: { width: 2 } },
@@ -177,8 +177,8 @@ export function Overview(_: { me: Me }) {
               hint="billed costs no tag or label assigns to an owner"
             />
           </div>
-          <Card title="Spend per day: amortized vs billed, with forecast">
-            <Chart option={view.option} label="Daily spend, amortized and billed, with the forecast band" />
+          <Card title="Spend per day (UTC): amortized vs billed, with forecast">
+            <Chart option={view.option} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
             {!view.hasForecast && (
               <p class="hint" data-state="no-forecast">
                 No spend forecast yet: forecasts appear once <code>tally forecast</code> has run (needs 14+ days of history).
