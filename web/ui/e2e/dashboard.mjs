@@ -144,6 +144,29 @@ await step('charts say their days and hours are UTC', async () => {
   noErrors('overview and allocations')
 })
 
+// Saturated (coloured) pixels of a chart's canvas below its legend: the
+// series drawn, not axes, grid lines or labels (all grey).
+async function seriesPixels(chart) {
+  return chart.locator('canvas').first().evaluate((c) => {
+    const g = c.getContext('2d')
+    const top = Math.round(60 * devicePixelRatio)
+    const d = g.getImageData(0, top, c.width, c.height - top).data
+    let n = 0
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++
+    return n
+  })
+}
+
+await step('allocations: a chart of one step (the whole window) draws its cost', async () => {
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-12T00:00:00Z,2026-10-19T00:00:00Z') + '&step=window')
+  const chart = page.locator('[data-page=allocations] .chart').first()
+  await chart.locator('canvas').first().waitFor()
+  await page.waitForTimeout(1500) // the chart's animation
+  const n = await seriesPixels(chart)
+  check(n > 2000, `the one step's cost is drawn: ${n} coloured pixels`)
+  noErrors('allocations')
+})
+
 await step('allocations: days after the bill are left out of the chart, and said to be', async () => {
   // The organization's 16 days end on 2026-10-20; the window runs two days past.
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-15T00:00:00Z,2026-10-23T00:00:00Z'))

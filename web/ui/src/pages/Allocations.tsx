@@ -188,9 +188,12 @@ export function AllocationsPage(_: { me: Me }) {
     const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
     const top = ranked.slice(0, 8)
     const rest = ranked.slice(8)
+    // One step (the whole window, or a window of one step) is no line: a
+    // stacked area of one point draws nothing, so it is a stacked bar.
+    const type = x.length === 1 ? 'bar' : 'line'
     const series: any[] = top.map((g) => ({
       name: g.name || '(none)',
-      type: 'line',
+      type,
       stack: 'cost',
       areaStyle: {},
       showSymbol: false,
@@ -200,7 +203,7 @@ export function AllocationsPage(_: { me: Me }) {
     if (rest.length) {
       series.push({
         name: `${rest.length} others`,
-        type: 'line',
+        type,
         stack: 'cost',
         areaStyle: {},
         showSymbol: false,
@@ -212,7 +215,7 @@ export function AllocationsPage(_: { me: Me }) {
       grid: { left: 60, right: 20, top: 50, bottom: 30 },
       legend: { top: 0, type: 'scroll' },
       tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
-      xAxis: { type: 'category', data: x, boundaryGap: false, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
+      xAxis: { type: 'category', data: x, boundaryGap: type === 'bar', name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series,
     }
