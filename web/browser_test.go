@@ -143,6 +143,26 @@ func withSpendForecasts(t *testing.T, now time.Time) func(*web.Config, *postgres
 	}
 }
 
+// linkReport is a weekly report whose email links to the dashboard, as
+// every report's does.
+type linkReport struct{}
+
+func (linkReport) WeeklyPreview(ctx context.Context, audience, week string, text bool) ([]byte, error) {
+	return []byte(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Tally weekly</title>
+</head>
+<body><p>The week: <a href="/allocations?aggregate=namespace&amp;window=7d">open the week in Tally</a></p></body>
+</html>
+`), nil
+}
+
+func (linkReport) WeeklySubject(ctx context.Context, audience, week string) (string, string, error) {
+	return "2026-10-12", "Tally weekly · Oct 12–18, 2026", nil
+}
+
 // createUser stores a user with password and role.
 func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 	t.Helper()
@@ -165,7 +185,7 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 func TestDashboardInBrowser(t *testing.T) {
 	node := requireBrowser(t)
 	org := fixture.Org{Start: fixture.Day1, Days: 16, Scale: 1}
-	srv, db := orgServer(t, org, withSpendForecasts(t, org.End()))
+	srv, db := orgServer(t, org, withSpendForecasts(t, org.End()), func(cfg *web.Config, _ *postgres.DB) { cfg.Reports = linkReport{} })
 	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	empty := pgtest.New(t)
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)

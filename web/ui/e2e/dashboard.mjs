@@ -373,6 +373,15 @@ await step('reports', async () => {
   noErrors('reports')
 })
 
+await step('reports: a link in the email preview opens the page it links to', async () => {
+  await page.goto(base + '/reports')
+  const frame = page.frameLocator('[data-page=reports] iframe')
+  await frame.getByText('open the week in Tally').click()
+  await page.waitForURL(/\/allocations\?/, { timeout: 5000 })
+  await page.locator('[data-page=allocations] table.grid').first().waitFor()
+  noErrors('reports')
+})
+
 await step('settings: shared-cost rules drive the allocation API', async () => {
   await page.goto(base + '/settings')
   await page.fill('input[name=shareNamespaces]', 'kube-system, monitoring')
@@ -592,9 +601,11 @@ await step('allocations: breadcrumbs keep filters they cannot drill', async () =
 await step('errors: a 503 says what failed; only a feature not configured is "not available"', async () => {
   const p = await context.newPage()
   const errs = watch(p)
-  // This server has no report configuration (a real 503).
-  await p.goto(base + '/reports')
-  await p.locator('[data-page=reports] [data-state=not-available]').waitFor()
+  // The commitments server has no report configuration (a real 503).
+  const noReports = await signedIn(commitmentsBase, '/reports')
+  await noReports.p.locator('[data-page=reports] [data-state=not-available]').waitFor()
+  check(noReports.errs.filter((e) => !/status of 503/.test(e)).length === 0, 'no console errors besides the 503: ' + noReports.errs.join('; '))
+  await noReports.ctx.close()
   // The database is down: Tally's own 503 with its message.
   await p.route('**/api/v1/recommendations/rightsizing*', (route) =>
     route.fulfill({ status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }),
