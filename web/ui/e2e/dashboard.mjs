@@ -359,6 +359,16 @@ await step('right-sizing: a link to a target (the weekly report\'s) opens its re
   noErrors('right-sizing target')
 })
 
+await step('right-sizing: a link to a recommendation no longer made says so', async () => {
+  // Recommendations are refreshed daily; the weekly email is read later.
+  const gone = 'gone-cluster/shop/Deployment/retired/app'
+  await page.goto(base + '/rightsizing?target=' + encodeURIComponent(gone))
+  await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()
+  const note = page.locator('[data-notice=stale-link]')
+  check((await note.count()) === 1 && (await note.innerText()).includes(gone), 'the page says the linked recommendation is not current')
+  noErrors('right-sizing stale target')
+})
+
 await step('commitments', async () => {
   await page.goto(base + '/commitments')
   await page.locator('[data-page=commitments] .state, [data-page=commitments] .card').first().waitFor()
@@ -544,6 +554,12 @@ await step('commitments: hourly cost of a Reserved Instance, recommendations in 
   // The weekly report links a recommendation by its target: the page marks it.
   await p.goto(commitmentsBase + '/commitments?account=333&id=' + encodeURIComponent('333/aws/compute'))
   await p.locator('table[aria-label="Commitment recommendations"] tbody tr[data-linked].selected').waitFor()
+  check((await p.locator('[data-notice=stale-link]').count()) === 0, 'a current recommendation\'s link is no stale link')
+  // A link to a recommendation no longer made says so.
+  await p.goto(commitmentsBase + '/commitments?account=333&id=' + encodeURIComponent('333/aws/ec2-instance-savings-plan/us-east-1/m5'))
+  await p.locator('table[aria-label="Commitment recommendations"] tbody tr').first().waitFor()
+  const note = p.locator('[data-notice=stale-link]')
+  check((await note.count()) === 1 && (await note.innerText()).includes('333/aws/ec2-instance-savings-plan/us-east-1/m5'), 'the page says the linked recommendation is not current')
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx.close()
 })
