@@ -644,6 +644,22 @@ await step('errors: a 503 says what failed; only a feature not configured is "no
   await p.close()
 })
 
+await step('overview: a forecast that failed to load says so, not "no forecast yet"', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  await p.route(/\/api\/v1\/forecasts/, (route) =>
+    route.fulfill({ status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }),
+  )
+  await p.goto(base + '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  await p.locator('#movers table').waitFor()
+  const card = await p.locator('[data-page=overview] .card', { has: p.locator('.chart') }).first().innerText()
+  check(card.includes('database at db.internal:5432: connection refused') && !/No spend forecast yet/.test(card), 'the forecast\'s error is shown:\n' + card)
+  const left = errs.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e))
+  check(left.length === 0, 'no console errors besides the 503: ' + left.join('; '))
+  await p.close()
+})
+
 await step('settings: a failed revoke or sign-out says why', async () => {
   const state = await context.storageState()
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, storageState: state })

@@ -179,7 +179,15 @@ export function Overview(_: { me: Me }) {
           </div>
           <Card title="Spend per day (UTC): amortized vs billed, with forecast">
             <Chart option={view.option} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
-            {!view.hasForecast && (
+            {forecast.error && !forecast.error.notAvailable && (
+              <p class="form-error" role="alert" data-state="forecast-error">
+                Could not load the spend forecast: {forecast.error.message}{' '}
+                <button class="link" onClick={forecast.reload}>
+                  Retry
+                </button>
+              </p>
+            )}
+            {!view.hasForecast && !(forecast.error && !forecast.error.notAvailable) && !forecast.loading && (
               <p class="hint" data-state="no-forecast">
                 No spend forecast yet: forecasts appear once <code>tally forecast</code> has run (needs 14+ days of history).
               </p>
