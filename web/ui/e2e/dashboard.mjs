@@ -660,6 +660,26 @@ await step('overview: a forecast that failed to load says so, not "no forecast y
   await p.close()
 })
 
+await step('overview: a namespace new this week is a new mover, not +0.0%', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  // The overview's namespaces, with shop's spend before the last week cut
+  // to nothing, as a namespace created this week has it.
+  await p.route(/\/api\/v1\/allocations\?.*aggregate=namespace/, async (route) => {
+    const body = await (await route.fetch()).json()
+    const g = body.groups.find((x) => x.name === 'shop')
+    if (g) g.steps.slice(0, -7).forEach((st) => (st.totalCost = '0'))
+    await route.fulfill({ json: body })
+  })
+  await p.goto(base + '/')
+  const row = p.locator('#movers tr', { hasText: 'shop' })
+  await row.waitFor()
+  const change = (await row.locator('td').nth(2).innerText()).trim()
+  check(!/0\.0%/.test(change) && /new/.test(change), 'a namespace new this week says so: ' + change)
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await p.close()
+})
+
 await step('settings: a failed revoke or sign-out says why', async () => {
   const state = await context.storageState()
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, storageState: state })

@@ -218,7 +218,7 @@ export function Overview(_: { me: Me }) {
                         </td>
                         <td class="num">{money(m.last, view.cur)}</td>
                         <td class={'num ' + (m.delta > 0 ? 'up' : 'down')}>
-                          {signedMoney(m.delta, view.cur)} ({pct(m.prior ? m.delta / m.prior : 0)})
+                          {signedMoney(m.delta, view.cur)} ({m.prior ? pct(m.delta / m.prior) : m.last ? 'new' : '–'})
                         </td>
                       </tr>
                     ))}
