@@ -164,6 +164,12 @@ await step('allocations: a chart of one step (the whole window) draws its cost',
   await page.waitForTimeout(1500) // the chart's animation
   const n = await seriesPixels(chart)
   check(n > 2000, `the one step's cost is drawn: ${n} coloured pixels`)
+  // Its label is the whole window, not its first day.
+  const box = await chart.boundingBox()
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8)
+  const head = page.locator('.tt-head').last()
+  await head.waitFor()
+  check((await head.innerText()) === '2026-10-12 to 2026-10-18', 'the whole window\'s step is labelled with its days: ' + (await head.innerText()))
   noErrors('allocations')
 })
 

@@ -2,7 +2,7 @@ import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
-import { day, money, num, pct } from '../format'
+import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
 /** Where a click on a row leads: the next finer dimension. */
@@ -183,7 +183,12 @@ export function AllocationsPage(_: { me: Me }) {
     if (!a || a.groups.length === 0) return null
     const steps = (a.groups.find((g) => g.steps?.length)?.steps ?? []).slice(0, billed.steps)
     const x = steps.map(
-      (st, i) => (s.step.endsWith('h') ? st.start.slice(0, 13).replace('T', ' ') + 'h' : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
+      (st, i) =>
+        (s.step === 'window'
+          ? `${day(st.start)} to ${lastDay(st.end)}` // the whole window is one step: its days, not its first
+          : s.step.endsWith('h')
+            ? st.start.slice(0, 13).replace('T', ' ') + 'h'
+            : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
     )
     const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
     const top = ranked.slice(0, 8)
