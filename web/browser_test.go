@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/forecast"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
@@ -131,6 +132,37 @@ func storeTwoCurrencyRecommendations(t *testing.T, db *postgres.DB, created time
 	}
 }
 
+// withSpendForecasts forecasts each billing account's daily spend from the
+// stored bill as of now (no lag, two weeks ahead) and serves the forecasts.
+func withSpendForecasts(t *testing.T, now time.Time) func(*web.Config, *postgres.DB) {
+	return func(cfg *web.Config, db *postgres.DB) {
+		if _, err := forecast.ForecastSpend(context.Background(), db, forecast.SpendOptions{Scopes: []string{"spend/account"}, Horizon: 14, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Forecasts = db
+	}
+}
+
+// linkReport is a weekly report whose email links to the dashboard, as
+// every report's does.
+type linkReport struct{}
+
+func (linkReport) WeeklyPreview(ctx context.Context, audience, week string, text bool) ([]byte, error) {
+	return []byte(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Tally weekly</title>
+</head>
+<body><p>The week: <a href="/allocations?aggregate=namespace&amp;window=7d">open the week in Tally</a></p></body>
+</html>
+`), nil
+}
+
+func (linkReport) WeeklySubject(ctx context.Context, audience, week string) (string, string, error) {
+	return "2026-10-12", "Tally weekly · Oct 12–18, 2026", nil
+}
+
 // createUser stores a user with password and role.
 func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 	t.Helper()
@@ -153,7 +185,7 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 func TestDashboardInBrowser(t *testing.T) {
 	node := requireBrowser(t)
 	org := fixture.Org{Start: fixture.Day1, Days: 16, Scale: 1}
-	srv, db := orgServer(t, org)
+	srv, db := orgServer(t, org, withSpendForecasts(t, org.End()), func(cfg *web.Config, _ *postgres.DB) { cfg.Reports = linkReport{} })
 	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	empty := pgtest.New(t)
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)

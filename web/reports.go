@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -73,7 +74,24 @@ func (s *Server) reportPreview(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		// The email has no scripts and loads nothing: keep it that way when framed.
 		h.Set("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+		body = linksToTop(body)
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// linksToTop makes the links of a report page open in the window that frames
+// it (the dashboard) rather than in the frame, where the dashboard cannot
+// run: <base target="_top"> first in its head (or first of all without one).
+func linksToTop(page []byte) []byte {
+	const base = `<base target="_top">`
+	i := bytes.Index(bytes.ToLower(page), []byte("<head>"))
+	if i < 0 {
+		return append([]byte(base), page...)
+	}
+	i += len("<head>")
+	out := make([]byte, 0, len(page)+len(base))
+	out = append(out, page[:i]...)
+	out = append(out, base...)
+	return append(out, page[i:]...)
 }

@@ -107,6 +107,72 @@ await step('overview', async () => {
   noErrors('overview')
 })
 
+await step('overview: the forecast band\'s tooltip shows its range, not its height', async () => {
+  await page.goto(base + '/')
+  const chart = page.locator('[data-page=overview] .chart').first()
+  await chart.locator('canvas').first().waitFor()
+  check((await page.locator('[data-state=no-forecast]').count()) === 0, 'the spend forecast is drawn')
+  await page.waitForTimeout(500) // the chart's animation
+  const box = await chart.boundingBox()
+  // The last days of the x axis are forecast days.
+  await page.mouse.move(box.x + box.width * 0.93, box.y + box.height / 2)
+  const tip = page.locator('div:has(> .tt-head)').filter({ hasText: 'Forecast 80%' }).last()
+  await tip.waitFor()
+  const rows = Object.fromEntries(
+    await tip.locator('.tt-row').evaluateAll((rs) => rs.map((r) => [r.children[1].textContent, r.children[2].textContent])),
+  )
+  const dollars = (s) => Number(s.replace(/[$,]/g, ''))
+  const band = (rows['Forecast 80%'] ?? '').split(' – ')
+  check(band.length === 2, 'the 80% band shows as a range "low – high", got ' + JSON.stringify(rows))
+  const [lo, hi] = band.map(dollars)
+  const mean = dollars(rows['Forecast'] ?? 'NaN')
+  check(lo <= mean && mean <= hi, `the forecast ${mean} lies in its 80% band ${lo}–${hi}`)
+  noErrors('overview')
+})
+
+await step('charts say their days and hours are UTC', async () => {
+  await page.goto(base + '/')
+  const overview = page.locator('[data-page=overview] .card', { has: page.locator('.chart') }).first()
+  await overview.locator('.chart canvas').first().waitFor()
+  check(/UTC/.test(await overview.locator('h2').innerText()), 'the overview chart\'s title says its days are UTC days: ' + (await overview.locator('h2').innerText()))
+  check(/UTC/.test(await overview.locator('.chart').getAttribute('aria-label')), 'the overview chart\'s label says UTC')
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-19T00:00:00Z,2026-10-20T00:00:00Z') + '&step=1h')
+  const alloc = page.locator('[data-page=allocations] .card', { has: page.locator('.chart') }).first()
+  await alloc.locator('.chart canvas').first().waitFor()
+  check(/UTC/.test(await alloc.locator('h2').innerText()), 'the hourly allocation chart\'s title says its hours are UTC: ' + (await alloc.locator('h2').innerText()))
+  check(/UTC/.test(await alloc.locator('.chart').getAttribute('aria-label')), 'the allocation chart\'s label says UTC')
+  noErrors('overview and allocations')
+})
+
+// Saturated (coloured) pixels of a chart's canvas below its legend: the
+// series drawn, not axes, grid lines or labels (all grey).
+async function seriesPixels(chart) {
+  return chart.locator('canvas').first().evaluate((c) => {
+    const g = c.getContext('2d')
+    const top = Math.round(60 * devicePixelRatio)
+    const d = g.getImageData(0, top, c.width, c.height - top).data
+    let n = 0
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++
+    return n
+  })
+}
+
+await step('allocations: a chart of one step (the whole window) draws its cost', async () => {
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-12T00:00:00Z,2026-10-19T00:00:00Z') + '&step=window')
+  const chart = page.locator('[data-page=allocations] .chart').first()
+  await chart.locator('canvas').first().waitFor()
+  await page.waitForTimeout(1500) // the chart's animation
+  const n = await seriesPixels(chart)
+  check(n > 2000, `the one step's cost is drawn: ${n} coloured pixels`)
+  // Its label is the whole window, not its first day.
+  const box = await chart.boundingBox()
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.8)
+  const head = page.locator('.tt-head').last()
+  await head.waitFor()
+  check((await head.innerText()) === '2026-10-12 to 2026-10-18', 'the whole window\'s step is labelled with its days: ' + (await head.innerText()))
+  noErrors('allocations')
+})
+
 await step('allocations: days after the bill are left out of the chart, and said to be', async () => {
   // The organization's 16 days end on 2026-10-20; the window runs two days past.
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-15T00:00:00Z,2026-10-23T00:00:00Z'))
@@ -299,6 +365,16 @@ await step('right-sizing: a link to a target (the weekly report\'s) opens its re
   noErrors('right-sizing target')
 })
 
+await step('right-sizing: a link to a recommendation no longer made says so', async () => {
+  // Recommendations are refreshed daily; the weekly email is read later.
+  const gone = 'gone-cluster/shop/Deployment/retired/app'
+  await page.goto(base + '/rightsizing?target=' + encodeURIComponent(gone))
+  await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()
+  const note = page.locator('[data-notice=stale-link]')
+  check((await note.count()) === 1 && (await note.innerText()).includes(gone), 'the page says the linked recommendation is not current')
+  noErrors('right-sizing stale target')
+})
+
 await step('commitments', async () => {
   await page.goto(base + '/commitments')
   await page.locator('[data-page=commitments] .state, [data-page=commitments] .card').first().waitFor()
@@ -310,6 +386,15 @@ await step('reports', async () => {
   await page.goto(base + '/reports')
   await page.locator('[data-page=reports] .state, [data-page=reports] iframe').first().waitFor()
   await shot(page, 'reports')
+  noErrors('reports')
+})
+
+await step('reports: a link in the email preview opens the page it links to', async () => {
+  await page.goto(base + '/reports')
+  const frame = page.frameLocator('[data-page=reports] iframe')
+  await frame.getByText('open the week in Tally').click()
+  await page.waitForURL(/\/allocations\?/, { timeout: 5000 })
+  await page.locator('[data-page=allocations] table.grid').first().waitFor()
   noErrors('reports')
 })
 
@@ -330,6 +415,30 @@ await step('settings: shared-cost rules drive the allocation API', async () => {
   const r = await page.request.get(base + '/metrics', { headers: { Authorization: 'Bearer ' + secret }, ignoreHTTPSErrors: true })
   check(r.status() === 200, 'the new token scrapes /metrics')
   await shot(page, 'settings')
+  noErrors('settings')
+})
+
+await step('settings: the tokens table says when each token expires', async () => {
+  await page.goto(base + '/settings')
+  await page.fill('input[name=tokenName]', 'ci-forever')
+  await page.click('form[aria-label="New token"] button[type=submit]')
+  await page.locator('table[aria-label=Tokens] tr', { hasText: 'ci-forever' }).waitFor()
+  await page.fill('input[name=tokenName]', 'ci-expiring')
+  await page.getByLabel('Expires in days').fill('3650')
+  await page.click('form[aria-label="New token"] button[type=submit]')
+  await page.locator('[data-secret] pre').waitFor()
+  const table = page.locator('table[aria-label=Tokens]')
+  await table.locator('tr', { hasText: 'ci-expiring' }).waitFor()
+  const headers = await table.locator('thead th').allInnerTexts()
+  const col = headers.findIndex((h) => h.trim() === 'Expires')
+  check(col >= 0, 'the tokens table has an Expires column: ' + JSON.stringify(headers))
+  const cell = async (name) => (await table.locator('tr', { hasText: name }).first().locator('td').nth(col).innerText()).trim()
+  const { tokens } = await (await page.request.get(base + '/api/v1/tokens')).json()
+  const t = tokens.find((x) => x.name === 'ci-expiring')
+  check(t && t.expiresAt, 'the API says when ci-expiring expires')
+  const want = t.expiresAt.slice(0, 10)
+  check((await cell('ci-expiring')).startsWith(want), `ci-expiring expires ${want}, the table says ${await cell('ci-expiring')}`)
+  check((await cell('ci-forever')) === 'never', `ci-forever never expires, the table says ${await cell('ci-forever')}`)
   noErrors('settings')
 })
 
@@ -451,6 +560,12 @@ await step('commitments: hourly cost of a Reserved Instance, recommendations in 
   // The weekly report links a recommendation by its target: the page marks it.
   await p.goto(commitmentsBase + '/commitments?account=333&id=' + encodeURIComponent('333/aws/compute'))
   await p.locator('table[aria-label="Commitment recommendations"] tbody tr[data-linked].selected').waitFor()
+  check((await p.locator('[data-notice=stale-link]').count()) === 0, 'a current recommendation\'s link is no stale link')
+  // A link to a recommendation no longer made says so.
+  await p.goto(commitmentsBase + '/commitments?account=333&id=' + encodeURIComponent('333/aws/ec2-instance-savings-plan/us-east-1/m5'))
+  await p.locator('table[aria-label="Commitment recommendations"] tbody tr').first().waitFor()
+  const note = p.locator('[data-notice=stale-link]')
+  check((await note.count()) === 1 && (await note.innerText()).includes('333/aws/ec2-instance-savings-plan/us-east-1/m5'), 'the page says the linked recommendation is not current')
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx.close()
 })
@@ -508,9 +623,11 @@ await step('allocations: breadcrumbs keep filters they cannot drill', async () =
 await step('errors: a 503 says what failed; only a feature not configured is "not available"', async () => {
   const p = await context.newPage()
   const errs = watch(p)
-  // This server has no report configuration (a real 503).
-  await p.goto(base + '/reports')
-  await p.locator('[data-page=reports] [data-state=not-available]').waitFor()
+  // The commitments server has no report configuration (a real 503).
+  const noReports = await signedIn(commitmentsBase, '/reports')
+  await noReports.p.locator('[data-page=reports] [data-state=not-available]').waitFor()
+  check(noReports.errs.filter((e) => !/status of 503/.test(e)).length === 0, 'no console errors besides the 503: ' + noReports.errs.join('; '))
+  await noReports.ctx.close()
   // The database is down: Tally's own 503 with its message.
   await p.route('**/api/v1/recommendations/rightsizing*', (route) =>
     route.fulfill({ status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }),
@@ -530,6 +647,42 @@ await step('errors: a 503 says what failed; only a feature not configured is "no
   check(/not answering/.test(proxy) && /503/.test(proxy) && !/not available/.test(proxy), 'a proxy 503 is the API not answering:\n' + proxy)
   const left = errs.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e))
   check(left.length === 0, 'no console errors besides the 503s: ' + left.join('; '))
+  await p.close()
+})
+
+await step('overview: a forecast that failed to load says so, not "no forecast yet"', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  await p.route(/\/api\/v1\/forecasts/, (route) =>
+    route.fulfill({ status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }),
+  )
+  await p.goto(base + '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  await p.locator('#movers table').waitFor()
+  const card = await p.locator('[data-page=overview] .card', { has: p.locator('.chart') }).first().innerText()
+  check(card.includes('database at db.internal:5432: connection refused') && !/No spend forecast yet/.test(card), 'the forecast\'s error is shown:\n' + card)
+  const left = errs.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e))
+  check(left.length === 0, 'no console errors besides the 503: ' + left.join('; '))
+  await p.close()
+})
+
+await step('overview: a namespace new this week is a new mover, not +0.0%', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  // The overview's namespaces, with shop's spend before the last week cut
+  // to nothing, as a namespace created this week has it.
+  await p.route(/\/api\/v1\/allocations\?.*aggregate=namespace/, async (route) => {
+    const body = await (await route.fetch()).json()
+    const g = body.groups.find((x) => x.name === 'shop')
+    if (g) g.steps.slice(0, -7).forEach((st) => (st.totalCost = '0'))
+    await route.fulfill({ json: body })
+  })
+  await p.goto(base + '/')
+  const row = p.locator('#movers tr', { hasText: 'shop' })
+  await row.waitFor()
+  const change = (await row.locator('td').nth(2).innerText()).trim()
+  check(!/0\.0%/.test(change) && /new/.test(change), 'a namespace new this week says so: ' + change)
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await p.close()
 })
 

@@ -31,8 +31,12 @@ export function Chart({ option, height = 320, label }: { option: Option; height?
   return <div class="chart" ref={el} style={{ height: height + 'px' }} role="img" aria-label={label} />
 }
 
-/** A tooltip formatter for axis tooltips: one line per series, as text. */
-export function axisTooltip(fmt: (v: number) => string) {
+/**
+ * A tooltip formatter for axis tooltips: one line per series, as text.
+ * value, when given, shows a series' point its own way (e.g. a band as
+ * its range rather than its stacked height); undefined falls back to fmt.
+ */
+export function axisTooltip(fmt: (v: number) => string, value?: (seriesName: string, dataIndex: number) => string | undefined) {
   return (params: any) => {
     const list = Array.isArray(params) ? params : [params]
     const box = document.createElement('div')
@@ -53,7 +57,7 @@ export function axisTooltip(fmt: (v: number) => string) {
       const name = document.createElement('span')
       name.textContent = String(p.seriesName)
       const val = document.createElement('b')
-      val.textContent = fmt(Number(v))
+      val.textContent = value?.(String(p.seriesName), p.dataIndex) ?? fmt(Number(v))
       row.append(dot, name, val)
       box.appendChild(row)
     }

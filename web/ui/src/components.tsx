@@ -83,6 +83,22 @@ export function Empty({ title, children }: { title: string; children?: Component
   )
 }
 
+/**
+ * Says a link's recommendation (the weekly report links them) is not among
+ * the current ones: recommendations are refreshed daily, and an email is
+ * read later.
+ */
+export function StaleLink({ target }: { target: string }) {
+  return (
+    <div class="notices">
+      <div class="notice" data-notice="stale-link" role="status">
+        <b>The linked recommendation is no longer current.</b> Nothing is recommended for <code>{target}</code> now (recommendations are
+        refreshed daily); the current ones are below.
+      </div>
+    </div>
+  )
+}
+
 /** Tells a new installation what is missing: a bill, an agent, attribution. */
 export function DataNotices({ status }: { status?: DataStatus }) {
   if (!status) return null

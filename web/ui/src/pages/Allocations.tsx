@@ -2,7 +2,7 @@ import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
-import { day, money, num, pct } from '../format'
+import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
 /** Where a click on a row leads: the next finer dimension. */
@@ -183,14 +183,22 @@ export function AllocationsPage(_: { me: Me }) {
     if (!a || a.groups.length === 0) return null
     const steps = (a.groups.find((g) => g.steps?.length)?.steps ?? []).slice(0, billed.steps)
     const x = steps.map(
-      (st, i) => (s.step.endsWith('h') ? st.start.slice(0, 13).replace('T', ' ') + 'h' : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
+      (st, i) =>
+        (s.step === 'window'
+          ? `${day(st.start)} to ${lastDay(st.end)}` // the whole window is one step: its days, not its first
+          : s.step.endsWith('h')
+            ? st.start.slice(0, 13).replace('T', ' ') + 'h'
+            : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
     )
     const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
     const top = ranked.slice(0, 8)
     const rest = ranked.slice(8)
+    // One step (the whole window, or a window of one step) is no line: a
+    // stacked area of one point draws nothing, so it is a stacked bar.
+    const type = x.length === 1 ? 'bar' : 'line'
     const series: any[] = top.map((g) => ({
       name: g.name || '(none)',
-      type: 'line',
+      type,
       stack: 'cost',
       areaStyle: {},
       showSymbol: false,
@@ -200,7 +208,7 @@ export function AllocationsPage(_: { me: Me }) {
     if (rest.length) {
       series.push({
         name: `${rest.length} others`,
-        type: 'line',
+        type,
         stack: 'cost',
         areaStyle: {},
         showSymbol: false,
@@ -212,7 +220,7 @@ export function AllocationsPage(_: { me: Me }) {
       grid: { left: 60, right: 20, top: 50, bottom: 30 },
       legend: { top: 0, type: 'scroll' },
       tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
-      xAxis: { type: 'category', data: x, boundaryGap: false },
+      xAxis: { type: 'category', data: x, boundaryGap: type === 'bar', name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series,
     }
@@ -375,8 +383,8 @@ export function AllocationsPage(_: { me: Me }) {
       )}
       {data.data && data.data.groups.length > 0 && (
         <>
-          <Card title={`Cost over time by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
-            {chart && <Chart option={chart} label="Stacked cost over time" />}
+          <Card title={`Cost over time (UTC) by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
+            {chart && <Chart option={chart} label="Stacked cost over time, in UTC days and hours" />}
             {billed.until && (
               <p class="hint" data-hint="billed-until">
                 No cost after {s.step.endsWith('h') ? billed.until.slice(0, 13).replace('T', ' ') + 'h' : day(billed.until)} yet: bills arrive a day or

@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
 import { Chart, axisTooltip, palette, type Option } from '../charts'
-import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
+import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
 import { day, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -118,6 +118,7 @@ export function CommitmentsPage(_: { me: Me }) {
     <div class="page" data-page="commitments">
       <h1>Commitments</h1>
       {picker}
+      {s.id !== '' && !linked && <StaleLink target={s.id} />}
       {c.current && (
         <div class="stats">
           <Stat label="Utilization" value={pct(c.current.utilization)} hint="used ÷ committed" />

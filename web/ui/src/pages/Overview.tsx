@@ -122,8 +122,16 @@ export function Overview(_: { me: Me }) {
       color: palette,
       grid: { left: 60, right: 20, top: 40, bottom: 40 },
       legend: { top: 0, data: ['Amortized', 'Billed', 'Forecast', 'Forecast 80%'] },
-      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
-      xAxis: { type: 'category', data: x },
+      // The band is drawn stacked (its low, then its height); its tooltip
+      // shows the range, not the height.
+      tooltip: {
+        trigger: 'axis',
+        formatter: axisTooltip(
+          (v) => money(v, cur),
+          (name, i) => (name === 'Forecast 80%' && lo[i] !== null && hi[i] !== null ? `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}` : undefined),
+        ),
+      },
+      xAxis: { type: 'category', data: x, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series: [
         { name: 'Amortized', type: 'line', data: pad(am), showSymbol: false, lineStyle: { width: 2 } },
@@ -169,9 +177,17 @@ export function Overview(_: { me: Me }) {
               hint="billed costs no tag or label assigns to an owner"
             />
           </div>
-          <Card title="Spend per day: amortized vs billed, with forecast">
-            <Chart option={view.option} label="Daily spend, amortized and billed, with the forecast band" />
-            {!view.hasForecast && (
+          <Card title="Spend per day (UTC): amortized vs billed, with forecast">
+            <Chart option={view.option} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
+            {forecast.error && !forecast.error.notAvailable && (
+              <p class="form-error" role="alert" data-state="forecast-error">
+                Could not load the spend forecast: {forecast.error.message}{' '}
+                <button class="link" onClick={forecast.reload}>
+                  Retry
+                </button>
+              </p>
+            )}
+            {!view.hasForecast && !(forecast.error && !forecast.error.notAvailable) && !forecast.loading && (
               <p class="hint" data-state="no-forecast">
                 No spend forecast yet: forecasts appear once <code>tally forecast</code> has run (needs 14+ days of history).
               </p>
@@ -202,7 +218,7 @@ export function Overview(_: { me: Me }) {
                         </td>
                         <td class="num">{money(m.last, view.cur)}</td>
                         <td class={'num ' + (m.delta > 0 ? 'up' : 'down')}>
-                          {signedMoney(m.delta, view.cur)} ({pct(m.prior ? m.delta / m.prior : 0)})
+                          {signedMoney(m.delta, view.cur)} ({m.prior ? pct(m.delta / m.prior) : m.last ? 'new' : '–'})
                         </td>
                       </tr>
                     ))}

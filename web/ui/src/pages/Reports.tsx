@@ -25,7 +25,8 @@ export function Reports(_: { me: Me }) {
       {info.data && (
         <Card title={`Week of ${info.data.week}: ${info.data.subject}`}>
           <p class="hint">This is the email as recipients will see it.</p>
-          <iframe class="report" sandbox="" title="Weekly report email preview" src={info.data.previewUrl} />
+          {/* No scripts, no same origin; its links (to the dashboard) open here, not in the frame. */}
+          <iframe class="report" sandbox="allow-top-navigation-by-user-activation" title="Weekly report email preview" src={info.data.previewUrl} />
         </Card>
       )}
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { Me, Money, Recommendation } from '../api'
-import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, useApi } from '../components'
+import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
 import { bytes, cores, money, num, resourcesSnippet } from '../format'
 import { useQueryState } from '../router'
 
@@ -81,6 +81,9 @@ export function Rightsizing(_: { me: Me }) {
   return (
     <div class="page" data-page="rightsizing">
       <h1>Right-sizing</h1>
+      {q.target !== '' && !d.containers.some((r) => r.target === q.target) && !d.nodes.some((r) => r.target === q.target) && (
+        <StaleLink target={q.target} />
+      )}
       {d.containers.length === 0 && d.nodes.length === 0 ? (
         <Empty title="No recommendations yet">
           <p>

@@ -89,6 +89,7 @@ function Tokens() {
             <th>Cluster</th>
             <th>Created</th>
             <th>Last used</th>
+            <th>Expires</th>
             <th />
           </tr>
         </thead>
@@ -101,6 +102,7 @@ function Tokens() {
               <td>{t.cluster ?? ''}</td>
               <td>{day(t.createdAt)}</td>
               <td>{t.lastUsedAt ? day(t.lastUsedAt) : 'never'}</td>
+              <td>{!t.expiresAt ? 'never' : Date.parse(t.expiresAt) <= Date.now() ? `expired ${day(t.expiresAt)}` : day(t.expiresAt)}</td>
               <td>
                 <button
                   class="link danger"
@@ -170,6 +172,7 @@ function Tokens() {
         <label>
           Expires in days (0: never)
           <input
+            name="tokenExpiresInDays"
             type="number"
             min={0}
             max={3650}
