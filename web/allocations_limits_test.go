@@ -35,7 +35,11 @@ func TestAllocationWindowLimits(t *testing.T) {
 		{"/allocation/compute?window=2000-01-01T00:00:00Z,2100-01-01T00:00:00Z&aggregate=node", "at most 92 days"},
 		{"/api/v1/allocations?window=2400h&aggregate=namespace", "at most 92 days"},
 	}
-	s := NewServer(Config{Readiness: readiness{}, Allocations: refusingAllocations{}})
+	// A relative window ends at the next hour: between 23:00 and midnight
+	// "2400h" is whole days, which the daily rollups answer without the
+	// hourly limit, so the clock is fixed mid-afternoon.
+	now := func() time.Time { return time.Date(2026, 10, 31, 15, 4, 0, 0, time.UTC) }
+	s := NewServer(Config{Readiness: readiness{}, Allocations: refusingAllocations{}, Now: now})
 	for _, tt := range tests {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
