@@ -50,6 +50,12 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	if c.PlanOut != "" {
+		// Refused before anything is computed or stored.
+		if err := checkPlanOut(ctx, db, c.PlanOut, c.Account); err != nil {
+			return err
+		}
+	}
 	months := 12
 	if c.Term == "3y" {
 		months = 36
@@ -96,13 +102,31 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	return nil
 }
 
-// writePlans writes the plans (one per account) and logs the export.
-func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commitments.Plan) error {
+// checkPlanOut refuses a --plan-out that is neither .json nor .csv, or a
+// JSON plan (one account's) of several billing accounts without --account.
+func checkPlanOut(ctx context.Context, db *postgres.DB, path, account string) error {
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext != ".json" && ext != ".csv" {
 		return tally.Errorf(tally.EInvalid, "--plan-out %s: want a .json or .csv file", path)
 	}
-	if len(plans) != 1 && ext == ".json" {
+	if ext != ".json" || account != "" {
+		return nil
+	}
+	accounts, err := db.BillingAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if len(accounts) > 1 {
+		return tally.Errorf(tally.EInvalid, "--plan-out %s: %d billing accounts; pick one with --account (a JSON plan is one account's)", path, len(accounts))
+	}
+	return nil
+}
+
+// writePlans writes the plans (one per account) as path's extension says,
+// .json or .csv (checkPlanOut has refused the others), and logs the export.
+func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commitments.Plan) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if len(plans) != 1 && ext == ".json" { // an account with no eligible usage has no plan
 		return tally.Errorf(tally.EInvalid, "--plan-out %s: %d accounts; pick one with --account (a JSON plan is one account's)", path, len(plans))
 	}
 	var buf bytes.Buffer

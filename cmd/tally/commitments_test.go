@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,12 +92,33 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 	if len(plans) != 2 || aws == "" {
 		t.Fatalf("recommendations for %d accounts", len(plans))
 	}
-	tly("commitments", "recommend", "--account", aws, "--plan-out", planFile)
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// A JSON plan of two accounts, or a plan file of another kind, is refused
+	// before anything is computed or stored (it replaced the stored
+	// recommendations, then refused).
+	stored := func() string {
+		recs, err := db.Recommendations(context.Background(), tally.RecommendCommitment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range recs {
+			ids = append(ids, fmt.Sprint(r.ID))
+		}
+		return strings.Join(ids, ",")
+	}
+	before := stored()
+	for _, out := range []string{planFile, filepath.Join(t.TempDir(), "plan.txt")} {
+		code, _, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "recommend", "--plan-out", out)
+		if code != exitUsage || !strings.Contains(errOut, "--plan-out") || stored() != before {
+			t.Errorf("--plan-out %s: exit %d, %q, stored %s (before %s): want exit %d, nothing stored", out, code, errOut, stored(), before, exitUsage)
+		}
+	}
+	tly("commitments", "recommend", "--account", aws, "--plan-out", planFile)
 	recs, err := db.Recommendations(context.Background(), tally.RecommendCommitment)
 	if err != nil {
 		t.Fatal(err)
