@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,16 +24,25 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // newServer serves the OneNode fixture, attributed, two days after it starts.
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	return attributedServer(t, 48, fixture.Day1.Add(47*time.Hour), nil)
+}
+
+// attributedServer serves the OneNode fixture with usage added, its first
+// hours attributed, at now.
+func attributedServer(t *testing.T, hours int, now time.Time, usage []tally.ContainerUsage) *httptest.Server {
+	t.Helper()
 	db := pgtest.New(t)
 	fixture.OneNode(t, db, 48)
+	if err := db.UpsertUsage(context.Background(), usage); err != nil {
+		t.Fatal(err)
+	}
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
-	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(48 * time.Hour)}
+	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(time.Duration(hours) * time.Hour)}
 	if _, err := job.Attribute(context.Background(), w, false); err != nil {
 		t.Fatal(err)
 	}
-	now := func() time.Time { return fixture.Day1.Add(47 * time.Hour) }
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Now: now,
-		Auth: db, Tokens: db, Settings: db, Status: db}))
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db,
+		Now: func() time.Time { return now }, Auth: db, Tokens: db, Settings: db, Status: db}))
 	t.Cleanup(srv.Close)
 	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
 	return srv
@@ -165,40 +173,5 @@ func TestCostRate(t *testing.T) {
 	}
 	if resp := get(t, srv.URL+tally.CostRatePath+"?workload=shop/nope&window=2d", nil); resp.StatusCode != 404 {
 		t.Fatalf("unknown workload: status %d", resp.StatusCode)
-	}
-}
-
-// TestCostRateScalesHoursSoFar: a trailing window ("2d", "30d") ends at the
-// next midnight, and its hours still to come have no usage yet. The yearly
-// core-hours scale the usage by the hours of the window up to now: scaled by
-// the whole window they had come out a quarter low here (36 of 48 hours),
-// and `tally ci --server` priced a change's cost a year as much too low.
-func TestCostRateScalesHoursSoFar(t *testing.T) {
-	db := pgtest.New(t)
-	fixture.OneNode(t, db, 48)
-	var usage []tally.ContainerUsage // half a core, all the time
-	for h := range 36 {
-		start := fixture.Day1.Add(time.Duration(h) * time.Hour)
-		usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: start, End: start.Add(time.Hour)},
-			PodUID: "p1", Container: "api", NodeName: "n1", CPUCoreSeconds: 1800})
-	}
-	if err := db.UpsertUsage(context.Background(), usage); err != nil {
-		t.Fatal(err)
-	}
-	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
-	if _, err := job.Attribute(context.Background(), tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(36 * time.Hour)}, false); err != nil {
-		t.Fatal(err)
-	}
-	now := func() time.Time { return fixture.Day1.Add(36 * time.Hour) } // noon of the second day
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Now: now, Auth: db, Tokens: db, Settings: db, Status: db}))
-	t.Cleanup(srv.Close)
-	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
-	var rate tally.CostRate
-	if resp := get(t, srv.URL+tally.CostRatePath+"?workload=shop/api&window=2d", &rate); resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	// api uses half a core: 4,380 core-hours a year.
-	if math.Abs(rate.CoreHoursPerYear-4380) > 1 {
-		t.Errorf("coreHoursPerYear %.1f over %s, want 4380 (half a core, 36 hours so far)", rate.CoreHoursPerYear, rate.Window)
 	}
 }

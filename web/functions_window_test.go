@@ -1,16 +1,11 @@
 package web_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/tallyhq/tally"
-	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/web"
 )
 
 // TestFunctionsWindowEndsWithTheData: a window reaching past the last
@@ -20,17 +15,8 @@ import (
 // 21:00 annualized six billed days over seven (−14%), and its diff with the
 // previous seven days showed every function cheaper by a seventh.
 func TestFunctionsWindowEndsWithTheData(t *testing.T) {
-	db := pgtest.New(t)
-	fixture.OneNode(t, db, 48)
-	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
-	if _, err := job.Attribute(context.Background(), tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(48 * time.Hour)}, false); err != nil {
-		t.Fatal(err)
-	}
 	// Noon of the third day: its bill has not arrived, nothing of it is attributed.
-	now := func() time.Time { return fixture.Day1.Add(60 * time.Hour) }
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Functions: db, Now: now, Auth: db, Status: db}))
-	t.Cleanup(srv.Close)
-	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
+	srv := attributedServer(t, 48, fixture.Day1.Add(60*time.Hour), nil)
 
 	type money struct{ Amount string }
 	var got struct {
