@@ -33,15 +33,23 @@ type errorBody struct {
 // error writes err as JSON with the status of its code. Internal errors are
 // logged and their text withheld from the client.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
-	code := tally.ErrorCode(err)
+	code, status := s.failed(r, err)
+	writeJSON(w, status, errorBody{Code: code, Message: tally.ErrorMessage(err)})
+}
+
+// failed returns err's code and the HTTP status it answers with, and logs
+// an internal error (one with no code of its own), whose message the
+// answer does not show.
+func (s *Server) failed(r *http.Request, err error) (code string, status int) {
+	code = tally.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if code == tally.EInternal {
+	if code == tally.EInternal || !ok {
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
-	writeJSON(w, status, errorBody{Code: code, Message: tally.ErrorMessage(err)})
+	return code, status
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,14 +57,7 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 // "data": null, "message": …}, with the status Server.error gives it:
 // OpenCost's clients decode code as a number.
 func (s *Server) openCostError(w http.ResponseWriter, r *http.Request, err error) {
-	code := tally.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if code == tally.EInternal || !ok {
-		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
-	}
+	_, status := s.failed(r, err)
 	writeJSON(w, status, map[string]any{"code": status, "data": nil, "message": tally.ErrorMessage(err)})
 }
 
