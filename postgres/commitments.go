@@ -13,10 +13,12 @@ import (
 
 // eligibleSQL selects the cost lines of usage commitments can cover: compute
 // usage (EC2 instances, GCP cores and RAM, FOCUS ServiceCategory Compute),
-// covered or not, except spot and the SavingsPlanNegation lines that cancel
-// covered usage's on-demand amounts.
+// covered or not, except spot, the SavingsPlanNegation lines that cancel
+// covered usage's on-demand amounts, and the EKS control plane's per-cluster
+// fee (ServiceCategory Compute, but no Savings Plan or reservation covers it).
 const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic'
 	AND coalesce(extras->>'x_LineItemType', '') <> 'SavingsPlanNegation'
+	AND coalesce(extras->>'x_UsageType', '') !~* 'AmazonEKS-Hours:perCluster'
 	AND NOT (commitment_discount_id <> '' AND commitment_discount_status = '')
 	AND charge_description !~* '^(spot|preemptible)'
 	AND (commitment_discount_status = 'Used'

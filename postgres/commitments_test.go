@@ -147,3 +147,51 @@ func storeFOCUS(t *testing.T, db *postgres.DB, account string, day time.Time, li
 		t.Fatal(err)
 	}
 }
+
+// TestCommitmentEKSClusterFeeIsNotEligible: the EKS control plane's hourly
+// fee (service category Compute in CUR and FOCUS, usage type
+// AmazonEKS-Hours:perCluster) is not usage a Savings Plan or a reservation
+// covers: it is neither eligible on-demand spend in the KPIs nor a stream of
+// eligible usage the Compute Savings Plan pool would be sized on. EKS usage
+// that Compute Savings Plans do cover (Fargate pods) stays eligible.
+func TestCommitmentEKSClusterFeeIsNotEligible(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		ec2 := testLine(t, at, "i-0aaa", "1", "1")
+		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
+		ec2.Extras = map[string]string{"x_UsageType": "USW2-BoxUsage:m5.large"}
+		eks := testLine(t, at, "arn:aws:eks:us-west-2:111111111111:cluster/prod", "0.1", "0.1")
+		eks.CommitmentDiscountStatus, eks.ServiceCategory, eks.ServiceName = "", "Compute", "Amazon Elastic Kubernetes Service"
+		eks.ChargeDescription = "Amazon EKS cluster usage in US West (Oregon)"
+		eks.Extras = map[string]string{"x_UsageType": "USW2-AmazonEKS-Hours:perCluster", "x_ServiceCode": "AmazonEKS"}
+		fargate := testLine(t, at, "arn:aws:eks:us-west-2:111111111111:pod/prod/web", "0.04", "0.04")
+		fargate.CommitmentDiscountStatus, fargate.ServiceCategory, fargate.ServiceName = "", "Compute", "Amazon Elastic Kubernetes Service"
+		fargate.Extras = map[string]string{"x_UsageType": "USW2-Fargate-vCPU-Hours:perCPU", "x_ServiceCode": "AmazonEKS"}
+		lines = append(lines, ec2, eks, fargate)
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24.96" {
+		t.Errorf("CommitmentSums: %+v, want eligible 24.96 (the instance and the Fargate pod, not the cluster fee)", sums)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total commitments.Nanos
+	for _, s := range u.OD {
+		for _, v := range s {
+			total += v
+		}
+	}
+	if total != commitments.NanosOf(24.96) {
+		t.Errorf("EligibleUsage: streams %v, total %s, want 24.96", u.Streams, total.Money("USD"))
+	}
+}
