@@ -88,8 +88,40 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	return q.Get("account"), w, step, nil
 }
 
+// checkCommitmentAccount returns an ENotFound error naming account when it
+// is set but Tally knows no such billing account: none with a bill, and no
+// commitment stored for it (one 'tally commitments sync aws --account'
+// stored before its bill arrived). An answer about it would be an empty
+// portfolio, indistinguishable from an account without commitments.
+func (s *Server) checkCommitmentAccount(ctx context.Context, account string) error {
+	if account == "" {
+		return nil
+	}
+	as, err := s.commits.BillingAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.ID == account {
+			return nil
+		}
+	}
+	cs, err := s.commits.Commitments(ctx, account, tally.Window{Start: time.Unix(0, 0).UTC(), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		return err
+	}
+	if len(cs) > 0 {
+		return nil
+	}
+	return tally.Errorf(tally.ENotFound, "account %q: no billing account of that id has a bill or a commitment "+
+		"(GET /api/v1/commitments/accounts lists them)", account)
+}
+
 // status computes the portfolio status as of now.
 func (s *Server) commitmentStatusOf(ctx context.Context, account string, w tally.Window, step string) (*commitments.Status, error) {
+	if err := s.checkCommitmentAccount(ctx, account); err != nil {
+		return nil, err
+	}
 	sums, err := s.commits.CommitmentSums(ctx, account, w, step)
 	if err != nil {
 		return nil, err
@@ -200,6 +232,10 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	prefix := r.URL.Query().Get("account")
+	if err := s.checkCommitmentAccount(r.Context(), prefix); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	resp := commitmentRecommendationsResponse{Recommendations: []commitmentRecommendation{}, MonthlySavings: map[string]tally.Money{}}
 	for _, rec := range recs {
 		if prefix != "" && !hasAccountPrefix(rec.Target, prefix) {

@@ -206,3 +206,49 @@ func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
 		t.Errorf("accounts: %d %s", code, body)
 	}
 }
+
+// TestCommitmentsAPIUnknownAccount: an account Tally knows nothing of (a
+// typo, an id from another installation) is a 404 naming it on every route
+// that takes ?account=, not an empty portfolio that reads as an account
+// without commitments; an account with a bill and one with only synced
+// commitments are answered.
+func TestCommitmentsAPIUnknownAccount(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	now := start.Add(48 * time.Hour)
+	loadCommitmentBill(t, db, start)
+	if err := db.UpsertCommitments(ctx, []tally.Commitment{{BillingAccountID: "333", ID: "arn:aws:savingsplans::333:savingsplan/sp3",
+		Provider: tally.ProviderAWS, Kind: tally.CommitComputeSP, TermMonths: 12, Start: start, End: start.AddDate(1, 0, 0),
+		PaymentOption: "No Upfront", HourlyCommitment: tally.MustParseMoney("1", "USD"), RecurringHourlyFee: tally.MustParseMoney("1", "USD"),
+		State: "active", Source: "aws"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	for _, route := range []string{"/api/v1/commitments", "/api/v1/commitments/status", "/api/v1/commitments/inventory",
+		"/api/v1/commitments/expiries", "/api/v1/commitments/recommendations"} {
+		code, body := get(route + "?account=bogus")
+		var e errorBody
+		if err := json.Unmarshal(body, &e); err != nil || code != http.StatusNotFound || e.Code != tally.ENotFound ||
+			!strings.Contains(e.Message, `"bogus"`) {
+			t.Errorf("GET %s?account=bogus: %d %s; want 404 naming the account", route, code, body)
+		}
+		for _, known := range []string{"111", "333"} {
+			if code, body := get(route + "?account=" + known); code != http.StatusOK {
+				t.Errorf("GET %s?account=%s: %d %s", route, known, code, body)
+			}
+		}
+	}
+}
