@@ -48,6 +48,9 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	if err := checkAccount(ctx, db, c.Account); err != nil {
+		return err
+	}
 	sums, err := db.CommitmentSums(ctx, c.Account, w, c.Step)
 	if err != nil {
 		return err
@@ -79,6 +82,40 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	}
 	writeStatus(a.stdout, st, hint)
 	return nil
+}
+
+// checkAccount refuses an --account Tally knows nothing of: no billing
+// account of that id has a bill, and no commitment is stored for it (one
+// 'commitments sync aws --account' stored before its bill). Without it a
+// mistyped id read as an account without eligible usage or commitments. The
+// error names the accounts there are.
+func checkAccount(ctx context.Context, db *postgres.DB, account string) error {
+	if account == "" {
+		return nil
+	}
+	as, err := db.BillingAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(as))
+	for i, b := range as {
+		if b.ID == account {
+			return nil
+		}
+		ids[i] = b.ID
+	}
+	cs, err := db.Commitments(ctx, account, tally.Window{Start: time.Unix(0, 0).UTC(), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		return err
+	}
+	if len(cs) > 0 {
+		return nil
+	}
+	known := "none: ingest a bill first"
+	if len(ids) > 0 {
+		known = strings.Join(ids, ", ")
+	}
+	return tally.Errorf(tally.EInvalid, "--account %s: no billing account of that id has a bill or a stored commitment (the billing accounts: %s)", account, known)
 }
 
 // periodsSpan returns the months the stored billing periods cover, first

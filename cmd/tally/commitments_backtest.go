@@ -42,6 +42,9 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	if (c.Usage == "") == !c.FromDB {
 		return tally.Errorf(tally.EInvalid, "give either --usage FILE or --from-db")
 	}
+	if c.Account != "" && !c.FromDB {
+		return tally.Errorf(tally.EInvalid, "--account %s: only with --from-db (a usage file's scenarios are chosen with --scenario)", c.Account)
+	}
 	if c.Lag < 1 || c.Warmup < 1 {
 		return tally.Errorf(tally.EInvalid, "--lag %d, --warmup %d: want at least 1 hour of billing lag (no bill is current) and 1 day of history", c.Lag, c.Warmup)
 	}
@@ -73,6 +76,9 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 			return err
 		}
 		defer closeDB()
+		if err := checkAccount(ctx, db, c.Account); err != nil {
+			return err
+		}
 		if usages, rates, err = storedUsage(ctx, db, c.Account); err != nil {
 			return err
 		}

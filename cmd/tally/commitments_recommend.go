@@ -50,6 +50,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	if err := checkAccount(ctx, db, c.Account); err != nil {
+		return err
+	}
 	if c.PlanOut != "" {
 		// Refused before anything is computed or stored.
 		if err := checkPlanOut(ctx, db, c.PlanOut, c.Account); err != nil {

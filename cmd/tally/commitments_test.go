@@ -376,3 +376,30 @@ func TestJSONEmptyListsAreArrays(t *testing.T) {
 		t.Errorf("rightsize --format json: %q, want empty arrays", out)
 	}
 }
+
+// TestCommitmentsUnknownAccount: an --account no bill or stored commitment
+// names (a typo) is a usage error naming it and the accounts there are; it
+// read as an account without eligible usage ("nothing to recommend", exit
+// 0). A usage file's backtest refuses --account, which only --from-db reads.
+func TestCommitmentsUnknownAccount(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", filepath.Join("..", "..", "ingest", "focus", "testdata", "focus-1.0-sample.csv"))
+	for _, args := range [][]string{
+		{"commitments", "status", "--account", "bogus"},
+		{"commitments", "recommend", "--account", "bogus", "--no-store"},
+		{"commitments", "backtest", "--from-db", "--account", "bogus"},
+	} {
+		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, "--account bogus") || !strings.Contains(errOut, "20209880") {
+			t.Errorf("tally %s: exit %d, want %d naming the account and the accounts there are\n%s%s", strings.Join(args, " "), code, exitUsage, out, errOut)
+		}
+	}
+	if out := tly("commitments", "status", "--account", "20209880", "--window", "2024-09-01T00:00:00Z,2024-10-01T00:00:00Z"); !strings.Contains(out, "Commitments") {
+		t.Errorf("status of a known account:\n%s", out)
+	}
+	code, _, errOut := runTally("commitments", "backtest", "--usage", filepath.Join("..", "..", "commitments", "testdata", "scenarios.csv.gz"), "--account", "111")
+	if code != exitUsage || !strings.Contains(errOut, "--account 111: only with --from-db") {
+		t.Errorf("backtest --usage --account: exit %d %s", code, errOut)
+	}
+}
