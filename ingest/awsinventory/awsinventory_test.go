@@ -115,7 +115,9 @@ func TestPrepareAndSend(t *testing.T) {
 	}
 	var all map[string]any
 	json.Unmarshal([]byte(reqs[1].Payload.Body), &all)
-	if all["upfrontPaymentAmount"] != "52560" || reqs[1].Due { // $2/h × 26,280 h, paid upfront; dated next week
+	// All Upfront pays the whole term by its offering: CreateSavingsPlan
+	// takes upfrontPaymentAmount only for Partial Upfront.
+	if _, ok := all["upfrontPaymentAmount"]; ok || all["commitment"] != "2" || reqs[1].Due { // dated next week
 		t.Errorf("All Upfront Compute Savings Plan: due %v body %s", reqs[1].Due, reqs[1].Payload.Body)
 	}
 	ri := reqs[2]
@@ -209,5 +211,59 @@ func TestCaller(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("%d GetCallerIdentity calls, want 3", n)
+	}
+}
+
+// TestPrepareUpfrontPayments: CreateSavingsPlan's upfrontPaymentAmount is
+// "a whole number between 50 and 99 percent of the total value of the
+// Savings Plan", "only supported if the payment option is Partial Upfront".
+// A Partial Upfront plan states half its total at the commitment sent,
+// rounded up to a whole unit; an All Upfront plan states none. Both are
+// accepted by the fake Savings Plans API, which checks those rules, and
+// join the inventory with the upfront and recurring fees AWS would charge.
+func TestPrepareUpfrontPayments(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	c := clients(t, srv)
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	item := func(id, hourly, payment string) commitments.PlanItem {
+		return commitments.PlanItem{ID: id, Date: now, HourlyCommitment: usd(hourly), Offer: commitments.Offer{Provider: "aws",
+			Kind: tally.CommitComputeSP, TermMonths: 12, Payment: payment}}
+	}
+	plan := commitments.Plan{BillingAccountID: "123456789012", Items: []commitments.PlanItem{
+		item("a/partial", "0.151", "Partial Upfront"), // 0.151 × 8,760 = 1,322.76; half 661.38
+		item("b/all", "0.2", "All Upfront"),
+	}}
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{{"commitment": "0.151", "upfrontPaymentAmount": "662"}, {"commitment": "0.2"}}
+	for i, r := range reqs {
+		var body map[string]any
+		if err := json.Unmarshal([]byte(r.Payload.Body), &body); err != nil {
+			t.Fatal(err)
+		}
+		_, has := body["upfrontPaymentAmount"]
+		if body["commitment"] != want[i]["commitment"] || has != (want[i]["upfrontPaymentAmount"] != nil) ||
+			(has && body["upfrontPaymentAmount"] != want[i]["upfrontPaymentAmount"]) {
+			t.Errorf("%s: body %s, want %v", r.ItemID, r.Payload.Body, want[i])
+		}
+		if resp, err := r.Send(context.Background()); err != nil {
+			t.Errorf("send %s: %v", r.ItemID, err)
+		} else if !strings.Contains(string(resp), `"sp-`) {
+			t.Errorf("send %s: answer %s", r.ItemID, resp)
+		}
+	}
+	got, err := awsinventory.Inventory(context.Background(), c, "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fees := map[string]string{}
+	for _, x := range got {
+		fees[x.PaymentOption] = x.UpfrontFee.Decimal() + " + " + x.RecurringHourlyFee.Decimal() + "/h"
+	}
+	if fees["Partial Upfront"] != "662 + 0.075429223744/h" || fees["All Upfront"] != "1752 + 0/h" {
+		t.Errorf("bought: %v", fees)
 	}
 }

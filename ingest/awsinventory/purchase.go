@@ -137,14 +137,19 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 	if offering == "" {
 		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
 	}
+	commitment := it.HourlyCommitment.Round(3)
 	create := &savingsplans.CreateSavingsPlanInput{
 		SavingsPlanOfferingId: aws.String(offering),
-		Commitment:            aws.String(it.HourlyCommitment.Round(3).Decimal()),
+		Commitment:            aws.String(commitment.Decimal()),
 		ClientToken:           aws.String(clientToken(it.ID)),
 		Tags:                  map[string]string{"tally:plan-item": it.ID},
 	}
-	if upfront := upfrontOf(it); upfront.Sign() > 0 {
-		create.UpfrontPaymentAmount = aws.String(upfront.Round(2).Decimal())
+	if o.Payment == commitments.PartialUpfront {
+		upfront, err := partialUpfront(commitment, o.TermMonths)
+		if err != nil {
+			return nil, err
+		}
+		create.UpfrontPaymentAmount = aws.String(upfront.Decimal())
 	}
 	r := &Request{OfferingID: offering}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
@@ -271,19 +276,24 @@ func property(o sptypes.SavingsPlanOffering, name string) string {
 	return ""
 }
 
-// upfrontOf returns what a Savings Plan item pays upfront: the whole term
-// for All Upfront, half of it for Partial Upfront.
-func upfrontOf(it commitments.PlanItem) tally.Money {
-	hours := uint64(commitments.TermHours(it.Offer.TermMonths))
-	switch it.Offer.Payment {
-	case commitments.AllUpfront:
-		m, _ := it.HourlyCommitment.MulRatio(hours, 1)
-		return m
-	case commitments.PartialUpfront:
-		m, _ := it.HourlyCommitment.MulRatio(hours, 2)
-		return m
+// partialUpfront returns what a Partial Upfront Savings Plan of hourly
+// commitment over months pays upfront: CreateSavingsPlan's
+// upfrontPaymentAmount, "a whole number between 50 and 99 percent of the
+// total value of the Savings Plan" (and taken for Partial Upfront only: an
+// All Upfront plan pays its whole term by its offering). Half the total,
+// rounded up to a whole unit of the currency.
+func partialUpfront(hourly tally.Money, months int) (tally.Money, error) {
+	half, err := hourly.MulRatio(uint64(commitments.TermHours(months)), 2)
+	if err != nil {
+		return tally.Money{}, fmt.Errorf("upfront payment of %s/h: %w", hourly, err)
 	}
-	return tally.Money{}
+	whole := half.Round(0)
+	if c, err := whole.Cmp(half); err != nil {
+		return tally.Money{}, err
+	} else if c < 0 {
+		return whole.Add(tally.FromInt(1, half.Currency()))
+	}
+	return whole, nil
 }
 
 // clientToken derives an idempotency token from the plan item id.
