@@ -60,7 +60,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	for _, r := range reqs {
 		if r.Due {
 			due = append(due, r)
-			if perHour, err = perHour.Add(r.Item.HourlyCommitment); err != nil {
+			if perHour, err = perHour.Add(r.HourlyCost); err != nil {
 				return err
 			}
 		}
@@ -120,8 +120,13 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 			default:
 				when = "waits until the earlier tranches of its pool are bought"
 			}
-			fmt.Fprintf(a.stdout, "%s: %s/h of %s — %s\n  %s %s (%s)\n  %s\n\n", r.ItemID, r.Item.HourlyCommitment.Format(3),
-				commitments.Describe(r.Item.Offer), when, r.Payload.Method, r.Payload.Path, r.Payload.ContentType, r.Payload.Body)
+			what := r.HourlyCost.Format(3) + "/h of " + commitments.Describe(r.Item.Offer)
+			if r.Quantity > 0 { // whole instances: what they cost, against the plan's amount
+				what = fmt.Sprintf("%d × %s, %s/h of %s (the plan's %s/h buys %d whole instance(s))", r.Quantity, r.Item.Offer.InstanceType,
+					r.HourlyCost.Format(3), commitments.Describe(r.Item.Offer), r.Item.HourlyCommitment.Format(3), r.Quantity)
+			}
+			fmt.Fprintf(a.stdout, "%s: %s — %s\n  %s %s (%s)\n  %s\n\n", r.ItemID, what, when, r.Payload.Method, r.Payload.Path,
+				r.Payload.ContentType, r.Payload.Body)
 		}
 		for _, it := range plan.Items {
 			if it.Offer.Provider != tally.ProviderAWS {

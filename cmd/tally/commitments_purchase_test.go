@@ -158,3 +158,34 @@ func purchases(srv *awstest.Server) int {
 	}
 	return n
 }
+
+// TestPurchaseReservedInstancesSaysWhatTheyCost: Reserved Instances are
+// bought in whole instances; the dry run and the typed confirmation say
+// how many and what they cost an hour, within the plan's amount. A plan's
+// 0.6/h of c5.2xlarge (0.214/h each) bought three, 0.642/h, while the
+// confirmation asked to buy "for 0.600/h in total".
+func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
+			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
+	code, out, errOut := runTally(args...)
+	if code != 0 || !strings.Contains(out, "2 × c5.2xlarge, 0.428/h of 1-year No Upfront Reserved Instances") || !strings.Contains(out, "InstanceCount=2") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, out, errOut = runTally(append(args, "--execute")...)
+	if code != 0 || !strings.Contains(errOut, "for 0.428/h in total") {
+		t.Errorf("--execute: exit %d; want the confirmation to name the 0.428/h bought\n%s%s", code, out, errOut)
+	}
+	for _, c := range srv.Calls() {
+		if c.Operation == "PurchaseReservedInstancesOffering" && !strings.Contains(c.Body, "InstanceCount=2") {
+			t.Errorf("bought %s", c.Body)
+		}
+	}
+}

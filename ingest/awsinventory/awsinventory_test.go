@@ -267,3 +267,44 @@ func TestPrepareUpfrontPayments(t *testing.T) {
 		t.Errorf("bought: %v", fees)
 	}
 }
+
+// TestPrepareReservedInstancesWithinThePlan: Reserved Instances come in
+// whole instances; a plan item's hourly amount buys as many as fit in it,
+// never more (a risk-bounded 0.6/h of c5.2xlarge at 0.214/h each is two,
+// 0.428/h: three, 0.642/h, was bought), and the request says what they
+// cost an hour. An amount below one instance buys nothing: it is an error
+// naming the item and the instance's price (one instance, 0.214/h, four
+// times the plan's 0.05/h, was bought).
+func TestPrepareReservedInstancesWithinThePlan(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	c := clients(t, srv)
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	ri := func(id, hourly string) commitments.Plan {
+		return commitments.Plan{BillingAccountID: "123456789012", Items: []commitments.PlanItem{{ID: id, Date: now,
+			HourlyCommitment: usd(hourly), Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12,
+				Payment: "No Upfront", Region: "us-west-2", Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	}
+	plan := ri("a/ri", "0.6")
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := url.ParseQuery(reqs[0].Payload.Body)
+	if reqs[0].Quantity != 2 || form.Get("InstanceCount") != "2" || !reqs[0].HourlyCost.Equal(usd("0.428")) {
+		t.Errorf("0.6/h of c5.2xlarge at 0.214/h: %d instances (%s), %s/h; want 2, 0.428/h", reqs[0].Quantity, form.Get("InstanceCount"), reqs[0].HourlyCost)
+	}
+	plan = ri("b/ri", "0.05")
+	_, err = awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err == nil || !strings.Contains(err.Error(), "b/ri") || !strings.Contains(err.Error(), "0.214") ||
+		!strings.Contains(err.Error(), "less than one") {
+		t.Errorf("0.05/h of c5.2xlarge at 0.214/h: err %v; want it to name the item, the price and less than one instance", err)
+	}
+	// A Savings Plan costs the commitment sent an hour.
+	plan.Items[0] = commitments.PlanItem{ID: "c/sp", Date: now, HourlyCommitment: usd("1.2345"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: "No Upfront"}}
+	reqs, err = awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err != nil || !reqs[0].HourlyCost.Equal(usd("1.234")) {
+		t.Errorf("Savings Plan of 1.2345/h: %v, %+v; want it to cost the 1.234/h sent", err, reqs)
+	}
+}

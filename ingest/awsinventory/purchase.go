@@ -52,6 +52,7 @@ type Request struct {
 	Due        bool                 `json:"due"` // the item may be sent now (commitments.Plan.Due)
 	OfferingID string               `json:"offeringId"`
 	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
+	HourlyCost tally.Money          `json:"hourlyCost"`         // what the purchase costs an hour: the commitment sent; RIs: Quantity × the offering's price (upfront spread over the term)
 	Payload    Payload              `json:"payload"`
 	Caller     *Caller              `json:"caller,omitempty"` // whose credentials send it (set by the caller of Prepare)
 	Item       commitments.PlanItem `json:"-"`
@@ -151,7 +152,7 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 		}
 		create.UpfrontPaymentAmount = aws.String(upfront.Decimal())
 	}
-	r := &Request{OfferingID: offering}
+	r := &Request{OfferingID: offering, HourlyCost: commitment}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := c.SavingsPlans.CreateSavingsPlan(ctx, create, func(o *savingsplans.Options) {
@@ -201,21 +202,39 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	}
 	// What one instance costs an hour: recurring charges and usage price,
 	// plus the fixed price spread over the term.
-	per := float64(aws.ToFloat32(off.UsagePrice)) + float64(aws.ToFloat32(off.FixedPrice))/float64(seconds/3600)
-	for _, rc := range off.RecurringCharges {
-		if rc.Frequency == ec2types.RecurringChargeFrequencyHourly {
-			per += aws.ToFloat64(rc.Amount)
+	per, err := instanceHourly(off, seconds, it.HourlyCommitment.Currency())
+	if err != nil {
+		return nil, err
+	}
+	// As many whole instances as the item's amount pays for, never more:
+	// the amount is the risk-bounded level, and rounding up bought past it.
+	n := int64(math.Floor(it.HourlyCommitment.Float64() / per.Float64()))
+	cost := func(n int64) tally.Money { m, _ := per.MulRatio(uint64(max(n, 0)), 1); return m }
+	for n > 0 {
+		if c, _ := cost(n).Cmp(it.HourlyCommitment); c <= 0 {
+			break
 		}
+		n--
 	}
-	if per <= 0 {
-		return nil, fmt.Errorf("offering %s: no hourly price", aws.ToString(off.ReservedInstancesOfferingId))
+	for {
+		if c, _ := cost(n + 1).Cmp(it.HourlyCommitment); c > 0 {
+			break
+		}
+		n++
 	}
-	n := int32(math.Max(1, math.Round(it.HourlyCommitment.Float64()/per)))
+	if n < 1 {
+		return nil, fmt.Errorf("%s/h buys less than one %s Reserved Instance (%s/h each, upfront spread over the term): "+
+			"nothing to buy; remove the item from the plan, or raise it to %s/h for one", it.HourlyCommitment.Format(3), o.InstanceType,
+			per.Format(4), per.Format(4))
+	}
+	if n > math.MaxInt32 {
+		return nil, fmt.Errorf("%s/h: %d %s Reserved Instances, too many for one purchase", it.HourlyCommitment.Format(3), n, o.InstanceType)
+	}
 	in := &ec2.PurchaseReservedInstancesOfferingInput{
-		InstanceCount:               aws.Int32(n),
+		InstanceCount:               aws.Int32(int32(n)),
 		ReservedInstancesOfferingId: off.ReservedInstancesOfferingId,
 	}
-	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: n}
+	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: int32(n), HourlyCost: cost(n)}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := cl.PurchaseReservedInstancesOffering(ctx, in, func(eo *ec2.Options) {
@@ -233,6 +252,52 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	}
 	r.send = func(ctx context.Context) (json.RawMessage, error) { return call(ctx, true) }
 	return r, nil
+}
+
+// instanceHourly returns what one instance of a Reserved Instance offering
+// costs an hour in cur: its usage price and hourly recurring charges, plus
+// its fixed price spread over the term's seconds. The SDK's float prices
+// are read as the decimals AWS sent.
+func instanceHourly(off *ec2types.ReservedInstancesOffering, seconds int64, cur tally.Currency) (tally.Money, error) {
+	id := aws.ToString(off.ReservedInstancesOfferingId)
+	price := func(what string, f float64, bits int) (tally.Money, error) {
+		m, err := tally.ParseMoney(strconv.FormatFloat(f, 'f', -1, bits), cur)
+		if err != nil {
+			return tally.Money{}, fmt.Errorf("offering %s: %s %v: %w", id, what, f, err)
+		}
+		return m, nil
+	}
+	per, err := price("usage price", float64(aws.ToFloat32(off.UsagePrice)), 32)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	fixed, err := price("fixed price", float64(aws.ToFloat32(off.FixedPrice)), 32)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	if seconds >= 3600 {
+		if fixed, err = fixed.MulRatio(1, uint64(seconds/3600)); err != nil {
+			return tally.Money{}, err
+		}
+		if per, err = per.Add(fixed); err != nil {
+			return tally.Money{}, err
+		}
+	}
+	for _, rc := range off.RecurringCharges {
+		if rc.Frequency == ec2types.RecurringChargeFrequencyHourly {
+			m, err := price("recurring charge", aws.ToFloat64(rc.Amount), 64)
+			if err != nil {
+				return tally.Money{}, err
+			}
+			if per, err = per.Add(m); err != nil {
+				return tally.Money{}, err
+			}
+		}
+	}
+	if per.Sign() <= 0 {
+		return tally.Money{}, fmt.Errorf("offering %s: no hourly price", id)
+	}
+	return per, nil
 }
 
 // capture records the serialized HTTP request at the end of the build
