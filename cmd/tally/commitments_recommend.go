@@ -177,8 +177,12 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 			fmt.Fprintln(w)
 			continue
 		}
+		cur := string(ap.Pools[0].TargetHourly.Currency()) // the account's bill's: every amount below is in it
+		if cur == "" {
+			cur = "?"
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "pool\tin force $/h\ttarget $/h\tbuy $/h\texpected saving/term\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t")
+		fmt.Fprintf(tw, "pool\tin force %[1]s/h\ttarget %[1]s/h\tbuy %[1]s/h\texpected saving/term %[1]s\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t\n", cur)
 		for _, p := range ap.Pools {
 			buy, saving, rng, worst := "-", "-", "-", "-"
 			if !p.PurchaseHourly.IsZero() {

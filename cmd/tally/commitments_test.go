@@ -403,3 +403,19 @@ func TestCommitmentsUnknownAccount(t *testing.T) {
 		t.Errorf("backtest --usage --account: exit %d %s", code, errOut)
 	}
 }
+
+// TestRecommendTableNamesItsCurrency: the recommendation table's amounts
+// are in the account's bill's currency, which its header names; it said
+// "$/h" of a EUR account's recommendations (status was fixed alike).
+func TestRecommendTableNamesItsCurrency(t *testing.T) {
+	eur := func(s string) tally.Money { return tally.MustParseMoney(s, "EUR") }
+	p := commitments.PoolPlan{Pool: "aws/compute-savings-plan", ExistingHourly: eur("0"), TargetHourly: eur("1.5"), PurchaseHourly: eur("1.5"),
+		Savings: commitments.Evaluation{ExpectedSavings: 900, P10: 800, P90: 950, Worst: 700}, Choice: commitments.Choice{Binding: "savings"}}
+	var b strings.Builder
+	writeCommitmentPlans(&b, []commitments.AccountPlan{{Account: "333", Pools: []commitments.PoolPlan{p}}}, "")
+	out := b.String()
+	if strings.Contains(out, "$") || !strings.Contains(out, "in force EUR/h") || !strings.Contains(out, "buy EUR/h") ||
+		!strings.Contains(out, "expected saving/term EUR") {
+		t.Errorf("recommendations of a EUR account:\n%s", out)
+	}
+}
