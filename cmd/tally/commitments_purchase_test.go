@@ -189,3 +189,27 @@ func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
 		}
 	}
 }
+
+// TestPurchaseConfirmationSaysTheUpfrontCharge: an All Upfront purchase
+// charges its whole term when it is bought; the dry run and the typed
+// confirmation say how much, beside the hourly cost. The confirmation said
+// only "for 0.200/h in total" of a plan that charged 1752 USD at once.
+func TestPurchaseConfirmationSaysTheUpfrontCharge(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/compute-savings-plan/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.2", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.AllUpfront}}}}
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
+	code, out, errOut := runTally(args...)
+	if code != 0 || !strings.Contains(out, "0.200/h of 1-year All Upfront Compute Savings Plan, 1752.00 USD of it charged upfront") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	confirmInput = strings.NewReader("no\n")
+	code, out, errOut = runTally(append(args, "--execute")...)
+	if code == 0 || !strings.Contains(errOut, "for 0.200/h in total, for their whole terms (1752.00 USD of it charged upfront, now)") {
+		t.Errorf("--execute: exit %d; want the confirmation to name the upfront charge\n%s%s", code, out, errOut)
+	}
+}

@@ -53,6 +53,7 @@ type Request struct {
 	OfferingID string               `json:"offeringId"`
 	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
 	HourlyCost tally.Money          `json:"hourlyCost"`         // what the purchase costs an hour: the commitment sent; RIs: Quantity × the offering's price (upfront spread over the term)
+	Upfront    tally.Money          `json:"upfront"`            // of it, what is charged at once when bought (Partial and All Upfront)
 	Payload    Payload              `json:"payload"`
 	Caller     *Caller              `json:"caller,omitempty"` // whose credentials send it (set by the caller of Prepare)
 	Item       commitments.PlanItem `json:"-"`
@@ -145,14 +146,21 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 		ClientToken:           aws.String(clientToken(it.ID)),
 		Tags:                  map[string]string{"tally:plan-item": it.ID},
 	}
-	if o.Payment == commitments.PartialUpfront {
-		upfront, err := partialUpfront(commitment, o.TermMonths)
-		if err != nil {
+	upfront := tally.MustParseMoney("0", commitment.Currency())
+	switch o.Payment {
+	case commitments.PartialUpfront:
+		var err error
+		if upfront, err = partialUpfront(commitment, o.TermMonths); err != nil {
 			return nil, err
 		}
 		create.UpfrontPaymentAmount = aws.String(upfront.Decimal())
+	case commitments.AllUpfront: // the whole term, by the offering: not a request field
+		var err error
+		if upfront, err = commitment.MulRatio(uint64(commitments.TermHours(o.TermMonths)), 1); err != nil {
+			return nil, fmt.Errorf("upfront payment of %s/h: %w", commitment, err)
+		}
 	}
-	r := &Request{OfferingID: offering, HourlyCost: commitment}
+	r := &Request{OfferingID: offering, HourlyCost: commitment, Upfront: upfront}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := c.SavingsPlans.CreateSavingsPlan(ctx, create, func(o *savingsplans.Options) {
@@ -234,7 +242,14 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 		InstanceCount:               aws.Int32(int32(n)),
 		ReservedInstancesOfferingId: off.ReservedInstancesOfferingId,
 	}
-	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: int32(n), HourlyCost: cost(n)}
+	fixed, err := tally.ParseMoney(strconv.FormatFloat(float64(aws.ToFloat32(off.FixedPrice)), 'f', -1, 32), it.HourlyCommitment.Currency())
+	if err != nil {
+		return nil, fmt.Errorf("offering %s: fixed price: %w", aws.ToString(off.ReservedInstancesOfferingId), err)
+	}
+	if fixed, err = fixed.MulRatio(uint64(n), 1); err != nil {
+		return nil, err
+	}
+	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: int32(n), HourlyCost: cost(n), Upfront: fixed}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := cl.PurchaseReservedInstancesOffering(ctx, in, func(eo *ec2.Options) {
