@@ -45,6 +45,10 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	if c.Account != "" && !c.FromDB {
 		return tally.Errorf(tally.EInvalid, "--account %s: only with --from-db (a usage file's scenarios are chosen with --scenario)", c.Account)
 	}
+	if len(c.Scenario) > 0 && c.FromDB {
+		return tally.Errorf(tally.EInvalid, "--scenario %s: only with --usage (with --from-db each billing account is a scenario: choose one with --account)",
+			strings.Join(c.Scenario, ","))
+	}
 	if c.Lag < 1 || c.Warmup < 1 {
 		return tally.Errorf(tally.EInvalid, "--lag %d, --warmup %d: want at least 1 hour of billing lag (no bill is current) and 1 day of history", c.Lag, c.Warmup)
 	}

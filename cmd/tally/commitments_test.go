@@ -404,6 +404,19 @@ func TestCommitmentsUnknownAccount(t *testing.T) {
 	}
 }
 
+// TestBacktestFromDBRefusesScenario: --scenario chooses scenarios of a
+// usage file; with --from-db it was ignored and every account was
+// backtested.
+func TestBacktestFromDBRefusesScenario(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", filepath.Join("..", "..", "ingest", "focus", "testdata", "focus-1.0-sample.csv"))
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "backtest", "--from-db", "--scenario", "steady")
+	if code != exitUsage || !strings.Contains(errOut, "--scenario steady: only with --usage") || !strings.Contains(errOut, "--account") {
+		t.Errorf("backtest --from-db --scenario: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 // TestRecommendTableNamesItsCurrency: the recommendation table's amounts
 // are in the account's bill's currency, which its header names; it said
 // "$/h" of a EUR account's recommendations (status was fixed alike).
