@@ -252,3 +252,43 @@ func TestCommitmentsAPIUnknownAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitmentsSummaryP50IsTheMedian: the dashboard's P50 column of a
+// recommendation's monthly savings is the median over the forecast paths,
+// not the mean: a mean pulled down by one bad path in a few fell below P10
+// and read as the middle of the range (here 50 a month against P10 100).
+func TestCommitmentsSummaryP50IsTheMedian(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	p := commitments.PoolPlan{Pool: "aws/compute-savings-plan", Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12,
+		Payment: "No Upfront"}, TargetHourly: usd("1"), PurchaseHourly: usd("1"), Monthly: usd("50"),
+		Savings:       commitments.Evaluation{ExpectedSavings: 600, P10: 1200, P90: 1440, Worst: -9000},
+		MedianSavings: 1320}
+	rec, err := p.Recommendation("111", start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, []tally.Recommendation{rec}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	rw := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/commitments?account=111", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	s.ServeHTTP(rw, req)
+	var sum commitmentSummary
+	if err := json.Unmarshal(rw.Body.Bytes(), &sum); err != nil || rw.Code != http.StatusOK || len(sum.Recommendations) != 1 {
+		t.Fatalf("GET /api/v1/commitments: %d %s", rw.Code, rw.Body)
+	}
+	if got := sum.Recommendations[0].MonthlySavings; got.P10 != "100" || got.P50 != "110" || got.P90 != "120" {
+		t.Errorf("monthly savings %+v, want P10 100, P50 110 (the median), P90 120", got)
+	}
+}
