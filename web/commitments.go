@@ -89,9 +89,9 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 }
 
 // checkCommitmentAccount returns an ENotFound error naming account when it
-// is set but Tally knows no such billing account: none with a bill, and no
+// is set but Tally knows no such billing account: none with a bill, no
 // commitment stored for it (one 'tally commitments sync aws --account'
-// stored before its bill arrived). An answer about it would be an empty
+// stored before its bill arrived) and no commitment recommendation. An answer about it would be an empty
 // portfolio, indistinguishable from an account without commitments.
 func (s *Server) checkCommitmentAccount(ctx context.Context, account string) error {
 	if account == "" {
@@ -113,7 +113,18 @@ func (s *Server) checkCommitmentAccount(ctx context.Context, account string) err
 	if len(cs) > 0 {
 		return nil
 	}
-	return tally.Errorf(tally.ENotFound, "account %q: no billing account of that id has a bill or a commitment "+
+	if s.recs != nil {
+		recs, err := s.recs.Recommendations(ctx, tally.RecommendCommitment)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if hasAccountPrefix(rec.Target, account) {
+				return nil
+			}
+		}
+	}
+	return tally.Errorf(tally.ENotFound, "account %q: no billing account of that id has a bill, a commitment or a recommendation "+
 		"(GET /api/v1/commitments/accounts lists them)", account)
 }
 

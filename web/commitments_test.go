@@ -224,6 +224,12 @@ func TestCommitmentsAPIUnknownAccount(t *testing.T) {
 		State: "active", Source: "aws"}}); err != nil {
 		t.Fatal(err)
 	}
+	// 555 has a recommendation only (its bill since deleted).
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, []tally.Recommendation{{Kind: tally.RecommendCommitment,
+		Target: "555/aws/compute-savings-plan", CreatedAt: start, MonthlySavings: tally.MustParseMoney("1", "USD"),
+		Current: json.RawMessage(`{}`), Recommended: json.RawMessage(`{}`), Risk: json.RawMessage(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
 	secret, tok := NewToken()
 	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
@@ -245,7 +251,7 @@ func TestCommitmentsAPIUnknownAccount(t *testing.T) {
 			!strings.Contains(e.Message, `"bogus"`) {
 			t.Errorf("GET %s?account=bogus: %d %s; want 404 naming the account", route, code, body)
 		}
-		for _, known := range []string{"111", "333"} {
+		for _, known := range []string{"111", "333", "555"} {
 			if code, body := get(route + "?account=" + known); code != http.StatusOK {
 				t.Errorf("GET %s?account=%s: %d %s", route, known, code, body)
 			}
