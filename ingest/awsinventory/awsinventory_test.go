@@ -308,3 +308,23 @@ func TestPrepareReservedInstancesWithinThePlan(t *testing.T) {
 		t.Errorf("Savings Plan of 1.2345/h: %v, %+v; want it to cost the 1.234/h sent", err, reqs)
 	}
 }
+
+// TestPrepareRefusesCommitmentBelowTheMinimum: CreateSavingsPlan's
+// commitment is "a value between 0.001 and 1 million"; an item of
+// 0.0004/h was sent as "commitment":"0" (rounded to three decimals) and
+// shown as due. It is an error naming the item and the minimum.
+func TestPrepareRefusesCommitmentBelowTheMinimum(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	plan := commitments.Plan{BillingAccountID: "1", Items: []commitments.PlanItem{{ID: "a/tiny", Date: now, HourlyCommitment: usd("0.0004"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: "No Upfront"}}}}
+	reqs, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, plan.Due(now, nil))
+	if err == nil || !strings.Contains(err.Error(), "a/tiny") || !strings.Contains(err.Error(), "0.001") {
+		body := ""
+		if len(reqs) > 0 {
+			body = reqs[0].Payload.Body
+		}
+		t.Errorf("0.0004/h: err %v, body %s; want an error naming the item and the 0.001/h minimum", err, body)
+	}
+}

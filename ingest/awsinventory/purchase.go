@@ -139,7 +139,14 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 	if offering == "" {
 		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
 	}
+	// The commitment is sent to the thousandth, and must be at least 0.001
+	// ("a value between 0.001 and 1 million"): rounded to 0 it was sent as
+	// "0" and shown as due.
 	commitment := it.HourlyCommitment.Round(3)
+	if c, err := commitment.Cmp(tally.MustParseMoney("0.001", commitment.Currency())); err != nil || c < 0 {
+		return nil, fmt.Errorf("%s/h is less than the 0.001/h a Savings Plan commits at least: remove the item from the plan, or raise it to 0.001",
+			it.HourlyCommitment.Decimal())
+	}
 	create := &savingsplans.CreateSavingsPlanInput{
 		SavingsPlanOfferingId: aws.String(offering),
 		Commitment:            aws.String(commitment.Decimal()),
