@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -23,6 +25,12 @@ type commitmentsPurchaseCmd struct {
 }
 
 func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
+	if strings.EqualFold(filepath.Ext(c.Plan), ".csv") {
+		// The CSV export is for people to review; it was parsed as JSON
+		// ("byte 1: invalid character 'i'").
+		return tally.Errorf(tally.EInvalid, "--plan %s: a CSV plan is for review; purchase reads the JSON plan "+
+			"('tally commitments recommend --account ID --plan-out plan.json')", c.Plan)
+	}
 	f, err := os.Open(c.Plan)
 	if err != nil {
 		return tally.Errorf(tally.EInvalid, "plan: %v", err)

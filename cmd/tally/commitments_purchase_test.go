@@ -213,3 +213,17 @@ func TestPurchaseConfirmationSaysTheUpfrontCharge(t *testing.T) {
 		t.Errorf("--execute: exit %d; want the confirmation to name the upfront charge\n%s%s", code, out, errOut)
 	}
 }
+
+// TestPurchaseRefusesTheCSVPlan: recommend --plan-out writes CSV for review
+// and JSON for purchase; a CSV plan given to purchase said "byte 1: bad
+// purchase plan: invalid character 'i' looking for beginning of value".
+func TestPurchaseRefusesTheCSVPlan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.csv")
+	if err := os.WriteFile(path, []byte("id,date,provider\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "purchase", "--plan", path)
+	if code != exitUsage || !strings.Contains(errOut, "a CSV plan is for review") || !strings.Contains(errOut, "--plan-out plan.json") {
+		t.Errorf("purchase --plan plan.csv: exit %d %s", code, errOut)
+	}
+}
