@@ -328,3 +328,29 @@ func TestPrepareRefusesCommitmentBelowTheMinimum(t *testing.T) {
 		t.Errorf("0.0004/h: err %v, body %s; want an error naming the item and the 0.001/h minimum", err, body)
 	}
 }
+
+// TestPrepareRefusesAPlanInAnotherCurrency: Savings Plans and Reserved
+// Instances are offered in USD; the plan of an account billed in EUR is in
+// EUR (the bill's currency), and its 1.5 EUR/h was sent as commitment
+// "1.5", which AWS reads as 1.5 USD/h, and its RI amount compared with USD
+// prices. Both are errors naming the two currencies; nothing is built.
+func TestPrepareRefusesAPlanInAnotherCurrency(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	eur := tally.MustParseMoney("1.5", "EUR")
+	for _, o := range []commitments.Offer{
+		{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: "No Upfront"},
+		{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: "No Upfront", Region: "eu-west-1", Family: "m5", InstanceType: "m5.xlarge"},
+	} {
+		plan := commitments.Plan{BillingAccountID: "1", Items: []commitments.PlanItem{{ID: "a/" + o.Kind, Date: now, HourlyCommitment: eur, Offer: o}}}
+		reqs, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, plan.Due(now, nil))
+		if err == nil || !strings.Contains(err.Error(), "EUR") || !strings.Contains(err.Error(), "USD") {
+			body := ""
+			if len(reqs) > 0 {
+				body = reqs[0].Payload.Body
+			}
+			t.Errorf("%s in EUR: err %v, body %s; want an error naming EUR and USD", o.Kind, err, body)
+		}
+	}
+}

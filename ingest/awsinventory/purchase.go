@@ -101,8 +101,21 @@ func Prepare(ctx context.Context, c *Clients, plan commitments.Plan, due map[str
 	return out, nil
 }
 
+// errCurrency is the error of a plan item in a currency AWS does not sell
+// the commitment in (an account billed in EUR has its plan in EUR): its
+// amount would be read as another currency's.
+func errCurrency(it commitments.PlanItem, sold string) error {
+	return fmt.Errorf("the plan is in %s (its bill's currency), but AWS sells this commitment in %s and Tally does not convert currencies: "+
+		"nothing is built; buy it in the AWS console at the %s amount", it.HourlyCommitment.Currency(), sold, sold)
+}
+
 func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem) (*Request, error) {
 	o := it.Offer
+	// CurrencyCode is CNY or USD: an amount in another currency would be
+	// sent as the same number of dollars.
+	if cur := it.HourlyCommitment.Currency(); cur != "USD" && cur != "CNY" {
+		return nil, errCurrency(it, "USD (CNY in China)")
+	}
 	planType := sptypes.SavingsPlanTypeCompute
 	in := &savingsplans.DescribeSavingsPlansOfferingsInput{
 		Durations:      []int64{int64(o.TermMonths) * 365 * 86400 / 12},
@@ -126,6 +139,7 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 		}
 		for _, off := range page.SearchResults {
 			if off.PlanType == planType && string(off.PaymentOption) == o.Payment && off.DurationSeconds == in.Durations[0] &&
+				string(off.Currency) == string(it.HourlyCommitment.Currency()) &&
 				(o.Kind != tally.CommitEC2SP || (property(off, "region") == o.Region && property(off, "instanceFamily") == o.Family)) {
 				offering = aws.ToString(off.OfferingId)
 				break
@@ -214,6 +228,9 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	}
 	if off == nil {
 		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
+	}
+	if sold := string(off.CurrencyCode); sold != string(it.HourlyCommitment.Currency()) {
+		return nil, errCurrency(it, sold)
 	}
 	// What one instance costs an hour: recurring charges and usage price,
 	// plus the fixed price spread over the term.
