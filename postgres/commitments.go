@@ -14,9 +14,12 @@ import (
 // eligibleSQL selects the cost lines of usage commitments can cover: compute
 // usage (EC2 instances, GCP cores and RAM, FOCUS ServiceCategory Compute),
 // covered or not, except spot, the SavingsPlanNegation lines that cancel
-// covered usage's on-demand amounts, and the EKS control plane's per-cluster
-// fee (ServiceCategory Compute, but no Savings Plan or reservation covers it).
+// covered usage's on-demand amounts, the EKS control plane's per-cluster
+// fee (ServiceCategory Compute, but no Savings Plan or reservation covers
+// it), and the rows of unused commitment (FOCUS writes them as Usage with
+// status Unused: commitment lost, which the KPIs count as such, not usage).
 const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic'
+	AND commitment_discount_status <> 'Unused'
 	AND coalesce(extras->>'x_LineItemType', '') <> 'SavingsPlanNegation'
 	AND coalesce(extras->>'x_UsageType', '') !~* 'AmazonEKS-Hours:perCluster'
 	AND NOT (commitment_discount_id <> '' AND commitment_discount_status = '')

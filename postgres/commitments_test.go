@@ -195,3 +195,46 @@ func TestCommitmentEKSClusterFeeIsNotEligible(t *testing.T) {
 		t.Errorf("EligibleUsage: streams %v, total %s, want 24.96", u.Streams, total.Money("USD"))
 	}
 }
+
+// TestCommitmentUnusedUsageRowIsNotEligibleUsage: FOCUS writes the unused
+// part of a commitment as a Usage row with CommitmentDiscountStatus Unused
+// (the status must be set on Usage rows), in the commitment's service
+// category, Compute. It is commitment lost, not usage: counted once, as
+// unused, it was also eligible usage, so the amortized cost counted it
+// twice (ESR -25% for 0%).
+func TestCommitmentUnusedUsageRowIsNotEligibleUsage(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const sp = "arn:aws:savingsplans::111111111111:savingsplan/sp1"
+	used := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "8", "6")
+	used.ServiceCategory, used.CommitmentDiscountID, used.CommitmentDiscountType = "Compute", sp, "Savings Plan"
+	unused := testLine(t, "2026-10-03T05:00:00Z", "", "0", "2")
+	unused.ServiceCategory, unused.CommitmentDiscountID, unused.CommitmentDiscountType = "Compute", sp, "Savings Plan"
+	unused.CommitmentDiscountStatus, unused.ListCost, unused.Extras = tally.CommitmentUnused, tally.MustParseMoney("1", "USD"), nil
+	storeFOCUS(t, db, "111111111111", day, used, unused)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 {
+		t.Fatalf("CommitmentSums: %+v", sums)
+	}
+	s := sums[0]
+	if s.EligibleOD.Decimal() != "8" || s.CoveredOD.Decimal() != "8" || s.UsageCost.Decimal() != "6" || s.Used.Decimal() != "6" || s.Unused.Decimal() != "2" {
+		t.Errorf("CommitmentSums: %+v; want eligible 8, covered 8, usage cost 6, used 6, unused 2", s)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total commitments.Nanos
+	for _, st := range u.OD {
+		for _, v := range st {
+			total += v
+		}
+	}
+	if total != commitments.NanosOf(8) {
+		t.Errorf("EligibleUsage: streams %v, total %s, want 8 (the used row's list cost)", u.Streams, total.Money("USD"))
+	}
+}
