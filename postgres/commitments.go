@@ -279,11 +279,12 @@ func (db *DB) LogCommitmentAction(ctx context.Context, a commitments.Action) (in
 	return id, nil
 }
 
-// CommitmentActions returns the latest actions, newest first.
-func (db *DB) CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error) {
+// CommitmentActions returns the latest actions of account ("" for all),
+// newest first.
+func (db *DB) CommitmentActions(ctx context.Context, account string, limit int) ([]commitments.Action, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT action_id, at, billing_account_id, action, status, provider, item_id, operation, request, response, actor, error
-		FROM commitment_actions ORDER BY action_id DESC LIMIT $1`, limit)
+		FROM commitment_actions WHERE $2 = '' OR billing_account_id = $2 ORDER BY action_id DESC LIMIT $1`, limit, account)
 	if err != nil {
 		return nil, fmt.Errorf("query commitment actions: %w", err)
 	}

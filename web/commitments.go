@@ -22,8 +22,9 @@ type CommitmentStore interface {
 	// Commitments returns account's commitments active at some time in w,
 	// and BillingCommitments what its bill says about each (commitments.Portfolio).
 	commitments.PortfolioStore
-	// CommitmentActions returns the latest logged actions, newest first.
-	CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error)
+	// CommitmentActions returns the latest logged actions of account ("" for
+	// all), newest first.
+	CommitmentActions(ctx context.Context, account string, limit int) ([]commitments.Action, error)
 	// BillingAccounts lists the billing accounts with a bill.
 	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
 }
@@ -271,8 +272,9 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// commitmentActions answers GET /api/v1/commitments/actions[?limit=N]: the
-// action log, newest first.
+// commitmentActions answers GET
+// /api/v1/commitments/actions[?limit=N][&account=A]: the action log (of
+// account A), newest first.
 func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -283,10 +285,17 @@ func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	as, err := s.commits.CommitmentActions(r.Context(), limit)
+	account := r.URL.Query().Get("account")
+	as, err := s.commits.CommitmentActions(r.Context(), account, limit)
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if len(as) == 0 { // none logged, or an account Tally does not know
+		if err := s.checkCommitmentAccount(r.Context(), account); err != nil {
+			s.error(w, r, err)
+			return
+		}
 	}
 	if as == nil {
 		as = []commitments.Action{}

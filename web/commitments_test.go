@@ -298,3 +298,51 @@ func TestCommitmentsSummaryP50IsTheMedian(t *testing.T) {
 		t.Errorf("monthly savings %+v, want P10 100, P50 110 (the median), P90 120", got)
 	}
 }
+
+// TestCommitmentActionsOfAnAccount: GET /api/v1/commitments/actions?account=A
+// answers A's actions only (it ignored account and answered every
+// account's, another account's purchases among them); an account Tally
+// does not know is a 404.
+func TestCommitmentActionsOfAnAccount(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	for _, acct := range []string{"111", "999", "111"} {
+		if _, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: acct, Action: commitments.ActionPurchase,
+			Status: commitments.StatusOK, Provider: "aws", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	for _, c := range []struct {
+		account string
+		n       int
+	}{{"", 3}, {"111", 2}, {"999", 1}} {
+		var acts struct{ Actions []commitments.Action }
+		code, body := get("/api/v1/commitments/actions?account=" + c.account)
+		if err := json.Unmarshal(body, &acts); err != nil || code != http.StatusOK || len(acts.Actions) != c.n {
+			t.Errorf("account %q: %d %s; want %d actions", c.account, code, body, c.n)
+		}
+		for _, a := range acts.Actions {
+			if c.account != "" && a.BillingAccountID != c.account {
+				t.Errorf("account %q: an action of %s", c.account, a.BillingAccountID)
+			}
+		}
+	}
+	if code, body := get("/api/v1/commitments/actions?account=bogus"); code != http.StatusNotFound {
+		t.Errorf("unknown account: %d %s, want 404", code, body)
+	}
+}

@@ -357,8 +357,9 @@ func lastCharge(bcs []commitments.BillingCommitment) (time.Time, bool) {
 
 // commitmentsLogCmd is `tally commitments log`.
 type commitmentsLogCmd struct {
-	Limit  int    `default:"50" help:"How many actions, newest first."`
-	Format string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
+	Account string `placeholder:"ID" help:"Only this billing account's actions (default: all)."`
+	Limit   int    `default:"50" help:"How many actions, newest first."`
+	Format  string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
 }
 
 func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
@@ -367,9 +368,14 @@ func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	as, err := db.CommitmentActions(ctx, c.Limit)
+	as, err := db.CommitmentActions(ctx, c.Account, c.Limit)
 	if err != nil {
 		return err
+	}
+	if len(as) == 0 { // none logged, or an account Tally does not know
+		if err := checkAccount(ctx, db, c.Account); err != nil {
+			return err
+		}
 	}
 	if c.Format == "json" {
 		return writeIndentedJSON(a.stdout, as)

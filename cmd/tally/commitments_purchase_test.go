@@ -81,7 +81,7 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			as, err := db.CommitmentActions(context.Background(), 100)
+			as, err := db.CommitmentActions(context.Background(), "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -171,7 +171,7 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 	if bought() != due || due == 0 {
 		t.Fatalf("bought %d, want %d", bought(), due)
 	}
-	as, err := db.CommitmentActions(context.Background(), 100)
+	as, err := db.CommitmentActions(context.Background(), "", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
