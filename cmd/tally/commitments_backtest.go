@@ -88,6 +88,19 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	opt := commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24, Pools: commitments.DefaultPoolOptions, Rates: rates, Ends: c.Ends}
+	for _, u := range usages {
+		// The first decision is at the end of the warm-up: on usage no
+		// longer than it no strategy decides anything, and every one scored
+		// 0% ESR at 100% utilization, which --check passed as the target met.
+		if u.Hours() <= opt.Warmup {
+			src := "--usage " + c.Usage
+			if c.FromDB {
+				src = "--from-db"
+			}
+			return tally.Errorf(tally.EInvalid, "%s: scenario %s has %d hour(s) of usage, no more than the --warmup of %d days before the first decision: "+
+				"no strategy would decide anything (give more usage, or a shorter --warmup)", src, u.Name, u.Hours(), c.Warmup)
+		}
+	}
 	var reps []*commitments.Report
 	for _, u := range usages {
 		strategies, _ := strategiesNamed(c.Strategy, risk, c.Seed)
