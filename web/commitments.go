@@ -66,6 +66,10 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	if w, err = tally.ParseWindow(win, s.now()); err != nil {
 		return "", w, "", err
 	}
+	// The bill is hourly and a step holds the lines that start in it: a
+	// window from 00:30 answered 01:00 to the hour after its end, labelled
+	// from 00:30.
+	w = wholeHours(w)
 	if w.Duration() > 3*366*24*time.Hour {
 		return "", w, "", tally.Errorf(tally.EInvalid, "window %q: at most three years", win)
 	}

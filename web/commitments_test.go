@@ -346,3 +346,37 @@ func TestCommitmentActionsOfAnAccount(t *testing.T) {
 		t.Errorf("unknown account: %d %s, want 404", code, body)
 	}
 }
+
+// TestCommitmentStatusWholeHours: a status window whose bounds fall inside
+// hours answers the whole hours it touches and says so; from 00:30 to
+// 02:30 it answered the hours 01 and 02, labelled from 00:30.
+func TestCommitmentStatusWholeHours(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/commitments/status?window=2026-11-10T00:30:00Z,2026-11-10T02:30:00Z&step=hour", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	s.ServeHTTP(rec, req)
+	var st commitments.Status
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if !st.Window.Start.Equal(start) || !st.Window.End.Equal(start.Add(3*time.Hour)) || len(st.Series) != 3 ||
+		!st.Series[0].Start.Equal(start) || st.Totals.EligibleOD.Decimal() != "30" {
+		t.Errorf("window %v, %d steps from %v, eligible %s; want 00:00–03:00, 3 steps from 00:00, 30", st.Window, len(st.Series),
+			func() any {
+				if len(st.Series) > 0 {
+					return st.Series[0].Start
+				}
+				return nil
+			}(), st.Totals.EligibleOD)
+	}
+}

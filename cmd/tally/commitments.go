@@ -43,6 +43,12 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	// Whole hours, as the bill's lines start: a window from 00:30 answered
+	// 01:00 to the hour after its end, labelled from 00:30.
+	if end := w.End.Truncate(time.Hour); end.Before(w.End) {
+		w.End = end.Add(time.Hour)
+	}
+	w.Start = w.Start.Truncate(time.Hour)
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
