@@ -63,7 +63,10 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	if c.Term == "3y" {
 		months = 36
 	}
-	out, err := commitments.RecommendAccounts(ctx, db, commitments.AccountsOptions{Account: c.Account, History: now.Sub(w.Start), NoStore: c.NoStore,
+	// The history is the window's length, ending now: "2d" is 48 hours. Its
+	// start to now was a day and the hours of today, as "2d" ends at the
+	// next midnight.
+	out, err := commitments.RecommendAccounts(ctx, db, commitments.AccountsOptions{Account: c.Account, History: w.Duration(), NoStore: c.NoStore,
 		Skipped: func(acct string, hours int) {
 			a.log.Info("no eligible usage to recommend from", "account", acct, "hours", hours)
 		},

@@ -432,3 +432,33 @@ func TestRecommendTableNamesItsCurrency(t *testing.T) {
 		t.Errorf("recommendations of a EUR account:\n%s", out)
 	}
 }
+
+// TestRecommendHistoryIsWhatItSays: --history 2d forecasts from the last
+// two days of the bill, the least a forecast takes. The window "2d" ends at
+// the next midnight, and the history was taken from its start to now: a
+// day and the hours of today, so "nothing to recommend" from a bill of
+// three steady days.
+func TestRecommendHistoryIsWhatItSays(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC()
+	start := now.Truncate(time.Hour).Add(-71 * time.Hour) // to the current hour
+	var b strings.Builder
+	b.WriteString(`"BilledCost","BillingAccountId","BillingAccountName","BillingCurrency","BillingPeriodEnd","BillingPeriodStart","ChargeCategory","ChargeClass","ChargeDescription","ChargePeriodEnd","ChargePeriodStart","EffectiveCost","ListCost","ContractedCost","PricingCategory","ProviderName","RegionId","ResourceId","ServiceCategory","ServiceName","x_InstanceType"` + "\n")
+	for h := range 72 {
+		s := start.Add(time.Duration(h) * time.Hour)
+		month := tally.MonthStart(s)
+		fmt.Fprintf(&b, "2,\"777777777777\",\"acct\",\"USD\",%q,%q,\"Usage\",,\"m5.xlarge\",%q,%q,2,2,2,\"Standard\",\"AWS\",\"us-east-1\",\"i-1\",\"Compute\",\"Amazon Elastic Compute Cloud\",\"m5.xlarge\"\n",
+			month.AddDate(0, 1, 0).Format(time.DateTime), month.Format(time.DateTime), s.Add(time.Hour).Format(time.DateTime), s.Format(time.DateTime))
+	}
+	path := filepath.Join(t.TempDir(), "focus.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", path)
+	var out []commitments.AccountPlan
+	js := tly("commitments", "recommend", "--history", "2d", "--no-store", "--format", "json", "--paths", "10")
+	if err := json.Unmarshal([]byte(js), &out); err != nil || len(out) != 1 || len(out[0].Pools) == 0 {
+		t.Errorf("recommend --history 2d on three days of bill: %s", js)
+	}
+}
