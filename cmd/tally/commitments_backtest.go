@@ -243,6 +243,11 @@ func readUsageFile(path string) ([]*commitments.Usage, error) {
 		if errors.Is(err, commitments.ErrBadUsage) {
 			return nil, tally.Errorf(tally.EInvalid, "%w", err)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+			// Bad input, not a failure of Tally's: it said "read F:
+			// unexpected EOF" and exited 1.
+			return nil, tally.Errorf(tally.EInvalid, "usage %s: the gzip data ends early or is corrupt (a truncated copy?): %v", path, err)
+		}
 		return nil, err
 	}
 	return us, nil

@@ -120,3 +120,21 @@ func TestBacktestRefusesUsageNoLongerThanTheWarmup(t *testing.T) {
 		t.Errorf("--warmup 1: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestBacktestTruncatedGzipIsBadInput: a usage file whose gzip data ends
+// early (a truncated download) is bad input that says so, exit 2; it said
+// "read F: unexpected EOF" and exited 1, as for a failure of Tally's.
+func TestBacktestTruncatedGzipIsBadInput(t *testing.T) {
+	full, err := os.ReadFile(filepath.Join("..", "..", "commitments", "testdata", "scenarios.csv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cut.csv.gz")
+	if err := os.WriteFile(path, full[:4000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runTally("--log-level", "error", "commitments", "backtest", "--usage", path, "--strategy", "none")
+	if code != exitUsage || !strings.Contains(errOut, "ends early or is corrupt") || !strings.Contains(errOut, path) {
+		t.Errorf("truncated gzip: exit %d %s", code, errOut)
+	}
+}
