@@ -19,7 +19,7 @@ import (
 // it), and the rows of unused commitment (FOCUS writes them as Usage with
 // status Unused: commitment lost, which the KPIs count as such, not usage).
 const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic'
-	AND commitment_discount_status <> 'Unused'
+	AND commitment_discount_status <> 'Unused' AND NOT ` + nonComputeSQL + `
 	AND coalesce(extras->>'x_LineItemType', '') <> 'SavingsPlanNegation'
 	AND coalesce(extras->>'x_UsageType', '') !~* 'AmazonEKS-Hours:perCluster'
 	AND NOT (commitment_discount_id <> '' AND commitment_discount_status = '')
@@ -28,6 +28,15 @@ const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic
 	     OR service_category IN ('Compute', 'Compute Instance')
 	     OR coalesce(extras->>'x_InstanceType', '') <> ''
 	     OR (provider = 'gcp' AND service_name = 'Compute Engine' AND charge_description ~* 'instance (core|ram)')))`
+
+// nonComputeSQL selects the lines of AWS services whose usage a CUR gives an
+// instance type too ("db.r5.large") and which have reservations of their
+// own, but which neither Savings Plans nor EC2 reservations cover: their
+// usage is not eligible, and their reservations' used and unused parts are
+// not the compute commitments' KPIs.
+const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') IN
+	('AmazonRDS', 'AmazonElastiCache', 'AmazonES', 'AmazonOpenSearchService', 'AmazonRedshift', 'AmazonMemoryDB',
+	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker'))`
 
 // gcpFeeSQL selects the GCP export's commitment fee lines, which carry no
 // commitment status.
@@ -55,11 +64,11 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 		WITH src AS (
 			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost,
 				charge_period_start AS s, charge_period_end AS e,
-				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee
+				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee, `+nonComputeSQL+` AS nc
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND (charge_period_end > $2 OR charge_period_start >= $2) AND charge_period_start < $3
 		), kpi AS (
-			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR st = 'Unused' OR fee
+			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR (st = 'Unused' AND NOT nc) OR fee
 		), long AS (
 			-- Lines longer than an hour (monthly RI fees, daily lines) are
 			-- spread over their hours; each bucket's share is a difference of

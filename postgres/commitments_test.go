@@ -238,3 +238,45 @@ func TestCommitmentUnusedUsageRowIsNotEligibleUsage(t *testing.T) {
 		t.Errorf("EligibleUsage: streams %v, total %s, want 8 (the used row's list cost)", u.Streams, total.Money("USD"))
 	}
 }
+
+// TestCommitmentDatabaseInstancesAreNotComputeUsage: a CUR names the
+// instance type of RDS (and ElastiCache, OpenSearch, Redshift …) usage too,
+// "db.r5.large"; that usage is not what Savings Plans or EC2 reservations
+// cover. It was eligible, a stream of family "db" that an EC2 Instance
+// Savings Plan pool and the Compute Savings Plan were sized on, and its
+// reservation's used and unused parts entered the compute KPIs.
+func TestCommitmentDatabaseInstancesAreNotComputeUsage(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const ri = "arn:aws:rds:us-east-1:111111111111:ri:db-ri-1"
+	ec2 := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "1", "1")
+	ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
+	ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+	rds := func(list, eff string, st tally.CommitmentStatus) tally.CostLine {
+		l := testLine(t, "2026-10-03T05:00:00Z", "arn:aws:rds:us-east-1:111111111111:db:orders", list, eff)
+		l.ServiceName, l.ServiceCategory, l.CommitmentDiscountStatus = "Amazon Relational Database Service", "Database Instance", st
+		l.Extras = map[string]string{"x_UsageType": "USE1-InstanceUsage:db.r5.large", "x_InstanceType": "db.r5.large", "x_ProductCode": "AmazonRDS"}
+		if st != "" {
+			l.CommitmentDiscountID, l.CommitmentDiscountType = ri, "Reserved Instance"
+		}
+		return l
+	}
+	onDemand, covered, unused := rds("0.25", "0.25", ""), rds("0.25", "0.15", tally.CommitmentUsed), rds("0", "0.15", tally.CommitmentUnused)
+	unused.ChargeCategory = tally.ChargePurchase
+	storeFOCUS(t, db, "111111111111", day, ec2, onDemand, covered, unused)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "1" || !sums[0].CoveredOD.IsZero() || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
+		t.Errorf("CommitmentSums: %+v; want the EC2 hour alone: eligible 1, nothing covered, used or unused", sums)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Streams) != 1 || u.Streams[0].InstanceType != "m5.large" {
+		t.Errorf("EligibleUsage streams %v, want m5.large alone", u.Streams)
+	}
+}
