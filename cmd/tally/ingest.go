@@ -144,11 +144,18 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 		sort.Strings(out)
 		return out, nil
 	}
-	return awscur.LocateWith(ctx, paths, opt, awscur.Finder{
+	files, cleanup, err = awscur.LocateWith(ctx, paths, opt, awscur.Finder{
 		Select: byExtension,
 		Local:  func(p string) ([]ingest.File, error) { return ingest.ListFiles(p, exts...) },
 		What:   "input files (" + strings.Join(exts, ", ") + ", compressed or not)",
 	})
+	if err == nil && source == "gcp-billing" {
+		if err = gcpbilling.CheckTables(files); err != nil {
+			cleanup()
+			return nil, cleanup, err
+		}
+	}
+	return files, cleanup, err
 }
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {
