@@ -81,6 +81,15 @@ func timestamp(f func(l *tally.CostLine) *time.Time) setter {
 	}
 }
 
+// periodBound reads a billing period bound as the month it names (see
+// ingest.PeriodTime).
+func periodBound(f func(l *tally.CostLine) *time.Time) setter {
+	return func(l *tally.CostLine, v string, _ tally.Currency) (err error) {
+		*f(l), err = ingest.PeriodTime(v)
+		return err
+	}
+}
+
 // setters maps FOCUS columns to CostLine fields. BillingCurrency is read
 // first, separately; Tags, provider names and unknown columns too.
 var setters = map[string]setter{
@@ -93,8 +102,8 @@ var setters = map[string]setter{
 	"BillingAccountName": str(func(l *tally.CostLine) *string { return &l.BillingAccountName }),
 	"SubAccountId":       str(func(l *tally.CostLine) *string { return &l.SubAccountID }),
 	"SubAccountName":     str(func(l *tally.CostLine) *string { return &l.SubAccountName }),
-	"BillingPeriodStart": timestamp(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodStart }),
-	"BillingPeriodEnd":   timestamp(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodEnd }),
+	"BillingPeriodStart": periodBound(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodStart }),
+	"BillingPeriodEnd":   periodBound(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodEnd }),
 	"ChargePeriodStart":  timestamp(func(l *tally.CostLine) *time.Time { return &l.ChargePeriodStart }),
 	"ChargePeriodEnd":    timestamp(func(l *tally.CostLine) *time.Time { return &l.ChargePeriodEnd }),
 	"ChargeCategory": func(l *tally.CostLine, v string, _ tally.Currency) (err error) {
