@@ -144,6 +144,7 @@ type mapping struct {
 	currency int
 	provider []int // ServiceProviderName, ProviderName, PublisherName, InvoiceIssuerName: the first non-null wins
 	tags     int
+	end      int // ChargePeriodEnd
 	set      []boundSetter
 	extras   []int
 }
@@ -187,6 +188,9 @@ func newMapping(file string, header []string) (*mapping, error) {
 			m.currency = i
 		case h == "Tags":
 			m.tags = i
+		case h == "ChargePeriodEnd":
+			m.end = i
+			m.set = append(m.set, boundSetter{col: i, fn: setters[h]})
 		case setters[h] != nil:
 			m.set = append(m.set, boundSetter{col: i, fn: setters[h]})
 		default:
@@ -240,6 +244,9 @@ func (m *mapping) line(file string, lineNo int64, rec []string, l *tally.CostLin
 	}
 	if l.BillingAccountID == "" {
 		return &ingest.LineError{File: file, Line: lineNo, Column: "BillingAccountId", Reason: "required"}
+	}
+	if l.ChargePeriodEnd.IsZero() && !l.ChargePeriodStart.IsZero() {
+		return bad(m.end, "required")
 	}
 	if l.ChargePeriodEnd.Before(l.ChargePeriodStart) {
 		return &ingest.LineError{File: file, Line: lineNo, Column: "ChargePeriodEnd", Value: l.ChargePeriodEnd.Format(time.RFC3339), Reason: "before ChargePeriodStart"}

@@ -45,3 +45,20 @@ func TestBillingPeriodWithUTCOffset(t *testing.T) {
 		}
 	}
 }
+
+// A line without ChargePeriodEnd (NULL, as the sample writes empty cells)
+// is rejected as missing it, naming the cell's value: it was called
+// "before ChargePeriodStart", with the value "0001-01-01T00:00:00Z", which
+// the file does not hold.
+func TestNullChargePeriodEnd(t *testing.T) {
+	csv := "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ServiceName,ProviderName\n" +
+		"111,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Credit,2024-09-02T00:00:00Z,NULL,-0.5,-0.5,EC2,AWS\n"
+	var bad *ingest.LineError
+	err := focus.ParseCSV(context.Background(), "null.csv", strings.NewReader(csv), func(_ int64, _ *tally.CostLine, b *ingest.LineError) error {
+		bad = b
+		return nil
+	})
+	if err != nil || bad == nil || bad.Column != "ChargePeriodEnd" || bad.Value != "NULL" || bad.Reason != "required" {
+		t.Errorf("%v; bad %v; want null.csv:2: column ChargePeriodEnd value \"NULL\": required", err, bad)
+	}
+}
