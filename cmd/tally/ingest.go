@@ -144,11 +144,28 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 		sort.Strings(out)
 		return out, nil
 	}
-	return awscur.LocateWith(ctx, paths, opt, awscur.Finder{
+	finder := awscur.Finder{
 		Select: byExtension,
 		Local:  func(p string) ([]ingest.File, error) { return ingest.ListFiles(p, exts...) },
 		What:   "input files (" + strings.Join(exts, ", ") + ", compressed or not)",
-	})
+	}
+	if source == "focus" {
+		// AWS Data Exports deliver FOCUS as they do CUR 2.0: the month's
+		// manifest names the current refresh's files.
+		isData := func(n string) bool { return ingest.IsDataFile(n, exts...) }
+		finder.Select = func(names []string, read func(string) ([]byte, error)) ([]string, error) {
+			return awscur.SelectExports(names, isData, read)
+		}
+		finder.Local = func(p string) ([]ingest.File, error) { return awscur.LocalFilesWith(p, finder.Select) }
+	}
+	files, cleanup, err = awscur.LocateWith(ctx, paths, opt, finder)
+	if err == nil && source == "gcp-billing" {
+		if err = gcpbilling.CheckTables(files); err != nil {
+			cleanup()
+			return nil, cleanup, err
+		}
+	}
+	return files, cleanup, err
 }
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {

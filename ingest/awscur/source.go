@@ -161,8 +161,14 @@ func LocateS3(ctx context.Context, urls []string, opt S3Options, sel Selector) (
 	return files, cleanup, nil
 }
 
-// LocalFiles lists the data files of a local file or directory tree.
-func LocalFiles(root string) ([]ingest.File, error) {
+// LocalFiles lists the data files of a local file or directory tree, as
+// Select picks them.
+func LocalFiles(root string) ([]ingest.File, error) { return LocalFilesWith(root, Select) }
+
+// LocalFilesWith lists the files of a local file or directory tree that sel
+// picks, given their names relative to root ("/"-separated, as S3 keys are
+// to a prefix).
+func LocalFilesWith(root string, sel Selector) ([]ingest.File, error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("list input files: %w", err)
@@ -192,12 +198,12 @@ func LocalFiles(root string) ([]ingest.File, error) {
 		return nil, err
 	}
 	local := func(n string) string { return filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(n, prefix))) }
-	sel, err := Select(names, func(n string) ([]byte, error) { return os.ReadFile(local(n)) })
+	picked, err := sel(names, func(n string) ([]byte, error) { return os.ReadFile(local(n)) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
 	}
-	files := make([]ingest.File, len(sel))
-	for i, n := range sel {
+	files := make([]ingest.File, len(picked))
+	for i, n := range picked {
 		p := local(n)
 		files[i] = ingest.File{Name: p, Path: p}
 	}

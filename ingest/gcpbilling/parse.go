@@ -57,8 +57,8 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 		if len(b) == 0 && errors.Is(err, io.EOF) {
 			return nil
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return ingest.FileError(file, err)
+		if err != nil && !errors.Is(err, io.EOF) { // the input failed: say how far it was read
+			return &ingest.LineError{File: file, Line: n + 1, Reason: err.Error(), Err: err}
 		}
 		n++
 		if t := bytes.TrimSpace(b); len(t) > 0 {
