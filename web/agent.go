@@ -197,6 +197,7 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 	if b.Version != tally.AgentBatchVersion {
 		return tally.AgentIngest{}, reply, invalid("field version: %d is not supported (this server speaks %d)", b.Version, tally.AgentBatchVersion)
 	}
+	makeStorable(b)
 	if b.Cluster != "" && b.Cluster != cluster {
 		return tally.AgentIngest{}, reply, tally.Errorf(tally.EForbidden, "field cluster: %q, but the token is bound to cluster %q", b.Cluster, cluster)
 	}
@@ -411,7 +412,7 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 		for _, loc := range s.Location {
 			module := ""
 			if loc.Mapping != nil {
-				module = loc.Mapping.File
+				module = storable(loc.Mapping.File)
 			}
 			if len(loc.Line) == 0 {
 				ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: module, Offset: loc.Address})
@@ -425,12 +426,12 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 				}
 				m := module
 				if m == "" {
-					m = f.Filename
+					m = storable(f.Filename)
 				}
 				if f.SystemName == tally.UnknownFunction || strings.HasPrefix(f.Name, tally.UnknownFunction) {
 					ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: m, Offset: loc.Address})
 				} else {
-					ss.frames = append(ss.frames, tally.Function{Name: f.Name, Module: m})
+					ss.frames = append(ss.frames, tally.Function{Name: storable(f.Name), Module: m})
 				}
 			}
 		}
