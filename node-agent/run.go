@@ -103,7 +103,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 		defer srv.Close()
 		log.Info("metrics", "addr", ln.Addr().String())
 	}
-	go shipper.Run(ctx)
+	delivering := make(chan struct{})
+	go func() {
+		shipper.Run(ctx)
+		close(delivering)
+	}()
 
 	sample := time.NewTicker(cgroups.DefaultSampleEvery)
 	defer sample.Stop()
@@ -112,6 +116,21 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	for {
 		select {
 		case <-ctx.Done():
+			// Stopped (SIGTERM: a rollout, a node drain): the interval so far
+			// is collected and, with what the buffer holds, delivered or kept
+			// on disk for the next start, within the pod's grace period.
+			stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			defer cancel()
+			if iv, err := col.Collect(stopCtx); err != nil {
+				log.Error("collect the last interval", "err", err)
+			} else if err := shipper.Enqueue(iv.Batch); err != nil {
+				log.Error("buffer the last interval", "err", err)
+			}
+			<-delivering
+			if err := shipper.Stop(stopCtx); err != nil {
+				log.Error("stop delivering", "err", err)
+			}
+			log.Info("stopped", "pending", buf.Len())
 			return nil
 		case <-sample.C:
 			tracker.Sample()
@@ -129,6 +148,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 		}
 	}
 }
+
+// stopTimeout bounds the agent's stop: the last interval's collection and
+// the deliveries left, within the DaemonSet's grace period (15 s).
+const stopTimeout = 5 * time.Second
 
 // check refuses a configuration the agent cannot run with; main calls it
 // on the command line, so that a bad value exits 2 before anything is
