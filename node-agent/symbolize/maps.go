@@ -23,6 +23,9 @@ type process struct {
 	perfMapPath    string
 	perfMapGen     uint64 // drainGen+1 when the perf map was last checked
 	perfMapRetried bool   // checked again for a PC it lacked, this drain
+	// exited: the process is gone (or a zombie); its mappings and perf
+	// map, as last read, are final and are not read again.
+	exited bool
 }
 
 // mapping is one executable line of /proc/<pid>/maps.

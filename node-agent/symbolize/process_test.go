@@ -155,3 +155,38 @@ func TestMappedInodeByPath(t *testing.T) {
 		t.Fatalf("replaced file at the path: %+v, want %s", got[0], tally.UnknownFunction)
 	}
 }
+
+// TestExitedProcessKeepsSymbols: the samples of a process's last interval
+// are symbolized after it exited (the drain comes up to an interval
+// later). Its mappings, read in an earlier drain, still say what ran:
+// they were thrown away because /proc/<pid> was gone, and every frame of
+// the last interval became "[unknown] [anon]".
+func TestExitedProcessKeepsSymbols(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 0))
+	cmd := exec.Command(a)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pid := cmd.Process.Pid
+	time.Sleep(100 * time.Millisecond)
+	s := New(Config{})
+	pc := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
+	if got := s.User(uint32(pid), []uint64{pc}); got[0].Name != "main.hotA" {
+		t.Fatalf("running: %+v, want main.hotA", got[0])
+	}
+	s.EndDrain()
+	cmd.Process.Kill()
+	cmd.Wait()
+	// A frame outside every mapping makes the symbolizer read the maps
+	// again, which fails now: the known mappings must survive that too.
+	if got := s.User(uint32(pid), []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
+		t.Fatalf("after exit: %+v, want main.hotA", got)
+	}
+	s.EndDrain()
+	s.EndDrain()
+	if len(s.procs) != 0 {
+		t.Fatalf("%d processes still cached two drains after the exit", len(s.procs))
+	}
+}

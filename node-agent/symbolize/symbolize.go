@@ -314,7 +314,13 @@ func (s *Symbolizer) process(pid uint32) *process {
 	}
 	start := startTime(s.proc, pid)
 	exe := exeID(s.proc, pid)
-	if p == nil || p.start != start || p.exe != exe {
+	if p != nil && (start == 0 || start == p.start && exe == (fileID{}) && p.exe != (fileID{})) {
+		// Exited since its mappings were read (a zombie keeps its start
+		// time, but its exe is gone): the drain comes after the samples,
+		// so the samples of its last interval are symbolized with what it
+		// mapped.
+		p.exited = true
+	} else if p == nil || p.start != start || p.exe != exe {
 		p = &process{pid: pid, start: start, exe: exe}
 		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 		s.procs[pid] = p
@@ -325,10 +331,13 @@ func (s *Symbolizer) process(pid uint32) *process {
 
 func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
 	m := p.find(pc)
-	if m == nil && !p.reread && p.mapsErr == nil {
+	if m == nil && !p.reread && p.mapsErr == nil && !p.exited {
 		// A library mapped since we read the maps (dlopen, JIT): read once more.
 		p.reread = true
-		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "maps"))
+		// Kept when they cannot be read: the process exited meanwhile.
+		if maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "maps")); err == nil {
+			p.maps = maps
+		}
 		m = p.find(pc)
 	}
 	if m == nil || m.anonymous() {
@@ -381,6 +390,12 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 		m.bin = b
 		b.lastUse = s.drainGen
 		return b
+	}
+	if p.exited {
+		// Its files can no longer be opened through /proc/<pid>; a failure
+		// cached under the file's key would hold for the live processes
+		// that map it too.
+		return nil
 	}
 	var b *binary
 	if f, err := s.openMapped(p.pid, m); err != nil {
@@ -442,12 +457,12 @@ func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 // growth once per drain, and once more for a PC it lacks (a JIT writes an
 // entry after compiling, and may create the file late), not per frame.
 func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
-	if p.perfMapGen != s.drainGen+1 {
+	if p.perfMapGen != s.drainGen+1 && !p.exited {
 		p.perfMapGen, p.perfMapRetried = s.drainGen+1, false
 		s.readPerfMap(p)
 	}
 	name, ok := p.perfMap.lookup(pc)
-	if !ok && !p.perfMapRetried {
+	if !ok && !p.perfMapRetried && !p.exited {
 		p.perfMapRetried = true
 		s.readPerfMap(p)
 		name, ok = p.perfMap.lookup(pc)
