@@ -130,6 +130,26 @@ await step('overview: the forecast band\'s tooltip shows its range, not its heig
   noErrors('overview')
 })
 
+await step('an unknown page says so and links home', async () => {
+  // The browser logs the 404 of the page itself.
+  const drop404 = () => errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('/dashboard/typo')))
+  try {
+    const resp = await page.goto(base + '/dashboard/typo')
+    check(resp.status() === 404, 'answered 404, got ' + resp.status())
+    const nf = page.locator('[data-page=not-found]')
+    await nf.waitFor({ timeout: 10000 })
+    check(/dashboard\/typo/.test(await nf.innerText()), 'it names the path: ' + (await nf.innerText()))
+    await shot(page, 'not-found')
+    await nf.getByRole('link', { name: /overview/ }).click()
+    await page.locator('[data-page=overview]').waitFor()
+    check(new URL(page.url()).pathname === '/', 'the link goes home: ' + page.url())
+    drop404()
+    noErrors('the unknown page')
+  } finally {
+    drop404()
+  }
+})
+
 await step('charts say their days and hours are UTC', async () => {
   await page.goto(base + '/')
   const overview = page.locator('[data-page=overview] .card', { has: page.locator('.chart') }).first()
