@@ -2,8 +2,9 @@
 // (never a downloaded browser). Run by web/browser_test.go, which starts a
 // server on a seeded database and passes:
 //   TALLY_URL, TALLY_EMPTY_URL (a server with no data), TALLY_COMMITMENTS_URL
-//   (commitments of two accounts billed in USD and EUR), TALLY_EMAIL,
-//   TALLY_PASSWORD, TALLY_OUT (screenshot directory), CHROMIUM.
+//   (commitments of two accounts billed in USD and EUR), TALLY_TWO_ACCOUNTS_URL
+//   (TALLY_URL's organization with spend forecasts of two USD accounts),
+//   TALLY_EMAIL, TALLY_PASSWORD, TALLY_OUT (screenshot directory), CHROMIUM.
 // Exits non-zero on the first failed check.
 import { chromium } from 'playwright-core'
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 const base = process.env.TALLY_URL
 const emptyBase = process.env.TALLY_EMPTY_URL
 const commitmentsBase = process.env.TALLY_COMMITMENTS_URL
+const twoAccountsBase = process.env.TALLY_TWO_ACCOUNTS_URL
 const email = process.env.TALLY_EMAIL
 const password = process.env.TALLY_PASSWORD
 const out = process.env.TALLY_OUT
@@ -127,7 +129,35 @@ await step('overview: the forecast band\'s tooltip shows its range, not its heig
   const [lo, hi] = band.map(dollars)
   const mean = dollars(rows['Forecast'] ?? 'NaN')
   check(lo <= mean && mean <= hi, `the forecast ${mean} lies in its 80% band ${lo}–${hi}`)
+  // The chart is in USD: account 222's forecast, billed in EUR, is not
+  // added to account 111's.
+  const head = await tip.locator('.tt-head').innerText()
+  const usd = await (await page.request.get(base + '/api/v1/forecasts?scope=spend/account/111')).json()
+  const point = usd.forecasts[0].points.find((p) => p.t.slice(0, 10) === head.slice(0, 10))
+  check(point, `account 111 has a forecast for ${head}`)
+  check(Math.abs(mean - point.mean) <= 1, `the forecast of ${head} is account 111's (${point.mean} USD), not added to account 222's EUR: ${mean}`)
   noErrors('overview')
+})
+
+await step('overview: a forecast billed in another currency is named, not added', async () => {
+  await page.goto(base + '/')
+  const note = page.locator('[data-state=forecast-other-currency]')
+  await note.waitFor({ timeout: 10000 })
+  const text = await note.innerText()
+  check(/222/.test(text) && /EUR/.test(text) && /€/.test(text), 'the note names account 222 and its currency: ' + text)
+  check((await page.locator('[data-state=no-forecast]').count()) === 0, 'the USD forecast is still drawn')
+  check((await page.locator('[data-state=forecast-band-sum]').count()) === 0, 'one USD account: its band is its own 80% range')
+  await shot(page, 'overview-other-currency')
+  noErrors('overview')
+})
+
+await step('overview: the band of several accounts is not called their total\'s 80% range', async () => {
+  const { p, errs, ctx } = await signedIn(twoAccountsBase, '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  await p.locator('[data-state=forecast-band-sum]').waitFor({ timeout: 10000 })
+  await shot(p, 'overview-two-accounts')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
 })
 
 await step('an unknown page says so and links home', async () => {
