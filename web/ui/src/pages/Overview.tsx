@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Forecast, Me } from '../api'
-import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, Loading, Stat, useApi } from '../components'
 import { day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
@@ -208,12 +208,25 @@ export function Overview(_: { me: Me }) {
         },
       ],
     }
+    const mean = fcSeries('mean')
+    const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : money(v, cur))
+    const table: ChartTable = {
+      head: ['Day (UTC)', 'Amortized', 'Billed', 'Forecast', bandName],
+      rows: x.map((d, i) => [
+        d,
+        cell(i < am.length ? am[i] : null),
+        cell(i < bi.length ? bi[i] : null),
+        cell(mean[i]),
+        lo[i] === null || hi[i] === null ? '–' : `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}`,
+      ]),
+    }
     return {
       cur,
       total,
       idle,
       unalloc,
       option,
+      table,
       movers: movers(a),
       anomalies: anomalies(a),
       hasForecast: fDays.length > 0,
@@ -247,7 +260,7 @@ export function Overview(_: { me: Me }) {
             />
           </div>
           <Card title="Spend per day (UTC): amortized vs billed, with forecast">
-            <Chart option={view.option} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
+            <Chart option={view.option} table={view.table} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
             {view.hasForecast && view.accounts > 1 && (
               <p class="hint" data-state="forecast-band-sum">
                 The forecast adds up {view.accounts} billing accounts' forecasts. Its shaded range adds up their 80% ranges, which is not an 80%
