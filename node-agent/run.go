@@ -134,6 +134,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 			return nil
 		case <-sample.C:
 			tracker.Sample()
+			if err := col.Prefetch(); err != nil {
+				log.Debug("processes not prefetched", "err", err)
+			}
 		case <-tick.C:
 			began := time.Now()
 			iv, err := col.Collect(ctx)
@@ -204,6 +207,7 @@ wait:
 			return ctx.Err()
 		case <-sample.C:
 			tracker.Sample()
+			col.Prefetch() // an error leaves the interval's processes to the drain
 		case <-end:
 			break wait
 		}

@@ -15,7 +15,8 @@ type process struct {
 	pid            uint32
 	start          uint64
 	exe            fileID
-	gen            uint64
+	gen            uint64 // the last drain that used it (or Prefetch read it for): kept until the next EndDrain
+	checked        uint64 // drainGen+1 once the drain checked it for exec, reuse and exit
 	maps           []mapping
 	mapsErr        error
 	reread         bool
