@@ -29,10 +29,7 @@ type ingestCmd struct {
 	GCPBilling ingestGCPCmd   `cmd:"" name:"gcp-billing" help:"Ingest a GCP BigQuery billing export (NDJSON, CSV or Parquet; standard or resource table)."`
 }
 
-type (
-	ingestFocusCmd struct{ ingestSourceCmd }
-	ingestGCPCmd   struct{ ingestSourceCmd }
-)
+type ingestGCPCmd struct{ ingestSourceCmd }
 
 // ingestCURCmd is `tally ingest aws-cur`: a billing bucket may hold several
 // reports side by side.
@@ -41,8 +38,15 @@ type ingestCURCmd struct {
 	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest reports that hold the same charges of a billing period, logging a warning that names them, instead of failing. Without it a run fails, committing nothing, when two reports share a line or bill the same per account, charge and day or month (a legacy CUR and a CUR 2.0 export of one month, hourly or daily, with or without resource IDs): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
 }
 
+// ingestFocusCmd is `tally ingest focus`: a bucket may hold several
+// exports side by side, as for CUR.
+type ingestFocusCmd struct {
+	ingestSourceCmd
+	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest exports that hold the same charges of a billing period, logging a warning that names them, instead of failing. An export is an AWS Data Export's folder (above data/BILLING_PERIOD=…), else a folder of files (date folders such as 2025/03/01 are part of theirs). Without it a run fails, committing nothing, when two exports share a line or bill the same per account, charge and day or month (an hourly and a daily export of one bill): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
+}
+
 func (c *ingestFocusCmd) Run(ctx context.Context, a *app) error {
-	return c.run(ctx, a, "focus", ingest.Options{})
+	return c.run(ctx, a, "focus", ingest.Options{AllowOverlappingReports: c.AllowOverlappingReports})
 }
 func (c *ingestCURCmd) Run(ctx context.Context, a *app) error {
 	return c.run(ctx, a, "aws-cur", ingest.Options{AllowOverlappingReports: c.AllowOverlappingReports})
@@ -174,6 +178,9 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 		finder.Local = func(p string) ([]ingest.File, error) { return awscur.LocalFilesWith(p, finder.Select) }
 	}
 	files, cleanup, err = awscur.LocateWith(ctx, paths, opt, finder)
+	if source == "focus" {
+		awscur.NameExports(files)
+	}
 	if err == nil && source == "gcp-billing" {
 		if err = gcpbilling.CheckTables(files); err != nil {
 			cleanup()
