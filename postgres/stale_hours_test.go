@@ -96,7 +96,7 @@ func TestBillCommittedDuringAttributionMakesItsHoursStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{other}), nil); err != nil {
+	if _, err := db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{other}), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -115,7 +115,7 @@ func TestBillCommittedDuringAttributionMakesItsHoursStale(t *testing.T) {
 	go func() {
 		run, err := db.StartIngestRun(ctx, "aws-cur", nil)
 		if err == nil {
-			err = db.ReplacePeriods(ctx, "aws-cur", run, lines, nil)
+			_, err = db.ReplacePeriods(ctx, "aws-cur", run, lines, nil, nil)
 		}
 		done <- err
 	}()

@@ -277,6 +277,8 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 					labelKeys = append(labelKeys, s)
 				} else if lf.field == "value" && !v.IsNull() {
 					labelValues = append(labelValues, s)
+				} else if lf.field == "value" && len(labelValues) < len(labelKeys) { // a label without a value
+					labelValues = append(labelValues, "")
 				}
 			}
 		}
