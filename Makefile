@@ -15,6 +15,7 @@ deps:
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/tally ./cmd/tally
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/tally-agent ./node-agent
 
 demo: deps ui-if-node build
 	$(BIN)/tally demo

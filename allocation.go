@@ -10,7 +10,13 @@ const (
 	CostLoadBalancer = "load-balancer"
 	CostShared       = "shared"   // a cluster's shared costs (control plane, NAT), on __shared__
 	CostExternal     = "external" // billed outside Kubernetes (managed services, storage, …)
-	CostOther        = "other"    // unowned costs on __unallocated__ (tax, support, unused commitments, …)
+	CostOther        = "other"    // unowned costs on __unallocated__ (unused commitments, unowned resources, …)
+	// CostPeriod is an unowned charge for a whole billing period or any span
+	// longer than a day (tax, support, a monthly fee), on __unallocated__.
+	// Spread evenly over its span, it says nothing about any one day, and it
+	// posts only when the month closes: reports show it as other cost but
+	// leave it out of day-to-day comparisons.
+	CostPeriod = "period"
 )
 
 // Allocation is cost assigned to one container (or to __idle__, __shared__,

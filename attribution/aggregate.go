@@ -82,7 +82,7 @@ func (s *StepCost) field(kind string) *tally.Money {
 	case tally.CostExternal:
 		return &s.External
 	}
-	return &s.Other
+	return &s.Other // CostOther, CostPeriod
 }
 
 func (s *StepCost) add(r *Row, kind string, m tally.Money) error {

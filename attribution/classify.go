@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"strings"
+	"time"
 
 	"github.com/tallyhq/tally"
 )
@@ -17,7 +18,8 @@ type owner struct {
 // classify assigns a non-node line by its tags: a volume, load balancer or
 // managed service created for a namespace goes to that namespace; a resource serving a cluster is the
 // cluster's shared cost; a line with an owner tag is an external cost of that
-// owner; anything else is __unallocated__.
+// owner; anything else is __unallocated__, as a period charge when it
+// spans more than a day.
 func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
 	tags := normalizeTags(l.Tags)
 	cluster := e.clusterOf(ix, l, tags)
@@ -34,7 +36,11 @@ func (e *Engine) classify(ix *index, l *tally.CostLine) owner {
 	if firstTag(tags, e.policy.OwnerTags) != "" {
 		return owner{kind: tally.CostExternal}
 	}
-	return owner{kind: tally.CostOther, container: tally.UnallocatedName}
+	kind := tally.CostOther
+	if l.ChargePeriodEnd.Sub(l.ChargePeriodStart) > 24*time.Hour {
+		kind = tally.CostPeriod
+	}
+	return owner{kind: kind, container: tally.UnallocatedName}
 }
 
 // kindOf says what a namespace-owned line is: a load balancer, network, a

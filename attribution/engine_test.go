@@ -352,6 +352,36 @@ func TestTagKeysInProviderForms(t *testing.T) {
 	}
 }
 
+// TestUnownedPeriodCharges: an unowned line charged over more than a day
+// (a month's tax or support) is a period charge on __unallocated__, so
+// reports can leave it out of day-to-day comparisons; an hourly one stays
+// other. Both are the Other column of the totals.
+func TestUnownedPeriodCharges(t *testing.T) {
+	s := newScenario().
+		line("Tax", "", "720", "720", t0, t0.AddDate(0, 0, 30), nil).
+		line("Unused commitment", "", "0.50", "0.50", t0, t0.Add(time.Hour), nil)
+	var got []string
+	for _, a := range run(t, NewEngine(Policy{}), s.in) {
+		if a.Hour == tally.HourOf(t0) {
+			got = append(got, a.Container+"|"+a.CostKind+"|"+a.EffectiveCost.String())
+		}
+	}
+	sort.Strings(got)
+	want := "__unallocated__|other|0.5 USD __unallocated__|period|1 USD"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("allocations of the first hour = %v, want %s", got, want)
+	}
+	var sc StepCost
+	for _, kind := range []string{tally.CostOther, tally.CostPeriod} {
+		if err := sc.add(nil, kind, tally.MustParseMoney("1", "USD")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sc.Other.String() != "2 USD" {
+		t.Errorf("other cost %s, want 2 USD (period charges are other cost)", sc.Other)
+	}
+}
+
 // TestNamespaceLineKinds: a namespace's line outside nodes is a load
 // balancer, network, a volume or an external cost by what the bill calls
 // it. A CUR names its lines by product family ("Load Balancer", "Load

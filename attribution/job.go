@@ -30,7 +30,8 @@ type Store interface {
 	// the present), whatever part of the day it was asked to attribute.
 	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
 	// StaleHours returns the hours of w that were never attributed, were
-	// computed with another share basis than share, were estimated and are
+	// computed with another share basis than share or by another
+	// EngineVersion, were estimated and are
 	// billed now, or whose data changed after the read they were computed
 	// from: their bill (the billing period of their month, or of a line
 	// charged in them billed in another month) was ingested, or agent data
@@ -56,6 +57,13 @@ type ReadMark struct {
 // the hours computed so far in one transaction: a small fleet saves a day at
 // a time, a large one an hour or a few.
 const saveBatchRows = 100_000
+
+// EngineVersion is the version of the rules the engine attributes by. A
+// store records it with every hour, and an hour computed by another version
+// is stale. Raise it with a change that changes what a stored hour's
+// allocations would be (version 2: unowned charges over more than a day are
+// tally.CostPeriod).
+const EngineVersion = 2
 
 // HourState records that an hour was attributed.
 type HourState struct {

@@ -83,8 +83,8 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return FileError(file, err)
+			if !errors.As(err, &pe) { // the input failed: say how far it was read
+				return &LineError{File: file, Line: next, Reason: err.Error(), Err: err}
 			}
 			if e := emit(int64(pe.Line), nil, &LineError{File: file, Line: int64(pe.Line), Reason: parseReason(pe)}); e != nil {
 				return e

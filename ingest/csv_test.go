@@ -1,19 +1,25 @@
 package ingest_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest"
 	"github.com/tallyhq/tally/ingest/awscur"
 	"github.com/tallyhq/tally/ingest/focus"
+	"github.com/tallyhq/tally/ingest/focus/focustest"
 	"github.com/tallyhq/tally/ingest/gcpbilling"
 )
 
@@ -81,5 +87,53 @@ func TestCSVParseError(t *testing.T) {
 	}
 	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("got %q, %v\nwant %q", got, err, want)
+	}
+}
+
+// A gzipped bill cut short (an interrupted download or copy) fails naming
+// the line its data ends in and saying the file is truncated, not with a
+// bare "unexpected EOF".
+func TestTruncatedGzip(t *testing.T) {
+	var focusCSV bytes.Buffer
+	if err := focustest.Write(&focusCSV, 3000, "111111111111", time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), 1); err != nil {
+		t.Fatal(err)
+	}
+	gcpRow, err := os.ReadFile("gcpbilling/testdata/export.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		parser ingest.Parser
+		data   []byte
+	}{
+		{"focus.csv.gz", focus.Parser{}, focusCSV.Bytes()},
+		{"export.json.gz", gcpbilling.Parser{}, bytes.Repeat(gcpRow, 300)},
+	} {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(tc.data)
+		zw.Close()
+		p := filepath.Join(t.TempDir(), tc.name)
+		if err := os.WriteFile(p, z.Bytes()[:z.Len()/2], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		in, err := ingest.OpenInput(tc.name, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows int64
+		err = tc.parser.Parse(context.Background(), in, func(at int64, l *tally.CostLine, bad *ingest.LineError) error {
+			if bad != nil {
+				return bad
+			}
+			rows = at
+			return nil
+		})
+		in.Close()
+		want := fmt.Sprintf("%s:%d: ", tc.name, rows+1)
+		if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "truncated") {
+			t.Errorf("%s cut in half: %v; want an error starting %q (the line after the last read, %d) that says the file is truncated", tc.name, err, want, rows)
+		}
 	}
 }

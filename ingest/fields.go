@@ -71,6 +71,26 @@ var timeLayouts = []string{
 // Time parses a timestamp cell as UTC (a timestamp without a zone is UTC).
 // A null cell is the zero time.
 func Time(s string) (time.Time, error) {
+	t, err := parseTime(s)
+	return t.UTC(), err
+}
+
+// PeriodTime parses a billing period bound: a timestamp whose wall clock,
+// whatever UTC offset it is written with, names the calendar month (and
+// day) in UTC. A billing period is a month, not an interval of instants:
+// 2024-09-01T00:00:00+08:00 starts September, which Time would make
+// August 31, 16:00 UTC, in August. A null cell is the zero time.
+func PeriodTime(s string) (time.Time, error) {
+	t, err := parseTime(s)
+	if err != nil || t.IsZero() {
+		return t, err
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), nil
+}
+
+// parseTime parses a timestamp cell in the zone it is written with (UTC
+// when none).
+func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if IsNull(s) {
 		return time.Time{}, nil
@@ -88,7 +108,7 @@ func Time(s string) (time.Time, error) {
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
+			return t, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("not a timestamp (want RFC 3339 or YYYY-MM-DD hh:mm:ss)")

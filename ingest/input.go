@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -115,7 +116,23 @@ func Decompress(name string, r io.Reader) (io.Reader, func() error, error) {
 	if err != nil {
 		return nil, nil, FileError(name, fmt.Errorf("not a gzip file: %w", err))
 	}
-	return z, z.Close, nil
+	return gunzipped{z}, z.Close, nil
+}
+
+// ErrTruncated is compressed input that ends before its compressed data
+// does: a file cut short by an interrupted download or copy.
+var ErrTruncated = errors.New("the gzip data ends early: the file is truncated")
+
+// gunzipped reads a gzip stream, calling its early end ErrTruncated
+// (gzip.Reader says io.ErrUnexpectedEOF).
+type gunzipped struct{ z *gzip.Reader }
+
+func (g gunzipped) Read(p []byte) (int, error) {
+	n, err := g.z.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = ErrTruncated
+	}
+	return n, err
 }
 
 // TrimCompression returns name without a .gz suffix, for format detection.

@@ -34,7 +34,14 @@ type Store interface {
 	// period of source they belong to, in one transaction. Before it waits
 	// for another ingest of a period to commit, it calls waiting (when not
 	// nil) with that period.
-	ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error
+	//
+	// It refuses (EInvalid, wrapping a *tally.SourceOverlapError) periods
+	// whose usage accounts another source's period of the same account and
+	// month bills too, unless that source is in replace: then it removes
+	// that source's lines of those usage accounts in the same transaction,
+	// and returns what it removed.
+	ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error],
+		waiting func(tally.BillingPeriodKey), replace []string) ([]tally.SourceOverlap, error)
 	RecordIngestRejects(ctx context.Context, runID int64, rejects []tally.IngestReject) error
 	FinishIngestRun(ctx context.Context, run tally.IngestRun) error
 }
@@ -59,6 +66,11 @@ type Options struct {
 	// a billing period (see Run) instead of failing: each pair found is
 	// logged as a warning, naming the reports and the period.
 	AllowOverlappingReports bool
+	// ReplaceSources are other sources whose charges of the same billing
+	// account, month and usage accounts this run replaces (see
+	// Store.ReplacePeriods); without them, a run holding charges another
+	// source holds is refused.
+	ReplaceSources []string
 }
 
 // Progress is a snapshot of a running ingest.
@@ -95,6 +107,9 @@ type Result struct {
 	// Committed is true once the store committed the periods: an error
 	// after that (recording the run) does not undo the ingest.
 	Committed bool
+	// Replaced are the other sources' charges the run replaced
+	// (Options.ReplaceSources).
+	Replaced []tally.SourceOverlap
 }
 
 // RowsPerSecond is Rows / Elapsed.
@@ -208,7 +223,8 @@ func Run(ctx context.Context, store Store, source string, parser Parser, files [
 				Elapsed: time.Since(start), Waiting: &k})
 		}
 	}
-	writeErr := store.ReplacePeriods(pctx, source, runID, lines, waiting)
+	replaced, writeErr := store.ReplacePeriods(pctx, source, runID, lines, waiting, opt.ReplaceSources)
+	res.Replaced = replaced
 	cancel()
 	for range batches { // let the reader finish
 	}

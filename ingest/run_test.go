@@ -27,7 +27,11 @@ func (s *failingStore) StartIngestRun(context.Context, string, []tally.IngestFil
 	return 1, nil
 }
 
-func (s *failingStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error], _ func(tally.BillingPeriodKey)) error {
+func (s *failingStore) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey), _ []string) ([]tally.SourceOverlap, error) {
+	return nil, s.replace(ctx, source, runID, lines, waiting)
+}
+
+func (s *failingStore) replace(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error], _ func(tally.BillingPeriodKey)) error {
 	n := 0
 	for _, err := range lines {
 		if err != nil {
@@ -101,7 +105,11 @@ func (s *cancelAfterCommitStore) StartIngestRun(context.Context, string, []tally
 	return 7, nil
 }
 
-func (s *cancelAfterCommitStore) ReplacePeriods(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error], _ func(tally.BillingPeriodKey)) error {
+func (s *cancelAfterCommitStore) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey), _ []string) ([]tally.SourceOverlap, error) {
+	return nil, s.replace(ctx, source, runID, lines, waiting)
+}
+
+func (s *cancelAfterCommitStore) replace(_ context.Context, _ string, _ int64, lines iter.Seq2[*tally.CostLine, error], _ func(tally.BillingPeriodKey)) error {
 	for _, err := range lines {
 		if err != nil {
 			return err
@@ -177,7 +185,11 @@ func (s *recordFailsStore) FinishIngestRun(context.Context, tally.IngestRun) err
 // period's lock.
 type waitingStore struct{ failingStore }
 
-func (s *waitingStore) ReplacePeriods(_ context.Context, source string, _ int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error {
+func (s *waitingStore) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey), _ []string) ([]tally.SourceOverlap, error) {
+	return nil, s.replace(ctx, source, runID, lines, waiting)
+}
+
+func (s *waitingStore) replace(_ context.Context, source string, _ int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error {
 	var keys []tally.BillingPeriodKey
 	for l, err := range lines {
 		if err != nil {

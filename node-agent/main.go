@@ -50,17 +50,9 @@ func main() {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(c.LogLevel))
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
-	if c.NodeName == "" {
-		c.NodeName, _ = os.Hostname()
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, config{
-		server: c.Server, tokenFile: c.TokenFile, cluster: c.Cluster, node: c.NodeName, frequency: c.Frequency,
-		interval: c.Interval, bufferBytes: c.BufferBytes, bufferMemory: c.BufferMemory, bufferDir: c.BufferDir,
-		metricsAddr: c.MetricsAddr, pprof: c.Pprof, proc: c.Proc, kubeconfig: c.Kubeconfig, memoryLimit: c.MemoryLimit, gcPercent: c.GCPercent,
-		once: c.Once, duration: c.Duration, out: c.Out, inCluster: os.Getenv("KUBERNETES_SERVICE_HOST") != "",
-	}, log, os.Stdout); err != nil {
+	if err := run(ctx, c.config(), log, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "tally-agent: %v\n", err)
 		os.Exit(1)
 	}
@@ -94,11 +86,30 @@ func parse(args []string, stdout, stderr io.Writer) (c cli, code int, done bool)
 	if err == nil {
 		_, err = parser.Parse(args)
 	}
+	if err == nil {
+		// Values kong cannot check: refused here, exit 2, before anything
+		// is loaded (run checks them again for its other callers).
+		err = c.config().check()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tally-agent: %v\nRun 'tally-agent --help' for usage.\n", err)
 		return c, exitUsage, true
 	}
 	return c, 0, false
+}
+
+// config is the command line as run takes it.
+func (c cli) config() config {
+	node := c.NodeName
+	if node == "" {
+		node, _ = os.Hostname()
+	}
+	return config{
+		server: c.Server, tokenFile: c.TokenFile, cluster: c.Cluster, node: node, frequency: c.Frequency,
+		interval: c.Interval, bufferBytes: c.BufferBytes, bufferMemory: c.BufferMemory, bufferDir: c.BufferDir,
+		metricsAddr: c.MetricsAddr, pprof: c.Pprof, proc: c.Proc, kubeconfig: c.Kubeconfig, memoryLimit: c.MemoryLimit, gcPercent: c.GCPercent,
+		once: c.Once, duration: c.Duration, out: c.Out, inCluster: os.Getenv("KUBERNETES_SERVICE_HOST") != "",
+	}
 }
 
 // config is the parsed command line, handed to run.

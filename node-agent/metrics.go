@@ -60,6 +60,8 @@ func newMetrics(prof *profiler.Profiler, sym *symbolize.Symbolizer, col *collect
 		}),
 		gauge("tally_agent_pending_batches", "Batches waiting for delivery.", func() float64 { return float64(buf.Len()) }),
 		counter("tally_agent_intervals_total", "Intervals collected.", func() float64 { return float64(col.Stats().Intervals) }),
+		counter("tally_agent_prefetched_processes_total", "Processes whose mappings and binaries were read while they ran, before the drain.",
+			func() float64 { return float64(sym.Stats().Prefetched) }),
 	)
 	frames := prometheus.NewDesc("tally_agent_symbolized_frames_total", "Stack frames looked up, by kind and result (resolved or unknown).", []string{"kind", "result"}, nil)
 	reg.MustRegister(&symStats{sym: sym, desc: frames})

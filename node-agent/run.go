@@ -43,26 +43,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	if cfg.gcPercent > 0 {
 		debug.SetGCPercent(cfg.gcPercent)
 	}
-	if cfg.once && cfg.out == "" {
-		return errors.New("--once needs --out DIR")
-	}
-	if !cfg.once && cfg.server == "" {
-		return errors.New("--server is required (or use --once --out DIR)")
-	}
-	if cfg.interval < time.Second {
-		return fmt.Errorf("--interval %s: must be at least 1s", cfg.interval)
-	}
-	if !cfg.once {
-		// Checked now: a URL the client cannot post to would otherwise be
-		// retried forever as if the backend were down.
-		if u, err := url.Parse(cfg.server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--server %q: want the backend's base URL, e.g. https://tally.example.com", cfg.server)
-		}
-		// Every batch goes through the buffer, even when the backend is up:
-		// one of 0 bytes would refuse them all.
-		if cfg.bufferBytes <= 0 {
-			return fmt.Errorf("--buffer-bytes %d: want room for at least one batch (default 67108864)", cfg.bufferBytes)
-		}
+	if err := cfg.check(); err != nil {
+		return err
 	}
 	client, err := kubeClient(cfg)
 	if err != nil {
@@ -121,7 +103,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 		defer srv.Close()
 		log.Info("metrics", "addr", ln.Addr().String())
 	}
-	go shipper.Run(ctx)
+	delivering := make(chan struct{})
+	go func() {
+		shipper.Run(ctx)
+		close(delivering)
+	}()
 
 	sample := time.NewTicker(cgroups.DefaultSampleEvery)
 	defer sample.Stop()
@@ -130,9 +116,27 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	for {
 		select {
 		case <-ctx.Done():
+			// Stopped (SIGTERM: a rollout, a node drain): the interval so far
+			// is collected and, with what the buffer holds, delivered or kept
+			// on disk for the next start, within the pod's grace period.
+			stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			defer cancel()
+			if iv, err := col.Collect(stopCtx); err != nil {
+				log.Error("collect the last interval", "err", err)
+			} else if err := shipper.Enqueue(iv.Batch); err != nil {
+				log.Error("buffer the last interval", "err", err)
+			}
+			<-delivering
+			if err := shipper.Stop(stopCtx); err != nil {
+				log.Error("stop delivering", "err", err)
+			}
+			log.Info("stopped", "pending", buf.Len())
 			return nil
 		case <-sample.C:
 			tracker.Sample()
+			if err := col.Prefetch(); err != nil {
+				log.Debug("processes not prefetched", "err", err)
+			}
 		case <-tick.C:
 			began := time.Now()
 			iv, err := col.Collect(ctx)
@@ -148,6 +152,48 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	}
 }
 
+// stopTimeout bounds the agent's stop: the last interval's collection and
+// the deliveries left, within the DaemonSet's grace period (15 s).
+const stopTimeout = 5 * time.Second
+
+// check refuses a configuration the agent cannot run with; main calls it
+// on the command line, so that a bad value exits 2 before anything is
+// loaded, and run again for its other callers.
+func (cfg config) check() error {
+	if cfg.frequency < 1 || cfg.frequency > profiler.MaxFrequency {
+		return fmt.Errorf("--frequency %d: want samples per second per CPU from 1 to %d", cfg.frequency, profiler.MaxFrequency)
+	}
+	if cfg.once {
+		if cfg.out == "" {
+			return errors.New("--once needs --out DIR")
+		}
+		if cfg.duration <= 0 {
+			return fmt.Errorf("--duration %s: want a positive duration", cfg.duration)
+		}
+		return nil
+	}
+	if cfg.server == "" {
+		return errors.New("--server is required (or use --once --out DIR)")
+	}
+	if cfg.interval < time.Second {
+		return fmt.Errorf("--interval %s: must be at least 1s", cfg.interval)
+	}
+	// Checked now: a URL the client cannot post to would otherwise be
+	// retried forever as if the backend were down.
+	if u, err := url.Parse(cfg.server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--server %q: want the backend's base URL, e.g. https://tally.example.com", cfg.server)
+	}
+	// Every batch goes through the buffer, even when the backend is up:
+	// one of 0 bytes would refuse them all.
+	if cfg.bufferBytes <= 0 {
+		return fmt.Errorf("--buffer-bytes %d: want room for at least one batch (default 67108864)", cfg.bufferBytes)
+	}
+	if cfg.bufferMemory < 0 {
+		return fmt.Errorf("--buffer-memory %d: want 0 or more bytes", cfg.bufferMemory)
+	}
+	return nil
+}
+
 // once profiles for cfg.duration and writes one pprof file per container
 // and the batch as JSON to cfg.out.
 func once(ctx context.Context, cfg config, col *collector.Collector, tracker *cgroups.Tracker, stdout io.Writer) error {
@@ -161,6 +207,7 @@ wait:
 			return ctx.Err()
 		case <-sample.C:
 			tracker.Sample()
+			col.Prefetch() // an error leaves the interval's processes to the drain
 		case <-end:
 			break wait
 		}

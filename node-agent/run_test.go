@@ -55,3 +55,32 @@ func TestParseExitCodes(t *testing.T) {
 		t.Errorf("good flags: done %v, %+v", done, c)
 	}
 }
+
+// TestParseRefusesBadValues: a value out of range is a bad command line
+// like a malformed one: exit 2, naming the flag, before anything is
+// loaded. --frequency 0 exited 1 after the agent had read the cgroup
+// mounts and started the pod informer.
+func TestParseRefusesBadValues(t *testing.T) {
+	srv := []string{"--server", "https://tally.example.com"}
+	for _, tt := range []struct {
+		args []string
+		flag string
+	}{
+		{append([]string{"--frequency", "0"}, srv...), "--frequency"},
+		{append([]string{"--frequency", "1000"}, srv...), "--frequency"},
+		{[]string{"--once", "--out", "/tmp/x", "--frequency", "-5"}, "--frequency"},
+		{append([]string{"--interval", "500ms"}, srv...), "--interval"},
+		{[]string{"--server", "tally.example.com"}, "--server"},
+		{[]string{}, "--server"},
+		{[]string{"--once"}, "--out"},
+		{[]string{"--once", "--out", "/tmp/x", "--duration", "0s"}, "--duration"},
+		{append([]string{"--buffer-bytes", "0"}, srv...), "--buffer-bytes"},
+		{append([]string{"--buffer-memory", "-1"}, srv...), "--buffer-memory"},
+	} {
+		var out, errOut strings.Builder
+		_, code, done := parse(tt.args, &out, &errOut)
+		if !done || code != exitUsage || !strings.Contains(errOut.String(), tt.flag) {
+			t.Errorf("%q: done %v, code %d, stderr %q; want exit 2 naming %s", tt.args, done, code, errOut.String(), tt.flag)
+		}
+	}
+}

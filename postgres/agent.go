@@ -151,8 +151,11 @@ func (db *DB) ensureAgentPartitions(ctx context.Context, ivs []tally.AgentIngest
 	for _, iv := range ivs {
 		lo, hi = minTime(lo, iv.Window.Start), maxTime(hi, iv.Window.Start)
 	}
+	// The range ends after the last start: a microsecond, PostgreSQL's
+	// resolution (a nanosecond more is the start itself there, and a
+	// start at midnight got no partition for its day).
 	for _, table := range []string{"agent_intervals", "container_usage"} {
-		if err := ensureTablePartitions(ctx, db.pool, table, lo, hi.Add(time.Nanosecond)); err != nil {
+		if err := ensureTablePartitions(ctx, db.pool, table, lo, hi.Add(time.Microsecond)); err != nil {
 			return err
 		}
 	}

@@ -380,14 +380,15 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 		accts[i] = string(b)
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO attribution_hours (hour, computed_at, read_snapshot, share, estimated, allocations, estimated_accounts)
+		INSERT INTO attribution_hours (hour, computed_at, read_snapshot, share, estimated, allocations, estimated_accounts, engine_version)
 		SELECT h, at, snap::pg_snapshot, share, est, cnt,
-			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb))
+			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb)), $8
 		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[], $6::int4[], $7::text[])
 			AS u(h, at, snap, share, est, cnt, accts)
 		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, read_snapshot = excluded.read_snapshot,
 			share = excluded.share, estimated = excluded.estimated, allocations = excluded.allocations,
-			estimated_accounts = excluded.estimated_accounts`, hs, at, snap, share, est, cnt, accts)
+			estimated_accounts = excluded.estimated_accounts, engine_version = excluded.engine_version`,
+		hs, at, snap, share, est, cnt, accts, attribution.EngineVersion)
 	if err != nil {
 		return fmt.Errorf("record attributed hours: %w", err)
 	}
@@ -395,7 +396,8 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 }
 
 // StaleHours returns the hours of w that were never attributed, that were
-// computed with another share basis than share, that estimated node-hours
+// computed with another share basis than share or by another
+// attribution.EngineVersion, that estimated node-hours
 // of an account whose bill now reaches past them (billedThroughSQL), or
 // whose data a transaction the hour's read did not see (not visible in its
 // read_snapshot) wrote:
@@ -426,7 +428,7 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 // which are all it does not see; neither the fleet's size nor a long
 // transaction running at the snapshot widens them.
 func (db *DB) StaleHours(ctx context.Context, w tally.Window, share attribution.ShareBasis) ([]tally.Hour, error) {
-	rows, err := db.pool.Query(ctx, staleHoursSQL, w.Start, w.End, string(share))
+	rows, err := db.pool.Query(ctx, staleHoursSQL, w.Start, w.End, string(share), attribution.EngineVersion)
 	if err != nil {
 		return nil, fmt.Errorf("query stale hours: %w", err)
 	}
@@ -437,12 +439,13 @@ func (db *DB) StaleHours(ctx context.Context, w tally.Window, share attribution.
 	})
 }
 
-// staleHoursSQL is StaleHours' query of the hours of [$1, $2) for share basis $3.
+// staleHoursSQL is StaleHours' query of the hours of [$1, $2) for share
+// basis $3 and engine version $4.
 const staleHoursSQL = `
 		WITH through AS (` + billedThroughSQL + `)
 		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
 		LEFT JOIN attribution_hours a ON a.hour = h
-		WHERE a.hour IS NULL OR a.share <> $3
+		WHERE a.hour IS NULL OR a.share <> $3 OR a.engine_version <> $4
 		  OR EXISTS (
 			SELECT 1 FROM billing_periods p
 			WHERE NOT pg_visible_in_snapshot(p.ingest_xid, a.read_snapshot)

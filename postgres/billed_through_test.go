@@ -82,13 +82,16 @@ func TestBilledThroughForgetsRetiredExports(t *testing.T) {
 		for _, h := range hours {
 			l := testLine(t, h, "i-0aaa", "1", "1")
 			l.BillingAccountID = account
+			if source == "focus" { // a member account's own export: another usage account than the CUR's
+				l.SubAccountID = "333333333333"
+			}
 			lines = append(lines, l)
 		}
 		run, err := db.StartIngestRun(ctx, source, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ReplacePeriods(ctx, source, run, seq(lines), nil); err != nil {
+		if _, err := db.ReplacePeriods(ctx, source, run, seq(lines), nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

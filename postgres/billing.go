@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,7 +156,7 @@ func (db *DB) ReplaceBillingPeriod(ctx context.Context, key tally.BillingPeriodK
 			}
 		}
 	}
-	res, err := db.replaceBillingPeriods(ctx, key.Source, runID, checked, []tally.BillingPeriodKey{key}, nil)
+	res, _, err := db.replaceBillingPeriods(ctx, key.Source, runID, checked, []tally.BillingPeriodKey{key}, nil, nil)
 	if err != nil {
 		return 0, fmt.Errorf("replace billing period %s %s %s: %w", key.Source, key.BillingAccountID, key.Start.Format("2006-01"), err)
 	}
@@ -179,16 +181,25 @@ type PeriodRows struct {
 // Replaces of one period are serialized: each takes the period's
 // transaction advisory lock after its COPY, before it deletes the previous
 // lines, so overlapping runs never both stay; the one that commits last
-// wins (both are recorded in ingest_runs).
+// wins (both are recorded in ingest_runs). The lock is the account's and
+// month's, whatever the source, so that the check below sees what another
+// source's replace of the month committed.
+//
+// A period whose lines bill a usage account (SubAccountID) that another
+// source's period of the same account and month bills too is refused:
+// nothing is committed and the error (EInvalid, wrapping a
+// *tally.SourceOverlapError) names them; see ReplacePeriods for how to
+// replace the other source's charges instead.
 func (db *DB) ReplaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error]) ([]PeriodRows, error) {
-	res, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil, nil)
+	res, _, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("replace %s billing periods: %w", source, err)
 	}
 	return res, nil
 }
 
-func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], always []tally.BillingPeriodKey, waiting func(tally.BillingPeriodKey)) ([]PeriodRows, error) {
+func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], always []tally.BillingPeriodKey,
+	waiting func(tally.BillingPeriodKey), replace []string) ([]PeriodRows, []tally.SourceOverlap, error) {
 	type periodState struct {
 		idx     int
 		account tally.BillingAccount
@@ -198,13 +209,17 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		// spanStart and spanEnd bound the charge periods of its lines (zero
 		// when it has none): the period's charge span from now on.
 		spanStart, spanEnd time.Time
+		// subs are the usage accounts its lines bill; lastSub the last
+		// line's, which the next lines mostly share.
+		subs    map[string]bool
+		lastSub string
 	}
 	var result []PeriodRows
 	periods := map[tally.BillingPeriodKey]*periodState{}
 	touch := func(k tally.BillingPeriodKey) *periodState {
 		p := periods[k]
 		if p == nil {
-			p = &periodState{idx: len(result), account: tally.BillingAccount{ID: k.BillingAccountID}}
+			p = &periodState{idx: len(result), account: tally.BillingAccount{ID: k.BillingAccountID}, subs: map[string]bool{}}
 			periods[k] = p
 			result = append(result, PeriodRows{Key: k})
 		}
@@ -214,9 +229,10 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		touch(k)
 		// The months known up front get their partitions before the transaction.
 		if err := ensureTablePartitions(ctx, db.pool, "cost_lines", k.Start, k.Start.AddDate(0, 1, 0)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	var replaced []tally.SourceOverlap
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		parts, err := monthPartitions(ctx, tx, "cost_lines")
 		if err != nil {
@@ -245,6 +261,9 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				}
 			}
 			result[lastState.idx].Rows++
+			if len(lastState.subs) == 0 || l.SubAccountID != lastState.lastSub {
+				lastState.subs[l.SubAccountID], lastState.lastSub = true, l.SubAccountID
+			}
 			if l.ChargeCategory == tally.ChargeUsage && l.ChargePeriodEnd.After(lastState.billedThrough) &&
 				l.ChargePeriodEnd.Sub(l.ChargePeriodStart) <= time.Hour {
 				lastState.billedThrough = l.ChargePeriodEnd
@@ -295,6 +314,13 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		if err := lockPeriods(ctx, tx, keys, waiting); err != nil {
 			return err
 		}
+		subs := make([][]string, len(result))
+		for i, r := range result {
+			subs[i] = append([]string{}, slices.Sorted(maps.Keys(periods[r.Key].subs))...)
+		}
+		if replaced, err = replaceOtherSources(ctx, tx, keys, subs, replace); err != nil {
+			return err
+		}
 		for _, r := range result {
 			k := r.Key
 			if _, err := tx.Exec(ctx, `DELETE FROM cost_lines WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3 AND run_id <> $4`,
@@ -313,16 +339,17 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 					WHERE billing_account_id = $1 AND billing_period_start = $2 AND source = $3
 				), up AS (
 					INSERT INTO billing_periods (billing_account_id, billing_period_start, source, run_id, rows, ingested_at, ingest_xid,
-						billed_through, charge_span_start, charge_span_end)
-					VALUES ($1, $2, $3, $4, $5, clock_timestamp(), pg_current_xact_id(), $6, $7, $8)
+						billed_through, charge_span_start, charge_span_end, sub_accounts)
+					VALUES ($1, $2, $3, $4, $5, clock_timestamp(), pg_current_xact_id(), $6, $7, $8, $9)
 					ON CONFLICT (billing_account_id, billing_period_start, source) DO UPDATE
 					SET run_id = excluded.run_id, rows = excluded.rows, ingested_at = excluded.ingested_at, ingest_xid = excluded.ingest_xid,
 						billed_through = excluded.billed_through,
-						charge_span_start = excluded.charge_span_start, charge_span_end = excluded.charge_span_end
+						charge_span_start = excluded.charge_span_start, charge_span_end = excluded.charge_span_end,
+						sub_accounts = excluded.sub_accounts
 				)
 				SELECT (SELECT charge_span_start FROM old), (SELECT charge_span_end FROM old)`,
 				k.BillingAccountID, k.Start, k.Source, runID, r.Rows, nullTime(periods[k].billedThrough),
-				nullTime(periods[k].spanStart), nullTime(periods[k].spanEnd)).Scan(&oldStart, &oldEnd); err != nil {
+				nullTime(periods[k].spanStart), nullTime(periods[k].spanEnd), subs[periods[k].idx]).Scan(&oldStart, &oldEnd); err != nil {
 				return fmt.Errorf("record billing period: %w", err)
 			}
 			if oldStart != nil && oldEnd != nil {
@@ -335,9 +362,9 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return result, nil
+	return result, replaced, nil
 }
 
 // monthPartitions returns the months that already have a partition of table.
@@ -539,9 +566,16 @@ func (db *DB) BillingPeriods(ctx context.Context) ([]BillingPeriod, error) {
 // ReplacePeriods is ReplaceBillingPeriods without the per-period counts; it
 // is what ingest.Store asks for. Before it waits for another replace of a
 // period to commit, it calls waiting (when not nil) with that period.
-func (db *DB) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error], waiting func(tally.BillingPeriodKey)) error {
-	if _, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil, waiting); err != nil {
-		return fmt.Errorf("replace %s billing periods: %w", source, err)
+//
+// The periods of the sources in replace that bill usage accounts these
+// lines bill in the same account and month lose their lines of those
+// usage accounts in the same transaction, instead of refusing the replace
+// (see replaceOtherSources); it returns what it so removed.
+func (db *DB) ReplacePeriods(ctx context.Context, source string, runID int64, lines iter.Seq2[*tally.CostLine, error],
+	waiting func(tally.BillingPeriodKey), replace []string) ([]tally.SourceOverlap, error) {
+	_, replaced, err := db.replaceBillingPeriods(ctx, source, runID, lines, nil, waiting, replace)
+	if err != nil {
+		return nil, fmt.Errorf("replace %s billing periods: %w", source, err)
 	}
-	return nil
+	return replaced, nil
 }

@@ -44,7 +44,7 @@ func storeLateBilled(t *testing.T, db *postgres.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplacePeriods(ctx, "focus", run, seq(lines), nil); err != nil {
+	if _, err := db.ReplacePeriods(ctx, "focus", run, seq(lines), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -138,7 +138,7 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ReplacePeriods(ctx, "focus", run, seq(lines), nil); err != nil {
+		if _, err := db.ReplacePeriods(ctx, "focus", run, seq(lines), nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -44,11 +44,14 @@ func (db *DB) TryLock(ctx context.Context, name string, fn func(context.Context)
 // so these cannot collide with them; no other two-key lock uses this class.
 const periodLockClass int32 = 0x62696c6c // "bill"
 
-// periodLockKey is a billing period's second lock key. Two periods may
-// share one: their writers then wait for each other, which is only slower.
+// periodLockKey is a billing period's second lock key: its account's and
+// month's, whatever its source, so that a replace checking the other
+// sources' periods of the month (replaceOtherSources) sees what any of
+// them committed. Two periods may share one: their writers then wait for
+// each other, which is only slower.
 func periodLockKey(k tally.BillingPeriodKey) int32 {
 	h := fnv.New32a()
-	h.Write([]byte(k.Source + "\x00" + k.BillingAccountID + "\x00" + k.Start.UTC().Format("2006-01")))
+	h.Write([]byte(k.BillingAccountID + "\x00" + k.Start.UTC().Format("2006-01")))
 	return int32(h.Sum32())
 }
 

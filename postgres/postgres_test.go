@@ -204,7 +204,7 @@ func TestOverlappingReplacesOfOnePeriodKeepOneVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplacePeriods(ctx, "aws-cur", first, seq([]tally.CostLine{testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", "9", "9")}), nil); err != nil {
+	if _, err := db.ReplacePeriods(ctx, "aws-cur", first, seq([]tally.CostLine{testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", "9", "9")}), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	locker, err := pgx.Connect(ctx, url)
@@ -236,7 +236,10 @@ func TestOverlappingReplacesOfOnePeriodKeepOneVersion(t *testing.T) {
 		}
 		costs[run] = cost
 		line := testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", cost, cost)
-		go func() { errs <- db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{line}), waiting) }()
+		go func() {
+			_, err := db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{line}), waiting, nil)
+			errs <- err
+		}()
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

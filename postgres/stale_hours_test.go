@@ -96,7 +96,7 @@ func TestBillCommittedDuringAttributionMakesItsHoursStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{other}), nil); err != nil {
+	if _, err := db.ReplacePeriods(ctx, "aws-cur", run, seq([]tally.CostLine{other}), nil, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -115,7 +115,7 @@ func TestBillCommittedDuringAttributionMakesItsHoursStale(t *testing.T) {
 	go func() {
 		run, err := db.StartIngestRun(ctx, "aws-cur", nil)
 		if err == nil {
-			err = db.ReplacePeriods(ctx, "aws-cur", run, lines, nil)
+			_, err = db.ReplacePeriods(ctx, "aws-cur", run, lines, nil, nil)
 		}
 		done <- err
 	}()
@@ -380,5 +380,40 @@ func TestLatestNodeHourSkipsHoursWithoutNodes(t *testing.T) {
 	}
 	if want := tally.HourOf(fixture.Day1.Add(47 * time.Hour)); h != want {
 		t.Errorf("LatestNodeHour = %v, want %v: the last hour of the agent's data", h, want)
+	}
+}
+
+// TestHoursOfAnotherEngineVersionAreStale: an hour computed by other
+// attribution rules (before an upgrade that changed them) is stale, so the
+// upgrade recomputes history instead of leaving it under the old rules; the
+// hours stored before the version was recorded count as version 1.
+// StaleHours knew nothing of the rules: a fix to them reached only hours
+// whose data changed, or a run with --force.
+func TestHoursOfAnotherEngineVersionAreStale(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 24)
+	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(24 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, w, false); err != nil {
+		t.Fatal(err)
+	}
+	old := tally.Window{Start: w.Start, End: w.Start.Add(3 * time.Hour)}
+	db.Exec(t, `UPDATE attribution_hours SET engine_version = 1 WHERE hour < '`+old.End.Format(time.RFC3339)+`'`)
+	stale, err := db.StaleHours(ctx, w, attribution.ShareMax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(stale, old.Hours()) {
+		t.Errorf("stale hours: %v, want the hours of version 1, %v", stale, old.Hours())
+	}
+	sum, err := job.Attribute(ctx, w, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Hours != 24 {
+		t.Errorf("attribute recomputed %d hours, want 24 (the day of the stale hours: it runs a day at a time)", sum.Hours)
+	}
+	if stale, err := db.StaleHours(ctx, w, attribution.ShareMax); err != nil || len(stale) != 0 {
+		t.Errorf("stale hours after recomputing: %v, %v; want none", stale, err)
 	}
 }

@@ -21,7 +21,8 @@ func (db *DB) UpsertUsage(ctx context.Context, usage []tally.ContainerUsage) err
 	for _, u := range usage {
 		lo, hi, end = minTime(lo, u.Interval.Start), maxTime(hi, u.Interval.Start), maxTime(end, u.Interval.End)
 	}
-	if err := ensureTablePartitions(ctx, db.pool, "container_usage", lo, hi.Add(time.Nanosecond)); err != nil {
+	// A microsecond past the last start: PostgreSQL's resolution.
+	if err := ensureTablePartitions(ctx, db.pool, "container_usage", lo, hi.Add(time.Microsecond)); err != nil {
 		return err
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -126,11 +127,13 @@ func median(v []float64) float64 {
 
 // anomalies judges each day of the report week against the same weekday
 // of the four weeks before it (see AnomalyRule), for the total, every
-// namespace and every workload.
-func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
+// namespace and every workload. The unbilled days, which the bill has not
+// reached, are not judged: their cost is not known yet, not zero.
+func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week, unbilled []time.Time) []Anomaly {
 	rule := b.Rule
 	var out []Anomaly
-	check := func(scope, name, field string, s []tally.Money) {
+	check := func(scope, name, field string, src *series, group string, s []tally.Money) {
+		s = src.daily(group, s)
 		n := len(s)
 		if n < 35 {
 			return
@@ -176,6 +179,10 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			run, zmax = nil, 0
 		}
 		for i := n - 7; i < n; i++ {
+			if slices.Contains(unbilled, wk.Start.Add(time.Duration(i-(n-7))*day)) {
+				flush()
+				continue
+			}
 			bad, z := rule.Anomalous(profile.Band(i-(n-35)), s[i].Float64())
 			if !bad || (len(run) > 0 && (z > 0) != (zmax > 0)) {
 				flush()
@@ -195,7 +202,7 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 		mean += v.Float64() / 28
 	}
 	rule.MinDelta = math.Max(rule.MinDelta, 0.01*mean)
-	check("total", "total", "", ns.total)
+	check("total", "total", "", ns, "", ns.total)
 	for _, src := range []struct {
 		s            *series
 		scope, field string
@@ -209,7 +216,7 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week) []Anomaly {
 			if _, special := ns.groups[name]; special && src.scope == "workload" && strings.HasPrefix(name, "__") {
 				continue // __idle__, __shared__, __unallocated__: no workloads, the same series as the namespace's
 			}
-			check(src.scope, name, src.field, src.s.groups[name])
+			check(src.scope, name, src.field, src.s, name, src.s.groups[name])
 		}
 	}
 	out = explained(out)

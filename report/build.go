@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -74,10 +75,6 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	twoWeeks := tally.Window{Start: wk.Prev().Start, End: wk.End()}
 	r.Links = Links{Dashboard: ln.base + "/", Allocations: ln.allocations(thisWeek, "namespace", ""),
 		Rightsizing: ln.rightsizing(""), Commitments: ln.commitments("")}
-	if r.CostDays, err = b.costDays(ctx, aud, wk, r.Daily[len(r.Daily)-7:]); err != nil {
-		return nil, err
-	}
-
 	if err := b.month(ctx, r, aud, daily); err != nil {
 		return nil, err
 	}
@@ -87,7 +84,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	if err != nil {
 		return nil, fmt.Errorf("commitment coverage: %w", err)
 	}
-	weeks, err := b.weekRows(ctx, aud, twoWeeks)
+	weeks, err := b.weekRows(ctx, aud, twoWeeks, r.ComparedDays)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +113,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	}
 
 	if aud.Org() {
-		if r.Teams, err = b.teams(ctx, twoWeeks, ln); err != nil {
+		if r.Teams, err = b.teams(ctx, twoWeeks, r.ComparedDays, ln); err != nil {
 			return nil, err
 		}
 		r.TeamLabel = b.Config.TeamLabel
@@ -125,7 +122,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	if err != nil {
 		return nil, err
 	}
-	r.Anomalies = b.anomalies(daily, wl, ln, wk)
+	r.Anomalies = b.anomalies(daily, wl, ln, wk, r.Unbilled)
 	if r.Functions, err = b.functions(ctx, workloads, r.Movers[0].Movers, wk, ln); err != nil {
 		return nil, err
 	}
@@ -187,9 +184,22 @@ func (b *Builder) spend(ctx context.Context, aud Audience, wk Week) (*Report, *s
 			r.EstimatedDays = append(r.EstimatedDays, d)
 		}
 	}
+	if r.Unbilled, err = b.unbilled(ctx, aud, wk, r.Daily[len(r.Daily)-7:]); err != nil {
+		return nil, nil, err
+	}
+	r.CostDays = 7 - len(r.Unbilled)
+	r.ComparedDays = 7
+	for i, d := range r.Daily[len(r.Daily)-7:] {
+		if slices.Contains(r.Unbilled, d.Day) {
+			if i > 0 { // else nothing to compare: HasCost says whether it is sent
+				r.ComparedDays = i
+			}
+			break
+		}
+	}
 	weekSum := func(k int) tally.Money { // k = 0: the report week, 1: the week before, …
 		s := zero
-		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*k] {
+		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*(k+1)+r.ComparedDays] {
 			s, _ = s.Add(d.Cost)
 		}
 		return s
@@ -205,29 +215,34 @@ func (b *Builder) spend(ctx context.Context, aud Audience, wk Week) (*Report, *s
 	return r, daily, nil
 }
 
-// costDays counts the days of wk the organization has cost on: from the
-// audience's own days when it is the organization, else from the
+// unbilled returns the days of wk the organization has no cost on, billed
+// or estimated, the days its bill has not reached: from the audience's own
+// days (the week's, days) when it is the organization, else from the
 // organization's rows (in any currency: this is about the bill's arrival).
-func (b *Builder) costDays(ctx context.Context, aud Audience, wk Week, days []DailyCost) (int, error) {
-	n := 0
+func (b *Builder) unbilled(ctx context.Context, aud Audience, wk Week, days []DailyCost) ([]time.Time, error) {
+	var out []time.Time
 	if aud.Org() {
 		for _, d := range days {
-			if !d.Cost.IsZero() {
-				n++
+			if d.Cost.IsZero() {
+				out = append(out, d.Day)
 			}
 		}
-		return n, nil
+		return out, nil
 	}
 	rows, err := b.Store.AllocationRows(ctx, b.query(Audience{Name: OrgAudience}, tally.Window{Start: wk.Start, End: wk.End()}, day, tally.BasisAmortized))
 	if err != nil {
-		return 0, fmt.Errorf("daily costs of the organization: %w", err)
+		return nil, fmt.Errorf("daily costs of the organization: %w", err)
 	}
 	seen := map[int64]bool{}
 	for i := range rows {
-		if r := &rows[i]; !r.Outside && !r.Cost.IsZero() && !seen[r.Start.Unix()] {
+		if r := &rows[i]; !r.Outside && !r.Cost.IsZero() {
 			seen[r.Start.Unix()] = true
-			n++
 		}
 	}
-	return n, nil
+	for _, d := range days {
+		if !seen[d.Day.Unix()] {
+			out = append(out, d.Day)
+		}
+	}
+	return out, nil
 }

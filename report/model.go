@@ -35,8 +35,17 @@ type Report struct {
 	EstimatedDays []time.Time `json:"estimatedDays,omitempty"`
 	// CostDays is how many days of the report week the organization has
 	// cost on, billed or estimated: fewer than 7 while the bill is late.
-	CostDays int   `json:"costDays"`
-	Links    Links `json:"links"`
+	CostDays int `json:"costDays"`
+	// Unbilled are the days of the report week the organization has no
+	// cost on yet (7 − CostDays of them). Anomalies leave them out.
+	Unbilled []time.Time `json:"unbilledDays,omitempty"`
+	// ComparedDays is how many days of each week, from its Monday, the
+	// spend, movers and teams compare: the days before the first unbilled
+	// one (7 when the bill covers the week). With Sunday not billed yet,
+	// Monday to Saturday of the report week are compared with Monday to
+	// Saturday of the weeks before, not with whole weeks.
+	ComparedDays int   `json:"comparedDays"`
+	Links        Links `json:"links"`
 }
 
 // HasCost reports whether the report is worth sending: the bill covers

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
@@ -31,21 +32,44 @@ type weekCosts struct {
 // weekRows reads the costs of the two weeks of w per moverDims and node:
 // one pass over the hourly allocations per basis, for every dimension of
 // the movers (the node keeps them hourly, so each costs a scan).
-func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window) (weekCosts, error) {
+func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window, days int) (weekCosts, error) {
 	var dims []attribution.Dimension
 	for _, d := range moverDims {
 		dims = append(dims, attribution.Dimension{Field: d.field})
 	}
 	dims = append(dims, attribution.Dimension{Field: "node"})
-	amort, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisAmortized, dims...))
+	amort, err := b.weekly(ctx, b.query(aud, w, week, tally.BasisAmortized, dims...), days)
 	if err != nil {
 		return weekCosts{}, fmt.Errorf("weekly costs by workload, namespace, service and node: %w", err)
 	}
-	list, err := b.Store.AllocationRows(ctx, b.query(aud, w, week, tally.BasisList, dims...))
+	list, err := b.weekly(ctx, b.query(aud, w, week, tally.BasisList, dims...), days)
 	if err != nil {
 		return weekCosts{}, fmt.Errorf("weekly list costs by workload, namespace, service and node: %w", err)
 	}
 	return weekCosts{amort: amort, list: list}, nil
+}
+
+// weekly runs q, a query of weekly steps over two weeks, on the first days
+// of each week only (Report.ComparedDays): each week's rows start at its
+// Monday, as q's steps would.
+func (b *Builder) weekly(ctx context.Context, q attribution.Query, days int) ([]attribution.Row, error) {
+	if days >= 7 {
+		return b.Store.AllocationRows(ctx, q)
+	}
+	var out []attribution.Row
+	for start := q.Window.Start; start.Before(q.Window.End); start = start.Add(week) {
+		wq := q
+		wq.Step, wq.Window = 0, tally.Window{Start: start, End: start.Add(time.Duration(days) * day)}
+		rows, err := b.Store.AllocationRows(ctx, wq)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rows {
+			rows[i].Start, rows[i].End = start, start.Add(week)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
 
 // periods sums the costs of the two weeks of w per group of moverDims[dim]
@@ -187,12 +211,12 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 	return out, nil
 }
 
-func (b *Builder) teams(ctx context.Context, w tally.Window, ln linker) ([]TeamSpend, error) {
+func (b *Builder) teams(ctx context.Context, w tally.Window, days int, ln linker) ([]TeamSpend, error) {
 	dim := attribution.Dimension{Field: "label", Key: b.Config.TeamLabel}
 	if dim.Key == "" {
 		dim.Key = DefaultTeamLabel
 	}
-	rows, err := b.Store.AllocationRows(ctx, b.query(Audience{}, w, week, tally.BasisAmortized, dim))
+	rows, err := b.weekly(ctx, b.query(Audience{}, w, week, tally.BasisAmortized, dim), days)
 	if err != nil {
 		return nil, fmt.Errorf("weekly costs by team: %w", err)
 	}

@@ -16,6 +16,26 @@ type series struct {
 	total     []tally.Money
 	estimated []bool
 	groups    map[string][]tally.Money
+	// period is the part of total and of each group that period charges
+	// (tally.CostPeriod) make, keyed by group and by "" for the total.
+	period map[string][]tally.Money
+}
+
+// daily returns v, the series of group (or of the total when group is ""),
+// less its period charges: the costs a day can be compared by. Tax and
+// support spread evenly over a closed month are not in the open month's
+// days yet, so with them a week of an open month looks cheaper than the
+// weeks of a closed month.
+func (s *series) daily(group string, v []tally.Money) []tally.Money {
+	p := s.period[group]
+	if p == nil {
+		return v
+	}
+	out := make([]tally.Money, len(v))
+	for i := range v {
+		out[i], _ = v[i].Sub(p[i])
+	}
+	return out
 }
 
 func (b *Builder) query(aud Audience, w tally.Window, step time.Duration, basis tally.CostBasis, dims ...attribution.Dimension) attribution.Query {
@@ -52,7 +72,8 @@ func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim 
 		return nil, fmt.Errorf("daily costs by %s: %w", dim, err)
 	}
 	n := int(w.Duration() / day)
-	s := &series{days: make([]time.Time, n), total: make([]tally.Money, n), estimated: make([]bool, n), groups: map[string][]tally.Money{}}
+	s := &series{days: make([]time.Time, n), total: make([]tally.Money, n), estimated: make([]bool, n), groups: map[string][]tally.Money{},
+		period: map[string][]tally.Money{}}
 	for i := range s.days {
 		s.days[i] = w.Start.Add(time.Duration(i) * day)
 	}
@@ -76,15 +97,25 @@ func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim 
 		}
 		s.estimated[k] = s.estimated[k] || row.Estimated
 		name := groupName(row, 0)
-		if name == "" {
-			continue
+		if row.CostKind == tally.CostPeriod {
+			addDay(s.period, "", n, k, row.Cost)
+			if name != "" {
+				addDay(s.period, name, n, k, row.Cost)
+			}
 		}
-		g := s.groups[name]
-		if g == nil {
-			g = make([]tally.Money, n)
-			s.groups[name] = g
+		if name != "" {
+			addDay(s.groups, name, n, k, row.Cost)
 		}
-		g[k], _ = g[k].Add(row.Cost)
 	}
 	return s, nil
+}
+
+// addDay adds m to day k of the n-day series m[name].
+func addDay(m map[string][]tally.Money, name string, n, k int, c tally.Money) {
+	g := m[name]
+	if g == nil {
+		g = make([]tally.Money, n)
+		m[name] = g
+	}
+	g[k], _ = g[k].Add(c)
 }

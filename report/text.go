@@ -23,6 +23,14 @@ func Text(r *Report) string {
 	fmt.Fprintf(tw, "vs 4-week average\t%s (%s)\taverage %s\n", FormatDelta(r.Spend.VsAvg.Delta),
 		FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), FormatMoney(r.Spend.Avg4Weeks))
 	tw.Flush()
+	if len(r.Unbilled) > 0 {
+		days := make([]string, len(r.Unbilled))
+		for i, d := range r.Unbilled {
+			days[i] = formatDay(d)
+		}
+		t.line("(not billed yet: %s; each week is compared on its first %d days, and anomalies leave the days out)",
+			strings.Join(days, ", "), r.ComparedDays)
+	}
 	if n := len(r.EstimatedDays); n > 0 {
 		t.line("(%d day(s) of this week are estimated from list prices until their bill arrives)", n)
 	}
@@ -87,7 +95,7 @@ func Text(r *Report) string {
 	}
 
 	t.section("ANOMALIES")
-	t.line("Days outside the robust band of the 4 weeks before (median +/- 3.5 x 1.4826 x MAD).")
+	t.line("Days outside the robust band of the 4 weeks before (median +/- 3.5 x 1.4826 x MAD), charges for whole months (tax, support) left out.")
 	if len(r.Anomalies) == 0 {
 		t.line("None this week.")
 	} else {

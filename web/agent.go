@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -174,6 +175,21 @@ func checkIntervalTimes(ivs []tally.AgentInterval, now time.Time, maxAge time.Du
 			last = end
 		}
 	}
+	// The store keys an interval by its start: two that overlap would
+	// count the time between them twice, two with one start are one row.
+	order := make([]int, len(ivs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return ivs[order[a]].Start.Before(ivs[order[b]].Start) })
+	for k := 1; k < len(order); k++ {
+		i, j := order[k-1], order[k]
+		if ivs[j].Start.UTC().Truncate(time.Microsecond).Before(ivs[i].End.UTC().Truncate(time.Microsecond)) {
+			return first, last, invalid("field intervals[%d]: [%s, %s) overlaps intervals[%d] [%s, %s)", j,
+				ivs[j].Start.Format(time.RFC3339Nano), ivs[j].End.Format(time.RFC3339Nano), i,
+				ivs[i].Start.Format(time.RFC3339Nano), ivs[i].End.Format(time.RFC3339Nano))
+		}
+	}
 	if last.Sub(first) > maxBatchSpan {
 		return first, last, invalid("field intervals: the batch spans %s to %s, more than %s; send one batch per interval or per day",
 			first.Format(time.RFC3339), last.Format(time.RFC3339), maxBatchSpan)
@@ -197,6 +213,7 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 	if b.Version != tally.AgentBatchVersion {
 		return tally.AgentIngest{}, reply, invalid("field version: %d is not supported (this server speaks %d)", b.Version, tally.AgentBatchVersion)
 	}
+	makeStorable(b)
 	if b.Cluster != "" && b.Cluster != cluster {
 		return tally.AgentIngest{}, reply, tally.Errorf(tally.EForbidden, "field cluster: %q, but the token is bound to cluster %q", b.Cluster, cluster)
 	}
@@ -208,6 +225,9 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 	}
 	if bad(b.Node.CPUCapacity) || bad(b.Node.CPUAllocatable) || b.Node.MemoryCapacity < 0 || b.Node.MemoryAllocatable < 0 {
 		return tally.AgentIngest{}, reply, invalid("field node: capacity or allocatable is negative or not finite")
+	}
+	if b.Node.GPUCapacity < 0 || b.Node.GPUCapacity > math.MaxInt32 {
+		return tally.AgentIngest{}, reply, invalid("field node.gpuCapacity: %d is out of range", b.Node.GPUCapacity)
 	}
 	first, last, err := checkIntervalTimes(b.Intervals, now, maxAge)
 	if err != nil {
@@ -299,10 +319,15 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 	if in.Node.Lifecycle != "" && in.Node.Lifecycle != tally.LifecycleOnDemand && in.Node.Lifecycle != tally.LifecycleSpot {
 		return tally.AgentIngest{}, reply, invalid("field node.lifecycle: %q is not on-demand or spot", n.Lifecycle)
 	}
+	podAt := make(map[string]int, len(b.Pods))
 	for i, p := range b.Pods {
 		if p.UID == "" || p.Namespace == "" || p.Name == "" {
 			return tally.AgentIngest{}, reply, invalid("field pods[%d]: uid, namespace and name are required", i)
 		}
+		if j, dup := podAt[p.UID]; dup {
+			return tally.AgentIngest{}, reply, invalid("field pods[%d]: uid %s is also pods[%d]'s", i, p.UID, j)
+		}
+		podAt[p.UID] = i
 		from := p.StartedAt.UTC()
 		if from.IsZero() {
 			from = first
@@ -312,10 +337,15 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 		if end, ok := podEnd[p.UID]; ok {
 			pod.ValidTo = end // else listed without usage: alive through the batch
 		}
+		names := make(map[string]bool, len(p.Containers))
 		for _, c := range p.Containers {
-			if bad(c.CPURequest) || bad(c.CPULimit) || c.MemoryRequest < 0 || c.MemoryLimit < 0 {
-				return tally.AgentIngest{}, reply, invalid("field pods[%d] container %s: a request or limit is negative or not finite", i, c.Name)
+			if bad(c.CPURequest) || bad(c.CPULimit) || c.MemoryRequest < 0 || c.MemoryLimit < 0 || c.GPURequest < 0 || c.GPURequest > math.MaxInt32 {
+				return tally.AgentIngest{}, reply, invalid("field pods[%d] container %s: a request or limit is negative, out of range or not finite", i, c.Name)
 			}
+			if names[c.Name] {
+				return tally.AgentIngest{}, reply, invalid("field pods[%d]: container %q appears twice", i, c.Name)
+			}
+			names[c.Name] = true
 			pod.Containers = append(pod.Containers, tally.Container{Name: c.Name, ContainerID: c.ID, Image: c.Image,
 				CPURequest: c.CPURequest, CPULimit: c.CPULimit, MemoryRequest: c.MemoryRequest, MemoryLimit: c.MemoryLimit, GPURequest: c.GPURequest})
 		}
@@ -411,7 +441,7 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 		for _, loc := range s.Location {
 			module := ""
 			if loc.Mapping != nil {
-				module = loc.Mapping.File
+				module = storable(loc.Mapping.File)
 			}
 			if len(loc.Line) == 0 {
 				ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: module, Offset: loc.Address})
@@ -425,12 +455,12 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 				}
 				m := module
 				if m == "" {
-					m = f.Filename
+					m = storable(f.Filename)
 				}
 				if f.SystemName == tally.UnknownFunction || strings.HasPrefix(f.Name, tally.UnknownFunction) {
 					ss.frames = append(ss.frames, tally.Function{Name: tally.UnknownFunction, Module: m, Offset: loc.Address})
 				} else {
-					ss.frames = append(ss.frames, tally.Function{Name: f.Name, Module: m})
+					ss.frames = append(ss.frames, tally.Function{Name: storable(f.Name), Module: m})
 				}
 			}
 		}

@@ -239,6 +239,21 @@ func TestIngestAgentRejects(t *testing.T) {
 	negative.Intervals[0].Containers[0].CPUCoreSeconds = -1
 	badProfile := testBatch(t, now)
 	badProfile.Intervals[0].Containers[0].Profile = []byte("not a profile")
+	// Batches the store would fail on with a server error (retried by the
+	// agent for ever): one row written twice in a statement, a column's range.
+	dupPod := testBatch(t, now)
+	dupPod.Pods = append(dupPod.Pods, dupPod.Pods[0])
+	dupContainer := testBatch(t, now)
+	dupContainer.Pods[0].Containers = append(dupContainer.Pods[0].Containers, dupContainer.Pods[0].Containers[0])
+	sameStart := testBatch(t, now)
+	sameStart.Intervals = append(sameStart.Intervals, sameStart.Intervals[0])
+	sameStart.Intervals[1].End = sameStart.Intervals[1].End.Add(time.Second)
+	overlap := testBatch(t, now)
+	overlap.Intervals = append(overlap.Intervals, testBatch(t, now.Add(5*time.Second)).Intervals...)
+	gpus := testBatch(t, now)
+	gpus.Node.GPUCapacity = 1 << 40
+	gpuRequest := testBatch(t, now)
+	gpuRequest.Pods[0].Containers[0].GPURequest = -1
 	// A decompression bomb: 200 MB of zeros in a tiny gzip.
 	var bomb bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
@@ -263,6 +278,12 @@ func TestIngestAgentRejects(t *testing.T) {
 		{"version", agent, gz(t, badVersion), 400, "field version: 99"},
 		{"negative", agent, gz(t, negative), 400, "intervals[0].containers[0]"},
 		{"bad profile", agent, gz(t, badProfile), 400, "containers[0].profile"},
+		{"pod twice", agent, gz(t, dupPod), 400, "field pods[1]: uid pod-uid-1 is also pods[0]'s"},
+		{"container twice", agent, gz(t, dupContainer), 400, "appears twice"},
+		{"interval twice", agent, gz(t, sameStart), 400, "overlaps intervals[0]"},
+		{"intervals overlap", agent, gz(t, overlap), 400, "field intervals[1]"},
+		{"gpus", agent, gz(t, gpus), 400, "field node.gpuCapacity"},
+		{"gpu request", agent, gz(t, gpuRequest), 400, "field pods[0] container api"},
 		{"bad json", agent, gz(t, json.RawMessage(`{"version": "one"}`)), 400, "field version"},
 		{"bomb", agent, bomb.Bytes(), 413, "decompressed size exceeds"},
 		{"too large", agent, make([]byte, web.MaxAgentBody+1), 413, "exceeds"},

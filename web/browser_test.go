@@ -143,6 +143,35 @@ func withSpendForecasts(t *testing.T, now time.Time) func(*web.Config, *postgres
 	}
 }
 
+// spendForecast is a stored daily spend forecast of account, billed in
+// cur, for 14 days from start: mean a day, its 80% range ±spread.
+func spendForecast(account string, cur tally.Currency, start time.Time, mean, spread float64) tally.Forecast {
+	var pts []tally.ForecastPoint
+	for d := range 14 {
+		pts = append(pts, tally.ForecastPoint{T: start.AddDate(0, 0, d), Mean: mean, Lo80: mean - spread, Hi80: mean + spread,
+			Lo95: mean - 2*spread, Hi95: mean + 2*spread})
+	}
+	return tally.Forecast{Scope: "spend/account/" + account, CreatedAt: start, Granularity: "day", Model: "ets", HistoryEnd: start,
+		Points: pts, Params: json.RawMessage(`{"currency":"` + string(cur) + `"}`), Accuracy: json.RawMessage(`{}`)}
+}
+
+// moreForecasts serves a database's forecasts and, for every prefix they
+// match, more of other accounts.
+type moreForecasts struct {
+	*postgres.DB
+	more []tally.Forecast
+}
+
+func (m moreForecasts) LatestForecasts(ctx context.Context, prefix string) ([]tally.Forecast, error) {
+	fs, err := m.DB.LatestForecasts(ctx, prefix)
+	for _, f := range m.more {
+		if strings.HasPrefix(f.Scope, prefix) {
+			fs = append(fs, f)
+		}
+	}
+	return fs, err
+}
+
 // linkReport is a weekly report whose email links to the dashboard, as
 // every report's does.
 type linkReport struct{}
@@ -180,13 +209,23 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 // with no console errors, drill-down from namespace to container, flamegraph
 // click-through and diffs, CSV export, the XSS label shown as text, empty,
 // not-available and API-down states, the commitments of accounts billed in
-// two currencies, settings, sign-out. Screenshots of
+// two currencies, spend forecasts of accounts billed in two currencies and
+// of two accounts in one, charts' numbers as tables, an unknown page,
+// settings, sign-out. Screenshots of
 // every page go to test-output/ at the repository root.
 func TestDashboardInBrowser(t *testing.T) {
 	node := requireBrowser(t)
 	org := fixture.Org{Start: fixture.Day1, Days: 16, Scale: 1}
 	srv, db := orgServer(t, org, withSpendForecasts(t, org.End()), func(cfg *web.Config, _ *postgres.DB) { cfg.Reports = linkReport{} })
 	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
+	// Account 222 is billed in EUR: its forecast is not added to the
+	// overview's USD chart. A second server has a second USD account.
+	if err := db.SaveForecast(context.Background(), spendForecast("222", "EUR", org.End(), 500, 40)); err != nil {
+		t.Fatal(err)
+	}
+	twoAccounts := serveDB(t, db, func() time.Time { return org.End().Add(-time.Minute) }, func(cfg *web.Config, db *postgres.DB) {
+		cfg.Forecasts = moreForecasts{DB: db, more: []tally.Forecast{spendForecast("112", "USD", org.End(), 40, 8)}}
+	})
 	empty := pgtest.New(t)
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	emptySrv := serveDB(t, empty, nil)
@@ -200,7 +239,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/dashboard.mjs")
 	cmd.Dir = "ui"
-	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_COMMITMENTS_URL="+commitSrv.URL, "TALLY_EMAIL=admin@example.com",
+	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_COMMITMENTS_URL="+commitSrv.URL, "TALLY_TWO_ACCOUNTS_URL="+twoAccounts.URL, "TALLY_EMAIL=admin@example.com",
 		"TALLY_PASSWORD=correct horse battery", "TALLY_OUT="+out, "CHROMIUM="+chromium)
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -15,7 +15,10 @@ import (
 // parameters (window, step, aggregate, accumulate, includeIdle/idle,
 // shareIdle, idleByNode, filter, shareNamespaces, shareSplit) and response
 // shape, so OpenCost clients work unchanged. Costs are numbers there.
+// Without aggregate it answers as OpenCost does, one allocation per
+// container of a pod (unaggregated), not Tally's API's default, namespaces.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
+	unaggregated := r.URL.Query().Get("aggregate") == ""
 	v, err := openCostParams(r.URL.Query())
 	if err != nil {
 		s.openCostError(w, r, err)
@@ -47,10 +50,35 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 			if g.Steps[i].Total.IsZero() && g.Steps[i].CPUCoreHours == 0 && g.Steps[i].RAMByteHours == 0 {
 				continue
 			}
-			data[i][g.Name] = newOpenCostAllocation(g, &g.Steps[i], q.Aggregate)
+			a := newOpenCostAllocation(g, &g.Steps[i], q.Aggregate)
+			if unaggregated && len(g.Keys) > 0 && g.Name != tally.UnallocatedName {
+				a.Name = openCostContainerName(a.Properties)
+			}
+			data[i][a.Name] = a
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
+}
+
+// openCostUnaggregated is the aggregation of OpenCost's unaggregated
+// allocations: one per container of a pod on a node. controllerKind does
+// not split a pod's costs; it sets the controllerKind property, as OpenCost
+// does. Pods and nodes are in the hourly allocations only, so a window
+// without aggregate covers at most attribution.MaxHourlyWindow.
+const openCostUnaggregated = "cluster,node,controllerKind,pod,container"
+
+// openCostContainerName names an unaggregated allocation as OpenCost does,
+// cluster/node/namespace/pod/container; a part it has no value of (the
+// container of a pod no controller owns, which Tally does not key) is
+// __unallocated__.
+func openCostContainerName(p openCostProperties) string {
+	parts := []string{p.Cluster, p.Node, p.Namespace, p.Pod, p.Container}
+	for i, v := range parts {
+		if v == "" {
+			parts[i] = tally.UnallocatedName
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // openCostError writes err in OpenCost's envelope, {"code": status,
@@ -71,6 +99,9 @@ func openCostParams(in url.Values) (url.Values, error) {
 		if v := in.Get(k); v != "" {
 			out.Set(k, v)
 		}
+	}
+	if !out.Has("aggregate") {
+		out.Set("aggregate", openCostUnaggregated)
 	}
 	flags := map[string]bool{}
 	for _, k := range []string{"accumulate", "includeIdle", "idle", "shareIdle", "idleByNode"} {

@@ -261,3 +261,68 @@ func TestOpenCostErrorShape(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenCostDefaultAggregate: /allocation/compute without aggregate
+// answers OpenCost's unaggregated allocations, one per container of a pod,
+// named cluster/node/namespace/pod/container with those properties set. (It
+// aggregated by namespace, Tally's own API's default, so an OpenCost client
+// asking for containers got namespaces named as if they were.)
+func TestOpenCostDefaultAggregate(t *testing.T) {
+	srv := newServer(t)
+	var got struct {
+		Data []map[string]struct {
+			Name       string             `json:"name"`
+			Properties openCostProperties `json:"properties"`
+			TotalCost  float64            `json:"totalCost"`
+		} `json:"data"`
+	}
+	if resp := get(t, srv.URL+"/allocation/compute?window=2d&accumulate=true", &got); resp.StatusCode != 200 || len(got.Data) != 1 {
+		t.Fatalf("status %d, %+v", resp.StatusCode, got)
+	}
+	set := got.Data[0]
+	api, ok := set["prod/n1/shop/api-1/api"]
+	if !ok {
+		t.Fatalf("no allocation prod/n1/shop/api-1/api (cluster/node/namespace/pod/container): %v", set)
+	}
+	want := openCostProperties{Cluster: "prod", Node: "n1", Namespace: "shop", Pod: "api-1", Container: "api", Controller: "api", ControllerKind: tally.KindDeployment}
+	if p := api.Properties; api.Name != "prod/n1/shop/api-1/api" || p.Cluster != want.Cluster || p.Node != want.Node || p.Namespace != want.Namespace ||
+		p.Pod != want.Pod || p.Container != want.Container || p.Controller != want.Controller || p.ControllerKind != want.ControllerKind {
+		t.Errorf("%s: properties %+v, want %+v", api.Name, p, want)
+	}
+	// The same costs as by namespace, split finer.
+	byNS := openCostTotals(t, srv.URL+"/allocation/compute?window=2d&accumulate=true&aggregate=namespace")
+	var total float64
+	for name, a := range set {
+		total += a.TotalCost
+		if strings.HasPrefix(name, tally.UnallocatedName+"/") && strings.Count(name, tally.UnallocatedName) == 5 {
+			t.Errorf("allocation %q: costs of no cluster are %s, as OpenCost names them", name, tally.UnallocatedName)
+		}
+		if name != api.Name && !strings.HasPrefix(name, "__") && strings.Count(name, "/") != 4 {
+			t.Errorf("allocation %q is not named cluster/node/namespace/pod/container", name)
+		}
+	}
+	if d := total - byNS; d > 1e-6 || d < -1e-6 {
+		t.Errorf("per container the total is %v, by namespace %v", total, byNS)
+	}
+	if api.TotalCost <= 0 || set[tally.IdleName].TotalCost <= 0 {
+		t.Errorf("api costs %v, idle %v: want both above zero", api.TotalCost, set[tally.IdleName].TotalCost)
+	}
+}
+
+// openCostTotals is the total cost of every allocation of one step at url.
+func openCostTotals(t *testing.T, url string) float64 {
+	t.Helper()
+	var got struct {
+		Data []map[string]struct {
+			TotalCost float64 `json:"totalCost"`
+		} `json:"data"`
+	}
+	if resp := get(t, url, &got); resp.StatusCode != 200 || len(got.Data) != 1 {
+		t.Fatalf("GET %s: status %d, %+v", url, resp.StatusCode, got)
+	}
+	var total float64
+	for _, a := range got.Data[0] {
+		total += a.TotalCost
+	}
+	return total
+}

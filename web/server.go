@@ -201,8 +201,15 @@ func NewServer(cfg Config) *Server {
 }
 
 // notFound answers unknown routes: 401 to anyone not signed in, so the
-// routes that exist are not revealed, else a JSON 404.
+// routes that exist are not revealed, else a JSON 404. A browser asking for
+// a page (wantsPage) gets the dashboard instead, answered 404, whose
+// client-side route says the page was not found; signed out, it is sent to
+// sign in as from any page.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if wantsPage(r) {
+		s.missingPage(w, r)
+		return
+	}
 	if _, ok := PrincipalFrom(r.Context()); !ok && s.auth != nil {
 		s.error(w, r, tally.Errorf(tally.EUnauthorized, "sign in, or send an API token as Authorization: Bearer tly_…"))
 		return

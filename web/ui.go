@@ -70,6 +70,32 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	s.index(w, r)
 }
 
+// wantsPage reports whether r is a browser asking for a page: a GET or
+// HEAD that accepts HTML, outside the API paths (/api/…, OpenCost's
+// /allocation…), whose clients are answered JSON whatever they accept.
+func wantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	if p == "/api" || strings.HasPrefix(p, "/api/") || p == "/allocation" || strings.HasPrefix(p, "/allocation/") {
+		return false
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// missingPage answers a browser's request for a page that does not exist:
+// the dashboard with status 404 (it shows "page not found" and a link
+// home), or, signed out, the way to sign in, as page does.
+func (s *Server) missingPage(w http.ResponseWriter, r *http.Request) {
+	p, ok := PrincipalFrom(r.Context())
+	if !ok || p.Kind == tally.TokenAgent {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.serveIndex(w, http.StatusNotFound)
+}
+
 // loginPage serves index.html, which shows the sign-in form at /login.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := PrincipalFrom(r.Context()); ok {
@@ -79,7 +105,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.index(w, r)
 }
 
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+func (s *Server) index(w http.ResponseWriter, r *http.Request) { s.serveIndex(w, http.StatusOK) }
+
+// serveIndex writes the single-page app's index.html with status.
+func (s *Server) serveIndex(w http.ResponseWriter, status int) {
 	b, err := fs.ReadFile(s.ui, "index.html")
 	if err != nil {
 		http.Error(w, "The dashboard is not built into this binary: run `make ui build`.", http.StatusNotFound)
@@ -87,6 +116,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 

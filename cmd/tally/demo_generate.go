@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,6 +55,11 @@ func (c *demoGenerateCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	m, err := demo.Generate(ctx, cfg, c.Out)
+	if errors.Is(err, demo.ErrNotEmpty) {
+		// The directory the user named is the problem, as with any other
+		// flag value: a usage error (exit 2) naming the flag.
+		return tally.Errorf(tally.EInvalid, "--out %s: not empty: demo-generate writes a new directory and never overwrites one; name a new or empty directory", c.Out)
+	}
 	if err != nil {
 		return err
 	}

@@ -27,10 +27,16 @@ func TestDemoGenerate(t *testing.T) {
 	if err != nil || m.Seed != 3 || m.Days != 2 {
 		t.Fatalf("manifest %+v: %v", m, err)
 	}
-	// A second run into the same directory refuses to overwrite it.
+	// A second run into the same directory refuses to overwrite it: a usage
+	// error (exit 2, as every other bad flag value) naming --out and the
+	// directory, and the directory is left as it was.
 	errb.Reset()
-	if code := run([]string{"demo-generate", "--out", dir, "--days", "2"}, &out, &errb); code != exitError || !strings.Contains(errb.String(), "not empty") {
-		t.Errorf("second run: exit %d, %s", code, errb.String())
+	if code := run([]string{"demo-generate", "--out", dir, "--days", "2"}, &out, &errb); code != exitUsage ||
+		!strings.Contains(errb.String(), "--out "+dir+": not empty") {
+		t.Errorf("second run: exit %d, %s; want exit %d naming --out %s", code, errb.String(), exitUsage, dir)
+	}
+	if m, err := demo.Load(dir); err != nil || m.Seed != 3 {
+		t.Errorf("second run changed %s: manifest %+v: %v", dir, m, err)
 	}
 	errb.Reset()
 	if code := run([]string{"demo-generate", "--out", filepath.Join(t.TempDir(), "x"), "--end", "March"}, &out, &errb); code != exitUsage {

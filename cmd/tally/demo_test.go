@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,5 +182,37 @@ func checkTruthList(t *testing.T, db *postgres.DB, m demo.Manifest, truth *demo.
 		if !w.Equal(bill[k]) {
 			t.Errorf("account %s sub-account %q: truth.json list %s, the bill's ListCost sums to %s", account, k, w.Decimal(), bill[k].Decimal())
 		}
+	}
+}
+
+// TestDemoDirNotItsOwn: tally demo --dir removed the directory whenever it
+// did not hold the organization asked for, so a mistyped --dir (a home
+// directory, a project) was deleted whole. It replaces only a generated
+// organization, and refuses any other directory with files.
+func TestDemoDirNotItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "thesis.tex")
+	if err := os.WriteFile(precious, []byte("years of work"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{globals: &globals{}, log: slog.New(slog.DiscardHandler)}
+	c := &demoCmd{Seed: 2, Days: 4}
+	_, err := c.files(context.Background(), a, dir, demo.Config{Seed: 2, Days: 4})
+	if tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), "--dir "+dir) {
+		t.Errorf("files into a directory of other files: %v; want an invalid --dir naming it", err)
+	}
+	if _, err := os.Stat(precious); err != nil {
+		t.Errorf("the directory's file: %v", err)
+	}
+	// A generated organization of another seed is replaced.
+	old := filepath.Join(t.TempDir(), "org")
+	if _, err := demo.Generate(context.Background(), demo.Config{Seed: 3, Days: 4}, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := ownDemoDir(old); err != nil {
+		t.Errorf("a generated organization: %v", err)
+	}
+	if err := ownDemoDir(filepath.Join(t.TempDir(), "new")); err != nil {
+		t.Errorf("a new directory: %v", err)
 	}
 }

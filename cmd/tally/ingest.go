@@ -29,10 +29,7 @@ type ingestCmd struct {
 	GCPBilling ingestGCPCmd   `cmd:"" name:"gcp-billing" help:"Ingest a GCP BigQuery billing export (NDJSON, CSV or Parquet; standard or resource table)."`
 }
 
-type (
-	ingestFocusCmd struct{ ingestSourceCmd }
-	ingestGCPCmd   struct{ ingestSourceCmd }
-)
+type ingestGCPCmd struct{ ingestSourceCmd }
 
 // ingestCURCmd is `tally ingest aws-cur`: a billing bucket may hold several
 // reports side by side.
@@ -41,8 +38,15 @@ type ingestCURCmd struct {
 	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest reports that hold the same charges of a billing period, logging a warning that names them, instead of failing. Without it a run fails, committing nothing, when two reports share a line or bill the same per account, charge and day or month (a legacy CUR and a CUR 2.0 export of one month, hourly or daily, with or without resource IDs): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
 }
 
+// ingestFocusCmd is `tally ingest focus`: a bucket may hold several
+// exports side by side, as for CUR.
+type ingestFocusCmd struct {
+	ingestSourceCmd
+	AllowOverlappingReports bool `name:"allow-overlapping-reports" help:"Ingest exports that hold the same charges of a billing period, logging a warning that names them, instead of failing. An export is an AWS Data Export's folder (above data/BILLING_PERIOD=…), else a folder of files (date folders such as 2025/03/01 are part of theirs). Without it a run fails, committing nothing, when two exports share a line or bill the same per account, charge and day or month (an hourly and a daily export of one bill): use it only for a split of the bill the check cannot tell apart, such as exports filtered by tag."`
+}
+
 func (c *ingestFocusCmd) Run(ctx context.Context, a *app) error {
-	return c.run(ctx, a, "focus", ingest.Options{})
+	return c.run(ctx, a, "focus", ingest.Options{AllowOverlappingReports: c.AllowOverlappingReports})
 }
 func (c *ingestCURCmd) Run(ctx context.Context, a *app) error {
 	return c.run(ctx, a, "aws-cur", ingest.Options{AllowOverlappingReports: c.AllowOverlappingReports})
@@ -58,6 +62,8 @@ type ingestSourceCmd struct {
 	Endpoint    string   `env:"TALLY_S3_ENDPOINT" placeholder:"URL" help:"S3-compatible endpoint for s3:// paths (path-style addressing)."`
 	Region      string   `env:"AWS_REGION" help:"AWS region for s3:// paths (default: from the AWS config, else us-east-1)."`
 	Progress    string   `enum:"auto,always,never" default:"auto" help:"Progress bar: on a terminal (auto), always or never."`
+	// ReplaceSources is --replace-source.
+	ReplaceSources []string `name:"replace-source" placeholder:"SOURCE" help:"Replace the charges another source (focus, aws-cur or gcp-billing; repeatable) holds of the billing accounts, months and usage accounts this ingest holds, removing them in the same transaction that stores this one. Without it, an ingest holding charges of a usage account that another source already stores for the same billing account and month (one payer through both aws-cur and its FOCUS export) fails, committing nothing: both would be counted. That source's other months and usage accounts are kept."`
 }
 
 // ingestMemoryLimit is the Go heap's soft limit during an ingest (unless
@@ -73,6 +79,11 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string, opt in
 	parser, err := parserFor(source)
 	if err != nil {
 		return err
+	}
+	for _, r := range c.ReplaceSources {
+		if _, err := parserFor(r); err != nil || r == source {
+			return tally.Errorf(tally.EInvalid, "--replace-source %q: want another source than %s: focus, aws-cur or gcp-billing", r, source)
+		}
 	}
 	files, cleanup, err := locateFiles(ctx, source, c.Paths, awscur.S3Options{Endpoint: c.Endpoint, Region: c.Region})
 	if errors.Is(err, fs.ErrNotExist) {
@@ -97,11 +108,19 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string, opt in
 		a.log.Info("waiting for another ingest of the same billing period to commit; this one then replaces it",
 			"source", p.Waiting.Source, "account", p.Waiting.BillingAccountID, "period", p.Waiting.Start.Format("2006-01"))
 	}
-	opt.SkipBadRows, opt.Progress, opt.Logger = c.SkipBadRows, progress, a.log
+	opt.SkipBadRows, opt.Progress, opt.Logger, opt.ReplaceSources = c.SkipBadRows, progress, a.log, c.ReplaceSources
 	res, err := ingest.Run(ctx, db, source, parser, files, opt)
 	bar.done()
 	if res != nil {
 		printSummary(a.stdout, res, err)
+	}
+	var so *tally.SourceOverlapError
+	if errors.As(err, &so) {
+		held := so.Sources()
+		flags := "--replace-source " + strings.Join(held, " --replace-source ")
+		err = tally.Errorf(tally.EInvalid, "%w; ingest each billing account's month from one source only, or, to keep this %s copy instead, "+
+			"run again with %s, which removes %s's charges of those usage accounts in those months in the same transaction "+
+			"(its other months and usage accounts are kept)", err, source, flags, strings.Join(held, " and "))
 	}
 	if errors.Is(err, ingest.ErrOverlappingReports) {
 		err = tally.Errorf(tally.EInvalid, "%w; if the two are a split that shares no charge, which the check cannot tell apart, "+
@@ -144,11 +163,31 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 		sort.Strings(out)
 		return out, nil
 	}
-	return awscur.LocateWith(ctx, paths, opt, awscur.Finder{
+	finder := awscur.Finder{
 		Select: byExtension,
 		Local:  func(p string) ([]ingest.File, error) { return ingest.ListFiles(p, exts...) },
 		What:   "input files (" + strings.Join(exts, ", ") + ", compressed or not)",
-	})
+	}
+	if source == "focus" {
+		// AWS Data Exports deliver FOCUS as they do CUR 2.0: the month's
+		// manifest names the current refresh's files.
+		isData := func(n string) bool { return ingest.IsDataFile(n, exts...) }
+		finder.Select = func(names []string, read func(string) ([]byte, error)) ([]string, error) {
+			return awscur.SelectExports(names, isData, read)
+		}
+		finder.Local = func(p string) ([]ingest.File, error) { return awscur.LocalFilesWith(p, finder.Select) }
+	}
+	files, cleanup, err = awscur.LocateWith(ctx, paths, opt, finder)
+	if source == "focus" {
+		awscur.NameExports(files)
+	}
+	if err == nil && source == "gcp-billing" {
+		if err = gcpbilling.CheckTables(files); err != nil {
+			cleanup()
+			return nil, cleanup, err
+		}
+	}
+	return files, cleanup, err
 }
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {
@@ -167,6 +206,14 @@ func printSummary(w io.Writer, res *ingest.Result, err error) {
 	}
 	for _, p := range res.Periods {
 		fmt.Fprintf(w, "  period %s account %s: %d rows (%s)\n", p.Key.Start.Format("2006-01"), p.Key.BillingAccountID, p.Rows, p.Currency)
+	}
+	for _, r := range res.Replaced {
+		accounts := "usage account " + r.SubAccounts[0]
+		if len(r.SubAccounts) > 1 {
+			accounts = fmt.Sprintf("%d usage accounts (%s)", len(r.SubAccounts), strings.Join(r.SubAccounts, ", "))
+		}
+		fmt.Fprintf(w, "  replaced %s's charges of %s in period %s account %s: %d of its %d rows removed (run %d)\n",
+			r.Held.Source, accounts, r.Held.Start.Format("2006-01"), r.Held.BillingAccountID, r.Removed, r.Rows, r.RunID)
 	}
 	fmt.Fprint(w, res.Totals.String())
 	for i, r := range res.Rejects {

@@ -16,7 +16,7 @@ import (
 // Pointed at a bucket holding an hourly legacy CUR and a daily CUR 2.0
 // export of one month, `tally ingest aws-cur` fails naming both, the period
 // and --allow-overlapping-reports, which then ingests both with a warning.
-// The flag is aws-cur's alone.
+// The flag is aws-cur's and focus's (whose exports may lie side by side too).
 func TestIngestAWSCURAllowOverlappingReports(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	db, err := postgres.Open(context.Background(), url)
@@ -70,8 +70,8 @@ func TestIngestAWSCURAllowOverlappingReports(t *testing.T) {
 	if code, out, _ := runTally("ingest", "aws-cur", "--help"); code != 0 || !strings.Contains(out, "--allow-overlapping-reports") {
 		t.Errorf("ingest aws-cur --help: exit %d, lacks the flag:\n%s", code, out)
 	}
-	if code, _, errOut := runTally("ingest", "focus", "--allow-overlapping-reports", filepath.Join(root, "x.csv")); code != exitUsage ||
+	if code, _, errOut := runTally("ingest", "gcp-billing", "--allow-overlapping-reports", filepath.Join(root, "x.csv")); code != exitUsage ||
 		!strings.Contains(errOut, "--allow-overlapping-reports") {
-		t.Errorf("ingest focus --allow-overlapping-reports: exit %d, %s; want a usage error", code, errOut)
+		t.Errorf("ingest gcp-billing --allow-overlapping-reports: exit %d, %s; want a usage error", code, errOut)
 	}
 }

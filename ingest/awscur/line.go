@@ -143,6 +143,9 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 	if l.ChargePeriodStart.IsZero() {
 		return r.bad(fUsageStart, "required")
 	}
+	if l.ChargePeriodEnd.IsZero() {
+		return r.bad(fUsageEnd, "required")
+	}
 	if l.BillingPeriodEnd.IsZero() {
 		l.BillingPeriodEnd = tally.MonthStart(l.BillingPeriodStart).AddDate(0, 1, 0)
 	}

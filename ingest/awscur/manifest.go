@@ -168,6 +168,58 @@ func Select(names []string, read func(name string) ([]byte, error)) ([]string, e
 	return out, nil
 }
 
+// SelectExports picks the data files to ingest for a source that AWS Data
+// Exports delivers besides CUR (FOCUS), among data files of any layout:
+// the files under an export's data/BILLING_PERIOD=…/ folders whose export
+// has current manifests in the listing (metadata/BILLING_PERIOD=…/) are
+// the ones those manifests list, as Select picks them: an export set to
+// create new files on every refresh keeps each refresh of a month, and the
+// month's manifest names the current one. isData tells the data files;
+// the others are all picked. The result is sorted.
+func SelectExports(names []string, isData func(string) bool, read func(name string) ([]byte, error)) ([]string, error) {
+	exports := map[string]bool{} // export folders with a current manifest
+	var manifests []string
+	for _, n := range names {
+		if e, ok := exportOf(n, "metadata"); ok && IsCurrentManifest(n) {
+			exports[e] = true
+			manifests = append(manifests, n)
+		}
+	}
+	var managed, out []string
+	for _, n := range names {
+		if !isData(n) {
+			continue
+		}
+		if e, ok := exportOf(n, "data"); ok && exports[e] {
+			managed = append(managed, n)
+		} else {
+			out = append(out, n)
+		}
+	}
+	if len(manifests) > 0 {
+		sel, err := Select(append(manifests, managed...), read)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sel...)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// exportOf returns the export folder of a Data Exports file, from its
+// "/"-separated name: <export> of <export>/<sub>/BILLING_PERIOD=YYYY-MM/…
+// ("" when the name starts at <sub>), and whether the name has that form.
+func exportOf(name, sub string) (string, bool) {
+	parts := strings.Split(name, "/")
+	for i := len(parts) - 2; i > 0; i-- {
+		if parts[i-1] == sub && exportPeriodDir.MatchString(parts[i]) {
+			return strings.Join(parts[:i-1], "/"), true
+		}
+	}
+	return "", false
+}
+
 // oneAssemblyPerPeriod checks that no legacy period folder
 // (…/20250301-20250401/) holds data files of two assemblies
 // (…/20250301-20250401/<assemblyId>/…): each is a whole version of the

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,6 +63,36 @@ type Selector func(names []string, read func(name string) ([]byte, error)) ([]st
 // another folder is.
 func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.File, cleanup func(), err error) {
 	files, cleanup, err = LocateWith(ctx, args, opt, Finder{Select: Select, Local: LocalFiles, What: "CUR data files (.parquet, .csv, .csv.gz)"})
+	nameReports(files, folderOf)
+	return files, cleanup, err
+}
+
+// NameExports sets each file's Report to the export it is part of, for a
+// source delivered as exports side by side (FOCUS), so that ingest.Run
+// finds two exports holding the same charges: the export folder of an AWS
+// Data Export (<prefix>/<export> of <prefix>/<export>/data/BILLING_PERIOD=…/)
+// or of a layout with period folders (see ReportOf: Azure's FOCUS exports
+// keep <export>/<YYYYMMDD-YYYYMMDD>/<run>/), else the file's folder without
+// its trailing date folders (2025/03/01, 2025-03-01, 20250301,
+// year=2025/month=3/day=1), since exporters such as OCI's FOCUS reports
+// (…/FOCUS Reports/2025/03/01/) deliver one export's days in folders of
+// their own, which add up.
+func NameExports(files []ingest.File) {
+	nameReports(files, func(name string) string {
+		dir := folderOf(name)
+		for {
+			base := dir[strings.LastIndex(dir, "/")+1:]
+			if base == "" || base == dir || !isDateFolder(base) {
+				return dir
+			}
+			dir = folderOf(dir)
+		}
+	})
+}
+
+// nameReports sets each file's Report to ReportOf its name (made absolute
+// and "/"-separated, for a local file), else to what other gives.
+func nameReports(files []ingest.File, other func(name string) string) {
 	for i, f := range files {
 		name := f.Name
 		if !strings.HasPrefix(name, "s3://") {
@@ -70,11 +101,18 @@ func Locate(ctx context.Context, args []string, opt S3Options) (files []ingest.F
 			}
 		}
 		if files[i].Report = ReportOf(name); files[i].Report == "" {
-			files[i].Report = folderOf(name)
+			files[i].Report = other(name)
 		}
 	}
-	return files, cleanup, err
 }
+
+// dateFolder matches a folder named by a date or a part of one: 2025, 03,
+// 2025-03, 2025-03-01, 20250301, or a Hive partition of one (year=2025,
+// month=3, day=1, dt=2025-03-01, date=…, hour=…).
+var dateFolder = regexp.MustCompile(`^(?i:(year|month|day|date|dt|hour|billing_date|invoice_month)=)?\d{1,4}(-?\d{2}){0,2}$`)
+
+// isDateFolder reports whether a folder's name is a date's (dateFolder).
+func isDateFolder(name string) bool { return dateFolder.MatchString(name) }
 
 // folderOf is the folder of a "/"-separated name: s3://bills of
 // s3://bills/cur.csv, "/" of /cur.csv, "" of cur.csv.
@@ -161,8 +199,14 @@ func LocateS3(ctx context.Context, urls []string, opt S3Options, sel Selector) (
 	return files, cleanup, nil
 }
 
-// LocalFiles lists the data files of a local file or directory tree.
-func LocalFiles(root string) ([]ingest.File, error) {
+// LocalFiles lists the data files of a local file or directory tree, as
+// Select picks them.
+func LocalFiles(root string) ([]ingest.File, error) { return LocalFilesWith(root, Select) }
+
+// LocalFilesWith lists the files of a local file or directory tree that sel
+// picks, given their names relative to root ("/"-separated, as S3 keys are
+// to a prefix).
+func LocalFilesWith(root string, sel Selector) ([]ingest.File, error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("list input files: %w", err)
@@ -192,12 +236,12 @@ func LocalFiles(root string) ([]ingest.File, error) {
 		return nil, err
 	}
 	local := func(n string) string { return filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(n, prefix))) }
-	sel, err := Select(names, func(n string) ([]byte, error) { return os.ReadFile(local(n)) })
+	picked, err := sel(names, func(n string) ([]byte, error) { return os.ReadFile(local(n)) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", root, err)
 	}
-	files := make([]ingest.File, len(sel))
-	for i, n := range sel {
+	files := make([]ingest.File, len(picked))
+	for i, n := range picked {
 		p := local(n)
 		files[i] = ingest.File{Name: p, Path: p}
 	}

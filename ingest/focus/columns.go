@@ -81,6 +81,15 @@ func timestamp(f func(l *tally.CostLine) *time.Time) setter {
 	}
 }
 
+// periodBound reads a billing period bound as the month it names (see
+// ingest.PeriodTime).
+func periodBound(f func(l *tally.CostLine) *time.Time) setter {
+	return func(l *tally.CostLine, v string, _ tally.Currency) (err error) {
+		*f(l), err = ingest.PeriodTime(v)
+		return err
+	}
+}
+
 // setters maps FOCUS columns to CostLine fields. BillingCurrency is read
 // first, separately; Tags, provider names and unknown columns too.
 var setters = map[string]setter{
@@ -93,8 +102,8 @@ var setters = map[string]setter{
 	"BillingAccountName": str(func(l *tally.CostLine) *string { return &l.BillingAccountName }),
 	"SubAccountId":       str(func(l *tally.CostLine) *string { return &l.SubAccountID }),
 	"SubAccountName":     str(func(l *tally.CostLine) *string { return &l.SubAccountName }),
-	"BillingPeriodStart": timestamp(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodStart }),
-	"BillingPeriodEnd":   timestamp(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodEnd }),
+	"BillingPeriodStart": periodBound(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodStart }),
+	"BillingPeriodEnd":   periodBound(func(l *tally.CostLine) *time.Time { return &l.BillingPeriodEnd }),
 	"ChargePeriodStart":  timestamp(func(l *tally.CostLine) *time.Time { return &l.ChargePeriodStart }),
 	"ChargePeriodEnd":    timestamp(func(l *tally.CostLine) *time.Time { return &l.ChargePeriodEnd }),
 	"ChargeCategory": func(l *tally.CostLine, v string, _ tally.Currency) (err error) {
@@ -135,6 +144,7 @@ type mapping struct {
 	currency int
 	provider []int // ServiceProviderName, ProviderName, PublisherName, InvoiceIssuerName: the first non-null wins
 	tags     int
+	end      int // ChargePeriodEnd
 	set      []boundSetter
 	extras   []int
 }
@@ -178,6 +188,9 @@ func newMapping(file string, header []string) (*mapping, error) {
 			m.currency = i
 		case h == "Tags":
 			m.tags = i
+		case h == "ChargePeriodEnd":
+			m.end = i
+			m.set = append(m.set, boundSetter{col: i, fn: setters[h]})
 		case setters[h] != nil:
 			m.set = append(m.set, boundSetter{col: i, fn: setters[h]})
 		default:
@@ -231,6 +244,9 @@ func (m *mapping) line(file string, lineNo int64, rec []string, l *tally.CostLin
 	}
 	if l.BillingAccountID == "" {
 		return &ingest.LineError{File: file, Line: lineNo, Column: "BillingAccountId", Reason: "required"}
+	}
+	if l.ChargePeriodEnd.IsZero() && !l.ChargePeriodStart.IsZero() {
+		return bad(m.end, "required")
 	}
 	if l.ChargePeriodEnd.Before(l.ChargePeriodStart) {
 		return &ingest.LineError{File: file, Line: lineNo, Column: "ChargePeriodEnd", Value: l.ChargePeriodEnd.Format(time.RFC3339), Reason: "before ChargePeriodStart"}

@@ -82,6 +82,8 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 				keys = append(keys, string(v.ByteArray()))
 			} else if ci == tagValue && !v.IsNull() {
 				values = append(values, string(v.ByteArray()))
+			} else if ci == tagValue && len(values) < len(keys) { // a tag without a value
+				values = append(values, "")
 			}
 		}
 		if bad := m.line(in.Name, n, rec, &l); bad != nil {

@@ -57,8 +57,8 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 		if len(b) == 0 && errors.Is(err, io.EOF) {
 			return nil
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return ingest.FileError(file, err)
+		if err != nil && !errors.Is(err, io.EOF) { // the input failed: say how far it was read
+			return &ingest.LineError{File: file, Line: n + 1, Reason: err.Error(), Err: err}
 		}
 		n++
 		if t := bytes.TrimSpace(b); len(t) > 0 {
@@ -277,6 +277,8 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 					labelKeys = append(labelKeys, s)
 				} else if lf.field == "value" && !v.IsNull() {
 					labelValues = append(labelValues, s)
+				} else if lf.field == "value" && len(labelValues) < len(labelKeys) { // a label without a value
+					labelValues = append(labelValues, "")
 				}
 			}
 		}

@@ -38,6 +38,12 @@ type Source interface {
 	Frequency() int
 }
 
+// Sampled is a Source that lists the processes it sampled since the last
+// drain (the profiler does), for Prefetch.
+type Sampled interface {
+	PIDs() ([]uint32, error)
+}
+
 // Config wires a Collector.
 type Config struct {
 	Cluster    tally.ClusterID
@@ -114,6 +120,28 @@ func (c *Collector) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.stats
+}
+
+// Prefetch has the symbolizer read the mappings and open the binaries of
+// the processes sampled so far in this interval that it does not know
+// yet, while they run: one that exits before the interval ends (a Job, a
+// CI step, a compiler) would otherwise have no /proc/<pid> left to read
+// at Collect, and its samples no names. The agent calls it at its usage
+// sampling tick, every few seconds. It does nothing when the Source
+// cannot list its processes.
+func (c *Collector) Prefetch() error {
+	src, ok := c.cfg.Source.(Sampled)
+	if !ok {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pids, err := src.PIDs()
+	c.cfg.Symbolizer.Prefetch(pids) // what was read before an error
+	if err != nil {
+		return fmt.Errorf("prefetch processes: %w", err)
+	}
+	return nil
 }
 
 type target struct{ pod, container string }

@@ -144,3 +144,64 @@ func (p *Profiler) Counters() (Counters, error) {
 	}
 	return c, nil
 }
+
+// pidBatch is how many sample keys PIDs reads per system call.
+const pidBatch = 256
+
+// PIDs returns the processes (not kernel threads) sampled since the last
+// drain, each once, in no order. It reads the keys of the set the kernel
+// writes now without clearing them: the agent calls it between drains to
+// learn of processes while they run, so that those that exit before the
+// drain can still be symbolized. It costs a system call per 256 distinct
+// samples (one per sample where batch lookups are not supported), and
+// nothing per sample in the kernel.
+func (p *Profiler) PIDs() ([]uint32, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	counts := p.objs.CountsA
+	if p.active == 1 {
+		counts = p.objs.CountsB
+	}
+	seen := map[uint32]bool{}
+	var out []uint32
+	add := func(k *bpf.ProfilerSampleKey) {
+		if k.Flags&1 == 0 && !seen[k.Tgid] {
+			seen[k.Tgid] = true
+			out = append(out, k.Tgid)
+		}
+	}
+	if p.pidKeys == nil {
+		p.pidKeys, p.pidVals = make([]bpf.ProfilerSampleKey, pidBatch), make([]uint64, pidBatch)
+	}
+	var cursor ebpf.MapBatchCursor
+	for {
+		n, err := counts.BatchLookup(&cursor, p.pidKeys, p.pidVals, nil)
+		for i := range n {
+			add(&p.pidKeys[i])
+		}
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return out, nil
+		}
+		if errors.Is(err, ebpf.ErrNotSupported) && n == 0 {
+			break
+		}
+		if err != nil {
+			return out, fmt.Errorf("read sampled processes: %w", err)
+		}
+	}
+	// Kernels without batch lookups (before 5.6): key by key. Keys the
+	// kernel adds meanwhile may be missed, or the walk restart; the next
+	// call sees them.
+	var key bpf.ProfilerSampleKey
+	var next bpf.ProfilerSampleKey
+	err := counts.NextKey(nil, &next)
+	for i := 0; err == nil && i < int(counts.MaxEntries()); i++ {
+		add(&next)
+		key = next
+		err = counts.NextKey(&key, &next)
+	}
+	if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		return out, fmt.Errorf("read sampled processes: %w", err)
+	}
+	return out, nil
+}

@@ -46,6 +46,9 @@ type Profiler struct {
 	frequency int
 	cpuErrors atomic.Uint64
 	closed    bool
+	// pidKeys and pidVals are PIDs' buffers, kept between calls.
+	pidKeys []bpf.ProfilerSampleKey
+	pidVals []uint64
 }
 
 // cpuEvent is one CPU's cpu-clock perf event with the program attached.

@@ -199,3 +199,44 @@ func TestKernelStackErrorsUserMode(t *testing.T) {
 	}
 	t.Logf("%d samples in user mode, %d kernel stack errors", userMode, c.KernelStackErrors)
 }
+
+// TestPIDsBetweenDrains: PIDs lists the processes sampled since the last
+// drain, each once and no kernel thread, and leaves their samples to the
+// drain.
+func TestPIDsBetweenDrains(t *testing.T) {
+	requireBPF(t)
+	p, err := Open(99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	spin(t, 500*time.Millisecond)
+	pids, err := p.PIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(pids, uint32(os.Getpid())) {
+		t.Fatalf("PIDs %v: not this process's %d", pids, os.Getpid())
+	}
+	slices.Sort(pids)
+	if len(slices.Compact(slices.Clone(pids))) != len(pids) {
+		t.Fatalf("PIDs %v: a process twice", pids)
+	}
+	samples, err := p.Drain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := uint64(0)
+	for _, s := range samples {
+		if s.Kthread && slices.Contains(pids, s.PID) && !slices.ContainsFunc(samples, func(o Sample) bool { return o.PID == s.PID && !o.Kthread }) {
+			t.Errorf("PIDs lists kernel thread %d (%s)", s.PID, s.Comm)
+		}
+		if s.PID == uint32(os.Getpid()) {
+			mine += s.Count
+		}
+	}
+	if mine < 20 {
+		t.Fatalf("%d own samples drained after PIDs: PIDs took them", mine)
+	}
+	t.Logf("%d processes sampled, %d own samples drained", len(pids), mine)
+}

@@ -217,6 +217,23 @@ func (b *Buffer) Release(seq uint64) {
 	b.trim()
 }
 
+// Persist spills every item held in memory to the directory, so that a
+// buffer made on it after a restart delivers them (nothing without a
+// directory). Call it when the agent stops, after the deliverer has.
+func (b *Buffer) Persist() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dir == "" {
+		return nil
+	}
+	for len(b.mem) > 0 {
+		if err := b.spill(); err != nil {
+			return fmt.Errorf("persist buffer: %w", err)
+		}
+	}
+	return nil
+}
+
 // Len returns the number of items.
 func (b *Buffer) Len() int {
 	b.mu.Lock()

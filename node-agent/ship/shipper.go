@@ -163,6 +163,41 @@ func (s *Shipper) Run(ctx context.Context) {
 	}
 }
 
+// Stop ends the agent's deliveries once Run has returned: it delivers the
+// batches left, oldest first, until the first failure or until ctx ends
+// (the agent's stop has a deadline: the pod's grace period), then keeps
+// what is still undelivered in the buffer's directory for the next start.
+// Without a directory what is left is lost, and Stop says how many.
+func (s *Shipper) Stop(ctx context.Context) error {
+	for ctx.Err() == nil {
+		seq, item := s.cfg.Buffer.Peek()
+		if item == nil {
+			break
+		}
+		err := s.send(ctx, item)
+		if err != nil && !isPermanent(err) {
+			s.cfg.Buffer.Release(seq)
+			break
+		}
+		s.cfg.Buffer.Pop(seq)
+		s.mu.Lock()
+		if err == nil {
+			s.stats.Batches++
+			s.stats.Bytes += uint64(len(item))
+		} else {
+			s.stats.Rejected++
+		}
+		s.mu.Unlock()
+	}
+	if err := s.cfg.Buffer.Persist(); err != nil {
+		return err
+	}
+	if mem, _ := s.cfg.Buffer.Bytes(); mem > 0 {
+		return fmt.Errorf("%d undelivered batches lost: no --buffer-dir to keep them in", s.cfg.Buffer.Len())
+	}
+	return nil
+}
+
 // Backoff returns the delay before retry n (1-based): exponential from min,
 // capped at max, with "equal jitter" (half fixed, half random) so agents
 // that lost the backend together do not return together.

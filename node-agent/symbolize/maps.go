@@ -15,7 +15,8 @@ type process struct {
 	pid            uint32
 	start          uint64
 	exe            fileID
-	gen            uint64
+	gen            uint64 // the last drain that used it (or Prefetch read it for): kept until the next EndDrain
+	checked        uint64 // drainGen+1 once the drain checked it for exec, reuse and exit
 	maps           []mapping
 	mapsErr        error
 	reread         bool
@@ -23,6 +24,9 @@ type process struct {
 	perfMapPath    string
 	perfMapGen     uint64 // drainGen+1 when the perf map was last checked
 	perfMapRetried bool   // checked again for a PC it lacked, this drain
+	// exited: the process is gone (or a zombie); its mappings and perf
+	// map, as last read, are final and are not read again.
+	exited bool
 }
 
 // mapping is one executable line of /proc/<pid>/maps.

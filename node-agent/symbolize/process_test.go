@@ -155,3 +155,111 @@ func TestMappedInodeByPath(t *testing.T) {
 		t.Fatalf("replaced file at the path: %+v, want %s", got[0], tally.UnknownFunction)
 	}
 }
+
+// TestExitedProcessKeepsSymbols: the samples of a process's last interval
+// are symbolized after it exited (the drain comes up to an interval
+// later). Its mappings, read in an earlier drain, still say what ran:
+// they were thrown away because /proc/<pid> was gone, and every frame of
+// the last interval became "[unknown] [anon]".
+func TestExitedProcessKeepsSymbols(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 0))
+	cmd := exec.Command(a)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pid := cmd.Process.Pid
+	time.Sleep(100 * time.Millisecond)
+	s := New(Config{})
+	pc := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
+	if got := s.User(uint32(pid), []uint64{pc}); got[0].Name != "main.hotA" {
+		t.Fatalf("running: %+v, want main.hotA", got[0])
+	}
+	s.EndDrain()
+	cmd.Process.Kill()
+	cmd.Wait()
+	// A frame outside every mapping makes the symbolizer read the maps
+	// again, which fails now: the known mappings must survive that too.
+	if got := s.User(uint32(pid), []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
+		t.Fatalf("after exit: %+v, want main.hotA", got)
+	}
+	s.EndDrain()
+	s.EndDrain()
+	if len(s.procs) != 0 {
+		t.Fatalf("%d processes still cached two drains after the exit", len(s.procs))
+	}
+}
+
+// TestPrefetchBeforeExit: a process first sampled in the interval it
+// exits in (a Job, a CI step) is symbolized at the drain, after it exited
+// and its binary was deleted, from what Prefetch read while it ran; every
+// frame was "[unknown] [anon]". Its state goes at the second drain that
+// does not use it.
+func TestPrefetchBeforeExit(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 0))
+	cmd := exec.Command(a)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pid := cmd.Process.Pid
+	time.Sleep(100 * time.Millisecond)
+	pc := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
+	s := New(Config{})
+	s.Prefetch([]uint32{uint32(pid), 0x7fffffff}) // and a pid that is not running
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err := os.Remove(a); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.User(uint32(pid), []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
+		t.Fatalf("exited before the drain: %+v, want main.hotA", got)
+	}
+	s.EndDrain()
+	// Samples of its last moments that the next interval holds.
+	if got := s.User(uint32(pid), []uint64{pc}); got[0].Name != "main.hotA" {
+		t.Fatalf("next drain: %+v, want main.hotA", got)
+	}
+	s.EndDrain()
+	s.EndDrain()
+	if n, b := len(s.procs), s.Binaries(); n != 0 || b != 0 {
+		t.Fatalf("%d processes and %d binaries still cached two drains after the last use", n, b)
+	}
+	if st := s.Stats(); st.Prefetched != 1 {
+		t.Fatalf("prefetched %d processes, want 1", st.Prefetched)
+	}
+}
+
+// TestExecAfterPrefetch: a process prefetched and then exec'd another
+// program (same pid and start time) is symbolized with the new program at
+// the drain: Prefetch does not spare the drain its check.
+func TestExecAfterPrefetch(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 40))
+	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
+	pid := startArgs(t, a, b, b)
+	s := New(Config{})
+	s.Prefetch([]uint32{uint32(pid)})
+	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
+	if s.procs[uint32(pid)].find(pcB) == nil {
+		t.Fatalf("%#x is outside a's mappings: the test would not test the prefetched mappings", pcB)
+	}
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == b {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exec b")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+		t.Fatalf("after exec: %+v, want main.hotB in %s", got[0], b)
+	}
+}

@@ -3,7 +3,8 @@
 // other ELF binaries from .symtab and .dynsym with C++ and Rust names
 // demangled, the kernel from /proc/kallsyms, and JIT code from
 // /tmp/perf-<pid>.map read through /proc/<pid>/root. Binaries are parsed
-// once per build id. A frame that cannot be symbolized becomes
+// once per build id. Processes are learned while they run (Prefetch), so
+// that one that exits before the drain is still symbolized. A frame that cannot be symbolized becomes
 // "[unknown] module+0xoffset"; it is never dropped.
 package symbolize
 
@@ -47,6 +48,8 @@ func KindNames() []string { return kindNames[:] }
 type Stats struct {
 	Frames   [numKinds]uint64 // frames looked up
 	Resolved [numKinds]uint64 // frames given a name
+	// Prefetched counts the processes whose mappings Prefetch read.
+	Prefetched uint64
 }
 
 // Config configures a Symbolizer.
@@ -179,9 +182,11 @@ func (s *Symbolizer) User(pid uint32, pcs []uint64) []tally.Function {
 	return out
 }
 
-// EndDrain forgets processes not seen since the previous call, so pid reuse
-// and exited processes do not pin memory, and with them the binaries no
-// remaining process maps: a cached binary holds its file open (names are
+// EndDrain forgets processes neither symbolized nor prefetched since the
+// previous call, so pid reuse and exited processes do not pin memory (one
+// that exited is kept until the drain after the one it was last sampled
+// or prefetched in, which may hold its last samples), and with them the
+// binaries no remaining process maps: a cached binary holds its file open (names are
 // read on demand), and an open file in a container's root file system
 // would keep it busy after the container is gone. What remains is trimmed
 // to the cache's budget, least recently used first.
@@ -309,26 +314,70 @@ func (s *Symbolizer) Binaries() int {
 // mapping makes frame read the maps once more.
 func (s *Symbolizer) process(pid uint32) *process {
 	p := s.procs[pid]
-	if p != nil && p.gen == s.drainGen {
+	if p != nil && p.checked == s.drainGen+1 {
 		return p
 	}
 	start := startTime(s.proc, pid)
 	exe := exeID(s.proc, pid)
-	if p == nil || p.start != start || p.exe != exe {
+	if p != nil && (start == 0 || start == p.start && exe == (fileID{}) && p.exe != (fileID{})) {
+		// Exited since its mappings were read (a zombie keeps its start
+		// time, but its exe is gone): the drain comes after the samples,
+		// so the samples of its last interval are symbolized with what it
+		// mapped.
+		p.exited = true
+	} else if p == nil || p.start != start || p.exe != exe {
 		p = &process{pid: pid, start: start, exe: exe}
 		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 		s.procs[pid] = p
 	}
-	p.gen, p.reread = s.drainGen, false
+	p.gen, p.checked, p.reread = s.drainGen, s.drainGen+1, false
 	return p
+}
+
+// Prefetch reads the mappings of the processes in pids that the
+// symbolizer does not know yet, and opens and parses the binaries they
+// map, while the processes run: the agent calls it every few seconds with
+// the processes sampled since the last drain. A process that lives less
+// than an interval (a Kubernetes Job, a CI step, a compiler) is gone by
+// the drain that symbolizes its samples, with its /proc/<pid>; its
+// binary may be deleted too. What Prefetch read stays until the drain
+// after the one that used it (see EndDrain), and its binaries stay open.
+//
+// Known processes are skipped without a system call: the drain checks
+// them for exec and pid reuse, as before. Binaries already cached cost
+// nothing, so a new process of a known program costs a read of its maps.
+func (s *Symbolizer) Prefetch(pids []uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, pid := range pids {
+		if _, ok := s.procs[pid]; ok {
+			continue
+		}
+		start := startTime(s.proc, pid)
+		if start == 0 {
+			continue // gone already
+		}
+		p := &process{pid: pid, start: start, exe: exeID(s.proc, pid), gen: s.drainGen}
+		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
+		s.procs[pid] = p
+		s.stats.Prefetched++
+		for i := range p.maps {
+			if !p.maps[i].anonymous() {
+				s.binary(p, &p.maps[i])
+			}
+		}
+	}
 }
 
 func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
 	m := p.find(pc)
-	if m == nil && !p.reread && p.mapsErr == nil {
+	if m == nil && !p.reread && p.mapsErr == nil && !p.exited {
 		// A library mapped since we read the maps (dlopen, JIT): read once more.
 		p.reread = true
-		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "maps"))
+		// Kept when they cannot be read: the process exited meanwhile.
+		if maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "maps")); err == nil {
+			p.maps = maps
+		}
 		m = p.find(pc)
 	}
 	if m == nil || m.anonymous() {
@@ -381,6 +430,12 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 		m.bin = b
 		b.lastUse = s.drainGen
 		return b
+	}
+	if p.exited {
+		// Its files can no longer be opened through /proc/<pid>; a failure
+		// cached under the file's key would hold for the live processes
+		// that map it too.
+		return nil
 	}
 	var b *binary
 	if f, err := s.openMapped(p.pid, m); err != nil {
@@ -442,12 +497,12 @@ func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 // growth once per drain, and once more for a PC it lacks (a JIT writes an
 // entry after compiling, and may create the file late), not per frame.
 func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
-	if p.perfMapGen != s.drainGen+1 {
+	if p.perfMapGen != s.drainGen+1 && !p.exited {
 		p.perfMapGen, p.perfMapRetried = s.drainGen+1, false
 		s.readPerfMap(p)
 	}
 	name, ok := p.perfMap.lookup(pc)
-	if !ok && !p.perfMapRetried {
+	if !ok && !p.perfMapRetried && !p.exited {
 		p.perfMapRetried = true
 		s.readPerfMap(p)
 		name, ok = p.perfMap.lookup(pc)

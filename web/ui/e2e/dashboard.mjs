@@ -2,8 +2,9 @@
 // (never a downloaded browser). Run by web/browser_test.go, which starts a
 // server on a seeded database and passes:
 //   TALLY_URL, TALLY_EMPTY_URL (a server with no data), TALLY_COMMITMENTS_URL
-//   (commitments of two accounts billed in USD and EUR), TALLY_EMAIL,
-//   TALLY_PASSWORD, TALLY_OUT (screenshot directory), CHROMIUM.
+//   (commitments of two accounts billed in USD and EUR), TALLY_TWO_ACCOUNTS_URL
+//   (TALLY_URL's organization with spend forecasts of two USD accounts),
+//   TALLY_EMAIL, TALLY_PASSWORD, TALLY_OUT (screenshot directory), CHROMIUM.
 // Exits non-zero on the first failed check.
 import { chromium } from 'playwright-core'
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 const base = process.env.TALLY_URL
 const emptyBase = process.env.TALLY_EMPTY_URL
 const commitmentsBase = process.env.TALLY_COMMITMENTS_URL
+const twoAccountsBase = process.env.TALLY_TWO_ACCOUNTS_URL
 const email = process.env.TALLY_EMAIL
 const password = process.env.TALLY_PASSWORD
 const out = process.env.TALLY_OUT
@@ -127,7 +129,80 @@ await step('overview: the forecast band\'s tooltip shows its range, not its heig
   const [lo, hi] = band.map(dollars)
   const mean = dollars(rows['Forecast'] ?? 'NaN')
   check(lo <= mean && mean <= hi, `the forecast ${mean} lies in its 80% band ${lo}–${hi}`)
+  // The chart is in USD: account 222's forecast, billed in EUR, is not
+  // added to account 111's.
+  const head = await tip.locator('.tt-head').innerText()
+  const usd = await (await page.request.get(base + '/api/v1/forecasts?scope=spend/account/111')).json()
+  const point = usd.forecasts[0].points.find((p) => p.t.slice(0, 10) === head.slice(0, 10))
+  check(point, `account 111 has a forecast for ${head}`)
+  check(Math.abs(mean - point.mean) <= 1, `the forecast of ${head} is account 111's (${point.mean} USD), not added to account 222's EUR: ${mean}`)
   noErrors('overview')
+})
+
+await step('overview: a forecast billed in another currency is named, not added', async () => {
+  await page.goto(base + '/')
+  const note = page.locator('[data-state=forecast-other-currency]')
+  await note.waitFor({ timeout: 10000 })
+  const text = await note.innerText()
+  check(/222/.test(text) && /EUR/.test(text) && /€/.test(text), 'the note names account 222 and its currency: ' + text)
+  check((await page.locator('[data-state=no-forecast]').count()) === 0, 'the USD forecast is still drawn')
+  check((await page.locator('[data-state=forecast-band-sum]').count()) === 0, 'one USD account: its band is its own 80% range')
+  await shot(page, 'overview-other-currency')
+  noErrors('overview')
+})
+
+await step('overview: the band of several accounts is not called their total\'s 80% range', async () => {
+  const { p, errs, ctx } = await signedIn(twoAccountsBase, '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  await p.locator('[data-state=forecast-band-sum]').waitFor({ timeout: 10000 })
+  const table = p.getByRole('table', { name: /Daily spend per UTC day/ })
+  const head = await table.locator('thead th').allInnerTexts()
+  check(!head.includes('Forecast 80%') && head.some((h) => /ranges, added/.test(h)), 'the band is named the accounts\' ranges added: ' + head.join(' | '))
+  await shot(p, 'overview-two-accounts')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
+await step('charts: their numbers are a table screen readers find', async () => {
+  await page.goto(base + '/')
+  await page.locator('[data-page=overview] .chart canvas').first().waitFor()
+  const label = await page.locator('[data-page=overview] .chart').first().getAttribute('aria-label')
+  const table = page.getByRole('table', { name: label })
+  check((await table.count()) === 1, 'the overview chart has a table named by its label: ' + label)
+  const head = await table.locator('thead th').allInnerTexts()
+  check(head.join('|') === 'Day (UTC)|Amortized|Billed|Forecast|Forecast 80%', 'its columns: ' + head.join(' | '))
+  const rows = await table.locator('tbody tr').evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent)))
+  check(rows.length >= 16, 'a row per day, got ' + rows.length)
+  check(/^\$[\d,]+(\.\d\d)?$/.test(rows[0][1]), 'the first day\'s amortized spend in dollars: ' + rows[0].join(' | '))
+  const last = rows[rows.length - 1]
+  check(last[1] === '–' && /^\$[\d,.]+ – \$[\d,.]+$/.test(last[4]), 'the last day is forecast, with its range: ' + last.join(' | '))
+  await page.goto(base + '/allocations?window=7d&step=1d')
+  await page.locator('[data-page=allocations] .chart canvas').first().waitFor()
+  const alloc = page.getByRole('table', { name: await page.locator('[data-page=allocations] .chart').first().getAttribute('aria-label') })
+  const cols = await alloc.locator('thead th').allInnerTexts()
+  check(cols[0] === 'Day (UTC)' && cols.includes('shop'), 'the allocation chart\'s table has a column per namespace: ' + cols.join(' | '))
+  check((await alloc.locator('tbody tr').count()) === 7, 'and a row per day of the week')
+  noErrors('overview and allocations')
+})
+
+await step('an unknown page says so and links home', async () => {
+  // The browser logs the 404 of the page itself.
+  const drop404 = () => errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('/dashboard/typo')))
+  try {
+    const resp = await page.goto(base + '/dashboard/typo')
+    check(resp.status() === 404, 'answered 404, got ' + resp.status())
+    const nf = page.locator('[data-page=not-found]')
+    await nf.waitFor({ timeout: 10000 })
+    check(/dashboard\/typo/.test(await nf.innerText()), 'it names the path: ' + (await nf.innerText()))
+    await shot(page, 'not-found')
+    await nf.getByRole('link', { name: /overview/ }).click()
+    await page.locator('[data-page=overview]').waitFor()
+    check(new URL(page.url()).pathname === '/', 'the link goes home: ' + page.url())
+    drop404()
+    noErrors('the unknown page')
+  } finally {
+    drop404()
+  }
 })
 
 await step('charts say their days and hours are UTC', async () => {
@@ -231,14 +306,16 @@ await step('allocations: drill-down namespace → workload → pod → container
   await page.waitForURL(/aggregate=pod/)
   await page.locator('button[data-drill="shop/api-5f7d-0"]').click() // prod's pod (staging has a shop/api-5f7c-0 too)
   await page.waitForURL(/aggregate=container/)
-  await page.getByText('shop/api/api', { exact: true }).waitFor()
-  await page.getByText('shop/api/envoy', { exact: true }).waitFor()
+  // In the breakdown (the chart's table names them too).
+  const breakdown = page.getByRole('table', { name: 'Allocations' })
+  await breakdown.getByText('shop/api/api', { exact: true }).waitFor()
+  await breakdown.getByText('shop/api/envoy', { exact: true }).waitFor()
   const url = new URL(page.url())
   check((url.searchParams.get('filter') || '').split('+').length === 3, 'the URL holds the three drill-down filters')
   await shot(page, 'allocations-container')
   // The URL is the view: reloading shows the same rows.
   await page.reload()
-  await page.getByText('shop/api/envoy', { exact: true }).waitFor()
+  await breakdown.getByText('shop/api/envoy', { exact: true }).waitFor()
   await page.locator('.crumbs button').first().click()
   await page.waitForURL((u) => !u.searchParams.get('filter'))
   await page.locator('.chart canvas').first().waitFor()

@@ -233,6 +233,8 @@ export interface Forecast {
   model: string
   historyEnd: string
   points: ForecastPoint[]
+  /** The model's parameters; spend forecasts say their bill's currency. */
+  params?: { currency?: string }
 }
 
 export interface Commitment {

@@ -11,7 +11,41 @@ echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, LegendCompone
 
 export type Option = echarts.EChartsCoreOption
 
-export function Chart({ option, height = 320, label }: { option: Option; height?: number; label: string }) {
+/**
+ * A chart's numbers as a table: a header row, then one row per point of the
+ * x axis (its label first). Screen readers read it; the canvas they cannot.
+ */
+export interface ChartTable {
+  head: string[]
+  rows: string[][]
+}
+
+/**
+ * The table of a chart of category x axis: one column per series (those
+ * whose tooltip is not hidden, e.g. a stacked band's invisible base), each
+ * value formatted by fmt, '–' where a series has none.
+ */
+export function seriesTable(option: Option, xName: string, fmt: (v: number) => string): ChartTable {
+  const xAxis = (Array.isArray(option.xAxis) ? option.xAxis[0] : option.xAxis) as { data?: unknown[] } | undefined
+  const series = ((Array.isArray(option.series) ? option.series : [option.series]) as any[]).filter((s) => s && s.tooltip?.show !== false)
+  const x = xAxis?.data ?? []
+  return {
+    head: [xName, ...series.map((s) => String(s.name))],
+    rows: x.map((label, i) => [
+      String(label),
+      ...series.map((s) => {
+        const v = s.data?.[i]
+        return v === null || v === undefined || v === '-' ? '–' : fmt(Number(Array.isArray(v) ? v[1] : v))
+      }),
+    ]),
+  }
+}
+
+/**
+ * An ECharts chart on a canvas, with its label and its numbers as a visually
+ * hidden table (table), so that what the chart shows is also text.
+ */
+export function Chart({ option, height = 320, label, table }: { option: Option; height?: number; label: string; table: ChartTable }) {
   const el = useRef<HTMLDivElement>(null)
   const chart = useRef<echarts.ECharts | null>(null)
   useEffect(() => {
@@ -28,7 +62,33 @@ export function Chart({ option, height = 320, label }: { option: Option; height?
   useEffect(() => {
     chart.current?.setOption(option, { notMerge: true })
   }, [option])
-  return <div class="chart" ref={el} style={{ height: height + 'px' }} role="img" aria-label={label} />
+  return (
+    <>
+      <div class="chart" ref={el} style={{ height: height + 'px' }} role="img" aria-label={label} />
+      <table class="sr-only" data-chart-table>
+        <caption>{label}</caption>
+        <thead>
+          <tr>
+            {table.head.map((h, i) => (
+              <th key={i} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r, i) => (
+            <tr key={i}>
+              <th scope="row">{r[0]}</th>
+              {r.slice(1).map((c, j) => (
+                <td key={j}>{c}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  )
 }
 
 /**

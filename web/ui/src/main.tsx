@@ -23,6 +23,20 @@ const pages: { path: string; title: string; view: (p: { me: Me }) => any }[] = [
   { path: '/settings', title: 'Settings', view: Settings },
 ]
 
+function NotFound(_: { me: Me }) {
+  return (
+    <div class="page" data-page="not-found">
+      <h1>Page not found</h1>
+      <p>
+        Tally has no page at <code>{location.pathname}</code>.
+      </p>
+      <p>
+        <Link href="/">Go to the overview</Link>
+      </p>
+    </div>
+  )
+}
+
 function App() {
   const { path } = useLocation()
   const [me, setMe] = useState<Me | null | undefined>(undefined)
@@ -53,16 +67,19 @@ function App() {
   }
   if (error) return <ErrorState error={error} retry={load} what="your session" />
   if (me === undefined) return <Loading what="Tally" />
-  const page = pages.find((p) => p.path === path) ?? pages[0]
-  document.title = page.title + ' · Tally'
-  const View = page.view
+  // A path no page has (a mistyped or stale link) says so: the server
+  // answers it 404 with this app, which must not show the overview as if
+  // the link had worked.
+  const page = pages.find((p) => p.path === path)
+  document.title = (page?.title ?? 'Page not found') + ' · Tally'
+  const View = page?.view ?? NotFound
   return (
     <div class="layout">
       <header class="top">
         <span class="brand">Tally</span>
         <nav aria-label="Pages">
           {pages.map((p) => (
-            <Link key={p.path} href={p.path} class={p.path === page.path ? 'active' : ''}>
+            <Link key={p.path} href={p.path} class={p.path === page?.path ? 'active' : ''}>
               {p.title}
             </Link>
           ))}

@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
-import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
@@ -384,7 +384,13 @@ export function AllocationsPage(_: { me: Me }) {
       {data.data && data.data.groups.length > 0 && (
         <>
           <Card title={`Cost over time (UTC) by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
-            {chart && <Chart option={chart} label="Stacked cost over time, in UTC days and hours" />}
+            {chart && (
+              <Chart
+                option={chart}
+                label="Stacked cost over time, in UTC days and hours"
+                table={seriesTable(chart, s.step.endsWith('h') ? 'Hour (UTC)' : 'Day (UTC)', (v) => money(v, cur))}
+              />
+            )}
             {billed.until && (
               <p class="hint" data-hint="billed-until">
                 No cost after {s.step.endsWith('h') ? billed.until.slice(0, 13).replace('T', ' ') + 'h' : day(billed.until)} yet: bills arrive a day or

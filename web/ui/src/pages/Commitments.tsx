@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
-import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
 import { day, money, num, pct } from '../format'
 import { useQueryState } from '../router'
@@ -131,7 +131,7 @@ export function CommitmentsPage(_: { me: Me }) {
       )}
       {(c.kpis ?? []).length > 0 ? (
         <Card title="Utilization, coverage and ESR over time">
-          <Chart option={v.kpiChart} label="Commitment KPIs over time" />
+          <Chart option={v.kpiChart} label="Commitment KPIs over time" table={seriesTable(v.kpiChart, 'Day (UTC)', (x) => pct(x))} />
         </Card>
       ) : (
         <Empty title="No commitment history yet">
@@ -143,7 +143,12 @@ export function CommitmentsPage(_: { me: Me }) {
           <p class="hint">No active commitments.</p>
         ) : (
           <>
-            <Chart option={v.ladderChart} height={220} label="Hourly commitment expiring per month" />
+            <Chart
+              option={v.ladderChart}
+              height={220}
+              label="Hourly commitment expiring per month"
+              table={seriesTable(v.ladderChart, 'Month', (x) => money(x, v.cur) + '/h')}
+            />
             <table class="grid" aria-label="Commitments">
               <thead>
                 <tr>

@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Forecast, Me } from '../api'
-import { Chart, axisTooltip, palette, type Option } from '../charts'
+import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, Loading, Stat, useApi } from '../components'
 import { day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
@@ -81,6 +81,54 @@ export function completeDays(lastAttributedHour: string | undefined, n: number):
   return `${iso(start)},${iso(end)}`
 }
 
+/** The billing account a spend forecast is of ("spend/account/<escaped id>"). */
+function forecastAccount(f: Forecast): string {
+  const id = f.scope.split('/').slice(2).join('/')
+  try {
+    return decodeURIComponent(id)
+  } catch {
+    return id
+  }
+}
+
+export interface OtherCurrency {
+  currency: string
+  accounts: string[]
+  /** The mean daily spend forecast over the next days (days of them). */
+  perDay: number
+  days: number
+}
+
+/**
+ * Splits the accounts' spend forecasts by currency: those of cur (the
+ * chart's), to draw, and the others, which cannot be added to them. A
+ * forecast that does not say its currency is taken to be in cur.
+ */
+export function byCurrency(fs: Forecast[], cur: string, after: Set<string>): { same: Forecast[]; others: OtherCurrency[] } {
+  const same: Forecast[] = []
+  const others = new Map<string, Forecast[]>()
+  for (const f of fs) {
+    const c = f.params?.currency
+    if (!c || c === cur) same.push(f)
+    else others.set(c, [...(others.get(c) ?? []), f])
+  }
+  return {
+    same,
+    others: [...others.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([currency, list]) => {
+        let total = 0
+        let days = 0
+        for (const f of list) {
+          const pts = f.points.filter((p) => !after.has(day(p.t))).slice(0, 14)
+          total += sum(pts.map((p) => p.mean))
+          days = Math.max(days, pts.length)
+        }
+        return { currency, accounts: list.map(forecastAccount).sort(), perDay: days ? total / days : 0, days }
+      }),
+  }
+}
+
 export function Overview(_: { me: Me }) {
   const status = useApi<DataStatus>('/api/v1/status')
   const win = status.data || status.error ? completeDays(status.data?.lastAttributedHour, 30) : null
@@ -98,17 +146,27 @@ export function Overview(_: { me: Me }) {
     const am = dailyTotals(a)
     const bi = dailyTotals(billed.data)
     const days = (a.groups.find((g) => g.steps?.length)?.steps ?? []).map((s) => day(s.start))
-    const fc = (forecast.data?.forecasts ?? []).filter((f) => f.granularity === 'day')
-    const fcByDay = new Map<string, { mean: number; lo80: number; hi80: number; lo95: number; hi95: number }>()
+    // Forecasts are per billing account. Those billed in another currency
+    // than the chart's cannot be added to it: they are listed below it.
+    // Means add up; 80% bounds do not (the sum of the accounts' 10th
+    // percentiles is not the 10th percentile of their total), so with
+    // several accounts the band is the accounts' ranges added, and named so.
+    const split = byCurrency(
+      (forecast.data?.forecasts ?? []).filter((f) => f.granularity === 'day'),
+      cur,
+      new Set(days),
+    )
+    const fc = split.same
+    const accounts = fc.length
+    const bandName = accounts > 1 ? "Accounts' 80% ranges, added" : 'Forecast 80%'
+    const fcByDay = new Map<string, { mean: number; lo80: number; hi80: number }>()
     for (const f of fc) {
       for (const p of f.points) {
         const d = day(p.t)
-        const acc = fcByDay.get(d) ?? { mean: 0, lo80: 0, hi80: 0, lo95: 0, hi95: 0 }
+        const acc = fcByDay.get(d) ?? { mean: 0, lo80: 0, hi80: 0 }
         acc.mean += p.mean
         acc.lo80 += p.lo80
         acc.hi80 += p.hi80
-        acc.lo95 += p.lo95
-        acc.hi95 += p.hi95
         fcByDay.set(d, acc)
       }
     }
@@ -121,14 +179,14 @@ export function Overview(_: { me: Me }) {
     const option: Option = {
       color: palette,
       grid: { left: 60, right: 20, top: 40, bottom: 40 },
-      legend: { top: 0, data: ['Amortized', 'Billed', 'Forecast', 'Forecast 80%'] },
+      legend: { top: 0, data: ['Amortized', 'Billed', 'Forecast', bandName] },
       // The band is drawn stacked (its low, then its height); its tooltip
       // shows the range, not the height.
       tooltip: {
         trigger: 'axis',
         formatter: axisTooltip(
           (v) => money(v, cur),
-          (name, i) => (name === 'Forecast 80%' && lo[i] !== null && hi[i] !== null ? `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}` : undefined),
+          (name, i) => (name === bandName && lo[i] !== null && hi[i] !== null ? `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}` : undefined),
         ),
       },
       xAxis: { type: 'category', data: x, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
@@ -139,7 +197,7 @@ export function Overview(_: { me: Me }) {
         { name: 'Forecast', type: 'line', data: fcSeries('mean'), showSymbol: false, lineStyle: { type: 'dashed' }, color: '#8250df' },
         { name: 'band-low', type: 'line', data: lo, stack: 'band', showSymbol: false, lineStyle: { opacity: 0 }, tooltip: { show: false } },
         {
-          name: 'Forecast 80%',
+          name: bandName,
           type: 'line',
           data: hi.map((h, i) => (h === null || lo[i] === null ? null : h - (lo[i] as number))),
           stack: 'band',
@@ -150,7 +208,31 @@ export function Overview(_: { me: Me }) {
         },
       ],
     }
-    return { cur, total, idle, unalloc, option, movers: movers(a), anomalies: anomalies(a), hasForecast: fDays.length > 0 }
+    const mean = fcSeries('mean')
+    const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : money(v, cur))
+    const table: ChartTable = {
+      head: ['Day (UTC)', 'Amortized', 'Billed', 'Forecast', bandName],
+      rows: x.map((d, i) => [
+        d,
+        cell(i < am.length ? am[i] : null),
+        cell(i < bi.length ? bi[i] : null),
+        cell(mean[i]),
+        lo[i] === null || hi[i] === null ? '–' : `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}`,
+      ]),
+    }
+    return {
+      cur,
+      total,
+      idle,
+      unalloc,
+      option,
+      table,
+      movers: movers(a),
+      anomalies: anomalies(a),
+      hasForecast: fDays.length > 0,
+      accounts,
+      others: split.others,
+    }
   }, [amortized.data, billed.data, forecast.data])
 
   return (
@@ -178,7 +260,25 @@ export function Overview(_: { me: Me }) {
             />
           </div>
           <Card title="Spend per day (UTC): amortized vs billed, with forecast">
-            <Chart option={view.option} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
+            <Chart option={view.option} table={view.table} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
+            {view.hasForecast && view.accounts > 1 && (
+              <p class="hint" data-state="forecast-band-sum">
+                The forecast adds up {view.accounts} billing accounts' forecasts. Its shaded range adds up their 80% ranges, which is not an 80%
+                range of their total: that is usually narrower, as accounts seldom all spend high (or low) on the same day.
+              </p>
+            )}
+            {view.others.map((o) => (
+              <p class="hint" data-state="forecast-other-currency" key={o.currency}>
+                Not in this chart, which is in {view.cur}: the spend forecast of{' '}
+                {o.accounts.length === 1 ? 'billing account ' + o.accounts[0] : 'billing accounts ' + o.accounts.join(', ')}, billed in {o.currency}
+                {o.days > 0 && (
+                  <>
+                    , about {money(o.perDay, o.currency)} a day over the next {o.days} days
+                  </>
+                )}
+                .
+              </p>
+            ))}
             {forecast.error && !forecast.error.notAvailable && (
               <p class="form-error" role="alert" data-state="forecast-error">
                 Could not load the spend forecast: {forecast.error.message}{' '}
@@ -187,7 +287,7 @@ export function Overview(_: { me: Me }) {
                 </button>
               </p>
             )}
-            {!view.hasForecast && !(forecast.error && !forecast.error.notAvailable) && !forecast.loading && (
+            {!view.hasForecast && view.others.length === 0 && !(forecast.error && !forecast.error.notAvailable) && !forecast.loading && (
               <p class="hint" data-state="no-forecast">
                 No spend forecast yet: forecasts appear once <code>tally forecast</code> has run (needs 14+ days of history).
               </p>
