@@ -39,13 +39,17 @@ type PoolPlan struct {
 
 	// Savings of the purchase over its term across the forecast paths:
 	// expected, P10–P90, the worst path; money per term.
-	Savings  Evaluation  `json:"savings"`
-	AtTarget Evaluation  `json:"atTarget"` // the whole level held: utilization, P(low utilization)
-	Choice   Choice      `json:"choice"`
-	Tranches []Tranche   `json:"tranches"`
-	Expiring []string    `json:"expiringSoon"` // commitments in this scope ending within 90 days
-	Monthly  tally.Money `json:"monthlySavings"`
-	Why      string      `json:"why"`
+	Savings Evaluation `json:"savings"`
+	// MedianSavings is the purchase's median net savings over the term
+	// across the paths (Savings.ExpectedSavings is their mean, which one
+	// path in a few can pull below P10).
+	MedianSavings float64     `json:"medianSavings"`
+	AtTarget      Evaluation  `json:"atTarget"` // the whole level held: utilization, P(low utilization)
+	Choice        Choice      `json:"choice"`
+	Tranches      []Tranche   `json:"tranches"`
+	Expiring      []string    `json:"expiringSoon"` // commitments in this scope ending within 90 days
+	Monthly       tally.Money `json:"monthlySavings"`
+	Why           string      `json:"why"`
 }
 
 // Tranche is one purchase of the ladder.
@@ -119,6 +123,7 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		if gap > t.Hysteresis*c.Capacity {
 			plan.PurchaseHourly = feeOf(gap, keep).Money(opt.Currency)
 			plan.Savings = pr.increment(have, c.Capacity)
+			plan.MedianSavings = pr.medianIncrement(have, c.Capacity)
 			plan.Tranches = ladder(opt.Now, gap, c.Capacity, have, keep, opt.LadderWeeks, opt.Currency)
 		}
 		for _, q := range existing {
@@ -168,6 +173,18 @@ func (p *problem) increment(a, b float64) Evaluation {
 	slices.Sort(diff)
 	ev.P10, ev.P90, ev.Worst, ev.Best = pct(diff, 0.1), pct(diff, 0.9), diff[0], diff[len(diff)-1]
 	return ev
+}
+
+// medianIncrement returns the median over the paths of the savings of
+// raising the held capacity from a to b.
+func (p *problem) medianIncrement(a, b float64) float64 {
+	lo, hi := p.perPath(a), p.perPath(b)
+	diff := make([]float64, len(lo))
+	for i := range diff {
+		diff[i] = hi[i] - lo[i]
+	}
+	slices.Sort(diff)
+	return pct(diff, 0.5)
 }
 
 // perPath returns the net savings of holding x on every path over the term.
@@ -308,6 +325,7 @@ func (p PoolPlan) Recommendation(account string, created time.Time) (tally.Recom
 	cur := cmp.Or(p.TargetHourly.Currency(), p.PurchaseHourly.Currency(), "USD")
 	risk, err := json.Marshal(map[string]any{
 		"expectedSavings": NanosOf(p.Savings.ExpectedSavings).Money(cur).Round(2), "p10": NanosOf(p.Savings.P10).Money(cur).Round(2),
+		"p50": NanosOf(p.MedianSavings).Money(cur).Round(2),
 		"p90": NanosOf(p.Savings.P90).Money(cur).Round(2), "worstCase": NanosOf(p.Savings.Worst).Money(cur).Round(2),
 		"breakEvenUtilization": 1 - p.Discount, "expectedUtilization": p.AtTarget.Utilization,
 		"pLowUtilization": p.AtTarget.PLowUtilization, "binding": p.Choice.Binding, "forecastModel": p.Choice.Model,

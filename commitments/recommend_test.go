@@ -1,8 +1,10 @@
 package commitments
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally"
 )
@@ -66,5 +68,44 @@ func TestExplainHold(t *testing.T) {
 	p.AtTarget.Utilization = 0.991
 	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "Hold: 0.500/h of 1-year No Upfront EC2 Instance Savings Plan (us-west-2, c5) is in force against a target of 0.500/h; at that level the forecast gives 99.1% expected utilization. ") {
 		t.Errorf("explanation of a held pool:\n%s", got)
+	}
+}
+
+// TestRecommendationRecordsTheMedian: a purchase's stored risk document
+// has its savings' median beside P10 and P90 (the dashboard's P50 column
+// showed the mean), inside that range.
+func TestRecommendationRecordsTheMedian(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	u := flatUsage(start, 60, "USD")
+	for h := range u.OD[0] { // a weekly dip, so that the paths differ
+		if (h/24)%7 == 6 {
+			u.OD[0][h] = NanosOf(4)
+		}
+	}
+	pps, err := Recommend(u, nil, RecommendOptions{Now: start.Add(time.Duration(u.Hours()+1) * time.Hour), Risk: Risk{Paths: 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range pps {
+		if p.PurchaseHourly.IsZero() {
+			continue
+		}
+		n++
+		s := p.Savings
+		if p.MedianSavings < s.P10-1e-6 || p.MedianSavings > s.P90+1e-6 || p.MedianSavings == 0 {
+			t.Errorf("%s: median %v outside P10 %v – P90 %v", p.Pool, p.MedianSavings, s.P10, s.P90)
+		}
+		rec, err := p.Recommendation("acct", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var risk struct{ P50 tally.Money }
+		if err := json.Unmarshal(rec.Risk, &risk); err != nil || !risk.P50.Equal(NanosOf(p.MedianSavings).Money("USD").Round(2)) {
+			t.Errorf("%s: risk %s, want p50 %v", p.Pool, rec.Risk, p.MedianSavings)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no purchase recommended")
 	}
 }

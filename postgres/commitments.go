@@ -13,16 +13,30 @@ import (
 
 // eligibleSQL selects the cost lines of usage commitments can cover: compute
 // usage (EC2 instances, GCP cores and RAM, FOCUS ServiceCategory Compute),
-// covered or not, except spot and the SavingsPlanNegation lines that cancel
-// covered usage's on-demand amounts.
+// covered or not, except spot, the SavingsPlanNegation lines that cancel
+// covered usage's on-demand amounts, the EKS control plane's per-cluster
+// fee (ServiceCategory Compute, but no Savings Plan or reservation covers
+// it), and the rows of unused commitment (FOCUS writes them as Usage with
+// status Unused: commitment lost, which the KPIs count as such, not usage).
 const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic'
+	AND commitment_discount_status <> 'Unused' AND NOT ` + nonComputeSQL + `
 	AND coalesce(extras->>'x_LineItemType', '') <> 'SavingsPlanNegation'
+	AND coalesce(extras->>'x_UsageType', '') !~* 'AmazonEKS-Hours:perCluster'
 	AND NOT (commitment_discount_id <> '' AND commitment_discount_status = '')
 	AND charge_description !~* '^(spot|preemptible)'
 	AND (commitment_discount_status = 'Used'
 	     OR service_category IN ('Compute', 'Compute Instance')
 	     OR coalesce(extras->>'x_InstanceType', '') <> ''
 	     OR (provider = 'gcp' AND service_name = 'Compute Engine' AND charge_description ~* 'instance (core|ram)')))`
+
+// nonComputeSQL selects the lines of AWS services whose usage a CUR gives an
+// instance type too ("db.r5.large") and which have reservations of their
+// own, but which neither Savings Plans nor EC2 reservations cover: their
+// usage is not eligible, and their reservations' used and unused parts are
+// not the compute commitments' KPIs.
+const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') IN
+	('AmazonRDS', 'AmazonElastiCache', 'AmazonES', 'AmazonOpenSearchService', 'AmazonRedshift', 'AmazonMemoryDB',
+	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker'))`
 
 // gcpFeeSQL selects the GCP export's commitment fee lines, which carry no
 // commitment status.
@@ -50,11 +64,11 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 		WITH src AS (
 			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost,
 				charge_period_start AS s, charge_period_end AS e,
-				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee
+				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee, `+nonComputeSQL+` AS nc
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND (charge_period_end > $2 OR charge_period_start >= $2) AND charge_period_start < $3
 		), kpi AS (
-			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR st = 'Unused' OR fee
+			SELECT row_number() OVER () AS id, * FROM src WHERE eligible OR (st = 'Unused' AND NOT nc) OR fee
 		), long AS (
 			-- Lines longer than an hour (monthly RI fees, daily lines) are
 			-- spread over their hours; each bucket's share is a difference of
@@ -274,11 +288,12 @@ func (db *DB) LogCommitmentAction(ctx context.Context, a commitments.Action) (in
 	return id, nil
 }
 
-// CommitmentActions returns the latest actions, newest first.
-func (db *DB) CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error) {
+// CommitmentActions returns the latest actions of account ("" for all),
+// newest first.
+func (db *DB) CommitmentActions(ctx context.Context, account string, limit int) ([]commitments.Action, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT action_id, at, billing_account_id, action, status, provider, item_id, operation, request, response, actor, error
-		FROM commitment_actions ORDER BY action_id DESC LIMIT $1`, limit)
+		FROM commitment_actions WHERE $2 = '' OR billing_account_id = $2 ORDER BY action_id DESC LIMIT $1`, limit, account)
 	if err != nil {
 		return nil, fmt.Errorf("query commitment actions: %w", err)
 	}

@@ -147,3 +147,136 @@ func storeFOCUS(t *testing.T, db *postgres.DB, account string, day time.Time, li
 		t.Fatal(err)
 	}
 }
+
+// TestCommitmentEKSClusterFeeIsNotEligible: the EKS control plane's hourly
+// fee (service category Compute in CUR and FOCUS, usage type
+// AmazonEKS-Hours:perCluster) is not usage a Savings Plan or a reservation
+// covers: it is neither eligible on-demand spend in the KPIs nor a stream of
+// eligible usage the Compute Savings Plan pool would be sized on. EKS usage
+// that Compute Savings Plans do cover (Fargate pods) stays eligible.
+func TestCommitmentEKSClusterFeeIsNotEligible(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		ec2 := testLine(t, at, "i-0aaa", "1", "1")
+		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
+		ec2.Extras = map[string]string{"x_UsageType": "USW2-BoxUsage:m5.large"}
+		eks := testLine(t, at, "arn:aws:eks:us-west-2:111111111111:cluster/prod", "0.1", "0.1")
+		eks.CommitmentDiscountStatus, eks.ServiceCategory, eks.ServiceName = "", "Compute", "Amazon Elastic Kubernetes Service"
+		eks.ChargeDescription = "Amazon EKS cluster usage in US West (Oregon)"
+		eks.Extras = map[string]string{"x_UsageType": "USW2-AmazonEKS-Hours:perCluster", "x_ServiceCode": "AmazonEKS"}
+		fargate := testLine(t, at, "arn:aws:eks:us-west-2:111111111111:pod/prod/web", "0.04", "0.04")
+		fargate.CommitmentDiscountStatus, fargate.ServiceCategory, fargate.ServiceName = "", "Compute", "Amazon Elastic Kubernetes Service"
+		fargate.Extras = map[string]string{"x_UsageType": "USW2-Fargate-vCPU-Hours:perCPU", "x_ServiceCode": "AmazonEKS"}
+		lines = append(lines, ec2, eks, fargate)
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24.96" {
+		t.Errorf("CommitmentSums: %+v, want eligible 24.96 (the instance and the Fargate pod, not the cluster fee)", sums)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total commitments.Nanos
+	for _, s := range u.OD {
+		for _, v := range s {
+			total += v
+		}
+	}
+	if total != commitments.NanosOf(24.96) {
+		t.Errorf("EligibleUsage: streams %v, total %s, want 24.96", u.Streams, total.Money("USD"))
+	}
+}
+
+// TestCommitmentUnusedUsageRowIsNotEligibleUsage: FOCUS writes the unused
+// part of a commitment as a Usage row with CommitmentDiscountStatus Unused
+// (the status must be set on Usage rows), in the commitment's service
+// category, Compute. It is commitment lost, not usage: counted once, as
+// unused, it was also eligible usage, so the amortized cost counted it
+// twice (ESR -25% for 0%).
+func TestCommitmentUnusedUsageRowIsNotEligibleUsage(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const sp = "arn:aws:savingsplans::111111111111:savingsplan/sp1"
+	used := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "8", "6")
+	used.ServiceCategory, used.CommitmentDiscountID, used.CommitmentDiscountType = "Compute", sp, "Savings Plan"
+	unused := testLine(t, "2026-10-03T05:00:00Z", "", "0", "2")
+	unused.ServiceCategory, unused.CommitmentDiscountID, unused.CommitmentDiscountType = "Compute", sp, "Savings Plan"
+	unused.CommitmentDiscountStatus, unused.ListCost, unused.Extras = tally.CommitmentUnused, tally.MustParseMoney("1", "USD"), nil
+	storeFOCUS(t, db, "111111111111", day, used, unused)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 {
+		t.Fatalf("CommitmentSums: %+v", sums)
+	}
+	s := sums[0]
+	if s.EligibleOD.Decimal() != "8" || s.CoveredOD.Decimal() != "8" || s.UsageCost.Decimal() != "6" || s.Used.Decimal() != "6" || s.Unused.Decimal() != "2" {
+		t.Errorf("CommitmentSums: %+v; want eligible 8, covered 8, usage cost 6, used 6, unused 2", s)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total commitments.Nanos
+	for _, st := range u.OD {
+		for _, v := range st {
+			total += v
+		}
+	}
+	if total != commitments.NanosOf(8) {
+		t.Errorf("EligibleUsage: streams %v, total %s, want 8 (the used row's list cost)", u.Streams, total.Money("USD"))
+	}
+}
+
+// TestCommitmentDatabaseInstancesAreNotComputeUsage: a CUR names the
+// instance type of RDS (and ElastiCache, OpenSearch, Redshift …) usage too,
+// "db.r5.large"; that usage is not what Savings Plans or EC2 reservations
+// cover. It was eligible, a stream of family "db" that an EC2 Instance
+// Savings Plan pool and the Compute Savings Plan were sized on, and its
+// reservation's used and unused parts entered the compute KPIs.
+func TestCommitmentDatabaseInstancesAreNotComputeUsage(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const ri = "arn:aws:rds:us-east-1:111111111111:ri:db-ri-1"
+	ec2 := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "1", "1")
+	ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
+	ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+	rds := func(list, eff string, st tally.CommitmentStatus) tally.CostLine {
+		l := testLine(t, "2026-10-03T05:00:00Z", "arn:aws:rds:us-east-1:111111111111:db:orders", list, eff)
+		l.ServiceName, l.ServiceCategory, l.CommitmentDiscountStatus = "Amazon Relational Database Service", "Database Instance", st
+		l.Extras = map[string]string{"x_UsageType": "USE1-InstanceUsage:db.r5.large", "x_InstanceType": "db.r5.large", "x_ProductCode": "AmazonRDS"}
+		if st != "" {
+			l.CommitmentDiscountID, l.CommitmentDiscountType = ri, "Reserved Instance"
+		}
+		return l
+	}
+	onDemand, covered, unused := rds("0.25", "0.25", ""), rds("0.25", "0.15", tally.CommitmentUsed), rds("0", "0.15", tally.CommitmentUnused)
+	unused.ChargeCategory = tally.ChargePurchase
+	storeFOCUS(t, db, "111111111111", day, ec2, onDemand, covered, unused)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "1" || !sums[0].CoveredOD.IsZero() || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
+		t.Errorf("CommitmentSums: %+v; want the EC2 hour alone: eligible 1, nothing covered, used or unused", sums)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Streams) != 1 || u.Streams[0].InstanceType != "m5.large" {
+		t.Errorf("EligibleUsage streams %v, want m5.large alone", u.Streams)
+	}
+}

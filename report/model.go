@@ -216,7 +216,7 @@ type Expiring struct {
 	End      time.Time   `json:"end"`
 	DaysLeft int         `json:"daysLeft"`
 	Hourly   tally.Money `json:"hourly"`
-	Monthly  tally.Money `json:"monthly"` // hourly × 730, or the recurring fee
+	Monthly  tally.Money `json:"monthly"` // hourly × 730; hourly is the commitment, or the recurring fee plus the upfront spread over the term
 	Link     string      `json:"link"`
 }
 

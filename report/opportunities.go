@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
 )
 
 // rightsizing lists container (and, for the organization, node)
@@ -89,9 +90,12 @@ func (b *Builder) expiring(ctx context.Context, from time.Time, ln linker) ([]Ex
 		if c.End.After(until) || !c.End.After(from) {
 			continue
 		}
-		hourly := c.HourlyCommitment
-		if hourly.IsZero() {
-			hourly = c.RecurringHourlyFee
+		// What it costs an hour, as the commitments status counts it: the
+		// hourly commitment, or the recurring fee plus the upfront fee spread
+		// over the term (an All Upfront RI was listed at 0).
+		hourly, err := commitments.HourlyCost(c)
+		if err != nil {
+			return nil, fmt.Errorf("commitment %s: %w", c.ID, err)
 		}
 		monthly, _ := hourly.MulRatio(HoursPerMonth, 1)
 		out = append(out, Expiring{ID: c.ID, Kind: c.Kind, Account: c.BillingAccountID, End: c.End,

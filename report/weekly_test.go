@@ -295,3 +295,30 @@ func TestSpendMatchesBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiringAllUpfrontReservation: an expiring commitment's hourly and
+// monthly cost is what it costs, its upfront fee spread over its term as
+// the commitments status counts it; an All Upfront Reserved Instance (no
+// hourly commitment, no recurring fee) was listed as expiring at 0 an hour
+// and 0 a month.
+func TestExpiringAllUpfrontReservation(t *testing.T) {
+	db := weeklyDB(t)
+	end := fixture.WeeklyNow.Add(20 * 24 * time.Hour).Truncate(time.Hour)
+	ri := tally.Commitment{BillingAccountID: "111111111111", ID: "ri-all-upfront", Provider: tally.ProviderAWS, Kind: tally.CommitReserved,
+		Scope: map[string]string{"region": "us-east-1", "instanceType": "m5.xlarge"}, TermMonths: 12, Start: end.Add(-8760 * time.Hour), End: end,
+		PaymentOption: "All Upfront", Quantity: 1, UpfrontFee: tally.MustParseMoney("876", "USD"), State: "active", Source: "aws-api"}
+	if err := db.UpsertCommitments(context.Background(), []tally.Commitment{ri}); err != nil {
+		t.Fatal(err)
+	}
+	r := build(t, db, weeklyConfig(t), "org")
+	for _, e := range r.Expiring {
+		if e.ID != ri.ID {
+			continue
+		}
+		if !e.Hourly.Equal(tally.MustParseMoney("0.1", "USD")) || !e.Monthly.Equal(tally.MustParseMoney("73", "USD")) {
+			t.Errorf("expiring %s: %s an hour, %s a month; want 0.1 and 73 (876 over 8,760 hours)", e.ID, e.Hourly, e.Monthly)
+		}
+		return
+	}
+	t.Errorf("expiring %+v: want %s", r.Expiring, ri.ID)
+}

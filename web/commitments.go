@@ -22,8 +22,9 @@ type CommitmentStore interface {
 	// Commitments returns account's commitments active at some time in w,
 	// and BillingCommitments what its bill says about each (commitments.Portfolio).
 	commitments.PortfolioStore
-	// CommitmentActions returns the latest logged actions, newest first.
-	CommitmentActions(ctx context.Context, limit int) ([]commitments.Action, error)
+	// CommitmentActions returns the latest logged actions of account ("" for
+	// all), newest first.
+	CommitmentActions(ctx context.Context, account string, limit int) ([]commitments.Action, error)
 	// BillingAccounts lists the billing accounts with a bill.
 	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
 }
@@ -65,6 +66,10 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	if w, err = tally.ParseWindow(win, s.now()); err != nil {
 		return "", w, "", err
 	}
+	// The bill is hourly and a step holds the lines that start in it: a
+	// window from 00:30 answered 01:00 to the hour after its end, labelled
+	// from 00:30.
+	w = wholeHours(w)
 	if w.Duration() > 3*366*24*time.Hour {
 		return "", w, "", tally.Errorf(tally.EInvalid, "window %q: at most three years", win)
 	}
@@ -88,8 +93,51 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	return q.Get("account"), w, step, nil
 }
 
+// checkCommitmentAccount returns an ENotFound error naming account when it
+// is set but Tally knows no such billing account: none with a bill, no
+// commitment stored for it (one 'tally commitments sync aws --account'
+// stored before its bill arrived) and no commitment recommendation. An answer about it would be an empty
+// portfolio, indistinguishable from an account without commitments.
+func (s *Server) checkCommitmentAccount(ctx context.Context, account string) error {
+	if account == "" {
+		return nil
+	}
+	as, err := s.commits.BillingAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.ID == account {
+			return nil
+		}
+	}
+	cs, err := s.commits.Commitments(ctx, account, tally.Window{Start: time.Unix(0, 0).UTC(), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		return err
+	}
+	if len(cs) > 0 {
+		return nil
+	}
+	if s.recs != nil {
+		recs, err := s.recs.Recommendations(ctx, tally.RecommendCommitment)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if hasAccountPrefix(rec.Target, account) {
+				return nil
+			}
+		}
+	}
+	return tally.Errorf(tally.ENotFound, "account %q: no billing account of that id has a bill, a commitment or a recommendation "+
+		"(GET /api/v1/commitments/accounts lists them)", account)
+}
+
 // status computes the portfolio status as of now.
 func (s *Server) commitmentStatusOf(ctx context.Context, account string, w tally.Window, step string) (*commitments.Status, error) {
+	if err := s.checkCommitmentAccount(ctx, account); err != nil {
+		return nil, err
+	}
 	sums, err := s.commits.CommitmentSums(ctx, account, w, step)
 	if err != nil {
 		return nil, err
@@ -200,6 +248,10 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	prefix := r.URL.Query().Get("account")
+	if err := s.checkCommitmentAccount(r.Context(), prefix); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	resp := commitmentRecommendationsResponse{Recommendations: []commitmentRecommendation{}, MonthlySavings: map[string]tally.Money{}}
 	for _, rec := range recs {
 		if prefix != "" && !hasAccountPrefix(rec.Target, prefix) {
@@ -224,8 +276,9 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// commitmentActions answers GET /api/v1/commitments/actions[?limit=N]: the
-// action log, newest first.
+// commitmentActions answers GET
+// /api/v1/commitments/actions[?limit=N][&account=A]: the action log (of
+// account A), newest first.
 func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -236,10 +289,17 @@ func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	as, err := s.commits.CommitmentActions(r.Context(), limit)
+	account := r.URL.Query().Get("account")
+	as, err := s.commits.CommitmentActions(r.Context(), account, limit)
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if len(as) == 0 { // none logged, or an account Tally does not know
+		if err := s.checkCommitmentAccount(r.Context(), account); err != nil {
+			s.error(w, r, err)
+			return
+		}
 	}
 	if as == nil {
 		as = []commitments.Action{}

@@ -50,7 +50,9 @@ type summaryRecommendation struct {
 	Currency         tally.Currency `json:"currency"`
 }
 
-// savingsRange holds decimal strings, as the dashboard reads them.
+// savingsRange holds decimal strings, as the dashboard reads them: the
+// term's percentiles of net savings per month (P50 the median; the mean,
+// the stored MonthlySavings, when the recommendation has no median).
 type savingsRange struct {
 	P10      string `json:"p10"`
 	P50      string `json:"p50"`
@@ -105,6 +107,7 @@ func summarize(rec tally.Recommendation, account string) (summaryRecommendation,
 	}
 	var risk struct {
 		P10         tally.Money `json:"p10"`
+		P50         tally.Money `json:"p50"` // the median; recommendations stored before it was recorded lack it
 		P90         tally.Money `json:"p90"`
 		Utilization *float64    `json:"expectedUtilization"`
 	}
@@ -126,7 +129,7 @@ func summarize(rec tally.Recommendation, account string) (summaryRecommendation,
 	return summaryRecommendation{
 		ID: rec.ID, Target: rec.Target, Kind: body.Offer.Kind, TermMonths: body.Offer.TermMonths, PaymentOption: body.Offer.Payment,
 		HourlyCommitment: body.PurchaseHourly, Utilization: risk.Utilization, Explanation: rec.Explanation, Currency: cur,
-		MonthlySavings: savingsRange{P10: monthly(risk.P10), P50: rec.MonthlySavings.Decimal(), P90: monthly(risk.P90), Currency: string(cur)},
+		MonthlySavings: savingsRange{P10: monthly(risk.P10), P50: monthly(risk.P50), P90: monthly(risk.P90), Currency: string(cur)},
 	}, true
 }
 

@@ -206,3 +206,177 @@ func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
 		t.Errorf("accounts: %d %s", code, body)
 	}
 }
+
+// TestCommitmentsAPIUnknownAccount: an account Tally knows nothing of (a
+// typo, an id from another installation) is a 404 naming it on every route
+// that takes ?account=, not an empty portfolio that reads as an account
+// without commitments; an account with a bill and one with only synced
+// commitments are answered.
+func TestCommitmentsAPIUnknownAccount(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	now := start.Add(48 * time.Hour)
+	loadCommitmentBill(t, db, start)
+	if err := db.UpsertCommitments(ctx, []tally.Commitment{{BillingAccountID: "333", ID: "arn:aws:savingsplans::333:savingsplan/sp3",
+		Provider: tally.ProviderAWS, Kind: tally.CommitComputeSP, TermMonths: 12, Start: start, End: start.AddDate(1, 0, 0),
+		PaymentOption: "No Upfront", HourlyCommitment: tally.MustParseMoney("1", "USD"), RecurringHourlyFee: tally.MustParseMoney("1", "USD"),
+		State: "active", Source: "aws"}}); err != nil {
+		t.Fatal(err)
+	}
+	// 555 has a recommendation only (its bill since deleted).
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, []tally.Recommendation{{Kind: tally.RecommendCommitment,
+		Target: "555/aws/compute-savings-plan", CreatedAt: start, MonthlySavings: tally.MustParseMoney("1", "USD"),
+		Current: json.RawMessage(`{}`), Recommended: json.RawMessage(`{}`), Risk: json.RawMessage(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	for _, route := range []string{"/api/v1/commitments", "/api/v1/commitments/status", "/api/v1/commitments/inventory",
+		"/api/v1/commitments/expiries", "/api/v1/commitments/recommendations"} {
+		code, body := get(route + "?account=bogus")
+		var e errorBody
+		if err := json.Unmarshal(body, &e); err != nil || code != http.StatusNotFound || e.Code != tally.ENotFound ||
+			!strings.Contains(e.Message, `"bogus"`) {
+			t.Errorf("GET %s?account=bogus: %d %s; want 404 naming the account", route, code, body)
+		}
+		for _, known := range []string{"111", "333", "555"} {
+			if code, body := get(route + "?account=" + known); code != http.StatusOK {
+				t.Errorf("GET %s?account=%s: %d %s", route, known, code, body)
+			}
+		}
+	}
+}
+
+// TestCommitmentsSummaryP50IsTheMedian: the dashboard's P50 column of a
+// recommendation's monthly savings is the median over the forecast paths,
+// not the mean: a mean pulled down by one bad path in a few fell below P10
+// and read as the middle of the range (here 50 a month against P10 100).
+func TestCommitmentsSummaryP50IsTheMedian(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	p := commitments.PoolPlan{Pool: "aws/compute-savings-plan", Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12,
+		Payment: "No Upfront"}, TargetHourly: usd("1"), PurchaseHourly: usd("1"), Monthly: usd("50"),
+		Savings:       commitments.Evaluation{ExpectedSavings: 600, P10: 1200, P90: 1440, Worst: -9000},
+		MedianSavings: 1320}
+	rec, err := p.Recommendation("111", start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, []tally.Recommendation{rec}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	rw := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/commitments?account=111", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	s.ServeHTTP(rw, req)
+	var sum commitmentSummary
+	if err := json.Unmarshal(rw.Body.Bytes(), &sum); err != nil || rw.Code != http.StatusOK || len(sum.Recommendations) != 1 {
+		t.Fatalf("GET /api/v1/commitments: %d %s", rw.Code, rw.Body)
+	}
+	if got := sum.Recommendations[0].MonthlySavings; got.P10 != "100" || got.P50 != "110" || got.P90 != "120" {
+		t.Errorf("monthly savings %+v, want P10 100, P50 110 (the median), P90 120", got)
+	}
+}
+
+// TestCommitmentActionsOfAnAccount: GET /api/v1/commitments/actions?account=A
+// answers A's actions only (it ignored account and answered every
+// account's, another account's purchases among them); an account Tally
+// does not know is a 404.
+func TestCommitmentActionsOfAnAccount(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	for _, acct := range []string{"111", "999", "111"} {
+		if _, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: acct, Action: commitments.ActionPurchase,
+			Status: commitments.StatusOK, Provider: "aws", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	for _, c := range []struct {
+		account string
+		n       int
+	}{{"", 3}, {"111", 2}, {"999", 1}} {
+		var acts struct{ Actions []commitments.Action }
+		code, body := get("/api/v1/commitments/actions?account=" + c.account)
+		if err := json.Unmarshal(body, &acts); err != nil || code != http.StatusOK || len(acts.Actions) != c.n {
+			t.Errorf("account %q: %d %s; want %d actions", c.account, code, body, c.n)
+		}
+		for _, a := range acts.Actions {
+			if c.account != "" && a.BillingAccountID != c.account {
+				t.Errorf("account %q: an action of %s", c.account, a.BillingAccountID)
+			}
+		}
+	}
+	if code, body := get("/api/v1/commitments/actions?account=bogus"); code != http.StatusNotFound {
+		t.Errorf("unknown account: %d %s, want 404", code, body)
+	}
+}
+
+// TestCommitmentStatusWholeHours: a status window whose bounds fall inside
+// hours answers the whole hours it touches and says so; from 00:30 to
+// 02:30 it answered the hours 01 and 02, labelled from 00:30.
+func TestCommitmentStatusWholeHours(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/commitments/status?window=2026-11-10T00:30:00Z,2026-11-10T02:30:00Z&step=hour", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	s.ServeHTTP(rec, req)
+	var st commitments.Status
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if !st.Window.Start.Equal(start) || !st.Window.End.Equal(start.Add(3*time.Hour)) || len(st.Series) != 3 ||
+		!st.Series[0].Start.Equal(start) || st.Totals.EligibleOD.Decimal() != "30" {
+		t.Errorf("window %v, %d steps from %v, eligible %s; want 00:00–03:00, 3 steps from 00:00, 30", st.Window, len(st.Series),
+			func() any {
+				if len(st.Series) > 0 {
+					return st.Series[0].Start
+				}
+				return nil
+			}(), st.Totals.EligibleOD)
+	}
+}

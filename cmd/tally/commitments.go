@@ -43,11 +43,20 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	// Whole hours, as the bill's lines start: a window from 00:30 answered
+	// 01:00 to the hour after its end, labelled from 00:30.
+	if end := w.End.Truncate(time.Hour); end.Before(w.End) {
+		w.End = end.Add(time.Hour)
+	}
+	w.Start = w.Start.Truncate(time.Hour)
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	if err := checkAccount(ctx, db, c.Account); err != nil {
+		return err
+	}
 	sums, err := db.CommitmentSums(ctx, c.Account, w, c.Step)
 	if err != nil {
 		return err
@@ -79,6 +88,40 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	}
 	writeStatus(a.stdout, st, hint)
 	return nil
+}
+
+// checkAccount refuses an --account Tally knows nothing of: no billing
+// account of that id has a bill, and no commitment is stored for it (one
+// 'commitments sync aws --account' stored before its bill). Without it a
+// mistyped id read as an account without eligible usage or commitments. The
+// error names the accounts there are.
+func checkAccount(ctx context.Context, db *postgres.DB, account string) error {
+	if account == "" {
+		return nil
+	}
+	as, err := db.BillingAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(as))
+	for i, b := range as {
+		if b.ID == account {
+			return nil
+		}
+		ids[i] = b.ID
+	}
+	cs, err := db.Commitments(ctx, account, tally.Window{Start: time.Unix(0, 0).UTC(), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		return err
+	}
+	if len(cs) > 0 {
+		return nil
+	}
+	known := "none: ingest a bill first"
+	if len(ids) > 0 {
+		known = strings.Join(ids, ", ")
+	}
+	return tally.Errorf(tally.EInvalid, "--account %s: no billing account of that id has a bill or a stored commitment (the billing accounts: %s)", account, known)
 }
 
 // periodsSpan returns the months the stored billing periods cover, first
@@ -320,8 +363,9 @@ func lastCharge(bcs []commitments.BillingCommitment) (time.Time, bool) {
 
 // commitmentsLogCmd is `tally commitments log`.
 type commitmentsLogCmd struct {
-	Limit  int    `default:"50" help:"How many actions, newest first."`
-	Format string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
+	Account string `placeholder:"ID" help:"Only this billing account's actions (default: all)."`
+	Limit   int    `default:"50" help:"How many actions, newest first."`
+	Format  string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
 }
 
 func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
@@ -330,9 +374,14 @@ func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	as, err := db.CommitmentActions(ctx, c.Limit)
+	as, err := db.CommitmentActions(ctx, c.Account, c.Limit)
 	if err != nil {
 		return err
+	}
+	if len(as) == 0 { // none logged, or an account Tally does not know
+		if err := checkAccount(ctx, db, c.Account); err != nil {
+			return err
+		}
 	}
 	if c.Format == "json" {
 		return writeIndentedJSON(a.stdout, as)

@@ -42,6 +42,13 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	if (c.Usage == "") == !c.FromDB {
 		return tally.Errorf(tally.EInvalid, "give either --usage FILE or --from-db")
 	}
+	if c.Account != "" && !c.FromDB {
+		return tally.Errorf(tally.EInvalid, "--account %s: only with --from-db (a usage file's scenarios are chosen with --scenario)", c.Account)
+	}
+	if len(c.Scenario) > 0 && c.FromDB {
+		return tally.Errorf(tally.EInvalid, "--scenario %s: only with --usage (with --from-db each billing account is a scenario: choose one with --account)",
+			strings.Join(c.Scenario, ","))
+	}
 	if c.Lag < 1 || c.Warmup < 1 {
 		return tally.Errorf(tally.EInvalid, "--lag %d, --warmup %d: want at least 1 hour of billing lag (no bill is current) and 1 day of history", c.Lag, c.Warmup)
 	}
@@ -73,11 +80,27 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 			return err
 		}
 		defer closeDB()
+		if err := checkAccount(ctx, db, c.Account); err != nil {
+			return err
+		}
 		if usages, rates, err = storedUsage(ctx, db, c.Account); err != nil {
 			return err
 		}
 	}
 	opt := commitments.BacktestOptions{Lag: c.Lag, Warmup: c.Warmup * 24, Pools: commitments.DefaultPoolOptions, Rates: rates, Ends: c.Ends}
+	for _, u := range usages {
+		// The first decision is at the end of the warm-up: on usage no
+		// longer than it no strategy decides anything, and every one scored
+		// 0% ESR at 100% utilization, which --check passed as the target met.
+		if u.Hours() <= opt.Warmup {
+			src := "--usage " + c.Usage
+			if c.FromDB {
+				src = "--from-db"
+			}
+			return tally.Errorf(tally.EInvalid, "%s: scenario %s has %d hour(s) of usage, no more than the --warmup of %d days before the first decision: "+
+				"no strategy would decide anything (give more usage, or a shorter --warmup)", src, u.Name, u.Hours(), c.Warmup)
+		}
+	}
 	var reps []*commitments.Report
 	for _, u := range usages {
 		strategies, _ := strategiesNamed(c.Strategy, risk, c.Seed)
@@ -219,6 +242,11 @@ func readUsageFile(path string) ([]*commitments.Usage, error) {
 	if err != nil {
 		if errors.Is(err, commitments.ErrBadUsage) {
 			return nil, tally.Errorf(tally.EInvalid, "%w", err)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+			// Bad input, not a failure of Tally's: it said "read F:
+			// unexpected EOF" and exited 1.
+			return nil, tally.Errorf(tally.EInvalid, "usage %s: the gzip data ends early or is corrupt (a truncated copy?): %v", path, err)
 		}
 		return nil, err
 	}

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // generatedUsage writes the bundled scenarios, days long, to a temporary
@@ -90,5 +93,48 @@ func TestCommitmentsBacktestBadFlags(t *testing.T) {
 		if code := run(args, &out, &errb); code == 0 || !strings.Contains(errb.String(), "want at least 1 hour of billing lag") {
 			t.Errorf("%v: exit %d, stderr %q", flags, code, errb.String())
 		}
+	}
+}
+
+// TestBacktestRefusesUsageNoLongerThanTheWarmup: on usage that ends before
+// the first decision no strategy decides anything; every one scored 0% ESR
+// at 100% utilization and --check said "target met" (exit 0), a gate that
+// passed on a truncated usage file.
+func TestBacktestRefusesUsageNoLongerThanTheWarmup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "short.csv")
+	var b strings.Builder
+	b.WriteString("scenario,hour,provider,region,instance_type,od_cost\n")
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for h := range 48 {
+		fmt.Fprintf(&b, "s1,%s,aws,us-east-1,m5.large,1\n", start.Add(time.Duration(h)*time.Hour).Format(time.RFC3339))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runTally("--log-level", "error", "commitments", "backtest", "--usage", path, "--strategy", "none,lookback-7d", "--check")
+	if code != exitUsage || !strings.Contains(errOut, "scenario s1 has 48 hour(s) of usage") || !strings.Contains(errOut, "--warmup of 28 days") {
+		t.Errorf("48 hours of usage, 28 days of warm-up: exit %d\n%s%s", code, out, errOut)
+	}
+	// With a warm-up it outlasts, it runs.
+	if code, out, errOut := runTally("--log-level", "error", "commitments", "backtest", "--usage", path, "--strategy", "none", "--warmup", "1", "--ends", "0"); code != 0 {
+		t.Errorf("--warmup 1: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestBacktestTruncatedGzipIsBadInput: a usage file whose gzip data ends
+// early (a truncated download) is bad input that says so, exit 2; it said
+// "read F: unexpected EOF" and exited 1, as for a failure of Tally's.
+func TestBacktestTruncatedGzipIsBadInput(t *testing.T) {
+	full, err := os.ReadFile(filepath.Join("..", "..", "commitments", "testdata", "scenarios.csv.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cut.csv.gz")
+	if err := os.WriteFile(path, full[:4000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runTally("--log-level", "error", "commitments", "backtest", "--usage", path, "--strategy", "none")
+	if code != exitUsage || !strings.Contains(errOut, "ends early or is corrupt") || !strings.Contains(errOut, path) {
+		t.Errorf("truncated gzip: exit %d %s", code, errOut)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -23,6 +25,12 @@ type commitmentsPurchaseCmd struct {
 }
 
 func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
+	if strings.EqualFold(filepath.Ext(c.Plan), ".csv") {
+		// The CSV export is for people to review; it was parsed as JSON
+		// ("byte 1: invalid character 'i'").
+		return tally.Errorf(tally.EInvalid, "--plan %s: a CSV plan is for review; purchase reads the JSON plan "+
+			"('tally commitments recommend --account ID --plan-out plan.json')", c.Plan)
+	}
 	f, err := os.Open(c.Plan)
 	if err != nil {
 		return tally.Errorf(tally.EInvalid, "plan: %v", err)
@@ -56,11 +64,14 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return tally.Errorf(tally.EUnavailable, "%w", err)
 	}
 	var due []*awsinventory.Request
-	var perHour tally.Money
+	var perHour, upfront tally.Money
 	for _, r := range reqs {
 		if r.Due {
 			due = append(due, r)
-			if perHour, err = perHour.Add(r.Item.HourlyCommitment); err != nil {
+			if perHour, err = perHour.Add(r.HourlyCost); err != nil {
+				return err
+			}
+			if upfront, err = upfront.Add(r.Upfront); err != nil {
 				return err
 			}
 		}
@@ -120,8 +131,16 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 			default:
 				when = "waits until the earlier tranches of its pool are bought"
 			}
-			fmt.Fprintf(a.stdout, "%s: %s/h of %s — %s\n  %s %s (%s)\n  %s\n\n", r.ItemID, r.Item.HourlyCommitment.Format(3),
-				commitments.Describe(r.Item.Offer), when, r.Payload.Method, r.Payload.Path, r.Payload.ContentType, r.Payload.Body)
+			what := r.HourlyCost.Format(3) + "/h of " + commitments.Describe(r.Item.Offer)
+			if r.Quantity > 0 { // whole instances: what they cost, against the plan's amount
+				what = fmt.Sprintf("%d × %s, %s/h of %s (the plan's %s/h buys %d whole instance(s))", r.Quantity, r.Item.Offer.InstanceType,
+					r.HourlyCost.Format(3), commitments.Describe(r.Item.Offer), r.Item.HourlyCommitment.Format(3), r.Quantity)
+			}
+			if r.Upfront.Sign() > 0 {
+				what += fmt.Sprintf(", %s %s of it charged upfront", r.Upfront.Format(2), r.Upfront.Currency())
+			}
+			fmt.Fprintf(a.stdout, "%s: %s — %s\n  %s %s (%s)\n  %s\n\n", r.ItemID, what, when, r.Payload.Method, r.Payload.Path,
+				r.Payload.ContentType, r.Payload.Body)
 		}
 		for _, it := range plan.Items {
 			if it.Offer.Provider != tally.ProviderAWS {
@@ -157,8 +176,12 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return nil
 	}
 	phrase := fmt.Sprintf("buy %d commitments", len(due))
-	what := fmt.Sprintf("About to buy %d commitment(s) for account %s with the credentials of %s (account %s), for %s/h in total, for their whole terms. This cannot be undone.",
-		len(due), plan.BillingAccountID, caller.ARN, caller.Account, perHour.Format(3))
+	charged := ""
+	if upfront.Sign() > 0 { // Partial and All Upfront: charged when bought, not by the hour
+		charged = fmt.Sprintf(" (%s %s of it charged upfront, now)", upfront.Format(2), upfront.Currency())
+	}
+	what := fmt.Sprintf("About to buy %d commitment(s) for account %s with the credentials of %s (account %s), for %s/h in total, for their whole terms%s. This cannot be undone.",
+		len(due), plan.BillingAccountID, caller.ARN, caller.Account, perHour.Format(3), charged)
 	if caller.Account != plan.BillingAccountID {
 		// Allowed (in AWS Organizations a member account may buy Savings
 		// Plans that apply across the organization), but likely a wrong

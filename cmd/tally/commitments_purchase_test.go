@@ -81,7 +81,7 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			as, err := db.CommitmentActions(context.Background(), 100)
+			as, err := db.CommitmentActions(context.Background(), "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,4 +157,73 @@ func purchases(srv *awstest.Server) int {
 		}
 	}
 	return n
+}
+
+// TestPurchaseReservedInstancesSaysWhatTheyCost: Reserved Instances are
+// bought in whole instances; the dry run and the typed confirmation say
+// how many and what they cost an hour, within the plan's amount. A plan's
+// 0.6/h of c5.2xlarge (0.214/h each) bought three, 0.642/h, while the
+// confirmation asked to buy "for 0.600/h in total".
+func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
+			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
+	code, out, errOut := runTally(args...)
+	if code != 0 || !strings.Contains(out, "2 × c5.2xlarge, 0.428/h of 1-year No Upfront Reserved Instances") || !strings.Contains(out, "InstanceCount=2") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, out, errOut = runTally(append(args, "--execute")...)
+	if code != 0 || !strings.Contains(errOut, "for 0.428/h in total") {
+		t.Errorf("--execute: exit %d; want the confirmation to name the 0.428/h bought\n%s%s", code, out, errOut)
+	}
+	for _, c := range srv.Calls() {
+		if c.Operation == "PurchaseReservedInstancesOffering" && !strings.Contains(c.Body, "InstanceCount=2") {
+			t.Errorf("bought %s", c.Body)
+		}
+	}
+}
+
+// TestPurchaseConfirmationSaysTheUpfrontCharge: an All Upfront purchase
+// charges its whole term when it is bought; the dry run and the typed
+// confirmation say how much, beside the hourly cost. The confirmation said
+// only "for 0.200/h in total" of a plan that charged 1752 USD at once.
+func TestPurchaseConfirmationSaysTheUpfrontCharge(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/compute-savings-plan/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.2", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.AllUpfront}}}}
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
+	code, out, errOut := runTally(args...)
+	if code != 0 || !strings.Contains(out, "0.200/h of 1-year All Upfront Compute Savings Plan, 1752.00 USD of it charged upfront") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	confirmInput = strings.NewReader("no\n")
+	code, out, errOut = runTally(append(args, "--execute")...)
+	if code == 0 || !strings.Contains(errOut, "for 0.200/h in total, for their whole terms (1752.00 USD of it charged upfront, now)") {
+		t.Errorf("--execute: exit %d; want the confirmation to name the upfront charge\n%s%s", code, out, errOut)
+	}
+}
+
+// TestPurchaseRefusesTheCSVPlan: recommend --plan-out writes CSV for review
+// and JSON for purchase; a CSV plan given to purchase said "byte 1: bad
+// purchase plan: invalid character 'i' looking for beginning of value".
+func TestPurchaseRefusesTheCSVPlan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.csv")
+	if err := os.WriteFile(path, []byte("id,date,provider\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "purchase", "--plan", path)
+	if code != exitUsage || !strings.Contains(errOut, "a CSV plan is for review") || !strings.Contains(errOut, "--plan-out plan.json") {
+		t.Errorf("purchase --plan plan.csv: exit %d %s", code, errOut)
+	}
 }

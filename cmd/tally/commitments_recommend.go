@@ -50,6 +50,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	if err := checkAccount(ctx, db, c.Account); err != nil {
+		return err
+	}
 	if c.PlanOut != "" {
 		// Refused before anything is computed or stored.
 		if err := checkPlanOut(ctx, db, c.PlanOut, c.Account); err != nil {
@@ -60,7 +63,10 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	if c.Term == "3y" {
 		months = 36
 	}
-	out, err := commitments.RecommendAccounts(ctx, db, commitments.AccountsOptions{Account: c.Account, History: now.Sub(w.Start), NoStore: c.NoStore,
+	// The history is the window's length, ending now: "2d" is 48 hours. Its
+	// start to now was a day and the hours of today, as "2d" ends at the
+	// next midnight.
+	out, err := commitments.RecommendAccounts(ctx, db, commitments.AccountsOptions{Account: c.Account, History: w.Duration(), NoStore: c.NoStore,
 		Skipped: func(acct string, hours int) {
 			a.log.Info("no eligible usage to recommend from", "account", acct, "hours", hours)
 		},
@@ -174,8 +180,12 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 			fmt.Fprintln(w)
 			continue
 		}
+		cur := string(ap.Pools[0].TargetHourly.Currency()) // the account's bill's: every amount below is in it
+		if cur == "" {
+			cur = "?"
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "pool\tin force $/h\ttarget $/h\tbuy $/h\texpected saving/term\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t")
+		fmt.Fprintf(tw, "pool\tin force %[1]s/h\ttarget %[1]s/h\tbuy %[1]s/h\texpected saving/term %[1]s\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t\n", cur)
 		for _, p := range ap.Pools {
 			buy, saving, rng, worst := "-", "-", "-", "-"
 			if !p.PurchaseHourly.IsZero() {

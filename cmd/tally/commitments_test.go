@@ -171,7 +171,7 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 	if bought() != due || due == 0 {
 		t.Fatalf("bought %d, want %d", bought(), due)
 	}
-	as, err := db.CommitmentActions(context.Background(), 100)
+	as, err := db.CommitmentActions(context.Background(), "", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,5 +374,91 @@ func TestJSONEmptyListsAreArrays(t *testing.T) {
 	var rs struct{ Containers, Nodes []json.RawMessage }
 	if out := tly("rightsize", "--format", "json", "--no-store"); json.Unmarshal([]byte(out), &rs) != nil || rs.Containers == nil || rs.Nodes == nil {
 		t.Errorf("rightsize --format json: %q, want empty arrays", out)
+	}
+}
+
+// TestCommitmentsUnknownAccount: an --account no bill or stored commitment
+// names (a typo) is a usage error naming it and the accounts there are; it
+// read as an account without eligible usage ("nothing to recommend", exit
+// 0). A usage file's backtest refuses --account, which only --from-db reads.
+func TestCommitmentsUnknownAccount(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", filepath.Join("..", "..", "ingest", "focus", "testdata", "focus-1.0-sample.csv"))
+	for _, args := range [][]string{
+		{"commitments", "status", "--account", "bogus"},
+		{"commitments", "recommend", "--account", "bogus", "--no-store"},
+		{"commitments", "backtest", "--from-db", "--account", "bogus"},
+	} {
+		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, "--account bogus") || !strings.Contains(errOut, "20209880") {
+			t.Errorf("tally %s: exit %d, want %d naming the account and the accounts there are\n%s%s", strings.Join(args, " "), code, exitUsage, out, errOut)
+		}
+	}
+	if out := tly("commitments", "status", "--account", "20209880", "--window", "2024-09-01T00:00:00Z,2024-10-01T00:00:00Z"); !strings.Contains(out, "Commitments") {
+		t.Errorf("status of a known account:\n%s", out)
+	}
+	code, _, errOut := runTally("commitments", "backtest", "--usage", filepath.Join("..", "..", "commitments", "testdata", "scenarios.csv.gz"), "--account", "111")
+	if code != exitUsage || !strings.Contains(errOut, "--account 111: only with --from-db") {
+		t.Errorf("backtest --usage --account: exit %d %s", code, errOut)
+	}
+}
+
+// TestBacktestFromDBRefusesScenario: --scenario chooses scenarios of a
+// usage file; with --from-db it was ignored and every account was
+// backtested.
+func TestBacktestFromDBRefusesScenario(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", filepath.Join("..", "..", "ingest", "focus", "testdata", "focus-1.0-sample.csv"))
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "backtest", "--from-db", "--scenario", "steady")
+	if code != exitUsage || !strings.Contains(errOut, "--scenario steady: only with --usage") || !strings.Contains(errOut, "--account") {
+		t.Errorf("backtest --from-db --scenario: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestRecommendTableNamesItsCurrency: the recommendation table's amounts
+// are in the account's bill's currency, which its header names; it said
+// "$/h" of a EUR account's recommendations (status was fixed alike).
+func TestRecommendTableNamesItsCurrency(t *testing.T) {
+	eur := func(s string) tally.Money { return tally.MustParseMoney(s, "EUR") }
+	p := commitments.PoolPlan{Pool: "aws/compute-savings-plan", ExistingHourly: eur("0"), TargetHourly: eur("1.5"), PurchaseHourly: eur("1.5"),
+		Savings: commitments.Evaluation{ExpectedSavings: 900, P10: 800, P90: 950, Worst: 700}, Choice: commitments.Choice{Binding: "savings"}}
+	var b strings.Builder
+	writeCommitmentPlans(&b, []commitments.AccountPlan{{Account: "333", Pools: []commitments.PoolPlan{p}}}, "")
+	out := b.String()
+	if strings.Contains(out, "$") || !strings.Contains(out, "in force EUR/h") || !strings.Contains(out, "buy EUR/h") ||
+		!strings.Contains(out, "expected saving/term EUR") {
+		t.Errorf("recommendations of a EUR account:\n%s", out)
+	}
+}
+
+// TestRecommendHistoryIsWhatItSays: --history 2d forecasts from the last
+// two days of the bill, the least a forecast takes. The window "2d" ends at
+// the next midnight, and the history was taken from its start to now: a
+// day and the hours of today, so "nothing to recommend" from a bill of
+// three steady days.
+func TestRecommendHistoryIsWhatItSays(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC()
+	start := now.Truncate(time.Hour).Add(-71 * time.Hour) // to the current hour
+	var b strings.Builder
+	b.WriteString(`"BilledCost","BillingAccountId","BillingAccountName","BillingCurrency","BillingPeriodEnd","BillingPeriodStart","ChargeCategory","ChargeClass","ChargeDescription","ChargePeriodEnd","ChargePeriodStart","EffectiveCost","ListCost","ContractedCost","PricingCategory","ProviderName","RegionId","ResourceId","ServiceCategory","ServiceName","x_InstanceType"` + "\n")
+	for h := range 72 {
+		s := start.Add(time.Duration(h) * time.Hour)
+		month := tally.MonthStart(s)
+		fmt.Fprintf(&b, "2,\"777777777777\",\"acct\",\"USD\",%q,%q,\"Usage\",,\"m5.xlarge\",%q,%q,2,2,2,\"Standard\",\"AWS\",\"us-east-1\",\"i-1\",\"Compute\",\"Amazon Elastic Compute Cloud\",\"m5.xlarge\"\n",
+			month.AddDate(0, 1, 0).Format(time.DateTime), month.Format(time.DateTime), s.Add(time.Hour).Format(time.DateTime), s.Format(time.DateTime))
+	}
+	path := filepath.Join(t.TempDir(), "focus.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "focus", path)
+	var out []commitments.AccountPlan
+	js := tly("commitments", "recommend", "--history", "2d", "--no-store", "--format", "json", "--paths", "10")
+	if err := json.Unmarshal([]byte(js), &out); err != nil || len(out) != 1 || len(out[0].Pools) == 0 {
+		t.Errorf("recommend --history 2d on three days of bill: %s", js)
 	}
 }

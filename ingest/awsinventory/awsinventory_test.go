@@ -115,7 +115,9 @@ func TestPrepareAndSend(t *testing.T) {
 	}
 	var all map[string]any
 	json.Unmarshal([]byte(reqs[1].Payload.Body), &all)
-	if all["upfrontPaymentAmount"] != "52560" || reqs[1].Due { // $2/h × 26,280 h, paid upfront; dated next week
+	// All Upfront pays the whole term by its offering: CreateSavingsPlan
+	// takes upfrontPaymentAmount only for Partial Upfront.
+	if _, ok := all["upfrontPaymentAmount"]; ok || all["commitment"] != "2" || reqs[1].Due { // dated next week
 		t.Errorf("All Upfront Compute Savings Plan: due %v body %s", reqs[1].Due, reqs[1].Payload.Body)
 	}
 	ri := reqs[2]
@@ -209,5 +211,146 @@ func TestCaller(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("%d GetCallerIdentity calls, want 3", n)
+	}
+}
+
+// TestPrepareUpfrontPayments: CreateSavingsPlan's upfrontPaymentAmount is
+// "a whole number between 50 and 99 percent of the total value of the
+// Savings Plan", "only supported if the payment option is Partial Upfront".
+// A Partial Upfront plan states half its total at the commitment sent,
+// rounded up to a whole unit; an All Upfront plan states none. Both are
+// accepted by the fake Savings Plans API, which checks those rules, and
+// join the inventory with the upfront and recurring fees AWS would charge.
+func TestPrepareUpfrontPayments(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	c := clients(t, srv)
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	item := func(id, hourly, payment string) commitments.PlanItem {
+		return commitments.PlanItem{ID: id, Date: now, HourlyCommitment: usd(hourly), Offer: commitments.Offer{Provider: "aws",
+			Kind: tally.CommitComputeSP, TermMonths: 12, Payment: payment}}
+	}
+	plan := commitments.Plan{BillingAccountID: "123456789012", Items: []commitments.PlanItem{
+		item("a/partial", "0.151", "Partial Upfront"), // 0.151 × 8,760 = 1,322.76; half 661.38
+		item("b/all", "0.2", "All Upfront"),
+	}}
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{{"commitment": "0.151", "upfrontPaymentAmount": "662"}, {"commitment": "0.2"}}
+	for i, r := range reqs {
+		var body map[string]any
+		if err := json.Unmarshal([]byte(r.Payload.Body), &body); err != nil {
+			t.Fatal(err)
+		}
+		_, has := body["upfrontPaymentAmount"]
+		if body["commitment"] != want[i]["commitment"] || has != (want[i]["upfrontPaymentAmount"] != nil) ||
+			(has && body["upfrontPaymentAmount"] != want[i]["upfrontPaymentAmount"]) {
+			t.Errorf("%s: body %s, want %v", r.ItemID, r.Payload.Body, want[i])
+		}
+		if resp, err := r.Send(context.Background()); err != nil {
+			t.Errorf("send %s: %v", r.ItemID, err)
+		} else if !strings.Contains(string(resp), `"sp-`) {
+			t.Errorf("send %s: answer %s", r.ItemID, resp)
+		}
+	}
+	got, err := awsinventory.Inventory(context.Background(), c, "123456789012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fees := map[string]string{}
+	for _, x := range got {
+		fees[x.PaymentOption] = x.UpfrontFee.Decimal() + " + " + x.RecurringHourlyFee.Decimal() + "/h"
+	}
+	if fees["Partial Upfront"] != "662 + 0.075429223744/h" || fees["All Upfront"] != "1752 + 0/h" {
+		t.Errorf("bought: %v", fees)
+	}
+}
+
+// TestPrepareReservedInstancesWithinThePlan: Reserved Instances come in
+// whole instances; a plan item's hourly amount buys as many as fit in it,
+// never more (a risk-bounded 0.6/h of c5.2xlarge at 0.214/h each is two,
+// 0.428/h: three, 0.642/h, was bought), and the request says what they
+// cost an hour. An amount below one instance buys nothing: it is an error
+// naming the item and the instance's price (one instance, 0.214/h, four
+// times the plan's 0.05/h, was bought).
+func TestPrepareReservedInstancesWithinThePlan(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	c := clients(t, srv)
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	ri := func(id, hourly string) commitments.Plan {
+		return commitments.Plan{BillingAccountID: "123456789012", Items: []commitments.PlanItem{{ID: id, Date: now,
+			HourlyCommitment: usd(hourly), Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12,
+				Payment: "No Upfront", Region: "us-west-2", Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	}
+	plan := ri("a/ri", "0.6")
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := url.ParseQuery(reqs[0].Payload.Body)
+	if reqs[0].Quantity != 2 || form.Get("InstanceCount") != "2" || !reqs[0].HourlyCost.Equal(usd("0.428")) {
+		t.Errorf("0.6/h of c5.2xlarge at 0.214/h: %d instances (%s), %s/h; want 2, 0.428/h", reqs[0].Quantity, form.Get("InstanceCount"), reqs[0].HourlyCost)
+	}
+	plan = ri("b/ri", "0.05")
+	_, err = awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err == nil || !strings.Contains(err.Error(), "b/ri") || !strings.Contains(err.Error(), "0.214") ||
+		!strings.Contains(err.Error(), "less than one") {
+		t.Errorf("0.05/h of c5.2xlarge at 0.214/h: err %v; want it to name the item, the price and less than one instance", err)
+	}
+	// A Savings Plan costs the commitment sent an hour.
+	plan.Items[0] = commitments.PlanItem{ID: "c/sp", Date: now, HourlyCommitment: usd("1.2345"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: "No Upfront"}}
+	reqs, err = awsinventory.Prepare(context.Background(), c, plan, plan.Due(now, nil))
+	if err != nil || !reqs[0].HourlyCost.Equal(usd("1.234")) {
+		t.Errorf("Savings Plan of 1.2345/h: %v, %+v; want it to cost the 1.234/h sent", err, reqs)
+	}
+}
+
+// TestPrepareRefusesCommitmentBelowTheMinimum: CreateSavingsPlan's
+// commitment is "a value between 0.001 and 1 million"; an item of
+// 0.0004/h was sent as "commitment":"0" (rounded to three decimals) and
+// shown as due. It is an error naming the item and the minimum.
+func TestPrepareRefusesCommitmentBelowTheMinimum(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	plan := commitments.Plan{BillingAccountID: "1", Items: []commitments.PlanItem{{ID: "a/tiny", Date: now, HourlyCommitment: usd("0.0004"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: "No Upfront"}}}}
+	reqs, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, plan.Due(now, nil))
+	if err == nil || !strings.Contains(err.Error(), "a/tiny") || !strings.Contains(err.Error(), "0.001") {
+		body := ""
+		if len(reqs) > 0 {
+			body = reqs[0].Payload.Body
+		}
+		t.Errorf("0.0004/h: err %v, body %s; want an error naming the item and the 0.001/h minimum", err, body)
+	}
+}
+
+// TestPrepareRefusesAPlanInAnotherCurrency: Savings Plans and Reserved
+// Instances are offered in USD; the plan of an account billed in EUR is in
+// EUR (the bill's currency), and its 1.5 EUR/h was sent as commitment
+// "1.5", which AWS reads as 1.5 USD/h, and its RI amount compared with USD
+// prices. Both are errors naming the two currencies; nothing is built.
+func TestPrepareRefusesAPlanInAnotherCurrency(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	now := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	eur := tally.MustParseMoney("1.5", "EUR")
+	for _, o := range []commitments.Offer{
+		{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: "No Upfront"},
+		{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: "No Upfront", Region: "eu-west-1", Family: "m5", InstanceType: "m5.xlarge"},
+	} {
+		plan := commitments.Plan{BillingAccountID: "1", Items: []commitments.PlanItem{{ID: "a/" + o.Kind, Date: now, HourlyCommitment: eur, Offer: o}}}
+		reqs, err := awsinventory.Prepare(context.Background(), clients(t, srv), plan, plan.Due(now, nil))
+		if err == nil || !strings.Contains(err.Error(), "EUR") || !strings.Contains(err.Error(), "USD") {
+			body := ""
+			if len(reqs) > 0 {
+				body = reqs[0].Payload.Body
+			}
+			t.Errorf("%s in EUR: err %v, body %s; want an error naming EUR and USD", o.Kind, err, body)
+		}
 	}
 }

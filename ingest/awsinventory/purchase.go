@@ -52,6 +52,8 @@ type Request struct {
 	Due        bool                 `json:"due"` // the item may be sent now (commitments.Plan.Due)
 	OfferingID string               `json:"offeringId"`
 	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
+	HourlyCost tally.Money          `json:"hourlyCost"`         // what the purchase costs an hour: the commitment sent; RIs: Quantity × the offering's price (upfront spread over the term)
+	Upfront    tally.Money          `json:"upfront"`            // of it, what is charged at once when bought (Partial and All Upfront)
 	Payload    Payload              `json:"payload"`
 	Caller     *Caller              `json:"caller,omitempty"` // whose credentials send it (set by the caller of Prepare)
 	Item       commitments.PlanItem `json:"-"`
@@ -99,8 +101,21 @@ func Prepare(ctx context.Context, c *Clients, plan commitments.Plan, due map[str
 	return out, nil
 }
 
+// errCurrency is the error of a plan item in a currency AWS does not sell
+// the commitment in (an account billed in EUR has its plan in EUR): its
+// amount would be read as another currency's.
+func errCurrency(it commitments.PlanItem, sold string) error {
+	return fmt.Errorf("the plan is in %s (its bill's currency), but AWS sells this commitment in %s and Tally does not convert currencies: "+
+		"nothing is built; buy it in the AWS console at the %s amount", it.HourlyCommitment.Currency(), sold, sold)
+}
+
 func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem) (*Request, error) {
 	o := it.Offer
+	// CurrencyCode is CNY or USD: an amount in another currency would be
+	// sent as the same number of dollars.
+	if cur := it.HourlyCommitment.Currency(); cur != "USD" && cur != "CNY" {
+		return nil, errCurrency(it, "USD (CNY in China)")
+	}
 	planType := sptypes.SavingsPlanTypeCompute
 	in := &savingsplans.DescribeSavingsPlansOfferingsInput{
 		Durations:      []int64{int64(o.TermMonths) * 365 * 86400 / 12},
@@ -124,6 +139,7 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 		}
 		for _, off := range page.SearchResults {
 			if off.PlanType == planType && string(off.PaymentOption) == o.Payment && off.DurationSeconds == in.Durations[0] &&
+				string(off.Currency) == string(it.HourlyCommitment.Currency()) &&
 				(o.Kind != tally.CommitEC2SP || (property(off, "region") == o.Region && property(off, "instanceFamily") == o.Family)) {
 				offering = aws.ToString(off.OfferingId)
 				break
@@ -137,16 +153,35 @@ func prepareSavingsPlan(ctx context.Context, c *Clients, it commitments.PlanItem
 	if offering == "" {
 		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
 	}
+	// The commitment is sent to the thousandth, and must be at least 0.001
+	// ("a value between 0.001 and 1 million"): rounded to 0 it was sent as
+	// "0" and shown as due.
+	commitment := it.HourlyCommitment.Round(3)
+	if c, err := commitment.Cmp(tally.MustParseMoney("0.001", commitment.Currency())); err != nil || c < 0 {
+		return nil, fmt.Errorf("%s/h is less than the 0.001/h a Savings Plan commits at least: remove the item from the plan, or raise it to 0.001",
+			it.HourlyCommitment.Decimal())
+	}
 	create := &savingsplans.CreateSavingsPlanInput{
 		SavingsPlanOfferingId: aws.String(offering),
-		Commitment:            aws.String(it.HourlyCommitment.Round(3).Decimal()),
+		Commitment:            aws.String(commitment.Decimal()),
 		ClientToken:           aws.String(clientToken(it.ID)),
 		Tags:                  map[string]string{"tally:plan-item": it.ID},
 	}
-	if upfront := upfrontOf(it); upfront.Sign() > 0 {
-		create.UpfrontPaymentAmount = aws.String(upfront.Round(2).Decimal())
+	upfront := tally.MustParseMoney("0", commitment.Currency())
+	switch o.Payment {
+	case commitments.PartialUpfront:
+		var err error
+		if upfront, err = partialUpfront(commitment, o.TermMonths); err != nil {
+			return nil, err
+		}
+		create.UpfrontPaymentAmount = aws.String(upfront.Decimal())
+	case commitments.AllUpfront: // the whole term, by the offering: not a request field
+		var err error
+		if upfront, err = commitment.MulRatio(uint64(commitments.TermHours(o.TermMonths)), 1); err != nil {
+			return nil, fmt.Errorf("upfront payment of %s/h: %w", commitment, err)
+		}
 	}
-	r := &Request{OfferingID: offering}
+	r := &Request{OfferingID: offering, HourlyCost: commitment, Upfront: upfront}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := c.SavingsPlans.CreateSavingsPlan(ctx, create, func(o *savingsplans.Options) {
@@ -194,23 +229,51 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	if off == nil {
 		return nil, fmt.Errorf("%s: %w", commitments.Describe(o), ErrNoOffering)
 	}
+	if sold := string(off.CurrencyCode); sold != string(it.HourlyCommitment.Currency()) {
+		return nil, errCurrency(it, sold)
+	}
 	// What one instance costs an hour: recurring charges and usage price,
 	// plus the fixed price spread over the term.
-	per := float64(aws.ToFloat32(off.UsagePrice)) + float64(aws.ToFloat32(off.FixedPrice))/float64(seconds/3600)
-	for _, rc := range off.RecurringCharges {
-		if rc.Frequency == ec2types.RecurringChargeFrequencyHourly {
-			per += aws.ToFloat64(rc.Amount)
+	per, err := instanceHourly(off, seconds, it.HourlyCommitment.Currency())
+	if err != nil {
+		return nil, err
+	}
+	// As many whole instances as the item's amount pays for, never more:
+	// the amount is the risk-bounded level, and rounding up bought past it.
+	n := int64(math.Floor(it.HourlyCommitment.Float64() / per.Float64()))
+	cost := func(n int64) tally.Money { m, _ := per.MulRatio(uint64(max(n, 0)), 1); return m }
+	for n > 0 {
+		if c, _ := cost(n).Cmp(it.HourlyCommitment); c <= 0 {
+			break
 		}
+		n--
 	}
-	if per <= 0 {
-		return nil, fmt.Errorf("offering %s: no hourly price", aws.ToString(off.ReservedInstancesOfferingId))
+	for {
+		if c, _ := cost(n + 1).Cmp(it.HourlyCommitment); c > 0 {
+			break
+		}
+		n++
 	}
-	n := int32(math.Max(1, math.Round(it.HourlyCommitment.Float64()/per)))
+	if n < 1 {
+		return nil, fmt.Errorf("%s/h buys less than one %s Reserved Instance (%s/h each, upfront spread over the term): "+
+			"nothing to buy; remove the item from the plan, or raise it to %s/h for one", it.HourlyCommitment.Format(3), o.InstanceType,
+			per.Format(4), per.Format(4))
+	}
+	if n > math.MaxInt32 {
+		return nil, fmt.Errorf("%s/h: %d %s Reserved Instances, too many for one purchase", it.HourlyCommitment.Format(3), n, o.InstanceType)
+	}
 	in := &ec2.PurchaseReservedInstancesOfferingInput{
-		InstanceCount:               aws.Int32(n),
+		InstanceCount:               aws.Int32(int32(n)),
 		ReservedInstancesOfferingId: off.ReservedInstancesOfferingId,
 	}
-	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: n}
+	fixed, err := tally.ParseMoney(strconv.FormatFloat(float64(aws.ToFloat32(off.FixedPrice)), 'f', -1, 32), it.HourlyCommitment.Currency())
+	if err != nil {
+		return nil, fmt.Errorf("offering %s: fixed price: %w", aws.ToString(off.ReservedInstancesOfferingId), err)
+	}
+	if fixed, err = fixed.MulRatio(uint64(n), 1); err != nil {
+		return nil, err
+	}
+	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: int32(n), HourlyCost: cost(n), Upfront: fixed}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := cl.PurchaseReservedInstancesOffering(ctx, in, func(eo *ec2.Options) {
@@ -228,6 +291,52 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	}
 	r.send = func(ctx context.Context) (json.RawMessage, error) { return call(ctx, true) }
 	return r, nil
+}
+
+// instanceHourly returns what one instance of a Reserved Instance offering
+// costs an hour in cur: its usage price and hourly recurring charges, plus
+// its fixed price spread over the term's seconds. The SDK's float prices
+// are read as the decimals AWS sent.
+func instanceHourly(off *ec2types.ReservedInstancesOffering, seconds int64, cur tally.Currency) (tally.Money, error) {
+	id := aws.ToString(off.ReservedInstancesOfferingId)
+	price := func(what string, f float64, bits int) (tally.Money, error) {
+		m, err := tally.ParseMoney(strconv.FormatFloat(f, 'f', -1, bits), cur)
+		if err != nil {
+			return tally.Money{}, fmt.Errorf("offering %s: %s %v: %w", id, what, f, err)
+		}
+		return m, nil
+	}
+	per, err := price("usage price", float64(aws.ToFloat32(off.UsagePrice)), 32)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	fixed, err := price("fixed price", float64(aws.ToFloat32(off.FixedPrice)), 32)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	if seconds >= 3600 {
+		if fixed, err = fixed.MulRatio(1, uint64(seconds/3600)); err != nil {
+			return tally.Money{}, err
+		}
+		if per, err = per.Add(fixed); err != nil {
+			return tally.Money{}, err
+		}
+	}
+	for _, rc := range off.RecurringCharges {
+		if rc.Frequency == ec2types.RecurringChargeFrequencyHourly {
+			m, err := price("recurring charge", aws.ToFloat64(rc.Amount), 64)
+			if err != nil {
+				return tally.Money{}, err
+			}
+			if per, err = per.Add(m); err != nil {
+				return tally.Money{}, err
+			}
+		}
+	}
+	if per.Sign() <= 0 {
+		return tally.Money{}, fmt.Errorf("offering %s: no hourly price", id)
+	}
+	return per, nil
 }
 
 // capture records the serialized HTTP request at the end of the build
@@ -271,19 +380,24 @@ func property(o sptypes.SavingsPlanOffering, name string) string {
 	return ""
 }
 
-// upfrontOf returns what a Savings Plan item pays upfront: the whole term
-// for All Upfront, half of it for Partial Upfront.
-func upfrontOf(it commitments.PlanItem) tally.Money {
-	hours := uint64(commitments.TermHours(it.Offer.TermMonths))
-	switch it.Offer.Payment {
-	case commitments.AllUpfront:
-		m, _ := it.HourlyCommitment.MulRatio(hours, 1)
-		return m
-	case commitments.PartialUpfront:
-		m, _ := it.HourlyCommitment.MulRatio(hours, 2)
-		return m
+// partialUpfront returns what a Partial Upfront Savings Plan of hourly
+// commitment over months pays upfront: CreateSavingsPlan's
+// upfrontPaymentAmount, "a whole number between 50 and 99 percent of the
+// total value of the Savings Plan" (and taken for Partial Upfront only: an
+// All Upfront plan pays its whole term by its offering). Half the total,
+// rounded up to a whole unit of the currency.
+func partialUpfront(hourly tally.Money, months int) (tally.Money, error) {
+	half, err := hourly.MulRatio(uint64(commitments.TermHours(months)), 2)
+	if err != nil {
+		return tally.Money{}, fmt.Errorf("upfront payment of %s/h: %w", hourly, err)
 	}
-	return tally.Money{}
+	whole := half.Round(0)
+	if c, err := whole.Cmp(half); err != nil {
+		return tally.Money{}, err
+	} else if c < 0 {
+		return whole.Add(tally.FromInt(1, half.Currency()))
+	}
+	return whole, nil
 }
 
 // clientToken derives an idempotency token from the plan item id.

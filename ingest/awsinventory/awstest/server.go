@@ -246,6 +246,34 @@ func (s *Server) savingsPlansAPI(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusBadRequest, "ValidationException", "unknown savingsPlanOfferingId "+offering)
 			return
 		}
+		// upfrontPaymentAmount: "a whole number between 50 and 99 percent
+		// of the total value of the Savings Plan", "only supported if the
+		// payment option is Partial Upfront" (CreateSavingsPlan's reference).
+		hourly := tally.MustParseMoney(commitment, "USD")
+		hours := uint64(seconds / 3600)
+		total, _ := hourly.MulRatio(hours, 1)
+		upfront, recurring := tally.Money{}, hourly
+		u := str(in["upfrontPaymentAmount"])
+		switch {
+		case u != "" && payment != "Partial Upfront":
+			fail(http.StatusBadRequest, "ValidationException", "upfrontPaymentAmount is only supported for Partial Upfront, not "+payment)
+			return
+		case payment == "Partial Upfront":
+			m, err := tally.ParseMoney(u, "USD")
+			lo, _ := total.MulRatio(50, 100)
+			hi, _ := total.MulRatio(99, 100)
+			cl, _ := m.Cmp(lo)
+			ch, _ := m.Cmp(hi)
+			if err != nil || !m.Equal(m.Round(0)) || cl < 0 || ch > 0 {
+				fail(http.StatusBadRequest, "ValidationException", fmt.Sprintf("upfrontPaymentAmount %q: want a whole number between 50%% and 99%% of %s", u, total))
+				return
+			}
+			upfront = m
+			rest, _ := total.Sub(m)
+			recurring, _ = rest.MulRatio(1, hours)
+		case payment == "All Upfront":
+			upfront, recurring = total, tally.MustParseMoney("0", "USD")
+		}
 		s.mu.Lock()
 		s.seq++
 		id := fmt.Sprintf("sp-%08d", s.seq)
@@ -256,11 +284,8 @@ func (s *Server) savingsPlansAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		c := tally.Commitment{ID: "arn:aws:savingsplans::000000000000:savingsplan/" + id, Kind: kind, TermMonths: int(seconds * 12 / (365 * 86400)),
 			Start: start, End: start.Add(time.Duration(seconds) * time.Second), PaymentOption: payment,
-			HourlyCommitment: tally.MustParseMoney(commitment, "USD"), RecurringHourlyFee: tally.MustParseMoney(commitment, "USD"),
+			HourlyCommitment: hourly, RecurringHourlyFee: recurring, UpfrontFee: upfront,
 			Scope: map[string]string{"region": region, "family": family}, State: "active"}
-		if u := str(in["upfrontPaymentAmount"]); u != "" {
-			c.UpfrontFee = tally.MustParseMoney(u, "USD")
-		}
 		s.add(c)
 		s.mu.Unlock()
 		json.NewEncoder(w).Encode(map[string]string{"savingsPlanId": id})

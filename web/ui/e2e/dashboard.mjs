@@ -582,6 +582,12 @@ await step('commitments of accounts billed in two currencies', async () => {
   const stats = await p.locator('[data-page=commitments] .stats').innerText()
   check(/Utilization\s+–/.test(stats), 'an account without commitments has no utilization (not 0%):\n' + stats)
   await shot(p, 'commitments-one-account')
+  // An account Tally does not know (a mistyped link) is said so, not "this server does not serve commitments".
+  await p.goto(commitmentsBase + '/commitments?account=bogus')
+  const state = p.locator('[data-page=commitments] .state')
+  await state.first().waitFor()
+  const said = await state.first().innerText()
+  check(/"bogus"/.test(said) && (await p.locator('[data-state=not-available]').count()) === 0, 'an unknown account is named, not a missing feature:\n' + said)
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx2.close()
 })

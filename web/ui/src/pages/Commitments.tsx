@@ -91,7 +91,9 @@ export function CommitmentsPage(_: { me: Me }) {
   }, [data.data])
 
   if (data.loading && !data.data) return <Loading what="commitments" />
-  if (data.error?.notAvailable)
+  // A 404 with an account selected is that account unknown (the API names
+  // it), not a server without commitments.
+  if (data.error?.notAvailable && !(s.account && data.error.status === 404))
     return (
       <div class="page" data-page="commitments">
         <h1>Commitments</h1>
