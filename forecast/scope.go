@@ -104,3 +104,27 @@ func ParseScope(str string) (Scope, error) {
 	}
 	return Scope{}, fmt.Errorf("scope %q: want one of %s", str, strings.Join(kinds, ", "))
 }
+
+// CanonicalScope returns the scope, or scope prefix, str as stored: its key
+// segments path-escaped once whether str has them escaped
+// ("spend/service/Amazon%20EC2", as String and `tally forecast run` write
+// them) or plain ("spend/service/Amazon EC2", what a URL query holding the
+// former decodes to). A segment that does not unescape (a plain name with a
+// '%') is taken as plain. A str of no known kind is returned as it is.
+func CanonicalScope(str string) string {
+	for _, k := range scopeKinds {
+		rest, ok := strings.CutPrefix(str, k.kind+"/")
+		if !ok {
+			continue
+		}
+		parts := strings.Split(rest, "/")
+		for i, p := range parts {
+			if v, err := url.PathUnescape(p); err == nil {
+				p = v
+			}
+			parts[i] = url.PathEscape(p)
+		}
+		return k.kind + "/" + strings.Join(parts, "/")
+	}
+	return str
+}

@@ -29,12 +29,14 @@ type Patch struct {
 
 // Patches groups results by workload and renders one patch per workload.
 // Bare pods cannot be patched this way (their resources are immutable
-// before in-place resize) and are skipped.
+// before in-place resize), nor Jobs (their pod template is immutable: the
+// API server refuses the patch; a CronJob's template is patched instead),
+// and are skipped.
 func Patches(results []ContainerResult) ([]Patch, error) {
 	byWorkload := map[tally.WorkloadRef][]ContainerResult{}
 	var order []tally.WorkloadRef
 	for _, r := range results {
-		if r.Workload.Kind == tally.KindPod || r.Workload.Kind == "" {
+		if r.Workload.Kind == tally.KindPod || r.Workload.Kind == tally.KindJob || r.Workload.Kind == "" {
 			continue
 		}
 		if _, ok := byWorkload[r.Workload]; !ok {

@@ -128,3 +128,18 @@ func TestPatchCommandHostileNames(t *testing.T) {
 		t.Errorf("plain names quoted: %s", patches[0].Command)
 	}
 }
+
+// TestPatchesSkipJobs: a Job's pod template is immutable (the API server
+// refuses `kubectl patch job` on spec.template), so a Job gets no patch, as
+// a bare pod gets none; its CronJob's template is what to patch.
+func TestPatchesSkipJobs(t *testing.T) {
+	job := tally.WorkloadRef{Cluster: "prod", Namespace: "etl", Kind: tally.KindJob, Name: "backfill"}
+	patches, err := Patches([]ContainerResult{{Workload: job, Container: "etl", Current: Resources{CPURequest: 1, MemoryRequest: GiB},
+		Recommendation: Recommendation{Resources: Resources{CPURequest: 0.5, MemoryRequest: 512 * MiB, MemoryLimit: 768 * MiB}, Confidence: 14}, MonthlySavings: usd("3")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range patches {
+		t.Errorf("patch for %s: %s", p.Workload, p.Command)
+	}
+}

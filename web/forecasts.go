@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/forecast"
 )
 
 // ForecastStore reads stored forecasts.
@@ -24,11 +25,13 @@ type forecastsResponse struct {
 // forecasts answers GET /api/v1/forecasts?scope=S with the newest forecast of
 // scope S (404 when there is none); a scope ending in "*" (e.g.
 // "spend/account/*") or no scope at all lists the newest forecast of every
-// matching scope.
+// matching scope. Names in S may be escaped as stored and as `tally forecast
+// run` prints them (spend/service/Amazon%20EC2, which the query decodes) or
+// plain (spend/service/Amazon EC2, %2520 in the URL).
 func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
 	scope := r.URL.Query().Get("scope")
 	if prefix, ok := strings.CutSuffix(scope, "*"); ok || scope == "" {
-		fs, err := s.fcs.LatestForecasts(r.Context(), prefix)
+		fs, err := s.fcs.LatestForecasts(r.Context(), forecast.CanonicalScope(prefix))
 		if err != nil {
 			s.error(w, r, err)
 			return
@@ -39,7 +42,7 @@ func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: fs})
 		return
 	}
-	f, err := s.fcs.LatestForecast(r.Context(), scope)
+	f, err := s.fcs.LatestForecast(r.Context(), forecast.CanonicalScope(scope))
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -117,3 +117,40 @@ func TestForecastsAPI(t *testing.T) {
 		t.Errorf("GET cpu/*: %d %+v, want an empty list", code, body)
 	}
 }
+
+// TestForecastsAPIEscapedScope: a scope whose name holds a character that
+// scopes path-escape (a space in "Amazon EC2") is found when asked for as
+// `tally forecast run` prints it (…/Amazon%20EC2 in the URL, which the query
+// decodes to "Amazon EC2") and by the plain name, exactly and as a prefix; it
+// answered 404 unless the escape itself was escaped (%2520).
+func TestForecastsAPIEscapedScope(t *testing.T) {
+	db := pgtest.New(t)
+	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	loadDailyBill(t, db, now.Truncate(24*time.Hour))
+	if _, err := forecast.ForecastSpend(context.Background(), db, forecast.SpendOptions{Lag: forecast.DefaultLag, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Forecasts: db, Auth: db})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"spend/service/Amazon%20EC2",   // as printed, in a URL
+		"spend/service/Amazon+EC2",     // a form-encoded space
+		"spend/service/Amazon%2520EC2", // the escape escaped
+		"spend/service/Amazon%20E*",    // a prefix
+		"spend/service/Amazon%20*",
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/forecasts?scope="+q, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		var body forecastsResponse
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil || len(body.Forecasts) != 1 ||
+			body.Forecasts[0].Scope != "spend/service/Amazon%20EC2" {
+			t.Errorf("GET ?scope=%s: %d %s, want the forecast of spend/service/Amazon%%20EC2", q, rec.Code, rec.Body.String())
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -77,11 +78,13 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		return to.IsZero() || !to.Before(end)
 	}
 	groups := map[groupKey]*rightsizing.NodeGroup{}
-	nodeGroup := map[string]groupKey{} // cluster/node name → group
+	nodeGroup := map[string]groupKey{} // cluster/node name → group, of the nodes alive
+	everyNode := map[string]groupKey{} // likewise of every node in the window
 	allocatable := map[string][2]float64{}
 	var order []groupKey
 	for i := range nodes {
 		n := &nodes[i]
+		everyNode[string(n.Cluster)+"/"+n.Name] = groupKey{n.Cluster, nodeGroupOf(n)}
 		if !alive(n.Cluster, n.ValidTo) {
 			continue
 		}
@@ -105,15 +108,13 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			allocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
 		}
 	}
-	// Pod requests by group; DaemonSet pods become per-node overhead.
+	// Pod requests by group; DaemonSet pods become per-node overhead; the
+	// pods of Jobs and CronJobs that ran in the window, at their peak.
 	podsOf := map[groupKey][]rightsizing.PodRequest{}
+	batchOf := map[groupKey][]batchPod{}
 	dsPerNode := map[string][2]float64{}
 	for i := range pods {
 		p := &pods[i]
-		k, ok := nodeGroup[string(p.Ref.Cluster)+"/"+p.NodeName]
-		if !ok || !alive(p.Ref.Cluster, p.ValidTo) {
-			continue
-		}
 		var cpu float64
 		var mem int64
 		for _, c := range p.Containers {
@@ -123,6 +124,19 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			}
 			cpu, mem = cpu+r.CPURequest, mem+r.MemoryRequest
 		}
+		if kind := p.Workload().Kind; kind == tally.KindJob || kind == tally.KindCronJob {
+			// A job's pods come and go: the group must hold them when they
+			// run, not only when one happens to run at the end.
+			if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok && groups[k] != nil {
+				batchOf[k] = append(batchOf[k], batchPod{rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName},
+					p.ValidFrom, p.ValidTo})
+			}
+			continue
+		}
+		k, ok := nodeGroup[string(p.Ref.Cluster)+"/"+p.NodeName]
+		if !ok || !alive(p.Ref.Cluster, p.ValidTo) {
+			continue
+		}
 		if p.OwnerKind == tally.KindDaemonSet {
 			key := string(p.Ref.Cluster) + "/" + p.NodeName
 			d := dsPerNode[key]
@@ -130,6 +144,13 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			continue
 		}
 		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName})
+	}
+	batchAt := map[groupKey]time.Time{}
+	batchN := map[groupKey]int{}
+	for k, b := range batchOf {
+		peak, at := batchPeak(b)
+		podsOf[k] = append(podsOf[k], peak...)
+		batchAt[k], batchN[k] = at, len(peak)
 	}
 	for node, d := range dsPerNode {
 		g := groups[nodeGroup[node]]
@@ -153,9 +174,94 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			o.Log.log.Warn("node group skipped", "cluster", k.cluster, "group", k.name, "err", err)
 			continue
 		}
+		if n := batchN[k]; n > 0 {
+			plan.Explanation += fmt.Sprintf("; the pods include %d of Jobs and CronJobs, as many as ran together (at %s)", n, batchAt[k].Format(time.RFC3339))
+		}
 		plans = append(plans, plan)
 	}
 	return plans, nil
+}
+
+// batchPod is a pod of a Job or CronJob with when it ran ([from, to); to
+// zero while it runs).
+type batchPod struct {
+	req      rightsizing.PodRequest
+	from, to time.Time
+}
+
+// batchPeak returns the batch pods running together when their requests
+// peak: at the start of a pod where the running pods' CPU and memory, each
+// as a share of its own peak, sum highest (the earliest such start). Runs
+// that never overlap need room for the largest alone; runs that overlap
+// (a daily job during an hourly one) need room for both. It returns them
+// and the time they ran together.
+func batchPeak(pods []batchPod) ([]rightsizing.PodRequest, time.Time) {
+	type event struct {
+		at    time.Time
+		start bool
+		i     int
+	}
+	var events []event
+	for i, p := range pods {
+		events = append(events, event{p.from, true, i})
+		if !p.to.IsZero() {
+			events = append(events, event{p.to, false, i})
+		}
+	}
+	// In time order, ends before starts at the same time: a pod that ends
+	// as another starts does not run with it.
+	slices.SortStableFunc(events, func(a, b event) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		switch {
+		case a.start == b.start:
+			return 0
+		case a.start:
+			return 1
+		}
+		return -1
+	})
+	type load struct {
+		at  time.Time
+		cpu float64
+		mem float64
+	}
+	var loads []load
+	var cpu, mem, peakCPU, peakMem float64
+	for _, e := range events {
+		r := pods[e.i].req
+		if !e.start {
+			cpu, mem = cpu-r.CPU, mem-float64(r.Memory)
+			continue
+		}
+		cpu, mem = cpu+r.CPU, mem+float64(r.Memory)
+		loads = append(loads, load{e.at, cpu, mem})
+		peakCPU, peakMem = max(peakCPU, cpu), max(peakMem, mem)
+	}
+	if len(loads) == 0 {
+		return nil, time.Time{}
+	}
+	best, bestScore := loads[0].at, -1.0
+	for _, l := range loads {
+		score := 0.0
+		if peakCPU > 0 {
+			score += l.cpu / peakCPU
+		}
+		if peakMem > 0 {
+			score += l.mem / peakMem
+		}
+		if score > bestScore+1e-12 {
+			best, bestScore = l.at, score
+		}
+	}
+	var out []rightsizing.PodRequest
+	for _, p := range pods {
+		if !p.from.After(best) && (p.to.IsZero() || p.to.After(best)) {
+			out = append(out, p.req)
+		}
+	}
+	return out, best
 }
 
 // addNode counts the node called name among its type and purchase option.

@@ -592,3 +592,93 @@ func TestRightsizeBacktestZeroDurations(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsizePlansNodesForBatchPods: a node group that runs a CronJob's
+// pods keeps room for them. Its plan took only the pods running at the last
+// report, so a group whose job had finished planned no nodes: "none (remove
+// the group)", saving the node's whole cost, and the next run had nowhere to
+// go.
+func TestRightsizePlansNodesForBatchPods(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{
+		// b0 ran the first run and was scaled away; b1 runs now.
+		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
+		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name, node string, from, to time.Time) tally.Pod {
+		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
+			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
+		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+		"--format", "json", "--no-store"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct {
+		Nodes []rightsizing.NodePlan
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	for _, p := range res.Nodes {
+		if p.Group != "batch" {
+			continue
+		}
+		var cpu float64
+		for _, n := range p.Planned {
+			cpu += n.CPUUsed
+		}
+		if len(p.Planned) == 0 || cpu < 3 || p.MonthlySavings.Sign() != 0 {
+			t.Fatalf("batch group plan: %d planned types, %.2f cores requested, saving %s: %s; want its m5.xlarge kept for the 3-core job",
+				len(p.Planned), cpu, p.MonthlySavings, p.Explanation)
+		}
+		return
+	}
+	t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+}
+
+// TestBatchPeak: runs that never overlap need room for the largest; runs
+// that overlap for both; a run ending as another starts does not overlap it.
+func TestBatchPeak(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	pod := func(name string, cpu float64, from, to int) batchPod {
+		var end time.Time
+		if to >= 0 {
+			end = t0.Add(time.Duration(to) * time.Hour)
+		}
+		return batchPod{rightsizing.PodRequest{Name: name, CPU: cpu, Memory: 1 << 30}, t0.Add(time.Duration(from) * time.Hour), end}
+	}
+	for _, tc := range []struct {
+		name string
+		pods []batchPod
+		want string
+	}{
+		{"apart", []batchPod{pod("a", 1, 0, 1), pod("b", 3, 2, 3), pod("c", 2, 4, 5)}, "b"},
+		{"overlapping", []batchPod{pod("hourly", 1, 0, 1), pod("daily", 3, 0, 5), pod("hourly2", 1, 1, 2)}, "hourly,daily"},
+		{"end meets start", []batchPod{pod("a", 2, 0, 1), pod("b", 2, 1, 2)}, "a"},
+		{"still running", []batchPod{pod("a", 2, 0, 1), pod("b", 1, 3, -1), pod("c", 1, 4, 6)}, "b,c"},
+	} {
+		got, _ := batchPeak(tc.pods)
+		var names []string
+		for _, p := range got {
+			names = append(names, p.Name)
+		}
+		if strings.Join(names, ",") != tc.want {
+			t.Errorf("%s: %v, want %s", tc.name, names, tc.want)
+		}
+	}
+}
