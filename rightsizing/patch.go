@@ -56,9 +56,12 @@ func Patches(results []ContainerResult) ([]Patch, error) {
 			return nil, fmt.Errorf("patch %s: %w", w, err)
 		}
 		kind := strings.ToLower(w.Kind)
-		file := fmt.Sprintf("%s.%s.%s.%s.yaml", fileSafe(string(w.Cluster)), fileSafe(w.Namespace), kind, fileSafe(w.Name))
+		// The kind, like the names, is what the pod's controller reference
+		// says, which whoever creates the pod writes: made file-safe and
+		// quoted like them.
+		file := fmt.Sprintf("%s.%s.%s.%s.yaml", fileSafe(string(w.Cluster)), fileSafe(w.Namespace), fileSafe(kind), fileSafe(w.Name))
 		out = append(out, Patch{Workload: w, File: file, YAML: doc,
-			Command: fmt.Sprintf("kubectl --context %s -n %s patch %s %s --patch-file %s", shellArg(string(w.Cluster)), shellArg(w.Namespace), kind,
+			Command: fmt.Sprintf("kubectl --context %s -n %s patch %s %s --patch-file %s", shellArg(string(w.Cluster)), shellArg(w.Namespace), shellArg(kind),
 				shellArg(w.Name), file)})
 	}
 	return out, nil

@@ -143,3 +143,25 @@ func TestPatchesSkipJobs(t *testing.T) {
 		t.Errorf("patch for %s: %s", p.Workload, p.Command)
 	}
 }
+
+// TestPatchHostileKind: the workload kind is a pod's controller reference
+// as the agent read it, which whoever creates the pod writes. A kind with
+// '/' and ".." put the patch file outside --patch-dir, and one with shell
+// syntax went unquoted into the kubectl command.
+func TestPatchHostileKind(t *testing.T) {
+	rec := Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 64 * MiB}, Confidence: 14}
+	for _, kind := range []string{"/../../../../tmp/x", "Deployment;touch /tmp/pwned;", "$(id)", ".."} {
+		w := tally.WorkloadRef{Cluster: "prod", Namespace: "shop", Kind: kind, Name: "api"}
+		patches, err := Patches([]ContainerResult{{Workload: w, Container: "c", Current: Resources{CPURequest: 1}, Recommendation: rec}})
+		if err != nil || len(patches) != 1 {
+			t.Fatal(patches, err)
+		}
+		p := patches[0]
+		if strings.ContainsAny(p.File, `/\;$() `) {
+			t.Errorf("kind %q: file %q is not a plain file name", kind, p.File)
+		}
+		if !strings.Contains(p.Command, " patch "+shellArg(strings.ToLower(kind))+" api ") {
+			t.Errorf("kind %q: command %q does not quote the kind for the shell", kind, p.Command)
+		}
+	}
+}

@@ -184,7 +184,7 @@ var roleRank = map[string]int{tally.RoleViewer: 1, tally.RoleAdmin: 2}
 
 // requireRole admits users and API tokens with at least role. Agent tokens
 // are refused: they can only ingest. Sessions must send their CSRF token on
-// state-changing requests.
+// state-changing requests. Answers are marked Cache-Control: no-store.
 func (s *Server) requireRole(role string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -202,6 +202,10 @@ func (s *Server) requireRole(role string) func(http.Handler) http.Handler {
 			case p.Kind == "session" && !safeMethod(r.Method) && !validCSRF(p, r.Header.Get(CSRFHeader)):
 				s.error(w, r, tally.Errorf(tally.EForbidden, "missing or wrong %s header: reload the page", CSRFHeader))
 			default:
+				// Everything behind sign-in is the organization's costs (or
+				// a secret): no cache, shared or private, may keep it, be it
+				// JSON, a CSV or pprof export, or /metrics.
+				w.Header().Set("Cache-Control", "no-store")
 				next.ServeHTTP(w, r)
 			}
 		})

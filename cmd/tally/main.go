@@ -72,6 +72,8 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	logTo := stderr // the logger picks its format by whether this is a terminal; its text format quotes control characters
+	stdout, stderr = terminalSafe(stdout), terminalSafe(stderr)
 	var c cli
 	parser, err := kong.New(&c,
 		kong.Name("tally"),
@@ -91,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	a := &app{globals: &c.globals, log: newLogger(c.LogLevel, c.LogFormat, stderr), stdout: stdout, stderr: stderr}
+	a := &app{globals: &c.globals, log: newLogger(c.LogLevel, c.LogFormat, logTo), stdout: stdout, stderr: stderr}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
