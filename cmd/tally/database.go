@@ -56,6 +56,20 @@ func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(
 	return db, func() { db.Close(); stop() }, nil
 }
 
+// dropEmbeddedDB drops the embedded server's database name, closing the
+// connections to it.
+func (a *app) dropEmbeddedDB(ctx context.Context, name string) error {
+	srv, err := embedded.Start(ctx, embedded.Config{DataDir: a.globals.DataDir, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	err = postgres.DropDatabase(ctx, srv.URL("postgres"), name)
+	if serr := srv.Stop(); err == nil {
+		err = serr
+	}
+	return err
+}
+
 // openMigrated opens the database and applies pending migrations.
 func (a *app) openMigrated(ctx context.Context) (*postgres.DB, func(), error) {
 	db, closeDB, err := a.openDB(ctx)

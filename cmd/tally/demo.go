@@ -39,14 +39,6 @@ func (c *demoCmd) Validate() error { return validateDemoDays(c.Days, c.ProfileDa
 // A second start with the same organization skips the loading.
 func (c *demoCmd) Run(ctx context.Context, a *app) error {
 	start := time.Now()
-	db, closeDB, err := a.openNamedDB(ctx, demoDatabase)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	if err := a.migrate(ctx, db); err != nil {
-		return err
-	}
 	dir := c.Dir
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(a.dataDir()), "demo", fmt.Sprintf("seed-%d-days-%d", c.Seed, c.Days))
@@ -60,6 +52,11 @@ func (c *demoCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	db, closeDB, err := c.openDB(ctx, a, m)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
 	admin, pw, err := demoAdmin(ctx, db)
 	if err != nil {
 		return err
@@ -75,6 +72,50 @@ func (c *demoCmd) Run(ctx context.Context, a *app) error {
 		a.printDemoLogin(url, admin, pw)
 		return nil
 	})
+}
+
+// openDB opens the demo database, migrated. When it holds another
+// organization than m (the demo of an earlier day: each day's ends at that
+// day's midnight; or of another seed or length), the embedded server's
+// demo database is made anew: loading over it added the new organization's
+// pods and nodes to the old one's (a StatefulSet of 3 showed 5.8 replicas).
+// An external database (--database-url) holding another is refused.
+func (c *demoCmd) openDB(ctx context.Context, a *app, m *demo.Manifest) (*postgres.DB, func(), error) {
+	for anew := false; ; anew = true {
+		db, closeDB, err := a.openNamedDB(ctx, demoDatabase)
+		if err != nil {
+			return nil, nil, err
+		}
+		st, ok, err := a.demoLoaded(ctx, db)
+		if err != nil {
+			closeDB()
+			return nil, nil, err
+		}
+		if !ok || st.same(m) || anew {
+			return db, closeDB, nil
+		}
+		closeDB()
+		loaded := fmt.Sprintf("seed %d, %s to %s", st.Seed, tally.FormatDay(st.Start), tally.FormatDay(st.End))
+		if a.globals.DatabaseURL != "" {
+			return nil, nil, tally.Errorf(tally.EInvalid,
+				"the database holds another demo organization (%s): loading this one over it would mix the two; give tally demo an empty database", loaded)
+		}
+		a.log.Info("replacing the demo database: it holds another organization", "loaded", loaded,
+			"new", fmt.Sprintf("seed %d, %s to %s", m.Seed, tally.FormatDay(m.Start), tally.FormatDay(m.End)))
+		if err := a.dropEmbeddedDB(ctx, demoDatabase); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// demoLoaded migrates db and returns the organization it holds, if any.
+func (a *app) demoLoaded(ctx context.Context, db *postgres.DB) (demoState, bool, error) {
+	var st demoState
+	if err := a.migrate(ctx, db); err != nil {
+		return st, false, err
+	}
+	ok, err := db.Setting(ctx, "demo", &st)
+	return st, ok, err
 }
 
 // demoAgentMaxAge is how old the agent intervals the demo posts may be: it

@@ -216,3 +216,50 @@ func TestDemoDirNotItsOwn(t *testing.T) {
 		t.Errorf("a new directory: %v", err)
 	}
 }
+
+// TestDemoReplacesAnotherOrganization: each day's demo organization ends
+// at that day's midnight, so a restart the next day generates another.
+// It was loaded over the one the database held, adding its pods and nodes
+// to the old ones (a StatefulSet of 3 replicas showed 5.8). The embedded
+// demo database is made anew for it; the same organization is kept.
+func TestDemoReplacesAnotherOrganization(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an embedded PostgreSQL")
+	}
+	ctx := context.Background()
+	a := &app{globals: &globals{DataDir: pgtest.EmbeddedDataDir(t)}, log: slog.New(slog.DiscardHandler)}
+	c := &demoCmd{}
+	yesterday := &demo.Manifest{Seed: 1, Days: 90, Start: time.Date(2026, 8, 24, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC),
+		Version: demo.ManifestVersion}
+	today := *yesterday
+	today.Start, today.End = today.Start.AddDate(0, 0, 1), today.End.AddDate(0, 0, 1)
+
+	db, closeDB, err := c.openDB(ctx, a, yesterday)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := demoState{Seed: yesterday.Seed, Days: yesterday.Days, Start: yesterday.Start, End: yesterday.End, Version: yesterday.Version}
+	if err := db.PutSetting(ctx, "demo", st, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSetting(ctx, "marker", 1, "test"); err != nil {
+		t.Fatal(err)
+	}
+	closeDB()
+
+	for _, tc := range []struct {
+		m          *demo.Manifest
+		keepMarker bool
+	}{{yesterday, true}, {&today, false}} {
+		db, closeDB, err := c.openDB(ctx, a, tc.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		ok, err := db.Setting(ctx, "marker", &v)
+		closeDB()
+		if err != nil || ok != tc.keepMarker {
+			t.Errorf("organization ending %s: the database's data kept %v (%v), want %v", tally.FormatDay(tc.m.End), ok, err, tc.keepMarker)
+		}
+	}
+}
