@@ -28,7 +28,10 @@ import (
 func replaceOtherSources(ctx context.Context, tx pgx.Tx, keys []tally.BillingPeriodKey, subs [][]string, replace []string) ([]tally.SourceOverlap, error) {
 	var refused, replaced []tally.SourceOverlap
 	for i, k := range keys {
-		if len(subs[i]) == 0 {
+		// A line without a usage account (an adjustment or credit of the
+		// whole account) is no usage account two sources can share.
+		named := slices.DeleteFunc(slices.Clone(subs[i]), func(s string) bool { return s == "" })
+		if len(named) == 0 {
 			continue
 		}
 		rows, err := tx.Query(ctx, `
@@ -36,7 +39,7 @@ func replaceOtherSources(ctx context.Context, tx pgx.Tx, keys []tally.BillingPer
 			       ARRAY(SELECT unnest(sub_accounts) INTERSECT SELECT unnest($4::text[]) ORDER BY 1)
 			FROM billing_periods
 			WHERE billing_account_id = $1 AND billing_period_start = $2 AND source <> $3 AND sub_accounts && $4::text[]
-			ORDER BY source`, k.BillingAccountID, k.Start, k.Source, subs[i])
+			ORDER BY source`, k.BillingAccountID, k.Start, k.Source, named)
 		if err != nil {
 			return nil, fmt.Errorf("find other sources of %s %s: %w", k.BillingAccountID, k.Start.Format("2006-01"), err)
 		}

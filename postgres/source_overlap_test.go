@@ -112,3 +112,28 @@ func periodRows(t *testing.T, db *postgres.DB, k tally.BillingPeriodKey) int64 {
 	}
 	return n
 }
+
+// TestSourceOverlapIgnoresLinesWithoutUsageAccount: a source of account-wide
+// lines (adjustments, credits without a usage account) beside the CUR of
+// the same account and month shares no usage account with it; it was
+// refused as if it billed the CUR's lines again (attribution's
+// TestAttributeEmptyPeriodLineAtMidnight failed on it).
+func TestSourceOverlapIgnoresLinesWithoutUsageAccount(t *testing.T) {
+	db := pgtest.New(t)
+	cur := testLine(t, "2026-10-03T10:00:00Z", "i-0aaa", "9", "9")
+	cur.SubAccountID = ""
+	adj := testLine(t, "2026-10-03T00:00:00Z", "", "5", "5")
+	adj.SubAccountID = ""
+	for _, tc := range []struct {
+		source string
+		line   tally.CostLine
+	}{{"aws-cur", cur}, {"adjustments", adj}} {
+		run, err := db.StartIngestRun(ctx, tc.source, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ReplacePeriods(ctx, tc.source, run, seq([]tally.CostLine{tc.line}), nil, nil); err != nil {
+			t.Errorf("%s: %v", tc.source, err)
+		}
+	}
+}
