@@ -183,7 +183,7 @@ func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 		train[i] = forecast.WideSeries{ID: s.ID, Values: s.Train}
 		test[i] = forecast.WideSeries{ID: s.ID, Values: s.Test}
 	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+	if err := mkdirOutput(c.Out); err != nil {
 		return err
 	}
 	for name, ss := range map[string][]forecast.WideSeries{"Hourly-train.csv": train, "Hourly-test.csv": test} {
