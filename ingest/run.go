@@ -91,6 +91,8 @@ type PeriodSummary struct {
 	Key      tally.BillingPeriodKey
 	Currency tally.Currency
 	Rows     int64
+	// Billed and Effective (amortized) total the period's lines, exactly.
+	Billed, Effective tally.Money
 }
 
 // Result is what a run did.
@@ -345,7 +347,8 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 				if !ok {
 					idx = len(r.res.Periods)
 					r.periods[key] = idx
-					r.res.Periods = append(r.res.Periods, PeriodSummary{Key: key, Currency: l.Currency()})
+					r.res.Periods = append(r.res.Periods, PeriodSummary{Key: key, Currency: l.Currency(),
+						Billed: tally.Zero(l.Currency()), Effective: tally.Zero(l.Currency())})
 				}
 				lastKey, lastIdx = key, idx
 			}
@@ -357,6 +360,13 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 			}
 			if err := r.res.Totals.Add(l); err != nil {
 				return err
+			}
+			var err error
+			if p.Billed, err = p.Billed.Add(l.BilledCost); err != nil {
+				return fmt.Errorf("%s:%d: billed cost: %w", f.Name, lineNo, err)
+			}
+			if p.Effective, err = p.Effective.Add(l.EffectiveCost); err != nil {
+				return fmt.Errorf("%s:%d: effective cost: %w", f.Name, lineNo, err)
 			}
 			if r.overlaps != nil {
 				r.overlaps.add(lastIdx, key.Start, f.Report, l)

@@ -40,6 +40,9 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 	})
 	store := func() error {
 		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if err := refuseOverlapsTx(ctx, tx, in.Cluster, in.Node.Name, in.Intervals); err != nil {
+				return err
+			}
 			fresh, err := claimIntervalsTx(ctx, tx, in.Cluster, in.Node.Name, in.Intervals)
 			if err != nil {
 				return err
@@ -92,6 +95,55 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 		}
 	}
 	return err
+}
+
+// refuseOverlapsTx refuses (EConflict) a batch whose interval overlaps one
+// an earlier batch stored for the node with another start: its time would
+// count twice. An interval with a stored one's start is that interval sent
+// again (claimIntervalsTx), not an overlap. Batches of one node are
+// serialized by a transaction advisory lock, taken before any other, so two
+// overlapping ones cannot both pass the check.
+//
+// The stored intervals checked are those starting within the batch and the
+// last one starting before it: stored intervals do not overlap each other,
+// so no earlier one reaches further.
+func refuseOverlapsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, node string, ivs []tally.AgentIngestInterval) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('agent node ' || $1 || '/' || $2))`, cluster, node); err != nil {
+		return fmt.Errorf("lock node %s: %w", node, err)
+	}
+	if len(ivs) == 0 {
+		return nil
+	}
+	starts, ends := make([]time.Time, len(ivs)), make([]time.Time, len(ivs))
+	lo, hi := ivs[0].Window.Start, ivs[0].Window.End
+	for i, iv := range ivs {
+		starts[i], ends[i] = iv.Window.Start, iv.Window.End
+		lo, hi = minTime(lo, iv.Window.Start), maxTime(hi, iv.Window.End)
+	}
+	var storedStart, storedEnd, start, end time.Time
+	err := tx.QueryRow(ctx, `
+		WITH stored AS (
+			(SELECT interval_start, interval_end FROM agent_intervals
+			WHERE cluster_id = $1 AND node_name = $2 AND interval_start < $5
+			ORDER BY interval_start DESC LIMIT 1)
+			UNION ALL
+			SELECT interval_start, interval_end FROM agent_intervals
+			WHERE cluster_id = $1 AND node_name = $2 AND interval_start >= $5 AND interval_start < $6
+		)
+		SELECT stored.interval_start, stored.interval_end, t.s, t.e
+		FROM stored JOIN unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)
+			ON stored.interval_start < t.e AND stored.interval_end > t.s AND stored.interval_start <> t.s
+		ORDER BY t.s, stored.interval_start LIMIT 1`, cluster, node, starts, ends, lo, hi).Scan(&storedStart, &storedEnd, &start, &end)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check intervals of node %s: %w", node, err)
+	}
+	f := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	return tally.Errorf(tally.EConflict, "node %s: interval [%s, %s) overlaps [%s, %s), stored from an earlier batch: "+
+		"its time would count twice (a batch sent again has the same interval starts; are two agents reporting this node, or did its clock step back?)",
+		node, f(start), f(end), f(storedStart), f(storedEnd))
 }
 
 // claimIntervalsTx records the intervals and returns those not stored before

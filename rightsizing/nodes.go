@@ -82,17 +82,19 @@ type PlannedNodes struct {
 
 // NodePlan is the cheapest mix of nodes found for a group's pods.
 type NodePlan struct {
-	Cluster           tally.ClusterID `json:"cluster"`
-	Group             string          `json:"group"`
-	Current           []NodeCount     `json:"current"`
-	Planned           []PlannedNodes  `json:"planned"`
-	CurrentMonthly    tally.Money     `json:"currentMonthly"`
-	PlannedMonthly    tally.Money     `json:"plannedMonthly"`
-	MonthlySavings    tally.Money     `json:"monthlySavings"`
-	CPUUtilization    float64         `json:"cpuUtilization"`    // requested ÷ allocatable, planned
-	MemoryUtilization float64         `json:"memoryUtilization"` // likewise
-	Unplaced          []string        `json:"unplaced,omitempty"`
-	Explanation       string          `json:"explanation"`
+	Cluster tally.ClusterID `json:"cluster"`
+	Group   string          `json:"group"`
+	Current []NodeCount     `json:"current"`
+	Planned []PlannedNodes  `json:"planned"`
+	// The monthly amounts are in cents (as the table and the stored record
+	// show them): MonthlySavings = CurrentMonthly − PlannedMonthly exactly.
+	CurrentMonthly    tally.Money `json:"currentMonthly"`
+	PlannedMonthly    tally.Money `json:"plannedMonthly"`
+	MonthlySavings    tally.Money `json:"monthlySavings"`
+	CPUUtilization    float64     `json:"cpuUtilization"`    // requested ÷ allocatable, planned
+	MemoryUtilization float64     `json:"memoryUtilization"` // likewise
+	Unplaced          []string    `json:"unplaced,omitempty"`
+	Explanation       string      `json:"explanation"`
 }
 
 // candidate is an allowed instance type at its cheapest allowed offer, with
@@ -232,6 +234,9 @@ func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan
 	} else if plan.PlannedMonthly, err = MulQuantity(cost, HoursPerMonth); err != nil {
 		return plan, err
 	}
+	// In cents, as shown and stored; the saving is the difference of the two
+	// amounts shown, not a third rounding.
+	plan.CurrentMonthly, plan.PlannedMonthly = plan.CurrentMonthly.Round(2), plan.PlannedMonthly.Round(2)
 	if plan.MonthlySavings, err = plan.CurrentMonthly.Sub(plan.PlannedMonthly); err != nil {
 		return plan, err
 	}

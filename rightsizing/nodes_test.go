@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally"
 )
@@ -233,5 +234,33 @@ func TestPlanNodesRandomGroups(t *testing.T) {
 	t.Logf("%d plans kept the current nodes, %d found cheaper ones; %d of %d groups of pods on unknown nodes cost more", kept, cheaper, missed, groups)
 	if missed > groups/200 {
 		t.Errorf("%d of %d groups of pods on unknown nodes cost more than the nodes they fit", missed, groups)
+	}
+}
+
+// TestNodePlanMoneyInCents: a plan's monthly amounts are in cents, as the
+// table and the stored record show them, and the saving is the difference
+// of the two shown (the JSON said 425.37684 where the table said 425.38).
+func TestNodePlanMoneyInCents(t *testing.T) {
+	cat := []InstanceType{{Name: "n2-standard-4", Family: "n2", Arch: "amd64", CPU: 4, Memory: 16 * GiB,
+		Offers: []Offer{{tally.PurchaseOnDemand, usd("0.194236")}}}}
+	g := NodeGroup{Name: "default-pool", Current: []NodeCount{{Type: "n2-standard-4", Purchase: tally.PurchaseOnDemand, Count: 4, Hourly: usd("0.194236")}}}
+	plan, err := PlanNodes(g, pods(3, 1, GiB), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []tally.Money{plan.CurrentMonthly, plan.PlannedMonthly, plan.MonthlySavings} {
+		if m.Round(2) != m {
+			t.Errorf("%s: not in cents", m.Decimal())
+		}
+	}
+	if diff, _ := plan.CurrentMonthly.Sub(plan.PlannedMonthly); diff != plan.MonthlySavings || plan.MonthlySavings.Decimal() != "425.38" {
+		t.Errorf("saving %s, want 425.38 = %s − %s", plan.MonthlySavings.Decimal(), plan.CurrentMonthly.Decimal(), plan.PlannedMonthly.Decimal())
+	}
+	rec, err := plan.Record(time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.MonthlySavings != plan.MonthlySavings {
+		t.Errorf("stored saving %s, plan's %s", rec.MonthlySavings.Decimal(), plan.MonthlySavings.Decimal())
 	}
 }

@@ -311,3 +311,59 @@ func TestIngestAgentOffWithoutStore(t *testing.T) {
 		t.Fatalf("%d", rec.Code)
 	}
 }
+
+// TestIngestAgentOverlapsAStoredInterval: a batch whose interval overlaps
+// one an earlier batch stored for the node, with another start, is refused
+// (409) and stores nothing; it was accepted and its time counted twice.
+// A batch sent again (same start) is still accepted, and so are another
+// node's intervals and the node's next one.
+func TestIngestAgentOverlapsAStoredInterval(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
+	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	cpu := func() float64 {
+		usage, err := db.Usage(ctx, "prod", tally.Window{Start: start.Add(-time.Hour), End: start.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s float64
+		for _, u := range usage {
+			s += u.CPUCoreSeconds
+		}
+		return s
+	}
+	if rec := post(srv, token, gz(t, testBatch(t, start))); rec.Code != http.StatusAccepted { // [10:00:00, 10:00:10)
+		t.Fatalf("first: %d %s", rec.Code, rec.Body)
+	}
+	before := cpu()
+	for _, c := range []struct {
+		name   string
+		start  time.Time
+		node   string
+		status int
+	}{
+		{"sent again", start, "node-1", http.StatusAccepted},
+		{"starts inside", start.Add(5 * time.Second), "node-1", http.StatusConflict},
+		{"ends inside", start.Add(-5 * time.Second), "node-1", http.StatusConflict},
+		{"another node", start.Add(5 * time.Second), "node-2", http.StatusAccepted},
+		{"the next interval", start.Add(10 * time.Second), "node-1", http.StatusAccepted},
+	} {
+		b := testBatch(t, c.start)
+		b.Node.Name, b.Node.UID = c.node, "uid-"+c.node
+		if c.node != "node-1" {
+			b.Node.ProviderID = ""
+			b.Pods[0].UID, b.Intervals[0].Containers[0].PodUID = "pod-uid-2", "pod-uid-2"
+		}
+		rec := post(srv, token, gz(t, b))
+		if rec.Code != c.status || (c.status == http.StatusConflict && !strings.Contains(rec.Body.String(), "overlaps")) {
+			t.Errorf("%s: %d %s, want %d", c.name, rec.Code, rec.Body, c.status)
+		}
+		if c.name == "ends inside" {
+			if got := cpu(); got != before {
+				t.Errorf("after the refused batches: %v CPU core-seconds stored, want %v", got, before)
+			}
+		}
+	}
+}

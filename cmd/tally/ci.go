@@ -382,7 +382,7 @@ func (o *ciOutputFlags) emit(a *app, rep *cicheck.Report) error {
 		return err
 	}
 	if o.Output != "" && o.Output != "-" && o.Format != "github" {
-		if err := os.WriteFile(o.Output, out.Bytes(), 0o644); err != nil {
+		if err := writeOutput(o.Output, out.Bytes()); err != nil {
 			return ciErr(fmt.Errorf("write report: %w", err))
 		}
 		fmt.Fprintln(a.stderr, rep.Headline)
@@ -422,7 +422,7 @@ func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) e
 		return err
 	}
 	if o.StepSummary != "" {
-		f, err := os.OpenFile(o.StepSummary, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(o.StepSummary, os.O_APPEND|os.O_CREATE|os.O_WRONLY, outputFileMode)
 		if err != nil {
 			return ciErr(fmt.Errorf("open job summary: %w", err))
 		}
@@ -435,7 +435,7 @@ func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) e
 		fmt.Fprintf(out, "\n%s", summary.Bytes())
 	}
 	if o.CommentFile != "" {
-		if err := os.WriteFile(o.CommentFile, comment.Bytes(), 0o644); err != nil {
+		if err := writeOutput(o.CommentFile, comment.Bytes()); err != nil {
 			return ciErr(fmt.Errorf("write comment: %w", err))
 		}
 	}

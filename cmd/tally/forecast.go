@@ -183,7 +183,7 @@ func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 		train[i] = forecast.WideSeries{ID: s.ID, Values: s.Train}
 		test[i] = forecast.WideSeries{ID: s.ID, Values: s.Test}
 	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
+	if err := mkdirOutput(c.Out); err != nil {
 		return err
 	}
 	for name, ss := range map[string][]forecast.WideSeries{"Hourly-train.csv": train, "Hourly-test.csv": test} {
@@ -286,7 +286,7 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	days := min(30, len(fs[0].Points)) // the horizon, up to a month
-	fmt.Fprintf(tw, "scope\tmodel\tnext %d days\tlast day (95%% interval)\tbacktest MASE\n", days)
+	fmt.Fprintf(tw, "scope\tmodel\tcurrency\tnext %d days\tlast day (95%% interval)\tbacktest MASE\n", days)
 	for _, f := range fs {
 		var sum float64
 		for _, p := range f.Points[:min(days, len(f.Points))] {
@@ -299,7 +299,13 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		if acc.Origins > 0 {
 			mase = fmt.Sprintf("%.3f", acc.MASE)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%s\n", f.Scope, f.Model, sum, last.Mean, last.Lo95, last.Hi95, mase)
+		var params struct{ Currency tally.Currency }
+		_ = json.Unmarshal(f.Params, &params)
+		cur := string(params.Currency)
+		if cur == "" {
+			cur = "–" // a scope with no cost line in the window read
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%s\n", f.Scope, f.Model, cur, sum, last.Mean, last.Lo95, last.Hi95, mase)
 	}
 	tw.Flush()
 	return nil

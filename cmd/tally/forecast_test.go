@@ -142,3 +142,15 @@ func TestForecastUnknownScope(t *testing.T) {
 		}
 	}
 }
+
+// TestForecastTableNamesItsCurrency: the table's amounts name their
+// currency (it was only in the JSON's params).
+func TestForecastTableNamesItsCurrency(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	out := tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "currency") || !strings.Contains(lines[1], "  USD  ") {
+		t.Errorf("want a currency column holding USD:\n%s", out)
+	}
+}

@@ -199,13 +199,16 @@ func printSummary(w io.Writer, res *ingest.Result, err error) {
 		status = "failed, nothing committed"
 	}
 	fmt.Fprintf(w, "ingest run %d (%s): %s\n", res.RunID, res.Source, status)
-	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s%s\n",
-		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond(), peakRSS())
 	if !res.Committed {
+		// The rows read before the failure were not stored: counting them
+		// here read as if they were.
 		return
 	}
+	fmt.Fprintf(w, "  files %d, rows %d, rejected %d, periods %d, time %s, %.0f rows/s%s\n",
+		len(res.Files), res.Rows, res.Rejected, len(res.Periods), res.Elapsed.Round(time.Millisecond), res.RowsPerSecond(), peakRSS())
 	for _, p := range res.Periods {
-		fmt.Fprintf(w, "  period %s account %s: %d rows (%s)\n", p.Key.Start.Format("2006-01"), p.Key.BillingAccountID, p.Rows, p.Currency)
+		fmt.Fprintf(w, "  period %s account %s: %d rows, billed %s %s, amortized %s %s\n", p.Key.Start.Format("2006-01"), p.Key.BillingAccountID, p.Rows,
+			p.Billed.Format(2), p.Currency, p.Effective.Format(2), p.Currency)
 	}
 	for _, r := range res.Replaced {
 		accounts := "usage account " + r.SubAccounts[0]

@@ -197,3 +197,28 @@ func TestIngestSummaryStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestSummaryPeriodTotals: the summary gives each period's billed and
+// amortized totals with their currency, and a failed run says nothing was
+// committed without counting rows and periods as if they were stored.
+func TestIngestSummaryPeriodTotals(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	out := tly("ingest", "gcp-billing", "../../ingest/gcpbilling/testdata/export.ndjson")
+	if w := "  period 2025-03 account 01A2B3-C4D5E6-F7A8B9: 5 rows, billed 1.41 USD, amortized 1.41 USD\n"; !strings.Contains(out, w) {
+		t.Errorf("summary lacks %q:\n%s", w, out)
+	}
+
+	good, err := os.ReadFile("../../ingest/gcpbilling/testdata/export.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "export.ndjson")
+	if err := os.WriteFile(bad, append(good, `{"billing_account_id":"01A2B3-C4D5E6-F7A8B9","cost":"lots"}`+"\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "ingest", "gcp-billing", bad)
+	if code != exitUsage || !strings.Contains(out, "failed, nothing committed") || strings.Contains(out, "rows 5") || strings.Contains(out, "periods 1") {
+		t.Errorf("failed ingest: exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
+	}
+}

@@ -160,7 +160,7 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(c.Preview, page, 0o644); err != nil {
+		if err := writeOutput(c.Preview, page); err != nil {
 			return fmt.Errorf("write preview: %w", err)
 		}
 		fmt.Fprintf(a.stderr, "wrote %s\n", c.Preview)
@@ -168,7 +168,7 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	if c.Text == "-" {
 		fmt.Fprint(a.stdout, rendered.Text)
 	} else if c.Text != "" {
-		if err := os.WriteFile(c.Text, []byte(rendered.Text), 0o644); err != nil {
+		if err := writeOutput(c.Text, []byte(rendered.Text)); err != nil {
 			return fmt.Errorf("write text: %w", err)
 		}
 	}
@@ -182,7 +182,7 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 		}
 		key := report.DeliveryKey(wk, aud.Name, to)
 		e := report.NewEmail(rendered, cfg.From, to, key, wk, aud.Name, time.Now().In(cfg.Location))
-		f, err := os.Create(c.EML)
+		f, err := createOutput(c.EML)
 		if err != nil {
 			return fmt.Errorf("write eml: %w", err)
 		}

@@ -169,7 +169,7 @@ func (c *rightsizeGenerateCmd) Run(a *app) error {
 		return rightsizing.WriteTrace(a.stdout, trace)
 	}
 	tmp := c.Out + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := createOutput(tmp)
 	if err != nil {
 		return fmt.Errorf("write trace: %w", err)
 	}

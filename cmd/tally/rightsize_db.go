@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -553,11 +552,11 @@ func writePatchDir(dir string, results []rightsizing.ContainerResult) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirOutput(dir); err != nil {
 		return fmt.Errorf("patch dir: %w", err)
 	}
 	for _, p := range patches {
-		if err := os.WriteFile(filepath.Join(dir, p.File), append([]byte("# "+p.Command+"\n"), p.YAML...), 0o644); err != nil {
+		if err := writeOutput(filepath.Join(dir, p.File), append([]byte("# "+p.Command+"\n"), p.YAML...)); err != nil {
 			return fmt.Errorf("write patch: %w", err)
 		}
 	}

@@ -223,7 +223,8 @@ func (e *statusError) Error() string { return fmt.Sprintf("backend answered %d: 
 
 // isPermanent reports answers that retrying cannot fix: the batch itself is
 // bad, or conflicts with what the backend holds (409: a node whose instance
-// another cluster's node has in the same hours; sent again it conflicts
+// another cluster's node has in the same hours, or an interval overlapping
+// one stored for the node from another batch; sent again it conflicts
 // again, and would hold up every batch behind it).
 func isPermanent(err error) bool {
 	se, ok := err.(*statusError)
