@@ -306,23 +306,25 @@ func (db *DB) CommitmentActions(ctx context.Context, account string, limit int) 
 	})
 }
 
-// PurchasedPlanItems returns the IDs of the plan items of a billing account
-// the action log records as bought (a purchase sent with status ok).
-func (db *DB) PurchasedPlanItems(ctx context.Context, account string) (map[string]bool, error) {
+// PurchasedPlanItems returns the purchases of plan items of a billing
+// account the action log records as bought (sent with status ok), with the
+// offering each request was sent for.
+func (db *DB) PurchasedPlanItems(ctx context.Context, account string) ([]commitments.LoggedPurchase, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT DISTINCT item_id FROM commitment_actions
-		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''`,
+		SELECT DISTINCT item_id, coalesce(request->>'offeringId', '') FROM commitment_actions
+		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''
+		ORDER BY 1, 2`,
 		account, commitments.ActionPurchase, commitments.StatusOK)
 	if err != nil {
 		return nil, fmt.Errorf("query purchased plan items: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.LoggedPurchase, error) {
+		var l commitments.LoggedPurchase
+		err := r.Scan(&l.ItemID, &l.OfferingID)
+		return l, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("query purchased plan items: %w", err)
-	}
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
 	}
 	return out, nil
 }

@@ -51,7 +51,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	bought, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
+	logged, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
 	if err != nil {
 		return err
 	}
@@ -59,9 +59,21 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	reqs, err := awsinventory.Prepare(ctx, cl, plan, plan.Due(now, bought))
+	// What is due depends on what was bought, and a purchase logged under
+	// an item's legacy ID on the offering it was sent for: resolve the
+	// offerings first, then mark the requests due.
+	reqs, err := awsinventory.Prepare(ctx, cl, plan, nil)
 	if err != nil {
 		return tally.Errorf(tally.EUnavailable, "%w", err)
+	}
+	offering := map[string]string{}
+	for _, r := range reqs {
+		offering[r.ItemID] = r.OfferingID
+	}
+	bought := plan.Bought(logged, offering)
+	dueIDs := plan.Due(now, bought)
+	for _, r := range reqs {
+		r.Due = dueIDs[r.ItemID]
 	}
 	var due []*awsinventory.Request
 	var perHour, upfront tally.Money
