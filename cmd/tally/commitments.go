@@ -319,10 +319,22 @@ func (a *app) storeInventory(ctx context.Context, db *postgres.DB, account, prov
 type commitmentsSyncBillingCmd struct {
 	Account  string   `placeholder:"ID" help:"Billing account (default: all)."`
 	Window   string   `default:"400d" help:"How much of the bill to read."`
-	Provider []string `default:"gcp" help:"Providers whose commitments are taken from the bill (AWS's come from its APIs: sync aws); 'all' for every one."`
+	Provider []string `default:"gcp" help:"Providers whose commitments are taken from the bill: aws, gcp, azure, oracle, or all for every one (AWS's come from its APIs: sync aws). A provider with no commitment in the bill stores none."`
 }
 
+// billingProviders are the values of sync billing --provider.
+var billingProviders = []string{tally.ProviderAWS, tally.ProviderGCP, tally.ProviderAzure, tally.ProviderOracle, "all"}
+
 func (c *commitmentsSyncBillingCmd) Run(ctx context.Context, a *app) error {
+	// An unknown provider matched nothing in the bill: nothing was stored
+	// and the command exited 0.
+	for i, p := range c.Provider {
+		c.Provider[i] = strings.ToLower(strings.TrimSpace(p))
+		if !contains(billingProviders, c.Provider[i]) {
+			return tally.Errorf(tally.EInvalid, "--provider %s: unknown provider (want %s or all)", p,
+				strings.Join(billingProviders[:len(billingProviders)-1], ", "))
+		}
+	}
 	w, err := tally.ParseWindow(c.Window, time.Now())
 	if err != nil {
 		return err

@@ -462,3 +462,30 @@ func TestRecommendHistoryIsWhatItSays(t *testing.T) {
 		t.Errorf("recommend --history 2d on three days of bill: %s", js)
 	}
 }
+
+// TestSyncBillingProvider: an unknown --provider took nothing from the
+// bill, stored nothing and exited 0 ("--provider typo"); it is refused
+// (exit 2), naming the providers there are. The default, gcp, still exits
+// 0 on a bill with no GCP commitment (an AWS-only organization), as do
+// the known providers in any case.
+func TestSyncBillingProvider(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	for _, c := range []struct {
+		provider []string
+		code     int
+		want     string
+	}{
+		{nil, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "aws"}, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "GCP,azure"}, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "all"}, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "typo"}, exitUsage, `--provider typo: unknown provider (want aws, gcp, azure, oracle or all)`},
+		{[]string{"--provider", "gcp,amazon"}, exitUsage, `--provider amazon: unknown provider`},
+	} {
+		args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "sync", "billing"}, c.provider...)
+		code, out, errOut := runTally(args...)
+		if code != c.code || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("sync billing %v: exit %d, want %d and %q\n%s%s", c.provider, code, c.code, c.want, out, errOut)
+		}
+	}
+}
