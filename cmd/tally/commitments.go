@@ -250,28 +250,29 @@ type commitmentsSyncCmd struct {
 
 // awsFlags configure the AWS clients.
 type awsFlags struct {
-	Region               []string `help:"Regions whose Reserved Instances are read (default: the AWS configuration's region)."`
-	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
-	EC2Endpoint          string   `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region)."`
+	SavingsPlansEndpoint string `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
+	EC2Endpoint          string `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region)."`
 }
 
 // awsCredentials, when set (tests), replaces the default credential chain.
 var awsCredentials aws.CredentialsProvider
 
-// clients builds the AWS clients; stsEndpoint overrides the STS endpoint
+// clients builds the AWS clients; regions are those whose Reserved
+// Instances Inventory reads, stsEndpoint overrides the STS endpoint
 // (purchase asks STS whose credentials it sends with).
-func (f *awsFlags) clients(ctx context.Context, stsEndpoint string) (*awsinventory.Clients, error) {
-	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: f.Region, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
+func (f *awsFlags) clients(ctx context.Context, regions []string, stsEndpoint string) (*awsinventory.Clients, error) {
+	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: regions, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
 		EC2Endpoint: f.EC2Endpoint, STSEndpoint: stsEndpoint, Credentials: awsCredentials})
 }
 
 type commitmentsSyncAWSCmd struct {
-	Account string `required:"" placeholder:"ID" help:"The payer (billing) account the commitments belong to; Reserved Instance ARNs are built with it."`
+	Account string   `required:"" placeholder:"ID" help:"The payer (billing) account the commitments belong to; Reserved Instance ARNs are built with it."`
+	Region  []string `help:"Regions whose Reserved Instances are read (default: the AWS configuration's region)."`
 	awsFlags
 }
 
 func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
-	cl, err := c.clients(ctx, "")
+	cl, err := c.clients(ctx, c.Region, "")
 	if err != nil {
 		return err
 	}

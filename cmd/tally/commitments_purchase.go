@@ -21,6 +21,9 @@ type commitmentsPurchaseCmd struct {
 	AllowStale  bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
 	Format      string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
 	STSEndpoint string `name:"sts-endpoint" env:"TALLY_AWS_STS_ENDPOINT" placeholder:"URL" help:"STS API endpoint override (GetCallerIdentity: which account the credentials buy in)."`
+	// A purchase reads no inventory: --region, which sync aws reads
+	// Reserved Instances in, is accepted and changes nothing.
+	Region []string `help:"Changes nothing in a purchase: each Reserved Instance is bought in its plan item's region, and Savings Plans are global (sync aws reads Reserved Instances in these regions)."`
 	awsFlags
 }
 
@@ -55,7 +58,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	cl, err := c.clients(ctx, c.STSEndpoint)
+	cl, err := c.clients(ctx, nil, c.STSEndpoint)
 	if err != nil {
 		return err
 	}

@@ -306,3 +306,38 @@ func TestPurchaseTellsTermsAndPaymentsApart(t *testing.T) {
 		}
 	}
 }
+
+// TestPurchaseRegionHelpSaysWhatItDoes: purchase --help described --region
+// as "Regions whose Reserved Instances are read", sync aws's meaning; a
+// purchase reads no inventory, buys each Reserved Instance in its plan
+// item's region and Savings Plans through the global API, so the flag
+// changes nothing there, and its help says so.
+func TestPurchaseRegionHelpSaysWhatItDoes(t *testing.T) {
+	help := func(args ...string) (int, string) { // the help's lines are wrapped
+		code, out, _ := runTally(append(args, "--help")...)
+		return code, strings.Join(strings.Fields(out), " ")
+	}
+	code, out := help("commitments", "purchase")
+	if code != 0 || strings.Contains(out, "Reserved Instances are read") || !strings.Contains(out, "in its plan item's region") {
+		t.Errorf("purchase --help: exit %d; --region is not described as what it does in a purchase:\n%s", code, out)
+	}
+	if code, out := help("commitments", "sync", "aws"); code != 0 || !strings.Contains(out, "Reserved Instances are read") {
+		t.Errorf("sync aws --help: exit %d; --region should still name the regions read:\n%s", code, out)
+	}
+
+	// What the help says: an item in us-west-2 is bought there, whatever --region.
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
+			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan), "--format", "json"}, endpoints...)
+	code, out, errOut := runTally(append(args, "--region", "eu-west-1")...)
+	var reqs []awsinventory.Request
+	if err := json.Unmarshal([]byte(out), &reqs); code != 0 || err != nil || len(reqs) != 1 || reqs[0].Payload.Region != "us-west-2" {
+		t.Errorf("purchase --region eu-west-1 of a us-west-2 item: exit %d, %v, %+v\n%s", code, err, reqs, errOut)
+	}
+}
