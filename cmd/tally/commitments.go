@@ -377,11 +377,14 @@ func lastCharge(bcs []commitments.BillingCommitment) (time.Time, bool) {
 // commitmentsLogCmd is `tally commitments log`.
 type commitmentsLogCmd struct {
 	Account string `placeholder:"ID" help:"Only this billing account's actions (default: all)."`
-	Limit   int    `default:"50" help:"How many actions, newest first."`
+	Limit   int    `default:"50" help:"How many actions, newest first (at least 1)."`
 	Format  string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
 }
 
 func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
+	if c.Limit < 1 { // 0 printed an empty table
+		return tally.Errorf(tally.EInvalid, "--limit %d: want at least 1", c.Limit)
+	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err

@@ -489,3 +489,23 @@ func TestSyncBillingProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitmentsLogLimit: --limit 0 printed an empty table (and a
+// negative one failed in Postgres, exit 1); like the API's ?limit=, the
+// limit is at least 1, as --help says, and other values are refused with
+// exit 2.
+func TestCommitmentsLogLimit(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	if code, out, _ := runTally("commitments", "log", "--help"); code != 0 || !strings.Contains(strings.Join(strings.Fields(out), " "), "at least 1") {
+		t.Errorf("log --help: exit %d; does not say the limit is at least 1:\n%s", code, out)
+	}
+	for _, limit := range []string{"0", "-1"} {
+		code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "log", "--limit="+limit)
+		if code != exitUsage || !strings.Contains(errOut, "--limit "+limit+": want at least 1") {
+			t.Errorf("log --limit %s: exit %d, want %d naming the flag\n%s%s", limit, code, exitUsage, out, errOut)
+		}
+	}
+	if code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "log", "--limit", "1"); code != 0 {
+		t.Errorf("log --limit 1: exit %d\n%s%s", code, out, errOut)
+	}
+}
