@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -24,7 +25,7 @@ type Plan struct {
 
 // PlanItem is one purchase.
 type PlanItem struct {
-	ID               string      `json:"id"`   // stable: account/pool/date
+	ID               string      `json:"id"`   // stable: ItemID, account/pool/term/payment/date
 	Date             time.Time   `json:"date"` // the day to buy (tranches after the first are re-checked first)
 	Offer            Offer       `json:"offer"`
 	HourlyCommitment tally.Money `json:"hourlyCommitment"` // Savings Plans and CUDs: $/h; RIs: the hourly cost to buy
@@ -49,7 +50,7 @@ func NewPlan(account string, created time.Time, pools []PoolPlan) Plan {
 			}
 			cur := t.HourlyCommitment.Currency()
 			p.Items = append(p.Items, PlanItem{
-				ID: account + "/" + pp.Pool + "/" + tally.FormatDay(t.Date), Date: t.Date, Offer: pp.Offer,
+				ID: ItemID(account, pp.Offer, t.Date), Date: t.Date, Offer: pp.Offer,
 				HourlyCommitment: t.HourlyCommitment,
 				ExpectedSavings:  NanosOf(pp.Savings.ExpectedSavings * share).Money(cur).Round(2),
 				P10:              NanosOf(pp.Savings.P10 * share).Money(cur).Round(2),
@@ -59,6 +60,57 @@ func NewPlan(account string, created time.Time, pools []PoolPlan) Plan {
 		}
 	}
 	return p
+}
+
+// ItemID names the purchase of offer o for a billing account on a day by
+// everything that makes it distinct: account, pool, term, payment option
+// and day, e.g. "111/aws/compute-savings-plan/36m/no-upfront/2026-11-23".
+// It is the plan item's ID, from which the AWS idempotency token is made
+// and by which the action log says an item was bought.
+func ItemID(account string, o Offer, day time.Time) string {
+	payment := strings.ToLower(strings.ReplaceAll(o.Payment, " ", "-"))
+	return account + "/" + poolKey(o) + "/" + strconv.Itoa(o.TermMonths) + "m/" + payment + "/" + tally.FormatDay(day)
+}
+
+// LegacyItemID is the ID plans gave an item before IDs named the term and
+// payment option: account/pool/day. Purchases logged under it bought one
+// of the offers it names; LoggedPurchase.OfferingID says which.
+func LegacyItemID(account string, o Offer, day time.Time) string {
+	return account + "/" + poolKey(o) + "/" + tally.FormatDay(day)
+}
+
+// LoggedPurchase is a purchase the action log records as sent and accepted.
+type LoggedPurchase struct {
+	ItemID     string
+	OfferingID string // the provider's offering it bought; "" when the log does not say
+}
+
+// Bought returns the IDs of the plan's items that logged purchases bought:
+// those logged under the item's ID, and, for a purchase logged under the
+// item's LegacyItemID, which does not tell terms and payment options
+// apart, the item whose offering (offering, by item ID) is the one the
+// purchase was sent for. A legacy purchase of an unknown offering, or an
+// item whose offering is unknown, counts as bought: an item is never
+// bought twice.
+func (p Plan) Bought(logged []LoggedPurchase, offering map[string]string) map[string]bool {
+	byID := map[string][]string{}
+	for _, l := range logged {
+		byID[l.ItemID] = append(byID[l.ItemID], l.OfferingID)
+	}
+	bought := map[string]bool{}
+	for _, it := range p.Items {
+		legacy := LegacyItemID(p.BillingAccountID, it.Offer, it.Date)
+		if it.ID != legacy && len(byID[it.ID]) > 0 {
+			bought[it.ID] = true
+			continue
+		}
+		for _, off := range byID[legacy] {
+			if off == "" || offering[it.ID] == "" || off == offering[it.ID] {
+				bought[it.ID] = true
+			}
+		}
+	}
+	return bought
 }
 
 // PlanCSVColumns are the columns of a plan in CSV.

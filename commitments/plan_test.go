@@ -32,7 +32,7 @@ func TestPlanJSONAndCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(c.String()), "\n")
-	if len(lines) != 3 || lines[1] != "123/aws/ec2-instance-savings-plan/us-east-1/m5/2026-03-02,2026-03-02,aws,ec2-instance-savings-plan,us-east-1,m5,,12,No Upfront,2,USD,800,600,1000,because" {
+	if len(lines) != 3 || lines[1] != "123/aws/ec2-instance-savings-plan/us-east-1/m5/12m/no-upfront/2026-03-02,2026-03-02,aws,ec2-instance-savings-plan,us-east-1,m5,,12,No Upfront,2,USD,800,600,1000,because" {
 		t.Fatalf("csv:\n%s", c.String())
 	}
 	// A family from the bill that a spreadsheet would run is written as text.
@@ -172,4 +172,45 @@ func FuzzReadPlan(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPlanBought: purchases logged under an item's ID bought it; those
+// logged under the legacy ID (account/pool/day, which named no term or
+// payment option) bought the item of the offering they were sent for, or,
+// when the log or the item does not say the offering, every item with that
+// legacy ID (never bought twice).
+func TestPlanBought(t *testing.T) {
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	o12 := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
+	o36 := o12
+	o36.TermMonths = 36
+	p := Plan{BillingAccountID: "123", Items: []PlanItem{{ID: ItemID("123", o12, day), Date: day, Offer: o12},
+		{ID: ItemID("123", o36, day), Date: day, Offer: o36}}}
+	id12, id36, legacy := p.Items[0].ID, p.Items[1].ID, "123/aws/compute-savings-plan/2026-03-02"
+	if id12 != "123/aws/compute-savings-plan/12m/no-upfront/2026-03-02" || LegacyItemID("123", o36, day) != legacy {
+		t.Fatalf("ItemID %s, LegacyItemID %s", id12, LegacyItemID("123", o36, day))
+	}
+	offering := map[string]string{id12: "off-12", id36: "off-36"}
+	for _, c := range []struct {
+		name     string
+		logged   []LoggedPurchase
+		offering map[string]string
+		want     []string
+	}{
+		{"none", nil, offering, nil},
+		{"by ID", []LoggedPurchase{{ItemID: id36, OfferingID: "off-changed"}}, offering, []string{id36}},
+		{"legacy, its offering", []LoggedPurchase{{ItemID: legacy, OfferingID: "off-12"}}, offering, []string{id12}},
+		{"legacy, offering unknown", []LoggedPurchase{{ItemID: legacy}}, offering, []string{id12, id36}},
+		{"legacy, items' offerings unknown", []LoggedPurchase{{ItemID: legacy, OfferingID: "off-12"}}, nil, []string{id12, id36}},
+		{"another day", []LoggedPurchase{{ItemID: "123/aws/compute-savings-plan/2026-03-09", OfferingID: "off-12"}}, offering, nil},
+	} {
+		var got []string
+		for id := range p.Bought(c.logged, c.offering) {
+			got = append(got, id)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: bought %v, want %v", c.name, got, c.want)
+		}
+	}
 }

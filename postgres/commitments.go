@@ -12,22 +12,35 @@ import (
 )
 
 // eligibleSQL selects the cost lines of usage commitments can cover: compute
-// usage (EC2 instances, GCP cores and RAM, FOCUS ServiceCategory Compute),
-// covered or not, except spot, the SavingsPlanNegation lines that cancel
-// covered usage's on-demand amounts, the EKS control plane's per-cluster
-// fee (ServiceCategory Compute, but no Savings Plan or reservation covers
-// it), and the rows of unused commitment (FOCUS writes them as Usage with
-// status Unused: commitment lost, which the KPIs count as such, not usage).
+// usage (EC2 instances, GCP cores and RAM, FOCUS ServiceCategory Compute,
+// Fargate, Lambda duration), covered or not, except spot, Lambda's requests
+// and Lambda@Edge, the SavingsPlanNegation lines that cancel covered
+// usage's on-demand amounts, the EKS control plane's per-cluster fee
+// (ServiceCategory Compute, but no Savings Plan or reservation covers it),
+// and the rows of unused commitment (FOCUS writes them as Usage with status
+// Unused: commitment lost, which the KPIs count as such, not usage).
 const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic'
 	AND commitment_discount_status <> 'Unused' AND NOT ` + nonComputeSQL + `
 	AND coalesce(extras->>'x_LineItemType', '') <> 'SavingsPlanNegation'
 	AND coalesce(extras->>'x_UsageType', '') !~* 'AmazonEKS-Hours:perCluster'
 	AND NOT (commitment_discount_id <> '' AND commitment_discount_status = '')
 	AND charge_description !~* '^(spot|preemptible)'
+	AND NOT (` + lambdaSQL + ` AND coalesce(extras->>'x_UsageType', '') <> '' AND NOT ` + lambdaComputeSQL + `)
 	AND (commitment_discount_status = 'Used'
 	     OR service_category IN ('Compute', 'Compute Instance')
 	     OR coalesce(extras->>'x_InstanceType', '') <> ''
+	     OR (` + lambdaSQL + ` AND ` + lambdaComputeSQL + `)
 	     OR (provider = 'gcp' AND service_name = 'Compute Engine' AND charge_description ~* 'instance (core|ram)')))`
+
+// lambdaSQL selects AWS Lambda's lines. A CUR gives them the product family
+// Serverless (FOCUS the service category Compute).
+const lambdaSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') = 'AWSLambda')`
+
+// lambdaComputeSQL selects, of Lambda's lines, the usage Compute Savings
+// Plans cover: duration and provisioned concurrency (x86 and Arm), not
+// requests or Lambda@Edge. Having no instance type, it is a stream of
+// Compute Savings Plans alone.
+const lambdaComputeSQL = `(coalesce(extras->>'x_UsageType', '') ~* '(^|-)Lambda-(GB-Second|Provisioned-Concurrency|Provisioned-GB-Second)(-ARM)?$')`
 
 // nonComputeSQL selects the lines of AWS services whose usage a CUR gives an
 // instance type too ("db.r5.large") and which have reservations of their
@@ -306,23 +319,25 @@ func (db *DB) CommitmentActions(ctx context.Context, account string, limit int) 
 	})
 }
 
-// PurchasedPlanItems returns the IDs of the plan items of a billing account
-// the action log records as bought (a purchase sent with status ok).
-func (db *DB) PurchasedPlanItems(ctx context.Context, account string) (map[string]bool, error) {
+// PurchasedPlanItems returns the purchases of plan items of a billing
+// account the action log records as bought (sent with status ok), with the
+// offering each request was sent for.
+func (db *DB) PurchasedPlanItems(ctx context.Context, account string) ([]commitments.LoggedPurchase, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT DISTINCT item_id FROM commitment_actions
-		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''`,
+		SELECT DISTINCT item_id, coalesce(request->>'offeringId', '') FROM commitment_actions
+		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''
+		ORDER BY 1, 2`,
 		account, commitments.ActionPurchase, commitments.StatusOK)
 	if err != nil {
 		return nil, fmt.Errorf("query purchased plan items: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.LoggedPurchase, error) {
+		var l commitments.LoggedPurchase
+		err := r.Scan(&l.ItemID, &l.OfferingID)
+		return l, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("query purchased plan items: %w", err)
-	}
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
 	}
 	return out, nil
 }

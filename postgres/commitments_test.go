@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -278,5 +279,75 @@ func TestCommitmentDatabaseInstancesAreNotComputeUsage(t *testing.T) {
 	}
 	if len(u.Streams) != 1 || u.Streams[0].InstanceType != "m5.large" {
 		t.Errorf("EligibleUsage streams %v, want m5.large alone", u.Streams)
+	}
+}
+
+// TestCommitmentLambdaDurationIsComputeSavingsPlanUsage: a CUR gives
+// Lambda the product family Serverless, so its duration, which Compute
+// Savings Plans cover, was not eligible usage: the Compute Savings Plan
+// pool was sized without it and coverage left it out (while the part a
+// Savings Plan covered was counted, as status Used). Lambda duration and
+// provisioned concurrency are eligible, as a stream without an instance
+// type (Compute Savings Plans only); Lambda requests and Lambda@Edge,
+// which no Savings Plan covers, are not, whatever their category.
+func TestCommitmentLambdaDurationIsComputeSavingsPlanUsage(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		ec2 := testLine(t, at, "i-0aaa", "1", "1")
+		ec2.CommitmentDiscountStatus, ec2.ServiceCategory, ec2.RegionID = "", "Compute Instance", "us-west-2"
+		ec2.Extras = map[string]string{"x_UsageType": "USW2-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+		lambda := func(usageType, category, cost string) tally.CostLine {
+			l := testLine(t, at, "arn:aws:lambda:us-west-2:111111111111:function:resize", cost, cost)
+			l.CommitmentDiscountStatus, l.ServiceCategory, l.ServiceName, l.RegionID = "", category, "AWS Lambda", "us-west-2"
+			l.Extras = map[string]string{"x_UsageType": usageType, "x_ProductCode": "AWSLambda"}
+			return l
+		}
+		lines = append(lines, ec2,
+			lambda("USW2-Lambda-GB-Second", "Serverless", "0.3"),                    // CUR: eligible
+			lambda("USW2-Lambda-Provisioned-Concurrency-ARM", "Serverless", "0.05"), // eligible
+			lambda("USW2-Request", "Serverless", "0.02"),                            // requests: no
+			lambda("USW2-Request", "Compute", "0.02"),                               // FOCUS's category for Lambda: still no
+			lambda("USE1-Lambda-Edge-GB-Second", "Serverless", "0.01"))              // Lambda@Edge: no
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "32.4" {
+		t.Errorf("CommitmentSums: %+v, want eligible 32.4 (the instance, Lambda duration and provisioned concurrency)", sums)
+	}
+	u, err := db.EligibleUsage(ctx, "111111111111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := -1
+	for i, s := range u.Streams {
+		var total commitments.Nanos
+		for _, v := range u.OD[i] {
+			total += v
+		}
+		switch s.InstanceType {
+		case "m5.large":
+		case commitments.OtherInstanceType:
+			other = i
+			if total != commitments.NanosOf(8.4) {
+				t.Errorf("Lambda stream %s: %s, want 8.4", s, total.Money("USD"))
+			}
+		default:
+			t.Errorf("stream %s", s)
+		}
+	}
+	if other < 0 {
+		t.Fatalf("EligibleUsage streams %v: no Lambda stream", u.Streams)
+	}
+	for _, p := range commitments.Pools(u.Streams, commitments.PoolOptions{EC2Instance: true, Compute: true, Reserved: true}) {
+		if slices.Contains(p.Streams, other) != (p.Offer.Kind == tally.CommitComputeSP) {
+			t.Errorf("pool %s: streams %v, Lambda's is %d: want it in the Compute Savings Plan pool only", p.Key(), p.Streams, other)
+		}
 	}
 }

@@ -27,12 +27,15 @@ type commitmentKPI struct {
 	ESR         *float64  `json:"esr"`
 }
 
-// commitmentCurrent is the window's totals and today's lock-in.
+// commitmentCurrent is the window's totals and today's lock-in. The lock-in
+// is of the commitments in force, whatever the bill; the ratios are the
+// bill's, null when the window holds none (BillInWindow false).
 type commitmentCurrent struct {
 	Utilization  *float64 `json:"utilization"`
 	Coverage     *float64 `json:"coverage"`
 	ESR          *float64 `json:"esr"`
 	LockInMonths float64  `json:"lockInMonths"`
+	BillInWindow bool     `json:"billInWindow"`
 }
 
 // summaryRecommendation is a purchase recommendation with its monthly
@@ -76,8 +79,13 @@ func (s *Server) commitmentOverview(w http.ResponseWriter, r *http.Request) {
 	for _, m := range st.Series {
 		out.KPIs = append(out.KPIs, commitmentKPI{T: m.Start, Utilization: m.Utilization, Coverage: m.Coverage, ESR: m.ESR})
 	}
-	if len(st.Series) > 0 {
-		out.Current = &commitmentCurrent{Utilization: st.Totals.Utilization, Coverage: st.Totals.Coverage, ESR: st.Totals.ESR, LockInMonths: st.LockInMonths}
+	// The lock-in is of the commitments in force: it was left out with the
+	// bill's ratios when the window held no bill.
+	if len(st.Series) > 0 || len(st.Inventory) > 0 {
+		out.Current = &commitmentCurrent{LockInMonths: st.LockInMonths, BillInWindow: len(st.Series) > 0}
+		if out.Current.BillInWindow {
+			out.Current.Utilization, out.Current.Coverage, out.Current.ESR = st.Totals.Utilization, st.Totals.Coverage, st.Totals.ESR
+		}
 	}
 	if s.recs != nil {
 		recs, err := s.recs.Recommendations(r.Context(), tally.RecommendCommitment)

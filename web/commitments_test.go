@@ -380,3 +380,48 @@ func TestCommitmentStatusWholeHours(t *testing.T) {
 			}(), st.Totals.EligibleOD)
 	}
 }
+
+// TestCommitmentsSummaryWithoutABillInTheWindow: the dashboard's stats
+// (lock-in among them) came in "current" only when the window held a bill,
+// so an account holding commitments with no bill in the window showed no
+// lock-in at all. The lock-in, of the commitments in force, is there
+// whatever the bill; the bill's ratios are null and billInWindow says why.
+func TestCommitmentsSummaryWithoutABillInTheWindow(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	now := start.Add(48 * time.Hour)
+	loadCommitmentBill(t, db, start) // account 111
+	if err := db.UpsertCommitments(ctx, []tally.Commitment{{BillingAccountID: "333", ID: "arn:aws:savingsplans::333:savingsplan/sp3",
+		Provider: tally.ProviderAWS, Kind: tally.CommitComputeSP, TermMonths: 12, Start: start, End: start.AddDate(1, 0, 0),
+		PaymentOption: "No Upfront", HourlyCommitment: tally.MustParseMoney("1", "USD"), RecurringHourlyFee: tally.MustParseMoney("1", "USD"),
+		State: "active", Source: "aws"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) (commitmentSummary, string) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		var out commitmentSummary
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+			t.Fatalf("GET %s: %d %s", url, rec.Code, rec.Body)
+		}
+		return out, rec.Body.String()
+	}
+	out, body := get("/api/v1/commitments?window=90d&account=333")
+	if c := out.Current; len(out.Commitments) != 1 || c == nil || c.LockInMonths < 11 || c.LockInMonths > 12.1 || c.BillInWindow ||
+		c.Utilization != nil || c.Coverage != nil || c.ESR != nil {
+		t.Errorf("account 333, commitments and no bill: want its lock-in, no ratios and billInWindow false:\n%s", body)
+	}
+	out, body = get("/api/v1/commitments?window=90d&account=111")
+	if c := out.Current; c == nil || !c.BillInWindow || c.Coverage == nil || c.LockInMonths <= 0 {
+		t.Errorf("account 111, with a bill: want its ratios and lock-in, billInWindow true:\n%s", body)
+	}
+}

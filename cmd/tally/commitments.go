@@ -250,28 +250,29 @@ type commitmentsSyncCmd struct {
 
 // awsFlags configure the AWS clients.
 type awsFlags struct {
-	Region               []string `help:"Regions whose Reserved Instances are read (default: the AWS configuration's region)."`
-	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
-	EC2Endpoint          string   `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region)."`
+	SavingsPlansEndpoint string `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
+	EC2Endpoint          string `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region)."`
 }
 
 // awsCredentials, when set (tests), replaces the default credential chain.
 var awsCredentials aws.CredentialsProvider
 
-// clients builds the AWS clients; stsEndpoint overrides the STS endpoint
+// clients builds the AWS clients; regions are those whose Reserved
+// Instances Inventory reads, stsEndpoint overrides the STS endpoint
 // (purchase asks STS whose credentials it sends with).
-func (f *awsFlags) clients(ctx context.Context, stsEndpoint string) (*awsinventory.Clients, error) {
-	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: f.Region, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
+func (f *awsFlags) clients(ctx context.Context, regions []string, stsEndpoint string) (*awsinventory.Clients, error) {
+	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: regions, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
 		EC2Endpoint: f.EC2Endpoint, STSEndpoint: stsEndpoint, Credentials: awsCredentials})
 }
 
 type commitmentsSyncAWSCmd struct {
-	Account string `required:"" placeholder:"ID" help:"The payer (billing) account the commitments belong to; Reserved Instance ARNs are built with it."`
+	Account string   `required:"" placeholder:"ID" help:"The payer (billing) account the commitments belong to; Reserved Instance ARNs are built with it."`
+	Region  []string `help:"Regions whose Reserved Instances are read (default: the AWS configuration's region)."`
 	awsFlags
 }
 
 func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
-	cl, err := c.clients(ctx, "")
+	cl, err := c.clients(ctx, c.Region, "")
 	if err != nil {
 		return err
 	}
@@ -319,10 +320,22 @@ func (a *app) storeInventory(ctx context.Context, db *postgres.DB, account, prov
 type commitmentsSyncBillingCmd struct {
 	Account  string   `placeholder:"ID" help:"Billing account (default: all)."`
 	Window   string   `default:"400d" help:"How much of the bill to read."`
-	Provider []string `default:"gcp" help:"Providers whose commitments are taken from the bill (AWS's come from its APIs: sync aws); 'all' for every one."`
+	Provider []string `default:"gcp" help:"Providers whose commitments are taken from the bill: aws, gcp, azure, oracle, or all for every one (AWS's come from its APIs: sync aws). A provider with no commitment in the bill stores none."`
 }
 
+// billingProviders are the values of sync billing --provider.
+var billingProviders = []string{tally.ProviderAWS, tally.ProviderGCP, tally.ProviderAzure, tally.ProviderOracle, "all"}
+
 func (c *commitmentsSyncBillingCmd) Run(ctx context.Context, a *app) error {
+	// An unknown provider matched nothing in the bill: nothing was stored
+	// and the command exited 0.
+	for i, p := range c.Provider {
+		c.Provider[i] = strings.ToLower(strings.TrimSpace(p))
+		if !contains(billingProviders, c.Provider[i]) {
+			return tally.Errorf(tally.EInvalid, "--provider %s: unknown provider (want %s or all)", p,
+				strings.Join(billingProviders[:len(billingProviders)-1], ", "))
+		}
+	}
 	w, err := tally.ParseWindow(c.Window, time.Now())
 	if err != nil {
 		return err
@@ -364,11 +377,14 @@ func lastCharge(bcs []commitments.BillingCommitment) (time.Time, bool) {
 // commitmentsLogCmd is `tally commitments log`.
 type commitmentsLogCmd struct {
 	Account string `placeholder:"ID" help:"Only this billing account's actions (default: all)."`
-	Limit   int    `default:"50" help:"How many actions, newest first."`
+	Limit   int    `default:"50" help:"How many actions, newest first (at least 1)."`
 	Format  string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
 }
 
 func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
+	if c.Limit < 1 { // 0 printed an empty table
+		return tally.Errorf(tally.EInvalid, "--limit %d: want at least 1", c.Limit)
+	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err

@@ -21,6 +21,9 @@ type commitmentsPurchaseCmd struct {
 	AllowStale  bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
 	Format      string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
 	STSEndpoint string `name:"sts-endpoint" env:"TALLY_AWS_STS_ENDPOINT" placeholder:"URL" help:"STS API endpoint override (GetCallerIdentity: which account the credentials buy in)."`
+	// A purchase reads no inventory: --region, which sync aws reads
+	// Reserved Instances in, is accepted and changes nothing.
+	Region []string `help:"Changes nothing in a purchase: each Reserved Instance is bought in its plan item's region, and Savings Plans are global (sync aws reads Reserved Instances in these regions)."`
 	awsFlags
 }
 
@@ -51,17 +54,29 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	bought, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
+	logged, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
 	if err != nil {
 		return err
 	}
-	cl, err := c.clients(ctx, c.STSEndpoint)
+	cl, err := c.clients(ctx, nil, c.STSEndpoint)
 	if err != nil {
 		return err
 	}
-	reqs, err := awsinventory.Prepare(ctx, cl, plan, plan.Due(now, bought))
+	// What is due depends on what was bought, and a purchase logged under
+	// an item's legacy ID on the offering it was sent for: resolve the
+	// offerings first, then mark the requests due.
+	reqs, err := awsinventory.Prepare(ctx, cl, plan, nil)
 	if err != nil {
 		return tally.Errorf(tally.EUnavailable, "%w", err)
+	}
+	offering := map[string]string{}
+	for _, r := range reqs {
+		offering[r.ItemID] = r.OfferingID
+	}
+	bought := plan.Bought(logged, offering)
+	dueIDs := plan.Due(now, bought)
+	for _, r := range reqs {
+		r.Due = dueIDs[r.ItemID]
 	}
 	var due []*awsinventory.Request
 	var perHour, upfront tally.Money

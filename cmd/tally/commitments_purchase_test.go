@@ -227,3 +227,117 @@ func TestPurchaseRefusesTheCSVPlan(t *testing.T) {
 		t.Errorf("purchase --plan plan.csv: exit %d %s", code, errOut)
 	}
 }
+
+// TestPurchaseTellsTermsAndPaymentsApart: a plan item's ID (and so the
+// idempotency token and the action log's "bought already") named its
+// account, pool and day, not its term or payment option: after a 1-year
+// Compute Savings Plan was bought, a 3-year one for the same pool and day
+// in a later plan read "bought already" and was never sent. Purchases
+// logged under the old IDs still count for the item they bought (the one
+// whose offering they were sent for), and for no other.
+func TestPurchaseTellsTermsAndPaymentsApart(t *testing.T) {
+	const account = "111"
+	now := time.Now().UTC().Truncate(time.Hour)
+	planOf := func(term int, payment string) commitments.Plan {
+		o := commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: term, Payment: payment}
+		hourly := tally.MustParseMoney("0.5", "USD")
+		return commitments.NewPlan(account, now, []commitments.PoolPlan{{Pool: "aws/compute-savings-plan", Offer: o,
+			PurchaseHourly: hourly, Tranches: []commitments.Tranche{{Date: now, HourlyCommitment: hourly}}}})
+	}
+	oneYear, threeYear, oneYearAllUpfront := planOf(12, commitments.NoUpfront), planOf(36, commitments.NoUpfront), planOf(12, commitments.AllUpfront)
+	if id1, id3 := oneYear.Items[0].ID, threeYear.Items[0].ID; id1 == id3 || id1 == oneYearAllUpfront.Items[0].ID {
+		t.Errorf("1-year, 3-year and All Upfront items of one pool and day have IDs %s, %s, %s", id1, id3, oneYearAllUpfront.Items[0].ID)
+	}
+
+	url := pgtest.NewURL(t, true)
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller(account, "arn:aws:iam::"+account+":user/buyer")
+	run := func(p commitments.Plan, extra ...string) (int, string, string) {
+		args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, p)}, endpoints...)
+		return runTally(append(args, extra...)...)
+	}
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	if code, out, errOut := run(oneYear, "--execute"); code != 0 || purchases(srv) != 1 {
+		t.Fatalf("buying the 1-year item: exit %d, %d bought\n%s%s", code, purchases(srv), out, errOut)
+	}
+	for _, c := range []struct {
+		name string
+		plan commitments.Plan
+		want string
+	}{
+		{"the same 1-year item", oneYear, "bought already"},
+		{"a 3-year item", threeYear, "due now"},
+		{"a 1-year All Upfront item", oneYearAllUpfront, "due now"},
+	} {
+		if code, out, errOut := run(c.plan); code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%s after the 1-year one was bought: exit %d; want %q\n%s%s", c.name, code, c.want, out, errOut)
+		}
+	}
+
+	// A purchase logged under the old ID (account/pool/day): it bought the
+	// offering its request names, the 1-year one.
+	url = pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	code, out, errOut := run(oneYear, "--format", "json")
+	var reqs []awsinventory.Request
+	if err := json.Unmarshal([]byte(out), &reqs); code != 0 || err != nil || len(reqs) != 1 {
+		t.Fatalf("dry run: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	legacy := account + "/aws/compute-savings-plan/" + tally.FormatDay(now)
+	body, _ := json.Marshal(map[string]any{"itemId": legacy, "offeringId": reqs[0].OfferingID})
+	if _, err := db.LogCommitmentAction(context.Background(), commitments.Action{BillingAccountID: account, Action: commitments.ActionPurchase,
+		Status: commitments.StatusOK, Provider: "aws", ItemID: legacy, Operation: awsinventory.OpCreateSavingsPlan, Request: body}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		plan commitments.Plan
+		want string
+	}{
+		{"the 1-year item", oneYear, "bought already"},
+		{"a 3-year item", threeYear, "due now"},
+	} {
+		if code, out, errOut := run(c.plan); code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%s after a purchase logged under the old ID: exit %d; want %q\n%s%s", c.name, code, c.want, out, errOut)
+		}
+	}
+}
+
+// TestPurchaseRegionHelpSaysWhatItDoes: purchase --help described --region
+// as "Regions whose Reserved Instances are read", sync aws's meaning; a
+// purchase reads no inventory, buys each Reserved Instance in its plan
+// item's region and Savings Plans through the global API, so the flag
+// changes nothing there, and its help says so.
+func TestPurchaseRegionHelpSaysWhatItDoes(t *testing.T) {
+	help := func(args ...string) (int, string) { // the help's lines are wrapped
+		code, out, _ := runTally(append(args, "--help")...)
+		return code, strings.Join(strings.Fields(out), " ")
+	}
+	code, out := help("commitments", "purchase")
+	if code != 0 || strings.Contains(out, "Reserved Instances are read") || !strings.Contains(out, "in its plan item's region") {
+		t.Errorf("purchase --help: exit %d; --region is not described as what it does in a purchase:\n%s", code, out)
+	}
+	if code, out := help("commitments", "sync", "aws"); code != 0 || !strings.Contains(out, "Reserved Instances are read") {
+		t.Errorf("sync aws --help: exit %d; --region should still name the regions read:\n%s", code, out)
+	}
+
+	// What the help says: an item in us-west-2 is bought there, whatever --region.
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
+			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan), "--format", "json"}, endpoints...)
+	code, out, errOut := runTally(append(args, "--region", "eu-west-1")...)
+	var reqs []awsinventory.Request
+	if err := json.Unmarshal([]byte(out), &reqs); code != 0 || err != nil || len(reqs) != 1 || reqs[0].Payload.Region != "us-west-2" {
+		t.Errorf("purchase --region eu-west-1 of a us-west-2 item: exit %d, %v, %+v\n%s", code, err, reqs, errOut)
+	}
+}

@@ -462,3 +462,50 @@ func TestRecommendHistoryIsWhatItSays(t *testing.T) {
 		t.Errorf("recommend --history 2d on three days of bill: %s", js)
 	}
 }
+
+// TestSyncBillingProvider: an unknown --provider took nothing from the
+// bill, stored nothing and exited 0 ("--provider typo"); it is refused
+// (exit 2), naming the providers there are. The default, gcp, still exits
+// 0 on a bill with no GCP commitment (an AWS-only organization), as do
+// the known providers in any case.
+func TestSyncBillingProvider(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	for _, c := range []struct {
+		provider []string
+		code     int
+		want     string
+	}{
+		{nil, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "aws"}, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "GCP,azure"}, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "all"}, 0, "0 commitment(s) stored"},
+		{[]string{"--provider", "typo"}, exitUsage, `--provider typo: unknown provider (want aws, gcp, azure, oracle or all)`},
+		{[]string{"--provider", "gcp,amazon"}, exitUsage, `--provider amazon: unknown provider`},
+	} {
+		args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "sync", "billing"}, c.provider...)
+		code, out, errOut := runTally(args...)
+		if code != c.code || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("sync billing %v: exit %d, want %d and %q\n%s%s", c.provider, code, c.code, c.want, out, errOut)
+		}
+	}
+}
+
+// TestCommitmentsLogLimit: --limit 0 printed an empty table (and a
+// negative one failed in Postgres, exit 1); like the API's ?limit=, the
+// limit is at least 1, as --help says, and other values are refused with
+// exit 2.
+func TestCommitmentsLogLimit(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	if code, out, _ := runTally("commitments", "log", "--help"); code != 0 || !strings.Contains(strings.Join(strings.Fields(out), " "), "at least 1") {
+		t.Errorf("log --help: exit %d; does not say the limit is at least 1:\n%s", code, out)
+	}
+	for _, limit := range []string{"0", "-1"} {
+		code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "log", "--limit="+limit)
+		if code != exitUsage || !strings.Contains(errOut, "--limit "+limit+": want at least 1") {
+			t.Errorf("log --limit %s: exit %d, want %d naming the flag\n%s%s", limit, code, exitUsage, out, errOut)
+		}
+	}
+	if code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "commitments", "log", "--limit", "1"); code != 0 {
+		t.Errorf("log --limit 1: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -632,6 +632,10 @@ await step('commitments: hourly cost of a Reserved Instance, recommendations in 
   await row.waitFor()
   const hourly = await row.locator('td').last().innerText()
   check(hourly === fmt('USD', 3)(1), `the RI's hourly column is its hourly cost $1.000, got ${hourly}`)
+  // 444 has no bill: its lock-in (from the RI in force) shows, its bill's ratios say there is none.
+  const stats444 = await p.locator('[data-page=commitments] .stats').innerText()
+  check(/Lock-in\s+\d+\.\d months/.test(stats444) && /Utilization\s+–\s+no bill in this window/.test(stats444),
+    'an account with commitments and no bill shows its lock-in, and no bill in the window:\n' + stats444)
   // Account 333 has no bill yet: the view has no currency; the recommendation's is EUR.
   await p.goto(commitmentsBase + '/commitments?account=333')
   const rec = p.locator('table[aria-label="Commitment recommendations"] tbody tr').first()

@@ -290,6 +290,7 @@ export interface Commitments {
   currency: string
   commitments: Commitment[]
   kpis: CommitmentKPI[]
-  current?: { utilization: number | null; coverage: number | null; esr: number | null; lockInMonths: number }
+  /** The window's ratios (null without a bill in it: billInWindow false) and the lock-in of the commitments in force. */
+  current?: { utilization: number | null; coverage: number | null; esr: number | null; lockInMonths: number; billInWindow?: boolean }
   recommendations: CommitmentRecommendation[]
 }

@@ -87,7 +87,9 @@ export function CommitmentsPage(_: { me: Me }) {
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur) } },
       series: [{ name: 'Hourly commitment expiring', type: 'bar', data: lad.map((l) => l.hourly) }],
     }
-    return { cur, kpiChart, ladderChart, lad }
+    // A server before billInWindow sent "current" only with a bill.
+    const billed = c.current?.billInWindow ?? kpis.length > 0
+    return { cur, kpiChart, ladderChart, lad, billed }
   }, [data.data])
 
   if (data.loading && !data.data) return <Loading what="commitments" />
@@ -123,9 +125,18 @@ export function CommitmentsPage(_: { me: Me }) {
       {s.id !== '' && !linked && <StaleLink target={s.id} />}
       {c.current && (
         <div class="stats">
-          <Stat label="Utilization" value={pct(c.current.utilization)} hint="used ÷ committed" />
-          <Stat label="Coverage" value={pct(c.current.coverage)} hint="covered ÷ eligible on-demand-equivalent spend" />
-          <Stat label="Effective savings rate" value={pct(c.current.esr)} hint="1 − amortized ÷ on-demand equivalent" />
+          {/* The ratios are the bill's; the lock-in is of the commitments in force, bill or not. */}
+          <Stat label="Utilization" value={pct(c.current.utilization)} hint={v.billed ? 'used ÷ committed' : 'no bill in this window'} />
+          <Stat
+            label="Coverage"
+            value={pct(c.current.coverage)}
+            hint={v.billed ? 'covered ÷ eligible on-demand-equivalent spend' : 'no bill in this window'}
+          />
+          <Stat
+            label="Effective savings rate"
+            value={pct(c.current.esr)}
+            hint={v.billed ? '1 − amortized ÷ on-demand equivalent' : 'no bill in this window'}
+          />
           <Stat label="Lock-in" value={c.current.lockInMonths.toFixed(1) + ' months'} hint="commitment-weighted remaining term" />
         </div>
       )}
