@@ -182,17 +182,7 @@ func TestCommitmentEKSClusterFeeIsNotEligible(t *testing.T) {
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24.96" {
 		t.Errorf("CommitmentSums: %+v, want eligible 24.96 (the instance and the Fargate pod, not the cluster fee)", sums)
 	}
-	u, err := db.EligibleUsage(ctx, "111111111111", w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total commitments.Nanos
-	for _, s := range u.OD {
-		for _, v := range s {
-			total += v
-		}
-	}
-	if total != commitments.NanosOf(24.96) {
+	if u, total := eligibleTotal(t, db, "111111111111", w); total != commitments.NanosOf(24.96) {
 		t.Errorf("EligibleUsage: streams %v, total %s, want 24.96", u.Streams, total.Money("USD"))
 	}
 }
@@ -225,17 +215,7 @@ func TestCommitmentUnusedUsageRowIsNotEligibleUsage(t *testing.T) {
 	if s.EligibleOD.Decimal() != "8" || s.CoveredOD.Decimal() != "8" || s.UsageCost.Decimal() != "6" || s.Used.Decimal() != "6" || s.Unused.Decimal() != "2" {
 		t.Errorf("CommitmentSums: %+v; want eligible 8, covered 8, usage cost 6, used 6, unused 2", s)
 	}
-	u, err := db.EligibleUsage(ctx, "111111111111", w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total commitments.Nanos
-	for _, st := range u.OD {
-		for _, v := range st {
-			total += v
-		}
-	}
-	if total != commitments.NanosOf(8) {
+	if u, total := eligibleTotal(t, db, "111111111111", w); total != commitments.NanosOf(8) {
 		t.Errorf("EligibleUsage: streams %v, total %s, want 8 (the used row's list cost)", u.Streams, total.Money("USD"))
 	}
 }
@@ -350,4 +330,21 @@ func TestCommitmentLambdaDurationIsComputeSavingsPlanUsage(t *testing.T) {
 			t.Errorf("pool %s: streams %v, Lambda's is %d: want it in the Compute Savings Plan pool only", p.Key(), p.Streams, other)
 		}
 	}
+}
+
+// eligibleTotal returns account's eligible usage in w and its total over
+// every stream and hour.
+func eligibleTotal(t *testing.T, db *postgres.DB, account string, w tally.Window) (*commitments.Usage, commitments.Nanos) {
+	t.Helper()
+	u, err := db.EligibleUsage(ctx, account, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total commitments.Nanos
+	for _, s := range u.OD {
+		for _, v := range s {
+			total += v
+		}
+	}
+	return u, total
 }
