@@ -5,6 +5,11 @@ import "time"
 // AgentBatchVersion is the version of the agent wire format this build speaks.
 const AgentBatchVersion = 1
 
+// MaxAgentInterval bounds one interval of an agent batch (the agent drains
+// every 10 s): the ingest endpoint refuses longer ones, so a stored
+// interval that overlaps a time starts at most this long before it.
+const MaxAgentInterval = time.Hour
+
 // AgentBatch is what tally-agent sends to POST /api/v1/ingest/agent: JSON,
 // gzip-compressed, with a bearer token bound to one cluster. One batch holds
 // one or more drain intervals of one node.

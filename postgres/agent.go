@@ -105,8 +105,10 @@ func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 // overlapping ones cannot both pass the check.
 //
 // The stored intervals checked are those starting within the batch and the
-// last one starting before it: stored intervals do not overlap each other,
-// so no earlier one reaches further.
+// last one starting before it, within tally.MaxAgentInterval (no longer one
+// is stored; the bound keeps the query to the day partitions it can touch):
+// stored intervals do not overlap each other, so no earlier one reaches
+// further.
 func refuseOverlapsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, node string, ivs []tally.AgentIngestInterval) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('agent node ' || $1 || '/' || $2))`, cluster, node); err != nil {
 		return fmt.Errorf("lock node %s: %w", node, err)
@@ -124,7 +126,7 @@ func refuseOverlapsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n
 	err := tx.QueryRow(ctx, `
 		WITH stored AS (
 			(SELECT interval_start, interval_end FROM agent_intervals
-			WHERE cluster_id = $1 AND node_name = $2 AND interval_start < $5
+			WHERE cluster_id = $1 AND node_name = $2 AND interval_start < $5 AND interval_start >= $5 - $7::interval
 			ORDER BY interval_start DESC LIMIT 1)
 			UNION ALL
 			SELECT interval_start, interval_end FROM agent_intervals
@@ -133,7 +135,7 @@ func refuseOverlapsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n
 		SELECT stored.interval_start, stored.interval_end, t.s, t.e
 		FROM stored JOIN unnest($3::timestamptz[], $4::timestamptz[]) AS t(s, e)
 			ON stored.interval_start < t.e AND stored.interval_end > t.s AND stored.interval_start <> t.s
-		ORDER BY t.s, stored.interval_start LIMIT 1`, cluster, node, starts, ends, lo, hi).Scan(&storedStart, &storedEnd, &start, &end)
+		ORDER BY t.s, stored.interval_start LIMIT 1`, cluster, node, starts, ends, lo, hi, tally.MaxAgentInterval).Scan(&storedStart, &storedEnd, &start, &end)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}

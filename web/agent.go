@@ -38,8 +38,6 @@ const (
 	// maxRatio bounds decompressed/compressed size: gzip's best is ~1030×,
 	// real agent batches are < 20×; more is a decompression bomb.
 	maxRatio = 200
-	// maxIntervalLength bounds one interval (the agent drains every 10 s).
-	maxIntervalLength = time.Hour
 	// maxClockSkew is how far in the future an interval may end.
 	maxClockSkew = 10 * time.Minute
 	// DefaultAgentMaxAge is how long before now an interval may start
@@ -149,7 +147,7 @@ func jsonErrorText(err error, body []byte) string {
 func invalid(format string, args ...any) error { return tally.Errorf(tally.EInvalid, format, args...) }
 
 // checkIntervalTimes checks, before anything is decoded, that every interval
-// is a valid one of at most maxIntervalLength, ends no later than
+// is a valid one of at most tally.MaxAgentInterval, ends no later than
 // maxClockSkew after now and starts no earlier than maxAge before it, and
 // that the batch spans at most maxBatchSpan. It returns the batch's first
 // start and last end.
@@ -158,8 +156,8 @@ func checkIntervalTimes(ivs []tally.AgentInterval, now time.Time, maxAge time.Du
 	for i, iv := range ivs {
 		field := fmt.Sprintf("intervals[%d]", i)
 		start, end := iv.Start.UTC().Truncate(time.Microsecond), iv.End.UTC().Truncate(time.Microsecond)
-		if !end.After(start) || end.Sub(start) > maxIntervalLength {
-			return first, last, invalid("field %s: [%s, %s) is not a valid interval (at most %s)", field, iv.Start.Format(time.RFC3339Nano), iv.End.Format(time.RFC3339Nano), maxIntervalLength)
+		if !end.After(start) || end.Sub(start) > tally.MaxAgentInterval {
+			return first, last, invalid("field %s: [%s, %s) is not a valid interval (at most %s)", field, iv.Start.Format(time.RFC3339Nano), iv.End.Format(time.RFC3339Nano), tally.MaxAgentInterval)
 		}
 		if end.After(now.Add(maxClockSkew)) {
 			return first, last, invalid("field %s.end: %s is in the future", field, iv.End.Format(time.RFC3339))
