@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,7 +147,16 @@ func (l *demoLoader) postAgentBatches(ctx context.Context) error {
 	var sent atomic.Int64
 	var mu sync.Mutex
 	lastLog := time.Now()
-	for i, f := range l.m.Agent {
+	// Day by day, as a fleet's agents post, so the concurrent posts are of
+	// different nodes: the endpoint takes a node's batches one at a time
+	// (postgres.refuseOverlapsTx), and the manifest lists them node by node.
+	order := make([]int, len(l.m.Agent))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.m.Agent[a].Day, l.m.Agent[b].Day) })
+	for _, i := range order {
+		f := l.m.Agent[i]
 		g.Go(func() error {
 			body, err := demo.ReadFile(l.dir, fmt.Sprintf("agent[%d].path", i), f.Path)
 			if err != nil {
