@@ -60,6 +60,24 @@ func loadCommitmentBill(t *testing.T, db *postgres.DB, start time.Time) {
 
 // loadEURBill stores account 222's bill: one hour, at start, of €5 of EC2
 // usage on demand.
+// viewerGet stores a viewer's API token in db and returns a GET of s with
+// it: the status and body of url.
+func viewerGet(t *testing.T, db *postgres.DB, s http.Handler) func(url string) (int, []byte) {
+	t.Helper()
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	return func(url string) (int, []byte) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+}
+
 func loadEURBill(t *testing.T, db *postgres.DB, start time.Time) {
 	ctx := context.Background()
 	month := tally.MonthStart(start)
@@ -165,23 +183,11 @@ func TestCommitmentsAPI(t *testing.T) {
 // 500; one account's status is answered in its currency.
 func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
 	db := pgtest.New(t)
-	ctx := context.Background()
 	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	loadCommitmentBill(t, db, start)
 	loadEURBill(t, db, start)
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
-	secret, tok := NewToken()
-	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
-	if _, err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	get := func(url string) (int, []byte) {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		s.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.Bytes()
-	}
+	get := viewerGet(t, db, s)
 	for _, url := range []string{"/api/v1/commitments?window=90d", "/api/v1/commitments/status?window=7d"} {
 		code, body := get(url)
 		var e errorBody
@@ -231,18 +237,7 @@ func TestCommitmentsAPIUnknownAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
-	secret, tok := NewToken()
-	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
-	if _, err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	get := func(url string) (int, []byte) {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		s.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.Bytes()
-	}
+	get := viewerGet(t, db, s)
 	for _, route := range []string{"/api/v1/commitments", "/api/v1/commitments/status", "/api/v1/commitments/inventory",
 		"/api/v1/commitments/expiries", "/api/v1/commitments/recommendations"} {
 		code, body := get(route + "?account=bogus")
@@ -281,18 +276,10 @@ func TestCommitmentsSummaryP50IsTheMedian(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
-	secret, tok := NewToken()
-	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
-	if _, err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	rw := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/api/v1/commitments?account=111", nil)
-	req.Header.Set("Authorization", "Bearer "+secret)
-	s.ServeHTTP(rw, req)
+	code, body := viewerGet(t, db, s)("/api/v1/commitments?account=111")
 	var sum commitmentSummary
-	if err := json.Unmarshal(rw.Body.Bytes(), &sum); err != nil || rw.Code != http.StatusOK || len(sum.Recommendations) != 1 {
-		t.Fatalf("GET /api/v1/commitments: %d %s", rw.Code, rw.Body)
+	if err := json.Unmarshal(body, &sum); err != nil || code != http.StatusOK || len(sum.Recommendations) != 1 {
+		t.Fatalf("GET /api/v1/commitments: %d %s", code, body)
 	}
 	if got := sum.Recommendations[0].MonthlySavings; got.P10 != "100" || got.P50 != "110" || got.P90 != "120" {
 		t.Errorf("monthly savings %+v, want P10 100, P50 110 (the median), P90 120", got)
@@ -315,18 +302,7 @@ func TestCommitmentActionsOfAnAccount(t *testing.T) {
 		}
 	}
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
-	secret, tok := NewToken()
-	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
-	if _, err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	get := func(url string) (int, []byte) {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		s.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.Bytes()
-	}
+	get := viewerGet(t, db, s)
 	for _, c := range []struct {
 		account string
 		n       int
@@ -352,22 +328,13 @@ func TestCommitmentActionsOfAnAccount(t *testing.T) {
 // 02:30 it answered the hours 01 and 02, labelled from 00:30.
 func TestCommitmentStatusWholeHours(t *testing.T) {
 	db := pgtest.New(t)
-	ctx := context.Background()
 	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	loadCommitmentBill(t, db, start)
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
-	secret, tok := NewToken()
-	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
-	if _, err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/api/v1/commitments/status?window=2026-11-10T00:30:00Z,2026-11-10T02:30:00Z&step=hour", nil)
-	req.Header.Set("Authorization", "Bearer "+secret)
-	s.ServeHTTP(rec, req)
+	code, body := viewerGet(t, db, s)("/api/v1/commitments/status?window=2026-11-10T00:30:00Z,2026-11-10T02:30:00Z&step=hour")
 	var st commitments.Status
-	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != http.StatusOK {
-		t.Fatalf("%d %s", rec.Code, rec.Body)
+	if err := json.Unmarshal(body, &st); err != nil || code != http.StatusOK {
+		t.Fatalf("%d %s", code, body)
 	}
 	if !st.Window.Start.Equal(start) || !st.Window.End.Equal(start.Add(3*time.Hour)) || len(st.Series) != 3 ||
 		!st.Series[0].Start.Equal(start) || st.Totals.EligibleOD.Decimal() != "30" {
@@ -399,21 +366,14 @@ func TestCommitmentsSummaryWithoutABillInTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
-	secret, tok := NewToken()
-	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
-	if _, err := db.CreateToken(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	viewer := viewerGet(t, db, s)
 	get := func(url string) (commitmentSummary, string) {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		s.ServeHTTP(rec, req)
+		code, body := viewer(url)
 		var out commitmentSummary
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
-			t.Fatalf("GET %s: %d %s", url, rec.Code, rec.Body)
+		if code != http.StatusOK || json.Unmarshal(body, &out) != nil {
+			t.Fatalf("GET %s: %d %s", url, code, body)
 		}
-		return out, rec.Body.String()
+		return out, string(body)
 	}
 	out, body := get("/api/v1/commitments?window=90d&account=333")
 	if c := out.Current; len(out.Commitments) != 1 || c == nil || c.LockInMonths < 11 || c.LockInMonths > 12.1 || c.BillInWindow ||
