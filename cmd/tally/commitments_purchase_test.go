@@ -167,10 +167,7 @@ func purchases(srv *awstest.Server) int {
 func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	now := time.Now().UTC().Truncate(time.Hour)
-	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
-		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
-		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
-			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	plan := c5ReservedPlan(now)
 	srv, endpoints := fakeAWS(t)
 	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
 	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
@@ -328,10 +325,7 @@ func TestPurchaseRegionHelpSaysWhatItDoes(t *testing.T) {
 	// What the help says: an item in us-west-2 is bought there, whatever --region.
 	url := pgtest.NewURL(t, true)
 	now := time.Now().UTC().Truncate(time.Hour)
-	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
-		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
-		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
-			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	plan := c5ReservedPlan(now)
 	srv, endpoints := fakeAWS(t)
 	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
 	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan), "--format", "json"}, endpoints...)
@@ -340,4 +334,13 @@ func TestPurchaseRegionHelpSaysWhatItDoes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &reqs); code != 0 || err != nil || len(reqs) != 1 || reqs[0].Payload.Region != "us-west-2" {
 		t.Errorf("purchase --region eu-west-1 of a us-west-2 item: exit %d, %v, %+v\n%s", code, err, reqs, errOut)
 	}
+}
+
+// c5ReservedPlan is a plan of account 111 made at now: 0.6/h of 1-year No
+// Upfront c5.2xlarge Reserved Instances in us-west-2 (0.214/h each).
+func c5ReservedPlan(now time.Time) commitments.Plan {
+	return commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
+		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
+		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
+			Family: "c5", InstanceType: "c5.2xlarge"}}}}
 }
