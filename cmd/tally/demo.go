@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -164,11 +163,13 @@ func (c *demoCmd) files(ctx context.Context, a *app, dir string, cfg demo.Config
 		a.log.Info("reusing the generated organization", "dir", dir)
 		return &m, nil
 	}
-	if err := ownDemoDir(dir); err != nil {
-		return nil, err
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, fmt.Errorf("remove the old demo files: %w", err)
+	// Only a generated organization (of another seed, length or version)
+	// is removed; demo.Generate refuses any other directory with files (a
+	// mistyped --dir, a home directory).
+	if _, err := os.Stat(filepath.Join(dir, demo.ManifestFile)); err == nil {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("remove the old demo files: %w", err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, err
@@ -176,31 +177,15 @@ func (c *demoCmd) files(ctx context.Context, a *app, dir string, cfg demo.Config
 	t := time.Now()
 	a.log.Info("generating the demo organization", "days", c.Days, "seed", c.Seed, "dir", dir)
 	m, err := demo.Generate(ctx, cfg, dir)
+	if errors.Is(err, demo.ErrNotEmpty) {
+		return nil, tally.Errorf(tally.EInvalid, "--dir %s: holds files and no generated organization (%s): tally demo replaces only its own files; name a new or empty directory",
+			dir, demo.ManifestFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("generate the demo organization: %w", err)
 	}
 	a.log.Info("generated", "files", len(m.Files), "took", time.Since(t).Round(100*time.Millisecond))
 	return &m, nil
-}
-
-// ownDemoDir refuses a dir that files would have to remove to generate the
-// organization but that is not one: one that holds files and no demo
-// manifest (a mistyped --dir, a home directory). A missing or empty dir,
-// or one holding a generated organization of another seed, length or
-// version, may be replaced.
-func ownDemoDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read the demo directory: %w", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, demo.ManifestFile)); err == nil {
-		return nil
-	}
-	return tally.Errorf(tally.EInvalid, "--dir %s: holds files and no generated organization (%s): tally demo replaces only its own files; name a new or empty directory",
-		dir, demo.ManifestFile)
 }
 
 // dataDir is the embedded server's data directory.

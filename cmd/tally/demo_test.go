@@ -209,10 +209,10 @@ func TestDemoDirNotItsOwn(t *testing.T) {
 	if _, err := demo.Generate(context.Background(), demo.Config{Seed: 3, Days: 4}, old); err != nil {
 		t.Fatal(err)
 	}
-	if err := ownDemoDir(old); err != nil {
-		t.Errorf("a generated organization: %v", err)
+	if m, err := c.files(context.Background(), a, old, demo.Config{Seed: 2, Days: 4}); err != nil || m.Seed != 2 {
+		t.Errorf("a generated organization of another seed: %v", err)
 	}
-	if err := ownDemoDir(filepath.Join(t.TempDir(), "new")); err != nil {
+	if _, err := c.files(context.Background(), a, filepath.Join(t.TempDir(), "new"), demo.Config{Seed: 2, Days: 4}); err != nil {
 		t.Errorf("a new directory: %v", err)
 	}
 }
