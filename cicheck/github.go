@@ -121,8 +121,12 @@ func writeAnnotations(w io.Writer, r *Report, opt GitHubOptions) error {
 			continue
 		}
 		file, line := fileOf(f.Name)
-		text := fmt.Sprintf("%s uses %s more CPU per unit of work (self %s → %s, %s)", f.Name, relOrNew(f.Self),
+		text := fmt.Sprintf("%s uses %s more CPU per unit of work (self %s → %s, %s)", f.Name, formatPct(f.Self.Rel),
 			formatValue(f.Self.Base.Median, r.Unit), formatValue(f.Self.Head.Median, r.Unit), pText(f.Self.P))
+		if f.Self.Base.Median == 0 {
+			text = fmt.Sprintf("%s uses CPU it did not use before: self %s per unit of work, %s before (%s)", f.Name,
+				formatValue(f.Self.Head.Median, r.Unit), formatValue(0, r.Unit), pText(f.Self.P))
+		}
 		if f.SelfAnnual != nil {
 			text += fmt.Sprintf(", %s/yr", formatSignedMoney(f.SelfAnnual.Amount, autoPlaces(f.SelfAnnual.Amount)))
 		}

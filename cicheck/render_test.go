@@ -237,3 +237,29 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// A function the base never ran (a new sort in a hot loop) is annotated as
+// new CPU, not as "uses new more CPU".
+func TestAnnotationOfNewFunction(t *testing.T) {
+	r := profileReport(t)
+	var f *cicheck.FunctionChange
+	for i := range r.Functions {
+		if r.Functions[i].Name != r.Culprit {
+			f = &r.Functions[i]
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("no function besides the culprit")
+	}
+	f.Self = cicheck.Change{Head: cicheck.Estimate{Median: 4750}, Delta: 4750, New: true, P: 0.0002, Significant: true}
+	f.SelfAnnual = nil
+	var ann bytes.Buffer
+	if err := cicheck.RenderGitHub(&ann, nil, nil, r, cicheck.GitHubOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := f.Name + " uses CPU it did not use before: self 4.750µs per unit of work, 0.000s before (p=0.0002)"
+	if !strings.Contains(ann.String(), want) {
+		t.Errorf("annotations:\n%s\nwant a line with %q", ann.String(), want)
+	}
+}
