@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/ingest"
 	"github.com/tallyhq/tally/ingest/gcpbilling"
 	"github.com/tallyhq/tally/internal/pgtest"
@@ -63,12 +64,10 @@ const (
 	ramFee = "Commitment v1: N2 Ram in Americas for 1 Year"
 )
 
-// A resource-based CUD's fees are spread over the usage it covered, in
-// proportion to the usage's CUD credits, per project, region, kind and
-// hour; what the covered quantity leaves of the committed one stays on the
-// fee rows as unused commitment. Billed cost is as billed, and the
-// effective cost of the day and billing account is unchanged, exactly.
-func TestAmortizeResourceCUD(t *testing.T) {
+// ingestCUDFixture ingests the amortization fixture: a resource-based
+// CUD's fees and the usage it covered, in three hours.
+func ingestCUDFixture(t *testing.T) (*postgres.DB, *ingest.Result) {
+	t.Helper()
 	sud := append(cud("-0.20"), gcpbilling.Credit{Name: "Sustained use discount", Amount: "-0.024", Type: gcpbilling.SustainedUsageDiscount})
 	rows := []cudRow{
 		// 10:00: 12 of 20 committed vCPU-hours used, 64 of 80 GiB-hours.
@@ -97,13 +96,24 @@ func TestAmortizeResourceCUD(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := pgtest.New(t)
-	ctx := context.Background()
-	res, err := ingest.Run(ctx, db, "gcp-billing", gcpbilling.Parser{}, []ingest.File{{Name: path, Path: path}}, ingest.Options{})
+	res, err := ingest.Run(context.Background(), db, "gcp-billing", gcpbilling.Parser{}, []ingest.File{{Name: path, Path: path}}, ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines, err := db.CostLines(ctx, postgres.CostLineFilter{Window: tally.Window{
-		Start: time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)}})
+	return db, res
+}
+
+var cudDay = tally.Window{Start: time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 3, 5, 0, 0, 0, 0, time.UTC)}
+
+// A resource-based CUD's fees are spread over the usage it covered, in
+// proportion to the usage's CUD credits, per project, region, kind and
+// hour; what the covered quantity leaves of the committed one stays on the
+// fee rows as unused commitment. Billed cost is as billed, and the
+// effective cost of the day and billing account is unchanged, exactly.
+func TestAmortizeResourceCUD(t *testing.T) {
+	db, res := ingestCUDFixture(t)
+	ctx := context.Background()
+	lines, err := db.CostLines(ctx, postgres.CostLineFilter{Window: cudDay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,5 +160,39 @@ func TestAmortizeResourceCUD(t *testing.T) {
 	}
 	if s := res.Totals.Sum("USD"); s.Effective.Decimal() != "2.036" {
 		t.Errorf("run totals: effective %s, want 2.036", s.Effective.Decimal())
+	}
+}
+
+// The commitment status of the fixture is exact: the used part of the fees
+// is what was amortized into usage (0.36 + 0.128 + 0.10 of 1.46), not an
+// estimate from the covered on-demand spend at a published discount rate
+// (which said 1.42 × 72% = 1.0224, 70% used).
+func TestAmortizedCUDStatus(t *testing.T) {
+	db, _ := ingestCUDFixture(t)
+	ctx := context.Background()
+	sums, err := db.CommitmentSums(ctx, "", cudDay, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := commitments.BuildStatus(cudDay.End, cudDay, "day", sums, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := st.Totals
+	if m.Used.Decimal() != "0.588" || m.Unused.Decimal() != "0.872" || m.Commitment.Decimal() != "1.46" || m.Estimated {
+		t.Errorf("used %s unused %s of %s (estimated %v), want 0.588 and 0.872 of 1.46, not estimated", m.Used, m.Unused, m.Commitment, m.Estimated)
+	}
+	// Amortized: the eligible usage's effective cost (fee shares included)
+	// and the unused fees.
+	if m.Amortized.Decimal() != "2.036" {
+		t.Errorf("amortized %s, want 2.036 (the whole bill: all of it is compute)", m.Amortized)
+	}
+	bcs, err := db.BillingCommitments(ctx, "", cudDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := commitments.InventoryFromBilling(bcs, cudDay.End)
+	if len(inv) != 1 || inv[0].Kind != tally.CommitCUDResource || inv[0].HourlyCommitment.Decimal() != "0.486667" {
+		t.Errorf("inventory %+v, want one resource-based CUD of 1.46 over 3 hours", inv)
 	}
 }
