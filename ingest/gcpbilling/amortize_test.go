@@ -67,6 +67,12 @@ const (
 // ingestCUDFixture ingests the amortization fixture: a resource-based
 // CUD's fees and the usage it covered, in three hours.
 func ingestCUDFixture(t *testing.T) (*postgres.DB, *ingest.Result) {
+	return ingestCUDFixtureWith(t, "", ingest.Options{})
+}
+
+// ingestCUDFixtureWith ingests the fixture with line (when not "") after
+// its third row, with opt.
+func ingestCUDFixtureWith(t *testing.T, line string, opt ingest.Options) (*postgres.DB, *ingest.Result) {
 	t.Helper()
 	sud := append(cud("-0.20"), gcpbilling.Credit{Name: "Sustained use discount", Amount: "-0.024", Type: gcpbilling.SustainedUsageDiscount})
 	rows := []cudRow{
@@ -88,15 +94,18 @@ func ingestCUDFixture(t *testing.T) (*postgres.DB, *ingest.Result) {
 		{"node-f", "p1", n2Core, "12", "0.05", "1", cud("-0.05")},
 	}
 	var b strings.Builder
-	for _, r := range rows {
+	for i, r := range rows {
 		b.WriteString(r.json(t) + "\n")
+		if i == 2 && line != "" {
+			b.WriteString(line + "\n")
+		}
 	}
 	path := filepath.Join(t.TempDir(), "gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9.json")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	db := pgtest.New(t)
-	res, err := ingest.Run(context.Background(), db, "gcp-billing", gcpbilling.Parser{}, []ingest.File{{Name: path, Path: path}}, ingest.Options{})
+	res, err := ingest.Run(context.Background(), db, "gcp-billing", gcpbilling.Parser{}, []ingest.File{{Name: path, Path: path}}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +121,22 @@ var cudDay = tally.Window{Start: time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC), En
 // effective cost of the day and billing account is unchanged, exactly.
 func TestAmortizeResourceCUD(t *testing.T) {
 	db, res := ingestCUDFixture(t)
+	checkAmortized(t, db, res)
+}
+
+// A bad row skipped (SkipBadRows) is skipped in both readings of the
+// files and recorded once; the rows around it are amortized as without it.
+func TestAmortizeSkipsBadRowsOnce(t *testing.T) {
+	db, res := ingestCUDFixtureWith(t, `{"billing_account_id":"01A2B3-C4D5E6-F7A8B9","usage_start_time":"x","cost":1,"currency":"USD"}`,
+		ingest.Options{SkipBadRows: true})
+	if res.Rejected != 1 || len(res.Rejects) != 1 || res.Rejects[0].Line != 4 {
+		t.Errorf("rejected %d: %+v, want line 4 once", res.Rejected, res.Rejects)
+	}
+	checkAmortized(t, db, res)
+}
+
+func checkAmortized(t *testing.T, db *postgres.DB, res *ingest.Result) {
+	t.Helper()
 	ctx := context.Background()
 	lines, err := db.CostLines(ctx, postgres.CostLineFilter{Window: cudDay})
 	if err != nil {
