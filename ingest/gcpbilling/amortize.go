@@ -73,8 +73,8 @@ type feePeriod struct {
 	used      tally.Money // the part spread over the usage
 	// Second reading: how much of credits and fee has been seen, and
 	// how much of used has been handed out to usage and to fee rows.
-	seenCredits, seenFee   tally.Money
-	givenUsage, takenFromF tally.Money
+	seenCredits, seenFee      tally.Money
+	givenUsage, takenFromFees tally.Money
 }
 
 type usageKey struct {
@@ -188,7 +188,7 @@ func (a *Amortizer) Observe(l *tally.CostLine) error {
 		if p == nil {
 			cur := l.Currency()
 			p = &feePeriod{key: k, fee: tally.Zero(cur), credits: tally.Zero(cur), used: tally.Zero(cur),
-				seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromF: tally.Zero(cur)}
+				seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromFees: tally.Zero(cur)}
 			a.fees[k] = p
 		}
 		var err error
@@ -303,7 +303,7 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 		}
 		// This row's part of the used fee: its cumulative share of the
 		// fees, by their cost, less what the earlier rows took.
-		take, err := cumulative(p.used, &p.seenFee, l.BilledCost, p.fee, &p.takenFromF)
+		take, err := cumulative(p.used, &p.seenFee, l.BilledCost, p.fee, &p.takenFromFees)
 		if err != nil {
 			return fmt.Errorf("used commitment fee: %w", err)
 		}
