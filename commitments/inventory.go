@@ -31,7 +31,7 @@ type BillingCommitment struct {
 	Last             time.Time      `json:"last"`         // end of the last charge seen
 	Hours            int64          `json:"hours"`        // distinct hours its charges cover
 	Currency         tally.Currency `json:"currency"`
-	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines
+	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; amortized GCP fee lines: BilledCost − EffectiveCost
 	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
 	Fees             tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
 }
@@ -182,6 +182,8 @@ func mergeGCPFees(bcs []BillingCommitment) []BillingCommitment {
 			continue
 		}
 		m.Fees, _ = m.Fees.Add(b.Fees)
+		m.Used, _ = m.Used.Add(b.Used)
+		m.Unused, _ = m.Unused.Add(b.Unused)
 		m.Hours = max(m.Hours, b.Hours)
 		if b.First.Before(m.First) {
 			m.First = b.First

@@ -18,9 +18,12 @@ import (
 //	EligibleOD  Σ ListCost of eligible usage: compute usage that commitments can cover (not spot)
 //	CoveredOD   Σ ListCost of the eligible usage lines a commitment covered (CommitmentDiscountStatus Used)
 //	UsageCost   Σ EffectiveCost of the eligible usage (amortized)
-//	Used        Σ EffectiveCost of Used lines: commitment consumed (AWS CUR, FOCUS)
-//	Unused      Σ EffectiveCost of Unused lines: commitment lost (SavingsPlanRecurringFee, RIFee)
-//	Fees        Σ EffectiveCost of commitment fee lines that carry no status (GCP export "Commitment …" SKUs)
+//	Used        Σ EffectiveCost of Used lines: commitment consumed (AWS CUR, FOCUS), and of the GCP
+//	            export's amortized fee lines (status Unused) the part spread over usage: BilledCost − EffectiveCost
+//	Unused      Σ EffectiveCost of Unused lines: commitment lost (SavingsPlanRecurringFee, RIFee, GCP fees)
+//	Fees        Σ EffectiveCost of commitment fee lines that carry no status (GCP export "Commitment …" SKUs
+//	            not amortized: spend-based ones, bills ingested before resource-based ones were)
+//	ResourceFees  of Fees, those of resource-based commitments ("Commitment v1: …")
 type BillingSums struct {
 	Start      time.Time      `json:"start"`
 	Provider   string         `json:"provider"`
@@ -31,6 +34,8 @@ type BillingSums struct {
 	Used       tally.Money    `json:"used"`
 	Unused     tally.Money    `json:"unused"`
 	Fees       tally.Money    `json:"fees"`
+	// ResourceFees is the part of Fees of resource-based commitments.
+	ResourceFees tally.Money `json:"resourceFees"`
 }
 
 // Metrics are the commitment KPIs of a bucket (or of a whole window).
@@ -53,22 +58,31 @@ type Metrics struct {
 // gcpKeepBP is what a GCP commitment costs per on-demand dollar it covers,
 // in basis points, when the export says only that a line was covered (its
 // CUD credit) and what the fees were: the published 1-year flexible CUD
-// rate (28% off: 7200). Published rates are whole percents, so basis points
-// hold them exactly and the split is exact Money arithmetic. Metrics built
-// with it are marked Estimated.
-var gcpKeepBP = uint64(math.Round(10000 * (1 - defaultDiscounts[tally.CommitCUDFlexible][12])))
+// rate (28% off: 7200), or the resource-based one (37% off: 6300) when
+// all the fees are resource-based commitments'. Published rates are whole
+// percents, so basis points hold them exactly and the split is exact Money
+// arithmetic. Metrics built with it are marked Estimated.
+var gcpKeepBP = map[string]uint64{
+	tally.CommitCUDFlexible: uint64(math.Round(10000 * (1 - defaultDiscounts[tally.CommitCUDFlexible][12]))),
+	tally.CommitCUDResource: uint64(math.Round(10000 * (1 - defaultDiscounts[tally.CommitCUDResource][12]))),
+}
 
 // metricsOf derives the KPIs from sums of one currency. Fees without a
-// status (the GCP export) are split into used and unused by the covered
-// on-demand spend at the published CUD rate: used is min(fees, covered ×
-// rate), rounded half to even at Money's precision, unused the rest, so the
-// two sum to the fees exactly.
+// status (the GCP export's fees that the reader did not amortize) are
+// split into used and unused by the covered on-demand spend at the
+// published CUD rate: used is min(fees, covered × rate), rounded half to
+// even at Money's precision, unused the rest, so the two sum to the fees
+// exactly. (Amortized fees come split: their used part is in Used.)
 func metricsOf(start time.Time, s BillingSums) (Metrics, error) {
 	m := Metrics{Start: start, EligibleOD: s.EligibleOD, CoveredOD: s.CoveredOD}
 	used, unused := s.Used, s.Unused
 	if s.Fees.Sign() > 0 {
 		m.Estimated = true
-		u, err := s.CoveredOD.MulRatio(gcpKeepBP, 10000)
+		keep := gcpKeepBP[tally.CommitCUDFlexible]
+		if s.ResourceFees.Equal(s.Fees) {
+			keep = gcpKeepBP[tally.CommitCUDResource]
+		}
+		u, err := s.CoveredOD.MulRatio(keep, 10000)
 		if err != nil {
 			return m, fmt.Errorf("estimate used commitment fees: %w", err)
 		}

@@ -82,15 +82,21 @@ func TestMetricsOfSplitsGCPFeesExactly(t *testing.T) {
 	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
 	for _, tt := range []struct {
 		covered, fees, used, unused string
+		resource                    bool // the fees are resource-based commitments'
 	}{
-		{"100", "100", "72", "28"},
+		{"100", "100", "72", "28", false},
+		// Resource-based commitments are 37% off, not 28%: 63% of the covered spend.
+		{"100", "100", "63", "37", true},
 		// covered × 0.72 = 720.0000000000036: rounded half to even at 10⁻¹².
-		{"1000.000000000005", "1000", "720.000000000004", "279.999999999996"},
+		{"1000.000000000005", "1000", "720.000000000004", "279.999999999996", false},
 		// More covered than the fees pay for: all fees are used, to the last digit.
-		{"400000000", "123456789.123456789123", "123456789.123456789123", "0"},
+		{"400000000", "123456789.123456789123", "123456789.123456789123", "0", false},
 	} {
 		s := BillingSums{Provider: "gcp", Currency: "USD", EligibleOD: usd("500000000"), CoveredOD: usd(tt.covered),
 			UsageCost: usd("100"), Fees: usd(tt.fees)}
+		if tt.resource {
+			s.ResourceFees = s.Fees
+		}
 		m, err := metricsOf(time.Time{}, s)
 		if err != nil {
 			t.Fatal(err)

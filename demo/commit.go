@@ -44,8 +44,6 @@ type commitStats struct {
 	total, used tally.Money   // over the window, at commitment rates
 	usedSecs    map[int]int64 // RIs: reserved instance-seconds used per hour of the window
 	hourUsed    []tally.Money // Savings Plans: commitment used in each active hour
-	cpuUsed     float64       // CUDs: committed vCPU-hours used
-	cpuTotal    float64       // CUDs: committed vCPU-hours
 }
 
 // upfront returns the total upfront payment.

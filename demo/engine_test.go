@@ -3,6 +3,7 @@ package demo_test
 import (
 	"encoding/json"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/demo"
+	"github.com/tallyhq/tally/ingest"
+	"github.com/tallyhq/tally/ingest/gcpbilling"
 )
 
 // TestAttributionEngine runs Tally's attribution engine on the generated
@@ -162,8 +165,13 @@ func focusCostLines(t *testing.T) []tally.CostLine {
 
 func gcpCostLines(t *testing.T) []tally.CostLine {
 	var out []tally.CostLine
-	for _, r := range readGCP(t, fixtureMan.GCP.Resource) {
-		net := gcpNet(t, r)
+	effs := gcpAmortized(t, fixtureMan.GCP.Resource)
+	rows := readGCP(t, fixtureMan.GCP.Resource)
+	if len(effs) != len(rows) {
+		t.Fatalf("the GCP reader read %d rows, the export has %d", len(effs), len(rows))
+	}
+	for i, r := range rows {
+		net, eff := gcpNet(t, r), effs[i]
 		tags := map[string]string{}
 		for _, l := range r.Labels {
 			tags[l.Key] = l.Value
@@ -174,8 +182,46 @@ func gcpCostLines(t *testing.T) []tally.CostLine {
 		}
 		out = append(out, tally.CostLine{Provider: tally.ProviderGCP, BillingAccountID: r.BillingAccountID, SubAccountID: r.Project.ID,
 			ChargePeriodStart: time.Time(r.UsageStartTime), ChargePeriodEnd: time.Time(r.UsageEndTime), ChargeCategory: tally.ChargeUsage,
-			BilledCost: net, EffectiveCost: net, ListCost: net, ContractedCost: net, ServiceName: r.Service.Description,
+			BilledCost: net, EffectiveCost: eff, ListCost: net, ContractedCost: net, ServiceName: r.Service.Description,
 			ResourceID: res, Tags: tags})
+	}
+	return out
+}
+
+// gcpAmortized reads the GCP export's files with Tally's reader, as an
+// ingest run does (twice: the resource-based CUD's fees are spread over
+// the usage they covered), and returns each row's amortized cost in order.
+func gcpAmortized(t *testing.T, months []demo.MonthFiles) []tally.Money {
+	t.Helper()
+	a := gcpbilling.NewAmortizer()
+	var out []tally.Money
+	for pass := range 2 {
+		for _, m := range months {
+			for _, f := range m.Files {
+				p := filepath.Join(fixtureDir, filepath.FromSlash(f))
+				in, err := ingest.OpenInput(p, p, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = gcpbilling.Parser{}.Parse(t.Context(), in, func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
+					switch {
+					case bad != nil:
+						return bad
+					case pass == 0:
+						return a.Observe(l)
+					}
+					if err := a.Amortize(l); err != nil {
+						return err
+					}
+					out = append(out, l.EffectiveCost)
+					return nil
+				})
+				in.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 	}
 	return out
 }
@@ -243,4 +289,54 @@ func agentInputs(t *testing.T, useSeconds bool) ([]tally.Node, []tally.Pod, []at
 		ps = append(ps, *pods[uid])
 	}
 	return ns, ps, usage
+}
+
+// TestGCPCUDAmortized: the GKE node rows the resource-based CUD covered
+// (net $0: its credit takes their on-demand cost off) cost their share of
+// its fee as Tally's GCP reader amortizes the export; the fee rows keep
+// the unused part, and the truth's commitment says the same: its total is
+// the fees, its used part what went to the covered rows.
+func TestGCPCUDAmortized(t *testing.T) {
+	rows := readGCP(t, fixtureMan.GCP.Resource)
+	effs := gcpAmortized(t, fixtureMan.GCP.Resource)
+	fees, unused, shares := tally.Zero("USD"), tally.Zero("USD"), tally.Zero("USD")
+	covered := 0
+	for i, r := range rows {
+		if strings.HasPrefix(r.SKU.Description, "Commitment v1:") {
+			fees, unused = mustAdd(fees, gcpNet(t, r)), mustAdd(unused, effs[i])
+			continue
+		}
+		for _, c := range r.Credits {
+			if c.Type == "COMMITTED_USAGE_DISCOUNT" {
+				covered++
+				share, err := effs[i].Sub(gcpNet(t, r))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if share.Sign() <= 0 {
+					t.Errorf("%s %s at %s: amortized %s, net %s: no share of the CUD's fee", r.Resource.Name, r.SKU.Description,
+						time.Time(r.UsageStartTime).Format(time.RFC3339), effs[i], gcpNet(t, r))
+				}
+				shares = mustAdd(shares, share)
+				break
+			}
+		}
+	}
+	used, err := fees.Sub(unused)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if covered == 0 || fees.Sign() <= 0 || !used.Equal(shares) {
+		t.Fatalf("%d covered rows; fees %s, unused %s: used %s, but the covered rows got %s", covered, fees, unused, used, shares)
+	}
+	for _, c := range fixtureTr.Commitments {
+		if c.Kind != tally.CommitCUDResource {
+			continue
+		}
+		if c.Total != fees.Decimal() || c.Used != used.Decimal() {
+			t.Errorf("truth: %s used of %s, the reader: %s of %s", c.Used, c.Total, used.Decimal(), fees.Decimal())
+		}
+		return
+	}
+	t.Error("the truth has no resource-based CUD")
 }

@@ -32,6 +32,12 @@ type gcpRow struct {
 	// Truth: the node whose compute this is, or the owner of the cost.
 	node  *node
 	owner string
+	// cud is the resource kind ("cpu", "ram") of a row of the
+	// resource-based CUD: a fee row (cudFee) or usage it covered.
+	cud    string
+	cudFee bool
+	// eff is the row's amortized cost (see gcpBill.amortize).
+	eff tally.Money
 }
 
 // gcpCredit is a credit applied to a row.
@@ -87,7 +93,87 @@ func (o *org) buildGCP() *gcpBill {
 	for i, r := range b.rows {
 		r.seq = i
 	}
+	b.amortize()
 	return b
+}
+
+// amortize sets every row's amortized cost: its net cost, except for the
+// resource-based CUD's rows, as Tally's GCP reader amortizes them
+// (ingest/gcpbilling.Amortizer). Each hour, the used part of a fee (CPU,
+// RAM) is the covered share of the committed quantity, the covered
+// quantity of a usage row being its pricing quantity (as the export writes
+// it) × its CUD credit / its cost; the used part goes to the covered rows
+// in proportion to their CUD credits (each share a difference of rounded
+// cumulative shares, in row order), the rest stays on the fee row. The
+// CUD's used total is the sum of the used parts.
+func (b *gcpBill) amortize() {
+	type key struct {
+		start time.Time
+		kind  string
+	}
+	type group struct {
+		fee     *gcpRow
+		covered []*gcpRow
+		credits []tally.Money
+		total   tally.Money
+		qty     float64
+	}
+	groups := map[key]*group{}
+	var order []key
+	for _, r := range b.rows {
+		r.eff = r.net()
+		if r.cud == "" {
+			continue
+		}
+		k := key{r.start, r.cud}
+		g := groups[k]
+		if g == nil {
+			g = &group{total: zero}
+			groups[k] = g
+			order = append(order, k)
+		}
+		if r.cudFee {
+			g.fee = r
+			continue
+		}
+		c := zero
+		for _, cr := range r.credits {
+			if cr.Type == "COMMITTED_USAGE_DISCOUNT" {
+				c = sub(c, cr.Amount)
+			}
+		}
+		g.covered, g.credits, g.total = append(g.covered, r), append(g.credits, c), add(g.total, c)
+		g.qty += roundTo(r.pricing, 10) * math.Min(c.Float64()/r.cost.Float64(), 1)
+	}
+	var cud *commitment
+	for _, c := range b.o.commitments {
+		if c.Kind == tally.CommitCUDResource {
+			cud = c
+		}
+	}
+	for _, k := range order {
+		g := groups[k]
+		if g.fee == nil || g.total.Sign() <= 0 {
+			continue
+		}
+		used := g.fee.cost
+		if committed := roundTo(g.fee.pricing, 10); committed > 0 && g.qty < committed {
+			used = mulRatio(g.fee.cost, uint64(math.Round(g.qty/committed*1e9)), 1e9)
+		}
+		g.fee.eff = sub(g.fee.eff, used)
+		if cud != nil {
+			cud.stats.used = add(cud.stats.used, used)
+		}
+		den, _ := g.total.Units()
+		seen, given := zero, zero
+		for i, r := range g.covered {
+			seen = add(seen, g.credits[i])
+			num, _ := seen.Units()
+			upto := mulRatio(used, uint64(num), uint64(den))
+			r.eff = add(r.eff, sub(upto, given))
+			given = upto
+		}
+	}
 }
 
 // nodes bills the GKE nodes: one vCPU row and one RAM row per node-hour,
@@ -125,7 +211,6 @@ func (b *gcpBill) nodes() {
 		cpuLeft, ramLeft := int64(0), int64(0)
 		if cud != nil && cud.activeAt(t) {
 			cpuLeft, ramLeft = int64(cud.cudCPU)*3600, int64(cud.cudRAM)*3600
-			cud.stats.cpuTotal += float64(cud.cudCPU)
 		}
 		for i := range nhs {
 			nh := &nhs[i]
@@ -161,17 +246,16 @@ func (b *gcpBill) nodes() {
 			covCPU, covRAM := min(cpuLeft, vcpuSecs), min(ramLeft, gibSecs)
 			cpuLeft -= covCPU
 			ramLeft -= covRAM
-			if cud != nil {
-				cud.stats.cpuUsed += float64(covCPU) / 3600
-			}
 			for _, x := range []struct {
 				row      *gcpRow
 				cov, all int64
 				rate     tally.Money
 				what     string
-			}{{core, covCPU, vcpuSecs, coreRate, "N2 Cores"}, {ram, covRAM, gibSecs, ramRate, "N2 Ram"}} {
+				kind     string
+			}{{core, covCPU, vcpuSecs, coreRate, "N2 Cores", "cpu"}, {ram, covRAM, gibSecs, ramRate, "N2 Ram", "ram"}} {
 				var cudAmt tally.Money = zero
 				if x.cov > 0 {
+					x.row.cud = x.kind
 					cudAmt = minMoney(perHour(x.rate, x.cov, gcpPlaces), x.row.cost)
 					x.row.credits = append(x.row.credits, gcpCredit{Name: "Committed use discount: " + x.what, ID: "CommittedUsageDiscount:" + cud.ID,
 						FullName: "Committed use discount (1 year) " + x.what + " in us-central1", Type: "COMMITTED_USAGE_DISCOUNT", Amount: cudAmt.Neg()})
@@ -191,18 +275,14 @@ func (b *gcpBill) nodes() {
 			cud.stats.total = add(cud.stats.total, add(cpuFee, ramFee))
 			b.add(&gcpRow{svc: gcpCompute, sku: gcpSKU{"A1CF-3D27-9C0B", "Commitment v1: N2 Cpu in Americas for 1 Year"}, start: t, end: t.Add(time.Hour),
 				cost: cpuFee, usage: float64(cud.cudCPU) * 3600, usageUnit: "seconds", pricing: float64(cud.cudCPU), priceUnit: "hour", price: cud.cudCoreRate,
-				owner: tally.UnallocatedName})
+				owner: tally.UnallocatedName, cud: "cpu", cudFee: true})
 			b.add(&gcpRow{svc: gcpCompute, sku: gcpSKU{"6BD5-1B46-3B2E", "Commitment v1: N2 Ram in Americas for 1 Year"}, start: t, end: t.Add(time.Hour),
 				cost: ramFee, usage: float64(cud.cudRAM) * float64(gi) * 3600, usageUnit: "byte-seconds", pricing: float64(cud.cudRAM), priceUnit: "gibibyte hour", price: cud.cudRAMRate,
-				owner: tally.UnallocatedName})
+				owner: tally.UnallocatedName, cud: "ram", cudFee: true})
 		}
 	}
 	if cud != nil {
-		cud.stats.used = zero
-		if cud.stats.cpuTotal > 0 {
-			f := cud.stats.cpuUsed / cud.stats.cpuTotal
-			cud.stats.used = mulRatio(cud.stats.total, uint64(math.Round(f*1e6)), 1_000_000)
-		}
+		cud.stats.used = zero // the amortized used fees (amortize)
 	}
 }
 

@@ -165,17 +165,15 @@ func (o *org) billTruth(aws *awsBill, gcp *gcpBill, acc *truthAcc) map[nodeHourK
 	for _, r := range gcp.rows {
 		net := r.net()
 		acct, sub := o.gcp.BillingID, o.gcp.ProjectID
-		o.spread(r.start, r.end, net, func(d int, v tally.Money) {
-			addTo(acc.billed, totalsKey{d, acct, sub}, v)
-			addTo(acc.amortized, totalsKey{d, acct, sub}, v)
-		})
+		o.spread(r.start, r.end, net, func(d int, v tally.Money) { addTo(acc.billed, totalsKey{d, acct, sub}, v) })
+		o.spread(r.start, r.end, r.eff, func(d int, v tally.Money) { addTo(acc.amortized, totalsKey{d, acct, sub}, v) })
 		o.spread(r.start, r.end, r.list, func(d int, v tally.Money) { addTo(acc.list, totalsKey{d, acct, sub}, v) })
 		if r.node != nil {
 			h := int(r.start.Sub(o.start) / time.Hour)
-			addTo(nodeCost, nodeHourKey{r.node, h}, net)
+			addTo(nodeCost, nodeHourKey{r.node, h}, r.eff)
 			continue
 		}
-		o.spread(r.start, r.end, net, func(d int, v tally.Money) {
+		o.spread(r.start, r.end, r.eff, func(d int, v tally.Money) {
 			addTo(acc.alloc, truthKey{d, acct, clusterOfOwner(r.owner), r.owner}, v)
 		})
 	}

@@ -131,6 +131,10 @@ const batchSize = 1024
 // with a bounded number of batches in flight, so memory does not grow with
 // the input.
 //
+// A parser that is an AmortizingParser has its files read twice: first for
+// its Amortizer, which then sets the amortized cost of each line of the
+// second reading.
+//
 // A file with the same content (SHA-256) as an earlier one is read once:
 // the copy is listed with no rows, and opt.Logger notes it. When files
 // name two reports (File.Report) that hold the same charges of a billing
@@ -317,6 +321,13 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 		batch = r.pool.Get().([]tally.CostLine)
 		return nil
 	}
+	var amortizer Amortizer
+	if ap, ok := parser.(AmortizingParser); ok {
+		amortizer = ap.NewAmortizer()
+		if err := r.observeAll(ctx, parser, amortizer, files); err != nil {
+			return err
+		}
+	}
 	for i, f := range files {
 		if r.copyOf[i] >= 0 {
 			continue
@@ -340,6 +351,11 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 					r.res.Rejects = append(r.res.Rejects, bad.Reject())
 				}
 				return nil
+			}
+			if amortizer != nil {
+				if err := amortizer.Amortize(l); err != nil {
+					return fmt.Errorf("%s:%d: amortize: %w", f.Name, lineNo, err)
+				}
 			}
 			key := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: tally.MonthStart(l.BillingPeriodStart), Source: r.res.Source}
 			if lastIdx < 0 || key != lastKey {

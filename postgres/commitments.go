@@ -51,10 +51,19 @@ const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_Product
 	('AmazonRDS', 'AmazonElastiCache', 'AmazonES', 'AmazonOpenSearchService', 'AmazonRedshift', 'AmazonMemoryDB',
 	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker'))`
 
-// gcpFeeSQL selects the GCP export's commitment fee lines, which carry no
-// commitment status.
-const gcpFeeSQL = `(source = 'gcp-billing' AND charge_category = 'Purchase' AND commitment_discount_status = ''
+// gcpFeeSQL selects the GCP export's commitment fee lines. Those of a
+// resource-based commitment that the reader amortized have the status
+// Unused: their effective cost is the unused part of the fee, the rest
+// (billed − effective) went to the usage the commitment covered. The
+// others (spend-based commitments; bills ingested before the reader
+// amortized) carry no status.
+const gcpFeeSQL = `(source = 'gcp-billing' AND charge_category = 'Purchase' AND commitment_discount_status IN ('', 'Unused')
 	AND charge_description ILIKE 'Commitment%')`
+
+// gcpResourceFeeSQL selects, of gcpFeeSQL's lines, those of resource-based
+// commitments ("Commitment v1: N2 Cpu in Americas for 1 Year"; spend-based
+// ones are "Commitment - dollar based v1: …").
+const gcpResourceFeeSQL = `(charge_description ILIKE 'Commitment v1:%')`
 
 // instanceTypeSQL names a line's stream: the EC2 instance type, or for GCP
 // the machine series ("n2-compute").
@@ -75,9 +84,9 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH src AS (
-			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost,
+			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost, billed_cost,
 				charge_period_start AS s, charge_period_end AS e,
-				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee, `+nonComputeSQL+` AS nc
+				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee, `+gcpResourceFeeSQL+` AS rfee, `+nonComputeSQL+` AS nc
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND (charge_period_end > $2 OR charge_period_start >= $2) AND charge_period_start < $3
 		), kpi AS (
@@ -94,12 +103,13 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 			SELECT id, bucket, inside, sum(n) OVER w AS c, sum(n) OVER w - n AS b, sum(n) OVER (PARTITION BY id) AS t
 			FROM long WINDOW w AS (PARTITION BY id ORDER BY bucket, inside)
 		), l AS (
-			SELECT date_trunc($4, s) AS bucket, provider, cur, source, st, list_cost, effective_cost, eligible, fee
+			SELECT date_trunc($4, s) AS bucket, provider, cur, source, st, list_cost, effective_cost, billed_cost, eligible, fee, rfee
 			FROM kpi WHERE e - s <= interval '1 hour' AND s >= $2
 			UNION ALL
 			SELECT x.bucket, provider, cur, source, st,
 				round(list_cost * x.c / x.t, 12) - round(list_cost * x.b / x.t, 12),
-				round(effective_cost * x.c / x.t, 12) - round(effective_cost * x.b / x.t, 12), eligible, fee
+				round(effective_cost * x.c / x.t, 12) - round(effective_cost * x.b / x.t, 12),
+				round(billed_cost * x.c / x.t, 12) - round(billed_cost * x.b / x.t, 12), eligible, fee, rfee
 			FROM kpi JOIN share x USING (id)
 			WHERE x.inside
 		)
@@ -107,9 +117,11 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 			coalesce(sum(list_cost) FILTER (WHERE eligible), 0)::text,
 			coalesce(sum(list_cost) FILTER (WHERE eligible AND st = 'Used'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE eligible), 0)::text,
-			coalesce(sum(effective_cost) FILTER (WHERE eligible AND st = 'Used' AND source <> 'gcp-billing'), 0)::text,
+			(coalesce(sum(effective_cost) FILTER (WHERE eligible AND st = 'Used' AND source <> 'gcp-billing'), 0)
+				+ coalesce(sum(billed_cost - effective_cost) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
-			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
+			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = '' AND rfee), 0)::text
 		FROM l
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
 		account, w.Start, w.End, step)
@@ -119,12 +131,12 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingSums, error) {
 		var s commitments.BillingSums
 		var cur string
-		var v [6]string
-		if err := r.Scan(&s.Start, &s.Provider, &cur, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]); err != nil {
+		var v [7]string
+		if err := r.Scan(&s.Start, &s.Provider, &cur, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]); err != nil {
 			return s, err
 		}
 		s.Start, s.Currency = s.Start.UTC(), tally.Currency(cur)
-		for i, dst := range []*tally.Money{&s.EligibleOD, &s.CoveredOD, &s.UsageCost, &s.Used, &s.Unused, &s.Fees} {
+		for i, dst := range []*tally.Money{&s.EligibleOD, &s.CoveredOD, &s.UsageCost, &s.Used, &s.Unused, &s.Fees, &s.ResourceFees} {
 			m, err := parseMoney(v[i], cur)
 			if err != nil {
 				return s, err
@@ -139,13 +151,14 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 // in w says about each commitment: per CommitmentDiscountId its used and
 // unused effective cost, its name (or its fee lines' description) and the
 // instance type it covers most, and per GCP commitment fee SKU and region
-// its fees.
+// its fees: those the reader amortized as used (billed − effective) and
+// unused (effective), the others as fees.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
 			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
 				commitment_discount_id AS cid, commitment_discount_type AS typ, commitment_discount_category AS cat,
-				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
+				commitment_discount_status AS st, region_id, charge_description, effective_cost, billed_cost, source,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
 				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype
 			FROM cost_lines
@@ -167,9 +180,10 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
 			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			min(charge_period_start), max(charge_period_end), max(h.hours),
-			coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)::text,
+			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
+				+ coalesce(sum(billed_cost - effective_cost) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
-			coalesce(sum(effective_cost) FILTER (WHERE fee), 0)::text
+			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text
 		FROM c JOIN h USING (billing_account_id, provider, cur, id)
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
 		account, w.Start, w.End)

@@ -3,7 +3,11 @@
 // (gcp_billing_export_resource_v1_…) tables — as exported from BigQuery to
 // newline-delimited JSON, CSV (nested fields flattened with "." or "_",
 // credits and labels as JSON text) or Parquet. Each row becomes a
-// tally.CostLine: BilledCost and EffectiveCost are the net cost (cost +
-// Σ credits), ListCost is cost_at_list, ContractedCost the gross cost, and
-// each credit type's sum is kept in Extras (x_Credit_<TYPE>).
+// tally.CostLine: BilledCost is the net cost (cost + Σ credits), ListCost
+// is cost_at_list, ContractedCost the gross cost, and each credit type's
+// sum is kept in Extras (x_Credit_<TYPE>). EffectiveCost is the net cost
+// too, except where a run amortizes resource-based committed use discounts
+// (Parser is an ingest.AmortizingParser, see Amortizer): the commitment's
+// fee is then spread over the usage it covered, and its fee rows keep the
+// unused part.
 package gcpbilling

@@ -1,0 +1,366 @@
+package gcpbilling
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest"
+)
+
+// NewAmortizer implements ingest.AmortizingParser: a resource-based
+// commitment's fee is spread over the usage it covered (see Amortizer).
+func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
+
+// Amortizer spreads the fees of resource-based committed use discounts
+// over the usage they covered, as AWS's amortized cost does for Savings
+// Plans and Reserved Instances.
+//
+// The export bills the commitment's fee on rows of its own (SKUs
+// "Commitment v1: N2 Cpu in Americas for 1 Year", charge category
+// Purchase), and the covered usage's COMMITTED_USAGE_DISCOUNT credit takes
+// its on-demand cost off the usage rows, so that their net cost is about 0.
+// A fee row is matched with the covered usage of the same billing account,
+// project, region and resource kind (CPU, RAM, GPU, local SSD) whose
+// charge period starts in the fee row's, and of the machine series its SKU
+// names ("N2"; a fee SKU without one takes the usage of series no fee SKU
+// names).
+//
+// Of the fees of one such group and charge period, the used part is the
+// covered share of the committed quantity: Σ covered quantity (a usage
+// row's pricing quantity × its CUD credit / its cost) / Σ the fee rows'
+// pricing quantity, at most 1 (1 when the fee rows have no quantity). The
+// used part goes to the covered usage rows in proportion to their CUD
+// credits; the unused part stays on the fee rows, which get the commitment
+// status Unused (like AWS's RIFee rows). Each share is a difference of
+// rounded cumulative shares, so the shares sum exactly to what is split:
+// the effective cost of every group and charge period, and so of every
+// day and billing account, is unchanged. Billed cost is never changed.
+type Amortizer struct {
+	fees  map[feeKey]*feePeriod
+	slots map[groupKey][]*feePeriod // by group, sorted by start
+	usage map[usageKey]*usageHour
+	done  bool
+}
+
+// NewAmortizer returns an empty Amortizer for one ingest run.
+func NewAmortizer() *Amortizer {
+	return &Amortizer{fees: map[feeKey]*feePeriod{}, usage: map[usageKey]*usageHour{}}
+}
+
+// groupKey is what a fee is matched with usage by.
+type groupKey struct {
+	account, project, region, kind, series string
+}
+
+type feeKey struct {
+	g          groupKey
+	start, end int64 // Unix microseconds
+}
+
+// feePeriod is the fees of one group and charge period.
+type feePeriod struct {
+	key       feeKey
+	fee       tally.Money // Σ the fee rows' cost
+	committed float64     // Σ their pricing quantity
+	credits   tally.Money // Σ |CUD credits| of the covered usage
+	covered   float64     // Σ covered quantity
+	used      tally.Money // the part spread over the usage
+	// Second reading: how much of credits and fee has been seen, and
+	// how much of used has been handed out to usage and to fee rows.
+	seenCredits, seenFee      tally.Money
+	givenUsage, takenFromFees tally.Money
+}
+
+type usageKey struct {
+	g     groupKey
+	start int64
+}
+
+type usageHour struct {
+	credits tally.Money
+	covered float64
+}
+
+// resourceCommitment reports whether l is a resource-based commitment's
+// fee row and returns its group.
+func resourceCommitment(l *tally.CostLine) (groupKey, bool) {
+	rest, ok := strings.CutPrefix(l.ChargeDescription, "Commitment v1:")
+	if !ok || l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP {
+		return groupKey{}, false
+	}
+	kind, series := kindOf(rest)
+	if kind == "" {
+		return groupKey{}, false
+	}
+	return groupKey{l.BillingAccountID, l.SubAccountID, l.RegionID, kind, series}, true
+}
+
+// coveredUsage returns the CUD credit (as a positive amount) and group of
+// a usage row a resource-based commitment covered.
+func coveredUsage(l *tally.CostLine) (tally.Money, groupKey, bool, error) {
+	v := l.Extras["x_Credit_"+CommittedUsageDiscount]
+	if v == "" || l.ChargeCategory != tally.ChargeUsage || l.Provider != tally.ProviderGCP {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	c, err := tally.ParseMoney(v, l.Currency())
+	if err != nil {
+		return tally.Money{}, groupKey{}, false, fmt.Errorf("%s credit %q: %w", CommittedUsageDiscount, v, err)
+	}
+	if c.Sign() >= 0 {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	kind, series := kindOf(l.ChargeDescription)
+	if kind == "" {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	return c.Neg(), groupKey{l.BillingAccountID, l.SubAccountID, l.RegionID, kind, series}, true, nil
+}
+
+// kindOf reads the resource kind and machine series of a SKU description:
+// "N2 Instance Core running in Americas" → cpu, n2; " N2 Ram in Americas
+// for 1 Year" (a fee SKU after "Commitment v1:") → ram, n2; " Cpu in
+// Americas for 1 Year" → cpu, "". The kind is "" for SKUs of no kind a
+// resource-based commitment covers.
+func kindOf(desc string) (kind, series string) {
+	f := strings.Fields(strings.ToLower(desc))
+	at := -1
+	for i, w := range f {
+		switch w {
+		case "gpu", "nvidia", "tpu":
+			return "gpu", ""
+		case "ssd":
+			if i > 0 && f[i-1] == "local" {
+				return "local-ssd", ""
+			}
+		case "storage":
+			if i > 0 && f[i-1] == "local" {
+				return "local-ssd", ""
+			}
+		}
+		if kind == "" {
+			switch w {
+			case "core", "cpu", "vcpu":
+				kind, at = "cpu", i
+			case "ram", "memory":
+				kind, at = "ram", i
+			}
+		}
+	}
+	if kind == "" {
+		return "", ""
+	}
+	// The series is the first word, unless it is the kind or a word of
+	// the SKU ("Instance", "Predefined", "Custom"), as in "Cpu in …".
+	for _, w := range f[:at] {
+		switch w {
+		case "instance", "predefined", "custom", "extended", "sole", "tenancy":
+			continue
+		}
+		return kind, w
+	}
+	return kind, ""
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// coveredQuantity is the quantity of l the credit covered, in l's pricing
+// unit: its pricing quantity × credit / its cost (the credit is at the
+// row's on-demand price).
+func coveredQuantity(l *tally.CostLine, credit tally.Money) float64 {
+	cost := l.ContractedCost.Float64()
+	if cost <= 0 || l.PricingQuantity <= 0 {
+		return 0
+	}
+	return l.PricingQuantity * min(credit.Float64()/cost, 1)
+}
+
+// Observe implements ingest.Amortizer.
+func (a *Amortizer) Observe(l *tally.CostLine) error {
+	if g, ok := resourceCommitment(l); ok {
+		k := feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}
+		p := a.fees[k]
+		if p == nil {
+			cur := l.Currency()
+			p = &feePeriod{key: k, fee: tally.Zero(cur), credits: tally.Zero(cur), used: tally.Zero(cur),
+				seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromFees: tally.Zero(cur)}
+			a.fees[k] = p
+		}
+		var err error
+		if p.fee, err = p.fee.Add(l.BilledCost); err != nil {
+			return fmt.Errorf("commitment fee: %w", err)
+		}
+		p.committed += l.PricingQuantity
+		return nil
+	}
+	credit, g, ok, err := coveredUsage(l)
+	if err != nil || !ok {
+		return err
+	}
+	k := usageKey{g, micros(l.ChargePeriodStart)}
+	u := a.usage[k]
+	if u == nil {
+		u = &usageHour{credits: tally.Zero(l.Currency())}
+		a.usage[k] = u
+	}
+	if u.credits, err = u.credits.Add(credit); err != nil {
+		return fmt.Errorf("committed use credits: %w", err)
+	}
+	u.covered += coveredQuantity(l, credit)
+	return nil
+}
+
+// finish matches the usage seen with the fees and computes each fee
+// period's used part.
+func (a *Amortizer) finish() error {
+	a.done = true
+	a.slots = map[groupKey][]*feePeriod{}
+	for _, p := range a.fees {
+		a.slots[p.key.g] = append(a.slots[p.key.g], p)
+	}
+	for _, ps := range a.slots {
+		slices.SortFunc(ps, func(x, y *feePeriod) int {
+			return cmp.Or(cmp.Compare(x.key.start, y.key.start), cmp.Compare(x.key.end, y.key.end))
+		})
+	}
+	// Usage in a deterministic order, so float sums do not depend on
+	// map order.
+	keys := make([]usageKey, 0, len(a.usage))
+	for k := range a.usage {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y usageKey) int {
+		return cmp.Or(strings.Compare(x.g.account, y.g.account), strings.Compare(x.g.project, y.g.project),
+			strings.Compare(x.g.region, y.g.region), strings.Compare(x.g.kind, y.g.kind),
+			strings.Compare(x.g.series, y.g.series), cmp.Compare(x.start, y.start))
+	})
+	for _, k := range keys {
+		p := a.slot(k.g, k.start)
+		if p == nil {
+			continue
+		}
+		u := a.usage[k]
+		var err error
+		if p.credits, err = p.credits.Add(u.credits); err != nil {
+			return fmt.Errorf("committed use credits: %w", err)
+		}
+		p.covered += u.covered
+	}
+	a.usage = nil
+	for _, p := range a.fees {
+		if p.credits.Sign() <= 0 || p.fee.Sign() <= 0 {
+			continue
+		}
+		p.used = p.fee
+		if p.committed > 0 && p.covered < p.committed {
+			ppb := uint64(math.Round(p.covered / p.committed * 1e9))
+			var err error
+			if p.used, err = p.fee.MulRatio(ppb, 1e9); err != nil {
+				return fmt.Errorf("used commitment fee: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// slot returns the fee period of g whose charge period holds t (the
+// latest one starting at or before t); for usage of a series without a fee
+// of its own, the one of g without a series.
+func (a *Amortizer) slot(g groupKey, t int64) *feePeriod {
+	ps, ok := a.slots[g]
+	if !ok && g.series != "" {
+		g.series = ""
+		ps = a.slots[g]
+	}
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].key.start > t }) - 1
+	if i < 0 {
+		return nil
+	}
+	if p := ps[i]; t < p.key.end || p.key.start == t {
+		return p
+	}
+	return nil
+}
+
+// Amortize implements ingest.Amortizer.
+func (a *Amortizer) Amortize(l *tally.CostLine) error {
+	if !a.done {
+		if err := a.finish(); err != nil {
+			return err
+		}
+	}
+	if g, ok := resourceCommitment(l); ok {
+		p := a.fees[feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}]
+		l.CommitmentDiscountStatus = tally.CommitmentUnused
+		l.CommitmentDiscountType, l.CommitmentDiscountCategory = "Committed Use Discount", "Usage"
+		if p == nil || p.used.IsZero() {
+			return nil
+		}
+		// This row's part of the used fee: its cumulative share of the
+		// fees, by their cost, less what the earlier rows took.
+		take, err := cumulative(p.used, &p.seenFee, l.BilledCost, p.fee, &p.takenFromFees)
+		if err != nil {
+			return fmt.Errorf("used commitment fee: %w", err)
+		}
+		if l.EffectiveCost, err = l.EffectiveCost.Sub(take); err != nil {
+			return fmt.Errorf("used commitment fee: %w", err)
+		}
+		return nil
+	}
+	credit, g, ok, err := coveredUsage(l)
+	if err != nil || !ok {
+		return err
+	}
+	p := a.slot(g, micros(l.ChargePeriodStart))
+	if p == nil || p.used.IsZero() {
+		return nil
+	}
+	give, err := cumulative(p.used, &p.seenCredits, credit, p.credits, &p.givenUsage)
+	if err != nil {
+		return fmt.Errorf("committed use fee share: %w", err)
+	}
+	if l.EffectiveCost, err = l.EffectiveCost.Add(give); err != nil {
+		return fmt.Errorf("committed use fee share: %w", err)
+	}
+	return nil
+}
+
+// cumulative returns the next part of amount split by weights: with seen
+// the weights before this one and w this one's, of total, the part is
+// amount × (seen + w) / total, rounded, less what was handed out before
+// (given). It advances seen and given. The parts of all the weights sum to
+// amount exactly.
+func cumulative(amount tally.Money, seen *tally.Money, w, total tally.Money, given *tally.Money) (tally.Money, error) {
+	s, err := seen.Add(w)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	*seen = s
+	num, ok1 := s.Units()
+	den, ok2 := total.Units()
+	if !ok2 { // over 9 million a period: weigh by micro-units instead
+		num, ok1 = s.Round(6).Units()
+		den, ok2 = total.Round(6).Units()
+		num, den = num/1e6, den/1e6
+	}
+	if !ok1 || !ok2 || num < 0 || den <= 0 {
+		return tally.Money{}, fmt.Errorf("weights %s of %s: %w", s.Decimal(), total.Decimal(), tally.ErrOverflow)
+	}
+	upto := amount
+	if num < den {
+		if upto, err = amount.MulRatio(uint64(num), uint64(den)); err != nil {
+			return tally.Money{}, err
+		}
+	}
+	part, err := upto.Sub(*given)
+	if err != nil {
+		return tally.Money{}, err
+	}
+	*given = upto
+	return part, nil
+}
