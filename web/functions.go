@@ -272,11 +272,13 @@ func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attr
 	return base, true, nil
 }
 
-// costed narrows w to the hours attributed so far. A window reaching past
-// the last attributed hour (today, before its bill arrives) or before the
-// first has no costs there: a year of the window's costs, and the previous
-// window the dashboard compares with, count only the hours with costs. A
-// window with none at all is left as it is.
+// costed narrows w to the hours attributed so far that have costs. A
+// window reaching past the last of them (today, before its bill arrives;
+// hours attributed with nothing in them, no agent or bill having sent
+// anything yet) or before the first has no costs there: a year of the
+// window's costs, and the previous window the dashboard compares with,
+// count only the hours with costs. A window with none at all is left as
+// it is.
 func (s *Server) costed(ctx context.Context, w tally.Window) (tally.Window, error) {
 	if s.statusStore == nil {
 		return w, nil
@@ -285,15 +287,15 @@ func (s *Server) costed(ctx context.Context, w tally.Window) (tally.Window, erro
 	if err != nil {
 		return w, fmt.Errorf("hours attributed: %w", err)
 	}
-	if st.LastAttributed.IsZero() {
+	if st.LastCosted.IsZero() {
 		return w, nil
 	}
 	c := w
-	if end := st.LastAttributed.Add(time.Hour); end.Before(c.End) {
+	if end := st.LastCosted.Add(time.Hour); end.Before(c.End) {
 		c.End = end
 	}
-	if st.FirstAttributed.After(c.Start) {
-		c.Start = st.FirstAttributed
+	if st.FirstCosted.After(c.Start) {
+		c.Start = st.FirstCosted
 	}
 	if !c.Start.Before(c.End) {
 		return w, nil
