@@ -63,8 +63,12 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	span, err := s.costed(r.Context(), f.Window)
+	span, err := s.ranIn(r.Context(), f, f.Window)
 	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if span, err = s.costed(r.Context(), span); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -131,6 +135,14 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 		view.Flame, err = attribution.Flame(stacks)
 		return view, err
 	}
+	if base.Image != "" {
+		// An image is compared where it ran: the version before the
+		// head's ran mostly before the window, when the images listed
+		// with the view (the 90 days before it) were deployed.
+		if base.Window, err = s.ranIn(ctx, base, tally.Window{Start: f.Window.Start.AddDate(0, 0, -90), End: f.Window.End}); err != nil {
+			return nil, err
+		}
+	}
 	baseStacks, err := s.funcs.StackSpend(ctx, base)
 	if err != nil {
 		return nil, err
@@ -151,8 +163,80 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, baseSpan.Duration(), top); err != nil {
 		return nil, err
 	}
-	view.Flame, err = attribution.FlameDiff(baseStacks, stacks)
+	scaled, err := scaleStacks(baseStacks, span.Duration(), baseSpan.Duration())
+	if err != nil {
+		return nil, err
+	}
+	view.Flame, err = attribution.FlameDiff(scaled, stacks)
 	return view, err
+}
+
+// scaleStacks returns the stacks' costs over base, at their rate over
+// head: the differential flamegraph's change is the head's cost less what
+// the base would have cost over as long (two image versions ran for
+// different days; a year of each is compared, as Change / year does).
+func scaleStacks(stacks []attribution.StackSpend, head, base time.Duration) ([]attribution.StackSpend, error) {
+	if head == base || head <= 0 || base <= 0 {
+		return stacks, nil
+	}
+	out := make([]attribution.StackSpend, len(stacks))
+	for i, st := range stacks {
+		c, err := st.Cost.MulRatio(uint64(head/time.Second), uint64(base/time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("base cost of a stack over %v: %w", head, err)
+		}
+		out[i] = attribution.StackSpend{Frames: st.Frames, Cost: c, Samples: st.Samples}
+	}
+	return out, nil
+}
+
+// ranIn narrows w to the days f's image ran in within it (f's workload,
+// and container when f names one): a version deployed for part of the
+// window is costed, and a year of it counted, over the days it ran. A
+// filter without an image, or an image that did not run in w, leaves w.
+func (s *Server) ranIn(ctx context.Context, f attribution.StackFilter, w tally.Window) (tally.Window, error) {
+	if f.Image == "" {
+		return w, nil
+	}
+	spans, err := s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, w.Start, w.End)
+	if err != nil {
+		return w, err
+	}
+	var ran tally.Window
+	for _, sp := range spans {
+		if sp.Image != f.Image || (f.Container != "" && sp.Container != f.Container) {
+			continue
+		}
+		end := sp.Last.Add(24 * time.Hour) // Last is the day it last ran
+		if ran.End.IsZero() || sp.First.Before(ran.Start) {
+			ran.Start = sp.First
+		}
+		if end.After(ran.End) {
+			ran.End = end
+		}
+	}
+	if ran.End.IsZero() {
+		return w, nil
+	}
+	ran.Start, ran.End = maxTime(ran.Start.UTC(), w.Start), minTime(ran.End.UTC(), w.End)
+	if !ran.Start.Before(ran.End) {
+		return w, nil
+	}
+	return ran, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int) ([]attribution.FunctionCost, tally.Money, error) {
