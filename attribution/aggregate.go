@@ -46,8 +46,10 @@ func (s *StepCost) Currency() tally.Currency {
 	return ""
 }
 
-// Efficiency is OpenCost's totalEfficiency: CPU and RAM usage over what was
-// allocated, weighted by their costs (0 when there is no CPU or RAM cost).
+// Efficiency is CPU and RAM usage over what was allocated (max(request,
+// usage), so at most 1), weighted by their costs (0 when there is no CPU
+// or RAM cost). OpenCost's totalEfficiency, which /allocation/compute
+// gives, is usage over request instead.
 func (s *StepCost) Efficiency() float64 {
 	cpu, ram := s.CPU.Float64(), s.RAM.Float64()
 	if cpu+ram <= 0 {
