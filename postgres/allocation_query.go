@@ -71,11 +71,11 @@ func scanAllocationRow(q *attribution.Query) pgx.RowToFunc[attribution.Row] {
 		}
 		dst = append(dst, &row.Cluster, &row.Namespace, &row.Class, &row.CostKind, &cur, &row.Outside, &cost, &row.Estimated,
 			&row.CPUCoreHours, &row.CPURequestCoreHours, &row.CPUUsageCoreHours,
-			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours)
+			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours, &row.Ran.Start, &row.Ran.End)
 		if err := r.Scan(dst...); err != nil {
 			return row, err
 		}
-		row.Start = row.Start.UTC()
+		row.Start, row.Ran.Start, row.Ran.End = row.Start.UTC(), row.Ran.Start.UTC(), row.Ran.End.UTC()
 		row.Keys = keys
 		var err error
 		row.Cost, err = parseMoney(cost, cur)
@@ -92,10 +92,10 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	table, timeCol := "allocations a", "hour"
+	table, timeCol, unit := "allocations a", "hour", "1 hour"
 	where := []string{"hour >= " + arg(q.Window.Start), "hour < " + arg(q.Window.End)}
 	if !hourly {
-		table, timeCol = "allocations_daily", "day::timestamp AT TIME ZONE 'UTC'"
+		table, timeCol, unit = "allocations_daily", "day::timestamp AT TIME ZONE 'UTC'", "1 day"
 		if ownerLevel(q) {
 			table = "allocations_owner_daily"
 		}
@@ -157,7 +157,8 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	sel = append(sel, "cluster_id", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
 		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
-		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)")
+		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)",
+		"min("+timeCol+")", "max("+timeCol+") + interval '"+unit+"'")
 	groupBy := make([]string, 0, len(keys)+7)
 	for i := 0; i < len(keys)+7; i++ {
 		groupBy = append(groupBy, strconv.Itoa(i+1))

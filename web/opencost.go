@@ -255,8 +255,20 @@ func cutPrefix(k string, prefix *string) string {
 	return k
 }
 
+// newOpenCostAllocation is a group's step as OpenCost has it: window is
+// the step, start and end when the allocation ran in it (the hours it has
+// costs in), and minutes and the averages (cpuCores, request and usage
+// averages, ramBytes, gpuCount) are over that time, as OpenCost's are: a
+// pod that ran 5 hours of a day requesting a core averages a core.
 func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims []attribution.Dimension) openCostAllocation {
-	hours := c.Window.Duration().Hours()
+	ran := c.Window
+	if !c.Ran.End.IsZero() {
+		ran = tally.Window{Start: maxTime(c.Ran.Start, c.Window.Start), End: minTime(c.Ran.End, c.Window.End)}
+		if !ran.End.After(ran.Start) {
+			ran = c.Window
+		}
+	}
+	hours := ran.Duration().Hours()
 	per := func(v float64) float64 {
 		if hours == 0 {
 			return 0
@@ -271,7 +283,7 @@ func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims [
 	}
 	return openCostAllocation{
 		Name: g.Name, Properties: newOpenCostProperties(g, dims), Window: openCostWindow{c.Window.Start, c.Window.End},
-		Start: c.Window.Start, End: c.Window.End, Minutes: c.Window.Duration().Minutes(),
+		Start: ran.Start, End: ran.End, Minutes: ran.Duration().Minutes(),
 		CPUCores: per(c.CPUCoreHours), CPUCoreRequestAverage: per(c.CPURequestCoreHours), CPUCoreUsageAverage: per(c.CPUUsageCoreHours),
 		CPUCoreHours: c.CPUCoreHours, CPUCost: c.CPU.Float64(), CPUEfficiency: cpuEff,
 		GPUCount: per(c.GPUHours), GPUHours: c.GPUHours, GPUCost: c.GPU.Float64(),
