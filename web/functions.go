@@ -135,13 +135,16 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 		view.Flame, err = attribution.Flame(stacks)
 		return view, err
 	}
+	baseRan := base.Window
 	if base.Image != "" {
 		// An image is compared where it ran: the version before the
 		// head's ran mostly before the window, when the images listed
-		// with the view (the 90 days before it) were deployed.
-		if base.Window, err = s.ranIn(ctx, base, tally.Window{Start: f.Window.Start.AddDate(0, 0, -90), End: f.Window.End}); err != nil {
+		// with the view (the 90 days before it) were deployed. Its stacks
+		// are read over the days of those hours.
+		if baseRan, err = s.ranIn(ctx, base, tally.Window{Start: f.Window.Start.AddDate(0, 0, -90), End: f.Window.End}); err != nil {
 			return nil, err
 		}
+		base.Window = wholeDays(baseRan)
 	}
 	baseStacks, err := s.funcs.StackSpend(ctx, base)
 	if err != nil {
@@ -150,7 +153,7 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if err := oneCurrency(slices.Concat(baseStacks, stacks)); err != nil {
 		return nil, err
 	}
-	baseSpan, err := s.costed(ctx, base.Window)
+	baseSpan, err := s.costed(ctx, baseRan)
 	if err != nil {
 		return nil, err
 	}
@@ -190,9 +193,9 @@ func scaleStacks(stacks []attribution.StackSpend, head, base time.Duration) ([]a
 	return out, nil
 }
 
-// ranIn narrows w to the days f's image ran in within it (f's workload,
+// ranIn narrows w to the hours f's image ran in within it (f's workload,
 // and container when f names one): a version deployed for part of the
-// window is costed, and a year of it counted, over the days it ran. A
+// window is costed, and a year of it counted, over the hours it ran. A
 // filter without an image, or an image that did not run in w, leaves w.
 func (s *Server) ranIn(ctx context.Context, f attribution.StackFilter, w tally.Window) (tally.Window, error) {
 	if f.Image == "" {
@@ -207,9 +210,16 @@ func (s *Server) ranIn(ctx context.Context, f attribution.StackFilter, w tally.W
 		if sp.Image != f.Image || (f.Container != "" && sp.Container != f.Container) {
 			continue
 		}
-		end := sp.Last.Add(24 * time.Hour) // Last is the day it last ran
-		if ran.End.IsZero() || sp.First.Before(ran.Start) {
-			ran.Start = sp.First
+		// The days it was profiled, narrowed to the hours its pods ran.
+		start, end := sp.First.UTC(), sp.Last.UTC().Add(24*time.Hour)
+		if sp.From.After(start) {
+			start = sp.From.UTC().Truncate(time.Hour)
+		}
+		if !sp.To.IsZero() && sp.To.Before(end) {
+			end = wholeHours(tally.Window{Start: sp.To, End: sp.To}).End
+		}
+		if ran.End.IsZero() || start.Before(ran.Start) {
+			ran.Start = start
 		}
 		if end.After(ran.End) {
 			ran.End = end
