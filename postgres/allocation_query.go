@@ -239,8 +239,11 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 		// A cost billed outside the cluster carries its bill's tag keys:
 		// FOCUS and GCP say team, CUR 2.0 user_team, legacy CUR user:team.
 		// The label's own key wins where a row has several.
-		return "coalesce(labels ->> " + arg(d.Key) + "::text, labels ->> " + arg(curTagKey(d.Key)) + "::text, labels ->> " +
-			arg("user:"+d.Key) + "::text)", nil
+		e := "labels ->> " + arg(d.Key) + "::text, labels ->> " + arg(curTagKey(d.Key)) + "::text, labels ->> " + arg("user:"+d.Key) + "::text"
+		if path, ok := prometheusLabelPath(d.Key); ok {
+			e += ", jsonb_path_query_first(labels, " + arg(path) + "::jsonpath) #>> '{}'"
+		}
+		return "coalesce(" + e + ")", nil
 	case "pod":
 		if hourly {
 			return "CASE WHEN pod = '' THEN '' ELSE namespace || '/' || pod END", nil
@@ -251,6 +254,32 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 		}
 	}
 	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)
+}
+
+// prometheusLabelPath returns the JSON path of the value of the labels
+// whose Prometheus name is k, when k can be one that is not its own key:
+// OpenCost's clients name labels as Prometheus does, every character
+// outside [a-zA-Z0-9_] an underscore (app_kubernetes_io_name for
+// app.kubernetes.io/name). The path is read only where the key itself is
+// not there, and matches the first such label.
+func prometheusLabelPath(k string) (string, bool) {
+	if !strings.Contains(k, "_") {
+		return "", false
+	}
+	var re strings.Builder
+	re.WriteByte('^')
+	for _, r := range k {
+		switch {
+		case r == '_':
+			re.WriteString("[^a-zA-Z0-9]")
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			re.WriteRune(r)
+		default:
+			return "", false // not a Prometheus name
+		}
+	}
+	re.WriteByte('$')
+	return `$.keyvalue() ? (@.key like_regex "` + re.String() + `").value`, true
 }
 
 // curTagKey is the key CUR 2.0 gives the user-defined tag k in its
