@@ -69,4 +69,9 @@ type DataStatus struct {
 	EstimatedHours  int64     `json:"estimatedHours"`              // attributed hours priced from the catalog
 	AttributedHours int64     `json:"attributedHours"`
 	FirstAttributed time.Time `json:"firstAttributedHour,omitzero"`
+	// FirstCosted and LastCosted are the oldest and newest attributed
+	// hours with allocations: hours are attributed as they pass, also
+	// those no agent or bill has sent anything for yet, which cost nothing.
+	FirstCosted time.Time `json:"firstCostedHour,omitzero"`
+	LastCosted  time.Time `json:"lastCostedHour,omitzero"`
 }

@@ -33,7 +33,28 @@ type StepCost struct {
 	IdleShared   tally.Money  `json:"idleCost"`  // idle folded in (idle=share), included in CPU, RAM, GPU
 	Total        tally.Money  `json:"totalCost"`
 	Estimated    bool         `json:"estimated"`
+	// Ran is when the step's allocations ran (Row.Ran of its rows, from the
+	// first start to the last end): zero when unknown, as for idle and
+	// shared costs spread onto a group, which do not make it run longer.
+	Ran tally.Window `json:"-"`
 	Resources
+}
+
+// extend widens s's Ran to include w.
+func (s *StepCost) extend(w tally.Window) {
+	if w.End.IsZero() {
+		return
+	}
+	if s.Ran.End.IsZero() {
+		s.Ran = w
+		return
+	}
+	if w.Start.Before(s.Ran.Start) {
+		s.Ran.Start = w.Start
+	}
+	if w.End.After(s.Ran.End) {
+		s.Ran.End = w.End
+	}
 }
 
 // Currency returns the currency of the step's costs ("" when it has none).
@@ -46,8 +67,10 @@ func (s *StepCost) Currency() tally.Currency {
 	return ""
 }
 
-// Efficiency is OpenCost's totalEfficiency: CPU and RAM usage over what was
-// allocated, weighted by their costs (0 when there is no CPU or RAM cost).
+// Efficiency is CPU and RAM usage over what was allocated (max(request,
+// usage), so at most 1), weighted by their costs (0 when there is no CPU
+// or RAM cost). OpenCost's totalEfficiency, which /allocation/compute
+// gives, is usage over request instead.
 func (s *StepCost) Efficiency() float64 {
 	cpu, ram := s.CPU.Float64(), s.RAM.Float64()
 	if cpu+ram <= 0 {
@@ -97,6 +120,7 @@ func (s *StepCost) add(r *Row, kind string, m tally.Money) error {
 	}
 	s.Estimated = s.Estimated || r.Estimated
 	s.Resources.Add(r.Resources)
+	s.extend(r.Ran)
 	return nil
 }
 
@@ -116,6 +140,7 @@ func (s *StepCost) merge(o *StepCost) {
 	s.IdleShared, _ = s.IdleShared.Add(o.IdleShared)
 	s.Estimated = s.Estimated || o.Estimated
 	s.Resources.Add(o.Resources)
+	s.extend(o.Ran)
 }
 
 // pending is idle or shared cost waiting to be spread in one step and cluster.

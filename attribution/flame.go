@@ -210,6 +210,11 @@ type StackFilter struct {
 type ImageSpan struct {
 	Container string    `json:"container"`
 	Image     string    `json:"image"`
-	First     time.Time `json:"first"`
-	Last      time.Time `json:"last"`
+	First     time.Time `json:"first"` // the first day it was profiled
+	Last      time.Time `json:"last"`  // the last day it was profiled
+	// From and To are when the workload's pods running it in those days
+	// ran: the first start and the last end (To zero while one runs, From
+	// and To zero when the pods are not known).
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
 }

@@ -7,15 +7,24 @@ import (
 )
 
 // DollarsProfile returns the stacks as a pprof profile whose sample values
-// are CPU samples and cost in micro-dollars (pprof values are integers), so
-// `go tool pprof -top` ranks functions by dollars.
+// are CPU samples and cost in millionths of their currency (pprof values
+// are integers), so `go tool pprof -top` ranks functions by dollars. The
+// unit says which: microdollars, or micro and the currency's code
+// (microEUR) for stacks costed in another.
 func DollarsProfile(stacks []StackSpend, w time.Duration, end time.Time) *profile.Profile {
+	unit := "microdollars"
+	for _, s := range stacks {
+		if c := s.Cost.Currency(); c != "" && c != "USD" {
+			unit = "micro" + string(c)
+			break
+		}
+	}
 	p := &profile.Profile{
-		SampleType:        []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cost", Unit: "microdollars"}},
+		SampleType:        []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: "cost", Unit: unit}},
 		DefaultSampleType: "cost",
 		TimeNanos:         end.Add(-w).UnixNano(),
 		DurationNanos:     int64(w),
-		PeriodType:        &profile.ValueType{Type: "cost", Unit: "microdollars"},
+		PeriodType:        &profile.ValueType{Type: "cost", Unit: unit},
 		Period:            1,
 	}
 	funcs := map[string]*profile.Function{}

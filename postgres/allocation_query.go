@@ -71,11 +71,11 @@ func scanAllocationRow(q *attribution.Query) pgx.RowToFunc[attribution.Row] {
 		}
 		dst = append(dst, &row.Cluster, &row.Namespace, &row.Class, &row.CostKind, &cur, &row.Outside, &cost, &row.Estimated,
 			&row.CPUCoreHours, &row.CPURequestCoreHours, &row.CPUUsageCoreHours,
-			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours)
+			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours, &row.Ran.Start, &row.Ran.End)
 		if err := r.Scan(dst...); err != nil {
 			return row, err
 		}
-		row.Start = row.Start.UTC()
+		row.Start, row.Ran.Start, row.Ran.End = row.Start.UTC(), row.Ran.Start.UTC(), row.Ran.End.UTC()
 		row.Keys = keys
 		var err error
 		row.Cost, err = parseMoney(cost, cur)
@@ -92,10 +92,10 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	table, timeCol := "allocations a", "hour"
+	table, timeCol, unit := "allocations a", "hour", "1 hour"
 	where := []string{"hour >= " + arg(q.Window.Start), "hour < " + arg(q.Window.End)}
 	if !hourly {
-		table, timeCol = "allocations_daily", "day::timestamp AT TIME ZONE 'UTC'"
+		table, timeCol, unit = "allocations_daily", "day::timestamp AT TIME ZONE 'UTC'", "1 day"
 		if ownerLevel(q) {
 			table = "allocations_owner_daily"
 		}
@@ -157,7 +157,8 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	sel = append(sel, "cluster_id", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
 		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
-		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)")
+		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)",
+		"min("+timeCol+")", "max("+timeCol+") + interval '"+unit+"'")
 	groupBy := make([]string, 0, len(keys)+7)
 	for i := 0; i < len(keys)+7; i++ {
 		groupBy = append(groupBy, strconv.Itoa(i+1))
@@ -238,8 +239,11 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 		// A cost billed outside the cluster carries its bill's tag keys:
 		// FOCUS and GCP say team, CUR 2.0 user_team, legacy CUR user:team.
 		// The label's own key wins where a row has several.
-		return "coalesce(labels ->> " + arg(d.Key) + "::text, labels ->> " + arg(curTagKey(d.Key)) + "::text, labels ->> " +
-			arg("user:"+d.Key) + "::text)", nil
+		e := "labels ->> " + arg(d.Key) + "::text, labels ->> " + arg(curTagKey(d.Key)) + "::text, labels ->> " + arg("user:"+d.Key) + "::text"
+		if path, ok := prometheusLabelPath(d.Key); ok {
+			e += ", jsonb_path_query_first(labels, " + arg(path) + "::jsonpath) #>> '{}'"
+		}
+		return "coalesce(" + e + ")", nil
 	case "pod":
 		if hourly {
 			return "CASE WHEN pod = '' THEN '' ELSE namespace || '/' || pod END", nil
@@ -250,6 +254,32 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 		}
 	}
 	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)
+}
+
+// prometheusLabelPath returns the JSON path of the value of the labels
+// whose Prometheus name is k, when k can be one that is not its own key:
+// OpenCost's clients name labels as Prometheus does, every character
+// outside [a-zA-Z0-9_] an underscore (app_kubernetes_io_name for
+// app.kubernetes.io/name). The path is read only where the key itself is
+// not there, and matches the first such label.
+func prometheusLabelPath(k string) (string, bool) {
+	if !strings.Contains(k, "_") {
+		return "", false
+	}
+	var re strings.Builder
+	re.WriteByte('^')
+	for _, r := range k {
+		switch {
+		case r == '_':
+			re.WriteString("[^a-zA-Z0-9]")
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			re.WriteRune(r)
+		default:
+			return "", false // not a Prometheus name
+		}
+	}
+	re.WriteByte('$')
+	return `$.keyvalue() ? (@.key like_regex "` + re.String() + `").value`, true
 }
 
 // curTagKey is the key CUR 2.0 gives the user-defined tag k in its

@@ -60,18 +60,36 @@ func (db *DB) ProfiledWorkloads(ctx context.Context, w tally.Window) ([]attribut
 	})
 }
 
-// WorkloadImages lists the images a workload's profiled containers ran in w, oldest first.
+// WorkloadImages lists the images a workload's profiled containers ran in
+// w, oldest first, with when the pods running each in those days ran (a
+// workload's pods are those its controller owns, or the pod of its name
+// when it has none, as tally.Pod.Workload names them).
 func (db *DB) WorkloadImages(ctx context.Context, namespace, workload string, start, end time.Time) ([]attribution.ImageSpan, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT container, image, min(day), max(day) FROM stack_costs
-		WHERE namespace = $1 AND workload = $2 AND day >= $3::date AND day < $4::date
-		GROUP BY 1, 2 ORDER BY 3, 1, 2`, namespace, workload, start, end)
+		WITH spans AS (
+			SELECT container, image, min(day) AS first, max(day) AS last FROM stack_costs
+			WHERE namespace = $1 AND workload = $2 AND day >= $3::date AND day < $4::date
+			GROUP BY 1, 2)
+		SELECT s.container, s.image, s.first, s.last, r.ran_from, r.ran_to
+		FROM spans s LEFT JOIN LATERAL (
+			SELECT min(p.valid_from) AS ran_from,
+				CASE WHEN bool_or(p.valid_to IS NULL) THEN NULL ELSE max(p.valid_to) END AS ran_to
+			FROM pods p JOIN containers c ON c.cluster_id = p.cluster_id AND c.pod_uid = p.pod_uid
+			WHERE p.namespace = $1 AND (p.owner_name = $2 OR (p.owner_kind = '' AND p.name = $2))
+				AND c.name = s.container AND c.image = s.image
+				AND p.valid_from < (s.last + 1)::timestamp AT TIME ZONE 'UTC'
+				AND coalesce(p.valid_to, 'infinity') > s.first::timestamp AT TIME ZONE 'UTC') r ON true
+		ORDER BY 3, 1, 2`, namespace, workload, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("query images of %s/%s: %w", namespace, workload, err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ImageSpan, error) {
 		var s attribution.ImageSpan
-		err := r.Scan(&s.Container, &s.Image, &s.First, &s.Last)
-		return s, err
+		var from, to *time.Time
+		if err := r.Scan(&s.Container, &s.Image, &s.First, &s.Last, &from, &to); err != nil {
+			return s, err
+		}
+		s.From, s.To = fromNullTime(from), fromNullTime(to)
+		return s, nil
 	})
 }

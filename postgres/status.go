@@ -9,10 +9,11 @@ import (
 )
 
 // DataStatus counts what has arrived: billing periods, clusters, pods,
-// agent tokens and attributed hours. Every count reads a small table or an index.
+// agent tokens, attributed hours and those of them with costs. Every count
+// reads a small table or an index.
 func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 	var s tally.DataStatus
-	var lastIngest, first, last *time.Time
+	var lastIngest, first, last, firstCosted, lastCosted *time.Time
 	err := db.pool.QueryRow(ctx, `
 		SELECT (SELECT count(*) FROM billing_periods),
 			(SELECT max(finished_at) FROM ingest_runs WHERE status = 'committed'),
@@ -22,11 +23,15 @@ func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 			(SELECT min(hour) FROM attribution_hours),
 			(SELECT max(hour) FROM attribution_hours),
 			(SELECT count(*) FROM attribution_hours),
-			(SELECT count(*) FROM attribution_hours WHERE estimated)`).
-		Scan(&s.BillingPeriods, &lastIngest, &s.Clusters, &s.Pods, &s.AgentTokens, &first, &last, &s.AttributedHours, &s.EstimatedHours)
+			(SELECT count(*) FROM attribution_hours WHERE estimated),
+			(SELECT min(hour) FROM attribution_hours WHERE allocations > 0),
+			(SELECT max(hour) FROM attribution_hours WHERE allocations > 0)`).
+		Scan(&s.BillingPeriods, &lastIngest, &s.Clusters, &s.Pods, &s.AgentTokens, &first, &last, &s.AttributedHours, &s.EstimatedHours,
+			&firstCosted, &lastCosted)
 	if err != nil {
 		return s, fmt.Errorf("read data status: %w", err)
 	}
 	s.LastIngest, s.FirstAttributed, s.LastAttributed = fromNullTime(lastIngest), fromNullTime(first), fromNullTime(last)
+	s.FirstCosted, s.LastCosted = fromNullTime(firstCosted), fromNullTime(lastCosted)
 	return s, nil
 }

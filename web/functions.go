@@ -63,8 +63,12 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	span, err := s.costed(r.Context(), f.Window)
+	span, err := s.ranIn(r.Context(), f, f.Window)
 	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if span, err = s.costed(r.Context(), span); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -131,6 +135,17 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 		view.Flame, err = attribution.Flame(stacks)
 		return view, err
 	}
+	baseRan := base.Window
+	if base.Image != "" {
+		// An image is compared where it ran: the version before the
+		// head's ran mostly before the window, when the images listed
+		// with the view (the 90 days before it) were deployed. Its stacks
+		// are read over the days of those hours.
+		if baseRan, err = s.ranIn(ctx, base, tally.Window{Start: f.Window.Start.AddDate(0, 0, -90), End: f.Window.End}); err != nil {
+			return nil, err
+		}
+		base.Window = wholeDays(baseRan)
+	}
 	baseStacks, err := s.funcs.StackSpend(ctx, base)
 	if err != nil {
 		return nil, err
@@ -138,7 +153,7 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if err := oneCurrency(slices.Concat(baseStacks, stacks)); err != nil {
 		return nil, err
 	}
-	baseSpan, err := s.costed(ctx, base.Window)
+	baseSpan, err := s.costed(ctx, baseRan)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +166,87 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, baseSpan.Duration(), top); err != nil {
 		return nil, err
 	}
-	view.Flame, err = attribution.FlameDiff(baseStacks, stacks)
+	scaled, err := scaleStacks(baseStacks, span.Duration(), baseSpan.Duration())
+	if err != nil {
+		return nil, err
+	}
+	view.Flame, err = attribution.FlameDiff(scaled, stacks)
 	return view, err
+}
+
+// scaleStacks returns the stacks' costs over base, at their rate over
+// head: the differential flamegraph's change is the head's cost less what
+// the base would have cost over as long (two image versions ran for
+// different days; a year of each is compared, as Change / year does).
+func scaleStacks(stacks []attribution.StackSpend, head, base time.Duration) ([]attribution.StackSpend, error) {
+	if head == base || head <= 0 || base <= 0 {
+		return stacks, nil
+	}
+	out := make([]attribution.StackSpend, len(stacks))
+	for i, st := range stacks {
+		c, err := st.Cost.MulRatio(uint64(head/time.Second), uint64(base/time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("base cost of a stack over %v: %w", head, err)
+		}
+		out[i] = attribution.StackSpend{Frames: st.Frames, Cost: c, Samples: st.Samples}
+	}
+	return out, nil
+}
+
+// ranIn narrows w to the hours f's image ran in within it (f's workload,
+// and container when f names one): a version deployed for part of the
+// window is costed, and a year of it counted, over the hours it ran. A
+// filter without an image, or an image that did not run in w, leaves w.
+func (s *Server) ranIn(ctx context.Context, f attribution.StackFilter, w tally.Window) (tally.Window, error) {
+	if f.Image == "" {
+		return w, nil
+	}
+	spans, err := s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, w.Start, w.End)
+	if err != nil {
+		return w, err
+	}
+	var ran tally.Window
+	for _, sp := range spans {
+		if sp.Image != f.Image || (f.Container != "" && sp.Container != f.Container) {
+			continue
+		}
+		// The days it was profiled, narrowed to the hours its pods ran.
+		start, end := sp.First.UTC(), sp.Last.UTC().Add(24*time.Hour)
+		if sp.From.After(start) {
+			start = sp.From.UTC().Truncate(time.Hour)
+		}
+		if !sp.To.IsZero() && sp.To.Before(end) {
+			end = wholeHours(tally.Window{Start: sp.To, End: sp.To}).End
+		}
+		if ran.End.IsZero() || start.Before(ran.Start) {
+			ran.Start = start
+		}
+		if end.After(ran.End) {
+			ran.End = end
+		}
+	}
+	if ran.End.IsZero() {
+		return w, nil
+	}
+	ran.Start, ran.End = maxTime(ran.Start.UTC(), w.Start), minTime(ran.End.UTC(), w.End)
+	if !ran.Start.Before(ran.End) {
+		return w, nil
+	}
+	return ran, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int) ([]attribution.FunctionCost, tally.Money, error) {
@@ -272,11 +366,13 @@ func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attr
 	return base, true, nil
 }
 
-// costed narrows w to the hours attributed so far. A window reaching past
-// the last attributed hour (today, before its bill arrives) or before the
-// first has no costs there: a year of the window's costs, and the previous
-// window the dashboard compares with, count only the hours with costs. A
-// window with none at all is left as it is.
+// costed narrows w to the hours attributed so far that have costs. A
+// window reaching past the last of them (today, before its bill arrives;
+// hours attributed with nothing in them, no agent or bill having sent
+// anything yet) or before the first has no costs there: a year of the
+// window's costs, and the previous window the dashboard compares with,
+// count only the hours with costs. A window with none at all is left as
+// it is.
 func (s *Server) costed(ctx context.Context, w tally.Window) (tally.Window, error) {
 	if s.statusStore == nil {
 		return w, nil
@@ -285,15 +381,15 @@ func (s *Server) costed(ctx context.Context, w tally.Window) (tally.Window, erro
 	if err != nil {
 		return w, fmt.Errorf("hours attributed: %w", err)
 	}
-	if st.LastAttributed.IsZero() {
+	if st.LastCosted.IsZero() {
 		return w, nil
 	}
 	c := w
-	if end := st.LastAttributed.Add(time.Hour); end.Before(c.End) {
+	if end := st.LastCosted.Add(time.Hour); end.Before(c.End) {
 		c.End = end
 	}
-	if st.FirstAttributed.After(c.Start) {
-		c.Start = st.FirstAttributed
+	if st.FirstCosted.After(c.Start) {
+		c.Start = st.FirstCosted
 	}
 	if !c.Start.Before(c.End) {
 		return w, nil

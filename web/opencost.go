@@ -255,30 +255,56 @@ func cutPrefix(k string, prefix *string) string {
 	return k
 }
 
+// newOpenCostAllocation is a group's step as OpenCost has it: window is
+// the step, start and end when the allocation ran in it (the hours it has
+// costs in), and minutes and the averages (cpuCores, request and usage
+// averages, ramBytes, gpuCount) are over that time, as OpenCost's are: a
+// pod that ran 5 hours of a day requesting a core averages a core.
 func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims []attribution.Dimension) openCostAllocation {
-	hours := c.Window.Duration().Hours()
+	ran := c.Window
+	if !c.Ran.End.IsZero() {
+		ran = tally.Window{Start: maxTime(c.Ran.Start, c.Window.Start), End: minTime(c.Ran.End, c.Window.End)}
+		if !ran.End.After(ran.Start) {
+			ran = c.Window
+		}
+	}
+	hours := ran.Duration().Hours()
 	per := func(v float64) float64 {
 		if hours == 0 {
 			return 0
 		}
 		return v / hours
 	}
-	ratio := func(a, b float64) float64 {
-		if b == 0 {
-			return 0
-		}
-		return a / b
+	cpuEff := openCostEfficiency(c.CPUUsageCoreHours, c.CPURequestCoreHours, c.CPU)
+	ramEff := openCostEfficiency(c.RAMUsageByteHours, c.RAMRequestByteHours, c.RAM)
+	var totalEff float64
+	if cpu, ram := c.CPU.Float64(), c.RAM.Float64(); cpu+ram > 0 {
+		totalEff = (cpuEff*cpu + ramEff*ram) / (cpu + ram)
 	}
 	return openCostAllocation{
 		Name: g.Name, Properties: newOpenCostProperties(g, dims), Window: openCostWindow{c.Window.Start, c.Window.End},
-		Start: c.Window.Start, End: c.Window.End, Minutes: c.Window.Duration().Minutes(),
+		Start: ran.Start, End: ran.End, Minutes: ran.Duration().Minutes(),
 		CPUCores: per(c.CPUCoreHours), CPUCoreRequestAverage: per(c.CPURequestCoreHours), CPUCoreUsageAverage: per(c.CPUUsageCoreHours),
-		CPUCoreHours: c.CPUCoreHours, CPUCost: c.CPU.Float64(), CPUEfficiency: ratio(c.CPUUsageCoreHours, c.CPUCoreHours),
+		CPUCoreHours: c.CPUCoreHours, CPUCost: c.CPU.Float64(), CPUEfficiency: cpuEff,
 		GPUCount: per(c.GPUHours), GPUHours: c.GPUHours, GPUCost: c.GPU.Float64(),
 		NetworkCost: c.Network.Float64(), LoadBalancerCost: c.LoadBalancer.Float64(), PVCost: c.PV.Float64(),
 		RAMBytes: per(c.RAMByteHours), RAMByteRequestAverage: per(c.RAMRequestByteHours), RAMByteUsageAverage: per(c.RAMUsageByteHours),
-		RAMByteHours: c.RAMByteHours, RAMCost: c.RAM.Float64(), RAMEfficiency: ratio(c.RAMUsageByteHours, c.RAMByteHours),
+		RAMByteHours: c.RAMByteHours, RAMCost: c.RAM.Float64(), RAMEfficiency: ramEff,
 		SharedCost: c.Shared.Float64(), ExternalCost: c.External.Float64() + c.Other.Float64(), TotalCost: c.Total.Float64(),
-		TotalEfficiency: c.Efficiency(),
+		TotalEfficiency: totalEff,
 	}
+}
+
+// openCostEfficiency is OpenCost's CPU or RAM efficiency: usage over
+// request (above 1 for a container using more than it asked for); without
+// a request, 1 when there is usage and cost, else 0. Tally's own API's
+// efficiency is usage over what was allocated, max(request, usage).
+func openCostEfficiency(usage, request float64, cost tally.Money) float64 {
+	switch {
+	case request > 0:
+		return usage / request
+	case usage > 0 && !cost.IsZero():
+		return 1
+	}
+	return 0
 }
