@@ -77,7 +77,8 @@ func (a *app) webConfig(db *postgres.DB, reports report.Config) web.Config {
 // reach the port holds a connection (a file descriptor and a goroutine)
 // for ever by sending a body slowly or not at all, or by never closing a
 // keep-alive connection, until the process runs out of descriptors. Two
-// minutes carry the largest agent batch (16 MiB) at 1.2 Mbit/s.
+// minutes carry the largest agent batch (16 MiB) at 1.2 Mbit/s. Writing a
+// response has httpWriteTimeout (writeProgressDeadline).
 var (
 	httpReadTimeout = 2 * time.Minute
 	httpIdleTimeout = 2 * time.Minute
@@ -91,7 +92,7 @@ func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout,
+	srv := &http.Server{Handler: writeProgressDeadline(h, httpWriteTimeout), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	url := "http://" + displayAddr(ln.Addr())
 	a.log.Info("serving", "url", url)
