@@ -36,3 +36,27 @@ func TestUsageAtMidnight(t *testing.T) {
 		t.Fatalf("usage starting at midnight: %v", err)
 	}
 }
+
+// TestAgentBatchUsageAfterMidnight: an agent's interval that crosses
+// midnight UTC (one of each node's every day, at 10 s intervals) holds the
+// usage of a pod that started after midnight from the pod's start, on the
+// next day; the partitions were created for the intervals' starts only,
+// so when no batch had created the next day's container_usage partition
+// yet (a backfill, an agent catching up after an outage longer than the
+// week serve creates ahead) every retry failed, and the agent, which
+// retries a batch the backend fails until it is stored, was stuck on it.
+func TestAgentBatchUsageAfterMidnight(t *testing.T) {
+	db := pgtest.New(t)
+	midnight := time.Date(2026, 3, 17, 0, 0, 0, 0, time.UTC)
+	iv := tally.Window{Start: midnight.Add(-5 * time.Second), End: midnight.Add(5 * time.Second)}
+	started := midnight.Add(time.Second)
+	in := agentBatch(2, []tally.Window{iv}, agentPod{uid: "p1", cpu: 0.5, started: started})
+	in.Intervals[0].Usage[0].Interval.Start = started // as the endpoint stores it (web.ranWithin)
+	if err := db.StoreAgentData(ctx, in); err != nil {
+		t.Fatalf("batch whose usage starts after midnight: %v", err)
+	}
+	usage, err := db.Usage(ctx, "prod", tally.Window{Start: midnight, End: midnight.Add(time.Hour)})
+	if err != nil || len(usage) != 1 || !usage[0].Interval.Start.Equal(started) {
+		t.Fatalf("usage of the next day: %+v, %v", usage, err)
+	}
+}
