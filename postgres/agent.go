@@ -197,23 +197,48 @@ func claimIntervalsTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n
 	return fresh, nil
 }
 
+// ensureAgentPartitions creates the partitions of the rows a batch writes,
+// by their own partition keys: the intervals' starts, the usage rows'
+// starts (a pod that started within an interval has usage from its start,
+// past midnight in an interval that crosses it) and the samples' hours.
 func (db *DB) ensureAgentPartitions(ctx context.Context, ivs []tally.AgentIngestInterval) error {
 	if len(ivs) == 0 {
 		return nil
 	}
-	lo, hi := ivs[0].Window.Start, ivs[0].Window.Start
+	ilo, ihi := ivs[0].Window.Start, ivs[0].Window.Start
+	var ulo, uhi time.Time
+	var hlo, hhi tally.Hour
+	usage, samples := false, false
 	for _, iv := range ivs {
-		lo, hi = minTime(lo, iv.Window.Start), maxTime(hi, iv.Window.Start)
+		ilo, ihi = minTime(ilo, iv.Window.Start), maxTime(ihi, iv.Window.Start)
+		for _, u := range iv.Usage {
+			if !usage {
+				ulo, uhi, usage = u.Interval.Start, u.Interval.Start, true
+			}
+			ulo, uhi = minTime(ulo, u.Interval.Start), maxTime(uhi, u.Interval.Start)
+		}
+		for _, fs := range iv.Samples {
+			if !samples {
+				hlo, hhi, samples = fs.Hour, fs.Hour, true
+			}
+			hlo, hhi = min(hlo, fs.Hour), max(hhi, fs.Hour)
+		}
 	}
-	// The range ends after the last start: a microsecond, PostgreSQL's
+	// Each range ends after its last start: a microsecond, PostgreSQL's
 	// resolution (a nanosecond more is the start itself there, and a
 	// start at midnight got no partition for its day).
-	for _, table := range []string{"agent_intervals", "container_usage"} {
-		if err := ensureTablePartitions(ctx, db.pool, table, lo, hi.Add(time.Microsecond)); err != nil {
+	if err := ensureTablePartitions(ctx, db.pool, "agent_intervals", ilo, ihi.Add(time.Microsecond)); err != nil {
+		return err
+	}
+	if usage {
+		if err := ensureTablePartitions(ctx, db.pool, "container_usage", ulo, uhi.Add(time.Microsecond)); err != nil {
 			return err
 		}
 	}
-	return ensureTablePartitions(ctx, db.pool, "function_samples", tally.HourOf(lo).Start(), tally.HourOf(hi).End())
+	if samples {
+		return ensureTablePartitions(ctx, db.pool, "function_samples", hlo.Start(), hhi.End())
+	}
+	return nil
 }
 
 // InstanceClaimGrace is how close in time two clusters' nodes with one

@@ -68,6 +68,12 @@ type Config struct {
 	// server believes (see ParseTrustedProxies); a request from any other
 	// peer is accounted to the peer's own address. Empty trusts none.
 	TrustedProxies []netip.Prefix
+	// AgentRate is how many batches a second each agent token may send,
+	// and AgentBurst how many at once; default DefaultAgentRate and the
+	// larger of DefaultAgentBurst and ten seconds of AgentRate. Beyond
+	// them the ingest endpoint answers 429 with Retry-After.
+	AgentRate  float64
+	AgentBurst int
 	// PublicURL is the URL people reach the server at, when a proxy in front
 	// of it terminates TLS. An https:// URL makes every request count as
 	// HTTPS: session cookies are Secure and responses carry
@@ -96,6 +102,7 @@ type Server struct {
 	now         func() time.Time
 	agents      AgentStore
 	agentMaxAge time.Duration
+	agentLimit  *agentLimiter
 	stacks      knownStacks
 	trusted     []netip.Prefix
 	logins      *loginLimiter
@@ -125,7 +132,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
-		agentMaxAge: cfg.AgentMaxAge, trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
+		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimiter(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
 		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
@@ -193,9 +200,10 @@ func NewServer(cfg Config) *Server {
 	})
 
 	// Agents: POST /api/v1/ingest/agent is mounted with s.requireAgent, which
-	// admits only agent tokens and puts their cluster in the Principal.
+	// admits only agent tokens and puts their cluster in the Principal, and
+	// s.limitAgent, which bounds each token's rate.
 	if s.agents != nil {
-		r.With(s.requireAgent).Post("/api/v1/ingest/agent", s.ingestAgent)
+		r.With(s.requireAgent, s.limitAgent).Post("/api/v1/ingest/agent", s.ingestAgent)
 	}
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -178,24 +179,46 @@ func (l *demoLoader) postAgentBatches(ctx context.Context) error {
 	return g.Wait()
 }
 
+// postBatch posts one batch, again after the server's Retry-After while it
+// answers 429 (the agent endpoint's per-token rate), as tally-agent does.
 func postBatch(ctx context.Context, client *http.Client, url, token string, gz []byte) error {
+	for {
+		wait, err := postBatchOnce(ctx, client, url, token, gz)
+		if err != nil || wait == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// postBatchOnce posts a batch; a 429 answer returns its Retry-After (at
+// least a second) instead of an error.
+func postBatchOnce(ctx context.Context, client *http.Client, url, token string, gz []byte) (time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(gz))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Content-Encoding", "gzip")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusTooManyRequests {
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return time.Duration(max(secs, 1)) * time.Second, nil
+	}
 	if resp.StatusCode/100 != 2 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return fmt.Errorf("POST %s: %s: %s", agentIngestPath, resp.Status, bytes.TrimSpace(msg))
+		return 0, fmt.Errorf("POST %s: %s: %s", agentIngestPath, resp.Status, bytes.TrimSpace(msg))
 	}
-	return nil
+	return 0, nil
 }
 
 // compactSamples compacts what the agent batches appended, as tally serve

@@ -82,7 +82,7 @@ func TestAttributeAndCosts(t *testing.T) {
 	}
 }
 
-// TestServeFlagsChecked: bad --trusted-proxies and --public-url values are
+// TestServeFlagsChecked: bad --trusted-proxies, --public-url and --agent-rate values are
 // refused before anything starts.
 func TestServeFlagsChecked(t *testing.T) {
 	for _, tt := range []struct {
@@ -92,6 +92,8 @@ func TestServeFlagsChecked(t *testing.T) {
 		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.internal"}, `trusted proxy "proxy.internal": want a CIDR prefix`},
 		{[]string{"--public-url", "tally.example.com"}, `--public-url "tally.example.com": want an absolute URL`},
 		{[]string{"--public-url", "ftp://tally.example.com"}, `want an absolute URL`},
+		{[]string{"--agent-rate", "0"}, `--agent-rate 0: want a number of batches a second above 0`},
+		{[]string{"--agent-rate=-5"}, `--agent-rate -5: want`},
 	} {
 		code, _, errOut := runTally(append([]string{"--database-url", "postgres://x@127.0.0.1:1/x", "serve"}, tt.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tt.want) {

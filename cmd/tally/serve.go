@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ type serveCmd struct {
 	Addr           string   `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
 	TrustedProxies []string `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
 	PublicURL      string   `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
+	AgentRate      float64  `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
 	reportFlags
 }
 
@@ -30,6 +32,9 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	}
 	if err := checkPublicURL(c.PublicURL); err != nil {
 		return err
+	}
+	if !(c.AgentRate > 0) || math.IsInf(c.AgentRate, 0) {
+		return tally.Errorf(tally.EInvalid, "--agent-rate %g: want a number of batches a second above 0", c.AgentRate)
 	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
@@ -42,6 +47,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	}
 	cfg := a.webConfig(db, reports)
 	cfg.TrustedProxies, cfg.PublicURL = trusted, c.PublicURL
+	cfg.AgentRate = c.AgentRate
 	if us, err := db.Users(ctx); err != nil {
 		return err
 	} else if len(us) == 0 {
@@ -77,7 +83,8 @@ func (a *app) webConfig(db *postgres.DB, reports report.Config) web.Config {
 // reach the port holds a connection (a file descriptor and a goroutine)
 // for ever by sending a body slowly or not at all, or by never closing a
 // keep-alive connection, until the process runs out of descriptors. Two
-// minutes carry the largest agent batch (16 MiB) at 1.2 Mbit/s.
+// minutes carry the largest agent batch (16 MiB) at 1.2 Mbit/s. Writing a
+// response has httpWriteTimeout (writeProgressDeadline).
 var (
 	httpReadTimeout = 2 * time.Minute
 	httpIdleTimeout = 2 * time.Minute
@@ -91,7 +98,7 @@ func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout,
+	srv := &http.Server{Handler: writeProgressDeadline(h, httpWriteTimeout), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: httpReadTimeout, IdleTimeout: httpIdleTimeout,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	url := "http://" + displayAddr(ln.Addr())
 	a.log.Info("serving", "url", url)

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,11 +149,19 @@ func (s *Shipper) Run(ctx context.Context) {
 		s.stats.Failures++
 		s.mu.Unlock()
 		delay := Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff)
+		if wait := retryAfter(err); wait > 0 {
+			// The backend said when (429: this cluster's agents send
+			// faster than its limit): then, spread over a quarter more
+			// so that the cluster's agents do not all return at once.
+			delay = wait + time.Duration(rand.Int64N(int64(wait/4)+1))
+		}
 		if isAuth(err) {
 			// Kept and retried (the token may be rotated in), but this is
 			// the agent's configuration, not an outage.
 			s.log.Warn("backend refused the agent token, or it could not be read; retrying (check --token-file and the token's cluster)",
 				"err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
+		} else if isRateLimited(err) {
+			s.log.Info("backend is limiting this cluster's uploads; retrying", "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
 		} else {
 			s.log.Info("backend unavailable; retrying", "err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
 		}
@@ -215,8 +225,44 @@ func Backoff(n int, min, max time.Duration) time.Duration {
 
 // statusError is a non-2xx answer.
 type statusError struct {
-	code int
-	body string
+	code       int
+	body       string
+	retryAfter time.Duration // its Retry-After, 0 if none
+}
+
+// maxRetryAfter bounds the Retry-After the agent honours: a longer one
+// (a misconfigured backend or proxy) would leave its buffer to fill and
+// drop batches while it waits.
+const maxRetryAfter = 5 * time.Minute
+
+// parseRetryAfter reads a Retry-After header, in seconds or an HTTP date,
+// as a wait from now within maxRetryAfter (0: none or unreadable).
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		d = time.Duration(min(max(secs, 0), int64(maxRetryAfter/time.Second))) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+// retryAfter returns the wait the backend asked for with err's answer, or 0.
+func retryAfter(err error) time.Duration {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.retryAfter
+	}
+	return 0
+}
+
+// isRateLimited reports a 429 answer.
+func isRateLimited(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.code == http.StatusTooManyRequests
 }
 
 func (e *statusError) Error() string { return fmt.Sprintf("backend answered %d: %s", e.code, e.body) }
@@ -274,7 +320,8 @@ func (s *Shipper) send(ctx context.Context, body []byte) error {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		return &statusError{code: resp.StatusCode, body: string(bytes.TrimSpace(msg))}
+		return &statusError{code: resp.StatusCode, body: string(bytes.TrimSpace(msg)),
+			retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	return nil
 }

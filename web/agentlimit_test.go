@@ -1,0 +1,69 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/web"
+)
+
+// TestIngestAgentRateLimitedPerToken: the agent endpoint took any number
+// of batches from one agent token, so a leaked token could fill the
+// database as fast as it could post. Beyond its rate, a token's batches
+// are refused with 429 and Retry-After, before they are read; other
+// tokens are not affected.
+func TestIngestAgentRateLimitedPerToken(t *testing.T) {
+	db := pgtest.New(t)
+	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	// One batch every 100 s, two at once.
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, AgentRate: 0.01, AgentBurst: 2}))
+	defer srv.Close()
+	prod := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	staging := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "staging")
+	send := func(token string, i int) *http.Response {
+		t.Helper()
+		b := testBatch(t, start.Add(time.Duration(i)*10*time.Second))
+		if token == staging { // another instance: one cannot run in two clusters
+			b.Node.ProviderID = "aws:///us-east-1a/i-0def"
+		}
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/ingest/agent", bytes.NewReader(gz(t, b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	for i := range 2 {
+		if resp := send(prod, i); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("batch %d within the burst: %s", i, resp.Status)
+		}
+	}
+	resp := send(prod, 2)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third batch at once, beyond a burst of 2: %s, want 429", resp.Status)
+	}
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || secs < 90 || secs > 100 {
+		t.Errorf("Retry-After %q: want about 100 s (the next batch's turn)", resp.Header.Get("Retry-After"))
+	}
+	var body struct{ Code, Message string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Code != tally.ERateLimited {
+		t.Errorf("body %+v, %v: want code %s", body, err, tally.ERateLimited)
+	}
+	if resp := send(staging, 0); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("another cluster's token: %s", resp.Status)
+	}
+}
