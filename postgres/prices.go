@@ -9,25 +9,38 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-// UpsertPrices stores prices; a price with the same key and effective date is replaced.
+// priceBatch is how many prices UpsertPrices sends in one round trip.
+const priceBatch = 2000
+
+// UpsertPrices stores prices in one transaction: all of them or, when one
+// fails, none (a sync that fails part-way leaves the catalog as it was). A
+// price with the same key and effective date is replaced.
 func (db *DB) UpsertPrices(ctx context.Context, prices []tally.InstancePrice) error {
-	b := &pgx.Batch{}
-	for _, p := range prices {
-		os := p.OperatingSystem
-		if os == "" {
-			os = "linux"
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		for i := 0; i < len(prices); i += priceBatch {
+			b := &pgx.Batch{}
+			for _, p := range prices[i:min(i+priceBatch, len(prices))] {
+				os := p.OperatingSystem
+				if os == "" {
+					os = "linux"
+				}
+				b.Queue(`
+					INSERT INTO prices (provider, region, instance_type, purchase_option, operating_system, currency, hourly_price,
+						vcpus, memory_bytes, gpus, effective_from, source)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+					ON CONFLICT (provider, region, instance_type, purchase_option, operating_system, effective_from) DO UPDATE SET
+						currency = excluded.currency, hourly_price = excluded.hourly_price, vcpus = excluded.vcpus,
+						memory_bytes = excluded.memory_bytes, gpus = excluded.gpus, source = excluded.source`,
+					p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
+					money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source)
+			}
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
 		}
-		b.Queue(`
-			INSERT INTO prices (provider, region, instance_type, purchase_option, operating_system, currency, hourly_price,
-				vcpus, memory_bytes, gpus, effective_from, source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-			ON CONFLICT (provider, region, instance_type, purchase_option, operating_system, effective_from) DO UPDATE SET
-				currency = excluded.currency, hourly_price = excluded.hourly_price, vcpus = excluded.vcpus,
-				memory_bytes = excluded.memory_bytes, gpus = excluded.gpus, source = excluded.source`,
-			p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
-			money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source)
-	}
-	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("upsert %d prices: %w", len(prices), err)
 	}
 	return nil

@@ -88,11 +88,8 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		return err
 	}
 	defer closeDB()
-	const chunk = 2000
-	for i := 0; i < len(prices); i += chunk {
-		if err := db.UpsertPrices(ctx, prices[i:min(i+chunk, len(prices))]); err != nil {
-			return err
-		}
+	if err := db.UpsertPrices(ctx, prices); err != nil {
+		return err
 	}
 	types, regions := map[string]bool{}, map[string]bool{}
 	options := map[string]int{}

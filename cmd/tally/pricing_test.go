@@ -3,6 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,5 +52,82 @@ func TestIngestCommandSkipBadRows(t *testing.T) {
 	code = run([]string{"--database-url", url, "--log-level", "warn", "ingest", "focus", "../../ingest/gcpbilling/testdata/export.ndjson"}, &out, &errb)
 	if code != exitUsage || !strings.Contains(errb.String(), "unknown file format") {
 		t.Fatalf("focus on NDJSON: exit %d: %s", code, errb.String())
+	}
+}
+
+// priceListServer speaks the Price List Query API (GetProducts, 100 products
+// a page) for products and the Savings Plans API (no rates).
+func priceListServer(t *testing.T, products []string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req map[string]any
+		json.Unmarshal(body, &req)
+		switch {
+		case r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts":
+			start := 0
+			if tok, ok := req["NextToken"].(string); ok {
+				start, _ = strconv.Atoi(tok)
+			}
+			end := min(start+100, len(products))
+			resp := map[string]any{"FormatVersion": "aws_v1", "PriceList": products[start:end]}
+			if end < len(products) {
+				resp["NextToken"] = strconv.Itoa(end)
+			}
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(resp)
+		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{}})
+		default:
+			http.Error(w, "unexpected "+r.URL.String(), http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	return srv
+}
+
+// onDemandProduct is a Price List product document with one on-demand rate.
+func onDemandProduct(itype, usd string) string {
+	b, _ := json.Marshal(map[string]any{
+		"product": map[string]any{"attributes": map[string]string{"instanceType": itype, "vcpu": "2", "memory": "8 GiB"}},
+		"terms": map[string]any{"OnDemand": map[string]any{"t": map[string]any{
+			"priceDimensions": map[string]any{"d": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": usd}}}}}},
+	})
+	return string(b)
+}
+
+// TestPricingSyncStoresAllOrNothing: a sync whose store fails part-way
+// leaves the catalog as it was, not with the first prices of the new sync.
+func TestPricingSyncStoresAllOrNothing(t *testing.T) {
+	var products []string
+	for i := range 2100 {
+		products = append(products, onDemandProduct(fmt.Sprintf("t%04d.large", i), "0.1"))
+	}
+	// Sorted last, in the second 2000-price chunk; PostgreSQL refuses a NUL byte in text.
+	products = append(products, onDemandProduct("zz\x00.large", "0.1"))
+	srv := priceListServer(t, products)
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws",
+		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("sync with a price PostgreSQL refuses: exit 0: %s", out.String())
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prices, err := db.Prices(context.Background(), postgres.PriceFilter{Provider: "aws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prices) != 0 {
+		t.Errorf("failed sync stored %d of its %d prices: %s", len(prices), len(products), errb.String())
 	}
 }
