@@ -198,6 +198,10 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	price := ix.prices[priceKey{provider, n.Region, n.InstanceType, option}]
 	if price == nil {
 		price = ix.prices[priceKey{provider, n.Region, n.InstanceType, tally.PurchaseOnDemand}]
+		if price != nil && option != tally.PurchaseOnDemand {
+			warn("no %s price for %s %s in %s: unbilled hours of %s node %s are estimated at the on-demand price", option, provider,
+				n.InstanceType, n.Region, option, n.Name)
+		}
 	}
 	if price == nil {
 		sum.UnpricedNodeHours++
