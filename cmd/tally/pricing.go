@@ -58,10 +58,15 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 
 type pricingGCPCmd struct {
 	Region   []string `default:"us-central1" help:"Regions to price (repeat or comma-separate)."`
+	Currency string   `default:"USD" help:"Currency to price in (ISO 4217): the currency of the billing account's invoice, so estimates are in the currency of its bill."`
 	Endpoint string   `env:"TALLY_GCP_BILLING_ENDPOINT" placeholder:"HOST:PORT" help:"Cloud Billing Catalog endpoint override (plaintext gRPC, no credentials: for tests and proxies)."`
 }
 
 func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
+	cur, err := tally.ParseCurrency(c.Currency)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "gcp pricing: --currency: %v", err)
+	}
 	var opts []option.ClientOption
 	if c.Endpoint != "" {
 		opts = append(opts, option.WithEndpoint(c.Endpoint), option.WithoutAuthentication(),
@@ -72,7 +77,7 @@ func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
 		return fmt.Errorf("gcp cloud catalog client: %w", err)
 	}
 	defer client.Close()
-	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region})
+	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region, Currency: string(cur)})
 	if err != nil {
 		return err
 	}

@@ -6,12 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
+	"cloud.google.com/go/billing/apiv1/billingpb"
+	"google.golang.org/genproto/googleapis/type/money"
+	"google.golang.org/grpc"
+
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -129,5 +135,57 @@ func TestPricingSyncStoresAllOrNothing(t *testing.T) {
 	}
 	if len(prices) != 0 {
 		t.Errorf("failed sync stored %d of its %d prices: %s", len(prices), len(products), errb.String())
+	}
+}
+
+// eurCatalog is a Cloud Billing Catalog server that prices the N2 core and
+// RAM SKUs in the currency asked for, as the real API does.
+type eurCatalog struct {
+	billingpb.UnimplementedCloudCatalogServer
+}
+
+func (eurCatalog) ListSkus(_ context.Context, req *billingpb.ListSkusRequest) (*billingpb.ListSkusResponse, error) {
+	cur := req.CurrencyCode
+	if cur == "" {
+		cur = "USD"
+	}
+	nanos := map[string][2]int32{"USD": {31611000, 4237000}, "EUR": {29000000, 3900000}}[cur]
+	sku := func(id, desc, unit string, nanos int32) *billingpb.Sku {
+		return &billingpb.Sku{SkuId: id, Description: desc, ServiceRegions: []string{"europe-west1"},
+			Category: &billingpb.Category{ResourceFamily: "Compute", UsageType: "OnDemand"},
+			PricingInfo: []*billingpb.PricingInfo{{PricingExpression: &billingpb.PricingExpression{UsageUnit: unit,
+				TieredRates: []*billingpb.PricingExpression_TierRate{{UnitPrice: &money.Money{CurrencyCode: cur, Nanos: nanos}}}}}}}
+	}
+	return &billingpb.ListSkusResponse{Skus: []*billingpb.Sku{
+		sku("C", "N2 Instance Core running in Belgium", "h", nanos[0]),
+		sku("R", "N2 Instance Ram running in Belgium", "GiBy.h", nanos[1]),
+	}}, nil
+}
+
+// TestPricingSyncGCPCurrency: a billing account invoiced in euros syncs its
+// catalog in euros, so its estimates are in the currency of its bill.
+func TestPricingSyncGCPCurrency(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	billingpb.RegisterCloudCatalogServer(srv, eurCatalog{})
+	go srv.Serve(lis)
+	defer srv.Stop()
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "gcp", "--endpoint", lis.Addr().String(),
+		"--region", "europe-west1", "--currency", "EUR"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prices, err := db.Prices(context.Background(), postgres.PriceFilter{Provider: "gcp", InstanceType: "n2-standard-4"})
+	if err != nil || len(prices) != 1 || prices[0].HourlyPrice.String() != tally.MustParseMoney("0.1784", "EUR").String() { // 4 × 0.029 + 16 × 0.0039
+		t.Fatalf("prices %+v %v", prices, err)
 	}
 }
