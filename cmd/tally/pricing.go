@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	billing "cloud.google.com/go/billing/apiv1"
 	"google.golang.org/api/option"
@@ -37,7 +39,11 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 	if c.Offline {
 		prices, err = pricing.Snapshot()
 		if err == nil && (len(c.Region) > 0 || len(c.InstanceType) > 0) {
-			prices = filterPrices(prices, c.Region, c.InstanceType)
+			have := regionsOf(prices)
+			if prices = filterPrices(prices, c.Region, c.InstanceType); len(prices) == 0 {
+				return tally.Errorf(tally.ENotFound, "aws pricing: the offline snapshot has no price for %s (its regions: %s)",
+					selection(c.Region, c.InstanceType), strings.Join(have, ", "))
+			}
 		}
 	} else {
 		regions := c.Region
@@ -48,6 +54,9 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 		var clients pricing.AWSClients
 		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
 			prices, err = pricing.SyncAWS(ctx, clients, opt)
+		}
+		if err == nil && len(prices) == 0 {
+			return tally.Errorf(tally.ENotFound, "aws pricing: the Price List has no Linux shared-tenancy price for %s", selection(regions, c.InstanceType))
 		}
 	}
 	if err != nil {
@@ -81,6 +90,10 @@ func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if len(prices) == 0 {
+		return tally.Errorf(tally.ENotFound, "gcp pricing: the Cloud Billing Catalog has no Compute Engine core and RAM price of a known machine family for %s",
+			selection(c.Region, nil))
+	}
 	return a.storePrices(ctx, "gcp", prices)
 }
 
@@ -107,6 +120,37 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		fmt.Fprintf(a.stdout, "  %-40s %d\n", o, n)
 	}
 	return nil
+}
+
+// selection names the regions and instance types a sync asked for.
+func selection(regions, types []string) string {
+	s := "region " + strings.Join(regions, ", ")
+	if len(regions) != 1 {
+		s = "regions " + strings.Join(regions, ", ")
+	}
+	if len(regions) == 0 {
+		s = "any region"
+	}
+	if len(types) == 1 {
+		s += ", instance type " + types[0]
+	} else if len(types) > 1 {
+		s += ", instance types " + strings.Join(types, ", ")
+	}
+	return s
+}
+
+// regionsOf lists the regions of prices, sorted.
+func regionsOf(prices []tally.InstancePrice) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range prices {
+		if !seen[p.Region] {
+			seen[p.Region] = true
+			out = append(out, p.Region)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func filterPrices(prices []tally.InstancePrice, regions, types []string) []tally.InstancePrice {

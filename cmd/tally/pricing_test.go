@@ -189,3 +189,20 @@ func TestPricingSyncGCPCurrency(t *testing.T) {
 		t.Fatalf("prices %+v %v", prices, err)
 	}
 }
+
+// TestPricingSyncNothingMatchedSaysWhat: a sync that matches no price names
+// what was asked and, offline, what the snapshot has.
+func TestPricingSyncNothingMatchedSaysWhat(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws", "--offline",
+		"--region", "eu-west-3", "--instance-type", "m5.large"}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("exit 0: %s", out.String())
+	}
+	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("error lacks %q: %s", want, errb.String())
+		}
+	}
+}
