@@ -21,7 +21,7 @@ type pricingCmd struct {
 }
 
 type pricingSyncCmd struct {
-	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances) and Savings Plans offering rates; --offline loads the shipped snapshot."`
+	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances), Savings Plans offering rates and EC2 spot price history; --offline loads the shipped snapshot."`
 	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types."`
 }
 
@@ -31,6 +31,8 @@ type pricingAWSCmd struct {
 	Offline              bool     `help:"Load the offline snapshot shipped in the binary instead of calling AWS (air-gapped installs, the demo)."`
 	PricingEndpoint      string   `name:"pricing-endpoint" env:"TALLY_AWS_PRICING_ENDPOINT" placeholder:"URL" help:"Price List Query API endpoint override."`
 	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
+	EC2Endpoint          string   `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region), for the spot price history."`
+	NoSpot               bool     `name:"no-spot" help:"Skip spot prices (credentials without ec2:DescribeSpotPriceHistory); spot nodes are then estimated at the on-demand price."`
 }
 
 func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
@@ -50,7 +52,8 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 		if len(regions) == 0 {
 			regions = []string{"us-east-1"}
 		}
-		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, PricingEndpoint: c.PricingEndpoint, SavingsPlansEndpoint: c.SavingsPlansEndpoint}
+		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, PricingEndpoint: c.PricingEndpoint,
+			SavingsPlansEndpoint: c.SavingsPlansEndpoint, EC2Endpoint: c.EC2Endpoint, NoSpot: c.NoSpot}
 		var clients pricing.AWSClients
 		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
 			prices, err = pricing.SyncAWS(ctx, clients, opt)

@@ -120,7 +120,7 @@ func TestPricingSyncStoresAllOrNothing(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	var out, errb bytes.Buffer
 	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws",
-		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL}, &out, &errb)
+		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot"}, &out, &errb)
 	if code == 0 {
 		t.Fatalf("sync with a price PostgreSQL refuses: exit 0: %s", out.String())
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
 	ptypes "github.com/aws/aws-sdk-go-v2/service/pricing/types"
 	"github.com/aws/aws-sdk-go-v2/service/savingsplans"
@@ -24,6 +26,7 @@ import (
 const (
 	SourceAWSPriceList = "aws-price-list"
 	SourceAWSSavings   = "aws-savings-plans"
+	SourceAWSSpot      = "aws-spot-price-history"
 	SourceGCPCatalog   = "gcp-catalog"
 )
 
@@ -35,13 +38,18 @@ type AWSOptions struct {
 	// (tests, proxies).
 	PricingEndpoint      string
 	SavingsPlansEndpoint string
-	Now                  time.Time // effective date of the prices; default now
+	EC2Endpoint          string // every region's EC2 endpoint (tests)
+	// NoSpot skips the spot prices (for credentials without
+	// ec2:DescribeSpotPriceHistory).
+	NoSpot bool
+	Now    time.Time // effective date of the prices; default now
 }
 
-// AWSClients are the two AWS APIs SyncAWS calls.
+// AWSClients are the AWS APIs SyncAWS calls.
 type AWSClients struct {
 	Pricing      *awspricing.Client
 	SavingsPlans *savingsplans.Client
+	EC2          *ec2.Client // spot price history; SyncAWS sets the region per call
 }
 
 // NewAWSClients builds the clients from the default credential chain. The
@@ -62,13 +70,20 @@ func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
 				o.BaseEndpoint = aws.String(opt.SavingsPlansEndpoint)
 			}
 		}),
+		EC2: ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+			if opt.EC2Endpoint != "" {
+				o.BaseEndpoint = aws.String(opt.EC2Endpoint)
+			}
+		}),
 	}, nil
 }
 
 // SyncAWS fetches Linux, shared-tenancy EC2 prices for opt.Regions:
 // on-demand and Reserved Instance (standard, no upfront) hourly rates with
-// each type's vCPU, memory and GPUs from the Price List, and Compute and
-// EC2 Instance Savings Plan (no upfront) rates.
+// each type's vCPU, memory and GPUs from the Price List, Compute and EC2
+// Instance Savings Plan (no upfront) rates, and (unless opt.NoSpot) the
+// current spot price from the EC2 spot price history, averaged over the
+// region's zones.
 func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.InstancePrice, error) {
 	if len(opt.Regions) == 0 {
 		return nil, fmt.Errorf("aws pricing: no regions")
@@ -121,7 +136,77 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 		return nil, err
 	}
 	out = append(out, sp...)
+	if !opt.NoSpot {
+		for _, region := range opt.Regions {
+			spot, err := spotPrices(ctx, c.EC2, region, opt.InstanceTypes, shapes, now, effective)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, spot...)
+		}
+	}
 	sortPrices(out)
+	return out, nil
+}
+
+// spotPrices is the current Linux spot price of each instance type in
+// region: the mean over the zones that offer it (DescribeSpotPriceHistory
+// from now returns each zone's price in effect now). Types the Price List
+// did not return (no shape) are left out.
+func spotPrices(ctx context.Context, c *ec2.Client, region string, types []string, shapes map[string]shape, now, effective time.Time) ([]tally.InstancePrice, error) {
+	in := &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: []string{"Linux/UNIX"}, StartTime: aws.Time(now), EndTime: aws.Time(now),
+		MaxResults: aws.Int32(1000)}
+	for _, t := range types {
+		in.InstanceTypes = append(in.InstanceTypes, ec2types.InstanceType(t))
+	}
+	type zonePrices struct {
+		zones map[string]bool
+		sum   tally.Money
+	}
+	byType := map[string]*zonePrices{}
+	var order []string
+	p := ec2.NewDescribeSpotPriceHistoryPaginator(c, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, func(o *ec2.Options) { o.Region = region })
+		if err != nil {
+			return nil, fmt.Errorf("aws spot price history %s: %w (--no-spot skips spot prices)", region, err)
+		}
+		for _, sp := range page.SpotPriceHistory {
+			itype, zone := string(sp.InstanceType), aws.ToString(sp.AvailabilityZone)
+			if _, ok := shapes[region+"/"+itype]; !ok {
+				continue
+			}
+			m, err := tally.ParseMoney(aws.ToString(sp.SpotPrice), "USD")
+			if err != nil || m.Sign() < 0 {
+				return nil, fmt.Errorf("aws spot price history %s: %s in %s: price %q: want a decimal of at least 0", region, itype, zone, aws.ToString(sp.SpotPrice))
+			}
+			z := byType[itype]
+			if z == nil {
+				z = &zonePrices{zones: map[string]bool{}}
+				byType[itype] = z
+				order = append(order, itype)
+			}
+			if z.zones[zone] {
+				continue // an older price of the zone
+			}
+			z.zones[zone] = true
+			if z.sum, err = z.sum.Add(m); err != nil {
+				return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, itype, err)
+			}
+		}
+	}
+	var out []tally.InstancePrice
+	for _, itype := range order {
+		z := byType[itype]
+		mean, err := z.sum.MulRatio(1, uint64(len(z.zones)))
+		if err != nil {
+			return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, itype, err)
+		}
+		sh := shapes[region+"/"+itype]
+		out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype, PurchaseOption: tally.PurchaseSpot,
+			OperatingSystem: "linux", HourlyPrice: mean, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+			EffectiveFrom: effective, Source: SourceAWSSpot})
+	}
 	return out, nil
 }
 
