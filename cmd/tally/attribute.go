@@ -102,7 +102,9 @@ func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *att
 	}
 }
 
-// attributeScheduled is one run of scheduleAttribution over w.
+// attributeScheduled is one run of scheduleAttribution over w. It logs
+// the run's warnings, as tally attribute prints them: unpriced and unbilled
+// node-hours cost 0, and the log is where serve says why.
 func (a *app) attributeScheduled(ctx context.Context, db *postgres.DB, w tally.Window) error {
 	share, err := db.ShareBasis(ctx)
 	if err != nil {
@@ -111,6 +113,9 @@ func (a *app) attributeScheduled(ctx context.Context, db *postgres.DB, w tally.W
 	sum, err := a.attributionJob(db, share).Attribute(ctx, w, false)
 	if sum.Hours > 0 {
 		a.log.Info("attributed", "hours", sum.Hours, "allocations", sum.Allocations, "estimatedNodeHours", sum.EstimatedNodeHrs)
+	}
+	for _, w := range sum.Warnings {
+		a.log.Warn(w)
 	}
 	return err
 }
