@@ -29,3 +29,53 @@ func TestSpotEstimateWithoutSpotPrice(t *testing.T) {
 		t.Errorf("summary = %+v, want one estimated node-hour and a warning that spot node n1 is estimated at the on-demand price", sum)
 	}
 }
+
+// TestEstimateByOperatingSystem: a node is estimated at the price of its
+// operating system (label kubernetes.io/os): a Windows price never prices
+// a Linux node, and a Windows node with no Windows price in the catalog is
+// estimated at the Linux price with a warning (the licence is not in it).
+func TestEstimateByOperatingSystem(t *testing.T) {
+	price := func(os, amount string, from time.Time) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
+			OperatingSystem: os, HourlyPrice: usd(amount), EffectiveFrom: from}
+	}
+	linux, windows := price("linux", "0.096", t0.AddDate(0, -1, 0)), price("windows", "0.188", t0.AddDate(0, 0, -1))
+	tests := []struct {
+		name    string
+		os      string
+		prices  []tally.InstancePrice
+		total   string
+		warning string
+	}{
+		{"linux node, windows price newer", "", []tally.InstancePrice{linux, windows}, "0.096", ""},
+		{"windows node", "windows", []tally.InstancePrice{linux, windows}, "0.188", ""},
+		{"windows node, linux price only", "windows", []tally.InstancePrice{linux}, "0.096", "no windows price for aws m5.large in us-east-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScenario().node("n1", "i-1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{})
+			if tt.os != "" {
+				s.in.Nodes[0].Labels = map[string]string{"kubernetes.io/os": tt.os}
+			}
+			s.in.Prices = tt.prices
+			s.in.BilledThrough = map[string]time.Time{"111": t0}
+			total := tally.Money{}
+			sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error {
+				for _, a := range as {
+					total, _ = total.Add(a.EffectiveCost)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total.Decimal() != tt.total {
+				t.Errorf("node-hour estimated at %s, want %s", total.Decimal(), tt.total)
+			}
+			warned := strings.Join(sum.Warnings, "\n")
+			if (tt.warning == "") != (warned == "") || !strings.Contains(warned, tt.warning) {
+				t.Errorf("warnings %q, want %q", warned, tt.warning)
+			}
+		})
+	}
+}

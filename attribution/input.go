@@ -66,7 +66,7 @@ type nodeKey struct {
 }
 
 type priceKey struct {
-	provider, region, instanceType, option string
+	provider, region, instanceType, option, os string
 }
 
 func newIndex(in *Input) *index {
@@ -106,7 +106,11 @@ func newIndex(in *Input) *index {
 	}
 	for i := range in.Prices {
 		p := &in.Prices[i]
-		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption}
+		os := strings.ToLower(p.OperatingSystem)
+		if os == "" {
+			os = osLinux
+		}
+		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os}
 		if cur, ok := ix.prices[k]; !ok || p.EffectiveFrom.After(cur.EffectiveFrom) {
 			ix.prices[k] = p
 		}
