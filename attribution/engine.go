@@ -197,15 +197,15 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	}
 	os := nodeOS(n)
 	key := func(option string) priceKey { return priceKey{provider, n.Region, n.InstanceType, option, os} }
-	if os != osLinux && ix.prices[key(option)] == nil && ix.prices[key(tally.PurchaseOnDemand)] == nil {
+	if os != osLinux && ix.price(key(option), h) == nil && ix.price(key(tally.PurchaseOnDemand), h) == nil {
 		os = osLinux
-		if ix.prices[key(option)] != nil || ix.prices[key(tally.PurchaseOnDemand)] != nil {
+		if ix.price(key(option), h) != nil || ix.price(key(tally.PurchaseOnDemand), h) != nil {
 			warn("no %s price for %s %s in %s: unbilled hours of node %s are estimated at the %s price, without the %s licence",
 				nodeOS(n), provider, n.InstanceType, n.Region, n.Name, osLinux, nodeOS(n))
 		}
 	}
-	price := ix.prices[key(option)]
-	od := ix.prices[key(tally.PurchaseOnDemand)]
+	price := ix.price(key(option), h)
+	od := ix.price(key(tally.PurchaseOnDemand), h)
 	if price == nil {
 		price = od
 		if price != nil && option != tally.PurchaseOnDemand {

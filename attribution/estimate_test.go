@@ -79,3 +79,32 @@ func TestEstimateByOperatingSystem(t *testing.T) {
 		})
 	}
 }
+
+// TestEstimateUsesThePriceOfTheHour: when the catalog holds a price change,
+// an hour is estimated at the price in effect in that hour, not the latest;
+// an hour before the first price takes the first.
+func TestEstimateUsesThePriceOfTheHour(t *testing.T) {
+	price := func(amount string, from time.Time) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
+			HourlyPrice: usd(amount), EffectiveFrom: from}
+	}
+	change := t0.Add(2 * time.Hour)
+	s := newScenario().node("n1", "i-1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{})
+	s.in.Window = tally.Window{Start: t0, End: t0.Add(4 * time.Hour)}
+	s.in.Prices = []tally.InstancePrice{price("0.20", change), price("0.10", t0.Add(time.Hour))}
+	s.in.BilledThrough = map[string]time.Time{"111": t0.Add(-time.Hour)}
+	got := map[int]tally.Money{}
+	if _, err := NewEngine(simplePolicy).Run(s.in, func(h tally.Hour, as []tally.Allocation) error {
+		for _, a := range as {
+			got[int(h.Start().Sub(t0)/time.Hour)], _ = got[int(h.Start().Sub(t0)/time.Hour)].Add(a.EffectiveCost)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for h, want := range []string{"0.1", "0.1", "0.2", "0.2"} {
+		if got[h].Decimal() != want {
+			t.Errorf("hour %d estimated at %s, want %s (the price changes at hour 2)", h, got[h].Decimal(), want)
+		}
+	}
+}

@@ -87,16 +87,21 @@ func (db *DB) Prices(ctx context.Context, f PriceFilter) ([]tally.InstancePrice,
 	if err != nil {
 		return nil, fmt.Errorf("query prices: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.InstancePrice, error) {
-		var p tally.InstancePrice
-		var cur, price string
-		if err := r.Scan(&p.Provider, &p.Region, &p.InstanceType, &p.PurchaseOption, &p.OperatingSystem, &cur, &price,
-			&p.VCPUs, &p.MemoryBytes, &p.GPUs, &p.EffectiveFrom, &p.Source); err != nil {
-			return p, err
-		}
-		p.EffectiveFrom = p.EffectiveFrom.UTC()
-		var err error
-		p.HourlyPrice, err = parseMoney(price, cur)
+	return pgx.CollectRows(rows, scanPrice)
+}
+
+// scanPrice reads a price row: provider, region, instance_type,
+// purchase_option, operating_system, currency, hourly_price::text,
+// vcpus::float8, memory_bytes, gpus, effective_from, source.
+func scanPrice(r pgx.CollectableRow) (tally.InstancePrice, error) {
+	var p tally.InstancePrice
+	var cur, price string
+	if err := r.Scan(&p.Provider, &p.Region, &p.InstanceType, &p.PurchaseOption, &p.OperatingSystem, &cur, &price,
+		&p.VCPUs, &p.MemoryBytes, &p.GPUs, &p.EffectiveFrom, &p.Source); err != nil {
 		return p, err
-	})
+	}
+	p.EffectiveFrom = p.EffectiveFrom.UTC()
+	var err error
+	p.HourlyPrice, err = parseMoney(price, cur)
+	return p, err
 }
