@@ -53,7 +53,7 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 			regions = []string{"us-east-1"}
 		}
 		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, PricingEndpoint: c.PricingEndpoint,
-			SavingsPlansEndpoint: c.SavingsPlansEndpoint, EC2Endpoint: c.EC2Endpoint, NoSpot: c.NoSpot}
+			SavingsPlansEndpoint: c.SavingsPlansEndpoint, EC2Endpoint: c.EC2Endpoint, NoSpot: c.NoSpot, Log: a.log}
 		var clients pricing.AWSClients
 		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
 			prices, err = pricing.SyncAWS(ctx, clients, opt)
@@ -89,7 +89,7 @@ func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
 		return fmt.Errorf("gcp cloud catalog client: %w", err)
 	}
 	defer client.Close()
-	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region, Currency: string(cur)})
+	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region, Currency: string(cur), Log: a.log})
 	if err != nil {
 		return err
 	}

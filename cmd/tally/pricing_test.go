@@ -175,9 +175,12 @@ func TestPricingSyncGCPCurrency(t *testing.T) {
 	defer srv.Stop()
 	url := pgtest.NewURL(t, true)
 	var out, errb bytes.Buffer
-	if code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "gcp", "--endpoint", lis.Addr().String(),
-		"--region", "europe-west1", "--currency", "EUR"}, &out, &errb); code != 0 {
+	if code := run([]string{"--database-url", url, "--log-level", "info", "--log-format", "text", "pricing", "sync", "gcp",
+		"--endpoint", lis.Addr().String(), "--region", "europe-west1", "--currency", "EUR"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), `msg="gcp catalog" skus=2`) {
+		t.Errorf("no progress on stderr:\n%s", errb.String())
 	}
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
@@ -203,6 +206,27 @@ func TestPricingSyncNothingMatchedSaysWhat(t *testing.T) {
 	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("error lacks %q: %s", want, errb.String())
+		}
+	}
+}
+
+// TestPricingSyncAWSReportsProgress: a live sync, which pages through
+// thousands of products and rates, says on stderr how far it got.
+func TestPricingSyncAWSReportsProgress(t *testing.T) {
+	var products []string
+	for i := range 250 {
+		products = append(products, onDemandProduct(fmt.Sprintf("t%04d.large", i), "0.1"))
+	}
+	srv := priceListServer(t, products)
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "info", "--log-format", "text", "pricing", "sync", "aws",
+		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{`msg="aws price list" region=us-east-1 products=100`, `products=250`, `msg="aws savings plans rates"`} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %s:\n%s", want, errb.String())
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"strconv"
@@ -42,7 +43,8 @@ type AWSOptions struct {
 	// NoSpot skips the spot prices (for credentials without
 	// ec2:DescribeSpotPriceHistory).
 	NoSpot bool
-	Now    time.Time // effective date of the prices; default now
+	Now    time.Time    // effective date of the prices; default now
+	Log    *slog.Logger // progress, a line a page; nil: none
 }
 
 // AWSClients are the AWS APIs SyncAWS calls.
@@ -97,9 +99,14 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	for _, t := range opt.InstanceTypes {
 		want[t] = true
 	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	var out []tally.InstancePrice
 	shapes := map[string]shape{} // region/type → shape
 	for _, region := range opt.Regions {
+		products := 0
 		filters := []ptypes.Filter{
 			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
 			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String("Linux")},
@@ -129,9 +136,11 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 				shapes[region+"/"+sh.instanceType] = sh
 				out = append(out, prices...)
 			}
+			products += len(page.PriceList)
+			log.Info("aws price list", "region", region, "products", products)
 		}
 	}
-	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, shapes, want, effective)
+	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, shapes, want, effective, log)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +151,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 			if err != nil {
 				return nil, err
 			}
+			log.Info("aws spot prices", "region", region, "types", len(spot))
 			out = append(out, spot...)
 		}
 	}
@@ -333,7 +343,7 @@ func parseMemory(s string) (int64, error) {
 
 // savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
 // rates for Linux shared-tenancy instances.
-func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []string, shapes map[string]shape, want map[string]bool, effective time.Time) ([]tally.InstancePrice, error) {
+func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
 	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
 		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
 		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
@@ -348,11 +358,14 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []str
 		MaxResults: 1000,
 	}
 	var out []tally.InstancePrice
+	read := 0
 	for {
 		page, err := c.DescribeSavingsPlansOfferingRates(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("aws savings plans offering rates: %w", err)
 		}
+		read += len(page.SearchResults)
+		log.Info("aws savings plans rates", "rates", read)
 		for _, r := range page.SearchResults {
 			props := map[string]string{}
 			for _, p := range r.Properties {
