@@ -28,6 +28,7 @@ type pricingSyncCmd struct {
 type pricingAWSCmd struct {
 	Region               []string `help:"Regions to fetch, repeated or comma-separated (default us-east-1; with --offline every region of the snapshot)."`
 	InstanceType         []string `name:"instance-type" help:"Only these instance types (default: all)."`
+	OS                   []string `name:"os" default:"linux" enum:"linux,windows" help:"Operating systems to price, repeated or comma-separated: linux, windows (licence included; Windows nodes are estimated at the Linux price without it)."`
 	Offline              bool     `help:"Load the offline snapshot shipped in the binary instead of calling AWS (air-gapped installs, the demo)."`
 	PricingEndpoint      string   `name:"pricing-endpoint" env:"TALLY_AWS_PRICING_ENDPOINT" placeholder:"URL" help:"Price List Query API endpoint override."`
 	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
@@ -40,11 +41,11 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 	var err error
 	if c.Offline {
 		prices, err = pricing.Snapshot()
-		if err == nil && (len(c.Region) > 0 || len(c.InstanceType) > 0) {
+		if err == nil {
 			have := regionsOf(prices)
-			if prices = filterPrices(prices, c.Region, c.InstanceType); len(prices) == 0 {
-				return tally.Errorf(tally.ENotFound, "aws pricing: the offline snapshot has no price for %s (its regions: %s)",
-					selection(c.Region, c.InstanceType), strings.Join(have, ", "))
+			if prices = filterPrices(prices, c.Region, c.InstanceType, c.OS); len(prices) == 0 {
+				return tally.Errorf(tally.ENotFound, "aws pricing: the offline snapshot has no price for %s, %s (its regions: %s; Linux only)",
+					selection(c.Region, c.InstanceType), strings.Join(c.OS, ", "), strings.Join(have, ", "))
 			}
 		}
 	} else {
@@ -52,7 +53,7 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 		if len(regions) == 0 {
 			regions = []string{"us-east-1"}
 		}
-		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, PricingEndpoint: c.PricingEndpoint,
+		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, OperatingSystems: c.OS, PricingEndpoint: c.PricingEndpoint,
 			SavingsPlansEndpoint: c.SavingsPlansEndpoint, EC2Endpoint: c.EC2Endpoint, NoSpot: c.NoSpot, Log: a.log}
 		var clients pricing.AWSClients
 		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
@@ -156,7 +157,7 @@ func regionsOf(prices []tally.InstancePrice) []string {
 	return out
 }
 
-func filterPrices(prices []tally.InstancePrice, regions, types []string) []tally.InstancePrice {
+func filterPrices(prices []tally.InstancePrice, regions, types, oses []string) []tally.InstancePrice {
 	in := func(list []string, v string) bool {
 		if len(list) == 0 {
 			return true
@@ -170,7 +171,7 @@ func filterPrices(prices []tally.InstancePrice, regions, types []string) []tally
 	}
 	out := prices[:0]
 	for _, p := range prices {
-		if in(regions, p.Region) && in(types, p.InstanceType) {
+		if in(regions, p.Region) && in(types, p.InstanceType) && in(oses, p.OperatingSystem) {
 			out = append(out, p)
 		}
 	}

@@ -224,7 +224,7 @@ func TestPricingSyncAWSReportsProgress(t *testing.T) {
 		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{`msg="aws price list" region=us-east-1 products=100`, `products=250`, `msg="aws savings plans rates"`} {
+	for _, want := range []string{`msg="aws price list" region=us-east-1 os=linux products=100`, `products=250`, `msg="aws savings plans rates"`} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %s:\n%s", want, errb.String())
 		}

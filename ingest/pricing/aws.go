@@ -35,6 +35,9 @@ const (
 type AWSOptions struct {
 	Regions       []string // e.g. us-east-1; required
 	InstanceTypes []string // only these; empty: all
+	// OperatingSystems are the operating systems to price (linux,
+	// windows; licence included). Default: linux.
+	OperatingSystems []string
 	// PricingEndpoint and SavingsPlansEndpoint override the API endpoints
 	// (tests, proxies).
 	PricingEndpoint      string
@@ -80,7 +83,8 @@ func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
 	}, nil
 }
 
-// SyncAWS fetches Linux, shared-tenancy EC2 prices for opt.Regions:
+// SyncAWS fetches shared-tenancy EC2 prices for opt.Regions and
+// opt.OperatingSystems (Linux by default; Windows with its licence):
 // on-demand and Reserved Instance (standard, no upfront) hourly rates with
 // each type's vCPU, memory and GPUs from the Price List, Compute and EC2
 // Instance Savings Plan (no upfront) rates, and (unless opt.NoSpot) the
@@ -103,51 +107,65 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	oses := opt.OperatingSystems
+	if len(oses) == 0 {
+		oses = []string{"linux"}
+	}
+	var descriptions []string // Savings Plans and spot product descriptions
+	for _, os := range oses {
+		if awsOS[os] == (awsOSNames{}) {
+			return nil, fmt.Errorf("aws pricing: operating system %q: want linux or windows", os)
+		}
+		descriptions = append(descriptions, awsOS[os].description)
+	}
 	var out []tally.InstancePrice
 	shapes := map[string]shape{} // region/type → shape
 	for _, region := range opt.Regions {
-		products := 0
-		filters := []ptypes.Filter{
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String("Linux")},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
-		}
-		if len(opt.InstanceTypes) == 1 {
-			filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeTermMatch, Field: aws.String("instanceType"), Value: aws.String(opt.InstanceTypes[0])})
-		}
-		p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
-			ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
-		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("aws price list %s: %w", region, err)
+		for _, os := range oses {
+			products := 0
+			filters := []ptypes.Filter{
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String(awsOS[os].priceList)},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("licenseModel"), Value: aws.String("No License required")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
 			}
-			for _, doc := range page.PriceList {
-				prices, sh, err := parsePriceListProduct(doc, region, effective)
+			if len(opt.InstanceTypes) == 1 {
+				filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeTermMatch, Field: aws.String("instanceType"), Value: aws.String(opt.InstanceTypes[0])})
+			}
+			p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
+				ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
+			})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
 				if err != nil {
 					return nil, fmt.Errorf("aws price list %s: %w", region, err)
 				}
-				if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
-					continue
+				for _, doc := range page.PriceList {
+					prices, sh, err := parsePriceListProduct(doc, region, effective)
+					if err != nil {
+						return nil, fmt.Errorf("aws price list %s: %w", region, err)
+					}
+					if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
+						continue
+					}
+					shapes[region+"/"+sh.instanceType] = sh
+					out = append(out, prices...)
 				}
-				shapes[region+"/"+sh.instanceType] = sh
-				out = append(out, prices...)
+				products += len(page.PriceList)
+				log.Info("aws price list", "region", region, "os", os, "products", products)
 			}
-			products += len(page.PriceList)
-			log.Info("aws price list", "region", region, "products", products)
 		}
 	}
-	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, shapes, want, effective, log)
+	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, descriptions, shapes, want, effective, log)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, sp...)
 	if !opt.NoSpot {
 		for _, region := range opt.Regions {
-			spot, err := spotPrices(ctx, c.EC2, region, opt.InstanceTypes, shapes, now, effective)
+			spot, err := spotPrices(ctx, c.EC2, region, descriptions, opt.InstanceTypes, shapes, now, effective)
 			if err != nil {
 				return nil, err
 			}
@@ -159,21 +177,22 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	return out, nil
 }
 
-// spotPrices is the current Linux spot price of each instance type in
-// region: the mean over the zones that offer it (DescribeSpotPriceHistory
-// from now returns each zone's price in effect now). Types the Price List
-// did not return (no shape) are left out.
-func spotPrices(ctx context.Context, c *ec2.Client, region string, types []string, shapes map[string]shape, now, effective time.Time) ([]tally.InstancePrice, error) {
-	in := &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: []string{"Linux/UNIX"}, StartTime: aws.Time(now), EndTime: aws.Time(now),
+// spotPrices is the current spot price of each instance type and operating
+// system (descriptions) in region: the mean over the zones that offer it
+// (DescribeSpotPriceHistory from now returns each zone's price in effect
+// now). Types the Price List did not return (no shape) are left out.
+func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions, types []string, shapes map[string]shape, now, effective time.Time) ([]tally.InstancePrice, error) {
+	in := &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: descriptions, StartTime: aws.Time(now), EndTime: aws.Time(now),
 		MaxResults: aws.Int32(1000)}
 	for _, t := range types {
 		in.InstanceTypes = append(in.InstanceTypes, ec2types.InstanceType(t))
 	}
 	type zonePrices struct {
-		zones map[string]bool
-		sum   tally.Money
+		itype, os string
+		zones     map[string]bool
+		sum       tally.Money
 	}
-	byType := map[string]*zonePrices{}
+	byType := map[string]*zonePrices{} // type/os
 	var order []string
 	p := ec2.NewDescribeSpotPriceHistoryPaginator(c, in)
 	for p.HasMorePages() {
@@ -183,18 +202,19 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, types []strin
 		}
 		for _, sp := range page.SpotPriceHistory {
 			itype, zone := string(sp.InstanceType), aws.ToString(sp.AvailabilityZone)
-			if _, ok := shapes[region+"/"+itype]; !ok {
+			os, ok := osOfDescription(string(sp.ProductDescription), descriptions)
+			if _, known := shapes[region+"/"+itype]; !known || !ok {
 				continue
 			}
 			m, err := tally.ParseMoney(aws.ToString(sp.SpotPrice), "USD")
 			if err != nil || m.Sign() < 0 {
 				return nil, fmt.Errorf("aws spot price history %s: %s in %s: price %q: want a decimal of at least 0", region, itype, zone, aws.ToString(sp.SpotPrice))
 			}
-			z := byType[itype]
+			z := byType[itype+"/"+os]
 			if z == nil {
-				z = &zonePrices{zones: map[string]bool{}}
-				byType[itype] = z
-				order = append(order, itype)
+				z = &zonePrices{itype: itype, os: os, zones: map[string]bool{}}
+				byType[itype+"/"+os] = z
+				order = append(order, itype+"/"+os)
 			}
 			if z.zones[zone] {
 				continue // an older price of the zone
@@ -206,21 +226,48 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, types []strin
 		}
 	}
 	var out []tally.InstancePrice
-	for _, itype := range order {
-		z := byType[itype]
+	for _, k := range order {
+		z := byType[k]
 		mean, err := z.sum.MulRatio(1, uint64(len(z.zones)))
 		if err != nil {
-			return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, itype, err)
+			return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, z.itype, err)
 		}
-		sh := shapes[region+"/"+itype]
-		out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype, PurchaseOption: tally.PurchaseSpot,
-			OperatingSystem: "linux", HourlyPrice: mean, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+		sh := shapes[region+"/"+z.itype]
+		out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: z.itype, PurchaseOption: tally.PurchaseSpot,
+			OperatingSystem: z.os, HourlyPrice: mean, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
 			EffectiveFrom: effective, Source: SourceAWSSpot})
 	}
 	return out, nil
 }
 
-// sortPrices orders prices by region, instance type and purchase option.
+// awsOSNames is how the Price List and the product descriptions of
+// Savings Plans rates and spot prices name an operating system.
+type awsOSNames struct{ priceList, description string }
+
+// awsOS maps Tally's operating system names (prices.operating_system,
+// Kubernetes' kubernetes.io/os) to AWS's.
+var awsOS = map[string]awsOSNames{
+	"linux":   {"Linux", "Linux/UNIX"},
+	"windows": {"Windows", "Windows"},
+}
+
+// osOfDescription is the operating system of a Savings Plans or spot
+// product description ("Linux/UNIX", "Windows"); with none, the one asked
+// for when only one was.
+func osOfDescription(d string, asked []string) (string, bool) {
+	if d == "" && len(asked) == 1 {
+		d = asked[0]
+	}
+	for os, n := range awsOS {
+		if n.description == d {
+			return os, true
+		}
+	}
+	return "", false
+}
+
+// sortPrices orders prices by region, instance type, operating system and
+// purchase option.
 func sortPrices(ps []tally.InstancePrice) {
 	sort.Slice(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
@@ -229,6 +276,9 @@ func sortPrices(ps []tally.InstancePrice) {
 		}
 		if a.InstanceType != b.InstanceType {
 			return a.InstanceType < b.InstanceType
+		}
+		if a.OperatingSystem != b.OperatingSystem {
+			return a.OperatingSystem < b.OperatingSystem
 		}
 		return a.PurchaseOption < b.PurchaseOption
 	})
@@ -280,6 +330,10 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 			return nil, sh, fmt.Errorf("%s: gpu %q: negative", sh.instanceType, g)
 		}
 	}
+	os := strings.ToLower(a["operatingSystem"])
+	if os == "" {
+		os = "linux"
+	}
 	mk := func(option string, usd string) (tally.InstancePrice, error) {
 		m, err := tally.ParseMoney(usd, "USD")
 		if err != nil {
@@ -289,7 +343,7 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 			return tally.InstancePrice{}, fmt.Errorf("%s %s: price %q: negative", sh.instanceType, option, usd)
 		}
 		return tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: sh.instanceType, PurchaseOption: option,
-			OperatingSystem: "linux", HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+			OperatingSystem: os, HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
 			EffectiveFrom: effective, Source: SourceAWSPriceList}, nil
 	}
 	var out []tally.InstancePrice
@@ -342,8 +396,8 @@ func parseMemory(s string) (int64, error) {
 }
 
 // savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
-// rates for Linux shared-tenancy instances.
-func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
+// rates for shared-tenancy instances of the operating systems (descriptions).
+func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, descriptions []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
 	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
 		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
 		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
@@ -352,7 +406,7 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []str
 		Operations:                []string{"RunInstances"},
 		Filters: []sptypes.SavingsPlanOfferingRateFilterElement{
 			{Name: sptypes.SavingsPlanRateFilterAttributeRegion, Values: regions},
-			{Name: sptypes.SavingsPlanRateFilterAttributeProductDescription, Values: []string{"Linux/UNIX"}},
+			{Name: sptypes.SavingsPlanRateFilterAttributeProductDescription, Values: descriptions},
 			{Name: sptypes.SavingsPlanRateFilterAttributeTenancy, Values: []string{"shared"}},
 		},
 		MaxResults: 1000,
@@ -372,7 +426,8 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []str
 				props[aws.ToString(p.Name)] = aws.ToString(p.Value)
 			}
 			itype, region := props["instanceType"], props["region"]
-			if itype == "" || (len(want) > 0 && !want[itype]) || r.Unit != sptypes.SavingsPlanRateUnitHours || r.SavingsPlanOffering == nil {
+			os, ok := osOfDescription(props["productDescription"], descriptions)
+			if !ok || itype == "" || (len(want) > 0 && !want[itype]) || r.Unit != sptypes.SavingsPlanRateUnitHours || r.SavingsPlanOffering == nil {
 				continue
 			}
 			rate, err := tally.ParseMoney(aws.ToString(r.Rate), tally.Currency(string(r.SavingsPlanOffering.Currency)))
@@ -386,7 +441,7 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []str
 			}
 			sh := shapes[region+"/"+itype]
 			out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype,
-				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: "linux",
+				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: os,
 				HourlyPrice: rate, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus, EffectiveFrom: effective, Source: SourceAWSSavings})
 		}
 		if aws.ToString(page.NextToken) == "" {
