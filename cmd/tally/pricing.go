@@ -114,14 +114,19 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		return err
 	}
 	types, regions := map[string]bool{}, map[string]bool{}
-	options := map[string]int{}
+	options, sources := map[string]int{}, map[string]int{}
 	for _, p := range prices {
 		types[p.InstanceType], regions[p.Region] = true, true
 		options[p.PurchaseOption]++
+		sources[p.Source]++
 	}
-	fmt.Fprintf(a.stdout, "%s: stored %d prices for %d instance types in %d regions (source %s)\n", provider, len(prices), len(types), len(regions), prices[0].Source)
-	for o, n := range options {
-		fmt.Fprintf(a.stdout, "  %-40s %d\n", o, n)
+	fmt.Fprintf(a.stdout, "%s: synced %d prices for %d instance types in %d regions (a price is stored again only when it changed)\n",
+		provider, len(prices), len(types), len(regions))
+	for _, o := range sortedKeys(options) {
+		fmt.Fprintf(a.stdout, "  %-50s %d\n", o, options[o])
+	}
+	for _, src := range sortedKeys(sources) {
+		fmt.Fprintf(a.stdout, "  source %-43s %d\n", src, sources[src])
 	}
 	return nil
 }

@@ -31,6 +31,12 @@ func TestPricingSyncAWSOffline(t *testing.T) {
 	if !strings.Contains(out.String(), "in 2 regions") || !strings.Contains(out.String(), "reserved-1y-no-upfront") {
 		t.Fatalf("output:\n%s", out.String())
 	}
+	// The snapshot's prices come from two modules: the summary names both, not the first price's.
+	for _, src := range []string{"snapshot:github.com/aws/karpenter-provider-aws@", "snapshot:github.com/cristim/ec2-instances-info@"} {
+		if !strings.Contains(out.String(), src) {
+			t.Errorf("summary lacks source %s:\n%s", src, out.String())
+		}
+	}
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
