@@ -131,8 +131,9 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
 				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
 			}
-			if len(opt.InstanceTypes) == 1 {
-				filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeTermMatch, Field: aws.String("instanceType"), Value: aws.String(opt.InstanceTypes[0])})
+			if len(opt.InstanceTypes) > 0 { // only their products, not the region's whole catalog
+				filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeAnyOf, Field: aws.String("instanceType"),
+					Value: aws.String(strings.Join(opt.InstanceTypes, ","))})
 			}
 			p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
 				ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
@@ -158,7 +159,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 			}
 		}
 	}
-	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, descriptions, shapes, want, effective, log)
+	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, descriptions, opt.InstanceTypes, shapes, want, effective, log)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +398,7 @@ func parseMemory(s string) (int64, error) {
 
 // savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
 // rates for shared-tenancy instances of the operating systems (descriptions).
-func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, descriptions []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
+func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, descriptions, types []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
 	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
 		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
 		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
@@ -410,6 +411,9 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, desc
 			{Name: sptypes.SavingsPlanRateFilterAttributeTenancy, Values: []string{"shared"}},
 		},
 		MaxResults: 1000,
+	}
+	if len(types) > 0 { // only their rates, not every EC2 rate of the regions
+		in.Filters = append(in.Filters, sptypes.SavingsPlanOfferingRateFilterElement{Name: sptypes.SavingsPlanRateFilterAttributeInstanceType, Values: types})
 	}
 	var out []tally.InstancePrice
 	read := 0

@@ -113,3 +113,54 @@ func TestSyncAWSWindows(t *testing.T) {
 		t.Errorf("%d prices, want %d: %v", len(prices), len(want), got)
 	}
 }
+
+// TestSyncAWSInstanceTypesFilterSavingsPlans: a sync of a few instance
+// types asks the Price List and the Savings Plans API for those types only,
+// rather than paging through the regions' whole catalogs and dropping the
+// rest.
+func TestSyncAWSInstanceTypesFilterSavingsPlans(t *testing.T) {
+	var spBody, plBody string
+	inner := osServer(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		switch {
+		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			spBody = string(b)
+		case r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts":
+			plBody = string(b)
+		}
+		inner.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, InstanceTypes: []string{"m5.large", "c5.xlarge"},
+		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
+	clients, err := pricing.NewAWSClients(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pricing.SyncAWS(context.Background(), clients, opt); err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		Filters []struct {
+			Name   string
+			Values []string
+		} `json:"filters"`
+	}
+	json.Unmarshal([]byte(spBody), &req)
+	found := false
+	for _, f := range req.Filters {
+		found = found || f.Name == "instanceType" && strings.Join(f.Values, ",") == "m5.large,c5.xlarge"
+	}
+	if !found {
+		t.Errorf("savings plans request without the instance types: %s", spBody)
+	}
+	if !strings.Contains(plBody, `{"Field":"instanceType","Type":"ANY_OF","Value":"m5.large,c5.xlarge"}`) {
+		t.Errorf("price list request without the instance types: %s", plBody)
+	}
+}
