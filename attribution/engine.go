@@ -195,9 +195,23 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	if n.Lifecycle == tally.LifecycleSpot {
 		option = tally.PurchaseSpot
 	}
-	price := ix.prices[priceKey{provider, n.Region, n.InstanceType, option}]
+	os := nodeOS(n)
+	key := func(option string) priceKey { return priceKey{provider, n.Region, n.InstanceType, option, os} }
+	if os != osLinux && ix.price(key(option), h) == nil && ix.price(key(tally.PurchaseOnDemand), h) == nil {
+		os = osLinux
+		if ix.price(key(option), h) != nil || ix.price(key(tally.PurchaseOnDemand), h) != nil {
+			warn("no %s price for %s %s in %s: unbilled hours of node %s are estimated at the %s price, without the %s licence",
+				nodeOS(n), provider, n.InstanceType, n.Region, n.Name, osLinux, nodeOS(n))
+		}
+	}
+	price := ix.price(key(option), h)
+	od := ix.price(key(tally.PurchaseOnDemand), h)
 	if price == nil {
-		price = ix.prices[priceKey{provider, n.Region, n.InstanceType, tally.PurchaseOnDemand}]
+		price = od
+		if price != nil && option != tally.PurchaseOnDemand {
+			warn("no %s price for %s %s in %s: unbilled hours of %s node %s are estimated at the on-demand price", option, provider,
+				n.InstanceType, n.Region, option, n.Name)
+		}
 	}
 	if price == nil {
 		sum.UnpricedNodeHours++
@@ -210,11 +224,24 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 		return nil, false
 	}
 	list := cost
-	if od := ix.prices[priceKey{provider, n.Region, n.InstanceType, tally.PurchaseOnDemand}]; od != nil {
+	if od != nil {
 		list, _ = od.HourlyPrice.MulRatio(ms, uint64(time.Hour/time.Millisecond))
 	}
 	sum.EstimatedNodeHrs++
 	return &nodeCost{account: cl.BillingAccountID, effective: cost, billed: cost, list: list, estimated: true}, true
+}
+
+// osLinux is the operating system of a node without a kubernetes.io/os
+// label, and of a price without one.
+const osLinux = "linux"
+
+// nodeOS is the operating system a node runs, from its kubernetes.io/os
+// label (linux, windows), as the catalog names it.
+func nodeOS(n *tally.Node) string {
+	if os := strings.ToLower(n.Labels["kubernetes.io/os"]); os != "" {
+		return os
+	}
+	return osLinux
 }
 
 // otherKey groups the parts of non-node lines into allocation rows. Lines

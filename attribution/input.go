@@ -57,7 +57,7 @@ type index struct {
 	instances    map[string][]*tally.Node // instance key → nodes (one per lifetime)
 	nodePods     map[nodeKey][]*tally.Pod
 	usage        map[usageKey]*HourUsage
-	prices       map[priceKey]*tally.InstancePrice
+	prices       map[priceKey][]*tally.InstancePrice // by effective date
 }
 
 type nodeKey struct {
@@ -66,7 +66,7 @@ type nodeKey struct {
 }
 
 type priceKey struct {
-	provider, region, instanceType, option string
+	provider, region, instanceType, option, os string
 }
 
 func newIndex(in *Input) *index {
@@ -77,7 +77,7 @@ func newIndex(in *Input) *index {
 		instances:    make(map[string][]*tally.Node, len(in.Nodes)),
 		nodePods:     make(map[nodeKey][]*tally.Pod, len(in.Nodes)),
 		usage:        make(map[usageKey]*HourUsage, len(in.Usage)),
-		prices:       make(map[priceKey]*tally.InstancePrice, len(in.Prices)),
+		prices:       make(map[priceKey][]*tally.InstancePrice, len(in.Prices)),
 	}
 	for i := range in.Clusters {
 		c := &in.Clusters[i]
@@ -106,12 +106,34 @@ func newIndex(in *Input) *index {
 	}
 	for i := range in.Prices {
 		p := &in.Prices[i]
-		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption}
-		if cur, ok := ix.prices[k]; !ok || p.EffectiveFrom.After(cur.EffectiveFrom) {
-			ix.prices[k] = p
+		os := strings.ToLower(p.OperatingSystem)
+		if os == "" {
+			os = osLinux
 		}
+		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os}
+		ix.prices[k] = append(ix.prices[k], p)
+	}
+	for _, ps := range ix.prices {
+		slices.SortStableFunc(ps, func(a, b *tally.InstancePrice) int { return a.EffectiveFrom.Compare(b.EffectiveFrom) })
 	}
 	return ix
+}
+
+// price returns k's price in effect at the start of h: the latest that took
+// effect by then or, for an hour before the first, the first.
+func (ix *index) price(k priceKey, h tally.Hour) *tally.InstancePrice {
+	ps := ix.prices[k]
+	if len(ps) == 0 {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(ps, h.Start(), func(p *tally.InstancePrice, t time.Time) int {
+		if p.EffectiveFrom.After(t) {
+			return 1
+		}
+		return -1
+	})
+	// ps[i] is the first that takes effect after the hour starts.
+	return ps[max(i-1, 0)]
 }
 
 // instanceKey normalizes an instance id or a billing resource id for

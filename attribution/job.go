@@ -20,7 +20,10 @@ type Store interface {
 	CostLinesOverlapping(ctx context.Context, w tally.Window) ([]tally.CostLine, error)
 	HourlyUsage(ctx context.Context, w tally.Window) ([]HourUsage, error)
 	AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.FunctionSample, error)
-	LatestPrices(ctx context.Context) ([]tally.InstancePrice, error)
+	// PricesIn returns the catalog prices in effect at some time in w: per
+	// key, the latest that took effect by w's start (or the first, when
+	// none had), and those taking effect within w.
+	PricesIn(ctx context.Context, w tally.Window) ([]tally.InstancePrice, error)
 	BilledThrough(ctx context.Context) (map[string]time.Time, error)
 	// SaveHours replaces the hours' allocations (and their share of the
 	// daily rollup) and records the hours, atomically.
@@ -243,7 +246,7 @@ func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.Function
 	if in.Usage, err = j.Store.HourlyUsage(ctx, w); err != nil {
 		return in, nil, err
 	}
-	if in.Prices, err = j.Store.LatestPrices(ctx); err != nil {
+	if in.Prices, err = j.Store.PricesIn(ctx, w); err != nil {
 		return in, nil, err
 	}
 	samples, err := j.Store.AllFunctionSamples(ctx, w)

@@ -173,3 +173,10 @@ func (db *DB) FunctionSampleRows(t testing.TB) (appended, compacted int) {
 	}
 	return appended, compacted
 }
+
+// PriceRows counts the stored prices, every effective date included.
+func (db *DB) PriceRows(ctx context.Context) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM prices`).Scan(&n)
+	return n, err
+}

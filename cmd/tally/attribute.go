@@ -102,6 +102,24 @@ func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *att
 	}
 }
 
+// attributeScheduled is one run of scheduleAttribution over w. It logs
+// the run's warnings, as tally attribute prints them: unpriced and unbilled
+// node-hours cost 0, and the log is where serve says why.
+func (a *app) attributeScheduled(ctx context.Context, db *postgres.DB, w tally.Window) error {
+	share, err := db.ShareBasis(ctx)
+	if err != nil {
+		return err
+	}
+	sum, err := a.attributionJob(db, share).Attribute(ctx, w, false)
+	if sum.Hours > 0 {
+		a.log.Info("attributed", "hours", sum.Hours, "allocations", sum.Allocations, "estimatedNodeHours", sum.EstimatedNodeHrs)
+	}
+	for _, w := range sum.Warnings {
+		a.log.Warn(w)
+	}
+	return err
+}
+
 // scheduleAttribution attributes new and stale hours of the last 40 days a
 // few minutes after every hour, on one replica at a time, with the stored
 // share basis (tally attribute --share stores it).
@@ -109,17 +127,7 @@ func (a *app) scheduleAttribution(ctx context.Context, db *postgres.DB) {
 	for {
 		now := time.Now().UTC()
 		w := tally.Window{Start: now.AddDate(0, 0, -40).Truncate(24 * time.Hour), End: now.Truncate(time.Hour)}
-		ran, err := db.TryLock(ctx, "tally-attribution", func(ctx context.Context) error {
-			share, err := db.ShareBasis(ctx)
-			if err != nil {
-				return err
-			}
-			sum, err := a.attributionJob(db, share).Attribute(ctx, w, false)
-			if sum.Hours > 0 {
-				a.log.Info("attributed", "hours", sum.Hours, "allocations", sum.Allocations, "estimatedNodeHours", sum.EstimatedNodeHrs)
-			}
-			return err
-		})
+		ran, err := db.TryLock(ctx, "tally-attribution", func(ctx context.Context) error { return a.attributeScheduled(ctx, db, w) })
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.log.Error("scheduled attribution", "err", err)

@@ -89,6 +89,8 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 // writeCostsTable prints one row per group with its currency, and one
 // TOTAL row per currency: amounts in different currencies are never added.
 // With steps, a group has a row per step, after its START, as in the CSV.
+// A total that includes node-hours estimated from the price catalog (the
+// bill does not cover them yet) is marked with estimateMark.
 func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error {
 	if len(groups) == 0 {
 		_, err := fmt.Fprintln(w, "no attributed cost in this window: ingest a bill and agent data, then run tally attribute (tally serve does it every hour)")
@@ -100,12 +102,19 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 		start = "START\t"
 	}
 	fmt.Fprintln(tw, "NAME\t"+start+"CURRENCY\tCPU\tRAM\tGPU\tPV\tNETWORK\tLB\tSHARED\tEXTERNAL\tOTHER\tTOTAL\tEFFICIENCY\t")
+	mark := func(estimated bool) string {
+		if estimated {
+			return estimateMark
+		}
+		return ""
+	}
 	row := func(name, start string, c *attribution.StepCost) {
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t\n", name, start, c.Currency(), c.CPU.Format(2),
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\t%.0f%%\t\n", name, start, c.Currency(), c.CPU.Format(2),
 			c.RAM.Format(2), c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
-			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), 100*c.Efficiency())
+			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), mark(c.Estimated), 100*c.Efficiency())
 	}
 	var totals currencyTotals
+	estimated := map[tally.Currency]bool{}
 	for i := range groups {
 		c := &groups[i].Total
 		if steps {
@@ -121,15 +130,32 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 		if err := totals.add(c.Total); err != nil {
 			return fmt.Errorf("total of %s: %w", groups[i].Name, err)
 		}
+		estimated[c.Currency()] = estimated[c.Currency()] || c.Estimated
 	}
 	if steps {
 		start = "\t"
 	}
 	totals.each(func(m tally.Money) {
-		fmt.Fprintf(tw, "TOTAL\t%s%s\t\t\t\t\t\t\t\t\t\t%s\t\t\n", start, m.Currency(), m.Format(2))
+		fmt.Fprintf(tw, "TOTAL\t%s%s\t\t\t\t\t\t\t\t\t\t%s%s\t\t\n", start, m.Currency(), m.Format(2), mark(estimated[m.Currency()]))
 	})
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range estimated {
+		if e {
+			_, err := fmt.Fprintln(w, estimateNote)
+			return err
+		}
+	}
+	return nil
 }
+
+// estimateMark follows a total that includes estimates, explained by
+// estimateNote under the table.
+const (
+	estimateMark = "*"
+	estimateNote = "* includes estimates: node-hours the bill does not cover yet, priced from the catalog (tally pricing sync); replaced when the bill lands"
+)
 
 // stepStart is the start of a step: its day when the step is whole days,
 // else its minute, in UTC.

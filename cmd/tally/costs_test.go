@@ -88,3 +88,30 @@ func tableRows(out string) [][]string {
 	}
 	return rows
 }
+
+// TestCostsTableMarksEstimates: a group whose cost includes node-hours
+// priced from the catalog (no bill yet) is marked as estimated in the
+// table, as it is in the CSV and JSON, and so is its currency's total.
+func TestCostsTableMarksEstimates(t *testing.T) {
+	m := tally.MustParseMoney("12.5", "USD")
+	var buf bytes.Buffer
+	err := writeCostsTable(&buf, []attribution.Group{
+		{Name: "billed", Total: attribution.StepCost{CPU: m, Total: m}},
+		{Name: "fresh", Total: attribution.StepCost{CPU: m, Total: m, Estimated: true}},
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	space := regexp.MustCompile(` +`)
+	rows := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		l = space.ReplaceAllString(strings.TrimSpace(l), " ")
+		rows[strings.Fields(l)[0]] = l
+	}
+	if !strings.Contains(rows["fresh"], "12.50*") || strings.Contains(rows["billed"], "*") || !strings.Contains(rows["TOTAL"], "25.00*") {
+		t.Errorf("estimated rows not marked:\n%s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "* includes estimates") {
+		t.Errorf("no note on what * means:\n%s", buf.String())
+	}
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 
 	billing "cloud.google.com/go/billing/apiv1"
 	"google.golang.org/api/option"
@@ -19,16 +21,19 @@ type pricingCmd struct {
 }
 
 type pricingSyncCmd struct {
-	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances) and Savings Plans offering rates; --offline loads the shipped snapshot."`
+	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances), Savings Plans offering rates and EC2 spot price history; --offline loads the shipped snapshot."`
 	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types."`
 }
 
 type pricingAWSCmd struct {
 	Region               []string `help:"Regions to fetch, repeated or comma-separated (default us-east-1; with --offline every region of the snapshot)."`
 	InstanceType         []string `name:"instance-type" help:"Only these instance types (default: all)."`
+	OS                   []string `name:"os" default:"linux" enum:"linux,windows" help:"Operating systems to price, repeated or comma-separated: linux, windows (licence included; Windows nodes are estimated at the Linux price without it)."`
 	Offline              bool     `help:"Load the offline snapshot shipped in the binary instead of calling AWS (air-gapped installs, the demo)."`
 	PricingEndpoint      string   `name:"pricing-endpoint" env:"TALLY_AWS_PRICING_ENDPOINT" placeholder:"URL" help:"Price List Query API endpoint override."`
 	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
+	EC2Endpoint          string   `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region), for the spot price history."`
+	NoSpot               bool     `name:"no-spot" help:"Skip spot prices (credentials without ec2:DescribeSpotPriceHistory); spot nodes are then estimated at the on-demand price."`
 }
 
 func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
@@ -36,18 +41,26 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 	var err error
 	if c.Offline {
 		prices, err = pricing.Snapshot()
-		if err == nil && (len(c.Region) > 0 || len(c.InstanceType) > 0) {
-			prices = filterPrices(prices, c.Region, c.InstanceType)
+		if err == nil {
+			have := regionsOf(prices)
+			if prices = filterPrices(prices, c.Region, c.InstanceType, c.OS); len(prices) == 0 {
+				return tally.Errorf(tally.ENotFound, "aws pricing: the offline snapshot has no price for %s, %s (its regions: %s; Linux only)",
+					selection(c.Region, c.InstanceType), strings.Join(c.OS, ", "), strings.Join(have, ", "))
+			}
 		}
 	} else {
 		regions := c.Region
 		if len(regions) == 0 {
 			regions = []string{"us-east-1"}
 		}
-		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, PricingEndpoint: c.PricingEndpoint, SavingsPlansEndpoint: c.SavingsPlansEndpoint}
+		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, OperatingSystems: c.OS, PricingEndpoint: c.PricingEndpoint,
+			SavingsPlansEndpoint: c.SavingsPlansEndpoint, EC2Endpoint: c.EC2Endpoint, NoSpot: c.NoSpot, Log: a.log}
 		var clients pricing.AWSClients
 		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
 			prices, err = pricing.SyncAWS(ctx, clients, opt)
+		}
+		if err == nil && len(prices) == 0 {
+			return tally.Errorf(tally.ENotFound, "aws pricing: the Price List has no Linux shared-tenancy price for %s", selection(regions, c.InstanceType))
 		}
 	}
 	if err != nil {
@@ -58,10 +71,15 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 
 type pricingGCPCmd struct {
 	Region   []string `default:"us-central1" help:"Regions to price (repeat or comma-separate)."`
+	Currency string   `default:"USD" help:"Currency to price in (ISO 4217): the currency of the billing account's invoice, so estimates are in the currency of its bill."`
 	Endpoint string   `env:"TALLY_GCP_BILLING_ENDPOINT" placeholder:"HOST:PORT" help:"Cloud Billing Catalog endpoint override (plaintext gRPC, no credentials: for tests and proxies)."`
 }
 
 func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
+	cur, err := tally.ParseCurrency(c.Currency)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "gcp pricing: --currency: %v", err)
+	}
 	var opts []option.ClientOption
 	if c.Endpoint != "" {
 		opts = append(opts, option.WithEndpoint(c.Endpoint), option.WithoutAuthentication(),
@@ -72,9 +90,13 @@ func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
 		return fmt.Errorf("gcp cloud catalog client: %w", err)
 	}
 	defer client.Close()
-	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region})
+	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region, Currency: string(cur), Log: a.log})
 	if err != nil {
 		return err
+	}
+	if len(prices) == 0 {
+		return tally.Errorf(tally.ENotFound, "gcp pricing: the Cloud Billing Catalog has no Compute Engine core and RAM price of a known machine family for %s",
+			selection(c.Region, nil))
 	}
 	return a.storePrices(ctx, "gcp", prices)
 }
@@ -88,26 +110,59 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		return err
 	}
 	defer closeDB()
-	const chunk = 2000
-	for i := 0; i < len(prices); i += chunk {
-		if err := db.UpsertPrices(ctx, prices[i:min(i+chunk, len(prices))]); err != nil {
-			return err
-		}
+	if err := db.UpsertPrices(ctx, prices); err != nil {
+		return err
 	}
 	types, regions := map[string]bool{}, map[string]bool{}
-	options := map[string]int{}
+	options, sources := map[string]int{}, map[string]int{}
 	for _, p := range prices {
 		types[p.InstanceType], regions[p.Region] = true, true
 		options[p.PurchaseOption]++
+		sources[p.Source]++
 	}
-	fmt.Fprintf(a.stdout, "%s: stored %d prices for %d instance types in %d regions (source %s)\n", provider, len(prices), len(types), len(regions), prices[0].Source)
-	for o, n := range options {
-		fmt.Fprintf(a.stdout, "  %-40s %d\n", o, n)
+	fmt.Fprintf(a.stdout, "%s: synced %d prices for %d instance types in %d regions (a price is stored again only when it changed)\n",
+		provider, len(prices), len(types), len(regions))
+	for _, o := range sortedKeys(options) {
+		fmt.Fprintf(a.stdout, "  %-50s %d\n", o, options[o])
+	}
+	for _, src := range sortedKeys(sources) {
+		fmt.Fprintf(a.stdout, "  source %-43s %d\n", src, sources[src])
 	}
 	return nil
 }
 
-func filterPrices(prices []tally.InstancePrice, regions, types []string) []tally.InstancePrice {
+// selection names the regions and instance types a sync asked for.
+func selection(regions, types []string) string {
+	s := "region " + strings.Join(regions, ", ")
+	if len(regions) != 1 {
+		s = "regions " + strings.Join(regions, ", ")
+	}
+	if len(regions) == 0 {
+		s = "any region"
+	}
+	if len(types) == 1 {
+		s += ", instance type " + types[0]
+	} else if len(types) > 1 {
+		s += ", instance types " + strings.Join(types, ", ")
+	}
+	return s
+}
+
+// regionsOf lists the regions of prices, sorted.
+func regionsOf(prices []tally.InstancePrice) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range prices {
+		if !seen[p.Region] {
+			seen[p.Region] = true
+			out = append(out, p.Region)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func filterPrices(prices []tally.InstancePrice, regions, types, oses []string) []tally.InstancePrice {
 	in := func(list []string, v string) bool {
 		if len(list) == 0 {
 			return true
@@ -121,7 +176,7 @@ func filterPrices(prices []tally.InstancePrice, regions, types []string) []tally
 	}
 	out := prices[:0]
 	for _, p := range prices {
-		if in(regions, p.Region) && in(types, p.InstanceType) {
+		if in(regions, p.Region) && in(types, p.InstanceType) && in(oses, p.OperatingSystem) {
 			out = append(out, p)
 		}
 	}

@@ -3,9 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
+	"cloud.google.com/go/billing/apiv1/billingpb"
+	"google.golang.org/genproto/googleapis/type/money"
+	"google.golang.org/grpc"
+
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -18,6 +30,12 @@ func TestPricingSyncAWSOffline(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "in 2 regions") || !strings.Contains(out.String(), "reserved-1y-no-upfront") {
 		t.Fatalf("output:\n%s", out.String())
+	}
+	// The snapshot's prices come from two modules: the summary names both, not the first price's.
+	for _, src := range []string{"snapshot:github.com/aws/karpenter-provider-aws@", "snapshot:github.com/cristim/ec2-instances-info@"} {
+		if !strings.Contains(out.String(), src) {
+			t.Errorf("summary lacks source %s:\n%s", src, out.String())
+		}
 	}
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
@@ -46,5 +64,175 @@ func TestIngestCommandSkipBadRows(t *testing.T) {
 	code = run([]string{"--database-url", url, "--log-level", "warn", "ingest", "focus", "../../ingest/gcpbilling/testdata/export.ndjson"}, &out, &errb)
 	if code != exitUsage || !strings.Contains(errb.String(), "unknown file format") {
 		t.Fatalf("focus on NDJSON: exit %d: %s", code, errb.String())
+	}
+}
+
+// priceListServer speaks the Price List Query API (GetProducts, 100 products
+// a page) for products and the Savings Plans API (no rates).
+func priceListServer(t *testing.T, products []string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req map[string]any
+		json.Unmarshal(body, &req)
+		switch {
+		case r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts":
+			start := 0
+			if tok, ok := req["NextToken"].(string); ok {
+				start, _ = strconv.Atoi(tok)
+			}
+			end := min(start+100, len(products))
+			resp := map[string]any{"FormatVersion": "aws_v1", "PriceList": products[start:end]}
+			if end < len(products) {
+				resp["NextToken"] = strconv.Itoa(end)
+			}
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(resp)
+		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{}})
+		default:
+			http.Error(w, "unexpected "+r.URL.String(), http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	return srv
+}
+
+// onDemandProduct is a Price List product document with one on-demand rate.
+func onDemandProduct(itype, usd string) string {
+	b, _ := json.Marshal(map[string]any{
+		"product": map[string]any{"attributes": map[string]string{"instanceType": itype, "vcpu": "2", "memory": "8 GiB"}},
+		"terms": map[string]any{"OnDemand": map[string]any{"t": map[string]any{
+			"priceDimensions": map[string]any{"d": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": usd}}}}}},
+	})
+	return string(b)
+}
+
+// TestPricingSyncStoresAllOrNothing: a sync whose store fails part-way
+// leaves the catalog as it was, not with the first prices of the new sync.
+func TestPricingSyncStoresAllOrNothing(t *testing.T) {
+	var products []string
+	for i := range 2100 {
+		products = append(products, onDemandProduct(fmt.Sprintf("t%04d.large", i), "0.1"))
+	}
+	// Sorted last, in the second 2000-price chunk; PostgreSQL refuses a NUL byte in text.
+	products = append(products, onDemandProduct("zz\x00.large", "0.1"))
+	srv := priceListServer(t, products)
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws",
+		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot"}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("sync with a price PostgreSQL refuses: exit 0: %s", out.String())
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prices, err := db.Prices(context.Background(), postgres.PriceFilter{Provider: "aws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prices) != 0 {
+		t.Errorf("failed sync stored %d of its %d prices: %s", len(prices), len(products), errb.String())
+	}
+}
+
+// eurCatalog is a Cloud Billing Catalog server that prices the N2 core and
+// RAM SKUs in the currency asked for, as the real API does.
+type eurCatalog struct {
+	billingpb.UnimplementedCloudCatalogServer
+}
+
+func (eurCatalog) ListSkus(_ context.Context, req *billingpb.ListSkusRequest) (*billingpb.ListSkusResponse, error) {
+	cur := req.CurrencyCode
+	if cur == "" {
+		cur = "USD"
+	}
+	nanos := map[string][2]int32{"USD": {31611000, 4237000}, "EUR": {29000000, 3900000}}[cur]
+	sku := func(id, desc, unit string, nanos int32) *billingpb.Sku {
+		return &billingpb.Sku{SkuId: id, Description: desc, ServiceRegions: []string{"europe-west1"},
+			Category: &billingpb.Category{ResourceFamily: "Compute", UsageType: "OnDemand"},
+			PricingInfo: []*billingpb.PricingInfo{{PricingExpression: &billingpb.PricingExpression{UsageUnit: unit,
+				TieredRates: []*billingpb.PricingExpression_TierRate{{UnitPrice: &money.Money{CurrencyCode: cur, Nanos: nanos}}}}}}}
+	}
+	return &billingpb.ListSkusResponse{Skus: []*billingpb.Sku{
+		sku("C", "N2 Instance Core running in Belgium", "h", nanos[0]),
+		sku("R", "N2 Instance Ram running in Belgium", "GiBy.h", nanos[1]),
+	}}, nil
+}
+
+// TestPricingSyncGCPCurrency: a billing account invoiced in euros syncs its
+// catalog in euros, so its estimates are in the currency of its bill.
+func TestPricingSyncGCPCurrency(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	billingpb.RegisterCloudCatalogServer(srv, eurCatalog{})
+	go srv.Serve(lis)
+	defer srv.Stop()
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "info", "--log-format", "text", "pricing", "sync", "gcp",
+		"--endpoint", lis.Addr().String(), "--region", "europe-west1", "--currency", "EUR"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if !strings.Contains(errb.String(), `msg="gcp catalog" skus=2`) {
+		t.Errorf("no progress on stderr:\n%s", errb.String())
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prices, err := db.Prices(context.Background(), postgres.PriceFilter{Provider: "gcp", InstanceType: "n2-standard-4"})
+	if err != nil || len(prices) != 1 || prices[0].HourlyPrice.String() != tally.MustParseMoney("0.1784", "EUR").String() { // 4 × 0.029 + 16 × 0.0039
+		t.Fatalf("prices %+v %v", prices, err)
+	}
+}
+
+// TestPricingSyncNothingMatchedSaysWhat: a sync that matches no price names
+// what was asked and, offline, what the snapshot has.
+func TestPricingSyncNothingMatchedSaysWhat(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws", "--offline",
+		"--region", "eu-west-3", "--instance-type", "m5.large"}, &out, &errb)
+	if code == 0 {
+		t.Fatalf("exit 0: %s", out.String())
+	}
+	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("error lacks %q: %s", want, errb.String())
+		}
+	}
+}
+
+// TestPricingSyncAWSReportsProgress: a live sync, which pages through
+// thousands of products and rates, says on stderr how far it got.
+func TestPricingSyncAWSReportsProgress(t *testing.T) {
+	var products []string
+	for i := range 250 {
+		products = append(products, onDemandProduct(fmt.Sprintf("t%04d.large", i), "0.1"))
+	}
+	srv := priceListServer(t, products)
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "info", "--log-format", "text", "pricing", "sync", "aws",
+		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{`msg="aws price list" region=us-east-1 os=linux products=100`, `products=250`, `msg="aws savings plans rates"`} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %s:\n%s", want, errb.String())
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"sort"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
 	ptypes "github.com/aws/aws-sdk-go-v2/service/pricing/types"
 	"github.com/aws/aws-sdk-go-v2/service/savingsplans"
@@ -24,6 +27,7 @@ import (
 const (
 	SourceAWSPriceList = "aws-price-list"
 	SourceAWSSavings   = "aws-savings-plans"
+	SourceAWSSpot      = "aws-spot-price-history"
 	SourceGCPCatalog   = "gcp-catalog"
 )
 
@@ -31,17 +35,26 @@ const (
 type AWSOptions struct {
 	Regions       []string // e.g. us-east-1; required
 	InstanceTypes []string // only these; empty: all
+	// OperatingSystems are the operating systems to price (linux,
+	// windows; licence included). Default: linux.
+	OperatingSystems []string
 	// PricingEndpoint and SavingsPlansEndpoint override the API endpoints
 	// (tests, proxies).
 	PricingEndpoint      string
 	SavingsPlansEndpoint string
-	Now                  time.Time // effective date of the prices; default now
+	EC2Endpoint          string // every region's EC2 endpoint (tests)
+	// NoSpot skips the spot prices (for credentials without
+	// ec2:DescribeSpotPriceHistory).
+	NoSpot bool
+	Now    time.Time    // effective date of the prices; default now
+	Log    *slog.Logger // progress, a line a page; nil: none
 }
 
-// AWSClients are the two AWS APIs SyncAWS calls.
+// AWSClients are the AWS APIs SyncAWS calls.
 type AWSClients struct {
 	Pricing      *awspricing.Client
 	SavingsPlans *savingsplans.Client
+	EC2          *ec2.Client // spot price history; SyncAWS sets the region per call
 }
 
 // NewAWSClients builds the clients from the default credential chain. The
@@ -62,13 +75,21 @@ func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
 				o.BaseEndpoint = aws.String(opt.SavingsPlansEndpoint)
 			}
 		}),
+		EC2: ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+			if opt.EC2Endpoint != "" {
+				o.BaseEndpoint = aws.String(opt.EC2Endpoint)
+			}
+		}),
 	}, nil
 }
 
-// SyncAWS fetches Linux, shared-tenancy EC2 prices for opt.Regions:
+// SyncAWS fetches shared-tenancy EC2 prices for opt.Regions and
+// opt.OperatingSystems (Linux by default; Windows with its licence):
 // on-demand and Reserved Instance (standard, no upfront) hourly rates with
-// each type's vCPU, memory and GPUs from the Price List, and Compute and
-// EC2 Instance Savings Plan (no upfront) rates.
+// each type's vCPU, memory and GPUs from the Price List, Compute and EC2
+// Instance Savings Plan (no upfront) rates, and (unless opt.NoSpot) the
+// current spot price from the EC2 spot price history, averaged over the
+// region's zones.
 func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.InstancePrice, error) {
 	if len(opt.Regions) == 0 {
 		return nil, fmt.Errorf("aws pricing: no regions")
@@ -82,50 +103,172 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	for _, t := range opt.InstanceTypes {
 		want[t] = true
 	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	oses := opt.OperatingSystems
+	if len(oses) == 0 {
+		oses = []string{"linux"}
+	}
+	var descriptions []string // Savings Plans and spot product descriptions
+	for _, os := range oses {
+		if awsOS[os] == (awsOSNames{}) {
+			return nil, fmt.Errorf("aws pricing: operating system %q: want linux or windows", os)
+		}
+		descriptions = append(descriptions, awsOS[os].description)
+	}
 	var out []tally.InstancePrice
 	shapes := map[string]shape{} // region/type → shape
 	for _, region := range opt.Regions {
-		filters := []ptypes.Filter{
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String("Linux")},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
-			{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
-		}
-		if len(opt.InstanceTypes) == 1 {
-			filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeTermMatch, Field: aws.String("instanceType"), Value: aws.String(opt.InstanceTypes[0])})
-		}
-		p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
-			ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
-		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("aws price list %s: %w", region, err)
+		for _, os := range oses {
+			products := 0
+			filters := []ptypes.Filter{
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String(awsOS[os].priceList)},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("licenseModel"), Value: aws.String("No License required")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
 			}
-			for _, doc := range page.PriceList {
-				prices, sh, err := parsePriceListProduct(doc, region, effective)
+			if len(opt.InstanceTypes) > 0 { // only their products, not the region's whole catalog
+				filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeAnyOf, Field: aws.String("instanceType"),
+					Value: aws.String(strings.Join(opt.InstanceTypes, ","))})
+			}
+			p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
+				ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
+			})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
 				if err != nil {
 					return nil, fmt.Errorf("aws price list %s: %w", region, err)
 				}
-				if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
-					continue
+				for _, doc := range page.PriceList {
+					prices, sh, err := parsePriceListProduct(doc, region, effective)
+					if err != nil {
+						return nil, fmt.Errorf("aws price list %s: %w", region, err)
+					}
+					if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
+						continue
+					}
+					shapes[region+"/"+sh.instanceType] = sh
+					out = append(out, prices...)
 				}
-				shapes[region+"/"+sh.instanceType] = sh
-				out = append(out, prices...)
+				products += len(page.PriceList)
+				log.Info("aws price list", "region", region, "os", os, "products", products)
 			}
 		}
 	}
-	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, shapes, want, effective)
+	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, descriptions, opt.InstanceTypes, shapes, want, effective, log)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, sp...)
+	if !opt.NoSpot {
+		for _, region := range opt.Regions {
+			spot, err := spotPrices(ctx, c.EC2, region, descriptions, opt.InstanceTypes, shapes, now, effective)
+			if err != nil {
+				return nil, err
+			}
+			log.Info("aws spot prices", "region", region, "types", len(spot))
+			out = append(out, spot...)
+		}
+	}
 	sortPrices(out)
 	return out, nil
 }
 
-// sortPrices orders prices by region, instance type and purchase option.
+// spotPrices is the current spot price of each instance type and operating
+// system (descriptions) in region: the mean over the zones that offer it
+// (DescribeSpotPriceHistory from now returns each zone's price in effect
+// now). Types the Price List did not return (no shape) are left out.
+func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions, types []string, shapes map[string]shape, now, effective time.Time) ([]tally.InstancePrice, error) {
+	in := &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: descriptions, StartTime: aws.Time(now), EndTime: aws.Time(now),
+		MaxResults: aws.Int32(1000)}
+	for _, t := range types {
+		in.InstanceTypes = append(in.InstanceTypes, ec2types.InstanceType(t))
+	}
+	type zonePrices struct {
+		itype, os string
+		zones     map[string]bool
+		sum       tally.Money
+	}
+	byType := map[string]*zonePrices{} // type/os
+	var order []string
+	p := ec2.NewDescribeSpotPriceHistoryPaginator(c, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, func(o *ec2.Options) { o.Region = region })
+		if err != nil {
+			return nil, fmt.Errorf("aws spot price history %s: %w (--no-spot skips spot prices)", region, err)
+		}
+		for _, sp := range page.SpotPriceHistory {
+			itype, zone := string(sp.InstanceType), aws.ToString(sp.AvailabilityZone)
+			os, ok := osOfDescription(string(sp.ProductDescription), descriptions)
+			if _, known := shapes[region+"/"+itype]; !known || !ok {
+				continue
+			}
+			m, err := tally.ParseMoney(aws.ToString(sp.SpotPrice), "USD")
+			if err != nil || m.Sign() < 0 {
+				return nil, fmt.Errorf("aws spot price history %s: %s in %s: price %q: want a decimal of at least 0", region, itype, zone, aws.ToString(sp.SpotPrice))
+			}
+			z := byType[itype+"/"+os]
+			if z == nil {
+				z = &zonePrices{itype: itype, os: os, zones: map[string]bool{}}
+				byType[itype+"/"+os] = z
+				order = append(order, itype+"/"+os)
+			}
+			if z.zones[zone] {
+				continue // an older price of the zone
+			}
+			z.zones[zone] = true
+			if z.sum, err = z.sum.Add(m); err != nil {
+				return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, itype, err)
+			}
+		}
+	}
+	var out []tally.InstancePrice
+	for _, k := range order {
+		z := byType[k]
+		mean, err := z.sum.MulRatio(1, uint64(len(z.zones)))
+		if err != nil {
+			return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, z.itype, err)
+		}
+		sh := shapes[region+"/"+z.itype]
+		out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: z.itype, PurchaseOption: tally.PurchaseSpot,
+			OperatingSystem: z.os, HourlyPrice: mean, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+			EffectiveFrom: effective, Source: SourceAWSSpot})
+	}
+	return out, nil
+}
+
+// awsOSNames is how the Price List and the product descriptions of
+// Savings Plans rates and spot prices name an operating system.
+type awsOSNames struct{ priceList, description string }
+
+// awsOS maps Tally's operating system names (prices.operating_system,
+// Kubernetes' kubernetes.io/os) to AWS's.
+var awsOS = map[string]awsOSNames{
+	"linux":   {"Linux", "Linux/UNIX"},
+	"windows": {"Windows", "Windows"},
+}
+
+// osOfDescription is the operating system of a Savings Plans or spot
+// product description ("Linux/UNIX", "Windows"); with none, the one asked
+// for when only one was.
+func osOfDescription(d string, asked []string) (string, bool) {
+	if d == "" && len(asked) == 1 {
+		d = asked[0]
+	}
+	for os, n := range awsOS {
+		if n.description == d {
+			return os, true
+		}
+	}
+	return "", false
+}
+
+// sortPrices orders prices by region, instance type, operating system and
+// purchase option.
 func sortPrices(ps []tally.InstancePrice) {
 	sort.Slice(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
@@ -134,6 +277,9 @@ func sortPrices(ps []tally.InstancePrice) {
 		}
 		if a.InstanceType != b.InstanceType {
 			return a.InstanceType < b.InstanceType
+		}
+		if a.OperatingSystem != b.OperatingSystem {
+			return a.OperatingSystem < b.OperatingSystem
 		}
 		return a.PurchaseOption < b.PurchaseOption
 	})
@@ -185,6 +331,10 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 			return nil, sh, fmt.Errorf("%s: gpu %q: negative", sh.instanceType, g)
 		}
 	}
+	os := strings.ToLower(a["operatingSystem"])
+	if os == "" {
+		os = "linux"
+	}
 	mk := func(option string, usd string) (tally.InstancePrice, error) {
 		m, err := tally.ParseMoney(usd, "USD")
 		if err != nil {
@@ -194,7 +344,7 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 			return tally.InstancePrice{}, fmt.Errorf("%s %s: price %q: negative", sh.instanceType, option, usd)
 		}
 		return tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: sh.instanceType, PurchaseOption: option,
-			OperatingSystem: "linux", HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+			OperatingSystem: os, HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
 			EffectiveFrom: effective, Source: SourceAWSPriceList}, nil
 	}
 	var out []tally.InstancePrice
@@ -247,8 +397,8 @@ func parseMemory(s string) (int64, error) {
 }
 
 // savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
-// rates for Linux shared-tenancy instances.
-func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []string, shapes map[string]shape, want map[string]bool, effective time.Time) ([]tally.InstancePrice, error) {
+// rates for shared-tenancy instances of the operating systems (descriptions).
+func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, descriptions, types []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
 	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
 		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
 		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
@@ -257,24 +407,31 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []str
 		Operations:                []string{"RunInstances"},
 		Filters: []sptypes.SavingsPlanOfferingRateFilterElement{
 			{Name: sptypes.SavingsPlanRateFilterAttributeRegion, Values: regions},
-			{Name: sptypes.SavingsPlanRateFilterAttributeProductDescription, Values: []string{"Linux/UNIX"}},
+			{Name: sptypes.SavingsPlanRateFilterAttributeProductDescription, Values: descriptions},
 			{Name: sptypes.SavingsPlanRateFilterAttributeTenancy, Values: []string{"shared"}},
 		},
 		MaxResults: 1000,
 	}
+	if len(types) > 0 { // only their rates, not every EC2 rate of the regions
+		in.Filters = append(in.Filters, sptypes.SavingsPlanOfferingRateFilterElement{Name: sptypes.SavingsPlanRateFilterAttributeInstanceType, Values: types})
+	}
 	var out []tally.InstancePrice
+	read := 0
 	for {
 		page, err := c.DescribeSavingsPlansOfferingRates(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("aws savings plans offering rates: %w", err)
 		}
+		read += len(page.SearchResults)
+		log.Info("aws savings plans rates", "rates", read)
 		for _, r := range page.SearchResults {
 			props := map[string]string{}
 			for _, p := range r.Properties {
 				props[aws.ToString(p.Name)] = aws.ToString(p.Value)
 			}
 			itype, region := props["instanceType"], props["region"]
-			if itype == "" || (len(want) > 0 && !want[itype]) || r.Unit != sptypes.SavingsPlanRateUnitHours || r.SavingsPlanOffering == nil {
+			os, ok := osOfDescription(props["productDescription"], descriptions)
+			if !ok || itype == "" || (len(want) > 0 && !want[itype]) || r.Unit != sptypes.SavingsPlanRateUnitHours || r.SavingsPlanOffering == nil {
 				continue
 			}
 			rate, err := tally.ParseMoney(aws.ToString(r.Rate), tally.Currency(string(r.SavingsPlanOffering.Currency)))
@@ -288,7 +445,7 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions []str
 			}
 			sh := shapes[region+"/"+itype]
 			out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype,
-				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: "linux",
+				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: os,
 				HourlyPrice: rate, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus, EffectiveFrom: effective, Source: SourceAWSSavings})
 		}
 		if aws.ToString(page.NextToken) == "" {

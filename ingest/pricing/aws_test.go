@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -79,6 +80,24 @@ func awsServer(t *testing.T) *httptest.Server {
 				return
 			}
 			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("EC2Instance", "m5.large", "0.0580"), rate("Compute", "c5.xlarge", "0.1190")}})
+		case r.Method == http.MethodPost && strings.Contains(string(body), "Action=DescribeSpotPriceHistory"):
+			// EC2 Query protocol: the current spot price per type and zone, one page per zone.
+			form, _ := url.ParseQuery(string(body))
+			if form.Get("ProductDescription.1") != "Linux/UNIX" || form.Get("StartTime") == "" {
+				http.Error(w, "bad request "+string(body), 400)
+				return
+			}
+			item := func(itype, zone, price string) string {
+				return "<item><instanceType>" + itype + "</instanceType><productDescription>Linux/UNIX</productDescription><spotPrice>" + price +
+					"</spotPrice><timestamp>2026-11-22T23:10:00.000Z</timestamp><availabilityZone>" + zone + "</availabilityZone></item>"
+			}
+			items, next := item("m5.large", "us-east-1a", "0.0350")+item("c5.xlarge", "us-east-1a", "0.0700"), "<nextToken>z2</nextToken>"
+			if form.Get("NextToken") == "z2" {
+				items, next = item("m5.large", "us-east-1b", "0.0410")+item("c7g.large", "us-east-1b", "0.0300"), "<nextToken></nextToken>"
+			}
+			w.Header().Set("Content-Type", "text/xml")
+			fmt.Fprintf(w, `<DescribeSpotPriceHistoryResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>`+
+				`<spotPriceHistorySet>%s</spotPriceHistorySet>%s</DescribeSpotPriceHistoryResponse>`, items, next)
 		default:
 			http.Error(w, fmt.Sprintf("unexpected %s %s %s", r.Method, r.URL, r.Header.Get("X-Amz-Target")), 404)
 		}
@@ -92,7 +111,7 @@ func TestSyncAWS(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL}
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
 	clients, err := pricing.NewAWSClients(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -113,17 +132,20 @@ func TestSyncAWS(t *testing.T) {
 		"c5.xlarge on-demand":                              "0.17",
 		"c5.xlarge savings-plan-compute-1y-no-upfront":     "0.119",
 		"p3.2xlarge on-demand":                             "3.06",
+		// Spot: the mean of the current prices of the region's zones; c7g.large is not in the Price List (no shape): skipped.
+		"m5.large spot":  "0.038",
+		"c5.xlarge spot": "0.07",
 	}
 	for k, v := range want {
 		if got[k].HourlyPrice.Decimal() != v {
 			t.Errorf("%s = %s, want %s", k, got[k].HourlyPrice, v)
 		}
 	}
-	if len(prices) != 9 {
+	if len(prices) != 11 {
 		t.Errorf("%d prices: %+v", len(prices), prices)
 	}
 	m5 := got["m5.large savings-plan-compute-1y-no-upfront"]
-	if m5.VCPUs != 2 || m5.MemoryBytes != 8<<30 || got["p3.2xlarge on-demand"].MemoryBytes != 61<<30 {
+	if m5.VCPUs != 2 || m5.MemoryBytes != 8<<30 || got["p3.2xlarge on-demand"].MemoryBytes != 61<<30 || got["m5.large spot"].VCPUs != 2 {
 		t.Errorf("shapes: %+v", m5)
 	}
 }

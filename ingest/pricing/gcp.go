@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -23,7 +24,12 @@ type GCPOptions struct {
 	Regions  []string // e.g. us-central1; required
 	Currency string   // default USD
 	Now      time.Time
+	Log      *slog.Logger // progress, a line every gcpProgressSkus SKUs and at the end; nil: none
 }
+
+// gcpProgressSkus is how many SKUs SyncGCP reads between progress lines
+// (Compute Engine lists tens of thousands).
+const gcpProgressSkus = 5000
 
 var (
 	// "N2 Instance Core running in Americas", "Spot Preemptible E2 Instance Ram running in …",
@@ -58,15 +64,24 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 	for _, r := range opt.Regions {
 		regions[r] = true
 	}
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	rates := map[string]*unitRate{} // region|family|option
 	it := client.ListSkus(ctx, &billingpb.ListSkusRequest{Parent: ComputeEngineService, CurrencyCode: cur})
+	read := 0
 	for {
 		sku, err := it.Next()
 		if errors.Is(err, iterator.Done) {
+			log.Info("gcp catalog", "skus", read)
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("gcp catalog: list skus: %w", err)
+		}
+		if read++; read%gcpProgressSkus == 0 {
+			log.Info("gcp catalog", "skus", read)
 		}
 		family, resource, option, ok := classify(sku)
 		if !ok {

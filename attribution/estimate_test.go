@@ -1,0 +1,110 @@
+package attribution
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// TestSpotEstimateWithoutSpotPrice: a spot node whose type has no spot price
+// in the catalog (tally pricing sync aws fetches none) is estimated at the
+// on-demand price, and the run says so: otherwise its hours show up to
+// three times what spot costs, with nothing to tell why.
+func TestSpotEstimateWithoutSpotPrice(t *testing.T) {
+	s := newScenario().node("n1", "i-1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{})
+	s.in.Nodes[0].Lifecycle = tally.LifecycleSpot
+	s.in.Prices = []tally.InstancePrice{{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
+		HourlyPrice: usd("0.096")}}
+	s.in.BilledThrough = map[string]time.Time{"111": t0}
+	var allocs []tally.Allocation
+	sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error { allocs = append(allocs, as...); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, byKey(allocs), map[string]string{"__idle__/cpu": "0.048", "__idle__/ram": "0.048"})
+	if sum.EstimatedNodeHrs != 1 || len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "no spot price for aws m5.large in us-east-1") ||
+		!strings.Contains(sum.Warnings[0], "on-demand price") {
+		t.Errorf("summary = %+v, want one estimated node-hour and a warning that spot node n1 is estimated at the on-demand price", sum)
+	}
+}
+
+// TestEstimateByOperatingSystem: a node is estimated at the price of its
+// operating system (label kubernetes.io/os): a Windows price never prices
+// a Linux node, and a Windows node with no Windows price in the catalog is
+// estimated at the Linux price with a warning (the licence is not in it).
+func TestEstimateByOperatingSystem(t *testing.T) {
+	price := func(os, amount string, from time.Time) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
+			OperatingSystem: os, HourlyPrice: usd(amount), EffectiveFrom: from}
+	}
+	linux, windows := price("linux", "0.096", t0.AddDate(0, -1, 0)), price("windows", "0.188", t0.AddDate(0, 0, -1))
+	tests := []struct {
+		name    string
+		os      string
+		prices  []tally.InstancePrice
+		total   string
+		warning string
+	}{
+		{"linux node, windows price newer", "", []tally.InstancePrice{linux, windows}, "0.096", ""},
+		{"windows node", "windows", []tally.InstancePrice{linux, windows}, "0.188", ""},
+		{"windows node, linux price only", "windows", []tally.InstancePrice{linux}, "0.096", "no windows price for aws m5.large in us-east-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScenario().node("n1", "i-1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{})
+			if tt.os != "" {
+				s.in.Nodes[0].Labels = map[string]string{"kubernetes.io/os": tt.os}
+			}
+			s.in.Prices = tt.prices
+			s.in.BilledThrough = map[string]time.Time{"111": t0}
+			total := tally.Money{}
+			sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error {
+				for _, a := range as {
+					total, _ = total.Add(a.EffectiveCost)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total.Decimal() != tt.total {
+				t.Errorf("node-hour estimated at %s, want %s", total.Decimal(), tt.total)
+			}
+			warned := strings.Join(sum.Warnings, "\n")
+			if (tt.warning == "") != (warned == "") || !strings.Contains(warned, tt.warning) {
+				t.Errorf("warnings %q, want %q", warned, tt.warning)
+			}
+		})
+	}
+}
+
+// TestEstimateUsesThePriceOfTheHour: when the catalog holds a price change,
+// an hour is estimated at the price in effect in that hour, not the latest;
+// an hour before the first price takes the first.
+func TestEstimateUsesThePriceOfTheHour(t *testing.T) {
+	price := func(amount string, from time.Time) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
+			HourlyPrice: usd(amount), EffectiveFrom: from}
+	}
+	change := t0.Add(2 * time.Hour)
+	s := newScenario().node("n1", "i-1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{})
+	s.in.Window = tally.Window{Start: t0, End: t0.Add(4 * time.Hour)}
+	s.in.Prices = []tally.InstancePrice{price("0.20", change), price("0.10", t0.Add(time.Hour))}
+	s.in.BilledThrough = map[string]time.Time{"111": t0.Add(-time.Hour)}
+	got := map[int]tally.Money{}
+	if _, err := NewEngine(simplePolicy).Run(s.in, func(h tally.Hour, as []tally.Allocation) error {
+		for _, a := range as {
+			got[int(h.Start().Sub(t0)/time.Hour)], _ = got[int(h.Start().Sub(t0)/time.Hour)].Add(a.EffectiveCost)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for h, want := range []string{"0.1", "0.1", "0.2", "0.2"} {
+		if got[h].Decimal() != want {
+			t.Errorf("hour %d estimated at %s, want %s (the price changes at hour 2)", h, got[h].Decimal(), want)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package pricing_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally/ingest/pricing"
+)
+
+// osServer answers by operating system: the Price List by its
+// operatingSystem filter, Savings Plans and spot prices by product
+// description, as AWS does. m5.large costs 0.096 on Linux, 0.188 on Windows.
+func osServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	od := map[string]string{"Linux": "0.0960000000", "Windows": "0.1880000000"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts":
+			var req struct {
+				Filters []struct{ Field, Value string }
+			}
+			json.Unmarshal(body, &req)
+			f := map[string]string{}
+			for _, x := range req.Filters {
+				f[x.Field] = x.Value
+			}
+			os := f["operatingSystem"]
+			if od[os] == "" || f["licenseModel"] != "No License required" {
+				http.Error(w, "bad filters "+string(body), 400)
+				return
+			}
+			doc, _ := json.Marshal(map[string]any{
+				"product": map[string]any{"attributes": map[string]string{"instanceType": "m5.large", "vcpu": "2", "memory": "8 GiB", "operatingSystem": os}},
+				"terms": map[string]any{"OnDemand": map[string]any{"t": map[string]any{
+					"priceDimensions": map[string]any{"d": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": od[os]}}}}}},
+			})
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "PriceList": []string{string(doc)}})
+		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			var results []any
+			for desc, rate := range map[string]string{"Linux/UNIX": "0.067", "Windows": "0.159"} {
+				if !strings.Contains(string(body), `"`+desc+`"`) {
+					continue
+				}
+				results = append(results, map[string]any{"rate": rate, "currency": "USD", "unit": "Hrs", "operation": "RunInstances",
+					"properties": []map[string]string{{"name": "instanceType", "value": "m5.large"}, {"name": "region", "value": "us-east-1"},
+						{"name": "tenancy", "value": "shared"}, {"name": "productDescription", "value": desc}},
+					"savingsPlanOffering": map[string]any{"paymentOption": "No Upfront", "planType": "Compute", "durationSeconds": 31536000, "currency": "USD"}})
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"searchResults": results})
+		case strings.Contains(string(body), "Action=DescribeSpotPriceHistory"):
+			form, _ := url.ParseQuery(string(body))
+			var items string
+			for k, v := range form {
+				if strings.HasPrefix(k, "ProductDescription.") {
+					price := map[string]string{"Linux/UNIX": "0.035", "Windows": "0.127"}[v[0]]
+					items += "<item><instanceType>m5.large</instanceType><productDescription>" + v[0] + "</productDescription><spotPrice>" + price +
+						"</spotPrice><timestamp>2026-11-22T23:10:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item>"
+				}
+			}
+			w.Header().Set("Content-Type", "text/xml")
+			fmt.Fprintf(w, `<DescribeSpotPriceHistoryResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>`+
+				`<spotPriceHistorySet>%s</spotPriceHistorySet><nextToken></nextToken></DescribeSpotPriceHistoryResponse>`, items)
+		default:
+			http.Error(w, "unexpected "+r.URL.String(), 404)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSyncAWSWindows: with OperatingSystems linux and windows, the sync
+// stores each operating system's on-demand, Savings Plans and spot prices,
+// named by operating system, so Windows nodes are estimated with their
+// licence.
+func TestSyncAWSWindows(t *testing.T) {
+	srv := osServer(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"linux", "windows"},
+		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
+	clients, err := pricing.NewAWSClients(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices, err := pricing.SyncAWS(context.Background(), clients, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range prices {
+		got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+	}
+	want := map[string]string{"linux on-demand": "0.096", "windows on-demand": "0.188", "linux savings-plan-compute-1y-no-upfront": "0.067",
+		"windows savings-plan-compute-1y-no-upfront": "0.159", "linux spot": "0.035", "windows spot": "0.127"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %s", k, got[k], v)
+		}
+	}
+	if len(prices) != len(want) {
+		t.Errorf("%d prices, want %d: %v", len(prices), len(want), got)
+	}
+}
+
+// TestSyncAWSInstanceTypesFilterSavingsPlans: a sync of a few instance
+// types asks the Price List and the Savings Plans API for those types only,
+// rather than paging through the regions' whole catalogs and dropping the
+// rest.
+func TestSyncAWSInstanceTypesFilterSavingsPlans(t *testing.T) {
+	var spBody, plBody string
+	inner := osServer(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		switch {
+		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			spBody = string(b)
+		case r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts":
+			plBody = string(b)
+		}
+		inner.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, InstanceTypes: []string{"m5.large", "c5.xlarge"},
+		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
+	clients, err := pricing.NewAWSClients(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pricing.SyncAWS(context.Background(), clients, opt); err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		Filters []struct {
+			Name   string
+			Values []string
+		} `json:"filters"`
+	}
+	json.Unmarshal([]byte(spBody), &req)
+	found := false
+	for _, f := range req.Filters {
+		found = found || f.Name == "instanceType" && strings.Join(f.Values, ",") == "m5.large,c5.xlarge"
+	}
+	if !found {
+		t.Errorf("savings plans request without the instance types: %s", spBody)
+	}
+	if !strings.Contains(plBody, `{"Field":"instanceType","Type":"ANY_OF","Value":"m5.large,c5.xlarge"}`) {
+		t.Errorf("price list request without the instance types: %s", plBody)
+	}
+}

@@ -1,0 +1,64 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// TestUpsertPricesStoresChangesOnly: a catalog synced every day stores a
+// price again only when it changed: the table grows with price changes, not
+// with syncs (30,000 rows a day for four AWS regions, which every hourly
+// attribution reads), and a price's effective date stays the day it took
+// effect.
+func TestUpsertPricesStoresChangesOnly(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	sync := func(d time.Time, m5 string) {
+		t.Helper()
+		var ps []tally.InstancePrice
+		for itype, price := range map[string]string{"m5.large": m5, "c5.xlarge": "0.17"} {
+			ps = append(ps, tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: itype, PurchaseOption: tally.PurchaseOnDemand,
+				OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(price, "USD"), VCPUs: 2, MemoryBytes: 8 << 30, EffectiveFrom: d,
+				Source: "aws-price-list"})
+		}
+		if err := db.UpsertPrices(ctx, ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := func() int {
+		t.Helper()
+		n, err := db.PriceRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	sync(day, "0.096")
+	sync(day, "0.096") // twice the same day
+	sync(day.AddDate(0, 0, 1), "0.096")
+	if n := rows(); n != 2 {
+		t.Errorf("%d rows after three syncs of the same 2 prices, want 2", n)
+	}
+	sync(day.AddDate(0, 0, 2), "0.090") // m5.large changes
+	if n := rows(); n != 3 {
+		t.Errorf("%d rows after one price changed, want 3", n)
+	}
+	sync(day.AddDate(0, 0, 3), "0.085")
+	sync(day.AddDate(0, 0, 3), "0.090") // a second sync the same day, back to the earlier price
+	got, err := db.Prices(ctx, postgres.PriceFilter{Provider: "aws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"c5.xlarge": "0.17 2026-11-01", "m5.large": "0.09 2026-11-04"}
+	for _, p := range got {
+		if s := p.HourlyPrice.Decimal() + " " + tally.FormatDay(p.EffectiveFrom); s != want[p.InstanceType] {
+			t.Errorf("%s: %s, want %s", p.InstanceType, s, want[p.InstanceType])
+		}
+	}
+}
