@@ -22,6 +22,18 @@
 // a lost stack) during a burst of new stacks. User space sizes it to the
 // samples of a few intervals at the chosen frequency on every possible CPU
 // (a loaded map cannot grow, and CPUs may come online later).
+//
+// New processes are announced to user space, so that it reads their
+// mappings and opens their binaries while they run: a process that starts
+// and exits between two drains is gone, with its /proc/<pid>, by the drain
+// that symbolizes its samples. The first sample of a process (or of the
+// program it exec'd) puts its tgid in the proc_events ring buffer; the
+// announced map remembers the processes announced, so a process is
+// announced once per program whatever its samples, and at most one event
+// is sent per sample (a fork storm costs user space at most the sampling
+// rate in events). Two raw tracepoints keep announced right: an exec marks
+// the process to be announced again at its next sample (its mappings are
+// another program's), an exit forgets it (its pid may be reused).
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -46,7 +58,8 @@ enum counter {
 	COUNTER_KERNEL_STACK_ERR = 3,
 	COUNTER_COUNTS_FULL = 4,  // a sample lost: its key did not fit the counts map
 	COUNTER_STACKS_FULL = 5,  // a stack lost: the stacks map was full (the sample is kept, its stack unknown)
-	COUNTER_MAX = 6,
+	COUNTER_PROC_EVENTS_LOST = 6, // a new process not announced: the ring buffer was full
+	COUNTER_MAX = 7,
 };
 
 struct sample_key {
@@ -99,6 +112,36 @@ struct {
 	__type(value, struct stack);
 } scratch SEC(".maps");
 
+// Kinds of process events.
+enum process_event_kind {
+	PROCESS_NEW = 1,  // the first sample of a process
+	PROCESS_EXEC = 2, // the first sample of a process since it exec'd another program
+};
+
+// process_event announces a process to user space.
+struct process_event {
+	__u32 pid; // tgid
+	__u32 kind; // enum process_event_kind
+};
+
+// 4,096 events: user space reads them as they come, and events are at
+// most the samples.
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} proc_events SEC(".maps");
+
+// announced holds the processes announced, by tgid: 1, or 0 once the
+// process exec'd and until its next sample announces it again. An LRU map:
+// a process evicted (more than its size sampled and still alive) is only
+// announced once more.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u32);
+} announced SEC(".maps");
+
 // active_set selects the map set the program writes to: 0 for A, 1 for B.
 volatile __u32 active_set = 0;
 
@@ -106,6 +149,8 @@ volatile __u32 active_set = 0;
 const struct sample_key *unused_sample_key __attribute__((unused));
 const struct stack *unused_stack __attribute__((unused));
 const enum counter *unused_counter __attribute__((unused));
+const struct process_event *unused_process_event __attribute__((unused));
+const enum process_event_kind *unused_process_event_kind __attribute__((unused));
 
 static __always_inline void count(__u32 idx)
 {
@@ -161,6 +206,31 @@ static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, _
 	return h;
 }
 
+// announce sends tgid to user space unless it was announced since it
+// started or last exec'd. Two CPUs sampling a new process at once may both
+// announce it; user space reads it once.
+static __always_inline void announce(__u32 tgid)
+{
+	__u32 *seen = bpf_map_lookup_elem(&announced, &tgid);
+	__u32 kind = PROCESS_NEW;
+	if (seen) {
+		if (*seen)
+			return;
+		kind = PROCESS_EXEC;
+	}
+	__u32 one = 1;
+	if (bpf_map_update_elem(&announced, &tgid, &one, seen ? BPF_ANY : BPF_NOEXIST) != 0)
+		return; // announced by another CPU just now
+	struct process_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_PROC_EVENTS_LOST);
+		return;
+	}
+	e->pid = tgid;
+	e->kind = kind;
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline int record(void *ctx, void *counts, void *stacks)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -180,6 +250,7 @@ static __always_inline int record(void *ctx, void *counts, void *stacks)
 	if (task_flags & PF_KTHREAD) {
 		key.flags |= FLAG_KTHREAD;
 	} else {
+		announce(tgid);
 		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR, true);
 		if (!key.user_stack)
 			key.flags |= FLAG_USER_STACK_ERR;
@@ -213,4 +284,29 @@ int profile_cpu(void *ctx)
 	if (active_set == 0)
 		return record(ctx, &counts_a, &stacks_a);
 	return record(ctx, &counts_b, &stacks_b);
+}
+
+// An exec: the process is announced again at its next sample, if it was
+// announced (one never sampled is not added).
+SEC("raw_tp/sched_process_exec")
+int process_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 zero = 0;
+	bpf_map_update_elem(&announced, &tgid, &zero, BPF_EXIST);
+	return 0;
+}
+
+// The exit of a process's main thread: its pid may be reused, by a process
+// to announce. (Should the main thread exit before the others, the process
+// is announced again at its next sample, which user space ignores.)
+SEC("raw_tp/sched_process_exit")
+int process_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if ((__u32)id != tgid)
+		return 0;
+	bpf_map_delete_elem(&announced, &tgid);
+	return 0;
 }
