@@ -263,3 +263,69 @@ func TestExecAfterPrefetch(t *testing.T) {
 		t.Fatalf("after exec: %+v, want main.hotB in %s", got[0], b)
 	}
 }
+
+// jitProgram is a fake JIT: it maps anonymous executable memory, writes
+// its perf map's first entry, prints the memory's address, and after a
+// line on stdin writes a second entry and exits.
+const jitProgram = `#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void) {
+	char *code = mmap(0, 1 << 16, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char path[64], line[16];
+	snprintf(path, sizeof path, "/tmp/perf-%d.map", getpid());
+	FILE *f = fopen(path, "w");
+	fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
+	fflush(f);
+	printf("%lx\n", (unsigned long)code);
+	fflush(stdout);
+	fgets(line, sizeof line, stdin);
+	fprintf(f, "%lx 100 jit_late\n", (unsigned long)code + 0x1000);
+	fclose(f);
+	return 0;
+}
+`
+
+// TestPrefetchJITBeforeExit: a short-lived JIT's perf map is read while it
+// runs and kept open, so that its entries, those written after it was
+// read too, name its frames at the drain, after it exited (its
+// /proc/<pid>/root, through which the map is read, is gone then). Both
+// frames were "[unknown] [anon]".
+func TestPrefetchJITBeforeExit(t *testing.T) {
+	needCC(t)
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "jit.c"), filepath.Join(dir, "jit")
+	os.WriteFile(src, []byte(jitProgram), 0o644)
+	run(t, "gcc", "-O1", "-o", bin, src)
+	cmd := exec.Command(bin)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pid := cmd.Process.Pid
+	perfMap := fmt.Sprintf("/tmp/perf-%d.map", pid)
+	defer os.Remove(perfMap)
+	var code uint64
+	if _, err := fmt.Fscanf(stdout, "%x\n", &code); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{})
+	s.Prefetch([]uint32{uint32(pid)})
+	stdin.Write([]byte("exit\n"))
+	cmd.Wait()
+	os.Remove(perfMap)
+	got := s.User(uint32(pid), []uint64{code + 0x10, code + 0x1010 + 1})
+	if got[0].Name != "jit_early" || got[1].Name != "jit_late" {
+		t.Fatalf("exited before the drain: %+v, want jit_early, jit_late", got)
+	}
+	if p := s.procs[uint32(pid)]; p.perfMapFile != nil {
+		t.Errorf("perf map of an exited process still open after its last read")
+	}
+	s.EndDrain()
+	s.EndDrain()
+	if len(s.procs) != 0 {
+		t.Fatalf("%d processes still cached two drains after the last use", len(s.procs))
+	}
+}
