@@ -329,3 +329,48 @@ func TestPrefetchJITBeforeExit(t *testing.T) {
 		t.Fatalf("%d processes still cached two drains after the last use", len(s.procs))
 	}
 }
+
+// TestLearnOncePerProgram: Learn reads a process once however often it is
+// announced, and again when it is announced after an exec: then its
+// frames are the new program's, where the old program's mappings cover
+// the same addresses.
+func TestLearnOncePerProgram(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 40))
+	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
+	pid := startArgs(t, a, b, b)
+	s := New(Config{})
+	s.Learn(uint32(pid), false)
+	s.Learn(uint32(pid), false) // announced again: its main thread exited, or the kernel forgot it
+	if st := s.Stats(); st.Prefetched != 1 {
+		t.Fatalf("read %d times, want once", st.Prefetched)
+	}
+	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == b {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exec b")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	s.Learn(uint32(pid), true)
+	if st := s.Stats(); st.Prefetched != 2 {
+		t.Fatalf("read %d times after the exec, want twice", st.Prefetched)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); exeID("/proc", uint32(pid)) != (fileID{}); { // a zombie: not waited for
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exit")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+		t.Fatalf("exited after the exec: %+v, want main.hotB in %s", got[0], b)
+	}
+}

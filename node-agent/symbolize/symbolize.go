@@ -358,13 +358,19 @@ func (s *Symbolizer) process(pid uint32) *process {
 func (s *Symbolizer) Learn(pid uint32, exec bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p, ok := s.procs[pid]; ok && !exec {
+	p, ok := s.procs[pid]
+	if ok && !exec {
 		if start := startTime(s.proc, pid); start == 0 || start == p.start {
 			p.gen = max(p.gen, s.drainGen)
 			return
 		}
 	}
-	s.learn(pid)
+	if !s.learn(pid) && ok && exec {
+		// It exec'd and exited before it could be read: the mappings known
+		// are the old program's, which would misname the new one's frames.
+		p.closePerfMap()
+		delete(s.procs, pid)
+	}
 }
 
 // Prefetch reads the mappings of the processes in pids that the
@@ -388,13 +394,13 @@ func (s *Symbolizer) Prefetch(pids []uint32) {
 	}
 }
 
-// learn reads process pid as new (see Learn). Binaries already cached
-// cost nothing, so a new process of a known program costs a read of its
-// maps.
-func (s *Symbolizer) learn(pid uint32) {
+// learn reads process pid as new (see Learn), and reports whether it
+// could: not when the process is gone. Binaries already cached cost
+// nothing, so a new process of a known program costs a read of its maps.
+func (s *Symbolizer) learn(pid uint32) bool {
 	start := startTime(s.proc, pid)
 	if start == 0 {
-		return // gone already
+		return false // gone already
 	}
 	p := &process{pid: pid, start: start, exe: exeID(s.proc, pid), gen: s.drainGen, learned: s.drainGen + 1}
 	p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
@@ -411,6 +417,7 @@ func (s *Symbolizer) learn(pid uint32) {
 	if p.jitLike() {
 		s.readPerfMap(p)
 	}
+	return true
 }
 
 func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
