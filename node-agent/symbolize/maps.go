@@ -23,6 +23,7 @@ type process struct {
 	perfMap        *perfMap
 	perfMapPath    string
 	perfMapFile    *os.File // the perf map read, kept open while the process lives (see readPerfMap)
+	rootDir        *os.File // its /proc/<pid>/root, for a JIT without a perf map yet when learned (see readPerfMap)
 	learned        uint64   // drainGen+1 when Learn or Prefetch read it
 	perfMapGen     uint64   // drainGen+1 when the perf map was last checked
 	perfMapRetried bool     // checked again for a PC it lacked, this drain
@@ -58,6 +59,15 @@ func (p *process) closePerfMap() {
 	if p.perfMapFile != nil {
 		p.perfMapFile.Close()
 		p.perfMapFile = nil
+	}
+}
+
+// release closes the files held for p: it is forgotten.
+func (p *process) release() {
+	p.closePerfMap()
+	if p.rootDir != nil {
+		p.rootDir.Close()
+		p.rootDir = nil
 	}
 }
 

@@ -266,20 +266,28 @@ func TestExecAfterPrefetch(t *testing.T) {
 
 // jitProgram is a fake JIT: it maps anonymous executable memory, writes
 // its perf map's first entry, prints the memory's address, and after a
-// line on stdin writes a second entry and exits.
+// line on stdin writes a second entry and exits. With an argument it
+// writes both entries, and creates its perf map, only then.
 const jitProgram = `#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
-int main(void) {
+int main(int argc, char **argv) {
 	char *code = mmap(0, 1 << 16, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char path[64], line[16];
+	FILE *f = 0;
 	snprintf(path, sizeof path, "/tmp/perf-%d.map", getpid());
-	FILE *f = fopen(path, "w");
-	fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
-	fflush(f);
+	if (argc == 1) {
+		f = fopen(path, "w");
+		fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
+		fflush(f);
+	}
 	printf("%lx\n", (unsigned long)code);
 	fflush(stdout);
 	fgets(line, sizeof line, stdin);
+	if (argc > 1) {
+		f = fopen(path, "w");
+		fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
+	}
 	fprintf(f, "%lx 100 jit_late\n", (unsigned long)code + 0x1000);
 	fclose(f);
 	return 0;
@@ -289,15 +297,21 @@ int main(void) {
 // TestPrefetchJITBeforeExit: a short-lived JIT's perf map is read while it
 // runs and kept open, so that its entries, those written after it was
 // read too, name its frames at the drain, after it exited (its
-// /proc/<pid>/root, through which the map is read, is gone then). Both
-// frames were "[unknown] [anon]".
+// /proc/<pid>/root, through which the map is read, is gone then); a JIT
+// that creates its perf map only after it was read has its root kept
+// open for it. Both frames were "[unknown] [anon]".
 func TestPrefetchJITBeforeExit(t *testing.T) {
 	needCC(t)
 	dir := t.TempDir()
 	src, bin := filepath.Join(dir, "jit.c"), filepath.Join(dir, "jit")
 	os.WriteFile(src, []byte(jitProgram), 0o644)
 	run(t, "gcc", "-O1", "-o", bin, src)
-	cmd := exec.Command(bin)
+	t.Run("perf map written from the start", func(t *testing.T) { prefetchJIT(t, bin) })
+	t.Run("perf map created late", func(t *testing.T) { prefetchJIT(t, bin, "late") })
+}
+
+func prefetchJIT(t *testing.T, bin string, args ...string) {
+	cmd := exec.Command(bin, args...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -315,13 +329,15 @@ func TestPrefetchJITBeforeExit(t *testing.T) {
 	s.Prefetch([]uint32{uint32(pid)})
 	stdin.Write([]byte("exit\n"))
 	cmd.Wait()
-	os.Remove(perfMap)
+	if len(args) == 0 {
+		os.Remove(perfMap) // read from the file kept open
+	} // else it is looked for through the root kept open: the process's is gone
 	got := s.User(uint32(pid), []uint64{code + 0x10, code + 0x1010 + 1})
 	if got[0].Name != "jit_early" || got[1].Name != "jit_late" {
 		t.Fatalf("exited before the drain: %+v, want jit_early, jit_late", got)
 	}
-	if p := s.procs[uint32(pid)]; p.perfMapFile != nil {
-		t.Errorf("perf map of an exited process still open after its last read")
+	if p := s.procs[uint32(pid)]; p.perfMapFile != nil || p.rootDir != nil {
+		t.Errorf("perf map or root of an exited process still open after its last read")
 	}
 	s.EndDrain()
 	s.EndDrain()

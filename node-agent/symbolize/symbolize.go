@@ -197,7 +197,7 @@ func (s *Symbolizer) EndDrain() {
 	defer s.mu.Unlock()
 	for pid, p := range s.procs {
 		if p.gen < s.drainGen {
-			p.closePerfMap()
+			p.release()
 			delete(s.procs, pid)
 		}
 	}
@@ -331,7 +331,7 @@ func (s *Symbolizer) process(pid uint32) *process {
 		p.exited = true
 	} else if p == nil || p.start != start || p.exe != exe {
 		if p != nil {
-			p.closePerfMap()
+			p.release()
 		}
 		p = &process{pid: pid, start: start, exe: exe}
 		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
@@ -368,7 +368,7 @@ func (s *Symbolizer) Learn(pid uint32, exec bool) {
 	if !s.learn(pid) && ok && exec {
 		// It exec'd and exited before it could be read: the mappings known
 		// are the old program's, which would misname the new one's frames.
-		p.closePerfMap()
+		p.release()
 		delete(s.procs, pid)
 	}
 }
@@ -405,7 +405,7 @@ func (s *Symbolizer) learn(pid uint32) bool {
 	p := &process{pid: pid, start: start, exe: exeID(s.proc, pid), gen: s.drainGen, learned: s.drainGen + 1}
 	p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 	if old := s.procs[pid]; old != nil {
-		old.closePerfMap()
+		old.release()
 	}
 	s.procs[pid] = p
 	s.stats.Prefetched++
@@ -416,6 +416,11 @@ func (s *Symbolizer) learn(pid uint32) bool {
 	}
 	if p.jitLike() {
 		s.readPerfMap(p)
+		if p.perfMapFile == nil {
+			// No perf map yet: the JIT may write one later, perhaps just
+			// before it exits, when /proc/<pid>/root is gone.
+			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
+		}
 	}
 	return true
 }
@@ -550,7 +555,7 @@ func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 // process that exited is read one last time from the file held open since
 // it was read while the process ran.
 func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
-	if p.perfMapGen != s.drainGen+1 && (!p.exited || p.perfMapFile != nil) {
+	if p.perfMapGen != s.drainGen+1 && (!p.exited || p.perfMapFile != nil || p.rootDir != nil) {
 		p.perfMapGen, p.perfMapRetried = s.drainGen+1, false
 		s.readPerfMap(p)
 	}
@@ -570,13 +575,15 @@ func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
 // read, or all of it when the file is new or was truncated; it forgets the
 // map when the file is gone. The file is kept open (p.perfMapFile): once
 // the process has exited, its /proc/<pid>/root is gone, but what the JIT
-// wrote until it exited is read from the open file, one last time.
+// wrote until it exited is read from the open file, one last time. A
+// process that had no perf map when it was learned has its root held open
+// instead (p.rootDir), to look for one once it has exited.
 func (s *Symbolizer) readPerfMap(p *process) {
+	if p.perfMapPath == "" {
+		nspid := nsPID(s.proc, p.pid)
+		p.perfMapPath = filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
+	}
 	if !p.exited {
-		if p.perfMapPath == "" {
-			nspid := nsPID(s.proc, p.pid)
-			p.perfMapPath = filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
-		}
 		f, err := os.Open(p.perfMapPath)
 		p.closePerfMap()
 		if err != nil {
@@ -584,6 +591,18 @@ func (s *Symbolizer) readPerfMap(p *process) {
 			return
 		}
 		p.perfMapFile = f
+		if p.rootDir != nil {
+			p.rootDir.Close()
+			p.rootDir = nil
+		}
+	} else if p.perfMapFile == nil && p.rootDir != nil {
+		fd, err := syscall.Openat(int(p.rootDir.Fd()), filepath.Join("tmp", filepath.Base(p.perfMapPath)), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		p.rootDir.Close()
+		p.rootDir = nil
+		if err != nil {
+			return
+		}
+		p.perfMapFile = os.NewFile(uintptr(fd), p.perfMapPath)
 	}
 	f := p.perfMapFile
 	if f == nil {
