@@ -12,4 +12,4 @@
 // ring buffer, so that user space reads its mappings while it runs.
 package bpf
 
-//go:generate go tool bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -type sample_key -type stack -type counter -type process_event -type process_event_kind Profiler profiler.bpf.c
+//go:generate go tool bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -type sample_key -type stack -type counter -type process_event -type process_event_kind -type announcement Profiler profiler.bpf.c

@@ -27,13 +27,16 @@
 // mappings and opens their binaries while they run: a process that starts
 // and exits between two drains is gone, with its /proc/<pid>, by the drain
 // that symbolizes its samples. The first sample of a process (or of the
-// program it exec'd) puts its tgid in the proc_events ring buffer; the
-// announced map remembers the processes announced, so a process is
-// announced once per program whatever its samples, and at most one event
-// is sent per sample (a fork storm costs user space at most the sampling
-// rate in events). Two raw tracepoints keep announced right: an exec marks
-// the process to be announced again at its next sample (its mappings are
-// another program's), an exit forgets it (its pid may be reused).
+// program it exec'd) puts its tgid in the proc_events ring buffer, and
+// its first sample REFRESH_NS later puts it there once more (by then the
+// dynamic loader has mapped its libraries, and a JIT its code and perf
+// map: the first sample may come before). The announced map remembers the
+// processes announced, so a process is announced at most twice per
+// program whatever its samples, and at most one event is sent per sample
+// (a fork storm costs user space at most the sampling rate in events).
+// Two raw tracepoints keep announced right: an exec marks the process to
+// be announced again at its next sample (its mappings are another
+// program's), an exit forgets it (its pid may be reused).
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -42,6 +45,7 @@
 char __license[] SEC("license") = "Dual BSD/GPL";
 
 #define MAX_STACK_DEPTH 127
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 #define TASK_COMM_LEN 16
 
@@ -116,6 +120,16 @@ struct {
 enum process_event_kind {
 	PROCESS_NEW = 1,  // the first sample of a process
 	PROCESS_EXEC = 2, // the first sample of a process since it exec'd another program
+	PROCESS_REFRESH = 3, // its first sample REFRESH_NS after it was announced
+};
+
+#define REFRESH_NS (100 * 1000 * 1000ULL)
+
+// announcement is a process's entry in announced.
+struct announcement {
+	__u64 at;        // bpf_ktime_get_ns() when announced; 0 once it exec'd and until its next sample
+	__u32 refreshed; // announced again since (PROCESS_REFRESH)
+	__u32 pad;
 };
 
 // process_event announces a process to user space.
@@ -131,15 +145,14 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } proc_events SEC(".maps");
 
-// announced holds the processes announced, by tgid: 1, or 0 once the
-// process exec'd and until its next sample announces it again. An LRU map:
-// a process evicted (more than its size sampled and still alive) is only
-// announced once more.
+// announced holds the processes announced, by tgid. An LRU map: a process
+// evicted (more than its size sampled and still alive) is only announced
+// once more.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct announcement);
 } announced SEC(".maps");
 
 // active_set selects the map set the program writes to: 0 for A, 1 for B.
@@ -150,6 +163,7 @@ const struct sample_key *unused_sample_key __attribute__((unused));
 const struct stack *unused_stack __attribute__((unused));
 const enum counter *unused_counter __attribute__((unused));
 const struct process_event *unused_process_event __attribute__((unused));
+const struct announcement *unused_announcement __attribute__((unused));
 const enum process_event_kind *unused_process_event_kind __attribute__((unused));
 
 static __always_inline void count(__u32 idx)
@@ -206,21 +220,9 @@ static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, _
 	return h;
 }
 
-// announce sends tgid to user space unless it was announced since it
-// started or last exec'd. Two CPUs sampling a new process at once may both
-// announce it; user space reads it once.
-static __always_inline void announce(__u32 tgid)
+// send puts an announcement in the ring buffer.
+static __always_inline void send(__u32 tgid, __u32 kind)
 {
-	__u32 *seen = bpf_map_lookup_elem(&announced, &tgid);
-	__u32 kind = PROCESS_NEW;
-	if (seen) {
-		if (*seen)
-			return;
-		kind = PROCESS_EXEC;
-	}
-	__u32 one = 1;
-	if (bpf_map_update_elem(&announced, &tgid, &one, seen ? BPF_ANY : BPF_NOEXIST) != 0)
-		return; // announced by another CPU just now
 	struct process_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
 	if (!e) {
 		count(COUNTER_PROC_EVENTS_LOST);
@@ -229,6 +231,27 @@ static __always_inline void announce(__u32 tgid)
 	e->pid = tgid;
 	e->kind = kind;
 	bpf_ringbuf_submit(e, 0);
+}
+
+// announce sends tgid to user space unless it was announced since it
+// started or last exec'd, or, REFRESH_NS after that, unless it was
+// announced again. Two CPUs sampling a process at once may both announce
+// it; user space reads it once.
+static __always_inline void announce(__u32 tgid)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct announcement *seen = bpf_map_lookup_elem(&announced, &tgid);
+	if (seen && seen->at) {
+		if (seen->refreshed || now - seen->at < REFRESH_NS)
+			return;
+		seen->refreshed = 1;
+		send(tgid, PROCESS_REFRESH);
+		return;
+	}
+	struct announcement a = {.at = now};
+	if (bpf_map_update_elem(&announced, &tgid, &a, seen ? BPF_ANY : BPF_NOEXIST) != 0)
+		return; // announced by another CPU just now
+	send(tgid, seen ? PROCESS_EXEC : PROCESS_NEW);
 }
 
 static __always_inline int record(void *ctx, void *counts, void *stacks)
@@ -250,7 +273,10 @@ static __always_inline int record(void *ctx, void *counts, void *stacks)
 	if (task_flags & PF_KTHREAD) {
 		key.flags |= FLAG_KTHREAD;
 	} else {
-		announce(tgid);
+		// An exiting thread is not announced: once its process's last
+		// thread passed the exit tracepoint, it would be announced anew.
+		if (!(task_flags & PF_EXITING))
+			announce(tgid);
 		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR, true);
 		if (!key.user_stack)
 			key.flags |= FLAG_USER_STACK_ERR;
@@ -292,21 +318,22 @@ SEC("raw_tp/sched_process_exec")
 int process_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 zero = 0;
-	bpf_map_update_elem(&announced, &tgid, &zero, BPF_EXIST);
+	struct announcement a = {};
+	bpf_map_update_elem(&announced, &tgid, &a, BPF_EXIST);
 	return 0;
 }
 
-// The exit of a process's main thread: its pid may be reused, by a process
-// to announce. (Should the main thread exit before the others, the process
-// is announced again at its next sample, which user space ignores.)
+// The exit of a process's last thread: its pid may be reused, by a
+// process to announce. Its threads are all exiting by then (PF_EXITING
+// is set before signal->live counts the thread out), so no later sample
+// announces it again.
 SEC("raw_tp/sched_process_exit")
 int process_exit(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	if ((__u32)id != tgid)
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	bpf_map_delete_elem(&announced, &tgid);
 	return 0;
 }

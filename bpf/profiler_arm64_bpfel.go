@@ -13,6 +13,13 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProfilerAnnouncement struct {
+	_         structs.HostLayout
+	At        uint64
+	Refreshed uint32
+	Pad       uint32
+}
+
 type ProfilerCounter uint32
 
 const (
@@ -35,8 +42,9 @@ type ProfilerProcessEvent struct {
 type ProfilerProcessEventKind uint32
 
 const (
-	ProfilerProcessEventKindPROCESS_NEW  ProfilerProcessEventKind = 1
-	ProfilerProcessEventKindPROCESS_EXEC ProfilerProcessEventKind = 2
+	ProfilerProcessEventKindPROCESS_NEW     ProfilerProcessEventKind = 1
+	ProfilerProcessEventKindPROCESS_EXEC    ProfilerProcessEventKind = 2
+	ProfilerProcessEventKindPROCESS_REFRESH ProfilerProcessEventKind = 3
 )
 
 type ProfilerSampleKey struct {
@@ -70,6 +78,7 @@ const (
 	ProfilerProgProcessExit           = "process_exit"
 	ProfilerProgProfileCpu            = "profile_cpu"
 	ProfilerVarActiveSet              = "active_set"
+	ProfilerVarUnusedAnnouncement     = "unused_announcement"
 	ProfilerVarUnusedCounter          = "unused_counter"
 	ProfilerVarUnusedProcessEvent     = "unused_process_event"
 	ProfilerVarUnusedProcessEventKind = "unused_process_event_kind"
@@ -143,6 +152,7 @@ type ProfilerMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfilerVariableSpecs struct {
 	ActiveSet              *ebpf.VariableSpec `ebpf:"active_set"`
+	UnusedAnnouncement     *ebpf.VariableSpec `ebpf:"unused_announcement"`
 	UnusedCounter          *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedProcessEvent     *ebpf.VariableSpec `ebpf:"unused_process_event"`
 	UnusedProcessEventKind *ebpf.VariableSpec `ebpf:"unused_process_event_kind"`
@@ -198,6 +208,7 @@ func (m *ProfilerMaps) Close() error {
 // It can be passed to LoadProfilerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfilerVariables struct {
 	ActiveSet              *ebpf.Variable `ebpf:"active_set"`
+	UnusedAnnouncement     *ebpf.Variable `ebpf:"unused_announcement"`
 	UnusedCounter          *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedProcessEvent     *ebpf.Variable `ebpf:"unused_process_event"`
 	UnusedProcessEventKind *ebpf.Variable `ebpf:"unused_process_event_kind"`

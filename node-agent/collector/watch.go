@@ -55,7 +55,12 @@ func (c *Collector) Watch(ctx context.Context) error {
 			c.skipped.Add(1)
 			continue
 		}
-		c.cfg.Symbolizer.Learn(ev.PID, ev.Exec)
+		switch ev.Kind {
+		case profiler.ProcessRefresh:
+			c.cfg.Symbolizer.Refresh(ev.PID)
+		default:
+			c.cfg.Symbolizer.Learn(ev.PID, ev.Kind == profiler.ProcessExec)
+		}
 		c.learned.Add(1)
 	}
 }

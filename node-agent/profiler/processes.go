@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -15,21 +16,39 @@ import (
 // ErrClosed reports a Processes (or its Profiler) that was closed.
 var ErrClosed = errors.New("process events closed")
 
-// NewProcess is a process the program sampled for the first time since it
-// started, or since it exec'd another program (Exec).
-type NewProcess struct {
+// ProcessEventKind says why a process is announced.
+type ProcessEventKind int
+
+// Kinds of ProcessEvent.
+const (
+	// ProcessNew: the process's first sample.
+	ProcessNew ProcessEventKind = iota + 1
+	// ProcessExec: its first sample since it exec'd another program.
+	ProcessExec
+	// ProcessRefresh: its first sample RefreshAfter after it was
+	// announced (new or exec'd), when the dynamic loader has mapped its
+	// libraries and a JIT its code, which the first sample may precede.
+	ProcessRefresh
+)
+
+// RefreshAfter is how long after its announcement a process is announced
+// again (ProcessRefresh), at its next sample: REFRESH_NS in the program.
+const RefreshAfter = 100 * time.Millisecond
+
+// ProcessEvent is a process announced by the program.
+type ProcessEvent struct {
 	PID  uint32
-	Exec bool
+	Kind ProcessEventKind
 }
 
 // Processes reads the processes the program announces: the first sample
-// of each process, and the first after each exec, so that user space can
-// read a process's mappings while it runs rather than at the drain, by
-// which a short-lived one is gone. Each process is announced once per
-// program it runs (the kernel remembers those announced and forgets them
-// at exit), and no more events than samples are sent, whatever the rate
-// of forks. Announcements the ring buffer could not hold are counted in
-// Counters.ProcessEventsLost.
+// of each process, the first after each exec, and the first RefreshAfter
+// later, so that user space can read a process's mappings while it runs
+// rather than at the drain, by which a short-lived one is gone. Each
+// process is announced at most twice per program it runs (the kernel
+// remembers those announced and forgets them at exit), and no more events
+// than samples are sent, whatever the rate of forks. Announcements the
+// ring buffer could not hold are counted in Counters.ProcessEventsLost.
 type Processes struct {
 	rd *ringbuf.Reader
 }
@@ -71,21 +90,30 @@ func (p *Profiler) Processes() (*Processes, error) {
 
 // Read blocks until a process is announced, and returns it; after Close
 // it returns ErrClosed.
-func (r *Processes) Read() (NewProcess, error) {
+func (r *Processes) Read() (ProcessEvent, error) {
 	for {
 		rec, err := r.rd.Read()
 		if errors.Is(err, ringbuf.ErrClosed) {
-			return NewProcess{}, ErrClosed
+			return ProcessEvent{}, ErrClosed
 		}
 		if err != nil {
-			return NewProcess{}, fmt.Errorf("read process event: %w", err)
+			return ProcessEvent{}, fmt.Errorf("read process event: %w", err)
 		}
 		if len(rec.RawSample) < 8 {
 			continue // not an event of ours
 		}
-		pid := binary.NativeEndian.Uint32(rec.RawSample[0:4])
-		kind := bpf.ProfilerProcessEventKind(binary.NativeEndian.Uint32(rec.RawSample[4:8]))
-		return NewProcess{PID: pid, Exec: kind == bpf.ProfilerProcessEventKindPROCESS_EXEC}, nil
+		ev := ProcessEvent{PID: binary.NativeEndian.Uint32(rec.RawSample[0:4])}
+		switch bpf.ProfilerProcessEventKind(binary.NativeEndian.Uint32(rec.RawSample[4:8])) {
+		case bpf.ProfilerProcessEventKindPROCESS_NEW:
+			ev.Kind = ProcessNew
+		case bpf.ProfilerProcessEventKindPROCESS_EXEC:
+			ev.Kind = ProcessExec
+		case bpf.ProfilerProcessEventKindPROCESS_REFRESH:
+			ev.Kind = ProcessRefresh
+		default:
+			continue
+		}
+		return ev, nil
 	}
 }
 

@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/tallyhq/tally/bpf"
 )
 
-// TestProcessesAnnounced: a process is announced at its first sample, once
-// whatever its samples, announced again (Exec) at its first sample after
-// it exec'd, and forgotten by the kernel when it exits (its pid may be
-// reused). The child spins in sh, then execs another sh that spins.
+// TestProcessesAnnounced: a process is announced at its first sample,
+// announced again (Exec) at its first sample after it exec'd, each time
+// refreshed at most once, and forgotten by the kernel when it exits (its
+// pid may be reused). The child spins in sh, then execs another sh that
+// spins.
 func TestProcessesAnnounced(t *testing.T) {
 	requireBPF(t)
 	p, err := Open(99)
@@ -24,7 +27,7 @@ func TestProcessesAnnounced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := make(chan NewProcess, 1024)
+	events := make(chan ProcessEvent, 1024)
 	go func() {
 		defer close(events)
 		for {
@@ -46,24 +49,27 @@ func TestProcessesAnnounced(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond) // events are read as they come
 	r.Close()
-	var news, execs int
+	var kinds []ProcessEventKind
 	for ev := range events {
-		if ev.PID != pid {
-			continue
-		}
-		if ev.Exec {
-			if news == 0 {
-				t.Errorf("exec announced before the process")
-			}
-			execs++
-		} else {
-			news++
+		if ev.PID == pid {
+			kinds = append(kinds, ev.Kind)
 		}
 	}
-	if news != 1 || execs != 1 {
-		t.Errorf("pid %d announced %d times new and %d times after exec, want 1 and 1", pid, news, execs)
+	// New, perhaps Refresh, Exec, perhaps Refresh.
+	ok := len(kinds) >= 2 && kinds[0] == ProcessNew
+	i := 1
+	if ok && kinds[i] == ProcessRefresh {
+		i++
 	}
-	var v uint32
+	ok = ok && i < len(kinds) && kinds[i] == ProcessExec
+	i++
+	if ok && i < len(kinds) && kinds[i] == ProcessRefresh {
+		i++
+	}
+	if !ok || i != len(kinds) {
+		t.Errorf("pid %d announced as %v, want new (1), perhaps refresh (3), exec (2), perhaps refresh", pid, kinds)
+	}
+	var v bpf.ProfilerAnnouncement
 	if err := p.objs.Announced.Lookup(pid, &v); !errors.Is(err, ebpf.ErrKeyNotExist) {
 		t.Errorf("pid %d still announced after it exited (%d, %v): its pid's next process would not be", pid, v, err)
 	}

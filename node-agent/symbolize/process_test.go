@@ -266,17 +266,21 @@ func TestExecAfterPrefetch(t *testing.T) {
 
 // jitProgram is a fake JIT: it maps anonymous executable memory, writes
 // its perf map's first entry, prints the memory's address, and after a
-// line on stdin writes a second entry and exits. With an argument it
-// writes both entries, and creates its perf map, only then.
+// line on stdin writes a second entry and exits. With "late" it writes
+// both entries, and creates its perf map, only then; with "refresh" it
+// waits for a first line before it maps its code.
 const jitProgram = `#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
-	char *code = mmap(0, 1 << 16, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const char *mode = argc > 1 ? argv[1] : "";
 	char path[64], line[16];
 	FILE *f = 0;
 	snprintf(path, sizeof path, "/tmp/perf-%d.map", getpid());
-	if (argc == 1) {
+	if (!strcmp(mode, "refresh")) fgets(line, sizeof line, stdin);
+	char *code = mmap(0, 1 << 16, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (strcmp(mode, "late")) {
 		f = fopen(path, "w");
 		fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
 		fflush(f);
@@ -284,7 +288,7 @@ int main(int argc, char **argv) {
 	printf("%lx\n", (unsigned long)code);
 	fflush(stdout);
 	fgets(line, sizeof line, stdin);
-	if (argc > 1) {
+	if (!f) {
 		f = fopen(path, "w");
 		fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
 	}
@@ -306,12 +310,13 @@ func TestPrefetchJITBeforeExit(t *testing.T) {
 	src, bin := filepath.Join(dir, "jit.c"), filepath.Join(dir, "jit")
 	os.WriteFile(src, []byte(jitProgram), 0o644)
 	run(t, "gcc", "-O1", "-o", bin, src)
-	t.Run("perf map written from the start", func(t *testing.T) { prefetchJIT(t, bin) })
+	t.Run("perf map written from the start", func(t *testing.T) { prefetchJIT(t, bin, "") })
 	t.Run("perf map created late", func(t *testing.T) { prefetchJIT(t, bin, "late") })
+	t.Run("code mapped after it was learned, then refreshed", func(t *testing.T) { prefetchJIT(t, bin, "refresh") })
 }
 
-func prefetchJIT(t *testing.T, bin string, args ...string) {
-	cmd := exec.Command(bin, args...)
+func prefetchJIT(t *testing.T, bin, mode string) {
+	cmd := exec.Command(bin, mode)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -321,15 +326,24 @@ func prefetchJIT(t *testing.T, bin string, args ...string) {
 	pid := cmd.Process.Pid
 	perfMap := fmt.Sprintf("/tmp/perf-%d.map", pid)
 	defer os.Remove(perfMap)
+	s := New(Config{})
+	if mode == "refresh" {
+		time.Sleep(50 * time.Millisecond) // past the loader
+		s.Learn(uint32(pid), false)
+		stdin.Write([]byte("map\n"))
+	}
 	var code uint64
 	if _, err := fmt.Fscanf(stdout, "%x\n", &code); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{})
-	s.Prefetch([]uint32{uint32(pid)})
+	if mode == "refresh" {
+		s.Refresh(uint32(pid))
+	} else {
+		s.Prefetch([]uint32{uint32(pid)})
+	}
 	stdin.Write([]byte("exit\n"))
 	cmd.Wait()
-	if len(args) == 0 {
+	if mode != "late" {
 		os.Remove(perfMap) // read from the file kept open
 	} // else it is looked for through the root kept open: the process's is gone
 	got := s.User(uint32(pid), []uint64{code + 0x10, code + 0x1010 + 1})

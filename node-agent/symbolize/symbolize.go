@@ -50,8 +50,8 @@ type Stats struct {
 	Frames   [numKinds]uint64 // frames looked up
 	Resolved [numKinds]uint64 // frames given a name
 	// Prefetched counts the processes whose mappings Learn or Prefetch
-	// read, before the drain.
-	Prefetched uint64
+	// read, before the drain; Refreshed those Refresh read again.
+	Prefetched, Refreshed uint64
 }
 
 // Config configures a Symbolizer.
@@ -370,6 +370,51 @@ func (s *Symbolizer) Learn(pid uint32, exec bool) {
 		// are the old program's, which would misname the new one's frames.
 		p.release()
 		delete(s.procs, pid)
+	}
+}
+
+// Refresh reads again the mappings of process pid, learned a moment ago,
+// and opens the binaries it maps since (the profiler announces a process
+// once more at its first sample 100 ms after its first: that first sample
+// may precede the dynamic loader's mapping its libraries, a dlopen, or a
+// JIT's code and perf map). Binaries already open cost nothing. A process
+// the symbolizer does not know, or that exec'd or reused a known pid, is
+// learned.
+func (s *Symbolizer) Refresh(pid uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.procs[pid]
+	if !ok || p.exited {
+		if !ok {
+			s.learn(pid)
+		}
+		return
+	}
+	start := startTime(s.proc, pid)
+	if start == 0 {
+		return
+	}
+	if start != p.start || exeID(s.proc, pid) != p.exe {
+		s.learn(pid)
+		return
+	}
+	maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
+	if err != nil {
+		return // exited meanwhile: what was read stands
+	}
+	p.maps, p.mapsErr = maps, nil
+	p.gen = max(p.gen, s.drainGen)
+	s.stats.Refreshed++
+	for i := range p.maps {
+		if !p.maps[i].anonymous() {
+			s.binary(p, &p.maps[i])
+		}
+	}
+	if p.perfMapFile == nil && p.jitLike() {
+		s.readPerfMap(p)
+		if p.perfMapFile == nil && p.rootDir == nil {
+			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
+		}
 	}
 }
 
