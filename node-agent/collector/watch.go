@@ -15,21 +15,23 @@ import (
 // read at once. Reading a process costs a read of its maps and a few
 // stats (its binaries are parsed once per build id), 100–300 µs, so a
 // fork storm costs at most about 0.5% of the machine, less at 19 Hz: the
-// kernel announces each process once and no more processes than it takes
-// samples (19 a second per CPU by default). The processes over the rate
-// are left to Prefetch, at the next usage tick.
+// kernel announces each process at most twice (new, then refreshed) and
+// no more processes than it takes samples (19 a second per CPU by
+// default). The processes over the rate are left to Prefetch, at the next
+// usage tick.
 const (
 	LearnRate  = 25
 	LearnBurst = 2
 )
 
 // Watch has the symbolizer read each process the Source announces (see
-// symbolize.Symbolizer.Learn) as it is announced, within milliseconds of
-// its first sample, until ctx ends: a process that starts and exits
-// between two usage ticks (a compiler, a CI step, one of a shell
-// pipeline's processes) would otherwise be gone, with its /proc/<pid> and
-// often its binary, before Prefetch or the drain read it. It returns nil
-// at once when the Source announces nothing, and when ctx ends.
+// symbolize.Symbolizer.Learn and Refresh) as it is announced, within
+// milliseconds of its first sample, until ctx ends: a process that starts
+// and exits between two usage ticks (a compiler, a CI step, one of a
+// shell pipeline's processes) would otherwise be gone, with its
+// /proc/<pid> and often its binary, before Prefetch or the drain read it.
+// It returns nil at once when the Source announces nothing, and when ctx
+// ends.
 func (c *Collector) Watch(ctx context.Context) error {
 	src, ok := c.cfg.Source.(Announcer)
 	if !ok {
