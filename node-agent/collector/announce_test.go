@@ -146,6 +146,77 @@ func TestProcessesBetweenTicks(t *testing.T) {
 	t.Logf("processes read as announced: %d, over the rate: %d; read before the drain in all: %d", st.Learned, st.Skipped, sym.Stats().Prefetched)
 }
 
+// TestShortLivedJIT: a JIT process that starts and exits between two
+// usage ticks is symbolized from its perf map (/tmp/perf-<pid>.map),
+// removed once it exited: the agent opens the map while the process runs
+// and reads what it holds at the drain. Each fake JIT maps its code and
+// writes its map after it started, perhaps after its first sample: it is
+// announced again 100 ms later. Every sample was "[unknown] [anon]".
+func TestShortLivedJIT(t *testing.T) {
+	prerequisites(t)
+	bins := build(t)
+	mounts, err := cgroups.DetectMounts("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := profiler.Open(99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prof.Close()
+	src := &tee{Profiler: prof}
+	col := collector.New(collector.Config{Cluster: "prod", Source: src, Symbolizer: symbolize.New(symbolize.Config{}), Meta: podmeta.New(podmeta.Config{Mounts: mounts})})
+	prof.Drain()
+	runWatch(t, col)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "short-jit")
+	burns := []time.Duration{300 * time.Millisecond, 700 * time.Millisecond, 500 * time.Millisecond}
+	for _, burn := range burns {
+		if err := col.Prefetch(); err != nil { // the agent's tick: no JIT runs
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("cp", bins.jit, bin).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v\n%s", err, out)
+		}
+		out, err := exec.Command(bin, fmt.Sprintf("%.3f", burn.Seconds())).Output()
+		if err != nil {
+			t.Fatalf("fake JIT: %v", err)
+		}
+		os.Remove(bin)
+		os.Remove("/tmp/perf-" + strings.TrimSpace(string(out)) + ".map")
+	}
+	iv, err := col.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total, jit int64
+	var top string
+	for _, c := range iv.Batch.Intervals[0].Containers {
+		if c.PodUID != "" || c.Container != "host/short-jit" || len(c.Profile) == 0 {
+			continue
+		}
+		p, err := profile.ParseData(c.Profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		top = topStacks(p, 3)
+		for _, s := range p.Sample {
+			total += s.Value[0]
+			if len(s.Location) > 0 && s.Location[0].Line[0].Function.Name == "jit_spin" { // the leaf
+				jit += s.Value[0]
+			}
+		}
+	}
+	if total < 50 {
+		t.Fatalf("only %d samples of the fake JITs", total)
+	}
+	share := float64(jit) / float64(total)
+	t.Logf("host/short-jit: %d processes of 0.3–0.7 s, %d samples, %.1f%% in jit_spin", len(burns), total, 100*share)
+	if share < 0.8 {
+		t.Errorf("%.1f%% of the fake JITs' samples in jit_spin, want ≥ 80%%\n%s", 100*share, top)
+	}
+}
+
 // TestProcessStormBounded: a shell starting processes as fast as it can
 // (a fork storm) makes the agent read at most LearnRate processes a
 // second per CPU, LearnBurst seconds' worth more at once: the kernel
