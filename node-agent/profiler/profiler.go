@@ -3,7 +3,9 @@
 // counts. Each drain first follows CPU hotplug: it attaches CPUs that came
 // online and detaches those that went offline. Draining then switches the
 // program to the other map set (A/B), so user space reads and clears a set
-// the kernel no longer writes.
+// the kernel no longer writes. The program also announces the processes it
+// samples for the first time (Processes), so that user space reads their
+// mappings while they run.
 package profiler
 
 import (
