@@ -27,10 +27,11 @@
 // mappings and opens their binaries while they run: a process that starts
 // and exits between two drains is gone, with its /proc/<pid>, by the drain
 // that symbolizes its samples. The first sample of a process (or of the
-// program it exec'd) puts its tgid in the proc_events ring buffer, and
-// its first sample REFRESH_NS later puts it there once more (by then the
-// dynamic loader has mapped its libraries, and a JIT its code and perf
-// map: the first sample may come before). The announced map remembers the
+// program it exec'd) puts its tgid in the proc_events ring buffer, and,
+// if it started (or exec'd) less than REFRESH_NS before, its first sample
+// REFRESH_NS later puts it there once more (by then the dynamic loader
+// has mapped its libraries, and a JIT its code and perf map: the first
+// sample of a young process may come before). The announced map remembers the
 // processes announced, so a process is announced at most twice per
 // program whatever its samples, and at most one event is sent per sample
 // (a fork storm costs user space at most the sampling rate in events).
@@ -120,7 +121,7 @@ struct {
 enum process_event_kind {
 	PROCESS_NEW = 1,  // the first sample of a process
 	PROCESS_EXEC = 2, // the first sample of a process since it exec'd another program
-	PROCESS_REFRESH = 3, // its first sample REFRESH_NS after it was announced
+	PROCESS_REFRESH = 3, // its first sample REFRESH_NS after it was announced, if it was young
 };
 
 #define REFRESH_NS (100 * 1000 * 1000ULL)
@@ -128,7 +129,8 @@ enum process_event_kind {
 // announcement is a process's entry in announced.
 struct announcement {
 	__u64 at;        // bpf_ktime_get_ns() when announced; 0 once it exec'd and until its next sample
-	__u32 refreshed; // announced again since (PROCESS_REFRESH)
+	__u64 exec_at;   // bpf_ktime_get_ns() when it exec'd, if it did since it was announced
+	__u32 refreshed; // announced again since (PROCESS_REFRESH), or not to be: it was not young
 	__u32 pad;
 };
 
@@ -234,10 +236,10 @@ static __always_inline void send(__u32 tgid, __u32 kind)
 }
 
 // announce sends tgid to user space unless it was announced since it
-// started or last exec'd, or, REFRESH_NS after that, unless it was
-// announced again. Two CPUs sampling a process at once may both announce
-// it; user space reads it once.
-static __always_inline void announce(__u32 tgid)
+// started or last exec'd, or, REFRESH_NS after that if it was young then,
+// unless it was announced again. Two CPUs sampling a process at once may
+// both announce it; user space reads it once.
+static __always_inline void announce(struct task_struct *task, __u32 tgid)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct announcement *seen = bpf_map_lookup_elem(&announced, &tgid);
@@ -248,7 +250,9 @@ static __always_inline void announce(__u32 tgid)
 		send(tgid, PROCESS_REFRESH);
 		return;
 	}
-	struct announcement a = {.at = now};
+	// start_time is CLOCK_MONOTONIC, as bpf_ktime_get_ns.
+	__u64 began = seen ? seen->exec_at : BPF_CORE_READ(task, group_leader, start_time);
+	struct announcement a = {.at = now, .refreshed = now - began >= REFRESH_NS};
 	if (bpf_map_update_elem(&announced, &tgid, &a, seen ? BPF_ANY : BPF_NOEXIST) != 0)
 		return; // announced by another CPU just now
 	send(tgid, seen ? PROCESS_EXEC : PROCESS_NEW);
@@ -276,7 +280,7 @@ static __always_inline int record(void *ctx, void *counts, void *stacks)
 		// An exiting thread is not announced: once its process's last
 		// thread passed the exit tracepoint, it would be announced anew.
 		if (!(task_flags & PF_EXITING))
-			announce(tgid);
+			announce(task, tgid);
 		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR, true);
 		if (!key.user_stack)
 			key.flags |= FLAG_USER_STACK_ERR;
@@ -318,7 +322,7 @@ SEC("raw_tp/sched_process_exec")
 int process_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct announcement a = {};
+	struct announcement a = {.exec_at = bpf_ktime_get_ns()};
 	bpf_map_update_elem(&announced, &tgid, &a, BPF_EXIST);
 	return 0;
 }

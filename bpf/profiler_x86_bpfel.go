@@ -16,6 +16,7 @@ import (
 type ProfilerAnnouncement struct {
 	_         structs.HostLayout
 	At        uint64
+	ExecAt    uint64
 	Refreshed uint32
 	Pad       uint32
 }

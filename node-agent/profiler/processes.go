@@ -26,13 +26,16 @@ const (
 	// ProcessExec: its first sample since it exec'd another program.
 	ProcessExec
 	// ProcessRefresh: its first sample RefreshAfter after it was
-	// announced (new or exec'd), when the dynamic loader has mapped its
-	// libraries and a JIT its code, which the first sample may precede.
+	// announced (new or exec'd), if it had started or exec'd less than
+	// RefreshAfter before: by then the dynamic loader has mapped its
+	// libraries and a JIT its code, which the first sample of a young
+	// process may precede.
 	ProcessRefresh
 )
 
-// RefreshAfter is how long after its announcement a process is announced
-// again (ProcessRefresh), at its next sample: REFRESH_NS in the program.
+// RefreshAfter is how long after its announcement a young process is
+// announced again (ProcessRefresh), at its next sample, and how young:
+// REFRESH_NS in the program.
 const RefreshAfter = 100 * time.Millisecond
 
 // ProcessEvent is a process announced by the program.
@@ -42,13 +45,14 @@ type ProcessEvent struct {
 }
 
 // Processes reads the processes the program announces: the first sample
-// of each process, the first after each exec, and the first RefreshAfter
-// later, so that user space can read a process's mappings while it runs
-// rather than at the drain, by which a short-lived one is gone. Each
-// process is announced at most twice per program it runs (the kernel
-// remembers those announced and forgets them at exit), and no more events
-// than samples are sent, whatever the rate of forks. Announcements the
-// ring buffer could not hold are counted in Counters.ProcessEventsLost.
+// of each process, the first after each exec, and for a young process the
+// first RefreshAfter later, so that user space can read a process's
+// mappings while it runs rather than at the drain, by which a short-lived
+// one is gone. Each process is announced at most twice per program it
+// runs (the kernel remembers those announced and forgets them at exit),
+// and no more events than samples are sent, whatever the rate of forks.
+// Announcements the ring buffer could not hold are counted in
+// Counters.ProcessEventsLost.
 type Processes struct {
 	rd *ringbuf.Reader
 }

@@ -2,6 +2,7 @@ package profiler
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -15,7 +16,8 @@ import (
 // announced again (Exec) at its first sample after it exec'd, each time
 // refreshed at most once, and forgotten by the kernel when it exits (its
 // pid may be reused). The child spins in sh, then execs another sh that
-// spins.
+// spins. A process older than RefreshAfter at its first sample (this one)
+// is not refreshed.
 func TestProcessesAnnounced(t *testing.T) {
 	requireBPF(t)
 	p, err := Open(99)
@@ -44,16 +46,23 @@ func TestProcessesAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(cmd.Process.Pid)
+	spin(t, 300*time.Millisecond)
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond) // events are read as they come
 	r.Close()
-	var kinds []ProcessEventKind
+	var kinds, own []ProcessEventKind
 	for ev := range events {
-		if ev.PID == pid {
+		switch ev.PID {
+		case pid:
 			kinds = append(kinds, ev.Kind)
+		case uint32(os.Getpid()):
+			own = append(own, ev.Kind)
 		}
+	}
+	if len(own) != 1 || own[0] != ProcessNew {
+		t.Errorf("this process announced as %v, want new (1) only: it is no longer young", own)
 	}
 	// New, perhaps Refresh, Exec, perhaps Refresh.
 	ok := len(kinds) >= 2 && kinds[0] == ProcessNew

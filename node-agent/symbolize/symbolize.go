@@ -375,9 +375,9 @@ func (s *Symbolizer) Learn(pid uint32, exec bool) {
 
 // Refresh reads again the mappings of process pid, learned a moment ago,
 // and opens the binaries it maps since (the profiler announces a process
-// once more at its first sample 100 ms after its first: that first sample
-// may precede the dynamic loader's mapping its libraries, a dlopen, or a
-// JIT's code and perf map). Binaries already open cost nothing. A process
+// that started less than 100 ms before its first sample once more, at its
+// first sample 100 ms later: that first sample may precede the dynamic
+// loader's mapping its libraries, or a JIT's code and perf map). Binaries already open cost nothing. A process
 // the symbolizer does not know, or that exec'd or reused a known pid, is
 // learned.
 func (s *Symbolizer) Refresh(pid uint32) {
