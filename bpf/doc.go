@@ -7,7 +7,9 @@
 // The program samples every online CPU on the software cpu-clock and counts
 // samples by process, cgroup, thread name and user/kernel stack in one of two
 // map sets (A and B), chosen by the global variable active_set, so user space
-// drains one set while the kernel writes the other.
+// drains one set while the kernel writes the other. The first sample of a
+// process (or of the program it exec'd) is announced in the proc_events
+// ring buffer, so that user space reads its mappings while it runs.
 package bpf
 
-//go:generate go tool bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -type sample_key -type stack -type counter Profiler profiler.bpf.c
+//go:generate go tool bpf2go -cc clang -cflags "-O2 -g -Wall -Werror" -target amd64,arm64 -type sample_key -type stack -type counter -type process_event -type process_event_kind -type announcement Profiler profiler.bpf.c

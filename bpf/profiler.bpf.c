@@ -22,6 +22,22 @@
 // a lost stack) during a burst of new stacks. User space sizes it to the
 // samples of a few intervals at the chosen frequency on every possible CPU
 // (a loaded map cannot grow, and CPUs may come online later).
+//
+// New processes are announced to user space, so that it reads their
+// mappings and opens their binaries while they run: a process that starts
+// and exits between two drains is gone, with its /proc/<pid>, by the drain
+// that symbolizes its samples. The first sample of a process (or of the
+// program it exec'd) puts its tgid in the proc_events ring buffer, and,
+// if it started (or exec'd) less than REFRESH_NS before, its first sample
+// REFRESH_NS later puts it there once more (by then the dynamic loader
+// has mapped its libraries, and a JIT its code and perf map: the first
+// sample of a young process may come before). The announced map remembers the
+// processes announced, so a process is announced at most twice per
+// program whatever its samples, and at most one event is sent per sample
+// (a fork storm costs user space at most the sampling rate in events).
+// Two raw tracepoints keep announced right: an exec marks the process to
+// be announced again at its next sample (its mappings are another
+// program's), an exit forgets it (its pid may be reused).
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,6 +46,7 @@
 char __license[] SEC("license") = "Dual BSD/GPL";
 
 #define MAX_STACK_DEPTH 127
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 #define TASK_COMM_LEN 16
 
@@ -46,7 +63,8 @@ enum counter {
 	COUNTER_KERNEL_STACK_ERR = 3,
 	COUNTER_COUNTS_FULL = 4,  // a sample lost: its key did not fit the counts map
 	COUNTER_STACKS_FULL = 5,  // a stack lost: the stacks map was full (the sample is kept, its stack unknown)
-	COUNTER_MAX = 6,
+	COUNTER_PROC_EVENTS_LOST = 6, // a new process not announced: the ring buffer was full
+	COUNTER_MAX = 7,
 };
 
 struct sample_key {
@@ -99,6 +117,46 @@ struct {
 	__type(value, struct stack);
 } scratch SEC(".maps");
 
+// Kinds of process events.
+enum process_event_kind {
+	PROCESS_NEW = 1,  // the first sample of a process
+	PROCESS_EXEC = 2, // the first sample of a process since it exec'd another program
+	PROCESS_REFRESH = 3, // its first sample REFRESH_NS after it was announced, if it was young
+};
+
+#define REFRESH_NS (100 * 1000 * 1000ULL)
+
+// announcement is a process's entry in announced.
+struct announcement {
+	__u64 at;        // bpf_ktime_get_ns() when announced; 0 once it exec'd and until its next sample
+	__u64 exec_at;   // bpf_ktime_get_ns() when it exec'd, if it did since it was announced
+	__u32 refreshed; // announced again since (PROCESS_REFRESH), or not to be: it was not young
+	__u32 pad;
+};
+
+// process_event announces a process to user space.
+struct process_event {
+	__u32 pid; // tgid
+	__u32 kind; // enum process_event_kind
+};
+
+// 4,096 events: user space reads them as they come, and events are at
+// most the samples.
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} proc_events SEC(".maps");
+
+// announced holds the processes announced, by tgid. An LRU map: a process
+// evicted (more than its size sampled and still alive) is only announced
+// once more.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct announcement);
+} announced SEC(".maps");
+
 // active_set selects the map set the program writes to: 0 for A, 1 for B.
 volatile __u32 active_set = 0;
 
@@ -106,6 +164,9 @@ volatile __u32 active_set = 0;
 const struct sample_key *unused_sample_key __attribute__((unused));
 const struct stack *unused_stack __attribute__((unused));
 const enum counter *unused_counter __attribute__((unused));
+const struct process_event *unused_process_event __attribute__((unused));
+const struct announcement *unused_announcement __attribute__((unused));
+const enum process_event_kind *unused_process_event_kind __attribute__((unused));
 
 static __always_inline void count(__u32 idx)
 {
@@ -161,6 +222,42 @@ static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, _
 	return h;
 }
 
+// send puts an announcement in the ring buffer.
+static __always_inline void send(__u32 tgid, __u32 kind)
+{
+	struct process_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_PROC_EVENTS_LOST);
+		return;
+	}
+	e->pid = tgid;
+	e->kind = kind;
+	bpf_ringbuf_submit(e, 0);
+}
+
+// announce sends tgid to user space unless it was announced since it
+// started or last exec'd, or, REFRESH_NS after that if it was young then,
+// unless it was announced again. Two CPUs sampling a process at once may
+// both announce it; user space reads it once.
+static __always_inline void announce(struct task_struct *task, __u32 tgid)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct announcement *seen = bpf_map_lookup_elem(&announced, &tgid);
+	if (seen && seen->at) {
+		if (seen->refreshed || now - seen->at < REFRESH_NS)
+			return;
+		seen->refreshed = 1;
+		send(tgid, PROCESS_REFRESH);
+		return;
+	}
+	// start_time is CLOCK_MONOTONIC, as bpf_ktime_get_ns.
+	__u64 began = seen ? seen->exec_at : BPF_CORE_READ(task, group_leader, start_time);
+	struct announcement a = {.at = now, .refreshed = now - began >= REFRESH_NS};
+	if (bpf_map_update_elem(&announced, &tgid, &a, seen ? BPF_ANY : BPF_NOEXIST) != 0)
+		return; // announced by another CPU just now
+	send(tgid, seen ? PROCESS_EXEC : PROCESS_NEW);
+}
+
 static __always_inline int record(void *ctx, void *counts, void *stacks)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -180,6 +277,10 @@ static __always_inline int record(void *ctx, void *counts, void *stacks)
 	if (task_flags & PF_KTHREAD) {
 		key.flags |= FLAG_KTHREAD;
 	} else {
+		// An exiting thread is not announced: once its process's last
+		// thread passed the exit tracepoint, it would be announced anew.
+		if (!(task_flags & PF_EXITING))
+			announce(task, tgid);
 		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR, true);
 		if (!key.user_stack)
 			key.flags |= FLAG_USER_STACK_ERR;
@@ -213,4 +314,30 @@ int profile_cpu(void *ctx)
 	if (active_set == 0)
 		return record(ctx, &counts_a, &stacks_a);
 	return record(ctx, &counts_b, &stacks_b);
+}
+
+// An exec: the process is announced again at its next sample, if it was
+// announced (one never sampled is not added).
+SEC("raw_tp/sched_process_exec")
+int process_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct announcement a = {.exec_at = bpf_ktime_get_ns()};
+	bpf_map_update_elem(&announced, &tgid, &a, BPF_EXIST);
+	return 0;
+}
+
+// The exit of a process's last thread: its pid may be reused, by a
+// process to announce. Its threads are all exiting by then (PF_EXITING
+// is set before signal->live counts the thread out), so no later sample
+// announces it again.
+SEC("raw_tp/sched_process_exit")
+int process_exit(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_delete_elem(&announced, &tgid);
+	return 0;
 }

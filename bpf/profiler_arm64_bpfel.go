@@ -13,6 +13,14 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProfilerAnnouncement struct {
+	_         structs.HostLayout
+	At        uint64
+	ExecAt    uint64
+	Refreshed uint32
+	Pad       uint32
+}
+
 type ProfilerCounter uint32
 
 const (
@@ -22,7 +30,22 @@ const (
 	ProfilerCounterCOUNTER_KERNEL_STACK_ERR ProfilerCounter = 3
 	ProfilerCounterCOUNTER_COUNTS_FULL      ProfilerCounter = 4
 	ProfilerCounterCOUNTER_STACKS_FULL      ProfilerCounter = 5
-	ProfilerCounterCOUNTER_MAX              ProfilerCounter = 6
+	ProfilerCounterCOUNTER_PROC_EVENTS_LOST ProfilerCounter = 6
+	ProfilerCounterCOUNTER_MAX              ProfilerCounter = 7
+)
+
+type ProfilerProcessEvent struct {
+	_    structs.HostLayout
+	Pid  uint32
+	Kind uint32
+}
+
+type ProfilerProcessEventKind uint32
+
+const (
+	ProfilerProcessEventKindPROCESS_NEW     ProfilerProcessEventKind = 1
+	ProfilerProcessEventKindPROCESS_EXEC    ProfilerProcessEventKind = 2
+	ProfilerProcessEventKindPROCESS_REFRESH ProfilerProcessEventKind = 3
 )
 
 type ProfilerSampleKey struct {
@@ -44,17 +67,24 @@ type ProfilerStack struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	ProfilerMapCounters        = "counters"
-	ProfilerMapCountsA         = "counts_a"
-	ProfilerMapCountsB         = "counts_b"
-	ProfilerMapScratch         = "scratch"
-	ProfilerMapStacksA         = "stacks_a"
-	ProfilerMapStacksB         = "stacks_b"
-	ProfilerProgProfileCpu     = "profile_cpu"
-	ProfilerVarActiveSet       = "active_set"
-	ProfilerVarUnusedCounter   = "unused_counter"
-	ProfilerVarUnusedSampleKey = "unused_sample_key"
-	ProfilerVarUnusedStack     = "unused_stack"
+	ProfilerMapAnnounced              = "announced"
+	ProfilerMapCounters               = "counters"
+	ProfilerMapCountsA                = "counts_a"
+	ProfilerMapCountsB                = "counts_b"
+	ProfilerMapProcEvents             = "proc_events"
+	ProfilerMapScratch                = "scratch"
+	ProfilerMapStacksA                = "stacks_a"
+	ProfilerMapStacksB                = "stacks_b"
+	ProfilerProgProcessExec           = "process_exec"
+	ProfilerProgProcessExit           = "process_exit"
+	ProfilerProgProfileCpu            = "profile_cpu"
+	ProfilerVarActiveSet              = "active_set"
+	ProfilerVarUnusedAnnouncement     = "unused_announcement"
+	ProfilerVarUnusedCounter          = "unused_counter"
+	ProfilerVarUnusedProcessEvent     = "unused_process_event"
+	ProfilerVarUnusedProcessEventKind = "unused_process_event_kind"
+	ProfilerVarUnusedSampleKey        = "unused_sample_key"
+	ProfilerVarUnusedStack            = "unused_stack"
 )
 
 // LoadProfiler returns the embedded CollectionSpec for Profiler.
@@ -99,29 +129,36 @@ type ProfilerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfilerProgramSpecs struct {
-	ProfileCpu *ebpf.ProgramSpec `ebpf:"profile_cpu"`
+	ProcessExec *ebpf.ProgramSpec `ebpf:"process_exec"`
+	ProcessExit *ebpf.ProgramSpec `ebpf:"process_exit"`
+	ProfileCpu  *ebpf.ProgramSpec `ebpf:"profile_cpu"`
 }
 
 // ProfilerMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfilerMapSpecs struct {
-	Counters *ebpf.MapSpec `ebpf:"counters"`
-	CountsA  *ebpf.MapSpec `ebpf:"counts_a"`
-	CountsB  *ebpf.MapSpec `ebpf:"counts_b"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
-	StacksA  *ebpf.MapSpec `ebpf:"stacks_a"`
-	StacksB  *ebpf.MapSpec `ebpf:"stacks_b"`
+	Announced  *ebpf.MapSpec `ebpf:"announced"`
+	Counters   *ebpf.MapSpec `ebpf:"counters"`
+	CountsA    *ebpf.MapSpec `ebpf:"counts_a"`
+	CountsB    *ebpf.MapSpec `ebpf:"counts_b"`
+	ProcEvents *ebpf.MapSpec `ebpf:"proc_events"`
+	Scratch    *ebpf.MapSpec `ebpf:"scratch"`
+	StacksA    *ebpf.MapSpec `ebpf:"stacks_a"`
+	StacksB    *ebpf.MapSpec `ebpf:"stacks_b"`
 }
 
 // ProfilerVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfilerVariableSpecs struct {
-	ActiveSet       *ebpf.VariableSpec `ebpf:"active_set"`
-	UnusedCounter   *ebpf.VariableSpec `ebpf:"unused_counter"`
-	UnusedSampleKey *ebpf.VariableSpec `ebpf:"unused_sample_key"`
-	UnusedStack     *ebpf.VariableSpec `ebpf:"unused_stack"`
+	ActiveSet              *ebpf.VariableSpec `ebpf:"active_set"`
+	UnusedAnnouncement     *ebpf.VariableSpec `ebpf:"unused_announcement"`
+	UnusedCounter          *ebpf.VariableSpec `ebpf:"unused_counter"`
+	UnusedProcessEvent     *ebpf.VariableSpec `ebpf:"unused_process_event"`
+	UnusedProcessEventKind *ebpf.VariableSpec `ebpf:"unused_process_event_kind"`
+	UnusedSampleKey        *ebpf.VariableSpec `ebpf:"unused_sample_key"`
+	UnusedStack            *ebpf.VariableSpec `ebpf:"unused_stack"`
 }
 
 // ProfilerObjects contains all objects after they have been loaded into the kernel.
@@ -144,19 +181,23 @@ func (o *ProfilerObjects) Close() error {
 //
 // It can be passed to LoadProfilerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfilerMaps struct {
-	Counters *ebpf.Map `ebpf:"counters"`
-	CountsA  *ebpf.Map `ebpf:"counts_a"`
-	CountsB  *ebpf.Map `ebpf:"counts_b"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
-	StacksA  *ebpf.Map `ebpf:"stacks_a"`
-	StacksB  *ebpf.Map `ebpf:"stacks_b"`
+	Announced  *ebpf.Map `ebpf:"announced"`
+	Counters   *ebpf.Map `ebpf:"counters"`
+	CountsA    *ebpf.Map `ebpf:"counts_a"`
+	CountsB    *ebpf.Map `ebpf:"counts_b"`
+	ProcEvents *ebpf.Map `ebpf:"proc_events"`
+	Scratch    *ebpf.Map `ebpf:"scratch"`
+	StacksA    *ebpf.Map `ebpf:"stacks_a"`
+	StacksB    *ebpf.Map `ebpf:"stacks_b"`
 }
 
 func (m *ProfilerMaps) Close() error {
 	return _ProfilerClose(
+		m.Announced,
 		m.Counters,
 		m.CountsA,
 		m.CountsB,
+		m.ProcEvents,
 		m.Scratch,
 		m.StacksA,
 		m.StacksB,
@@ -167,21 +208,28 @@ func (m *ProfilerMaps) Close() error {
 //
 // It can be passed to LoadProfilerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfilerVariables struct {
-	ActiveSet       *ebpf.Variable `ebpf:"active_set"`
-	UnusedCounter   *ebpf.Variable `ebpf:"unused_counter"`
-	UnusedSampleKey *ebpf.Variable `ebpf:"unused_sample_key"`
-	UnusedStack     *ebpf.Variable `ebpf:"unused_stack"`
+	ActiveSet              *ebpf.Variable `ebpf:"active_set"`
+	UnusedAnnouncement     *ebpf.Variable `ebpf:"unused_announcement"`
+	UnusedCounter          *ebpf.Variable `ebpf:"unused_counter"`
+	UnusedProcessEvent     *ebpf.Variable `ebpf:"unused_process_event"`
+	UnusedProcessEventKind *ebpf.Variable `ebpf:"unused_process_event_kind"`
+	UnusedSampleKey        *ebpf.Variable `ebpf:"unused_sample_key"`
+	UnusedStack            *ebpf.Variable `ebpf:"unused_stack"`
 }
 
 // ProfilerPrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to LoadProfilerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfilerPrograms struct {
-	ProfileCpu *ebpf.Program `ebpf:"profile_cpu"`
+	ProcessExec *ebpf.Program `ebpf:"process_exec"`
+	ProcessExit *ebpf.Program `ebpf:"process_exit"`
+	ProfileCpu  *ebpf.Program `ebpf:"profile_cpu"`
 }
 
 func (p *ProfilerPrograms) Close() error {
 	return _ProfilerClose(
+		p.ProcessExec,
+		p.ProcessExit,
 		p.ProfileCpu,
 	)
 }

@@ -62,6 +62,14 @@ func newMetrics(prof *profiler.Profiler, sym *symbolize.Symbolizer, col *collect
 		counter("tally_agent_intervals_total", "Intervals collected.", func() float64 { return float64(col.Stats().Intervals) }),
 		counter("tally_agent_prefetched_processes_total", "Processes whose mappings and binaries were read while they ran, before the drain.",
 			func() float64 { return float64(sym.Stats().Prefetched) }),
+		counter("tally_agent_refreshed_processes_total", "Processes whose mappings were read again 100 ms after they were announced (libraries, JIT code).",
+			func() float64 { return float64(sym.Stats().Refreshed) }),
+		counter("tally_agent_announced_processes_total", "New processes the eBPF program announced and the agent looked up at once (those it did not know are read: tally_agent_prefetched_processes_total).",
+			func() float64 { return float64(col.Stats().Learned) }),
+		counter("tally_agent_skipped_processes_total", "New processes announced over the agent's rate, left to the next usage tick.",
+			func() float64 { return float64(col.Stats().Skipped) }),
+		counter("tally_agent_lost_process_events_total", "New processes the eBPF program could not announce (ring buffer full), left to the next usage tick.",
+			func() float64 { return float64(counters().ProcessEventsLost) }),
 	)
 	frames := prometheus.NewDesc("tally_agent_symbolized_frames_total", "Stack frames looked up, by kind and result (resolved or unknown).", []string{"kind", "result"}, nil)
 	reg.MustRegister(&symStats{sym: sym, desc: frames})

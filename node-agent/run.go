@@ -82,6 +82,15 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	// pages back now rather than when the scavenger gets to them.
 	debug.FreeOSMemory()
 	col := collector.New(collector.Config{Cluster: tally.ClusterID(cfg.cluster), Source: prof, Symbolizer: sym, Meta: meta, Usage: tracker, Logger: log})
+	// New processes are read as the profiler announces them (ended before
+	// the profiler is closed).
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		if err := col.Watch(watchCtx); err != nil {
+			log.Warn("new processes are read only every few seconds", "err", err)
+		}
+	}()
 
 	if cfg.once {
 		return once(ctx, cfg, col, tracker, stdout)

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/pprof/profile"
@@ -42,6 +43,13 @@ type Source interface {
 // drain (the profiler does), for Prefetch.
 type Sampled interface {
 	PIDs() ([]uint32, error)
+}
+
+// Announcer is a Source that announces each process it samples for the
+// first time, and for the first time since it exec'd (the profiler does),
+// for Watch.
+type Announcer interface {
+	Processes() (*profiler.Processes, error)
 }
 
 // Config wires a Collector.
@@ -68,6 +76,8 @@ type Collector struct {
 	stats     Stats
 	unnamed   map[string]*unnamedOOM // by pod UID
 	oomNamed  map[string]time.Time   // instances named by nameOOMKills, by runtime id
+	learned   atomic.Uint64          // announced processes Watch passed to the symbolizer
+	skipped   atomic.Uint64          // announced processes Watch left to Prefetch (over LearnRate)
 }
 
 // unnamedOOM are OOM kills in a pod that no container cgroup showed (the
@@ -94,6 +104,10 @@ type Stats struct {
 	Samples   uint64 // samples drained
 	Intervals uint64
 	LastDrain time.Duration // time the last Collect took
+	// Learned counts the announced processes Watch passed to the
+	// symbolizer (which reads those it does not know: Prefetched in its
+	// Stats); Skipped those over LearnRate, left to Prefetch.
+	Learned, Skipped uint64
 }
 
 // Interval is one collected interval.
@@ -119,7 +133,9 @@ func New(cfg Config) *Collector {
 func (c *Collector) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.stats
+	st := c.stats
+	st.Learned, st.Skipped = c.learned.Load(), c.skipped.Load()
+	return st
 }
 
 // Prefetch has the symbolizer read the mappings and open the binaries of
@@ -127,8 +143,9 @@ func (c *Collector) Stats() Stats {
 // yet, while they run: one that exits before the interval ends (a Job, a
 // CI step, a compiler) would otherwise have no /proc/<pid> left to read
 // at Collect, and its samples no names. The agent calls it at its usage
-// sampling tick, every few seconds. It does nothing when the Source
-// cannot list its processes.
+// sampling tick, every few seconds, for the processes Watch did not read
+// (announcements lost, or over LearnRate). It does nothing when the
+// Source cannot list its processes.
 func (c *Collector) Prefetch() error {
 	src, ok := c.cfg.Source.(Sampled)
 	if !ok {

@@ -77,7 +77,7 @@ func (t *tee) Drain() ([]profiler.Sample, error) {
 	return s, err
 }
 
-type binaries struct{ goStripped, c string }
+type binaries struct{ goStripped, c, jit string }
 
 var (
 	buildOnce sync.Once
@@ -85,7 +85,8 @@ var (
 	buildErr  error
 )
 
-// build compiles the workloads once: the Go one stripped, the C one with frame pointers.
+// build compiles the workloads once: the Go one stripped, the C ones
+// (a plain one and a fake JIT) with frame pointers.
 func build(t *testing.T) binaries {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tally-agent-workloads")
@@ -98,6 +99,7 @@ func build(t *testing.T) binaries {
 			{"go", "build", "-o", goBin, "./testdata/gowork"},
 			{"strip", goBin},
 			{"gcc", "-O2", "-fno-omit-frame-pointer", "-o", filepath.Join(dir, "cwork"), "testdata/cwork.c"},
+			{"gcc", "-O1", "-fno-omit-frame-pointer", "-o", filepath.Join(dir, "cjit"), "testdata/cjit.c"},
 		}
 		for _, s := range steps {
 			if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
@@ -105,7 +107,7 @@ func build(t *testing.T) binaries {
 				return
 			}
 		}
-		built = binaries{goStripped: goBin, c: filepath.Join(dir, "cwork")}
+		built = binaries{goStripped: goBin, c: filepath.Join(dir, "cwork"), jit: filepath.Join(dir, "cjit")}
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)

@@ -132,7 +132,7 @@ func comm(c [16]int8) string {
 // CPUErrors.
 func (p *Profiler) Counters() (Counters, error) {
 	c := Counters{CPUErrors: p.cpuErrors.Load()}
-	fields := []*uint64{&c.Samples, &c.Idle, &c.UserStackErrors, &c.KernelStackErrors, &c.CountsFull, &c.StacksFull}
+	fields := []*uint64{&c.Samples, &c.Idle, &c.UserStackErrors, &c.KernelStackErrors, &c.CountsFull, &c.StacksFull, &c.ProcessEventsLost}
 	for i, f := range fields {
 		var perCPU []uint64
 		if err := p.objs.Counters.Lookup(uint32(i), &perCPU); err != nil {

@@ -3,7 +3,9 @@
 // counts. Each drain first follows CPU hotplug: it attaches CPUs that came
 // online and detaches those that went offline. Draining then switches the
 // program to the other map set (A/B), so user space reads and clears a set
-// the kernel no longer writes.
+// the kernel no longer writes. The program also announces the processes it
+// samples for the first time (Processes), so that user space reads their
+// mappings while they run.
 package profiler
 
 import (
@@ -46,6 +48,7 @@ type Profiler struct {
 	frequency int
 	cpuErrors atomic.Uint64
 	closed    bool
+	links     []link.Link // the process tracepoints
 	// pidKeys and pidVals are PIDs' buffers, kept between calls.
 	pidKeys []bpf.ProfilerSampleKey
 	pidVals []uint64
@@ -81,6 +84,9 @@ type Counters struct {
 	KernelStackErrors uint64 // kernel stacks the kernel could not read, or empty in a kernel thread
 	CountsFull        uint64 // samples lost: the counts map was full
 	StacksFull        uint64 // stacks lost: the stacks map was full (sample kept, stack unknown)
+	// ProcessEventsLost counts new processes not announced (see
+	// Processes): the ring buffer was full.
+	ProcessEventsLost uint64
 	// CPUErrors counts failed attempts to sample a CPU (open its perf
 	// event or attach the program; retried at every drain) and failed
 	// reads of the online CPU list. Counted in user space.
@@ -131,6 +137,10 @@ func open(frequency int, online string) (*Profiler, error) {
 			return nil, fmt.Errorf("load BPF profiler: %+v", ve)
 		}
 		return nil, fmt.Errorf("load BPF profiler: %w", err)
+	}
+	if err := p.attachProcessTracepoints(); err != nil {
+		p.Close()
+		return nil, err
 	}
 	var errs []error
 	for _, cpu := range cpus {
@@ -289,6 +299,10 @@ func (p *Profiler) Close() error {
 		errs = append(errs, ev.close())
 		delete(p.events, cpu)
 	}
+	for _, l := range p.links {
+		errs = append(errs, l.Close())
+	}
+	p.links = nil
 	p.closed = true
 	errs = append(errs, p.objs.Close())
 	return errors.Join(errs...)

@@ -22,8 +22,11 @@ type process struct {
 	reread         bool
 	perfMap        *perfMap
 	perfMapPath    string
-	perfMapGen     uint64 // drainGen+1 when the perf map was last checked
-	perfMapRetried bool   // checked again for a PC it lacked, this drain
+	perfMapFile    *os.File // the perf map read, kept open while the process lives (see readPerfMap)
+	rootDir        *os.File // its /proc/<pid>/root, for a JIT without a perf map yet when learned (see readPerfMap)
+	learned        uint64   // drainGen+1 when Learn or Prefetch read it
+	perfMapGen     uint64   // drainGen+1 when the perf map was last checked
+	perfMapRetried bool     // checked again for a PC it lacked, this drain
 	// exited: the process is gone (or a zombie); its mappings and perf
 	// map, as last read, are final and are not read again.
 	exited bool
@@ -49,6 +52,35 @@ type fileKey struct {
 
 func (m *mapping) anonymous() bool {
 	return m.inode == 0 || m.path == "" || strings.HasPrefix(m.path, "[") || strings.HasPrefix(m.path, "//anon") || strings.HasPrefix(m.path, "/memfd:")
+}
+
+// closePerfMap closes the perf map file held open, if any.
+func (p *process) closePerfMap() {
+	if p.perfMapFile != nil {
+		p.perfMapFile.Close()
+		p.perfMapFile = nil
+	}
+}
+
+// release closes the files held for p: it is forgotten.
+func (p *process) release() {
+	p.closePerfMap()
+	if p.rootDir != nil {
+		p.rootDir.Close()
+		p.rootDir = nil
+	}
+}
+
+// jitLike reports whether p maps anonymous executable memory, where a JIT
+// puts its code ([vdso] and the like are not).
+func (p *process) jitLike() bool {
+	for i := range p.maps {
+		m := &p.maps[i]
+		if m.anonymous() && !strings.HasPrefix(m.path, "[") {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *process) find(pc uint64) *mapping {

@@ -263,3 +263,144 @@ func TestExecAfterPrefetch(t *testing.T) {
 		t.Fatalf("after exec: %+v, want main.hotB in %s", got[0], b)
 	}
 }
+
+// jitProgram is a fake JIT: it maps anonymous executable memory, writes
+// its perf map's first entry, prints the memory's address, and after a
+// line on stdin writes a second entry and exits. With "late" it writes
+// both entries, and creates its perf map, only then; with "refresh" it
+// waits for a first line before it maps its code.
+const jitProgram = `#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	const char *mode = argc > 1 ? argv[1] : "";
+	char path[64], line[16];
+	FILE *f = 0;
+	snprintf(path, sizeof path, "/tmp/perf-%d.map", getpid());
+	if (!strcmp(mode, "refresh")) fgets(line, sizeof line, stdin);
+	char *code = mmap(0, 1 << 16, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (strcmp(mode, "late")) {
+		f = fopen(path, "w");
+		fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
+		fflush(f);
+	}
+	printf("%lx\n", (unsigned long)code);
+	fflush(stdout);
+	fgets(line, sizeof line, stdin);
+	if (!f) {
+		f = fopen(path, "w");
+		fprintf(f, "%lx 100 jit_early\n", (unsigned long)code);
+	}
+	fprintf(f, "%lx 100 jit_late\n", (unsigned long)code + 0x1000);
+	fclose(f);
+	return 0;
+}
+`
+
+// TestPrefetchJITBeforeExit: a short-lived JIT's perf map is read while it
+// runs and kept open, so that its entries, those written after it was
+// read too, name its frames at the drain, after it exited (its
+// /proc/<pid>/root, through which the map is read, is gone then); a JIT
+// that creates its perf map only after it was read has its root kept
+// open for it. Both frames were "[unknown] [anon]".
+func TestPrefetchJITBeforeExit(t *testing.T) {
+	needCC(t)
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "jit.c"), filepath.Join(dir, "jit")
+	os.WriteFile(src, []byte(jitProgram), 0o644)
+	run(t, "gcc", "-O1", "-o", bin, src)
+	t.Run("perf map written from the start", func(t *testing.T) { prefetchJIT(t, bin, "") })
+	t.Run("perf map created late", func(t *testing.T) { prefetchJIT(t, bin, "late") })
+	t.Run("code mapped after it was learned, then refreshed", func(t *testing.T) { prefetchJIT(t, bin, "refresh") })
+}
+
+func prefetchJIT(t *testing.T, bin, mode string) {
+	cmd := exec.Command(bin, mode)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pid := cmd.Process.Pid
+	perfMap := fmt.Sprintf("/tmp/perf-%d.map", pid)
+	defer os.Remove(perfMap)
+	s := New(Config{})
+	if mode == "refresh" {
+		time.Sleep(50 * time.Millisecond) // past the loader
+		s.Learn(uint32(pid), false)
+		stdin.Write([]byte("map\n"))
+	}
+	var code uint64
+	if _, err := fmt.Fscanf(stdout, "%x\n", &code); err != nil {
+		t.Fatal(err)
+	}
+	if mode == "refresh" {
+		s.Refresh(uint32(pid))
+	} else {
+		s.Prefetch([]uint32{uint32(pid)})
+	}
+	stdin.Write([]byte("exit\n"))
+	cmd.Wait()
+	if mode != "late" {
+		os.Remove(perfMap) // read from the file kept open
+	} // else it is looked for through the root kept open: the process's is gone
+	got := s.User(uint32(pid), []uint64{code + 0x10, code + 0x1010 + 1})
+	if got[0].Name != "jit_early" || got[1].Name != "jit_late" {
+		t.Fatalf("exited before the drain: %+v, want jit_early, jit_late", got)
+	}
+	if p := s.procs[uint32(pid)]; p.perfMapFile != nil || p.rootDir != nil {
+		t.Errorf("perf map or root of an exited process still open after its last read")
+	}
+	s.EndDrain()
+	s.EndDrain()
+	if len(s.procs) != 0 {
+		t.Fatalf("%d processes still cached two drains after the last use", len(s.procs))
+	}
+}
+
+// TestLearnOncePerProgram: Learn reads a process once however often it is
+// announced, and again when it is announced after an exec: then its
+// frames are the new program's, where the old program's mappings cover
+// the same addresses.
+func TestLearnOncePerProgram(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 40))
+	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
+	pid := startArgs(t, a, b, b)
+	s := New(Config{})
+	s.Learn(uint32(pid), false)
+	s.Learn(uint32(pid), false) // announced again: its main thread exited, or the kernel forgot it
+	if st := s.Stats(); st.Prefetched != 1 {
+		t.Fatalf("read %d times, want once", st.Prefetched)
+	}
+	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == b {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exec b")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	s.Learn(uint32(pid), true)
+	if st := s.Stats(); st.Prefetched != 2 {
+		t.Fatalf("read %d times after the exec, want twice", st.Prefetched)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(5 * time.Second); exeID("/proc", uint32(pid)) != (fileID{}); { // a zombie: not waited for
+		if time.Now().After(deadline) {
+			t.Fatal("the process did not exit")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+		t.Fatalf("exited after the exec: %+v, want main.hotB in %s", got[0], b)
+	}
+}

@@ -3,8 +3,9 @@
 // other ELF binaries from .symtab and .dynsym with C++ and Rust names
 // demangled, the kernel from /proc/kallsyms, and JIT code from
 // /tmp/perf-<pid>.map read through /proc/<pid>/root. Binaries are parsed
-// once per build id. Processes are learned while they run (Prefetch), so
-// that one that exits before the drain is still symbolized. A frame that cannot be symbolized becomes
+// once per build id. Processes are learned while they run (Learn, as the
+// profiler announces them, and Prefetch), so that one that exits before
+// the drain is still symbolized. A frame that cannot be symbolized becomes
 // "[unknown] module+0xoffset"; it is never dropped.
 package symbolize
 
@@ -48,8 +49,9 @@ func KindNames() []string { return kindNames[:] }
 type Stats struct {
 	Frames   [numKinds]uint64 // frames looked up
 	Resolved [numKinds]uint64 // frames given a name
-	// Prefetched counts the processes whose mappings Prefetch read.
-	Prefetched uint64
+	// Prefetched counts the processes whose mappings Learn or Prefetch
+	// read, before the drain; Refreshed those Refresh read again.
+	Prefetched, Refreshed uint64
 }
 
 // Config configures a Symbolizer.
@@ -195,6 +197,7 @@ func (s *Symbolizer) EndDrain() {
 	defer s.mu.Unlock()
 	for pid, p := range s.procs {
 		if p.gen < s.drainGen {
+			p.release()
 			delete(s.procs, pid)
 		}
 	}
@@ -262,6 +265,7 @@ func (s *Symbolizer) trimCache() {
 			n--
 		} else {
 			e.proc.perfMap, e.proc.perfMapGen = nil, 0
+			e.proc.closePerfMap()
 		}
 	}
 	if len(evict) == 0 {
@@ -326,6 +330,9 @@ func (s *Symbolizer) process(pid uint32) *process {
 		// mapped.
 		p.exited = true
 	} else if p == nil || p.start != start || p.exe != exe {
+		if p != nil {
+			p.release()
+		}
 		p = &process{pid: pid, start: start, exe: exe}
 		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 		s.procs[pid] = p
@@ -334,39 +341,133 @@ func (s *Symbolizer) process(pid uint32) *process {
 	return p
 }
 
-// Prefetch reads the mappings of the processes in pids that the
-// symbolizer does not know yet, and opens and parses the binaries they
-// map, while the processes run: the agent calls it every few seconds with
-// the processes sampled since the last drain. A process that lives less
-// than an interval (a Kubernetes Job, a CI step, a compiler) is gone by
-// the drain that symbolizes its samples, with its /proc/<pid>; its
-// binary may be deleted too. What Prefetch read stays until the drain
-// after the one that used it (see EndDrain), and its binaries stay open.
+// Learn reads the mappings of process pid and opens and parses the
+// binaries it maps, and its JIT perf map when it maps anonymous code,
+// while it runs: the agent calls it as the profiler announces a process it
+// sampled for the first time, or for the first time since it exec'd
+// another program (exec). A process that lives less than an interval (a
+// Kubernetes Job, a CI step, a compiler) is gone by the drain that
+// symbolizes its samples, with its /proc/<pid>; its binary may be deleted
+// too. What Learn read stays until the drain after the one that used it
+// (see EndDrain), and its binaries stay open; so does its perf map, so
+// that what the JIT writes until it exits is read at the drain.
 //
-// Known processes are skipped without a system call: the drain checks
-// them for exec and pid reuse, as before. Binaries already cached cost
-// nothing, so a new process of a known program costs a read of its maps.
+// A known process announced again without an exec (its main thread
+// exited before the others, or the kernel forgot it) costs a read of its
+// start time, to tell it from a process that reused its pid.
+func (s *Symbolizer) Learn(pid uint32, exec bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.procs[pid]
+	if ok && !exec {
+		if start := startTime(s.proc, pid); start == 0 || start == p.start {
+			p.gen = max(p.gen, s.drainGen)
+			return
+		}
+	}
+	if !s.learn(pid) && ok && exec {
+		// It exec'd and exited before it could be read: the mappings known
+		// are the old program's, which would misname the new one's frames.
+		p.release()
+		delete(s.procs, pid)
+	}
+}
+
+// Refresh reads again the mappings of process pid, learned a moment ago,
+// and opens the binaries it maps since (the profiler announces a process
+// that started less than 100 ms before its first sample once more, at its
+// first sample 100 ms later: that first sample may precede the dynamic
+// loader's mapping its libraries, or a JIT's code and perf map). Binaries already open cost nothing. A process
+// the symbolizer does not know, or that exec'd or reused a known pid, is
+// learned.
+func (s *Symbolizer) Refresh(pid uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.procs[pid]
+	if !ok || p.exited {
+		if !ok {
+			s.learn(pid)
+		}
+		return
+	}
+	start := startTime(s.proc, pid)
+	if start == 0 {
+		return
+	}
+	if start != p.start || exeID(s.proc, pid) != p.exe {
+		s.learn(pid)
+		return
+	}
+	maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
+	if err != nil {
+		return // exited meanwhile: what was read stands
+	}
+	p.maps, p.mapsErr = maps, nil
+	p.gen = max(p.gen, s.drainGen)
+	s.stats.Refreshed++
+	for i := range p.maps {
+		if !p.maps[i].anonymous() {
+			s.binary(p, &p.maps[i])
+		}
+	}
+	if p.perfMapFile == nil && p.jitLike() {
+		s.readPerfMap(p)
+		if p.perfMapFile == nil && p.rootDir == nil {
+			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
+		}
+	}
+}
+
+// Prefetch reads the mappings of the processes in pids that the
+// symbolizer does not know yet, as Learn does: the agent calls it every
+// few seconds with the processes sampled since the last drain, for those
+// Learn missed (announcements lost or over the agent's rate). Known
+// processes are skipped without a system call (the drain checks them for
+// exec and pid reuse), but for one learned in this interval that maps
+// anonymous code and had no perf map yet: a JIT may create it late.
 func (s *Symbolizer) Prefetch(pids []uint32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, pid := range pids {
-		if _, ok := s.procs[pid]; ok {
+		if p, ok := s.procs[pid]; ok {
+			if p.learned == s.drainGen+1 && p.perfMapFile == nil && !p.exited && p.jitLike() {
+				s.readPerfMap(p)
+			}
 			continue
 		}
-		start := startTime(s.proc, pid)
-		if start == 0 {
-			continue // gone already
-		}
-		p := &process{pid: pid, start: start, exe: exeID(s.proc, pid), gen: s.drainGen}
-		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
-		s.procs[pid] = p
-		s.stats.Prefetched++
-		for i := range p.maps {
-			if !p.maps[i].anonymous() {
-				s.binary(p, &p.maps[i])
-			}
+		s.learn(pid)
+	}
+}
+
+// learn reads process pid as new (see Learn), and reports whether it
+// could: not when the process is gone. Binaries already cached cost
+// nothing, so a new process of a known program costs a read of its maps.
+func (s *Symbolizer) learn(pid uint32) bool {
+	start := startTime(s.proc, pid)
+	if start == 0 {
+		return false // gone already
+	}
+	p := &process{pid: pid, start: start, exe: exeID(s.proc, pid), gen: s.drainGen, learned: s.drainGen + 1}
+	p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
+	if old := s.procs[pid]; old != nil {
+		old.release()
+	}
+	s.procs[pid] = p
+	s.stats.Prefetched++
+	for i := range p.maps {
+		if !p.maps[i].anonymous() {
+			s.binary(p, &p.maps[i])
 		}
 	}
+	if p.jitLike() {
+		s.readPerfMap(p)
+		if p.perfMapFile == nil {
+			// No perf map yet: the JIT may write one later, perhaps just
+			// before it exits, when /proc/<pid>/root is gone.
+			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
+		}
+	}
+	return true
 }
 
 func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
@@ -495,9 +596,11 @@ func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 
 // jit looks pc up in the process's perf map. The file is checked for
 // growth once per drain, and once more for a PC it lacks (a JIT writes an
-// entry after compiling, and may create the file late), not per frame.
+// entry after compiling, and may create the file late), not per frame. A
+// process that exited is read one last time from the file held open since
+// it was read while the process ran.
 func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
-	if p.perfMapGen != s.drainGen+1 && !p.exited {
+	if p.perfMapGen != s.drainGen+1 && (!p.exited || p.perfMapFile != nil || p.rootDir != nil) {
 		p.perfMapGen, p.perfMapRetried = s.drainGen+1, false
 		s.readPerfMap(p)
 	}
@@ -515,18 +618,44 @@ func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
 
 // readPerfMap reads what was appended to p's perf map since it was last
 // read, or all of it when the file is new or was truncated; it forgets the
-// map when the file is gone.
+// map when the file is gone. The file is kept open (p.perfMapFile): once
+// the process has exited, its /proc/<pid>/root is gone, but what the JIT
+// wrote until it exited is read from the open file, one last time. A
+// process that had no perf map when it was learned has its root held open
+// instead (p.rootDir), to look for one once it has exited.
 func (s *Symbolizer) readPerfMap(p *process) {
 	if p.perfMapPath == "" {
 		nspid := nsPID(s.proc, p.pid)
 		p.perfMapPath = filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
 	}
-	f, err := os.Open(p.perfMapPath)
-	if err != nil {
-		p.perfMap = nil
-		return
+	if !p.exited {
+		f, err := os.Open(p.perfMapPath)
+		p.closePerfMap()
+		if err != nil {
+			p.perfMap = nil
+			return
+		}
+		p.perfMapFile = f
+		if p.rootDir != nil {
+			p.rootDir.Close()
+			p.rootDir = nil
+		}
+	} else if p.perfMapFile == nil && p.rootDir != nil {
+		fd, err := syscall.Openat(int(p.rootDir.Fd()), filepath.Join("tmp", filepath.Base(p.perfMapPath)), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		p.rootDir.Close()
+		p.rootDir = nil
+		if err != nil {
+			return
+		}
+		p.perfMapFile = os.NewFile(uintptr(fd), p.perfMapPath)
 	}
-	defer f.Close()
+	f := p.perfMapFile
+	if f == nil {
+		return // exited: what was read is final
+	}
+	if p.exited {
+		defer p.closePerfMap()
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		p.perfMap = nil

@@ -1,0 +1,90 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/tallyhq/tally/node-agent/profiler"
+)
+
+// LearnRate is how many announced processes a second, per CPU, Watch has
+// the symbolizer read at most; a burst of LearnBurst seconds' worth is
+// read at once. Reading a process costs a read of its maps and a few
+// stats (its binaries are parsed once per build id), 100–300 µs, so a
+// fork storm costs at most about 0.5% of the machine, less at 19 Hz: the
+// kernel announces each process at most twice (new, then refreshed) and
+// no more processes than it takes samples (19 a second per CPU by
+// default). The processes over the rate are left to Prefetch, at the next
+// usage tick.
+const (
+	LearnRate  = 25
+	LearnBurst = 2
+)
+
+// Watch has the symbolizer read each process the Source announces (see
+// symbolize.Symbolizer.Learn and Refresh) as it is announced, within
+// milliseconds of its first sample, until ctx ends: a process that starts
+// and exits between two usage ticks (a compiler, a CI step, one of a
+// shell pipeline's processes) would otherwise be gone, with its
+// /proc/<pid> and often its binary, before Prefetch or the drain read it.
+// It returns nil at once when the Source announces nothing, and when ctx
+// ends.
+func (c *Collector) Watch(ctx context.Context) error {
+	src, ok := c.cfg.Source.(Announcer)
+	if !ok {
+		return nil
+	}
+	r, err := src.Processes()
+	if err != nil {
+		return fmt.Errorf("watch new processes: %w", err)
+	}
+	defer r.Close()
+	stop := context.AfterFunc(ctx, func() { r.Close() })
+	defer stop()
+	limit := newRateLimit(float64(LearnRate*runtime.NumCPU()), LearnBurst, time.Now())
+	for {
+		ev, err := r.Read()
+		if errors.Is(err, profiler.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("watch new processes: %w", err)
+		}
+		if !limit.take(time.Now()) {
+			c.skipped.Add(1)
+			continue
+		}
+		switch ev.Kind {
+		case profiler.ProcessRefresh:
+			c.cfg.Symbolizer.Refresh(ev.PID)
+		default:
+			c.cfg.Symbolizer.Learn(ev.PID, ev.Kind == profiler.ProcessExec)
+		}
+		c.learned.Add(1)
+	}
+}
+
+// rateLimit is a token bucket: rate tokens a second, at most burst
+// seconds' worth.
+type rateLimit struct {
+	rate, most, tokens float64
+	last               time.Time
+}
+
+func newRateLimit(rate, burst float64, now time.Time) *rateLimit {
+	return &rateLimit{rate: rate, most: rate * burst, tokens: rate * burst, last: now}
+}
+
+// take takes a token if there is one.
+func (b *rateLimit) take(now time.Time) bool {
+	b.tokens = min(b.most, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
