@@ -115,7 +115,26 @@ type rightsizeOptions struct {
 type rightsizeResult struct {
 	Containers []rightsizing.ContainerResult `json:"containers"`
 	Nodes      []rightsizing.NodePlan        `json:"nodes"`
+	// Skipped are the containers with usage that are not right-sized, and why.
+	Skipped []skippedContainer `json:"skipped,omitempty"`
 }
+
+// skippedContainer is a container with usage in the history that is not
+// right-sized: a classic init container.
+type skippedContainer struct {
+	Workload  tally.WorkloadRef     `json:"workload"`
+	Container string                `json:"container"`
+	Kind      string                `json:"containerKind"`
+	Current   rightsizing.Resources `json:"current"`
+	// PeakCPU and PeakMemory are the highest 5-minute CPU average and
+	// working set seen while it ran.
+	PeakCPU    float64 `json:"peakCpuCores"`
+	PeakMemory int64   `json:"peakMemoryBytes"`
+	Reason     string  `json:"reason"`
+}
+
+// initSkipReason says why classic init containers are not right-sized.
+const initSkipReason = "init container: runs to completion before the pod's containers start, so its request is held only then; VPA and KRR leave init containers alone"
 
 func (r *rightsizeResult) store(ctx context.Context, db *postgres.DB, now time.Time) error {
 	var cs, ns []tally.Recommendation
@@ -280,6 +299,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		}
 	}
 	var inputs []rightsizing.ContainerInput
+	res := &rightsizeResult{}
 	for k, h := range histories {
 		p := latest[k]
 		if p == nil {
@@ -290,12 +310,23 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 			continue
 		}
 		h.Current = rightsizing.Resources{CPURequest: spec.CPURequest, CPULimit: spec.CPULimit, MemoryRequest: spec.MemoryRequest, MemoryLimit: spec.MemoryLimit}
+		if !rightsizing.Recommendable(spec.Kind) {
+			sk := skippedContainer{Workload: k.workload, Container: k.container, Kind: spec.Kind, Current: h.Current, Reason: initSkipReason}
+			for _, s := range h.Samples {
+				sk.PeakCPU, sk.PeakMemory = max(sk.PeakCPU, s.CPU), max(sk.PeakMemory, s.MemoryPeak)
+			}
+			res.Skipped = append(res.Skipped, sk)
+			continue
+		}
 		h.HPA = hpaFor(o.HPAs, k.workload)
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
 		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
-		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h,
+		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, ContainerKind: spec.Kind, History: *h,
 			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End)})
 	}
+	slices.SortFunc(res.Skipped, func(a, b skippedContainer) int {
+		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)
+	})
 	if err := unmatchedHPA(o.HPAs, o); err != nil {
 		return nil, err
 	}
@@ -306,7 +337,6 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 	if err != nil {
 		return nil, err
 	}
-	res := &rightsizeResult{}
 	if res.Containers, err = rightsizing.RecommendContainers(inputs, o.Profile.Recommender(), pricer, o.Window.End); err != nil {
 		return nil, err
 	}
@@ -450,7 +480,11 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, c.Container, replicasText(c.Replicas),
+		name := c.Container
+		if c.ContainerKind == tally.ContainerSidecar {
+			name += " (sidecar)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, name, replicasText(c.Replicas),
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
 			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
@@ -466,6 +500,16 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	if low > 0 {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
 			low, rightsizing.MinConfidentDays)
+	}
+	if n := len(res.Skipped); n > 0 {
+		var names []string
+		for _, s := range res.Skipped {
+			names = append(names, fmt.Sprintf("%s/%s/%s (requests %s, %s; peak %s, %s)", s.Workload.Cluster, s.Workload, s.Container,
+				rightsizing.FormatCPU(s.Current.CPURequest), rightsizing.FormatMemory(s.Current.MemoryRequest),
+				rightsizing.FormatCPU(s.PeakCPU), rightsizing.FormatMemory(s.PeakMemory)))
+		}
+		fmt.Fprintf(a.stdout, "%d init containers not right-sized (they run to completion before the pod's containers start; VPA and KRR leave them alone too): %s\n",
+			n, strings.Join(names, "; "))
 	}
 	if len(res.Nodes) > 0 {
 		fmt.Fprintln(a.stdout)

@@ -115,15 +115,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	dsPerNode := map[string][2]float64{}
 	for i := range pods {
 		p := &pods[i]
-		var cpu float64
-		var mem int64
-		for _, c := range p.Containers {
-			r, ok := recommended[containerKey{p.Workload(), c.Name}]
-			if !ok {
-				r = rightsizing.Resources{CPURequest: c.CPURequest, MemoryRequest: c.MemoryRequest}
-			}
-			cpu, mem = cpu+r.CPURequest, mem+r.MemoryRequest
-		}
+		cpu, mem := podRequests(p, recommended)
 		if kind := p.Workload().Kind; kind == tally.KindJob || kind == tally.KindCronJob {
 			// A job's pods come and go: the group must hold them when they
 			// run, not only when one happens to run at the end.
@@ -180,6 +172,31 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		plans = append(plans, plan)
 	}
 	return plans, nil
+}
+
+// podRequests returns what pod p requests of a node, its containers at
+// their recommended requests (the others at their current ones): as the
+// scheduler counts it, the larger of its containers' and native sidecars'
+// sum and its largest classic init container's request (plus the sidecars,
+// which may have started before it; the spec's order is not stored).
+func podRequests(p *tally.Pod, recommended map[containerKey]rightsizing.Resources) (float64, int64) {
+	var cpu, sidecarCPU, initCPU float64
+	var mem, sidecarMem, initMem int64
+	for _, c := range p.Containers {
+		r, ok := recommended[containerKey{p.Workload(), c.Name}]
+		if !ok {
+			r = rightsizing.Resources{CPURequest: c.CPURequest, MemoryRequest: c.MemoryRequest}
+		}
+		switch c.Kind {
+		case tally.ContainerInit:
+			initCPU, initMem = max(initCPU, r.CPURequest), max(initMem, r.MemoryRequest)
+		case tally.ContainerSidecar:
+			sidecarCPU, sidecarMem = sidecarCPU+r.CPURequest, sidecarMem+r.MemoryRequest
+		default:
+			cpu, mem = cpu+r.CPURequest, mem+r.MemoryRequest
+		}
+	}
+	return max(cpu+sidecarCPU, initCPU+sidecarCPU), max(mem+sidecarMem, initMem+sidecarMem)
 }
 
 // batchPod is a pod of a Job or CronJob with when it ran ([from, to); to
