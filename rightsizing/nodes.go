@@ -95,6 +95,11 @@ type NodePlan struct {
 	MemoryUtilization float64     `json:"memoryUtilization"` // likewise
 	Unplaced          []string    `json:"unplaced,omitempty"`
 	Explanation       string      `json:"explanation"`
+	// Averaged is set when the amounts are averages over the history (a
+	// group whose nodes come and go with its batch pods: PlanBatchNodes);
+	// then Current are the nodes running at its end and Planned the nodes
+	// for its pods at their peak.
+	Averaged *Averaged `json:"averaged,omitempty"`
 }
 
 // candidate is an allowed instance type at its cheapest allowed offer, with
@@ -171,33 +176,39 @@ func (g *NodeGroup) candidates(catalog []InstanceType) ([]candidate, error) {
 // plan never costs more than the current nodes when those hold the pods.
 // Prices are the caller's effective rates.
 func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan, error) {
-	plan := NodePlan{Cluster: g.Cluster, Group: g.Name, Current: g.Current}
-	var err error
+	plan, _, _, err := planNodes(g, pods, catalog)
+	return plan, err
+}
+
+// planNodes is PlanNodes; keep reports that the plan keeps the current
+// nodes, whyNot why the current nodes were not shown to hold the pods.
+func planNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (plan NodePlan, keep bool, whyNot string, err error) {
+	plan = NodePlan{Cluster: g.Cluster, Group: g.Name, Current: g.Current}
 	if plan.CurrentMonthly, err = monthlyOf(g.Current); err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	cands, err := g.candidates(catalog)
 	if err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	if len(cands) == 0 {
-		return plan, tally.Errorf(tally.EInvalid, "node group %s/%s: no instance type in the catalog satisfies its constraints (families %v, arch %q, spot %s)",
+		return plan, false, "", tally.Errorf(tally.EInvalid, "node group %s/%s: no instance type in the catalog satisfies its constraints (families %v, arch %q, spot %s)",
 			g.Cluster, g.Name, g.Families, g.Arch, g.Spot)
 	}
 	best, unplaced, cost, err := cheapestPacking(pods, cands)
 	if err != nil {
-		return plan, fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
+		return plan, false, "", fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
 	}
-	now, whyNot := currentLayout(&g, pods, catalog)
-	keep := false
+	var now []*bin
+	now, whyNot = currentLayout(&g, pods, catalog)
 	if whyNot == "" {
 		nowCost, err := binsHourly(now)
 		if err != nil {
-			return plan, fmt.Errorf("node group %s/%s: current nodes: %w", g.Cluster, g.Name, err)
+			return plan, false, "", fmt.Errorf("node group %s/%s: current nodes: %w", g.Cluster, g.Name, err)
 		}
 		c, err := nowCost.Cmp(cost)
 		if err != nil {
-			return plan, fmt.Errorf("node group %s/%s: current nodes against the catalog: %w", g.Cluster, g.Name, err)
+			return plan, false, "", fmt.Errorf("node group %s/%s: current nodes against the catalog: %w", g.Cluster, g.Name, err)
 		}
 		if len(unplaced) > 0 || c <= 0 {
 			best, unplaced, cost, keep = now, nil, nowCost, true
@@ -232,16 +243,16 @@ func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan
 	if keep {
 		plan.PlannedMonthly = plan.CurrentMonthly
 	} else if plan.PlannedMonthly, err = MulQuantity(cost, HoursPerMonth); err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	// In cents, as shown and stored; the saving is the difference of the two
 	// amounts shown, not a third rounding.
 	plan.CurrentMonthly, plan.PlannedMonthly = plan.CurrentMonthly.Round(2), plan.PlannedMonthly.Round(2)
 	if plan.MonthlySavings, err = plan.CurrentMonthly.Sub(plan.PlannedMonthly); err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	plan.Explanation = explainPlan(&plan, len(pods), keep, whyNot)
-	return plan, nil
+	return plan, keep, whyNot, nil
 }
 
 // sortPods orders pods by decreasing CPU, then memory, then name (as
