@@ -516,7 +516,13 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "CLUSTER\tNODE GROUP\tNOW\tPLANNED\tNOW/MONTH\tPLANNED/MONTH\tSAVES/MONTH")
 		for _, n := range res.Nodes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, nodeCounts(n.Current), plannedCounts(n.Planned),
+			now, planned := nodeCounts(n.Current), plannedCounts(n.Planned)
+			if a := n.Averaged; a != nil {
+				// The amounts are averages over the history: say how many nodes ran.
+				now += fmt.Sprintf(" (avg %.2f)", a.CurrentNodes)
+				planned += fmt.Sprintf(" at peak (avg %.2f)", a.PlannedNodes)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, now, planned,
 				moneyText(n.CurrentMonthly), moneyText(n.PlannedMonthly), moneyText(n.MonthlySavings))
 		}
 		tw.Flush()
@@ -570,6 +576,9 @@ func limitOrNone(l int64) string {
 }
 
 func nodeCounts(ns []rightsizing.NodeCount) string {
+	if len(ns) == 0 {
+		return "none"
+	}
 	var parts []string
 	for _, n := range ns {
 		parts = append(parts, fmt.Sprintf("%d×%s/%s", n.Count, n.Type, n.Purchase))

@@ -89,7 +89,8 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	nodeGroup := map[string]groupKey{} // cluster/node name → group, of the nodes alive
 	everyNode := map[string]groupKey{} // likewise of every node in the window
 	used := map[groupKey][]rightsizing.NodeHours{}
-	allocatable := map[string][2]float64{}
+	gone := map[groupKey]*rightsizing.NodeGroup{} // groups none of whose nodes runs at the end
+	allocatable, goneAllocatable := map[string][2]float64{}, map[string][2]float64{}
 	var order []groupKey
 	for i := range nodes {
 		n := &nodes[i]
@@ -107,6 +108,15 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			}
 		}
 		if !alive(n.Cluster, n.ValidTo) {
+			// A group none of whose nodes runs at the end (an autoscaled
+			// batch pool between runs) is planned when its batch pods ran.
+			if gone[k] == nil {
+				gone[k] = &rightsizing.NodeGroup{Cluster: n.Cluster, Name: k.name, Arch: n.Labels["kubernetes.io/arch"], Spot: rightsizing.SpotNever}
+			}
+			describeNode(gone[k], n)
+			if _, ok := goneAllocatable[n.InstanceType]; !ok && n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
+				goneAllocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
+			}
 			continue
 		}
 		g := groups[k]
@@ -116,15 +126,15 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			order = append(order, k)
 		}
 		nodeGroup[string(n.Cluster)+"/"+n.Name] = k
-		if f := instanceFamily(n.InstanceType); !slices.Contains(g.Families, f) {
-			g.Families = append(g.Families, f)
-		}
-		if n.Lifecycle == tally.LifecycleSpot {
-			g.Spot = rightsizing.SpotAllowed
-		}
+		describeNode(g, n)
 		addNode(&g.Current, n.InstanceType, purchase, n.Name)
 		if n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
 			allocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
+		}
+	}
+	for t, a := range goneAllocatable {
+		if _, ok := allocatable[t]; !ok {
+			allocatable[t] = a
 		}
 	}
 	// Pod requests by group; DaemonSet pods become per-node overhead; the
@@ -132,16 +142,26 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	podsOf := map[groupKey][]rightsizing.PodRequest{}
 	batchOf := map[groupKey][]rightsizing.BatchPod{}
 	dsPerNode := map[string][2]float64{}
+	type dsKey struct{ node, daemonSet string }
+	goneDS := map[dsKey][2]float64{}
 	for i := range pods {
 		p := &pods[i]
 		cpu, mem := podRequests(p, recommended)
 		if kind := p.Workload().Kind; kind == tally.KindJob || kind == tally.KindCronJob {
 			// A job's pods come and go: the group must hold them when they
 			// run, not only when one happens to run at the end.
-			if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok && groups[k] != nil {
+			if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok {
 				batchOf[k] = append(batchOf[k], rightsizing.BatchPod{PodRequest: rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName},
 					From: p.ValidFrom, To: p.ValidTo})
 			}
+			continue
+		}
+		if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok && groups[k] == nil && gone[k] != nil && p.OwnerKind == tally.KindDaemonSet {
+			// One pod of each DaemonSet runs on a node at a time: its
+			// largest request is the node's overhead.
+			key := dsKey{string(p.Ref.Cluster) + "/" + p.NodeName, p.OwnerName}
+			d := goneDS[key]
+			goneDS[key] = [2]float64{max(d[0], cpu), max(d[1], float64(mem))}
 			continue
 		}
 		k, ok := nodeGroup[string(p.Ref.Cluster)+"/"+p.NodeName]
@@ -156,8 +176,32 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		}
 		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName})
 	}
+	var goneKeys []groupKey
+	for k := range batchOf {
+		if groups[k] == nil && gone[k] != nil {
+			goneKeys = append(goneKeys, k)
+		}
+	}
+	slices.SortFunc(goneKeys, func(a, b groupKey) int {
+		return strings.Compare(string(a.cluster)+"/"+a.name, string(b.cluster)+"/"+b.name)
+	})
+	for _, k := range goneKeys {
+		groups[k] = gone[k]
+		order = append(order, k)
+	}
+	for k, d := range goneDS {
+		node := dsPerNode[k.node]
+		dsPerNode[k.node] = [2]float64{node[0] + d[0], node[1] + d[1]}
+	}
 	for node, d := range dsPerNode {
-		g := groups[nodeGroup[node]]
+		k, ok := nodeGroup[node]
+		if !ok {
+			k = everyNode[node]
+		}
+		g := groups[k]
+		if g == nil {
+			continue // a node of a group that is not planned
+		}
 		g.DaemonSetCPU = max(g.DaemonSetCPU, d[0])
 		g.DaemonSetMemory = max(g.DaemonSetMemory, int64(d[1]))
 	}
@@ -213,6 +257,17 @@ func podRequests(p *tally.Pod, recommended map[containerKey]rightsizing.Resource
 		}
 	}
 	return max(cpu+sidecarCPU, initCPU+sidecarCPU), max(mem+sidecarMem, initMem+sidecarMem)
+}
+
+// describeNode adds node n's instance family and purchase option to what
+// group g may run.
+func describeNode(g *rightsizing.NodeGroup, n *tally.Node) {
+	if f := instanceFamily(n.InstanceType); !slices.Contains(g.Families, f) {
+		g.Families = append(g.Families, f)
+	}
+	if n.Lifecycle == tally.LifecycleSpot {
+		g.Spot = rightsizing.SpotAllowed
+	}
 }
 
 // addNode counts the node called name among its type and purchase option.

@@ -706,3 +706,37 @@ func TestRightsizePricesAutoscaledBatchPoolOverTheHistory(t *testing.T) {
 	}
 	t.Fatalf("no plan for the burst pool: %+v", res.Nodes)
 }
+
+// A batch pool with none of its nodes running at the end (scaled to zero
+// between runs) is planned over the history like one that keeps a node: it
+// got no plan, its node-hours counted nowhere.
+func TestRightsizePlansBatchPoolScaledToZero(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	pool := map[string]string{"eks.amazonaws.com/nodegroup": "zero", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "z1", Name: "z1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand,
+		CPUCores: 4, MemoryBytes: 16 << 30, AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-30 * time.Hour),
+		ValidTo: until.Add(-26 * time.Hour), Labels: pool}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		{Ref: tally.PodRef{Cluster: "prod", Namespace: "ml", Name: "train-1", UID: "train-1"}, NodeName: "z1",
+			OwnerKind: tally.KindCronJob, OwnerName: "train", ValidFrom: until.Add(-30 * time.Hour), ValidTo: until.Add(-27 * time.Hour),
+			Containers: []tally.Container{{Name: "train", CPURequest: 3, MemoryRequest: 8 << 30}}},
+		{Ref: tally.PodRef{Cluster: "prod", Namespace: "kube-system", Name: "agent-z1", UID: "ds-z1"}, NodeName: "z1",
+			OwnerKind: tally.KindDaemonSet, OwnerName: "agent", ValidFrom: until.Add(-30 * time.Hour), ValidTo: until.Add(-26 * time.Hour),
+			Containers: []tally.Container{{Name: "agent", CPURequest: 0.1, MemoryRequest: 128 << 20}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+		"--format", "table", "--no-store"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	// Now 4 h × 0.192 ÷ 72 h × 730; planned 3 h × 0.192 ÷ 72 h × 730.
+	want := regexp.MustCompile(`(?m)^prod +zero +none \(avg 0\.06\) +1×m5\.xlarge/on-demand at peak \(avg 0\.04\) +7\.79 USD +5\.84 USD +1\.95 USD$`)
+	if !want.MatchString(out.String()) {
+		t.Fatalf("no plan of group zero (7.79 now, 5.84 planned) in:\n%s", out.String())
+	}
+}
