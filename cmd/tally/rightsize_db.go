@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,16 +19,16 @@ import (
 )
 
 type rightsizeRecommendCmd struct {
-	History   time.Duration `default:"336h" help:"Usage history to read (336h = 14 days)."`
-	Until     string        `placeholder:"RFC3339" help:"End of the history (default: now)."`
-	Profile   string        `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
-	Cluster   string        `help:"Only this cluster (results are then not stored)."`
-	Namespace string        `help:"Only this namespace (results are then not stored)."`
-	HPA       []string      `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
-	Format    string        `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
-	PatchDir  string        `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
-	Store     bool          `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
-	Nodes     bool          `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
+	History   dayDuration `default:"14d" help:"Usage history to read: days (14d) or a Go duration (336h)."`
+	Until     string      `placeholder:"RFC3339" help:"End of the history (default: now)."`
+	Profile   string      `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
+	Cluster   string      `help:"Only this cluster (results are then not stored)."`
+	Namespace string      `help:"Only this namespace (results are then not stored)."`
+	HPA       []string    `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
+	Format    string      `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
+	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
+	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
+	Nodes     bool        `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
 	priceFlags
 }
 
@@ -44,8 +45,8 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if c.History < rightsizing.Step {
-		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 336h", c.History, rightsizing.Step)
+	if time.Duration(c.History) < rightsizing.Step {
+		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 14d", c.History, rightsizing.Step)
 	}
 	until := time.Now().UTC()
 	if c.Until != "" {
@@ -58,7 +59,7 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	window := tally.Window{Start: until.Add(-c.History), End: until}
+	window := tally.Window{Start: until.Add(-time.Duration(c.History)), End: until}
 	res, err := rightsize(ctx, db, rightsizeOptions{
 		Window: window, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
 		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,
@@ -97,6 +98,37 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	return writeRecommendations(a, res, c.Format)
+}
+
+// dayDuration is a duration flag that also takes whole or fractional days
+// ("14d", "1.5d"), as --window and KRR's history do; "336h" still works.
+type dayDuration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler for kong.
+func (d *dayDuration) UnmarshalText(b []byte) error {
+	s := string(b)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || math.IsNaN(days) || math.IsInf(days, 0) || math.Abs(days) > 1e5 {
+			return fmt.Errorf("%q: want days (14d) or a duration (336h)", s)
+		}
+		*d = dayDuration(time.Duration(days * float64(24*time.Hour)))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q: want days (14d) or a duration (336h)", s)
+	}
+	*d = dayDuration(v)
+	return nil
+}
+
+// String formats whole days as "14d", anything else as a Go duration.
+func (d dayDuration) String() string {
+	if v := time.Duration(d); v > 0 && v%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(v/(24*time.Hour)), 10) + "d"
+	}
+	return time.Duration(d).String()
 }
 
 // rightsizeOptions configure one right-sizing run over stored usage.
