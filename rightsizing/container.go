@@ -1,7 +1,8 @@
 package rightsizing
 
 import (
-	"fmt"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -122,12 +123,26 @@ const MinConfidentDays = 3
 func (r *Recommendation) LowConfidence() bool { return r.Confidence < MinConfidentDays }
 
 // FormatHistory formats days of history (a confidence) for people: hours
-// below a day ("1.0 hours"), days otherwise ("14.0 days").
+// below a day ("1.0 hours"), days otherwise ("14.0 days"), rounded down to
+// a tenth, so that history under MinConfidentDays never reads as 3.0 days.
 func FormatHistory(days float64) string {
+	n, unit := historyTenths(days)
+	return n + " " + unit
+}
+
+// FormatHistoryShort is FormatHistory for a table column: "14.0d", "1.0h".
+func FormatHistoryShort(days float64) string {
+	n, unit := historyTenths(days)
+	return n + unit[:1]
+}
+
+func historyTenths(days float64) (string, string) {
+	v, unit := days, "days"
 	if days < 1 {
-		return fmt.Sprintf("%.1f hours", days*24)
+		v, unit = days*24, "hours"
 	}
-	return fmt.Sprintf("%.1f days", days)
+	// Down to a tenth (with a margin for float error: 1/24 of a day is 1.0 hours).
+	return strconv.FormatFloat(math.Floor(v*10+1e-6)/10, 'f', 1, 64), unit
 }
 
 // Recommender recommends resources for one container from its history, at now.

@@ -575,10 +575,7 @@ func replicasText(r float64) string {
 // or hours below a day ("1.0h"), marked "low" below
 // rightsizing.MinConfidentDays.
 func confidenceText(r *rightsizing.Recommendation) string {
-	s := fmt.Sprintf("%.1fd", r.Confidence)
-	if r.Confidence < 1 {
-		s = fmt.Sprintf("%.1fh", r.Confidence*24)
-	}
+	s := rightsizing.FormatHistoryShort(r.Confidence)
 	if r.LowConfidence() {
 		s += " low"
 	}

@@ -19,7 +19,9 @@ function risk(r: Recommendation): { level: string; text: string } {
   let level = 'low'
   if (days < 3 || memCut > 0.5 || notes.some((n) => /oom/i.test(n))) level = 'high'
   else if (days < 7 || memCut > 0.3) level = 'medium'
-  const span = days < 1 ? `${(days * 24).toFixed(1)} hours` : `${days.toFixed(1)} days`
+  // Rounded down, as the CLI says it: 2.996 days are under 3 and read 2.9, not 3.0.
+  const tenths = (v: number) => (Math.floor(v * 10 + 1e-6) / 10).toFixed(1)
+  const span = days < 1 ? `${tenths(days * 24)} hours` : `${tenths(days)} days`
   const text = `${span} of history` + (notes.length ? '; ' + notes.join('; ') : '')
   return { level, text }
 }
