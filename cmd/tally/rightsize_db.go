@@ -544,6 +544,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			n, strings.Join(names, "; "))
 	}
 	if len(res.Nodes) > 0 {
+		var nodeTotals currencyTotals
 		fmt.Fprintln(a.stdout)
 		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "CLUSTER\tNODE GROUP\tNOW\tPLANNED\tNOW/MONTH\tPLANNED/MONTH\tSAVES/MONTH")
@@ -556,8 +557,15 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, now, planned,
 				moneyText(n.CurrentMonthly), moneyText(n.PlannedMonthly), moneyText(n.MonthlySavings))
+			if err := nodeTotals.add(n.MonthlySavings); err != nil {
+				return fmt.Errorf("saving of node group %s/%s: %w", n.Cluster, n.Group, err)
+			}
 		}
 		tw.Flush()
+		// The plans pack the pods at the recommended requests: their saving
+		// includes the containers' (it is where the containers' is paid).
+		fmt.Fprintf(a.stdout, "\n%d node groups; total saving %s a month with the pods at the recommended requests above: "+
+			"it includes the containers' saving, do not add the two\n", len(res.Nodes), totalsText(&nodeTotals))
 	}
 	return nil
 }

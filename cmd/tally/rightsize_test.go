@@ -274,6 +274,12 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	if !regexp.MustCompile(`report\s+0\.04\s`).MatchString(out.String()) || !strings.Contains(out.String(), "none (remove the group)") {
 		t.Errorf("want 0.04 replicas and an emptied group named:\n%s", out.String())
 	}
+	// The node plans' saving has its total too, said to include the
+	// containers' (the plans pack the pods at the recommended requests):
+	// a reader adding the two totals counted the containers' twice.
+	if !strings.Contains(out.String(), "\n1 node groups; total saving 140 USD a month with the pods at the recommended requests above: it includes the containers' saving, do not add the two\n") {
+		t.Errorf("want the node plans' total, said to include the containers':\n%s", out.String())
+	}
 }
 
 // rightsizeJSON runs tally rightsize --format json (not stored, no node
