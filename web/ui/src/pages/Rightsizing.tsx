@@ -96,7 +96,7 @@ export function Rightsizing(_: { me: Me }) {
         <>
           <div class="stats">
             <Stat label="Containers: savings a month" value={total('containers')} />
-            <Stat label="Nodes: savings a month" value={total('nodes')} />
+            <Stat label="Nodes: savings a month (the containers' included)" value={total('nodes')} />
             <Stat label="Recommendations" value={String(d.containers.length + d.nodes.length)} />
           </div>
           <Card title="Containers">
