@@ -110,6 +110,9 @@ type Recommendation struct {
 	Confidence float64 `json:"confidenceDays"`
 	// Notes say what shaped the recommendation (HPA, OOM bump, trend, minimums).
 	Notes []string `json:"notes,omitempty"`
+	// OOMKills counts the OOM kills in the history it was made from: the
+	// container needed more memory than its limit.
+	OOMKills int `json:"oomKills,omitempty"`
 }
 
 // MinConfidentDays is the least history, in days of confidence, that a

@@ -90,6 +90,9 @@ func TestProfileOOMBumpTrendHPAMinimums(t *testing.T) {
 	if want := "1 OOM kill(s) at up to 2Gi: request and limit raised to at least 2458Mi"; !slices.Contains(r.Notes, want) {
 		t.Errorf("notes %q; want %q", r.Notes, want)
 	}
+	if r.OOMKills != 1 {
+		t.Errorf("OOMKills %d, want 1", r.OOMKills)
+	}
 
 	leak := h
 	leak.Samples = append([]Sample(nil), h.Samples...)

@@ -533,6 +533,17 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
 			low, rightsizing.MinConfidentDays)
 	}
+	var oom []string
+	for _, c := range res.Containers {
+		if n := c.Recommendation.OOMKills; n > 0 {
+			oom = append(oom, fmt.Sprintf("%s/%s/%s (%d kills, memory limit %s → %s)", c.Workload.Cluster, c.Workload, c.Container, n,
+				limitOrNone(c.Current.MemoryLimit), limitOrNone(c.Recommendation.Resources.MemoryLimit)))
+		}
+	}
+	if len(oom) > 0 {
+		// Listed apart: their saving may be small, their risk is not.
+		fmt.Fprintf(a.stdout, "%d containers were OOM-killed in the history; apply these first, they raise memory: %s\n", len(oom), strings.Join(oom, "; "))
+	}
 	if n := len(res.Skipped); n > 0 {
 		var names []string
 		for _, s := range res.Skipped {

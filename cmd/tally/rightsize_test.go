@@ -256,6 +256,8 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 		{Workload: tally.WorkloadRef{Cluster: "eu", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
 			MonthlySavings: tally.MustParseMoney("50", "EUR")},
 		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}, Container: "web", Replicas: 1,
+			Current:        rightsizing.Resources{MemoryLimit: 512 << 20},
+			Recommendation: rightsizing.Recommendation{Resources: rightsizing.Resources{MemoryLimit: 666 << 20}, OOMKills: 84},
 			MonthlySavings: tally.MustParseMoney("10", "USD")},
 		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindCronJob, Name: "report"}, Container: "report", Replicas: 0.04,
 			MonthlySavings: tally.MustParseMoney("0", "USD")},
@@ -273,6 +275,11 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	// group the plan empties says so (the cell was blank).
 	if !regexp.MustCompile(`report\s+0\.04\s`).MatchString(out.String()) || !strings.Contains(out.String(), "none (remove the group)") {
 		t.Errorf("want 0.04 replicas and an emptied group named:\n%s", out.String())
+	}
+	// An OOM-killed container's small saving does not hide it: it is named
+	// below the table, to be applied first.
+	if !strings.Contains(out.String(), "\n1 containers were OOM-killed in the history; apply these first, they raise memory: us/shop/Deployment/web/web (84 kills, memory limit 512Mi → 666Mi)\n") {
+		t.Errorf("want the OOM-killed container named:\n%s", out.String())
 	}
 	// The node plans' saving has its total too, said to include the
 	// containers' (the plans pack the pods at the recommended requests):
