@@ -494,14 +494,14 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	case "csv":
 		cw := csv.NewWriter(a.stdout)
 		cw.Write([]string{"cluster", "namespace", "kind", "workload", "container", "replicas", "cpu_request", "cpu_request_recommended",
-			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency"})
+			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency", "container_kind", "oom_kills"})
 		for _, c := range res.Containers {
 			r := c.Recommendation.Resources
 			cw.Write([]string{csvtable.Text(string(c.Workload.Cluster)), csvtable.Text(c.Workload.Namespace), csvtable.Text(c.Workload.Kind), csvtable.Text(c.Workload.Name),
 				csvtable.Text(c.Container), f64(c.Replicas),
 				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
 				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
-				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency())})
+				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency()), c.ContainerKind, strconv.Itoa(c.Recommendation.OOMKills)})
 		}
 		cw.Flush()
 		return cw.Error()

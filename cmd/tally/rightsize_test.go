@@ -591,6 +591,17 @@ func TestRightsizeCSVNeutralizesFormulas(t *testing.T) {
 	if recs[1][4] != "'"+hostile {
 		t.Errorf("container cell %q, want the name after a quote", recs[1][4])
 	}
+	// A native sidecar and an OOM-killed container are told apart in the
+	// CSV as in the patches and the table (their columns were missing).
+	res.Containers[0].ContainerKind, res.Containers[0].Recommendation.OOMKills = tally.ContainerSidecar, 3
+	out.Reset()
+	if err := writeRecommendations(a, res, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := csv.NewReader(&out).ReadAll(); err != nil || len(recs) != 2 || strings.Join(recs[0][15:], ",") != "container_kind,oom_kills" ||
+		strings.Join(recs[1][15:], ",") != "sidecar,3" {
+		t.Errorf("csv %v %v: want container_kind sidecar and oom_kills 3 last", recs, err)
+	}
 }
 
 // TestRightsizeBacktestZeroDurations: --warmup 0s and --every 0s were read
