@@ -1,6 +1,7 @@
 package rightsizing
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,25 @@ func TestPlanBatchNodesAveragesOverTheHistory(t *testing.T) {
 	}
 	if !strings.Contains(plan.Explanation, "the group's minimum size must be 0") {
 		t.Errorf("explanation does not say the group must scale to zero between runs: %s", plan.Explanation)
+	}
+	// The stored record says the amounts are averages, with the nodes that
+	// ran on average.
+	rec, err := plan.Record(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cur, planned struct {
+		Monthly      tally.Money
+		AverageNodes float64
+	}
+	if err := json.Unmarshal(rec.Current, &cur); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(rec.Recommended, &planned); err != nil {
+		t.Fatal(err)
+	}
+	if cur.AverageNodes != 1.1 || planned.AverageNodes != 0.25 || cur.Monthly.Decimal() != "160.6" || planned.Monthly.Decimal() != "29.2" {
+		t.Errorf("record: current %s, recommended %s: want averageNodes 1.1 and 0.25 beside 160.6 and 29.2", rec.Current, rec.Recommended)
 	}
 }
 

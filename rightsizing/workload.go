@@ -145,12 +145,19 @@ func limitText(l int64) string {
 
 // Record returns the plan as a stored recommendation of kind tally.RecommendNode.
 func (p *NodePlan) Record(now time.Time) (tally.Recommendation, error) {
-	cur, err := json.Marshal(map[string]any{"nodes": p.Current, "monthly": p.CurrentMonthly})
+	current := map[string]any{"nodes": p.Current, "monthly": p.CurrentMonthly}
+	planned := map[string]any{"nodes": p.Planned, "monthly": p.PlannedMonthly,
+		"cpuUtilization": p.CPUUtilization, "memoryUtilization": p.MemoryUtilization}
+	if a := p.Averaged; a != nil {
+		// The amounts are averages over the history: the nodes that ran on
+		// average, beside the nodes at the end and at the peak.
+		current["averageNodes"], planned["averageNodes"], current["over"] = a.CurrentNodes, a.PlannedNodes, a.Over
+	}
+	cur, err := json.Marshal(current)
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
-	rec, err := json.Marshal(map[string]any{"nodes": p.Planned, "monthly": p.PlannedMonthly,
-		"cpuUtilization": p.CPUUtilization, "memoryUtilization": p.MemoryUtilization})
+	rec, err := json.Marshal(planned)
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
