@@ -2,6 +2,7 @@ package rightsizing
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -187,4 +188,53 @@ func AverageReplicas(h *History, from, to time.Time) float64 {
 		}
 	}
 	return running.Seconds() / to.Sub(from).Seconds()
+}
+
+// ReplicaRange returns how many of the workload's pods ran together over
+// the history's samples, low and high: the 10th and 90th percentiles over
+// time of the number of samples covering each moment (each sample stands
+// for its span). Pods replaced in a rollout overlap briefly and move
+// neither; an autoscaler that scales the workload with its load moves
+// both apart.
+func ReplicaRange(h *History) (low, high int) {
+	type event struct {
+		at time.Time
+		d  int
+	}
+	events := make([]event, 0, 2*len(h.Samples))
+	for _, s := range h.Samples {
+		events = append(events, event{s.Start, 1}, event{s.Start.Add(s.span()), -1})
+	}
+	slices.SortFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
+	ran := map[int]time.Duration{} // replicas → how long that many ran
+	var total time.Duration
+	n := 0
+	for i, e := range events {
+		if i > 0 && n > 0 {
+			d := e.at.Sub(events[i-1].at)
+			ran[n] += d
+			total += d
+		}
+		n += e.d
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	counts := make([]int, 0, len(ran))
+	for c := range ran {
+		counts = append(counts, c)
+	}
+	slices.Sort(counts)
+	var run time.Duration
+	low, high = -1, -1
+	for _, c := range counts {
+		run += ran[c]
+		if low < 0 && run >= total/10 {
+			low = c
+		}
+		if high < 0 && run >= total*9/10 {
+			high = c
+		}
+	}
+	return low, high
 }

@@ -39,6 +39,10 @@ type ContainerResult struct {
 	Recommendation Recommendation `json:"recommendation"`
 	Prices         UnitPrices     `json:"prices"`
 	MonthlySavings tally.Money    `json:"monthlySavings"`
+	// ReplicasVary is the 10th and 90th percentiles of its replica count
+	// over time when they are far apart and no HPA was given: an
+	// autoscaler seems to scale it (see RecommendContainers).
+	ReplicasVary []int `json:"replicasVary,omitempty"`
 }
 
 // Target names the container as recommendations are stored:
@@ -66,8 +70,19 @@ func RecommendContainers(inputs []ContainerInput, r Recommender, pricer Pricer, 
 		if h := in.History.HPA; h != nil && h.CPUTargetUtilization > 0 {
 			rec.Notes = append(rec.Notes, fmt.Sprintf("replicas %.1f on average; savings assume the HPA keeps that count", replicas))
 		}
-		out = append(out, ContainerResult{Workload: in.Workload, Container: in.Container, ContainerKind: in.ContainerKind, Strategy: r.Name(),
-			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)})
+		res := ContainerResult{Workload: in.Workload, Container: in.Container, ContainerKind: in.ContainerKind, Strategy: r.Name(),
+			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)}
+		if k := in.Workload.Kind; in.History.HPA == nil && k != tally.KindJob && k != tally.KindCronJob && k != tally.KindDaemonSet {
+			if low, high := ReplicaRange(&in.History); high >= low+2 && float64(high) >= 1.5*float64(low) {
+				// Not told of an autoscaler, but one seems to scale it: a
+				// smaller CPU request makes an HPA on CPU add replicas.
+				res.ReplicasVary = []int{low, high}
+				res.Recommendation.Notes = append(res.Recommendation.Notes, fmt.Sprintf(
+					"replicas ranged from %d to %d (10th to 90th percentile over time): an autoscaler seems to scale it; if an HPA scales it on CPU or memory, "+
+						"a smaller request makes it add replicas, so the request must keep usage at its target utilization and the saving is not certain", low, high))
+			}
+		}
+		out = append(out, res)
 	}
 	return out, nil
 }

@@ -544,6 +544,19 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		// Listed apart: their saving may be small, their risk is not.
 		fmt.Fprintf(a.stdout, "%d containers were OOM-killed in the history; apply these first, they raise memory: %s\n", len(oom), strings.Join(oom, "; "))
 	}
+	var scaled []string
+	seen := map[tally.WorkloadRef]bool{}
+	for _, c := range res.Containers {
+		if r := c.ReplicasVary; len(r) == 2 && !seen[c.Workload] {
+			seen[c.Workload] = true
+			scaled = append(scaled, fmt.Sprintf("%s/%s (%d–%d)", c.Workload.Cluster, c.Workload, r[0], r[1]))
+		}
+	}
+	if len(scaled) > 0 {
+		slices.Sort(scaled)
+		fmt.Fprintf(a.stdout, "%d workloads' replica counts varied as an autoscaler's do; if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT "+
+			"(a smaller request makes an HPA on CPU add replicas): %s\n", len(scaled), strings.Join(scaled, "; "))
+	}
 	if n := len(res.Skipped); n > 0 {
 		var names []string
 		for _, s := range res.Skipped {

@@ -252,7 +252,7 @@ func TestRightsizeBacktestBundledTraces(t *testing.T) {
 func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
 		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
-			MonthlySavings: tally.MustParseMoney("100", "USD")},
+			ReplicasVary: []int{4, 10}, MonthlySavings: tally.MustParseMoney("100", "USD")},
 		{Workload: tally.WorkloadRef{Cluster: "eu", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
 			MonthlySavings: tally.MustParseMoney("50", "EUR")},
 		{Workload: tally.WorkloadRef{Cluster: "us", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}, Container: "web", Replicas: 1,
@@ -280,6 +280,11 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	// below the table, to be applied first.
 	if !strings.Contains(out.String(), "\n1 containers were OOM-killed in the history; apply these first, they raise memory: us/shop/Deployment/web/web (84 kills, memory limit 512Mi → 666Mi)\n") {
 		t.Errorf("want the OOM-killed container named:\n%s", out.String())
+	}
+	// A workload whose replicas varied as an autoscaler's do is named,
+	// with --hpa to say so: its CPU saving is not certain.
+	if !strings.Contains(out.String(), "\n1 workloads' replica counts varied as an autoscaler's do; if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT (a smaller request makes an HPA on CPU add replicas): us/shop/Deployment/api (4–10)\n") {
+		t.Errorf("want the workload whose replicas varied named:\n%s", out.String())
 	}
 	// The node plans' saving has its total too, said to include the
 	// containers' (the plans pack the pods at the recommended requests):
