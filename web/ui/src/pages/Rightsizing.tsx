@@ -18,7 +18,8 @@ function risk(r: Recommendation): { level: string; text: string } {
   const memCut = cur.memoryRequestBytes ? 1 - rec.memoryRequestBytes / cur.memoryRequestBytes : 0
   let level = 'low'
   if (days < 3 || memCut > 0.5 || notes.some((n) => /oom/i.test(n))) level = 'high'
-  else if (days < 7 || memCut > 0.3) level = 'medium'
+  // A workload an autoscaler seems to scale (no HPA given): its CPU saving is not certain.
+  else if (days < 7 || memCut > 0.3 || notes.some((n) => /autoscaler seems to scale/.test(n))) level = 'medium'
   // Rounded down, as the CLI says it: 2.996 days are under 3 and read 2.9, not 3.0.
   const tenths = (v: number) => (Math.floor(v * 10 + 1e-6) / 10).toFixed(1)
   const span = days < 1 ? `${tenths(days * 24)} hours` : `${tenths(days)} days`
