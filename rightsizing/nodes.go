@@ -71,6 +71,11 @@ type PodRequest struct {
 	// Node is the node the pod runs on now (one of the group's
 	// NodeCount.Names), or "" when unknown.
 	Node string `json:"node,omitempty"`
+	// Spread, when set, keeps the pod off any node holding another pod of
+	// the same Spread: a StatefulSet's replicas (a database's, a broker's)
+	// run apart, with pod anti-affinity, so that one node's loss does not
+	// take several members.
+	Spread string `json:"spread,omitempty"`
 }
 
 // PlannedNodes are nodes of one type and purchase option in a plan.
@@ -117,10 +122,11 @@ type bin struct {
 	cpu      float64 // requested
 	memory   int64
 	podNames []string
+	spread   []string // the Spread of its pods that have one
 }
 
 func (b *bin) fits(p PodRequest) bool {
-	return b.cpu+p.CPU <= b.c.cpu+1e-9 && b.memory+p.Memory <= b.c.memory
+	return b.cpu+p.CPU <= b.c.cpu+1e-9 && b.memory+p.Memory <= b.c.memory && (p.Spread == "" || !slices.Contains(b.spread, p.Spread))
 }
 
 func fitsEmpty(c *candidate, p PodRequest) bool { return p.CPU <= c.cpu+1e-9 && p.Memory <= c.memory }
@@ -336,6 +342,16 @@ func cheapestPacking(pods []PodRequest, cands []candidate) (best []*bin, unplace
 
 func (b *bin) add(p PodRequest) {
 	b.cpu, b.memory, b.podNames = b.cpu+p.CPU, b.memory+p.Memory, append(b.podNames, p.Name)
+	if p.Spread != "" {
+		b.spread = append(b.spread, p.Spread)
+	}
+}
+
+// newBin opens a node of candidate c holding pod p.
+func newBin(c *candidate, p PodRequest) *bin {
+	b := &bin{c: c}
+	b.add(p)
+	return b
 }
 
 // ffd places pods (sorted) first-fit onto nodes of type def; a pod that does
@@ -354,7 +370,7 @@ func ffd(pods []PodRequest, def *candidate, cands []candidate) (bins []*bin, unp
 			unplaced = append(unplaced, p.Name)
 			continue
 		}
-		bins = append(bins, &bin{c: c, cpu: p.CPU, memory: p.Memory, podNames: []string{p.Name}})
+		bins = append(bins, newBin(c, p))
 	}
 	return bins, unplaced
 }
@@ -391,7 +407,7 @@ func ffdEfficient(pods []PodRequest, cands []candidate, totCPU float64, totMem i
 			var value float64
 			for k := i; k < len(pods); k++ {
 				if q := pods[k]; !placed[k] && trial.fits(q) {
-					trial.cpu, trial.memory = trial.cpu+q.CPU, trial.memory+q.Memory
+					trial.add(q)
 					if totCPU > 0 {
 						value += q.CPU / totCPU
 					}
@@ -410,7 +426,7 @@ func ffdEfficient(pods []PodRequest, cands []candidate, totCPU float64, totMem i
 			unplaced = append(unplaced, p.Name)
 			continue
 		}
-		bins = append(bins, &bin{c: pick, cpu: p.CPU, memory: p.Memory, podNames: []string{p.Name}})
+		bins = append(bins, newBin(pick, p))
 		placed[i] = true
 	}
 	return bins, unplaced

@@ -174,7 +174,13 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			dsPerNode[key] = [2]float64{d[0] + cpu, d[1] + float64(mem)}
 			continue
 		}
-		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName})
+		req := rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName}
+		if p.OwnerKind == tally.KindStatefulSet {
+			// Its replicas run apart (a database's, a broker's): one node
+			// each, as their pod anti-affinity has them.
+			req.Spread = p.Workload().String()
+		}
+		podsOf[k] = append(podsOf[k], req)
 	}
 	var goneKeys []groupKey
 	for k := range batchOf {

@@ -134,3 +134,48 @@ func TestPodRequestsCountInitContainersAsTheSchedulerDoes(t *testing.T) {
 		t.Errorf("pod requests %.2f cores, %d MiB; want 2.50 cores, 1280 MiB", cpu, mem>>20)
 	}
 }
+
+// A StatefulSet's replicas are planned on nodes of their own (its pods
+// carry a Spread): two database replicas were packed onto one node.
+func TestRightsizePlansStatefulSetReplicasApart(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	var pods []tally.Pod
+	var usage []tally.ContainerUsage
+	for _, n := range []string{"n1", "n2"} {
+		uid := "db-" + n
+		pods = append(pods, tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: uid, UID: uid}, NodeName: n,
+			OwnerKind: tally.KindStatefulSet, OwnerName: "db", ValidFrom: start.Add(-time.Hour),
+			Containers: []tally.Container{{Name: "db", CPURequest: 1, MemoryRequest: 1 << 30, MemoryLimit: 2 << 30}}})
+		for at := start; at.Before(until); at = at.Add(5 * time.Minute) {
+			usage = append(usage, tally.ContainerUsage{Cluster: "prod", Interval: tally.Window{Start: at, End: at.Add(5 * time.Minute)}, PodUID: uid,
+				Container: "db", NodeName: n, CPUCoreSeconds: 0.95 * 300, MemoryWorkingSetAvg: 900 << 20, MemoryWorkingSetMax: 900 << 20})
+		}
+	}
+	if err := db.UpsertPods(ctx, pods); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertUsage(ctx, usage); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--format", "json", "--no-store"},
+		&out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(res.Nodes) != 1 {
+		t.Fatalf("plans %+v, want the general group's", res.Nodes)
+	}
+	n := 0
+	for _, p := range res.Nodes[0].Planned {
+		n += p.Count
+	}
+	if n < 2 {
+		t.Errorf("general group planned on %d node(s): %s; want the two db replicas apart", n, res.Nodes[0].Explanation)
+	}
+}
