@@ -54,7 +54,12 @@ type AgentPod struct {
 
 // AgentContainer is a container's spec: requests and limits.
 type AgentContainer struct {
-	Name          string  `json:"name"`
+	Name string `json:"name"`
+	// Kind is where the pod's spec declares it: "" for spec.containers,
+	// "init" for a classic init container, "sidecar" for an init container
+	// with restartPolicy Always (ContainerRegular, ContainerInit,
+	// ContainerSidecar). Older agents send only spec.containers.
+	Kind          string  `json:"kind,omitempty"`
 	ID            string  `json:"id,omitempty"` // runtime container id (64 hex)
 	Image         string  `json:"image,omitempty"`
 	CPURequest    float64 `json:"cpuRequest"` // cores

@@ -98,7 +98,9 @@ func (p *Pod) Workload() WorkloadRef {
 
 // Container is a container's spec. Zero limits mean no limit.
 type Container struct {
-	Name          string  `json:"name"`
+	Name string `json:"name"`
+	// Kind is ContainerRegular (""), ContainerInit or ContainerSidecar.
+	Kind          string  `json:"kind,omitempty"`
 	ContainerID   string  `json:"containerId"`
 	Image         string  `json:"image"`
 	CPURequest    float64 `json:"cpuRequestCores"`
@@ -106,6 +108,29 @@ type Container struct {
 	MemoryRequest int64   `json:"memoryRequestBytes"`
 	MemoryLimit   int64   `json:"memoryLimitBytes"`
 	GPURequest    int     `json:"gpuRequest"`
+}
+
+// Container kinds: where a container is declared in its pod's spec.
+const (
+	// ContainerRegular is a container of spec.containers (the main
+	// container, or a sidecar declared beside it): it runs for the pod's
+	// lifetime.
+	ContainerRegular = ""
+	// ContainerInit is a classic init container (spec.initContainers
+	// without restartPolicy Always): it runs to completion, one after
+	// another, before the pod's containers start. Its requests count
+	// towards the pod's only while it runs (the pod reserves the larger of
+	// its init containers' and its containers' requests).
+	ContainerInit = "init"
+	// ContainerSidecar is a native sidecar (spec.initContainers with
+	// restartPolicy Always, Kubernetes 1.29+): it starts before the pod's
+	// containers and runs beside them for the pod's lifetime.
+	ContainerSidecar = "sidecar"
+)
+
+// ValidContainerKind reports whether k is a container kind.
+func ValidContainerKind(k string) bool {
+	return k == ContainerRegular || k == ContainerInit || k == ContainerSidecar
 }
 
 // ContainerUsage is a container's exact usage over an interval, from cgroup

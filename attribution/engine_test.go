@@ -193,6 +193,23 @@ func TestGoldenScenarios(t *testing.T) {
 				line("BoxUsage", "i-1", "3", "3", t0, h, nil)
 		},
 		want: map[string]string{"train/gpu": "1", "train/cpu": "0.5", "__idle__/gpu": "0", "__idle__/ram": "0.5"},
+	}, {
+		// A classic init container ran 6 minutes at 1 core and 0.5 GiB
+		// before the app started: its request is held only while it runs,
+		// so it is charged its usage (0.1 core-hours, 0.05 GiB-hours), not
+		// its request for the pod's hour. A native sidecar runs beside the
+		// app all the hour and is charged its request like it.
+		name: "init container and native sidecar",
+		build: func() *scenario {
+			return newScenario().node("n1", "i-1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{}).
+				pod("a", "pa", "n1", t0.Add(-time.Hour), time.Time{}, cont("app", 1, 4*gib),
+					tally.Container{Name: "migrate", Kind: tally.ContainerInit, CPURequest: 1, MemoryRequest: 2 * gib},
+					tally.Container{Name: "proxy", Kind: tally.ContainerSidecar, CPURequest: 0.5, MemoryRequest: 1 * gib}).
+				usage("pa", "migrate", 360, 0.5*gib*360).
+				line("BoxUsage", "i-1", "1", "1", t0, h, nil)
+		},
+		want: map[string]string{"app/cpu": "0.25", "app/ram": "0.25", "migrate/cpu": "0.025", "migrate/ram": "0.003125",
+			"proxy/cpu": "0.125", "proxy/ram": "0.0625", "__idle__/cpu": "0.1", "__idle__/ram": "0.184375"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -133,9 +133,13 @@ func (e *Engine) tenants(ix *index, n *tally.Node, h tally.Hour) []tenant {
 		for i := range p.Containers {
 			c := &p.Containers[i]
 			t := tenant{pod: p, container: c, seconds: secs}
-			t.cpu.request = c.CPURequest * secs
-			t.ram.request = float64(c.MemoryRequest) * secs
-			t.gpu.request = float64(c.GPURequest) * secs
+			if c.Kind != tally.ContainerInit {
+				// A classic init container holds its request only while it
+				// runs, before the others start: it is charged its usage.
+				t.cpu.request = c.CPURequest * secs
+				t.ram.request = float64(c.MemoryRequest) * secs
+				t.gpu.request = float64(c.GPURequest) * secs
+			}
 			if u, ok := ix.usage[usageKey{p.Ref.Cluster, p.Ref.UID, c.Name, h}]; ok {
 				t.cpu.usage = u.CPUCoreSeconds
 				t.ram.usage = u.MemoryByteSeconds

@@ -394,10 +394,10 @@ type podColumns struct {
 	from                                                           []time.Time
 	to                                                             []*time.Time
 	// The containers.
-	cc, cuid, cname, cid, cimage []string
-	creq, clim                   []float64
-	mreq, mlim                   []int64
-	gpu                          []int32
+	cc, cuid, cname, cid, cimage, ckind []string
+	creq, clim                          []float64
+	mreq, mlim                          []int64
+	gpu                                 []int32
 }
 
 func podColumnsOf(pods []tally.Pod) *podColumns {
@@ -413,6 +413,7 @@ func podColumnsOf(pods []tally.Pod) *podColumns {
 		c.labels[i], c.annotations[i] = jsonText(p.Labels), jsonText(p.Annotations)
 		for _, k := range p.Containers {
 			c.cc, c.cuid, c.cname, c.cid, c.cimage = append(c.cc, string(p.Ref.Cluster)), append(c.cuid, p.Ref.UID), append(c.cname, k.Name), append(c.cid, k.ContainerID), append(c.cimage, k.Image)
+			c.ckind = append(c.ckind, k.Kind)
 			c.creq, c.clim, c.mreq, c.mlim, c.gpu = append(c.creq, k.CPURequest), append(c.clim, k.CPULimit), append(c.mreq, k.MemoryRequest), append(c.mlim, k.MemoryLimit), append(c.gpu, int32(k.GPURequest))
 		}
 	}
@@ -454,17 +455,17 @@ func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
 	}
 	_, err = tx.Exec(ctx, `
 		INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
-			memory_request_bytes, memory_limit_bytes, gpu_request)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::int8[], $9::int8[], $10::int4[])
+			memory_request_bytes, memory_limit_bytes, gpu_request, kind)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::int8[], $9::int8[], $10::int4[], $11::text[])
 		ON CONFLICT (cluster_id, pod_uid, name) DO UPDATE SET container_id = excluded.container_id, image = excluded.image,
 			cpu_request_cores = excluded.cpu_request_cores, cpu_limit_cores = excluded.cpu_limit_cores,
 			memory_request_bytes = excluded.memory_request_bytes, memory_limit_bytes = excluded.memory_limit_bytes,
-			gpu_request = excluded.gpu_request
+			gpu_request = excluded.gpu_request, kind = excluded.kind
 		WHERE (containers.container_id, containers.image, containers.cpu_request_cores, containers.cpu_limit_cores,
-			containers.memory_request_bytes, containers.memory_limit_bytes, containers.gpu_request)
+			containers.memory_request_bytes, containers.memory_limit_bytes, containers.gpu_request, containers.kind)
 			IS DISTINCT FROM (excluded.container_id, excluded.image, excluded.cpu_request_cores, excluded.cpu_limit_cores,
-			excluded.memory_request_bytes, excluded.memory_limit_bytes, excluded.gpu_request)`,
-		c.cc, c.cuid, c.cname, c.cid, c.cimage, c.creq, c.clim, c.mreq, c.mlim, c.gpu)
+			excluded.memory_request_bytes, excluded.memory_limit_bytes, excluded.gpu_request, excluded.kind)`,
+		c.cc, c.cuid, c.cname, c.cid, c.cimage, c.creq, c.clim, c.mreq, c.mlim, c.gpu, c.ckind)
 	if err != nil {
 		return fmt.Errorf("upsert %d containers: %w", len(c.cc), err)
 	}

@@ -51,7 +51,7 @@ func recordAgentLifetimesTx(ctx context.Context, tx pgx.Tx, in tally.AgentIngest
 		n.Region, lifecycle(n.Lifecycle), n.CPUCores, n.MemoryBytes, n.GPUs, n.AllocatableCPU, n.AllocatableMemory,
 		jsonMap(n.Labels, false), n.ValidFrom, nullTime(n.ValidTo), newNode,
 		pods.uid, pods.node, pods.kind, pods.owner, pods.labels, pods.from, pods.to, newPods,
-		pods.cuid, pods.cname, pods.cimage, pods.creq, pods.mreq, pods.gpu)
+		pods.cuid, pods.cname, pods.cimage, pods.creq, pods.mreq, pods.gpu, pods.ckind)
 	if err != nil {
 		return fmt.Errorf("compare node %s and %d pods with the stored: %w", n.Name, len(in.Pods), err)
 	}
@@ -92,7 +92,8 @@ func ignoreNoRows(err error) error {
 // infinity) whose attribution writing the node ($1 … $16 as nodeArgs,
 // $17 inserted by the lock) and the pods ($18 … $24: uid, node, owner
 // kind and name, labels, lifetime; $25 those inserted by the lock; $26 …
-// $31: their containers' pod, name, image, CPU, memory and GPU requests)
+// $32: their containers' pod, name, image, CPU, memory and GPU requests
+// and kind)
 // changes, from their stored rows, which upsertNodesTx and upsertPodsTx
 // then update: a new row, or one whose spec attribution reads changes, for
 // its whole lifetime before and after; a lifetime started earlier, from
@@ -143,12 +144,12 @@ const agentLifetimeChangesSQL = `
 			p.pod_uid = ANY($25::text[])
 			  OR (p.node_name, p.owner_kind, p.owner_name, p.labels) IS DISTINCT FROM (i.node, i.k, i.o, i.l::jsonb)
 			  OR EXISTS (
-				SELECT 1 FROM unnest($26::text[], $27::text[], $28::text[], $29::float8[], $30::int8[], $31::int4[])
-					AS ci(u, name, image, cpu, mem, gpu)
+				SELECT 1 FROM unnest($26::text[], $27::text[], $28::text[], $29::float8[], $30::int8[], $31::int4[], $32::text[])
+					AS ci(u, name, image, cpu, mem, gpu, kind)
 				LEFT JOIN containers c ON c.cluster_id = $1 AND c.pod_uid = ci.u AND c.name = ci.name
 				WHERE ci.u = p.pod_uid
-				  AND (c.name IS NULL OR (c.image, c.cpu_request_cores, c.memory_request_bytes, c.gpu_request)
-					IS DISTINCT FROM (ci.image, ci.cpu::numeric, ci.mem, ci.gpu))) AS whole,
+				  AND (c.name IS NULL OR (c.image, c.cpu_request_cores, c.memory_request_bytes, c.gpu_request, c.kind)
+					IS DISTINCT FROM (ci.image, ci.cpu::numeric, ci.mem, ci.gpu, ci.kind))) AS whole,
 			false AS days, false AS rival_before, false AS rival_after
 		FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[])
 			AS i(u, node, k, o, l, f, e)

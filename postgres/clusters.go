@@ -127,13 +127,13 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 		for _, c := range p.Containers {
 			b.Queue(`
 				INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
-					memory_request_bytes, memory_limit_bytes, gpu_request)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+					memory_request_bytes, memory_limit_bytes, gpu_request, kind)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				ON CONFLICT (cluster_id, pod_uid, name) DO UPDATE SET container_id = excluded.container_id, image = excluded.image,
 					cpu_request_cores = excluded.cpu_request_cores, cpu_limit_cores = excluded.cpu_limit_cores,
 					memory_request_bytes = excluded.memory_request_bytes, memory_limit_bytes = excluded.memory_limit_bytes,
-					gpu_request = excluded.gpu_request`,
-				p.Ref.Cluster, p.Ref.UID, c.Name, c.ContainerID, c.Image, c.CPURequest, c.CPULimit, c.MemoryRequest, c.MemoryLimit, c.GPURequest)
+					gpu_request = excluded.gpu_request, kind = excluded.kind`,
+				p.Ref.Cluster, p.Ref.UID, c.Name, c.ContainerID, c.Image, c.CPURequest, c.CPULimit, c.MemoryRequest, c.MemoryLimit, c.GPURequest, c.Kind)
 		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -180,7 +180,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 	}
 	rows, err = db.pool.Query(ctx, `
 		SELECT c.cluster_id, c.pod_uid, c.name, c.container_id, c.image, c.cpu_request_cores::float8, c.cpu_limit_cores::float8,
-			c.memory_request_bytes, c.memory_limit_bytes, c.gpu_request
+			c.memory_request_bytes, c.memory_limit_bytes, c.gpu_request, c.kind
 		FROM containers c JOIN pods p USING (cluster_id, pod_uid)
 		WHERE `+alive+`
 		ORDER BY c.cluster_id, c.pod_uid, c.name`, cluster, w.Start, w.End)
@@ -190,7 +190,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 	var clusterID, podUID string
 	var c tally.Container
 	_, err = pgx.ForEachRow(rows, []any{&clusterID, &podUID, &c.Name, &c.ContainerID, &c.Image, &c.CPURequest, &c.CPULimit,
-		&c.MemoryRequest, &c.MemoryLimit, &c.GPURequest}, func() error {
+		&c.MemoryRequest, &c.MemoryLimit, &c.GPURequest, &c.Kind}, func() error {
 		if i, ok := index[[2]string{clusterID, podUID}]; ok {
 			pods[i].Containers = append(pods[i].Containers, c)
 		}

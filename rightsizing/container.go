@@ -1,7 +1,9 @@
 package rightsizing
 
 import (
-	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -109,6 +111,9 @@ type Recommendation struct {
 	Confidence float64 `json:"confidenceDays"`
 	// Notes say what shaped the recommendation (HPA, OOM bump, trend, minimums).
 	Notes []string `json:"notes,omitempty"`
+	// OOMKills counts the OOM kills in the history it was made from: the
+	// container needed more memory than its limit.
+	OOMKills int `json:"oomKills,omitempty"`
 }
 
 // MinConfidentDays is the least history, in days of confidence, that a
@@ -122,12 +127,26 @@ const MinConfidentDays = 3
 func (r *Recommendation) LowConfidence() bool { return r.Confidence < MinConfidentDays }
 
 // FormatHistory formats days of history (a confidence) for people: hours
-// below a day ("1.0 hours"), days otherwise ("14.0 days").
+// below a day ("1.0 hours"), days otherwise ("14.0 days"), rounded down to
+// a tenth, so that history under MinConfidentDays never reads as 3.0 days.
 func FormatHistory(days float64) string {
+	n, unit := historyTenths(days)
+	return n + " " + unit
+}
+
+// FormatHistoryShort is FormatHistory for a table column: "14.0d", "1.0h".
+func FormatHistoryShort(days float64) string {
+	n, unit := historyTenths(days)
+	return n + unit[:1]
+}
+
+func historyTenths(days float64) (string, string) {
+	v, unit := days, "days"
 	if days < 1 {
-		return fmt.Sprintf("%.1f hours", days*24)
+		v, unit = days*24, "hours"
 	}
-	return fmt.Sprintf("%.1f days", days)
+	// Down to a tenth (with a margin for float error: 1/24 of a day is 1.0 hours).
+	return strconv.FormatFloat(math.Floor(v*10+1e-6)/10, 'f', 1, 64), unit
 }
 
 // Recommender recommends resources for one container from its history, at now.
@@ -169,4 +188,53 @@ func AverageReplicas(h *History, from, to time.Time) float64 {
 		}
 	}
 	return running.Seconds() / to.Sub(from).Seconds()
+}
+
+// ReplicaRange returns how many of the workload's pods ran together over
+// the history's samples, low and high: the 10th and 90th percentiles over
+// time of the number of samples covering each moment (each sample stands
+// for its span). Pods replaced in a rollout overlap briefly and move
+// neither; an autoscaler that scales the workload with its load moves
+// both apart.
+func ReplicaRange(h *History) (low, high int) {
+	type event struct {
+		at time.Time
+		d  int
+	}
+	events := make([]event, 0, 2*len(h.Samples))
+	for _, s := range h.Samples {
+		events = append(events, event{s.Start, 1}, event{s.Start.Add(s.span()), -1})
+	}
+	slices.SortFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
+	ran := map[int]time.Duration{} // replicas → how long that many ran
+	var total time.Duration
+	n := 0
+	for i, e := range events {
+		if i > 0 && n > 0 {
+			d := e.at.Sub(events[i-1].at)
+			ran[n] += d
+			total += d
+		}
+		n += e.d
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	counts := make([]int, 0, len(ran))
+	for c := range ran {
+		counts = append(counts, c)
+	}
+	slices.Sort(counts)
+	var run time.Duration
+	low, high = -1, -1
+	for _, c := range counts {
+		run += ran[c]
+		if low < 0 && run >= total/10 {
+			low = c
+		}
+		if high < 0 && run >= total*9/10 {
+			high = c
+		}
+	}
+	return low, high
 }

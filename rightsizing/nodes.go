@@ -71,6 +71,11 @@ type PodRequest struct {
 	// Node is the node the pod runs on now (one of the group's
 	// NodeCount.Names), or "" when unknown.
 	Node string `json:"node,omitempty"`
+	// Spread, when set, keeps the pod off any node holding another pod of
+	// the same Spread: a StatefulSet's replicas (a database's, a broker's)
+	// run apart, with pod anti-affinity, so that one node's loss does not
+	// take several members.
+	Spread string `json:"spread,omitempty"`
 }
 
 // PlannedNodes are nodes of one type and purchase option in a plan.
@@ -95,6 +100,11 @@ type NodePlan struct {
 	MemoryUtilization float64     `json:"memoryUtilization"` // likewise
 	Unplaced          []string    `json:"unplaced,omitempty"`
 	Explanation       string      `json:"explanation"`
+	// Averaged is set when the amounts are averages over the history (a
+	// group whose nodes come and go with its batch pods: PlanBatchNodes);
+	// then Current are the nodes running at its end and Planned the nodes
+	// for its pods at their peak.
+	Averaged *Averaged `json:"averaged,omitempty"`
 }
 
 // candidate is an allowed instance type at its cheapest allowed offer, with
@@ -112,10 +122,11 @@ type bin struct {
 	cpu      float64 // requested
 	memory   int64
 	podNames []string
+	spread   []string // the Spread of its pods that have one
 }
 
 func (b *bin) fits(p PodRequest) bool {
-	return b.cpu+p.CPU <= b.c.cpu+1e-9 && b.memory+p.Memory <= b.c.memory
+	return b.cpu+p.CPU <= b.c.cpu+1e-9 && b.memory+p.Memory <= b.c.memory && (p.Spread == "" || !slices.Contains(b.spread, p.Spread))
 }
 
 func fitsEmpty(c *candidate, p PodRequest) bool { return p.CPU <= c.cpu+1e-9 && p.Memory <= c.memory }
@@ -171,33 +182,39 @@ func (g *NodeGroup) candidates(catalog []InstanceType) ([]candidate, error) {
 // plan never costs more than the current nodes when those hold the pods.
 // Prices are the caller's effective rates.
 func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan, error) {
-	plan := NodePlan{Cluster: g.Cluster, Group: g.Name, Current: g.Current}
-	var err error
+	plan, _, _, err := planNodes(g, pods, catalog)
+	return plan, err
+}
+
+// planNodes is PlanNodes; keep reports that the plan keeps the current
+// nodes, whyNot why the current nodes were not shown to hold the pods.
+func planNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (plan NodePlan, keep bool, whyNot string, err error) {
+	plan = NodePlan{Cluster: g.Cluster, Group: g.Name, Current: g.Current}
 	if plan.CurrentMonthly, err = monthlyOf(g.Current); err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	cands, err := g.candidates(catalog)
 	if err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	if len(cands) == 0 {
-		return plan, tally.Errorf(tally.EInvalid, "node group %s/%s: no instance type in the catalog satisfies its constraints (families %v, arch %q, spot %s)",
+		return plan, false, "", tally.Errorf(tally.EInvalid, "node group %s/%s: no instance type in the catalog satisfies its constraints (families %v, arch %q, spot %s)",
 			g.Cluster, g.Name, g.Families, g.Arch, g.Spot)
 	}
 	best, unplaced, cost, err := cheapestPacking(pods, cands)
 	if err != nil {
-		return plan, fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
+		return plan, false, "", fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
 	}
-	now, whyNot := currentLayout(&g, pods, catalog)
-	keep := false
+	var now []*bin
+	now, whyNot = currentLayout(&g, pods, catalog)
 	if whyNot == "" {
 		nowCost, err := binsHourly(now)
 		if err != nil {
-			return plan, fmt.Errorf("node group %s/%s: current nodes: %w", g.Cluster, g.Name, err)
+			return plan, false, "", fmt.Errorf("node group %s/%s: current nodes: %w", g.Cluster, g.Name, err)
 		}
 		c, err := nowCost.Cmp(cost)
 		if err != nil {
-			return plan, fmt.Errorf("node group %s/%s: current nodes against the catalog: %w", g.Cluster, g.Name, err)
+			return plan, false, "", fmt.Errorf("node group %s/%s: current nodes against the catalog: %w", g.Cluster, g.Name, err)
 		}
 		if len(unplaced) > 0 || c <= 0 {
 			best, unplaced, cost, keep = now, nil, nowCost, true
@@ -232,16 +249,16 @@ func PlanNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (NodePlan
 	if keep {
 		plan.PlannedMonthly = plan.CurrentMonthly
 	} else if plan.PlannedMonthly, err = MulQuantity(cost, HoursPerMonth); err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	// In cents, as shown and stored; the saving is the difference of the two
 	// amounts shown, not a third rounding.
 	plan.CurrentMonthly, plan.PlannedMonthly = plan.CurrentMonthly.Round(2), plan.PlannedMonthly.Round(2)
 	if plan.MonthlySavings, err = plan.CurrentMonthly.Sub(plan.PlannedMonthly); err != nil {
-		return plan, err
+		return plan, false, "", err
 	}
 	plan.Explanation = explainPlan(&plan, len(pods), keep, whyNot)
-	return plan, nil
+	return plan, keep, whyNot, nil
 }
 
 // sortPods orders pods by decreasing CPU, then memory, then name (as
@@ -325,6 +342,16 @@ func cheapestPacking(pods []PodRequest, cands []candidate) (best []*bin, unplace
 
 func (b *bin) add(p PodRequest) {
 	b.cpu, b.memory, b.podNames = b.cpu+p.CPU, b.memory+p.Memory, append(b.podNames, p.Name)
+	if p.Spread != "" {
+		b.spread = append(b.spread, p.Spread)
+	}
+}
+
+// newBin opens a node of candidate c holding pod p.
+func newBin(c *candidate, p PodRequest) *bin {
+	b := &bin{c: c}
+	b.add(p)
+	return b
 }
 
 // ffd places pods (sorted) first-fit onto nodes of type def; a pod that does
@@ -343,7 +370,7 @@ func ffd(pods []PodRequest, def *candidate, cands []candidate) (bins []*bin, unp
 			unplaced = append(unplaced, p.Name)
 			continue
 		}
-		bins = append(bins, &bin{c: c, cpu: p.CPU, memory: p.Memory, podNames: []string{p.Name}})
+		bins = append(bins, newBin(c, p))
 	}
 	return bins, unplaced
 }
@@ -380,7 +407,7 @@ func ffdEfficient(pods []PodRequest, cands []candidate, totCPU float64, totMem i
 			var value float64
 			for k := i; k < len(pods); k++ {
 				if q := pods[k]; !placed[k] && trial.fits(q) {
-					trial.cpu, trial.memory = trial.cpu+q.CPU, trial.memory+q.Memory
+					trial.add(q)
 					if totCPU > 0 {
 						value += q.CPU / totCPU
 					}
@@ -399,7 +426,7 @@ func ffdEfficient(pods []PodRequest, cands []candidate, totCPU float64, totMem i
 			unplaced = append(unplaced, p.Name)
 			continue
 		}
-		bins = append(bins, &bin{c: pick, cpu: p.CPU, memory: p.Memory, podNames: []string{p.Name}})
+		bins = append(bins, newBin(pick, p))
 		placed[i] = true
 	}
 	return bins, unplaced

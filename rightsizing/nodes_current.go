@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // fitBudget bounds the placements tried when fitting pods onto the current
@@ -82,6 +83,7 @@ func fitAll(bins []*bin, pods []PodRequest, budget int) bool {
 		c      *candidate
 		cpu    float64
 		memory int64
+		spread string // the Spread of its pods: nodes holding different ones are not alike
 	}
 	steps := 0
 	var place func(i int, freeCPU float64, freeMem int64) bool
@@ -98,7 +100,7 @@ func fitAll(bins []*bin, pods []PodRequest, budget int) bool {
 			if !b.fits(p) {
 				continue
 			}
-			s := state{b.c, b.cpu, b.memory}
+			s := state{b.c, b.cpu, b.memory, strings.Join(b.spread, "\x00")}
 			if tried[s] {
 				continue
 			}
@@ -106,12 +108,12 @@ func fitAll(bins []*bin, pods []PodRequest, budget int) bool {
 			if steps++; steps > budget {
 				return false
 			}
-			cpu, memory, names := b.cpu, b.memory, b.podNames
+			cpu, memory, names, spread := b.cpu, b.memory, b.podNames, b.spread
 			b.add(p)
 			if place(i+1, freeCPU-p.CPU, freeMem-p.Memory) {
 				return true
 			}
-			b.cpu, b.memory, b.podNames = cpu, memory, names
+			b.cpu, b.memory, b.podNames, b.spread = cpu, memory, names, spread
 		}
 		return false
 	}

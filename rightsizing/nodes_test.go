@@ -264,3 +264,37 @@ func TestNodePlanMoneyInCents(t *testing.T) {
 		t.Errorf("stored saving %s, plan's %s", rec.MonthlySavings.Decimal(), plan.MonthlySavings.Decimal())
 	}
 }
+
+// A StatefulSet's replicas (Spread) are planned one per node, as their pod
+// anti-affinity runs them: three ClickHouse replicas of 19 GiB were planned
+// together on one n2-highmem-8, where one node's loss takes all three. The
+// current nodes, one replica each, are kept; pods without Spread still
+// share nodes.
+func TestPlanNodesSpreadsStatefulSetReplicas(t *testing.T) {
+	cat := []InstanceType{
+		{Name: "n2-highmem-4", Family: "n2", CPU: 3.92, Memory: 27 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.262")}}},
+		{Name: "n2-highmem-8", Family: "n2", CPU: 7.91, Memory: 58 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.524")}}},
+		{Name: "n2-highmem-16", Family: "n2", CPU: 15.89, Memory: 120 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("1.048")}}},
+	}
+	g := NodeGroup{Name: "highmem-pool", Families: []string{"n2"},
+		Current: []NodeCount{{Type: "n2-highmem-4", Purchase: tally.PurchaseOnDemand, Count: 3, Hourly: usd("0.262"), Names: []string{"a", "b", "c"}}}}
+	replicas := pods(3, 1.5, 19*GiB)
+	for i := range replicas {
+		replicas[i].Spread, replicas[i].Node = "analytics/StatefulSet/clickhouse", g.Current[0].Names[i]
+	}
+	plan, err := PlanNodes(g, replicas, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Planned) != 1 || plan.Planned[0].Type != "n2-highmem-4" || plan.Planned[0].Count != 3 || plan.MonthlySavings.Sign() != 0 {
+		t.Errorf("planned %+v, saving %s: want the 3 × n2-highmem-4 kept, one replica each", plan.Planned, plan.MonthlySavings.Decimal())
+	}
+	// Without Spread they share: 1 × n2-highmem-8 holds two, with one on a highmem-4 (or 3 on a 16 if cheaper).
+	plan, err = PlanNodes(g, pods(3, 1.5, 19*GiB), cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.MonthlySavings.Sign() <= 0 {
+		t.Errorf("pods without Spread: saving %s, want them packed together", plan.MonthlySavings.Decimal())
+	}
+}

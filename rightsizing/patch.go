@@ -113,10 +113,13 @@ func fileSafe(s string) string {
 }
 
 // patchDocument builds spec.template.spec.containers[].resources (under
-// spec.jobTemplate for CronJobs) with the recommended requests and limits.
-// A limit the recommendation drops is set to null, which deletes it.
+// spec.jobTemplate for CronJobs) with the recommended requests and limits;
+// native sidecars' under spec.template.spec.initContainers[], where they
+// are declared (a strategic-merge patch merges both lists by name). A
+// limit the recommendation drops is set to null, which deletes it.
 func patchDocument(w tally.WorkloadRef, cs []ContainerResult) ([]byte, error) {
 	containers := &yaml.Node{Kind: yaml.SequenceNode}
+	initContainers := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, c := range cs {
 		r := c.Recommendation.Resources
 		requests := mapping("cpu", str(FormatCPU(r.CPURequest)), "memory", str(FormatMemory(r.MemoryRequest)))
@@ -145,9 +148,20 @@ func patchDocument(w tally.WorkloadRef, cs []ContainerResult) ([]byte, error) {
 			entry.HeadComment += fmt.Sprintf("\nlow confidence: only %s of history (%d days make a confident recommendation)",
 				FormatHistory(c.Recommendation.Confidence), MinConfidentDays)
 		}
+		if c.ContainerKind == tally.ContainerSidecar {
+			entry.HeadComment += "\nnative sidecar: declared in initContainers with restartPolicy Always"
+			initContainers.Content = append(initContainers.Content, entry)
+			continue
+		}
 		containers.Content = append(containers.Content, entry)
 	}
-	podSpec := mapping("containers", containers)
+	podSpec := mapping()
+	if len(initContainers.Content) > 0 {
+		appendPair(podSpec, "initContainers", initContainers)
+	}
+	if len(containers.Content) > 0 {
+		appendPair(podSpec, "containers", containers)
+	}
 	spec := mapping("template", mapping("spec", podSpec))
 	if w.Kind == tally.KindCronJob {
 		spec = mapping("jobTemplate", mapping("spec", spec))

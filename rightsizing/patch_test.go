@@ -165,3 +165,48 @@ func TestPatchHostileKind(t *testing.T) {
 		}
 	}
 }
+
+// A native sidecar is declared in initContainers (restartPolicy Always):
+// its resources are patched there, by name, and the pod's containers under
+// containers; a patch naming it under containers would add a second
+// container of that name, which the API server refuses.
+func TestPatchNativeSidecar(t *testing.T) {
+	w := tally.WorkloadRef{Cluster: "prod", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}
+	rec := Recommendation{Resources: Resources{CPURequest: 0.05, MemoryRequest: 64 * MiB, MemoryLimit: 96 * MiB}, Confidence: 14}
+	patches, err := Patches([]ContainerResult{
+		{Workload: w, Container: "app", Current: Resources{CPURequest: 1}, Recommendation: rec},
+		{Workload: w, Container: "istio-proxy", ContainerKind: tally.ContainerSidecar, Current: Resources{CPURequest: 0.1}, Recommendation: rec},
+	})
+	if err != nil || len(patches) != 1 {
+		t.Fatalf("patches %d, err %v", len(patches), err)
+	}
+	var doc struct {
+		Spec struct {
+			Template struct {
+				Spec map[string][]struct {
+					Name      string         `yaml:"name"`
+					Resources map[string]any `yaml:"resources"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(patches[0].YAML, &doc); err != nil {
+		t.Fatal(err)
+	}
+	names := func(list string) []string {
+		var out []string
+		for _, c := range doc.Spec.Template.Spec[list] {
+			if c.Resources["requests"] == nil {
+				t.Errorf("%s %s: no requests", list, c.Name)
+			}
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	if got := names("containers"); strings.Join(got, ",") != "app" {
+		t.Errorf("containers %v, want [app]\n%s", got, patches[0].YAML)
+	}
+	if got := names("initContainers"); strings.Join(got, ",") != "istio-proxy" {
+		t.Errorf("initContainers %v, want [istio-proxy]\n%s", got, patches[0].YAML)
+	}
+}

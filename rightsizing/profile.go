@@ -205,6 +205,7 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 		rec.Notes = append(rec.Notes, fmt.Sprintf("memory peaks grow steadily: the limit covers the peak extrapolated %s ahead", fmtDuration(p.TrendHorizon)))
 	}
 	if n := len(h.OOMs); n > 0 {
+		rec.OOMKills = n
 		var at int64
 		for _, o := range h.OOMs {
 			at = max(at, o.Memory)

@@ -90,6 +90,9 @@ func TestProfileOOMBumpTrendHPAMinimums(t *testing.T) {
 	if want := "1 OOM kill(s) at up to 2Gi: request and limit raised to at least 2458Mi"; !slices.Contains(r.Notes, want) {
 		t.Errorf("notes %q; want %q", r.Notes, want)
 	}
+	if r.OOMKills != 1 {
+		t.Errorf("OOMKills %d, want 1", r.OOMKills)
+	}
 
 	leak := h
 	leak.Samples = append([]Sample(nil), h.Samples...)
@@ -256,5 +259,22 @@ func TestProfileShortHistoryLimitStopsAtCurrent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// History is said rounded down: 2.996 days are under the 3 days a
+// confident recommendation needs and read 2.9 days, not "3.0 days" beside
+// "low confidence" (the table said "3.0d low").
+func TestFormatHistoryRoundsDown(t *testing.T) {
+	for _, tt := range []struct {
+		days        float64
+		long, short string
+	}{{2.996, "2.9 days", "2.9d"}, {14, "14.0 days", "14.0d"}, {1.0 / 24, "1.0 hours", "1.0h"}, {0.999, "23.9 hours", "23.9h"}, {12.96, "12.9 days", "12.9d"}} {
+		if got := FormatHistory(tt.days); got != tt.long {
+			t.Errorf("FormatHistory(%v) = %q, want %q", tt.days, got, tt.long)
+		}
+		if got := FormatHistoryShort(tt.days); got != tt.short {
+			t.Errorf("FormatHistoryShort(%v) = %q, want %q", tt.days, got, tt.short)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package rightsizing
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +97,55 @@ func TestAverageReplicasOfHourlyUsage(t *testing.T) {
 	short := History{Samples: []Sample{{Start: start, Measured: 30 * time.Second}}}
 	if r := AverageReplicas(&short, start, start.Add(Step)); r != 1 {
 		t.Errorf("AverageReplicas of one part-measured window = %v, want 1", r)
+	}
+}
+
+// A workload whose replica count follows its load (2 pods at night, 6 by
+// day) is said to look autoscaled when no HPA was given: a smaller CPU
+// request would make an HPA on CPU add replicas, and the saving assumed
+// the count stays. A steady one with a rollout's brief overlap is not, nor
+// one whose HPA was given.
+func TestRecommendContainersSaysReplicasVary(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	history := func(replicas func(h int) int) History {
+		h := History{Current: Resources{CPURequest: 1, MemoryRequest: GiB}}
+		for i := range 7 * 24 {
+			for range replicas(i % 24) {
+				h.Samples = append(h.Samples, Sample{Start: t0.Add(time.Duration(i) * time.Hour), CPU: 0.3, MemoryPeak: 300 * MiB, Measured: time.Hour})
+			}
+		}
+		return h
+	}
+	daily := func(h int) int {
+		if h >= 8 && h < 20 {
+			return 6
+		}
+		return 2
+	}
+	rollout := func(h int) int {
+		if h == 10 {
+			return 6
+		}
+		return 3
+	}
+	w := tally.WorkloadRef{Cluster: "prod", Namespace: "shop", Kind: tally.KindDeployment, Name: "web"}
+	withHPA := history(daily)
+	withHPA.HPA = &HPA{CPUTargetUtilization: 0.6}
+	res, err := RecommendContainers([]ContainerInput{
+		{Workload: w, Container: "scaled", History: history(daily), Replicas: 4},
+		{Workload: w, Container: "steady", History: history(rollout), Replicas: 3},
+		{Workload: w, Container: "told", History: withHPA, Replicas: 4},
+	}, Balanced.Recommender(), FixedPrices(DefaultPrices), t0.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		noted := slices.ContainsFunc(r.Recommendation.Notes, func(n string) bool { return strings.Contains(n, "an autoscaler seems to scale it") })
+		switch want := r.Container == "scaled"; {
+		case want && (!slices.Equal(r.ReplicasVary, []int{2, 6}) || !noted):
+			t.Errorf("%s: replicasVary %v, notes %q; want [2 6] and a note", r.Container, r.ReplicasVary, r.Recommendation.Notes)
+		case !want && (r.ReplicasVary != nil || noted):
+			t.Errorf("%s: replicasVary %v, notes %q; want neither", r.Container, r.ReplicasVary, r.Recommendation.Notes)
+		}
 	}
 }

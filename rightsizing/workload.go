@@ -13,7 +13,12 @@ import (
 type ContainerInput struct {
 	Workload  tally.WorkloadRef
 	Container string
-	History   History
+	// ContainerKind is tally.ContainerRegular or tally.ContainerSidecar (a
+	// native sidecar, whose patch goes under initContainers). Classic init
+	// containers run to completion and are not right-sized (see
+	// Recommendable).
+	ContainerKind string
+	History       History
 	// Replicas is the workload's average number of running pods (see
 	// AverageReplicas): below 1 for pods that run part of the time, such as a
 	// CronJob's. Savings are per replica times Replicas.
@@ -23,14 +28,21 @@ type ContainerInput struct {
 // ContainerResult is the recommendation for one container of a workload,
 // priced at the workload's unit prices.
 type ContainerResult struct {
-	Workload       tally.WorkloadRef `json:"workload"`
-	Container      string            `json:"container"`
-	Strategy       string            `json:"strategy"`
-	Replicas       float64           `json:"replicas"`
-	Current        Resources         `json:"current"`
-	Recommendation Recommendation    `json:"recommendation"`
-	Prices         UnitPrices        `json:"prices"`
-	MonthlySavings tally.Money       `json:"monthlySavings"`
+	Workload  tally.WorkloadRef `json:"workload"`
+	Container string            `json:"container"`
+	// ContainerKind is "" for a container of spec.containers, "sidecar"
+	// for a native sidecar (spec.initContainers, restartPolicy Always).
+	ContainerKind  string         `json:"containerKind,omitempty"`
+	Strategy       string         `json:"strategy"`
+	Replicas       float64        `json:"replicas"`
+	Current        Resources      `json:"current"`
+	Recommendation Recommendation `json:"recommendation"`
+	Prices         UnitPrices     `json:"prices"`
+	MonthlySavings tally.Money    `json:"monthlySavings"`
+	// ReplicasVary is the 10th and 90th percentiles of its replica count
+	// over time when they are far apart and no HPA was given: an
+	// autoscaler seems to scale it (see RecommendContainers).
+	ReplicasVary []int `json:"replicasVary,omitempty"`
 }
 
 // Target names the container as recommendations are stored:
@@ -58,8 +70,19 @@ func RecommendContainers(inputs []ContainerInput, r Recommender, pricer Pricer, 
 		if h := in.History.HPA; h != nil && h.CPUTargetUtilization > 0 {
 			rec.Notes = append(rec.Notes, fmt.Sprintf("replicas %.1f on average; savings assume the HPA keeps that count", replicas))
 		}
-		out = append(out, ContainerResult{Workload: in.Workload, Container: in.Container, Strategy: r.Name(),
-			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)})
+		res := ContainerResult{Workload: in.Workload, Container: in.Container, ContainerKind: in.ContainerKind, Strategy: r.Name(),
+			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)}
+		if k := in.Workload.Kind; in.History.HPA == nil && k != tally.KindJob && k != tally.KindCronJob && k != tally.KindDaemonSet {
+			if low, high := ReplicaRange(&in.History); high >= low+2 && float64(high) >= 1.5*float64(low) {
+				// Not told of an autoscaler, but one seems to scale it: a
+				// smaller CPU request makes an HPA on CPU add replicas.
+				res.ReplicasVary = []int{low, high}
+				res.Recommendation.Notes = append(res.Recommendation.Notes, fmt.Sprintf(
+					"replicas ranged from %d to %d (10th to 90th percentile over time): an autoscaler seems to scale it; if an HPA scales it on CPU or memory, "+
+						"a smaller request makes it add replicas, so the request must keep usage at its target utilization and the saving is not certain", low, high))
+			}
+		}
+		out = append(out, res)
 	}
 	return out, nil
 }
@@ -78,16 +101,20 @@ type containerState struct {
 	Replicas float64    `json:"replicas"`
 	Prices   UnitPrices `json:"prices"`
 	Strategy string     `json:"strategy,omitempty"`
+	// ContainerKind is "sidecar" for a native sidecar: its resources are
+	// set under spec.initContainers.
+	ContainerKind string `json:"containerKind,omitempty"`
 }
 
 // Record returns the result as a stored recommendation of kind
 // tally.RecommendContainer.
 func (c *ContainerResult) Record(now time.Time) (tally.Recommendation, error) {
-	cur, err := json.Marshal(containerState{Resources: c.Current, Replicas: c.Replicas, Prices: c.Prices})
+	cur, err := json.Marshal(containerState{Resources: c.Current, Replicas: c.Replicas, Prices: c.Prices, ContainerKind: c.ContainerKind})
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
-	rec, err := json.Marshal(containerState{Resources: c.Recommendation.Resources, Replicas: c.Replicas, Prices: c.Prices, Strategy: c.Strategy})
+	rec, err := json.Marshal(containerState{Resources: c.Recommendation.Resources, Replicas: c.Replicas, Prices: c.Prices, Strategy: c.Strategy,
+		ContainerKind: c.ContainerKind})
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
@@ -100,10 +127,20 @@ func (c *ContainerResult) Record(now time.Time) (tally.Recommendation, error) {
 		MonthlySavings: c.MonthlySavings, Current: cur, Recommended: rec, Risk: risk, Explanation: c.Explain()}, nil
 }
 
+// Recommendable reports whether a container of kind (a tally.Container
+// kind) is right-sized: the pod's containers and its native sidecars run
+// for the pod's lifetime; a classic init container runs to completion
+// before them, so a request sized from its minutes of usage means little
+// (VPA and KRR leave init containers alone too).
+func Recommendable(kind string) bool { return kind != tally.ContainerInit }
+
 // Explain says in one line what changes and why.
 func (c *ContainerResult) Explain() string {
 	r := c.Recommendation.Resources
 	var b strings.Builder
+	if c.ContainerKind == tally.ContainerSidecar {
+		b.WriteString("native sidecar (initContainers): ")
+	}
 	fmt.Fprintf(&b, "CPU request %s → %s, memory request %s → %s, memory limit %s → %s (%s, %s of history)",
 		FormatCPU(c.Current.CPURequest), FormatCPU(r.CPURequest), FormatMemory(c.Current.MemoryRequest), FormatMemory(r.MemoryRequest),
 		limitText(c.Current.MemoryLimit), limitText(r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
@@ -123,12 +160,19 @@ func limitText(l int64) string {
 
 // Record returns the plan as a stored recommendation of kind tally.RecommendNode.
 func (p *NodePlan) Record(now time.Time) (tally.Recommendation, error) {
-	cur, err := json.Marshal(map[string]any{"nodes": p.Current, "monthly": p.CurrentMonthly})
+	current := map[string]any{"nodes": p.Current, "monthly": p.CurrentMonthly}
+	planned := map[string]any{"nodes": p.Planned, "monthly": p.PlannedMonthly,
+		"cpuUtilization": p.CPUUtilization, "memoryUtilization": p.MemoryUtilization}
+	if a := p.Averaged; a != nil {
+		// The amounts are averages over the history: the nodes that ran on
+		// average, beside the nodes at the end and at the peak.
+		current["averageNodes"], planned["averageNodes"], current["over"] = a.CurrentNodes, a.PlannedNodes, a.Over
+	}
+	cur, err := json.Marshal(current)
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
-	rec, err := json.Marshal(map[string]any{"nodes": p.Planned, "monthly": p.PlannedMonthly,
-		"cpuUtilization": p.CPUUtilization, "memoryUtilization": p.MemoryUtilization})
+	rec, err := json.Marshal(planned)
 	if err != nil {
 		return tally.Recommendation{}, err
 	}

@@ -340,11 +340,14 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 			if bad(c.CPURequest) || bad(c.CPULimit) || c.MemoryRequest < 0 || c.MemoryLimit < 0 || c.GPURequest < 0 || c.GPURequest > math.MaxInt32 {
 				return tally.AgentIngest{}, reply, invalid("field pods[%d] container %s: a request or limit is negative, out of range or not finite", i, c.Name)
 			}
+			if !tally.ValidContainerKind(c.Kind) {
+				return tally.AgentIngest{}, reply, invalid("field pods[%d] container %s: kind %q is not init, sidecar or empty", i, c.Name, c.Kind)
+			}
 			if names[c.Name] {
 				return tally.AgentIngest{}, reply, invalid("field pods[%d]: container %q appears twice", i, c.Name)
 			}
 			names[c.Name] = true
-			pod.Containers = append(pod.Containers, tally.Container{Name: c.Name, ContainerID: c.ID, Image: c.Image,
+			pod.Containers = append(pod.Containers, tally.Container{Name: c.Name, Kind: c.Kind, ContainerID: c.ID, Image: c.Image,
 				CPURequest: c.CPURequest, CPULimit: c.CPULimit, MemoryRequest: c.MemoryRequest, MemoryLimit: c.MemoryLimit, GPURequest: c.GPURequest})
 		}
 		in.Pods = append(in.Pods, pod)

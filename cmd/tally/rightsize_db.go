@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,16 +19,16 @@ import (
 )
 
 type rightsizeRecommendCmd struct {
-	History   time.Duration `default:"336h" help:"Usage history to read (336h = 14 days)."`
-	Until     string        `placeholder:"RFC3339" help:"End of the history (default: now)."`
-	Profile   string        `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
-	Cluster   string        `help:"Only this cluster (results are then not stored)."`
-	Namespace string        `help:"Only this namespace (results are then not stored)."`
-	HPA       []string      `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
-	Format    string        `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
-	PatchDir  string        `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
-	Store     bool          `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
-	Nodes     bool          `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
+	History   dayDuration `default:"14d" help:"Usage history to read: days (14d) or a Go duration (336h)."`
+	Until     string      `placeholder:"RFC3339" help:"End of the history (default: now)."`
+	Profile   string      `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
+	Cluster   string      `help:"Only this cluster (results are then not stored)."`
+	Namespace string      `help:"Only this namespace (results are then not stored)."`
+	HPA       []string    `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
+	Format    string      `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
+	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
+	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
+	Nodes     bool        `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
 	priceFlags
 }
 
@@ -44,8 +45,8 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if c.History < rightsizing.Step {
-		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 336h", c.History, rightsizing.Step)
+	if time.Duration(c.History) < rightsizing.Step {
+		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 14d", c.History, rightsizing.Step)
 	}
 	until := time.Now().UTC()
 	if c.Until != "" {
@@ -58,7 +59,7 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	window := tally.Window{Start: until.Add(-c.History), End: until}
+	window := tally.Window{Start: until.Add(-time.Duration(c.History)), End: until}
 	res, err := rightsize(ctx, db, rightsizeOptions{
 		Window: window, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
 		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,
@@ -99,6 +100,37 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	return writeRecommendations(a, res, c.Format)
 }
 
+// dayDuration is a duration flag that also takes whole or fractional days
+// ("14d", "1.5d"), as --window and KRR's history do; "336h" still works.
+type dayDuration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler for kong.
+func (d *dayDuration) UnmarshalText(b []byte) error {
+	s := string(b)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || math.IsNaN(days) || math.IsInf(days, 0) || math.Abs(days) > 1e5 {
+			return fmt.Errorf("%q: want days (14d) or a duration (336h)", s)
+		}
+		*d = dayDuration(time.Duration(days * float64(24*time.Hour)))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q: want days (14d) or a duration (336h)", s)
+	}
+	*d = dayDuration(v)
+	return nil
+}
+
+// String formats whole days as "14d", anything else as a Go duration.
+func (d dayDuration) String() string {
+	if v := time.Duration(d); v > 0 && v%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(v/(24*time.Hour)), 10) + "d"
+	}
+	return time.Duration(d).String()
+}
+
 // rightsizeOptions configure one right-sizing run over stored usage.
 type rightsizeOptions struct {
 	Window    tally.Window
@@ -115,7 +147,26 @@ type rightsizeOptions struct {
 type rightsizeResult struct {
 	Containers []rightsizing.ContainerResult `json:"containers"`
 	Nodes      []rightsizing.NodePlan        `json:"nodes"`
+	// Skipped are the containers with usage that are not right-sized, and why.
+	Skipped []skippedContainer `json:"skipped,omitempty"`
 }
+
+// skippedContainer is a container with usage in the history that is not
+// right-sized: a classic init container.
+type skippedContainer struct {
+	Workload  tally.WorkloadRef     `json:"workload"`
+	Container string                `json:"container"`
+	Kind      string                `json:"containerKind"`
+	Current   rightsizing.Resources `json:"current"`
+	// PeakCPU and PeakMemory are the highest 5-minute CPU average and
+	// working set seen while it ran.
+	PeakCPU    float64 `json:"peakCpuCores"`
+	PeakMemory int64   `json:"peakMemoryBytes"`
+	Reason     string  `json:"reason"`
+}
+
+// initSkipReason says why classic init containers are not right-sized.
+const initSkipReason = "init container: runs to completion before the pod's containers start, so its request is held only then; VPA and KRR leave init containers alone"
 
 func (r *rightsizeResult) store(ctx context.Context, db *postgres.DB, now time.Time) error {
 	var cs, ns []tally.Recommendation
@@ -280,6 +331,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		}
 	}
 	var inputs []rightsizing.ContainerInput
+	res := &rightsizeResult{}
 	for k, h := range histories {
 		p := latest[k]
 		if p == nil {
@@ -290,12 +342,23 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 			continue
 		}
 		h.Current = rightsizing.Resources{CPURequest: spec.CPURequest, CPULimit: spec.CPULimit, MemoryRequest: spec.MemoryRequest, MemoryLimit: spec.MemoryLimit}
+		if !rightsizing.Recommendable(spec.Kind) {
+			sk := skippedContainer{Workload: k.workload, Container: k.container, Kind: spec.Kind, Current: h.Current, Reason: initSkipReason}
+			for _, s := range h.Samples {
+				sk.PeakCPU, sk.PeakMemory = max(sk.PeakCPU, s.CPU), max(sk.PeakMemory, s.MemoryPeak)
+			}
+			res.Skipped = append(res.Skipped, sk)
+			continue
+		}
 		h.HPA = hpaFor(o.HPAs, k.workload)
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
 		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
-		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, History: *h,
+		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, ContainerKind: spec.Kind, History: *h,
 			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End)})
 	}
+	slices.SortFunc(res.Skipped, func(a, b skippedContainer) int {
+		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)
+	})
 	if err := unmatchedHPA(o.HPAs, o); err != nil {
 		return nil, err
 	}
@@ -306,7 +369,6 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 	if err != nil {
 		return nil, err
 	}
-	res := &rightsizeResult{}
 	if res.Containers, err = rightsizing.RecommendContainers(inputs, o.Profile.Recommender(), pricer, o.Window.End); err != nil {
 		return nil, err
 	}
@@ -432,14 +494,14 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	case "csv":
 		cw := csv.NewWriter(a.stdout)
 		cw.Write([]string{"cluster", "namespace", "kind", "workload", "container", "replicas", "cpu_request", "cpu_request_recommended",
-			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency"})
+			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency", "container_kind", "oom_kills"})
 		for _, c := range res.Containers {
 			r := c.Recommendation.Resources
 			cw.Write([]string{csvtable.Text(string(c.Workload.Cluster)), csvtable.Text(c.Workload.Namespace), csvtable.Text(c.Workload.Kind), csvtable.Text(c.Workload.Name),
 				csvtable.Text(c.Container), f64(c.Replicas),
 				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
 				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
-				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency())})
+				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency()), c.ContainerKind, strconv.Itoa(c.Recommendation.OOMKills)})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -450,7 +512,11 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, c.Container, replicasText(c.Replicas),
+		name := c.Container
+		if c.ContainerKind == tally.ContainerSidecar {
+			name += " (sidecar)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, name, replicasText(c.Replicas),
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
 			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
@@ -467,15 +533,63 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
 			low, rightsizing.MinConfidentDays)
 	}
+	var oom []string
+	for _, c := range res.Containers {
+		if n := c.Recommendation.OOMKills; n > 0 {
+			oom = append(oom, fmt.Sprintf("%s/%s/%s (%d kills, memory limit %s → %s)", c.Workload.Cluster, c.Workload, c.Container, n,
+				limitOrNone(c.Current.MemoryLimit), limitOrNone(c.Recommendation.Resources.MemoryLimit)))
+		}
+	}
+	if len(oom) > 0 {
+		// Listed apart: their saving may be small, their risk is not.
+		fmt.Fprintf(a.stdout, "%d containers were OOM-killed in the history; apply these first, they raise memory: %s\n", len(oom), strings.Join(oom, "; "))
+	}
+	var scaled []string
+	seen := map[tally.WorkloadRef]bool{}
+	for _, c := range res.Containers {
+		if r := c.ReplicasVary; len(r) == 2 && !seen[c.Workload] {
+			seen[c.Workload] = true
+			scaled = append(scaled, fmt.Sprintf("%s/%s (%d–%d)", c.Workload.Cluster, c.Workload, r[0], r[1]))
+		}
+	}
+	if len(scaled) > 0 {
+		slices.Sort(scaled)
+		fmt.Fprintf(a.stdout, "%d workloads' replica counts varied as an autoscaler's do; if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT "+
+			"(a smaller request makes an HPA on CPU add replicas): %s\n", len(scaled), strings.Join(scaled, "; "))
+	}
+	if n := len(res.Skipped); n > 0 {
+		var names []string
+		for _, s := range res.Skipped {
+			names = append(names, fmt.Sprintf("%s/%s/%s (requests %s, %s; peak %s, %s)", s.Workload.Cluster, s.Workload, s.Container,
+				rightsizing.FormatCPU(s.Current.CPURequest), rightsizing.FormatMemory(s.Current.MemoryRequest),
+				rightsizing.FormatCPU(s.PeakCPU), rightsizing.FormatMemory(s.PeakMemory)))
+		}
+		fmt.Fprintf(a.stdout, "%d init containers not right-sized (they run to completion before the pod's containers start; VPA and KRR leave them alone too): %s\n",
+			n, strings.Join(names, "; "))
+	}
 	if len(res.Nodes) > 0 {
+		var nodeTotals currencyTotals
 		fmt.Fprintln(a.stdout)
 		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "CLUSTER\tNODE GROUP\tNOW\tPLANNED\tNOW/MONTH\tPLANNED/MONTH\tSAVES/MONTH")
 		for _, n := range res.Nodes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, nodeCounts(n.Current), plannedCounts(n.Planned),
+			now, planned := nodeCounts(n.Current), plannedCounts(n.Planned)
+			if a := n.Averaged; a != nil {
+				// The amounts are averages over the history: say how many nodes ran.
+				now += fmt.Sprintf(" (avg %.2f)", a.CurrentNodes)
+				planned += fmt.Sprintf(" at peak (avg %.2f)", a.PlannedNodes)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, now, planned,
 				moneyText(n.CurrentMonthly), moneyText(n.PlannedMonthly), moneyText(n.MonthlySavings))
+			if err := nodeTotals.add(n.MonthlySavings); err != nil {
+				return fmt.Errorf("saving of node group %s/%s: %w", n.Cluster, n.Group, err)
+			}
 		}
 		tw.Flush()
+		// The plans pack the pods at the recommended requests: their saving
+		// includes the containers' (it is where the containers' is paid).
+		fmt.Fprintf(a.stdout, "\n%d node groups; total saving %s a month with the pods at the recommended requests above: "+
+			"it includes the containers' saving, do not add the two\n", len(res.Nodes), totalsText(&nodeTotals))
 	}
 	return nil
 }
@@ -493,10 +607,7 @@ func replicasText(r float64) string {
 // or hours below a day ("1.0h"), marked "low" below
 // rightsizing.MinConfidentDays.
 func confidenceText(r *rightsizing.Recommendation) string {
-	s := fmt.Sprintf("%.1fd", r.Confidence)
-	if r.Confidence < 1 {
-		s = fmt.Sprintf("%.1fh", r.Confidence*24)
-	}
+	s := rightsizing.FormatHistoryShort(r.Confidence)
 	if r.LowConfidence() {
 		s += " low"
 	}
@@ -526,6 +637,9 @@ func limitOrNone(l int64) string {
 }
 
 func nodeCounts(ns []rightsizing.NodeCount) string {
+	if len(ns) == 0 {
+		return "none"
+	}
 	var parts []string
 	for _, n := range ns {
 		parts = append(parts, fmt.Sprintf("%d×%s/%s", n.Count, n.Type, n.Purchase))

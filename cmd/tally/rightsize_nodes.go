@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -77,18 +76,49 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		}
 		return to.IsZero() || !to.Before(end)
 	}
+	// The span each cluster's groups are priced over when their pods come
+	// and go: the window, within the cluster's usage.
+	over := func(cluster tally.ClusterID) tally.Window {
+		w := o.Window
+		if span, ok := observed[cluster]; ok {
+			w = tally.Window{Start: maxTime(w.Start, span.Start), End: minTime(w.End, span.End)}
+		}
+		return w
+	}
 	groups := map[groupKey]*rightsizing.NodeGroup{}
 	nodeGroup := map[string]groupKey{} // cluster/node name → group, of the nodes alive
 	everyNode := map[string]groupKey{} // likewise of every node in the window
-	allocatable := map[string][2]float64{}
+	used := map[groupKey][]rightsizing.NodeHours{}
+	gone := map[groupKey]*rightsizing.NodeGroup{} // groups none of whose nodes runs at the end
+	allocatable, goneAllocatable := map[string][2]float64{}, map[string][2]float64{}
 	var order []groupKey
 	for i := range nodes {
 		n := &nodes[i]
-		everyNode[string(n.Cluster)+"/"+n.Name] = groupKey{n.Cluster, nodeGroupOf(n)}
+		k := groupKey{n.Cluster, nodeGroupOf(n)}
+		everyNode[string(n.Cluster)+"/"+n.Name] = k
+		purchase := tally.PurchaseOnDemand
+		if n.Lifecycle == tally.LifecycleSpot {
+			purchase = tally.PurchaseSpot
+		}
+		if w := over(n.Cluster); w.Duration() > 0 {
+			life := n.Lifetime(w.End)
+			from, to := maxTime(life.Start, w.Start), minTime(life.End, w.End)
+			if to.After(from) {
+				addHours(used, k, n.InstanceType, purchase, to.Sub(from).Hours())
+			}
+		}
 		if !alive(n.Cluster, n.ValidTo) {
+			// A group none of whose nodes runs at the end (an autoscaled
+			// batch pool between runs) is planned when its batch pods ran.
+			if gone[k] == nil {
+				gone[k] = &rightsizing.NodeGroup{Cluster: n.Cluster, Name: k.name, Arch: n.Labels["kubernetes.io/arch"], Spot: rightsizing.SpotNever}
+			}
+			describeNode(gone[k], n)
+			if _, ok := goneAllocatable[n.InstanceType]; !ok && n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
+				goneAllocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
+			}
 			continue
 		}
-		k := groupKey{n.Cluster, nodeGroupOf(n)}
 		g := groups[k]
 		if g == nil {
 			g = &rightsizing.NodeGroup{Cluster: n.Cluster, Name: k.name, Arch: n.Labels["kubernetes.io/arch"], Spot: rightsizing.SpotNever}
@@ -96,41 +126,42 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			order = append(order, k)
 		}
 		nodeGroup[string(n.Cluster)+"/"+n.Name] = k
-		if f := instanceFamily(n.InstanceType); !slices.Contains(g.Families, f) {
-			g.Families = append(g.Families, f)
-		}
-		purchase := tally.PurchaseOnDemand
-		if n.Lifecycle == tally.LifecycleSpot {
-			g.Spot, purchase = rightsizing.SpotAllowed, tally.PurchaseSpot
-		}
+		describeNode(g, n)
 		addNode(&g.Current, n.InstanceType, purchase, n.Name)
 		if n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
 			allocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
 		}
 	}
+	for t, a := range goneAllocatable {
+		if _, ok := allocatable[t]; !ok {
+			allocatable[t] = a
+		}
+	}
 	// Pod requests by group; DaemonSet pods become per-node overhead; the
 	// pods of Jobs and CronJobs that ran in the window, at their peak.
 	podsOf := map[groupKey][]rightsizing.PodRequest{}
-	batchOf := map[groupKey][]batchPod{}
+	batchOf := map[groupKey][]rightsizing.BatchPod{}
 	dsPerNode := map[string][2]float64{}
+	type dsKey struct{ node, daemonSet string }
+	goneDS := map[dsKey][2]float64{}
 	for i := range pods {
 		p := &pods[i]
-		var cpu float64
-		var mem int64
-		for _, c := range p.Containers {
-			r, ok := recommended[containerKey{p.Workload(), c.Name}]
-			if !ok {
-				r = rightsizing.Resources{CPURequest: c.CPURequest, MemoryRequest: c.MemoryRequest}
-			}
-			cpu, mem = cpu+r.CPURequest, mem+r.MemoryRequest
-		}
+		cpu, mem := podRequests(p, recommended)
 		if kind := p.Workload().Kind; kind == tally.KindJob || kind == tally.KindCronJob {
 			// A job's pods come and go: the group must hold them when they
 			// run, not only when one happens to run at the end.
-			if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok && groups[k] != nil {
-				batchOf[k] = append(batchOf[k], batchPod{rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName},
-					p.ValidFrom, p.ValidTo})
+			if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok {
+				batchOf[k] = append(batchOf[k], rightsizing.BatchPod{PodRequest: rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName},
+					From: p.ValidFrom, To: p.ValidTo})
 			}
+			continue
+		}
+		if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok && groups[k] == nil && gone[k] != nil && p.OwnerKind == tally.KindDaemonSet {
+			// One pod of each DaemonSet runs on a node at a time: its
+			// largest request is the node's overhead.
+			key := dsKey{string(p.Ref.Cluster) + "/" + p.NodeName, p.OwnerName}
+			d := goneDS[key]
+			goneDS[key] = [2]float64{max(d[0], cpu), max(d[1], float64(mem))}
 			continue
 		}
 		k, ok := nodeGroup[string(p.Ref.Cluster)+"/"+p.NodeName]
@@ -143,17 +174,40 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			dsPerNode[key] = [2]float64{d[0] + cpu, d[1] + float64(mem)}
 			continue
 		}
-		podsOf[k] = append(podsOf[k], rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName})
+		req := rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName}
+		if p.OwnerKind == tally.KindStatefulSet {
+			// Its replicas run apart (a database's, a broker's): one node
+			// each, as their pod anti-affinity has them.
+			req.Spread = p.Workload().String()
+		}
+		podsOf[k] = append(podsOf[k], req)
 	}
-	batchAt := map[groupKey]time.Time{}
-	batchN := map[groupKey]int{}
-	for k, b := range batchOf {
-		peak, at := batchPeak(b)
-		podsOf[k] = append(podsOf[k], peak...)
-		batchAt[k], batchN[k] = at, len(peak)
+	var goneKeys []groupKey
+	for k := range batchOf {
+		if groups[k] == nil && gone[k] != nil {
+			goneKeys = append(goneKeys, k)
+		}
+	}
+	slices.SortFunc(goneKeys, func(a, b groupKey) int {
+		return strings.Compare(string(a.cluster)+"/"+a.name, string(b.cluster)+"/"+b.name)
+	})
+	for _, k := range goneKeys {
+		groups[k] = gone[k]
+		order = append(order, k)
+	}
+	for k, d := range goneDS {
+		node := dsPerNode[k.node]
+		dsPerNode[k.node] = [2]float64{node[0] + d[0], node[1] + d[1]}
 	}
 	for node, d := range dsPerNode {
-		g := groups[nodeGroup[node]]
+		k, ok := nodeGroup[node]
+		if !ok {
+			k = everyNode[node]
+		}
+		g := groups[k]
+		if g == nil {
+			continue // a node of a group that is not planned
+		}
 		g.DaemonSetCPU = max(g.DaemonSetCPU, d[0])
 		g.DaemonSetMemory = max(g.DaemonSetMemory, int64(d[1]))
 	}
@@ -165,103 +219,61 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		if err != nil {
 			return nil, err
 		}
-		if !priceCurrent(g, catalog) {
+		if !priceCurrent(g, catalog) || !priceUsed(used[k], catalog) {
 			o.Log.log.Warn("node group skipped: the price catalog lacks a current instance type", "cluster", k.cluster, "group", k.name)
 			continue
 		}
-		plan, err := rightsizing.PlanNodes(*g, podsOf[k], catalog)
+		var plan rightsizing.NodePlan
+		if b := batchOf[k]; len(b) > 0 {
+			// Its nodes come and go with its Jobs' and CronJobs' pods: priced
+			// over the history, not as the nodes running at its end.
+			plan, err = rightsizing.PlanBatchNodes(*g, podsOf[k], b, used[k], over(k.cluster), catalog)
+		} else {
+			plan, err = rightsizing.PlanNodes(*g, podsOf[k], catalog)
+		}
 		if err != nil {
 			o.Log.log.Warn("node group skipped", "cluster", k.cluster, "group", k.name, "err", err)
 			continue
-		}
-		if n := batchN[k]; n > 0 {
-			plan.Explanation += fmt.Sprintf("; the pods include %d of Jobs and CronJobs, as many as ran together (at %s)", n, batchAt[k].Format(time.RFC3339))
 		}
 		plans = append(plans, plan)
 	}
 	return plans, nil
 }
 
-// batchPod is a pod of a Job or CronJob with when it ran ([from, to); to
-// zero while it runs).
-type batchPod struct {
-	req      rightsizing.PodRequest
-	from, to time.Time
+// podRequests returns what pod p requests of a node, its containers at
+// their recommended requests (the others at their current ones): as the
+// scheduler counts it, the larger of its containers' and native sidecars'
+// sum and its largest classic init container's request (plus the sidecars,
+// which may have started before it; the spec's order is not stored).
+func podRequests(p *tally.Pod, recommended map[containerKey]rightsizing.Resources) (float64, int64) {
+	var cpu, sidecarCPU, initCPU float64
+	var mem, sidecarMem, initMem int64
+	for _, c := range p.Containers {
+		r, ok := recommended[containerKey{p.Workload(), c.Name}]
+		if !ok {
+			r = rightsizing.Resources{CPURequest: c.CPURequest, MemoryRequest: c.MemoryRequest}
+		}
+		switch c.Kind {
+		case tally.ContainerInit:
+			initCPU, initMem = max(initCPU, r.CPURequest), max(initMem, r.MemoryRequest)
+		case tally.ContainerSidecar:
+			sidecarCPU, sidecarMem = sidecarCPU+r.CPURequest, sidecarMem+r.MemoryRequest
+		default:
+			cpu, mem = cpu+r.CPURequest, mem+r.MemoryRequest
+		}
+	}
+	return max(cpu+sidecarCPU, initCPU+sidecarCPU), max(mem+sidecarMem, initMem+sidecarMem)
 }
 
-// batchPeak returns the batch pods running together when their requests
-// peak: at the start of a pod where the running pods' CPU and memory, each
-// as a share of its own peak, sum highest (the earliest such start). Runs
-// that never overlap need room for the largest alone; runs that overlap
-// (a daily job during an hourly one) need room for both. It returns them
-// and the time they ran together.
-func batchPeak(pods []batchPod) ([]rightsizing.PodRequest, time.Time) {
-	type event struct {
-		at    time.Time
-		start bool
-		i     int
+// describeNode adds node n's instance family and purchase option to what
+// group g may run.
+func describeNode(g *rightsizing.NodeGroup, n *tally.Node) {
+	if f := instanceFamily(n.InstanceType); !slices.Contains(g.Families, f) {
+		g.Families = append(g.Families, f)
 	}
-	var events []event
-	for i, p := range pods {
-		events = append(events, event{p.from, true, i})
-		if !p.to.IsZero() {
-			events = append(events, event{p.to, false, i})
-		}
+	if n.Lifecycle == tally.LifecycleSpot {
+		g.Spot = rightsizing.SpotAllowed
 	}
-	// In time order, ends before starts at the same time: a pod that ends
-	// as another starts does not run with it.
-	slices.SortStableFunc(events, func(a, b event) int {
-		if c := a.at.Compare(b.at); c != 0 {
-			return c
-		}
-		switch {
-		case a.start == b.start:
-			return 0
-		case a.start:
-			return 1
-		}
-		return -1
-	})
-	type load struct {
-		at  time.Time
-		cpu float64
-		mem float64
-	}
-	var loads []load
-	var cpu, mem, peakCPU, peakMem float64
-	for _, e := range events {
-		r := pods[e.i].req
-		if !e.start {
-			cpu, mem = cpu-r.CPU, mem-float64(r.Memory)
-			continue
-		}
-		cpu, mem = cpu+r.CPU, mem+float64(r.Memory)
-		loads = append(loads, load{e.at, cpu, mem})
-		peakCPU, peakMem = max(peakCPU, cpu), max(peakMem, mem)
-	}
-	if len(loads) == 0 {
-		return nil, time.Time{}
-	}
-	best, bestScore := loads[0].at, -1.0
-	for _, l := range loads {
-		score := 0.0
-		if peakCPU > 0 {
-			score += l.cpu / peakCPU
-		}
-		if peakMem > 0 {
-			score += l.mem / peakMem
-		}
-		if score > bestScore+1e-12 {
-			best, bestScore = l.at, score
-		}
-	}
-	var out []rightsizing.PodRequest
-	for _, p := range pods {
-		if !p.from.After(best) && (p.to.IsZero() || p.to.After(best)) {
-			out = append(out, p.req)
-		}
-	}
-	return out, best
 }
 
 // addNode counts the node called name among its type and purchase option.
@@ -274,6 +286,30 @@ func addNode(cs *[]rightsizing.NodeCount, typ, purchase, name string) {
 		}
 	}
 	*cs = append(*cs, rightsizing.NodeCount{Type: typ, Purchase: purchase, Count: 1, Names: []string{name}})
+}
+
+// addHours adds node-hours of a type and purchase option to group k's.
+func addHours(used map[groupKey][]rightsizing.NodeHours, k groupKey, typ, purchase string, hours float64) {
+	for i := range used[k] {
+		if u := &used[k][i]; u.Type == typ && u.Purchase == purchase {
+			u.Hours += hours
+			return
+		}
+	}
+	used[k] = append(used[k], rightsizing.NodeHours{Type: typ, Purchase: purchase, Hours: hours})
+}
+
+// priceUsed sets the hourly price of the node-hours; false if one is missing.
+func priceUsed(used []rightsizing.NodeHours, catalog []rightsizing.InstanceType) bool {
+	for i := range used {
+		u := &used[i]
+		g := rightsizing.NodeGroup{Current: []rightsizing.NodeCount{{Type: u.Type, Purchase: u.Purchase}}}
+		if !priceCurrent(&g, catalog) {
+			return false
+		}
+		u.Hourly = g.Current[0].Hourly
+	}
+	return true
 }
 
 // priceCurrent sets the hourly price of the group's current nodes; false if one is missing.

@@ -32,21 +32,38 @@ func (m *Meta) AgentPod(uid string) (tally.AgentPod, bool) {
 		ap.OwnerKind, ap.OwnerName = m.owners.Workload(p)
 	}
 	ids := map[string]string{}
-	for _, cs := range p.Status.ContainerStatuses {
-		_, id, _ := strings.Cut(cs.ContainerID, "://")
-		ids[cs.Name] = id
+	for _, list := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for _, cs := range list {
+			_, id, _ := strings.Cut(cs.ContainerID, "://")
+			ids[cs.Name] = id
+		}
+	}
+	// Init containers first, in the spec's order (the order they start
+	// in): native sidecars (restartPolicy Always) run for the pod's
+	// lifetime and are right-sized like its containers; classic ones run
+	// to completion before them, and their requests count only then.
+	for _, c := range p.Spec.InitContainers {
+		kind := tally.ContainerInit
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			kind = tally.ContainerSidecar
+		}
+		ap.Containers = append(ap.Containers, agentContainer(&c, kind, ids[c.Name]))
 	}
 	for _, c := range p.Spec.Containers {
-		ap.Containers = append(ap.Containers, tally.AgentContainer{
-			Name: c.Name, ID: ids[c.Name], Image: c.Image,
-			CPURequest:    cores(c.Resources.Requests, corev1.ResourceCPU),
-			CPULimit:      cores(c.Resources.Limits, corev1.ResourceCPU),
-			MemoryRequest: bytesOf(c.Resources.Requests, corev1.ResourceMemory),
-			MemoryLimit:   bytesOf(c.Resources.Limits, corev1.ResourceMemory),
-			GPURequest:    int(bytesOf(c.Resources.Requests, "nvidia.com/gpu")),
-		})
+		ap.Containers = append(ap.Containers, agentContainer(&c, tally.ContainerRegular, ids[c.Name]))
 	}
 	return ap, true
+}
+
+func agentContainer(c *corev1.Container, kind, id string) tally.AgentContainer {
+	return tally.AgentContainer{
+		Name: c.Name, Kind: kind, ID: id, Image: c.Image,
+		CPURequest:    cores(c.Resources.Requests, corev1.ResourceCPU),
+		CPULimit:      cores(c.Resources.Limits, corev1.ResourceCPU),
+		MemoryRequest: bytesOf(c.Resources.Requests, corev1.ResourceMemory),
+		MemoryLimit:   bytesOf(c.Resources.Limits, corev1.ResourceMemory),
+		GPURequest:    int(bytesOf(c.Resources.Requests, "nvidia.com/gpu")),
+	}
 }
 
 // smallAnnotations drops annotations too large to be useful (last-applied

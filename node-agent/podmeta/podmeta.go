@@ -280,8 +280,8 @@ func (m *Meta) ContainerName(uid, id string) string {
 			}
 		}
 	}
-	if len(p.Status.ContainerStatuses) == 0 && len(p.Spec.Containers) == 1 {
-		return p.Spec.Containers[0].Name // statuses not reported yet
+	if len(p.Status.ContainerStatuses) == 0 && len(p.Status.InitContainerStatuses) == 0 && len(p.Spec.Containers) == 1 && len(p.Spec.InitContainers) == 0 {
+		return p.Spec.Containers[0].Name // statuses not reported yet, and no other container it could be
 	}
 	return PodContainer
 }

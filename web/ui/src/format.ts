@@ -58,8 +58,13 @@ export function lastDay(end: string): string {
 }
 
 /** resources: snippet of a container recommendation, as kubectl takes it. */
-export function resourcesSnippet(container: string, r: { cpuRequestCores: number; cpuLimitCores?: number; memoryRequestBytes: number; memoryLimitBytes?: number }): string {
+export function resourcesSnippet(
+  container: string,
+  r: { cpuRequestCores: number; cpuLimitCores?: number; memoryRequestBytes: number; memoryLimitBytes?: number; containerKind?: string },
+): string {
   const lines = [`- name: ${container}`, '  resources:', '    requests:', `      cpu: ${cores(r.cpuRequestCores)}`, `      memory: ${bytes(r.memoryRequestBytes)}`]
+  // A native sidecar is declared in initContainers (restartPolicy: Always): its entry goes there.
+  if (r.containerKind === 'sidecar') lines.unshift('# under spec.initContainers (native sidecar)')
   const limits: string[] = []
   if (r.cpuLimitCores) limits.push(`      cpu: ${cores(r.cpuLimitCores)}`)
   if (r.memoryLimitBytes) limits.push(`      memory: ${bytes(r.memoryLimitBytes)}`)

@@ -18,8 +18,11 @@ function risk(r: Recommendation): { level: string; text: string } {
   const memCut = cur.memoryRequestBytes ? 1 - rec.memoryRequestBytes / cur.memoryRequestBytes : 0
   let level = 'low'
   if (days < 3 || memCut > 0.5 || notes.some((n) => /oom/i.test(n))) level = 'high'
-  else if (days < 7 || memCut > 0.3) level = 'medium'
-  const span = days < 1 ? `${(days * 24).toFixed(1)} hours` : `${days.toFixed(1)} days`
+  // A workload an autoscaler seems to scale (no HPA given): its CPU saving is not certain.
+  else if (days < 7 || memCut > 0.3 || notes.some((n) => /autoscaler seems to scale/.test(n))) level = 'medium'
+  // Rounded down, as the CLI says it: 2.996 days are under 3 and read 2.9, not 3.0.
+  const tenths = (v: number) => (Math.floor(v * 10 + 1e-6) / 10).toFixed(1)
+  const span = days < 1 ? `${tenths(days * 24)} hours` : `${tenths(days)} days`
   const text = `${span} of history` + (notes.length ? '; ' + notes.join('; ') : '')
   return { level, text }
 }
@@ -94,7 +97,7 @@ export function Rightsizing(_: { me: Me }) {
         <>
           <div class="stats">
             <Stat label="Containers: savings a month" value={total('containers')} />
-            <Stat label="Nodes: savings a month" value={total('nodes')} />
+            <Stat label="Nodes: savings a month (the containers' included)" value={total('nodes')} />
             <Stat label="Recommendations" value={String(d.containers.length + d.nodes.length)} />
           </div>
           <Card title="Containers">

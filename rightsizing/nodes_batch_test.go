@@ -1,0 +1,106 @@
+package rightsizing
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// A spot pool that keeps one node and adds nodes while its CronJobs run is
+// priced over its history: now, what its nodes cost on average (110
+// node-hours of $0.20 in 100 hours); planned, the cheapest nodes for the
+// pods running at each moment: three big nodes for the 5 hours a job of
+// three 3.5-core pods runs, one small for the 10 hours of one-core runs,
+// none between. It was priced as the one node alive at the end against
+// the nodes for the peak running all month: a saving of −292.
+func TestPlanBatchNodesAveragesOverTheHistory(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	catalog := []InstanceType{
+		{Name: "e2-small", Family: "e2", CPU: 2, Memory: 8 * GiB, Offers: []Offer{{Purchase: tally.PurchaseSpot, Hourly: usd("0.10")}}},
+		{Name: "e2-big", Family: "e2", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{Purchase: tally.PurchaseSpot, Hourly: usd("0.20")}}},
+	}
+	g := NodeGroup{Cluster: "analytics", Name: "spot-pool", Families: []string{"e2"}, Spot: SpotAllowed,
+		Current: []NodeCount{{Type: "e2-big", Purchase: tally.PurchaseSpot, Count: 1, Hourly: usd("0.20"), Names: []string{"n9"}}}}
+	var batch []BatchPod
+	for i := range 3 {
+		batch = append(batch, BatchPod{PodRequest: PodRequest{Name: "trainer-" + string(rune('a'+i)), CPU: 3.5, Memory: 10 * GiB}, From: at(10), To: at(15)})
+	}
+	for h := 50; h < 60; h++ {
+		batch = append(batch, BatchPod{PodRequest: PodRequest{Name: "rollup", CPU: 1, Memory: 2 * GiB}, From: at(float64(h)), To: at(float64(h) + 1)})
+	}
+	used := []NodeHours{{Type: "e2-big", Purchase: tally.PurchaseSpot, Hours: 110, Hourly: usd("0.20")}}
+	plan, err := PlanBatchNodes(g, nil, batch, used, tally.Window{Start: t0, End: at(100)}, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 110 × 0.20 / 100 × 730; (5 × 0.60 + 10 × 0.10) / 100 × 730.
+	if plan.CurrentMonthly.Decimal() != "160.6" || plan.PlannedMonthly.Decimal() != "29.2" || plan.MonthlySavings.Decimal() != "131.4" {
+		t.Errorf("now %s, planned %s, saving %s; want 160.6, 29.2, 131.4: %s", plan.CurrentMonthly.Decimal(), plan.PlannedMonthly.Decimal(),
+			plan.MonthlySavings.Decimal(), plan.Explanation)
+	}
+	a := plan.Averaged
+	if a == nil || a.CurrentNodes != 1.1 || a.PlannedNodes != 0.25 || a.BatchHours != 15 {
+		t.Errorf("averaged %+v, want 1.1 nodes now, 0.25 planned, 15 batch hours", a)
+	}
+	if len(plan.Planned) != 1 || plan.Planned[0].Type != "e2-big" || plan.Planned[0].Count != 3 {
+		t.Errorf("planned %+v, want 3 × e2-big for the peak", plan.Planned)
+	}
+	if !strings.Contains(plan.Explanation, "the group's minimum size must be 0") {
+		t.Errorf("explanation does not say the group must scale to zero between runs: %s", plan.Explanation)
+	}
+	// The stored record says the amounts are averages, with the nodes that
+	// ran on average.
+	rec, err := plan.Record(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cur, planned struct {
+		Monthly      tally.Money
+		AverageNodes float64
+	}
+	if err := json.Unmarshal(rec.Current, &cur); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(rec.Recommended, &planned); err != nil {
+		t.Fatal(err)
+	}
+	if cur.AverageNodes != 1.1 || planned.AverageNodes != 0.25 || cur.Monthly.Decimal() != "160.6" || planned.Monthly.Decimal() != "29.2" {
+		t.Errorf("record: current %s, recommended %s: want averageNodes 1.1 and 0.25 beside 160.6 and 29.2", rec.Current, rec.Recommended)
+	}
+}
+
+// TestBatchPeak: runs that never overlap need room for the largest; runs
+// that overlap for both; a run ending as another starts does not overlap it.
+func TestBatchPeak(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	pod := func(name string, cpu float64, from, to int) BatchPod {
+		var end time.Time
+		if to >= 0 {
+			end = t0.Add(time.Duration(to) * time.Hour)
+		}
+		return BatchPod{PodRequest: PodRequest{Name: name, CPU: cpu, Memory: 1 << 30}, From: t0.Add(time.Duration(from) * time.Hour), To: end}
+	}
+	for _, tc := range []struct {
+		name string
+		pods []BatchPod
+		want string
+	}{
+		{"apart", []BatchPod{pod("a", 1, 0, 1), pod("b", 3, 2, 3), pod("c", 2, 4, 5)}, "b"},
+		{"overlapping", []BatchPod{pod("hourly", 1, 0, 1), pod("daily", 3, 0, 5), pod("hourly2", 1, 1, 2)}, "hourly,daily"},
+		{"end meets start", []BatchPod{pod("a", 2, 0, 1), pod("b", 2, 1, 2)}, "a"},
+		{"still running", []BatchPod{pod("a", 2, 0, 1), pod("b", 1, 3, -1), pod("c", 1, 4, 6)}, "b,c"},
+	} {
+		got, _ := BatchPeak(tc.pods)
+		var names []string
+		for _, p := range got {
+			names = append(names, p.Name)
+		}
+		if strings.Join(names, ",") != tc.want {
+			t.Errorf("%s: %v, want %s", tc.name, names, tc.want)
+		}
+	}
+}
