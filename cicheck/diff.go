@@ -3,6 +3,7 @@ package cicheck
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -19,6 +20,11 @@ type Config struct {
 	// the run's total on both sides (they are noise and multiply the
 	// comparisons); zero means 0.5 %.
 	MinShare float64
+	// Own reports whether a function, by where it is defined, is the
+	// project's own code. With it, a culprit outside the project (a
+	// standard library sort, a runtime allocation) is named with the
+	// project's function its change was reached from (Report.Via).
+	Own func(Source) bool
 }
 
 // DefaultConfig is DefaultStats and DefaultGate without a price.
@@ -112,8 +118,47 @@ func DiffProfiles(base, head []*Run, cfg Config) (*Report, error) {
 			}
 		}
 	}
+	if rep.Culprit != "" && cfg.Own != nil && !cfg.Own(source(rep.Culprit, base, head)) {
+		rep.Via = ownCaller(base, head, cfg, total)
+		if rep.Via != "" {
+			rep.ViaSource = source(rep.Via, base, head)
+		}
+	}
 	rep.Headline, rep.Reason = profileHeadline(rep)
 	return rep, nil
+}
+
+// ownCaller returns the deepest of the project's own functions under which
+// most of a significant total change happened: of the own functions whose
+// total CPU (anywhere on the stack) changed significantly in the change's
+// direction by at least half of it, the one with the least total CPU in
+// the head. Callers hold at least what their callees do, so that is the
+// one nearest the change. It is "" when no own function holds half.
+func ownCaller(base, head []*Run, cfg Config, total Change) string {
+	names := map[string]struct{}{}
+	for _, r := range head {
+		for fn, v := range r.Total {
+			if math.Abs(v) >= math.Abs(total.Delta)/2 {
+				names[fn] = struct{}{}
+			}
+		}
+	}
+	var best string
+	bestHead := math.Inf(1)
+	for _, fn := range slices.Sorted(maps.Keys(names)) {
+		if !cfg.Own(source(fn, base, head)) {
+			continue
+		}
+		tot := func(r *Run) float64 { return r.Total[fn] }
+		c := cfg.Stats.compare(values(base, tot), values(head, tot))
+		if !c.Significant || math.Signbit(c.Delta) != math.Signbit(total.Delta) || math.Abs(c.Delta) < math.Abs(total.Delta)/2 {
+			continue
+		}
+		if c.Head.Median < bestHead {
+			best, bestHead = fn, c.Head.Median
+		}
+	}
+	return best
 }
 
 // annualOf prices a change of the whole run.

@@ -88,6 +88,13 @@ func writeAnnotations(w io.Writer, r *Report, opt GitHubOptions) error {
 		_, err = fmt.Fprintf(w, "::%s %s::%s\n", kind, strings.Join(props, ","), escapeData(text))
 	}
 	file, line := fileOf(r.Culprit)
+	if file == "" && r.ViaSource.File != "" {
+		// The culprit is not the project's code: point at the project's
+		// function it was reached from.
+		if p, ok := RepoPath(r.ViaSource.File, opt.SourceRoot, opt.ModulePath); ok {
+			file, line = p, r.ViaSource.Line
+		}
+	}
 	switch r.Verdict {
 	case Fail:
 		emit("error", file, line, "Cost regression", msg)

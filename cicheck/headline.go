@@ -52,6 +52,9 @@ func profileHeadline(r *Report) (headline, reason string) {
 			} else {
 				fmt.Fprintf(&b, ", the largest part in %s", r.Culprit)
 			}
+			if r.Via != "" {
+				fmt.Fprintf(&b, ", under %s", r.Via)
+			}
 		}
 		b.WriteString(".")
 	}

@@ -291,14 +291,21 @@ func countChange(c *Change, unit string) string {
 	return fmt.Sprintf("%s → %s (%s)", f(c.Base.Median), f(c.Head.Median), formatPct(c.Rel))
 }
 
-// mdHeadline is the headline with the culprit function in a code span.
+// mdHeadline is the headline with the culprit function, and the project's
+// function it was reached from, in code spans.
 func mdHeadline(r *Report) string {
-	if r.Culprit != "" {
-		if before, after, ok := strings.Cut(r.Headline, r.Culprit); ok {
-			return mdText(before) + mdCode(r.Culprit, false) + mdText(after)
+	var b strings.Builder
+	rest := r.Headline
+	for _, name := range []string{r.Culprit, r.Via} {
+		if name == "" {
+			continue
+		}
+		if before, after, ok := strings.Cut(rest, name); ok {
+			b.WriteString(mdText(before) + mdCode(name, false))
+			rest = after
 		}
 	}
-	return mdText(r.Headline)
+	return b.String() + mdText(rest)
 }
 
 // Function, benchmark and file names come from the pull request's own

@@ -31,6 +31,10 @@ type Report struct {
 	Functions   []FunctionChange `json:"functions,omitempty"`
 	// Culprit is the function most of a significant change is in, if any.
 	Culprit string `json:"culprit,omitempty"`
+	// Via is the project's own function the culprit's change was reached
+	// from, when the culprit is not the project's (Config.Own).
+	Via       string `json:"via,omitempty"`
+	ViaSource Source `json:"viaSource,omitzero"`
 
 	// Benchmarks: one entry per benchmark, worst first.
 	Benchmarks []BenchmarkChange `json:"benchmarks,omitempty"`

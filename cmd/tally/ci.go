@@ -79,7 +79,7 @@ type ciOutputFlags struct {
 	StepSummary   string `name:"step-summary" env:"GITHUB_STEP_SUMMARY" type:"path" placeholder:"FILE" help:"Job summary file to append to (github format)."`
 	CommentFile   string `name:"comment-file" type:"path" placeholder:"FILE" help:"Write a pull-request comment body with a hidden marker to FILE (github format)."`
 	CommentMarker string `name:"comment-marker" default:"tally-ci" placeholder:"NAME" help:"Hidden marker of the comment, so a workflow updates its own comment."`
-	SourceRoot    string `name:"source-root" env:"GITHUB_WORKSPACE" placeholder:"DIR" help:"Repository root, to point annotations at files (default: the current directory)."`
+	SourceRoot    string `name:"source-root" env:"GITHUB_WORKSPACE" placeholder:"DIR" help:"Repository root, to point annotations at files and name your function a change in library code was reached from (default: the current directory)."`
 }
 
 func (c *ciDiffCmd) Run(ctx context.Context, a *app) error {
@@ -96,6 +96,7 @@ func (c *ciDiffCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return ciErr(err)
 	}
+	cfg.Own = c.ownCode()
 	var seen runFiles
 	base, err := readProfiles(a, "base", c.Base, opt, &seen)
 	if err != nil {
@@ -395,13 +396,7 @@ func (o *ciOutputFlags) emit(a *app, rep *cicheck.Report) error {
 // emitGitHub writes annotations to out, appends the job summary and writes
 // the comment body.
 func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) error {
-	root := o.SourceRoot
-	if root == "" {
-		root, _ = os.Getwd()
-	}
-	if abs, err := filepath.Abs(root); err == nil {
-		root = abs
-	}
+	root := o.sourceRoot()
 	opt := cicheck.GitHubOptions{
 		MarkdownOptions: cicheck.MarkdownOptions{Top: o.Top, Marker: o.CommentMarker},
 		SourceRoot:      root,
@@ -440,6 +435,30 @@ func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) e
 		}
 	}
 	return nil
+}
+
+// sourceRoot is the repository's root: --source-root, else the current
+// directory, made absolute.
+func (o *ciOutputFlags) sourceRoot() string {
+	root := o.SourceRoot
+	if root == "" {
+		root, _ = os.Getwd()
+	}
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	return root
+}
+
+// ownCode reports whether a function defined at src is the repository's
+// own code: under root, or under its Go module path in a -trimpath build.
+func (o *ciOutputFlags) ownCode() func(cicheck.Source) bool {
+	root := o.sourceRoot()
+	module := modulePath(root)
+	return func(src cicheck.Source) bool {
+		_, ok := cicheck.RepoPath(src.File, root, module)
+		return src.File != "" && ok
+	}
 }
 
 // modulePath reads the Go module path of the repository at root, if any.
