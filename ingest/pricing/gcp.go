@@ -93,8 +93,9 @@ type unitRate struct{ cpu, ram tally.Money }
 
 // SyncGCP lists Compute Engine SKUs through the Cloud Billing Catalog API
 // and prices the predefined machine types of each family it finds (their
-// shapes are in machineTypes) from the per-vCPU and per-GiB rates:
-// on-demand, spot (Preemptible usage type) and 1- and 3-year resource CUDs.
+// shapes are in machineTypes) from the per-vCPU and per-GiB rates, plus
+// the per-GPU rates of the GPU machine types' GPUs (a2, a3, g2): on-demand,
+// spot (Spot Preemptible SKUs) and 1- and 3-year resource CUDs (classify).
 func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOptions) ([]tally.InstancePrice, error) {
 	if len(opt.Regions) == 0 {
 		return nil, errors.New("gcp pricing: no regions")
