@@ -218,6 +218,15 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 		warn("no catalog price for %s %s in %s: unbilled hours of node %s cost 0", provider, n.InstanceType, n.Region, n.Name)
 		return nil, false
 	}
+	if cur, ok := ix.currency[cl.BillingAccountID]; ok && price.HourlyPrice.Currency() != cur {
+		// Estimated in the catalog's currency, the hour would hold rows in
+		// two currencies for one bill: no sum of them means anything.
+		sum.UnpricedNodeHours++
+		warn("catalog prices of %s %s in %s are in %s, but account %s is billed in %s: unbilled hours of node %s are not estimated "+
+			"(cost 0 until the bill lands); %s", provider, n.InstanceType, n.Region, price.HourlyPrice.Currency(), cl.BillingAccountID, cur, n.Name,
+			syncIn(provider, cur))
+		return nil, false
+	}
 	ms := uint64(h.Window().Overlap(n.Lifetime(h.End())) / time.Millisecond)
 	cost, err := price.HourlyPrice.MulRatio(ms, uint64(time.Hour/time.Millisecond))
 	if err != nil {
@@ -229,6 +238,17 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	}
 	sum.EstimatedNodeHrs++
 	return &nodeCost{account: cl.BillingAccountID, effective: cost, billed: cost, list: list, estimated: true}, true
+}
+
+// syncIn says how to get provider's catalog prices in currency cur.
+func syncIn(provider string, cur tally.Currency) string {
+	switch {
+	case provider == tally.ProviderGCP:
+		return fmt.Sprintf("run `tally pricing sync gcp --currency %s` to price them in %s", cur, cur)
+	case provider == tally.ProviderAWS && cur == "USD":
+		return "run `tally pricing sync aws` to price them in USD"
+	}
+	return fmt.Sprintf("the %s catalog has no prices in %s", provider, cur)
 }
 
 // osLinux is the operating system of a node without a kubernetes.io/os

@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,70 @@ func TestEstimateUsesThePriceOfTheHour(t *testing.T) {
 		if got[h].Decimal() != want {
 			t.Errorf("hour %d estimated at %s, want %s (the price changes at hour 2)", h, got[h].Decimal(), want)
 		}
+	}
+}
+
+// TestEstimateRefusesAnotherCurrency: an account billed in euros whose
+// catalog was synced in dollars is not estimated in dollars (rows in
+// another currency than its bill, which no query can sum with the bill's):
+// its unbilled node-hours cost 0 until the bill lands, and the run says
+// which sync gives prices in the bill's currency. The bill's currency is
+// the store's (Input.BillingCurrency) or, lacking it, that of the
+// account's lines in the window.
+func TestEstimateRefusesAnotherCurrency(t *testing.T) {
+	eur := func(s string) tally.Money { return tally.MustParseMoney(s, "EUR") }
+	price := func(m tally.Money) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "gcp", Region: "europe-west1", InstanceType: "n2-standard-2", PurchaseOption: tally.PurchaseOnDemand,
+			HourlyPrice: m}
+	}
+	tests := []struct {
+		name     string
+		currency map[string]tally.Currency
+		line     bool // a EUR line of the account in the window
+		price    tally.InstancePrice
+		total    string
+		warning  string
+	}{
+		{"catalog in the bill's currency", map[string]tally.Currency{"111": "EUR"}, false, price(eur("0.09")), "0.09", ""},
+		{"catalog in dollars, bill in euros", map[string]tally.Currency{"111": "EUR"}, false, price(usd("0.097")), "0",
+			"tally pricing sync gcp --currency EUR"},
+		{"bill in euros known from its lines", nil, true, price(usd("0.097")), "0.5", "tally pricing sync gcp --currency EUR"},
+		{"bill's currency unknown", nil, false, price(usd("0.097")), "0.097", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScenario()
+			s.in.Clusters[0].Provider, s.in.Clusters[0].Region = "gcp", "europe-west1"
+			s.node("n1", "gke-n1", 2, 8*gib, 0, t0.Add(-time.Hour), time.Time{})
+			s.in.Nodes[0].InstanceType, s.in.Nodes[0].Region = "n2-standard-2", "europe-west1"
+			if tt.line {
+				s.in.Lines = append(s.in.Lines, tally.CostLine{Provider: "gcp", BillingAccountID: "111", ChargePeriodStart: t0, ChargePeriodEnd: t0.Add(time.Hour),
+					ChargeCategory: tally.ChargeUsage, ChargeDescription: "Network Inter Zone Egress", BilledCost: eur("0.5"), EffectiveCost: eur("0.5"),
+					ListCost: eur("0.5"), ServiceName: "Compute Engine"})
+			}
+			s.in.Prices = []tally.InstancePrice{tt.price}
+			s.in.BillingCurrency = tt.currency
+			s.in.BilledThrough = map[string]time.Time{"111": t0}
+			total := tally.Money{}
+			sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error {
+				for _, a := range as {
+					var err error
+					if total, err = total.Add(a.EffectiveCost); err != nil {
+						return fmt.Errorf("the hour's allocations are in several currencies: %w", err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total.Decimal() != tt.total {
+				t.Errorf("hour costs %s, want %s", total.Decimal(), tt.total)
+			}
+			warned := strings.Join(sum.Warnings, "\n")
+			if (tt.warning == "") != (warned == "") || !strings.Contains(warned, tt.warning) {
+				t.Errorf("warnings %q, want %q", warned, tt.warning)
+			}
+		})
 	}
 }

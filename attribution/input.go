@@ -21,6 +21,11 @@ type Input struct {
 	// bill covers. Node-hours after it are estimated from Prices and flagged;
 	// node-hours before it take their cost from the bill only.
 	BilledThrough map[string]time.Time
+	// BillingCurrency holds, per billing account, the currency it is
+	// billed in (its latest bill's). A node-hour is estimated only from a
+	// price in its account's currency; an account missing here takes the
+	// currency of its lines in Lines, if it has any.
+	BillingCurrency map[string]tally.Currency
 	// Report is the hours of Window that Run's Summary counts (hours,
 	// allocations, node-hours and warnings); zero means all of Window. Run
 	// still computes and emits every hour of Window: the job runs the
@@ -58,6 +63,7 @@ type index struct {
 	nodePods     map[nodeKey][]*tally.Pod
 	usage        map[usageKey]*HourUsage
 	prices       map[priceKey][]*tally.InstancePrice // by effective date
+	currency     map[string]tally.Currency           // billing account → the currency it is billed in
 }
 
 type nodeKey struct {
@@ -78,6 +84,15 @@ func newIndex(in *Input) *index {
 		nodePods:     make(map[nodeKey][]*tally.Pod, len(in.Nodes)),
 		usage:        make(map[usageKey]*HourUsage, len(in.Usage)),
 		prices:       make(map[priceKey][]*tally.InstancePrice, len(in.Prices)),
+		currency:     make(map[string]tally.Currency, len(in.BillingCurrency)),
+	}
+	for i := range in.Lines {
+		if l := &in.Lines[i]; l.BilledCost.Currency() != "" {
+			ix.currency[l.BillingAccountID] = l.BilledCost.Currency()
+		}
+	}
+	for acct, cur := range in.BillingCurrency {
+		ix.currency[acct] = cur
 	}
 	for i := range in.Clusters {
 		c := &in.Clusters[i]

@@ -25,6 +25,9 @@ type Store interface {
 	// none had), and those taking effect within w.
 	PricesIn(ctx context.Context, w tally.Window) ([]tally.InstancePrice, error)
 	BilledThrough(ctx context.Context) (map[string]time.Time, error)
+	// BillingCurrencies returns, per billing account, the currency of its
+	// latest bill: estimates of its node-hours are in that currency only.
+	BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error)
 	// SaveHours replaces the hours' allocations (and their share of the
 	// daily rollup) and records the hours, atomically.
 	SaveHours(ctx context.Context, hours []HourState, allocs []tally.Allocation) error
@@ -247,6 +250,9 @@ func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.Function
 		return in, nil, err
 	}
 	if in.Prices, err = j.Store.PricesIn(ctx, w); err != nil {
+		return in, nil, err
+	}
+	if in.BillingCurrency, err = j.Store.BillingCurrencies(ctx); err != nil {
 		return in, nil, err
 	}
 	samples, err := j.Store.AllFunctionSamples(ctx, w)

@@ -2,6 +2,7 @@ package attribution_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -405,5 +406,31 @@ func TestStaleHoursRevisitEstimatesNowBilled(t *testing.T) {
 	}
 	if hours, err := db.StaleHours(ctx, w, attribution.ShareMax); err != nil || len(hours) != 0 {
 		t.Fatalf("stale hours after recomputing: %v, %v; want none", hours, err)
+	}
+}
+
+// TestJobEstimatesInTheBillsCurrency: the job knows the currency each
+// account is billed in from its bills, also for days its bill does not
+// reach yet: a catalog in another currency does not price that account's
+// unbilled node-hours, and the run says so.
+func TestJobEstimatesInTheBillsCurrency(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 24) // billed in USD
+	if err := db.UpsertPrices(ctx, []tally.InstancePrice{{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large",
+		PurchaseOption: tally.PurchaseOnDemand, HourlyPrice: tally.MustParseMoney("0.089", "EUR"), VCPUs: 2, MemoryBytes: 8 << 30,
+		EffectiveFrom: day1, Source: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db,
+		Now: func() time.Time { return day1.Add(50 * time.Hour) }}
+	sum, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.EstimatedNodeHrs != 0 || sum.UnpricedNodeHours != 24 {
+		t.Errorf("summary %+v: want day 2's 24 node-hours not estimated (the catalog is in EUR, the bill in USD)", sum)
+	}
+	if w := strings.Join(sum.Warnings, "\n"); !strings.Contains(w, "are in EUR, but account 111 is billed in USD") {
+		t.Errorf("warnings %q do not say the catalog's currency is not the bill's", w)
 	}
 }

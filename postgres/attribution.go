@@ -140,6 +140,30 @@ func (db *DB) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	return out, nil
 }
 
+// BillingCurrencies returns, per billing account, the currency of its
+// latest billing period (of any source): the currency it is billed in.
+func (db *DB) BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT ON (p.billing_account_id) p.billing_account_id, l.billing_currency
+		FROM billing_periods p
+		CROSS JOIN LATERAL (
+			SELECT billing_currency FROM cost_lines l
+			WHERE l.billing_account_id = p.billing_account_id AND l.billing_period_start = p.billing_period_start AND l.source = p.source
+			LIMIT 1
+		) l
+		ORDER BY p.billing_account_id, p.billing_period_start DESC, p.ingested_at DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("query billing currencies: %w", err)
+	}
+	out := map[string]tally.Currency{}
+	var acct, cur string
+	_, err = pgx.ForEachRow(rows, []any{&acct, &cur}, func() error { out[acct] = tally.Currency(cur); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("query billing currencies: %w", err)
+	}
+	return out, nil
+}
+
 // SaveHours replaces the allocations of the given hours, keeps the daily
 // rollup in step (subtracting the hours' old rows, adding their new ones) and
 // records the hours, in one transaction: readers see the old hours or the

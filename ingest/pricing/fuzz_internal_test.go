@@ -2,9 +2,11 @@ package pricing
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/billing/apiv1/billingpb"
 	"github.com/tallyhq/tally"
 )
 
@@ -26,4 +28,35 @@ func FuzzParsePriceListProduct(f *testing.F) {
 // finite, positive number of vCPUs, no negative memory, GPUs or price.
 func usable(p tally.InstancePrice) bool {
 	return p.VCPUs > 0 && !math.IsInf(p.VCPUs, 0) && p.MemoryBytes >= 0 && p.GPUs >= 0 && p.HourlyPrice.Sign() >= 0
+}
+
+func FuzzClassifyGCPSku(f *testing.F) {
+	f.Add("Spot Preemptible N2D AMD Instance Core running in Americas", "Preemptible")
+	f.Add("Commitment v1: Nvidia L4 GPU in Americas for 1 Year", "Commit1Yr")
+	f.Add("Commitment: Compute optimized Core running in Americas for 3 Year", "Commit3Yr")
+	f.Fuzz(func(t *testing.T, desc, usage string) {
+		c, ok := classify(&billingpb.Sku{Description: desc, Category: &billingpb.Category{ResourceFamily: "Compute", UsageType: usage}})
+		if !ok {
+			return
+		}
+		if c.family == "" || (c.resource != "cpu" && c.resource != "ram" && c.resource != "gpu") {
+			t.Fatalf("%q (%s) = %+v", desc, usage, c)
+		}
+		switch c.option {
+		case tally.PurchaseOnDemand:
+			if usage != "OnDemand" || strings.Contains(desc, "Preemptible") || strings.HasPrefix(desc, "Commitment") {
+				t.Fatalf("%q (%s) priced on demand", desc, usage)
+			}
+		case tally.PurchaseSpot:
+			if strings.HasPrefix(desc, "Commitment") {
+				t.Fatalf("%q (%s) priced spot", desc, usage)
+			}
+		case "cud-1y", "cud-3y":
+			if usage != "Commit"+c.option[4:5]+"Yr" {
+				t.Fatalf("%q (%s) priced %s", desc, usage, c.option)
+			}
+		default:
+			t.Fatalf("%q (%s): option %q", desc, usage, c.option)
+		}
+	})
 }

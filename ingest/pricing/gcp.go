@@ -33,11 +33,59 @@ const gcpProgressSkus = 5000
 
 var (
 	// "N2 Instance Core running in Americas", "Spot Preemptible E2 Instance Ram running in …",
-	// "N2D AMD Instance Core …", "N1 Predefined Instance Core …".
-	instanceSku = regexp.MustCompile(`^(?:Spot Preemptible |Preemptible )?([A-Z][A-Z0-9]*)(?: AMD| Intel| Arm)?(?: Predefined)? Instance (Core|Ram) running in `)
-	// "Commitment v1: N2 Cpu in Americas for 1 Year", "Commitment v1: N2D AMD Ram in … for 3 Years".
-	commitSku = regexp.MustCompile(`^Commitment(?: v1)?: ([A-Z][A-Z0-9]*)(?: AMD| Intel| Arm)? (Cpu|Ram) in .* for ([13]) Years?`)
+	// "N2D AMD Instance Core …", "N1 Predefined Instance Core …", "Compute optimized Core …" (C2),
+	// "Memory-optimized Instance Ram …" (M1), "M3 Memory-optimized Instance Core …".
+	instanceSku = regexp.MustCompile(`^(Spot Preemptible |Preemptible )?(.+?) (Core|Ram) running in `)
+	// "Commitment v1: N2 Cpu in Americas for 1 Year", "Commitment v1: N2D AMD Ram in … for 3 Years",
+	// "Commitment v1: Cpu in Montreal for 1 Year" (N1), "Commitment: Compute optimized Core running in … for 1 Year" (C2).
+	commitSku = regexp.MustCompile(`^Commitment(?: v1)?: (?:(.+?) )?(Cpu|Core|Ram)(?: running)? in .+ for ([13]) Years?$`)
+	// "Nvidia Tesla A100 GPU running in Americas", "Nvidia L4 GPU running in APAC",
+	// "Nvidia Tesla A100 GPU attached to Spot Preemptible VMs running in …", "Spot Preemptible Nvidia L4 GPU running in …".
+	gpuSku = regexp.MustCompile(`^(Spot Preemptible |Preemptible )?Nvidia (.+?) GPU( attached to Spot Preemptible VMs)? running in `)
+	// "Commitment v1: Nvidia L4 GPU in Americas for 1 Year".
+	gpuCommitSku = regexp.MustCompile(`^Commitment(?: v1)?: Nvidia (.+?) GPU in .+ for ([13]) Years?$`)
+	// The series part of an instance SKU's description: "N2", "N2D AMD",
+	// "T2A Arm", "N1 Predefined" each followed by " Instance".
+	seriesName = regexp.MustCompile(`^([A-Z][A-Z0-9]*)(?: AMD| Intel| Arm| Predefined)?$`)
 )
+
+// skuClass is what a Compute Engine SKU prices: a machine family's cores
+// (resource cpu) or RAM (ram), or a GPU model's hours (gpu, family the
+// model: a100, a100-80gb, h100-80gb, l4), under a purchase option.
+type skuClass struct{ family, resource, option string }
+
+// seriesFamily is the machine family a SKU's series name denotes, or "":
+// "N2" → n2, "N2D AMD" → n2d, "N1 Predefined" → n1, "Compute optimized"
+// → c2, "Memory-optimized" → m1, "M3 Memory-optimized" → m3, "" → n1 (N1's
+// commitments carry no family name). Custom, extended-memory, sole-tenant
+// and premium SKUs are not predefined machine types' rates: "".
+func seriesFamily(series string) string {
+	switch series {
+	case "":
+		return "n1"
+	case "Compute optimized":
+		return "c2"
+	case "Memory-optimized":
+		return "m1"
+	}
+	if f, ok := strings.CutSuffix(series, " Memory-optimized"); ok {
+		series = f
+	}
+	if m := seriesName.FindStringSubmatch(series); m != nil {
+		return strings.ToLower(m[1])
+	}
+	return ""
+}
+
+// gpuModel is the key of a GPU SKU's model: "Tesla A100" → a100, "Tesla
+// A100 80GB" → a100-80gb, "H100 80GB" → h100-80gb, "L4" → l4.
+func gpuModel(name string) string {
+	name = strings.TrimPrefix(name, "Tesla ")
+	if name == "H100" { // Compute Engine's H100s are the 80 GB ones
+		name = "H100 80GB"
+	}
+	return strings.ToLower(strings.ReplaceAll(name, " ", "-"))
+}
 
 // unitRate is a family's price per vCPU-hour and per GiB-hour in a region
 // under one purchase option.
@@ -45,8 +93,9 @@ type unitRate struct{ cpu, ram tally.Money }
 
 // SyncGCP lists Compute Engine SKUs through the Cloud Billing Catalog API
 // and prices the predefined machine types of each family it finds (their
-// shapes are in machineTypes) from the per-vCPU and per-GiB rates:
-// on-demand, spot (Preemptible usage type) and 1- and 3-year resource CUDs.
+// shapes are in machineTypes) from the per-vCPU and per-GiB rates, plus
+// the per-GPU rates of the GPU machine types' GPUs (a2, a3, g2): on-demand,
+// spot (Spot Preemptible SKUs) and 1- and 3-year resource CUDs (classify).
 func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOptions) ([]tally.InstancePrice, error) {
 	if len(opt.Regions) == 0 {
 		return nil, errors.New("gcp pricing: no regions")
@@ -68,7 +117,8 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	rates := map[string]*unitRate{} // region|family|option
+	rates := map[string]*unitRate{}             // region|family|option
+	gpus := map[string]map[string]tally.Money{} // region|option → GPU model → per GPU-hour
 	it := client.ListSkus(ctx, &billingpb.ListSkusRequest{Parent: ComputeEngineService, CurrencyCode: cur})
 	read := 0
 	for {
@@ -83,7 +133,7 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 		if read++; read%gcpProgressSkus == 0 {
 			log.Info("gcp catalog", "skus", read)
 		}
-		family, resource, option, ok := classify(sku)
+		c, ok := classify(sku)
 		if !ok {
 			continue
 		}
@@ -98,13 +148,21 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 			if !regions[region] {
 				continue
 			}
-			k := region + "|" + family + "|" + option
+			if c.resource == "gpu" {
+				k := region + "|" + c.option
+				if gpus[k] == nil {
+					gpus[k] = map[string]tally.Money{}
+				}
+				gpus[k][c.family] = price
+				continue
+			}
+			k := region + "|" + c.family + "|" + c.option
 			r := rates[k]
 			if r == nil {
 				r = &unitRate{}
 				rates[k] = r
 			}
-			if resource == "cpu" {
+			if c.resource == "cpu" {
 				r.cpu = price
 			} else {
 				r.ram = price
@@ -117,20 +175,25 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 			continue // a family needs both rates
 		}
 		parts := strings.SplitN(k, "|", 3)
-		list = append(list, GCPRate{Region: parts[0], Family: parts[1], PurchaseOption: parts[2], CPU: r.cpu, RAM: r.ram})
+		list = append(list, GCPRate{Region: parts[0], Family: parts[1], PurchaseOption: parts[2], CPU: r.cpu, RAM: r.ram,
+			GPUs: gpus[parts[0]+"|"+parts[2]]})
 	}
 	return PriceGCPMachineTypes(list, effective, SourceGCPCatalog)
 }
 
 // GCPRate is a machine family's per-vCPU-hour and per-GiB-hour rates in a
-// region for one purchase option, as the Cloud Billing Catalog lists them.
+// region for one purchase option, as the Cloud Billing Catalog lists them,
+// and the per-GPU-hour rates of the GPU models (a100, a100-80gb, h100-80gb,
+// l4) in that region for that option.
 type GCPRate struct {
 	Region, Family, PurchaseOption string
 	CPU, RAM                       tally.Money
+	GPUs                           map[string]tally.Money
 }
 
 // PriceGCPMachineTypes prices the predefined machine types of each rate's
-// family: vCPUs × CPU rate + GiB × RAM rate, exactly.
+// family: vCPUs × CPU rate + GiB × RAM rate + GPUs × the GPU model's rate,
+// exactly. A machine type whose GPU model has no rate is not priced.
 func PriceGCPMachineTypes(rates []GCPRate, effective time.Time, source string) ([]tally.InstancePrice, error) {
 	var out []tally.InstancePrice
 	for _, r := range rates {
@@ -139,11 +202,19 @@ func PriceGCPMachineTypes(rates []GCPRate, effective time.Time, source string) (
 			cpu, _ := r.CPU.MulRatio(uint64(mt.vcpus), 1)
 			ram, _ := r.RAM.MulRatio(uint64(mt.memoryBytes>>20), 1024)
 			total, err := cpu.Add(ram)
+			if err == nil && mt.gpus > 0 {
+				rate, ok := r.GPUs[mt.gpu]
+				if !ok {
+					continue
+				}
+				gpu, _ := rate.MulRatio(uint64(mt.gpus), 1)
+				total, err = total.Add(gpu)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("price %s in %s: %w", mt.name, r.Region, err)
 			}
 			out = append(out, tally.InstancePrice{Provider: tally.ProviderGCP, Region: r.Region, InstanceType: mt.name, PurchaseOption: r.PurchaseOption,
-				OperatingSystem: "linux", HourlyPrice: total, VCPUs: float64(mt.vcpus), MemoryBytes: mt.memoryBytes,
+				OperatingSystem: "linux", HourlyPrice: total, VCPUs: float64(mt.vcpus), MemoryBytes: mt.memoryBytes, GPUs: mt.gpus,
 				EffectiveFrom: effective, Source: source})
 		}
 	}
@@ -151,34 +222,60 @@ func PriceGCPMachineTypes(rates []GCPRate, effective time.Time, source string) (
 	return out, nil
 }
 
-// classify names a SKU's machine family, resource (cpu or ram) and purchase
-// option, or ok=false for SKUs that are not per-vCPU/per-GiB instance rates.
-func classify(sku *billingpb.Sku) (family, resource, option string, ok bool) {
+// classify names what a SKU prices (skuClass), or ok=false for SKUs that
+// are not per-vCPU, per-GiB or per-GPU rates of predefined machine types.
+// A SKU whose description says spot (Spot Preemptible) prices spot,
+// whatever its usage type; a commitment's only the term of its usage type
+// (Commit1Yr, Commit3Yr), and never on-demand or spot.
+func classify(sku *billingpb.Sku) (c skuClass, ok bool) {
 	cat := sku.GetCategory()
 	if cat.GetResourceFamily() != "Compute" {
-		return "", "", "", false
+		return skuClass{}, false
 	}
-	d := sku.GetDescription()
-	if m := instanceSku.FindStringSubmatch(d); m != nil {
-		family, resource = strings.ToLower(m[1]), map[string]string{"Core": "cpu", "Ram": "ram"}[m[2]]
-		switch cat.GetUsageType() {
-		case "OnDemand":
-			option = tally.PurchaseOnDemand
-		case "Preemptible":
-			option = tally.PurchaseSpot
-		default:
-			return "", "", "", false
-		}
-		return family, resource, option, true
-	}
+	d, usage := sku.GetDescription(), cat.GetUsageType()
+	term := map[string]string{"Commit1Yr": "1", "Commit3Yr": "3"}[usage]
 	if m := commitSku.FindStringSubmatch(d); m != nil {
-		family, resource = strings.ToLower(m[1]), map[string]string{"Cpu": "cpu", "Ram": "ram"}[m[2]]
-		switch cat.GetUsageType() {
-		case "Commit1Yr", "Commit3Yr":
-			return family, resource, "cud-" + m[3] + "y", true
+		f := seriesFamily(m[1])
+		if f == "" || m[3] != term {
+			return skuClass{}, false
 		}
+		return skuClass{f, map[string]string{"Cpu": "cpu", "Core": "cpu", "Ram": "ram"}[m[2]], "cud-" + term + "y"}, true
 	}
-	return "", "", "", false
+	if m := gpuCommitSku.FindStringSubmatch(d); m != nil {
+		if m[2] != term {
+			return skuClass{}, false
+		}
+		return skuClass{gpuModel(m[1]), "gpu", "cud-" + term + "y"}, true
+	}
+	if strings.HasPrefix(d, "Commitment") || term != "" {
+		return skuClass{}, false
+	}
+	option := func(spot bool) (string, bool) {
+		switch {
+		case spot || usage == "Preemptible":
+			return tally.PurchaseSpot, true
+		case usage == "OnDemand":
+			return tally.PurchaseOnDemand, true
+		}
+		return "", false
+	}
+	if m := gpuSku.FindStringSubmatch(d); m != nil {
+		o, ok := option(m[1] != "" || m[3] != "")
+		return skuClass{gpuModel(m[2]), "gpu", o}, ok
+	}
+	if m := instanceSku.FindStringSubmatch(d); m != nil {
+		series, ok := strings.CutSuffix(m[2], " Instance")
+		if !ok && m[2] == "Compute optimized" {
+			series, ok = m[2], true // C2's multi-regional SKUs have no "Instance"
+		}
+		f := seriesFamily(series)
+		if !ok || series == "" || f == "" {
+			return skuClass{}, false
+		}
+		o, ok := option(m[1] != "")
+		return skuClass{f, map[string]string{"Core": "cpu", "Ram": "ram"}[m[3]], o}, ok
+	}
+	return skuClass{}, false
 }
 
 // unitPrice is the SKU's first-tier hourly unit price (per vCPU-hour, per
@@ -216,11 +313,14 @@ func unitPrice(sku *billingpb.Sku, cur tally.Currency) (tally.Money, bool, error
 	return tally.Money{}, false, nil
 }
 
-// machineType is a predefined GCE machine type's shape.
+// machineType is a predefined GCE machine type's shape: vCPUs, memory and
+// attached GPUs (how many, and their model's key, as gpuModel names it).
 type machineType struct {
 	name        string
 	vcpus       int
 	memoryBytes int64
+	gpus        int
+	gpu         string
 }
 
 // families are the predefined shapes of common machine families: GiB per
@@ -239,11 +339,48 @@ var families = map[string]struct {
 	"c2":  {map[string]int64{"standard": 40960}, []int{4, 8, 16, 30, 60}},
 	"c2d": {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 20480}, []int{2, 4, 8, 16, 32, 56, 112}},
 	"c3":  {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 20480}, []int{4, 8, 22, 44, 88, 176}},
+	"c3d": {map[string]int64{"standard": 40960, "highmem": 81920, "highcpu": 20480}, []int{4, 8, 16, 30, 60, 90, 180, 360}},
 	"t2d": {map[string]int64{"standard": 40960}, []int{1, 2, 4, 8, 16, 32, 48, 60}},
+	"t2a": {map[string]int64{"standard": 40960}, []int{1, 2, 4, 8, 16, 32, 48}},
+}
+
+// gpuMachineTypes are the accelerator-optimized machine types, which
+// come with their GPUs attached: vCPUs, memory in GiB, GPUs and model.
+// Source: cloud.google.com/compute/docs/accelerator-optimized-machines (A2
+// Standard: A100 40GB; A2 Ultra: A100 80GB; A3 High: H100 80GB; G2: L4).
+// Their cores and RAM are billed by the family's SKUs (A2 Ultra's by A2's),
+// their GPUs by the model's; A2 Ultra's bundled local SSD is not included.
+var gpuMachineTypes = map[string][]struct {
+	name             string
+	vcpus, gib, gpus int
+	gpu              string
+}{
+	"a2": {
+		{"a2-highgpu-1g", 12, 85, 1, "a100"}, {"a2-highgpu-2g", 24, 170, 2, "a100"}, {"a2-highgpu-4g", 48, 340, 4, "a100"},
+		{"a2-highgpu-8g", 96, 680, 8, "a100"}, {"a2-megagpu-16g", 96, 1360, 16, "a100"},
+		{"a2-ultragpu-1g", 12, 170, 1, "a100-80gb"}, {"a2-ultragpu-2g", 24, 340, 2, "a100-80gb"},
+		{"a2-ultragpu-4g", 48, 680, 4, "a100-80gb"}, {"a2-ultragpu-8g", 96, 1360, 8, "a100-80gb"},
+	},
+	"a3": {
+		{"a3-highgpu-1g", 26, 234, 1, "h100-80gb"}, {"a3-highgpu-2g", 52, 468, 2, "h100-80gb"},
+		{"a3-highgpu-4g", 104, 936, 4, "h100-80gb"}, {"a3-highgpu-8g", 208, 1872, 8, "h100-80gb"},
+	},
+	"g2": {
+		{"g2-standard-4", 4, 16, 1, "l4"}, {"g2-standard-8", 8, 32, 1, "l4"}, {"g2-standard-12", 12, 48, 1, "l4"},
+		{"g2-standard-16", 16, 64, 1, "l4"}, {"g2-standard-24", 24, 96, 2, "l4"}, {"g2-standard-32", 32, 128, 1, "l4"},
+		{"g2-standard-48", 48, 192, 4, "l4"}, {"g2-standard-96", 96, 384, 8, "l4"},
+	},
 }
 
 // machineTypes lists the predefined machine types of a family.
 func machineTypes(family string) []machineType {
+	if gm, ok := gpuMachineTypes[family]; ok {
+		out := make([]machineType, len(gm))
+		for i, m := range gm {
+			out[i] = machineType{name: m.name, vcpus: m.vcpus, memoryBytes: int64(m.gib) << 30, gpus: m.gpus, gpu: m.gpu}
+		}
+		return out
+	}
 	f, ok := families[family]
 	if !ok {
 		return nil

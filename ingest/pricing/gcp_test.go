@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 
 	billing "cloud.google.com/go/billing/apiv1"
@@ -97,6 +98,96 @@ func TestSyncGCP(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v && got[k]+"0" != v {
 			t.Errorf("%s = %s, want %s", k, got[k], v)
+		}
+	}
+}
+
+// serveCatalog serves skus as the Cloud Billing Catalog API on a local port
+// and returns a client of it.
+func serveCatalog(t *testing.T, skus ...*billingpb.Sku) *billing.CloudCatalogClient {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	billingpb.RegisterCloudCatalogServer(srv, &catalog{skus: skus})
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	client, err := billing.NewCloudCatalogClient(context.Background(), option.WithEndpoint(lis.Addr().String()), option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return client
+}
+
+// TestSyncGCPGPUMachineTypes: accelerator-optimized machine types (a2, a3,
+// g2) are priced from their family's core and RAM SKUs plus their attached
+// GPUs' SKUs, as many GPUs as the machine type has, on demand and spot; a
+// machine type whose GPU has no price in the catalog is not priced (a price
+// without its GPUs would be a fraction of what it costs). C2's SKUs, named
+// "Compute optimized", price the c2 machine types.
+func TestSyncGCPGPUMachineTypes(t *testing.T) {
+	gpu := func(id, desc, usage string, units int64, nanos int32) *billingpb.Sku {
+		s := sku(id, desc, usage, "h", units, nanos, "us-central1")
+		s.Category.ResourceGroup = "GPU"
+		return s
+	}
+	client := serveCatalog(t,
+		sku("A2C", "A2 Instance Core running in Americas", "OnDemand", "h", 0, 31611000, "us-central1"),
+		sku("A2R", "A2 Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 4237000, "us-central1"),
+		sku("A2CS", "Spot Preemptible A2 Instance Core running in Americas", "Preemptible", "h", 0, 10000000, "us-central1"),
+		sku("A2RS", "Spot Preemptible A2 Instance Ram running in Americas", "Preemptible", "GiBy.h", 0, 1000000, "us-central1"),
+		gpu("A100", "Nvidia Tesla A100 GPU running in Americas", "OnDemand", 2, 933908000),
+		gpu("A100S", "Nvidia Tesla A100 GPU attached to Spot Preemptible VMs running in Americas", "Preemptible", 1, 0),
+		gpu("A100C", "Commitment v1: Nvidia Tesla A100 GPU in Americas for 1 Year", "Commit1Yr", 1, 848000000),
+		gpu("A80", "Nvidia Tesla A100 80GB GPU running in Americas", "OnDemand", 3, 927000000),
+		sku("A3C", "A3 Instance Core running in Americas", "OnDemand", "h", 0, 29000000, "us-central1"),
+		sku("A3R", "A3 Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 2500000, "us-central1"),
+		gpu("H100", "Nvidia H100 80GB GPU running in Americas", "OnDemand", 10, 0),
+		sku("G2C", "G2 Instance Core running in Americas", "OnDemand", "h", 0, 24000000, "us-central1"),
+		sku("G2R", "G2 Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 3000000, "us-central1"),
+		gpu("L4", "Nvidia L4 GPU running in Americas", "OnDemand", 0, 560000000),
+		sku("C2C", "Compute optimized Core running in Americas", "OnDemand", "h", 0, 33982000, "us-central1"),
+		sku("C2R", "Compute optimized Ram running in Americas", "OnDemand", "GiBy.h", 0, 4555000, "us-central1"),
+	)
+	prices, err := pricing.SyncGCP(context.Background(), client, pricing.GCPOptions{Regions: []string{"us-central1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, gpus := map[string]string{}, map[string]int{}
+	for _, p := range prices {
+		got[p.InstanceType+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+		gpus[p.InstanceType] = p.GPUs
+	}
+	want := map[string]string{
+		"a2-highgpu-1g on-demand":  "3.673385", // 12 × 0.031611 + 85 × 0.004237 + 2.933908
+		"a2-highgpu-8g on-demand":  "29.38708", // 96 × 0.031611 + 680 × 0.004237 + 8 × 2.933908
+		"a2-highgpu-1g spot":       "1.205",    // 12 × 0.01 + 85 × 0.001 + 1
+		"a2-ultragpu-1g on-demand": "5.026622", // 12 × 0.031611 + 170 × 0.004237 + 3.927
+		"a3-highgpu-8g on-demand":  "90.712",   // 208 × 0.029 + 1872 × 0.0025 + 8 × 10
+		"g2-standard-4 on-demand":  "0.704",    // 4 × 0.024 + 16 × 0.003 + 0.56
+		"g2-standard-24 on-demand": "1.984",    // 24 × 0.024 + 96 × 0.003 + 2 × 0.56
+		"g2-standard-96 on-demand": "7.936",    // 96 × 0.024 + 384 × 0.003 + 8 × 0.56
+		"c2-standard-4 on-demand":  "0.208808", // 4 × 0.033982 + 16 × 0.004555
+	}
+	for k, v := range want {
+		if g := strings.TrimRight(got[k], "0"); g != strings.TrimRight(v, "0") {
+			t.Errorf("%s = %s, want %s", k, got[k], v)
+		}
+	}
+	for k, n := range map[string]int{"a2-highgpu-1g": 1, "a2-highgpu-8g": 8, "a2-megagpu-16g": 16, "a2-ultragpu-8g": 8, "a3-highgpu-8g": 8, "g2-standard-4": 1, "g2-standard-48": 4} {
+		if gpus[k] != n {
+			t.Errorf("%s has %d GPUs, want %d", k, gpus[k], n)
+		}
+	}
+	// No A100 commitment price without the A2 cores' and RAM's commitment
+	// prices; no spot a3 or g2 price without their GPUs' spot prices.
+	for _, k := range []string{"a2-highgpu-1g cud-1y", "a2-ultragpu-1g spot", "a3-highgpu-8g spot", "g2-standard-4 spot"} {
+		if v, ok := got[k]; ok {
+			t.Errorf("%s = %s, want none", k, v)
 		}
 	}
 }
