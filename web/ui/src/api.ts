@@ -197,6 +197,7 @@ export interface DataStatus {
   lastAttributedHour?: string
   firstAttributedHour?: string
   attributedHours: number
+  /** Attributed hours with node-hours priced from the catalog until the bill covers them. */
   estimatedHours: number
 }
 

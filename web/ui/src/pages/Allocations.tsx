@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, EstimateMark, Loading, SortTable, WindowOptions, estimateMark, estimateNote, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -261,7 +261,18 @@ export function AllocationsPage(_: { me: Me }) {
       value: (g) => num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost),
       render: (g) => money(num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost), cur),
     },
-    { key: 'total', label: 'Total', numeric: true, value: (g) => num(g.total.totalCost), render: (g) => <b>{money(g.total.totalCost, cur)}</b> },
+    {
+      key: 'total',
+      label: 'Total',
+      numeric: true,
+      value: (g) => num(g.total.totalCost),
+      render: (g) => (
+        <>
+          <b>{money(g.total.totalCost, cur)}</b>
+          <EstimateMark estimated={g.total.estimated} />
+        </>
+      ),
+    },
     {
       key: 'share',
       label: 'Share',
@@ -413,6 +424,11 @@ export function AllocationsPage(_: { me: Me }) {
               onSort={(sort, dir) => set({ sort, dir }, true)}
               rowKey={(g) => g.name}
             />
+            {data.data.groups.some((g) => g.total.estimated) && (
+              <p class="hint" data-hint="estimated">
+                {estimateMark} includes estimates: {estimateNote}.
+              </p>
+            )}
           </Card>
         </>
       )}
