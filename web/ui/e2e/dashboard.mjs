@@ -304,6 +304,27 @@ await step('estimates: totals priced from the catalog are marked, and the notice
   await ctx.close()
 })
 
+await step('estimates server: a week\'s days with costs end at the last hour with costs, not the last attributed', async () => {
+  // Costs end at 2026-10-07 00:00; hours are attributed, empty, until 06:00 the day after.
+  const { p, errs, ctx } = await signedIn(estimatesBase, '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
+  const hint = p.locator('[data-hint=partial-step]')
+  await hint.waitFor()
+  check((await hint.innerText()).includes('The last week has 2 of 7 days of cost'), 'the week has the two days with costs: ' + (await hint.innerText()))
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
+await step('estimates server: the overview\'s complete days end at the last hour with costs, not the last attributed', async () => {
+  const { p, errs, ctx } = await signedIn(estimatesBase, '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  const table = p.getByRole('table', { name: await p.locator('[data-page=overview] .chart').first().getAttribute('aria-label') })
+  const days = await table.locator('tbody tr th').allTextContents()
+  check(days[days.length - 1] === '2026-10-06', 'the overview\'s 30 complete days end with the last day with costs, not an empty one: ' + days.slice(-3).join(', '))
+  check(days.length === 30 && days[0] === '2026-09-07', 'and are 30 days: ' + days.length + ' from ' + days[0])
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 await step('allocations: a link\'s window and label aggregation show in the controls (the weekly report\'s)', async () => {
   const w = '2026-10-12T00:00:00Z,2026-10-19T00:00:00Z'
   await page.goto(base + '/allocations?aggregate=label%3Ateam&window=' + encodeURIComponent(w))
