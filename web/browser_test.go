@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/forecast"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
@@ -96,6 +97,40 @@ func commitmentsServer(t *testing.T) *httptest.Server {
 		UI: os.DirFS("ui/dist"), Now: func() time.Time { return start.Add(48 * time.Hour) }}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// estimatesServer serves fixture.OneNode's node and pod for two days from
+// fixture.Day1, with the bill of the first day only: the second day's
+// node-hours are estimated from the catalog (24 estimated hours). The node
+// and pod then end, and the 30 hours after them are attributed empty, as
+// the scheduler does every hour, so the newest attributed hour (Day1 + 77 h)
+// is 30 hours after the newest with costs (Day1 + 47 h). Its clock is half
+// an hour after the last attributed hour; admin@example.com is signed up.
+// It returns the server and the database.
+func estimatesServer(t *testing.T) (*httptest.Server, *postgres.DB) {
+	t.Helper()
+	db := pgtest.New(t)
+	ctx := context.Background()
+	fixture.OneNode(t, db, 24)
+	end := fixture.Day1.Add(48 * time.Hour)
+	if err := db.UpsertNodes(ctx, []tally.Node{{Cluster: "prod", UID: "n1", Name: "n1", InstanceID: "i-1", InstanceType: "m5.large",
+		Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30,
+		ValidFrom: fixture.Day1.Add(-time.Hour), ValidTo: end}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-1", UID: "p1"}, NodeName: "n1",
+		OwnerKind: tally.KindDeployment, OwnerName: "api", ValidFrom: fixture.Day1.Add(-time.Hour), ValidTo: end,
+		Labels:     map[string]string{"app": "api", "team": "<script>alert(1)</script>"},
+		Containers: []tally.Container{{Name: "api", Image: "shop/api:1.0", CPURequest: 1, MemoryRequest: 4 << 30}}}}); err != nil {
+		t.Fatal(err)
+	}
+	last := end.Add(30 * time.Hour)
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return last }}
+	if _, err := job.Attribute(ctx, tally.Window{Start: fixture.Day1, End: last}, false); err != nil {
+		t.Fatal(err)
+	}
+	createUser(t, db, "admin@example.com", "correct horse battery", tally.RoleAdmin)
+	return serveDB(t, db, func() time.Time { return last.Add(30 * time.Minute) }), db
 }
 
 // storeTwoCurrencyRecommendations stores the recommendations commitmentsServer
@@ -210,7 +245,9 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 // click-through and diffs, CSV export, the XSS label shown as text, empty,
 // not-available and API-down states, the commitments of accounts billed in
 // two currencies, spend forecasts of accounts billed in two currencies and
-// of two accounts in one, charts' numbers as tables, an unknown page,
+// of two accounts in one, charts' numbers as tables, costs estimated from
+// the catalog marked, complete days ending at the last hour with costs
+// (not the last attributed), an unknown page,
 // settings, sign-out. Screenshots of
 // every page go to test-output/ at the repository root.
 func TestDashboardInBrowser(t *testing.T) {
@@ -230,6 +267,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)
 	emptySrv := serveDB(t, empty, nil)
 	commitSrv := commitmentsServer(t)
+	estimatesSrv, _ := estimatesServer(t)
 
 	out, err := filepath.Abs("../test-output")
 	if err != nil {
@@ -239,7 +277,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/dashboard.mjs")
 	cmd.Dir = "ui"
-	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_COMMITMENTS_URL="+commitSrv.URL, "TALLY_TWO_ACCOUNTS_URL="+twoAccounts.URL, "TALLY_EMAIL=admin@example.com",
+	cmd.Env = append(os.Environ(), "TALLY_URL="+srv.URL, "TALLY_EMPTY_URL="+emptySrv.URL, "TALLY_COMMITMENTS_URL="+commitSrv.URL, "TALLY_TWO_ACCOUNTS_URL="+twoAccounts.URL,
+		"TALLY_ESTIMATES_URL="+estimatesSrv.URL, "TALLY_EMAIL=admin@example.com",
 		"TALLY_PASSWORD=correct horse battery", "TALLY_OUT="+out, "CHROMIUM="+chromium)
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -4,6 +4,8 @@
 //   TALLY_URL, TALLY_EMPTY_URL (a server with no data), TALLY_COMMITMENTS_URL
 //   (commitments of two accounts billed in USD and EUR), TALLY_TWO_ACCOUNTS_URL
 //   (TALLY_URL's organization with spend forecasts of two USD accounts),
+//   TALLY_ESTIMATES_URL (one node billed on 2026-10-05, estimated from the
+//   catalog on 2026-10-06, then hours attributed empty until 2026-10-08 05:00),
 //   TALLY_EMAIL, TALLY_PASSWORD, TALLY_OUT (screenshot directory), CHROMIUM.
 // Exits non-zero on the first failed check.
 import { chromium } from 'playwright-core'
@@ -14,6 +16,7 @@ const base = process.env.TALLY_URL
 const emptyBase = process.env.TALLY_EMPTY_URL
 const commitmentsBase = process.env.TALLY_COMMITMENTS_URL
 const twoAccountsBase = process.env.TALLY_TWO_ACCOUNTS_URL
+const estimatesBase = process.env.TALLY_ESTIMATES_URL
 const email = process.env.TALLY_EMAIL
 const password = process.env.TALLY_PASSWORD
 const out = process.env.TALLY_OUT
@@ -272,6 +275,54 @@ await step('allocations: a step cut short by the window says so', async () => {
   await page.locator('button[data-drill="shop"]').waitFor()
   check((await hint.count()) === 0, 'no hint for whole weeks')
   noErrors('allocations in weeks')
+})
+
+await step('estimates: totals priced from the catalog are marked, and the notice counts their hours', async () => {
+  // The fixture's bill covers every hour: nothing is marked.
+  await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
+  await page.locator('button[data-drill="shop"]').waitFor()
+  check((await page.locator('[data-estimated], [data-hint=estimated], [data-notice=estimated]').count()) === 0, 'a billed view marks no estimate')
+  const { p, errs, ctx } = await signedIn(estimatesBase, '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
+  const row = p.locator('table.grid tbody tr', { has: p.locator('button[data-drill="shop"]') })
+  await row.waitFor()
+  const mark = row.locator('[data-estimated]')
+  check((await mark.count()) === 1, 'the total of shop, whose second day is estimated, is marked')
+  check((await mark.innerText()) === '*' && /includes estimates: node-hours the bill does not cover yet, priced from the catalog/.test(await mark.getAttribute('title')),
+    'an asterisk titled with what it means: ' + (await mark.getAttribute('title')))
+  const foot = p.locator('[data-hint=estimated]')
+  check(/^\* includes estimates: node-hours the bill does not cover yet, priced from the catalog \(tally pricing sync\); replaced when the bill lands/.test(await foot.innerText()),
+    'the footnote says what the asterisk means, as tally costs does: ' + (await foot.innerText()))
+  const notice = p.locator('[data-notice=estimated]')
+  check(/Costs of 24 hours include estimates/.test(await notice.innerText()), 'the notice counts the estimated hours: ' + (await notice.innerText()))
+  await shot(p, 'allocations-estimated')
+  // The billed day alone: nothing to mark, the notice stays (it is about the data).
+  await p.goto(estimatesBase + '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-06T00:00:00Z'))
+  await row.waitFor()
+  await p.locator('[data-notice=estimated]').waitFor()
+  check((await p.locator('[data-estimated], [data-hint=estimated]').count()) === 0, 'the billed day alone is not marked')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
+await step('estimates server: a week\'s days with costs end at the last hour with costs, not the last attributed', async () => {
+  // Costs end at 2026-10-07 00:00; hours are attributed, empty, until 06:00 the day after.
+  const { p, errs, ctx } = await signedIn(estimatesBase, '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
+  const hint = p.locator('[data-hint=partial-step]')
+  await hint.waitFor()
+  check((await hint.innerText()).includes('The last week has 2 of 7 days of cost'), 'the week has the two days with costs: ' + (await hint.innerText()))
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
+await step('estimates server: the overview\'s complete days end at the last hour with costs, not the last attributed', async () => {
+  const { p, errs, ctx } = await signedIn(estimatesBase, '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  const table = p.getByRole('table', { name: await p.locator('[data-page=overview] .chart').first().getAttribute('aria-label') })
+  const days = await table.locator('tbody tr th').allTextContents()
+  check(days[days.length - 1] === '2026-10-06', 'the overview\'s 30 complete days end with the last day with costs, not an empty one: ' + days.slice(-3).join(', '))
+  check(days.length === 30 && days[0] === '2026-09-07', 'and are 30 days: ' + days.length + ' from ' + days[0])
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
 })
 
 await step('allocations: a link\'s window and label aggregation show in the controls (the weekly report\'s)', async () => {

@@ -197,7 +197,15 @@ export interface DataStatus {
   lastAttributedHour?: string
   firstAttributedHour?: string
   attributedHours: number
+  /** Attributed hours with node-hours priced from the catalog until the bill covers them. */
   estimatedHours: number
+  /**
+   * The oldest and newest attributed hours with costs: hours are attributed
+   * as they pass, also those no agent or bill has sent anything for, which
+   * cost nothing.
+   */
+  firstCostedHour?: string
+  lastCostedHour?: string
 }
 
 export interface CostSettings {

@@ -99,7 +99,10 @@ export function StaleLink({ target }: { target: string }) {
   )
 }
 
-/** Tells a new installation what is missing: a bill, an agent, attribution. */
+/**
+ * Tells a new installation what is missing (a bill, an agent, attribution),
+ * and any installation how many attributed hours include estimates.
+ */
 export function DataNotices({ status }: { status?: DataStatus }) {
   if (!status) return null
   const notes: ComponentChildren[] = []
@@ -127,7 +130,36 @@ export function DataNotices({ status }: { status?: DataStatus }) {
       </div>,
     )
   }
+  if (status.estimatedHours > 0) {
+    const n = status.estimatedHours
+    notes.push(
+      <div class="notice" data-notice="estimated" key="estimated">
+        <b>
+          Costs of {n.toLocaleString('en-US')} {n === 1 ? 'hour include' : 'hours include'} estimates:
+        </b>{' '}
+        {estimateNote}. Allocations marks the totals that include them with {estimateMark}.
+      </div>,
+    )
+  }
   return notes.length ? <div class="notices">{notes}</div> : null
+}
+
+/**
+ * The mark of a cost that includes estimates, and what it means: the
+ * wording of `tally costs`, which marks its totals the same way.
+ */
+export const estimateMark = '*'
+export const estimateNote =
+  'node-hours the bill does not cover yet, priced from the catalog (tally pricing sync); replaced when the bill lands'
+
+/** Marks a cost that includes estimates, with what they are as its title. */
+export function EstimateMark({ estimated }: { estimated: boolean }) {
+  if (!estimated) return null
+  return (
+    <abbr class="estimate" data-estimated title={'includes estimates: ' + estimateNote}>
+      {estimateMark}
+    </abbr>
+  )
 }
 
 export interface Column<T> {

@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, EstimateMark, Loading, SortTable, WindowOptions, estimateMark, estimateNote, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -109,13 +109,14 @@ const stepHours: Record<string, number> = { '1h': 1, '1d': 24, '7d': 168 }
 /**
  * For each step, "" when it is as long as the step asks, else how much of it
  * has costs ("3 of 7 days", "11 of 24 hours"): the window may end inside the
- * last step, and the costs attributed so far (until lastAttributedHour) may
- * end inside it.
+ * last step, and the costs attributed so far (until lastCostedHour, the
+ * newest attributed hour with costs: hours are attributed as they pass, also
+ * those nothing has arrived for yet) may end inside it.
  */
-export function partialSteps(steps: { start: string; end: string }[], step: string, lastAttributedHour?: string): string[] {
+export function partialSteps(steps: { start: string; end: string }[], step: string, lastCostedHour?: string): string[] {
   const hours = stepHours[step]
   if (!hours) return steps.map(() => '')
-  const dataEnd = lastAttributedHour ? Date.parse(lastAttributedHour) + 3600e3 : Infinity
+  const dataEnd = lastCostedHour ? Date.parse(lastCostedHour) + 3600e3 : Infinity
   return steps.map((st) => {
     const h = Math.max(0, Math.min(Date.parse(st.end), dataEnd) - Date.parse(st.start)) / 3600e3
     if (h >= hours) return ''
@@ -175,7 +176,7 @@ export function AllocationsPage(_: { me: Me }) {
   const partial = useMemo(() => {
     const a = data.data
     const steps = (a?.groups.find((g) => g.steps?.length)?.steps ?? []).slice(0, billed.steps)
-    return partialSteps(steps, s.step, status.data?.lastAttributedHour)
+    return partialSteps(steps, s.step, status.data?.lastCostedHour)
   }, [data.data, billed, s.step, status.data])
 
   const chart = useMemo((): Option | null => {
@@ -261,7 +262,18 @@ export function AllocationsPage(_: { me: Me }) {
       value: (g) => num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost),
       render: (g) => money(num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost), cur),
     },
-    { key: 'total', label: 'Total', numeric: true, value: (g) => num(g.total.totalCost), render: (g) => <b>{money(g.total.totalCost, cur)}</b> },
+    {
+      key: 'total',
+      label: 'Total',
+      numeric: true,
+      value: (g) => num(g.total.totalCost),
+      render: (g) => (
+        <>
+          <b>{money(g.total.totalCost, cur)}</b>
+          <EstimateMark estimated={g.total.estimated} />
+        </>
+      ),
+    },
     {
       key: 'share',
       label: 'Share',
@@ -413,6 +425,11 @@ export function AllocationsPage(_: { me: Me }) {
               onSort={(sort, dir) => set({ sort, dir }, true)}
               rowKey={(g) => g.name}
             />
+            {data.data.groups.some((g) => g.total.estimated) && (
+              <p class="hint" data-hint="estimated">
+                {estimateMark} includes estimates: {estimateNote}.
+              </p>
+            )}
           </Card>
         </>
       )}

@@ -68,13 +68,15 @@ export function anomalies(a: Allocations): Anomaly[] {
 }
 
 /**
- * The last n whole UTC days that have been attributed ("START,END"), so a
- * day still in progress does not read as a drop in spend; "30d" until
- * anything is attributed.
+ * The last n whole UTC days that have costs attributed ("START,END"), up
+ * to the newest attributed hour with costs (lastCostedHour: hours are
+ * attributed as they pass, also those nothing has arrived for yet), so a day
+ * still in progress or not yet reported does not read as a drop in spend;
+ * "30d" until anything is costed.
  */
-export function completeDays(lastAttributedHour: string | undefined, n: number): string {
-  if (!lastAttributedHour) return `${n}d`
-  const end = new Date(Date.parse(lastAttributedHour) + 3600e3)
+export function completeDays(lastCostedHour: string | undefined, n: number): string {
+  if (!lastCostedHour) return `${n}d`
+  const end = new Date(Date.parse(lastCostedHour) + 3600e3)
   end.setUTCHours(0, 0, 0, 0)
   const start = new Date(end.getTime() - n * 864e5)
   const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
@@ -131,7 +133,7 @@ export function byCurrency(fs: Forecast[], cur: string, after: Set<string>): { s
 
 export function Overview(_: { me: Me }) {
   const status = useApi<DataStatus>('/api/v1/status')
-  const win = status.data || status.error ? completeDays(status.data?.lastAttributedHour, 30) : null
+  const win = status.data || status.error ? completeDays(status.data?.lastCostedHour, 30) : null
   const amortized = useApi<Allocations>(win && `/api/v1/allocations?window=${win}&step=1d&aggregate=namespace&idle=separate`)
   const billed = useApi<Allocations>(win && `/api/v1/allocations?window=${win}&step=1d&aggregate=cluster&idle=separate&basis=billed`)
   const forecast = useApi<{ forecasts: Forecast[] }>('/api/v1/forecasts?scope=spend/account/*')
