@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,23 +57,7 @@ func TestServeCutsStalledReadersButNotSlowOnes(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := &app{globals: &globals{}, log: newLogger("error", "json", io.Discard), stdout: io.Discard, stderr: os.Stderr}
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- a.serveHTTP(ctx, "127.0.0.1:0", mux, func(u string) error { addrc <- u; return nil })
-	}()
-	var host string
-	select {
-	case u := <-addrc:
-		pu, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		host = strings.Replace(pu.Host, "localhost", "127.0.0.1", 1)
-	case err := <-done:
-		t.Fatal(err)
-	}
+	host, done := startServeHTTP(t, ctx, mux)
 	// A small receive buffer, so that the server's writes block soon.
 	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error

@@ -30,27 +30,11 @@ func TestServeDropsSlowAndIdleConnections(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a := &app{globals: &globals{}, log: newLogger("error", "json", io.Discard), stdout: io.Discard, stderr: os.Stderr}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- a.serveHTTP(ctx, "127.0.0.1:0", h, func(u string) error { addrc <- u; return nil })
-	}()
-	var host string
-	select {
-	case u := <-addrc:
-		pu, err := url.Parse(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		host = strings.Replace(pu.Host, "localhost", "127.0.0.1", 1)
-	case err := <-done:
-		t.Fatal(err)
-	}
+	host, done := startServeHTTP(t, ctx, h)
 
 	closedWithin := func(t *testing.T, c net.Conn, d time.Duration) bool {
 		t.Helper()
@@ -91,4 +75,27 @@ func TestServeDropsSlowAndIdleConnections(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startServeHTTP runs serveHTTP with h on a free local port until ctx ends,
+// and returns its host:port and the channel its result arrives on.
+func startServeHTTP(t *testing.T, ctx context.Context, h http.Handler) (string, <-chan error) {
+	t.Helper()
+	a := &app{globals: &globals{}, log: newLogger("error", "json", io.Discard), stdout: io.Discard, stderr: os.Stderr}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- a.serveHTTP(ctx, "127.0.0.1:0", h, func(u string) error { addrc <- u; return nil })
+	}()
+	select {
+	case u := <-addrc:
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Replace(pu.Host, "localhost", "127.0.0.1", 1), done
+	case err := <-done:
+		t.Fatal(err)
+	}
+	return "", nil
 }
