@@ -46,20 +46,7 @@ func runWatch(t *testing.T, col *collector.Collector) {
 func TestProcessesBetweenTicks(t *testing.T) {
 	prerequisites(t)
 	bins := build(t)
-	mounts, err := cgroups.DetectMounts("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prof, err := profiler.Open(99)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prof.Close()
-	src := &tee{Profiler: prof}
-	sym := symbolize.New(symbolize.Config{})
-	col := collector.New(collector.Config{Cluster: "prod", Source: src, Symbolizer: sym, Meta: podmeta.New(podmeta.Config{Mounts: mounts})})
-	prof.Drain() // start from empty maps
-	runWatch(t, col)
+	src, sym, col := watchedCollector(t)
 
 	dir := t.TempDir()
 	burns := []time.Duration{300 * time.Millisecond, 800 * time.Millisecond, 500 * time.Millisecond, 400 * time.Millisecond}
@@ -155,19 +142,7 @@ func TestProcessesBetweenTicks(t *testing.T) {
 func TestShortLivedJIT(t *testing.T) {
 	prerequisites(t)
 	bins := build(t)
-	mounts, err := cgroups.DetectMounts("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prof, err := profiler.Open(99)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prof.Close()
-	src := &tee{Profiler: prof}
-	col := collector.New(collector.Config{Cluster: "prod", Source: src, Symbolizer: symbolize.New(symbolize.Config{}), Meta: podmeta.New(podmeta.Config{Mounts: mounts})})
-	prof.Drain()
-	runWatch(t, col)
+	_, _, col := watchedCollector(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "short-jit")
 	burns := []time.Duration{300 * time.Millisecond, 700 * time.Millisecond, 500 * time.Millisecond}
@@ -266,4 +241,26 @@ func TestProcessStormBounded(t *testing.T) {
 	if st.Learned == 0 {
 		t.Errorf("no process of the storm read")
 	}
+}
+
+// watchedCollector opens the profiler at 99 Hz (closed at the test's end),
+// drained to start from empty maps, and a collector over it whose Watch
+// runs until the test ends.
+func watchedCollector(t *testing.T) (*tee, *symbolize.Symbolizer, *collector.Collector) {
+	t.Helper()
+	mounts, err := cgroups.DetectMounts("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, err := profiler.Open(99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prof.Close() })
+	src := &tee{Profiler: prof}
+	sym := symbolize.New(symbolize.Config{})
+	col := collector.New(collector.Config{Cluster: "prod", Source: src, Symbolizer: sym, Meta: podmeta.New(podmeta.Config{Mounts: mounts})})
+	prof.Drain()
+	runWatch(t, col)
+	return src, sym, col
 }
