@@ -17,6 +17,9 @@ import (
 // shape, so OpenCost clients work unchanged. Costs are numbers there.
 // Without aggregate it answers as OpenCost does, one allocation per
 // container of a pod (unaggregated), not Tally's API's default, namespaces.
+// With idleByNode, idle is each node's: shown as cluster/node/__idle__
+// (with the cluster and node properties), or shared with the allocations
+// of its node only.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
 	v, err := openCostParams(r.URL.Query())
@@ -30,6 +33,10 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := allocationQuery(v, s.now(), def)
+	if err == nil && v.Get("idleByNode") == "true" {
+		q.IdleByNode = true
+		err = q.Validate() // nodes are in the hourly allocations only
+	}
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
@@ -129,6 +136,9 @@ func openCostParams(in url.Values) (url.Values, error) {
 		idle = "share"
 	}
 	out.Set("idle", idle)
+	if flags["idleByNode"] {
+		out.Set("idleByNode", "true")
+	}
 	switch split := in.Get("shareSplit"); split {
 	case "", "weighted":
 		out.Set("shared", "weighted")
@@ -202,9 +212,10 @@ type openCostProperties struct {
 }
 
 // newOpenCostProperties reads a group's keys, one per dimension. A key that
-// is a reserved name (no value: __unallocated__) sets no property.
+// is a reserved name (no value: __unallocated__) sets no property. A node's
+// idle (idleByNode) has the cluster and node properties, as OpenCost's.
 func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) openCostProperties {
-	var p openCostProperties
+	p := openCostProperties{Cluster: g.Cluster, Node: g.Node}
 	for i, d := range dims {
 		if i >= len(g.Keys) {
 			break
