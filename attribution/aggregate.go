@@ -456,3 +456,32 @@ func distribute(groups map[string]*Group, names []string, ws []uint64, p pending
 	}
 	return nil
 }
+
+// Accumulate sums the steps of groups into windows (each step's start in
+// one of them, as steps of a day into calendar weeks or months): a group's
+// costs per window are the sums of its steps', idle and shared spread per
+// step as they were. Totals are unchanged.
+func Accumulate(groups []Group, windows []tally.Window) ([]Group, error) {
+	out := make([]Group, len(groups))
+	for gi := range groups {
+		g := groups[gi]
+		steps := make([]StepCost, len(windows))
+		for i := range windows {
+			steps[i].Window = windows[i]
+		}
+		for i := range g.Steps {
+			s := &g.Steps[i]
+			j := sort.Search(len(windows), func(j int) bool { return windows[j].End.After(s.Window.Start) })
+			if j == len(windows) || s.Window.Start.Before(windows[j].Start) {
+				return nil, fmt.Errorf("accumulate: step %v is in none of the windows", s.Window)
+			}
+			steps[j].merge(s)
+		}
+		for i := range steps {
+			steps[i].sumTotal()
+		}
+		g.Steps = steps
+		out[gi] = g
+	}
+	return out, nil
+}

@@ -12,7 +12,8 @@ import (
 )
 
 // openCostAllocations answers OpenCost's GET /allocation/compute with its
-// parameters (window, step, aggregate, accumulate, includeIdle/idle,
+// parameters (window, step, aggregate, accumulate and accumulateBy (true,
+// all, none, or calendar hour, day, week, month, quarter), includeIdle/idle,
 // shareIdle, idleByNode, filter, shareNamespaces, shareSplit) and response
 // shape, so OpenCost clients work unchanged. Costs are numbers there.
 // Without aggregate it answers as OpenCost does, one allocation per
@@ -33,8 +34,19 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := allocationQuery(v, s.now(), def)
-	if err == nil && v.Get("idleByNode") == "true" {
-		q.IdleByNode = true
+	var periods []tally.Window
+	if err == nil {
+		q.IdleByNode = v.Get("idleByNode") == "true"
+		if period := v.Get("accumulate"); period != "" {
+			// Costs are summed per day (per hour for hours) as OpenCost
+			// sums its daily sets, then into the calendar periods.
+			periods = calendarPeriods(q.Window, period)
+			q.Window = tally.Window{Start: periods[0].Start, End: periods[len(periods)-1].End}
+			q.Step = 24 * time.Hour
+			if period == "hour" {
+				q.Step = time.Hour
+			}
+		}
 		err = q.Validate() // nodes are in the hourly allocations only
 	}
 	if err != nil {
@@ -42,11 +54,17 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	groups, err := s.aggregate(r.Context(), q)
+	if err == nil && periods != nil {
+		groups, err = attribution.Accumulate(groups, periods)
+	}
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
 	}
 	steps := q.Steps()
+	if periods != nil {
+		steps = periods
+	}
 	data := make([]map[string]openCostAllocation, len(steps))
 	for i := range steps {
 		data[i] = map[string]openCostAllocation{}
@@ -111,7 +129,7 @@ func openCostParams(in url.Values) (url.Values, error) {
 		out.Set("aggregate", openCostUnaggregated)
 	}
 	flags := map[string]bool{}
-	for _, k := range []string{"accumulate", "includeIdle", "idle", "shareIdle", "idleByNode"} {
+	for _, k := range []string{"includeIdle", "idle", "shareIdle", "idleByNode"} {
 		v := in.Get(k)
 		if v == "" {
 			continue
@@ -122,9 +140,17 @@ func openCostParams(in url.Values) (url.Values, error) {
 		}
 		flags[k] = b
 	}
+	all, period, err := openCostAccumulation(in)
+	if err != nil {
+		return nil, err
+	}
 	out.Set("step", in.Get("step"))
-	if flags["accumulate"] {
+	switch {
+	case all:
 		out.Set("step", "window")
+	case period != "":
+		out.Set("step", "") // the calendar periods' days (hours)
+		out.Set("accumulate", period)
 	}
 	idle := "separate"
 	for _, k := range []string{"includeIdle", "idle"} {

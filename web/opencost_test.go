@@ -176,7 +176,8 @@ func TestOpenCostBadParams(t *testing.T) {
 	srv := newServer(t)
 	for _, tc := range []struct{ query, want string }{
 		{"accumulate=yes", `accumulate "yes"`},
-		{"accumulate=day", `accumulate "day"`},
+		{"accumulate=fortnight", `accumulate "fortnight": want true, false, all, none, hour, day, week, month or quarter`},
+		{"accumulateBy=true", `accumulateBy "true"`},
 		{"shareIdle=yes", `shareIdle "yes"`},
 		{"idleByNode=maybe", `idleByNode "maybe"`},
 		{"includeIdle=nope", `includeIdle "nope"`},
