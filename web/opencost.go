@@ -28,6 +28,9 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		s.openCostError(w, r, err)
 		return
 	}
+	if week, ok := openCostWeek(v.Get("window"), s.now()); ok {
+		v.Set("window", week)
+	}
 	def, err := s.costSettings(r.Context())
 	if err != nil {
 		s.openCostError(w, r, err)

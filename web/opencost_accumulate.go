@@ -90,3 +90,18 @@ func calendarPeriods(w tally.Window, period string) []tally.Window {
 	}
 	return out
 }
+
+// openCostWeek returns window week or lastweek as OpenCost has them, an
+// RFC 3339 pair: its weeks start on Sunday (UTC), where Tally's own API's
+// and weekly report's start on Monday. ok is false for other windows.
+func openCostWeek(window string, now time.Time) (string, bool) {
+	window = strings.TrimSpace(window)
+	if window != "week" && window != "lastweek" {
+		return "", false
+	}
+	sunday := periodStart(now, "week")
+	if window == "lastweek" {
+		sunday = sunday.AddDate(0, 0, -7)
+	}
+	return sunday.Format(time.RFC3339) + "," + sunday.AddDate(0, 0, 7).Format(time.RFC3339), true
+}

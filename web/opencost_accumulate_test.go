@@ -84,3 +84,37 @@ func TestOpenCostAccumulatePeriods(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenCostWeekWindows: window week and lastweek are OpenCost's weeks,
+// from Sunday (UTC); Tally's own API keeps its Monday weeks. (They were
+// Monday's on /allocation/compute too, a day off OpenCost's.)
+func TestOpenCostWeekWindows(t *testing.T) {
+	srv := newServer(t) // now is Tuesday 2026-10-06 23:00
+	d := func(month time.Month, day int) time.Time { return time.Date(2026, month, day, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		path  string
+		start time.Time
+		end   time.Time
+	}{
+		{"/allocation/compute?accumulate=true&aggregate=namespace&window=week", d(10, 4), d(10, 11)},
+	} {
+		windows, _ := openCostWindows(t, srv.URL+tc.path)
+		if len(windows) != 1 || !windows[0][0].Equal(tc.start) || !windows[0][1].Equal(tc.end) {
+			t.Errorf("%s: windows %v, want [%v, %v)", tc.path, windows, tc.start, tc.end)
+		}
+	}
+	// On Monday 2026-10-12, last week is from Sunday the 4th, which has the
+	// fixture's costs (Monday's last week, from 2026-09-28, has none).
+	later := attributedServer(t, 48, d(10, 12).Add(10*time.Hour), nil)
+	windows, _ := openCostWindows(t, later.URL+"/allocation/compute?accumulate=true&aggregate=namespace&window=lastweek")
+	if len(windows) != 1 || !windows[0][0].Equal(d(10, 4)) || !windows[0][1].Equal(d(10, 11)) {
+		t.Errorf("lastweek: windows %v, want [2026-10-04, 2026-10-11)", windows)
+	}
+	var got struct {
+		Window struct{ Start, End time.Time } `json:"window"`
+	}
+	get(t, srv.URL+"/api/v1/allocations?window=week", &got)
+	if !got.Window.Start.Equal(d(10, 5)) || !got.Window.End.Equal(d(10, 12)) {
+		t.Errorf("/api/v1/allocations?window=week: %+v, want Monday 2026-10-05 to 2026-10-12", got.Window)
+	}
+}
