@@ -45,12 +45,18 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 			// sums its daily sets, then into the calendar periods.
 			periods = calendarPeriods(q.Window, period)
 			q.Window = tally.Window{Start: periods[0].Start, End: periods[len(periods)-1].End}
+			unit := "days"
 			q.Step = 24 * time.Hour
 			if period == "hour" {
-				q.Step = time.Hour
+				q.Step, unit = time.Hour, "hours"
+			}
+			if n := q.Window.StepCount(q.Step); n > attribution.MaxSteps {
+				err = tally.Errorf(tally.EInvalid, "accumulate %s over window %v sums %d %s, at most %d: narrow the window", period, q.Window, n, unit, attribution.MaxSteps)
 			}
 		}
-		err = q.Validate() // nodes are in the hourly allocations only
+		if err == nil {
+			err = q.Validate() // nodes are in the hourly allocations only
+		}
 	}
 	if err != nil {
 		s.openCostError(w, r, err)
