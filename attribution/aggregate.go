@@ -12,10 +12,14 @@ import (
 
 // Group is one aggregate's costs per step and in total.
 type Group struct {
-	Name  string     `json:"name"` // keys joined with "/", or __idle__, __shared__, __unallocated__
-	Keys  []string   `json:"keys"` // one per Query.Aggregate dimension ("" for the reserved groups)
-	Steps []StepCost `json:"steps"`
-	Total StepCost   `json:"total"`
+	Name string   `json:"name"` // keys joined with "/", or __idle__, __shared__, __unallocated__
+	Keys []string `json:"keys"` // one per Query.Aggregate dimension ("" for the reserved groups)
+	// Cluster and Node are set on a node's idle group (Query.IdleByNode)
+	// only: it has no keys.
+	Cluster string     `json:"cluster,omitempty"`
+	Node    string     `json:"node,omitempty"`
+	Steps   []StepCost `json:"steps"`
+	Total   StepCost   `json:"total"`
 }
 
 // StepCost is a group's cost in one step, by kind, with the resources behind it.
@@ -147,6 +151,7 @@ func (s *StepCost) merge(o *StepCost) {
 type pending struct {
 	step    int
 	cluster string
+	node    string // the node of idle under Query.IdleByNode, else ""
 	kind    string // the pool for idle; "" for shared
 	cost    tally.Money
 	// separate keeps the parts of the groups a filter selects in __idle__
@@ -203,6 +208,10 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		if !ok {
 			return nil, fmt.Errorf("row for %v does not start a step of %v", r.Start, q.Window)
 		}
+		node := ""
+		if q.IdleByNode {
+			node = r.Node
+		}
 		class := r.Class
 		if class == "" && shareNS[r.Namespace] && q.Shared != SharedSeparate {
 			class = ClassShared
@@ -211,7 +220,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		case class == ClassIdle && q.Idle == IdleHide:
 			continue
 		case class == ClassIdle && (q.Idle == IdleShare || within):
-			idle = append(idle, pending{step: si, cluster: r.Cluster, kind: r.CostKind, cost: r.Cost, separate: q.Idle != IdleShare})
+			idle = append(idle, pending{step: si, cluster: r.Cluster, node: node, kind: r.CostKind, cost: r.Cost, separate: q.Idle != IdleShare})
 			continue
 		case class == ClassShared && (q.Shared != SharedSeparate || within):
 			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost, separate: q.Shared == SharedSeparate})
@@ -220,7 +229,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		if r.Outside {
 			class = classOutside
 		}
-		g := group(groups, r, class, len(steps))
+		g := group(groups, r, class, node, len(steps))
 		kind := r.CostKind
 		if class == ClassShared {
 			kind = tally.CostShared
@@ -229,7 +238,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 			return nil, err
 		}
 		if class == "" || class == classOutside {
-			k := weightKey{si, r.Cluster, g.Name, r.CostKind}
+			k := weightKey{si, r.Cluster, node, g.Name, r.CostKind}
 			weight[k], _ = weight[k].Add(r.Cost)
 		}
 	}
@@ -283,16 +292,21 @@ func severalCurrencies(err error, currency tally.Currency) error {
 type weightKey struct {
 	step    int
 	cluster string
+	node    string // under Query.IdleByNode, else ""
 	group   string
 	kind    string
 }
 
-// group returns the group a row belongs to, creating it.
-func group(groups map[string]*Group, r *Row, class string, steps int) *Group {
+// group returns the group a row belongs to, creating it. An idle row of
+// a node (Query.IdleByNode) is its node's idle group.
+func group(groups map[string]*Group, r *Row, class, node string, steps int) *Group {
 	var name string
 	var keys []string
 	switch class {
 	case ClassIdle:
+		if node != "" {
+			return idleGroup(groups, r.Cluster, node, steps)
+		}
 		name = tally.IdleName
 	case ClassShared:
 		name = tally.SharedName
@@ -323,18 +337,37 @@ func group(groups map[string]*Group, r *Row, class string, steps int) *Group {
 	return g
 }
 
-// spreadIdle gives each cluster's idle pool to its groups in proportion to
-// their cost in that pool; idle with no one to take it stays __idle__.
+// idleGroup returns the idle group of a node (NodeIdleName), or __idle__
+// when node is "", creating it.
+func idleGroup(groups map[string]*Group, cluster, node string, steps int) *Group {
+	name := tally.IdleName
+	if node != "" {
+		name = NodeIdleName(cluster, node)
+	}
+	g := groups[name]
+	if g == nil {
+		g = &Group{Name: name, Steps: make([]StepCost, steps)}
+		if node != "" {
+			g.Cluster, g.Node = cluster, node
+		}
+		groups[name] = g
+	}
+	return g
+}
+
+// spreadIdle gives each cluster's (or, by node, each node's) idle pool to
+// its groups in proportion to their cost in that pool; idle with no one to
+// take it stays __idle__ (its node's idle group).
 func spreadIdle(groups map[string]*Group, weight map[weightKey]tally.Money, idle []pending, steps int) error {
 	for _, p := range idle {
-		names, ws := claimants(groups, weight, p.step, p.cluster, func(k weightKey) bool { return k.kind == p.kind })
+		names, ws := claimants(groups, weight, p.step, p.cluster, func(k weightKey) bool { return k.kind == p.kind && k.node == p.node })
 		if err := distribute(groups, names, ws, p, func(s *StepCost, m tally.Money) error {
 			if err := s.add(nil, p.kind, m); err != nil {
 				return err
 			}
 			s.IdleShared, _ = s.IdleShared.Add(m)
 			return nil
-		}, tally.IdleName, p.kind, steps); err != nil {
+		}, func() *Group { return idleGroup(groups, p.cluster, p.node, steps) }, p.kind); err != nil {
 			return err
 		}
 	}
@@ -353,11 +386,21 @@ func spreadShared(groups map[string]*Group, weight map[weightKey]tally.Money, sh
 		}
 		if err := distribute(groups, names, ws, p, func(s *StepCost, m tally.Money) error {
 			return s.add(nil, tally.CostShared, m)
-		}, tally.SharedName, tally.CostShared, steps); err != nil {
+		}, func() *Group { return sharedGroup(groups, steps) }, tally.CostShared); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sharedGroup returns the __shared__ group, creating it.
+func sharedGroup(groups map[string]*Group, steps int) *Group {
+	g := groups[tally.SharedName]
+	if g == nil {
+		g = &Group{Name: tally.SharedName, Steps: make([]StepCost, steps)}
+		groups[tally.SharedName] = g
+	}
+	return g
 }
 
 // claimants lists the groups with cost in a step and cluster, and their
@@ -387,15 +430,10 @@ func claimants(groups map[string]*Group, weight map[weightKey]tally.Money, step 
 
 // distribute splits p's cost over the named groups by weight, or, when p
 // is kept separate, adds the parts of the groups inside the filter to the
-// fallback group (__idle__, __shared__).
-func distribute(groups map[string]*Group, names []string, ws []uint64, p pending, apply func(*StepCost, tally.Money) error, fallback, kind string, steps int) error {
+// fallback group (__idle__ or a node's idle group, __shared__).
+func distribute(groups map[string]*Group, names []string, ws []uint64, p pending, apply func(*StepCost, tally.Money) error, fallback func() *Group, kind string) error {
 	keep := func(m tally.Money) error {
-		g := groups[fallback]
-		if g == nil {
-			g = &Group{Name: fallback, Steps: make([]StepCost, steps)}
-			groups[fallback] = g
-		}
-		return g.Steps[p.step].add(nil, kind, m)
+		return fallback().Steps[p.step].add(nil, kind, m)
 	}
 	parts, err := p.cost.Split(ws)
 	if err != nil { // nobody to take it: keep it visible, unless a filter leaves it out
@@ -417,4 +455,33 @@ func distribute(groups map[string]*Group, names []string, ws []uint64, p pending
 		}
 	}
 	return nil
+}
+
+// Accumulate sums the steps of groups into windows (each step's start in
+// one of them, as steps of a day into calendar weeks or months): a group's
+// costs per window are the sums of its steps', idle and shared spread per
+// step as they were. Totals are unchanged.
+func Accumulate(groups []Group, windows []tally.Window) ([]Group, error) {
+	out := make([]Group, len(groups))
+	for gi := range groups {
+		g := groups[gi]
+		steps := make([]StepCost, len(windows))
+		for i := range windows {
+			steps[i].Window = windows[i]
+		}
+		for i := range g.Steps {
+			s := &g.Steps[i]
+			j := sort.Search(len(windows), func(j int) bool { return windows[j].End.After(s.Window.Start) })
+			if j == len(windows) || s.Window.Start.Before(windows[j].Start) {
+				return nil, fmt.Errorf("accumulate: step %v is in none of the windows", s.Window)
+			}
+			steps[j].merge(s)
+		}
+		for i := range steps {
+			steps[i].sumTotal()
+		}
+		g.Steps = steps
+		out[gi] = g
+	}
+	return out, nil
 }

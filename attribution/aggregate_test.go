@@ -196,3 +196,32 @@ func TestAggregateFilterSeveralCurrencies(t *testing.T) {
 		}
 	}
 }
+
+// TestAccumulate: steps summed into the windows that hold their starts
+// keep every cost; a step in none of them is an error, not dropped.
+func TestAccumulate(t *testing.T) {
+	day := 24 * time.Hour
+	q := Query{Window: tally.Window{Start: t0, End: t0.Add(3 * day)}, Step: day, Aggregate: []Dimension{{Field: "namespace"}}, Idle: IdleSeparate}
+	var rows []Row
+	for i, cost := range []string{"1", "2", "4"} {
+		r := row("shop", "", tally.CostCPU, cost, "prod")
+		r.Start, r.End = t0.Add(time.Duration(i)*day), t0.Add(time.Duration(i+1)*day)
+		rows = append(rows, r)
+	}
+	gs, err := Aggregate(rows, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	windows := []tally.Window{{Start: t0.Add(-day), End: t0.Add(2 * day)}, {Start: t0.Add(2 * day), End: t0.Add(9 * day)}}
+	acc, err := Accumulate(gs, windows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acc) != 1 || len(acc[0].Steps) != 2 || acc[0].Steps[0].Total.Decimal() != "3" || acc[0].Steps[1].Total.Decimal() != "4" ||
+		acc[0].Total.Total.Decimal() != "7" || acc[0].Steps[1].Window != windows[1] {
+		t.Errorf("accumulated %+v", acc)
+	}
+	if _, err := Accumulate(gs, windows[1:]); err == nil {
+		t.Error("steps outside the windows: no error")
+	}
+}

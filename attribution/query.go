@@ -99,6 +99,17 @@ type Query struct {
 	Shared          SharedMode
 	ShareNamespaces []string // namespaces whose cost is spread like shared cost (e.g. kube-system)
 	Basis           tally.CostBasis
+	// IdleByNode keeps idle per node instead of per cluster (OpenCost's
+	// idleByNode): shown separately, each node's idle is its own group
+	// (NodeIdleName); shared, it goes to the allocations of its node only.
+	// Nodes are in the hourly allocations only (NeedsHourly).
+	IdleByNode bool
+}
+
+// NodeIdleName names a node's idle group under Query.IdleByNode as
+// OpenCost names a node's idle allocation: cluster/node/__idle__.
+func NodeIdleName(cluster, node string) string {
+	return cluster + "/" + node + "/" + tally.IdleName
 }
 
 // filtersWithin reports whether q filters allocations within clusters and
@@ -116,8 +127,11 @@ func (q *Query) filtersWithin() bool {
 
 // NeedsHourly reports whether the query needs hourly rows: steps that are
 // not whole days, a window not from midnight to midnight (UTC), or pods,
-// annotations and nodes, which the daily rollups collapse.
+// annotations and nodes (idle by node too), which the daily rollups collapse.
 func (q *Query) NeedsHourly() bool {
+	if q.IdleByNode {
+		return true
+	}
 	if q.Step > 0 && q.Step%(24*time.Hour) != 0 {
 		return true
 	}
@@ -145,6 +159,7 @@ type Row struct {
 	Start, End time.Time
 	Keys       []string // values of Query.Aggregate, "" where the allocation lacks the dimension
 	Cluster    string
+	Node       string // the node, under Query.IdleByNode only ("" otherwise)
 	Namespace  string
 	Class      string // "" for containers and namespace-level costs, or idle, shared, unallocated
 	CostKind   string
@@ -240,7 +255,7 @@ func (q *Query) validate() error {
 		return tally.Errorf(tally.EInvalid, "window %v in steps of %v makes %d steps; use a larger step", q.Window, q.Step, n)
 	}
 	if q.NeedsHourly() && q.Window.End.Sub(q.Window.Start) > MaxHourlyWindow {
-		return tally.Errorf(tally.EInvalid, "window %v: queries that read hourly allocations (steps not whole days, windows not from midnight to midnight UTC, pods, nodes or annotations) cover at most %d days; narrow the window",
+		return tally.Errorf(tally.EInvalid, "window %v: queries that read hourly allocations (steps not whole days, windows not from midnight to midnight UTC, pods, nodes, idle by node or annotations) cover at most %d days; narrow the window",
 			q.Window, MaxHourlyWindow/(24*time.Hour))
 	}
 	return nil

@@ -69,7 +69,7 @@ func scanAllocationRow(q *attribution.Query) pgx.RowToFunc[attribution.Row] {
 		for i := range keys {
 			dst = append(dst, &keys[i])
 		}
-		dst = append(dst, &row.Cluster, &row.Namespace, &row.Class, &row.CostKind, &cur, &row.Outside, &cost, &row.Estimated,
+		dst = append(dst, &row.Cluster, &row.Node, &row.Namespace, &row.Class, &row.CostKind, &cur, &row.Outside, &cost, &row.Estimated,
 			&row.CPUCoreHours, &row.CPURequestCoreHours, &row.CPUUsageCoreHours,
 			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours, &row.Ran.Start, &row.Ran.End)
 		if err := r.Scan(dst...); err != nil {
@@ -154,13 +154,17 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	for i, k := range keys {
 		sel = append(sel, fmt.Sprintf("CASE WHEN %s THEN coalesce(%s, '') ELSE '' END AS k%d", matches, k, i))
 	}
-	sel = append(sel, "cluster_id", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
+	node := "''::text" // rows are per node only for idle by node
+	if q.IdleByNode {
+		node = "node_name"
+	}
+	sel = append(sel, "cluster_id", node+" AS node", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
 		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
 		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)",
 		"min("+timeCol+")", "max("+timeCol+") + interval '"+unit+"'")
-	groupBy := make([]string, 0, len(keys)+7)
-	for i := 0; i < len(keys)+7; i++ {
+	groupBy := make([]string, 0, len(keys)+8)
+	for i := 0; i < len(keys)+8; i++ {
 		groupBy = append(groupBy, strconv.Itoa(i+1))
 	}
 	sql := "SELECT " + strings.Join(sel, ", ") + "\nFROM " + table + "\nWHERE " + strings.Join(where, " AND ") +

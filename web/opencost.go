@@ -12,11 +12,15 @@ import (
 )
 
 // openCostAllocations answers OpenCost's GET /allocation/compute with its
-// parameters (window, step, aggregate, accumulate, includeIdle/idle,
+// parameters (window, step, aggregate, accumulate and accumulateBy (true,
+// all, none, or calendar hour, day, week, month, quarter), includeIdle/idle,
 // shareIdle, idleByNode, filter, shareNamespaces, shareSplit) and response
 // shape, so OpenCost clients work unchanged. Costs are numbers there.
 // Without aggregate it answers as OpenCost does, one allocation per
 // container of a pod (unaggregated), not Tally's API's default, namespaces.
+// With idleByNode, idle is each node's: shown as cluster/node/__idle__
+// (with the cluster and node properties), or shared with the allocations
+// of its node only.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
 	v, err := openCostParams(r.URL.Query())
@@ -24,22 +28,52 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		s.openCostError(w, r, err)
 		return
 	}
+	if week, ok := openCostWeek(v.Get("window"), s.now()); ok {
+		v.Set("window", week)
+	}
 	def, err := s.costSettings(r.Context())
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
 	}
 	q, err := allocationQuery(v, s.now(), def)
+	var periods []tally.Window
+	if err == nil {
+		q.IdleByNode = v.Get("idleByNode") == "true"
+		if period := v.Get("accumulate"); period != "" {
+			// Costs are summed per day (per hour for hours) as OpenCost
+			// sums its daily sets, then into the calendar periods.
+			periods = calendarPeriods(q.Window, period)
+			q.Window = tally.Window{Start: periods[0].Start, End: periods[len(periods)-1].End}
+			unit := "days"
+			q.Step = 24 * time.Hour
+			if period == "hour" {
+				q.Step, unit = time.Hour, "hours"
+			}
+			if n := q.Window.StepCount(q.Step); n > attribution.MaxSteps {
+				err = tally.Errorf(tally.EInvalid, "accumulate %s over window %v sums %d %s, at most %d: narrow the window", period, q.Window, n, unit, attribution.MaxSteps)
+			}
+		}
+		if err == nil {
+			err = q.Validate() // nodes are in the hourly allocations only
+		}
+	}
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
 	}
 	groups, err := s.aggregate(r.Context(), q)
+	if err == nil && periods != nil {
+		groups, err = attribution.Accumulate(groups, periods)
+	}
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
 	}
 	steps := q.Steps()
+	if periods != nil {
+		steps = periods
+	}
 	data := make([]map[string]openCostAllocation, len(steps))
 	for i := range steps {
 		data[i] = map[string]openCostAllocation{}
@@ -104,7 +138,7 @@ func openCostParams(in url.Values) (url.Values, error) {
 		out.Set("aggregate", openCostUnaggregated)
 	}
 	flags := map[string]bool{}
-	for _, k := range []string{"accumulate", "includeIdle", "idle", "shareIdle", "idleByNode"} {
+	for _, k := range []string{"includeIdle", "idle", "shareIdle", "idleByNode"} {
 		v := in.Get(k)
 		if v == "" {
 			continue
@@ -115,9 +149,17 @@ func openCostParams(in url.Values) (url.Values, error) {
 		}
 		flags[k] = b
 	}
+	all, period, err := openCostAccumulation(in)
+	if err != nil {
+		return nil, err
+	}
 	out.Set("step", in.Get("step"))
-	if flags["accumulate"] {
+	switch {
+	case all:
 		out.Set("step", "window")
+	case period != "":
+		out.Set("step", "") // the calendar periods' days (hours)
+		out.Set("accumulate", period)
 	}
 	idle := "separate"
 	for _, k := range []string{"includeIdle", "idle"} {
@@ -129,6 +171,9 @@ func openCostParams(in url.Values) (url.Values, error) {
 		idle = "share"
 	}
 	out.Set("idle", idle)
+	if flags["idleByNode"] {
+		out.Set("idleByNode", "true")
+	}
 	switch split := in.Get("shareSplit"); split {
 	case "", "weighted":
 		out.Set("shared", "weighted")
@@ -202,9 +247,10 @@ type openCostProperties struct {
 }
 
 // newOpenCostProperties reads a group's keys, one per dimension. A key that
-// is a reserved name (no value: __unallocated__) sets no property.
+// is a reserved name (no value: __unallocated__) sets no property. A node's
+// idle (idleByNode) has the cluster and node properties, as OpenCost's.
 func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) openCostProperties {
-	var p openCostProperties
+	p := openCostProperties{Cluster: g.Cluster, Node: g.Node}
 	for i, d := range dims {
 		if i >= len(g.Keys) {
 			break

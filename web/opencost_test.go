@@ -176,7 +176,8 @@ func TestOpenCostBadParams(t *testing.T) {
 	srv := newServer(t)
 	for _, tc := range []struct{ query, want string }{
 		{"accumulate=yes", `accumulate "yes"`},
-		{"accumulate=day", `accumulate "day"`},
+		{"accumulate=fortnight", `accumulate "fortnight": want true, false, all, none, hour, day, week, month or quarter`},
+		{"accumulateBy=true", `accumulateBy "true"`},
 		{"shareIdle=yes", `shareIdle "yes"`},
 		{"idleByNode=maybe", `idleByNode "maybe"`},
 		{"includeIdle=nope", `includeIdle "nope"`},
@@ -249,6 +250,7 @@ func TestOpenCostErrorShape(t *testing.T) {
 		{"window=bogus", 400, `window "bogus"`},
 		{"window=2d&aggregate=bogus", 400, `aggregate "bogus"`},
 		{"window=2d&accumulate=maybe", 400, `accumulate "maybe"`},
+		{"window=2026-01-01T00:00:00Z,2026-11-01T00:00:00Z&aggregate=namespace&accumulate=hour", 400, `accumulate hour over window 2026-01-01T00:00:00Z,2026-11-01T00:00:00Z sums 7296 hours, at most 2000: narrow the window`},
 	} {
 		var got struct {
 			Code    int             `json:"code"`

@@ -1,0 +1,116 @@
+package web_test
+
+import (
+	"context"
+	"math"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/web"
+)
+
+// twoNodeServer serves one hour of cluster prod on two nodes: n1 runs
+// shop/api (CPU $3) and idles $1, n2 runs search/web (CPU $1) and idles $3.
+func twoNodeServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	if err := db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}); err != nil {
+		t.Fatal(err)
+	}
+	h := tally.HourOf(fixture.Day1)
+	alloc := func(node, ns, workload, container, cost string) tally.Allocation {
+		m := tally.MustParseMoney(cost, "USD")
+		a := tally.Allocation{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: node, Namespace: ns, Workload: workload,
+			Container: container, CostKind: tally.CostCPU, EffectiveCost: m, BilledCost: m, ListCost: m}
+		if workload != "" {
+			a.WorkloadKind, a.Pod, a.PodUID = "Deployment", workload+"-1", node+"-"+workload
+		}
+		return a
+	}
+	allocs := []tally.Allocation{
+		alloc("n1", "shop", "api", "app", "3"),
+		alloc("n1", "", "", tally.IdleName, "1"),
+		alloc("n2", "search", "web", "app", "1"),
+		alloc("n2", "", "", tally.IdleName, "3"),
+	}
+	if err := db.ReplaceAllocations(ctx, h.Window(), allocs); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Auth: db, Settings: db,
+		Now: func() time.Time { return fixture.Day1.Add(47 * time.Hour) }}))
+	t.Cleanup(srv.Close)
+	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
+	return srv
+}
+
+type openCostCost struct {
+	Properties openCostProperties `json:"properties"`
+	TotalCost  float64            `json:"totalCost"`
+	CPUCost    float64            `json:"cpuCost"`
+}
+
+// openCostSets is /allocation/compute's answer: each set's allocations.
+func openCostSets(t *testing.T, u string) []map[string]openCostCost {
+	t.Helper()
+	var got struct {
+		Code    int                       `json:"code"`
+		Data    []map[string]openCostCost `json:"data"`
+		Message string                    `json:"message"`
+	}
+	resp := get(t, u, &got)
+	if resp.StatusCode != 200 || got.Code != 200 {
+		t.Fatalf("GET %s: status %d, %+v", u, resp.StatusCode, got)
+	}
+	return got.Data
+}
+
+// TestOpenCostIdleByNode: with idleByNode, idle is each node's, as
+// OpenCost's: shown, a node's idle is cluster/node/__idle__ with the
+// cluster and node properties, so that by node, a node's allocations and
+// its idle are its cost; shared, it goes to the allocations of its node
+// only. idleByNode was accepted and ignored: one __idle__ of $4, and shared
+// idle spread over the cluster by cost (shop $6, search $2).
+func TestOpenCostIdleByNode(t *testing.T) {
+	srv := twoNodeServer(t)
+	day := fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339)
+	base := srv.URL + "/allocation/compute?window=" + url.QueryEscape(day) + "&accumulate=true"
+	for _, tc := range []struct {
+		query string
+		want  map[string]float64
+	}{
+		{"&aggregate=node", map[string]float64{"n1": 3, "n2": 1, tally.IdleName: 4}},
+		{"&aggregate=node&idleByNode=true", map[string]float64{"n1": 3, "n2": 1, "prod/n1/__idle__": 1, "prod/n2/__idle__": 3}},
+		{"&aggregate=node&idleByNode=true&shareIdle=true", map[string]float64{"n1": 4, "n2": 4}},
+		{"&aggregate=namespace&idleByNode=true&shareIdle=true", map[string]float64{"shop": 4, "search": 4}},
+		{"&aggregate=namespace&shareIdle=true", map[string]float64{"shop": 6, "search": 2}},
+		// Filtered, a node's idle is the filtered allocations' part of it.
+		{"&aggregate=namespace&idleByNode=true&filter=" + url.QueryEscape(`namespace:"shop"`), map[string]float64{"shop": 3, "prod/n1/__idle__": 1}},
+		{"&idleByNode=true", map[string]float64{"prod/n1/shop/api-1/app": 3, "prod/n2/search/web-1/app": 1, "prod/n1/__idle__": 1, "prod/n2/__idle__": 3}},
+	} {
+		sets := openCostSets(t, base+tc.query)
+		if len(sets) != 1 {
+			t.Fatalf("%s: %d sets, want 1", tc.query, len(sets))
+		}
+		got := map[string]float64{}
+		for name, a := range sets[0] {
+			got[name] = a.TotalCost
+			if want := tc.want[name]; math.Abs(a.TotalCost-want) > 1e-9 {
+				t.Errorf("%s: %s = %v, want %v", tc.query, name, a.TotalCost, want)
+			}
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: allocations %v, want %v", tc.query, got, tc.want)
+		}
+		for name, node := range map[string]string{"prod/n1/__idle__": "n1", "prod/n2/__idle__": "n2"} {
+			if a, ok := sets[0][name]; ok && (a.Properties.Cluster != "prod" || a.Properties.Node != node) {
+				t.Errorf("%s: %s properties %+v, want cluster prod, node %s", tc.query, name, a.Properties, node)
+			}
+		}
+	}
+}
