@@ -412,7 +412,7 @@ func TestLoadRejectsPathsOutsideTheDirectory(t *testing.T) {
 func FuzzLoad(f *testing.F) {
 	b, _ := json.Marshal(fixtureMan)
 	f.Add(b)
-	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":2}`))
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()

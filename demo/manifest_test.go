@@ -58,17 +58,17 @@ func TestLoadRejectsPathsLinkedOutOfTheDirectory(t *testing.T) {
 		field    string // "" loads
 		path     string
 	}{
-		{"truth links to an absolute path outside", `{"version":1,"truth":"truth.json"}`,
+		{"truth links to an absolute path outside", `{"version":2,"truth":"truth.json"}`,
 			map[string]string{"truth.json": "->" + secret}, "truth", "truth.json"},
-		{"truth links to a relative path outside", `{"version":1,"truth":"data/truth.json"}`,
+		{"truth links to a relative path outside", `{"version":2,"truth":"data/truth.json"}`,
 			map[string]string{"data/truth.json": "~>" + secret}, "truth", "data/truth.json"},
-		{"an agent batch under a directory linked outside", `{"version":1,"agent":[{"path":"agent/day1/b.json.gz"}]}`,
+		{"an agent batch under a directory linked outside", `{"version":2,"agent":[{"path":"agent/day1/b.json.gz"}]}`,
 			map[string]string{"agent/day1": "->" + filepath.ToSlash(outside)}, "agent[0].path", "agent/day1/b.json.gz"},
-		{"a file under an ingest step's directory links outside", `{"version":1,"ingest":[{"source":"focus","path":"focus","files":["focus/a.csv.gz"]}]}`,
+		{"a file under an ingest step's directory links outside", `{"version":2,"ingest":[{"source":"focus","path":"focus","files":["focus/a.csv.gz"]}]}`,
 			map[string]string{"focus/a.csv.gz": "x", "focus/BILLING_PERIOD=2026-10/b.csv.gz": "->" + secret}, "ingest[0].path", "focus"},
-		{"links staying inside load", `{"version":1,"truth":"truth.json","ingest":[{"source":"focus","path":"focus"}]}`,
+		{"links staying inside load", `{"version":2,"truth":"truth.json","ingest":[{"source":"focus","path":"focus"}]}`,
 			map[string]string{"truth.json": "->data/t.json", "data/t.json": "{}", "focus/a.csv.gz": "->../data/t.json", "focus/b": "->../data"}, "", ""},
-		{"paths to nothing load (their readers report them)", `{"version":1,"truth":"truth.json","agent":[{"path":"agent/x.json.gz"}]}`,
+		{"paths to nothing load (their readers report them)", `{"version":2,"truth":"truth.json","agent":[{"path":"agent/x.json.gz"}]}`,
 			nil, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,7 +104,7 @@ func TestLoadTruthDoesNotFollowALinkOutOfTheDirectory(t *testing.T) {
 	outside := filepath.Join(t.TempDir(), "secret.json")
 	writeFiles(t, filepath.Dir(outside), map[string]string{"secret.json": `{"currency":"read from outside the demo directory"}`})
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{demo.ManifestFile: `{"version":1,"truth":"truth.json"}`, "truth.json": `{"currency":"USD"}`})
+	writeFiles(t, dir, map[string]string{demo.ManifestFile: `{"version":2,"truth":"truth.json"}`, "truth.json": `{"currency":"USD"}`})
 	m, err := demo.Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func TestLoadNamesAbsoluteLinksInside(t *testing.T) {
 	writeFiles(t, dir, map[string]string{
 		"data/t.json":     "{}",
 		"truth.json":      "->" + filepath.ToSlash(filepath.Join(dir, "data", "t.json")),
-		demo.ManifestFile: `{"version":1,"truth":"truth.json"}`,
+		demo.ManifestFile: `{"version":2,"truth":"truth.json"}`,
 	})
 	_, err := demo.Load(dir)
 	if err == nil || !strings.Contains(err.Error(), "absolute") {
