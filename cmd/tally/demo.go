@@ -94,13 +94,13 @@ func (c *demoCmd) openDB(ctx context.Context, a *app, m *demo.Manifest) (*postgr
 			return db, closeDB, nil
 		}
 		closeDB()
-		loaded := fmt.Sprintf("seed %d, %s to %s", st.Seed, tally.FormatDay(st.Start), tally.FormatDay(st.End))
+		loaded := fmt.Sprintf("seed %d, %s to %s, generator version %d", st.Seed, tally.FormatDay(st.Start), tally.FormatDay(st.End), st.Version)
 		if a.globals.DatabaseURL != "" {
 			return nil, nil, tally.Errorf(tally.EInvalid,
 				"the database holds another demo organization (%s): loading this one over it would mix the two; give tally demo an empty database", loaded)
 		}
 		a.log.Info("replacing the demo database: it holds another organization", "loaded", loaded,
-			"new", fmt.Sprintf("seed %d, %s to %s", m.Seed, tally.FormatDay(m.Start), tally.FormatDay(m.End)))
+			"new", fmt.Sprintf("seed %d, %s to %s, generator version %d", m.Seed, tally.FormatDay(m.Start), tally.FormatDay(m.End), m.Version))
 		if err := a.dropEmbeddedDB(ctx, demoDatabase); err != nil {
 			return nil, nil, err
 		}
