@@ -29,7 +29,13 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 // project, region and resource kind (CPU, RAM, GPU, local SSD) whose
 // charge period starts in the fee row's, and of the machine series its SKU
 // names ("N2"; a fee SKU without one takes the usage of series no fee SKU
-// names).
+// names). A commitment shared across the billing account's projects (CUD
+// sharing) bills its fee in one project and covers usage in others: the fee
+// rows of a group and charge period that covered no usage of their own
+// project are pooled with those of the other projects of the billing
+// account in that case (same region, kind, series and charge period), and
+// the pool is matched with the covered usage that no fee of its own
+// project took.
 //
 // Of the fees of one such group and charge period, the used part is the
 // covered share of the committed quantity: Σ covered quantity (a usage
@@ -44,8 +50,12 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 type Amortizer struct {
 	fees  map[feeKey]*feePeriod
 	slots map[groupKey][]*feePeriod // by group, sorted by start
-	usage map[usageKey]*usageHour
-	done  bool
+	// Fee periods that covered no usage of their own project, pooled by
+	// group without the project (CUD sharing), and their slots.
+	shared      map[feeKey]*feePeriod
+	sharedSlots map[groupKey][]*feePeriod
+	usage       map[usageKey]*usageHour
+	done        bool
 }
 
 // NewAmortizer returns an empty Amortizer for one ingest run.
@@ -71,6 +81,10 @@ type feePeriod struct {
 	credits   tally.Money // Σ |CUD credits| of the covered usage
 	covered   float64     // Σ covered quantity
 	used      tally.Money // the part spread over the usage
+	// pool is, for a fee period that covered no usage of its own
+	// project, the pool of such fee periods of its billing account
+	// that is spread over the other projects' usage in its stead.
+	pool *feePeriod
 	// Second reading: how much of credits and fee has been seen, and
 	// how much of used has been handed out to usage and to fee rows.
 	seenCredits, seenFee      tally.Money
@@ -184,13 +198,7 @@ func coveredQuantity(l *tally.CostLine, credit tally.Money) float64 {
 func (a *Amortizer) Observe(l *tally.CostLine) error {
 	if g, ok := resourceCommitment(l); ok {
 		k := feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}
-		p := a.fees[k]
-		if p == nil {
-			cur := l.Currency()
-			p = &feePeriod{key: k, fee: tally.Zero(cur), credits: tally.Zero(cur), used: tally.Zero(cur),
-				seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromFees: tally.Zero(cur)}
-			a.fees[k] = p
-		}
+		p := periodOf(a.fees, k, l.Currency())
 		var err error
 		if p.fee, err = p.fee.Add(l.BilledCost); err != nil {
 			return fmt.Errorf("commitment fee: %w", err)
@@ -215,19 +223,36 @@ func (a *Amortizer) Observe(l *tally.CostLine) error {
 	return nil
 }
 
-// finish matches the usage seen with the fees and computes each fee
-// period's used part.
-func (a *Amortizer) finish() error {
-	a.done = true
-	a.slots = map[groupKey][]*feePeriod{}
-	for _, p := range a.fees {
-		a.slots[p.key.g] = append(a.slots[p.key.g], p)
+// periodOf returns the fee period of k in m, added empty if missing.
+func periodOf(m map[feeKey]*feePeriod, k feeKey, cur tally.Currency) *feePeriod {
+	p := m[k]
+	if p == nil {
+		p = &feePeriod{key: k, fee: tally.Zero(cur), credits: tally.Zero(cur), used: tally.Zero(cur),
+			seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromFees: tally.Zero(cur)}
+		m[k] = p
 	}
-	for _, ps := range a.slots {
+	return p
+}
+
+// slotsOf indexes fee periods by group, each group's sorted by start.
+func slotsOf(fees map[feeKey]*feePeriod) map[groupKey][]*feePeriod {
+	slots := map[groupKey][]*feePeriod{}
+	for _, p := range fees {
+		slots[p.key.g] = append(slots[p.key.g], p)
+	}
+	for _, ps := range slots {
 		slices.SortFunc(ps, func(x, y *feePeriod) int {
 			return cmp.Or(cmp.Compare(x.key.start, y.key.start), cmp.Compare(x.key.end, y.key.end))
 		})
 	}
+	return slots
+}
+
+// finish matches the usage seen with the fees and computes each fee
+// period's used part.
+func (a *Amortizer) finish() error {
+	a.done = true
+	a.slots = slotsOf(a.fees)
 	// Usage in a deterministic order, so float sums do not depend on
 	// map order.
 	keys := make([]usageKey, 0, len(a.usage))
@@ -235,47 +260,112 @@ func (a *Amortizer) finish() error {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(x, y usageKey) int {
-		return cmp.Or(strings.Compare(x.g.account, y.g.account), strings.Compare(x.g.project, y.g.project),
-			strings.Compare(x.g.region, y.g.region), strings.Compare(x.g.kind, y.g.kind),
-			strings.Compare(x.g.series, y.g.series), cmp.Compare(x.start, y.start))
+		return cmp.Or(compareGroups(x.g, y.g), cmp.Compare(x.start, y.start))
 	})
+	var unmatched []usageKey
 	for _, k := range keys {
-		p := a.slot(k.g, k.start)
+		p := slot(a.slots, k.g, k.start)
 		if p == nil {
+			unmatched = append(unmatched, k)
 			continue
 		}
-		u := a.usage[k]
-		var err error
-		if p.credits, err = p.credits.Add(u.credits); err != nil {
-			return fmt.Errorf("committed use credits: %w", err)
+		if err := p.add(a.usage[k]); err != nil {
+			return err
 		}
-		p.covered += u.covered
+	}
+	// CUD sharing: the fee periods that covered no usage of their own
+	// project are pooled per billing account, region, kind, series and
+	// charge period, and matched with the usage no fee of its own project
+	// covered.
+	a.shared = map[feeKey]*feePeriod{}
+	for _, p := range sortedPeriods(a.fees) { // sums of floats in a set order
+		if p.credits.Sign() > 0 {
+			continue
+		}
+		k := p.key
+		k.g.project = ""
+		p.pool = periodOf(a.shared, k, p.fee.Currency())
+		var err error
+		if p.pool.fee, err = p.pool.fee.Add(p.fee); err != nil {
+			return fmt.Errorf("commitment fee: %w", err)
+		}
+		p.pool.committed += p.committed
+	}
+	a.sharedSlots = slotsOf(a.shared)
+	for _, k := range unmatched {
+		g := k.g
+		g.project = ""
+		if p := slot(a.sharedSlots, g, k.start); p != nil {
+			if err := p.add(a.usage[k]); err != nil {
+				return err
+			}
+		}
 	}
 	a.usage = nil
 	for _, p := range a.fees {
-		if p.credits.Sign() <= 0 || p.fee.Sign() <= 0 {
-			continue
+		if err := p.setUsed(); err != nil {
+			return err
 		}
-		p.used = p.fee
-		if p.committed > 0 && p.covered < p.committed {
-			ppb := uint64(math.Round(p.covered / p.committed * 1e9))
-			var err error
-			if p.used, err = p.fee.MulRatio(ppb, 1e9); err != nil {
-				return fmt.Errorf("used commitment fee: %w", err)
-			}
+	}
+	for _, p := range a.shared {
+		if err := p.setUsed(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// slot returns the fee period of g whose charge period holds t (the
-// latest one starting at or before t); for usage of a series without a fee
-// of its own, the one of g without a series.
-func (a *Amortizer) slot(g groupKey, t int64) *feePeriod {
-	ps, ok := a.slots[g]
+// sortedPeriods returns the fee periods of m in the order of their keys.
+func sortedPeriods(m map[feeKey]*feePeriod) []*feePeriod {
+	ps := make([]*feePeriod, 0, len(m))
+	for _, p := range m {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(x, y *feePeriod) int {
+		return cmp.Or(compareGroups(x.key.g, y.key.g), cmp.Compare(x.key.start, y.key.start), cmp.Compare(x.key.end, y.key.end))
+	})
+	return ps
+}
+
+func compareGroups(x, y groupKey) int {
+	return cmp.Or(strings.Compare(x.account, y.account), strings.Compare(x.project, y.project),
+		strings.Compare(x.region, y.region), strings.Compare(x.kind, y.kind), strings.Compare(x.series, y.series))
+}
+
+// add counts usage u as covered by p's fees.
+func (p *feePeriod) add(u *usageHour) error {
+	var err error
+	if p.credits, err = p.credits.Add(u.credits); err != nil {
+		return fmt.Errorf("committed use credits: %w", err)
+	}
+	p.covered += u.covered
+	return nil
+}
+
+// setUsed computes the used part of p's fees.
+func (p *feePeriod) setUsed() error {
+	if p.credits.Sign() <= 0 || p.fee.Sign() <= 0 {
+		return nil
+	}
+	p.used = p.fee
+	if p.committed > 0 && p.covered < p.committed {
+		ppb := uint64(math.Round(p.covered / p.committed * 1e9))
+		var err error
+		if p.used, err = p.fee.MulRatio(ppb, 1e9); err != nil {
+			return fmt.Errorf("used commitment fee: %w", err)
+		}
+	}
+	return nil
+}
+
+// slot returns the fee period of g in slots whose charge period holds t
+// (the latest one starting at or before t); for usage of a series without a
+// fee of its own, the one of g without a series.
+func slot(slots map[groupKey][]*feePeriod, g groupKey, t int64) *feePeriod {
+	ps, ok := slots[g]
 	if !ok && g.series != "" {
 		g.series = ""
-		ps = a.slots[g]
+		ps = slots[g]
 	}
 	i := sort.Search(len(ps), func(i int) bool { return ps[i].key.start > t }) - 1
 	if i < 0 {
@@ -298,6 +388,9 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 		p := a.fees[feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}]
 		l.CommitmentDiscountStatus = tally.CommitmentUnused
 		l.CommitmentDiscountType, l.CommitmentDiscountCategory = "Committed Use Discount", "Usage"
+		if p != nil && p.pool != nil {
+			p = p.pool
+		}
 		if p == nil || p.used.IsZero() {
 			return nil
 		}
@@ -316,7 +409,11 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 	if err != nil || !ok {
 		return err
 	}
-	p := a.slot(g, micros(l.ChargePeriodStart))
+	p := slot(a.slots, g, micros(l.ChargePeriodStart))
+	if p == nil {
+		g.project = ""
+		p = slot(a.sharedSlots, g, micros(l.ChargePeriodStart))
+	}
 	if p == nil || p.used.IsZero() {
 		return nil
 	}
