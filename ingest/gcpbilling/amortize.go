@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -13,13 +14,14 @@ import (
 	"github.com/tallyhq/tally/ingest"
 )
 
-// NewAmortizer implements ingest.AmortizingParser: a resource-based
-// commitment's fee is spread over the usage it covered (see Amortizer).
+// NewAmortizer implements ingest.AmortizingParser: a resource-based or
+// Compute flexible commitment's fee is spread over the usage it covered
+// (see Amortizer).
 func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 
-// Amortizer spreads the fees of resource-based committed use discounts
-// over the usage they covered, as AWS's amortized cost does for Savings
-// Plans and Reserved Instances.
+// Amortizer spreads the fees of resource-based and Compute flexible
+// (spend-based) committed use discounts over the usage they covered, as
+// AWS's amortized cost does for Savings Plans and Reserved Instances.
 //
 // The export bills the commitment's fee on rows of its own (SKUs
 // "Commitment v1: N2 Cpu in Americas for 1 Year", charge category
@@ -47,6 +49,20 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 // rounded cumulative shares, so the shares sum exactly to what is split:
 // the effective cost of every group and charge period, and so of every
 // day and billing account, is unchanged. Billed cost is never changed.
+//
+// A Compute flexible commitment of the export's legacy credit model bills
+// its fee on rows of SKU "Commitment - dollar based v1: GCE for 1 year" (or
+// "3 years"), and the covered usage's COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE
+// credit takes its on-demand cost off the usage rows (Compute Engine,
+// Kubernetes Engine, Cloud Run). It covers usage of every project and
+// region of its billing account, so its fee rows are matched with the
+// covered usage of the billing account whose charge period starts in
+// theirs. The fee buys fee / (1 − the term's published discount, 28% for 1
+// year, 46% for 3) of on-demand spend an hour; the used part is the covered
+// share of it, Σ credits / that, at most 1, and is spread and kept like a
+// resource-based commitment's, the fee rows getting the status Unused. The
+// new spend-based model (from July 2025: usage at discounted prices, fees
+// offset by FEE_UTILIZATION_OFFSET credits) is not amortized.
 type Amortizer struct {
 	fees  map[feeKey]*feePeriod
 	slots map[groupKey][]*feePeriod // by group, sorted by start
@@ -136,6 +152,58 @@ func coveredUsage(l *tally.CostLine) (tally.Money, groupKey, bool, error) {
 	return c.Neg(), groupKey{l.BillingAccountID, l.SubAccountID, l.RegionID, kind, series}, true, nil
 }
 
+// spendKind is the kind of the group of a billing account's spend-based
+// commitments.
+const spendKind = "spend"
+
+// spendFeePrefix begins the SKU of a Compute Engine flexible (spend-based)
+// commitment's fee in the export's legacy credit model: "Commitment -
+// dollar based v1: GCE for 1 year".
+const spendFeePrefix = "commitment - dollar based v1: gce"
+
+// spendTerm reads the term of a spend-based fee SKU ("… for 3 years").
+var spendTerm = regexp.MustCompile(`(?i)\bfor (1|3) years?\b`)
+
+// spendDiscounts are the published discounts of Compute flexible CUDs, by
+// term in years: the fee is the committed on-demand spend × (1 − discount).
+var spendDiscounts = map[string]float64{"1": 0.28, "3": 0.46}
+
+// spendCommitment reports whether l is the fee row of a Compute Engine
+// flexible (spend-based) commitment of the legacy credit model, and
+// returns its group (its billing account's) and its discount.
+func spendCommitment(l *tally.CostLine) (groupKey, float64, bool) {
+	if l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP ||
+		!strings.HasPrefix(strings.ToLower(l.ChargeDescription), spendFeePrefix) {
+		return groupKey{}, 0, false
+	}
+	m := spendTerm.FindStringSubmatch(l.ChargeDescription)
+	if m == nil {
+		return groupKey{}, 0, false
+	}
+	return groupKey{account: l.BillingAccountID, kind: spendKind}, spendDiscounts[m[1]], true
+}
+
+// spendServices are the services whose usage Compute flexible CUDs cover.
+var spendServices = map[string]bool{"Compute Engine": true, "Kubernetes Engine": true, "Cloud Run": true}
+
+// spendUsage returns the COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE credit (as a
+// positive amount: the on-demand cost the commitment covered) and group of
+// a usage row a Compute flexible commitment covered.
+func spendUsage(l *tally.CostLine) (tally.Money, groupKey, bool, error) {
+	v := l.Extras["x_Credit_"+CommittedUsageDiscountDollarBase]
+	if v == "" || l.ChargeCategory != tally.ChargeUsage || l.Provider != tally.ProviderGCP || !spendServices[l.ServiceName] {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	c, err := tally.ParseMoney(v, l.Currency())
+	if err != nil {
+		return tally.Money{}, groupKey{}, false, fmt.Errorf("%s credit %q: %w", CommittedUsageDiscountDollarBase, v, err)
+	}
+	if c.Sign() >= 0 {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	return c.Neg(), groupKey{account: l.BillingAccountID, kind: spendKind}, true, nil
+}
+
 // kindOf reads the resource kind and machine series of a SKU description:
 // "N2 Instance Core running in Americas" → cpu, n2; " N2 Ram in Americas
 // for 1 Year" (a fee SKU after "Commitment v1:") → ram, n2; " Cpu in
@@ -206,20 +274,48 @@ func (a *Amortizer) Observe(l *tally.CostLine) error {
 		p.committed += l.PricingQuantity
 		return nil
 	}
+	if g, discount, ok := spendCommitment(l); ok {
+		k := feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}
+		p := periodOf(a.fees, k, l.Currency())
+		var err error
+		if p.fee, err = p.fee.Add(l.BilledCost); err != nil {
+			return fmt.Errorf("commitment fee: %w", err)
+		}
+		// The committed on-demand spend the fee buys.
+		p.committed += l.BilledCost.Float64() / (1 - discount)
+		return nil
+	}
 	credit, g, ok, err := coveredUsage(l)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := a.observeUsage(l, g, credit, coveredQuantity(l, credit)); err != nil {
+			return err
+		}
+	}
+	credit, g, ok, err = spendUsage(l)
 	if err != nil || !ok {
 		return err
 	}
+	// A spend-based commitment's quantity is on-demand spend: the credit.
+	return a.observeUsage(l, g, credit, credit.Float64())
+}
+
+// observeUsage counts a usage row's credit of a commitment of group g and
+// the commitment quantity it covered.
+func (a *Amortizer) observeUsage(l *tally.CostLine, g groupKey, credit tally.Money, covered float64) error {
 	k := usageKey{g, micros(l.ChargePeriodStart)}
 	u := a.usage[k]
 	if u == nil {
 		u = &usageHour{credits: tally.Zero(l.Currency())}
 		a.usage[k] = u
 	}
+	var err error
 	if u.credits, err = u.credits.Add(credit); err != nil {
 		return fmt.Errorf("committed use credits: %w", err)
 	}
-	u.covered += coveredQuantity(l, credit)
+	u.covered += covered
 	return nil
 }
 
@@ -279,7 +375,7 @@ func (a *Amortizer) finish() error {
 	// covered.
 	a.shared = map[feeKey]*feePeriod{}
 	for _, p := range sortedPeriods(a.fees) { // sums of floats in a set order
-		if p.credits.Sign() > 0 {
+		if p.credits.Sign() > 0 || p.key.g.kind == spendKind {
 			continue
 		}
 		k := p.key
@@ -384,10 +480,16 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 			return err
 		}
 	}
-	if g, ok := resourceCommitment(l); ok {
+	g, ok := resourceCommitment(l)
+	category := "Usage"
+	if !ok {
+		g, _, ok = spendCommitment(l)
+		category = "Spend"
+	}
+	if ok {
 		p := a.fees[feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}]
 		l.CommitmentDiscountStatus = tally.CommitmentUnused
-		l.CommitmentDiscountType, l.CommitmentDiscountCategory = "Committed Use Discount", "Usage"
+		l.CommitmentDiscountType, l.CommitmentDiscountCategory = "Committed Use Discount", category
 		if p != nil && p.pool != nil {
 			p = p.pool
 		}
@@ -406,9 +508,24 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 		return nil
 	}
 	credit, g, ok, err := coveredUsage(l)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := a.give(l, g, credit); err != nil {
+			return err
+		}
+	}
+	credit, g, ok, err = spendUsage(l)
 	if err != nil || !ok {
 		return err
 	}
+	return a.give(l, g, credit)
+}
+
+// give adds to usage row l its share of the used fees of the commitments
+// of group g, by its credit.
+func (a *Amortizer) give(l *tally.CostLine, g groupKey, credit tally.Money) error {
 	p := slot(a.slots, g, micros(l.ChargePeriodStart))
 	if p == nil {
 		g.project = ""

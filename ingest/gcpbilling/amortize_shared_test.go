@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/ingest"
+	"github.com/tallyhq/tally/ingest/gcpbilling"
 	"github.com/tallyhq/tally/postgres"
 )
 
@@ -96,4 +98,114 @@ func TestAmortizeSharedResourceCUD(t *testing.T) {
 		{"fee-cpu-12b@12/" + n2Fee, "0.2", "0.05"},
 		{"node-e@12/" + n2Core, "0", "0.3"},
 	}, "1.46")
+}
+
+func dollarBase(amount string) gcpbilling.Credit {
+	return gcpbilling.Credit{Name: "Committed use discount - dollar based", Amount: gcpbilling.Number(amount), ID: "CommittedUsageDiscountDollarBase:1", Type: gcpbilling.CommittedUsageDiscountDollarBase}
+}
+
+const (
+	flexFee1y = "Commitment - dollar based v1: GCE for 1 year"
+	flexFee3y = "Commitment - dollar based v1: GCE for 3 years"
+	sqlCore   = "Cloud SQL for PostgreSQL: Zonal - vCPU in Americas"
+)
+
+// ingestSpendFixture ingests a Compute flexible (spend-based) CUD's fees,
+// the usage it covered (COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE credits, at
+// the covered usage's on-demand cost), and a resource-based CUD covering
+// part of one of those rows.
+func ingestSpendFixture(t *testing.T) (*postgres.DB, *ingest.Result) {
+	t.Helper()
+	rows := []cudRow{
+		// 10:00: a 1-year fee of 0.72 buys 1.00 of on-demand spend an
+		// hour (28% off); 0.50 was covered: 0.36 used, split 0.20 : 0.30.
+		// node-a's other half is the resource-based CUD's (4 of 10).
+		{"flex-10", "billing", flexFee1y, "10", "0.72", "0.72", nil},
+		{"fee-cpu-10", "p1", n2Fee, "10", "0.30", "10", nil},
+		{"node-a", "p1", n2Core, "10", "0.40", "8", append(cud("-0.20"), dollarBase("-0.20"))},
+		{"node-b", "p2", n2Ram, "10", "0.30", "64", []gcpbilling.Credit{dollarBase("-0.30")}},
+		// Another product's spend-based CUD: not Compute's.
+		{"sql-a", "p1", sqlCore, "10", "0.10", "1", []gcpbilling.Credit{dollarBase("-0.03")}},
+		// 11:00: a 3-year fee of 0.54 buys 1.00 (46% off), all covered.
+		{"flex-11", "billing", flexFee3y, "11", "0.54", "0.54", nil},
+		{"node-c", "p1", n2Core, "11", "1.20", "24", []gcpbilling.Credit{dollarBase("-1.00")}},
+		// 12:00: nothing covered.
+		{"flex-12", "billing", flexFee1y, "12", "0.72", "0.72", nil},
+	}
+	var lines []string
+	for _, r := range rows {
+		s := r.json(t)
+		if r.sku == sqlCore {
+			s = strings.Replace(s, `"description":"Compute Engine"`, `"description":"Cloud SQL"`, 1)
+		}
+		lines = append(lines, s)
+	}
+	return ingestLines(t, lines, ingest.Options{})
+}
+
+// A Compute flexible (spend-based) CUD's fee is spread over the usage it
+// covered, in proportion to the usage's COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE
+// credits (the covered on-demand cost), across the billing account's
+// projects; the used part is the covered on-demand cost × (1 − the term's
+// discount: 28% for 1 year, 46% for 3), at most the fee, and the rest stays
+// on the fee rows as unused commitment.
+func TestAmortizeSpendCUD(t *testing.T) {
+	db, res := ingestSpendFixture(t)
+	checkLines(t, db, res, []wantLine{
+		{"flex-10@10/" + flexFee1y, "0.72", "0.36"},
+		{"fee-cpu-10@10/" + n2Fee, "0.3", "0.18"},
+		{"node-a@10/" + n2Core, "0", "0.264"}, // 0.12 resource + 0.144 spend
+		{"node-b@10/" + n2Ram, "0", "0.216"},
+		{"sql-a@10/" + sqlCore, "0.07", "0.07"},
+		{"flex-11@11/" + flexFee3y, "0.54", "0"},
+		{"node-c@11/" + n2Core, "0.2", "0.74"},
+		{"flex-12@12/" + flexFee1y, "0.72", "0.72"},
+	}, "2.55")
+}
+
+// The commitment status of amortized spend-based fees is exact: used is
+// what was amortized into usage (0.36 + 0.54 of the flexible fees, 0.12 of
+// the resource-based one), not an estimate at a published discount.
+func TestAmortizedSpendCUDStatus(t *testing.T) {
+	db, _ := ingestSpendFixture(t)
+	ctx := context.Background()
+	sums, err := db.CommitmentSums(ctx, "", cudDay, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := commitments.BuildStatus(cudDay.End, cudDay, "day", sums, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := st.Totals
+	if m.Used.Decimal() != "1.02" || m.Unused.Decimal() != "1.26" || m.Commitment.Decimal() != "2.28" || m.Estimated {
+		t.Errorf("used %s unused %s of %s (estimated %v), want 1.02 and 1.26 of 2.28, not estimated", m.Used, m.Unused, m.Commitment, m.Estimated)
+	}
+	bcs, err := db.BillingCommitments(ctx, "", cudDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flex []commitments.BillingCommitment
+	for _, b := range bcs {
+		if strings.Contains(b.Name, "dollar based") {
+			flex = append(flex, b)
+		}
+	}
+	if len(flex) != 2 {
+		t.Fatalf("flexible commitments %+v, want the 1- and 3-year fees", flex)
+	}
+	for _, b := range flex {
+		want := map[string][2]string{flexFee1y: {"0.36", "1.08"}, flexFee3y: {"0.54", "0"}}[b.Name]
+		if b.Used.Decimal() != want[0] || b.Unused.Decimal() != want[1] || !b.Fees.IsZero() {
+			t.Errorf("%s: used %s unused %s fees %s, want used %s unused %s, no fees not amortized", b.Name, b.Used, b.Unused, b.Fees, want[0], want[1])
+		}
+	}
+	inv := commitments.InventoryFromBilling(bcs, cudDay.End)
+	kinds := map[string]int{}
+	for _, c := range inv {
+		kinds[c.Kind]++
+	}
+	if kinds[tally.CommitCUDFlexible] != 2 {
+		t.Errorf("inventory kinds %v, want 2 flexible CUDs", kinds)
+	}
 }
