@@ -52,11 +52,11 @@ const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_Product
 	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker'))`
 
 // gcpFeeSQL selects the GCP export's commitment fee lines. Those of a
-// resource-based commitment that the reader amortized have the status
-// Unused: their effective cost is the unused part of the fee, the rest
-// (billed − effective) went to the usage the commitment covered. The
-// others (spend-based commitments; bills ingested before the reader
-// amortized) carry no status.
+// resource-based or Compute flexible commitment that the reader amortized
+// have the status Unused: their effective cost is the unused part of the
+// fee, the rest (billed − effective) went to the usage the commitment
+// covered. The others (other spend-based commitments; bills ingested
+// before the reader amortized) carry no status.
 const gcpFeeSQL = `(source = 'gcp-billing' AND charge_category = 'Purchase' AND commitment_discount_status IN ('', 'Unused')
 	AND charge_description ILIKE 'Commitment%')`
 

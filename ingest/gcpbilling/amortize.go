@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -13,13 +14,14 @@ import (
 	"github.com/tallyhq/tally/ingest"
 )
 
-// NewAmortizer implements ingest.AmortizingParser: a resource-based
-// commitment's fee is spread over the usage it covered (see Amortizer).
+// NewAmortizer implements ingest.AmortizingParser: a resource-based or
+// Compute flexible commitment's fee is spread over the usage it covered
+// (see Amortizer).
 func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 
-// Amortizer spreads the fees of resource-based committed use discounts
-// over the usage they covered, as AWS's amortized cost does for Savings
-// Plans and Reserved Instances.
+// Amortizer spreads the fees of resource-based and Compute flexible
+// (spend-based) committed use discounts over the usage they covered, as
+// AWS's amortized cost does for Savings Plans and Reserved Instances.
 //
 // The export bills the commitment's fee on rows of its own (SKUs
 // "Commitment v1: N2 Cpu in Americas for 1 Year", charge category
@@ -29,7 +31,13 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 // project, region and resource kind (CPU, RAM, GPU, local SSD) whose
 // charge period starts in the fee row's, and of the machine series its SKU
 // names ("N2"; a fee SKU without one takes the usage of series no fee SKU
-// names).
+// names). A commitment shared across the billing account's projects (CUD
+// sharing) bills its fee in one project and covers usage in others: the fee
+// rows of a group and charge period that covered no usage of their own
+// project are pooled with those of the other projects of the billing
+// account in that case (same region, kind, series and charge period), and
+// the pool is matched with the covered usage that no fee of its own
+// project took.
 //
 // Of the fees of one such group and charge period, the used part is the
 // covered share of the committed quantity: Σ covered quantity (a usage
@@ -41,11 +49,29 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 // rounded cumulative shares, so the shares sum exactly to what is split:
 // the effective cost of every group and charge period, and so of every
 // day and billing account, is unchanged. Billed cost is never changed.
+//
+// A Compute flexible commitment of the export's legacy credit model bills
+// its fee on rows of SKU "Commitment - dollar based v1: GCE for 1 year" (or
+// "3 years"), and the covered usage's COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE
+// credit takes its on-demand cost off the usage rows (Compute Engine,
+// Kubernetes Engine, Cloud Run). It covers usage of every project and
+// region of its billing account, so its fee rows are matched with the
+// covered usage of the billing account whose charge period starts in
+// theirs. The fee buys fee / (1 − the term's published discount, 28% for 1
+// year, 46% for 3) of on-demand spend an hour; the used part is the covered
+// share of it, Σ credits / that, at most 1, and is spread and kept like a
+// resource-based commitment's, the fee rows getting the status Unused. The
+// new spend-based model (from July 2025: usage at discounted prices, fees
+// offset by FEE_UTILIZATION_OFFSET credits) is not amortized.
 type Amortizer struct {
 	fees  map[feeKey]*feePeriod
 	slots map[groupKey][]*feePeriod // by group, sorted by start
-	usage map[usageKey]*usageHour
-	done  bool
+	// Fee periods that covered no usage of their own project, pooled by
+	// group without the project (CUD sharing), and their slots.
+	shared      map[feeKey]*feePeriod
+	sharedSlots map[groupKey][]*feePeriod
+	usage       map[usageKey]*usageHour
+	done        bool
 }
 
 // NewAmortizer returns an empty Amortizer for one ingest run.
@@ -71,6 +97,10 @@ type feePeriod struct {
 	credits   tally.Money // Σ |CUD credits| of the covered usage
 	covered   float64     // Σ covered quantity
 	used      tally.Money // the part spread over the usage
+	// pool is, for a fee period that covered no usage of its own
+	// project, the pool of such fee periods of its billing account
+	// that is spread over the other projects' usage in its stead.
+	pool *feePeriod
 	// Second reading: how much of credits and fee has been seen, and
 	// how much of used has been handed out to usage and to fee rows.
 	seenCredits, seenFee      tally.Money
@@ -120,6 +150,58 @@ func coveredUsage(l *tally.CostLine) (tally.Money, groupKey, bool, error) {
 		return tally.Money{}, groupKey{}, false, nil
 	}
 	return c.Neg(), groupKey{l.BillingAccountID, l.SubAccountID, l.RegionID, kind, series}, true, nil
+}
+
+// spendKind is the kind of the group of a billing account's spend-based
+// commitments.
+const spendKind = "spend"
+
+// spendFeePrefix begins the SKU of a Compute Engine flexible (spend-based)
+// commitment's fee in the export's legacy credit model: "Commitment -
+// dollar based v1: GCE for 1 year".
+const spendFeePrefix = "commitment - dollar based v1: gce"
+
+// spendTerm reads the term of a spend-based fee SKU ("… for 3 years").
+var spendTerm = regexp.MustCompile(`(?i)\bfor (1|3) years?\b`)
+
+// spendDiscounts are the published discounts of Compute flexible CUDs, by
+// term in years: the fee is the committed on-demand spend × (1 − discount).
+var spendDiscounts = map[string]float64{"1": 0.28, "3": 0.46}
+
+// spendCommitment reports whether l is the fee row of a Compute Engine
+// flexible (spend-based) commitment of the legacy credit model, and
+// returns its group (its billing account's) and its discount.
+func spendCommitment(l *tally.CostLine) (groupKey, float64, bool) {
+	if l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP ||
+		!strings.HasPrefix(strings.ToLower(l.ChargeDescription), spendFeePrefix) {
+		return groupKey{}, 0, false
+	}
+	m := spendTerm.FindStringSubmatch(l.ChargeDescription)
+	if m == nil {
+		return groupKey{}, 0, false
+	}
+	return groupKey{account: l.BillingAccountID, kind: spendKind}, spendDiscounts[m[1]], true
+}
+
+// spendServices are the services whose usage Compute flexible CUDs cover.
+var spendServices = map[string]bool{"Compute Engine": true, "Kubernetes Engine": true, "Cloud Run": true}
+
+// spendUsage returns the COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE credit (as a
+// positive amount: the on-demand cost the commitment covered) and group of
+// a usage row a Compute flexible commitment covered.
+func spendUsage(l *tally.CostLine) (tally.Money, groupKey, bool, error) {
+	v := l.Extras["x_Credit_"+CommittedUsageDiscountDollarBase]
+	if v == "" || l.ChargeCategory != tally.ChargeUsage || l.Provider != tally.ProviderGCP || !spendServices[l.ServiceName] {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	c, err := tally.ParseMoney(v, l.Currency())
+	if err != nil {
+		return tally.Money{}, groupKey{}, false, fmt.Errorf("%s credit %q: %w", CommittedUsageDiscountDollarBase, v, err)
+	}
+	if c.Sign() >= 0 {
+		return tally.Money{}, groupKey{}, false, nil
+	}
+	return c.Neg(), groupKey{account: l.BillingAccountID, kind: spendKind}, true, nil
 }
 
 // kindOf reads the resource kind and machine series of a SKU description:
@@ -184,13 +266,7 @@ func coveredQuantity(l *tally.CostLine, credit tally.Money) float64 {
 func (a *Amortizer) Observe(l *tally.CostLine) error {
 	if g, ok := resourceCommitment(l); ok {
 		k := feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}
-		p := a.fees[k]
-		if p == nil {
-			cur := l.Currency()
-			p = &feePeriod{key: k, fee: tally.Zero(cur), credits: tally.Zero(cur), used: tally.Zero(cur),
-				seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromFees: tally.Zero(cur)}
-			a.fees[k] = p
-		}
+		p := periodOf(a.fees, k, l.Currency())
 		var err error
 		if p.fee, err = p.fee.Add(l.BilledCost); err != nil {
 			return fmt.Errorf("commitment fee: %w", err)
@@ -198,36 +274,81 @@ func (a *Amortizer) Observe(l *tally.CostLine) error {
 		p.committed += l.PricingQuantity
 		return nil
 	}
+	if g, discount, ok := spendCommitment(l); ok {
+		k := feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}
+		p := periodOf(a.fees, k, l.Currency())
+		var err error
+		if p.fee, err = p.fee.Add(l.BilledCost); err != nil {
+			return fmt.Errorf("commitment fee: %w", err)
+		}
+		// The committed on-demand spend the fee buys.
+		p.committed += l.BilledCost.Float64() / (1 - discount)
+		return nil
+	}
 	credit, g, ok, err := coveredUsage(l)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := a.observeUsage(l, g, credit, coveredQuantity(l, credit)); err != nil {
+			return err
+		}
+	}
+	credit, g, ok, err = spendUsage(l)
 	if err != nil || !ok {
 		return err
 	}
+	// A spend-based commitment's quantity is on-demand spend: the credit.
+	return a.observeUsage(l, g, credit, credit.Float64())
+}
+
+// observeUsage counts a usage row's credit of a commitment of group g and
+// the commitment quantity it covered.
+func (a *Amortizer) observeUsage(l *tally.CostLine, g groupKey, credit tally.Money, covered float64) error {
 	k := usageKey{g, micros(l.ChargePeriodStart)}
 	u := a.usage[k]
 	if u == nil {
 		u = &usageHour{credits: tally.Zero(l.Currency())}
 		a.usage[k] = u
 	}
+	var err error
 	if u.credits, err = u.credits.Add(credit); err != nil {
 		return fmt.Errorf("committed use credits: %w", err)
 	}
-	u.covered += coveredQuantity(l, credit)
+	u.covered += covered
 	return nil
+}
+
+// periodOf returns the fee period of k in m, added empty if missing.
+func periodOf(m map[feeKey]*feePeriod, k feeKey, cur tally.Currency) *feePeriod {
+	p := m[k]
+	if p == nil {
+		p = &feePeriod{key: k, fee: tally.Zero(cur), credits: tally.Zero(cur), used: tally.Zero(cur),
+			seenCredits: tally.Zero(cur), seenFee: tally.Zero(cur), givenUsage: tally.Zero(cur), takenFromFees: tally.Zero(cur)}
+		m[k] = p
+	}
+	return p
+}
+
+// slotsOf indexes fee periods by group, each group's sorted by start.
+func slotsOf(fees map[feeKey]*feePeriod) map[groupKey][]*feePeriod {
+	slots := map[groupKey][]*feePeriod{}
+	for _, p := range fees {
+		slots[p.key.g] = append(slots[p.key.g], p)
+	}
+	for _, ps := range slots {
+		slices.SortFunc(ps, func(x, y *feePeriod) int {
+			return cmp.Or(cmp.Compare(x.key.start, y.key.start), cmp.Compare(x.key.end, y.key.end))
+		})
+	}
+	return slots
 }
 
 // finish matches the usage seen with the fees and computes each fee
 // period's used part.
 func (a *Amortizer) finish() error {
 	a.done = true
-	a.slots = map[groupKey][]*feePeriod{}
-	for _, p := range a.fees {
-		a.slots[p.key.g] = append(a.slots[p.key.g], p)
-	}
-	for _, ps := range a.slots {
-		slices.SortFunc(ps, func(x, y *feePeriod) int {
-			return cmp.Or(cmp.Compare(x.key.start, y.key.start), cmp.Compare(x.key.end, y.key.end))
-		})
-	}
+	a.slots = slotsOf(a.fees)
 	// Usage in a deterministic order, so float sums do not depend on
 	// map order.
 	keys := make([]usageKey, 0, len(a.usage))
@@ -235,47 +356,112 @@ func (a *Amortizer) finish() error {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(x, y usageKey) int {
-		return cmp.Or(strings.Compare(x.g.account, y.g.account), strings.Compare(x.g.project, y.g.project),
-			strings.Compare(x.g.region, y.g.region), strings.Compare(x.g.kind, y.g.kind),
-			strings.Compare(x.g.series, y.g.series), cmp.Compare(x.start, y.start))
+		return cmp.Or(compareGroups(x.g, y.g), cmp.Compare(x.start, y.start))
 	})
+	var unmatched []usageKey
 	for _, k := range keys {
-		p := a.slot(k.g, k.start)
+		p := slot(a.slots, k.g, k.start)
 		if p == nil {
+			unmatched = append(unmatched, k)
 			continue
 		}
-		u := a.usage[k]
-		var err error
-		if p.credits, err = p.credits.Add(u.credits); err != nil {
-			return fmt.Errorf("committed use credits: %w", err)
+		if err := p.add(a.usage[k]); err != nil {
+			return err
 		}
-		p.covered += u.covered
+	}
+	// CUD sharing: the fee periods that covered no usage of their own
+	// project are pooled per billing account, region, kind, series and
+	// charge period, and matched with the usage no fee of its own project
+	// covered.
+	a.shared = map[feeKey]*feePeriod{}
+	for _, p := range sortedPeriods(a.fees) { // sums of floats in a set order
+		if p.credits.Sign() > 0 || p.key.g.kind == spendKind {
+			continue
+		}
+		k := p.key
+		k.g.project = ""
+		p.pool = periodOf(a.shared, k, p.fee.Currency())
+		var err error
+		if p.pool.fee, err = p.pool.fee.Add(p.fee); err != nil {
+			return fmt.Errorf("commitment fee: %w", err)
+		}
+		p.pool.committed += p.committed
+	}
+	a.sharedSlots = slotsOf(a.shared)
+	for _, k := range unmatched {
+		g := k.g
+		g.project = ""
+		if p := slot(a.sharedSlots, g, k.start); p != nil {
+			if err := p.add(a.usage[k]); err != nil {
+				return err
+			}
+		}
 	}
 	a.usage = nil
 	for _, p := range a.fees {
-		if p.credits.Sign() <= 0 || p.fee.Sign() <= 0 {
-			continue
+		if err := p.setUsed(); err != nil {
+			return err
 		}
-		p.used = p.fee
-		if p.committed > 0 && p.covered < p.committed {
-			ppb := uint64(math.Round(p.covered / p.committed * 1e9))
-			var err error
-			if p.used, err = p.fee.MulRatio(ppb, 1e9); err != nil {
-				return fmt.Errorf("used commitment fee: %w", err)
-			}
+	}
+	for _, p := range a.shared {
+		if err := p.setUsed(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// slot returns the fee period of g whose charge period holds t (the
-// latest one starting at or before t); for usage of a series without a fee
-// of its own, the one of g without a series.
-func (a *Amortizer) slot(g groupKey, t int64) *feePeriod {
-	ps, ok := a.slots[g]
+// sortedPeriods returns the fee periods of m in the order of their keys.
+func sortedPeriods(m map[feeKey]*feePeriod) []*feePeriod {
+	ps := make([]*feePeriod, 0, len(m))
+	for _, p := range m {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(x, y *feePeriod) int {
+		return cmp.Or(compareGroups(x.key.g, y.key.g), cmp.Compare(x.key.start, y.key.start), cmp.Compare(x.key.end, y.key.end))
+	})
+	return ps
+}
+
+func compareGroups(x, y groupKey) int {
+	return cmp.Or(strings.Compare(x.account, y.account), strings.Compare(x.project, y.project),
+		strings.Compare(x.region, y.region), strings.Compare(x.kind, y.kind), strings.Compare(x.series, y.series))
+}
+
+// add counts usage u as covered by p's fees.
+func (p *feePeriod) add(u *usageHour) error {
+	var err error
+	if p.credits, err = p.credits.Add(u.credits); err != nil {
+		return fmt.Errorf("committed use credits: %w", err)
+	}
+	p.covered += u.covered
+	return nil
+}
+
+// setUsed computes the used part of p's fees.
+func (p *feePeriod) setUsed() error {
+	if p.credits.Sign() <= 0 || p.fee.Sign() <= 0 {
+		return nil
+	}
+	p.used = p.fee
+	if p.committed > 0 && p.covered < p.committed {
+		ppb := uint64(math.Round(p.covered / p.committed * 1e9))
+		var err error
+		if p.used, err = p.fee.MulRatio(ppb, 1e9); err != nil {
+			return fmt.Errorf("used commitment fee: %w", err)
+		}
+	}
+	return nil
+}
+
+// slot returns the fee period of g in slots whose charge period holds t
+// (the latest one starting at or before t); for usage of a series without a
+// fee of its own, the one of g without a series.
+func slot(slots map[groupKey][]*feePeriod, g groupKey, t int64) *feePeriod {
+	ps, ok := slots[g]
 	if !ok && g.series != "" {
 		g.series = ""
-		ps = a.slots[g]
+		ps = slots[g]
 	}
 	i := sort.Search(len(ps), func(i int) bool { return ps[i].key.start > t }) - 1
 	if i < 0 {
@@ -294,10 +480,19 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 			return err
 		}
 	}
-	if g, ok := resourceCommitment(l); ok {
+	g, ok := resourceCommitment(l)
+	category := "Usage"
+	if !ok {
+		g, _, ok = spendCommitment(l)
+		category = "Spend"
+	}
+	if ok {
 		p := a.fees[feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}]
 		l.CommitmentDiscountStatus = tally.CommitmentUnused
-		l.CommitmentDiscountType, l.CommitmentDiscountCategory = "Committed Use Discount", "Usage"
+		l.CommitmentDiscountType, l.CommitmentDiscountCategory = "Committed Use Discount", category
+		if p != nil && p.pool != nil {
+			p = p.pool
+		}
 		if p == nil || p.used.IsZero() {
 			return nil
 		}
@@ -313,10 +508,29 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 		return nil
 	}
 	credit, g, ok, err := coveredUsage(l)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := a.give(l, g, credit); err != nil {
+			return err
+		}
+	}
+	credit, g, ok, err = spendUsage(l)
 	if err != nil || !ok {
 		return err
 	}
-	p := a.slot(g, micros(l.ChargePeriodStart))
+	return a.give(l, g, credit)
+}
+
+// give adds to usage row l its share of the used fees of the commitments
+// of group g, by its credit.
+func (a *Amortizer) give(l *tally.CostLine, g groupKey, credit tally.Money) error {
+	p := slot(a.slots, g, micros(l.ChargePeriodStart))
+	if p == nil {
+		g.project = ""
+		p = slot(a.sharedSlots, g, micros(l.ChargePeriodStart))
+	}
 	if p == nil || p.used.IsZero() {
 		return nil
 	}

@@ -93,15 +93,21 @@ func ingestCUDFixtureWith(t *testing.T, line string, opt ingest.Options) (*postg
 		{"node-e", "p1", n2Core, "12", "0.05", "1", cud("-0.05")},
 		{"node-f", "p1", n2Core, "12", "0.05", "1", cud("-0.05")},
 	}
-	var b strings.Builder
+	var lines []string
 	for i, r := range rows {
-		b.WriteString(r.json(t) + "\n")
+		lines = append(lines, r.json(t))
 		if i == 2 && line != "" {
-			b.WriteString(line + "\n")
+			lines = append(lines, line)
 		}
 	}
+	return ingestLines(t, lines, opt)
+}
+
+// ingestLines ingests an export file of lines with opt.
+func ingestLines(t *testing.T, lines []string, opt ingest.Options) (*postgres.DB, *ingest.Result) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9.json")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	db := pgtest.New(t)
