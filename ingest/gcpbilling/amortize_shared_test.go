@@ -169,15 +169,7 @@ func TestAmortizeSpendCUD(t *testing.T) {
 func TestAmortizedSpendCUDStatus(t *testing.T) {
 	db, _ := ingestSpendFixture(t)
 	ctx := context.Background()
-	sums, err := db.CommitmentSums(ctx, "", cudDay, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := commitments.BuildStatus(cudDay.End, cudDay, "day", sums, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := st.Totals
+	m := cudDayTotals(t, db)
 	if m.Used.Decimal() != "1.02" || m.Unused.Decimal() != "1.26" || m.Commitment.Decimal() != "2.28" || m.Estimated {
 		t.Errorf("used %s unused %s of %s (estimated %v), want 1.02 and 1.26 of 2.28, not estimated", m.Used, m.Unused, m.Commitment, m.Estimated)
 	}

@@ -201,15 +201,7 @@ func checkAmortized(t *testing.T, db *postgres.DB, res *ingest.Result) {
 func TestAmortizedCUDStatus(t *testing.T) {
 	db, _ := ingestCUDFixture(t)
 	ctx := context.Background()
-	sums, err := db.CommitmentSums(ctx, "", cudDay, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := commitments.BuildStatus(cudDay.End, cudDay, "day", sums, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := st.Totals
+	m := cudDayTotals(t, db)
 	if m.Used.Decimal() != "0.588" || m.Unused.Decimal() != "0.872" || m.Commitment.Decimal() != "1.46" || m.Estimated {
 		t.Errorf("used %s unused %s of %s (estimated %v), want 0.588 and 0.872 of 1.46, not estimated", m.Used, m.Unused, m.Commitment, m.Estimated)
 	}
@@ -226,4 +218,18 @@ func TestAmortizedCUDStatus(t *testing.T) {
 	if len(inv) != 1 || inv[0].Kind != tally.CommitCUDResource || inv[0].HourlyCommitment.Decimal() != "0.486667" {
 		t.Errorf("inventory %+v, want one resource-based CUD of 1.46 over 3 hours", inv)
 	}
+}
+
+// cudDayTotals returns the commitment status totals of db's bill on cudDay.
+func cudDayTotals(t *testing.T, db *postgres.DB) commitments.Metrics {
+	t.Helper()
+	sums, err := db.CommitmentSums(context.Background(), "", cudDay, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := commitments.BuildStatus(cudDay.End, cudDay, "day", sums, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Totals
 }
