@@ -34,7 +34,7 @@ func checkLines(t *testing.T, db *postgres.DB, res *ingest.Result, want []wantLi
 		billed, _ = billed.Add(l.BilledCost)
 		effective, _ = effective.Add(l.EffectiveCost)
 		if strings.HasPrefix(l.ChargeDescription, "Commitment") && l.CommitmentDiscountStatus != tally.CommitmentUnused {
-			t.Errorf("fee row %s: status %q, want Unused", k, l.CommitmentDiscountStatus)
+			t.Errorf("fee row %s: status %q, want Unused (its effective cost is the unused commitment)", k, l.CommitmentDiscountStatus)
 		}
 	}
 	for _, w := range want {

@@ -141,26 +141,10 @@ func TestAmortizeSkipsBadRowsOnce(t *testing.T) {
 	checkAmortized(t, db, res)
 }
 
+// checkAmortized checks the CUD fixture's lines and day totals.
 func checkAmortized(t *testing.T, db *postgres.DB, res *ingest.Result) {
 	t.Helper()
-	ctx := context.Background()
-	lines, err := db.CostLines(ctx, postgres.CostLineFilter{Window: cudDay})
-	if err != nil {
-		t.Fatal(err)
-	}
-	type got struct{ billed, effective string }
-	byKey := map[string]got{}
-	var billed, effective tally.Money = tally.Zero("USD"), tally.Zero("USD")
-	for _, l := range lines {
-		k := l.ResourceName + "@" + l.ChargePeriodStart.Format("15") + "/" + l.ChargeDescription
-		byKey[k] = got{l.BilledCost.Decimal(), l.EffectiveCost.Decimal()}
-		billed, _ = billed.Add(l.BilledCost)
-		effective, _ = effective.Add(l.EffectiveCost)
-		if strings.HasPrefix(l.ChargeDescription, "Commitment") && l.CommitmentDiscountStatus != tally.CommitmentUnused {
-			t.Errorf("fee row %s: status %q, want Unused (its effective cost is the unused commitment)", k, l.CommitmentDiscountStatus)
-		}
-	}
-	for _, w := range []struct{ key, billed, effective string }{
+	checkLines(t, db, res, []wantLine{
 		// 0.60 × 12/20 = 0.36 used, by credits 0.40 : 0.20.
 		{"fee-cpu-10@10/" + n2Fee, "0.6", "0.24"},
 		{"node-a@10/" + n2Core, "0", "0.24"},
@@ -176,22 +160,7 @@ func checkAmortized(t *testing.T, db *postgres.DB, res *ingest.Result) {
 		{"node-d@12/" + n2Core, "0", "0.033333333333"},
 		{"node-e@12/" + n2Core, "0", "0.033333333334"},
 		{"node-f@12/" + n2Core, "0", "0.033333333333"},
-	} {
-		g, ok := byKey[w.key]
-		if !ok {
-			t.Errorf("%s: no line", w.key)
-			continue
-		}
-		if g.billed != w.billed || g.effective != w.effective {
-			t.Errorf("%s: billed %s effective %s, want billed %s effective %s", w.key, g.billed, g.effective, w.billed, w.effective)
-		}
-	}
-	if billed.Decimal() != "2.036" || effective.Decimal() != "2.036" {
-		t.Errorf("day total billed %s effective %s, want 2.036 both (amortizing moves cost, it adds none)", billed.Decimal(), effective.Decimal())
-	}
-	if s := res.Totals.Sum("USD"); s.Effective.Decimal() != "2.036" {
-		t.Errorf("run totals: effective %s, want 2.036", s.Effective.Decimal())
-	}
+	}, "2.036")
 }
 
 // The commitment status of the fixture is exact: the used part of the fees
