@@ -119,11 +119,17 @@ func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum 
 	emit := func(a tally.Allocation) { allocs = append(allocs, a) }
 
 	costs := map[*tally.Node]*nodeCost{}
+	denied := map[*tally.Node]bool{} // nodes whose instance's lines name another cluster
 	other := map[otherKey]*tally.Allocation{}
 	for i := range parts {
 		p := &parts[i]
 		if p.line.ChargeCategory == tally.ChargeUsage && p.line.ResourceID != "" {
-			if n, _ := ix.nodeFor(p.line.ResourceID, h); n != nil {
+			n, _ := ix.nodeFor(p.line.ResourceID, h)
+			if n != nil && e.billedElsewhere(ix, n, p.line, warn) {
+				denied[n] = true
+				n = nil
+			}
+			if n != nil {
 				c := costs[n]
 				if c == nil {
 					c = &nodeCost{account: p.line.BillingAccountID}
@@ -144,7 +150,7 @@ func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum 
 		n := &in.Nodes[i]
 		c, billed := costs[n]
 		alive := h.Window().Overlap(n.Lifetime(h.End())) > 0
-		if !billed && !alive {
+		if !billed && (!alive || denied[n]) {
 			continue
 		}
 		if k := instanceKey(n.InstanceID); !billed && k != "" && ix.contested(k, h) {

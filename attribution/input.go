@@ -64,6 +64,9 @@ type index struct {
 	usage        map[usageKey]*HourUsage
 	prices       map[priceKey][]*tally.InstancePrice // by effective date
 	currency     map[string]tally.Currency           // billing account → the currency it is billed in
+	// taggedCluster caches, per node line, the cluster its tags name ("":
+	// none known), for lines that span several hours.
+	taggedCluster map[*tally.CostLine]tally.ClusterID
 }
 
 type nodeKey struct {
@@ -85,6 +88,8 @@ func newIndex(in *Input) *index {
 		usage:        make(map[usageKey]*HourUsage, len(in.Usage)),
 		prices:       make(map[priceKey][]*tally.InstancePrice, len(in.Prices)),
 		currency:     make(map[string]tally.Currency, len(in.BillingCurrency)),
+
+		taggedCluster: map[*tally.CostLine]tally.ClusterID{},
 	}
 	for i := range in.Lines {
 		if l := &in.Lines[i]; l.BilledCost.Currency() != "" {

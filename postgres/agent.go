@@ -303,9 +303,11 @@ func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
 	if err != nil {
 		return fmt.Errorf("check instance %s: %w", n.InstanceID, err)
 	}
-	return tally.Errorf(tally.EConflict, "node %s: instance %s is a node of another cluster within an hour of this batch; "+
-		"an agent token of cluster %s cannot report it (does this agent use its own cluster's token?)",
-		n.Name, n.InstanceID, n.Cluster)
+	return tally.Errorf(tally.EConflict, "node %s: instance %s is a node of another cluster, %s, within an hour of this batch; "+
+		"an agent token of cluster %s cannot report it (does this agent use its own cluster's token? If it does, "+
+		"cluster %s's token reported an instance it does not run: revoke it with tally token revoke; "+
+		"the bill's cluster tags keep the instance's cost with the cluster they name)",
+		n.Name, n.InstanceID, other, n.Cluster, other)
 }
 
 // registerClusterTx records a cluster the first time one of its agents

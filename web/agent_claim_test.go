@@ -39,7 +39,7 @@ func TestIngestAgentForeignInstance(t *testing.T) {
 		want       int
 		wantInBody string
 	}{
-		{"another cluster, same time", dev, fake(start.Add(10*time.Second), "fake", "aws:///us-east-1a/i-0abc"), http.StatusConflict, "instance i-0abc is a node of another cluster"},
+		{"another cluster, same time", dev, fake(start.Add(10*time.Second), "fake", "aws:///us-east-1a/i-0abc"), http.StatusConflict, "instance i-0abc is a node of another cluster, prod,"},
 		{"another cluster, other zone in the provider ID", dev, fake(start.Add(20*time.Second), "fake", "aws:///us-west-2b/i-0abc"), http.StatusConflict, "cannot report it"},
 		{"another cluster, 50 minutes after", dev, fake(start.Add(50*time.Minute), "fake", "aws:///us-east-1a/i-0abc"), http.StatusConflict, "another cluster"},
 		{"another cluster, 50 minutes before", dev, fake(start.Add(-50*time.Minute), "fake", "aws:///us-east-1a/i-0abc"), http.StatusConflict, "another cluster"},
