@@ -30,8 +30,8 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 // A fee row is matched with the covered usage of the same billing account,
 // project, region and resource kind (CPU, RAM, GPU, local SSD) whose
 // charge period starts in the fee row's, and of the machine series its SKU
-// names ("N2"; a fee SKU without one takes the usage of series no fee SKU
-// names). A commitment shared across the billing account's projects (CUD
+// names ("N2", or a GPU's model, "A100"; a fee SKU without one takes the
+// usage of series no fee SKU names). A commitment shared across the billing account's projects (CUD
 // sharing) bills its fee in one project and covers usage in others: the fee
 // rows of a group and charge period that covered no usage of their own
 // project are pooled with those of the other projects of the billing
@@ -214,7 +214,9 @@ func kindOf(desc string) (kind, series string) {
 	at := -1
 	for i, w := range f {
 		switch w {
-		case "gpu", "nvidia", "tpu":
+		case "gpu", "nvidia":
+			return "gpu", gpuModel(f)
+		case "tpu":
 			return "gpu", ""
 		case "ssd":
 			if i > 0 && f[i-1] == "local" {
@@ -248,6 +250,35 @@ func kindOf(desc string) (kind, series string) {
 	}
 	return kind, ""
 }
+
+// gpuModel reads the GPU model of a GPU SKU's lower-cased words, which
+// commitments for GPUs are bought per: "nvidia tesla a100 80gb gpu running
+// in emea" → a100-80gb, "gpu nvidia tesla t4 in americas for 1 year" → t4.
+// The words after "nvidia", less "tesla", up to the first word of the SKU's
+// rest ("gpu", "running", "attached", "in", …). H100s all have 80 GB ("Nvidia
+// H100 GPU" is seen too). "" when no model is named.
+func gpuModel(f []string) string {
+	i := slices.Index(f, "nvidia")
+	if i < 0 {
+		return ""
+	}
+	var model []string
+	for _, w := range f[i+1:] {
+		if w == "tesla" {
+			continue
+		}
+		if gpuModelEnd[w] {
+			break
+		}
+		model = append(model, w)
+	}
+	if len(model) == 1 && model[0] == "h100" {
+		model = append(model, "80gb")
+	}
+	return strings.Join(model, "-")
+}
+
+var gpuModelEnd = map[string]bool{"gpu": true, "running": true, "attached": true, "in": true, "for": true, "commitment": true}
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

@@ -100,6 +100,35 @@ func TestAmortizeSharedResourceCUD(t *testing.T) {
 	}, "1.46")
 }
 
+// GPU commitments are bought per GPU model: an A100 fee covers A100 usage,
+// never the T4 usage of the same project and hour.
+func TestAmortizeGPUCUDByModel(t *testing.T) {
+	const (
+		a100Fee = "Commitment v1: Nvidia Tesla A100 GPU running in Americas for 1 Year"
+		t4Fee   = "Commitment v1: Nvidia Tesla T4 GPU running in Americas for 1 Year"
+		a100    = "Nvidia Tesla A100 GPU running in Americas"
+		t4      = "Nvidia Tesla T4 GPU running in Americas"
+	)
+	rows := []cudRow{
+		// The A100 commitment is used in full, the T4 one half.
+		{"fee-a100", "p1", a100Fee, "10", "2.00", "1", nil},
+		{"fee-t4", "p1", t4Fee, "10", "0.50", "2", nil},
+		{"a2-node", "p1", a100, "10", "2.90", "1", cud("-2.90")},
+		{"g4-node", "p1", t4, "10", "0.35", "1", cud("-0.35")},
+	}
+	var lines []string
+	for _, r := range rows {
+		lines = append(lines, r.json(t))
+	}
+	db, res := ingestLines(t, lines, ingest.Options{})
+	checkLines(t, db, res, []wantLine{
+		{"fee-a100@10/" + a100Fee, "2", "0"},
+		{"fee-t4@10/" + t4Fee, "0.5", "0.25"},
+		{"a2-node@10/" + a100, "0", "2"},
+		{"g4-node@10/" + t4, "0", "0.25"},
+	}, "2.5")
+}
+
 func dollarBase(amount string) gcpbilling.Credit {
 	return gcpbilling.Credit{Name: "Committed use discount - dollar based", Amount: gcpbilling.Number(amount), ID: "CommittedUsageDiscountDollarBase:1", Type: gcpbilling.CommittedUsageDiscountDollarBase}
 }
