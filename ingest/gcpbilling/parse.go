@@ -63,7 +63,7 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 		n++
 		if t := bytes.TrimSpace(b); len(t) > 0 {
 			var row Row
-			if jerr := json.Unmarshal(t, &row); jerr != nil {
+			if jerr := decodeRow(t, &row); jerr != nil {
 				if e := emit(n, nil, jsonError(file, n, t, jerr)); e != nil {
 					return e
 				}

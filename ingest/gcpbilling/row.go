@@ -104,6 +104,8 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 		*n = Number(s)
 	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
 		*n = Number(b)
+	case len(b) == 0: // fastJSON's way of passing a malformed number
+		return &json.UnmarshalTypeError{Value: "number", Type: reflect.TypeFor[Number]()}
 	default:
 		kind := map[byte]string{'{': "object", '[': "array", 't': "bool", 'f': "bool"}[b[0]]
 		return &json.UnmarshalTypeError{Value: kind, Type: reflect.TypeFor[Number]()}

@@ -1,9 +1,10 @@
 // Command benchingest measures `tally ingest` end to end against a plain
 // `psql \copy` of the same normalized rows, in the same run, on a private
-// PostgreSQL: it generates a CUR 2.0 Parquet file and a FOCUS CSV of -rows
-// rows each, ingests each -runs times with the tally binary, dumps the
-// normalized cost lines once, and loads them -runs times with psql \copy
-// into the same (emptied) table. It prints medians, the ratio and the
+// PostgreSQL: it generates a CUR 2.0 Parquet file, a FOCUS CSV and a GCP
+// billing export (JSON lines, read twice: its commitment is amortized) of
+// about -rows rows each, ingests each -runs times with the tally binary,
+// dumps the normalized cost lines once, and loads them -runs times with
+// psql \copy into the same (emptied) table. It prints medians, the ratio and the
 // ingest's peak RSS. `make bench-ingest` runs it; -big-gb N also ingests an
 // N GB FOCUS CSV once to show that memory stays bounded.
 package main
@@ -26,6 +27,7 @@ import (
 
 	"github.com/tallyhq/tally/ingest/awscur/curtest"
 	"github.com/tallyhq/tally/ingest/focus/focustest"
+	"github.com/tallyhq/tally/ingest/gcpbilling/gcptest"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/postgres/embedded"
 )
@@ -88,10 +90,20 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 	if err := writeFOCUS(fcsv, rows, month); err != nil {
 		return err
 	}
-	log.Printf("generated %d-row CUR 2.0 Parquet (%s) and FOCUS CSV (%s) in %s", rows, size(cur), size(fcsv), time.Since(t0).Round(time.Second))
+	gcp := filepath.Join(dir, gcptest.FileName)
+	gcpRows, err := writeGCP(gcp, rows, month)
+	if err != nil {
+		return err
+	}
+	log.Printf("generated %d-row CUR 2.0 Parquet (%s), FOCUS CSV (%s) and %d-row GCP billing export (%s) in %s", rows, size(cur), size(fcsv),
+		gcpRows, size(gcp), time.Since(t0).Round(time.Second))
 	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s; PostgreSQL embedded, default settings\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), loadavg())
-	fmt.Printf("%-8s %9s %16s %16s %8s %12s %11s\n", "source", "rows", "tally rows/s", "psql \\copy r/s", "ratio", "peak RSS", "tally CPU/row")
-	for _, src := range []struct{ name, file string }{{"aws-cur", cur}, {"focus", fcsv}} {
+	fmt.Printf("%-11s %9s %16s %16s %8s %12s %11s\n", "source", "rows", "tally rows/s", "psql \\copy r/s", "ratio", "peak RSS", "tally CPU/row")
+	for _, src := range []struct {
+		name, file string
+		rows       int
+	}{{"aws-cur", cur, rows}, {"focus", fcsv, rows}, {"gcp-billing", gcp, gcpRows}} {
+		rows := src.rows
 		var ing, cp, cpu []float64
 		var rss int64
 		norm := filepath.Join(dir, src.name+"-normalized.csv")
@@ -123,7 +135,7 @@ func run(rows, runs int, tallyBin, dir string, bigGB float64) error {
 			cp = append(cp, float64(rows)/time.Since(t).Seconds())
 		}
 		mi, mc := median(ing), median(cp)
-		fmt.Printf("%-8s %9d %16.0f %16.0f %7.0f%% %9.0f MB %8.1f µs   (runs: tally %s; psql %s)\n", src.name, rows, mi, mc, 100*mi/mc, float64(rss)/1024,
+		fmt.Printf("%-11s %9d %16.0f %16.0f %7.0f%% %9.0f MB %8.1f µs   (runs: tally %s; psql %s)\n", src.name, rows, mi, mc, 100*mi/mc, float64(rss)/1024,
 			median(cpu), list(ing), list(cp))
 		os.Remove(norm)
 	}
@@ -224,6 +236,21 @@ func writeCUR(path string, n int, month time.Time) error {
 		return err
 	}
 	return f.Close()
+}
+
+// writeGCP writes a GCP billing export of about n rows, which an ingest
+// reads twice (its commitment's fees are amortized), and returns its rows.
+func writeGCP(path string, n int, month time.Time) (int, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	written, err := gcptest.Write(f, n, month)
+	if err != nil {
+		return 0, err
+	}
+	return written, f.Close()
 }
 
 func writeFOCUS(path string, n int, month time.Time) error {
