@@ -3,9 +3,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 //
 // Tally's CPU profiler: a perf_event program attached to the software
-// cpu-clock of every online CPU. Each sample is counted by (tgid, cgroup id,
-// comm, user stack, kernel stack) in a hash map; stacks are stored once per
-// interval in a second hash map keyed by a 64-bit hash of their frames.
+// cpu-clock of every online CPU. Each sample is counted by (tgid, program
+// generation, cgroup id, comm, user stack, kernel stack) in a hash map;
+// stacks are stored once per interval in a second hash map keyed by a
+// 64-bit hash of their frames.
 //
 // Two map sets, A and B, are switched by the global variable active_set:
 // the kernel side writes to one while user space drains the other, so a
@@ -38,6 +39,15 @@
 // Two raw tracepoints keep announced right: an exec marks the process to
 // be announced again at its next sample (its mappings are another
 // program's), an exit forgets it (its pid may be reused).
+//
+// Each program a process runs has a generation, kept in announced and
+// carried in every sample key and announcement: the bpf_ktime_get_ns()
+// at which it was first seen, at its process's first sample or at its
+// exec. A pid's programs thus have distinct, increasing generations, and
+// user space symbolizes the samples of each with the mappings it read
+// when that program was announced, not those of a later program of the
+// pid (after an exec, or once the pid is another process's). It costs no
+// lookup per sample but the one announce makes anyway.
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -70,6 +80,7 @@ enum counter {
 struct sample_key {
 	__u32 tgid;
 	__u32 flags;
+	__u64 gen;          // the generation of the program tgid ran (see announce), 0 if unknown
 	__u64 cgroup;
 	__u64 user_stack;   // hash of the user stack, 0 if none
 	__u64 kernel_stack; // hash of the kernel stack, 0 if none
@@ -130,6 +141,7 @@ enum process_event_kind {
 struct announcement {
 	__u64 at;        // bpf_ktime_get_ns() when announced; 0 once it exec'd and until its next sample
 	__u64 exec_at;   // bpf_ktime_get_ns() when it exec'd, if it did since it was announced
+	__u64 gen;       // the generation of the program it runs
 	__u32 refreshed; // announced again since (PROCESS_REFRESH), or not to be: it was not young
 	__u32 pad;
 };
@@ -138,6 +150,7 @@ struct announcement {
 struct process_event {
 	__u32 pid; // tgid
 	__u32 kind; // enum process_event_kind
+	__u64 gen; // the generation of the program it runs
 };
 
 // 4,096 events: user space reads them as they come, and events are at
@@ -223,7 +236,7 @@ static __always_inline __u64 store_stack(void *ctx, void *stacks, __u64 flags, _
 }
 
 // send puts an announcement in the ring buffer.
-static __always_inline void send(__u32 tgid, __u32 kind)
+static __always_inline void send(__u32 tgid, __u32 kind, __u64 gen)
 {
 	struct process_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
 	if (!e) {
@@ -232,30 +245,46 @@ static __always_inline void send(__u32 tgid, __u32 kind)
 	}
 	e->pid = tgid;
 	e->kind = kind;
+	e->gen = gen;
 	bpf_ringbuf_submit(e, 0);
 }
 
 // announce sends tgid to user space unless it was announced since it
 // started or last exec'd, or, REFRESH_NS after that if it was young then,
-// unless it was announced again. Two CPUs sampling a process at once may
-// both announce it; user space reads it once.
-static __always_inline void announce(struct task_struct *task, __u32 tgid)
+// unless it was announced again; it returns the generation of the program
+// tgid runs. A new process's generation is the time of its first sample,
+// an exec'd one's the time of its exec (process_exec). Two CPUs sampling a
+// process at once may both announce it, with one generation; user space
+// reads it once. An exiting thread is only looked up: once its process's
+// last thread passed the exit tracepoint, it would be announced anew (its
+// generation is 0 then, unknown).
+static __always_inline __u64 announce(struct task_struct *task, __u32 tgid, bool exiting)
 {
-	__u64 now = bpf_ktime_get_ns();
 	struct announcement *seen = bpf_map_lookup_elem(&announced, &tgid);
+	if (exiting)
+		return seen ? seen->gen : 0;
 	if (seen && seen->at) {
-		if (seen->refreshed || now - seen->at < REFRESH_NS)
-			return;
-		seen->refreshed = 1;
-		send(tgid, PROCESS_REFRESH);
-		return;
+		if (seen->refreshed)
+			return seen->gen;
+		__u64 now = bpf_ktime_get_ns();
+		if (now - seen->at >= REFRESH_NS) {
+			seen->refreshed = 1;
+			send(tgid, PROCESS_REFRESH, seen->gen);
+		}
+		return seen->gen;
 	}
+	__u64 now = bpf_ktime_get_ns();
 	// start_time is CLOCK_MONOTONIC, as bpf_ktime_get_ns.
 	__u64 began = seen ? seen->exec_at : BPF_CORE_READ(task, group_leader, start_time);
-	struct announcement a = {.at = now, .refreshed = now - began >= REFRESH_NS};
-	if (bpf_map_update_elem(&announced, &tgid, &a, seen ? BPF_ANY : BPF_NOEXIST) != 0)
-		return; // announced by another CPU just now
-	send(tgid, seen ? PROCESS_EXEC : PROCESS_NEW);
+	__u64 gen = seen ? seen->gen : now;
+	struct announcement a = {.at = now, .gen = gen, .refreshed = now - began >= REFRESH_NS};
+	if (bpf_map_update_elem(&announced, &tgid, &a, seen ? BPF_ANY : BPF_NOEXIST) != 0) {
+		// Announced by another CPU just now: its generation.
+		seen = bpf_map_lookup_elem(&announced, &tgid);
+		return seen ? seen->gen : 0;
+	}
+	send(tgid, seen ? PROCESS_EXEC : PROCESS_NEW, gen);
+	return gen;
 }
 
 static __always_inline int record(void *ctx, void *counts, void *stacks)
@@ -277,10 +306,7 @@ static __always_inline int record(void *ctx, void *counts, void *stacks)
 	if (task_flags & PF_KTHREAD) {
 		key.flags |= FLAG_KTHREAD;
 	} else {
-		// An exiting thread is not announced: once its process's last
-		// thread passed the exit tracepoint, it would be announced anew.
-		if (!(task_flags & PF_EXITING))
-			announce(task, tgid);
+		key.gen = announce(task, tgid, task_flags & PF_EXITING);
 		key.user_stack = store_stack(ctx, stacks, BPF_F_USER_STACK, COUNTER_USER_STACK_ERR, true);
 		if (!key.user_stack)
 			key.flags |= FLAG_USER_STACK_ERR;
@@ -316,13 +342,15 @@ int profile_cpu(void *ctx)
 	return record(ctx, &counts_b, &stacks_b);
 }
 
-// An exec: the process is announced again at its next sample, if it was
-// announced (one never sampled is not added).
+// An exec: the process runs a program of a new generation, announced at
+// its next sample, if it was announced (one never sampled is not added:
+// its first sample announces it with a generation of its own).
 SEC("raw_tp/sched_process_exec")
 int process_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct announcement a = {.exec_at = bpf_ktime_get_ns()};
+	__u64 now = bpf_ktime_get_ns();
+	struct announcement a = {.exec_at = now, .gen = now};
 	bpf_map_update_elem(&announced, &tgid, &a, BPF_EXIST);
 	return 0;
 }

@@ -17,6 +17,7 @@ type ProfilerAnnouncement struct {
 	_         structs.HostLayout
 	At        uint64
 	ExecAt    uint64
+	Gen       uint64
 	Refreshed uint32
 	Pad       uint32
 }
@@ -38,6 +39,7 @@ type ProfilerProcessEvent struct {
 	_    structs.HostLayout
 	Pid  uint32
 	Kind uint32
+	Gen  uint64
 }
 
 type ProfilerProcessEventKind uint32
@@ -52,6 +54,7 @@ type ProfilerSampleKey struct {
 	_           structs.HostLayout
 	Tgid        uint32
 	Flags       uint32
+	Gen         uint64
 	Cgroup      uint64
 	UserStack   uint64
 	KernelStack uint64

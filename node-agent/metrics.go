@@ -64,6 +64,8 @@ func newMetrics(prof *profiler.Profiler, sym *symbolize.Symbolizer, col *collect
 			func() float64 { return float64(sym.Stats().Prefetched) }),
 		counter("tally_agent_refreshed_processes_total", "Processes whose mappings were read again 100 ms after they were announced (libraries, JIT code).",
 			func() float64 { return float64(sym.Stats().Refreshed) }),
+		counter("tally_agent_missed_programs_total", "Programs sampled whose mappings could not be read while they ran (they exited or exec'd another first): their frames are unknown.",
+			func() float64 { return float64(sym.Stats().Missed) }),
 		counter("tally_agent_announced_processes_total", "New processes the eBPF program announced and the agent looked up at once (those it did not know are read: tally_agent_prefetched_processes_total).",
 			func() float64 { return float64(col.Stats().Learned) }),
 		counter("tally_agent_skipped_processes_total", "New processes announced over the agent's rate, left to the next usage tick.",

@@ -73,7 +73,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	log.Info("profiling", "cpus", len(prof.CPUs()), "hz", cfg.frequency)
 	tracker := cgroups.NewTracker(mounts)
 	tracker.Sample()
-	sym := symbolize.New(symbolize.Config{Proc: cfg.proc, Logger: log})
+	sym := symbolize.New(symbolize.Config{Proc: cfg.proc, Logger: log, Programs: prof})
 	if err := sym.LoadKernel(); err != nil {
 		log.Warn("kernel frames will stay unknown", "err", err)
 	}

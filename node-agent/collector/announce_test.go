@@ -245,7 +245,8 @@ func TestProcessStormBounded(t *testing.T) {
 
 // watchedCollector opens the profiler at 99 Hz (closed at the test's end),
 // drained to start from empty maps, and a collector over it whose Watch
-// runs until the test ends.
+// runs until the test ends; the symbolizer checks programs with the
+// profiler, as the agent's does.
 func watchedCollector(t *testing.T) (*tee, *symbolize.Symbolizer, *collector.Collector) {
 	t.Helper()
 	mounts, err := cgroups.DetectMounts("/proc/self/mountinfo")
@@ -258,7 +259,7 @@ func watchedCollector(t *testing.T) (*tee, *symbolize.Symbolizer, *collector.Col
 	}
 	t.Cleanup(func() { prof.Close() })
 	src := &tee{Profiler: prof}
-	sym := symbolize.New(symbolize.Config{})
+	sym := symbolize.New(symbolize.Config{Programs: prof})
 	col := collector.New(collector.Config{Cluster: "prod", Source: src, Symbolizer: sym, Meta: podmeta.New(podmeta.Config{Mounts: mounts})})
 	prof.Drain()
 	runWatch(t, col)

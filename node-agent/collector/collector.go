@@ -39,10 +39,10 @@ type Source interface {
 	Frequency() int
 }
 
-// Sampled is a Source that lists the processes it sampled since the last
+// Sampled is a Source that lists the programs it sampled since the last
 // drain (the profiler does), for Prefetch.
 type Sampled interface {
-	PIDs() ([]uint32, error)
+	Programs() ([]profiler.Program, error)
 }
 
 // Announcer is a Source that announces each process it samples for the
@@ -153,8 +153,12 @@ func (c *Collector) Prefetch() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pids, err := src.PIDs()
-	c.cfg.Symbolizer.Prefetch(pids) // what was read before an error
+	progs, err := src.Programs()
+	sp := make([]symbolize.Program, len(progs))
+	for i, p := range progs {
+		sp[i] = symbolize.Program{PID: p.PID, Gen: p.Gen}
+	}
+	c.cfg.Symbolizer.Prefetch(sp) // what was read before an error
 	if err != nil {
 		return fmt.Errorf("prefetch processes: %w", err)
 	}
@@ -364,7 +368,7 @@ func (c *Collector) frames(s *profiler.Sample) []tally.Function {
 		frames = append(frames, c.cfg.Symbolizer.Kernel(s.Kernel)...)
 	}
 	if len(s.User) > 0 {
-		frames = append(frames, c.cfg.Symbolizer.User(s.PID, s.User)...)
+		frames = append(frames, c.cfg.Symbolizer.User(s.PID, s.Gen, s.User)...)
 	}
 	if len(frames) == 0 {
 		frames = []tally.Function{{Name: tally.UnknownFunction}}

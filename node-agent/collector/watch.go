@@ -59,9 +59,9 @@ func (c *Collector) Watch(ctx context.Context) error {
 		}
 		switch ev.Kind {
 		case profiler.ProcessRefresh:
-			c.cfg.Symbolizer.Refresh(ev.PID)
+			c.cfg.Symbolizer.Refresh(ev.PID, ev.Gen)
 		default:
-			c.cfg.Symbolizer.Learn(ev.PID, ev.Kind == profiler.ProcessExec)
+			c.cfg.Symbolizer.Learn(ev.PID, ev.Gen)
 		}
 		c.learned.Add(1)
 	}

@@ -64,6 +64,7 @@ func drainSet(counts, stacks *ebpf.Map) ([]Sample, error) {
 		keys = append(keys, key)
 		s := Sample{
 			PID:       key.Tgid,
+			Gen:       key.Gen,
 			Cgroup:    key.Cgroup,
 			Comm:      comm(key.Comm),
 			Kthread:   key.Flags&1 != 0,
@@ -145,33 +146,40 @@ func (p *Profiler) Counters() (Counters, error) {
 	return c, nil
 }
 
-// pidBatch is how many sample keys PIDs reads per system call.
-const pidBatch = 256
+// programBatch is how many sample keys Programs reads per system call.
+const programBatch = 256
 
-// PIDs returns the processes (not kernel threads) sampled since the last
-// drain, each once, in no order. It reads the keys of the set the kernel
-// writes now without clearing them: the agent calls it between drains to
-// learn of processes while they run, so that those that exit before the
-// drain can still be symbolized. It costs a system call per 256 distinct
-// samples (one per sample where batch lookups are not supported), and
-// nothing per sample in the kernel.
-func (p *Profiler) PIDs() ([]uint32, error) {
+// Program is one program a process ran: its pid and generation.
+type Program struct {
+	PID uint32
+	Gen uint64
+}
+
+// Programs returns the programs of processes (not kernel threads) sampled
+// since the last drain, each once, in no order. It reads the keys of the
+// set the kernel writes now without clearing them: the agent calls it
+// between drains to learn of processes while they run, so that those that
+// exit before the drain can still be symbolized. It costs a system call
+// per 256 distinct samples (one per sample where batch lookups are not
+// supported), and nothing per sample in the kernel.
+func (p *Profiler) Programs() ([]Program, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	counts := p.objs.CountsA
 	if p.active == 1 {
 		counts = p.objs.CountsB
 	}
-	seen := map[uint32]bool{}
-	var out []uint32
+	seen := map[Program]bool{}
+	var out []Program
 	add := func(k *bpf.ProfilerSampleKey) {
-		if k.Flags&1 == 0 && !seen[k.Tgid] {
-			seen[k.Tgid] = true
-			out = append(out, k.Tgid)
+		pr := Program{PID: k.Tgid, Gen: k.Gen}
+		if k.Flags&1 == 0 && !seen[pr] {
+			seen[pr] = true
+			out = append(out, pr)
 		}
 	}
 	if p.pidKeys == nil {
-		p.pidKeys, p.pidVals = make([]bpf.ProfilerSampleKey, pidBatch), make([]uint64, pidBatch)
+		p.pidKeys, p.pidVals = make([]bpf.ProfilerSampleKey, programBatch), make([]uint64, programBatch)
 	}
 	var cursor ebpf.MapBatchCursor
 	for {
@@ -204,4 +212,22 @@ func (p *Profiler) PIDs() ([]uint32, error) {
 		return out, fmt.Errorf("read sampled processes: %w", err)
 	}
 	return out, nil
+}
+
+// Program returns the generation of the program process pid runs, as the
+// kernel knows it now, and false when it does not know pid: never sampled
+// (or not since it exited, the pid perhaps another process's now), or
+// forgotten (announced is an LRU map). A program's generation is the
+// CLOCK_MONOTONIC time the kernel first saw it run, at its process's
+// first sample or at its exec: a pid's programs have distinct generations,
+// increasing in the order they ran. The symbolizer reads a program's
+// mappings from /proc and calls Program after, to check they are that
+// program's (it did not exec another since, nor its pid become another
+// process's). One system call, no lock: not to be called after Close.
+func (p *Profiler) Program(pid uint32) (uint64, bool) {
+	var a bpf.ProfilerAnnouncement
+	if err := p.objs.Announced.Lookup(pid, &a); err != nil {
+		return 0, false
+	}
+	return a.Gen, true
 }

@@ -42,6 +42,9 @@ const RefreshAfter = 100 * time.Millisecond
 type ProcessEvent struct {
 	PID  uint32
 	Kind ProcessEventKind
+	// Gen is the generation of the program it runs (see
+	// Profiler.Program), as its samples carry it (Sample.Gen).
+	Gen uint64
 }
 
 // Processes reads the processes the program announces: the first sample
@@ -49,7 +52,8 @@ type ProcessEvent struct {
 // first RefreshAfter later, so that user space can read a process's
 // mappings while it runs rather than at the drain, by which a short-lived
 // one is gone. Each process is announced at most twice per program it
-// runs (the kernel remembers those announced and forgets them at exit),
+// runs, with the program's generation (the kernel remembers those
+// announced and forgets them at exit),
 // and no more events than samples are sent, whatever the rate of forks.
 // Announcements the ring buffer could not hold are counted in
 // Counters.ProcessEventsLost.
@@ -103,10 +107,10 @@ func (r *Processes) Read() (ProcessEvent, error) {
 		if err != nil {
 			return ProcessEvent{}, fmt.Errorf("read process event: %w", err)
 		}
-		if len(rec.RawSample) < 8 {
+		if len(rec.RawSample) < 16 {
 			continue // not an event of ours
 		}
-		ev := ProcessEvent{PID: binary.NativeEndian.Uint32(rec.RawSample[0:4])}
+		ev := ProcessEvent{PID: binary.NativeEndian.Uint32(rec.RawSample[0:4]), Gen: binary.NativeEndian.Uint64(rec.RawSample[8:16])}
 		switch bpf.ProfilerProcessEventKind(binary.NativeEndian.Uint32(rec.RawSample[4:8])) {
 		case bpf.ProfilerProcessEventKindPROCESS_NEW:
 			ev.Kind = ProcessNew

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,7 +18,9 @@ import (
 // refreshed at most once, and forgotten by the kernel when it exits (its
 // pid may be reused). The child spins in sh, then execs another sh that
 // spins. A process older than RefreshAfter at its first sample (this one)
-// is not refreshed.
+// is not refreshed. Each program has a generation, greater after the
+// exec, that its announcements and samples carry: the samples before the
+// exec and after it are told apart.
 func TestProcessesAnnounced(t *testing.T) {
 	requireBPF(t)
 	p, err := Open(99)
@@ -53,10 +56,12 @@ func TestProcessesAnnounced(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // events are read as they come
 	r.Close()
 	var kinds, own []ProcessEventKind
+	var gens []uint64
 	for ev := range events {
 		switch ev.PID {
 		case pid:
 			kinds = append(kinds, ev.Kind)
+			gens = append(gens, ev.Gen)
 		case uint32(os.Getpid()):
 			own = append(own, ev.Kind)
 		}
@@ -76,7 +81,30 @@ func TestProcessesAnnounced(t *testing.T) {
 		i++
 	}
 	if !ok || i != len(kinds) {
-		t.Errorf("pid %d announced as %v, want new (1), perhaps refresh (3), exec (2), perhaps refresh", pid, kinds)
+		t.Fatalf("pid %d announced as %v, want new (1), perhaps refresh (3), exec (2), perhaps refresh", pid, kinds)
+	}
+	// The generations: one before the exec, a greater one after.
+	e := slices.Index(kinds, ProcessExec)
+	before, after := gens[0], gens[e]
+	if slices.ContainsFunc(gens[:e], func(g uint64) bool { return g != before }) || slices.ContainsFunc(gens[e:], func(g uint64) bool { return g != after }) {
+		t.Errorf("pid %d announced as %v with generations %v, want one before the exec and another after", pid, kinds, gens)
+	}
+	if before == 0 || after <= before {
+		t.Errorf("generation %d after the exec, %d before: want greater", after, before)
+	}
+	samples, err := p.Drain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byGen := map[uint64]uint64{}
+	for _, s := range samples {
+		if s.PID == pid && !s.Kthread {
+			byGen[s.Gen] += s.Count
+		}
+	}
+	delete(byGen, 0) // unknown: in the exit, after the kernel forgot it
+	if byGen[before] == 0 || byGen[after] == 0 || len(byGen) != 2 {
+		t.Errorf("pid %d's samples by generation %v, want generations %d and %d (and perhaps 0) only", pid, byGen, before, after)
 	}
 	var v bpf.ProfilerAnnouncement
 	if err := p.objs.Announced.Lookup(pid, &v); !errors.Is(err, ebpf.ErrKeyNotExist) {

@@ -5,7 +5,10 @@
 // program to the other map set (A/B), so user space reads and clears a set
 // the kernel no longer writes. The program also announces the processes it
 // samples for the first time (Processes), so that user space reads their
-// mappings while they run.
+// mappings while they run, and tells the programs a process runs in turn
+// apart by their generation (Sample.Gen, ProcessEvent.Gen), so that the
+// samples taken before an exec, or before a pid is reused, are symbolized
+// with the mappings of the program they were taken in.
 package profiler
 
 import (
@@ -49,7 +52,7 @@ type Profiler struct {
 	cpuErrors atomic.Uint64
 	closed    bool
 	links     []link.Link // the process tracepoints
-	// pidKeys and pidVals are PIDs' buffers, kept between calls.
+	// pidKeys and pidVals are Programs' buffers, kept between calls.
 	pidKeys []bpf.ProfilerSampleKey
 	pidVals []uint64
 }
@@ -62,10 +65,15 @@ type cpuEvent struct {
 	checked time.Time // just after the last check
 }
 
-// Sample is one distinct (process, cgroup, thread name, stacks) with its
-// count over a drain. Stacks are instruction addresses, leaf first.
+// Sample is one distinct (process, program, cgroup, thread name, stacks)
+// with its count over a drain. Stacks are instruction addresses, leaf
+// first.
 type Sample struct {
-	PID     uint32 // the process (tgid)
+	PID uint32 // the process (tgid)
+	// Gen is the generation of the program the process ran (see
+	// Program), 0 when unknown: a kernel thread, or a sample of an
+	// exiting process after the kernel forgot it.
+	Gen     uint64
 	Cgroup  uint64 // cgroup v2 id (the inode of its directory)
 	Comm    string // thread name
 	Kthread bool   // a kernel thread

@@ -200,10 +200,11 @@ func TestKernelStackErrorsUserMode(t *testing.T) {
 	t.Logf("%d samples in user mode, %d kernel stack errors", userMode, c.KernelStackErrors)
 }
 
-// TestPIDsBetweenDrains: PIDs lists the processes sampled since the last
-// drain, each once and no kernel thread, and leaves their samples to the
-// drain.
-func TestPIDsBetweenDrains(t *testing.T) {
+// TestProgramsBetweenDrains: Programs lists the programs of processes
+// sampled since the last drain, each once and no kernel thread, each with
+// its generation as the kernel knows it (Program), and leaves their
+// samples to the drain.
+func TestProgramsBetweenDrains(t *testing.T) {
 	requireBPF(t)
 	p, err := Open(99)
 	if err != nil {
@@ -211,16 +212,24 @@ func TestPIDsBetweenDrains(t *testing.T) {
 	}
 	defer p.Close()
 	spin(t, 500*time.Millisecond)
-	pids, err := p.PIDs()
+	progs, err := p.Programs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(pids, uint32(os.Getpid())) {
-		t.Fatalf("PIDs %v: not this process's %d", pids, os.Getpid())
+	self := uint32(os.Getpid())
+	gen, ok := p.Program(self)
+	if !ok || gen == 0 {
+		t.Fatalf("Program(%d) = %d, %v: this process was sampled", self, gen, ok)
 	}
-	slices.Sort(pids)
-	if len(slices.Compact(slices.Clone(pids))) != len(pids) {
-		t.Fatalf("PIDs %v: a process twice", pids)
+	if !slices.Contains(progs, Program{PID: self, Gen: gen}) {
+		t.Fatalf("Programs %v: not this process's %d, generation %d", progs, self, gen)
+	}
+	seen := map[Program]bool{}
+	for _, pr := range progs {
+		if seen[pr] {
+			t.Fatalf("Programs %v: %v twice", progs, pr)
+		}
+		seen[pr] = true
 	}
 	samples, err := p.Drain()
 	if err != nil {
@@ -228,15 +237,19 @@ func TestPIDsBetweenDrains(t *testing.T) {
 	}
 	mine := uint64(0)
 	for _, s := range samples {
-		if s.Kthread && slices.Contains(pids, s.PID) && !slices.ContainsFunc(samples, func(o Sample) bool { return o.PID == s.PID && !o.Kthread }) {
-			t.Errorf("PIDs lists kernel thread %d (%s)", s.PID, s.Comm)
+		if s.Kthread && slices.ContainsFunc(progs, func(pr Program) bool { return pr.PID == s.PID }) &&
+			!slices.ContainsFunc(samples, func(o Sample) bool { return o.PID == s.PID && !o.Kthread }) {
+			t.Errorf("Programs lists kernel thread %d (%s)", s.PID, s.Comm)
 		}
-		if s.PID == uint32(os.Getpid()) {
+		if s.PID == self {
 			mine += s.Count
+			if s.Gen != gen && !s.Kthread {
+				t.Errorf("a sample of this process of generation %d, want %d", s.Gen, gen)
+			}
 		}
 	}
 	if mine < 20 {
-		t.Fatalf("%d own samples drained after PIDs: PIDs took them", mine)
+		t.Fatalf("%d own samples drained after Programs: Programs took them", mine)
 	}
-	t.Logf("%d processes sampled, %d own samples drained", len(pids), mine)
+	t.Logf("%d programs sampled, %d own samples drained", len(progs), mine)
 }

@@ -21,11 +21,11 @@ func TestCacheBudget(t *testing.T) {
 		return b
 	}
 	live := func(bins ...*binary) *process {
-		p := &process{pid: uint32(len(s.procs) + 1), gen: s.drainGen}
+		p := &process{pid: uint32(len(s.procs) + 1), used: s.drainGen}
 		for i, b := range bins {
 			p.maps = append(p.maps, mapping{start: uint64(i) * 10, end: uint64(i)*10 + 10, bin: b})
 		}
-		s.procs[p.pid] = p
+		s.procs[p.pid] = []*process{p}
 		return p
 	}
 	cached := func(b *binary) bool { _, ok := s.byBuild[b.buildID]; return ok }
@@ -88,9 +88,9 @@ func TestCacheBudgetPerfMaps(t *testing.T) {
 		p.lastUse = lastUse
 		return p
 	}
-	old := &process{pid: 1, gen: 3, perfMap: pm(2), perfMapGen: 3}
-	cur := &process{pid: 2, gen: 3, perfMap: pm(3), perfMapGen: 4}
-	s.procs[1], s.procs[2] = old, cur
+	old := &process{pid: 1, used: 3, perfMap: pm(2), perfMapGen: 3}
+	cur := &process{pid: 2, used: 3, perfMap: pm(3), perfMapGen: 4}
+	s.procs[1], s.procs[2] = []*process{old}, []*process{cur}
 	if total := old.perfMap.bytes() + cur.perfMap.bytes(); total <= 1000 {
 		t.Fatalf("perf maps of %d bytes are within the budget: the test tests nothing", total)
 	}

@@ -10,12 +10,13 @@ import (
 	"strings"
 )
 
-// process is what the symbolizer knows about one process.
+// process is what the symbolizer knows about one program a process ran.
 type process struct {
 	pid            uint32
+	gen            uint64 // the program's generation (see Programs), 0 if unknown
 	start          uint64
 	exe            fileID
-	gen            uint64 // the last drain that used it (or Prefetch read it for): kept until the next EndDrain
+	used           uint64 // the last drain that used it (or Prefetch read it for): kept until the next EndDrain
 	checked        uint64 // drainGen+1 once the drain checked it for exec, reuse and exit
 	maps           []mapping
 	mapsErr        error
@@ -27,9 +28,12 @@ type process struct {
 	learned        uint64   // drainGen+1 when Learn or Prefetch read it
 	perfMapGen     uint64   // drainGen+1 when the perf map was last checked
 	perfMapRetried bool     // checked again for a PC it lacked, this drain
-	// exited: the process is gone (or a zombie); its mappings and perf
-	// map, as last read, are final and are not read again.
-	exited bool
+	// gone: the program no longer runs (the process exited or is a
+	// zombie, exec'd another program, or its pid is another process's);
+	// its mappings and perf map, as last read, are final and are not read
+	// again. A program whose mappings were never read (see tombstone) is
+	// gone with none.
+	gone bool
 }
 
 // mapping is one executable line of /proc/<pid>/maps.

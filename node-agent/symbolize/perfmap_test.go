@@ -40,7 +40,7 @@ func appendFile(t *testing.T, path, text string) {
 }
 
 // jitName symbolizes one JIT frame of the fake process.
-func jitName(s *Symbolizer, pc uint64) string { return s.User(4242, []uint64{pc})[0].Name }
+func jitName(s *Symbolizer, pc uint64) string { return s.User(4242, 0, []uint64{pc})[0].Name }
 
 // TestPerfMapLate checks that a perf map written after the process was
 // first sampled (a JIT writes it lazily, perf-map-agent attaches later)
@@ -72,7 +72,7 @@ func TestPerfMapAppend(t *testing.T) {
 	if got := jitName(s, 0x7f0000001010); got != "First" {
 		t.Fatalf("got %q, want First", got)
 	}
-	pm := s.procs[4242].perfMap
+	pm := s.procs[4242][0].perfMap
 	s.EndDrain()
 	appendFile(t, path, "tial name\n7f0000001000 100 Recompiled\n")
 	if got := jitName(s, 0x7f0000002001); got != "Partial name" {
@@ -81,7 +81,7 @@ func TestPerfMapAppend(t *testing.T) {
 	if got := jitName(s, 0x7f0000001010); got != "Recompiled" {
 		t.Fatalf("got %q, want the later entry at the address: Recompiled", got)
 	}
-	if s.procs[4242].perfMap != pm || pm.line != 3 || len(pm.starts) != 3 {
+	if s.procs[4242][0].perfMap != pm || pm.line != 3 || len(pm.starts) != 3 {
 		t.Fatalf("perf map read again (%d lines, %d entries), want appended lines only", pm.line, len(pm.starts))
 	}
 	s.EndDrain()
@@ -124,7 +124,7 @@ func TestPerfMapBounded(t *testing.T) {
 	s.EndDrain()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	pm := s.procs[4242].perfMap
+	pm := s.procs[4242][0].perfMap
 	if pm.bytes() > budget/2 || pm.dropped == 0 {
 		t.Fatalf("perf map holds %d bytes (%d entries dropped), want at most %d", pm.bytes(), pm.dropped, budget/2)
 	}

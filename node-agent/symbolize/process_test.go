@@ -59,11 +59,11 @@ func TestExecRereadsMaps(t *testing.T) {
 	pid := startArgs(t, a, b, b)
 	s := New(Config{})
 	pcA := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
-	if got := s.User(uint32(pid), []uint64{pcA}); got[0].Name != "main.hotA" {
+	if got := s.User(uint32(pid), 0, []uint64{pcA}); got[0].Name != "main.hotA" {
 		t.Fatalf("before exec: %+v, want main.hotA", got[0])
 	}
 	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
-	if s.procs[uint32(pid)].find(pcB) == nil {
+	if s.procs[uint32(pid)][0].find(pcB) == nil {
 		t.Fatalf("%#x is outside a's mappings: the test would not test the cached mappings", pcB)
 	}
 	s.EndDrain()
@@ -81,7 +81,7 @@ func TestExecRereadsMaps(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond) // b has mapped its text
-	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+	if got := s.User(uint32(pid), 0, []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
 		t.Fatalf("after exec: %+v, want main.hotB in %s", got[0], b)
 	}
 }
@@ -115,7 +115,7 @@ func TestReplacedBinary(t *testing.T) {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d/map_files", pid)); err != nil || os.Geteuid() != 0 {
 		want = tally.UnknownFunction // the path alone is not the mapped file
 	}
-	if got := New(Config{}).User(uint32(pid), []uint64{pc}); got[0].Name != want {
+	if got := New(Config{}).User(uint32(pid), 0, []uint64{pc}); got[0].Name != want {
 		t.Fatalf("frame %+v, want %s", got[0], want)
 	}
 }
@@ -143,7 +143,7 @@ func TestMappedInodeByPath(t *testing.T) {
 	}
 	maps := fmt.Sprintf("%x-%x r-xp %08x 08:02 %d /bin/app\n", l.vaddr, l.vaddr+l.filesz, l.off, inode())
 	os.WriteFile(filepath.Join(pd, "maps"), []byte(maps), 0o644)
-	if got := New(Config{Proc: proc}).User(4242, []uint64{vaddr}); got[0].Name != "main.hotA" {
+	if got := New(Config{Proc: proc}).User(4242, 0, []uint64{vaddr}); got[0].Name != "main.hotA" {
 		t.Fatalf("mapped inode at its path: %+v, want main.hotA", got[0])
 	}
 	// A new file at the path (the old inode is kept alive elsewhere, so
@@ -151,7 +151,7 @@ func TestMappedInodeByPath(t *testing.T) {
 	keep := filepath.Join(proc, "old")
 	os.Rename(bin, keep)
 	run(t, "cp", keep, bin)
-	if got := New(Config{Proc: proc}).User(4242, []uint64{vaddr}); got[0].Name != tally.UnknownFunction {
+	if got := New(Config{Proc: proc}).User(4242, 0, []uint64{vaddr}); got[0].Name != tally.UnknownFunction {
 		t.Fatalf("replaced file at the path: %+v, want %s", got[0], tally.UnknownFunction)
 	}
 }
@@ -173,7 +173,7 @@ func TestExitedProcessKeepsSymbols(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	s := New(Config{})
 	pc := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
-	if got := s.User(uint32(pid), []uint64{pc}); got[0].Name != "main.hotA" {
+	if got := s.User(uint32(pid), 0, []uint64{pc}); got[0].Name != "main.hotA" {
 		t.Fatalf("running: %+v, want main.hotA", got[0])
 	}
 	s.EndDrain()
@@ -181,7 +181,7 @@ func TestExitedProcessKeepsSymbols(t *testing.T) {
 	cmd.Wait()
 	// A frame outside every mapping makes the symbolizer read the maps
 	// again, which fails now: the known mappings must survive that too.
-	if got := s.User(uint32(pid), []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
+	if got := s.User(uint32(pid), 0, []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
 		t.Fatalf("after exit: %+v, want main.hotA", got)
 	}
 	s.EndDrain()
@@ -208,18 +208,18 @@ func TestPrefetchBeforeExit(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	pc := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
 	s := New(Config{})
-	s.Prefetch([]uint32{uint32(pid), 0x7fffffff}) // and a pid that is not running
+	s.Prefetch([]Program{{PID: uint32(pid)}, {PID: 0x7fffffff}}) // and a pid that is not running
 	cmd.Process.Kill()
 	cmd.Wait()
 	if err := os.Remove(a); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.User(uint32(pid), []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
+	if got := s.User(uint32(pid), 0, []uint64{pc, 0x10, pc}); got[0].Name != "main.hotA" || got[2].Name != "main.hotA" {
 		t.Fatalf("exited before the drain: %+v, want main.hotA", got)
 	}
 	s.EndDrain()
 	// Samples of its last moments that the next interval holds.
-	if got := s.User(uint32(pid), []uint64{pc}); got[0].Name != "main.hotA" {
+	if got := s.User(uint32(pid), 0, []uint64{pc}); got[0].Name != "main.hotA" {
 		t.Fatalf("next drain: %+v, want main.hotA", got)
 	}
 	s.EndDrain()
@@ -241,9 +241,9 @@ func TestExecAfterPrefetch(t *testing.T) {
 	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
 	pid := startArgs(t, a, b, b)
 	s := New(Config{})
-	s.Prefetch([]uint32{uint32(pid)})
+	s.Prefetch([]Program{{PID: uint32(pid)}})
 	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
-	if s.procs[uint32(pid)].find(pcB) == nil {
+	if s.procs[uint32(pid)][0].find(pcB) == nil {
 		t.Fatalf("%#x is outside a's mappings: the test would not test the prefetched mappings", pcB)
 	}
 	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
@@ -259,7 +259,7 @@ func TestExecAfterPrefetch(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond)
-	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+	if got := s.User(uint32(pid), 0, []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
 		t.Fatalf("after exec: %+v, want main.hotB in %s", got[0], b)
 	}
 }
@@ -329,7 +329,7 @@ func prefetchJIT(t *testing.T, bin, mode string) {
 	s := New(Config{})
 	if mode == "refresh" {
 		time.Sleep(50 * time.Millisecond) // past the loader
-		s.Learn(uint32(pid), false)
+		s.Learn(uint32(pid), 0)
 		stdin.Write([]byte("map\n"))
 	}
 	var code uint64
@@ -337,20 +337,20 @@ func prefetchJIT(t *testing.T, bin, mode string) {
 		t.Fatal(err)
 	}
 	if mode == "refresh" {
-		s.Refresh(uint32(pid))
+		s.Refresh(uint32(pid), 0)
 	} else {
-		s.Prefetch([]uint32{uint32(pid)})
+		s.Prefetch([]Program{{PID: uint32(pid)}})
 	}
 	stdin.Write([]byte("exit\n"))
 	cmd.Wait()
 	if mode != "late" {
 		os.Remove(perfMap) // read from the file kept open
 	} // else it is looked for through the root kept open: the process's is gone
-	got := s.User(uint32(pid), []uint64{code + 0x10, code + 0x1010 + 1})
+	got := s.User(uint32(pid), 0, []uint64{code + 0x10, code + 0x1010 + 1})
 	if got[0].Name != "jit_early" || got[1].Name != "jit_late" {
 		t.Fatalf("exited before the drain: %+v, want jit_early, jit_late", got)
 	}
-	if p := s.procs[uint32(pid)]; p.perfMapFile != nil || p.rootDir != nil {
+	if p := s.procs[uint32(pid)][0]; p.perfMapFile != nil || p.rootDir != nil {
 		t.Errorf("perf map or root of an exited process still open after its last read")
 	}
 	s.EndDrain()
@@ -360,39 +360,47 @@ func prefetchJIT(t *testing.T, bin, mode string) {
 	}
 }
 
-// TestLearnOncePerProgram: Learn reads a process once however often it is
-// announced, and again when it is announced after an exec: then its
-// frames are the new program's, where the old program's mappings cover
-// the same addresses.
+// TestLearnOncePerProgram: Learn reads a program once however often it
+// is announced, and the program a process execs (a new generation) apart
+// from the one before: the samples of each are symbolized with its own
+// mappings, where both programs map the same addresses (non-PIE), before
+// and after the process exited. The samples taken before the exec were
+// named from the new program's mappings.
 func TestLearnOncePerProgram(t *testing.T) {
 	dir := t.TempDir()
 	a := buildGo(t, dir, "a", goHotProgram("hotA", 40))
 	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
 	pid := startArgs(t, a, b, b)
 	s := New(Config{})
-	s.Learn(uint32(pid), false)
-	s.Learn(uint32(pid), false) // announced again: its main thread exited, or the kernel forgot it
+	s.Learn(uint32(pid), 1)
+	s.Learn(uint32(pid), 1) // announced again: two CPUs sampled it at once
 	if st := s.Stats(); st.Prefetched != 1 {
 		t.Fatalf("read %d times, want once", st.Prefetched)
 	}
+	pcA := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
 	pcB := symbolAddr(t, b, "main.hotB") + 4 // non-PIE: the PC is the address
+	if s.procs[uint32(pid)][0].find(pcB) == nil {
+		t.Fatalf("%#x is outside a's mappings: the test would not test them", pcB)
+	}
 	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == b {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the process did not exec b")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
-	s.Learn(uint32(pid), true)
+	waitExec(t, pid, b)
+	s.Learn(uint32(pid), 2)
 	if st := s.Stats(); st.Prefetched != 2 {
 		t.Fatalf("read %d times after the exec, want twice", st.Prefetched)
 	}
+	check := func(when string) {
+		t.Helper()
+		if got := s.User(uint32(pid), 1, []uint64{pcA}); got[0].Name != "main.hotA" || got[0].Module != a {
+			t.Errorf("%s: a sample before the exec: %+v, want main.hotA in %s", when, got[0], a)
+		}
+		if got := s.User(uint32(pid), 2, []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+			t.Errorf("%s: a sample after the exec: %+v, want main.hotB in %s", when, got[0], b)
+		}
+	}
+	check("running b")
+	s.EndDrain()
 	syscall.Kill(pid, syscall.SIGKILL)
 	for deadline := time.Now().Add(5 * time.Second); exeID("/proc", uint32(pid)) != (fileID{}); { // a zombie: not waited for
 		if time.Now().After(deadline) {
@@ -400,7 +408,80 @@ func TestLearnOncePerProgram(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := s.User(uint32(pid), []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
-		t.Fatalf("exited after the exec: %+v, want main.hotB in %s", got[0], b)
+	check("exited")
+	if got := s.User(uint32(pid), 0, []uint64{pcB}); got[0].Name != "main.hotB" || got[0].Module != b {
+		t.Errorf("a sample of no generation: %+v, want the newest program's, main.hotB in %s", got[0], b)
+	}
+	s.EndDrain()
+	s.EndDrain()
+	if len(s.procs) != 0 {
+		t.Fatalf("%d processes still cached two drains after the last use", len(s.procs))
+	}
+}
+
+// waitExec waits until process pid runs path, and a little more for it
+// to map its text.
+func waitExec(t *testing.T, pid int, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == path {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the process did not exec %s", path)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+}
+
+// programsFunc is a Programs over a function.
+type programsFunc func(pid uint32) (uint64, bool)
+
+func (f programsFunc) Program(pid uint32) (uint64, bool) { return f(pid) }
+
+// TestProgramGoneBeforeRead: a program that exec'd another before it
+// could be read (its announcement was read late, or lost) has unknown
+// frames, not the new program's names: the profiler says the process runs
+// a later generation. Its frames were named from the new program's
+// mappings.
+func TestProgramGoneBeforeRead(t *testing.T) {
+	dir := t.TempDir()
+	a := buildGo(t, dir, "a", goHotProgram("hotA", 40))
+	b := buildGo(t, dir, "b", goHotProgram("hotB", 0))
+	pid := startArgs(t, a, b, b)
+	pcA := pcFor(t, pid, a, symbolAddr(t, a, "main.hotA")) + 4
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	waitExec(t, pid, b)
+	s := New(Config{Programs: programsFunc(func(p uint32) (uint64, bool) { return 2, p == uint32(pid) })})
+	for _, tc := range []struct {
+		name string
+		do   func()
+	}{
+		{"announced late", func() { s.Learn(uint32(pid), 1) }},
+		{"prefetched late", func() { s.Prefetch([]Program{{PID: uint32(pid), Gen: 1}}) }},
+		{"read at the drain", func() {}},
+	} {
+		s.procs = map[uint32][]*process{}
+		tc.do()
+		got := s.User(uint32(pid), 1, []uint64{pcA})
+		if got[0].Name != tally.UnknownFunction {
+			t.Errorf("%s: a sample of the exec'd program: %+v, want %s", tc.name, got[0], tally.UnknownFunction)
+		}
+		if got := s.User(uint32(pid), 2, []uint64{symbolAddr(t, b, "main.hotB") + 4}); got[0].Name != "main.hotB" {
+			t.Errorf("%s: a sample of the running program: %+v, want main.hotB", tc.name, got[0])
+		}
+	}
+	if st := s.Stats(); st.Missed != 3 {
+		t.Errorf("%d programs missed, want 3", st.Missed)
+	}
+	// Learned after a later program of its pid: gone, not read.
+	s.procs = map[uint32][]*process{}
+	s.Learn(uint32(pid), 2)
+	s.Learn(uint32(pid), 1)
+	if got := s.User(uint32(pid), 1, []uint64{pcA}); got[0].Name != tally.UnknownFunction {
+		t.Errorf("announced after the exec'd program: %+v, want %s", got[0], tally.UnknownFunction)
 	}
 }

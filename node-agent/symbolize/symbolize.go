@@ -5,7 +5,10 @@
 // /tmp/perf-<pid>.map read through /proc/<pid>/root. Binaries are parsed
 // once per build id. Processes are learned while they run (Learn, as the
 // profiler announces them, and Prefetch), so that one that exits before
-// the drain is still symbolized. A frame that cannot be symbolized becomes
+// the drain is still symbolized, and each program a process runs in turn
+// (it exec'd another, or its pid was reused) is kept apart, by the
+// profiler's generation, so that its samples are symbolized with its own
+// mappings. A frame that cannot be symbolized becomes
 // "[unknown] module+0xoffset"; it is never dropped.
 package symbolize
 
@@ -52,6 +55,11 @@ type Stats struct {
 	// Prefetched counts the processes whose mappings Learn or Prefetch
 	// read, before the drain; Refreshed those Refresh read again.
 	Prefetched, Refreshed uint64
+	// Missed counts the programs sampled whose mappings could not be read
+	// while they ran: they exited, or exec'd another program, before they
+	// were read (their pid perhaps another process's by then). Their
+	// frames are unknown.
+	Missed uint64
 }
 
 // Config configures a Symbolizer.
@@ -68,6 +76,12 @@ type Config struct {
 	// the cache holds at most CacheBytes plus what the last drain used,
 	// and a process's perf map never more than CacheBytes/2.
 	CacheBytes int
+	// Programs, when set, tells which program each process runs (the
+	// profiler does): the mappings read for a program are checked to be
+	// its own, not those of a program it exec'd since or of another
+	// process that reused its pid. Without it, what is read is taken as
+	// the program's.
+	Programs Programs
 }
 
 // DefaultCacheBytes is the default bound of the symbol cache. A native
@@ -84,9 +98,10 @@ type Symbolizer struct {
 	mu       sync.Mutex
 	proc     string
 	log      *slog.Logger
-	byFile   map[fileKey]*binary // (dev, inode) → binary
-	byBuild  map[string]*binary  // build id → binary
-	procs    map[uint32]*process
+	byFile   map[fileKey]*binary   // (dev, inode) → binary
+	byBuild  map[string]*binary    // build id → binary
+	procs    map[uint32][]*process // by pid: its programs known, by generation (see put)
+	programs Programs
 	kernel   *kallsyms
 	kernErr  error
 	stats    Stats
@@ -106,7 +121,7 @@ func New(cfg Config) *Symbolizer {
 		cfg.CacheBytes = DefaultCacheBytes
 	}
 	return &Symbolizer{proc: cfg.Proc, log: cfg.Logger, byFile: map[fileKey]*binary{}, byBuild: map[string]*binary{},
-		procs: map[uint32]*process{}, budget: cfg.CacheBytes}
+		procs: map[uint32][]*process{}, programs: cfg.Programs, budget: cfg.CacheBytes}
 }
 
 // Stats returns the frame counters.
@@ -164,11 +179,13 @@ func (s *Symbolizer) Kernel(pcs []uint64) []tally.Function {
 	return out
 }
 
-// User symbolizes the user-space addresses of process pid, leaf first.
-func (s *Symbolizer) User(pid uint32, pcs []uint64) []tally.Function {
+// User symbolizes the user-space addresses of process pid, leaf first,
+// sampled while it ran the program of generation gen (0 if unknown: see
+// program).
+func (s *Symbolizer) User(pid uint32, gen uint64, pcs []uint64) []tally.Function {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.process(pid)
+	p := s.program(pid, gen)
 	out := make([]tally.Function, len(pcs))
 	for i, pc := range pcs {
 		if i > 0 && pc > 0 {
@@ -184,21 +201,32 @@ func (s *Symbolizer) User(pid uint32, pcs []uint64) []tally.Function {
 	return out
 }
 
-// EndDrain forgets processes neither symbolized nor prefetched since the
-// previous call, so pid reuse and exited processes do not pin memory (one
-// that exited is kept until the drain after the one it was last sampled
-// or prefetched in, which may hold its last samples), and with them the
-// binaries no remaining process maps: a cached binary holds its file open (names are
-// read on demand), and an open file in a container's root file system
-// would keep it busy after the container is gone. What remains is trimmed
+// EndDrain forgets the programs neither symbolized nor prefetched since
+// the previous call, so exec, pid reuse and exited processes do not pin
+// memory (a program that no longer runs is kept until the drain after the
+// one it was last sampled or prefetched in, which may hold its last
+// samples), and with them the binaries no remaining program maps: a cached
+// binary holds its file open (names are read on demand), and an open file
+// in a container's root file system would keep it busy after the
+// container is gone. What remains is trimmed
 // to the cache's budget, least recently used first.
 func (s *Symbolizer) EndDrain() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for pid, p := range s.procs {
-		if p.gen < s.drainGen {
-			p.release()
+	for pid, ps := range s.procs {
+		kept := ps[:0]
+		for _, p := range ps {
+			if p.used < s.drainGen {
+				p.release()
+			} else {
+				kept = append(kept, p)
+			}
+		}
+		clear(ps[len(kept):])
+		if len(kept) == 0 {
 			delete(s.procs, pid)
+		} else {
+			s.procs[pid] = kept
 		}
 	}
 	s.trimCache()
@@ -211,7 +239,7 @@ func (s *Symbolizer) EndDrain() {
 // read again, whole, when its process next needs it.
 func (s *Symbolizer) trimCache() {
 	mapped := map[*binary]bool{}
-	for _, p := range s.procs {
+	for p := range s.all() {
 		for _, m := range p.maps {
 			if m.bin != nil {
 				mapped[m.bin] = true
@@ -248,7 +276,7 @@ func (s *Symbolizer) trimCache() {
 	for _, b := range s.byBuild {
 		addBinary(b)
 	}
-	for _, p := range s.procs {
+	for p := range s.all() {
 		if p.perfMap != nil {
 			all = append(all, entry{proc: p, size: p.perfMap.bytes(), lastUse: p.perfMap.lastUse})
 			total += p.perfMap.bytes()
@@ -281,7 +309,7 @@ func (s *Symbolizer) trimCache() {
 			delete(s.byBuild, k)
 		}
 	}
-	for _, p := range s.procs {
+	for p := range s.all() {
 		for i := range p.maps {
 			if evict[p.maps[i].bin] {
 				p.maps[i].bin = nil
@@ -307,177 +335,19 @@ func (s *Symbolizer) Binaries() int {
 	return len(seen)
 }
 
-// process returns pid's cached state, (re)reading its mappings when the pid
-// is new, was reused or exec'd another program. This is checked once per
-// drain, not once per sample: reuse by the start time in /proc/<pid>/stat,
-// exec (which keeps the pid and the start time) by the file
-// /proc/<pid>/exe names. An exec'd program may map its text where the old
-// one did (two non-PIE binaries both at 0x400000, as a gosu or su-exec
-// entrypoint does), so a PC inside a cached mapping says nothing about
-// whether the mapping is current. Within a drain, a PC outside every known
-// mapping makes frame read the maps once more.
-func (s *Symbolizer) process(pid uint32) *process {
-	p := s.procs[pid]
-	if p != nil && p.checked == s.drainGen+1 {
-		return p
-	}
-	start := startTime(s.proc, pid)
-	exe := exeID(s.proc, pid)
-	if p != nil && (start == 0 || start == p.start && exe == (fileID{}) && p.exe != (fileID{})) {
-		// Exited since its mappings were read (a zombie keeps its start
-		// time, but its exe is gone): the drain comes after the samples,
-		// so the samples of its last interval are symbolized with what it
-		// mapped.
-		p.exited = true
-	} else if p == nil || p.start != start || p.exe != exe {
-		if p != nil {
-			p.release()
-		}
-		p = &process{pid: pid, start: start, exe: exe}
-		p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
-		s.procs[pid] = p
-	}
-	p.gen, p.checked, p.reread = s.drainGen, s.drainGen+1, false
-	return p
-}
-
-// Learn reads the mappings of process pid and opens and parses the
-// binaries it maps, and its JIT perf map when it maps anonymous code,
-// while it runs: the agent calls it as the profiler announces a process it
-// sampled for the first time, or for the first time since it exec'd
-// another program (exec). A process that lives less than an interval (a
-// Kubernetes Job, a CI step, a compiler) is gone by the drain that
-// symbolizes its samples, with its /proc/<pid>; its binary may be deleted
-// too. What Learn read stays until the drain after the one that used it
-// (see EndDrain), and its binaries stay open; so does its perf map, so
-// that what the JIT writes until it exits is read at the drain.
-//
-// A known process announced again without an exec (its main thread
-// exited before the others, or the kernel forgot it) costs a read of its
-// start time, to tell it from a process that reused its pid.
-func (s *Symbolizer) Learn(pid uint32, exec bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.procs[pid]
-	if ok && !exec {
-		if start := startTime(s.proc, pid); start == 0 || start == p.start {
-			p.gen = max(p.gen, s.drainGen)
-			return
-		}
-	}
-	if !s.learn(pid) && ok && exec {
-		// It exec'd and exited before it could be read: the mappings known
-		// are the old program's, which would misname the new one's frames.
-		p.release()
-		delete(s.procs, pid)
-	}
-}
-
-// Refresh reads again the mappings of process pid, learned a moment ago,
-// and opens the binaries it maps since (the profiler announces a process
-// that started less than 100 ms before its first sample once more, at its
-// first sample 100 ms later: that first sample may precede the dynamic
-// loader's mapping its libraries, or a JIT's code and perf map). Binaries already open cost nothing. A process
-// the symbolizer does not know, or that exec'd or reused a known pid, is
-// learned.
-func (s *Symbolizer) Refresh(pid uint32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.procs[pid]
-	if !ok || p.exited {
-		if !ok {
-			s.learn(pid)
-		}
-		return
-	}
-	start := startTime(s.proc, pid)
-	if start == 0 {
-		return
-	}
-	if start != p.start || exeID(s.proc, pid) != p.exe {
-		s.learn(pid)
-		return
-	}
-	maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
-	if err != nil {
-		return // exited meanwhile: what was read stands
-	}
-	p.maps, p.mapsErr = maps, nil
-	p.gen = max(p.gen, s.drainGen)
-	s.stats.Refreshed++
-	for i := range p.maps {
-		if !p.maps[i].anonymous() {
-			s.binary(p, &p.maps[i])
-		}
-	}
-	if p.perfMapFile == nil && p.jitLike() {
-		s.readPerfMap(p)
-		if p.perfMapFile == nil && p.rootDir == nil {
-			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
-		}
-	}
-}
-
-// Prefetch reads the mappings of the processes in pids that the
-// symbolizer does not know yet, as Learn does: the agent calls it every
-// few seconds with the processes sampled since the last drain, for those
-// Learn missed (announcements lost or over the agent's rate). Known
-// processes are skipped without a system call (the drain checks them for
-// exec and pid reuse), but for one learned in this interval that maps
-// anonymous code and had no perf map yet: a JIT may create it late.
-func (s *Symbolizer) Prefetch(pids []uint32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, pid := range pids {
-		if p, ok := s.procs[pid]; ok {
-			if p.learned == s.drainGen+1 && p.perfMapFile == nil && !p.exited && p.jitLike() {
-				s.readPerfMap(p)
-			}
-			continue
-		}
-		s.learn(pid)
-	}
-}
-
-// learn reads process pid as new (see Learn), and reports whether it
-// could: not when the process is gone. Binaries already cached cost
-// nothing, so a new process of a known program costs a read of its maps.
-func (s *Symbolizer) learn(pid uint32) bool {
-	start := startTime(s.proc, pid)
-	if start == 0 {
-		return false // gone already
-	}
-	p := &process{pid: pid, start: start, exe: exeID(s.proc, pid), gen: s.drainGen, learned: s.drainGen + 1}
-	p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
-	if old := s.procs[pid]; old != nil {
-		old.release()
-	}
-	s.procs[pid] = p
-	s.stats.Prefetched++
-	for i := range p.maps {
-		if !p.maps[i].anonymous() {
-			s.binary(p, &p.maps[i])
-		}
-	}
-	if p.jitLike() {
-		s.readPerfMap(p)
-		if p.perfMapFile == nil {
-			// No perf map yet: the JIT may write one later, perhaps just
-			// before it exits, when /proc/<pid>/root is gone.
-			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
-		}
-	}
-	return true
-}
-
 func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
 	m := p.find(pc)
-	if m == nil && !p.reread && p.mapsErr == nil && !p.exited {
-		// A library mapped since we read the maps (dlopen, JIT): read once more.
+	if m == nil && !p.reread && p.mapsErr == nil && !p.gone {
+		// A library mapped since we read the maps (dlopen, JIT): read once
+		// more. Kept when they cannot be read (the process exited
+		// meanwhile), or are another program's (it exec'd meanwhile).
 		p.reread = true
-		// Kept when they cannot be read: the process exited meanwhile.
 		if maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "maps")); err == nil {
-			p.maps = maps
+			if s.current(p.pid, p.gen) {
+				p.maps = maps
+			} else {
+				p.gone = true
+			}
 		}
 		m = p.find(pc)
 	}
@@ -532,10 +402,11 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 		b.lastUse = s.drainGen
 		return b
 	}
-	if p.exited {
-		// Its files can no longer be opened through /proc/<pid>; a failure
-		// cached under the file's key would hold for the live processes
-		// that map it too.
+	if p.gone {
+		// Its files can no longer be opened through /proc/<pid> (gone, or
+		// another program's: map_files would name the new program's
+		// files); a failure cached under the file's key would hold for the
+		// live processes that map it too.
 		return nil
 	}
 	var b *binary
@@ -600,12 +471,12 @@ func (s *Symbolizer) openMapped(pid uint32, m *mapping) (*os.File, error) {
 // process that exited is read one last time from the file held open since
 // it was read while the process ran.
 func (s *Symbolizer) jit(p *process, pc uint64) (string, bool) {
-	if p.perfMapGen != s.drainGen+1 && (!p.exited || p.perfMapFile != nil || p.rootDir != nil) {
+	if p.perfMapGen != s.drainGen+1 && (!p.gone || p.perfMapFile != nil || p.rootDir != nil) {
 		p.perfMapGen, p.perfMapRetried = s.drainGen+1, false
 		s.readPerfMap(p)
 	}
 	name, ok := p.perfMap.lookup(pc)
-	if !ok && !p.perfMapRetried && !p.exited {
+	if !ok && !p.perfMapRetried && !p.gone {
 		p.perfMapRetried = true
 		s.readPerfMap(p)
 		name, ok = p.perfMap.lookup(pc)
@@ -628,7 +499,7 @@ func (s *Symbolizer) readPerfMap(p *process) {
 		nspid := nsPID(s.proc, p.pid)
 		p.perfMapPath = filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", "tmp", "perf-"+strconv.Itoa(int(nspid))+".map")
 	}
-	if !p.exited {
+	if !p.gone {
 		f, err := os.Open(p.perfMapPath)
 		p.closePerfMap()
 		if err != nil {
@@ -653,7 +524,7 @@ func (s *Symbolizer) readPerfMap(p *process) {
 	if f == nil {
 		return // exited: what was read is final
 	}
-	if p.exited {
+	if p.gone {
 		defer p.closePerfMap()
 	}
 	fi, err := f.Stat()

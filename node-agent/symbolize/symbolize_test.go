@@ -125,7 +125,7 @@ func TestStrippedGoBinary(t *testing.T) {
 	pid := start(t, stripped)
 	s := New(Config{})
 	pc := pcFor(t, pid, stripped, vaddr) + 4
-	got := s.User(uint32(pid), []uint64{pc})
+	got := s.User(uint32(pid), 0, []uint64{pc})
 	if got[0].Name != "main.leaf" || got[0].Module != stripped {
 		t.Fatalf("frame %+v, want main.leaf in %s", got[0], stripped)
 	}
@@ -156,7 +156,7 @@ func TestCBinaryAndStrippedC(t *testing.T) {
 
 	s := New(Config{})
 	pid := start(t, bin)
-	got := s.User(uint32(pid), []uint64{pcFor(t, pid, bin, vaddr) + 2})
+	got := s.User(uint32(pid), 0, []uint64{pcFor(t, pid, bin, vaddr) + 2})
 	if got[0].Name != "hot_c" {
 		t.Fatalf("frame %+v, want hot_c", got[0])
 	}
@@ -164,12 +164,12 @@ func TestCBinaryAndStrippedC(t *testing.T) {
 	// already knows its symbols.
 	pid2 := start(t, stripped)
 	pc2 := pcFor(t, pid2, stripped, vaddr) + 2
-	if got := s.User(uint32(pid2), []uint64{pc2}); got[0].Name != "hot_c" {
+	if got := s.User(uint32(pid2), 0, []uint64{pc2}); got[0].Name != "hot_c" {
 		t.Fatalf("stripped copy through the build-id cache: %+v", got[0])
 	}
 	// Without symbols: unknown, with the module and its file offset, not dropped.
 	s = New(Config{})
-	got = s.User(uint32(pid2), []uint64{pc2})
+	got = s.User(uint32(pid2), 0, []uint64{pc2})
 	if got[0].Name != tally.UnknownFunction || got[0].Module != stripped || got[0].Offset == 0 {
 		t.Fatalf("frame %+v, want [unknown] %s+0x…", got[0], stripped)
 	}
@@ -177,7 +177,7 @@ func TestCBinaryAndStrippedC(t *testing.T) {
 		t.Fatalf("String() = %q", str)
 	}
 	// A process that is gone: unknown frames, no crash.
-	got = s.User(999999999, []uint64{0x401000, 0x402000})
+	got = s.User(999999999, 0, []uint64{0x401000, 0x402000})
 	if len(got) != 2 || got[0].Name != tally.UnknownFunction {
 		t.Fatalf("gone process: %+v", got)
 	}
@@ -255,7 +255,7 @@ func TestPerfMapThroughRoot(t *testing.T) {
 	os.WriteFile(filepath.Join(pd, "stat"), []byte("4242 (java) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0"), 0o644)
 	os.WriteFile(filepath.Join(pd, "root", "tmp", "perf-7.map"), []byte("7f0000001000 100 LJava/Foo;::bar\n7f0000002000 80 Interpreter\nbad line\n"), 0o644)
 	s := New(Config{Proc: proc})
-	got := s.User(4242, []uint64{0x7f0000001010, 0x7f0000002011, 0x7f0000009000})
+	got := s.User(4242, 0, []uint64{0x7f0000001010, 0x7f0000002011, 0x7f0000009000})
 	if got[0].Name != "LJava/Foo;::bar" || got[1].Name != "Interpreter" || got[2].Name != tally.UnknownFunction {
 		t.Fatalf("frames %+v", got)
 	}
@@ -263,7 +263,7 @@ func TestPerfMapThroughRoot(t *testing.T) {
 	os.Chmod(filepath.Join(pd, "maps"), 0)
 	os.Remove(filepath.Join(pd, "maps"))
 	s2 := New(Config{Proc: proc})
-	if got := s2.User(4242, []uint64{1, 2, 3}); len(got) != 3 || got[0].Name != tally.UnknownFunction {
+	if got := s2.User(4242, 0, []uint64{1, 2, 3}); len(got) != 3 || got[0].Name != tally.UnknownFunction {
 		t.Fatalf("frames %+v", got)
 	}
 	s2.EndDrain()
