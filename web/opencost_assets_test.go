@@ -132,7 +132,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 // properties; the volume, load balancer and EKS fee attributed to the
 // cluster; not the database no cluster owns. A window's assets sum to the
 // cluster's bill, and its nodes to what /allocation/compute gives them.
-// (/assets answered 401 to a signed-in viewer: no such route.)
+// (/assets answered 404: there was no assets API.)
 func TestOpenCostAssets(t *testing.T) {
 	srv := assetsServer(t)
 	window := fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(assetsHours*time.Hour).Format(time.RFC3339)
