@@ -108,6 +108,9 @@ type Asset struct {
 	Total     tally.Money
 	List      tally.Money // Total at on-demand prices
 	Estimated bool
+	// ranHours are the hours the assets merged into this one ran, each
+	// its own (Ran of an aggregate spans them all): Preemptible's weights.
+	ranHours float64
 }
 
 // BuildAssets makes the assets of q from a store's costs and the nodes alive
@@ -166,6 +169,7 @@ func BuildAssets(q AssetQuery, costs []AssetCost, nodes []tally.Node) ([]Asset, 
 		if a.Type == AssetNode && a.Ran.End.IsZero() {
 			a.Ran = a.Window
 		}
+		a.ranHours = a.Ran.Duration().Hours()
 		out = append(out, *a)
 	}
 	slices.SortStableFunc(out, func(a, b Asset) int {
@@ -347,10 +351,10 @@ func (a *Asset) Merge(o *Asset) error {
 		}
 	}
 	a.Labels = labels
-	hours, oHours := a.Ran.Duration().Hours(), o.Ran.Duration().Hours()
-	if hours+oHours > 0 {
-		a.Preemptible = (a.Preemptible*hours + o.Preemptible*oHours) / (hours + oHours)
+	if hours := a.ranHours + o.ranHours; hours > 0 {
+		a.Preemptible = (a.Preemptible*a.ranHours + o.Preemptible*o.ranHours) / hours
 	}
+	a.ranHours += o.ranHours
 	a.extend(o.Ran)
 	a.Window = tally.Window{Start: minTime(a.Window.Start, o.Window.Start), End: maxTime(a.Window.End, o.Window.End)}
 	a.CPUCoreHours += o.CPUCoreHours
