@@ -44,8 +44,11 @@ func (q *AssetQuery) Steps() []tally.Window {
 // the hourly allocations, so a window covers at most MaxHourlyWindow, and
 // steps are whole hours, at most MaxSteps of them.
 func (q *AssetQuery) Validate() error {
-	hourly := Query{Window: q.Window, Step: q.Step, IdleByNode: true} // as a query by node: hourly rows
-	return hourly.validate()
+	if q.Window.End.Sub(q.Window.Start) > MaxHourlyWindow {
+		return tally.Errorf(tally.EInvalid, "window %v: assets are read from the hourly allocations and cover at most %d days; narrow the window",
+			q.Window, MaxHourlyWindow/(24*time.Hour))
+	}
+	return (&Query{Window: q.Window, Step: q.Step}).validate()
 }
 
 // AssetCost is what a store returns for an AssetQuery: the allocations of
@@ -340,6 +343,9 @@ func (p *AssetPool) add(c *AssetCost) error {
 // properties the two do not share are cleared, and assets of different
 // types make an aggregate of none ("").
 func (a *Asset) Merge(o *Asset) error {
+	if ac, oc := a.Total.Currency(), o.Total.Currency(); ac != "" && oc != "" && ac != oc {
+		return tally.Errorf(tally.EInvalid, "assets are in several currencies (%s, %s): filter by cluster so one currency remains", ac, oc)
+	}
 	a.Type, a.Category = same(a.Type, o.Type), same(a.Category, o.Category)
 	a.Provider, a.Account, a.Cluster = same(a.Provider, o.Provider), same(a.Account, o.Account), same(a.Cluster, o.Cluster)
 	a.Name, a.ProviderID, a.NodeType = same(a.Name, o.Name), same(a.ProviderID, o.ProviderID), same(a.NodeType, o.NodeType)

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +44,16 @@ func TestAssetsMergePreemptible(t *testing.T) {
 	}
 	if sum.CPUCoreHours != 56 || sum.Total.Decimal() != "3" || sum.Type != AssetNode || sum.Name != "" || sum.Cluster != "prod" {
 		t.Errorf("merged %+v: want 56 core-hours, $3, type Node, no name, cluster prod", sum)
+	}
+}
+
+// TestAssetsMergeCurrencies: assets billed in two currencies do not sum;
+// the error says how to keep one.
+func TestAssetsMergeCurrencies(t *testing.T) {
+	a := Asset{Type: AssetDisk, Total: tally.MustParseMoney("1", "USD")}
+	b := Asset{Type: AssetDisk, Total: tally.MustParseMoney("1", "EUR")}
+	err := a.Merge(&b)
+	if tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), "filter by cluster") {
+		t.Errorf("merge USD and EUR: %v, want invalid, naming the filter", err)
 	}
 }

@@ -285,6 +285,7 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		{"filterLabels=team", `filterLabels "team"`},
 		{"accumulate=week", `accumulate "week"`},
 		{"step=90m", `step 1h30m0s`},
+		{"window=2026-01-01T00:00:00Z,2026-06-01T00:00:00Z", `assets are read from the hourly allocations and cover at most 92 days`},
 	} {
 		var body struct {
 			Code    int
