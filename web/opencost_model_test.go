@@ -3,6 +3,7 @@ package web_test
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"testing"
 )
 
@@ -55,6 +56,32 @@ func TestOpenCostAssetsModelPrefix(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("/model/assets%s without a token: status %d, want 401", q, resp.StatusCode)
+		}
+	}
+}
+
+// TestOpenCostAssetsBesideStatic: /assets needs a token while the
+// dashboard's static files under /assets/ stay public.
+func TestOpenCostAssetsBesideStatic(t *testing.T) {
+	srv := assetsServer(t)
+	resp, err := http.Get(srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	script := regexp.MustCompile(`/assets/[^"]+\.js`).FindString(string(page))
+	if script == "" {
+		t.Fatalf("no script under /assets/ in the sign-in page: %.300s", page)
+	}
+	for path, want := range map[string]int{script: http.StatusOK, "/assets?window=2d": http.StatusUnauthorized} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s without a token: status %d, want %d", path, resp.StatusCode, want)
 		}
 	}
 }
