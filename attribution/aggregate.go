@@ -485,3 +485,18 @@ func Accumulate(groups []Group, windows []tally.Window) ([]Group, error) {
 	}
 	return out, nil
 }
+
+// Merge adds o's costs to g step by step, as aggregating both under one
+// key would; g keeps its name and keys. Both are groups of one query.
+func (g *Group) Merge(o *Group) error {
+	if len(g.Steps) != len(o.Steps) {
+		return fmt.Errorf("merge group %s into %s: %d steps, want %d", o.Name, g.Name, len(o.Steps), len(g.Steps))
+	}
+	for i := range g.Steps {
+		g.Steps[i].merge(&o.Steps[i])
+		g.Steps[i].sumTotal()
+	}
+	g.Total.merge(&o.Total)
+	g.Total.sumTotal()
+	return nil
+}

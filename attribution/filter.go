@@ -27,7 +27,7 @@ func ParseFilter(s string) ([]Filter, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := parseClause(clause)
+		f, err := parseClause(clause, allocationDimension)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +56,23 @@ func cutClause(s string) (clause, rest string, err error) {
 	return s, "", nil
 }
 
-func parseClause(c string) (Filter, error) {
+// allocationDimension reads a filter clause's dimension of allocations, or
+// says why it is none.
+func allocationDimension(dimText string) (Dimension, string) {
+	if name, ok := openCostFilterFields[dimText]; ok {
+		dimText = name
+	}
+	dim, why := parseDimension(dimText)
+	if why != "" {
+		if _, ok := fields[dimText]; !ok && !strings.ContainsAny(dimText, "[:") {
+			why = fmt.Sprintf("unknown dimension %q: %s", dimText, why)
+		}
+	}
+	return dim, why
+}
+
+// parseClause reads a clause whose dimension dimension reads.
+func parseClause(c string, dimension func(string) (Dimension, string)) (Filter, error) {
 	c = strings.TrimSpace(c)
 	// The dimension ends at the first colon outside brackets.
 	depth, colon := 0, -1
@@ -87,14 +103,8 @@ func parseClause(c string) (Filter, error) {
 	if op := dimText[len(strings.TrimRight(dimText, "!~<>")):]; op != "" {
 		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: operator %q is not supported: a clause matches whole values (dimension:\"value\", or any of several: dimension:\"a\",\"b\")", c, op+":")
 	}
-	if name, ok := openCostFilterFields[dimText]; ok {
-		dimText = name
-	}
-	dim, why := parseDimension(dimText)
+	dim, why := dimension(dimText)
 	if why != "" {
-		if _, ok := fields[dimText]; !ok && !strings.ContainsAny(dimText, "[:") {
-			why = fmt.Sprintf("unknown dimension %q: %s", dimText, why)
-		}
 		return Filter{}, tally.Errorf(tally.EInvalid, "filter clause %q: %s", c, why)
 	}
 	values, err := parseValues(valText)

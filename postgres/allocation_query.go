@@ -178,8 +178,17 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 var bareName = map[string]string{"controller": "workload", "pod": "pod", "container": "container"}
 
 // filterSQL returns the condition of filter f on the dimension expression e.
+// A controller kind matches without regard to case.
 func filterSQL(f attribution.Filter, e string, arg func(any) string) string {
 	col := bareName[f.Dim.Field]
+	if f.Dim.Field == "controllerKind" {
+		// Kubernetes writes kinds Deployment, OpenCost deployment.
+		lower := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			lower[i] = strings.ToLower(v)
+		}
+		return "lower(" + e + ") = ANY(" + arg(lower) + "::text[])"
+	}
 	if col == "" {
 		return e + " = ANY(" + arg(f.Values) + "::text[])"
 	}

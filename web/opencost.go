@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,10 @@ import (
 // container of a pod (unaggregated), not Tally's API's default, namespaces.
 // With idleByNode, idle is each node's: shown as cluster/node/__idle__
 // (with the cluster and node properties), or shared with the allocations
-// of its node only.
+// of its node only. Controllers are named kind:name and controllerKind is
+// lower case, as OpenCost's (deployment:checkout-api); OpenCost's name of
+// a controller has no namespace, so same-named controllers of one kind in
+// several namespaces are one allocation, without a namespace property.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
 	v, err := openCostParams(r.URL.Query())
@@ -38,7 +42,9 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := allocationQuery(v, s.now(), def)
 	var periods []tally.Window
+	var hidden []bool
 	if err == nil {
+		q.Aggregate, hidden = openCostControllerKinds(q.Aggregate)
 		q.IdleByNode = v.Get("idleByNode") == "true"
 		if period := v.Get("accumulate"); period != "" {
 			// Costs are summed per day (per hour for hours) as OpenCost
@@ -74,24 +80,139 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	if periods != nil {
 		steps = periods
 	}
+	// Groups OpenCost names alike (controllers of one kind and name in
+	// different namespaces) are one allocation there: merged, with the
+	// properties they share.
+	type named struct {
+		group *attribution.Group
+		props openCostProperties
+	}
+	var order []string
+	byName := map[string]*named{}
+	for gi := range groups {
+		g := &groups[gi]
+		props := newOpenCostProperties(g, q.Aggregate)
+		name := openCostName(g, q.Aggregate, hidden)
+		if unaggregated && len(g.Keys) > 0 && g.Name != tally.UnallocatedName {
+			name = openCostContainerName(props)
+		}
+		if n, ok := byName[name]; ok {
+			if err := n.group.Merge(g); err != nil {
+				s.openCostError(w, r, err)
+				return
+			}
+			n.props = intersectOpenCostProperties(n.props, props)
+			continue
+		}
+		byName[name] = &named{group: g, props: props}
+		order = append(order, name)
+	}
 	data := make([]map[string]openCostAllocation, len(steps))
 	for i := range steps {
 		data[i] = map[string]openCostAllocation{}
 	}
-	for gi := range groups {
-		g := &groups[gi]
+	for _, name := range order {
+		n := byName[name]
+		g := n.group
 		for i := range g.Steps {
 			if g.Steps[i].Total.IsZero() && g.Steps[i].CPUCoreHours == 0 && g.Steps[i].RAMByteHours == 0 {
 				continue
 			}
-			a := newOpenCostAllocation(g, &g.Steps[i], q.Aggregate)
-			if unaggregated && len(g.Keys) > 0 && g.Name != tally.UnallocatedName {
-				a.Name = openCostContainerName(a.Properties)
-			}
+			a := newOpenCostAllocation(&g.Steps[i], n.props)
+			a.Name = name
 			data[i][a.Name] = a
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
+}
+
+// openCostControllerKinds adds controllerKind before controller in dims
+// where dims lack it, as the dimension OpenCost names a controller by
+// (kind:name); hidden marks the dimensions added, which name no part of
+// an allocation's name.
+func openCostControllerKinds(dims []attribution.Dimension) (out []attribution.Dimension, hidden []bool) {
+	for _, d := range dims {
+		if d.Field == "controllerKind" {
+			return dims, make([]bool, len(dims))
+		}
+	}
+	for _, d := range dims {
+		if d.Field == "controller" {
+			out, hidden = append(out, attribution.Dimension{Field: "controllerKind"}), append(hidden, true)
+		}
+		out, hidden = append(out, d), append(hidden, false)
+	}
+	return out, hidden
+}
+
+// openCostName names an aggregated allocation as OpenCost does: its keys
+// joined by "/", a controller kind:name (deployment:checkout-api, kinds
+// lower case, as OpenCost's controllerKind), a controller kind lower case.
+// Reserved groups (__idle__, a node's idle, __shared__, __unallocated__)
+// keep their names.
+func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []bool) string {
+	if len(g.Keys) != len(dims) || g.Name == tally.UnallocatedName {
+		return g.Name
+	}
+	parts := make([]string, 0, len(dims))
+	kind := ""
+	for i, d := range dims {
+		k := g.Keys[i]
+		if k != tally.UnallocatedName {
+			switch d.Field {
+			case "controllerKind":
+				k = strings.ToLower(k)
+				kind = k
+			case "controller": // namespace/name
+				if _, name, ok := strings.Cut(k, "/"); ok {
+					k = name
+				}
+				if kind != "" {
+					k = kind + ":" + k
+				}
+			}
+		}
+		if hidden[i] {
+			continue
+		}
+		parts = append(parts, k)
+	}
+	return strings.Join(parts, "/")
+}
+
+// intersectOpenCostProperties returns the properties a and b share, as
+// OpenCost's allocations merged under one name have.
+func intersectOpenCostProperties(a, b openCostProperties) openCostProperties {
+	p := openCostProperties{Cluster: same(a.Cluster, b.Cluster), Node: same(a.Node, b.Node), Container: same(a.Container, b.Container),
+		Controller: same(a.Controller, b.Controller), ControllerKind: same(a.ControllerKind, b.ControllerKind),
+		Namespace: same(a.Namespace, b.Namespace), Pod: same(a.Pod, b.Pod)}
+	if slices.Equal(a.Services, b.Services) {
+		p.Services = a.Services
+	}
+	p.Labels, p.Annotations = sharedMap(a.Labels, b.Labels), sharedMap(a.Annotations, b.Annotations)
+	return p
+}
+
+// same returns a when a and b are equal, else "".
+func same(a, b string) string {
+	if a == b {
+		return a
+	}
+	return ""
+}
+
+// sharedMap returns the entries a and b share (nil for none).
+func sharedMap(a, b map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range a {
+		if w, ok := b[k]; ok && w == v {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // openCostUnaggregated is the aggregation of OpenCost's unaggregated
@@ -266,8 +387,8 @@ func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) o
 			p.Node = k
 		case "namespace":
 			p.Namespace = k
-		case "controllerKind":
-			p.ControllerKind = k
+		case "controllerKind": // lower case, as OpenCost's (deployment)
+			p.ControllerKind = strings.ToLower(k)
 		case "controller": // namespace/controller
 			p.Controller = cutPrefix(k, &p.Namespace)
 		case "pod": // namespace/pod
@@ -301,12 +422,13 @@ func cutPrefix(k string, prefix *string) string {
 	return k
 }
 
-// newOpenCostAllocation is a group's step as OpenCost has it: window is
+// newOpenCostAllocation is a group's step, with properties props, as
+// OpenCost has it (the caller names it): window is
 // the step, start and end when the allocation ran in it (the hours it has
 // costs in), and minutes and the averages (cpuCores, request and usage
 // averages, ramBytes, gpuCount) are over that time, as OpenCost's are: a
 // pod that ran 5 hours of a day requesting a core averages a core.
-func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims []attribution.Dimension) openCostAllocation {
+func newOpenCostAllocation(c *attribution.StepCost, props openCostProperties) openCostAllocation {
 	ran := c.Window
 	if !c.Ran.End.IsZero() {
 		ran = tally.Window{Start: maxTime(c.Ran.Start, c.Window.Start), End: minTime(c.Ran.End, c.Window.End)}
@@ -328,7 +450,7 @@ func newOpenCostAllocation(g *attribution.Group, c *attribution.StepCost, dims [
 		totalEff = (cpuEff*cpu + ramEff*ram) / (cpu + ram)
 	}
 	return openCostAllocation{
-		Name: g.Name, Properties: newOpenCostProperties(g, dims), Window: openCostWindow{c.Window.Start, c.Window.End},
+		Properties: props, Window: openCostWindow{c.Window.Start, c.Window.End},
 		Start: ran.Start, End: ran.End, Minutes: ran.Duration().Minutes(),
 		CPUCores: per(c.CPUCoreHours), CPUCoreRequestAverage: per(c.CPURequestCoreHours), CPUCoreUsageAverage: per(c.CPUUsageCoreHours),
 		CPUCoreHours: c.CPUCoreHours, CPUCost: c.CPU.Float64(), CPUEfficiency: cpuEff,

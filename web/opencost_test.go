@@ -124,8 +124,8 @@ func TestOpenCostProperties(t *testing.T) {
 		t.Errorf("pod properties = %+v, want namespace shop, pod api-1", got)
 	}
 	set = openCostSet(t, base+"controller")
-	if got := set["shop/api"].Properties; got.Namespace != "shop" || got.Controller != "api" {
-		t.Errorf("controller properties = %+v, want namespace shop, controller api", got)
+	if got := set["deployment:api"].Properties; got.Namespace != "shop" || got.Controller != "api" || got.ControllerKind != "deployment" {
+		t.Errorf("controller properties = %+v, want namespace shop, controller api, controllerKind deployment", got)
 	}
 
 	set = openCostSet(t, servicesServer(t).URL+"/allocation/compute?window=2d&accumulate=true&aggregate=service")
@@ -286,7 +286,7 @@ func TestOpenCostDefaultAggregate(t *testing.T) {
 	if !ok {
 		t.Fatalf("no allocation prod/n1/shop/api-1/api (cluster/node/namespace/pod/container): %v", set)
 	}
-	want := openCostProperties{Cluster: "prod", Node: "n1", Namespace: "shop", Pod: "api-1", Container: "api", Controller: "api", ControllerKind: tally.KindDeployment}
+	want := openCostProperties{Cluster: "prod", Node: "n1", Namespace: "shop", Pod: "api-1", Container: "api", Controller: "api", ControllerKind: "deployment"}
 	if p := api.Properties; api.Name != "prod/n1/shop/api-1/api" || p.Cluster != want.Cluster || p.Node != want.Node || p.Namespace != want.Namespace ||
 		p.Pod != want.Pod || p.Container != want.Container || p.Controller != want.Controller || p.ControllerKind != want.ControllerKind {
 		t.Errorf("%s: properties %+v, want %+v", api.Name, p, want)

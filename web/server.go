@@ -31,8 +31,10 @@ type Config struct {
 	Logger      *slog.Logger
 	Readiness   Readiness
 	Allocations AllocationStore
-	Functions   FunctionStore
-	Metrics     MetricsStore
+	// Assets serves OpenCost's /assets; nil leaves it unmounted.
+	Assets    AssetStore
+	Functions FunctionStore
+	Metrics   MetricsStore
 	// Recommendations serves /api/v1/recommendations/…; nil answers 503.
 	Recommendations RecommendationStore
 	// Auth signs people and tokens in. Without it every route but the
@@ -87,6 +89,7 @@ type Server struct {
 	log         *slog.Logger
 	ready       Readiness
 	allocs      AllocationStore
+	assetStore  AssetStore
 	funcs       FunctionStore
 	recs        RecommendationStore
 	auth        AuthStore
@@ -129,7 +132,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.AgentMaxAge <= 0 {
 		cfg.AgentMaxAge = DefaultAgentMaxAge
 	}
-	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, funcs: cfg.Functions,
+	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, assetStore: cfg.Assets, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
 		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimiter(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
@@ -163,9 +166,19 @@ func NewServer(cfg Config) *Server {
 		r.Post("/api/v1/auth/logout", s.logout)
 		if s.allocs != nil {
 			r.Get("/api/v1/allocations", s.allocations)
-			r.Get("/allocation/compute", s.openCostAllocations)
-			r.Get("/allocation", s.openCostAllocations)
 			r.Get(tally.CostRatePath, s.costRate)
+		}
+		// OpenCost's API, also under /model/ where Kubecost and older
+		// OpenCost clients call it.
+		for _, prefix := range []string{"", "/model"} {
+			if s.allocs != nil {
+				r.Get(prefix+"/allocation/compute", s.openCostAllocations)
+				r.Get(prefix+"/allocation", s.openCostAllocations)
+			}
+			if s.assetStore != nil {
+				// Exactly /assets: /assets/… are the dashboard's static files.
+				r.Get(prefix+"/assets", s.openCostAssets)
+			}
 		}
 		if s.funcs != nil {
 			r.Get("/api/v1/functions", s.functions)

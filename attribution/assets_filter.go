@@ -1,0 +1,130 @@
+package attribution
+
+import (
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// assetFields are the asset properties assets are aggregated and filtered
+// by, as OpenCost names them (lower case), with the name Dimension.Field
+// takes. "label" takes a key.
+var assetFields = map[string]string{
+	"type": "type", "assettype": "type", "category": "category", "provider": "provider", "account": "account",
+	"project": "project", "service": "service", "cluster": "cluster", "name": "name", "providerid": "providerID",
+	"label": "label",
+}
+
+// ParseAssetDimension reads an asset property to aggregate by: type,
+// category, provider, account, project, service, cluster, name,
+// providerID, or label:KEY (label[KEY]).
+func ParseAssetDimension(s string) (Dimension, error) {
+	d, why := assetDimension(s)
+	if why != "" {
+		return Dimension{}, tally.Errorf(tally.EInvalid, "aggregate %q: %s", strings.TrimSpace(s), why)
+	}
+	return d, nil
+}
+
+// assetDimension reads an asset property, or says why it is none.
+func assetDimension(s string) (Dimension, string) {
+	s = strings.TrimSpace(s)
+	if f, k, ok := strings.Cut(s, ":"); ok {
+		s = f + "[" + k + "]"
+	}
+	field, key := s, ""
+	if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
+		field, key = s[:i], s[i+1:len(s)-1]
+	}
+	name, ok := assetFields[strings.ToLower(field)]
+	if !ok {
+		return Dimension{}, "want type, category, provider, account, project, service, cluster, name, providerID or label:KEY"
+	}
+	if (name == "label") != (key != "") {
+		return Dimension{}, "label takes a key (label:team), other properties none"
+	}
+	return Dimension{Field: name, Key: key}, ""
+}
+
+// ParseAssetFilter reads a filter of assets in OpenCost's v2 syntax, as
+// ParseFilter does allocations': clauses joined by "+", each a property
+// (those of ParseAssetDimension; OpenCost's filters say assetType for
+// type), a colon and one or more values, any of which matches.
+func ParseAssetFilter(s string) ([]Filter, error) {
+	var out []Filter
+	rest := strings.TrimSpace(s)
+	for rest != "" {
+		clause, tail, err := cutClause(rest)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parseClause(clause, assetDimension)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+		rest = strings.TrimSpace(tail)
+	}
+	return out, nil
+}
+
+// Value returns a's value of the asset property d ("" when it has none).
+// Service is Kubernetes: every asset is a cluster's.
+func (a *Asset) Value(d Dimension) string {
+	switch d.Field {
+	case "type":
+		return a.Type
+	case "category":
+		return a.Category
+	case "provider":
+		return a.Provider
+	case "account":
+		return a.Account
+	case "service":
+		return KubernetesService
+	case "cluster":
+		return a.Cluster
+	case "name":
+		return a.Name
+	case "providerID":
+		return a.ProviderID
+	case "label":
+		return a.Labels[d.Key]
+	}
+	return "" // project: Tally does not know a GCP asset's project
+}
+
+// KubernetesService is the service of every asset, as OpenCost's.
+const KubernetesService = "Kubernetes"
+
+// Matches reports whether a passes every filter: type, category and
+// provider compare without regard to case (assetType:"node").
+func (a *Asset) Matches(filters []Filter) bool {
+	for _, f := range filters {
+		v, ok := a.Value(f.Dim), false
+		fold := f.Dim.Field == "type" || f.Dim.Field == "category" || f.Dim.Field == "provider"
+		for _, want := range f.Values {
+			if v == want || fold && strings.EqualFold(v, want) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// providerName is OpenCost's name of a provider.
+func providerName(p string) string {
+	switch strings.ToLower(p) {
+	case tally.ProviderAWS:
+		return "AWS"
+	case tally.ProviderGCP:
+		return "GCP"
+	case "azure":
+		return "Azure"
+	}
+	return p
+}
