@@ -28,14 +28,7 @@ func ParseAssetDimension(s string) (Dimension, error) {
 
 // assetDimension reads an asset property, or says why it is none.
 func assetDimension(s string) (Dimension, string) {
-	s = strings.TrimSpace(s)
-	if f, k, ok := strings.Cut(s, ":"); ok {
-		s = f + "[" + k + "]"
-	}
-	field, key := s, ""
-	if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
-		field, key = s[:i], s[i+1:len(s)-1]
-	}
+	field, key := splitDimension(s)
 	name, ok := assetFields[strings.ToLower(field)]
 	if !ok {
 		return Dimension{}, "want type, category, provider, account, project, service, cluster, name, providerID or label:KEY"
@@ -51,21 +44,7 @@ func assetDimension(s string) (Dimension, string) {
 // (those of ParseAssetDimension; OpenCost's filters say assetType for
 // type), a colon and one or more values, any of which matches.
 func ParseAssetFilter(s string) ([]Filter, error) {
-	var out []Filter
-	rest := strings.TrimSpace(s)
-	for rest != "" {
-		clause, tail, err := cutClause(rest)
-		if err != nil {
-			return nil, err
-		}
-		f, err := parseClause(clause, assetDimension)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-		rest = strings.TrimSpace(tail)
-	}
-	return out, nil
+	return parseFilters(s, assetDimension)
 }
 
 // Value returns a's value of the asset property d ("" when it has none).

@@ -20,6 +20,11 @@ import (
 // by its own name alone, which matches it in every namespace (see Filter).
 // An empty string is no filter.
 func ParseFilter(s string) ([]Filter, error) {
+	return parseFilters(s, allocationDimension)
+}
+
+// parseFilters reads clauses joined by "+", their dimensions by dim.
+func parseFilters(s string, dim func(string) (Dimension, string)) ([]Filter, error) {
 	var out []Filter
 	rest := strings.TrimSpace(s)
 	for rest != "" {
@@ -27,7 +32,7 @@ func ParseFilter(s string) ([]Filter, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := parseClause(clause, allocationDimension)
+		f, err := parseClause(clause, dim)
 		if err != nil {
 			return nil, err
 		}

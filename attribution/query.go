@@ -33,14 +33,7 @@ func ParseDimension(s string) (Dimension, error) {
 
 // parseDimension reads a dimension, or says why it is none.
 func parseDimension(s string) (Dimension, string) {
-	s = strings.TrimSpace(s)
-	if f, k, ok := strings.Cut(s, ":"); ok {
-		s = f + "[" + k + "]"
-	}
-	field, key := s, ""
-	if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
-		field, key = s[:i], s[i+1:len(s)-1]
-	}
+	field, key := splitDimension(s)
 	if field == "workload" {
 		field = "controller"
 	}
@@ -51,6 +44,20 @@ func parseDimension(s string) (Dimension, string) {
 		return Dimension{}, "label and annotation take a key (label:team), other fields none"
 	}
 	return Dimension{Field: field, Key: key}, ""
+}
+
+// splitDimension splits "label:team" or "label[team]" into its field and
+// key; a dimension without a key is its field.
+func splitDimension(s string) (field, key string) {
+	s = strings.TrimSpace(s)
+	if f, k, ok := strings.Cut(s, ":"); ok {
+		s = f + "[" + k + "]"
+	}
+	field = s
+	if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
+		field, key = s[:i], s[i+1:len(s)-1]
+	}
+	return field, key
 }
 
 func (d Dimension) String() string {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"math"
 	"net/http/httptest"
 	"net/url"
@@ -10,46 +9,26 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/fixture"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/web"
 )
 
 // controllersServer serves one hour of cluster prod's node n1: Deployment
 // api in namespaces shop (CPU $3) and search ($1), StatefulSet db in shop
 // ($2), and $1 idle.
 func controllersServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	if err := db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}); err != nil {
-		t.Fatal(err)
-	}
-	h := tally.HourOf(fixture.Day1)
 	alloc := func(ns, kind, workload, cost string) tally.Allocation {
-		m := tally.MustParseMoney(cost, "USD")
-		a := tally.Allocation{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: "n1", Namespace: ns, Workload: workload, WorkloadKind: kind,
-			Container: "app", CostKind: tally.CostCPU, EffectiveCost: m, BilledCost: m, ListCost: m}
 		if workload == "" {
-			a.Container = tally.IdleName
-		} else {
-			a.Pod, a.PodUID = workload+"-0", ns+"-"+workload
+			return hourAllocation("n1", ns, "", tally.IdleName, cost)
 		}
+		a := hourAllocation("n1", ns, workload, "app", cost)
+		a.WorkloadKind, a.Pod, a.PodUID = kind, workload+"-0", ns+"-"+workload
 		return a
 	}
-	allocs := []tally.Allocation{
+	return allocationsServer(t,
 		alloc("shop", tally.KindDeployment, "api", "3"),
 		alloc("search", tally.KindDeployment, "api", "1"),
 		alloc("shop", tally.KindStatefulSet, "db", "2"),
 		alloc("", "", "", "1"),
-	}
-	if err := db.ReplaceAllocations(ctx, h.Window(), allocs); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Auth: db, Settings: db,
-		Now: func() time.Time { return fixture.Day1.Add(47 * time.Hour) }}))
-	t.Cleanup(srv.Close)
-	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
-	return srv
+	)
 }
 
 // TestOpenCostControllerNames: /allocation/compute names controllers as

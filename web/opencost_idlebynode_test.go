@@ -17,29 +17,39 @@ import (
 // twoNodeServer serves one hour of cluster prod on two nodes: n1 runs
 // shop/api (CPU $3) and idles $1, n2 runs search/web (CPU $1) and idles $3.
 func twoNodeServer(t *testing.T) *httptest.Server {
+	alloc := func(node, ns, workload, container, cost string) tally.Allocation {
+		a := hourAllocation(node, ns, workload, container, cost)
+		if workload != "" {
+			a.WorkloadKind, a.Pod, a.PodUID = "Deployment", workload+"-1", node+"-"+workload
+		}
+		return a
+	}
+	return allocationsServer(t,
+		alloc("n1", "shop", "api", "app", "3"),
+		alloc("n1", "", "", tally.IdleName, "1"),
+		alloc("n2", "search", "web", "app", "1"),
+		alloc("n2", "", "", tally.IdleName, "3"),
+	)
+}
+
+// hourAllocation is a CPU allocation of cluster prod (account 111) in
+// the first hour of fixture.Day1, costing cost USD.
+func hourAllocation(node, ns, workload, container, cost string) tally.Allocation {
+	m := tally.MustParseMoney(cost, "USD")
+	return tally.Allocation{BillingAccountID: "111", Hour: tally.HourOf(fixture.Day1), Cluster: "prod", Node: node, Namespace: ns,
+		Workload: workload, Container: container, CostKind: tally.CostCPU, EffectiveCost: m, BilledCost: m, ListCost: m}
+}
+
+// allocationsServer serves allocs, stored for the first hour of
+// fixture.Day1 of cluster prod, to a viewer's token.
+func allocationsServer(t *testing.T, allocs ...tally.Allocation) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	if err := db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}); err != nil {
 		t.Fatal(err)
 	}
-	h := tally.HourOf(fixture.Day1)
-	alloc := func(node, ns, workload, container, cost string) tally.Allocation {
-		m := tally.MustParseMoney(cost, "USD")
-		a := tally.Allocation{BillingAccountID: "111", Hour: h, Cluster: "prod", Node: node, Namespace: ns, Workload: workload,
-			Container: container, CostKind: tally.CostCPU, EffectiveCost: m, BilledCost: m, ListCost: m}
-		if workload != "" {
-			a.WorkloadKind, a.Pod, a.PodUID = "Deployment", workload+"-1", node+"-"+workload
-		}
-		return a
-	}
-	allocs := []tally.Allocation{
-		alloc("n1", "shop", "api", "app", "3"),
-		alloc("n1", "", "", tally.IdleName, "1"),
-		alloc("n2", "search", "web", "app", "1"),
-		alloc("n2", "", "", tally.IdleName, "3"),
-	}
-	if err := db.ReplaceAllocations(ctx, h.Window(), allocs); err != nil {
+	if err := db.ReplaceAllocations(ctx, tally.HourOf(fixture.Day1).Window(), allocs); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Auth: db, Settings: db,

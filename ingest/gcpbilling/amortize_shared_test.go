@@ -81,11 +81,7 @@ func TestAmortizeSharedResourceCUD(t *testing.T) {
 		{"fee-cpu-12b", "p4", n2Fee, "12", "0.20", "4", nil},
 		{"node-e", "p2", n2Core, "12", "0.30", "6", cud("-0.30")},
 	}
-	var lines []string
-	for _, r := range rows {
-		lines = append(lines, r.json(t))
-	}
-	db, res := ingestLines(t, lines, ingest.Options{})
+	db, res := ingestRows(t, rows)
 	checkLines(t, db, res, []wantLine{
 		{"fee-cpu-10@10/" + n2Fee, "0.6", "0.24"},
 		{"fee-ram-10@10/" + ramFee, "0.16", "0.16"},
@@ -116,17 +112,23 @@ func TestAmortizeGPUCUDByModel(t *testing.T) {
 		{"a2-node", "p1", a100, "10", "2.90", "1", cud("-2.90")},
 		{"g4-node", "p1", t4, "10", "0.35", "1", cud("-0.35")},
 	}
-	var lines []string
-	for _, r := range rows {
-		lines = append(lines, r.json(t))
-	}
-	db, res := ingestLines(t, lines, ingest.Options{})
+	db, res := ingestRows(t, rows)
 	checkLines(t, db, res, []wantLine{
 		{"fee-a100@10/" + a100Fee, "2", "0"},
 		{"fee-t4@10/" + t4Fee, "0.5", "0.25"},
 		{"a2-node@10/" + a100, "0", "2"},
 		{"g4-node@10/" + t4, "0", "0.25"},
 	}, "2.5")
+}
+
+// ingestRows ingests an export of rows.
+func ingestRows(t *testing.T, rows []cudRow) (*postgres.DB, *ingest.Result) {
+	t.Helper()
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		lines[i] = r.json(t)
+	}
+	return ingestLines(t, lines, ingest.Options{})
 }
 
 func dollarBase(amount string) gcpbilling.Credit {
