@@ -222,6 +222,7 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 	if err != nil {
 		return sum, err
 	}
+	sum.Saved = len(stale)
 	return sum, j.Store.SaveStackCosts(ctx, run, stacks.result())
 }
 
@@ -274,6 +275,7 @@ func (s *Summary) merge(o Summary) {
 	s.EstimatedNodeHrs += o.EstimatedNodeHrs
 	s.UnbilledNodeHours += o.UnbilledNodeHours
 	s.UnpricedNodeHours += o.UnpricedNodeHours
+	s.Saved += o.Saved
 	seen := map[string]bool{}
 	for _, w := range s.Warnings {
 		seen[w] = true
