@@ -206,7 +206,9 @@ func (s *Server) estimatedIn(ctx context.Context, f attribution.StackFilter) (bo
 		return false, fmt.Errorf("estimates in the costs of %s/%s: %w", f.Namespace, f.Workload, err)
 	}
 	for _, r := range rows {
-		if !r.Outside && r.Estimated {
+		// The workload's own rows: idle and shared rows of every
+		// cluster come too, for spreading, and are not its CPU cost.
+		if !r.Outside && r.Class == "" && r.Estimated {
 			return true, nil
 		}
 	}

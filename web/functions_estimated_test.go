@@ -16,10 +16,20 @@ import (
 // TestFunctionsSayWhenCostsAreEstimated: a workload's function costs are a
 // share of its CPU cost, so they include estimates when its node-hours were
 // priced from the catalog; the view (and a diff's base) says so, as the
-// allocations do, for the dashboard to mark them.
+// allocations do, for the dashboard to mark them. Another cluster's
+// estimates (its idle node) are not the workload's.
 func TestFunctionsSayWhenCostsAreEstimated(t *testing.T) {
 	db := pgtest.New(t)
 	fixture.OneNode(t, db, 24) // day 1 billed, day 2 estimated
+	// Cluster stage of account 222, which has no bill: its node is
+	// estimated on both days, idle.
+	if err := db.UpsertCluster(context.Background(), tally.Cluster{ID: "stage", Name: "stage", Provider: "aws", Region: "us-east-1", BillingAccountID: "222"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpsertNodes(context.Background(), []tally.Node{{Cluster: "stage", UID: "n3", Name: "n3", InstanceID: "i-3", InstanceType: "m5.large",
+		Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30, ValidFrom: fixture.Day1.Add(-time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
 	end := fixture.Day1.Add(48 * time.Hour)
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return end }}
 	if _, err := job.Attribute(context.Background(), tally.Window{Start: fixture.Day1, End: end}, false); err != nil {
