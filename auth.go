@@ -66,7 +66,7 @@ type DataStatus struct {
 	Pods            int64     `json:"pods"`                        // pods reported by agents
 	AgentTokens     int       `json:"agentTokens"`                 // agent tokens issued
 	LastAttributed  time.Time `json:"lastAttributedHour,omitzero"` // newest attributed hour
-	EstimatedHours  int64     `json:"estimatedHours"`              // attributed hours priced from the catalog
+	EstimatedHours  int64     `json:"estimatedHours"`              // attributed hours with any node-hour priced from the catalog
 	AttributedHours int64     `json:"attributedHours"`
 	FirstAttributed time.Time `json:"firstAttributedHour,omitzero"`
 	// FirstCosted and LastCosted are the oldest and newest attributed
@@ -74,4 +74,10 @@ type DataStatus struct {
 	// those no agent or bill has sent anything for yet, which cost nothing.
 	FirstCosted time.Time `json:"firstCostedHour,omitzero"`
 	LastCosted  time.Time `json:"lastCostedHour,omitzero"`
+	// EstimatedNodeHours counts the node-hours priced from the catalog
+	// (a node with costs in an hour is a node-hour), and
+	// EstimatedHoursNodeHours all node-hours with costs of the
+	// EstimatedHours hours: of one estimated node of 100, 1 of 100.
+	EstimatedNodeHours      int64 `json:"estimatedNodeHours"`
+	EstimatedHoursNodeHours int64 `json:"estimatedHoursNodeHours"`
 }

@@ -46,6 +46,10 @@ type Summary struct {
 	UnbilledNodeHours int      // node-hours in billed time with no bill line: cost 0
 	UnpricedNodeHours int      // node-hours to estimate with no catalog price: cost 0
 	Warnings          []string // one line per distinct problem
+	// Saved counts the hours Job computed and saved (the stale ones, or
+	// every one with force); the engine leaves it 0. Hours counts every
+	// hour of the days Job ran over.
+	Saved int
 }
 
 // Run attributes every hour of in.Window and calls emit with each hour's

@@ -83,6 +83,9 @@ type HourState struct {
 	// EstimatedAccounts are the billing accounts whose node-hours were
 	// estimated: the hour is stale once one of them is billed through it.
 	EstimatedAccounts []string
+	// NodeHours counts the nodes with costs in the hour (billed or
+	// estimated), EstimatedNodeHours those of them estimated.
+	NodeHours, EstimatedNodeHours int
 }
 
 // Job runs the engine over stored data, a day at a time.
@@ -203,13 +206,24 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 			return nil
 		}
 		var est []string
+		nodes := map[nodeKey]bool{} // node → estimated
 		for i := range as {
 			if as[i].Estimated && !slices.Contains(est, as[i].BillingAccountID) {
 				est = append(est, as[i].BillingAccountID)
 			}
+			if as[i].Node != "" {
+				k := nodeKey{as[i].Cluster, as[i].Node}
+				nodes[k] = nodes[k] || as[i].Estimated
+			}
+		}
+		estNodes := 0
+		for _, e := range nodes {
+			if e {
+				estNodes++
+			}
 		}
 		pending = append(pending, HourState{Hour: h, Read: mark, Share: j.Engine.Share(), Estimated: len(est) > 0,
-			Allocations: len(as), EstimatedAccounts: est})
+			Allocations: len(as), EstimatedAccounts: est, NodeHours: len(nodes), EstimatedNodeHours: estNodes})
 		buf = append(buf, as...)
 		if len(buf) >= saveBatchRows {
 			return flush()
@@ -222,6 +236,7 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 	if err != nil {
 		return sum, err
 	}
+	sum.Saved = len(stale)
 	return sum, j.Store.SaveStackCosts(ctx, run, stacks.result())
 }
 
@@ -274,6 +289,7 @@ func (s *Summary) merge(o Summary) {
 	s.EstimatedNodeHrs += o.EstimatedNodeHrs
 	s.UnbilledNodeHours += o.UnbilledNodeHours
 	s.UnpricedNodeHours += o.UnpricedNodeHours
+	s.Saved += o.Saved
 	seen := map[string]bool{}
 	for _, w := range s.Warnings {
 		seen[w] = true

@@ -403,7 +403,7 @@ func replaceStackCosts(ctx context.Context, tx pgx.Tx, from, to time.Time, rows 
 func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) error {
 	n := len(hours)
 	hs, at, snap, share := make([]time.Time, n), make([]time.Time, n), make([]string, n), make([]string, n)
-	est, cnt := make([]bool, n), make([]int32, n)
+	est, cnt, nodes, estNodes := make([]bool, n), make([]int32, n), make([]int32, n), make([]int32, n)
 	accts := make([]string, n) // unnest flattens arrays of arrays: each hour's accounts as a JSON array
 	for i, h := range hours {
 		if h.Read.Token == "" {
@@ -413,7 +413,7 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 		if share[i] == "" {
 			share[i] = string(attribution.ShareMax)
 		}
-		est[i], cnt[i] = h.Estimated, int32(h.Allocations)
+		est[i], cnt[i], nodes[i], estNodes[i] = h.Estimated, int32(h.Allocations), int32(h.NodeHours), int32(h.EstimatedNodeHours)
 		b, err := json.Marshal(h.EstimatedAccounts)
 		if err != nil {
 			return fmt.Errorf("record attributed hours: %w", err)
@@ -421,15 +421,17 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 		accts[i] = string(b)
 	}
 	_, err := tx.Exec(ctx, `
-		INSERT INTO attribution_hours (hour, computed_at, read_snapshot, share, estimated, allocations, estimated_accounts, engine_version)
+		INSERT INTO attribution_hours (hour, computed_at, read_snapshot, share, estimated, allocations, estimated_accounts, engine_version,
+			node_hours, estimated_node_hours)
 		SELECT h, at, snap::pg_snapshot, share, est, cnt,
-			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb)), $8
-		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[], $6::int4[], $7::text[])
-			AS u(h, at, snap, share, est, cnt, accts)
+			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb)), $8, nodes, est_nodes
+		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[], $6::int4[], $7::text[], $9::int4[], $10::int4[])
+			AS u(h, at, snap, share, est, cnt, accts, nodes, est_nodes)
 		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, read_snapshot = excluded.read_snapshot,
 			share = excluded.share, estimated = excluded.estimated, allocations = excluded.allocations,
-			estimated_accounts = excluded.estimated_accounts, engine_version = excluded.engine_version`,
-		hs, at, snap, share, est, cnt, accts, attribution.EngineVersion)
+			estimated_accounts = excluded.estimated_accounts, engine_version = excluded.engine_version,
+			node_hours = excluded.node_hours, estimated_node_hours = excluded.estimated_node_hours`,
+		hs, at, snap, share, est, cnt, accts, attribution.EngineVersion, nodes, estNodes)
 	if err != nil {
 		return fmt.Errorf("record attributed hours: %w", err)
 	}

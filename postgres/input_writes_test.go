@@ -51,9 +51,11 @@ func TestInputWritesArePrunedOnceRead(t *testing.T) {
 	fixture.OneNode(t, db, 48) // nodes and pods from day 1 − 1 h on, still running; samples of days 1 and 2
 	day1 := fixture.Day1
 	w := tally.Window{Start: day1, End: day1.Add(48 * time.Hour)}
-	// The nodes' (with instance ids) from the start of their first day.
+	// The nodes' (with instance ids) from the start of their first day;
+	// the price's (m5.large's first: it prices n1's unbilled hours, all
+	// of them before the bill) from n1's start.
 	expectInputWrites(t, db, "after the fixture's bulk writes",
-		"2026-10-04T00:00 infinity", "2026-10-04T23:00 infinity", "2026-10-05T00:00 2026-10-07T00:00")
+		"2026-10-04T00:00 infinity", "2026-10-04T23:00 infinity", "2026-10-04T23:00 infinity", "2026-10-05T00:00 2026-10-07T00:00")
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
 	if _, err := job.Attribute(ctx, w, false); err != nil {
 		t.Fatal(err)
@@ -93,7 +95,7 @@ func TestInputWritesYoungerThanThePruneAgeStay(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectInputWrites(t, db, "after attributing, written just now",
-		"2026-10-04T00:00 infinity", "2026-10-04T23:00 infinity", "2026-10-05T00:00 2026-10-07T00:00")
+		"2026-10-04T00:00 infinity", "2026-10-04T23:00 infinity", "2026-10-04T23:00 infinity", "2026-10-05T00:00 2026-10-07T00:00")
 	db.Exec(t, `UPDATE input_writes SET written_at = written_at - interval '61 minutes' WHERE span_end <> 'infinity'`)
 	h := tally.HourOf(day1.Add(30 * time.Hour))
 	if err := db.UpsertUsage(ctx, usageOf(h)); err != nil {
@@ -103,7 +105,7 @@ func TestInputWritesYoungerThanThePruneAgeStay(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectInputWrites(t, db, "after attributing h, the samples' row an hour old",
-		"2026-10-04T00:00 infinity", "2026-10-04T23:00 infinity", "2026-10-06T06:00 2026-10-06T07:00")
+		"2026-10-04T00:00 infinity", "2026-10-04T23:00 infinity", "2026-10-04T23:00 infinity", "2026-10-06T06:00 2026-10-06T07:00")
 	expectStale(t, db, w, "after attributing")
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,36 +16,93 @@ import (
 // stays the day it took effect. A price with the same key and effective
 // date is replaced (a second sync the same day wins, even when it goes
 // back to the earlier price).
+//
+// It answers whether it stored the price, and whether that repriced the
+// hours it is in effect for: its amount or currency differs from the price
+// those hours took before (the row it replaced; else the key's latest
+// earlier price; else, for hours before the key's first price, that first
+// price), or they had none. A price stored again only because its source
+// or shape changed reprices nothing.
 const upsertPriceSQL = `
-	INSERT INTO prices (provider, region, instance_type, purchase_option, operating_system, currency, hourly_price,
-		vcpus, memory_bytes, gpus, effective_from, source)
-	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::numeric, $9::bigint, $10::integer,
-		$11::timestamptz, $12::text
-	WHERE EXISTS (
-		SELECT 1 FROM prices WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4
-			AND operating_system = $5 AND effective_from = $11)
-	OR NOT EXISTS (
-		SELECT 1 FROM (
-			SELECT currency, hourly_price, vcpus, memory_bytes, gpus, source FROM prices
-			WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5
-				AND effective_from < $11
-			ORDER BY effective_from DESC LIMIT 1
-		) latest
-		WHERE latest.currency = $6 AND latest.hourly_price = $7::numeric AND latest.vcpus = $8::numeric
-			AND latest.memory_bytes = $9 AND latest.gpus = $10 AND latest.source = $12)
-	ON CONFLICT (provider, region, instance_type, purchase_option, operating_system, effective_from) DO UPDATE SET
-		currency = excluded.currency, hourly_price = excluded.hourly_price, vcpus = excluded.vcpus,
-		memory_bytes = excluded.memory_bytes, gpus = excluded.gpus, source = excluded.source`
+	WITH before AS (
+		SELECT currency, hourly_price FROM prices
+		WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5
+		ORDER BY effective_from = $11 DESC, effective_from < $11 DESC, abs(extract(epoch FROM effective_from - $11::timestamptz))
+		LIMIT 1
+	), up AS (
+		INSERT INTO prices (provider, region, instance_type, purchase_option, operating_system, currency, hourly_price,
+			vcpus, memory_bytes, gpus, effective_from, source)
+		SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::numeric, $9::bigint, $10::integer,
+			$11::timestamptz, $12::text
+		WHERE EXISTS (
+			SELECT 1 FROM prices WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4
+				AND operating_system = $5 AND effective_from = $11)
+		OR NOT EXISTS (
+			SELECT 1 FROM (
+				SELECT currency, hourly_price, vcpus, memory_bytes, gpus, source FROM prices
+				WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5
+					AND effective_from < $11
+				ORDER BY effective_from DESC LIMIT 1
+			) latest
+			WHERE latest.currency = $6 AND latest.hourly_price = $7::numeric AND latest.vcpus = $8::numeric
+				AND latest.memory_bytes = $9 AND latest.gpus = $10 AND latest.source = $12)
+		ON CONFLICT (provider, region, instance_type, purchase_option, operating_system, effective_from) DO UPDATE SET
+			currency = excluded.currency, hourly_price = excluded.hourly_price, vcpus = excluded.vcpus,
+			memory_bytes = excluded.memory_bytes, gpus = excluded.gpus, source = excluded.source
+		WHERE (prices.currency, prices.hourly_price, prices.vcpus, prices.memory_bytes, prices.gpus, prices.source)
+			IS DISTINCT FROM (excluded.currency, excluded.hourly_price, excluded.vcpus, excluded.memory_bytes, excluded.gpus, excluded.source)
+		RETURNING 1
+	)
+	SELECT EXISTS (SELECT 1 FROM up),
+		EXISTS (SELECT 1 FROM up) AND NOT EXISTS (SELECT 1 FROM before WHERE currency = $6 AND hourly_price = $7::numeric)`
 
 // priceBatch is how many prices UpsertPrices sends in one round trip.
 const priceBatch = 2000
 
-// UpsertPrices stores prices in one transaction: all of them or, when one
+// UpsertPrices stores prices as SyncPrices does, without its account of
+// what changed.
+func (db *DB) UpsertPrices(ctx context.Context, prices []tally.InstancePrice) error {
+	_, err := db.SyncPrices(ctx, prices)
+	return err
+}
+
+// PriceSync is what SyncPrices changed.
+type PriceSync struct {
+	// Stored counts the prices stored: new, or changed since the key's
+	// latest earlier price. The others were in the catalog already.
+	Stored int
+	// Repriced counts the stored prices whose amount or currency differs
+	// from the price the hours they are in effect for took before, or
+	// that price hours which had none.
+	Repriced int
+	// Reestimate are the spans of attributed hours (whole hours, sorted,
+	// disjoint) whose unbilled node-hours the repriced prices price: their
+	// estimates are stale (StaleHours), and attributing these spans again
+	// re-estimates them at the new prices. Billed hours are never in them.
+	Reestimate []tally.Window
+}
+
+// SyncPrices stores prices in one transaction: all of them or, when one
 // fails, none (a sync that fails part-way leaves the catalog as it was).
 // Prices that did not change since the key's latest earlier price are not
 // stored again (upsertPriceSQL).
-func (db *DB) UpsertPrices(ctx context.Context, prices []tally.InstancePrice) error {
+//
+// A price that reprices hours (a new or corrected amount, or a first price
+// for an instance type that had none) makes the estimates of those hours
+// stale, in the same transaction: the hours in which it is in effect (from
+// its effective date, or from the start for its key's first price, to the
+// key's next price) and a node of its region and instance type was alive
+// after its billing account's bill ends (billedThroughSQL). Each hour is
+// estimated at the price in effect in it, so a price taking effect today
+// leaves yesterday's estimates as they are. The spans are recorded as
+// input writes (StaleHours; serve's attribution recomputes them within the
+// hour) and returned, clipped to the attributed hours, for the caller to
+// re-estimate them now.
+func (db *DB) SyncPrices(ctx context.Context, prices []tally.InstancePrice) (PriceSync, error) {
+	var out PriceSync
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var prov, reg, itype, option, osys []string
+		var from []time.Time
 		for i := 0; i < len(prices); i += priceBatch {
 			b := &pgx.Batch{}
 			for _, p := range prices[i:min(i+priceBatch, len(prices))] {
@@ -54,19 +112,94 @@ func (db *DB) UpsertPrices(ctx context.Context, prices []tally.InstancePrice) er
 				}
 				b.Queue(upsertPriceSQL,
 					p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
-					money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source)
+					money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source).QueryRow(func(r pgx.Row) error {
+					var stored, repriced bool
+					if err := r.Scan(&stored, &repriced); err != nil {
+						return err
+					}
+					if stored {
+						out.Stored++
+					}
+					if repriced {
+						out.Repriced++
+						prov, reg, itype, option, osys = append(prov, p.Provider), append(reg, p.Region), append(itype, p.InstanceType), append(option, p.PurchaseOption), append(osys, os)
+						from = append(from, p.EffectiveFrom)
+					}
+					return nil
+				})
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return err
 			}
 		}
+		if len(from) == 0 {
+			return nil
+		}
+		rows, err := tx.Query(ctx, repricedHoursSQL, prov, reg, itype, option, osys, from)
+		if err != nil {
+			return fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
+		}
+		out.Reestimate, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Window, error) {
+			var w tally.Window
+			err := r.Scan(&w.Start, &w.End)
+			w.Start, w.End = w.Start.UTC(), w.End.UTC()
+			return w, err
+		})
+		if err != nil {
+			return fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("upsert %d prices: %w", len(prices), err)
+		return PriceSync{}, fmt.Errorf("upsert %d prices: %w", len(prices), err)
 	}
-	return nil
+	return out, nil
 }
+
+// repricedHoursSQL records as input writes the spans of hours whose
+// estimates the repriced prices ($1–$6: provider, region, instance type,
+// purchase option, operating system, effective date) change, and returns them
+// clipped to the attributed hours. A price is in effect from its effective
+// date (from the start, for its key's first) to its key's next; the hours
+// it changes are those in which a node of its region and instance type
+// (any purchase option and operating system: a node without a price of its
+// own is estimated at the on-demand or Linux one) was alive, in a cluster
+// with a billing account, after that account's bill ends (unbilled: the
+// engine estimates only those). The spans are widened to whole hours and
+// merged.
+const repricedHoursSQL = `
+	WITH repriced AS (
+		SELECT r.region, r.instance_type,
+			CASE WHEN EXISTS (
+				SELECT 1 FROM prices p WHERE p.provider = r.provider AND p.region = r.region AND p.instance_type = r.instance_type
+					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.effective_from < r.f)
+			THEN r.f ELSE '-infinity' END AS lo,
+			coalesce((
+				SELECT min(p.effective_from) FROM prices p WHERE p.provider = r.provider AND p.region = r.region AND p.instance_type = r.instance_type
+					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.effective_from > r.f),
+				'infinity') AS hi
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS r(provider, region, instance_type, option, os, f)
+	), through AS (` + billedThroughSQL + `),
+	spans AS (
+		SELECT tstzrange(date_trunc('hour', greatest(r.lo, n.valid_from, t.through), 'UTC'),
+			date_trunc('hour', least(r.hi, coalesce(n.valid_to, 'infinity')) - interval '1 microsecond', 'UTC') + interval '1 hour') AS s
+		FROM repriced r
+		JOIN nodes n ON n.region = r.region AND n.instance_type = r.instance_type
+		JOIN clusters c ON c.cluster_id = n.cluster_id AND c.billing_account_id <> ''
+		LEFT JOIN through t ON t.billing_account_id = c.billing_account_id
+		WHERE greatest(r.lo, n.valid_from, t.through) < least(r.hi, coalesce(n.valid_to, 'infinity'))
+	), merged AS (
+		SELECT lower(s) AS span_start, upper(s) AS span_end FROM unnest((SELECT range_agg(s) FROM spans)) AS s
+	), recorded AS (
+		INSERT INTO input_writes (xid, span_start, span_end)
+		SELECT pg_current_xact_id(), span_start, span_end FROM merged
+	), attributed AS (
+		SELECT min(hour) AS first, max(hour) + interval '1 hour' AS last FROM attribution_hours
+	)
+	SELECT greatest(m.span_start, a.first), least(m.span_end, a.last)
+	FROM merged m, attributed a
+	WHERE a.first IS NOT NULL AND greatest(m.span_start, a.first) < least(m.span_end, a.last)
+	ORDER BY 1`
 
 // PriceFilter selects prices; empty fields match everything.
 type PriceFilter struct {

@@ -9,8 +9,9 @@ import (
 )
 
 // DataStatus counts what has arrived: billing periods, clusters, pods,
-// agent tokens, attributed hours and those of them with costs. Every count
-// reads a small table or an index.
+// agent tokens, attributed hours and those of them with costs, and the
+// estimated node-hours of the hours with estimates. Every count reads a
+// small table or an index.
 func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 	var s tally.DataStatus
 	var lastIngest, first, last, firstCosted, lastCosted *time.Time
@@ -24,9 +25,12 @@ func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 			(SELECT max(hour) FROM attribution_hours),
 			(SELECT count(*) FROM attribution_hours),
 			(SELECT count(*) FROM attribution_hours WHERE estimated),
+			(SELECT coalesce(sum(estimated_node_hours), 0) FROM attribution_hours WHERE estimated),
+			(SELECT coalesce(sum(node_hours), 0) FROM attribution_hours WHERE estimated),
 			(SELECT min(hour) FROM attribution_hours WHERE allocations > 0),
 			(SELECT max(hour) FROM attribution_hours WHERE allocations > 0)`).
 		Scan(&s.BillingPeriods, &lastIngest, &s.Clusters, &s.Pods, &s.AgentTokens, &first, &last, &s.AttributedHours, &s.EstimatedHours,
+			&s.EstimatedNodeHours, &s.EstimatedHoursNodeHours,
 			&firstCosted, &lastCosted)
 	if err != nil {
 		return s, fmt.Errorf("read data status: %w", err)

@@ -28,6 +28,9 @@ type functionsView struct {
 	Functions []attribution.FunctionCost `json:"functions"`
 	Flame     *attribution.FlameNode     `json:"flame"`
 	Images    []attribution.ImageSpan    `json:"images"`
+	// Estimated says the costs include node-hours priced from the catalog
+	// (the bill does not cover them yet): estimatedIn.
+	Estimated bool `json:"estimated"`
 	// Base is set for a diff: the window or image compared against.
 	Base *functionsBase `json:"base,omitempty"`
 }
@@ -37,6 +40,7 @@ type functionsBase struct {
 	Image     string                     `json:"image,omitempty"`
 	Total     tally.Money                `json:"total"`
 	Functions []attribution.FunctionCost `json:"functions"`
+	Estimated bool                       `json:"estimated"` // as functionsView's
 	// HeadFunctions is the base's cost of each of the head's top functions,
 	// in their order: a function can be in the head's top list and not in
 	// the base's yet cost something in the base, so Functions alone cannot
@@ -124,6 +128,9 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if view.Functions, view.Total, err = topFunctions(stacks, span.Duration(), top); err != nil {
 		return nil, err
 	}
+	if view.Estimated, err = s.estimatedIn(ctx, f); err != nil {
+		return nil, err
+	}
 	if view.Images, err = s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, f.Window.Start.AddDate(0, 0, -90), f.Window.End); err != nil {
 		return nil, err
 	}
@@ -158,6 +165,9 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 		return nil, err
 	}
 	view.Base = &functionsBase{Window: baseSpan, Image: base.Image}
+	if view.Base.Estimated, err = s.estimatedIn(ctx, base); err != nil {
+		return nil, err
+	}
 	all, err := attribution.Functions(baseStacks, baseSpan.Duration())
 	if err != nil {
 		return nil, err
@@ -172,6 +182,37 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	}
 	view.Flame, err = attribution.FlameDiff(scaled, stacks)
 	return view, err
+}
+
+// estimatedIn reports whether the costs of f's workload (its cluster and
+// container, when f names them) over the days of f's window, which its
+// stack costs are read over, include node-hours estimated from the catalog:
+// its functions' costs, a share of its CPU cost, do then too.
+func (s *Server) estimatedIn(ctx context.Context, f attribution.StackFilter) (bool, error) {
+	if s.allocs == nil {
+		return false, nil
+	}
+	q := attribution.Query{Window: f.Window, Idle: attribution.IdleHide, Shared: attribution.SharedSeparate, Basis: tally.BasisAmortized,
+		Filters: []attribution.Filter{{Dim: attribution.Dimension{Field: "controller"}, Values: []string{f.Namespace + "/" + f.Workload}}}}
+	if f.Cluster != "" {
+		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "cluster"}, Values: []string{string(f.Cluster)}})
+	}
+	if f.Container != "" {
+		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "container"},
+			Values: []string{f.Namespace + "/" + f.Workload + "/" + f.Container}})
+	}
+	rows, err := s.allocs.AllocationRows(ctx, q)
+	if err != nil {
+		return false, fmt.Errorf("estimates in the costs of %s/%s: %w", f.Namespace, f.Workload, err)
+	}
+	for _, r := range rows {
+		// The workload's own rows: idle and shared rows of every
+		// cluster come too, for spreading, and are not its CPU cost.
+		if !r.Outside && r.Class == "" && r.Estimated {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // scaleStacks returns the stacks' costs over base, at their rate over

@@ -24,13 +24,20 @@ func runTally(args ...string) (code int, stdout, stderr string) {
 // hours: its URL, and a connection closed when t ends.
 func oneNodeDatabase(t *testing.T) (string, *postgres.DB) {
 	t.Helper()
+	return oneNodeDatabaseBilled(t, 48)
+}
+
+// oneNodeDatabaseBilled is oneNodeDatabase with the bill of the first
+// billedHours hours only.
+func oneNodeDatabaseBilled(t *testing.T, billedHours int) (string, *postgres.DB) {
+	t.Helper()
 	url := pgtest.NewURL(t, true)
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	fixture.OneNode(t, db, 48)
+	fixture.OneNode(t, db, billedHours)
 	return url, db
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest/pricing"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // pricingCmd is `tally pricing sync aws|gcp`.
@@ -110,7 +111,8 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		return err
 	}
 	defer closeDB()
-	if err := db.UpsertPrices(ctx, prices); err != nil {
+	synced, err := db.SyncPrices(ctx, prices)
+	if err != nil {
 		return err
 	}
 	types, regions := map[string]bool{}, map[string]bool{}
@@ -128,7 +130,50 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 	for _, src := range sortedKeys(sources) {
 		fmt.Fprintf(a.stdout, "  source %-43s %d\n", src, sources[src])
 	}
-	return nil
+	n, err := a.reestimate(ctx, db, synced.Reestimate)
+	fmt.Fprintf(a.stdout, "%s: stored %d new or changed prices, %d of them changing estimates; re-estimated %d unbilled hours%s\n",
+		provider, synced.Stored, synced.Repriced, n, spansNote(synced.Reestimate))
+	return err
+}
+
+// reestimate attributes again the hours of spans (whole hours) whose
+// estimates a pricing sync made stale, with the stored share basis, as
+// tally attribute does (each hour atomically; billed hours are not in
+// spans), and returns how many hours it saved.
+func (a *app) reestimate(ctx context.Context, db *postgres.DB, spans []tally.Window) (int, error) {
+	if len(spans) == 0 {
+		return 0, nil
+	}
+	share, err := db.ShareBasis(ctx)
+	if err != nil {
+		return 0, err
+	}
+	job := a.attributionJob(db, share)
+	saved := 0
+	for _, w := range spans {
+		sum, err := job.Attribute(ctx, w, false)
+		saved += sum.Saved
+		for _, msg := range sum.Warnings {
+			a.log.Warn(msg)
+		}
+		if err != nil {
+			return saved, fmt.Errorf("re-estimate the hours of %v at the new prices: %w", w, err)
+		}
+	}
+	return saved, nil
+}
+
+// spansNote names the time spans re-estimated, for pricing sync's summary.
+func spansNote(spans []tally.Window) string {
+	if len(spans) == 0 {
+		return ""
+	}
+	const layout = "2006-01-02 15:04"
+	what := spans[0].Start.Format(layout) + " to " + spans[len(spans)-1].End.Format(layout) + " UTC"
+	if len(spans) > 1 {
+		what = fmt.Sprintf("in %d spans from %s", len(spans), what)
+	}
+	return " (" + what + ", each at the price in effect in it; billed hours unchanged)"
 }
 
 // selection names the regions and instance types a sync asked for.

@@ -9,15 +9,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"cloud.google.com/go/billing/apiv1/billingpb"
 	"google.golang.org/genproto/googleapis/type/money"
 	"google.golang.org/grpc"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 )
@@ -234,5 +237,46 @@ func TestPricingSyncAWSReportsProgress(t *testing.T) {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("stderr lacks %s:\n%s", want, errb.String())
 		}
+	}
+}
+
+// TestPricingSyncReestimates: a sync that prices an instance type that had
+// no price re-estimates the unbilled hours of its nodes, which cost 0, at
+// once and says how many; the billed day is not touched, and a price
+// stored again at the same amount re-estimates nothing.
+func TestPricingSyncReestimates(t *testing.T) {
+	url, db := oneNodeDatabaseBilled(t, 24) // n1 (m5.large, $0.096) billed on day 1, estimated on day 2
+	if err := db.UpsertNodes(context.Background(), []tally.Node{{Cluster: "prod", UID: "n2", Name: "n2", InstanceID: "i-2", InstanceType: "c6i.large",
+		Region: "us-east-1", CPUCores: 2, MemoryBytes: 4 << 30, AllocatableCPU: 2, AllocatableMemory: 4 << 30, ValidFrom: fixture.Day1.Add(-time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	tally := mustTally(t, "--database-url", url, "--log-level", "error")
+	tally("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+	cost := func(w string) string {
+		t.Helper()
+		return tally("costs", "--window", w, "--aggregate", "cluster", "--idle", "share", "--format", "csv")
+	}
+	// Day 2 of the cluster: n1 at 24 × $0.096, unpriced n2 at 0.
+	total := regexp.MustCompile(`(?m)^prod,(?:[^,]*,){14}([0-9.]+),(?:[^,]*,){8}(true|false)$`)
+	day1 := cost("2026-10-05T00:00:00Z,2026-10-06T00:00:00Z")
+	if m := total.FindStringSubmatch(cost("2026-10-06T00:00:00Z,2026-10-07T00:00:00Z")); m == nil || m[1] != "2.304" || m[2] != "true" {
+		t.Fatalf("day 2 before the sync: %q, want 2.304 estimated", m)
+	}
+	srv := priceListServer(t, []string{onDemandProduct("c6i.large", "0.2"), onDemandProduct("m5.large", "0.096")})
+	out := tally("pricing", "sync", "aws", "--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot")
+	if want := "aws: stored 2 new or changed prices, 1 of them changing estimates; re-estimated 24 unbilled hours (2026-10-06 00:00 to 2026-10-07 00:00 UTC, " +
+		"each at the price in effect in it; billed hours unchanged)"; !strings.Contains(out, want) {
+		t.Errorf("sync summary lacks %q:\n%s", want, out)
+	}
+	// n2 at 24 × $0.2 more.
+	if m := total.FindStringSubmatch(cost("2026-10-06T00:00:00Z,2026-10-07T00:00:00Z")); m == nil || m[1] != "7.104" || m[2] != "true" {
+		t.Errorf("day 2 after the sync: %q, want 7.104 estimated", m)
+	}
+	if got := cost("2026-10-05T00:00:00Z,2026-10-06T00:00:00Z"); got != day1 {
+		t.Errorf("the billed day changed:\n%s\nwas\n%s", got, day1)
+	}
+	out = tally("pricing", "sync", "aws", "--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot")
+	if want := "aws: stored 0 new or changed prices, 0 of them changing estimates; re-estimated 0 unbilled hours\n"; !strings.Contains(out, want) {
+		t.Errorf("second sync's summary lacks %q:\n%s", want, out)
 	}
 }

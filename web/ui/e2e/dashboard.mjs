@@ -277,11 +277,14 @@ await step('allocations: a step cut short by the window says so', async () => {
   noErrors('allocations in weeks')
 })
 
-await step('estimates: totals priced from the catalog are marked, and the notice counts their hours', async () => {
+await step('estimates: totals priced from the catalog are marked on every page, and the notice counts their node-hours', async () => {
   // The fixture's bill covers every hour: nothing is marked.
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
   await page.locator('button[data-drill="shop"]').waitFor()
   check((await page.locator('[data-estimated], [data-hint=estimated], [data-notice=estimated]').count()) === 0, 'a billed view marks no estimate')
+  await page.goto(base + '/')
+  await page.locator('#movers table').waitFor()
+  check((await page.locator('[data-estimated], [data-hint=estimated], [data-notice=estimated]').count()) === 0, 'a billed overview marks no estimate')
   const { p, errs, ctx } = await signedIn(estimatesBase, '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
   const row = p.locator('table.grid tbody tr', { has: p.locator('button[data-drill="shop"]') })
   await row.waitFor()
@@ -293,13 +296,48 @@ await step('estimates: totals priced from the catalog are marked, and the notice
   check(/^\* includes estimates: node-hours the bill does not cover yet, priced from the catalog \(tally pricing sync\); replaced when the bill lands/.test(await foot.innerText()),
     'the footnote says what the asterisk means, as tally costs does: ' + (await foot.innerText()))
   const notice = p.locator('[data-notice=estimated]')
-  check(/Costs of 24 hours include estimates/.test(await notice.innerText()), 'the notice counts the estimated hours: ' + (await notice.innerText()))
+  check(/^24 node-hours are estimated, 100% of the 24 node-hours of the 24 hours that include estimates: node-hours the bill does not cover yet, priced from the catalog.*Totals that include them are marked \*\./s.test(await notice.innerText()),
+    'the notice counts the estimated node-hours of the node-hours: ' + (await notice.innerText()))
+  check((await p.locator('section.card h2 [data-estimated]').count()) === 1, "the chart card's total is marked")
   await shot(p, 'allocations-estimated')
   // The billed day alone: nothing to mark, the notice stays (it is about the data).
   await p.goto(estimatesBase + '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-06T00:00:00Z'))
   await row.waitFor()
   await p.locator('[data-notice=estimated]').waitFor()
   check((await p.locator('[data-estimated], [data-hint=estimated]').count()) === 0, 'the billed day alone is not marked')
+
+  // The overview's 30 days end with the estimated day: the spend, the
+  // chart's card, its estimated day's numbers, and the movers' last 7
+  // days are marked, with the footnote.
+  await p.goto(estimatesBase + '/')
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  await p.locator('#movers table').waitFor()
+  const stat = p.locator('.stat', { hasText: 'Spend, last 30 days' })
+  check((await stat.locator('[data-estimated]').count()) === 1, 'the 30 days\' spend is marked')
+  check((await p.locator('section.card h2 [data-estimated]').count()) === 1, 'the daily spend chart is marked')
+  const rows = await p.locator('[data-chart-table] tbody tr').allInnerTexts()
+  const est = rows.find((r) => r.startsWith('2026-10-06'))
+  const billedDay = rows.find((r) => r.startsWith('2026-10-05'))
+  check(est && (est.match(/\*/g) || []).length === 2, 'the estimated day\'s amortized and billed spend are marked: ' + est)
+  check(billedDay && !billedDay.includes('*'), 'the billed day is not: ' + billedDay)
+  const mover = p.locator('#movers tbody tr', { hasText: 'shop' })
+  check((await mover.locator('[data-estimated]').count()) === 1, 'the last 7 days of shop, which include the estimated day, are marked')
+  const ofOverview = p.locator('[data-hint=estimated]')
+  check((await ofOverview.count()) === 1 && /^\* includes estimates: node-hours the bill does not cover yet, priced from the catalog/.test(await ofOverview.innerText()),
+    'one footnote says what the asterisk means')
+  await shot(p, 'overview-estimated')
+
+  // Functions: the workload's CPU cost, and so its functions', includes the
+  // estimated day; the billed day alone does not.
+  await p.goto(estimatesBase + '/functions?workload=shop%2Fapi&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-07T00:00:00Z'))
+  await p.locator('table[aria-label="Top functions"] tbody tr').first().waitFor()
+  check((await p.locator('section.card h2 [data-estimated]').count()) === 1, 'the flame graph\'s total is marked')
+  check((await p.locator('table[aria-label="Top functions"] tbody tr').first().locator('[data-estimated]').count()) === 1, 'function totals are marked')
+  check((await p.locator('[data-hint=estimated]').count()) === 1, 'with the footnote')
+  await shot(p, 'functions-estimated')
+  await p.goto(estimatesBase + '/functions?workload=shop%2Fapi&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-06T00:00:00Z'))
+  await p.locator('table[aria-label="Top functions"] tbody tr').first().waitFor()
+  check((await p.locator('[data-estimated], [data-hint=estimated]').count()) === 0, 'the billed day\'s functions are not marked')
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx.close()
 })

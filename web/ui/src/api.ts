@@ -172,8 +172,17 @@ export interface Functions {
   functions: FunctionCost[]
   flame: FlameNode
   images: ImageSpan[] | null
+  /** The costs include node-hours priced from the catalog (the bill does not cover them yet). */
+  estimated?: boolean
   /** A diff's base; headFunctions is its cost of each of functions, in order (newer servers). */
-  base?: { window: { start: string; end: string }; image?: string; total: Money; functions: FunctionCost[]; headFunctions?: FunctionCost[] }
+  base?: {
+    window: { start: string; end: string }
+    image?: string
+    total: Money
+    functions: FunctionCost[]
+    headFunctions?: FunctionCost[]
+    estimated?: boolean
+  }
 }
 
 export interface Recommendation {
@@ -199,6 +208,9 @@ export interface DataStatus {
   attributedHours: number
   /** Attributed hours with node-hours priced from the catalog until the bill covers them. */
   estimatedHours: number
+  /** Node-hours priced from the catalog, and all node-hours with costs of the estimatedHours (older servers: absent). */
+  estimatedNodeHours?: number
+  estimatedHoursNodeHours?: number
   /**
    * The oldest and newest attributed hours with costs: hours are attributed
    * as they pass, also those no agent or bill has sent anything for, which

@@ -101,7 +101,8 @@ export function StaleLink({ target }: { target: string }) {
 
 /**
  * Tells a new installation what is missing (a bill, an agent, attribution),
- * and any installation how many attributed hours include estimates.
+ * and any installation how many node-hours are estimated, of the node-hours
+ * of the hours that include estimates (one estimated node of 100 is 1%).
  */
 export function DataNotices({ status }: { status?: DataStatus }) {
   if (!status) return null
@@ -131,17 +132,34 @@ export function DataNotices({ status }: { status?: DataStatus }) {
     )
   }
   if (status.estimatedHours > 0) {
-    const n = status.estimatedHours
+    const h = status.estimatedHours
+    const est = status.estimatedNodeHours ?? 0
+    const of = status.estimatedHoursNodeHours ?? 0
+    const hours = `${h.toLocaleString('en-US')} ${h === 1 ? 'hour' : 'hours'}`
     notes.push(
       <div class="notice" data-notice="estimated" key="estimated">
         <b>
-          Costs of {n.toLocaleString('en-US')} {n === 1 ? 'hour include' : 'hours include'} estimates:
+          {of > 0
+            ? `${nodeHours(est)} ${est === 1 ? 'is' : 'are'} estimated, ${shareOf(est, of)} of the ${nodeHours(of)} of the ${hours} that include estimates:`
+            : `Costs of ${hours} include estimates:`}
         </b>{' '}
-        {estimateNote}. Allocations marks the totals that include them with {estimateMark}.
+        {estimateNote}. Totals that include them are marked {estimateMark}.
       </div>,
     )
   }
   return notes.length ? <div class="notices">{notes}</div> : null
+}
+
+function nodeHours(n: number): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? 'node-hour' : 'node-hours'}`
+}
+
+/** n of total as a percentage, never rounded to 0% or 100% when it is neither. */
+function shareOf(n: number, total: number): string {
+  const p = (100 * n) / total
+  if (n > 0 && p < 1) return 'under 1%'
+  if (n < total && p > 99) return 'over 99%'
+  return `${Math.round(p)}%`
 }
 
 /**
@@ -159,6 +177,16 @@ export function EstimateMark({ estimated }: { estimated: boolean }) {
     <abbr class="estimate" data-estimated title={'includes estimates: ' + estimateNote}>
       {estimateMark}
     </abbr>
+  )
+}
+
+/** The footnote of the marks of costs that include estimates, when shown is set. */
+export function EstimateFootnote({ shown }: { shown: boolean }) {
+  if (!shown) return null
+  return (
+    <p class="hint" data-hint="estimated">
+      {estimateMark} includes estimates: {estimateNote}.
+    </p>
   )
 }
 
@@ -244,10 +272,14 @@ export function SortTable<T>({
   )
 }
 
-export function Card({ title, children, id }: { title: string; children: ComponentChildren; id?: string }) {
+/** A titled card; estimated marks its title's cost as including estimates. */
+export function Card({ title, children, id, estimated }: { title: string; children: ComponentChildren; id?: string; estimated?: boolean }) {
   return (
     <section class="card" id={id} aria-label={title}>
-      <h2>{title}</h2>
+      <h2>
+        {title}
+        <EstimateMark estimated={!!estimated} />
+      </h2>
       {children}
     </section>
   )

@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, EstimateMark, Loading, SortTable, WindowOptions, estimateMark, estimateNote, type Column, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -395,7 +395,10 @@ export function AllocationsPage(_: { me: Me }) {
       )}
       {data.data && data.data.groups.length > 0 && (
         <>
-          <Card title={`Cost over time (UTC) by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}>
+          <Card
+            title={`Cost over time (UTC) by ${(dimLabels[s.aggregate] ?? s.aggregate).toLowerCase()} — total ${money(total, cur)}`}
+            estimated={data.data.groups.some((g) => g.total.estimated)}
+          >
             {chart && (
               <Chart
                 option={chart}
@@ -425,11 +428,7 @@ export function AllocationsPage(_: { me: Me }) {
               onSort={(sort, dir) => set({ sort, dir }, true)}
               rowKey={(g) => g.name}
             />
-            {data.data.groups.some((g) => g.total.estimated) && (
-              <p class="hint" data-hint="estimated">
-                {estimateMark} includes estimates: {estimateNote}.
-              </p>
-            )}
+            <EstimateFootnote shown={data.data.groups.some((g) => g.total.estimated)} />
           </Card>
         </>
       )}

@@ -3,7 +3,7 @@ import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
 import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { Allocations, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
-import { Card, Empty, ErrorState, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
+import { Card, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
 
@@ -110,7 +110,18 @@ export function FunctionsPage(_: { me: Me }) {
   const columns: Column<FunctionCost>[] = [
     { key: 'name', label: 'Function', value: (r) => r.name, render: (r) => <code class={r.name === s.fn ? 'selected' : ''}>{r.name}</code> },
     { key: 'self', label: 'Self', numeric: true, value: (r) => num(r.self.amount), render: (r) => money(r.self.amount, cur) },
-    { key: 'total', label: 'Total', numeric: true, value: (r) => num(r.total.amount), render: (r) => money(r.total.amount, cur) },
+    {
+      key: 'total',
+      label: 'Total',
+      numeric: true,
+      value: (r) => num(r.total.amount),
+      render: (r) => (
+        <>
+          {money(r.total.amount, cur)}
+          <EstimateMark estimated={!!f?.estimated} />
+        </>
+      ),
+    },
     {
       key: 'selfAnnual',
       label: 'Self / year',
@@ -247,6 +258,7 @@ export function FunctionsPage(_: { me: Me }) {
                 ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)}) — red costs more, blue less`
                 : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${lastDay(f.window.end)} — width is dollars`
             }
+            estimated={!!f.estimated || !!f.base?.estimated}
           >
             <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />
             {s.fn && (
@@ -270,6 +282,7 @@ export function FunctionsPage(_: { me: Me }) {
               onRow={(r) => set({ fn: r.name }, true)}
               rowKey={(r) => r.name}
             />
+            <EstimateFootnote shown={!!f.estimated || !!f.base?.estimated} />
           </Card>
         </>
       )}

@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Forecast, Me } from '../api'
 import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, Loading, Stat, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, Stat, estimateMark, useApi } from '../components'
 import { day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
 
@@ -16,6 +16,15 @@ function dailyTotals(a?: Allocations): number[] {
   return out
 }
 
+/** Per step, whether a group's cost in it includes estimates. */
+function estimatedSteps(a?: Allocations): boolean[] {
+  if (!a) return []
+  const n = Math.max(0, ...a.groups.map((g) => g.steps?.length ?? 0))
+  const out = new Array(n).fill(false)
+  for (const g of a.groups) g.steps?.forEach((s, i) => (out[i] ||= !!s.estimated))
+  return out
+}
+
 function sum(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0)
 }
@@ -25,6 +34,8 @@ export interface Mover {
   last: number
   prior: number
   delta: number
+  /** The last 7 steps include estimates. */
+  estimated: boolean
 }
 
 /** Week-over-week change per group: the last 7 steps against the 7 before. */
@@ -35,7 +46,8 @@ export function movers(a: Allocations): Mover[] {
     if (s.length < 14) continue
     const last = sum(s.slice(-7))
     const prior = sum(s.slice(-14, -7))
-    out.push({ name: g.name, last, prior, delta: last - prior })
+    const estimated = (g.steps ?? []).slice(-7).some((x) => x.estimated)
+    out.push({ name: g.name, last, prior, delta: last - prior, estimated })
   }
   return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta)).slice(0, 6)
 }
@@ -45,6 +57,8 @@ export interface Anomaly {
   day: string
   cost: number
   expected: number
+  /** The day's cost includes estimates. */
+  estimated: boolean
 }
 
 /** Days of the last week more than 3 standard deviations above the 14 days before them. */
@@ -60,7 +74,7 @@ export function anomalies(a: Allocations): Anomaly[] {
       const mean = sum(hist) / hist.length
       const sd = Math.sqrt(sum(hist.map((x) => (x - mean) ** 2)) / hist.length)
       if (s[i] > mean + 3 * Math.max(sd, mean * 0.05) && s[i] - mean > 0.25) {
-        out.push({ name: g.name, day: day(steps[i].start), cost: s[i], expected: mean })
+        out.push({ name: g.name, day: day(steps[i].start), cost: s[i], expected: mean, estimated: !!steps[i].estimated })
       }
     }
   }
@@ -147,6 +161,11 @@ export function Overview(_: { me: Me }) {
     const unalloc = num(a.groups.find((g) => g.name === UNALLOCATED)?.total.totalCost)
     const am = dailyTotals(a)
     const bi = dailyTotals(billed.data)
+    // Days whose costs include node-hours priced from the catalog: their
+    // numbers and points are marked.
+    const amEst = estimatedSteps(a)
+    const biEst = estimatedSteps(billed.data)
+    const estimated = a.groups.some((g) => g.total.estimated)
     const days = (a.groups.find((g) => g.steps?.length)?.steps ?? []).map((s) => day(s.start))
     // Forecasts are per billing account. Those billed in another currency
     // than the chart's cannot be added to it: they are listed below it.
@@ -188,13 +207,32 @@ export function Overview(_: { me: Me }) {
         trigger: 'axis',
         formatter: axisTooltip(
           (v) => money(v, cur),
-          (name, i) => (name === bandName && lo[i] !== null && hi[i] !== null ? `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}` : undefined),
+          (name, i) => {
+            if (name === bandName && lo[i] !== null && hi[i] !== null) return `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}`
+            if (name === 'Amortized' && amEst[i]) return `${money(am[i], cur)} ${estimateMark}`
+            if (name === 'Billed' && biEst[i]) return `${money(bi[i], cur)} ${estimateMark}`
+            return undefined
+          },
         ),
       },
       xAxis: { type: 'category', data: x, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series: [
-        { name: 'Amortized', type: 'line', data: pad(am), showSymbol: false, lineStyle: { width: 2 } },
+        {
+          name: 'Amortized',
+          type: 'line',
+          data: pad(am),
+          showSymbol: false,
+          lineStyle: { width: 2 },
+          // The days with estimates: their points, marked.
+          markPoint: {
+            silent: true,
+            symbol: 'circle',
+            symbolSize: 6,
+            label: { position: 'top', formatter: estimateMark, color: '#57606a', fontSize: 14 },
+            data: am.flatMap((v, i) => (amEst[i] ? [{ coord: [days[i], v] }] : [])),
+          },
+        },
         { name: 'Billed', type: 'line', data: pad(bi), showSymbol: false, lineStyle: { width: 1.5, type: 'dotted' } },
         { name: 'Forecast', type: 'line', data: fcSeries('mean'), showSymbol: false, lineStyle: { type: 'dashed' }, color: '#8250df' },
         { name: 'band-low', type: 'line', data: lo, stack: 'band', showSymbol: false, lineStyle: { opacity: 0 }, tooltip: { show: false } },
@@ -211,19 +249,20 @@ export function Overview(_: { me: Me }) {
       ],
     }
     const mean = fcSeries('mean')
-    const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : money(v, cur))
+    const cell = (v: number | null | undefined, est = false) => (v === null || v === undefined ? '–' : money(v, cur) + (est ? ' ' + estimateMark : ''))
     const table: ChartTable = {
       head: ['Day (UTC)', 'Amortized', 'Billed', 'Forecast', bandName],
       rows: x.map((d, i) => [
         d,
-        cell(i < am.length ? am[i] : null),
-        cell(i < bi.length ? bi[i] : null),
+        cell(i < am.length ? am[i] : null, amEst[i]),
+        cell(i < bi.length ? bi[i] : null, biEst[i]),
         cell(mean[i]),
         lo[i] === null || hi[i] === null ? '–' : `${money(lo[i]!, cur)} – ${money(hi[i]!, cur)}`,
       ]),
     }
     return {
       cur,
+      estimated,
       total,
       idle,
       unalloc,
@@ -253,7 +292,15 @@ export function Overview(_: { me: Me }) {
       {view && amortized.data!.groups.length > 0 && (
         <>
           <div class="stats">
-            <Stat label="Spend, last 30 days (amortized)" value={money(view.total, view.cur)} />
+            <Stat
+              label="Spend, last 30 days (amortized)"
+              value={
+                <>
+                  {money(view.total, view.cur)}
+                  <EstimateMark estimated={view.estimated} />
+                </>
+              }
+            />
             <Stat label="Idle share" value={pct(view.total ? view.idle / view.total : 0)} hint="node capacity no container used or requested" />
             <Stat
               label="Unallocated share"
@@ -261,7 +308,8 @@ export function Overview(_: { me: Me }) {
               hint="billed costs no tag or label assigns to an owner"
             />
           </div>
-          <Card title="Spend per day (UTC): amortized vs billed, with forecast">
+          <EstimateFootnote shown={view.estimated} />
+          <Card title="Spend per day (UTC): amortized vs billed, with forecast" estimated={view.estimated}>
             <Chart option={view.option} table={view.table} label="Daily spend per UTC day, amortized and billed, with the forecast band" />
             {view.hasForecast && view.accounts > 1 && (
               <p class="hint" data-state="forecast-band-sum">
@@ -318,7 +366,10 @@ export function Overview(_: { me: Me }) {
                             <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent(`namespace:"${m.name}"`)}>{m.name}</Link>
                           )}
                         </td>
-                        <td class="num">{money(m.last, view.cur)}</td>
+                        <td class="num">
+                          {money(m.last, view.cur)}
+                          <EstimateMark estimated={m.estimated} />
+                        </td>
                         <td class={'num ' + (m.delta > 0 ? 'up' : 'down')}>
                           {signedMoney(m.delta, view.cur)} ({m.prior ? pct(m.delta / m.prior) : m.last ? 'new' : '–'})
                         </td>
@@ -335,7 +386,8 @@ export function Overview(_: { me: Me }) {
                 <ul class="anomalies">
                   {view.anomalies.map((a) => (
                     <li key={a.name + a.day}>
-                      <b>{a.name}</b> on {a.day}: {money(a.cost, view.cur)}, expected about {money(a.expected, view.cur)} (
+                      <b>{a.name}</b> on {a.day}: {money(a.cost, view.cur)}
+                      <EstimateMark estimated={a.estimated} />, expected about {money(a.expected, view.cur)} (
                       {signedMoney(a.cost - a.expected, view.cur)})
                     </li>
                   ))}
