@@ -114,8 +114,9 @@ type CommittedAlternative struct {
 // now, and pay on-demand prices beyond; what a plan frees of a floating
 // commitment covers, up to Elsewhere, on-demand usage outside the group.
 // The mixes compared are the current nodes, when they hold the pods, and
-// the cheapest packings at catalog prices and with the committed rates
-// offered (PurchaseCommitted) for the types in the commitments' scopes;
+// the cheapest packings at catalog prices, with the committed rates
+// offered (PurchaseCommitted) for the types in the commitments' scopes,
+// and with those offered at next to nothing (their fee is paid anyway);
 // the plan is the one cheapest while the commitments run (then once they
 // have ended, then in that order). Its MonthlySavings are those while all
 // of cs run; Committed says how the savings change as each ends.
@@ -152,7 +153,11 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	if err != nil {
 		return NodePlan{}, err
 	}
-	atCommitted, err := PlanNodes(empty, pods, pc.committedCatalog(catalog))
+	atCommitted, err := PlanNodes(empty, pods, pc.committedCatalog(catalog, false))
+	if err != nil {
+		return NodePlan{}, err
+	}
+	atSunk, err := PlanNodes(empty, pods, pc.committedCatalog(catalog, true))
 	if err != nil {
 		return NodePlan{}, err
 	}
@@ -175,7 +180,7 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	if kept {
 		options = append(options, option{plan: keep, keep: true})
 	}
-	options = append(options, option{plan: atCatalog}, option{plan: atCommitted})
+	options = append(options, option{plan: atCatalog}, option{plan: atCommitted}, option{plan: atSunk})
 	for i := range options {
 		o := &options[i]
 		nodes := nodeCountsOf(o.plan.Planned)
@@ -262,7 +267,8 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	}
 	if l := &options[later]; later != best && cmpMoney(l.after.hourly, chosen.after.hourly) < 0 {
 		alt := &CommittedAlternative{}
-		if alt.Planned, err = pc.label(l.plan.Planned, l.now); err != nil {
+		// As once the commitments have ended: on demand.
+		if alt.Planned, err = pc.label(l.plan.Planned, l.after); err != nil {
 			return plan, err
 		}
 		if _, _, alt.MonthlySavings, err = monthly(curNow.hourly, l.now.hourly); err != nil {
@@ -366,7 +372,8 @@ func (pc *pricedCommitments) covers(c *NodeCommitment, t string) bool {
 
 // currentNodes returns the group's current nodes with those the
 // commitments cover (some maybe in part) as PurchaseCommitted, each priced
-// at its fees plus the on-demand price of what they do not cover.
+// at its fees plus the on-demand price of what they do not cover (their
+// mean for nodes of one type).
 func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, error) {
 	type cover struct{ covered, fee tally.Money }
 	byNode := map[string]cover{}
@@ -383,16 +390,21 @@ func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, err
 			byNode[n.Name] = v
 		}
 	}
+	// Nodes of one type and purchase option, their Hourly the sum until
+	// divided by their count below.
 	var out []NodeCount
-	add := func(typ, purchase, name string, hourly tally.Money) {
+	add := func(typ, purchase, name string, hourly tally.Money) error {
 		for i := range out {
-			if c := &out[i]; c.Type == typ && c.Purchase == purchase && c.Hourly.Equal(hourly) {
+			if c := &out[i]; c.Type == typ && c.Purchase == purchase {
 				c.Count++
 				c.Names = append(c.Names, name)
-				return
+				var err error
+				c.Hourly, err = c.Hourly.Add(hourly)
+				return err
 			}
 		}
 		out = append(out, NodeCount{Type: typ, Purchase: purchase, Count: 1, Hourly: hourly, Names: []string{name}})
+		return nil
 	}
 	for _, n := range current {
 		for k := range n.Count {
@@ -402,7 +414,9 @@ func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, err
 			}
 			v, ok := byNode[name]
 			if !ok || name == "" || n.Purchase == tally.PurchaseSpot {
-				add(n.Type, n.Purchase, name, n.Hourly)
+				if err := add(n.Type, n.Purchase, name, n.Hourly); err != nil {
+					return nil, err
+				}
 				continue
 			}
 			od := pc.od[n.Type]
@@ -417,7 +431,17 @@ func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, err
 			if err != nil {
 				return nil, err
 			}
-			add(n.Type, PurchaseCommitted, name, hourly)
+			if err := add(n.Type, PurchaseCommitted, name, hourly); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := range out {
+		// Each node's price, the mean of the committed ones (a commitment
+		// may cover some of a node, two may share one).
+		var err error
+		if out[i].Hourly, err = out[i].Hourly.MulRatio(1, uint64(out[i].Count)); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -425,8 +449,11 @@ func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, err
 
 // committedCatalog returns the catalog with, for every type some
 // commitment may cover, an offer PurchaseCommitted at its on-demand price
-// times the lowest ratio of fee to coverage among those commitments.
-func (pc *pricedCommitments) committedCatalog(catalog []InstanceType) []InstanceType {
+// times the lowest ratio of fee to coverage among those commitments; when
+// sunk, at a millionth of its on-demand price instead (the fee is paid
+// whatever runs: the packer then fills what commitments cover first, the
+// smaller types still the cheaper).
+func (pc *pricedCommitments) committedCatalog(catalog []InstanceType, sunk bool) []InstanceType {
 	out := slices.Clone(catalog)
 	for i := range out {
 		t := &out[i]
@@ -442,6 +469,9 @@ func (pc *pricedCommitments) committedCatalog(catalog []InstanceType) []Instance
 				continue
 			}
 			p, err := mulMoneyRatio(od, pc.fee[c.ID], pc.covered[c.ID])
+			if sunk {
+				p, err = od.MulRatio(1, 1_000_000)
+			}
 			if err != nil {
 				continue
 			}
@@ -659,9 +689,13 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 				whole = false
 			}
 		}
-		what := fmt.Sprintf("%d of the %d current nodes are covered by %s %s", u.Nodes, nodes, kindText(u.Kind), u.ID)
+		are := "are"
+		if u.Nodes == 1 {
+			are = "is"
+		}
+		what := fmt.Sprintf("%d of the %d current nodes %s covered by %s %s", u.Nodes, nodes, are, kindText(u.Kind), u.ID)
 		if !whole {
-			what = fmt.Sprintf("%s of the usage of %d of the %d current nodes is covered by %s %s", worthText(u.CoveredNodes, "nodes' worth"), u.Nodes, nodes, kindText(u.Kind), u.ID)
+			what = fmt.Sprintf("%s of the usage of %d of the %d current nodes is covered by %s %s", worthText(u.CoveredNodes), u.Nodes, nodes, kindText(u.Kind), u.ID)
 		}
 		what += " " + untilText(u.End) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
 		switch {
@@ -669,7 +703,7 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 			what += "; the plan keeps it in use"
 		case !u.Floating:
 			what += fmt.Sprintf("; the plan uses %s of it and leaves %s a month of the fee unused (a %s does not move to other instance types or series)",
-				worthText(u.PlannedNodes, "nodes' worth"), moneyWords(u.MonthlyUnused), kindText(u.Kind))
+				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), kindText(u.Kind))
 		case u.MonthlyElsewhere.Sign() > 0:
 			what += fmt.Sprintf("; the plan frees %s a month of the fee, which moves to other eligible usage in its scope: the bill shows on-demand usage there that it would cover, %s a month at on-demand prices",
 				moneyWords(u.MonthlyUnused), moneyWords(u.MonthlyElsewhere))
@@ -679,7 +713,7 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		}
 		parts = append(parts, what)
 	}
-	saves := fmt.Sprintf("priced so, the plan saves %s a month while they run", moneyWords(p.MonthlySavings))
+	saves := fmt.Sprintf("with the fees paid either way, the plan saves %s a month while the commitments run", moneyWords(p.MonthlySavings))
 	for _, a := range s.After {
 		saves += fmt.Sprintf(", %s a month after %s", moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly))
 	}
@@ -689,7 +723,7 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		for _, n := range alt.Planned {
 			ns = append(ns, fmt.Sprintf("%d × %s (%s)", n.Count, n.Type, n.Purchase))
 		}
-		parts = append(parts, fmt.Sprintf("%s would save %s a month once they have ended (%s while they run)",
+		parts = append(parts, fmt.Sprintf("%s would save %s a month once they have all ended (%s while they run)",
 			orNone(strings.Join(ns, " + ")), moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings)))
 	}
 	return strings.Join(parts, "; ")
@@ -718,11 +752,15 @@ func untilText(end time.Time) string {
 	return "until " + end.UTC().Format(time.DateOnly)
 }
 
-func worthText(n float64, unit string) string {
-	if n <= 0 {
+// worthText is n nodes' worth: "1 node's worth", "2.5 nodes' worth".
+func worthText(n float64) string {
+	switch {
+	case n <= 0:
 		return "part"
+	case n == 1:
+		return "1 node's worth"
 	}
-	return strconv.FormatFloat(n, 'f', -1, 64) + " " + unit
+	return strconv.FormatFloat(n, 'f', -1, 64) + " nodes' worth"
 }
 
 func moneyWords(m tally.Money) string {

@@ -95,7 +95,7 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 		t.Errorf("after from %s", c.After[0].From)
 	}
 	for _, want := range []string{"3 of the 4 current nodes are covered by resource-based CUD projects/p/regions/us-central1/commitments/n2-1yr until 2027-08-25",
-		"leaves 178.65 USD a month of the fee unused", "saves 141.79 USD a month while they run, 425.38 USD a month after 2027-08-25"} {
+		"leaves 178.65 USD a month of the fee unused", "saves 141.79 USD a month while the commitments run, 425.38 USD a month after 2027-08-25"} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 		}
@@ -146,7 +146,7 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 		t.Fatalf("alternative %+v", alt)
 	}
 	for _, want := range []string{"already right-sized", "3 of the 3 current nodes are covered by Reserved Instance", "the plan keeps it in use",
-		"3 × r5.large (on-demand) would save 275.94 USD a month once they have ended (-275.94 USD while they run)"} {
+		"3 × r5.large (on-demand) would save 275.94 USD a month once they have all ended (-275.94 USD while they run)"} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 		}
@@ -252,5 +252,31 @@ func TestPlanCommittedNodesPartlyCovered(t *testing.T) {
 	}
 	if !strings.Contains(plan.Explanation, "until its end (not in the commitment inventory)") {
 		t.Errorf("explanation %q", plan.Explanation)
+	}
+}
+
+// A Reserved Instance covers one of two m5.xlarge; the pods fit on an
+// m5.large, cheaper than an m5.xlarge at the RI's effective rate (0.096
+// against 0.121 an hour). But the RI's fee is paid anyway: keeping the
+// reserved m5.xlarge alone saves the whole uncovered node (140.16), where
+// the m5.large would save 70.08 while the RI runs.
+func TestPlanCommittedNodesFillsTheCommitmentFirst(t *testing.T) {
+	g := NodeGroup{Cluster: "prod", Name: "general", Families: []string{"m5"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 2, Hourly: usd("0.192"), Names: []string{"n1", "n2"}}}}
+	ri := NodeCommitment{ID: "ri", Kind: tally.CommitReserved, End: cudEnd, InstanceTypes: []string{"m5.xlarge"},
+		Nodes: coveredNodes("m5.xlarge", "0.192", "0.121", "n1")}
+	plan, err := PlanCommittedNodes(g, placedPods(2, 0.5, GiB, "n1", "n2"), catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plannedText(plan.Planned); got != "1×m5.xlarge/committed" || plan.MonthlySavings.Decimal() != "140.16" {
+		t.Errorf("planned %s saving %s, want 1×m5.xlarge/committed saving 140.16: %s", got, plan.MonthlySavings.Decimal(), plan.Explanation)
+	}
+	// After the RI: 2 × 0.192 − 0.192; the m5.large would save 210.24 then.
+	if a := plan.Committed.After; len(a) != 1 || a[0].MonthlySavings.Decimal() != "140.16" {
+		t.Errorf("after %+v", a)
+	}
+	if alt := plan.Committed.Alternative; alt == nil || plannedText(alt.Planned) != "1×m5.large/on-demand" || alt.MonthlySavingsAfter.Decimal() != "210.24" {
+		t.Errorf("alternative %+v", alt)
 	}
 }
