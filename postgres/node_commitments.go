@@ -94,7 +94,7 @@ func (db *DB) UncoveredUsage(ctx context.Context, account, provider, region, fam
 	rows, err := db.pool.Query(ctx, `
 		SELECT billing_currency, sum(list_cost)::text
 		FROM cost_lines
-		WHERE billing_account_id = $1 AND provider = $2 AND ($3 = '' OR region_id = $3) AND NOT (resource_id = ANY($4))
+		WHERE billing_account_id = $1 AND provider = $2 AND ($3 = '' OR region_id = $3) AND NOT (resource_id = ANY(coalesce($4::text[], '{}')))
 			AND charge_period_start >= $5 AND charge_period_start < $6
 			AND commitment_discount_id = '' AND commitment_discount_status = '' AND `+eligibleSQL+`
 			AND ($7 = '' OR split_part(split_part(lower(`+instanceTypeSQL+`), '.', 1), '-', 1) = $7)
