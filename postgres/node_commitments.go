@@ -81,12 +81,18 @@ func (db *DB) NodeBill(ctx context.Context, ids []string, until time.Time) ([]No
 	return out, span, nil
 }
 
-// UncoveredUsage returns the eligible usage of account's bill in span that
-// no commitment covers, at on-demand (list) prices, per hour of span, and
-// its currency: usage of provider, in region and of the instance family
-// family when they are not "", other than that of the instances exclude.
-// Zero without a currency when there is none.
-func (db *DB) UncoveredUsage(ctx context.Context, account, provider, region, family string, exclude []string, span tally.Window) (tally.Money, error) {
+// UsageScope is the usage a commitment may cover: an account's bill's
+// usage of a provider, in a region, of an instance family or type, each
+// when not "".
+type UsageScope struct {
+	Account, Provider, Region, Family, InstanceType string
+}
+
+// UncoveredUsage returns the eligible usage in scope charged in span that
+// no commitment covers, at on-demand (list) prices, per hour of span, in
+// the bill's currency, the instances exclude left out. Zero without a
+// currency when there is none.
+func (db *DB) UncoveredUsage(ctx context.Context, scope UsageScope, exclude []string, span tally.Window) (tally.Money, error) {
 	hours := int64(span.Duration() / time.Hour)
 	if hours <= 0 {
 		return tally.Money{}, nil
@@ -97,8 +103,9 @@ func (db *DB) UncoveredUsage(ctx context.Context, account, provider, region, fam
 		WHERE billing_account_id = $1 AND provider = $2 AND ($3 = '' OR region_id = $3) AND NOT (resource_id = ANY(coalesce($4::text[], '{}')))
 			AND charge_period_start >= $5 AND charge_period_start < $6
 			AND commitment_discount_id = '' AND commitment_discount_status = '' AND `+eligibleSQL+`
-			AND ($7 = '' OR split_part(split_part(lower(`+instanceTypeSQL+`), '.', 1), '-', 1) = $7)
-		GROUP BY 1`, account, provider, region, exclude, span.Start, span.End, family)
+			AND ($7 = '' OR split_part(split_part(lower(`+instanceTypeSQL+`), '.', 1), '-', 1) = lower($7))
+			AND ($8 = '' OR lower(`+instanceTypeSQL+`) = lower($8))
+		GROUP BY 1`, scope.Account, scope.Provider, scope.Region, exclude, span.Start, span.End, scope.Family, scope.InstanceType)
 	if err != nil {
 		return tally.Money{}, fmt.Errorf("query uncovered usage: %w", err)
 	}
@@ -118,5 +125,5 @@ func (db *DB) UncoveredUsage(ctx context.Context, account, provider, region, fam
 	case 1:
 		return sums[0].MulRatio(1, uint64(hours))
 	}
-	return tally.Money{}, fmt.Errorf("uncovered usage of account %s in %s and %s: %w", account, sums[0].Currency(), sums[1].Currency(), tally.ErrCurrencyMismatch)
+	return tally.Money{}, fmt.Errorf("uncovered usage of account %s in %s and %s: %w", scope.Account, sums[0].Currency(), sums[1].Currency(), tally.ErrCurrencyMismatch)
 }

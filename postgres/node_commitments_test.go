@@ -7,6 +7,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // NodeBill sums the last day of the nodes' eligible usage per covering
@@ -56,21 +57,24 @@ func TestNodeBillAndUncoveredUsage(t *testing.T) {
 		t.Errorf("node bill %v, want %v", got, want)
 	}
 	for _, tt := range []struct {
-		family  string
-		exclude []string
-		want    string
+		family, typ string
+		exclude     []string
+		want        string
 	}{
-		{"m5", []string{"i-a"}, "0.008"},        // i-b's 0.192 over 24 hours
-		{"", []string{"i-a"}, "0.015083333333"}, // and i-d's 0.17
-		{"m5", []string{"i-a", "i-b"}, "0"},     // spot is not eligible
-		{"c5", nil, "0.007083333333"},           // i-d
+		{"m5", "", []string{"i-a"}, "0.008"},        // i-b's 0.192 over 24 hours
+		{"", "", []string{"i-a"}, "0.015083333333"}, // and i-d's 0.17
+		{"m5", "", []string{"i-a", "i-b"}, "0"},     // spot is not eligible
+		{"c5", "", nil, "0.007083333333"},           // i-d
+		{"", "m5.large", nil, "0.008"},              // i-b
+		{"", "m5.xlarge", nil, "0"},                 // i-a is covered
 	} {
-		got, err := db.UncoveredUsage(ctx, "111111111111", tally.ProviderAWS, "us-east-1", tt.family, tt.exclude, span)
+		got, err := db.UncoveredUsage(ctx, postgres.UsageScope{Account: "111111111111", Provider: tally.ProviderAWS, Region: "us-east-1",
+			Family: tt.family, InstanceType: tt.typ}, tt.exclude, span)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Decimal() != tt.want {
-			t.Errorf("uncovered usage of family %q without %v: %s, want %s", tt.family, tt.exclude, got.Decimal(), tt.want)
+			t.Errorf("uncovered usage of family %q type %q without %v: %s, want %s", tt.family, tt.typ, tt.exclude, got.Decimal(), tt.want)
 		}
 	}
 }

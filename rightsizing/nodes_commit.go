@@ -15,7 +15,8 @@ import (
 // NodeCommitment is a commitment (a Reserved Instance, a Savings Plan, a
 // committed use discount) that covers some of a node group's current
 // nodes, as the bill shows it. Its fee for them is paid until End whatever
-// runs: removing the nodes it covers does not save it.
+// runs: removing the nodes it covers saves only what the freed part covers
+// instead of on-demand usage elsewhere in its scope (Elsewhere).
 type NodeCommitment struct {
 	ID   string    `json:"id"`
 	Kind string    `json:"kind,omitempty"` // tally.CommitReserved, …; "" when not known
@@ -25,17 +26,16 @@ type NodeCommitment struct {
 	// its family); neither, any instance type of the group's catalog.
 	InstanceTypes []string `json:"instanceTypes,omitempty"`
 	Families      []string `json:"families,omitempty"`
-	// Floating is set for a commitment that, when the group's nodes stop
-	// using it, covers other eligible usage in its scope (a Savings Plan, a
-	// flexible CUD). A Reserved Instance or a resource-based CUD of these
-	// nodes' types is not floating: what the plan frees of it goes unused.
-	Floating bool `json:"floating"`
+	// Scope says in words what usage it may cover, for the explanation:
+	// "m5.xlarge in us-west-2", "n2 in us-central1", "every region".
+	Scope string `json:"scope,omitempty"`
 	// Nodes are the current nodes it covers, all or part of each.
 	Nodes []CoveredNode `json:"nodes"`
-	// Elsewhere is, for a floating commitment, the eligible usage in its
-	// scope outside the group that no commitment covers, at on-demand
-	// prices per hour: what a freed part could cover instead. Commitments
-	// of one Pool share it.
+	// Elsewhere is the eligible usage of its scope outside the group that
+	// no commitment covers, at on-demand prices per hour: what its freed
+	// part would cover instead (a Reserved Instance other instances of its
+	// type, a resource-based CUD other usage of its series, a Savings Plan
+	// or flexible CUD any eligible usage). Commitments of one Pool share it.
 	Elsewhere tally.Money `json:"elsewhereHourly"`
 	Pool      string      `json:"pool,omitempty"`
 }
@@ -70,10 +70,10 @@ type CommittedSavings struct {
 
 // CommitmentUse is what one commitment covers now and under the plan.
 type CommitmentUse struct {
-	ID       string    `json:"id"`
-	Kind     string    `json:"kind,omitempty"`
-	End      time.Time `json:"end,omitzero"`
-	Floating bool      `json:"floating"`
+	ID    string    `json:"id"`
+	Kind  string    `json:"kind,omitempty"`
+	End   time.Time `json:"end,omitzero"`
+	Scope string    `json:"scope,omitempty"`
 	// Nodes is how many current nodes it covers (some maybe in part);
 	// CoveredNodes and PlannedNodes the nodes' worth it covers now and
 	// under the plan.
@@ -81,12 +81,14 @@ type CommitmentUse struct {
 	CoveredNodes float64 `json:"coveredNodes"`
 	PlannedNodes float64 `json:"plannedNodes"`
 	// MonthlyFee is its fee for the group's nodes, paid until End;
-	// MonthlyUnused the part of it the plan leaves unused; MonthlyElsewhere,
-	// for a floating commitment, the on-demand usage outside the group (at
-	// on-demand prices) that the freed part would cover instead.
+	// MonthlyUnused the part of it the planned nodes do not use;
+	// MonthlyElsewhere the on-demand usage outside the group (at on-demand
+	// prices) that this freed part would cover instead; MonthlyWasted the
+	// part of the fee left covering nothing.
 	MonthlyFee       tally.Money `json:"monthlyFee"`
 	MonthlyUnused    tally.Money `json:"monthlyUnused"`
 	MonthlyElsewhere tally.Money `json:"monthlyElsewhere"`
+	MonthlyWasted    tally.Money `json:"monthlyWasted"`
 }
 
 // SavingAfter is a plan's monthly saving from From on, when the Ended
@@ -111,7 +113,7 @@ type CommittedAlternative struct {
 // commitments' effective rate. A plan is priced as the bill would charge
 // it: every commitment's fee is paid until it ends whatever runs; the
 // planned nodes in a commitment's scope use it first, up to what it covers
-// now, and pay on-demand prices beyond; what a plan frees of a floating
+// now, and pay on-demand prices beyond; what a plan frees of a
 // commitment covers, up to Elsewhere, on-demand usage outside the group.
 // The mixes compared are the current nodes, when they hold the pods, and
 // the cheapest packings at catalog prices, with the committed rates
@@ -219,12 +221,13 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	}
 	cs2 := &CommittedSavings{}
 	for _, c := range pc.cs {
-		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, Floating: c.Floating, Nodes: len(c.Nodes),
+		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, Scope: c.Scope, Nodes: len(c.Nodes),
 			CoveredNodes: pc.nodesWorth(curNow.covered[c.ID]), PlannedNodes: pc.nodesWorth(chosen.now.covered[c.ID])}
 		for _, m := range []struct {
 			dst *tally.Money
 			h   tally.Money
-		}{{&use.MonthlyFee, pc.fee[c.ID]}, {&use.MonthlyUnused, chosen.now.unusedFee[c.ID]}, {&use.MonthlyElsewhere, chosen.now.elsewhere[c.ID]}} {
+		}{{&use.MonthlyFee, pc.fee[c.ID]}, {&use.MonthlyUnused, chosen.now.unusedFee[c.ID]}, {&use.MonthlyElsewhere, chosen.now.elsewhere[c.ID]},
+			{&use.MonthlyWasted, chosen.now.wastedFee[c.ID]}} {
 			if *m.dst, err = MulQuantity(m.h, HoursPerMonth); err != nil {
 				return plan, err
 			}
@@ -491,8 +494,9 @@ func (pc *pricedCommitments) committedCatalog(catalog []InstanceType, sunk bool)
 type evaluation struct {
 	hourly tally.Money
 	// By commitment: the on-demand price it covers, the part of its fee
-	// left unused, and the on-demand usage elsewhere it covers instead.
-	covered, unusedFee, elsewhere map[string]tally.Money
+	// the nodes leave unused, the on-demand usage elsewhere it covers
+	// instead, and the part of its fee left covering nothing.
+	covered, unusedFee, elsewhere, wastedFee map[string]tally.Money
 	// By type: the on-demand price the commitments cover and their fee for it.
 	typeCovered, typeFee map[string]tally.Money
 }
@@ -500,11 +504,10 @@ type evaluation struct {
 // evaluate prices nodes: spot nodes at their price; the others at
 // on-demand prices, less what the running commitments cover of them (each
 // up to what it covers now, narrowest scope first), plus every running
-// commitment's fee, less what a floating commitment's freed part covers
-// of its Elsewhere.
+// commitment's fee, less what its freed part covers of its Elsewhere.
 func (pc *pricedCommitments) evaluate(nodes []NodeCount, running func(*NodeCommitment) bool) (evaluation, error) {
 	ev := evaluation{hourly: tally.Zero(pc.currency), covered: map[string]tally.Money{}, unusedFee: map[string]tally.Money{},
-		elsewhere: map[string]tally.Money{}, typeCovered: map[string]tally.Money{}, typeFee: map[string]tally.Money{}}
+		elsewhere: map[string]tally.Money{}, wastedFee: map[string]tally.Money{}, typeCovered: map[string]tally.Money{}, typeFee: map[string]tally.Money{}}
 	remaining := map[string]tally.Money{}
 	var types []string
 	add := func(dst *tally.Money, m tally.Money) error {
@@ -587,7 +590,8 @@ func (pc *pricedCommitments) evaluate(nodes []NodeCount, running func(*NodeCommi
 		}
 		ev.unusedFee[c.ID] = unused
 		cost := fee
-		if c.Floating && left.Sign() > 0 {
+		wasted := left
+		if left.Sign() > 0 {
 			avail, ok := pool[c.Pool]
 			if !ok || c.Pool == "" {
 				avail = c.Elsewhere
@@ -600,6 +604,12 @@ func (pc *pricedCommitments) evaluate(nodes []NodeCount, running func(*NodeCommi
 			if cost, err = cost.Sub(moved); err != nil {
 				return ev, err
 			}
+			if wasted, err = wasted.Sub(moved); err != nil {
+				return ev, err
+			}
+		}
+		if ev.wastedFee[c.ID], err = mulMoneyRatio(fee, wasted, total); err != nil {
+			return ev, err
 		}
 		if err := add(&ev.hourly, cost); err != nil {
 			return ev, err
@@ -698,22 +708,31 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 			what = fmt.Sprintf("%s of the usage of %d of the %d current nodes is covered by %s %s", worthText(u.CoveredNodes), u.Nodes, nodes, kindText(u.Kind), u.ID)
 		}
 		what += " " + untilText(u.End) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
+		scope := ""
+		if u.Scope != "" {
+			scope = " (" + u.Scope + ")"
+		}
 		switch {
 		case u.MonthlyUnused.Sign() <= 0:
 			what += "; the plan keeps it in use"
-		case !u.Floating:
-			what += fmt.Sprintf("; the plan uses %s of it and leaves %s a month of the fee unused (a %s does not move to other instance types or series)",
-				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), kindText(u.Kind))
 		case u.MonthlyElsewhere.Sign() > 0:
-			what += fmt.Sprintf("; the plan frees %s a month of the fee, which moves to other eligible usage in its scope: the bill shows on-demand usage there that it would cover, %s a month at on-demand prices",
-				moneyWords(u.MonthlyUnused), moneyWords(u.MonthlyElsewhere))
+			what += fmt.Sprintf("; the planned nodes use %s of it and free %s a month of the fee, which covers other eligible usage of its scope%s: "+
+				"the bill shows on-demand usage of it outside the group, %s a month of which (at on-demand prices) the freed part would cover instead",
+				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), scope, moneyWords(u.MonthlyElsewhere))
+			if u.MonthlyWasted.Sign() > 0 {
+				what += fmt.Sprintf(", the rest (%s a month of the fee) would go unused", moneyWords(u.MonthlyWasted))
+			}
 		default:
-			what += fmt.Sprintf("; the plan frees %s a month of the fee, which moves to other eligible usage in its scope, but the bill shows no uncovered on-demand usage there, so it is counted as not saved",
-				moneyWords(u.MonthlyUnused))
+			what += fmt.Sprintf("; the planned nodes use %s of it and free %s a month of the fee, which would go unused: "+
+				"the bill shows no on-demand usage of its scope%s outside the group that no commitment covers",
+				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), scope)
 		}
 		parts = append(parts, what)
 	}
 	saves := fmt.Sprintf("with the fees paid either way, the plan saves %s a month while the commitments run", moneyWords(p.MonthlySavings))
+	if p.PlannedMonthly.Sign() < 0 {
+		saves += " (the planned amount is below zero: it is the group's planned cost less the on-demand cost of the usage elsewhere that the freed commitment covers instead)"
+	}
 	for _, a := range s.After {
 		saves += fmt.Sprintf(", %s a month after %s", moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly))
 	}

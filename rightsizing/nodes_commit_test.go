@@ -85,7 +85,7 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 		t.Fatalf("committed %+v", c)
 	}
 	u := c.Commitments[0]
-	if u.Nodes != 3 || u.CoveredNodes != 3 || u.PlannedNodes != 1 || u.Floating {
+	if u.Nodes != 3 || u.CoveredNodes != 3 || u.PlannedNodes != 1 {
 		t.Errorf("use %+v", u)
 	}
 	check("fee", u.MonthlyFee, "267.98")
@@ -95,13 +95,28 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 		t.Errorf("after from %s", c.After[0].From)
 	}
 	for _, want := range []string{"3 of the 4 current nodes are covered by resource-based CUD projects/p/regions/us-central1/commitments/n2-1yr until 2027-08-25",
-		"leaves 178.65 USD a month of the fee unused", "saves 141.79 USD a month while the commitments run, 425.38 USD a month after 2027-08-25"} {
+		"the planned nodes use 1 node's worth of it and free 178.65 USD a month of the fee, which would go unused", "saves 141.79 USD a month while the commitments run, 425.38 USD a month after 2027-08-25"} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 		}
 	}
 	if _, err := plan.Record(time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
+	}
+
+	// A resource-based CUD covers any usage of its series in its region:
+	// with the 3 n2-highmem-4 of another group on demand (0.786084 an hour
+	// of N2 cores and memory), the part the plan frees covers theirs
+	// instead, and removing the nodes saves what it did without the CUD.
+	cud.Elsewhere, cud.Scope = usd("0.786084"), "n2 in us-central1"
+	if plan, err = PlanCommittedNodes(g, ps, cat, []NodeCommitment{cud}); err != nil {
+		t.Fatal(err)
+	}
+	check("saving with N2 usage elsewhere", plan.MonthlySavings, "425.38")
+	check("elsewhere", plan.Committed.Commitments[0].MonthlyElsewhere, "283.58")
+	check("wasted", plan.Committed.Commitments[0].MonthlyWasted, "0")
+	if want := "which covers other eligible usage of its scope (n2 in us-central1): the bill shows on-demand usage of it outside the group, 283.58 USD a month of which"; !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 	}
 }
 
@@ -163,7 +178,7 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 	if got := plannedText(plan.Planned); got != "2×r5.xlarge/committed" || !plan.MonthlySavings.IsZero() || plan.Committed.After[0].MonthlySavings.Decimal() != "183.96" {
 		t.Errorf("planned %s saving %s: %s", got, plan.MonthlySavings.Decimal(), plan.Explanation)
 	}
-	if !strings.Contains(plan.Explanation, "leaves 80.52 USD a month of the fee unused (a Reserved Instance does not move") {
+	if !strings.Contains(plan.Explanation, "free 80.52 USD a month of the fee, which would go unused") {
 		t.Errorf("explanation %q", plan.Explanation)
 	}
 }
@@ -177,18 +192,18 @@ func TestPlanCommittedNodesSavingsPlanMoves(t *testing.T) {
 		Current: []NodeCount{{Type: "m5.2xlarge", Purchase: tally.PurchaseOnDemand, Count: 3, Hourly: usd("0.384"), Names: []string{"a", "b", "c"}}}}
 	ps := placedPods(2, 3.5, 12*GiB, "a", "b")
 	sp := func(elsewhere string) NodeCommitment {
-		return NodeCommitment{ID: "sp-1", Kind: tally.CommitEC2SP, End: time.Date(2029, 8, 24, 0, 0, 0, 0, time.UTC), Families: []string{"m5"}, Floating: true,
+		return NodeCommitment{ID: "sp-1", Kind: tally.CommitEC2SP, End: time.Date(2029, 8, 24, 0, 0, 0, 0, time.UTC), Families: []string{"m5"},
 			Nodes: coveredNodes("m5.2xlarge", "0.384", "0.16896", "a", "b", "c"), Elsewhere: usd(elsewhere), Pool: "aws/us-west-2/m5"}
 	}
 	tests := []struct {
 		elsewhere, saving, after, says string
 	}{
 		// No uncovered m5 usage elsewhere: nothing saved while it runs.
-		{"0", "0", "560.64", "the bill shows no uncovered on-demand usage there, so it is counted as not saved"},
+		{"0", "0", "560.64", "which would go unused: the bill shows no on-demand usage of its scope"},
 		// 0.5 an hour of on-demand m5 usage elsewhere: the freed 0.768 covers it.
-		{"0.5", "365", "560.64", "the bill shows on-demand usage there that it would cover, 365 USD a month at on-demand prices"},
+		{"0.5", "365", "560.64", "365 USD a month of which (at on-demand prices) the freed part would cover instead, the rest (86.08 USD a month of the fee) would go unused"},
 		// More than what is freed: the saving is the whole freed part.
-		{"2", "560.64", "560.64", "560.64 USD a month at on-demand prices"},
+		{"2", "560.64", "560.64", "560.64 USD a month of which (at on-demand prices) the freed part would cover instead"},
 	}
 	for _, tt := range tests {
 		plan, err := PlanCommittedNodes(g, ps, catalog, []NodeCommitment{sp(tt.elsewhere)})
@@ -230,8 +245,8 @@ func TestPlanCommittedNodesPartlyCovered(t *testing.T) {
 	g := NodeGroup{Cluster: "data", Name: "kafka", Families: []string{"r5"}, Spot: SpotNever,
 		Current: []NodeCount{{Type: "r5.2xlarge", Purchase: tally.PurchaseOnDemand, Count: 1, Hourly: usd("0.504"), Names: []string{"a"}}}}
 	cs := []NodeCommitment{
-		{ID: "sp-a", Kind: tally.CommitComputeSP, Floating: true, End: cudEnd, Nodes: []CoveredNode{{Name: "a", Type: "r5.2xlarge", Covered: usd("0.34776"), Fee: usd("0.1632")}}},
-		{ID: "sp-b", Kind: tally.CommitComputeSP, Floating: true, Nodes: []CoveredNode{{Name: "a", Type: "r5.2xlarge", Covered: usd("0.15624"), Fee: usd("0.1083")}}},
+		{ID: "sp-a", Kind: tally.CommitComputeSP, End: cudEnd, Nodes: []CoveredNode{{Name: "a", Type: "r5.2xlarge", Covered: usd("0.34776"), Fee: usd("0.1632")}}},
+		{ID: "sp-b", Kind: tally.CommitComputeSP, Nodes: []CoveredNode{{Name: "a", Type: "r5.2xlarge", Covered: usd("0.15624"), Fee: usd("0.1083")}}},
 	}
 	plan, err := PlanCommittedNodes(g, placedPods(1, 3, 20*GiB, "a"), cat, cs)
 	if err != nil {

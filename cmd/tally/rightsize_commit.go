@@ -119,6 +119,7 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rig
 		}
 	}
 	var out []rightsizing.NodeCommitment
+	var first []postgres.NodeBillLine // of each of out, a bill line
 	index := map[string]int{}
 	var ids []string
 	for _, c := range g.Current {
@@ -159,6 +160,7 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rig
 					i = len(out)
 					index[l.CommitmentID] = i
 					out = append(out, p.nodeCommitment(l))
+					first = append(first, l)
 				}
 				out[i].Nodes = append(out[i].Nodes, rightsizing.CoveredNode{Name: name, Type: c.Type, Covered: covered, Fee: fee})
 			}
@@ -167,9 +169,9 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rig
 	pools := map[string]string{}
 	for i := range out {
 		c := &out[i]
-		if len(c.InstanceTypes) == 0 && len(c.Families) == 0 && !c.Floating {
+		if len(c.InstanceTypes) == 0 && len(c.Families) == 0 && (c.Kind == tally.CommitReserved || c.Kind == tally.CommitCUDResource) {
 			// Not in the inventory: a reservation or resource-based CUD
-			// covers the types it covers now.
+			// covers the types (the series) it covers now.
 			for _, n := range c.Nodes {
 				if c.Kind == tally.CommitReserved && !slices.Contains(c.InstanceTypes, n.Type) {
 					c.InstanceTypes = append(c.InstanceTypes, n.Type)
@@ -179,19 +181,30 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rig
 				}
 			}
 		}
-		if !c.Floating {
-			continue
+		// What the part the plan frees would cover instead: the uncovered
+		// usage of its scope outside the group.
+		l := first[i]
+		scope := postgres.UsageScope{Account: l.BillingAccountID, Provider: l.Provider}
+		var words []string
+		switch {
+		case len(c.InstanceTypes) == 1:
+			scope.InstanceType = c.InstanceTypes[0]
+			words = append(words, scope.InstanceType)
+		case len(c.Families) == 1:
+			scope.Family = c.Families[0]
+			words = append(words, scope.Family)
+		default:
+			words = append(words, "any instance type")
 		}
-		l := p.lineOf(c.ID)
-		region, family := "", ""
-		if c.Kind == tally.CommitEC2SP {
-			region = l.Region // a Compute Savings Plan or a flexible CUD covers every region
+		if c.Kind == tally.CommitComputeSP || c.Kind == tally.CommitCUDFlexible || l.Region == "" {
+			words = append(words, "in every region")
+		} else {
+			scope.Region = l.Region
+			words = append(words, "in "+l.Region)
 		}
-		if len(c.Families) == 1 {
-			family = c.Families[0]
-		}
-		pool := strings.Join([]string{l.BillingAccountID, l.Provider, region, family}, "/")
-		elsewhere, err := p.db.UncoveredUsage(ctx, l.BillingAccountID, l.Provider, region, family, ids, p.span)
+		c.Scope = strings.Join(words, " ")
+		pool := strings.Join([]string{scope.Account, scope.Provider, scope.Region, scope.Family, scope.InstanceType}, "/")
+		elsewhere, err := p.db.UncoveredUsage(ctx, scope, ids, p.span)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -210,18 +223,6 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rig
 		c.Elsewhere, c.Pool, pools[c.ID] = elsewhere, pool, pool
 	}
 	return out, pools, nil
-}
-
-// lineOf returns a bill line of commitment id.
-func (p *committedPlanner) lineOf(id string) postgres.NodeBillLine {
-	for _, ls := range p.bill {
-		for _, l := range ls {
-			if l.CommitmentID == id {
-				return l
-			}
-		}
-	}
-	return postgres.NodeBillLine{}
 }
 
 // nodeCommitment describes the commitment of bill line l from the
@@ -258,10 +259,6 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.N
 			c.Kind = tally.CommitCUDResource
 		}
 	}
-	switch c.Kind {
-	case tally.CommitComputeSP, tally.CommitEC2SP, tally.CommitCUDFlexible:
-		c.Floating = true
-	}
 	return c
 }
 
@@ -289,7 +286,7 @@ func writeCommittedNotes(w io.Writer, plans []rightsizing.NodePlan) {
 		return
 	}
 	fmt.Fprintf(w, "\n%d node groups run nodes that commitments cover (committed): their fees are paid until the commitments end whatever runs, "+
-		"so removing covered nodes saves only what the commitments do not cover:\n", n)
+		"so removing covered nodes saves only what the commitments do not cover, and the on-demand usage elsewhere in their scope that the freed part covers instead:\n", n)
 	for _, p := range plans {
 		if p.Committed != nil {
 			fmt.Fprintf(w, "  %s/%s: %s\n", p.Cluster, p.Group, p.Committed.Summary)
