@@ -52,8 +52,8 @@ type CoveredNode struct {
 // CommittedSavings says how the commitments covering a group's current
 // nodes price its plan: their fees are paid until they end whatever the
 // plan keeps, so a plan saves only what it removes of the nodes they do
-// not cover (and, for a floating commitment, the on-demand usage elsewhere
-// that what it frees would cover).
+// not cover, and the on-demand usage of a commitment's scope elsewhere
+// that what it frees would cover instead.
 type CommittedSavings struct {
 	Commitments []CommitmentUse `json:"commitments"`
 	// After are the plan's monthly savings after each commitment ends.

@@ -106,7 +106,9 @@ func (p *committedPlanner) plan(ctx context.Context, k groupKey, g rightsizing.N
 // (priced: their Hourly is the catalog's), each node's part at the
 // catalog's on-demand price times the part of its list cost the
 // commitment covered, its fee that times the commitment's effective ÷
-// list cost; and the pool of usage of each floating one.
+// list cost, with the uncovered usage of its scope outside the group
+// (Elsewhere, less what earlier groups' plans gave commitments of its
+// pool); and the pool of each.
 func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rightsizing.NodeGroup) ([]rightsizing.NodeCommitment, map[string]string, error) {
 	byName := map[string]*tally.Node{}
 	for i := range p.nodes {
