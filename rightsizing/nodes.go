@@ -105,6 +105,10 @@ type NodePlan struct {
 	// then Current are the nodes running at its end and Planned the nodes
 	// for its pods at their peak.
 	Averaged *Averaged `json:"averaged,omitempty"`
+
+	// Committed, when commitments cover some of the current nodes, says
+	// how they price the plan (PlanCommittedNodes).
+	Committed *CommittedSavings `json:"committed,omitempty"`
 }
 
 // candidate is an allowed instance type at its cheapest allowed offer, with

@@ -168,6 +168,10 @@ func (p *NodePlan) Record(now time.Time) (tally.Recommendation, error) {
 		// average, beside the nodes at the end and at the peak.
 		current["averageNodes"], planned["averageNodes"], current["over"] = a.CurrentNodes, a.PlannedNodes, a.Over
 	}
+	if c := p.Committed; c != nil {
+		// The commitments covering the nodes, and the savings after they end.
+		current["commitments"], planned["commitments"] = c.Commitments, c
+	}
 	cur, err := json.Marshal(current)
 	if err != nil {
 		return tally.Recommendation{}, err

@@ -590,6 +590,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		// includes the containers' (it is where the containers' is paid).
 		fmt.Fprintf(a.stdout, "\n%d node groups; total saving %s a month with the pods at the recommended requests above: "+
 			"it includes the containers' saving, do not add the two\n", len(res.Nodes), totalsText(&nodeTotals))
+		writeCommittedNotes(a.stdout, res.Nodes)
 	}
 	return nil
 }

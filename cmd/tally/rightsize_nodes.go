@@ -212,6 +212,10 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		g.DaemonSetMemory = max(g.DaemonSetMemory, int64(d[1]))
 	}
 	var plans []rightsizing.NodePlan
+	committed := newCommittedPlanner(db, o, nodes)
+	if err := committed.load(ctx); err != nil {
+		return nil, err
+	}
 	for _, k := range order {
 		g := groups[k]
 		c := clusterOf[k.cluster]
@@ -229,7 +233,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			// over the history, not as the nodes running at its end.
 			plan, err = rightsizing.PlanBatchNodes(*g, podsOf[k], b, used[k], over(k.cluster), catalog)
 		} else {
-			plan, err = rightsizing.PlanNodes(*g, podsOf[k], catalog)
+			plan, err = committed.plan(ctx, k, *g, podsOf[k], catalog)
 		}
 		if err != nil {
 			o.Log.log.Warn("node group skipped", "cluster", k.cluster, "group", k.name, "err", err)

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/rightsizing"
+)
+
+// committedPlanner plans node groups some of whose current nodes
+// commitments cover, as the amortized bill shows it: for each node, the
+// commitments (Reserved Instances, Savings Plans, CUDs) that covered its
+// eligible usage over the last day of its bill, their effective rate, and
+// from the commitment inventory when they end and what they may cover.
+type committedPlanner struct {
+	db    *postgres.DB
+	o     rightsizeOptions
+	nodes []tally.Node
+	// Read once, at the first group planned.
+	loaded    bool
+	bill      map[string][]postgres.NodeBillLine // by instance id
+	span      tally.Window
+	inventory []tally.Commitment
+	// given is, by pool of usage, the uncovered usage elsewhere (hourly,
+	// at on-demand prices) that the plans of groups planned before already
+	// gave to the commitments they free.
+	given map[string]tally.Money
+}
+
+func newCommittedPlanner(db *postgres.DB, o rightsizeOptions, nodes []tally.Node) *committedPlanner {
+	return &committedPlanner{db: db, o: o, nodes: nodes, given: map[string]tally.Money{}}
+}
+
+func (p *committedPlanner) load(ctx context.Context) error {
+	if p.loaded {
+		return nil
+	}
+	p.loaded = true
+	var ids []string
+	for _, n := range p.nodes {
+		if n.InstanceID != "" && n.Lifecycle != tally.LifecycleSpot {
+			ids = append(ids, n.InstanceID)
+		}
+	}
+	lines, span, err := p.db.NodeBill(ctx, ids, p.o.Window.End)
+	if err != nil {
+		return err
+	}
+	p.span, p.bill = span, map[string][]postgres.NodeBillLine{}
+	for _, l := range lines {
+		p.bill[l.ResourceID] = append(p.bill[l.ResourceID], l)
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	if p.inventory, err = commitments.Portfolio(ctx, p.db, "", p.o.Window.End); err != nil {
+		return fmt.Errorf("commitments covering nodes: %w", err)
+	}
+	return nil
+}
+
+// plan plans group g (k) with the commitments covering its current nodes,
+// or as PlanNodes when none does.
+func (p *committedPlanner) plan(ctx context.Context, k groupKey, g rightsizing.NodeGroup, pods []rightsizing.PodRequest,
+	catalog []rightsizing.InstanceType) (rightsizing.NodePlan, error) {
+	if err := p.load(ctx); err != nil {
+		return rightsizing.NodePlan{}, err
+	}
+	cs, pools, err := p.commitmentsOf(ctx, k, &g)
+	if err != nil {
+		return rightsizing.NodePlan{}, err
+	}
+	if len(cs) == 0 {
+		return rightsizing.PlanNodes(g, pods, catalog)
+	}
+	plan, err := rightsizing.PlanCommittedNodes(g, pods, catalog, cs)
+	if err != nil || plan.Committed == nil {
+		return plan, err
+	}
+	// The usage elsewhere this plan gives to what it frees is not there
+	// for the next groups' plans.
+	for i, u := range plan.Committed.Commitments {
+		if u.MonthlyElsewhere.Sign() <= 0 || pools[u.ID] == "" {
+			continue
+		}
+		hourly, err := u.MonthlyElsewhere.MulRatio(1, rightsizing.HoursPerMonth)
+		if err != nil {
+			return plan, err
+		}
+		given := p.given[pools[u.ID]]
+		if given, err = given.Add(hourly); err != nil {
+			return plan, fmt.Errorf("node group %s/%s: commitment %s: %w", k.cluster, k.name, plan.Committed.Commitments[i].ID, err)
+		}
+		p.given[pools[u.ID]] = given
+	}
+	return plan, nil
+}
+
+// commitmentsOf returns the commitments covering g's current nodes
+// (priced: their Hourly is the catalog's), each node's part at the
+// catalog's on-demand price times the part of its list cost the
+// commitment covered, its fee that times the commitment's effective ÷
+// list cost, with the uncovered usage of its scope outside the group
+// (Elsewhere, less what earlier groups' plans gave commitments of its
+// pool); and the pool of each.
+func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rightsizing.NodeGroup) ([]rightsizing.NodeCommitment, map[string]string, error) {
+	byName := map[string]*tally.Node{}
+	for i := range p.nodes {
+		n := &p.nodes[i]
+		if n.Cluster != k.cluster {
+			continue
+		}
+		if m := byName[n.Name]; m == nil || n.ValidFrom.After(m.ValidFrom) {
+			byName[n.Name] = n
+		}
+	}
+	var out []rightsizing.NodeCommitment
+	var first []postgres.NodeBillLine // of each of out, a bill line
+	index := map[string]int{}
+	var ids []string
+	for _, c := range g.Current {
+		if c.Purchase == tally.PurchaseSpot {
+			continue
+		}
+		for _, name := range c.Names {
+			n := byName[name]
+			if n == nil || n.InstanceID == "" {
+				continue
+			}
+			ids = append(ids, n.InstanceID)
+			lines := p.bill[n.InstanceID]
+			var total tally.Money
+			for _, l := range lines {
+				var err error
+				if total, err = total.Add(l.ListCost); err != nil {
+					return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
+				}
+			}
+			if total.Sign() <= 0 {
+				continue
+			}
+			for _, l := range lines {
+				if l.CommitmentID == "" || l.ListCost.Sign() <= 0 {
+					continue
+				}
+				covered, err := moneyRatio(c.Hourly, l.ListCost, total)
+				if err != nil {
+					return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
+				}
+				fee, err := moneyRatio(covered, l.EffectiveCost, l.ListCost)
+				if err != nil {
+					return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
+				}
+				i, ok := index[l.CommitmentID]
+				if !ok {
+					i = len(out)
+					index[l.CommitmentID] = i
+					out = append(out, p.nodeCommitment(l))
+					first = append(first, l)
+				}
+				out[i].Nodes = append(out[i].Nodes, rightsizing.CoveredNode{Name: name, Type: c.Type, Covered: covered, Fee: fee})
+			}
+		}
+	}
+	pools := map[string]string{}
+	for i := range out {
+		c := &out[i]
+		if len(c.InstanceTypes) == 0 && len(c.Families) == 0 && (c.Kind == tally.CommitReserved || c.Kind == tally.CommitCUDResource) {
+			// Not in the inventory: a reservation or resource-based CUD
+			// covers the types (the series) it covers now.
+			for _, n := range c.Nodes {
+				if c.Kind == tally.CommitReserved && !slices.Contains(c.InstanceTypes, n.Type) {
+					c.InstanceTypes = append(c.InstanceTypes, n.Type)
+				}
+				if f := instanceFamily(n.Type); c.Kind != tally.CommitReserved && !slices.Contains(c.Families, f) {
+					c.Families = append(c.Families, f)
+				}
+			}
+		}
+		// What the part the plan frees would cover instead: the uncovered
+		// usage of its scope outside the group.
+		l := first[i]
+		scope := postgres.UsageScope{Account: l.BillingAccountID, Provider: l.Provider}
+		var words []string
+		switch {
+		case len(c.InstanceTypes) == 1:
+			scope.InstanceType = c.InstanceTypes[0]
+			words = append(words, scope.InstanceType)
+		case len(c.Families) == 1:
+			scope.Family = c.Families[0]
+			words = append(words, scope.Family)
+		default:
+			words = append(words, "any instance type")
+		}
+		if c.Kind == tally.CommitComputeSP || c.Kind == tally.CommitCUDFlexible || l.Region == "" {
+			words = append(words, "in every region")
+		} else {
+			scope.Region = l.Region
+			words = append(words, "in "+l.Region)
+		}
+		c.Scope = strings.Join(words, " ")
+		pool := strings.Join([]string{scope.Account, scope.Provider, scope.Region, scope.Family, scope.InstanceType}, "/")
+		elsewhere, err := p.db.UncoveredUsage(ctx, scope, ids, p.span)
+		if err != nil {
+			return nil, nil, err
+		}
+		if cur := elsewhere.Currency(); cur != "" && len(c.Nodes) > 0 && cur != c.Nodes[0].Covered.Currency() {
+			// A bill in another currency than the catalog: not compared.
+			elsewhere = tally.Money{}
+		}
+		if given := p.given[pool]; !elsewhere.IsZero() && !given.IsZero() {
+			if elsewhere, err = elsewhere.Sub(given); err != nil {
+				return nil, nil, err
+			}
+			if elsewhere.Sign() < 0 {
+				elsewhere = tally.Zero(elsewhere.Currency())
+			}
+		}
+		c.Elsewhere, c.Pool, pools[c.ID] = elsewhere, pool, pool
+	}
+	return out, pools, nil
+}
+
+// nodeCommitment describes the commitment of bill line l from the
+// inventory: its kind, end and scope; from the line when the inventory
+// does not have it.
+func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.NodeCommitment {
+	c := rightsizing.NodeCommitment{ID: l.CommitmentID}
+	var inv *tally.Commitment
+	for i := range p.inventory {
+		// The GCP export names a CUD "CommittedUsageDiscount:projects/…",
+		// the inventory "projects/…".
+		if id := p.inventory[i].ID; id == l.CommitmentID || strings.HasSuffix(l.CommitmentID, ":"+id) {
+			inv = &p.inventory[i]
+			break
+		}
+	}
+	if inv != nil {
+		c.ID, c.Kind, c.End = inv.ID, inv.Kind, inv.End
+		if t := inv.Scope["instanceType"]; t != "" {
+			c.InstanceTypes = []string{t}
+		} else if f := inv.Scope["family"]; f != "" {
+			c.Families = []string{f}
+		}
+	} else {
+		t := strings.ToLower(l.CommitmentType)
+		switch {
+		case strings.Contains(t, "reserv"):
+			c.Kind = tally.CommitReserved
+		case strings.Contains(t, "savings plan"):
+			c.Kind = tally.CommitComputeSP
+		case strings.EqualFold(l.CommitmentCategory, "Spend"):
+			c.Kind = tally.CommitCUDFlexible
+		case l.Provider == tally.ProviderGCP:
+			c.Kind = tally.CommitCUDResource
+		}
+	}
+	return c
+}
+
+// moneyRatio returns m × num ÷ den, num and den non-negative amounts of one
+// currency (den not zero).
+func moneyRatio(m, num, den tally.Money) (tally.Money, error) {
+	n, ok1 := num.Units()
+	d, ok2 := den.Units()
+	if !ok1 || !ok2 || n < 0 || d <= 0 {
+		return tally.Money{}, fmt.Errorf("%s × %s ÷ %s: out of range", m, num, den)
+	}
+	return m.MulRatio(uint64(n), uint64(d))
+}
+
+// writeCommittedNotes says, under the node plans' table, how the
+// commitments covering groups' nodes price their plans.
+func writeCommittedNotes(w io.Writer, plans []rightsizing.NodePlan) {
+	n := 0
+	for _, p := range plans {
+		if p.Committed != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%d node groups run nodes that commitments cover (committed): their fees are paid until the commitments end whatever runs, "+
+		"so removing covered nodes saves only what the commitments do not cover, and the on-demand usage elsewhere in their scope that the freed part covers instead:\n", n)
+	for _, p := range plans {
+		if p.Committed != nil {
+			fmt.Fprintf(w, "  %s/%s: %s\n", p.Cluster, p.Group, p.Committed.Summary)
+		}
+	}
+}

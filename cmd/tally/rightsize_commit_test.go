@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/rightsizing"
+)
+
+// A Reserved Instance covers one of the group's two m5.xlarge. The plan
+// read "2 × m5.xlarge → 1 × m5.large, saving 210.24 a month", but the RI's
+// fee is paid until it ends whatever runs: the plan keeps the reserved
+// node and saves the uncovered one, 140.16 a month, and says until when.
+func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r1"
+	storeNodeBill(t, db, until, func(resource string, l *tally.CostLine) {
+		if resource == "i-n1" {
+			covered(l, ri, "Reserved Instance", "0.121")
+			l.Extras["x_LineItemType"] = "DiscountedUsage"
+			l.ChargeDescription = "USD 0.121 hourly fee per Linux/UNIX (Amazon VPC), m5.xlarge instance"
+		}
+	}, "i-n1", "i-n2")
+	args := []string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h", "--no-store"}
+	var out, errb bytes.Buffer
+	if code := run(append(args, "--format", "json"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(res.Nodes) != 1 {
+		t.Fatalf("node plans %+v", res.Nodes)
+	}
+	p := res.Nodes[0]
+	// Now: the RI's 0.121 and the on-demand 0.192 an hour; planned: the
+	// RI's fee, its node kept.
+	if p.CurrentMonthly.Decimal() != "228.49" || p.PlannedMonthly.Decimal() != "88.33" || p.MonthlySavings.Decimal() != "140.16" {
+		t.Errorf("current %s planned %s saving %s, want 228.49, 88.33, 140.16: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
+			p.MonthlySavings.Decimal(), p.Explanation)
+	}
+	var cur, planned []string
+	for _, n := range p.Current {
+		cur = append(cur, itoa(n.Count)+"×"+n.Type+"/"+n.Purchase)
+	}
+	for _, n := range p.Planned {
+		planned = append(planned, itoa(n.Count)+"×"+n.Type+"/"+n.Purchase)
+	}
+	if strings.Join(cur, " ") != "1×m5.xlarge/committed 1×m5.xlarge/on-demand" || strings.Join(planned, " ") != "1×m5.xlarge/committed" {
+		t.Errorf("current %v planned %v", cur, planned)
+	}
+	c := p.Committed
+	if c == nil || len(c.Commitments) != 1 || c.Commitments[0].ID != ri || c.Commitments[0].Kind != tally.CommitReserved || c.Commitments[0].End.IsZero() {
+		t.Fatalf("committed %+v", c)
+	}
+	end := c.Commitments[0].End.Format(time.DateOnly)
+	// The bill shows the RI from its first charge: a year on.
+	if end != "2027-10-06" {
+		t.Errorf("RI ends %s, want 2027-10-06 (a year after its first charge seen)", end)
+	}
+	if a := c.Alternative; a == nil || a.MonthlySavingsAfter.Decimal() != "210.24" {
+		t.Errorf("alternative %+v, want the m5.large saving 210.24 once the RI has ended", a)
+	}
+
+	out.Reset()
+	errb.Reset()
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		"1×m5.xlarge/committed 1×m5.xlarge/on-demand",
+		"1 node groups run nodes that commitments cover (committed)",
+		"prod/general: 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
+		"the plan saves 140.16 USD a month while the commitments run, 140.16 USD a month after " + end,
+		"1 × m5.large (on-demand) would save 210.24 USD a month once they have all ended (70.08 USD while they run)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// storeNodeBill gives the seeded nodes n1 and n2 the instance ids i-n1 and
+// i-n2 and stores two days of an AWS bill of m5.xlarge on demand (0.192
+// an hour) for the instances resources, each line passed to edit first.
+func storeNodeBill(t *testing.T, db *postgres.DB, until time.Time, edit func(resource string, l *tally.CostLine), resources ...string) {
+	t.Helper()
+	ctx := context.Background()
+	nodes, err := db.Nodes(ctx, "prod", tally.Window{Start: until.Add(-96 * time.Hour), End: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range nodes {
+		nodes[i].ProviderID, nodes[i].InstanceID = "aws:///us-east-1a/i-"+nodes[i].Name, "i-"+nodes[i].Name
+	}
+	if err := db.UpsertNodes(ctx, nodes); err != nil {
+		t.Fatal(err)
+	}
+	usd := tally.MustParseMoney("0.192", "USD")
+	var lines []tally.CostLine
+	for at := until.Add(-48 * time.Hour); at.Before(until); at = at.Add(time.Hour) {
+		for _, r := range resources {
+			l := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "111", SubAccountID: "111",
+				BillingPeriodStart: tally.MonthStart(at), BillingPeriodEnd: tally.MonthStart(at).AddDate(0, 1, 0),
+				ChargePeriodStart: at, ChargePeriodEnd: at.Add(time.Hour), ChargeCategory: tally.ChargeUsage,
+				BilledCost: usd, EffectiveCost: usd, ListCost: usd, ContractedCost: usd,
+				PricingQuantity: 1, PricingUnit: "Hours", PricingCategory: "Standard", ServiceName: "Amazon Elastic Compute Cloud", ServiceCategory: "Compute",
+				RegionID: "us-east-1", ResourceID: r, SkuID: "SKU1",
+				ChargeDescription: "USD 0.192 per On Demand Linux m5.xlarge Instance Hour",
+				Extras:            map[string]string{"x_InstanceType": "m5.xlarge", "x_UsageType": "BoxUsage:m5.xlarge", "x_LineItemType": "Usage"}}
+			edit(r, &l)
+			lines = append(lines, l)
+		}
+	}
+	run, err := db.StartIngestRun(ctx, "aws-cur", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := func(yield func(*tally.CostLine, error) bool) {
+		for i := range lines {
+			if !yield(&lines[i], nil) {
+				return
+			}
+		}
+	}
+	if _, err := db.ReplaceBillingPeriods(ctx, "aws-cur", run, seq); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// covered makes l usage that commitment id of type typ covered at an
+// effective cost of effective.
+func covered(l *tally.CostLine, id, typ, effective string) {
+	l.BilledCost, l.EffectiveCost, l.PricingCategory = tally.Zero("USD"), tally.MustParseMoney(effective, "USD"), "Committed"
+	l.CommitmentDiscountID, l.CommitmentDiscountType, l.CommitmentDiscountCategory = id, typ, "Usage"
+	l.CommitmentDiscountStatus = tally.CommitmentUsed
+}
+
+// A Compute Savings Plan covers both m5.xlarge (0.125 an hour each); the
+// pods fit on an m5.large, which it covers too. What the plan frees of it
+// covers other on-demand usage of the account (an m5.xlarge outside the
+// cluster, 0.192 an hour): saved, where the rest of it goes unused.
+func TestRightsizeNodesCoveredBySavingsPlan(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	const sp = "arn:aws:savingsplans::111:savingsplan/s1"
+	storeNodeBill(t, db, until, func(resource string, l *tally.CostLine) {
+		if resource != "i-other" {
+			covered(l, sp, "Savings Plan", "0.125")
+			l.Extras["x_LineItemType"] = "SavingsPlanCoveredUsage"
+		}
+	}, "i-n1", "i-n2", "i-other")
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+		"--no-store", "--format", "json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil || len(res.Nodes) != 1 || res.Nodes[0].Committed == nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	p := res.Nodes[0]
+	// Now 2 × 0.125; planned the fee less the 0.192 of usage elsewhere it
+	// covers instead: 0.058 an hour.
+	if p.CurrentMonthly.Decimal() != "182.5" || p.PlannedMonthly.Decimal() != "42.34" || p.MonthlySavings.Decimal() != "140.16" {
+		t.Errorf("current %s planned %s saving %s, want 182.5, 42.34, 140.16: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
+			p.MonthlySavings.Decimal(), p.Explanation)
+	}
+	u := p.Committed.Commitments[0]
+	if u.ID != sp || u.Kind != tally.CommitComputeSP || u.Scope != "any instance type in every region" ||
+		u.MonthlyElsewhere.Decimal() != "140.16" || u.MonthlyWasted.Decimal() != "45.62" {
+		t.Errorf("commitment %+v", u)
+	}
+	if !strings.Contains(p.Explanation, "the bill shows on-demand usage of it outside the group, 140.16 USD a month of which (at on-demand prices) the freed part would cover instead, the rest (45.62 USD a month of the fee) would go unused") {
+		t.Errorf("explanation %q", p.Explanation)
+	}
+}
