@@ -168,6 +168,12 @@ func (p *NodePlan) Record(now time.Time) (tally.Recommendation, error) {
 		// average, beside the nodes at the end and at the peak.
 		current["averageNodes"], planned["averageNodes"], current["over"] = a.CurrentNodes, a.PlannedNodes, a.Over
 	}
+	if p.Zones != nil {
+		planned["zones"] = p.Zones
+	}
+	if p.Kept != nil {
+		planned["kept"] = p.Kept
+	}
 	cur, err := json.Marshal(current)
 	if err != nil {
 		return tally.Recommendation{}, err
