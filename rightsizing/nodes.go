@@ -121,6 +121,9 @@ type NodePlan struct {
 	Explanation       string      `json:"explanation"`
 	// Zones are the planned nodes per zone, when the group's zones are known.
 	Zones map[string]int `json:"zones,omitempty"`
+	// NoZone are the Unplaced pods that no zone of the group may take
+	// (more than its zones hold under zone anti-affinity or minDomains).
+	NoZone []string `json:"noZone,omitempty"`
 	// Kept says what raised the plan above the packing of its pods alone
 	// (pod anti-affinity, topology spread, the group's minimum size); nil
 	// when nothing did.
@@ -288,6 +291,7 @@ func planNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (plan Nod
 		return plan, false, "", err
 	}
 	plan.Zones = zoneCounts(best)
+	_, plan.NoZone = g.withZones(pods)
 	if plan.Kept, err = g.kept(pods, cands, len(best), cost); err != nil {
 		return plan, false, "", fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
 	}
@@ -543,8 +547,11 @@ func explainPlan(p *NodePlan, pods int, keep bool, whyNotNow string) string {
 	}
 	s := fmt.Sprintf("%d pods at their recommended requests fit on %s instead of %s (first-fit decreasing; planned nodes %.0f%% CPU and %.0f%% memory requested)",
 		pods, orNone(strings.Join(planned, " + ")), orNone(strings.Join(cur, " + ")), p.CPUUtilization*100, p.MemoryUtilization*100)
-	if len(p.Unplaced) > 0 {
-		s += fmt.Sprintf("; %d pods fit no allowed instance type", len(p.Unplaced))
+	if n := len(p.Unplaced) - len(p.NoZone); n > 0 {
+		s += fmt.Sprintf("; %d pods fit no allowed instance type", n)
+	}
+	if len(p.NoZone) > 0 {
+		s += "; " + noZoneText(p)
 	}
 	if p.MonthlySavings.Sign() < 0 && whyNotNow != "" {
 		s += "; this costs more than the current nodes because " + whyNotNow

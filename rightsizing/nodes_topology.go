@@ -520,7 +520,7 @@ func zoneReasons(pods []PodRequest, zones []string) []string {
 			}
 			how = append(how, s)
 		}
-		out = append(out, fmt.Sprintf("%s spreads its %d pods over %d zones of %s (%s)", n, a.pods, over, strings.Join(zones, ", "), strings.Join(how, "; ")))
+		out = append(out, fmt.Sprintf("%s spreads its %d pods over %d of the group's zones (%s; %s)", n, a.pods, over, strings.Join(zones, ", "), strings.Join(how, "; ")))
 	}
 	return capReasons(out)
 }
@@ -538,4 +538,10 @@ func (t binTopology) clone() binTopology {
 		t.perNode = maps.Clone(t.perNode)
 	}
 	return t
+}
+
+// noZoneText says why p's NoZone pods are not placed.
+func noZoneText(p *NodePlan) string {
+	return fmt.Sprintf("%d pods fit in no zone of the group (%s): their workload's anti-affinity or minDomains on %s allows fewer of its pods there; they would stay Pending",
+		len(p.NoZone), strings.Join(p.NoZone, ", "), tally.TopologyZone)
 }

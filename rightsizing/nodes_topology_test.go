@@ -45,7 +45,7 @@ func TestPlanNodesTopology(t *testing.T) {
 		{name: "zone spread keeps a node in each zone",
 			pods:  withTopology(pods(3, 0.25, GiB/2), Topology{Group: "shop/Deployment/web", ZoneSkew: 1}),
 			nodes: 3, zones: map[string]int{"us-west-2a": 1, "us-west-2b": 1, "us-west-2c": 1}, packed: 1,
-			reasons: []string{"shop/Deployment/web spreads its 3 pods over 3 zones of us-west-2a, us-west-2b, us-west-2c (topology spread on topology.kubernetes.io/zone, maxSkew 1)"}},
+			reasons: []string{"shop/Deployment/web spreads its 3 pods over 3 of the group's zones (us-west-2a, us-west-2b, us-west-2c; topology spread on topology.kubernetes.io/zone, maxSkew 1)"}},
 		// 3 m5.large hold them as they hold the pods alone: 2 of web's
 		// a zone, the others in the room left, nothing to say.
 		{name: "zone spread of 6 pods, 2 a zone, with unconstrained pods filling the room left",
@@ -99,6 +99,10 @@ func TestPlanNodesTopology(t *testing.T) {
 			}
 			if n := plannedNodes(plan); n != tt.nodes || len(plan.Unplaced) != tt.unplaced {
 				t.Errorf("%d nodes, %d unplaced %v; want %d, %d: %s", n, len(plan.Unplaced), plan.Unplaced, tt.nodes, tt.unplaced, plan.Explanation)
+			}
+			if tt.unplaced > 0 && (len(plan.NoZone) != tt.unplaced || !strings.Contains(plan.Explanation, "fit in no zone of the group") ||
+				strings.Contains(plan.Explanation, "fit no allowed instance type")) {
+				t.Errorf("no zone %v; explanation: %s", plan.NoZone, plan.Explanation)
 			}
 			if tt.zones != nil && !maps.Equal(plan.Zones, tt.zones) {
 				t.Errorf("zones %v, want %v", plan.Zones, tt.zones)

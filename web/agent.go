@@ -152,6 +152,9 @@ func jsonErrorText(err error, body []byte) string {
 	return err.Error()
 }
 
+// maxIgnored bounds the ignored constraints an answer names.
+const maxIgnored = 20
+
 func invalid(format string, args ...any) error { return tally.Errorf(tally.EInvalid, format, args...) }
 
 // checkIntervalTimes checks, before anything is decoded, that every interval
@@ -326,6 +329,7 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 		return tally.AgentIngest{}, reply, invalid("field node.lifecycle: %q is not on-demand or spot", n.Lifecycle)
 	}
 	podAt := make(map[string]int, len(b.Pods))
+	ignored := 0
 	for i, p := range b.Pods {
 		if p.UID == "" || p.Namespace == "" || p.Name == "" {
 			return tally.AgentIngest{}, reply, invalid("field pods[%d]: uid, namespace and name are required", i)
@@ -343,7 +347,10 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 		var dropped []string
 		pod.Scheduling, dropped = p.Scheduling.Clean()
 		for _, d := range dropped {
-			reply.Ignored = append(reply.Ignored, fmt.Sprintf("pods[%d].scheduling.%s", i, d))
+			ignored++
+			if len(reply.Ignored) < maxIgnored {
+				reply.Ignored = append(reply.Ignored, fmt.Sprintf("pods[%d].scheduling.%s", i, d))
+			}
 		}
 		if end, ok := podEnd[p.UID]; ok {
 			pod.ValidTo = end // else listed without usage: alive through the batch
@@ -364,6 +371,9 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 				CPURequest: c.CPURequest, CPULimit: c.CPULimit, MemoryRequest: c.MemoryRequest, MemoryLimit: c.MemoryLimit, GPURequest: c.GPURequest})
 		}
 		in.Pods = append(in.Pods, pod)
+	}
+	if ignored > len(reply.Ignored) {
+		reply.Ignored = append(reply.Ignored, fmt.Sprintf("and %d more", ignored-len(reply.Ignored)))
 	}
 	return in, reply, nil
 }
