@@ -49,7 +49,7 @@ func currentLayout(g *NodeGroup, pods []PodRequest, catalog []InstanceType) ([]*
 	sortPods(sorted)
 	var moving []PodRequest
 	for _, p := range sorted {
-		if b := named[p.Node]; p.Node != "" && b != nil && b.fits(p) {
+		if b := named[p.Node]; p.Node != "" && b != nil && b.fits(staying(p)) {
 			b.add(p)
 			continue
 		}

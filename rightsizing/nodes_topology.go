@@ -19,8 +19,10 @@ type Topology struct {
 	Group string `json:"group"`
 	// MaxPerNode, when positive, is the most pods of the group one node
 	// holds: a topology spread constraint on kubernetes.io/hostname with
-	// this maxSkew (as Karpenter provisions for it: a new node is a
-	// domain with none).
+	// this maxSkew, as Karpenter provisions for it (a new node, or a node
+	// of another group the pods may run on, is a domain holding none).
+	// Pods that run on a node now may stay there beyond it: the scheduler
+	// placed them under the constraint, over the nodes it saw.
 	MaxPerNode int `json:"maxPerNode,omitempty"`
 	// MaxPerZone, when positive, is the most pods of the group one zone
 	// holds: 1 for required pod anti-affinity on topology.kubernetes.io/zone.
@@ -93,6 +95,17 @@ func (b *bin) topologyKey() string {
 	return b.topo.zone + "\x00" + strings.Join(keys, "\x00")
 }
 
+// staying is p as it may stay on the node it runs on: beyond its
+// MaxPerNode, which the scheduler applied over the nodes it saw.
+func staying(p PodRequest) PodRequest {
+	if t := p.Topology; t != nil && t.MaxPerNode > 0 {
+		c := *t
+		c.MaxPerNode = 0
+		p.Topology = &c
+	}
+	return p
+}
+
 // nodeZones maps the group's current nodes to their zones.
 func (g *NodeGroup) nodeZones() map[string]string {
 	out := map[string]string{}
@@ -158,6 +171,12 @@ func (g *NodeGroup) withZones(pods []PodRequest) (out []PodRequest, unplaceable 
 		off := int(h.Sum32() % uint32(len(zones)))
 		order := append(slices.Clone(zones[off:]), zones[:off]...)
 		slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(now[b], now[a]) })
+		if keepsZones(out, idx, nodeZone, zones, limit) {
+			for _, i := range idx {
+				out[i].zone = nodeZone[out[i].Node]
+			}
+			continue
+		}
 		quota := map[string]int{}
 		for k, z := range order {
 			q := len(idx) / len(zones)
@@ -201,6 +220,30 @@ func (g *NodeGroup) withZones(pods []PodRequest) (out []PodRequest, unplaceable 
 		kept = append(kept, p)
 	}
 	return kept, unplaceable
+}
+
+// keepsZones reports whether the group's pods (out[idx]) all run in the
+// group's zones now, as their constraints allow: at most limit a zone and,
+// under a zone spread, zones differing by at most its smallest maxSkew
+// (zones holding none count).
+func keepsZones(out []PodRequest, idx []int, nodeZone map[string]string, zones []string, limit int) bool {
+	count := map[string]int{}
+	skew := 0
+	for _, i := range idx {
+		z := nodeZone[out[i].Node]
+		if !slices.Contains(zones, z) {
+			return false
+		}
+		count[z]++
+		if t := out[i].Topology; t.ZoneSkew > 0 && (skew == 0 || t.ZoneSkew < skew) {
+			skew = t.ZoneSkew
+		}
+	}
+	lo, hi := len(idx), 0
+	for _, z := range zones {
+		lo, hi = min(lo, count[z]), max(hi, count[z])
+	}
+	return hi <= limit && (skew == 0 || hi-lo <= skew)
 }
 
 // packing is cheapestPacking under the group's topology: pods bound to

@@ -157,3 +157,34 @@ func TestPlanNodesTopologyCurrent(t *testing.T) {
 		t.Errorf("minimum 4 over 3 nodes: %d nodes %v: %s", plannedNodes(plan), plan.Zones, plan.Explanation)
 	}
 }
+
+// Pods that run where their constraints let the scheduler put them stay
+// there when the current nodes are checked: 6 replicas spread by hostname
+// (maxSkew 1) at 2 a node on 3 nodes, and a zone spread of maxSkew 2 at
+// 2, 1 and 0 pods a zone, are already right-sized, not "not fitted".
+func TestPlanNodesTopologyCurrentPlacementStays(t *testing.T) {
+	g := threeZones()
+	g.Current[0].Type, g.Current[0].Hourly = "m5.large", usd("0.096")
+	hostname := withTopology(pods(6, 0.9, GiB), Topology{Group: "shop/Deployment/api", MaxPerNode: 1})
+	for i := range hostname {
+		hostname[i].Node = []string{"n1", "n2", "n3"}[i%3]
+	}
+	plan, err := PlanNodes(g, hostname, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plan.Explanation, "already right-sized") {
+		t.Errorf("hostname spread, 2 a node now: %s", plan.Explanation)
+	}
+	zoned := withTopology(pods(3, 0.9, GiB), Topology{Group: "shop/Deployment/web", ZoneSkew: 2})
+	for i, n := range []string{"n1", "n1", "n2"} {
+		zoned[i].Node = n
+	}
+	zoned = append(zoned, PodRequest{Name: "big", CPU: 1.5, Memory: GiB, Node: "n3"})
+	if plan, err = PlanNodes(g, zoned, catalog); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plan.Explanation, "already right-sized") {
+		t.Errorf("zone spread of maxSkew 2 at 2, 1, 0: %s", plan.Explanation)
+	}
+}
