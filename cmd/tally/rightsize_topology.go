@@ -151,7 +151,7 @@ func setMinNodes(g *rightsizing.NodeGroup, k groupKey, f *minNodesFlags, gt grou
 	case gt.spreadsByZone != "":
 		g.MinNodes, g.MinNodesWhy = len(g.Zones), fmt.Sprintf("%s, as %s spreads by zone (%s)", zones, gt.spreadsByZone, change)
 	case gt.unknown > 0:
-		g.MinNodes, g.MinNodesWhy = len(g.Zones), fmt.Sprintf("%s, as %d of its pods' scheduling constraints are unknown: their agents do not send them (%s)",
+		g.MinNodes, g.MinNodesWhy = len(g.Zones), fmt.Sprintf("%s, as the scheduling constraints of %d of its pods are unknown: their agents do not send them (%s)",
 			zones, gt.unknown, change)
 	}
 }

@@ -89,7 +89,7 @@ func TestRightsizeNodePlansKeepTopology(t *testing.T) {
 	// Unknown constraints (the seeded pods'): a node in each zone.
 	p, _ := runPlan("json")
 	if count(p) != 2 || p.Zones["us-east-1a"] != 1 || p.Zones["us-east-1b"] != 1 ||
-		!strings.Contains(reasons(p), "the group keeps a node in each of the 2 zones its nodes span now (us-east-1a, us-east-1b), as 2 of its pods' scheduling constraints are unknown") {
+		!strings.Contains(reasons(p), "the group keeps a node in each of the 2 zones its nodes span now (us-east-1a, us-east-1b), as the scheduling constraints of 2 of its pods are unknown") {
 		t.Errorf("unknown constraints: %d nodes in %v, kept %q; want 2, one a zone, said", count(p), p.Zones, reasons(p))
 	}
 
