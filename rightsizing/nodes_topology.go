@@ -53,8 +53,11 @@ type Kept struct {
 // String says it in one line: "kept 3 nodes (the pods alone pack onto 1):
 // shop/Deployment/web spreads over 3 zones …".
 func (k *Kept) String() string {
-	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d, %s a month): %s", k.Nodes, k.PackedNodes,
-		k.PackedMonthly.Round(2).Decimal()+" "+string(k.PackedMonthly.Currency()), strings.Join(k.Reasons, "; "))
+	cost := "0"
+	if c := k.PackedMonthly.Currency(); c != "" {
+		cost = k.PackedMonthly.Round(2).Decimal() + " " + string(c)
+	}
+	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d, %s a month): %s", k.Nodes, k.PackedNodes, cost, strings.Join(k.Reasons, "; "))
 }
 
 // binTopology is what a bin tracks of its pods' topology.

@@ -84,6 +84,10 @@ func TestPlanNodesTopology(t *testing.T) {
 			pods:  pods(6, 1.5, 5*GiB),
 			group: func(g *NodeGroup) { g.MinNodes = 3 },
 			nodes: 3, packed: 2, reasons: []string{"the group's minimum size is 3"}},
+		{name: "a minimum with no pods",
+			group: func(g *NodeGroup) { g.MinNodes = 2 },
+			nodes: 2, zones: map[string]int{"us-west-2a": 1, "us-west-2b": 1}, packed: 0,
+			reasons: []string{"the group's minimum size is 2"}},
 		{name: "no constraint: packs as before, nothing said",
 			pods: pods(3, 0.25, GiB/2), nodes: 1, zones: map[string]int{"us-west-2a": 1}},
 	}
@@ -125,7 +129,8 @@ func TestPlanNodesTopology(t *testing.T) {
 					t.Errorf("reasons %q lack %q", all, r)
 				}
 			}
-			if !strings.Contains(plan.Explanation, "kept "+itoa(tt.nodes)+" nodes (the pods alone pack onto "+itoa(tt.packed)) {
+			if !strings.Contains(plan.Explanation, "kept "+itoa(tt.nodes)+" nodes (the pods alone pack onto "+itoa(tt.packed)+", ") ||
+				strings.Contains(plan.Explanation, "  a month") {
 				t.Errorf("explanation does not say what kept the nodes: %s", plan.Explanation)
 			}
 		})
