@@ -42,7 +42,7 @@ func podScheduling(p *corev1.Pod) (s *tally.PodScheduling, problems []string) {
 	if a := p.Spec.Affinity; a != nil && a.PodAntiAffinity != nil {
 		for i, t := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
 			key := topologyKey(t.TopologyKey)
-			if key == "" || !ownNamespace(p.Namespace, t.Namespaces, t.NamespaceSelector) {
+			if key == "" || !ownNamespace(p.Namespace, t.Namespaces, t.NamespaceSelector) || mismatchesOwn(t.MismatchLabelKeys, p.Labels) {
 				continue
 			}
 			own, err := selectsOwn(t.LabelSelector, p.Labels)
@@ -95,9 +95,23 @@ func ownNamespace(ns string, names []string, sel *metav1.LabelSelector) bool {
 		}
 	}
 	if sel != nil {
-		return len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0
+		// Every namespace, or the namespace's own name label.
+		return len(sel.MatchExpressions) == 0 && (len(sel.MatchLabels) == 0 ||
+			(len(sel.MatchLabels) == 1 && sel.MatchLabels[corev1.LabelMetadataName] == ns))
 	}
 	return len(names) == 0
+}
+
+// mismatchesOwn reports whether a term's mismatchLabelKeys leave out the
+// pod's own workload: it selects only pods whose value of those labels
+// differs from the pod's, which its replicas share.
+func mismatchesOwn(keys []string, own map[string]string) bool {
+	for _, k := range keys {
+		if _, ok := own[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // selectsOwn reports whether the label selector selects the pod's own

@@ -33,6 +33,11 @@ func TestAgentPodScheduling(t *testing.T) {
 				// The deprecated zone label, with an expression.
 				{TopologyKey: "failure-domain.beta.kubernetes.io/zone", LabelSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
 					{Key: "app", Operator: metav1.LabelSelectorOpIn, Values: []string{"web", "web-canary"}}}}},
+				// Own pods selected by the namespace's name label.
+				{TopologyKey: "kubernetes.io/hostname", NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "shop"}},
+					LabelSelector: &metav1.LabelSelector{MatchLabels: own}},
+				// Pods of another value of tier only: not its replicas.
+				{TopologyKey: "topology.kubernetes.io/zone", MismatchLabelKeys: []string{"tier"}, LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
 				// A topology key that does not matter for packing.
 				{TopologyKey: "example.com/rack", LabelSelector: &metav1.LabelSelector{MatchLabels: own}},
 			}}},
@@ -155,4 +160,42 @@ func FuzzPodScheduling(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Each anti-affinity term alone: whether it is read as one over the pod's
+// own workload.
+func TestPodSchedulingAntiAffinityTerms(t *testing.T) {
+	own := map[string]string{"app": "web", "tier": "front"}
+	sel := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}
+	tests := []struct {
+		name string
+		term corev1.PodAffinityTerm
+		want []string
+	}{
+		{"own labels", corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname", LabelSelector: sel}, []string{tally.TopologyHostname}},
+		{"no selector selects no pod", corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname"}, nil},
+		{"empty selector selects every pod, its own too", corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname", LabelSelector: &metav1.LabelSelector{}},
+			[]string{tally.TopologyHostname}},
+		{"own namespace by its name label", corev1.PodAffinityTerm{TopologyKey: "topology.kubernetes.io/zone", LabelSelector: sel,
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "shop"}}}, []string{tally.TopologyZone}},
+		{"namespaces by another label: cannot tell", corev1.PodAffinityTerm{TopologyKey: "topology.kubernetes.io/zone", LabelSelector: sel,
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"team": "shop"}}}, nil},
+		{"every namespace", corev1.PodAffinityTerm{TopologyKey: "topology.kubernetes.io/zone", LabelSelector: sel,
+			NamespaceSelector: &metav1.LabelSelector{}}, []string{tally.TopologyZone}},
+		{"own namespace named", corev1.PodAffinityTerm{TopologyKey: "topology.kubernetes.io/zone", LabelSelector: sel,
+			Namespaces: []string{"other", "shop"}}, []string{tally.TopologyZone}},
+		{"mismatchLabelKeys of its own label: other workloads only", corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname", LabelSelector: sel,
+			MismatchLabelKeys: []string{"tier"}}, nil},
+		{"another workload's labels", corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname",
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}}, nil},
+	}
+	for _, tt := range tests {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Labels: own},
+			Spec: corev1.PodSpec{Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{tt.term}}}}}
+		s, problems := podScheduling(p)
+		if !reflect.DeepEqual(s.AntiAffinity, tt.want) || len(problems) > 0 {
+			t.Errorf("%s: anti-affinity %q (problems %q), want %q", tt.name, s.AntiAffinity, problems, tt.want)
+		}
+	}
 }
