@@ -50,6 +50,10 @@ type AgentPod struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 	StartedAt   time.Time         `json:"startedAt"`
 	Containers  []AgentContainer  `json:"containers"`
+	// Scheduling is what of the pod's spec constrains where its replicas
+	// may run relative to one another; nil from agents that do not send it
+	// (unknown, not "none").
+	Scheduling *PodScheduling `json:"scheduling,omitempty"`
 }
 
 // AgentContainer is a container's spec: requests and limits.

@@ -77,6 +77,10 @@ type Pod struct {
 	ValidFrom   time.Time         `json:"validFrom"`
 	ValidTo     time.Time         `json:"validTo,omitzero"`
 	Containers  []Container       `json:"containers"`
+	// Scheduling is what of its spec constrains where its workload's
+	// replicas may run relative to one another; nil when unknown (sent by
+	// an agent that does not report it).
+	Scheduling *PodScheduling `json:"scheduling,omitempty"`
 }
 
 // Lifetime returns the pod's lifetime, ending at until while it still runs.

@@ -91,16 +91,17 @@ func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window
 	})
 }
 
-// podInsert inserts a pod ($1 … $11: podArgs); the ON CONFLICT action
+// podInsert inserts a pod ($1 … $12: podArgs); the ON CONFLICT action
 // follows.
 const podInsert = `
-	INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+	INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to,
+		scheduling)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
 	ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET `
 
 func podArgs(p *tally.Pod) []any {
 	return []any{p.Ref.Cluster, p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName, p.OwnerKind, p.OwnerName,
-		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo)}
+		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo), schedulingText(p.Scheduling)}
 }
 
 // UpsertPods records pods and their containers. The hours of the pods'
@@ -122,6 +123,7 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 		clusters[i], uids[i], from[i], to[i] = string(p.Ref.Cluster), p.Ref.UID, p.ValidFrom, nullTime(p.ValidTo)
 		b.Queue(podInsert+`node_name = excluded.node_name, owner_kind = excluded.owner_kind,
 				owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
+				scheduling = coalesce(excluded.scheduling, pods.scheduling),
 				valid_from = least(pods.valid_from, excluded.valid_from), valid_to = excluded.valid_to`,
 			podArgs(p)...)
 		for _, c := range p.Containers {
@@ -156,7 +158,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 	const alive = `($1 = '' OR p.cluster_id = $1) AND p.valid_from < $3 AND (p.valid_to IS NULL OR p.valid_to > $2)`
 	rows, err := db.pool.Query(ctx, `
 		SELECT p.cluster_id, p.pod_uid, p.namespace, p.name, p.node_name, p.owner_kind, p.owner_name, p.labels, p.annotations,
-			p.valid_from, p.valid_to
+			p.valid_from, p.valid_to, p.scheduling
 		FROM pods p WHERE `+alive+`
 		ORDER BY p.cluster_id, p.namespace, p.name, p.valid_from`, cluster, w.Start, w.End)
 	if err != nil {
@@ -166,7 +168,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 		var p tally.Pod
 		var to *time.Time
 		err := r.Scan(&p.Ref.Cluster, &p.Ref.UID, &p.Ref.Namespace, &p.Ref.Name, &p.NodeName, &p.OwnerKind, &p.OwnerName,
-			&p.Labels, &p.Annotations, &p.ValidFrom, &to)
+			&p.Labels, &p.Annotations, &p.ValidFrom, &to, &p.Scheduling)
 		p.ValidFrom, p.ValidTo = p.ValidFrom.UTC(), fromNullTime(to)
 		p.Containers = []tally.Container{}
 		return p, err

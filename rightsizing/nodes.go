@@ -46,6 +46,8 @@ type NodeCount struct {
 	// Names are the nodes, when known (at most Count of them), so that a
 	// PodRequest's Node can say where the pod runs now.
 	Names []string `json:"-"`
+	// Zones are the zones of Names, when known (topology.kubernetes.io/zone).
+	Zones []string `json:"-"`
 }
 
 // NodeGroup is a set of nodes that the cluster autoscaler (or Karpenter
@@ -61,6 +63,15 @@ type NodeGroup struct {
 	// request on every node, taken off each node's allocatable capacity.
 	DaemonSetCPU    float64 `json:"daemonSetCpuCores,omitempty"`
 	DaemonSetMemory int64   `json:"daemonSetMemoryBytes,omitempty"`
+	// Zones are the zones the group's nodes run in (sorted): a plan puts
+	// every node in one of them and spreads the pods whose Topology
+	// spreads them by zone across them.
+	Zones []string `json:"zones,omitempty"`
+	// MinNodes is the group's minimum size: a plan keeps at least this
+	// many nodes. MinNodesWhy says where it comes from, said when it
+	// raises a plan (default "the group's minimum size is N").
+	MinNodes    int    `json:"minNodes,omitempty"`
+	MinNodesWhy string `json:"minNodesWhy,omitempty"`
 }
 
 // PodRequest is one pod's total requests, to be placed on a node.
@@ -76,6 +87,14 @@ type PodRequest struct {
 	// run apart, with pod anti-affinity, so that one node's loss does not
 	// take several members.
 	Spread string `json:"spread,omitempty"`
+	// SpreadAssumed says Spread is assumed (a StatefulSet whose pods'
+	// constraints are unknown), not read from the pod's spec.
+	SpreadAssumed bool `json:"spreadAssumed,omitempty"`
+	// Topology is how the pod must be placed relative to its workload's
+	// other pods besides one per node; nil: no such constraint.
+	Topology *Topology `json:"topology,omitempty"`
+	// zone is the zone the plan binds the pod to (NodeGroup.withZones).
+	zone string
 }
 
 // PlannedNodes are nodes of one type and purchase option in a plan.
@@ -100,6 +119,15 @@ type NodePlan struct {
 	MemoryUtilization float64     `json:"memoryUtilization"` // likewise
 	Unplaced          []string    `json:"unplaced,omitempty"`
 	Explanation       string      `json:"explanation"`
+	// Zones are the planned nodes per zone, when the group's zones are known.
+	Zones map[string]int `json:"zones,omitempty"`
+	// NoZone are the Unplaced pods that no zone of the group may take
+	// (more than its zones hold under zone anti-affinity or minDomains).
+	NoZone []string `json:"noZone,omitempty"`
+	// Kept says what raised the plan above the packing of its pods alone
+	// (pod anti-affinity, topology spread, the group's minimum size); nil
+	// when nothing did.
+	Kept *Kept `json:"kept,omitempty"`
 	// Averaged is set when the amounts are averages over the history (a
 	// group whose nodes come and go with its batch pods: PlanBatchNodes);
 	// then Current are the nodes running at its end and Planned the nodes
@@ -127,10 +155,12 @@ type bin struct {
 	memory   int64
 	podNames []string
 	spread   []string // the Spread of its pods that have one
+	topo     binTopology
 }
 
 func (b *bin) fits(p PodRequest) bool {
-	return b.cpu+p.CPU <= b.c.cpu+1e-9 && b.memory+p.Memory <= b.c.memory && (p.Spread == "" || !slices.Contains(b.spread, p.Spread))
+	return b.cpu+p.CPU <= b.c.cpu+1e-9 && b.memory+p.Memory <= b.c.memory && (p.Spread == "" || !slices.Contains(b.spread, p.Spread)) &&
+		b.fitsTopology(p)
 }
 
 func fitsEmpty(c *candidate, p PodRequest) bool { return p.CPU <= c.cpu+1e-9 && p.Memory <= c.memory }
@@ -205,12 +235,15 @@ func planNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (plan Nod
 		return plan, false, "", tally.Errorf(tally.EInvalid, "node group %s/%s: no instance type in the catalog satisfies its constraints (families %v, arch %q, spot %s)",
 			g.Cluster, g.Name, g.Families, g.Arch, g.Spot)
 	}
-	best, unplaced, cost, err := cheapestPacking(pods, cands)
+	best, unplaced, cost, err := g.packing(pods, cands)
 	if err != nil {
 		return plan, false, "", fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
 	}
 	var now []*bin
 	now, whyNot = currentLayout(&g, pods, catalog)
+	if whyNot == "" && len(now) < g.MinNodes {
+		whyNot = fmt.Sprintf("the group runs fewer nodes than its minimum size %d", g.MinNodes)
+	}
 	if whyNot == "" {
 		nowCost, err := binsHourly(now)
 		if err != nil {
@@ -261,7 +294,15 @@ func planNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType) (plan Nod
 	if plan.MonthlySavings, err = plan.CurrentMonthly.Sub(plan.PlannedMonthly); err != nil {
 		return plan, false, "", err
 	}
+	plan.Zones = zoneCounts(best)
+	_, plan.NoZone = g.withZones(pods)
+	if plan.Kept, err = g.kept(pods, cands, len(best), cost); err != nil {
+		return plan, false, "", fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
+	}
 	plan.Explanation = explainPlan(&plan, len(pods), keep, whyNot)
+	if plan.Kept != nil {
+		plan.Explanation += "; " + plan.Kept.String()
+	}
 	return plan, keep, whyNot, nil
 }
 
@@ -349,6 +390,7 @@ func (b *bin) add(p PodRequest) {
 	if p.Spread != "" {
 		b.spread = append(b.spread, p.Spread)
 	}
+	b.addTopology(p)
 }
 
 // newBin opens a node of candidate c holding pod p.
@@ -509,8 +551,11 @@ func explainPlan(p *NodePlan, pods int, keep bool, whyNotNow string) string {
 	}
 	s := fmt.Sprintf("%d pods at their recommended requests fit on %s instead of %s (first-fit decreasing; planned nodes %.0f%% CPU and %.0f%% memory requested)",
 		pods, orNone(strings.Join(planned, " + ")), orNone(strings.Join(cur, " + ")), p.CPUUtilization*100, p.MemoryUtilization*100)
-	if len(p.Unplaced) > 0 {
-		s += fmt.Sprintf("; %d pods fit no allowed instance type", len(p.Unplaced))
+	if n := len(p.Unplaced) - len(p.NoZone); n > 0 {
+		s += fmt.Sprintf("; %d pods fit no allowed instance type", n)
+	}
+	if len(p.NoZone) > 0 {
+		s += "; " + noZoneText(p)
 	}
 	if p.MonthlySavings.Sign() < 0 && whyNotNow != "" {
 		s += "; this costs more than the current nodes because " + whyNotNow

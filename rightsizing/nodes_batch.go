@@ -76,7 +76,7 @@ func PlanBatchNodes(g NodeGroup, steady []PodRequest, batch []BatchPod, used []N
 	if err != nil {
 		return plan, err
 	}
-	planned, nodeHours, batchHours, err := plannedOverTime(steady, batch, over, cands)
+	planned, nodeHours, batchHours, err := plannedOverTime(&g, steady, batch, over, cands)
 	if err != nil {
 		return plan, fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
 	}
@@ -113,9 +113,15 @@ func PlanBatchNodes(g NodeGroup, steady []PodRequest, batch []BatchPod, used []N
 		// Said again of the averaged amounts (it said whether the nodes
 		// for the peak running all month cost more than those running now).
 		plan.Explanation = explainPlan(&plan, len(pods), false, whyNot)
+		if plan.Kept != nil {
+			plan.Explanation += "; " + plan.Kept.String()
+		}
 	}
 	between := "between runs it keeps only the nodes the other pods need"
-	if len(steady) == 0 {
+	switch {
+	case g.MinNodes > 0:
+		between = fmt.Sprintf("between runs it keeps the nodes the other pods need, at least the group's minimum of %d", g.MinNodes)
+	case len(steady) == 0:
 		between = "between runs it keeps no node: the group's minimum size must be 0"
 	}
 	plan.Explanation += fmt.Sprintf("; priced over the %s of history, as an autoscaler runs it: the group ran %.2f nodes on average, "+
@@ -128,8 +134,8 @@ func fmtDays(d float64) string { return strconv.FormatFloat(d, 'f', 1, 64) + " d
 
 // plannedOverTime returns what the cheapest packing of the pods running
 // at each moment of over costs in it, its node-hours, and the hours some
-// batch pod ran.
-func plannedOverTime(steady []PodRequest, batch []BatchPod, over tally.Window, cands []candidate) (cost tally.Money, nodeHours, batchHours float64, err error) {
+// batch pod ran. The packings keep the group's topology (g.packing).
+func plannedOverTime(g *NodeGroup, steady []PodRequest, batch []BatchPod, over tally.Window, cands []candidate) (cost tally.Money, nodeHours, batchHours float64, err error) {
 	type event struct {
 		at    time.Time
 		start bool
@@ -170,8 +176,8 @@ func plannedOverTime(steady []PodRequest, batch []BatchPod, over tally.Window, c
 			return p, nil
 		}
 		var p packed
-		if len(pods) > 0 {
-			bins, _, hourly, err := cheapestPacking(pods, cands)
+		if len(pods) > 0 || g.MinNodes > 0 {
+			bins, _, hourly, err := g.packing(pods, cands)
 			if err != nil {
 				return p, err
 			}

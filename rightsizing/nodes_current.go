@@ -33,17 +33,23 @@ func currentLayout(g *NodeGroup, pods []PodRequest, catalog []InstanceType) ([]*
 		c := &candidate{t: t, offer: Offer{Purchase: n.Purchase, Hourly: n.Hourly}, cpu: t.CPU - g.DaemonSetCPU, memory: t.Memory - g.DaemonSetMemory}
 		for k := range n.Count {
 			b := &bin{c: c}
+			if k < len(n.Zones) {
+				b.topo.zone = n.Zones[k]
+			}
 			if k < len(n.Names) && n.Names[k] != "" {
 				named[n.Names[k]] = b
 			}
 			bins = append(bins, b)
 		}
 	}
-	sorted := slices.Clone(pods)
+	sorted, unplaceable := g.withZones(pods)
+	if len(unplaceable) > 0 {
+		return nil, fmt.Sprintf("%d pods fit in none of the group's zones", len(unplaceable))
+	}
 	sortPods(sorted)
 	var moving []PodRequest
 	for _, p := range sorted {
-		if b := named[p.Node]; p.Node != "" && b != nil && b.fits(p) {
+		if b := named[p.Node]; p.Node != "" && b != nil && b.fits(staying(p)) {
 			b.add(p)
 			continue
 		}
@@ -84,6 +90,7 @@ func fitAll(bins []*bin, pods []PodRequest, budget int) bool {
 		cpu    float64
 		memory int64
 		spread string // the Spread of its pods: nodes holding different ones are not alike
+		topo   string // likewise its zone and pods per Topology.Group
 	}
 	steps := 0
 	var place func(i int, freeCPU float64, freeMem int64) bool
@@ -100,7 +107,7 @@ func fitAll(bins []*bin, pods []PodRequest, budget int) bool {
 			if !b.fits(p) {
 				continue
 			}
-			s := state{b.c, b.cpu, b.memory, strings.Join(b.spread, "\x00")}
+			s := state{b.c, b.cpu, b.memory, strings.Join(b.spread, "\x00"), b.topologyKey()}
 			if tried[s] {
 				continue
 			}
@@ -108,12 +115,12 @@ func fitAll(bins []*bin, pods []PodRequest, budget int) bool {
 			if steps++; steps > budget {
 				return false
 			}
-			cpu, memory, names, spread := b.cpu, b.memory, b.podNames, b.spread
+			cpu, memory, names, spread, topo := b.cpu, b.memory, b.podNames, b.spread, b.topo.clone()
 			b.add(p)
 			if place(i+1, freeCPU-p.CPU, freeMem-p.Memory) {
 				return true
 			}
-			b.cpu, b.memory, b.podNames, b.spread = cpu, memory, names, spread
+			b.cpu, b.memory, b.podNames, b.spread, b.topo = cpu, memory, names, spread, topo
 		}
 		return false
 	}

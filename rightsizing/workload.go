@@ -172,6 +172,12 @@ func (p *NodePlan) Record(now time.Time) (tally.Recommendation, error) {
 		// The commitments covering the nodes, and the savings after they end.
 		current["commitments"], planned["commitments"] = c.Commitments, c
 	}
+	if p.Zones != nil {
+		planned["zones"] = p.Zones
+	}
+	if p.Kept != nil {
+		planned["kept"] = p.Kept
+	}
 	cur, err := json.Marshal(current)
 	if err != nil {
 		return tally.Recommendation{}, err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"sort"
@@ -67,6 +68,10 @@ func (s *Server) ingestAgent(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if len(stats.Ignored) > 0 {
+		s.log.WarnContext(r.Context(), "agent batch: pod scheduling constraints ignored", slog.String("cluster", string(p.Cluster)),
+			slog.String("node", in.Node.Name), slog.Any("ignored", stats.Ignored))
+	}
 	s.dropKnownStacks(&in)
 	if err := s.agents.StoreAgentData(r.Context(), in); err != nil {
 		s.error(w, r, err)
@@ -82,6 +87,9 @@ type agentReply struct {
 	Containers int   `json:"containers"`
 	Stacks     int   `json:"stacks"`
 	Samples    int64 `json:"samples"`
+	// Ignored are the pods' scheduling constraints left out as unusable
+	// (stored without them; the batch is accepted).
+	Ignored []string `json:"ignored,omitempty"`
 }
 
 // decodeAgentBatch reads, bounds, decompresses, decodes and validates a batch.
@@ -143,6 +151,9 @@ func jsonErrorText(err error, body []byte) string {
 	}
 	return err.Error()
 }
+
+// maxIgnored bounds the ignored constraints an answer names.
+const maxIgnored = 20
 
 func invalid(format string, args ...any) error { return tally.Errorf(tally.EInvalid, format, args...) }
 
@@ -318,6 +329,7 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 		return tally.AgentIngest{}, reply, invalid("field node.lifecycle: %q is not on-demand or spot", n.Lifecycle)
 	}
 	podAt := make(map[string]int, len(b.Pods))
+	ignored := 0
 	for i, p := range b.Pods {
 		if p.UID == "" || p.Namespace == "" || p.Name == "" {
 			return tally.AgentIngest{}, reply, invalid("field pods[%d]: uid, namespace and name are required", i)
@@ -332,6 +344,14 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 		}
 		pod := tally.Pod{Ref: tally.PodRef{Cluster: cluster, Namespace: p.Namespace, Name: p.Name, UID: p.UID}, NodeName: n.Name,
 			OwnerKind: p.OwnerKind, OwnerName: p.OwnerName, Labels: p.Labels, Annotations: p.Annotations, ValidFrom: from, ValidTo: last}
+		var dropped []string
+		pod.Scheduling, dropped = p.Scheduling.Clean()
+		for _, d := range dropped {
+			ignored++
+			if len(reply.Ignored) < maxIgnored {
+				reply.Ignored = append(reply.Ignored, fmt.Sprintf("pods[%d].scheduling.%s", i, d))
+			}
+		}
 		if end, ok := podEnd[p.UID]; ok {
 			pod.ValidTo = end // else listed without usage: alive through the batch
 		}
@@ -351,6 +371,9 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 				CPURequest: c.CPURequest, CPULimit: c.CPULimit, MemoryRequest: c.MemoryRequest, MemoryLimit: c.MemoryLimit, GPURequest: c.GPURequest})
 		}
 		in.Pods = append(in.Pods, pod)
+	}
+	if ignored > len(reply.Ignored) {
+		reply.Ignored = append(reply.Ignored, fmt.Sprintf("and %d more", ignored-len(reply.Ignored)))
 	}
 	return in, reply, nil
 }

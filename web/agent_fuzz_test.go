@@ -11,6 +11,9 @@ import (
 
 func FuzzDecodeAgentBatch(f *testing.F) {
 	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[{"podUID":"u","container":"c","cpuCoreSeconds":1,"profile":"H4sIAAAAAAAA/wEAAP//AAAAAAAAAAA="}]}]}`))
+	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[]}],` +
+		`"pods":[{"uid":"u","namespace":"ns","name":"p","containers":[],"scheduling":{"antiAffinity":["kubernetes.io/hostname","x"],` +
+		`"spread":[{"topologyKey":"topology.kubernetes.io/zone","maxSkew":-1,"minDomains":3}]}}]}`))
 	f.Add([]byte{0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff})
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -27,6 +30,21 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 		}
 		if err == nil && (in.Cluster != "prod" || len(in.Intervals) == 0) {
 			t.Fatalf("accepted a batch without intervals: %+v", in)
+		}
+		// Scheduling constraints are kept only when usable.
+		for _, p := range in.Pods {
+			if s := p.Scheduling; s != nil {
+				for _, c := range s.Spread {
+					if why := c.Check(); why != "" {
+						t.Fatalf("pod %s kept an unusable spread %+v: %s", p.Ref.Name, c, why)
+					}
+				}
+				for _, k := range s.AntiAffinity {
+					if k != tally.TopologyHostname && k != tally.TopologyZone {
+						t.Fatalf("pod %s kept anti-affinity on %q", p.Ref.Name, k)
+					}
+				}
+			}
 		}
 	})
 }

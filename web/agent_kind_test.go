@@ -39,3 +39,28 @@ func TestAgentContainerKinds(t *testing.T) {
 		t.Errorf("unknown kind: err %v, want EInvalid naming pods[0] container istio-proxy", err)
 	}
 }
+
+// A pod's unusable scheduling constraints are left out and named in the
+// answer, at most maxIgnored of them and a count of the rest: a batch that
+// sends thousands does not make the answer (and the log) as large.
+func TestAgentSchedulingIgnoredBounded(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	var bad []string
+	for i := range 30 {
+		bad = append(bad, "example.com/rack-"+strings.Repeat("x", i))
+	}
+	b := &tally.AgentBatch{Version: tally.AgentBatchVersion, Node: tally.AgentNode{Name: "n1"},
+		Intervals: []tally.AgentInterval{{Start: now.Add(-10 * time.Second), End: now}},
+		Pods: []tally.AgentPod{{UID: "p1", Namespace: "shop", Name: "api-1",
+			Scheduling: &tally.PodScheduling{AntiAffinity: append(bad, tally.TopologyZone)}}}}
+	in, reply, err := convertBatch(b, "prod", now, DefaultAgentMaxAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reply.Ignored) != maxIgnored+1 || reply.Ignored[maxIgnored] != "and 10 more" {
+		t.Errorf("ignored %d: %q", len(reply.Ignored), reply.Ignored)
+	}
+	if s := in.Pods[0].Scheduling; s == nil || len(s.AntiAffinity) != 1 || s.AntiAffinity[0] != tally.TopologyZone {
+		t.Errorf("scheduling %+v, want the zone anti-affinity kept", s)
+	}
+}

@@ -29,6 +29,7 @@ type rightsizeRecommendCmd struct {
 	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
 	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
 	Nodes     bool        `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
+	MinNodes  []string    `name:"min-nodes" placeholder:"[CLUSTER/GROUP=]N" help:"A node group's minimum size, kept by its node plan: N for every group, or CLUSTER/GROUP=N for one (repeatable; a group's own wins over N). Default: a node in each zone (topology.kubernetes.io/zone) the group's nodes span now when one of its workloads spreads by zone (topology spread or pod anti-affinity on the zone) or its pods' scheduling constraints are unknown (agents that do not send them); else none. Pods' own constraints (anti-affinity, topology spread) shape the plan whatever the minimum; a plan raised above the packing of its pods alone says what raised it. Naming a group with no node plan is an error."`
 	priceFlags
 }
 
@@ -42,6 +43,10 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 		return tally.Errorf(tally.EInvalid, "--profile: %v", err)
 	}
 	hpas, err := parseHPAs(c.HPA)
+	if err != nil {
+		return err
+	}
+	minNodes, err := parseMinNodes(c.MinNodes)
 	if err != nil {
 		return err
 	}
@@ -62,7 +67,7 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	window := tally.Window{Start: until.Add(-time.Duration(c.History)), End: until}
 	res, err := rightsize(ctx, db, rightsizeOptions{
 		Window: window, Profile: profile, Cluster: tally.ClusterID(c.Cluster),
-		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a,
+		Namespace: c.Namespace, HPAs: hpas, Fallback: fallback, Nodes: c.Nodes, Log: a, MinNodes: minNodes,
 	})
 	if err != nil {
 		return err
@@ -141,6 +146,8 @@ type rightsizeOptions struct {
 	Fallback  rightsizing.UnitPrices
 	Nodes     bool
 	Log       *app
+	// MinNodes are the node groups' minimum sizes (--min-nodes); nil: the defaults.
+	MinNodes *minNodesFlags
 }
 
 // rightsizeResult is what a run recommends.
@@ -590,6 +597,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		// includes the containers' (it is where the containers' is paid).
 		fmt.Fprintf(a.stdout, "\n%d node groups; total saving %s a month with the pods at the recommended requests above: "+
 			"it includes the containers' saving, do not add the two\n", len(res.Nodes), totalsText(&nodeTotals))
+		writeNodesKept(a.stdout, res.Nodes)
 		writeCommittedNotes(a.stdout, res.Nodes)
 	}
 	return nil

@@ -128,6 +128,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		nodeGroup[string(n.Cluster)+"/"+n.Name] = k
 		describeNode(g, n)
 		addNode(&g.Current, n.InstanceType, purchase, n.Name)
+		noteZone(g, n.InstanceType, purchase, n.Zone)
 		if n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
 			allocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
 		}
@@ -140,6 +141,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	// Pod requests by group; DaemonSet pods become per-node overhead; the
 	// pods of Jobs and CronJobs that ran in the window, at their peak.
 	podsOf := map[groupKey][]rightsizing.PodRequest{}
+	topo := map[groupKey]*groupTopology{}
 	batchOf := map[groupKey][]rightsizing.BatchPod{}
 	dsPerNode := map[string][2]float64{}
 	type dsKey struct{ node, daemonSet string }
@@ -175,10 +177,11 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 			continue
 		}
 		req := rightsizing.PodRequest{Name: p.Ref.Namespace + "/" + p.Ref.Name, CPU: cpu, Memory: mem, Node: p.NodeName}
-		if p.OwnerKind == tally.KindStatefulSet {
-			// Its replicas run apart (a database's, a broker's): one node
-			// each, as their pod anti-affinity has them.
-			req.Spread = p.Workload().String()
+		if topo[k] == nil {
+			topo[k] = &groupTopology{}
+		}
+		if dropped := podTopology(&req, p, topo[k]); len(dropped) > 0 {
+			o.Log.log.Warn("pod scheduling constraints ignored", "cluster", p.Ref.Cluster, "namespace", p.Ref.Namespace, "pod", p.Ref.Name, "problems", dropped)
 		}
 		podsOf[k] = append(podsOf[k], req)
 	}
@@ -211,6 +214,9 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		g.DaemonSetCPU = max(g.DaemonSetCPU, d[0])
 		g.DaemonSetMemory = max(g.DaemonSetMemory, int64(d[1]))
 	}
+	if err := o.MinNodes.unused(order); err != nil {
+		return nil, err
+	}
 	var plans []rightsizing.NodePlan
 	committed := newCommittedPlanner(db, o, nodes)
 	if err := committed.load(ctx); err != nil {
@@ -218,6 +224,12 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	}
 	for _, k := range order {
 		g := groups[k]
+		var gt groupTopology
+		if t := topo[k]; t != nil {
+			gt = *t
+		}
+		slices.Sort(g.Zones)
+		setMinNodes(g, k, o.MinNodes, gt)
 		c := clusterOf[k.cluster]
 		catalog, err := instanceCatalog(ctx, db, c, allocatable)
 		if err != nil {
@@ -290,6 +302,19 @@ func addNode(cs *[]rightsizing.NodeCount, typ, purchase, name string) {
 		}
 	}
 	*cs = append(*cs, rightsizing.NodeCount{Type: typ, Purchase: purchase, Count: 1, Names: []string{name}})
+}
+
+// noteZone records the zone of the node addNode counted last (its
+// NodeCount's Zones follow its Names) and adds it to the group's zones.
+func noteZone(g *rightsizing.NodeGroup, typ, purchase, zone string) {
+	for i := range g.Current {
+		if c := &g.Current[i]; c.Type == typ && c.Purchase == purchase {
+			c.Zones = append(c.Zones, zone)
+		}
+	}
+	if zone != "" && !slices.Contains(g.Zones, zone) {
+		g.Zones = append(g.Zones, zone)
+	}
 }
 
 // addHours adds node-hours of a type and purchase option to group k's.

@@ -52,6 +52,11 @@ func (m *Meta) AgentPod(uid string) (tally.AgentPod, bool) {
 	for _, c := range p.Spec.Containers {
 		ap.Containers = append(ap.Containers, agentContainer(&c, tally.ContainerRegular, ids[c.Name]))
 	}
+	var problems []string
+	ap.Scheduling, problems = podScheduling(p)
+	if len(problems) > 0 {
+		m.warnScheduling(p, problems)
+	}
 	return ap, true
 }
 

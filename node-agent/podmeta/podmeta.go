@@ -73,6 +73,9 @@ type Meta struct {
 	walked  time.Time
 	procs   map[procKey]Target // this drain's resolutions
 	deleted map[string]deletedPod
+	// warned are the pods whose unusable scheduling constraints were
+	// logged (once each, not every drain).
+	warned map[string]bool
 }
 
 // procKey names a process in a cgroup: a pid reused within a drain by a
@@ -102,7 +105,7 @@ func New(cfg Config) *Meta {
 	if cfg.Resync == 0 {
 		cfg.Resync = 10 * time.Minute
 	}
-	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, seen: map[uint64]string{}, procs: map[procKey]Target{}, deleted: map[string]deletedPod{}}
+	m := &Meta{cfg: cfg, log: cfg.Logger, paths: map[uint64]string{}, seen: map[uint64]string{}, procs: map[procKey]Target{}, deleted: map[string]deletedPod{}, warned: map[string]bool{}}
 	if cfg.Client != nil {
 		m.owners = newOwners(cfg.Client)
 	}
@@ -190,6 +193,7 @@ func (m *Meta) EndDrain() {
 	for uid, d := range m.deleted {
 		if time.Since(d.at) > keepDeleted {
 			delete(m.deleted, uid)
+			delete(m.warned, uid)
 		}
 	}
 }
