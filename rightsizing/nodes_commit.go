@@ -211,6 +211,13 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	if chosen.keep {
 		plan.Planned = keep.Planned
 	}
+	if plan.Kept != nil {
+		// What the pods alone would cost was priced with the sunk
+		// commitments' types at about zero: it says nothing here.
+		k := *plan.Kept
+		k.PackedMonthly = nil
+		plan.Kept = &k
+	}
 	if plan.Planned, err = pc.label(plan.Planned, chosen.now); err != nil {
 		return plan, err
 	}

@@ -295,3 +295,30 @@ func TestPlanCommittedNodesFillsTheCommitmentFirst(t *testing.T) {
 		t.Errorf("alternative %+v", alt)
 	}
 }
+
+// A group whose minimum size keeps nodes the pods alone do not need, its
+// nodes covered by an RI: the plan keeps the minimum and says so, without
+// the packing's price, which priced the reserved type at about zero (its
+// fee is paid whatever runs); it read "the pods alone pack onto 1, 0 USD a
+// month".
+func TestPlanCommittedNodesKeptByMinimum(t *testing.T) {
+	cat := []InstanceType{{Name: "m5.xlarge", Family: "m5", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.192")}}}}
+	g := NodeGroup{Cluster: "prod", Name: "general", Families: []string{"m5"}, Spot: SpotNever, MinNodes: 3, MinNodesWhy: "--min-nodes",
+		Current: []NodeCount{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 4, Hourly: usd("0.192"), Names: []string{"a", "b", "c", "d"}}}}
+	ps := placedPods(4, 0.5, GiB, "a", "b", "c", "d")
+	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/g", Kind: tally.CommitReserved, End: cudEnd,
+		InstanceTypes: []string{"m5.xlarge"}, Nodes: coveredNodes("m5.xlarge", "0.192", "0.121", "a", "b", "c", "d")}
+	plan, err := PlanCommittedNodes(g, ps, cat, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plannedText(plan.Planned); got != "3×m5.xlarge/committed" {
+		t.Errorf("planned %s, want the minimum of 3 reserved nodes: %s", got, plan.Explanation)
+	}
+	if plan.Kept == nil || plan.Kept.PackedNodes != 1 || plan.Kept.PackedMonthly != nil {
+		t.Fatalf("kept %+v, want the packing of 1 node without its price", plan.Kept)
+	}
+	if s := plan.Kept.String(); !strings.HasPrefix(s, "kept 3 nodes (the pods alone pack onto 1): ") {
+		t.Errorf("kept says %q", s)
+	}
+}

@@ -42,10 +42,12 @@ func (t *Topology) spreadsByZone() bool { return t != nil && (t.MaxPerZone > 0 |
 // Kept says what raised a plan above the packing of its pods alone.
 type Kept struct {
 	// Nodes are the nodes planned; PackedNodes and PackedMonthly are
-	// those the pods alone pack onto and what those cost a month.
-	Nodes         int         `json:"nodes"`
-	PackedNodes   int         `json:"packedNodes"`
-	PackedMonthly tally.Money `json:"packedMonthly"`
+	// those the pods alone pack onto and what those cost a month at the
+	// catalog's prices (nil when commitments price the plan: their fees
+	// are paid whatever the packing, see CommittedSavings).
+	Nodes         int          `json:"nodes"`
+	PackedNodes   int          `json:"packedNodes"`
+	PackedMonthly *tally.Money `json:"packedMonthly,omitempty"`
 	// Reasons are the constraints that raised it, one sentence each.
 	Reasons []string `json:"reasons"`
 }
@@ -53,11 +55,11 @@ type Kept struct {
 // String says it in one line: "kept 3 nodes (the pods alone pack onto 1):
 // shop/Deployment/web spreads over 3 zones …".
 func (k *Kept) String() string {
-	cost := "0"
-	if c := k.PackedMonthly.Currency(); c != "" {
-		cost = k.PackedMonthly.Round(2).Decimal() + " " + string(c)
+	cost := ""
+	if m := k.PackedMonthly; m != nil {
+		cost = ", " + strings.TrimSpace(m.Round(2).Decimal()+" "+string(m.Currency())) + " a month"
 	}
-	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d, %s a month): %s", k.Nodes, k.PackedNodes, cost, strings.Join(k.Reasons, "; "))
+	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d%s): %s", k.Nodes, k.PackedNodes, cost, strings.Join(k.Reasons, "; "))
 }
 
 // binTopology is what a bin tracks of its pods' topology.
@@ -432,10 +434,11 @@ func (g *NodeGroup) kept(pods []PodRequest, cands []candidate, planned int, hour
 	if planned <= len(pure) && cmpMoney(hourly, pureCost) <= 0 {
 		return nil, nil
 	}
-	k := &Kept{Nodes: planned, PackedNodes: len(pure)}
-	if k.PackedMonthly, err = MulQuantity(pureCost, HoursPerMonth); err != nil {
+	monthly, err := MulQuantity(pureCost, HoursPerMonth)
+	if err != nil {
 		return nil, err
 	}
+	k := &Kept{Nodes: planned, PackedNodes: len(pure), PackedMonthly: &monthly}
 	node, _, nodeCost, err := cheapestPacking(stripTopology(pods, true), cands)
 	if err != nil {
 		return nil, err
