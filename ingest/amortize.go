@@ -30,10 +30,23 @@ type AmortizingParser interface {
 	NewAmortizer() Amortizer
 }
 
+// A FirstReader is an AmortizingParser with a faster first reading:
+// ParseForAmortizer emits at least every line its Amortizer's Observe uses,
+// and may leave out others without reading them (so without finding their
+// errors: the second reading reads and checks every line).
+type FirstReader interface {
+	AmortizingParser
+	ParseForAmortizer(ctx context.Context, in *Input, emit Emit) error
+}
+
 // observeAll is the first reading of an AmortizingParser's files: every
-// valid line goes to a. Bad rows fail it as they fail the second reading
-// (which records them when skipped).
+// valid line it reads goes to a. Bad rows fail it as they fail the second
+// reading (which records them when skipped).
 func (r *reader) observeAll(ctx context.Context, parser Parser, a Amortizer, files []File) error {
+	parse := parser.Parse
+	if fr, ok := parser.(FirstReader); ok {
+		parse = fr.ParseForAmortizer
+	}
 	for i, f := range files {
 		if r.copyOf[i] >= 0 {
 			continue
@@ -42,7 +55,7 @@ func (r *reader) observeAll(ctx context.Context, parser Parser, a Amortizer, fil
 		if err != nil {
 			return err
 		}
-		err = parser.Parse(ctx, in, func(lineNo int64, l *tally.CostLine, bad *LineError) error {
+		err = parse(ctx, in, func(lineNo int64, l *tally.CostLine, bad *LineError) error {
 			if bad == nil {
 				bad = validate(f.Name, lineNo, l)
 			}

@@ -1,6 +1,7 @@
 package gcpbilling
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -608,4 +609,24 @@ func cumulative(amount tally.Money, seen *tally.Money, w, total tally.Money, giv
 	}
 	*given = upto
 	return part, nil
+}
+
+// mayAmortize reports whether an export line may be one an Amortizer
+// observes: a commitment's fee (its SKU says "Commitment", in whatever
+// case) or usage with a committed use discount's credit (type
+// COMMITTED_USAGE_DISCOUNT…). A line with an escape sequence may spell
+// either otherwise, so it is kept too.
+func mayAmortize(line []byte) bool {
+	return bytes.IndexByte(line, '\\') >= 0 || bytes.Contains(line, []byte(CommittedUsageDiscount)) || containsFoldASCII(line, "commitment")
+}
+
+// containsFoldASCII reports whether b contains the lower-case ASCII word
+// w in any case.
+func containsFoldASCII(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if b[i]|0x20 == w[0] && bytes.EqualFold(b[i:i+len(w)], []byte(w)) {
+			return true
+		}
+	}
+	return false
 }

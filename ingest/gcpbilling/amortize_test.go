@@ -141,6 +141,27 @@ func TestAmortizeSkipsBadRowsOnce(t *testing.T) {
 	checkAmortized(t, db, res)
 }
 
+// A bad row the first reading leaves out (it names no commitment) fails
+// the run in the second, naming its line, and nothing is stored.
+func TestAmortizeBadRowOutsideFirstReading(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gcp_billing_export_resource_v1_01A2B3_C4D5E6_F7A8B9.json")
+	bad := `{"billing_account_id":"01A2B3-C4D5E6-F7A8B9","sku":{"description":"N2 Instance Core running in Americas"},` +
+		`"usage_start_time":"2025-03-04T10:00:00Z","usage_end_time":"2025-03-04T11:00:00Z","cost":"x","currency":"USD"}`
+	lines := []string{cudRow{"fee-cpu-10", "p1", n2Fee, "10", "0.60", "20", nil}.json(t), bad}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.New(t)
+	_, err := ingest.Run(context.Background(), db, "gcp-billing", gcpbilling.Parser{}, []ingest.File{{Name: path, Path: path}}, ingest.Options{})
+	if err == nil || !strings.Contains(err.Error(), ".json:2") || !strings.Contains(err.Error(), "cost") {
+		t.Fatalf("err %v, want line 2's cost named", err)
+	}
+	lines2, err := db.CostLines(context.Background(), postgres.CostLineFilter{Window: cudDay})
+	if err != nil || len(lines2) != 0 {
+		t.Errorf("%d lines stored (%v), want none", len(lines2), err)
+	}
+}
+
 // checkAmortized checks the CUD fixture's lines and day totals.
 func checkAmortized(t *testing.T, db *postgres.DB, res *ingest.Result) {
 	t.Helper()

@@ -34,3 +34,26 @@ func TestKindOf(t *testing.T) {
 		}
 	}
 }
+
+// The first reading of a JSON export keeps the lines an Amortizer may
+// observe, by their text.
+func TestMayAmortize(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want bool
+	}{
+		{`{"sku":{"description":"Commitment v1: N2 Cpu in Americas for 1 Year"},"cost":0.6}`, true},
+		{`{"sku":{"description":"Commitment - dollar based v1: GCE for 1 year"}}`, true},
+		{`{"sku":{"description":"COMMITMENT - DOLLAR BASED V1: GCE FOR 3 YEARS"}}`, true},
+		{`{"credits":[{"amount":-0.4,"type":"COMMITTED_USAGE_DISCOUNT"}]}`, true},
+		{`{"credits":[{"amount":-0.2,"type":"COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE"}]}`, true},
+		{`{"sku":{"description":"N2 Instance Core running in Americas"},"credits":[{"amount":-0.02,"type":"SUSTAINED_USAGE_DISCOUNT"}]}`, false},
+		{`{"sku":{"description":"N2 Instance Core running in Americas"}}`, false},
+		// Escapes may spell either: "C" as \u0043.
+		{`{"credits":[{"type":"\u0043OMMITTED_USAGE_DISCOUNT"}]}`, true},
+	} {
+		if got := mayAmortize([]byte(c.line)); got != c.want {
+			t.Errorf("mayAmortize(%s) = %v, want %v", c.line, got, c.want)
+		}
+	}
+}

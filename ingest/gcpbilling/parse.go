@@ -29,8 +29,29 @@ func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) err
 var formats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{
 	".csv": ParseCSV, ".json": ParseNDJSON, ".ndjson": ParseNDJSON, ".jsonl": ParseNDJSON}, Parquet: parseParquet}
 
+// ParseForAmortizer implements ingest.FirstReader: of a JSON export it
+// reads only the lines that may be commitment fees or usage a commitment
+// covered (see mayAmortize), most of the first reading's time being the
+// decoding of the others.
+func (Parser) ParseForAmortizer(ctx context.Context, in *ingest.Input, emit ingest.Emit) error {
+	return amortizerFormats.Parse(ctx, in, emit)
+}
+
+var amortizerFormats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{
+	".csv": ParseCSV, ".json": parseAmortizerNDJSON, ".ndjson": parseAmortizerNDJSON, ".jsonl": parseAmortizerNDJSON}, Parquet: parseParquet}
+
+func parseAmortizerNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
+	return parseNDJSON(ctx, file, r, emit, mayAmortize)
+}
+
 // ParseNDJSON reads newline-delimited JSON, one export row per line.
 func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
+	return parseNDJSON(ctx, file, r, emit, nil)
+}
+
+// parseNDJSON reads newline-delimited JSON: the lines keep (when not nil)
+// keeps, the others only counted.
+func parseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit, keep func(line []byte) bool) error {
 	// Export rows are a few kilobytes; a longer line is gathered below, up
 	// to ingest.MaxRecordBytes. A larger buffer costs every file: 1 MiB
 	// was most of the time parsing a small one took.
@@ -61,7 +82,7 @@ func ParseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 			return &ingest.LineError{File: file, Line: n + 1, Reason: err.Error(), Err: err}
 		}
 		n++
-		if t := bytes.TrimSpace(b); len(t) > 0 {
+		if t := bytes.TrimSpace(b); len(t) > 0 && (keep == nil || keep(t)) {
 			var row Row
 			if jerr := decodeRow(t, &row); jerr != nil {
 				if e := emit(n, nil, jsonError(file, n, t, jerr)); e != nil {
