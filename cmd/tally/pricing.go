@@ -23,7 +23,7 @@ type pricingCmd struct {
 
 type pricingSyncCmd struct {
 	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances), Savings Plans offering rates and EC2 spot price history; --offline loads the shipped snapshot."`
-	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types."`
+	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types, and every family's per-vCPU, per-GiB and per-GPU unit prices (custom machine types, families without known shapes)."`
 }
 
 type pricingAWSCmd struct {
