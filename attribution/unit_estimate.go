@@ -26,13 +26,13 @@ var extendedAbove = map[string]uint64{"n1": 6656, "n2": 8192, "n2d": 8192}
 
 // gcpShape is what a node's unit estimate prices: its machine family's
 // unit prices (family), vCPUs in thousandths, memory and extended memory
-// in bytes, and GPUs of a model (gpu, a gpuKey).
+// in bytes, and GPUs of a model (gpu, a gpuKey of the label gpuLabel).
 type gcpShape struct {
 	family         string
 	milliCPU       uint64
 	memory, extMem uint64
 	gpus           uint64
-	gpu            string
+	gpu, gpuLabel  string
 }
 
 // shapeOf reads the shape of GCP node n: a custom machine type's from its
@@ -70,7 +70,7 @@ func shapeOf(n *tally.Node) gcpShape {
 	if n.GPUs > 0 {
 		s.gpus = uint64(n.GPUs)
 		if m := n.Labels[gkeAccelerator]; m != "" {
-			s.gpu = gpuKey(m)
+			s.gpu, s.gpuLabel = gpuKey(m), m
 		}
 	}
 	return s
@@ -94,7 +94,7 @@ func (s gcpShape) String() string {
 		out += fmt.Sprintf(" + %s GiB extended", strconv.FormatFloat(float64(s.extMem)/(1<<30), 'f', 2, 64))
 	}
 	if s.gpus > 0 {
-		out += fmt.Sprintf(", %d %s GPUs", s.gpus, s.gpu)
+		out += fmt.Sprintf(", %d %s GPUs", s.gpus, s.gpuLabel)
 	}
 	return out
 }
