@@ -23,3 +23,31 @@ type InstancePrice struct {
 	EffectiveFrom   time.Time `json:"effectiveFrom"`
 	Source          string    `json:"source"`
 }
+
+// Units of a UnitPrice.
+const (
+	UnitVCPU              = "vcpu"                // per vCPU-hour
+	UnitMemoryGiB         = "memory-gib"          // per GiB-hour of memory
+	UnitExtendedMemoryGiB = "extended-memory-gib" // per GiB-hour of memory beyond a custom machine type's per-vCPU maximum
+	UnitGPU               = "gpu"                 // per GPU-hour of one GPU model
+)
+
+// UnitPrice is a machine family's price per unit of one resource under one
+// purchase option (on-demand, spot): per vCPU-hour, per GiB-hour of memory
+// or extended memory, or, with Unit UnitGPU, per GPU-hour of the GPU model
+// Family names (as the catalog does: "l4", "a100-80gb", "h100-80gb-mega").
+// Compute Engine prices machine types this way: a node whose instance type
+// has no InstancePrice (a custom machine type, a family whose shapes Tally
+// does not list) is estimated from its family's unit prices times its own
+// vCPUs, memory and GPUs. Custom machine types have families of their own
+// ("n2-custom", "n1-custom"), priced apart from the predefined ones.
+type UnitPrice struct {
+	Provider       string    `json:"provider"`
+	Region         string    `json:"region"`
+	Family         string    `json:"family"`
+	Unit           string    `json:"unit"`
+	PurchaseOption string    `json:"purchaseOption"`
+	Price          Money     `json:"price"`
+	EffectiveFrom  time.Time `json:"effectiveFrom"`
+	Source         string    `json:"source"`
+}

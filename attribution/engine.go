@@ -223,6 +223,9 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 				n.InstanceType, n.Region, option, n.Name)
 		}
 	}
+	if price == nil && provider == tally.ProviderGCP {
+		return e.estimateFromUnits(ix, cl, n, h, option, sum, warn)
+	}
 	if price == nil {
 		sum.UnpricedNodeHours++
 		warn("no catalog price for %s %s in %s: unbilled hours of node %s cost 0", provider, n.InstanceType, n.Region, n.Name)

@@ -17,6 +17,10 @@ type Input struct {
 	Pods     []tally.Pod  // pods alive at some time in Window, with their containers
 	Usage    []HourUsage  // measured usage per container-hour in Window
 	Prices   []tally.InstancePrice
+	// UnitPrices price, per vCPU, GiB and GPU, the GCP nodes whose
+	// instance type has no price in Prices (custom machine types, families
+	// whose shapes the catalog does not list), by the node's own shape.
+	UnitPrices []tally.UnitPrice
 	// BilledThrough holds, per billing account, the end of the last hour its
 	// bill covers. Node-hours after it are estimated from Prices and flagged;
 	// node-hours before it take their cost from the bill only.
@@ -63,6 +67,7 @@ type index struct {
 	nodePods     map[nodeKey][]*tally.Pod
 	usage        map[usageKey]*HourUsage
 	prices       map[priceKey][]*tally.InstancePrice // by effective date
+	units        map[unitKey][]*tally.UnitPrice      // by effective date
 	currency     map[string]tally.Currency           // billing account → the currency it is billed in
 	// taggedCluster caches, per node line, the cluster its tags name ("":
 	// none known), for lines that span several hours.
@@ -78,6 +83,12 @@ type priceKey struct {
 	provider, region, instanceType, option, os string
 }
 
+// unitKey is a unit price's key; family is a GPU model's gpuKey for unit
+// gpu.
+type unitKey struct {
+	provider, region, family, unit, option string
+}
+
 func newIndex(in *Input) *index {
 	ix := &index{
 		clusters:     make(map[tally.ClusterID]*tally.Cluster, len(in.Clusters)),
@@ -87,6 +98,7 @@ func newIndex(in *Input) *index {
 		nodePods:     make(map[nodeKey][]*tally.Pod, len(in.Nodes)),
 		usage:        make(map[usageKey]*HourUsage, len(in.Usage)),
 		prices:       make(map[priceKey][]*tally.InstancePrice, len(in.Prices)),
+		units:        make(map[unitKey][]*tally.UnitPrice, len(in.UnitPrices)),
 		currency:     make(map[string]tally.Currency, len(in.BillingCurrency)),
 
 		taggedCluster: map[*tally.CostLine]tally.ClusterID{},
@@ -136,7 +148,33 @@ func newIndex(in *Input) *index {
 	for _, ps := range ix.prices {
 		slices.SortStableFunc(ps, func(a, b *tally.InstancePrice) int { return a.EffectiveFrom.Compare(b.EffectiveFrom) })
 	}
+	for i := range in.UnitPrices {
+		u := &in.UnitPrices[i]
+		k := unitKey{u.Provider, u.Region, u.Family, u.Unit, u.PurchaseOption}
+		if u.Unit == tally.UnitGPU {
+			k.family = gpuKey(u.Family)
+		}
+		ix.units[k] = append(ix.units[k], u)
+	}
+	for _, us := range ix.units {
+		slices.SortStableFunc(us, func(a, b *tally.UnitPrice) int { return a.EffectiveFrom.Compare(b.EffectiveFrom) })
+	}
 	return ix
+}
+
+// unit returns k's unit price in effect at the start of h, as price does.
+func (ix *index) unit(k unitKey, h tally.Hour) *tally.UnitPrice {
+	us := ix.units[k]
+	if len(us) == 0 {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(us, h.Start(), func(u *tally.UnitPrice, t time.Time) int {
+		if u.EffectiveFrom.After(t) {
+			return 1
+		}
+		return -1
+	})
+	return us[max(i-1, 0)]
 }
 
 // price returns k's price in effect at the start of h: the latest that took

@@ -24,6 +24,9 @@ type Store interface {
 	// key, the latest that took effect by w's start (or the first, when
 	// none had), and those taking effect within w.
 	PricesIn(ctx context.Context, w tally.Window) ([]tally.InstancePrice, error)
+	// UnitPricesIn returns the unit prices in effect at some time in w, as
+	// PricesIn returns prices.
+	UnitPricesIn(ctx context.Context, w tally.Window) ([]tally.UnitPrice, error)
 	BilledThrough(ctx context.Context) (map[string]time.Time, error)
 	// BillingCurrencies returns, per billing account, the currency of its
 	// latest bill: estimates of its node-hours are in that currency only.
@@ -265,6 +268,9 @@ func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.Function
 		return in, nil, err
 	}
 	if in.Prices, err = j.Store.PricesIn(ctx, w); err != nil {
+		return in, nil, err
+	}
+	if in.UnitPrices, err = j.Store.UnitPricesIn(ctx, w); err != nil {
 		return in, nil, err
 	}
 	if in.BillingCurrency, err = j.Store.BillingCurrencies(ctx); err != nil {

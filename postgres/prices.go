@@ -101,57 +101,60 @@ type PriceSync struct {
 func (db *DB) SyncPrices(ctx context.Context, prices []tally.InstancePrice) (PriceSync, error) {
 	var out PriceSync
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var prov, reg, itype, option, osys []string
-		var from []time.Time
-		for i := 0; i < len(prices); i += priceBatch {
-			b := &pgx.Batch{}
-			for _, p := range prices[i:min(i+priceBatch, len(prices))] {
-				os := p.OperatingSystem
-				if os == "" {
-					os = "linux"
-				}
-				b.Queue(upsertPriceSQL,
-					p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
-					money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source).QueryRow(func(r pgx.Row) error {
-					var stored, repriced bool
-					if err := r.Scan(&stored, &repriced); err != nil {
-						return err
-					}
-					if stored {
-						out.Stored++
-					}
-					if repriced {
-						out.Repriced++
-						prov, reg, itype, option, osys = append(prov, p.Provider), append(reg, p.Region), append(itype, p.InstanceType), append(option, p.PurchaseOption), append(osys, os)
-						from = append(from, p.EffectiveFrom)
-					}
-					return nil
-				})
-			}
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return err
-			}
-		}
-		if len(from) == 0 {
-			return nil
-		}
-		rows, err := tx.Query(ctx, repricedHoursSQL, prov, reg, itype, option, osys, from)
-		if err != nil {
-			return fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
-		}
-		out.Reestimate, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Window, error) {
-			var w tally.Window
-			err := r.Scan(&w.Start, &w.End)
-			w.Start, w.End = w.Start.UTC(), w.End.UTC()
-			return w, err
-		})
-		if err != nil {
-			return fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
-		}
-		return nil
+		var err error
+		out, err = syncPrices(ctx, tx, prices)
+		return err
 	})
 	if err != nil {
 		return PriceSync{}, fmt.Errorf("upsert %d prices: %w", len(prices), err)
+	}
+	return out, nil
+}
+
+// syncPrices is SyncPrices in transaction tx.
+func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (PriceSync, error) {
+	var out PriceSync
+	var prov, reg, itype, option, osys []string
+	var from []time.Time
+	for i := 0; i < len(prices); i += priceBatch {
+		b := &pgx.Batch{}
+		for _, p := range prices[i:min(i+priceBatch, len(prices))] {
+			os := p.OperatingSystem
+			if os == "" {
+				os = "linux"
+			}
+			b.Queue(upsertPriceSQL,
+				p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
+				money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source).QueryRow(func(r pgx.Row) error {
+				var stored, repriced bool
+				if err := r.Scan(&stored, &repriced); err != nil {
+					return err
+				}
+				if stored {
+					out.Stored++
+				}
+				if repriced {
+					out.Repriced++
+					prov, reg, itype, option, osys = append(prov, p.Provider), append(reg, p.Region), append(itype, p.InstanceType), append(option, p.PurchaseOption), append(osys, os)
+					from = append(from, p.EffectiveFrom)
+				}
+				return nil
+			})
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return out, err
+		}
+	}
+	if len(from) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, repricedHoursSQL, prov, reg, itype, option, osys, from)
+	if err != nil {
+		return out, fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
+	}
+	out.Reestimate, err = pgx.CollectRows(rows, scanSpan)
+	if err != nil {
+		return out, fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
 	}
 	return out, nil
 }

@@ -23,7 +23,7 @@ type pricingCmd struct {
 
 type pricingSyncCmd struct {
 	AWS pricingAWSCmd `cmd:"" name:"aws" help:"AWS: Price List Query API (on-demand, Reserved Instances), Savings Plans offering rates and EC2 spot price history; --offline loads the shipped snapshot."`
-	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types."`
+	GCP pricingGCPCmd `cmd:"" name:"gcp" help:"GCP: Cloud Billing Catalog API, Compute Engine SKUs (on-demand, spot, CUDs) priced onto machine types, and every family's per-vCPU, per-GiB and per-GPU unit prices (custom machine types, families without known shapes)."`
 }
 
 type pricingAWSCmd struct {
@@ -67,7 +67,7 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	return a.storePrices(ctx, "aws", prices)
+	return a.storePrices(ctx, "aws", prices, nil)
 }
 
 type pricingGCPCmd struct {
@@ -91,19 +91,22 @@ func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
 		return fmt.Errorf("gcp cloud catalog client: %w", err)
 	}
 	defer client.Close()
-	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region, Currency: string(cur), Log: a.log})
+	cat, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: c.Region, Currency: string(cur), Log: a.log})
 	if err != nil {
 		return err
 	}
-	if len(prices) == 0 {
-		return tally.Errorf(tally.ENotFound, "gcp pricing: the Cloud Billing Catalog has no Compute Engine core and RAM price of a known machine family for %s",
+	if len(cat.Prices) == 0 && len(cat.Units) == 0 {
+		return tally.Errorf(tally.ENotFound, "gcp pricing: the Cloud Billing Catalog has no Compute Engine core and RAM price of a machine family for %s",
 			selection(c.Region, nil))
 	}
-	return a.storePrices(ctx, "gcp", prices)
+	return a.storePrices(ctx, "gcp", cat.Prices, cat.Units)
 }
 
-func (a *app) storePrices(ctx context.Context, provider string, prices []tally.InstancePrice) error {
-	if len(prices) == 0 {
+// storePrices stores a sync's prices and unit prices (GCP's per-vCPU,
+// per-GiB and per-GPU prices of each family, which estimate nodes of
+// machine types without a price) and re-estimates the hours they reprice.
+func (a *app) storePrices(ctx context.Context, provider string, prices []tally.InstancePrice, units []tally.UnitPrice) error {
+	if len(prices) == 0 && len(units) == 0 {
 		return tally.Errorf(tally.ENotFound, "%s pricing: no prices matched", provider)
 	}
 	db, closeDB, err := a.openMigrated(ctx)
@@ -111,7 +114,7 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		return err
 	}
 	defer closeDB()
-	synced, err := db.SyncPrices(ctx, prices)
+	synced, err := db.SyncCatalog(ctx, prices, units)
 	if err != nil {
 		return err
 	}
@@ -129,6 +132,14 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 	}
 	for _, src := range sortedKeys(sources) {
 		fmt.Fprintf(a.stdout, "  source %-43s %d\n", src, sources[src])
+	}
+	if len(units) > 0 {
+		families := map[string]bool{}
+		for _, u := range units {
+			families[u.Family] = true
+		}
+		fmt.Fprintf(a.stdout, "%s: synced %d unit prices (per vCPU, GiB, GPU) of %d machine families and GPU models, "+
+			"for nodes of machine types without a price (custom, shapes not listed)\n", provider, len(units), len(families))
 	}
 	n, err := a.reestimate(ctx, db, synced.Reestimate)
 	fmt.Fprintf(a.stdout, "%s: stored %d new or changed prices, %d of them changing estimates; re-estimated %d unbilled hours%s\n",

@@ -200,6 +200,15 @@ func TestPricingSyncGCPCurrency(t *testing.T) {
 	if err != nil || len(prices) != 1 || prices[0].HourlyPrice.String() != tally.MustParseMoney("0.1784", "EUR").String() { // 4 × 0.029 + 16 × 0.0039
 		t.Fatalf("prices %+v %v", prices, err)
 	}
+	// The family's unit prices are stored too, in euros, for nodes of
+	// machine types without a price.
+	units, err := db.UnitPricesIn(context.Background(), tally.Window{Start: time.Now().Add(-time.Hour), End: time.Now()})
+	if err != nil || len(units) != 2 || units[0].Family != "n2" || units[0].Price.Currency() != "EUR" || units[1].Price.Currency() != "EUR" {
+		t.Fatalf("unit prices %+v %v", units, err)
+	}
+	if !strings.Contains(out.String(), "gcp: synced 2 unit prices (per vCPU, GiB, GPU) of 1 machine families") {
+		t.Errorf("output does not count the unit prices:\n%s", out.String())
+	}
 }
 
 // TestPricingSyncNothingMatchedSaysWhat: a sync that matches no price names

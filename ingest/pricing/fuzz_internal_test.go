@@ -34,12 +34,15 @@ func FuzzClassifyGCPSku(f *testing.F) {
 	f.Add("Spot Preemptible N2D AMD Instance Core running in Americas", "Preemptible")
 	f.Add("Commitment v1: Nvidia L4 GPU in Americas for 1 Year", "Commit1Yr")
 	f.Add("Commitment: Compute optimized Core running in Americas for 3 Year", "Commit3Yr")
+	f.Add("Spot Preemptible N2 Custom Extended Instance Ram running in Paris", "Preemptible")
+	f.Add("C4A Arm Instance Core running in Iowa", "OnDemand")
 	f.Fuzz(func(t *testing.T, desc, usage string) {
 		c, ok := classify(&billingpb.Sku{Description: desc, Category: &billingpb.Category{ResourceFamily: "Compute", UsageType: usage}})
 		if !ok {
 			return
 		}
-		if c.family == "" || (c.resource != "cpu" && c.resource != "ram" && c.resource != "gpu") {
+		if c.family == "" || (c.resource != "cpu" && c.resource != "ram" && c.resource != "ram-ext" && c.resource != "gpu") ||
+			c.resource == "ram-ext" && (!strings.HasSuffix(c.family, "-custom") || !strings.Contains(desc, "Extended")) {
 			t.Fatalf("%q (%s) = %+v", desc, usage, c)
 		}
 		switch c.option {

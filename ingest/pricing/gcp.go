@@ -1,11 +1,13 @@
 package pricing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,15 +52,18 @@ var (
 )
 
 // skuClass is what a Compute Engine SKU prices: a machine family's cores
-// (resource cpu) or RAM (ram), or a GPU model's hours (gpu, family the
-// model: a100, a100-80gb, h100-80gb, l4), under a purchase option.
+// (resource cpu) or RAM (ram), a custom machine type's extended memory
+// (ram-ext, family n2-custom, n1-custom, …), or a GPU model's hours (gpu,
+// family the model: a100, a100-80gb, h100-80gb, l4), under a purchase
+// option.
 type skuClass struct{ family, resource, option string }
 
 // seriesFamily is the machine family a SKU's series name denotes, or "":
 // "N2" → n2, "N2D AMD" → n2d, "N1 Predefined" → n1, "Compute optimized"
-// → c2, "Memory-optimized" → m1, "M3 Memory-optimized" → m3, "" → n1 (N1's
-// commitments carry no family name). Custom, extended-memory, sole-tenant
-// and premium SKUs are not predefined machine types' rates: "".
+// → c2, "Memory-optimized" → m1, "M3 Memory-optimized" → m3, "C4A Arm" →
+// c4a, "" → n1 (N1's commitments and custom SKUs carry no family name).
+// Custom SKUs' series names reach it without "Custom" (customSeries);
+// sole-tenant and premium SKUs are no family's rates: "".
 func seriesFamily(series string) string {
 	switch series {
 	case "":
@@ -91,14 +96,31 @@ func gpuModel(name string) string {
 // under one purchase option.
 type unitRate struct{ cpu, ram tally.Money }
 
+// GCPCatalog is what SyncGCP read from the Cloud Billing Catalog.
+type GCPCatalog struct {
+	// Prices are the predefined machine types' prices (machineTypes).
+	Prices []tally.InstancePrice
+	// Units are the on-demand and spot unit prices of every machine
+	// family, custom machine types and GPU model the catalog lists in the
+	// regions asked for, known shapes or not: nodes of machine types
+	// without a price are estimated from them.
+	Units []tally.UnitPrice
+}
+
+// unitOf is the tally.UnitPrice unit of a skuClass resource.
+var unitOf = map[string]string{"cpu": tally.UnitVCPU, "ram": tally.UnitMemoryGiB, "ram-ext": tally.UnitExtendedMemoryGiB, "gpu": tally.UnitGPU}
+
 // SyncGCP lists Compute Engine SKUs through the Cloud Billing Catalog API
 // and prices the predefined machine types of each family it finds (their
 // shapes are in machineTypes) from the per-vCPU and per-GiB rates, plus
 // the per-GPU rates of the GPU machine types' GPUs (a2, a3, g2): on-demand,
 // spot (Spot Preemptible SKUs) and 1- and 3-year resource CUDs (classify).
-func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOptions) ([]tally.InstancePrice, error) {
+// It also returns every family's on-demand and spot unit prices, custom
+// machine types' and GPU models' included, for the machine types whose
+// shapes it does not know.
+func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOptions) (GCPCatalog, error) {
 	if len(opt.Regions) == 0 {
-		return nil, errors.New("gcp pricing: no regions")
+		return GCPCatalog{}, errors.New("gcp pricing: no regions")
 	}
 	cur := opt.Currency
 	if cur == "" {
@@ -117,8 +139,11 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	rates := map[string]*unitRate{}             // region|family|option
-	gpus := map[string]map[string]tally.Money{} // region|option → GPU model → per GPU-hour
+	type unitKey struct {
+		region string
+		class  skuClass
+	}
+	units := map[unitKey]tally.Money{}
 	it := client.ListSkus(ctx, &billingpb.ListSkusRequest{Parent: ComputeEngineService, CurrencyCode: cur})
 	read := 0
 	for {
@@ -128,7 +153,7 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("gcp catalog: list skus: %w", err)
+			return GCPCatalog{}, fmt.Errorf("gcp catalog: list skus: %w", err)
 		}
 		if read++; read%gcpProgressSkus == 0 {
 			log.Info("gcp catalog", "skus", read)
@@ -139,28 +164,38 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 		}
 		price, ok, err := unitPrice(sku, tally.Currency(cur))
 		if err != nil {
-			return nil, fmt.Errorf("gcp catalog: sku %s (%s): %w", sku.GetSkuId(), sku.GetDescription(), err)
+			return GCPCatalog{}, fmt.Errorf("gcp catalog: sku %s (%s): %w", sku.GetSkuId(), sku.GetDescription(), err)
 		}
 		if !ok {
 			continue
 		}
 		for _, region := range sku.GetServiceRegions() {
-			if !regions[region] {
-				continue
+			if regions[region] {
+				units[unitKey{region, c}] = price
 			}
-			if c.resource == "gpu" {
-				k := region + "|" + c.option
-				if gpus[k] == nil {
-					gpus[k] = map[string]tally.Money{}
-				}
-				gpus[k][c.family] = price
-				continue
+		}
+	}
+	rates := map[string]*unitRate{}             // region|family|option
+	gpus := map[string]map[string]tally.Money{} // region|option → GPU model → per GPU-hour
+	var out GCPCatalog
+	for k, price := range units {
+		c := k.class
+		if c.option == tally.PurchaseOnDemand || c.option == tally.PurchaseSpot {
+			out.Units = append(out.Units, tally.UnitPrice{Provider: tally.ProviderGCP, Region: k.region, Family: c.family, Unit: unitOf[c.resource],
+				PurchaseOption: c.option, Price: price, EffectiveFrom: effective, Source: SourceGCPCatalog})
+		}
+		switch c.resource {
+		case "gpu":
+			g := k.region + "|" + c.option
+			if gpus[g] == nil {
+				gpus[g] = map[string]tally.Money{}
 			}
-			k := region + "|" + c.family + "|" + c.option
-			r := rates[k]
+			gpus[g][c.family] = price
+		case "cpu", "ram":
+			r := rates[k.region+"|"+c.family+"|"+c.option]
 			if r == nil {
 				r = &unitRate{}
-				rates[k] = r
+				rates[k.region+"|"+c.family+"|"+c.option] = r
 			}
 			if c.resource == "cpu" {
 				r.cpu = price
@@ -169,6 +204,10 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 			}
 		}
 	}
+	slices.SortFunc(out.Units, func(a, b tally.UnitPrice) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Family, b.Family), cmp.Compare(a.Unit, b.Unit),
+			cmp.Compare(a.PurchaseOption, b.PurchaseOption))
+	})
 	var list []GCPRate
 	for k, r := range rates {
 		if r.cpu.Currency() == "" || r.ram.Currency() == "" {
@@ -178,7 +217,9 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 		list = append(list, GCPRate{Region: parts[0], Family: parts[1], PurchaseOption: parts[2], CPU: r.cpu, RAM: r.ram,
 			GPUs: gpus[parts[0]+"|"+parts[2]]})
 	}
-	return PriceGCPMachineTypes(list, effective, SourceGCPCatalog)
+	var err error
+	out.Prices, err = PriceGCPMachineTypes(list, effective, SourceGCPCatalog)
+	return out, err
 }
 
 // GCPRate is a machine family's per-vCPU-hour and per-GiB-hour rates in a
@@ -223,7 +264,9 @@ func PriceGCPMachineTypes(rates []GCPRate, effective time.Time, source string) (
 }
 
 // classify names what a SKU prices (skuClass), or ok=false for SKUs that
-// are not per-vCPU, per-GiB or per-GPU rates of predefined machine types.
+// are not per-vCPU, per-GiB or per-GPU rates of a machine family, of
+// custom machine types (family "n2-custom": their cores, RAM and extended
+// RAM are priced apart) or of a GPU model.
 // A SKU whose description says spot (Spot Preemptible) prices spot,
 // whatever its usage type; a commitment's only the term of its usage type
 // (Commit1Yr, Commit3Yr), and never on-demand or spot.
@@ -268,14 +311,50 @@ func classify(sku *billingpb.Sku) (c skuClass, ok bool) {
 		if !ok && m[2] == "Compute optimized" {
 			series, ok = m[2], true // C2's multi-regional SKUs have no "Instance"
 		}
+		if !ok {
+			return skuClass{}, false
+		}
+		resource := map[string]string{"Core": "cpu", "Ram": "ram"}[m[3]]
+		if base, custom, extended := customSeries(series); custom {
+			// "N2 Custom Instance Core", "Custom Instance Ram" (N1), "N2
+			// Custom Extended Instance Ram": custom machine types' rates,
+			// a family of their own ("n2-custom").
+			f := seriesFamily(base)
+			if f == "" || extended && resource != "ram" {
+				return skuClass{}, false
+			}
+			if extended {
+				resource = "ram-ext"
+			}
+			o, ok := option(m[1] != "")
+			return skuClass{f + "-custom", resource, o}, ok
+		}
 		f := seriesFamily(series)
-		if !ok || series == "" || f == "" {
+		if series == "" || f == "" {
 			return skuClass{}, false
 		}
 		o, ok := option(m[1] != "")
-		return skuClass{f, map[string]string{"Core": "cpu", "Ram": "ram"}[m[3]], o}, ok
+		return skuClass{f, resource, o}, ok
 	}
 	return skuClass{}, false
+}
+
+// customSeries reads a custom machine type's series name: "N2 Custom" →
+// N2, "N2D AMD Custom Extended" → N2D AMD and extended, "Custom" → "" (N1's
+// custom SKUs carry no family name).
+func customSeries(series string) (base string, custom, extended bool) {
+	for _, suffix := range []struct {
+		s        string
+		extended bool
+	}{{"Custom Extended", true}, {"Custom", false}} {
+		if series == suffix.s {
+			return "", true, suffix.extended
+		}
+		if b, ok := strings.CutSuffix(series, " "+suffix.s); ok {
+			return b, true, suffix.extended
+		}
+	}
+	return "", false, false
 }
 
 // unitPrice is the SKU's first-tier hourly unit price (per vCPU-hour, per

@@ -8,12 +8,14 @@ import (
 
 // TestClassifyGCPSkus: Compute Engine SKU descriptions as the Cloud Billing
 // Catalog writes them name their machine family (or GPU), resource and
-// purchase option; custom, sole-tenant, premium and licence SKUs name none,
+// purchase option, whether Tally lists the family's shapes or not; custom
+// machine types' SKUs name the family's custom rates (n2-custom, extended
+// memory apart); sole-tenant, premium and licence SKUs name none,
 // spot SKUs are never taken for on-demand ones, nor commitments for either.
 func TestClassifyGCPSkus(t *testing.T) {
 	tests := []struct {
 		desc, usage, group string
-		want               skuClass // zero: not a rate of a predefined machine type
+		want               skuClass // zero: not a rate of a machine family or GPU
 	}{
 		{"N2 Instance Core running in Americas", "OnDemand", "CPU", skuClass{"n2", "cpu", "on-demand"}},
 		{"N2 Instance Ram running in Americas", "OnDemand", "RAM", skuClass{"n2", "ram", "on-demand"}},
@@ -61,11 +63,39 @@ func TestClassifyGCPSkus(t *testing.T) {
 		{"Nvidia L4 GPU running in APAC", "OnDemand", "GPU", skuClass{"l4", "gpu", "on-demand"}},
 		{"Nvidia Tesla A100 GPU attached to Spot Preemptible VMs running in Americas", "Preemptible", "GPU", skuClass{"a100", "gpu", "spot"}},
 		{"Spot Preemptible Nvidia L4 GPU running in Americas", "Preemptible", "GPU", skuClass{"l4", "gpu", "spot"}},
-		// Not rates of predefined machine types.
-		{"N2 Custom Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
-		{"Custom Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
-		{"N2 Custom Extended Instance Ram running in Americas", "OnDemand", "RAM", skuClass{}},
-		{"Spot Preemptible E2 Custom Instance Core running in Paris", "Preemptible", "CPU", skuClass{}},
+		// Families whose predefined shapes Tally does not list: their unit
+		// rates price their nodes by the nodes' own vCPUs and memory.
+		{"C4 Instance Core running in Americas", "OnDemand", "CPU", skuClass{"c4", "cpu", "on-demand"}},
+		{"C4 Instance Ram running in Tokyo", "OnDemand", "RAM", skuClass{"c4", "ram", "on-demand"}},
+		{"Spot Preemptible C4 Instance Core running in Tokyo", "Preemptible", "CPU", skuClass{"c4", "cpu", "spot"}},
+		{"C4D Instance Core running in Mumbai", "OnDemand", "CPU", skuClass{"c4d", "cpu", "on-demand"}},
+		{"C4A Arm Instance Core running in Northern Virginia", "OnDemand", "CPU", skuClass{"c4a", "cpu", "on-demand"}},
+		{"N4D Instance Core running in Delhi", "OnDemand", "CPU", skuClass{"n4d", "cpu", "on-demand"}},
+		{"N4A Instance Ram running in Iowa", "OnDemand", "RAM", skuClass{"n4a", "ram", "on-demand"}},
+		{"M3 Memory-optimized Instance Core running in Americas", "OnDemand", "CPU", skuClass{"m3", "cpu", "on-demand"}},
+		{"Z3 Instance Core running in Iowa", "OnDemand", "CPU", skuClass{"z3", "cpu", "on-demand"}},
+		{"Spot Preemptible Z3 Instance Core running in Columbus", "Preemptible", "CPU", skuClass{"z3", "cpu", "spot"}},
+		{"H3 Instance Ram running in Americas", "OnDemand", "RAM", skuClass{"h3", "ram", "on-demand"}},
+		{"G4 Instance Core running in Americas", "OnDemand", "CPU", skuClass{"g4", "cpu", "on-demand"}},
+		{"Nvidia H100 80GB Mega GPU running in Americas", "OnDemand", "GPU", skuClass{"h100-80gb-mega", "gpu", "on-demand"}},
+		// Custom machine types: families of their own (their rates are not
+		// the predefined ones'), N1's named by no series, extended memory
+		// apart.
+		{"N2 Custom Instance Core running in Americas", "OnDemand", "CPU", skuClass{"n2-custom", "cpu", "on-demand"}},
+		{"N2 Custom Instance Ram running in Paris", "OnDemand", "RAM", skuClass{"n2-custom", "ram", "on-demand"}},
+		{"N2D AMD Custom Instance Core running in Americas", "OnDemand", "CPU", skuClass{"n2d-custom", "cpu", "on-demand"}},
+		{"E2 Custom Instance Core running in Mumbai", "OnDemand", "CPU", skuClass{"e2-custom", "cpu", "on-demand"}},
+		{"Custom Instance Core running in Americas", "OnDemand", "CPU", skuClass{"n1-custom", "cpu", "on-demand"}},
+		{"Custom Instance Ram running in Americas", "OnDemand", "RAM", skuClass{"n1-custom", "ram", "on-demand"}},
+		{"Custom Extended Instance Ram running in Los Angeles", "OnDemand", "RAM", skuClass{"n1-custom", "ram-ext", "on-demand"}},
+		{"N2 Custom Extended Instance Ram running in Americas", "OnDemand", "RAM", skuClass{"n2-custom", "ram-ext", "on-demand"}},
+		{"Spot Preemptible E2 Custom Instance Core running in Paris", "Preemptible", "CPU", skuClass{"e2-custom", "cpu", "spot"}},
+		{"Preemptible Custom Instance Core running globally", "Preemptible", "CPU", skuClass{}}, // no region named
+		{"Spot Preemptible Custom Extended Instance Ram running in APAC", "Preemptible", "RAM", skuClass{"n1-custom", "ram-ext", "spot"}},
+		// Not a family's rates.
+		{"Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
+		{"Custom Extended Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
+		{"Sole Tenancy Custom Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
 		{"Sole Tenancy Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
 		{"C2D AMD Sole Tenancy Instance Core running in Americas", "OnDemand", "CPU", skuClass{}},
 		{"Memory Optimized Upgrade Premium for Memory-optimized Instance Core running in Singapore", "OnDemand", "CPU", skuClass{}},

@@ -77,10 +77,11 @@ func TestSyncGCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	prices, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: []string{"us-central1"}})
+	synced, err := pricing.SyncGCP(ctx, client, pricing.GCPOptions{Regions: []string{"us-central1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	prices := synced.Prices
 	got := map[string]string{}
 	for _, p := range prices {
 		got[p.InstanceType+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
@@ -153,10 +154,11 @@ func TestSyncGCPGPUMachineTypes(t *testing.T) {
 		sku("C2C", "Compute optimized Core running in Americas", "OnDemand", "h", 0, 33982000, "us-central1"),
 		sku("C2R", "Compute optimized Ram running in Americas", "OnDemand", "GiBy.h", 0, 4555000, "us-central1"),
 	)
-	prices, err := pricing.SyncGCP(context.Background(), client, pricing.GCPOptions{Regions: []string{"us-central1"}})
+	synced, err := pricing.SyncGCP(context.Background(), client, pricing.GCPOptions{Regions: []string{"us-central1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	prices := synced.Prices
 	got, gpus := map[string]string{}, map[string]int{}
 	for _, p := range prices {
 		got[p.InstanceType+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
@@ -188,6 +190,65 @@ func TestSyncGCPGPUMachineTypes(t *testing.T) {
 	for _, k := range []string{"a2-highgpu-1g cud-1y", "a2-ultragpu-1g spot", "a3-highgpu-8g spot", "g2-standard-4 spot"} {
 		if v, ok := got[k]; ok {
 			t.Errorf("%s = %s, want none", k, v)
+		}
+	}
+}
+
+// TestSyncGCPUnitPrices: the sync returns the on-demand and spot unit
+// prices of every family in the regions asked for, those whose shapes Tally
+// does not list (c4, m3) and custom machine types' (n2-custom, extended
+// memory apart) included, and GPU models'; not commitments' (estimates
+// never use them), nor other regions'. Families without known shapes get
+// no machine-type price.
+func TestSyncGCPUnitPrices(t *testing.T) {
+	client := serveCatalog(t,
+		sku("C4C", "C4 Instance Core running in Americas", "OnDemand", "h", 0, 34690000, "us-central1", "us-east1"),
+		sku("C4R", "C4 Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 4060000, "us-central1", "us-east1"),
+		sku("C4CS", "Spot Preemptible C4 Instance Core running in Americas", "Preemptible", "h", 0, 10000000, "us-central1"),
+		sku("C4CC", "Commitment v1: C4 Cpu in Americas for 1 Year", "Commit1Yr", "h", 0, 21850000, "us-central1"),
+		sku("N2CC", "N2 Custom Instance Core running in Americas", "OnDemand", "h", 0, 33191550, "us-central1"),
+		sku("N2CR", "N2 Custom Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 4448850, "us-central1"),
+		sku("N2CE", "N2 Custom Extended Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 9550000, "us-central1"),
+		sku("M3C", "M3 Memory-optimized Instance Core running in Americas", "OnDemand", "h", 0, 34800000, "us-central1"),
+		sku("M3R", "M3 Memory-optimized Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 5100000, "us-central1"),
+		sku("L4", "Nvidia L4 GPU running in Americas", "OnDemand", "h", 0, 560000000, "us-central1"),
+		sku("C4E", "C4 Instance Core running in EMEA", "OnDemand", "h", 0, 38000000, "europe-west1"),
+	)
+	synced, err := pricing.SyncGCP(context.Background(), client, pricing.GCPOptions{Regions: []string{"us-central1", "us-east1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, u := range synced.Units {
+		if u.Provider != "gcp" || u.Source != pricing.SourceGCPCatalog || u.EffectiveFrom.IsZero() || u.Price.Currency() != "USD" {
+			t.Errorf("unit price %+v", u)
+		}
+		got[u.Region+" "+u.Family+" "+u.Unit+" "+u.PurchaseOption] = strings.TrimRight(u.Price.Decimal(), "0")
+	}
+	want := map[string]string{
+		"us-central1 c4 vcpu on-demand":                       "0.03469",
+		"us-central1 c4 memory-gib on-demand":                 "0.00406",
+		"us-east1 c4 vcpu on-demand":                          "0.03469",
+		"us-east1 c4 memory-gib on-demand":                    "0.00406",
+		"us-central1 c4 vcpu spot":                            "0.01",
+		"us-central1 n2-custom vcpu on-demand":                "0.03319155",
+		"us-central1 n2-custom memory-gib on-demand":          "0.00444885",
+		"us-central1 n2-custom extended-memory-gib on-demand": "0.00955",
+		"us-central1 m3 vcpu on-demand":                       "0.0348",
+		"us-central1 m3 memory-gib on-demand":                 "0.0051",
+		"us-central1 l4 gpu on-demand":                        "0.56",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %s", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("unit prices %v, want only %v", got, want)
+	}
+	for _, p := range synced.Prices {
+		if strings.HasPrefix(p.InstanceType, "c4-") || strings.HasPrefix(p.InstanceType, "m3-") || strings.Contains(p.InstanceType, "custom") {
+			t.Errorf("price of %s: its shape is not known", p.InstanceType)
 		}
 	}
 }
