@@ -20,8 +20,10 @@ type AssetStore interface {
 }
 
 // openCostAssetFilters are the filter parameters of OpenCost's older
-// (v1) assets API, each a comma list of values of one property.
+// (v1) assets API, and its cluster parameter (ANDed with filter), each a
+// comma list of values of one property.
 var openCostAssetFilters = map[string]string{
+	"cluster":     "cluster",
 	"filterTypes": "type", "filterCategories": "category", "filterClusters": "cluster", "filterNames": "name",
 	"filterProviders": "provider", "filterProviderIDs": "providerID", "filterAccounts": "account",
 	"filterProjects": "project", "filterServices": "service",
@@ -33,8 +35,9 @@ var openCostAssetFilters = map[string]string{
 // totalCost is what the allocation API gives its allocations and idle. Its
 // parameters are window, aggregate (type, category, provider, account,
 // project, service, cluster, name, providerID, label:KEY; a comma list),
-// filter (OpenCost's v2 syntax: assetType:"node"+cluster:"prod") or the v1
-// filterTypes, filterClusters, …, and, as Tally's, step. data is one set
+// filter (OpenCost's v2 syntax: assetType:"node"+cluster:"prod"), cluster
+// (a comma list, ANDed with filter) or the v1 filterTypes, filterClusters,
+// …, and, as Tally's, step. data is one set
 // (a map of assets by key) over the window, as OpenCost's; with a step, a
 // list of sets, one per step. accumulate=true keeps one set.
 func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {

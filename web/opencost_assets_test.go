@@ -248,6 +248,9 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		{"aggregate=type&filter=" + url.QueryEscape(`assetType:"disk","loadbalancer"+cluster:"prod"`), map[string]float64{"Disk": 0.48, "LoadBalancer": 0.96}},
 		{"aggregate=type&filterTypes=Disk,ClusterManagement", map[string]float64{"Disk": 0.48, "ClusterManagement": 4.8}},
 		{"aggregate=type&filter=" + url.QueryEscape(`cluster:"staging"`), map[string]float64{}},
+		// OpenCost's cluster parameter (a comma list) is a filter ANDed with filter's.
+		{"aggregate=type&cluster=staging", map[string]float64{}},
+		{"aggregate=type&cluster=staging,prod&filter=" + url.QueryEscape(`assetType:"node"`), map[string]float64{"Node": 4.32}},
 	} {
 		got := totals(openCostAssetSet(t, srv.URL+"/assets?"+tc.query+window))
 		if len(got) != len(tc.want) {
