@@ -282,11 +282,37 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		}
 	}
 
+	// accumulate of a calendar period (OpenCost's day, week, month…): a set
+	// per period the window touches, the period whole. (They were refused.)
+	for _, tc := range []struct {
+		query string
+		sets  int
+		node  float64
+		start time.Time
+	}{
+		{"accumulate=day", 2, 2.16, fixture.Day1},
+		{"accumulate=week", 1, 4.32, fixture.Day1.AddDate(0, 0, -1)}, // Day1 is a Monday; weeks start on Sunday
+		{"accumulateBy=month", 1, 4.32, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		var sets struct {
+			Data []map[string]openCostAsset `json:"data"`
+		}
+		if resp := get(t, srv.URL+"/assets?aggregate=type&"+tc.query+window, &sets); resp.StatusCode != 200 || len(sets.Data) != tc.sets {
+			t.Errorf("%s: status %d, %d sets, want %d", tc.query, resp.StatusCode, len(sets.Data), tc.sets)
+			continue
+		}
+		for i, set := range sets.Data {
+			if n := set["Node"]; !near(n.TotalCost, tc.node) || !n.Window.Start.Equal(tc.start.AddDate(0, 0, i)) {
+				t.Errorf("%s: set %d: node $%v from %v, want $%v from %v", tc.query, i, n.TotalCost, n.Window.Start, tc.node, tc.start.AddDate(0, 0, i))
+			}
+		}
+	}
+
 	for _, tc := range []struct{ query, want string }{
 		{"aggregate=namespace", `aggregate "namespace"`},
 		{"filter=" + url.QueryEscape(`namespace:"shop"`), `filter clause "namespace:\"shop\""`},
 		{"filterLabels=team", `filterLabels "team"`},
-		{"accumulate=week", `accumulate "week"`},
+		{"accumulate=fortnight", `accumulate "fortnight"`},
 		{"step=90m", `step 1h30m0s`},
 		{"window=2026-01-01T00:00:00Z,2026-06-01T00:00:00Z", `assets are read from the hourly allocations and cover at most 92 days`},
 	} {
