@@ -68,9 +68,45 @@ func (a *Asset) Value(d Dimension) string {
 	case "providerID":
 		return a.ProviderID
 	case "label":
-		return a.Labels[d.Key]
+		if v, ok := a.Labels[d.Key]; ok {
+			return v
+		}
+		return prometheusLabel(a.Labels, d.Key)
 	}
 	return "" // project: Tally does not know a GCP asset's project
+}
+
+// prometheusLabel returns the value of the label of labels whose
+// Prometheus name is k, as OpenCost's clients name labels (every character
+// outside [a-zA-Z0-9_] an underscore: app_kubernetes_io_name for
+// app.kubernetes.io/name), as the allocations find them: the first such
+// key in order, "" if none or if k is no Prometheus name.
+func prometheusLabel(labels map[string]string, k string) string {
+	if !strings.Contains(k, "_") || strings.ContainsFunc(k, func(r rune) bool { return !isPrometheusNameRune(r) }) {
+		return ""
+	}
+	found, value := "", ""
+	for key, v := range labels {
+		if len(key) != len(k) || found != "" && key > found {
+			continue
+		}
+		match := true
+		for i := 0; i < len(k) && match; i++ {
+			if k[i] == '_' {
+				match = !isPrometheusNameRune(rune(key[i])) || key[i] == '_'
+			} else {
+				match = key[i] == k[i]
+			}
+		}
+		if match {
+			found, value = key, v
+		}
+	}
+	return value
+}
+
+func isPrometheusNameRune(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
 // KubernetesService is the service of every asset, as OpenCost's.

@@ -57,3 +57,31 @@ func TestAssetsMergeCurrencies(t *testing.T) {
 		t.Errorf("merge USD and EUR: %v, want invalid, naming the filter", err)
 	}
 }
+
+// TestAssetPrometheusLabels: an asset's label is found by its Prometheus
+// name too (app_kubernetes_io_name for app.kubernetes.io/name), as
+// OpenCost's clients name node labels and as the allocations find them,
+// where no label has that key itself. (filter=label[eks_amazonaws_com_nodegroup]:"spot"
+// matched no asset and aggregate=label:… put every node under __undefined__.)
+func TestAssetPrometheusLabels(t *testing.T) {
+	a := &Asset{Labels: map[string]string{"eks.amazonaws.com/nodegroup": "spot", "team": "platform", "app_kubernetes_io_name": "own", "app.kubernetes.io/name": "other"}}
+	for _, tc := range []struct{ key, want string }{
+		{"eks.amazonaws.com/nodegroup", "spot"},
+		{"eks_amazonaws_com_nodegroup", "spot"},
+		{"team", "platform"},
+		{"app_kubernetes_io_name", "own"}, // the key itself first
+		{"eks_amazonaws_com", ""},
+		{"eks-amazonaws-com-nodegroup", ""}, // not a Prometheus name
+	} {
+		if got := a.Value(Dimension{Field: "label", Key: tc.key}); got != tc.want {
+			t.Errorf("label %s = %q, want %q", tc.key, got, tc.want)
+		}
+	}
+	f, err := ParseAssetFilter(`label[eks_amazonaws_com_nodegroup]:"spot"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Matches(f) {
+		t.Errorf("filter %+v does not match %+v", f, a.Labels)
+	}
+}

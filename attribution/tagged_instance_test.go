@@ -71,3 +71,69 @@ func TestInstanceTaggedForAnotherCluster(t *testing.T) {
 		})
 	}
 }
+
+// TestInstanceTaggedForItsOwnCluster: the cluster tags of a node's line
+// take it from the node only for a cluster that can own the instance. An
+// instance whose tags also name the node's own cluster (tagged for two
+// clusters, kubernetes.io/cluster/NAME on each) stays the node's; a tag
+// naming a registered cluster of another provider, region or account
+// names another cluster that has the same cloud name (EKS names are
+// unique per account and region only: aaa-dev in eu-west-1 is EKS's
+// "prod" there, registered in Tally as aaa-dev), so the line stays the
+// node's and nothing warns.
+func TestInstanceTaggedForItsOwnCluster(t *testing.T) {
+	tests := []struct {
+		name   string
+		tags   map[string]string
+		region string
+		prod   func(*tally.Cluster)
+	}{
+		{"tagged for both clusters", map[string]string{"kubernetes.io/cluster/prod": "owned", "kubernetes.io/cluster/aaa-dev": "owned"}, "", nil},
+		{"tagged for both clusters, CUR 2.0", map[string]string{"user_kubernetes_io_cluster_prod": "owned", "user_eks_cluster_name": "aaa-dev"}, "", nil},
+		{"prod in another region", map[string]string{"eks:cluster-name": "prod"}, "eu-west-1", nil},
+		{"prod of another provider", map[string]string{"eks:cluster-name": "prod"}, "", func(c *tally.Cluster) { c.Provider = "gcp" }},
+		{"prod billed to another account", map[string]string{"eks:cluster-name": "prod"}, "", func(c *tally.Cluster) { c.BillingAccountID = "222" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 20 { // the tags are a map: its order must not decide
+				s := newScenario().node("fake", "i-1", 2, 8*gib, 0, t0, time.Time{})
+				s.in.Window.End = t0.Add(3 * time.Hour)
+				region := "us-east-1"
+				if tt.region != "" {
+					region = tt.region
+				}
+				s.in.Clusters = append(s.in.Clusters, tally.Cluster{ID: "aaa-dev", Name: "aaa-dev", Provider: "aws", Region: region, BillingAccountID: "111"})
+				if tt.prod != nil {
+					tt.prod(&s.in.Clusters[0])
+				}
+				s.in.Nodes[0].Cluster = "aaa-dev"
+				for i := range 3 {
+					h := t0.Add(time.Duration(i) * time.Hour)
+					s.line("BoxUsage", "i-1", "1.00", "0.80", h, h.Add(time.Hour), tt.tags)
+					s.in.Lines[i].RegionID = tt.region
+				}
+				got := map[string]string{}
+				perKey := map[string]tally.Money{}
+				sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error {
+					for _, a := range as {
+						k := string(a.Cluster) + " " + a.Container
+						perKey[k], _ = perKey[k].Add(a.EffectiveCost)
+						got[k] = perKey[k].Decimal()
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				check(t, got, map[string]string{"aaa-dev __idle__": "2.4"})
+				if len(sum.Warnings) > 0 {
+					t.Fatalf("warnings %q, want none", sum.Warnings)
+				}
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}

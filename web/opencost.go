@@ -255,6 +255,16 @@ func openCostParams(in url.Values) (url.Values, error) {
 			out.Set(k, v)
 		}
 	}
+	v1, err := openCostV1Filter(in)
+	if err != nil {
+		return nil, err
+	}
+	if v1 != "" {
+		if f := out.Get("filter"); f != "" {
+			v1 = f + "+" + v1
+		}
+		out.Set("filter", v1)
+	}
 	if !out.Has("aggregate") {
 		out.Set("aggregate", openCostUnaggregated)
 	}

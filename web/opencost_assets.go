@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +19,10 @@ type AssetStore interface {
 }
 
 // openCostAssetFilters are the filter parameters of OpenCost's older
-// (v1) assets API, each a comma list of values of one property.
+// (v1) assets API, and its cluster parameter (ANDed with filter), each a
+// comma list of values of one property.
 var openCostAssetFilters = map[string]string{
+	"cluster":     "cluster",
 	"filterTypes": "type", "filterCategories": "category", "filterClusters": "cluster", "filterNames": "name",
 	"filterProviders": "provider", "filterProviderIDs": "providerID", "filterAccounts": "account",
 	"filterProjects": "project", "filterServices": "service",
@@ -33,13 +34,16 @@ var openCostAssetFilters = map[string]string{
 // totalCost is what the allocation API gives its allocations and idle. Its
 // parameters are window, aggregate (type, category, provider, account,
 // project, service, cluster, name, providerID, label:KEY; a comma list),
-// filter (OpenCost's v2 syntax: assetType:"node"+cluster:"prod") or the v1
-// filterTypes, filterClusters, …, and, as Tally's, step. data is one set
+// filter (OpenCost's v2 syntax: assetType:"node"+cluster:"prod"), cluster
+// (a comma list, ANDed with filter) or the v1 filterTypes, filterClusters,
+// …, and, as Tally's, step. data is one set
 // (a map of assets by key) over the window, as OpenCost's; with a step, a
-// list of sets, one per step. accumulate=true keeps one set.
+// list of sets, one per step. accumulate=true keeps one set; accumulate
+// (or accumulateBy) hour, day, week, month or quarter, as OpenCost's, a
+// list of sets, one per calendar period the window touches, each whole.
 func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 	in := r.URL.Query()
-	q, dims, filters, err := openCostAssetQuery(in, s.now())
+	q, periods, dims, filters, err := openCostAssetQuery(in, s.now())
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
@@ -60,6 +64,9 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	steps := q.Steps()
+	if periods != nil {
+		steps = periods // the steps' (days', hours') assets summed into their periods
+	}
 	sets := make([]map[string]*attribution.Asset, len(steps))
 	for i := range sets {
 		sets[i] = map[string]*attribution.Asset{}
@@ -72,6 +79,9 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 		step := 0
 		for step < len(steps)-1 && !a.Window.Start.Before(steps[step+1].Start) {
 			step++
+		}
+		if periods != nil {
+			a.Window = steps[step] // the period whole, as OpenCost's accumulated sets
 		}
 		key := openCostAssetKey(a, dims)
 		if prev, ok := sets[step][key]; ok {
@@ -91,14 +101,16 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var body any = data[0]
-	if q.Step > 0 {
+	if q.Step > 0 || periods != nil {
 		body = data
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": body})
 }
 
-// openCostAssetQuery reads /assets' parameters.
-func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery, dims []attribution.Dimension, filters []attribution.Filter, err error) {
+// openCostAssetQuery reads /assets' parameters. periods are the calendar
+// periods accumulate (or accumulateBy) sets the answer into, nil without
+// one; the query then steps through their days (hours).
+func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery, periods []tally.Window, dims []attribution.Dimension, filters []attribution.Filter, err error) {
 	window := strings.TrimSpace(in.Get("window"))
 	if window == "" {
 		window = "7d"
@@ -107,30 +119,35 @@ func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery,
 		window = week
 	}
 	if q.Window, err = tally.ParseWindow(window, now); err != nil {
-		return q, nil, nil, err
+		return q, nil, nil, nil, err
 	}
 	q.Window = wholeHours(q.Window)
 	if q.Step, err = parseStep(in.Get("step")); err != nil {
-		return q, nil, nil, err
+		return q, nil, nil, nil, err
 	}
-	if v := strings.TrimSpace(in.Get("accumulate")); v != "" {
-		all, perr := strconv.ParseBool(v)
-		if perr != nil && v != "all" && v != "none" {
-			return q, nil, nil, tally.Errorf(tally.EInvalid, "accumulate %q: want true or false (a step sets the sets' length)", in.Get("accumulate"))
-		}
-		if all || v == "all" {
-			q.Step = 0
+	all, period, err := openCostAccumulation(in)
+	switch {
+	case err != nil:
+		return q, nil, nil, nil, err
+	case all:
+		q.Step = 0
+	case period != "":
+		periods = calendarPeriods(q.Window, period)
+		q.Window = tally.Window{Start: periods[0].Start, End: periods[len(periods)-1].End}
+		q.Step = 24 * time.Hour
+		if period == "hour" {
+			q.Step = time.Hour
 		}
 	}
 	for _, a := range splitList(in.Get("aggregate")) {
 		d, err := attribution.ParseAssetDimension(a)
 		if err != nil {
-			return q, nil, nil, err
+			return q, nil, nil, nil, err
 		}
 		dims = append(dims, d)
 	}
 	if filters, err = attribution.ParseAssetFilter(in.Get("filter")); err != nil {
-		return q, nil, nil, err
+		return q, nil, nil, nil, err
 	}
 	for param, field := range openCostAssetFilters {
 		if values := splitList(in.Get(param)); len(values) > 0 {
@@ -141,12 +158,12 @@ func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery,
 		for _, l := range labels {
 			k, v, ok := strings.Cut(l, ":")
 			if !ok || k == "" || v == "" {
-				return q, nil, nil, tally.Errorf(tally.EInvalid, "filterLabels %q: want key:value, comma separated", l)
+				return q, nil, nil, nil, tally.Errorf(tally.EInvalid, "filterLabels %q: want key:value, comma separated", l)
 			}
 			filters = append(filters, attribution.Filter{Dim: attribution.Dimension{Field: "label", Key: strings.TrimSpace(k)}, Values: []string{strings.TrimSpace(v)}})
 		}
 	}
-	return q, dims, filters, q.Validate()
+	return q, periods, dims, filters, q.Validate()
 }
 
 // openCostUndefined is OpenCost's key part of an asset without the

@@ -248,6 +248,9 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		{"aggregate=type&filter=" + url.QueryEscape(`assetType:"disk","loadbalancer"+cluster:"prod"`), map[string]float64{"Disk": 0.48, "LoadBalancer": 0.96}},
 		{"aggregate=type&filterTypes=Disk,ClusterManagement", map[string]float64{"Disk": 0.48, "ClusterManagement": 4.8}},
 		{"aggregate=type&filter=" + url.QueryEscape(`cluster:"staging"`), map[string]float64{}},
+		// OpenCost's cluster parameter (a comma list) is a filter ANDed with filter's.
+		{"aggregate=type&cluster=staging", map[string]float64{}},
+		{"aggregate=type&cluster=staging,prod&filter=" + url.QueryEscape(`assetType:"node"`), map[string]float64{"Node": 4.32}},
 	} {
 		got := totals(openCostAssetSet(t, srv.URL+"/assets?"+tc.query+window))
 		if len(got) != len(tc.want) {
@@ -279,11 +282,37 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		}
 	}
 
+	// accumulate of a calendar period (OpenCost's day, week, month…): a set
+	// per period the window touches, the period whole. (They were refused.)
+	for _, tc := range []struct {
+		query string
+		sets  int
+		node  float64
+		start time.Time
+	}{
+		{"accumulate=day", 2, 2.16, fixture.Day1},
+		{"accumulate=week", 1, 4.32, fixture.Day1.AddDate(0, 0, -1)}, // Day1 is a Monday; weeks start on Sunday
+		{"accumulateBy=month", 1, 4.32, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		var sets struct {
+			Data []map[string]openCostAsset `json:"data"`
+		}
+		if resp := get(t, srv.URL+"/assets?aggregate=type&"+tc.query+window, &sets); resp.StatusCode != 200 || len(sets.Data) != tc.sets {
+			t.Errorf("%s: status %d, %d sets, want %d", tc.query, resp.StatusCode, len(sets.Data), tc.sets)
+			continue
+		}
+		for i, set := range sets.Data {
+			if n := set["Node"]; !near(n.TotalCost, tc.node) || !n.Window.Start.Equal(tc.start.AddDate(0, 0, i)) {
+				t.Errorf("%s: set %d: node $%v from %v, want $%v from %v", tc.query, i, n.TotalCost, n.Window.Start, tc.node, tc.start.AddDate(0, 0, i))
+			}
+		}
+	}
+
 	for _, tc := range []struct{ query, want string }{
 		{"aggregate=namespace", `aggregate "namespace"`},
 		{"filter=" + url.QueryEscape(`namespace:"shop"`), `filter clause "namespace:\"shop\""`},
 		{"filterLabels=team", `filterLabels "team"`},
-		{"accumulate=week", `accumulate "week"`},
+		{"accumulate=fortnight", `accumulate "fortnight"`},
 		{"step=90m", `step 1h30m0s`},
 		{"window=2026-01-01T00:00:00Z,2026-06-01T00:00:00Z", `assets are read from the hourly allocations and cover at most 92 days`},
 	} {

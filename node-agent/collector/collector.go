@@ -198,8 +198,8 @@ func (c *Collector) Collect(ctx context.Context) (*Interval, error) {
 	var total uint64
 	for _, s := range samples {
 		total += s.Count
-		t := c.cfg.Meta.Attribute(s.PID, s.Cgroup, s.Comm, s.Kthread)
-		frames := c.frames(&s)
+		frames := c.frames(&s) // reads the program, if it was not, and its name
+		t := c.cfg.Meta.Attribute(c.process(&s))
 		key := target{t.PodUID, t.Container}
 		b := buckets[key]
 		if b == nil {
@@ -357,6 +357,23 @@ func (c *Collector) nameOOMKills(now time.Time, get func(target) *tally.AgentUsa
 		}
 		delete(c.unnamed, uid)
 	}
+}
+
+// process is the process that took sample s, named by the program it ran
+// (see Symbolizer.Comm): a program whose name was never read and that no
+// longer runs is named by the sampled thread's comm, not by what
+// /proc/<pid>/comm says now (another program's).
+func (c *Collector) process(s *profiler.Sample) podmeta.Process {
+	p := podmeta.Process{PID: s.PID, Gen: s.Gen, Cgroup: s.Cgroup, Comm: s.Comm, Kthread: s.Kthread}
+	if s.Kthread {
+		return p
+	}
+	name, running := c.cfg.Symbolizer.Comm(s.PID, s.Gen)
+	if name == "" && !running {
+		name = s.Comm
+	}
+	p.Name = name
+	return p
 }
 
 // frames returns a sample's stack, leaf first: kernel frames, then user

@@ -78,10 +78,12 @@ type Meta struct {
 	warned map[string]bool
 }
 
-// procKey names a process in a cgroup: a pid reused within a drain by a
-// process in another cgroup (another pod) is resolved again.
+// procKey names a program of a process in a cgroup: a pid that exec'd
+// another program, or was reused within a drain by a process in another
+// cgroup (another pod) or of another program, is resolved again.
 type procKey struct {
 	pid    uint32
+	gen    uint64
 	cgroup uint64
 }
 
@@ -211,34 +213,51 @@ func (m *Meta) RememberCgroup(id uint64, path string) {
 	m.mu.Unlock()
 }
 
-// Attribute returns where a sample of process pid, in cgroup v2 cgroupID,
-// running thread comm, belongs. Resolutions are cached for the drain by
-// pid and cgroup.
-func (m *Meta) Attribute(pid uint32, cgroupID uint64, comm string, kthread bool) Target {
-	if kthread {
+// Process is a sampled process, as Attribute reads it.
+type Process struct {
+	PID uint32
+	// Gen is the generation of the program it ran (0 if unknown): each
+	// program of a pid is resolved on its own.
+	Gen    uint64
+	Cgroup uint64 // its cgroup v2 id
+	// Name is the program's name (comm) as read while it ran, "" if
+	// unknown: /proc/<pid>/comm at the drain then names a host process,
+	// else Comm.
+	Name    string
+	Comm    string // the sampled thread's comm
+	Kthread bool
+}
+
+// Attribute returns where a sample of process p belongs. A process in no
+// pod is "host/" and its program's name: the name read while the program
+// ran, as the program it exec'd (a wrapper's, an entrypoint's) or the
+// process that took its pid has another. Resolutions are cached for the
+// drain by pid, program and cgroup.
+func (m *Meta) Attribute(p Process) Target {
+	if p.Kthread {
 		return Target{Container: KernelContainer}
 	}
-	k := procKey{pid, cgroupID}
+	k := procKey{p.PID, p.Gen, p.Cgroup}
 	m.mu.Lock()
 	if t, ok := m.procs[k]; ok {
 		m.mu.Unlock()
 		return t
 	}
 	m.mu.Unlock()
-	t := m.resolve(pid, cgroupID, comm)
+	t := m.resolve(p)
 	m.mu.Lock()
 	m.procs[k] = t
 	m.mu.Unlock()
 	return t
 }
 
-func (m *Meta) resolve(pid uint32, cgroupID uint64, comm string) Target {
+func (m *Meta) resolve(p Process) Target {
 	var candidates []string
-	if p := m.cgroupPath(cgroupID); p != "" {
-		candidates = append(candidates, p)
+	if path := m.cgroupPath(p.Cgroup); path != "" {
+		candidates = append(candidates, path)
 	}
 	// v1 and hybrid: the process's paths in each hierarchy.
-	candidates = append(candidates, procCgroups(filepath.Join(m.cfg.Proc, strconv.Itoa(int(pid)), "cgroup"))...)
+	candidates = append(candidates, procCgroups(filepath.Join(m.cfg.Proc, strconv.Itoa(int(p.PID)), "cgroup"))...)
 	for _, path := range candidates {
 		loc, ok := cgroups.ParsePath(path)
 		if !ok {
@@ -247,13 +266,17 @@ func (m *Meta) resolve(pid uint32, cgroupID uint64, comm string) Target {
 		return Target{PodUID: loc.PodUID, ContainerID: loc.ContainerID, CgroupPath: path,
 			Container: m.ContainerName(loc.PodUID, loc.ContainerID)}
 	}
-	if c := processComm(m.cfg.Proc, pid); c != "" {
-		comm = c
+	name := p.Name
+	if name == "" {
+		name = processComm(m.cfg.Proc, p.PID)
 	}
-	if comm == "" {
-		comm = "unknown"
+	if name == "" {
+		name = p.Comm
 	}
-	return Target{Container: HostPrefix + comm}
+	if name == "" {
+		name = "unknown"
+	}
+	return Target{Container: HostPrefix + name}
 }
 
 // ContainerName names the container with id in pod uid: from the pod's

@@ -101,7 +101,7 @@ func TestAttributePIDReuse(t *testing.T) {
 		cgroup  uint64
 		pod, id string
 	}{{a, uidA, idA}, {b, uidB, idB}, {a, uidA, idA}} {
-		got := m.Attribute(4242, tt.cgroup, "worker", false)
+		got := m.Attribute(Process{PID: 4242, Cgroup: tt.cgroup, Comm: "worker"})
 		if got.PodUID != tt.pod || got.ContainerID != tt.id {
 			t.Fatalf("pid 4242 in cgroup %d: pod %s container %s; want %s %s", tt.cgroup, got.PodUID, got.ContainerID, tt.pod, tt.id)
 		}
@@ -127,12 +127,12 @@ func TestAttributeRemovedCgroup(t *testing.T) {
 	}
 	m := New(Config{Mounts: cgroups.Mounts{V2: root}, Proc: t.TempDir()})
 	m.RememberCgroup(seen.ID, seen.Path)
-	if got := m.Attribute(4242, id, "worker", false); got.PodUID != uidA || got.ContainerID != idA {
+	if got := m.Attribute(Process{PID: 4242, Cgroup: id, Comm: "worker"}); got.PodUID != uidA || got.ContainerID != idA {
 		t.Fatalf("sample of a removed cgroup went to %+v", got)
 	}
 	m.EndDrain()
 	m.walked = time.Time{}
-	if got := m.Attribute(4242, id, "worker", false); got.PodUID != "" {
+	if got := m.Attribute(Process{PID: 4242, Cgroup: id, Comm: "worker"}); got.PodUID != "" {
 		t.Fatalf("after the drain the removed cgroup still resolves to %+v", got)
 	}
 }

@@ -16,6 +16,7 @@ type process struct {
 	gen            uint64 // the program's generation (see Programs), 0 if unknown
 	start          uint64
 	exe            fileID
+	comm           string // its name (/proc/<pid>/comm) when it was read, "" if unknown
 	used           uint64 // the last drain that used it (or Prefetch read it for): kept until the next EndDrain
 	checked        uint64 // drainGen+1 once the drain checked it for exec, reuse and exit
 	maps           []mapping

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Programs tells which program each process runs, by generation: the
@@ -121,7 +122,8 @@ func (s *Symbolizer) current(pid uint32, gen uint64) bool {
 }
 
 // read reads program gen of pid from /proc/<pid> and puts it among the
-// programs known: its start time, its executable and its mappings. It
+// programs known: its start time, its executable, its name and its
+// mappings. It
 // returns nil, having put nothing, when the process is gone and gen is 0;
 // with a generation, a tombstone when the process is gone or runs another
 // program (see current).
@@ -136,7 +138,7 @@ func (s *Symbolizer) read(pid uint32, gen uint64) *process {
 		}
 		return s.tombstone(pid, gen)
 	}
-	p := &process{pid: pid, gen: gen, start: start, exe: exeID(s.proc, pid), used: s.drainGen}
+	p := &process{pid: pid, gen: gen, start: start, exe: exeID(s.proc, pid), comm: processComm(s.proc, pid), used: s.drainGen}
 	p.maps, p.mapsErr = readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 	if !s.current(pid, gen) {
 		return s.tombstone(pid, gen)
@@ -272,6 +274,7 @@ func (s *Symbolizer) Refresh(pid uint32, gen uint64) {
 		}
 		return
 	}
+	comm := processComm(s.proc, pid)
 	maps, err := readMaps(filepath.Join(s.proc, strconv.Itoa(int(pid)), "maps"))
 	if err != nil {
 		return // exited meanwhile: what was read stands
@@ -281,6 +284,9 @@ func (s *Symbolizer) Refresh(pid uint32, gen uint64) {
 		return
 	}
 	p.maps, p.mapsErr = maps, nil
+	if comm != "" {
+		p.comm = comm
+	}
 	p.used = max(p.used, s.drainGen)
 	s.stats.Refreshed++
 	for i := range p.maps {
@@ -345,4 +351,33 @@ func (s *Symbolizer) learn(pid uint32, gen uint64) {
 			p.rootDir, _ = os.Open(filepath.Join(s.proc, strconv.Itoa(int(pid)), "root"))
 		}
 	}
+}
+
+// Comm returns the name (comm) of program gen of process pid as it was
+// read while the program ran: as the profiler announced it (see Learn),
+// prefetched, or at the drain that first symbolized its samples. It is ""
+// when the symbolizer never read it. running is false when the program is
+// known to no longer run (it exited, exec'd another program, or its pid
+// is another process's): /proc/<pid>/comm then names another program, or
+// nothing. Generation 0 is pid's newest program known. It reads nothing.
+func (s *Symbolizer) Comm(pid uint32, gen uint64) (comm string, running bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.known(pid, gen)
+	if gen == 0 {
+		p = s.newest(pid)
+	}
+	if p == nil {
+		return "", !s.superseded(pid, gen)
+	}
+	return p.comm, !p.gone
+}
+
+// processComm returns the name of process pid ("" if it is gone).
+func processComm(proc string, pid uint32) string {
+	b, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(int(pid)), "comm"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
