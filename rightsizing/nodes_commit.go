@@ -236,6 +236,10 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 			if *m.dst, err = MulQuantity(m.h, HoursPerMonth); err != nil {
 				return plan, err
 			}
+			if m.dst.Currency() == "" {
+				// Nothing (none elsewhere, none unused): zero in the fee's currency.
+				*m.dst = tally.Zero(pc.fee[c.ID].Currency())
+			}
 			*m.dst = m.dst.Round(2)
 		}
 		cs2.Commitments = append(cs2.Commitments, use)
