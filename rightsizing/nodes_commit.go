@@ -64,6 +64,10 @@ type CommittedSavings struct {
 	// Summary says the above in words (also at the end of the plan's
 	// Explanation).
 	Summary string `json:"summary"`
+	// Points is Summary in points, each a few sentences: per commitment
+	// what it covers and what the plan does with it, then the savings,
+	// then the alternative. Not in the JSON (Summary is).
+	Points [][]string `json:"-"`
 }
 
 // CommitmentUse is what one commitment covers now and under the plan.
@@ -291,7 +295,8 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 		}
 		cs2.Alternative = alt
 	}
-	cs2.Summary = pc.summary(&plan, cs2, countNodes(current))
+	cs2.Points = pc.summary(&plan, cs2, countNodes(current))
+	cs2.Summary = joinPoints(cs2.Points)
 	plan.Committed = cs2
 	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot) + "; " + cs2.Summary
 	return plan, nil

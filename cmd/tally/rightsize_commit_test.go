@@ -74,15 +74,27 @@ func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	// The notes are wrapped: compared with their words.
+	words := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
 		"1×m5.xlarge/committed 1×m5.xlarge/on-demand",
-		"1 node groups run nodes that commitments cover (committed)",
-		"prod/general: 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
+		"1 node group runs nodes that commitments cover (committed)",
+		"prod/general: - 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
+		"its fee for them 88.33 USD a month paid whatever runs; the plan keeps it in use - with the fees paid either way",
 		"the plan saves 140.16 USD a month while the commitments run, 140.16 USD a month after " + end,
-		"1 × m5.large (on-demand) would save 210.24 USD a month once they have all ended (70.08 USD while they run)",
+		"- 1 × m5.large (on-demand) would save 210.24 USD a month once they have all ended (70.08 USD while they run)",
 	} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(words, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// A point per line, wrapped: the notes read as one line of 600
+	// characters per group. Only a word longer than a line (an id) may
+	// pass the width.
+	notes := out.String()[strings.Index(out.String(), "commitments cover (committed)"):]
+	for _, line := range strings.Split(notes, "\n") {
+		if n := len([]rune(line)); n > notesWidth && len(strings.Fields(line)) > 1 {
+			t.Errorf("a line of %d characters, want at most %d:\n%s", n, notesWidth, line)
 		}
 	}
 }
