@@ -298,6 +298,10 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	cs2.Points = pc.summary(&plan, cs2, countNodes(current))
 	cs2.Summary = joinPoints(cs2.Points)
 	plan.Committed = cs2
-	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot) + "; " + cs2.Summary
+	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot)
+	if plan.Kept != nil {
+		plan.Explanation += "; " + plan.Kept.String()
+	}
+	plan.Explanation += "; " + cs2.Summary
 	return plan, nil
 }

@@ -321,6 +321,12 @@ func TestPlanCommittedNodesKeptByMinimum(t *testing.T) {
 	if s := plan.Kept.String(); !strings.HasPrefix(s, "kept 3 nodes (the pods alone pack onto 1): ") {
 		t.Errorf("kept says %q", s)
 	}
+	// The explanation (what the dashboard and the stored recommendation
+	// show) says what kept the nodes, as an uncommitted plan's does: it
+	// read "4 pods … fit on 3 × m5.xlarge (committed)" and the RI alone.
+	if want := "; " + plan.Kept.String() + "; 4 of the 4 current nodes are covered by"; !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
 }
 
 // Every amount of a commitment's use carries the currency, a zero one
