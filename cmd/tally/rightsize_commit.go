@@ -246,6 +246,9 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.N
 		c.ID, c.Kind, c.End = inv.ID, inv.Kind, inv.End
 		if t := inv.Scope["instanceType"]; t != "" {
 			c.InstanceTypes = []string{t}
+			if sizeFlexible(inv) {
+				c.InstanceTypes, c.Families = nil, []string{instanceFamily(t)}
+			}
 		} else if f := inv.Scope["family"]; f != "" {
 			c.Families = []string{f}
 		}
@@ -263,6 +266,18 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.N
 		}
 	}
 	return c
+}
+
+// sizeFlexible says whether Reserved Instance inv applies to any size of
+// its family in its region, as AWS applies a regional Linux/UNIX one
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/reserved-instances-scope.html):
+// in normalized units, which are in proportion to the family's Linux
+// on-demand prices, so covering the family's on-demand cost is the same.
+// A zonal one, another platform's or one whose platform is not known
+// covers its instance type only.
+func sizeFlexible(inv *tally.Commitment) bool {
+	return inv.Kind == tally.CommitReserved && inv.Provider == tally.ProviderAWS && inv.Scope["availabilityZone"] == "" &&
+		strings.HasPrefix(inv.Scope["platform"], "Linux/UNIX")
 }
 
 // moneyRatio returns m × num ÷ den, num and den non-negative amounts of one

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,36 @@ func TestRightsizeNodesCoveredBySavingsPlan(t *testing.T) {
 	}
 	if !strings.Contains(p.Explanation, "the bill shows on-demand usage of it outside the group, 140.16 USD a month of which (at on-demand prices) the freed part would cover instead, the rest (45.62 USD a month of the fee) would go unused") {
 		t.Errorf("explanation %q", p.Explanation)
+	}
+}
+
+// A regional Linux/UNIX Reserved Instance is size-flexible within its
+// family (AWS applies an m5.xlarge one to two m5.large): it covers its
+// family in its region, so a plan may move to smaller types of the family
+// it covers. A zonal one, or one of another platform, covers its type.
+// The plan read "3 × m5.large (on-demand) would save 350.4 USD a month once
+// they have all ended (-210.24 USD while they run)", the RI paying for
+// them while it runs.
+func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
+	const id = "arn:aws:ec2:us-west-2:111:reserved-instances/r1"
+	line := postgres.NodeBillLine{ResourceID: "i-1", BillingAccountID: "111", Provider: tally.ProviderAWS, Region: "us-west-2",
+		CommitmentID: id, CommitmentType: "Reserved Instance", CommitmentCategory: "Usage"}
+	for _, tc := range []struct {
+		scope          map[string]string
+		types, familes []string
+	}{
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX"}, nil, []string{"m5"}},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX (Amazon VPC)"}, nil, []string{"m5"}},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX", "availabilityZone": "us-west-2a"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Windows"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Red Hat Enterprise Linux"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge"}, []string{"m5.xlarge"}, nil}, // platform not known
+	} {
+		p := &committedPlanner{inventory: []tally.Commitment{{BillingAccountID: "111", ID: id, Provider: tally.ProviderAWS,
+			Kind: tally.CommitReserved, Scope: tc.scope}}}
+		c := p.nodeCommitment(line)
+		if !slices.Equal(c.InstanceTypes, tc.types) || !slices.Equal(c.Families, tc.familes) {
+			t.Errorf("scope %v: covers types %v families %v, want types %v families %v", tc.scope, c.InstanceTypes, c.Families, tc.types, tc.familes)
+		}
 	}
 }
