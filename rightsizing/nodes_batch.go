@@ -59,6 +59,15 @@ func PlanBatchNodes(g NodeGroup, steady []PodRequest, batch []BatchPod, used []N
 	if err != nil || len(batch) == 0 || over.Duration() <= 0 {
 		return plan, err
 	}
+	if plan.Kept != nil && plan.Kept.PackedMonthly != nil {
+		// What the pods alone would cost running all month says nothing
+		// of a plan priced over the history, where nodes come and go.
+		said := plan.Kept.String()
+		k := *plan.Kept
+		k.PackedMonthly = nil
+		plan.Kept = &k
+		plan.Explanation = strings.Replace(plan.Explanation, said, k.String(), 1)
+	}
 	hours := over.Duration().Hours()
 	av := &Averaged{Over: over}
 	var current tally.Money

@@ -104,3 +104,34 @@ func TestBatchPeak(t *testing.T) {
 		}
 	}
 }
+
+// A batch group kept at its minimum says so without the price of the
+// pods alone running all month, which says nothing of an averaged plan:
+// the demo's data-usw2/batch at --min-nodes 2 read "kept 2 nodes (the pods
+// alone pack onto 1, 168.78 USD a month)" beside a plan of 47.74 a month
+// (5.19 without the minimum).
+func TestPlanBatchNodesKeptByMinimum(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	catalog := []InstanceType{
+		{Name: "e2-small", Family: "e2", CPU: 2, Memory: 8 * GiB, Offers: []Offer{{Purchase: tally.PurchaseSpot, Hourly: usd("0.10")}}},
+		{Name: "e2-big", Family: "e2", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{Purchase: tally.PurchaseSpot, Hourly: usd("0.20")}}},
+	}
+	g := NodeGroup{Cluster: "data", Name: "batch", Families: []string{"e2"}, Spot: SpotAllowed, MinNodes: 2, MinNodesWhy: "the group's minimum size is 2"}
+	batch := []BatchPod{{PodRequest: PodRequest{Name: "report", CPU: 3.5, Memory: 6 * GiB}, From: at(10), To: at(12)}}
+	used := []NodeHours{{Type: "e2-big", Purchase: tally.PurchaseSpot, Hours: 4, Hourly: usd("0.20")}}
+	plan, err := PlanBatchNodes(g, nil, batch, used, tally.Window{Start: t0, End: at(100)}, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Kept == nil || plan.Kept.Nodes != 2 || plan.Kept.PackedNodes != 1 {
+		t.Fatalf("kept %+v, want 2 nodes kept, the pods alone on 1: %s", plan.Kept, plan.Explanation)
+	}
+	if plan.Kept.PackedMonthly != nil {
+		t.Errorf("kept says the pods alone cost %s a month, beside a plan priced over the history at %s: %s",
+			plan.Kept.PackedMonthly.Decimal(), plan.PlannedMonthly.Decimal(), plan.Explanation)
+	}
+	if want := "kept 2 nodes (the pods alone pack onto 1): the group's minimum size is 2"; !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+}

@@ -64,6 +64,10 @@ type CommittedSavings struct {
 	// Summary says the above in words (also at the end of the plan's
 	// Explanation).
 	Summary string `json:"summary"`
+	// Points is Summary in points, each a few sentences: per commitment
+	// what it covers and what the plan does with it, then the savings,
+	// then the alternative. Not in the JSON (Summary is).
+	Points [][]string `json:"-"`
 }
 
 // CommitmentUse is what one commitment covers now and under the plan.
@@ -236,6 +240,10 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 			if *m.dst, err = MulQuantity(m.h, HoursPerMonth); err != nil {
 				return plan, err
 			}
+			if m.dst.Currency() == "" {
+				// Nothing (none elsewhere, none unused): zero in the fee's currency.
+				*m.dst = tally.Zero(pc.fee[c.ID].Currency())
+			}
 			*m.dst = m.dst.Round(2)
 		}
 		cs2.Commitments = append(cs2.Commitments, use)
@@ -287,8 +295,13 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 		}
 		cs2.Alternative = alt
 	}
-	cs2.Summary = pc.summary(&plan, cs2, countNodes(current))
+	cs2.Points = pc.summary(&plan, cs2, countNodes(current))
+	cs2.Summary = joinPoints(cs2.Points)
 	plan.Committed = cs2
-	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot) + "; " + cs2.Summary
+	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot)
+	if plan.Kept != nil {
+		plan.Explanation += "; " + plan.Kept.String()
+	}
+	plan.Explanation += "; " + cs2.Summary
 	return plan, nil
 }

@@ -9,9 +9,12 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-// summary says in words what the commitments change.
-func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int) string {
-	var parts []string
+// summary says in words what the commitments change, in points: per
+// commitment what it covers and what the plan does with it, then the
+// savings, then the alternative. Its sentences joined by "; " are the
+// Summary.
+func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int) [][]string {
+	var points [][]string
 	for i, u := range s.Commitments {
 		c := &pc.cs[i]
 		whole := true
@@ -29,26 +32,27 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 			what = fmt.Sprintf("%s of the usage of %d of the %d current nodes is covered by %s %s", worthText(u.CoveredNodes), u.Nodes, nodes, kindText(u.Kind), u.ID)
 		}
 		what += " " + untilText(u.End) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
+		var use string
 		scope := ""
 		if u.Scope != "" {
 			scope = " (" + u.Scope + ")"
 		}
 		switch {
 		case u.MonthlyUnused.Sign() <= 0:
-			what += "; the plan keeps it in use"
+			use = "the plan keeps it in use"
 		case u.MonthlyElsewhere.Sign() > 0:
-			what += fmt.Sprintf("; the planned nodes use %s of it and free %s a month of the fee, which covers other eligible usage of its scope%s: "+
+			use = fmt.Sprintf("the planned nodes use %s of it and free %s a month of the fee, which covers other eligible usage of its scope%s: "+
 				"the bill shows on-demand usage of it outside the group, %s a month of which (at on-demand prices) the freed part would cover instead",
 				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), scope, moneyWords(u.MonthlyElsewhere))
 			if u.MonthlyWasted.Sign() > 0 {
-				what += fmt.Sprintf(", the rest (%s a month of the fee) would go unused", moneyWords(u.MonthlyWasted))
+				use += fmt.Sprintf(", the rest (%s a month of the fee) would go unused", moneyWords(u.MonthlyWasted))
 			}
 		default:
-			what += fmt.Sprintf("; the planned nodes use %s of it and free %s a month of the fee, which would go unused: "+
+			use = fmt.Sprintf("the planned nodes use %s of it and free %s a month of the fee, which would go unused: "+
 				"the bill shows no on-demand usage of its scope%s outside the group that no commitment covers",
 				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), scope)
 		}
-		parts = append(parts, what)
+		points = append(points, []string{what, use})
 	}
 	saves := fmt.Sprintf("with the fees paid either way, the plan saves %s a month while the commitments run", moneyWords(p.MonthlySavings))
 	if p.PlannedMonthly.Sign() < 0 {
@@ -57,16 +61,25 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 	for _, a := range s.After {
 		saves += fmt.Sprintf(", %s a month after %s", moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly))
 	}
-	parts = append(parts, saves)
+	points = append(points, []string{saves})
 	if alt := s.Alternative; alt != nil {
 		var ns []string
 		for _, n := range alt.Planned {
 			ns = append(ns, fmt.Sprintf("%d × %s (%s)", n.Count, n.Type, n.Purchase))
 		}
-		parts = append(parts, fmt.Sprintf("%s would save %s a month once they have all ended (%s while they run)",
-			orNone(strings.Join(ns, " + ")), moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings)))
+		points = append(points, []string{fmt.Sprintf("%s would save %s a month once they have all ended (%s while they run)",
+			orNone(strings.Join(ns, " + ")), moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings))})
 	}
-	return strings.Join(parts, "; ")
+	return points
+}
+
+// joinPoints is the sentences of points joined by "; ".
+func joinPoints(points [][]string) string {
+	var all []string
+	for _, p := range points {
+		all = append(all, p...)
+	}
+	return strings.Join(all, "; ")
 }
 
 func kindText(kind string) string {

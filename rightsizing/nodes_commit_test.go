@@ -321,4 +321,36 @@ func TestPlanCommittedNodesKeptByMinimum(t *testing.T) {
 	if s := plan.Kept.String(); !strings.HasPrefix(s, "kept 3 nodes (the pods alone pack onto 1): ") {
 		t.Errorf("kept says %q", s)
 	}
+	// The explanation (what the dashboard and the stored recommendation
+	// show) says what kept the nodes, as an uncommitted plan's does: it
+	// read "4 pods … fit on 3 × m5.xlarge (committed)" and the RI alone.
+	if want := "; " + plan.Kept.String() + "; 4 of the 4 current nodes are covered by"; !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+}
+
+// Every amount of a commitment's use carries the currency, a zero one
+// too: the JSON of a plan whose freed fee covers nothing elsewhere read
+// "monthlyElsewhere": {"amount": "0", "currency": ""}.
+func TestPlanCommittedNodesAmountsHaveCurrency(t *testing.T) {
+	cat := []InstanceType{
+		{Name: "r5.xlarge", Family: "r5", CPU: 4, Memory: 32 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.252")}}},
+	}
+	g := NodeGroup{Cluster: "prod", Name: "memory", Families: []string{"r5"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "r5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 3, Hourly: usd("0.252"), Names: []string{"a", "b", "c"}}}}
+	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/r", Kind: tally.CommitReserved, End: cudEnd,
+		InstanceTypes: []string{"r5.xlarge"}, Nodes: coveredNodes("r5.xlarge", "0.252", "0.1103", "a", "b", "c")}
+	for _, ps := range [][]PodRequest{placedPods(3, 1.5, 10*GiB, "a", "b", "c"), placedPods(1, 1, GiB, "a")} {
+		plan, err := PlanCommittedNodes(g, ps, cat, []NodeCommitment{ri})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range plan.Committed.Commitments {
+			for name, m := range map[string]tally.Money{"fee": u.MonthlyFee, "unused": u.MonthlyUnused, "elsewhere": u.MonthlyElsewhere, "wasted": u.MonthlyWasted} {
+				if m.Currency() != "USD" {
+					t.Errorf("%s (planned %s): %s %q has currency %q, want USD", u.ID, plannedText(plan.Planned), name, m.Decimal(), m.Currency())
+				}
+			}
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/commitments"
@@ -245,6 +246,9 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.N
 		c.ID, c.Kind, c.End = inv.ID, inv.Kind, inv.End
 		if t := inv.Scope["instanceType"]; t != "" {
 			c.InstanceTypes = []string{t}
+			if sizeFlexible(inv) {
+				c.InstanceTypes, c.Families = nil, []string{instanceFamily(t)}
+			}
 		} else if f := inv.Scope["family"]; f != "" {
 			c.Families = []string{f}
 		}
@@ -264,6 +268,18 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.N
 	return c
 }
 
+// sizeFlexible says whether Reserved Instance inv applies to any size of
+// its family in its region, as AWS applies a regional Linux/UNIX one
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/reserved-instances-scope.html):
+// in normalized units, which are in proportion to the family's Linux
+// on-demand prices, so covering the family's on-demand cost is the same.
+// A zonal one, another platform's or one whose platform is not known
+// covers its instance type only.
+func sizeFlexible(inv *tally.Commitment) bool {
+	return inv.Kind == tally.CommitReserved && inv.Provider == tally.ProviderAWS && inv.Scope["availabilityZone"] == "" &&
+		strings.HasPrefix(inv.Scope["platform"], "Linux/UNIX")
+}
+
 // moneyRatio returns m × num ÷ den, num and den non-negative amounts of one
 // currency (den not zero).
 func moneyRatio(m, num, den tally.Money) (tally.Money, error) {
@@ -275,8 +291,13 @@ func moneyRatio(m, num, den tally.Money) (tally.Money, error) {
 	return m.MulRatio(uint64(n), uint64(d))
 }
 
+// notesWidth is the width the committed notes are wrapped to.
+const notesWidth = 120
+
 // writeCommittedNotes says, under the node plans' table, how the
-// commitments covering groups' nodes price their plans.
+// commitments covering groups' nodes price their plans: per group a point
+// per commitment (what it covers; what the plan does with it), one for the
+// savings and one for the alternative, wrapped to notesWidth columns.
 func writeCommittedNotes(w io.Writer, plans []rightsizing.NodePlan) {
 	n := 0
 	for _, p := range plans {
@@ -287,11 +308,51 @@ func writeCommittedNotes(w io.Writer, plans []rightsizing.NodePlan) {
 	if n == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%d node groups run nodes that commitments cover (committed): their fees are paid until the commitments end whatever runs, "+
-		"so removing covered nodes saves only what the commitments do not cover, and the on-demand usage elsewhere in their scope that the freed part covers instead:\n", n)
+	groups := "node groups run"
+	if n == 1 {
+		groups = "node group runs"
+	}
+	fmt.Fprintln(w)
+	writeWrapped(w, "", "", fmt.Sprintf("%d %s nodes that commitments cover (committed): their fees are paid until the commitments end whatever runs, "+
+		"so removing covered nodes saves only what the commitments do not cover, and the on-demand usage elsewhere in their scope that the freed part covers instead:", n, groups))
 	for _, p := range plans {
-		if p.Committed != nil {
-			fmt.Fprintf(w, "  %s/%s: %s\n", p.Cluster, p.Group, p.Committed.Summary)
+		if p.Committed == nil {
+			continue
+		}
+		fmt.Fprintf(w, "  %s/%s:\n", p.Cluster, p.Group)
+		points := p.Committed.Points
+		if len(points) == 0 { // read back from JSON: the summary only
+			points = [][]string{{p.Committed.Summary}}
+		}
+		for _, pt := range points {
+			for i, sentence := range pt {
+				if i < len(pt)-1 {
+					sentence += ";"
+				}
+				first := "      "
+				if i == 0 {
+					first = "    - "
+				}
+				writeWrapped(w, first, "      ", sentence)
+			}
 		}
 	}
+}
+
+// writeWrapped writes text's words wrapped to notesWidth columns, the first
+// line after first, the others after indent; a word longer than a line
+// (a commitment's id) has a line of its own.
+func writeWrapped(w io.Writer, first, indent, text string) {
+	line, empty := first, true
+	for _, word := range strings.Fields(text) {
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > notesWidth {
+			fmt.Fprintln(w, line)
+			line, empty = indent, true
+		}
+		if !empty {
+			line += " "
+		}
+		line, empty = line+word, false
+	}
+	fmt.Fprintln(w, line)
 }

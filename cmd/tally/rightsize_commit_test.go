@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,15 +75,27 @@ func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	// The notes are wrapped: compared with their words.
+	words := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
 		"1×m5.xlarge/committed 1×m5.xlarge/on-demand",
-		"1 node groups run nodes that commitments cover (committed)",
-		"prod/general: 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
+		"1 node group runs nodes that commitments cover (committed)",
+		"prod/general: - 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
+		"its fee for them 88.33 USD a month paid whatever runs; the plan keeps it in use - with the fees paid either way",
 		"the plan saves 140.16 USD a month while the commitments run, 140.16 USD a month after " + end,
-		"1 × m5.large (on-demand) would save 210.24 USD a month once they have all ended (70.08 USD while they run)",
+		"- 1 × m5.large (on-demand) would save 210.24 USD a month once they have all ended (70.08 USD while they run)",
 	} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(words, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// A point per line, wrapped: the notes read as one line of 600
+	// characters per group. Only a word longer than a line (an id) may
+	// pass the width.
+	notes := out.String()[strings.Index(out.String(), "commitments cover (committed)"):]
+	for _, line := range strings.Split(notes, "\n") {
+		if n := len([]rune(line)); n > notesWidth && len(strings.Fields(line)) > 1 {
+			t.Errorf("a line of %d characters, want at most %d:\n%s", n, notesWidth, line)
 		}
 	}
 }
@@ -179,5 +192,36 @@ func TestRightsizeNodesCoveredBySavingsPlan(t *testing.T) {
 	}
 	if !strings.Contains(p.Explanation, "the bill shows on-demand usage of it outside the group, 140.16 USD a month of which (at on-demand prices) the freed part would cover instead, the rest (45.62 USD a month of the fee) would go unused") {
 		t.Errorf("explanation %q", p.Explanation)
+	}
+}
+
+// A regional Linux/UNIX Reserved Instance is size-flexible within its
+// family (AWS applies an m5.xlarge one to two m5.large): it covers its
+// family in its region, so a plan may move to smaller types of the family
+// it covers. A zonal one, or one of another platform, covers its type.
+// The plan read "3 × m5.large (on-demand) would save 350.4 USD a month once
+// they have all ended (-210.24 USD while they run)", the RI paying for
+// them while it runs.
+func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
+	const id = "arn:aws:ec2:us-west-2:111:reserved-instances/r1"
+	line := postgres.NodeBillLine{ResourceID: "i-1", BillingAccountID: "111", Provider: tally.ProviderAWS, Region: "us-west-2",
+		CommitmentID: id, CommitmentType: "Reserved Instance", CommitmentCategory: "Usage"}
+	for _, tc := range []struct {
+		scope          map[string]string
+		types, familes []string
+	}{
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX"}, nil, []string{"m5"}},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX (Amazon VPC)"}, nil, []string{"m5"}},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX", "availabilityZone": "us-west-2a"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Windows"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Red Hat Enterprise Linux"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge"}, []string{"m5.xlarge"}, nil}, // platform not known
+	} {
+		p := &committedPlanner{inventory: []tally.Commitment{{BillingAccountID: "111", ID: id, Provider: tally.ProviderAWS,
+			Kind: tally.CommitReserved, Scope: tc.scope}}}
+		c := p.nodeCommitment(line)
+		if !slices.Equal(c.InstanceTypes, tc.types) || !slices.Equal(c.Families, tc.familes) {
+			t.Errorf("scope %v: covers types %v families %v, want types %v families %v", tc.scope, c.InstanceTypes, c.Families, tc.types, tc.familes)
+		}
 	}
 }

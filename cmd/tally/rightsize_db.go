@@ -29,7 +29,7 @@ type rightsizeRecommendCmd struct {
 	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
 	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
 	Nodes     bool        `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
-	MinNodes  []string    `name:"min-nodes" placeholder:"[CLUSTER/GROUP=]N" help:"A node group's minimum size, kept by its node plan: N for every group, or CLUSTER/GROUP=N for one (repeatable; a group's own wins over N). Default: a node in each zone (topology.kubernetes.io/zone) the group's nodes span now when one of its workloads spreads by zone (topology spread or pod anti-affinity on the zone) or its pods' scheduling constraints are unknown (agents that do not send them); else none. Pods' own constraints (anti-affinity, topology spread) shape the plan whatever the minimum; a plan raised above the packing of its pods alone says what raised it. Naming a group with no node plan is an error."`
+	MinNodes  []string    `name:"min-nodes" placeholder:"[CLUSTER/GROUP=]N" help:"A node group's minimum size, kept by its node plan: N for every group, or CLUSTER/GROUP=N for one (repeatable; a group's own wins over N). Default: a node in each zone (topology.kubernetes.io/zone) the group's nodes span now when one of its workloads spreads by zone (topology spread or pod anti-affinity on the zone) or its pods' scheduling constraints are unknown (agents that do not send them); else none. Pods' own constraints (anti-affinity, topology spread) shape the plan whatever the minimum; a plan raised above the packing of its pods alone says what raised it. Naming a group with no node plan (or --min-nodes with --no-nodes), or a group or N twice, is an error."`
 	priceFlags
 }
 
@@ -49,6 +49,9 @@ func (c *rightsizeRecommendCmd) Run(ctx context.Context, a *app) error {
 	minNodes, err := parseMinNodes(c.MinNodes)
 	if err != nil {
 		return err
+	}
+	if !c.Nodes && len(c.MinNodes) > 0 {
+		return tally.Errorf(tally.EInvalid, "--min-nodes: no node group is planned with --no-nodes")
 	}
 	if time.Duration(c.History) < rightsizing.Step {
 		return tally.Errorf(tally.EInvalid, "--history %s: want at least one %s usage window, e.g. 14d", c.History, rightsizing.Step)

@@ -36,6 +36,9 @@ func parseMinNodes(specs []string) (*minNodesFlags, error) {
 			return nil, tally.Errorf(tally.EInvalid, "--min-nodes %q: want N or CLUSTER/GROUP=N with 0 ≤ N ≤ %d, e.g. 3 or prod/general=3", s, maxMinNodes)
 		}
 		if !hasTarget {
+			if f.all >= 0 {
+				return nil, tally.Errorf(tally.EInvalid, "--min-nodes %q: N for every group given twice (%s)", s, f.allSpec)
+			}
 			f.all, f.allSpec = v, s
 			continue
 		}
@@ -44,6 +47,9 @@ func parseMinNodes(specs []string) (*minNodesFlags, error) {
 			return nil, tally.Errorf(tally.EInvalid, "--min-nodes %q: want CLUSTER/GROUP=N, e.g. prod/general=3", s)
 		}
 		k := groupKey{tally.ClusterID(cluster), group}
+		if prev, twice := f.specs[k]; twice {
+			return nil, tally.Errorf(tally.EInvalid, "--min-nodes %q: %s/%s given twice (%s)", s, cluster, group, prev)
+		}
 		f.groups[k], f.specs[k] = v, s
 	}
 	return f, nil

@@ -133,3 +133,26 @@ func TestRightsizeNodePlansKeepTopology(t *testing.T) {
 		}
 	}
 }
+
+// --min-nodes that contradicts itself or plans nothing is an error before
+// the database is read: the last of two values for a group (or of two Ns)
+// silently won, and --no-nodes dropped every --min-nodes without a word
+// though the help says naming a group with no node plan is an error.
+func TestRightsizeMinNodesContradictions(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--min-nodes", "prod/general=2,prod/general=5"}, `--min-nodes "prod/general=5": prod/general given twice (prod/general=2)`},
+		{[]string{"--min-nodes", "prod/general=2", "--min-nodes", "prod/general=2"}, "prod/general given twice"},
+		{[]string{"--min-nodes", "2,3"}, `--min-nodes "3": N for every group given twice (2)`},
+		{[]string{"--no-nodes", "--min-nodes", "prod/general=2"}, "--min-nodes: no node group is planned with --no-nodes"},
+		{[]string{"--no-nodes", "--min-nodes", "2"}, "--min-nodes: no node group is planned with --no-nodes"},
+	} {
+		var out, errb bytes.Buffer
+		args := append([]string{"--database-url", "postgres://tally@nowhere.invalid:1/tally", "--log-level", "warn", "rightsize", "--no-store"}, tc.args...)
+		if code := run(args, &out, &errb); code == 0 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want an error saying %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
