@@ -159,6 +159,24 @@ func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (P
 	return out, nil
 }
 
+// repricedSpansSQL ends repricedHoursSQL and repricedUnitHoursSQL: the
+// node-hour spans of CTE spans, merged, recorded as written by this
+// transaction (so attribution finds them stale), and returned cut to the
+// hours attributed.
+const repricedSpansSQL = `
+	), merged AS (
+		SELECT lower(s) AS span_start, upper(s) AS span_end FROM unnest((SELECT range_agg(s) FROM spans)) AS s
+	), recorded AS (
+		INSERT INTO input_writes (xid, span_start, span_end)
+		SELECT pg_current_xact_id(), span_start, span_end FROM merged
+	), attributed AS (
+		SELECT min(hour) AS first, max(hour) + interval '1 hour' AS last FROM attribution_hours
+	)
+	SELECT greatest(m.span_start, a.first), least(m.span_end, a.last)
+	FROM merged m, attributed a
+	WHERE a.first IS NOT NULL AND greatest(m.span_start, a.first) < least(m.span_end, a.last)
+	ORDER BY 1`
+
 // repricedHoursSQL records as input writes the spans of hours whose
 // estimates the repriced prices ($1–$6: provider, region, instance type,
 // purchase option, operating system, effective date) change, and returns them
@@ -191,18 +209,7 @@ const repricedHoursSQL = `
 		JOIN clusters c ON c.cluster_id = n.cluster_id AND c.billing_account_id <> ''
 		LEFT JOIN through t ON t.billing_account_id = c.billing_account_id
 		WHERE greatest(r.lo, n.valid_from, t.through) < least(r.hi, coalesce(n.valid_to, 'infinity'))
-	), merged AS (
-		SELECT lower(s) AS span_start, upper(s) AS span_end FROM unnest((SELECT range_agg(s) FROM spans)) AS s
-	), recorded AS (
-		INSERT INTO input_writes (xid, span_start, span_end)
-		SELECT pg_current_xact_id(), span_start, span_end FROM merged
-	), attributed AS (
-		SELECT min(hour) AS first, max(hour) + interval '1 hour' AS last FROM attribution_hours
-	)
-	SELECT greatest(m.span_start, a.first), least(m.span_end, a.last)
-	FROM merged m, attributed a
-	WHERE a.first IS NOT NULL AND greatest(m.span_start, a.first) < least(m.span_end, a.last)
-	ORDER BY 1`
+` + repricedSpansSQL
 
 // PriceFilter selects prices; empty fields match everything.
 type PriceFilter struct {

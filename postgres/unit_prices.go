@@ -74,18 +74,7 @@ const repricedUnitHoursSQL = `
 		JOIN clusters c ON c.cluster_id = n.cluster_id AND c.billing_account_id <> ''
 		LEFT JOIN through t ON t.billing_account_id = c.billing_account_id
 		WHERE greatest(r.lo, n.valid_from, t.through) < least(r.hi, coalesce(n.valid_to, 'infinity'))
-	), merged AS (
-		SELECT lower(s) AS span_start, upper(s) AS span_end FROM unnest((SELECT range_agg(s) FROM spans)) AS s
-	), recorded AS (
-		INSERT INTO input_writes (xid, span_start, span_end)
-		SELECT pg_current_xact_id(), span_start, span_end FROM merged
-	), attributed AS (
-		SELECT min(hour) AS first, max(hour) + interval '1 hour' AS last FROM attribution_hours
-	)
-	SELECT greatest(m.span_start, a.first), least(m.span_end, a.last)
-	FROM merged m, attributed a
-	WHERE a.first IS NOT NULL AND greatest(m.span_start, a.first) < least(m.span_end, a.last)
-	ORDER BY 1`
+` + repricedSpansSQL
 
 // SyncCatalog stores prices and unit prices in one transaction, as
 // SyncPrices stores prices: all of them or none, each only when it changed,
