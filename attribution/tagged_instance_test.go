@@ -43,19 +43,7 @@ func TestInstanceTaggedForAnotherCluster(t *testing.T) {
 				h := t0.Add(time.Duration(i) * time.Hour)
 				s.line("BoxUsage", "i-1", "1.00", "0.80", h, h.Add(time.Hour), tt.tags)
 			}
-			got := map[string]string{}
-			perKey := map[string]tally.Money{}
-			sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error {
-				for _, a := range as {
-					k := string(a.Cluster) + " " + a.Container
-					perKey[k], _ = perKey[k].Add(a.EffectiveCost)
-					got[k] = perKey[k].Decimal()
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, sum := costsByClusterContainer(t, s.in)
 			check(t, got, tt.want)
 			for k, v := range got {
 				if _, ok := tt.want[k]; !ok && v != "0" {
@@ -113,19 +101,7 @@ func TestInstanceTaggedForItsOwnCluster(t *testing.T) {
 					s.line("BoxUsage", "i-1", "1.00", "0.80", h, h.Add(time.Hour), tt.tags)
 					s.in.Lines[i].RegionID = tt.region
 				}
-				got := map[string]string{}
-				perKey := map[string]tally.Money{}
-				sum, err := NewEngine(simplePolicy).Run(s.in, func(_ tally.Hour, as []tally.Allocation) error {
-					for _, a := range as {
-						k := string(a.Cluster) + " " + a.Container
-						perKey[k], _ = perKey[k].Add(a.EffectiveCost)
-						got[k] = perKey[k].Decimal()
-					}
-					return nil
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				got, sum := costsByClusterContainer(t, s.in)
 				check(t, got, map[string]string{"aaa-dev __idle__": "2.4"})
 				if len(sum.Warnings) > 0 {
 					t.Fatalf("warnings %q, want none", sum.Warnings)
@@ -136,4 +112,24 @@ func TestInstanceTaggedForItsOwnCluster(t *testing.T) {
 			}
 		})
 	}
+}
+
+// costsByClusterContainer runs in and adds up its allocations' amortized
+// cost by "cluster container".
+func costsByClusterContainer(t *testing.T, in Input) (map[string]string, Summary) {
+	t.Helper()
+	got := map[string]string{}
+	perKey := map[string]tally.Money{}
+	sum, err := NewEngine(simplePolicy).Run(in, func(_ tally.Hour, as []tally.Allocation) error {
+		for _, a := range as {
+			k := string(a.Cluster) + " " + a.Container
+			perKey[k], _ = perKey[k].Add(a.EffectiveCost)
+			got[k] = perKey[k].Decimal()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, sum
 }
