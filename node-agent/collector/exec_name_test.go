@@ -88,14 +88,7 @@ func TestHostNameBeforeExec(t *testing.T) {
 // gone at the drain, has each program's samples under its own name. The
 // pid's first resolution named both.
 func TestHostNamesOfPrograms(t *testing.T) {
-	prerequisites(t)
-	dir := t.TempDir()
-	buildPrograms(t, dir, map[string]string{"exec-a": "hot_a", "exec-b": "hot_b"})
-	_, _, col := watchedCollector(t)
-	cmd := exec.Command(filepath.Join(dir, "exec-a"), "1.0", filepath.Join(dir, "exec-b"), "1.0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("exec-a: %v\n%s", err, out)
-	}
+	col := execAB(t)
 	got := hostChains(t, col, map[string][]string{
 		"a": {"hot_a", "hot_a_b", "hot_a_a", "main"},
 		"b": {"hot_b", "hot_b_b", "hot_b_a", "main"},

@@ -178,13 +178,11 @@ func checkPrograms(t *testing.T, col *collector.Collector, a, b string) {
 	}
 }
 
-// TestSamplesBeforeExec: a process that burns CPU in program A for a
-// second and then execs program B (a wrapper or an entrypoint that execs
-// the server, a Go test binary re-exec'ing itself) has A's samples named
-// with A's functions and B's with B's, in one interval. Both are non-PIE
-// at the same addresses: A's samples were symbolized with B's mappings
-// (the pid's at the drain) and named with B's functions, 0% in A's.
-func TestSamplesBeforeExec(t *testing.T) {
+// execAB runs exec-a, which burns CPU in hot_a for a second and then
+// execs exec-b, which burns it in hot_b for a second, under a collector
+// watching processes.
+func execAB(t *testing.T) *collector.Collector {
+	t.Helper()
 	prerequisites(t)
 	dir := t.TempDir()
 	buildPrograms(t, dir, map[string]string{"exec-a": "hot_a", "exec-b": "hot_b"})
@@ -193,6 +191,17 @@ func TestSamplesBeforeExec(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("exec-a: %v\n%s", err, out)
 	}
+	return col
+}
+
+// TestSamplesBeforeExec: a process that burns CPU in program A for a
+// second and then execs program B (a wrapper or an entrypoint that execs
+// the server, a Go test binary re-exec'ing itself) has A's samples named
+// with A's functions and B's with B's, in one interval. Both are non-PIE
+// at the same addresses: A's samples were symbolized with B's mappings
+// (the pid's at the drain) and named with B's functions, 0% in A's.
+func TestSamplesBeforeExec(t *testing.T) {
+	col := execAB(t)
 	checkPrograms(t, col, "exec-a", "exec-b")
 }
 
