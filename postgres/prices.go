@@ -111,6 +111,25 @@ func (db *DB) SyncPrices(ctx context.Context, prices []tally.InstancePrice) (Pri
 	return out, nil
 }
 
+// count returns the scan of an upsert's (stored, repriced) row, which
+// counts both and calls repriced for a price that changes estimates.
+func (out *PriceSync) count(repriced func()) func(pgx.Row) error {
+	return func(r pgx.Row) error {
+		var stored, changed bool
+		if err := r.Scan(&stored, &changed); err != nil {
+			return err
+		}
+		if stored {
+			out.Stored++
+		}
+		if changed {
+			out.Repriced++
+			repriced()
+		}
+		return nil
+	}
+}
+
 // syncPrices is SyncPrices in transaction tx.
 func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (PriceSync, error) {
 	var out PriceSync
@@ -125,21 +144,10 @@ func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (P
 			}
 			b.Queue(upsertPriceSQL,
 				p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
-				money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source).QueryRow(func(r pgx.Row) error {
-				var stored, repriced bool
-				if err := r.Scan(&stored, &repriced); err != nil {
-					return err
-				}
-				if stored {
-					out.Stored++
-				}
-				if repriced {
-					out.Repriced++
-					prov, reg, itype, option, osys = append(prov, p.Provider), append(reg, p.Region), append(itype, p.InstanceType), append(option, p.PurchaseOption), append(osys, os)
-					from = append(from, p.EffectiveFrom)
-				}
-				return nil
-			})
+				money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source).QueryRow(out.count(func() {
+				prov, reg, itype, option, osys = append(prov, p.Provider), append(reg, p.Region), append(itype, p.InstanceType), append(option, p.PurchaseOption), append(osys, os)
+				from = append(from, p.EffectiveFrom)
+			}))
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return out, err

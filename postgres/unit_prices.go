@@ -93,21 +93,10 @@ func (db *DB) SyncCatalog(ctx context.Context, prices []tally.InstancePrice, uni
 			b := &pgx.Batch{}
 			for _, u := range units[i:min(i+priceBatch, len(units))] {
 				b.Queue(upsertUnitPriceSQL, u.Provider, u.Region, u.Family, u.Unit, u.PurchaseOption, string(u.Price.Currency()),
-					money(u.Price), u.EffectiveFrom, u.Source).QueryRow(func(r pgx.Row) error {
-					var stored, repriced bool
-					if err := r.Scan(&stored, &repriced); err != nil {
-						return err
-					}
-					if stored {
-						out.Stored++
-					}
-					if repriced {
-						out.Repriced++
-						prov, reg, fam, unit, option = append(prov, u.Provider), append(reg, u.Region), append(fam, u.Family), append(unit, u.Unit), append(option, u.PurchaseOption)
-						from = append(from, u.EffectiveFrom)
-					}
-					return nil
-				})
+					money(u.Price), u.EffectiveFrom, u.Source).QueryRow(out.count(func() {
+					prov, reg, fam, unit, option = append(prov, u.Provider), append(reg, u.Region), append(fam, u.Family), append(unit, u.Unit), append(option, u.PurchaseOption)
+					from = append(from, u.EffectiveFrom)
+				}))
 			}
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
 				return fmt.Errorf("unit prices: %w", err)
