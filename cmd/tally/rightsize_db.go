@@ -514,6 +514,10 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency()), c.ContainerKind, strconv.Itoa(c.Recommendation.OOMKills)})
 		}
 		cw.Flush()
+		if n := len(res.Nodes); n > 0 {
+			// A CSV has one shape of row: the node plans would be another.
+			fmt.Fprintf(a.stderr, "the CSV has the containers only: %s are in the table and in --format json\n", nodeGroupsText(n, "node plan"))
+		}
 		return cw.Error()
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
@@ -598,12 +602,20 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		tw.Flush()
 		// The plans pack the pods at the recommended requests: their saving
 		// includes the containers' (it is where the containers' is paid).
-		fmt.Fprintf(a.stdout, "\n%d node groups; total saving %s a month with the pods at the recommended requests above: "+
-			"it includes the containers' saving, do not add the two\n", len(res.Nodes), totalsText(&nodeTotals))
+		fmt.Fprintf(a.stdout, "\n%s; total saving %s a month with the pods at the recommended requests above: "+
+			"it includes the containers' saving, do not add the two\n", nodeGroupsText(len(res.Nodes), "node group"), totalsText(&nodeTotals))
 		writeNodesKept(a.stdout, res.Nodes)
 		writeCommittedNotes(a.stdout, res.Nodes)
 	}
 	return nil
+}
+
+// nodeGroupsText counts n of noun: "1 node group", "3 node groups".
+func nodeGroupsText(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // replicasText is the REPLICAS column: the average replicas to one decimal,

@@ -289,7 +289,7 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	// The node plans' saving has its total too, said to include the
 	// containers' (the plans pack the pods at the recommended requests):
 	// a reader adding the two totals counted the containers' twice.
-	if !strings.Contains(out.String(), "\n1 node groups; total saving 140 USD a month with the pods at the recommended requests above: it includes the containers' saving, do not add the two\n") {
+	if !strings.Contains(out.String(), "\n1 node group; total saving 140 USD a month with the pods at the recommended requests above: it includes the containers' saving, do not add the two\n") {
 		t.Errorf("want the node plans' total, said to include the containers':\n%s", out.String())
 	}
 }
@@ -606,6 +606,24 @@ func TestRightsizeCSVNeutralizesFormulas(t *testing.T) {
 	if recs, err := csv.NewReader(&out).ReadAll(); err != nil || len(recs) != 2 || strings.Join(recs[0][15:], ",") != "container_kind,oom_kills" ||
 		strings.Join(recs[1][15:], ",") != "sidecar,3" {
 		t.Errorf("csv %v %v: want container_kind sidecar and oom_kills 3 last", recs, err)
+	}
+}
+
+// TestRightsizeCSVSaysNodePlansAreElsewhere: the CSV holds the containers
+// only; with node plans it says where they are, on stderr (they were left
+// out without a word).
+func TestRightsizeCSVSaysNodePlansAreElsewhere(t *testing.T) {
+	res := &rightsizeResult{Nodes: []rightsizing.NodePlan{{Cluster: "prod", Group: "general"}, {Cluster: "prod", Group: "spot"}}}
+	var out, errOut bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&errOut, nil)), stdout: &out, stderr: &errOut}
+	if err := writeRecommendations(a, res, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "the CSV has the containers only: 2 node plans are in the table and in --format json\n"; errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
+	}
+	if strings.Contains(out.String(), "general") {
+		t.Errorf("the CSV has a node plan: %q", out.String())
 	}
 }
 
