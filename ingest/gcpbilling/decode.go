@@ -2,7 +2,9 @@ package gcpbilling
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unicode/utf8"
 
 	jsoniter "github.com/json-iterator/go"
@@ -36,18 +38,52 @@ func decodeRow(b []byte, row *Row) error {
 // string that a duplicate key set before, fastJSON empties it). An export
 // row rarely has any.
 func plain(b []byte) bool {
-	ascii := true
-	for i, c := range b {
-		switch {
-		case c < 0x20:
-			return false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		case c == '\\' && i+1 < len(b) && b[i+1] == 'u':
-			return false
-		case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
-			return false
-		}
+	if bytes.Contains(b, []byte(`\u`)) {
+		return false
+	}
+	ok, ascii := scanBytes(b)
+	if !ok {
+		return false
 	}
 	return ascii || utf8.Valid(b) && !bytes.Contains(b, []byte("ſ")) && !bytes.Contains(b, []byte("\u212a"))
+}
+
+// scanBytes reports whether b has neither a control character (a byte
+// below 0x20) nor "null", and whether it is all ASCII. It reads eight bytes
+// at a time: a loop over the bytes was a quarter of a row's decoding, and
+// bytes.Contains(b, "null") stops at every n of the row's names.
+func scanBytes(b []byte) (ok, ascii bool) {
+	const ones, highs, lows = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	var high uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A byte below 0x20 borrows into its own high bit, and only such a
+		// byte does: bytes with the high bit set are masked by ^x.
+		if (x-0x20*ones)&^x&highs != 0 {
+			return false, false
+		}
+		high |= x & highs
+		// The high bit of each byte that is 'l', exactly; then of each
+		// second l of "ll", this word's first byte's with the last word's.
+		y := x ^ 'l'*ones
+		l := ^((y&lows + lows) | y | lows)
+		pairs := l & (l << 8)
+		if i > 0 && b[i-1] == 'l' {
+			pairs |= l & 0x80
+		}
+		for ; pairs != 0; pairs &= pairs - 1 {
+			if j := i + bits.TrailingZeros64(pairs)/8; j >= 3 && b[j-3] == 'n' && b[j-2] == 'u' {
+				return false, false
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < 0x20 || c == 'l' && i >= 3 && string(b[i-3:i+1]) == "null" {
+			return false, false
+		}
+		high |= uint64(c & 0x80)
+	}
+	return true, high == 0
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzDecodeRow: decodeRow accepts exactly the rows encoding/json accepts,
@@ -75,6 +76,75 @@ func TestDecodeRowAgrees(t *testing.T) {
 		}
 		if !reflect.DeepEqual(want, got) {
 			t.Errorf("%s: encoding/json decodes\n%+v\ndecodeRow\n%+v", s, want, got)
+		}
+	}
+}
+
+// FuzzPlain: plain agrees with a loop over the bytes.
+func FuzzPlain(f *testing.F) {
+	for _, s := range []string{"", "null", "xnull", "nul", "ull", `{"a": null}`, "billing_null", "\\u", "é", "\x1f", "\xff"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := plain(b), plainByBytes(b); got != want {
+			t.Fatalf("plain(%q) = %v, a loop over the bytes says %v", b, got, want)
+		}
+	})
+}
+
+// TestPlain: plain finds a control character, a non-ASCII byte and "null"
+// at every position of a word, across words and in the tail, and only them.
+func TestPlain(t *testing.T) {
+	for n := 0; n <= 20; n++ {
+		for at := 0; at < n; at++ {
+			b := bytes.Repeat([]byte{'a'}, n)
+			for c := 0; c < 256; c++ {
+				b[at] = byte(c)
+				if got, want := plain(b), plainByBytes(b); got != want {
+					t.Fatalf("plain(%q) = %v, want %v", b, got, want)
+				}
+			}
+			for _, w := range []string{"null", "nul", "ull", "nnull", "lnull", "é"} {
+				b := bytes.Repeat([]byte{'l'}, n+len(w))
+				copy(b[at:], w)
+				if got, want := plain(b), plainByBytes(b); got != want {
+					t.Fatalf("plain(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// plainByBytes is plain as a loop over the bytes.
+func plainByBytes(b []byte) bool {
+	ascii := true
+	for i, c := range b {
+		switch {
+		case c < 0x20:
+			return false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == '\\' && i+1 < len(b) && b[i+1] == 'u':
+			return false
+		case c == 'n' && bytes.HasPrefix(b[i:], []byte("null")):
+			return false
+		}
+	}
+	return ascii || utf8.Valid(b) && !bytes.Contains(b, []byte("ſ")) && !bytes.Contains(b, []byte("\u212a"))
+}
+
+// BenchmarkDecodeRow decodes the test export's rows.
+func BenchmarkDecodeRow(b *testing.B) {
+	raw, err := os.ReadFile("testdata/export.ndjson")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var row Row
+		if err := decodeRow(lines[i%len(lines)], &row); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
