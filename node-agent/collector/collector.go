@@ -52,6 +52,13 @@ type Announcer interface {
 	Processes() (*profiler.Processes, error)
 }
 
+// Mapper is a Source that reports the processes that mapped a file
+// executable (the profiler does), for Watch.
+type Mapper interface {
+	Mapped() []uint32
+	Program(pid uint32) (gen uint64, ok bool)
+}
+
 // Config wires a Collector.
 type Config struct {
 	Cluster    tally.ClusterID
@@ -78,6 +85,7 @@ type Collector struct {
 	oomNamed  map[string]time.Time   // instances named by nameOOMKills, by runtime id
 	learned   atomic.Uint64          // announced processes Watch passed to the symbolizer
 	skipped   atomic.Uint64          // announced processes Watch left to Prefetch (over LearnRate)
+	remapped  atomic.Uint64          // processes Watch read again after they mapped a file executable
 }
 
 // unnamedOOM are OOM kills in a pod that no container cgroup showed (the
@@ -108,6 +116,9 @@ type Stats struct {
 	// symbolizer (which reads those it does not know: Prefetched in its
 	// Stats); Skipped those over LearnRate, left to Prefetch.
 	Learned, Skipped uint64
+	// Remapped counts the processes Watch had read again because they
+	// mapped a file executable after they were announced (a dlopen).
+	Remapped uint64
 }
 
 // Interval is one collected interval.
@@ -134,7 +145,7 @@ func (c *Collector) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.stats
-	st.Learned, st.Skipped = c.learned.Load(), c.skipped.Load()
+	st.Learned, st.Skipped, st.Remapped = c.learned.Load(), c.skipped.Load(), c.remapped.Load()
 	return st
 }
 

@@ -37,6 +37,15 @@ func (c *Collector) Watch(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
+	if m, ok := c.cfg.Source.(Mapper); ok {
+		done := make(chan struct{})
+		mctx, stop := context.WithCancel(ctx)
+		go func() {
+			defer close(done)
+			c.watchMappings(mctx, m)
+		}()
+		defer func() { stop(); <-done }()
+	}
 	r, err := src.Processes()
 	if err != nil {
 		return fmt.Errorf("watch new processes: %w", err)
@@ -64,6 +73,42 @@ func (c *Collector) Watch(ctx context.Context) error {
 			c.cfg.Symbolizer.Learn(ev.PID, ev.Gen)
 		}
 		c.learned.Add(1)
+	}
+}
+
+// MappedEvery is how often Watch asks the Mapper which processes mapped
+// a file executable. A process that dlopens a library and exits sooner
+// has that library's samples unnamed.
+const MappedEvery = 20 * time.Millisecond
+
+// watchMappings has the symbolizer read again, every MappedEvery, the
+// processes announced (sampled) that mapped a file executable since: a
+// library dlopen'ed after a process's refresh would otherwise be read
+// only at the drain, if the process still ran then. Processes not
+// announced are left to their announcement; those over LearnRate to the
+// drain.
+func (c *Collector) watchMappings(ctx context.Context, m Mapper) {
+	tick := time.NewTicker(MappedEvery)
+	defer tick.Stop()
+	limit := newRateLimit(float64(LearnRate*runtime.NumCPU()), LearnBurst, time.Now())
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, pid := range m.Mapped() {
+			gen, ok := m.Program(pid)
+			if !ok {
+				continue
+			}
+			if !limit.take(time.Now()) {
+				c.skipped.Add(1)
+				continue
+			}
+			c.cfg.Symbolizer.Refresh(pid, gen)
+			c.remapped.Add(1)
+		}
 	}
 }
 

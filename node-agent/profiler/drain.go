@@ -129,10 +129,10 @@ func comm(c [16]int8) string {
 	return string(bytes.ToValidUTF8(b, []byte("?")))
 }
 
-// Counters returns the kernel-side counters summed over CPUs, and
-// CPUErrors.
+// Counters returns the kernel-side counters summed over CPUs, and those
+// counted in user space.
 func (p *Profiler) Counters() (Counters, error) {
-	c := Counters{CPUErrors: p.cpuErrors.Load()}
+	c := Counters{CPUErrors: p.cpuErrors.Load(), MappingsLost: p.mappingsLost.Load(), MappingErrors: p.mappingErrors.Load()}
 	fields := []*uint64{&c.Samples, &c.Idle, &c.UserStackErrors, &c.KernelStackErrors, &c.CountsFull, &c.StacksFull, &c.ProcessEventsLost}
 	for i, f := range fields {
 		var perCPU []uint64

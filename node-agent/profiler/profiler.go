@@ -52,17 +52,22 @@ type Profiler struct {
 	cpuErrors atomic.Uint64
 	closed    bool
 	links     []link.Link // the process tracepoints
+	// mappingsLost counts mapping records lost (Mapped), mappingErrors
+	// CPUs whose ring of mapping records could not be mapped.
+	mappingsLost, mappingErrors atomic.Uint64
 	// pidKeys and pidVals are Programs' buffers, kept between calls.
 	pidKeys []bpf.ProfilerSampleKey
 	pidVals []uint64
 }
 
-// cpuEvent is one CPU's cpu-clock perf event with the program attached.
+// cpuEvent is one CPU's cpu-clock perf event with the program attached,
+// and its ring of mapping records (see Mapped).
 type cpuEvent struct {
 	fd      int
-	link    link.Link // nil where attached with ioctls
-	clock   uint64    // the event's count (ns of the CPU's clock) at the last check
-	checked time.Time // just after the last check
+	link    link.Link    // nil where attached with ioctls
+	ring    *mappingRing // nil if it could not be mapped
+	clock   uint64       // the event's count (ns of the CPU's clock) at the last check
+	checked time.Time    // just after the last check
 }
 
 // Sample is one distinct (process, program, cgroup, thread name, stacks)
@@ -99,6 +104,10 @@ type Counters struct {
 	// event or attach the program; retried at every drain) and failed
 	// reads of the online CPU list. Counted in user space.
 	CPUErrors uint64
+	// MappingsLost counts executable mappings not reported (see Mapped):
+	// a CPU's ring was full. MappingErrors counts CPUs sampled without a
+	// ring of mappings (it could not be mapped). Counted in user space.
+	MappingsLost, MappingErrors uint64
 }
 
 // Dropped is the number of samples lost or degraded in the kernel.
@@ -250,18 +259,36 @@ func (ev *cpuEvent) close() error {
 	if ev.link != nil {
 		errs = append(errs, ev.link.Close())
 	}
+	if ev.ring != nil {
+		errs = append(errs, ev.ring.close())
+	}
 	errs = append(errs, unix.Close(ev.fd))
 	return errors.Join(errs...)
 }
 
-// attach opens a cpu-clock perf event on cpu and attaches the program.
+// attach opens a cpu-clock perf event on cpu, attaches the program and
+// maps the event's ring of mapping records (a CPU without one is counted
+// in mappingErrors and sampled all the same).
 func (p *Profiler) attach(cpu int) (*cpuEvent, error) {
+	ev, err := p.attachProgram(cpu)
+	if err != nil {
+		return nil, err
+	}
+	if ev.ring, err = openMappingRing(ev.fd); err != nil {
+		p.mappingErrors.Add(1)
+	}
+	return ev, nil
+}
+
+// attachProgram opens a cpu-clock perf event on cpu, which also reports
+// executable mappings (attr.mmap), and attaches the program.
+func (p *Profiler) attachProgram(cpu int) (*cpuEvent, error) {
 	attr := unix.PerfEventAttr{
 		Type:   unix.PERF_TYPE_SOFTWARE,
 		Config: unix.PERF_COUNT_SW_CPU_CLOCK,
 		Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
 		Sample: uint64(p.frequency),
-		Bits:   unix.PerfBitFreq,
+		Bits:   unix.PerfBitFreq | unix.PerfBitMmap,
 	}
 	fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	if err != nil {

@@ -244,11 +244,12 @@ func (s *Symbolizer) Learn(pid uint32, gen uint64) {
 }
 
 // Refresh reads again the mappings of program gen of process pid,
-// learned a moment ago, and opens the binaries it maps since (the
-// profiler announces a process that started less than 100 ms before its
-// first sample once more, at its first sample 100 ms later: that first
-// sample may precede the dynamic loader's mapping its libraries, or a
-// JIT's code and perf map). Binaries already open cost nothing. A program
+// learned before, and opens the binaries it maps since: the profiler
+// announces a process that started less than 100 ms before its first
+// sample once more, at its first sample 100 ms later (that first sample
+// may precede the dynamic loader's mapping its libraries, or a JIT's
+// code and perf map), and reports a process that maps a file executable
+// later (a library it dlopen'ed). Binaries already open cost nothing. A program
 // the symbolizer does not know is learned; one that no longer runs keeps
 // what was read.
 func (s *Symbolizer) Refresh(pid uint32, gen uint64) {
