@@ -135,3 +135,97 @@ func TestPlanBatchNodesKeptByMinimum(t *testing.T) {
 		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 	}
 }
+
+// A batch group keeps two m5.xlarge running all 100 hours for a 3-core
+// job that runs 10 of them; a Reserved Instance covers one of the two
+// (0.121 an hour of its on-demand 0.192). The plan was priced at on-demand
+// prices: a saving of 190 node-hours × 0.192 ÷ 100 × 730 = 266.30 a month,
+// but the RI's fee is paid whatever runs while its node ran (all 100
+// hours), and the job's node uses it: removing the nodes saves only the
+// uncovered one, 140.16 a month, until the RI ends (266.30 after).
+func TestPlanBatchNodesWithAReservedInstance(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	catalog := []InstanceType{
+		{Name: "m5.large", Family: "m5", CPU: 2, Memory: 8 * GiB, Offers: []Offer{{Purchase: tally.PurchaseOnDemand, Hourly: usd("0.096")}}},
+		{Name: "m5.xlarge", Family: "m5", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{Purchase: tally.PurchaseOnDemand, Hourly: usd("0.192")}}},
+	}
+	g := NodeGroup{Cluster: "prod", Name: "batch", Families: []string{"m5"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 2, Hourly: usd("0.192"), Names: []string{"a", "b"}}}}
+	batch := []BatchPod{{PodRequest: PodRequest{Name: "report", CPU: 3, Memory: 8 * GiB, Node: "a"}, From: at(40), To: at(50)}}
+	used := []NodeHours{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Hours: 200, Hourly: usd("0.192")}}
+	over := tally.Window{Start: t0, End: at(100)}
+	end := time.Date(2027, 10, 6, 0, 0, 0, 0, time.UTC)
+	ri := NodeCommitment{ID: "ri-1", Kind: tally.CommitReserved, End: end, InstanceTypes: []string{"m5.xlarge"}, Scope: "m5.xlarge in us-east-1",
+		Nodes: coveredNodes("m5.xlarge", "0.192", "0.121", "a")}
+	check := func(what string, got tally.Money, want string) {
+		t.Helper()
+		if got.Decimal() != want {
+			t.Errorf("%s %s, want %s", what, got.Decimal(), want)
+		}
+	}
+
+	before, err := PlanBatchNodes(g, nil, batch, used, over, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("saving without the RI", before.MonthlySavings, "266.3")
+
+	plan, err := PlanBatchCommittedNodes(g, nil, batch, used, over, catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Now (100 × 0.121 + 100 × 0.192) ÷ 100 × 730; planned the RI's fee
+	// for the 100 hours its node ran, the job's node in it.
+	check("current", plan.CurrentMonthly, "228.49")
+	check("planned", plan.PlannedMonthly, "88.33")
+	check("saving", plan.MonthlySavings, "140.16")
+	if d, _ := plan.CurrentMonthly.Sub(plan.PlannedMonthly); !d.Equal(plan.MonthlySavings) {
+		t.Errorf("saving %s is not current %s − planned %s", plan.MonthlySavings.Decimal(), plan.CurrentMonthly.Decimal(), plan.PlannedMonthly.Decimal())
+	}
+	if got := currentText(plan.Current); got != "1×m5.xlarge/committed 1×m5.xlarge/on-demand" {
+		t.Errorf("current %s", got)
+	}
+	if got := plannedText(plan.Planned); got != "1×m5.xlarge/committed" {
+		t.Errorf("planned %s", got)
+	}
+	c := plan.Committed
+	if c == nil || len(c.Commitments) != 1 || len(c.After) != 1 || plan.Averaged == nil {
+		t.Fatalf("committed %+v, averaged %+v", c, plan.Averaged)
+	}
+	u := c.Commitments[0]
+	if u.ID != "ri-1" || u.Nodes != 1 || u.CoveredNodes != 1 || u.PlannedNodes != 0.1 {
+		t.Errorf("use %+v, want 1 node covered, 0.1 nodes' worth of it used by the plan (10 of 100 hours)", u)
+	}
+	check("fee", u.MonthlyFee, "88.33")
+	check("unused", u.MonthlyUnused, "79.5")
+	check("after", c.After[0].MonthlySavings, "266.3")
+	for _, want := range []string{
+		"priced over the 4.2 days of history",
+		"1 of the group's nodes is covered by Reserved Instance ri-1 until 2027-10-06 for the 100 hours it ran in the 4.2 days of history, its fee for them 88.33 USD a month paid whatever runs",
+		"the planned nodes use 0.1 nodes' worth of it and free 79.5 USD a month of the fee, which would go unused",
+		"with the fees paid either way, the plan saves 140.16 USD a month while the commitments run, 266.3 USD a month after 2027-10-06",
+	} {
+		if !strings.Contains(plan.Explanation, want) {
+			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+		}
+	}
+	if _, err := plan.Record(t0); err != nil {
+		t.Fatal(err)
+	}
+
+	// The RI's node ran only the first 60 hours: its fee counts for those
+	// (the job's node uses it), the other 140 node-hours are on demand:
+	// (60 × 0.121 + 140 × 0.192) ÷ 100 × 730 now, planned the fee for 60
+	// hours.
+	ri.Nodes[0].Ran = tally.Window{Start: t0, End: at(60)}
+	if plan, err = PlanBatchCommittedNodes(g, nil, batch, used, over, catalog, []NodeCommitment{ri}); err != nil {
+		t.Fatal(err)
+	}
+	check("current, the RI's node for 60 hours", plan.CurrentMonthly, "249.22")
+	check("planned, the RI's node for 60 hours", plan.PlannedMonthly, "53")
+	check("saving, the RI's node for 60 hours", plan.MonthlySavings, "196.22")
+	if want := "1 of the group's nodes is covered by Reserved Instance ri-1 until 2027-10-06 for the 60 hours it ran in the 4.2 days of history"; !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+}
