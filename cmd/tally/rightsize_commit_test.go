@@ -225,3 +225,89 @@ func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
 		}
 	}
 }
+
+// A batch group's nodes come and go with a CronJob's runs: b0 ran the
+// first 52 of the 72 hours, b1 the last 20, each m5.xlarge on demand
+// (0.192 an hour), and a Reserved Instance covers b1 (0.121 an hour). The
+// plan was priced at on-demand prices: 140.16 a month now, 5.84 planned
+// (the 3 hours of jobs), a saving of 134.32; but the RI's fee is paid
+// whatever runs in the 20 hours b1 ran, and the job that ran then uses
+// it: (52 × 0.192 + 20 × 0.121) ÷ 72 × 730 now, (2 × 0.192 + 20 × 0.121)
+// ÷ 72 × 730 planned, a saving of 97.33 until the RI ends.
+func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{
+		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
+		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name, node string, from, to time.Time) tally.Pod {
+		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
+			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
+		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r2"
+	storeNodeBill(t, db, until, func(resource string, l *tally.CostLine) {
+		covered(l, ri, "Reserved Instance", "0.121")
+		l.Extras["x_LineItemType"] = "DiscountedUsage"
+		l.ChargeDescription = "USD 0.121 hourly fee per Linux/UNIX (Amazon VPC), m5.xlarge instance"
+	}, "i-b1")
+	args := []string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h", "--no-store"}
+	var out, errb bytes.Buffer
+	if code := run(append(args, "--format", "json"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	var p *rightsizing.NodePlan
+	for i := range res.Nodes {
+		if res.Nodes[i].Group == "batch" {
+			p = &res.Nodes[i]
+		}
+	}
+	if p == nil {
+		t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+	}
+	if p.CurrentMonthly.Decimal() != "125.76" || p.PlannedMonthly.Decimal() != "28.43" || p.MonthlySavings.Decimal() != "97.33" || p.Averaged == nil {
+		t.Errorf("current %s planned %s saving %s, want 125.76, 28.43, 97.33: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
+			p.MonthlySavings.Decimal(), p.Explanation)
+	}
+	c := p.Committed
+	if c == nil || len(c.Commitments) != 1 || c.Commitments[0].ID != ri || len(c.After) != 1 {
+		t.Fatalf("committed %+v: %s", c, p.Explanation)
+	}
+	if got := c.After[0].MonthlySavings.Decimal(); got != "134.32" {
+		t.Errorf("saving after the RI ends %s, want 134.32", got)
+	}
+	end := c.Commitments[0].End.Format(time.DateOnly)
+
+	out.Reset()
+	errb.Reset()
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	words := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{
+		"1 node group runs nodes that commitments cover (committed)",
+		"prod/batch: - 1 of the group's nodes is covered by Reserved Instance " + ri + " until " + end + " for the 20 hours it ran in the 3.0 days of history",
+		"the plan saves 97.33 USD a month while the commitments run, 134.32 USD a month after " + end,
+	} {
+		if !strings.Contains(words, want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
