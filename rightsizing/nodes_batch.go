@@ -137,6 +137,11 @@ func planBatchNodes(g NodeGroup, steady []PodRequest, batch []BatchPod, used []N
 	days := hours / 24
 	switch {
 	case keep:
+		// Said again of the current nodes as labeled.
+		plan.Explanation = explainPlan(&plan, len(pods), true, whyNot)
+		if plan.Kept != nil {
+			plan.Explanation += "; " + plan.Kept.String()
+		}
 		plan.Explanation += fmt.Sprintf("; priced over the %s of history: the group ran %.2f nodes on average", fmtDays(days), av.CurrentNodes)
 	case kept:
 		// The nodes running at the end hold the peak, but need not run
@@ -164,7 +169,7 @@ func planBatchNodes(g NodeGroup, steady []PodRequest, batch []BatchPod, used []N
 			fmtDays(days), av.CurrentNodes, av.PlannedNodes, len(peak), at.Format(time.RFC3339), pt.batchHours, hours, between)
 	}
 	if bc != nil {
-		if plan.Committed, err = bc.savings(&plan, &g, steady, batch, atOD, cands, pt, keep); err != nil {
+		if plan.Committed, err = bc.savings(&plan, &g, steady, batch, peak, atOD, cands, pt, keep); err != nil {
 			return plan, fmt.Errorf("node group %s/%s: %w", g.Cluster, g.Name, err)
 		}
 		plan.Explanation += "; " + plan.Committed.Summary

@@ -43,6 +43,9 @@ type batchCover struct {
 	catalog []InstanceType
 	hours   map[string]float64 // by commitment: the hours its nodes ran in over
 	cache   map[string]*pricedCommitments
+	// atCatalog packs the pods at catalog prices only (the packings of
+	// an autoscaler that knows nothing of the commitments).
+	atCatalog bool
 }
 
 func newBatchCover(g *NodeGroup, catalog []InstanceType, cs []NodeCommitment, over tally.Window) (*batchCover, error) {
@@ -151,6 +154,9 @@ func (bc *batchCover) cheapest(g *NodeGroup, pc *pricedCommitments, pods []PodRe
 	}
 	bestHourly := ev.hourly
 	for _, sunk := range []bool{false, true} {
+		if bc.atCatalog {
+			break
+		}
 		cands, err := g.candidates(pc.committedCatalog(bc.catalog, sunk))
 		if err != nil {
 			return nil, 0, err
@@ -263,13 +269,14 @@ func (bc *batchCover) label(plan *NodePlan, at time.Time) error {
 }
 
 // savings says how the commitments price the plan: what each covered and
-// what the plan does with it (pt, priced with them all running), and the
-// plan's savings after each ends (the plan then as priced at its catalog
-// prices and the commitments still running; none when it keeps the
-// group's nodes). atOD is what the group's node-hours cost at on-demand
-// prices.
-func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest, batch []BatchPod, atOD tally.Money, cands []candidate,
-	pt overTime, keep bool) (*CommittedSavings, error) {
+// what the plan does with it (pt, priced with them all running), the
+// plan's savings after each ends (its packings priced with the
+// commitments still running; none when it keeps the group's nodes), and
+// the alternative of the packings at catalog prices when those save more
+// once every commitment has ended. atOD is what the group's node-hours
+// cost at on-demand prices; peak the pods at their peak.
+func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest, batch []BatchPod, peak []PodRequest, atOD tally.Money,
+	cands []candidate, pt overTime, keep bool) (*CommittedSavings, error) {
 	hours := bc.over.Duration().Hours()
 	perMonth := func(dst *tally.Money, total tally.Money) error {
 		m, err := MulQuantity(total, HoursPerMonth/hours)
@@ -287,6 +294,7 @@ func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest,
 		return bc.pc.nodesWorth(m), err
 	}
 	out := &CommittedSavings{}
+	var err error
 	for i := range bc.pc.cs {
 		c := &bc.pc.cs[i]
 		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, Scope: c.Scope, Nodes: len(c.Nodes)}
@@ -359,7 +367,75 @@ func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest,
 		}
 		out.After = append(out.After, s)
 	}
+	if out.Alternative, err = bc.alternative(g, steady, batch, peak, atOD, cands, keep, perMonth); err != nil {
+		return nil, err
+	}
 	out.Points = bc.pc.summary(plan, out, -1, &batchHistory{hours: bc.hours, days: fmtDays(hours / 24)})
 	out.Summary = joinPoints(out.Points)
 	return out, nil
+}
+
+// alternative returns the packings at catalog prices (as an autoscaler
+// that knows nothing of the commitments runs them) when, once every
+// commitment has ended, they save more than the plan (its packings, or
+// the group's nodes when keep); nil when not.
+func (bc *batchCover) alternative(g *NodeGroup, steady []PodRequest, batch []BatchPod, peak []PodRequest, atOD tally.Money, cands []candidate,
+	keep bool, perMonth func(*tally.Money, tally.Money) error) (*CommittedAlternative, error) {
+	none := func(*NodeCommitment) bool { return false }
+	curNow, err := bc.current(atOD, allRunning)
+	if err != nil {
+		return nil, err
+	}
+	planAfter := atOD // the group's nodes kept, on demand
+	if !keep {
+		after, err := plannedOverTime(g, steady, batch, bc.over, cands, bc, none)
+		if err != nil {
+			return nil, err
+		}
+		planAfter = after.cost
+	}
+	free := *bc
+	free.atCatalog, free.cache = true, map[string]*pricedCommitments{}
+	now, err := plannedOverTime(g, steady, batch, bc.over, cands, &free, allRunning)
+	if err != nil {
+		return nil, err
+	}
+	after, err := plannedOverTime(g, steady, batch, bc.over, cands, &free, none)
+	if err != nil {
+		return nil, err
+	}
+	var altAfter, planAfterMonthly tally.Money
+	if err := perMonth(&altAfter, after.cost); err != nil {
+		return nil, err
+	}
+	if err := perMonth(&planAfterMonthly, planAfter); err != nil {
+		return nil, err
+	}
+	if cmpMoney(altAfter, planAfterMonthly) >= 0 {
+		return nil, nil
+	}
+	alt := &CommittedAlternative{}
+	bins, _, _, err := g.packing(append(slices.Clone(steady), peak...), cands)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range binCounts(bins) {
+		alt.Planned = append(alt.Planned, PlannedNodes{NodeCount: n})
+	}
+	var cur, curAfter, altNow tally.Money
+	for _, m := range []struct {
+		dst   *tally.Money
+		total tally.Money
+	}{{&cur, curNow}, {&curAfter, atOD}, {&altNow, now.cost}} {
+		if err := perMonth(m.dst, m.total); err != nil {
+			return nil, err
+		}
+	}
+	if alt.MonthlySavings, err = cur.Sub(altNow); err != nil {
+		return nil, err
+	}
+	if alt.MonthlySavingsAfter, err = curAfter.Sub(altAfter); err != nil {
+		return nil, err
+	}
+	return alt, nil
 }

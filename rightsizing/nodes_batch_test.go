@@ -229,3 +229,45 @@ func TestPlanBatchNodesWithAReservedInstance(t *testing.T) {
 		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 	}
 }
+
+// A batch group keeps one m5.xlarge running all the time, under a
+// Reserved Instance, for a job that runs 10 of its 100 hours: removing the
+// node between runs saves nothing while the RI runs (its fee is paid
+// anyway, and the job's node uses it), so the plan keeps it, saying so
+// with the node as the bill shows it (committed), and what removing it
+// would save after the RI ends.
+func TestPlanBatchNodesKeepsAReservedNode(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	catalog := []InstanceType{
+		{Name: "m5.xlarge", Family: "m5", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{Purchase: tally.PurchaseOnDemand, Hourly: usd("0.192")}}},
+	}
+	g := NodeGroup{Cluster: "prod", Name: "batch", Families: []string{"m5"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 1, Hourly: usd("0.192"), Names: []string{"a"}}}}
+	batch := []BatchPod{{PodRequest: PodRequest{Name: "report", CPU: 3, Memory: 8 * GiB, Node: "a"}, From: at(40), To: at(50)}}
+	used := []NodeHours{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Hours: 100, Hourly: usd("0.192")}}
+	end := time.Date(2027, 10, 6, 0, 0, 0, 0, time.UTC)
+	ri := NodeCommitment{ID: "ri-1", Kind: tally.CommitReserved, End: end, InstanceTypes: []string{"m5.xlarge"},
+		Nodes: coveredNodes("m5.xlarge", "0.192", "0.121", "a")}
+	plan, err := PlanBatchCommittedNodes(g, nil, batch, used, tally.Window{Start: t0, End: at(100)}, catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.CurrentMonthly.Decimal() != "88.33" || plan.PlannedMonthly.Decimal() != "88.33" || !plan.MonthlySavings.IsZero() {
+		t.Errorf("now %s, planned %s, saving %s; want 88.33, 88.33, 0: %s", plan.CurrentMonthly.Decimal(), plan.PlannedMonthly.Decimal(),
+			plan.MonthlySavings.Decimal(), plan.Explanation)
+	}
+	if got := plannedText(plan.Planned); got != "1×m5.xlarge/committed" {
+		t.Errorf("planned %s", got)
+	}
+	for _, want := range []string{"already right-sized: 1 pods at their recommended requests fit on the current 1 × m5.xlarge (committed)",
+		"the plan keeps it in use", "the plan saves 0 USD a month while the commitments run, 0 USD a month after 2027-10-06",
+		// 90 of the 100 node-hours removed: 90 × 0.192 ÷ 100 × 730; while
+		// the RI runs its fee is paid, and 10 hours are in it: 0.
+		"the nodes an autoscaler adds for the pods running at each moment at catalog prices (1 × m5.xlarge (on-demand) at their peak) " +
+			"would save 126.14 USD a month once they have all ended (0 USD while they run)"} {
+		if !strings.Contains(plan.Explanation, want) {
+			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+		}
+	}
+}

@@ -91,8 +91,12 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		for _, n := range alt.Planned {
 			ns = append(ns, fmt.Sprintf("%d × %s (%s)", n.Count, n.Type, n.Purchase))
 		}
+		what := orNone(strings.Join(ns, " + "))
+		if hist != nil {
+			what = "the nodes an autoscaler adds for the pods running at each moment at catalog prices (" + what + " at their peak)"
+		}
 		points = append(points, []string{fmt.Sprintf("%s would save %s a month once they have all ended (%s while they run)",
-			orNone(strings.Join(ns, " + ")), moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings))})
+			what, moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings))})
 	}
 	return points
 }
