@@ -150,9 +150,16 @@ func planBatchNodes(g NodeGroup, steady []PodRequest, batch []BatchPod, used []N
 			len(pods))
 	default:
 		// Said again of the averaged amounts (it said whether the nodes
-		// for the peak running all month cost more than those running now).
-		plan.Explanation = explainPlan(&plan, len(pods), false, whyNot)
-		if plan.Kept != nil {
+		// for the peak running all month cost more than those running now,
+		// and why those running now were not kept, which says nothing of
+		// the nodes that ran over the history).
+		plan.Explanation = explainPlan(&plan, len(pods), false, "")
+		switch {
+		case plan.MonthlySavings.Sign() < 0 && plan.Kept != nil:
+			plan.Explanation += "; this costs more than the nodes the group ran over the history because it " + plan.Kept.String()
+		case plan.MonthlySavings.Sign() < 0:
+			plan.Explanation += "; this costs more than the nodes the group ran over the history"
+		case plan.Kept != nil:
 			plan.Explanation += "; " + plan.Kept.String()
 		}
 	}

@@ -134,6 +134,29 @@ func TestPlanBatchNodesKeptByMinimum(t *testing.T) {
 	if want := "kept 2 nodes (the pods alone pack onto 1): the group's minimum size is 2"; !strings.Contains(plan.Explanation, want) {
 		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 	}
+	// It costs more than the group's 4 node-hours because of its minimum:
+	// it read "this costs more than the current nodes because the pods at
+	// their recommended requests were not fitted onto the current nodes"
+	// (the group has none running; its nodes came and went).
+	if plan.MonthlySavings.Sign() >= 0 {
+		t.Fatalf("saving %s, want below zero", plan.MonthlySavings.Decimal())
+	}
+	if want := "this costs more than the nodes the group ran over the history because it kept 2 nodes (the pods alone pack onto 1): " +
+		"the group's minimum size is 2"; !strings.Contains(plan.Explanation, want) || strings.Contains(plan.Explanation, "not fitted") {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+
+	// With a node running at the end, it read "because the group runs
+	// fewer nodes than its minimum size 2", of the nodes at the end, where
+	// the amounts compare the nodes that ran over the history.
+	g.Current = []NodeCount{{Type: "e2-big", Purchase: tally.PurchaseSpot, Count: 1, Hourly: usd("0.20"), Names: []string{"n9"}}}
+	if plan, err = PlanBatchNodes(g, nil, batch, used, tally.Window{Start: t0, End: at(100)}, catalog); err != nil {
+		t.Fatal(err)
+	}
+	if want := "this costs more than the nodes the group ran over the history because it kept 2 nodes (the pods alone pack onto 1): " +
+		"the group's minimum size is 2"; !strings.Contains(plan.Explanation, want) || strings.Contains(plan.Explanation, "fewer nodes than") {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
 }
 
 // A batch group keeps two m5.xlarge running all 100 hours for a 3-core
