@@ -27,7 +27,8 @@ type committedPlanner struct {
 	loaded    bool
 	bill      map[string][]postgres.NodeBillLine // by instance id
 	span      tally.Window
-	inventory []tally.Commitment
+	inventory []tally.Commitment // read at the first commitment seen
+	invLoaded bool
 	// given is, by pool of usage, the uncovered usage elsewhere (hourly,
 	// at on-demand prices) that the plans of groups planned before already
 	// gave to the commitments they free.
@@ -57,9 +58,17 @@ func (p *committedPlanner) load(ctx context.Context) error {
 	for _, l := range lines {
 		p.bill[l.ResourceID] = append(p.bill[l.ResourceID], l)
 	}
-	if len(lines) == 0 {
+	return p.loadInventory(ctx, lines)
+}
+
+// loadInventory reads the commitment inventory once, when bill lines
+// show a commitment.
+func (p *committedPlanner) loadInventory(ctx context.Context, lines []postgres.NodeBillLine) error {
+	if p.invLoaded || !slices.ContainsFunc(lines, func(l postgres.NodeBillLine) bool { return l.CommitmentID != "" }) {
 		return nil
 	}
+	p.invLoaded = true
+	var err error
 	if p.inventory, err = commitments.Portfolio(ctx, p.db, "", p.o.Window.End); err != nil {
 		return fmt.Errorf("commitments covering nodes: %w", err)
 	}
@@ -95,7 +104,11 @@ func (p *committedPlanner) planBatch(ctx context.Context, k groupKey, g rightsiz
 	if err := p.load(ctx); err != nil {
 		return rightsizing.NodePlan{}, err
 	}
-	cs, pools, err := p.commitmentsOf(ctx, p.ranNodes(k, over, catalog))
+	nodes, err := p.ranNodes(ctx, k, over, catalog)
+	if err != nil {
+		return rightsizing.NodePlan{}, err
+	}
+	cs, pools, err := p.commitmentsOf(ctx, nodes)
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
@@ -133,11 +146,13 @@ func (p *committedPlanner) give(k groupKey, plan *rightsizing.NodePlan, pools ma
 }
 
 // billedNode is a node of a group that the bill may show commitments
-// covered: its name, instance id, type and price an hour on demand, and
-// for a group whose nodes come and go when it ran in the span priced.
+// covered: its name, instance id, type and price an hour on demand, its
+// bill, and for a group whose nodes come and go when it ran in the span
+// priced.
 type billedNode struct {
 	name, instanceID, typ string
 	hourly                tally.Money
+	lines                 []postgres.NodeBillLine
 	ran                   tally.Window
 }
 
@@ -161,7 +176,7 @@ func (p *committedPlanner) currentNodes(k groupKey, g *rightsizing.NodeGroup) []
 		}
 		for _, name := range c.Names {
 			if n := byName[name]; n != nil && n.InstanceID != "" {
-				out = append(out, billedNode{name: name, instanceID: n.InstanceID, typ: c.Type, hourly: c.Hourly})
+				out = append(out, billedNode{name: name, instanceID: n.InstanceID, typ: c.Type, hourly: c.Hourly, lines: p.bill[n.InstanceID]})
 			}
 		}
 	}
@@ -169,9 +184,12 @@ func (p *committedPlanner) currentNodes(k groupKey, g *rightsizing.NodeGroup) []
 }
 
 // ranNodes returns the nodes of group k that ran in over and are not
-// spot, each with when it ran in over, priced on demand from catalog.
-func (p *committedPlanner) ranNodes(k groupKey, over tally.Window, catalog []rightsizing.InstanceType) []billedNode {
+// spot, each with when it ran in over, priced on demand from catalog, and
+// its bill in over (the bill's last day when over has none of it: the bill
+// may begin late).
+func (p *committedPlanner) ranNodes(ctx context.Context, k groupKey, over tally.Window, catalog []rightsizing.InstanceType) ([]billedNode, error) {
 	var out []billedNode
+	var ids []string
 	for i := range p.nodes {
 		n := &p.nodes[i]
 		if n.Cluster != k.cluster || nodeGroupOf(n) != k.name || n.InstanceID == "" || n.Lifecycle == tally.LifecycleSpot {
@@ -187,8 +205,25 @@ func (p *committedPlanner) ranNodes(k groupKey, over tally.Window, catalog []rig
 			continue
 		}
 		out = append(out, billedNode{name: n.Name, instanceID: n.InstanceID, typ: n.InstanceType, hourly: g.Current[0].Hourly, ran: ran})
+		ids = append(ids, n.InstanceID)
 	}
-	return out
+	lines, err := p.db.NodeBillOver(ctx, ids, over)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.loadInventory(ctx, lines); err != nil {
+		return nil, err
+	}
+	bill := map[string][]postgres.NodeBillLine{}
+	for _, l := range lines {
+		bill[l.ResourceID] = append(bill[l.ResourceID], l)
+	}
+	for i := range out {
+		if out[i].lines = bill[out[i].instanceID]; len(out[i].lines) == 0 {
+			out[i].lines = p.bill[out[i].instanceID]
+		}
+	}
+	return out, nil
 }
 
 // commitmentsOf returns the commitments covering nodes (a group's; priced:
@@ -210,7 +245,7 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 	}
 	for _, n := range nodes {
 		name := n.name
-		lines := p.bill[n.instanceID]
+		lines := n.lines
 		var total tally.Money
 		for _, l := range lines {
 			var err error
