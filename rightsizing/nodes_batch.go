@@ -251,10 +251,10 @@ func plannedOverTime(g *NodeGroup, steady []PodRequest, batch []BatchPod, over t
 	// pack returns the cheapest packing of the steady pods and the running
 	// batch pods at t, cached by the running pods' requests and the
 	// covered nodes running.
-	pack := func(running map[int]bool, t time.Time) (packed, error) {
+	pack := func(live map[int]bool, t time.Time) (packed, error) {
 		pods := slices.Clone(steady)
 		var key []string
-		for i := range running {
+		for i := range live {
 			pods = append(pods, batch[i].PodRequest)
 			key = append(key, strconv.FormatFloat(batch[i].CPU, 'g', -1, 64)+"/"+strconv.FormatInt(batch[i].Memory, 10))
 		}
