@@ -252,8 +252,16 @@ func (bc *batchCover) current(atOD tally.Money, running func(*NodeCommitment) bo
 // PurchaseCommitted, and its planned nodes (for the pods at their peak,
 // at) that use what the commitments covered then.
 func (bc *batchCover) label(plan *NodePlan, at time.Time) error {
+	// The current nodes are those running at the end: the covered nodes
+	// that ran until it (another node of one's name may have run before).
+	end := *bc.pc
+	end.cs = slices.Clone(end.cs)
+	for i := range end.cs {
+		c := &end.cs[i]
+		c.Nodes = slices.DeleteFunc(slices.Clone(c.Nodes), func(n CoveredNode) bool { return !bc.ran(&n).End.Equal(bc.over.End) })
+	}
 	var err error
-	if plan.Current, err = bc.pc.currentNodes(plan.Current); err != nil {
+	if plan.Current, err = end.currentNodes(plan.Current); err != nil {
 		return err
 	}
 	pc, _, err := bc.at(at)

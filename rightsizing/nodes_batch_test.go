@@ -294,3 +294,38 @@ func TestPlanBatchNodesKeepsAReservedNode(t *testing.T) {
 		}
 	}
 }
+
+// A node name the group's autoscaler used twice in the history (a node
+// gone, a new one of the same name later), each under the RI while it ran:
+// the current node is the later one. The plan failed ("commitments cover
+// 0.384 an hour of its on-demand 0.192"): both were taken for the node
+// running now.
+func TestPlanBatchNodesNodeNameUsedTwice(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+	catalog := []InstanceType{
+		{Name: "m5.xlarge", Family: "m5", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{Purchase: tally.PurchaseOnDemand, Hourly: usd("0.192")}}},
+	}
+	g := NodeGroup{Cluster: "prod", Name: "batch", Families: []string{"m5"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 1, Hourly: usd("0.192"), Names: []string{"a"}}}}
+	batch := []BatchPod{{PodRequest: PodRequest{Name: "report", CPU: 3, Memory: 8 * GiB, Node: "a"}, From: at(10), To: at(20)}}
+	used := []NodeHours{{Type: "m5.xlarge", Purchase: tally.PurchaseOnDemand, Hours: 70, Hourly: usd("0.192")}}
+	nodes := coveredNodes("m5.xlarge", "0.192", "0.121", "a", "a")
+	nodes[0].Ran, nodes[1].Ran = tally.Window{Start: t0, End: at(30)}, tally.Window{Start: at(60), End: at(100)}
+	ri := NodeCommitment{ID: "ri-1", Kind: tally.CommitReserved, InstanceTypes: []string{"m5.xlarge"}, Nodes: nodes}
+	plan, err := PlanBatchCommittedNodes(g, nil, batch, used, tally.Window{Start: t0, End: at(100)}, catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := currentText(plan.Current); got != "1×m5.xlarge/committed" {
+		t.Errorf("current %s", got)
+	}
+	if len(plan.Current) != 1 || plan.Current[0].Hourly.Decimal() != "0.121" {
+		t.Errorf("current %+v, want the node at the RI's 0.121 an hour", plan.Current)
+	}
+	// Now 70 × 0.121 ÷ 100 × 730; planned the fee for the 70 hours.
+	if plan.CurrentMonthly.Decimal() != "61.83" || plan.PlannedMonthly.Decimal() != "61.83" || !plan.MonthlySavings.IsZero() {
+		t.Errorf("now %s, planned %s, saving %s; want 61.83, 61.83, 0: %s", plan.CurrentMonthly.Decimal(), plan.PlannedMonthly.Decimal(),
+			plan.MonthlySavings.Decimal(), plan.Explanation)
+	}
+}
