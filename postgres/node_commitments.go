@@ -81,6 +81,51 @@ func (db *DB) NodeBill(ctx context.Context, ids []string, until time.Time) ([]No
 	return out, span, nil
 }
 
+// NodeBillOver returns the eligible usage of the instances ids charged in
+// w, per instance and covering commitment, as NodeBill does of the bill's
+// last day: for nodes that come and go, most of which the last day does
+// not show.
+func (db *DB) NodeBillOver(ctx context.Context, ids []string, w tally.Window) ([]NodeBillLine, error) {
+	if len(ids) == 0 || !w.End.After(w.Start) {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `
+		WITH l AS (
+			SELECT resource_id, billing_account_id, provider, region_id, billing_currency AS cur,
+				CASE WHEN commitment_discount_status = 'Used' THEN commitment_discount_id ELSE '' END AS cid,
+				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost
+			FROM cost_lines
+			WHERE resource_id = ANY($1) AND charge_period_start >= $2 AND charge_period_start < $3
+				AND charge_period_end - charge_period_start <= interval '1 hour' AND `+eligibleSQL+`
+		)
+		SELECT resource_id, billing_account_id, provider, region_id, cid, max(typ), max(cat), cur,
+			sum(list_cost)::text, sum(effective_cost)::text
+		FROM l
+		GROUP BY resource_id, billing_account_id, provider, region_id, cid, cur
+		ORDER BY resource_id, cid`, ids, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query the bill of nodes over %s: %w", w, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (NodeBillLine, error) {
+		var l NodeBillLine
+		var cur, list, eff string
+		if err := r.Scan(&l.ResourceID, &l.BillingAccountID, &l.Provider, &l.Region, &l.CommitmentID, &l.CommitmentType, &l.CommitmentCategory,
+			&cur, &list, &eff); err != nil {
+			return l, err
+		}
+		var err error
+		if l.ListCost, err = parseMoney(list, cur); err != nil {
+			return l, err
+		}
+		l.EffectiveCost, err = parseMoney(eff, cur)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query the bill of nodes over %s: %w", w, err)
+	}
+	return out, nil
+}
+
 // UsageScope is the usage a commitment may cover: an account's bill's
 // usage of a provider, in a region, of an instance family or type, each
 // when not "".

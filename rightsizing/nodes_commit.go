@@ -47,6 +47,10 @@ type CoveredNode struct {
 	// the commitment charges for that part (its effective cost).
 	Covered tally.Money `json:"coveredHourly"`
 	Fee     tally.Money `json:"feeHourly"`
+	// Ran is, for a group whose nodes come and go (PlanBatchCommittedNodes),
+	// when the node ran in the span of history priced: the commitment
+	// covered it then. Zero for the whole span.
+	Ran tally.Window `json:"ran,omitzero"`
 }
 
 // CommittedSavings says how the commitments covering a group's current
@@ -295,7 +299,7 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 		}
 		cs2.Alternative = alt
 	}
-	cs2.Points = pc.summary(&plan, cs2, countNodes(current))
+	cs2.Points = pc.summary(&plan, cs2, countNodes(current), nil)
 	cs2.Summary = joinPoints(cs2.Points)
 	plan.Committed = cs2
 	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot)

@@ -2,6 +2,7 @@ package rightsizing
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -9,11 +10,20 @@ import (
 	"github.com/tallyhq/tally"
 )
 
+// batchHistory is, for a plan priced over history (PlanBatchCommittedNodes),
+// the hours each commitment's nodes ran in it (by commitment) and how long
+// it is in words.
+type batchHistory struct {
+	hours map[string]float64
+	days  string
+}
+
 // summary says in words what the commitments change, in points: per
-// commitment what it covers and what the plan does with it, then the
-// savings, then the alternative. Its sentences joined by "; " are the
-// Summary.
-func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int) [][]string {
+// commitment what it covers (of the group's nodes current nodes, or with
+// hist of those that ran in the history) and what the plan does with it,
+// then the savings, then the alternative. Its sentences joined by "; "
+// are the Summary.
+func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int, hist *batchHistory) [][]string {
 	var points [][]string
 	for i, u := range s.Commitments {
 		c := &pc.cs[i]
@@ -31,7 +41,21 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		if !whole {
 			what = fmt.Sprintf("%s of the usage of %d of the %d current nodes is covered by %s %s", worthText(u.CoveredNodes), u.Nodes, nodes, kindText(u.Kind), u.ID)
 		}
-		what += " " + untilText(u.End) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
+		if hist != nil {
+			// The nodes came and went: those it covered in the history.
+			ran := fmt.Sprintf("for the %s node-hours they ran", strconv.FormatFloat(math.Round(hist.hours[c.ID]*10)/10, 'f', -1, 64))
+			if u.Nodes == 1 {
+				ran = fmt.Sprintf("for the %s hours it ran", strconv.FormatFloat(math.Round(hist.hours[c.ID]*10)/10, 'f', -1, 64))
+			}
+			ran += " in the " + hist.days + " of history"
+			what = fmt.Sprintf("%d of the group's nodes %s covered by %s %s %s %s", u.Nodes, are, kindText(u.Kind), u.ID, untilText(u.End), ran)
+			if !whole {
+				what = fmt.Sprintf("part of the usage of %d of the group's nodes is covered by %s %s %s %s", u.Nodes, kindText(u.Kind), u.ID, untilText(u.End), ran)
+			}
+			what += fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
+		} else {
+			what += " " + untilText(u.End) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
+		}
 		var use string
 		scope := ""
 		if u.Scope != "" {
@@ -67,8 +91,12 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		for _, n := range alt.Planned {
 			ns = append(ns, fmt.Sprintf("%d × %s (%s)", n.Count, n.Type, n.Purchase))
 		}
+		what := orNone(strings.Join(ns, " + "))
+		if hist != nil {
+			what = "the nodes an autoscaler adds for the pods running at each moment at catalog prices (" + what + " at their peak)"
+		}
 		points = append(points, []string{fmt.Sprintf("%s would save %s a month once they have all ended (%s while they run)",
-			orNone(strings.Join(ns, " + ")), moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings))})
+			what, moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings))})
 	}
 	return points
 }

@@ -27,7 +27,8 @@ type committedPlanner struct {
 	loaded    bool
 	bill      map[string][]postgres.NodeBillLine // by instance id
 	span      tally.Window
-	inventory []tally.Commitment
+	inventory []tally.Commitment // read at the first commitment seen
+	invLoaded bool
 	// given is, by pool of usage, the uncovered usage elsewhere (hourly,
 	// at on-demand prices) that the plans of groups planned before already
 	// gave to the commitments they free.
@@ -57,9 +58,17 @@ func (p *committedPlanner) load(ctx context.Context) error {
 	for _, l := range lines {
 		p.bill[l.ResourceID] = append(p.bill[l.ResourceID], l)
 	}
-	if len(lines) == 0 {
+	return p.loadInventory(ctx, lines)
+}
+
+// loadInventory reads the commitment inventory once, when bill lines
+// show a commitment.
+func (p *committedPlanner) loadInventory(ctx context.Context, lines []postgres.NodeBillLine) error {
+	if p.invLoaded || !slices.ContainsFunc(lines, func(l postgres.NodeBillLine) bool { return l.CommitmentID != "" }) {
 		return nil
 	}
+	p.invLoaded = true
+	var err error
 	if p.inventory, err = commitments.Portfolio(ctx, p.db, "", p.o.Window.End); err != nil {
 		return fmt.Errorf("commitments covering nodes: %w", err)
 	}
@@ -73,7 +82,7 @@ func (p *committedPlanner) plan(ctx context.Context, k groupKey, g rightsizing.N
 	if err := p.load(ctx); err != nil {
 		return rightsizing.NodePlan{}, err
 	}
-	cs, pools, err := p.commitmentsOf(ctx, k, &g)
+	cs, pools, err := p.commitmentsOf(ctx, p.currentNodes(k, &g))
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
@@ -81,36 +90,75 @@ func (p *committedPlanner) plan(ctx context.Context, k groupKey, g rightsizing.N
 		return rightsizing.PlanNodes(g, pods, catalog)
 	}
 	plan, err := rightsizing.PlanCommittedNodes(g, pods, catalog, cs)
-	if err != nil || plan.Committed == nil {
+	if err != nil {
 		return plan, err
 	}
-	// The usage elsewhere this plan gives to what it frees is not there
-	// for the next groups' plans.
+	return plan, p.give(k, &plan, pools)
+}
+
+// planBatch plans group g (k), whose nodes come and go with its batch
+// pods, over the span over with the commitments covering the nodes it ran
+// in it, or as PlanBatchNodes when none does.
+func (p *committedPlanner) planBatch(ctx context.Context, k groupKey, g rightsizing.NodeGroup, steady []rightsizing.PodRequest,
+	batch []rightsizing.BatchPod, used []rightsizing.NodeHours, over tally.Window, catalog []rightsizing.InstanceType) (rightsizing.NodePlan, error) {
+	if err := p.load(ctx); err != nil {
+		return rightsizing.NodePlan{}, err
+	}
+	nodes, err := p.ranNodes(ctx, k, over, catalog)
+	if err != nil {
+		return rightsizing.NodePlan{}, err
+	}
+	cs, pools, err := p.commitmentsOf(ctx, nodes)
+	if err != nil {
+		return rightsizing.NodePlan{}, err
+	}
+	if len(cs) == 0 {
+		return rightsizing.PlanBatchNodes(g, steady, batch, used, over, catalog)
+	}
+	plan, err := rightsizing.PlanBatchCommittedNodes(g, steady, batch, used, over, catalog, cs)
+	if err != nil {
+		return plan, err
+	}
+	return plan, p.give(k, &plan, pools)
+}
+
+// give notes the usage elsewhere that plan gives to what it frees of the
+// commitments (of pools): it is not there for the next groups' plans.
+func (p *committedPlanner) give(k groupKey, plan *rightsizing.NodePlan, pools map[string]string) error {
+	if plan.Committed == nil {
+		return nil
+	}
 	for i, u := range plan.Committed.Commitments {
 		if u.MonthlyElsewhere.Sign() <= 0 || pools[u.ID] == "" {
 			continue
 		}
 		hourly, err := u.MonthlyElsewhere.MulRatio(1, rightsizing.HoursPerMonth)
 		if err != nil {
-			return plan, err
+			return err
 		}
 		given := p.given[pools[u.ID]]
 		if given, err = given.Add(hourly); err != nil {
-			return plan, fmt.Errorf("node group %s/%s: commitment %s: %w", k.cluster, k.name, plan.Committed.Commitments[i].ID, err)
+			return fmt.Errorf("node group %s/%s: commitment %s: %w", k.cluster, k.name, plan.Committed.Commitments[i].ID, err)
 		}
 		p.given[pools[u.ID]] = given
 	}
-	return plan, nil
+	return nil
 }
 
-// commitmentsOf returns the commitments covering g's current nodes
-// (priced: their Hourly is the catalog's), each node's part at the
-// catalog's on-demand price times the part of its list cost the
-// commitment covered, its fee that times the commitment's effective ÷
-// list cost, with the uncovered usage of its scope outside the group
-// (Elsewhere, less what earlier groups' plans gave commitments of its
-// pool); and the pool of each.
-func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rightsizing.NodeGroup) ([]rightsizing.NodeCommitment, map[string]string, error) {
+// billedNode is a node of a group that the bill may show commitments
+// covered: its name, instance id, type and price an hour on demand, its
+// bill, and for a group whose nodes come and go when it ran in the span
+// priced.
+type billedNode struct {
+	name, instanceID, typ string
+	hourly                tally.Money
+	lines                 []postgres.NodeBillLine
+	ran                   tally.Window
+}
+
+// currentNodes returns g's current nodes (k's) that are not spot, priced
+// as g prices them.
+func (p *committedPlanner) currentNodes(k groupKey, g *rightsizing.NodeGroup) []billedNode {
 	byName := map[string]*tally.Node{}
 	for i := range p.nodes {
 		n := &p.nodes[i]
@@ -121,52 +169,113 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, k groupKey, g *rig
 			byName[n.Name] = n
 		}
 	}
-	var out []rightsizing.NodeCommitment
-	var first []postgres.NodeBillLine // of each of out, a bill line
-	index := map[string]int{}
-	var ids []string
+	var out []billedNode
 	for _, c := range g.Current {
 		if c.Purchase == tally.PurchaseSpot {
 			continue
 		}
 		for _, name := range c.Names {
-			n := byName[name]
-			if n == nil || n.InstanceID == "" {
+			if n := byName[name]; n != nil && n.InstanceID != "" {
+				out = append(out, billedNode{name: name, instanceID: n.InstanceID, typ: c.Type, hourly: c.Hourly, lines: p.bill[n.InstanceID]})
+			}
+		}
+	}
+	return out
+}
+
+// ranNodes returns the nodes of group k that ran in over and are not
+// spot, each with when it ran in over, priced on demand from catalog, and
+// its bill in over (the bill's last day when over has none of it: the bill
+// may begin late).
+func (p *committedPlanner) ranNodes(ctx context.Context, k groupKey, over tally.Window, catalog []rightsizing.InstanceType) ([]billedNode, error) {
+	var out []billedNode
+	var ids []string
+	for i := range p.nodes {
+		n := &p.nodes[i]
+		if n.Cluster != k.cluster || nodeGroupOf(n) != k.name || n.InstanceID == "" || n.Lifecycle == tally.LifecycleSpot {
+			continue
+		}
+		life := n.Lifetime(over.End)
+		ran := tally.Window{Start: maxTime(life.Start, over.Start), End: minTime(life.End, over.End)}
+		if !ran.End.After(ran.Start) {
+			continue
+		}
+		g := rightsizing.NodeGroup{Current: []rightsizing.NodeCount{{Type: n.InstanceType, Purchase: tally.PurchaseOnDemand}}}
+		if !priceCurrent(&g, catalog) {
+			continue
+		}
+		out = append(out, billedNode{name: n.Name, instanceID: n.InstanceID, typ: n.InstanceType, hourly: g.Current[0].Hourly, ran: ran})
+		ids = append(ids, n.InstanceID)
+	}
+	lines, err := p.db.NodeBillOver(ctx, ids, over)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.loadInventory(ctx, lines); err != nil {
+		return nil, err
+	}
+	bill := map[string][]postgres.NodeBillLine{}
+	for _, l := range lines {
+		bill[l.ResourceID] = append(bill[l.ResourceID], l)
+	}
+	for i := range out {
+		if out[i].lines = bill[out[i].instanceID]; len(out[i].lines) == 0 {
+			out[i].lines = p.bill[out[i].instanceID]
+		}
+	}
+	return out, nil
+}
+
+// commitmentsOf returns the commitments covering nodes (a group's; priced:
+// their hourly is the catalog's), each node's part at the catalog's
+// on-demand price times the part of its list cost the commitment covered,
+// its fee that times the commitment's effective ÷ list cost, with the
+// uncovered usage of its scope outside the group (Elsewhere, less what
+// earlier groups' plans gave commitments of its pool); and the pool of
+// each.
+func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode) ([]rightsizing.NodeCommitment, map[string]string, error) {
+	var out []rightsizing.NodeCommitment
+	var first []postgres.NodeBillLine // of each of out, a bill line
+	index := map[string]int{}
+	var ids []string
+	for _, n := range nodes {
+		if !slices.Contains(ids, n.instanceID) {
+			ids = append(ids, n.instanceID)
+		}
+	}
+	for _, n := range nodes {
+		name := n.name
+		lines := n.lines
+		var total tally.Money
+		for _, l := range lines {
+			var err error
+			if total, err = total.Add(l.ListCost); err != nil {
+				return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
+			}
+		}
+		if total.Sign() <= 0 {
+			continue
+		}
+		for _, l := range lines {
+			if l.CommitmentID == "" || l.ListCost.Sign() <= 0 {
 				continue
 			}
-			ids = append(ids, n.InstanceID)
-			lines := p.bill[n.InstanceID]
-			var total tally.Money
-			for _, l := range lines {
-				var err error
-				if total, err = total.Add(l.ListCost); err != nil {
-					return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
-				}
+			covered, err := moneyRatio(n.hourly, l.ListCost, total)
+			if err != nil {
+				return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
 			}
-			if total.Sign() <= 0 {
-				continue
+			fee, err := moneyRatio(covered, l.EffectiveCost, l.ListCost)
+			if err != nil {
+				return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
 			}
-			for _, l := range lines {
-				if l.CommitmentID == "" || l.ListCost.Sign() <= 0 {
-					continue
-				}
-				covered, err := moneyRatio(c.Hourly, l.ListCost, total)
-				if err != nil {
-					return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
-				}
-				fee, err := moneyRatio(covered, l.EffectiveCost, l.ListCost)
-				if err != nil {
-					return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
-				}
-				i, ok := index[l.CommitmentID]
-				if !ok {
-					i = len(out)
-					index[l.CommitmentID] = i
-					out = append(out, p.nodeCommitment(l))
-					first = append(first, l)
-				}
-				out[i].Nodes = append(out[i].Nodes, rightsizing.CoveredNode{Name: name, Type: c.Type, Covered: covered, Fee: fee})
+			i, ok := index[l.CommitmentID]
+			if !ok {
+				i = len(out)
+				index[l.CommitmentID] = i
+				out = append(out, p.nodeCommitment(l))
+				first = append(first, l)
 			}
+			out[i].Nodes = append(out[i].Nodes, rightsizing.CoveredNode{Name: name, Type: n.typ, Covered: covered, Fee: fee, Ran: n.ran})
 		}
 	}
 	pools := map[string]string{}

@@ -105,6 +105,16 @@ func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
 // an hour) for the instances resources, each line passed to edit first.
 func storeNodeBill(t *testing.T, db *postgres.DB, until time.Time, edit func(resource string, l *tally.CostLine), resources ...string) {
 	t.Helper()
+	storeNodeBillFrom(t, db, until.Add(-48*time.Hour), until, func(resource string, l *tally.CostLine) bool {
+		edit(resource, l)
+		return true
+	}, resources...)
+}
+
+// storeNodeBillFrom is storeNodeBill of the hours from from to until, the
+// lines edit returns false for left out.
+func storeNodeBillFrom(t *testing.T, db *postgres.DB, from, until time.Time, edit func(resource string, l *tally.CostLine) bool, resources ...string) {
+	t.Helper()
 	ctx := context.Background()
 	nodes, err := db.Nodes(ctx, "prod", tally.Window{Start: until.Add(-96 * time.Hour), End: until})
 	if err != nil {
@@ -118,7 +128,7 @@ func storeNodeBill(t *testing.T, db *postgres.DB, until time.Time, edit func(res
 	}
 	usd := tally.MustParseMoney("0.192", "USD")
 	var lines []tally.CostLine
-	for at := until.Add(-48 * time.Hour); at.Before(until); at = at.Add(time.Hour) {
+	for at := from; at.Before(until); at = at.Add(time.Hour) {
 		for _, r := range resources {
 			l := tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: "111", SubAccountID: "111",
 				BillingPeriodStart: tally.MonthStart(at), BillingPeriodEnd: tally.MonthStart(at).AddDate(0, 1, 0),
@@ -128,8 +138,9 @@ func storeNodeBill(t *testing.T, db *postgres.DB, until time.Time, edit func(res
 				RegionID: "us-east-1", ResourceID: r, SkuID: "SKU1",
 				ChargeDescription: "USD 0.192 per On Demand Linux m5.xlarge Instance Hour",
 				Extras:            map[string]string{"x_InstanceType": "m5.xlarge", "x_UsageType": "BoxUsage:m5.xlarge", "x_LineItemType": "Usage"}}
-			edit(r, &l)
-			lines = append(lines, l)
+			if edit(r, &l) {
+				lines = append(lines, l)
+			}
 		}
 	}
 	run, err := db.StartIngestRun(ctx, "aws-cur", nil)
@@ -223,5 +234,159 @@ func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
 		if !slices.Equal(c.InstanceTypes, tc.types) || !slices.Equal(c.Families, tc.familes) {
 			t.Errorf("scope %v: covers types %v families %v, want types %v families %v", tc.scope, c.InstanceTypes, c.Families, tc.types, tc.familes)
 		}
+	}
+}
+
+// A batch group's nodes come and go with a CronJob's runs: b0 ran the
+// first 52 of the 72 hours, b1 the last 20, each m5.xlarge on demand
+// (0.192 an hour), and a Reserved Instance covers b1 (0.121 an hour). The
+// plan was priced at on-demand prices: 140.16 a month now, 5.84 planned
+// (the 3 hours of jobs), a saving of 134.32; but the RI's fee is paid
+// whatever runs in the 20 hours b1 ran, and the job that ran then uses
+// it: (52 × 0.192 + 20 × 0.121) ÷ 72 × 730 now, (2 × 0.192 + 20 × 0.121)
+// ÷ 72 × 730 planned, a saving of 97.33 until the RI ends.
+func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{
+		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
+		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name, node string, from, to time.Time) tally.Pod {
+		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
+			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
+		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r2"
+	storeNodeBill(t, db, until, func(resource string, l *tally.CostLine) {
+		covered(l, ri, "Reserved Instance", "0.121")
+		l.Extras["x_LineItemType"] = "DiscountedUsage"
+		l.ChargeDescription = "USD 0.121 hourly fee per Linux/UNIX (Amazon VPC), m5.xlarge instance"
+	}, "i-b1")
+	args := []string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h", "--no-store"}
+	var out, errb bytes.Buffer
+	if code := run(append(args, "--format", "json"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	var p *rightsizing.NodePlan
+	for i := range res.Nodes {
+		if res.Nodes[i].Group == "batch" {
+			p = &res.Nodes[i]
+		}
+	}
+	if p == nil {
+		t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+	}
+	if p.CurrentMonthly.Decimal() != "125.76" || p.PlannedMonthly.Decimal() != "28.43" || p.MonthlySavings.Decimal() != "97.33" || p.Averaged == nil {
+		t.Errorf("current %s planned %s saving %s, want 125.76, 28.43, 97.33: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
+			p.MonthlySavings.Decimal(), p.Explanation)
+	}
+	c := p.Committed
+	if c == nil || len(c.Commitments) != 1 || c.Commitments[0].ID != ri || len(c.After) != 1 {
+		t.Fatalf("committed %+v: %s", c, p.Explanation)
+	}
+	if got := c.After[0].MonthlySavings.Decimal(); got != "134.32" {
+		t.Errorf("saving after the RI ends %s, want 134.32", got)
+	}
+	end := c.Commitments[0].End.Format(time.DateOnly)
+
+	out.Reset()
+	errb.Reset()
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	words := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{
+		"1 node group runs nodes that commitments cover (committed)",
+		"prod/batch: - 1 of the group's nodes is covered by Reserved Instance " + ri + " until " + end + " for the 20 hours it ran in the 3.0 days of history",
+		"the plan saves 97.33 USD a month while the commitments run, 134.32 USD a month after " + end,
+	} {
+		if !strings.Contains(words, want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// A batch group's node under a Reserved Instance ran before the last day
+// of the bill (b0, the first 32 of the 72 hours); b1, on demand, runs now.
+// The commitments were read from the bill's last day only, where b0 is
+// not: the plan priced b0 on demand (a saving of 134.32). Over the
+// history: (40 × 0.192 + 32 × 0.121) ÷ 72 × 730 now, (0.192 for the job
+// on b1 + 32 × 0.121) ÷ 72 × 730 planned.
+func TestRightsizeBatchNodesCoveredBeforeTheLastDayOfTheBill(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{
+		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-40 * time.Hour), Labels: batch},
+		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-40 * time.Hour), Labels: batch},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name, node string, from, to time.Time) tally.Pod {
+		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
+			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		job("nightly-1", "b0", until.Add(-60*time.Hour), until.Add(-58*time.Hour)),
+		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r3"
+	storeNodeBillFrom(t, db, start, until, func(resource string, l *tally.CostLine) bool {
+		if resource == "i-b1" {
+			return !l.ChargePeriodStart.Before(until.Add(-40 * time.Hour))
+		}
+		covered(l, ri, "Reserved Instance", "0.121")
+		l.Extras["x_LineItemType"] = "DiscountedUsage"
+		l.ChargeDescription = "USD 0.121 hourly fee per Linux/UNIX (Amazon VPC), m5.xlarge instance"
+		return l.ChargePeriodStart.Before(until.Add(-40 * time.Hour))
+	}, "i-b0", "i-b1")
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+		"--no-store", "--format", "json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	var p *rightsizing.NodePlan
+	for i := range res.Nodes {
+		if res.Nodes[i].Group == "batch" {
+			p = &res.Nodes[i]
+		}
+	}
+	if p == nil {
+		t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+	}
+	if p.CurrentMonthly.Decimal() != "117.12" || p.PlannedMonthly.Decimal() != "41.2" || p.MonthlySavings.Decimal() != "75.92" {
+		t.Errorf("current %s planned %s saving %s, want 117.12, 41.2, 75.92: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
+			p.MonthlySavings.Decimal(), p.Explanation)
+	}
+	if c := p.Committed; c == nil || len(c.Commitments) != 1 || c.Commitments[0].ID != ri || c.Commitments[0].End.IsZero() ||
+		len(c.After) != 1 || c.After[0].MonthlySavings.Decimal() != "134.32" {
+		t.Errorf("committed %+v, want the RI, ending, and a saving of 134.32 after: %s", c, p.Explanation)
 	}
 }

@@ -243,7 +243,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		if b := batchOf[k]; len(b) > 0 {
 			// Its nodes come and go with its Jobs' and CronJobs' pods: priced
 			// over the history, not as the nodes running at its end.
-			plan, err = rightsizing.PlanBatchNodes(*g, podsOf[k], b, used[k], over(k.cluster), catalog)
+			plan, err = committed.planBatch(ctx, k, *g, podsOf[k], b, used[k], over(k.cluster), catalog)
 		} else {
 			plan, err = committed.plan(ctx, k, *g, podsOf[k], catalog)
 		}
