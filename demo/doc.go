@@ -9,9 +9,11 @@
 // cluster-autoscaler churn, spot interruptions and monthly node-image
 // rollouts; ~35 workloads in 14 namespaces (Deployments with HPAs,
 // StatefulSets with volumes, DaemonSets, CronJobs) whose load follows a
-// daily and weekly cycle and grows; over-provisioned workloads, one whose
-// memory limit is too small (OOM kills that start mid-window and grow), a
-// deploy that makes checkout-api 30% more CPU-expensive in one function;
+// daily and weekly cycle and grows, and whose pods declare scheduling
+// constraints as real teams write them (declareScheduling);
+// over-provisioned workloads, one whose memory limit is too small (OOM
+// kills that start mid-window and grow), a deploy that makes checkout-api
+// 30% more CPU-expensive in one function;
 // costs outside Kubernetes (S3/GCS, RDS/Cloud SQL, NAT gateways, data
 // transfer, EBS/PD volumes, load balancers, control planes), tagged to
 // namespaces or teams or untagged; and a commitment portfolio (Compute and
@@ -30,7 +32,8 @@
 //     and gcp/gcp_billing_export_v1_<account>, the standard export of the
 //     same charges, which is not in the ingest list;
 //   - agent/<cluster>/<node>/<day>.json.gz: one tally.AgentBatch per node and
-//     day with hourly intervals of per-container usage, and gzipped pprof CPU
+//     day with hourly intervals of per-container usage, each pod's scheduling
+//     constraints (never unknown), and gzipped pprof CPU
 //     profiles for the profiled workloads in the last Config.ProfileDays;
 //   - truth.json (Truth) and manifest.json (Manifest).
 //

@@ -13,10 +13,12 @@ import (
 
 // writeFiles writes files (path → content) under dir. Content "->target"
 // makes a symbolic link to target, "~>target" one to the absolute target
-// by a relative path.
+// by a relative path. "version":V in content is this build's
+// demo.ManifestVersion.
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for p, content := range files {
+		content = strings.ReplaceAll(content, `"version":V`, `"version":`+strconv.Itoa(demo.ManifestVersion))
 		p = filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -58,17 +60,17 @@ func TestLoadRejectsPathsLinkedOutOfTheDirectory(t *testing.T) {
 		field    string // "" loads
 		path     string
 	}{
-		{"truth links to an absolute path outside", `{"version":2,"truth":"truth.json"}`,
+		{"truth links to an absolute path outside", `{"version":V,"truth":"truth.json"}`,
 			map[string]string{"truth.json": "->" + secret}, "truth", "truth.json"},
-		{"truth links to a relative path outside", `{"version":2,"truth":"data/truth.json"}`,
+		{"truth links to a relative path outside", `{"version":V,"truth":"data/truth.json"}`,
 			map[string]string{"data/truth.json": "~>" + secret}, "truth", "data/truth.json"},
-		{"an agent batch under a directory linked outside", `{"version":2,"agent":[{"path":"agent/day1/b.json.gz"}]}`,
+		{"an agent batch under a directory linked outside", `{"version":V,"agent":[{"path":"agent/day1/b.json.gz"}]}`,
 			map[string]string{"agent/day1": "->" + filepath.ToSlash(outside)}, "agent[0].path", "agent/day1/b.json.gz"},
-		{"a file under an ingest step's directory links outside", `{"version":2,"ingest":[{"source":"focus","path":"focus","files":["focus/a.csv.gz"]}]}`,
+		{"a file under an ingest step's directory links outside", `{"version":V,"ingest":[{"source":"focus","path":"focus","files":["focus/a.csv.gz"]}]}`,
 			map[string]string{"focus/a.csv.gz": "x", "focus/BILLING_PERIOD=2026-10/b.csv.gz": "->" + secret}, "ingest[0].path", "focus"},
-		{"links staying inside load", `{"version":2,"truth":"truth.json","ingest":[{"source":"focus","path":"focus"}]}`,
+		{"links staying inside load", `{"version":V,"truth":"truth.json","ingest":[{"source":"focus","path":"focus"}]}`,
 			map[string]string{"truth.json": "->data/t.json", "data/t.json": "{}", "focus/a.csv.gz": "->../data/t.json", "focus/b": "->../data"}, "", ""},
-		{"paths to nothing load (their readers report them)", `{"version":2,"truth":"truth.json","agent":[{"path":"agent/x.json.gz"}]}`,
+		{"paths to nothing load (their readers report them)", `{"version":V,"truth":"truth.json","agent":[{"path":"agent/x.json.gz"}]}`,
 			nil, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,7 +106,7 @@ func TestLoadTruthDoesNotFollowALinkOutOfTheDirectory(t *testing.T) {
 	outside := filepath.Join(t.TempDir(), "secret.json")
 	writeFiles(t, filepath.Dir(outside), map[string]string{"secret.json": `{"currency":"read from outside the demo directory"}`})
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{demo.ManifestFile: `{"version":2,"truth":"truth.json"}`, "truth.json": `{"currency":"USD"}`})
+	writeFiles(t, dir, map[string]string{demo.ManifestFile: `{"version":V,"truth":"truth.json"}`, "truth.json": `{"currency":"USD"}`})
 	m, err := demo.Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +138,7 @@ func TestLoadNamesAbsoluteLinksInside(t *testing.T) {
 	writeFiles(t, dir, map[string]string{
 		"data/t.json":     "{}",
 		"truth.json":      "->" + filepath.ToSlash(filepath.Join(dir, "data", "t.json")),
-		demo.ManifestFile: `{"version":2,"truth":"truth.json"}`,
+		demo.ManifestFile: `{"version":V,"truth":"truth.json"}`,
 	})
 	_, err := demo.Load(dir)
 	if err == nil || !strings.Contains(err.Error(), "absolute") {

@@ -90,6 +90,9 @@ type workload struct {
 	Profile     *profileSpec
 	OOMProne    bool // its memory limit is too low for its growing working set
 	OverProv    bool // requests far above usage (a right-sizing target)
+	// Scheduling are the constraints its pods declare on where its
+	// replicas run (declareScheduling); the agents send them.
+	Scheduling *tally.PodScheduling
 
 	id        uint64
 	pool      *pool
@@ -212,6 +215,7 @@ func newOrg(seed uint64, start, end time.Time, profileDays int) *org {
 			}
 		}
 	}
+	o.declareScheduling()
 	o.commitments = o.portfolio()
 	return o
 }

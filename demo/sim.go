@@ -357,11 +357,12 @@ func (s *sim) place(p *pod, t time.Time) {
 }
 
 // bestNode is the ready node of p's pool where p fits with the most free
-// CPU (the scheduler's least-allocated spread), or nil.
+// CPU (the scheduler's least-allocated spread), or nil. A pod with pod
+// anti-affinity on the node skips the nodes running its workload's pods.
 func (s *sim) bestNode(p *pod, t time.Time) *node {
 	var best *node
 	for _, n := range s.c.nodes {
-		if n.pool != p.w.pool || n.Ready.After(t) || !fits(n, p) {
+		if n.pool != p.w.pool || n.Ready.After(t) || !fits(n, p) || p.w.antiAffinityOnHost() && runsOn(n, p.w) {
 			continue
 		}
 		if best == nil || n.allocCPU-n.usedCPU > best.allocCPU-best.usedCPU {
@@ -369,6 +370,17 @@ func (s *sim) bestNode(p *pod, t time.Time) *node {
 		}
 	}
 	return best
+}
+
+// runsOn reports whether a pod of w runs on n (its anti-affinity keeps
+// another off).
+func runsOn(n *node, w *workload) bool {
+	for _, q := range n.pods {
+		if q.w == w && q.End.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // retryPending places pending pods in arrival order.

@@ -94,6 +94,9 @@ type TruthWorkload struct {
 	OverProvisioned bool            `json:"overProvisioned"`
 	OOMProne        bool            `json:"oomProne"`
 	Profiled        bool            `json:"profiled"`
+	// Scheduling are the constraints its pods declare (the agents send
+	// them): never null, empty when it declares none.
+	Scheduling *tally.PodScheduling `json:"scheduling"`
 }
 
 // TruthNode is a node over its life, with the weights that split its cost.
@@ -261,7 +264,7 @@ func (o *org) buildTruth(acc *truthAcc) *Truth {
 			}
 			wa := acc.workloads[w]
 			tw := TruthWorkload{Cluster: c.ID, Namespace: w.Namespace, Kind: w.Kind, Name: w.Name, OverProvisioned: w.OverProv, OOMProne: w.OOMProne,
-				Profiled: w.Profile != nil, CPURequestCores: podRequestCores(w)}
+				Profiled: w.Profile != nil, CPURequestCores: podRequestCores(w), Scheduling: w.podScheduling()}
 			for _, ct := range w.Containers {
 				tw.MemoryRequest += ct.MemReq
 			}
