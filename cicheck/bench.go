@@ -57,6 +57,10 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 	br := benchfmt.NewReader(r, name)
 	n := 0
 	var skipped []*benchfmt.SyntaxError
+	// Values that are not numbers ≥ 0 (NaN, Inf: a benchmark printing to
+	// stdout can split its line into one) are left out: one NaN made the
+	// Mann-Whitney U test loop for ever, its memory growing.
+	var invalid []string
 	for br.Scan() {
 		switch rec := br.Result().(type) {
 		case *benchfmt.SyntaxError:
@@ -73,6 +77,11 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 			for _, v := range rec.Values {
 				switch v.Unit {
 				case unitTime, unitAllocs, unitBytes:
+					if !finite(v.Value) || v.Value < 0 {
+						file, line := rec.Pos()
+						invalid = append(invalid, fmt.Sprintf("%s:%d: %s %v %s skipped (not a number ≥ 0).", file, line, rec.Name.Full(), v.Value, v.Unit))
+						continue
+					}
 					units[v.Unit] = append(units[v.Unit], v.Value)
 				}
 			}
@@ -97,6 +106,13 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 	}
 	if len(skipped) > 0 {
 		set.Warnings = append(set.Warnings, skipHint)
+	}
+	for i, w := range invalid {
+		if i == maxSkipWarnings {
+			set.Warnings = append(set.Warnings, fmt.Sprintf("%s: %d more values that are not numbers ≥ 0 skipped.", name, len(invalid)-i))
+			break
+		}
+		set.Warnings = append(set.Warnings, w)
 	}
 	return nil
 }
@@ -149,6 +165,42 @@ func (c Calls) of(keys ...BenchKey) float64 {
 		}
 	}
 	return c.Default
+}
+
+// unmatched returns the names calls give a number for that name none of
+// the benchmarks paired, sorted.
+func (c Calls) unmatched(pairs []benchPair) []string {
+	var out []string
+	for name := range c.ByName {
+		found := false
+		for _, pr := range pairs {
+			for _, k := range []BenchKey{pr.base, pr.head} {
+				if k.Name == name || stripProcs(k.Name) == name {
+					found = true
+				}
+			}
+		}
+		if !found {
+			out = append(out, "Benchmark"+name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ungated returns the benchmarks compared without a price under a gate
+// in money alone: nothing can fail them.
+func ungated(benchmarks []BenchmarkChange, pricing *Pricing, g Gate) []string {
+	if pricing == nil || g.MaxIncrease >= 0 || g.MaxAnnualIncrease == nil {
+		return nil
+	}
+	var out []string
+	for _, bc := range benchmarks {
+		if bc.Missing == "" && bc.Annual == nil {
+			out = append(out, bc.Name)
+		}
+	}
+	return out
 }
 
 // stripProcs removes a trailing "-8" GOMAXPROCS suffix.
@@ -288,6 +340,15 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 	need := cfg.Stats.MinRuns()
 	var short []string
 	pairs, procs := pairBenchmarks(base, head)
+	if pricing != nil {
+		unknown := calls.unmatched(pairs)
+		if len(unknown) == len(calls.ByName) && len(unknown) > 0 && calls.Default == 0 {
+			return nil, tally.Errorf(tally.EInvalid, "calls per year name no benchmark that ran (%s; the head has %s): nothing would be priced", strings.Join(unknown, ", "), benchList(head, base))
+		}
+		if len(unknown) > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("Calls per year name no benchmark that ran: %s.", strings.Join(unknown, ", ")))
+		}
+	}
 	if procs[0] != 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("The sides ran with different GOMAXPROCS (benchmark names %s in the base, %s in the head): benchmarks are compared by their names without it, though time per op can change with the number of CPUs alone.", procsText(procs[0]), procsText(procs[1])))
 	}
@@ -365,6 +426,7 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 	if len(rep.Benchmarks) == 0 {
 		return nil, tally.Errorf(tally.EInvalid, "no benchmarks to compare")
 	}
+
 	// Failures first, then those with too few runs, warnings, passes.
 	order := func(v Verdict) int {
 		if v == Fail {
@@ -417,6 +479,9 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("Too few runs to judge %s: a benchmark needs at least %d runs on each side (run go test with -count=%d or more); the verdict rests on the others.", strings.Join(short, ", "), need, max(need, 10)))
 	}
 	rep.Headline, rep.Reason = benchHeadline(rep, sum, added)
+	if unpriced := ungated(rep.Benchmarks, pricing, cfg.Gate); len(unpriced) > 0 {
+		rep.Reason += fmt.Sprintf(" Not gated: %s, with no calls a year to price, under a gate in money alone; give their calls a year, or a relative threshold too.", strings.Join(unpriced, ", "))
+	}
 	return rep, nil
 }
 

@@ -448,3 +448,53 @@ func writeBench(t *testing.T, dir, name string, ns float64) string {
 	}
 	return p
 }
+
+// TestCIBenchCallsNameNoBenchmark: calls a year given only by name, for a
+// benchmark that did not run (a typo: BenchmarkEncdoe), price nothing: they
+// are refused (exit 2) and the message names them. With the money gate
+// alone (--max-annual-increase), nothing could fail: a 25% slowdown that the
+// same flags fail with the name spelled right passed with exit 0.
+func TestCIBenchCallsNameNoBenchmark(t *testing.T) {
+	dir := t.TempDir()
+	old, slow := writeBench(t, dir, "old.txt", 1200), writeBench(t, dir, "new.txt", 1500)
+	args := func(calls ...string) []string {
+		a := []string{"ci", "bench", "--log-level", "warn", "--base", old, "--head", slow,
+			"--price-per-core-hour", "0.04", "--max-annual-increase", "1000"}
+		for _, c := range calls {
+			a = append(a, "--calls-per-year", c)
+		}
+		return a
+	}
+	if code, out, errOut := runCLI(args("BenchmarkEncode=1e15")...); code != 1 {
+		t.Fatalf("spelled right: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(args("BenchmarkEncdoe=1e15")...)
+	if code != 2 || !strings.Contains(errOut, "BenchmarkEncdoe") {
+		t.Errorf("a typo: exit %d, want 2 naming BenchmarkEncdoe\n%s%s", code, out, errOut)
+	}
+	// One name right, one wrong: priced, and the wrong one is named.
+	code, out, errOut = runCLI(args("BenchmarkEncode=1e15", "BenchmarkDecode=1e9")...)
+	if code != 1 || !strings.Contains(out+errOut, "Calls per year name no benchmark that ran: BenchmarkDecode") {
+		t.Errorf("one name of two right: exit %d, want 1 and a warning naming BenchmarkDecode\n%s%s", code, out, errOut)
+	}
+}
+
+// TestCIBenchUngatedWarns: under a gate in money alone, a benchmark with no
+// calls a year cannot fail; the report says so and names it.
+func TestCIBenchUngatedWarns(t *testing.T) {
+	dir := t.TempDir()
+	old, slow := writeBench(t, dir, "old.txt", 1200), writeBench(t, dir, "new.txt", 1500)
+	// Priced: none of this file's benchmarks (the default is 0), one name of another run.
+	decode := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("pkg: example.com/shop\n"+strings.Repeat("BenchmarkDecode-8 \t 100000 \t 900 ns/op\n", 10)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	code, out, errOut := runCLI("ci", "bench", "--log-level", "warn", "--base", old, "--base", decode("decode-old.txt"), "--head", slow, "--head", decode("decode-new.txt"),
+		"--price-per-core-hour", "0.04", "--max-annual-increase", "1000", "--calls-per-year", "BenchmarkDecode=1e9")
+	if code != 0 || !strings.Contains(out+errOut, "Not gated: BenchmarkEncode-8, with no calls a year") {
+		t.Errorf("exit %d, want 0 and a warning that Encode is not gated\n%s%s", code, out, errOut)
+	}
+}
