@@ -19,8 +19,13 @@ func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME", workload))
 		return
 	}
-	if _, n, ok := strings.Cut(name, "/"); ok { // namespace/kind/name
-		name = n
+	kind := ""
+	if k, n, ok := strings.Cut(name, "/"); ok { // namespace/kind/name
+		kind, name = k, n
+		if kind == "" || name == "" {
+			s.error(w, r, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME or NAMESPACE/KIND/NAME", workload))
+			return
+		}
 	}
 	window, err := tally.ParseWindow(orDefault(v.Get("window"), "30d"), s.now())
 	if err != nil {
@@ -30,6 +35,9 @@ func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
 	q := attribution.Query{Window: window, Idle: attribution.IdleHide, Shared: attribution.SharedSeparate,
 		Aggregate: []attribution.Dimension{{Field: "controller"}},
 		Filters:   []attribution.Filter{{Dim: attribution.Dimension{Field: "controller"}, Values: []string{ns + "/" + name}}}}
+	if kind != "" { // any case: Kubernetes writes Deployment, OpenCost deployment
+		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "controllerKind"}, Values: []string{kind}})
+	}
 	if c := v.Get("cluster"); c != "" {
 		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "cluster"}, Values: []string{c}})
 	}

@@ -53,3 +53,19 @@ func halfCoreRate(t *testing.T, now time.Time) tally.CostRate {
 	}
 	return rate
 }
+
+// TestCostRateKind: a workload asked as namespace/kind/name is that kind's,
+// in any case. The kind was dropped: shop/api, a Deployment, asked as a
+// StatefulSet or a made-up kind answered with the Deployment's price (200),
+// and `tally ci --server` would price a change with another workload's
+// figures.
+func TestCostRateKind(t *testing.T) {
+	srv := newServer(t)
+	for w, want := range map[string]int{"shop/deployment/api": 200, "shop/Deployment/api": 200, "shop/statefulset/api": 404, "shop/no-such-kind/api": 404, "shop//api": 400} {
+		var rate tally.CostRate
+		resp := get(t, srv.URL+tally.CostRatePath+"?workload="+w+"&window=2d", &rate)
+		if resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", w, resp.StatusCode, want)
+		}
+	}
+}
