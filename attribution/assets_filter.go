@@ -39,10 +39,10 @@ func assetDimension(s string) (Dimension, string) {
 	return Dimension{Field: name, Key: key}, ""
 }
 
-// ParseAssetFilter reads a filter of assets in OpenCost's v2 syntax, as
-// ParseFilter does allocations': clauses joined by "+", each a property
-// (those of ParseAssetDimension; OpenCost's filters say assetType for
-// type), a colon and one or more values, any of which matches.
+// ParseAssetFilter reads a filter of assets in OpenCost's v2 language, as
+// ParseFilter does allocations' (operators, "+", "|" and parentheses), its
+// dimensions asset properties (those of ParseAssetDimension; OpenCost's
+// filters say assetType for type).
 func ParseAssetFilter(s string) ([]Filter, error) {
 	return parseFilters(s, assetDimension)
 }
@@ -115,20 +115,8 @@ const KubernetesService = "Kubernetes"
 // Matches reports whether a passes every filter: type, category and
 // provider compare without regard to case (assetType:"node").
 func (a *Asset) Matches(filters []Filter) bool {
-	for _, f := range filters {
-		v, ok := a.Value(f.Dim), false
-		fold := f.Dim.Field == "type" || f.Dim.Field == "category" || f.Dim.Field == "provider"
-		for _, want := range f.Values {
-			if v == want || fold && strings.EqualFold(v, want) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	fold := func(d Dimension) bool { return d.Field == "type" || d.Field == "category" || d.Field == "provider" }
+	return keepsAll(filters, a.Value, fold)
 }
 
 // providerName is OpenCost's name of a provider.

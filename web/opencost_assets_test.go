@@ -310,7 +310,7 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 
 	for _, tc := range []struct{ query, want string }{
 		{"aggregate=namespace", `aggregate "namespace"`},
-		{"filter=" + url.QueryEscape(`namespace:"shop"`), `filter clause "namespace:\"shop\""`},
+		{"filter=" + url.QueryEscape(`namespace:"shop"`), `filter "namespace:\"shop\"": position 1: "namespace": want type`},
 		{"filterLabels=team", `filterLabels "team"`},
 		{"accumulate=fortnight", `accumulate "fortnight"`},
 		{"step=90m", `step 1h30m0s`},
