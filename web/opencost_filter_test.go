@@ -111,6 +111,11 @@ func TestOpenCostFilterOperators(t *testing.T) {
 			t.Errorf("filter %s: %v, want %v", tc.filter, got, tc.want)
 		}
 	}
+	// Also under /model/, where Kubecost and older OpenCost clients call it.
+	model := strings.Replace(base, "/allocation/compute", "/model/allocation/compute", 1) + "&filter=" + url.QueryEscape(`namespace!:"shop"|pod:"debug"`)
+	if got, want := openCostByName(t, model), map[string]float64{"shop": 16, "search": 1, "kube-system": 8}; !sameTotals(got, want) {
+		t.Errorf("/model/: %v, want %v", got, want)
+	}
 	// Bad filters are 400s naming where and what.
 	for _, tc := range []struct{ filter, want string }{
 		{`namespace:"a" + cluster:"b" | node:"c"`, `position 29: "|"`},
