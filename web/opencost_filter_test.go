@@ -138,3 +138,48 @@ func TestOpenCostFilterOperators(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenCostBarePods: a pod no controller owns (Tally's workload of kind
+// Pod, its own) has no controller in OpenCost: by controller or
+// controllerKind it is __unallocated__, without the controller and
+// controllerKind properties, and unaggregated it has neither. It was named
+// pod:debug, and pod by controllerKind.
+func TestOpenCostBarePods(t *testing.T) {
+	srv := filterServer(t)
+	day := fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339)
+	base := srv.URL + "/allocation/compute?accumulate=true&includeIdle=false&window=" + url.QueryEscape(day)
+	un := tally.UnallocatedName
+	for _, tc := range []struct {
+		aggregate string
+		want      map[string]float64
+		bare      string // the name of the bare pod's allocation
+	}{
+		{"controller", map[string]float64{"deployment:api": 4, "statefulset:db": 2, "daemonset:proxy": 8, un: 16}, un},
+		{"controllerKind", map[string]float64{"deployment": 4, "statefulset": 2, "daemonset": 8, un: 16}, un},
+		{"namespace,controller", map[string]float64{"shop/deployment:api": 3, "search/deployment:api": 1, "shop/statefulset:db": 2,
+			"kube-system/daemonset:proxy": 8, "shop/" + un: 16}, "shop/" + un},
+		{"controller,controllerKind", map[string]float64{"deployment:api/deployment": 4, "statefulset:db/statefulset": 2,
+			"daemonset:proxy/daemonset": 8, un + "/" + un: 16}, un + "/" + un},
+	} {
+		u := base + "&aggregate=" + url.QueryEscape(tc.aggregate)
+		if got := openCostByName(t, u); !sameTotals(got, tc.want) {
+			t.Errorf("aggregate=%s: %v, want %v", tc.aggregate, got, tc.want)
+		}
+		if p := openCostSets(t, u)[0][tc.bare].Properties; p.Controller != "" || p.ControllerKind != "" {
+			t.Errorf("aggregate=%s: %s has controller %q, controllerKind %q; want none", tc.aggregate, tc.bare, p.Controller, p.ControllerKind)
+		}
+	}
+	found := false
+	for name, a := range openCostSets(t, base)[0] {
+		if a.Properties.Pod != "debug" {
+			continue
+		}
+		found = true
+		if p := a.Properties; name != "prod/n1/shop/debug/app" || p.Controller != "" || p.ControllerKind != "" {
+			t.Errorf("unaggregated, the bare pod is %s with controller %q, controllerKind %q; want prod/n1/shop/debug/app with none", name, p.Controller, p.ControllerKind)
+		}
+	}
+	if !found {
+		t.Error("unaggregated, no allocation of pod debug")
+	}
+}
