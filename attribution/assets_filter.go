@@ -67,13 +67,15 @@ func (a *Asset) Value(d Dimension) string {
 		return a.Name
 	case "providerID":
 		return a.ProviderID
+	case "project":
+		return a.Project
 	case "label":
 		if v, ok := a.Labels[d.Key]; ok {
 			return v
 		}
 		return prometheusLabel(a.Labels, d.Key)
 	}
-	return "" // project: Tally does not know a GCP asset's project
+	return ""
 }
 
 // prometheusLabel returns the value of the label of labels whose
