@@ -26,8 +26,10 @@ import (
 // services. A controller, pod or container is named as Tally keys it
 // (namespace/name, namespace/controller/container) or, as OpenCost does,
 // by its own name alone, which matches it in every namespace (see Filter).
-// Quoted values take backslash escapes (\" and \\). An empty string is no
-// filter. A bad filter's error names the position (from 1) and the text
+// Quoted values take backslash escapes (\" and \\). A value of "" or
+// "__unallocated__" is no value: namespace:"__unallocated__" matches the
+// costs of no namespace, label[team]!:"" those with a team. An empty
+// string is no filter. A bad filter's error names the position (from 1) and the text
 // there.
 func ParseFilter(s string) ([]Filter, error) {
 	return parseFilters(s, allocationDimension)
@@ -150,7 +152,7 @@ func (p *filterParser) expr() ([]Filter, error) {
 		}
 		c := p.s[p.pos]
 		if c != '+' && c != '|' {
-			return nil, p.errorf(p.pos, `%q: want + (and) or | (or) between clauses`, p.token(p.pos))
+			return nil, p.errorf(p.pos, `%q: want + (and) or | (or) between clauses (in a URL, + is a space: write %%2B)`, p.token(p.pos))
 		}
 		if joiner != 0 && c != joiner {
 			return nil, p.errorf(p.pos, `%q after %q: group clauses in parentheses to mix + and | (a+(b|c))`, string(c), string(joiner))
@@ -327,8 +329,8 @@ func (p *filterParser) values() ([]string, error) {
 			return nil, p.errorf(start, `want a value ("value")`)
 		case v == "" && start == p.pos:
 			return nil, p.errorf(start, `%q: want a value ("value")`, p.token(start))
-		case v == "":
-			return nil, p.errorf(start, "empty value")
+		case v == tally.UnallocatedName:
+			v = "" // OpenCost's name of no value
 		}
 		out = append(out, v)
 		if p.skipSpace(); p.atEnd() || p.s[p.pos] != ',' {

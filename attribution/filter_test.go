@@ -35,6 +35,7 @@ func TestParseFilter(t *testing.T) {
 			{Any: [][]Filter{{{Dim: cluster, Values: []string{"b"}}}, {{Dim: cluster, Values: []string{"c"}}}}}}},
 		{`(namespace:"a" + cluster:"b") | cluster:"c"`, []Filter{{Any: [][]Filter{{{Dim: ns, Values: []string{"a"}}, {Dim: cluster, Values: []string{"b"}}},
 			{{Dim: cluster, Values: []string{"c"}}}}}}},
+		{`namespace:"__unallocated__",""`, []Filter{{Dim: ns, Values: []string{"", ""}}}},
 		{`((namespace:"a"))`, []Filter{{Dim: ns, Values: []string{"a"}}}},
 		{`(namespace:"a")+(cluster:"b")`, []Filter{{Dim: ns, Values: []string{"a"}}, {Dim: cluster, Values: []string{"b"}}}},
 	}
@@ -45,7 +46,7 @@ func TestParseFilter(t *testing.T) {
 		}
 	}
 	for _, in := range []string{`namespace`, `namespace:`, `namespace:"shop`, `bogus:x`, `namespace:"a" "b"`, `:x`, `namespace:a,,b`, `namespace:"a"|`, `(namespace:"a"`, `namespace:"a")`, `namespace:"a"+cluster:"b"|node:"c"`,
-		`namespace>~:"a"`, `namespace~"a"`, `()`, `label[team:"a"`, `namespace:""`} {
+		`namespace>~:"a"`, `namespace~"a"`, `()`, `label[team:"a"`} {
 		if _, err := ParseFilter(in); tally.ErrorCode(err) != tally.EInvalid {
 			t.Errorf("ParseFilter(%q): err = %v, want EInvalid", in, err)
 		}
@@ -117,7 +118,6 @@ func TestParseFilterErrors(t *testing.T) {
 		`namespace:"a"+`:                     `at end: want a clause`,
 		`"a"`:                                `position 1: "\"": want a clause`,
 		`namespace:"é","b`:                   `position 15: unterminated quote`,
-		`namespace:""`:                       `position 11: empty value`,
 		strings.Repeat("(", 60) + `a:"b"`:    `more than 50 levels of parentheses`,
 	} {
 		_, err := ParseFilter(in)
@@ -140,6 +140,7 @@ func TestFilterKeeps(t *testing.T) {
 		`namespace~>:"op"`: true, `namespace!~>:"op"`: false, `namespace~>:"sh"`: false, `namespace!<~:"x","y"`: true,
 		`namespace:"a"|cluster:"prod"`: true, `namespace:"a"|cluster:"b"`: false, `namespace:"shop"+cluster:"b"`: false,
 		`namespace:"shop"+(cluster:"b"|cluster:"prod")`: true, `(namespace:"a"+cluster:"prod")|namespace:"shop"`: true,
+		`node:"__unallocated__"`: true, `node!:""`: false, `namespace!:"__unallocated__"`: true,
 	} {
 		fs, err := ParseFilter(in)
 		if err != nil {

@@ -232,7 +232,7 @@ func valuesSQL(f *attribution.Filter, e string, arg func(any) string) string {
 	}
 	var qualified, bare []string
 	for _, v := range f.Values {
-		if strings.Contains(v, "/") {
+		if strings.Contains(v, "/") || v == "" { // "": no controller, pod or container
 			qualified = append(qualified, v)
 		} else {
 			bare = append(bare, v)
@@ -259,10 +259,12 @@ func opSQL(op attribution.FilterOp, e string, values []string, arg func(any) str
 	}
 	conds := make([]string, len(values))
 	for i, v := range values {
-		switch op {
-		case attribution.FilterContains:
+		switch {
+		case v == "": // every value contains, starts and ends with ""
+			conds[i] = "true"
+		case op == attribution.FilterContains:
 			conds[i] = "strpos(" + e + ", " + arg(v) + "::text) > 0"
-		case attribution.FilterPrefix:
+		case op == attribution.FilterPrefix:
 			conds[i] = "starts_with(" + e + ", " + arg(v) + "::text)"
 		default: // suffix
 			conds[i] = "right(" + e + ", " + arg(utf8.RuneCountInString(v)) + "::int) = " + arg(v) + "::text"

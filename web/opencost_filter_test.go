@@ -102,6 +102,11 @@ func TestOpenCostFilterOperators(t *testing.T) {
 		{`controllerKind~:"SET"`, map[string]float64{"shop": 2, "kube-system": 8}},
 		{`cluster!:"prod"`, map[string]float64{}},
 		{`((namespace:"shop"))`, map[string]float64{"shop": 21}},
+		// OpenCost's __unallocated__ (or "") is no value.
+		{`label[team]:"__unallocated__"`, map[string]float64{"shop": 18}},
+		{`label[team]!:""`, map[string]float64{"shop": 3, "search": 1, "kube-system": 8}},
+		{`namespace:"__unallocated__"`, map[string]float64{}},
+		{`controllerName!:"__unallocated__"+namespace:"shop"`, map[string]float64{"shop": 21}},
 	} {
 		u := base
 		if tc.filter != "" {
@@ -124,6 +129,7 @@ func TestOpenCostFilterOperators(t *testing.T) {
 		{`namespace:"a")`, `position 14: ")"`},
 		{`namespace>~:"a"`, `position 10: ">~:"`},
 		{`namespace:"a"+`, `at end`},
+		{`namespace:"a" cluster:"b"`, `position 15: "cluster": want + (and) or | (or) between clauses (in a URL, + is a space: write %2B)`},
 		{`namespace:"a`, `position 11: unterminated quote`},
 		{`namspace:"a"`, `unknown dimension "namspace"`},
 	} {
