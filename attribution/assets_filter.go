@@ -118,7 +118,38 @@ const KubernetesService = "Kubernetes"
 // provider compare without regard to case (assetType:"node").
 func (a *Asset) Matches(filters []Filter) bool {
 	fold := func(d Dimension) bool { return d.Field == "type" || d.Field == "category" || d.Field == "provider" }
-	return keepsAll(filters, a.Value, fold)
+	return keepsAll(filters, a, fold)
+}
+
+// Keys returns the keys of a's labels (field label), each also under its
+// Prometheus name (app_kubernetes_io_name for app.kubernetes.io/name), as
+// OpenCost's clients name them.
+func (a *Asset) Keys(field string) []string {
+	if field != "label" {
+		return nil
+	}
+	var out []string
+	for k := range a.Labels {
+		out = append(out, k)
+		if p := prometheusName(k); p != k {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// prometheusName is k with every character outside [a-zA-Z0-9_] an
+// underscore.
+func prometheusName(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		if isPrometheusNameRune(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
 }
 
 // providerName is OpenCost's name of a provider.

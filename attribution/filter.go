@@ -23,7 +23,8 @@ import (
 // "", as OpenCost has it). Dimensions are those of ParseDimension
 // ("label:team" may be written "label[team]"; label:team:payments is
 // label[team]:"payments"), and OpenCost's filter names controllerName and
-// services. A controller, pod or container is named as Tally keys it
+// services; a label or annotation without a key filters on the keys, as
+// OpenCost's (label:"team" keeps allocations with a label team). A controller, pod or container is named as Tally keys it
 // (namespace/name, namespace/controller/container) or, as OpenCost does,
 // by its own name alone, which matches it in every namespace (see Filter).
 // Quoted values take backslash escapes (\" and \\). A value of "" or
@@ -215,8 +216,9 @@ func (p *filterParser) clause() (Filter, error) {
 	if name == "" {
 		return Filter{}, p.errorf(start, `%q: want a clause (dimension:"value") or "("`, p.token(start))
 	}
-	dimText, key := name, ""
+	dimText, key, bracket := name, "", false
 	if !p.atEnd() && p.s[p.pos] == '[' {
+		bracket = true
 		end := strings.IndexByte(p.s[p.pos:], ']')
 		if end < 0 {
 			return Filter{}, p.errorf(p.pos, `"[" without "]"`)
@@ -231,7 +233,7 @@ func (p *filterParser) clause() (Filter, error) {
 		return Filter{}, err
 	}
 	// label:team:payments is label[team]:"payments".
-	if (name == "label" || name == "annotation") && key == "" && op == FilterEqual && !not {
+	if (name == "label" || name == "annotation") && !bracket && op == FilterEqual && !not {
 		save := p.pos
 		p.skipSpace()
 		k := p.pos
@@ -249,6 +251,13 @@ func (p *filterParser) clause() (Filter, error) {
 		}
 	}
 	dim, why := p.dim(dimText)
+	if (name == "label" || name == "annotation") && key == "" && !bracket {
+		// A map without a key: its filters are on its keys (label:"app"
+		// has a label app), if the map is a dimension.
+		if dim, why = p.dim(name + "[key]"); why == "" {
+			dim.Key = ""
+		}
+	}
 	if why != "" {
 		if !strings.Contains(why, strconv.Quote(dimText)) {
 			why = strconv.Quote(dimText) + ": " + why
@@ -340,31 +349,52 @@ func (p *filterParser) values() ([]string, error) {
 	}
 }
 
-// Keeps reports whether an allocation or asset whose values value gives
-// passes f. fold says whether a dimension's values compare without regard
-// to case.
-func (f *Filter) Keeps(value func(Dimension) string, fold func(Dimension) bool) bool {
+// filtered is what filters match: an allocation's or asset's value of a
+// dimension, and the keys of a map (label, annotation) a filter without a
+// key matches.
+type filtered interface {
+	Value(Dimension) string
+	Keys(field string) []string
+}
+
+// keeps reports whether f keeps r. fold says whether a dimension's values
+// compare without regard to case.
+func (f *Filter) keeps(r filtered, fold func(Dimension) bool) bool {
 	if f.Any != nil {
 		for _, all := range f.Any {
-			if keepsAll(all, value, fold) {
+			if keepsAll(all, r, fold) {
 				return true
 			}
 		}
 		return false
 	}
-	v, folded := value(f.Dim), fold(f.Dim)
+	values := []string{r.Value(f.Dim)}
+	if f.keyed() {
+		values = r.Keys(f.Dim.Field)
+	}
+	folded := fold(f.Dim)
 	for _, want := range f.Values {
-		if f.Op.Match(v, want, folded) {
-			return !f.Not
+		for _, v := range values {
+			if f.Op.Match(v, want, folded) {
+				return !f.Not
+			}
 		}
 	}
 	return f.Not
 }
 
-// keepsAll reports whether every filter of fs keeps the values value gives.
-func keepsAll(fs []Filter, value func(Dimension) string, fold func(Dimension) bool) bool {
+// keyed reports whether f matches the keys of a map (label, annotation),
+// as OpenCost's filters on one without a key do: label:"app" (and
+// label~:"app") is there a label app, label<~:"app." one whose key starts
+// with app.
+func (f *Filter) keyed() bool {
+	return (f.Dim.Field == "label" || f.Dim.Field == "annotation") && f.Dim.Key == ""
+}
+
+// keepsAll reports whether every filter of fs keeps r.
+func keepsAll(fs []Filter, r filtered, fold func(Dimension) bool) bool {
 	for i := range fs {
-		if !fs[i].Keeps(value, fold) {
+		if !fs[i].keeps(r, fold) {
 			return false
 		}
 	}

@@ -103,7 +103,7 @@ func FuzzParseFilter(f *testing.F) {
 func TestParseFilterErrors(t *testing.T) {
 	for in, want := range map[string]string{
 		`namspace:"payments"`:                `filter "namspace:\"payments\"": position 1: unknown dimension "namspace": want cluster, node, namespace`,
-		`label:"payments"`:                   `position 1: "label": label and annotation take a key`,
+		`label[]:"payments"`:                 `position 1: "label[]": label and annotation take a key`,
 		`cluster:prod+label[tam:"x"`:         `position 19: "[" without "]"`,
 		`namespace:"a"+cluster:"b"|node:"c"`: `position 26: "|" after "+": group clauses in parentheses`,
 		`namespace:"a"|cluster:"b"+node:"c"`: `position 26: "+" after "|"`,
@@ -132,7 +132,7 @@ func TestParseFilterErrors(t *testing.T) {
 // alternatives.
 func TestFilterKeeps(t *testing.T) {
 	values := map[string]string{"namespace": "shop", "cluster": "prod", "type": "Node"}
-	value := func(d Dimension) string { return values[d.Field] }
+	r := testFiltered{values: values, labels: []string{"app.kubernetes.io/name", "team"}}
 	fold := func(d Dimension) bool { return d.Field == "type" }
 	for in, want := range map[string]bool{
 		`namespace:"shop"`: true, `namespace:"sho"`: false, `namespace!:"shop"`: false, `namespace!:"a","b"`: true,
@@ -140,18 +140,36 @@ func TestFilterKeeps(t *testing.T) {
 		`namespace~>:"op"`: true, `namespace!~>:"op"`: false, `namespace~>:"sh"`: false, `namespace!<~:"x","y"`: true,
 		`namespace:"a"|cluster:"prod"`: true, `namespace:"a"|cluster:"b"`: false, `namespace:"shop"+cluster:"b"`: false,
 		`namespace:"shop"+(cluster:"b"|cluster:"prod")`: true, `(namespace:"a"+cluster:"prod")|namespace:"shop"`: true,
+		`label:"team"`: true, `label:"tea"`: false, `label!:"team"`: false, `label~:"team"`: true, `label<~:"app."`: true,
+		`label~>:"/name"`: true, `label!<~:"x"`: true, `label:team`: true, `annotation:"team"`: false,
 		`node:"__unallocated__"`: true, `node!:""`: false, `namespace!:"__unallocated__"`: true,
 	} {
 		fs, err := ParseFilter(in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := keepsAll(fs, value, fold); got != want {
+		if got := keepsAll(fs, r, fold); got != want {
 			t.Errorf("%s keeps %v: %v, want %v", in, values, got, want)
 		}
 	}
 	fs, err := ParseAssetFilter(`type<~:"no"`)
-	if err != nil || !keepsAll(fs, value, fold) {
+	if err != nil || !keepsAll(fs, r, fold) {
 		t.Errorf(`type<~:"no" (folded) does not keep type Node: %v`, err)
 	}
+}
+
+// testFiltered is an allocation of TestFilterKeeps: values by field, and
+// label keys.
+type testFiltered struct {
+	values map[string]string
+	labels []string
+}
+
+func (r testFiltered) Value(d Dimension) string { return r.values[d.Field] }
+
+func (r testFiltered) Keys(field string) []string {
+	if field == "label" {
+		return r.labels
+	}
+	return nil
 }

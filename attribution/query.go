@@ -72,7 +72,8 @@ func (d Dimension) String() string {
 // container without a slash is the name alone (as OpenCost names them) and
 // matches that name in every namespace; with one it is Tally's key
 // (namespace/name, namespace/controller/container). A controller kind
-// matches without regard to case. A filter with Any is a group instead:
+// matches without regard to case. A label or annotation filter without a
+// key matches the keys: label:"app" keeps allocations with a label app. A filter with Any is a group instead:
 // it keeps what all the filters of any one of Any keep (OpenCost's
 // a|(b+c)).
 type Filter struct {

@@ -198,6 +198,13 @@ func filterSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, e
 		}
 		return "(" + strings.Join(alts, " OR ") + ")", nil
 	}
+	if (f.Dim.Field == "label" || f.Dim.Field == "annotation") && f.Dim.Key == "" {
+		cond, err := keysSQL(f, dim, arg)
+		if err == nil && f.Not {
+			cond = "NOT " + cond
+		}
+		return cond, err
+	}
 	e, err := dim(f.Dim)
 	if err != nil {
 		return "", err
@@ -212,6 +219,37 @@ func filterSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, e
 		cond = "NOT " + cond
 	}
 	return cond, nil
+}
+
+// keysSQL returns the condition that a label (annotation) whose key
+// matches one of f's values by f.Op is there, as OpenCost's filters on a
+// map without a key: label:"app" (or label~:"app") is there a label app
+// (found as dimensionSQL finds it: under its bill's tag keys or its
+// Prometheus name too), label<~:"app." one whose key starts with app.
+func keysSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, error), arg func(any) string) (string, error) {
+	conds := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		if f.Op == attribution.FilterEqual || f.Op == attribution.FilterContains {
+			e, err := dim(attribution.Dimension{Field: f.Dim.Field, Key: v})
+			if err != nil {
+				return "", err
+			}
+			conds[i] = "(" + e + ") IS NOT NULL"
+			continue
+		}
+		// Annotations are in the hourly allocations (a), which a query
+		// filtering by them reads (attribution.Query.NeedsHourly).
+		keys := "jsonb_object_keys(labels) k"
+		if f.Dim.Field == "annotation" {
+			keys = "pods p, jsonb_object_keys(p.annotations) k"
+		}
+		where := opSQL(f.Op, "k", []string{v}, arg)
+		if f.Dim.Field == "annotation" {
+			where = "p.cluster_id = a.cluster_id AND p.pod_uid = a.pod_uid AND " + where
+		}
+		conds[i] = "EXISTS (SELECT 1 FROM " + keys + " WHERE " + where + ")"
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", nil
 }
 
 // valuesSQL returns the condition that the dimension expression e

@@ -102,6 +102,12 @@ func TestOpenCostFilterOperators(t *testing.T) {
 		{`controllerKind~:"SET"`, map[string]float64{"shop": 2, "kube-system": 8}},
 		{`cluster!:"prod"`, map[string]float64{}},
 		{`((namespace:"shop"))`, map[string]float64{"shop": 21}},
+		// A label without a key: filters on its keys.
+		{`label:"team"`, map[string]float64{"shop": 3, "search": 1, "kube-system": 8}},
+		{`label!:"team"`, map[string]float64{"shop": 18}},
+		{`label<~:"te"`, map[string]float64{"shop": 3, "search": 1, "kube-system": 8}},
+		{`label~>:"x"`, map[string]float64{}},
+		{`annotation!:"owner"`, all},
 		// OpenCost's __unallocated__ (or "") is no value.
 		{`label[team]:"__unallocated__"`, map[string]float64{"shop": 18}},
 		{`label[team]!:""`, map[string]float64{"shop": 3, "search": 1, "kube-system": 8}},
