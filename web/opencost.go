@@ -278,8 +278,8 @@ func openCostParams(in url.Values) (url.Values, error) {
 		return nil, err
 	}
 	if v1 != "" {
-		if f := out.Get("filter"); f != "" {
-			v1 = f + "+" + v1
+		if f := out.Get("filter"); strings.TrimSpace(f) != "" {
+			v1 = "(" + f + ")+" + v1 // ANDed with all of filter, which may be a|b
 		}
 		out.Set("filter", v1)
 	}
