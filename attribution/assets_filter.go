@@ -121,10 +121,10 @@ func (a *Asset) Matches(filters []Filter) bool {
 	return keepsAll(filters, a, fold)
 }
 
-// Keys returns the keys of a's labels (field label), each also under its
+// keys returns the keys of a's labels (field label), each also under its
 // Prometheus name (app_kubernetes_io_name for app.kubernetes.io/name), as
 // OpenCost's clients name them.
-func (a *Asset) Keys(field string) []string {
+func (a *Asset) keys(field string) []string {
 	if field != "label" {
 		return nil
 	}

@@ -354,7 +354,7 @@ func (p *filterParser) values() ([]string, error) {
 // key matches.
 type filtered interface {
 	Value(Dimension) string
-	Keys(field string) []string
+	keys(field string) []string
 }
 
 // keeps reports whether f keeps r. fold says whether a dimension's values
@@ -370,12 +370,12 @@ func (f *Filter) keeps(r filtered, fold func(Dimension) bool) bool {
 	}
 	values := []string{r.Value(f.Dim)}
 	if f.keyed() {
-		values = r.Keys(f.Dim.Field)
+		values = r.keys(f.Dim.Field)
 	}
 	folded := fold(f.Dim)
 	for _, want := range f.Values {
 		for _, v := range values {
-			if f.Op.Match(v, want, folded) {
+			if f.Op.match(v, want, folded) {
 				return !f.Not
 			}
 		}
@@ -401,9 +401,9 @@ func keepsAll(fs []Filter, r filtered, fold func(Dimension) bool) bool {
 	return true
 }
 
-// Match reports whether v matches want by op, without regard to case if
+// match reports whether v matches want by op, without regard to case if
 // fold.
-func (op FilterOp) Match(v, want string, fold bool) bool {
+func (op FilterOp) match(v, want string, fold bool) bool {
 	if fold {
 		v, want = strings.ToLower(v), strings.ToLower(want)
 	}
@@ -438,7 +438,7 @@ func (f Filter) String() string {
 	if f.Any != nil {
 		alts := make([]string, len(f.Any))
 		for i, all := range f.Any {
-			alts[i] = FormatFilters(all)
+			alts[i] = formatFilters(all)
 			if len(all) > 1 {
 				alts[i] = "(" + alts[i] + ")"
 			}
@@ -463,9 +463,9 @@ func (f Filter) String() string {
 	return b.String()
 }
 
-// FormatFilters writes filters (all of which keep what they keep) in the
+// formatFilters writes filters (all of which keep what they keep) in the
 // syntax ParseFilter reads.
-func FormatFilters(fs []Filter) string {
+func formatFilters(fs []Filter) string {
 	parts := make([]string, len(fs))
 	for i, f := range fs {
 		parts[i] = f.String()

@@ -55,7 +55,7 @@ func TestParseFilter(t *testing.T) {
 
 // FuzzParseFilter: ParseFilter fails only with EInvalid, its filters
 // have values and known fields (groups at least two alternatives), and
-// written back with FormatFilters they read the same.
+// written back with formatFilters they read the same.
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{`namespace:"shop","search"+label[team]:"x"`, `label:team:payments`, `cluster:prod`, `a:"\"`,
 		`namespace!:"a"|(pod~:"b"+controllerKind<~:"c")`, `label[app]!~>:"x",y`, `((cluster:"a"))`, `node:"a"+cluster:"b"|pod:"c"`} {
@@ -88,9 +88,9 @@ func FuzzParseFilter(f *testing.F) {
 			}
 		}
 		check(fs)
-		again, err := ParseFilter(FormatFilters(fs))
+		again, err := ParseFilter(formatFilters(fs))
 		if err != nil || !reflect.DeepEqual(again, fs) {
-			t.Fatalf("ParseFilter(%q) = %+v, written %s, reads %+v, %v", s, fs, FormatFilters(fs), again, err)
+			t.Fatalf("ParseFilter(%q) = %+v, written %s, reads %+v, %v", s, fs, formatFilters(fs), again, err)
 		}
 	})
 }
@@ -167,7 +167,7 @@ type testFiltered struct {
 
 func (r testFiltered) Value(d Dimension) string { return r.values[d.Field] }
 
-func (r testFiltered) Keys(field string) []string {
+func (r testFiltered) keys(field string) []string {
 	if field == "label" {
 		return r.labels
 	}
