@@ -195,3 +195,18 @@ func TestOpenCostBarePods(t *testing.T) {
 		t.Error("unaggregated, no allocation of pod debug")
 	}
 }
+
+// TestOpenCostBarePodsWithUnowned: by controller, a bare pod's costs and
+// the costs no workload owns are one __unallocated__, as OpenCost's.
+func TestOpenCostBarePodsWithUnowned(t *testing.T) {
+	bare := hourAllocation("n1", "shop", "debug", "app", "16")
+	bare.WorkloadKind, bare.Pod, bare.PodUID = tally.KindPod, "debug", "shop-debug"
+	api := hourAllocation("n1", "shop", "api", "app", "3")
+	api.WorkloadKind, api.Pod, api.PodUID = tally.KindDeployment, "api-0", "shop-api-0"
+	srv := allocationsServer(t, bare, api, hourAllocation("n1", "", "", tally.UnallocatedName, "4"))
+	day := fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339)
+	u := srv.URL + "/allocation/compute?accumulate=true&includeIdle=false&aggregate=controller&window=" + url.QueryEscape(day)
+	if got, want := openCostByName(t, u), map[string]float64{"deployment:api": 3, tally.UnallocatedName: 20}; !sameTotals(got, want) {
+		t.Errorf("%v, want %v", got, want)
+	}
+}
