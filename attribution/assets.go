@@ -90,6 +90,7 @@ type Asset struct {
 	Category   string // Compute, Storage, Network, Management, Shared
 	Provider   string // aws, gcp
 	Account    string
+	Project    string // GCP: the project the bill's lines of ProviderID name (their sub-account); "" unknown
 	Cluster    string
 	Name       string
 	ProviderID string            // the billed resource: a node's instance, a volume, a load balancer
@@ -348,6 +349,7 @@ func (a *Asset) Merge(o *Asset) error {
 	}
 	a.Type, a.Category = same(a.Type, o.Type), same(a.Category, o.Category)
 	a.Provider, a.Account, a.Cluster = same(a.Provider, o.Provider), same(a.Account, o.Account), same(a.Cluster, o.Cluster)
+	a.Project = same(a.Project, o.Project)
 	a.Name, a.ProviderID, a.NodeType = same(a.Name, o.Name), same(a.ProviderID, o.ProviderID), same(a.NodeType, o.NodeType)
 	a.VolumeName, a.ClaimName, a.ClaimNamespace = same(a.VolumeName, o.VolumeName), same(a.ClaimName, o.ClaimName), same(a.ClaimNamespace, o.ClaimNamespace)
 	labels := map[string]string{}

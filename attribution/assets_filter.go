@@ -39,10 +39,10 @@ func assetDimension(s string) (Dimension, string) {
 	return Dimension{Field: name, Key: key}, ""
 }
 
-// ParseAssetFilter reads a filter of assets in OpenCost's v2 syntax, as
-// ParseFilter does allocations': clauses joined by "+", each a property
-// (those of ParseAssetDimension; OpenCost's filters say assetType for
-// type), a colon and one or more values, any of which matches.
+// ParseAssetFilter reads a filter of assets in OpenCost's v2 language, as
+// ParseFilter does allocations' (operators, "+", "|" and parentheses), its
+// dimensions asset properties (those of ParseAssetDimension; OpenCost's
+// filters say assetType for type).
 func ParseAssetFilter(s string) ([]Filter, error) {
 	return parseFilters(s, assetDimension)
 }
@@ -67,13 +67,15 @@ func (a *Asset) Value(d Dimension) string {
 		return a.Name
 	case "providerID":
 		return a.ProviderID
+	case "project":
+		return a.Project
 	case "label":
 		if v, ok := a.Labels[d.Key]; ok {
 			return v
 		}
 		return prometheusLabel(a.Labels, d.Key)
 	}
-	return "" // project: Tally does not know a GCP asset's project
+	return ""
 }
 
 // prometheusLabel returns the value of the label of labels whose
@@ -115,20 +117,39 @@ const KubernetesService = "Kubernetes"
 // Matches reports whether a passes every filter: type, category and
 // provider compare without regard to case (assetType:"node").
 func (a *Asset) Matches(filters []Filter) bool {
-	for _, f := range filters {
-		v, ok := a.Value(f.Dim), false
-		fold := f.Dim.Field == "type" || f.Dim.Field == "category" || f.Dim.Field == "provider"
-		for _, want := range f.Values {
-			if v == want || fold && strings.EqualFold(v, want) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
+	fold := func(d Dimension) bool { return d.Field == "type" || d.Field == "category" || d.Field == "provider" }
+	return keepsAll(filters, a, fold)
+}
+
+// keys returns the keys of a's labels (field label), each also under its
+// Prometheus name (app_kubernetes_io_name for app.kubernetes.io/name), as
+// OpenCost's clients name them.
+func (a *Asset) keys(field string) []string {
+	if field != "label" {
+		return nil
+	}
+	var out []string
+	for k := range a.Labels {
+		out = append(out, k)
+		if p := prometheusName(k); p != k {
+			out = append(out, p)
 		}
 	}
-	return true
+	return out
+}
+
+// prometheusName is k with every character outside [a-zA-Z0-9_] an
+// underscore.
+func prometheusName(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		if isPrometheusNameRune(r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
 }
 
 // providerName is OpenCost's name of a provider.

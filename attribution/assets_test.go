@@ -84,4 +84,16 @@ func TestAssetPrometheusLabels(t *testing.T) {
 	if !a.Matches(f) {
 		t.Errorf("filter %+v does not match %+v", f, a.Labels)
 	}
+	// A label filter without a key is on the keys, found by their
+	// Prometheus names too.
+	for in, want := range map[string]bool{`label:"eks_amazonaws_com_nodegroup"`: true, `label:"eks.amazonaws.com/nodegroup"`: true,
+		`label!:"team"`: false, `label!:"owner"`: true, `label<~:"eks."`: true, `label~>:"/nodegroup"`: true, `label:"nodegroup"`: false} {
+		f, err := ParseAssetFilter(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Matches(f) != want {
+			t.Errorf("%s matches %v: %v, want %v", in, a.Labels, !want, want)
+		}
+	}
 }

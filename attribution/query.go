@@ -67,14 +67,33 @@ func (d Dimension) String() string {
 	return d.Field
 }
 
-// Filter keeps allocations whose dimension has one of Values. A value of a
-// controller, pod or container without a slash is the name alone (as
-// OpenCost names them) and matches that name in every namespace; with one
-// it is Tally's key (namespace/name, namespace/controller/container).
+// Filter keeps allocations whose dimension has one of Values (matches one
+// of them by Op), or, if Not, none of them. A value of a controller, pod or
+// container without a slash is the name alone (as OpenCost names them) and
+// matches that name in every namespace; with one it is Tally's key
+// (namespace/name, namespace/controller/container). A controller kind
+// matches without regard to case. A label or annotation filter without a
+// key matches the keys: label:"app" keeps allocations with a label app. A filter with Any is a group instead:
+// it keeps what all the filters of any one of Any keep (OpenCost's
+// a|(b+c)).
 type Filter struct {
 	Dim    Dimension
 	Values []string
+	Op     FilterOp
+	Not    bool
+	Any    [][]Filter
 }
+
+// FilterOp is how a filter's values match a dimension's value.
+type FilterOp string
+
+// Filter operators, OpenCost's :, ~:, <~: and ~>:.
+const (
+	FilterEqual    FilterOp = ""         // the value is one of Values
+	FilterContains FilterOp = "contains" // the value contains one
+	FilterPrefix   FilterOp = "prefix"   // the value starts with one
+	FilterSuffix   FilterOp = "suffix"   // the value ends with one
+)
 
 // IdleMode says what to do with idle cost.
 type IdleMode string
@@ -124,12 +143,23 @@ func NodeIdleName(cluster, node string) string {
 // such filters marked Outside. Filters on cluster and node keep whole
 // nodes, with their idle and shared costs.
 func (q *Query) filtersWithin() bool {
-	for _, f := range q.Filters {
-		if f.Dim.Field != "cluster" && f.Dim.Field != "node" {
+	for i := range q.Filters {
+		if !q.Filters[i].Scoped() {
 			return true
 		}
 	}
 	return false
+}
+
+// Scoped reports whether f compares clusters and nodes only, and so
+// keeps or drops whole nodes.
+func (f *Filter) Scoped() bool {
+	for _, d := range f.Dimensions() {
+		if d.Field != "cluster" && d.Field != "node" {
+			return false
+		}
+	}
+	return true
 }
 
 // NeedsHourly reports whether the query needs hourly rows: steps that are
@@ -152,9 +182,11 @@ func (q *Query) NeedsHourly() bool {
 			return true
 		}
 	}
-	for _, f := range q.Filters {
-		if hourly(f.Dim) {
-			return true
+	for i := range q.Filters {
+		for _, d := range q.Filters[i].Dimensions() {
+			if hourly(d) {
+				return true
+			}
 		}
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -124,13 +125,13 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	// Filters on cluster and node apply to every row; the others only to
 	// containers and namespaces (idle and shared rows have none of them).
 	var scoped, match []string
-	for _, f := range q.Filters {
-		e, err := dim(f.Dim)
+	for i := range q.Filters {
+		f := &q.Filters[i]
+		cond, err := filterSQL(f, dim, arg)
 		if err != nil {
 			return "", nil, err
 		}
-		cond := filterSQL(f, e, arg)
-		if f.Dim.Field == "cluster" || f.Dim.Field == "node" {
+		if f.Scoped() {
 			scoped = append(scoped, cond)
 		} else {
 			match = append(match, cond)
@@ -177,9 +178,84 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 // pod:"api-1"); a value with one matches the namespace-qualified key.
 var bareName = map[string]string{"controller": "workload", "pod": "pod", "container": "container"}
 
-// filterSQL returns the condition of filter f on the dimension expression e.
-// A controller kind matches without regard to case.
-func filterSQL(f attribution.Filter, e string, arg func(any) string) string {
+// filterSQL returns the condition of filter f, whose dimensions' SQL
+// expressions dim gives: a group's alternatives ORed, each of their
+// filters ANDed; a negated filter holds where its values' conditions do
+// not.
+func filterSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, error), arg func(any) string) (string, error) {
+	if f.Any != nil {
+		alts := make([]string, len(f.Any))
+		for i, all := range f.Any {
+			conds := make([]string, len(all))
+			for j := range all {
+				c, err := filterSQL(&all[j], dim, arg)
+				if err != nil {
+					return "", err
+				}
+				conds[j] = c
+			}
+			alts[i] = "(" + strings.Join(conds, " AND ") + ")"
+		}
+		return "(" + strings.Join(alts, " OR ") + ")", nil
+	}
+	if (f.Dim.Field == "label" || f.Dim.Field == "annotation") && f.Dim.Key == "" {
+		cond, err := keysSQL(f, dim, arg)
+		if err == nil && f.Not {
+			cond = "NOT " + cond
+		}
+		return cond, err
+	}
+	e, err := dim(f.Dim)
+	if err != nil {
+		return "", err
+	}
+	if f.Dim.Field == "label" || f.Dim.Field == "annotation" {
+		// A missing label is NULL: "" to its filters, as OpenCost has it,
+		// so a negated filter keeps it.
+		e = "coalesce(" + e + ", '')"
+	}
+	cond := valuesSQL(f, e, arg)
+	if f.Not {
+		cond = "NOT " + cond
+	}
+	return cond, nil
+}
+
+// keysSQL returns the condition that a label (annotation) whose key
+// matches one of f's values by f.Op is there, as OpenCost's filters on a
+// map without a key: label:"app" (or label~:"app") is there a label app
+// (found as dimensionSQL finds it: under its bill's tag keys or its
+// Prometheus name too), label<~:"app." one whose key starts with app.
+func keysSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, error), arg func(any) string) (string, error) {
+	conds := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		if f.Op == attribution.FilterEqual || f.Op == attribution.FilterContains {
+			e, err := dim(attribution.Dimension{Field: f.Dim.Field, Key: v})
+			if err != nil {
+				return "", err
+			}
+			conds[i] = "(" + e + ") IS NOT NULL"
+			continue
+		}
+		// Annotations are in the hourly allocations (a), which a query
+		// filtering by them reads (attribution.Query.NeedsHourly).
+		keys := "jsonb_object_keys(labels) k"
+		if f.Dim.Field == "annotation" {
+			keys = "pods p, jsonb_object_keys(p.annotations) k"
+		}
+		where := opSQL(f.Op, "k", []string{v}, arg)
+		if f.Dim.Field == "annotation" {
+			where = "p.cluster_id = a.cluster_id AND p.pod_uid = a.pod_uid AND " + where
+		}
+		conds[i] = "EXISTS (SELECT 1 FROM " + keys + " WHERE " + where + ")"
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", nil
+}
+
+// valuesSQL returns the condition that the dimension expression e
+// matches one of f's values by f.Op. A controller kind matches without
+// regard to case.
+func valuesSQL(f *attribution.Filter, e string, arg func(any) string) string {
 	col := bareName[f.Dim.Field]
 	if f.Dim.Field == "controllerKind" {
 		// Kubernetes writes kinds Deployment, OpenCost deployment.
@@ -187,14 +263,14 @@ func filterSQL(f attribution.Filter, e string, arg func(any) string) string {
 		for i, v := range f.Values {
 			lower[i] = strings.ToLower(v)
 		}
-		return "lower(" + e + ") = ANY(" + arg(lower) + "::text[])"
+		return opSQL(f.Op, "lower("+e+")", lower, arg)
 	}
 	if col == "" {
-		return e + " = ANY(" + arg(f.Values) + "::text[])"
+		return opSQL(f.Op, e, f.Values, arg)
 	}
 	var qualified, bare []string
 	for _, v := range f.Values {
-		if strings.Contains(v, "/") {
+		if strings.Contains(v, "/") || v == "" { // "": no controller, pod or container
 			qualified = append(qualified, v)
 		} else {
 			bare = append(bare, v)
@@ -202,14 +278,35 @@ func filterSQL(f attribution.Filter, e string, arg func(any) string) string {
 	}
 	var conds []string
 	if len(qualified) > 0 {
-		conds = append(conds, e+" = ANY("+arg(qualified)+"::text[])")
+		conds = append(conds, opSQL(f.Op, e, qualified, arg))
 	}
 	if len(bare) > 0 {
 		// e is '' for rows without one (idle, shared, unowned costs).
-		conds = append(conds, "("+e+" <> '' AND "+col+" = ANY("+arg(bare)+"::text[]))")
+		conds = append(conds, "("+e+" <> '' AND "+opSQL(f.Op, col, bare, arg)+")")
 	}
-	if len(conds) == 0 {
-		return "false"
+	if len(conds) == 1 {
+		return conds[0]
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
+}
+
+// opSQL returns the condition that e matches one of values by op.
+func opSQL(op attribution.FilterOp, e string, values []string, arg func(any) string) string {
+	if op == attribution.FilterEqual {
+		return "(" + e + " = ANY(" + arg(values) + "::text[]))"
+	}
+	conds := make([]string, len(values))
+	for i, v := range values {
+		switch {
+		case v == "": // every value contains, starts and ends with ""
+			conds[i] = "true"
+		case op == attribution.FilterContains:
+			conds[i] = "strpos(" + e + ", " + arg(v) + "::text) > 0"
+		case op == attribution.FilterPrefix:
+			conds[i] = "starts_with(" + e + ", " + arg(v) + "::text)"
+		default: // suffix
+			conds[i] = "right(" + e + ", " + arg(utf8.RuneCountInString(v)) + "::int) = " + arg(v) + "::text"
+		}
 	}
 	return "(" + strings.Join(conds, " OR ") + ")"
 }
@@ -223,9 +320,11 @@ func ownerLevel(q *attribution.Query) bool {
 			return false
 		}
 	}
-	for _, f := range q.Filters {
-		if !coarse(f.Dim) {
-			return false
+	for i := range q.Filters {
+		for _, d := range q.Filters[i].Dimensions() {
+			if !coarse(d) {
+				return false
+			}
 		}
 	}
 	return true

@@ -131,3 +131,31 @@ func TestAllocationRowsLabelBillingTagKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocationRowsFilterOperators: the SQL of every operator of
+// OpenCost's filter language, of groups and of filters on a label's keys
+// runs on the daily rollups and on the hourly allocations.
+func TestAllocationRowsFilterOperators(t *testing.T) {
+	db := pgtest.New(t)
+	org := fixture.Org{Start: fixture.Day1, Days: 2, Scale: 1}
+	if err := org.Store(ctx, db, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, filter := range []string{
+		`namespace!:"a","b"`, `namespace~:"o"`, `namespace!~:"o"`, `namespace<~:"s"`, `namespace!<~:"s"`, `namespace~>:"p"`, `namespace!~>:"p"`,
+		`controllerName<~:"a"+controllerKind~:"deploy"`, `container~>:"i"`, `label[team]!:"payments"`, `label:"team"`, `label!:"team"`,
+		`label<~:"te"`, `label!~>:"am"`, `namespace:"__unallocated__"|(cluster:"prod"+label[team]:"")`, `pod~:"-"`, `annotation<~:"x"`,
+		`annotation:"x"`,
+	} {
+		fs, err := attribution.ParseFilter(filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []tally.Window{{Start: org.Start, End: org.End()}, {Start: org.Start.Add(time.Hour), End: org.End()}} {
+			q := attribution.Query{Window: w, Aggregate: []attribution.Dimension{{Field: "namespace"}}, Filters: fs}
+			if _, err := db.AllocationRows(ctx, q); err != nil {
+				t.Errorf("%s over %v: %v", filter, w, err)
+			}
+		}
+	}
+}

@@ -99,3 +99,27 @@ func (db *DB) AssetCosts(ctx context.Context, q attribution.AssetQuery) ([]attri
 		return nil, fmt.Errorf("query assets (window %v, step %v): %w", q.Window, q.Step, err)
 	}
 }
+
+// SubAccounts returns the sub-account (GCP project, AWS usage account,
+// FOCUS SubAccountId) of the cost lines of each of resources charged in w,
+// by resource id; of the latest such line where they differ. Resources
+// without one are left out.
+func (db *DB) SubAccounts(ctx context.Context, w tally.Window, resources []string) (map[string]string, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT ON (resource_id) resource_id, sub_account_id FROM cost_lines
+		WHERE resource_id = ANY($1) AND charge_period_start < $3 AND charge_period_end > $2 AND sub_account_id <> ''
+		ORDER BY resource_id, charge_period_start DESC`, resources, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query sub-accounts of %d resources (window %v): %w", len(resources), w, err)
+	}
+	out := map[string]string{}
+	var id, sub string
+	_, err = pgx.ForEachRow(rows, []any{&id, &sub}, func() error {
+		out[id] = sub
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query sub-accounts of %d resources (window %v): %w", len(resources), w, err)
+	}
+	return out, nil
+}

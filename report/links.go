@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 )
 
 // linker builds dashboard URLs under a base.
@@ -30,7 +31,12 @@ func (l linker) allocations(w tally.Window, aggregate, clause string) string {
 	}
 	var fs []string
 	if l.filter != "" {
-		fs = append(fs, l.filter)
+		f := l.filter
+		// A filter of alternatives (a|b) is ANDed with clause whole.
+		if parsed, err := attribution.ParseFilter(f); err == nil && len(parsed) == 1 && parsed[0].Any != nil && clause != "" {
+			f = "(" + f + ")"
+		}
+		fs = append(fs, f)
 	}
 	if clause != "" {
 		fs = append(fs, clause)

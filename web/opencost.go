@@ -148,26 +148,32 @@ func openCostControllerKinds(dims []attribution.Dimension) (out []attribution.Di
 // openCostName names an aggregated allocation as OpenCost does: its keys
 // joined by "/", a controller kind:name (deployment:checkout-api, kinds
 // lower case, as OpenCost's controllerKind), a controller kind lower case.
-// Reserved groups (__idle__, a node's idle, __shared__, __unallocated__)
-// keep their names.
+// A bare pod (Tally's workload of kind Pod, its own) has no controller
+// there: its controller and kind are __unallocated__. Reserved groups
+// (__idle__, a node's idle, __shared__, __unallocated__) keep their names.
 func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []bool) string {
 	if len(g.Keys) != len(dims) || g.Name == tally.UnallocatedName {
 		return g.Name
 	}
 	parts := make([]string, 0, len(dims))
-	kind := ""
+	kind, bare := openCostKind(g, dims)
 	for i, d := range dims {
 		k := g.Keys[i]
 		if k != tally.UnallocatedName {
 			switch d.Field {
 			case "controllerKind":
-				k = strings.ToLower(k)
-				kind = k
+				k = kind
+				if bare {
+					k = tally.UnallocatedName
+				}
 			case "controller": // namespace/name
 				if _, name, ok := strings.Cut(k, "/"); ok {
 					k = name
 				}
-				if kind != "" {
+				switch {
+				case bare:
+					k = tally.UnallocatedName
+				case kind != "":
 					k = kind + ":" + k
 				}
 			}
@@ -178,6 +184,18 @@ func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []b
 		parts = append(parts, k)
 	}
 	return strings.Join(parts, "/")
+}
+
+// openCostKind returns the controller kind of g's keys by dims, lower
+// case as OpenCost's ("" without one), and whether it is a bare pod's
+// (Pod), which OpenCost does not count a controller.
+func openCostKind(g *attribution.Group, dims []attribution.Dimension) (kind string, bare bool) {
+	for i, d := range dims {
+		if d.Field == "controllerKind" && i < len(g.Keys) && g.Keys[i] != tally.UnallocatedName {
+			kind = strings.ToLower(g.Keys[i])
+		}
+	}
+	return kind, kind == strings.ToLower(tally.KindPod)
 }
 
 // intersectOpenCostProperties returns the properties a and b share, as
@@ -260,8 +278,8 @@ func openCostParams(in url.Values) (url.Values, error) {
 		return nil, err
 	}
 	if v1 != "" {
-		if f := out.Get("filter"); f != "" {
-			v1 = f + "+" + v1
+		if f := out.Get("filter"); strings.TrimSpace(f) != "" {
+			v1 = "(" + f + ")+" + v1 // ANDed with all of filter, which may be a|b
 		}
 		out.Set("filter", v1)
 	}
@@ -379,9 +397,11 @@ type openCostProperties struct {
 
 // newOpenCostProperties reads a group's keys, one per dimension. A key that
 // is a reserved name (no value: __unallocated__) sets no property. A node's
-// idle (idleByNode) has the cluster and node properties, as OpenCost's.
+// idle (idleByNode) has the cluster and node properties, as OpenCost's. A
+// bare pod has no controller or controllerKind, as in OpenCost.
 func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) openCostProperties {
 	p := openCostProperties{Cluster: g.Cluster, Node: g.Node}
+	_, bare := openCostKind(g, dims)
 	for i, d := range dims {
 		if i >= len(g.Keys) {
 			break
@@ -418,6 +438,9 @@ func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) o
 			}
 			p.Annotations[d.Key] = k
 		}
+	}
+	if bare {
+		p.Controller, p.ControllerKind = "", ""
 	}
 	return p
 }

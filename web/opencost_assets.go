@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 type AssetStore interface {
 	AssetCosts(ctx context.Context, q attribution.AssetQuery) ([]attribution.AssetCost, error)
 	Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error)
+	// SubAccounts returns the sub-account (GCP project, AWS usage
+	// account) of the bill's lines of each of resources in w, by resource.
+	SubAccounts(ctx context.Context, w tally.Window, resources []string) (map[string]string, error)
 }
 
 // openCostAssetFilters are the filter parameters of OpenCost's older
@@ -59,6 +63,9 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	assets, err := attribution.BuildAssets(q, costs, nodes)
+	if err == nil {
+		err = s.openCostProjects(r.Context(), q.Window, assets)
+	}
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
@@ -105,6 +112,31 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 		body = data
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": body})
+}
+
+// openCostProjects sets the project of GCP assets, as OpenCost's: the
+// project the billing export's lines of the asset's resource (a node's
+// instance, a disk) name.
+func (s *Server) openCostProjects(ctx context.Context, w tally.Window, assets []attribution.Asset) error {
+	var resources []string
+	for i := range assets {
+		if a := &assets[i]; strings.EqualFold(a.Provider, tally.ProviderGCP) && a.ProviderID != "" && !slices.Contains(resources, a.ProviderID) {
+			resources = append(resources, a.ProviderID)
+		}
+	}
+	if len(resources) == 0 {
+		return nil
+	}
+	projects, err := s.assetStore.SubAccounts(ctx, w, resources)
+	if err != nil {
+		return err
+	}
+	for i := range assets {
+		if a := &assets[i]; strings.EqualFold(a.Provider, tally.ProviderGCP) {
+			a.Project = projects[a.ProviderID]
+		}
+	}
+	return nil
 }
 
 // openCostAssetQuery reads /assets' parameters. periods are the calendar
@@ -244,7 +276,7 @@ func newOpenCostAsset(a *attribution.Asset) map[string]any {
 		labels = map[string]string{}
 	}
 	out := map[string]any{
-		"properties": openCostAssetProperties{Category: a.Category, Provider: a.Provider, Account: a.Account,
+		"properties": openCostAssetProperties{Category: a.Category, Provider: a.Provider, Account: a.Account, Project: a.Project,
 			Service: attribution.KubernetesService, Cluster: a.Cluster, Name: a.Name, ProviderID: a.ProviderID},
 		"labels":     labels,
 		"window":     openCostWindow{a.Window.Start, a.Window.End},

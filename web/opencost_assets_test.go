@@ -248,6 +248,9 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		{"aggregate=type&filter=" + url.QueryEscape(`assetType:"disk","loadbalancer"+cluster:"prod"`), map[string]float64{"Disk": 0.48, "LoadBalancer": 0.96}},
 		{"aggregate=type&filterTypes=Disk,ClusterManagement", map[string]float64{"Disk": 0.48, "ClusterManagement": 4.8}},
 		{"aggregate=type&filter=" + url.QueryEscape(`cluster:"staging"`), map[string]float64{}},
+		// The rest of OpenCost's language: operators, |, parentheses.
+		{"aggregate=type&filter=" + url.QueryEscape(`assetType:"node" | (assetType<~:"dis" + cluster!:"staging")`), map[string]float64{"Node": 4.32, "Disk": 0.48}},
+		{"aggregate=type&filter=" + url.QueryEscape(`assetType!~:"a","o"`), map[string]float64{"Disk": 0.48}},
 		// OpenCost's cluster parameter (a comma list) is a filter ANDed with filter's.
 		{"aggregate=type&cluster=staging", map[string]float64{}},
 		{"aggregate=type&cluster=staging,prod&filter=" + url.QueryEscape(`assetType:"node"`), map[string]float64{"Node": 4.32}},
@@ -310,7 +313,7 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 
 	for _, tc := range []struct{ query, want string }{
 		{"aggregate=namespace", `aggregate "namespace"`},
-		{"filter=" + url.QueryEscape(`namespace:"shop"`), `filter clause "namespace:\"shop\""`},
+		{"filter=" + url.QueryEscape(`namespace:"shop"`), `filter "namespace:\"shop\"": position 1: "namespace": want type`},
 		{"filterLabels=team", `filterLabels "team"`},
 		{"accumulate=fortnight", `accumulate "fortnight"`},
 		{"step=90m", `step 1h30m0s`},

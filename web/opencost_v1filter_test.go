@@ -36,6 +36,9 @@ func TestOpenCostV1Filters(t *testing.T) {
 		{"filterClusters=prod", map[string]float64{"deployment:api": 4, "statefulset:db": 2}},
 		{"filterClusters=staging", map[string]float64{}},
 		{"filterPods=db-0", map[string]float64{"statefulset:db": 2}},
+		// ANDed with a filter of alternatives, not joined into its last one.
+		{"filterControllerKinds=deployment&filter=" + url.QueryEscape(`namespace:"search"|namespace:"shop"`), map[string]float64{"deployment:api": 4}},
+		{"filterNamespaces=search&filter=" + url.QueryEscape(`controllerKind:"statefulset"|controllerName:"api"`), map[string]float64{"deployment:api": 1}},
 	} {
 		sets := openCostSets(t, base+"&"+tc.query)
 		if len(sets) != 1 {
