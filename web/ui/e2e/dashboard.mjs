@@ -796,6 +796,19 @@ await step('allocations: breadcrumbs keep filters they cannot drill', async () =
   noErrors('allocations breadcrumbs')
 })
 
+await step('allocations: a drill-down from a filter of alternatives (|) keeps them together', async () => {
+  const f = 'namespace:"shop"|namespace:"payments"'
+  await page.goto(base + '/allocations?window=7d&aggregate=namespace&filter=' + encodeURIComponent(f))
+  await page.locator('button[data-drill="shop"]').click()
+  await page.waitForURL(/aggregate=controller/)
+  const u = new URL(page.url())
+  check(u.searchParams.get('filter') === '(namespace:"shop"|namespace:"payments")+namespace:"shop"', 'the alternatives stay in parentheses, got ' + u.searchParams.get('filter'))
+  await page.locator('table.grid tbody tr').first().waitFor()
+  const names = await page.locator('table.grid tbody tr td:first-child').allInnerTexts()
+  check(names.length > 0 && names.every((n) => !/^payments\//.test(n)) && names.some((n) => /^shop\//.test(n)), 'only shop: ' + names.join(', '))
+  noErrors('allocations alternatives')
+})
+
 await step('errors: a 503 says what failed; only a feature not configured is "not available"', async () => {
   const p = await context.newPage()
   const errs = watch(p)

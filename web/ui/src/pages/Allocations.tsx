@@ -31,30 +31,43 @@ export interface Clause {
 
 /**
  * Splits a filter into its clauses the way the server does
- * (attribution.ParseFilter): at each "+" outside quotes; each clause a
- * dimension, a colon (the first outside brackets) and values, quoted or bare,
- * separated by commas; "label:team:payments" is label[team] = payments. Each
- * clause keeps its text, so a filter rebuilt from some of them (the
- * breadcrumbs) says exactly what the user wrote, whatever the page could read.
+ * (attribution.ParseFilter): at each "+" outside quotes and parentheses;
+ * each clause a dimension, a colon (the first outside brackets) and values,
+ * quoted or bare, separated by commas; "label:team:payments" is label[team]
+ * = payments. A filter whose clauses are joined by "|" is one clause, in
+ * parentheses (a drill-down is added to all of it), as is a clause in
+ * parentheses. Each clause keeps its text, so a filter rebuilt from some of
+ * them (the breadcrumbs) says exactly what the user wrote, whatever the
+ * page could read.
  */
 export function clauses(filter: string): Clause[] {
   const out: Clause[] = []
   let start = 0
   let inQuote = false
+  let depth = 0
+  let or = false
   for (let i = 0; i <= filter.length; i++) {
     const c = filter[i]
-    if (c === '\\' && inQuote) i++
-    else if (c === '"') inQuote = !inQuote
-    else if (i === filter.length || (c === '+' && !inQuote)) {
+    if (i === filter.length || (c === '+' && !inQuote && depth === 0)) {
       const text = filter.slice(start, i).trim()
       if (text) out.push(parseClause(text))
       start = i + 1
-    }
+    } else if (c === '\\' && inQuote) i++
+    else if (c === '"') inQuote = !inQuote
+    else if (inQuote) continue
+    else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (c === '|' && depth === 0) or = true
+  }
+  if (or) {
+    const text = filter.trim()
+    return [{ dim: '', values: [text], text: '(' + text + ')' }]
   }
   return out
 }
 
 function parseClause(text: string): Clause {
+  if (text.startsWith('(')) return { dim: '', values: [text], text }
   let depth = 0
   let colon = -1
   for (let i = 0; i < text.length && colon < 0; i++) {
@@ -294,7 +307,7 @@ export function AllocationsPage(_: { me: Me }) {
     const next = drill[s.aggregate]
     if (!next || isReserved(g)) return
     const clause = `${s.aggregate}:${quote(g.keys[0] ?? g.name)}`
-    set({ filter: s.filter ? s.filter + '+' + clause : clause, aggregate: next })
+    set({ filter: cls.map((c) => c.text).concat(clause).join('+'), aggregate: next })
   }
 
   /** The view a breadcrumb returns to: by the clause's dimension when the page aggregates by it, else as now. */
