@@ -240,6 +240,9 @@ func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing,
 		if err != nil {
 			return nil, err
 		}
+		if rate.CoreHoursPerYear <= 0 {
+			return nil, tally.Errorf(tally.EInvalid, "Tally server: workload %s used no CPU in the window (%s; it has requests but no usage measured), so a change of its CPU has no yearly amount: try a longer --window, another --cluster, or price with --price-per-core-hour", rate.Workload, f.Window)
+		}
 		// The source is shown in the pull request: no password.
 		src := fmt.Sprintf("Tally server %s, workload %s", redactURL(f.Server), rate.Workload)
 		if rate.Cluster != "" {

@@ -165,6 +165,7 @@ func TestCIDiffServerPricing(t *testing.T) {
 		"shop/checkout@prod-eu": {Workload: "shop/checkout", Cluster: "prod-eu", Currency: "EUR", CorehourCost: "0.0190", CoreHoursPerYear: 400_000, Basis: "amortized"},
 		"shop/bad@":             {Workload: "shop/bad", Currency: "USD", CorehourCost: "cheap", CoreHoursPerYear: 1},
 		"shop/other@":           {Workload: "shop/someone-else", Currency: "USD", CorehourCost: "1", CoreHoursPerYear: 1},
+		"shop/idle@":            {Workload: "shop/idle", Currency: "USD", CorehourCost: "0.03", CoreHoursPerYear: 0},
 	})
 	rng := rand.New(rand.NewPCG(11, 11))
 	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.1)
@@ -212,6 +213,8 @@ func TestCIDiffServerPricing(t *testing.T) {
 		{"bad cost", []string{"--workload", "shop/bad", "--token", "s3cret"}, `corehourCost "cheap"`},
 		{"wrong workload answered", []string{"--workload", "shop/other", "--token", "s3cret"}, "asked for workload shop/other, got shop/someone-else"},
 		{"malformed workload", []string{"--workload", "checkout", "--token", "s3cret"}, `--workload "checkout": want NAMESPACE/NAME`},
+		// Requests but no CPU used: the server's answer was followed by "ask a Tally server".
+		{"no CPU used", []string{"--workload", "shop/idle", "--token", "s3cret"}, "workload shop/idle used no CPU in the window (30d"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := diff(tc.args...)
