@@ -157,6 +157,9 @@ type pending struct {
 	// separate keeps the parts of the groups a filter selects in __idle__
 	// or __shared__ and drops the rest (the parts of the rows outside it).
 	separate bool
+	// outside: the filter leaves out the idle or shared row itself (its
+	// cluster, node, namespace…), which decides when no group takes it.
+	outside bool
 }
 
 // Aggregate turns a store's rows into groups, spreading idle and shared
@@ -220,10 +223,10 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		case class == ClassIdle && q.Idle == IdleHide:
 			continue
 		case class == ClassIdle && (q.Idle == IdleShare || within):
-			idle = append(idle, pending{step: si, cluster: r.Cluster, node: node, kind: r.CostKind, cost: r.Cost, separate: q.Idle != IdleShare})
+			idle = append(idle, pending{step: si, cluster: r.Cluster, node: node, kind: r.CostKind, cost: r.Cost, separate: q.Idle != IdleShare, outside: r.Outside})
 			continue
 		case class == ClassShared && (q.Shared != SharedSeparate || within):
-			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost, separate: q.Shared == SharedSeparate})
+			shared = append(shared, pending{step: si, cluster: r.Cluster, cost: r.Cost, separate: q.Shared == SharedSeparate, outside: r.Outside})
 			continue
 		}
 		if r.Outside {
@@ -437,7 +440,7 @@ func distribute(groups map[string]*Group, names []string, ws []uint64, p pending
 	}
 	parts, err := p.cost.Split(ws)
 	if err != nil { // nobody to take it: keep it visible, unless a filter leaves it out
-		if p.separate {
+		if p.separate && p.outside {
 			return nil
 		}
 		return keep(p.cost)

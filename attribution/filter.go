@@ -368,14 +368,17 @@ func (f *Filter) keeps(r filtered, fold func(Dimension) bool) bool {
 		}
 		return false
 	}
-	values := []string{r.Value(f.Dim)}
+	values, op := []string{r.Value(f.Dim)}, f.Op
 	if f.keyed() {
 		values = r.keys(f.Dim.Field)
+		if op == FilterContains { // of a map: is there that key
+			op = FilterEqual
+		}
 	}
 	folded := fold(f.Dim)
 	for _, want := range f.Values {
 		for _, v := range values {
-			if f.Op.match(v, want, folded) {
+			if op.match(v, want, folded) {
 				return !f.Not
 			}
 		}

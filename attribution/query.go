@@ -130,6 +130,11 @@ type Query struct {
 	// (NodeIdleName); shared, it goes to the allocations of its node only.
 	// Nodes are in the hourly allocations only (NeedsHourly).
 	IdleByNode bool
+	// BarePodsUnowned has filters on controller and controller kind read a
+	// pod without a controller (its own workload, of kind Pod) as one
+	// without a workload (""), as OpenCost does; its groups keep its
+	// workload and kind, for the caller to name.
+	BarePodsUnowned bool
 }
 
 // NodeIdleName names a node's idle group under Query.IdleByNode as
@@ -210,7 +215,10 @@ type Row struct {
 	Ran tally.Window
 	// Outside marks rows the query's filters exclude. They are returned
 	// (collapsed, without keys) only so idle and shared costs are spread over
-	// the whole cluster, and are left out of the result.
+	// the whole cluster, and are left out of the result. An idle or shared
+	// row is outside when the filters leave out its own values (its
+	// cluster, node, namespace ""…): that decides whether it is kept when
+	// no allocation can take it.
 	Outside bool
 	Resources
 }

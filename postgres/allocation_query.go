@@ -114,6 +114,19 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	}
 
 	dim := func(d attribution.Dimension) (string, error) { return dimensionSQL(d, hourly, arg) }
+	// Filters read a bare pod as without a controller where the query says
+	// so (OpenCost's names do the same for groups: web).
+	filterDim := func(d attribution.Dimension) (string, error) {
+		if q.BarePodsUnowned {
+			switch d.Field {
+			case "controller":
+				return "CASE WHEN workload = '' OR workload_kind = " + arg(tally.KindPod) + " THEN '' ELSE namespace || '/' || workload END", nil
+			case "controllerKind":
+				return "CASE WHEN workload_kind = " + arg(tally.KindPod) + " THEN '' ELSE workload_kind END", nil
+			}
+		}
+		return dimensionSQL(d, hourly, arg)
+	}
 	var keys []string
 	for _, d := range q.Aggregate {
 		e, err := dim(d)
@@ -127,7 +140,7 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	var scoped, match []string
 	for i := range q.Filters {
 		f := &q.Filters[i]
-		cond, err := filterSQL(f, dim, arg)
+		cond, err := filterSQL(f, filterDim, arg)
 		if err != nil {
 			return "", nil, err
 		}
@@ -139,8 +152,9 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	}
 	where = append(where, scoped...)
 	class := `CASE container WHEN '__idle__' THEN 'idle' WHEN '__shared__' THEN 'shared' WHEN '__unallocated__' THEN 'unallocated' ELSE '' END`
-	matches := "true"
+	matches, outside := "true", "false"
 	if len(match) > 0 {
+		outside = "NOT coalesce((" + strings.Join(match, " AND ") + "), false)" // idle and shared rows by their own values
 		// A row without the label or annotation filtered on has NULL for
 		// it: outside the filter, not unknown.
 		matches = "coalesce(container IN ('__idle__', '__shared__') OR (" + strings.Join(match, " AND ") + "), false)"
@@ -159,7 +173,7 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	if q.IdleByNode {
 		node = "node_name"
 	}
-	sel = append(sel, "cluster_id", node+" AS node", "namespace", class+" AS class", "cost_kind", "currency", "NOT "+matches+" AS outside",
+	sel = append(sel, "cluster_id", node+" AS node", "namespace", class+" AS class", "cost_kind", "currency", outside+" AS outside",
 		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
 		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)",
@@ -243,7 +257,9 @@ func keysSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, err
 		if f.Dim.Field == "annotation" {
 			keys = "pods p, jsonb_object_keys(p.annotations) k"
 		}
-		where := opSQL(f.Op, "k", []string{v}, arg)
+		// A key by its stored name or by its Prometheus name, as OpenCost's
+		// clients name labels (see prometheusLabelPath).
+		where := "(" + opSQL(f.Op, "k", []string{v}, arg) + " OR " + opSQL(f.Op, `regexp_replace(k, '[^a-zA-Z0-9_]', '_', 'g')`, []string{v}, arg) + ")"
 		if f.Dim.Field == "annotation" {
 			where = "p.cluster_id = a.cluster_id AND p.pod_uid = a.pod_uid AND " + where
 		}

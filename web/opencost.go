@@ -46,6 +46,7 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		q.Aggregate, hidden = openCostControllerKinds(q.Aggregate)
 		q.IdleByNode = v.Get("idleByNode") == "true"
+		q.BarePodsUnowned = true // a bare pod has no controller in OpenCost
 		if period := v.Get("accumulate"); period != "" {
 			// Costs are summed per day (per hour for hours) as OpenCost
 			// sums its daily sets, then into the calendar periods.
