@@ -224,6 +224,12 @@ func (db *DB) MarkFailed(ctx context.Context, key string, now time.Time, reason 
 	return db.transition(ctx, key, now, "", status, reason, nil, &next)
 }
 
+// MarkUnknown records that the message was handed to the server but its
+// reply was lost: the server may have accepted it, so it is not resent.
+func (db *DB) MarkUnknown(ctx context.Context, key string, now time.Time, reason string) error {
+	return db.transition(ctx, key, now, report.StatusSending, report.StatusUnknown, reason, nil, nil)
+}
+
 // transition moves a delivery from one state (any open state when from is
 // "") to another and logs it; it fails when the delivery is not in from.
 func (db *DB) transition(ctx context.Context, key string, now time.Time, from, to, detail string, sentAt, next *time.Time) error {
