@@ -168,11 +168,22 @@ func (db *DB) RecoverOrphans(ctx context.Context, now time.Time) (retried, unkno
 	return retried, unknown, err
 }
 
-// ClaimDue claims the oldest due delivery, counting an attempt.
-func (db *DB) ClaimDue(ctx context.Context, now time.Time) (report.Delivery, report.Run, bool, error) {
+// ClaimDue claims the oldest due delivery f selects, counting an attempt.
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, f report.DueFilter) (report.Delivery, report.Run, bool, error) {
 	var d report.Delivery
 	var run report.Run
 	ok := false
+	var week *time.Time
+	if !f.Week.Start.IsZero() {
+		week = &f.Week.Start
+	}
+	var recipients []string
+	if f.Recipients != nil {
+		recipients = make([]string, len(f.Recipients))
+		for i, r := range f.Recipients {
+			recipients[i] = strings.ToLower(r)
+		}
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var content []byte
 		err := tx.QueryRow(ctx, `
@@ -181,10 +192,12 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time) (report.Delivery, rep
 			WHERE d.idempotency_key = (
 				SELECT idempotency_key FROM report_deliveries
 				WHERE status IN ('pending', 'retry') AND next_attempt_at <= $1
+				  AND ($2::date IS NULL OR week_start = $2::date) AND ($3 = '' OR audience = $3)
+				  AND ($4::text[] IS NULL OR recipient = ANY($4::text[]))
 				ORDER BY next_attempt_at, idempotency_key LIMIT 1 FOR UPDATE SKIP LOCKED)
 			  AND r.week_start = d.week_start AND r.audience = d.audience
 			RETURNING d.idempotency_key, d.week_start, d.audience, d.recipient, d.status, d.attempts, d.next_attempt_at,
-			          d.message_id, d.last_error, d.created_at, r.created_at, r.content`, now).
+			          d.message_id, d.last_error, d.created_at, r.created_at, r.content`, now, week, f.Audience, recipients).
 			Scan(&d.Key, &d.Week.Start, &d.Audience, &d.Recipient, &d.Status, &d.Attempts, &d.NextAttempt,
 				&d.MessageID, &d.LastError, &d.CreatedAt, &run.CreatedAt, &content)
 		if errors.Is(err, pgx.ErrNoRows) {

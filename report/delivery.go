@@ -61,9 +61,10 @@ type DeliveryStore interface {
 	// RecoverOrphans resolves what a crashed sender left: claimed deliveries
 	// go back to retry, sending ones become unknown. It returns how many of each.
 	RecoverOrphans(ctx context.Context, now time.Time) (retried, unknown int, err error)
-	// ClaimDue marks the oldest due pending or retry delivery claimed,
-	// counting an attempt, and returns it with its run; ok is false when none is due.
-	ClaimDue(ctx context.Context, now time.Time) (d Delivery, run Run, ok bool, err error)
+	// ClaimDue marks the oldest due pending or retry delivery that f
+	// selects claimed, counting an attempt, and returns it with its run; ok
+	// is false when none is due.
+	ClaimDue(ctx context.Context, now time.Time, f DueFilter) (d Delivery, run Run, ok bool, err error)
 	// MarkSending records that the message is being handed to the mail server.
 	MarkSending(ctx context.Context, key string, now time.Time) error
 	// MarkSent records the server's acceptance.
@@ -74,6 +75,15 @@ type DeliveryStore interface {
 	// but its answer was lost: the server may have accepted it, so it is
 	// not retried.
 	MarkUnknown(ctx context.Context, key string, now time.Time, reason string) error
+}
+
+// DueFilter selects the deliveries SendDue sends; its zero value selects
+// all of them.
+type DueFilter struct {
+	Week     Week   // zero: every week
+	Audience string // "": every audience
+	// Recipients, when not nil, are the only recipients sent to.
+	Recipients []string
 }
 
 // Sender hands an email to a mail server. It calls transmit once connected
@@ -223,7 +233,7 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			}
 		}
 	}
-	sum, err := d.SendDue(ctx)
+	sum, err := d.SendDue(ctx, DueFilter{})
 	s.Sent, s.Failed, s.Unknown = sum.Sent, sum.Failed, s.Unknown+sum.Unknown
 	return s, err
 }
@@ -272,8 +282,8 @@ type SendSummary struct {
 	Unknown int // the server's reply was lost: it may have accepted them; not retried
 }
 
-// SendDue sends every delivery that is due, one at a time.
-func (d *Dispatcher) SendDue(ctx context.Context) (SendSummary, error) {
+// SendDue sends every delivery that is due and f selects, one at a time.
+func (d *Dispatcher) SendDue(ctx context.Context, f DueFilter) (SendSummary, error) {
 	var sum SendSummary
 	maxAttempts := d.MaxAttempts
 	if maxAttempts <= 0 {
@@ -284,7 +294,7 @@ func (d *Dispatcher) SendDue(ctx context.Context) (SendSummary, error) {
 		backoff = DefaultBackoff
 	}
 	for ctx.Err() == nil {
-		del, run, ok, err := d.Store.ClaimDue(ctx, d.now())
+		del, run, ok, err := d.Store.ClaimDue(ctx, d.now(), f)
 		if err != nil || !ok {
 			return sum, err
 		}

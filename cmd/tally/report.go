@@ -222,7 +222,8 @@ func reportWeek(name string, now time.Time) (report.Week, error) {
 }
 
 // send prepares the audience's deliveries of wk (unless they exist) and
-// sends what is due, under the same lock and log as the scheduler.
+// sends those of them that are due, under the same lock and log as the
+// scheduler.
 func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg report.Config, aud report.Audience, wk report.Week) error {
 	sender, err := c.sender(cfg)
 	if err != nil {
@@ -242,7 +243,10 @@ func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg
 		} else if err != nil {
 			return err
 		}
-		sum, err = d.SendDue(ctx)
+		// Only what the operator was shown and confirmed: this week's
+		// report of this audience to its recipients, not the log's other
+		// due deliveries (the schedule sends those).
+		sum, err = d.SendDue(ctx, report.DueFilter{Week: wk, Audience: aud.Name, Recipients: aud.Recipients})
 		return err
 	})
 	if err != nil {

@@ -78,3 +78,63 @@ func TestReportSendGuards(t *testing.T) {
 		t.Errorf("the server got %d messages", len(msgs))
 	}
 }
+
+// TestReportSendOnlyItsDeliveries: `report weekly --audience payments
+// --week 2026-W42 --send` sends that report to the recipients it lists and
+// nothing else. It sent every due delivery in the log: here the
+// organization's report of the same week and payments' of the week before,
+// which the schedule had prepared and not sent yet (its mail server was
+// down, say), went to recipients the operator was neither shown nor asked
+// about.
+func TestReportSendOnlyItsDeliveries(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.WeeklyOrg(t, db)
+	cfgFile := filepath.Join(t.TempDir(), "report.yaml")
+	if err := os.WriteFile(cfgFile, []byte(weeklyConfigYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := report.ParseConfig(cfgFile, []byte(weeklyConfigYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What serve's schedule does first: reports prepared, pending.
+	d := &report.Dispatcher{Config: cfg, Builder: &report.Builder{Store: db, Config: cfg}, Store: db}
+	w42, _ := report.ParseWeek("2026-W42")
+	for _, p := range []struct {
+		audience string
+		wk       report.Week
+	}{{"org", w42}, {"payments", w42.Prev()}} {
+		aud, _ := cfg.Audience(p.audience)
+		if _, err := d.Prepare(context.Background(), aud, p.wk); err != nil {
+			t.Fatalf("prepare %s %s: %v", p.audience, p.wk.Label(), err)
+		}
+	}
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	code, _, errOut := runTally("--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+		"--week", "2026-W42", "--audience", "payments", "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+	if code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Errorf("exit %d %s; want sent 1", code, errOut)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 || strings.Join(msgs[0].To, ",") != "payments@example.com" ||
+		!strings.Contains(string(msgs[0].Data), "X-Tally-Report: weekly 2026-W42 payments") {
+		for _, m := range msgs {
+			t.Logf("sent to %v", m.To)
+		}
+		t.Fatalf("the mail server got %d messages; want payments' report of 2026-W42 to payments@example.com only", len(msgs))
+	}
+	ds, err := db.Deliveries(context.Background(), w42.Prev().Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, del := range ds {
+		if want := report.StatusPending; del.Key != report.DeliveryKey(w42, "payments", "payments@example.com") && del.Status != want {
+			t.Errorf("%s: %s, want %s (left to the schedule)", del.Key, del.Status, want)
+		}
+	}
+}
