@@ -97,22 +97,48 @@ func (db *DB) CreateRun(ctx context.Context, run report.Run, deliveries []report
 			return nil
 		}
 		created = true
-		for _, d := range deliveries {
-			_, err := tx.Exec(ctx, `
-				INSERT INTO report_deliveries (idempotency_key, week_start, audience, recipient, status, next_attempt_at,
-					message_id, created_at, updated_at)
-				VALUES ($1, $2::date, $3, lower($4), 'pending', $5, $6, $7, $7)
-				ON CONFLICT DO NOTHING`, d.Key, d.Week.Start, d.Audience, d.Recipient, d.NextAttempt, d.MessageID, d.CreatedAt)
-			if err != nil {
-				return fmt.Errorf("insert report delivery %s: %w", d.Key, err)
-			}
-			if err := logEvent(ctx, tx, d.Key, d.CreatedAt, report.StatusPending, 0, ""); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = insertDeliveries(ctx, tx, deliveries)
+		return err
 	})
 	return created, err
+}
+
+// AddDeliveries logs the pending deliveries of an existing run whose keys
+// (or recipients) are not logged yet, in one transaction, and returns how
+// many it added: a recipient added to an audience after its report of a
+// week was created gets it, the others are left as they are.
+func (db *DB) AddDeliveries(ctx context.Context, deliveries []report.Delivery) (int, error) {
+	var added int
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		added, err = insertDeliveries(ctx, tx, deliveries)
+		return err
+	})
+	return added, err
+}
+
+// insertDeliveries logs each delivery not logged yet as pending, and
+// returns how many it logged.
+func insertDeliveries(ctx context.Context, tx pgx.Tx, deliveries []report.Delivery) (int, error) {
+	added := 0
+	for _, d := range deliveries {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO report_deliveries (idempotency_key, week_start, audience, recipient, status, next_attempt_at,
+				message_id, created_at, updated_at)
+			VALUES ($1, $2::date, $3, lower($4), 'pending', $5, $6, $7, $7)
+			ON CONFLICT DO NOTHING`, d.Key, d.Week.Start, d.Audience, d.Recipient, d.NextAttempt, d.MessageID, d.CreatedAt)
+		if err != nil {
+			return added, fmt.Errorf("insert report delivery %s: %w", d.Key, err)
+		}
+		if tag.RowsAffected() == 0 {
+			continue
+		}
+		added++
+		if err := logEvent(ctx, tx, d.Key, d.CreatedAt, report.StatusPending, 0, ""); err != nil {
+			return added, err
+		}
+	}
+	return added, nil
 }
 
 func logEvent(ctx context.Context, q querier, key string, at time.Time, status string, attempt int, detail string) error {

@@ -58,6 +58,9 @@ type DeliveryStore interface {
 	// CreateRun stores a run and its deliveries in one transaction, unless
 	// the run exists (then it changes nothing and returns false).
 	CreateRun(ctx context.Context, run Run, deliveries []Delivery) (bool, error)
+	// AddDeliveries logs the deliveries of an existing run whose keys are
+	// not logged yet, and returns how many it added.
+	AddDeliveries(ctx context.Context, deliveries []Delivery) (int, error)
 	// RecoverOrphans resolves what a crashed sender left: claimed deliveries
 	// go back to retry, sending ones become unknown. It returns how many of each.
 	RecoverOrphans(ctx context.Context, now time.Time) (retried, unknown int, err error)
@@ -240,9 +243,22 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 
 // Prepare builds, renders and stores aud's report of wk with one pending
 // delivery per recipient, unless it exists. It reports whether it created it.
+// When it exists, the recipients added to aud since it was created get a
+// pending delivery of it (those logged already are left as they are).
 func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, error) {
-	if ok, err := d.Store.HasRun(ctx, wk, aud.Name); err != nil || ok {
+	ok, err := d.Store.HasRun(ctx, wk, aud.Name)
+	if err != nil {
 		return false, err
+	}
+	if ok {
+		added, err := d.Store.AddDeliveries(ctx, d.deliveries(aud, wk, d.now()))
+		if err != nil {
+			return false, fmt.Errorf("log deliveries to new recipients: %w", err)
+		}
+		if added > 0 {
+			d.log().Info("weekly report prepared for new recipients", "audience", aud.Name, "week", wk.Label(), "recipients", added)
+		}
+		return false, nil
 	}
 	r, err := d.Builder.Build(ctx, aud, wk)
 	if err != nil {
@@ -257,6 +273,17 @@ func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, 
 	}
 	now := d.now()
 	run := Run{Week: wk, Audience: aud.Name, CreatedAt: now, Rendered: rendered}
+	ds := d.deliveries(aud, wk, now)
+	created, err := d.Store.CreateRun(ctx, run, ds)
+	if created {
+		d.log().Info("weekly report prepared", "audience", aud.Name, "week", wk.Label(), "recipients", len(ds))
+	}
+	return created, err
+}
+
+// deliveries are the pending deliveries of aud's report of wk, one per
+// recipient, due now.
+func (d *Dispatcher) deliveries(aud Audience, wk Week, now time.Time) []Delivery {
 	var ds []Delivery
 	seen := map[string]bool{}
 	for _, rcpt := range aud.Recipients {
@@ -268,11 +295,7 @@ func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, 
 		ds = append(ds, Delivery{Key: key, Week: wk, Audience: aud.Name, Recipient: rcpt, Status: StatusPending,
 			NextAttempt: now, MessageID: MessageID(key, d.Config.From), CreatedAt: now})
 	}
-	created, err := d.Store.CreateRun(ctx, run, ds)
-	if created {
-		d.log().Info("weekly report prepared", "audience", aud.Name, "week", wk.Label(), "recipients", len(ds))
-	}
-	return created, err
+	return ds
 }
 
 // SendSummary counts what SendDue did.

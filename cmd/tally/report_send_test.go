@@ -138,3 +138,49 @@ func TestReportSendOnlyItsDeliveries(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSendNewRecipient: the organization's report of 2026-W42 went to
+// finops@; then cto@ is added to the audience and the operator sends again:
+// cto@ gets it, finops@ not a second time. Prepare returned as soon as the
+// week's run existed, so no delivery was logged for a recipient added after
+// it: the command listed cto@ and said "sent 0", and neither it nor the
+// schedule ever sent the week's report to cto@.
+func TestReportSendNewRecipient(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.WeeklyOrg(t, db)
+	dir := t.TempDir()
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	send := func(recipients string) (int, string) {
+		cfgFile := filepath.Join(dir, "report.yaml")
+		yaml := "from: Tally <tally@example.com>\naudiences:\n  - name: org\n    recipients: [" + recipients + "]\n"
+		if err := os.WriteFile(cfgFile, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := runTally("--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+			"--week", "2026-W42", "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+		return code, errOut
+	}
+	if code, errOut := send("finops@example.com"); code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Fatalf("first send: exit %d %s", code, errOut)
+	}
+	if code, errOut := send("finops@example.com, CTO@example.com"); code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Errorf("after adding cto@: exit %d %s; want sent 1", code, errOut)
+	}
+	if code, errOut := send("finops@example.com, cto@example.com"); code != 0 || !strings.Contains(errOut, "sent 0, failed 0") {
+		t.Errorf("again: exit %d %s; want sent 0", code, errOut)
+	}
+	got := map[string]int{}
+	for _, m := range srv.Messages() {
+		for _, to := range m.To {
+			got[strings.ToLower(to)]++
+		}
+	}
+	if got["cto@example.com"] != 1 || got["finops@example.com"] != 1 || len(got) != 2 {
+		t.Errorf("messages per recipient %v; want one each to finops@ and cto@", got)
+	}
+}
