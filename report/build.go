@@ -210,8 +210,12 @@ func (b *Builder) spend(ctx context.Context, aud Audience, wk Week) (*Report, *s
 		four, _ = four.Add(weekSum(k))
 	}
 	r.Spend.Avg4Weeks, _ = four.MulRatio(1, 4)
-	r.Spend.VsLastWeek = change(r.Spend.ThisWeek, r.Spend.LastWeek)
-	r.Spend.VsAvg = change(r.Spend.ThisWeek, r.Spend.Avg4Weeks)
+	if r.Spend.VsLastWeek, err = change(r.Spend.ThisWeek, r.Spend.LastWeek); err != nil {
+		return nil, nil, err
+	}
+	if r.Spend.VsAvg, err = change(r.Spend.ThisWeek, r.Spend.Avg4Weeks); err != nil {
+		return nil, nil, err
+	}
 	return r, daily, nil
 }
 

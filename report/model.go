@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -100,7 +101,11 @@ type MonthOutlook struct {
 	// when no forecast is stored yet (Unavailable says why).
 	Forecast    *MonthForecast `json:"forecast,omitempty"`
 	Unavailable string         `json:"unavailable,omitempty"`
-	Budget      tally.Money    `json:"budget"` // zero: none configured
+	Budget      tally.Money    `json:"budget"` // zero: none configured, or left out (BudgetNote)
+	// BudgetNote says why the audience's budget is left out: it is in
+	// another currency than the bill, so the forecast cannot be compared
+	// with it. "" when the budget is compared, or none is configured.
+	BudgetNote string `json:"budgetNote,omitempty"`
 }
 
 // MonthForecast is the expected month total with its 80% interval.
@@ -119,12 +124,14 @@ type MonthForecast struct {
 	Note string
 }
 
-// VsBudget returns the forecast total minus the budget.
-func (m *MonthOutlook) VsBudget() (Change, bool) {
-	if m.Forecast == nil || m.Budget.IsZero() {
+// VsBudget returns the forecast total minus the budget; ok is false without
+// a forecast or a budget in the forecast's currency.
+func (m *MonthOutlook) VsBudget() (c Change, ok bool) {
+	if m.Forecast == nil || m.Budget.IsZero() || m.Budget.Currency() != m.Forecast.Total.Currency() {
 		return Change{}, false
 	}
-	return change(m.Forecast.Total, m.Budget), true
+	c, err := change(m.Forecast.Total, m.Budget)
+	return c, err == nil
 }
 
 // MoverSet is the top movers of one dimension.
@@ -228,11 +235,16 @@ type Links struct {
 	Commitments string `json:"commitments"`
 }
 
-func change(now, base tally.Money) Change {
-	d, _ := now.Sub(base)
+// change is now − base and its ratio to base; amounts in different
+// currencies are an error.
+func change(now, base tally.Money) (Change, error) {
+	d, err := now.Sub(base)
+	if err != nil {
+		return Change{}, fmt.Errorf("change from %v to %v: %w", base, now, err)
+	}
 	c := Change{Delta: d}
 	if b := base.Float64(); b != 0 {
 		c.Ratio, c.Base = d.Float64()/b, true
 	}
-	return c
+	return c, nil
 }

@@ -188,7 +188,10 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 		if this.IsZero() {
 			this = tally.Zero(cur)
 		}
-		ch := change(this, last)
+		ch, err := change(this, last)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", field, name, err)
+		}
 		clause := ""
 		if g.class == "" {
 			clause = field + ":" + quote(name)
@@ -246,7 +249,11 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days int, ln linker
 	var out []TeamSpend
 	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
 	for name, t := range byTeam {
-		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: change(t[1], t[0])}
+		ch, err := change(t[1], t[0])
+		if err != nil {
+			return nil, fmt.Errorf("team %q: %w", name, err)
+		}
+		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: ch}
 		if name != "" {
 			ts.Link = ln.allocations(thisWeek, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))
 		} else {

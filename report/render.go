@@ -197,7 +197,7 @@ func budgetLine(r *Report) (string, string) {
 		return fmt.Sprintf("Forecast is %s (%s) under the %s budget.", FormatMoney(c.Delta.Abs()), strings.TrimPrefix(FormatRatio(-c.Ratio, true), "+"),
 			m.Month.Format("January")), "#047857"
 	}
-	if !m.Budget.IsZero() {
+	if !m.Budget.IsZero() && m.Budget.Currency() == m.MonthToDate.Currency() {
 		first := m.Month
 		elapsed := m.Through.Sub(first).Hours() / first.AddDate(0, 1, 0).Sub(first).Hours()
 		used := m.MonthToDate.Float64() / m.Budget.Float64()

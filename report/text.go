@@ -55,6 +55,9 @@ func Text(r *Report) string {
 	if l, _ := budgetLine(r); l != "" {
 		t.line("%s", l)
 	}
+	if r.Month.BudgetNote != "" {
+		t.line("Budget %s.", r.Month.BudgetNote)
+	}
 	if r.Month.Unavailable != "" {
 		t.line("Forecast %s.", r.Month.Unavailable)
 	}
