@@ -20,6 +20,7 @@ var emailTemplate string
 var funcs = template.FuncMap{
 	"money":   FormatMoney,
 	"delta":   FormatDelta,
+	"parts":   FormatParts,
 	"ratio":   FormatRatio,
 	"day":     formatDay,
 	"prevDay": func(t time.Time) time.Time { return t.Add(-day) },
@@ -126,7 +127,9 @@ func render(r *Report, img func(Image) template.URL) (*Rendered, error) {
 		return nil, fmt.Errorf("render report html: %w", err)
 	}
 	out.HTML = buf.String()
-	out.Text = Text(r)
+	if out.Text, err = Text(r); err != nil {
+		return nil, fmt.Errorf("render report text: %w", err)
+	}
 	return out, nil
 }
 

@@ -8,7 +8,7 @@ import (
 
 // Text renders r as plain text that reads well on its own: the alternative
 // part of the email. Links are numbered and listed at the end.
-func Text(r *Report) string {
+func Text(r *Report) (string, error) {
 	t := &textWriter{}
 	t.line("TALLY WEEKLY COST REPORT - %s", r.Audience.Title)
 	t.line("Week %s: %s (UTC), amortized cost", r.Week.Label(), r.Week.Span())
@@ -77,8 +77,12 @@ func Text(r *Report) string {
 		tw = t.table()
 		fmt.Fprintf(tw, "%s\tThis week\tChange\t\tUsage\tPrice\tCoverage\t\n", set.Title)
 		for _, m := range set.Movers {
+			p, err := FormatParts(m.Components)
+			if err != nil {
+				return "", fmt.Errorf("%s %s: %w", set.Dimension, m.Name, err)
+			}
 			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", m.Name, t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
-				FormatRatio(m.Ratio, m.HasBase), FormatDelta(m.Usage), FormatDelta(m.Price), FormatDelta(m.Coverage))
+				FormatRatio(m.Ratio, m.HasBase), p.Usage, p.Price, p.Coverage)
 		}
 		tw.Flush()
 	}
@@ -163,7 +167,7 @@ func Text(r *Report) string {
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), nil
 }
 
 type textWriter struct {

@@ -321,7 +321,8 @@ func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week stri
 		return nil, err
 	}
 	if text {
-		return []byte(report.Text(r)), nil
+		s, err := report.Text(r)
+		return []byte(s), err
 	}
 	return report.PreviewHTML(r)
 }
