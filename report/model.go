@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -40,13 +41,56 @@ type Report struct {
 	// Unbilled are the days of the report week the organization has no
 	// cost on yet (7 − CostDays of them). Anomalies leave them out.
 	Unbilled []time.Time `json:"unbilledDays,omitempty"`
-	// ComparedDays is how many days of each week, from its Monday, the
-	// spend, movers and teams compare: the days before the first unbilled
-	// one (7 when the bill covers the week). With Sunday not billed yet,
-	// Monday to Saturday of the report week are compared with Monday to
-	// Saturday of the weeks before, not with whole weeks.
-	ComparedDays int   `json:"comparedDays"`
-	Links        Links `json:"links"`
+	// Compared are the days of the report week the spend, movers and teams
+	// count, each compared with the same weekday of the weeks before: the
+	// days the organization has cost on, billed or estimated, in both the
+	// report week and the week before (all 7 when the bill covers both).
+	// With Wednesday not billed yet, Monday, Tuesday and Thursday to Sunday
+	// of the report week are compared with the same days of the weeks
+	// before, not with whole weeks. When no day is billed in both weeks,
+	// they are the report week's billed days (last week then counts $0).
+	Compared []time.Time `json:"comparedDays"`
+	Links    Links       `json:"links"`
+}
+
+// ComparedWeekdays names the compared days by weekday, consecutive ones as
+// a range: "Mon–Sun", "Tue–Sun", "Mon–Tue, Thu–Sun".
+func (r *Report) ComparedWeekdays() string {
+	var in [7]bool
+	for _, d := range r.Compared {
+		in[(int(d.Weekday())+6)%7] = true // Monday first
+	}
+	names := [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+	var runs []string
+	for i := 0; i < 7; {
+		if !in[i] {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < 7 && in[j+1] {
+			j++
+		}
+		if j == i {
+			runs = append(runs, names[i])
+		} else {
+			runs = append(runs, names[i]+"–"+names[j])
+		}
+		i = j + 1
+	}
+	return strings.Join(runs, ", ")
+}
+
+// WholeWeek reports whether every day of the week is compared.
+func (r *Report) WholeWeek() bool { return len(r.Compared) == 7 }
+
+// comparedOffsets are the compared days as days after the week's Monday.
+func (r *Report) comparedOffsets() []int {
+	out := make([]int, len(r.Compared))
+	for i, d := range r.Compared {
+		out[i] = int(d.Sub(r.Week.Start) / day)
+	}
+	return out
 }
 
 // HasCost reports whether the report is worth sending: the bill covers
@@ -75,9 +119,14 @@ type Change struct {
 
 // Spend is the headline.
 type Spend struct {
-	ThisWeek   tally.Money `json:"thisWeek"`
-	LastWeek   tally.Money `json:"lastWeek"`
-	Avg4Weeks  tally.Money `json:"avg4Weeks"` // mean of the four weeks before this one
+	ThisWeek tally.Money `json:"thisWeek"`
+	LastWeek tally.Money `json:"lastWeek"`
+	// Avg4Weeks is the mean of the four weeks before this one, on the
+	// compared days, over those of them the organization has cost on
+	// every compared day (AvgWeeks of them): weeks before its bill starts
+	// are left out, not counted at $0. Zero when none has.
+	Avg4Weeks  tally.Money `json:"avg4Weeks"`
+	AvgWeeks   int         `json:"avgWeeks"`
 	VsLastWeek Change      `json:"vsLastWeek"`
 	VsAvg      Change      `json:"vsAvg4Weeks"`
 }

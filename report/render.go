@@ -21,6 +21,7 @@ var funcs = template.FuncMap{
 	"money":   FormatMoney,
 	"delta":   FormatDelta,
 	"parts":   FormatParts,
+	"avg":     avgLabel,
 	"ratio":   FormatRatio,
 	"day":     formatDay,
 	"prevDay": func(t time.Time) time.Time { return t.Add(-day) },
@@ -173,17 +174,34 @@ func cause(c Components) string {
 	return "largely " + best
 }
 
-// Subject is the email's subject line.
+// Subject is the email's subject line. When the weeks are compared on
+// some of their days only (the bill has not reached the others), it names
+// them: the spend is theirs, not the week's.
 func Subject(r *Report) string {
+	if !r.WholeWeek() {
+		return fmt.Sprintf("Tally weekly · %s · %s: %s on %s (%s vs the same days last week)", r.Audience.Title, r.Week.Span(),
+			FormatMoney(r.Spend.ThisWeek), r.ComparedWeekdays(), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
+	}
 	return fmt.Sprintf("Tally weekly · %s · %s: %s (%s vs last week)", r.Audience.Title, r.Week.Span(),
 		FormatMoney(r.Spend.ThisWeek), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
 }
 
+// avgLabel names the average of the weeks before: "4-week average", or
+// fewer weeks when the bill starts later.
+func avgLabel(s Spend) string { return fmt.Sprintf("%d-week average", s.AvgWeeks) }
+
 // headline is the one-sentence summary (the inbox preview line).
 func headline(r *Report) string {
-	s := fmt.Sprintf("Spent %s this week, %s (%s) vs last week and %s vs the 4-week average.",
-		FormatMoney(r.Spend.ThisWeek), FormatDelta(r.Spend.VsLastWeek.Delta), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base),
-		FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base))
+	spent, last := "this week", "last week"
+	if !r.WholeWeek() {
+		spent, last = "on "+r.ComparedWeekdays()+" this week", "the same days last week"
+	}
+	s := fmt.Sprintf("Spent %s %s, %s (%s) vs %s", FormatMoney(r.Spend.ThisWeek), spent, FormatDelta(r.Spend.VsLastWeek.Delta),
+		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), last)
+	if r.Spend.AvgWeeks > 0 {
+		s += fmt.Sprintf(" and %s vs the %s", FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), avgLabel(r.Spend))
+	}
+	s += "."
 	if l, _ := budgetLine(r); l != "" {
 		s += " " + l
 	}
