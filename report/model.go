@@ -190,7 +190,10 @@ type MoverSet struct {
 	Movers    []Mover `json:"movers"`
 }
 
-// Mover is a group whose cost changed, with the change split by cause.
+// Mover is a group whose cost changed, with the change split by cause:
+// usage and coverage to the cent, price the rest, so that the parts sum to
+// the change exactly and, rounded to the cent as the report prints them,
+// to the change rounded to the cent (Components.Shown).
 type Mover struct {
 	Name     string      `json:"name"`
 	LastWeek tally.Money `json:"lastWeek"`

@@ -227,6 +227,19 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 		if comps.Delta.Abs().Float64() < 0.005 {
 			continue
 		}
+		// Usage and coverage to the cent as shown, price the rest: the
+		// parts still sum to the change exactly, and rounded to the cent
+		// they add up to the change rounded to the cent.
+		shown, err := comps.Shown(2)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", field, name, err)
+		}
+		comps.Usage, comps.Coverage = shown.Usage, shown.Coverage
+		var s summer
+		comps.Price = s.add(s.add(comps.Delta, comps.Usage.Neg()), comps.Coverage.Neg())
+		if s.err != nil {
+			return nil, fmt.Errorf("%s %s: %w", field, name, s.err)
+		}
 		cur := comps.Delta.Currency()
 		last, this := g.total[0].Cost, g.total[1].Cost
 		if last.IsZero() {

@@ -346,7 +346,19 @@ func TestMoverPartsAddUpAsPrinted(t *testing.T) {
 	// "  name [n]  this week  change  (ratio)  usage  price  coverage"
 	row := regexp.MustCompile(`^  .* \[\d+\]\s+\S+\s+(\S+)\s+\(\S+\)\s+(\S+)\s+(\S+)\s+(\S+)$`)
 	for _, audience := range []string{"org", "payments"} {
-		out, err := report.Render(build(t, db, cfg, audience))
+		r := build(t, db, cfg, audience)
+		// The model too: its parts to the cent add up to its change to the cent.
+		for _, set := range r.Movers {
+			for _, m := range set.Movers {
+				sum := m.Usage.Round(2)
+				sum, _ = sum.Add(m.Price.Round(2))
+				sum, _ = sum.Add(m.Coverage.Round(2))
+				if !sum.Equal(m.Delta.Round(2)) {
+					t.Errorf("%s %s: %s = %s + %s + %s to the cent", audience, m.Name, m.Delta, m.Usage, m.Price, m.Coverage)
+				}
+			}
+		}
+		out, err := report.Render(r)
 		if err != nil {
 			t.Fatal(err)
 		}
