@@ -54,7 +54,7 @@ type Report struct {
 }
 
 // ComparedWeekdays names the compared days by weekday, consecutive ones as
-// a range: "Mon–Sun", "Tue–Sun", "Mon–Tue, Thu–Sun".
+// a range: "Mon–Sun", "Tue–Sun", "Mon–Tue, Thu–Sun" ("no day" without any).
 func (r *Report) ComparedWeekdays() string {
 	var in [7]bool
 	for _, d := range r.Compared {
@@ -78,11 +78,15 @@ func (r *Report) ComparedWeekdays() string {
 		}
 		i = j + 1
 	}
+	if len(runs) == 0 {
+		return "no day"
+	}
 	return strings.Join(runs, ", ")
 }
 
-// WholeWeek reports whether every day of the week is compared.
-func (r *Report) WholeWeek() bool { return len(r.Compared) == 7 }
+// PartWeek reports whether the weeks are compared on some of their days
+// only, not all 7 nor none (a week the bill has not reached at all).
+func (r *Report) PartWeek() bool { return len(r.Compared) > 0 && len(r.Compared) < 7 }
 
 // comparedOffsets are the compared days as days after the week's Monday.
 func (r *Report) comparedOffsets() []int {

@@ -178,7 +178,7 @@ func cause(c Components) string {
 // some of their days only (the bill has not reached the others), it names
 // them: the spend is theirs, not the week's.
 func Subject(r *Report) string {
-	if !r.WholeWeek() {
+	if r.PartWeek() {
 		return fmt.Sprintf("Tally weekly · %s · %s: %s on %s (%s vs the same days last week)", r.Audience.Title, r.Week.Span(),
 			FormatMoney(r.Spend.ThisWeek), r.ComparedWeekdays(), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
 	}
@@ -193,7 +193,7 @@ func avgLabel(s Spend) string { return fmt.Sprintf("%d-week average", s.AvgWeeks
 // headline is the one-sentence summary (the inbox preview line).
 func headline(r *Report) string {
 	spent, last := "this week", "last week"
-	if !r.WholeWeek() {
+	if r.PartWeek() {
 		spent, last = "on "+r.ComparedWeekdays()+" this week", "the same days last week"
 	}
 	s := fmt.Sprintf("Spent %s %s, %s (%s) vs %s", FormatMoney(r.Spend.ThisWeek), spent, FormatDelta(r.Spend.VsLastWeek.Delta),

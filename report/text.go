@@ -17,10 +17,10 @@ func Text(r *Report) (string, error) {
 	}
 	t.blank()
 	tw := t.table()
-	if r.WholeWeek() {
-		fmt.Fprintf(tw, "This week\t%s\t\n", FormatMoney(r.Spend.ThisWeek))
-	} else {
+	if r.PartWeek() {
 		fmt.Fprintf(tw, "This week, %s\t%s\t\n", r.ComparedWeekdays(), FormatMoney(r.Spend.ThisWeek))
+	} else {
+		fmt.Fprintf(tw, "This week\t%s\t\n", FormatMoney(r.Spend.ThisWeek))
 	}
 	fmt.Fprintf(tw, "vs last week\t%s (%s)\tlast week %s\n", FormatDelta(r.Spend.VsLastWeek.Delta),
 		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), FormatMoney(r.Spend.LastWeek))
@@ -38,7 +38,7 @@ func Text(r *Report) (string, error) {
 		}
 		t.line("(not billed yet: %s; each week is compared on %s, and anomalies leave the days out)",
 			strings.Join(days, ", "), r.ComparedWeekdays())
-	} else if !r.WholeWeek() {
+	} else if r.PartWeek() {
 		t.line("(each week is compared on %s, the days billed both this week and last)", r.ComparedWeekdays())
 	}
 	if n := r.Spend.AvgWeeks; n > 0 && n < 4 {
