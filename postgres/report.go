@@ -97,22 +97,48 @@ func (db *DB) CreateRun(ctx context.Context, run report.Run, deliveries []report
 			return nil
 		}
 		created = true
-		for _, d := range deliveries {
-			_, err := tx.Exec(ctx, `
-				INSERT INTO report_deliveries (idempotency_key, week_start, audience, recipient, status, next_attempt_at,
-					message_id, created_at, updated_at)
-				VALUES ($1, $2::date, $3, lower($4), 'pending', $5, $6, $7, $7)
-				ON CONFLICT DO NOTHING`, d.Key, d.Week.Start, d.Audience, d.Recipient, d.NextAttempt, d.MessageID, d.CreatedAt)
-			if err != nil {
-				return fmt.Errorf("insert report delivery %s: %w", d.Key, err)
-			}
-			if err := logEvent(ctx, tx, d.Key, d.CreatedAt, report.StatusPending, 0, ""); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = insertDeliveries(ctx, tx, deliveries)
+		return err
 	})
 	return created, err
+}
+
+// AddDeliveries logs the pending deliveries of an existing run whose keys
+// (or recipients) are not logged yet, in one transaction, and returns how
+// many it added: a recipient added to an audience after its report of a
+// week was created gets it, the others are left as they are.
+func (db *DB) AddDeliveries(ctx context.Context, deliveries []report.Delivery) (int, error) {
+	var added int
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		added, err = insertDeliveries(ctx, tx, deliveries)
+		return err
+	})
+	return added, err
+}
+
+// insertDeliveries logs each delivery not logged yet as pending, and
+// returns how many it logged.
+func insertDeliveries(ctx context.Context, tx pgx.Tx, deliveries []report.Delivery) (int, error) {
+	added := 0
+	for _, d := range deliveries {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO report_deliveries (idempotency_key, week_start, audience, recipient, status, next_attempt_at,
+				message_id, created_at, updated_at)
+			VALUES ($1, $2::date, $3, lower($4), 'pending', $5, $6, $7, $7)
+			ON CONFLICT DO NOTHING`, d.Key, d.Week.Start, d.Audience, d.Recipient, d.NextAttempt, d.MessageID, d.CreatedAt)
+		if err != nil {
+			return added, fmt.Errorf("insert report delivery %s: %w", d.Key, err)
+		}
+		if tag.RowsAffected() == 0 {
+			continue
+		}
+		added++
+		if err := logEvent(ctx, tx, d.Key, d.CreatedAt, report.StatusPending, 0, ""); err != nil {
+			return added, err
+		}
+	}
+	return added, nil
 }
 
 func logEvent(ctx context.Context, q querier, key string, at time.Time, status string, attempt int, detail string) error {
@@ -168,11 +194,22 @@ func (db *DB) RecoverOrphans(ctx context.Context, now time.Time) (retried, unkno
 	return retried, unknown, err
 }
 
-// ClaimDue claims the oldest due delivery, counting an attempt.
-func (db *DB) ClaimDue(ctx context.Context, now time.Time) (report.Delivery, report.Run, bool, error) {
+// ClaimDue claims the oldest due delivery f selects, counting an attempt.
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, f report.DueFilter) (report.Delivery, report.Run, bool, error) {
 	var d report.Delivery
 	var run report.Run
 	ok := false
+	var week *time.Time
+	if !f.Week.Start.IsZero() {
+		week = &f.Week.Start
+	}
+	var recipients []string
+	if f.Recipients != nil {
+		recipients = make([]string, len(f.Recipients))
+		for i, r := range f.Recipients {
+			recipients[i] = strings.ToLower(r)
+		}
+	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var content []byte
 		err := tx.QueryRow(ctx, `
@@ -181,10 +218,12 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time) (report.Delivery, rep
 			WHERE d.idempotency_key = (
 				SELECT idempotency_key FROM report_deliveries
 				WHERE status IN ('pending', 'retry') AND next_attempt_at <= $1
+				  AND ($2::date IS NULL OR week_start = $2::date) AND ($3 = '' OR audience = $3)
+				  AND ($4::text[] IS NULL OR recipient = ANY($4::text[]))
 				ORDER BY next_attempt_at, idempotency_key LIMIT 1 FOR UPDATE SKIP LOCKED)
 			  AND r.week_start = d.week_start AND r.audience = d.audience
 			RETURNING d.idempotency_key, d.week_start, d.audience, d.recipient, d.status, d.attempts, d.next_attempt_at,
-			          d.message_id, d.last_error, d.created_at, r.created_at, r.content`, now).
+			          d.message_id, d.last_error, d.created_at, r.created_at, r.content`, now, week, f.Audience, recipients).
 			Scan(&d.Key, &d.Week.Start, &d.Audience, &d.Recipient, &d.Status, &d.Attempts, &d.NextAttempt,
 				&d.MessageID, &d.LastError, &d.CreatedAt, &run.CreatedAt, &content)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -222,6 +261,12 @@ func (db *DB) MarkFailed(ctx context.Context, key string, now time.Time, reason 
 		status = report.StatusFailed
 	}
 	return db.transition(ctx, key, now, "", status, reason, nil, &next)
+}
+
+// MarkUnknown records that the message was handed to the server but its
+// reply was lost: the server may have accepted it, so it is not resent.
+func (db *DB) MarkUnknown(ctx context.Context, key string, now time.Time, reason string) error {
+	return db.transition(ctx, key, now, report.StatusSending, report.StatusUnknown, reason, nil, nil)
 }
 
 // transition moves a delivery from one state (any open state when from is

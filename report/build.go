@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -84,7 +83,8 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	if err != nil {
 		return nil, fmt.Errorf("commitment coverage: %w", err)
 	}
-	weeks, err := b.weekRows(ctx, aud, twoWeeks, r.ComparedDays)
+	days := r.comparedOffsets()
+	weeks, err := b.weekRows(ctx, aud, twoWeeks, days)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	}
 
 	if aud.Org() {
-		if r.Teams, err = b.teams(ctx, twoWeeks, r.ComparedDays, ln); err != nil {
+		if r.Teams, err = b.teams(ctx, twoWeeks, days, ln); err != nil {
 			return nil, err
 		}
 		r.TeamLabel = b.Config.TeamLabel
@@ -184,64 +184,111 @@ func (b *Builder) spend(ctx context.Context, aud Audience, wk Week) (*Report, *s
 			r.EstimatedDays = append(r.EstimatedDays, d)
 		}
 	}
-	if r.Unbilled, err = b.unbilled(ctx, aud, wk, r.Daily[len(r.Daily)-7:]); err != nil {
+	billed, err := b.billed(ctx, aud, wk, r.Daily)
+	if err != nil {
 		return nil, nil, err
 	}
+	for _, d := range r.Daily[len(r.Daily)-7:] {
+		if !billed[d.Day.Unix()] {
+			r.Unbilled = append(r.Unbilled, d.Day)
+		}
+	}
 	r.CostDays = 7 - len(r.Unbilled)
-	r.ComparedDays = 7
-	for i, d := range r.Daily[len(r.Daily)-7:] {
-		if slices.Contains(r.Unbilled, d.Day) {
-			if i > 0 { // else nothing to compare: HasCost says whether it is sent
-				r.ComparedDays = i
+	// The days billed in both the report week and the week before, each
+	// compared with the same weekday of the weeks before.
+	var compared, own []int // offsets from Monday
+	for i := range 7 {
+		d := wk.Start.AddDate(0, 0, i)
+		if !billed[d.Unix()] {
+			continue
+		}
+		own = append(own, i)
+		if billed[d.AddDate(0, 0, -7).Unix()] {
+			compared = append(compared, i)
+		}
+	}
+	if len(compared) == 0 { // nothing to compare with: the week's billed days
+		compared = own
+	}
+	for _, i := range compared {
+		r.Compared = append(r.Compared, wk.Start.AddDate(0, 0, i))
+	}
+	// weekSum sums the compared days of week k (0: the report week, 1: the
+	// week before, …) and reports whether the organization has cost on each.
+	weekSum := func(k int) (tally.Money, bool, error) {
+		s, all := zero, true
+		base := len(r.Daily) - 7*(k+1)
+		for _, i := range compared {
+			d := r.Daily[base+i]
+			all = all && billed[d.Day.Unix()]
+			var err error
+			if s, err = s.Add(d.Cost); err != nil {
+				return s, false, fmt.Errorf("spend of %s: %w", d.Day.Format(time.DateOnly), err)
 			}
-			break
 		}
+		return s, all, nil
 	}
-	weekSum := func(k int) tally.Money { // k = 0: the report week, 1: the week before, …
-		s := zero
-		for _, d := range r.Daily[len(r.Daily)-7*(k+1) : len(r.Daily)-7*(k+1)+r.ComparedDays] {
-			s, _ = s.Add(d.Cost)
-		}
-		return s
+	if r.Spend.ThisWeek, _, err = weekSum(0); err != nil {
+		return nil, nil, err
 	}
-	r.Spend.ThisWeek, r.Spend.LastWeek = weekSum(0), weekSum(1)
+	if r.Spend.LastWeek, _, err = weekSum(1); err != nil {
+		return nil, nil, err
+	}
+	// The average is of the weeks billed on the compared days: a week
+	// before the bill starts is not a week that cost nothing.
 	four := zero
 	for k := 1; k <= 4; k++ {
-		four, _ = four.Add(weekSum(k))
+		s, all, err := weekSum(k)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !all {
+			continue
+		}
+		if four, err = four.Add(s); err != nil {
+			return nil, nil, err
+		}
+		r.Spend.AvgWeeks++
 	}
-	r.Spend.Avg4Weeks, _ = four.MulRatio(1, 4)
-	r.Spend.VsLastWeek = change(r.Spend.ThisWeek, r.Spend.LastWeek)
-	r.Spend.VsAvg = change(r.Spend.ThisWeek, r.Spend.Avg4Weeks)
+	r.Spend.Avg4Weeks = zero
+	if r.Spend.AvgWeeks > 0 {
+		if r.Spend.Avg4Weeks, err = four.MulRatio(1, uint64(r.Spend.AvgWeeks)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.Spend.VsLastWeek, err = change(r.Spend.ThisWeek, r.Spend.LastWeek); err != nil {
+		return nil, nil, err
+	}
+	if r.Spend.VsAvg, err = change(r.Spend.ThisWeek, r.Spend.Avg4Weeks); err != nil {
+		return nil, nil, err
+	}
 	return r, daily, nil
 }
 
-// unbilled returns the days of wk the organization has no cost on, billed
-// or estimated, the days its bill has not reached: from the audience's own
-// days (the week's, days) when it is the organization, else from the
-// organization's rows (in any currency: this is about the bill's arrival).
-func (b *Builder) unbilled(ctx context.Context, aud Audience, wk Week, days []DailyCost) ([]time.Time, error) {
-	var out []time.Time
+// billed returns the days (Unix seconds of their midnight) the
+// organization has cost on, billed or estimated, among the report week wk
+// and the four weeks before: the days its bill has reached. For the
+// organization they are its own days with cost (daily, its eight weeks),
+// for a team they are read from the organization's rows (in any currency:
+// this is about the bill's arrival).
+func (b *Builder) billed(ctx context.Context, aud Audience, wk Week, daily []DailyCost) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	from := wk.Start.Add(-4 * week)
 	if aud.Org() {
-		for _, d := range days {
-			if d.Cost.IsZero() {
-				out = append(out, d.Day)
+		for _, d := range daily {
+			if !d.Day.Before(from) && !d.Cost.IsZero() {
+				out[d.Day.Unix()] = true
 			}
 		}
 		return out, nil
 	}
-	rows, err := b.Store.AllocationRows(ctx, b.query(Audience{Name: OrgAudience}, tally.Window{Start: wk.Start, End: wk.End()}, day, tally.BasisAmortized))
+	rows, err := b.Store.AllocationRows(ctx, b.query(Audience{Name: OrgAudience}, tally.Window{Start: from, End: wk.End()}, day, tally.BasisAmortized))
 	if err != nil {
 		return nil, fmt.Errorf("daily costs of the organization: %w", err)
 	}
-	seen := map[int64]bool{}
 	for i := range rows {
 		if r := &rows[i]; !r.Outside && !r.Cost.IsZero() {
-			seen[r.Start.Unix()] = true
-		}
-	}
-	for _, d := range days {
-		if !seen[d.Day.Unix()] {
-			out = append(out, d.Day)
+			out[r.Start.Unix()] = true
 		}
 	}
 	return out, nil

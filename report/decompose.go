@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+
 	"github.com/tallyhq/tally"
 )
 
@@ -47,6 +49,63 @@ type Components struct {
 	Usage    tally.Money `json:"usage"`
 	Price    tally.Money `json:"price"`
 	Coverage tally.Money `json:"coverage"`
+}
+
+// Shown returns c as the report prints it, to places decimals: Delta
+// rounded half to even, as FormatMoney rounds it, and Usage, Price and
+// Coverage rounded so that they add up to it: each is rounded down to
+// places and the units that leaves go to the largest remainders (ties to
+// usage, then price). Rounded each on its own, the printed parts could be a
+// cent off the printed change they split.
+func (c Components) Shown(places int) (Components, error) {
+	cur := c.Delta.Currency()
+	unit, err := tally.ParseMoney(fmt.Sprintf("1e-%d", places), cur)
+	if err != nil {
+		return Components{}, fmt.Errorf("round to %d places: %w", places, err)
+	}
+	var s summer
+	parts := []*tally.Money{&c.Usage, &c.Price, &c.Coverage}
+	rems := make([]tally.Money, len(parts))
+	sum := tally.Zero(cur)
+	for i, p := range parts {
+		down := p.Round(places)
+		if cmp, err := down.Cmp(*p); err != nil {
+			return Components{}, err
+		} else if cmp > 0 {
+			down = s.add(down, unit.Neg())
+		}
+		rems[i] = s.add(*p, down.Neg())
+		*p = down
+		sum = s.add(sum, down)
+	}
+	c.Delta = c.Delta.Round(places)
+	left := s.add(c.Delta, sum.Neg())
+	if s.err != nil {
+		return Components{}, s.err
+	}
+	for n := 0; left.Sign() > 0; n++ {
+		best := -1
+		for i, r := range rems {
+			if r.Sign() <= 0 {
+				continue
+			}
+			if best < 0 {
+				best = i
+			} else if cmp, _ := r.Cmp(rems[best]); cmp > 0 {
+				best = i
+			}
+		}
+		if best < 0 || n == len(parts) {
+			return Components{}, fmt.Errorf("round %v = %v + %v + %v: the parts do not add up to the change", c.Delta, c.Usage, c.Price, c.Coverage)
+		}
+		*parts[best] = s.add(*parts[best], unit)
+		rems[best] = tally.Zero(cur)
+		left = s.add(left, unit.Neg())
+	}
+	if left.Sign() < 0 || s.err != nil {
+		return Components{}, fmt.Errorf("round %v = %v + %v + %v: the parts do not add up to the change", c.Delta, c.Usage, c.Price, c.Coverage)
+	}
+	return c, nil
 }
 
 // Add returns c + o.

@@ -103,3 +103,61 @@ func TestDecomposeCurrencies(t *testing.T) {
 		t.Fatal("mixing currencies: want an error")
 	}
 }
+
+// TestComponentsShown: the parts as printed add up to the change as
+// printed. Each rounded on its own, the first case read
+// "+$26.79 = -$44.33 + $58.39 + $12.73" for a change of 26.78.
+func TestComponentsShown(t *testing.T) {
+	tests := []struct {
+		name                          string
+		places                        int
+		in                            [3]string // usage, price, coverage; the change is their sum
+		delta, usage, price, coverage string
+	}{
+		{
+			// 26.778 = −44.3344 + 58.3866 + 12.7258. Rounded down: −44.34,
+			// 58.38, 12.72 (26.76), remainders .0056, .0066, .0058: the two
+			// cents left to 26.78 go to price and coverage.
+			name: "the fixture's __idle__", places: 2, in: [3]string{"-44.3344", "58.3866", "12.7258"},
+			delta: "26.78", usage: "-44.34", price: "58.39", coverage: "12.73",
+		},
+		{
+			// −0.01 = −0.005 − 0.005 + 0: rounded down −0.01, −0.01, 0
+			// (−0.02), remainders .005, .005, 0: the cent goes to usage (ties
+			// to the first).
+			name: "negative, a tie", places: 2, in: [3]string{"-0.005", "-0.005", "0"},
+			delta: "-0.01", usage: "0", price: "-0.01", coverage: "0",
+		},
+		{
+			// 150.6 = 100.4 + 50.2 + 0 in whole units: 151 (half to even),
+			// rounded down 100 + 50 + 0, the unit left to usage (.4).
+			name: "whole units", places: 0, in: [3]string{"100.4", "50.2", "0"},
+			delta: "151", usage: "101", price: "50", coverage: "0",
+		},
+		{
+			// Already whole cents: unchanged.
+			name: "exact", places: 2, in: [3]string{"1.25", "-0.5", "0.01"},
+			delta: "0.76", usage: "1.25", price: "-0.5", coverage: "0.01",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Components{Usage: usd(tt.in[0]), Price: usd(tt.in[1]), Coverage: usd(tt.in[2])}
+			c.Delta, _ = c.Usage.Add(c.Price)
+			c.Delta, _ = c.Delta.Add(c.Coverage)
+			got, err := c.Shown(tt.places)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []struct {
+				name      string
+				got, want tally.Money
+			}{{"delta", got.Delta, usd(tt.delta)}, {"usage", got.Usage, usd(tt.usage)}, {"price", got.Price, usd(tt.price)},
+				{"coverage", got.Coverage, usd(tt.coverage)}} {
+				if !f.got.Equal(f.want) {
+					t.Errorf("%s %v, want %v", f.name, f.got, f.want)
+				}
+			}
+		})
+	}
+}

@@ -9,7 +9,9 @@ import (
 )
 
 // Delivery states. A delivery moves pending → claimed → sending → sent, or
-// back to retry (with a later NextAttempt) or to failed. What a crash leaves
+// back to retry (with a later NextAttempt) or to failed, or from sending to
+// unknown when the mail server's reply to the message was lost (it may have
+// accepted it, so it is not retried). What a crash leaves
 // behind is resolved by the next run under the lock: claimed means nothing
 // was handed to the mail server yet, so it is retried; sending means the
 // server may have accepted the message, so it becomes unknown and is never
@@ -56,23 +58,42 @@ type DeliveryStore interface {
 	// CreateRun stores a run and its deliveries in one transaction, unless
 	// the run exists (then it changes nothing and returns false).
 	CreateRun(ctx context.Context, run Run, deliveries []Delivery) (bool, error)
+	// AddDeliveries logs the deliveries of an existing run whose keys are
+	// not logged yet, and returns how many it added.
+	AddDeliveries(ctx context.Context, deliveries []Delivery) (int, error)
 	// RecoverOrphans resolves what a crashed sender left: claimed deliveries
 	// go back to retry, sending ones become unknown. It returns how many of each.
 	RecoverOrphans(ctx context.Context, now time.Time) (retried, unknown int, err error)
-	// ClaimDue marks the oldest due pending or retry delivery claimed,
-	// counting an attempt, and returns it with its run; ok is false when none is due.
-	ClaimDue(ctx context.Context, now time.Time) (d Delivery, run Run, ok bool, err error)
+	// ClaimDue marks the oldest due pending or retry delivery that f
+	// selects claimed, counting an attempt, and returns it with its run; ok
+	// is false when none is due.
+	ClaimDue(ctx context.Context, now time.Time, f DueFilter) (d Delivery, run Run, ok bool, err error)
 	// MarkSending records that the message is being handed to the mail server.
 	MarkSending(ctx context.Context, key string, now time.Time) error
 	// MarkSent records the server's acceptance.
 	MarkSent(ctx context.Context, key string, now time.Time) error
 	// MarkFailed records a failed attempt: retry at next, or failed for good when final.
 	MarkFailed(ctx context.Context, key string, now time.Time, reason string, next time.Time, final bool) error
+	// MarkUnknown records that the message was handed to the mail server
+	// but its answer was lost: the server may have accepted it, so it is
+	// not retried.
+	MarkUnknown(ctx context.Context, key string, now time.Time, reason string) error
+}
+
+// DueFilter selects the deliveries SendDue sends; its zero value selects
+// all of them.
+type DueFilter struct {
+	Week     Week   // zero: every week
+	Audience string // "": every audience
+	// Recipients, when not nil, are the only recipients sent to.
+	Recipients []string
 }
 
 // Sender hands an email to a mail server. It calls transmit once connected
 // (and authenticated), right before the message is handed over; when
-// transmit fails nothing is sent. Errors wrapping ErrPermanent are not retried.
+// transmit fails nothing is sent. Errors wrapping ErrPermanent are not
+// retried; errors wrapping ErrMaybeSent (the server may have accepted the
+// message) are not retried either, and the delivery becomes unknown.
 type Sender interface {
 	Send(ctx context.Context, e *Email, transmit func() error) error
 }
@@ -85,6 +106,13 @@ var ErrNoCost = errors.New("no cost in the bill for most days of the report week
 // ErrPermanent marks a send failure retrying cannot fix (a rejected
 // recipient, a message the server refuses).
 var ErrPermanent = errors.New("permanent failure")
+
+// ErrMaybeSent marks a send failure after the whole message reached the
+// mail server: its reply to the end of the message was lost (a timeout, a
+// dropped connection), so the server may have accepted it. Retrying could
+// deliver the report twice, so the delivery becomes unknown instead (at
+// most once per key).
+var ErrMaybeSent = errors.New("the mail server's reply to the message was lost: it may have accepted it")
 
 // Locker runs fn while holding a named lock across replicas; ran is false
 // when another replica holds it. postgres.DB's TryLock implements it.
@@ -138,7 +166,7 @@ type TickSummary struct {
 	Sent      int
 	Failed    int
 	Retried   int // orphans of a crash put back
-	Unknown   int // orphans of a crash that may have been sent
+	Unknown   int // orphans of a crash, and sends whose reply was lost: they may have been sent
 	Scheduled time.Time
 }
 
@@ -208,16 +236,29 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			}
 		}
 	}
-	sent, failed, err := d.SendDue(ctx)
-	s.Sent, s.Failed = sent, failed
+	sum, err := d.SendDue(ctx, DueFilter{})
+	s.Sent, s.Failed, s.Unknown = sum.Sent, sum.Failed, s.Unknown+sum.Unknown
 	return s, err
 }
 
 // Prepare builds, renders and stores aud's report of wk with one pending
 // delivery per recipient, unless it exists. It reports whether it created it.
+// When it exists, the recipients added to aud since it was created get a
+// pending delivery of it (those logged already are left as they are).
 func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, error) {
-	if ok, err := d.Store.HasRun(ctx, wk, aud.Name); err != nil || ok {
+	ok, err := d.Store.HasRun(ctx, wk, aud.Name)
+	if err != nil {
 		return false, err
+	}
+	if ok {
+		added, err := d.Store.AddDeliveries(ctx, d.deliveries(aud, wk, d.now()))
+		if err != nil {
+			return false, fmt.Errorf("log deliveries to new recipients: %w", err)
+		}
+		if added > 0 {
+			d.log().Info("weekly report prepared for new recipients", "audience", aud.Name, "week", wk.Label(), "recipients", added)
+		}
+		return false, nil
 	}
 	r, err := d.Builder.Build(ctx, aud, wk)
 	if err != nil {
@@ -232,6 +273,17 @@ func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, 
 	}
 	now := d.now()
 	run := Run{Week: wk, Audience: aud.Name, CreatedAt: now, Rendered: rendered}
+	ds := d.deliveries(aud, wk, now)
+	created, err := d.Store.CreateRun(ctx, run, ds)
+	if created {
+		d.log().Info("weekly report prepared", "audience", aud.Name, "week", wk.Label(), "recipients", len(ds))
+	}
+	return created, err
+}
+
+// deliveries are the pending deliveries of aud's report of wk, one per
+// recipient, due now.
+func (d *Dispatcher) deliveries(aud Audience, wk Week, now time.Time) []Delivery {
 	var ds []Delivery
 	seen := map[string]bool{}
 	for _, rcpt := range aud.Recipients {
@@ -243,15 +295,19 @@ func (d *Dispatcher) Prepare(ctx context.Context, aud Audience, wk Week) (bool, 
 		ds = append(ds, Delivery{Key: key, Week: wk, Audience: aud.Name, Recipient: rcpt, Status: StatusPending,
 			NextAttempt: now, MessageID: MessageID(key, d.Config.From), CreatedAt: now})
 	}
-	created, err := d.Store.CreateRun(ctx, run, ds)
-	if created {
-		d.log().Info("weekly report prepared", "audience", aud.Name, "week", wk.Label(), "recipients", len(ds))
-	}
-	return created, err
+	return ds
 }
 
-// SendDue sends every delivery that is due, one at a time.
-func (d *Dispatcher) SendDue(ctx context.Context) (sent, failed int, err error) {
+// SendSummary counts what SendDue did.
+type SendSummary struct {
+	Sent    int // accepted by the mail server
+	Failed  int // to retry, or failed for good
+	Unknown int // the server's reply was lost: it may have accepted them; not retried
+}
+
+// SendDue sends every delivery that is due and f selects, one at a time.
+func (d *Dispatcher) SendDue(ctx context.Context, f DueFilter) (SendSummary, error) {
+	var sum SendSummary
 	maxAttempts := d.MaxAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = 6
@@ -261,9 +317,9 @@ func (d *Dispatcher) SendDue(ctx context.Context) (sent, failed int, err error) 
 		backoff = DefaultBackoff
 	}
 	for ctx.Err() == nil {
-		del, run, ok, err := d.Store.ClaimDue(ctx, d.now())
+		del, run, ok, err := d.Store.ClaimDue(ctx, d.now(), f)
 		if err != nil || !ok {
-			return sent, failed, err
+			return sum, err
 		}
 		e := NewEmail(run.Rendered, d.Config.From, del.Recipient, del.Key, del.Week, del.Audience, d.now().In(d.location()))
 		serr := d.Sender.Send(ctx, e, func() error { return d.Store.MarkSending(ctx, del.Key, d.now()) })
@@ -271,21 +327,29 @@ func (d *Dispatcher) SendDue(ctx context.Context) (sent, failed int, err error) 
 		rec := context.WithoutCancel(ctx)
 		if serr == nil {
 			if err := d.Store.MarkSent(rec, del.Key, d.now()); err != nil {
-				return sent, failed, err
+				return sum, err
 			}
-			sent++
+			sum.Sent++
 			d.log().Info("weekly report sent", "key", del.Key, "messageId", e.MessageID)
 			continue
 		}
-		failed++
+		if errors.Is(serr, ErrMaybeSent) {
+			sum.Unknown++
+			d.log().Warn("weekly report may have been sent: marked unknown and not resent", "key", del.Key, "attempt", del.Attempts, "err", serr)
+			if err := d.Store.MarkUnknown(rec, del.Key, d.now(), serr.Error()); err != nil {
+				return sum, err
+			}
+			continue
+		}
+		sum.Failed++
 		final := errors.Is(serr, ErrPermanent) || del.Attempts >= maxAttempts
 		next := d.now().Add(backoff(del.Attempts))
 		d.log().Warn("weekly report not sent", "key", del.Key, "attempt", del.Attempts, "final", final, "err", serr)
 		if err := d.Store.MarkFailed(rec, del.Key, d.now(), serr.Error(), next, final); err != nil {
-			return sent, failed, err
+			return sum, err
 		}
 	}
-	return sent, failed, ctx.Err()
+	return sum, ctx.Err()
 }
 
 func (d *Dispatcher) location() *time.Location {
@@ -304,8 +368,8 @@ func (d *Dispatcher) Run(ctx context.Context, poll time.Duration) {
 			d.log().Error("weekly report", "err", err)
 		case !s.Ran:
 			d.log().Debug("weekly report runs on another replica")
-		case s.Sent+s.Failed > 0 || len(s.Created) > 0:
-			d.log().Info("weekly report tick", "created", s.Created, "sent", s.Sent, "failed", s.Failed)
+		case s.Sent+s.Failed+s.Unknown > 0 || len(s.Created) > 0:
+			d.log().Info("weekly report tick", "created", s.Created, "sent", s.Sent, "failed", s.Failed, "unknown", s.Unknown)
 		}
 		select {
 		case <-ctx.Done():

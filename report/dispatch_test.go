@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -237,6 +238,59 @@ func TestDispatcherCrashBetweenSendAndLog(t *testing.T) {
 	}
 	if unknown != 1 {
 		t.Errorf("statuses %v: want one unknown", statuses(t, db))
+	}
+}
+
+// TestDispatcherLostReplyIsUnknown: the mail server takes the whole message
+// but its reply to the end of DATA comes after the client's timeout. The
+// server may have accepted it (here it did), so the delivery is unknown and
+// not resent: at most once per key. It was logged retry and sent again
+// after the backoff: the recipient got the report twice.
+func TestDispatcherLostReplyIsUnknown(t *testing.T) {
+	db := weeklyDB(t)
+	var stalls atomic.Int32
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p", OnData: func(m smtptest.Message) error {
+		if m.To[0] == "bo@example.com" && stalls.Add(1) == 1 {
+			time.Sleep(3 * time.Second) // the reply is late: the client has given up
+		}
+		return nil // accepted (and recorded by the server)
+	}})
+	c := &clock{monday.Add(time.Minute)}
+	d := dispatcher(t, db, srv, c, nil)
+	sender, err := smtp.New(smtp.Config{Host: srv.Host, Port: srv.Port, TLS: "starttls", Username: "u", Password: "p",
+		TLSConfig: &tls.Config{RootCAs: srv.Roots}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Sender = sender
+	ctx := context.Background()
+	s, err := d.Tick(ctx)
+	if err != nil || s.Sent != 3 || s.Unknown != 1 || s.Failed != 0 {
+		t.Fatalf("first tick: %+v %v; want 3 sent, 1 unknown", s, err)
+	}
+	if st := statuses(t, db)["org/bo@example.com"]; st != report.StatusUnknown {
+		t.Errorf("the delivery whose reply was lost is %s, want %s", st, report.StatusUnknown)
+	}
+	for range 2 {
+		c.t = c.t.Add(10 * time.Minute) // past the first backoffs
+		if s, err = d.Tick(ctx); err != nil || s.Sent+s.Failed+s.Unknown != 0 {
+			t.Fatalf("later tick: %+v %v; want nothing sent", s, err)
+		}
+	}
+	n := perRecipient(srv.Wait(4, 5*time.Second))
+	if n["bo@example.com"] != 1 || n["ana@example.com"] != 2 || n["cy@example.com"] != 1 {
+		t.Errorf("messages accepted per recipient %v: want each report once", n)
+	}
+	evs, err := db.DeliveryEvents(ctx, report.DeliveryKey(report.WeekOf(monday).Prev(), "org", "bo@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log []string
+	for _, e := range evs {
+		log = append(log, e.Status)
+	}
+	if want := "pending claimed sending unknown"; strings.Join(log, " ") != want {
+		t.Errorf("delivery log %q, want %q", strings.Join(log, " "), want)
 	}
 }
 

@@ -13,13 +13,21 @@ var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "�
 
 // FormatMoney writes an amount for people: whole units from 100 up, cents
 // below, thousands separated: "$12,345", "$87.40", "1,204 CHF".
-func FormatMoney(m tally.Money) string {
+func FormatMoney(m tally.Money) string { return formatMoney(m, moneyPlaces(m)) }
+
+// moneyPlaces is how many decimals FormatMoney writes m with: none from
+// 100 up, cents below.
+func moneyPlaces(m tally.Money) int {
+	if m.Abs().Float64() >= 100 {
+		return 0
+	}
+	return 2
+}
+
+// formatMoney writes m to places decimals, thousands separated.
+func formatMoney(m tally.Money, places int) string {
 	neg := m.Sign() < 0
 	m = m.Abs()
-	places := 2
-	if m.Float64() >= 100 {
-		places = 0
-	}
 	intPart, frac, _ := strings.Cut(m.Format(places), ".")
 	var b strings.Builder
 	for i, c := range intPart {
@@ -50,8 +58,11 @@ func withSymbol(num, cur string) string {
 }
 
 // FormatDelta writes a signed amount: "+$1,204", "-$87.40", "$0.00".
-func FormatDelta(m tally.Money) string {
-	s := FormatMoney(m.Abs())
+func FormatDelta(m tally.Money) string { return formatDelta(m, moneyPlaces(m)) }
+
+// formatDelta writes a signed amount to places decimals.
+func formatDelta(m tally.Money, places int) string {
+	s := formatMoney(m.Abs(), places)
 	if !strings.ContainsAny(s, "123456789") {
 		return s
 	}
@@ -76,6 +87,20 @@ func FormatRatio(r float64, hasBase bool) string {
 		return "0%"
 	}
 	return fmt.Sprintf("%+.1f%%", p)
+}
+
+// ShownParts are a mover's usage, price and coverage as the report writes
+// them beside its change (FormatDelta): to the same places, adding up to it.
+type ShownParts struct{ Usage, Price, Coverage string }
+
+// FormatParts writes c's parts as ShownParts (see Components.Shown).
+func FormatParts(c Components) (ShownParts, error) {
+	places := moneyPlaces(c.Delta)
+	s, err := c.Shown(places)
+	if err != nil {
+		return ShownParts{}, err
+	}
+	return ShownParts{Usage: formatDelta(s.Usage, places), Price: formatDelta(s.Price, places), Coverage: formatDelta(s.Coverage, places)}, nil
 }
 
 // compactMoney labels chart axes: "$1.2k", "$350", "$2M".

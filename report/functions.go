@@ -72,7 +72,10 @@ func (b *Builder) functions(ctx context.Context, workloads map[string]tally.Mone
 			if base.IsZero() {
 				base = tally.Zero(cost.Currency())
 			}
-			ch := change(cost, base)
+			ch, err := change(cost, base)
+			if err != nil {
+				return nil, fmt.Errorf("self cost of %s in %s: %w", fn, name, err)
+			}
 			if ch.Delta.Sign() <= 0 || ch.Delta.Float64() < 0.005 {
 				continue
 			}

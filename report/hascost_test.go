@@ -51,3 +51,28 @@ func TestWeekCheckEnded(t *testing.T) {
 		}
 	}
 }
+
+// The compared days are named by weekday, runs as ranges; a report without
+// any (a week the bill has not reached) does not read as part of a week.
+func TestComparedWeekdays(t *testing.T) {
+	wk := Week{Start: time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		days []int
+		want string
+		part bool
+	}{
+		{[]int{0, 1, 2, 3, 4, 5, 6}, "Mon–Sun", false},
+		{[]int{1, 2, 3, 4, 5, 6}, "Tue–Sun", true},
+		{[]int{0, 1, 3, 4, 5, 6}, "Mon–Tue, Thu–Sun", true},
+		{[]int{0, 2, 6}, "Mon, Wed, Sun", true},
+		{nil, "no day", false},
+	} {
+		r := &Report{Week: wk}
+		for _, i := range tc.days {
+			r.Compared = append(r.Compared, wk.Start.AddDate(0, 0, i))
+		}
+		if got := r.ComparedWeekdays(); got != tc.want || r.PartWeek() != tc.part {
+			t.Errorf("%v: %q, part of a week %v; want %q, %v", tc.days, got, r.PartWeek(), tc.want, tc.part)
+		}
+	}
+}

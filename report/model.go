@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -39,13 +41,60 @@ type Report struct {
 	// Unbilled are the days of the report week the organization has no
 	// cost on yet (7 − CostDays of them). Anomalies leave them out.
 	Unbilled []time.Time `json:"unbilledDays,omitempty"`
-	// ComparedDays is how many days of each week, from its Monday, the
-	// spend, movers and teams compare: the days before the first unbilled
-	// one (7 when the bill covers the week). With Sunday not billed yet,
-	// Monday to Saturday of the report week are compared with Monday to
-	// Saturday of the weeks before, not with whole weeks.
-	ComparedDays int   `json:"comparedDays"`
-	Links        Links `json:"links"`
+	// Compared are the days of the report week the spend, movers and teams
+	// count, each compared with the same weekday of the weeks before: the
+	// days the organization has cost on, billed or estimated, in both the
+	// report week and the week before (all 7 when the bill covers both).
+	// With Wednesday not billed yet, Monday, Tuesday and Thursday to Sunday
+	// of the report week are compared with the same days of the weeks
+	// before, not with whole weeks. When no day is billed in both weeks,
+	// they are the report week's billed days (last week then counts $0).
+	Compared []time.Time `json:"comparedDays"`
+	Links    Links       `json:"links"`
+}
+
+// ComparedWeekdays names the compared days by weekday, consecutive ones as
+// a range: "Mon–Sun", "Tue–Sun", "Mon–Tue, Thu–Sun" ("no day" without any).
+func (r *Report) ComparedWeekdays() string {
+	var in [7]bool
+	for _, d := range r.Compared {
+		in[(int(d.Weekday())+6)%7] = true // Monday first
+	}
+	names := [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+	var runs []string
+	for i := 0; i < 7; {
+		if !in[i] {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < 7 && in[j+1] {
+			j++
+		}
+		if j == i {
+			runs = append(runs, names[i])
+		} else {
+			runs = append(runs, names[i]+"–"+names[j])
+		}
+		i = j + 1
+	}
+	if len(runs) == 0 {
+		return "no day"
+	}
+	return strings.Join(runs, ", ")
+}
+
+// PartWeek reports whether the weeks are compared on some of their days
+// only, not all 7 nor none (a week the bill has not reached at all).
+func (r *Report) PartWeek() bool { return len(r.Compared) > 0 && len(r.Compared) < 7 }
+
+// comparedOffsets are the compared days as days after the week's Monday.
+func (r *Report) comparedOffsets() []int {
+	out := make([]int, len(r.Compared))
+	for i, d := range r.Compared {
+		out[i] = int(d.Sub(r.Week.Start) / day)
+	}
+	return out
 }
 
 // HasCost reports whether the report is worth sending: the bill covers
@@ -74,9 +123,14 @@ type Change struct {
 
 // Spend is the headline.
 type Spend struct {
-	ThisWeek   tally.Money `json:"thisWeek"`
-	LastWeek   tally.Money `json:"lastWeek"`
-	Avg4Weeks  tally.Money `json:"avg4Weeks"` // mean of the four weeks before this one
+	ThisWeek tally.Money `json:"thisWeek"`
+	LastWeek tally.Money `json:"lastWeek"`
+	// Avg4Weeks is the mean of the four weeks before this one, on the
+	// compared days, over those of them the organization has cost on
+	// every compared day (AvgWeeks of them): weeks before its bill starts
+	// are left out, not counted at $0. Zero when none has.
+	Avg4Weeks  tally.Money `json:"avg4Weeks"`
+	AvgWeeks   int         `json:"avgWeeks"`
 	VsLastWeek Change      `json:"vsLastWeek"`
 	VsAvg      Change      `json:"vsAvg4Weeks"`
 }
@@ -100,7 +154,11 @@ type MonthOutlook struct {
 	// when no forecast is stored yet (Unavailable says why).
 	Forecast    *MonthForecast `json:"forecast,omitempty"`
 	Unavailable string         `json:"unavailable,omitempty"`
-	Budget      tally.Money    `json:"budget"` // zero: none configured
+	Budget      tally.Money    `json:"budget"` // zero: none configured, or left out (BudgetNote)
+	// BudgetNote says why the audience's budget is left out: it is in
+	// another currency than the bill, so the forecast cannot be compared
+	// with it. "" when the budget is compared, or none is configured.
+	BudgetNote string `json:"budgetNote,omitempty"`
 }
 
 // MonthForecast is the expected month total with its 80% interval.
@@ -119,12 +177,14 @@ type MonthForecast struct {
 	Note string
 }
 
-// VsBudget returns the forecast total minus the budget.
-func (m *MonthOutlook) VsBudget() (Change, bool) {
-	if m.Forecast == nil || m.Budget.IsZero() {
+// VsBudget returns the forecast total minus the budget; ok is false without
+// a forecast or a budget in the forecast's currency.
+func (m *MonthOutlook) VsBudget() (c Change, ok bool) {
+	if m.Forecast == nil || m.Budget.IsZero() || m.Budget.Currency() != m.Forecast.Total.Currency() {
 		return Change{}, false
 	}
-	return change(m.Forecast.Total, m.Budget), true
+	c, err := change(m.Forecast.Total, m.Budget)
+	return c, err == nil
 }
 
 // MoverSet is the top movers of one dimension.
@@ -134,7 +194,10 @@ type MoverSet struct {
 	Movers    []Mover `json:"movers"`
 }
 
-// Mover is a group whose cost changed, with the change split by cause.
+// Mover is a group whose cost changed, with the change split by cause:
+// usage and coverage to the cent, price the rest, so that the parts sum to
+// the change exactly and, rounded to the cent as the report prints them,
+// to the change rounded to the cent (Components.Shown).
 type Mover struct {
 	Name     string      `json:"name"`
 	LastWeek tally.Money `json:"lastWeek"`
@@ -228,11 +291,16 @@ type Links struct {
 	Commitments string `json:"commitments"`
 }
 
-func change(now, base tally.Money) Change {
-	d, _ := now.Sub(base)
+// change is now − base and its ratio to base; amounts in different
+// currencies are an error.
+func change(now, base tally.Money) (Change, error) {
+	d, err := now.Sub(base)
+	if err != nil {
+		return Change{}, fmt.Errorf("change from %v to %v: %w", base, now, err)
+	}
 	c := Change{Delta: d}
 	if b := base.Float64(); b != 0 {
 		c.Ratio, c.Base = d.Float64()/b, true
 	}
-	return c
+	return c, nil
 }

@@ -18,6 +18,12 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 	first := tally.MonthStart(end)
 	next := first.AddDate(0, 1, 0)
 	m := MonthOutlook{Month: first, Through: end, MonthToDate: tally.Zero(r.Currency), Budget: aud.Budget}
+	if !aud.Budget.IsZero() && aud.Budget.Currency() != r.Currency {
+		// Not comparable with the bill: left out, and the report says so.
+		m.Budget = tally.Money{}
+		m.BudgetNote = fmt.Sprintf("of %s is left out: it is in %s and the bill in %s (give the budget in %s)",
+			FormatMoney(aud.Budget), aud.Budget.Currency(), r.Currency, r.Currency)
+	}
 	for _, d := range r.Daily {
 		if !d.Day.Before(first) {
 			m.MonthToDate, _ = m.MonthToDate.Add(d.Cost)

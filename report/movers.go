@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -32,7 +33,7 @@ type weekCosts struct {
 // weekRows reads the costs of the two weeks of w per moverDims and node:
 // one pass over the hourly allocations per basis, for every dimension of
 // the movers (the node keeps them hourly, so each costs a scan).
-func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window, days int) (weekCosts, error) {
+func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window, days []int) (weekCosts, error) {
 	var dims []attribution.Dimension
 	for _, d := range moverDims {
 		dims = append(dims, attribution.Dimension{Field: d.field})
@@ -49,27 +50,73 @@ func (b *Builder) weekRows(ctx context.Context, aud Audience, w tally.Window, da
 	return weekCosts{amort: amort, list: list}, nil
 }
 
-// weekly runs q, a query of weekly steps over two weeks, on the first days
-// of each week only (Report.ComparedDays): each week's rows start at its
-// Monday, as q's steps would.
-func (b *Builder) weekly(ctx context.Context, q attribution.Query, days int) ([]attribution.Row, error) {
-	if days >= 7 {
+// weekly runs q, a query of weekly steps over whole weeks, on the compared
+// days of each week only (days after its Monday, Report.Compared): each
+// week's rows start at its Monday, as q's steps would, and sum its compared
+// days.
+func (b *Builder) weekly(ctx context.Context, q attribution.Query, days []int) ([]attribution.Row, error) {
+	if len(days) == 7 {
 		return b.Store.AllocationRows(ctx, q)
 	}
+	var compared [7]bool
+	for _, i := range days {
+		compared[i] = true
+	}
+	dq := q
+	dq.Step = day
+	rows, err := b.Store.AllocationRows(ctx, dq)
+	if err != nil {
+		return nil, err
+	}
+	type rowKey struct {
+		start                                 int64
+		keys, cluster, node, namespace, class string
+		kind                                  string
+		currency                              tally.Currency
+		outside                               bool
+	}
 	var out []attribution.Row
-	for start := q.Window.Start; start.Before(q.Window.End); start = start.Add(week) {
-		wq := q
-		wq.Step, wq.Window = 0, tally.Window{Start: start, End: start.Add(time.Duration(days) * day)}
-		rows, err := b.Store.AllocationRows(ctx, wq)
-		if err != nil {
+	index := map[rowKey]int{}
+	for _, r := range rows {
+		n := int(r.Start.Sub(q.Window.Start) / day)
+		if n < 0 || !compared[n%7] {
+			continue
+		}
+		start := q.Window.Start.Add(time.Duration(n/7) * week)
+		r.Start, r.End = start, start.Add(week)
+		k := rowKey{start.Unix(), strings.Join(r.Keys, "\x00"), r.Cluster, r.Node, r.Namespace, r.Class, r.CostKind, r.Cost.Currency(), r.Outside}
+		i, ok := index[k]
+		if !ok {
+			index[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		o := &out[i]
+		if o.Cost, err = o.Cost.Add(r.Cost); err != nil {
 			return nil, err
 		}
-		for i := range rows {
-			rows[i].Start, rows[i].End = start, start.Add(week)
-		}
-		out = append(out, rows...)
+		o.Estimated = o.Estimated || r.Estimated
+		o.Ran = spanOf(o.Ran, r.Ran)
+		o.Resources.Add(r.Resources)
 	}
 	return out, nil
+}
+
+// spanOf is the smallest window holding a and b (either zero: the other).
+func spanOf(a, b tally.Window) tally.Window {
+	switch {
+	case a.Start.IsZero():
+		return b
+	case b.Start.IsZero():
+		return a
+	}
+	if b.Start.Before(a.Start) {
+		a.Start = b.Start
+	}
+	if b.End.After(a.End) {
+		a.End = b.End
+	}
+	return a
 }
 
 // periods sums the costs of the two weeks of w per group of moverDims[dim]
@@ -180,6 +227,19 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 		if comps.Delta.Abs().Float64() < 0.005 {
 			continue
 		}
+		// Usage and coverage to the cent as shown, price the rest: the
+		// parts still sum to the change exactly, and rounded to the cent
+		// they add up to the change rounded to the cent.
+		shown, err := comps.Shown(2)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", field, name, err)
+		}
+		comps.Usage, comps.Coverage = shown.Usage, shown.Coverage
+		var s summer
+		comps.Price = s.add(s.add(comps.Delta, comps.Usage.Neg()), comps.Coverage.Neg())
+		if s.err != nil {
+			return nil, fmt.Errorf("%s %s: %w", field, name, s.err)
+		}
 		cur := comps.Delta.Currency()
 		last, this := g.total[0].Cost, g.total[1].Cost
 		if last.IsZero() {
@@ -188,7 +248,10 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 		if this.IsZero() {
 			this = tally.Zero(cur)
 		}
-		ch := change(this, last)
+		ch, err := change(this, last)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", field, name, err)
+		}
 		clause := ""
 		if g.class == "" {
 			clause = field + ":" + quote(name)
@@ -211,7 +274,7 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 	return out, nil
 }
 
-func (b *Builder) teams(ctx context.Context, w tally.Window, days int, ln linker) ([]TeamSpend, error) {
+func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln linker) ([]TeamSpend, error) {
 	dim := attribution.Dimension{Field: "label", Key: b.Config.TeamLabel}
 	if dim.Key == "" {
 		dim.Key = DefaultTeamLabel
@@ -246,7 +309,11 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days int, ln linker
 	var out []TeamSpend
 	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
 	for name, t := range byTeam {
-		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: change(t[1], t[0])}
+		ch, err := change(t[1], t[0])
+		if err != nil {
+			return nil, fmt.Errorf("team %q: %w", name, err)
+		}
+		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: ch}
 		if name != "" {
 			ts.Link = ln.allocations(thisWeek, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))
 		} else {

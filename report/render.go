@@ -20,6 +20,8 @@ var emailTemplate string
 var funcs = template.FuncMap{
 	"money":   FormatMoney,
 	"delta":   FormatDelta,
+	"parts":   FormatParts,
+	"avg":     avgLabel,
 	"ratio":   FormatRatio,
 	"day":     formatDay,
 	"prevDay": func(t time.Time) time.Time { return t.Add(-day) },
@@ -126,7 +128,9 @@ func render(r *Report, img func(Image) template.URL) (*Rendered, error) {
 		return nil, fmt.Errorf("render report html: %w", err)
 	}
 	out.HTML = buf.String()
-	out.Text = Text(r)
+	if out.Text, err = Text(r); err != nil {
+		return nil, fmt.Errorf("render report text: %w", err)
+	}
 	return out, nil
 }
 
@@ -170,17 +174,34 @@ func cause(c Components) string {
 	return "largely " + best
 }
 
-// Subject is the email's subject line.
+// Subject is the email's subject line. When the weeks are compared on
+// some of their days only (the bill has not reached the others), it names
+// them: the spend is theirs, not the week's.
 func Subject(r *Report) string {
+	if r.PartWeek() {
+		return fmt.Sprintf("Tally weekly · %s · %s: %s on %s (%s vs the same days last week)", r.Audience.Title, r.Week.Span(),
+			FormatMoney(r.Spend.ThisWeek), r.ComparedWeekdays(), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
+	}
 	return fmt.Sprintf("Tally weekly · %s · %s: %s (%s vs last week)", r.Audience.Title, r.Week.Span(),
 		FormatMoney(r.Spend.ThisWeek), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
 }
 
+// avgLabel names the average of the weeks before: "4-week average", or
+// fewer weeks when the bill starts later.
+func avgLabel(s Spend) string { return fmt.Sprintf("%d-week average", s.AvgWeeks) }
+
 // headline is the one-sentence summary (the inbox preview line).
 func headline(r *Report) string {
-	s := fmt.Sprintf("Spent %s this week, %s (%s) vs last week and %s vs the 4-week average.",
-		FormatMoney(r.Spend.ThisWeek), FormatDelta(r.Spend.VsLastWeek.Delta), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base),
-		FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base))
+	spent, last := "this week", "last week"
+	if r.PartWeek() {
+		spent, last = "on "+r.ComparedWeekdays()+" this week", "the same days last week"
+	}
+	s := fmt.Sprintf("Spent %s %s, %s (%s) vs %s", FormatMoney(r.Spend.ThisWeek), spent, FormatDelta(r.Spend.VsLastWeek.Delta),
+		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), last)
+	if r.Spend.AvgWeeks > 0 {
+		s += fmt.Sprintf(" and %s vs the %s", FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), avgLabel(r.Spend))
+	}
+	s += "."
 	if l, _ := budgetLine(r); l != "" {
 		s += " " + l
 	}
@@ -197,7 +218,7 @@ func budgetLine(r *Report) (string, string) {
 		return fmt.Sprintf("Forecast is %s (%s) under the %s budget.", FormatMoney(c.Delta.Abs()), strings.TrimPrefix(FormatRatio(-c.Ratio, true), "+"),
 			m.Month.Format("January")), "#047857"
 	}
-	if !m.Budget.IsZero() {
+	if !m.Budget.IsZero() && m.Budget.Currency() == m.MonthToDate.Currency() {
 		first := m.Month
 		elapsed := m.Through.Sub(first).Hours() / first.AddDate(0, 1, 0).Sub(first).Hours()
 		used := m.MonthToDate.Float64() / m.Budget.Float64()

@@ -8,7 +8,7 @@ import (
 
 // Text renders r as plain text that reads well on its own: the alternative
 // part of the email. Links are numbered and listed at the end.
-func Text(r *Report) string {
+func Text(r *Report) (string, error) {
 	t := &textWriter{}
 	t.line("TALLY WEEKLY COST REPORT - %s", r.Audience.Title)
 	t.line("Week %s: %s (UTC), amortized cost", r.Week.Label(), r.Week.Span())
@@ -17,19 +17,32 @@ func Text(r *Report) string {
 	}
 	t.blank()
 	tw := t.table()
-	fmt.Fprintf(tw, "This week\t%s\t\n", FormatMoney(r.Spend.ThisWeek))
+	if r.PartWeek() {
+		fmt.Fprintf(tw, "This week, %s\t%s\t\n", r.ComparedWeekdays(), FormatMoney(r.Spend.ThisWeek))
+	} else {
+		fmt.Fprintf(tw, "This week\t%s\t\n", FormatMoney(r.Spend.ThisWeek))
+	}
 	fmt.Fprintf(tw, "vs last week\t%s (%s)\tlast week %s\n", FormatDelta(r.Spend.VsLastWeek.Delta),
 		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), FormatMoney(r.Spend.LastWeek))
-	fmt.Fprintf(tw, "vs 4-week average\t%s (%s)\taverage %s\n", FormatDelta(r.Spend.VsAvg.Delta),
-		FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), FormatMoney(r.Spend.Avg4Weeks))
+	if r.Spend.AvgWeeks > 0 {
+		fmt.Fprintf(tw, "vs %s\t%s (%s)\taverage %s\n", avgLabel(r.Spend), FormatDelta(r.Spend.VsAvg.Delta),
+			FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), FormatMoney(r.Spend.Avg4Weeks))
+	} else {
+		fmt.Fprintf(tw, "vs 4-week average\tnone: no week before this one is billed\t\n")
+	}
 	tw.Flush()
 	if len(r.Unbilled) > 0 {
 		days := make([]string, len(r.Unbilled))
 		for i, d := range r.Unbilled {
 			days[i] = formatDay(d)
 		}
-		t.line("(not billed yet: %s; each week is compared on its first %d days, and anomalies leave the days out)",
-			strings.Join(days, ", "), r.ComparedDays)
+		t.line("(not billed yet: %s; each week is compared on %s, and anomalies leave the days out)",
+			strings.Join(days, ", "), r.ComparedWeekdays())
+	} else if r.PartWeek() {
+		t.line("(each week is compared on %s, the days billed both this week and last)", r.ComparedWeekdays())
+	}
+	if n := r.Spend.AvgWeeks; n > 0 && n < 4 {
+		t.line("(the average is of the %d week(s) billed before this one, not of 4)", n)
 	}
 	if n := len(r.EstimatedDays); n > 0 {
 		t.line("(%d day(s) of this week are estimated from list prices until their bill arrives)", n)
@@ -55,6 +68,9 @@ func Text(r *Report) string {
 	if l, _ := budgetLine(r); l != "" {
 		t.line("%s", l)
 	}
+	if r.Month.BudgetNote != "" {
+		t.line("Budget %s.", r.Month.BudgetNote)
+	}
 	if r.Month.Unavailable != "" {
 		t.line("Forecast %s.", r.Month.Unavailable)
 	}
@@ -74,8 +90,12 @@ func Text(r *Report) string {
 		tw = t.table()
 		fmt.Fprintf(tw, "%s\tThis week\tChange\t\tUsage\tPrice\tCoverage\t\n", set.Title)
 		for _, m := range set.Movers {
+			p, err := FormatParts(m.Components)
+			if err != nil {
+				return "", fmt.Errorf("%s %s: %w", set.Dimension, m.Name, err)
+			}
 			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", m.Name, t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
-				FormatRatio(m.Ratio, m.HasBase), FormatDelta(m.Usage), FormatDelta(m.Price), FormatDelta(m.Coverage))
+				FormatRatio(m.Ratio, m.HasBase), p.Usage, p.Price, p.Coverage)
 		}
 		tw.Flush()
 	}
@@ -160,7 +180,7 @@ func Text(r *Report) string {
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), nil
 }
 
 type textWriter struct {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -321,4 +322,63 @@ func TestExpiringAllUpfrontReservation(t *testing.T) {
 		return
 	}
 	t.Errorf("expiring %+v: want %s", r.Expiring, ri.ID)
+}
+
+// moneyCell reads an amount as the report writes it ("+$1,204", "-$87.40",
+// "$0.00") in USD.
+func moneyCell(t *testing.T, s string) tally.Money {
+	t.Helper()
+	m, err := tally.ParseMoney(strings.NewReplacer("$", "", ",", "").Replace(s), "USD")
+	if err != nil {
+		t.Fatalf("amount %q: %v", s, err)
+	}
+	return m
+}
+
+// TestMoverPartsAddUpAsPrinted: in the text of the fixture organization's
+// and team's reports, every mover's usage, price and coverage add up to its
+// change as printed. They were rounded to the cent each on its own: the
+// organization's __idle__ read "+$26.79 = -$44.33 + $58.39 + $12.72"
+// (26.78).
+func TestMoverPartsAddUpAsPrinted(t *testing.T) {
+	db := weeklyDB(t)
+	cfg := weeklyConfig(t)
+	// "  name [n]  this week  change  (ratio)  usage  price  coverage"
+	row := regexp.MustCompile(`^  .* \[\d+\]\s+\S+\s+(\S+)\s+\(\S+\)\s+(\S+)\s+(\S+)\s+(\S+)$`)
+	for _, audience := range []string{"org", "payments"} {
+		r := build(t, db, cfg, audience)
+		// The model too: its parts to the cent add up to its change to the cent.
+		for _, set := range r.Movers {
+			for _, m := range set.Movers {
+				sum := m.Usage.Round(2)
+				sum, _ = sum.Add(m.Price.Round(2))
+				sum, _ = sum.Add(m.Coverage.Round(2))
+				if !sum.Equal(m.Delta.Round(2)) {
+					t.Errorf("%s %s: %s = %s + %s + %s to the cent", audience, m.Name, m.Delta, m.Usage, m.Price, m.Coverage)
+				}
+			}
+		}
+		out, err := report.Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := 0
+		for _, l := range strings.Split(out.Text, "\n") {
+			m := row.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			rows++
+			sum := tally.Zero("USD")
+			for _, p := range m[2:] {
+				sum, _ = sum.Add(moneyCell(t, p))
+			}
+			if change := moneyCell(t, m[1]); !sum.Equal(change) {
+				t.Errorf("%s: %q: the parts add up to %s, not %s", audience, l, sum.Decimal(), change.Decimal())
+			}
+		}
+		if rows < 2 {
+			t.Errorf("%s: %d mover rows found in the text, want at least 2:\n%s", audience, rows, out.Text)
+		}
+	}
 }

@@ -222,7 +222,8 @@ func reportWeek(name string, now time.Time) (report.Week, error) {
 }
 
 // send prepares the audience's deliveries of wk (unless they exist) and
-// sends what is due, under the same lock and log as the scheduler.
+// sends those of them that are due, under the same lock and log as the
+// scheduler.
 func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg report.Config, aud report.Audience, wk report.Week) error {
 	sender, err := c.sender(cfg)
 	if err != nil {
@@ -232,7 +233,7 @@ func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg
 	if err != nil {
 		return err
 	}
-	var sent, failed int
+	var sum report.SendSummary
 	ran, err := db.TryLock(ctx, report.LockName, func(ctx context.Context) error {
 		if _, _, err := db.RecoverOrphans(ctx, time.Now()); err != nil {
 			return err
@@ -242,7 +243,10 @@ func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg
 		} else if err != nil {
 			return err
 		}
-		sent, failed, err = d.SendDue(ctx)
+		// Only what the operator was shown and confirmed: this week's
+		// report of this audience to its recipients, not the log's other
+		// due deliveries (the schedule sends those).
+		sum, err = d.SendDue(ctx, report.DueFilter{Week: wk, Audience: aud.Name, Recipients: aud.Recipients})
 		return err
 	})
 	if err != nil {
@@ -251,9 +255,18 @@ func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg
 	if !ran {
 		return tally.Errorf(tally.EConflict, "another tally process is sending reports right now; try again in a minute")
 	}
-	fmt.Fprintf(a.stderr, "sent %d, failed %d (see tally report deliveries)\n", sent, failed)
-	if failed > 0 {
-		return fmt.Errorf("%d deliveries failed", failed)
+	unknown := ""
+	if sum.Unknown > 0 {
+		unknown = fmt.Sprintf(", unknown %d (the mail server may have accepted them: not resent)", sum.Unknown)
+	}
+	fmt.Fprintf(a.stderr, "sent %d, failed %d%s (see tally report deliveries)\n", sum.Sent, sum.Failed, unknown)
+	switch {
+	case sum.Failed > 0 && sum.Unknown > 0:
+		return fmt.Errorf("%d deliveries failed, %d may have been sent", sum.Failed, sum.Unknown)
+	case sum.Failed > 0:
+		return fmt.Errorf("%d deliveries failed", sum.Failed)
+	case sum.Unknown > 0:
+		return fmt.Errorf("%d deliveries may have been sent: the mail server's reply was lost", sum.Unknown)
 	}
 	return nil
 }
@@ -308,7 +321,8 @@ func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week stri
 		return nil, err
 	}
 	if text {
-		return []byte(report.Text(r)), nil
+		s, err := report.Text(r)
+		return []byte(s), err
 	}
 	return report.PreviewHTML(r)
 }

@@ -78,3 +78,109 @@ func TestReportSendGuards(t *testing.T) {
 		t.Errorf("the server got %d messages", len(msgs))
 	}
 }
+
+// TestReportSendOnlyItsDeliveries: `report weekly --audience payments
+// --week 2026-W42 --send` sends that report to the recipients it lists and
+// nothing else. It sent every due delivery in the log: here the
+// organization's report of the same week and payments' of the week before,
+// which the schedule had prepared and not sent yet (its mail server was
+// down, say), went to recipients the operator was neither shown nor asked
+// about.
+func TestReportSendOnlyItsDeliveries(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.WeeklyOrg(t, db)
+	cfgFile := filepath.Join(t.TempDir(), "report.yaml")
+	if err := os.WriteFile(cfgFile, []byte(weeklyConfigYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := report.ParseConfig(cfgFile, []byte(weeklyConfigYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What serve's schedule does first: reports prepared, pending.
+	d := &report.Dispatcher{Config: cfg, Builder: &report.Builder{Store: db, Config: cfg}, Store: db}
+	w42, _ := report.ParseWeek("2026-W42")
+	for _, p := range []struct {
+		audience string
+		wk       report.Week
+	}{{"org", w42}, {"payments", w42.Prev()}} {
+		aud, _ := cfg.Audience(p.audience)
+		if _, err := d.Prepare(context.Background(), aud, p.wk); err != nil {
+			t.Fatalf("prepare %s %s: %v", p.audience, p.wk.Label(), err)
+		}
+	}
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	code, _, errOut := runTally("--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+		"--week", "2026-W42", "--audience", "payments", "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+	if code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Errorf("exit %d %s; want sent 1", code, errOut)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 || strings.Join(msgs[0].To, ",") != "payments@example.com" ||
+		!strings.Contains(string(msgs[0].Data), "X-Tally-Report: weekly 2026-W42 payments") {
+		for _, m := range msgs {
+			t.Logf("sent to %v", m.To)
+		}
+		t.Fatalf("the mail server got %d messages; want payments' report of 2026-W42 to payments@example.com only", len(msgs))
+	}
+	ds, err := db.Deliveries(context.Background(), w42.Prev().Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, del := range ds {
+		if want := report.StatusPending; del.Key != report.DeliveryKey(w42, "payments", "payments@example.com") && del.Status != want {
+			t.Errorf("%s: %s, want %s (left to the schedule)", del.Key, del.Status, want)
+		}
+	}
+}
+
+// TestReportSendNewRecipient: the organization's report of 2026-W42 went to
+// finops@; then cto@ is added to the audience and the operator sends again:
+// cto@ gets it, finops@ not a second time. Prepare returned as soon as the
+// week's run existed, so no delivery was logged for a recipient added after
+// it: the command listed cto@ and said "sent 0", and neither it nor the
+// schedule ever sent the week's report to cto@.
+func TestReportSendNewRecipient(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fixture.WeeklyOrg(t, db)
+	dir := t.TempDir()
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	send := func(recipients string) (int, string) {
+		cfgFile := filepath.Join(dir, "report.yaml")
+		yaml := "from: Tally <tally@example.com>\naudiences:\n  - name: org\n    recipients: [" + recipients + "]\n"
+		if err := os.WriteFile(cfgFile, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := runTally("--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+			"--week", "2026-W42", "--send", "--yes", "--smtp-host", "127.0.0.1", "--smtp-port", itoa(srv.Port), "--smtp-tls", "none")
+		return code, errOut
+	}
+	if code, errOut := send("finops@example.com"); code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Fatalf("first send: exit %d %s", code, errOut)
+	}
+	if code, errOut := send("finops@example.com, CTO@example.com"); code != 0 || !strings.Contains(errOut, "sent 1, failed 0") {
+		t.Errorf("after adding cto@: exit %d %s; want sent 1", code, errOut)
+	}
+	if code, errOut := send("finops@example.com, cto@example.com"); code != 0 || !strings.Contains(errOut, "sent 0, failed 0") {
+		t.Errorf("again: exit %d %s; want sent 0", code, errOut)
+	}
+	got := map[string]int{}
+	for _, m := range srv.Messages() {
+		for _, to := range m.To {
+			got[strings.ToLower(to)]++
+		}
+	}
+	if got["cto@example.com"] != 1 || got["finops@example.com"] != 1 || len(got) != 2 {
+		t.Errorf("messages per recipient %v; want one each to finops@ and cto@", got)
+	}
+}

@@ -103,7 +103,10 @@ func (s *Sender) client() (*mail.Client, error) {
 
 // Send connects, authenticates, calls transmit and hands e to the server.
 // When transmit fails nothing is sent. Rejections with a 5xx code wrap
-// report.ErrPermanent; connection failures and 4xx codes are temporary.
+// report.ErrPermanent; connection failures before the end of the message
+// and 4xx codes are temporary. A failure to read the server's reply to the
+// end of the message (a timeout, a dropped connection) wraps
+// report.ErrMaybeSent: the server may have accepted the message.
 func (s *Sender) Send(ctx context.Context, e *report.Email, transmit func() error) error {
 	msg, err := Message(e)
 	if err != nil {
@@ -122,13 +125,35 @@ func (s *Sender) Send(ctx context.Context, e *report.Email, transmit func() erro
 		return fmt.Errorf("smtp %s: before sending: %w", s.Addr(), err)
 	}
 	if err := c.SendWithSMTPClient(sc, msg); err != nil {
-		var se *mail.SendError
-		if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 {
-			return fmt.Errorf("smtp %s: %w: %v", s.Addr(), report.ErrPermanent, err)
-		}
-		return fmt.Errorf("smtp %s: send: %w", s.Addr(), err)
+		return s.sendError(msg, err)
 	}
 	return nil
+}
+
+// sendError classifies the failure err of handing msg over. Only a reply of
+// the server says what became of a message whose end it received (the
+// final "." of DATA): 5xx rejected it for good, 4xx for now; without a
+// reply it may have been accepted, and sending it again could deliver it
+// twice. Before the end of the message (MAIL, RCPT, DATA, the content) the
+// server cannot have accepted it, so every failure there but a 5xx is
+// temporary. A message the server accepted is sent, even when what follows
+// (RSET) fails.
+func (s *Sender) sendError(msg *mail.Msg, err error) error {
+	if msg.IsDelivered() {
+		return nil
+	}
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("smtp %s: send: %w", s.Addr(), err)
+	}
+	code := se.ErrorCode() // 4xx or 5xx when the server replied, else 0
+	switch {
+	case code >= 500 && !se.IsTemp():
+		return fmt.Errorf("smtp %s: %w: %v", s.Addr(), report.ErrPermanent, err)
+	case se.Reason == mail.ErrSMTPDataClose && code < 400:
+		return fmt.Errorf("smtp %s: %w: %v", s.Addr(), report.ErrMaybeSent, err)
+	}
+	return fmt.Errorf("smtp %s: send: %w", s.Addr(), err)
 }
 
 func tlsConfigOrDefault(cfg Config) *tls.Config {

@@ -230,14 +230,36 @@ func TestRejections(t *testing.T) {
 			srv := smtptest.Start(t, smtptest.Options{TLS: "none", OnData: func(smtptest.Message) error { return tt.err.(*smtptestError).smtp() }})
 			s, _ := smtp.New(smtp.Config{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 10 * time.Second})
 			err := s.Send(context.Background(), email(t, "ana@example.com"), func() error { return nil })
-			if err == nil || errors.Is(err, report.ErrPermanent) != tt.permanent {
-				t.Fatalf("err %v, want permanent=%v", err, tt.permanent)
+			if err == nil || errors.Is(err, report.ErrPermanent) != tt.permanent || errors.Is(err, report.ErrMaybeSent) {
+				t.Fatalf("err %v, want permanent=%v, not maybe sent (the server replied)", err, tt.permanent)
 			}
 		})
 	}
 	s, _ := smtp.New(smtp.Config{Host: "127.0.0.1", Port: 1, TLS: "none", Timeout: 2 * time.Second})
 	if err := s.Send(context.Background(), email(t, "ana@example.com"), func() error { return nil }); err == nil || errors.Is(err, report.ErrPermanent) {
 		t.Fatalf("connection refused: %v, want a temporary error", err)
+	}
+}
+
+// TestLostReply: the server's reply to the end of the message comes after
+// the client's timeout. The server may have accepted the message (here it
+// did): the error says so (report.ErrMaybeSent), so it is not retried. It
+// was a temporary error, and the dispatcher sent the message again.
+func TestLostReply(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none", OnData: func(smtptest.Message) error {
+		time.Sleep(2 * time.Second)
+		return nil
+	}})
+	s, err := smtp.New(smtp.Config{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Send(context.Background(), email(t, "ana@example.com"), func() error { return nil })
+	if !errors.Is(err, report.ErrMaybeSent) || errors.Is(err, report.ErrPermanent) {
+		t.Fatalf("err %v, want report.ErrMaybeSent", err)
+	}
+	if n := len(srv.Wait(1, 5*time.Second)); n != 1 {
+		t.Fatalf("the server accepted %d messages, want 1", n)
 	}
 }
 
