@@ -23,6 +23,13 @@ type NodeBillLine struct {
 	CommitmentCategory string // Spend or Usage
 	ListCost           tally.Money
 	EffectiveCost      tally.Money
+	// Charged is, from NodeBillOver, the start of the first hour to the end
+	// of the last hour its lines charge (a commitment's: the hours it
+	// covered the instance, first to last), and InstanceListCost what all
+	// the instance's eligible usage cost at list prices in those hours
+	// (covered or not). Zero from NodeBill.
+	Charged          tally.Window
+	InstanceListCost tally.Money
 }
 
 // NodeBill returns the eligible usage of the instances ids (their
@@ -84,7 +91,9 @@ func (db *DB) NodeBill(ctx context.Context, ids []string, until time.Time) ([]No
 // NodeBillOver returns the eligible usage of the instances ids charged in
 // w, per instance and covering commitment, as NodeBill does of the bill's
 // last day: for nodes that come and go, most of which the last day does
-// not show.
+// not show. Each line has the hours it charges (Charged) and the
+// instance's list cost in them: a commitment that covered an instance for
+// part of w covered that part of its list cost then.
 func (db *DB) NodeBillOver(ctx context.Context, ids []string, w tally.Window) ([]NodeBillLine, error) {
 	if len(ids) == 0 || !w.End.After(w.Start) {
 		return nil, nil
@@ -93,31 +102,45 @@ func (db *DB) NodeBillOver(ctx context.Context, ids []string, w tally.Window) ([
 		WITH l AS (
 			SELECT resource_id, billing_account_id, provider, region_id, billing_currency AS cur,
 				CASE WHEN commitment_discount_status = 'Used' THEN commitment_discount_id ELSE '' END AS cid,
-				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost
+				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost,
+				charge_period_start AS s, charge_period_end AS e
 			FROM cost_lines
 			WHERE resource_id = ANY($1) AND charge_period_start >= $2 AND charge_period_start < $3
 				AND charge_period_end - charge_period_start <= interval '1 hour' AND `+eligibleSQL+`
+		), g AS (
+			SELECT resource_id, billing_account_id, provider, region_id, cid, max(typ) AS typ, max(cat) AS cat, cur,
+				sum(list_cost) AS list, sum(effective_cost) AS eff, min(s) AS s, max(e) AS e
+			FROM l
+			GROUP BY resource_id, billing_account_id, provider, region_id, cid, cur
+		), h AS (
+			SELECT resource_id, cur, s, sum(list_cost) AS list
+			FROM l
+			GROUP BY resource_id, cur, s
 		)
-		SELECT resource_id, billing_account_id, provider, region_id, cid, max(typ), max(cat), cur,
-			sum(list_cost)::text, sum(effective_cost)::text
-		FROM l
-		GROUP BY resource_id, billing_account_id, provider, region_id, cid, cur
-		ORDER BY resource_id, cid`, ids, w.Start, w.End)
+		SELECT g.resource_id, g.billing_account_id, g.provider, g.region_id, g.cid, g.typ, g.cat, g.cur,
+			g.list::text, g.eff::text, g.s, g.e, sum(h.list)::text
+		FROM g JOIN h ON h.resource_id = g.resource_id AND h.cur = g.cur AND h.s >= g.s AND h.s < g.e
+		GROUP BY g.resource_id, g.billing_account_id, g.provider, g.region_id, g.cid, g.typ, g.cat, g.cur, g.list, g.eff, g.s, g.e
+		ORDER BY g.resource_id, g.cid`, ids, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query the bill of nodes over %s: %w", w, err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (NodeBillLine, error) {
 		var l NodeBillLine
-		var cur, list, eff string
+		var cur, list, eff, inst string
 		if err := r.Scan(&l.ResourceID, &l.BillingAccountID, &l.Provider, &l.Region, &l.CommitmentID, &l.CommitmentType, &l.CommitmentCategory,
-			&cur, &list, &eff); err != nil {
+			&cur, &list, &eff, &l.Charged.Start, &l.Charged.End, &inst); err != nil {
 			return l, err
 		}
+		l.Charged.Start, l.Charged.End = l.Charged.Start.UTC(), l.Charged.End.UTC()
 		var err error
 		if l.ListCost, err = parseMoney(list, cur); err != nil {
 			return l, err
 		}
-		l.EffectiveCost, err = parseMoney(eff, cur)
+		if l.EffectiveCost, err = parseMoney(eff, cur); err != nil {
+			return l, err
+		}
+		l.InstanceListCost, err = parseMoney(inst, cur)
 		return l, err
 	})
 	if err != nil {

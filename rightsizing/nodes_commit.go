@@ -48,8 +48,9 @@ type CoveredNode struct {
 	Covered tally.Money `json:"coveredHourly"`
 	Fee     tally.Money `json:"feeHourly"`
 	// Ran is, for a group whose nodes come and go (PlanBatchCommittedNodes),
-	// when the node ran in the span of history priced: the commitment
-	// covered it then. Zero for the whole span.
+	// when in the span of history priced the commitment covered the node:
+	// when it ran, or the part of that the bill shows covered. Zero for the
+	// whole span.
 	Ran tally.Window `json:"ran,omitzero"`
 }
 

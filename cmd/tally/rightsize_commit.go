@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tallyhq/tally"
@@ -82,7 +83,7 @@ func (p *committedPlanner) plan(ctx context.Context, k groupKey, g rightsizing.N
 	if err := p.load(ctx); err != nil {
 		return rightsizing.NodePlan{}, err
 	}
-	cs, pools, err := p.commitmentsOf(ctx, p.currentNodes(k, &g))
+	cs, pools, err := p.commitmentsOf(ctx, p.currentNodes(k, &g), time.Time{})
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
@@ -108,7 +109,12 @@ func (p *committedPlanner) planBatch(ctx context.Context, k groupKey, g rightsiz
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
-	cs, pools, err := p.commitmentsOf(ctx, nodes)
+	// The end of the history the bill shows: it arrives late.
+	end := over.End
+	if !p.span.End.IsZero() && p.span.End.Before(end) {
+		end = p.span.End
+	}
+	cs, pools, err := p.commitmentsOf(ctx, nodes, end)
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
@@ -233,9 +239,21 @@ func (p *committedPlanner) ranNodes(ctx context.Context, k groupKey, over tally.
 // uncovered usage of its scope outside the group (Elsewhere, less what
 // earlier groups' plans gave commitments of its pool); and the pool of
 // each.
-func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode) ([]rightsizing.NodeCommitment, map[string]string, error) {
+//
+// A node's bill over the history (lines with the hours they charge, of
+// nodes that ran in it) says when a commitment covered it: its part is
+// that of its list cost in those hours, and it covered the node (Ran)
+// from when it ran, or the first hour covered when the bill shows the
+// node on demand before, to when it stopped, or the last hour covered
+// when the bill shows it on demand after. A commitment not in the
+// inventory (not in force) that covered none of nodes after some hour
+// before end (the end of the history the bill shows; zero for a bill of
+// its last day) ended then.
+func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode, end time.Time) ([]rightsizing.NodeCommitment, map[string]string, error) {
 	var out []rightsizing.NodeCommitment
 	var first []postgres.NodeBillLine // of each of out, a bill line
+	var last []time.Time              // of each of out, the end of the last hour covered; zero when it covered nodes until end
+	var inInventory []bool
 	index := map[string]int{}
 	var ids []string
 	for _, n := range nodes {
@@ -256,11 +274,28 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 		if total.Sign() <= 0 {
 			continue
 		}
+		billed := billedSpan(lines) // zero for a bill of the last day
 		for _, l := range lines {
 			if l.CommitmentID == "" || l.ListCost.Sign() <= 0 {
 				continue
 			}
-			covered, err := moneyRatio(n.hourly, l.ListCost, total)
+			of, ran, stopped := total, n.ran, time.Time{}
+			if l.Charged.Duration() > 0 && !billed.Start.IsZero() && l.InstanceListCost.Sign() > 0 {
+				of = l.InstanceListCost
+				if l.Charged.Start.After(billed.Start) {
+					ran.Start = maxTime(ran.Start, l.Charged.Start)
+				}
+				if l.Charged.End.Before(billed.End) {
+					ran.End = minTime(ran.End, l.Charged.End)
+				}
+				if ran.End.Before(ran.Start) {
+					ran.End = ran.Start
+				}
+				if !end.IsZero() && l.Charged.End.Before(end) {
+					stopped = l.Charged.End
+				}
+			}
+			covered, err := moneyRatio(n.hourly, l.ListCost, of)
 			if err != nil {
 				return nil, nil, fmt.Errorf("bill of node %s: %w", name, err)
 			}
@@ -272,10 +307,21 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 			if !ok {
 				i = len(out)
 				index[l.CommitmentID] = i
-				out = append(out, p.nodeCommitment(l))
-				first = append(first, l)
+				c, known := p.nodeCommitment(l)
+				out, first, last, inInventory = append(out, c), append(first, l), append(last, stopped), append(inInventory, known)
+			} else if last[i].IsZero() || stopped.IsZero() {
+				last[i] = time.Time{}
+			} else {
+				last[i] = maxTime(last[i], stopped)
 			}
-			out[i].Nodes = append(out[i].Nodes, rightsizing.CoveredNode{Name: name, Type: n.typ, Covered: covered, Fee: fee, Ran: n.ran})
+			out[i].Nodes = append(out[i].Nodes, rightsizing.CoveredNode{Name: name, Type: n.typ, Covered: covered, Fee: fee, Ran: ran})
+		}
+	}
+	for i := range out {
+		if !inInventory[i] && !last[i].IsZero() {
+			// Not in force, and it stopped covering the nodes before
+			// the end of the bill: it ended then.
+			out[i].End = last[i]
 		}
 	}
 	pools := map[string]string{}
@@ -339,9 +385,9 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 
 // nodeCommitment describes the commitment of bill line l from the
 // inventory: its kind, end and scope; from the line when the inventory
-// does not have it.
-func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.NodeCommitment {
-	c := rightsizing.NodeCommitment{ID: l.CommitmentID}
+// does not have it (known false; its end zero).
+func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) (c rightsizing.NodeCommitment, known bool) {
+	c = rightsizing.NodeCommitment{ID: l.CommitmentID}
 	var inv *tally.Commitment
 	for i := range p.inventory {
 		// The GCP export names a CUD "CommittedUsageDiscount:projects/…",
@@ -374,7 +420,26 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) rightsizing.N
 			c.Kind = tally.CommitCUDResource
 		}
 	}
-	return c
+	return c, inv != nil
+}
+
+// billedSpan returns the start of the first hour to the end of the last
+// hour lines (a node's over the history) charge; zero when they do not
+// say (a bill of its last day).
+func billedSpan(lines []postgres.NodeBillLine) tally.Window {
+	var w tally.Window
+	for _, l := range lines {
+		if l.Charged.Duration() <= 0 {
+			return tally.Window{}
+		}
+		if w.Start.IsZero() || l.Charged.Start.Before(w.Start) {
+			w.Start = l.Charged.Start
+		}
+		if l.Charged.End.After(w.End) {
+			w.End = l.Charged.End
+		}
+	}
+	return w
 }
 
 // sizeFlexible says whether Reserved Instance inv applies to any size of

@@ -230,7 +230,7 @@ func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
 	} {
 		p := &committedPlanner{inventory: []tally.Commitment{{BillingAccountID: "111", ID: id, Provider: tally.ProviderAWS,
 			Kind: tally.CommitReserved, Scope: tc.scope}}}
-		c := p.nodeCommitment(line)
+		c, _ := p.nodeCommitment(line)
 		if !slices.Equal(c.InstanceTypes, tc.types) || !slices.Equal(c.Families, tc.familes) {
 			t.Errorf("scope %v: covers types %v families %v, want types %v families %v", tc.scope, c.InstanceTypes, c.Families, tc.types, tc.familes)
 		}
@@ -388,5 +388,102 @@ func TestRightsizeBatchNodesCoveredBeforeTheLastDayOfTheBill(t *testing.T) {
 	if c := p.Committed; c == nil || len(c.Commitments) != 1 || c.Commitments[0].ID != ri || c.Commitments[0].End.IsZero() ||
 		len(c.After) != 1 || c.After[0].MonthlySavings.Decimal() != "134.32" {
 		t.Errorf("committed %+v, want the RI, ending, and a saving of 134.32 after: %s", c, p.Explanation)
+	}
+}
+
+// A batch group's node b0 (the first 52 of the 72 hours, then b1, each
+// m5.xlarge at 0.192 an hour on demand) was under Reserved Instance r4
+// (0.121 an hour) in the first 12 hours only: r4 then ended (the bill
+// shows b0 on demand after it, and RI r5 of an instance outside the
+// cluster charged until the end, so the portfolio has r4 expired). The
+// plan found r4 in the bill over the history but not in the portfolio of
+// commitments in force, and priced it as never ending, covering 12/52 of
+// b0 in all the 52 hours it ran: a saving of 111.86 "while the commitments
+// run", of one that ended 60 hours before, and none after it ends. It
+// ends at its last hour covered, in which it covered all of b0:
+// (12 × 0.121 + 60 × 0.192) ÷ 72 × 730 now, (12 × 0.121 + 3 × 0.192) ÷
+// 72 × 730 planned (the jobs' 3 hours), a saving of 110.96; after it
+// ended 72 × 0.192 ÷ 72 × 730 now, 3 × 0.192 ÷ 72 × 730 planned, 134.32.
+func TestRightsizeBatchNodesCommitmentEndedInHistory(t *testing.T) {
+	url, db, until := seededRightsizingDB(t)
+	ctx := context.Background()
+	start := until.Add(-72 * time.Hour)
+	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{
+		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
+		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name, node string, from, to time.Time) tally.Pod {
+		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
+			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
+		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const r4 = "arn:aws:ec2:us-east-1:111:reserved-instances/r4"
+	const r5 = "arn:aws:ec2:us-east-1:111:reserved-instances/r5"
+	ended := start.Add(12 * time.Hour)
+	storeNodeBillFrom(t, db, start, until, func(resource string, l *tally.CostLine) bool {
+		switch resource {
+		case "i-b0":
+			if l.ChargePeriodStart.Before(ended) {
+				covered(l, r4, "Reserved Instance", "0.121")
+				l.Extras["x_LineItemType"] = "DiscountedUsage"
+			}
+			return l.ChargePeriodStart.Before(until.Add(-20 * time.Hour))
+		case "i-b1":
+			return !l.ChargePeriodStart.Before(until.Add(-20 * time.Hour))
+		}
+		covered(l, r5, "Reserved Instance", "0.121") // i-other, outside the cluster
+		l.Extras["x_LineItemType"] = "DiscountedUsage"
+		return true
+	}, "i-b0", "i-b1", "i-other")
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+		"--no-store", "--format", "json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	var p *rightsizing.NodePlan
+	for i := range res.Nodes {
+		if res.Nodes[i].Group == "batch" {
+			p = &res.Nodes[i]
+		}
+	}
+	if p == nil {
+		t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+	}
+	if p.CurrentMonthly.Decimal() != "131.52" || p.PlannedMonthly.Decimal() != "20.56" || p.MonthlySavings.Decimal() != "110.96" {
+		t.Errorf("current %s planned %s saving %s, want 131.52, 20.56, 110.96: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
+			p.MonthlySavings.Decimal(), p.Explanation)
+	}
+	c := p.Committed
+	if c == nil || len(c.Commitments) != 1 || c.Commitments[0].ID != r4 {
+		t.Fatalf("committed %+v, want r4: %s", c, p.Explanation)
+	}
+	if end := c.Commitments[0].End; !end.Equal(ended) {
+		t.Errorf("r4 ends at %v, want its last hour covered, %s: %s", end, ended.Format(time.RFC3339), p.Explanation)
+	}
+	if len(c.After) != 1 || !c.After[0].From.Equal(ended) || c.After[0].MonthlySavings.Decimal() != "134.32" {
+		t.Errorf("savings after %+v, want 134.32 from %s: %s", c.After, ended.Format(time.RFC3339), p.Explanation)
+	}
+	for _, want := range []string{
+		"1 of the group's nodes is covered by Reserved Instance " + r4 + " until " + ended.Format(time.DateOnly) + " for the 12 hours it ran",
+		"the plan saves 110.96 USD a month while the commitments run, 134.32 USD a month after " + ended.Format(time.DateOnly),
+	} {
+		if !strings.Contains(p.Explanation, want) {
+			t.Errorf("explanation lacks %q: %s", want, p.Explanation)
+		}
 	}
 }
