@@ -378,7 +378,7 @@ func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest,
 	if out.Alternative, err = bc.alternative(g, steady, batch, peak, atOD, cands, keep, perMonth); err != nil {
 		return nil, err
 	}
-	out.Points = bc.pc.summary(plan, out, -1, &batchHistory{hours: bc.hours, days: fmtDays(hours / 24)})
+	out.Points = bc.pc.summary(plan, out, -1, &batchHistory{hours: bc.hours, days: fmtDays(hours / 24), end: bc.over.End})
 	out.Summary = joinPoints(out.Points)
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 type batchHistory struct {
 	hours map[string]float64
 	days  string
+	end   time.Time // the history's end: a commitment may have ended before
 }
 
 // summary says in words what the commitments change, in points: per
@@ -78,11 +79,21 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		}
 		points = append(points, []string{what, use})
 	}
-	saves := fmt.Sprintf("with the fees paid either way, the plan saves %s a month while the commitments run", moneyWords(p.MonthlySavings))
+	while := "while the commitments run"
+	if hist != nil && len(s.After) > 0 && !s.After[0].From.After(hist.end) {
+		while = "over the history, with the commitments as they ran"
+	}
+	saves := fmt.Sprintf("with the fees paid either way, the plan saves %s a month %s", moneyWords(p.MonthlySavings), while)
 	if p.PlannedMonthly.Sign() < 0 {
 		saves += " (the planned amount is below zero: it is the group's planned cost less the on-demand cost of the usage elsewhere that the freed commitment covers instead)"
 	}
 	for _, a := range s.After {
+		if hist != nil && !a.From.After(hist.end) {
+			// Ended in the history: this is the saving from now on.
+			saves += fmt.Sprintf(", %s a month since %s, when %s ended (in the history: the saving from now on)",
+				moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly), strings.Join(a.Ended, " and "))
+			continue
+		}
 		saves += fmt.Sprintf(", %s a month after %s", moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly))
 	}
 	points = append(points, []string{saves})
