@@ -247,28 +247,7 @@ func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
 // ÷ 72 × 730 planned, a saving of 97.33 until the RI ends.
 func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
 	url, db, until := seededRightsizingDB(t)
-	ctx := context.Background()
-	start := until.Add(-72 * time.Hour)
-	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
-	if err := db.UpsertNodes(ctx, []tally.Node{
-		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
-		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	job := func(name, node string, from, to time.Time) tally.Pod {
-		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
-			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
-			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
-	}
-	if err := db.UpsertPods(ctx, []tally.Pod{
-		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
-		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storeBatchGroup(t, db, until, 20*time.Hour, 30*time.Hour)
 	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r2"
 	storeNodeBill(t, db, until, func(resource string, l *tally.CostLine) {
 		covered(l, ri, "Reserved Instance", "0.121")
@@ -331,28 +310,8 @@ func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
 // on b1 + 32 × 0.121) ÷ 72 × 730 planned.
 func TestRightsizeBatchNodesCoveredBeforeTheLastDayOfTheBill(t *testing.T) {
 	url, db, until := seededRightsizingDB(t)
-	ctx := context.Background()
 	start := until.Add(-72 * time.Hour)
-	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
-	if err := db.UpsertNodes(ctx, []tally.Node{
-		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-40 * time.Hour), Labels: batch},
-		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-40 * time.Hour), Labels: batch},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	job := func(name, node string, from, to time.Time) tally.Pod {
-		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
-			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
-			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
-	}
-	if err := db.UpsertPods(ctx, []tally.Pod{
-		job("nightly-1", "b0", until.Add(-60*time.Hour), until.Add(-58*time.Hour)),
-		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storeBatchGroup(t, db, until, 40*time.Hour, 60*time.Hour)
 	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r3"
 	storeNodeBillFrom(t, db, start, until, func(resource string, l *tally.CostLine) bool {
 		if resource == "i-b1" {
@@ -406,28 +365,8 @@ func TestRightsizeBatchNodesCoveredBeforeTheLastDayOfTheBill(t *testing.T) {
 // ended 72 × 0.192 ÷ 72 × 730 now, 3 × 0.192 ÷ 72 × 730 planned, 134.32.
 func TestRightsizeBatchNodesCommitmentEndedInHistory(t *testing.T) {
 	url, db, until := seededRightsizingDB(t)
-	ctx := context.Background()
 	start := until.Add(-72 * time.Hour)
-	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
-	if err := db.UpsertNodes(ctx, []tally.Node{
-		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
-		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	job := func(name, node string, from, to time.Time) tally.Pod {
-		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
-			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
-			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
-	}
-	if err := db.UpsertPods(ctx, []tally.Pod{
-		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
-		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storeBatchGroup(t, db, until, 20*time.Hour, 30*time.Hour)
 	const r4 = "arn:aws:ec2:us-east-1:111:reserved-instances/r4"
 	const r5 = "arn:aws:ec2:us-east-1:111:reserved-instances/r5"
 	ended := start.Add(12 * time.Hour)

@@ -647,29 +647,7 @@ func TestRightsizeBacktestZeroDurations(t *testing.T) {
 // go.
 func TestRightsizePlansNodesForBatchPods(t *testing.T) {
 	url, db, until := seededRightsizingDB(t)
-	ctx := context.Background()
-	start := until.Add(-72 * time.Hour)
-	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
-	if err := db.UpsertNodes(ctx, []tally.Node{
-		// b0 ran the first run and was scaled away; b1 runs now.
-		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: start, ValidTo: until.Add(-20 * time.Hour), Labels: batch},
-		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
-			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-20 * time.Hour), Labels: batch},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	job := func(name, node string, from, to time.Time) tally.Pod {
-		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
-			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
-			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
-	}
-	if err := db.UpsertPods(ctx, []tally.Pod{
-		job("nightly-1", "b0", until.Add(-30*time.Hour), until.Add(-28*time.Hour)),
-		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storeBatchGroup(t, db, until, 20*time.Hour, 30*time.Hour)
 	var out, errb bytes.Buffer
 	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
 		"--format", "json", "--no-store"}, &out, &errb); code != 0 {
@@ -785,5 +763,34 @@ func TestRightsizePlansBatchPoolScaledToZero(t *testing.T) {
 	want := regexp.MustCompile(`(?m)^prod +zero +none \(avg 0\.06\) +1×m5\.xlarge/on-demand at peak \(avg 0\.04\) +7\.79 USD +5\.84 USD +1\.95 USD$`)
 	if !want.MatchString(out.String()) {
 		t.Fatalf("no plan of group zero (7.79 now, 5.84 planned) in:\n%s", out.String())
+	}
+}
+
+// storeBatchGroup stores a batch node group of two m5.xlarge nodes on
+// demand, b0 from 72 hours before until to split before it and b1 from
+// then on, and two runs of a CronJob: nightly-1 on b0 from first before
+// until, for 2 hours, and nightly-2 on b1 from 6 to 5 hours before until.
+func storeBatchGroup(t *testing.T, db *postgres.DB, until time.Time, split, first time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	batch := map[string]string{"eks.amazonaws.com/nodegroup": "batch", "kubernetes.io/arch": "amd64"}
+	if err := db.UpsertNodes(ctx, []tally.Node{
+		{Cluster: "prod", UID: "b0", Name: "b0", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-72 * time.Hour), ValidTo: until.Add(-split), Labels: batch},
+		{Cluster: "prod", UID: "b1", Name: "b1", InstanceType: "m5.xlarge", Lifecycle: tally.LifecycleOnDemand, CPUCores: 4, MemoryBytes: 16 << 30,
+			AllocatableCPU: 3.92, AllocatableMemory: 15 << 30, ValidFrom: until.Add(-split), Labels: batch},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name, node string, from, to time.Time) tally.Pod {
+		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "reports", Name: name, UID: name}, NodeName: node,
+			OwnerKind: tally.KindCronJob, OwnerName: "nightly", ValidFrom: from, ValidTo: to,
+			Containers: []tally.Container{{Name: "report", CPURequest: 3, MemoryRequest: 8 << 30, MemoryLimit: 8 << 30}}}
+	}
+	if err := db.UpsertPods(ctx, []tally.Pod{
+		job("nightly-1", "b0", until.Add(-first), until.Add(-first+2*time.Hour)),
+		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
