@@ -322,24 +322,7 @@ func TestRightsizeBatchNodesCoveredBeforeTheLastDayOfTheBill(t *testing.T) {
 		l.ChargeDescription = "USD 0.121 hourly fee per Linux/UNIX (Amazon VPC), m5.xlarge instance"
 		return l.ChargePeriodStart.Before(until.Add(-40 * time.Hour))
 	}, "i-b0", "i-b1")
-	var out, errb bytes.Buffer
-	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
-		"--no-store", "--format", "json"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	var res struct{ Nodes []rightsizing.NodePlan }
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	var p *rightsizing.NodePlan
-	for i := range res.Nodes {
-		if res.Nodes[i].Group == "batch" {
-			p = &res.Nodes[i]
-		}
-	}
-	if p == nil {
-		t.Fatalf("no plan for the batch group: %+v", res.Nodes)
-	}
+	p := batchPlan(t, url, until)
 	if p.CurrentMonthly.Decimal() != "117.12" || p.PlannedMonthly.Decimal() != "41.2" || p.MonthlySavings.Decimal() != "75.92" {
 		t.Errorf("current %s planned %s saving %s, want 117.12, 41.2, 75.92: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
 			p.MonthlySavings.Decimal(), p.Explanation)
@@ -385,24 +368,7 @@ func TestRightsizeBatchNodesCommitmentEndedInHistory(t *testing.T) {
 		l.Extras["x_LineItemType"] = "DiscountedUsage"
 		return true
 	}, "i-b0", "i-b1", "i-other")
-	var out, errb bytes.Buffer
-	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
-		"--no-store", "--format", "json"}, &out, &errb); code != 0 {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	var res struct{ Nodes []rightsizing.NodePlan }
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	var p *rightsizing.NodePlan
-	for i := range res.Nodes {
-		if res.Nodes[i].Group == "batch" {
-			p = &res.Nodes[i]
-		}
-	}
-	if p == nil {
-		t.Fatalf("no plan for the batch group: %+v", res.Nodes)
-	}
+	p := batchPlan(t, url, until)
 	if p.CurrentMonthly.Decimal() != "131.52" || p.PlannedMonthly.Decimal() != "20.56" || p.MonthlySavings.Decimal() != "110.96" {
 		t.Errorf("current %s planned %s saving %s, want 131.52, 20.56, 110.96: %s", p.CurrentMonthly.Decimal(), p.PlannedMonthly.Decimal(),
 			p.MonthlySavings.Decimal(), p.Explanation)
@@ -426,4 +392,26 @@ func TestRightsizeBatchNodesCommitmentEndedInHistory(t *testing.T) {
 			t.Errorf("explanation lacks %q: %s", want, p.Explanation)
 		}
 	}
+}
+
+// batchPlan runs `tally rightsize` over the 72 hours before until and
+// returns the batch group's node plan.
+func batchPlan(t *testing.T, url string, until time.Time) *rightsizing.NodePlan {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+		"--no-store", "--format", "json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var res struct{ Nodes []rightsizing.NodePlan }
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	for i := range res.Nodes {
+		if res.Nodes[i].Group == "batch" {
+			return &res.Nodes[i]
+		}
+	}
+	t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+	return nil
 }
