@@ -236,9 +236,16 @@ func (d *Dispatcher) tick(ctx context.Context) (TickSummary, error) {
 			}
 		}
 	}
-	sum, err := d.SendDue(ctx, DueFilter{})
-	s.Sent, s.Failed, s.Unknown = sum.Sent, sum.Failed, s.Unknown+sum.Unknown
-	return s, err
+	// Each audience's deliveries to its recipients now: one removed from
+	// the configuration gets no report still pending for it.
+	for _, aud := range d.Config.Audiences {
+		sum, err := d.SendDue(ctx, DueFilter{Audience: aud.Name, Recipients: append([]string{}, aud.Recipients...)})
+		s.Sent, s.Failed, s.Unknown = s.Sent+sum.Sent, s.Failed+sum.Failed, s.Unknown+sum.Unknown
+		if err != nil {
+			return s, err
+		}
+	}
+	return s, nil
 }
 
 // Prepare builds, renders and stores aud's report of wk with one pending

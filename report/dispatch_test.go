@@ -124,6 +124,29 @@ func TestDispatcherSchedule(t *testing.T) {
 	}
 }
 
+// TestDispatcherSkipsRemovedRecipients: a recipient removed from the
+// configuration while a report to them is pending gets nothing. The
+// scheduler sent every pending delivery, to whoever it was for.
+func TestDispatcherSkipsRemovedRecipients(t *testing.T) {
+	db := weeklyDB(t)
+	srv := smtptest.Start(t, smtptest.Options{Username: "u", Password: "p"})
+	c := &clock{monday.Add(3 * time.Minute)}
+	d := dispatcher(t, db, srv, c, nil)
+	ctx := context.Background()
+	org, _ := d.Config.Audience("org")
+	wk, _ := report.ParseWeek("2026-W42")
+	if _, err := d.Prepare(ctx, org, wk); err != nil {
+		t.Fatal(err)
+	}
+	d.Config.Audiences[0].Recipients = []string{"ana@example.com", "cy@example.com"} // bo@ left
+	if _, err := d.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := perRecipient(srv.Messages()); n["bo@example.com"] != 0 || n["ana@example.com"] != 2 || n["cy@example.com"] != 1 {
+		t.Errorf("messages per recipient %v, want none to bo@, who was removed", n)
+	}
+}
+
 // TestDispatcherRetries: a temporary failure is retried after its backoff, a
 // permanent one is not, and attempts run out.
 func TestDispatcherRetries(t *testing.T) {
