@@ -55,6 +55,7 @@ type Announcer interface {
 // Mapper is a Source that reports the processes that mapped a file
 // executable (the profiler does), for Watch.
 type Mapper interface {
+	WaitMapped(timeout time.Duration) (bool, error)
 	Mapped() []uint32
 	Program(pid uint32) (gen uint64, ok bool)
 }

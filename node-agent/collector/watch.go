@@ -76,26 +76,28 @@ func (c *Collector) Watch(ctx context.Context) error {
 	}
 }
 
-// MappedEvery is how often Watch asks the Mapper which processes mapped
-// a file executable. A process that dlopens a library and exits sooner
+// MappedEvery is the least time between two reads of the processes that
+// mapped a file executable: a process starting maps several, and a node
+// starting processes all the time would otherwise wake the agent for
+// each. A process that dlopens a library and exits before it is read
 // has that library's samples unnamed.
-const MappedEvery = 20 * time.Millisecond
+const MappedEvery = 50 * time.Millisecond
 
-// watchMappings has the symbolizer read again, every MappedEvery, the
-// processes announced (sampled) that mapped a file executable since: a
+// watchMappings has the symbolizer read again the processes announced
+// (sampled) that mapped a file executable, as the kernel reports them: a
 // library dlopen'ed after a process's refresh would otherwise be read
 // only at the drain, if the process still ran then. Processes not
 // announced are left to their announcement; those over LearnRate to the
 // drain.
 func (c *Collector) watchMappings(ctx context.Context, m Mapper) {
-	tick := time.NewTicker(MappedEvery)
-	defer tick.Stop()
 	limit := newRateLimit(float64(LearnRate*runtime.NumCPU()), LearnBurst, time.Now())
-	for {
-		select {
-		case <-ctx.Done():
+	for ctx.Err() == nil {
+		ready, err := m.WaitMapped(time.Second) // a second: to see ctx end
+		if err != nil {
 			return
-		case <-tick.C:
+		}
+		if !ready {
+			continue
 		}
 		for _, pid := range m.Mapped() {
 			gen, ok := m.Program(pid)
@@ -108,6 +110,10 @@ func (c *Collector) watchMappings(ctx context.Context, m Mapper) {
 			}
 			c.cfg.Symbolizer.Refresh(pid, gen)
 			c.remapped.Add(1)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(MappedEvery):
 		}
 	}
 }

@@ -53,8 +53,9 @@ type Profiler struct {
 	closed    bool
 	links     []link.Link // the process tracepoints
 	// mappingsLost counts mapping records lost (Mapped), mappingErrors
-	// CPUs whose ring of mapping records could not be mapped.
+	// CPUs whose ring of mapping records could not be mapped or watched.
 	mappingsLost, mappingErrors atomic.Uint64
+	mapWait                     *mappingWait // nil if it could not be made: WaitMapped sleeps
 	// pidKeys and pidVals are Programs' buffers, kept between calls.
 	pidKeys []bpf.ProfilerSampleKey
 	pidVals []uint64
@@ -140,6 +141,9 @@ func open(frequency int, online string) (*Profiler, error) {
 		return nil, fmt.Errorf("read possible CPUs: %w", err)
 	}
 	p := &Profiler{frequency: frequency, online: online, events: map[int]*cpuEvent{}}
+	if p.mapWait, err = newMappingWait(); err != nil {
+		p.mappingErrors.Add(1)
+	}
 	spec, err := bpf.LoadProfiler()
 	if err != nil {
 		return nil, fmt.Errorf("load BPF profiler: %w", err)
@@ -276,6 +280,10 @@ func (p *Profiler) attach(cpu int) (*cpuEvent, error) {
 	}
 	if ev.ring, err = openMappingRing(ev.fd); err != nil {
 		p.mappingErrors.Add(1)
+	} else if p.mapWait != nil {
+		if err := p.mapWait.add(ev.fd); err != nil {
+			p.mappingErrors.Add(1)
+		}
 	}
 	return ev, nil
 }
@@ -288,7 +296,8 @@ func (p *Profiler) attachProgram(cpu int) (*cpuEvent, error) {
 		Config: unix.PERF_COUNT_SW_CPU_CLOCK,
 		Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
 		Sample: uint64(p.frequency),
-		Bits:   unix.PerfBitFreq | unix.PerfBitMmap,
+		Bits:   unix.PerfBitFreq | unix.PerfBitMmap | unix.PerfBitWatermark,
+		Wakeup: 1, // a watermark of one byte: a mapping record wakes WaitMapped
 	}
 	fd, err := unix.PerfEventOpen(&attr, -1, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	if err != nil {
@@ -329,6 +338,9 @@ func (p *Profiler) CPUs() []int {
 func (p *Profiler) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.mapWait != nil && !p.closed {
+		p.mapWait.close()
+	}
 	var errs []error
 	for cpu, ev := range p.events {
 		errs = append(errs, ev.close())
