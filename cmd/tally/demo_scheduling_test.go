@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,9 +9,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/demo"
-	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/rightsizing"
-	"github.com/tallyhq/tally/web"
 )
 
 // TestDemoRightsizeReadsSchedulingConstraints: the demo's agents sent no
@@ -27,23 +21,8 @@ import (
 // plans keep nodes for the constraints read from the specs.
 func TestDemoRightsizeReadsSchedulingConstraints(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "org")
-	m, err := demo.Generate(ctx, demo.Config{Seed: 1, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), ProfileDays: 0}, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	truth, err := demo.LoadTruth(dir, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := pgtest.New(t)
-	var logs bytes.Buffer
-	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&logs, nil))}
-	cfg := a.webConfig(db, demoReportConfig(truth, "http://example.test"))
-	cfg.AgentMaxAge = demoAgentMaxAge(&m, time.Now())
-	srv := httptest.NewServer(web.NewServer(cfg))
-	defer srv.Close()
-	l := &demoLoader{app: a, db: db, dir: dir, m: &m, truth: truth, url: srv.URL}
+	l, logs := testDemoLoader(t, demo.Config{Seed: 1, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), ProfileDays: 0})
+	db, truth := l.db, l.truth
 	for _, step := range []func(context.Context) error{l.loadPrices, l.registerClusters, l.postAgentBatches} {
 		if err := step(ctx); err != nil {
 			t.Fatalf("%v\n%s", err, logs.String())
@@ -58,7 +37,7 @@ func TestDemoRightsizeReadsSchedulingConstraints(t *testing.T) {
 	for _, w := range truth.Workloads {
 		want[workload{w.Cluster, w.Namespace, w.Kind, w.Name}] = w.Scheduling
 	}
-	window := tally.Window{Start: m.Start, End: m.End}
+	window := tally.Window{Start: l.m.Start, End: l.m.End}
 	for _, c := range truth.Clusters {
 		pods, err := db.Pods(ctx, c.ID, window)
 		if err != nil {
@@ -78,7 +57,7 @@ func TestDemoRightsizeReadsSchedulingConstraints(t *testing.T) {
 		}
 	}
 
-	res, err := rightsize(ctx, db, rightsizeOptions{Window: window, Profile: rightsizing.Balanced, Nodes: true, Log: a})
+	res, err := rightsize(ctx, db, rightsizeOptions{Window: window, Profile: rightsizing.Balanced, Nodes: true, Log: l.app})
 	if err != nil {
 		t.Fatal(err)
 	}

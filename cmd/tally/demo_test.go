@@ -21,15 +21,13 @@ import (
 	"github.com/tallyhq/tally/web"
 )
 
-// TestDemoLoadMatchesTruth loads a generated organization the way `tally
-// demo` does — bills through the ingest readers, agent batches over HTTP
-// with agent tokens — and checks the result against the generator's truth:
-// every billed day reconciles to the cent and every day's node cost per
-// cluster and namespace (and idle) is within 1%.
-func TestDemoLoadMatchesTruth(t *testing.T) {
-	ctx := context.Background()
+// testDemoLoader generates an organization of cfg in a temporary folder
+// and returns the loader `tally demo` would run on it: a test database, a
+// server of the agent endpoint, and the log it writes to.
+func testDemoLoader(t *testing.T, cfg demo.Config) (*demoLoader, *bytes.Buffer) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "org")
-	m, err := demo.Generate(ctx, demo.Config{Seed: 2, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), ProfileDays: 21}, dir)
+	m, err := demo.Generate(context.Background(), cfg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +36,24 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := pgtest.New(t)
-	var logs bytes.Buffer
-	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&logs, nil))}
-	cfg := a.webConfig(db, demoReportConfig(truth, "http://example.test"))
-	cfg.AgentMaxAge = demoAgentMaxAge(&m, time.Now())
-	srv := httptest.NewServer(web.NewServer(cfg))
-	defer srv.Close()
-	l := &demoLoader{app: a, db: db, dir: dir, m: &m, truth: truth, url: srv.URL}
+	logs := &bytes.Buffer{}
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(logs, nil))}
+	wcfg := a.webConfig(db, demoReportConfig(truth, "http://example.test"))
+	wcfg.AgentMaxAge = demoAgentMaxAge(&m, time.Now())
+	srv := httptest.NewServer(web.NewServer(wcfg))
+	t.Cleanup(srv.Close)
+	return &demoLoader{app: a, db: db, dir: dir, m: &m, truth: truth, url: srv.URL}, logs
+}
+
+// TestDemoLoadMatchesTruth loads a generated organization the way `tally
+// demo` does — bills through the ingest readers, agent batches over HTTP
+// with agent tokens — and checks the result against the generator's truth:
+// every billed day reconciles to the cent and every day's node cost per
+// cluster and namespace (and idle) is within 1%.
+func TestDemoLoadMatchesTruth(t *testing.T) {
+	ctx := context.Background()
+	l, logs := testDemoLoader(t, demo.Config{Seed: 2, Days: 4, End: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), ProfileDays: 21})
+	db := l.db
 	if err := l.run(ctx); err != nil {
 		t.Fatalf("%v\n%s", err, logs.String())
 	}
@@ -71,7 +80,7 @@ func TestDemoLoadMatchesTruth(t *testing.T) {
 	}
 	get := func(path string, v any) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, l.url+path, nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
