@@ -77,18 +77,9 @@ func (db *DB) AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.F
 // key, the latest that took effect by w's start (or the first, when none
 // had), and those taking effect within w.
 func (db *DB) PricesIn(ctx context.Context, w tally.Window) ([]tally.InstancePrice, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT provider, region, instance_type, purchase_option, operating_system, currency, hourly_price::text,
-			vcpus::float8, memory_bytes, gpus, effective_from, source
-		FROM (
-			SELECT *,
-				max(effective_from) FILTER (WHERE effective_from <= $1) OVER k AS base,
-				min(effective_from) OVER k AS first
-			FROM prices
-			WINDOW k AS (PARTITION BY provider, region, instance_type, purchase_option, operating_system)
-		) p
-		WHERE effective_from = base OR (effective_from > $1 AND effective_from < $2) OR (base IS NULL AND effective_from = first)
-		ORDER BY provider, region, instance_type, purchase_option, operating_system, effective_from`, w.Start, w.End)
+	rows, err := db.pool.Query(ctx, inEffectSQL("prices", "provider, region, instance_type, purchase_option, operating_system",
+		"provider, region, instance_type, purchase_option, operating_system, currency, hourly_price::text, vcpus::float8, memory_bytes, gpus, effective_from, source"),
+		w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query prices in %v: %w", w, err)
 	}

@@ -150,17 +150,8 @@ func mergeSpans(spans []tally.Window) []tally.Window {
 // key, the latest that took effect by w's start (or the first, when none
 // had), and those taking effect within w.
 func (db *DB) UnitPricesIn(ctx context.Context, w tally.Window) ([]tally.UnitPrice, error) {
-	rows, err := db.pool.Query(ctx, `
-		SELECT provider, region, family, unit, purchase_option, currency, unit_price::text, effective_from, source
-		FROM (
-			SELECT *,
-				max(effective_from) FILTER (WHERE effective_from <= $1) OVER k AS base,
-				min(effective_from) OVER k AS first
-			FROM unit_prices
-			WINDOW k AS (PARTITION BY provider, region, family, unit, purchase_option)
-		) p
-		WHERE effective_from = base OR (effective_from > $1 AND effective_from < $2) OR (base IS NULL AND effective_from = first)
-		ORDER BY provider, region, family, unit, purchase_option, effective_from`, w.Start, w.End)
+	rows, err := db.pool.Query(ctx, inEffectSQL("unit_prices", "provider, region, family, unit, purchase_option",
+		"provider, region, family, unit, purchase_option, currency, unit_price::text, effective_from, source"), w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query unit prices in %v: %w", w, err)
 	}
@@ -175,4 +166,20 @@ func (db *DB) UnitPricesIn(ctx context.Context, w tally.Window) ([]tally.UnitPri
 		u.Price, err = parseMoney(price, cur)
 		return u, err
 	})
+}
+
+// inEffectSQL selects cols of the rows of table (prices, unit_prices) in
+// effect in the window $1–$2: per key, the latest that took effect by $1
+// (or the first, when none had), and those taking effect within it.
+func inEffectSQL(table, key, cols string) string {
+	return `SELECT ` + cols + `
+		FROM (
+			SELECT *,
+				max(effective_from) FILTER (WHERE effective_from <= $1) OVER k AS base,
+				min(effective_from) OVER k AS first
+			FROM ` + table + `
+			WINDOW k AS (PARTITION BY ` + key + `)
+		) p
+		WHERE effective_from = base OR (effective_from > $1 AND effective_from < $2) OR (base IS NULL AND effective_from = first)
+		ORDER BY ` + key + `, effective_from`
 }
