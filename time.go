@@ -54,17 +54,36 @@ func (w Window) Contains(t time.Time) bool { return !t.Before(w.Start) && t.Befo
 
 // Overlap returns how long w and o overlap (zero if they do not).
 func (w Window) Overlap(o Window) time.Duration {
-	start, end := w.Start, w.End
-	if o.Start.After(start) {
-		start = o.Start
-	}
-	if o.End.Before(end) {
-		end = o.End
-	}
-	if !end.After(start) {
+	in := w.Intersect(o)
+	if !in.End.After(in.Start) {
 		return 0
 	}
-	return end.Sub(start)
+	return in.Duration()
+}
+
+// Intersect returns the part of w within o: from the later start to the
+// earlier end. When they do not overlap it is empty, its End not after
+// its Start.
+func (w Window) Intersect(o Window) Window {
+	if o.Start.After(w.Start) {
+		w.Start = o.Start
+	}
+	if o.End.Before(w.End) {
+		w.End = o.End
+	}
+	return w
+}
+
+// Span returns the smallest window holding w and o: from the earlier start
+// to the later end.
+func (w Window) Span(o Window) Window {
+	if o.Start.Before(w.Start) {
+		w.Start = o.Start
+	}
+	if o.End.After(w.End) {
+		w.End = o.End
+	}
+	return w
 }
 
 // Hours returns the hour buckets that w touches, in order.

@@ -95,3 +95,20 @@ func TestStepCount(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowIntersectAndSpan: the part of one window within another, empty
+// when they do not meet, and the smallest window holding both.
+func TestWindowIntersectAndSpan(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 11, 1, h, 0, 0, 0, time.UTC) }
+	w, o := Window{Start: at(1), End: at(5)}, Window{Start: at(3), End: at(9)}
+	if got := w.Intersect(o); got != (Window{Start: at(3), End: at(5)}) {
+		t.Errorf("intersect %v", got)
+	}
+	if got := w.Span(o); got != (Window{Start: at(1), End: at(9)}) {
+		t.Errorf("span %v", got)
+	}
+	apart := Window{Start: at(6), End: at(7)}
+	if got := w.Intersect(apart); got.End.After(got.Start) || w.Overlap(apart) != 0 {
+		t.Errorf("windows apart intersect in %v, overlap %v", got, w.Overlap(apart))
+	}
+}

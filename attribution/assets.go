@@ -264,7 +264,7 @@ func (a *Asset) setNode(records []*tally.Node) {
 	var spot time.Duration
 	for _, n := range records {
 		life := n.Lifetime(a.Window.End)
-		ran := tally.Window{Start: maxTime(life.Start, a.Window.Start), End: minTime(life.End, a.Window.End)}
+		ran := life.Intersect(a.Window)
 		if !ran.End.After(ran.Start) {
 			continue
 		}
@@ -293,7 +293,7 @@ func (a *Asset) extend(w tally.Window) {
 		a.Ran = w
 		return
 	}
-	a.Ran = tally.Window{Start: minTime(a.Ran.Start, w.Start), End: maxTime(a.Ran.End, w.End)}
+	a.Ran = a.Ran.Span(w)
 }
 
 // add adds a cost of the asset.
@@ -364,7 +364,7 @@ func (a *Asset) Merge(o *Asset) error {
 	}
 	a.ranHours += o.ranHours
 	a.extend(o.Ran)
-	a.Window = tally.Window{Start: minTime(a.Window.Start, o.Window.Start), End: maxTime(a.Window.End, o.Window.End)}
+	a.Window = a.Window.Span(o.Window)
 	a.CPUCoreHours += o.CPUCoreHours
 	a.RAMByteHours += o.RAMByteHours
 	a.GPUHours += o.GPUHours
@@ -390,18 +390,4 @@ func same(a, b string) string {
 		return a
 	}
 	return ""
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

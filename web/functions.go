@@ -269,25 +269,11 @@ func (s *Server) ranIn(ctx context.Context, f attribution.StackFilter, w tally.W
 	if ran.End.IsZero() {
 		return w, nil
 	}
-	ran.Start, ran.End = maxTime(ran.Start.UTC(), w.Start), minTime(ran.End.UTC(), w.End)
+	ran = tally.Window{Start: ran.Start.UTC(), End: ran.End.UTC()}.Intersect(w)
 	if !ran.Start.Before(ran.End) {
 		return w, nil
 	}
 	return ran, nil
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int) ([]attribution.FunctionCost, tally.Money, error) {

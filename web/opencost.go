@@ -465,7 +465,7 @@ func cutPrefix(k string, prefix *string) string {
 func newOpenCostAllocation(c *attribution.StepCost, props openCostProperties) openCostAllocation {
 	ran := c.Window
 	if !c.Ran.End.IsZero() {
-		ran = tally.Window{Start: maxTime(c.Ran.Start, c.Window.Start), End: minTime(c.Ran.End, c.Window.End)}
+		ran = c.Ran.Intersect(c.Window)
 		if !ran.End.After(ran.Start) {
 			ran = c.Window
 		}

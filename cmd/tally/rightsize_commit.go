@@ -202,7 +202,7 @@ func (p *committedPlanner) ranNodes(ctx context.Context, k groupKey, over tally.
 			continue
 		}
 		life := n.Lifetime(over.End)
-		ran := tally.Window{Start: maxTime(life.Start, over.Start), End: minTime(life.End, over.End)}
+		ran := life.Intersect(over)
 		if !ran.End.After(ran.Start) {
 			continue
 		}

@@ -319,7 +319,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		if span, ok := observed[w.Cluster]; !ok {
 			observed[w.Cluster] = tally.Window{Start: w.Start, End: end}
 		} else {
-			observed[w.Cluster] = tally.Window{Start: minTime(span.Start, w.Start), End: maxTime(span.End, end)}
+			observed[w.Cluster] = span.Span(tally.Window{Start: w.Start, End: end})
 		}
 		p := byUID[string(w.Cluster)+"/"+w.PodUID]
 		if p == nil {

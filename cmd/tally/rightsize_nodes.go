@@ -81,7 +81,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	over := func(cluster tally.ClusterID) tally.Window {
 		w := o.Window
 		if span, ok := observed[cluster]; ok {
-			w = tally.Window{Start: maxTime(w.Start, span.Start), End: minTime(w.End, span.End)}
+			w = w.Intersect(span)
 		}
 		return w
 	}
