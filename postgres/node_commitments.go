@@ -44,15 +44,7 @@ func (db *DB) NodeBill(ctx context.Context, ids []string, until time.Time) ([]No
 		return nil, span, nil
 	}
 	rows, err := db.pool.Query(ctx, `
-		WITH l AS (
-			SELECT resource_id, billing_account_id, provider, region_id, billing_currency AS cur,
-				CASE WHEN commitment_discount_status = 'Used' THEN commitment_discount_id ELSE '' END AS cid,
-				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost,
-				charge_period_start AS s, charge_period_end AS e
-			FROM cost_lines
-			WHERE resource_id = ANY($1) AND charge_period_start >= $2::timestamptz - interval '7 days' AND charge_period_start < $2
-				AND charge_period_end - charge_period_start <= interval '1 hour' AND `+eligibleSQL+`
-		), last AS (
+		WITH l AS (`+nodeLinesSQL("charge_period_start >= $2::timestamptz - interval '7 days' AND charge_period_start < $2")+`), last AS (
 			SELECT max(e) AS e FROM l
 		)
 		SELECT resource_id, billing_account_id, provider, region_id, cid, max(typ), max(cat), cur,
@@ -99,15 +91,7 @@ func (db *DB) NodeBillOver(ctx context.Context, ids []string, w tally.Window) ([
 		return nil, nil
 	}
 	rows, err := db.pool.Query(ctx, `
-		WITH l AS (
-			SELECT resource_id, billing_account_id, provider, region_id, billing_currency AS cur,
-				CASE WHEN commitment_discount_status = 'Used' THEN commitment_discount_id ELSE '' END AS cid,
-				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost,
-				charge_period_start AS s, charge_period_end AS e
-			FROM cost_lines
-			WHERE resource_id = ANY($1) AND charge_period_start >= $2 AND charge_period_start < $3
-				AND charge_period_end - charge_period_start <= interval '1 hour' AND `+eligibleSQL+`
-		), g AS (
+		WITH l AS (`+nodeLinesSQL("charge_period_start >= $2 AND charge_period_start < $3")+`), g AS (
 			SELECT resource_id, billing_account_id, provider, region_id, cid, max(typ) AS typ, max(cat) AS cat, cur,
 				sum(list_cost) AS list, sum(effective_cost) AS eff, min(s) AS s, max(e) AS e
 			FROM l
@@ -194,4 +178,19 @@ func (db *DB) UncoveredUsage(ctx context.Context, scope UsageScope, exclude []st
 		return sums[0].MulRatio(1, uint64(hours))
 	}
 	return tally.Money{}, fmt.Errorf("uncovered usage of account %s in %s and %s: %w", scope.Account, sums[0].Currency(), sums[1].Currency(), tally.ErrCurrencyMismatch)
+}
+
+// nodeLinesSQL selects the eligible hourly usage lines of the instances $1
+// charged when (a condition on charge_period_start), with the commitment
+// each used (” for none) and their costs.
+func nodeLinesSQL(when string) string {
+	return `
+			SELECT resource_id, billing_account_id, provider, region_id, billing_currency AS cur,
+				CASE WHEN commitment_discount_status = 'Used' THEN commitment_discount_id ELSE '' END AS cid,
+				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost,
+				charge_period_start AS s, charge_period_end AS e
+			FROM cost_lines
+			WHERE resource_id = ANY($1) AND ` + when + `
+				AND charge_period_end - charge_period_start <= interval '1 hour' AND ` + eligibleSQL + `
+		`
 }
