@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -193,4 +194,33 @@ func nodeLinesSQL(when string) string {
 			WHERE resource_id = ANY($1) AND ` + when + `
 				AND charge_period_end - charge_period_start <= interval '1 hour' AND ` + eligibleSQL + `
 		`
+}
+
+// CoveredInstanceTypes returns, by commitment of ids, the instance types
+// of the usage the bill shows it covering in w, each type once, sorted:
+// what tells a Reserved Instance known only from the bill to be size
+// flexible (it covered more than one size of its family).
+func (db *DB) CoveredInstanceTypes(ctx context.Context, ids []string, w tally.Window) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `
+		SELECT commitment_discount_id, array_agg(DISTINCT lower(`+instanceTypeSQL+`) ORDER BY lower(`+instanceTypeSQL+`))
+		FROM cost_lines
+		WHERE commitment_discount_id = ANY($1) AND commitment_discount_status = 'Used'
+			AND charge_period_start >= $2 AND charge_period_start < $3 AND `+eligibleSQL+`
+		GROUP BY 1`, ids, w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query the instance types commitments covered over %s: %w", w, err)
+	}
+	var id string
+	var types []string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &types}, func() error {
+		out[id] = slices.DeleteFunc(slices.Clone(types), func(t string) bool { return t == "other" })
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("query the instance types commitments covered over %s: %w", w, err)
+	}
+	return out, nil
 }

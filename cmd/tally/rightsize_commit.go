@@ -324,10 +324,16 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 			out[i].End = last[i]
 		}
 	}
+	flexible, err := p.sizeFlexibleInBill(ctx, out)
+	if err != nil {
+		return nil, nil, err
+	}
 	pools := map[string]string{}
 	for i := range out {
 		c := &out[i]
-		if len(c.InstanceTypes) == 0 && len(c.Families) == 0 && (c.Kind == tally.CommitReserved || c.Kind == tally.CommitCUDResource) {
+		if f := flexible[c.ID]; f != "" {
+			c.InstanceTypes, c.Families = nil, []string{f}
+		} else if len(c.InstanceTypes) == 0 && len(c.Families) == 0 && (c.Kind == tally.CommitReserved || c.Kind == tally.CommitCUDResource) {
 			// Not in the inventory: a reservation or resource-based CUD
 			// covers the types (the series) it covers now.
 			for _, n := range c.Nodes {
@@ -383,20 +389,56 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 	return out, pools, nil
 }
 
+// sizeFlexibleInBill returns, by id, the family of each AWS Reserved
+// Instance of cs known only from the bill (not in the inventory, or in it
+// from the bill) that the bill shows covering more than one size of one
+// family in the history (and the week before it, as the bill comes late):
+// AWS applies only a size-flexible one so (a regional Linux/UNIX one, see
+// sizeFlexible). One the bill shows covering one type is taken to cover
+// that type only.
+func (p *committedPlanner) sizeFlexibleInBill(ctx context.Context, cs []rightsizing.NodeCommitment) (map[string]string, error) {
+	var ids []string
+	for _, c := range cs {
+		if inv := p.inventoryOf(c.ID); c.Kind == tally.CommitReserved && (inv == nil || inv.Source == commitments.SourceBilling) {
+			ids = append(ids, c.ID)
+		}
+	}
+	w := tally.Window{Start: p.o.Window.Start.Add(-7 * 24 * time.Hour), End: p.o.Window.End}
+	types, err := p.db.CoveredInstanceTypes(ctx, ids, w)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for id, ts := range types {
+		if len(ts) < 2 {
+			continue
+		}
+		f := instanceFamily(ts[0])
+		if !slices.ContainsFunc(ts, func(t string) bool { return instanceFamily(t) != f }) {
+			out[id] = f
+		}
+	}
+	return out, nil
+}
+
+// inventoryOf returns the commitment of the inventory that bill lines
+// name id, or nil. The GCP export names a CUD
+// "CommittedUsageDiscount:projects/…", the inventory "projects/…".
+func (p *committedPlanner) inventoryOf(id string) *tally.Commitment {
+	for i := range p.inventory {
+		if c := &p.inventory[i]; c.ID == id || strings.HasSuffix(id, ":"+c.ID) {
+			return c
+		}
+	}
+	return nil
+}
+
 // nodeCommitment describes the commitment of bill line l from the
 // inventory: its kind, end and scope; from the line when the inventory
 // does not have it (known false; its end zero).
 func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) (c rightsizing.NodeCommitment, known bool) {
 	c = rightsizing.NodeCommitment{ID: l.CommitmentID}
-	var inv *tally.Commitment
-	for i := range p.inventory {
-		// The GCP export names a CUD "CommittedUsageDiscount:projects/…",
-		// the inventory "projects/…".
-		if id := p.inventory[i].ID; id == l.CommitmentID || strings.HasSuffix(l.CommitmentID, ":"+id) {
-			inv = &p.inventory[i]
-			break
-		}
-	}
+	inv := p.inventoryOf(l.CommitmentID)
 	if inv != nil {
 		c.ID, c.Kind, c.End = inv.ID, inv.Kind, inv.End
 		if t := inv.Scope["instanceType"]; t != "" {

@@ -415,3 +415,57 @@ func batchPlan(t *testing.T, url string, until time.Time) *rightsizing.NodePlan 
 	t.Fatalf("no plan for the batch group: %+v", res.Nodes)
 	return nil
 }
+
+// A Reserved Instance missing from the inventory (no credentials for
+// DescribeReservedInstances, a FOCUS-only bill) was taken to cover only
+// the type of the nodes it covers. One the bill shows covering two sizes
+// of m5 is size flexible, as AWS applies a regional Linux/UNIX one: it
+// covers the family, and the plan may move its node to another size.
+func TestRightsizeBillOnlyReservedInstanceSizeFlexible(t *testing.T) {
+	const ri = "arn:aws:ec2:us-east-1:111:reserved-instances/r1"
+	for _, tc := range []struct {
+		name      string
+		elsewhere string // the type of an instance outside the cluster the RI covers too
+		scope     string
+		planned   string
+	}{
+		{"two sizes", "m5.2xlarge", "m5 in us-east-1", "1×m5.large/committed"},
+		{"one size", "m5.xlarge", "m5.xlarge in us-east-1", "1×m5.xlarge/committed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, db, until := seededRightsizingDB(t)
+			storeNodeBill(t, db, until, func(resource string, l *tally.CostLine) {
+				switch resource {
+				case "i-n1":
+					covered(l, ri, "Reserved Instance", "0.121")
+				case "i-x":
+					covered(l, ri, "Reserved Instance", "0.121")
+					l.Extras["x_InstanceType"], l.Extras["x_UsageType"] = tc.elsewhere, "BoxUsage:"+tc.elsewhere
+				}
+			}, "i-n1", "i-n2", "i-x")
+			var out, errb bytes.Buffer
+			args := []string{"--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--history", "72h",
+				"--no-store", "--format", "json"}
+			if code := run(args, &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			var res struct{ Nodes []rightsizing.NodePlan }
+			if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+				t.Fatalf("%v: %s", err, out.String())
+			}
+			if len(res.Nodes) != 1 || res.Nodes[0].Committed == nil || len(res.Nodes[0].Committed.Commitments) != 1 {
+				t.Fatalf("node plans %+v", res.Nodes)
+			}
+			if c := res.Nodes[0].Committed.Commitments[0]; c.Scope != tc.scope {
+				t.Errorf("the RI covers %q, want %q", c.Scope, tc.scope)
+			}
+			var planned []string
+			for _, n := range res.Nodes[0].Planned {
+				planned = append(planned, itoa(n.Count)+"×"+n.Type+"/"+n.Purchase)
+			}
+			if got := strings.Join(planned, " "); got != tc.planned {
+				t.Errorf("planned %s, want %s: %s", got, tc.planned, res.Nodes[0].Explanation)
+			}
+		})
+	}
+}
