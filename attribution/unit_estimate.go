@@ -24,6 +24,49 @@ var customMachineType = regexp.MustCompile(`^(?:([a-z][a-z0-9]*)-)?custom-([0-9]
 // custom machine type's memory is extended memory, priced apart.
 var extendedAbove = map[string]uint64{"n1": 6656, "n2": 8192, "n2d": 8192}
 
+// predefinedMachineType is a GCE predefined machine type's name:
+// FAMILY-CLASS-VCPUS (n2-standard-8, c4-highmem-16).
+var predefinedMachineType = regexp.MustCompile(`^([a-z][a-z0-9]*)-(standard|highmem|highcpu)-([0-9]+)$`)
+
+// memoryPerVCPU is the memory of a vCPU of a predefined machine type in
+// GiB, as numerator and denominator, by family and class
+// (https://cloud.google.com/compute/docs/general-purpose-machines and
+// compute-optimized-machines): n1-standard-8 has 8 × 3.75 GiB.
+var memoryPerVCPU = map[string][2]uint64{
+	"n1-standard": {15, 4}, "n1-highmem": {13, 2}, "n1-highcpu": {9, 10},
+	"n2-standard": {4, 1}, "n2-highmem": {8, 1}, "n2-highcpu": {1, 1},
+	"n2d-standard": {4, 1}, "n2d-highmem": {8, 1}, "n2d-highcpu": {1, 1},
+	"e2-standard": {4, 1}, "e2-highmem": {8, 1}, "e2-highcpu": {1, 1},
+	"c2-standard": {4, 1}, "t2d-standard": {4, 1}, "t2a-standard": {4, 1},
+	"c2d-standard": {4, 1}, "c2d-highmem": {8, 1}, "c2d-highcpu": {2, 1},
+	"c3-standard": {4, 1}, "c3-highmem": {8, 1}, "c3-highcpu": {2, 1},
+	"c3d-standard": {4, 1}, "c3d-highmem": {8, 1}, "c3d-highcpu": {2, 1},
+	"n4-standard": {4, 1}, "n4-highmem": {8, 1}, "n4-highcpu": {2, 1},
+	"c4-standard": {15, 4}, "c4-highmem": {31, 4}, "c4-highcpu": {2, 1},
+}
+
+// minCapacityOfVM is the least part of a VM's memory a node reports as
+// its capacity (the kernel keeps a little): below it, the node is not the
+// machine type its name says, and its capacity is priced.
+const minCapacityOfVM = 0.85
+
+// predefinedShape returns the vCPUs (thousandths) and memory (bytes) of
+// predefined machine type t, when memoryPerVCPU knows its family and
+// class.
+func predefinedShape(t string) (milliCPU, memory uint64, ok bool) {
+	m := predefinedMachineType.FindStringSubmatch(t)
+	if m == nil {
+		return 0, 0, false
+	}
+	r, ok := memoryPerVCPU[m[1]+"-"+m[2]]
+	vcpus, err := strconv.ParseUint(m[3], 10, 16)
+	if !ok || err != nil || vcpus == 0 {
+		return 0, 0, false
+	}
+	mib := (vcpus*r[0]*1024 + r[1]/2) / r[1] // to the MiB, as GCE lists them
+	return vcpus * 1000, mib << 20, true
+}
+
 // gcpShape is what a node's unit estimate prices: its machine family's
 // unit prices (family), vCPUs in thousandths, memory and extended memory
 // in bytes, and GPUs of a model (gpu, a gpuKey of the label gpuLabel).
@@ -35,10 +78,13 @@ type gcpShape struct {
 	gpu, gpuLabel  string
 }
 
-// shapeOf reads the shape of GCP node n: a custom machine type's from its
+// shapeOf reads the shape of GCP node n: a custom machine type's, and a
+// predefined one's whose memory per vCPU memoryPerVCPU knows, from its
 // name (the VM's exact vCPUs and memory), any other's from the capacity
 // the node reports (its memory a little under the VM's: the kernel keeps
-// some), GPUs from its capacity and their model from its GKE label.
+// some), GPUs from its capacity and their model from its GKE label. A
+// node reporting less than minCapacityOfVM of its name's memory is priced
+// by its capacity.
 func shapeOf(n *tally.Node) gcpShape {
 	var s gcpShape
 	t := n.InstanceType
@@ -66,6 +112,9 @@ func shapeOf(n *tally.Node) gcpShape {
 			s.milliCPU = uint64(math.Round(n.CPUCores * 1000))
 		}
 		s.memory = uint64(max(n.MemoryBytes, 0))
+		if cpu, mem, ok := predefinedShape(t); ok && float64(s.memory) >= minCapacityOfVM*float64(mem) && s.memory <= mem {
+			s.milliCPU, s.memory = cpu, mem
+		}
 	}
 	if n.GPUs > 0 {
 		s.gpus = uint64(n.GPUs)

@@ -38,6 +38,8 @@ func TestEstimateFromUnitPrices(t *testing.T) {
 			"nor its GPUs' model (no cloud.google.com/gke-accelerator label) to estimate it by its shape: unbilled hours of node n1 cost 0"},
 		{"spot without spot unit prices", "c4-standard-8", 8, 30 * gib, 0, nil, tally.LifecycleSpot, "0.39534",
 			"no spot unit prices of gcp c4 in us-central1: unbilled hours of spot node n1 are estimated at the on-demand ones"},
+		{"capacity well under its name's memory", "c4-standard-8", 8, 20 * gib, 0, nil, "", "0.35596",
+			"by its shape (8 vCPUs, 20.00 GiB)"}, // 8 × 0.03465 + 20 × 0.003938: not the 30 GiB its name says
 		{"a family without unit prices", "m2-ultramem-208", 208, 5888 * gib, 0, nil, "", "0",
 			"no catalog price for gcp m2-ultramem-208 in us-central1, nor the on-demand m2 vcpu price to estimate it by its shape"},
 	}
@@ -66,5 +68,31 @@ func TestEstimateFromUnitPrices(t *testing.T) {
 				t.Errorf("warnings %q, want %q", warned, tt.warning)
 			}
 		})
+	}
+}
+
+// TestPredefinedShape: a predefined machine type's vCPUs and memory from
+// its name, to the MiB as GCE lists them (n1-highcpu-16: 14,746 MiB).
+func TestPredefinedShape(t *testing.T) {
+	for _, tt := range []struct {
+		itype  string
+		cpu    uint64
+		mib    uint64
+		listed bool
+	}{
+		{"n1-standard-8", 8000, 30720, true},
+		{"n1-highcpu-16", 16000, 14746, true},
+		{"n1-highcpu-2", 2000, 1843, true},
+		{"n2-highmem-4", 4000, 32768, true},
+		{"c4-highmem-16", 16000, 126976, true},
+		{"e2-medium", 0, 0, false},         // shared core: no vCPU count in the name
+		{"m2-ultramem-208", 0, 0, false},   // not in proportion to its vCPUs
+		{"n2-standard-0", 0, 0, false},     // no vCPUs
+		{"n2-custom-6-24576", 0, 0, false}, // custom: read by customMachineType
+	} {
+		cpu, mem, ok := predefinedShape(tt.itype)
+		if ok != tt.listed || cpu != tt.cpu || mem != tt.mib<<20 {
+			t.Errorf("predefinedShape(%q) = %d, %d MiB, %v; want %d, %d MiB, %v", tt.itype, cpu, mem>>20, ok, tt.cpu, tt.mib, tt.listed)
+		}
 	}
 }

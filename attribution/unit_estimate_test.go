@@ -14,8 +14,8 @@ import (
 // no catalog price (c4, whose shapes Tally does not list; a custom machine
 // type; a custom one with extended memory) is estimated from its family's
 // unit prices, stored by a pricing sync, times its own shape: the custom
-// types' from their names (the VM's exact vCPUs and memory, not the smaller
-// capacity the node reports), c4's from the node's capacity; a spot node
+// types' and c4-standard-8's from their names (the VM's exact vCPUs and
+// memory, not the smaller capacity the node reports); a spot node
 // at the spot unit prices. A machine type with a price keeps it. The run
 // says which nodes were estimated so. A later unit price change re-estimates
 // the unbilled hours it prices.
@@ -30,7 +30,7 @@ func TestJobEstimatesGCPNodesFromUnitPrices(t *testing.T) {
 	}
 	const gib = 1 << 30
 	if err := db.UpsertNodes(ctx, []tally.Node{
-		node("c4", "c4-standard-8", 8, 30*gib, tally.LifecycleOnDemand),
+		node("c4", "c4-standard-8", 8, 30*gib-700<<20, tally.LifecycleOnDemand),
 		node("custom", "n2-custom-6-24576", 6, 24*gib-600<<20, tally.LifecycleOnDemand),
 		node("ext", "n2-custom-2-20480-ext", 2, 20*gib-500<<20, tally.LifecycleSpot),
 		node("n2", "n2-standard-4", 4, 16*gib, tally.LifecycleOnDemand),
@@ -83,7 +83,7 @@ func TestJobEstimatesGCPNodesFromUnitPrices(t *testing.T) {
 	}
 	hour := tally.Window{Start: day1, End: day1.Add(time.Hour)}
 	want := map[string]string{
-		"c4":     "0.39534",  // 8 × 0.03465 + 30 × 0.003938 (the node's capacity)
+		"c4":     "0.39534",  // 8 × 0.03465 + 30 × 0.003938 (8 × 3.75 GiB, from its name, not the node's capacity)
 		"custom": "0.305922", // 6 × 0.033191 + 24 × 0.004449 (24,576 MiB, from its name)
 		"ext":    "0.04",     // spot: 2 × 0.008 + 16 × 0.001 + 4 × 0.002 (above 8 GiB a vCPU: extended)
 		"n2":     "0.2",      // its machine type's price
