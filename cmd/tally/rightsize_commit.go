@@ -83,7 +83,7 @@ func (p *committedPlanner) plan(ctx context.Context, k groupKey, g rightsizing.N
 	if err := p.load(ctx); err != nil {
 		return rightsizing.NodePlan{}, err
 	}
-	cs, pools, err := p.commitmentsOf(ctx, p.currentNodes(k, &g), time.Time{})
+	cs, pools, err := p.commitmentsOf(ctx, p.currentNodes(k, &g), tally.Window{})
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
@@ -114,7 +114,7 @@ func (p *committedPlanner) planBatch(ctx context.Context, k groupKey, g rightsiz
 	if !p.span.End.IsZero() && p.span.End.Before(end) {
 		end = p.span.End
 	}
-	cs, pools, err := p.commitmentsOf(ctx, nodes, end)
+	cs, pools, err := p.commitmentsOf(ctx, nodes, tally.Window{Start: over.Start, End: end})
 	if err != nil {
 		return rightsizing.NodePlan{}, err
 	}
@@ -237,8 +237,9 @@ func (p *committedPlanner) ranNodes(ctx context.Context, k groupKey, over tally.
 // on-demand price times the part of its list cost the commitment covered,
 // its fee that times the commitment's effective ÷ list cost, with the
 // uncovered usage of its scope outside the group (Elsewhere, less what
-// earlier groups' plans gave commitments of its pool); and the pool of
-// each.
+// earlier groups' plans gave commitments of its pool) an hour of the
+// bill's last day, or of history, the span of the bill a batch group is
+// planned over (zero for a steady group); and the pool of each.
 //
 // A node's bill over the history (lines with the hours they charge, of
 // nodes that ran in it) says when a commitment covered it: its part is
@@ -247,9 +248,13 @@ func (p *committedPlanner) ranNodes(ctx context.Context, k groupKey, over tally.
 // node on demand before, to when it stopped, or the last hour covered
 // when the bill shows it on demand after. A commitment not in the
 // inventory (not in force) that covered none of nodes after some hour
-// before end (the end of the history the bill shows; zero for a bill of
-// its last day) ended then.
-func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode, end time.Time) ([]rightsizing.NodeCommitment, map[string]string, error) {
+// before the end of history ended then.
+func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode, history tally.Window) ([]rightsizing.NodeCommitment, map[string]string, error) {
+	end := history.End
+	usage := p.span // of the bill's last day, or of the history a batch group is planned over
+	if history.Duration() > 0 {
+		usage = history
+	}
 	var out []rightsizing.NodeCommitment
 	var first []postgres.NodeBillLine // of each of out, a bill line
 	var last []time.Time              // of each of out, the end of the last hour covered; zero when it covered nodes until end
@@ -368,7 +373,7 @@ func (p *committedPlanner) commitmentsOf(ctx context.Context, nodes []billedNode
 		}
 		c.Scope = strings.Join(words, " ")
 		pool := strings.Join([]string{scope.Account, scope.Provider, scope.Region, scope.Family, scope.InstanceType}, "/")
-		elsewhere, err := p.db.UncoveredUsage(ctx, scope, ids, p.span)
+		elsewhere, err := p.db.UncoveredUsage(ctx, scope, ids, usage)
 		if err != nil {
 			return nil, nil, err
 		}
