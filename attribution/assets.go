@@ -107,6 +107,7 @@ type Asset struct {
 	GPU          AssetPool
 	// Disk
 	VolumeName, ClaimName, ClaimNamespace string
+	ByteHours                             float64 // the storage the bill charged, set by the caller (BuildAssets does not know it)
 	// Total is what the asset cost in the step: a node's pools, or the
 	// billed resource's cost.
 	Total     tally.Money
@@ -368,6 +369,7 @@ func (a *Asset) Merge(o *Asset) error {
 	a.CPUCoreHours += o.CPUCoreHours
 	a.RAMByteHours += o.RAMByteHours
 	a.GPUHours += o.GPUHours
+	a.ByteHours += o.ByteHours
 	a.Estimated = a.Estimated || o.Estimated
 	for _, m := range []struct{ dst, src *tally.Money }{
 		{&a.Total, &o.Total}, {&a.List, &o.List},

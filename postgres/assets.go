@@ -123,3 +123,43 @@ func (db *DB) SubAccounts(ctx context.Context, w tally.Window, resources []strin
 	}
 	return out, nil
 }
+
+// DiskByteHours returns the storage the bill charged for each of
+// resources (disks) in w, in byte-hours, by resource and step (from w's
+// start; one step of all of w when step is 0): the quantities of its
+// usage lines priced by the GiB-month (AWS's GB-Mo, which are GiB, and
+// GCP's gibibyte month), each times the hours of its month.
+func (db *DB) DiskByteHours(ctx context.Context, w tally.Window, step time.Duration, resources []string) (map[string]map[time.Time]float64, error) {
+	var stride *time.Duration
+	if step > 0 {
+		stride = &step
+	}
+	rows, err := db.pool.Query(ctx, `
+		SELECT resource_id,
+			CASE WHEN $4::interval IS NULL THEN $2::timestamptz ELSE date_bin($4::interval, charge_period_start, $2::timestamptz) END,
+			sum(pricing_quantity * extract(epoch FROM
+				(date_trunc('month', charge_period_start AT TIME ZONE 'UTC') + interval '1 month') - date_trunc('month', charge_period_start AT TIME ZONE 'UTC'))
+				/ 3600 * 1073741824)::float8
+		FROM cost_lines
+		WHERE resource_id = ANY($1) AND charge_period_start >= $2 AND charge_period_start < $3 AND charge_category = 'Usage'
+			AND lower(pricing_unit) IN ('gb-mo', 'gb-month', 'gib-month', 'gibibyte month', 'giby.mo') AND pricing_quantity IS NOT NULL
+		GROUP BY 1, 2`, resources, w.Start, w.End, stride)
+	if err != nil {
+		return nil, fmt.Errorf("query the storage of %d disks (window %v): %w", len(resources), w, err)
+	}
+	out := map[string]map[time.Time]float64{}
+	var id string
+	var at time.Time
+	var byteHours float64
+	_, err = pgx.ForEachRow(rows, []any{&id, &at, &byteHours}, func() error {
+		if out[id] == nil {
+			out[id] = map[time.Time]float64{}
+		}
+		out[id][at.UTC()] = byteHours
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query the storage of %d disks (window %v): %w", len(resources), w, err)
+	}
+	return out, nil
+}

@@ -20,6 +20,10 @@ type AssetStore interface {
 	// SubAccounts returns the sub-account (GCP project, AWS usage
 	// account) of the bill's lines of each of resources in w, by resource.
 	SubAccounts(ctx context.Context, w tally.Window, resources []string) (map[string]string, error)
+	// DiskByteHours returns the storage the bill charged for each of
+	// resources (disks) in w, in byte-hours, by resource and step start
+	// (w's start for step 0).
+	DiskByteHours(ctx context.Context, w tally.Window, step time.Duration, resources []string) (map[string]map[time.Time]float64, error)
 }
 
 // openCostAssetFilters are the filter parameters of OpenCost's older
@@ -65,6 +69,9 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 	assets, err := attribution.BuildAssets(q, costs, nodes)
 	if err == nil {
 		err = s.openCostProjects(r.Context(), q.Window, assets)
+	}
+	if err == nil {
+		err = s.openCostDiskBytes(r.Context(), q, assets)
 	}
 	if err != nil {
 		s.openCostError(w, r, err)
@@ -134,6 +141,30 @@ func (s *Server) openCostProjects(ctx context.Context, w tally.Window, assets []
 	for i := range assets {
 		if a := &assets[i]; strings.EqualFold(a.Provider, tally.ProviderGCP) {
 			a.Project = projects[a.ProviderID]
+		}
+	}
+	return nil
+}
+
+// openCostDiskBytes sets the storage of disk assets (their byteHours and
+// bytes) from the bill: what it charged for their provisioned GiB-months.
+func (s *Server) openCostDiskBytes(ctx context.Context, q attribution.AssetQuery, assets []attribution.Asset) error {
+	var resources []string
+	for i := range assets {
+		if a := &assets[i]; a.Type == attribution.AssetDisk && a.ProviderID != "" && !slices.Contains(resources, a.ProviderID) {
+			resources = append(resources, a.ProviderID)
+		}
+	}
+	if len(resources) == 0 {
+		return nil
+	}
+	byteHours, err := s.assetStore.DiskByteHours(ctx, q.Window, q.Step, resources)
+	if err != nil {
+		return err
+	}
+	for i := range assets {
+		if a := &assets[i]; a.Type == attribution.AssetDisk {
+			a.ByteHours = byteHours[a.ProviderID][a.Window.Start]
 		}
 	}
 	return nil
@@ -292,15 +323,15 @@ func newOpenCostAsset(a *attribution.Asset) map[string]any {
 	if a.Type != "" {
 		out["type"] = a.Type
 	}
+	hours := a.Ran.Duration().Hours()
+	per := func(v float64) float64 { // an average over when it ran
+		if hours == 0 {
+			return 0
+		}
+		return v / hours
+	}
 	switch a.Type {
 	case attribution.AssetNode:
-		hours := a.Ran.Duration().Hours()
-		per := func(v float64) float64 {
-			if hours == 0 {
-				return 0
-			}
-			return v / hours
-		}
 		cpu, ram, discount := a.CPU.Cost.Float64(), a.RAM.Cost.Float64(), 0.0
 		if list := a.CPU.List.Float64() + a.RAM.List.Float64(); list > 0 && cpu+ram <= list {
 			discount = 1 - (cpu+ram)/list
@@ -319,7 +350,7 @@ func newOpenCostAsset(a *attribution.Asset) map[string]any {
 		out["preemptible"], out["discount"] = a.Preemptible, discount
 		out["cpuCost"], out["ramCost"], out["gpuCost"] = cpu, ram, a.GPU.Cost.Float64()
 	case attribution.AssetDisk:
-		out["byteHours"], out["bytes"], out["byteHoursUsed"], out["byteUsageMax"] = 0.0, 0.0, nil, nil
+		out["byteHours"], out["bytes"], out["byteHoursUsed"], out["byteUsageMax"] = a.ByteHours, per(a.ByteHours), nil, nil
 		out["breakdown"] = openCostBreakdown{User: 1}
 		out["storageClass"], out["volumeName"], out["claimName"], out["claimNamespace"] = "", a.VolumeName, a.ClaimName, a.ClaimNamespace
 	case attribution.AssetLoadBalancer:

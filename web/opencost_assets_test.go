@@ -20,7 +20,7 @@ import (
 
 // The bill of assetsServer, per hour: node n1 (instance i-1) $0.09 ($0.12
 // on demand), the cluster's EKS fee $0.10, its volume vol-1 (PV pvc-1 of
-// claim shop/data-api-0) $0.01, its load balancer of service shop/api
+// claim shop/data-api-0; 100 GiB, 100/744 GB-Mo an hour of October) $0.01, its load balancer of service shop/api
 // $0.02, and an RDS database of nobody's cluster $0.50.
 const (
 	assetsHours  = 48
@@ -47,7 +47,7 @@ func assetsServer(t *testing.T) *httptest.Server {
 				{ResourceID: assetsNodeID, ServiceName: "AmazonEC2", BilledCost: usd("0.09"), EffectiveCost: usd("0.09"), ListCost: usd("0.12")},
 				{ResourceID: assetsEKS, ServiceName: "AmazonEKS", BilledCost: usd("0.1"), EffectiveCost: usd("0.1"), ListCost: usd("0.1")},
 				{ResourceID: "vol-1", ServiceName: "AmazonEC2", ServiceCategory: "Storage", BilledCost: usd("0.01"), EffectiveCost: usd("0.01"),
-					ListCost: usd("0.01"), Tags: map[string]string{"kubernetes.io/cluster/prod": "owned", "kubernetes.io/created-for/pv/name": "pvc-1",
+					ListCost: usd("0.01"), PricingQuantity: 100.0 / 744, PricingUnit: "GB-Mo", Tags: map[string]string{"kubernetes.io/cluster/prod": "owned", "kubernetes.io/created-for/pv/name": "pvc-1",
 						"kubernetes.io/created-for/pvc/name": "data-api-0", "kubernetes.io/created-for/pvc/namespace": "shop"}},
 				{ResourceID: assetsLB, ServiceName: "Elastic Load Balancing", BilledCost: usd("0.02"), EffectiveCost: usd("0.02"), ListCost: usd("0.02"),
 					Tags: map[string]string{"elbv2.k8s.aws/cluster": "prod", "service.k8s.aws/stack": "shop/api"}},
@@ -105,6 +105,8 @@ type openCostAsset struct {
 	GPUCost        float64                                      `json:"gpuCost"`
 	Adjustment     float64                                      `json:"adjustment"`
 	TotalCost      float64                                      `json:"totalCost"`
+	Bytes          float64                                      `json:"bytes"`
+	ByteHours      float64                                      `json:"byteHours"`
 	VolumeName     string                                       `json:"volumeName"`
 	ClaimName      string                                       `json:"claimName"`
 	ClaimNamespace string                                       `json:"claimNamespace"`
@@ -190,6 +192,23 @@ func TestOpenCostAssets(t *testing.T) {
 	if d := set["AWS/111/__undefined__/Storage/prod/Disk/Kubernetes/vol-1/pvc-1"]; d.VolumeName != "pvc-1" || d.ClaimName != "data-api-0" ||
 		d.ClaimNamespace != "shop" || d.Breakdown == nil {
 		t.Errorf("disk %+v: want volume pvc-1 of claim shop/data-api-0, with a breakdown", d)
+	}
+	// Its size from the bill's GB-months (bytes and byteHours were 0).
+	if d := set["AWS/111/__undefined__/Storage/prod/Disk/Kubernetes/vol-1/pvc-1"]; math.Abs(d.Bytes/(100<<30)-1) > 1e-9 ||
+		math.Abs(d.ByteHours/(48*100<<30)-1) > 1e-9 {
+		t.Errorf("disk of %v bytes, %v byte-hours: want 100 GiB over 48 hours", d.Bytes, d.ByteHours)
+	}
+	// By the day, and aggregated by type: each day's 24 hours of it.
+	var daily struct {
+		Data []map[string]openCostAsset `json:"data"`
+	}
+	if resp := get(t, srv.URL+"/assets?aggregate=type&step=1d&window="+url.QueryEscape(window), &daily); resp.StatusCode != 200 || len(daily.Data) != 2 {
+		t.Fatalf("step=1d: status %d, %d sets, want 2", resp.StatusCode, len(daily.Data))
+	}
+	for i, day := range daily.Data {
+		if d := day["Disk"]; math.Abs(d.Bytes/(100<<30)-1) > 1e-9 || math.Abs(d.ByteHours/(24*100<<30)-1) > 1e-9 {
+			t.Errorf("day %d: disks of %v bytes, %v byte-hours: want 100 GiB over 24 hours", i, d.Bytes, d.ByteHours)
+		}
 	}
 	// The cluster's bill: 48 hours of $0.09 + $0.10 + $0.01 + $0.02.
 	if !near(total, 48*0.22) {
