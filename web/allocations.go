@@ -113,7 +113,7 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	q, err := allocationQuery(r.URL.Query(), s.now(), def)
+	q, err := allocationQuery(filterQuery(r, attribution.ParseFilter), s.now(), def)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -27,7 +27,7 @@ import (
 // several namespaces are one allocation, without a namespace property.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
-	v, err := openCostParams(r.URL.Query())
+	v, err := openCostParams(filterQuery(r, attribution.ParseFilter))
 	if err != nil {
 		s.openCostError(w, r, err)
 		return

@@ -50,7 +50,7 @@ var openCostAssetFilters = map[string]string{
 // (or accumulateBy) hour, day, week, month or quarter, as OpenCost's, a
 // list of sets, one per calendar period the window touches, each whole.
 func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
-	in := r.URL.Query()
+	in := filterQuery(r, attribution.ParseAssetFilter)
 	q, periods, dims, filters, err := openCostAssetQuery(in, s.now())
 	if err != nil {
 		s.openCostError(w, r, err)

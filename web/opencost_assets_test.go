@@ -265,6 +265,7 @@ func TestOpenCostAssetsAggregate(t *testing.T) {
 		{"aggregate=label:kubernetes.io/created-for/pvc/namespace", map[string]float64{"kubernetes.io/created-for/pvc/namespace=shop": 0.48, "__undefined__": 10.08}},
 		{"aggregate=type&filter=" + url.QueryEscape(`assetType:"node"`), map[string]float64{"Node": 4.32}},
 		{"aggregate=type&filter=" + url.QueryEscape(`assetType:"disk","loadbalancer"+cluster:"prod"`), map[string]float64{"Disk": 0.48, "LoadBalancer": 0.96}},
+		{`aggregate=type&filter=assetType:%22disk%22,%22loadbalancer%22+cluster:%22prod%22`, map[string]float64{"Disk": 0.48, "LoadBalancer": 0.96}}, // + left bare
 		{"aggregate=type&filterTypes=Disk,ClusterManagement", map[string]float64{"Disk": 0.48, "ClusterManagement": 4.8}},
 		{"aggregate=type&filter=" + url.QueryEscape(`cluster:"staging"`), map[string]float64{}},
 		// The rest of OpenCost's language: operators, |, parentheses.

@@ -127,6 +127,22 @@ func TestOpenCostFilterOperators(t *testing.T) {
 	if got, want := openCostByName(t, model), map[string]float64{"shop": 16, "search": 1, "kube-system": 8}; !sameTotals(got, want) {
 		t.Errorf("/model/: %v, want %v", got, want)
 	}
+	// A filter's + left bare in the URL (a space there) is read as +
+	// when the filter does not parse with spaces: curl 'URL?filter=a+b'.
+	// A bare + inside a value of a filter that parses stays a space.
+	for _, tc := range []struct {
+		raw  string
+		want map[string]float64
+	}{
+		{`namespace:%22shop%22+(controllerName:%22db%22|pod:%22debug%22)`, map[string]float64{"shop": 18}},
+		{`namespace:%22shop%22+label[team]<~:%22p%22`, map[string]float64{"shop": 3}},
+		{`namespace:%22shop%22+%2B+label[team]<~:%22p%22`, map[string]float64{"shop": 3}}, // spaces around an encoded +
+		{`namespace:%22kube-system%22|label[team]:%22pay+team%22`, map[string]float64{"kube-system": 8}},
+	} {
+		if got := openCostByName(t, base+"&filter="+tc.raw); !sameTotals(got, tc.want) {
+			t.Errorf("raw filter %s: %v, want %v", tc.raw, got, tc.want)
+		}
+	}
 	// Bad filters are 400s naming where and what.
 	for _, tc := range []struct{ filter, want string }{
 		{`namespace:"a" + cluster:"b" | node:"c"`, `position 29: "|"`},
@@ -143,7 +159,9 @@ func TestOpenCostFilterOperators(t *testing.T) {
 			Code    int
 			Message string
 		}
-		resp := get(t, base+"&filter="+url.QueryEscape(tc.filter), &body)
+		// Spaces as %20 (encodeURIComponent's): as + they would be
+		// read as +, above.
+		resp := get(t, base+"&filter="+strings.ReplaceAll(url.QueryEscape(tc.filter), "+", "%20"), &body)
 		raw, _ := json.Marshal(body)
 		if resp.StatusCode != 400 || !strings.Contains(body.Message, tc.want) {
 			t.Errorf("filter %s: status %d, %s; want 400 naming %s", tc.filter, resp.StatusCode, raw, tc.want)
