@@ -22,8 +22,14 @@ import (
 // values, a negated one when it matches none of them (a missing label is
 // "", as OpenCost has it). Dimensions are those of ParseDimension
 // ("label:team" may be written "label[team]"; label:team:payments is
-// label[team]:"payments"), and OpenCost's filter names controllerName and
-// services; a label or annotation without a key filters on the keys, as
+// label[team]:"payments"), OpenCost's alias fields (department,
+// environment, owner, product, team: see Aliases), OpenCost's filter names
+// controllerName and services, and the fields OpenCost filters by alone:
+// nodeLabel[KEY], the labels of the allocation's node, and provider, its
+// node's provider ID (the instance, i-0abc…, as OpenCost's allocations
+// have it; not the cloud). namespaceLabel is refused: Tally does not
+// collect namespace labels. A label, annotation or node label without a
+// key filters on the keys, as
 // OpenCost's (label:"team" keeps allocations with a label team). A controller, pod or container is named as Tally keys it
 // (namespace/name, namespace/controller/container) or, as OpenCost does,
 // by its own name alone, which matches it in every namespace (see Filter).
@@ -37,10 +43,28 @@ func ParseFilter(s string) ([]Filter, error) {
 }
 
 // allocationDimension reads a filter clause's dimension of allocations, or
-// says why it is none.
+// says why it is none: those of parseDimension, OpenCost's filter names
+// of them (openCostFilterFields), and the fields OpenCost filters
+// allocations by that Tally cannot aggregate by: nodeLabel[KEY] (the
+// labels of the allocation's node) and provider (its node's provider ID).
 func allocationDimension(dimText string) (Dimension, string) {
 	if name, ok := openCostFilterFields[dimText]; ok {
 		dimText = name
+	}
+	switch field, key := splitDimension(dimText); field {
+	case "nodeLabel":
+		if key == "" {
+			return Dimension{}, "nodeLabel takes a key (nodeLabel[KEY])"
+		}
+		return Dimension{Field: field, Key: key}, ""
+	case "provider":
+		if key != "" {
+			return Dimension{}, "provider takes no key"
+		}
+		return Dimension{Field: field}, ""
+	case "namespaceLabel":
+		return Dimension{}, "Tally does not collect namespace labels (its agent reads the labels of pods and nodes only): " +
+			"filter on pod labels (label[KEY]) or on namespaces (namespace:\"NAME\")"
 	}
 	dim, why := parseDimension(dimText)
 	if why != "" {
@@ -54,6 +78,13 @@ func allocationDimension(dimText string) (Dimension, string) {
 // openCostFilterFields are OpenCost's filter field names that differ from
 // its aggregate names, which ParseDimension reads.
 var openCostFilterFields = map[string]string{"controllerName": "controller", "services": "service"}
+
+// isMapField reports whether a filter's field is a map (label,
+// annotation, nodeLabel), which takes a key, or without one filters on
+// its keys.
+func isMapField(field string) bool {
+	return field == "label" || field == "annotation" || field == "nodeLabel"
+}
 
 // parseFilters reads a filter, its dimensions by dim: the clauses (and
 // groups) joined by "+" at its top level, each a Filter.
@@ -233,7 +264,7 @@ func (p *filterParser) clause() (Filter, error) {
 		return Filter{}, err
 	}
 	// label:team:payments is label[team]:"payments".
-	if (name == "label" || name == "annotation") && !bracket && op == FilterEqual && !not {
+	if isMapField(name) && !bracket && op == FilterEqual && !not {
 		save := p.pos
 		p.skipSpace()
 		k := p.pos
@@ -251,7 +282,7 @@ func (p *filterParser) clause() (Filter, error) {
 		}
 	}
 	dim, why := p.dim(dimText)
-	if (name == "label" || name == "annotation") && key == "" && !bracket {
+	if isMapField(name) && key == "" && !bracket {
 		// A map without a key: its filters are on its keys (label:"app"
 		// has a label app), if the map is a dimension.
 		if dim, why = p.dim(name + "[key]"); why == "" {
@@ -391,7 +422,7 @@ func (f *Filter) keeps(r filtered, fold func(Dimension) bool) bool {
 // label~:"app") is there a label app, label<~:"app." one whose key starts
 // with app.
 func (f *Filter) keyed() bool {
-	return (f.Dim.Field == "label" || f.Dim.Field == "annotation") && f.Dim.Key == ""
+	return isMapField(f.Dim.Field) && f.Dim.Key == ""
 }
 
 // keepsAll reports whether every filter of fs keeps r.

@@ -58,7 +58,8 @@ func TestParseFilter(t *testing.T) {
 // written back with formatFilters they read the same.
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{`namespace:"shop","search"+label[team]:"x"`, `label:team:payments`, `cluster:prod`, `a:"\"`,
-		`namespace!:"a"|(pod~:"b"+controllerKind<~:"c")`, `label[app]!~>:"x",y`, `((cluster:"a"))`, `node:"a"+cluster:"b"|pod:"c"`} {
+		`namespace!:"a"|(pod~:"b"+controllerKind<~:"c")`, `label[app]!~>:"x",y`, `((cluster:"a"))`, `node:"a"+cluster:"b"|pod:"c"`,
+		`team:"payments"+nodeLabel[pool]!:"gpu"`, `nodeLabel:pool:gpu|provider~:"i-"`, `namespaceLabel[team]:"a"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -82,7 +83,7 @@ func FuzzParseFilter(f *testing.F) {
 						}
 						check(all)
 					}
-				case len(f.Values) == 0 || !fields[f.Dim.Field]:
+				case len(f.Values) == 0 || !fields[f.Dim.Field] && f.Dim.Field != "nodeLabel" && f.Dim.Field != "provider":
 					t.Fatalf("ParseFilter(%q) = %+v: clause without values or with an unknown field", s, f)
 				}
 			}

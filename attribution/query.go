@@ -10,8 +10,12 @@ import (
 
 // Dimension is something allocations can be grouped or filtered by.
 type Dimension struct {
-	Field string // cluster, node, namespace, controllerKind, controller, pod, container, label, annotation
-	Key   string // the label or annotation key
+	// Field is cluster, node, namespace, controllerKind, controller, pod,
+	// container, service, label, annotation, an alias of a label
+	// (department, environment, owner, product, team: Query.Aliases names
+	// it), or, in filters only, nodeLabel or provider.
+	Field string
+	Key   string // the label, annotation or node label key
 }
 
 // Fields allocations can be aggregated and filtered by. "workload" is an
@@ -20,9 +24,11 @@ type Dimension struct {
 var fields = map[string]bool{
 	"cluster": true, "node": true, "namespace": true, "controllerKind": true, "controller": true,
 	"pod": true, "container": true, "label": true, "annotation": true, "service": true,
+	"department": true, "environment": true, "owner": true, "product": true, "team": true, // OpenCost's aliases
 }
 
-// ParseDimension reads "namespace", "label:team" or "label[team]".
+// ParseDimension reads "namespace", "label:team" or "label[team]", or one
+// of OpenCost's alias fields ("team"), which OpenCost aggregates by too.
 func ParseDimension(s string) (Dimension, error) {
 	d, why := parseDimension(s)
 	if why != "" {
@@ -38,7 +44,8 @@ func parseDimension(s string) (Dimension, string) {
 		field = "controller"
 	}
 	if !fields[field] {
-		return Dimension{}, "want cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY or annotation:KEY"
+		return Dimension{}, "want cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY " +
+			"or an alias of a label (department, environment, owner, product, team)"
 	}
 	if (field == "label" || field == "annotation") != (key != "") {
 		return Dimension{}, "label and annotation take a key (label:team), other fields none"
@@ -135,6 +142,12 @@ type Query struct {
 	// without a workload (""), as OpenCost does; its groups keep its
 	// workload and kind, for the caller to name.
 	BarePodsUnowned bool
+	// Aliases name the labels OpenCost's alias fields (department,
+	// environment, owner, product, team) read; empty names are OpenCost's
+	// defaults. An alias's value is the allocation's label, or where it has
+	// none, its pod's annotation of that name, as OpenCost's. OpenCost
+	// also reads namespace labels, which Tally does not collect.
+	Aliases Aliases
 }
 
 // NodeIdleName names a node's idle group under Query.IdleByNode as
@@ -156,20 +169,28 @@ func (q *Query) filtersWithin() bool {
 	return false
 }
 
-// Scoped reports whether f compares clusters and nodes only, and so
-// keeps or drops whole nodes.
+// Scoped reports whether f compares clusters and nodes only (their
+// names, node labels, provider IDs), and so keeps or drops whole nodes.
 func (f *Filter) Scoped() bool {
 	for _, d := range f.Dimensions() {
-		if d.Field != "cluster" && d.Field != "node" {
+		if !nodeLevel(d.Field) {
 			return false
 		}
 	}
 	return true
 }
 
+// nodeLevel reports whether a field is a node's: its cluster, its name,
+// its labels (nodeLabel) or its provider ID (provider).
+func nodeLevel(field string) bool {
+	return field == "cluster" || field == "node" || field == "nodeLabel" || field == "provider"
+}
+
 // NeedsHourly reports whether the query needs hourly rows: steps that are
 // not whole days, a window not from midnight to midnight (UTC), or pods,
-// annotations and nodes (idle by node too), which the daily rollups collapse.
+// annotations (aliases of labels too, which fall back to them) and nodes
+// (their labels and provider IDs, idle by node too), which the daily
+// rollups collapse.
 func (q *Query) NeedsHourly() bool {
 	if q.IdleByNode {
 		return true
@@ -181,7 +202,9 @@ func (q *Query) NeedsHourly() bool {
 	if !midnight(q.Window.Start) || !midnight(q.Window.End) {
 		return true
 	}
-	hourly := func(d Dimension) bool { return d.Field == "pod" || d.Field == "annotation" || d.Field == "node" }
+	hourly := func(d Dimension) bool {
+		return d.Field == "pod" || d.Field == "annotation" || IsAlias(d.Field) || d.Field != "cluster" && nodeLevel(d.Field)
+	}
 	for _, d := range q.Aggregate {
 		if hourly(d) {
 			return true
@@ -323,7 +346,7 @@ func (q *Query) Validate() error {
 	default:
 		return tally.Errorf(tally.EInvalid, "shared %q: want weighted, even or separate", q.Shared)
 	}
-	return nil
+	return q.Aliases.Validate()
 }
 
 func (q *Query) String() string {

@@ -113,7 +113,7 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		basis = "effective_cost"
 	}
 
-	dim := func(d attribution.Dimension) (string, error) { return dimensionSQL(d, hourly, arg) }
+	dim := func(d attribution.Dimension) (string, error) { return dimensionSQL(d, hourly, q.Aliases, arg) }
 	// Filters read a bare pod as without a controller where the query says
 	// so (OpenCost's names do the same for groups: web).
 	filterDim := func(d attribution.Dimension) (string, error) {
@@ -125,7 +125,7 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 				return "CASE WHEN workload_kind = " + arg(tally.KindPod) + " THEN '' ELSE workload_kind END", nil
 			}
 		}
-		return dimensionSQL(d, hourly, arg)
+		return dimensionSQL(d, hourly, q.Aliases, arg)
 	}
 	var keys []string
 	for _, d := range q.Aggregate {
@@ -212,7 +212,7 @@ func filterSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, e
 		}
 		return "(" + strings.Join(alts, " OR ") + ")", nil
 	}
-	if (f.Dim.Field == "label" || f.Dim.Field == "annotation") && f.Dim.Key == "" {
+	if isMap(f.Dim.Field) && f.Dim.Key == "" {
 		cond, err := keysSQL(f, dim, arg)
 		if err == nil && f.Not {
 			cond = "NOT " + cond
@@ -223,9 +223,10 @@ func filterSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, e
 	if err != nil {
 		return "", err
 	}
-	if f.Dim.Field == "label" || f.Dim.Field == "annotation" {
-		// A missing label is NULL: "" to its filters, as OpenCost has it,
-		// so a negated filter keeps it.
+	if isMap(f.Dim.Field) || attribution.IsAlias(f.Dim.Field) || f.Dim.Field == "provider" {
+		// A missing label is NULL (as is the node of a row without one):
+		// "" to its filters, as OpenCost has it, so a negated filter keeps
+		// it.
 		e = "coalesce(" + e + ", '')"
 	}
 	cond := valuesSQL(f, e, arg)
@@ -251,11 +252,14 @@ func keysSQL(f *attribution.Filter, dim func(attribution.Dimension) (string, err
 			conds[i] = "(" + e + ") IS NOT NULL"
 			continue
 		}
-		// Annotations are in the hourly allocations (a), which a query
-		// filtering by them reads (attribution.Query.NeedsHourly).
+		// Annotations and nodes are in the hourly allocations (a), which a
+		// query filtering by them reads (attribution.Query.NeedsHourly).
 		keys := "jsonb_object_keys(labels) k"
-		if f.Dim.Field == "annotation" {
+		switch f.Dim.Field {
+		case "annotation":
 			keys = "pods p, jsonb_object_keys(p.annotations) k"
+		case "nodeLabel":
+			keys = "(SELECT n.labels " + nodeAtSQL + ") n, jsonb_object_keys(n.labels) k"
 		}
 		// A key by its stored name or by its Prometheus name, as OpenCost's
 		// clients name labels (see prometheusLabelPath).
@@ -346,8 +350,37 @@ func ownerLevel(q *attribution.Query) bool {
 	return true
 }
 
-// dimensionSQL returns the SQL expression of a dimension's value.
-func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (string, error) {
+// isMap reports whether field is a map of keys and values: label,
+// annotation, nodeLabel.
+func isMap(field string) bool {
+	return field == "label" || field == "annotation" || field == "nodeLabel"
+}
+
+// nodeAtSQL ends a subquery of the node an hourly allocation (a) ran on:
+// its cluster's node of its name alive in its hour, the one started last
+// where a node of that name was replaced within the hour. Rows of no node
+// (costs billed outside the clusters) have none.
+const nodeAtSQL = `FROM nodes n WHERE n.cluster_id = a.cluster_id AND n.name = a.node_name AND a.node_name <> ''
+	AND n.valid_from < a.hour + interval '1 hour' AND (n.valid_to IS NULL OR n.valid_to > a.hour)
+	ORDER BY n.valid_from DESC LIMIT 1`
+
+// dimensionSQL returns the SQL expression of a dimension's value; aliases
+// name the labels of OpenCost's alias fields.
+func dimensionSQL(d attribution.Dimension, hourly bool, aliases attribution.Aliases, arg func(any) string) (string, error) {
+	if attribution.IsAlias(d.Field) && hourly {
+		// The label, else the pod's annotation of that name, as OpenCost's
+		// aliases (which read namespace labels too: Tally has none).
+		key := aliases.Label(d.Field)
+		label, err := dimensionSQL(attribution.Dimension{Field: "label", Key: key}, hourly, aliases, arg)
+		if err != nil {
+			return "", err
+		}
+		annotation, err := dimensionSQL(attribution.Dimension{Field: "annotation", Key: key}, hourly, aliases, arg)
+		if err != nil {
+			return "", err
+		}
+		return "coalesce(" + label + ", " + annotation + ")", nil
+	}
 	switch d.Field {
 	case "cluster":
 		return "cluster_id", nil
@@ -379,6 +412,20 @@ func dimensionSQL(d attribution.Dimension, hourly bool, arg func(any) string) (s
 	case "annotation":
 		if hourly {
 			return "(SELECT p.annotations ->> " + arg(d.Key) + "::text FROM pods p WHERE p.cluster_id = a.cluster_id AND p.pod_uid = a.pod_uid)", nil
+		}
+	case "nodeLabel":
+		if hourly {
+			e := "n.labels ->> " + arg(d.Key) + "::text"
+			if path, ok := prometheusLabelPath(d.Key); ok {
+				e = "coalesce(" + e + ", jsonb_path_query_first(n.labels, " + arg(path) + "::jsonpath) #>> '{}')"
+			}
+			return "(SELECT " + e + " " + nodeAtSQL + ")", nil
+		}
+	case "provider":
+		if hourly {
+			// The node's instance, as /assets names it (its providerID)
+			// and OpenCost's allocations carry it.
+			return "(SELECT coalesce(nullif(n.instance_id, ''), n.provider_id) " + nodeAtSQL + ")", nil
 		}
 	}
 	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)

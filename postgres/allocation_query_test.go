@@ -145,7 +145,8 @@ func TestAllocationRowsFilterOperators(t *testing.T) {
 		`namespace!:"a","b"`, `namespace~:"o"`, `namespace!~:"o"`, `namespace<~:"s"`, `namespace!<~:"s"`, `namespace~>:"p"`, `namespace!~>:"p"`,
 		`controllerName<~:"a"+controllerKind~:"deploy"`, `container~>:"i"`, `label[team]!:"payments"`, `label:"team"`, `label!:"team"`,
 		`label<~:"te"`, `label!~>:"am"`, `namespace:"__unallocated__"|(cluster:"prod"+label[team]:"")`, `pod~:"-"`, `annotation<~:"x"`,
-		`annotation:"x"`,
+		`annotation:"x"`, `team:"payments"`, `team!:"payments"`, `product<~:"a"`, `environment:"__unallocated__"`, `nodeLabel[pool]:"gpu"`,
+		`nodeLabel:"pool"`, `nodeLabel<~:"node_"`, `nodeLabel[node_kubernetes_io_instance_type]!~:"m5"`, `provider~:"i-"`, `provider!:""`,
 	} {
 		fs, err := attribution.ParseFilter(filter)
 		if err != nil {

@@ -37,6 +37,10 @@ type Config struct {
 	// TeamLabel is the pod label (or billing tag) whose values the
 	// organization report lists spend by. Default "team".
 	TeamLabel string
+	// Aliases name the labels the OpenCost alias fields of audiences'
+	// filters read (team:"payments"); empty names are OpenCost's defaults.
+	// Set by the command line (tally serve's --team-label…), not the file.
+	Aliases attribution.Aliases
 	// Audiences are the reports to build, each with its recipients.
 	Audiences []Audience
 	// SMTP is how the reports are delivered.

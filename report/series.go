@@ -40,7 +40,7 @@ func (s *series) daily(group string, v []tally.Money) []tally.Money {
 
 func (b *Builder) query(aud Audience, w tally.Window, step time.Duration, basis tally.CostBasis, dims ...attribution.Dimension) attribution.Query {
 	return attribution.Query{Window: w, Step: step, Aggregate: dims, Filters: aud.Filters, Idle: attribution.IdleSeparate,
-		Shared: attribution.SharedSeparate, Basis: basis}
+		Shared: attribution.SharedSeparate, Basis: basis, Aliases: b.Config.Aliases}
 }
 
 // keep says whether a row counts for the audience: a team's report holds its

@@ -114,6 +114,7 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := allocationQuery(filterQuery(r, attribution.ParseFilter), s.now(), def)
+	q.Aliases = s.aliases
 	if err != nil {
 		s.error(w, r, err)
 		return

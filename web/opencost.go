@@ -41,6 +41,7 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := allocationQuery(v, s.now(), def)
+	q.Aliases = s.aliases
 	var periods []tally.Window
 	var hidden []bool
 	if err == nil {

@@ -14,13 +14,15 @@ import (
 var openCostV1Filters = []struct{ param, dim string }{
 	{"filterClusters", "cluster"}, {"filterNodes", "node"}, {"filterNamespaces", "namespace"},
 	{"filterControllerKinds", "controllerKind"}, {"filterPods", "pod"}, {"filterContainers", "container"},
+	{"filterDepartments", "department"}, {"filterEnvironments", "environment"}, {"filterOwners", "owner"},
+	{"filterProducts", "product"}, {"filterTeams", "team"},
 }
 
 // openCostV1Unanswered are v1 filter parameters Tally has no dimension
 // for (OpenCost's services are Kubernetes Services, Tally's the billed
 // services): refused rather than ignored, which would answer for
 // everything.
-var openCostV1Unanswered = []string{"filterServices", "filterAnnotations", "filterDepartments", "filterEnvironments", "filterOwners", "filterProducts", "filterTeams"}
+var openCostV1Unanswered = []string{"filterServices", "filterAnnotations"}
 
 // openCostV1Filter translates the v1 filter parameters of in (older
 // OpenCost and Kubecost clients send them) into clauses of filter's

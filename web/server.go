@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 )
 
 // Readiness reports whether the server can answer: the database is reachable
@@ -81,6 +82,10 @@ type Config struct {
 	// HTTPS: session cookies are Secure and responses carry
 	// Strict-Transport-Security.
 	PublicURL string
+	// Aliases name the labels OpenCost's alias fields (department,
+	// environment, owner, product, team) read in allocation filters and
+	// aggregates; empty names are OpenCost's defaults.
+	Aliases attribution.Aliases
 }
 
 // Server is Tally's HTTP handler.
@@ -110,6 +115,7 @@ type Server struct {
 	trusted     []netip.Prefix
 	logins      *loginLimiter
 	httpsOnly   bool // PublicURL is https://…
+	aliases     attribution.Aliases
 }
 
 // NewServer returns the HTTP handler with every route mounted. Every route
@@ -136,7 +142,7 @@ func NewServer(cfg Config) *Server {
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
 		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimiter(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
-		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://")}
+		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), aliases: cfg.Aliases}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
 	}

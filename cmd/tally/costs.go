@@ -17,13 +17,14 @@ import (
 type costsCmd struct {
 	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339)."`
 	Step            string   `default:"window" help:"Step: window (one total), 1h, 1d, 7d, …"`
-	Aggregate       []string `default:"namespace" help:"Group by: cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY (several: comma-separated)."`
+	Aggregate       []string `default:"namespace" help:"Group by: cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY, or a label's alias: department, environment, owner, product, team (several: comma-separated)."`
 	Filter          string   `help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`
 	Idle            string   `enum:"separate,share,hide" default:"separate" help:"Idle cost: an __idle__ row (separate), spread over the rows of its cluster (share), or left out (hide)."`
 	Shared          string   `enum:"weighted,even,separate" default:"weighted" help:"A cluster's shared costs (control plane, NAT): spread by cost (weighted), evenly (even), or kept as a __shared__ row (separate)."`
 	ShareNamespaces []string `help:"Namespaces whose cost is spread like shared cost (e.g. kube-system)."`
 	Basis           string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: amortized (EffectiveCost), billed, or list."`
 	Format          string   `enum:"table,json,csv" default:"table" help:"Output format: ${enum}."`
+	aliasFlags
 }
 
 func (c *costsCmd) Run(ctx context.Context, a *app) error {
@@ -62,6 +63,9 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 	}
 	q := attribution.Query{Window: w, Idle: attribution.IdleMode(c.Idle), Shared: attribution.SharedMode(c.Shared),
 		ShareNamespaces: c.ShareNamespaces}
+	if q.Aliases, err = c.aliases(); err != nil {
+		return q, err
+	}
 	if q.Basis, err = tally.ParseCostBasis(c.Basis); err != nil {
 		return q, err
 	}

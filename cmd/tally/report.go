@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/report"
 	"github.com/tallyhq/tally/report/smtp"
@@ -35,8 +36,9 @@ type reportFlags struct {
 	ReportPoll   time.Duration `name:"report-poll" env:"TALLY_REPORT_POLL" default:"30s" hidden:"" help:"How often serve checks for due reports and deliveries."`
 }
 
-// load reads the configuration file (or the defaults) and applies the flags.
-func (f *reportFlags) load() (report.Config, error) {
+// load reads the configuration file (or the defaults) and applies the
+// flags, and the labels of OpenCost's alias fields audiences filter by.
+func (f *reportFlags) load(aliases attribution.Aliases) (report.Config, error) {
 	cfg := report.DefaultConfig()
 	if f.Config != "" {
 		data, err := os.ReadFile(f.Config)
@@ -47,6 +49,7 @@ func (f *reportFlags) load() (report.Config, error) {
 			return cfg, err
 		}
 	}
+	cfg.Aliases = aliases
 	if f.DashboardURL != "" {
 		cfg.DashboardURL = strings.TrimRight(f.DashboardURL, "/")
 	}
@@ -94,6 +97,7 @@ func (a *app) dispatcher(db *postgres.DB, cfg report.Config, sender report.Sende
 
 type reportWeeklyCmd struct {
 	reportFlags
+	aliasFlags
 	Audience string `help:"Audience to build the report for (default: the first configured, \"org\" without a file)."`
 	Week     string `help:"Week to report on: an ISO week (2026-W42) or a date in it. Default: the last complete week."`
 	Preview  string `placeholder:"FILE" help:"Write the report as one self-contained HTML page (charts inline)."`
@@ -105,7 +109,11 @@ type reportWeeklyCmd struct {
 }
 
 func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := c.load()
+	aliases, err := c.aliases()
+	if err != nil {
+		return err
+	}
+	cfg, err := c.load(aliases)
 	if err != nil {
 		return err
 	}

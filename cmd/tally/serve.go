@@ -23,6 +23,7 @@ type serveCmd struct {
 	PublicURL      string   `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
 	AgentRate      float64  `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
 	reportFlags
+	aliasFlags
 }
 
 func (c *serveCmd) Run(ctx context.Context, a *app) error {
@@ -36,17 +37,21 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if !(c.AgentRate > 0) || math.IsInf(c.AgentRate, 0) {
 		return tally.Errorf(tally.EInvalid, "--agent-rate %g: want a number of batches a second above 0", c.AgentRate)
 	}
+	aliases, err := c.aliases()
+	if err != nil {
+		return err
+	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	reports, err := c.load()
+	reports, err := c.load(aliases)
 	if err != nil {
 		return err
 	}
 	cfg := a.webConfig(db, reports)
-	cfg.TrustedProxies, cfg.PublicURL = trusted, c.PublicURL
+	cfg.TrustedProxies, cfg.PublicURL, cfg.Aliases = trusted, c.PublicURL, aliases
 	cfg.AgentRate = c.AgentRate
 	if us, err := db.Users(ctx); err != nil {
 		return err
