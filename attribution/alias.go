@@ -1,6 +1,8 @@
 package attribution
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/tallyhq/tally"
@@ -29,36 +31,27 @@ var aliasFields = []string{"department", "environment", "owner", "product", "tea
 
 // IsAlias reports whether field is one of OpenCost's alias fields
 // (department, environment, owner, product, team).
-func IsAlias(field string) bool {
-	for _, f := range aliasFields {
-		if f == field {
-			return true
-		}
-	}
-	return false
-}
+func IsAlias(field string) bool { return slices.Contains(aliasFields, field) }
 
 // Label returns the label the alias field reads: a's, or OpenCost's
 // default where a leaves it empty; "" for a field that is no alias.
 func (a Aliases) Label(field string) string {
-	def := DefaultAliases()
-	pick := func(set, dflt string) string {
-		if set != "" {
-			return set
-		}
-		return dflt
-	}
+	return cmp.Or(a.named(field), DefaultAliases().named(field))
+}
+
+// named returns the label a names for the alias field, "" when none.
+func (a Aliases) named(field string) string {
 	switch field {
 	case "department":
-		return pick(a.Department, def.Department)
+		return a.Department
 	case "environment":
-		return pick(a.Environment, def.Environment)
+		return a.Environment
 	case "owner":
-		return pick(a.Owner, def.Owner)
+		return a.Owner
 	case "product":
-		return pick(a.Product, def.Product)
+		return a.Product
 	case "team":
-		return pick(a.Team, def.Team)
+		return a.Team
 	}
 	return ""
 }
@@ -67,9 +60,7 @@ func (a Aliases) Label(field string) string {
 // quotes (an empty name is the default).
 func (a Aliases) Validate() error {
 	for _, f := range aliasFields {
-		name := map[string]string{"department": a.Department, "environment": a.Environment, "owner": a.Owner,
-			"product": a.Product, "team": a.Team}[f]
-		if strings.ContainsAny(name, " \t\r\n,\"") {
+		if name := a.named(f); strings.ContainsAny(name, " \t\r\n,\"") {
 			return tally.Errorf(tally.EInvalid, "%s label %q: want one label name (such as %s), without spaces or commas", f, name, DefaultAliases().Label(f))
 		}
 	}
