@@ -10,9 +10,16 @@ const (
 
 // InstancePrice is an instance type's hourly price under one purchase option
 // (on-demand, spot, a Savings Plan or reservation term, a CUD).
+//
+// Zone is empty for a price of the whole region. A price of one
+// availability zone has it: AWS prices spot per zone, and the catalog keeps
+// each zone's spot price (Zone us-east-1b) and their mean over the region's
+// zones (Zone ""), which prices a spot node whose zone is unknown or has no
+// price of its own. GCP prices spot per region.
 type InstancePrice struct {
 	Provider        string    `json:"provider"`
 	Region          string    `json:"region"`
+	Zone            string    `json:"zone,omitempty"`
 	InstanceType    string    `json:"instanceType"`
 	PurchaseOption  string    `json:"purchaseOption"`
 	OperatingSystem string    `json:"operatingSystem"`

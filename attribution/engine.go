@@ -186,9 +186,11 @@ func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum 
 	return allocs, nil
 }
 
-// estimate prices a node-hour the bill does not cover from the catalog. In
-// billed time a missing line means cost 0 (and a warning): inventing cost
-// there would break reconciliation.
+// estimate prices a node-hour the bill does not cover from the catalog, at
+// the price of the node's zone when the catalog has one (AWS spot), else at
+// its region's (saying so for AWS spot, whose regional price is the mean
+// over the zones). In billed time a missing line means cost 0 (and a
+// warning): inventing cost there would break reconciliation.
 func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum *Summary, warn func(string, ...any)) (*nodeCost, bool) {
 	cl := ix.clusters[n.Cluster]
 	if cl == nil || cl.BillingAccountID == "" {
@@ -206,21 +208,34 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 		option = tally.PurchaseSpot
 	}
 	os := nodeOS(n)
-	key := func(option string) priceKey { return priceKey{provider, n.Region, n.InstanceType, option, os} }
-	if os != osLinux && ix.price(key(option), h) == nil && ix.price(key(tally.PurchaseOnDemand), h) == nil {
+	// at is the price of an option for the node's zone, else its region's.
+	at := func(option string) *tally.InstancePrice {
+		return ix.zonePrice(priceKey{provider, n.Region, n.InstanceType, option, os, ""}, n.Zone, h)
+	}
+	if os != osLinux && at(option) == nil && at(tally.PurchaseOnDemand) == nil {
 		os = osLinux
-		if ix.price(key(option), h) != nil || ix.price(key(tally.PurchaseOnDemand), h) != nil {
+		if at(option) != nil || at(tally.PurchaseOnDemand) != nil {
 			warn("no %s price for %s %s in %s: unbilled hours of node %s are estimated at the %s price, without the %s licence",
 				nodeOS(n), provider, n.InstanceType, n.Region, n.Name, osLinux, nodeOS(n))
 		}
 	}
-	price := ix.price(key(option), h)
-	od := ix.price(key(tally.PurchaseOnDemand), h)
+	price := at(option)
+	od := at(tally.PurchaseOnDemand)
 	if price == nil {
 		price = od
 		if price != nil && option != tally.PurchaseOnDemand {
 			warn("no %s price for %s %s in %s: unbilled hours of %s node %s are estimated at the on-demand price", option, provider,
 				n.InstanceType, n.Region, option, n.Name)
+		}
+	}
+	if price != nil && price.PurchaseOption == tally.PurchaseSpot && price.Zone == "" && provider == tally.ProviderAWS {
+		// AWS prices spot per zone; the region's spot price is their mean.
+		if n.Zone == "" {
+			warn("spot node %s has no zone (topology.kubernetes.io/zone): its unbilled hours are estimated at the mean spot price "+
+				"of %s %s over the zones of %s", n.Name, provider, n.InstanceType, n.Region)
+		} else {
+			warn("no spot price for %s %s in zone %s: unbilled hours of its spot nodes there are estimated at the mean spot price "+
+				"over the zones of %s", provider, n.InstanceType, n.Zone, n.Region)
 		}
 	}
 	if price == nil && provider == tally.ProviderGCP {

@@ -79,8 +79,9 @@ type nodeKey struct {
 	name    string
 }
 
+// priceKey is a price's key; zone is "" for a price of the whole region.
 type priceKey struct {
-	provider, region, instanceType, option, os string
+	provider, region, instanceType, option, os, zone string
 }
 
 // unitKey is a unit price's key; family is a GPU model's gpuKey for unit
@@ -142,7 +143,7 @@ func newIndex(in *Input) *index {
 		if os == "" {
 			os = osLinux
 		}
-		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os}
+		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, p.Zone}
 		ix.prices[k] = append(ix.prices[k], p)
 	}
 	for _, ps := range ix.prices {
@@ -192,6 +193,20 @@ func (ix *index) price(k priceKey, h tally.Hour) *tally.InstancePrice {
 	})
 	// ps[i] is the first that takes effect after the hour starts.
 	return ps[max(i-1, 0)]
+}
+
+// zonePrice returns, as price does, the price of region key k for a node
+// in zone: the zone's own (AWS spot) when the catalog has one, else the
+// region's (for AWS spot, the mean over its zones).
+func (ix *index) zonePrice(k priceKey, zone string, h tally.Hour) *tally.InstancePrice {
+	if zone != "" {
+		zk := k
+		zk.zone = zone
+		if p := ix.price(zk, h); p != nil {
+			return p
+		}
+	}
+	return ix.price(k, h)
 }
 
 // instanceKey normalizes an instance id or a billing resource id for

@@ -73,12 +73,13 @@ func (db *DB) AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.F
 	return db.FunctionSamples(ctx, "", w)
 }
 
-// PricesIn returns the catalog prices in effect at some time in w: per
-// key, the latest that took effect by w's start (or the first, when none
-// had), and those taking effect within w.
+// PricesIn returns the catalog prices in effect at some time in w, the
+// prices of single zones (AWS spot) with those of whole regions: per key,
+// the latest that took effect by w's start (or the first, when none had),
+// and those taking effect within w.
 func (db *DB) PricesIn(ctx context.Context, w tally.Window) ([]tally.InstancePrice, error) {
-	rows, err := db.pool.Query(ctx, inEffectSQL("prices", "provider, region, instance_type, purchase_option, operating_system",
-		"provider, region, instance_type, purchase_option, operating_system, currency, hourly_price::text, vcpus::float8, memory_bytes, gpus, effective_from, source"),
+	rows, err := db.pool.Query(ctx, inEffectSQL("prices", "provider, region, instance_type, purchase_option, operating_system, zone",
+		"provider, region, zone, instance_type, purchase_option, operating_system, currency, hourly_price::text, vcpus::float8, memory_bytes, gpus, effective_from, source"),
 		w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query prices in %v: %w", w, err)

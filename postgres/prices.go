@@ -26,27 +26,27 @@ import (
 const upsertPriceSQL = `
 	WITH before AS (
 		SELECT currency, hourly_price FROM prices
-		WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5
+		WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5 AND zone = $13
 		ORDER BY effective_from = $11 DESC, effective_from < $11 DESC, abs(extract(epoch FROM effective_from - $11::timestamptz))
 		LIMIT 1
 	), up AS (
-		INSERT INTO prices (provider, region, instance_type, purchase_option, operating_system, currency, hourly_price,
+		INSERT INTO prices (provider, region, instance_type, purchase_option, operating_system, zone, currency, hourly_price,
 			vcpus, memory_bytes, gpus, effective_from, source)
-		SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::numeric, $9::bigint, $10::integer,
+		SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $13::text, $6::text, $7::numeric, $8::numeric, $9::bigint, $10::integer,
 			$11::timestamptz, $12::text
 		WHERE EXISTS (
 			SELECT 1 FROM prices WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4
-				AND operating_system = $5 AND effective_from = $11)
+				AND operating_system = $5 AND zone = $13 AND effective_from = $11)
 		OR NOT EXISTS (
 			SELECT 1 FROM (
 				SELECT currency, hourly_price, vcpus, memory_bytes, gpus, source FROM prices
-				WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5
+				WHERE provider = $1 AND region = $2 AND instance_type = $3 AND purchase_option = $4 AND operating_system = $5 AND zone = $13
 					AND effective_from < $11
 				ORDER BY effective_from DESC LIMIT 1
 			) latest
 			WHERE latest.currency = $6 AND latest.hourly_price = $7::numeric AND latest.vcpus = $8::numeric
 				AND latest.memory_bytes = $9 AND latest.gpus = $10 AND latest.source = $12)
-		ON CONFLICT (provider, region, instance_type, purchase_option, operating_system, effective_from) DO UPDATE SET
+		ON CONFLICT (provider, region, instance_type, purchase_option, operating_system, zone, effective_from) DO UPDATE SET
 			currency = excluded.currency, hourly_price = excluded.hourly_price, vcpus = excluded.vcpus,
 			memory_bytes = excluded.memory_bytes, gpus = excluded.gpus, source = excluded.source
 		WHERE (prices.currency, prices.hourly_price, prices.vcpus, prices.memory_bytes, prices.gpus, prices.source)
@@ -133,7 +133,7 @@ func (out *PriceSync) count(repriced func()) func(pgx.Row) error {
 // syncPrices is SyncPrices in transaction tx.
 func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (PriceSync, error) {
 	var out PriceSync
-	var prov, reg, itype, option, osys []string
+	var prov, reg, itype, option, osys, zone []string
 	var from []time.Time
 	for i := 0; i < len(prices); i += priceBatch {
 		b := &pgx.Batch{}
@@ -144,9 +144,9 @@ func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (P
 			}
 			b.Queue(upsertPriceSQL,
 				p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, string(p.HourlyPrice.Currency()),
-				money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source).QueryRow(out.count(func() {
+				money(p.HourlyPrice), p.VCPUs, p.MemoryBytes, p.GPUs, p.EffectiveFrom, p.Source, p.Zone).QueryRow(out.count(func() {
 				prov, reg, itype, option, osys = append(prov, p.Provider), append(reg, p.Region), append(itype, p.InstanceType), append(option, p.PurchaseOption), append(osys, os)
-				from = append(from, p.EffectiveFrom)
+				zone, from = append(zone, p.Zone), append(from, p.EffectiveFrom)
 			}))
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -156,7 +156,7 @@ func syncPrices(ctx context.Context, tx pgx.Tx, prices []tally.InstancePrice) (P
 	if len(from) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, repricedHoursSQL, prov, reg, itype, option, osys, from)
+	rows, err := tx.Query(ctx, repricedHoursSQL, prov, reg, itype, option, osys, zone, from)
 	if err != nil {
 		return out, fmt.Errorf("mark the estimates of repriced hours stale: %w", err)
 	}
@@ -186,34 +186,37 @@ const repricedSpansSQL = `
 	ORDER BY 1`
 
 // repricedHoursSQL records as input writes the spans of hours whose
-// estimates the repriced prices ($1–$6: provider, region, instance type,
-// purchase option, operating system, effective date) change, and returns them
-// clipped to the attributed hours. A price is in effect from its effective
-// date (from the start, for its key's first) to its key's next; the hours
-// it changes are those in which a node of its region and instance type
-// (any purchase option and operating system: a node without a price of its
-// own is estimated at the on-demand or Linux one) was alive, in a cluster
+// estimates the repriced prices ($1–$7: provider, region, instance type,
+// purchase option, operating system, zone, effective date) change, and
+// returns them clipped to the attributed hours. A price is in effect from
+// its effective date (from the start, for its key's first) to its key's
+// next; the hours it changes are those in which a node of its region and
+// instance type (any purchase option and operating system: a node without a
+// price of its own is estimated at the on-demand or Linux one), and of its
+// zone for a zone's price (a region's prices the nodes of every zone: those
+// without a price of their zone), was alive, in a cluster
 // with a billing account, after that account's bill ends (unbilled: the
 // engine estimates only those). The spans are widened to whole hours and
 // merged.
 const repricedHoursSQL = `
 	WITH repriced AS (
-		SELECT r.region, r.instance_type,
+		SELECT r.region, r.instance_type, r.zone,
 			CASE WHEN EXISTS (
 				SELECT 1 FROM prices p WHERE p.provider = r.provider AND p.region = r.region AND p.instance_type = r.instance_type
-					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.effective_from < r.f)
+					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.zone = r.zone AND p.effective_from < r.f)
 			THEN r.f ELSE '-infinity' END AS lo,
 			coalesce((
 				SELECT min(p.effective_from) FROM prices p WHERE p.provider = r.provider AND p.region = r.region AND p.instance_type = r.instance_type
-					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.effective_from > r.f),
+					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.zone = r.zone AND p.effective_from > r.f),
 				'infinity') AS hi
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS r(provider, region, instance_type, option, os, f)
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+			AS r(provider, region, instance_type, option, os, zone, f)
 	), through AS (` + billedThroughSQL + `),
 	spans AS (
 		SELECT tstzrange(date_trunc('hour', greatest(r.lo, n.valid_from, t.through), 'UTC'),
 			date_trunc('hour', least(r.hi, coalesce(n.valid_to, 'infinity')) - interval '1 microsecond', 'UTC') + interval '1 hour') AS s
 		FROM repriced r
-		JOIN nodes n ON n.region = r.region AND n.instance_type = r.instance_type
+		JOIN nodes n ON n.region = r.region AND n.instance_type = r.instance_type AND (r.zone = '' OR n.zone = r.zone)
 		JOIN clusters c ON c.cluster_id = n.cluster_id AND c.billing_account_id <> ''
 		LEFT JOIN through t ON t.billing_account_id = c.billing_account_id
 		WHERE greatest(r.lo, n.valid_from, t.through) < least(r.hi, coalesce(n.valid_to, 'infinity'))
@@ -222,32 +225,36 @@ const repricedHoursSQL = `
 // PriceFilter selects prices; empty fields match everything.
 type PriceFilter struct {
 	Provider, Region, InstanceType, PurchaseOption string
+	// Zones selects the prices of single zones (AWS spot) too; without
+	// it, only the prices of whole regions (for AWS spot, the mean over
+	// the zones).
+	Zones bool
 }
 
 // Prices returns the latest price of each matching key.
 func (db *DB) Prices(ctx context.Context, f PriceFilter) ([]tally.InstancePrice, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT DISTINCT ON (provider, region, instance_type, purchase_option, operating_system)
-			provider, region, instance_type, purchase_option, operating_system, currency, hourly_price::text,
+		SELECT DISTINCT ON (provider, region, instance_type, purchase_option, operating_system, zone)
+			provider, region, zone, instance_type, purchase_option, operating_system, currency, hourly_price::text,
 			vcpus::float8, memory_bytes, gpus, effective_from, source
 		FROM prices
 		WHERE ($1 = '' OR provider = $1) AND ($2 = '' OR region = $2) AND ($3 = '' OR instance_type = $3)
-			AND ($4 = '' OR purchase_option = $4)
-		ORDER BY provider, region, instance_type, purchase_option, operating_system, effective_from DESC`,
-		f.Provider, f.Region, f.InstanceType, f.PurchaseOption)
+			AND ($4 = '' OR purchase_option = $4) AND ($5 OR zone = '')
+		ORDER BY provider, region, instance_type, purchase_option, operating_system, zone, effective_from DESC`,
+		f.Provider, f.Region, f.InstanceType, f.PurchaseOption, f.Zones)
 	if err != nil {
 		return nil, fmt.Errorf("query prices: %w", err)
 	}
 	return pgx.CollectRows(rows, scanPrice)
 }
 
-// scanPrice reads a price row: provider, region, instance_type,
+// scanPrice reads a price row: provider, region, zone, instance_type,
 // purchase_option, operating_system, currency, hourly_price::text,
 // vcpus::float8, memory_bytes, gpus, effective_from, source.
 func scanPrice(r pgx.CollectableRow) (tally.InstancePrice, error) {
 	var p tally.InstancePrice
 	var cur, price string
-	if err := r.Scan(&p.Provider, &p.Region, &p.InstanceType, &p.PurchaseOption, &p.OperatingSystem, &cur, &price,
+	if err := r.Scan(&p.Provider, &p.Region, &p.Zone, &p.InstanceType, &p.PurchaseOption, &p.OperatingSystem, &cur, &price,
 		&p.VCPUs, &p.MemoryBytes, &p.GPUs, &p.EffectiveFrom, &p.Source); err != nil {
 		return p, err
 	}

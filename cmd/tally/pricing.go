@@ -122,7 +122,11 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 	options, sources := map[string]int{}, map[string]int{}
 	for _, p := range prices {
 		types[p.InstanceType], regions[p.Region] = true, true
-		options[p.PurchaseOption]++
+		if p.Zone != "" {
+			options[p.PurchaseOption+" per zone"]++
+		} else {
+			options[p.PurchaseOption]++
+		}
 		sources[p.Source]++
 	}
 	fmt.Fprintf(a.stdout, "%s: synced %d prices for %d instance types in %d regions (a price is stored again only when it changed)\n",

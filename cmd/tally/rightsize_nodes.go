@@ -365,7 +365,9 @@ func priceCurrent(g *rightsizing.NodeGroup, catalog []rightsizing.InstanceType) 
 
 // instanceCatalog builds the candidate types of a cluster's provider and
 // region from the stored prices: on-demand and spot offers, allocatable
-// capacity as observed on the cluster's nodes or estimated.
+// capacity as observed on the cluster's nodes or estimated. Spot offers are
+// the region's (for AWS, the mean over its zones, not a zone's own): the
+// plan prices current and planned nodes alike, whatever zones they run in.
 func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, observed map[string][2]float64) ([]rightsizing.InstanceType, error) {
 	prices, err := db.Prices(ctx, postgres.PriceFilter{Provider: c.Provider, Region: c.Region})
 	if err != nil {

@@ -88,8 +88,8 @@ func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
 // on-demand and Reserved Instance (standard, no upfront) hourly rates with
 // each type's vCPU, memory and GPUs from the Price List, Compute and EC2
 // Instance Savings Plan (no upfront) rates, and (unless opt.NoSpot) the
-// current spot price from the EC2 spot price history, averaged over the
-// region's zones.
+// current spot price of each zone from the EC2 spot price history, with
+// their mean over the region's zones (Zone "").
 func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.InstancePrice, error) {
 	if len(opt.Regions) == 0 {
 		return nil, fmt.Errorf("aws pricing: no regions")
@@ -170,7 +170,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 			if err != nil {
 				return nil, err
 			}
-			log.Info("aws spot prices", "region", region, "types", len(spot))
+			log.Info("aws spot prices", "region", region, "prices", len(spot))
 			out = append(out, spot...)
 		}
 	}
@@ -179,9 +179,11 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 }
 
 // spotPrices is the current spot price of each instance type and operating
-// system (descriptions) in region: the mean over the zones that offer it
+// system (descriptions) in each zone of region that offers it
 // (DescribeSpotPriceHistory from now returns each zone's price in effect
-// now). Types the Price List did not return (no shape) are left out.
+// now), and their mean over those zones, a price of the region (Zone ""),
+// for nodes whose zone is unknown or has no price. Types the Price List
+// did not return (no shape) are left out.
 func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions, types []string, shapes map[string]shape, now, effective time.Time) ([]tally.InstancePrice, error) {
 	in := &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: descriptions, StartTime: aws.Time(now), EndTime: aws.Time(now),
 		MaxResults: aws.Int32(1000)}
@@ -190,7 +192,8 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 	}
 	type zonePrices struct {
 		itype, os string
-		zones     map[string]bool
+		zones     map[string]tally.Money
+		order     []string // zones as listed
 		sum       tally.Money
 	}
 	byType := map[string]*zonePrices{} // type/os
@@ -207,20 +210,24 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 			if _, known := shapes[region+"/"+itype]; !known || !ok {
 				continue
 			}
+			if zone == "" {
+				return nil, fmt.Errorf("aws spot price history %s: %s: a price without an availability zone", region, itype)
+			}
 			m, err := tally.ParseMoney(aws.ToString(sp.SpotPrice), "USD")
 			if err != nil || m.Sign() < 0 {
 				return nil, fmt.Errorf("aws spot price history %s: %s in %s: price %q: want a decimal of at least 0", region, itype, zone, aws.ToString(sp.SpotPrice))
 			}
 			z := byType[itype+"/"+os]
 			if z == nil {
-				z = &zonePrices{itype: itype, os: os, zones: map[string]bool{}}
+				z = &zonePrices{itype: itype, os: os, zones: map[string]tally.Money{}}
 				byType[itype+"/"+os] = z
 				order = append(order, itype+"/"+os)
 			}
-			if z.zones[zone] {
+			if _, seen := z.zones[zone]; seen {
 				continue // an older price of the zone
 			}
-			z.zones[zone] = true
+			z.zones[zone] = m
+			z.order = append(z.order, zone)
 			if z.sum, err = z.sum.Add(m); err != nil {
 				return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, itype, err)
 			}
@@ -234,9 +241,15 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 			return nil, fmt.Errorf("aws spot price history %s: %s: %w", region, z.itype, err)
 		}
 		sh := shapes[region+"/"+z.itype]
-		out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: z.itype, PurchaseOption: tally.PurchaseSpot,
-			OperatingSystem: z.os, HourlyPrice: mean, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
-			EffectiveFrom: effective, Source: SourceAWSSpot})
+		price := func(zone string, m tally.Money) tally.InstancePrice {
+			return tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, Zone: zone, InstanceType: z.itype, PurchaseOption: tally.PurchaseSpot,
+				OperatingSystem: z.os, HourlyPrice: m, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus,
+				EffectiveFrom: effective, Source: SourceAWSSpot}
+		}
+		out = append(out, price("", mean))
+		for _, zone := range z.order {
+			out = append(out, price(zone, z.zones[zone]))
+		}
 	}
 	return out, nil
 }
@@ -267,8 +280,8 @@ func osOfDescription(d string, asked []string) (string, bool) {
 	return "", false
 }
 
-// sortPrices orders prices by region, instance type, operating system and
-// purchase option.
+// sortPrices orders prices by region, instance type, operating system,
+// purchase option and zone (a region's price before its zones').
 func sortPrices(ps []tally.InstancePrice) {
 	sort.Slice(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
@@ -281,7 +294,10 @@ func sortPrices(ps []tally.InstancePrice) {
 		if a.OperatingSystem != b.OperatingSystem {
 			return a.OperatingSystem < b.OperatingSystem
 		}
-		return a.PurchaseOption < b.PurchaseOption
+		if a.PurchaseOption != b.PurchaseOption {
+			return a.PurchaseOption < b.PurchaseOption
+		}
+		return a.Zone < b.Zone
 	})
 }
 

@@ -100,10 +100,15 @@ func TestSyncAWSWindows(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, p := range prices {
-		got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+		k := p.OperatingSystem + " " + p.PurchaseOption
+		if p.Zone != "" {
+			k += " " + p.Zone
+		}
+		got[k] = p.HourlyPrice.Decimal()
 	}
 	want := map[string]string{"linux on-demand": "0.096", "windows on-demand": "0.188", "linux savings-plan-compute-1y-no-upfront": "0.067",
-		"windows savings-plan-compute-1y-no-upfront": "0.159", "linux spot": "0.035", "windows spot": "0.127"}
+		"windows savings-plan-compute-1y-no-upfront": "0.159", "linux spot": "0.035", "windows spot": "0.127",
+		"linux spot us-east-1a": "0.035", "windows spot us-east-1a": "0.127"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %s", k, got[k], v)

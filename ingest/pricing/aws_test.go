@@ -122,7 +122,14 @@ func TestSyncAWS(t *testing.T) {
 	}
 	got := map[string]tally.InstancePrice{}
 	for _, p := range prices {
-		got[p.InstanceType+" "+p.PurchaseOption] = p
+		k := p.InstanceType + " " + p.PurchaseOption
+		if p.Zone != "" {
+			k += " " + p.Zone
+		}
+		if _, dup := got[k]; dup {
+			t.Errorf("%s twice", k)
+		}
+		got[k] = p
 	}
 	want := map[string]string{
 		"m5.large on-demand":                               "0.096",
@@ -132,20 +139,25 @@ func TestSyncAWS(t *testing.T) {
 		"c5.xlarge on-demand":                              "0.17",
 		"c5.xlarge savings-plan-compute-1y-no-upfront":     "0.119",
 		"p3.2xlarge on-demand":                             "3.06",
-		// Spot: the mean of the current prices of the region's zones; c7g.large is not in the Price List (no shape): skipped.
-		"m5.large spot":  "0.038",
-		"c5.xlarge spot": "0.07",
+		// Spot: each zone's current price, and their mean over the region's zones (no zone);
+		// c7g.large is not in the Price List (no shape): skipped.
+		"m5.large spot":             "0.038",
+		"m5.large spot us-east-1a":  "0.035",
+		"m5.large spot us-east-1b":  "0.041",
+		"c5.xlarge spot":            "0.07",
+		"c5.xlarge spot us-east-1a": "0.07",
 	}
 	for k, v := range want {
 		if got[k].HourlyPrice.Decimal() != v {
 			t.Errorf("%s = %s, want %s", k, got[k].HourlyPrice, v)
 		}
 	}
-	if len(prices) != 11 {
+	if len(prices) != 14 {
 		t.Errorf("%d prices: %+v", len(prices), prices)
 	}
 	m5 := got["m5.large savings-plan-compute-1y-no-upfront"]
-	if m5.VCPUs != 2 || m5.MemoryBytes != 8<<30 || got["p3.2xlarge on-demand"].MemoryBytes != 61<<30 || got["m5.large spot"].VCPUs != 2 {
+	if m5.VCPUs != 2 || m5.MemoryBytes != 8<<30 || got["p3.2xlarge on-demand"].MemoryBytes != 61<<30 || got["m5.large spot"].VCPUs != 2 ||
+		got["m5.large spot us-east-1b"].VCPUs != 2 {
 		t.Errorf("shapes: %+v", m5)
 	}
 }
