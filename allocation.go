@@ -43,6 +43,11 @@ type Allocation struct {
 	ResourceID       string    `json:"resourceId,omitempty"` // billed resource, for costs outside nodes
 	// Labels are the pod's labels, or the billed resource's tags.
 	Labels map[string]string `json:"labels,omitempty"`
+	// Ran is when within Hour a container's allocation ran (its pod and
+	// node both alive), or a node's idle its node: set only when that is
+	// less than the whole hour. Zero means the whole hour, and for the
+	// rows of costs outside nodes.
+	Ran Window `json:"ran,omitzero"`
 
 	CPUCoreHours        float64 `json:"cpuCoreHours"`
 	CPURequestCoreHours float64 `json:"cpuRequestCoreHours"`

@@ -71,8 +71,9 @@ const saveBatchRows = 100_000
 // store records it with every hour, and an hour computed by another version
 // is stale. Raise it with a change that changes what a stored hour's
 // allocations would be (version 2: unowned charges over more than a day are
-// tally.CostPeriod).
-const EngineVersion = 2
+// tally.CostPeriod; version 3: an allocation that ran part of its hour
+// records when, tally.Allocation.Ran, its costs unchanged).
+const EngineVersion = 3
 
 // HourState records that an hour was attributed.
 type HourState struct {

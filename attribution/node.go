@@ -50,6 +50,7 @@ type tenant struct {
 	pod           *tally.Pod
 	container     *tally.Container
 	seconds       float64
+	ran           tally.Window // when in the hour it ran: its pod and node both alive
 	cpu, ram, gpu share
 }
 
@@ -57,6 +58,7 @@ type tenant struct {
 // pools, and each pool among the node's containers by policy, normalized so
 // the containers and idle sum to the pool exactly and idle is never negative.
 func (e *Engine) allocateNodeHour(ix *index, n *tally.Node, h tally.Hour, cost *nodeCost, emit func(tally.Allocation)) error {
+	nodeRan := h.Window().Intersect(n.Lifetime(h.End()))
 	alive := h.Window().Overlap(n.Lifetime(h.End())).Seconds()
 	up := e.policy.unitPrices(providerOf(n, ix), n.Region, n.InstanceType)
 	pools, err := splitPools(cost, n, up)
@@ -105,13 +107,13 @@ func (e *Engine) allocateNodeHour(ix *index, n *tally.Node, h tally.Hour, cost *
 			a.Namespace, a.Pod, a.PodUID, a.Container = t.pod.Ref.Namespace, t.pod.Ref.Name, t.pod.Ref.UID, t.container.Name
 			w := t.pod.Workload()
 			a.WorkloadKind, a.Workload, a.Labels = w.Kind, w.Name, t.pod.Labels
-			a.CostKind = kind.kind
+			a.CostKind, a.Ran = kind.kind, partial(t.ran)
 			a.EffectiveCost, a.BilledCost, a.ListCost = parts[0][i], parts[1][i], parts[2][i]
 			setHours(&a, kind.kind, s)
 			emit(a)
 		}
 		a := base
-		a.Container, a.CostKind = tally.IdleName, kind.kind
+		a.Container, a.CostKind, a.Ran = tally.IdleName, kind.kind, partial(nodeRan)
 		a.EffectiveCost, a.BilledCost, a.ListCost = parts[0][len(tenants)], parts[1][len(tenants)], parts[2][len(tenants)]
 		setHours(&a, kind.kind, &share{weight: idle})
 		emit(a)
@@ -126,13 +128,14 @@ func (e *Engine) tenants(ix *index, n *tally.Node, h tally.Hour) []tenant {
 	for _, p := range ix.nodePods[nodeKey{n.Cluster, n.Name}] {
 		podLife := p.Lifetime(h.End())
 		w := h.Window()
-		secs := intersect3(w, nodeLife, podLife).Seconds()
-		if secs <= 0 {
+		ran := w.Intersect(nodeLife).Intersect(podLife)
+		if !ran.End.After(ran.Start) {
 			continue
 		}
+		secs := ran.Duration().Seconds()
 		for i := range p.Containers {
 			c := &p.Containers[i]
-			t := tenant{pod: p, container: c, seconds: secs}
+			t := tenant{pod: p, container: c, seconds: secs, ran: ran}
 			if c.Kind != tally.ContainerInit {
 				// A classic init container holds its request only while it
 				// runs, before the others start: it is charged its usage.
@@ -226,20 +229,13 @@ func scaled(v, scale float64) uint64 {
 	return uint64(math.Round(v * scale))
 }
 
-func intersect3(a, b, c tally.Window) time.Duration {
-	start, end := a.Start, a.End
-	for _, w := range []tally.Window{b, c} {
-		if w.Start.After(start) {
-			start = w.Start
-		}
-		if w.End.Before(end) {
-			end = w.End
-		}
+// partial returns ran, a part of an hour, as an allocation's Ran: zero
+// when it is the whole hour (or empty).
+func partial(ran tally.Window) tally.Window {
+	if !ran.End.After(ran.Start) || ran.Duration() >= time.Hour {
+		return tally.Window{}
 	}
-	if !end.After(start) {
-		return 0
-	}
-	return end.Sub(start)
+	return tally.Window{Start: ran.Start.UTC(), End: ran.End.UTC()}
 }
 
 // providerOf returns the node's cloud: its cluster's, or from its providerID.

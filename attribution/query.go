@@ -233,8 +233,9 @@ type Row struct {
 	Cost       tally.Money // on Query.Basis
 	Estimated  bool
 	// Ran is when the row's allocations ran within its step: from the
-	// start of the first hour with one to the end of the last (whole days
-	// when read from the daily rollups). Zero when the store does not say.
+	// first one's start to the last one's end, each its tally.Allocation.Ran
+	// or its whole hour (whole days when read from the daily rollups).
+	// Zero when the store does not say.
 	Ran tally.Window
 	// Outside marks rows the query's filters exclude. They are returned
 	// (collapsed, without keys) only so idle and shared costs are spread over

@@ -165,6 +165,14 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	if !hourly {
 		estimated = "sum(estimated_rows) > 0"
 	}
+	// When the rows ran: from the first start to the last end, in the
+	// hourly allocations to the second as attribution recorded them (a
+	// row without ran_start ran its whole hour), in the daily rollups whole
+	// days.
+	ranStart, ranEnd := "min("+timeCol+")", "max("+timeCol+") + interval '"+unit+"'"
+	if hourly {
+		ranStart, ranEnd = "min(coalesce(ran_start, hour))", "max(coalesce(ran_end, hour + interval '1 hour'))"
+	}
 	sel := []string{bucket + " AS bucket"}
 	for i, k := range keys {
 		sel = append(sel, fmt.Sprintf("CASE WHEN %s THEN coalesce(%s, '') ELSE '' END AS k%d", matches, k, i))
@@ -177,7 +185,7 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		"sum("+basis+")::text", estimated,
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
 		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)",
-		"min("+timeCol+")", "max("+timeCol+") + interval '"+unit+"'")
+		ranStart, ranEnd)
 	groupBy := make([]string, 0, len(keys)+8)
 	for i := 0; i < len(keys)+8; i++ {
 		groupBy = append(groupBy, strconv.Itoa(i+1))

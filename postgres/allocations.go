@@ -18,7 +18,7 @@ var allocationColumns = []string{
 	"pod_uid", "pod", "container", "cost_kind", "currency", "effective_cost", "billed_cost", "list_cost", "estimated",
 	"cpu_core_hours", "cpu_request_core_hours", "cpu_usage_core_hours",
 	"ram_byte_hours", "ram_request_byte_hours", "ram_usage_byte_hours", "gpu_hours",
-	"service", "resource_id", "labels",
+	"service", "resource_id", "labels", "ran_start", "ran_end",
 }
 
 // ReplaceAllocations makes allocs the allocations of every account for the
@@ -53,7 +53,7 @@ func copyAllocations(ctx context.Context, tx pgx.Tx, table string, in func(tally
 			money(a.EffectiveCost), money(a.BilledCost), money(a.ListCost), a.Estimated,
 			a.CPUCoreHours, a.CPURequestCoreHours, a.CPUUsageCoreHours,
 			a.RAMByteHours, a.RAMRequestByteHours, a.RAMUsageByteHours, a.GPUHours,
-			a.Service, a.ResourceID, labels.encode(a.Labels)}, nil
+			a.Service, a.ResourceID, labels.encode(a.Labels), nullTime(a.Ran.Start), nullTime(a.Ran.End)}, nil
 	}))
 	if err != nil {
 		return fmt.Errorf("copy allocations: %w", err)
@@ -89,7 +89,7 @@ func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) (
 		SELECT billing_account_id, hour, cluster_id, node_name, namespace, workload_kind, workload, pod_uid, pod, container,
 			cost_kind, currency, effective_cost::text, billed_cost::text, list_cost::text, estimated,
 			cpu_core_hours, cpu_request_core_hours, cpu_usage_core_hours, ram_byte_hours, ram_request_byte_hours,
-			ram_usage_byte_hours, gpu_hours, service, resource_id, labels
+			ram_usage_byte_hours, gpu_hours, service, resource_id, labels, ran_start, ran_end
 		FROM allocations WHERE ($1 = '' OR billing_account_id = $1) AND hour >= $2 AND hour < $3
 		ORDER BY hour, billing_account_id, cluster_id, node_name, pod_uid, container, cost_kind, service, resource_id, labels::text`, account, w.Start, w.End)
 	if err != nil {
@@ -99,14 +99,16 @@ func (db *DB) Allocations(ctx context.Context, account string, w tally.Window) (
 		var a tally.Allocation
 		var cur, effective, billed, list string
 		var hour time.Time
+		var ranStart, ranEnd *time.Time
 		err := r.Scan(&a.BillingAccountID, &hour, &a.Cluster, &a.Node, &a.Namespace, &a.WorkloadKind, &a.Workload, &a.PodUID,
 			&a.Pod, &a.Container, &a.CostKind, &cur, &effective, &billed, &list, &a.Estimated,
 			&a.CPUCoreHours, &a.CPURequestCoreHours, &a.CPUUsageCoreHours, &a.RAMByteHours, &a.RAMRequestByteHours,
-			&a.RAMUsageByteHours, &a.GPUHours, &a.Service, &a.ResourceID, &a.Labels)
+			&a.RAMUsageByteHours, &a.GPUHours, &a.Service, &a.ResourceID, &a.Labels, &ranStart, &ranEnd)
 		if err != nil {
 			return a, err
 		}
 		a.Hour = tally.HourOf(hour)
+		a.Ran = tally.Window{Start: fromNullTime(ranStart), End: fromNullTime(ranEnd)}
 		if a.EffectiveCost, err = parseMoney(effective, cur); err != nil {
 			return a, err
 		}

@@ -459,10 +459,13 @@ func cutPrefix(k string, prefix *string) string {
 
 // newOpenCostAllocation is a group's step, with properties props, as
 // OpenCost has it (the caller names it): window is
-// the step, start and end when the allocation ran in it (the hours it has
-// costs in), and minutes and the averages (cpuCores, request and usage
-// averages, ramBytes, gpuCount) are over that time, as OpenCost's are: a
-// pod that ran 5 hours of a day requesting a core averages a core.
+// the step, start and end when the allocation ran in it (from the hourly
+// allocations, when its pods ran, to the second the agent saw them start
+// and stop; from the daily rollups, the days it has costs in), and minutes
+// and the averages (cpuCores, request and usage averages, ramBytes,
+// gpuCount) are over that time, as OpenCost's are: a pod that ran 5 hours
+// of a day requesting a core averages a core, and so does one that ran 20
+// minutes of an hour.
 func newOpenCostAllocation(c *attribution.StepCost, props openCostProperties) openCostAllocation {
 	ran := c.Window
 	if !c.Ran.End.IsZero() {
