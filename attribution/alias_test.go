@@ -162,3 +162,21 @@ func TestOpenCostFieldsHourlyAndScoped(t *testing.T) {
 		t.Errorf("a team label of two words: %v, want EInvalid", err)
 	}
 }
+
+// TestHourlyWindowErrorNamesAliases: a filter on team (an alias, which
+// falls back to annotations), nodeLabel or provider reads the hourly
+// allocations, so it is refused over more than 92 days. The error listed
+// what makes a query hourly without naming them: a user filtering by
+// team:"payments" over 120 whole days was told about pods and annotations.
+func TestHourlyWindowErrorNamesAliases(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fs, err := ParseFilter(`team:"payments"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := Query{Window: tally.Window{Start: day, End: day.AddDate(0, 0, 120)}, Filters: fs}
+	err = q.Validate()
+	if err == nil || !strings.Contains(err.Error(), "team") {
+		t.Errorf("Validate() = %v; want an error saying the team filter (an alias) reads hourly allocations", err)
+	}
+}

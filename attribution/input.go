@@ -196,17 +196,20 @@ func (ix *index) price(k priceKey, h tally.Hour) *tally.InstancePrice {
 }
 
 // zonePrice returns, as price does, the price of region key k for a node
-// in zone: the zone's own (AWS spot) when the catalog has one, else the
-// region's (for AWS spot, the mean over its zones).
+// in zone: the zone's own (AWS spot) when one took effect by h, else the
+// region's (for AWS spot, the mean over its zones); the zone's first when
+// the region has none.
 func (ix *index) zonePrice(k priceKey, zone string, h tally.Hour) *tally.InstancePrice {
-	if zone != "" {
-		zk := k
-		zk.zone = zone
-		if p := ix.price(zk, h); p != nil {
-			return p
-		}
+	region := ix.price(k, h)
+	if zone == "" {
+		return region
 	}
-	return ix.price(k, h)
+	zk := k
+	zk.zone = zone
+	if p := ix.price(zk, h); p != nil && (region == nil || !p.EffectiveFrom.After(h.Start())) {
+		return p
+	}
+	return region
 }
 
 // instanceKey normalizes an instance id or a billing resource id for

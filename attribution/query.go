@@ -326,7 +326,7 @@ func (q *Query) validate() error {
 		return tally.Errorf(tally.EInvalid, "window %v in steps of %v makes %d steps; use a larger step", q.Window, q.Step, n)
 	}
 	if q.NeedsHourly() && q.Window.End.Sub(q.Window.Start) > MaxHourlyWindow {
-		return tally.Errorf(tally.EInvalid, "window %v: queries that read hourly allocations (steps not whole days, windows not from midnight to midnight UTC, pods, nodes, idle by node or annotations) cover at most %d days; narrow the window",
+		return tally.Errorf(tally.EInvalid, "window %v: queries that read hourly allocations (steps not whole days, windows not from midnight to midnight UTC, pods, nodes, idle by node, annotations, nodeLabel, provider, or the alias fields department, environment, owner, product and team) cover at most %d days; narrow the window",
 			q.Window, MaxHourlyWindow/(24*time.Hour))
 	}
 	return nil

@@ -31,7 +31,8 @@ var predefinedMachineType = regexp.MustCompile(`^([a-z][a-z0-9]*)-(standard|high
 // memoryPerVCPU is the memory of a vCPU of a predefined machine type in
 // GiB, as numerator and denominator, by family and class
 // (https://cloud.google.com/compute/docs/general-purpose-machines and
-// compute-optimized-machines): n1-standard-8 has 8 × 3.75 GiB.
+// compute-optimized-machines): n1-standard-8 has 8 × 3.75 GiB. Types that
+// differ are in irregularShapes.
 var memoryPerVCPU = map[string][2]uint64{
 	"n1-standard": {15, 4}, "n1-highmem": {13, 2}, "n1-highcpu": {9, 10},
 	"n2-standard": {4, 1}, "n2-highmem": {8, 1}, "n2-highcpu": {1, 1},
@@ -44,6 +45,10 @@ var memoryPerVCPU = map[string][2]uint64{
 	"n4-standard": {4, 1}, "n4-highmem": {8, 1}, "n4-highcpu": {2, 1},
 	"c4-standard": {15, 4}, "c4-highmem": {31, 4}, "c4-highcpu": {2, 1},
 }
+
+// irregularShapes are the predefined machine types whose memory is not
+// their class's per vCPU, in MiB: the 2-vCPU C4s.
+var irregularShapes = map[string]uint64{"c4-standard-2": 7 << 10, "c4-highmem-2": 15 << 10}
 
 // minCapacityOfVM is the least part of a VM's memory a node reports as
 // its capacity (the kernel keeps a little): below it, the node is not the
@@ -64,6 +69,9 @@ func predefinedShape(t string) (milliCPU, memory uint64, ok bool) {
 		return 0, 0, false
 	}
 	mib := (vcpus*r[0]*1024 + r[1]/2) / r[1] // to the MiB, as GCE lists them
+	if m, ok := irregularShapes[t]; ok {
+		mib = m
+	}
 	return vcpus * 1000, mib << 20, true
 }
 

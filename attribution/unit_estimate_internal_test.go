@@ -85,6 +85,8 @@ func TestPredefinedShape(t *testing.T) {
 		{"n1-highcpu-2", 2000, 1843, true},
 		{"n2-highmem-4", 4000, 32768, true},
 		{"c4-highmem-16", 16000, 126976, true},
+		{"c4-standard-2", 2000, 7168, true}, // not 2 × 3.75 GiB
+		{"c4-highmem-2", 2000, 15360, true},
 		{"e2-medium", 0, 0, false},         // shared core: no vCPU count in the name
 		{"m2-ultramem-208", 0, 0, false},   // not in proportion to its vCPUs
 		{"n2-standard-0", 0, 0, false},     // no vCPUs

@@ -107,7 +107,7 @@ func (db *DB) AssetCosts(ctx context.Context, q attribution.AssetQuery) ([]attri
 func (db *DB) SubAccounts(ctx context.Context, w tally.Window, resources []string) (map[string]string, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT DISTINCT ON (resource_id) resource_id, sub_account_id FROM cost_lines
-		WHERE resource_id = ANY($1) AND charge_period_start < $3 AND charge_period_end > $2 AND sub_account_id <> ''
+		WHERE resource_id = ANY($1) AND resource_id <> '' AND charge_period_start < $3 AND charge_period_end > $2 AND sub_account_id <> ''
 		ORDER BY resource_id, charge_period_start DESC`, resources, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query sub-accounts of %d resources (window %v): %w", len(resources), w, err)
@@ -128,22 +128,28 @@ func (db *DB) SubAccounts(ctx context.Context, w tally.Window, resources []strin
 // resources (disks) in w, in byte-hours, by resource and step (from w's
 // start; one step of all of w when step is 0): the quantities of its
 // usage lines priced by the GiB-month (AWS's GB-Mo, which are GiB, and
-// GCP's gibibyte month), each times the hours of its month.
+// GCP's gibibyte month), each times the hours of its month, spread evenly
+// over the hours it charges, as its cost is (a daily line over its 24).
 func (db *DB) DiskByteHours(ctx context.Context, w tally.Window, step time.Duration, resources []string) (map[string]map[time.Time]float64, error) {
-	var stride *time.Duration
-	if step > 0 {
-		stride = &step
+	if step <= 0 {
+		step = w.Duration()
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT resource_id,
-			CASE WHEN $4::interval IS NULL THEN $2::timestamptz ELSE date_bin($4::interval, charge_period_start, $2::timestamptz) END,
-			sum(pricing_quantity * extract(epoch FROM
-				(date_trunc('month', charge_period_start AT TIME ZONE 'UTC') + interval '1 month') - date_trunc('month', charge_period_start AT TIME ZONE 'UTC'))
-				/ 3600 * 1073741824)::float8
-		FROM cost_lines
-		WHERE resource_id = ANY($1) AND charge_period_start >= $2 AND charge_period_start < $3 AND charge_category = 'Usage'
-			AND lower(pricing_unit) IN ('gb-mo', 'gb-month', 'gib-month', 'gibibyte month', 'giby.mo') AND pricing_quantity IS NOT NULL
-		GROUP BY 1, 2`, resources, w.Start, w.End, stride)
+		WITH l AS (
+			SELECT resource_id, greatest(charge_period_start, $2) AS s, least(charge_period_end, $3) AS e,
+				pricing_quantity * extract(epoch FROM
+					(date_trunc('month', charge_period_start AT TIME ZONE 'UTC') + interval '1 month') - date_trunc('month', charge_period_start AT TIME ZONE 'UTC'))
+					/ extract(epoch FROM charge_period_end - charge_period_start) * 1073741824 AS rate -- bytes
+			FROM cost_lines
+			WHERE resource_id = ANY($1) AND resource_id <> '' AND charge_period_start < $3 AND charge_period_end > $2 AND charge_period_end > charge_period_start
+				AND charge_category = 'Usage' AND pricing_quantity IS NOT NULL
+				AND lower(pricing_unit) IN ('gb-mo', 'gb-month', 'gib-month', 'gibibyte month', 'giby.mo')
+		)
+		SELECT resource_id, $2 + i * $4::interval AS step,
+			sum(rate * extract(epoch FROM least(e, $2 + (i + 1) * $4::interval) - greatest(s, $2 + i * $4::interval)) / 3600)::float8
+		FROM l, generate_series(floor(extract(epoch FROM s - $2) / extract(epoch FROM $4::interval))::int,
+			ceil(extract(epoch FROM e - $2) / extract(epoch FROM $4::interval))::int - 1) AS i
+		GROUP BY 1, 2`, resources, w.Start, w.End, step)
 	if err != nil {
 		return nil, fmt.Errorf("query the storage of %d disks (window %v): %w", len(resources), w, err)
 	}

@@ -191,7 +191,7 @@ func nodeLinesSQL(when string) string {
 				commitment_discount_type AS typ, commitment_discount_category AS cat, list_cost, effective_cost,
 				charge_period_start AS s, charge_period_end AS e
 			FROM cost_lines
-			WHERE resource_id = ANY($1) AND ` + when + `
+			WHERE resource_id = ANY($1) AND resource_id <> '' AND ` + when + `
 				AND charge_period_end - charge_period_start <= interval '1 hour' AND ` + eligibleSQL + `
 		`
 }

@@ -189,7 +189,8 @@ const repricedSpansSQL = `
 // estimates the repriced prices ($1–$7: provider, region, instance type,
 // purchase option, operating system, zone, effective date) change, and
 // returns them clipped to the attributed hours. A price is in effect from
-// its effective date (from the start, for its key's first) to its key's
+// its effective date (from the start, for a region's first: a zone's
+// first prices the hours before it at the region's) to its key's
 // next; the hours it changes are those in which a node of its region and
 // instance type (any purchase option and operating system: a node without a
 // price of its own is estimated at the on-demand or Linux one), and of its
@@ -201,7 +202,7 @@ const repricedSpansSQL = `
 const repricedHoursSQL = `
 	WITH repriced AS (
 		SELECT r.region, r.instance_type, r.zone,
-			CASE WHEN EXISTS (
+			CASE WHEN r.zone <> '' OR EXISTS (
 				SELECT 1 FROM prices p WHERE p.provider = r.provider AND p.region = r.region AND p.instance_type = r.instance_type
 					AND p.purchase_option = r.option AND p.operating_system = r.os AND p.zone = r.zone AND p.effective_from < r.f)
 			THEN r.f ELSE '-infinity' END AS lo,

@@ -9,19 +9,17 @@ import (
 	"github.com/tallyhq/tally/internal/pgtest"
 )
 
-// TestReview19DiskByteHoursOfADailyLine: a bill of daily granularity (a
+// TestDiskByteHoursOfADailyLine: a bill of daily granularity (a
 // daily CUR, daily FOCUS lines) charges a volume once a day: 100 GiB for a
 // day of October is 100 × 24 / 744 GB-Mo, charged from 00:00 to 24:00.
 // The engine spreads the line's cost over its 24 hours, so /assets with
 // step=1h (or accumulate=hour) has the disk in every hour. DiskByteHours
-// buckets the line by its charge_period_start alone: all 2,400 GiB-hours
-// land in the 00:00 step (bytes 2.4 TiB for a 100 GiB disk) and the other
+// bucketed the line by its charge_period_start alone: all 2,400 GiB-hours
+// landed in the 00:00 step (bytes 2.4 TiB for a 100 GiB disk) and the other
 // 23 hours get none (bytes 0). For the same reason a window that starts
-// after 00:00 (window=today's 06:00..18:00) leaves the line out altogether.
-// Fix: spread each line over the overlap of [charge_period_start,
-// charge_period_end) with each step (and select lines overlapping w, not
-// starting in it), as the cost side does.
-func TestReview19DiskByteHoursOfADailyLine(t *testing.T) {
+// after 00:00 (window=today's 06:00..18:00) left the line out altogether.
+// (A review's finding.)
+func TestDiskByteHoursOfADailyLine(t *testing.T) {
 	db := pgtest.New(t)
 	day := mustTime(t, "2026-10-03T00:00:00Z")
 	l := testLine(t, "2026-10-03T00:00:00Z", "vol-1", "0.26", "0.26")
