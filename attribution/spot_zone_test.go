@@ -73,25 +73,7 @@ func TestJobEstimatesAWSSpotNodesAtTheirZonesPrice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost := func(w tally.Window) map[string]string {
-		t.Helper()
-		allocs, err := db.Allocations(ctx, "111", w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sums := map[string]tally.Money{}
-		for _, a := range allocs {
-			if !a.Estimated {
-				t.Errorf("allocation not estimated: %+v", a)
-			}
-			sums[a.Node], _ = sums[a.Node].Add(a.EffectiveCost)
-		}
-		out := map[string]string{}
-		for n, m := range sums {
-			out[n] = m.Decimal()
-		}
-		return out
-	}
+	cost := func(w tally.Window) map[string]string { return estimatedNodeCosts(t, db, "111", w) }
 	hour := tally.Window{Start: day1, End: day1.Add(time.Hour)}
 	want := map[string]string{
 		"in-b":    "0.041", // us-east-1b's spot price

@@ -8,6 +8,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // TestJobEstimatesGCPNodesFromUnitPrices: a GKE node whose machine type has
@@ -62,25 +63,7 @@ func TestJobEstimatesGCPNodesFromUnitPrices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost := func(w tally.Window) map[string]string {
-		t.Helper()
-		allocs, err := db.Allocations(ctx, "0A1B2C", w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sums := map[string]tally.Money{}
-		for _, a := range allocs {
-			if !a.Estimated {
-				t.Errorf("allocation not estimated: %+v", a)
-			}
-			sums[a.Node], _ = sums[a.Node].Add(a.EffectiveCost)
-		}
-		out := map[string]string{}
-		for n, m := range sums {
-			out[n] = m.Decimal()
-		}
-		return out
-	}
+	cost := func(w tally.Window) map[string]string { return estimatedNodeCosts(t, db, "0A1B2C", w) }
 	hour := tally.Window{Start: day1, End: day1.Add(time.Hour)}
 	want := map[string]string{
 		"c4":     "0.39534",  // 8 × 0.03465 + 30 × 0.003938 (8 × 3.75 GiB, from its name, not the node's capacity)
@@ -129,4 +112,26 @@ func TestJobEstimatesGCPNodesFromUnitPrices(t *testing.T) {
 	if g := cost(hour)["c4"]; strings.TrimRight(g, "0") != "0.39534" {
 		t.Errorf("c4 estimated at %s an hour before the change, want 0.39534", g)
 	}
+}
+
+// estimatedNodeCosts returns the cost of each node's allocations of
+// account in w (its decimal), all of which must be estimated.
+func estimatedNodeCosts(t *testing.T, db *postgres.DB, account string, w tally.Window) map[string]string {
+	t.Helper()
+	allocs, err := db.Allocations(ctx, account, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string]tally.Money{}
+	for _, a := range allocs {
+		if !a.Estimated {
+			t.Errorf("allocation not estimated: %+v", a)
+		}
+		sums[a.Node], _ = sums[a.Node].Add(a.EffectiveCost)
+	}
+	out := map[string]string{}
+	for n, m := range sums {
+		out[n] = m.Decimal()
+	}
+	return out
 }
