@@ -377,6 +377,16 @@ await step('allocations: a link\'s window and label aggregation show in the cont
   noErrors('allocations link')
 })
 
+await step('allocations: by team (an OpenCost alias field) shows in the controls', async () => {
+  await page.goto(base + '/allocations?window=7d&aggregate=team')
+  await page.locator('table.grid tbody tr').first().waitFor()
+  const view = page.locator('form[aria-label=View]')
+  check((await view.locator('select[name=aggregate]').inputValue()) === 'team', 'aggregate by team')
+  const head = await page.locator('table.grid thead th').first().innerText()
+  check(/Team/.test(head), 'the first column is the team: ' + head)
+  noErrors('allocations by team')
+})
+
 await step('allocations: the XSS label is text', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=label&label=team')
   const cell = page.getByText('<script>alert(1)</script>', { exact: true })

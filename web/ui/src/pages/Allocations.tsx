@@ -14,6 +14,12 @@ const dimLabels: Record<string, string> = {
   pod: 'Pod',
   container: 'Container',
   label: 'Label',
+  // OpenCost's alias fields: the labels tally serve --team-label etc. name.
+  team: 'Team',
+  department: 'Department',
+  environment: 'Environment',
+  owner: 'Owner',
+  product: 'Product',
 }
 
 /** Quotes a filter value in OpenCost's filter syntax. */
