@@ -126,10 +126,12 @@ func (db *DB) SubAccounts(ctx context.Context, w tally.Window, resources []strin
 
 // DiskByteHours returns the storage the bill charged for each of
 // resources (disks) in w, in byte-hours, by resource and step (from w's
-// start; one step of all of w when step is 0): the quantities of its
-// usage lines priced by the GiB-month (AWS's GB-Mo, which are GiB, and
-// GCP's gibibyte month), each times the hours of its month, spread evenly
-// over the hours it charges, as its cost is (a daily line over its 24).
+// start; one step of all of w when step is 0): of its usage lines, GCP's
+// byte-seconds, and AWS's GB-months (GiB prorated by the hours of the
+// month) times the hours of their month, spread evenly over the hours a
+// line charges, as its cost is (a daily line over its 24). GCP's gibibyte
+// months are not read: its byte-seconds are exact, whatever length of
+// month its pricing unit assumes.
 func (db *DB) DiskByteHours(ctx context.Context, w tally.Window, step time.Duration, resources []string) (map[string]map[time.Time]float64, error) {
 	if step <= 0 {
 		step = w.Duration()
@@ -137,13 +139,16 @@ func (db *DB) DiskByteHours(ctx context.Context, w tally.Window, step time.Durat
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
 			SELECT resource_id, greatest(charge_period_start, $2) AS s, least(charge_period_end, $3) AS e,
-				pricing_quantity * extract(epoch FROM
-					(date_trunc('month', charge_period_start AT TIME ZONE 'UTC') + interval '1 month') - date_trunc('month', charge_period_start AT TIME ZONE 'UTC'))
-					/ extract(epoch FROM charge_period_end - charge_period_start) * 1073741824 AS rate -- bytes
+				CASE WHEN lower(consumed_unit) = 'byte-seconds' THEN consumed_quantity
+					ELSE pricing_quantity * extract(epoch FROM
+						(date_trunc('month', charge_period_start AT TIME ZONE 'UTC') + interval '1 month') - date_trunc('month', charge_period_start AT TIME ZONE 'UTC'))
+						* 1073741824 END
+					/ extract(epoch FROM charge_period_end - charge_period_start) AS rate -- bytes
 			FROM cost_lines
 			WHERE resource_id = ANY($1) AND resource_id <> '' AND charge_period_start < $3 AND charge_period_end > $2 AND charge_period_end > charge_period_start
-				AND charge_category = 'Usage' AND pricing_quantity IS NOT NULL
-				AND lower(pricing_unit) IN ('gb-mo', 'gb-month', 'gib-month', 'gibibyte month', 'giby.mo')
+				AND charge_category = 'Usage'
+				AND (lower(consumed_unit) = 'byte-seconds' AND consumed_quantity IS NOT NULL
+					OR lower(pricing_unit) IN ('gb-mo', 'gb-month', 'gib-month') AND pricing_quantity IS NOT NULL)
 		)
 		SELECT resource_id, $2 + i * $4::interval AS step,
 			sum(rate * extract(epoch FROM least(e, $2 + (i + 1) * $4::interval) - greatest(s, $2 + i * $4::interval)) / 3600)::float8

@@ -54,3 +54,31 @@ func TestDiskByteHoursOfADailyLine(t *testing.T) {
 		t.Errorf("06:00–18:00: %.0f GiB-hours, want 1200", v/(1<<30))
 	}
 }
+
+// TestDiskByteHoursOfGCP: a GCP disk's storage is its usage in
+// byte-seconds, exact; its gibibyte months (a fixed month of GCP's own,
+// not the calendar's) are not read.
+func TestDiskByteHoursOfGCP(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-02-03T00:00:00Z")
+	l := testLine(t, "2026-02-03T00:00:00Z", "projects/p/zones/us-central1-a/disks/pvc-1", "0.13", "0.13")
+	l.Provider, l.ChargePeriodEnd = tally.ProviderGCP, day.Add(24*time.Hour)
+	l.ConsumedUnit, l.ConsumedQuantity = "byte-seconds", 100*(1<<30)*86400
+	l.PricingUnit, l.PricingQuantity = "gibibyte month", 100*24.0/744
+	l.CommitmentDiscountStatus = ""
+	key := tally.BillingPeriodKey{BillingAccountID: l.BillingAccountID, Start: l.BillingPeriodStart, Source: "gcp-billing"}
+	run, err := db.StartIngestRun(ctx, "gcp-billing", []tally.IngestFile{{Path: "a.jsonl", SHA256: "ab", Bytes: 10, Rows: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReplaceBillingPeriod(ctx, key, run, seq([]tally.CostLine{l})); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.DiskByteHours(ctx, tally.Window{Start: day, End: day.Add(24 * time.Hour)}, 0, []string{l.ResourceID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got[l.ResourceID][day]; math.Abs(v/(2400<<30)-1) > 1e-9 {
+		t.Errorf("%.3f GiB-hours, want 2400 (100 GiB for a day)", v/(1<<30))
+	}
+}
