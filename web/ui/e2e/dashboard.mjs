@@ -384,6 +384,15 @@ await step('allocations: by team (an OpenCost alias field) shows in the controls
   check((await view.locator('select[name=aggregate]').inputValue()) === 'team', 'aggregate by team')
   const head = await page.locator('table.grid thead th').first().innerText()
   check(/Team/.test(head), 'the first column is the team: ' + head)
+  // A team drills down to its namespaces.
+  const first = page.locator('button[data-drill]').first()
+  const team = await first.getAttribute('data-drill')
+  await first.click()
+  await page.waitForURL(/filter=/)
+  const filter = new URL(page.url()).searchParams.get('filter') ?? ''
+  check(filter === 'team:' + JSON.stringify(team), 'the drill-down filters by the team: ' + filter)
+  check((await view.locator('select[name=aggregate]').inputValue()) === 'namespace', 'by namespace')
+  await page.locator('table.grid tbody tr').first().waitFor()
   noErrors('allocations by team')
 })
 

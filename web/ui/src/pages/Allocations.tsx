@@ -6,7 +6,17 @@ import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
 /** Where a click on a row leads: the next finer dimension. */
-const drill: Record<string, string> = { cluster: 'namespace', namespace: 'controller', controller: 'pod', pod: 'container' }
+const drill: Record<string, string> = {
+  cluster: 'namespace',
+  namespace: 'controller',
+  controller: 'pod',
+  pod: 'container',
+  team: 'namespace',
+  department: 'namespace',
+  environment: 'namespace',
+  owner: 'namespace',
+  product: 'namespace',
+}
 const dimLabels: Record<string, string> = {
   cluster: 'Cluster',
   namespace: 'Namespace',
