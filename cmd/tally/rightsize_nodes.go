@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -231,7 +232,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		slices.Sort(g.Zones)
 		setMinNodes(g, k, o.MinNodes, gt)
 		c := clusterOf[k.cluster]
-		catalog, err := instanceCatalog(ctx, db, c, allocatable)
+		catalog, err := instanceCatalog(ctx, db, c, allocatable, g.Zones)
 		if err != nil {
 			return nil, err
 		}
@@ -364,14 +365,20 @@ func priceCurrent(g *rightsizing.NodeGroup, catalog []rightsizing.InstanceType) 
 }
 
 // instanceCatalog builds the candidate types of a cluster's provider and
-// region from the stored prices: on-demand and spot offers, allocatable
-// capacity as observed on the cluster's nodes or estimated. Spot offers are
-// the region's (for AWS, the mean over its zones, not a zone's own): the
-// plan prices current and planned nodes alike, whatever zones they run in.
-func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, observed map[string][2]float64) ([]rightsizing.InstanceType, error) {
-	prices, err := db.Prices(ctx, postgres.PriceFilter{Provider: c.Provider, Region: c.Region})
+// region from the stored prices, for a node group running in zones:
+// on-demand and spot offers, allocatable capacity as observed on the
+// cluster's nodes or estimated. A spot offer is the mean of the zones' spot
+// prices (AWS prices spot per zone), each zone without one of its own at
+// the region's (for AWS, the mean over all its zones); the region's when
+// zones is empty. The plan keeps the group's zones, so current and planned
+// nodes are priced alike.
+func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, observed map[string][2]float64, zones []string) ([]rightsizing.InstanceType, error) {
+	prices, err := db.Prices(ctx, postgres.PriceFilter{Provider: c.Provider, Region: c.Region, Zones: len(zones) > 0})
 	if err != nil {
 		return nil, err
+	}
+	if prices, err = spotInZones(prices, zones); err != nil {
+		return nil, fmt.Errorf("spot prices of %s in %v: %w", c.Region, zones, err)
 	}
 	byType := map[string]*rightsizing.InstanceType{}
 	var names []string
@@ -398,6 +405,46 @@ func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, obse
 	out := make([]rightsizing.InstanceType, 0, len(names))
 	for _, n := range names {
 		out = append(out, *byType[n])
+	}
+	return out, nil
+}
+
+// spotInZones returns prices with the zones' prices (of AWS spot) folded
+// into their region's: each region-wide spot price becomes the mean over
+// zones of the zone's price, or the region's where the zone has none.
+// Prices of one zone are dropped.
+func spotInZones(prices []tally.InstancePrice, zones []string) ([]tally.InstancePrice, error) {
+	type key struct{ itype, option, os, zone string }
+	byZone := map[key]tally.Money{}
+	for _, p := range prices {
+		if p.Zone != "" {
+			byZone[key{p.InstanceType, p.PurchaseOption, p.OperatingSystem, p.Zone}] = p.HourlyPrice
+		}
+	}
+	var out []tally.InstancePrice
+	for _, p := range prices {
+		if p.Zone != "" {
+			continue
+		}
+		if p.PurchaseOption == tally.PurchaseSpot && len(zones) > 0 && len(byZone) > 0 {
+			var sum tally.Money
+			for _, z := range zones {
+				price, ok := byZone[key{p.InstanceType, p.PurchaseOption, p.OperatingSystem, z}]
+				if !ok {
+					price = p.HourlyPrice
+				}
+				var err error
+				if sum, err = sum.Add(price); err != nil {
+					return nil, fmt.Errorf("%s: %w", p.InstanceType, err)
+				}
+			}
+			mean, err := sum.MulRatio(1, uint64(len(zones)))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", p.InstanceType, err)
+			}
+			p.HourlyPrice = mean
+		}
+		out = append(out, p)
 	}
 	return out, nil
 }
