@@ -45,17 +45,7 @@ func TestOpenCostAveragesOverWhenItRan(t *testing.T) {
 		{"window=2026-10-04T00:00:00Z,2026-10-06T12:00:00Z", "prod/n1/shop/api-1/api"},
 		{"window=3d&aggregate=namespace", "shop"},
 	} {
-		var got struct {
-			Data []map[string]alloc `json:"data"`
-		}
-		get(t, srv.URL+"/allocation/compute?"+tt.query, &got)
-		if len(got.Data) != 1 {
-			t.Fatalf("%s: %d sets", tt.query, len(got.Data))
-		}
-		a, ok := got.Data[0][tt.name]
-		if !ok {
-			t.Fatalf("%s: no %s in %v", tt.query, tt.name, got.Data[0])
-		}
+		a := oneAllocation[alloc](t, srv.URL+"/allocation/compute?"+tt.query, tt.name)
 		end := a.Window.End
 		if end.After(fixture.Day1.Add(48 * time.Hour)) {
 			end = fixture.Day1.Add(48 * time.Hour)
@@ -139,17 +129,7 @@ func TestOpenCostMinutesOfAPodThatRanPartOfAnHour(t *testing.T) {
 		{"window=2026-10-05T00:00:00Z,2026-10-06T00:00:00Z&aggregate=pod", "shop/batch-1"},
 		{"window=2026-10-05T10:00:00Z,2026-10-05T11:00:00Z&aggregate=namespace,controller&filter=controller:\"batch\"", "shop/job:batch"},
 	} {
-		var got struct {
-			Data []map[string]alloc `json:"data"`
-		}
-		get(t, hs.URL+"/allocation/compute?"+tt.query, &got)
-		if len(got.Data) != 1 {
-			t.Fatalf("%s: %d sets", tt.query, len(got.Data))
-		}
-		a, ok := got.Data[0][tt.name]
-		if !ok {
-			t.Fatalf("%s: no %s in %v", tt.query, tt.name, got.Data[0])
-		}
+		a := oneAllocation[alloc](t, hs.URL+"/allocation/compute?"+tt.query, tt.name)
 		if !a.Start.Equal(at("10h20m")) || !a.End.Equal(at("10h40m")) || !near(a.Minutes, 20) {
 			t.Errorf("%s: start %v, end %v, %v minutes; want 10:20, 10:40, 20 minutes: when the pod ran", tt.query, a.Start, a.End, a.Minutes)
 		}
@@ -160,4 +140,22 @@ func TestOpenCostMinutesOfAPodThatRanPartOfAnHour(t *testing.T) {
 				a.RAMByteRequestAverage, a.RAMByteUsageAverage, a.CPUCores, a.CPUCoreHours*3)
 		}
 	}
+}
+
+// oneAllocation GETs url, an /allocation query of one set, and returns the
+// set's allocation called name, decoded into T.
+func oneAllocation[T any](t *testing.T, url, name string) T {
+	t.Helper()
+	var got struct {
+		Data []map[string]T `json:"data"`
+	}
+	get(t, url, &got)
+	if len(got.Data) != 1 {
+		t.Fatalf("%s: %d sets", url, len(got.Data))
+	}
+	a, ok := got.Data[0][name]
+	if !ok {
+		t.Fatalf("%s: no %s in %v", url, name, got.Data[0])
+	}
+	return a
 }
