@@ -38,8 +38,9 @@ type StepCost struct {
 	Total        tally.Money  `json:"totalCost"`
 	Estimated    bool         `json:"estimated"`
 	// Ran is when the step's allocations ran (Row.Ran of its rows, from the
-	// first start to the last end): zero when unknown, as for idle and
-	// shared costs spread onto a group, which do not make it run longer.
+	// first start to the last end) on nodes: zero when unknown, as for
+	// idle and shared costs spread onto a group and for costs outside
+	// nodes (ranOnNodes), which do not make it run longer.
 	Ran tally.Window `json:"-"`
 	Resources
 }
@@ -124,8 +125,22 @@ func (s *StepCost) add(r *Row, kind string, m tally.Money) error {
 	}
 	s.Estimated = s.Estimated || r.Estimated
 	s.Resources.Add(r.Resources)
-	s.extend(r.Ran)
+	if ranOnNodes(kind) {
+		s.extend(r.Ran)
+	}
 	return nil
+}
+
+// ranOnNodes reports whether costs of kind are of allocations that ran on
+// a node (CPU, RAM, GPU), whose Ran is when they ran. A group's other
+// costs (its volumes, load balancers, network, external costs) are billed
+// by the hour or day whether its pods ran or not, so they do not make it
+// run longer: a namespace whose pod ran 20 minutes of an hour, beside its
+// PVC's disk billed the whole hour, ran 20 minutes, as in OpenCost, where
+// a volume's cost is its pods'. A group with only such costs ran its
+// step (Ran stays unknown).
+func ranOnNodes(kind string) bool {
+	return kind == tally.CostCPU || kind == tally.CostRAM || kind == tally.CostGPU
 }
 
 func (s *StepCost) sumTotal() {

@@ -60,9 +60,18 @@ func (a Aliases) named(field string) string {
 // quotes (an empty name is the default).
 func (a Aliases) Validate() error {
 	for _, f := range aliasFields {
-		if name := a.named(f); strings.ContainsAny(name, " \t\r\n,\"") {
-			return tally.Errorf(tally.EInvalid, "%s label %q: want one label name (such as %s), without spaces or commas", f, name, DefaultAliases().Label(f))
+		if err := ValidateAliasLabel(f, a.named(f)); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// ValidateAliasLabel checks that name, the label alias field reads, is one
+// label name: no spaces, commas or quotes (empty is the default).
+func ValidateAliasLabel(field, name string) error {
+	if strings.ContainsAny(name, " \t\r\n,\"") {
+		return tally.Errorf(tally.EInvalid, "%s label %q: want one label name (such as %s), without spaces or commas", field, name, DefaultAliases().Label(field))
 	}
 	return nil
 }

@@ -1,6 +1,11 @@
 package main
 
-import "github.com/tallyhq/tally/attribution"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tallyhq/tally/attribution"
+)
 
 // aliasFlags name the labels OpenCost's alias fields (department,
 // environment, owner, product, team) read in allocation filters and
@@ -14,9 +19,17 @@ type aliasFlags struct {
 	TeamLabel        string `name:"team-label" env:"TALLY_TEAM_LABEL" default:"team" placeholder:"LABEL" help:"Label the team filter and aggregate read (team:\"payments\"), as OpenCost's."`
 }
 
-// aliases returns the labels the flags name, checked.
+// aliases returns the labels the flags name, checked: an error names the
+// flag and the variable that may have set it.
 func (f *aliasFlags) aliases() (attribution.Aliases, error) {
-	a := attribution.Aliases{Department: f.DepartmentLabel, Environment: f.EnvironmentLabel, Owner: f.OwnerLabel,
-		Product: f.ProductLabel, Team: f.TeamLabel}
-	return a, a.Validate()
+	for _, c := range []struct{ field, value string }{
+		{"department", f.DepartmentLabel}, {"environment", f.EnvironmentLabel}, {"owner", f.OwnerLabel},
+		{"product", f.ProductLabel}, {"team", f.TeamLabel},
+	} {
+		if err := attribution.ValidateAliasLabel(c.field, c.value); err != nil {
+			return attribution.Aliases{}, fmt.Errorf("--%s-label (or TALLY_%s_LABEL): %w", c.field, strings.ToUpper(c.field), err)
+		}
+	}
+	return attribution.Aliases{Department: f.DepartmentLabel, Environment: f.EnvironmentLabel, Owner: f.OwnerLabel,
+		Product: f.ProductLabel, Team: f.TeamLabel}, nil
 }
