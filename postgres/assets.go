@@ -108,6 +108,7 @@ func (db *DB) SubAccounts(ctx context.Context, w tally.Window, resources []strin
 	rows, err := db.pool.Query(ctx, `
 		SELECT DISTINCT ON (resource_id) resource_id, sub_account_id FROM cost_lines
 		WHERE resource_id = ANY($1) AND resource_id <> '' AND charge_period_start < $3 AND charge_period_end > $2 AND sub_account_id <> ''
+			AND charge_period_start >= $2::timestamptz - interval '`+maxChargePeriod+`' -- the index's range: from the window, not the resource's first line
 		ORDER BY resource_id, charge_period_start DESC`, resources, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query sub-accounts of %d resources (window %v): %w", len(resources), w, err)
@@ -146,6 +147,7 @@ func (db *DB) DiskByteHours(ctx context.Context, w tally.Window, step time.Durat
 					/ extract(epoch FROM charge_period_end - charge_period_start) AS rate -- bytes
 			FROM cost_lines
 			WHERE resource_id = ANY($1) AND resource_id <> '' AND charge_period_start < $3 AND charge_period_end > $2 AND charge_period_end > charge_period_start
+				AND charge_period_start >= $2::timestamptz - interval '`+maxChargePeriod+`' -- the index's range: from the window, not the disk's first line
 				AND charge_category = 'Usage'
 				AND (lower(consumed_unit) = 'byte-seconds' AND consumed_quantity IS NOT NULL
 					OR lower(pricing_unit) IN ('gb-mo', 'gb-month', 'gib-month') AND pricing_quantity IS NOT NULL)
