@@ -31,7 +31,7 @@ type BillingCommitment struct {
 	Last             time.Time      `json:"last"`         // end of the last charge seen
 	Hours            int64          `json:"hours"`        // distinct hours its charges cover
 	Currency         tally.Currency `json:"currency"`
-	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; amortized GCP fee lines: BilledCost − EffectiveCost
+	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; GCP fee lines: BilledCost − EffectiveCost − their FEE_UTILIZATION_OFFSET credit
 	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
 	Fees             tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
 }

@@ -19,7 +19,9 @@ import (
 //	CoveredOD   Σ ListCost of the eligible usage lines a commitment covered (CommitmentDiscountStatus Used)
 //	UsageCost   Σ EffectiveCost of the eligible usage (amortized)
 //	Used        Σ EffectiveCost of Used lines: commitment consumed (AWS CUR, FOCUS), and of the GCP
-//	            export's amortized fee lines (status Unused) the part spread over usage: BilledCost − EffectiveCost
+//	            export's fee lines with status Unused the used part: what was spread over usage
+//	            (BilledCost − EffectiveCost) and what their FEE_UTILIZATION_OFFSET credit took off
+//	            (spend-based CUDs of the consumption model, whose usage the export prices discounted)
 //	Unused      Σ EffectiveCost of Unused lines: commitment lost (SavingsPlanRecurringFee, RIFee, GCP fees)
 //	Fees        Σ EffectiveCost of commitment fee lines that carry no status (GCP export "Commitment …" SKUs
 //	            not amortized: spend-based ones, bills ingested before resource-based ones were)

@@ -55,10 +55,20 @@ const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_Product
 // resource-based or Compute flexible commitment that the reader amortized
 // have the status Unused: their effective cost is the unused part of the
 // fee, the rest (billed − effective) went to the usage the commitment
-// covered. The others (other spend-based commitments; bills ingested
-// before the reader amortized) carry no status.
+// covered. So do those of spend-based commitments of the consumption model
+// (extra x_CUDModel consumption, whatever their SKU's name): their net
+// cost is the unused part, the used part their FEE_UTILIZATION_OFFSET
+// credit (see gcpFeeUsedSQL). The others (legacy spend-based commitments
+// of other products; bills ingested before the reader amortized) carry no
+// status.
 const gcpFeeSQL = `(source = 'gcp-billing' AND charge_category = 'Purchase' AND commitment_discount_status IN ('', 'Unused')
-	AND charge_description ILIKE 'Commitment%')`
+	AND (charge_description ILIKE 'Commitment%' OR coalesce(extras->>'x_CUDModel', '') = 'consumption'))`
+
+// gcpFeeUsedSQL is the used part of a fee line of gcpFeeSQL with the
+// status Unused: what the reader amortized into the usage (billed −
+// effective cost) plus what its FEE_UTILIZATION_OFFSET credit took off
+// (the consumption model's, in the line's extras as the reader summed it).
+const gcpFeeUsedSQL = `(billed_cost - effective_cost - coalesce(nullif(extras->>'x_Credit_FEE_UTILIZATION_OFFSET', '')::numeric, 0))`
 
 // gcpResourceFeeSQL selects, of gcpFeeSQL's lines, those of resource-based
 // commitments ("Commitment v1: N2 Cpu in Americas for 1 Year"; spend-based
@@ -84,7 +94,8 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH src AS (
-			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost, billed_cost,
+			SELECT provider, billing_currency AS cur, source, commitment_discount_status AS st, list_cost, effective_cost,
+				CASE WHEN commitment_discount_status = 'Unused' AND `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				charge_period_start AS s, charge_period_end AS e,
 				`+eligibleSQL+` AS eligible, `+gcpFeeSQL+` AS fee, `+gcpResourceFeeSQL+` AS rfee, `+nonComputeSQL+` AS nc
 			FROM cost_lines
@@ -103,13 +114,13 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 			SELECT id, bucket, inside, sum(n) OVER w AS c, sum(n) OVER w - n AS b, sum(n) OVER (PARTITION BY id) AS t
 			FROM long WINDOW w AS (PARTITION BY id ORDER BY bucket, inside)
 		), l AS (
-			SELECT date_trunc($4, s) AS bucket, provider, cur, source, st, list_cost, effective_cost, billed_cost, eligible, fee, rfee
+			SELECT date_trunc($4, s) AS bucket, provider, cur, source, st, list_cost, effective_cost, fu, eligible, fee, rfee
 			FROM kpi WHERE e - s <= interval '1 hour' AND s >= $2
 			UNION ALL
 			SELECT x.bucket, provider, cur, source, st,
 				round(list_cost * x.c / x.t, 12) - round(list_cost * x.b / x.t, 12),
 				round(effective_cost * x.c / x.t, 12) - round(effective_cost * x.b / x.t, 12),
-				round(billed_cost * x.c / x.t, 12) - round(billed_cost * x.b / x.t, 12), eligible, fee, rfee
+				round(fu * x.c / x.t, 12) - round(fu * x.b / x.t, 12), eligible, fee, rfee
 			FROM kpi JOIN share x USING (id)
 			WHERE x.inside
 		)
@@ -118,7 +129,7 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 			coalesce(sum(list_cost) FILTER (WHERE eligible AND st = 'Used'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE eligible), 0)::text,
 			(coalesce(sum(effective_cost) FILTER (WHERE eligible AND st = 'Used' AND source <> 'gcp-billing'), 0)
-				+ coalesce(sum(billed_cost - effective_cost) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
+				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = '' AND rfee), 0)::text
@@ -158,7 +169,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		WITH l AS (
 			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
 				commitment_discount_id AS cid, commitment_discount_type AS typ, commitment_discount_category AS cat,
-				commitment_discount_status AS st, region_id, charge_description, effective_cost, billed_cost, source,
+				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
+				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
 				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype
 			FROM cost_lines
@@ -181,7 +193,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			min(charge_period_start), max(charge_period_end), max(h.hours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
-				+ coalesce(sum(billed_cost - effective_cost) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
+				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text
 		FROM c JOIN h USING (billing_account_id, provider, cur, id)

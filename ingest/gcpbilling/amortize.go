@@ -61,9 +61,17 @@ func (Parser) NewAmortizer() ingest.Amortizer { return NewAmortizer() }
 // theirs. The fee buys fee / (1 − the term's published discount, 28% for 1
 // year, 46% for 3) of on-demand spend an hour; the used part is the covered
 // share of it, Σ credits / that, at most 1, and is spread and kept like a
-// resource-based commitment's, the fee rows getting the status Unused. The
-// new spend-based model (from July 2025: usage at discounted prices, fees
-// offset by FEE_UTILIZATION_OFFSET credits) is not amortized.
+// resource-based commitment's, the fee rows getting the status Unused.
+//
+// Spend-based CUDs of the consumption model (every billing account's since
+// 2026-01-21: usage at the CUD's discounted prices, naming its consumption
+// model; fee SKUs at $1 a unit offset by a FEE_UTILIZATION_OFFSET credit
+// for the part used) need no amortizing: the used part of the fee is
+// already in the usage rows' cost, and a fee row's net cost is the unused
+// part. The reader marks such fee rows Unused and the usage Used (see
+// consumptionFee); the Amortizer only learns, from the fee rows with an
+// offset credit, their SKUs, so that a row of such a SKU in an hour nothing
+// used (no credit: the whole fee unused) is marked a fee too.
 type Amortizer struct {
 	fees  map[feeKey]*feePeriod
 	slots map[groupKey][]*feePeriod // by group, sorted by start
@@ -72,12 +80,16 @@ type Amortizer struct {
 	shared      map[feeKey]*feePeriod
 	sharedSlots map[groupKey][]*feePeriod
 	usage       map[usageKey]*usageHour
-	done        bool
+	// feeSKUs are the SKUs of the consumption model's fee rows (those
+	// with a FEE_UTILIZATION_OFFSET credit): a row of one of them without
+	// the credit is such a fee, in an hour nothing used.
+	feeSKUs map[string]bool
+	done    bool
 }
 
 // NewAmortizer returns an empty Amortizer for one ingest run.
 func NewAmortizer() *Amortizer {
-	return &Amortizer{fees: map[feeKey]*feePeriod{}, usage: map[usageKey]*usageHour{}}
+	return &Amortizer{fees: map[feeKey]*feePeriod{}, usage: map[usageKey]*usageHour{}, feeSKUs: map[string]bool{}}
 }
 
 // groupKey is what a fee is matched with usage by.
@@ -122,7 +134,7 @@ type usageHour struct {
 // fee row and returns its group.
 func resourceCommitment(l *tally.CostLine) (groupKey, bool) {
 	rest, ok := strings.CutPrefix(l.ChargeDescription, "Commitment v1:")
-	if !ok || l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP {
+	if !ok || l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP || isConsumptionFee(l) {
 		return groupKey{}, false
 	}
 	kind, series := kindOf(rest)
@@ -173,7 +185,7 @@ var spendDiscounts = map[string]float64{"1": 0.28, "3": 0.46}
 // flexible (spend-based) commitment of the legacy credit model, and
 // returns its group (its billing account's) and its discount.
 func spendCommitment(l *tally.CostLine) (groupKey, float64, bool) {
-	if l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP ||
+	if l.ChargeCategory != tally.ChargePurchase || l.Provider != tally.ProviderGCP || isConsumptionFee(l) ||
 		!strings.HasPrefix(strings.ToLower(l.ChargeDescription), spendFeePrefix) {
 		return groupKey{}, 0, false
 	}
@@ -296,6 +308,12 @@ func coveredQuantity(l *tally.CostLine, credit tally.Money) float64 {
 
 // Observe implements ingest.Amortizer.
 func (a *Amortizer) Observe(l *tally.CostLine) error {
+	if isConsumptionFee(l) {
+		if l.Extras["x_Credit_"+FeeUtilizationOffset] != "" && l.SkuID != "" {
+			a.feeSKUs[l.SkuID] = true
+		}
+		return nil
+	}
 	if g, ok := resourceCommitment(l); ok {
 		k := feeKey{g, micros(l.ChargePeriodStart), micros(l.ChargePeriodEnd)}
 		p := periodOf(a.fees, k, l.Currency())
@@ -512,6 +530,13 @@ func (a *Amortizer) Amortize(l *tally.CostLine) error {
 			return err
 		}
 	}
+	if !isConsumptionFee(l) && a.feeSKUs[l.SkuID] && l.Provider == tally.ProviderGCP &&
+		(l.ChargeCategory == tally.ChargeUsage || l.ChargeCategory == tally.ChargePurchase) {
+		// A consumption-model fee row of an hour nothing used: no
+		// FEE_UTILIZATION_OFFSET credit, the whole fee unused.
+		consumptionFee(l, cmp.Or(l.Extras["x_SubscriptionInstanceId"], l.SkuID))
+		return nil
+	}
 	g, ok := resourceCommitment(l)
 	category := "Usage"
 	if !ok {
@@ -613,11 +638,12 @@ func cumulative(amount tally.Money, seen *tally.Money, w, total tally.Money, giv
 
 // mayAmortize reports whether an export line may be one an Amortizer
 // observes: a commitment's fee (its SKU says "Commitment", in whatever
-// case) or usage with a committed use discount's credit (type
-// COMMITTED_USAGE_DISCOUNT…). A line with an escape sequence may spell
-// either otherwise, so it is kept too.
+// case, or it has a FEE_UTILIZATION_OFFSET credit) or usage with a
+// committed use discount's credit (type COMMITTED_USAGE_DISCOUNT…). A line
+// with an escape sequence may spell either otherwise, so it is kept too.
 func mayAmortize(line []byte) bool {
-	return bytes.IndexByte(line, '\\') >= 0 || bytes.Contains(line, []byte(CommittedUsageDiscount)) || containsFoldASCII(line, "commitment")
+	return bytes.IndexByte(line, '\\') >= 0 || bytes.Contains(line, []byte(CommittedUsageDiscount)) ||
+		bytes.Contains(line, []byte(FeeUtilizationOffset)) || containsFoldASCII(line, "commitment")
 }
 
 // containsFoldASCII reports whether b contains the lower-case ASCII word

@@ -14,17 +14,20 @@ import (
 // FuzzDecodeRow: decodeRow accepts exactly the rows encoding/json accepts,
 // with the same result, so that the faster decoder changes no ingest.
 func FuzzDecodeRow(f *testing.F) {
-	raw, err := os.ReadFile("testdata/export.ndjson")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, l := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
-		f.Add(l)
+	for _, file := range []string{"testdata/export.ndjson", "testdata/consumption.ndjson"} {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, l := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+			f.Add(l)
+		}
 	}
 	for _, s := range []string{
 		`{"cost": 1.}`, `{"cost": "1.5"}`, `{"cost": 01}`, `{"COST": 2, "Currency": "USD"}`, `{"labels": null}`,
 		`{"cost": 1} x`, `{"sku": {"description": "\ud800"}}`, "{\"sku\": {\"description\": \"\xff\"}}", `{"credits": [{"amount": -1e-3}]}`,
 		`{"cost": 1, "cost": 2}`, `{"usage": {"amount": true}}`, `[]`, `{"labels": [{"key": 1}]}`,
+		`{"consumption_model": {"id": 1}}`, `{"consumption_model": null, "subscription": {"instance_id": "a"}}`,
 	} {
 		f.Add([]byte(s))
 	}

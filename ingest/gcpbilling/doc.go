@@ -9,5 +9,7 @@
 // too, except where a run amortizes resource-based committed use discounts
 // (Parser is an ingest.AmortizingParser, see Amortizer): the commitment's
 // fee is then spread over the usage it covered, and its fee rows keep the
-// unused part.
+// unused part. Spend-based CUDs of the consumption model (since 2026) are
+// not amortized: their fee rows' net cost is the unused commitment (status
+// Unused) and the usage they priced is marked covered (status Used).
 package gcpbilling

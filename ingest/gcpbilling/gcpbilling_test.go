@@ -263,6 +263,15 @@ func FuzzParseNDJSON(f *testing.F) {
 		f.Add(l)
 	}
 	f.Add(strings.Join(lines[len(lines)-2:], ""))
+	// The consumption model's rows: covered usage, a fee with its offset
+	// credit, a fee of a documented SKU without one.
+	cm, err := os.ReadFile("testdata/consumption.ndjson")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range strings.SplitAfter(strings.TrimSpace(string(cm)), "\n") {
+		f.Add(l)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		err := gcpbilling.ParseNDJSON(context.Background(), "fuzz.ndjson", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
 			checkBad(t, "fuzz.ndjson", bad)
@@ -279,6 +288,9 @@ func FuzzParseNDJSON(f *testing.F) {
 
 func FuzzParseCSV(f *testing.F) {
 	f.Add("billing_account_id,usage_start_time,cost,currency,credits,labels\nA,2025-03-04 10:00:00 UTC,1.5,USD,\"[{\"\"amount\"\":-0.5,\"\"type\"\":\"\"PROMOTION\"\"}]\",\"[{\"\"key\"\":\"\"a\"\",\"\"value\"\":\"\"b\"\"}]\"\n")
+	f.Add("billing_account_id,usage_start_time,sku.id,cost,currency,credits,consumption_model.id,consumption_model.description,subscription.instance_id\n" +
+		"A,2025-03-04 10:00:00 UTC,X,0.144,USD,[],CM-1,Compute Flexible CUD - 1 Year,\n" +
+		"A,2025-03-04 10:00:00 UTC,5515-81A8-03A2,0.72,USD,\"[{\"\"amount\"\":-0.36,\"\"type\"\":\"\"FEE_UTILIZATION_OFFSET\"\"}]\",,,sub-1\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		err := gcpbilling.ParseCSV(context.Background(), "fuzz.csv", strings.NewReader(s), func(_ int64, l *tally.CostLine, bad *ingest.LineError) error {
 			checkBad(t, "fuzz.csv", bad)

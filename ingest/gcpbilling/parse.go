@@ -164,6 +164,9 @@ var setters = map[string]func(r *Row, v string) error{
 	"invoice_month":                 func(r *Row, v string) error { r.Invoice.Month = v; return nil },
 	"cost_type":                     func(r *Row, v string) error { r.CostType = v; return nil },
 	"cost_at_list":                  func(r *Row, v string) error { r.CostAtList = Number(v); return nil },
+	"consumption_model_id":          func(r *Row, v string) error { r.ConsumptionModel.ID = v; return nil },
+	"consumption_model_description": func(r *Row, v string) error { r.ConsumptionModel.Description = v; return nil },
+	"subscription_instance_id":      func(r *Row, v string) error { r.Subscription.InstanceID = v; return nil },
 	"labels": func(r *Row, v string) (err error) {
 		r.Labels, err = parseLabels(v)
 		return err

@@ -1,6 +1,7 @@
 package gcpbilling
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -69,6 +70,18 @@ type Row struct {
 	} `json:"invoice"`
 	CostType   string `json:"cost_type"`
 	CostAtList Number `json:"cost_at_list"`
+	// ConsumptionModel is the consumption model that priced the row
+	// (spend-based CUDs' model since 2026: "Compute Flexible CUD - 1
+	// Year"; on-demand usage has the default one, or none).
+	ConsumptionModel struct {
+		ID          string `json:"id"`
+		Description string `json:"description"`
+	} `json:"consumption_model"`
+	// Subscription is the commitment (its subscription instance, a
+	// GUID) of a spend-based CUD's fee row.
+	Subscription struct {
+		InstanceID string `json:"instance_id"`
+	} `json:"subscription"`
 }
 
 // Label is a key/value label.
@@ -153,6 +166,7 @@ func (r *Row) build(file string, at int64, l *tally.CostLine) *ingest.LineError 
 	}
 	net := gross
 	var cud *Credit
+	offset := false
 	for i := range r.Credits {
 		c := &r.Credits[i]
 		amt, err := ingest.Money(string(c.Amount), cur)
@@ -174,10 +188,12 @@ func (r *Row) build(file string, at int64, l *tally.CostLine) *ingest.LineError 
 		sum, _ := prev.Add(amt)
 		l.Extras[k] = sum.Decimal()
 		switch typ {
-		case CommittedUsageDiscount, CommittedUsageDiscountDollarBase, FeeUtilizationOffset:
+		case CommittedUsageDiscount, CommittedUsageDiscountDollarBase:
 			if cud == nil {
 				cud = c
 			}
+		case FeeUtilizationOffset:
+			offset = true
 		}
 	}
 	l.BilledCost, l.EffectiveCost, l.ContractedCost = net, net, gross
@@ -200,7 +216,20 @@ func (r *Row) build(file string, at int64, l *tally.CostLine) *ingest.LineError 
 	default:
 		return bad("cost_type", r.CostType, "want regular, tax, adjustment or rounding_error")
 	}
-	if cud != nil {
+	if r.ConsumptionModel.ID != "" || r.ConsumptionModel.Description != "" {
+		setExtra(l, "x_ConsumptionModelId", r.ConsumptionModel.ID)
+		setExtra(l, "x_ConsumptionModelDescription", r.ConsumptionModel.Description)
+	}
+	if r.Subscription.InstanceID != "" {
+		setExtra(l, "x_SubscriptionInstanceId", r.Subscription.InstanceID)
+	}
+	regular := l.ChargeCategory == tally.ChargeUsage || l.ChargeCategory == tally.ChargePurchase
+	switch {
+	case regular && (offset || consumptionFeeSKUs[r.Sku.ID]):
+		// A spend-based CUD's fee in the consumption model: what its
+		// FEE_UTILIZATION_OFFSET credit leaves is the unused commitment.
+		consumptionFee(l, cmp.Or(r.Subscription.InstanceID, r.Sku.ID))
+	case cud != nil:
 		l.CommitmentDiscountID = cud.ID
 		if l.CommitmentDiscountID == "" {
 			l.CommitmentDiscountID = cud.Name
@@ -211,6 +240,9 @@ func (r *Row) build(file string, at int64, l *tally.CostLine) *ingest.LineError 
 			l.CommitmentDiscountCategory = "Usage"
 		}
 		l.PricingCategory = "Committed"
+	case l.ChargeCategory == tally.ChargeUsage && cudModel.MatchString(r.ConsumptionModel.Description):
+		// Usage a spend-based CUD of the consumption model priced.
+		consumptionUsage(l, cmp.Or(r.Subscription.InstanceID, r.ConsumptionModel.ID, r.ConsumptionModel.Description))
 	}
 	if l.ConsumedQuantity, err = ingest.Float(string(r.Usage.Amount)); err != nil {
 		return bad("usage.amount", string(r.Usage.Amount), err.Error())
