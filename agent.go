@@ -54,6 +54,10 @@ type AgentPod struct {
 	// may run relative to one another; nil from agents that do not send it
 	// (unknown, not "none").
 	Scheduling *PodScheduling `json:"scheduling,omitempty"`
+	// Autoscaling is what scales its workload's replica count (the
+	// HorizontalPodAutoscaler targeting it, or none); nil from agents that
+	// do not send it or cannot list HPAs (unknown, not "none").
+	Autoscaling *PodAutoscaling `json:"autoscaling,omitempty"`
 }
 
 // AgentContainer is a container's spec: requests and limits.

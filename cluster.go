@@ -81,6 +81,9 @@ type Pod struct {
 	// replicas may run relative to one another; nil when unknown (sent by
 	// an agent that does not report it).
 	Scheduling *PodScheduling `json:"scheduling,omitempty"`
+	// Autoscaling is what scaled its workload's replica count, as its
+	// agent last saw it; nil when unknown.
+	Autoscaling *PodAutoscaling `json:"autoscaling,omitempty"`
 }
 
 // Lifetime returns the pod's lifetime, ending at until while it still runs.

@@ -162,7 +162,8 @@ func (o *org) agentPod(p *pod) tally.AgentPod {
 		labels["batch.kubernetes.io/job-name"] = p.Name[:len(p.Name)-6]
 	}
 	ap := tally.AgentPod{UID: p.UID, Namespace: w.Namespace, Name: p.Name, OwnerKind: owner, OwnerName: w.Name,
-		Labels: labels, Annotations: w.Annotations, StartedAt: p.Start, Scheduling: w.podScheduling()}
+		Labels: labels, Annotations: w.Annotations, StartedAt: p.Start, Scheduling: w.podScheduling(),
+		Autoscaling: w.podAutoscaling()}
 	for i, c := range w.Containers {
 		ap.Containers = append(ap.Containers, tally.AgentContainer{Name: c.Name, ID: p.ctrIDs[i], Image: w.Image + ":" + w.Versions[min(p.Version, len(w.Versions)-1)],
 			CPURequest: c.CPUReq, CPULimit: c.CPULim, MemoryRequest: c.MemReq, MemoryLimit: c.MemLim})

@@ -33,7 +33,8 @@
 //     same charges, which is not in the ingest list;
 //   - agent/<cluster>/<node>/<day>.json.gz: one tally.AgentBatch per node and
 //     day with hourly intervals of per-container usage, each pod's scheduling
-//     constraints (never unknown), and gzipped pprof CPU
+//     constraints and the HPA scaling its workload, if any (neither ever
+//     unknown), and gzipped pprof CPU
 //     profiles for the profiled workloads in the last Config.ProfileDays;
 //   - truth.json (Truth) and manifest.json (Manifest).
 //

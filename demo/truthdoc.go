@@ -97,6 +97,10 @@ type TruthWorkload struct {
 	// Scheduling are the constraints its pods declare (the agents send
 	// them): never null, empty when it declares none.
 	Scheduling *tally.PodScheduling `json:"scheduling"`
+	// Autoscaling is what scales its replica count (the agents send it):
+	// never null, {"hpa": …} for the Deployments an HPA scales on CPU,
+	// empty for the others.
+	Autoscaling *tally.PodAutoscaling `json:"autoscaling"`
 }
 
 // TruthNode is a node over its life, with the weights that split its cost.
@@ -264,7 +268,8 @@ func (o *org) buildTruth(acc *truthAcc) *Truth {
 			}
 			wa := acc.workloads[w]
 			tw := TruthWorkload{Cluster: c.ID, Namespace: w.Namespace, Kind: w.Kind, Name: w.Name, OverProvisioned: w.OverProv, OOMProne: w.OOMProne,
-				Profiled: w.Profile != nil, CPURequestCores: podRequestCores(w), Scheduling: w.podScheduling()}
+				Profiled: w.Profile != nil, CPURequestCores: podRequestCores(w), Scheduling: w.podScheduling(),
+				Autoscaling: w.podAutoscaling()}
 			for _, ct := range w.Containers {
 				tw.MemoryRequest += ct.MemReq
 			}

@@ -93,8 +93,14 @@ func TestAgentManifest(t *testing.T) {
 	if ds == nil || role == nil || binding == nil || cm == nil {
 		t.Fatal("agent.yaml needs a DaemonSet, ClusterRole, ClusterRoleBinding and ConfigMap")
 	}
-	// RBAC: read-only, no wildcards, pods get/list/watch.
+	// RBAC: read-only, no wildcards, pods get/list/watch, HPAs list/watch
+	// (the agent's informer on them).
+	hpas := false
 	for _, r := range role.Rules {
+		if slices.Contains(r.APIGroups, "autoscaling") && slices.Contains(r.Resources, "horizontalpodautoscalers") &&
+			slices.Contains(r.Verbs, "list") && slices.Contains(r.Verbs, "watch") {
+			hpas = true
+		}
 		for _, v := range r.Verbs {
 			if !slices.Contains([]string{"get", "list", "watch"}, v) {
 				t.Errorf("rule %v grants %s", r.Resources, v)
@@ -109,6 +115,9 @@ func TestAgentManifest(t *testing.T) {
 		if slices.Contains(r.Resources, "secrets") {
 			t.Error("the agent must not read secrets through the API")
 		}
+	}
+	if !hpas {
+		t.Error("the agent needs list and watch on horizontalpodautoscalers in autoscaling")
 	}
 	if binding.RoleRef.Name != role.Name || binding.Subjects[0].Name != ds.Spec.Template.Spec.ServiceAccountName {
 		t.Errorf("binding %+v does not bind the DaemonSet's service account", binding)

@@ -395,7 +395,7 @@ type podColumns struct {
 	cluster, uid, ns, name, node, kind, owner, labels, annotations []string
 	from                                                           []time.Time
 	to                                                             []*time.Time
-	scheduling                                                     []*string // nil: unknown
+	scheduling, autoscaling                                        []*string // nil: unknown
 	// The containers.
 	cc, cuid, cname, cid, cimage, ckind []string
 	creq, clim                          []float64
@@ -408,12 +408,13 @@ func podColumnsOf(pods []tally.Pod) *podColumns {
 	c := &podColumns{
 		cluster: make([]string, n), uid: make([]string, n), ns: make([]string, n), name: make([]string, n), node: make([]string, n),
 		kind: make([]string, n), owner: make([]string, n), labels: make([]string, n), annotations: make([]string, n),
-		from: make([]time.Time, n), to: make([]*time.Time, n), scheduling: make([]*string, n),
+		from: make([]time.Time, n), to: make([]*time.Time, n), scheduling: make([]*string, n), autoscaling: make([]*string, n),
 	}
 	for i, p := range pods {
 		c.cluster[i], c.uid[i], c.ns[i], c.name[i], c.node[i] = string(p.Ref.Cluster), p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName
 		c.kind[i], c.owner[i], c.from[i], c.to[i] = p.OwnerKind, p.OwnerName, p.ValidFrom, nullTime(p.ValidTo)
 		c.labels[i], c.annotations[i], c.scheduling[i] = jsonText(p.Labels), jsonText(p.Annotations), schedulingText(p.Scheduling)
+		c.autoscaling[i] = autoscalingText(p.Autoscaling)
 		for _, k := range p.Containers {
 			c.cc, c.cuid, c.cname, c.cid, c.cimage = append(c.cc, string(p.Ref.Cluster)), append(c.cuid, p.Ref.UID), append(c.cname, k.Name), append(c.cid, k.ContainerID), append(c.cimage, k.Image)
 			c.ckind = append(c.ckind, k.Kind)
@@ -427,15 +428,15 @@ func podColumnsOf(pods []tally.Pod) *podColumns {
 // action follows.
 const podsInsert = `
 	INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to,
-		scheduling)
-	SELECT c, u, ns, n, node, k, o, l::jsonb, a::jsonb, f, e, s::jsonb
+		scheduling, autoscaling)
+	SELECT c, u, ns, n, node, k, o, l::jsonb, a::jsonb, f, e, s::jsonb, h::jsonb
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-		$10::timestamptz[], $11::timestamptz[], $12::text[])
-		AS t(c, u, ns, n, node, k, o, l, a, f, e, s)
+		$10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[])
+		AS t(c, u, ns, n, node, k, o, l, a, f, e, s, h)
 	ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET `
 
 func (c *podColumns) args() []any {
-	return []any{c.cluster, c.uid, c.ns, c.name, c.node, c.kind, c.owner, c.labels, c.annotations, c.from, c.to, c.scheduling}
+	return []any{c.cluster, c.uid, c.ns, c.name, c.node, c.kind, c.owner, c.labels, c.annotations, c.from, c.to, c.scheduling, c.autoscaling}
 }
 
 func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
@@ -446,10 +447,11 @@ func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
 	_, err := tx.Exec(ctx, podsInsert+`node_name = excluded.node_name, owner_kind = excluded.owner_kind,
 			owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
 			scheduling = coalesce(excluded.scheduling, pods.scheduling),
+			autoscaling = coalesce(excluded.autoscaling, pods.autoscaling),
 			valid_from = least(pods.valid_from, excluded.valid_from), valid_to = greatest(pods.valid_to, excluded.valid_to)
-		WHERE (pods.node_name, pods.owner_kind, pods.owner_name, pods.labels, pods.annotations, pods.scheduling)
+		WHERE (pods.node_name, pods.owner_kind, pods.owner_name, pods.labels, pods.annotations, pods.scheduling, pods.autoscaling)
 			IS DISTINCT FROM (excluded.node_name, excluded.owner_kind, excluded.owner_name, excluded.labels, excluded.annotations,
-				coalesce(excluded.scheduling, pods.scheduling))
+				coalesce(excluded.scheduling, pods.scheduling), coalesce(excluded.autoscaling, pods.autoscaling))
 			OR excluded.valid_from < pods.valid_from OR excluded.valid_to > pods.valid_to
 			OR (pods.valid_to IS NULL AND excluded.valid_to IS NOT NULL)`,
 		c.args()...)
@@ -485,6 +487,17 @@ func schedulingText(s *tally.PodScheduling) *string {
 		return nil
 	}
 	b, _ := json.Marshal(s)
+	t := string(b)
+	return &t
+}
+
+// autoscalingText is what scales a pod's workload as jsonb text: '{}' for
+// no HPA, nil (NULL) when unknown.
+func autoscalingText(a *tally.PodAutoscaling) *string {
+	if a == nil {
+		return nil
+	}
+	b, _ := json.Marshal(a)
 	t := string(b)
 	return &t
 }

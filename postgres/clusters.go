@@ -91,17 +91,18 @@ func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window
 	})
 }
 
-// podInsert inserts a pod ($1 … $12: podArgs); the ON CONFLICT action
+// podInsert inserts a pod ($1 … $13: podArgs); the ON CONFLICT action
 // follows.
 const podInsert = `
 	INSERT INTO pods (cluster_id, pod_uid, namespace, name, node_name, owner_kind, owner_name, labels, annotations, valid_from, valid_to,
-		scheduling)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+		scheduling, autoscaling)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb)
 	ON CONFLICT (cluster_id, pod_uid) DO UPDATE SET `
 
 func podArgs(p *tally.Pod) []any {
 	return []any{p.Ref.Cluster, p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName, p.OwnerKind, p.OwnerName,
-		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo), schedulingText(p.Scheduling)}
+		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo), schedulingText(p.Scheduling),
+		autoscalingText(p.Autoscaling)}
 }
 
 // UpsertPods records pods and their containers. The hours of the pods'
@@ -124,6 +125,7 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 		b.Queue(podInsert+`node_name = excluded.node_name, owner_kind = excluded.owner_kind,
 				owner_name = excluded.owner_name, labels = excluded.labels, annotations = excluded.annotations,
 				scheduling = coalesce(excluded.scheduling, pods.scheduling),
+				autoscaling = coalesce(excluded.autoscaling, pods.autoscaling),
 				valid_from = least(pods.valid_from, excluded.valid_from), valid_to = excluded.valid_to`,
 			podArgs(p)...)
 		for _, c := range p.Containers {
@@ -158,7 +160,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 	const alive = `($1 = '' OR p.cluster_id = $1) AND p.valid_from < $3 AND (p.valid_to IS NULL OR p.valid_to > $2)`
 	rows, err := db.pool.Query(ctx, `
 		SELECT p.cluster_id, p.pod_uid, p.namespace, p.name, p.node_name, p.owner_kind, p.owner_name, p.labels, p.annotations,
-			p.valid_from, p.valid_to, p.scheduling
+			p.valid_from, p.valid_to, p.scheduling, p.autoscaling
 		FROM pods p WHERE `+alive+`
 		ORDER BY p.cluster_id, p.namespace, p.name, p.valid_from`, cluster, w.Start, w.End)
 	if err != nil {
@@ -168,7 +170,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 		var p tally.Pod
 		var to *time.Time
 		err := r.Scan(&p.Ref.Cluster, &p.Ref.UID, &p.Ref.Namespace, &p.Ref.Name, &p.NodeName, &p.OwnerKind, &p.OwnerName,
-			&p.Labels, &p.Annotations, &p.ValidFrom, &to, &p.Scheduling)
+			&p.Labels, &p.Annotations, &p.ValidFrom, &to, &p.Scheduling, &p.Autoscaling)
 		p.ValidFrom, p.ValidTo = p.ValidFrom.UTC(), fromNullTime(to)
 		p.Containers = []tally.Container{}
 		return p, err

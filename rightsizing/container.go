@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 // Step is the length of the usage windows recommenders read: CPU is the
@@ -56,6 +58,26 @@ type HPA struct {
 	MemoryTargetUtilization float64 `json:"memoryTargetUtilization,omitempty"`
 	MinReplicas             int     `json:"minReplicas,omitempty"`
 	MaxReplicas             int     `json:"maxReplicas,omitempty"`
+	// OtherMetrics says it also scales on metrics other than CPU and
+	// memory utilization (as its agent reported it): its replica count
+	// follows them too.
+	OtherMetrics bool `json:"otherMetrics,omitempty"`
+}
+
+// Where a workload's HPA was learnt (ContainerResult.HPASource).
+const (
+	HPASourceAgent = "agent" // the node agents reported it (tally.PodHPA)
+	HPASourceFlag  = "flag"  // tally rightsize --hpa named it
+)
+
+// HPAOf returns the autoscaler an agent reported (target utilizations in
+// percent of the requests), or nil for none.
+func HPAOf(h *tally.PodHPA) *HPA {
+	if h == nil {
+		return nil
+	}
+	return &HPA{CPUTargetUtilization: float64(h.CPUUtilization) / 100, MemoryTargetUtilization: float64(h.MemoryUtilization) / 100,
+		MinReplicas: h.MinReplicas, MaxReplicas: h.MaxReplicas, OtherMetrics: h.OtherMetrics}
 }
 
 // History is what a recommender sees of one container of one workload:

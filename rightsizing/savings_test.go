@@ -149,3 +149,44 @@ func TestRecommendContainersSaysReplicasVary(t *testing.T) {
 		}
 	}
 }
+
+// An HPA known to scale on other metrics is said to: one that scales only
+// on them (a queue's depth) does not make the requests set its replica
+// count, and one that scales on CPU too follows them as well. Neither is
+// "an autoscaler seems to scale it". The result carries the HPA and where
+// it came from.
+func TestRecommendContainersHPAOtherMetrics(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	history := func(hpa *HPA) History {
+		h := History{Current: Resources{CPURequest: 1, MemoryRequest: GiB}, HPA: hpa}
+		for i := range 7 * 24 {
+			for range 2 + 4*(i%24/12) { // 2 at night, 6 by day
+				h.Samples = append(h.Samples, Sample{Start: t0.Add(time.Duration(i) * time.Hour), CPU: 0.3, MemoryPeak: 300 * MiB, Measured: time.Hour})
+			}
+		}
+		return h
+	}
+	w := tally.WorkloadRef{Cluster: "prod", Namespace: "shop", Kind: tally.KindDeployment, Name: "worker"}
+	queue := HPAOf(&tally.PodHPA{Name: "worker", MinReplicas: 2, MaxReplicas: 6, OtherMetrics: true})
+	both := HPAOf(&tally.PodHPA{Name: "worker", MinReplicas: 2, MaxReplicas: 6, CPUUtilization: 60, OtherMetrics: true})
+	res, err := RecommendContainers([]ContainerInput{
+		{Workload: w, Container: "queue", History: history(queue), Replicas: 4, HPASource: HPASourceAgent},
+		{Workload: w, Container: "both", History: history(both), Replicas: 4, HPASource: HPASourceAgent},
+	}, Balanced.Recommender(), FixedPrices(DefaultPrices), t0.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"queue": "an HPA scales it on metrics other than CPU and memory utilization: the requests do not set its replica count",
+		"both":  "the HPA also scales on metrics other than CPU and memory utilization: its replica count follows them too",
+	}
+	for _, r := range res {
+		notes := strings.Join(r.Recommendation.Notes, "; ")
+		if !strings.Contains(notes, want[r.Container]) || strings.Contains(notes, "an autoscaler seems to scale it") || r.ReplicasVary != nil {
+			t.Errorf("%s: notes %q, replicasVary %v: want %q only", r.Container, notes, r.ReplicasVary, want[r.Container])
+		}
+		if r.HPA == nil || r.HPASource != HPASourceAgent || r.HPA.MaxReplicas != 6 {
+			t.Errorf("%s: hpa %+v from %q, want the agent's", r.Container, r.HPA, r.HPASource)
+		}
+	}
+}

@@ -23,6 +23,9 @@ type ContainerInput struct {
 	// AverageReplicas): below 1 for pods that run part of the time, such as a
 	// CronJob's. Savings are per replica times Replicas.
 	Replicas float64
+	// HPASource says where History.HPA came from: HPASourceAgent or
+	// HPASourceFlag ("" without one).
+	HPASource string
 }
 
 // ContainerResult is the recommendation for one container of a workload,
@@ -40,9 +43,14 @@ type ContainerResult struct {
 	Prices         UnitPrices     `json:"prices"`
 	MonthlySavings tally.Money    `json:"monthlySavings"`
 	// ReplicasVary is the 10th and 90th percentiles of its replica count
-	// over time when they are far apart and no HPA was given: an
+	// over time when they are far apart and no HPA is known: an
 	// autoscaler seems to scale it (see RecommendContainers).
 	ReplicasVary []int `json:"replicasVary,omitempty"`
+	// HPA is the autoscaler the recommendation was made for, nil without
+	// one; HPASource says where it came from (HPASourceAgent: the node
+	// agents reported it; HPASourceFlag: --hpa, which overrides theirs).
+	HPA       *HPA   `json:"hpa,omitempty"`
+	HPASource string `json:"hpaSource,omitempty"`
 }
 
 // Target names the container as recommendations are stored:
@@ -67,11 +75,23 @@ func RecommendContainers(inputs []ContainerInput, r Recommender, pricer Pricer, 
 		if err != nil {
 			return nil, fmt.Errorf("savings of %s/%s: %w", in.Workload, in.Container, err)
 		}
-		if h := in.History.HPA; h != nil && h.CPUTargetUtilization > 0 {
-			rec.Notes = append(rec.Notes, fmt.Sprintf("replicas %.1f on average; savings assume the HPA keeps that count", replicas))
+		if h := in.History.HPA; h != nil {
+			switch {
+			case h.CPUTargetUtilization == 0 && h.MemoryTargetUtilization == 0:
+				rec.Notes = append(rec.Notes, fmt.Sprintf("an HPA scales it on metrics other than CPU and memory utilization: the requests do not set its replica count; "+
+					"replicas %.1f on average, savings assume it keeps that count", replicas))
+			case h.CPUTargetUtilization > 0:
+				rec.Notes = append(rec.Notes, fmt.Sprintf("replicas %.1f on average; savings assume the HPA keeps that count", replicas))
+			}
+			if h.OtherMetrics && (h.CPUTargetUtilization > 0 || h.MemoryTargetUtilization > 0) {
+				rec.Notes = append(rec.Notes, "the HPA also scales on metrics other than CPU and memory utilization: its replica count follows them too")
+			}
 		}
 		res := ContainerResult{Workload: in.Workload, Container: in.Container, ContainerKind: in.ContainerKind, Strategy: r.Name(),
 			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)}
+		if in.History.HPA != nil {
+			res.HPA, res.HPASource = in.History.HPA, in.HPASource
+		}
 		if k := in.Workload.Kind; in.History.HPA == nil && k != tally.KindJob && k != tally.KindCronJob && k != tally.KindDaemonSet {
 			if low, high := ReplicaRange(&in.History); high >= low+2 && float64(high) >= 1.5*float64(low) {
 				// Not told of an autoscaler, but one seems to scale it: a

@@ -69,7 +69,7 @@ func (s *Server) ingestAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(stats.Ignored) > 0 {
-		s.log.WarnContext(r.Context(), "agent batch: pod scheduling constraints ignored", slog.String("cluster", string(p.Cluster)),
+		s.log.WarnContext(r.Context(), "agent batch: pod scheduling constraints or autoscaler values ignored", slog.String("cluster", string(p.Cluster)),
 			slog.String("node", in.Node.Name), slog.Any("ignored", stats.Ignored))
 	}
 	s.dropKnownStacks(&in)
@@ -87,8 +87,8 @@ type agentReply struct {
 	Containers int   `json:"containers"`
 	Stacks     int   `json:"stacks"`
 	Samples    int64 `json:"samples"`
-	// Ignored are the pods' scheduling constraints left out as unusable
-	// (stored without them; the batch is accepted).
+	// Ignored are the pods' scheduling constraints and autoscaler values
+	// left out as unusable (stored without them; the batch is accepted).
 	Ignored []string `json:"ignored,omitempty"`
 }
 
@@ -152,7 +152,8 @@ func jsonErrorText(err error, body []byte) string {
 	return err.Error()
 }
 
-// maxIgnored bounds the ignored constraints an answer names.
+// maxIgnored bounds the ignored constraints and autoscaler values an
+// answer names.
 const maxIgnored = 20
 
 func invalid(format string, args ...any) error { return tally.Errorf(tally.EInvalid, format, args...) }
@@ -350,6 +351,13 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 			ignored++
 			if len(reply.Ignored) < maxIgnored {
 				reply.Ignored = append(reply.Ignored, fmt.Sprintf("pods[%d].scheduling.%s", i, d))
+			}
+		}
+		pod.Autoscaling, dropped = p.Autoscaling.Clean()
+		for _, d := range dropped {
+			ignored++
+			if len(reply.Ignored) < maxIgnored {
+				reply.Ignored = append(reply.Ignored, fmt.Sprintf("pods[%d].autoscaling.%s", i, d))
 			}
 		}
 		if end, ok := podEnd[p.UID]; ok {

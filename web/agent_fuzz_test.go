@@ -14,6 +14,9 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[]}],` +
 		`"pods":[{"uid":"u","namespace":"ns","name":"p","containers":[],"scheduling":{"antiAffinity":["kubernetes.io/hostname","x"],` +
 		`"spread":[{"topologyKey":"topology.kubernetes.io/zone","maxSkew":-1,"minDomains":3}]}}]}`))
+	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[]}],` +
+		`"pods":[{"uid":"u","namespace":"ns","name":"p","containers":[],"autoscaling":{"hpa":{"name":"p","minReplicas":3,"maxReplicas":2,` +
+		`"cpuUtilization":70,"memoryUtilization":0,"otherMetrics":true}}}]}`))
 	f.Add([]byte{0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff})
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -33,6 +36,14 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 		}
 		// Scheduling constraints are kept only when usable.
 		for _, p := range in.Pods {
+			// So are an HPA's replica bounds and targets.
+			if a := p.Autoscaling; a != nil && a.HPA != nil {
+				h := a.HPA
+				if h.MinReplicas < 0 || h.MinReplicas > h.MaxReplicas || h.MaxReplicas > tally.MaxHPAReplicas || (h.MaxReplicas > 0 && h.MinReplicas < 1) ||
+					h.CPUUtilization < 0 || h.CPUUtilization > tally.MaxHPAUtilization || h.MemoryUtilization < 0 || h.MemoryUtilization > tally.MaxHPAUtilization {
+					t.Fatalf("pod %s kept an HPA out of range: %+v", p.Ref.Name, h)
+				}
+			}
 			if s := p.Scheduling; s != nil {
 				for _, c := range s.Spread {
 					if why := c.Check(); why != "" {

@@ -60,6 +60,9 @@ func makeStorable(b *tally.AgentBatch) {
 			*s = storable(*s)
 		}
 		p.Labels, p.Annotations = storableMap(p.Labels), storableMap(p.Annotations)
+		if a := p.Autoscaling; a != nil && a.HPA != nil {
+			a.HPA.Name = storable(a.HPA.Name)
+		}
 		for j := range p.Containers {
 			c := &p.Containers[j]
 			c.Name, c.ID, c.Image = storable(c.Name), storable(c.ID), storable(c.Image)

@@ -61,6 +61,7 @@ func TestDemoRightsizeReadsSchedulingConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkDemoHPAs(t, truth, res)
 	plans := map[string]rightsizing.NodePlan{}
 	for _, p := range res.Nodes {
 		plans[string(p.Cluster)+"/"+p.Group] = p
@@ -77,7 +78,6 @@ func TestDemoRightsizeReadsSchedulingConstraints(t *testing.T) {
 		"data-usw2/kafka":   "data-pipeline/StatefulSet/kafka runs its 3 pods one per node (required pod anti-affinity on kubernetes.io/hostname)",
 		"prod-usw2/memory":  "search/StatefulSet/elasticsearch runs its 3 pods one per node (required pod anti-affinity on kubernetes.io/hostname)",
 		"prod-usw2/compute": "checkout/Deployment/checkout-api spreads its 9 pods over 3 of the group's zones (us-west-2a, us-west-2b, us-west-2c; topology spread on topology.kubernetes.io/zone, maxSkew 1)",
-		"prod-usw2/spot":    "catalog/Deployment/catalog-api spreads its 6 pods over 3 of the group's zones (us-west-2a, us-west-2b, us-west-2c; topology spread on topology.kubernetes.io/zone, maxSkew 1)",
 	} {
 		p, ok := plans[group]
 		if !ok {
@@ -86,6 +86,49 @@ func TestDemoRightsizeReadsSchedulingConstraints(t *testing.T) {
 		}
 		if p.Kept == nil || !strings.Contains(strings.Join(p.Kept.Reasons, "; "), reason) {
 			t.Errorf("%s: kept %v; want %q", group, p.Kept, reason)
+		}
+	}
+	// The spot group's pods, at requests that keep the HPA-scaled
+	// Deployments' usage at their targets, pack onto a node per zone by
+	// themselves: catalog-api's spread over the zones holds without
+	// keeping a node more (it kept one while their HPAs were unknown).
+	if p := plans["prod-usw2/spot"]; len(p.Zones) != 3 || p.Zones["us-west-2a"] < 1 || p.Zones["us-west-2b"] < 1 || p.Zones["us-west-2c"] < 1 {
+		t.Errorf("prod-usw2/spot: planned zones %v, want a node in each of us-west-2a, us-west-2b, us-west-2c", p.Zones)
+	}
+}
+
+// checkDemoHPAs: the demo's agents sent no HPA, so `tally rightsize` saw
+// the HPA-scaled Deployments' replicas vary and asked for --hpa. Each is
+// right-sized for the HPA its agents reported (hpaSource agent, the
+// target truth.json states), none of them is listed as varying without
+// a known HPA, and no other workload has an HPA.
+func checkDemoHPAs(t *testing.T, truth *demo.Truth, res *rightsizeResult) {
+	t.Helper()
+	want := map[tally.WorkloadRef]*tally.PodHPA{}
+	for _, w := range truth.Workloads {
+		if w.Autoscaling != nil && w.Autoscaling.HPA != nil {
+			want[tally.WorkloadRef{Cluster: w.Cluster, Namespace: w.Namespace, Kind: w.Kind, Name: w.Name}] = w.Autoscaling.HPA
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("truth: no workload has an HPA")
+	}
+	seen := map[tally.WorkloadRef]bool{}
+	for _, c := range res.Containers {
+		h, scaled := want[c.Workload]
+		switch {
+		case !scaled && c.HPA != nil:
+			t.Errorf("%s/%s: hpa %+v from %q, want none", c.Workload, c.Container, c.HPA, c.HPASource)
+		case scaled && (c.HPA == nil || c.HPASource != rightsizing.HPASourceAgent || c.HPA.CPUTargetUtilization != float64(h.CPUUtilization)/100):
+			t.Errorf("%s/%s: hpa %+v from %q, want the agents' at %d%% CPU", c.Workload, c.Container, c.HPA, c.HPASource, h.CPUUtilization)
+		case scaled && c.ReplicasVary != nil:
+			t.Errorf("%s/%s: listed as varying (%v) without a known HPA", c.Workload, c.Container, c.ReplicasVary)
+		}
+		seen[c.Workload] = seen[c.Workload] || scaled
+	}
+	for w := range want {
+		if !seen[w] {
+			t.Errorf("%s: scaled by an HPA, not right-sized", w)
 		}
 	}
 }

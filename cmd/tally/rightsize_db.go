@@ -24,7 +24,7 @@ type rightsizeRecommendCmd struct {
 	Profile   string      `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
 	Cluster   string      `help:"Only this cluster (results are then not stored)."`
 	Namespace string      `help:"Only this namespace (results are then not stored)."`
-	HPA       []string    `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Naming no workload with usage in the history is an error."`
+	HPA       []string    `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Overrides the HPA the node agents reported for that workload (they report each workload's HPA when they may list HPAs; --format json says hpaSource agent or flag). Naming no workload with usage in the history is an error."`
 	Format    string      `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
 	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
 	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
@@ -226,6 +226,20 @@ func hpaFor(flags []*hpaFlag, w tally.WorkloadRef) *rightsizing.HPA {
 	return h
 }
 
+// workloadHPA returns the autoscaler of w and where it came from: that of
+// the last --hpa naming it (the flag overrides the agents), else the HPA
+// its agents last reported on pod (the workload's newest pod whose agent
+// knew), else nil.
+func workloadHPA(flags []*hpaFlag, pod *tally.Pod, w tally.WorkloadRef) (*rightsizing.HPA, string) {
+	if h := hpaFor(flags, w); h != nil {
+		return h, rightsizing.HPASourceFlag
+	}
+	if pod != nil && pod.Autoscaling != nil && pod.Autoscaling.HPA != nil {
+		return rightsizing.HPAOf(pod.Autoscaling.HPA), rightsizing.HPASourceAgent
+	}
+	return nil, ""
+}
+
 // unmatchedHPA fails on the first --hpa that named no workload.
 func unmatchedHPA(flags []*hpaFlag, o rightsizeOptions) error {
 	for _, f := range flags {
@@ -299,12 +313,19 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 	}
 	byUID := map[string]*tally.Pod{}
 	latest := map[containerKey]*tally.Pod{} // the newest pod of each workload container: its spec is current
+	// The newest pod of each workload whose agent knew what scales it.
+	autoscaled := map[tally.WorkloadRef]*tally.Pod{}
 	for i := range pods {
 		p := &pods[i]
 		if o.Namespace != "" && p.Ref.Namespace != o.Namespace {
 			continue
 		}
 		byUID[string(p.Ref.Cluster)+"/"+p.Ref.UID] = p
+		if p.Autoscaling != nil {
+			if q := autoscaled[p.Workload()]; q == nil || p.ValidFrom.After(q.ValidFrom) {
+				autoscaled[p.Workload()] = p
+			}
+		}
 		for _, c := range p.Containers {
 			k := containerKey{p.Workload(), c.Name}
 			if q := latest[k]; q == nil || p.ValidFrom.After(q.ValidFrom) {
@@ -360,11 +381,12 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 			res.Skipped = append(res.Skipped, sk)
 			continue
 		}
-		h.HPA = hpaFor(o.HPAs, k.workload)
+		var source string
+		h.HPA, source = workloadHPA(o.HPAs, autoscaled[k.workload], k.workload)
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
 		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
 		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, ContainerKind: spec.Kind, History: *h,
-			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End)})
+			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End), HPASource: source})
 	}
 	slices.SortFunc(res.Skipped, func(a, b skippedContainer) int {
 		return strings.Compare(string(a.Workload.Cluster)+"/"+a.Workload.String()+"/"+a.Container, string(b.Workload.Cluster)+"/"+b.Workload.String()+"/"+b.Container)
@@ -568,8 +590,11 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	}
 	if len(scaled) > 0 {
 		slices.Sort(scaled)
-		fmt.Fprintf(a.stdout, "%d workloads' replica counts varied as an autoscaler's do; if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT "+
-			"(a smaller request makes an HPA on CPU add replicas): %s\n", len(scaled), strings.Join(scaled, "; "))
+		fmt.Fprintf(a.stdout, "%d workloads' replica counts varied as an autoscaler's do, with no HPA known (their agents reported none, or could not list HPAs); "+
+			"if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT (a smaller request makes an HPA on CPU add replicas): %s\n", len(scaled), strings.Join(scaled, "; "))
+	}
+	if hpas := agentHPAs(res.Containers); len(hpas) > 0 {
+		fmt.Fprintf(a.stdout, "%d workloads right-sized for the HPA their agents reported (--hpa overrides one): %s\n", len(hpas), strings.Join(hpas, "; "))
 	}
 	if n := len(res.Skipped); n > 0 {
 		var names []string
@@ -608,6 +633,37 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		writeCommittedNotes(a.stdout, res.Nodes)
 	}
 	return nil
+}
+
+// agentHPAs names the workloads right-sized for an HPA their agents
+// reported, with its targets: "prod/shop/Deployment/api (cpu 70%, 2–10
+// replicas)".
+func agentHPAs(cs []rightsizing.ContainerResult) []string {
+	var out []string
+	seen := map[tally.WorkloadRef]bool{}
+	for _, c := range cs {
+		h := c.HPA
+		if h == nil || c.HPASource != rightsizing.HPASourceAgent || seen[c.Workload] {
+			continue
+		}
+		seen[c.Workload] = true
+		var on []string
+		if h.CPUTargetUtilization > 0 {
+			on = append(on, fmt.Sprintf("cpu %.0f%%", h.CPUTargetUtilization*100))
+		}
+		if h.MemoryTargetUtilization > 0 {
+			on = append(on, fmt.Sprintf("memory %.0f%%", h.MemoryTargetUtilization*100))
+		}
+		if h.OtherMetrics {
+			on = append(on, "other metrics")
+		}
+		if h.MaxReplicas > 0 {
+			on = append(on, fmt.Sprintf("%d–%d replicas", h.MinReplicas, h.MaxReplicas))
+		}
+		out = append(out, fmt.Sprintf("%s/%s (%s)", c.Workload.Cluster, c.Workload, strings.Join(on, ", ")))
+	}
+	slices.Sort(out)
+	return out
 }
 
 // nodeGroupsText counts n of noun: "1 node group", "3 node groups".

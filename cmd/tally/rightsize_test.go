@@ -283,7 +283,7 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	}
 	// A workload whose replicas varied as an autoscaler's do is named,
 	// with --hpa to say so: its CPU saving is not certain.
-	if !strings.Contains(out.String(), "\n1 workloads' replica counts varied as an autoscaler's do; if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT (a smaller request makes an HPA on CPU add replicas): us/shop/Deployment/api (4–10)\n") {
+	if !strings.Contains(out.String(), "\n1 workloads' replica counts varied as an autoscaler's do, with no HPA known (their agents reported none, or could not list HPAs); if an HPA scales one, name it with --hpa NS/KIND/NAME=cpu:PCT (a smaller request makes an HPA on CPU add replicas): us/shop/Deployment/api (4–10)\n") {
 		t.Errorf("want the workload whose replicas varied named:\n%s", out.String())
 	}
 	// The node plans' saving has its total too, said to include the

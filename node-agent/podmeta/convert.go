@@ -57,6 +57,11 @@ func (m *Meta) AgentPod(uid string) (tally.AgentPod, bool) {
 	if len(problems) > 0 {
 		m.warnScheduling(p, problems)
 	}
+	ap.Autoscaling, problems = m.podAutoscaling(p, ap.OwnerKind, ap.OwnerName)
+	if len(problems) > 0 {
+		m.warnOnce("hpa/"+targetKey(p.Namespace, ap.OwnerKind, ap.OwnerName), "workload autoscaler values ignored",
+			"namespace", p.Namespace, "kind", ap.OwnerKind, "workload", ap.OwnerName, "problems", problems)
+	}
 	return ap, true
 }
 

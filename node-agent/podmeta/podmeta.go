@@ -3,7 +3,9 @@
 // v1 and hybrid hierarchies) → pod UID and container id (kubelet's systemd
 // and cgroupfs naming; containerd, CRI-O and Docker) → the pod, from a
 // client-go informer limited to this node (spec.nodeName). Processes outside
-// pods are "host/<comm>"; kernel threads are "kernel".
+// pods are "host/<comm>"; kernel threads are "kernel". A pod is sent with
+// its scheduling constraints and with the HorizontalPodAutoscaler scaling
+// its workload, from a second informer on the cluster's HPAs.
 package podmeta
 
 import (
@@ -66,6 +68,9 @@ type Meta struct {
 	informer cache.SharedIndexInformer
 	owners   *owners
 	cancel   context.CancelFunc
+	// hpaFactory runs the HorizontalPodAutoscaler informer (every
+	// namespace), nil when the API refused to list HPAs.
+	hpaFactory informers.SharedInformerFactory
 
 	mu      sync.Mutex
 	paths   map[uint64]string // cgroup v2 id → path, from the last walk
@@ -74,8 +79,11 @@ type Meta struct {
 	procs   map[procKey]Target // this drain's resolutions
 	deleted map[string]deletedPod
 	// warned are the pods whose unusable scheduling constraints were
-	// logged (once each, not every drain).
+	// logged (once each, not every drain), and the workloads whose HPAs'.
 	warned map[string]bool
+	// hpas are the cluster's HorizontalPodAutoscalers, indexed by scale
+	// target (hpaTargetIndex); nil until synced, or when not listed.
+	hpas cache.Indexer
 }
 
 // procKey names a program of a process in a cgroup: a pid that exec'd
@@ -114,8 +122,9 @@ func New(cfg Config) *Meta {
 	return m
 }
 
-// Start starts the pod informer (pods on this node only) and waits until it
-// has synced or ctx ends.
+// Start starts the pod informer (pods on this node only) and the
+// HorizontalPodAutoscaler informer (every namespace; see startHPAs), and
+// waits until they have synced or ctx ends.
 func (m *Meta) Start(ctx context.Context) error {
 	if m.cfg.Client == nil {
 		return nil
@@ -141,16 +150,19 @@ func (m *Meta) Start(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), m.informer.HasSynced) {
 		return fmt.Errorf("sync pods of node %s: %w", m.cfg.NodeName, ctx.Err())
 	}
-	return nil
+	return m.startHPAs(ctx)
 }
 
-// Stop stops the informer and waits for it.
+// Stop stops the informers and waits for them.
 func (m *Meta) Stop() {
 	if m.cancel != nil {
 		m.cancel()
 	}
 	if m.factory != nil {
 		m.factory.Shutdown()
+	}
+	if m.hpaFactory != nil {
+		m.hpaFactory.Shutdown()
 	}
 }
 

@@ -130,11 +130,16 @@ func selectsOwn(sel *metav1.LabelSelector, own map[string]string) (bool, error) 
 // warnScheduling logs, once per pod, the scheduling constraints of p left
 // out because they are unusable.
 func (m *Meta) warnScheduling(p *corev1.Pod, problems []string) {
+	m.warnOnce(string(p.UID), "pod scheduling constraints ignored", "namespace", p.Namespace, "pod", p.Name, "problems", problems)
+}
+
+// warnOnce logs msg with args the first time it is called with key.
+func (m *Meta) warnOnce(key, msg string, args ...any) {
 	m.mu.Lock()
-	seen := m.warned[string(p.UID)]
-	m.warned[string(p.UID)] = true
+	seen := m.warned[key]
+	m.warned[key] = true
 	m.mu.Unlock()
 	if !seen {
-		m.log.Warn("pod scheduling constraints ignored", "namespace", p.Namespace, "pod", p.Name, "problems", problems)
+		m.log.Warn(msg, args...)
 	}
 }
