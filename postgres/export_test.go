@@ -180,3 +180,42 @@ func (db *DB) PriceRows(ctx context.Context) (int, error) {
 	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM prices`).Scan(&n)
 	return n, err
 }
+
+// TakeAgentBatchesAt takes a batch from agent token tokenID's bucket for
+// each of sends (in order) as though the database's clock read them: before
+// each, it dates the bucket back by the time since the previous send. It
+// returns how many were refused.
+func (db *DB) TakeAgentBatchesAt(ctx context.Context, tokenID string, perSecond float64, burst int, sends []time.Time) (refused int, err error) {
+	for start := 0; start < len(sends); start += 1000 {
+		chunk := sends[start:min(start+1000, len(sends))]
+		var b pgx.Batch
+		for i, at := range chunk {
+			since := 0.0
+			if start+i > 0 {
+				since = at.Sub(sends[start+i-1]).Seconds()
+			}
+			b.Queue(`UPDATE agent_rate_buckets SET at = clock_timestamp() - $2::float8 * interval '1 second' WHERE token_id = $1`, tokenID, since)
+			b.Queue(takeAgentBatch, tokenID, perSecond, burst)
+		}
+		br := db.pool.SendBatch(ctx, &b)
+		for range chunk {
+			var took bool
+			var wait float64
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return refused, err
+			}
+			if err := br.QueryRow().Scan(&took, &wait); err != nil {
+				br.Close()
+				return refused, err
+			}
+			if !took {
+				refused++
+			}
+		}
+		if err := br.Close(); err != nil {
+			return refused, err
+		}
+	}
+	return refused, nil
+}

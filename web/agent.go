@@ -26,6 +26,7 @@ import (
 type AgentStore interface {
 	// StoreAgentData stores one batch in one transaction.
 	StoreAgentData(ctx context.Context, in tally.AgentIngest) error
+	AgentBuckets
 }
 
 // Agent ingest limits.

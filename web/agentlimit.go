@@ -1,13 +1,11 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/tallyhq/tally"
 )
@@ -27,77 +25,50 @@ const (
 	DefaultAgentBurst = 2000 // batches
 )
 
-// agentLimiter is the per-token token bucket of the agent ingest endpoint,
-// in memory (per process). Its keys are the ids of agent tokens that
-// authenticated, so it holds at most one entry per agent token; entries
-// unused for agentLimiterIdle are swept.
-type agentLimiter struct {
-	rate  rate.Limit
-	burst int
-
-	mu    sync.Mutex
-	byTok map[string]*tokenBucket
-	swept time.Time
+// AgentBuckets keeps each agent token's rate limit where every serve
+// process of the database sees it, so that a token sends no more behind a
+// load balancer over several than to one.
+type AgentBuckets interface {
+	// TakeAgentBatch takes one batch from the bucket of agent token
+	// tokenID, which holds burst batches and refills at perSecond. It
+	// returns 0 if it took one, and otherwise how long until there is one
+	// (and takes nothing).
+	TakeAgentBatch(ctx context.Context, tokenID string, perSecond float64, burst int) (time.Duration, error)
 }
 
-// tokenBucket is one token's limiter and when it was last used.
-type tokenBucket struct {
-	lim  *rate.Limiter
-	used time.Time
+// agentLimit is the rate and burst of every agent token's bucket.
+type agentLimit struct {
+	perSecond float64
+	burst     int
 }
 
-// agentLimiterIdle is how long a token's bucket is kept unused; by then it
-// is full again, so forgetting it changes nothing.
-const agentLimiterIdle = 10 * time.Minute
-
-func newAgentLimiter(perSecond float64, burst int) *agentLimiter {
+// newAgentLimit fills in the defaults of Config.AgentRate and AgentBurst.
+func newAgentLimit(perSecond float64, burst int) agentLimit {
 	if perSecond <= 0 {
 		perSecond = DefaultAgentRate
 	}
 	if burst <= 0 {
 		burst = max(DefaultAgentBurst, int(perSecond*10))
 	}
-	return &agentLimiter{rate: rate.Limit(perSecond), burst: burst, byTok: map[string]*tokenBucket{}}
-}
-
-// take takes one batch from token's bucket at now, or returns how long
-// until one can be taken (and takes nothing).
-func (l *agentLimiter) take(token string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) >= agentLimiterIdle {
-		for k, b := range l.byTok {
-			if now.Sub(b.used) >= agentLimiterIdle {
-				delete(l.byTok, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.byTok[token]
-	if b == nil {
-		b = &tokenBucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.byTok[token] = b
-	}
-	b.used = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d
-	}
-	return 0
+	return agentLimit{perSecond: perSecond, burst: burst}
 }
 
 // limitAgent refuses an agent token's batch beyond its rate with 429 and
-// Retry-After (whole seconds, at least 1), before the body is read. It runs
+// Retry-After (whole seconds, rounded up), before the body is read. It runs
 // after requireAgent, which admitted an agent token.
 func (s *Server) limitAgent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := PrincipalFrom(r.Context())
-		if wait := s.agentLimit.take(p.TokenID, time.Now()); wait > 0 {
+		wait, err := s.agents.TakeAgentBatch(r.Context(), p.TokenID, s.agentLimit.perSecond, s.agentLimit.burst)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if wait > 0 {
 			secs := int((wait + time.Second - 1) / time.Second)
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			s.error(w, r, tally.Errorf(tally.ERateLimited, "agent token %s (cluster %s) sent more than %s batches a second: retry in %d s",
-				p.TokenID, p.Cluster, formatRate(float64(s.agentLimit.rate)), secs))
+				p.TokenID, p.Cluster, formatRate(s.agentLimit.perSecond), secs))
 			return
 		}
 		next.ServeHTTP(w, r)

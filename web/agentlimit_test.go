@@ -67,3 +67,54 @@ func TestIngestAgentRateLimitedPerToken(t *testing.T) {
 		t.Fatalf("another cluster's token: %s", resp.Status)
 	}
 }
+
+// TestIngestAgentRateSharedByServers: each serve process kept its own
+// buckets, so behind a load balancer over two a token sent twice its rate.
+// Two servers on one database share them: of 20 batches sent at once
+// through both in turn, with a burst of 10 and a batch a second, 10 are
+// taken and at most one more a second they took, and the others are told
+// to retry in 1 s (rounded up from under a second).
+func TestIngestAgentRateSharedByServers(t *testing.T) {
+	db := pgtest.New(t)
+	start := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	var servers []*httptest.Server
+	for range 2 {
+		srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, AgentRate: 1, AgentBurst: 10}))
+		defer srv.Close()
+		servers = append(servers, srv)
+	}
+	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	const sent = 20
+	var took [2]int
+	t0 := time.Now()
+	for i := range sent {
+		b := testBatch(t, start.Add(time.Duration(i)*10*time.Second))
+		req, err := http.NewRequest(http.MethodPost, servers[i%2].URL+"/api/v1/ingest/agent", bytes.NewReader(gz(t, b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusAccepted:
+			took[i%2]++
+		case http.StatusTooManyRequests:
+			if got := resp.Header.Get("Retry-After"); got != "1" {
+				t.Errorf("batch %d refused with Retry-After %q, want 1 (s, a batch a second)", i, got)
+			}
+		default:
+			t.Fatalf("batch %d: %s", i, resp.Status)
+		}
+	}
+	elapsed := time.Since(t0)
+	most := 10 + int(elapsed.Seconds()) // the burst and what refilled meanwhile
+	if n := took[0] + took[1]; n < 10 || n > most {
+		t.Errorf("%d of %d batches taken in %s (%v by each server), want 10 to %d: a burst of 10 and a batch a second between them",
+			n, sent, elapsed.Round(time.Millisecond), took, most)
+	}
+}

@@ -74,7 +74,8 @@ type Config struct {
 	// AgentRate is how many batches a second each agent token may send,
 	// and AgentBurst how many at once; default DefaultAgentRate and the
 	// larger of DefaultAgentBurst and ten seconds of AgentRate. Beyond
-	// them the ingest endpoint answers 429 with Retry-After.
+	// them the ingest endpoint answers 429 with Retry-After. Agents keeps
+	// the buckets, shared by every server on its database.
 	AgentRate  float64
 	AgentBurst int
 	// PublicURL is the URL people reach the server at, when a proxy in front
@@ -110,7 +111,7 @@ type Server struct {
 	now         func() time.Time
 	agents      AgentStore
 	agentMaxAge time.Duration
-	agentLimit  *agentLimiter
+	agentLimit  agentLimit
 	stacks      knownStacks
 	trusted     []netip.Prefix
 	logins      *loginLimiter
@@ -141,7 +142,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, assetStore: cfg.Assets, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
-		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimiter(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
+		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimit(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
 		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), aliases: cfg.Aliases}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
