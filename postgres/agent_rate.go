@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// takeAgentBatch is one batch's turn at its token's bucket (migration 032),
+// takeAgentBatch is one batch's turn at its token's bucket (migration 033),
 // in one statement. A token's first batch finds a full bucket and takes one
 // of its burst. Later ones refill the bucket at $2 a second, up to $3, for
 // the time since it was last left, on the database's clock, and take one if
