@@ -58,7 +58,7 @@ func TestIngestCommandSkipBadRows(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"committed", "rows 5", "period 2025-03 account 01A2B3-C4D5E6-F7A8B9", "USD  total"} {
+	for _, want := range []string{"committed", "rows 9", "period 2025-03 account 01A2B3-C4D5E6-F7A8B9", "period 2026-03 account 01A2B3-C4D5E6-F7A8B9", "USD  total"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
 		}
