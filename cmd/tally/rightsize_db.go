@@ -228,8 +228,8 @@ func hpaFor(flags []*hpaFlag, w tally.WorkloadRef) *rightsizing.HPA {
 
 // workloadHPA returns the autoscaler of w and where it came from: that of
 // the last --hpa naming it (the flag overrides the agents), else the HPA
-// its agents last reported on pod (the workload's newest pod whose agent
-// knew), else nil.
+// its agents last reported on pod (the workload's pod whose agent last
+// knew: reportedLater), else nil.
 func workloadHPA(flags []*hpaFlag, pod *tally.Pod, w tally.WorkloadRef) (*rightsizing.HPA, string) {
 	if h := hpaFor(flags, w); h != nil {
 		return h, rightsizing.HPASourceFlag
@@ -238,6 +238,22 @@ func workloadHPA(flags []*hpaFlag, pod *tally.Pod, w tally.WorkloadRef) (*rights
 		return rightsizing.HPAOf(pod.Autoscaling.HPA), rightsizing.HPASourceAgent
 	}
 	return nil, ""
+}
+
+// reportedLater reports whether p's agent reported it after q's did: a
+// running pod (no end) is reported on every batch, an ended one last at its
+// end; of two that end together, the one that started later. The newest pod
+// is not the one: an HPA scaling down ends the newest pods first, and the
+// HPA they were sent with may since have been edited.
+func reportedLater(p, q *tally.Pod) bool {
+	pe, qe := p.ValidTo, q.ValidTo
+	switch {
+	case pe.IsZero() != qe.IsZero():
+		return pe.IsZero()
+	case !pe.Equal(qe):
+		return pe.After(qe)
+	}
+	return p.ValidFrom.After(q.ValidFrom)
 }
 
 // unmatchedHPA fails on the first --hpa that named no workload.
@@ -313,7 +329,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 	}
 	byUID := map[string]*tally.Pod{}
 	latest := map[containerKey]*tally.Pod{} // the newest pod of each workload container: its spec is current
-	// The newest pod of each workload whose agent knew what scales it.
+	// The pod of each workload whose agent last said what scales it.
 	autoscaled := map[tally.WorkloadRef]*tally.Pod{}
 	for i := range pods {
 		p := &pods[i]
@@ -322,7 +338,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		}
 		byUID[string(p.Ref.Cluster)+"/"+p.Ref.UID] = p
 		if p.Autoscaling != nil {
-			if q := autoscaled[p.Workload()]; q == nil || p.ValidFrom.After(q.ValidFrom) {
+			if q := autoscaled[p.Workload()]; q == nil || reportedLater(p, q) {
 				autoscaled[p.Workload()] = p
 			}
 		}

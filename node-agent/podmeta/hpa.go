@@ -8,6 +8,7 @@ import (
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
@@ -41,9 +42,13 @@ const defaultHPACPUUtilization = 80
 // watch cluster-wide anyway. When the API refuses to list them (a
 // ClusterRole without the rule, an API server without autoscaling/v2) it
 // logs why once and returns without them: pods are then sent with their
-// autoscaling unknown, not "none".
+// autoscaling unknown, not "none". Any other error listing them (an API
+// server restarting, a timeout) does not hold the agent's start: the
+// informer retries in the background, and pods are sent with their
+// autoscaling unknown until it has synced.
 func (m *Meta) startHPAs(ctx context.Context) error {
-	if _, err := m.cfg.Client.AutoscalingV2().HorizontalPodAutoscalers(metav1.NamespaceAll).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+	_, err := m.cfg.Client.AutoscalingV2().HorizontalPodAutoscalers(metav1.NamespaceAll).List(ctx, metav1.ListOptions{Limit: 1})
+	if apiRefused(err) {
 		m.log.Warn("HorizontalPodAutoscalers not listed: pods are sent without their autoscaling (unknown); "+
 			"grant list and watch on horizontalpodautoscalers in autoscaling (deploy/agent.yaml)", "err", err)
 		return nil
@@ -54,13 +59,33 @@ func (m *Meta) startHPAs(ctx context.Context) error {
 		return fmt.Errorf("index horizontal pod autoscalers: %w", err)
 	}
 	m.hpaFactory.Start(ctx.Done())
-	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+	if err != nil {
+		m.log.Warn("HorizontalPodAutoscalers not listed yet, retrying: pods are sent without their autoscaling (unknown) until they are", "err", err)
+		go m.syncHPAs(ctx, inf)
+		return nil
+	}
+	if !m.syncHPAs(ctx, inf) {
 		return fmt.Errorf("sync horizontal pod autoscalers: %w", ctx.Err())
+	}
+	return nil
+}
+
+// apiRefused reports whether err is the API server refusing a request for
+// good: forbidden by RBAC, or a resource it does not serve.
+func apiRefused(err error) bool {
+	return apierrors.IsForbidden(err) || apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err)
+}
+
+// syncHPAs waits until inf has synced, then makes its store the HPAs
+// podAutoscaling reads; it reports false if ctx ended first.
+func (m *Meta) syncHPAs(ctx context.Context, inf cache.SharedIndexInformer) bool {
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		return false
 	}
 	m.mu.Lock()
 	m.hpas = inf.GetIndexer()
 	m.mu.Unlock()
-	return nil
+	return true
 }
 
 // podAutoscaling returns what scales the replica count of workload kind/name
