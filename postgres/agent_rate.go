@@ -2,9 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tallyhq/tally"
 )
 
 // takeAgentBatch is one batch's turn at its token's bucket (migration 033),
@@ -27,14 +32,20 @@ RETURNING took, CASE WHEN took THEN 0 ELSE (1 - tokens) / $2::float8 END`
 // TakeAgentBatch takes one batch from the rate limit of agent token tokenID:
 // a token bucket of burst batches refilled at perSecond, which every serve
 // process of the database shares. It returns 0 if it took one, and
-// otherwise how long until there is one (and takes nothing).
+// otherwise how long until there is one (and takes nothing). A token that
+// no longer exists (revoked since its request was admitted) is
+// EUnauthorized.
 func (db *DB) TakeAgentBatch(ctx context.Context, tokenID string, perSecond float64, burst int) (time.Duration, error) {
 	if !(perSecond > 0) || burst < 1 {
 		return 0, fmt.Errorf("agent rate limit of token %s: want a rate above 0 and a burst of at least 1, not %g and %d", tokenID, perSecond, burst)
 	}
 	var took bool
 	var wait float64
-	if err := db.pool.QueryRow(ctx, takeAgentBatch, tokenID, perSecond, burst).Scan(&took, &wait); err != nil {
+	err := db.pool.QueryRow(ctx, takeAgentBatch, tokenID, perSecond, burst).Scan(&took, &wait)
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+		return 0, tally.Errorf(tally.EUnauthorized, "agent token %s was revoked", tokenID)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("agent rate limit of token %s: %w", tokenID, err)
 	}
 	if took {

@@ -69,6 +69,15 @@ func TestTakeAgentBatchConcurrently(t *testing.T) {
 	if wait, err := db.TakeAgentBatch(ctx, "tok1", 0.01, 10); err != nil || wait != 0 {
 		t.Errorf("a token revoked and created again: wait %s, %v; want a full bucket", wait, err)
 	}
+	// A token revoked after its request was admitted (a foreign key
+	// violation as the bucket is inserted) is unauthorized, not a server
+	// error.
+	if err := db.DeleteToken(ctx, "tok2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TakeAgentBatch(ctx, "tok2", 0.01, 10); tally.ErrorCode(err) != tally.EUnauthorized {
+		t.Errorf("a batch of a token revoked meanwhile: %v (code %q), want %q", err, tally.ErrorCode(err), tally.EUnauthorized)
+	}
 }
 
 // TestAgentRateLetsAClusterThrough: the default limit of tally serve
