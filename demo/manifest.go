@@ -26,8 +26,9 @@ const ManifestFile = "manifest.json"
 // checked against the old truth. Version 2: a GCP resource-based CUD's fee
 // is amortized over the usage it covered. Version 3: the agents send the
 // pods' scheduling constraints. Version 4: the agents send the HPAs of the
-// autoscaled Deployments.
-const ManifestVersion = 4
+// autoscaled Deployments. Version 5: the simulated scheduler keeps the
+// zone spreads, and node groups balance their nodes over zones.
+const ManifestVersion = 5
 
 // File kinds.
 const (

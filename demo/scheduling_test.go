@@ -123,3 +123,104 @@ func TestAgentBatchesDeclareScheduling(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatedSchedulerSpreadsOverZones: the simulated scheduler kept
+// anti-affinity but not the zone spreads the production services declare
+// (maxSkew 1), so their replicas sat wherever a node had the most free CPU:
+// in 46% of the hours when all of a spread workload's pods ran throughout,
+// its counts per zone of its node group were more than 1 apart. Each
+// placement now keeps the skew; what is left (about 11%) is what Kubernetes
+// leaves too, since nothing moves running pods: a node group's new zone
+// counts 0 until pods are placed, a scale-down stops the newest replicas
+// wherever they run, and a rollout's surge places the new pods beside the
+// old.
+func TestSimulatedSchedulerSpreadsOverZones(t *testing.T) {
+	type key struct{ ns, name string }
+	spread := map[key]bool{}
+	var truth struct {
+		Workloads []struct {
+			Cluster         tally.ClusterID
+			Namespace, Name string
+			Kind            string
+			Scheduling      *tally.PodScheduling
+		}
+	}
+	if err := json.Unmarshal(readFile(t, fixtureMan.Truth), &truth); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range truth.Workloads {
+		if w.Cluster == demo.ClusterProd && w.Kind == tally.KindDeployment && w.Scheduling != nil && len(w.Scheduling.Spread) > 0 {
+			spread[key{w.Namespace, w.Name}] = true
+		}
+	}
+	type poolHour struct {
+		pool string
+		hour time.Time
+	}
+	type workloadHour struct {
+		w    key
+		hour time.Time
+	}
+	domains := map[poolHour]map[string]bool{} // zones with a node of the group in the hour
+	full := map[workloadHour]map[string]int{} // pods that ran all the hour, by zone
+	partial := map[workloadHour]bool{}        // a pod of the workload ran part of the hour
+	pools := map[workloadHour]string{}
+	for _, b := range agentBatches(t) {
+		if b.Cluster != demo.ClusterProd {
+			continue
+		}
+		pool, zone := b.Node.Labels["eks.amazonaws.com/nodegroup"], b.Node.Labels["topology.kubernetes.io/zone"]
+		owners := map[string]key{}
+		for _, p := range b.Pods {
+			owners[p.UID] = key{p.Namespace, p.OwnerName}
+		}
+		for _, iv := range b.Intervals {
+			hour := iv.Start.Truncate(time.Hour)
+			ph := poolHour{pool, hour}
+			if domains[ph] == nil {
+				domains[ph] = map[string]bool{}
+			}
+			domains[ph][zone] = true
+			secs := map[string]float64{}
+			for _, u := range iv.Containers {
+				if k := owners[u.PodUID]; spread[k] {
+					secs[u.PodUID] = max(secs[u.PodUID], u.Seconds)
+				}
+			}
+			for uid, s := range secs {
+				wh := workloadHour{owners[uid], hour}
+				pools[wh] = pool
+				if s < 3599 {
+					partial[wh] = true
+					continue
+				}
+				if full[wh] == nil {
+					full[wh] = map[string]int{}
+				}
+				full[wh][zone]++
+			}
+		}
+	}
+	hours, uneven := 0, 0
+	for wh, byZone := range full {
+		if partial[wh] {
+			continue
+		}
+		lo, hi := 1<<30, 0
+		for z := range domains[poolHour{pools[wh], wh.hour}] {
+			lo, hi = min(lo, byZone[z]), max(hi, byZone[z])
+		}
+		hours++
+		if hi-lo > 1 {
+			uneven++
+		}
+	}
+	if hours < 1000 {
+		t.Fatalf("%d workload-hours of spread production services whose pods all ran the whole hour, want more to judge", hours)
+	}
+	share := float64(uneven) / float64(hours)
+	t.Logf("%d of %d workload-hours (%.1f%%) skewed over maxSkew 1", uneven, hours, 100*share)
+	if share > 0.2 {
+		t.Errorf("%d of %d workload-hours (%.1f%%) of the spread production services have zones more than 1 pod apart, want at most 20%%", uneven, hours, 100*share)
+	}
+}

@@ -144,7 +144,7 @@ func (s *sim) bootstrap() {
 		}
 		for range n {
 			launch := start.Add(-time.Duration(3+s.r.IntN(20*24)) * time.Hour).Add(-time.Duration(s.r.IntN(3600)) * time.Second)
-			nd := s.newNode(p, launch)
+			nd := s.newNode(p, launch, "")
 			s.nodeReady(nd, nd.Ready)
 		}
 	}
@@ -166,11 +166,18 @@ func (s *sim) bootstrap() {
 
 // --- nodes ---
 
-func (s *sim) newNode(p *pool, launch time.Time) *node {
+// newNode adds a node of pool p launched at launch, in zone, or when zone
+// is "" in the zone of the cluster's where the pool has the fewest nodes, as
+// an Auto Scaling group or a regional node pool balances its zones (ties
+// from a random one on).
+func (s *sim) newNode(p *pool, launch time.Time, zone string) *node {
 	typ := p.Types[s.r.IntN(len(p.Types))]
 	s.nodeSeq++
 	n := &node{c: s.c, pool: p, seq: s.nodeSeq, Launch: launch}
-	n.Zone = s.c.Zones[(s.nodeSeq+s.r.IntN(len(s.c.Zones)))%len(s.c.Zones)]
+	n.Zone = s.balancedZone(p, s.nodeSeq+s.r.IntN(len(s.c.Zones)))
+	if zone != "" {
+		n.Zone = zone
+	}
 	n.UID = randUUID(s.r)
 	if s.c.Provider == tally.ProviderAWS {
 		n.typ = awsTypes[typ]
@@ -199,9 +206,29 @@ func (s *sim) newNode(p *pool, launch time.Time) *node {
 	return n
 }
 
-// launch starts a node in pool p now; it becomes ready a little later.
-func (s *sim) launch(p *pool) *node {
-	n := s.newNode(p, s.now.Add(time.Duration(5+s.r.IntN(20))*time.Second))
+// balancedZone returns the zone of the cluster's where pool p runs the
+// fewest nodes, the first of those tied counting from the from'th zone.
+func (s *sim) balancedZone(p *pool, from int) string {
+	nodes := map[string]int{}
+	for _, n := range s.c.nodes {
+		if n.pool == p && n.alive() {
+			nodes[n.Zone]++
+		}
+	}
+	best := ""
+	for i := range s.c.Zones {
+		z := s.c.Zones[(from+i)%len(s.c.Zones)]
+		if best == "" || nodes[z] < nodes[best] {
+			best = z
+		}
+	}
+	return best
+}
+
+// launch starts a node in pool p now, in zone (any when ""); it becomes
+// ready a little later.
+func (s *sim) launch(p *pool, zone string) *node {
+	n := s.newNode(p, s.now.Add(time.Duration(5+s.r.IntN(20))*time.Second), zone)
 	s.at(n.Ready, func() { s.nodeReady(n, n.Ready) })
 	return n
 }
@@ -358,11 +385,19 @@ func (s *sim) place(p *pod, t time.Time) {
 
 // bestNode is the ready node of p's pool where p fits with the most free
 // CPU (the scheduler's least-allocated spread), or nil. A pod with pod
-// anti-affinity on the node skips the nodes running its workload's pods.
+// anti-affinity on the node skips the nodes running its workload's pods;
+// one spread over zones, the zones where one more of them would be more
+// than its maxSkew over the zone with the fewest.
 func (s *sim) bestNode(p *pod, t time.Time) *node {
+	skew := p.w.zoneSkew()
+	var counts zoneCounts
+	if skew > 0 {
+		counts = s.zoneCounts(p.w, t)
+	}
 	var best *node
 	for _, n := range s.c.nodes {
-		if n.pool != p.w.pool || n.Ready.After(t) || !fits(n, p) || p.w.antiAffinityOnHost() && runsOn(n, p.w) {
+		if n.pool != p.w.pool || n.Ready.After(t) || !fits(n, p) || p.w.antiAffinityOnHost() && runsOn(n, p.w) ||
+			skew > 0 && !counts.allows(n.Zone, skew) {
 			continue
 		}
 		if best == nil || n.allocCPU-n.usedCPU > best.allocCPU-best.usedCPU {
@@ -400,7 +435,9 @@ func (s *sim) retryPending(t time.Time) {
 }
 
 // scaleUp launches enough nodes in pool p for its pending pods, counting
-// the capacity of nodes that are still booting.
+// the capacity of nodes that are still booting. A pod spread over zones
+// counts only on nodes of zones its spread allows, and a node launched for
+// it goes to the zone with the fewest of its workload's pods.
 func (s *sim) scaleUp(p *pool) {
 	var want []*pod
 	for _, q := range s.pending {
@@ -411,7 +448,10 @@ func (s *sim) scaleUp(p *pool) {
 	if len(want) == 0 {
 		return
 	}
-	type slot struct{ cpu, mem int64 }
+	type slot struct {
+		cpu, mem int64
+		zone     string
+	}
 	var slots []slot
 	count := 0
 	for _, n := range s.c.nodes {
@@ -420,17 +460,27 @@ func (s *sim) scaleUp(p *pool) {
 		}
 		count++
 		if n.Ready.After(s.now) {
-			slots = append(slots, slot{n.allocCPU - n.usedCPU - s.dsCPU(), n.allocMem - n.usedMem - s.dsMem()})
+			slots = append(slots, slot{n.allocCPU - n.usedCPU - s.dsCPU(), n.allocMem - n.usedMem - s.dsMem(), n.Zone})
 		}
 	}
 	typ := s.typeOf(p)
 	cpu, mem := typ.allocatable()
+	spreads := map[*workload]zoneCounts{} // counts of the spread workloads, with the pods placed so far
 	for _, q := range want {
+		skew := q.w.zoneSkew()
+		counts := spreads[q.w]
+		if skew > 0 && counts == nil {
+			counts = s.zoneCounts(q.w, s.now.Add(time.Hour)) // the booting nodes too
+			spreads[q.w] = counts
+		}
 		placed := false
 		for i := range slots {
-			if slots[i].cpu >= q.cpuReq && slots[i].mem >= q.memReq {
+			if slots[i].cpu >= q.cpuReq && slots[i].mem >= q.memReq && (skew == 0 || counts.allows(slots[i].zone, skew)) {
 				slots[i].cpu -= q.cpuReq
 				slots[i].mem -= q.memReq
+				if skew > 0 {
+					counts[slots[i].zone]++
+				}
 				placed = true
 				break
 			}
@@ -438,9 +488,14 @@ func (s *sim) scaleUp(p *pool) {
 		if placed || count >= p.Max {
 			continue
 		}
-		s.launch(p)
+		zone := ""
+		if skew > 0 {
+			zone = counts.fewest(s.c.Zones)
+			counts[zone]++
+		}
+		n := s.launch(p, zone)
 		count++
-		slots = append(slots, slot{cpu - s.dsCPU() - q.cpuReq, mem - s.dsMem() - q.memReq})
+		slots = append(slots, slot{cpu - s.dsCPU() - q.cpuReq, mem - s.dsMem() - q.memReq, n.Zone})
 	}
 }
 
@@ -666,7 +721,7 @@ func (s *sim) rollNodes() {
 			n, p := n, p
 			t := s.now.Add(time.Duration(step) * 12 * time.Minute)
 			step++
-			s.at(t, func() { s.launch(p) })
+			s.at(t, func() { s.launch(p, n.Zone) }) // a node group keeps its zones
 			s.at(t.Add(4*time.Minute), func() {
 				if n.alive() {
 					s.drain(n)
