@@ -2,6 +2,7 @@ package tally
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -78,6 +79,19 @@ type Commitment struct {
 	RecurringHourlyFee Money  `json:"recurringHourlyFee"`
 	State              string `json:"state"`
 	Source             string `json:"source"`
+}
+
+// Applies reports whether c's state is one in which the provider applies
+// it: active, or with a return requested and not yet processed (a Savings
+// Plan's pending-return), or unknown (""; the bill's commitments). Queued,
+// payment-pending, payment-failed, retired and returned commitments do not
+// apply, whatever their term says.
+func (c Commitment) Applies() bool {
+	switch strings.ToLower(c.State) {
+	case "", "active", "pending-return":
+		return true
+	}
+	return false
 }
 
 // IngestRun records one ingest attempt.

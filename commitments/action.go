@@ -18,6 +18,9 @@ const (
 	StatusOK       = "ok"
 	StatusFailed   = "failed"
 	StatusDeclined = "declined" // the confirmation was not typed
+	// StatusUnknown is a purchase sent whose answer was lost: it may have
+	// been carried out, so it counts as bought and is not sent again.
+	StatusUnknown = "unknown"
 )
 
 // Action is one logged commitment action: every sync, exported plan, dry

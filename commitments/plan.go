@@ -79,7 +79,8 @@ func LegacyItemID(account string, o Offer, day time.Time) string {
 	return account + "/" + poolKey(o) + "/" + tally.FormatDay(day)
 }
 
-// LoggedPurchase is a purchase the action log records as sent and accepted.
+// LoggedPurchase is a purchase the action log records as sent and accepted,
+// or as sent with its answer lost (StatusUnknown).
 type LoggedPurchase struct {
 	ItemID     string
 	OfferingID string // the provider's offering it bought; "" when the log does not say

@@ -24,7 +24,8 @@ type PortfolioStore interface {
 }
 
 // Portfolio returns account's ("" for all) commitments in force at now: the
-// stored ones (synced from the providers' APIs, the authority) and, for
+// stored ones (synced from the providers' APIs, the authority) whose state
+// applies (tally.Commitment.Applies: not returned, retired or queued) and, for
 // commitments the store does not know, what the bill says about them
 // (InventoryFromBilling, Source "billing"). A bill-only commitment is in
 // force when it was charged in the last two days of the bill.
@@ -45,10 +46,13 @@ func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.T
 		}
 	}
 	known := map[string]bool{}
+	var out []tally.Commitment
 	for _, c := range stored {
 		known[c.ID] = true
+		if c.Applies() {
+			out = append(out, c)
+		}
 	}
-	out := stored
 	for _, c := range InventoryFromBilling(bcs, end) {
 		if !known[c.ID] && c.State == "active" && c.End.After(now) {
 			out = append(out, c)

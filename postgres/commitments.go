@@ -346,14 +346,15 @@ func (db *DB) CommitmentActions(ctx context.Context, account string, limit int) 
 }
 
 // PurchasedPlanItems returns the purchases of plan items of a billing
-// account the action log records as bought (sent with status ok), with the
-// offering each request was sent for.
+// account the action log records as bought (sent with status ok), or as
+// perhaps bought (unknown: the answer was lost), with the offering each
+// request was sent for.
 func (db *DB) PurchasedPlanItems(ctx context.Context, account string) ([]commitments.LoggedPurchase, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT DISTINCT item_id, coalesce(request->>'offeringId', '') FROM commitment_actions
-		WHERE billing_account_id = $1 AND action = $2 AND status = $3 AND item_id <> ''
+		WHERE billing_account_id = $1 AND action = $2 AND status IN ($3, $4) AND item_id <> ''
 		ORDER BY 1, 2`,
-		account, commitments.ActionPurchase, commitments.StatusOK)
+		account, commitments.ActionPurchase, commitments.StatusOK, commitments.StatusUnknown)
 	if err != nil {
 		return nil, fmt.Errorf("query purchased plan items: %w", err)
 	}

@@ -252,31 +252,35 @@ type commitmentsSyncCmd struct {
 type awsFlags struct {
 	SavingsPlansEndpoint string `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`
 	EC2Endpoint          string `name:"ec2-endpoint" env:"TALLY_AWS_EC2_ENDPOINT" placeholder:"URL" help:"EC2 API endpoint override (every region)."`
+	STSEndpoint          string `name:"sts-endpoint" env:"TALLY_AWS_STS_ENDPOINT" placeholder:"URL" help:"STS API endpoint override (GetCallerIdentity: which account the credentials are of)."`
 }
 
 // awsCredentials, when set (tests), replaces the default credential chain.
 var awsCredentials aws.CredentialsProvider
 
 // clients builds the AWS clients; regions are those whose Reserved
-// Instances Inventory reads, stsEndpoint overrides the STS endpoint
-// (purchase asks STS whose credentials it sends with).
-func (f *awsFlags) clients(ctx context.Context, regions []string, stsEndpoint string) (*awsinventory.Clients, error) {
+// Instances Inventory reads.
+func (f *awsFlags) clients(ctx context.Context, regions []string) (*awsinventory.Clients, error) {
 	return awsinventory.NewClients(ctx, awsinventory.Options{Regions: regions, SavingsPlansEndpoint: f.SavingsPlansEndpoint,
-		EC2Endpoint: f.EC2Endpoint, STSEndpoint: stsEndpoint, Credentials: awsCredentials})
+		EC2Endpoint: f.EC2Endpoint, STSEndpoint: f.STSEndpoint, Credentials: awsCredentials})
 }
 
 type commitmentsSyncAWSCmd struct {
-	Account string   `required:"" placeholder:"ID" help:"The payer (billing) account the commitments belong to; Reserved Instance ARNs are built with it."`
+	Account string   `required:"" placeholder:"ID" help:"The payer (billing) account the commitments are stored under. Reserved Instance ARNs are built with the account of the credentials (STS GetCallerIdentity), whose Reserved Instances EC2 lists."`
 	Region  []string `help:"Regions whose Reserved Instances are read (default: the AWS configuration's region)."`
 	awsFlags
 }
 
 func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
-	cl, err := c.clients(ctx, c.Region, "")
+	cl, err := c.clients(ctx, c.Region)
 	if err != nil {
 		return err
 	}
-	cs, err := awsinventory.Inventory(ctx, cl, c.Account)
+	who, err := cl.Caller(ctx)
+	if err != nil {
+		return tally.Errorf(tally.EUnavailable, "sync aws: %w", err)
+	}
+	cs, err := awsinventory.Inventory(ctx, cl, c.Account, who.Account)
 	if err != nil {
 		return tally.Errorf(tally.EUnavailable, "%w", err)
 	}

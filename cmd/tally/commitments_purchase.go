@@ -20,7 +20,6 @@ type commitmentsPurchaseCmd struct {
 	Execute     bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
 	AllowStale  bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
 	Format      string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
-	STSEndpoint string `name:"sts-endpoint" env:"TALLY_AWS_STS_ENDPOINT" placeholder:"URL" help:"STS API endpoint override (GetCallerIdentity: which account the credentials buy in)."`
 	// A purchase reads no inventory: --region, which sync aws reads
 	// Reserved Instances in, is accepted and changes nothing.
 	Region []string `help:"Changes nothing in a purchase: each Reserved Instance is bought in its plan item's region, and Savings Plans are global (sync aws reads Reserved Instances in these regions)."`
@@ -58,7 +57,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	cl, err := c.clients(ctx, nil, c.STSEndpoint)
+	cl, err := c.clients(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -216,6 +215,14 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	}
 	for i, r := range due {
 		resp, err := r.Send(ctx)
+		if errors.Is(err, awsinventory.ErrOutcomeUnknown) {
+			if lerr := log(r, commitments.ActionPurchase, commitments.StatusUnknown, nil, err.Error()); lerr != nil {
+				return lerr
+			}
+			return fmt.Errorf("purchase %s, after %d of %d succeeded (the rest were not sent): %w; it counts as bought and will not be sent again: "+
+				"run 'tally commitments sync aws' to see whether it was, and if not, buy it from a new plan ('tally commitments recommend --plan-out')",
+				r.ItemID, i, len(due), err)
+		}
 		if err != nil {
 			if lerr := log(r, commitments.ActionPurchase, commitments.StatusFailed, nil, err.Error()); lerr != nil {
 				return lerr

@@ -187,6 +187,42 @@ func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
 	}
 }
 
+// TestPurchaseWithALostAnswerIsNotSentAgain: a Reserved Instance purchase
+// whose answer was lost (EC2 carried it out, then answered 500) may have
+// been made; it is logged "unknown", the command fails saying to check, and
+// running the plan again sends nothing (a resend would buy the instances a
+// second time: the request has no idempotency token).
+func TestPurchaseWithALostAnswerIsNotSentAgain(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	srv.LoseAnswers(awsinventory.OpPurchaseReservedInstancesOffering, 1)
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, c5ReservedPlan(now)), "--execute"}, endpoints...)
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, _, errOut := runTally(args...)
+	if code == 0 || purchases(srv) != 1 || !strings.Contains(errOut, "may have been made") || !strings.Contains(errOut, "sync aws") {
+		t.Fatalf("exit %d, %d purchases sent; want a failure after one, saying it may have been made and how to check:\n%s", code, purchases(srv), errOut)
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	acts, err := db.CommitmentActions(context.Background(), "111", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) == 0 || acts[0].Action != commitments.ActionPurchase || acts[0].Status != commitments.StatusUnknown {
+		t.Errorf("latest action %+v, want the purchase logged %q", acts[0], commitments.StatusUnknown)
+	}
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, out, errOut := runTally(args...)
+	if code != 0 || purchases(srv) != 1 {
+		t.Errorf("run again: exit %d, %d purchases sent in all; want nothing sent\n%s%s", code, purchases(srv), out, errOut)
+	}
+}
+
 // TestPurchaseConfirmationSaysTheUpfrontCharge: an All Upfront purchase
 // charges its whole term when it is bought; the dry run and the typed
 // confirmation say how much, beside the hourly cost. The confirmation said

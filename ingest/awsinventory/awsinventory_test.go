@@ -49,7 +49,7 @@ func clients(t *testing.T, srv *awstest.Server) *awsinventory.Clients {
 func TestInventory(t *testing.T) {
 	srv := awstest.New(portfolio)
 	defer srv.Close()
-	got, err := awsinventory.Inventory(context.Background(), clients(t, srv), "123456789012")
+	got, err := awsinventory.Inventory(context.Background(), clients(t, srv), "123456789012", "123456789012")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestPrepareAndSend(t *testing.T) {
 			t.Errorf("send %s: answer %s", r.ItemID, resp)
 		}
 	}
-	got, err := awsinventory.Inventory(context.Background(), c, "123456789012")
+	got, err := awsinventory.Inventory(context.Background(), c, "123456789012", "123456789012")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := awsinventory.Inventory(context.Background(), c, "1"); err == nil || !strings.Contains(err.Error(), "describe savings plans") {
+	if _, err := awsinventory.Inventory(context.Background(), c, "1", "1"); err == nil || !strings.Contains(err.Error(), "describe savings plans") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -255,7 +255,7 @@ func TestPrepareUpfrontPayments(t *testing.T) {
 			t.Errorf("send %s: answer %s", r.ItemID, resp)
 		}
 	}
-	got, err := awsinventory.Inventory(context.Background(), c, "123456789012")
+	got, err := awsinventory.Inventory(context.Background(), c, "123456789012", "123456789012")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,5 +352,36 @@ func TestPrepareRefusesAPlanInAnotherCurrency(t *testing.T) {
 			}
 			t.Errorf("%s in EUR: err %v, body %s; want an error naming EUR and USD", o.Kind, err, body)
 		}
+	}
+}
+
+// TestReservedInstancePurchaseIsSentOnce: PurchaseReservedInstancesOffering
+// takes no idempotency token, so a resend is a second purchase. When EC2
+// carried out the purchase but its answer was lost (a 500 InternalError),
+// the SDK's retryer sent it again: one confirmed item bought its instances
+// twice, and Send reported success. It is now sent once, and Send says the
+// outcome is unknown (ErrOutcomeUnknown); a refusal (a client fault) is not
+// unknown.
+func TestReservedInstancePurchaseIsSentOnce(t *testing.T) {
+	srv := awstest.New(nil)
+	defer srv.Close()
+	srv.LoseAnswers(awsinventory.OpPurchaseReservedInstancesOffering, 1)
+	c := clients(t, srv)
+	plan := commitments.Plan{BillingAccountID: "123456789012", Items: []commitments.PlanItem{
+		{ID: "a/ri", Date: t0, HourlyCommitment: usd("0.428"), Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved,
+			TermMonths: 12, Payment: "No Upfront", Region: "us-west-2", Family: "c5", InstanceType: "c5.2xlarge"}}}}
+	reqs, err := awsinventory.Prepare(context.Background(), c, plan, plan.Due(t0, nil))
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("prepare: %d requests, %v", len(reqs), err)
+	}
+	resp, err := reqs[0].Send(context.Background())
+	bought := 0
+	for _, call := range srv.Calls() {
+		if call.Operation == awsinventory.OpPurchaseReservedInstancesOffering {
+			bought++
+		}
+	}
+	if bought != 1 || !errors.Is(err, awsinventory.ErrOutcomeUnknown) {
+		t.Errorf("one Send of 2 × c5.2xlarge whose answer was lost made %d purchases at EC2 (answer %s, error %v); want 1 and ErrOutcomeUnknown", bought, resp, err)
 	}
 }

@@ -90,9 +90,11 @@ func (c *Clients) EC2(region string) *ec2.Client {
 
 // Inventory reads every Savings Plan and the Reserved Instances of the
 // configured regions. account is the billing (payer) account the
-// commitments are stored under and, for Reserved Instances, whose ARNs are
-// built (the API returns ids; the bill names ARNs).
-func Inventory(ctx context.Context, c *Clients, account string) ([]tally.Commitment, error) {
+// commitments are stored under; owner is the account of the credentials
+// (Caller), whose Reserved Instances EC2 lists and whose ARNs are built
+// with it (the API returns ids; the bill names ARNs of the account that
+// bought them, a member account's in an organization).
+func Inventory(ctx context.Context, c *Clients, account, owner string) ([]tally.Commitment, error) {
 	var out []tally.Commitment
 	in := &savingsplans.DescribeSavingsPlansInput{MaxResults: aws.Int32(1000)}
 	for {
@@ -120,7 +122,7 @@ func Inventory(ctx context.Context, c *Clients, account string) ([]tally.Commitm
 			return nil, fmt.Errorf("describe reserved instances in %s: %w", region, err)
 		}
 		for _, ri := range page.ReservedInstances {
-			cm, err := reservedInstance(ri, region, account)
+			cm, err := reservedInstance(ri, region, account, owner)
 			if err != nil {
 				return nil, err
 			}
@@ -184,12 +186,13 @@ func savingsPlan(sp sptypes.SavingsPlan, account string) (tally.Commitment, bool
 	return c, true, nil
 }
 
-// reservedInstance maps a Reserved Instance.
-func reservedInstance(ri ec2types.ReservedInstances, region, account string) (tally.Commitment, error) {
+// reservedInstance maps a Reserved Instance of account owner, stored
+// under the billing account account.
+func reservedInstance(ri ec2types.ReservedInstances, region, account, owner string) (tally.Commitment, error) {
 	id := aws.ToString(ri.ReservedInstancesId)
 	arn := id
-	if account != "" {
-		arn = "arn:aws:ec2:" + region + ":" + account + ":reserved-instances/" + id
+	if owner != "" {
+		arn = "arn:aws:ec2:" + region + ":" + owner + ":reserved-instances/" + id
 	}
 	c := tally.Commitment{BillingAccountID: account, ID: arn, Provider: tally.ProviderAWS, Kind: tally.CommitReserved,
 		Scope: map[string]string{"region": region, "instanceType": string(ri.InstanceType)}, PaymentOption: string(ri.OfferingType),

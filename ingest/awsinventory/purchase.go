@@ -16,6 +16,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/savingsplans"
 	sptypes "github.com/aws/aws-sdk-go-v2/service/savingsplans/types"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -34,6 +35,21 @@ var ErrNoOffering = errors.New("no matching offering")
 
 // errCaptured stops a request after it is serialized: a dry run.
 var errCaptured = errors.New("request captured, not sent")
+
+// ErrOutcomeUnknown is a purchase sent whose answer was lost (a server
+// error, a timeout, a connection closed after the request went out): AWS
+// may have carried it out. A Reserved Instance purchase takes no
+// idempotency token, so it is not sent again; a person checks
+// (DescribeReservedInstances, tally commitments sync aws).
+var ErrOutcomeUnknown = errors.New("the purchase may have been made: its answer was lost")
+
+// refused reports whether err is AWS refusing a request (a client fault:
+// a bad parameter, missing permission, an offering sold out), so that
+// nothing was done.
+func refused(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient
+}
 
 // Payload is an API request exactly as the SDK serializes it.
 type Payload struct {
@@ -278,9 +294,15 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 		var p Payload
 		out, err := cl.PurchaseReservedInstancesOffering(ctx, in, func(eo *ec2.Options) {
 			eo.APIOptions = append(eo.APIOptions, capture(OpPurchaseReservedInstancesOffering, &p, send))
+			// The request takes no idempotency token: sent again, it
+			// buys again. It is sent once.
+			eo.RetryMaxAttempts = 1
 		})
 		p.Region = o.Region
 		r.Payload = p
+		if send && err != nil && !refused(err) {
+			return nil, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		}
 		if err != nil {
 			return nil, err
 		}

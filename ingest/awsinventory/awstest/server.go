@@ -38,8 +38,9 @@ type Server struct {
 	calls    []Call
 	now      func() time.Time
 	seq      int
-	account  string // the caller's account; "" makes GetCallerIdentity fail
-	arn      string // the caller's ARN
+	account  string         // the caller's account; "" makes GetCallerIdentity fail
+	arn      string         // the caller's ARN
+	lose     map[string]int // operation → answers still to lose (LoseAnswers)
 }
 
 // DefaultAccount is the account of the caller GetCallerIdentity names
@@ -85,6 +86,29 @@ func (s *Server) SetCaller(account, arn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.account, s.arn = account, arn
+}
+
+// LoseAnswers makes the next n requests of operation op (an EC2
+// PurchaseReservedInstancesOffering) carried out but answered with EC2's
+// 500 InternalError, as when AWS's answer is lost after the purchase.
+func (s *Server) LoseAnswers(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lose == nil {
+		s.lose = map[string]int{}
+	}
+	s.lose[op] = n
+}
+
+// loseAnswer reports whether the answer to this request of op is lost.
+func (s *Server) loseAnswer(op string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lose[op] > 0 {
+		s.lose[op]--
+		return true
+	}
+	return false
 }
 
 // Calls returns the requests answered so far.
@@ -486,6 +510,10 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 			TermMonths: int(secs * 12 / (365 * 86400)), Start: start, End: start.Add(time.Duration(secs) * time.Second), PaymentOption: payment,
 			Quantity: float64(n), RecurringHourlyFee: hourly, Scope: map[string]string{"region": region, "instanceType": p[2]}})
 		s.mu.Unlock()
+		if s.loseAnswer(op) {
+			fail(http.StatusInternalServerError, "InternalError", "An internal error has occurred")
+			return
+		}
 		write(struct {
 			XMLName   xml.Name `xml:"PurchaseReservedInstancesOfferingResponse"`
 			XMLNS     string   `xml:"xmlns,attr"`

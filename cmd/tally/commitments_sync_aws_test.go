@@ -18,9 +18,9 @@ import (
 
 // TestStatusLeavesOutReturnedSavingsPlans: DescribeSavingsPlans answers
 // every plan whatever its state; one returned to AWS (state "returned",
-// refunded, its end still years ahead) is not in force, yet sync aws
-// stores it and status counts it in the inventory, the lock-in and the
-// expiry calendar.
+// refunded, its end still years ahead) is not in force. sync aws stores
+// it, and status counted it in the inventory, the lock-in and the expiry
+// calendar; it now leaves it out (tally.Commitment.Applies).
 func TestStatusLeavesOutReturnedSavingsPlans(t *testing.T) {
 	const account = "123456789012"
 	now := time.Now().UTC().Truncate(time.Hour)
@@ -40,7 +40,7 @@ func TestStatusLeavesOutReturnedSavingsPlans(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	tly("commitments", "sync", "aws", "--account", account, "--region", "us-west-2",
-		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL)
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL, "--sts-endpoint", srv.STS.URL)
 	var st commitments.Status
 	if err := json.Unmarshal([]byte(tly("commitments", "status", "--account", account, "--format", "json")), &st); err != nil {
 		t.Fatal(err)
@@ -59,9 +59,10 @@ func TestStatusLeavesOutReturnedSavingsPlans(t *testing.T) {
 // lists the Reserved Instances of the credentials' account, and the bill
 // names each by an ARN of that account. sync aws --account PAYER, run with a
 // member account's credentials (where the Reserved Instances were bought),
-// built their ARNs with the payer's account instead, so status does not
-// recognize the synced one as the bill's and counts the one reservation
-// twice, in the inventory and the lock-in.
+// built their ARNs with the payer's account instead, so status did not
+// recognize the synced one as the bill's and counted the one reservation
+// twice, in the inventory and the lock-in. They are now built with the
+// account STS says the credentials are of.
 func TestSyncAWSNamesReservedInstancesByTheirAccount(t *testing.T) {
 	const payer, member = "111111111111", "222222222222"
 	now := time.Now().UTC().Truncate(time.Hour)
@@ -125,7 +126,7 @@ func TestSyncAWSNamesReservedInstancesByTheirAccount(t *testing.T) {
 		t.Fatalf("before sync: %d commitments in force, want the bill's one", len(st.Inventory))
 	}
 	tly("commitments", "sync", "aws", "--account", payer, "--region", "us-west-2",
-		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL)
+		"--savings-plans-endpoint", srv.SavingsPlans.URL, "--ec2-endpoint", srv.EC2.URL, "--sts-endpoint", srv.STS.URL)
 	st := status()
 	var ids []string
 	for _, h := range st.Inventory {
