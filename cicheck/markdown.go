@@ -54,11 +54,12 @@ func RenderMarkdown(w io.Writer, r *Report, opt MarkdownOptions) error {
 	}
 	out := buf.Bytes()
 	if opt.MaxBytes > 0 && len(out) > opt.MaxBytes {
+		// Cut after a whole line: every code span is on one line (mdCode),
+		// so none is left open for what follows its backticks to be
+		// markdown again.
 		const cut = "\n\n… (cut to fit the size limit)\n"
 		n := max(opt.MaxBytes-len(cut), 0)
-		for n > 0 && !utf8.RuneStart(out[n]) {
-			n--
-		}
+		n = bytes.LastIndexByte(out[:n], '\n') + 1
 		out = append(out[:n:n], cut...)
 		if len(out) > opt.MaxBytes {
 			out = out[:0]
@@ -342,13 +343,27 @@ var mdTextReplacer = strings.NewReplacer(
 	"@", "@"+zwsp, "#", "#"+zwsp, "://", ":"+zwsp+"//", "www.", "www"+zwsp+".",
 )
 
+// maxNameRunes is the most of a name a comment shows: a C++ template's or
+// a closure's name runs to hundreds of characters, and one that runs past
+// it is shown to there, with "…".
+const maxNameRunes = 500
+
+// shortName cuts s to maxNameRunes.
+func shortName(s string) string {
+	if utf8.RuneCountInString(s) <= maxNameRunes {
+		return s
+	}
+	return string([]rune(s)[:maxNameRunes]) + "…"
+}
+
 // mdCode writes untrusted text as a code span: fenced by more backticks
 // than its longest run of them and padded with a space each side (which
 // markdown strips), so no content can close the span early. Line breaks
-// become spaces. In a table cell (cell), | is escaped, as tables split
-// rows on | before they look for code spans; the escape does not show.
+// become spaces, and a name past maxNameRunes is cut there. In a table
+// cell (cell), | is escaped, as tables split rows on | before they look for
+// code spans; the escape does not show.
 func mdCode(s string, cell bool) string {
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(shortName(s))
 	if cell {
 		s = strings.ReplaceAll(s, "|", `\|`)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -76,6 +77,9 @@ func ProfileRun(name string, p *profile.Profile, opt ProfileOptions) (*Run, erro
 		return nil, tally.Errorf(tally.EInvalid, "%s: %v", name, err)
 	}
 	st := p.SampleType[idx]
+	if !sampleName.MatchString(st.Type) || !sampleName.MatchString(st.Unit) {
+		return nil, tally.Errorf(tally.EInvalid, "%s: sample type %q, unit %q: not a pprof sample type and unit (up to 64 letters, digits, _, . and -)", name, st.Type, st.Unit)
+	}
 	unit, scale := st.Unit, 1.0
 	switch {
 	case st.Unit == "nanoseconds":
@@ -202,6 +206,11 @@ func funcName(f *profile.Function) string {
 	}
 	return f.Name
 }
+
+// sampleName matches the name of a pprof sample type or unit (cpu,
+// nanoseconds, alloc_space, count). The unit is shown in the pull-request
+// comment and the annotations, and comes from the pull request's profiles.
+var sampleName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // sampleIndex picks the sample type to read (see ProfileOptions.SampleType).
 func sampleIndex(p *profile.Profile, want string) (int, error) {

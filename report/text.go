@@ -2,8 +2,10 @@ package report
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // Text renders r as plain text that reads well on its own: the alternative
@@ -51,7 +53,7 @@ func Text(r *Report) (string, error) {
 		t.blank()
 		t.line("Biggest changes:")
 		for _, h := range hs {
-			t.line("  * %s", h)
+			t.line("  * %s", plain(h))
 		}
 	}
 
@@ -94,7 +96,7 @@ func Text(r *Report) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("%s %s: %w", set.Dimension, m.Name, err)
 			}
-			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", m.Name, t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", plain(m.Name), t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
 				FormatRatio(m.Ratio, m.HasBase), p.Usage, p.Price, p.Coverage)
 		}
 		tw.Flush()
@@ -108,7 +110,7 @@ func Text(r *Report) (string, error) {
 			if name == "" {
 				name = "(no " + r.TeamLabel + " label)"
 			}
-			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t\n", name, t.ref(ts.Link), FormatMoney(ts.ThisWeek), FormatDelta(ts.Change.Delta),
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t\n", plain(name), t.ref(ts.Link), FormatMoney(ts.ThisWeek), FormatDelta(ts.Change.Delta),
 				FormatRatio(ts.Change.Ratio, ts.Change.Base))
 		}
 		tw.Flush()
@@ -125,7 +127,7 @@ func Text(r *Report) (string, error) {
 			if a.Days > 1 {
 				per = "a day, "
 			}
-			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\t%susually %s (%s-%s)\t\n", a.Span(), a.Scope, a.Name, t.ref(a.Link), FormatMoney(a.Cost),
+			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\t%susually %s (%s-%s)\t\n", a.Span(), plain(a.Scope), plain(a.Name), t.ref(a.Link), FormatMoney(a.Cost),
 				per, FormatMoney(a.Expected), FormatMoney(a.Lo), FormatMoney(a.Hi))
 		}
 		tw.Flush()
@@ -138,9 +140,9 @@ func Text(r *Report) (string, error) {
 	} else {
 		tw = t.table()
 		for _, f := range r.Functions {
-			fmt.Fprintf(tw, "  %s %s\t%s -> %s\t%s (%s)\t%s/yr\t\n", f.Function, t.ref(f.Link), FormatMoney(f.LastWeek), FormatMoney(f.ThisWeek),
+			fmt.Fprintf(tw, "  %s %s\t%s -> %s\t%s (%s)\t%s/yr\t\n", plain(f.Function), t.ref(f.Link), FormatMoney(f.LastWeek), FormatMoney(f.ThisWeek),
 				FormatDelta(f.Change.Delta), FormatRatio(f.Change.Ratio, f.Change.Base), FormatMoney(f.Annual))
-			fmt.Fprintf(tw, "    in %s\t\t\t\t\n", f.Workload)
+			fmt.Fprintf(tw, "    in %s\t\t\t\t\n", plain(f.Workload))
 		}
 		tw.Flush()
 	}
@@ -157,7 +159,7 @@ func Text(r *Report) (string, error) {
 			t.line("Commitments expiring in the next 30 days:")
 			tw = t.table()
 			for _, e := range r.Expiring {
-				fmt.Fprintf(tw, "  %s %s\t%s\tends %s, in %d day(s)\t%s/h (%s/mo)\t\n", e.ID, t.ref(e.Link), e.Kind, formatDay(e.End), e.DaysLeft,
+				fmt.Fprintf(tw, "  %s %s\t%s\tends %s, in %d day(s)\t%s/h (%s/mo)\t\n", plain(e.ID), t.ref(e.Link), plain(e.Kind), formatDay(e.End), e.DaysLeft,
 					FormatMoney(e.Hourly), FormatMoney(e.Monthly))
 			}
 			tw.Flush()
@@ -181,6 +183,18 @@ func Text(r *Report) (string, error) {
 		lines[i] = strings.TrimRight(l, " ")
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// plain shows s, a name from a cluster, the bill or a profile, as text on
+// its line of the plain-text part: control characters and line separators
+// (which would start lines or columns of their own: a name could write a
+// link line) are written as Go escapes (\n, \t, \u2028).
+func plain(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 type textWriter struct {
@@ -235,7 +249,7 @@ func (t *textWriter) opportunities(title string, o Opportunities) {
 	}
 	t.line("%s: %s a month from %d recommendation(s)", title, FormatMoney(o.Total), o.Count)
 	for _, it := range o.Items {
-		t.line("  %s/mo  %s %s", FormatMoney(it.MonthlySavings), it.Target, t.ref(it.Link))
+		t.line("  %s/mo  %s %s", FormatMoney(it.MonthlySavings), plain(it.Target), t.ref(it.Link))
 		for _, l := range wrap(it.Explanation, 70) {
 			t.line("      %s", l)
 		}

@@ -10,10 +10,10 @@ import (
 
 // Function names come from the CPU profiles of the workloads (symbols of
 // whatever binary a team deploys), so the plain-text part of the email must
-// show one as text on its line: a line break in it must not let the name
-// write lines of its own, such as a second "Open the week in Tally" link
-// that points elsewhere. The HTML part shows the same name escaped in one
-// table cell.
+// show one as text on its line. A line break in it wrote lines of its own,
+// such as a second "Open the week in Tally" link that points elsewhere;
+// names now show control characters as escapes (\n). The HTML part shows
+// the same name escaped in one table cell.
 func TestTextHostileFunctionName(t *testing.T) {
 	wk := Week{Start: time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC)}
 	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }

@@ -14,9 +14,10 @@ import (
 // The culprit function's name comes from the pull request's own profiles.
 // GitHub Actions reads workflow commands from a step's stdout and stderr
 // alike, which is why the annotations escape line breaks in names; the
-// exit message on stderr ("tally: cost regression: <headline>") must not
-// let a name start a line of its own there either, or the pull request
-// writes annotations, masks or stop-commands into the workflow's log.
+// exit message on stderr ("tally: cost regression: <headline>") let a name
+// start a line of its own there, so the pull request could write
+// annotations, masks or stop-commands into the workflow's log. An error is
+// now printed on one line (its lines joined with "; ").
 func TestCIDiffHostileCulpritStderr(t *testing.T) {
 	const hostile = "shop.(*Cart).Total\n::notice title=Tally cost check::pass, no regression"
 	rng := rand.New(rand.NewPCG(8, 8))

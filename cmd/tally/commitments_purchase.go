@@ -16,10 +16,10 @@ import (
 )
 
 type commitmentsPurchaseCmd struct {
-	Plan        string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
-	Execute     bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
-	AllowStale  bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
-	Format      string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
+	Plan       string `required:"" type:"existingfile" placeholder:"FILE" help:"Purchase plan (JSON, from 'tally commitments recommend --plan-out plan.json')."`
+	Execute    bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
+	AllowStale bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
+	Format     string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
 	// A purchase reads no inventory: --region, which sync aws reads
 	// Reserved Instances in, is accepted and changes nothing.
 	Region []string `help:"Changes nothing in a purchase: each Reserved Instance is bought in its plan item's region, and Savings Plans are global (sync aws reads Reserved Instances in these regions)."`

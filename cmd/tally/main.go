@@ -117,7 +117,7 @@ func parse(parser *kong.Kong, args []string, stderr io.Writer) (kctx *kong.Conte
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "tally: %v\n", err)
+		fmt.Fprintf(stderr, "tally: %s\n", oneLine(err.Error()))
 		var pe *kong.ParseError
 		if errors.As(err, &pe) && pe.Context != nil {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", strings.TrimSpace("tally "+pe.Context.Command()))
@@ -136,15 +136,23 @@ func exitStatus(err error, stderr io.Writer) int {
 	var ec exitCoder
 	if errors.As(err, &ec) {
 		if msg := err.Error(); msg != "" {
-			fmt.Fprintf(stderr, "tally: %s\n", msg)
+			fmt.Fprintf(stderr, "tally: %s\n", oneLine(msg))
 		}
 		return ec.ExitCode()
 	}
-	fmt.Fprintf(stderr, "tally: %s\n", err)
+	fmt.Fprintf(stderr, "tally: %s\n", oneLine(err.Error()))
 	if tally.ErrorCode(err) == tally.EInvalid {
 		return exitUsage
 	}
 	return exitError
+}
+
+// oneLine joins the lines of an error's message with "; ". A message may
+// hold names from a pull request's profiles, a cluster or a bill, and CI
+// runners read commands from the lines a step writes to stderr (GitHub
+// Actions' "::"): no name may start a line there.
+func oneLine(msg string) string {
+	return strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(msg)
 }
 
 // exitCoder is an error that carries its own exit code (e.g. `tally attribute`
