@@ -4,6 +4,7 @@ import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../ch
 import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, Stat, estimateMark, useApi } from '../components'
 import { day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
+import { quote } from './Allocations'
 
 const IDLE = '__idle__'
 const UNALLOCATED = '__unallocated__'
@@ -363,7 +364,7 @@ export function Overview(_: { me: Me }) {
                           {m.name.startsWith('__') ? (
                             <span class="reserved">{m.name}</span>
                           ) : (
-                            <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent(`namespace:"${m.name}"`)}>{m.name}</Link>
+                            <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent('namespace:' + quote(m.name))}>{m.name}</Link>
                           )}
                         </td>
                         <td class="num">
