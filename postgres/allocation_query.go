@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -16,17 +15,11 @@ import (
 	"github.com/tallyhq/tally/attribution"
 )
 
-// allocationQueryTimeout bounds one allocation query (the statement
-// timeout of its read-only transaction): any viewer can ask for one, and
-// the windows Query.Validate allows still reach tens of millions of hourly
-// rows. A query taking longer fails with tally.EUnavailable.
-var allocationQueryTimeout = 30 * time.Second
-
 // AllocationRows sums stored allocations per step and per the query's
 // dimensions. It reads the daily rollup unless the query needs pods, nodes,
 // hours or a window that does not start and end at midnight. The query is
-// validated first (Query.Validate), and one taking longer than 30 s is
-// cancelled and reported as tally.EUnavailable.
+// validated first (Query.Validate), and one taking longer than the query
+// timeout (SetQueryTimeout) is cancelled and reported as tally.EUnavailable.
 func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -37,8 +30,7 @@ func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attrib
 	}
 	var out []attribution.Row
 	err = pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		ms := strconv.FormatInt(allocationQueryTimeout.Milliseconds(), 10)
-		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+ms); err != nil {
+		if err := db.setQueryTimeout(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, sql, args...)
@@ -54,7 +46,7 @@ func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attrib
 		return out, nil
 	case errors.As(err, &pgErr) && pgErr.Code == "57014" && ctx.Err() == nil: // query_canceled, not by ctx: the timeout
 		return nil, tally.Errorf(tally.EUnavailable, "allocations for %v took longer than %v, the limit of one query: narrow the window, or filter, or aggregate by what the daily rollups keep (cluster, namespace, controller, container, label) over whole days",
-			q.Window, allocationQueryTimeout)
+			q.Window, db.queryTimeout)
 	default:
 		return nil, fmt.Errorf("query allocations (%v): %w", q.String(), err)
 	}

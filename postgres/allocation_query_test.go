@@ -10,7 +10,6 @@ import (
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/postgres"
 )
 
 // TestAllocationRowsTimeout: an allocation query running past its statement
@@ -18,7 +17,7 @@ import (
 // unavailable, with what to do about it.
 func TestAllocationRowsTimeout(t *testing.T) {
 	db := pgtest.New(t)
-	postgres.SetAllocationQueryTimeout(t, 200*time.Millisecond)
+	db.SetQueryTimeout(200 * time.Millisecond)
 	db.LockAllocations(t)
 	day := mustTime(t, "2026-10-05T00:00:00Z")
 	q := attribution.Query{Window: tally.Window{Start: day, End: day.Add(24 * time.Hour)}, Aggregate: []attribution.Dimension{{Field: "pod"}}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,8 +60,7 @@ func (db *DB) AssetCosts(ctx context.Context, q attribution.AssetQuery) ([]attri
 	}
 	var out []attribution.AssetCost
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		ms := strconv.FormatInt(allocationQueryTimeout.Milliseconds(), 10)
-		if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+ms); err != nil {
+		if err := db.setQueryTimeout(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '"+assetWorkMem+"'"); err != nil {
@@ -94,7 +92,7 @@ func (db *DB) AssetCosts(ctx context.Context, q attribution.AssetQuery) ([]attri
 	case err == nil:
 		return out, nil
 	case errors.As(err, &pgErr) && pgErr.Code == "57014" && ctx.Err() == nil:
-		return nil, tally.Errorf(tally.EUnavailable, "assets for %v took longer than %v, the limit of one query: narrow the window", q.Window, allocationQueryTimeout)
+		return nil, tally.Errorf(tally.EUnavailable, "assets for %v took longer than %v, the limit of one query: narrow the window", q.Window, db.queryTimeout)
 	default:
 		return nil, fmt.Errorf("query assets (window %v, step %v): %w", q.Window, q.Step, err)
 	}

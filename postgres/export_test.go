@@ -19,14 +19,6 @@ func (db *DB) RoundTripMoney(ctx context.Context, m tally.Money) (text string, e
 	return text, equal, err
 }
 
-// SetAllocationQueryTimeout sets the allocation queries' statement timeout
-// until the test ends.
-func SetAllocationQueryTimeout(t testing.TB, d time.Duration) {
-	old := allocationQueryTimeout
-	allocationQueryTimeout = d
-	t.Cleanup(func() { allocationQueryTimeout = old })
-}
-
 // LockAllocations holds an exclusive lock on the allocations table, so
 // every query of it waits, until the test ends.
 func (db *DB) LockAllocations(t testing.TB) {

@@ -23,7 +23,25 @@ import (
 
 // DB is a pool of connections to Tally's database.
 type DB struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	queryTimeout time.Duration // of an allocation or asset query; 0: none
+}
+
+// DefaultQueryTimeout bounds one allocation or asset query (the statement
+// timeout of its read-only transaction) unless SetQueryTimeout changes it:
+// any viewer can ask for one, and the windows Query.Validate allows still
+// reach tens of millions of hourly rows.
+const DefaultQueryTimeout = 30 * time.Second
+
+// SetQueryTimeout sets how long one allocation or asset query may run
+// before it is cancelled and reported as tally.EUnavailable; 0 lifts the
+// limit. Call it before the DB serves queries.
+func (db *DB) SetQueryTimeout(d time.Duration) { db.queryTimeout = max(d, 0) }
+
+// setQueryTimeout applies the query timeout to tx's statements.
+func (db *DB) setQueryTimeout(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, "SET LOCAL statement_timeout = "+strconv.FormatInt(db.queryTimeout.Milliseconds(), 10))
+	return err
 }
 
 // Open connects to the database at url and checks that it answers. Errors
@@ -63,7 +81,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
 	}
-	db := &DB{pool: pool}
+	db := &DB{pool: pool, queryTimeout: DefaultQueryTimeout}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -89,8 +89,8 @@ func TestAttributeAndCosts(t *testing.T) {
 	}
 }
 
-// TestServeFlagsChecked: bad --trusted-proxies, --public-url and --agent-rate values are
-// refused before anything starts.
+// TestServeFlagsChecked: bad --trusted-proxies, --public-url, --agent-rate and
+// --query-timeout values are refused before anything starts.
 func TestServeFlagsChecked(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
@@ -101,6 +101,7 @@ func TestServeFlagsChecked(t *testing.T) {
 		{[]string{"--public-url", "ftp://tally.example.com"}, `want an absolute URL`},
 		{[]string{"--agent-rate", "0"}, `--agent-rate 0: want a number of batches a second above 0`},
 		{[]string{"--agent-rate=-5"}, `--agent-rate -5: want`},
+		{[]string{"--query-timeout=-1s"}, `--query-timeout -1s: want a duration of 0 (no limit) or more`},
 	} {
 		code, _, errOut := runTally(append([]string{"--database-url", "postgres://x@127.0.0.1:1/x", "serve"}, tt.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tt.want) {

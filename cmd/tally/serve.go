@@ -18,10 +18,11 @@ import (
 )
 
 type serveCmd struct {
-	Addr           string   `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
-	TrustedProxies []string `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
-	PublicURL      string   `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
-	AgentRate      float64  `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
+	Addr           string        `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	TrustedProxies []string      `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
+	PublicURL      string        `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
+	AgentRate      float64       `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
+	QueryTimeout   time.Duration `name:"query-timeout" env:"TALLY_QUERY_TIMEOUT" default:"30s" placeholder:"DURATION" help:"Longest an allocation or asset query may run before it is stopped (503, asking for a narrower window); 0: no limit."`
 	reportFlags
 	aliasFlags
 }
@@ -37,6 +38,9 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if !(c.AgentRate > 0) || math.IsInf(c.AgentRate, 0) {
 		return tally.Errorf(tally.EInvalid, "--agent-rate %g: want a number of batches a second above 0", c.AgentRate)
 	}
+	if c.QueryTimeout < 0 {
+		return tally.Errorf(tally.EInvalid, "--query-timeout %s: want a duration of 0 (no limit) or more", c.QueryTimeout)
+	}
 	aliases, err := c.aliases()
 	if err != nil {
 		return err
@@ -46,6 +50,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	db.SetQueryTimeout(c.QueryTimeout)
 	reports, err := c.load(aliases)
 	if err != nil {
 		return err
