@@ -76,15 +76,7 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 				t.Fatalf("typing %q: exit %d, bought %d\n%s%s", c.phrase, code, bought(), out, errOut)
 			}
 
-			db, err := postgres.Open(context.Background(), url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			as, err := db.CommitmentActions(context.Background(), "", 100)
-			if err != nil {
-				t.Fatal(err)
-			}
+			as := loggedActions(t, url, "", 100)
 			logged := map[string]int{}
 			for _, a := range as {
 				var r awsinventory.Request
@@ -148,6 +140,22 @@ func fakeAWS(t *testing.T) (*awstest.Server, []string) {
 		"--sts-endpoint", srv.STS.URL}
 }
 
+// loggedActions returns the latest commitment actions of account ("" for
+// all) in the database at url.
+func loggedActions(t *testing.T, url, account string, limit int) []commitments.Action {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	as, err := db.CommitmentActions(context.Background(), account, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
 // purchases counts the purchases the fake server received.
 func purchases(srv *awstest.Server) int {
 	n := 0
@@ -204,15 +212,7 @@ func TestPurchaseWithALostAnswerIsNotSentAgain(t *testing.T) {
 	if code == 0 || purchases(srv) != 1 || !strings.Contains(errOut, "may have been made") || !strings.Contains(errOut, "sync aws") {
 		t.Fatalf("exit %d, %d purchases sent; want a failure after one, saying it may have been made and how to check:\n%s", code, purchases(srv), errOut)
 	}
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	acts, err := db.CommitmentActions(context.Background(), "111", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	acts := loggedActions(t, url, "111", 10)
 	if len(acts) == 0 || acts[0].Action != commitments.ActionPurchase || acts[0].Status != commitments.StatusUnknown {
 		t.Errorf("latest action %+v, want the purchase logged %q", acts[0], commitments.StatusUnknown)
 	}

@@ -85,34 +85,18 @@ func TestSyncAWSNamesReservedInstancesByTheirAccount(t *testing.T) {
 	// The last 48 hours of the payer's bill: the member's reservation
 	// covering a c5.2xlarge every hour.
 	const arn = "arn:aws:ec2:us-west-2:" + member + ":reserved-instances/ri-0a1b2c3d"
-	byMonth := map[time.Time][]tally.CostLine{}
+	var lines []tally.CostLine
 	for h := 48; h >= 1; h-- {
 		s := now.Add(-time.Duration(h) * time.Hour)
 		month := tally.MonthStart(s)
-		byMonth[month] = append(byMonth[month], tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: payer,
+		lines = append(lines, tally.CostLine{Provider: tally.ProviderAWS, BillingAccountID: payer,
 			BillingPeriodStart: month, BillingPeriodEnd: month.AddDate(0, 1, 0), ChargePeriodStart: s, ChargePeriodEnd: s.Add(time.Hour),
 			ChargeCategory: tally.ChargeUsage, BilledCost: usd("0"), EffectiveCost: usd("0.214"), ListCost: usd("0.34"),
 			ContractedCost: usd("0.214"), ServiceName: "Amazon EC2", ServiceCategory: "Compute", RegionID: "us-west-2",
 			ChargeDescription: "c5.2xlarge", CommitmentDiscountID: arn, CommitmentDiscountStatus: tally.CommitmentUsed,
 			CommitmentDiscountType: "Reserved Instance", SubAccountID: member, Extras: map[string]string{"x_InstanceType": "c5.2xlarge"}})
 	}
-	ctx := context.Background()
-	for month, lines := range byMonth {
-		run, err := db.StartIngestRun(ctx, "focus", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq := func(yield func(*tally.CostLine, error) bool) {
-			for i := range lines {
-				if !yield(&lines[i], nil) {
-					return
-				}
-			}
-		}
-		if _, err := db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: payer, Start: month, Source: "focus"}, run, seq); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storeBill(t, db, "focus", lines)
 
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	status := func() commitments.Status {

@@ -143,7 +143,15 @@ func storeNodeBillFrom(t *testing.T, db *postgres.DB, from, until time.Time, edi
 			}
 		}
 	}
-	run, err := db.StartIngestRun(ctx, "aws-cur", nil)
+	storeBill(t, db, "aws-cur", lines)
+}
+
+// storeBill stores lines as the bill of source, replacing the billing
+// periods they are in.
+func storeBill(t *testing.T, db *postgres.DB, source string, lines []tally.CostLine) {
+	t.Helper()
+	ctx := context.Background()
+	run, err := db.StartIngestRun(ctx, source, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +162,7 @@ func storeNodeBillFrom(t *testing.T, db *postgres.DB, from, until time.Time, edi
 			}
 		}
 	}
-	if _, err := db.ReplaceBillingPeriods(ctx, "aws-cur", run, seq); err != nil {
+	if _, err := db.ReplaceBillingPeriods(ctx, source, run, seq); err != nil {
 		t.Fatal(err)
 	}
 }
