@@ -46,7 +46,7 @@ func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.T
 		}
 	}
 	known := map[string]bool{}
-	var out []tally.Commitment
+	out := make([]tally.Commitment, 0, len(stored))
 	for _, c := range stored {
 		known[c.ID] = true
 		if c.Applies() {
