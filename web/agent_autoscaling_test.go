@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/web"
 )
 
 // What scales a pod's workload (its HPA) goes from the agent batch to the
@@ -21,10 +19,8 @@ import (
 // that sees no HPA any more ({}) clears it.
 func TestIngestAgentPodAutoscaling(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
 	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	db, srv, token := agentServer(t, start)
 	b := testBatch(t, start)
 	second := b.Pods[0]
 	second.UID, second.Name, second.Autoscaling = "pod-uid-2", "api-7d9f-y", nil

@@ -89,6 +89,16 @@ func post(h http.Handler, token string, body []byte) *httptest.ResponseRecorder 
 	return rec
 }
 
+// agentServer starts a server on a new database, its clock an hour after
+// start, and returns them with the bearer secret of an agent token of
+// cluster prod.
+func agentServer(t testing.TB, start time.Time) (*postgres.DB, *web.Server, string) {
+	t.Helper()
+	db := pgtest.New(t)
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
+	return db, srv, storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+}
+
 // storeToken stores a token and returns its bearer secret.
 func storeToken(t testing.TB, db *postgres.DB, kind, role string, cluster tally.ClusterID) string {
 	secret, tok := web.NewToken()
@@ -101,10 +111,8 @@ func storeToken(t testing.TB, db *postgres.DB, kind, role string, cluster tally.
 
 func TestIngestAgentStoresEverythingOnce(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
 	start := time.Date(2026, 11, 21, 10, 59, 55, 123456789, time.UTC)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	db, srv, token := agentServer(t, start)
 	body := gz(t, testBatch(t, start))
 	for i := range 2 { // the second is an agent retry: usage replaced, samples not added twice
 		rec := post(srv, token, body)
@@ -172,10 +180,8 @@ func TestIngestAgentStoresEverythingOnce(t *testing.T) {
 // that stopped is not charged its requests afterwards.
 func TestIngestAgentLifetimes(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
 	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	db, srv, token := agentServer(t, start)
 	for i := range 3 {
 		b := testBatch(t, start.Add(time.Duration(i)*10*time.Second))
 		b.Pods[0].StartedAt = start.Add(3 * time.Second)
@@ -319,10 +325,8 @@ func TestIngestAgentOffWithoutStore(t *testing.T) {
 // node's intervals and the node's next one.
 func TestIngestAgentOverlapsAStoredInterval(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
 	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	db, srv, token := agentServer(t, start)
 	cpu := func() float64 {
 		usage, err := db.Usage(ctx, "prod", tally.Window{Start: start.Add(-time.Hour), End: start.Add(time.Hour)})
 		if err != nil {

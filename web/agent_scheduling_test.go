@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/web"
 )
 
 // A pod's scheduling constraints go from the agent batch to the pods table
@@ -20,10 +18,8 @@ import (
 // in the answer, and the batch is stored.
 func TestIngestAgentPodScheduling(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
 	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	db, srv, token := agentServer(t, start)
 	want := &tally.PodScheduling{
 		AntiAffinity: []string{tally.TopologyHostname},
 		Spread:       []tally.TopologySpread{{TopologyKey: tally.TopologyZone, MaxSkew: 1, MinDomains: 3}},

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
-	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/web"
 )
 
 // TestIngestAgentUnstorableText: names nobody validated as text (a pod's
@@ -19,10 +17,8 @@ import (
 // retried by the agent for ever and hold up every later batch of the node.
 func TestIngestAgentUnstorableText(t *testing.T) {
 	ctx := context.Background()
-	db := pgtest.New(t)
 	start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Agents: db, Now: func() time.Time { return start.Add(time.Hour) }})
-	token := storeToken(t, db, tally.TokenAgent, tally.RoleAgent, "prod")
+	db, srv, token := agentServer(t, start)
 	cases := []struct {
 		name string
 		edit func(b *tally.AgentBatch)
