@@ -26,26 +26,38 @@ type cudRow struct {
 
 func (r cudRow) json(t *testing.T) string {
 	t.Helper()
-	start, err := time.Parse(time.RFC3339, "2025-03-04T"+r.hour+":00:00Z")
+	return marshalRow(t, exportRow(t, r.project, "SKU-"+r.name, r.sku, r.name, r.hour, r.cost, r.qty, r.credits))
+}
+
+// exportRow is a Compute Engine row of the export of hour hh ("07") on
+// 2025-03-04, for the amortization and consumption-model fixtures.
+func exportRow(t *testing.T, project, skuID, sku, resource, hh, cost, qty string, credits []gcpbilling.Credit) map[string]any {
+	t.Helper()
+	start, err := time.Parse(time.RFC3339, "2025-03-04T"+hh+":00:00Z")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[string]any{
+	return map[string]any{
 		"billing_account_id": "01A2B3-C4D5E6-F7A8B9",
 		"service":            map[string]string{"id": "6F81-5844-456A", "description": "Compute Engine"},
-		"sku":                map[string]string{"id": "SKU-" + r.name, "description": r.sku},
+		"sku":                map[string]string{"id": skuID, "description": sku},
 		"usage_start_time":   start.Format(time.RFC3339),
 		"usage_end_time":     start.Add(time.Hour).Format(time.RFC3339),
-		"project":            map[string]string{"id": r.project},
+		"project":            map[string]string{"id": project},
 		"location":           map[string]string{"region": "us-central1"},
-		"resource":           map[string]string{"name": r.name},
-		"cost":               json.Number(r.cost),
+		"resource":           map[string]string{"name": resource},
+		"cost":               json.Number(cost),
 		"currency":           "USD",
-		"usage":              map[string]any{"amount_in_pricing_units": json.Number(r.qty), "pricing_unit": "hour"},
-		"credits":            r.credits,
+		"usage":              map[string]any{"amount_in_pricing_units": json.Number(qty), "pricing_unit": "hour"},
+		"credits":            credits,
 		"invoice":            map[string]string{"month": "202503"},
 		"cost_type":          "regular",
 	}
+}
+
+// marshalRow writes an export row as a line of JSON.
+func marshalRow(t *testing.T, m map[string]any) string {
+	t.Helper()
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)

@@ -32,38 +32,15 @@ type cmRow struct {
 
 func (r cmRow) json(t *testing.T) string {
 	t.Helper()
-	start, err := time.Parse(time.RFC3339, "2025-03-04T"+r.hour+":00:00Z")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]any{
-		"billing_account_id": "01A2B3-C4D5E6-F7A8B9",
-		"service":            map[string]string{"id": "6F81-5844-456A", "description": "Compute Engine"},
-		"sku":                map[string]string{"id": r.skuID, "description": r.sku},
-		"usage_start_time":   start.Format(time.RFC3339),
-		"usage_end_time":     start.Add(time.Hour).Format(time.RFC3339),
-		"project":            map[string]string{"id": "p1"},
-		"location":           map[string]string{"region": "us-central1"},
-		"resource":           map[string]string{"name": r.name},
-		"cost":               json.Number(r.cost),
-		"cost_at_list":       json.Number(r.list),
-		"currency":           "USD",
-		"usage":              map[string]any{"amount_in_pricing_units": json.Number(r.qty), "pricing_unit": "hour"},
-		"credits":            r.credits,
-		"invoice":            map[string]string{"month": "202503"},
-		"cost_type":          "regular",
-	}
+	m := exportRow(t, "p1", r.skuID, r.sku, r.name, r.hour, r.cost, r.qty, r.credits)
+	m["cost_at_list"] = json.Number(r.list)
 	if r.model != "" {
 		m["consumption_model"] = map[string]string{"id": "CM-" + strings.ReplaceAll(r.model, " ", ""), "description": r.model}
 	}
 	if strings.HasPrefix(r.name, "flex") {
 		m["subscription"] = map[string]string{"instance_id": "769c55ea-c50f-4258-bcf5-04b6688fa5fa"}
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return marshalRow(t, m)
 }
 
 func feeOffset(amount string) []gcpbilling.Credit {
