@@ -413,8 +413,8 @@ func podColumnsOf(pods []tally.Pod) *podColumns {
 	for i, p := range pods {
 		c.cluster[i], c.uid[i], c.ns[i], c.name[i], c.node[i] = string(p.Ref.Cluster), p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName
 		c.kind[i], c.owner[i], c.from[i], c.to[i] = p.OwnerKind, p.OwnerName, p.ValidFrom, nullTime(p.ValidTo)
-		c.labels[i], c.annotations[i], c.scheduling[i] = jsonText(p.Labels), jsonText(p.Annotations), schedulingText(p.Scheduling)
-		c.autoscaling[i] = autoscalingText(p.Autoscaling)
+		c.labels[i], c.annotations[i], c.scheduling[i] = jsonText(p.Labels), jsonText(p.Annotations), optionalJSON(p.Scheduling)
+		c.autoscaling[i] = optionalJSON(p.Autoscaling)
 		for _, k := range p.Containers {
 			c.cc, c.cuid, c.cname, c.cid, c.cimage = append(c.cc, string(p.Ref.Cluster)), append(c.cuid, p.Ref.UID), append(c.cname, k.Name), append(c.cid, k.ContainerID), append(c.cimage, k.Image)
 			c.ckind = append(c.ckind, k.Kind)
@@ -480,24 +480,14 @@ func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
 	return nil
 }
 
-// schedulingText is a pod's scheduling constraints as jsonb text; nil
-// (NULL) when unknown.
-func schedulingText(s *tally.PodScheduling) *string {
-	if s == nil {
+// optionalJSON is v as jsonb text, or nil (NULL) when v is nil (unknown):
+// a pod's scheduling constraints, or what scales its workload ('{}' for
+// no HPA).
+func optionalJSON[T any](v *T) *string {
+	if v == nil {
 		return nil
 	}
-	b, _ := json.Marshal(s)
-	t := string(b)
-	return &t
-}
-
-// autoscalingText is what scales a pod's workload as jsonb text: '{}' for
-// no HPA, nil (NULL) when unknown.
-func autoscalingText(a *tally.PodAutoscaling) *string {
-	if a == nil {
-		return nil
-	}
-	b, _ := json.Marshal(a)
+	b, _ := json.Marshal(v)
 	t := string(b)
 	return &t
 }

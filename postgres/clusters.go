@@ -101,8 +101,8 @@ const podInsert = `
 
 func podArgs(p *tally.Pod) []any {
 	return []any{p.Ref.Cluster, p.Ref.UID, p.Ref.Namespace, p.Ref.Name, p.NodeName, p.OwnerKind, p.OwnerName,
-		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo), schedulingText(p.Scheduling),
-		autoscalingText(p.Autoscaling)}
+		jsonMap(p.Labels, false), jsonMap(p.Annotations, false), p.ValidFrom, nullTime(p.ValidTo), optionalJSON(p.Scheduling),
+		optionalJSON(p.Autoscaling)}
 }
 
 // UpsertPods records pods and their containers. The hours of the pods'

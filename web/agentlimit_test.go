@@ -33,16 +33,7 @@ func TestIngestAgentRateLimitedPerToken(t *testing.T) {
 		if token == staging { // another instance: one cannot run in two clusters
 			b.Node.ProviderID = "aws:///us-east-1a/i-0def"
 		}
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/ingest/agent", bytes.NewReader(gz(t, b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Encoding", "gzip")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := postBatch(t, srv.URL, token, b)
 		t.Cleanup(func() { resp.Body.Close() })
 		return resp
 	}
@@ -89,16 +80,7 @@ func TestIngestAgentRateSharedByServers(t *testing.T) {
 	t0 := time.Now()
 	for i := range sent {
 		b := testBatch(t, start.Add(time.Duration(i)*10*time.Second))
-		req, err := http.NewRequest(http.MethodPost, servers[i%2].URL+"/api/v1/ingest/agent", bytes.NewReader(gz(t, b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Encoding", "gzip")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := postBatch(t, servers[i%2].URL, token, b)
 		resp.Body.Close()
 		switch resp.StatusCode {
 		case http.StatusAccepted:
@@ -117,4 +99,21 @@ func TestIngestAgentRateSharedByServers(t *testing.T) {
 		t.Errorf("%d of %d batches taken in %s (%v by each server), want 10 to %d: a burst of 10 and a batch a second between them",
 			n, sent, elapsed.Round(time.Millisecond), took, most)
 	}
+}
+
+// postBatch sends agent batch b to the server at url with agent token
+// token, over HTTP.
+func postBatch(t *testing.T, url, token string, b *tally.AgentBatch) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/api/v1/ingest/agent", bytes.NewReader(gz(t, b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }
