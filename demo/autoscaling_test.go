@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -15,17 +14,7 @@ import (
 // on CPU utilization (their min, max and target), none for the others
 // (known, not unknown).
 func TestAgentBatchesDeclareHPAs(t *testing.T) {
-	var truth struct {
-		Workloads []struct {
-			Cluster         tally.ClusterID
-			Namespace, Kind string
-			Name            string
-			Autoscaling     *tally.PodAutoscaling
-		}
-	}
-	if err := json.Unmarshal(readFile(t, fixtureMan.Truth), &truth); err != nil {
-		t.Fatal(err)
-	}
+	truth := truthWorkloads(t)
 	type key struct {
 		cluster   tally.ClusterID
 		ns, name  string

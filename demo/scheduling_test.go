@@ -20,18 +20,7 @@ import (
 // over zones (maxSkew 1, DoNotSchedule), and the rest declare none (known,
 // not unknown). The simulated scheduler keeps the anti-affinity.
 func TestAgentBatchesDeclareScheduling(t *testing.T) {
-	// Read from truth.json as written, as an outside checker does.
-	var truth struct {
-		Workloads []struct {
-			Cluster         tally.ClusterID
-			Namespace, Kind string
-			Name            string
-			Scheduling      *tally.PodScheduling
-		}
-	}
-	if err := json.Unmarshal(readFile(t, fixtureMan.Truth), &truth); err != nil {
-		t.Fatal(err)
-	}
+	truth := truthWorkloads(t) // as an outside checker reads it
 	type key struct {
 		cluster   tally.ClusterID
 		ns, name  string
@@ -137,17 +126,7 @@ func TestAgentBatchesDeclareScheduling(t *testing.T) {
 func TestSimulatedSchedulerSpreadsOverZones(t *testing.T) {
 	type key struct{ ns, name string }
 	spread := map[key]bool{}
-	var truth struct {
-		Workloads []struct {
-			Cluster         tally.ClusterID
-			Namespace, Name string
-			Kind            string
-			Scheduling      *tally.PodScheduling
-		}
-	}
-	if err := json.Unmarshal(readFile(t, fixtureMan.Truth), &truth); err != nil {
-		t.Fatal(err)
-	}
+	truth := truthWorkloads(t)
 	for _, w := range truth.Workloads {
 		if w.Cluster == demo.ClusterProd && w.Kind == tally.KindDeployment && w.Scheduling != nil && len(w.Scheduling.Spread) > 0 {
 			spread[key{w.Namespace, w.Name}] = true
@@ -223,4 +202,23 @@ func TestSimulatedSchedulerSpreadsOverZones(t *testing.T) {
 	if share > 0.2 {
 		t.Errorf("%d of %d workload-hours (%.1f%%) of the spread production services have zones more than 1 pod apart, want at most 20%%", uneven, hours, 100*share)
 	}
+}
+
+// truthWorkloads reads the workloads of the fixture's truth.json as
+// written, as an outside checker does: what identifies each, and the
+// scheduling constraints and autoscaling its agents send.
+func truthWorkloads(t *testing.T) (truth struct {
+	Workloads []struct {
+		Cluster         tally.ClusterID
+		Namespace, Kind string
+		Name            string
+		Scheduling      *tally.PodScheduling
+		Autoscaling     *tally.PodAutoscaling
+	}
+}) {
+	t.Helper()
+	if err := json.Unmarshal(readFile(t, fixtureMan.Truth), &truth); err != nil {
+		t.Fatal(err)
+	}
+	return truth
 }

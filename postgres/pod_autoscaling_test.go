@@ -6,22 +6,18 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
-	"github.com/tallyhq/tally/internal/pgtest"
 )
 
 // UpsertPods stores what scales a pod's workload: an HPA, "none" ({})
 // apart from "unknown" (nil). Writing the pod again without knowing keeps
 // it; writing it again knowing replaces it (the HPA deleted since).
 func TestUpsertPodsAutoscaling(t *testing.T) {
-	db := pgtest.New(t)
-	if err := db.UpsertCluster(ctx, tally.Cluster{ID: "prod", Name: "prod", Provider: "aws", Region: "us-east-1", BillingAccountID: "111"}); err != nil {
-		t.Fatal(err)
-	}
+	db := prodDB(t)
 	from := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
 	pod := func(uid string, a *tally.PodAutoscaling) tally.Pod {
-		return tally.Pod{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "web-" + uid, UID: uid}, NodeName: "n1",
-			OwnerKind: tally.KindDeployment, OwnerName: "web", Labels: map[string]string{}, Annotations: map[string]string{},
-			ValidFrom: from, Autoscaling: a, Containers: []tally.Container{{Name: "web", CPURequest: 1}}}
+		p := webPod(uid, from)
+		p.Autoscaling = a
+		return p
 	}
 	hpa := &tally.PodAutoscaling{HPA: &tally.PodHPA{Name: "web", MinReplicas: 2, MaxReplicas: 10, CPUUtilization: 70, MemoryUtilization: 80, OtherMetrics: true}}
 	if err := db.UpsertPods(ctx, []tally.Pod{pod("p1", hpa), pod("p2", &tally.PodAutoscaling{}), pod("p3", nil), pod("p4", hpa)}); err != nil {
