@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -281,15 +279,7 @@ func TestConsumptionModelFormats(t *testing.T) {
 			"A,2025-03-04 10:00:00 UTC,2025-03-04 11:00:00 UTC,CF4E-A0C7-E3BF," + n2Core + ",0.20,0.20,USD,[],Default,Default,\n" +
 			"A,2025-03-04 10:00:00 UTC,2025-03-04 11:00:00 UTC,A1B2-C3D4-E5F6,\"" + cmFee1y + "\",0.72,0.72,USD,\"[{\"\"amount\"\":-0.36,\"\"type\"\":\"\"FEE_UTILIZATION_OFFSET\"\"}]\",,,sub-1\n" +
 			"A,2025-03-04 10:00:00 UTC,2025-03-04 11:00:00 UTC,5515-81A8-03A2,\"" + cmFee3y + "\",0.54,0.54,USD,[],,,sub-2\n"
-		p := filepath.Join(t.TempDir(), "export.csv")
-		if err := os.WriteFile(p, []byte(csv), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		lines, bad := parse(t, p)
-		if len(bad) > 0 {
-			t.Fatalf("bad rows %v", bad)
-		}
-		check(t, lines)
+		check(t, parseExport(t, "export.csv", []byte(csv)))
 	})
 	t.Run("parquet", func(t *testing.T) {
 		type credit struct {
@@ -330,15 +320,7 @@ func TestConsumptionModelFormats(t *testing.T) {
 		if err := parquet.Write(&buf, rows); err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(t.TempDir(), "export.parquet")
-		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		lines, bad := parse(t, p)
-		if len(bad) > 0 {
-			t.Fatalf("bad rows %v", bad)
-		}
-		check(t, lines)
+		check(t, parseExport(t, "export.parquet", buf.Bytes()))
 	})
 	t.Run("json", func(t *testing.T) {
 		lines, bad := parse(t, "testdata/consumption.ndjson")

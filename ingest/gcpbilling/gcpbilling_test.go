@@ -23,6 +23,21 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// parseExport writes data as an export file named name and parses it,
+// failing on any bad row.
+func parseExport(t *testing.T, name string, data []byte) []tally.CostLine {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lines, bad := parse(t, p)
+	if len(bad) > 0 {
+		t.Fatalf("%s: bad rows %v", name, bad)
+	}
+	return lines
+}
+
 func parse(t *testing.T, path string) ([]tally.CostLine, []*ingest.LineError) {
 	t.Helper()
 	in, err := ingest.OpenInput(path, path, nil)
@@ -120,13 +135,7 @@ func TestCSV(t *testing.T) {
 		}
 		b.WriteString(strings.Join(rec, ",") + "\n")
 	}
-	p := filepath.Join(t.TempDir(), "export.csv")
-	os.WriteFile(p, []byte(b.String()), 0o644)
-	lines, bad := parse(t, p)
-	if len(bad) > 0 {
-		t.Fatal(bad)
-	}
-	checkFixture(t, lines)
+	checkFixture(t, parseExport(t, "export.csv", []byte(b.String())))
 }
 
 // bqRow is the export schema as BigQuery writes it to Parquet.
@@ -218,13 +227,7 @@ func TestParquet(t *testing.T) {
 	if err := parquet.Write(&buf, rows); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "export.parquet")
-	os.WriteFile(p, buf.Bytes(), 0o644)
-	lines, bad := parse(t, p)
-	if len(bad) > 0 {
-		t.Fatal(bad)
-	}
-	checkFixture(t, lines)
+	checkFixture(t, parseExport(t, "export.parquet", buf.Bytes()))
 }
 
 func TestIngestNetTotals(t *testing.T) {

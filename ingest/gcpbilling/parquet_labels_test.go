@@ -2,8 +2,6 @@ package gcpbilling_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,13 +41,9 @@ func TestParquetLabelWithoutValue(t *testing.T) {
 	if err := parquet.Write(&buf, rows); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), "export.parquet")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lines, bad := parse(t, p)
-	if len(bad) > 0 || len(lines) != 2 {
-		t.Fatalf("%d lines, bad %v", len(lines), bad)
+	lines := parseExport(t, "export.parquet", buf.Bytes())
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2", len(lines))
 	}
 	tags := lines[0].Tags
 	if v, ok := tags["legacy"]; tags["team"] != "payments" || !ok || v != "" || len(tags) != 2 {
