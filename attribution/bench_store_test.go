@@ -70,12 +70,7 @@ func (s *timedStore) BilledThrough(ctx context.Context) (map[string]time.Time, e
 	return s.Store.BilledThrough(ctx)
 }
 
-func (s *timedStore) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation) error {
+func (s *timedStore) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation, stacks []attribution.StackCost) error {
 	defer s.time("saveHours", time.Now())
-	return s.Store.SaveHours(ctx, hours, allocs)
-}
-
-func (s *timedStore) SaveStackCosts(ctx context.Context, w tally.Window, rows []attribution.StackCost) error {
-	defer s.time("saveStacks", time.Now())
-	return s.Store.SaveStackCosts(ctx, w, rows)
+	return s.Store.SaveHours(ctx, hours, allocs, stacks)
 }

@@ -2,19 +2,19 @@ package attribution
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/tallyhq/tally"
 )
 
 // StackCost is the CPU cost a workload's container spent on one stack in one
-// day: for every hour, the container's CPU cost times the stack's share of
-// the container's CPU samples in that hour. Unsymbolized frames stay in the
-// stacks as [unknown], so a day's stack costs sum to the container's CPU cost
-// in the hours it was profiled.
+// hour: the container's CPU cost times the stack's share of the container's
+// CPU samples in that hour, summed over the workload's pods. Unsymbolized
+// frames stay in the stacks as [unknown], so an hour's stack costs sum to the
+// container's CPU cost in the hour if it was profiled. The store keeps their
+// daily sums for reading.
 type StackCost struct {
 	Cluster      tally.ClusterID
-	Day          time.Time // midnight UTC
+	Hour         tally.Hour
 	Namespace    string
 	WorkloadKind string
 	Workload     string
@@ -27,7 +27,6 @@ type StackCost struct {
 
 type stackKey struct {
 	cluster                                     tally.ClusterID
-	day                                         time.Time
 	namespace, kind, workload, container, image string
 	stack                                       int64
 }
@@ -39,10 +38,9 @@ type containerHour struct {
 	hour      tally.Hour
 }
 
-// stackCosts accumulates StackCost rows over the hours of a run.
+// stackCosts splits the CPU cost of a run's hours by their samples.
 type stackCosts struct {
 	samples map[containerHour][]tally.FunctionSample
-	rows    map[stackKey]*StackCost
 	pods    map[podKey]*tally.Pod
 }
 
@@ -54,7 +52,6 @@ type podKey struct {
 func newStackCosts(samples []tally.FunctionSample, pods []tally.Pod) *stackCosts {
 	s := &stackCosts{
 		samples: make(map[containerHour][]tally.FunctionSample),
-		rows:    make(map[stackKey]*StackCost),
 		pods:    make(map[podKey]*tally.Pod, len(pods)),
 	}
 	for _, fs := range samples {
@@ -67,10 +64,11 @@ func newStackCosts(samples []tally.FunctionSample, pods []tally.Pod) *stackCosts
 	return s
 }
 
-// add splits each container's CPU cost in the hour's allocations by its samples.
-func (s *stackCosts) add(h tally.Hour, allocs []tally.Allocation) error {
+// hour splits each container's CPU cost in the hour's allocations by its
+// samples, and appends the hour's stack costs to out.
+func (s *stackCosts) hour(out []StackCost, h tally.Hour, allocs []tally.Allocation) ([]StackCost, error) {
 	if len(s.samples) == 0 {
-		return nil
+		return out, nil
 	}
 	cpu := map[containerHour]tally.Money{}
 	for i := range allocs {
@@ -81,11 +79,11 @@ func (s *stackCosts) add(h tally.Hour, allocs []tally.Allocation) error {
 		k := containerHour{a.Cluster, a.PodUID, a.Container, h}
 		v, err := cpu[k].Add(a.EffectiveCost)
 		if err != nil {
-			return err
+			return out, err
 		}
 		cpu[k] = v
 	}
-	day := h.Start().Truncate(24 * time.Hour)
+	rows := map[stackKey]*StackCost{}
 	for k, cost := range cpu {
 		samples := s.samples[k]
 		if len(samples) == 0 {
@@ -101,7 +99,7 @@ func (s *stackCosts) add(h tally.Hour, allocs []tally.Allocation) error {
 		}
 		p := s.pods[podKey{k.cluster, k.pod}]
 		if p == nil {
-			return fmt.Errorf("samples of pod %s in cluster %s, which has no metadata", k.pod, k.cluster)
+			return out, fmt.Errorf("samples of pod %s in cluster %s, which has no metadata", k.pod, k.cluster)
 		}
 		w := p.Workload()
 		image := ""
@@ -111,26 +109,21 @@ func (s *stackCosts) add(h tally.Hour, allocs []tally.Allocation) error {
 			}
 		}
 		for i, fs := range samples {
-			sk := stackKey{k.cluster, day, w.Namespace, w.Kind, w.Name, k.container, image, fs.StackID}
-			row := s.rows[sk]
+			sk := stackKey{k.cluster, w.Namespace, w.Kind, w.Name, k.container, image, fs.StackID}
+			row := rows[sk]
 			if row == nil {
-				row = &StackCost{Cluster: k.cluster, Day: day, Namespace: w.Namespace, WorkloadKind: w.Kind, Workload: w.Name,
+				row = &StackCost{Cluster: k.cluster, Hour: h, Namespace: w.Namespace, WorkloadKind: w.Kind, Workload: w.Name,
 					Container: k.container, Image: image, StackID: fs.StackID, Cost: tally.Zero(cost.Currency())}
-				s.rows[sk] = row
+				rows[sk] = row
 			}
 			if row.Cost, err = row.Cost.Add(parts[i]); err != nil {
-				return err
+				return out, err
 			}
 			row.Samples += fs.Samples
 		}
 	}
-	return nil
-}
-
-func (s *stackCosts) result() []StackCost {
-	out := make([]StackCost, 0, len(s.rows))
-	for _, r := range s.rows {
+	for _, r := range rows {
 		out = append(out, *r)
 	}
-	return out
+	return out, nil
 }

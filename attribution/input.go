@@ -32,9 +32,9 @@ type Input struct {
 	BillingCurrency map[string]tally.Currency
 	// Report is the hours of Window that Run's Summary counts (hours,
 	// allocations, node-hours and warnings); zero means all of Window. Run
-	// still computes and emits every hour of Window: the job runs the
-	// engine over whole days, whose stack costs need every hour, and saves
-	// only the hours it was asked for.
+	// still computes and emits every hour of Window: the job also computes
+	// hours it was not asked for (a day's hours whose stack costs are only
+	// in its daily sum), and its summary counts those it was asked for.
 	Report tally.Window
 }
 

@@ -3,6 +3,7 @@ package attribution
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -31,13 +32,16 @@ type Store interface {
 	// BillingCurrencies returns, per billing account, the currency of its
 	// latest bill: estimates of its node-hours are in that currency only.
 	BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error)
-	// SaveHours replaces the hours' allocations (and their share of the
-	// daily rollup) and records the hours, atomically.
-	SaveHours(ctx context.Context, hours []HourState, allocs []tally.Allocation) error
-	// SaveStackCosts replaces the stack costs of the days of w. Stack
-	// costs are daily sums: the job passes a whole day's (its hours up to
-	// the present), whatever part of the day it was asked to attribute.
-	SaveStackCosts(ctx context.Context, w tally.Window, stacks []StackCost) error
+	// SaveHours replaces the hours' allocations and stack costs (and their
+	// share of the daily rollups) and records the hours, atomically. A day
+	// whose stack costs were saved only as a daily sum (DailyStackHours)
+	// loses that sum when one of its hours is saved: the job saves all of
+	// that day's attributed hours in the same run.
+	SaveHours(ctx context.Context, hours []HourState, allocs []tally.Allocation, stacks []StackCost) error
+	// DailyStackHours returns the attributed hours of w whose stack costs
+	// are only in their day's sum: those saved before stack costs were
+	// saved by hour.
+	DailyStackHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
 	// StaleHours returns the hours of w that were never attributed, were
 	// computed with another share basis than share or by another
 	// EngineVersion, were estimated and are
@@ -110,9 +114,10 @@ type Job struct {
 // set), a day at a time on Workers days at once, and returns the combined
 // summary of the hours of w. Hours are saved in atomic batches, so running
 // it twice gives the same allocations and an interrupted run leaves every
-// hour whole. A day with hours to save is computed whole (up to the
-// present) and its stack costs replaced, so a window starting or ending
-// inside a day leaves that day's stack costs as a whole-day run does.
+// hour whole. Each saved hour replaces its own stack costs, so the rest of
+// its day keeps theirs; a day whose stack costs are only a daily sum, saved
+// before they were saved by hour, has its attributed hours computed and
+// saved too, once.
 func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summary, error) {
 	var total Summary
 	if !onTheHour(w.Start) || !onTheHour(w.End) {
@@ -122,8 +127,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	if j.Now != nil {
 		now = j.Now
 	}
-	cutoff := now().UTC().Truncate(time.Hour)
-	end := earliest(w.End, cutoff)
+	end := earliest(w.End, now().UTC().Truncate(time.Hour))
 	workers := j.Workers
 	if workers <= 0 {
 		workers = 2
@@ -132,9 +136,6 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for day := w.Start.UTC().Truncate(24 * time.Hour); day.Before(end); day = day.Add(24 * time.Hour) {
-		// The engine runs over the whole day (up to the cutoff), whose stack
-		// costs need every hour; only the hours of w are written.
-		run := tally.Window{Start: day, End: earliest(day.Add(24*time.Hour), cutoff)}
 		dw := tally.Window{Start: day, End: earliest(day.Add(24*time.Hour), end)}
 		if dw.Start.Before(w.Start) {
 			dw.Start = w.Start
@@ -147,7 +148,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 					return err
 				}
 			}
-			sum, err := j.day(gctx, run, dw, stale)
+			sum, err := j.day(gctx, dw, stale)
 			if err != nil {
 				return fmt.Errorf("attribute %s: %w", tally.FormatDay(dw.Start), err)
 			}
@@ -164,11 +165,11 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 	return total, err
 }
 
-// day runs the engine over run, a whole day up to the present (stack costs
-// are daily sums, so they need every hour), saves the stale hours in batches
-// as they are computed (each batch atomically), then the day's stack costs.
-// The summary counts the hours of report, the part of the day asked for.
-func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.Hour) (Summary, error) {
+// day saves the stale hours of report, the part of a day asked for, and the
+// day's hours whose stack costs are only in its daily sum: it runs the engine
+// over the span of those hours, and saves them in batches as they are
+// computed (each batch atomically). The summary counts the hours of report.
+func (j *Job) day(ctx context.Context, report tally.Window, stale []tally.Hour) (Summary, error) {
 	// An hour reflects the data read from here on: data committed after
 	// the mark (during the read or later) marks the hour stale again,
 	// never the other way round. That includes how far each bill reaches,
@@ -178,6 +179,17 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 	if err != nil {
 		return Summary{}, err
 	}
+	dayStart := report.Start.Truncate(24 * time.Hour)
+	daily, err := j.Store.DailyStackHours(ctx, tally.Window{Start: dayStart, End: dayStart.Add(24 * time.Hour)})
+	if err != nil {
+		return Summary{}, err
+	}
+	write := make(map[tally.Hour]bool, len(stale)+len(daily))
+	for _, h := range slices.Concat(stale, daily) {
+		write[h] = true
+	}
+	hours := slices.Sorted(maps.Keys(write))
+	run := tally.Window{Start: hours[0].Start(), End: hours[len(hours)-1].End()}
 	billedThrough, err := j.Store.BilledThrough(ctx)
 	if err != nil {
 		return Summary{}, err
@@ -187,47 +199,27 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 		return Summary{}, err
 	}
 	in.BilledThrough, in.Report = billedThrough, report
-	write := make(map[tally.Hour]bool, len(stale))
-	for _, h := range stale {
-		write[h] = true
-	}
 	stacks := newStackCosts(samples, in.Pods)
 	var pending []HourState
 	var buf []tally.Allocation
+	var stackBuf []StackCost
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
-		err := j.Store.SaveHours(ctx, pending, buf)
-		pending, buf = pending[:0], buf[:0]
+		err := j.Store.SaveHours(ctx, pending, buf, stackBuf)
+		pending, buf, stackBuf = pending[:0], buf[:0], stackBuf[:0]
 		return err
 	}
 	sum, err := j.Engine.Run(in, func(h tally.Hour, as []tally.Allocation) error {
-		if err := stacks.add(h, as); err != nil {
-			return err
-		}
 		if !write[h] {
 			return nil
 		}
-		var est []string
-		nodes := map[nodeKey]bool{} // node → estimated
-		for i := range as {
-			if as[i].Estimated && !slices.Contains(est, as[i].BillingAccountID) {
-				est = append(est, as[i].BillingAccountID)
-			}
-			if as[i].Node != "" {
-				k := nodeKey{as[i].Cluster, as[i].Node}
-				nodes[k] = nodes[k] || as[i].Estimated
-			}
+		var err error
+		if stackBuf, err = stacks.hour(stackBuf, h, as); err != nil {
+			return err
 		}
-		estNodes := 0
-		for _, e := range nodes {
-			if e {
-				estNodes++
-			}
-		}
-		pending = append(pending, HourState{Hour: h, Read: mark, Share: j.Engine.Share(), Estimated: len(est) > 0,
-			Allocations: len(as), EstimatedAccounts: est, NodeHours: len(nodes), EstimatedNodeHours: estNodes})
+		pending = append(pending, j.hourState(h, mark, as))
 		buf = append(buf, as...)
 		if len(buf) >= saveBatchRows {
 			return flush()
@@ -237,26 +229,47 @@ func (j *Job) day(ctx context.Context, run, report tally.Window, stale []tally.H
 	if err == nil {
 		err = flush()
 	}
-	if err != nil {
-		return sum, err
-	}
 	sum.Saved = len(stale)
-	return sum, j.Store.SaveStackCosts(ctx, run, stacks.result())
+	return sum, err
 }
 
-// load reads the input of w, a day up to the present. Its nodes are those
-// of the whole day: a node takes its instance's bill lines in hours of its
-// day no node of the instance is alive in (nodeFor), before it started
-// too, so those hours are the same whether the present has passed its
-// start or not.
+// hourState is the record of hour h computed from the read at mark, with
+// allocations as.
+func (j *Job) hourState(h tally.Hour, mark ReadMark, as []tally.Allocation) HourState {
+	var est []string
+	nodes := map[nodeKey]bool{} // node → estimated
+	for i := range as {
+		if as[i].Estimated && !slices.Contains(est, as[i].BillingAccountID) {
+			est = append(est, as[i].BillingAccountID)
+		}
+		if as[i].Node != "" {
+			k := nodeKey{as[i].Cluster, as[i].Node}
+			nodes[k] = nodes[k] || as[i].Estimated
+		}
+	}
+	estNodes := 0
+	for _, e := range nodes {
+		if e {
+			estNodes++
+		}
+	}
+	return HourState{Hour: h, Read: mark, Share: j.Engine.Share(), Estimated: len(est) > 0,
+		Allocations: len(as), EstimatedAccounts: est, NodeHours: len(nodes), EstimatedNodeHours: estNodes}
+}
+
+// load reads the input of w, hours of one day. Its nodes are those of the
+// whole day: a node takes its instance's bill lines in hours of its day no
+// node of the instance is alive in (nodeFor), before it started too, so
+// those hours are the same whatever part of the day is computed, and
+// whether the present has passed the node's start or not.
 func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {
 	in := Input{Window: w}
 	var err error
 	if in.Clusters, err = j.Store.Clusters(ctx); err != nil {
 		return in, nil, err
 	}
-	day := tally.Window{Start: w.Start, End: w.Start.Add(24 * time.Hour)}
-	if in.Nodes, err = j.Store.Nodes(ctx, "", day); err != nil {
+	day := w.Start.Truncate(24 * time.Hour)
+	if in.Nodes, err = j.Store.Nodes(ctx, "", tally.Window{Start: day, End: day.Add(24 * time.Hour)}); err != nil {
 		return in, nil, err
 	}
 	if in.Pods, err = j.Store.Pods(ctx, "", w); err != nil {

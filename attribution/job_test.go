@@ -434,3 +434,36 @@ func TestJobEstimatesInTheBillsCurrency(t *testing.T) {
 		t.Errorf("warnings %q do not say the catalog's currency is not the bill's", w)
 	}
 }
+
+// usageReads is a store that records the windows whose usage is read.
+type usageReads struct {
+	*postgres.DB
+	windows []tally.Window
+}
+
+func (s *usageReads) HourlyUsage(ctx context.Context, w tally.Window) ([]attribution.HourUsage, error) {
+	s.windows = append(s.windows, w)
+	return s.DB.HourlyUsage(ctx, w)
+}
+
+// TestAttributeOneHourComputesOneHour: each hour saves its own stack costs,
+// so attributing one hour of an attributed day reads and computes that hour
+// only, not its day (which took a 1,000-node fleet from 1.2 s to 3.5 s).
+func TestAttributeOneHourComputesOneHour(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	store := &usageReads{DB: db}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: store, Workers: 1}
+	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.Add(24 * time.Hour)}, true); err != nil {
+		t.Fatal(err)
+	}
+	store.windows = nil
+	hour := tally.HourOf(day1.Add(12 * time.Hour)).Window()
+	sum, err := job.Attribute(ctx, hour, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Hours != 1 || len(store.windows) != 1 || store.windows[0] != hour {
+		t.Errorf("attributing %v: %d hours computed, usage read of %v; want that hour only", hour, sum.Hours, store.windows)
+	}
+}

@@ -151,9 +151,9 @@ func TestLateInvoicedGCPRowRevisitsItsChargeDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// October's days, and 30 September whose hour October's invoice charges
-	// (a stale day is computed whole; its summary counts every hour).
-	if want := 32 * 24; sum.Hours != want {
+	// October's days, and the hours of 30 September October's invoice
+	// makes stale (only stale hours are computed).
+	if want := 31*24 + 2; sum.Hours != want {
 		t.Errorf("after October's invoice: %d hours recomputed, want %d", sum.Hours, want)
 	}
 	eff, _ := allocatedTotals(t, db, "GCP-ACCT", w)

@@ -156,12 +156,13 @@ func (db *DB) BillingCurrencies(ctx context.Context) (map[string]tally.Currency,
 	return out, nil
 }
 
-// SaveHours replaces the allocations of the given hours, keeps the daily
-// rollup in step (subtracting the hours' old rows, adding their new ones) and
-// records the hours, in one transaction: readers see the old hours or the
-// new ones. Every allocation must belong to one of the hours. It then
+// SaveHours replaces the allocations and stack costs of the given hours,
+// keeps the daily rollups and stack_costs in step (subtracting the hours' old
+// rows, adding their new ones) and records the hours, in one transaction:
+// readers see the old hours or the new ones. Every allocation and stack cost
+// must belong to one of the hours. It then
 // prunes the input writes no hour is stale by any more (settleInputWritesTx).
-func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation) error {
+func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allocs []tally.Allocation, stacks []attribution.StackCost) error {
 	hs := make([]tally.Hour, len(hours))
 	for i, h := range hours {
 		hs[i] = h.Hour
@@ -177,6 +178,9 @@ func (db *DB) SaveHours(ctx context.Context, hours []attribution.HourState, allo
 				return err
 			}
 			if err := replaceHours(ctx, tx, hs, allocs, true); err != nil {
+				return err
+			}
+			if err := replaceStackHours(ctx, tx, hs, stacks); err != nil {
 				return err
 			}
 			if err := recordHours(ctx, tx, hours); err != nil {
@@ -202,7 +206,7 @@ func (db *DB) ensureHourPartitions(ctx context.Context, hours []tally.Hour) erro
 	}
 	// The days of the hours, as replaceHours' rollups.
 	from, to := slices.Min(hours).Start().Truncate(24*time.Hour), slices.Max(hours).End()
-	for _, t := range []string{"allocations", "allocations_daily", "allocations_owner_daily"} {
+	for _, t := range []string{"allocations", "allocations_daily", "allocations_owner_daily", "stack_cost_hours", "stack_costs"} {
 		if err := ensureTablePartitions(ctx, db.pool, t, from, to); err != nil {
 			return err
 		}
@@ -360,36 +364,82 @@ func (r rollup) upsert(query string) string {
 		"\n\t\tON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
 }
 
-// SaveStackCosts replaces the stack costs of the days of w.
-func (db *DB) SaveStackCosts(ctx context.Context, w tally.Window, rows []attribution.StackCost) error {
-	from, to := w.Start.Truncate(24*time.Hour), w.End.Add(24*time.Hour-time.Nanosecond).Truncate(24*time.Hour)
-	// The partitions in a transaction of their own (see ensureHourPartitions).
-	err := ensureTablePartitions(ctx, db.pool, "stack_costs", from, to)
-	if err == nil {
-		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return replaceStackCosts(ctx, tx, from, to, rows) })
-	}
-	if err != nil {
-		return fmt.Errorf("save stack costs of %v: %w", w, err)
-	}
-	return nil
-}
-
-var stackCostColumns = []string{"cluster_id", "day", "namespace", "workload_kind", "workload", "container", "image",
+var stackCostColumns = []string{"cluster_id", "hour", "namespace", "workload_kind", "workload", "container", "image",
 	"stack_id", "currency", "effective_cost", "samples"}
 
-func replaceStackCosts(ctx context.Context, tx pgx.Tx, from, to time.Time, rows []attribution.StackCost) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM stack_costs WHERE day >= $1::date AND day < $2::date`, from, to); err != nil {
+// stackCostKey is the key of a daily row of stack_costs, as in stack_cost_hours.
+const stackCostKey = "cluster_id, day, namespace, workload_kind, workload, container, image, stack_id, currency"
+
+// replaceStackHours replaces the stack costs of hours with rows and moves
+// their days' sums in stack_costs by the difference: the hours' old rows are
+// deleted and taken out of the sums, then the new rows copied and added. A
+// daily row that sums no hour is deleted, after the old rows are out and
+// before the new are in: those of days saved whole before stack costs were
+// saved by hour (hours = 0) go then, so the new rows do not add to them.
+func replaceStackHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, rows []attribution.StackCost) error {
+	hs := make([]time.Time, len(hours))
+	var days []time.Time
+	for i, h := range hours {
+		hs[i] = h.Start()
+		if d := h.Start().Truncate(24 * time.Hour); !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	// sums is the daily sums of stack_cost_hours rows src, with sign.
+	sums := func(src, sign string) string {
+		return `INSERT INTO stack_costs (` + stackCostKey + `, effective_cost, samples, hours)
+		SELECT cluster_id, (hour AT TIME ZONE 'UTC')::date, namespace, workload_kind, workload, container, image, stack_id, currency,
+			` + sign + `sum(effective_cost), ` + sign + `sum(samples), ` + sign + `count(*)
+		FROM ` + src + `
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+		ON CONFLICT (` + stackCostKey + `) DO UPDATE SET effective_cost = stack_costs.effective_cost + excluded.effective_cost,
+			samples = stack_costs.samples + excluded.samples, hours = stack_costs.hours + excluded.hours`
+	}
+	_, err := tx.Exec(ctx, `WITH old AS (DELETE FROM stack_cost_hours WHERE hour = ANY($1) RETURNING *) `+sums("old", "-"), hs)
+	if err == nil {
+		_, err = tx.Exec(ctx, `DELETE FROM stack_costs WHERE day = ANY($1::date[]) AND hours <= 0`, days)
+	}
+	if err != nil {
 		return fmt.Errorf("delete stack costs: %w", err)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"stack_costs"}, stackCostColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+	in := make(map[tally.Hour]bool, len(hours))
+	for _, h := range hours {
+		in[h] = true
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"stack_cost_hours"}, stackCostColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
 		r := &rows[i]
-		return []any{r.Cluster, r.Day, r.Namespace, r.WorkloadKind, r.Workload, r.Container, r.Image, r.StackID,
+		if !in[r.Hour] {
+			return nil, fmt.Errorf("stack cost at %v is outside the hours being replaced", r.Hour)
+		}
+		return []any{r.Cluster, r.Hour.Start(), r.Namespace, r.WorkloadKind, r.Workload, r.Container, r.Image, r.StackID,
 			string(r.Cost.Currency()), money(r.Cost), r.Samples}, nil
 	}))
+	if err == nil && len(rows) > 0 {
+		_, err = tx.Exec(ctx, `WITH new AS (SELECT * FROM stack_cost_hours WHERE hour = ANY($1)) `+sums("new", ""), hs)
+	}
 	if err != nil {
 		return fmt.Errorf("copy stack costs: %w", err)
 	}
 	return nil
+}
+
+// DailyStackHours returns the attributed hours of w whose stack costs are
+// only in their day's sum, saved before stack costs were saved by hour.
+func (db *DB) DailyStackHours(ctx context.Context, w tally.Window) ([]tally.Hour, error) {
+	rows, err := db.pool.Query(ctx, `SELECT hour FROM attribution_hours WHERE hour >= $1 AND hour < $2 AND NOT stacks_by_hour ORDER BY hour`,
+		w.Start, w.End)
+	if err != nil {
+		return nil, fmt.Errorf("query hours with daily stack costs: %w", err)
+	}
+	hours, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Hour, error) {
+		var t time.Time
+		err := r.Scan(&t)
+		return tally.HourOf(t), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query hours with daily stack costs: %w", err)
+	}
+	return hours, nil
 }
 
 func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) error {
@@ -414,15 +464,15 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO attribution_hours (hour, computed_at, read_snapshot, share, estimated, allocations, estimated_accounts, engine_version,
-			node_hours, estimated_node_hours)
+			node_hours, estimated_node_hours, stacks_by_hour)
 		SELECT h, at, snap::pg_snapshot, share, est, cnt,
-			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb)), $8, nodes, est_nodes
+			ARRAY(SELECT jsonb_array_elements_text(coalesce(nullif(accts, 'null'), '[]')::jsonb)), $8, nodes, est_nodes, true
 		FROM unnest($1::timestamptz[], $2::timestamptz[], $3::text[], $4::text[], $5::bool[], $6::int4[], $7::text[], $9::int4[], $10::int4[])
 			AS u(h, at, snap, share, est, cnt, accts, nodes, est_nodes)
 		ON CONFLICT (hour) DO UPDATE SET computed_at = excluded.computed_at, read_snapshot = excluded.read_snapshot,
 			share = excluded.share, estimated = excluded.estimated, allocations = excluded.allocations,
 			estimated_accounts = excluded.estimated_accounts, engine_version = excluded.engine_version,
-			node_hours = excluded.node_hours, estimated_node_hours = excluded.estimated_node_hours`,
+			node_hours = excluded.node_hours, estimated_node_hours = excluded.estimated_node_hours, stacks_by_hour = true`,
 		hs, at, snap, share, est, cnt, accts, attribution.EngineVersion, nodes, estNodes)
 	if err != nil {
 		return fmt.Errorf("record attributed hours: %w", err)

@@ -61,7 +61,7 @@ func (f *chargeSpanFixture) attribute() {
 	for _, h := range f.hours.Hours() {
 		hours = append(hours, attribution.HourState{Hour: h, Read: mark})
 	}
-	if err := f.db.SaveHours(ctx, hours, nil); err != nil {
+	if err := f.db.SaveHours(ctx, hours, nil, nil); err != nil {
 		f.t.Fatal(err)
 	}
 }

@@ -138,7 +138,7 @@ func TestPruneDoesNotOvertakeAnEarlierRead(t *testing.T) {
 	expectInputWrites(t, db, "after the second run")
 	expectStale(t, db, w, "after the second run")
 	// The slow job saves h as it read it: without the usage.
-	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: slow, Share: attribution.ShareMax}}, nil); err != nil {
+	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: slow, Share: attribution.ShareMax}}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	expectStale(t, db, w, "after the job that read before the write saved h", h)
@@ -148,7 +148,7 @@ func TestPruneDoesNotOvertakeAnEarlierRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2 := tally.HourOf(day1.Add(31 * time.Hour))
-	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h2, Read: fresh, Share: attribution.ShareMax}}, nil); err != nil {
+	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h2, Read: fresh, Share: attribution.ShareMax}}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	expectStale(t, db, w, "after a save read after the prune", h)
@@ -242,10 +242,10 @@ func TestPruneUnderRepeatableReadDefault(t *testing.T) {
 	release := db.HoldLocks(t, `SELECT 1 FROM attribution_hours WHERE hour = $1 FOR UPDATE`, h2.Start())
 	done := make(chan error, 1)
 	go func() {
-		done <- db.SaveHours(ctx, []attribution.HourState{{Hour: h2, Read: fresh, Share: attribution.ShareMax}}, nil)
+		done <- db.SaveHours(ctx, []attribution.HourState{{Hour: h2, Read: fresh, Share: attribution.ShareMax}}, nil, nil)
 	}()
 	db.WaitForLockWaiter(t)
-	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: slow, Share: attribution.ShareMax}}, nil); err != nil {
+	if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: slow, Share: attribution.ShareMax}}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	expectStale(t, db, w, "after B saved h read before W", tally.Window{Start: day1.Add(24 * time.Hour), End: w.End}.Hours()...)

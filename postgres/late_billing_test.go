@@ -127,7 +127,7 @@ func TestStaleHoursCoverLateBilledLines(t *testing.T) {
 		for _, h := range days.Hours() {
 			hours = append(hours, attribution.HourState{Hour: h, Read: mark})
 		}
-		if err := db.SaveHours(ctx, hours, nil); err != nil {
+		if err := db.SaveHours(ctx, hours, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(5 * time.Millisecond)

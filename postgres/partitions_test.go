@@ -294,7 +294,7 @@ func TestCreatePartitionsBesideADefaultPartition(t *testing.T) {
 }
 
 // TestAttributionWriteLeavesPartitionCreatorsAlone: the attribution job's
-// writes (SaveHours, SaveStackCosts, and ReplaceAllocations, which shares
+// writes (SaveHours, with its stack costs, and ReplaceAllocations, which shares
 // SaveHours' code) created their partitions inside their write
 // transaction, so the partition creators' advisory lock was held until it
 // committed: an ingest of another month, serve's partition maintenance,
@@ -317,12 +317,9 @@ func TestAttributionWriteLeavesPartitionCreatorsAlone(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: mark, Allocations: 1}}, allocs)
-		}},
-		{"SaveStackCosts", `SELECT 1 FROM stack_costs WHERE day = ($1::timestamptz AT TIME ZONE 'UTC')::date FOR UPDATE`, func(db *postgres.DB) error {
-			return db.SaveStackCosts(ctx, tally.Window{Start: day, End: day.Add(24 * time.Hour)}, []attribution.StackCost{{Cluster: "prod",
-				Day: day, Namespace: "shop", WorkloadKind: tally.KindDeployment, Workload: "api", Container: "api", StackID: 1,
-				Cost: usd("0.01"), Samples: 1}})
+			return db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: mark, Allocations: 1}}, allocs, []attribution.StackCost{{
+				Cluster: "prod", Hour: h, Namespace: "shop", WorkloadKind: tally.KindDeployment, Workload: "api", Container: "api",
+				StackID: 1, Cost: usd("0.01"), Samples: 1}})
 		}},
 		{"ReplaceAllocations", `SELECT 1 FROM allocations WHERE hour = $1 FOR UPDATE`, func(db *postgres.DB) error {
 			return db.ReplaceAllocations(ctx, h.Window(), allocs)

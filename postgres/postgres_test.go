@@ -487,10 +487,10 @@ func TestEnsurePartitionsAhead(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Monthly tables (cost_lines, allocations, allocations_daily,
-	// allocations_owner_daily, stack_costs): Jan + Feb each; daily tables
-	// (usage, samples, agent intervals): 3 days each.
-	if n != 5*2+3*3 {
-		t.Fatalf("created %d partitions, want 19", n)
+	// allocations_owner_daily, stack_costs, stack_cost_hours): Jan + Feb
+	// each; daily tables (usage, samples, agent intervals): 3 days each.
+	if n != 6*2+3*3 {
+		t.Fatalf("created %d partitions, want 21", n)
 	}
 	if n, err = db.EnsurePartitions(ctx, from, from.Add(72*time.Hour)); err != nil || n != 0 {
 		t.Fatalf("second call created %d, %v; want 0", n, err)
