@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -325,6 +326,22 @@ func (db *DB) LogCommitmentAction(ctx context.Context, a commitments.Action) (in
 		return 0, fmt.Errorf("log commitment action: %w", err)
 	}
 	return id, nil
+}
+
+// SettleCommitmentAction records the answer to a purchase logged before it
+// was sent (as commitments.StatusUnknown): its status, the provider's
+// response and the error. Its error has code tally.ENotFound if no
+// such action is waiting for its answer.
+func (db *DB) SettleCommitmentAction(ctx context.Context, id int64, status string, resp json.RawMessage, errText string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE commitment_actions SET status = $2, response = $3, error = $4 WHERE action_id = $1 AND status = $5`,
+		id, status, rawJSON(resp), errText, commitments.StatusUnknown)
+	if err != nil {
+		return fmt.Errorf("record the answer to commitment action %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return tally.Errorf(tally.ENotFound, "record the answer to commitment action %d: no such action waits for its answer", id)
+	}
+	return nil
 }
 
 // CommitmentActions returns the latest actions of account ("" for all),

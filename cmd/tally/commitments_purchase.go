@@ -109,11 +109,14 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if c.Execute && len(due) > 0 && callerErr != nil {
 		return tally.Errorf(tally.EUnavailable, "which AWS account the credentials would buy in (nothing was bought; check AWS_PROFILE and the credentials): %w", callerErr)
 	}
-	log := func(r *awsinventory.Request, action, status string, resp json.RawMessage, errText string) error {
+	logID := func(r *awsinventory.Request, action, status string, resp json.RawMessage, errText string) (int64, error) {
 		body, _ := json.Marshal(r)
-		_, err := db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: plan.BillingAccountID, Action: action, Status: status,
+		return db.LogCommitmentAction(ctx, commitments.Action{BillingAccountID: plan.BillingAccountID, Action: action, Status: status,
 			Provider: tally.ProviderAWS, ItemID: r.ItemID, Operation: r.Payload.Operation, Request: body, Response: resp,
 			Actor: actor(), Error: errText})
+	}
+	log := func(r *awsinventory.Request, action, status string, resp json.RawMessage, errText string) error {
+		_, err := logID(r, action, status, resp, errText)
 		return err
 	}
 	gcp := 0 // items Tally does not send: bought in the Google Cloud console
@@ -214,25 +217,31 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return errors.New("not confirmed: nothing was bought")
 	}
 	for i, r := range due {
+		// Logged before it is sent, as perhaps bought: if Tally stops, or
+		// cannot record the answer, the item is never sent again.
+		id, err := logID(r, commitments.ActionPurchase, commitments.StatusUnknown, nil, "sent; Tally stopped before it recorded the answer")
+		if err != nil {
+			return fmt.Errorf("purchase %s, after %d of %d succeeded (it and the rest were not sent): %w", r.ItemID, i, len(due), err)
+		}
 		resp, err := r.Send(ctx)
-		if errors.Is(err, awsinventory.ErrOutcomeUnknown) {
-			if lerr := log(r, commitments.ActionPurchase, commitments.StatusUnknown, nil, err.Error()); lerr != nil {
+		switch {
+		case errors.Is(err, awsinventory.ErrOutcomeUnknown):
+			if lerr := db.SettleCommitmentAction(ctx, id, commitments.StatusUnknown, nil, err.Error()); lerr != nil {
 				return lerr
 			}
 			return fmt.Errorf("purchase %s, after %d of %d succeeded (the rest were not sent): %w; it counts as bought and will not be sent again: "+
 				"run 'tally commitments sync aws' to see whether it was, and if not, buy it from a new plan ('tally commitments recommend --plan-out')",
 				r.ItemID, i, len(due), err)
-		}
-		if err != nil {
-			if lerr := log(r, commitments.ActionPurchase, commitments.StatusFailed, nil, err.Error()); lerr != nil {
+		case err != nil:
+			if lerr := db.SettleCommitmentAction(ctx, id, commitments.StatusFailed, nil, err.Error()); lerr != nil {
 				return lerr
 			}
 			return fmt.Errorf("purchase %s failed after %d of %d succeeded (the rest were not sent): %w", r.ItemID, i, len(due), err)
 		}
-		if err := log(r, commitments.ActionPurchase, commitments.StatusOK, resp, ""); err != nil {
-			return err
-		}
 		fmt.Fprintf(a.stdout, "bought %s: %s\n", r.ItemID, resp)
+		if err := db.SettleCommitmentAction(ctx, id, commitments.StatusOK, resp, ""); err != nil {
+			return fmt.Errorf("bought %s, but could not record it (the rest were not sent): %w; its log says it may have been bought, so it will not be sent again", r.ItemID, err)
+		}
 	}
 	fmt.Fprintln(a.stderr, "done; run 'tally commitments sync aws' to refresh the inventory")
 	return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/commitments"
@@ -215,6 +216,45 @@ func TestPurchaseWithALostAnswerIsNotSentAgain(t *testing.T) {
 	acts := loggedActions(t, url, "111", 10)
 	if len(acts) == 0 || acts[0].Action != commitments.ActionPurchase || acts[0].Status != commitments.StatusUnknown {
 		t.Errorf("latest action %+v, want the purchase logged %q", acts[0], commitments.StatusUnknown)
+	}
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, out, errOut := runTally(args...)
+	if code != 0 || purchases(srv) != 1 {
+		t.Errorf("run again: exit %d, %d purchases sent in all; want nothing sent\n%s%s", code, purchases(srv), out, errOut)
+	}
+}
+
+// TestPurchaseNotRecordedIsNotSentAgain: a purchase AWS carried out but
+// whose log write then failed was never logged, so the next run sent it
+// again. It is logged before it is sent, as perhaps bought, and the answer
+// recorded on that entry: here the database refuses the answer.
+func TestPurchaseNotRecordedIsNotSentAgain(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `
+		CREATE FUNCTION refuse_bought() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'disk full'; END $$;
+		CREATE TRIGGER refuse_bought BEFORE INSERT OR UPDATE ON commitment_actions
+			FOR EACH ROW WHEN (NEW.action = 'purchase' AND NEW.status = 'ok') EXECUTE FUNCTION refuse_bought()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Hour)
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, c5ReservedPlan(now)), "--execute"}, endpoints...)
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, _, errOut := runTally(args...)
+	if code == 0 || purchases(srv) != 1 || !strings.Contains(errOut, "could not record it") || !strings.Contains(errOut, "will not be sent again") {
+		t.Fatalf("exit %d, %d purchases sent; want a failure after one, saying it was bought and will not be sent again:\n%s", code, purchases(srv), errOut)
+	}
+	if acts := loggedActions(t, url, "111", 10); len(acts) == 0 || acts[0].Status != commitments.StatusUnknown {
+		t.Errorf("latest action %+v, want the purchase logged %q", acts, commitments.StatusUnknown)
 	}
 	confirmInput = strings.NewReader("buy 1 commitments\n")
 	code, out, errOut := runTally(args...)
