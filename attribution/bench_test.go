@@ -14,7 +14,8 @@ import (
 )
 
 // TestBenchAttribution is `make bench-attribution`: 1,000 nodes and 20,000
-// containers; one hour attributed, a 30-day backfill, and the 30-day
+// containers, the app containers profiled on the first day (8 stacks each);
+// one hour of that day attributed, a 30-day backfill, and the 30-day
 // namespace breakdown, each with a baseline measured in the same run.
 func TestBenchAttribution(t *testing.T) {
 	if os.Getenv("TALLY_BENCH") != "attribution" {
@@ -25,12 +26,14 @@ func TestBenchAttribution(t *testing.T) {
 		fmt.Sscan(v, &days)
 	}
 	db := pgtest.New(t)
-	fleet := fixture.Fleet{Nodes: 1000, Workloads: 2000, Replicas: 5, Namespaces: 50, Start: fixture.Day1, Days: days, OtherPerHour: 200}
+	fleet := fixture.Fleet{Nodes: 1000, Workloads: 2000, Replicas: 5, Namespaces: 50, Start: fixture.Day1, Days: days, OtherPerHour: 200,
+		Stacks: 8, ProfiledDays: 1}
 	start := time.Now()
 	if err := fleet.Store(ctx, db, func(s string) { t.Log(s) }); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("generated %d nodes, %d containers, %d days in %s\n", fleet.Nodes, fleet.Containers(), days, time.Since(start).Round(time.Second))
+	fmt.Printf("generated %d nodes, %d containers, %d days (%d of them profiled, %d stacks a container) in %s\n", fleet.Nodes, fleet.Containers(), days,
+		fleet.ProfiledDays, fleet.Stacks, time.Since(start).Round(time.Second))
 
 	store := &timedStore{Store: db}
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: store}
@@ -45,6 +48,9 @@ func TestBenchAttribution(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := db.CostLinesOverlapping(ctx, hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AllFunctionSamples(ctx, hour); err != nil {
 			t.Fatal(err)
 		}
 		loads = append(loads, time.Since(t0))
@@ -99,6 +105,11 @@ func TestBenchAttribution(t *testing.T) {
 		}
 	}
 	fmt.Printf("reconciliation:       %d days, all within $%s\n", len(recon), attribution.Tolerance)
+	profiled, err := db.ProfiledWorkloads(ctx, tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(24 * time.Hour)})
+	if err != nil || len(profiled) != fleet.Workloads {
+		t.Fatalf("profiled workloads of day 1: %d, %v; want %d", len(profiled), err, fleet.Workloads)
+	}
+	fmt.Printf("function costs:       day 1, %d workloads profiled\n", len(profiled))
 
 	// The baseline reads 30 million hourly rows, past the 30 s a viewer's
 	// query may take.

@@ -371,56 +371,68 @@ var stackCostColumns = []string{"cluster_id", "hour", "namespace", "workload_kin
 const stackCostKey = "cluster_id, day, namespace, workload_kind, workload, container, image, stack_id, currency"
 
 // replaceStackHours replaces the stack costs of hours with rows and moves
-// their days' sums in stack_costs by the difference: the hours' old rows are
-// deleted and taken out of the sums, then the new rows copied and added. A
-// daily row that sums no hour is deleted, after the old rows are out and
-// before the new are in: those of days saved whole before stack costs were
-// saved by hour (hours = 0) go then, so the new rows do not add to them.
+// their days' sums in stack_costs by the difference. The new rows are
+// staged; one statement then deletes the hours' old rows, inserts the new,
+// and adds their difference to the daily sums (keys whose sums it leaves
+// unchanged are not written). A daily row that sums no hour is deleted: those
+// of days saved whole before stack costs were saved by hour (hours = 0) go
+// first, so the new rows do not add to them, and those the difference empties
+// go after.
 func replaceStackHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, rows []attribution.StackCost) error {
 	hs := make([]time.Time, len(hours))
+	in := make(map[tally.Hour]bool, len(hours))
 	var days []time.Time
 	for i, h := range hours {
-		hs[i] = h.Start()
+		hs[i], in[h] = h.Start(), true
 		if d := h.Start().Truncate(24 * time.Hour); !slices.Contains(days, d) {
 			days = append(days, d)
 		}
 	}
-	// sums is the daily sums of stack_cost_hours rows src, with sign.
-	sums := func(src, sign string) string {
-		return `INSERT INTO stack_costs (` + stackCostKey + `, effective_cost, samples, hours)
-		SELECT cluster_id, (hour AT TIME ZONE 'UTC')::date, namespace, workload_kind, workload, container, image, stack_id, currency,
-			` + sign + `sum(effective_cost), ` + sign + `sum(samples), ` + sign + `count(*)
-		FROM ` + src + `
-		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-		ON CONFLICT (` + stackCostKey + `) DO UPDATE SET effective_cost = stack_costs.effective_cost + excluded.effective_cost,
-			samples = stack_costs.samples + excluded.samples, hours = stack_costs.hours + excluded.hours`
-	}
-	_, err := tx.Exec(ctx, `WITH old AS (DELETE FROM stack_cost_hours WHERE hour = ANY($1) RETURNING *) `+sums("old", "-"), hs)
-	if err == nil {
-		_, err = tx.Exec(ctx, `DELETE FROM stack_costs WHERE day = ANY($1::date[]) AND hours <= 0`, days)
-	}
-	if err != nil {
-		return fmt.Errorf("delete stack costs: %w", err)
-	}
-	in := make(map[tally.Hour]bool, len(hours))
-	for _, h := range hours {
-		in[h] = true
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"stack_cost_hours"}, stackCostColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-		r := &rows[i]
-		if !in[r.Hour] {
-			return nil, fmt.Errorf("stack cost at %v is outside the hours being replaced", r.Hour)
+	dropEmpty := func() error {
+		_, err := tx.Exec(ctx, `DELETE FROM stack_costs WHERE day = ANY($1::date[]) AND hours <= 0`, days)
+		if err != nil {
+			return fmt.Errorf("drop emptied stack costs: %w", err)
 		}
-		return []any{r.Cluster, r.Hour.Start(), r.Namespace, r.WorkloadKind, r.Workload, r.Container, r.Image, r.StackID,
-			string(r.Cost.Currency()), money(r.Cost), r.Samples}, nil
-	}))
-	if err == nil && len(rows) > 0 {
-		_, err = tx.Exec(ctx, `WITH new AS (SELECT * FROM stack_cost_hours WHERE hour = ANY($1)) `+sums("new", ""), hs)
+		return nil
+	}
+	if err := dropEmpty(); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS staged_stack_costs (LIKE stack_cost_hours) ON COMMIT DELETE ROWS`)
+	if err == nil {
+		_, err = tx.Exec(ctx, `TRUNCATE staged_stack_costs`)
+	}
+	if err == nil {
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"staged_stack_costs"}, stackCostColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			r := &rows[i]
+			if !in[r.Hour] {
+				return nil, fmt.Errorf("stack cost at %v is outside the hours being replaced", r.Hour)
+			}
+			return []any{r.Cluster, r.Hour.Start(), r.Namespace, r.WorkloadKind, r.Workload, r.Container, r.Image, r.StackID,
+				string(r.Cost.Currency()), money(r.Cost), r.Samples}, nil
+		}))
 	}
 	if err != nil {
-		return fmt.Errorf("copy stack costs: %w", err)
+		return fmt.Errorf("stage stack costs: %w", err)
 	}
-	return nil
+	// The sub-statements see the table as it was: old is the hours' rows
+	// before new's are in.
+	_, err = tx.Exec(ctx, `
+		WITH old AS (DELETE FROM stack_cost_hours WHERE hour = ANY($1) RETURNING *),
+			new AS (INSERT INTO stack_cost_hours SELECT * FROM staged_stack_costs RETURNING *),
+			diff AS (SELECT -1 AS sign, * FROM old UNION ALL SELECT 1, * FROM new)
+		INSERT INTO stack_costs (`+stackCostKey+`, effective_cost, samples, hours)
+		SELECT cluster_id, (hour AT TIME ZONE 'UTC')::date, namespace, workload_kind, workload, container, image, stack_id, currency,
+			sum(sign * effective_cost), sum(sign * samples), sum(sign)
+		FROM diff
+		GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+		HAVING sum(sign * effective_cost) <> 0 OR sum(sign * samples) <> 0 OR sum(sign) <> 0
+		ON CONFLICT (`+stackCostKey+`) DO UPDATE SET effective_cost = stack_costs.effective_cost + excluded.effective_cost,
+			samples = stack_costs.samples + excluded.samples, hours = stack_costs.hours + excluded.hours`, hs)
+	if err != nil {
+		return fmt.Errorf("replace stack costs: %w", err)
+	}
+	return dropEmpty()
 }
 
 // DailyStackHours returns the attributed hours of w whose stack costs are

@@ -56,3 +56,53 @@ func TestStackCostsOfDaysSavedWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveHoursMovesDailyStackCosts: saving an hour again replaces its stack
+// costs in its day's sums, a stack gone from every hour of its day leaves no
+// row, and another hour adds to the day.
+func TestSaveHoursMovesDailyStackCosts(t *testing.T) {
+	db, conn := openSQL(t)
+	day := fixture.Day1
+	h := tally.HourOf(day.Add(10 * time.Hour))
+	stack := func(h tally.Hour, id int64, cost string, samples int64) attribution.StackCost {
+		return attribution.StackCost{Cluster: "prod", Hour: h, Namespace: "shop", WorkloadKind: tally.KindDeployment, Workload: "api",
+			Container: "api", Image: "shop/api:1", StackID: id, Cost: tally.MustParseMoney(cost, "USD"), Samples: samples}
+	}
+	save := func(h tally.Hour, stacks ...attribution.StackCost) {
+		t.Helper()
+		mark, err := db.ReadMark(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveHours(ctx, []attribution.HourState{{Hour: h, Read: mark}}, nil, stacks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	daily := func() string {
+		t.Helper()
+		var s string
+		err := conn.QueryRow(ctx, `SELECT coalesce(string_agg(stack_id || ':' || round(effective_cost, 2)::text || '/' || samples || '/' || hours, ' ' ORDER BY stack_id), '')
+			FROM stack_costs WHERE day = $1::date`, day).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, step := range []struct {
+		name   string
+		hour   tally.Hour
+		stacks []attribution.StackCost
+		want   string // stack:cost/samples/hours of the day
+	}{
+		{"first", h, []attribution.StackCost{stack(h, 1, "1.00", 2), stack(h, 2, "0.50", 1)}, "1:1.00/2/1 2:0.50/1/1"},
+		{"again, stack 2 gone", h, []attribution.StackCost{stack(h, 1, "0.70", 3)}, "1:0.70/3/1"},
+		{"again, the same", h, []attribution.StackCost{stack(h, 1, "0.70", 3)}, "1:0.70/3/1"},
+		{"the next hour", h + 1, []attribution.StackCost{stack(h+1, 1, "0.30", 1)}, "1:1.00/4/2"},
+		{"unprofiled", h, nil, "1:0.30/1/1"},
+	} {
+		save(step.hour, step.stacks...)
+		if got := daily(); got != step.want {
+			t.Errorf("%s: the day's stack costs %q, want %q", step.name, got, step.want)
+		}
+	}
+}
