@@ -113,7 +113,7 @@ func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error 
 		return ""
 	}
 	row := func(name, start string, c *attribution.StepCost) {
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\t%.0f%%\t\n", name, start, c.Currency(), c.CPU.Format(2),
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\t%.0f%%\t\n", tableCell(name), start, c.Currency(), c.CPU.Format(2),
 			c.RAM.Format(2), c.GPU.Format(2), c.PV.Format(2), c.Network.Format(2), c.LoadBalancer.Format(2), c.Shared.Format(2),
 			c.External.Format(2), c.Other.Format(2), c.Total.Format(2), mark(c.Estimated), 100*c.Efficiency())
 	}

@@ -89,6 +89,25 @@ func tableRows(out string) [][]string {
 	return rows
 }
 
+// TestCostsTableEscapesLineBreaksInNames: a group's name may come from a
+// pod annotation (the team alias), which can hold tabs and line breaks.
+// Written raw, they split the name's cell and add a row of the name's
+// choosing (here a forged total), terminal or not.
+func TestCostsTableEscapesLineBreaksInNames(t *testing.T) {
+	m := tally.MustParseMoney("12.5", "USD")
+	var buf bytes.Buffer
+	err := writeCostsTable(&buf, []attribution.Group{
+		{Name: "team-a\nTOTAL\tUSD\t0.00\u2028x\ry", Total: attribution.StepCost{CPU: m, Total: m}},
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := tableRows(buf.String())
+	if len(rows) != 3 || rows[1][0] != `team-a\nTOTAL\tUSD\t0.00\u2028x\ry` || rows[2][0] != "TOTAL" {
+		t.Errorf("table of one group named with line breaks:\n%s\nwant a header, the group's row with its name escaped, and the total", buf.String())
+	}
+}
+
 // TestCostsTableMarksEstimates: a group whose cost includes node-hours
 // priced from the catalog (no bill yet) is marked as estimated in the
 // table, as it is in the CSV and JSON, and so is its currency's total.

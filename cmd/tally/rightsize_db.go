@@ -568,7 +568,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		if c.ContainerKind == tally.ContainerSidecar {
 			name += " (sidecar)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", c.Workload.Cluster, c.Workload, name, replicasText(c.Replicas),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", tableCell(string(c.Workload.Cluster)), tableCell(c.Workload.String()),
+			tableCell(name), replicasText(c.Replicas),
 			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
 			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
 			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
@@ -634,7 +635,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 				now += fmt.Sprintf(" (avg %.2f)", a.CurrentNodes)
 				planned += fmt.Sprintf(" at peak (avg %.2f)", a.PlannedNodes)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n.Cluster, n.Group, now, planned,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tableCell(string(n.Cluster)), tableCell(n.Group), now, planned,
 				moneyText(n.CurrentMonthly), moneyText(n.PlannedMonthly), moneyText(n.MonthlySavings))
 			if err := nodeTotals.add(n.MonthlySavings); err != nil {
 				return fmt.Errorf("saving of node group %s/%s: %w", n.Cluster, n.Group, err)

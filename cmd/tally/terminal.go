@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/term"
@@ -60,4 +61,25 @@ func (e *controlEscaper) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// tableCell shows the tabs and line breaks of a name as escapes (\t, \n),
+// for a cell of a table: tabwriter splits cells at tabs and rows at line
+// breaks, so a name holding them (an annotation's value, a tag) would
+// shift its row's columns or add rows of its own, terminal or not.
+func tableCell(s string) string {
+	if !strings.ContainsAny(s, "\t\n\v\f\r\u0085\u2028\u2029") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\t', '\n', '\v', '\f', '\r', '\u0085', '\u2028', '\u2029':
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
