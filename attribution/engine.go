@@ -47,8 +47,9 @@ type Summary struct {
 	UnpricedNodeHours int      // node-hours to estimate with no catalog price: cost 0
 	Warnings          []string // one line per distinct problem
 	// Saved counts the hours Job computed and saved (the stale ones, or
-	// every one with force); the engine leaves it 0. Hours counts every
-	// hour of the days Job ran over.
+	// every one with force, and those of their days whose stack costs were
+	// only in a daily sum); the engine leaves it 0. Hours counts the hours
+	// of w that Job computed.
 	Saved int
 }
 

@@ -44,7 +44,9 @@ type Store interface {
 	DailyStackHours(ctx context.Context, w tally.Window) ([]tally.Hour, error)
 	// StaleHours returns the hours of w that were never attributed, were
 	// computed with another share basis than share or by another
-	// EngineVersion, were estimated and are
+	// EngineVersion, have their stack costs only in a daily sum that was
+	// dropped (DailyStackHours of a day with an hour saved since: a run
+	// stopped before it saved them all), were estimated and are
 	// billed now, or whose data changed after the read they were computed
 	// from: their bill (the billing period of their month, or of a line
 	// charged in them billed in another month) was ingested, or agent data
@@ -140,6 +142,9 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 		if dw.Start.Before(w.Start) {
 			dw.Start = w.Start
 		}
+		if !dw.Start.Before(dw.End) {
+			continue // w starts at the present: no hour of it has ended
+		}
 		g.Go(func() error {
 			stale := dw.Hours()
 			if !force {
@@ -229,7 +234,7 @@ func (j *Job) day(ctx context.Context, report tally.Window, stale []tally.Hour) 
 	if err == nil {
 		err = flush()
 	}
-	sum.Saved = len(stale)
+	sum.Saved = len(hours)
 	return sum, err
 }
 

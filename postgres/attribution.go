@@ -494,7 +494,9 @@ func recordHours(ctx context.Context, tx pgx.Tx, hours []attribution.HourState) 
 
 // StaleHours returns the hours of w that were never attributed, that were
 // computed with another share basis than share or by another
-// attribution.EngineVersion, that estimated node-hours
+// attribution.EngineVersion, whose stack costs are only in their day's sum
+// while another hour of the day has been saved by hour (which dropped that
+// sum: a run stopped before it saved the day's other hours), that estimated node-hours
 // of an account whose bill now reaches past them (billedThroughSQL), or
 // whose data a transaction the hour's read did not see (not visible in its
 // read_snapshot) wrote:
@@ -543,6 +545,9 @@ const staleHoursSQL = `
 		SELECT h FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 hour', interval '1 hour') h
 		LEFT JOIN attribution_hours a ON a.hour = h
 		WHERE a.hour IS NULL OR a.share <> $3 OR a.engine_version <> $4
+		  OR (NOT a.stacks_by_hour AND EXISTS (
+			SELECT 1 FROM attribution_hours b
+			WHERE b.stacks_by_hour AND b.hour >= date_trunc('day', h, 'UTC') AND b.hour < date_trunc('day', h, 'UTC') + interval '1 day'))
 		  OR EXISTS (
 			SELECT 1 FROM billing_periods p
 			WHERE NOT pg_visible_in_snapshot(p.ingest_xid, a.read_snapshot)
