@@ -71,15 +71,6 @@ func tableCell(s string) string {
 	if !strings.ContainsAny(s, "\t\n\v\f\r\u0085\u2028\u2029") {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\t', '\n', '\v', '\f', '\r', '\u0085', '\u2028', '\u2029':
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
