@@ -91,6 +91,12 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 	return nil
 }
 
+// attributionLock is the advisory lock attribution runs under, on every
+// replica and in every command: a run saves an hour by moving the daily
+// rollups by the difference from what is stored, so two runs saving the
+// same hour at once would both add it.
+const attributionLock = "tally-attribution"
+
 // attributionJob wires the attribution job to the database and the logger.
 func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *attribution.Job {
 	return &attribution.Job{
@@ -127,7 +133,7 @@ func (a *app) scheduleAttribution(ctx context.Context, db *postgres.DB) {
 	for {
 		now := time.Now().UTC()
 		w := tally.Window{Start: now.AddDate(0, 0, -40).Truncate(24 * time.Hour), End: now.Truncate(time.Hour)}
-		ran, err := db.TryLock(ctx, "tally-attribution", func(ctx context.Context) error { return a.attributeScheduled(ctx, db, w) })
+		ran, err := db.TryLock(ctx, attributionLock, func(ctx context.Context) error { return a.attributeScheduled(ctx, db, w) })
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.log.Error("scheduled attribution", "err", err)
