@@ -16,13 +16,27 @@ import (
 // that across replicas at most one runs it at a time. When another session
 // holds the lock, fn is not run and ran is false.
 func (db *DB) TryLock(ctx context.Context, name string, fn func(context.Context) error) (ran bool, err error) {
+	return db.withLock(ctx, name, "SELECT pg_try_advisory_lock(hashtext($1))", fn)
+}
+
+// Lock runs fn while holding the session advisory lock named name, as
+// TryLock does, but waits for the lock while another session holds it. The
+// wait ends with ctx.
+func (db *DB) Lock(ctx context.Context, name string, fn func(context.Context) error) error {
+	_, err := db.withLock(ctx, name, "SELECT true FROM pg_advisory_lock(hashtext($1))", fn)
+	return err
+}
+
+// withLock runs fn if take, a query of one boolean, takes the session
+// advisory lock named name, and releases it after.
+func (db *DB) withLock(ctx context.Context, name, take string, fn func(context.Context) error) (ran bool, err error) {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	defer conn.Release()
 	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtext($1))", name).Scan(&got); err != nil {
+	if err := conn.QueryRow(ctx, take, name).Scan(&got); err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if !got {

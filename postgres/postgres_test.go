@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -510,6 +511,47 @@ func TestTryLockExcludesConcurrentHolders(t *testing.T) {
 	}
 	if ran, err := db.TryLock(ctx, "job", func(context.Context) error { return nil }); !ran || err != nil {
 		t.Fatalf("after release: ran=%v err=%v", ran, err)
+	}
+}
+
+// TestLockWaitsForTheHolder: Lock runs fn once the holder releases the
+// lock, and a wait that ctx ends runs nothing.
+func TestLockWaitsForTheHolder(t *testing.T) {
+	db := pgtest.New(t)
+	events := make(chan string, 3)
+	waited := make(chan error, 1)
+	ran, err := db.TryLock(ctx, "job", func(context.Context) error {
+		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		if err := db.Lock(short, "job", func(context.Context) error {
+			events <- "ran while held"
+			return nil
+		}); err == nil {
+			t.Error("Lock while the lock is held, until its context ends: no error")
+		}
+		go func() {
+			waited <- db.Lock(ctx, "job", func(context.Context) error {
+				events <- "waiter"
+				return nil
+			})
+		}()
+		time.Sleep(100 * time.Millisecond)
+		events <- "holder released"
+		return nil
+	})
+	if err != nil || !ran {
+		t.Fatalf("TryLock: ran %v, %v", ran, err)
+	}
+	if err := <-waited; err != nil {
+		t.Errorf("Lock after the release: %v", err)
+	}
+	close(events)
+	var got []string
+	for e := range events {
+		got = append(got, e)
+	}
+	if want := []string{"holder released", "waiter"}; !slices.Equal(got, want) {
+		t.Errorf("ran %v, want %v", got, want)
 	}
 }
 

@@ -64,7 +64,11 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 	}
 	job := a.attributionJob(db, share)
 	start := time.Now()
-	sum, err := job.Attribute(ctx, w, c.Force)
+	var sum attribution.Summary
+	err = a.attributeLocked(ctx, db, func(ctx context.Context) (err error) {
+		sum, err = job.Attribute(ctx, w, c.Force)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -96,6 +100,17 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 // rollups by the difference from what is stored, so two runs saving the
 // same hour at once would both add it.
 const attributionLock = "tally-attribution"
+
+// attributeLocked runs fn under attributionLock, waiting while another run
+// holds it: serve's scheduler, or another tally command.
+func (a *app) attributeLocked(ctx context.Context, db *postgres.DB, fn func(context.Context) error) error {
+	ran, err := db.TryLock(ctx, attributionLock, fn)
+	if ran || err != nil {
+		return err
+	}
+	a.log.Info("waiting for another attribution run to finish (tally serve's scheduler, or another tally command)")
+	return db.Lock(ctx, attributionLock, fn)
+}
 
 // attributionJob wires the attribution job to the database and the logger.
 func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *attribution.Job {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/commitments"
 	"github.com/tallyhq/tally/demo"
 	"github.com/tallyhq/tally/forecast"
@@ -236,7 +237,11 @@ func (l *demoLoader) attribute(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sum, err := l.app.attributionJob(l.db, share).Attribute(ctx, tally.Window{Start: l.m.Start, End: l.m.End}, true)
+	var sum attribution.Summary
+	err = l.app.attributeLocked(ctx, l.db, func(ctx context.Context) (err error) {
+		sum, err = l.app.attributionJob(l.db, share).Attribute(ctx, tally.Window{Start: l.m.Start, End: l.m.End}, true)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -165,17 +165,20 @@ func (a *app) reestimate(ctx context.Context, db *postgres.DB, spans []tally.Win
 	}
 	job := a.attributionJob(db, share)
 	saved := 0
-	for _, w := range spans {
-		sum, err := job.Attribute(ctx, w, false)
-		saved += sum.Saved
-		for _, msg := range sum.Warnings {
-			a.log.Warn(msg)
+	err = a.attributeLocked(ctx, db, func(ctx context.Context) error {
+		for _, w := range spans {
+			sum, err := job.Attribute(ctx, w, false)
+			saved += sum.Saved
+			for _, msg := range sum.Warnings {
+				a.log.Warn(msg)
+			}
+			if err != nil {
+				return fmt.Errorf("re-estimate the hours of %v at the new prices: %w", w, err)
+			}
 		}
-		if err != nil {
-			return saved, fmt.Errorf("re-estimate the hours of %v at the new prices: %w", w, err)
-		}
-	}
-	return saved, nil
+		return nil
+	})
+	return saved, err
 }
 
 // spansNote names the time spans re-estimated, for pricing sync's summary.
