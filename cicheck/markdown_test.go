@@ -28,7 +28,7 @@ func TestMarkdownHostileNames(t *testing.T) {
 	// as if the profiles had carried them.
 	pr := profileReport(t)
 	pr.Headline = strings.ReplaceAll(pr.Headline, pr.Culprit, hostileFunc)
-	pr.Reason += " @org/admins <!--"
+	pr.Reason += " @org/admins <!-- GH-12 gh-3 deadbeef1234567"
 	pr.Culprit = hostileFunc
 	pr.Functions[0].Name, pr.Functions[0].Source.File = hostileFunc, hostileFile
 	pr.Functions[1].Name = hostileFunc2
@@ -65,6 +65,8 @@ func TestMarkdownHostileNames(t *testing.T) {
 				regexp.MustCompile(`(^|[^\\])[\[\]]`),        // links and images
 				regexp.MustCompile(`@[A-Za-z0-9]`),           // mentions
 				regexp.MustCompile(`(^|[^&])#[0-9]`),         // issue references
+				regexp.MustCompile(`(?i)\bgh-[0-9]`),         // issue references, GitHub's other form
+				regexp.MustCompile(`\b[0-9a-f]{7,40}\b`),     // commit SHAs
 				regexp.MustCompile(`://|www\.`),              // bare links
 				regexp.MustCompile(`&#(6[0-9]|[0-5][0-9]);`), // entities the input spelled
 			} {
