@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -319,11 +320,21 @@ func mdHeadline(r *Report) string {
 // mdText escapes text for a markdown paragraph or table cell: markdown's
 // active punctuation gets a backslash, <, > and & become entities (so no
 // HTML and no entity the input spelled out), line breaks become spaces (no
-// new block can start), and a zero-width space after @ and # and inside
-// "://" and "www." keeps GitHub from turning the text into mentions, issue
-// references or links.
+// new block can start), and a zero-width space after @, # and GH- and
+// inside "://" and "www." keeps GitHub from turning the text into mentions,
+// issue references or links, and one every 6 digits of a hexadecimal word
+// from turning it into a link to a commit (GitHub links 7 to 40 of them).
 func mdText(s string) string {
 	s = mdTextReplacer.Replace(s)
+	s = ghReference.ReplaceAllString(s, "${0}"+zwsp)
+	s = hexWord.ReplaceAllStringFunc(s, func(w string) string {
+		var b strings.Builder
+		for len(w) > 6 {
+			b.WriteString(w[:6] + zwsp)
+			w = w[6:]
+		}
+		return b.String() + w
+	})
 	// A list item, heading or thematic break only starts a line; the text
 	// may start one.
 	if s != "" && strings.ContainsRune("-+=", rune(s[0])) {
@@ -335,6 +346,11 @@ func mdText(s string) string {
 }
 
 const zwsp = "&#8203;" // zero-width space
+
+var (
+	ghReference = regexp.MustCompile(`(?i)\bgh-`)
+	hexWord     = regexp.MustCompile(`\b[0-9A-Fa-f]{7,}\b`)
+)
 
 var mdTextReplacer = strings.NewReplacer(
 	"\r\n", " ", "\n", " ", "\r", " ",
