@@ -2,6 +2,8 @@ package attribution_test
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -465,5 +467,49 @@ func TestAttributeOneHourComputesOneHour(t *testing.T) {
 	}
 	if sum.Hours != 1 || len(store.windows) != 1 || store.windows[0] != hour {
 		t.Errorf("attributing %v: %d hours computed, usage read of %v; want that hour only", hour, sum.Hours, store.windows)
+	}
+}
+
+// staleAt is a store whose stale hours are the given ones.
+type staleAt struct {
+	usageReads
+	hours []tally.Hour
+}
+
+func (s *staleAt) StaleHours(context.Context, tally.Window, attribution.ShareBasis) ([]tally.Hour, error) {
+	return s.hours, nil
+}
+
+// TestAttributeStaleHoursApartComputesThoseHours: two stale hours of a day
+// far apart are computed each on its own, not with the hours between them
+// (hours 2 and 20 computed 19 hours and saved 2).
+func TestAttributeStaleHoursApartComputesThoseHours(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	day := tally.Window{Start: day1, End: day1.Add(24 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Workers: 1}
+	if _, err := job.Attribute(ctx, day, true); err != nil {
+		t.Fatal(err)
+	}
+	before, err := db.Allocations(ctx, "", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, h20 := tally.HourOf(day1.Add(2*time.Hour)), tally.HourOf(day1.Add(20*time.Hour))
+	store := &staleAt{usageReads: usageReads{DB: db}, hours: []tally.Hour{h2, h20}}
+	job.Store = store
+	sum, err := job.Attribute(ctx, day, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []tally.Window{h2.Window(), h20.Window()}; sum.Hours != 2 || !slices.Equal(store.windows, want) {
+		t.Errorf("stale hours 2 and 20: %d hours computed, usage read of %v; want %v", sum.Hours, store.windows, want)
+	}
+	after, err := db.Allocations(ctx, "", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("allocations changed: %d rows before, %d after", len(before), len(after))
 	}
 }
