@@ -172,8 +172,9 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 
 // day saves the stale hours of report, the part of a day asked for, and the
 // day's hours whose stack costs are only in its daily sum: it runs the engine
-// over the span of those hours, and saves them in batches as they are
-// computed (each batch atomically). The summary counts the hours of report.
+// over each run of consecutive hours to save, and saves them in batches as
+// they are computed (each batch atomically). The summary counts the hours of
+// report computed.
 func (j *Job) day(ctx context.Context, report tally.Window, stale []tally.Hour) (Summary, error) {
 	// An hour reflects the data read from here on: data committed after
 	// the mark (during the read or later) marks the hour stale again,
@@ -193,12 +194,39 @@ func (j *Job) day(ctx context.Context, report tally.Window, stale []tally.Hour) 
 	for _, h := range slices.Concat(stale, daily) {
 		write[h] = true
 	}
-	hours := slices.Sorted(maps.Keys(write))
-	run := tally.Window{Start: hours[0].Start(), End: hours[len(hours)-1].End()}
 	billedThrough, err := j.Store.BilledThrough(ctx)
 	if err != nil {
 		return Summary{}, err
 	}
+	var sum Summary
+	hours := slices.Sorted(maps.Keys(write))
+	for _, run := range consecutive(hours) {
+		s, err := j.compute(ctx, run, report, mark, billedThrough, write)
+		sum.merge(s)
+		if err != nil {
+			return sum, err
+		}
+	}
+	sum.Saved = len(hours)
+	return sum, nil
+}
+
+// consecutive returns the runs of consecutive hours of sorted hours.
+func consecutive(hours []tally.Hour) []tally.Window {
+	var runs []tally.Window
+	for _, h := range hours {
+		if n := len(runs); n > 0 && runs[n-1].End.Equal(h.Start()) {
+			runs[n-1].End = h.End()
+			continue
+		}
+		runs = append(runs, h.Window())
+	}
+	return runs
+}
+
+// compute runs the engine over run, hours of one day read after mark, and
+// saves the hours of write it computes.
+func (j *Job) compute(ctx context.Context, run, report tally.Window, mark ReadMark, billedThrough map[string]time.Time, write map[tally.Hour]bool) (Summary, error) {
 	in, samples, err := j.load(ctx, run)
 	if err != nil {
 		return Summary{}, err
@@ -234,7 +262,6 @@ func (j *Job) day(ctx context.Context, report tally.Window, stale []tally.Hour) 
 	if err == nil {
 		err = flush()
 	}
-	sum.Saved = len(hours)
 	return sum, err
 }
 
