@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/ingest/awscur/curtest"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// fleet is EC2 instances of one type and operation (platform) running
+// every hour, each at od an hour on demand.
+type fleet struct {
+	itype     string
+	operation string // lineItem/Operation: RunInstances, RunInstances:0002 (Windows), …
+	od        float64
+	instances int
+}
+
+// writeFleetCUR writes, under root, a CUR 2.0 export of payer
+// curtest.Payer (one billing period per month) billing the fleets'
+// on-demand usage in us-east-1 for the hours [end − hours, end).
+func writeFleetCUR(t *testing.T, root string, end time.Time, hours int, fleets ...fleet) {
+	t.Helper()
+	byMonth := map[time.Time][]curtest.Row{}
+	for h := range hours {
+		at := end.Add(time.Duration(h-hours) * time.Hour)
+		month := tally.MonthStart(at)
+		for _, f := range fleets {
+			for i := range f.instances {
+				id := fmt.Sprintf("i-%s-%d", strings.NewReplacer(":", "", ".", "").Replace(f.operation+f.itype), i)
+				byMonth[month] = append(byMonth[month], curtest.Row{
+					BillBillType: "Anniversary", BillPayerAccountID: curtest.Payer, BillPayerAccountName: "Acme Payer",
+					BillBillingPeriodStartDate: month, BillBillingPeriodEndDate: month.AddDate(0, 1, 0),
+					LineItemUsageAccountID: curtest.Account, LineItemLineItemType: "Usage", LineItemUsageStartDate: at,
+					LineItemUsageEndDate: at.Add(time.Hour), LineItemCurrencyCode: "USD", LineItemProductCode: "AmazonEC2",
+					LineItemUsageType: "USE1-BoxUsage:" + f.itype, LineItemOperation: f.operation, LineItemAvailabilityZone: "us-east-1a",
+					LineItemResourceID: id, LineItemUsageAmount: 1, LineItemUnblendedCost: f.od, PricingPublicOnDemandCost: f.od, PricingTerm: "OnDemand",
+					PricingUnit: "Hrs", ProductInstanceType: f.itype, ProductRegionCode: "us-east-1", ProductServicecode: "AmazonEC2",
+					ProductProductFamily: "Compute Instance", ProductSku: "SKU" + f.itype + f.operation,
+					Product: map[string]string{"product_name": "Amazon Elastic Compute Cloud", "region": "us-east-1"},
+				})
+			}
+		}
+	}
+	for month, rows := range byMonth {
+		if _, err := curtest.WriteExport(root, "exports", "acme", month, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestEligibleUsageStreamsByPlatform: the eligible usage of EC2 instances
+// is a stream per platform, which the CUR line's operation names
+// (RunInstances:0002 Windows, RunInstances:0010 Red Hat Enterprise Linux);
+// plain RunInstances is Linux/UNIX, whose stream keeps its name. Windows
+// and RHEL usage used to land in the Linux/UNIX stream of its instance
+// type, which Linux/UNIX Reserved Instances were bought for.
+func TestEligibleUsageStreamsByPlatform(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	root := t.TempDir()
+	end := time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC)
+	writeFleetCUR(t, root, end, 24, fleet{"m5.xlarge", "RunInstances", 0.192, 2}, fleet{"m5.xlarge", "RunInstances:0002", 0.376, 3},
+		fleet{"m5.xlarge", "RunInstances:0010", 0.2500, 1})
+	mustTally(t, "--database-url", url, "--log-level", "warn")("ingest", "aws-cur", root)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u, err := db.EligibleUsage(context.Background(), curtest.Payer, tally.Window{Start: end.Add(-24 * time.Hour), End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]commitments.Nanos{
+		"aws/us-east-1/m5.xlarge":                          commitments.NanosOf(24 * 2 * 0.192),
+		"aws/us-east-1/m5.xlarge/Windows":                  commitments.NanosOf(24 * 3 * 0.376),
+		"aws/us-east-1/m5.xlarge/Red Hat Enterprise Linux": commitments.NanosOf(24 * 1 * 0.25),
+	}
+	got := map[string]commitments.Nanos{}
+	for i, s := range u.Streams {
+		for _, v := range u.OD[i] {
+			got[s.String()] += v
+		}
+	}
+	for s, v := range want {
+		if got[s] != v {
+			t.Errorf("stream %s: %s, want %s", s, got[s].Money("USD"), v.Money("USD"))
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("streams %v, want %d", u.Streams, len(want))
+	}
+}
