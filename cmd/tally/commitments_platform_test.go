@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +100,62 @@ func TestEligibleUsageStreamsByPlatform(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("streams %v, want %d", u.Streams, len(want))
+	}
+}
+
+// TestRecommendWindowsFleetBuysWindowsReservedInstances: for a fleet of
+// Windows m5.xlarge instances, the Reserved Instance pool is the Windows
+// one: the recommendation names it, the plan's item is for Windows, the
+// offering looked up is a Windows one (ProductDescription=Windows) and the
+// request built says so. A Linux/UNIX Reserved Instance, which never
+// applies to Windows usage, was recommended and would have been bought.
+func TestRecommendWindowsFleetBuysWindowsReservedInstances(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	root := t.TempDir()
+	now := time.Now().UTC().Truncate(time.Hour)
+	writeFleetCUR(t, root, now, 10*24, fleet{"m5.xlarge", "RunInstances:0002", 0.376, 4})
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "aws-cur", root)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	table := tly("commitments", "recommend", "--reserved", "--history", "10d", "--paths", "10", "--no-store", "--plan-out", planPath)
+	if !strings.Contains(table, "aws/reserved-instance/us-east-1/m5/m5.xlarge/Windows") {
+		t.Errorf("recommend: no Windows Reserved Instance pool:\n%s", table)
+	}
+	raw, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan commitments.Plan
+	if err := json.Unmarshal(raw, &plan); err != nil {
+		t.Fatal(err)
+	}
+	var reserved []string
+	for _, it := range plan.Items {
+		if it.Offer.Kind == tally.CommitReserved {
+			reserved = append(reserved, it.ID)
+		}
+	}
+	if len(reserved) == 0 || !strings.Contains(string(raw), `"platform":"Windows"`) {
+		t.Fatalf("plan: Reserved Instance items %v, want Windows ones:\n%s", reserved, raw)
+	}
+
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller(curtest.Payer, "arn:aws:iam::"+curtest.Payer+":user/buyer")
+	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planPath, "--format", "json"}, endpoints...)
+	code, out, errOut := runTally(args...)
+	if code != 0 {
+		t.Fatalf("purchase dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	var described []string
+	for _, c := range srv.Calls() {
+		if c.Operation == "DescribeReservedInstancesOfferings" {
+			described = append(described, c.Body)
+		}
+	}
+	if len(described) == 0 || slices.ContainsFunc(described, func(b string) bool { return !strings.Contains(b, "ProductDescription=Windows&") }) {
+		t.Errorf("offerings looked up: %q, want ProductDescription=Windows in each", described)
+	}
+	if !strings.Contains(out, `"productDescription": "Windows"`) || strings.Contains(out, "Linux/UNIX") {
+		t.Errorf("purchase requests do not say they buy Windows Reserved Instances:\n%s", out)
 	}
 }
