@@ -204,9 +204,13 @@ func (p *problem) perPath(x float64) []float64 {
 
 // ladder splits a purchase into weekly tranches: all at once into an empty
 // scope (what the backtest does), else at most 1/weeks of the target a week.
+// A tranche whose fee rounds to nothing is no tranche.
 func ladder(now time.Time, gap, target, have, keep float64, weeks int, cur tally.Currency) []Tranche {
 	if have <= 0 {
-		return []Tranche{{Date: now, HourlyCommitment: feeOf(gap, keep).Money(cur)}}
+		if f := feeOf(gap, keep); f > 0 {
+			return []Tranche{{Date: now, HourlyCommitment: f.Money(cur)}}
+		}
+		return []Tranche{}
 	}
 	step := target / float64(weeks)
 	var out []Tranche
