@@ -233,7 +233,9 @@ var kindNames = map[string]string{
 	tally.CommitCUDResource: "resource-based committed use discount",
 }
 
-// Describe names an offer for people: "1-year No Upfront EC2 Instance Savings Plan (us-east-1, m5)".
+// Describe names an offer for people: "1-year No Upfront EC2 Instance
+// Savings Plan (us-east-1, m5)"; a Reserved Instance of a platform other
+// than Linux/UNIX names it: "… Reserved Instances (us-east-1, m5, m5.xlarge, Windows)".
 func Describe(o Offer) string {
 	name := kindNames[o.Kind]
 	if name == "" {
@@ -241,7 +243,7 @@ func Describe(o Offer) string {
 	}
 	s := fmt.Sprintf("%d-year %s %s", max(1, o.TermMonths/12), o.Payment, name)
 	var scope []string
-	for _, x := range []string{o.Region, o.Family, o.InstanceType} {
+	for _, x := range []string{o.Region, o.Family, o.InstanceType, o.Platform} {
 		if x != "" && !slices.Contains(scope, x) {
 			scope = append(scope, x)
 		}

@@ -125,18 +125,23 @@ func TestRecommendWindowsFleetBuysWindowsReservedInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan commitments.Plan
+	var plan struct {
+		Items []struct {
+			ID    string
+			Offer map[string]any
+		}
+	}
 	if err := json.Unmarshal(raw, &plan); err != nil {
 		t.Fatal(err)
 	}
 	var reserved []string
 	for _, it := range plan.Items {
-		if it.Offer.Kind == tally.CommitReserved {
+		if it.Offer["kind"] == tally.CommitReserved && it.Offer["platform"] == "Windows" {
 			reserved = append(reserved, it.ID)
 		}
 	}
-	if len(reserved) == 0 || !strings.Contains(string(raw), `"platform":"Windows"`) {
-		t.Fatalf("plan: Reserved Instance items %v, want Windows ones:\n%s", reserved, raw)
+	if len(reserved) == 0 || len(reserved) != strings.Count(string(raw), `"reserved-instance"`) {
+		t.Fatalf("plan: Windows Reserved Instance items %v, want every Reserved Instance item a Windows one:\n%s", reserved, raw)
 	}
 
 	srv, endpoints := fakeAWS(t)
