@@ -27,6 +27,7 @@ type BillingCommitment struct {
 	Name             string         `json:"name"`     // fee SKU description or commitment name
 	Region           string         `json:"region"`
 	InstanceType     string         `json:"instanceType"` // the instance type of most of its Used lines ("" for none)
+	Platform         string         `json:"platform"`     // the platform of most of its Used lines (Stream.Platform: "" for Linux/UNIX or none)
 	First            time.Time      `json:"first"`        // first charge hour seen
 	Last             time.Time      `json:"last"`         // end of the last charge seen
 	Hours            int64          `json:"hours"`        // distinct hours its charges cover
@@ -46,7 +47,8 @@ var (
 // start at the first charge seen (the true start may be earlier than the
 // bill Tally has); the hourly commitment as the mean of the commitment's
 // hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
-// instance type or family of most of the usage they covered. end is the end
+// instance type or family of most of the usage they covered, and for
+// Reserved Instances its platform when it is not Linux/UNIX. end is the end
 // of the bill Tally has: a commitment not charged in its last two days is
 // expired (at its last charge), and one charged in them is in force past
 // its last charge (charges spanning more than a term are renewals: the one
@@ -87,6 +89,9 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		switch {
 		case kind == tally.CommitReserved && b.InstanceType != "":
 			c.Scope["instanceType"] = b.InstanceType
+			if b.Platform != "" {
+				c.Scope["platform"] = b.Platform
+			}
 		case kind == tally.CommitEC2SP && b.InstanceType != "":
 			c.Scope["family"] = Family(b.InstanceType)
 		}

@@ -8,20 +8,29 @@ import (
 )
 
 // Stream is one kind of eligible usage: an instance type (or machine type)
-// in a region of a provider. Usage files, billing and the simulator speak in
-// streams; commitments apply to the streams their scope covers.
+// in a region of a provider, and for AWS EC2 instances the platform (the
+// operating system and licensed software) they run. Usage files, billing
+// and the simulator speak in streams; commitments apply to the streams
+// their scope covers.
 type Stream struct {
 	Provider     string `json:"provider"`
 	Region       string `json:"region"`
 	InstanceType string `json:"instanceType"`
+	Platform     string `json:"platform,omitempty"` // "Windows", "Red Hat Enterprise Linux", …; "" for Linux/UNIX and usage without one (GCP, Fargate)
 }
 
 // Family returns the stream's instance family: "m5" for m5.xlarge, "n2"
 // for n2-standard-4.
 func (s Stream) Family() string { return Family(s.InstanceType) }
 
-// String formats the stream as provider/region/instanceType.
-func (s Stream) String() string { return s.Provider + "/" + s.Region + "/" + s.InstanceType }
+// String formats the stream as provider/region/instanceType, followed by
+// /platform when it has one other than Linux/UNIX.
+func (s Stream) String() string {
+	if s.Platform != "" {
+		return s.Provider + "/" + s.Region + "/" + s.InstanceType + "/" + s.Platform
+	}
+	return s.Provider + "/" + s.Region + "/" + s.InstanceType
+}
 
 // Family returns an instance type's family: the part before the first "."
 // (AWS m5.xlarge → m5) or "-" (GCP n2-standard-4 → n2), lower-cased.
@@ -43,6 +52,7 @@ type Offer struct {
 	Region       string `json:"region,omitempty"`
 	Family       string `json:"family,omitempty"`
 	InstanceType string `json:"instanceType,omitempty"`
+	Platform     string `json:"platform,omitempty"` // Reserved Instances: the platform they apply to ("Windows", …); "" for Linux/UNIX
 }
 
 // Payment options, as AWS names them.
@@ -52,11 +62,12 @@ const (
 	AllUpfront     = "All Upfront"
 )
 
-// String names the offer, e.g. "ec2-instance-savings-plan 12m us-east-1/m5".
+// String names the offer, e.g. "ec2-instance-savings-plan 12m us-east-1/m5"
+// or "reserved-instance 12m us-east-1/m5/m5.xlarge/Windows".
 func (o Offer) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %dm", o.Kind, o.TermMonths)
-	scope := strings.Trim(strings.Join([]string{o.Region, o.Family, o.InstanceType}, "/"), "/")
+	scope := strings.Trim(strings.Join([]string{o.Region, o.Family, o.InstanceType, o.Platform}, "/"), "/")
 	scope = strings.ReplaceAll(scope, "//", "/")
 	if scope != "" {
 		b.WriteString(" ")
@@ -75,8 +86,8 @@ func (o Offer) Covers(s Stream) bool {
 		return true // any region, family, size, OS, and Fargate/Lambda
 	case tally.CommitEC2SP, tally.CommitCUDResource:
 		return o.Region == s.Region && o.Family == s.Family()
-	case tally.CommitReserved:
-		return o.Region == s.Region && strings.EqualFold(o.InstanceType, s.InstanceType)
+	case tally.CommitReserved: // of one platform: a Linux/UNIX one never applies to Windows usage
+		return o.Region == s.Region && strings.EqualFold(o.InstanceType, s.InstanceType) && o.Platform == s.Platform
 	case tally.CommitCUDFlexible:
 		return o.Region == s.Region
 	}
@@ -96,10 +107,14 @@ func Rank(kind string) int {
 	return 2
 }
 
-// OfferOf returns the offer a stored commitment was bought as.
+// OfferOf returns the offer a stored commitment was bought as. A Reserved
+// Instance whose scope names no platform is a Linux/UNIX one.
 func OfferOf(c tally.Commitment) Offer {
 	o := Offer{Provider: c.Provider, Kind: c.Kind, TermMonths: c.TermMonths, Payment: c.PaymentOption,
 		Region: c.Scope["region"], Family: c.Scope["family"], InstanceType: c.Scope["instanceType"]}
+	if o.Kind == tally.CommitReserved {
+		o.Platform = Platform(c.Scope["platform"])
+	}
 	if o.Family == "" && o.InstanceType != "" && o.Kind != tally.CommitComputeSP && o.Kind != tally.CommitCUDFlexible {
 		o.Family = Family(o.InstanceType)
 	}
@@ -112,7 +127,7 @@ func OfferOf(c tally.Commitment) Offer {
 // Scope returns the offer's scope as stored in tally.Commitment.Scope.
 func (o Offer) Scope() map[string]string {
 	m := map[string]string{}
-	for k, v := range map[string]string{"region": o.Region, "family": o.Family, "instanceType": o.InstanceType} {
+	for k, v := range map[string]string{"region": o.Region, "family": o.Family, "instanceType": o.InstanceType, "platform": o.Platform} {
 		if v != "" {
 			m[k] = v
 		}

@@ -116,7 +116,7 @@ func (p Plan) Bought(logged []LoggedPurchase, offering map[string]string) map[st
 
 // PlanCSVColumns are the columns of a plan in CSV.
 var PlanCSVColumns = []string{"id", "date", "provider", "kind", "region", "family", "instance_type", "term_months",
-	"payment_option", "hourly_commitment", "currency", "expected_savings", "p10", "p90", "reason"}
+	"payment_option", "hourly_commitment", "currency", "expected_savings", "p10", "p90", "reason", "platform"}
 
 // WriteCSV writes the plan as CSV with a header; text from the bill that a
 // spreadsheet would run as a formula is quoted (csvtable.Text).
@@ -130,7 +130,7 @@ func (p Plan) WriteCSV(w io.Writer) error {
 		text := csvtable.Text // ids, regions and families come from the bill
 		if err := cw.Write([]string{text(it.ID), tally.FormatDay(it.Date), o.Provider, o.Kind, text(o.Region), text(o.Family), text(o.InstanceType),
 			strconv.Itoa(o.TermMonths), o.Payment, it.HourlyCommitment.Decimal(), string(it.HourlyCommitment.Currency()),
-			it.ExpectedSavings.Decimal(), it.P10.Decimal(), it.P90.Decimal(), text(it.Reason)}); err != nil {
+			it.ExpectedSavings.Decimal(), it.P10.Decimal(), it.P90.Decimal(), text(it.Reason), text(ProductDescriptionOf(o))}); err != nil {
 			return err
 		}
 	}
@@ -191,6 +191,10 @@ func ReadPlan(r io.Reader, name string) (Plan, error) {
 		}
 		if o.Kind == tally.CommitReserved && (o.Region == "" || o.InstanceType == "") {
 			return Plan{}, bad("offer.region/instanceType", o.Region+"/"+o.InstanceType, "a Reserved Instance needs both")
+		}
+		if o.Platform != "" && (o.Kind != tally.CommitReserved || !Reservable(o.Platform)) {
+			return Plan{}, bad("offer.platform", o.Platform, "only Reserved Instances have a platform, one AWS sells them for "+
+				"(Windows, Red Hat Enterprise Linux, SUSE Linux, …); Linux/UNIX is written as none")
 		}
 		cur, err := tally.ParseCurrency(string(it.HourlyCommitment.Currency()))
 		if err != nil {

@@ -32,7 +32,7 @@ func TestPlanJSONAndCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(c.String()), "\n")
-	if len(lines) != 3 || lines[1] != "123/aws/ec2-instance-savings-plan/us-east-1/m5/12m/no-upfront/2026-03-02,2026-03-02,aws,ec2-instance-savings-plan,us-east-1,m5,,12,No Upfront,2,USD,800,600,1000,because" {
+	if len(lines) != 3 || lines[1] != "123/aws/ec2-instance-savings-plan/us-east-1/m5/12m/no-upfront/2026-03-02,2026-03-02,aws,ec2-instance-savings-plan,us-east-1,m5,,12,No Upfront,2,USD,800,600,1000,because," {
 		t.Fatalf("csv:\n%s", c.String())
 	}
 	// A family from the bill that a spreadsheet would run is written as text.

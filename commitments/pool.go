@@ -16,12 +16,14 @@ type Pool struct {
 }
 
 // Key names the pool as recommendations target it, e.g.
-// "aws/ec2-instance-savings-plan/us-east-1/m5" or "aws/compute-savings-plan".
+// "aws/ec2-instance-savings-plan/us-east-1/m5", "aws/compute-savings-plan"
+// or "aws/reserved-instance/us-east-1/m5/m5.xlarge/Windows" (a Linux/UNIX
+// Reserved Instance names no platform).
 func (p Pool) Key() string { return poolKey(p.Offer) }
 
 func poolKey(o Offer) string {
 	k := o.Provider + "/" + o.Kind
-	for _, s := range []string{o.Region, o.Family, o.InstanceType} {
+	for _, s := range []string{o.Region, o.Family, o.InstanceType, o.Platform} {
 		if s != "" {
 			k += "/" + s
 		}
@@ -33,7 +35,7 @@ func poolKey(o Offer) string {
 // same scope (terms and payment options may differ).
 func sameScope(a, b Offer) bool {
 	return a.Provider == b.Provider && a.Kind == b.Kind && a.Region == b.Region && a.Family == b.Family &&
-		a.InstanceType == b.InstanceType
+		a.InstanceType == b.InstanceType && a.Platform == b.Platform
 }
 
 // OtherInstanceType names the stream of eligible usage without an instance
@@ -46,7 +48,7 @@ type PoolOptions struct {
 	Payment     string // "" : No Upfront
 	EC2Instance bool   // EC2 Instance Savings Plans per region and family
 	Compute     bool   // Compute Savings Plans
-	Reserved    bool   // Reserved Instances per region and instance type
+	Reserved    bool   // Reserved Instances per region, instance type and platform (those AWS sells: Reservable)
 	GCPFlexible bool   // GCP spend-based (flexible) CUDs per region
 }
 
@@ -92,9 +94,9 @@ func Pools(streams []Stream, opt PoolOptions) []Pool {
 				}
 				continue
 			}
-			if opt.Reserved {
+			if opt.Reserved && Reservable(s.Platform) {
 				o := base
-				o.Kind, o.Region, o.Family, o.InstanceType = tally.CommitReserved, s.Region, s.Family(), s.InstanceType
+				o.Kind, o.Region, o.Family, o.InstanceType, o.Platform = tally.CommitReserved, s.Region, s.Family(), s.InstanceType, s.Platform
 				add(o, i)
 			}
 			if opt.EC2Instance {

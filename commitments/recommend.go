@@ -204,9 +204,13 @@ func (p *problem) perPath(x float64) []float64 {
 
 // ladder splits a purchase into weekly tranches: all at once into an empty
 // scope (what the backtest does), else at most 1/weeks of the target a week.
+// A tranche whose fee rounds to nothing is no tranche.
 func ladder(now time.Time, gap, target, have, keep float64, weeks int, cur tally.Currency) []Tranche {
 	if have <= 0 {
-		return []Tranche{{Date: now, HourlyCommitment: feeOf(gap, keep).Money(cur)}}
+		if f := feeOf(gap, keep); f > 0 {
+			return []Tranche{{Date: now, HourlyCommitment: f.Money(cur)}}
+		}
+		return []Tranche{}
 	}
 	step := target / float64(weeks)
 	var out []Tranche
@@ -229,7 +233,9 @@ var kindNames = map[string]string{
 	tally.CommitCUDResource: "resource-based committed use discount",
 }
 
-// Describe names an offer for people: "1-year No Upfront EC2 Instance Savings Plan (us-east-1, m5)".
+// Describe names an offer for people: "1-year No Upfront EC2 Instance
+// Savings Plan (us-east-1, m5)"; a Reserved Instance of a platform other
+// than Linux/UNIX names it: "… Reserved Instances (us-east-1, m5, m5.xlarge, Windows)".
 func Describe(o Offer) string {
 	name := kindNames[o.Kind]
 	if name == "" {
@@ -237,7 +243,7 @@ func Describe(o Offer) string {
 	}
 	s := fmt.Sprintf("%d-year %s %s", max(1, o.TermMonths/12), o.Payment, name)
 	var scope []string
-	for _, x := range []string{o.Region, o.Family, o.InstanceType} {
+	for _, x := range []string{o.Region, o.Family, o.InstanceType, o.Platform} {
 		if x != "" && !slices.Contains(scope, x) {
 			scope = append(scope, x)
 		}

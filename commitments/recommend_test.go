@@ -109,3 +109,17 @@ func TestRecommendationRecordsTheMedian(t *testing.T) {
 		t.Fatal("no purchase recommended")
 	}
 }
+
+// TestLadderLeavesOutNothing: a purchase into an empty scope whose fee
+// rounds to 0.000/h made a tranche of 0/h, a plan item that 'commitments
+// purchase' refuses ("hourlyCommitment: value "0": must be positive"), so
+// the whole plan could not be bought.
+func TestLadderLeavesOutNothing(t *testing.T) {
+	now := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if got := ladder(now, 0.0004, 0.0004, 0, 0.63, 4, "USD"); len(got) != 0 {
+		t.Errorf("ladder of 0.0004/h: %+v, want no tranche", got)
+	}
+	if got := ladder(now, 2, 2, 0, 0.63, 4, "USD"); len(got) != 1 || got[0].HourlyCommitment.Decimal() != "1.26" {
+		t.Errorf("ladder of 2/h at 37%% off: %+v, want one tranche of 1.26/h", got)
+	}
+}

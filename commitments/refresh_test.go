@@ -43,7 +43,7 @@ func (s *billStore) ReplaceRecommendationsUnder(_ context.Context, _, prefix str
 
 // flatUsage is days of a steady 10 an hour of m5.xlarge in cur.
 func flatUsage(start time.Time, days int, cur tally.Currency) *Usage {
-	u := &Usage{Name: "acct", Start: start, Currency: cur, Streams: []Stream{{"aws", "eu-west-1", "m5.xlarge"}}, OD: [][]Nanos{make([]Nanos, days*24)}}
+	u := &Usage{Name: "acct", Start: start, Currency: cur, Streams: []Stream{{Provider: "aws", Region: "eu-west-1", InstanceType: "m5.xlarge"}}, OD: [][]Nanos{make([]Nanos, days*24)}}
 	for h := range u.OD[0] {
 		u.OD[0][h] = NanosOf(10)
 	}

@@ -26,11 +26,11 @@ type fleetType struct {
 }
 
 var generatedFleet = []fleetType{
-	{Stream{"aws", "us-east-1", "m5.xlarge"}, 0.192, 300},
-	{Stream{"aws", "us-east-1", "c5.2xlarge"}, 0.34, 120},
-	{Stream{"aws", "us-east-1", "r5.large"}, 0.126, 200},
-	{Stream{"aws", "us-east-1", "m7g.xlarge"}, 0.1632, 0},
-	{Stream{"gcp", "europe-west1", "n2-standard-8"}, 0.4275, 40},
+	{Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge"}, 0.192, 300},
+	{Stream{Provider: "aws", Region: "us-east-1", InstanceType: "c5.2xlarge"}, 0.34, 120},
+	{Stream{Provider: "aws", Region: "us-east-1", InstanceType: "r5.large"}, 0.126, 200},
+	{Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m7g.xlarge"}, 0.1632, 0},
+	{Stream{Provider: "gcp", Region: "europe-west1", InstanceType: "n2-standard-8"}, 0.4275, 40},
 }
 
 // Generate writes the bundled scenarios: deterministic hourly usage of a

@@ -8,8 +8,8 @@ import (
 )
 
 var (
-	m5 = Stream{"aws", "us-east-1", "m5.xlarge"}
-	c5 = Stream{"aws", "us-east-1", "c5.xlarge"}
+	m5 = Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge"}
+	c5 = Stream{Provider: "aws", Region: "us-east-1", InstanceType: "c5.xlarge"}
 )
 
 func usageOf(start time.Time, streams []Stream, rows ...[]float64) *Usage {
@@ -72,7 +72,7 @@ func TestSimulatePositionsOutsideTheWindow(t *testing.T) {
 }
 
 func TestOfferCovers(t *testing.T) {
-	gcp := Stream{"gcp", "europe-west1", "n2-standard-8"}
+	gcp := Stream{Provider: "gcp", Region: "europe-west1", InstanceType: "n2-standard-8"}
 	for _, c := range []struct {
 		o    Offer
 		s    Stream

@@ -78,13 +78,19 @@ func (u *Usage) Sum(keep func(Stream) bool) []Nanos {
 //	region         e.g. us-east-1, europe-west1
 //	instance_type  e.g. m5.xlarge, n2-standard-4 (the family is the part before "." or "-")
 //	od_cost        on-demand-equivalent cost of the hour's eligible usage of that type, in USD, a decimal ≥ 0
+//	platform       optional: the AWS platform of the usage, as Reserved Instances name it (Windows, Red Hat
+//	               Enterprise Linux, SUSE Linux, …); empty or absent: Linux/UNIX. Written only when a stream has one.
 //
 // Lines starting with # are comments. Hours a stream has no row for count as
 // zero usage; a stream may not have two rows for one hour. An hour's
 // od_cost, all streams summed, is at most MaxHourlyTotal of the scenario's
 // hours (about 65,800 for a year): the simulator sums money exactly in
 // int64 nano-units.
-var UsageColumns = []string{"scenario", "hour", "provider", "region", "instance_type", "od_cost"}
+var UsageColumns = []string{"scenario", "hour", "provider", "region", "instance_type", "od_cost", PlatformColumn}
+
+// PlatformColumn is the optional last column of a usage file: the
+// platform of AWS usage (Stream.Platform).
+const PlatformColumn = "platform"
 
 // ErrBadUsage is wrapped by every error about the content of a usage file.
 var ErrBadUsage = errors.New("bad usage file")
@@ -107,7 +113,8 @@ type usageRow struct {
 // scenario, in order of first appearance. name is used in errors, which say
 // file:line, column, value and why, and wrap ErrBadUsage.
 func ReadUsage(r io.Reader, name string) ([]*Usage, error) {
-	cr, err := csvtable.Open(r, name, ErrBadUsage, UsageColumns[1:], strings.Join(UsageColumns, ",")+"; scenario is optional")
+	required := UsageColumns[1 : len(UsageColumns)-1]
+	cr, err := csvtable.Open(r, name, ErrBadUsage, required, strings.Join(UsageColumns, ",")+"; scenario and platform are optional")
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +146,9 @@ func ReadUsage(r io.Reader, name string) ([]*Usage, error) {
 		}
 		if row.stream.InstanceType = field("instance_type"); row.stream.InstanceType == "" || Family(row.stream.InstanceType) == "" {
 			return nil, bad("instance_type", "empty")
+		}
+		if row.stream.Platform = Platform(field(PlatformColumn)); row.stream.Platform != "" && row.stream.Provider != tally.ProviderAWS {
+			return nil, bad(PlatformColumn, "only AWS usage has a platform")
 		}
 		od, err := strconv.ParseFloat(field("od_cost"), 64)
 		switch {
@@ -249,10 +259,16 @@ func parseUsageHour(s string) (int64, error) {
 }
 
 // WriteUsage writes usages in the format ReadUsage reads, with a scenario
-// column; hours without usage are left out.
+// column, and a platform column when a stream has a platform other than
+// Linux/UNIX; hours without usage are left out.
 func WriteUsage(w io.Writer, us []*Usage) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, strings.Join(UsageColumns, ","))
+	platforms := hasPlatforms(us)
+	columns := UsageColumns
+	if !platforms {
+		columns = columns[:len(columns)-1]
+	}
+	fmt.Fprintln(bw, strings.Join(columns, ","))
 	for _, u := range us {
 		for h := 0; h < u.Hours(); h++ {
 			hour := u.Start.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
@@ -261,12 +277,29 @@ func WriteUsage(w io.Writer, us []*Usage) error {
 				if v == 0 {
 					continue
 				}
-				fmt.Fprintf(bw, "%s,%s,%s,%s,%s,%s\n", csvtable.Field(u.Name), hour, csvtable.Field(s.Provider),
+				fmt.Fprintf(bw, "%s,%s,%s,%s,%s,%s", csvtable.Field(u.Name), hour, csvtable.Field(s.Provider),
 					csvtable.Field(s.Region), csvtable.Field(s.InstanceType), formatNanos(v))
+				if platforms {
+					fmt.Fprintf(bw, ",%s", csvtable.Field(s.Platform))
+				}
+				fmt.Fprintln(bw)
 			}
 		}
 	}
 	return bw.Flush()
+}
+
+// hasPlatforms reports whether a stream of us has a platform other than
+// Linux/UNIX.
+func hasPlatforms(us []*Usage) bool {
+	for _, u := range us {
+		for _, s := range u.Streams {
+			if s.Platform != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // formatNanos prints n in currency units without trailing zeros.

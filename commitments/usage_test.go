@@ -94,7 +94,7 @@ func TestReadUsageSumsFit(t *testing.T) {
 }
 
 func TestUsageCheckRange(t *testing.T) {
-	u := usageOf(time.Unix(0, 0), []Stream{m5, {"aws", "us-east-1", "c5.large"}}, []float64{1, -2}, []float64{3, 4})
+	u := usageOf(time.Unix(0, 0), []Stream{m5, {Provider: "aws", Region: "us-east-1", InstanceType: "c5.large"}}, []float64{1, -2}, []float64{3, 4})
 	if err := u.CheckRange(); err != nil {
 		t.Fatal(err)
 	}

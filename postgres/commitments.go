@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,6 +85,25 @@ const instanceTypeSQL = `CASE WHEN provider = 'gcp'
 		THEN lower(split_part(regexp_replace(charge_description, '^((spot|preemptible) )+', '', 'i'), ' ', 1)) || '-compute'
 	ELSE coalesce(nullif(extras->>'x_InstanceType', ''),
 		nullif(substring(coalesce(extras->>'x_UsageType', '') from 'BoxUsage:(.+)$'), ''), 'other') END`
+
+// platformSQL names the platform of a line's EC2 usage from its operation
+// (x_Operation, the CUR's lineItem/Operation) by commitments'
+// OperationPlatforms: "" for Linux/UNIX (plain RunInstances) and for lines
+// without an operation (FOCUS files, GCP) or of another operation
+// (Fargate, Lambda); a RunInstances code the table does not list is a
+// platform of its own, named by the operation.
+var platformSQL = operationPlatformSQL(commitments.OperationPlatforms)
+
+func operationPlatformSQL(platforms map[string]string) string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	var b strings.Builder
+	b.WriteString(`CASE WHEN provider <> 'aws' THEN '' ELSE CASE coalesce(extras->>'x_Operation', '')`)
+	for _, op := range slices.Sorted(maps.Keys(platforms)) {
+		fmt.Fprintf(&b, " WHEN %s THEN %s", quote(op), quote(platforms[op]))
+	}
+	b.WriteString(` ELSE CASE WHEN extras->>'x_Operation' LIKE 'RunInstances:%' THEN extras->>'x_Operation' ELSE '' END END END`)
+	return b.String()
+}
 
 // CommitmentSums returns the sums the commitment KPIs are ratios of, per
 // step (hour, day or month), provider and currency, for the bill of account
@@ -164,7 +186,8 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 // unused effective cost, its name (or its fee lines' description) and the
 // instance type it covers most, and per GCP commitment fee SKU and region
 // its fees: those the reader amortized as used (billed − effective) and
-// unused (effective), the others as fees.
+// unused (effective), the others as fees. A commitment's platform is that of
+// most of its Used lines (platformSQL).
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
@@ -173,7 +196,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
 				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
-				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype
+				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
 		), c AS (
@@ -192,6 +215,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
 				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
 			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
+			coalesce(mode() WITHIN GROUP (ORDER BY platform) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			min(charge_period_start), max(charge_period_end), max(h.hours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
 				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
@@ -207,7 +231,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		var b commitments.BillingCommitment
 		var cur, used, unused, fees string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
-			&b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
+			&b.Platform, &b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
@@ -224,10 +248,11 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 }
 
 // EligibleUsage returns the eligible usage of account ("" for all) in w as
-// hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream, in
-// the bill's currency (one: two is tally.ErrCurrencyMismatch). A line of an
-// hour or less counts in the hour its charge period starts. A longer line (a
-// daily FOCUS line) is spread evenly over the hours of [ChargePeriodStart,
+// hourly on-demand-equivalent cost (Σ ListCost in numeric) per stream, EC2
+// usage's per platform (platformSQL), in the bill's currency (one: two is
+// tally.ErrCurrencyMismatch). A line of an hour or less counts in the hour
+// its charge period starts. A longer line (a daily FOCUS line) is spread
+// evenly over the hours of [ChargePeriodStart,
 // ChargePeriodEnd), as CommitmentSums spreads it, and only its hours inside
 // w count: its k-th of n parts is round(c·k/n) − round(c·(k−1)/n) at the
 // nano, Usage's unit, so the parts of a line sum to the line rounded to the
@@ -241,24 +266,24 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 	}
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
-			SELECT provider, region_id, `+instanceTypeSQL+` AS itype, billing_currency AS cur, list_cost,
+			SELECT provider, region_id, `+instanceTypeSQL+` AS itype, `+platformSQL+` AS platform, billing_currency AS cur, list_cost,
 				charge_period_start AS s, charge_period_end AS e
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND (charge_period_end > $2 OR charge_period_start >= $2) AND charge_period_start < $3 AND `+eligibleSQL+`
 		), parts AS (
-			SELECT date_trunc('hour', s) AS h, provider, region_id, itype, cur, list_cost AS od
+			SELECT date_trunc('hour', s) AS h, provider, region_id, itype, platform, cur, list_cost AS od
 			FROM l WHERE e - s <= interval '1 hour' AND s >= $2
 			UNION ALL
 			-- g.k of n: the line's hours are generate_series' n points.
-			SELECT date_trunc('hour', g.at), provider, region_id, itype, cur,
+			SELECT date_trunc('hour', g.at), provider, region_id, itype, platform, cur,
 				round(list_cost * g.k / n, 9) - round(list_cost * (g.k - 1) / n, 9)
 			FROM l, ceil(extract(epoch FROM e - s) / 3600) AS n,
 				generate_series(s, e - interval '1 microsecond', interval '1 hour') WITH ORDINALITY AS g(at, k)
 			WHERE e - s > interval '1 hour' AND g.at >= $2 AND g.at < $3
 		)
-		SELECT h, provider, region_id, itype, cur, sum(od)::text
+		SELECT h, provider, region_id, itype, platform, cur, sum(od)::text
 		FROM parts
-		GROUP BY 1, 2, 3, 4, 5 ORDER BY 1`,
+		GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1`,
 		account, start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query eligible usage: %w", err)
@@ -271,7 +296,7 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 		var h time.Time
 		var s commitments.Stream
 		var c, od string
-		if err := rows.Scan(&h, &s.Provider, &s.Region, &s.InstanceType, &c, &od); err != nil {
+		if err := rows.Scan(&h, &s.Provider, &s.Region, &s.InstanceType, &s.Platform, &c, &od); err != nil {
 			return nil, fmt.Errorf("scan eligible usage: %w", err)
 		}
 		if cur == "" {

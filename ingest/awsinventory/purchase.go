@@ -63,17 +63,20 @@ type Payload struct {
 
 // Request is one purchase of a plan, ready to send.
 type Request struct {
-	ItemID     string               `json:"itemId"`
-	Date       time.Time            `json:"date"`
-	Due        bool                 `json:"due"` // the item may be sent now (commitments.Plan.Due)
-	OfferingID string               `json:"offeringId"`
-	Quantity   int32                `json:"quantity,omitempty"` // Reserved Instances
-	HourlyCost tally.Money          `json:"hourlyCost"`         // what the purchase costs an hour: the commitment sent; RIs: Quantity × the offering's price (upfront spread over the term)
-	Upfront    tally.Money          `json:"upfront"`            // of it, what is charged at once when bought (Partial and All Upfront)
-	Payload    Payload              `json:"payload"`
-	Caller     *Caller              `json:"caller,omitempty"` // whose credentials send it (set by the caller of Prepare)
-	Item       commitments.PlanItem `json:"-"`
-	send       func(context.Context) (json.RawMessage, error)
+	ItemID     string    `json:"itemId"`
+	Date       time.Time `json:"date"`
+	Due        bool      `json:"due"` // the item may be sent now (commitments.Plan.Due)
+	OfferingID string    `json:"offeringId"`
+	Quantity   int32     `json:"quantity,omitempty"` // Reserved Instances
+	// ProductDescription is the platform of a Reserved Instance offering
+	// as AWS describes it ("Windows"): the plan item's, or it is not built.
+	ProductDescription string               `json:"productDescription,omitempty"`
+	HourlyCost         tally.Money          `json:"hourlyCost"` // what the purchase costs an hour: the commitment sent; RIs: Quantity × the offering's price (upfront spread over the term)
+	Upfront            tally.Money          `json:"upfront"`    // of it, what is charged at once when bought (Partial and All Upfront)
+	Payload            Payload              `json:"payload"`
+	Caller             *Caller              `json:"caller,omitempty"` // whose credentials send it (set by the caller of Prepare)
+	Item               commitments.PlanItem `json:"-"`
+	send               func(context.Context) (json.RawMessage, error)
 }
 
 // Send sends the request and returns AWS's answer as JSON.
@@ -222,7 +225,7 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	cl := c.EC2(o.Region)
 	page, err := cl.DescribeReservedInstancesOfferings(ctx, &ec2.DescribeReservedInstancesOfferingsInput{
 		InstanceType:       ec2types.InstanceType(o.InstanceType),
-		ProductDescription: ec2types.RIProductDescription("Linux/UNIX"),
+		ProductDescription: ec2types.RIProductDescription(commitments.ProductDescription(o.Platform)),
 		OfferingClass:      ec2types.OfferingClassTypeStandard,
 		OfferingType:       ec2types.OfferingTypeValues(o.Payment),
 		InstanceTenancy:    ec2types.TenancyDefault,
@@ -237,7 +240,7 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	for i := range page.ReservedInstancesOfferings {
 		x := &page.ReservedInstancesOfferings[i]
 		if string(x.InstanceType) == o.InstanceType && string(x.OfferingType) == o.Payment && aws.ToInt64(x.Duration) == seconds &&
-			x.Scope != ec2types.ScopeAvailabilityZone {
+			x.Scope != ec2types.ScopeAvailabilityZone && commitments.Platform(string(x.ProductDescription)) == o.Platform {
 			off = x
 			break
 		}
@@ -289,7 +292,8 @@ func prepareReserved(ctx context.Context, c *Clients, it commitments.PlanItem) (
 	if fixed, err = fixed.MulRatio(uint64(n), 1); err != nil {
 		return nil, err
 	}
-	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: int32(n), HourlyCost: cost(n), Upfront: fixed}
+	r := &Request{OfferingID: aws.ToString(off.ReservedInstancesOfferingId), Quantity: int32(n), HourlyCost: cost(n), Upfront: fixed,
+		ProductDescription: string(off.ProductDescription)}
 	call := func(ctx context.Context, send bool) (json.RawMessage, error) {
 		var p Payload
 		out, err := cl.PurchaseReservedInstancesOffering(ctx, in, func(eo *ec2.Options) {

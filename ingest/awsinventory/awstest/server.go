@@ -194,7 +194,7 @@ func (s *Server) add(c tally.Commitment) {
 		hourly, _ := c.RecurringHourlyFee.MulRatio(1, uint64(n))
 		ri := reservedInstance{ReservedInstancesID: c.ID[strings.LastIndex(c.ID, "/")+1:], InstanceType: c.Scope["instanceType"],
 			Start: c.Start.UTC().Format(isoTime), End: c.End.UTC().Format(isoTime), Duration: seconds, UsagePrice: "0.0",
-			FixedPrice: fixed.Round(4).Decimal(), InstanceCount: n, ProductDescription: "Linux/UNIX", State: orDefault(c.State, "active"),
+			FixedPrice: fixed.Round(4).Decimal(), InstanceCount: n, ProductDescription: orDefault(c.Scope["platform"], "Linux/UNIX"), State: orDefault(c.State, "active"),
 			InstanceTenancy: "default", CurrencyCode: "USD", OfferingType: orDefault(c.PaymentOption, "No Upfront"),
 			RecurringCharges: []recurringCharge{{Frequency: "Hourly", Amount: hourly.Round(6).Decimal()}}, OfferingClass: "standard", Scope: "Region"}
 		s.reserved[region] = append(s.reserved[region], ri)
@@ -462,6 +462,7 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		payment := orDefault(r.PostForm.Get("OfferingType"), "No Upfront")
+		platform := orDefault(r.PostForm.Get("ProductDescription"), "Linux/UNIX")
 		secs, _ := strconv.ParseInt(orDefault(r.PostForm.Get("MinDuration"), "31536000"), 10, 64)
 		price := tally.MustParseMoney(orDefault(RIPrices[t], "0.10"), "USD")
 		if secs > 31536000 {
@@ -482,8 +483,8 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 			RequestID string     `xml:"requestId"`
 			Set       []offering `xml:"reservedInstancesOfferingsSet>item"`
 		}{XMLNS: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "req-rio", Set: []offering{{
-			ReservedInstancesOfferingID: riOfferingID(region, t, payment, secs), InstanceType: t, Duration: secs, UsagePrice: "0.0",
-			FixedPrice: fixed.Round(2).Decimal(), ProductDescription: orDefault(r.PostForm.Get("ProductDescription"), "Linux/UNIX"),
+			ReservedInstancesOfferingID: riOfferingID(region, t, payment, platform, secs), InstanceType: t, Duration: secs, UsagePrice: "0.0",
+			FixedPrice: fixed.Round(2).Decimal(), ProductDescription: platform,
 			InstanceTenancy: "default", CurrencyCode: "USD", OfferingType: payment, OfferingClass: "standard", Scope: "Region",
 			RecurringCharges: []recurringCharge{{Frequency: "Hourly", Amount: hourly.Round(6).Decimal()}}}}})
 	case "PurchaseReservedInstancesOffering":
@@ -494,12 +495,13 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p := strings.Split(id, "~")
-		if len(p) != 5 || p[1] != region {
+		if len(p) != 6 || p[1] != region {
 			fail(http.StatusBadRequest, "InvalidReservedInstancesOfferingId.NotFound", "offering "+id+" not found in "+region)
 			return
 		}
 		secs, _ := strconv.ParseInt(p[4], 10, 64)
 		payment, _ := url.PathUnescape(p[3])
+		platform, _ := url.PathUnescape(p[5])
 		price := tally.MustParseMoney(orDefault(RIPrices[p[2]], "0.10"), "USD")
 		hourly, _ := price.MulRatio(uint64(n), 1)
 		s.mu.Lock()
@@ -508,7 +510,7 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 		start := s.now().UTC().Truncate(time.Second)
 		s.add(tally.Commitment{ID: "arn:aws:ec2:" + region + ":000000000000:reserved-instances/" + riID, Kind: tally.CommitReserved,
 			TermMonths: int(secs * 12 / (365 * 86400)), Start: start, End: start.Add(time.Duration(secs) * time.Second), PaymentOption: payment,
-			Quantity: float64(n), RecurringHourlyFee: hourly, Scope: map[string]string{"region": region, "instanceType": p[2]}})
+			Quantity: float64(n), RecurringHourlyFee: hourly, Scope: map[string]string{"region": region, "instanceType": p[2], "platform": platform}})
 		s.mu.Unlock()
 		if s.loseAnswer(op) {
 			fail(http.StatusInternalServerError, "InternalError", "An internal error has occurred")
@@ -573,8 +575,10 @@ func (s *Server) stsAPI(w http.ResponseWriter, r *http.Request) {
 	}{XMLNS: "https://sts.amazonaws.com/doc/2011-06-15/", Result: result{Arn: arn, UserID: "AIDATALLYTEST", Account: account}, RequestID: "req-sts"})
 }
 
-func riOfferingID(region, itype, payment string, secs int64) string {
-	return strings.Join([]string{"rio", region, itype, url.PathEscape(payment), strconv.FormatInt(secs, 10)}, "~")
+// riOfferingID names an offering by what it sells:
+// rio~region~type~payment~seconds~platform.
+func riOfferingID(region, itype, payment, platform string, secs int64) string {
+	return strings.Join([]string{"rio", region, itype, url.PathEscape(payment), strconv.FormatInt(secs, 10), url.PathEscape(platform)}, "~")
 }
 
 // regionOf reads the region from a SigV4 credential scope
