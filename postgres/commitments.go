@@ -252,8 +252,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 // usage's per platform (platformSQL), in the bill's currency (one: two is
 // tally.ErrCurrencyMismatch). A line of an hour or less counts in the hour
 // its charge period starts. A longer line (a daily FOCUS line) is spread
-// evenly over the hours of [ChargePeriodStart,
-// ChargePeriodEnd), as CommitmentSums spreads it, and only its hours inside
+// evenly over the hours of [ChargePeriodStart, ChargePeriodEnd), as
+// CommitmentSums spreads it, and only its hours inside
 // w count: its k-th of n parts is round(c·k/n) − round(c·(k−1)/n) at the
 // nano, Usage's unit, so the parts of a line sum to the line rounded to the
 // nano. Each hour's sum is then rounded to the nano. Usage the simulator
