@@ -9,17 +9,38 @@ import (
 
 // Rates gives the discount a commitment offer earns on a stream: 1 −
 // commitment rate / on-demand rate. Rates from the price catalog (the prices
-// table) win; the published typical rates in DefaultRates fill the gaps.
+// table) win; the published typical rates of defaultDiscounts fill the gaps.
+//
+// Those rates are Linux/UNIX's. No commitment discounts the licence fee in
+// the on-demand price of another platform (Windows, Red Hat Enterprise
+// Linux, …), so on its usage a commitment saves what it saves on
+// Linux/UNIX's: the discount times Linux/UNIX's on-demand price over the
+// platform's, unless the catalog has the platform's own rate.
 type Rates struct {
-	exact map[rateKey]float64 // from prices: kind, term, region, instance type
+	exact    map[rateKey]float64 // from prices: kind, term, region, instance type, platform
+	onDemand map[odKey]float64   // on-demand price an hour, from prices and bills
 }
 
 type rateKey struct {
-	kind   string
-	months int
-	region string
-	itype  string
+	kind     string
+	months   int
+	region   string
+	itype    string
+	platform string
 }
+
+// odKey names an on-demand price: region, lower-case instance type, platform.
+type odKey struct{ region, itype, platform string }
+
+func odKeyOf(s Stream) odKey {
+	return odKey{s.Region, strings.ToLower(s.InstanceType), s.Platform}
+}
+
+// catalogPlatforms maps the operating systems of the price catalog
+// (prices.operating_system, named as Kubernetes' kubernetes.io/os names
+// them; "" in catalogs older than the column) to platforms: Windows with
+// its licence included is the platform Windows.
+var catalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows"}
 
 // defaultDiscounts are typical published no-upfront discounts by kind and
 // term (AWS us-east-1 Linux list prices of 2025; GCP flexible CUDs 28%/46%,
@@ -43,30 +64,34 @@ var paymentBonus = map[string]float64{PartialUpfront: 0.02, AllUpfront: 0.04}
 
 // NewRates builds rates from catalog prices (tally.InstancePrice with
 // purchase options on-demand, savings-plan-compute-1y-no-upfront,
-// savings-plan-ec2-instance-3y-no-upfront, reserved-1y-no-upfront, cud-1y, …).
-// Prices without an on-demand price of the same type and region are ignored.
+// savings-plan-ec2-instance-3y-no-upfront, reserved-1y-no-upfront, cud-1y, …),
+// each against the on-demand price of its operating system. Prices without
+// an on-demand price of the same type, region and operating system, and
+// those of an operating system catalogPlatforms does not name, are ignored.
 func NewRates(prices []tally.InstancePrice) Rates {
-	od := map[string]tally.Money{}
+	r := Rates{exact: map[rateKey]float64{}, onDemand: map[odKey]float64{}}
 	for _, p := range prices {
-		if p.PurchaseOption == tally.PurchaseOnDemand && (p.OperatingSystem == "" || p.OperatingSystem == "linux") {
-			od[p.Provider+"/"+p.Region+"/"+p.InstanceType] = p.HourlyPrice
+		platform, ok := catalogPlatforms[p.OperatingSystem]
+		if ok && p.PurchaseOption == tally.PurchaseOnDemand && p.Zone == "" && p.HourlyPrice.Sign() > 0 {
+			r.onDemand[odKey{p.Region, strings.ToLower(p.InstanceType), platform}] = p.HourlyPrice.Float64()
 		}
 	}
-	r := Rates{exact: map[rateKey]float64{}}
 	for _, p := range prices {
 		kind, months, ok := parsePurchaseOption(p.Provider, p.PurchaseOption)
-		if !ok {
+		platform, known := catalogPlatforms[p.OperatingSystem]
+		if !ok || !known {
 			continue
 		}
-		base, ok := od[p.Provider+"/"+p.Region+"/"+p.InstanceType]
-		if !ok || base.Sign() <= 0 {
+		itype := strings.ToLower(p.InstanceType)
+		base := r.onDemand[odKey{p.Region, itype, platform}]
+		if base <= 0 {
 			continue
 		}
-		d := 1 - p.HourlyPrice.Float64()/base.Float64()
+		d := 1 - p.HourlyPrice.Float64()/base
 		if d <= 0 || d >= 1 {
 			continue
 		}
-		r.exact[rateKey{kind, months, p.Region, strings.ToLower(p.InstanceType)}] = d
+		r.exact[rateKey{kind, months, p.Region, itype, platform}] = d
 	}
 	return r
 }
@@ -101,13 +126,59 @@ func (r Rates) Discount(o Offer, s Stream) (float64, bool) {
 		return 0, false
 	}
 	bonus := paymentBonus[o.Payment]
-	if d, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType)}]; ok {
+	if d, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), s.Platform}]; ok {
 		return min(d+bonus, 0.95), true
 	}
-	if o.Kind == tally.CommitCUDFlexible { // catalog CUD prices are resource-based; flexible ones are published flat
-		return defaultDiscount(o.Kind, o.TermMonths, "") + bonus, true
+	d := min(r.linuxDiscount(o, s)+bonus, 0.95)
+	if share, ok := r.computeShare(s); ok {
+		d *= share
 	}
-	return min(defaultDiscount(o.Kind, o.TermMonths, s.Family())+bonus, 0.95), true
+	return d, true
+}
+
+// LinuxPriced reports whether o's discount on s is Linux/UNIX's for want of
+// prices: s is usage of a platform with a licence fee, the catalog has no
+// rate of o's kind and term for it, and its on-demand price or Linux/UNIX's
+// is unknown, so the fee, which o does not discount, is counted as if it
+// were. The discount is then too high.
+func (r Rates) LinuxPriced(o Offer, s Stream) bool {
+	if s.Platform == "" {
+		return false
+	}
+	if _, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), s.Platform}]; ok {
+		return false
+	}
+	_, ok := r.computeShare(s)
+	return !ok
+}
+
+// linuxDiscount is o's no-upfront discount on Linux/UNIX usage of s's
+// region and instance type.
+func (r Rates) linuxDiscount(o Offer, s Stream) float64 {
+	if d, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), ""}]; ok {
+		return d
+	}
+	if o.Kind == tally.CommitCUDFlexible { // catalog CUD prices are resource-based; flexible ones are published flat
+		return defaultDiscount(o.Kind, o.TermMonths, "")
+	}
+	return defaultDiscount(o.Kind, o.TermMonths, s.Family())
+}
+
+// computeShare is the part of s's on-demand price a commitment discounts:
+// Linux/UNIX's on-demand price over that of s's platform (1 for Linux/UNIX
+// usage), and false when either is unknown.
+func (r Rates) computeShare(s Stream) (float64, bool) {
+	if s.Platform == "" {
+		return 1, true
+	}
+	k := odKeyOf(s)
+	platform := r.onDemand[k]
+	k.platform = ""
+	linux := r.onDemand[k]
+	if linux <= 0 || platform <= 0 {
+		return 0, false
+	}
+	return min(linux/platform, 1), true
 }
 
 // defaultDiscount interpolates between the 1- and 3-year published rates.
