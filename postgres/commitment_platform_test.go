@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -39,5 +40,58 @@ func TestBillingReservedInstancePlatform(t *testing.T) {
 	}
 	if s := got[linux]; s == nil || s["platform"] != "" {
 		t.Errorf("Reserved Instance covering Linux/UNIX usage: scope %v, want no platform", s)
+	}
+}
+
+// TestCommitmentRatesTakeLicenceFeesFromTheBill: the price catalog has
+// Linux/UNIX prices only, and the bill lists Windows and Red Hat Enterprise
+// Linux m5.xlarge instances at their on-demand prices (ListCost over
+// PricingQuantity hours). A commitment discounts the compute part of those
+// prices, not the licence fee: a Reserved Instance saving 0.071/h on
+// Linux/UNIX's 0.192/h saves 0.071/h of Windows' 0.376/h, 18.9%, not 37%.
+func TestCommitmentRatesTakeLicenceFeesFromTheBill(t *testing.T) {
+	db := pgtest.New(t)
+	price := func(opt, usd string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
+			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(usd, "USD"), VCPUs: 4, MemoryBytes: 16 << 30,
+			EffectiveFrom: mustTime(t, "2026-01-01T00:00:00Z"), Source: "test"}
+	}
+	if err := db.UpsertPrices(ctx, []tally.InstancePrice{price("on-demand", "0.192"), price("reserved-1y-no-upfront", "0.121"),
+		price("savings-plan-compute-1y-no-upfront", "0.144")}); err != nil {
+		t.Fatal(err)
+	}
+	usage := func(hour, operation, od string, hours float64) tally.CostLine {
+		l := testLine(t, hour, "i-0"+operation, od, od)
+		l.CommitmentDiscountStatus, l.ServiceCategory, l.PricingQuantity = "", "Compute", hours
+		l.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_Operation": operation,
+			"x_ProductCode": "AmazonEC2", "x_LineItemType": "Usage"}
+		return l
+	}
+	storeFOCUS(t, db, "111111111111", mustTime(t, "2026-10-03T00:00:00Z"),
+		usage("2026-10-03T05:00:00Z", "RunInstances:0002", "0.752", 2), usage("2026-10-03T06:00:00Z", "RunInstances:0002", "0.376", 1),
+		usage("2026-10-03T05:00:00Z", "RunInstances:0010", "0.25", 1))
+	r, err := db.CommitmentRates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := func(platform string) commitments.Stream {
+		return commitments.Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
+	}
+	ri := commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront,
+		Region: "us-east-1", InstanceType: "m5.xlarge", Platform: "Windows"}
+	sp := commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.NoUpfront}
+	for _, c := range []struct {
+		what string
+		o    commitments.Offer
+		s    commitments.Stream
+		want float64
+	}{
+		{"Windows Reserved Instance on Windows usage", ri, stream("Windows"), (0.192 - 0.121) / 0.376},
+		{"Compute Savings Plan on Red Hat Enterprise Linux usage", sp, stream("Red Hat Enterprise Linux"), (0.192 - 0.144) / 0.25},
+		{"Compute Savings Plan on Linux/UNIX usage", sp, stream(""), 0.25},
+	} {
+		if d, ok := r.Discount(c.o, c.s); !ok || math.Abs(d-c.want) > 1e-9 {
+			t.Errorf("%s: discount %.4f (covers %v), want %.4f", c.what, d, ok, c.want)
+		}
 	}
 }
