@@ -2,6 +2,8 @@ package commitments
 
 import (
 	"fmt"
+	"maps"
+	"math"
 	"strings"
 
 	"github.com/tallyhq/tally"
@@ -93,6 +95,31 @@ func NewRates(prices []tally.InstancePrice) Rates {
 		}
 		r.exact[rateKey{kind, months, p.Region, itype, platform}] = d
 	}
+	return r
+}
+
+// OnDemandPrice is the on-demand price of an hour of one instance of a
+// stream, as a bill lists it (ListCost over PricingQuantity hours).
+type OnDemandPrice struct {
+	Stream Stream
+	Hourly float64
+}
+
+// WithOnDemand returns r with the on-demand prices ps added where r has none
+// of the stream's region, instance type and platform: a bill's prices of
+// the platforms a catalog does not price (Red Hat Enterprise Linux, SQL
+// Server, …) let discounts on their usage leave the licence fee out.
+func (r Rates) WithOnDemand(ps []OnDemandPrice) Rates {
+	od := maps.Clone(r.onDemand)
+	if od == nil {
+		od = map[odKey]float64{}
+	}
+	for _, p := range ps {
+		if k := odKeyOf(p.Stream); od[k] <= 0 && p.Hourly > 0 && !math.IsInf(p.Hourly, 0) {
+			od[k] = p.Hourly
+		}
+	}
+	r.onDemand = od
 	return r
 }
 

@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"math"
 	"testing"
 
 	"github.com/tallyhq/tally"
@@ -43,5 +44,34 @@ func TestRatesPerPlatform(t *testing.T) {
 		if !ok || d < c.want-1e-9 || d > c.want+1e-9 {
 			t.Errorf("%s: discount %.4f (covers %v), want %.4f", c.what, d, ok, c.want)
 		}
+	}
+}
+
+// TestRatesWithBilledOnDemand: a platform the catalog does not price (Red
+// Hat Enterprise Linux) gets Linux/UNIX's discount, flagged LinuxPriced,
+// until a bill's on-demand price of it is added; then the discount leaves
+// the licence fee out. A billed price does not replace the catalog's, and
+// the rates it was added to are unchanged.
+func TestRatesWithBilledOnDemand(t *testing.T) {
+	linux := func(opt, price string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
+			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(price, "USD")}
+	}
+	r := NewRates([]tally.InstancePrice{linux("on-demand", "0.192"), linux("savings-plan-compute-1y-no-upfront", "0.144")})
+	rhel := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: "Red Hat Enterprise Linux"}
+	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
+	if d, _ := r.Discount(sp, rhel); !r.LinuxPriced(sp, rhel) || math.Abs(d-0.25) > 1e-9 {
+		t.Errorf("RHEL without prices: discount %.4f, LinuxPriced %v; want Linux/UNIX's 0.25, true", d, r.LinuxPriced(sp, rhel))
+	}
+	// The billed 0.5/h of Linux/UNIX would make it 0.25 again.
+	billed := r.WithOnDemand([]OnDemandPrice{{rhel, 0.25}, {m5, 0.5}})
+	if d, _ := billed.Discount(sp, rhel); billed.LinuxPriced(sp, rhel) || math.Abs(d-0.048/0.25) > 1e-9 {
+		t.Errorf("RHEL billed at 0.25/h: discount %.4f, LinuxPriced %v; want %.4f, false", d, billed.LinuxPriced(sp, rhel), 0.048/0.25)
+	}
+	if !r.LinuxPriced(sp, rhel) {
+		t.Error("WithOnDemand changed the rates it was called on")
+	}
+	if r.LinuxPriced(sp, m5) {
+		t.Error("Linux/UNIX usage is LinuxPriced")
 	}
 }

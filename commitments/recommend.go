@@ -49,7 +49,11 @@ type PoolPlan struct {
 	Tranches      []Tranche   `json:"tranches"`
 	Expiring      []string    `json:"expiringSoon"` // commitments in this scope ending within 90 days
 	Monthly       tally.Money `json:"monthlySavings"`
-	Why           string      `json:"why"`
+	// LinuxPriced are the pool's streams whose discount is Linux/UNIX's
+	// for want of prices of their platform (Rates.LinuxPriced): the
+	// discount, and so the savings, are too high on them.
+	LinuxPriced []string `json:"linuxPriced,omitempty"`
+	Why         string   `json:"why"`
 }
 
 // Tranche is one purchase of the ladder.
@@ -129,6 +133,11 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		for _, q := range existing {
 			if sameScope(OfferOf(q), p.Offer) && q.End.After(opt.Now) && q.End.Before(opt.Now.AddDate(0, 0, 90)) {
 				plan.Expiring = append(plan.Expiring, q.ID+" ("+tally.FormatDay(q.End)+")")
+			}
+		}
+		for _, i := range p.Streams {
+			if opt.Rates.LinuxPriced(p.Offer, u.Streams[i]) {
+				plan.LinuxPriced = append(plan.LinuxPriced, u.Streams[i].String())
 			}
 		}
 		months := max(1, p.Offer.TermMonths)
@@ -288,6 +297,10 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 			100*p.AtTarget.Utilization)
 	}
 	fmt.Fprintf(&b, "Break-even utilization is %.0f%%: each committed dollar buys %.2f dollars of on-demand usage. ", 100*(1-p.Discount), 1/math.Max(1-p.Discount, 1e-9))
+	if len(p.LinuxPriced) > 0 {
+		fmt.Fprintf(&b, "The discount on %s is Linux/UNIX's, and the savings too high: the price catalog and the bill lack the on-demand price "+
+			"of the platform or of Linux/UNIX, so the licence fee, which no commitment discounts, counts as discounted. ", strings.Join(p.LinuxPriced, ", "))
+	}
 	switch c.Binding {
 	case "risk":
 		fmt.Fprintf(&b, "Why this amount: it is the most that keeps P(utilization < %.0f%%) over the term at %.0f%% (bound %.0f%%); expected savings would peak at %s/h. ",

@@ -2,6 +2,8 @@ package commitments
 
 import (
 	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +123,54 @@ func TestLadderLeavesOutNothing(t *testing.T) {
 	}
 	if got := ladder(now, 2, 2, 0, 0.63, 4, "USD"); len(got) != 1 || got[0].HourlyCommitment.Decimal() != "1.26" {
 		t.Errorf("ladder of 2/h at 37%% off: %+v, want one tranche of 1.26/h", got)
+	}
+}
+
+// TestRecommendSaysWhenDiscountsAreLinuxPriced: a Windows fleet whose
+// on-demand price the rates lack is planned at Linux/UNIX's discount; each
+// pool covering it says so, and names the stream. With Windows' price,
+// none does, and the Savings Plan's discount on it is smaller.
+func TestRecommendSaysWhenDiscountsAreLinuxPriced(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	u := flatUsage(start, 60, "USD")
+	u.Streams[0].Platform = "Windows"
+	opt := RecommendOptions{Now: start.Add(time.Duration(u.Hours()+1) * time.Hour), Risk: Risk{Paths: 20}}
+	plans := func(r Rates) map[string]PoolPlan {
+		opt.Rates = r
+		pps, err := Recommend(u, nil, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]PoolPlan{}
+		for _, p := range pps {
+			out[p.Pool] = p
+		}
+		return out
+	}
+	const sp = "aws/compute-savings-plan"
+	unpriced := plans(Rates{})
+	if len(unpriced) == 0 {
+		t.Fatal("no pool planned")
+	}
+	for key, p := range unpriced {
+		if !slices.Equal(p.LinuxPriced, []string{"aws/eu-west-1/m5.xlarge/Windows"}) || !strings.Contains(p.Why, "The discount on aws/eu-west-1/m5.xlarge/Windows is Linux/UNIX's, and the savings too high") {
+			t.Errorf("%s: LinuxPriced %v, why:\n%s", key, p.LinuxPriced, p.Why)
+		}
+	}
+	od := func(os, price string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "eu-west-1", InstanceType: "m5.xlarge", PurchaseOption: tally.PurchaseOnDemand,
+			OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
+	}
+	priced := plans(NewRates([]tally.InstancePrice{od("linux", "0.214"), od("windows", "0.398")}))
+	for key, p := range priced {
+		if len(p.LinuxPriced) > 0 || strings.Contains(p.Why, "Linux/UNIX's") {
+			t.Errorf("%s with Windows' price: LinuxPriced %v, why:\n%s", key, p.LinuxPriced, p.Why)
+		}
+	}
+	if _, ok := priced[sp]; !ok {
+		t.Fatalf("no %s pool planned", sp)
+	}
+	if got, want := priced[sp].Discount, unpriced[sp].Discount*0.214/0.398; math.Abs(got-want) > 1e-9 {
+		t.Errorf("Compute Savings Plan's discount on Windows usage %.4f, want %.4f", got, want)
 	}
 }

@@ -15,7 +15,8 @@ type RecommendStore interface {
 	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
 	// EligibleUsage returns account's eligible usage in w, hourly, on-demand equivalent.
 	EligibleUsage(ctx context.Context, account string, w tally.Window) (*Usage, error)
-	// CommitmentRates returns the on-demand and commitment rates of the price catalog.
+	// CommitmentRates returns the commitment rates of the price catalog,
+	// with the on-demand prices of the bills (Rates.WithOnDemand).
 	CommitmentRates(ctx context.Context) (Rates, error)
 	// ReplaceRecommendationsUnder replaces the stored recommendations of
 	// kind whose target is under prefix (prefix/…; "" is every target).

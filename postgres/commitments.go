@@ -411,11 +411,48 @@ func (db *DB) PurchasedPlanItems(ctx context.Context, account string) ([]commitm
 	return out, nil
 }
 
-// CommitmentRates returns the commitment rates of the stored price catalog.
+// CommitmentRates returns the commitment rates of the stored price catalog,
+// with the on-demand prices the bills list (BilledOnDemandPrices) where
+// the catalog has none.
 func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
 	prices, err := db.Prices(ctx, PriceFilter{})
 	if err != nil {
 		return commitments.Rates{}, err
 	}
-	return commitments.NewRates(prices), nil
+	billed, err := db.BilledOnDemandPrices(ctx)
+	if err != nil {
+		return commitments.Rates{}, err
+	}
+	return commitments.NewRates(prices).WithOnDemand(billed), nil
+}
+
+// BilledOnDemandPrices returns the on-demand price of an hour of each EC2
+// instance stream (region, instance type, platform) the bills of the last
+// three billing periods list: their eligible usage lines' list cost over
+// their pricing quantity in hours. Only lines whose operation is an EC2
+// RunInstances one count, so that a line without an operation, whose
+// platform is unknown, prices no platform.
+func (db *DB) BilledOnDemandPrices(ctx context.Context) ([]commitments.OnDemandPrice, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT region_id, `+instanceTypeSQL+` AS itype, `+platformSQL+` AS platform,
+			(sum(list_cost) / sum(pricing_quantity))::float8
+		FROM cost_lines
+		WHERE provider = 'aws'
+			AND billing_period_start >= (SELECT max(billing_period_start) FROM billing_periods) - interval '2 months'
+			AND coalesce(extras->>'x_Operation', '') LIKE 'RunInstances%'
+			AND lower(pricing_unit) IN ('hrs', 'hours', 'hour') AND pricing_quantity > 0 AND list_cost > 0
+			AND `+eligibleSQL+`
+		GROUP BY 1, 2, 3`)
+	if err != nil {
+		return nil, fmt.Errorf("query billed on-demand prices: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.OnDemandPrice, error) {
+		p := commitments.OnDemandPrice{Stream: commitments.Stream{Provider: tally.ProviderAWS}}
+		err := r.Scan(&p.Stream.Region, &p.Stream.InstanceType, &p.Stream.Platform, &p.Hourly)
+		return p, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query billed on-demand prices: %w", err)
+	}
+	return out, nil
 }

@@ -162,9 +162,9 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 }
 
 // storedUsage reads every account's eligible usage from the bill, with the
-// catalog's rates.
+// rates of the catalog and the bills' on-demand prices.
 func storedUsage(ctx context.Context, db *postgres.DB, account string) ([]*commitments.Usage, commitments.Rates, error) {
-	prices, err := db.Prices(ctx, postgres.PriceFilter{})
+	rates, err := db.CommitmentRates(ctx)
 	if err != nil {
 		return nil, commitments.Rates{}, err
 	}
@@ -194,7 +194,7 @@ func storedUsage(ctx context.Context, db *postgres.DB, account string) ([]*commi
 	if len(out) == 0 {
 		return nil, commitments.Rates{}, tally.Errorf(tally.ENotReady, "no eligible usage in the stored bill: ingest a bill first")
 	}
-	return out, commitments.NewRates(prices), nil
+	return out, rates, nil
 }
 
 // strategiesNamed builds fresh strategies from their names.
