@@ -31,6 +31,12 @@ type rateKey struct {
 	platform string
 }
 
+// keyOf names the rate of o on usage of s's region and instance type on
+// platform.
+func keyOf(o Offer, s Stream, platform string) rateKey {
+	return rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), platform}
+}
+
 // odKey names an on-demand price: region, lower-case instance type, platform.
 type odKey struct{ region, itype, platform string }
 
@@ -153,7 +159,7 @@ func (r Rates) Discount(o Offer, s Stream) (float64, bool) {
 		return 0, false
 	}
 	bonus := paymentBonus[o.Payment]
-	if d, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), s.Platform}]; ok {
+	if d, ok := r.exact[keyOf(o, s, s.Platform)]; ok {
 		return min(d+bonus, 0.95), true
 	}
 	d := min(r.linuxDiscount(o, s)+bonus, 0.95)
@@ -172,7 +178,7 @@ func (r Rates) LinuxPriced(o Offer, s Stream) bool {
 	if s.Platform == "" {
 		return false
 	}
-	if _, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), s.Platform}]; ok {
+	if _, ok := r.exact[keyOf(o, s, s.Platform)]; ok {
 		return false
 	}
 	_, ok := r.computeShare(s)
@@ -182,7 +188,7 @@ func (r Rates) LinuxPriced(o Offer, s Stream) bool {
 // linuxDiscount is o's no-upfront discount on Linux/UNIX usage of s's
 // region and instance type.
 func (r Rates) linuxDiscount(o Offer, s Stream) float64 {
-	if d, ok := r.exact[rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), ""}]; ok {
+	if d, ok := r.exact[keyOf(o, s, "")]; ok {
 		return d
 	}
 	if o.Kind == tally.CommitCUDFlexible { // catalog CUD prices are resource-based; flexible ones are published flat
