@@ -427,8 +427,8 @@ func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
 }
 
 // BilledOnDemandPrices returns the on-demand price of an hour of each EC2
-// instance stream (region, instance type, platform) the bills of the last
-// three billing periods list: their eligible usage lines' list cost over
+// instance stream (region, instance type, platform) the AWS bills of their
+// last three billing periods list: their eligible usage lines' list cost over
 // their pricing quantity in hours. Only lines whose operation is an EC2
 // RunInstances one count, so that a line without an operation, whose
 // platform is unknown, prices no platform.
@@ -438,7 +438,8 @@ func (db *DB) BilledOnDemandPrices(ctx context.Context) ([]commitments.OnDemandP
 			(sum(list_cost) / sum(pricing_quantity))::float8
 		FROM cost_lines
 		WHERE provider = 'aws'
-			AND billing_period_start >= (SELECT max(billing_period_start) FROM billing_periods) - interval '2 months'
+			AND billing_period_start >= (SELECT max(p.billing_period_start) FROM billing_periods p
+				JOIN billing_accounts a USING (billing_account_id) WHERE a.provider = 'aws') - interval '2 months'
 			AND coalesce(extras->>'x_Operation', '') LIKE 'RunInstances%'
 			AND lower(pricing_unit) IN ('hrs', 'hours', 'hour') AND pricing_quantity > 0 AND list_cost > 0
 			AND `+eligibleSQL+`
