@@ -88,8 +88,8 @@ func (o Offer) Covers(s Stream) bool {
 		return o.Region == s.Region && o.Family == s.Family()
 	case tally.CommitReserved: // of one platform: a Linux/UNIX one never applies to Windows usage
 		return o.Region == s.Region && strings.EqualFold(o.InstanceType, s.InstanceType) && o.Platform == s.Platform
-	case tally.CommitCUDFlexible:
-		return o.Region == s.Region
+	case tally.CommitCUDFlexible: // one whose bill names no region is taken to apply anywhere
+		return o.Region == "" || o.Region == s.Region
 	}
 	return false
 }
