@@ -117,7 +117,7 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 			continue
 		}
 		keep := keepOf(d, p)
-		have := capacity(ps, p, keep, nowIdx)
+		have := capacity(d, ps, p, keep, nowIdx)
 		plan := PoolPlan{Pool: p.Key(), Offer: p.Offer, Discount: 1 - keep, Choice: c, ExistingOD: have, TargetOD: c.Capacity,
 			Tranches: []Tranche{}, Expiring: []string{}}
 		plan.ExistingHourly = feeOf(have, keep).Money(opt.Currency)

@@ -38,20 +38,37 @@ type Strategy interface {
 func TermHours(months int) int { return months * 730 }
 
 // capacity returns the on-demand-equivalent capacity (fee / (1 − discount))
-// of the positions in pool p's scope in force at hour h.
-func capacity(ps []Position, p Pool, keep float64, h int) float64 {
-	var fee Nanos
+// of the positions in pool p's scope in force at hour h. keep is 1 − the
+// discount of p's offer; a position of another term or payment option
+// (a held 3-year plan in a pool that buys 1-year ones) counts at its own.
+func capacity(d *Decision, ps []Position, p Pool, keep float64, h int) float64 {
+	var c float64
+	var own map[Offer]float64
 	for _, q := range ps {
-		if q.Start <= h && h < q.End && sameScope(q.Offer, p.Offer) {
-			fee += q.Fee
+		if q.Start > h || h >= q.End || !sameScope(q.Offer, p.Offer) {
+			continue
 		}
+		k := keep
+		if q.Offer.TermMonths != p.Offer.TermMonths || q.Offer.Payment != p.Offer.Payment {
+			if own == nil {
+				own = map[Offer]float64{}
+			}
+			if k = own[q.Offer]; k == 0 {
+				k = keepOfOffer(d, p, q.Offer)
+				own[q.Offer] = k
+			}
+		}
+		c += q.Fee.Float() / k
 	}
-	return fee.Float() / keep
+	return c
 }
 
 // keepOf returns the commitment dollars one on-demand dollar of pool p's
 // recent usage costs (1 − its usage-weighted discount).
-func keepOf(d *Decision, p Pool) float64 {
+func keepOf(d *Decision, p Pool) float64 { return keepOfOffer(d, p, p.Offer) }
+
+// keepOfOffer is keepOf for offer o over pool p's streams.
+func keepOfOffer(d *Decision, p Pool, o Offer) float64 {
 	u := d.Visible
 	n := u.Hours()
 	from := max(0, n-28*24)
@@ -70,7 +87,7 @@ func keepOf(d *Decision, p Pool) float64 {
 	if total == 0 {
 		w = nil
 	}
-	return 1 - d.Rates.MeanDiscount(p.Offer, streams, w)
+	return 1 - d.Rates.MeanDiscount(o, streams, w)
 }
 
 // residual returns, for hours [from, to) of the visible usage, the on-demand
@@ -178,7 +195,7 @@ func staged(d *Decision, window int, maxBuy float64, level levelFunc) []Position
 		keep := keepOf(d, p)
 		resid := residual(d, p, planned, from, n)
 		target, ok := level(p, resid, keep)
-		have := capacity(d.Positions, p, keep, d.Now+d.Next)
+		have := capacity(d, d.Positions, p, keep, d.Now+d.Next)
 		if ok {
 			gap := target - have
 			if maxBuy > 0 {

@@ -96,7 +96,7 @@ func (t *Tally) Decide(d *Decision) []Position {
 		}
 		keep := keepOf(d, p)
 		start := d.Now + 1
-		gap := target - capacity(d.Positions, p, keep, start)
+		gap := target - capacity(d, d.Positions, p, keep, start)
 		if gap <= 0 {
 			continue
 		}
@@ -176,7 +176,7 @@ func (t *Tally) choose(d *Decision, p Pool, resid []float64, keep float64, start
 		pr.stress = [][]float64{y}
 	}
 	c := pr.solve()
-	c.Model, c.Existing = model, capacity(d.Positions, p, keep, d.Now+1)
+	c.Model, c.Existing = model, capacity(d, d.Positions, p, keep, d.Now+1)
 	return c, pr, nil
 }
 
