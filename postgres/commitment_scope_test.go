@@ -41,3 +41,38 @@ func TestCommitmentPortfolioLeavesOutDatabaseReservations(t *testing.T) {
 		t.Errorf("portfolio has %s (%s, scope %v, %s/h): an RDS reservation is no compute commitment", c.ID, c.Kind, c.Scope, c.HourlyCommitment.Decimal())
 	}
 }
+// TestCommitmentEMRUsageIsNotEligible: Amazon EMR bills its per-instance
+// service fee under product ElasticMapReduce with the EC2 instance type
+// ("m5.xlarge", usage type USE1-BoxUsage:m5.xlarge). No Savings Plan or
+// Reserved Instance covers that fee (they cover the EC2 instance EMR runs
+// on, billed under AmazonEC2), yet it was eligible usage: coverage's
+// denominator and a stream of family m5 that the EC2 Instance and Compute
+// Savings Plan pools were sized on.
+func TestCommitmentEMRUsageIsNotEligible(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		ec2 := testLine(t, at, "i-0aaa", "0.192", "0.192")
+		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute Instance"
+		ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_ProductCode": "AmazonEC2",
+			"x_Operation": "RunInstances"}
+		emr := testLine(t, at, "arn:aws:elasticmapreduce:us-east-1:111111111111:cluster/j-1", "0.048", "0.048")
+		emr.CommitmentDiscountStatus, emr.ServiceCategory, emr.ServiceName = "", "Elastic Map Reduce Instance", "Amazon Elastic MapReduce"
+		emr.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_ProductCode": "ElasticMapReduce"}
+		lines = append(lines, ec2, emr)
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "4.608" {
+		t.Errorf("CommitmentSums: %+v, want eligible 4.608 (the EC2 instance alone, not EMR's fee)", sums)
+	}
+	if u, total := eligibleTotal(t, db, "111111111111", w); total != commitments.NanosOf(4.608) {
+		t.Errorf("EligibleUsage: streams %v, total %s, want 4.608 (the EC2 instance alone, not EMR's fee)", u.Streams, total.Money("USD"))
+	}
+}
