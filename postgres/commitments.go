@@ -198,7 +198,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
 				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform
 			FROM cost_lines
-			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
 			SELECT *, CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id
 			FROM l WHERE fee OR (cid <> '' AND st IN ('Used', 'Unused'))
