@@ -32,9 +32,16 @@ const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic
 	AND NOT (` + lambdaSQL + ` AND coalesce(extras->>'x_UsageType', '') <> '' AND NOT ` + lambdaComputeSQL + `)
 	AND (commitment_discount_status = 'Used'
 	     OR service_category IN ('Compute', 'Compute Instance')
-	     OR coalesce(extras->>'x_InstanceType', '') <> ''
+	     OR (coalesce(extras->>'x_InstanceType', '') <> '' AND `+ec2ProductSQL+`)
 	     OR (` + lambdaSQL + ` AND ` + lambdaComputeSQL + `)
 	     OR (provider = 'gcp' AND service_name = 'Compute Engine' AND charge_description ~* 'instance (core|ram)')))`
+
+// ec2ProductSQL selects the lines of EC2 itself, or of no named product:
+// other services bill fees per instance type that no Savings Plan or
+// reservation covers (EMR's ElasticMapReduce fee on an m5.xlarge, under
+// usage type BoxUsage:m5.xlarge), so an instance type alone does not make
+// a line eligible.
+const ec2ProductSQL = `(provider <> 'aws' OR coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') IN ('', 'AmazonEC2'))`
 
 // lambdaSQL selects AWS Lambda's lines. A CUR gives them the product family
 // Serverless (FOCUS the service category Compute).
