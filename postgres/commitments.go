@@ -194,7 +194,8 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 // instance type it covers most, and per GCP commitment fee SKU and region
 // its fees: those the reader amortized as used (billed − effective) and
 // unused (effective), the others as fees. A commitment's platform is that of
-// most of its Used lines (platformSQL).
+// most of its Used lines (platformSQL). Lines of services with reservations
+// of their own (nonComputeSQL: RDS, ElastiCache, …) are left out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
