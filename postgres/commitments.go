@@ -439,13 +439,14 @@ func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
 // last three billing periods list: their eligible usage lines' list cost over
 // their pricing quantity in hours. Only lines whose operation is an EC2
 // RunInstances one count, so that a line without an operation, whose
-// platform is unknown, prices no platform.
+// platform is unknown, prices no platform; and only lines billed in USD,
+// the price catalog's currency, whose prices they are set beside.
 func (db *DB) BilledOnDemandPrices(ctx context.Context) ([]commitments.OnDemandPrice, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT region_id, `+instanceTypeSQL+` AS itype, `+platformSQL+` AS platform,
 			(sum(list_cost) / sum(pricing_quantity))::float8
 		FROM cost_lines
-		WHERE provider = 'aws'
+		WHERE provider = 'aws' AND billing_currency = 'USD'
 			AND billing_period_start >= (SELECT max(p.billing_period_start) FROM billing_periods p
 				JOIN billing_accounts a USING (billing_account_id) WHERE a.provider = 'aws') - interval '2 months'
 			AND coalesce(extras->>'x_Operation', '') LIKE 'RunInstances%'
