@@ -37,30 +37,28 @@ type Strategy interface {
 // 365-day years.
 func TermHours(months int) int { return months * 730 }
 
-// capacity returns the on-demand-equivalent capacity (fee / (1 − discount))
-// of the positions in pool p's scope in force at hour h. keep is 1 − the
-// discount of p's offer; a position of another term or payment option
-// (a held 3-year plan in a pool that buys 1-year ones) counts at its own.
+// capacity returns the on-demand-equivalent capacity of the positions in
+// pool p's scope in force at hour h (positionCapacity). keep is 1 − the
+// discount of p's offer.
 func capacity(d *Decision, ps []Position, p Pool, keep float64, h int) float64 {
 	var c float64
-	var own map[Offer]float64
 	for _, q := range ps {
-		if q.Start > h || h >= q.End || !sameScope(q.Offer, p.Offer) {
-			continue
+		if q.Start <= h && h < q.End && sameScope(q.Offer, p.Offer) {
+			c += positionCapacity(d, p, keep, q)
 		}
-		k := keep
-		if q.Offer.TermMonths != p.Offer.TermMonths || q.Offer.Payment != p.Offer.Payment {
-			if own == nil {
-				own = map[Offer]float64{}
-			}
-			if k = own[q.Offer]; k == 0 {
-				k = keepOfOffer(d, p, q.Offer)
-				own[q.Offer] = k
-			}
-		}
-		c += q.Fee.Float() / k
 	}
 	return c
+}
+
+// positionCapacity is the on-demand-equivalent capacity of q, a position in
+// pool p's scope: its fee over 1 − its own discount on the pool's usage,
+// which is keep, p's, unless q is of another term or payment option (a
+// held 3-year plan in a pool that buys 1-year ones).
+func positionCapacity(d *Decision, p Pool, keep float64, q Position) float64 {
+	if q.Offer.TermMonths != p.Offer.TermMonths || q.Offer.Payment != p.Offer.Payment {
+		keep = keepOfOffer(d, p, q.Offer)
+	}
+	return q.Fee.Float() / keep
 }
 
 // keepOf returns the commitment dollars one on-demand dollar of pool p's

@@ -113,7 +113,7 @@ func (t *Tally) Decide(d *Decision) []Position {
 			// Renew what expired since the last tranche, to keep the ladder.
 			for _, q := range d.Positions {
 				if sameScope(q.Offer, p.Offer) && q.End > last && q.End <= start {
-					allow += q.Fee.Float() / keep
+					allow += positionCapacity(d, p, keep, q)
 				}
 			}
 		}
