@@ -52,7 +52,9 @@ type Offer struct {
 	Region       string `json:"region,omitempty"`
 	Family       string `json:"family,omitempty"`
 	InstanceType string `json:"instanceType,omitempty"`
-	Platform     string `json:"platform,omitempty"` // Reserved Instances: the platform they apply to ("Windows", …); "" for Linux/UNIX
+	Platform     string `json:"platform,omitempty"`         // Reserved Instances: the platform they apply to ("Windows", …); "" for Linux/UNIX
+	Zone         string `json:"availabilityZone,omitempty"` // zonal Reserved Instances: their zone; "" for regional ones
+	Tenancy      string `json:"tenancy,omitempty"`          // Reserved Instances: "dedicated" or "host"; "" for default tenancy
 }
 
 // Payment options, as AWS names them.
@@ -67,11 +69,12 @@ const (
 func (o Offer) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %dm", o.Kind, o.TermMonths)
-	scope := strings.Trim(strings.Join([]string{o.Region, o.Family, o.InstanceType, o.Platform}, "/"), "/")
-	scope = strings.ReplaceAll(scope, "//", "/")
-	if scope != "" {
-		b.WriteString(" ")
-		b.WriteString(scope)
+	sep := " "
+	for _, x := range []string{o.Region, o.Zone, o.Family, o.InstanceType, o.Platform, o.Tenancy} {
+		if x != "" {
+			b.WriteString(sep + x)
+			sep = "/"
+		}
 	}
 	return b.String()
 }
@@ -87,11 +90,26 @@ func (o Offer) Covers(s Stream) bool {
 	case tally.CommitEC2SP, tally.CommitCUDResource:
 		return o.Region == s.Region && o.Family == s.Family()
 	case tally.CommitReserved: // of one platform: a Linux/UNIX one never applies to Windows usage
-		return o.Region == s.Region && strings.EqualFold(o.InstanceType, s.InstanceType) && o.Platform == s.Platform
+		if o.Region != s.Region || o.Platform != s.Platform {
+			return false
+		}
+		return strings.EqualFold(o.InstanceType, s.InstanceType) || o.SizeFlexible() && Family(o.InstanceType) == s.Family()
 	case tally.CommitCUDFlexible: // one whose bill names no region is taken to apply anywhere
 		return o.Region == "" || o.Region == s.Region
 	}
 	return false
+}
+
+// SizeFlexible reports whether o is a Reserved Instance that applies to
+// every size of its family in its region, as AWS applies a regional
+// Linux/UNIX one of default tenancy
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/reserved-instances-scope.html).
+// It applies in normalized units, which are in proportion to the family's
+// Linux/UNIX on-demand prices, so it covers as many on-demand dollars of
+// any size as of its own. A zonal one, or one of another platform or
+// tenancy, covers its own instance type only.
+func (o Offer) SizeFlexible() bool {
+	return o.Provider == tally.ProviderAWS && o.Kind == tally.CommitReserved && o.Platform == "" && o.Zone == "" && o.Tenancy == ""
 }
 
 // Rank is the order in which providers apply commitments in an hour: lower
@@ -107,6 +125,16 @@ func Rank(kind string) int {
 	return 2
 }
 
+// appliedBefore reports whether AWS applies commitments of offer a before
+// those of b in an hour: by Rank, and among Reserved Instances the zonal
+// ones before the regional ones.
+func appliedBefore(a, b Offer) bool {
+	if ra, rb := Rank(a.Kind), Rank(b.Kind); ra != rb {
+		return ra < rb
+	}
+	return a.Zone != "" && b.Zone == ""
+}
+
 // OfferOf returns the offer a stored commitment was bought as. A Reserved
 // Instance whose scope names no platform is a Linux/UNIX one.
 func OfferOf(c tally.Commitment) Offer {
@@ -114,6 +142,10 @@ func OfferOf(c tally.Commitment) Offer {
 		Region: c.Scope["region"], Family: c.Scope["family"], InstanceType: c.Scope["instanceType"]}
 	if o.Kind == tally.CommitReserved {
 		o.Platform = Platform(c.Scope["platform"])
+		o.Zone = c.Scope["availabilityZone"]
+		if t := strings.ToLower(c.Scope["tenancy"]); t != "default" {
+			o.Tenancy = t
+		}
 	}
 	if o.Family == "" && o.InstanceType != "" && o.Kind != tally.CommitComputeSP && o.Kind != tally.CommitCUDFlexible {
 		o.Family = Family(o.InstanceType)
@@ -127,7 +159,8 @@ func OfferOf(c tally.Commitment) Offer {
 // Scope returns the offer's scope as stored in tally.Commitment.Scope.
 func (o Offer) Scope() map[string]string {
 	m := map[string]string{}
-	for k, v := range map[string]string{"region": o.Region, "family": o.Family, "instanceType": o.InstanceType, "platform": o.Platform} {
+	for k, v := range map[string]string{"region": o.Region, "family": o.Family, "instanceType": o.InstanceType, "platform": o.Platform,
+		"availabilityZone": o.Zone, "tenancy": o.Tenancy} {
 		if v != "" {
 			m[k] = v
 		}

@@ -32,10 +32,16 @@ func poolKey(o Offer) string {
 }
 
 // sameScope reports whether a and b are the same kind of commitment over the
-// same scope (terms and payment options may differ).
+// same scope (terms and payment options may differ). Size-flexible
+// Reserved Instances of one region and family are, whatever their size.
 func sameScope(a, b Offer) bool {
-	return a.Provider == b.Provider && a.Kind == b.Kind && a.Region == b.Region && a.Family == b.Family &&
-		a.InstanceType == b.InstanceType && a.Platform == b.Platform
+	if a.Provider != b.Provider || a.Kind != b.Kind || a.Region != b.Region || a.Family != b.Family {
+		return false
+	}
+	if a.SizeFlexible() && b.SizeFlexible() {
+		return true
+	}
+	return a.InstanceType == b.InstanceType && a.Platform == b.Platform && a.Zone == b.Zone && a.Tenancy == b.Tenancy
 }
 
 // OtherInstanceType names the stream of eligible usage without an instance
@@ -48,7 +54,7 @@ type PoolOptions struct {
 	Payment     string // "" : No Upfront
 	EC2Instance bool   // EC2 Instance Savings Plans per region and family
 	Compute     bool   // Compute Savings Plans
-	Reserved    bool   // Reserved Instances per region, instance type and platform (those AWS sells: Reservable)
+	Reserved    bool   // Reserved Instances (regional, default tenancy) per region and family for Linux/UNIX, per instance type and platform for the others AWS sells them for (Reservable)
 	GCPFlexible bool   // GCP spend-based (flexible) CUDs per region
 }
 
@@ -71,6 +77,7 @@ func Pools(streams []Stream, opt PoolOptions) []Pool {
 	if opt.Payment == "" {
 		opt.Payment = NoUpfront
 	}
+	smallest := smallestSizes(streams)
 	byKey := map[Offer]*Pool{}
 	var order []Offer
 	add := func(o Offer, i int) {
@@ -97,6 +104,9 @@ func Pools(streams []Stream, opt PoolOptions) []Pool {
 			if opt.Reserved && Reservable(s.Platform) {
 				o := base
 				o.Kind, o.Region, o.Family, o.InstanceType, o.Platform = tally.CommitReserved, s.Region, s.Family(), s.InstanceType, s.Platform
+				if o.SizeFlexible() {
+					o.InstanceType = smallest[familyIn{s.Region, s.Family()}]
+				}
 				add(o, i)
 			}
 			if opt.EC2Instance {
@@ -128,4 +138,38 @@ func Pools(streams []Stream, opt PoolOptions) []Pool {
 		return cmp.Compare(a.Key(), b.Key())
 	})
 	return out
+}
+
+// familyIn is an instance family in a region.
+type familyIn struct{ region, family string }
+
+// smallestSizes returns the smallest instance type of each AWS region and
+// family among the Linux/UNIX streams: the size Reserved Instances of the
+// family's pool are bought in, since a size-flexible one covers every size
+// and the smallest buys the capacity in the finest steps.
+func smallestSizes(streams []Stream) map[familyIn]string {
+	out := map[familyIn]string{}
+	for _, s := range streams {
+		if s.Provider != tally.ProviderAWS || s.Platform != "" || s.InstanceType == OtherInstanceType {
+			continue
+		}
+		k := familyIn{s.Region, s.Family()}
+		if cur, ok := out[k]; !ok || smaller(s.InstanceType, cur) {
+			out[k] = s.InstanceType
+		}
+	}
+	return out
+}
+
+// smaller orders instance types by normalization factor; types whose size
+// has none (metal) after the others; by name on a tie.
+func smaller(a, b string) bool {
+	fa, fb := NormalizationFactor(a), NormalizationFactor(b)
+	switch {
+	case fa != fb && fa > 0 && fb > 0:
+		return fa < fb
+	case (fa > 0) != (fb > 0):
+		return fa > 0
+	}
+	return a < b
 }

@@ -297,6 +297,10 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 			100*p.AtTarget.Utilization)
 	}
 	fmt.Fprintf(&b, "Break-even utilization is %.0f%%: each committed dollar buys %.2f dollars of on-demand usage. ", 100*(1-p.Discount), 1/math.Max(1-p.Discount, 1e-9))
+	if o := p.Offer; o.SizeFlexible() {
+		fmt.Fprintf(&b, "These regional Linux/UNIX Reserved Instances apply to every %s size in %s, in proportion to its normalization factor; "+
+			"they are bought as %s, the smallest size in use, so the count steps finely. ", o.Family, o.Region, o.InstanceType)
+	}
 	if len(p.LinuxPriced) > 0 {
 		fmt.Fprintf(&b, "The discount on %s is Linux/UNIX's, and the savings too high: the price catalog and the bill lack the on-demand price "+
 			"of the platform or of Linux/UNIX, so the licence fee, which no commitment discounts, counts as discounted. ", strings.Join(p.LinuxPriced, ", "))

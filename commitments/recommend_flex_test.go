@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +96,24 @@ func TestPoolsReserveLinuxByFamily(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("pool %d: %s, want %s", i, got[i], want[i])
 		}
+	}
+}
+
+// TestRecommendSaysReservedInstancesAreSizeFlexible: a Linux/UNIX
+// reservation pool's explanation says which sizes it covers and which it
+// buys.
+func TestRecommendSaysReservedInstancesAreSizeFlexible(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	u := flatUsage(start, 60, "USD")
+	u.Streams = append(u.Streams, Stream{Provider: "aws", Region: "eu-west-1", InstanceType: "m5.large"})
+	u.OD = append(u.OD, u.OD[0])
+	now := start.Add(time.Duration(u.Hours()+1) * time.Hour)
+	pps, err := Recommend(u, nil, RecommendOptions{Now: now, Risk: Risk{Paths: 20}, Pools: PoolOptions{TermMonths: 12, Reserved: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "apply to every m5 size in eu-west-1, in proportion to its normalization factor; they are bought as m5.large"
+	if len(pps) != 1 || pps[0].Pool != "aws/reserved-instance/eu-west-1/m5/m5.large" || pps[0].PurchaseHourly.IsZero() || !strings.Contains(pps[0].Why, want) {
+		t.Fatalf("plans %+v, want one purchase of m5.large reservations that says %q", pps, want)
 	}
 }

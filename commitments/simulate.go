@@ -57,10 +57,11 @@ func (o Outcome) Add(p Outcome) Outcome {
 }
 
 // Simulator applies commitments to usage hour by hour the way the
-// providers do: Reserved Instances (and resource CUDs) first, then EC2
-// Instance Savings Plans, then Compute Savings Plans (and flexible CUDs);
-// each commitment to the eligible usage with the highest discount first;
-// what a commitment cannot apply in an hour is lost.
+// providers do: Reserved Instances (and resource CUDs) first, zonal ones
+// before regional ones, then EC2 Instance Savings Plans, then Compute
+// Savings Plans (and flexible CUDs); each commitment to the eligible usage
+// with the highest discount first; what a commitment cannot apply in an
+// hour is lost.
 type Simulator struct {
 	usage *Usage
 	rates Rates
@@ -152,15 +153,19 @@ func (s *Simulator) Run(ps []Position, from, to int, hour func(h int, uncovered 
 		}
 	}
 	slices.SortFunc(evs, func(a, b event) int { return cmp.Compare(a.h, b.h) })
-	// Application order: rank, then the larger discount first.
+	// Application order: rank, zonal reservations before regional ones,
+	// then the larger discount first.
 	order := make([]int, len(acts))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		pa, pb := acts[a].plan, acts[b].plan
-		if c := cmp.Compare(Rank(pa.offer.Kind), Rank(pb.offer.Kind)); c != 0 {
-			return c
+		switch {
+		case appliedBefore(pa.offer, pb.offer):
+			return -1
+		case appliedBefore(pb.offer, pa.offer):
+			return 1
 		}
 		return cmp.Compare(firstKeep(pa), firstKeep(pb))
 	})

@@ -84,7 +84,13 @@ func TestOfferCovers(t *testing.T) {
 		{Offer{Provider: "aws", Kind: tally.CommitEC2SP, Region: "us-east-1", Family: "m5"}, c5, false},
 		{Offer{Provider: "aws", Kind: tally.CommitEC2SP, Region: "eu-west-1", Family: "m5"}, m5, false},
 		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "m5.xlarge"}, m5, true},
-		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "m5.large"}, m5, false},
+		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "m5.large"}, m5, true}, // size-flexible
+		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "m5.large", Zone: "us-east-1a"}, m5, false},
+		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "m5.large", Tenancy: "dedicated"}, m5, false},
+		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "m5.large", Platform: "Windows"},
+			Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: "Windows"}, false},
+		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "us-east-1", InstanceType: "c5.large"}, m5, false},
+		{Offer{Provider: "aws", Kind: tally.CommitReserved, Region: "eu-west-1", InstanceType: "m5.large"}, m5, false},
 		{Offer{Provider: "gcp", Kind: tally.CommitCUDFlexible, Region: "europe-west1"}, gcp, true},
 		{Offer{Provider: "gcp", Kind: tally.CommitCUDResource, Region: "europe-west1", Family: "n2"}, gcp, true},
 	} {
@@ -117,6 +123,34 @@ func TestRatesFromCatalog(t *testing.T) {
 		d, ok := r.Discount(c.o, m5)
 		if !ok || d < c.want-1e-9 || d > c.want+1e-9 {
 			t.Errorf("%s: discount %v, %v; want %v", c.o, d, ok, c.want)
+		}
+	}
+}
+
+// TestSimulateZonalReservationsFirst: AWS applies zonal Reserved Instances
+// before regional ones. A zonal m5.xlarge one covers the 10/h of m5.xlarge,
+// and the regional (size-flexible) one the 5/h of m5.large, half its fee
+// left unused. Applied the other way round, the regional one took the
+// m5.xlarge usage and the zonal one found none.
+func TestSimulateZonalReservationsFirst(t *testing.T) {
+	large := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large"}
+	u := usageOf(time.Unix(0, 0), []Stream{m5, large}, []float64{10, 5})
+	regional := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Region: "us-east-1", Family: "m5", InstanceType: "m5.large"}
+	zonal := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Region: "us-east-1", Zone: "us-east-1a", Family: "m5", InstanceType: "m5.xlarge"}
+	out := NewSimulator(u, Rates{}).Run([]Position{
+		{Offer: regional, Fee: NanosOf(6.3), Start: 0, End: 1},
+		{Offer: zonal, Fee: NanosOf(6.3), Start: 0, End: 1},
+	}, 0, 1, nil)
+	if !near(out.Covered, NanosOf(15)) || !near(out.Unused, NanosOf(3.15)) {
+		t.Fatalf("covered %v, unused %v; want all 15 covered, 3.15 of the regional reservation's fee unused", out.Covered, out.Unused)
+	}
+}
+
+func TestNormalizationFactor(t *testing.T) {
+	for in, want := range map[string]float64{"t3.nano": 0.25, "m5.large": 4, "m5.xlarge": 8, "M5.2XLARGE": 16, "c5.24xlarge": 192,
+		"m5.metal": 0, "n2-standard-4": 0, "m5.1xlarge": 0, "m5.xxlarge": 0, "m5": 0} {
+		if got := NormalizationFactor(in); got != want {
+			t.Errorf("NormalizationFactor(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

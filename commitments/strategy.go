@@ -90,11 +90,11 @@ func keepOfOffer(d *Decision, p Pool, o Offer) float64 {
 
 // residual returns, for hours [from, to) of the visible usage, the on-demand
 // usage of pool p's streams that commitments applied before p's would leave
-// uncovered: positions of lower rank in force at the decision, and planned
-// ones, as if they had been in force all along.
+// uncovered: positions applied before p's (appliedBefore) in force at the
+// decision, and planned ones, as if they had been in force all along.
 func residual(d *Decision, p Pool, planned []Position, from, to int) []float64 {
 	earlier := func(q Position, k int) bool {
-		return Rank(q.Offer.Kind) < Rank(p.Offer.Kind) && !sameScope(q.Offer, p.Offer)
+		return appliedBefore(q.Offer, p.Offer) && !sameScope(q.Offer, p.Offer)
 	}
 	base := residualOf(d, p, append(slices.Clone(d.Positions), planned...), earlier, from, to)
 	if !d.SunkFirst {

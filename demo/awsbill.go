@@ -144,15 +144,15 @@ func (b *awsBill) compute() {
 			seg := segs[i]
 			s := secs[i]
 			for _, ri := range ris {
-				if s == 0 || !ri.activeAt(t) || ri.typ != seg.n.typ || ri.acct != seg.n.c.AWS {
+				if s == 0 || !ri.activeAt(t) || !riFits(ri, seg.n.typ) || ri.acct != seg.n.c.AWS {
 					continue
 				}
-				free := int64(ri.count)*3600 - riUsed(ri, h)
-				if free <= 0 {
+				per := quarterUnits(seg.n.typ)
+				cov := min((riReserved(ri)-riUsed(ri, h))/per, s)
+				if cov <= 0 {
 					continue
 				}
-				cov := min(free, s)
-				riUse(ri, h, cov)
+				riUse(ri, h, cov*per)
 				b.riCovered(ri, seg, cov, t)
 				s -= cov
 				if s == 0 {
@@ -186,19 +186,43 @@ func (b *awsBill) compute() {
 // perHourMoney is the cost of secs seconds at an hourly rate, at CUR precision.
 func perHourMoney(rate tally.Money, secs int64) tally.Money { return perHour(rate, secs, awsPlaces) }
 
-func riUsed(ri *commitment, h int) int64 { return ri.stats.usedSecs[h] }
-func riUse(ri *commitment, h int, secs int64) {
-	if ri.stats.usedSecs == nil {
-		ri.stats.usedSecs = map[int]int64{}
+// The demo's reservations are regional Linux/UNIX ones of default
+// tenancy, which AWS applies to every size of their family in their region
+// in normalized units (instance size flexibility): an hour of an instance
+// takes its size's normalization factor of the reservation's units.
+
+// riFits reports whether reservation ri applies to instances of type t.
+func riFits(ri *commitment, t *instanceType) bool { return ri.typ.Family == t.Family }
+
+// quarterUnits is a second of an instance of type t in quarter normalized
+// units (the smallest size, nano, has a factor of ¼).
+func quarterUnits(t *instanceType) int64 { return int64(t.NormUnit * 4) }
+
+// riReserved is what reservation ri holds an hour, in quarter normalized
+// unit-seconds.
+func riReserved(ri *commitment) int64 { return int64(ri.count) * 3600 * quarterUnits(ri.typ) }
+
+func riUsed(ri *commitment, h int) int64 { return ri.stats.usedUnits[h] }
+func riUse(ri *commitment, h int, units int64) {
+	if ri.stats.usedUnits == nil {
+		ri.stats.usedUnits = map[int]int64{}
 	}
-	ri.stats.usedSecs[h] += secs
+	ri.stats.usedUnits[h] += units
 }
 
-// riCovered bills secs seconds of a segment's instance under a reservation.
+// riRate returns the cost of units quarter normalized unit-seconds of
+// reservation ri at its hourly rate per reserved instance.
+func riRate(rate tally.Money, ri *commitment, units int64) tally.Money {
+	return mulRatio(rate, uint64(units), uint64(3600*quarterUnits(ri.typ))).Round(awsPlaces)
+}
+
+// riCovered bills secs seconds of a segment's instance under a reservation,
+// at the reservation's rate for the normalized units they take.
 func (b *awsBill) riCovered(ri *commitment, seg *segment, secs int64, t time.Time) {
 	n := seg.n
-	recur := perHourMoney(ri.recurring, secs)
-	upf := perHourMoney(ri.upfrontHourly, secs)
+	units := secs * quarterUnits(n.typ)
+	recur := riRate(ri.recurring, ri, units)
+	upf := riRate(ri.upfrontHourly, ri, units)
 	eff := add(recur, upf)
 	ri.stats.used = add(ri.stats.used, eff)
 	od := perHourMoney(n.typ.OnDemand, secs)
@@ -378,24 +402,25 @@ func (b *awsBill) riFees(c *commitment) {
 		if !pe.After(ps) {
 			continue
 		}
-		var reservedSecs, usedSecs int64
+		var reserved, used int64
 		for t := ps; t.Before(pe); t = t.Add(time.Hour) {
 			h := int(t.Sub(o.start) / time.Hour)
-			reservedSecs += int64(c.count) * 3600
-			usedSecs += riUsed(c, h)
+			reserved += riReserved(c)
+			used += riUsed(c, h)
 		}
-		unused := reservedSecs - usedSecs
-		hours := float64(reservedSecs) / 3600
-		recurringAll := perHourMoney(c.recurring, reservedSecs)
-		upfrontAll := perHourMoney(c.upfrontHourly, reservedSecs)
+		unused := reserved - used
+		perHour := float64(3600 * quarterUnits(c.typ))
+		hours := float64(reserved) / perHour
+		recurringAll := riRate(c.recurring, c, reserved)
+		upfrontAll := riRate(c.upfrontHourly, c, reserved)
 		c.stats.total = add(c.stats.total, add(recurringAll, upfrontAll))
 		b.add(&awsLine{acct: c.acct, typ: ltRIFee, start: ps, end: pe, svc: svcEC2,
 			usageType: regionPrefix + "HeavyUsage:" + c.typ.Name, operation: "RunInstances", az: "", resourceID: "",
 			desc:   fmt.Sprintf("USD %s hourly fee per Linux/UNIX (Amazon VPC), %s instance", add(c.recurring, c.upfrontHourly).Decimal(), c.typ.Name),
 			amount: hours, unblended: recurringAll, rate: c.recurring.Decimal(), public: zero, publicRate: "",
 			term: "Reserved", unit: "Hrs", purchase: c.payment, offering: "standard", lease: c.term, family: "Compute Instance", sku: c.typ.SKU, itype: c.typ,
-			ri: c, commitAmounts: &commitAmounts{riUnusedHours: float64(unused) / 3600, riUnusedRecurring: perHourMoney(c.recurring, unused),
-				riUnusedUpfront: perHourMoney(c.upfrontHourly, unused), riUpfrontForPeriod: upfrontAll, riReservedHours: hours},
+			ri: c, commitAmounts: &commitAmounts{riUnusedHours: float64(unused) / perHour, riUnusedRecurring: riRate(c.recurring, c, unused),
+				riUnusedUpfront: riRate(c.upfrontHourly, c, unused), riUpfrontForPeriod: upfrontAll, riReservedHours: hours},
 			owner: tally.UnallocatedName})
 	}
 	if c.upfrontHourly.Sign() > 0 && !c.start.Before(o.start) && c.start.Before(o.end) {

@@ -42,7 +42,7 @@ type commitment struct {
 
 type commitStats struct {
 	total, used tally.Money   // over the window, at commitment rates
-	usedSecs    map[int]int64 // RIs: reserved instance-seconds used per hour of the window
+	usedUnits   map[int]int64 // RIs: quarter normalized unit-seconds used per hour of the window
 	hourUsed    []tally.Money // Savings Plans: commitment used in each active hour
 }
 
@@ -101,7 +101,7 @@ func (o *org) portfolio() []*commitment {
 
 	s, e = expiring(170, 3)
 	cs = append(cs, &commitment{Name: "EC2 Instance Savings Plan m5 us-west-2 (3yr, No Upfront)", Kind: tally.CommitEC2SP, acct: o.payer,
-		start: s, end: e, term: "3yr", payment: "No Upfront", hourly: dollars("0.55"), recurring: dollars("0.55"), upfrontHourly: zero,
+		start: s, end: e, term: "3yr", payment: "No Upfront", hourly: dollars("0.42"), recurring: dollars("0.42"), upfrontHourly: zero,
 		discounts: map[string]float64{"m5": 0.56}, family: "m5"})
 
 	s, e = expiring(60, 1)

@@ -83,7 +83,7 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 			}
 			// A purchase keeps the pool's utilization at 90% or more. A
 			// pool that buys nothing shows that of what is in force: the
-			// demo's AWS commitments are 90% used in its bill, and its
+			// demo's AWS commitments are over 90% used in its bill, and its
 			// 3-year Savings Plans cover more usage a dollar than the
 			// 1-year ones the pools buy.
 			floor := 0.9
