@@ -138,6 +138,10 @@ func (p Plan) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
+// regionalOnly says why a plan may not name an availability zone or a
+// tenancy: the purchase asks AWS for regional offerings of default tenancy.
+const regionalOnly = "Tally buys regional Reserved Instances of default tenancy only"
+
 // ReadPlan parses a plan written as JSON and checks every item: name is
 // used in errors, which say which item and field is wrong and wrap ErrBadPlan.
 // Every amount is in one currency, an ISO 4217 code (returned upper-case);
@@ -191,6 +195,12 @@ func ReadPlan(r io.Reader, name string) (Plan, error) {
 		}
 		if o.Kind == tally.CommitReserved && (o.Region == "" || o.InstanceType == "") {
 			return Plan{}, bad("offer.region/instanceType", o.Region+"/"+o.InstanceType, "a Reserved Instance needs both")
+		}
+		if o.Zone != "" {
+			return Plan{}, bad("offer.availabilityZone", o.Zone, regionalOnly)
+		}
+		if o.Tenancy != "" {
+			return Plan{}, bad("offer.tenancy", o.Tenancy, regionalOnly)
 		}
 		if o.Platform != "" && (o.Kind != tally.CommitReserved || !Reservable(o.Platform)) {
 			return Plan{}, bad("offer.platform", o.Platform, "only Reserved Instances have a platform, one AWS sells them for "+
