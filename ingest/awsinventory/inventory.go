@@ -203,6 +203,9 @@ func reservedInstance(ri ec2types.ReservedInstances, region, account, owner stri
 	if p := string(ri.ProductDescription); p != "" {
 		c.Scope["platform"] = p
 	}
+	if t := ri.InstanceTenancy; t != "" && t != ec2types.TenancyDefault {
+		c.Scope["tenancy"] = string(t)
+	}
 	n := int64(aws.ToInt32(ri.InstanceCount))
 	c.Quantity = float64(n)
 	cur := tally.Currency(ri.CurrencyCode)

@@ -195,8 +195,11 @@ func (s *Server) add(c tally.Commitment) {
 		ri := reservedInstance{ReservedInstancesID: c.ID[strings.LastIndex(c.ID, "/")+1:], InstanceType: c.Scope["instanceType"],
 			Start: c.Start.UTC().Format(isoTime), End: c.End.UTC().Format(isoTime), Duration: seconds, UsagePrice: "0.0",
 			FixedPrice: fixed.Round(4).Decimal(), InstanceCount: n, ProductDescription: orDefault(c.Scope["platform"], "Linux/UNIX"), State: orDefault(c.State, "active"),
-			InstanceTenancy: "default", CurrencyCode: "USD", OfferingType: orDefault(c.PaymentOption, "No Upfront"),
+			InstanceTenancy: orDefault(c.Scope["tenancy"], "default"), CurrencyCode: "USD", OfferingType: orDefault(c.PaymentOption, "No Upfront"),
 			RecurringCharges: []recurringCharge{{Frequency: "Hourly", Amount: hourly.Round(6).Decimal()}}, OfferingClass: "standard", Scope: "Region"}
+		if z := c.Scope["availabilityZone"]; z != "" {
+			ri.Scope, ri.AvailabilityZone = "Availability Zone", z
+		}
 		s.reserved[region] = append(s.reserved[region], ri)
 	}
 }
