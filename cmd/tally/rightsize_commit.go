@@ -490,15 +490,13 @@ func billedSpan(lines []postgres.NodeBillLine) tally.Window {
 }
 
 // sizeFlexible says whether Reserved Instance inv applies to any size of
-// its family in its region, as AWS applies a regional Linux/UNIX one
-// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/reserved-instances-scope.html):
-// in normalized units, which are in proportion to the family's Linux
-// on-demand prices, so covering the family's on-demand cost is the same.
-// A zonal one, another platform's or one whose platform is not known
-// covers its instance type only.
+// its family in its region (commitments.Offer.SizeFlexible): in normalized
+// units, which are in proportion to the family's Linux on-demand prices, so
+// covering the family's on-demand cost is the same. One whose platform the
+// inventory does not name covers its instance type only: a plan is not
+// priced on a flexibility the commitment may not have.
 func sizeFlexible(inv *tally.Commitment) bool {
-	return inv.Kind == tally.CommitReserved && inv.Provider == tally.ProviderAWS && inv.Scope["availabilityZone"] == "" &&
-		strings.HasPrefix(inv.Scope["platform"], "Linux/UNIX")
+	return strings.HasPrefix(inv.Scope["platform"], commitments.LinuxUNIX) && commitments.OfferOf(*inv).SizeFlexible()
 }
 
 // moneyRatio returns m × num ÷ den, num and den non-negative amounts of one

@@ -217,7 +217,8 @@ func TestRightsizeNodesCoveredBySavingsPlan(t *testing.T) {
 // A regional Linux/UNIX Reserved Instance is size-flexible within its
 // family (AWS applies an m5.xlarge one to two m5.large): it covers its
 // family in its region, so a plan may move to smaller types of the family
-// it covers. A zonal one, or one of another platform, covers its type.
+// it covers. A zonal one, one of dedicated tenancy, or one of another
+// platform, covers its type.
 // The plan read "3 × m5.large (on-demand) would save 350.4 USD a month once
 // they have all ended (-210.24 USD while they run)", the RI paying for
 // them while it runs.
@@ -232,6 +233,7 @@ func TestRightsizeReservedInstanceSizeFlexible(t *testing.T) {
 		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX"}, nil, []string{"m5"}},
 		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX (Amazon VPC)"}, nil, []string{"m5"}},
 		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX", "availabilityZone": "us-west-2a"}, []string{"m5.xlarge"}, nil},
+		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Linux/UNIX", "tenancy": "dedicated"}, []string{"m5.xlarge"}, nil},
 		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Windows"}, []string{"m5.xlarge"}, nil},
 		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge", "platform": "Red Hat Enterprise Linux"}, []string{"m5.xlarge"}, nil},
 		{map[string]string{"region": "us-west-2", "instanceType": "m5.xlarge"}, []string{"m5.xlarge"}, nil}, // platform not known
