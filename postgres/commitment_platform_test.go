@@ -95,3 +95,33 @@ func TestCommitmentRatesTakeLicenceFeesFromTheBill(t *testing.T) {
 		}
 	}
 }
+
+// TestBillingReservedInstanceIsOfItsOwnSize: a size-flexible Reserved
+// Instance of m5.xlarge covers two m5.large instances. The portfolio read
+// from the bill names the size it was bought in, which its RIFee line
+// carries, not the size it covered most.
+func TestBillingReservedInstanceIsOfItsOwnSize(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const ri = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/flex"
+	covered := func(hour, resource string) tally.CostLine {
+		l := testLine(t, hour, resource, "0.096", "0.0605")
+		l.CommitmentDiscountID, l.CommitmentDiscountType, l.ServiceCategory = ri, "Reserved Instance", "Compute"
+		l.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_Operation": "RunInstances",
+			"x_ProductCode": "AmazonEC2", "x_LineItemType": "DiscountedUsage"}
+		return l
+	}
+	fee := testLine(t, "2026-10-01T00:00:00Z", "", "87.12", "0")
+	fee.ChargePeriodEnd, fee.ChargeCategory, fee.CommitmentDiscountStatus = mustTime(t, "2026-11-01T00:00:00Z"), tally.ChargePurchase, tally.CommitmentUnused
+	fee.CommitmentDiscountID, fee.CommitmentDiscountType, fee.ServiceCategory = ri, "Reserved Instance", "Compute"
+	fee.Extras = map[string]string{"x_UsageType": "USE1-HeavyUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_Operation": "RunInstances",
+		"x_ProductCode": "AmazonEC2", "x_LineItemType": "RIFee"}
+	storeFOCUS(t, db, "111111111111", day, covered("2026-10-03T05:00:00Z", "i-1"), covered("2026-10-03T05:00:00Z", "i-2"), fee)
+	bcs, err := db.BillingCommitments(ctx, "111111111111", tally.Window{Start: mustTime(t, "2026-10-01T00:00:00Z"), End: day.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bcs) != 1 || bcs[0].InstanceType != "m5.xlarge" {
+		t.Fatalf("billing commitments %+v, want the m5.xlarge reservation", bcs)
+	}
+}
