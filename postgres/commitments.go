@@ -190,12 +190,14 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 
 // BillingCommitments returns what the bill of account ("" for all) charged
 // in w says about each commitment: per CommitmentDiscountId its used and
-// unused effective cost, its name (or its fee lines' description) and the
-// instance type it covers most, and per GCP commitment fee SKU and region
-// its fees: those the reader amortized as used (billed − effective) and
-// unused (effective), the others as fees. A commitment's platform is that of
-// most of its Used lines (platformSQL). Lines of services with reservations
-// of their own (nonComputeSQL: RDS, ElastiCache, …) are left out.
+// unused effective cost, its name (or its fee lines' description) and its
+// instance type, and per GCP commitment fee SKU and region its fees: those
+// the reader amortized as used (billed − effective) and unused (effective),
+// the others as fees. A Reserved Instance's instance type is the one its
+// RIFee lines name (a size-flexible one covers other sizes too), else the
+// one it covers most. A commitment's platform is that of most of its Used
+// lines (platformSQL). Lines of services with reservations of their own
+// (nonComputeSQL: RDS, ElastiCache, …) are left out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
@@ -222,7 +224,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		SELECT billing_account_id, provider, cur, id,
 			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
 				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
-			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
+			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE typ = 'Reserved Instance' AND st = 'Unused' AND purchase AND itype IS NOT NULL),
+				mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(mode() WITHIN GROUP (ORDER BY platform) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			min(charge_period_start), max(charge_period_end), max(h.hours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
