@@ -109,7 +109,8 @@ func TestAmortizationEveryLineItemType(t *testing.T) {
 				t.Errorf("totals billed %s effective %s, want 1557.4364 and 16.6076", billed.Decimal(), effective.Decimal())
 			}
 			ri, sp, usage := lines[1], lines[3], lines[0]
-			if ri.CommitmentDiscountID != curtest.RIArn || ri.CommitmentDiscountType != "Reserved Instance" || ri.ListCost.Decimal() != "0.096" {
+			if ri.CommitmentDiscountID != curtest.RIArn || ri.CommitmentDiscountType != "Reserved Instance" || ri.ListCost.Decimal() != "0.096" ||
+				ri.Extras["x_ReservationAvailabilityZone"] != "us-east-1a" {
 				t.Errorf("RI line %+v", ri)
 			}
 			if sp.CommitmentDiscountID != curtest.SPArn || sp.PricingCategory != "Committed" || sp.ResourceID != "i-0ccc0000000000003" {

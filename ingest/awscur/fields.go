@@ -45,6 +45,7 @@ const (
 	fRIEffectiveCost
 	fRIUnusedAmortizedUpfront
 	fRIUnusedRecurring
+	fRIAvailabilityZone
 	nFields
 )
 
@@ -87,6 +88,7 @@ var names = [nFields]string{
 	fRIEffectiveCost:          "reservation_effective_cost",
 	fRIUnusedAmortizedUpfront: "reservation_unused_amortized_upfront_fee_for_billing_period",
 	fRIUnusedRecurring:        "reservation_unused_recurring_fee",
+	fRIAvailabilityZone:       "reservation_availability_zone",
 }
 
 // required are the columns without which no line can be built.

@@ -213,7 +213,8 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 	for _, x := range []struct {
 		k string
 		f field
-	}{{"x_UsageType", fUsageType}, {"x_Operation", fOperation}, {"x_ProductCode", fProductCode}, {"x_InstanceType", fInstanceType}} {
+	}{{"x_UsageType", fUsageType}, {"x_Operation", fOperation}, {"x_ProductCode", fProductCode}, {"x_InstanceType", fInstanceType},
+		{"x_ReservationAvailabilityZone", fRIAvailabilityZone}} {
 		if v := r.text(x.f); v != "" {
 			l.Extras[x.k] = v
 		}

@@ -55,6 +55,7 @@ type Row struct {
 	ReservationEffectiveCost    float64           `parquet:"reservation_effective_cost"`
 	ReservationUnusedAmortized  float64           `parquet:"reservation_unused_amortized_upfront_fee_for_billing_period"`
 	ReservationUnusedRecurring  float64           `parquet:"reservation_unused_recurring_fee"`
+	ReservationAvailabilityZone string            `parquet:"reservation_availability_zone"`
 	SavingsPlanARN              string            `parquet:"savings_plan_savings_plan_a_r_n"`
 	SavingsPlanEffectiveCost    float64           `parquet:"savings_plan_savings_plan_effective_cost"`
 	SavingsPlanTotalCommitment  float64           `parquet:"savings_plan_total_commitment_to_date"`
@@ -130,6 +131,7 @@ var legacyColumns = []struct {
 	{"reservation/EffectiveCost", func(r *Row) string { return num(r.ReservationEffectiveCost) }},
 	{"reservation/UnusedAmortizedUpfrontFeeForBillingPeriod", func(r *Row) string { return num(r.ReservationUnusedAmortized) }},
 	{"reservation/UnusedRecurringFee", func(r *Row) string { return num(r.ReservationUnusedRecurring) }},
+	{"reservation/AvailabilityZone", func(r *Row) string { return r.ReservationAvailabilityZone }},
 	{"savingsPlan/SavingsPlanARN", func(r *Row) string { return r.SavingsPlanARN }},
 	{"savingsPlan/SavingsPlanEffectiveCost", func(r *Row) string { return num(r.SavingsPlanEffectiveCost) }},
 	{"savingsPlan/TotalCommitmentToDate", func(r *Row) string { return num(r.SavingsPlanTotalCommitment) }},

@@ -47,6 +47,7 @@ func Month(start time.Time) []Case {
 	usage := instance("Usage", "i-0aaa0000000000001", "m5.large", 0.096, 0.096)
 	ri := instance("DiscountedUsage", "i-0bbb0000000000002", "m5.large", 0, 0.096)
 	ri.ReservationReservationARN, ri.ReservationEffectiveCost, ri.PricingTerm = RIArn, 0.0612, "Reserved"
+	ri.ReservationAvailabilityZone = "us-east-1a" // a zonal reservation
 	riFee := base("RIFee")
 	riFee.ReservationReservationARN, riFee.LineItemUnblendedCost = RIArn, 44.64
 	riFee.ReservationUnusedAmortized, riFee.ReservationUnusedRecurring = 1.5, 2.25
