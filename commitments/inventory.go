@@ -26,11 +26,12 @@ type BillingCommitment struct {
 	Category         string         `json:"category"` // Spend or Usage
 	Name             string         `json:"name"`     // fee SKU description or commitment name
 	Region           string         `json:"region"`
-	InstanceType     string         `json:"instanceType"` // the instance type of most of its Used lines ("" for none)
-	Platform         string         `json:"platform"`     // the platform of most of its Used lines (Stream.Platform: "" for Linux/UNIX or none)
-	First            time.Time      `json:"first"`        // first charge hour seen
-	Last             time.Time      `json:"last"`         // end of the last charge seen
-	Hours            int64          `json:"hours"`        // distinct hours its charges cover
+	InstanceType     string         `json:"instanceType"`               // a Reserved Instance's own (its RIFee lines'), else that of most of its Used lines ("" for none)
+	Platform         string         `json:"platform"`                   // the platform of most of its Used lines (Stream.Platform: "" for Linux/UNIX or none)
+	Zone             string         `json:"availabilityZone,omitempty"` // a zonal Reserved Instance's zone (CUR reservation/AvailabilityZone); "" for a regional one
+	First            time.Time      `json:"first"`                      // first charge hour seen
+	Last             time.Time      `json:"last"`                       // end of the last charge seen
+	Hours            int64          `json:"hours"`                      // distinct hours its charges cover
 	Currency         tally.Currency `json:"currency"`
 	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; GCP fee lines: BilledCost − EffectiveCost − their FEE_UTILIZATION_OFFSET credit
 	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
@@ -91,6 +92,9 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 			c.Scope["instanceType"] = b.InstanceType
 			if b.Platform != "" {
 				c.Scope["platform"] = b.Platform
+			}
+			if b.Zone != "" {
+				c.Scope["availabilityZone"] = b.Zone
 			}
 		case kind == tally.CommitEC2SP && b.InstanceType != "":
 			c.Scope["family"] = Family(b.InstanceType)

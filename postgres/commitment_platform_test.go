@@ -121,7 +121,29 @@ func TestBillingReservedInstanceIsOfItsOwnSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bcs) != 1 || bcs[0].InstanceType != "m5.xlarge" {
-		t.Fatalf("billing commitments %+v, want the m5.xlarge reservation", bcs)
+	if len(bcs) != 1 || bcs[0].InstanceType != "m5.xlarge" || bcs[0].Zone != "" {
+		t.Fatalf("billing commitments %+v, want the m5.xlarge regional reservation", bcs)
+	}
+}
+
+// TestBillingReservedInstanceZone: a zonal Reserved Instance's lines name
+// its zone (CUR reservation/AvailabilityZone); the portfolio read from the
+// bill keeps it, so that it covers its own instance type only.
+func TestBillingReservedInstanceZone(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const ri = "arn:aws:ec2:us-east-1:111111111111:reserved-instances/zonal"
+	l := testLine(t, "2026-10-03T05:00:00Z", "i-1", "0.192", "0.121")
+	l.CommitmentDiscountID, l.CommitmentDiscountType, l.ServiceCategory = ri, "Reserved Instance", "Compute"
+	l.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_Operation": "RunInstances",
+		"x_ProductCode": "AmazonEC2", "x_LineItemType": "DiscountedUsage", "x_ReservationAvailabilityZone": "us-east-1b"}
+	storeFOCUS(t, db, "111111111111", day, l)
+	bcs, err := db.BillingCommitments(ctx, "111111111111", tally.Window{Start: day, End: day.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := commitments.InventoryFromBilling(bcs, day.Add(24*time.Hour))
+	if len(inv) != 1 || inv[0].Scope["availabilityZone"] != "us-east-1b" || commitments.OfferOf(inv[0]).SizeFlexible() {
+		t.Fatalf("portfolio %+v, want the zonal reservation of us-east-1b", inv)
 	}
 }

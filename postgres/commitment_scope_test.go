@@ -41,6 +41,7 @@ func TestCommitmentPortfolioLeavesOutDatabaseReservations(t *testing.T) {
 		t.Errorf("portfolio has %s (%s, scope %v, %s/h): an RDS reservation is no compute commitment", c.ID, c.Kind, c.Scope, c.HourlyCommitment.Decimal())
 	}
 }
+
 // TestCommitmentEMRUsageIsNotEligible: Amazon EMR bills its per-instance
 // service fee under product ElasticMapReduce with the EC2 instance type
 // ("m5.xlarge", usage type USE1-BoxUsage:m5.xlarge). No Savings Plan or

@@ -32,7 +32,7 @@ const eligibleSQL = `(charge_category = 'Usage' AND pricing_category <> 'Dynamic
 	AND NOT (` + lambdaSQL + ` AND coalesce(extras->>'x_UsageType', '') <> '' AND NOT ` + lambdaComputeSQL + `)
 	AND (commitment_discount_status = 'Used'
 	     OR service_category IN ('Compute', 'Compute Instance')
-	     OR (coalesce(extras->>'x_InstanceType', '') <> '' AND `+ec2ProductSQL+`)
+	     OR (coalesce(extras->>'x_InstanceType', '') <> '' AND ` + ec2ProductSQL + `)
 	     OR (` + lambdaSQL + ` AND ` + lambdaComputeSQL + `)
 	     OR (provider = 'gcp' AND service_name = 'Compute Engine' AND charge_description ~* 'instance (core|ram)')))`
 
@@ -195,8 +195,9 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 // the reader amortized as used (billed − effective) and unused (effective),
 // the others as fees. A Reserved Instance's instance type is the one its
 // RIFee lines name (a size-flexible one covers other sizes too), else the
-// one it covers most. A commitment's platform is that of most of its Used
-// lines (platformSQL). Lines of services with reservations of their own
+// one it covers most, and its zone, for a zonal one, the one its lines name
+// (x_ReservationAvailabilityZone). A commitment's platform is that of most
+// of its Used lines (platformSQL). Lines of services with reservations of their own
 // (nonComputeSQL: RDS, ElastiCache, …) are left out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
@@ -206,7 +207,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
 				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
-				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform
+				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
+				nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
@@ -227,6 +229,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE typ = 'Reserved Instance' AND st = 'Unused' AND purchase AND itype IS NOT NULL),
 				mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(mode() WITHIN GROUP (ORDER BY platform) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
+			coalesce(max(zone) FILTER (WHERE typ = 'Reserved Instance'), ''),
 			min(charge_period_start), max(charge_period_end), max(h.hours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
 				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
@@ -242,7 +245,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		var b commitments.BillingCommitment
 		var cur, used, unused, fees string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
-			&b.Platform, &b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
+			&b.Platform, &b.Zone, &b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
