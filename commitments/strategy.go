@@ -91,12 +91,33 @@ func keepOfOffer(d *Decision, p Pool, o Offer) float64 {
 // residual returns, for hours [from, to) of the visible usage, the on-demand
 // usage of pool p's streams that commitments applied before p's would leave
 // uncovered: positions applied before p's (appliedBefore) in force at the
-// decision, and planned ones, as if they had been in force all along.
+// decision, and planned ones, as if they had been in force all along. A
+// planned position is all its pool will hold, what is in force included:
+// it stands in for the positions in force in its scope, which are not
+// counted again.
 func residual(d *Decision, p Pool, planned []Position, from, to int) []float64 {
+	held := len(d.Positions)
+	all := append(slices.Clone(d.Positions), planned...)
+	counted := func(use func(Position, int) bool) func(Position, int) bool {
+		return func(q Position, k int) bool {
+			if k < held {
+				return use(q, k) && !slices.ContainsFunc(planned, func(x Position) bool { return sameScope(x.Offer, q.Offer) })
+			}
+			if use(q, k) {
+				return true
+			}
+			for j, x := range d.Positions {
+				if sameScope(x.Offer, q.Offer) && use(x, j) {
+					return true
+				}
+			}
+			return false
+		}
+	}
 	earlier := func(q Position, k int) bool {
 		return appliedBefore(q.Offer, p.Offer) && !sameScope(q.Offer, p.Offer)
 	}
-	base := residualOf(d, p, append(slices.Clone(d.Positions), planned...), earlier, from, to)
+	base := residualOf(d, p, all, counted(earlier), from, to)
 	if !d.SunkFirst {
 		return base
 	}
@@ -107,8 +128,8 @@ func residual(d *Decision, p Pool, planned []Position, from, to int) []float64 {
 		return earlier(q, k) || (k < len(d.Positions) && sameScope(q.Offer, p.Offer))
 	}
 	sunk := func(q Position, k int) bool { return own(q, k) || k < len(d.Positions) }
-	after := residualOf(d, p, append(slices.Clone(d.Positions), planned...), own, from, to)
-	rest := residualOf(d, p, append(slices.Clone(d.Positions), planned...), sunk, from, to)
+	after := residualOf(d, p, all, counted(own), from, to)
+	rest := residualOf(d, p, all, counted(sunk), from, to)
 	for h := range base {
 		base[h] = rest[h] + base[h] - after[h]
 	}
