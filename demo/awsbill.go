@@ -409,8 +409,8 @@ func (b *awsBill) riFees(c *commitment) {
 			used += riUsed(c, h)
 		}
 		unused := reserved - used
-		perHour := float64(3600 * quarterUnits(c.typ))
-		hours := float64(reserved) / perHour
+		unitsPerHour := float64(3600 * quarterUnits(c.typ))
+		hours := float64(reserved) / unitsPerHour
 		recurringAll := riRate(c.recurring, c, reserved)
 		upfrontAll := riRate(c.upfrontHourly, c, reserved)
 		c.stats.total = add(c.stats.total, add(recurringAll, upfrontAll))
@@ -419,7 +419,7 @@ func (b *awsBill) riFees(c *commitment) {
 			desc:   fmt.Sprintf("USD %s hourly fee per Linux/UNIX (Amazon VPC), %s instance", add(c.recurring, c.upfrontHourly).Decimal(), c.typ.Name),
 			amount: hours, unblended: recurringAll, rate: c.recurring.Decimal(), public: zero, publicRate: "",
 			term: "Reserved", unit: "Hrs", purchase: c.payment, offering: "standard", lease: c.term, family: "Compute Instance", sku: c.typ.SKU, itype: c.typ,
-			ri: c, commitAmounts: &commitAmounts{riUnusedHours: float64(unused) / perHour, riUnusedRecurring: riRate(c.recurring, c, unused),
+			ri: c, commitAmounts: &commitAmounts{riUnusedHours: float64(unused) / unitsPerHour, riUnusedRecurring: riRate(c.recurring, c, unused),
 				riUnusedUpfront: riRate(c.upfrontHourly, c, unused), riUpfrontForPeriod: upfrontAll, riReservedHours: hours},
 			owner: tally.UnallocatedName})
 	}
