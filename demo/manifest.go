@@ -27,8 +27,10 @@ const ManifestFile = "manifest.json"
 // is amortized over the usage it covered. Version 3: the agents send the
 // pods' scheduling constraints. Version 4: the agents send the HPAs of the
 // autoscaled Deployments. Version 5: the simulated scheduler keeps the
-// zone spreads, and node groups balance their nodes over zones.
-const ManifestVersion = 5
+// zone spreads, and node groups balance their nodes over zones. Version 6:
+// reservations apply to every size of their family in normalized units,
+// and the m5 EC2 Instance Savings Plan is 0.42/h.
+const ManifestVersion = 6
 
 // File kinds.
 const (
