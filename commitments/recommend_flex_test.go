@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -29,26 +30,12 @@ func heldRI(start time.Time, extra map[string]string) tally.Commitment {
 // reservations. Recommend took them to cover m5.2xlarge only, and proposed
 // commitments for usage they already pay for.
 func TestRecommendCountsHeldReservedInstancesOfOtherSizes(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	u := flatUsage(start, 60, "USD") // 10/h of m5.xlarge in eu-west-1
-	now := start.Add(time.Duration(u.Hours()+1) * time.Hour)
 	for _, pools := range []PoolOptions{
 		{TermMonths: 12, EC2Instance: true, Compute: true},
 		{TermMonths: 12, Reserved: true, EC2Instance: true, Compute: true},
 	} {
-		pps, err := Recommend(u, []tally.Commitment{heldRI(start, nil)}, RecommendOptions{Now: now, Risk: Risk{Paths: 20}, Pools: pools})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(pps) == 0 {
-			t.Fatal("no pool planned")
-		}
-		for _, p := range pps {
-			if !p.PurchaseHourly.IsZero() {
-				t.Errorf("reserved %v: %s: buy %s/h (existing %.2f/h on demand, target %.2f/h), want nothing: the m5.2xlarge reservations cover the m5.xlarge fleet",
-					pools.Reserved, p.Pool, p.PurchaseHourly.Decimal(), p.ExistingOD, p.TargetOD)
-			}
-		}
+		pps := recommendOnFlatUsage(t, []tally.Commitment{heldRI(flatStart, nil)}, pools)
+		wantNothingBought(t, pps, fmt.Sprintf("reserved %v: ", pools.Reserved), "the m5.2xlarge reservations cover the m5.xlarge fleet")
 	}
 }
 
@@ -56,15 +43,8 @@ func TestRecommendCountsHeldReservedInstancesOfOtherSizes(t *testing.T) {
 // Instance (and one of dedicated tenancy) applies to its own instance type
 // only, so held m5.2xlarge ones leave the m5.xlarge fleet to cover.
 func TestRecommendZonalReservedInstancesKeepTheirSize(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	u := flatUsage(start, 60, "USD")
-	now := start.Add(time.Duration(u.Hours()+1) * time.Hour)
 	for _, extra := range []map[string]string{{"availabilityZone": "eu-west-1a"}, {"tenancy": "dedicated"}} {
-		pps, err := Recommend(u, []tally.Commitment{heldRI(start, extra)}, RecommendOptions{Now: now, Risk: Risk{Paths: 20},
-			Pools: PoolOptions{TermMonths: 12, EC2Instance: true}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		pps := recommendOnFlatUsage(t, []tally.Commitment{heldRI(flatStart, extra)}, PoolOptions{TermMonths: 12, EC2Instance: true})
 		if len(pps) != 1 || pps[0].PurchaseHourly.IsZero() {
 			t.Errorf("%v: %+v, want a purchase in the one m5 pool", extra, pps)
 		}
