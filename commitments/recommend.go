@@ -105,7 +105,7 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 	t := &Tally{Risk: opt.Risk, Seed: opt.Seed, LadderWeeks: opt.LadderWeeks}
 	t.defaults()
 	t.problems = map[string]*problem{}
-	d := &Decision{Now: nowIdx - 1, Visible: u, Positions: ps, Pools: pools, Rates: opt.Rates, Next: 24, SunkFirst: true}
+	d := &Decision{Now: nowIdx - 1, Visible: u, Positions: ps, Pools: pools, Rates: opt.Rates, Next: 24, SunkFirst: true, SunkHorizon: planEvery}
 	if err := t.plan(d); err != nil {
 		return nil, err
 	}

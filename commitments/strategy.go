@@ -22,6 +22,12 @@ type Decision struct {
 	// for whatever is bought now, so new commitments are sized to the usage
 	// it leaves, not to usage they would only take from it.
 	SunkFirst bool
+	// SunkHorizon, with SunkFirst, is how many hours after Now a position
+	// of a pool applied after a pool's own must still be in force to count
+	// as sunk for it. One that expires sooner is renewed only if the usage
+	// it covered is still left to its pool, so the pools applied before it
+	// (narrower, and cheaper) may take that usage back first.
+	SunkHorizon int
 }
 
 // Strategy decides commitment purchases.
@@ -127,7 +133,7 @@ func residual(d *Decision, p Pool, planned []Position, from, to int) []float64 {
 	own := func(q Position, k int) bool {
 		return earlier(q, k) || (k < len(d.Positions) && sameScope(q.Offer, p.Offer))
 	}
-	sunk := func(q Position, k int) bool { return own(q, k) || k < len(d.Positions) }
+	sunk := func(q Position, k int) bool { return own(q, k) || k < len(d.Positions) && d.Now+d.SunkHorizon < q.End }
 	after := residualOf(d, p, all, counted(own), from, to)
 	rest := residualOf(d, p, all, counted(sunk), from, to)
 	for h := range base {

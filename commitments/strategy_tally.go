@@ -77,12 +77,12 @@ func (t *Tally) defaults() {
 func (t *Tally) Decide(d *Decision) []Position {
 	t.defaults()
 	sunk := *d
-	sunk.SunkFirst = true
+	sunk.SunkFirst, sunk.SunkHorizon = true, planEvery
 	d = &sunk
 	if d.Visible.Hours() < t.MinDays*24 {
 		return nil
 	}
-	if d.Now-t.computed >= 7*24 {
+	if d.Now-t.computed >= planEvery {
 		if err := t.plan(d); err != nil {
 			return nil
 		}
@@ -128,6 +128,9 @@ func (t *Tally) Decide(d *Decision) []Position {
 	}
 	return buys
 }
+
+// planEvery is how often, in hours, Tally recomputes its targets: weekly.
+const planEvery = 7 * 24
 
 // plan recomputes every pool's target.
 func (t *Tally) plan(d *Decision) error {
