@@ -73,7 +73,10 @@ func (t *Tally) defaults() {
 // whatever their kind (as in Recommend): a Compute Savings Plan bought
 // earlier is paid for either way, so an EC2 Instance Savings Plan bought
 // now is sized to the usage it leaves, not to usage it would only take
-// from it.
+// from it. One that expires before the next plan is not sunk: its usage
+// goes to the pools in application order again, so a cheaper EC2 Instance
+// Savings Plan replaces an expiring Compute Savings Plan rather than the
+// Compute Savings Plan being renewed over it every year.
 func (t *Tally) Decide(d *Decision) []Position {
 	t.defaults()
 	sunk := *d
