@@ -77,3 +77,49 @@ func TestCommitmentEMRUsageIsNotEligible(t *testing.T) {
 		t.Errorf("EligibleUsage: streams %v, total %s, want 4.608 (the EC2 instance alone, not EMR's fee)", u.Streams, total.Money("USD"))
 	}
 }
+
+// TestCommitmentSageMakerSavingsPlanIsNotCompute: a SageMaker Savings Plan
+// covers SageMaker instances (product AmazonSageMaker, left out of the
+// compute KPIs), and a CUR bills its fee under product
+// MachineLearningSavingsPlans. Its unused part (the fee line's status
+// Unused) entered the compute KPIs as an unused compute commitment, and the
+// portfolio read from the bill listed the plan as a compute one.
+func TestCommitmentSageMakerSavingsPlanIsNotCompute(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	const sp = "arn:aws:savingsplans::111111111111:savingsplan/ml-1"
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		ec2 := testLine(t, at, "i-0aaa", "1", "1")
+		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute Instance"
+		ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+		used := testLine(t, at, "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/lab", "0.5", "0.3")
+		used.ServiceName, used.ServiceCategory, used.CommitmentDiscountStatus = "Amazon SageMaker", "AI and Machine Learning", tally.CommitmentUsed
+		used.CommitmentDiscountID, used.CommitmentDiscountType, used.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+		used.Extras = map[string]string{"x_UsageType": "USE1-Notebk:ml.m5.xlarge", "x_InstanceType": "ml.m5.xlarge", "x_ProductCode": "AmazonSageMaker",
+			"x_LineItemType": "SavingsPlanCoveredUsage"}
+		unused := testLine(t, at, "", "0", "0.1")
+		unused.ServiceName, unused.ServiceCategory, unused.CommitmentDiscountStatus = "Machine Learning Savings Plans", "AI and Machine Learning", tally.CommitmentUnused
+		unused.CommitmentDiscountID, unused.CommitmentDiscountType, unused.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+		unused.ChargeCategory = tally.ChargePurchase
+		unused.Extras = map[string]string{"x_ProductCode": "MachineLearningSavingsPlans", "x_LineItemType": "SavingsPlanRecurringFee"}
+		lines = append(lines, ec2, used, unused)
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24" || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
+		t.Errorf("CommitmentSums: %+v; want the EC2 hours alone: eligible 24, nothing used or unused", sums)
+	}
+	cs, err := commitments.Portfolio(ctx, db, "111111111111", day.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		t.Errorf("portfolio has %s (%s, %s/h): a SageMaker Savings Plan is no compute commitment", c.ID, c.Kind, c.HourlyCommitment.Decimal())
+	}
+}
