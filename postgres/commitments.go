@@ -57,10 +57,12 @@ const lambdaComputeSQL = `(coalesce(extras->>'x_UsageType', '') ~* '(^|-)Lambda-
 // instance type too ("db.r5.large") and which have reservations of their
 // own, but which neither Savings Plans nor EC2 reservations cover: their
 // usage is not eligible, and their reservations' used and unused parts are
-// not the compute commitments' KPIs.
+// not the compute commitments' KPIs. So are the fee lines of SageMaker
+// Savings Plans, which a CUR bills under MachineLearningSavingsPlans (a
+// Compute Savings Plan's are ComputeSavingsPlans').
 const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') IN
 	('AmazonRDS', 'AmazonElastiCache', 'AmazonES', 'AmazonOpenSearchService', 'AmazonRedshift', 'AmazonMemoryDB',
-	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker'))`
+	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker', 'MachineLearningSavingsPlans'))`
 
 // gcpFeeSQL selects the GCP export's commitment fee lines. Those of a
 // resource-based or Compute flexible commitment that the reader amortized
