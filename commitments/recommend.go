@@ -43,12 +43,16 @@ type PoolPlan struct {
 	// MedianSavings is the purchase's median net savings over the term
 	// across the paths (Savings.ExpectedSavings is their mean, which one
 	// path in a few can pull below P10).
-	MedianSavings float64     `json:"medianSavings"`
-	AtTarget      Evaluation  `json:"atTarget"` // the whole level held: utilization, P(low utilization)
-	Choice        Choice      `json:"choice"`
-	Tranches      []Tranche   `json:"tranches"`
-	Expiring      []string    `json:"expiringSoon"` // commitments in this scope ending within 90 days
-	Monthly       tally.Money `json:"monthlySavings"`
+	MedianSavings float64    `json:"medianSavings"`
+	AtTarget      Evaluation `json:"atTarget"` // the whole level held: utilization, P(low utilization)
+	Choice        Choice     `json:"choice"`
+	Tranches      []Tranche  `json:"tranches"`
+	Expiring      []string   `json:"expiringSoon"` // commitments in this scope ending within 90 days
+	// TakesOver are the commitments of pools applied after this one that
+	// end before the next weekly plan: not counted as sunk, so this pool,
+	// cheaper, may take the usage they cover rather than see them renewed.
+	TakesOver []string    `json:"takesOver,omitempty"`
+	Monthly   tally.Money `json:"monthlySavings"`
 	// LinuxPriced are the pool's streams whose discount is Linux/UNIX's
 	// for want of prices of their platform (Rates.LinuxPriced): the
 	// discount, and so the savings, are too high on them.

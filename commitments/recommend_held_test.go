@@ -1,6 +1,8 @@
 package commitments
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +80,9 @@ func TestRecommendReplacesAnExpiringComputeSavingsPlan(t *testing.T) {
 			if p.TargetOD < 9 || p.PurchaseHourly.IsZero() {
 				t.Errorf("expiring in 3 days: %s: target %.2f/h, buy %s/h, want the 10/h the Compute Savings Plan leaves",
 					p.Pool, p.TargetOD, p.PurchaseHourly.Decimal())
+			}
+			if !slices.Equal(p.TakesOver, []string{"csp (" + tally.FormatDay(now.Add(72*time.Hour)) + ")"}) || !strings.Contains(p.Why, "csp (") {
+				t.Errorf("expiring in 3 days: %s: takes over %q, why %q: want it to name the expiring Compute Savings Plan", p.Pool, p.TakesOver, p.Why)
 			}
 		case tally.CommitComputeSP:
 			if !p.PurchaseHourly.IsZero() || p.TargetOD > 1 {
