@@ -50,7 +50,8 @@ type PoolPlan struct {
 	Expiring      []string   `json:"expiringSoon"` // commitments in this scope ending within 90 days
 	// TakesOver are the commitments of pools applied after this one that
 	// end before the next weekly plan: not counted as sunk, so this pool,
-	// cheaper, may take the usage they cover rather than see them renewed.
+	// applied first, may take the usage they cover rather than see them
+	// renewed.
 	TakesOver []string    `json:"takesOver,omitempty"`
 	Monthly   tally.Money `json:"monthlySavings"`
 	// LinuxPriced are the pool's streams whose discount is Linux/UNIX's
@@ -135,8 +136,15 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 			plan.Tranches = ladder(opt.Now, gap, c.Capacity, have, keep, opt.LadderWeeks, opt.Currency)
 		}
 		for _, q := range existing {
-			if sameScope(OfferOf(q), p.Offer) && q.End.After(opt.Now) && q.End.Before(opt.Now.AddDate(0, 0, 90)) {
-				plan.Expiring = append(plan.Expiring, q.ID+" ("+tally.FormatDay(q.End)+")")
+			o, named := OfferOf(q), q.ID+" ("+tally.FormatDay(q.End)+")"
+			switch {
+			case !q.End.After(opt.Now):
+			case sameScope(o, p.Offer):
+				if q.End.Before(opt.Now.AddDate(0, 0, 90)) {
+					plan.Expiring = append(plan.Expiring, named)
+				}
+			case appliedBefore(p.Offer, o) && q.End.Before(opt.Now.Add(planEvery*time.Hour)) && coversAny(o, u, p.Streams):
+				plan.TakesOver = append(plan.TakesOver, named)
 			}
 		}
 		for _, i := range p.Streams {
@@ -150,6 +158,11 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		out = append(out, plan)
 	}
 	return out, nil
+}
+
+// coversAny reports whether offer o covers any of u's streams of indices.
+func coversAny(o Offer, u *Usage, indices []int) bool {
+	return slices.ContainsFunc(indices, func(i int) bool { return o.Covers(u.Streams[i]) })
 }
 
 // positionOf places a stored commitment on u's hour axis. Its cost must be
@@ -320,6 +333,10 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 	if len(p.Tranches) > 1 {
 		fmt.Fprintf(&b, "Ladder: %d weekly tranches from %s, each re-checked before buying, so expiries spread over weeks. ",
 			len(p.Tranches), tally.FormatDay(p.Tranches[0].Date))
+	}
+	if len(p.TakesOver) > 0 {
+		fmt.Fprintf(&b, "Not counted as paid for: %s, of a pool applied after this one, ending before the next weekly plan; "+
+			"this pool, applied first, takes the usage they cover rather than see them renewed. ", strings.Join(p.TakesOver, ", "))
 	}
 	if len(p.Expiring) > 0 {
 		fmt.Fprintf(&b, "Expiring within 90 days: %s; renew as they expire while the target holds. ", strings.Join(p.Expiring, ", "))
