@@ -55,21 +55,15 @@ func TestCommitmentEMRUsageIsNotEligible(t *testing.T) {
 	var lines []tally.CostLine
 	for h := range 24 {
 		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
-		ec2 := testLine(t, at, "i-0aaa", "0.192", "0.192")
-		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute Instance"
-		ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_ProductCode": "AmazonEC2",
-			"x_Operation": "RunInstances"}
+		ec2 := onDemandEC2(t, at, "us-east-1", "m5.xlarge", "0.192")
+		ec2.Extras["x_Operation"] = "RunInstances"
 		emr := testLine(t, at, "arn:aws:elasticmapreduce:us-east-1:111111111111:cluster/j-1", "0.048", "0.048")
 		emr.CommitmentDiscountStatus, emr.ServiceCategory, emr.ServiceName = "", "Elastic Map Reduce Instance", "Amazon Elastic MapReduce"
 		emr.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.xlarge", "x_InstanceType": "m5.xlarge", "x_ProductCode": "ElasticMapReduce"}
 		lines = append(lines, ec2, emr)
 	}
 	storeFOCUS(t, db, "111111111111", day, lines...)
-	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
-	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums, w := daySums(t, db, day)
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "4.608" {
 		t.Errorf("CommitmentSums: %+v, want eligible 4.608 (the EC2 instance alone, not EMR's fee)", sums)
 	}
@@ -91,9 +85,7 @@ func TestCommitmentSageMakerSavingsPlanIsNotCompute(t *testing.T) {
 	var lines []tally.CostLine
 	for h := range 24 {
 		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
-		ec2 := testLine(t, at, "i-0aaa", "1", "1")
-		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute Instance"
-		ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+		ec2 := onDemandEC2(t, at, "us-east-1", "m5.large", "1")
 		used := testLine(t, at, "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/lab", "0.5", "0.3")
 		used.ServiceName, used.ServiceCategory, used.CommitmentDiscountStatus = "Amazon SageMaker", "AI and Machine Learning", tally.CommitmentUsed
 		used.CommitmentDiscountID, used.CommitmentDiscountType, used.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
@@ -107,15 +99,11 @@ func TestCommitmentSageMakerSavingsPlanIsNotCompute(t *testing.T) {
 		lines = append(lines, ec2, used, unused)
 	}
 	storeFOCUS(t, db, "111111111111", day, lines...)
-	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
-	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums, w := daySums(t, db, day)
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24" || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
 		t.Errorf("CommitmentSums: %+v; want the EC2 hours alone: eligible 24, nothing used or unused", sums)
 	}
-	cs, err := commitments.Portfolio(ctx, db, "111111111111", day.Add(24*time.Hour))
+	cs, err := commitments.Portfolio(ctx, db, "111111111111", w.End)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,11 +174,7 @@ func TestCommitmentEKSClusterFeeIsNotEligible(t *testing.T) {
 		lines = append(lines, ec2, eks, fargate)
 	}
 	storeFOCUS(t, db, "111111111111", day, lines...)
-	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
-	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums, w := daySums(t, db, day)
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24.96" {
 		t.Errorf("CommitmentSums: %+v, want eligible 24.96 (the instance and the Fargate pod, not the cluster fee)", sums)
 	}
@@ -203,11 +199,7 @@ func TestCommitmentUnusedUsageRowIsNotEligibleUsage(t *testing.T) {
 	unused.ServiceCategory, unused.CommitmentDiscountID, unused.CommitmentDiscountType = "Compute", sp, "Savings Plan"
 	unused.CommitmentDiscountStatus, unused.ListCost, unused.Extras = tally.CommitmentUnused, tally.MustParseMoney("1", "USD"), nil
 	storeFOCUS(t, db, "111111111111", day, used, unused)
-	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
-	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums, w := daySums(t, db, day)
 	if len(sums) != 1 {
 		t.Fatalf("CommitmentSums: %+v", sums)
 	}
@@ -230,9 +222,7 @@ func TestCommitmentDatabaseInstancesAreNotComputeUsage(t *testing.T) {
 	db := pgtest.New(t)
 	day := mustTime(t, "2026-10-03T00:00:00Z")
 	const ri = "arn:aws:rds:us-east-1:111111111111:ri:db-ri-1"
-	ec2 := testLine(t, "2026-10-03T05:00:00Z", "i-0aaa", "1", "1")
-	ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
-	ec2.Extras = map[string]string{"x_UsageType": "USE1-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+	ec2 := onDemandEC2(t, "2026-10-03T05:00:00Z", "us-east-1", "m5.large", "1")
 	rds := func(list, eff string, st tally.CommitmentStatus) tally.CostLine {
 		l := testLine(t, "2026-10-03T05:00:00Z", "arn:aws:rds:us-east-1:111111111111:db:orders", list, eff)
 		l.ServiceName, l.ServiceCategory, l.CommitmentDiscountStatus = "Amazon Relational Database Service", "Database Instance", st
@@ -245,11 +235,7 @@ func TestCommitmentDatabaseInstancesAreNotComputeUsage(t *testing.T) {
 	onDemand, covered, unused := rds("0.25", "0.25", ""), rds("0.25", "0.15", tally.CommitmentUsed), rds("0", "0.15", tally.CommitmentUnused)
 	unused.ChargeCategory = tally.ChargePurchase
 	storeFOCUS(t, db, "111111111111", day, ec2, onDemand, covered, unused)
-	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
-	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums, w := daySums(t, db, day)
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "1" || !sums[0].CoveredOD.IsZero() || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
 		t.Errorf("CommitmentSums: %+v; want the EC2 hour alone: eligible 1, nothing covered, used or unused", sums)
 	}
@@ -276,9 +262,7 @@ func TestCommitmentLambdaDurationIsComputeSavingsPlanUsage(t *testing.T) {
 	var lines []tally.CostLine
 	for h := range 24 {
 		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
-		ec2 := testLine(t, at, "i-0aaa", "1", "1")
-		ec2.CommitmentDiscountStatus, ec2.ServiceCategory, ec2.RegionID = "", "Compute Instance", "us-west-2"
-		ec2.Extras = map[string]string{"x_UsageType": "USW2-BoxUsage:m5.large", "x_InstanceType": "m5.large", "x_ProductCode": "AmazonEC2"}
+		ec2 := onDemandEC2(t, at, "us-west-2", "m5.large", "1")
 		lambda := func(usageType, category, cost string) tally.CostLine {
 			l := testLine(t, at, "arn:aws:lambda:us-west-2:111111111111:function:resize", cost, cost)
 			l.CommitmentDiscountStatus, l.ServiceCategory, l.ServiceName, l.RegionID = "", category, "AWS Lambda", "us-west-2"
@@ -293,11 +277,7 @@ func TestCommitmentLambdaDurationIsComputeSavingsPlanUsage(t *testing.T) {
 			lambda("USE1-Lambda-Edge-GB-Second", "Serverless", "0.01"))              // Lambda@Edge: no
 	}
 	storeFOCUS(t, db, "111111111111", day, lines...)
-	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
-	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sums, w := daySums(t, db, day)
 	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "32.4" {
 		t.Errorf("CommitmentSums: %+v, want eligible 32.4 (the instance, Lambda duration and provisioned concurrency)", sums)
 	}
@@ -330,6 +310,30 @@ func TestCommitmentLambdaDurationIsComputeSavingsPlanUsage(t *testing.T) {
 			t.Errorf("pool %s: streams %v, Lambda's is %d: want it in the Compute Savings Plan pool only", p.Key(), p.Streams, other)
 		}
 	}
+}
+
+// onDemandEC2 returns an hour at at of on-demand EC2 usage of itype in
+// region (us-east-1 or us-west-2), costing cost, with the extras a CUR line
+// of it has.
+func onDemandEC2(t *testing.T, at, region, itype, cost string) tally.CostLine {
+	t.Helper()
+	l := testLine(t, at, "i-0aaa", cost, cost)
+	l.CommitmentDiscountStatus, l.ServiceCategory, l.RegionID = "", "Compute Instance", region
+	prefix := map[string]string{"us-east-1": "USE1", "us-west-2": "USW2"}[region]
+	l.Extras = map[string]string{"x_UsageType": prefix + "-BoxUsage:" + itype, "x_InstanceType": itype, "x_ProductCode": "AmazonEC2"}
+	return l
+}
+
+// daySums returns the commitment sums of account 111111111111 over day, a
+// day's step, and that day's window.
+func daySums(t *testing.T, db *postgres.DB, day time.Time) ([]commitments.BillingSums, tally.Window) {
+	t.Helper()
+	w := tally.Window{Start: day, End: day.Add(24 * time.Hour)}
+	sums, err := db.CommitmentSums(ctx, "111111111111", w, "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums, w
 }
 
 // eligibleTotal returns account's eligible usage in w and its total over
