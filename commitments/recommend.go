@@ -135,15 +135,15 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 			plan.MedianSavings = pr.medianIncrement(have, c.Capacity)
 			plan.Tranches = ladder(opt.Now, gap, c.Capacity, have, keep, opt.LadderWeeks, opt.Currency)
 		}
-		for _, q := range existing {
-			o, named := OfferOf(q), q.ID+" ("+tally.FormatDay(q.End)+")"
+		for k, q := range existing {
+			named := q.ID + " (" + tally.FormatDay(q.End) + ")"
 			switch {
 			case !q.End.After(opt.Now):
-			case sameScope(o, p.Offer):
+			case sameScope(ps[k].Offer, p.Offer):
 				if q.End.Before(opt.Now.AddDate(0, 0, 90)) {
 					plan.Expiring = append(plan.Expiring, named)
 				}
-			case appliedBefore(p.Offer, o) && q.End.Before(opt.Now.Add(planEvery*time.Hour)) && coversAny(o, u, p.Streams):
+			case unsunk(d, p, ps[k]) && coversAny(ps[k].Offer, u, p.Streams):
 				plan.TakesOver = append(plan.TakesOver, named)
 			}
 		}

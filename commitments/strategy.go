@@ -133,13 +133,21 @@ func residual(d *Decision, p Pool, planned []Position, from, to int) []float64 {
 	own := func(q Position, k int) bool {
 		return earlier(q, k) || (k < len(d.Positions) && sameScope(q.Offer, p.Offer))
 	}
-	sunk := func(q Position, k int) bool { return own(q, k) || k < len(d.Positions) && d.Now+d.SunkHorizon < q.End }
+	sunk := func(q Position, k int) bool { return own(q, k) || k < len(d.Positions) && !unsunk(d, p, q) }
 	after := residualOf(d, p, all, counted(own), from, to)
 	rest := residualOf(d, p, all, counted(sunk), from, to)
 	for h := range base {
 		base[h] = rest[h] + base[h] - after[h]
 	}
 	return base
+}
+
+// unsunk reports whether held position q, of a pool applied after p's
+// (or beside it, in another scope), ends within d.SunkHorizon of the
+// decision: with SunkFirst it is not counted as paid for when p is sized,
+// so p may take the usage it covers rather than see it renewed.
+func unsunk(d *Decision, p Pool, q Position) bool {
+	return !appliedBefore(q.Offer, p.Offer) && !sameScope(q.Offer, p.Offer) && q.End <= d.Now+d.SunkHorizon
 }
 
 // residualOf returns pool p's usage left hourly over [from, to) by the
