@@ -111,3 +111,41 @@ func TestCommitmentSageMakerSavingsPlanIsNotCompute(t *testing.T) {
 		t.Errorf("portfolio has %s (%s, %s/h): a SageMaker Savings Plan is no compute commitment", c.ID, c.Kind, c.HourlyCommitment.Decimal())
 	}
 }
+
+// A Database Savings Plan covers no compute either. Its covered usage is
+// billed under the database services' product codes (here DynamoDB's, a
+// service with no instance type); its fee lines under a product code not
+// known here, but the CUR's savings_plan_offering_type names its type.
+func TestCommitmentDatabaseSavingsPlanIsNotCompute(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-04T00:00:00Z")
+	const sp = "arn:aws:savingsplans::111111111111:savingsplan/db-1"
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		ec2 := onDemandEC2(t, at, "us-east-1", "m5.large", "1")
+		used := testLine(t, at, "arn:aws:dynamodb:us-east-1:111111111111:table/orders", "0.5", "0.4")
+		used.ServiceName, used.ServiceCategory, used.CommitmentDiscountStatus = "Amazon DynamoDB", "Databases", tally.CommitmentUsed
+		used.CommitmentDiscountID, used.CommitmentDiscountType, used.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+		used.Extras = map[string]string{"x_UsageType": "USE1-ReadCapacityUnit-Hrs", "x_ProductCode": "AmazonDynamoDB",
+			"x_LineItemType": "SavingsPlanCoveredUsage"}
+		unused := testLine(t, at, "", "0", "0.1")
+		unused.ServiceName, unused.ServiceCategory, unused.CommitmentDiscountStatus = "Database Savings Plans", "Databases", tally.CommitmentUnused
+		unused.CommitmentDiscountID, unused.CommitmentDiscountType, unused.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+		unused.ChargeCategory = tally.ChargePurchase
+		unused.Extras = map[string]string{"x_LineItemType": "SavingsPlanRecurringFee", "x_SavingsPlanOfferingType": "DatabaseSavingsPlans"}
+		lines = append(lines, ec2, used, unused)
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	sums, w := daySums(t, db, day)
+	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24" || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
+		t.Errorf("CommitmentSums: %+v; want the EC2 hours alone: eligible 24, nothing used or unused", sums)
+	}
+	cs, err := commitments.Portfolio(ctx, db, "111111111111", w.End)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		t.Errorf("portfolio has %s (%s, %s/h): a Database Savings Plan is no compute commitment", c.ID, c.Kind, c.HourlyCommitment.Decimal())
+	}
+}

@@ -116,6 +116,9 @@ func TestAmortizationEveryLineItemType(t *testing.T) {
 			if sp.CommitmentDiscountID != curtest.SPArn || sp.PricingCategory != "Committed" || sp.ResourceID != "i-0ccc0000000000003" {
 				t.Errorf("SP line %+v", sp)
 			}
+			if spFee := lines[5]; spFee.Extras["x_SavingsPlanOfferingType"] != "ComputeSavingsPlans" {
+				t.Errorf("SP fee line's extras %v: want x_SavingsPlanOfferingType ComputeSavingsPlans (savings_plan_offering_type)", spFee.Extras)
+			}
 			if usage.ResourceID != "i-0aaa0000000000001" || usage.ResourceType != "Instance" || usage.ServiceName != "Amazon Elastic Compute Cloud" ||
 				usage.RegionID != "us-east-1" || usage.SkuID != "SKUm5.large" || usage.Tags["user_team"] != "payments" && usage.Tags["user:team"] != "payments" ||
 				usage.PricingQuantity != 1 || usage.PricingUnit != "Hrs" || usage.Extras["x_UsageType"] != "BoxUsage:m5.large" {

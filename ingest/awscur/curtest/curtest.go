@@ -61,6 +61,7 @@ type Row struct {
 	SavingsPlanTotalCommitment  float64           `parquet:"savings_plan_total_commitment_to_date"`
 	SavingsPlanUsedCommitment   float64           `parquet:"savings_plan_used_commitment"`
 	SavingsPlanEndTime          string            `parquet:"savings_plan_end_time"`
+	SavingsPlanOfferingType     string            `parquet:"savings_plan_offering_type"`
 	ResourceTags                map[string]string `parquet:"resource_tags"`
 	CostCategory                map[string]string `parquet:"cost_category"`
 	Discount                    map[string]string `parquet:"discount"`
@@ -136,6 +137,7 @@ var legacyColumns = []struct {
 	{"savingsPlan/SavingsPlanEffectiveCost", func(r *Row) string { return num(r.SavingsPlanEffectiveCost) }},
 	{"savingsPlan/TotalCommitmentToDate", func(r *Row) string { return num(r.SavingsPlanTotalCommitment) }},
 	{"savingsPlan/UsedCommitment", func(r *Row) string { return num(r.SavingsPlanUsedCommitment) }},
+	{"savingsPlan/OfferingType", func(r *Row) string { return r.SavingsPlanOfferingType }},
 	{"resourceTags/user:team", func(r *Row) string { return r.ResourceTags["user_team"] }},
 }
 

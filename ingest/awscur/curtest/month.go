@@ -58,6 +58,7 @@ func Month(start time.Time) []Case {
 	spFee := base("SavingsPlanRecurringFee")
 	spFee.SavingsPlanARN, spFee.LineItemUnblendedCost = SPArn, 0.5
 	spFee.SavingsPlanTotalCommitment, spFee.SavingsPlanUsedCommitment = 0.5, 0.1248
+	spFee.SavingsPlanOfferingType = "ComputeSavingsPlans"
 	spUp := base("SavingsPlanUpfrontFee")
 	spUp.SavingsPlanARN, spUp.LineItemUnblendedCost = SPArn, 1000
 	riUp := base("Fee")
