@@ -53,16 +53,25 @@ const lambdaSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_ProductCode
 // Compute Savings Plans alone.
 const lambdaComputeSQL = `(coalesce(extras->>'x_UsageType', '') ~* '(^|-)Lambda-(GB-Second|Provisioned-Concurrency|Provisioned-GB-Second)(-ARM)?$')`
 
-// nonComputeSQL selects the lines of AWS services whose usage a CUR gives an
-// instance type too ("db.r5.large") and which have reservations of their
-// own, but which neither Savings Plans nor EC2 reservations cover: their
-// usage is not eligible, and their reservations' used and unused parts are
-// not the compute commitments' KPIs. So are the fee lines of SageMaker
-// Savings Plans, which a CUR bills under MachineLearningSavingsPlans (a
-// Compute Savings Plan's are ComputeSavingsPlans').
-const nonComputeSQL = `(provider = 'aws' AND coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') IN
+// nonComputeSQL selects the AWS lines outside the compute commitments:
+// those of services which neither Compute nor EC2 Instance
+// Savings Plans nor EC2 reservations cover. Some have an instance type too
+// ("db.r5.large") and reservations of their own (RDS, ElastiCache, …);
+// others are what a Database Savings Plan covers (DynamoDB, Aurora DSQL,
+// Timestream, Keyspaces (AmazonMCS), DMS: the service codes of the Savings
+// Plans API's offering rates). Their usage is not eligible, and their
+// commitments' used and unused parts are not the compute KPIs. So are the
+// fee lines of the other Savings Plans: SageMaker's, which a CUR bills
+// under MachineLearningSavingsPlans (a Compute Savings Plan's are
+// ComputeSavingsPlans'), and any whose savings_plan_offering_type
+// (x_SavingsPlanOfferingType) is neither ComputeSavingsPlans nor
+// EC2InstanceSavingsPlans: a Database Savings Plan's, whose product code
+// is not known here, and those of types to come.
+const nonComputeSQL = `(provider = 'aws' AND (coalesce(nullif(extras->>'x_ProductCode', ''), extras->>'x_ServiceCode', '') IN
 	('AmazonRDS', 'AmazonElastiCache', 'AmazonES', 'AmazonOpenSearchService', 'AmazonRedshift', 'AmazonMemoryDB',
-	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker', 'MachineLearningSavingsPlans'))`
+	 'AmazonDocDB', 'AmazonNeptune', 'AmazonDAX', 'AmazonSageMaker', 'MachineLearningSavingsPlans',
+	 'AmazonDynamoDB', 'AuroraDSQL', 'AmazonTimestream', 'AmazonMCS', 'AWSDatabaseMigrationSvc')
+	OR coalesce(extras->>'x_SavingsPlanOfferingType', '') NOT IN ('', 'ComputeSavingsPlans', 'EC2InstanceSavingsPlans')))`
 
 // gcpFeeSQL selects the GCP export's commitment fee lines. Those of a
 // resource-based or Compute flexible commitment that the reader amortized

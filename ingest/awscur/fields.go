@@ -41,6 +41,7 @@ const (
 	fSPEffectiveCost
 	fSPTotalCommitment
 	fSPUsedCommitment
+	fSPOfferingType
 	fRIArn
 	fRIEffectiveCost
 	fRIUnusedAmortizedUpfront
@@ -84,6 +85,7 @@ var names = [nFields]string{
 	fSPEffectiveCost:          "savings_plan_savings_plan_effective_cost",
 	fSPTotalCommitment:        "savings_plan_total_commitment_to_date",
 	fSPUsedCommitment:         "savings_plan_used_commitment",
+	fSPOfferingType:           "savings_plan_offering_type",
 	fRIArn:                    "reservation_reservation_a_r_n",
 	fRIEffectiveCost:          "reservation_effective_cost",
 	fRIUnusedAmortizedUpfront: "reservation_unused_amortized_upfront_fee_for_billing_period",
