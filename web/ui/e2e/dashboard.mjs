@@ -578,7 +578,7 @@ await step('reports: a link in the email preview opens the page it links to', as
   await page.goto(base + '/reports')
   const frame = page.frameLocator('[data-page=reports] iframe')
   await frame.getByText('open the week in Tally').click()
-  await page.waitForURL(/\/allocations\?/, { timeout: 5000 })
+  await page.waitForURL(/\/allocations\?/, { waitUntil: 'commit' })
   await page.locator('[data-page=allocations] table.grid').first().waitFor()
   noErrors('reports')
 })
