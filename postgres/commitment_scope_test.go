@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -72,80 +73,61 @@ func TestCommitmentEMRUsageIsNotEligible(t *testing.T) {
 	}
 }
 
-// TestCommitmentSageMakerSavingsPlanIsNotCompute: a SageMaker Savings Plan
-// covers SageMaker instances (product AmazonSageMaker, left out of the
-// compute KPIs), and a CUR bills its fee under product
-// MachineLearningSavingsPlans. Its unused part (the fee line's status
-// Unused) entered the compute KPIs as an unused compute commitment, and the
-// portfolio read from the bill listed the plan as a compute one.
-func TestCommitmentSageMakerSavingsPlanIsNotCompute(t *testing.T) {
-	db := pgtest.New(t)
-	day := mustTime(t, "2026-10-03T00:00:00Z")
-	const sp = "arn:aws:savingsplans::111111111111:savingsplan/ml-1"
-	var lines []tally.CostLine
-	for h := range 24 {
-		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
-		ec2 := onDemandEC2(t, at, "us-east-1", "m5.large", "1")
-		used := testLine(t, at, "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/lab", "0.5", "0.3")
-		used.ServiceName, used.ServiceCategory, used.CommitmentDiscountStatus = "Amazon SageMaker", "AI and Machine Learning", tally.CommitmentUsed
-		used.CommitmentDiscountID, used.CommitmentDiscountType, used.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
-		used.Extras = map[string]string{"x_UsageType": "USE1-Notebk:ml.m5.xlarge", "x_InstanceType": "ml.m5.xlarge", "x_ProductCode": "AmazonSageMaker",
-			"x_LineItemType": "SavingsPlanCoveredUsage"}
-		unused := testLine(t, at, "", "0", "0.1")
-		unused.ServiceName, unused.ServiceCategory, unused.CommitmentDiscountStatus = "Machine Learning Savings Plans", "AI and Machine Learning", tally.CommitmentUnused
-		unused.CommitmentDiscountID, unused.CommitmentDiscountType, unused.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
-		unused.ChargeCategory = tally.ChargePurchase
-		unused.Extras = map[string]string{"x_ProductCode": "MachineLearningSavingsPlans", "x_LineItemType": "SavingsPlanRecurringFee"}
-		lines = append(lines, ec2, used, unused)
-	}
-	storeFOCUS(t, db, "111111111111", day, lines...)
-	sums, w := daySums(t, db, day)
-	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24" || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
-		t.Errorf("CommitmentSums: %+v; want the EC2 hours alone: eligible 24, nothing used or unused", sums)
-	}
-	cs, err := commitments.Portfolio(ctx, db, "111111111111", w.End)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		t.Errorf("portfolio has %s (%s, %s/h): a SageMaker Savings Plan is no compute commitment", c.ID, c.Kind, c.HourlyCommitment.Decimal())
-	}
-}
-
-// A Database Savings Plan covers no compute either. Its covered usage is
-// billed under the database services' product codes (here DynamoDB's, a
-// service with no instance type); its fee lines under a product code not
-// known here, but the CUR's savings_plan_offering_type names its type.
-func TestCommitmentDatabaseSavingsPlanIsNotCompute(t *testing.T) {
-	db := pgtest.New(t)
-	day := mustTime(t, "2026-10-04T00:00:00Z")
-	const sp = "arn:aws:savingsplans::111111111111:savingsplan/db-1"
-	var lines []tally.CostLine
-	for h := range 24 {
-		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
-		ec2 := onDemandEC2(t, at, "us-east-1", "m5.large", "1")
-		used := testLine(t, at, "arn:aws:dynamodb:us-east-1:111111111111:table/orders", "0.5", "0.4")
-		used.ServiceName, used.ServiceCategory, used.CommitmentDiscountStatus = "Amazon DynamoDB", "Databases", tally.CommitmentUsed
-		used.CommitmentDiscountID, used.CommitmentDiscountType, used.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
-		used.Extras = map[string]string{"x_UsageType": "USE1-ReadCapacityUnit-Hrs", "x_ProductCode": "AmazonDynamoDB",
-			"x_LineItemType": "SavingsPlanCoveredUsage"}
-		unused := testLine(t, at, "", "0", "0.1")
-		unused.ServiceName, unused.ServiceCategory, unused.CommitmentDiscountStatus = "Database Savings Plans", "Databases", tally.CommitmentUnused
-		unused.CommitmentDiscountID, unused.CommitmentDiscountType, unused.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
-		unused.ChargeCategory = tally.ChargePurchase
-		unused.Extras = map[string]string{"x_LineItemType": "SavingsPlanRecurringFee", "x_SavingsPlanOfferingType": "DatabaseSavingsPlans"}
-		lines = append(lines, ec2, used, unused)
-	}
-	storeFOCUS(t, db, "111111111111", day, lines...)
-	sums, w := daySums(t, db, day)
-	if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24" || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
-		t.Errorf("CommitmentSums: %+v; want the EC2 hours alone: eligible 24, nothing used or unused", sums)
-	}
-	cs, err := commitments.Portfolio(ctx, db, "111111111111", w.End)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range cs {
-		t.Errorf("portfolio has %s (%s, %s/h): a Database Savings Plan is no compute commitment", c.ID, c.Kind, c.HourlyCommitment.Decimal())
+// TestCommitmentOtherSavingsPlansAreNotCompute: SageMaker and Database
+// Savings Plans cover no compute. A SageMaker one covers SageMaker
+// instances (product AmazonSageMaker), and a CUR bills its fee under
+// product MachineLearningSavingsPlans. A Database one covers the database
+// services (here DynamoDB, which has no instance type); its fee's product
+// code is not known here, but the CUR's savings_plan_offering_type names
+// its type. Their unused parts (the fee lines' status Unused) entered the
+// compute KPIs as unused compute commitment, the usage they covered as
+// covered eligible usage, and the portfolio read from the bill listed the
+// plans as compute ones.
+func TestCommitmentOtherSavingsPlansAreNotCompute(t *testing.T) {
+	for _, tc := range []struct {
+		plan, resource, service, category string
+		usage, fee                        map[string]string // the covered usage's and the fee's extras
+	}{
+		{"sagemaker", "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/lab", "Amazon SageMaker", "AI and Machine Learning",
+			map[string]string{"x_UsageType": "USE1-Notebk:ml.m5.xlarge", "x_InstanceType": "ml.m5.xlarge", "x_ProductCode": "AmazonSageMaker"},
+			map[string]string{"x_ProductCode": "MachineLearningSavingsPlans"}},
+		{"database", "arn:aws:dynamodb:us-east-1:111111111111:table/orders", "Amazon DynamoDB", "Databases",
+			map[string]string{"x_UsageType": "USE1-ReadCapacityUnit-Hrs", "x_ProductCode": "AmazonDynamoDB"},
+			map[string]string{"x_SavingsPlanOfferingType": "DatabaseSavingsPlans"}},
+	} {
+		t.Run(tc.plan, func(t *testing.T) {
+			db := pgtest.New(t)
+			day := mustTime(t, "2026-10-03T00:00:00Z")
+			sp := "arn:aws:savingsplans::111111111111:savingsplan/" + tc.plan
+			var lines []tally.CostLine
+			for h := range 24 {
+				at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+				ec2 := onDemandEC2(t, at, "us-east-1", "m5.large", "1")
+				used := testLine(t, at, tc.resource, "0.5", "0.3")
+				used.ServiceName, used.ServiceCategory, used.CommitmentDiscountStatus = tc.service, tc.category, tally.CommitmentUsed
+				used.CommitmentDiscountID, used.CommitmentDiscountType, used.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+				used.Extras = maps.Clone(tc.usage)
+				used.Extras["x_LineItemType"] = "SavingsPlanCoveredUsage"
+				unused := testLine(t, at, "", "0", "0.1")
+				unused.ServiceName, unused.ServiceCategory, unused.CommitmentDiscountStatus = "Savings Plans", tc.category, tally.CommitmentUnused
+				unused.CommitmentDiscountID, unused.CommitmentDiscountType, unused.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+				unused.ChargeCategory = tally.ChargePurchase
+				unused.Extras = maps.Clone(tc.fee)
+				unused.Extras["x_LineItemType"] = "SavingsPlanRecurringFee"
+				lines = append(lines, ec2, used, unused)
+			}
+			storeFOCUS(t, db, "111111111111", day, lines...)
+			sums, w := daySums(t, db, day)
+			if len(sums) != 1 || sums[0].EligibleOD.Decimal() != "24" || !sums[0].Used.IsZero() || !sums[0].Unused.IsZero() {
+				t.Errorf("CommitmentSums: %+v; want the EC2 hours alone: eligible 24, nothing used or unused", sums)
+			}
+			cs, err := commitments.Portfolio(ctx, db, "111111111111", w.End)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				t.Errorf("portfolio has %s (%s, %s/h): a %s Savings Plan is no compute commitment", c.ID, c.Kind, c.HourlyCommitment.Decimal(), tc.plan)
+			}
+		})
 	}
 }
