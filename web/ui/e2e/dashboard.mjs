@@ -675,6 +675,8 @@ await step('commitments of accounts billed in two currencies', async () => {
   // All accounts together cannot be added up: the page says why and offers the accounts.
   await p.locator('[data-page=commitments] .state').getByText(/bills in EUR and USD/).waitFor()
   const picker = p.locator('[data-page=commitments] select[name=account]')
+  // The accounts come from their own request; the picker shows once they have.
+  await picker.locator('option').nth(2).waitFor({ state: 'attached' })
   const options = await picker.locator('option').allInnerTexts()
   check(options.length === 3 && options[0] === 'All accounts', 'the picker offers all accounts and each of the two: ' + options.join(' | '))
   await shot(p, 'commitments-two-currencies')
