@@ -79,6 +79,10 @@ type Commitment struct {
 	RecurringHourlyFee Money  `json:"recurringHourlyFee"`
 	State              string `json:"state"`
 	Source             string `json:"source"`
+	// Discount is the discount the usage it covered shows in the bill:
+	// 1 − Σ EffectiveCost ÷ Σ ListCost of its Used lines; 0 when the bill
+	// shows it covering nothing. It is not stored: Portfolio reads it.
+	Discount float64 `json:"discount,omitempty"`
 }
 
 // Applies reports whether c's state is one in which the provider applies

@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +23,27 @@ func TestRecommendCountsHeldCapacityAtItsOwnTerm(t *testing.T) {
 		HourlyCommitment: tally.MustParseMoney("4.2", "USD"), State: "active"}
 	pps := recommendOnFlatUsage(t, []tally.Commitment{held}, PoolOptions{TermMonths: 12, EC2Instance: true})
 	wantNothingBought(t, pps, "", "the 3-year plan in force covers all 10/h")
+}
+
+// TestRecommendCountsHeldCapacityAtItsBilledDiscount: a held commitment
+// whose bill shows its discount covers what that discount says, not what
+// the default rate of its offer says. The EC2 Instance Savings Plan of 3
+// years below earns 50% on its bill, so its 4.20/h covers 8.40/h of the
+// 10/h on demand; the default rate (58%) would have it cover all 10/h and
+// leave nothing to buy.
+func TestRecommendCountsHeldCapacityAtItsBilledDiscount(t *testing.T) {
+	held := tally.Commitment{ID: "sp-3y", Provider: "aws", Kind: tally.CommitEC2SP, TermMonths: 36, PaymentOption: NoUpfront,
+		Scope: map[string]string{"region": "eu-west-1", "family": "m5"}, Start: flatStart.AddDate(0, -1, 0), End: flatStart.AddDate(3, -1, 0),
+		HourlyCommitment: tally.MustParseMoney("4.2", "USD"), Discount: 0.5, State: "active"}
+	pps := recommendOnFlatUsage(t, []tally.Commitment{held}, PoolOptions{TermMonths: 12, EC2Instance: true})
+	for _, p := range pps {
+		if math.Abs(p.ExistingOD-8.4) > 0.01 {
+			t.Errorf("%s: existing capacity %.4f/h on demand, want 8.40 (4.20/h at the 50%% its bill shows)", p.Pool, p.ExistingOD)
+		}
+		if p.PurchaseHourly.IsZero() {
+			t.Errorf("%s: buys nothing, want some of the 1.60/h the held plan leaves on demand", p.Pool)
+		}
+	}
 }
 
 // flatStart is where flatUsage starts in the recommend tests.

@@ -14,6 +14,10 @@ type Position struct {
 	Start int    `json:"start"`
 	End   int    `json:"end"`
 	By    string `json:"by,omitempty"` // what bought it: a strategy, "existing"
+	// Discount is the discount its bill shows it earning
+	// (tally.Commitment.Discount): it covers the streams its offer covers
+	// at that discount. 0: at the rates' discounts of its offer.
+	Discount float64 `json:"discount,omitempty"`
 }
 
 // Outcome sums a simulation. Money is in Nanos; the KPIs are ratios of sums.

@@ -56,6 +56,28 @@ func TestSimulateApplicationOrder(t *testing.T) {
 	}
 }
 
+// TestSimulateBilledDiscount: a position with the discount its bill shows
+// covers every stream its offer covers at that discount, highest rate
+// first, beside a position of the same offer at the rates' discounts.
+func TestSimulateBilledDiscount(t *testing.T) {
+	u := usageOf(time.Unix(0, 0), []Stream{m5, c5}, []float64{10, 10})
+	compute := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12}
+	ps := []Position{
+		{Offer: compute, Fee: NanosOf(4), Discount: 0.5, Start: 0, End: 1}, // covers $8 at 50%, of c5 first (28% off beats m5's 27%)
+		{Offer: compute, Fee: NanosOf(1.46), Start: 0, End: 1},             // at the rates' discounts
+	}
+	got := NewSimulator(u, Rates{}).Run(ps, 0, 1, nil)
+	// The billed position applies first (it keeps 0.50 a dollar, the other
+	// 0.72): $8 of c5. The other covers c5's last $2 for 1.44 and
+	// 0.02/0.73 of m5.
+	if !near(got.Covered, NanosOf(8+2+0.02/0.73)) {
+		t.Fatalf("covered %v, want 8 at the billed 50%% and the rest at the rates' discounts: %+v", got.Covered, got)
+	}
+	if !near(got.Used, NanosOf(5.46)) || got.Unused != 0 {
+		t.Fatalf("%+v, want all 5.46 of the fees used", got)
+	}
+}
+
 func TestSimulatePositionsOutsideTheWindow(t *testing.T) {
 	u := usageOf(time.Unix(0, 0), []Stream{m5}, []float64{1}, []float64{1}, []float64{1})
 	o := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12}
