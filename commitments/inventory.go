@@ -36,6 +36,27 @@ type BillingCommitment struct {
 	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; GCP fee lines: BilledCost − EffectiveCost − their FEE_UTILIZATION_OFFSET credit
 	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
 	Fees             tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
+	// CoveredList and CoveredEffective are Σ ListCost and Σ EffectiveCost
+	// of its Used lines with a list cost, the usage it covered (none in the
+	// GCP billing export, whose lines do not show a commitment's own
+	// discount).
+	CoveredList      tally.Money `json:"coveredList"`
+	CoveredEffective tally.Money `json:"coveredEffective"`
+}
+
+// Discount returns the discount the usage b covered shows: 1 −
+// CoveredEffective ÷ CoveredList, or 0 when b covered nothing or the ratio
+// is not a discount.
+func (b BillingCommitment) Discount() float64 {
+	list := b.CoveredList.Float64()
+	if list <= 0 {
+		return 0
+	}
+	d := 1 - b.CoveredEffective.Float64()/list
+	if d <= 0 || d >= 1 {
+		return 0
+	}
+	return d
 }
 
 var (
@@ -76,7 +97,8 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		}
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
-			PaymentOption: paymentOf(b.Name), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling}
+			PaymentOption: paymentOf(b.Name), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling,
+			Discount: b.Discount()}
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {
 			c.Start, c.End = c.End, c.End.Add(time.Duration(TermHours(months))*time.Hour)

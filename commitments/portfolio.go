@@ -28,7 +28,9 @@ type PortfolioStore interface {
 // applies (tally.Commitment.Applies: not returned, retired or queued) and, for
 // commitments the store does not know, what the bill says about them
 // (InventoryFromBilling, Source "billing"). A bill-only commitment is in
-// force when it was charged in the last two days of the bill.
+// force when it was charged in the last two days of the bill. Each carries
+// the discount the usage it covered in the bill shows
+// (BillingCommitment.Discount).
 func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.Time) ([]tally.Commitment, error) {
 	now = now.UTC()
 	stored, err := s.Commitments(ctx, account, tally.Window{Start: now, End: now.Add(time.Second)})
@@ -45,11 +47,16 @@ func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.T
 			end = b.Last
 		}
 	}
+	discount := map[string]float64{}
+	for _, b := range bcs {
+		discount[b.BillingAccountID+"/"+b.ID] = b.Discount()
+	}
 	known := map[string]bool{}
 	out := make([]tally.Commitment, 0, len(stored))
 	for _, c := range stored {
 		known[c.ID] = true
 		if c.Applies() {
+			c.Discount = discount[c.BillingAccountID+"/"+c.ID]
 			out = append(out, c)
 		}
 	}

@@ -165,9 +165,10 @@ func coversAny(o Offer, u *Usage, indices []int) bool {
 	return slices.ContainsFunc(indices, func(i int) bool { return o.Covers(u.Streams[i]) })
 }
 
-// positionOf places a stored commitment on u's hour axis. Its cost must be
-// in cur, the usage's currency: a commitment billed in another currency
-// cannot cover it (tally.ErrCurrencyMismatch, coded EConflict).
+// positionOf places a stored commitment on u's hour axis, at the discount
+// its bill shows when it shows one. Its cost must be in cur, the usage's
+// currency: a commitment billed in another currency cannot cover it
+// (tally.ErrCurrencyMismatch, coded EConflict).
 func positionOf(u *Usage, c tally.Commitment, cur tally.Currency) (Position, error) {
 	cost, err := HourlyCost(c)
 	if err != nil {
@@ -181,8 +182,12 @@ func positionOf(u *Usage, c tally.Commitment, cur tally.Currency) (Position, err
 	if err != nil {
 		return Position{}, fmt.Errorf("commitment %s: hourly cost: %w", c.ID, err)
 	}
-	return Position{Offer: OfferOf(c), Fee: fee, By: "existing",
-		Start: int(math.Floor(c.Start.Sub(u.Start).Hours())), End: int(math.Ceil(c.End.Sub(u.Start).Hours()))}, nil
+	p := Position{Offer: OfferOf(c), Fee: fee, By: "existing",
+		Start: int(math.Floor(c.Start.Sub(u.Start).Hours())), End: int(math.Ceil(c.End.Sub(u.Start).Hours()))}
+	if c.Discount > 0 && c.Discount < 1 {
+		p.Discount = c.Discount
+	}
+	return p, nil
 }
 
 // increment evaluates raising the held capacity from a to b: the savings

@@ -65,11 +65,19 @@ func (o Outcome) Add(p Outcome) Outcome {
 // before regional ones, then EC2 Instance Savings Plans, then Compute
 // Savings Plans (and flexible CUDs); each commitment to the eligible usage
 // with the highest discount first; what a commitment cannot apply in an
-// hour is lost.
+// hour is lost. A position whose bill shows its discount (Position.Discount)
+// earns that discount on every stream its offer covers.
 type Simulator struct {
 	usage *Usage
 	rates Rates
-	plans map[Offer]*offerPlan
+	plans map[planKey]*offerPlan
+}
+
+// planKey names an offer's plan: the offer and the discount its
+// positions' bill shows (Position.Discount; 0 for the rates' own).
+type planKey struct {
+	offer    Offer
+	discount float64
 }
 
 // offerPlan is an offer's eligible streams, highest discount first.
@@ -81,7 +89,7 @@ type offerPlan struct {
 
 // NewSimulator returns a simulator of commitments on u at rates.
 func NewSimulator(u *Usage, rates Rates) *Simulator {
-	return &Simulator{usage: u, rates: rates, plans: map[Offer]*offerPlan{}}
+	return &Simulator{usage: u, rates: rates, plans: map[planKey]*offerPlan{}}
 }
 
 // Usage returns the simulated usage.
@@ -90,8 +98,12 @@ func (s *Simulator) Usage() *Usage { return s.usage }
 // Rates returns the simulator's rates.
 func (s *Simulator) Rates() Rates { return s.rates }
 
-func (s *Simulator) plan(o Offer) *offerPlan {
-	if p, ok := s.plans[o]; ok {
+// plan returns the plan of offer o at the rates' discounts, or, when
+// discount is set, at discount on every stream o covers (in the rates'
+// order).
+func (s *Simulator) plan(o Offer, discount float64) *offerPlan {
+	k := planKey{o, discount}
+	if p, ok := s.plans[k]; ok {
 		return p
 	}
 	p := &offerPlan{offer: o}
@@ -108,9 +120,9 @@ func (s *Simulator) plan(o Offer) *offerPlan {
 	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Compare(b.d, a.d) })
 	for _, e := range el {
 		p.streams = append(p.streams, e.i)
-		p.keep = append(p.keep, 1-e.d)
+		p.keep = append(p.keep, 1-cmp.Or(discount, e.d))
 	}
-	s.plans[o] = p
+	s.plans[k] = p
 	return p
 }
 
@@ -133,7 +145,7 @@ func (s *Simulator) Run(ps []Position, from, to int, hour func(h int, uncovered 
 		off int
 		fee Nanos
 	}
-	idx := map[Offer]int{}
+	idx := map[planKey]int{}
 	var acts []active
 	var evs []event
 	for _, p := range ps {
@@ -143,11 +155,12 @@ func (s *Simulator) Run(ps []Position, from, to int, hour func(h int, uncovered 
 			}
 			continue
 		}
-		i, ok := idx[p.Offer]
+		k := planKey{p.Offer, p.Discount}
+		i, ok := idx[k]
 		if !ok {
 			i = len(acts)
-			idx[p.Offer] = i
-			acts = append(acts, active{plan: s.plan(p.Offer)})
+			idx[k] = i
+			acts = append(acts, active{plan: s.plan(p.Offer, p.Discount)})
 		}
 		evs = append(evs, event{max(p.Start, from), i, p.Fee})
 		if p.End < to {

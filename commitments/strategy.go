@@ -57,11 +57,15 @@ func capacity(d *Decision, ps []Position, p Pool, keep float64, h int) float64 {
 }
 
 // positionCapacity is the on-demand-equivalent capacity of q, a position in
-// pool p's scope: its fee over 1 − its own discount on the pool's usage,
-// which is keep, p's, unless q is of another term or payment option (a
-// held 3-year plan in a pool that buys 1-year ones).
+// pool p's scope: its fee over 1 − its own discount on the pool's usage:
+// the one its bill shows (Position.Discount), else keep, p's, unless q is
+// of another term or payment option (a held 3-year plan in a pool that buys
+// 1-year ones).
 func positionCapacity(d *Decision, p Pool, keep float64, q Position) float64 {
-	if q.Offer.TermMonths != p.Offer.TermMonths || q.Offer.Payment != p.Offer.Payment {
+	switch {
+	case q.Discount > 0:
+		keep = 1 - q.Discount
+	case q.Offer.TermMonths != p.Offer.TermMonths || q.Offer.Payment != p.Offer.Payment:
 		keep = keepOfOffer(d, p, q.Offer)
 	}
 	return q.Fee.Float() / keep

@@ -199,6 +199,13 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 	})
 }
 
+// coveredSQL selects, among a commitment's lines in BillingCommitments, the
+// usage it covered at a known list cost: Used lines other than purchases
+// and other than the GCP export's, whose usage lines net other credits
+// (sustained use discounts) with the commitment's and whose fee lines cover
+// no usage line.
+const coveredSQL = `st = 'Used' AND NOT purchase AND source <> 'gcp-billing' AND list_cost > 0`
+
 // BillingCommitments returns what the bill of account ("" for all) charged
 // in w says about each commitment: per CommitmentDiscountId its used and
 // unused effective cost, its name (or its fee lines' description) and its
@@ -208,14 +215,16 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 // RIFee lines name (a size-flexible one covers other sizes too), else the
 // one it covers most, and its zone, for a zonal one, the one its lines name
 // (x_ReservationAvailabilityZone). A commitment's platform is that of most
-// of its Used lines (platformSQL). Lines of services with reservations of their own
-// (nonComputeSQL: RDS, ElastiCache, …) are left out.
+// of its Used lines (platformSQL). The list and effective cost of the usage
+// it covered are those of its Used lines with a list cost (coveredSQL).
+// Lines of services with reservations of their own (nonComputeSQL: RDS,
+// ElastiCache, …) are left out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
 			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
 				commitment_discount_id AS cid, commitment_discount_type AS typ, commitment_discount_category AS cat,
-				commitment_discount_status AS st, region_id, charge_description, effective_cost, source,
+				commitment_discount_status AS st, region_id, charge_description, effective_cost, list_cost, source,
 				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
 				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
@@ -245,7 +254,9 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
 				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
-			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text
+			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text,
+			coalesce(sum(list_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
+			coalesce(sum(effective_cost) FILTER (WHERE `+coveredSQL+`), 0)::text
 		FROM c JOIN h USING (billing_account_id, provider, cur, id)
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
 		account, w.Start, w.End)
@@ -254,21 +265,20 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingCommitment, error) {
 		var b commitments.BillingCommitment
-		var cur, used, unused, fees string
+		var cur string
+		var sums [5]string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
-			&b.Platform, &b.Zone, &b.First, &b.Last, &b.Hours, &used, &unused, &fees); err != nil {
+			&b.Platform, &b.Zone, &b.First, &b.Last, &b.Hours, &sums[0], &sums[1], &sums[2], &sums[3], &sums[4]); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
-		var err error
-		if b.Used, err = parseMoney(used, cur); err != nil {
-			return b, err
+		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective} {
+			var err error
+			if *m, err = parseMoney(sums[i], cur); err != nil {
+				return b, err
+			}
 		}
-		if b.Unused, err = parseMoney(unused, cur); err != nil {
-			return b, err
-		}
-		b.Fees, err = parseMoney(fees, cur)
-		return b, err
+		return b, nil
 	})
 }
 
