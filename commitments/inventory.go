@@ -29,6 +29,9 @@ type BillingCommitment struct {
 	InstanceType     string         `json:"instanceType"`               // a Reserved Instance's own (its RIFee lines'), else that of most of its Used lines ("" for none)
 	Platform         string         `json:"platform"`                   // the platform of most of its Used lines (Stream.Platform: "" for Linux/UNIX or none)
 	Zone             string         `json:"availabilityZone,omitempty"` // a zonal Reserved Instance's zone (CUR reservation/AvailabilityZone); "" for a regional one
+	OfferingType     string         `json:"offeringType,omitempty"`     // a Savings Plan's type as a CUR names it (savings_plan_offering_type: ComputeSavingsPlans, EC2InstanceSavingsPlans, …)
+	PurchaseTerm     string         `json:"purchaseTerm,omitempty"`     // as a CUR gives it: "1yr" or "3yr" (savings_plan_purchase_term, pricing_lease_contract_length)
+	PaymentOption    string         `json:"paymentOption,omitempty"`    // as a CUR gives it: "No Upfront", … (savings_plan_payment_option, pricing_purchase_option)
 	First            time.Time      `json:"first"`                      // first charge hour seen
 	Last             time.Time      `json:"last"`                       // end of the last charge seen
 	Hours            int64          `json:"hours"`                      // distinct hours its charges cover

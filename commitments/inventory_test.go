@@ -87,3 +87,39 @@ func TestInventoryFromBillingTerm(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryFromBillingOfferingColumns: where the bill has them (a
+// CUR's savings_plan_offering_type, savings_plan_purchase_term and
+// savings_plan_payment_option; a reservation's pricing_lease_contract_length
+// and pricing_purchase_option), a commitment's type, term and payment option
+// are read from them, not from a description that need not name them.
+func TestInventoryFromBillingOfferingColumns(t *testing.T) {
+	first := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	last := first.Add(100 * time.Hour)
+	bill := func(id, typ, offering, term, payment string) BillingCommitment {
+		return BillingCommitment{BillingAccountID: "1", Provider: tally.ProviderAWS, ID: id, Type: typ, Name: "Savings Plan fee",
+			InstanceType: "m5.large", OfferingType: offering, PurchaseTerm: term, PaymentOption: payment,
+			First: first, Last: last, Hours: 100, Currency: "USD", Used: tally.MustParseMoney("200", "USD"), Fees: tally.Zero("USD")}
+	}
+	cs := InventoryFromBilling([]BillingCommitment{
+		bill("ec2sp", "Savings Plan", "EC2InstanceSavingsPlans", "3yr", "Partial Upfront"),
+		bill("csp", "Savings Plan", "ComputeSavingsPlans", "1yr", "All Upfront"),
+		bill("ri", "Reserved Instance", "", "3yr", "No Upfront"),
+	}, last)
+	want := []struct {
+		kind, payment string
+		months        int
+	}{
+		{tally.CommitEC2SP, PartialUpfront, 36},
+		{tally.CommitComputeSP, AllUpfront, 12},
+		{tally.CommitReserved, NoUpfront, 36},
+	}
+	if len(cs) != len(want) {
+		t.Fatalf("%d commitments, want %d", len(cs), len(want))
+	}
+	for i, w := range want {
+		if c := cs[i]; c.Kind != w.kind || c.TermMonths != w.months || c.PaymentOption != w.payment {
+			t.Errorf("%s: %s, %d months, %s; want %s, %d months, %s", c.ID, c.Kind, c.TermMonths, c.PaymentOption, w.kind, w.months, w.payment)
+		}
+	}
+}

@@ -116,8 +116,12 @@ func TestAmortizationEveryLineItemType(t *testing.T) {
 			if sp.CommitmentDiscountID != curtest.SPArn || sp.PricingCategory != "Committed" || sp.ResourceID != "i-0ccc0000000000003" {
 				t.Errorf("SP line %+v", sp)
 			}
-			if spFee := lines[5]; spFee.Extras["x_SavingsPlanOfferingType"] != "ComputeSavingsPlans" {
-				t.Errorf("SP fee line's extras %v: want x_SavingsPlanOfferingType ComputeSavingsPlans (savings_plan_offering_type)", spFee.Extras)
+			if x := lines[5].Extras; x["x_SavingsPlanOfferingType"] != "ComputeSavingsPlans" || x["x_SavingsPlanPurchaseTerm"] != "3yr" ||
+				x["x_SavingsPlanPaymentOption"] != "Partial Upfront" {
+				t.Errorf("SP fee line's extras %v: want the savings_plan_offering_type, _purchase_term and _payment_option", x)
+			}
+			if x := lines[2].Extras; x["x_LeaseContractLength"] != "1yr" || x["x_PurchaseOption"] != "Partial Upfront" {
+				t.Errorf("RIFee line's extras %v: want the pricing_lease_contract_length and pricing_purchase_option", x)
 			}
 			if usage.ResourceID != "i-0aaa0000000000001" || usage.ResourceType != "Instance" || usage.ServiceName != "Amazon Elastic Compute Cloud" ||
 				usage.RegionID != "us-east-1" || usage.SkuID != "SKUm5.large" || usage.Tags["user_team"] != "payments" && usage.Tags["user:team"] != "payments" ||

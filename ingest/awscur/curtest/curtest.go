@@ -62,6 +62,10 @@ type Row struct {
 	SavingsPlanUsedCommitment   float64           `parquet:"savings_plan_used_commitment"`
 	SavingsPlanEndTime          string            `parquet:"savings_plan_end_time"`
 	SavingsPlanOfferingType     string            `parquet:"savings_plan_offering_type"`
+	SavingsPlanPurchaseTerm     string            `parquet:"savings_plan_purchase_term"`
+	SavingsPlanPaymentOption    string            `parquet:"savings_plan_payment_option"`
+	PricingLeaseContractLength  string            `parquet:"pricing_lease_contract_length"`
+	PricingPurchaseOption       string            `parquet:"pricing_purchase_option"`
 	ResourceTags                map[string]string `parquet:"resource_tags"`
 	CostCategory                map[string]string `parquet:"cost_category"`
 	Discount                    map[string]string `parquet:"discount"`
@@ -138,6 +142,10 @@ var legacyColumns = []struct {
 	{"savingsPlan/TotalCommitmentToDate", func(r *Row) string { return num(r.SavingsPlanTotalCommitment) }},
 	{"savingsPlan/UsedCommitment", func(r *Row) string { return num(r.SavingsPlanUsedCommitment) }},
 	{"savingsPlan/OfferingType", func(r *Row) string { return r.SavingsPlanOfferingType }},
+	{"savingsPlan/PurchaseTerm", func(r *Row) string { return r.SavingsPlanPurchaseTerm }},
+	{"savingsPlan/PaymentOption", func(r *Row) string { return r.SavingsPlanPaymentOption }},
+	{"pricing/LeaseContractLength", func(r *Row) string { return r.PricingLeaseContractLength }},
+	{"pricing/PurchaseOption", func(r *Row) string { return r.PricingPurchaseOption }},
 	{"resourceTags/user:team", func(r *Row) string { return r.ResourceTags["user_team"] }},
 }
 

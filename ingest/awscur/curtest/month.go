@@ -51,6 +51,7 @@ func Month(start time.Time) []Case {
 	riFee := base("RIFee")
 	riFee.ReservationReservationARN, riFee.LineItemUnblendedCost = RIArn, 44.64
 	riFee.ReservationUnusedAmortized, riFee.ReservationUnusedRecurring = 1.5, 2.25
+	riFee.PricingLeaseContractLength, riFee.PricingPurchaseOption = "1yr", "Partial Upfront"
 	spUsage := instance("SavingsPlanCoveredUsage", "i-0ccc0000000000003", "c5.xlarge", 0.192, 0.192)
 	spUsage.SavingsPlanARN, spUsage.SavingsPlanEffectiveCost = SPArn, 0.1248
 	spNeg := instance("SavingsPlanNegation", "i-0ccc0000000000003", "c5.xlarge", -0.192, 0)
@@ -58,7 +59,7 @@ func Month(start time.Time) []Case {
 	spFee := base("SavingsPlanRecurringFee")
 	spFee.SavingsPlanARN, spFee.LineItemUnblendedCost = SPArn, 0.5
 	spFee.SavingsPlanTotalCommitment, spFee.SavingsPlanUsedCommitment = 0.5, 0.1248
-	spFee.SavingsPlanOfferingType = "ComputeSavingsPlans"
+	spFee.SavingsPlanOfferingType, spFee.SavingsPlanPurchaseTerm, spFee.SavingsPlanPaymentOption = "ComputeSavingsPlans", "3yr", "Partial Upfront"
 	spUp := base("SavingsPlanUpfrontFee")
 	spUp.SavingsPlanARN, spUp.LineItemUnblendedCost = SPArn, 1000
 	riUp := base("Fee")
