@@ -1,6 +1,7 @@
 package commitments
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strconv"
@@ -67,8 +68,10 @@ var (
 )
 
 // InventoryFromBilling turns what the bill says into commitments: kind from
-// the commitment type, category and name; term from the name (1 year when
-// it does not say, 3 years when it has been charged for longer than one);
+// the Savings Plan offering type, else the commitment type, category and
+// name; term and payment option from the bill's columns for them, else
+// from the name (1 year when neither says, 3 years when it has been charged
+// for longer than one; No Upfront when neither says);
 // start at the first charge seen (the true start may be earlier than the
 // bill Tally has); the hourly commitment as the mean of the commitment's
 // hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
@@ -100,7 +103,7 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		}
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
-			PaymentOption: paymentOf(b.Name), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling,
+			PaymentOption: paymentOf(cmp.Or(b.PaymentOption, b.Name)), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling,
 			Discount: b.Discount()}
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {
@@ -136,11 +139,11 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 	return out
 }
 
-// termMonths returns b's term: the one its name says, else 1 year, unless
-// it has been charged for longer than a year, which a 1-year commitment
-// cannot be.
+// termMonths returns b's term: the one the bill's term column says, else
+// its name, else 1 year, unless it has been charged for longer than a year,
+// which a 1-year commitment cannot be.
 func termMonths(b BillingCommitment) int {
-	if m := termRE.FindStringSubmatch(b.Name); m != nil {
+	if m := termRE.FindStringSubmatch(cmp.Or(b.PurchaseTerm, b.Name)); m != nil {
 		if m[1] == "3" || strings.EqualFold(m[1], "three") {
 			return 36
 		}
@@ -259,8 +262,17 @@ func regionOf(name string) string {
 	return r
 }
 
-// billingKind maps FOCUS and provider vocabularies to Tally's kinds.
+// billingKind maps FOCUS and provider vocabularies to Tally's kinds: a
+// CUR's Savings Plan offering type when the bill has it (other types, such
+// as SageMaker's, never get here: their lines are not compute), else the
+// commitment type, category and name.
 func billingKind(b BillingCommitment) string {
+	switch b.OfferingType {
+	case "ComputeSavingsPlans":
+		return tally.CommitComputeSP
+	case "EC2InstanceSavingsPlans":
+		return tally.CommitEC2SP
+	}
 	t, n := strings.ToLower(b.Type), strings.ToLower(b.Name)
 	switch {
 	case strings.Contains(t, "reserv") || strings.Contains(n, "reserved instance"):

@@ -215,9 +215,13 @@ const coveredSQL = `st = 'Used' AND NOT purchase AND source <> 'gcp-billing' AND
 // RIFee lines name (a size-flexible one covers other sizes too), else the
 // one it covers most, and its zone, for a zonal one, the one its lines name
 // (x_ReservationAvailabilityZone). A commitment's platform is that of most
-// of its Used lines (platformSQL). The list and effective cost of the usage
-// it covered are those of its Used lines with a list cost (coveredSQL).
-// Lines of services with reservations of their own (nonComputeSQL: RDS,
+// of its Used lines (platformSQL). Its offering type, term and payment
+// option are those its lines' CUR columns give (savings_plan_offering_type,
+// savings_plan_purchase_term and savings_plan_payment_option; for a
+// reservation pricing_lease_contract_length and pricing_purchase_option),
+// "" where the bill has none. The list and effective cost of the usage it
+// covered are those of its Used lines with a list cost (coveredSQL). Lines
+// of services with reservations of their own (nonComputeSQL: RDS,
 // ElastiCache, …) are left out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
@@ -228,7 +232,9 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
 				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
-				nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone
+				nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone, nullif(extras->>'x_SavingsPlanOfferingType', '') AS offering,
+				coalesce(nullif(extras->>'x_SavingsPlanPurchaseTerm', ''), nullif(extras->>'x_LeaseContractLength', '')) AS term,
+				coalesce(nullif(extras->>'x_SavingsPlanPaymentOption', ''), nullif(extras->>'x_PurchaseOption', '')) AS payment
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
@@ -250,6 +256,7 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(mode() WITHIN GROUP (ORDER BY platform) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(max(zone) FILTER (WHERE typ = 'Reserved Instance'), ''),
+			coalesce(max(offering), ''), coalesce(max(term), ''), coalesce(max(payment), ''),
 			min(charge_period_start), max(charge_period_end), max(h.hours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
 				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
@@ -268,7 +275,8 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		var cur string
 		var sums [5]string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
-			&b.Platform, &b.Zone, &b.First, &b.Last, &b.Hours, &sums[0], &sums[1], &sums[2], &sums[3], &sums[4]); err != nil {
+			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &b.First, &b.Last, &b.Hours,
+			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4]); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)

@@ -42,6 +42,10 @@ const (
 	fSPTotalCommitment
 	fSPUsedCommitment
 	fSPOfferingType
+	fSPPurchaseTerm
+	fSPPaymentOption
+	fLeaseContractLength
+	fPurchaseOption
 	fRIArn
 	fRIEffectiveCost
 	fRIUnusedAmortizedUpfront
@@ -86,6 +90,10 @@ var names = [nFields]string{
 	fSPTotalCommitment:        "savings_plan_total_commitment_to_date",
 	fSPUsedCommitment:         "savings_plan_used_commitment",
 	fSPOfferingType:           "savings_plan_offering_type",
+	fSPPurchaseTerm:           "savings_plan_purchase_term",
+	fSPPaymentOption:          "savings_plan_payment_option",
+	fLeaseContractLength:      "pricing_lease_contract_length",
+	fPurchaseOption:           "pricing_purchase_option",
 	fRIArn:                    "reservation_reservation_a_r_n",
 	fRIEffectiveCost:          "reservation_effective_cost",
 	fRIUnusedAmortizedUpfront: "reservation_unused_amortized_upfront_fee_for_billing_period",

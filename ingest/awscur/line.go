@@ -214,7 +214,9 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 		k string
 		f field
 	}{{"x_UsageType", fUsageType}, {"x_Operation", fOperation}, {"x_ProductCode", fProductCode}, {"x_InstanceType", fInstanceType},
-		{"x_ReservationAvailabilityZone", fRIAvailabilityZone}, {"x_SavingsPlanOfferingType", fSPOfferingType}} {
+		{"x_ReservationAvailabilityZone", fRIAvailabilityZone}, {"x_SavingsPlanOfferingType", fSPOfferingType},
+		{"x_SavingsPlanPurchaseTerm", fSPPurchaseTerm}, {"x_SavingsPlanPaymentOption", fSPPaymentOption},
+		{"x_LeaseContractLength", fLeaseContractLength}, {"x_PurchaseOption", fPurchaseOption}} {
 		if v := r.text(x.f); v != "" {
 			l.Extras[x.k] = v
 		}
