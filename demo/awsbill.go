@@ -138,13 +138,20 @@ func (b *awsBill) compute() {
 		for i := range order {
 			order[i] = i
 		}
-		sort.Slice(order, func(i, j int) bool { return segs[order[i]].n.InstanceID < segs[order[j]].n.InstanceID })
+		// The reservations' owner, the payer, gets them first.
+		sort.Slice(order, func(i, j int) bool {
+			a, b := segs[order[i]].n, segs[order[j]].n
+			if (a.c.AWS == o.payer) != (b.c.AWS == o.payer) {
+				return a.c.AWS == o.payer
+			}
+			return a.InstanceID < b.InstanceID
+		})
 		var rest []*segment
 		for _, i := range order {
 			seg := segs[i]
 			s := secs[i]
 			for _, ri := range ris {
-				if s == 0 || !ri.activeAt(t) || !riFits(ri, seg.n.typ) || ri.acct != seg.n.c.AWS {
+				if s == 0 || !ri.activeAt(t) || !riFits(ri, seg.n.typ) {
 					continue
 				}
 				per := quarterUnits(seg.n.typ)
@@ -189,7 +196,10 @@ func perHourMoney(rate tally.Money, secs int64) tally.Money { return perHour(rat
 // The demo's reservations are regional Linux/UNIX ones of default
 // tenancy, which AWS applies to every size of their family in their region
 // in normalized units (instance size flexibility): an hour of an instance
-// takes its size's normalization factor of the reservation's units.
+// takes its size's normalization factor of the reservation's units. Like
+// the Savings Plans, they apply to the usage of every account of the
+// organization (AWS's default: discount sharing on), the payer's, which
+// owns them, first.
 
 // riFits reports whether reservation ri applies to instances of type t.
 func riFits(ri *commitment, t *instanceType) bool { return ri.typ.Family == t.Family }

@@ -29,8 +29,11 @@ const ManifestFile = "manifest.json"
 // autoscaled Deployments. Version 5: the simulated scheduler keeps the
 // zone spreads, and node groups balance their nodes over zones. Version 6:
 // reservations apply to every size of their family in normalized units,
-// and the m5 EC2 Instance Savings Plan is 0.42/h.
-const ManifestVersion = 6
+// and the m5 EC2 Instance Savings Plan is 0.42/h. Version 7: the payer's
+// reservations apply to the linked account's usage too (AWS shares
+// reservations across an organization by default), and the c5.2xlarge
+// reservation is of three instances, more than the usage fills.
+const ManifestVersion = 7
 
 // File kinds.
 const (

@@ -24,6 +24,7 @@ func TestManifestVersionPinsTheTruthRules(t *testing.T) {
 		4: "e3611f2b52c6599b277814dfc55374e8c7f88a46d3d72324c5fd734b6466d206",
 		5: "e3611f2b52c6599b277814dfc55374e8c7f88a46d3d72324c5fd734b6466d206",
 		6: "e3611f2b52c6599b277814dfc55374e8c7f88a46d3d72324c5fd734b6466d206",
+		7: "e3611f2b52c6599b277814dfc55374e8c7f88a46d3d72324c5fd734b6466d206",
 	}
 	// generatorOnly: version → the version whose rules it kept.
 	generatorOnly := map[int]int{
@@ -31,6 +32,7 @@ func TestManifestVersionPinsTheTruthRules(t *testing.T) {
 		4: 2, // the agents send the autoscaled Deployments' HPAs
 		5: 2, // zone spreads kept, node groups balanced over zones
 		6: 2, // size-flexible reservations, a smaller m5 EC2 Instance Savings Plan
+		7: 2, // reservations shared with the linked account, three c5.2xlarge reserved
 	}
 	rules := func(v int) int {
 		if r, ok := generatorOnly[v]; ok {
