@@ -44,6 +44,28 @@ var OperationPlatforms = map[string]string{
 	"RunInstances:0g00": "Ubuntu Pro",
 }
 
+// DescriptionPlatforms names the platform of EC2 instance usage by the
+// words of the line's AWS price description ("$0.376 per On Demand Windows
+// m5.xlarge Instance Hour": Windows), for bills whose lines have no
+// operation: FOCUS files from AWS, whose ChargeDescription is that
+// description for covered usage too. The names are OperationPlatforms';
+// words not listed are a platform of their own, named by them.
+var DescriptionPlatforms = map[string]string{
+	"Linux":                              "",
+	"Windows":                            "Windows",
+	"Windows with SQL Std":               "Windows with SQL Server Standard",
+	"Windows with SQL Server Enterprise": "Windows with SQL Server Enterprise",
+	"Windows with SQL Web":               "Windows with SQL Server Web",
+	"Windows BYOL":                       "Windows BYOL",
+	"Linux with SQL Std":                 "Linux with SQL Server Standard",
+	"Linux with SQL Server Enterprise":   "Linux with SQL Server Enterprise",
+	"Linux with SQL Web":                 "Linux with SQL Server Web",
+	"RHEL":                               "Red Hat Enterprise Linux",
+	"Red Hat Enterprise Linux with HA":   "Red Hat Enterprise Linux with HA",
+	"SUSE":                               "SUSE Linux",
+	"Ubuntu Pro":                         "Ubuntu Pro",
+}
+
 // reservablePlatforms are the platforms DescribeReservedInstancesOfferings
 // offers Reserved Instances for (its product-description filter's values),
 // Linux/UNIX being "".

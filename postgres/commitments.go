@@ -97,28 +97,46 @@ const gcpFeeUsedSQL = `(billed_cost - effective_cost - coalesce(nullif(extras->>
 // ones are "Commitment - dollar based v1: …").
 const gcpResourceFeeSQL = `(charge_description ILIKE 'Commitment v1:%')`
 
-// instanceTypeSQL names a line's stream: the EC2 instance type, or for GCP
-// the machine series ("n2-compute").
+// instanceTypeSQL names a line's stream: the EC2 instance type (the line's
+// x_InstanceType, its usage type's BoxUsage:…, else its price
+// description's), or for GCP the machine series ("n2-compute").
 const instanceTypeSQL = `CASE WHEN provider = 'gcp'
 		THEN lower(split_part(regexp_replace(charge_description, '^((spot|preemptible) )+', '', 'i'), ' ', 1)) || '-compute'
 	ELSE coalesce(nullif(extras->>'x_InstanceType', ''),
-		nullif(substring(coalesce(extras->>'x_UsageType', '') from 'BoxUsage:(.+)$'), ''), 'other') END`
+		nullif(substring(coalesce(extras->>'x_UsageType', '') from 'BoxUsage:(.+)$'), ''),
+		(regexp_match(charge_description, '` + ec2DescriptionRE + `'))[2], 'other') END`
+
+// ec2DescriptionRE matches the AWS price description of an hour of an EC2
+// instance on demand, "$0.376 per On Demand Windows m5.xlarge Instance
+// Hour": its first group is the platform's words, its second the instance
+// type. A FOCUS file from AWS has no operation or instance type column,
+// and describes its EC2 lines so, covered ones too.
+const ec2DescriptionRE = `^\S+ per On Demand (.+) ([a-z][a-z0-9-]*\.[a-z0-9-]+) Instance Hour$`
 
 // platformSQL names the platform of a line's EC2 usage from its operation
 // (x_Operation, the CUR's lineItem/Operation) by commitments'
-// OperationPlatforms: "" for Linux/UNIX (plain RunInstances) and for lines
-// without an operation (FOCUS files, GCP) or of another operation
-// (Fargate, Lambda); a RunInstances code the table does not list is a
-// platform of its own, named by the operation.
-var platformSQL = operationPlatformSQL(commitments.OperationPlatforms)
+// OperationPlatforms, and for a line without an operation (a FOCUS file's)
+// from the words of its price description (ec2DescriptionRE) by
+// commitments' DescriptionPlatforms: "" for Linux/UNIX (plain RunInstances,
+// "On Demand Linux"), for other operations (Fargate, Lambda) and for lines
+// with neither (GCP); a RunInstances code or description words the tables
+// do not list are a platform of their own, named by them.
+var platformSQL = operationPlatformSQL(commitments.OperationPlatforms, commitments.DescriptionPlatforms)
 
-func operationPlatformSQL(platforms map[string]string) string {
+func operationPlatformSQL(operations, descriptions map[string]string) string {
 	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	var b strings.Builder
-	b.WriteString(`CASE WHEN provider <> 'aws' THEN '' ELSE CASE coalesce(extras->>'x_Operation', '')`)
-	for _, op := range slices.Sorted(maps.Keys(platforms)) {
-		fmt.Fprintf(&b, " WHEN %s THEN %s", quote(op), quote(platforms[op]))
+	cases := func(m map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			fmt.Fprintf(&b, " WHEN %s THEN %s", quote(k), quote(m[k]))
+		}
 	}
+	words := `(regexp_match(charge_description, '` + ec2DescriptionRE + `'))[1]`
+	b.WriteString(`CASE WHEN provider <> 'aws' THEN '' ELSE CASE coalesce(extras->>'x_Operation', '')`)
+	cases(operations)
+	b.WriteString(` WHEN '' THEN coalesce(CASE ` + words)
+	cases(descriptions)
+	b.WriteString(` ELSE ` + words + ` END, '')`)
 	b.WriteString(` ELSE CASE WHEN extras->>'x_Operation' LIKE 'RunInstances:%' THEN extras->>'x_Operation' ELSE '' END END END`)
 	return b.String()
 }
@@ -473,9 +491,10 @@ func (db *DB) CommitmentRates(ctx context.Context) (commitments.Rates, error) {
 // instance stream (region, instance type, platform) the AWS bills of their
 // last three billing periods list: their eligible usage lines' list cost over
 // their pricing quantity in hours. Only lines whose operation is an EC2
-// RunInstances one count, so that a line without an operation, whose
-// platform is unknown, prices no platform; and only lines billed in USD,
-// the price catalog's currency, whose prices they are set beside.
+// RunInstances one count, or, without an operation, whose description is
+// an EC2 instance's on-demand price (ec2DescriptionRE), so that a line
+// whose platform is unknown prices no platform; and only lines billed in
+// USD, the price catalog's currency, whose prices they are set beside.
 func (db *DB) BilledOnDemandPrices(ctx context.Context) ([]commitments.OnDemandPrice, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT region_id, `+instanceTypeSQL+` AS itype, `+platformSQL+` AS platform,
@@ -484,7 +503,8 @@ func (db *DB) BilledOnDemandPrices(ctx context.Context) ([]commitments.OnDemandP
 		WHERE provider = 'aws' AND billing_currency = 'USD'
 			AND billing_period_start >= (SELECT max(p.billing_period_start) FROM billing_periods p
 				JOIN billing_accounts a USING (billing_account_id) WHERE a.provider = 'aws') - interval '2 months'
-			AND coalesce(extras->>'x_Operation', '') LIKE 'RunInstances%'
+			AND (coalesce(extras->>'x_Operation', '') LIKE 'RunInstances%'
+				OR (coalesce(extras->>'x_Operation', '') = '' AND charge_description ~ '`+ec2DescriptionRE+`'))
 			AND lower(pricing_unit) IN ('hrs', 'hours', 'hour') AND pricing_quantity > 0 AND list_cost > 0
 			AND `+eligibleSQL+`
 		GROUP BY 1, 2, 3`)
