@@ -77,6 +77,24 @@ const context = await browser.newContext({ viewport: { width: 1400, height: 900 
 const page = await context.newPage()
 context.setDefaultTimeout(Number(process.env.TALLY_TIMEOUT_MS || 30000))
 const errors = watch(page)
+// The API responses a page of this context has read (path and query, in
+// window.__tallyRead). The dashboard renders a response in the microtasks
+// after reading it (preact renders in a microtask), so once read(p, path)
+// returns the page shows it: for a check that something is absent when
+// nothing else on the page shows that the response that would bring it has
+// answered (e.g. /api/v1/status, which shows nothing without notices).
+await context.addInitScript(() => {
+  const text = Response.prototype.text
+  Response.prototype.text = async function () {
+    const body = await text.call(this)
+    const u = new URL(this.url)
+    ;(window.__tallyRead ??= []).push(u.pathname + u.search)
+    return body
+  }
+})
+async function read(p, path) {
+  await p.waitForFunction((path) => (window.__tallyRead ?? []).some((u) => u.startsWith(path)), path)
+}
 const noErrors = (where) => check(errors.length === 0, `no console errors on ${where}, got:\n  ${errors.join('\n  ')}`)
 
 await step('pages redirect to sign-in', async () => {
@@ -101,6 +119,22 @@ await step('sign in', async () => {
   errors.length = 0 // the refused sign-in's 401 is expected
 })
 
+// The overview's chart draws three requests that each answer on its own:
+// the amortized spend (the canvas appears with it), the billed spend and the
+// forecast. A step that reads the billed days or the forecast waits for them:
+// the chart's table has them once drawn, a billed amount a day, and the
+// forecast as ranges or, without one, its state (none, failed).
+async function overviewDrawn(p) {
+  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  const table = p.locator('[data-page=overview] [data-chart-table]').first()
+  await table.locator('tbody td:nth-child(3)', { hasText: /\d/ }).first().waitFor({ state: 'attached' })
+  await table
+    .locator('tbody td:nth-child(5)', { hasText: /\d – / })
+    .or(p.locator('[data-page=overview] [data-state=no-forecast], [data-page=overview] [data-state=forecast-error]'))
+    .first()
+    .waitFor({ state: 'attached' })
+}
+
 await step('overview', async () => {
   await page.goto(base + '/')
   await page.locator('[data-page=overview] .chart canvas').first().waitFor()
@@ -115,7 +149,8 @@ await step('overview', async () => {
 await step('overview: the forecast band\'s tooltip shows its range, not its height', async () => {
   await page.goto(base + '/')
   const chart = page.locator('[data-page=overview] .chart').first()
-  await chart.locator('canvas').first().waitFor()
+  // The forecast (and the billed spend, which redraws the chart) answer after the canvas shows.
+  await overviewDrawn(page)
   check((await page.locator('[data-state=no-forecast]').count()) === 0, 'the spend forecast is drawn')
   await page.waitForTimeout(500) // the chart's animation
   const box = await chart.boundingBox()
@@ -168,7 +203,8 @@ await step('overview: the band of several accounts is not called their total\'s 
 
 await step('charts: their numbers are a table screen readers find', async () => {
   await page.goto(base + '/')
-  await page.locator('[data-page=overview] .chart canvas').first().waitFor()
+  // Its last rows are the forecast's, which answers after the canvas shows.
+  await overviewDrawn(page)
   const label = await page.locator('[data-page=overview] .chart').first().getAttribute('aria-label')
   const table = page.getByRole('table', { name: label })
   check((await table.count()) === 1, 'the overview chart has a table named by its label: ' + label)
@@ -239,6 +275,8 @@ await step('allocations: a chart of one step (the whole window) draws its cost',
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-12T00:00:00Z,2026-10-19T00:00:00Z') + '&step=window')
   const chart = page.locator('[data-page=allocations] .chart').first()
   await chart.locator('canvas').first().waitFor()
+  // /api/v1/status answering after the allocations draws the chart again from nothing: wait for it first.
+  await read(page, '/api/v1/status')
   await page.waitForTimeout(1500) // the chart's animation
   const n = await seriesPixels(chart)
   check(n > 2000, `the one step's cost is drawn: ${n} coloured pixels`)
@@ -273,6 +311,8 @@ await step('allocations: a step cut short by the window says so', async () => {
   check(text.includes('The last week has 3 of 7 days of cost'), 'hint: ' + text)
   await page.goto(base + '/allocations?step=7d&window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-19T00:00:00Z'))
   await page.locator('button[data-drill="shop"]').waitFor()
+  // The hint also counts the days with costs that /api/v1/status gives, its own request.
+  await read(page, '/api/v1/status')
   check((await hint.count()) === 0, 'no hint for whole weeks')
   noErrors('allocations in weeks')
 })
@@ -281,6 +321,8 @@ await step('estimates: totals priced from the catalog are marked on every page, 
   // The fixture's bill covers every hour: nothing is marked.
   await page.goto(base + '/allocations?window=' + encodeURIComponent('2026-10-05T00:00:00Z,2026-10-12T00:00:00Z'))
   await page.locator('button[data-drill="shop"]').waitFor()
+  // The notice comes from /api/v1/status, its own request.
+  await read(page, '/api/v1/status')
   check((await page.locator('[data-estimated], [data-hint=estimated], [data-notice=estimated]').count()) === 0, 'a billed view marks no estimate')
   await page.goto(base + '/')
   await page.locator('#movers table').waitFor()
@@ -310,7 +352,8 @@ await step('estimates: totals priced from the catalog are marked on every page, 
   // chart's card, its estimated day's numbers, and the movers' last 7
   // days are marked, with the footnote.
   await p.goto(estimatesBase + '/')
-  await p.locator('[data-page=overview] .chart canvas').first().waitFor()
+  // The chart's billed days, marked too, answer after the canvas shows.
+  await overviewDrawn(p)
   await p.locator('#movers table').waitFor()
   const stat = p.locator('.stat', { hasText: 'Spend, last 30 days' })
   check((await stat.locator('[data-estimated]').count()) === 1, 'the 30 days\' spend is marked')
@@ -434,6 +477,8 @@ await step('allocations: drill-down namespace → workload → pod → container
 
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
+  // allInnerTexts does not wait: the rows come with the allocations.
+  await page.locator('table.grid tbody tr').first().waitFor()
   const names = await page.locator('table.grid tbody tr td:first-child').allInnerTexts()
   const sorted = [...names].sort((a, b) => a.localeCompare(b))
   check(JSON.stringify(names) === JSON.stringify(sorted), 'rows sorted by name: ' + names.join(', '))
@@ -687,6 +732,8 @@ await step('commitments of accounts billed in two currencies', async () => {
   check(rows === 2, 'account 111 holds a Savings Plan and a Reserved Instance, got ' + rows + ' rows')
   await picker.selectOption('222')
   await p.waitForURL(/\/commitments\?account=222$/)
+  // Account 111's view stays, under the new URL, until the page asks for 222's: wait for its commitments to go.
+  await p.locator('table[aria-label=Commitments]').waitFor({ state: 'detached' })
   await p.locator('[data-page=commitments] .stats, [data-page=commitments] .card').first().waitFor()
   check(await picker.inputValue() === '222', 'the picker shows the account chosen')
   const stats = await p.locator('[data-page=commitments] .stats').innerText()
@@ -824,7 +871,8 @@ await step('allocations: a drill-down from a filter of alternatives (|) keeps th
   await page.waitForURL(/aggregate=controller/)
   const u = new URL(page.url())
   check(u.searchParams.get('filter') === '(namespace:"shop"|namespace:"payments")+namespace:"shop"', 'the alternatives stay in parentheses, got ' + u.searchParams.get('filter'))
-  await page.locator('table.grid tbody tr').first().waitFor()
+  // Until the workloads answer, the page shows the namespaces' rows, then none: wait for a workload's (namespace/name).
+  await page.locator('table.grid tbody button[data-drill*="/"]').first().waitFor()
   const names = await page.locator('table.grid tbody tr td:first-child').allInnerTexts()
   check(names.length > 0 && names.every((n) => !/^payments\//.test(n)) && names.some((n) => /^shop\//.test(n)), 'only shop: ' + names.join(', '))
   noErrors('allocations alternatives')
@@ -869,6 +917,8 @@ await step('overview: a forecast that failed to load says so, not "no forecast y
   await p.goto(base + '/')
   await p.locator('[data-page=overview] .chart canvas').first().waitFor()
   await p.locator('#movers table').waitFor()
+  // The forecast's request answers on its own, maybe after the spend's.
+  await p.locator('[data-state=forecast-error]').waitFor()
   const card = await p.locator('[data-page=overview] .card', { has: p.locator('.chart') }).first().innerText()
   check(card.includes('database at db.internal:5432: connection refused') && !/No spend forecast yet/.test(card), 'the forecast\'s error is shown:\n' + card)
   const left = errs.filter((e) => !/Failed to load resource: the server responded with a status of 503/.test(e))
