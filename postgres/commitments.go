@@ -121,9 +121,9 @@ const ec2DescriptionRE = `^\S+ per On Demand (.+) ([a-z][a-z0-9-]*\.[a-z0-9-]+) 
 // "On Demand Linux"), for other operations (Fargate, Lambda) and for lines
 // with neither (GCP); a RunInstances code or description words the tables
 // do not list are a platform of their own, named by them.
-var platformSQL = operationPlatformSQL(commitments.OperationPlatforms, commitments.DescriptionPlatforms)
+var platformSQL = ec2PlatformSQL(commitments.OperationPlatforms, commitments.DescriptionPlatforms)
 
-func operationPlatformSQL(operations, descriptions map[string]string) string {
+func ec2PlatformSQL(operations, descriptions map[string]string) string {
 	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	var b strings.Builder
 	cases := func(m map[string]string) {
