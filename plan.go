@@ -83,6 +83,12 @@ type Commitment struct {
 	// 1 − Σ EffectiveCost ÷ Σ ListCost of its Used lines; 0 when the bill
 	// shows it covering nothing. It is not stored: Portfolio reads it.
 	Discount float64 `json:"discount,omitempty"`
+	// Inferred says what of it Tally inferred rather than read, and from
+	// what: "" when the source said it all. A bill that names neither a
+	// Savings Plan's type nor a commitment's term (a FOCUS file from AWS)
+	// leaves them to be inferred from the discount its usage shows. It is
+	// not stored.
+	Inferred string `json:"inferred,omitempty"`
 }
 
 // Applies reports whether c's state is one in which the provider applies

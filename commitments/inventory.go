@@ -46,6 +46,9 @@ type BillingCommitment struct {
 	// discount).
 	CoveredList      tally.Money `json:"coveredList"`
 	CoveredEffective tally.Money `json:"coveredEffective"`
+	// Inferred says what IdentifyOffers inferred of it and from what; ""
+	// when the bill said it (tally.Commitment.Inferred).
+	Inferred string `json:"inferred,omitempty"`
 }
 
 // Discount returns the discount the usage b covered shows: 1 −
@@ -104,7 +107,7 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
 			PaymentOption: paymentOf(cmp.Or(b.PaymentOption, b.Name)), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling,
-			Discount: b.Discount()}
+			Discount: b.Discount(), Inferred: b.Inferred}
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {
 			c.Start, c.End = c.End, c.End.Add(time.Duration(TermHours(months))*time.Hour)

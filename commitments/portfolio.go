@@ -21,14 +21,16 @@ type PortfolioStore interface {
 	// BillingCommitments returns what the bill charged in w says about each
 	// commitment.
 	BillingCommitments(ctx context.Context, account string, w tally.Window) ([]BillingCommitment, error)
+	RatesReader
 }
 
 // Portfolio returns account's ("" for all) commitments in force at now: the
 // stored ones (synced from the providers' APIs, the authority) whose state
 // applies (tally.Commitment.Applies: not returned, retired or queued) and, for
 // commitments the store does not know, what the bill says about them
-// (InventoryFromBilling, Source "billing"). A bill-only commitment is in
-// force when it was charged in the last two days of the bill. Each carries
+// (InventoryFromBilling, Source "billing", with what its bill leaves
+// unsaid inferred: IdentifyUnsaid). A bill-only commitment is in force when
+// it was charged in the last two days of the bill. Each carries
 // the discount the usage it covered in the bill shows
 // (BillingCommitment.Discount).
 func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.Time) ([]tally.Commitment, error) {
@@ -40,6 +42,9 @@ func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.T
 	bcs, err := s.BillingCommitments(ctx, account, tally.Window{Start: now.Add(-PortfolioHistory), End: now})
 	if err != nil {
 		return nil, fmt.Errorf("commitments in the bill: %w", err)
+	}
+	if bcs, err = IdentifyUnsaid(ctx, s, bcs); err != nil {
+		return nil, err
 	}
 	var end time.Time
 	for _, b := range bcs {

@@ -15,9 +15,6 @@ type RecommendStore interface {
 	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
 	// EligibleUsage returns account's eligible usage in w, hourly, on-demand equivalent.
 	EligibleUsage(ctx context.Context, account string, w tally.Window) (*Usage, error)
-	// CommitmentRates returns the commitment rates of the price catalog,
-	// with the on-demand prices of the bills (Rates.WithOnDemand).
-	CommitmentRates(ctx context.Context) (Rates, error)
 	// ReplaceRecommendationsUnder replaces the stored recommendations of
 	// kind whose target is under prefix (prefix/…; "" is every target).
 	ReplaceRecommendationsUnder(ctx context.Context, kind, prefix string, recs []tally.Recommendation) error

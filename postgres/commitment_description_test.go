@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,49 @@ func TestCommitmentStreamsFromAWSDescriptions(t *testing.T) {
 	}
 	if math.Abs(windows-0.376) > 1e-9 {
 		t.Errorf("billed on-demand prices %+v, want m5.xlarge Windows at 0.376/h", prices)
+	}
+}
+
+// TestPortfolioInfersWhatAFOCUSFileLeavesUnsaid: a FOCUS file from AWS
+// names neither a Savings Plan's type nor its term. One whose covered
+// m5.xlarge usage shows 38.5% off, the catalog's rate of a 1-year EC2
+// Instance Savings Plan on it, is in the portfolio as that, scoped to
+// the m5 family in us-east-1, and says it was inferred; a Compute Savings
+// Plan would be taken to cover every family.
+func TestPortfolioInfersWhatAFOCUSFileLeavesUnsaid(t *testing.T) {
+	db := pgtest.New(t)
+	price := func(opt, usd string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
+			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(usd, "USD"), VCPUs: 4, MemoryBytes: 16 << 30,
+			EffectiveFrom: mustTime(t, "2026-01-01T00:00:00Z"), Source: "test"}
+	}
+	if err := db.UpsertPrices(ctx, []tally.InstancePrice{price("on-demand", "0.192"),
+		price("savings-plan-compute-1y-no-upfront", "0.137088"), price("savings-plan-ec2-instance-1y-no-upfront", "0.11808"),
+		price("savings-plan-compute-3y-no-upfront", "0.09408"), price("savings-plan-ec2-instance-3y-no-upfront", "0.081024")}); err != nil {
+		t.Fatal(err)
+	}
+	const sp = "arn:aws:savingsplans::111111111111:savingsplan/focus"
+	covered := func(hour string) tally.CostLine {
+		l := testLine(t, hour, "i-"+hour[11:13], "0.192", "0.11808")
+		l.ServiceCategory, l.ChargeDescription, l.Extras = "Compute", "$0.192 per On Demand Linux m5.xlarge Instance Hour", nil
+		l.CommitmentDiscountID, l.CommitmentDiscountType, l.CommitmentDiscountCategory = sp, "Savings Plan", "Spend"
+		return l
+	}
+	storeFOCUS(t, db, "111111111111", mustTime(t, "2026-10-03T00:00:00Z"),
+		covered("2026-10-03T05:00:00Z"), covered("2026-10-03T06:00:00Z"))
+
+	cs, err := commitments.Portfolio(ctx, db, "111111111111", mustTime(t, "2026-10-03T12:00:00Z"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 {
+		t.Fatalf("portfolio %+v, want the Savings Plan", cs)
+	}
+	c := cs[0]
+	if c.Kind != tally.CommitEC2SP || c.TermMonths != 12 || c.Scope["family"] != "m5" || c.Scope["region"] != "us-east-1" {
+		t.Errorf("%s %d months %v, want an EC2 Instance Savings Plan of 12 months on m5 in us-east-1", c.Kind, c.TermMonths, c.Scope)
+	}
+	if want := "type and term from the discount its usage shows (38.5%)"; !strings.Contains(c.Inferred, want) {
+		t.Errorf("inferred %q, want it to say %q", c.Inferred, want)
 	}
 }

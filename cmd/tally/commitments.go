@@ -202,6 +202,11 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 			tally.FormatDay(h.End), h.HourlyCost.Format(3), h.RemainingMonths)
 	}
 	tw.Flush()
+	held := make([]tally.Commitment, len(st.Inventory))
+	for i, h := range st.Inventory {
+		held[i] = h.Commitment
+	}
+	writeInferred(w, held)
 	if len(st.Expiries) > 0 {
 		fmt.Fprintln(w, "\nexpiries:")
 		for _, e := range st.Expiries {
@@ -292,6 +297,16 @@ func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
 	return a.storeInventory(ctx, db, c.Account, tally.ProviderAWS, cs)
 }
 
+// writeInferred lists what Tally inferred of commitments rather than read
+// (tally.Commitment.Inferred), one line each.
+func writeInferred(w io.Writer, cs []tally.Commitment) {
+	for _, c := range cs {
+		if c.Inferred != "" {
+			fmt.Fprintf(w, "  %s: %s\n", c.ID, c.Inferred)
+		}
+	}
+}
+
 // storeInventory upserts commitments, logs the sync and prints a line each.
 func (a *app) storeInventory(ctx context.Context, db *postgres.DB, account, provider string, cs []tally.Commitment) error {
 	if err := db.UpsertCommitments(ctx, cs); err != nil {
@@ -317,6 +332,7 @@ func (a *app) storeInventory(ctx context.Context, db *postgres.DB, account, prov
 			tally.FormatDay(c.Start), tally.FormatDay(c.End), amount, c.PaymentOption, c.State)
 	}
 	tw.Flush()
+	writeInferred(a.stdout, cs)
 	fmt.Fprintf(a.stdout, "%d commitment(s) stored\n", len(cs))
 	return nil
 }
@@ -351,6 +367,9 @@ func (c *commitmentsSyncBillingCmd) Run(ctx context.Context, a *app) error {
 	defer closeDB()
 	bcs, err := db.BillingCommitments(ctx, c.Account, w)
 	if err != nil {
+		return err
+	}
+	if bcs, err = commitments.IdentifyUnsaid(ctx, db, bcs); err != nil {
 		return err
 	}
 	end := w.End

@@ -273,6 +273,8 @@ export interface Commitment {
   /** What it costs an hour: the hourly commitment, or RI/CUD fees with the upfront spread over the term. */
   hourlyCost?: Money
   state: string
+  /** What Tally inferred of it rather than read, and from what (a FOCUS file from AWS names no Savings Plan type or term). */
+  inferred?: string
 }
 
 export interface CommitmentKPI {

@@ -176,7 +176,15 @@ export function CommitmentsPage(_: { me: Me }) {
                     <td>
                       <code>{x.id}</code>
                     </td>
-                    <td>{x.kind}</td>
+                    <td>
+                      {x.kind}
+                      {x.inferred && (
+                        <span class="hint" title={x.inferred}>
+                          {' '}
+                          (inferred)
+                        </span>
+                      )}
+                    </td>
                     <td>{x.termMonths} months</td>
                     <td>{day(x.end)}</td>
                     <td class="num">{money(hourly(x)?.amount, hourly(x)?.currency || v.cur, 3)}</td>
