@@ -86,8 +86,7 @@ type Commitment struct {
 	// Inferred says what of it Tally inferred rather than read, and from
 	// what: "" when the source said it all. A bill that names neither a
 	// Savings Plan's type nor a commitment's term (a FOCUS file from AWS)
-	// leaves them to be inferred from the discount its usage shows. It is
-	// not stored.
+	// leaves them to be inferred from the discount its usage shows.
 	Inferred string `json:"inferred,omitempty"`
 }
 

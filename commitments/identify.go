@@ -127,8 +127,12 @@ func identify(b *BillingCommitment, r Rates) {
 		what = append(what, "term")
 		b.PurchaseTerm = TermString(best.TermMonths)
 	}
-	b.Inferred = fmt.Sprintf("%s from the discount its usage shows (%.1f%%): nearest the rates of a %d-year %s on %s in %s (%.1f%% to %.1f%% by payment option)",
-		strings.Join(what, " and "), 100*d, best.TermMonths/12, kindNames[best.Kind], b.InstanceType, b.Region, 100*lo, 100*hi)
+	source := "the price catalog's"
+	if !r.catalogued(best, s) {
+		source = "typical published rates: the price catalog has none of it"
+	}
+	b.Inferred = fmt.Sprintf("%s from the discount its usage shows (%.1f%%): nearest the rates of a %d-year %s on %s in %s (%.1f%% to %.1f%% by payment option; %s)",
+		strings.Join(what, " and "), 100*d, best.TermMonths/12, kindNames[best.Kind], b.InstanceType, b.Region, 100*lo, 100*hi, source)
 }
 
 // offeringTypes are the Savings Plan offering types as a CUR names them.

@@ -55,6 +55,8 @@ func TestIdentifyOffers(t *testing.T) {
 	said.OfferingType, said.PurchaseTerm = "ComputeSavingsPlans", "1yr"
 	named := sp(0.578)
 	named.Name = "EC2 Instance Savings Plan m5 us-east-1"
+	uncatalogued := sp(0.38)
+	uncatalogued.InstanceType = "c6i.large"
 	charged := sp(0.385) // 1-year rates, but charged for 13 months: a 3-year one
 	charged.First = first.AddDate(-1, -1, 0)
 	for _, tc := range []struct {
@@ -66,11 +68,12 @@ func TestIdentifyOffers(t *testing.T) {
 		wantInNote  string
 		wantAbsence bool
 	}{
-		{"1-year Compute", sp(0.286), tally.CommitComputeSP, 12, true, "1-year Compute Savings Plan", false},
+		{"1-year Compute", sp(0.286), tally.CommitComputeSP, 12, true, "1-year Compute Savings Plan on m5.xlarge in us-east-1 (28.6% to 32.6% by payment option; the price catalog's)", false},
 		{"1-year EC2 Instance", sp(0.385), tally.CommitEC2SP, 12, true, "EC2 Instance Savings Plan", false},
 		{"3-year Compute", sp(0.51), tally.CommitComputeSP, 36, true, "3-year", false},
 		{"3-year EC2 Instance", sp(0.578), tally.CommitEC2SP, 36, true, "3-year", false},
 		{"1-year All Upfront Compute", sp(0.326), tally.CommitComputeSP, 12, true, "1-year Compute Savings Plan", false},
+		{"at typical published rates", uncatalogued, tally.CommitEC2SP, 12, true, "typical published rates", false},
 		{"between offers", sp(0.355), tally.CommitComputeSP, 12, false, "", true},
 		{"far from any", sp(0.80), tally.CommitComputeSP, 12, false, "", true},
 		{"the bill says", said, tally.CommitComputeSP, 12, false, "", true},
@@ -95,8 +98,8 @@ func TestIdentifyOffers(t *testing.T) {
 			if (c.Inferred != "") != tc.inferred || !strings.Contains(c.Inferred, tc.wantInNote) {
 				t.Errorf("inferred %q, want it to say %q (inferred: %v)", c.Inferred, tc.wantInNote, tc.inferred)
 			}
-			if c.Kind == tally.CommitEC2SP && c.Scope["family"] != "m5" {
-				t.Errorf("scope %v, want family m5", c.Scope)
+			if f := Family(tc.b.InstanceType); c.Kind == tally.CommitEC2SP && c.Scope["family"] != f {
+				t.Errorf("scope %v, want family %s", c.Scope, f)
 			}
 			if tc.wantAbsence && !reflect.DeepEqual(got[0], tc.b) {
 				t.Errorf("changed %+v into %+v", tc.b, got[0])

@@ -169,6 +169,16 @@ func (r Rates) Discount(o Offer, s Stream) (float64, bool) {
 	return d, true
 }
 
+// catalogued reports whether o's rate on s is the price catalog's, for
+// s's platform or Linux/UNIX, rather than a typical published one.
+func (r Rates) catalogued(o Offer, s Stream) bool {
+	_, ok := r.exact[keyOf(o, s, s.Platform)]
+	if !ok {
+		_, ok = r.exact[keyOf(o, s, "")]
+	}
+	return ok
+}
+
 // LinuxPriced reports whether o's discount on s is Linux/UNIX's for want of
 // prices: s is usage of a platform with a licence fee, the catalog has no
 // rate of o's kind and term for it, and its on-demand price or Linux/UNIX's

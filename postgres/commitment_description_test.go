@@ -86,8 +86,8 @@ func TestCommitmentStreamsFromAWSDescriptions(t *testing.T) {
 // names neither a Savings Plan's type nor its term. One whose covered
 // m5.xlarge usage shows 38.5% off, the catalog's rate of a 1-year EC2
 // Instance Savings Plan on it, is in the portfolio as that, scoped to
-// the m5 family in us-east-1, and says it was inferred; a Compute Savings
-// Plan would be taken to cover every family.
+// the m5 family in us-east-1, and says it was inferred, stored or not; a
+// Compute Savings Plan would be taken to cover every family.
 func TestPortfolioInfersWhatAFOCUSFileLeavesUnsaid(t *testing.T) {
 	db := pgtest.New(t)
 	price := func(opt, usd string) tally.InstancePrice {
@@ -121,7 +121,20 @@ func TestPortfolioInfersWhatAFOCUSFileLeavesUnsaid(t *testing.T) {
 	if c.Kind != tally.CommitEC2SP || c.TermMonths != 12 || c.Scope["family"] != "m5" || c.Scope["region"] != "us-east-1" {
 		t.Errorf("%s %d months %v, want an EC2 Instance Savings Plan of 12 months on m5 in us-east-1", c.Kind, c.TermMonths, c.Scope)
 	}
-	if want := "type and term from the discount its usage shows (38.5%)"; !strings.Contains(c.Inferred, want) {
-		t.Errorf("inferred %q, want it to say %q", c.Inferred, want)
+	if want := "type and term from the discount its usage shows (38.5%)"; !strings.Contains(c.Inferred, want) ||
+		!strings.Contains(c.Inferred, "the price catalog's") {
+		t.Errorf("inferred %q, want it to say %q at the price catalog's rates", c.Inferred, want)
+	}
+
+	// 'commitments sync billing' stores it as inferred.
+	if err := db.UpsertCommitments(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Commitments(ctx, "111111111111", tally.Window{Start: c.Start, End: c.End})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 1 || stored[0].Inferred != c.Inferred {
+		t.Errorf("stored %+v, want it inferred as %q", stored, c.Inferred)
 	}
 }
