@@ -49,7 +49,8 @@ func IdentifyUnsaid(ctx context.Context, rr RatesReader, bcs []BillingCommitment
 // offer whose rate on the instance type it covered most (at any payment
 // option: paying upfront adds to the discount) is nearest its discount,
 // when that rate is within identifyTolerance of it and every offer of
-// another type or term is at least identifyMargin farther. Otherwise, and
+// another type or term is at least identifyMargin farther (typicalMargin
+// at typical published rates, for want of the catalog's). Otherwise, and
 // when it covered no usage with a list cost, it is left as it was.
 // BillingCommitment.Inferred says what was inferred and from what.
 func IdentifyOffers(bcs []BillingCommitment, r Rates) []BillingCommitment {
@@ -68,6 +69,10 @@ const (
 	// identifyMargin is how much nearer the nearest offer must be than any
 	// of another type or term.
 	identifyMargin = 0.015
+	// typicalMargin is identifyMargin where the price catalog has no rate
+	// of the nearest offer: typical published rates are a few points off
+	// a given instance type's.
+	typicalMargin = 0.03
 )
 
 // identify infers what b's bill left unsaid of its type and term.
@@ -108,8 +113,13 @@ func identify(b *BillingCommitment, r Rates) {
 		return
 	}
 	best := cs[0].offer
+	catalogued := r.catalogued(best, s)
+	margin := identifyMargin
+	if !catalogued {
+		margin = typicalMargin
+	}
 	same := func(o Offer) bool { return o.Kind == best.Kind && o.TermMonths == best.TermMonths }
-	if i := slices.IndexFunc(cs, func(c candidate) bool { return !same(c.offer) }); i >= 0 && dist(cs[i])-dist(cs[0]) < identifyMargin {
+	if i := slices.IndexFunc(cs, func(c candidate) bool { return !same(c.offer) }); i >= 0 && dist(cs[i])-dist(cs[0]) < margin {
 		return
 	}
 	var lo, hi float64 = 1, 0
@@ -128,7 +138,7 @@ func identify(b *BillingCommitment, r Rates) {
 		b.PurchaseTerm = TermString(best.TermMonths)
 	}
 	source := "the price catalog's"
-	if !r.catalogued(best, s) {
+	if !catalogued {
 		source = "typical published rates: the price catalog has none of it"
 	}
 	b.Inferred = fmt.Sprintf("%s from the discount its usage shows (%.1f%%): nearest the rates of a %d-year %s on %s in %s (%.1f%% to %.1f%% by payment option; %s)",

@@ -57,6 +57,11 @@ func TestIdentifyOffers(t *testing.T) {
 	named.Name = "EC2 Instance Savings Plan m5 us-east-1"
 	uncatalogued := sp(0.38)
 	uncatalogued.InstanceType = "c6i.large"
+	// Typical rates on c6i: 1-year Compute 28% to 32%, EC2 Instance 38%:
+	// 36.0% is 2 points nearer the EC2 Instance one: enough at the
+	// catalog's rates, too close at typical ones.
+	uncertain := sp(0.36)
+	uncertain.InstanceType = "c6i.large"
 	charged := sp(0.385) // 1-year rates, but charged for 13 months: a 3-year one
 	charged.First = first.AddDate(-1, -1, 0)
 	for _, tc := range []struct {
@@ -74,6 +79,7 @@ func TestIdentifyOffers(t *testing.T) {
 		{"3-year EC2 Instance", sp(0.578), tally.CommitEC2SP, 36, true, "3-year", false},
 		{"1-year All Upfront Compute", sp(0.326), tally.CommitComputeSP, 12, true, "1-year Compute Savings Plan", false},
 		{"at typical published rates", uncatalogued, tally.CommitEC2SP, 12, true, "typical published rates", false},
+		{"between typical published rates", uncertain, tally.CommitComputeSP, 12, false, "", true},
 		{"between offers", sp(0.355), tally.CommitComputeSP, 12, false, "", true},
 		{"far from any", sp(0.80), tally.CommitComputeSP, 12, false, "", true},
 		{"the bill says", said, tally.CommitComputeSP, 12, false, "", true},
