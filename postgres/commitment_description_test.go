@@ -90,11 +90,7 @@ func TestCommitmentStreamsFromAWSDescriptions(t *testing.T) {
 // Compute Savings Plan would be taken to cover every family.
 func TestPortfolioInfersWhatAFOCUSFileLeavesUnsaid(t *testing.T) {
 	db := pgtest.New(t)
-	price := func(opt, usd string) tally.InstancePrice {
-		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
-			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(usd, "USD"), VCPUs: 4, MemoryBytes: 16 << 30,
-			EffectiveFrom: mustTime(t, "2026-01-01T00:00:00Z"), Source: "test"}
-	}
+	price := func(opt, usd string) tally.InstancePrice { return m5xlargePrice(t, opt, usd) }
 	if err := db.UpsertPrices(ctx, []tally.InstancePrice{price("on-demand", "0.192"),
 		price("savings-plan-compute-1y-no-upfront", "0.137088"), price("savings-plan-ec2-instance-1y-no-upfront", "0.11808"),
 		price("savings-plan-compute-3y-no-upfront", "0.09408"), price("savings-plan-ec2-instance-3y-no-upfront", "0.081024")}); err != nil {

@@ -51,11 +51,7 @@ func TestBillingReservedInstancePlatform(t *testing.T) {
 // Linux/UNIX's 0.192/h saves 0.071/h of Windows' 0.376/h, 18.9%, not 37%.
 func TestCommitmentRatesTakeLicenceFeesFromTheBill(t *testing.T) {
 	db := pgtest.New(t)
-	price := func(opt, usd string) tally.InstancePrice {
-		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
-			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(usd, "USD"), VCPUs: 4, MemoryBytes: 16 << 30,
-			EffectiveFrom: mustTime(t, "2026-01-01T00:00:00Z"), Source: "test"}
-	}
+	price := func(opt, usd string) tally.InstancePrice { return m5xlargePrice(t, opt, usd) }
 	if err := db.UpsertPrices(ctx, []tally.InstancePrice{price("on-demand", "0.192"), price("reserved-1y-no-upfront", "0.121"),
 		price("savings-plan-compute-1y-no-upfront", "0.144")}); err != nil {
 		t.Fatal(err)
@@ -146,4 +142,12 @@ func TestBillingReservedInstanceZone(t *testing.T) {
 	if len(inv) != 1 || inv[0].Scope["availabilityZone"] != "us-east-1b" || commitments.OfferOf(inv[0]).SizeFlexible() {
 		t.Fatalf("portfolio %+v, want the zonal reservation of us-east-1b", inv)
 	}
+}
+
+// m5xlargePrice is a catalog price of an m5.xlarge hour in us-east-1 on
+// Linux/UNIX under purchase option opt.
+func m5xlargePrice(t *testing.T, opt, usd string) tally.InstancePrice {
+	return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
+		OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(usd, "USD"), VCPUs: 4, MemoryBytes: 16 << 30,
+		EffectiveFrom: mustTime(t, "2026-01-01T00:00:00Z"), Source: "test"}
 }
