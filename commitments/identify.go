@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tallyhq/tally"
 )
@@ -165,13 +164,8 @@ func unsaid(b BillingCommitment) (kinds []string, terms []int) {
 	default:
 		return nil, nil
 	}
-	switch {
-	case termRE.MatchString(cmp.Or(b.PurchaseTerm, b.Name)):
-		terms = []int{termMonths(b)}
-	case b.Last.Sub(b.First.Truncate(time.Hour)) > time.Duration(TermHours(12))*time.Hour:
-		terms = []int{36}
-	default:
-		terms = []int{12, 36}
+	if termRE.MatchString(cmp.Or(b.PurchaseTerm, b.Name)) || chargedOverAYear(b) {
+		return kinds, []int{termMonths(b)}
 	}
-	return kinds, terms
+	return kinds, []int{12, 36}
 }

@@ -152,10 +152,16 @@ func termMonths(b BillingCommitment) int {
 		}
 		return 12
 	}
-	if b.Last.Sub(b.First.Truncate(time.Hour)) > time.Duration(TermHours(12))*time.Hour {
+	if chargedOverAYear(b) {
 		return 36
 	}
 	return 12
+}
+
+// chargedOverAYear reports whether b has been charged for longer than a
+// 1-year commitment can be.
+func chargedOverAYear(b BillingCommitment) bool {
+	return b.Last.Sub(b.First.Truncate(time.Hour)) > time.Duration(TermHours(12))*time.Hour
 }
 
 // setFees fills in the fees c's payment option implies: No Upfront pays
