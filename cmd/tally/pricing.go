@@ -43,10 +43,11 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 	if c.Offline {
 		prices, err = pricing.Snapshot()
 		if err == nil {
-			have := regionsOf(prices)
+			regions := distinct(prices, func(p tally.InstancePrice) string { return p.Region })
+			oses := distinct(prices, func(p tally.InstancePrice) string { return p.OperatingSystem })
 			if prices = filterPrices(prices, c.Region, c.InstanceType, c.OS); len(prices) == 0 {
-				return tally.Errorf(tally.ENotFound, "aws pricing: the offline snapshot has no price for %s, %s (its regions: %s; Linux only)",
-					selection(c.Region, c.InstanceType), strings.Join(c.OS, ", "), strings.Join(have, ", "))
+				return tally.Errorf(tally.ENotFound, "aws pricing: the offline snapshot has no price for %s, %s (its regions: %s; operating systems: %s)",
+					selection(c.Region, c.InstanceType), strings.Join(c.OS, ", "), strings.Join(regions, ", "), strings.Join(oses, ", "))
 			}
 		}
 	} else {
@@ -211,14 +212,14 @@ func selection(regions, types []string) string {
 	return s
 }
 
-// regionsOf lists the regions of prices, sorted.
-func regionsOf(prices []tally.InstancePrice) []string {
+// distinct returns the sorted distinct values of field over prices.
+func distinct(prices []tally.InstancePrice, field func(tally.InstancePrice) string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, p := range prices {
-		if !seen[p.Region] {
-			seen[p.Region] = true
-			out = append(out, p.Region)
+		if v := field(p); !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
 	}
 	sort.Strings(out)

@@ -51,6 +51,42 @@ func TestPricingSyncAWSOffline(t *testing.T) {
 	}
 }
 
+// TestPricingSyncAWSOfflineWindows: the snapshot prices Windows (licence
+// included) too, so a Windows Reserved Instance is priced offline at
+// Windows' rate, not at Linux's discount.
+func TestPricingSyncAWSOfflineWindows(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws", "--offline",
+		"--region", "us-east-1", "--instance-type", "m5.large", "--os", "windows"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prices, err := db.Prices(context.Background(), postgres.PriceFilter{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range prices {
+		got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+	}
+	want := map[string]string{"windows on-demand": "0.188", "windows reserved-1y-no-upfront": "0.152", "windows reserved-3y-no-upfront": "0.133"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %s (stored: %v)", k, got[k], v, got)
+		}
+	}
+	for k := range got {
+		if !strings.HasPrefix(k, "windows ") {
+			t.Errorf("stored %s, though --os windows", k)
+		}
+	}
+}
+
 func TestIngestCommandSkipBadRows(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	var out, errb bytes.Buffer
@@ -221,7 +257,7 @@ func TestPricingSyncNothingMatchedSaysWhat(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("exit 0: %s", out.String())
 	}
-	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1"} {
+	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1", "operating systems: linux, windows"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("error lacks %q: %s", want, errb.String())
 		}

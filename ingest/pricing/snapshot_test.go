@@ -18,7 +18,7 @@ func TestSnapshot(t *testing.T) {
 	}
 	found := false
 	for _, p := range prices {
-		if p.Region == "us-east-1" && p.InstanceType == "m5.large" && p.PurchaseOption == "on-demand" {
+		if p.Region == "us-east-1" && p.InstanceType == "m5.large" && p.PurchaseOption == "on-demand" && p.OperatingSystem == "linux" {
 			found = true
 			if p.HourlyPrice.Decimal() != "0.096" || p.VCPUs != 2 || p.MemoryBytes != 8<<30 || !strings.HasPrefix(p.Source, "snapshot:github.com/aws/karpenter-provider-aws@") {
 				t.Errorf("m5.large: %+v", p)
@@ -27,6 +27,33 @@ func TestSnapshot(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no us-east-1 m5.large on-demand price")
+	}
+}
+
+// Windows (licence included) is priced too, from ec2-instances-info: its
+// on-demand, spot and Reserved Instance rates, so that a Windows
+// reservation is recommended at Windows' discount offline.
+func TestSnapshotPricesWindows(t *testing.T) {
+	prices, err := pricing.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range prices {
+		if p.Region == "us-east-1" && p.InstanceType == "m5.large" && p.OperatingSystem == "windows" {
+			if !strings.HasPrefix(p.Source, "snapshot:github.com/cristim/ec2-instances-info@") || p.VCPUs != 2 || p.MemoryBytes != 8<<30 {
+				t.Errorf("%s: %+v", p.PurchaseOption, p)
+			}
+			got[p.PurchaseOption] = p.HourlyPrice.Decimal()
+		}
+	}
+	for option, want := range map[string]string{"on-demand": "0.188", "reserved-1y-no-upfront": "0.152", "reserved-3y-no-upfront": "0.133"} {
+		if got[option] != want {
+			t.Errorf("us-east-1 m5.large Windows %s: %q, want %s (all: %v)", option, got[option], want, got)
+		}
+	}
+	if got["spot"] == "" {
+		t.Errorf("us-east-1 m5.large Windows: no spot price (all: %v)", got)
 	}
 }
 

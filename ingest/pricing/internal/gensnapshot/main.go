@@ -7,8 +7,9 @@
 //     pkg/providers/pricing/zz_generated.pricing_aws.go (Karpenter's
 //     generated fallback price table, with its generation date);
 //   - instance shapes (vCPU, memory, GPUs), rates for regions Karpenter's
-//     table lacks, average spot prices and standard no-upfront Reserved
-//     Instance rates: github.com/cristim/ec2-instances-info, data/instances.json.
+//     table lacks, average spot prices, standard no-upfront Reserved
+//     Instance rates, and all of Windows' (licence included):
+//     github.com/cristim/ec2-instances-info, data/instances.json.
 //
 // Run it with `go generate ./ingest/pricing` (see snapshot.go). The module
 // versions are the source recorded in every row.
@@ -122,18 +123,24 @@ func karpenterPrices(src []byte) (map[string]map[string]string, time.Time, error
 }
 
 type instance struct {
-	Type    string  `json:"instance_type"`
-	VCPU    float64 `json:"vCPU"`
-	Memory  float64 `json:"memory"` // GiB
-	GPU     float64 `json:"GPU"`
-	Pricing map[string]struct {
-		Linux *struct {
-			OnDemand string            `json:"ondemand"`
-			SpotAvg  string            `json:"spot_avg"`
-			Reserved map[string]string `json:"reserved"`
-		} `json:"linux"`
-	} `json:"pricing"`
+	Type    string                                `json:"instance_type"`
+	VCPU    float64                               `json:"vCPU"`
+	Memory  float64                               `json:"memory"` // GiB
+	GPU     float64                               `json:"GPU"`
+	Pricing map[string]map[string]json.RawMessage `json:"pricing"` // region → operating system key (or other) → rates
 }
+
+// rates are one operating system's rates in a region.
+type rates struct {
+	OnDemand string            `json:"ondemand"`
+	SpotAvg  string            `json:"spot_avg"`
+	Reserved map[string]string `json:"reserved"`
+}
+
+// operatingSystems are the snapshot's operating systems: instances.json's
+// key for each, and the name the prices table gives it (as `tally pricing
+// sync aws --os` does). Windows is licence included.
+var operatingSystems = []struct{ key, name string }{{"linux", "linux"}, {"mswin", "windows"}}
 
 func versionDate(mod string) time.Time {
 	// A pseudo-version v0.0.0-20250528091325-32acf84f42eb carries its date.
@@ -181,31 +188,37 @@ func run(karpMod, instMod string, regions []string, out string) error {
 		"vcpus", "memory_bytes", "gpus", "effective_from", "source"})
 	n := 0
 	for _, region := range regions {
-		for _, in := range insts {
-			p := in.Pricing[region].Linux
-			if p == nil || in.VCPU == 0 {
-				continue
-			}
-			mem := strconv.FormatInt(int64(in.Memory*(1<<30)), 10)
-			row := func(option, price string, date time.Time, source string) {
-				if price == "" || price == "0" {
-					return
+		for _, sys := range operatingSystems {
+			for _, in := range insts {
+				raw, ok := in.Pricing[region][sys.key]
+				if !ok || in.VCPU == 0 {
+					continue
 				}
-				if _, err := strconv.ParseFloat(price, 64); err != nil {
-					return
+				var p rates
+				if err := json.Unmarshal(raw, &p); err != nil {
+					return fmt.Errorf("instances.json: %s in %s, %s: %w", in.Type, region, sys.key, err)
 				}
-				w.Write([]string{"aws", region, in.Type, option, "linux", "USD", price, strconv.FormatFloat(in.VCPU, 'f', -1, 64), mem,
-					strconv.Itoa(int(in.GPU)), date.Format(time.DateOnly), "snapshot:" + source})
-				n++
+				mem := strconv.FormatInt(int64(in.Memory*(1<<30)), 10)
+				row := func(option, price string, date time.Time, source string) {
+					if price == "" || price == "0" {
+						return
+					}
+					if _, err := strconv.ParseFloat(price, 64); err != nil {
+						return
+					}
+					w.Write([]string{"aws", region, in.Type, option, sys.name, "USD", price, strconv.FormatFloat(in.VCPU, 'f', -1, 64), mem,
+						strconv.Itoa(int(in.GPU)), date.Format(time.DateOnly), "snapshot:" + source})
+					n++
+				}
+				if k, ok := od[region][in.Type]; ok && sys.key == "linux" { // Karpenter's table is Linux's
+					row("on-demand", k, kDate, karpMod)
+				} else {
+					row("on-demand", p.OnDemand, iDate, instMod)
+				}
+				row("spot", p.SpotAvg, iDate, instMod)
+				row("reserved-1y-no-upfront", p.Reserved["yrTerm1Standard.noUpfront"], iDate, instMod)
+				row("reserved-3y-no-upfront", p.Reserved["yrTerm3Standard.noUpfront"], iDate, instMod)
 			}
-			if k, ok := od[region][in.Type]; ok {
-				row("on-demand", k, kDate, karpMod)
-			} else {
-				row("on-demand", p.OnDemand, iDate, instMod)
-			}
-			row("spot", p.SpotAvg, iDate, instMod)
-			row("reserved-1y-no-upfront", p.Reserved["yrTerm1Standard.noUpfront"], iDate, instMod)
-			row("reserved-3y-no-upfront", p.Reserved["yrTerm3Standard.noUpfront"], iDate, instMod)
 		}
 	}
 	w.Flush()
