@@ -45,10 +45,10 @@ func odKeyOf(s Stream) odKey {
 }
 
 // catalogPlatforms maps the operating systems of the price catalog
-// (prices.operating_system, named as Kubernetes' kubernetes.io/os names
-// them; "" in catalogs older than the column) to platforms: Windows with
-// its licence included is the platform Windows.
-var catalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows"}
+// (prices.operating_system, as `pricing sync aws --os` names them; "" in
+// catalogs older than the column) to platforms, each with its licence
+// included: windows is the platform Windows.
+var catalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows", "rhel": "Red Hat Enterprise Linux", "suse": "SUSE Linux"}
 
 // defaultDiscounts are typical published no-upfront discounts by kind and
 // term (AWS us-east-1 Linux list prices of 2025; GCP flexible CUDs 28%/46%,

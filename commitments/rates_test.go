@@ -47,6 +47,30 @@ func TestRatesPerPlatform(t *testing.T) {
 	}
 }
 
+// TestRatesRedHatAndSUSE: the catalog's rhel and suse prices are Red Hat
+// Enterprise Linux's and SUSE Linux's, each discount taken against its own
+// on-demand price, and not Linux/UNIX-priced.
+func TestRatesRedHatAndSUSE(t *testing.T) {
+	p := func(os, opt, price string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
+			OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
+	}
+	r := NewRates([]tally.InstancePrice{
+		p("linux", "on-demand", "0.192"), p("linux", "reserved-1y-no-upfront", "0.121"),
+		p("rhel", "on-demand", "0.25"), p("rhel", "reserved-1y-no-upfront", "0.179"),
+		p("suse", "on-demand", "0.248"), p("suse", "reserved-1y-no-upfront", "0.154"),
+	})
+	for platform, want := range map[string]float64{"Red Hat Enterprise Linux": 1 - 0.179/0.25, "SUSE Linux": 1 - 0.154/0.248} {
+		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
+		o := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: NoUpfront, Region: "us-east-1",
+			InstanceType: "m5.xlarge", Platform: platform}
+		d, ok := r.Discount(o, s)
+		if !ok || math.Abs(d-want) > 1e-9 || r.LinuxPriced(o, s) {
+			t.Errorf("%s Reserved Instance: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, d, ok, r.LinuxPriced(o, s), want)
+		}
+	}
+}
+
 // TestRatesWithBilledOnDemand: a platform the catalog does not price (Red
 // Hat Enterprise Linux) gets Linux/UNIX's discount, flagged LinuxPriced,
 // until a bill's on-demand price of it is added; then the discount leaves

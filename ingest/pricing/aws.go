@@ -114,7 +114,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	var descriptions []string // Savings Plans and spot product descriptions
 	for _, os := range oses {
 		if awsOS[os] == (awsOSNames{}) {
-			return nil, fmt.Errorf("aws pricing: operating system %q: want linux or windows", os)
+			return nil, fmt.Errorf("aws pricing: operating system %q: want linux, windows, rhel or suse", os)
 		}
 		descriptions = append(descriptions, awsOS[os].description)
 	}
@@ -258,11 +258,13 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 // Savings Plans rates and spot prices name an operating system.
 type awsOSNames struct{ priceList, description string }
 
-// awsOS maps Tally's operating system names (prices.operating_system,
-// Kubernetes' kubernetes.io/os) to AWS's.
+// awsOS maps Tally's operating system names (prices.operating_system:
+// Kubernetes' kubernetes.io/os for linux and windows) to AWS's.
 var awsOS = map[string]awsOSNames{
 	"linux":   {"Linux", "Linux/UNIX"},
 	"windows": {"Windows", "Windows"},
+	"rhel":    {"RHEL", "Red Hat Enterprise Linux"},
+	"suse":    {"SUSE", "SUSE Linux"},
 }
 
 // osOfDescription is the operating system of a Savings Plans or spot

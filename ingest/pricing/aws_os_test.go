@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,10 +17,11 @@ import (
 
 // osServer answers by operating system: the Price List by its
 // operatingSystem filter, Savings Plans and spot prices by product
-// description, as AWS does. m5.large costs 0.096 on Linux, 0.188 on Windows.
+// description, as AWS does. m5.large costs 0.096 on Linux, 0.188 on Windows,
+// 0.125 on Red Hat Enterprise Linux and 0.122 on SUSE Linux.
 func osServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	od := map[string]string{"Linux": "0.0960000000", "Windows": "0.1880000000"}
+	od := map[string]string{"Linux": "0.0960000000", "Windows": "0.1880000000", "RHEL": "0.1250000000", "SUSE": "0.1220000000"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch {
@@ -46,7 +48,7 @@ func osServer(t *testing.T) *httptest.Server {
 			json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "PriceList": []string{string(doc)}})
 		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
 			var results []any
-			for desc, rate := range map[string]string{"Linux/UNIX": "0.067", "Windows": "0.159"} {
+			for desc, rate := range map[string]string{"Linux/UNIX": "0.067", "Windows": "0.159", "Red Hat Enterprise Linux": "0.096", "SUSE Linux": "0.093"} {
 				if !strings.Contains(string(body), `"`+desc+`"`) {
 					continue
 				}
@@ -62,7 +64,7 @@ func osServer(t *testing.T) *httptest.Server {
 			var items string
 			for k, v := range form {
 				if strings.HasPrefix(k, "ProductDescription.") {
-					price := map[string]string{"Linux/UNIX": "0.035", "Windows": "0.127"}[v[0]]
+					price := map[string]string{"Linux/UNIX": "0.035", "Windows": "0.127", "Red Hat Enterprise Linux": "0.064", "SUSE Linux": "0.061"}[v[0]]
 					items += "<item><instanceType>m5.large</instanceType><productDescription>" + v[0] + "</productDescription><spotPrice>" + price +
 						"</spotPrice><timestamp>2026-11-22T23:10:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item>"
 				}
@@ -116,6 +118,38 @@ func TestSyncAWSWindows(t *testing.T) {
 	}
 	if len(prices) != len(want) {
 		t.Errorf("%d prices, want %d: %v", len(prices), len(want), got)
+	}
+}
+
+// TestSyncAWSRedHatAndSUSE: Red Hat Enterprise Linux and SUSE Linux are
+// priced as Windows is, each under the name --os gives it, so that their
+// reservations and Savings Plans are planned at their own discounts.
+func TestSyncAWSRedHatAndSUSE(t *testing.T) {
+	srv := osServer(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"rhel", "suse"},
+		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
+	clients, err := pricing.NewAWSClients(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices, err := pricing.SyncAWS(context.Background(), clients, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range prices {
+		if p.Zone == "" {
+			got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+		}
+	}
+	want := map[string]string{"rhel on-demand": "0.125", "suse on-demand": "0.122", "rhel savings-plan-compute-1y-no-upfront": "0.096",
+		"suse savings-plan-compute-1y-no-upfront": "0.093", "rhel spot": "0.064", "suse spot": "0.061"}
+	if !maps.Equal(got, want) {
+		t.Errorf("prices %v, want %v", got, want)
 	}
 }
 

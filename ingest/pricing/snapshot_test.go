@@ -30,29 +30,31 @@ func TestSnapshot(t *testing.T) {
 	}
 }
 
-// Windows (licence included) is priced too, from ec2-instances-info: its
-// on-demand, spot and Reserved Instance rates, so that a Windows
-// reservation is recommended at Windows' discount offline.
-func TestSnapshotPricesWindows(t *testing.T) {
+// Windows (licence included), Red Hat Enterprise Linux and SUSE Linux are
+// priced too, from ec2-instances-info: their on-demand, spot and Reserved
+// Instance rates, so that their reservations are recommended at their own
+// discounts offline.
+func TestSnapshotPricesOtherPlatforms(t *testing.T) {
 	prices, err := pricing.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
 	for _, p := range prices {
-		if p.Region == "us-east-1" && p.InstanceType == "m5.large" && p.OperatingSystem == "windows" {
+		if p.Region == "us-east-1" && p.InstanceType == "m5.large" && p.OperatingSystem != "linux" {
 			if !strings.HasPrefix(p.Source, "snapshot:github.com/cristim/ec2-instances-info@") || p.VCPUs != 2 || p.MemoryBytes != 8<<30 {
 				t.Errorf("%s: %+v", p.PurchaseOption, p)
 			}
-			got[p.PurchaseOption] = p.HourlyPrice.Decimal()
+			got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
 		}
 	}
-	for option, want := range map[string]string{"on-demand": "0.188", "reserved-1y-no-upfront": "0.152", "reserved-3y-no-upfront": "0.133"} {
+	for option, want := range map[string]string{"windows on-demand": "0.188", "windows reserved-1y-no-upfront": "0.152", "windows reserved-3y-no-upfront": "0.133",
+		"rhel on-demand": "0.16", "rhel reserved-1y-no-upfront": "0.124", "suse on-demand": "0.152", "suse reserved-1y-no-upfront": "0.093"} {
 		if got[option] != want {
-			t.Errorf("us-east-1 m5.large Windows %s: %q, want %s (all: %v)", option, got[option], want, got)
+			t.Errorf("us-east-1 m5.large %s: %q, want %s (all: %v)", option, got[option], want, got)
 		}
 	}
-	if got["spot"] == "" {
+	if got["windows spot"] == "" {
 		t.Errorf("us-east-1 m5.large Windows: no spot price (all: %v)", got)
 	}
 }
