@@ -1,7 +1,6 @@
 package pricing_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -86,20 +85,7 @@ func osServer(t *testing.T) *httptest.Server {
 // licence.
 func TestSyncAWSWindows(t *testing.T) {
 	srv := osServer(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"linux", "windows"},
-		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
-	clients, err := pricing.NewAWSClients(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prices, err := pricing.SyncAWS(context.Background(), clients, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prices := syncAWS(t, srv, pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"linux", "windows"}})
 	got := map[string]string{}
 	for _, p := range prices {
 		k := p.OperatingSystem + " " + p.PurchaseOption
@@ -126,20 +112,7 @@ func TestSyncAWSWindows(t *testing.T) {
 // reservations and Savings Plans are planned at their own discounts.
 func TestSyncAWSRedHatAndSUSE(t *testing.T) {
 	srv := osServer(t)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"rhel", "suse"},
-		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
-	clients, err := pricing.NewAWSClients(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prices, err := pricing.SyncAWS(context.Background(), clients, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prices := syncAWS(t, srv, pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"rhel", "suse"}})
 	got := map[string]string{}
 	for _, p := range prices {
 		if p.Zone == "" {
@@ -172,19 +145,7 @@ func TestSyncAWSInstanceTypesFilterSavingsPlans(t *testing.T) {
 		inner.Config.Handler.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, InstanceTypes: []string{"m5.large", "c5.xlarge"},
-		PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
-	clients, err := pricing.NewAWSClients(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pricing.SyncAWS(context.Background(), clients, opt); err != nil {
-		t.Fatal(err)
-	}
+	syncAWS(t, srv, pricing.AWSOptions{Regions: []string{"us-east-1"}, InstanceTypes: []string{"m5.large", "c5.xlarge"}})
 	var req struct {
 		Filters []struct {
 			Name   string

@@ -104,14 +104,15 @@ func awsServer(t *testing.T) *httptest.Server {
 	}))
 }
 
-func TestSyncAWS(t *testing.T) {
-	srv := awsServer(t)
-	defer srv.Close()
+// syncAWS runs SyncAWS with opt against srv, every API's endpoint, with
+// test credentials and no AWS configuration read from the machine.
+func syncAWS(t *testing.T, srv *httptest.Server, opt pricing.AWSOptions) []tally.InstancePrice {
+	t.Helper()
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL, EC2Endpoint: srv.URL}
+	opt.PricingEndpoint, opt.SavingsPlansEndpoint, opt.EC2Endpoint = srv.URL, srv.URL, srv.URL
 	clients, err := pricing.NewAWSClients(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +121,13 @@ func TestSyncAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return prices
+}
+
+func TestSyncAWS(t *testing.T) {
+	srv := awsServer(t)
+	defer srv.Close()
+	prices := syncAWS(t, srv, pricing.AWSOptions{Regions: []string{"us-east-1"}})
 	got := map[string]tally.InstancePrice{}
 	for _, p := range prices {
 		k := p.InstanceType + " " + p.PurchaseOption
