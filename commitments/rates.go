@@ -13,11 +13,13 @@ import (
 // commitment rate / on-demand rate. Rates from the price catalog (the prices
 // table) win; the published typical rates of defaultDiscounts fill the gaps.
 //
-// Those rates are Linux/UNIX's. No commitment discounts the licence fee in
-// the on-demand price of another platform (Windows, Red Hat Enterprise
-// Linux, …), so on its usage a commitment saves what it saves on
-// Linux/UNIX's: the discount times Linux/UNIX's on-demand price over the
-// platform's, unless the catalog has the platform's own rate.
+// Those rates are Linux/UNIX's. Without the platform's own catalog rate, a
+// commitment is taken not to discount the licence fee in the on-demand
+// price of another platform (Windows, Red Hat Enterprise Linux, …), so on
+// its usage it saves what it saves on Linux/UNIX's: the discount times
+// Linux/UNIX's on-demand price over the platform's. That holds for Windows
+// and Red Hat; SUSE Linux's Reserved Instances discount part of the fee,
+// which only its catalog rate shows.
 type Rates struct {
 	exact    map[rateKey]float64 // from prices: kind, term, region, instance type, platform
 	onDemand map[odKey]float64   // on-demand price an hour, from prices and bills
