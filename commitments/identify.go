@@ -45,8 +45,9 @@ func IdentifyUnsaid(ctx context.Context, rr RatesReader, bcs []BillingCommitment
 // 58%.
 //
 // A commitment whose bill leaves its type or term unsaid gets those of the
-// offer whose rate on the instance type it covered most (at any payment
-// option: paying upfront adds to the discount) is nearest its discount,
+// offer whose rate on the instance type it covered most (at its payment
+// option when its bill, name or fees tell it, else at any: paying upfront
+// adds to the discount) is nearest its discount,
 // when that rate is within identifyTolerance of it and every offer of
 // another type or term is at least identifyMargin farther (typicalMargin
 // at typical published rates, for want of the catalog's). Otherwise, and
@@ -89,10 +90,14 @@ func identify(b *BillingCommitment, r Rates) {
 		rate  float64
 	}
 	s := Stream{Provider: tally.ProviderAWS, Region: b.Region, InstanceType: b.InstanceType, Platform: b.Platform}
+	pays := []string{NoUpfront, PartialUpfront, AllUpfront}
+	if p, _ := b.payment(); p != "" {
+		pays = []string{p}
+	}
 	var cs []candidate
 	for _, kind := range kinds {
 		for _, months := range terms {
-			for _, pay := range []string{NoUpfront, PartialUpfront, AllUpfront} {
+			for _, pay := range pays {
 				o := Offer{Provider: tally.ProviderAWS, Kind: kind, TermMonths: months, Payment: pay, Region: b.Region}
 				switch kind {
 				case tally.CommitEC2SP:
@@ -140,8 +145,12 @@ func identify(b *BillingCommitment, r Rates) {
 	if !catalogued {
 		source = "typical published rates: the price catalog has none of it"
 	}
-	b.Inferred = fmt.Sprintf("%s from the discount its usage shows (%.1f%%): nearest the rates of a %d-year %s on %s in %s (%.1f%% to %.1f%% by payment option; %s)",
-		strings.Join(what, " and "), 100*d, best.TermMonths/12, kindNames[best.Kind], b.InstanceType, b.Region, 100*lo, 100*hi, source)
+	rates := fmt.Sprintf("%.1f%% to %.1f%% by payment option", 100*lo, 100*hi)
+	if len(pays) == 1 {
+		rates = fmt.Sprintf("%.1f%% at %s", 100*lo, pays[0])
+	}
+	b.Inferred = fmt.Sprintf("%s from the discount its usage shows (%.1f%%): nearest the rates of a %d-year %s on %s in %s (%s; %s)",
+		strings.Join(what, " and "), 100*d, best.TermMonths/12, kindNames[best.Kind], b.InstanceType, b.Region, rates, source)
 }
 
 // offeringTypes are the Savings Plan offering types as a CUR names them.

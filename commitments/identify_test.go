@@ -62,6 +62,11 @@ func TestIdentifyOffers(t *testing.T) {
 	// catalog's rates, too close at typical ones.
 	uncertain := sp(0.36)
 	uncertain.InstanceType = "c6i.large"
+	// 36.0% is nearest a 1-year No Upfront EC2 Instance Savings Plan's rate
+	// (38.5%), but hardly nearer than a 1-year All Upfront Compute one's
+	// (32.6%); a recurring fee of the whole commitment rules the latter out.
+	noUpfront := sp(0.36)
+	noUpfront.Recurring, noUpfront.RecurringHours = noUpfront.Used, noUpfront.Hours
 	charged := sp(0.385) // 1-year rates, but charged for 13 months: a 3-year one
 	charged.First = first.AddDate(-1, -1, 0)
 	for _, tc := range []struct {
@@ -81,6 +86,8 @@ func TestIdentifyOffers(t *testing.T) {
 		{"at typical published rates", uncatalogued, tally.CommitEC2SP, 12, true, "typical published rates", false},
 		{"between typical published rates", uncertain, tally.CommitComputeSP, 12, false, "", true},
 		{"between offers", sp(0.355), tally.CommitComputeSP, 12, false, "", true},
+		{"between offers of other payment options", sp(0.36), tally.CommitComputeSP, 12, false, "", true},
+		{"No Upfront from its fees", noUpfront, tally.CommitEC2SP, 12, true, "EC2 Instance Savings Plan on m5.xlarge in us-east-1 (38.5% at No Upfront; the price catalog's); No Upfront from its fees", false},
 		{"far from any", sp(0.80), tally.CommitComputeSP, 12, false, "", true},
 		{"the bill says", said, tally.CommitComputeSP, 12, false, "", true},
 		{"the name says the type", named, tally.CommitEC2SP, 36, true, "term from", false},

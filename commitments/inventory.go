@@ -46,6 +46,14 @@ type BillingCommitment struct {
 	// discount).
 	CoveredList      tally.Money `json:"coveredList"`
 	CoveredEffective tally.Money `json:"coveredEffective"`
+	// Recurring is Σ BilledCost of its recurring fee lines (ChargeCategory
+	// Purchase, ChargeFrequency Recurring: a CUR's SavingsPlanRecurringFee
+	// and RIFee lines) and RecurringHours the hours they cover; Upfront is
+	// Σ BilledCost of its one-time purchase lines. They tell its payment
+	// option when the bill does not say it (paymentFromFees).
+	Recurring      tally.Money `json:"recurring"`
+	RecurringHours int64       `json:"recurringHours"`
+	Upfront        tally.Money `json:"upfront"`
 	// Inferred says what IdentifyOffers inferred of it and from what; ""
 	// when the bill said it (tally.Commitment.Inferred).
 	Inferred string `json:"inferred,omitempty"`
@@ -72,9 +80,9 @@ var (
 
 // InventoryFromBilling turns what the bill says into commitments: kind from
 // the Savings Plan offering type, else the commitment type, category and
-// name; term and payment option from the bill's columns for them, else
-// from the name (1 year when neither says, 3 years when it has been charged
-// for longer than one; No Upfront when neither says);
+// name; term from the bill's column for it, else from the name (1 year
+// when neither says, 3 years when it has been charged for longer than
+// one); payment option and fees as setPayment says;
 // start at the first charge seen (the true start may be earlier than the
 // bill Tally has); the hourly commitment as the mean of the commitment's
 // hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
@@ -93,21 +101,14 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		kind := billingKind(b)
 		active := !b.Last.Before(end.Add(-48 * time.Hour))
 		months := termMonths(b)
-		total, err := b.Used.Add(b.Unused)
-		if err != nil {
-			continue
-		}
-		if total, err = total.Add(b.Fees); err != nil {
-			continue
-		}
-		hourly, err := total.MulRatio(1, uint64(b.Hours))
+		hourly, err := b.hourly()
 		if err != nil {
 			continue
 		}
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
-			PaymentOption: paymentOf(cmp.Or(b.PaymentOption, b.Name)), HourlyCommitment: hourly.Round(6), State: "active", Source: SourceBilling,
-			Discount: b.Discount(), Inferred: b.Inferred}
+			HourlyCommitment: hourly, State: "active", Source: SourceBilling, Discount: b.Discount(), Inferred: b.Inferred}
+		setPayment(&c, b)
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {
 			c.Start, c.End = c.End, c.End.Add(time.Duration(TermHours(months))*time.Hour)
@@ -136,10 +137,23 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		if !c.End.After(c.Start) {
 			c.End = c.Start.Add(time.Hour)
 		}
-		setFees(&c)
 		out = append(out, c)
 	}
 	return out
+}
+
+// hourly returns b's hourly commitment: the mean of its hourly charges
+// (used, unused and fees over its hours), rounded to the micro-unit.
+func (b BillingCommitment) hourly() (tally.Money, error) {
+	total, err := b.Used.Add(b.Unused)
+	if err != nil {
+		return total, err
+	}
+	if total, err = total.Add(b.Fees); err != nil {
+		return total, err
+	}
+	h, err := total.MulRatio(1, uint64(max(b.Hours, 1)))
+	return h.Round(6), err
 }
 
 // termMonths returns b's term: the one the bill's term column says, else
@@ -162,24 +176,6 @@ func termMonths(b BillingCommitment) int {
 // 1-year commitment can be.
 func chargedOverAYear(b BillingCommitment) bool {
 	return b.Last.Sub(b.First.Truncate(time.Hour)) > time.Duration(TermHours(12))*time.Hour
-}
-
-// setFees fills in the fees c's payment option implies: No Upfront pays
-// the hourly commitment as its recurring fee, All Upfront pays it for the
-// whole term in advance. The bill does not show how Partial Upfront splits
-// it; those fees stay unset (zero, without a currency).
-func setFees(c *tally.Commitment) {
-	cur := c.HourlyCommitment.Currency()
-	switch c.PaymentOption {
-	case NoUpfront:
-		c.UpfrontFee, c.RecurringHourlyFee = tally.Zero(cur), c.HourlyCommitment
-	case AllUpfront:
-		upfront, err := c.HourlyCommitment.MulRatio(uint64(TermHours(c.TermMonths)), 1)
-		if err != nil {
-			return // out of range: left unset
-		}
-		c.UpfrontFee, c.RecurringHourlyFee = upfront.Round(2), tally.Zero(cur)
-	}
 }
 
 // mergeGCPFees folds the GCP export's fee SKUs of one commitment (its Cpu
@@ -298,19 +294,6 @@ func billingKind(b BillingCommitment) string {
 		return tally.CommitCUDResource
 	}
 	return tally.CommitComputeSP
-}
-
-// paymentOf reads the payment option of a commitment's name ("3yr Partial
-// Upfront Compute Savings Plan"); No Upfront when it does not say.
-func paymentOf(name string) string {
-	n := strings.ToLower(name)
-	switch {
-	case strings.Contains(n, "all upfront"):
-		return AllUpfront
-	case strings.Contains(n, "partial upfront"):
-		return PartialUpfront
-	}
-	return NoUpfront
 }
 
 // TermString formats a term of months as AWS does: "1yr", "3yr".

@@ -224,6 +224,17 @@ func (db *DB) CommitmentSums(ctx context.Context, account string, w tally.Window
 // no usage line.
 const coveredSQL = `st = 'Used' AND NOT purchase AND source <> 'gcp-billing' AND list_cost > 0`
 
+// chargedSQL selects, among a commitment's lines in BillingCommitments, those
+// that charge for its hours: its Used and Unused lines (a CUR's RIFee and
+// SavingsPlanRecurringFee lines are Unused ones) and GCP fee lines, not a
+// FOCUS file's purchase lines without a status (its upfront and recurring
+// fees, whose amounts its Used and Unused lines amortize).
+const chargedSQL = `(fee OR st IN ('Used', 'Unused'))`
+
+// recurringSQL selects a commitment's recurring fee lines: what it bills
+// every hour or month, at most its hourly commitment (none for All Upfront).
+const recurringSQL = `(purchase AND freq = 'Recurring' AND NOT fee)`
+
 // BillingCommitments returns what the bill of account ("" for all) charged
 // in w says about each commitment: per CommitmentDiscountId its used and
 // unused effective cost, its name (or its fee lines' description) and its
@@ -238,18 +249,22 @@ const coveredSQL = `st = 'Used' AND NOT purchase AND source <> 'gcp-billing' AND
 // savings_plan_purchase_term and savings_plan_payment_option; for a
 // reservation pricing_lease_contract_length and pricing_purchase_option),
 // "" where the bill has none. The list and effective cost of the usage it
-// covered are those of its Used lines with a list cost (coveredSQL). Lines
-// of services with reservations of their own (nonComputeSQL: RDS,
-// ElastiCache, …) are left out.
+// covered are those of its Used lines with a list cost (coveredSQL). Its
+// hours, first and last charge are those of the lines that charge for its
+// hours (chargedSQL); its recurring fees are the billed cost of its
+// recurring purchase lines (recurringSQL) and the hours they cover, and its
+// upfront fees that of its one-time purchase lines. Lines of services with
+// reservations of their own (nonComputeSQL: RDS, ElastiCache, …) are left
+// out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH l AS (
 			SELECT billing_account_id, provider, billing_currency AS cur, charge_period_start, charge_period_end,
 				commitment_discount_id AS cid, commitment_discount_type AS typ, commitment_discount_category AS cat,
-				commitment_discount_status AS st, region_id, charge_description, effective_cost, list_cost, source,
+				commitment_discount_status AS st, region_id, charge_description, effective_cost, list_cost, billed_cost, source,
 				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
-				charge_category = 'Purchase' AS purchase, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
+				charge_category = 'Purchase' AS purchase, charge_frequency AS freq, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
 				nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone, nullif(extras->>'x_SavingsPlanOfferingType', '') AS offering,
 				coalesce(nullif(extras->>'x_SavingsPlanPurchaseTerm', ''), nullif(extras->>'x_LeaseContractLength', '')) AS term,
 				coalesce(nullif(extras->>'x_SavingsPlanPaymentOption', ''), nullif(extras->>'x_PurchaseOption', '')) AS payment
@@ -257,11 +272,12 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
 			SELECT *, CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id
-			FROM l WHERE fee OR (cid <> '' AND st IN ('Used', 'Unused'))
+			FROM l WHERE fee OR (cid <> '' AND (st IN ('Used', 'Unused') OR purchase))
 		), h AS (
 			-- The hours the charges cover: a monthly RI fee line covers
 			-- every hour of its month, not only the one it starts in.
-			SELECT billing_account_id, provider, cur, id, count(DISTINCT g) AS hours
+			SELECT billing_account_id, provider, cur, id, count(DISTINCT g) FILTER (WHERE `+chargedSQL+`) AS hours,
+				count(DISTINCT g) FILTER (WHERE `+recurringSQL+`) AS rhours
 			FROM c, generate_series(date_trunc('hour', charge_period_start),
 				greatest(charge_period_end, charge_period_start + interval '1 microsecond') - interval '1 microsecond',
 				interval '1 hour') AS g
@@ -269,19 +285,22 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		)
 		SELECT billing_account_id, provider, cur, id,
 			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
-				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase), '') END, max(region_id),
+				ELSE coalesce(max(cname), max(charge_description) FILTER (WHERE purchase AND `+chargedSQL+`), '') END, max(region_id),
 			coalesce(mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE typ = 'Reserved Instance' AND st = 'Unused' AND purchase AND itype IS NOT NULL),
 				mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(mode() WITHIN GROUP (ORDER BY platform) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
-			coalesce(max(zone) FILTER (WHERE typ = 'Reserved Instance'), ''),
+			coalesce(max(zone) FILTER (WHERE typ = 'Reserved Instance' AND `+chargedSQL+`), ''),
 			coalesce(max(offering), ''), coalesce(max(term), ''), coalesce(max(payment), ''),
-			min(charge_period_start), max(charge_period_end), max(h.hours),
+			coalesce(min(charge_period_start) FILTER (WHERE `+chargedSQL+`), min(charge_period_start)),
+			coalesce(max(charge_period_end) FILTER (WHERE `+chargedSQL+`), max(charge_period_end)), max(h.hours), max(h.rhours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
 				+ coalesce(sum(fu) FILTER (WHERE fee AND st = 'Unused'), 0))::text,
 			coalesce(sum(effective_cost) FILTER (WHERE st = 'Unused'), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE fee AND st = ''), 0)::text,
 			coalesce(sum(list_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
-			coalesce(sum(effective_cost) FILTER (WHERE `+coveredSQL+`), 0)::text
+			coalesce(sum(effective_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
+			coalesce(sum(billed_cost) FILTER (WHERE `+recurringSQL+`), 0)::text,
+			coalesce(sum(billed_cost) FILTER (WHERE purchase AND freq = 'One-Time' AND NOT fee), 0)::text
 		FROM c JOIN h USING (billing_account_id, provider, cur, id)
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
 		account, w.Start, w.End)
@@ -291,14 +310,14 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingCommitment, error) {
 		var b commitments.BillingCommitment
 		var cur string
-		var sums [5]string
+		var sums [7]string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
-			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &b.First, &b.Last, &b.Hours,
-			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4]); err != nil {
+			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &b.First, &b.Last, &b.Hours, &b.RecurringHours,
+			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6]); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
-		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective} {
+		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront} {
 			var err error
 			if *m, err = parseMoney(sums[i], cur); err != nil {
 				return b, err
