@@ -31,8 +31,8 @@ type PortfolioStore interface {
 // (InventoryFromBilling, Source "billing", with what its bill leaves
 // unsaid inferred: IdentifyUnsaid). A bill-only commitment is in force when
 // it was charged in the last two days of the bill. Each carries
-// the discount the usage it covered in the bill shows, overall and per
-// stream (BillingCommitment.Discount and StreamDiscounts).
+// the discount the usage it covered in the bill shows
+// (BillingCommitment.Discount).
 func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.Time) ([]tally.Commitment, error) {
 	now = now.UTC()
 	stored, err := s.Commitments(ctx, account, tally.Window{Start: now, End: now.Add(time.Second)})
@@ -52,18 +52,16 @@ func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.T
 			end = b.Last
 		}
 	}
-	billed := map[string]BillingCommitment{}
+	discount := map[string]float64{}
 	for _, b := range bcs {
-		billed[b.BillingAccountID+"/"+b.ID] = b
+		discount[b.BillingAccountID+"/"+b.ID] = b.Discount()
 	}
 	known := map[string]bool{}
 	out := make([]tally.Commitment, 0, len(stored))
 	for _, c := range stored {
 		known[c.ID] = true
 		if c.Applies() {
-			if b, ok := billed[c.BillingAccountID+"/"+c.ID]; ok {
-				c.Discount, c.StreamDiscounts = b.Discount(), b.StreamDiscounts()
-			}
+			c.Discount = discount[c.BillingAccountID+"/"+c.ID]
 			out = append(out, c)
 		}
 	}

@@ -2,12 +2,8 @@ package commitments
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
-	"strings"
-
-	"github.com/tallyhq/tally"
 )
 
 // Position is a commitment in a simulation: an offer bought for Fee an hour
@@ -22,10 +18,6 @@ type Position struct {
 	// (tally.Commitment.Discount): it covers the streams its offer covers
 	// at that discount. 0: at the rates' discounts of its offer.
 	Discount float64 `json:"discount,omitempty"`
-	// StreamDiscounts are the discounts its bill shows it earning per
-	// stream (tally.Commitment.StreamDiscounts), which take precedence over
-	// Discount on their streams.
-	StreamDiscounts []tally.StreamDiscount `json:"streamDiscounts,omitempty"`
 }
 
 // Outcome sums a simulation. Money is in Nanos; the KPIs are ratios of sums.
@@ -73,54 +65,19 @@ func (o Outcome) Add(p Outcome) Outcome {
 // before regional ones, then EC2 Instance Savings Plans, then Compute
 // Savings Plans (and flexible CUDs); each commitment to the eligible usage
 // with the highest discount first; what a commitment cannot apply in an
-// hour is lost. A position whose bill shows its discount earns it: per
-// stream where the bill shows one (Position.StreamDiscounts), else its
-// mean (Position.Discount), on every stream its offer covers.
+// hour is lost. A position whose bill shows its discount (Position.Discount)
+// earns that discount on every stream its offer covers.
 type Simulator struct {
 	usage *Usage
 	rates Rates
 	plans map[planKey]*offerPlan
 }
 
-// discountOn returns q's discount on stream s, which its offer covers at
-// rate: the one its bill shows on s, else its bill's mean, else rate.
-func (q Position) discountOn(s Stream, rate float64) float64 {
-	for _, sd := range q.StreamDiscounts {
-		if sd.Region == s.Region && sd.InstanceType == s.InstanceType && sd.Platform == s.Platform &&
-			q.Offer.Provider == s.Provider && sd.Discount > 0 && sd.Discount < 1 {
-			return sd.Discount
-		}
-	}
-	if q.Discount > 0 && q.Discount < 1 {
-		return q.Discount
-	}
-	return rate
-}
-
-// planKey names an offer's plan: the offer and the discounts its
-// positions' bill shows (Position.Discount, 0 for the rates' own, and
-// Position.StreamDiscounts, as streamsKey formats them).
+// planKey names an offer's plan: the offer and the discount its
+// positions' bill shows (Position.Discount; 0 for the rates' own).
 type planKey struct {
 	offer    Offer
 	discount float64
-	streams  string
-}
-
-// planKeyOf returns the key of p's plan.
-func planKeyOf(p Position) planKey {
-	return planKey{p.Offer, p.Discount, streamsKey(p.StreamDiscounts)}
-}
-
-// streamsKey formats per-stream discounts as a plan's key.
-func streamsKey(sds []tally.StreamDiscount) string {
-	if len(sds) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, sd := range sds {
-		fmt.Fprintf(&b, "%s|%s|%s|%g;", sd.Region, sd.InstanceType, sd.Platform, sd.Discount)
-	}
-	return b.String()
 }
 
 // offerPlan is an offer's eligible streams, highest discount first.
@@ -141,32 +98,29 @@ func (s *Simulator) Usage() *Usage { return s.usage }
 // Rates returns the simulator's rates.
 func (s *Simulator) Rates() Rates { return s.rates }
 
-// plan returns the plan of position q's offer: on every stream the offer
-// covers, at the discount q's bill shows on it, else at q's mean discount
-// when it has one, else at the rates' discount; highest first (ties in the
-// rates' order).
-func (s *Simulator) plan(q Position) *offerPlan {
-	k := planKeyOf(q)
+// plan returns the plan of offer o at the rates' discounts, or, when
+// discount is set, at discount on every stream o covers (in the rates'
+// order).
+func (s *Simulator) plan(o Offer, discount float64) *offerPlan {
+	k := planKey{o, discount}
 	if p, ok := s.plans[k]; ok {
 		return p
 	}
-	p := &offerPlan{offer: q.Offer}
+	p := &offerPlan{offer: o}
 	type sd struct {
-		i       int
-		d, rate float64
+		i int
+		d float64
 	}
 	var el []sd
 	for i, st := range s.usage.Streams {
-		rate, ok := s.rates.Discount(q.Offer, st)
-		if !ok {
-			continue
+		if d, ok := s.rates.Discount(o, st); ok {
+			el = append(el, sd{i, d})
 		}
-		el = append(el, sd{i, q.discountOn(st, rate), rate})
 	}
-	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Or(cmp.Compare(b.d, a.d), cmp.Compare(b.rate, a.rate)) })
+	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Compare(b.d, a.d) })
 	for _, e := range el {
 		p.streams = append(p.streams, e.i)
-		p.keep = append(p.keep, 1-e.d)
+		p.keep = append(p.keep, 1-cmp.Or(discount, e.d))
 	}
 	s.plans[k] = p
 	return p
@@ -201,12 +155,12 @@ func (s *Simulator) Run(ps []Position, from, to int, hour func(h int, uncovered 
 			}
 			continue
 		}
-		k := planKeyOf(p)
+		k := planKey{p.Offer, p.Discount}
 		i, ok := idx[k]
 		if !ok {
 			i = len(acts)
 			idx[k] = i
-			acts = append(acts, active{plan: s.plan(p)})
+			acts = append(acts, active{plan: s.plan(p.Offer, p.Discount)})
 		}
 		evs = append(evs, event{max(p.Start, from), i, p.Fee})
 		if p.End < to {

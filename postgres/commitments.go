@@ -253,9 +253,7 @@ const recurringSQL = `(purchase AND freq = 'Recurring' AND NOT fee)`
 // hours, first and last charge are those of the lines that charge for its
 // hours (chargedSQL); its recurring fees are the billed cost of its
 // recurring purchase lines (recurringSQL) and the hours they cover, and its
-// upfront fees that of its one-time purchase lines. The usage it covered is
-// also split by stream (region, instance type and platform, as
-// EligibleUsage keys them: BillingCommitment.Covered). Lines of services with
+// upfront fees that of its one-time purchase lines. Lines of services with
 // reservations of their own (nonComputeSQL: RDS, ElastiCache, …) are left
 // out.
 func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Window) ([]commitments.BillingCommitment, error) {
@@ -284,14 +282,6 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 				greatest(charge_period_end, charge_period_start + interval '1 microsecond') - interval '1 microsecond',
 				interval '1 hour') AS g
 			GROUP BY 1, 2, 3, 4
-		), cov AS (
-			-- The usage it covered per stream, as EligibleUsage keys streams.
-			SELECT billing_account_id, provider, cur, id, jsonb_agg(jsonb_build_object('region', region_id, 'instanceType', itype,
-				'platform', platform, 'list', list::text, 'effective', eff::text) ORDER BY region_id, itype, platform) AS streams
-			FROM (SELECT billing_account_id, provider, cur, id, region_id, coalesce(itype, 'other') AS itype, platform,
-					sum(list_cost) AS list, sum(effective_cost) AS eff
-				FROM c WHERE `+coveredSQL+` GROUP BY 1, 2, 3, 4, 5, 6, 7) s
-			GROUP BY 1, 2, 3, 4
 		)
 		SELECT billing_account_id, provider, cur, id,
 			max(typ), max(cat), CASE WHEN bool_or(fee) THEN max(charge_description)
@@ -310,10 +300,9 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 			coalesce(sum(list_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
 			coalesce(sum(billed_cost) FILTER (WHERE `+recurringSQL+`), 0)::text,
-			coalesce(sum(billed_cost) FILTER (WHERE purchase AND freq = 'One-Time' AND NOT fee), 0)::text,
-			coalesce(cov.streams, '[]')
-		FROM c JOIN h USING (billing_account_id, provider, cur, id) LEFT JOIN cov USING (billing_account_id, provider, cur, id)
-		GROUP BY 1, 2, 3, 4, cov.streams ORDER BY 1, 4`,
+			coalesce(sum(billed_cost) FILTER (WHERE purchase AND freq = 'One-Time' AND NOT fee), 0)::text
+		FROM c JOIN h USING (billing_account_id, provider, cur, id)
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
 		account, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query billing commitments: %w", err)
@@ -322,22 +311,10 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		var b commitments.BillingCommitment
 		var cur string
 		var sums [7]string
-		var covered []coveredJSON
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
 			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &b.First, &b.Last, &b.Hours, &b.RecurringHours,
-			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6], &covered); err != nil {
+			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6]); err != nil {
 			return b, err
-		}
-		for _, c := range covered {
-			cs := commitments.CoveredStream{Region: c.Region, InstanceType: c.InstanceType, Platform: c.Platform}
-			var err error
-			if cs.List, err = parseMoney(c.List, cur); err != nil {
-				return b, err
-			}
-			if cs.Effective, err = parseMoney(c.Effective, cur); err != nil {
-				return b, err
-			}
-			b.Covered = append(b.Covered, cs)
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
 		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront} {
@@ -348,16 +325,6 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 		}
 		return b, nil
 	})
-}
-
-// coveredJSON is a stream of the usage a commitment covered as
-// BillingCommitments aggregates it, its sums exact in text.
-type coveredJSON struct {
-	Region       string `json:"region"`
-	InstanceType string `json:"instanceType"`
-	Platform     string `json:"platform"`
-	List         string `json:"list"`
-	Effective    string `json:"effective"`
 }
 
 // EligibleUsage returns the eligible usage of account ("" for all) in w as
