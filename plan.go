@@ -83,11 +83,27 @@ type Commitment struct {
 	// 1 − Σ EffectiveCost ÷ Σ ListCost of its Used lines; 0 when the bill
 	// shows it covering nothing. It is not stored: Portfolio reads it.
 	Discount float64 `json:"discount,omitempty"`
+	// StreamDiscounts are the discounts the usage it covered shows in the
+	// bill per region, instance type and platform, the same ratio over
+	// each's lines; none when the bill shows it covering nothing. A Savings
+	// Plan's discount differs by instance type, and it applies to the usage
+	// with the highest first. Not stored either.
+	StreamDiscounts []StreamDiscount `json:"streamDiscounts,omitempty"`
 	// Inferred says what of it Tally inferred rather than read, and from
 	// what: "" when the source said it all. A bill that names neither a
 	// Savings Plan's type nor a commitment's term (a FOCUS file from AWS)
 	// leaves them to be inferred from the discount its usage shows.
 	Inferred string `json:"inferred,omitempty"`
+}
+
+// StreamDiscount is the discount a commitment earned on the usage of one
+// region, instance type and platform ("" for Linux/UNIX), as its bill
+// shows it.
+type StreamDiscount struct {
+	Region       string  `json:"region"`
+	InstanceType string  `json:"instanceType"`
+	Platform     string  `json:"platform,omitempty"`
+	Discount     float64 `json:"discount"`
 }
 
 // Applies reports whether c's state is one in which the provider applies

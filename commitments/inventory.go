@@ -46,6 +46,9 @@ type BillingCommitment struct {
 	// discount).
 	CoveredList      tally.Money `json:"coveredList"`
 	CoveredEffective tally.Money `json:"coveredEffective"`
+	// Covered splits them by the region, instance type and platform of
+	// the usage: a Savings Plan's discount differs by instance type.
+	Covered []CoveredStream `json:"covered,omitempty"`
 	// Recurring is Σ BilledCost of its recurring fee lines (ChargeCategory
 	// Purchase, ChargeFrequency Recurring: a CUR's SavingsPlanRecurringFee
 	// and RIFee lines) and RecurringHours the hours they cover; Upfront is
@@ -63,11 +66,40 @@ type BillingCommitment struct {
 // CoveredEffective ÷ CoveredList, or 0 when b covered nothing or the ratio
 // is not a discount.
 func (b BillingCommitment) Discount() float64 {
-	list := b.CoveredList.Float64()
-	if list <= 0 {
+	return discountOf(b.CoveredList, b.CoveredEffective)
+}
+
+// StreamDiscounts returns the discount of each stream of usage b covered
+// (b.Covered) that shows one, as Discount does of them all.
+func (b BillingCommitment) StreamDiscounts() []tally.StreamDiscount {
+	var out []tally.StreamDiscount
+	for _, c := range b.Covered {
+		if d := discountOf(c.List, c.Effective); d > 0 {
+			out = append(out, tally.StreamDiscount{Region: c.Region, InstanceType: c.InstanceType, Platform: c.Platform, Discount: d})
+		}
+	}
+	return out
+}
+
+// CoveredStream is the list and effective cost of the usage of one
+// region, instance type and platform ("" for Linux/UNIX) a commitment
+// covered.
+type CoveredStream struct {
+	Region       string      `json:"region"`
+	InstanceType string      `json:"instanceType"`
+	Platform     string      `json:"platform,omitempty"`
+	List         tally.Money `json:"list"`
+	Effective    tally.Money `json:"effective"`
+}
+
+// discountOf returns 1 − effective ÷ list, or 0 when list is not positive
+// or the ratio is not a discount.
+func discountOf(list, effective tally.Money) float64 {
+	l := list.Float64()
+	if l <= 0 {
 		return 0
 	}
-	d := 1 - b.CoveredEffective.Float64()/list
+	d := 1 - effective.Float64()/l
 	if d <= 0 || d >= 1 {
 		return 0
 	}
@@ -107,7 +139,7 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		}
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
-			HourlyCommitment: hourly, State: "active", Source: SourceBilling, Discount: b.Discount(), Inferred: b.Inferred}
+			HourlyCommitment: hourly, State: "active", Source: SourceBilling, Discount: b.Discount(), StreamDiscounts: b.StreamDiscounts(), Inferred: b.Inferred}
 		setPayment(&c, b)
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {

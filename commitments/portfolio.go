@@ -31,8 +31,8 @@ type PortfolioStore interface {
 // (InventoryFromBilling, Source "billing", with what its bill leaves
 // unsaid inferred: IdentifyUnsaid). A bill-only commitment is in force when
 // it was charged in the last two days of the bill. Each carries
-// the discount the usage it covered in the bill shows
-// (BillingCommitment.Discount).
+// the discount the usage it covered in the bill shows, overall and per
+// stream (BillingCommitment.Discount and StreamDiscounts).
 func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.Time) ([]tally.Commitment, error) {
 	now = now.UTC()
 	stored, err := s.Commitments(ctx, account, tally.Window{Start: now, End: now.Add(time.Second)})
@@ -52,16 +52,18 @@ func Portfolio(ctx context.Context, s PortfolioStore, account string, now time.T
 			end = b.Last
 		}
 	}
-	discount := map[string]float64{}
+	billed := map[string]BillingCommitment{}
 	for _, b := range bcs {
-		discount[b.BillingAccountID+"/"+b.ID] = b.Discount()
+		billed[b.BillingAccountID+"/"+b.ID] = b
 	}
 	known := map[string]bool{}
 	out := make([]tally.Commitment, 0, len(stored))
 	for _, c := range stored {
 		known[c.ID] = true
 		if c.Applies() {
-			c.Discount = discount[c.BillingAccountID+"/"+c.ID]
+			if b, ok := billed[c.BillingAccountID+"/"+c.ID]; ok {
+				c.Discount, c.StreamDiscounts = b.Discount(), b.StreamDiscounts()
+			}
 			out = append(out, c)
 		}
 	}

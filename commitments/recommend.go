@@ -165,8 +165,8 @@ func coversAny(o Offer, u *Usage, indices []int) bool {
 	return slices.ContainsFunc(indices, func(i int) bool { return o.Covers(u.Streams[i]) })
 }
 
-// positionOf places a stored commitment on u's hour axis, at the discount
-// its bill shows when it shows one. Its cost must be in cur, the usage's
+// positionOf places a stored commitment on u's hour axis, at the discounts
+// its bill shows when it shows them. Its cost must be in cur, the usage's
 // currency: a commitment billed in another currency cannot cover it
 // (tally.ErrCurrencyMismatch, coded EConflict).
 func positionOf(u *Usage, c tally.Commitment, cur tally.Currency) (Position, error) {
@@ -187,6 +187,7 @@ func positionOf(u *Usage, c tally.Commitment, cur tally.Currency) (Position, err
 	if c.Discount > 0 && c.Discount < 1 {
 		p.Discount = c.Discount
 	}
+	p.StreamDiscounts = c.StreamDiscounts
 	return p, nil
 }
 

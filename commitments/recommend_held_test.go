@@ -46,6 +46,34 @@ func TestRecommendCountsHeldCapacityAtItsBilledDiscount(t *testing.T) {
 	}
 }
 
+// TestRecommendCountsHeldCapacityAtItsBilledStreamDiscounts: a held
+// Compute Savings Plan whose bill shows 30% off over all it covered but 50%
+// on this usage (m5.xlarge in eu-west-1) covers 8.40/h of it with 4.20/h,
+// not the 6/h its mean discount says: the EC2 Instance Savings Plan pool
+// has only 1.60/h left to cover.
+func TestRecommendCountsHeldCapacityAtItsBilledStreamDiscounts(t *testing.T) {
+	held := tally.Commitment{ID: "csp", Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, PaymentOption: NoUpfront,
+		Scope: map[string]string{}, Start: flatStart.AddDate(0, -1, 0), End: flatStart.AddDate(1, -1, 0),
+		HourlyCommitment: tally.MustParseMoney("4.2", "USD"), Discount: 0.3, State: "active",
+		StreamDiscounts: []tally.StreamDiscount{
+			{Region: "eu-west-1", InstanceType: "m5.xlarge", Discount: 0.5},
+			{Region: "us-east-1", InstanceType: "c5.xlarge", Discount: 0.2},
+		}}
+	pps := recommendOnFlatUsage(t, []tally.Commitment{held}, PoolOptions{TermMonths: 12, EC2Instance: true, Compute: true})
+	for _, p := range pps {
+		switch p.Offer.Kind {
+		case tally.CommitComputeSP:
+			if math.Abs(p.ExistingOD-8.4) > 0.01 {
+				t.Errorf("%s: existing capacity %.4f/h on demand, want 8.40 (4.20/h at the 50%% its bill shows on m5.xlarge)", p.Pool, p.ExistingOD)
+			}
+		case tally.CommitEC2SP:
+			if p.TargetOD > 1.6+0.01 || p.TargetOD < 1 {
+				t.Errorf("%s: target %.4f/h, want at most the 1.60/h the held plan leaves on demand", p.Pool, p.TargetOD)
+			}
+		}
+	}
+}
+
 // flatStart is where flatUsage starts in the recommend tests.
 var flatStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 

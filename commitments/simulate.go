@@ -2,8 +2,12 @@ package commitments
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
+
+	"github.com/tallyhq/tally"
 )
 
 // Position is a commitment in a simulation: an offer bought for Fee an hour
@@ -18,6 +22,10 @@ type Position struct {
 	// (tally.Commitment.Discount): it covers the streams its offer covers
 	// at that discount. 0: at the rates' discounts of its offer.
 	Discount float64 `json:"discount,omitempty"`
+	// StreamDiscounts are the discounts its bill shows it earning per
+	// stream (tally.Commitment.StreamDiscounts), which take precedence over
+	// Discount on their streams.
+	StreamDiscounts []tally.StreamDiscount `json:"streamDiscounts,omitempty"`
 }
 
 // Outcome sums a simulation. Money is in Nanos; the KPIs are ratios of sums.
@@ -65,19 +73,54 @@ func (o Outcome) Add(p Outcome) Outcome {
 // before regional ones, then EC2 Instance Savings Plans, then Compute
 // Savings Plans (and flexible CUDs); each commitment to the eligible usage
 // with the highest discount first; what a commitment cannot apply in an
-// hour is lost. A position whose bill shows its discount (Position.Discount)
-// earns that discount on every stream its offer covers.
+// hour is lost. A position whose bill shows its discount earns it: per
+// stream where the bill shows one (Position.StreamDiscounts), else its
+// mean (Position.Discount), on every stream its offer covers.
 type Simulator struct {
 	usage *Usage
 	rates Rates
 	plans map[planKey]*offerPlan
 }
 
-// planKey names an offer's plan: the offer and the discount its
-// positions' bill shows (Position.Discount; 0 for the rates' own).
+// discountOn returns q's discount on stream s, which its offer covers at
+// rate: the one its bill shows on s, else its bill's mean, else rate.
+func (q Position) discountOn(s Stream, rate float64) float64 {
+	for _, sd := range q.StreamDiscounts {
+		if sd.Region == s.Region && sd.InstanceType == s.InstanceType && sd.Platform == s.Platform &&
+			q.Offer.Provider == s.Provider && sd.Discount > 0 && sd.Discount < 1 {
+			return sd.Discount
+		}
+	}
+	if q.Discount > 0 && q.Discount < 1 {
+		return q.Discount
+	}
+	return rate
+}
+
+// planKey names an offer's plan: the offer and the discounts its
+// positions' bill shows (Position.Discount, 0 for the rates' own, and
+// Position.StreamDiscounts, as streamsKey formats them).
 type planKey struct {
 	offer    Offer
 	discount float64
+	streams  string
+}
+
+// planKeyOf returns the key of p's plan.
+func planKeyOf(p Position) planKey {
+	return planKey{p.Offer, p.Discount, streamsKey(p.StreamDiscounts)}
+}
+
+// streamsKey formats per-stream discounts as a plan's key.
+func streamsKey(sds []tally.StreamDiscount) string {
+	if len(sds) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, sd := range sds {
+		fmt.Fprintf(&b, "%s|%s|%s|%g;", sd.Region, sd.InstanceType, sd.Platform, sd.Discount)
+	}
+	return b.String()
 }
 
 // offerPlan is an offer's eligible streams, highest discount first.
@@ -98,29 +141,32 @@ func (s *Simulator) Usage() *Usage { return s.usage }
 // Rates returns the simulator's rates.
 func (s *Simulator) Rates() Rates { return s.rates }
 
-// plan returns the plan of offer o at the rates' discounts, or, when
-// discount is set, at discount on every stream o covers (in the rates'
-// order).
-func (s *Simulator) plan(o Offer, discount float64) *offerPlan {
-	k := planKey{o, discount}
+// plan returns the plan of position q's offer: on every stream the offer
+// covers, at the discount q's bill shows on it, else at q's mean discount
+// when it has one, else at the rates' discount; highest first (ties in the
+// rates' order).
+func (s *Simulator) plan(q Position) *offerPlan {
+	k := planKeyOf(q)
 	if p, ok := s.plans[k]; ok {
 		return p
 	}
-	p := &offerPlan{offer: o}
+	p := &offerPlan{offer: q.Offer}
 	type sd struct {
-		i int
-		d float64
+		i       int
+		d, rate float64
 	}
 	var el []sd
 	for i, st := range s.usage.Streams {
-		if d, ok := s.rates.Discount(o, st); ok {
-			el = append(el, sd{i, d})
+		rate, ok := s.rates.Discount(q.Offer, st)
+		if !ok {
+			continue
 		}
+		el = append(el, sd{i, q.discountOn(st, rate), rate})
 	}
-	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Compare(b.d, a.d) })
+	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Or(cmp.Compare(b.d, a.d), cmp.Compare(b.rate, a.rate)) })
 	for _, e := range el {
 		p.streams = append(p.streams, e.i)
-		p.keep = append(p.keep, 1-cmp.Or(discount, e.d))
+		p.keep = append(p.keep, 1-e.d)
 	}
 	s.plans[k] = p
 	return p
@@ -155,12 +201,12 @@ func (s *Simulator) Run(ps []Position, from, to int, hour func(h int, uncovered 
 			}
 			continue
 		}
-		k := planKey{p.Offer, p.Discount}
+		k := planKeyOf(p)
 		i, ok := idx[k]
 		if !ok {
 			i = len(acts)
 			idx[k] = i
-			acts = append(acts, active{plan: s.plan(p.Offer, p.Discount)})
+			acts = append(acts, active{plan: s.plan(p)})
 		}
 		evs = append(evs, event{max(p.Start, from), i, p.Fee})
 		if p.End < to {

@@ -78,6 +78,42 @@ func TestSimulateBilledDiscount(t *testing.T) {
 	}
 }
 
+// TestSimulateBilledStreamDiscounts: a position whose bill shows its
+// discount per stream earns each stream's own, and applies to the stream
+// its bill shows the highest discount on first, whatever the rates' order;
+// a stream its bill shows nothing of gets its mean discount.
+func TestSimulateBilledStreamDiscounts(t *testing.T) {
+	r5 := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "r5.large"}
+	u := usageOf(time.Unix(0, 0), []Stream{m5, c5, r5}, []float64{10, 10, 10}, []float64{2, 2, 10})
+	compute := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12}
+	ps := []Position{{Offer: compute, Fee: NanosOf(4), Discount: 0.3, Start: 0, End: 2,
+		StreamDiscounts: []tally.StreamDiscount{
+			{Region: "us-east-1", InstanceType: "m5.xlarge", Discount: 0.35}, // the rates give c5 more (28% against 27%)
+			{Region: "us-east-1", InstanceType: "c5.xlarge", Discount: 0.20},
+			{Region: "eu-west-1", InstanceType: "m5.xlarge", Discount: 0.50}, // not this usage's region
+		}}}
+	var uncovered [][]Nanos
+	got := NewSimulator(u, Rates{}).Run(ps, 0, 2, func(h int, left []Nanos) {
+		uncovered = append(uncovered, append([]Nanos(nil), left...))
+	})
+	// Hour 0: m5 first at 35%: 4 covers 6.1538 of it. Hour 1: m5's 2 for
+	// 1.30, then r5 at the mean 30% (above c5's 20%): 2.70 covers 3.8571.
+	want := [][]Nanos{
+		{NanosOf(10 - 4/0.65), NanosOf(10), NanosOf(10)},
+		{0, NanosOf(2), NanosOf(10 - 2.7/0.7)},
+	}
+	for h := range want {
+		for i := range want[h] {
+			if !near(uncovered[h][i], want[h][i]) {
+				t.Fatalf("hour %d: uncovered %v, want %v", h, uncovered[h], want[h])
+			}
+		}
+	}
+	if !near(got.Used, NanosOf(8)) || got.Unused != 0 {
+		t.Fatalf("%+v, want all 8 of the fees used", got)
+	}
+}
+
 func TestSimulatePositionsOutsideTheWindow(t *testing.T) {
 	u := usageOf(time.Unix(0, 0), []Stream{m5}, []float64{1}, []float64{1}, []float64{1})
 	o := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12}

@@ -58,13 +58,13 @@ func capacity(d *Decision, ps []Position, p Pool, keep float64, h int) float64 {
 
 // positionCapacity is the on-demand-equivalent capacity of q, a position in
 // pool p's scope: its fee over 1 − its own discount on the pool's usage:
-// the one its bill shows (Position.Discount), else keep, p's, unless q is
-// of another term or payment option (a held 3-year plan in a pool that buys
+// the ones its bill shows (keepOfBilled), else keep, p's, unless q is of
+// another term or payment option (a held 3-year plan in a pool that buys
 // 1-year ones).
 func positionCapacity(d *Decision, p Pool, keep float64, q Position) float64 {
 	switch {
-	case q.Discount > 0:
-		keep = 1 - q.Discount
+	case q.Discount > 0 || len(q.StreamDiscounts) > 0:
+		keep = keepOfBilled(d, p, q)
 	case q.Offer.TermMonths != p.Offer.TermMonths || q.Offer.Payment != p.Offer.Payment:
 		keep = keepOfOffer(d, p, q.Offer)
 	}
@@ -77,6 +77,36 @@ func keepOf(d *Decision, p Pool) float64 { return keepOfOffer(d, p, p.Offer) }
 
 // keepOfOffer is keepOf for offer o over pool p's streams.
 func keepOfOffer(d *Decision, p Pool, o Offer) float64 {
+	streams, w := recentUsage(d, p)
+	return 1 - d.Rates.MeanDiscount(o, streams, w)
+}
+
+// keepOfBilled is keepOf for a held position q at the discounts its bill
+// shows (Position.discountOn), the rates' where it shows none.
+func keepOfBilled(d *Decision, p Pool, q Position) float64 {
+	streams, w := recentUsage(d, p)
+	var num, den float64
+	for k, s := range streams {
+		rate, ok := d.Rates.Discount(q.Offer, s)
+		if !ok {
+			continue
+		}
+		wt := 1.0
+		if w != nil {
+			wt = w[k]
+		}
+		num += q.discountOn(s, rate) * wt
+		den += wt
+	}
+	if den == 0 {
+		return 1 - q.discountOn(Stream{}, d.Rates.MeanDiscount(q.Offer, streams, w))
+	}
+	return 1 - num/den
+}
+
+// recentUsage returns pool p's streams and their on-demand usage over the
+// last four visible weeks (nil weights when there is none).
+func recentUsage(d *Decision, p Pool) ([]Stream, []float64) {
 	u := d.Visible
 	n := u.Hours()
 	from := max(0, n-28*24)
@@ -95,7 +125,7 @@ func keepOfOffer(d *Decision, p Pool, o Offer) float64 {
 	if total == 0 {
 		w = nil
 	}
-	return 1 - d.Rates.MeanDiscount(o, streams, w)
+	return streams, w
 }
 
 // residual returns, for hours [from, to) of the visible usage, the on-demand
