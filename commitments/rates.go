@@ -50,7 +50,8 @@ func odKeyOf(s Stream) odKey {
 // (prices.operating_system, as `pricing sync aws --os` names them; "" in
 // catalogs older than the column) to platforms, each with its licence
 // included: windows is the platform Windows.
-var catalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows", "rhel": "Red Hat Enterprise Linux", "suse": "SUSE Linux"}
+var catalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows", "rhel": "Red Hat Enterprise Linux", "suse": "SUSE Linux",
+	"rhel-ha": "Red Hat Enterprise Linux with HA", "ubuntu-pro": "Ubuntu Pro"}
 
 // defaultDiscounts are typical published no-upfront discounts by kind and
 // term (AWS us-east-1 Linux list prices of 2025; GCP flexible CUDs 28%/46%,

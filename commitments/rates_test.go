@@ -71,6 +71,29 @@ func TestRatesRedHatAndSUSE(t *testing.T) {
 	}
 }
 
+// TestRatesRedHatHAAndUbuntuPro: the catalog's rhel-ha and ubuntu-pro
+// prices are Red Hat Enterprise Linux with HA's and Ubuntu Pro's, so a
+// Savings Plan on their usage is planned at their own discounts.
+func TestRatesRedHatHAAndUbuntuPro(t *testing.T) {
+	p := func(os, opt, price string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
+			OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
+	}
+	r := NewRates([]tally.InstancePrice{
+		p("linux", "on-demand", "0.192"), p("linux", "savings-plan-compute-1y-no-upfront", "0.144"),
+		p("rhel-ha", "on-demand", "0.29"), p("rhel-ha", "savings-plan-compute-1y-no-upfront", "0.242"),
+		p("ubuntu-pro", "on-demand", "0.262"), p("ubuntu-pro", "savings-plan-compute-1y-no-upfront", "0.214"),
+	})
+	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
+	for platform, want := range map[string]float64{"Red Hat Enterprise Linux with HA": 0.048 / 0.29, "Ubuntu Pro": 0.048 / 0.262} {
+		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
+		d, ok := r.Discount(sp, s)
+		if !ok || math.Abs(d-want) > 1e-9 || r.LinuxPriced(sp, s) {
+			t.Errorf("%s Compute Savings Plan: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, d, ok, r.LinuxPriced(sp, s), want)
+		}
+	}
+}
+
 // TestRatesWithBilledOnDemand: a platform the catalog does not price (Red
 // Hat Enterprise Linux) gets Linux/UNIX's discount, flagged LinuxPriced,
 // until a bill's on-demand price of it is added; then the discount leaves

@@ -29,7 +29,7 @@ type pricingSyncCmd struct {
 type pricingAWSCmd struct {
 	Region               []string `help:"Regions to fetch, repeated or comma-separated (default us-east-1; with --offline every region of the snapshot)."`
 	InstanceType         []string `name:"instance-type" help:"Only these instance types (default: all)."`
-	OS                   []string `name:"os" default:"linux" enum:"linux,windows,rhel,suse" help:"Operating systems to price, repeated or comma-separated: linux, windows, rhel, suse (licence included). Without a platform's own prices, its nodes are estimated at Linux's and a commitment on its usage is planned at Linux's discount on the compute part."`
+	OS                   []string `name:"os" default:"linux" enum:"linux,windows,rhel,suse,rhel-ha,ubuntu-pro" help:"Operating systems to price, repeated or comma-separated: linux, windows, rhel, suse, rhel-ha (Red Hat Enterprise Linux with HA), ubuntu-pro (licence included; the last two without spot prices). Without a platform's own prices, its nodes are estimated at Linux's and a commitment on its usage is planned at Linux's discount on the compute part."`
 	Offline              bool     `help:"Load the offline snapshot shipped in the binary instead of calling AWS (air-gapped installs, the demo)."`
 	PricingEndpoint      string   `name:"pricing-endpoint" env:"TALLY_AWS_PRICING_ENDPOINT" placeholder:"URL" help:"Price List Query API endpoint override."`
 	SavingsPlansEndpoint string   `name:"savings-plans-endpoint" env:"TALLY_AWS_SAVINGSPLANS_ENDPOINT" placeholder:"URL" help:"Savings Plans API endpoint override."`

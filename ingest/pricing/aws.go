@@ -35,8 +35,9 @@ const (
 type AWSOptions struct {
 	Regions       []string // e.g. us-east-1; required
 	InstanceTypes []string // only these; empty: all
-	// OperatingSystems are the operating systems to price (linux,
-	// windows; licence included). Default: linux.
+	// OperatingSystems are the operating systems to price (awsOS's keys:
+	// linux, windows, rhel, suse, rhel-ha, ubuntu-pro; licence included).
+	// Default: linux.
 	OperatingSystems []string
 	// PricingEndpoint and SavingsPlansEndpoint override the API endpoints
 	// (tests, proxies).
@@ -111,12 +112,16 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	if len(oses) == 0 {
 		oses = []string{"linux"}
 	}
-	var descriptions []string // Savings Plans and spot product descriptions
+	var descriptions, spotDescriptions []string // Savings Plans and spot product descriptions
 	for _, os := range oses {
-		if awsOS[os] == (awsOSNames{}) {
-			return nil, fmt.Errorf("aws pricing: operating system %q: want linux, windows, rhel or suse", os)
+		n, ok := awsOS[os]
+		if !ok {
+			return nil, fmt.Errorf("aws pricing: operating system %q: want linux, windows, rhel, suse, rhel-ha or ubuntu-pro", os)
 		}
-		descriptions = append(descriptions, awsOS[os].description)
+		descriptions = append(descriptions, n.description)
+		if n.spot {
+			spotDescriptions = append(spotDescriptions, n.description)
+		}
 	}
 	var out []tally.InstancePrice
 	shapes := map[string]shape{} // region/type → shape
@@ -164,9 +169,9 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 		return nil, err
 	}
 	out = append(out, sp...)
-	if !opt.NoSpot {
+	if !opt.NoSpot && len(spotDescriptions) > 0 { // none would ask for every one
 		for _, region := range opt.Regions {
-			spot, err := spotPrices(ctx, c.EC2, region, descriptions, opt.InstanceTypes, shapes, now, effective)
+			spot, err := spotPrices(ctx, c.EC2, region, spotDescriptions, opt.InstanceTypes, shapes, now, effective)
 			if err != nil {
 				return nil, err
 			}
@@ -255,16 +260,36 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 }
 
 // awsOSNames is how the Price List and the product descriptions of
-// Savings Plans rates and spot prices name an operating system.
-type awsOSNames struct{ priceList, description string }
+// Savings Plans rates and spot prices name an operating system; spot says
+// whether DescribeSpotPriceHistory takes that description.
+type awsOSNames struct {
+	priceList, description string
+	spot                   bool
+}
 
 // awsOS maps Tally's operating system names (prices.operating_system:
 // Kubernetes' kubernetes.io/os for linux and windows) to AWS's.
 var awsOS = map[string]awsOSNames{
-	"linux":   {"Linux", "Linux/UNIX"},
-	"windows": {"Windows", "Windows"},
-	"rhel":    {"RHEL", "Red Hat Enterprise Linux"},
-	"suse":    {"SUSE", "SUSE Linux"},
+	"linux":      {"Linux", "Linux/UNIX", true},
+	"windows":    {"Windows", "Windows", true},
+	"rhel":       {"RHEL", "Red Hat Enterprise Linux", true},
+	"suse":       {"SUSE", "SUSE Linux", true},
+	"rhel-ha":    {"Red Hat Enterprise Linux with HA", "Red Hat Enterprise Linux with HA", false},
+	"ubuntu-pro": {"Ubuntu Pro", "Ubuntu Pro", false},
+}
+
+// osOfPriceList is the operating system the Price List's operatingSystem
+// attribute names: Linux without one, and one not in awsOS in lower case.
+func osOfPriceList(name string) string {
+	if name == "" {
+		return "linux"
+	}
+	for os, n := range awsOS {
+		if strings.EqualFold(n.priceList, name) {
+			return os
+		}
+	}
+	return strings.ToLower(name)
 }
 
 // osOfDescription is the operating system of a Savings Plans or spot
@@ -349,10 +374,7 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 			return nil, sh, fmt.Errorf("%s: gpu %q: negative", sh.instanceType, g)
 		}
 	}
-	os := strings.ToLower(a["operatingSystem"])
-	if os == "" {
-		os = "linux"
-	}
+	os := osOfPriceList(a["operatingSystem"])
 	mk := func(option string, usd string) (tally.InstancePrice, error) {
 		m, err := tally.ParseMoney(usd, "USD")
 		if err != nil {

@@ -17,10 +17,14 @@ import (
 // osServer answers by operating system: the Price List by its
 // operatingSystem filter, Savings Plans and spot prices by product
 // description, as AWS does. m5.large costs 0.096 on Linux, 0.188 on Windows,
-// 0.125 on Red Hat Enterprise Linux and 0.122 on SUSE Linux.
+// 0.125 on Red Hat Enterprise Linux, 0.122 on SUSE Linux, 0.145 on Red Hat
+// Enterprise Linux with HA and 0.131 on Ubuntu Pro. Spot prices are named
+// by the four product descriptions DescribeSpotPriceHistory takes; asked
+// for any other, or for none (every one), it fails.
 func osServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	od := map[string]string{"Linux": "0.0960000000", "Windows": "0.1880000000", "RHEL": "0.1250000000", "SUSE": "0.1220000000"}
+	od := map[string]string{"Linux": "0.0960000000", "Windows": "0.1880000000", "RHEL": "0.1250000000", "SUSE": "0.1220000000",
+		"Red Hat Enterprise Linux with HA": "0.1450000000", "Ubuntu Pro": "0.1310000000"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch {
@@ -47,7 +51,8 @@ func osServer(t *testing.T) *httptest.Server {
 			json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "PriceList": []string{string(doc)}})
 		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
 			var results []any
-			for desc, rate := range map[string]string{"Linux/UNIX": "0.067", "Windows": "0.159", "Red Hat Enterprise Linux": "0.096", "SUSE Linux": "0.093"} {
+			for desc, rate := range map[string]string{"Linux/UNIX": "0.067", "Windows": "0.159", "Red Hat Enterprise Linux": "0.096", "SUSE Linux": "0.093",
+				"Red Hat Enterprise Linux with HA": "0.116", "Ubuntu Pro": "0.102"} {
 				if !strings.Contains(string(body), `"`+desc+`"`) {
 					continue
 				}
@@ -64,9 +69,18 @@ func osServer(t *testing.T) *httptest.Server {
 			for k, v := range form {
 				if strings.HasPrefix(k, "ProductDescription.") {
 					price := map[string]string{"Linux/UNIX": "0.035", "Windows": "0.127", "Red Hat Enterprise Linux": "0.064", "SUSE Linux": "0.061"}[v[0]]
+					if price == "" {
+						http.Error(w, "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>product description "+v[0]+
+							"</Message></Error></Errors></Response>", 400)
+						return
+					}
 					items += "<item><instanceType>m5.large</instanceType><productDescription>" + v[0] + "</productDescription><spotPrice>" + price +
 						"</spotPrice><timestamp>2026-11-22T23:10:00.000Z</timestamp><availabilityZone>us-east-1a</availabilityZone></item>"
 				}
+			}
+			if items == "" {
+				http.Error(w, "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>no product description</Message></Error></Errors></Response>", 400)
+				return
 			}
 			w.Header().Set("Content-Type", "text/xml")
 			fmt.Fprintf(w, `<DescribeSpotPriceHistoryResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>`+
@@ -123,6 +137,31 @@ func TestSyncAWSRedHatAndSUSE(t *testing.T) {
 		"suse savings-plan-compute-1y-no-upfront": "0.093", "rhel spot": "0.064", "suse spot": "0.061"}
 	if !maps.Equal(got, want) {
 		t.Errorf("prices %v, want %v", got, want)
+	}
+}
+
+// TestSyncAWSRedHatHAAndUbuntuPro: Red Hat Enterprise Linux with HA and
+// Ubuntu Pro get their on-demand and Savings Plans prices. Spot prices are
+// not asked for them, and a sync of them alone asks for none, rather than
+// for every product description.
+func TestSyncAWSRedHatHAAndUbuntuPro(t *testing.T) {
+	srv := osServer(t)
+	for _, oses := range [][]string{{"rhel-ha", "ubuntu-pro", "linux"}, {"rhel-ha", "ubuntu-pro"}} {
+		prices := syncAWS(t, srv, pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: oses})
+		got := map[string]string{}
+		for _, p := range prices {
+			if p.Zone == "" {
+				got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+			}
+		}
+		want := map[string]string{"rhel-ha on-demand": "0.145", "ubuntu-pro on-demand": "0.131",
+			"rhel-ha savings-plan-compute-1y-no-upfront": "0.116", "ubuntu-pro savings-plan-compute-1y-no-upfront": "0.102"}
+		if len(oses) == 3 {
+			want["linux on-demand"], want["linux savings-plan-compute-1y-no-upfront"], want["linux spot"] = "0.096", "0.067", "0.035"
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%v: prices %v, want %v", oses, got, want)
+		}
 	}
 }
 
