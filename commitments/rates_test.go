@@ -7,6 +7,12 @@ import (
 	"github.com/tallyhq/tally"
 )
 
+// m5xlarge is a us-east-1 catalog price of m5.xlarge on operating system os.
+func m5xlarge(os, option, price string) tally.InstancePrice {
+	return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: option,
+		OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
+}
+
 // TestRatesPerPlatform: a commitment's discount on Windows usage is taken
 // against Windows' on-demand price, which includes the licence fee that no
 // commitment discounts. A Windows Reserved Instance priced 0.305/h on
@@ -15,13 +21,9 @@ import (
 // Windows usage what it saves on Linux/UNIX's compute part, 25% of 0.192/h
 // on 0.376/h. Linux/UNIX's discounts do not change.
 func TestRatesPerPlatform(t *testing.T) {
-	p := func(os, opt, price string) tally.InstancePrice {
-		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
-			OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
-	}
 	r := NewRates([]tally.InstancePrice{
-		p("linux", "on-demand", "0.192"), p("linux", "savings-plan-compute-1y-no-upfront", "0.144"), p("linux", "reserved-1y-no-upfront", "0.121"),
-		p("windows", "on-demand", "0.376"), p("windows", "reserved-1y-no-upfront", "0.305"),
+		m5xlarge("linux", "on-demand", "0.192"), m5xlarge("linux", "savings-plan-compute-1y-no-upfront", "0.144"), m5xlarge("linux", "reserved-1y-no-upfront", "0.121"),
+		m5xlarge("windows", "on-demand", "0.376"), m5xlarge("windows", "reserved-1y-no-upfront", "0.305"),
 	})
 	windows := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: "Windows"}
 	ri := func(platform string) Offer {
@@ -51,14 +53,10 @@ func TestRatesPerPlatform(t *testing.T) {
 // Enterprise Linux's and SUSE Linux's, each discount taken against its own
 // on-demand price, and not Linux/UNIX-priced.
 func TestRatesRedHatAndSUSE(t *testing.T) {
-	p := func(os, opt, price string) tally.InstancePrice {
-		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
-			OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
-	}
 	r := NewRates([]tally.InstancePrice{
-		p("linux", "on-demand", "0.192"), p("linux", "reserved-1y-no-upfront", "0.121"),
-		p("rhel", "on-demand", "0.25"), p("rhel", "reserved-1y-no-upfront", "0.179"),
-		p("suse", "on-demand", "0.248"), p("suse", "reserved-1y-no-upfront", "0.154"),
+		m5xlarge("linux", "on-demand", "0.192"), m5xlarge("linux", "reserved-1y-no-upfront", "0.121"),
+		m5xlarge("rhel", "on-demand", "0.25"), m5xlarge("rhel", "reserved-1y-no-upfront", "0.179"),
+		m5xlarge("suse", "on-demand", "0.248"), m5xlarge("suse", "reserved-1y-no-upfront", "0.154"),
 	})
 	for platform, want := range map[string]float64{"Red Hat Enterprise Linux": 1 - 0.179/0.25, "SUSE Linux": 1 - 0.154/0.248} {
 		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
@@ -75,14 +73,10 @@ func TestRatesRedHatAndSUSE(t *testing.T) {
 // prices are Red Hat Enterprise Linux with HA's and Ubuntu Pro's, so a
 // Savings Plan on their usage is planned at their own discounts.
 func TestRatesRedHatHAAndUbuntuPro(t *testing.T) {
-	p := func(os, opt, price string) tally.InstancePrice {
-		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", PurchaseOption: opt,
-			OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD")}
-	}
 	r := NewRates([]tally.InstancePrice{
-		p("linux", "on-demand", "0.192"), p("linux", "savings-plan-compute-1y-no-upfront", "0.144"),
-		p("rhel-ha", "on-demand", "0.29"), p("rhel-ha", "savings-plan-compute-1y-no-upfront", "0.242"),
-		p("ubuntu-pro", "on-demand", "0.262"), p("ubuntu-pro", "savings-plan-compute-1y-no-upfront", "0.214"),
+		m5xlarge("linux", "on-demand", "0.192"), m5xlarge("linux", "savings-plan-compute-1y-no-upfront", "0.144"),
+		m5xlarge("rhel-ha", "on-demand", "0.29"), m5xlarge("rhel-ha", "savings-plan-compute-1y-no-upfront", "0.242"),
+		m5xlarge("ubuntu-pro", "on-demand", "0.262"), m5xlarge("ubuntu-pro", "savings-plan-compute-1y-no-upfront", "0.214"),
 	})
 	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
 	for platform, want := range map[string]float64{"Red Hat Enterprise Linux with HA": 0.048 / 0.29, "Ubuntu Pro": 0.048 / 0.262} {
