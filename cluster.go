@@ -39,6 +39,23 @@ type Node struct {
 	Labels            map[string]string `json:"labels"`
 	ValidFrom         time.Time         `json:"validFrom"`
 	ValidTo           time.Time         `json:"validTo,omitzero"`
+	// UsageOperation is the operation EC2 bills its instance's usage under
+	// (RunInstances:0010 for Red Hat Enterprise Linux), as read by
+	// `tally pricing platforms aws` (InstancePlatform); "" when not read.
+	// Nodes are read with it; storing a node does not store it.
+	UsageOperation string `json:"usageOperation,omitempty"`
+}
+
+// InstancePlatform is the platform (operating system and licence) a cloud
+// provider bills an instance as: EC2's DescribeInstances UsageOperation
+// and PlatformDetails.
+type InstancePlatform struct {
+	Provider        string    `json:"provider"`
+	InstanceID      string    `json:"instanceId"` // matches Node.InstanceID
+	Region          string    `json:"region"`
+	UsageOperation  string    `json:"usageOperation"`  // RunInstances, RunInstances:0010, …
+	PlatformDetails string    `json:"platformDetails"` // Linux/UNIX, Red Hat Enterprise Linux, …
+	ReadAt          time.Time `json:"readAt"`
 }
 
 // Lifetime returns the node's lifetime, ending at until while it still runs.

@@ -208,7 +208,12 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	if n.Lifecycle == tally.LifecycleSpot {
 		option = tally.PurchaseSpot
 	}
-	os := nodeOS(n)
+	own, priced := nodeOS(n)
+	if !priced {
+		warn("node %s: the price catalog does not price platform %s: its unbilled hours are estimated at the %s price, without that licence",
+			n.Name, n.UsageOperation, own)
+	}
+	os := own
 	// at is the price of an option for the node's zone, else its region's.
 	at := func(option string) *tally.InstancePrice {
 		return ix.zonePrice(priceKey{provider, n.Region, n.InstanceType, option, os, ""}, n.Zone, h)
@@ -217,7 +222,7 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 		os = osLinux
 		if at(option) != nil || at(tally.PurchaseOnDemand) != nil {
 			warn("no %s price for %s %s in %s: unbilled hours of node %s are estimated at the %s price, without the %s licence",
-				nodeOS(n), provider, n.InstanceType, n.Region, n.Name, osLinux, nodeOS(n))
+				own, provider, n.InstanceType, n.Region, n.Name, osLinux, own)
 		}
 	}
 	price := at(option)
@@ -278,19 +283,6 @@ func syncIn(provider string, cur tally.Currency) string {
 		return "run `tally pricing sync aws` to price them in USD"
 	}
 	return fmt.Sprintf("the %s catalog has no prices in %s", provider, cur)
-}
-
-// osLinux is the operating system of a node without a kubernetes.io/os
-// label, and of a price without one.
-const osLinux = "linux"
-
-// nodeOS is the operating system a node runs, from its kubernetes.io/os
-// label (linux, windows), as the catalog names it.
-func nodeOS(n *tally.Node) string {
-	if os := strings.ToLower(n.Labels["kubernetes.io/os"]); os != "" {
-		return os
-	}
-	return osLinux
 }
 
 // otherKey groups the parts of non-node lines into allocation rows. Lines

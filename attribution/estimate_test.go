@@ -35,22 +35,35 @@ func TestSpotEstimateWithoutSpotPrice(t *testing.T) {
 // operating system (label kubernetes.io/os): a Windows price never prices
 // a Linux node, and a Windows node with no Windows price in the catalog is
 // estimated at the Linux price with a warning (the licence is not in it).
+// The usage operation EC2 bills its instance under, when read, says more
+// than the label: Red Hat is priced as Red Hat, Red Hat BYOL as Linux, and
+// a platform the catalog has no prices of (Windows with SQL Server) as the
+// label says, with a warning.
 func TestEstimateByOperatingSystem(t *testing.T) {
 	price := func(os, amount string, from time.Time) tally.InstancePrice {
 		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
 			OperatingSystem: os, HourlyPrice: usd(amount), EffectiveFrom: from}
 	}
 	linux, windows := price("linux", "0.096", t0.AddDate(0, -1, 0)), price("windows", "0.188", t0.AddDate(0, 0, -1))
+	rhel := price("rhel", "0.125", t0.AddDate(0, -1, 0))
+	all := []tally.InstancePrice{linux, windows, rhel}
 	tests := []struct {
-		name    string
-		os      string
-		prices  []tally.InstancePrice
-		total   string
-		warning string
+		name      string
+		os        string
+		operation string
+		prices    []tally.InstancePrice
+		total     string
+		warning   string
 	}{
-		{"linux node, windows price newer", "", []tally.InstancePrice{linux, windows}, "0.096", ""},
-		{"windows node", "windows", []tally.InstancePrice{linux, windows}, "0.188", ""},
-		{"windows node, linux price only", "windows", []tally.InstancePrice{linux}, "0.096", "no windows price for aws m5.large in us-east-1"},
+		{"linux node, windows price newer", "", "", []tally.InstancePrice{linux, windows}, "0.096", ""},
+		{"windows node", "windows", "", []tally.InstancePrice{linux, windows}, "0.188", ""},
+		{"windows node, linux price only", "windows", "", []tally.InstancePrice{linux}, "0.096", "no windows price for aws m5.large in us-east-1"},
+		{"red hat instance", "linux", "RunInstances:0010", all, "0.125", ""},
+		{"red hat instance, linux price only", "linux", "RunInstances:0010", []tally.InstancePrice{linux}, "0.096", "no rhel price for aws m5.large"},
+		{"red hat BYOL instance", "linux", "RunInstances:00g0", all, "0.096", ""},
+		{"linux instance", "linux", "RunInstances", all, "0.096", ""},
+		{"windows with SQL Server instance", "windows", "RunInstances:0006", all, "0.188",
+			"node n1: the price catalog does not price platform RunInstances:0006: its unbilled hours are estimated at the windows price"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +71,7 @@ func TestEstimateByOperatingSystem(t *testing.T) {
 			if tt.os != "" {
 				s.in.Nodes[0].Labels = map[string]string{"kubernetes.io/os": tt.os}
 			}
+			s.in.Nodes[0].UsageOperation = tt.operation
 			s.in.Prices = tt.prices
 			s.in.BilledThrough = map[string]time.Time{"111": t0}
 			total := tally.Money{}

@@ -9,6 +9,7 @@ import (
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // TestJobEstimatesAtThePriceOfTheHour: the job reads the catalog's price
@@ -76,17 +77,7 @@ func TestPricingSyncReestimatesUnbilledHours(t *testing.T) {
 	billed := tally.Window{Start: day1, End: day1.Add(24 * time.Hour)}
 	cost := func(w tally.Window, node string) string {
 		t.Helper()
-		allocs, err := db.Allocations(ctx, "111", w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var total tally.Money
-		for _, a := range allocs {
-			if node == "" || a.Node == node {
-				total, _ = total.Add(a.EffectiveCost)
-			}
-		}
-		return total.Decimal()
+		return allocatedCost(t, db, w, node)
 	}
 	billedBefore := cost(billed, "")
 	price := func(itype, amount string, from time.Time, source string) tally.InstancePrice {
@@ -140,4 +131,21 @@ func TestPricingSyncReestimatesUnbilledHours(t *testing.T) {
 			t.Errorf("%s: the billed day's allocations sum to %s, were %s", step.name, c, billedBefore)
 		}
 	}
+}
+
+// allocatedCost is the cost allocated in billing account 111 in w, of node
+// only when it is not "".
+func allocatedCost(t *testing.T, db *postgres.DB, w tally.Window, node string) string {
+	t.Helper()
+	allocs, err := db.Allocations(ctx, "111", w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total tally.Money
+	for _, a := range allocs {
+		if node == "" || a.Node == node {
+			total, _ = total.Add(a.EffectiveCost)
+		}
+	}
+	return total.Decimal()
 }

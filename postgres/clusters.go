@@ -73,11 +73,13 @@ func lifecycle(s string) string {
 // Nodes returns the nodes of cluster (all clusters for "") alive at some time in w.
 func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT cluster_id, node_uid, name, provider_id, instance_id, instance_type, region, zone, lifecycle,
-			cpu_cores::float8, memory_bytes, gpus, allocatable_cpu_cores::float8, allocatable_memory_bytes, labels, valid_from, valid_to
-		FROM nodes
-		WHERE ($1 = '' OR cluster_id = $1) AND valid_from < $3 AND (valid_to IS NULL OR valid_to > $2)
-		ORDER BY cluster_id, name, valid_from`, cluster, w.Start, w.End)
+		SELECT n.cluster_id, n.node_uid, n.name, n.provider_id, n.instance_id, n.instance_type, n.region, n.zone, n.lifecycle,
+			n.cpu_cores::float8, n.memory_bytes, n.gpus, n.allocatable_cpu_cores::float8, n.allocatable_memory_bytes, n.labels,
+			n.valid_from, n.valid_to, coalesce(p.usage_operation, '')
+		FROM nodes n
+		LEFT JOIN instance_platforms p ON p.provider = 'aws' AND n.instance_id <> '' AND p.instance_id = n.instance_id
+		WHERE ($1 = '' OR n.cluster_id = $1) AND n.valid_from < $3 AND (n.valid_to IS NULL OR n.valid_to > $2)
+		ORDER BY n.cluster_id, n.name, n.valid_from`, cluster, w.Start, w.End)
 	if err != nil {
 		return nil, fmt.Errorf("query nodes: %w", err)
 	}
@@ -85,7 +87,8 @@ func (db *DB) Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window
 		var n tally.Node
 		var to *time.Time
 		err := r.Scan(&n.Cluster, &n.UID, &n.Name, &n.ProviderID, &n.InstanceID, &n.InstanceType, &n.Region, &n.Zone, &n.Lifecycle,
-			&n.CPUCores, &n.MemoryBytes, &n.GPUs, &n.AllocatableCPU, &n.AllocatableMemory, &n.Labels, &n.ValidFrom, &to)
+			&n.CPUCores, &n.MemoryBytes, &n.GPUs, &n.AllocatableCPU, &n.AllocatableMemory, &n.Labels, &n.ValidFrom, &to,
+			&n.UsageOperation)
 		n.ValidFrom, n.ValidTo = n.ValidFrom.UTC(), fromNullTime(to)
 		return n, err
 	})

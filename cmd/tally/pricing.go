@@ -16,9 +16,10 @@ import (
 	"github.com/tallyhq/tally/postgres"
 )
 
-// pricingCmd is `tally pricing sync aws|gcp`.
+// pricingCmd is `tally pricing sync aws|gcp` and `tally pricing platforms aws`.
 type pricingCmd struct {
-	Sync pricingSyncCmd `cmd:"" help:"Fetch compute prices (on-demand, spot, commitments, with vCPU/memory shapes) into the prices table."`
+	Sync      pricingSyncCmd      `cmd:"" help:"Fetch compute prices (on-demand, spot, commitments, with vCPU/memory shapes) into the prices table."`
+	Platforms pricingPlatformsCmd `cmd:"" help:"Read the platform (operating system and licence) each node's instance is billed as, so its hours before the bill are estimated at that platform's price (after pricing sync --os of it)."`
 }
 
 type pricingSyncCmd struct {

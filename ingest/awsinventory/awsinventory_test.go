@@ -203,13 +203,7 @@ func TestCaller(t *testing.T) {
 		!strings.Contains(err.Error(), "InvalidClientTokenId") {
 		t.Errorf("unknown credentials: %+v, %v", who, err)
 	}
-	n := 0
-	for _, call := range srv.Calls() {
-		if call.Operation == "GetCallerIdentity" {
-			n++
-		}
-	}
-	if n != 3 {
+	if n := srv.CallsOf("GetCallerIdentity"); n != 3 {
 		t.Errorf("%d GetCallerIdentity calls, want 3", n)
 	}
 }
@@ -375,12 +369,7 @@ func TestReservedInstancePurchaseIsSentOnce(t *testing.T) {
 		t.Fatalf("prepare: %d requests, %v", len(reqs), err)
 	}
 	resp, err := reqs[0].Send(context.Background())
-	bought := 0
-	for _, call := range srv.Calls() {
-		if call.Operation == awsinventory.OpPurchaseReservedInstancesOffering {
-			bought++
-		}
-	}
+	bought := srv.CallsOf(awsinventory.OpPurchaseReservedInstancesOffering)
 	if bought != 1 || !errors.Is(err, awsinventory.ErrOutcomeUnknown) {
 		t.Errorf("one Send of 2 × c5.2xlarge whose answer was lost made %d purchases at EC2 (answer %s, error %v); want 1 and ErrOutcomeUnknown", bought, resp, err)
 	}

@@ -3,6 +3,9 @@
 // DescribeSavingsPlans, DescribeSavingsPlansOfferings, CreateSavingsPlan)
 // and Reserved Instances (ec2 DescribeReservedInstances,
 // DescribeReservedInstancesOfferings, PurchaseReservedInstancesOffering).
+// It also reads the platform EC2 bills instances as (ec2 DescribeInstances:
+// InstancePlatforms), which says what usage a commitment of a platform
+// covers and what a node's hours cost before the bill.
 //
 // Inventory maps what AWS returns to tally.Commitment. Prepare turns a
 // commitments.Plan into the exact API requests — offering ids resolved

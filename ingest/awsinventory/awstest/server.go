@@ -3,7 +3,8 @@
 // (REST-JSON: POST /DescribeSavingsPlans, /DescribeSavingsPlansOfferings,
 // /CreateSavingsPlan) and the EC2 Query protocol with XML responses
 // (DescribeReservedInstances, DescribeReservedInstancesOfferings,
-// PurchaseReservedInstancesOffering), and STS GetCallerIdentity (Query
+// PurchaseReservedInstancesOffering; DescribeInstances of the instances
+// AddInstances adds), and STS GetCallerIdentity (Query
 // protocol, XML), answering with a caller SetCaller configures. Requests
 // must be SigV4-signed; bad ones get AWS-shaped errors. Purchases join the inventory, so a sync after
 // a purchase sees them.
@@ -32,15 +33,16 @@ type Server struct {
 	EC2          *httptest.Server // the EC2 endpoint (every region)
 	STS          *httptest.Server // the STS endpoint (GetCallerIdentity)
 
-	mu       sync.Mutex
-	plans    []savingsPlan
-	reserved map[string][]reservedInstance // by region
-	calls    []Call
-	now      func() time.Time
-	seq      int
-	account  string         // the caller's account; "" makes GetCallerIdentity fail
-	arn      string         // the caller's ARN
-	lose     map[string]int // operation → answers still to lose (LoseAnswers)
+	mu        sync.Mutex
+	plans     []savingsPlan
+	reserved  map[string][]reservedInstance // by region
+	calls     []Call
+	now       func() time.Time
+	seq       int
+	account   string                // the caller's account; "" makes GetCallerIdentity fail
+	arn       string                // the caller's ARN
+	lose      map[string]int        // operation → answers still to lose (LoseAnswers)
+	instances map[string][]Instance // by region (AddInstances)
 }
 
 // DefaultAccount is the account of the caller GetCallerIdentity names
@@ -116,6 +118,19 @@ func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Call(nil), s.calls...)
+}
+
+// CallsOf counts the requests of operation op answered so far.
+func (s *Server) CallsOf(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if c.Operation == op {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Server) record(op, region, body string) {
@@ -525,6 +540,8 @@ func (s *Server) ec2API(w http.ResponseWriter, r *http.Request) {
 			RequestID string   `xml:"requestId"`
 			ID        string   `xml:"reservedInstancesId"`
 		}{XMLNS: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "req-buy", ID: riID})
+	case "DescribeInstances":
+		s.describeInstances(r.PostForm, region, write, fail)
 	default:
 		fail(http.StatusBadRequest, "InvalidAction", "unknown action "+op)
 	}
