@@ -46,13 +46,6 @@ func odKeyOf(s Stream) odKey {
 	return odKey{s.Region, strings.ToLower(s.InstanceType), s.Platform}
 }
 
-// catalogPlatforms maps the operating systems of the price catalog
-// (prices.operating_system, as `pricing sync aws --os` names them; "" in
-// catalogs older than the column) to platforms, each with its licence
-// included: windows is the platform Windows.
-var catalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows", "rhel": "Red Hat Enterprise Linux", "suse": "SUSE Linux",
-	"rhel-ha": "Red Hat Enterprise Linux with HA", "ubuntu-pro": "Ubuntu Pro"}
-
 // defaultDiscounts are typical published no-upfront discounts by kind and
 // term (AWS us-east-1 Linux list prices of 2025; GCP flexible CUDs 28%/46%,
 // resource CUDs 37%/55%). familyAdjust shifts them per family, so that the
@@ -78,18 +71,18 @@ var paymentBonus = map[string]float64{PartialUpfront: 0.02, AllUpfront: 0.04}
 // savings-plan-ec2-instance-3y-no-upfront, reserved-1y-no-upfront, cud-1y, …),
 // each against the on-demand price of its operating system. Prices without
 // an on-demand price of the same type, region and operating system, and
-// those of an operating system catalogPlatforms does not name, are ignored.
+// those of an operating system tally.CatalogPlatforms does not name, are ignored.
 func NewRates(prices []tally.InstancePrice) Rates {
 	r := Rates{exact: map[rateKey]float64{}, onDemand: map[odKey]float64{}}
 	for _, p := range prices {
-		platform, ok := catalogPlatforms[p.OperatingSystem]
+		platform, ok := tally.CatalogPlatforms[p.OperatingSystem]
 		if ok && p.PurchaseOption == tally.PurchaseOnDemand && p.Zone == "" && p.HourlyPrice.Sign() > 0 {
 			r.onDemand[odKey{p.Region, strings.ToLower(p.InstanceType), platform}] = p.HourlyPrice.Float64()
 		}
 	}
 	for _, p := range prices {
 		kind, months, ok := parsePurchaseOption(p.Provider, p.PurchaseOption)
-		platform, known := catalogPlatforms[p.OperatingSystem]
+		platform, known := tally.CatalogPlatforms[p.OperatingSystem]
 		if !ok || !known {
 			continue
 		}

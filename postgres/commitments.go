@@ -114,14 +114,14 @@ const instanceTypeSQL = `CASE WHEN provider = 'gcp'
 const ec2DescriptionRE = `^\S+ per On Demand (.+) ([a-z][a-z0-9-]*\.[a-z0-9-]+) Instance Hour$`
 
 // platformSQL names the platform of a line's EC2 usage from its operation
-// (x_Operation, the CUR's lineItem/Operation) by commitments'
-// OperationPlatforms, and for a line without an operation (a FOCUS file's)
+// (x_Operation, the CUR's lineItem/Operation) by tally.OperationPlatforms,
+// and for a line without an operation (a FOCUS file's)
 // from the words of its price description (ec2DescriptionRE) by
-// commitments' DescriptionPlatforms: "" for Linux/UNIX (plain RunInstances,
+// tally.DescriptionPlatforms: "" for Linux/UNIX (plain RunInstances,
 // "On Demand Linux"), for other operations (Fargate, Lambda) and for lines
 // with neither (GCP); a RunInstances code or description words the tables
 // do not list are a platform of their own, named by them.
-var platformSQL = ec2PlatformSQL(commitments.OperationPlatforms, commitments.DescriptionPlatforms)
+var platformSQL = ec2PlatformSQL(tally.OperationPlatforms, tally.DescriptionPlatforms)
 
 func ec2PlatformSQL(operations, descriptions map[string]string) string {
 	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
