@@ -1,5 +1,7 @@
 package tally
 
+import "strings"
+
 // OperationPlatforms names the platform of EC2 instance usage by its bill
 // line's operation (CUR lineItem/Operation, stored as the extra
 // x_Operation), from the table "Usage operation by platform" of the EC2
@@ -76,4 +78,36 @@ func CatalogOS(platform string) (os string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// OSLinux is the operating system of the price catalog of a node without
+// a kubernetes.io/os label, and of a price without one.
+const OSLinux = "linux"
+
+// CatalogOS returns the operating system of the price catalog node n is
+// priced as: that of its instance's usage operation's platform
+// (UsageOperation, as `tally pricing platforms aws` reads it;
+// OperationPlatforms, CatalogOS), else its kubernetes.io/os label's (linux,
+// windows). priced is false for a usage operation the catalog has no
+// prices of (SQL Server, or one not listed); os is then the label's.
+func (n *Node) CatalogOS() (os string, priced bool) {
+	if platform, ok := OperationPlatforms[n.UsageOperation]; ok {
+		if os, ok := CatalogOS(platform); ok {
+			return os, true
+		}
+	}
+	os = OSLinux
+	if l := strings.ToLower(n.Labels["kubernetes.io/os"]); l != "" {
+		os = l
+	}
+	return os, n.UsageOperation == ""
+}
+
+// CatalogOS returns the operating system of price p, lower case: linux
+// for a price without one (catalogs older than the column).
+func (p *InstancePrice) CatalogOS() string {
+	if p.OperatingSystem == "" {
+		return OSLinux
+	}
+	return strings.ToLower(p.OperatingSystem)
 }

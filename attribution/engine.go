@@ -208,7 +208,7 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	if n.Lifecycle == tally.LifecycleSpot {
 		option = tally.PurchaseSpot
 	}
-	own, priced := nodeOS(n)
+	own, priced := n.CatalogOS()
 	if !priced {
 		warn("node %s: the price catalog does not price platform %s: its unbilled hours are estimated at the %s price, without that licence",
 			n.Name, n.UsageOperation, own)
@@ -218,11 +218,11 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	at := func(option string) *tally.InstancePrice {
 		return ix.zonePrice(priceKey{provider, n.Region, n.InstanceType, option, os, ""}, n.Zone, h)
 	}
-	if os != osLinux && at(option) == nil && at(tally.PurchaseOnDemand) == nil {
-		os = osLinux
+	if os != tally.OSLinux && at(option) == nil && at(tally.PurchaseOnDemand) == nil {
+		os = tally.OSLinux
 		if at(option) != nil || at(tally.PurchaseOnDemand) != nil {
 			warn("no %s price for %s %s in %s: unbilled hours of node %s are estimated at the %s price, without the %s licence",
-				own, provider, n.InstanceType, n.Region, n.Name, osLinux, own)
+				own, provider, n.InstanceType, n.Region, n.Name, tally.OSLinux, own)
 		}
 	}
 	price := at(option)

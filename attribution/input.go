@@ -139,11 +139,7 @@ func newIndex(in *Input) *index {
 	}
 	for i := range in.Prices {
 		p := &in.Prices[i]
-		os := strings.ToLower(p.OperatingSystem)
-		if os == "" {
-			os = osLinux
-		}
-		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption, os, p.Zone}
+		k := priceKey{p.Provider, p.Region, p.InstanceType, p.PurchaseOption, p.CatalogOS(), p.Zone}
 		ix.prices[k] = append(ix.prices[k], p)
 	}
 	for _, ps := range ix.prices {

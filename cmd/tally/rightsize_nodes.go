@@ -92,6 +92,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	used := map[groupKey][]rightsizing.NodeHours{}
 	gone := map[groupKey]*rightsizing.NodeGroup{} // groups none of whose nodes runs at the end
 	allocatable, goneAllocatable := map[string][2]float64{}, map[string][2]float64{}
+	systems := map[*rightsizing.NodeGroup]*groupOS{}
 	var order []groupKey
 	for i := range nodes {
 		n := &nodes[i]
@@ -115,6 +116,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 				gone[k] = &rightsizing.NodeGroup{Cluster: n.Cluster, Name: k.name, Arch: n.Labels["kubernetes.io/arch"], Spot: rightsizing.SpotNever}
 			}
 			describeNode(gone[k], n)
+			systemOf(systems, gone[k]).add(n)
 			if _, ok := goneAllocatable[n.InstanceType]; !ok && n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
 				goneAllocatable[n.InstanceType] = [2]float64{n.AllocatableCPU, float64(n.AllocatableMemory)}
 			}
@@ -128,6 +130,7 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		}
 		nodeGroup[string(n.Cluster)+"/"+n.Name] = k
 		describeNode(g, n)
+		systemOf(systems, g).add(n)
 		addNode(&g.Current, n.InstanceType, purchase, n.Name)
 		noteZone(g, n.InstanceType, purchase, n.Zone)
 		if n.AllocatableCPU > 0 && n.AllocatableMemory > 0 {
@@ -231,13 +234,18 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		}
 		slices.Sort(g.Zones)
 		setMinNodes(g, k, o.MinNodes, gt)
+		os := systems[g]
+		if os.skip != "" {
+			o.Log.log.Warn("node group skipped: "+os.skip, "cluster", k.cluster, "group", k.name)
+			continue
+		}
 		c := clusterOf[k.cluster]
-		catalog, err := instanceCatalog(ctx, db, c, allocatable, g.Zones)
+		catalog, err := instanceCatalog(ctx, db, c, allocatable, g.Zones, os.os)
 		if err != nil {
 			return nil, err
 		}
 		if !priceCurrent(g, catalog) || !priceUsed(used[k], catalog) {
-			o.Log.log.Warn("node group skipped: the price catalog lacks a current instance type", "cluster", k.cluster, "group", k.name)
+			o.Log.log.Warn("node group skipped: the price catalog lacks a current instance type", "cluster", k.cluster, "group", k.name, "os", os.os)
 			continue
 		}
 		var plan rightsizing.NodePlan
@@ -364,15 +372,45 @@ func priceCurrent(g *rightsizing.NodeGroup, catalog []rightsizing.InstanceType) 
 	return true
 }
 
+// groupOS is the operating system of the price catalog a node group's
+// nodes are priced as (tally.Node.CatalogOS), or why the group cannot be
+// priced: its nodes run several, or one the catalog has no prices of.
+type groupOS struct {
+	os   string
+	skip string
+}
+
+// systemOf returns group g's operating system, adding it to systems.
+func systemOf(systems map[*rightsizing.NodeGroup]*groupOS, g *rightsizing.NodeGroup) *groupOS {
+	if systems[g] == nil {
+		systems[g] = &groupOS{}
+	}
+	return systems[g]
+}
+
+// add adds node n's operating system to the group's.
+func (s *groupOS) add(n *tally.Node) {
+	os, priced := n.CatalogOS()
+	switch {
+	case s.skip != "":
+	case !priced:
+		s.skip = fmt.Sprintf("the price catalog has no prices of its platform (node %s runs %s)", n.Name, n.UsageOperation)
+	case s.os != "" && s.os != os:
+		s.skip = fmt.Sprintf("its nodes run different operating systems (%s, %s)", s.os, os)
+	default:
+		s.os = os
+	}
+}
+
 // instanceCatalog builds the candidate types of a cluster's provider and
-// region from the stored prices, for a node group running in zones:
-// on-demand and spot offers, allocatable capacity as observed on the
+// region from the stored prices of operating system os, for a node group
+// running in zones: on-demand and spot offers, allocatable capacity as observed on the
 // cluster's nodes or estimated. A spot offer is the mean of the zones' spot
 // prices (AWS prices spot per zone), each zone without one of its own at
 // the region's (for AWS, the mean over all its zones); the region's when
 // zones is empty. The plan keeps the group's zones, so current and planned
 // nodes are priced alike.
-func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, observed map[string][2]float64, zones []string) ([]rightsizing.InstanceType, error) {
+func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, observed map[string][2]float64, zones []string, os string) ([]rightsizing.InstanceType, error) {
 	prices, err := db.Prices(ctx, postgres.PriceFilter{Provider: c.Provider, Region: c.Region, Zones: len(zones) > 0})
 	if err != nil {
 		return nil, err
@@ -386,7 +424,7 @@ func instanceCatalog(ctx context.Context, db *postgres.DB, c tally.Cluster, obse
 		if p.PurchaseOption != tally.PurchaseOnDemand && p.PurchaseOption != tally.PurchaseSpot {
 			continue
 		}
-		if p.GPUs > 0 || (p.OperatingSystem != "" && p.OperatingSystem != "linux") {
+		if p.GPUs > 0 || p.CatalogOS() != os {
 			continue
 		}
 		t := byType[p.InstanceType]
