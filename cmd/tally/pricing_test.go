@@ -257,7 +257,7 @@ func TestPricingSyncNothingMatchedSaysWhat(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("exit 0: %s", out.String())
 	}
-	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1", "operating systems: linux, rhel, suse, windows"} {
+	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1", "operating systems: linux, rhel, suse, ubuntu-pro, windows"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("error lacks %q: %s", want, errb.String())
 		}

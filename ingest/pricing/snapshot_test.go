@@ -33,7 +33,8 @@ func TestSnapshot(t *testing.T) {
 // Windows (licence included), Red Hat Enterprise Linux and SUSE Linux are
 // priced too, from ec2-instances-info: their on-demand, spot and Reserved
 // Instance rates, so that their reservations are recommended at their own
-// discounts offline.
+// discounts offline; Ubuntu Pro on demand (the data has no other of its
+// rates), so that its nodes are estimated at their own price.
 func TestSnapshotPricesOtherPlatforms(t *testing.T) {
 	prices, err := pricing.Snapshot()
 	if err != nil {
@@ -49,7 +50,8 @@ func TestSnapshotPricesOtherPlatforms(t *testing.T) {
 		}
 	}
 	for option, want := range map[string]string{"windows on-demand": "0.188", "windows reserved-1y-no-upfront": "0.152", "windows reserved-3y-no-upfront": "0.133",
-		"rhel on-demand": "0.16", "rhel reserved-1y-no-upfront": "0.124", "suse on-demand": "0.152", "suse reserved-1y-no-upfront": "0.093"} {
+		"rhel on-demand": "0.16", "rhel reserved-1y-no-upfront": "0.124", "suse on-demand": "0.152", "suse reserved-1y-no-upfront": "0.093",
+		"ubuntu-pro on-demand": "0.1"} {
 		if got[option] != want {
 			t.Errorf("us-east-1 m5.large %s: %q, want %s (all: %v)", option, got[option], want, got)
 		}

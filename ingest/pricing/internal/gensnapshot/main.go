@@ -9,7 +9,7 @@
 //   - instance shapes (vCPU, memory, GPUs), rates for regions Karpenter's
 //     table lacks, average spot prices, standard no-upfront Reserved
 //     Instance rates, and all of Windows', Red Hat Enterprise Linux's and
-//     SUSE Linux's (licence included):
+//     SUSE Linux's (licence included), and Ubuntu Pro's on-demand rates:
 //     github.com/cristim/ec2-instances-info, data/instances.json.
 //
 // Run it with `go generate ./ingest/pricing` (see snapshot.go). The module
@@ -140,8 +140,10 @@ type rates struct {
 
 // operatingSystems are the snapshot's operating systems: instances.json's
 // key for each, and the name the prices table gives it (as `tally pricing
-// sync aws --os` does). Windows, Red Hat and SUSE are licence included.
-var operatingSystems = []struct{ key, name string }{{"linux", "linux"}, {"mswin", "windows"}, {"rhel", "rhel"}, {"sles", "suse"}}
+// sync aws --os` does). Windows, Red Hat, SUSE and Ubuntu Pro are licence
+// included; instances.json's "ubuntu" is Ubuntu Pro, the one Ubuntu EC2
+// charges for, on demand only.
+var operatingSystems = []struct{ key, name string }{{"linux", "linux"}, {"mswin", "windows"}, {"rhel", "rhel"}, {"sles", "suse"}, {"ubuntu", "ubuntu-pro"}}
 
 func versionDate(mod string) time.Time {
 	// A pseudo-version v0.0.0-20250528091325-32acf84f42eb carries its date.
