@@ -404,8 +404,8 @@ func (s *groupOS) add(n *tally.Node) {
 
 // instanceCatalog builds the candidate types of a cluster's provider and
 // region from the stored prices of operating system os, for a node group
-// running in zones: on-demand and spot offers, allocatable capacity as observed on the
-// cluster's nodes or estimated. A spot offer is the mean of the zones' spot
+// running in zones: on-demand and spot offers, allocatable capacity as
+// observed on the cluster's nodes or estimated. A spot offer is the mean of the zones' spot
 // prices (AWS prices spot per zone), each zone without one of its own at
 // the region's (for AWS, the mean over all its zones); the region's when
 // zones is empty. The plan keeps the group's zones, so current and planned

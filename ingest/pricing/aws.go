@@ -110,7 +110,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	}
 	oses := opt.OperatingSystems
 	if len(oses) == 0 {
-		oses = []string{"linux"}
+		oses = []string{tally.OSLinux}
 	}
 	var descriptions, spotDescriptions []string // Savings Plans and spot product descriptions
 	for _, os := range oses {
@@ -118,9 +118,9 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 		if !ok {
 			return nil, fmt.Errorf("aws pricing: operating system %q: want linux, windows, rhel, suse, rhel-ha or ubuntu-pro", os)
 		}
-		descriptions = append(descriptions, n.description)
+		descriptions = append(descriptions, descriptionOf(os))
 		if n.spot {
-			spotDescriptions = append(spotDescriptions, n.description)
+			spotDescriptions = append(spotDescriptions, descriptionOf(os))
 		}
 	}
 	var out []tally.InstancePrice
@@ -259,30 +259,40 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 	return out, nil
 }
 
-// awsOSNames is how the Price List and the product descriptions of
-// Savings Plans rates and spot prices name an operating system; spot says
-// whether DescribeSpotPriceHistory takes that description.
+// awsOSNames is how the Price List names an operating system; spot says
+// whether DescribeSpotPriceHistory takes its product description
+// (descriptionOf).
 type awsOSNames struct {
-	priceList, description string
-	spot                   bool
+	priceList string
+	spot      bool
 }
 
 // awsOS maps Tally's operating system names (prices.operating_system:
 // Kubernetes' kubernetes.io/os for linux and windows) to AWS's.
 var awsOS = map[string]awsOSNames{
-	"linux":      {"Linux", "Linux/UNIX", true},
-	"windows":    {"Windows", "Windows", true},
-	"rhel":       {"RHEL", "Red Hat Enterprise Linux", true},
-	"suse":       {"SUSE", "SUSE Linux", true},
-	"rhel-ha":    {"Red Hat Enterprise Linux with HA", "Red Hat Enterprise Linux with HA", false},
-	"ubuntu-pro": {"Ubuntu Pro", "Ubuntu Pro", false},
+	"linux":      {"Linux", true},
+	"windows":    {"Windows", true},
+	"rhel":       {"RHEL", true},
+	"suse":       {"SUSE", true},
+	"rhel-ha":    {"Red Hat Enterprise Linux with HA", false},
+	"ubuntu-pro": {"Ubuntu Pro", false},
+}
+
+// descriptionOf is the product description Savings Plans rates and spot
+// prices name operating system os by: its platform
+// (tally.CatalogPlatforms), Linux/UNIX for Linux.
+func descriptionOf(os string) string {
+	if p := tally.CatalogPlatforms[os]; p != "" {
+		return p
+	}
+	return "Linux/UNIX"
 }
 
 // osOfPriceList is the operating system the Price List's operatingSystem
 // attribute names: Linux without one, and one not in awsOS in lower case.
 func osOfPriceList(name string) string {
 	if name == "" {
-		return "linux"
+		return tally.OSLinux
 	}
 	for os, n := range awsOS {
 		if strings.EqualFold(n.priceList, name) {
@@ -299,8 +309,8 @@ func osOfDescription(d string, asked []string) (string, bool) {
 	if d == "" && len(asked) == 1 {
 		d = asked[0]
 	}
-	for os, n := range awsOS {
-		if n.description == d {
+	for os := range awsOS {
+		if descriptionOf(os) == d {
 			return os, true
 		}
 	}
