@@ -59,10 +59,39 @@ var DescriptionPlatforms = map[string]string{
 
 // CatalogPlatforms maps the operating systems of the price catalog
 // (prices.operating_system, as `pricing sync aws --os` names them; "" in
-// catalogs older than the column) to platforms, each with its licence
-// included: windows is the platform Windows.
-var CatalogPlatforms = map[string]string{"": "", "linux": "", "windows": "Windows", "rhel": "Red Hat Enterprise Linux", "suse": "SUSE Linux",
-	"rhel-ha": "Red Hat Enterprise Linux with HA", "ubuntu-pro": "Ubuntu Pro"}
+// catalogs older than the column) to platforms, each with its licences
+// included: windows is the platform Windows, windows-sql-std Windows with
+// SQL Server Standard.
+var CatalogPlatforms = map[string]string{
+	"":                "",
+	"linux":           "",
+	"windows":         "Windows",
+	"rhel":            "Red Hat Enterprise Linux",
+	"suse":            "SUSE Linux",
+	"rhel-ha":         "Red Hat Enterprise Linux with HA",
+	"ubuntu-pro":      "Ubuntu Pro",
+	"windows-sql-std": "Windows with SQL Server Standard",
+	"windows-sql-web": "Windows with SQL Server Web",
+	"windows-sql-ent": "Windows with SQL Server Enterprise",
+	"linux-sql-std":   "Linux with SQL Server Standard",
+	"linux-sql-web":   "Linux with SQL Server Web",
+	"linux-sql-ent":   "Linux with SQL Server Enterprise",
+	"rhel-sql-std":    "Red Hat Enterprise Linux with SQL Server Standard",
+	"rhel-sql-web":    "Red Hat Enterprise Linux with SQL Server Web",
+	"rhel-sql-ent":    "Red Hat Enterprise Linux with SQL Server Enterprise",
+}
+
+// PlatformOperation returns the EC2 usage operation of a platform
+// (OperationPlatforms' inverse): RunInstances for Linux/UNIX (""). ok is
+// false for a platform OperationPlatforms does not name.
+func PlatformOperation(platform string) (operation string, ok bool) {
+	for op, p := range OperationPlatforms {
+		if p == platform {
+			return op, true
+		}
+	}
+	return "", false
+}
 
 // CatalogOS returns the operating system of the price catalog a platform's
 // usage is billed at the price of: CatalogPlatforms' inverse ("linux" for
@@ -80,6 +109,17 @@ func CatalogOS(platform string) (os string, ok bool) {
 	return "", false
 }
 
+// WithoutSQLServer returns the operating system of the price catalog that
+// is os without its SQL Server licence (windows for windows-sql-std, linux
+// for linux-sql-web), or "" for a system without SQL Server.
+func WithoutSQLServer(os string) string {
+	base, _, found := strings.Cut(os, "-sql-")
+	if !found {
+		return ""
+	}
+	return base
+}
+
 // OSLinux is the operating system of the price catalog of a node without
 // a kubernetes.io/os label, and of a price without one.
 const OSLinux = "linux"
@@ -89,7 +129,8 @@ const OSLinux = "linux"
 // (UsageOperation, as `tally pricing platforms aws` reads it;
 // OperationPlatforms, CatalogOS), else its kubernetes.io/os label's (linux,
 // windows). priced is false for a usage operation the catalog has no
-// prices of (SQL Server, or one not listed); os is then the label's.
+// prices of (Windows BYOL, Red Hat with SQL Server and HA, or one not
+// listed); os is then the label's.
 func (n *Node) CatalogOS() (os string, priced bool) {
 	if platform, ok := OperationPlatforms[n.UsageOperation]; ok {
 		if os, ok := CatalogOS(platform); ok {

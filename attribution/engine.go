@@ -218,11 +218,19 @@ func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum
 	at := func(option string) *tally.InstancePrice {
 		return ix.zonePrice(priceKey{provider, n.Region, n.InstanceType, option, os, ""}, n.Zone, h)
 	}
-	if os != tally.OSLinux && at(option) == nil && at(tally.PurchaseOnDemand) == nil {
-		os = tally.OSLinux
-		if at(option) != nil || at(tally.PurchaseOnDemand) != nil {
+	hasPrice := func() bool { return at(option) != nil || at(tally.PurchaseOnDemand) != nil }
+	if os != tally.OSLinux && !hasPrice() {
+		// Without its own price, the price of the system without SQL Server
+		// (Windows for Windows with SQL Server), else Linux's.
+		licence := own
+		if os = tally.WithoutSQLServer(own); os == "" || !hasPrice() {
+			os = tally.OSLinux
+		} else {
+			licence = "SQL Server"
+		}
+		if hasPrice() {
 			warn("no %s price for %s %s in %s: unbilled hours of node %s are estimated at the %s price, without the %s licence",
-				own, provider, n.InstanceType, n.Region, n.Name, tally.OSLinux, own)
+				own, provider, n.InstanceType, n.Region, n.Name, os, licence)
 		}
 	}
 	price := at(option)

@@ -36,9 +36,10 @@ func TestSpotEstimateWithoutSpotPrice(t *testing.T) {
 // a Linux node, and a Windows node with no Windows price in the catalog is
 // estimated at the Linux price with a warning (the licence is not in it).
 // The usage operation EC2 bills its instance under, when read, says more
-// than the label: Red Hat is priced as Red Hat, Red Hat BYOL as Linux, and
-// a platform the catalog has no prices of (Windows with SQL Server) as the
-// label says, with a warning.
+// than the label: Red Hat is priced as Red Hat, Red Hat BYOL as Linux,
+// Windows with SQL Server as itself or, without its prices, as Windows
+// with a warning, and a platform the catalog has no prices of (Red Hat
+// with SQL Server and HA) as the label says, with a warning.
 func TestEstimateByOperatingSystem(t *testing.T) {
 	price := func(os, amount string, from time.Time) tally.InstancePrice {
 		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
@@ -47,6 +48,7 @@ func TestEstimateByOperatingSystem(t *testing.T) {
 	linux, windows := price("linux", "0.096", t0.AddDate(0, -1, 0)), price("windows", "0.188", t0.AddDate(0, 0, -1))
 	rhel := price("rhel", "0.125", t0.AddDate(0, -1, 0))
 	all := []tally.InstancePrice{linux, windows, rhel}
+	sql := append([]tally.InstancePrice{price("windows-sql-std", "0.668", t0.AddDate(0, -1, 0))}, all...)
 	tests := []struct {
 		name      string
 		os        string
@@ -62,8 +64,13 @@ func TestEstimateByOperatingSystem(t *testing.T) {
 		{"red hat instance, linux price only", "linux", "RunInstances:0010", []tally.InstancePrice{linux}, "0.096", "no rhel price for aws m5.large"},
 		{"red hat BYOL instance", "linux", "RunInstances:00g0", all, "0.096", ""},
 		{"linux instance", "linux", "RunInstances", all, "0.096", ""},
-		{"windows with SQL Server instance", "windows", "RunInstances:0006", all, "0.188",
-			"node n1: the price catalog does not price platform RunInstances:0006: its unbilled hours are estimated at the windows price"},
+		{"windows with SQL Server instance", "windows", "RunInstances:0006", sql, "0.668", ""},
+		{"windows with SQL Server instance, windows price only", "windows", "RunInstances:0006", all, "0.188",
+			"no windows-sql-std price for aws m5.large in us-east-1: unbilled hours of node n1 are estimated at the windows price, without the SQL Server licence"},
+		{"linux with SQL Server instance, linux price only", "linux", "RunInstances:0004", all, "0.096",
+			"no linux-sql-std price for aws m5.large in us-east-1: unbilled hours of node n1 are estimated at the linux price, without the SQL Server licence"},
+		{"red hat with SQL Server and HA instance", "linux", "RunInstances:1014", all, "0.096",
+			"node n1: the price catalog does not price platform RunInstances:1014: its unbilled hours are estimated at the linux price"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/ingest/pricing"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
@@ -51,14 +54,14 @@ func TestPricingSyncAWSOffline(t *testing.T) {
 	}
 }
 
-// TestPricingSyncAWSOfflineWindows: the snapshot prices Windows (licence
-// included) too, so a Windows Reserved Instance is priced offline at
-// Windows' rate, not at Linux's discount.
+// TestPricingSyncAWSOfflineWindows: the snapshot prices Windows, and
+// Windows with SQL Server (licences included), so a Windows Reserved
+// Instance is priced offline at Windows' rate, not at Linux's discount.
 func TestPricingSyncAWSOfflineWindows(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	var out, errb bytes.Buffer
 	if code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws", "--offline",
-		"--region", "us-east-1", "--instance-type", "m5.large", "--os", "windows"}, &out, &errb); code != 0 {
+		"--region", "us-east-1", "--instance-type", "m5.large", "--os", "windows,windows-sql-web"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 	}
 	db, err := postgres.Open(context.Background(), url)
@@ -74,16 +77,28 @@ func TestPricingSyncAWSOfflineWindows(t *testing.T) {
 	for _, p := range prices {
 		got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
 	}
-	want := map[string]string{"windows on-demand": "0.188", "windows reserved-1y-no-upfront": "0.152", "windows reserved-3y-no-upfront": "0.133"}
+	want := map[string]string{"windows on-demand": "0.188", "windows reserved-1y-no-upfront": "0.152", "windows reserved-3y-no-upfront": "0.133",
+		"windows-sql-web on-demand": "0.256", "windows-sql-web reserved-1y-no-upfront": "0.22", "windows-sql-web reserved-3y-no-upfront": "0.201"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %s (stored: %v)", k, got[k], v, got)
 		}
 	}
 	for k := range got {
-		if !strings.HasPrefix(k, "windows ") {
-			t.Errorf("stored %s, though --os windows", k)
+		if !strings.HasPrefix(k, "windows ") && !strings.HasPrefix(k, "windows-sql-web ") {
+			t.Errorf("stored %s, though --os windows,windows-sql-web", k)
 		}
+	}
+}
+
+// TestPricingOSFlagNamesEverySystem: --os accepts exactly the operating
+// systems the AWS sync prices.
+func TestPricingOSFlagNamesEverySystem(t *testing.T) {
+	f, _ := reflect.TypeFor[pricingAWSCmd]().FieldByName("OS")
+	got := strings.Split(f.Tag.Get("enum"), ",")
+	slices.Sort(got)
+	if want := pricing.OperatingSystems(); !slices.Equal(got, want) {
+		t.Errorf("--os enum %v, want %v", got, want)
 	}
 }
 
@@ -257,7 +272,7 @@ func TestPricingSyncNothingMatchedSaysWhat(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("exit 0: %s", out.String())
 	}
-	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1", "operating systems: linux, rhel, suse, ubuntu-pro, windows"} {
+	for _, want := range []string{"eu-west-3", "m5.large", "snapshot", "us-east-1", "operating systems: linux, linux-sql-ent, linux-sql-std, linux-sql-web, rhel, rhel-sql-ent, rhel-sql-std, rhel-sql-web, suse, ubuntu-pro, windows, windows-sql-ent, windows-sql-std, windows-sql-web"} {
 		if !strings.Contains(errb.String(), want) {
 			t.Errorf("error lacks %q: %s", want, errb.String())
 		}

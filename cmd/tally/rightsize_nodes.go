@@ -244,6 +244,11 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		if err != nil {
 			return nil, err
 		}
+		if len(catalog) == 0 {
+			o.Log.log.Warn(fmt.Sprintf("node group skipped: the price catalog has no %s prices in %s (%s)", os.os, c.Region, syncCommand(c.Provider, os.os)),
+				"cluster", k.cluster, "group", k.name)
+			continue
+		}
 		if !priceCurrent(g, catalog) || !priceUsed(used[k], catalog) {
 			o.Log.log.Warn("node group skipped: the price catalog lacks a current instance type", "cluster", k.cluster, "group", k.name, "os", os.os)
 			continue
@@ -400,6 +405,15 @@ func (s *groupOS) add(n *tally.Node) {
 	default:
 		s.os = os
 	}
+}
+
+// syncCommand is the command that stores a provider's prices of operating
+// system os.
+func syncCommand(provider, os string) string {
+	if provider == tally.ProviderAWS {
+		return "tally pricing sync aws --os " + os
+	}
+	return "tally pricing sync " + provider
 }
 
 // instanceCatalog builds the candidate types of a cluster's provider and

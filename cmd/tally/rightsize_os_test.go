@@ -15,11 +15,13 @@ import (
 // TestRightsizeNodesPricedByOperatingSystem: a node group is planned at
 // the prices of its nodes' operating system: a Windows group (its
 // kubernetes.io/os label) at Windows's, a Red Hat one (the EC2 platform
-// `pricing platforms aws` read) at Red Hat's. Both were planned at Linux's
-// prices: the two Windows m5.xlarge nodes cost 280.32 a month in the plan,
-// not 548.96. A group the catalog has no prices of (SQL Server), or whose
-// nodes run different systems, is skipped with a warning rather than
-// planned at a price that is not its own.
+// `pricing platforms aws` read) at Red Hat's, a Windows with SQL Server
+// Standard one at that platform's. They were planned at Linux's prices:
+// the two Windows m5.xlarge nodes cost 280.32 a month in the plan, not
+// 548.96. A group on a platform the catalog has no prices of (Red Hat with
+// SQL Server and HA), on one whose prices were not synced, or whose nodes
+// run different systems, is skipped with a warning rather than planned at
+// a price that is not its own.
 func TestRightsizeNodesPricedByOperatingSystem(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
@@ -31,8 +33,11 @@ func TestRightsizeNodesPricedByOperatingSystem(t *testing.T) {
 		{name: "linux", os: [2]string{"linux", "linux"}, current: "280.32"},
 		{name: "windows label", os: [2]string{"windows", "windows"}, current: "548.96"},
 		{name: "red hat platform", os: [2]string{"linux", "linux"}, operation: "RunInstances:0010", current: "367.92"},
-		{name: "sql server platform", os: [2]string{"linux", "linux"}, operation: "RunInstances:0006",
-			warning: "the price catalog has no prices of its platform"},
+		{name: "sql server platform", os: [2]string{"windows", "windows"}, operation: "RunInstances:0006", current: "1950.56"},
+		{name: "sql server web platform", os: [2]string{"linux", "linux"}, operation: "RunInstances:0200",
+			warning: "the price catalog has no linux-sql-web prices in us-east-1 (tally pricing sync aws --os linux-sql-web)"},
+		{name: "unpriced platform", os: [2]string{"linux", "linux"}, operation: "RunInstances:1014",
+			warning: "the price catalog has no prices of its platform (node n1 runs RunInstances:1014)"},
 		{name: "mixed", os: [2]string{"linux", "windows"}, warning: "its nodes run different operating systems"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,9 +82,10 @@ func TestRightsizeNodesPricedByOperatingSystem(t *testing.T) {
 
 // osPrices are the on-demand prices seedOperatingSystems adds, by case.
 var osPrices = map[string]map[string]string{
-	"linux":            {"m5.large": "0.096", "m5.xlarge": "0.192", "m5.2xlarge": "0.384"},
-	"windows label":    {"m5.large": "0.188", "m5.xlarge": "0.376", "m5.2xlarge": "0.752"},
-	"red hat platform": {"m5.large": "0.1536", "m5.xlarge": "0.252", "m5.2xlarge": "0.4512"},
+	"linux":               {"m5.large": "0.096", "m5.xlarge": "0.192", "m5.2xlarge": "0.384"},
+	"windows label":       {"m5.large": "0.188", "m5.xlarge": "0.376", "m5.2xlarge": "0.752"},
+	"red hat platform":    {"m5.large": "0.1536", "m5.xlarge": "0.252", "m5.2xlarge": "0.4512"},
+	"sql server platform": {"m5.large": "0.668", "m5.xlarge": "1.336", "m5.2xlarge": "2.672"},
 }
 
 // m5Sizes are the vCPUs and memory of the m5 types seedRightsizing prices.
@@ -90,7 +96,8 @@ var m5Sizes = map[string]struct {
 
 // seedOperatingSystems labels seedRightsizing's nodes n1 and n2 with the
 // operating systems os, stores the EC2 usage operation of their instances
-// when operation is not "", and adds Windows and Red Hat prices of m5.
+// when operation is not "", and adds Windows, Red Hat and Windows with SQL
+// Server Standard prices of m5.
 func seedOperatingSystems(t *testing.T, db *postgres.DB, until time.Time, os [2]string, operation string) {
 	t.Helper()
 	ctx := context.Background()
@@ -113,7 +120,7 @@ func seedOperatingSystems(t *testing.T, db *postgres.DB, until time.Time, os [2]
 		}
 	}
 	var prices []tally.InstancePrice
-	for name, os := range map[string]string{"windows label": "windows", "red hat platform": "rhel"} {
+	for name, os := range map[string]string{"windows label": "windows", "red hat platform": "rhel", "sql server platform": "windows-sql-std"} {
 		for typ, price := range osPrices[name] {
 			prices = append(prices, tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: typ, PurchaseOption: tally.PurchaseOnDemand,
 				OperatingSystem: os, HourlyPrice: tally.MustParseMoney(price, "USD"), VCPUs: m5Sizes[typ].cpu, MemoryBytes: m5Sizes[typ].mem,

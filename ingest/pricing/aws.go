@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,9 +37,9 @@ const (
 type AWSOptions struct {
 	Regions       []string // e.g. us-east-1; required
 	InstanceTypes []string // only these; empty: all
-	// OperatingSystems are the operating systems to price (awsOS's keys:
-	// linux, windows, rhel, suse, rhel-ha, ubuntu-pro; licence included).
-	// Default: linux.
+	// OperatingSystems are the operating systems to price
+	// (OperatingSystems(): linux, windows, rhel, suse, windows-sql-std, …;
+	// licences included). Default: linux.
 	OperatingSystems []string
 	// PricingEndpoint and SavingsPlansEndpoint override the API endpoints
 	// (tests, proxies).
@@ -112,13 +114,14 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	if len(oses) == 0 {
 		oses = []string{tally.OSLinux}
 	}
-	var descriptions, spotDescriptions []string // Savings Plans and spot product descriptions
+	var operations, spotDescriptions []string // Savings Plans usage operations and spot product descriptions
 	for _, os := range oses {
 		n, ok := awsOS[os]
 		if !ok {
-			return nil, fmt.Errorf("aws pricing: operating system %q: want linux, windows, rhel, suse, rhel-ha or ubuntu-pro", os)
+			return nil, fmt.Errorf("aws pricing: operating system %q: want one of %s", os, strings.Join(OperatingSystems(), ", "))
 		}
-		descriptions = append(descriptions, descriptionOf(os))
+		op, _ := tally.PlatformOperation(tally.CatalogPlatforms[os])
+		operations = append(operations, op)
 		if n.spot {
 			spotDescriptions = append(spotDescriptions, descriptionOf(os))
 		}
@@ -133,7 +136,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String(awsOS[os].priceList)},
 				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("licenseModel"), Value: aws.String("No License required")},
 				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String("NA")},
+				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String(awsOS[os].software)},
 				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
 			}
 			if len(opt.InstanceTypes) > 0 { // only their products, not the region's whole catalog
@@ -164,7 +167,7 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 			}
 		}
 	}
-	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, descriptions, opt.InstanceTypes, shapes, want, effective, log)
+	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, operations, opt.InstanceTypes, shapes, want, effective, log)
 	if err != nil {
 		return nil, err
 	}
@@ -259,28 +262,45 @@ func spotPrices(ctx context.Context, c *ec2.Client, region string, descriptions,
 	return out, nil
 }
 
-// awsOSNames is how the Price List names an operating system; spot says
-// whether DescribeSpotPriceHistory takes its product description
-// (descriptionOf).
+// awsOSNames is how the Price List names an operating system: its
+// operatingSystem and preInstalledSw attributes. spot says whether
+// DescribeSpotPriceHistory takes its product description (descriptionOf).
 type awsOSNames struct {
 	priceList string
+	software  string
 	spot      bool
 }
 
 // awsOS maps Tally's operating system names (prices.operating_system:
-// Kubernetes' kubernetes.io/os for linux and windows) to AWS's.
+// Kubernetes' kubernetes.io/os for linux and windows; tally.CatalogPlatforms
+// names their platforms) to AWS's.
 var awsOS = map[string]awsOSNames{
-	"linux":      {"Linux", true},
-	"windows":    {"Windows", true},
-	"rhel":       {"RHEL", true},
-	"suse":       {"SUSE", true},
-	"rhel-ha":    {"Red Hat Enterprise Linux with HA", false},
-	"ubuntu-pro": {"Ubuntu Pro", false},
+	"linux":           {"Linux", "NA", true},
+	"windows":         {"Windows", "NA", true},
+	"rhel":            {"RHEL", "NA", true},
+	"suse":            {"SUSE", "NA", true},
+	"rhel-ha":         {"Red Hat Enterprise Linux with HA", "NA", false},
+	"ubuntu-pro":      {"Ubuntu Pro", "NA", false},
+	"windows-sql-std": {"Windows", "SQL Std", false},
+	"windows-sql-web": {"Windows", "SQL Web", false},
+	"windows-sql-ent": {"Windows", "SQL Ent", false},
+	"linux-sql-std":   {"Linux", "SQL Std", false},
+	"linux-sql-web":   {"Linux", "SQL Web", false},
+	"linux-sql-ent":   {"Linux", "SQL Ent", false},
+	"rhel-sql-std":    {"RHEL", "SQL Std", false},
+	"rhel-sql-web":    {"RHEL", "SQL Web", false},
+	"rhel-sql-ent":    {"RHEL", "SQL Ent", false},
 }
 
-// descriptionOf is the product description Savings Plans rates and spot
-// prices name operating system os by: its platform
-// (tally.CatalogPlatforms), Linux/UNIX for Linux.
+// OperatingSystems returns the operating systems SyncAWS prices, sorted:
+// the values of AWSOptions.OperatingSystems.
+func OperatingSystems() []string {
+	return slices.Sorted(maps.Keys(awsOS))
+}
+
+// descriptionOf is the product description spot prices name operating
+// system os by: its platform (tally.CatalogPlatforms), Linux/UNIX for
+// Linux.
 func descriptionOf(os string) string {
 	if p := tally.CatalogPlatforms[os]; p != "" {
 		return p
@@ -289,28 +309,54 @@ func descriptionOf(os string) string {
 }
 
 // osOfPriceList is the operating system the Price List's operatingSystem
-// attribute names: Linux without one, and one not in awsOS in lower case.
-func osOfPriceList(name string) string {
-	if name == "" {
+// and preInstalledSw attributes name: Linux without either, and one not in
+// awsOS in lower case, with its software.
+func osOfPriceList(name, software string) string {
+	if software == "" {
+		software = "NA"
+	}
+	if name == "" && software == "NA" {
 		return tally.OSLinux
 	}
 	for os, n := range awsOS {
-		if strings.EqualFold(n.priceList, name) {
+		if strings.EqualFold(n.priceList, name) && strings.EqualFold(n.software, software) {
 			return os
 		}
+	}
+	if software != "NA" {
+		name += " " + software
 	}
 	return strings.ToLower(name)
 }
 
-// osOfDescription is the operating system of a Savings Plans or spot
-// product description ("Linux/UNIX", "Windows"); with none, the one asked
-// for when only one was.
+// osOfDescription is the operating system of a spot product description
+// ("Linux/UNIX", "Windows") among those asked for; with none, the one
+// asked for when only one was.
 func osOfDescription(d string, asked []string) (string, bool) {
-	if d == "" && len(asked) == 1 {
-		d = asked[0]
+	return osAsked(d, asked, descriptionOf)
+}
+
+// osOfOperation is the operating system of a Savings Plans rate's usage
+// operation ("RunInstances", "RunInstances:0002") among those asked for;
+// with none, the one asked for when only one was.
+func osOfOperation(op string, asked []string) (string, bool) {
+	return osAsked(op, asked, func(os string) string {
+		op, _ := tally.PlatformOperation(tally.CatalogPlatforms[os])
+		return op
+	})
+}
+
+// osAsked is the operating system whose name is name, if name was asked
+// for; with none, the one asked for when only one was.
+func osAsked(name string, asked []string, nameOf func(os string) string) (string, bool) {
+	if name == "" && len(asked) == 1 {
+		name = asked[0]
+	}
+	if !slices.Contains(asked, name) {
+		return "", false
 	}
 	for os := range awsOS {
-		if descriptionOf(os) == d {
+		if nameOf(os) == name {
 			return os, true
 		}
 	}
@@ -384,7 +430,7 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 			return nil, sh, fmt.Errorf("%s: gpu %q: negative", sh.instanceType, g)
 		}
 	}
-	os := osOfPriceList(a["operatingSystem"])
+	os := osOfPriceList(a["operatingSystem"], a["preInstalledSw"])
 	mk := func(option string, usd string) (tally.InstancePrice, error) {
 		m, err := tally.ParseMoney(usd, "USD")
 		if err != nil {
@@ -447,17 +493,18 @@ func parseMemory(s string) (int64, error) {
 }
 
 // savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
-// rates for shared-tenancy instances of the operating systems (descriptions).
-func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, descriptions, types []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
+// rates for shared-tenancy instances of the operating systems whose usage
+// operations are asked for (RunInstances for Linux, RunInstances:0002 for
+// Windows, …: each rate is of one operation).
+func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, operations, types []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
 	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
 		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
 		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
 		SavingsPlanPaymentOptions: []sptypes.SavingsPlanPaymentOption{sptypes.SavingsPlanPaymentOptionNoUpfront},
 		SavingsPlanTypes:          []sptypes.SavingsPlanType{sptypes.SavingsPlanTypeCompute, sptypes.SavingsPlanTypeEc2Instance},
-		Operations:                []string{"RunInstances"},
+		Operations:                operations,
 		Filters: []sptypes.SavingsPlanOfferingRateFilterElement{
 			{Name: sptypes.SavingsPlanRateFilterAttributeRegion, Values: regions},
-			{Name: sptypes.SavingsPlanRateFilterAttributeProductDescription, Values: descriptions},
 			{Name: sptypes.SavingsPlanRateFilterAttributeTenancy, Values: []string{"shared"}},
 		},
 		MaxResults: 1000,
@@ -480,7 +527,7 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, desc
 				props[aws.ToString(p.Name)] = aws.ToString(p.Value)
 			}
 			itype, region := props["instanceType"], props["region"]
-			os, ok := osOfDescription(props["productDescription"], descriptions)
+			os, ok := osOfOperation(aws.ToString(r.Operation), operations)
 			if !ok || itype == "" || (len(want) > 0 && !want[itype]) || r.Unit != sptypes.SavingsPlanRateUnitHours || r.SavingsPlanOffering == nil {
 				continue
 			}

@@ -15,16 +15,26 @@ import (
 )
 
 // osServer answers by operating system: the Price List by its
-// operatingSystem filter, Savings Plans and spot prices by product
-// description, as AWS does. m5.large costs 0.096 on Linux, 0.188 on Windows,
+// operatingSystem and preInstalledSw filters, Savings Plans by the usage
+// operations asked for (each rate names its own, as AWS's do), spot prices
+// by product description. m5.large costs 0.096 on Linux, 0.188 on Windows,
 // 0.125 on Red Hat Enterprise Linux, 0.122 on SUSE Linux, 0.145 on Red Hat
-// Enterprise Linux with HA and 0.131 on Ubuntu Pro. Spot prices are named
-// by the four product descriptions DescribeSpotPriceHistory takes; asked
-// for any other, or for none (every one), it fails.
+// Enterprise Linux with HA, 0.131 on Ubuntu Pro, 0.428 on Windows with SQL
+// Server Standard, 0.13 on Linux with SQL Server Web and 0.9 on Red Hat
+// with SQL Server Enterprise. Spot prices are named by the four product
+// descriptions DescribeSpotPriceHistory takes; asked for any other, or for
+// none (every one), it fails.
 func osServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	od := map[string]string{"Linux": "0.0960000000", "Windows": "0.1880000000", "RHEL": "0.1250000000", "SUSE": "0.1220000000",
-		"Red Hat Enterprise Linux with HA": "0.1450000000", "Ubuntu Pro": "0.1310000000"}
+	od := map[[2]string]string{{"Linux", "NA"}: "0.0960000000", {"Windows", "NA"}: "0.1880000000", {"RHEL", "NA"}: "0.1250000000",
+		{"SUSE", "NA"}: "0.1220000000", {"Red Hat Enterprise Linux with HA", "NA"}: "0.1450000000", {"Ubuntu Pro", "NA"}: "0.1310000000",
+		{"Windows", "SQL Std"}: "0.4280000000", {"Linux", "SQL Web"}: "0.1300000000", {"RHEL", "SQL Ent"}: "0.9000000000"}
+	type spRate struct{ description, rate string }
+	sp := map[string]spRate{"RunInstances": {"Linux/UNIX", "0.067"}, "RunInstances:0002": {"Windows", "0.159"},
+		"RunInstances:0010": {"Red Hat Enterprise Linux", "0.096"}, "RunInstances:000g": {"SUSE Linux", "0.093"},
+		"RunInstances:1010": {"Red Hat Enterprise Linux with HA", "0.116"}, "RunInstances:0g00": {"Ubuntu Pro", "0.102"},
+		"RunInstances:0006": {"Windows with SQL Server Standard", "0.399"}, "RunInstances:0200": {"Linux with SQL Server Web", "0.101"},
+		"RunInstances:0110": {"Red Hat Enterprise Linux with SQL Server Enterprise", "0.871"}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch {
@@ -37,28 +47,30 @@ func osServer(t *testing.T) *httptest.Server {
 			for _, x := range req.Filters {
 				f[x.Field] = x.Value
 			}
-			os := f["operatingSystem"]
-			if od[os] == "" || f["licenseModel"] != "No License required" {
+			os, sw := f["operatingSystem"], f["preInstalledSw"]
+			if od[[2]string{os, sw}] == "" || f["licenseModel"] != "No License required" {
 				http.Error(w, "bad filters "+string(body), 400)
 				return
 			}
 			doc, _ := json.Marshal(map[string]any{
-				"product": map[string]any{"attributes": map[string]string{"instanceType": "m5.large", "vcpu": "2", "memory": "8 GiB", "operatingSystem": os}},
+				"product": map[string]any{"attributes": map[string]string{"instanceType": "m5.large", "vcpu": "2", "memory": "8 GiB",
+					"operatingSystem": os, "preInstalledSw": sw}},
 				"terms": map[string]any{"OnDemand": map[string]any{"t": map[string]any{
-					"priceDimensions": map[string]any{"d": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": od[os]}}}}}},
+					"priceDimensions": map[string]any{"d": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": od[[2]string{os, sw}]}}}}}},
 			})
 			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 			json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "PriceList": []string{string(doc)}})
 		case r.URL.Path == "/DescribeSavingsPlansOfferingRates":
+			var req struct{ Operations []string }
+			json.Unmarshal(body, &req)
 			var results []any
-			for desc, rate := range map[string]string{"Linux/UNIX": "0.067", "Windows": "0.159", "Red Hat Enterprise Linux": "0.096", "SUSE Linux": "0.093",
-				"Red Hat Enterprise Linux with HA": "0.116", "Ubuntu Pro": "0.102"} {
-				if !strings.Contains(string(body), `"`+desc+`"`) {
+			for _, op := range req.Operations {
+				if sp[op].rate == "" {
 					continue
 				}
-				results = append(results, map[string]any{"rate": rate, "currency": "USD", "unit": "Hrs", "operation": "RunInstances",
+				results = append(results, map[string]any{"rate": sp[op].rate, "currency": "USD", "unit": "Hrs", "operation": op,
 					"properties": []map[string]string{{"name": "instanceType", "value": "m5.large"}, {"name": "region", "value": "us-east-1"},
-						{"name": "tenancy", "value": "shared"}, {"name": "productDescription", "value": desc}},
+						{"name": "tenancy", "value": "shared"}, {"name": "productDescription", "value": sp[op].description}},
 					"savingsPlanOffering": map[string]any{"paymentOption": "No Upfront", "planType": "Compute", "durationSeconds": 31536000, "currency": "USD"}})
 			}
 			w.Header().Set("Content-Type", "application/json")
@@ -162,6 +174,26 @@ func TestSyncAWSRedHatHAAndUbuntuPro(t *testing.T) {
 		if !maps.Equal(got, want) {
 			t.Errorf("%v: prices %v, want %v", oses, got, want)
 		}
+	}
+}
+
+// TestSyncAWSSQLServer: Windows, Linux and Red Hat with SQL Server are
+// priced with the SQL Server licence (the Price List's preInstalledSw),
+// on demand and in Savings Plans, under the names --os gives them.
+// DescribeSpotPriceHistory has no SQL Server product description, so no
+// spot price is asked for.
+func TestSyncAWSSQLServer(t *testing.T) {
+	srv := osServer(t)
+	prices := syncAWS(t, srv, pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"windows-sql-std", "linux-sql-web", "rhel-sql-ent"}})
+	got := map[string]string{}
+	for _, p := range prices {
+		got[p.OperatingSystem+" "+p.PurchaseOption] = p.HourlyPrice.Decimal()
+	}
+	want := map[string]string{"windows-sql-std on-demand": "0.428", "linux-sql-web on-demand": "0.13", "rhel-sql-ent on-demand": "0.9",
+		"windows-sql-std savings-plan-compute-1y-no-upfront": "0.399", "linux-sql-web savings-plan-compute-1y-no-upfront": "0.101",
+		"rhel-sql-ent savings-plan-compute-1y-no-upfront": "0.871"}
+	if !maps.Equal(got, want) {
+		t.Errorf("prices %v, want %v", got, want)
 	}
 }
 

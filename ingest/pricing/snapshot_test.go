@@ -34,7 +34,10 @@ func TestSnapshot(t *testing.T) {
 // priced too, from ec2-instances-info: their on-demand, spot and Reserved
 // Instance rates, so that their reservations are recommended at their own
 // discounts offline; Ubuntu Pro on demand (the data has no other of its
-// rates), so that its nodes are estimated at their own price.
+// rates), so that its nodes are estimated at their own price; and SQL
+// Server on Windows, Linux and Red Hat (on demand and reserved, licence
+// included: m5.large's Standard licence is charged for 4 vCPUs, its
+// minimum, so Linux's 0.096 becomes 0.576).
 func TestSnapshotPricesOtherPlatforms(t *testing.T) {
 	prices, err := pricing.Snapshot()
 	if err != nil {
@@ -51,7 +54,8 @@ func TestSnapshotPricesOtherPlatforms(t *testing.T) {
 	}
 	for option, want := range map[string]string{"windows on-demand": "0.188", "windows reserved-1y-no-upfront": "0.152", "windows reserved-3y-no-upfront": "0.133",
 		"rhel on-demand": "0.16", "rhel reserved-1y-no-upfront": "0.124", "suse on-demand": "0.152", "suse reserved-1y-no-upfront": "0.093",
-		"ubuntu-pro on-demand": "0.1"} {
+		"ubuntu-pro on-demand": "0.1", "windows-sql-std on-demand": "0.668", "windows-sql-std reserved-1y-no-upfront": "0.632",
+		"linux-sql-web on-demand": "0.164", "rhel-sql-std on-demand": "0.64"} {
 		if got[option] != want {
 			t.Errorf("us-east-1 m5.large %s: %q, want %s (all: %v)", option, got[option], want, got)
 		}

@@ -8,8 +8,9 @@
 //     generated fallback price table, with its generation date);
 //   - instance shapes (vCPU, memory, GPUs), rates for regions Karpenter's
 //     table lacks, average spot prices, standard no-upfront Reserved
-//     Instance rates, and all of Windows', Red Hat Enterprise Linux's and
-//     SUSE Linux's (licence included), and Ubuntu Pro's on-demand rates:
+//     Instance rates, and all of Windows', Red Hat Enterprise Linux's,
+//     SUSE Linux's and SQL Server's on Windows, Linux and Red Hat (licences
+//     included), and Ubuntu Pro's on-demand rates:
 //     github.com/cristim/ec2-instances-info, data/instances.json.
 //
 // Run it with `go generate ./ingest/pricing` (see snapshot.go). The module
@@ -140,10 +141,14 @@ type rates struct {
 
 // operatingSystems are the snapshot's operating systems: instances.json's
 // key for each, and the name the prices table gives it (as `tally pricing
-// sync aws --os` does). Windows, Red Hat, SUSE and Ubuntu Pro are licence
-// included; instances.json's "ubuntu" is Ubuntu Pro, the one Ubuntu EC2
-// charges for, on demand only.
-var operatingSystems = []struct{ key, name string }{{"linux", "linux"}, {"mswin", "windows"}, {"rhel", "rhel"}, {"sles", "suse"}, {"ubuntu", "ubuntu-pro"}}
+// sync aws --os` does). Windows, Red Hat, SUSE, Ubuntu Pro and SQL Server
+// are licence included; instances.json's "ubuntu" is Ubuntu Pro, the one
+// Ubuntu EC2 charges for, on demand only; its SQL keys are SQL Server
+// Standard (mswinSQL, linuxSQL, rhelSQL), Web and Enterprise.
+var operatingSystems = []struct{ key, name string }{{"linux", "linux"}, {"mswin", "windows"}, {"rhel", "rhel"}, {"sles", "suse"}, {"ubuntu", "ubuntu-pro"},
+	{"mswinSQL", "windows-sql-std"}, {"mswinSQLWeb", "windows-sql-web"}, {"mswinSQLEnterprise", "windows-sql-ent"},
+	{"linuxSQL", "linux-sql-std"}, {"linuxSQLWeb", "linux-sql-web"}, {"linuxSQLEnterprise", "linux-sql-ent"},
+	{"rhelSQL", "rhel-sql-std"}, {"rhelSQLWeb", "rhel-sql-web"}, {"rhelSQLEnterprise", "rhel-sql-ent"}}
 
 func versionDate(mod string) time.Time {
 	// A pseudo-version v0.0.0-20250528091325-32acf84f42eb carries its date.
