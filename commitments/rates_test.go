@@ -88,6 +88,27 @@ func TestRatesRedHatHAAndUbuntuPro(t *testing.T) {
 	}
 }
 
+// TestRatesSQLServer: the catalog's SQL Server prices (windows-sql-std,
+// linux-sql-web) are their platforms', so a Reserved Instance or Savings
+// Plan on their usage is planned at their own discounts: a small one, as
+// the SQL Server licence, most of the price, is not discounted.
+func TestRatesSQLServer(t *testing.T) {
+	r := NewRates([]tally.InstancePrice{
+		m5xlarge("linux", "on-demand", "0.192"), m5xlarge("linux", "reserved-1y-no-upfront", "0.121"),
+		m5xlarge("windows-sql-std", "on-demand", "1.336"), m5xlarge("windows-sql-std", "reserved-1y-no-upfront", "1.265"),
+		m5xlarge("linux-sql-web", "on-demand", "0.26"), m5xlarge("linux-sql-web", "reserved-1y-no-upfront", "0.189"),
+	})
+	for platform, want := range map[string]float64{"Windows with SQL Server Standard": 0.071 / 1.336, "Linux with SQL Server Web": 0.071 / 0.26} {
+		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
+		o := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: NoUpfront, Region: "us-east-1",
+			InstanceType: "m5.xlarge", Platform: platform}
+		d, ok := r.Discount(o, s)
+		if !ok || math.Abs(d-want) > 1e-9 || r.LinuxPriced(o, s) {
+			t.Errorf("%s Reserved Instance: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, d, ok, r.LinuxPriced(o, s), want)
+		}
+	}
+}
+
 // TestRatesWithBilledOnDemand: a platform the catalog does not price (Red
 // Hat Enterprise Linux) gets Linux/UNIX's discount, flagged LinuxPriced,
 // until a bill's on-demand price of it is added; then the discount leaves
