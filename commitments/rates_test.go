@@ -58,13 +58,27 @@ func TestRatesRedHatAndSUSE(t *testing.T) {
 		m5xlarge("rhel", "on-demand", "0.25"), m5xlarge("rhel", "reserved-1y-no-upfront", "0.179"),
 		m5xlarge("suse", "on-demand", "0.248"), m5xlarge("suse", "reserved-1y-no-upfront", "0.154"),
 	})
-	for platform, want := range map[string]float64{"Red Hat Enterprise Linux": 1 - 0.179/0.25, "SUSE Linux": 1 - 0.154/0.248} {
+	wantOwnDiscounts(t, r, m5xlargeRI, map[string]float64{"Red Hat Enterprise Linux": 1 - 0.179/0.25, "SUSE Linux": 1 - 0.154/0.248})
+}
+
+// m5xlargeRI is a 1-year no-upfront Reserved Instance of m5.xlarge in
+// us-east-1 on platform.
+func m5xlargeRI(platform string) Offer {
+	return Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: NoUpfront, Region: "us-east-1",
+		InstanceType: "m5.xlarge", Platform: platform}
+}
+
+// wantOwnDiscounts checks that offer(platform) takes want[platform] off an
+// m5.xlarge stream of each platform, at the platform's own rate (not
+// Linux/UNIX-priced).
+func wantOwnDiscounts(t *testing.T, r Rates, offer func(platform string) Offer, want map[string]float64) {
+	t.Helper()
+	for platform, w := range want {
 		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
-		o := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: NoUpfront, Region: "us-east-1",
-			InstanceType: "m5.xlarge", Platform: platform}
+		o := offer(platform)
 		d, ok := r.Discount(o, s)
-		if !ok || math.Abs(d-want) > 1e-9 || r.LinuxPriced(o, s) {
-			t.Errorf("%s Reserved Instance: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, d, ok, r.LinuxPriced(o, s), want)
+		if !ok || math.Abs(d-w) > 1e-9 || r.LinuxPriced(o, s) {
+			t.Errorf("%s %s: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, o.Kind, d, ok, r.LinuxPriced(o, s), w)
 		}
 	}
 }
@@ -78,14 +92,10 @@ func TestRatesRedHatHAAndUbuntuPro(t *testing.T) {
 		m5xlarge("rhel-ha", "on-demand", "0.29"), m5xlarge("rhel-ha", "savings-plan-compute-1y-no-upfront", "0.242"),
 		m5xlarge("ubuntu-pro", "on-demand", "0.262"), m5xlarge("ubuntu-pro", "savings-plan-compute-1y-no-upfront", "0.214"),
 	})
-	sp := Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
-	for platform, want := range map[string]float64{"Red Hat Enterprise Linux with HA": 0.048 / 0.29, "Ubuntu Pro": 0.048 / 0.262} {
-		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
-		d, ok := r.Discount(sp, s)
-		if !ok || math.Abs(d-want) > 1e-9 || r.LinuxPriced(sp, s) {
-			t.Errorf("%s Compute Savings Plan: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, d, ok, r.LinuxPriced(sp, s), want)
-		}
+	sp := func(string) Offer {
+		return Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}
 	}
+	wantOwnDiscounts(t, r, sp, map[string]float64{"Red Hat Enterprise Linux with HA": 0.048 / 0.29, "Ubuntu Pro": 0.048 / 0.262})
 }
 
 // TestRatesSQLServer: the catalog's SQL Server prices (windows-sql-std,
@@ -98,15 +108,7 @@ func TestRatesSQLServer(t *testing.T) {
 		m5xlarge("windows-sql-std", "on-demand", "1.336"), m5xlarge("windows-sql-std", "reserved-1y-no-upfront", "1.265"),
 		m5xlarge("linux-sql-web", "on-demand", "0.26"), m5xlarge("linux-sql-web", "reserved-1y-no-upfront", "0.189"),
 	})
-	for platform, want := range map[string]float64{"Windows with SQL Server Standard": 0.071 / 1.336, "Linux with SQL Server Web": 0.071 / 0.26} {
-		s := Stream{Provider: "aws", Region: "us-east-1", InstanceType: "m5.xlarge", Platform: platform}
-		o := Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: NoUpfront, Region: "us-east-1",
-			InstanceType: "m5.xlarge", Platform: platform}
-		d, ok := r.Discount(o, s)
-		if !ok || math.Abs(d-want) > 1e-9 || r.LinuxPriced(o, s) {
-			t.Errorf("%s Reserved Instance: discount %.4f (covers %v, Linux-priced %v), want %.4f", platform, d, ok, r.LinuxPriced(o, s), want)
-		}
-	}
+	wantOwnDiscounts(t, r, m5xlargeRI, map[string]float64{"Windows with SQL Server Standard": 0.071 / 1.336, "Linux with SQL Server Web": 0.071 / 0.26})
 }
 
 // TestRatesWithBilledOnDemand: a platform the catalog does not price (Red
