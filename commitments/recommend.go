@@ -294,13 +294,18 @@ func money0(x float64, cur tally.Currency) string {
 func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 	var b strings.Builder
 	c := p.Choice
+	above := p.ExistingOD > p.TargetOD // holds more than the target: AtTarget is of the level held
 	if p.PurchaseHourly.IsZero() {
-		fmt.Fprintf(&b, "Hold: %s/h of %s is in force against a target of %s/h", p.ExistingHourly.Format(3), Describe(p.Offer), p.TargetHourly.Format(3))
+		against, level := " against", "that level"
+		if above {
+			against, level = ", above", "the level held"
+		}
+		fmt.Fprintf(&b, "Hold: %s/h of %s is in force%s a target of %s/h", p.ExistingHourly.Format(3), Describe(p.Offer), against, p.TargetHourly.Format(3))
 		if p.TargetOD <= 0 {
 			fmt.Fprintf(&b, " (no commitment pays here: %s)", whyNone(c, r))
 		}
 		if p.TargetOD > 0 || p.ExistingOD > 0 {
-			fmt.Fprintf(&b, "; at that level the forecast gives %.1f%% expected utilization", 100*p.AtTarget.Utilization)
+			fmt.Fprintf(&b, "; at %s the forecast gives %.1f%% expected utilization", level, 100*p.AtTarget.Utilization)
 		}
 		b.WriteString(". ")
 	} else {
@@ -328,13 +333,21 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		fmt.Fprintf(&b, "The discount on %s is Linux/UNIX's, and the savings too high: the price catalog and the bill lack the on-demand price "+
 			"of the platform or of Linux/UNIX, so the licence fee, which no commitment discounts, counts as discounted. ", strings.Join(p.LinuxPriced, ", "))
 	}
+	why := "Why this amount"
+	if above {
+		why = "Why this target"
+	}
 	switch c.Binding {
 	case "risk":
-		fmt.Fprintf(&b, "Why this amount: it is the most that keeps P(utilization < %.0f%%) over the term at %.0f%% (bound %.0f%%); expected savings would peak at %s/h. ",
-			100*r.MinUtilization, 100*p.AtTarget.PLowUtilization, 100*r.MaxProbability, NanosOf(c.Optimum*(1-p.Discount)).Money(cur).Format(3))
+		fmt.Fprintf(&b, "%s: it is the most that keeps P(utilization < %.0f%%) over the term at %.0f%% (bound %.0f%%); expected savings would peak at %s/h. ",
+			why, 100*r.MinUtilization, 100*c.Evaluation.PLowUtilization, 100*r.MaxProbability, NanosOf(c.Optimum*(1-p.Discount)).Money(cur).Format(3))
 	case "savings":
-		fmt.Fprintf(&b, "Why this amount: beyond it the next dollar's expected saving no longer covers its cost and the %.0f%%-a-year lock-in penalty; P(utilization < %.0f%%) is %.0f%%. ",
-			100*r.LockInPenalty, 100*r.MinUtilization, 100*p.AtTarget.PLowUtilization)
+		fmt.Fprintf(&b, "%s: beyond it the next dollar's expected saving no longer covers its cost and the %.0f%%-a-year lock-in penalty; P(utilization < %.0f%%) is %.0f%%. ",
+			why, 100*r.LockInPenalty, 100*r.MinUtilization, 100*c.Evaluation.PLowUtilization)
+	}
+	if above && p.TargetOD > 0 {
+		fmt.Fprintf(&b, "At the level held, P(utilization < %.0f%%) is %.0f%%: buy nothing in this pool until its usage grows or commitments expire. ",
+			100*r.MinUtilization, 100*p.AtTarget.PLowUtilization)
 	}
 	if len(p.Tranches) > 1 {
 		fmt.Fprintf(&b, "Ladder: %d weekly tranches from %s, each re-checked before buying, so expiries spread over weeks. ",

@@ -73,6 +73,33 @@ func TestExplainHold(t *testing.T) {
 	}
 }
 
+// TestExplainHoldAboveTarget: a pool holding more than its target explains
+// the target by the target's risk, and says what the level held risks.
+// It read "it is the most that keeps P(utilization < 99%) over the term at
+// 100% (bound 5%)": the level held's probability given as the target's.
+func TestExplainHoldAboveTarget(t *testing.T) {
+	p := PoolPlan{Offer: Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}, Discount: 0.28,
+		ExistingHourly: tally.MustParseMoney("1.631", "USD"), ExistingOD: 2.265, TargetHourly: tally.MustParseMoney("1.289", "USD"), TargetOD: 1.790,
+		AtTarget: Evaluation{Utilization: 0.815, PLowUtilization: 1},
+		Choice: Choice{Capacity: 1.790, Optimum: 1.806, Binding: "risk", MeanUsageOD: 1.9, Model: "median(theta,snaive,ets)",
+			Evaluation: Evaluation{Utilization: 0.995, PLowUtilization: 0.05}}}
+	got := explain(p, DefaultRisk, "USD")
+	for _, want := range []string{
+		"Hold: 1.631/h of 1-year No Upfront Compute Savings Plan is in force, above a target of 1.289/h; at the level held the forecast gives 81.5% expected utilization. ",
+		"Why this target: it is the most that keeps P(utilization < 99%) over the term at 5% (bound 5%); expected savings would peak at 1.300/h. ",
+		"At the level held, P(utilization < 99%) is 100%: buy nothing in this pool until its usage grows or commitments expire. ",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+	p.Choice.Binding = "savings"
+	p.Choice.Evaluation.PLowUtilization = 0.02
+	if got, want := explain(p, DefaultRisk, "USD"), "no longer covers its cost and the 2%-a-year lock-in penalty; P(utilization < 99%) is 2%. "; !strings.Contains(got, want) {
+		t.Errorf("explanation lacks %q:\n%s", want, got)
+	}
+}
+
 // TestRecommendationRecordsTheMedian: a purchase's stored risk document
 // has its savings' median beside P10 and P90 (the dashboard's P50 column
 // showed the mean), inside that range.
