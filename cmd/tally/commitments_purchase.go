@@ -127,7 +127,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	}
 	elsewhere := ""
 	if gcp > 0 {
-		elsewhere = fmt.Sprintf(" The plan's %d GCP item(s) are not sent by Tally: buy them in the Google Cloud console or with gcloud.", gcp)
+		elsewhere = fmt.Sprintf(" The plan's %d GCP item(s) are not sent by Tally: buy them as each says.", gcp)
 	}
 	if c.Format == "json" {
 		if reqs == nil {
@@ -161,8 +161,8 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		}
 		for _, it := range plan.Items {
 			if it.Offer.Provider != tally.ProviderAWS {
-				fmt.Fprintf(a.stdout, "%s: %s/h of %s — buy it in the Google Cloud console or with gcloud; Tally does not send GCP purchases\n\n",
-					it.ID, it.HourlyCommitment.Format(3), commitments.Describe(it.Offer))
+				fmt.Fprintf(a.stdout, "%s: %s/h of %s — buy it %s; Tally does not send GCP purchases\n\n",
+					it.ID, it.HourlyCommitment.Format(3), commitments.Describe(it.Offer), whereToBuyGCP(it.Offer.Kind))
 			}
 		}
 	}
@@ -245,4 +245,14 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	}
 	fmt.Fprintln(a.stderr, "done; run 'tally commitments sync aws' to refresh the inventory")
 	return nil
+}
+
+// whereToBuyGCP says where a GCP commitment of kind is bought: spend-based
+// (flexible) commitments belong to a Cloud Billing account, resource-based
+// ones to a project and region.
+func whereToBuyGCP(kind string) string {
+	if kind == tally.CommitCUDFlexible {
+		return "in the Google Cloud console, Billing › Committed use discounts, as a spend-based Compute flexible commitment"
+	}
+	return "with 'gcloud compute commitments create' in its project and region, or in the console's Compute Engine › Committed use discounts"
 }

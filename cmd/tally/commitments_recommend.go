@@ -194,8 +194,12 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 				rng = fmt.Sprintf("%.0f–%.0f", p.Savings.P10, p.Savings.P90)
 				worst = fmt.Sprintf("%.0f", p.Savings.Worst)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%.0f%%\t%s\t\n", p.Pool, p.ExistingHourly.Format(3), p.TargetHourly.Format(3), buy,
-				saving, rng, worst, 100*p.AtTarget.Utilization, 100*p.AtTarget.PLowUtilization, p.Choice.Binding)
+			util, low := "-", "-" // nothing held: no utilization to speak of
+			if max(p.ExistingOD, p.TargetOD) > 0 {
+				util, low = fmt.Sprintf("%.1f%%", 100*p.AtTarget.Utilization), fmt.Sprintf("%.0f%%", 100*p.AtTarget.PLowUtilization)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", p.Pool, p.ExistingHourly.Format(3), p.TargetHourly.Format(3), buy,
+				saving, rng, worst, util, low, p.Choice.Binding)
 		}
 		tw.Flush()
 		for _, p := range ap.Pools {

@@ -344,6 +344,13 @@ func TestPurchaseGCPOnlyPlan(t *testing.T) {
 	if !strings.Contains(errOut, "1 GCP item(s) are not sent by Tally") {
 		t.Errorf("dry run does not say the GCP item is not sent:\n%s", errOut)
 	}
+	// Spend-based commitments are bought for a billing account in the
+	// console; gcloud's commitments are resource-based, so it was wrong to
+	// name it for them.
+	code, out, _ = runTally(args...)
+	if code != 0 || !strings.Contains(out, "Billing › Committed use discounts") || strings.Contains(out, "gcloud") {
+		t.Errorf("dry run: exit %d, %q: want it to say a flexible CUD is bought in the console's Billing › Committed use discounts", code, out)
+	}
 	confirmInput = strings.NewReader("")
 	code, _, errOut = runTally(append(args, "--execute")...)
 	if code != 0 || strings.Contains(errOut, "bought already") || !strings.Contains(errOut, "no AWS item") {
@@ -449,6 +456,31 @@ func TestRecommendTableNamesItsCurrency(t *testing.T) {
 	if strings.Contains(out, "$") || !strings.Contains(out, "in force EUR/h") || !strings.Contains(out, "buy EUR/h") ||
 		!strings.Contains(out, "expected saving/term EUR") {
 		t.Errorf("recommendations of a EUR account:\n%s", out)
+	}
+}
+
+// TestRecommendTableNothingHeld: a pool holding nothing with a target of
+// nothing has no utilization; the table gave it 100.0% (the optimizer's 0/0
+// convention), as if a commitment there were fully used.
+func TestRecommendTableNothingHeld(t *testing.T) {
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	none := commitments.PoolPlan{Pool: "aws/ec2-instance-savings-plan/us-west-2/c5", ExistingHourly: usd("0"), TargetHourly: usd("0"),
+		AtTarget: commitments.Evaluation{Utilization: 1}, Choice: commitments.Choice{Binding: "none"}}
+	held := commitments.PoolPlan{Pool: "aws/compute-savings-plan", ExistingHourly: usd("1.631"), TargetHourly: usd("1.289"),
+		ExistingOD: 2.3, TargetOD: 1.8, AtTarget: commitments.Evaluation{Utilization: 0.815, PLowUtilization: 1}, Choice: commitments.Choice{Binding: "risk"}}
+	var b strings.Builder
+	writeCommitmentPlans(&b, []commitments.AccountPlan{{Account: "412345678901", Pools: []commitments.PoolPlan{none, held}}}, "")
+	rows := map[string][]string{}
+	for line := range strings.Lines(b.String()) {
+		if f := strings.Fields(line); len(f) == 10 {
+			rows[f[0]] = f
+		}
+	}
+	if r := rows[none.Pool]; r == nil || r[7] != "-" || r[8] != "-" {
+		t.Errorf("nothing held, target nothing: utilization and P(util<bound) %q, want - and -\n%s", r, b.String())
+	}
+	if r := rows[held.Pool]; r == nil || r[7] != "81.5%" || r[8] != "100%" {
+		t.Errorf("1.631/h held: utilization and P(util<bound) %q, want 81.5%% and 100%%\n%s", r, b.String())
 	}
 }
 
