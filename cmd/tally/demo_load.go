@@ -26,7 +26,6 @@ import (
 	"github.com/tallyhq/tally/ingest/pricing"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/report"
-	"github.com/tallyhq/tally/rightsizing"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -253,24 +252,17 @@ func (l *demoLoader) attribute(ctx context.Context) error {
 }
 
 func (l *demoLoader) recommendCommitments(ctx context.Context) error {
-	_, err := commitments.RecommendAccounts(ctx, l.db, commitments.AccountsOptions{RecommendOptions: commitments.RecommendOptions{Now: l.m.End}})
+	_, err := commitments.RecommendAccounts(ctx, l.db, scheduledCommitments(l.m.End))
 	return err
 }
 
 func (l *demoLoader) forecast(ctx context.Context) error {
-	_, err := forecast.ForecastSpend(ctx, l.db, forecast.SpendOptions{Lag: forecast.DefaultLag, Now: l.m.End})
+	_, err := forecast.ForecastSpend(ctx, l.db, scheduledForecast(l.m.End))
 	return err
 }
 
 func (l *demoLoader) rightsize(ctx context.Context) error {
-	res, err := rightsize(ctx, l.db, rightsizeOptions{
-		Window: tally.Window{Start: l.m.End.AddDate(0, 0, -14), End: l.m.End}, Profile: rightsizing.Balanced,
-		Nodes: true, Log: l.app,
-	})
-	if err != nil {
-		return err
-	}
-	return res.store(ctx, l.db, l.m.End)
+	return l.app.refreshRightsizing(ctx, l.db, l.m.End)
 }
 
 // demoReportConfig is the weekly report of the demo: the organization, with

@@ -27,6 +27,11 @@ type priceFlags struct {
 	Currency    string `default:"USD" help:"Currency of --cpu-price and --memory-price."`
 }
 
+// defaultPriceFlags are priceFlags' defaults, which serve's scheduled
+// right-sizing uses (TestScheduledPlansUseTheCommandsDefaults keeps them
+// equal).
+var defaultPriceFlags = priceFlags{CPUPrice: "0.031611", MemoryPrice: "0.004237", Currency: "USD"}
+
 func (f *priceFlags) prices() (rightsizing.UnitPrices, error) {
 	cur, err := tally.ParseCurrency(f.Currency)
 	if err != nil {

@@ -22,6 +22,7 @@ type serveCmd struct {
 	TrustedProxies []string      `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
 	PublicURL      string        `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
 	AgentRate      float64       `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
+	PlansAt        plansAt       `name:"plans-at" env:"TALLY_PLANS_AT" default:"03:00" placeholder:"HH:MM" help:"Time of day (UTC) at which one replica refreshes the spend forecasts, right-sizing and commitment recommendations the dashboard and weekly report show, with the defaults of tally forecast run, tally rightsize and tally commitments recommend; also at start when the last refresh is older than the latest such time. off: never (run those commands from cron instead)."`
 	QueryTimeout   time.Duration `name:"query-timeout" env:"TALLY_QUERY_TIMEOUT" default:"30s" placeholder:"DURATION" help:"Longest an allocation or asset query may run before it is stopped (503, asking for a narrower window); 0: no limit."`
 	reportFlags
 	aliasFlags
@@ -67,6 +68,9 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	go a.scheduleAttribution(ctx, db)
 	go a.compactFunctionSamples(ctx, db, time.Minute)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
+	if !c.PlansAt.Off {
+		go a.schedulePlans(ctx, db, c.PlansAt)
+	}
 	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), nil)
 }
 
