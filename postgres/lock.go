@@ -30,7 +30,7 @@ func (db *DB) Lock(ctx context.Context, name string, fn func(context.Context) er
 // withLock runs fn if take, a query of one boolean, takes the session
 // advisory lock named name, and releases it after.
 func (db *DB) withLock(ctx context.Context, name, take string, fn func(context.Context) error) (ran bool, err error) {
-	conn, err := db.pool.Acquire(ctx)
+	conn, err := db.locks.Acquire(ctx)
 	if err != nil {
 		return false, fmt.Errorf("lock %s: %w", name, err)
 	}

@@ -23,7 +23,12 @@ import (
 
 // DB is a pool of connections to Tally's database.
 type DB struct {
-	pool         *pgxpool.Pool
+	pool *pgxpool.Pool
+	// locks holds the connections of session advisory locks (TryLock,
+	// Lock), apart from pool: a job holding its lock does its work on
+	// pool's connections, and locks held at once by as many jobs as pool
+	// has connections would leave none for it.
+	locks        *pgxpool.Pool
 	queryTimeout time.Duration // of an allocation or asset query; 0: none
 }
 
@@ -77,20 +82,35 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		registerNumeric(c.TypeMap())
 		return nil
 	}
+	lockCfg := cfg.Copy()
+	lockCfg.MaxConns = maxLocksHeld
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
 	}
-	db := &DB{pool: pool, queryTimeout: DefaultQueryTimeout}
-	if err := db.Ping(ctx); err != nil {
+	locks, err := pgxpool.NewWithConfig(ctx, lockCfg) // connects when a lock is first taken
+	if err != nil {
 		pool.Close()
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+	}
+	db := &DB{pool: pool, locks: locks, queryTimeout: DefaultQueryTimeout}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
+// maxLocksHeld bounds the session advisory locks one DB holds at once, each
+// on a connection of its own: well above the jobs tally serve schedules
+// (attribution, compaction, reports, the daily plans), each holding one.
+const maxLocksHeld = 16
+
 // Close closes every connection.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() {
+	db.pool.Close()
+	db.locks.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {

@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"iter"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -511,6 +513,49 @@ func TestTryLockExcludesConcurrentHolders(t *testing.T) {
 	}
 	if ran, err := db.TryLock(ctx, "job", func(context.Context) error { return nil }); !ran || err != nil {
 		t.Fatalf("after release: ran=%v err=%v", ran, err)
+	}
+}
+
+// TestLocksDoNotStarveThePool: jobs holding locks still get connections
+// for their work. Each lock was held on a connection of the pool (at most
+// max(4, cores) of them), so as many schedulers of tally serve holding
+// their locks at once each waited for a connection none would give back,
+// and serve stood still: attribution, reports, everything.
+func TestLocksDoNotStarveThePool(t *testing.T) {
+	db := pgtest.New(t)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n := max(8, runtime.NumCPU()+1)
+	var inside, done sync.WaitGroup
+	inside.Add(n)
+	all := make(chan struct{})
+	go func() { inside.Wait(); close(all) }()
+	errs := make(chan error, n)
+	for i := range n {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			ran, err := db.TryLock(ctx, fmt.Sprintf("job-%d", i), func(ctx context.Context) error {
+				inside.Done()
+				select { // until every job holds its lock
+				case <-all:
+				case <-ctx.Done():
+					return fmt.Errorf("not every job got its lock: %w", ctx.Err())
+				}
+				return db.Ping(ctx)
+			})
+			if err == nil && !ran {
+				err = fmt.Errorf("job-%d: lock held elsewhere", i)
+			}
+			errs <- err
+		}()
+	}
+	done.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("%d jobs holding their locks, then asking for a connection: %v", n, err)
+		}
 	}
 }
 
