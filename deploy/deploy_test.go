@@ -13,7 +13,9 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -44,6 +46,14 @@ func decodeStrict(t *testing.T, doc []byte) any {
 		obj = &rbacv1.ClusterRoleBinding{}
 	case "apps/v1/DaemonSet":
 		obj = &appsv1.DaemonSet{}
+	case "apps/v1/Deployment":
+		obj = &appsv1.Deployment{}
+	case "v1/Service":
+		obj = &corev1.Service{}
+	case "policy/v1/PodDisruptionBudget":
+		obj = &policyv1.PodDisruptionBudget{}
+	case "batch/v1/CronJob":
+		obj = &batchv1.CronJob{}
 	default:
 		t.Fatalf("unexpected kind %s %s", head.APIVersion, head.Kind)
 	}
@@ -215,11 +225,7 @@ func TestAgentManifestSetupCommands(t *testing.T) {
 	if create == nil {
 		t.Fatal("agent.yaml does not say how to create the agent token")
 	}
-	bin := filepath.Join(t.TempDir(), "tally")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/tally").CombinedOutput(); err != nil {
-		t.Fatalf("build tally: %v\n%s", err, out)
-	}
-	help, err := exec.Command(bin, "token", "create", "--help").CombinedOutput()
+	help, err := exec.Command(tallyBinary(t), "token", "create", "--help").CombinedOutput()
 	if err != nil {
 		t.Fatalf("tally token create --help: %v\n%s", err, help)
 	}
@@ -231,4 +237,14 @@ func TestAgentManifestSetupCommands(t *testing.T) {
 	if !bytes.Contains(data, []byte("--from-literal=token=tly_")) {
 		t.Error("agent.yaml's example token does not start with tly_, the prefix of Tally's tokens")
 	}
+}
+
+// tallyBinary builds tally into a temporary directory.
+func tallyBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "tally")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/tally").CombinedOutput(); err != nil {
+		t.Fatalf("build tally: %v\n%s", err, out)
+	}
+	return bin
 }
