@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,15 +120,19 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		_, err := logID(r, action, status, resp, errText)
 		return err
 	}
-	gcp := 0 // items Tally does not send: bought in the Google Cloud console
+	gcp := 0           // items Tally does not send
+	var where []string // where they are bought, once each (--format json prints no item)
 	for _, it := range plan.Items {
 		if it.Offer.Provider != tally.ProviderAWS {
 			gcp++
+			if w := whereToBuyGCP(it.Offer.Kind); !slices.Contains(where, w) {
+				where = append(where, w)
+			}
 		}
 	}
 	elsewhere := ""
 	if gcp > 0 {
-		elsewhere = fmt.Sprintf(" The plan's %d GCP item(s) are not sent by Tally: buy them as each says.", gcp)
+		elsewhere = fmt.Sprintf(" The plan's %d GCP item(s) are not sent by Tally: buy them %s.", gcp, strings.Join(where, "; or "))
 	}
 	if c.Format == "json" {
 		if reqs == nil {

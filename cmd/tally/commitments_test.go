@@ -341,8 +341,8 @@ func TestPurchaseGCPOnlyPlan(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &reqs) != nil || reqs == nil {
 		t.Errorf("--format json: exit %d, %q: want an empty array", code, out)
 	}
-	if !strings.Contains(errOut, "1 GCP item(s) are not sent by Tally") {
-		t.Errorf("dry run does not say the GCP item is not sent:\n%s", errOut)
+	if !strings.Contains(errOut, "1 GCP item(s) are not sent by Tally") || !strings.Contains(errOut, "Billing › Committed use discounts") {
+		t.Errorf("dry run does not say the GCP item is not sent, and where to buy it (--format json prints no item):\n%s", errOut)
 	}
 	// Spend-based commitments are bought for a billing account in the
 	// console; gcloud's commitments are resource-based, so it was wrong to

@@ -162,8 +162,8 @@ func TestPlansAtFlag(t *testing.T) {
 	at := plansAt{After: 3 * time.Hour}
 	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	for now, want := range map[time.Time]time.Time{
-		day.Add(2 * time.Hour): day.Add(-21 * time.Hour),
-		day.Add(3 * time.Hour): day.Add(3 * time.Hour),
+		day.Add(2 * time.Hour):  day.Add(-21 * time.Hour),
+		day.Add(3 * time.Hour):  day.Add(3 * time.Hour),
 		day.Add(20 * time.Hour): day.Add(3 * time.Hour),
 	} {
 		if got := at.lastDue(now); !got.Equal(want) {
