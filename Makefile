@@ -138,7 +138,7 @@ commitments-testdata: build
 FUZZTIME ?= 60s
 FUZZMINIMIZETIME ?= 1000x
 FUZZ_TARGETS := \
-	.:FuzzParseMoney \
+	.:FuzzParseMoney .:FuzzParseWindow \
 	./attribution:FuzzParseFilter \
 	./cicheck:FuzzParseCalls ./cicheck:FuzzParseThreshold ./cicheck:FuzzReadBench ./cicheck:FuzzReadProfile \
 	./cmd/tally:FuzzDecodeCostRate \
@@ -148,10 +148,10 @@ FUZZ_TARGETS := \
 	./ingest:FuzzParquetFile \
 	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \
 	./ingest/focus:FuzzParseCSV \
-	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo ./node-agent/profiler:FuzzParseCPUList \
+	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo ./node-agent/podmeta:FuzzPodScheduling ./node-agent/profiler:FuzzParseCPUList \
 	./node-agent/symbolize:FuzzParseMaps ./node-agent/symbolize:FuzzParseKallsyms ./node-agent/symbolize:FuzzParsePerfMap ./node-agent/symbolize:FuzzGoTable ./node-agent/symbolize:FuzzELFSymbols \
-	./ingest/gcpbilling:FuzzParseCSV ./ingest/gcpbilling:FuzzParseNDJSON \
-	./ingest/pricing:FuzzParsePriceListProduct ./ingest/pricing:FuzzParseSnapshot \
+	./ingest/gcpbilling:FuzzParseCSV ./ingest/gcpbilling:FuzzParseNDJSON ./ingest/gcpbilling:FuzzDecodeRow ./ingest/gcpbilling:FuzzPlain \
+	./ingest/pricing:FuzzParsePriceListProduct ./ingest/pricing:FuzzParseSnapshot ./ingest/pricing:FuzzClassifyGCPSku \
 	./postgres:FuzzNumeric \
 	./report:FuzzParseConfig ./report:FuzzParseWeek \
 	./rightsizing:FuzzReadTrace \

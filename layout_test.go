@@ -1,7 +1,10 @@
 package tally_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -105,5 +108,72 @@ func TestBackendAndAgentExist(t *testing.T) {
 	agent := pkgs[module+"/node-agent"]
 	if !slices.Contains(agent, "github.com/cilium/ebpf") {
 		t.Error("tally-agent does not link cilium/ebpf: the eBPF profiler is not wired in")
+	}
+}
+
+// TestMakeFuzzRunsEveryTarget checks that `make fuzz` runs every fuzz
+// target in the module: FUZZ_TARGETS in the Makefile names each as
+// ./package:FuzzName, and a target left out of it is never fuzzed.
+func TestMakeFuzzRunsEveryTarget(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.Dir}}|{{join .TestGoFiles ","}},{{join .XTestGoFiles ","}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(\w+ \*testing\.F\)`)
+	var inTree []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		dir, files, _ := strings.Cut(line, "|")
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg := "./" + filepath.ToSlash(rel)
+		if rel == "." {
+			pkg = "."
+		}
+		for _, f := range strings.Split(files, ",") {
+			if f == "" {
+				continue
+			}
+			src, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range fuzzFunc.FindAllSubmatch(src, -1) {
+				inTree = append(inTree, pkg+":"+string(m[1]))
+			}
+		}
+	}
+	if len(inTree) == 0 {
+		t.Fatal("found no fuzz target in the module")
+	}
+	makefile, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(makefile), "\nFUZZ_TARGETS := \\\n")
+	if !ok {
+		t.Fatal("Makefile: no FUZZ_TARGETS := \\ block")
+	}
+	var listed []string
+	for _, line := range strings.Split(rest, "\n") {
+		listed = append(listed, strings.Fields(strings.TrimSuffix(line, "\\"))...)
+		if !strings.HasSuffix(line, "\\") {
+			break
+		}
+	}
+	for _, target := range inTree {
+		if !slices.Contains(listed, target) {
+			t.Errorf("Makefile FUZZ_TARGETS lacks %s: make fuzz never runs it", target)
+		}
+	}
+	for _, target := range listed {
+		if !slices.Contains(inTree, target) {
+			t.Errorf("Makefile FUZZ_TARGETS names %s, which is no fuzz target of the module", target)
+		}
 	}
 }

@@ -155,7 +155,8 @@ const maxRelativeHours = 100 * 366 * 24
 // "today", "yesterday", "week" (since Monday), "lastweek", "month",
 // "lastmonth", "Nh" and "Nd" (the last N hours or days, the current one
 // included), "Nw", an RFC 3339 pair "2026-11-01T00:00:00Z,2026-11-08T00:00:00Z",
-// or a Unix-seconds pair "1730419200,1731024000".
+// or a Unix-seconds pair "1730419200,1731024000". A pair's bounds must fall
+// within the years 0001–9999, which RFC 3339 can write.
 func ParseWindow(s string, now time.Time) (Window, error) {
 	now = now.UTC()
 	day := now.Truncate(24 * time.Hour)
@@ -206,14 +207,16 @@ func ParseWindow(s string, now time.Time) (Window, error) {
 func parseWindowPair(a, b string) (Window, error) {
 	parse := func(v string) (time.Time, error) {
 		v = strings.TrimSpace(v)
+		var t time.Time
 		if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return time.Unix(secs, 0).UTC(), nil
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
+			t = time.Unix(secs, 0)
+		} else if t, err = time.Parse(time.RFC3339, v); err != nil {
 			return time.Time{}, Errorf(EInvalid, "window bound %q: want RFC 3339 or Unix seconds", v)
 		}
-		return t.UTC(), nil
+		if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+			return time.Time{}, Errorf(EInvalid, "window bound %q: %d is outside the years 0001–9999", v, t.Year())
+		}
+		return t, nil
 	}
 	start, err := parse(a)
 	if err != nil {

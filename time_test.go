@@ -31,7 +31,8 @@ func TestParseWindow(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "0d", "-3d", "7x", "2026-11-08T00:00:00Z,2026-11-01T00:00:00Z", "a,b",
-		"36601d", "5229w", "878401h", "3000000h", "9223372036854775807d"} {
+		"36601d", "5229w", "878401h", "3000000h", "9223372036854775807d",
+		"0,9223372036854775807", "0,253402300800", "-62135596801,0", "9999-12-31T23:00:00-02:00,9999-12-31T23:00:00-03:00"} {
 		if _, err := ParseWindow(in, now); ErrorCode(err) != EInvalid {
 			t.Errorf("ParseWindow(%q): err = %v, want EInvalid", in, err)
 		}
@@ -111,4 +112,37 @@ func TestWindowIntersectAndSpan(t *testing.T) {
 	if got := w.Intersect(apart); got.End.After(got.Start) || w.Overlap(apart) != 0 {
 		t.Errorf("windows apart intersect in %v, overlap %v", got, w.Overlap(apart))
 	}
+}
+
+// FuzzParseWindow checks what ParseWindow promises the API and the CLI,
+// which pass it untrusted query parameters and flags: an error says
+// EInvalid; a window is a non-empty UTC range within RFC 3339's years
+// (which PostgreSQL's timestamptz also holds), and its String reads back as
+// itself.
+func FuzzParseWindow(f *testing.F) {
+	for _, s := range []string{"today", "lastweek", "month", "7d", "2w", "3h", "36600d", "0d",
+		"2026-11-01T00:00:00Z,2026-11-08T00:00:00Z", "1761955200,1762560000", "0,9223372036854775807",
+		"-62135596801,0", "2026-11-01T00:00:00+14:00,2026-11-01T00:00:00-12:00", " 7d ", "a,b"} {
+		f.Add(s)
+	}
+	now := mustTime("2026-11-19T15:42:00Z")
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWindow(s, now)
+		if err != nil {
+			if ErrorCode(err) != EInvalid {
+				t.Fatalf("ParseWindow(%q): error without EInvalid: %v", s, err)
+			}
+			return
+		}
+		if !w.End.After(w.Start) || w.Start.Location() != time.UTC || w.End.Location() != time.UTC {
+			t.Fatalf("ParseWindow(%q) = %v: empty, or not UTC", s, w)
+		}
+		if y0, y1 := w.Start.Year(), w.End.Year(); y0 < 1 || y1 > 9999 {
+			t.Fatalf("ParseWindow(%q) = %v: years %d–%d, outside 0001–9999", s, w, y0, y1)
+		}
+		back, err := ParseWindow(w.String(), now)
+		if err != nil || !back.Start.Equal(w.Start) || !back.End.Equal(w.End) {
+			t.Fatalf("ParseWindow(%q) = %v, which reads back as %v, %v", s, w, back, err)
+		}
+	})
 }
