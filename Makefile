@@ -139,7 +139,7 @@ FUZZTIME ?= 60s
 FUZZMINIMIZETIME ?= 1000x
 FUZZ_TARGETS := \
 	.:FuzzParseMoney .:FuzzParseWindow \
-	./attribution:FuzzParseFilter \
+	./attribution:FuzzParseFilter ./attribution:FuzzParseStep \
 	./cicheck:FuzzParseCalls ./cicheck:FuzzParseThreshold ./cicheck:FuzzReadBench ./cicheck:FuzzReadProfile \
 	./cmd/tally:FuzzDecodeCostRate \
 	./commitments:FuzzReadUsage ./commitments:FuzzReadPlan \

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +30,7 @@ func allocationQuery(v url.Values, now time.Time, def tally.CostSettings) (attri
 		return q, err
 	}
 	q.Window = wholeHours(q.Window)
-	if q.Step, err = parseStep(v.Get("step")); err != nil {
+	if q.Step, err = attribution.ParseStep(v.Get("step")); err != nil {
 		return q, err
 	}
 	for _, a := range splitList(v.Get("aggregate")) {
@@ -69,24 +68,6 @@ func wholeHours(w tally.Window) tally.Window {
 		end = end.Add(time.Hour)
 	}
 	return tally.Window{Start: w.Start.Truncate(time.Hour), End: end}
-}
-
-// parseStep reads "1d", "7d", "1h", "24h", "window" or "" (one step).
-func parseStep(s string) (time.Duration, error) {
-	switch s {
-	case "", "window", "0":
-		return 0, nil
-	}
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n > 0 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, tally.Errorf(tally.EInvalid, "step %q: want 1h, 6h, 1d, 7d or window", s)
-	}
-	return d, nil
 }
 
 func splitList(s string) []string {

@@ -185,7 +185,7 @@ func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery,
 		return q, nil, nil, nil, err
 	}
 	q.Window = wholeHours(q.Window)
-	if q.Step, err = parseStep(in.Get("step")); err != nil {
+	if q.Step, err = attribution.ParseStep(in.Get("step")); err != nil {
 		return q, nil, nil, nil, err
 	}
 	all, period, err := openCostAccumulation(in)

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -69,13 +67,8 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 	if q.Basis, err = tally.ParseCostBasis(c.Basis); err != nil {
 		return q, err
 	}
-	if c.Step != "window" {
-		days, isDays := strings.CutSuffix(c.Step, "d")
-		if n, err := strconv.Atoi(days); isDays && err == nil && n > 0 {
-			q.Step = time.Duration(n) * 24 * time.Hour
-		} else if q.Step, err = time.ParseDuration(c.Step); err != nil {
-			return q, tally.Errorf(tally.EInvalid, "--step %q: want window, 1h, 1d, 7d, …", c.Step)
-		}
+	if q.Step, err = attribution.ParseStep(c.Step); err != nil {
+		return q, err
 	}
 	for _, a := range c.Aggregate {
 		d, err := attribution.ParseDimension(a)
