@@ -56,6 +56,10 @@ type Store interface {
 	// ReadMark marks the start of a read: what the store has committed by
 	// now, and its clock.
 	ReadMark(ctx context.Context) (ReadMark, error)
+	// PrunedBefore returns the time before which the hourly and raw data
+	// were dropped (the zero time when none were): those hours keep the
+	// allocations they had and can no longer be attributed.
+	PrunedBefore(ctx context.Context) (time.Time, error)
 }
 
 // ReadMark is where a read of the store began: the store's clock, and an
@@ -119,11 +123,23 @@ type Job struct {
 // hour whole. Each saved hour replaces its own stack costs, so the rest of
 // its day keeps theirs; a day whose stack costs are only a daily sum, saved
 // before they were saved by hour, has its attributed hours computed and
-// saved too, once.
+// saved too, once. Hours before the store's PrunedBefore are left as they
+// are; force over any of them is an error.
 func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summary, error) {
 	var total Summary
 	if !onTheHour(w.Start) || !onTheHour(w.End) {
 		return total, tally.Errorf(tally.EInvalid, "attribution window %v: must start and end on the hour", w)
+	}
+	pruned, err := j.Store.PrunedBefore(ctx)
+	if err != nil {
+		return total, err
+	}
+	if w.Start.Before(pruned) {
+		if force {
+			return total, tally.Errorf(tally.EInvalid, "attribution window %v: the usage and hourly allocations before %s were pruned; those hours can no longer be attributed",
+				w, tally.FormatDay(pruned))
+		}
+		w.Start = pruned
 	}
 	now := time.Now
 	if j.Now != nil {
@@ -166,7 +182,7 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			return nil
 		})
 	}
-	err := g.Wait()
+	err = g.Wait()
 	return total, err
 }
 

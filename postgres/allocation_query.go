@@ -17,12 +17,18 @@ import (
 
 // AllocationRows sums stored allocations per step and per the query's
 // dimensions. It reads the daily rollup unless the query needs pods, nodes,
-// hours or a window that does not start and end at midnight. The query is
+// hours or a window that does not start and end at midnight; such a query
+// of a window that starts before PrunedBefore is refused. The query is
 // validated first (Query.Validate), and one taking longer than the query
 // timeout (SetQueryTimeout) is cancelled and reported as tally.EUnavailable.
 func (db *DB) AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
+	}
+	if q.NeedsHourly() {
+		if err := db.checkHourlyKept(ctx, "allocations", q.Window); err != nil {
+			return nil, err
+		}
 	}
 	sql, args, err := allocationSQL(&q)
 	if err != nil {

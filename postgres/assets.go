@@ -54,6 +54,9 @@ func (db *DB) AssetCosts(ctx context.Context, q attribution.AssetQuery) ([]attri
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if err := db.checkHourlyKept(ctx, "assets", q.Window); err != nil {
+		return nil, err
+	}
 	var step *time.Duration
 	if q.Step > 0 {
 		step = &q.Step

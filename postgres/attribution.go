@@ -235,6 +235,9 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 		starts[i], want[h] = h.Start(), true
 		lo, hi = min(lo, h), max(hi, h)
 	}
+	if err := checkNotPruned(ctx, tx, lo); err != nil {
+		return err
+	}
 	from := lo.Start().Truncate(24 * time.Hour)
 	if err := deleteHours(ctx, tx, starts, lo, hi, recorded); err != nil {
 		return err

@@ -23,6 +23,7 @@ type serveCmd struct {
 	PublicURL      string        `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
 	AgentRate      float64       `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
 	PlansAt        plansAt       `name:"plans-at" env:"TALLY_PLANS_AT" default:"03:00" placeholder:"HH:MM" help:"Time of day (UTC, default 03:00) at which one replica refreshes the spend forecasts, right-sizing and commitment recommendations the dashboard and weekly report show, with the defaults of tally forecast run, tally rightsize and tally commitments recommend; also at start when the last refresh is older than the latest such time. off: never (run those commands from cron instead)."`
+	Retention      retention     `name:"retention" env:"TALLY_RETENTION" default:"off" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d), as tally prune --keep: each hour, one replica drops older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour; the bill and the daily rollups are kept. off (the default): keep everything."`
 	QueryTimeout   time.Duration `name:"query-timeout" env:"TALLY_QUERY_TIMEOUT" default:"30s" placeholder:"DURATION" help:"Longest an allocation or asset query may run before it is stopped (503, asking for a narrower window); 0: no limit."`
 	reportFlags
 	aliasFlags
@@ -64,7 +65,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	} else if len(us) == 0 {
 		a.log.Warn("no one can sign in yet: create the first admin with tally user create --admin EMAIL")
 	}
-	go a.maintainPartitions(ctx, db)
+	go a.maintainPartitions(ctx, db, c.Retention)
 	go a.scheduleAttribution(ctx, db)
 	go a.compactFunctionSamples(ctx, db, time.Minute)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
@@ -158,8 +159,9 @@ func displayHostPort(addr string) string {
 }
 
 // maintainPartitions keeps partitions created a week ahead (so a monthly
-// partition exists before its month starts), checking hourly.
-func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB) {
+// partition exists before its month starts) and, with a retention, drops
+// those older than it on one replica at a time, checking hourly.
+func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep retention) {
 	for {
 		now := time.Now().UTC()
 		if n, err := db.EnsurePartitions(ctx, now.AddDate(0, 0, -1), now.AddDate(0, 0, 7)); err != nil {
@@ -169,11 +171,35 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB) {
 		} else if n > 0 {
 			a.log.Info("created partitions ahead", "count", n)
 		}
+		if keep.Days > 0 {
+			a.prune(ctx, db, keep.before(now))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Hour):
 		}
+	}
+}
+
+// prune drops the hourly and raw data before before, unless another
+// replica is at it; an error is logged, and the next check tries again.
+func (a *app) prune(ctx context.Context, db *postgres.DB, before time.Time) {
+	var parts []postgres.Partition
+	_, err := db.TryLock(ctx, pruneLock, func(ctx context.Context) (err error) {
+		parts, err = db.Prune(ctx, before)
+		return err
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.Error("drop hourly and raw data past the retention", "before", tally.FormatDay(before), "err", err)
+	case len(parts) > 0:
+		var size int64
+		for _, p := range parts {
+			size += p.Bytes
+		}
+		a.log.Info("dropped hourly and raw data past the retention", "before", tally.FormatDay(before),
+			"partitions", len(parts), "size", formatSize(size))
 	}
 }
 

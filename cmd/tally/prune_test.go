@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/internal/logtest"
+	"github.com/tallyhq/tally/internal/pgtest"
+)
+
+// TestPruneCommand drops a month of old partitions with tally prune, after
+// a dry run that lists them and drops nothing.
+func TestPruneCommand(t *testing.T) {
+	url, db := oneNodeDatabase(t)
+	ctx := context.Background()
+	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := db.EnsurePartitions(ctx, jan, jan.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+
+	// Keep what is newer than about March 2025, whatever today is: January
+	// 2025 goes, the fixture's October 2026 stays.
+	keep := strconv.Itoa(int(time.Since(time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour))) + "d"
+	out := tly("prune", "--keep", keep, "--dry-run")
+	for _, want := range []string{"container_usage_p2025_01_01", "allocations_p2025_01", "2025-01-01", "2025-02-01", "would drop 5 partitions"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("prune --dry-run: no %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "2026-10") {
+		t.Errorf("prune --dry-run lists the fixture's October 2026:\n%s", out)
+	}
+	if p, err := db.PrunedBefore(ctx); err != nil || !p.IsZero() {
+		t.Errorf("after the dry run, PrunedBefore = %v, %v; want nothing dropped", p, err)
+	}
+
+	if out := tly("prune", "--keep", keep); !strings.Contains(out, "dropped 5 partitions") {
+		t.Errorf("prune:\n%s", out)
+	}
+	if p, err := db.PrunedBefore(ctx); err != nil || !p.Equal(jan.AddDate(0, 1, 0)) {
+		t.Errorf("after the prune, PrunedBefore = %v, %v; want 2025-02-01, the end of the month partitions dropped", p, err)
+	}
+	if out := tly("prune", "--keep", keep); !strings.HasPrefix(out, "nothing to prune") {
+		t.Errorf("prune again:\n%s", out)
+	}
+	if out := tly("costs", "--window", "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z"); !strings.Contains(out, "TOTAL") {
+		t.Errorf("costs after the prune:\n%s", out)
+	}
+
+	for _, args := range [][]string{{"prune", "--keep", "30d"}, {"prune", "--keep", "400"}, {"prune"}, {"serve", "--retention", "7d"}} {
+		if code, _, errOut := runTally(append([]string{"--database-url", url}, args...)...); code != exitUsage || !strings.Contains(errOut, "--") {
+			t.Errorf("tally %s: exit %d, %s; want a usage error", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if code, _, errOut := runTally("--database-url", url, "prune", "--keep", "off"); code == 0 || !strings.Contains(errOut, "nothing to prune") {
+		t.Errorf("prune --keep off: exit %d, %s", code, errOut)
+	}
+}
+
+func TestRetentionFlag(t *testing.T) {
+	var r retention
+	if err := r.UnmarshalText([]byte("400d")); err != nil || r.Days != 400 || r.String() != "400d" {
+		t.Errorf("400d: %+v, %v", r, err)
+	}
+	if err := r.UnmarshalText([]byte("off")); err != nil || r.Days != 0 || r.String() != "off" {
+		t.Errorf("off: %+v, %v", r, err)
+	}
+	for _, bad := range []string{"92d", "400", "1y", "13w", "-400d", "36601d", ""} {
+		if err := r.UnmarshalText([]byte(bad)); err == nil || !strings.Contains(err.Error(), "at least 93d") {
+			t.Errorf("%q: %v; want an error naming the least", bad, err)
+		}
+	}
+	now := time.Date(2026, 11, 24, 15, 4, 0, 0, time.UTC)
+	if got, want := (retention{Days: 100}).before(now), time.Date(2026, 8, 16, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("100 days before %v: %v, want %v", now, got, want)
+	}
+}
+
+// TestServePrunes: with --retention, serve's partition maintenance drops
+// what is older; without, it keeps everything.
+func TestServePrunes(t *testing.T) {
+	db := pgtest.New(t)
+	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := db.EnsurePartitions(context.Background(), jan, jan.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	maintain := func(keep retention, until string) string {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var logs logtest.Buffer
+		a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&logs, nil))}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			a.maintainPartitions(ctx, db, keep)
+		}()
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), until); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q logged in 30 s:\n%s", until, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		return logs.String()
+	}
+	if logs := maintain(retention{}, "created partitions ahead"); strings.Contains(logs, "dropped") {
+		t.Errorf("with retention off, serve dropped data:\n%s", logs)
+	}
+	if p, err := db.PrunedBefore(context.Background()); err != nil || !p.IsZero() {
+		t.Errorf("with retention off, PrunedBefore = %v, %v", p, err)
+	}
+	logs := maintain(retention{Days: 100}, "dropped hourly and raw data")
+	if !strings.Contains(logs, "partitions=5") || strings.Contains(logs, "level=ERROR") {
+		t.Errorf("with retention 100d:\n%s\nwant 5 partitions dropped and no error", logs)
+	}
+	if p, err := db.PrunedBefore(context.Background()); err != nil || !p.Equal(jan.AddDate(0, 1, 0)) {
+		t.Errorf("with retention 100d, PrunedBefore = %v, %v; want 2025-02-01", p, err)
+	}
+}
