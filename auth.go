@@ -80,4 +80,8 @@ type DataStatus struct {
 	// EstimatedHours hours: of one estimated node of 100, 1 of 100.
 	EstimatedNodeHours      int64 `json:"estimatedNodeHours"`
 	EstimatedHoursNodeHours int64 `json:"estimatedHoursNodeHours"`
+	// HourlySince is when the hourly and raw data kept begin, when older
+	// ones were dropped for retention (tally prune): queries that read
+	// hourly allocations start there; the daily rollups go back further.
+	HourlySince time.Time `json:"hourlyDataSince,omitzero"`
 }

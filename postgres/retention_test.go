@@ -66,6 +66,9 @@ func TestPrune(t *testing.T) {
 	if p, err := db.PrunedBefore(ctx); err != nil || !p.Equal(day2) {
 		t.Fatalf("PrunedBefore = %v, %v; want %v", p, err, day2)
 	}
+	if s, err := db.DataStatus(ctx); err != nil || !s.HourlySince.Equal(day2) {
+		t.Errorf("DataStatus after the prune: hourly data since %v, %v; want %v", s.HourlySince, err, day2)
+	}
 	if u, err := db.Usage(ctx, "", tally.Window{Start: day1, End: day2}); err != nil || len(u) != 0 {
 		t.Errorf("usage of day 1 after the prune: %d rows, %v; want none", len(u), err)
 	}

@@ -37,5 +37,8 @@ func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 	}
 	s.LastIngest, s.FirstAttributed, s.LastAttributed = fromNullTime(lastIngest), fromNullTime(first), fromNullTime(last)
 	s.FirstCosted, s.LastCosted = fromNullTime(firstCosted), fromNullTime(lastCosted)
+	if s.HourlySince, err = db.PrunedBefore(ctx); err != nil {
+		return s, fmt.Errorf("read data status: %w", err)
+	}
 	return s, nil
 }

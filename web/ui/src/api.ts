@@ -218,6 +218,8 @@ export interface DataStatus {
    */
   firstCostedHour?: string
   lastCostedHour?: string
+  /** When the hourly data kept begin, if older ones were pruned (tally prune): hourly queries start there. */
+  hourlyDataSince?: string
 }
 
 export interface CostSettings {
