@@ -43,7 +43,7 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	now := time.Now().UTC()
 	w, err := tally.ParseWindow(c.History, now)
 	if err != nil {
-		return err
+		return fmt.Errorf("--history: %w", err)
 	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {

@@ -378,13 +378,18 @@ func TestStatusNamesItsCurrency(t *testing.T) {
 }
 
 // TestRecommendRefusesZeroPaths: --paths 0 was read as the default (100
-// paths) and the recommendation said nothing of it.
+// paths) and the recommendation said nothing of it. A bad --history is
+// named too (it said only "window").
 func TestRecommendRefusesZeroPaths(t *testing.T) {
 	for _, p := range []string{"0", "-3"} {
 		code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend", "--paths="+p)
 		if code != exitUsage || !strings.Contains(errOut, "--paths "+p) {
 			t.Errorf("--paths %s: exit %d, %q: want exit %d naming the flag", p, code, errOut, exitUsage)
 		}
+	}
+	code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend", "--history", "3x")
+	if code != exitUsage || !strings.Contains(errOut, "--history") {
+		t.Errorf("--history 3x: exit %d, %q: want exit %d naming the flag", code, errOut, exitUsage)
 	}
 }
 
