@@ -124,7 +124,7 @@ type Job struct {
 // its day keeps theirs; a day whose stack costs are only a daily sum, saved
 // before they were saved by hour, has its attributed hours computed and
 // saved too, once. Hours before the store's PrunedBefore are left as they
-// are; force over any of them is an error.
+// are, with a warning; force over any of them is an error.
 func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summary, error) {
 	var total Summary
 	if !onTheHour(w.Start) || !onTheHour(w.End) {
@@ -139,6 +139,8 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			return total, tally.Errorf(tally.EInvalid, "attribution window %v: the usage and hourly allocations before %s were pruned; those hours can no longer be attributed",
 				w, tally.FormatDay(pruned))
 		}
+		total.Warnings = append(total.Warnings, fmt.Sprintf("the hours before %s were pruned (tally prune): they keep the allocations they had, and a bill changed since is not attributed again",
+			tally.FormatDay(pruned)))
 		w.Start = pruned
 	}
 	now := time.Now

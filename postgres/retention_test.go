@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,8 +103,10 @@ func TestPrune(t *testing.T) {
 	// With another share basis every hour is stale: day 2's are computed
 	// again, day 1's are left alone.
 	byRequest := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{Share: attribution.ShareRequest}), Store: db, Now: job.Now}
-	if sum, err := byRequest.Attribute(ctx, w, false); err != nil || sum.Hours != 24 {
-		t.Errorf("attribution over both days after the prune: %d hours, %v; want day 2's 24, day 1 skipped", sum.Hours, err)
+	if sum, err := byRequest.Attribute(ctx, w, false); err != nil || sum.Hours != 24 || !slices.ContainsFunc(sum.Warnings, func(w string) bool {
+		return strings.Contains(w, "before 2026-10-06 were pruned")
+	}) {
+		t.Errorf("attribution over both days after the prune: %d hours, %v, warnings %q; want day 2's 24, day 1 skipped with a warning", sum.Hours, err, sum.Warnings)
 	}
 	if _, err := job.Attribute(ctx, w, false); err != nil {
 		t.Fatal(err)
