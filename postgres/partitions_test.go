@@ -354,3 +354,39 @@ func TestAttributionWriteLeavesPartitionCreatorsAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestRollupPartitionsLeaveRoomForHOTUpdates: the partitions of the daily
+// rollups, which attribution updates about once an hour, are created with
+// a fill factor of 70, so an update can stay on its page and leave the
+// indexes alone; the others fill their pages.
+func TestRollupPartitionsLeaveRoomForHOTUpdates(t *testing.T) {
+	db, conn := openSQL(t)
+	start := mustTime(t, "2031-03-01T00:00:00Z")
+	if _, err := db.EnsurePartitions(ctx, start, start.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, `
+		SELECT p.parent, coalesce(array_to_string(c.reloptions, ','), '')
+		FROM tally_partitioned p
+		JOIN pg_inherits i ON i.inhparent = to_regclass(p.parent)
+		JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE c.relname LIKE '%\_p2031\_03%' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type part struct{ Parent, Options string }
+	parts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[part])
+	if err != nil || len(parts) < 8 {
+		t.Fatalf("partitions of 2031-03: %v, %v", parts, err)
+	}
+	rollups := []string{"allocations_daily", "allocations_owner_daily", "stack_costs"}
+	for _, p := range parts {
+		want := ""
+		if slices.Contains(rollups, p.Parent) {
+			want = "fillfactor=70"
+		}
+		if p.Options != want {
+			t.Errorf("%s's partition: options %q, want %q", p.Parent, p.Options, want)
+		}
+	}
+}
