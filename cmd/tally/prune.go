@@ -59,7 +59,8 @@ func (r retention) before(now time.Time) time.Time {
 
 type pruneCmd struct {
 	Keep   retention `required:"" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d: the longest window read by the hour, and today). Older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour are dropped, and their hours can no longer be attributed. The bill and the daily rollups are kept."`
-	DryRun bool      `name:"dry-run" help:"List the partitions that would be dropped, and drop nothing."`
+	DryRun bool      `name:"dry-run" help:"Say what would be dropped, and drop nothing."`
+	Each   bool      `name:"partitions" help:"List every partition, not a line a table."`
 }
 
 func (c *pruneCmd) Run(ctx context.Context, a *app) error {
@@ -84,12 +85,13 @@ func (c *pruneCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	return writePruned(a.stdout, parts, before, c.DryRun)
+	return writePruned(a.stdout, parts, before, c.DryRun, c.Each)
 }
 
-// writePruned lists the partitions dropped (or, for a dry run, that would
-// be), oldest first, and their total size.
-func writePruned(w io.Writer, parts []postgres.Partition, before time.Time, dryRun bool) error {
+// writePruned sums the partitions dropped (or, for a dry run, that would
+// be) by table: how many, the time they span and their size, then the
+// total. With each, it lists every partition, oldest first.
+func writePruned(w io.Writer, parts []postgres.Partition, before time.Time, dryRun, each bool) error {
 	verb := "dropped"
 	if dryRun {
 		verb = "would drop"
@@ -99,18 +101,52 @@ func writePruned(w io.Writer, parts []postgres.Partition, before time.Time, dryR
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tPARTITION\tFROM\tTO\tSIZE")
-	var total int64
-	for _, p := range parts {
-		total += p.Bytes
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Table, p.Name, tally.FormatDay(p.Window.Start), tally.FormatDay(p.Window.End), formatSize(p.Bytes))
+	if each {
+		fmt.Fprintln(tw, "TABLE\tPARTITION\tFROM\tTO\tSIZE")
+		for _, p := range parts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Table, p.Name, tally.FormatDay(p.Window.Start), tally.FormatDay(p.Window.End), formatSize(p.Bytes))
+		}
+	} else {
+		fmt.Fprintln(tw, "TABLE\tPARTITIONS\tFROM\tTO\tSIZE")
+		for _, t := range byTable(parts) {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.Table, t.count, tally.FormatDay(t.Window.Start), tally.FormatDay(t.Window.End), formatSize(t.Bytes))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	var total int64
+	for _, p := range parts {
+		total += p.Bytes
+	}
 	_, err := fmt.Fprintf(w, "%s %d partitions (%s) of data before %s; the bill and the daily rollups are kept\n",
 		verb, len(parts), formatSize(total), tally.FormatDay(before))
 	return err
+}
+
+// tableParts sums the partitions of one table.
+type tableParts struct {
+	postgres.Partition // Name unset; Window spans the partitions, Bytes sums them
+	count              int
+}
+
+// byTable sums parts by table, in the order tables first appear.
+func byTable(parts []postgres.Partition) []tableParts {
+	var out []tableParts
+	at := map[string]int{}
+	for _, p := range parts {
+		i, ok := at[p.Table]
+		if !ok {
+			i, at[p.Table] = len(out), len(out)
+			out = append(out, tableParts{Partition: postgres.Partition{Table: p.Table, Window: p.Window}})
+		}
+		t := &out[i]
+		t.count++
+		t.Bytes += p.Bytes
+		t.Window.Start = minTime(t.Window.Start, p.Window.Start)
+		t.Window.End = maxTime(t.Window.End, p.Window.End)
+	}
+	return out
 }
 
 // formatSize formats a size on disk in binary units.

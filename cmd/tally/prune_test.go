@@ -3,17 +3,21 @@ package main
 import (
 	"context"
 	"log/slog"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/logtest"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 )
 
 // TestPruneCommand drops a month of old partitions with tally prune, after
-// a dry run that lists them and drops nothing.
+// a dry run that sums them by table (or lists each) and drops nothing.
 func TestPruneCommand(t *testing.T) {
 	url, db := oneNodeDatabase(t)
 	ctx := context.Background()
@@ -28,9 +32,15 @@ func TestPruneCommand(t *testing.T) {
 	// 2025 goes, the fixture's October 2026 stays.
 	keep := strconv.Itoa(int(time.Since(time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))/(24*time.Hour))) + "d"
 	out := tly("prune", "--keep", keep, "--dry-run")
-	for _, want := range []string{"container_usage_p2025_01_01", "allocations_p2025_01", "2025-01-01", "2025-02-01", "would drop 5 partitions"} {
+	for _, want := range []string{"TABLE  ", "PARTITIONS", "container_usage  ", "allocations  ", "2025-01-01", "2025-02-01", "would drop 5 partitions"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("prune --dry-run: no %q in\n%s", want, out)
+		}
+	}
+	each := tly("prune", "--keep", keep, "--dry-run", "--partitions")
+	for _, want := range []string{"container_usage_p2025_01_01", "allocations_p2025_01", "would drop 5 partitions"} {
+		if !strings.Contains(each, want) {
+			t.Errorf("prune --dry-run --partitions: no %q in\n%s", want, each)
 		}
 	}
 	if strings.Contains(out, "2026-10") {
@@ -122,5 +132,32 @@ func TestServePrunes(t *testing.T) {
 	}
 	if p, err := db.PrunedBefore(context.Background()); err != nil || !p.Equal(jan.AddDate(0, 1, 0)) {
 		t.Errorf("with retention 100d, PrunedBefore = %v, %v; want 2025-02-01", p, err)
+	}
+}
+
+// TestWritePrunedByTable: a line a table, with how many partitions, the
+// time they span and their size; the total after.
+func TestWritePrunedByTable(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
+	parts := []postgres.Partition{
+		{Table: "allocations", Name: "allocations_p2025_01", Window: tally.Window{Start: day(1), End: day(32)}, Bytes: 3 << 30},
+		{Table: "container_usage", Name: "container_usage_p2025_01_01", Window: tally.Window{Start: day(1), End: day(2)}, Bytes: 1 << 20},
+		{Table: "container_usage", Name: "container_usage_p2025_01_02", Window: tally.Window{Start: day(2), End: day(3)}, Bytes: 2 << 20},
+		{Table: "container_usage", Name: "container_usage_p2025_01_03", Window: tally.Window{Start: day(3), End: day(4)}, Bytes: 1 << 20},
+	}
+	var b strings.Builder
+	if err := writePruned(&b, parts, day(10), false, false); err != nil {
+		t.Fatal(err)
+	}
+	space := regexp.MustCompile(` +`)
+	got := strings.Split(strings.TrimSpace(space.ReplaceAllString(b.String(), " ")), "\n")
+	want := []string{
+		"TABLE PARTITIONS FROM TO SIZE",
+		"allocations 1 2025-01-01 2025-02-01 3.0 GiB",
+		"container_usage 3 2025-01-01 2025-01-04 4.0 MiB",
+		"dropped 4 partitions (3.0 GiB) of data before 2025-01-10; the bill and the daily rollups are kept",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("writePruned:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
