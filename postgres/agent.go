@@ -28,18 +28,29 @@ import (
 // and so are the other hours whose node or pods it changes
 // (recordAgentLifetimesTx): those an outage its lifetimes now span, of a
 // pod started before its intervals, of a lifetime whose spec changed.
+//
+// A batch with an interval before PrunedBefore is refused (tally.EConflict).
 func (db *DB) StoreAgentData(ctx context.Context, in tally.AgentIngest) error {
 	slices.SortFunc(in.Pods, func(a, b tally.Pod) int { return cmp.Compare(a.Ref.UID, b.Ref.UID) })
 	slices.SortFunc(in.Stacks, func(a, b tally.Stack) int { return cmp.Compare(a.ID, b.ID) })
 	var usage []tally.ContainerUsage
-	for _, iv := range in.Intervals {
+	var first time.Time // the earliest interval start
+	for i, iv := range in.Intervals {
 		usage = append(usage, iv.Usage...)
+		if i == 0 || iv.Window.Start.Before(first) {
+			first = iv.Window.Start
+		}
 	}
 	slices.SortFunc(usage, func(a, b tally.ContainerUsage) int {
 		return cmp.Or(cmp.Compare(a.PodUID, b.PodUID), cmp.Compare(a.Container, b.Container), a.Interval.Start.Compare(b.Interval.Start))
 	})
 	store := func() error {
 		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if len(in.Intervals) > 0 {
+				if err := checkNotPruned(ctx, tx, first, "an agent interval starting then would never be attributed"); err != nil {
+					return err
+				}
+			}
 			if err := refuseOverlapsTx(ctx, tx, in.Cluster, in.Node.Name, in.Intervals); err != nil {
 				return err
 			}

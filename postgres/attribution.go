@@ -235,7 +235,7 @@ func replaceHours(ctx context.Context, tx pgx.Tx, hours []tally.Hour, allocs []t
 		starts[i], want[h] = h.Start(), true
 		lo, hi = min(lo, h), max(hi, h)
 	}
-	if err := checkNotPruned(ctx, tx, lo); err != nil {
+	if err := checkNotPruned(ctx, tx, lo.Start(), "its hour can no longer be attributed"); err != nil {
 		return err
 	}
 	from := lo.Start().Truncate(24 * time.Hour)

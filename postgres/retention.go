@@ -155,18 +155,20 @@ func prunedBefore(ctx context.Context, q querier, lock string) (time.Time, error
 }
 
 // checkNotPruned returns an error with tally.EConflict when first, the
-// first hour a transaction writes, is before PrunedBefore: its inputs are
-// gone, and writing it would replace what was attributed from them with
-// what is left. It holds the setting's row until tx ends, so a Prune waits
-// for tx (or tx for it).
-func checkNotPruned(ctx context.Context, tx pgx.Tx, first tally.Hour) error {
+// first time a transaction writes hourly or raw data of, is before
+// PrunedBefore: what writes there would either replace what was attributed
+// from the dropped data with what is left (attribution), or never be
+// attributed at all (a late agent batch). why says what is refused and why.
+// It holds the setting's row until tx ends, so a Prune waits for tx (or tx
+// for it).
+func checkNotPruned(ctx context.Context, tx pgx.Tx, first time.Time, why string) error {
 	pruned, err := prunedBefore(ctx, tx, "FOR SHARE")
 	if err != nil {
 		return err
 	}
-	if first.Start().Before(pruned) {
-		return tally.Errorf(tally.EConflict, "hour %v: the hourly and raw data before %s were pruned; it can no longer be attributed",
-			first, tally.FormatDay(pruned))
+	if first.Before(pruned) {
+		return tally.Errorf(tally.EConflict, "%s: the hourly and raw data before %s were pruned; %s",
+			first.UTC().Format(time.RFC3339), tally.FormatDay(pruned), why)
 	}
 	return nil
 }

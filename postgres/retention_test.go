@@ -118,6 +118,16 @@ func TestPrune(t *testing.T) {
 	if err := db.ReplaceAllocations(ctx, h.Window(), nil); tally.ErrorCode(err) != tally.EConflict {
 		t.Errorf("writing hour %v after the prune: %v, want EConflict", h, err)
 	}
+	// A late agent batch for day 1 is refused, and makes no partition:
+	// stored, it would never be attributed, only pruned again.
+	late := tally.Window{Start: day1.Add(7 * time.Hour), End: day1.Add(7*time.Hour + time.Minute)}
+	if err := db.StoreAgentData(ctx, agentBatch(2, []tally.Window{late}, agentPod{uid: "p9", started: late.Start, cpu: 1})); tally.ErrorCode(err) != tally.EConflict ||
+		!strings.Contains(err.Error(), "pruned") {
+		t.Errorf("agent batch for day 1 after the prune: %v, want EConflict saying the day was pruned", err)
+	}
+	if listed, err := db.PrunablePartitions(ctx, day2); err != nil || len(listed) != 0 {
+		t.Errorf("partitions before day 2 after the refused batch: %v, %v; want none", listed, err)
+	}
 
 	// Older partitions made later (say, by a late agent batch) are dropped
 	// too, and PrunedBefore stays where it was: they end before it.
