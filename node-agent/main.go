@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"k8s.io/client-go/kubernetes"
 )
 
 type cli struct {
@@ -127,4 +128,7 @@ type config struct {
 	once                             bool
 	duration                         time.Duration
 	out                              string
+	// client, when set, is the Kubernetes API run uses instead of the one
+	// kubeconfig or inCluster configure (tests: a fake clientset).
+	client kubernetes.Interface
 }

@@ -46,9 +46,12 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	if err := cfg.check(); err != nil {
 		return err
 	}
-	client, err := kubeClient(cfg)
-	if err != nil {
-		return err
+	client := cfg.client
+	if client == nil {
+		var err error
+		if client, err = kubeClient(cfg); err != nil {
+			return err
+		}
 	}
 	if client == nil {
 		log.Warn("no Kubernetes API access: pods are known by UID only")

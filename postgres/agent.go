@@ -322,14 +322,18 @@ func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
 }
 
 // registerClusterTx records a cluster the first time one of its agents
-// reports (its token names it), with the provider and region of that node;
-// clusters registered otherwise are left as they are.
+// reports (its token names it), with the provider and region of that node,
+// and the only billing account of that provider if there is one (else the
+// first bill of its nodes gives it one: learnClusterAccountsTx); clusters
+// registered otherwise are left as they are.
 func registerClusterTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n tally.Node) error {
 	provider, _, _ := strings.Cut(n.ProviderID, "://")
 	if provider == "gce" {
 		provider = "gcp"
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO clusters (cluster_id, name, provider, region) VALUES ($1, $1, $2, $3)
+	_, err := tx.Exec(ctx, `INSERT INTO clusters (cluster_id, name, provider, region, billing_account_id)
+		SELECT c.cluster_id, c.cluster_id, c.provider, c.region, coalesce(`+onlyAccountSQL+`, '')
+		FROM (VALUES ($1::text, $2::text, $3::text)) AS c (cluster_id, provider, region)
 		ON CONFLICT (cluster_id) DO NOTHING`, cluster, provider, n.Region)
 	if err != nil {
 		return fmt.Errorf("register cluster %s: %w", cluster, err)

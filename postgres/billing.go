@@ -359,7 +359,7 @@ func (db *DB) replaceBillingPeriods(ctx context.Context, source string, runID in
 				}
 			}
 		}
-		return nil
+		return learnClusterAccountsTx(ctx, tx, runID)
 	})
 	if err != nil {
 		return nil, nil, err

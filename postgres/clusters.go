@@ -223,3 +223,45 @@ func keyOrder(n int, key func(i int) (tally.ClusterID, string)) []int {
 	})
 	return order
 }
+
+// learnClusterAccountsTx gives each cluster without a billing account (one
+// its agents registered) the account of the bill ingest run runID wrote
+// that bills one of its nodes' instances, else the only account of its
+// provider, if there is one. Without an account a cluster's unbilled hours
+// are not estimated: those its nodes ran are then stale, to be estimated.
+func learnClusterAccountsTx(ctx context.Context, tx pgx.Tx, runID int64) error {
+	var instances []string
+	if err := tx.QueryRow(ctx, learnClusterAccountsSQL, runID).Scan(&instances); err != nil {
+		return fmt.Errorf("learn the billing accounts of clusters: %w", err)
+	}
+	if len(instances) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, unbilledHoursSQL, instances); err != nil {
+		return fmt.Errorf("mark the hours of clusters given a billing account stale: %w", err)
+	}
+	return nil
+}
+
+// learnClusterAccountsSQL sets the accounts learnClusterAccountsTx learns
+// (run $1) and returns the instances of the nodes of the clusters given one.
+const learnClusterAccountsSQL = `
+	WITH learned AS (
+		SELECT c.cluster_id, coalesce((
+			SELECT l.billing_account_id FROM nodes n
+			JOIN cost_lines l ON l.resource_id = n.instance_id AND l.resource_id <> ''
+			WHERE n.cluster_id = c.cluster_id AND n.instance_id <> '' AND l.run_id = $1
+			ORDER BY l.charge_period_start DESC, l.billing_account_id LIMIT 1
+		), ` + onlyAccountSQL + `) AS account
+		FROM clusters c WHERE c.billing_account_id = ''
+	), updated AS (
+		UPDATE clusters c SET billing_account_id = l.account FROM learned l
+		WHERE c.cluster_id = l.cluster_id AND l.account IS NOT NULL
+		RETURNING c.cluster_id
+	)
+	SELECT coalesce(array_agg(n.instance_id), '{}') FROM nodes n JOIN updated u ON u.cluster_id = n.cluster_id
+	WHERE n.instance_id <> ''`
+
+// onlyAccountSQL is the only billing account of provider c.provider, or
+// NULL when there are none or several.
+const onlyAccountSQL = `(SELECT min(a.billing_account_id) FROM billing_accounts a WHERE a.provider = c.provider HAVING count(*) = 1)`

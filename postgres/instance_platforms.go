@@ -53,7 +53,7 @@ func (db *DB) SaveInstancePlatforms(ctx context.Context, ps []tally.InstancePlat
 		if len(changed) == 0 {
 			return nil
 		}
-		if rows, err = tx.Query(ctx, replatformedHoursSQL, changed); err != nil {
+		if rows, err = tx.Query(ctx, unbilledHoursSQL, changed); err != nil {
 			return fmt.Errorf("mark the estimates of their nodes stale: %w", err)
 		}
 		out.Reestimate, err = pgx.CollectRows(rows, scanSpan)
@@ -84,11 +84,13 @@ const upsertPlatformsSQL = `
 	WHERE old.usage_operation IS DISTINCT FROM i.usage_operation
 	ORDER BY 1`
 
-// replatformedHoursSQL records as input writes the unbilled hours of the
-// nodes of instances $1 (in a cluster with a billing account, after that
+// unbilledHoursSQL records as input writes the unbilled hours of the nodes
+// of instances $1 (in a cluster with a billing account, after that
 // account's bill ends: the engine estimates only those), widened to whole
-// hours and merged, and returns them clipped to the attributed hours.
-const replatformedHoursSQL = `
+// hours and merged, and returns them clipped to the attributed hours. Their
+// estimates change when an instance's platform is learned, or its
+// cluster's billing account.
+const unbilledHoursSQL = `
 	WITH through AS (` + billedThroughSQL + `),
 	spans AS (
 		SELECT tstzrange(date_trunc('hour', greatest(n.valid_from, t.through), 'UTC'),

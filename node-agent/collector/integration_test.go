@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/tallyhq/tally/node-agent/cgroups"
+	"github.com/tallyhq/tally/node-agent/cgroups/cgrouptest"
 	"github.com/tallyhq/tally/node-agent/collector"
 	"github.com/tallyhq/tally/node-agent/podmeta"
 	"github.com/tallyhq/tally/node-agent/profiler"
@@ -161,27 +161,7 @@ type podCgroup struct {
 // makeCgroup creates rel in each hierarchy root and moves pid into it.
 func makeCgroup(t *testing.T, roots []string, rel string, pid uint32) podCgroup {
 	t.Helper()
-	pc := podCgroup{rel: rel}
-	for _, root := range roots {
-		dir := filepath.Join(root, rel)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatalf("create cgroup: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(int(pid))), 0o644); err != nil {
-			t.Fatalf("move %d into %s: %v", pid, dir, err)
-		}
-		pc.dirs = append(pc.dirs, dir)
-		t.Cleanup(func() {
-			// End the workload, then remove the directories, deepest first.
-			syscall.Kill(int(pid), syscall.SIGKILL)
-			for d := dir; d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
-				for i := 0; i < 100 && os.Remove(d) != nil && d == dir; i++ {
-					time.Sleep(20 * time.Millisecond)
-				}
-			}
-		})
-	}
-	return pc
+	return podCgroup{rel: rel, dirs: cgrouptest.Enter(t, roots, rel, int(pid))}
 }
 
 func testPod(uid, ns, name, container, runtime, id string) *corev1.Pod {

@@ -1,0 +1,96 @@
+package postgres_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// TestClusterBillingAccountLearned: a cluster its agents registered has no
+// billing account, so its unbilled hours cannot be estimated. The first
+// bill that bills one of its nodes' instances gives it that bill's account,
+// and its hours attributed at cost 0 become stale, to be estimated. A
+// cluster registered once a single account of its provider is known gets
+// that one.
+func TestClusterBillingAccountLearned(t *testing.T) {
+	db := pgtest.New(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.UpsertPrices(ctx, []tally.InstancePrice{{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large",
+		PurchaseOption: tally.PurchaseOnDemand, HourlyPrice: tally.MustParseMoney("0.096", "USD"), VCPUs: 2, MemoryBytes: 8 << 30,
+		EffectiveFrom: fixture.Day1.AddDate(0, -1, 0), Source: "test"}}))
+	// Day 2, after the bill below ends (it bills day 1).
+	iv := tally.Window{Start: fixture.Day1.Add(30 * time.Hour), End: fixture.Day1.Add(30*time.Hour + 10*time.Minute)}
+	must(db.StoreAgentData(ctx, agentBatch(2, []tally.Window{iv}, agentPod{uid: "p1", started: iv.Start, cpu: 1})))
+	if got := accounts(t, db); got["prod"] != "" {
+		t.Fatalf("cluster prod registered before any bill: account %q, want none", got["prod"])
+	}
+	hour := tally.HourOf(iv.Start).Window()
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return hour.End.Add(time.Hour) }}
+	sum, err := job.Attribute(ctx, hour, false)
+	must(err)
+	if sum.EstimatedNodeHrs != 0 || !slices.ContainsFunc(sum.Warnings, func(w string) bool { return strings.Contains(w, "no billing account") }) {
+		t.Fatalf("attribution without an account: %+v; want no estimate, and a warning", sum)
+	}
+
+	key := tally.BillingPeriodKey{BillingAccountID: "111", Start: tally.MonthStart(fixture.Day1), Source: "aws-cur"}
+	run, err := db.StartIngestRun(ctx, "aws-cur", nil)
+	must(err)
+	_, err = db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(24, "0.09"))
+	must(err)
+	if got := accounts(t, db); got["prod"] != "111" {
+		t.Fatalf("cluster prod after a bill of its node's instance: account %q, want 111", got["prod"])
+	}
+	stale, err := db.StaleHours(ctx, hour, attribution.ShareMax)
+	must(err)
+	if len(stale) != 1 {
+		t.Fatalf("stale hours after the account was learned: %v; want %v", stale, hour)
+	}
+	sum, err = job.Attribute(ctx, hour, false)
+	must(err)
+	if sum.EstimatedNodeHrs != 1 {
+		t.Errorf("attribution with the account learned: %+v; want the node-hour estimated", sum)
+	}
+
+	// A cluster registered now: 111 is the only AWS account known.
+	dev := agentBatch(2, []tally.Window{iv}, agentPod{uid: "p2", started: iv.Start, cpu: 1})
+	dev.Cluster, dev.Node.Cluster, dev.Node.UID, dev.Node.Name = "dev", "dev", "d1", "d1"
+	dev.Node.InstanceID, dev.Node.ProviderID = "i-2", "aws:///us-east-1a/i-2"
+	for i := range dev.Intervals {
+		for j := range dev.Intervals[i].Usage {
+			dev.Intervals[i].Usage[j].Cluster, dev.Intervals[i].Usage[j].NodeName = "dev", "d1"
+		}
+	}
+	for i := range dev.Pods {
+		dev.Pods[i].Ref.Cluster, dev.Pods[i].NodeName = "dev", "d1"
+	}
+	must(db.StoreAgentData(ctx, dev))
+	if got := accounts(t, db); got["dev"] != "111" {
+		t.Errorf("cluster dev registered when 111 is the only AWS account: account %q, want 111", got["dev"])
+	}
+}
+
+// accounts returns each cluster's billing account.
+func accounts(t *testing.T, db *postgres.DB) map[tally.ClusterID]string {
+	t.Helper()
+	cs, err := db.Clusters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[tally.ClusterID]string{}
+	for _, c := range cs {
+		out[c.ID] = c.BillingAccountID
+	}
+	return out
+}
