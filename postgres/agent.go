@@ -323,17 +323,17 @@ func claimInstanceTx(ctx context.Context, tx pgx.Tx, n tally.Node) error {
 
 // registerClusterTx records a cluster the first time one of its agents
 // reports (its token names it), with the provider and region of that node,
-// and the only billing account of that provider if there is one (else the
-// first bill of its nodes gives it one: learnClusterAccountsTx); clusters
-// registered otherwise are left as they are.
+// and the only billing account of that provider if there is one (the first
+// bill of its nodes' instances gives it theirs: learnClusterAccountsTx);
+// clusters registered otherwise are left as they are.
 func registerClusterTx(ctx context.Context, tx pgx.Tx, cluster tally.ClusterID, n tally.Node) error {
 	provider, _, _ := strings.Cut(n.ProviderID, "://")
 	if provider == "gce" {
 		provider = "gcp"
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO clusters (cluster_id, name, provider, region, billing_account_id)
-		SELECT c.cluster_id, c.cluster_id, c.provider, c.region, coalesce(`+onlyAccountSQL+`, '')
-		FROM (VALUES ($1::text, $2::text, $3::text)) AS c (cluster_id, provider, region)
+	_, err := tx.Exec(ctx, `INSERT INTO clusters (cluster_id, name, provider, region, billing_account_id, billing_account_from)
+		SELECT c.cluster_id, c.cluster_id, c.provider, c.region, a.id, CASE WHEN a.id <> '' THEN 'provider' ELSE '' END
+		FROM (VALUES ($1::text, $2::text, $3::text)) AS c (cluster_id, provider, region), coalesce(`+onlyAccountSQL+`, '') AS a (id)
 		ON CONFLICT (cluster_id) DO NOTHING`, cluster, provider, n.Region)
 	if err != nil {
 		return fmt.Errorf("register cluster %s: %w", cluster, err)

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +19,8 @@ import (
 // bill that bills one of its nodes' instances gives it that bill's account,
 // and its hours attributed at cost 0 become stale, to be estimated. A
 // cluster registered once a single account of its provider is known gets
-// that one.
+// that one, a guess that a bill of its instances corrects; an account set
+// as configured, or learnt from a bill, stays.
 func TestClusterBillingAccountLearned(t *testing.T) {
 	db := pgtest.New(t)
 	must := func(err error) {
@@ -78,6 +80,43 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	must(db.StoreAgentData(ctx, dev))
 	if got := accounts(t, db); got["dev"] != "111" {
 		t.Errorf("cluster dev registered when 111 is the only AWS account: account %q, want 111", got["dev"])
+	}
+
+	// That was a guess: the bill of another account, 222, bills dev's
+	// instance, and dev takes 222. A cluster given its account keeps it.
+	must(db.UpsertCluster(ctx, tally.Cluster{ID: "cfg", Name: "cfg", Provider: "aws", BillingAccountID: "999"}))
+	must(db.UpsertNodes(ctx, []tally.Node{{Cluster: "cfg", UID: "c1", Name: "c1", InstanceID: "i-3", InstanceType: "m5.large",
+		Region: "us-east-1", CPUCores: 2, MemoryBytes: 8 << 30, AllocatableCPU: 2, AllocatableMemory: 8 << 30, ValidFrom: iv.Start, ValidTo: iv.End}}))
+	other := tally.BillingPeriodKey{BillingAccountID: "222", Start: tally.MonthStart(fixture.Day1), Source: "aws-cur"}
+	run, err = db.StartIngestRun(ctx, "aws-cur", nil)
+	must(err)
+	_, err = db.ReplaceBillingPeriod(ctx, other, run, instanceLines("222", fixture.Day1, "i-2", "i-3"))
+	must(err)
+	if got := accounts(t, db); got["dev"] != "222" || got["prod"] != "111" || got["cfg"] != "999" {
+		t.Errorf("after a bill of account 222 for dev's and cfg's instances: accounts %v; want dev 222, prod 111 and cfg 999 kept", got)
+	}
+	// Learnt from a bill, it stays.
+	run, err = db.StartIngestRun(ctx, "aws-cur", nil)
+	must(err)
+	_, err = db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: "333", Start: other.Start, Source: "aws-cur"}, run, instanceLines("333", fixture.Day1, "i-2"))
+	must(err)
+	if got := accounts(t, db); got["dev"] != "222" {
+		t.Errorf("after a later bill of account 333 for dev's instance: account %q; want 222 kept (learnt from a bill)", got["dev"])
+	}
+}
+
+// instanceLines bills each instance an hour at $0.09, from at, in account.
+func instanceLines(account string, at time.Time, instances ...string) iter.Seq2[*tally.CostLine, error] {
+	return func(yield func(*tally.CostLine, error) bool) {
+		for _, i := range instances {
+			l := tally.CostLine{Provider: "aws", BillingAccountID: account, ChargeCategory: tally.ChargeUsage, ResourceID: i,
+				BillingPeriodStart: tally.MonthStart(at), BillingPeriodEnd: tally.MonthStart(at).AddDate(0, 1, 0),
+				ChargePeriodStart: at, ChargePeriodEnd: at.Add(time.Hour),
+				BilledCost: tally.MustParseMoney("0.09", "USD"), EffectiveCost: tally.MustParseMoney("0.09", "USD"), ListCost: tally.MustParseMoney("0.09", "USD")}
+			if !yield(&l, nil) {
+				return
+			}
+		}
 	}
 }
 

@@ -12,12 +12,14 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-// UpsertCluster records a cluster.
+// UpsertCluster records a cluster, with the billing account it is given
+// (which a bill does not change, as it does one its agents' registration
+// guessed).
 func (db *DB) UpsertCluster(ctx context.Context, c tally.Cluster) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO clusters (cluster_id, name, provider, region, billing_account_id) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (cluster_id) DO UPDATE SET name = excluded.name, provider = excluded.provider,
-			region = excluded.region, billing_account_id = excluded.billing_account_id`,
+			region = excluded.region, billing_account_id = excluded.billing_account_id, billing_account_from = ''`,
 		c.ID, c.Name, c.Provider, c.Region, c.BillingAccountID)
 	if err != nil {
 		return fmt.Errorf("upsert cluster %s: %w", c.ID, err)
@@ -224,43 +226,104 @@ func keyOrder(n int, key func(i int) (tally.ClusterID, string)) []int {
 	return order
 }
 
-// learnClusterAccountsTx gives each cluster without a billing account (one
-// its agents registered) the account of the bill ingest run runID wrote
-// that bills one of its nodes' instances, else the only account of its
-// provider, if there is one. Without an account a cluster's unbilled hours
-// are not estimated: those its nodes ran are then stale, to be estimated.
+// learnClusterAccountsTx gives each cluster without a billing account, or
+// with the one it took as its provider's only one when it registered
+// (registerClusterTx), the account of the bill ingest run runID wrote that
+// bills one of its nodes' instances; a cluster left without any then takes
+// its provider's only account, if there is one. The hours its nodes ran
+// unbilled are then stale: to be estimated, in that account.
+//
+// The nodes (by cluster) and the bill (by account) are read apart, never
+// joined in SQL (migrations/README.md: Citus-ready).
 func learnClusterAccountsTx(ctx context.Context, tx pgx.Tx, runID int64) error {
-	var instances []string
-	if err := tx.QueryRow(ctx, learnClusterAccountsSQL, runID).Scan(&instances); err != nil {
-		return fmt.Errorf("learn the billing accounts of clusters: %w", err)
+	type unsure struct {
+		id        tally.ClusterID
+		account   string
+		instances []string
 	}
-	if len(instances) == 0 {
+	rows, err := tx.Query(ctx, `
+		SELECT c.cluster_id, c.billing_account_id, coalesce(array_agg(DISTINCT n.instance_id) FILTER (WHERE n.instance_id <> ''), '{}')
+		FROM clusters c LEFT JOIN nodes n ON n.cluster_id = c.cluster_id
+		WHERE c.billing_account_id = '' OR c.billing_account_from = 'provider'
+		GROUP BY 1, 2`)
+	if err != nil {
+		return fmt.Errorf("list the clusters without a billing account: %w", err)
+	}
+	clusters, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (unsure, error) {
+		var c unsure
+		return c, r.Scan(&c.id, &c.account, &c.instances)
+	})
+	if err != nil {
+		return fmt.Errorf("list the clusters without a billing account: %w", err)
+	}
+	if len(clusters) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, unbilledHoursSQL, instances); err != nil {
+	var instances []string
+	for _, c := range clusters {
+		instances = append(instances, c.instances...)
+	}
+	billedBy, err := instanceAccounts(ctx, tx, instances, runID)
+	if err != nil {
+		return err
+	}
+	var changed []string // the instances of the clusters given an account
+	for _, c := range clusters {
+		account, from := "", ""
+		for _, i := range c.instances {
+			if a := billedBy[i]; a != "" && (account == "" || a < account) {
+				account, from = a, "bill"
+			}
+		}
+		if account == "" && c.account == "" {
+			if err := tx.QueryRow(ctx, `SELECT coalesce(`+onlyAccountSQL+`, '') FROM clusters c WHERE c.cluster_id = $1`, c.id).Scan(&account); err != nil {
+				return fmt.Errorf("the only billing account of cluster %s's provider: %w", c.id, err)
+			}
+			from = "provider"
+		}
+		if account == "" || (account == c.account && from == "provider") {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `UPDATE clusters SET billing_account_id = $2, billing_account_from = $3 WHERE cluster_id = $1`, c.id, account, from); err != nil {
+			return fmt.Errorf("set the billing account of cluster %s: %w", c.id, err)
+		}
+		if account != c.account {
+			changed = append(changed, c.instances...)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, unbilledHoursSQL, changed); err != nil {
 		return fmt.Errorf("mark the hours of clusters given a billing account stale: %w", err)
 	}
 	return nil
 }
 
-// learnClusterAccountsSQL sets the accounts learnClusterAccountsTx learns
-// (run $1) and returns the instances of the nodes of the clusters given one.
-const learnClusterAccountsSQL = `
-	WITH learned AS (
-		SELECT c.cluster_id, coalesce((
-			SELECT l.billing_account_id FROM nodes n
-			JOIN cost_lines l ON l.resource_id = n.instance_id AND l.resource_id <> ''
-			WHERE n.cluster_id = c.cluster_id AND n.instance_id <> '' AND l.run_id = $1
-			ORDER BY l.charge_period_start DESC, l.billing_account_id LIMIT 1
-		), ` + onlyAccountSQL + `) AS account
-		FROM clusters c WHERE c.billing_account_id = ''
-	), updated AS (
-		UPDATE clusters c SET billing_account_id = l.account FROM learned l
-		WHERE c.cluster_id = l.cluster_id AND l.account IS NOT NULL
-		RETURNING c.cluster_id
-	)
-	SELECT coalesce(array_agg(n.instance_id), '{}') FROM nodes n JOIN updated u ON u.cluster_id = n.cluster_id
-	WHERE n.instance_id <> ''`
+// instanceAccounts returns the billing account of each of instances that
+// ingest run runID billed (the one of its latest line).
+func instanceAccounts(ctx context.Context, tx pgx.Tx, instances []string, runID int64) (map[string]string, error) {
+	out := map[string]string{}
+	if len(instances) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT DISTINCT ON (resource_id) resource_id, billing_account_id FROM cost_lines
+		WHERE resource_id = ANY($1) AND resource_id <> '' AND run_id = $2
+		ORDER BY resource_id, charge_period_start DESC`, instances, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read the accounts billing the clusters' instances: %w", err)
+	}
+	var instance, account string
+	_, err = pgx.ForEachRow(rows, []any{&instance, &account}, func() error {
+		out[instance] = account
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the accounts billing the clusters' instances: %w", err)
+	}
+	return out, nil
+}
 
 // onlyAccountSQL is the only billing account of provider c.provider, or
 // NULL when there are none or several.
