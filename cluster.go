@@ -12,7 +12,20 @@ type Cluster struct {
 	Provider         string    `json:"provider"`
 	Region           string    `json:"region"`
 	BillingAccountID string    `json:"billingAccountId"` // the account its nodes are billed to
+	// BillingAccountFrom says where BillingAccountID came from: "" when it
+	// was configured (or there is none), AccountFromProvider or
+	// AccountFromBill when it was learnt.
+	BillingAccountFrom string `json:"billingAccountFrom,omitempty"`
 }
+
+// Where a cluster registered by its agents got its billing account.
+const (
+	// AccountFromProvider: the only billing account of its provider known
+	// when it registered, a guess that a bill of its nodes corrects.
+	AccountFromProvider = "provider"
+	// AccountFromBill: the account of a bill of one of its nodes' instances.
+	AccountFromBill = "bill"
+)
 
 // Node lifecycles.
 const (

@@ -195,7 +195,7 @@ func (e *Engine) hour(ix *index, in *Input, h tally.Hour, parts []linePart, sum 
 func (e *Engine) estimate(ix *index, in *Input, n *tally.Node, h tally.Hour, sum *Summary, warn func(string, ...any)) (*nodeCost, bool) {
 	cl := ix.clusters[n.Cluster]
 	if cl == nil || cl.BillingAccountID == "" {
-		warn("cluster %s has no billing account: its unbilled node-hours are not estimated until a bill of one of its nodes' instances is ingested", n.Cluster)
+		warn("cluster %s has no billing account: its unbilled node-hours are not estimated until a bill of one of its nodes' instances is ingested, or it is given one (tally cluster set)", n.Cluster)
 		return nil, false
 	}
 	if through, ok := in.BilledThrough[cl.BillingAccountID]; ok && !h.End().After(through) {

@@ -51,8 +51,8 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	must(err)
 	_, err = db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(24, "0.09"))
 	must(err)
-	if got := accounts(t, db); got["prod"] != "111" {
-		t.Fatalf("cluster prod after a bill of its node's instance: account %q, want 111", got["prod"])
+	if got := accounts(t, db); got["prod"] != "111/bill" {
+		t.Fatalf("cluster prod after a bill of its node's instance: account %q, want 111 from the bill", got["prod"])
 	}
 	stale, err := db.StaleHours(ctx, hour, attribution.ShareMax)
 	must(err)
@@ -78,8 +78,8 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 		dev.Pods[i].Ref.Cluster, dev.Pods[i].NodeName = "dev", "d1"
 	}
 	must(db.StoreAgentData(ctx, dev))
-	if got := accounts(t, db); got["dev"] != "111" {
-		t.Errorf("cluster dev registered when 111 is the only AWS account: account %q, want 111", got["dev"])
+	if got := accounts(t, db); got["dev"] != "111/provider" {
+		t.Errorf("cluster dev registered when 111 is the only AWS account: account %q, want 111, guessed from the provider", got["dev"])
 	}
 
 	// That was a guess: the bill of another account, 222, bills dev's
@@ -92,7 +92,7 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	must(err)
 	_, err = db.ReplaceBillingPeriod(ctx, other, run, instanceLines("222", fixture.Day1, "i-2", "i-3"))
 	must(err)
-	if got := accounts(t, db); got["dev"] != "222" || got["prod"] != "111" || got["cfg"] != "999" {
+	if got := accounts(t, db); got["dev"] != "222/bill" || got["prod"] != "111/bill" || got["cfg"] != "999" {
 		t.Errorf("after a bill of account 222 for dev's and cfg's instances: accounts %v; want dev 222, prod 111 and cfg 999 kept", got)
 	}
 	// Learnt from a bill, it stays.
@@ -100,7 +100,7 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	must(err)
 	_, err = db.ReplaceBillingPeriod(ctx, tally.BillingPeriodKey{BillingAccountID: "333", Start: other.Start, Source: "aws-cur"}, run, instanceLines("333", fixture.Day1, "i-2"))
 	must(err)
-	if got := accounts(t, db); got["dev"] != "222" {
+	if got := accounts(t, db); got["dev"] != "222/bill" {
 		t.Errorf("after a later bill of account 333 for dev's instance: account %q; want 222 kept (learnt from a bill)", got["dev"])
 	}
 }
@@ -120,7 +120,8 @@ func instanceLines(account string, at time.Time, instances ...string) iter.Seq2[
 	}
 }
 
-// accounts returns each cluster's billing account.
+// accounts returns each cluster's billing account, and where it came
+// from after a slash when it was learnt ("111/bill").
 func accounts(t *testing.T, db *postgres.DB) map[tally.ClusterID]string {
 	t.Helper()
 	cs, err := db.Clusters(ctx)
@@ -130,6 +131,9 @@ func accounts(t *testing.T, db *postgres.DB) map[tally.ClusterID]string {
 	out := map[tally.ClusterID]string{}
 	for _, c := range cs {
 		out[c.ID] = c.BillingAccountID
+		if c.BillingAccountFrom != "" {
+			out[c.ID] += "/" + c.BillingAccountFrom
+		}
 	}
 	return out
 }

@@ -3,8 +3,10 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,13 +31,48 @@ func (db *DB) UpsertCluster(ctx context.Context, c tally.Cluster) error {
 
 // Clusters lists the clusters.
 func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
-	rows, err := db.pool.Query(ctx, `SELECT cluster_id, name, provider, region, billing_account_id FROM clusters ORDER BY 1`)
+	rows, err := db.pool.Query(ctx, `SELECT cluster_id, name, provider, region, billing_account_id, billing_account_from FROM clusters ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("list clusters: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.Cluster, error) {
 		var c tally.Cluster
-		return c, r.Scan(&c.ID, &c.Name, &c.Provider, &c.Region, &c.BillingAccountID)
+		return c, r.Scan(&c.ID, &c.Name, &c.Provider, &c.Region, &c.BillingAccountID, &c.BillingAccountFrom)
+	})
+}
+
+// SetClusterAccount gives cluster id the billing account its nodes are
+// billed to, as configured: no bill changes it. When that is another
+// account, the hours its nodes ran unbilled are stale, to be estimated in
+// it. A cluster that does not exist is tally.EInvalid.
+func (db *DB) SetClusterAccount(ctx context.Context, id tally.ClusterID, account string) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var old string
+		err := tx.QueryRow(ctx, `SELECT billing_account_id FROM clusters WHERE cluster_id = $1 FOR UPDATE`, id).Scan(&old)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var known []string
+			if rows, err := tx.Query(ctx, `SELECT cluster_id FROM clusters ORDER BY 1`); err == nil {
+				known, _ = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+			return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster (known: %s)", id, strings.Join(known, ", "))
+		}
+		if err != nil {
+			return fmt.Errorf("read cluster %s: %w", id, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE clusters SET billing_account_id = $2, billing_account_from = '' WHERE cluster_id = $1`, id, account); err != nil {
+			return fmt.Errorf("set the billing account of cluster %s: %w", id, err)
+		}
+		if old == account {
+			return nil
+		}
+		var instances []string
+		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT instance_id), '{}') FROM nodes WHERE cluster_id = $1 AND instance_id <> ''`, id).Scan(&instances); err != nil {
+			return fmt.Errorf("list the instances of cluster %s: %w", id, err)
+		}
+		if _, err := tx.Exec(ctx, unbilledHoursSQL, instances); err != nil {
+			return fmt.Errorf("mark the unbilled hours of cluster %s stale: %w", id, err)
+		}
+		return nil
 	})
 }
 
@@ -272,16 +309,16 @@ func learnClusterAccountsTx(ctx context.Context, tx pgx.Tx, runID int64) error {
 		account, from := "", ""
 		for _, i := range c.instances {
 			if a := billedBy[i]; a != "" && (account == "" || a < account) {
-				account, from = a, "bill"
+				account, from = a, tally.AccountFromBill
 			}
 		}
 		if account == "" && c.account == "" {
 			if err := tx.QueryRow(ctx, `SELECT coalesce(`+onlyAccountSQL+`, '') FROM clusters c WHERE c.cluster_id = $1`, c.id).Scan(&account); err != nil {
 				return fmt.Errorf("the only billing account of cluster %s's provider: %w", c.id, err)
 			}
-			from = "provider"
+			from = tally.AccountFromProvider
 		}
-		if account == "" || (account == c.account && from == "provider") {
+		if account == "" || (account == c.account && from == tally.AccountFromProvider) {
 			continue
 		}
 		if _, err := tx.Exec(ctx, `UPDATE clusters SET billing_account_id = $2, billing_account_from = $3 WHERE cluster_id = $1`, c.id, account, from); err != nil {

@@ -47,6 +47,7 @@ type cli struct {
 	Prune     pruneCmd        `cmd:"" help:"Drop the hourly and raw data older than --keep days (usage, function samples, hourly allocations); the bill and the daily rollups are kept."`
 	User      userCmd         `cmd:"" help:"Manage the people who sign in to the dashboard."`
 	Token     tokenCmd        `cmd:"" help:"Manage API tokens (scripts, Prometheus) and agent tokens."`
+	Cluster   clusterCmd      `cmd:"" help:"List the clusters and the billing accounts their nodes are billed to; set one."`
 	DemoGen   demoGenerateCmd `cmd:"" name:"demo-generate" help:"Write the demo organization's bills, agent batches and ground truth into a directory."`
 	Version   versionCmd      `cmd:"" help:"Print the version."`
 }
