@@ -71,7 +71,7 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if c.Format == "json" {
-		return writeIndentedJSON(a.stdout, st)
+		return writeJSON(a.stdout, st)
 	}
 	hint := "ingest a bill first (tally ingest aws-cur|focus|gcp-billing)"
 	if len(st.Series) == 0 && len(st.Inventory) == 0 {
@@ -138,12 +138,6 @@ func periodsSpan(periods []postgres.BillingPeriod) (tally.Window, bool) {
 		}
 	}
 	return w, len(periods) > 0
-}
-
-func writeIndentedJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func pct(p *float64) string {
@@ -423,7 +417,7 @@ func (c *commitmentsLogCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	if c.Format == "json" {
-		return writeIndentedJSON(a.stdout, as)
+		return writeJSON(a.stdout, as)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\tat\taccount\taction\tstatus\toperation\titem\terror\t")

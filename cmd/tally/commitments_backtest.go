@@ -144,7 +144,7 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 		if len(sweep) > 0 {
 			out["sweep"] = sweep
 		}
-		if err := writeIndentedJSON(a.stdout, out); err != nil {
+		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
 	case "csv":

@@ -138,7 +138,7 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		if reqs == nil {
 			reqs = []*awsinventory.Request{} // an empty array, not null
 		}
-		if err := writeIndentedJSON(a.stdout, reqs); err != nil {
+		if err := writeJSON(a.stdout, reqs); err != nil {
 			return err
 		}
 	} else {

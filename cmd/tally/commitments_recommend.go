@@ -87,9 +87,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	}
 	if c.Format == "json" {
 		if out == nil {
-			return writeIndentedJSON(a.stdout, []struct{}{}) // an empty array, not null
+			return writeJSON(a.stdout, []struct{}{}) // an empty array, not null
 		}
-		return writeIndentedJSON(a.stdout, out)
+		return writeJSON(a.stdout, out)
 	}
 	hint := "tally ingest aws-cur|focus|gcp-billing first"
 	if len(out) == 0 {
@@ -139,7 +139,7 @@ func writePlans(ctx context.Context, db *postgres.DB, path string, plans []commi
 	for i, p := range plans {
 		switch ext {
 		case ".json":
-			if err := writeIndentedJSON(&buf, p); err != nil {
+			if err := writeJSON(&buf, p); err != nil {
 				return err
 			}
 		case ".csv":
