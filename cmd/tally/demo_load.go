@@ -119,7 +119,7 @@ func (l *demoLoader) loadPrices(ctx context.Context) error {
 }
 
 // registerClusters records the clusters and the accounts that pay for their
-// nodes, as an administrator does when creating agent tokens.
+// nodes, as an administrator does with tally cluster set.
 func (l *demoLoader) registerClusters(ctx context.Context) error {
 	for _, c := range l.truth.Clusters {
 		if err := l.db.UpsertCluster(ctx, tally.Cluster{ID: c.ID, Name: string(c.ID), Provider: c.Provider, Region: c.Region,
