@@ -28,6 +28,7 @@ import (
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/node-agent/cgroups"
 	"github.com/tallyhq/tally/node-agent/cgroups/cgrouptest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -35,14 +36,15 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // TestAgentToBackend runs the agent as main does (run, its flags' config)
 // against the backend's ingest endpoint on a real PostgreSQL, with a fake
-// Kubernetes API that knows the node (an m5.large) and one pod. A Go
-// process burning CPU in main.hot runs in the pod's container cgroup. The
-// backend must store the node, the pod, the container's usage as the
-// cgroup counted it and the samples; attribution, once the hour has ended,
-// prices the node from the price catalog and charges the pod; and the pod's
-// dollars split by function name main.hot for most of them. This is the
-// path from a node to dollars per function, with every part real but the
-// Kubernetes API.
+// Kubernetes API that knows the node (an m5.large on AWS, an e2-standard-2
+// on GKE) and one pod. A Go process burning CPU in main.hot runs in the
+// pod's container cgroup. The backend must store the node, the pod, the
+// container's usage as the cgroup counted it and the samples; attribution,
+// once the hour has ended, prices the node from the price catalog (in the
+// billing account its cluster took when its agent registered it) and
+// charges the pod; and the pod's dollars split by function name main.hot
+// for most of them. This is the path from a node to dollars per function,
+// with every part real but the Kubernetes API.
 func TestAgentToBackend(t *testing.T) {
 	var missing []string
 	if os.Geteuid() != 0 {
@@ -57,27 +59,58 @@ func TestAgentToBackend(t *testing.T) {
 		}
 		t.Skipf("the agent needs %s", strings.Join(missing, ", "))
 	}
+	for _, c := range []e2eCloud{
+		{name: "aws", providerID: "aws:///us-east-1a/i-0e2e", instanceID: "i-0e2e", instanceType: "m5.large", region: "us-east-1", zone: "us-east-1a",
+			account: "123456789012", source: "aws-cur", catalog: func(t *testing.T, db *postgres.DB) {
+				prices, err := pricing.Snapshot()
+				if err == nil {
+					_, err = db.SyncCatalog(context.Background(), prices, nil)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "gcp", providerID: "gce://e2e-project/us-central1-a/gke-e2e-node", instanceID: "gke-e2e-node", instanceType: "e2-standard-2",
+			region: "us-central1", zone: "us-central1-a", account: "01E2E0-000000-000000", source: "gcp-billing", catalog: func(t *testing.T, db *postgres.DB) {
+				// What tally pricing sync gcp stores for it (the Cloud
+				// Billing Catalog has no server here).
+				if err := db.UpsertPrices(context.Background(), []tally.InstancePrice{{Provider: tally.ProviderGCP, Region: "us-central1",
+					InstanceType: "e2-standard-2", PurchaseOption: tally.PurchaseOnDemand, HourlyPrice: tally.MustParseMoney("0.067006", "USD"),
+					VCPUs: 2, MemoryBytes: 8 << 30, EffectiveFrom: time.Now().AddDate(0, -1, 0), Source: "test"}}); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) { agentToBackend(t, c) })
+	}
+}
+
+// e2eCloud is the cloud of TestAgentToBackend's node.
+type e2eCloud struct {
+	name                   string
+	providerID, instanceID string // the node's spec.providerID, and the instance id it names
+	instanceType           string
+	region, zone           string
+	account, source        string // of the bill ingested before
+	catalog                func(*testing.T, *postgres.DB)
+}
+
+func agentToBackend(t *testing.T, c e2eCloud) {
 	ctx := context.Background()
 	db := pgtest.New(t)
-	prices, err := pricing.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.SyncCatalog(ctx, prices, nil); err != nil {
-		t.Fatal(err)
-	}
+	c.catalog(t, db)
 	// The organization's bill was ingested before: yesterday's, of one
-	// AWS account, which the cluster its agents register takes.
+	// account, which the cluster its agents register takes.
 	yesterday := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
-	ingestRun, err := db.StartIngestRun(ctx, "aws-cur", nil)
+	ingestRun, err := db.StartIngestRun(ctx, c.source, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucket := tally.CostLine{Provider: "aws", BillingAccountID: "123456789012", ChargeCategory: tally.ChargeUsage, ResourceID: "arn:aws:s3:::e2e",
+	bucket := tally.CostLine{Provider: c.name, BillingAccountID: c.account, ChargeCategory: tally.ChargeUsage, ResourceID: "e2e-bucket",
 		BillingPeriodStart: tally.MonthStart(yesterday), BillingPeriodEnd: tally.MonthStart(yesterday).AddDate(0, 1, 0),
 		ChargePeriodStart: yesterday, ChargePeriodEnd: yesterday.Add(time.Hour),
 		BilledCost: tally.MustParseMoney("0.5", "USD"), EffectiveCost: tally.MustParseMoney("0.5", "USD"), ListCost: tally.MustParseMoney("0.5", "USD")}
-	key := tally.BillingPeriodKey{BillingAccountID: bucket.BillingAccountID, Start: bucket.BillingPeriodStart, Source: "aws-cur"}
+	key := tally.BillingPeriodKey{BillingAccountID: bucket.BillingAccountID, Start: bucket.BillingPeriodStart, Source: c.source}
 	if _, err := db.ReplaceBillingPeriod(ctx, key, ingestRun, func(yield func(*tally.CostLine, error) bool) { yield(&bucket, nil) }); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +133,7 @@ func TestAgentToBackend(t *testing.T) {
 
 	const podUID = "7e2e0000-0000-4000-8000-000000000001"
 	containerID := strings.Repeat("e2", 32)
-	client := fake.NewClientset(e2eNode(), e2eReplicaSet(), e2ePod(podUID, containerID))
+	client := fake.NewClientset(e2eNode(c), e2eReplicaSet(), e2ePod(podUID, containerID))
 	var logs logtest.Buffer
 	agentCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -177,8 +210,8 @@ func TestAgentToBackend(t *testing.T) {
 		t.Errorf("the pod's stored CPU is %.2f core-seconds, the workload burnt %.2f: want them within 10%%", cpu, want)
 	}
 	nodes, err := db.Nodes(ctx, "e2e", w)
-	if err != nil || len(nodes) != 1 || nodes[0].InstanceType != "m5.large" || nodes[0].InstanceID != "i-0e2e" {
-		t.Fatalf("nodes %+v, %v: want e2e-node, an m5.large", nodes, err)
+	if err != nil || len(nodes) != 1 || nodes[0].InstanceType != c.instanceType || nodes[0].InstanceID != c.instanceID {
+		t.Fatalf("nodes %+v, %v: want e2e-node, an %s, instance %s", nodes, err, c.instanceType, c.instanceID)
 	}
 
 	// Attributed once its hours have ended: the node is estimated from the
@@ -233,11 +266,11 @@ func TestAgentToBackend(t *testing.T) {
 		cpu, time.Duration(burnt).Seconds(), podCost, hot, all)
 }
 
-func e2eNode() *corev1.Node {
+func e2eNode(c e2eCloud) *corev1.Node {
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2e-node", UID: "e2e-node-uid", Labels: map[string]string{
-			"node.kubernetes.io/instance-type": "m5.large", "topology.kubernetes.io/region": "us-east-1", "topology.kubernetes.io/zone": "us-east-1a"}},
-		Spec: corev1.NodeSpec{ProviderID: "aws:///us-east-1a/i-0e2e"},
+			"node.kubernetes.io/instance-type": c.instanceType, "topology.kubernetes.io/region": c.region, "topology.kubernetes.io/zone": c.zone}},
+		Spec: corev1.NodeSpec{ProviderID: c.providerID},
 		Status: corev1.NodeStatus{
 			Capacity:    corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("8Gi")},
 			Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1900m"), corev1.ResourceMemory: resource.MustParse("7Gi")}},
