@@ -84,4 +84,8 @@ type DataStatus struct {
 	// ones were dropped for retention (tally prune): queries that read
 	// hourly allocations start there; the daily rollups go back further.
 	HourlySince time.Time `json:"hourlyDataSince,omitzero"`
+	// ClustersWithoutAccount are the clusters with no billing account (one
+	// their agents registered, not yet billed): their unbilled hours are
+	// not estimated (tally cluster set gives them one).
+	ClustersWithoutAccount []ClusterID `json:"clustersWithoutBillingAccount,omitempty"`
 }

@@ -38,6 +38,9 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	if got := accounts(t, db); got["prod"] != "" {
 		t.Fatalf("cluster prod registered before any bill: account %q, want none", got["prod"])
 	}
+	if s, err := db.DataStatus(ctx); err != nil || !slices.Equal(s.ClustersWithoutAccount, []tally.ClusterID{"prod"}) {
+		t.Errorf("DataStatus before any bill: clusters without an account %v, %v; want prod", s.ClustersWithoutAccount, err)
+	}
 	hour := tally.HourOf(iv.Start).Window()
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return hour.End.Add(time.Hour) }}
 	sum, err := job.Attribute(ctx, hour, false)
@@ -53,6 +56,9 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	must(err)
 	if got := accounts(t, db); got["prod"] != "111/bill" {
 		t.Fatalf("cluster prod after a bill of its node's instance: account %q, want 111 from the bill", got["prod"])
+	}
+	if s, err := db.DataStatus(ctx); err != nil || len(s.ClustersWithoutAccount) != 0 {
+		t.Errorf("DataStatus after the bill: clusters without an account %v, %v; want none", s.ClustersWithoutAccount, err)
 	}
 	stale, err := db.StaleHours(ctx, hour, attribution.ShareMax)
 	must(err)

@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tallyhq/tally"
 )
 
 // DataStatus counts what has arrived: billing periods, clusters, pods,
 // agent tokens, attributed hours and those of them with costs, and the
-// estimated node-hours of the hours with estimates. Every count reads a
-// small table or an index.
+// estimated node-hours of the hours with estimates, and the clusters
+// without a billing account. Every count reads a small table or an index.
 func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 	var s tally.DataStatus
 	var lastIngest, first, last, firstCosted, lastCosted *time.Time
@@ -39,6 +41,13 @@ func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 	s.FirstCosted, s.LastCosted = fromNullTime(firstCosted), fromNullTime(lastCosted)
 	if s.HourlySince, err = db.PrunedBefore(ctx); err != nil {
 		return s, fmt.Errorf("read data status: %w", err)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT cluster_id FROM clusters WHERE billing_account_id = '' ORDER BY 1`)
+	if err == nil {
+		s.ClustersWithoutAccount, err = pgx.CollectRows(rows, pgx.RowTo[tally.ClusterID])
+	}
+	if err != nil {
+		return s, fmt.Errorf("read data status: clusters without a billing account: %w", err)
 	}
 	return s, nil
 }

@@ -242,7 +242,8 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 // TestDashboardInBrowser drives Debian's chromium through every page with
 // playwright-core (web/ui/e2e/dashboard.mjs): sign-in, each page rendering
 // with no console errors, drill-down from namespace to container, flamegraph
-// click-through and diffs, CSV export, the XSS label shown as text, empty,
+// click-through and diffs, CSV export, the XSS label shown as text, empty
+// (with a cluster without a billing account, its XSS name shown as text),
 // not-available and API-down states, the commitments of accounts billed in
 // two currencies, spend forecasts of accounts billed in two currencies and
 // of two accounts in one, charts' numbers as tables, costs estimated from
@@ -265,6 +266,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	})
 	empty := pgtest.New(t)
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)
+	// A cluster registered (its name a script, shown as text) but not
+	// billed yet, so without a billing account.
+	if err := empty.UpsertCluster(context.Background(), tally.Cluster{ID: "<script>alert(1)</script>", Name: "staging", Provider: "aws"}); err != nil {
+		t.Fatal(err)
+	}
 	emptySrv := serveDB(t, empty, nil)
 	commitSrv := commitmentsServer(t)
 	estimatesSrv, _ := estimatesServer(t)

@@ -717,6 +717,9 @@ await step('empty installation: no billing, no agent', async () => {
   await p.click('button[type=submit]')
   await p.locator('[data-notice=no-billing]').waitFor()
   await p.locator('[data-notice=no-agent]').waitFor()
+  const account = await p.locator('[data-notice=no-account]').textContent()
+  check(account.includes('Cluster <script>alert(1)</script> has no billing account') && account.includes('tally cluster set'),
+    'the cluster without a billing account is named, as text, with what to do: ' + account)
   await shot(p, 'empty-overview')
   await p.goto(emptyBase + '/rightsizing')
   await p.locator('[data-state=empty]').waitFor()

@@ -131,6 +131,18 @@ export function DataNotices({ status }: { status?: DataStatus }) {
       </div>,
     )
   }
+  const unbilled = status.clustersWithoutBillingAccount ?? []
+  if (unbilled.length > 0) {
+    const one = unbilled.length === 1
+    const [its, it] = one ? ['its', 'it'] : ['their', 'them']
+    notes.push(
+      <div class="notice" data-notice="no-account" key="account">
+        <b>{one ? `Cluster ${unbilled[0]} has` : `Clusters ${unbilled.join(', ')} have`} no billing account:</b> the hours{' '}
+        {its} bill does not cover yet are not estimated, and cost nothing until it lands. The first bill of {its} nodes gives{' '}
+        {it} one; to set it now, run <code>tally cluster set CLUSTER --billing-account ID</code>.
+      </div>,
+    )
+  }
   if (status.estimatedHours > 0) {
     const h = status.estimatedHours
     const est = status.estimatedNodeHours ?? 0
