@@ -26,6 +26,7 @@ import (
 	"github.com/tallyhq/tally/ingest/pricing"
 	"github.com/tallyhq/tally/internal/logtest"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/internal/prereq"
 	"github.com/tallyhq/tally/node-agent/cgroups"
 	"github.com/tallyhq/tally/node-agent/cgroups/cgrouptest"
 	"github.com/tallyhq/tally/postgres"
@@ -46,19 +47,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // for most of them. This is the path from a node to dollars per function,
 // with every part real but the Kubernetes API.
 func TestAgentToBackend(t *testing.T) {
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root")
-	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		missing = append(missing, "a kernel with BTF")
-	}
-	if len(missing) > 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the agent needs %s (CI=true: prerequisites must be present)", strings.Join(missing, ", "))
-		}
-		t.Skipf("the agent needs %s", strings.Join(missing, ", "))
-	}
+	prereq.Require(t, "the agent", prereq.Root, prereq.BTF)
 	for _, c := range []e2eCloud{
 		{name: "aws", providerID: "aws:///us-east-1a/i-0e2e", instanceID: "i-0e2e", instanceType: "m5.large", region: "us-east-1", zone: "us-east-1a",
 			account: "123456789012", source: "aws-cur", catalog: func(t *testing.T, db *postgres.DB) {

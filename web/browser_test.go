@@ -16,6 +16,7 @@ import (
 	"github.com/tallyhq/tally/forecast"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/internal/prereq"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
@@ -27,12 +28,7 @@ const chromium = "/usr/bin/chromium"
 // chromium, node or web/ui's node_modules.
 func requireBrowser(t *testing.T) string {
 	t.Helper()
-	missing := func(what string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (CI=true: prerequisites must be present; make test installs them)", what)
-		}
-		t.Skip(what)
-	}
+	missing := func(what string) { prereq.Unmet(t, "%s; make test installs it", what) }
 	if _, err := os.Stat(chromium); err != nil {
 		missing("chromium is not installed (apt-get install chromium)")
 	}

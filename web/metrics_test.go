@@ -18,17 +18,16 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/internal/prereq"
 	"github.com/tallyhq/tally/web"
 )
 
 func requirePrometheus(t *testing.T) string {
 	t.Helper()
+	prereq.Require(t, "the scrape test (apt-get install prometheus)", prereq.Program("prometheus"))
 	path, err := exec.LookPath("prometheus")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus is not installed (Debian package prometheus; CI=true: prerequisites must be present)")
-		}
-		t.Skip("prometheus is not installed (apt-get install prometheus)")
+		t.Fatal(err)
 	}
 	return path
 }

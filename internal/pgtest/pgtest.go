@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/internal/prereq"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/postgres/embedded"
 )
@@ -113,10 +114,7 @@ func setup(t testing.TB) {
 // where every prerequisite must be present.
 func missing(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("pgtest: %s (CI=true: prerequisites must be present)", why)
-	}
-	t.Skipf("pgtest: %s", why)
+	prereq.Unmet(t, "pgtest: %s", why)
 }
 
 // EmbeddedDataDir returns a data directory for a test's own embedded

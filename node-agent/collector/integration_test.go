@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/tallyhq/tally/internal/prereq"
 	"github.com/tallyhq/tally/node-agent/cgroups"
 	"github.com/tallyhq/tally/node-agent/cgroups/cgrouptest"
 	"github.com/tallyhq/tally/node-agent/collector"
@@ -36,25 +37,7 @@ import (
 // prerequisites skips (or, with CI=true, fails) without root, BPF, gcc and strip.
 func prerequisites(t *testing.T) {
 	t.Helper()
-	var why []string
-	if os.Geteuid() != 0 {
-		why = append(why, "root")
-	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		why = append(why, "a kernel with BTF")
-	}
-	for _, tool := range []string{"gcc", "strip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			why = append(why, tool)
-		}
-	}
-	if len(why) == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("agent integration test needs %s (CI=true: prerequisites must be present)", strings.Join(why, ", "))
-	}
-	t.Skipf("agent integration test needs %s", strings.Join(why, ", "))
+	prereq.Require(t, "agent integration test", prereq.Root, prereq.BTF, prereq.Program("gcc"), prereq.Program("strip"))
 }
 
 // tee records what the profiler drains, per process, for the assertions.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tallyhq/tally/bpf"
+	"github.com/tallyhq/tally/internal/prereq"
 )
 
 // requireCPU1 skips unless CPU 1 is online (unless CI=true): the hotplug
@@ -27,10 +28,7 @@ func requireCPU1(t *testing.T) {
 	if slices.Contains(cpus, 1) {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CPU hotplug test needs CPU 1 online, have %v (CI=true: prerequisites must be present)", cpus)
-	}
-	t.Skipf("CPU hotplug test needs CPU 1 online, have %v", cpus)
+	prereq.Unmet(t, "CPU hotplug test needs CPU 1 online, have %v", cpus)
 }
 
 // writeOnline writes list to the test's stand-in for

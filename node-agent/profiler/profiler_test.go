@@ -9,25 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/internal/prereq"
 	"golang.org/x/sys/unix"
 )
 
 // requireBPF skips without root and BPF, unless CI=true.
 func requireBPF(t *testing.T) {
 	t.Helper()
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "needs root"
-	} else if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		why = "needs a kernel with BTF"
-	}
-	if why == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("eBPF profiler test %s (CI=true: prerequisites must be present)", why)
-	}
-	t.Skipf("eBPF profiler test %s", why)
+	prereq.Require(t, "eBPF profiler test", prereq.Root, prereq.BTF)
 }
 
 func TestParseCPUList(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/prereq"
 )
 
 const goProgram = `package main
@@ -135,12 +136,8 @@ func TestStrippedGoBinary(t *testing.T) {
 }
 
 func needCC(t *testing.T) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("gcc is missing (CI=true)")
-		}
-		t.Skip("gcc is not installed")
-	}
+	t.Helper()
+	prereq.Require(t, "this test", prereq.Program("gcc"))
 }
 
 func TestCBinaryAndStrippedC(t *testing.T) {

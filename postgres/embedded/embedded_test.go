@@ -11,15 +11,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally/internal/prereq"
 )
 
 func requireBinaries(t *testing.T) {
 	t.Helper()
 	if _, err := FindBinaries(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v (CI=true: prerequisites must be present)", err)
-		}
-		t.Skip(err)
+		prereq.Unmet(t, "%v", err)
 	}
 }
 
