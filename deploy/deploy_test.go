@@ -213,25 +213,31 @@ func agentHelp(t *testing.T) string {
 }
 
 // TestAgentManifestSetupCommands: the commands agent.yaml's header tells
-// the reader to run exist as written: every flag of its `tally token
-// create` is in that command's --help, and the Secret's example token has
-// the prefix tokens have.
+// the reader to run exist as written: it says how to create the agent
+// token, every flag of each `tally …` command it gives is in that
+// command's --help, and the Secret's example token has the prefix tokens
+// have.
 func TestAgentManifestSetupCommands(t *testing.T) {
 	data, err := os.ReadFile("agent.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	create := regexp.MustCompile("`tally token create ([^`]*)`").FindSubmatch(data)
-	if create == nil {
+	commands := regexp.MustCompile("`tally ([a-z]+ [a-z]+)([^`]*)`").FindAllSubmatch(data, -1)
+	if !slices.ContainsFunc(commands, func(c [][]byte) bool { return string(c[1]) == "token create" }) {
 		t.Fatal("agent.yaml does not say how to create the agent token")
 	}
-	help, err := exec.Command(tallyBinary(t), "token", "create", "--help").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tally token create --help: %v\n%s", err, help)
-	}
-	for _, flag := range regexp.MustCompile(`--[a-z-]+`).FindAllString(string(create[1]), -1) {
-		if !strings.Contains(string(help), flag+"=") && !strings.Contains(string(help), flag+" ") {
-			t.Errorf("agent.yaml runs `tally token create %s`: tally token create has no flag %s", create[1], flag)
+	bin := tallyBinary(t)
+	for _, c := range commands {
+		name, args := string(c[1]), string(c[2])
+		help, err := exec.Command(bin, append(strings.Fields(name), "--help")...).CombinedOutput()
+		if err != nil {
+			t.Errorf("agent.yaml runs `tally %s%s`: tally %s --help: %v\n%s", name, args, name, err, help)
+			continue
+		}
+		for _, flag := range regexp.MustCompile(`--[a-z-]+`).FindAllString(args, -1) {
+			if !strings.Contains(string(help), flag+"=") && !strings.Contains(string(help), flag+" ") {
+				t.Errorf("agent.yaml runs `tally %s%s`: tally %s has no flag %s", name, args, name, flag)
+			}
 		}
 	}
 	if !bytes.Contains(data, []byte("--from-literal=token=tly_")) {
