@@ -38,6 +38,12 @@ func TestClusterBillingAccountLearned(t *testing.T) {
 	if got := accounts(t, db); got["prod"] != "" {
 		t.Fatalf("cluster prod registered before any bill: account %q, want none", got["prod"])
 	}
+	if r, err := db.ClusterReports(ctx, iv.Start); err != nil || r["prod"].Nodes != 1 || !r["prod"].Last.Equal(iv.End) {
+		t.Errorf("ClusterReports since the interval's start: %+v, %v; want prod's one node, last at %v", r, err, iv.End)
+	}
+	if r, err := db.ClusterReports(ctx, iv.End.Add(time.Second)); err != nil || r["prod"].Nodes != 0 || !r["prod"].Last.Equal(iv.End) {
+		t.Errorf("ClusterReports since after the interval: %+v, %v; want no node reporting, the last report kept", r, err)
+	}
 	if s, err := db.DataStatus(ctx); err != nil || !slices.Equal(s.ClustersWithoutAccount, []tally.ClusterID{"prod"}) {
 		t.Errorf("DataStatus before any bill: clusters without an account %v, %v; want prod", s.ClustersWithoutAccount, err)
 	}

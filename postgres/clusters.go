@@ -41,6 +41,40 @@ func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
 	})
 }
 
+// ClusterReport is what a cluster's agents reported last.
+type ClusterReport struct {
+	// Nodes counts the nodes whose agents reported since the time asked.
+	Nodes int
+	// Last is the end of the latest interval any of its agents reported
+	// (the zero time when none has).
+	Last time.Time
+}
+
+// ClusterReports returns, by cluster, how many nodes' agents reported at
+// or after since, and when the last report ended. It reads the nodes'
+// lifetimes, which each agent batch extends to its last interval's end.
+func (db *DB) ClusterReports(ctx context.Context, since time.Time) (map[tally.ClusterID]ClusterReport, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT cluster_id, count(DISTINCT node_uid) FILTER (WHERE valid_to >= $1), max(valid_to)
+		FROM nodes GROUP BY 1`, since)
+	if err != nil {
+		return nil, fmt.Errorf("read the clusters' agent reports: %w", err)
+	}
+	out := map[tally.ClusterID]ClusterReport{}
+	var id tally.ClusterID
+	var r ClusterReport
+	var last *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&id, &r.Nodes, &last}, func() error {
+		r.Last = fromNullTime(last)
+		out[id] = r
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the clusters' agent reports: %w", err)
+	}
+	return out, nil
+}
+
 // SetClusterAccount gives cluster id the billing account its nodes are
 // billed to, as configured: no bill changes it. When that is another
 // account, the hours its nodes ran unbilled are stale, to be estimated in

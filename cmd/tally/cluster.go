@@ -6,12 +6,13 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/tallyhq/tally"
 )
 
 type clusterCmd struct {
-	List clusterListCmd `cmd:"" help:"List the clusters: provider, region, and the billing account their nodes are billed to, with where it came from."`
+	List clusterListCmd `cmd:"" help:"List the clusters: provider, region, nodes whose agents report and when they last did, and the billing account their nodes are billed to, with where it came from."`
 	Set  clusterSetCmd  `cmd:"" help:"Set the billing account a cluster's nodes are billed to (its unbilled hours are estimated in it; no bill changes it)."`
 }
 
@@ -27,16 +28,50 @@ func (c *clusterListCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	now := time.Now().UTC()
+	reports, err := db.ClusterReports(ctx, now.Add(-reportingWithin))
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLUSTER\tPROVIDER\tREGION\tBILLING ACCOUNT\tFROM")
+	fmt.Fprintln(tw, "CLUSTER\tPROVIDER\tREGION\tNODES REPORTING\tLAST REPORT\tBILLING ACCOUNT\tFROM")
 	for _, cl := range cs {
 		account := cl.BillingAccountID
 		if account == "" {
 			account = "none"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cl.ID, orDash(cl.Provider), orDash(cl.Region), account, accountFrom(cl))
+		r := reports[cl.ID]
+		last := "never"
+		if !r.Last.IsZero() {
+			last = r.Last.Format(time.RFC3339) + " (" + ago(now.Sub(r.Last)) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cl.ID, orDash(cl.Provider), orDash(cl.Region), r.Nodes, last, account, accountFrom(cl))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "NODES REPORTING: nodes whose agents reported in the last %d minutes.\n", int(reportingWithin.Minutes()))
+	return nil
+}
+
+// reportingWithin is how recent an agent's last report must be for tally
+// cluster list to count its node as reporting: agents report every 10 s by
+// default and buffer while the backend is away.
+const reportingWithin = 10 * time.Minute
+
+// ago says how long ago d was, in its largest whole unit: "3m ago".
+func ago(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "in the future: check the clocks"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
 // accountFrom is the FROM column: where a cluster's billing account came from.

@@ -25,7 +25,8 @@ func TestClusterCommands(t *testing.T) {
 			t.Errorf("cluster list:\n%s\nwant a line matching %s", out, want)
 		}
 	}
-	listed(`prod\s+aws\s+us-east-1\s+111\s+configured`)
+	listed(`prod\s+aws\s+us-east-1\s+0\s+never\s+111\s+configured`)
+	listed(`NODES REPORTING: nodes whose agents reported in the last 10 minutes`)
 	run("attribute", "--from", tally.FormatDay(fixture.Day1), "--to", tally.FormatDay(fixture.Day1.Add(48*time.Hour)))
 	day2 := tally.Window{Start: fixture.Day1.Add(24 * time.Hour), End: fixture.Day1.Add(48 * time.Hour)}
 	if stale, err := db.StaleHours(context.Background(), day2, attribution.ShareMax); err != nil || len(stale) != 0 {
@@ -36,7 +37,7 @@ func TestClusterCommands(t *testing.T) {
 	if !strings.Contains(out, "cluster prod is billed to account 222") || !strings.Contains(out, "no bill of account 222 is ingested yet") {
 		t.Errorf("cluster set:\n%s", out)
 	}
-	listed(`prod\s+aws\s+us-east-1\s+222\s+configured`)
+	listed(`prod\s+aws\s+us-east-1\s+0\s+never\s+222\s+configured`)
 	// Day 2 is after account 111's bill: estimated in 111 until now, in 222
 	// (not billed at all) from now on.
 	if stale, err := db.StaleHours(context.Background(), day2, attribution.ShareMax); err != nil || len(stale) != 24 {
