@@ -40,10 +40,10 @@ func reportSizes(t *testing.T, db *postgres.DB, days, profiledDays int) {
 		if table == "function_samples" {
 			perDay = profiledDays
 		}
-		fmt.Printf("size: %-17s %8.0f MB in %3d partitions, %6.1f MB a day of data (%d days)\n",
+		fmt.Printf("size: %-17s %8.0f MiB in %3d partitions, %6.1f MiB a day of data (%d days)\n",
 			table, mib(bytes[table]), count[table], mib(bytes[table])/float64(perDay), perDay)
 	}
-	fmt.Printf("size: hourly and raw data %.1f GB in all (what tally prune drops)\n", mib(total)/1024)
+	fmt.Printf("size: hourly and raw data %.1f GiB in all (what tally prune drops)\n", mib(total)/1024)
 
 	day2 := fixture.Day1.Add(24 * time.Hour)
 	t0 := time.Now()
@@ -65,7 +65,7 @@ func reportSizes(t *testing.T, db *postgres.DB, days, profiledDays int) {
 	if len(dropped) != len(dry) {
 		t.Fatalf("prune dropped %d partitions, the dry run listed %d", len(dropped), len(dry))
 	}
-	fmt.Printf("prune of day 1:       %d partitions, %.0f MB, in %s (baseline: listing them, %s; ratio %.1f×)\n",
+	fmt.Printf("prune of day 1:       %d partitions, %.0f MiB, in %s (baseline: listing them, %s; ratio %.1f×)\n",
 		len(dropped), mib(freed), pruned.Round(time.Millisecond), listed.Round(10*time.Microsecond), float64(pruned)/float64(listed))
 }
 
