@@ -65,6 +65,11 @@ func (s *timedStore) AllFunctionSamples(ctx context.Context, w tally.Window) ([]
 	return s.Store.AllFunctionSamples(ctx, w)
 }
 
+func (s *timedStore) SavedStackCosts(ctx context.Context, w tally.Window) ([]attribution.StackCost, []attribution.WorkloadCPU, error) {
+	defer s.time("savedStacks", time.Now())
+	return s.Store.SavedStackCosts(ctx, w)
+}
+
 func (s *timedStore) BilledThrough(ctx context.Context) (map[string]time.Time, error) {
 	defer s.time("billedThrough", time.Now())
 	return s.Store.BilledThrough(ctx)

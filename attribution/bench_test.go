@@ -17,7 +17,9 @@ import (
 // containers, the app containers profiled on the first day (8 stacks each);
 // one hour of that day attributed, a 30-day backfill, and the 30-day
 // namespace breakdown, each with a baseline measured in the same run; then
-// what its hourly and raw data take on disk, and a prune of its first day.
+// what its hourly and raw data take on disk, a prune of its first day's
+// function samples and one of its hours attributed again without them, and
+// a prune of its first day.
 func TestBenchAttribution(t *testing.T) {
 	if os.Getenv("TALLY_BENCH") != "attribution" {
 		t.Skip("set TALLY_BENCH=attribution (make bench-attribution)")
@@ -85,14 +87,7 @@ func TestBenchAttribution(t *testing.T) {
 
 	// The hourly job re-attributes hours when their bill lands: the old
 	// rows are then found among the whole backfilled month.
-	var again []time.Duration
-	for i := 0; i < 3; i++ {
-		t0 := time.Now()
-		if _, err := job.Attribute(ctx, hour, true); err != nil {
-			t.Fatal(err)
-		}
-		again = append(again, time.Since(t0))
-	}
+	again := timeAttribute(t, job, hour, 3)
 	fmt.Printf("one hour re-attributed after the backfill: median %s (the first attribution above: %s; ratio %.1f×)\n",
 		median(again), median(hours), float64(median(again))/float64(median(hours)))
 
@@ -140,6 +135,22 @@ func TestBenchAttribution(t *testing.T) {
 		days, pct(api, 50), pct(api, 95), median(naive), float64(median(naive))/float64(pct(api, 50)))
 
 	reportSizes(t, db, days, fleet.ProfiledDays)
+	reportSamplePrune(t, db, job, hour, median(again), fleet.Workloads)
+	reportPrune(t, db)
+}
+
+// timeAttribute times n forced attributions of w.
+func timeAttribute(t *testing.T, job *attribution.Job, w tally.Window, n int) []time.Duration {
+	t.Helper()
+	var took []time.Duration
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		if _, err := job.Attribute(ctx, w, true); err != nil {
+			t.Fatal(err)
+		}
+		took = append(took, time.Since(t0))
+	}
+	return took
 }
 
 func median(ds []time.Duration) time.Duration { return pct(ds, 50) }

@@ -60,6 +60,14 @@ type Store interface {
 	// were dropped (the zero time when none were): those hours keep the
 	// allocations they had and can no longer be attributed.
 	PrunedBefore(ctx context.Context) (time.Time, error)
+	// SamplesPrunedBefore returns the time before which function samples
+	// were dropped (the zero time when none were): the CPU cost of those
+	// hours is split by the stack costs saved for them (SavedStackCosts).
+	SamplesPrunedBefore(ctx context.Context) (time.Time, error)
+	// SavedStackCosts returns the stack costs saved for the hours of w,
+	// and the CPU cost of the workloads' containers they split, from the
+	// allocations saved with them.
+	SavedStackCosts(ctx context.Context, w tally.Window) ([]StackCost, []WorkloadCPU, error)
 }
 
 // ReadMark is where a read of the store began: the store's clock, and an
@@ -245,12 +253,11 @@ func consecutive(hours []tally.Hour) []tally.Window {
 // compute runs the engine over run, hours of one day read after mark, and
 // saves the hours of write it computes.
 func (j *Job) compute(ctx context.Context, run, report tally.Window, mark ReadMark, billedThrough map[string]time.Time, write map[tally.Hour]bool) (Summary, error) {
-	in, samples, err := j.load(ctx, run)
+	in, stacks, err := j.load(ctx, run)
 	if err != nil {
 		return Summary{}, err
 	}
 	in.BilledThrough, in.Report = billedThrough, report
-	stacks := newStackCosts(samples, in.Pods)
 	var pending []HourState
 	var buf []tally.Allocation
 	var stackBuf []StackCost
@@ -311,8 +318,10 @@ func (j *Job) hourState(h tally.Hour, mark ReadMark, as []tally.Allocation) Hour
 // whole day: a node takes its instance's bill lines in hours of its day no
 // node of the instance is alive in (nodeFor), before it started too, so
 // those hours are the same whatever part of the day is computed, and
-// whether the present has passed the node's start or not.
-func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.FunctionSample, error) {
+// whether the present has passed the node's start or not. The stack costs
+// split the hours' CPU cost by their function samples, or, in hours whose
+// samples were pruned, as the stack costs saved for them did.
+func (j *Job) load(ctx context.Context, w tally.Window) (Input, *stackCosts, error) {
 	in := Input{Window: w}
 	var err error
 	if in.Clusters, err = j.Store.Clusters(ctx); err != nil {
@@ -341,7 +350,16 @@ func (j *Job) load(ctx context.Context, w tally.Window) (Input, []tally.Function
 		return in, nil, err
 	}
 	samples, err := j.Store.AllFunctionSamples(ctx, w)
-	return in, samples, err
+	if err != nil {
+		return in, nil, err
+	}
+	stacks := newStackCosts(samples, in.Pods)
+	samplesPruned, err := j.Store.SamplesPrunedBefore(ctx)
+	if err != nil || !w.Start.Before(samplesPruned) {
+		return in, stacks, err
+	}
+	saved, cpu, err := j.Store.SavedStackCosts(ctx, tally.Window{Start: w.Start, End: earliest(w.End, samplesPruned)})
+	return in, stacks.withSaved(samplesPruned, saved, cpu), err
 }
 
 func onTheHour(t time.Time) bool { return t.Equal(t.Truncate(time.Hour)) }

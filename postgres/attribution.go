@@ -560,7 +560,18 @@ const staleHoursSQL = `
 			SELECT 1 FROM retired_charge_spans r
 			WHERE NOT pg_visible_in_snapshot(r.ingest_xid, a.read_snapshot)
 			  AND h < r.span_end AND h + interval '1 hour' > r.span_start)
-		  OR EXISTS (
+		  OR ` + inputsSinceReadSQL + `
+		  OR (a.estimated_accounts <> '{}' AND EXISTS (
+			SELECT 1 FROM through t
+			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))
+		ORDER BY h`
+
+// inputsSinceReadSQL is true when the read hour h (a timestamptz) of
+// attribution_hours row a was computed from did not see agent data or
+// other input (usage, samples) of h: an agent interval starting in h, or
+// in the hour before and running into h, or an input write spanning h,
+// committed after a.read_snapshot.
+const inputsSinceReadSQL = `(EXISTS (
 			SELECT 1 FROM agent_intervals i
 			WHERE date_trunc('hour', i.interval_start AT TIME ZONE 'UTC') = h AT TIME ZONE 'UTC'
 			  AND (i.xid >= pg_snapshot_xmax(a.read_snapshot) OR i.xid = ANY(ARRAY(SELECT pg_snapshot_xip(a.read_snapshot))))
@@ -573,11 +584,7 @@ const staleHoursSQL = `
 		  OR EXISTS (
 			SELECT 1 FROM input_writes iw
 			WHERE iw.span_start < h + interval '1 hour' AND iw.span_end > h
-			  AND NOT pg_visible_in_snapshot(iw.xid, a.read_snapshot))
-		  OR (a.estimated_accounts <> '{}' AND EXISTS (
-			SELECT 1 FROM through t
-			WHERE t.billing_account_id = ANY(a.estimated_accounts) AND t.through >= h + interval '1 hour'))
-		ORDER BY h`
+			  AND NOT pg_visible_in_snapshot(iw.xid, a.read_snapshot)))`
 
 // ReadMark returns the database's clock_timestamp() and current snapshot:
 // the rows committed by now are visible in it, those committed later are

@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tallyhq/tally"
 )
@@ -26,15 +28,25 @@ func (db *DB) AddFunctionSamples(ctx context.Context, samples []tally.FunctionSa
 	for _, s := range samples {
 		lo, hi = min(lo, s.Hour), max(hi, s.Hour)
 	}
-	if err := ensureTablePartitions(ctx, db.pool, "function_samples", lo.Start(), hi.End()); err != nil {
-		return err
+	write := func() error {
+		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if err := recordInputWriteTx(ctx, tx, lo.Start(), hi.End()); err != nil {
+				return err
+			}
+			return insertSamplesTx(ctx, tx, samples, true)
+		})
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := recordInputWriteTx(ctx, tx, lo.Start(), hi.End()); err != nil {
+	// The partitions are made only once the samples are known to be kept:
+	// made first, those of a pruned day would be made again.
+	err := write()
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23514" { // no partition of relation … found for row
+		if err := ensureTablePartitions(ctx, db.pool, "function_samples", lo.Start(), hi.End()); err != nil {
 			return err
 		}
-		return insertSamplesTx(ctx, tx, samples, true)
-	})
+		err = write()
+	}
+	return err
 }
 
 // FunctionSamples returns cluster's samples (every cluster's for "") in the
@@ -142,10 +154,18 @@ const mergeSamplesConflict = `
 // appended rows, or added to the compacted rows when compacted is set. Agent
 // batches append: an insert, with no row to find, lock and update. The
 // compacted rows are written in key order so that concurrent writers of the
-// same rows wait for each other instead of deadlocking.
+// same rows wait for each other instead of deadlocking. Samples of an hour
+// before SamplesPrunedBefore are refused (tally.EConflict).
 func insertSamplesTx(ctx context.Context, tx pgx.Tx, samples []tally.FunctionSample, compacted bool) error {
 	if len(samples) == 0 {
 		return nil
+	}
+	first := samples[0].Hour
+	for _, s := range samples {
+		first = min(first, s.Hour)
+	}
+	if err := checkSamplesNotPruned(ctx, tx, first); err != nil {
+		return err
 	}
 	q := `
 		INSERT INTO function_samples (cluster_id, hour, pod_uid, container, stack_id, samples, cpu_nanos, compacted)

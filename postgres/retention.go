@@ -41,12 +41,18 @@ type Partition struct {
 // (usage, function samples, agent intervals, allocations, stack costs by
 // hour) whose whole range ends at or before before, oldest first.
 func (db *DB) PrunablePartitions(ctx context.Context, before time.Time) ([]Partition, error) {
-	rows, err := db.pool.Query(ctx, `
+	return partitionsBefore(ctx, db.pool, prunableTables, before)
+}
+
+// partitionsBefore returns the partitions of tables whose whole range ends
+// at or before before, oldest first.
+func partitionsBefore(ctx context.Context, q querier, tables []string, before time.Time) ([]Partition, error) {
+	rows, err := q.Query(ctx, `
 		SELECT p.parent, c.relname, p.grain, pg_total_relation_size(c.oid)
 		FROM tally_partitioned p
 		JOIN pg_inherits i ON i.inhparent = to_regclass(p.parent)
 		JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE p.parent = ANY($1)`, prunableTables)
+		WHERE p.parent = ANY($1)`, tables)
 	if err != nil {
 		return nil, fmt.Errorf("list partitions: %w", err)
 	}
@@ -112,21 +118,10 @@ func (db *DB) Prune(ctx context.Context, before time.Time) ([]Partition, error) 
 		}
 	}
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+pruneLockTimeout+"'"); err != nil {
+		if err := recordPrunedTx(ctx, tx, settingPrunedBefore, through); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO settings (key, value, updated_by) VALUES ($1, to_jsonb($2::timestamptz), 'prune')
-			ON CONFLICT (key) DO UPDATE SET value = to_jsonb(greatest((settings.value #>> '{}')::timestamptz, $2::timestamptz)),
-				updated_at = now(), updated_by = excluded.updated_by`, settingPrunedBefore, through); err != nil {
-			return fmt.Errorf("record pruned hours: %w", err)
-		}
-		for _, p := range parts {
-			if _, err := tx.Exec(ctx, "DROP TABLE "+pgx.Identifier{p.Name}.Sanitize()); err != nil {
-				return fmt.Errorf("drop %s: %w", p.Name, err)
-			}
-		}
-		return nil
+		return dropPartitionsTx(ctx, tx, parts)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("prune before %s: %w", tally.FormatDay(before), err)
@@ -134,22 +129,51 @@ func (db *DB) Prune(ctx context.Context, before time.Time) ([]Partition, error) 
 	return parts, nil
 }
 
+// recordPrunedTx sets tx's lock timeout (pruneLockTimeout) and moves the
+// setting key, how far partitions were dropped, to through unless it is
+// further already. The setting's row stays locked until tx ends: writers
+// that check it (checkNotPruned) wait for tx.
+func recordPrunedTx(ctx context.Context, tx pgx.Tx, key string, through time.Time) error {
+	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+pruneLockTimeout+"'"); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO settings (key, value, updated_by) VALUES ($1, to_jsonb($2::timestamptz), 'prune')
+		ON CONFLICT (key) DO UPDATE SET value = to_jsonb(greatest((settings.value #>> '{}')::timestamptz, $2::timestamptz)),
+			updated_at = now(), updated_by = excluded.updated_by`, key, through); err != nil {
+		return fmt.Errorf("record pruned hours: %w", err)
+	}
+	return nil
+}
+
+// dropPartitionsTx drops parts in tx.
+func dropPartitionsTx(ctx context.Context, tx pgx.Tx, parts []Partition) error {
+	for _, p := range parts {
+		if _, err := tx.Exec(ctx, "DROP TABLE "+pgx.Identifier{p.Name}.Sanitize()); err != nil {
+			return fmt.Errorf("drop %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
 // PrunedBefore returns the time before which Prune dropped hourly and raw
 // data: the zero time when it never dropped any.
 func (db *DB) PrunedBefore(ctx context.Context) (time.Time, error) {
-	return prunedBefore(ctx, db.pool, "")
+	return prunedBefore(ctx, db.pool, settingPrunedBefore, "")
 }
 
-// prunedBefore is PrunedBefore through q; lock "FOR SHARE" makes a
-// transaction that writes hours wait for a Prune under way, and Prune for it.
-func prunedBefore(ctx context.Context, q querier, lock string) (time.Time, error) {
+// prunedBefore reads the setting key (settingPrunedBefore,
+// settingSamplesPrunedBefore) through q; lock "FOR SHARE" makes a
+// transaction that writes hours wait for a prune under way, and the prune
+// for it.
+func prunedBefore(ctx context.Context, q querier, key, lock string) (time.Time, error) {
 	var t time.Time
-	err := q.QueryRow(ctx, `SELECT (value #>> '{}')::timestamptz FROM settings WHERE key = $1 `+lock, settingPrunedBefore).Scan(&t)
+	err := q.QueryRow(ctx, `SELECT (value #>> '{}')::timestamptz FROM settings WHERE key = $1 `+lock, key).Scan(&t)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, nil
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("read %s: %w", settingPrunedBefore, err)
+		return time.Time{}, fmt.Errorf("read %s: %w", key, err)
 	}
 	return t.UTC(), nil
 }
@@ -162,7 +186,7 @@ func prunedBefore(ctx context.Context, q querier, lock string) (time.Time, error
 // It holds the setting's row until tx ends, so a Prune waits for tx (or tx
 // for it).
 func checkNotPruned(ctx context.Context, tx pgx.Tx, first time.Time, why string) error {
-	pruned, err := prunedBefore(ctx, tx, "FOR SHARE")
+	pruned, err := prunedBefore(ctx, tx, settingPrunedBefore, "FOR SHARE")
 	if err != nil {
 		return err
 	}

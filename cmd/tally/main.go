@@ -44,7 +44,7 @@ type cli struct {
 	Forecast  forecastCmd     `cmd:"" help:"Forecast spend and usage with calibrated intervals; score models (eval)."`
 	Commit    commitmentsCmd  `cmd:"" name:"commitments" help:"Savings Plans, Reserved Instances and CUDs: status, risk-bounded recommendations, backtest, inventory sync, purchases."`
 	Report    reportCmd       `cmd:"" help:"Weekly cost report email: preview, .eml, send, delivery log."`
-	Prune     pruneCmd        `cmd:"" help:"Drop the hourly and raw data older than --keep days (usage, function samples, hourly allocations); the bill and the daily rollups are kept."`
+	Prune     pruneCmd        `cmd:"" help:"Drop the hourly and raw data older than --keep days (usage, function samples, hourly allocations), and function samples older than --keep-samples days; the bill and the daily rollups are kept."`
 	User      userCmd         `cmd:"" help:"Manage the people who sign in to the dashboard."`
 	Token     tokenCmd        `cmd:"" help:"Manage API tokens (scripts, Prometheus) and agent tokens."`
 	Cluster   clusterCmd      `cmd:"" help:"List the clusters and the billing accounts their nodes are billed to; set one."`

@@ -63,7 +63,32 @@ func TestPruneCommand(t *testing.T) {
 		t.Errorf("costs after the prune:\n%s", out)
 	}
 
-	for _, args := range [][]string{{"prune", "--keep", "30d"}, {"prune", "--keep", "400"}, {"prune"}, {"serve", "--retention", "7d"}} {
+	// Function samples: both attributed days of them go, and their
+	// stack costs by hour stay.
+	keepSamples := strconv.Itoa(int(time.Since(time.Date(2026, 10, 10, 0, 0, 0, 0, time.UTC))/(24*time.Hour))) + "d"
+	out = tly("prune", "--keep-samples", keepSamples, "--dry-run")
+	for _, want := range []string{"function_samples  2", "would drop 2 partitions", "of function samples from 2026-10-05 to 2026-10-07"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("prune --keep-samples --dry-run: no %q in\n%s", want, out)
+		}
+	}
+	if p, err := db.SamplesPrunedBefore(ctx); err != nil || !p.IsZero() {
+		t.Errorf("after the dry run, SamplesPrunedBefore = %v, %v; want nothing dropped", p, err)
+	}
+	if out := tly("prune", "--keep", keep, "--keep-samples", keepSamples); !strings.Contains(out, "dropped 2 partitions") ||
+		!strings.Contains(out, "nothing to prune: no hourly or raw data") {
+		t.Errorf("prune --keep-samples:\n%s", out)
+	}
+	if p, err := db.SamplesPrunedBefore(ctx); err != nil || !p.Equal(time.Date(2026, 10, 7, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("after the prune, SamplesPrunedBefore = %v, %v; want 2026-10-07", p, err)
+	}
+	if out := tly("prune", "--keep-samples", keepSamples); !strings.HasPrefix(out, "nothing to prune: no function samples") {
+		t.Errorf("prune --keep-samples again:\n%s", out)
+	}
+
+	for _, args := range [][]string{{"prune", "--keep", "30d"}, {"prune", "--keep", "400"}, {"prune"}, {"serve", "--retention", "7d"},
+		{"prune", "--keep-samples", "31d"}, {"prune", "--keep", "100d", "--keep-samples", "200d"}, {"serve", "--sample-retention", "7d"},
+		{"serve", "--retention", "100d", "--sample-retention", "101d"}} {
 		if code, _, errOut := runTally(append([]string{"--database-url", url}, args...)...); code != exitUsage || !strings.Contains(errOut, "--") {
 			t.Errorf("tally %s: exit %d, %s; want a usage error", strings.Join(args, " "), code, errOut)
 		}
@@ -86,6 +111,13 @@ func TestRetentionFlag(t *testing.T) {
 			t.Errorf("%q: %v; want an error naming the least", bad, err)
 		}
 	}
+	var s sampleRetention
+	if err := s.UnmarshalText([]byte("32d")); err != nil || s.Days != 32 || s.String() != "32d" {
+		t.Errorf("samples 32d: %+v, %v", s, err)
+	}
+	if err := s.UnmarshalText([]byte("31d")); err == nil || !strings.Contains(err.Error(), "at least 32d (the oldest data agents send") {
+		t.Errorf("samples 31d: %v; want an error naming the least", err)
+	}
 	now := time.Date(2026, 11, 24, 15, 4, 0, 0, time.UTC)
 	if got, want := (retention{Days: 100}).before(now), time.Date(2026, 8, 16, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("100 days before %v: %v, want %v", now, got, want)
@@ -93,14 +125,15 @@ func TestRetentionFlag(t *testing.T) {
 }
 
 // TestServePrunes: with --retention, serve's partition maintenance drops
-// what is older; without, it keeps everything.
+// what is older; with --sample-retention, older function samples; without
+// either, it keeps everything.
 func TestServePrunes(t *testing.T) {
 	db := pgtest.New(t)
 	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := db.EnsurePartitions(context.Background(), jan, jan.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	maintain := func(keep retention, until string) string {
+	maintain := func(keep retention, keepSamples sampleRetention, until string) string {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var logs logtest.Buffer
@@ -108,7 +141,7 @@ func TestServePrunes(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			a.maintainPartitions(ctx, db, keep)
+			a.maintainPartitions(ctx, db, keep, keepSamples)
 		}()
 		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), until); {
 			if time.Now().After(deadline) {
@@ -120,18 +153,31 @@ func TestServePrunes(t *testing.T) {
 		<-done
 		return logs.String()
 	}
-	if logs := maintain(retention{}, "created partitions ahead"); strings.Contains(logs, "dropped") {
+	if logs := maintain(retention{}, sampleRetention{}, "created partitions ahead"); strings.Contains(logs, "dropped") {
 		t.Errorf("with retention off, serve dropped data:\n%s", logs)
 	}
 	if p, err := db.PrunedBefore(context.Background()); err != nil || !p.IsZero() {
 		t.Errorf("with retention off, PrunedBefore = %v, %v", p, err)
 	}
-	logs := maintain(retention{Days: 100}, "dropped hourly and raw data")
+	logs := maintain(retention{Days: 100}, sampleRetention{}, "dropped hourly and raw data")
 	if !strings.Contains(logs, "partitions=5") || strings.Contains(logs, "level=ERROR") {
 		t.Errorf("with retention 100d:\n%s\nwant 5 partitions dropped and no error", logs)
 	}
 	if p, err := db.PrunedBefore(context.Background()); err != nil || !p.Equal(jan.AddDate(0, 1, 0)) {
 		t.Errorf("with retention 100d, PrunedBefore = %v, %v; want 2025-02-01", p, err)
+	}
+
+	// With a retention of samples, only their day goes.
+	mar := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := db.EnsurePartitions(context.Background(), mar, mar.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	logs = maintain(retention{}, sampleRetention{retention{Days: 40}}, "dropped function samples")
+	if !strings.Contains(logs, "partitions=1") || strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "dropped hourly") {
+		t.Errorf("with a sample retention of 40d:\n%s\nwant 1 partition of samples dropped, nothing else and no error", logs)
+	}
+	if p, err := db.SamplesPrunedBefore(context.Background()); err != nil || !p.Equal(mar.AddDate(0, 0, 1)) {
+		t.Errorf("with a sample retention of 40d, SamplesPrunedBefore = %v, %v; want 2025-03-02", p, err)
 	}
 }
 
@@ -145,8 +191,14 @@ func TestWritePrunedByTable(t *testing.T) {
 		{Table: "container_usage", Name: "container_usage_p2025_01_02", Window: tally.Window{Start: day(2), End: day(3)}, Bytes: 2 << 20},
 		{Table: "container_usage", Name: "container_usage_p2025_01_03", Window: tally.Window{Start: day(3), End: day(4)}, Bytes: 1 << 20},
 	}
+	samples := []postgres.Partition{
+		{Table: "function_samples", Name: "function_samples_p2025_01_05", Window: tally.Window{Start: day(5), End: day(6)}, Bytes: 5 << 20},
+		{Table: "function_samples", Name: "function_samples_p2025_01_06", Window: tally.Window{Start: day(6), End: day(7)}, Bytes: 5 << 20},
+	}
+	p := pruned{hourly: true, samples: true, hourlyBefore: day(4), samplesBefore: day(10), hourlyParts: parts,
+		samplePlan: postgres.SamplesPrune{Partitions: samples, Unread: tally.HourOf(day(7).Add(3 * time.Hour)), HasUnread: true}}
 	var b strings.Builder
-	if err := writePruned(&b, parts, day(10), false, false); err != nil {
+	if err := p.write(&b, false); err != nil {
 		t.Fatal(err)
 	}
 	space := regexp.MustCompile(` +`)
@@ -155,9 +207,12 @@ func TestWritePrunedByTable(t *testing.T) {
 		"TABLE PARTITIONS FROM TO SIZE",
 		"allocations 1 2025-01-01 2025-02-01 3.0 GiB",
 		"container_usage 3 2025-01-01 2025-01-04 4.0 MiB",
-		"dropped 4 partitions (3.0 GiB) of data before 2025-01-10; the bill and the daily rollups are kept",
+		"function_samples 2 2025-01-05 2025-01-07 10.0 MiB",
+		"dropped 4 partitions (3.0 GiB) of data before 2025-01-04; the bill and the daily rollups are kept",
+		"dropped 2 partitions (10.0 MiB) of function samples from 2025-01-05 to 2025-01-07; the stack costs by hour attributed from them are kept",
+		"kept the function samples from 2025-01-07 on: hour 2025-01-07T03:00Z was not attributed since its samples were stored (tally attribute attributes it; prune again after)",
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("writePruned:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("write:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -18,13 +18,14 @@ import (
 )
 
 type serveCmd struct {
-	Addr           string        `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
-	TrustedProxies []string      `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
-	PublicURL      string        `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
-	AgentRate      float64       `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
-	PlansAt        plansAt       `name:"plans-at" env:"TALLY_PLANS_AT" default:"03:00" placeholder:"HH:MM" help:"Time of day (UTC, default 03:00) at which one replica refreshes the spend forecasts, right-sizing and commitment recommendations the dashboard and weekly report show, with the defaults of tally forecast run, tally rightsize and tally commitments recommend; also at start when the last refresh is older than the latest such time. off: never (run those commands from cron instead)."`
-	Retention      retention     `name:"retention" env:"TALLY_RETENTION" default:"off" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d), as tally prune --keep: each hour, one replica drops older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour; the bill and the daily rollups are kept. off (the default): keep everything."`
-	QueryTimeout   time.Duration `name:"query-timeout" env:"TALLY_QUERY_TIMEOUT" default:"30s" placeholder:"DURATION" help:"Longest an allocation or asset query may run before it is stopped (503, asking for a narrower window); 0: no limit."`
+	Addr            string          `env:"TALLY_ADDR" default:":8080" help:"Address to listen on."`
+	TrustedProxies  []string        `name:"trusted-proxies" env:"TALLY_TRUSTED_PROXIES" sep:"," placeholder:"CIDR" help:"Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (CIDR prefixes or addresses). Empty: none; the client is the TCP peer."`
+	PublicURL       string          `name:"public-url" env:"TALLY_PUBLIC_URL" placeholder:"URL" help:"URL people reach Tally at, when a proxy in front terminates TLS: https://… makes session cookies Secure and sends Strict-Transport-Security."`
+	AgentRate       float64         `name:"agent-rate" env:"TALLY_AGENT_RATE" default:"200" placeholder:"N" help:"Agent batches a second each agent token (cluster) may send, and ten seconds of them at once; beyond, the agents are told to retry later. A cluster sends its nodes over the agents' --interval a second: give it twice that (the default suits 1,000 nodes at 10 s)."`
+	PlansAt         plansAt         `name:"plans-at" env:"TALLY_PLANS_AT" default:"03:00" placeholder:"HH:MM" help:"Time of day (UTC, default 03:00) at which one replica refreshes the spend forecasts, right-sizing and commitment recommendations the dashboard and weekly report show, with the defaults of tally forecast run, tally rightsize and tally commitments recommend; also at start when the last refresh is older than the latest such time. off: never (run those commands from cron instead)."`
+	Retention       retention       `name:"retention" env:"TALLY_RETENTION" default:"off" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d), as tally prune --keep: each hour, one replica drops older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour; the bill and the daily rollups are kept. off (the default): keep everything."`
+	SampleRetention sampleRetention `name:"sample-retention" env:"TALLY_SAMPLE_RETENTION" default:"off" placeholder:"DAYS" help:"Days of function samples to keep, such as 35d (at least 32d), fewer than --retention, as tally prune --keep-samples: each hour, one replica drops older days of samples once every hour of them is attributed. off (the default): keep them as long as the rest."`
+	QueryTimeout    time.Duration   `name:"query-timeout" env:"TALLY_QUERY_TIMEOUT" default:"30s" placeholder:"DURATION" help:"Longest an allocation or asset query may run before it is stopped (503, asking for a narrower window); 0: no limit."`
 	reportFlags
 	aliasFlags
 }
@@ -39,6 +40,9 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	}
 	if !(c.AgentRate > 0) || math.IsInf(c.AgentRate, 0) {
 		return tally.Errorf(tally.EInvalid, "--agent-rate %g: want a number of batches a second above 0", c.AgentRate)
+	}
+	if err := checkRetentions(c.Retention, c.SampleRetention, "--retention", "--sample-retention"); err != nil {
+		return err
 	}
 	if c.QueryTimeout < 0 {
 		return tally.Errorf(tally.EInvalid, "--query-timeout %s: want a duration of 0 (no limit) or more", c.QueryTimeout)
@@ -65,7 +69,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	} else if len(us) == 0 {
 		a.log.Warn("no one can sign in yet: create the first admin with tally user create --admin EMAIL")
 	}
-	go a.maintainPartitions(ctx, db, c.Retention)
+	go a.maintainPartitions(ctx, db, c.Retention, c.SampleRetention)
 	go a.scheduleAttribution(ctx, db)
 	go a.compactFunctionSamples(ctx, db, time.Minute)
 	go a.scheduleReports(ctx, db, &c.reportFlags, reports)
@@ -161,7 +165,7 @@ func displayHostPort(addr string) string {
 // maintainPartitions keeps partitions created a week ahead (so a monthly
 // partition exists before its month starts) and, with a retention, drops
 // those older than it on one replica at a time, checking hourly.
-func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep retention) {
+func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep retention, keepSamples sampleRetention) {
 	for {
 		now := time.Now().UTC()
 		if n, err := db.EnsurePartitions(ctx, now.AddDate(0, 0, -1), now.AddDate(0, 0, 7)); err != nil {
@@ -171,8 +175,9 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep rete
 		} else if n > 0 {
 			a.log.Info("created partitions ahead", "count", n)
 		}
-		if keep.Days > 0 {
-			a.prune(ctx, db, keep.before(now))
+		if keep.Days > 0 || keepSamples.Days > 0 {
+			a.prune(ctx, db, pruned{hourly: keep.Days > 0, samples: keepSamples.Days > 0,
+				hourlyBefore: keep.before(now), samplesBefore: keepSamples.before(now)})
 		}
 		select {
 		case <-ctx.Done():
@@ -182,24 +187,27 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep rete
 	}
 }
 
-// prune drops the hourly and raw data before before, unless another
-// replica is at it; an error is logged, and the next check tries again.
-func (a *app) prune(ctx context.Context, db *postgres.DB, before time.Time) {
-	var parts []postgres.Partition
-	_, err := db.TryLock(ctx, pruneLock, func(ctx context.Context) (err error) {
-		parts, err = db.Prune(ctx, before)
-		return err
-	})
-	switch {
-	case err != nil && ctx.Err() == nil:
-		a.log.Error("drop hourly and raw data past the retention", "before", tally.FormatDay(before), "err", err)
-	case len(parts) > 0:
-		var size int64
-		for _, p := range parts {
-			size += p.Bytes
+// prune drops what p asks for, unless another replica is at it; an error
+// is logged, and the next check tries again.
+func (a *app) prune(ctx context.Context, db *postgres.DB, p pruned) {
+	_, err := db.TryLock(ctx, pruneLock, func(ctx context.Context) error { return p.prune(ctx, db) })
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Error("drop data past the retention", "err", err)
 		}
-		a.log.Info("dropped hourly and raw data past the retention", "before", tally.FormatDay(before),
-			"partitions", len(parts), "size", formatSize(size))
+		return
+	}
+	if parts := p.hourlyParts; len(parts) > 0 {
+		a.log.Info("dropped hourly and raw data past the retention", "before", tally.FormatDay(p.hourlyBefore),
+			"partitions", len(parts), "size", formatSize(sizeOf(parts)))
+	}
+	if parts := p.samplePlan.Partitions; len(parts) > 0 {
+		a.log.Info("dropped function samples past their retention", "before", tally.FormatDay(parts[len(parts)-1].Window.End),
+			"partitions", len(parts), "size", formatSize(sizeOf(parts)))
+	}
+	if p.samplePlan.HasUnread {
+		a.log.Warn("kept function samples past their retention: an hour of them was not attributed since they were stored",
+			"hour", p.samplePlan.Unread.Start().Format(time.RFC3339))
 	}
 }
 
