@@ -287,6 +287,10 @@ func (j *Job) compute(ctx context.Context, run, report tally.Window, mark ReadMa
 	if err == nil {
 		err = flush()
 	}
+	if run.Start.Before(stacks.samplesPruned) {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf("the function samples before %s were pruned (tally prune --keep-samples): those hours' CPU cost is split by function as their stack costs saved from the samples split it",
+			tally.FormatDay(stacks.samplesPruned)))
+	}
 	return sum, err
 }
 

@@ -89,8 +89,10 @@ func TestPruneSamples(t *testing.T) {
 	if _, err := db.ReplaceBillingPeriod(ctx, key, run, fixture.OneNodeLines(48, "0.12")); err != nil {
 		t.Fatal(err)
 	}
-	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 48 {
-		t.Fatalf("attribution after the bill: %d hours, %v; want 48", sum.Hours, err)
+	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 48 || !slices.ContainsFunc(sum.Warnings, func(w string) bool {
+		return strings.Contains(w, "function samples before 2026-10-07 were pruned")
+	}) {
+		t.Fatalf("attribution after the bill: %d hours, %v, warnings %q; want 48, and a warning that their samples were pruned", sum.Hours, err, sum.Warnings)
 	}
 	after := stackShares(t, db, w)
 	if len(after) != len(before) {
