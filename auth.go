@@ -84,6 +84,11 @@ type DataStatus struct {
 	// ones were dropped for retention (tally prune): queries that read
 	// hourly allocations start there; the daily rollups go back further.
 	HourlySince time.Time `json:"hourlyDataSince,omitzero"`
+	// SamplesSince is when the function samples kept begin, when older
+	// ones were dropped for their own retention (tally prune
+	// --keep-samples): hours before it are attributed again from their
+	// saved stack costs.
+	SamplesSince time.Time `json:"functionSamplesSince,omitzero"`
 	// ClustersWithoutAccount are the clusters with no billing account (one
 	// their agents registered, not yet billed): their unbilled hours are
 	// not estimated (tally cluster set gives them one).

@@ -59,8 +59,9 @@ func TestPruneSamples(t *testing.T) {
 	if p, err := db.SamplesPrunedBefore(ctx); err != nil || !p.Equal(day2) {
 		t.Fatalf("SamplesPrunedBefore = %v, %v; want %v", p, err, day2)
 	}
-	if p, err := db.PrunedBefore(ctx); err != nil || !p.IsZero() {
-		t.Errorf("PrunedBefore after pruning samples = %v, %v; want the hourly data kept", p, err)
+	if s, err := db.DataStatus(ctx); err != nil || !s.HourlySince.IsZero() || !s.SamplesSince.Equal(day2) {
+		t.Errorf("DataStatus after pruning samples: hourly data since %v, samples since %v, %v; want the hourly data kept, samples since %v",
+			s.HourlySince, s.SamplesSince, err, day2)
 	}
 	err = db.AddFunctionSamples(ctx, []tally.FunctionSample{{Cluster: "prod", Hour: tally.HourOf(day1.Add(3 * time.Hour)), PodUID: "p1",
 		Container: "api", StackID: fixture.StackHot, Samples: 1, CPUNanos: 1e9}})

@@ -42,6 +42,9 @@ func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 	if s.HourlySince, err = db.PrunedBefore(ctx); err != nil {
 		return s, fmt.Errorf("read data status: %w", err)
 	}
+	if s.SamplesSince, err = db.SamplesPrunedBefore(ctx); err != nil {
+		return s, fmt.Errorf("read data status: %w", err)
+	}
 	rows, err := db.pool.Query(ctx, `SELECT cluster_id FROM clusters WHERE billing_account_id = '' ORDER BY 1`)
 	if err == nil {
 		s.ClustersWithoutAccount, err = pgx.CollectRows(rows, pgx.RowTo[tally.ClusterID])

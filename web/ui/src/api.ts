@@ -220,6 +220,8 @@ export interface DataStatus {
   lastCostedHour?: string
   /** When the hourly data kept begin, if older ones were pruned (tally prune): hourly queries start there. */
   hourlyDataSince?: string
+  /** When the function samples kept begin, if older ones were pruned (tally prune --keep-samples). */
+  functionSamplesSince?: string
   /** Clusters with no billing account (registered by their agents, not yet billed): their unbilled hours are not estimated. */
   clustersWithoutBillingAccount?: string[]
 }
