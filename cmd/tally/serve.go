@@ -187,15 +187,12 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep rete
 	}
 }
 
-// prune drops what p asks for, unless another replica is at it; an error
-// is logged, and the next check tries again.
+// prune drops what p asks for, unless another replica is at it, and logs
+// what it dropped; an error is logged, and the next check tries again.
 func (a *app) prune(ctx context.Context, db *postgres.DB, p pruned) {
 	_, err := db.TryLock(ctx, pruneLock, func(ctx context.Context) error { return p.prune(ctx, db) })
-	if err != nil {
-		if ctx.Err() == nil {
-			a.log.Error("drop data past the retention", "err", err)
-		}
-		return
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("drop data past the retention", "err", err)
 	}
 	if parts := p.hourlyParts; len(parts) > 0 {
 		a.log.Info("dropped hourly and raw data past the retention", "before", tally.FormatDay(p.hourlyBefore),
