@@ -156,4 +156,8 @@ type DailyCost struct {
 	Key  string    `json:"key"`
 	Day  time.Time `json:"day"`
 	Cost Money     `json:"cost"`
+	// Period marks the cost of lines charged for more than a day at once
+	// (a month's support fee, its tax, a reservation's monthly fee), on the
+	// day their charge period starts. A day can have a row of each kind.
+	Period bool `json:"period,omitempty"`
 }

@@ -179,7 +179,7 @@ func billedWindow(costs []tally.DailyCost, w tally.Window) (tally.Window, string
 func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Window, note string, opt SpendOptions) (tally.Forecast, error) {
 	var cur tally.Currency
 	var first time.Time
-	byDay := map[time.Time]float64{}
+	byDay, byMonth := map[time.Time]float64{}, map[time.Time]float64{}
 	for _, c := range costs {
 		if c.Key != key {
 			continue
@@ -192,7 +192,11 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 		if first.IsZero() || c.Day.Before(first) {
 			first = c.Day
 		}
-		byDay[c.Day] += c.Cost.Float64()
+		if c.Period {
+			byMonth[tally.MonthStart(c.Day)] += c.Cost.Float64()
+		} else {
+			byDay[c.Day] += c.Cost.Float64()
+		}
 	}
 	n := int(w.End.Sub(first) / (24 * time.Hour))
 	s := Series{Start: first, Step: 24 * time.Hour, Values: make([]float64, n)}
@@ -210,9 +214,18 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 	if basis == "" {
 		basis = tally.BasisAmortized
 	}
-	return r.Record(scope.String(), opt.Now, map[string]any{
-		"currency": cur, "basis": basis, "historyStart": first, "historyDays": n, "lagDays": opt.Lag,
-	})
+	extra := map[string]any{"currency": cur, "basis": basis, "historyStart": first, "historyDays": n, "lagDays": opt.Lag}
+	pc, ok := periodCharges(byMonth, first, w.End)
+	if ok {
+		r.Notes = append(r.Notes, pc.note())
+		extra["periodCharges"] = pc
+	}
+	f, err := r.Record(scope.String(), opt.Now, extra)
+	if err != nil || !ok {
+		return f, err
+	}
+	pc.addTo(&f)
+	return f, nil
 }
 
 func sortedKeysOf(costs []tally.DailyCost) []string {

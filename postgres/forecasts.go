@@ -13,7 +13,9 @@ import (
 // DailyCosts returns the cost on basis of every member of group on every UTC
 // day of w with cost lines (by charge period start, whichever month bills
 // the line), summed exactly in SQL, ordered by key and day. A key billed in
-// two currencies has a row per currency.
+// two currencies has a row per currency, and a day with lines charged for
+// more than a day at once (monthly fees, tax) has a row of them apart,
+// marked Period.
 func (db *DB) DailyCosts(ctx context.Context, group tally.CostGroup, basis tally.CostBasis, w tally.Window) ([]tally.DailyCost, error) {
 	var key string
 	switch group {
@@ -35,19 +37,20 @@ func (db *DB) DailyCosts(ctx context.Context, group tally.CostGroup, basis tally
 	var costs []tally.DailyCost
 	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
 		rows, err := tx.Query(ctx, `
-			SELECT `+key+`, date_trunc('day', charge_period_start, 'UTC') AS day, billing_currency, sum(`+cost+`)::text
+			SELECT `+key+`, date_trunc('day', charge_period_start, 'UTC') AS day, billing_currency,
+			       charge_period_end - charge_period_start > interval '1 day' AS period, sum(`+cost+`)::text
 			FROM cost_lines
 			WHERE charge_period_start >= $1 AND charge_period_start < $2
 			  AND billing_period_start >= $3 AND billing_period_start <= $4
-			GROUP BY 1, 2, 3
-			ORDER BY 1, 2, 3`, w.Start, w.End, lo, hi)
+			GROUP BY 1, 2, 3, 4
+			ORDER BY 1, 2, 3, 4`, w.Start, w.End, lo, hi)
 		if err != nil {
 			return err
 		}
 		costs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (tally.DailyCost, error) {
 			var d tally.DailyCost
 			var cur, sum string
-			if err := r.Scan(&d.Key, &d.Day, &cur, &sum); err != nil {
+			if err := r.Scan(&d.Key, &d.Day, &cur, &d.Period, &sum); err != nil {
 				return d, err
 			}
 			d.Day = d.Day.UTC()

@@ -12,16 +12,20 @@ import (
 func TestDailyCosts(t *testing.T) {
 	db := pgtest.New(t)
 	lines := map[string][]tally.CostLine{}
-	add := func(hour, service, effective string) {
+	add := func(hour, service, effective string) *tally.CostLine {
 		l := testLine(t, hour, "i-0aaa", "1", effective)
 		l.ServiceName = service
 		k := l.BillingPeriodStart.Format(time.RFC3339)
 		lines[k] = append(lines[k], l)
+		return &lines[k][len(lines[k])-1]
 	}
 	add("2026-10-31T10:00:00Z", "Amazon EC2", "0.1")
 	add("2026-10-31T23:00:00Z", "Amazon EC2", "0.00001605990")
 	add("2026-10-31T23:30:00Z", "", "2")
 	add("2026-11-01T00:00:00Z", "Amazon EC2", "-0.5") // a credit, next month's period
+	// November's support fee, charged for the month at once: a row apart.
+	fee := add("2026-11-01T00:00:00Z", "AWS Support (Business)", "600")
+	fee.ChargePeriodEnd, fee.ChargeCategory = fee.BillingPeriodEnd, tally.ChargePurchase
 	run, err := db.StartIngestRun(ctx, "aws-cur", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -37,14 +41,18 @@ func TestDailyCosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"111111111111 2026-10-31 2.1000160599 USD", "111111111111 2026-11-01 -0.5 USD"}
+	want := []string{"111111111111 2026-10-31 2.1000160599 USD", "111111111111 2026-11-01 -0.5 USD", "111111111111 2026-11-01 600 USD period"}
 	check := func(got []tally.DailyCost, want []string) {
 		t.Helper()
 		if len(got) != len(want) {
 			t.Fatalf("got %+v, want %v", got, want)
 		}
 		for i, d := range got {
-			if s := d.Key + " " + d.Day.Format("2006-01-02") + " " + d.Cost.String(); s != want[i] {
+			s := d.Key + " " + d.Day.Format("2006-01-02") + " " + d.Cost.String()
+			if d.Period {
+				s += " period"
+			}
+			if s != want[i] {
 				t.Errorf("row %d = %s, want %s", i, s, want[i])
 			}
 		}
@@ -54,7 +62,8 @@ func TestDailyCosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(byService, []string{"(none) 2026-10-31 1 USD", "Amazon EC2 2026-10-31 2 USD", "Amazon EC2 2026-11-01 1 USD"})
+	check(byService, []string{"(none) 2026-10-31 1 USD", "AWS Support (Business) 2026-11-01 1 USD period",
+		"Amazon EC2 2026-10-31 2 USD", "Amazon EC2 2026-11-01 1 USD"})
 	if _, err := db.DailyCosts(ctx, "region", tally.BasisAmortized, w); tally.ErrorCode(err) != tally.EInvalid {
 		t.Errorf("unknown group: %v, want EInvalid", err)
 	}

@@ -172,6 +172,10 @@ type MonthForecast struct {
 	Points []tally.ForecastPoint
 	// Short is set when the forecast ends before the month does.
 	Short bool
+	// Pending is the part of Total that is the month's charges billed for
+	// the month at once (support, tax) on its days to date, not billed yet:
+	// the month to date will hold it once the invoice comes. Zero: none.
+	Pending tally.Money
 	// Note says which accounts' forecasts were left out, being in another
 	// currency than the report's; "" when none were.
 	Note string

@@ -67,8 +67,13 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 			}
 		}
 	}
+	// The month's charges billed at once (support, tax) that fall on its
+	// days before the forecasts and are not billed yet: with the invoice,
+	// the month to date will hold them.
+	var pending float64
 	for _, f := range forecasts {
 		models = append(models, f.Model)
+		pending += forecastPending(f, first)
 		step := day
 		if f.Granularity == "hour" {
 			step = time.Hour
@@ -141,8 +146,11 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		p := &points[i]
 		p.Mean, p.Lo80, p.Hi80, p.Lo95, p.Hi95 = p.Mean*share, p.Lo80*share, p.Hi80*share, p.Lo95*share, p.Hi95*share
 	}
-	m.Forecast = &MonthForecast{Total: money(mean), Lo80: money(lo), Hi80: money(hi), Model: strings.Join(dedupe(models), ", "),
-		Share: share, Points: points, Short: short}
+	m.Forecast = &MonthForecast{Total: money(mean + pending), Lo80: money(lo + pending), Hi80: money(hi + pending),
+		Model: strings.Join(dedupe(models), ", "), Share: share, Points: points, Short: short}
+	if p, err := tally.FromFloat(pending*share, r.Currency); err == nil && pending > 0 {
+		m.Forecast.Pending = p.Round(2)
+	}
 	if len(excluded) > 0 {
 		m.Forecast.Note = fmt.Sprintf("leaves out account(s) billed in another currency than %s: %s", r.Currency, strings.Join(excluded, ", "))
 	}
@@ -160,6 +168,23 @@ func forecastCurrency(f tally.Forecast) tally.Currency {
 		return ""
 	}
 	return p.Currency
+}
+
+// forecastPending returns what of month's charges billed for the month at
+// once falls on its days before the spend forecast f and is not billed
+// yet, as the forecast package records it in the parameters; 0 when f
+// starts in another month or does not say.
+func forecastPending(f tally.Forecast, month time.Time) float64 {
+	var p struct {
+		PeriodCharges struct {
+			Month   string  `json:"month"`
+			Pending float64 `json:"pending"`
+		} `json:"periodCharges"`
+	}
+	if len(f.Params) == 0 || json.Unmarshal(f.Params, &p) != nil || p.PeriodCharges.Month != month.Format("2006-01") {
+		return 0
+	}
+	return p.PeriodCharges.Pending
 }
 
 func mergeDays(points []tally.ForecastPoint) []tally.ForecastPoint {

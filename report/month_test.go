@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ import (
 type twoCurrencies struct {
 	Store
 	legacy bool // the USD forecast does not record its currency
+	// pending is the USD forecast's month with its fees not billed yet.
+	pending string
 }
 
 func (twoCurrencies) BillingAccounts(context.Context) ([]tally.BillingAccount, error) {
@@ -28,6 +31,9 @@ func (s twoCurrencies) LatestForecast(_ context.Context, scope string) (tally.Fo
 	v, params := 100.0, `{"currency":"USD","basis":"amortized"}`
 	if s.legacy {
 		params = `{}`
+	}
+	if s.pending != "" {
+		params = `{"currency":"USD","periodCharges":{"perMonth":300,"month":"` + s.pending + `","billed":0,"pending":180}}`
 	}
 	if scope == ForecastScope("gcp-eur") {
 		v, params = 1000, `{"currency":"EUR","basis":"amortized"}`
@@ -76,6 +82,11 @@ func TestMonthForecastKeepsToTheReportCurrency(t *testing.T) {
 		{"USD organization", twoCurrencies{}, Audience{Name: OrgAudience}, "USD", "2300.00", 1, "gcp-eur (EUR)", ""},
 		{"unrecorded currency is the report's", twoCurrencies{legacy: true}, Audience{Name: "aws", Filters: cluster("aws")}, "USD", "1150.00", 0.5, "gcp-eur (EUR)", ""},
 		{"no forecast in the currency", twoCurrencies{}, Audience{Name: OrgAudience}, "JPY", "", 0, "", "aws-usd (USD), gcp-eur (EUR)"},
+		// March's fees for its days before the forecast, 180, are not billed
+		// yet: they count, in the team's share.
+		{"fees not billed yet", twoCurrencies{pending: "2026-03"}, Audience{Name: OrgAudience}, "USD", "2480.00", 1, "gcp-eur (EUR)", ""},
+		{"fees not billed yet, a team", twoCurrencies{pending: "2026-03"}, Audience{Name: "aws", Filters: cluster("aws")}, "USD", "1240.00", 0.5, "gcp-eur (EUR)", ""},
+		{"another month's fees", twoCurrencies{pending: "2026-02"}, Audience{Name: OrgAudience}, "USD", "2300.00", 1, "gcp-eur (EUR)", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +107,13 @@ func TestMonthForecastKeepsToTheReportCurrency(t *testing.T) {
 			}
 			if want := tally.MustParseMoney(tt.total, tt.currency); !f.Total.Equal(want) || f.Share != tt.share {
 				t.Errorf("forecast total %v, share %v; want %v, %v", f.Total, f.Share, want, tt.share)
+			}
+			wantPending := tally.Money{}
+			if tt.store.pending == "2026-03" {
+				wantPending = tally.MustParseMoney(fmt.Sprint(180*tt.share), tt.currency)
+			}
+			if !f.Pending.Equal(wantPending) {
+				t.Errorf("pending %v, want %v", f.Pending, wantPending)
 			}
 			if !strings.Contains(f.Note, tt.note) {
 				t.Errorf("note %q, want it to name %s", f.Note, tt.note)

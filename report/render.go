@@ -18,15 +18,16 @@ import (
 var emailTemplate string
 
 var funcs = template.FuncMap{
-	"money":   FormatMoney,
-	"delta":   FormatDelta,
-	"parts":   FormatParts,
-	"avg":     avgLabel,
-	"ratio":   FormatRatio,
-	"day":     formatDay,
-	"prevDay": func(t time.Time) time.Time { return t.Add(-day) },
-	"tone":    tone,
-	"toneF":   func(z float64) string { return toneSign(z) },
+	"money":       FormatMoney,
+	"delta":       FormatDelta,
+	"parts":       FormatParts,
+	"avg":         avgLabel,
+	"ratio":       FormatRatio,
+	"day":         formatDay,
+	"prevDay":     func(t time.Time) time.Time { return t.Add(-day) },
+	"tone":        tone,
+	"pendingLine": pendingLine,
+	"toneF":       func(z float64) string { return toneSign(z) },
 	"cap": func(s string) string {
 		if s == "" {
 			return s
@@ -206,6 +207,12 @@ func headline(r *Report) string {
 		s += " " + l
 	}
 	return s
+}
+
+// pendingLine says what of the month's forecast is charges billed for the
+// month at once that its days to date will get with the invoice.
+func pendingLine(f *MonthForecast) string {
+	return fmt.Sprintf("The forecast includes %s of this month's charges billed for the month at once (support, tax), not billed yet for its days to date", FormatMoney(f.Pending))
 }
 
 func budgetLine(r *Report) (string, string) {

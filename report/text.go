@@ -79,6 +79,9 @@ func Text(r *Report) (string, error) {
 	if f := r.Month.Forecast; f != nil && f.Note != "" {
 		t.line("Forecast %s.", f.Note)
 	}
+	if f := r.Month.Forecast; f != nil && !f.Pending.IsZero() {
+		t.line("%s.", pendingLine(f))
+	}
 
 	t.section("WHAT CHANGED")
 	t.line("Change = usage (resource-hours) + price (unit rates, instance mix)")

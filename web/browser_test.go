@@ -242,7 +242,8 @@ func createUser(t *testing.T, db *postgres.DB, email, password, role string) {
 // (with a cluster without a billing account, its XSS name shown as text),
 // not-available and API-down states, the commitments of accounts billed in
 // two currencies, spend forecasts of accounts billed in two currencies and
-// of two accounts in one, charts' numbers as tables, costs estimated from
+// of two accounts in one (with charges billed for a month at once),
+// charts' numbers as tables, costs estimated from
 // the catalog marked, complete days ending at the last hour with costs
 // (not the last attributed), an unknown page,
 // settings, sign-out. Screenshots of
@@ -257,8 +258,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err := db.SaveForecast(context.Background(), spendForecast("222", "EUR", org.End(), 500, 40)); err != nil {
 		t.Fatal(err)
 	}
+	// Its forecast includes 300 USD a month of charges billed for the month
+	// at once, 120 of them for the month's days to date not billed yet.
+	second := spendForecast("112", "USD", org.End(), 40, 8)
+	second.Params = json.RawMessage(`{"currency":"USD","periodCharges":{"perMonth":300,"fromMonths":["2026-09"],"month":"` +
+		org.End().Format("2006-01") + `","billed":0,"pending":120}}`)
 	twoAccounts := serveDB(t, db, func() time.Time { return org.End().Add(-time.Minute) }, func(cfg *web.Config, db *postgres.DB) {
-		cfg.Forecasts = moreForecasts{DB: db, more: []tally.Forecast{spendForecast("112", "USD", org.End(), 40, 8)}}
+		cfg.Forecasts = moreForecasts{DB: db, more: []tally.Forecast{second}}
 	})
 	empty := pgtest.New(t)
 	createUser(t, empty, "admin@example.com", "correct horse battery", tally.RoleAdmin)

@@ -260,7 +260,21 @@ export interface Forecast {
   historyEnd: string
   points: ForecastPoint[]
   /** The model's parameters; spend forecasts say their bill's currency. */
-  params?: { currency?: string }
+  params?: { currency?: string; periodCharges?: PeriodCharges }
+}
+
+/**
+ * How a spend forecast treats charges billed for a month at once (support,
+ * tax, reservation fees): perMonth a month, spread over each month's days;
+ * pending of month's (YYYY-MM), on its days before the forecast, is not
+ * billed yet.
+ */
+export interface PeriodCharges {
+  perMonth: number
+  fromMonths: string[]
+  month: string
+  billed: number
+  pending: number
 }
 
 export interface Commitment {

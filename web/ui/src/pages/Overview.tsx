@@ -98,6 +98,29 @@ export function completeDays(lastCostedHour: string | undefined, n: number): str
   return `${iso(start)},${iso(end)}`
 }
 
+/**
+ * The charges billed for a month at once that the forecasts fc include,
+ * added up: a month's, and those of the month the forecasts start in not
+ * billed yet for its days before them. null when none include any.
+ */
+export function periodOf(fc: Forecast[]): { perMonth: number; month: string; pending: number } | null {
+  let out: { perMonth: number; month: string; pending: number } | null = null
+  for (const f of fc) {
+    const p = f.params?.periodCharges
+    if (!p || p.perMonth === 0) continue
+    out ??= { perMonth: 0, month: p.month, pending: 0 }
+    out.perMonth += p.perMonth
+    if (p.month === out.month) out.pending += p.pending
+  }
+  return out
+}
+
+/** "November" for "2026-11". */
+function monthName(ym: string): string {
+  const d = new Date(ym + '-01T00:00:00Z')
+  return isNaN(d.getTime()) ? ym : d.toLocaleString('en', { month: 'long', timeZone: 'UTC' })
+}
+
 /** The billing account a spend forecast is of ("spend/account/<escaped id>"). */
 function forecastAccount(f: Forecast): string {
   const id = f.scope.split('/').slice(2).join('/')
@@ -273,6 +296,7 @@ export function Overview(_: { me: Me }) {
       anomalies: anomalies(a),
       hasForecast: fDays.length > 0,
       accounts,
+      period: periodOf(fc),
       others: split.others,
     }
   }, [amortized.data, billed.data, forecast.data])
@@ -316,6 +340,19 @@ export function Overview(_: { me: Me }) {
               <p class="hint" data-state="forecast-band-sum">
                 The forecast adds up {view.accounts} billing accounts' forecasts. Its shaded range adds up their 80% ranges, which is not an 80%
                 range of their total: that is usually narrower, as accounts seldom all spend high (or low) on the same day.
+              </p>
+            )}
+            {view.hasForecast && view.period && (
+              <p class="hint" data-state="forecast-period-charges">
+                The forecast includes the charges billed for a month at once (support, tax, reservation fees), about{' '}
+                {money(view.period.perMonth, view.cur)} a month, spread over the month's days as the amortized line spreads them.
+                {view.period.pending > 0 && (
+                  <>
+                    {' '}
+                    Of {monthName(view.period.month)}'s, {money(view.period.pending, view.cur)} for its days to date is not billed yet: those days
+                    show less than they will once the invoice comes.
+                  </>
+                )}
               </p>
             )}
             {view.others.map((o) => (
