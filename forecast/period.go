@@ -25,12 +25,14 @@ type PeriodCharges struct {
 	// most recent complete months of the history.
 	PerMonth   float64  `json:"perMonth"`
 	FromMonths []string `json:"fromMonths"`
-	// Month (YYYY-MM) is the month the forecast starts in. Billed is what
-	// of its period charges the history holds; Pending is the part of
+	// Month (YYYY-MM) is the month of the history's last day. Billed is
+	// what of its period charges the history holds; Pending is the part of
 	// PerMonth that falls on its days before the forecast and is not
 	// billed yet (a month's support fee and tax arrive with its invoice):
 	// a month's total is its days' spend to date, the forecast of its
-	// remaining days, and Pending.
+	// remaining days, and Pending. A history that ends with its month
+	// leaves Pending what of the month's charges the invoice has still to
+	// bring.
 	Month   string  `json:"month"`
 	Billed  float64 `json:"billed"`
 	Pending float64 `json:"pending"`
@@ -58,7 +60,7 @@ func periodCharges(byMonth map[time.Time]float64, first, end time.Time) (pc Peri
 	}
 	slices.Reverse(pc.FromMonths)
 	pc.PerMonth = medianOf(amounts)
-	cur := tally.MonthStart(end)
+	cur := tally.MonthStart(end.Add(-24 * time.Hour)) // the month of the history's last day
 	pc.Month, pc.Billed = cur.Format("2006-01"), byMonth[cur]
 	elapsed := float64(end.Sub(cur)) / float64(monthLength(cur))
 	pc.Pending = max(0, pc.PerMonth*elapsed-pc.Billed)

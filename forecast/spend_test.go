@@ -170,4 +170,21 @@ func TestForecastSpendPeriodCharges(t *testing.T) {
 	if !slices.ContainsFunc(params.Notes, func(n string) bool { return strings.Contains(n, "570.00 of 2026-11's") }) {
 		t.Errorf("no note on the period charges: %q", params.Notes)
 	}
+
+	// A history that ends with November, its invoice not come: 840 USD of
+	// November's fees are pending, not none of December's.
+	dec := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	fs, err = ForecastSpend(context.Background(), monthlyFees{now}, SpendOptions{
+		Scopes: []string{KindSpendAccount}, History: 150, Horizon: 40, Lag: DefaultLag, Now: dec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	params.PeriodCharges = PeriodCharges{}
+	if err := json.Unmarshal(fs[0].Params, &params); err != nil {
+		t.Fatal(err)
+	}
+	want = PeriodCharges{PerMonth: 900, FromMonths: []string{"2026-09", "2026-10", "2026-11"}, Month: "2026-11", Billed: 60, Pending: 840}
+	if pc := params.PeriodCharges; !reflect.DeepEqual(pc, want) {
+		t.Errorf("history to 1 December: period charges %+v, want %+v", pc, want)
+	}
 }
