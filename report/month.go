@@ -172,8 +172,8 @@ func forecastCurrency(f tally.Forecast) tally.Currency {
 
 // forecastPending returns what of month's charges billed for the month at
 // once falls on its days before the spend forecast f and is not billed
-// yet, as the forecast package records it in the parameters; 0 when f
-// starts in another month or does not say.
+// yet, as the forecast package records it in the parameters; 0 when f's
+// history ends in another month, or f does not say.
 func forecastPending(f tally.Forecast, month time.Time) float64 {
 	var p struct {
 		PeriodCharges struct {

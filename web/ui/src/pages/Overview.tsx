@@ -100,7 +100,7 @@ export function completeDays(lastCostedHour: string | undefined, n: number): str
 
 /**
  * The charges billed for a month at once that the forecasts fc include,
- * added up: a month's, and those of the month the forecasts start in not
+ * added up: a month's, and those of the month their history ends in not
  * billed yet for its days before them. null when none include any.
  */
 export function periodOf(fc: Forecast[]): { perMonth: number; month: string; pending: number } | null {
