@@ -6,7 +6,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/tallyhq/tally.Version=$(VERSION)
 
-.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-demo bench-ingest bench-agent bench-agent-ingest
+.PHONY: all build demo test vet deps generate check-generate fuzz clean bench-forecast bench-forecast-daily bench-demo bench-ingest bench-agent bench-agent-ingest
 
 all: build
 
@@ -51,6 +51,15 @@ bench-forecast: build
 		$(BIN)/tally forecast synth --out $$dir --series 414 --horizon 48 --seed 1; fi; \
 	$(BIN)/tally --log-level warn forecast eval --train $$dir/Hourly-train.csv --test $$dir/Hourly-test.csv \
 		--horizon 48 --season 24 --model all; rc=$$?; [ -z "$$tmp" ] || rm -rf $$tmp; exit $$rc
+
+# Daily spend is what the dashboard and the weekly report forecast: the
+# synthetic hourly series summed per day, 30 days ahead (or M4_DAILY_DIR=…).
+bench-forecast-daily: build
+	@set -e; dir=$${M4_DAILY_DIR:-}; tmp=; \
+	if [ -z "$$dir" ]; then tmp=$$(mktemp -d); dir=$$tmp; \
+		$(BIN)/tally forecast synth --frequency daily --out $$dir --series 414 --horizon 30 --seed 1; fi; \
+	$(BIN)/tally --log-level warn forecast eval --train $$dir/Daily-train.csv --test $$dir/Daily-test.csv \
+		--horizon 30 --season 7 --model all; rc=$$?; [ -z "$$tmp" ] || rm -rf $$tmp; exit $$rc
 
 # 1,000 nodes and 20,000 containers; prints figures and baselines.
 bench-attribution:

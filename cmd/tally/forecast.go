@@ -21,7 +21,7 @@ import (
 type forecastCmd struct {
 	Scopes forecastScopesCmd `cmd:"" name:"run" default:"withargs" help:"Forecast daily spend per billing account and per service from the stored bill, and store the forecasts (the default)."`
 	Eval   forecastEvalCmd   `cmd:"" help:"Score forecasting models on a competition-format train/test pair (M4 measures)."`
-	Synth  forecastSynthCmd  `cmd:"" help:"Write the synthetic hourly benchmark suite in the M4 file layout."`
+	Synth  forecastSynthCmd  `cmd:"" help:"Write the synthetic hourly (or daily) benchmark suite in the M4 file layout."`
 }
 
 type forecastEvalCmd struct {
@@ -166,17 +166,22 @@ func readWideFile(path string) ([]forecast.WideSeries, error) {
 }
 
 type forecastSynthCmd struct {
-	Out     string `required:"" placeholder:"DIR" help:"Directory to write Hourly-train.csv and Hourly-test.csv to."`
-	Series  int    `default:"414" help:"Number of series."`
-	Horizon int    `default:"48" help:"Test length in hours."`
-	Seed    uint64 `default:"1" help:"Seed (same seed, same suite)."`
+	Out       string `required:"" placeholder:"DIR" help:"Directory to write Hourly-train.csv and Hourly-test.csv (or Daily-…) to."`
+	Series    int    `default:"414" help:"Number of series."`
+	Horizon   int    `default:"48" help:"Test length in steps (hours, or days with --frequency daily)."`
+	Seed      uint64 `default:"1" help:"Seed (same seed, same suite)."`
+	Frequency string `default:"hourly" enum:"hourly,daily" help:"hourly, or daily: the hourly series summed per day (200–360 days of history), as a daily bill is."`
 }
 
 func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 	if c.Series < 1 || c.Horizon < 1 {
 		return tally.Errorf(tally.EInvalid, "--series and --horizon must be at least 1")
 	}
-	suite := synth.Hourly(synth.Config{Series: c.Series, Horizon: c.Horizon, Seed: c.Seed})
+	generate, prefix := synth.Hourly, "Hourly"
+	if c.Frequency == "daily" {
+		generate, prefix = synth.Daily, "Daily"
+	}
+	suite := generate(synth.Config{Series: c.Series, Horizon: c.Horizon, Seed: c.Seed})
 	train := make([]forecast.WideSeries, len(suite))
 	test := make([]forecast.WideSeries, len(suite))
 	for i, s := range suite {
@@ -186,12 +191,12 @@ func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 	if err := mkdirOutput(c.Out); err != nil {
 		return err
 	}
-	for name, ss := range map[string][]forecast.WideSeries{"Hourly-train.csv": train, "Hourly-test.csv": test} {
+	for name, ss := range map[string][]forecast.WideSeries{prefix + "-train.csv": train, prefix + "-test.csv": test} {
 		if err := writeFileAtomic(filepath.Join(c.Out, name), func(w io.Writer) error { return forecast.WriteWide(w, ss) }); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(a.stdout, "wrote %d series (horizon %d, seed %d) to %s\n", c.Series, c.Horizon, c.Seed, c.Out)
+	fmt.Fprintf(a.stdout, "wrote %d %s series (horizon %d, seed %d) to %s\n", c.Series, c.Frequency, c.Horizon, c.Seed, c.Out)
 	return nil
 }
 

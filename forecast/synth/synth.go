@@ -3,7 +3,8 @@
 // changes, level shifts, spikes, batch jobs, autocorrelated noise), in the
 // layout of the M4 hourly set: ragged training lengths of 700–960 hours and
 // a test continuation of Horizon hours. It stands in for the public M4
-// hourly data, which no package registry reachable here ships.
+// hourly data, which no package registry reachable here ships. Daily sums
+// them per day, as a daily bill does.
 package synth
 
 import (
