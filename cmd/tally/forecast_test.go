@@ -154,3 +154,29 @@ func TestForecastTableNamesItsCurrency(t *testing.T) {
 		t.Errorf("want a currency column holding USD:\n%s", out)
 	}
 }
+
+// TestForecastSynthDaily: --frequency daily writes Daily-train.csv and
+// Daily-test.csv, 30 test days each, which eval scores with a weekly season.
+func TestForecastSynthDaily(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"forecast", "synth", "--frequency", "daily", "--out", dir, "--series", "3", "--horizon", "30"}, &out, &errb); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	args := []string{"--log-level", "warn", "forecast", "eval", "--train", filepath.Join(dir, "Daily-train.csv"),
+		"--test", filepath.Join(dir, "Daily-test.csv"), "--horizon", "30", "--season", "7", "--model", "auto", "--format", "json"}
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errb.String())
+	}
+	var rep forecast.EvalReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Series != 3 || rep.Horizon != 30 {
+		t.Errorf("report of %d series, horizon %d; want 3 and 30", rep.Series, rep.Horizon)
+	}
+	if code := run([]string{"forecast", "synth", "--frequency", "weekly", "--out", dir}, &out, &errb); code != exitUsage {
+		t.Errorf("--frequency weekly: exit %d, want %d", code, exitUsage)
+	}
+}
