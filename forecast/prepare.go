@@ -75,14 +75,34 @@ type LevelShift struct {
 // robust spread. A shift must be significant (|z| > 6), material (10% of the
 // level, or 3 robust standard deviations when the level is near zero) and
 // last at least minPost steps.
+//
+// A positive series is searched on its logarithm, where steady exponential
+// growth is a constant drift. On the values themselves, the paired
+// differences of a series growing 10% a week grow with it, and the latest
+// weeks stood out from the history's typical difference as a run of weekly
+// "shifts", and rescaling the history before them flattened the growth the
+// forecast should carry on. On the daily synthetic suite (seed 1) that took
+// false alarms from 19 of the 295 series without a shift (10 of them
+// growing) to 7, and found 106 of the 119 planted shifts instead of 96.
 func DetectLevelShifts(y []float64, seasons []int) []LevelShift {
 	var shifts []LevelShift
 	end := len(y)
 	w, minPost := shiftWindow(len(y), seasons)
+	logScale := allPositive(y)
+	v := y
+	if logScale {
+		v = make([]float64, len(y))
+		for i, x := range y {
+			v[i] = math.Log(x)
+		}
+	}
 	for range 3 {
-		s, ok := lastLevelShift(y[:end], w, minPost)
+		s, ok := lastLevelShift(v[:end], w, minPost, logScale)
 		if !ok {
 			break
+		}
+		if logScale {
+			s = fromLogShift(s, y, w)
 		}
 		shifts = append(shifts, s)
 		end = s.Index
@@ -107,7 +127,10 @@ func shiftWindow(n int, seasons []int) (w, minPost int) {
 	return w, minPost
 }
 
-func lastLevelShift(y []float64, w, minPost int) (LevelShift, bool) {
+// lastLevelShift finds the most recent shift in y. On a log scale, a shift
+// is material from a 10% change, and its Delta is the log of its ratio (see
+// fromLogShift).
+func lastLevelShift(y []float64, w, minPost int, logScale bool) (LevelShift, bool) {
 	n := len(y)
 	if n < 2*w+minPost || n < 12 {
 		return LevelShift{}, false
@@ -150,17 +173,7 @@ func lastLevelShift(y []float64, w, minPost int) (LevelShift, bool) {
 		if math.Abs(z) <= 6 {
 			continue
 		}
-		pre := slices.Clone(y[t-w : t])
-		for i := range pre {
-			pre[i] = math.Abs(pre[i])
-		}
-		slices.Sort(pre)
-		level := median(pre)
-		material := math.Abs(med) >= 0.1*level
-		if level < 3*sigma {
-			material = math.Abs(med) >= 3*sigma
-		}
-		if material {
+		if material(y[t-w:t], med, sigma, logScale) {
 			sig = append(sig, cand{t, math.Copysign(1, med)})
 		}
 	}
@@ -200,6 +213,9 @@ func lastLevelShift(y []float64, w, minPost int) (LevelShift, bool) {
 	}
 	slices.Sort(buf)
 	shift := LevelShift{Index: bestT, Delta: median(buf)}
+	if logScale {
+		return shift, true
+	}
 	pre := slices.Clone(y[bestT-w : bestT-w+L])
 	post := slices.Clone(y[bestT : bestT+L])
 	slices.Sort(pre)
@@ -208,6 +224,38 @@ func lastLevelShift(y []float64, w, minPost int) (LevelShift, bool) {
 		shift.Ratio = b / a
 	}
 	return shift, true
+}
+
+// material reports whether a median paired difference med is a material
+// change from the level of the window before, pre: 10% of it (on a log
+// scale, a ratio of 1.1 either way), or 3 robust standard deviations when the
+// level is near zero.
+func material(pre []float64, med, sigma float64, logScale bool) bool {
+	if logScale {
+		return math.Abs(med) >= math.Log(1.1)
+	}
+	abs := make([]float64, len(pre))
+	for i, v := range pre {
+		abs[i] = math.Abs(v)
+	}
+	slices.Sort(abs)
+	level := median(abs)
+	if level < 3*sigma {
+		return math.Abs(med) >= 3*sigma
+	}
+	return math.Abs(med) >= 0.1*level
+}
+
+// fromLogShift turns a shift found on the logarithm of the positive series y
+// into one on y: its ratio is the exponential of the log shift (net of the
+// drift, as the log shift is), and its Delta that ratio applied to the
+// median of the w values before it.
+func fromLogShift(s LevelShift, y []float64, w int) LevelShift {
+	pre := slices.Clone(y[max(0, s.Index-w):s.Index])
+	slices.Sort(pre)
+	s.Ratio = math.Exp(s.Delta)
+	s.Delta = median(pre) * (s.Ratio - 1)
+	return s
 }
 
 // adjustForShifts rescales the history before each shift to the level after
