@@ -17,7 +17,7 @@ import (
 type distribution struct {
 	scale  []float64 // per step of the horizon
 	z      []float64 // sorted standardized errors; nil: normal
-	zMean  float64   // mean of z (z is centered on its median)
+	zMean  float64   // mean of z
 	rho    float64
 	bounds Bound
 }
@@ -100,14 +100,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 		d.rho = math.Max(0, math.Min(0.99, num/den))
 	}
 	if len(z) >= minPooled && float64(nonZero) >= minNonZero*float64(len(z)) {
-		// Centered on the point forecast: a level shift inside the
-		// validation windows (a bias the model has since adapted to) widens
-		// the band instead of moving it off the forecast.
 		slices.Sort(z)
-		med := sortedQuantile(z, 0.5)
-		for i := range z {
-			z[i] -= med
-		}
 		d.z, d.zMean = z, stat.Mean(z, nil)
 	} else {
 		// Too few errors, or too few non-zero ones, for empirical tails:
@@ -184,6 +177,19 @@ func isotonic(v, w []float64) []float64 {
 // conformal level: ⌈(N+1)p⌉/N for upper tails and its mirror for lower ones,
 // so the coverage of a fresh error is at least nominal under exchangeability.
 // It is nondecreasing in p, so the 80% band lies inside the 95% one.
+//
+// The quantiles are the validation errors' own, stretched to zero where
+// they do not reach it, so that every band holds the point forecast. They
+// were centered on the errors' median before, so that a bias the model has
+// since adapted to (a level shift inside the validation windows) would not
+// move the band off the forecast. But level shifts are taken out of the
+// history before validation, and a bias the model keeps, such as growth it
+// extrapolates short, is still there when the forecast is made: centered,
+// the band left it out. On the daily synthetic suite (seeds 1–3, 30 days
+// ahead) the 80% band covered 69.3%, 65.9%, 68.4% of the days centered and
+// 73.0%, 69.7%, 72.5% now (MSIS 15.44, 38.42, 26.74 against 14.50, 36.35,
+// 25.81); on the hourly one (48 hours ahead) 80.4%, 80.6%, 80.2% centered
+// and 80.4%, 80.8%, 80.1% now.
 func (d *distribution) zQuantile(p float64) float64 {
 	if d.z == nil {
 		return distuv.UnitNormal.Quantile(p)
@@ -195,7 +201,14 @@ func (d *distribution) zQuantile(p float64) float64 {
 	} else if p < 0.5 {
 		q = 1 - (1-p)*(n+1)/n
 	}
-	return sortedQuantile(d.z, q)
+	v := sortedQuantile(d.z, q)
+	switch {
+	case p > 0.5:
+		return math.Max(0, v)
+	case p < 0.5:
+		return math.Min(0, v)
+	}
+	return v
 }
 
 // sortedQuantile returns the q-quantile of the sorted x, interpolated

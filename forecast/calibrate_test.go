@@ -178,3 +178,33 @@ func TestSortedQuantile(t *testing.T) {
 		}
 	}
 }
+
+// TestIntervalsKeepABiasTheModelKeeps: the naive forecast of a trending
+// series falls short by the trend at every origin, validation and forecast
+// alike. The band reaches as far above the forecast as the validation
+// errors did, so the trend's continuation lies inside it; centered on the
+// errors' median, it was a narrow band around the flat forecast, above
+// which every step fell.
+func TestIntervalsKeepABiasTheModelKeeps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	y := make([]float64, 130)
+	for i := range y {
+		y[i] = 100 + 2*float64(i) + rng.NormFloat64()
+	}
+	r, err := ForecastValues(y[:100], Options{Horizon: 30, Model: "naive"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := 0
+	for h, v := range y[100:] {
+		if r.Lo80[h] > r.Mean[h] || r.Hi80[h] < r.Mean[h] {
+			t.Fatalf("step %d: 80%% band %.1f – %.1f does not hold the forecast %.1f", h+1, r.Lo80[h], r.Hi80[h], r.Mean[h])
+		}
+		if v >= r.Lo80[h] && v <= r.Hi80[h] {
+			in++
+		}
+	}
+	if in < 24 {
+		t.Errorf("%d of 30 steps inside the 80%% band, want ≥ 24 (forecast %.1f, band at step 30 %.1f – %.1f, value %.1f)", in, r.Mean[29], r.Lo80[29], r.Hi80[29], y[129])
+	}
+}
