@@ -171,17 +171,25 @@ type forecastSynthCmd struct {
 	Horizon   int    `default:"48" help:"Test length in steps (hours, or days with --frequency daily)."`
 	Seed      uint64 `default:"1" help:"Seed (same seed, same suite)."`
 	Frequency string `default:"hourly" enum:"hourly,daily" help:"hourly, or daily: the hourly series summed per day (200–360 days of history), as a daily bill is."`
+	MinLength int    `placeholder:"STEPS" help:"Shortest training history, in steps (default: 700 hours, or 200 days)."`
+	MaxLength int    `placeholder:"STEPS" help:"Longest training history, in steps (default: 960 hours, or 360 days)."`
 }
 
 func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 	if c.Series < 1 || c.Horizon < 1 {
 		return tally.Errorf(tally.EInvalid, "--series and --horizon must be at least 1")
 	}
+	if (c.MinLength == 0) != (c.MaxLength == 0) {
+		return tally.Errorf(tally.EInvalid, "--min-length and --max-length go together (got %d and %d)", c.MinLength, c.MaxLength)
+	}
+	if c.MinLength != 0 && (c.MinLength < 14 || c.MaxLength < c.MinLength) {
+		return tally.Errorf(tally.EInvalid, "--min-length %d, --max-length %d: want 14 ≤ min ≤ max", c.MinLength, c.MaxLength)
+	}
 	generate, prefix := synth.Hourly, "Hourly"
 	if c.Frequency == "daily" {
 		generate, prefix = synth.Daily, "Daily"
 	}
-	suite := generate(synth.Config{Series: c.Series, Horizon: c.Horizon, Seed: c.Seed})
+	suite := generate(synth.Config{Series: c.Series, Horizon: c.Horizon, Seed: c.Seed, MinLen: c.MinLength, MaxLen: c.MaxLength})
 	train := make([]forecast.WideSeries, len(suite))
 	test := make([]forecast.WideSeries, len(suite))
 	for i, s := range suite {

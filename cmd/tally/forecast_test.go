@@ -180,3 +180,34 @@ func TestForecastSynthDaily(t *testing.T) {
 		t.Errorf("--frequency weekly: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestForecastSynthLengths: --min-length and --max-length bound the training
+// histories (in days with --frequency daily), and go together.
+func TestForecastSynthLengths(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"forecast", "synth", "--frequency", "daily", "--out", dir, "--series", "20", "--horizon", "90", "--min-length", "60", "--max-length", "120"}
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, errb.String())
+	}
+	f, err := os.Open(filepath.Join(dir, "Daily-train.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	train, err := forecast.ReadWide(f, "Daily-train.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range train {
+		if n := len(s.Values); n < 60 || n > 120 {
+			t.Errorf("%s: %d days of history, want 60–120", s.ID, n)
+		}
+	}
+	for _, bad := range [][]string{{"--min-length", "60"}, {"--min-length", "60", "--max-length", "30"}, {"--min-length", "5", "--max-length", "30"}} {
+		errb.Reset()
+		if code := run(append([]string{"forecast", "synth", "--out", dir}, bad...), &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--min-length") {
+			t.Errorf("%v: exit %d, %q; want %d naming --min-length", bad, code, strings.TrimSpace(errb.String()), exitUsage)
+		}
+	}
+}
