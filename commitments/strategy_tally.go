@@ -377,11 +377,13 @@ func forecastDaily(hourly []float64, start time.Time, days int) (*forecast.Resul
 		daily[j] = s / 24
 	}
 	// The median of the best three models, whatever their validation
-	// errors: over a term, one model's trend is a risk the combination
-	// damps, and the strategy was tuned and backtested with it. Combining
-	// only models within 25% of the best (the default) took the bundled
-	// migration scenario's utilization from 97.2% to 95.2%.
-	opt := forecast.Options{Horizon: days, CombineWithin: math.Inf(1)}
+	// errors, and intervals widening as √h past the validated horizon: the
+	// strategy was tuned and backtested with them. Over a term, one model's
+	// trend is a risk the combination damps; combining only models within
+	// 25% of the best (the default) took the bundled migration scenario's
+	// utilization from 97.2% to 95.2%. Linear widening, the default, took
+	// the average regret from 4.46 to 6.75 points.
+	opt := forecast.Options{Horizon: days, CombineWithin: math.Inf(1), Growth: forecast.GrowthSqrt}
 	r, err := forecast.Forecast(forecast.Series{Start: start, Step: 24 * time.Hour, Values: daily}, opt)
 	if err != nil {
 		return nil, fmt.Errorf("forecast usage: %w", err)

@@ -36,9 +36,9 @@ const minNonZero = 0.05
 
 // calibrate builds the distribution from validation errors errs[k][h]
 // (origin k, step h) for a horizon of H steps; widen multiplies the scale.
-// Steps past the validated horizon grow like √h. extrapolated reports
-// whether that happened.
-func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapolated bool) {
+// Past the validated horizon the scale grows as growth says. extrapolated
+// reports whether that happened.
+func calibrate(errs [][]float64, H int, widen float64, growth Growth) (d distribution, extrapolated bool) {
 	hv := 0
 	for _, e := range errs {
 		hv = max(hv, len(e))
@@ -66,7 +66,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 			continue
 		}
 		extrapolated = true
-		d.scale[h] = math.Sqrt(ms[hv-1] * float64(h+1) / float64(hv))
+		d.scale[h] = growth.scale(math.Sqrt(ms[hv-1]), float64(h+1)/float64(hv))
 	}
 	var z []float64
 	var num, den float64
@@ -124,7 +124,7 @@ func calibrate(errs [][]float64, H int, widen float64) (d distribution, extrapol
 // fillZeroSteps gives the leading steps whose validation errors were all
 // zero — where the nondecreasing fit ms is zero before the first step that
 // erred, h0 — the mean square of h0 scaled down as a random walk's variance,
-// ms[h0]·(h+1)/(h0+1), the growth assumed past the validated horizon too.
+// ms[h0]·(h+1)/(h0+1).
 // A step that never erred over a few origins (one, on a short history) has
 // not shown that the model is exact there; left at zero, its band would be
 // the point forecast. It returns h0, the number of steps filled (0 when
@@ -275,6 +275,30 @@ func (d *distribution) paths(mean []float64, n int, rng *rand.Rand) [][]float64 
 		out[i] = p
 	}
 	return out
+}
+
+// Growth is how the error scale of a forecast grows past the horizon its
+// validation covered.
+type Growth int
+
+// Growths.
+//
+// Linear is the default: on the daily synthetic suite cut to 60–120 days
+// and forecast 90 days ahead, validated over 17–56 days, the 80% band
+// covered 75.1% of the days growing linearly (78.3% of the 90th day) and
+// 64.4% as √h (55.1% of the 90th day).
+const (
+	GrowthLinear Growth = iota // as the error of a trend: with the step
+	GrowthSqrt                 // as a random walk's: with its square root
+)
+
+// scale returns s, the scale at the last validated step, grown by the ratio
+// r of a step to that step.
+func (g Growth) scale(s, r float64) float64 {
+	if g == GrowthSqrt {
+		return s * math.Sqrt(r)
+	}
+	return s * r
 }
 
 // Bound constrains forecasts.

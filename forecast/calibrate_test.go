@@ -15,7 +15,7 @@ import (
 // Z.
 func TestCalibrateStepsThatNeverErred(t *testing.T) {
 	errs := [][]float64{{0, 0, 0, 4}}
-	d, _ := calibrate(errs, 6, 1)
+	d, _ := calibrate(errs, 6, 1, GrowthLinear)
 	for h, s := range d.scale {
 		if !(s > 0) {
 			t.Fatalf("step %d: scale %g, want > 0 (scales %v)", h, s, d.scale)
@@ -44,14 +44,14 @@ func TestCalibrateMostlyZeroErrors(t *testing.T) {
 			errs[k][h] = 0.01 * float64(h+1) * float64(k%3-1) // a third of them zero
 		}
 	}
-	if d, _ := calibrate(errs, 24, 1); d.z == nil {
+	if d, _ := calibrate(errs, 24, 1, GrowthLinear); d.z == nil {
 		t.Fatal("ordinary errors: want empirical Z")
 	}
 	for k := range errs {
 		clear(errs[k])
 	}
 	errs[9][0], errs[9][20], errs[9][23] = 1, 3, -5 // 3 of 240 non-zero
-	d, _ := calibrate(errs, 24, 1)
+	d, _ := calibrate(errs, 24, 1, GrowthLinear)
 	if d.z != nil {
 		t.Fatal("3 non-zero errors of 240: want normal Z")
 	}
@@ -206,5 +206,41 @@ func TestIntervalsKeepABiasTheModelKeeps(t *testing.T) {
 	}
 	if in < 24 {
 		t.Errorf("%d of 30 steps inside the 80%% band, want ≥ 24 (forecast %.1f, band at step 30 %.1f – %.1f, value %.1f)", in, r.Mean[29], r.Lo80[29], r.Hi80[29], y[129])
+	}
+}
+
+// TestShortHistoryValidatesEightOrigins: 88 days forecast 90 days ahead
+// validated a single origin over 66 days. Now it validates 8 origins over a
+// horizon short enough for them, and the band's width past it grows
+// linearly with the step.
+func TestShortHistoryValidatesEightOrigins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	week := []float64{1, 1, 1, 1, 0.9, 0.6, 0.6}
+	y := make([]float64, 88)
+	level := 200.0
+	for i := range y {
+		level += rng.NormFloat64()
+		y[i] = level * week[i%7] * (1 + 0.02*rng.NormFloat64())
+	}
+	r, err := ForecastValues(y, Options{Horizon: 90, Seasons: []int{7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Backtest.Origins != minOrigins || r.Backtest.Horizon != 88-22-7*7 {
+		t.Fatalf("validated %d origins over %d steps, want %d over %d", r.Backtest.Origins, r.Backtest.Horizon, minOrigins, 88-22-7*7)
+	}
+	hv := r.Backtest.Horizon
+	for _, g := range []struct {
+		growth Growth
+		want   float64
+	}{{GrowthLinear, 90 / float64(hv)}, {GrowthSqrt, math.Sqrt(90 / float64(hv))}} {
+		r, err := ForecastValues(y, Options{Horizon: 90, Seasons: []int{7}, Growth: g.growth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := func(h int) float64 { return r.Hi95[h] - r.Lo95[h] }
+		if got := w(89) / w(hv-1); math.Abs(got/g.want-1) > 0.01 {
+			t.Errorf("growth %d: 95%% width at step 90 is %.2f× that at step %d, want %.2f×", g.growth, got, hv, g.want)
+		}
 	}
 }

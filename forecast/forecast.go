@@ -43,6 +43,9 @@ type Options struct {
 	// validation error another one's may be for auto to combine it (0:
 	// 1.25; +Inf: the best three, whatever their errors).
 	CombineWithin float64
+	// Growth is how the intervals widen past the horizon the validation
+	// covered, on a history too short to validate the whole horizon.
+	Growth Growth
 }
 
 // Result is a forecast: point forecasts, calibrated 80% and 95% prediction
@@ -186,6 +189,9 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	if len(origins) < 4 {
 		hv, origins = validationOrigins(n, H, step, max(2*primary, 10), want)
 	}
+	if len(origins) < minOrigins {
+		hv, origins = shorterValidation(n, H, step, []int{max(2*longest, 10, n/4), max(2*primary, 10)}, want, hv, origins)
+	}
 	var valid []*candidate
 	if len(origins) > 0 {
 		for _, c := range cands {
@@ -253,9 +259,13 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	if len(origins) > 0 && len(members[0].errs) > 0 {
 		errs := combine(members, errsOf)
 		var extra bool
-		dist, extra = calibrate(errs, H, widen)
+		dist, extra = calibrate(errs, H, widen, opt.Growth)
 		if extra {
-			r.note("intervals past step %d extrapolated from the validated horizon (√h growth)", hv)
+			how := "linearly with the step"
+			if opt.Growth == GrowthSqrt {
+				how = "with the step's square root"
+			}
+			r.note("intervals past step %d extrapolated from the validated horizon (growing %s)", hv, how)
 		}
 		fc := combine(members, fcsOf)
 		var smapes []float64
@@ -485,6 +495,34 @@ func validationOrigins(n, H, step, minFit, want int) (int, []int) {
 		os = append(os, n-hv-i*step)
 	}
 	return hv, os
+}
+
+// minOrigins is the fewest validation origins a forecast is calibrated on
+// when the history allows them over a shorter horizon than the forecast's.
+const minOrigins = 8
+
+// shorterValidation returns the validated horizon and origins of a history
+// too short for minOrigins origins over the horizon H: a horizon short enough
+// for minOrigins origins, step apart, after the first of minFits (the fewest
+// values to fit on, in order of preference) that leaves at least step (the
+// primary season, or a quarter of the horizon without one) to validate. The
+// scale past it is extrapolated (see calibrate and Growth).
+// When none does, it returns hv and origins as they were.
+//
+// Validated over the whole horizon, a history a little longer than the
+// horizon has a single origin: the demo organization's 88 days, forecast 90
+// days ahead, calibrated their intervals on one window's errors and chose
+// the model on it. On the daily synthetic suite cut to 60–120 days and
+// forecast 90 days ahead (seed 1), validating at least 8 origins took the
+// 80% band's coverage from 47.2% to 75.1% (95%: 59.8% to 86.8%, with the
+// linear extrapolation) and sMAPE from 19.1 to 15.2.
+func shorterValidation(n, H, step int, minFits []int, want, hv int, origins []int) (int, []int) {
+	for _, minFit := range minFits {
+		if hs := min(H, n-minFit-(minOrigins-1)*step); hs >= step {
+			return validationOrigins(n, hs, step, minFit, want)
+		}
+	}
+	return hv, origins
 }
 
 // backtestScale is what Backtest's MASE divides mean absolute errors by:
