@@ -2,7 +2,6 @@ package forecast
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -12,12 +11,7 @@ import (
 // other models do not. The forecast is then that model's, not the median of
 // the best three, which was the second best's: 6.4% off over 30 days.
 func TestCombinationLeavesOutWorseModels(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	week := []float64{1, 0.8, 0.5, 0.7, 1.1, 1.1, 1.1}
-	y := make([]float64, 330)
-	for i := range y {
-		y[i] = 1000 * math.Exp(0.1*float64(i)/7) * week[i%7] * (1 + 0.01*rng.NormFloat64())
-	}
+	y := growingDaily(330)
 	r, err := ForecastValues(y[:300], Options{Horizon: 30, Seasons: []int{7}})
 	if err != nil {
 		t.Fatal(err)

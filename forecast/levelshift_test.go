@@ -60,12 +60,7 @@ func TestLevelShiftsOnSuite(t *testing.T) {
 // grow with it, and on the values themselves its latest weeks were found as
 // a run of shifts.
 func TestNoLevelShiftsInSteadyGrowth(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	week := []float64{1, 0.8, 0.5, 0.7, 1.1, 1.1, 1.1}
-	y := make([]float64, 300)
-	for i := range y {
-		y[i] = 1000 * math.Exp(0.1*float64(i)/7) * week[i%7] * (1 + 0.01*rng.NormFloat64())
-	}
+	y := growingDaily(300)
 	if s := DetectLevelShifts(y, []int{7}); len(s) != 0 {
 		t.Errorf("level shifts in steady growth: %+v", s)
 	}
@@ -78,4 +73,16 @@ func TestNoLevelShiftsInSteadyGrowth(t *testing.T) {
 	if len(s) != 1 || s[0].Index < 249 || s[0].Index > 251 || math.Abs(s[0].Ratio-0.6) > 0.03 {
 		t.Errorf("shifts %+v, want one at 250 with ratio 0.6", s)
 	}
+}
+
+// growingDaily returns n days of a series growing 10% a week, with a
+// multiplicative weekly season and 1% noise.
+func growingDaily(n int) []float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	week := []float64{1, 0.8, 0.5, 0.7, 1.1, 1.1, 1.1}
+	y := make([]float64, n)
+	for i := range y {
+		y[i] = 1000 * math.Exp(0.1*float64(i)/7) * week[i%7] * (1 + 0.01*rng.NormFloat64())
+	}
+	return y
 }
