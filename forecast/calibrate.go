@@ -20,6 +20,10 @@ type distribution struct {
 	zMean  float64   // mean of z
 	rho    float64
 	bounds Bound
+	// breakRatio is a level shift the last values may have begun (0:
+	// none): the intervals, on its side, also hold what they would be
+	// after it.
+	breakRatio float64
 }
 
 // minPooled is the fewest validation errors the empirical quantiles are
@@ -239,12 +243,22 @@ func sortedQuantile(x []float64, q float64) float64 {
 	return math.Max(a, math.Min(b, t*a+(1-t)*b))
 }
 
-// quantile returns the p-quantile of the forecast at every step.
+// quantile returns the p-quantile of the forecast at every step. With a
+// possible recent break, the quantiles on its side reach as far as they
+// would after it.
 func (d *distribution) quantile(mean []float64, p float64) []float64 {
 	zq := d.zQuantile(p)
+	r := d.breakRatio
 	out := make([]float64, len(mean))
 	for h := range mean {
-		out[h] = d.bounds.clamp(mean[h] + d.scale[h]*zq)
+		q := mean[h] + d.scale[h]*zq
+		switch {
+		case r > 1 && p > 0.5:
+			q = math.Max(q, r*q)
+		case r > 0 && r < 1 && p < 0.5:
+			q = math.Min(q, r*q)
+		}
+		out[h] = d.bounds.clamp(q)
 	}
 	return out
 }

@@ -292,6 +292,13 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		r.note("too short to validate (%d values): normal intervals from one-step changes, widened ×%.1f", n, widen)
 	}
 	dist.bounds = bound
+	if !benchmark && allPositive(xa) {
+		_, minPost := shiftWindow(n, seasons)
+		if b, ok := recentBreak(xa, members, dist, minPost-1); ok {
+			dist.breakRatio = b.ratio
+			r.note("the last %d values lie %+.0f%% off the forecast made before them, outside its 95%% range: a level shift may have begun, and the intervals include it lasting", b.steps, 100*(b.ratio-1))
+		}
+	}
 	r.finish(xa, H, members, dist)
 	return r, nil
 }
@@ -447,21 +454,12 @@ func fcsOf(c *candidate) [][]float64  { return c.fcs }
 
 // finish sets the model description, point forecasts and intervals.
 func (r *Result) finish(x []float64, H int, members []*candidate, dist distribution) {
-	r.Mean = make([]float64, H)
 	var names []string
-	fcs := make([][]float64, len(members))
-	for i, c := range members {
-		fcs[i] = c.fitted.forecastFrom(x, len(x), H)
+	for _, c := range members {
 		names = append(names, c.m.name())
 		r.Params[c.m.name()] = c.fitted.params()
 	}
-	v := make([]float64, len(members))
-	for h := range r.Mean {
-		for i := range fcs {
-			v[i] = fcs[i][h]
-		}
-		r.Mean[h] = medianOf(v)
-	}
+	r.Mean = combinedForecast(x, members, len(x), H)
 	r.Model = names[0]
 	if len(names) > 1 {
 		r.Model = "median(" + strings.Join(names, ",") + ")"
