@@ -296,7 +296,11 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		_, minPost := shiftWindow(n, seasons)
 		if b, ok := recentBreak(xa, members, dist, minPost-1); ok {
 			dist.breakRatio = b.ratio
-			r.note("the last %d values lie %+.0f%% off the forecast made before them, outside its 95%% range: a level shift may have begun, and the intervals include it lasting", b.steps, 100*(b.ratio-1))
+			last := "last value lies"
+			if b.steps > 1 {
+				last = fmt.Sprintf("last %d values lie", b.steps)
+			}
+			r.note("the %s %+.0f%% off the forecast made before, outside its 95%% range: a level shift may have begun, and the intervals include it lasting", last, 100*(b.ratio-1))
 		}
 	}
 	r.finish(xa, H, members, dist)

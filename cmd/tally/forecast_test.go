@@ -15,28 +15,17 @@ import (
 
 func TestForecastSynthAndEval(t *testing.T) {
 	dir := t.TempDir()
-	var out, errb bytes.Buffer
-	if code := run([]string{"forecast", "synth", "--out", dir, "--series", "6", "--seed", "3"}, &out, &errb); code != 0 {
-		t.Fatalf("synth: exit %d: %s", code, errb.String())
-	}
-	out.Reset()
-	args := []string{"--log-level", "warn", "forecast", "eval", "--train", filepath.Join(dir, "Hourly-train.csv"),
-		"--test", filepath.Join(dir, "Hourly-test.csv"), "--horizon", "48", "--season", "24", "--model", "auto,theta", "--format", "json"}
-	if code := run(args, &out, &errb); code != 0 {
-		t.Fatalf("eval: exit %d: %s", code, errb.String())
-	}
-	var rep forecast.EvalReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := synthAndEval(t, dir, "Hourly", []string{"--series", "6", "--seed", "3"}, []string{"--horizon", "48", "--season", "24", "--model", "auto,theta"})
 	if rep.Series != 6 || len(rep.Models) != 4 || rep.Models[0].Model != "naive2" || rep.Models[0].OWA != 1 || rep.Models[2].Model != "auto" {
 		t.Fatalf("report %+v", rep)
 	}
 	if m := rep.Models[2]; !(m.OWA > 0 && m.OWA < 1.5) || m.Coverage95 == 0 || m.CPU == 0 {
 		t.Errorf("auto scores %+v", m)
 	}
-	out.Reset()
-	if code := run(args[:len(args)-2], &out, &errb); code != 0 || !strings.Contains(out.String(), "OWA") {
+	var out, errb bytes.Buffer
+	args := []string{"--log-level", "warn", "forecast", "eval", "--train", filepath.Join(dir, "Hourly-train.csv"),
+		"--test", filepath.Join(dir, "Hourly-test.csv"), "--horizon", "48", "--season", "24", "--model", "auto,theta"}
+	if code := run(args, &out, &errb); code != 0 || !strings.Contains(out.String(), "OWA") {
 		t.Errorf("table: exit %d\n%s", code, out.String())
 	}
 }
@@ -159,23 +148,11 @@ func TestForecastTableNamesItsCurrency(t *testing.T) {
 // Daily-test.csv, 30 test days each, which eval scores with a weekly season.
 func TestForecastSynthDaily(t *testing.T) {
 	dir := t.TempDir()
-	var out, errb bytes.Buffer
-	if code := run([]string{"forecast", "synth", "--frequency", "daily", "--out", dir, "--series", "3", "--horizon", "30"}, &out, &errb); code != 0 {
-		t.Fatalf("synth: exit %d: %s", code, errb.String())
-	}
-	out.Reset()
-	args := []string{"--log-level", "warn", "forecast", "eval", "--train", filepath.Join(dir, "Daily-train.csv"),
-		"--test", filepath.Join(dir, "Daily-test.csv"), "--horizon", "30", "--season", "7", "--model", "auto", "--format", "json"}
-	if code := run(args, &out, &errb); code != 0 {
-		t.Fatalf("eval: exit %d: %s", code, errb.String())
-	}
-	var rep forecast.EvalReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := synthAndEval(t, dir, "Daily", []string{"--frequency", "daily", "--series", "3", "--horizon", "30"}, []string{"--horizon", "30", "--season", "7", "--model", "auto"})
 	if rep.Series != 3 || rep.Horizon != 30 {
 		t.Errorf("report of %d series, horizon %d; want 3 and 30", rep.Series, rep.Horizon)
 	}
+	var out, errb bytes.Buffer
 	if code := run([]string{"forecast", "synth", "--frequency", "weekly", "--out", dir}, &out, &errb); code != exitUsage {
 		t.Errorf("--frequency weekly: exit %d, want %d", code, exitUsage)
 	}
@@ -210,4 +187,26 @@ func TestForecastSynthLengths(t *testing.T) {
 			t.Errorf("%v: exit %d, %q; want %d naming --min-length", bad, code, strings.TrimSpace(errb.String()), exitUsage)
 		}
 	}
+}
+
+// synthAndEval writes a synthetic suite to dir with `forecast synth` and
+// synthArgs, and scores its prefix-train.csv and prefix-test.csv with
+// `forecast eval` and evalArgs.
+func synthAndEval(t *testing.T, dir, prefix string, synthArgs, evalArgs []string) forecast.EvalReport {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(append([]string{"forecast", "synth", "--out", dir}, synthArgs...), &out, &errb); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	args := append([]string{"--log-level", "warn", "forecast", "eval", "--train", filepath.Join(dir, prefix+"-train.csv"),
+		"--test", filepath.Join(dir, prefix+"-test.csv"), "--format", "json"}, evalArgs...)
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errb.String())
+	}
+	var rep forecast.EvalReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
