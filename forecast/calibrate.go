@@ -331,3 +331,29 @@ func (b Bound) clamp(v float64) float64 {
 	}
 	return v
 }
+
+// relativeToLevel returns the validation errors errs[k][h] of the positive
+// history x as fractions of the level x had at their origin origins[k] (the
+// mean of the w values before it), and the level at the end of x. The
+// intervals are calibrated on the fractions and scaled by that level.
+//
+// A bill's noise grows with it: validated in absolute terms on windows
+// where a growing series was lower, the intervals were too narrow for the
+// level it has since reached (and too wide after a decline). Over
+// TestIntervalsGrowWithTheLevel's series, growing 0.3–1% a day, the 80%
+// band covered 60.5% of the next 30 days in absolute terms. On the daily
+// synthetic suite (30 days ahead, seeds 1–3) relative errors took 80%
+// coverage from 77.6%, 74.5%, 78.6% to 80.0%, 77.8%, 79.9% (its growing
+// series from 71.8%, 70.3%, 75.5% to 84.3%, 82.2%, 83.7%); cut to 60–120
+// days and forecast 90 days ahead, from 78.1% to 81.7%.
+func relativeToLevel(x []float64, origins []int, errs [][]float64, w int) (rel [][]float64, level float64) {
+	rel = make([][]float64, len(errs))
+	for k, o := range origins {
+		l := mean(x[max(0, o-w):o])
+		rel[k] = make([]float64, len(errs[k]))
+		for h, v := range errs[k] {
+			rel[k][h] = v / l
+		}
+	}
+	return rel, mean(x[max(0, len(x)-w):])
+}

@@ -259,7 +259,11 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	if len(origins) > 0 && len(members[0].errs) > 0 {
 		errs := combine(members, errsOf)
 		var extra bool
-		dist, extra = calibrate(errs, H, widen, opt.Growth)
+		cal, level := errs, 1.0
+		if allPositive(xa) {
+			cal, level = relativeToLevel(xa, origins, errs, max(longest, step))
+		}
+		dist, extra = calibrate(cal, H, widen*level, opt.Growth)
 		if extra {
 			how := "linearly with the step"
 			if opt.Growth == GrowthSqrt {
