@@ -60,8 +60,9 @@ func calibrate(errs [][]float64, H int, widen float64, growth Growth) (d distrib
 			ms[h] /= cnt[h]
 		}
 	}
-	// Errors grow with the step: fit a nondecreasing curve to the mean squares.
-	ms = isotonic(ms, cnt)
+	// Errors grow with the step: fit a nondecreasing curve to the mean
+	// squares, each first averaged with its neighbours' (see smoothSteps).
+	ms = isotonic(smoothSteps(ms, cnt), cnt)
 	filled := fillZeroSteps(ms)
 	d.scale = make([]float64, H)
 	for h := range d.scale {
@@ -124,6 +125,40 @@ func calibrate(errs [][]float64, H int, widen float64, growth Growth) (d distrib
 	}
 	return d, extrapolated
 }
+
+// smoothSteps returns the mean squares ms (weights cnt) averaged over
+// smoothWindow steps centered on each, fewer at the ends, from the first
+// step that erred on: leading steps that never erred are fillZeroSteps'.
+//
+// Each step's mean square is averaged over as many errors as there were
+// origins (12 at most), and the nondecreasing fit alone takes the first
+// step's as the lowest running mean from it, the last step's as the highest:
+// biased low and high. On the daily synthetic suite (30 days ahead, seeds
+// 1–3) the first day's 80% band covered 68.6% of the days in all three, the
+// thirtieth's 82.9%, 84.5%, 85.7%; averaged over neighbours first, 75.1%,
+// 73.2%, 75.8% and 79.5%, 79.5%, 81.9%.
+func smoothSteps(ms, cnt []float64) []float64 {
+	out := slices.Clone(ms)
+	h0 := slices.IndexFunc(ms, func(v float64) bool { return v > 0 })
+	if h0 < 0 {
+		return out
+	}
+	for h := h0; h < len(ms); h++ {
+		var sum, w float64
+		for j := max(h0, h-smoothWindow/2); j <= min(len(ms)-1, h+smoothWindow/2); j++ {
+			sum += ms[j] * cnt[j]
+			w += cnt[j]
+		}
+		if w > 0 {
+			out[h] = sum / w
+		}
+	}
+	return out
+}
+
+// smoothWindow is how many steps a step's mean square is averaged over:
+// a week of daily steps.
+const smoothWindow = 7
 
 // fillZeroSteps gives the leading steps whose validation errors were all
 // zero — where the nondecreasing fit ms is zero before the first step that

@@ -33,6 +33,37 @@ func TestCalibrateStepsThatNeverErred(t *testing.T) {
 	}
 }
 
+// TestCalibrateScaleIsUnbiasedAtTheEnds: errors of the same spread at
+// every step, from 12 origins, get a scale near that spread at the first
+// and last steps too. The nondecreasing fit alone took the first step's mean
+// square as the lowest running mean from it, of values each averaged over
+// 12 origins only, and the last step's as the highest: biased low and high
+// (0.87 and 1.10 of the spread on average here).
+func TestCalibrateScaleIsUnbiasedAtTheEnds(t *testing.T) {
+	const trials, origins, H = 400, 12, 30
+	rng := rand.New(rand.NewPCG(7, 11))
+	var first, last float64
+	for range trials {
+		errs := make([][]float64, origins)
+		for k := range errs {
+			errs[k] = make([]float64, H)
+			for h := range errs[k] {
+				errs[k][h] = rng.NormFloat64()
+			}
+		}
+		d, _ := calibrate(errs, H, 1, GrowthLinear)
+		first += d.scale[0] / trials
+		last += d.scale[H-1] / trials
+	}
+	t.Logf("mean scale: first step %.3f, last step %.3f (spread 1)", first, last)
+	if first < 0.93 || first > 1.07 {
+		t.Errorf("first step's scale %.3f on average, want 0.93–1.07", first)
+	}
+	if last < 0.93 || last > 1.07 {
+		t.Errorf("last step's scale %.3f on average, want 0.93–1.07", last)
+	}
+}
+
 // TestCalibrateMostlyZeroErrors: when fewer than 5% of the standardized
 // errors are non-zero, their empirical 2.5% and 97.5% quantiles are zero
 // and the 95% band would be the point forecast; Z is normal instead.
