@@ -69,6 +69,33 @@ func TestIntervalsGrowWithTheLevel(t *testing.T) {
 	}
 }
 
+// TestIntervalsOfARampFromNearZero: a series that rose from near zero to
+// its level (a new service ramping up) and has held it since does not get
+// intervals scaled by how small it was when it began to rise.
+func TestIntervalsOfARampFromNearZero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var y []float64
+	for i := range 150 {
+		level := 100.0
+		switch {
+		case i < 60:
+			level = 0.5
+		case i < 120:
+			level = 0.5 + 99.5*float64(i-60)/60
+		}
+		y = append(y, level*(1+0.05*rng.NormFloat64()))
+	}
+	r, err := ForecastValues(y, Options{Horizon: 30, Seasons: []int{7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := (r.Hi80[29] - r.Lo80[29]) / r.Mean[29]
+	t.Logf("80%% band 30 days ahead: [%.1f, %.1f] around %.1f, %.2f times it wide", r.Lo80[29], r.Hi80[29], r.Mean[29], w)
+	if w > 1.5 {
+		t.Errorf("80%% band 30 days ahead: [%.1f, %.1f] around %.1f, %.2f times it wide; want at most 1.5", r.Lo80[29], r.Hi80[29], r.Mean[29], w)
+	}
+}
+
 // coverage forecasts H steps of series series drawn by gen (n+H values
 // each, from their own seeded generator), having seen the first n, and
 // returns the percentage of the steps inside the 80% and 95% intervals.
