@@ -75,6 +75,25 @@ func TestNoLevelShiftsInSteadyGrowth(t *testing.T) {
 	}
 }
 
+// TestRampIsNoLevelShift checks that a ramp is left to the models, and a
+// shift before it is still found: taken for a shift, a ramp from near zero
+// was a ×12.6 one at its start.
+func TestRampIsNoLevelShift(t *testing.T) {
+	for _, flat := range []int{0, 14, 30, 60} {
+		y := rampFromNearZero(flat)
+		if s := DetectLevelShifts(y, []int{7}); len(s) != 0 {
+			t.Errorf("ramp flat for %d days: level shifts %+v, want none", flat, s)
+		}
+		for i := 30; i < len(y); i++ {
+			y[i] *= 2
+		}
+		s := DetectLevelShifts(y, []int{7})
+		if len(s) != 1 || s[0].Index < 29 || s[0].Index > 31 || math.Abs(s[0].Ratio-2) > 0.2 {
+			t.Errorf("ramp flat for %d days after a doubling at 30: level shifts %+v, want that one", flat, s)
+		}
+	}
+}
+
 // growingDaily returns n days of a series growing 10% a week, with a
 // multiplicative weekly season and 1% noise.
 func growingDaily(n int) []float64 {
