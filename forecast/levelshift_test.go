@@ -75,19 +75,23 @@ func TestNoLevelShiftsInSteadyGrowth(t *testing.T) {
 	}
 }
 
-// TestRampIsNoLevelShift checks that a ramp is left to the models, and a
-// shift before it is still found: taken for a shift, a ramp from near zero
-// was a ×12.6 one at its start.
+// TestRampIsNoLevelShift checks that a ramp is left to the models, with
+// the step it ended by, and a shift before it is still found: taken for a
+// shift, a ramp from near zero was a ×12.6 one at its start.
 func TestRampIsNoLevelShift(t *testing.T) {
 	for _, flat := range []int{0, 14, 30, 60} {
 		y := rampFromNearZero(flat)
-		if s := DetectLevelShifts(y, []int{7}); len(s) != 0 {
+		s, end := detectChanges(y, []int{7})
+		if len(s) != 0 {
 			t.Errorf("ramp flat for %d days: level shifts %+v, want none", flat, s)
+		}
+		if end < 110 || end > 125 {
+			t.Errorf("ramp flat for %d days: ended by step %d, want 110–125 (it ended at 120)", flat, end)
 		}
 		for i := 30; i < len(y); i++ {
 			y[i] *= 2
 		}
-		s := DetectLevelShifts(y, []int{7})
+		s = DetectLevelShifts(y, []int{7})
 		if len(s) != 1 || s[0].Index < 29 || s[0].Index > 31 || math.Abs(s[0].Ratio-2) > 0.2 {
 			t.Errorf("ramp flat for %d days after a doubling at 30: level shifts %+v, want that one", flat, s)
 		}

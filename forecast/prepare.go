@@ -96,7 +96,13 @@ type LevelShift struct {
 // false alarms from 19 of the 295 series without a shift (10 of them
 // growing) to 7, and found 106 of the 119 planted shifts instead of 96.
 func DetectLevelShifts(y []float64, seasons []int) []LevelShift {
-	var shifts []LevelShift
+	shifts, _ := detectChanges(y, seasons)
+	return shifts
+}
+
+// detectChanges returns DetectLevelShifts' shifts, and the step the most
+// recent ramp had ended by (len(y) when it has not; 0 without one).
+func detectChanges(y []float64, seasons []int) (shifts []LevelShift, rampEnd int) {
 	end := len(y)
 	w, minPost := shiftWindow(len(y), seasons)
 	logScale := allPositive(y)
@@ -108,11 +114,14 @@ func DetectLevelShifts(y []float64, seasons []int) []LevelShift {
 		}
 	}
 	for range 3 {
-		s, ramp, ok := lastLevelShift(v[:end], w, minPost, logScale)
+		s, settled, ok := lastLevelShift(v[:end], w, minPost, logScale)
 		if !ok {
 			break
 		}
-		if ramp {
+		if settled > 0 {
+			if rampEnd == 0 {
+				rampEnd = settled
+			}
 			end = s.Index
 			continue
 		}
@@ -122,7 +131,7 @@ func DetectLevelShifts(y []float64, seasons []int) []LevelShift {
 		shifts = append(shifts, s)
 		end = s.Index
 	}
-	return shifts
+	return shifts, rampEnd
 }
 
 func shiftWindow(n int, seasons []int) (w, minPost int) {
@@ -145,11 +154,13 @@ func shiftWindow(n int, seasons []int) (w, minPost int) {
 // lastLevelShift finds the most recent shift in y. On a log scale, a shift
 // is material from a 10% change, and its Delta is the log of its ratio (see
 // fromLogShift). When the run of significant steps it finds is a ramp (see
-// DetectLevelShifts), it reports ramp, with the run's first step as s.Index.
-func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, ramp, ok bool) {
+// DetectLevelShifts), it returns the run's first step as s.Index and the
+// step the level had settled by as rampEnd (len(y) while it still moves);
+// rampEnd is 0 for a shift.
+func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, rampEnd int, ok bool) {
 	n := len(y)
 	if n < 2*w+minPost || n < 12 {
-		return LevelShift{}, false, false
+		return LevelShift{}, 0, false
 	}
 	d := make([]float64, n) // d[t] = y[t] − y[t−w], t ≥ w
 	for t := w; t < n; t++ {
@@ -194,7 +205,7 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 		}
 	}
 	if len(sig) == 0 {
-		return LevelShift{}, false, false
+		return LevelShift{}, 0, false
 	}
 	// The last run of significant steps with one sign.
 	last := sig[len(sig)-1]
@@ -205,8 +216,25 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 		}
 		runStart = sig[i].t
 	}
+	// moving reports whether the window of paired differences from t, net
+	// of drift, changes the level materially, the run's way.
+	moving := func(t int, drift float64) bool {
+		m := medianNet(d[t:t+w], drift)
+		return m*last.sign > 0 && material(y[t-w:t], m, sigma, logScale)
+	}
+	// settled returns the first step from which the level no longer moves,
+	// drift included: the history's typical drift, base, is partly the
+	// ramp's own.
+	settled := func(from int) int {
+		for t := from; t+w <= n; t++ {
+			if !moving(t, 0) {
+				return t
+			}
+		}
+		return n
+	}
 	if last.t-runStart > maxShiftRun(w) {
-		return LevelShift{Index: runStart}, true, true
+		return LevelShift{Index: runStart}, settled(last.t), true
 	}
 	// Locate the shift: the start of the window of paired differences with
 	// the largest (Σ d)²/L, i.e. the best fitting block.
@@ -231,14 +259,11 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 	// where its later changes are small against its first ones, but it
 	// keeps moving: the window after the shift's changes materially again,
 	// the same way.
-	if bestT+2*w <= n {
-		m := medianNet(d[bestT+w:bestT+2*w], base)
-		if m*last.sign > 0 && material(y[bestT:bestT+w], m, sigma, logScale) {
-			return LevelShift{Index: runStart}, true, true
-		}
+	if bestT+2*w <= n && moving(bestT+w, base) {
+		return LevelShift{Index: runStart}, settled(bestT + w), true
 	}
 	if logScale {
-		return shift, false, true
+		return shift, 0, true
 	}
 	pre := slices.Clone(y[bestT-w : bestT-w+L])
 	post := slices.Clone(y[bestT : bestT+L])
@@ -247,7 +272,7 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 	if a, b := median(pre), median(post); a > 0 && b > 0 {
 		shift.Ratio = b / a
 	}
-	return shift, false, true
+	return shift, 0, true
 }
 
 // maxShiftRun is the longest run of significant steps (from its first to
