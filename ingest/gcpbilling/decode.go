@@ -35,10 +35,11 @@ func decodeRow(b []byte, row *Row) error {
 // (fastJSON replaces a lone surrogate before a pair with three U+FFFD, and
 // keys could be escaped), ſ or K (encoding/json matches "coſt" to cost by
 // Unicode case folding, fastJSON does not) or null (encoding/json leaves a
-// string that a duplicate key set before, fastJSON empties it). An export
-// row rarely has any.
+// string that a duplicate key set before, fastJSON empties it), nor a
+// negative number fastJSON reads and encoding/json refuses (see
+// badNegative). An export row rarely has any.
 func plain(b []byte) bool {
-	if bytes.Contains(b, []byte(`\u`)) {
+	if bytes.Contains(b, []byte(`\u`)) || badNegative(b) {
 		return false
 	}
 	ok, ascii := scanBytes(b)
@@ -86,4 +87,36 @@ func scanBytes(b []byte) (ok, ascii bool) {
 		high |= uint64(c & 0x80)
 	}
 	return true, high == 0
+}
+
+// badNegative reports whether b may hold a negative number that JSON does
+// not allow and fastJSON reads: a minus sign, as a value starts, before a
+// point (-.6) or before a 0 that a digit follows (-01). A minus inside a
+// string after a colon, comma or bracket counts too; such a row is only
+// decoded by encoding/json.
+func badNegative(b []byte) bool {
+	for i := bytes.IndexByte(b, '-'); i >= 0 && i+1 < len(b); {
+		next := b[i+1]
+		bad := next == '.' || next == '0' && i+2 < len(b) && '0' <= b[i+2] && b[i+2] <= '9'
+		if bad && valueStart(b[:i]) {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:], '-')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// valueStart reports whether a value may start after b: its last byte
+// other than a space is a colon, a comma or an opening bracket.
+func valueStart(b []byte) bool {
+	b = bytes.TrimRight(b, " ")
+	if len(b) == 0 {
+		return false
+	}
+	c := b[len(b)-1]
+	return c == ':' || c == ',' || c == '['
 }

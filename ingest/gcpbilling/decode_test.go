@@ -28,6 +28,7 @@ func FuzzDecodeRow(f *testing.F) {
 		`{"cost": 1} x`, `{"sku": {"description": "\ud800"}}`, "{\"sku\": {\"description\": \"\xff\"}}", `{"credits": [{"amount": -1e-3}]}`,
 		`{"cost": 1, "cost": 2}`, `{"usage": {"amount": true}}`, `[]`, `{"labels": [{"key": 1}]}`,
 		`{"consumption_model": {"id": 1}}`, `{"consumption_model": null, "subscription": {"instance_id": "a"}}`,
+		`{"cost": -.6}`, `{"credits": [{"amount": -01}]}`, `{"cost":-00}`, `{"cost": -0.6, "currency": "-.6"}`,
 	} {
 		f.Add([]byte(s))
 	}
