@@ -156,7 +156,8 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	rampEnd := 0
 	if !benchmark {
 		r.LevelShifts, rampEnd = detectChanges(x, seasons)
-		xa = adjustForShifts(x, r.LevelShifts)
+		w, _ := shiftWindow(n, seasons)
+		xa = adjustForShifts(x, r.LevelShifts, w)
 		for _, s := range r.LevelShifts {
 			r.Notes = append(r.Notes, describeShift(s, "step"))
 		}

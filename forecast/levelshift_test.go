@@ -109,3 +109,50 @@ func growingDaily(n int) []float64 {
 	}
 	return y
 }
+
+// TestShiftWithinADay checks forecasts of daily spend, summed from hours,
+// three or four days after a shift that came at some hour of a day: that
+// day is a blend of the two levels. Left as it was among the rescaled
+// history, the forecasts erred by 3.03% on average, against 1.86% now.
+func TestShiftWithinADay(t *testing.T) {
+	const series, H = 200, 14
+	week := []float64{1, 1.05, 1.05, 1.05, 1, 0.8, 0.75}
+	var sum float64
+	for i := range series {
+		rng := rand.New(rand.NewPCG(7, uint64(i)))
+		n := 150 + rng.IntN(100)
+		at := 24*(n-3-rng.IntN(2)) + rng.IntN(24) // hour of the shift, in the third or fourth day before the end
+		ratio := 0.4 + 0.3*rng.Float64()
+		if rng.IntN(2) == 0 {
+			ratio = 1.3 + 0.7*rng.Float64()
+		}
+		growth := 0.002 * rng.NormFloat64() // a day
+		level := func(h int) float64 {
+			l := 100 * math.Exp(growth*float64(h)/24)
+			if h >= at {
+				return l * ratio
+			}
+			return l
+		}
+		y := make([]float64, n)
+		for d := range y {
+			for h := 24 * d; h < 24*d+24; h++ {
+				y[d] += level(h) / 24
+			}
+			y[d] *= week[d%7] * (1 + 0.02*rng.NormFloat64())
+		}
+		r, err := ForecastValues(y, Options{Horizon: H, Seasons: []int{7}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for h := range H {
+			want := level(24*(n+h)+12) * week[(n+h)%7]
+			sum += math.Abs(r.Mean[h]-want) / want
+		}
+	}
+	mape := 100 * sum / (series * H)
+	t.Logf("mean absolute error of the forecast against the new level: %.2f%%", mape)
+	if mape > 2.4 {
+		t.Errorf("mean absolute error %.2f%%, want at most 2.4%%", mape)
+	}
+}

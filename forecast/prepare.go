@@ -65,6 +65,9 @@ type LevelShift struct {
 	Index int     `json:"index"` // first step at the new level
 	Delta float64 `json:"delta"` // new level − old level
 	Ratio float64 `json:"ratio"` // new level / old level (0 when not meaningful)
+	// drift is the history's typical change over a window, net of which a
+	// shift found on a log scale is measured (as a log; 0 otherwise).
+	drift float64
 }
 
 // DetectLevelShifts finds lasting level shifts in y, most recent first
@@ -263,6 +266,7 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 		return LevelShift{Index: runStart}, settled(bestT + w), true
 	}
 	if logScale {
+		shift.drift = base
 		return shift, 0, true
 	}
 	pre := slices.Clone(y[bestT-w : bestT-w+L])
@@ -328,23 +332,58 @@ func fromLogShift(s LevelShift, y []float64, w int) LevelShift {
 // adjustForShifts rescales the history before each shift to the level after
 // it (by the ratio for positive series, else by the difference), so models
 // fitted to it forecast the current level instead of an average across the
-// shift.
-func adjustForShifts(y []float64, shifts []LevelShift) []float64 {
+// shift. On a positive series, the step a shift was located at and the one
+// before it are rescaled by the part of the ratio they had not reached yet,
+// from their change since the same phase one window (w) earlier, net of
+// drift (see blendedRatio).
+func adjustForShifts(y []float64, shifts []LevelShift, w int) []float64 {
 	if len(shifts) == 0 {
 		return y
 	}
 	out := slices.Clone(y)
 	pos := allPositive(y)
 	for _, s := range shifts { // most recent first: later adjustments compound
-		for t := 0; t < s.Index; t++ {
-			if pos && s.Ratio > 0.02 && s.Ratio < 50 {
+		scaled := pos && s.Ratio > 0.02 && s.Ratio < 50 && s.Ratio != 1
+		for t := range s.Index {
+			if scaled {
 				out[t] *= s.Ratio
 			} else {
 				out[t] += s.Delta
 			}
 		}
+		if !scaled {
+			continue
+		}
+		for t := max(w, s.Index-1); t <= min(s.Index, len(y)-1); t++ {
+			f := blendedRatio(s, y[t]/y[t-w])
+			if t < s.Index {
+				f /= s.Ratio // rescaled by the whole ratio above
+			}
+			out[t] *= f
+		}
 	}
 	return out
+}
+
+// blendedRatio returns what a step next to shift s is rescaled by, from
+// its ratio to the same phase one window earlier, change: the part of
+// s.Ratio the step had not reached, s.Ratio^(1−p), where p is how far its
+// change, net of drift, went toward s.Ratio (0 to 1, on a log scale).
+//
+// A day's spend summed from hours is a blend of the two levels when the
+// shift came within it, and the detector locates the shift at that day or
+// the next. Left as it was, the blend stood out from the rescaled history
+// next to it; a model with a trend could take it for one. On the daily
+// synthetic suite (30 days ahead, seeds 1–3), whose shifts come at any
+// hour, OWA went from 0.511, 0.702, 0.624 to 0.504, 0.684, 0.608, and MSIS
+// from 6.57, 11.77, 7.64 to 6.40, 11.44, 7.45; the 44 series of seed 2 with
+// a shift in their last week had 57.3% covered by the 80% band, now 62.8%.
+// On the short one (60–120 days, 90 ahead) OWA went from 0.685 to 0.682 and
+// MSIS from 24.44 to 23.76; on the hourly one OWA moved by 0.001 or less.
+func blendedRatio(s LevelShift, change float64) float64 {
+	p := (math.Log(change) - s.drift) / math.Log(s.Ratio)
+	p = math.Max(0, math.Min(1, p))
+	return math.Pow(s.Ratio, 1-p)
 }
 
 func describeShift(s LevelShift, stepName string) string {
