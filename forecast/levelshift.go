@@ -6,59 +6,6 @@ import (
 	"slices"
 )
 
-// impute fills missing values (NaN) of y, after dropping leading ones: gaps
-// of up to three steps by linear interpolation, longer gaps with the value
-// one season earlier (the longest season that has a value), else by
-// interpolation. Trailing gaps are filled too: the forecast starts after the
-// last step whatever was measured. It returns the series and how many values
-// it filled and dropped.
-func impute(y []float64, seasons []int) (out []float64, filled, dropped int) {
-	first := slices.IndexFunc(y, func(v float64) bool { return !math.IsNaN(v) })
-	if first < 0 {
-		return nil, 0, len(y)
-	}
-	out = slices.Clone(y[first:])
-	n := len(out)
-	longest := slices.Clone(seasons)
-	slices.Sort(longest)
-	slices.Reverse(longest)
-	for t := 0; t < n; t++ {
-		if !math.IsNaN(out[t]) {
-			continue
-		}
-		end := t
-		for end < n && math.IsNaN(out[end]) {
-			end++
-		}
-		prev := out[t-1]
-		gap := end - t
-		for i := t; i < end; i++ {
-			filled++
-			if gap > 3 {
-				done := false
-				for _, p := range longest {
-					if p > 1 && i-p >= 0 && !math.IsNaN(out[i-p]) {
-						out[i] = out[i-p]
-						done = true
-						break
-					}
-				}
-				if done {
-					continue
-				}
-			}
-			if end < n {
-				f := float64(i-t+1) / float64(gap+1)
-				out[i] = prev + f*(out[end]-prev)
-			} else {
-				out[i] = prev
-			}
-		}
-		t = end - 1
-	}
-	return out, filled, first
-}
-
 // LevelShift is an abrupt, lasting change of level found in a history, such
 // as a migration that halves usage overnight.
 type LevelShift struct {
@@ -137,6 +84,10 @@ func detectChanges(y []float64, seasons []int) (shifts []LevelShift, rampEnd int
 	return shifts, rampEnd
 }
 
+// shiftWindow returns, for a history of n steps, the window paired
+// differences are taken over (the longest season the history covers twice,
+// with a margin; else n/6, at least 6) and the fewest steps a shift must
+// last (half the shortest season, at least 3).
 func shiftWindow(n int, seasons []int) (w, minPost int) {
 	short := 0
 	for _, p := range seasons {
@@ -165,118 +116,156 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 	if n < 2*w+minPost || n < 12 {
 		return LevelShift{}, 0, false
 	}
-	d := make([]float64, n) // d[t] = y[t] − y[t−w], t ≥ w
-	for t := w; t < n; t++ {
-		d[t] = y[t] - y[t-w]
-	}
-	sorted := slices.Clone(d[w:])
-	slices.Sort(sorted)
-	base := median(sorted)
-	for i := range sorted {
-		sorted[i] = math.Abs(sorted[i] - base)
-	}
-	slices.Sort(sorted)
-	sigma := 1.4826 * median(sorted)
-	var maxAbs float64
-	for _, v := range y {
-		maxAbs = math.Max(maxAbs, math.Abs(v))
-	}
-	if sigma < 1e-9*maxAbs || sigma == 0 {
-		sigma = math.Max(1e-9*maxAbs, 1e-12)
-	}
-	clip := func(v float64) float64 { return math.Max(-4*sigma, math.Min(4*sigma, v-base)) }
-	buf := make([]float64, 0, w)
-	type cand struct {
-		t    int
-		sign float64
-	}
-	var sig []cand
-	for t := w; t <= n-minPost; t++ {
-		L := min(w, n-t)
-		buf = buf[:0]
-		for i := t; i < t+L; i++ {
-			buf = append(buf, d[i]-base)
-		}
-		slices.Sort(buf)
-		med := median(buf)
-		z := med / (1.2533 * sigma / math.Sqrt(float64(L)))
-		if math.Abs(z) <= 6 {
-			continue
-		}
-		if material(y[t-w:t], med, sigma, logScale) {
-			sig = append(sig, cand{t, math.Copysign(1, med)})
-		}
-	}
-	if len(sig) == 0 {
+	p := newPairs(y, w, logScale)
+	first, last, sign, ok := p.lastRun(minPost)
+	if !ok {
 		return LevelShift{}, 0, false
 	}
-	// The last run of significant steps with one sign.
-	last := sig[len(sig)-1]
-	runStart := last.t
-	for i := len(sig) - 2; i >= 0; i-- {
-		if sig[i].sign != last.sign || sig[i+1].t-sig[i].t > minPost {
-			break
-		}
-		runStart = sig[i].t
+	if last-first > maxShiftRun(w) {
+		return LevelShift{Index: first}, p.settled(last, sign), true
 	}
-	// moving reports whether the window of paired differences from t, net
-	// of drift, changes the level materially, the run's way.
-	moving := func(t int, drift float64) bool {
-		m := medianNet(d[t:t+w], drift)
-		return m*last.sign > 0 && material(y[t-w:t], m, sigma, logScale)
-	}
-	// settled returns the first step from which the level no longer moves,
-	// drift included: the history's typical drift, base, is partly the
-	// ramp's own.
-	settled := func(from int) int {
-		for t := from; t+w <= n; t++ {
-			if !moving(t, 0) {
-				return t
-			}
-		}
-		return n
-	}
-	if last.t-runStart > maxShiftRun(w) {
-		return LevelShift{Index: runStart}, settled(last.t), true
-	}
-	// Locate the shift: the start of the window of paired differences with
-	// the largest (Σ d)²/L, i.e. the best fitting block.
-	lo, hi := max(w, runStart-w/2), min(n-minPost, last.t+w/2)
-	best, bestT := -1.0, last.t
-	for t := lo; t <= hi; t++ {
-		L := min(w, n-t)
-		var s float64
-		for i := t; i < t+L; i++ {
-			s += clip(d[i])
-		}
-		if s*last.sign <= 0 {
-			continue
-		}
-		if v := s * s / float64(L); v > best {
-			best, bestT = v, t
-		}
-	}
-	L := min(w, n-bestT)
-	shift := LevelShift{Index: bestT, Delta: medianNet(d[bestT:bestT+L], base)}
+	at := p.locate(first, last, sign, minPost)
 	// A ramp from near zero is significant for fewer steps on a log scale,
 	// where its later changes are small against its first ones, but it
 	// keeps moving: the window after the shift's changes materially again,
 	// the same way.
-	if bestT+2*w <= n && moving(bestT+w, base) {
-		return LevelShift{Index: runStart}, settled(bestT + w), true
+	if at+2*w <= n && p.moving(at+w, sign, p.base) {
+		return LevelShift{Index: first}, p.settled(at+w, sign), true
 	}
+	L := min(w, n-at)
+	shift := LevelShift{Index: at, Delta: medianNet(p.d[at:at+L], p.base)}
 	if logScale {
-		shift.drift = base
+		shift.drift = p.base
 		return shift, 0, true
 	}
-	pre := slices.Clone(y[bestT-w : bestT-w+L])
-	post := slices.Clone(y[bestT : bestT+L])
+	pre := slices.Clone(y[at-w : at-w+L])
+	post := slices.Clone(y[at : at+L])
 	slices.Sort(pre)
 	slices.Sort(post)
 	if a, b := median(pre), median(post); a > 0 && b > 0 {
 		shift.Ratio = b / a
 	}
 	return shift, 0, true
+}
+
+// pairs are a series' paired differences one window apart, d[t] = y[t] −
+// y[t−w] for t ≥ w, with their median, the typical drift, and their robust
+// spread.
+type pairs struct {
+	y, d        []float64
+	w           int
+	base, sigma float64
+	logScale    bool
+}
+
+// newPairs returns the pairs of y one window w apart.
+func newPairs(y []float64, w int, logScale bool) pairs {
+	n := len(y)
+	p := pairs{y: y, d: make([]float64, n), w: w, logScale: logScale}
+	for t := w; t < n; t++ {
+		p.d[t] = y[t] - y[t-w]
+	}
+	sorted := slices.Clone(p.d[w:])
+	slices.Sort(sorted)
+	p.base = median(sorted)
+	for i := range sorted {
+		sorted[i] = math.Abs(sorted[i] - p.base)
+	}
+	slices.Sort(sorted)
+	p.sigma = 1.4826 * median(sorted)
+	var maxAbs float64
+	for _, v := range y {
+		maxAbs = math.Max(maxAbs, math.Abs(v))
+	}
+	if p.sigma < 1e-9*maxAbs || p.sigma == 0 {
+		p.sigma = math.Max(1e-9*maxAbs, 1e-12)
+	}
+	return p
+}
+
+// lastRun returns the last run of significant steps with one sign: its
+// first and last steps, at most minPost apart from one to the next, and its
+// sign. A step is significant when the median of the window of paired
+// differences from it, net of drift, is (|z| > 6) and is a material change.
+func (p pairs) lastRun(minPost int) (first, last int, sign float64, ok bool) {
+	type step struct {
+		t    int
+		sign float64
+	}
+	var sig []step
+	n := len(p.y)
+	buf := make([]float64, 0, p.w)
+	for t := p.w; t <= n-minPost; t++ {
+		L := min(p.w, n-t)
+		buf = buf[:0]
+		for i := t; i < t+L; i++ {
+			buf = append(buf, p.d[i]-p.base)
+		}
+		slices.Sort(buf)
+		med := median(buf)
+		z := med / (1.2533 * p.sigma / math.Sqrt(float64(L)))
+		if math.Abs(z) <= 6 {
+			continue
+		}
+		if material(p.y[t-p.w:t], med, p.sigma, p.logScale) {
+			sig = append(sig, step{t, math.Copysign(1, med)})
+		}
+	}
+	if len(sig) == 0 {
+		return 0, 0, 0, false
+	}
+	end := sig[len(sig)-1]
+	first = end.t
+	for i := len(sig) - 2; i >= 0; i-- {
+		if sig[i].sign != end.sign || sig[i+1].t-sig[i].t > minPost {
+			break
+		}
+		first = sig[i].t
+	}
+	return first, end.t, end.sign, true
+}
+
+// locate returns the step a shift behind the run from first to last, of
+// sign, starts at: the start of the window of paired differences (each
+// clipped to 4 robust standard deviations) with the largest (Σ d)²/L, the
+// best fitting block.
+func (p pairs) locate(first, last int, sign float64, minPost int) int {
+	n := len(p.y)
+	clip := func(v float64) float64 { return math.Max(-4*p.sigma, math.Min(4*p.sigma, v-p.base)) }
+	best, at := -1.0, last
+	for t := max(p.w, first-p.w/2); t <= min(n-minPost, last+p.w/2); t++ {
+		L := min(p.w, n-t)
+		var s float64
+		for i := t; i < t+L; i++ {
+			s += clip(p.d[i])
+		}
+		if s*sign <= 0 {
+			continue
+		}
+		if v := s * s / float64(L); v > best {
+			best, at = v, t
+		}
+	}
+	return at
+}
+
+// moving reports whether the window of paired differences from t, net of
+// drift, changes the level materially, the way of sign.
+func (p pairs) moving(t int, sign, drift float64) bool {
+	m := medianNet(p.d[t:t+p.w], drift)
+	return m*sign > 0 && material(p.y[t-p.w:t], m, p.sigma, p.logScale)
+}
+
+// settled returns the first step from which the level no longer moves the
+// way of sign, drift included: the history's typical drift, base, is partly
+// a ramp's own. It is len(y) while the level still moves.
+func (p pairs) settled(from int, sign float64) int {
+	for t := from; t+p.w <= len(p.y); t++ {
+		if !p.moving(t, sign, 0) {
+			return t
+		}
+	}
+	return len(p.y)
 }
 
 // maxShiftRun is the longest run of significant steps (from its first to
