@@ -32,7 +32,7 @@ func simulate(rng *rand.Rand, n, m int) []float64 {
 // points of nominal over 1,000 simulated series.
 func TestIntervalCoverage(t *testing.T) {
 	const series, n, m, H = 1000, 156, 12, 12
-	c80, c95, _ := coverage(t, series, n, H, []int{m}, func(rng *rand.Rand) []float64 { return simulate(rng, n+H, m) })
+	c80, c95, _ := coverage(t, series, H, []int{m}, func(rng *rand.Rand) []float64 { return simulate(rng, n+H, m) })
 	wantCoverage(t, series, H, c80, c95, 3)
 }
 
@@ -43,7 +43,7 @@ func TestIntervalCoverage(t *testing.T) {
 func TestIntervalsGrowWithTheLevel(t *testing.T) {
 	const series, n, H = 300, 180, 30
 	week := []float64{1, 1.05, 1.05, 1.05, 1, 0.8, 0.75}
-	c80, c95, _ := coverage(t, series, n, H, []int{7}, func(rng *rand.Rand) []float64 {
+	c80, c95, _ := coverage(t, series, H, []int{7}, func(rng *rand.Rand) []float64 {
 		growth := 0.003 + 0.007*rng.Float64() // 0.3–1% a day
 		sigma := 0.03 + 0.05*rng.Float64()
 		y := make([]float64, n+H)
@@ -80,7 +80,7 @@ func TestIntervalsOfARampFromNearZero(t *testing.T) {
 func TestIntervalsAfterARamp(t *testing.T) {
 	const series, H = 200, 30
 	week := []float64{1, 1.05, 1.05, 1.05, 1, 0.8, 0.75}
-	c80, c95, width := coverage(t, series, 0, H, []int{7}, func(rng *rand.Rand) []float64 {
+	c80, c95, width := coverage(t, series, H, []int{7}, func(rng *rand.Rand) []float64 {
 		ramp, flat := 30+rng.IntN(61), 60+rng.IntN(61)
 		start := 0.2 + 4.8*rng.Float64()
 		sigma := 0.03 + 0.05*rng.Float64()
@@ -139,12 +139,11 @@ func wantCoverage(t *testing.T, series, H int, c80, c95, tol80 float64) {
 	}
 }
 
-// coverage forecasts H steps of series series drawn by gen (n+H values
-// each, from their own seeded generator; with n 0, of any length), having
-// seen all but the last H, and returns the percentage of the steps inside
-// the 80% and 95% intervals and the 80% band's mean width relative to the
-// forecast.
-func coverage(t *testing.T, series, n, H int, seasons []int, gen func(*rand.Rand) []float64) (c80, c95, width80 float64) {
+// coverage forecasts the last H values of series series drawn by gen (each
+// from its own seeded generator), having seen the ones before, and returns
+// the percentage of the steps inside the 80% and 95% intervals and the 80%
+// band's mean width relative to the forecast.
+func coverage(t *testing.T, series, H int, seasons []int, gen func(*rand.Rand) []float64) (c80, c95, width80 float64) {
 	t.Helper()
 	type cov struct {
 		in80, in95, pts int
