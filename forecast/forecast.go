@@ -154,9 +154,9 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	benchmark := name == "snaive" || name == "naive" || name == "naive2"
 	xa := x
 	rampEnd := 0
+	w, minPost := shiftWindow(n, seasons)
 	if !benchmark {
 		r.LevelShifts, rampEnd = detectChanges(x, seasons)
-		w, _ := shiftWindow(n, seasons)
 		xa = adjustForShifts(x, r.LevelShifts, w)
 		for _, s := range r.LevelShifts {
 			r.Notes = append(r.Notes, describeShift(s, "step"))
@@ -303,7 +303,6 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	}
 	dist.bounds = bound
 	if !benchmark && allPositive(xa) {
-		_, minPost := shiftWindow(n, seasons)
 		if b, ok := recentBreak(xa, members, dist, minPost-1); ok {
 			dist.breakRatio = b.ratio
 			last := "last value lies"

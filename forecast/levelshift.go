@@ -133,7 +133,7 @@ func lastLevelShift(y []float64, w, minPost int, logScale bool) (s LevelShift, r
 		return LevelShift{Index: first}, p.settled(at+w, sign), true
 	}
 	L := min(w, n-at)
-	shift := LevelShift{Index: at, Delta: medianNet(p.d[at:at+L], p.base)}
+	shift := LevelShift{Index: at, Delta: medianNet(nil, p.d[at:at+L], p.base)}
 	if logScale {
 		shift.drift = p.base
 		return shift, 0, true
@@ -197,12 +197,7 @@ func (p pairs) lastRun(minPost int) (first, last int, sign float64, ok bool) {
 	buf := make([]float64, 0, p.w)
 	for t := p.w; t <= n-minPost; t++ {
 		L := min(p.w, n-t)
-		buf = buf[:0]
-		for i := t; i < t+L; i++ {
-			buf = append(buf, p.d[i]-p.base)
-		}
-		slices.Sort(buf)
-		med := median(buf)
+		med := medianNet(buf, p.d[t:t+L], p.base)
 		z := med / (1.2533 * p.sigma / math.Sqrt(float64(L)))
 		if math.Abs(z) <= 6 {
 			continue
@@ -252,7 +247,7 @@ func (p pairs) locate(first, last int, sign float64, minPost int) int {
 // moving reports whether the window of paired differences from t, net of
 // drift, changes the level materially, the way of sign.
 func (p pairs) moving(t int, sign, drift float64) bool {
-	m := medianNet(p.d[t:t+p.w], drift)
+	m := medianNet(nil, p.d[t:t+p.w], drift)
 	return m*sign > 0 && material(p.y[t-p.w:t], m, p.sigma, p.logScale)
 }
 
@@ -276,14 +271,15 @@ func (p pairs) settled(from int, sign float64) int {
 // A ramp keeps the level moving, and its run lasts as long as it does.
 func maxShiftRun(w int) int { return 2 * w }
 
-// medianNet returns the median of d less base.
-func medianNet(d []float64, base float64) float64 {
-	v := make([]float64, len(d))
-	for i, x := range d {
-		v[i] = x - base
+// medianNet returns the median of d less base, sorted in buf's storage
+// when it has the room.
+func medianNet(buf, d []float64, base float64) float64 {
+	buf = buf[:0]
+	for _, x := range d {
+		buf = append(buf, x-base)
 	}
-	slices.Sort(v)
-	return median(v)
+	slices.Sort(buf)
+	return median(buf)
 }
 
 // material reports whether a median paired difference med is a material
