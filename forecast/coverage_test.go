@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -59,7 +60,10 @@ func TestIntervalsGrowWithTheLevel(t *testing.T) {
 
 // TestIntervalsOfARampFromNearZero: a series that rose from near zero to
 // its level (a new service ramping up) and has held it since does not get
-// intervals scaled by how small it was when it began to rise.
+// intervals scaled by how small it was when it began to rise. Flat for 30
+// days, its 80% band 30 days ahead was 1.17 times the forecast wide while it
+// was calibrated on the ramp's validation windows, and is 0.54 times on the
+// windows after it (see afterRamp).
 func TestIntervalsOfARampFromNearZero(t *testing.T) {
 	r, err := ForecastValues(rampFromNearZero(30), Options{Horizon: 30, Seasons: []int{7}})
 	if err != nil {
@@ -67,21 +71,49 @@ func TestIntervalsOfARampFromNearZero(t *testing.T) {
 	}
 	w := (r.Hi80[29] - r.Lo80[29]) / r.Mean[29]
 	t.Logf("80%% band 30 days ahead: [%.1f, %.1f] around %.1f, %.2f times it wide", r.Lo80[29], r.Hi80[29], r.Mean[29], w)
-	if w > 1.5 {
-		t.Errorf("80%% band 30 days ahead: [%.1f, %.1f] around %.1f, %.2f times it wide; want at most 1.5", r.Lo80[29], r.Hi80[29], r.Mean[29], w)
+	if w > 0.8 {
+		t.Errorf("80%% band 30 days ahead: [%.1f, %.1f] around %.1f, %.2f times it wide; want at most 0.8", r.Lo80[29], r.Hi80[29], r.Mean[29], w)
 	}
 }
 
 // TestIntervalsAfterARamp checks the intervals of new services' daily
-// spend, ramped up from near zero and flat for two to four months since.
-// Calibrated on the ramp's validation windows too, their 80% bands covered
-// as much (79.8%) but were 0.39 times the forecast wide on average, against
-// 0.23 now.
+// spend, ramped up from near zero and flat since: for two to four months,
+// and for two to seven weeks (too soon for four validation windows a week
+// apart over the whole horizon after the ramp).
+//
+// Calibrated on the ramp's validation windows too, the first group's 80%
+// bands covered as much (79.8%) but were 0.39 times the forecast wide on
+// average, against 0.23 now; the second group's covered 59.8% of the next
+// 30 days (95%: 74.7%) and were 0.64 times wide, against 77.0% (92.5%) and
+// 0.35 times now.
 func TestIntervalsAfterARamp(t *testing.T) {
 	const series, H = 200, 30
+	for _, tc := range []struct {
+		flatMin, flatMax int
+		maxWidth         float64
+	}{
+		{60, 120, 0.3},
+		{14, 49, 0.45},
+	} {
+		t.Run(fmt.Sprintf("flat %d-%d days", tc.flatMin, tc.flatMax), func(t *testing.T) {
+			c80, c95, width := coverage(t, series, H, []int{7}, newService(tc.flatMin, tc.flatMax, H))
+			wantCoverage(t, series, H, c80, c95, 4)
+			t.Logf("80%% bands %.2f times the forecast wide on average", width)
+			if width > tc.maxWidth {
+				t.Errorf("80%% bands %.2f times the forecast wide on average, want at most %g", width, tc.maxWidth)
+			}
+		})
+	}
+}
+
+// newService returns a generator of a new service's daily spend: near zero
+// (0.2 to 5) for 60 days, a ramp to 100 over 30 to 90 days, then flat for
+// flatMin to flatMax days and the H to forecast, with weekly seasonality and
+// AR(1) noise of 3% to 8%.
+func newService(flatMin, flatMax, H int) func(*rand.Rand) []float64 {
 	week := []float64{1, 1.05, 1.05, 1.05, 1, 0.8, 0.75}
-	c80, c95, width := coverage(t, series, H, []int{7}, func(rng *rand.Rand) []float64 {
-		ramp, flat := 30+rng.IntN(61), 60+rng.IntN(61)
+	return func(rng *rand.Rand) []float64 {
+		ramp, flat := 30+rng.IntN(61), flatMin+rng.IntN(flatMax-flatMin+1)
 		start := 0.2 + 4.8*rng.Float64()
 		sigma := 0.03 + 0.05*rng.Float64()
 		var y []float64
@@ -98,11 +130,6 @@ func TestIntervalsAfterARamp(t *testing.T) {
 			y = append(y, level*week[i%7]*(1+ar))
 		}
 		return y
-	})
-	wantCoverage(t, series, H, c80, c95, 4)
-	t.Logf("80%% bands %.2f times the forecast wide on average", width)
-	if width > 0.3 {
-		t.Errorf("80%% bands %.2f times the forecast wide on average, want at most 0.3", width)
 	}
 }
 
