@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -38,16 +39,18 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// EachCSV reads a CSV bill from r: it hands the header (BOM and spaces
-// trimmed) to header, then every record with its 1-based line number to
-// record, which may reuse nothing of rec after it returns. Malformed CSV
+// EachCSV reads a CSV bill from r: it skips a UTF-8 byte order mark the
+// file starts with, hands the header (spaces trimmed) to header, then every
+// record with its 1-based line number to record, which may reuse nothing of rec after it returns. Malformed CSV
 // and records whose field count differs from the header's go to emit as
 // row errors; a record longer than MaxRecordBytes (an unclosed quote) is a
 // row error at the line it starts on that ends the file. file names the
 // input in errors.
 func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header func([]string) error, record func(line int64, rec []string) error) error {
 	lim := &recordLimit{r: r, max: MaxRecordBytes}
-	cr := csv.NewReader(lim)
+	br := bufio.NewReader(lim) // csv.Reader reads through it, not a buffer of its own
+	bom := skipBOM(br)
+	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	h, err := cr.Read()
@@ -61,10 +64,10 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 		return FileError(file, err)
 	}
 	next := recordEnd(cr, h) + 1 // the line the next record starts on, if no blank line comes first
-	lim.start = cr.InputOffset()
+	lim.start = bom + cr.InputOffset()
 	cols := make([]string, len(h))
 	for i, c := range h {
-		cols[i] = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+		cols[i] = strings.TrimSpace(c)
 	}
 	if err := header(cols); err != nil {
 		return err
@@ -89,10 +92,10 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 			if e := emit(int64(pe.Line), nil, &LineError{File: file, Line: int64(pe.Line), Reason: parseReason(pe)}); e != nil {
 				return e
 			}
-			next, lim.start = int64(pe.Line)+1, cr.InputOffset()
+			next, lim.start = int64(pe.Line)+1, bom+cr.InputOffset()
 			continue
 		}
-		next, lim.start = recordEnd(cr, rec)+1, cr.InputOffset()
+		next, lim.start = recordEnd(cr, rec)+1, bom+cr.InputOffset()
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(cols) {
 			if e := emit(int64(line), nil, &LineError{File: file, Line: int64(line), Reason: fmt.Sprintf("%d fields, header has %d", len(rec), len(cols))}); e != nil {
@@ -104,6 +107,21 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 			return err
 		}
 	}
+}
+
+// utf8BOM is the byte order mark some tools write at the start of UTF-8
+// text: Azure's FOCUS exports, Excel's "CSV UTF-8".
+const utf8BOM = "\ufeff"
+
+// skipBOM discards a UTF-8 byte order mark at the start of br and returns
+// its length, 0 when there is none. Left in, it is part of the first
+// field, and a quoted first field is then malformed CSV.
+func skipBOM(br *bufio.Reader) int64 {
+	if b, _ := br.Peek(len(utf8BOM)); string(b) != utf8BOM {
+		return 0
+	}
+	n, _ := br.Discard(len(utf8BOM))
+	return int64(n)
 }
 
 // recordEnd is the line the record rec, just read by cr, ends on: its last

@@ -137,3 +137,34 @@ func TestTruncatedGzip(t *testing.T) {
 		}
 	}
 }
+
+// A CSV bill may start with a UTF-8 byte order mark (Azure's FOCUS exports
+// and files saved by Excel do), before a quoted header: every CSV reader
+// skips it and reads the header and rows.
+func TestCSVByteOrderMark(t *testing.T) {
+	for name, c := range map[string]struct {
+		parse       func(context.Context, string, io.Reader, ingest.Emit) error
+		header, row string
+	}{
+		"focus": {focus.ParseCSV, "BilledCost,EffectiveCost,BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ServiceName,ProviderName",
+			"1.5,1.5,123,USD,2025-03-01T00:00:00Z,2025-04-01T00:00:00Z,Usage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,S,AWS"},
+		"legacy CUR": {awscur.ParseCSV, "bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/UnblendedCost",
+			"111122223333,2025-03-01T00:00:00Z,Usage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z,USD,1.5"},
+		"gcpbilling": {gcpbilling.ParseCSV, "billing_account_id,usage_start_time,cost,currency",
+			"01A2B3-C4D5E6-F7A8B9,2025-03-01T00:00:00Z,1.5,USD"},
+	} {
+		quoted := `"` + strings.ReplaceAll(c.header, ",", `","`) + `"`
+		in := strings.NewReader("\ufeff" + quoted + "\n" + c.row + "\n")
+		var lines []string
+		err := c.parse(context.Background(), "bom.csv", in, func(at int64, l *tally.CostLine, bad *ingest.LineError) error {
+			if bad != nil {
+				return bad
+			}
+			lines = append(lines, fmt.Sprintf("%d: %s %s", at, l.BillingAccountID, l.BilledCost))
+			return nil
+		})
+		if err != nil || len(lines) != 1 || !strings.HasPrefix(lines[0], "2: ") || !strings.HasSuffix(lines[0], " 1.5 USD") {
+			t.Errorf("%s: lines %q, err %v; want line 2 billing 1.5 USD", name, lines, err)
+		}
+	}
+}

@@ -184,7 +184,7 @@ var setters = map[string]func(r *Row, v string) error{
 }
 
 func normalize(col string) string {
-	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(strings.TrimPrefix(col, "\ufeff")), ".", "_"))
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(col), ".", "_"))
 }
 
 var requiredCols = []string{"billing_account_id", "usage_start_time", "cost", "currency"}
