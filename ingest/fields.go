@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -28,6 +29,16 @@ func Money(s string, cur tally.Currency) (tally.Money, error) {
 		return tally.Money{}, fmt.Errorf("not a decimal number")
 	}
 	return m, nil
+}
+
+// RequiredMoney parses a decimal cell that must hold a cost, as Money
+// does, except that a null cell is an error: a cost the bill leaves out is
+// not a charge of zero.
+func RequiredMoney(s string, cur tally.Currency) (tally.Money, error) {
+	if IsNull(strings.TrimSpace(s)) {
+		return tally.Money{}, errors.New("required: empty or null")
+	}
+	return Money(s, cur)
 }
 
 // MoneyFloat converts a binary float cost (Parquet DOUBLE, JSON number)

@@ -68,13 +68,13 @@ func TestFOCUS12RenamedProviderColumns(t *testing.T) {
 }
 
 func TestNullQuotedAndProviderColumns(t *testing.T) {
-	csv := head10 + `"0.5",NULL,NULL,NULL,"123",USD,2024-09-01 00:00:00,2024-10-01 00:00:00,Credit,2024-09-03 00:00:00,2024-09-04 00:00:00,Amazon EC2,AWS,AWS,NULL,BoxUsage:m5.large` + "\n"
+	csv := head10 + `"0.5","0.5",NULL,NULL,"123",USD,2024-09-01 00:00:00,2024-10-01 00:00:00,Credit,2024-09-03 00:00:00,2024-09-04 00:00:00,Amazon EC2,AWS,AWS,NULL,BoxUsage:m5.large` + "\n"
 	lines, bad, err := parseString(t, "f10.csv", csv)
 	if err != nil || len(bad) > 0 || len(lines) != 1 {
 		t.Fatalf("lines %d bad %v err %v", len(lines), bad, err)
 	}
 	l := lines[0]
-	if !l.EffectiveCost.IsZero() || l.EffectiveCost.Currency() != "USD" || l.Tags != nil {
+	if l.EffectiveCost.String() != "0.5 USD" || !l.ListCost.IsZero() || l.ListCost.Currency() != "USD" || l.Tags != nil {
 		t.Errorf("NULL cost/tags: %+v", l)
 	}
 	if l.Extras["x_UsageType"] != "BoxUsage:m5.large" || l.ChargeCategory != tally.ChargeCredit {
@@ -99,6 +99,33 @@ func TestBadRowsNameFileLineColumnValue(t *testing.T) {
 		}
 		if len(bad) != 1 || !strings.HasPrefix(bad[0].Error(), tt.want) {
 			t.Errorf("row %q: errors %v, want %q", tt.row, bad, tt.want)
+		}
+	}
+}
+
+// FOCUS allows no null BilledCost or EffectiveCost: an empty or NULL cell
+// is a bad row naming it, not a charge of 0. ListCost and ContractedCost
+// are read as 0 when null, as the FOCUS sample and AWS's export leave
+// some of them.
+func TestNullCosts(t *testing.T) {
+	const rest = `,123,USD,2024-09-01 00:00:00,2024-10-01 00:00:00,Usage,2024-09-03 00:00:00,2024-09-03 01:00:00,S,AWS,AWS,NULL,x`
+	for _, tt := range []struct{ costs, want string }{
+		{"NULL,1,1,1", `null.csv:2: column BilledCost value "NULL": required: empty or null`},
+		{",1,1,1", `null.csv:2: column BilledCost value "": required: empty or null`},
+		{"1,NULL,1,1", `null.csv:2: column EffectiveCost value "NULL": required: empty or null`},
+		{`1,"",1,1`, `null.csv:2: column EffectiveCost value "": required: empty or null`},
+		{"1,null,1,1", `null.csv:2: column EffectiveCost value "null": required: empty or null`},
+		{"1,1,NULL,", ""},
+	} {
+		lines, bad, err := parseString(t, "null.csv", head10+tt.costs+rest+"\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tt.want != "" && (len(bad) != 1 || bad[0].Error() != tt.want):
+			t.Errorf("costs %s: errors %v, want %s", tt.costs, bad, tt.want)
+		case tt.want == "" && (len(bad) != 0 || len(lines) != 1 || lines[0].ListCost.String() != "0 USD" || lines[0].ContractedCost.String() != "0 USD"):
+			t.Errorf("costs %s: lines %+v, errors %v; want list and contracted cost 0 USD", tt.costs, lines, bad)
 		}
 	}
 }

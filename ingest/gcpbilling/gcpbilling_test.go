@@ -251,6 +251,32 @@ func TestBadRow(t *testing.T) {
 	}
 }
 
+// A row's cost is required: a JSON null, a row without it and an empty or
+// NULL CSV cell are bad rows naming it, not charges of 0.
+func TestNullCost(t *testing.T) {
+	const want = `: column cost value "": required: empty or null`
+	const row = `{"billing_account_id":"A","usage_start_time":"2025-03-04 10:00:00 UTC",%s"currency":"USD"}`
+	for _, c := range []struct{ name, data string }{
+		{"null.ndjson", strings.ReplaceAll(row, "%s", `"cost":null,`)},
+		{"absent.ndjson", strings.ReplaceAll(row, "%s", "")},
+		{"empty.csv", "billing_account_id,usage_start_time,cost,currency\nA,2025-03-04 10:00:00 UTC,,USD"},
+		{"null.csv", "billing_account_id,usage_start_time,cost,currency\nA,2025-03-04 10:00:00 UTC,NULL,USD"},
+	} {
+		p := filepath.Join(t.TempDir(), c.name)
+		if err := os.WriteFile(p, []byte(c.data+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lines, bad := parse(t, p)
+		line := ":1"
+		if strings.HasSuffix(c.name, ".csv") {
+			line = ":2"
+		}
+		if len(lines) != 0 || len(bad) != 1 || bad[0].Error() != p+line+want {
+			t.Errorf("%s: lines %+v, errors %v; want %s%s%s", c.name, lines, bad, p, line, want)
+		}
+	}
+}
+
 // FuzzParseNDJSON parses arbitrary text as an NDJSON export: rows or bad
 // rows naming file and line, errors naming the file, never a panic. Its
 // seeds are the fixture's rows one by one and its last two together, not

@@ -160,7 +160,7 @@ func (r *Row) build(file string, at int64, l *tally.CostLine) *ingest.LineError 
 		l.BillingPeriodStart = t.UTC()
 	}
 	l.BillingPeriodEnd = l.BillingPeriodStart.AddDate(0, 1, 0)
-	gross, err := ingest.Money(string(r.Cost), cur)
+	gross, err := ingest.RequiredMoney(string(r.Cost), cur)
 	if err != nil {
 		return bad("cost", string(r.Cost), err.Error())
 	}
