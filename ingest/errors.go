@@ -19,6 +19,9 @@ var (
 	ErrUnknownLineItemType = errors.New("unknown line item type")
 	// ErrUnknownFormat is a file whose format (extension, header) is not recognized.
 	ErrUnknownFormat = errors.New("unknown file format")
+	// ErrNoRows is a run's input without a cost row to store: headers,
+	// blank lines and empty files only, or rows that were all rejected.
+	ErrNoRows = errors.New("no cost rows")
 )
 
 // LineError is a malformed row: which file, which line (or Parquet row),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -410,6 +411,13 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 		}
 		r.res.Files[i].SHA256, r.res.Files[i].Rows = sum, fileRows
 	}
+	// A file without rows is no error of its own: a BigQuery extract to
+	// several files may leave one of them empty, a daily FOCUS export a
+	// day without charges with its header only. An input without a row
+	// in any of its files is: it would replace nothing and say committed.
+	if r.res.Rows == 0 {
+		return r.noRows(files)
+	}
 	if r.overlaps != nil {
 		for _, o := range r.overlaps.check(r.res.Periods) {
 			if !r.opt.AllowOverlappingReports {
@@ -425,6 +433,27 @@ func (r *reader) readAll(ctx context.Context, parser Parser, files []File) error
 	}
 	r.progress(true)
 	return nil
+}
+
+// noRows is the error (EInvalid, wrapping ErrNoRows) of a run that read
+// no row to store from files: it names them and, when rows were rejected,
+// how many and the first one.
+func (r *reader) noRows(files []File) error {
+	names := make([]string, 0, 3)
+	for _, f := range files[:min(len(files), 3)] {
+		names = append(names, f.Name)
+	}
+	in := strings.Join(names, ", ")
+	if len(files) > len(names) {
+		in = fmt.Sprintf("the %d files %s, …", len(files), in)
+	}
+	if r.res.Rejected == 0 {
+		return tally.Errorf(tally.EInvalid, "%w in %s: only headers, blank lines or empty files: nothing was committed", ErrNoRows, in)
+	}
+	first := r.res.Rejects[0]
+	bad := &LineError{File: first.File, Line: first.Line, Column: first.Column, Value: first.Value, Reason: first.Reason}
+	return tally.Errorf(tally.EInvalid, "%w in %s: all %d rows were rejected as bad (the first: %v): nothing was committed",
+		ErrNoRows, in, r.res.Rejected, bad)
 }
 
 // copies finds the files that are copies of an earlier one: the same

@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -220,5 +222,74 @@ func TestIngestSummaryPeriodTotals(t *testing.T) {
 	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "ingest", "gcp-billing", bad)
 	if code != exitUsage || !strings.Contains(out, "failed, nothing committed") || strings.Contains(out, "rows 5") || strings.Contains(out, "periods 1") {
 		t.Errorf("failed ingest: exit %d, stdout:\n%s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// An ingest that finds no cost row in its whole input fails (exit 2),
+// naming the input and committing nothing: a header-only FOCUS or legacy
+// CUR file, an empty or blank GCP export, or rows that --skip-bad-rows
+// rejected, every one. One empty file beside files with rows is ingested:
+// a BigQuery extract to several files may leave one without rows.
+func TestIngestNoCostRows(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var cur bytes.Buffer
+	zw := gzip.NewWriter(&cur)
+	zw.Write([]byte("bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/UnblendedCost\n"))
+	zw.Close()
+	var bad bytes.Buffer
+	if err := focustest.Write(&bad, 3, "111111111111", time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), 1); err != nil {
+		t.Fatal(err)
+	}
+	allBad := regexp.MustCompile(`(?m)^("us-east-1a"),[0-9.]+,`).ReplaceAllString(bad.String(), `$1,"x1",`)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"FOCUS header only", []string{"focus", write("focus/header.csv", []byte(focustest.Header+"\n"))},
+			"no cost rows in " + filepath.Join(dir, "focus/header.csv")},
+		{"legacy CUR header only", []string{"aws-cur", filepath.Join(filepath.Dir(write("cur/rep/20250301-20250401/rep-00001.csv.gz", cur.Bytes())), "..")},
+			"no cost rows in " + filepath.Join(dir, "cur/rep/20250301-20250401/rep-00001.csv.gz")},
+		{"empty GCP export", []string{"gcp-billing", write("gcp/empty.ndjson", nil)}, "no cost rows in " + filepath.Join(dir, "gcp/empty.ndjson")},
+		{"blank GCP export", []string{"gcp-billing", write("gcp/blank.ndjson", []byte("\n  \n\n"))}, "no cost rows in " + filepath.Join(dir, "gcp/blank.ndjson")},
+		{"every row rejected", []string{"focus", "--skip-bad-rows", write("focus/bad.csv", []byte(allBad))},
+			"no cost rows in " + filepath.Join(dir, "focus/bad.csv") + ": all 3 rows were rejected as bad (the first: " +
+				filepath.Join(dir, "focus/bad.csv") + `:2: column BilledCost value "x1": not a decimal number)`},
+	} {
+		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn", "ingest"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "nothing was committed") || !strings.Contains(out, "failed, nothing committed") {
+			t.Errorf("%s: exit %d, want %d, stderr naming %q and that nothing was committed\nstdout: %s\nstderr: %s", tc.name, code, exitUsage, tc.want, out, errOut)
+		}
+	}
+	if periods, err := db.BillingPeriods(context.Background()); err != nil || len(periods) != 0 {
+		t.Fatalf("periods %v, %v; want none committed", periods, err)
+	}
+
+	good, err := os.ReadFile("../../ingest/gcpbilling/testdata/export.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("shards/000000000000.json", good)
+	write("shards/000000000001.json", nil)
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "ingest", "gcp-billing", filepath.Join(dir, "shards"))
+	if code != 0 || !strings.Contains(out, "files 2, rows 5,") {
+		t.Errorf("an empty shard beside a full one: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
