@@ -20,6 +20,24 @@ import (
 // at is the row's 1-based line (CSV, NDJSON) or row (Parquet) number.
 type Emit func(at int64, line *tally.CostLine, bad *LineError) error
 
+// Renamed returns emit for a file that names its columns otherwise than
+// FOCUS: the errors a run finds in the lines themselves (a billing period
+// in two currencies, a required field left empty) name CostLine's fields
+// by their FOCUS columns, and Renamed names them as the file does. column
+// returns the file's column of a FOCUS one, or "" to leave it.
+func (emit Emit) Renamed(column func(focus string) string) Emit {
+	return func(at int64, line *tally.CostLine, bad *LineError) error {
+		err := emit(at, line, bad)
+		var le *LineError
+		if bad == nil && errors.As(err, &le) {
+			if c := column(le.Column); c != "" {
+				le.Column = c
+			}
+		}
+		return err
+	}
+}
+
 // Parser reads one input file of one format. It calls emit for every row
 // in file order; it may reuse *line between calls. It returns file-level
 // errors (an unreadable header, missing columns) itself.

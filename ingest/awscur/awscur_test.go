@@ -147,7 +147,7 @@ func TestUnknownLineItemTypeAndMissingColumns(t *testing.T) {
 	csv := "lineItem/UnblendedCost,bill/PayerAccountId\n1,2\n"
 	p := writeFile(t, dir, "m.csv", func(f *os.File) error { _, err := f.WriteString(csv); return err })
 	_, _, err = parse(t, p)
-	if !errors.Is(err, ingest.ErrMissingColumn) || !strings.Contains(err.Error(), "line_item_line_item_type") {
+	if !errors.Is(err, ingest.ErrMissingColumn) || !strings.Contains(err.Error(), "lineItem/LineItemType") {
 		t.Fatalf("missing columns: %v", err)
 	}
 }

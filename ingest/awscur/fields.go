@@ -104,6 +104,35 @@ var names = [nFields]string{
 // required are the columns without which no line can be built.
 var required = []field{fPayer, fBillingStart, fLineItemType, fUsageStart, fUsageEnd, fCurrency, fUnblendedCost}
 
+// columns names the fields as a file does: as its header spells them, and
+// those it lacks as a file of its kind would (legacyName in a legacy CUR).
+type columns [nFields]string
+
+// newColumns names every field as a legacy CUR or a CUR 2.0 file would.
+func newColumns(legacy bool) *columns {
+	var c columns
+	for f, n := range names {
+		if legacy {
+			n = legacyName(n)
+		}
+		c[f] = n
+	}
+	return &c
+}
+
+// focusFields are the fields whose FOCUS columns a run's own checks of a
+// line name (see ingest.Emit.Renamed).
+var focusFields = map[string]field{"BillingAccountId": fPayer, "BillingCurrency": fCurrency,
+	"BillingPeriodStart": fBillingStart, "ChargePeriodStart": fUsageStart}
+
+// focus returns the file's column of a FOCUS one, "" for a column it has no field of.
+func (c *columns) focus(col string) string {
+	if f, ok := focusFields[col]; ok {
+		return c[f]
+	}
+	return ""
+}
+
 var byName = func() map[string]field {
 	m := make(map[string]field, nFields)
 	for f, n := range names {
@@ -111,6 +140,34 @@ var byName = func() map[string]field {
 	}
 	return m
 }()
+
+// legacyCategories are legacy CUR's column categories by their CUR 2.0
+// prefix.
+var legacyCategories = []struct{ prefix, category string }{{"bill_", "bill"}, {"line_item_", "lineItem"}, {"pricing_", "pricing"},
+	{"product_", "product"}, {"reservation_", "reservation"}, {"savings_plan_", "savingsPlan"}}
+
+// legacyName is the legacy CUR header of a CUR 2.0 column, the inverse of
+// snake ("line_item_unblended_cost" → "lineItem/UnblendedCost") for the
+// columns legacy CUR spells with a capital starting each word: every
+// required and amortization column, though not all product and pricing
+// columns (product/productFamily).
+func legacyName(name string) string {
+	for _, c := range legacyCategories {
+		rest, ok := strings.CutPrefix(name, c.prefix)
+		if !ok {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(c.category + "/")
+		for w := range strings.SplitSeq(rest, "_") {
+			if w != "" {
+				b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+			}
+		}
+		return b.String()
+	}
+	return name
+}
 
 // snake converts a legacy CUR header ("lineItem/UnblendedCost",
 // "reservation/ReservationARN") to its CUR 2.0 name

@@ -56,6 +56,7 @@ type row struct {
 	file    string
 	n       int64
 	present *[nFields]bool
+	names   *columns                 // the file's column names, for errors
 	cols    *[nFields]*ingest.Column // Parquet columns; nil entries read s
 	s       [nFields]string
 	v       [nFields]parquet.Value
@@ -71,7 +72,7 @@ func (r *row) reset() {
 }
 
 func (r *row) bad(f field, reason string) *ingest.LineError {
-	return &ingest.LineError{File: r.file, Line: r.n, Column: names[f], Value: r.text(f), Reason: reason}
+	return &ingest.LineError{File: r.file, Line: r.n, Column: r.names[f], Value: r.text(f), Reason: reason}
 }
 
 func (r *row) text(f field) string {
@@ -150,7 +151,7 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 		l.BillingPeriodEnd = tally.MonthStart(l.BillingPeriodStart).AddDate(0, 1, 0)
 	}
 	if l.ChargePeriodEnd.Before(l.ChargePeriodStart) {
-		return r.bad(fUsageEnd, "before line_item_usage_start_date")
+		return r.bad(fUsageEnd, "before "+r.names[fUsageStart])
 	}
 	if l.BilledCost, err = r.money(fUnblendedCost, cur); err != nil {
 		return r.bad(fUnblendedCost, err.Error())
@@ -237,7 +238,7 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 func (r *row) amortize(typ string, cur tally.Currency, l *tally.CostLine) *ingest.LineError {
 	money := func(f field) (tally.Money, *ingest.LineError) {
 		if !r.present[f] {
-			return tally.Money{}, &ingest.LineError{File: r.file, Line: r.n, Column: names[f],
+			return tally.Money{}, &ingest.LineError{File: r.file, Line: r.n, Column: r.names[f],
 				Reason: fmt.Sprintf("a %s line needs this column to be amortized, and the file lacks it", typ), Err: ingest.ErrMissingColumn}
 		}
 		m, err := r.money(f, cur)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -24,11 +25,11 @@ func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) err
 
 var formats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{".csv": ParseCSV}, Parquet: parseParquet}
 
-func checkRequired(file string, present *[nFields]bool) error {
+func checkRequired(file string, present *[nFields]bool, cols *columns) error {
 	var missing []string
 	for _, f := range required {
 		if !present[f] {
-			missing = append(missing, names[f])
+			missing = append(missing, cols[f])
 		}
 	}
 	if len(missing) > 0 {
@@ -37,16 +38,20 @@ func checkRequired(file string, present *[nFields]bool) error {
 	return nil
 }
 
-// ParseCSV reads CUR CSV from r; file names it in errors.
+// ParseCSV reads CUR CSV from r; file names it in errors, and errors name
+// its columns as its header does.
 func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) error {
 	var present [nFields]bool
 	var colField []field
 	tagCols := map[int]string{}
 	jsonTags, jsonProduct := -1, -1
 	needProduct := false
-	r2 := &row{file: file, present: &present}
+	cols := new(columns)
+	emit = emit.Renamed(cols.focus)
+	r2 := &row{file: file, present: &present, names: cols}
 	var l tally.CostLine
 	header := func(header []string) error {
+		*cols = *newColumns(slices.ContainsFunc(header, func(h string) bool { return strings.Contains(h, "/") }))
 		colField = make([]field, len(header))
 		for i, h := range header {
 			colField[i] = -1
@@ -62,7 +67,7 @@ func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) e
 			default:
 				if f, ok := byName[snake(h)]; ok {
 					colField[i] = f
-					present[f] = true
+					present[f], cols[f] = true, h
 				}
 			}
 		}
@@ -72,7 +77,7 @@ func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) e
 				present[f] = true
 			}
 		}
-		return checkRequired(file, &present)
+		return checkRequired(file, &present, cols)
 	}
 	return ingest.EachCSV(ctx, file, r, emit, header, func(line int64, rec []string) error {
 		r2.reset()
@@ -196,10 +201,12 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 			present[f] = true
 		}
 	}
-	if err := checkRequired(in.Name, &present); err != nil {
+	colNames := newColumns(false) // Parquet columns are CUR 2.0's, legacy CUR's too
+	if err := checkRequired(in.Name, &present, colNames); err != nil {
 		return err
 	}
-	r := &row{file: in.Name, present: &present, cols: &cols}
+	emit = emit.Renamed(colNames.focus)
+	r := &row{file: in.Name, present: &present, cols: &cols, names: colNames}
 	var l tally.CostLine
 	var tagKeys, tagValues, prodKeys, prodValues []string
 	var needed []int

@@ -10,8 +10,8 @@ import (
 	"github.com/tallyhq/tally/ingest/awscur"
 )
 
-// A line without line_item_usage_end_date is rejected as missing it: it
-// was called "before line_item_usage_start_date".
+// A line without lineItem/UsageEndDate is rejected as missing it: it was
+// called "before line_item_usage_start_date".
 func TestMissingUsageEndDate(t *testing.T) {
 	csv := "bill/PayerAccountId,bill/BillingPeriodStartDate,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/CurrencyCode,lineItem/UnblendedCost\n" +
 		"999,2024-09-01T00:00:00Z,Usage,2024-09-02T03:00:00Z,,USD,1.5\n"
@@ -20,7 +20,7 @@ func TestMissingUsageEndDate(t *testing.T) {
 		bad = b
 		return nil
 	})
-	if err != nil || bad == nil || bad.Column != "line_item_usage_end_date" || bad.Reason != "required" {
-		t.Errorf("%v; bad %v; want cur.csv:2: column line_item_usage_end_date value \"\": required", err, bad)
+	if err != nil || bad == nil || bad.Column != "lineItem/UsageEndDate" || bad.Reason != "required" {
+		t.Errorf("%v; bad %v; want cur.csv:2: column lineItem/UsageEndDate value \"\": required", err, bad)
 	}
 }

@@ -277,6 +277,20 @@ func TestNullCost(t *testing.T) {
 	}
 }
 
+// A billing period in two currencies is an error naming the export's
+// currency column, not FOCUS's BillingCurrency.
+func TestMixedCurrenciesNameTheCurrencyColumn(t *testing.T) {
+	const row = `{"billing_account_id":"A","usage_start_time":"2025-03-04 10:00:00 UTC","cost":1,"currency":"%s"}` + "\n"
+	p := filepath.Join(t.TempDir(), "export.ndjson")
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(row, "%s", "USD")+strings.ReplaceAll(row, "%s", "EUR")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ingest.Run(t.Context(), pgtest.New(t), "gcp-billing", gcpbilling.Parser{}, []ingest.File{{Name: p, Path: p}}, ingest.Options{})
+	if want := p + `:2: column currency value "EUR": billing period 2025-03 of account A already has lines in USD`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err %v, want %s", err, want)
+	}
+}
+
 // FuzzParseNDJSON parses arbitrary text as an NDJSON export: rows or bad
 // rows naming file and line, errors naming the file, never a panic. Its
 // seeds are the fixture's rows one by one and its last two together, not
