@@ -1,7 +1,9 @@
 package awscur
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -32,21 +34,50 @@ type Manifest struct {
 	} `json:"columns"`
 }
 
-// ParseManifest reads a manifest; name is used in errors.
+// ParseManifest reads a manifest; name is used in errors. One that is not a
+// manifest (not JSON, no data files, a bad key) is an EInvalid error
+// naming it, with the line and column where its JSON does not parse.
 func ParseManifest(name string, b []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read CUR manifest %s: %w", name, err)
+		return nil, manifestJSONError(name, b, err)
 	}
 	if len(m.ReportKeys) == 0 && len(m.DataFiles) == 0 {
-		return nil, fmt.Errorf("read CUR manifest %s: no reportKeys or dataFiles", name)
+		return nil, tally.Errorf(tally.EInvalid, "CUR manifest %s: no reportKeys or dataFiles", name)
 	}
 	for _, k := range m.Keys() {
 		if k == "" || strings.Contains(k, "..") {
-			return nil, fmt.Errorf("read CUR manifest %s: bad key %q", name, k)
+			return nil, tally.Errorf(tally.EInvalid, "CUR manifest %s: bad key %q", name, k)
 		}
 	}
 	return &m, nil
+}
+
+// manifestJSONError describes the error err of decoding the manifest b:
+// where (name:line:column) and what.
+func manifestJSONError(name string, b []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return tally.Errorf(tally.EInvalid, "CUR manifest %s: not JSON: %v", position(name, b, se.Offset), se)
+	case errors.As(err, &te):
+		return tally.Errorf(tally.EInvalid, "CUR manifest %s: %s is a JSON %s, want %s", position(name, b, te.Offset), te.Field, te.Value, te.Type)
+	}
+	return tally.Errorf(tally.EInvalid, "CUR manifest %s: %v", name, err)
+}
+
+// position is name:line:column of the byte at the 1-based offset off of b
+// (encoding/json's offsets count the bytes read up to the error), or name
+// for an offset outside b.
+func position(name string, b []byte, off int64) string {
+	if off < 1 || off > int64(len(b)) {
+		return name
+	}
+	before := b[:off-1]
+	line := 1 + bytes.Count(before, []byte{'\n'})
+	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+	return fmt.Sprintf("%s:%d:%d", name, line, col)
 }
 
 // Keys returns the object keys of the manifest's data files (s3:// URLs
@@ -157,7 +188,8 @@ func Select(names []string, read func(name string) ([]byte, error)) ([]string, e
 		for _, k := range m.Keys() {
 			n, ok := resolve(k, data)
 			if !ok {
-				return nil, fmt.Errorf("CUR manifest %s lists %s, which is not there", mn, k)
+				return nil, tally.Errorf(tally.EInvalid, "CUR manifest %s lists %s, which is not there: "+
+					"copy every file the manifest lists, or name the data files themselves", mn, k)
 			}
 			if !seen[n] {
 				seen[n] = true

@@ -145,3 +145,26 @@ func TestReportOf(t *testing.T) {
 		}
 	}
 }
+
+// A period manifest that is not a manifest, or that lists a file the copy
+// lacks, is bad input (EInvalid) naming the manifest, and for JSON that
+// does not parse, its line and column.
+func TestLocateBadManifest(t *testing.T) {
+	const manifest = "cur/acme/20250301-20250401/acme-Manifest.json"
+	for _, tc := range []struct{ body, want string }{
+		{`{"assemblyId":"asm-1","reportKeys":["cur/acme/20250301-20250401/asm-9/acme-00001.csv.gz"]}`,
+			manifest + " lists cur/acme/20250301-20250401/asm-9/acme-00001.csv.gz, which is not there"},
+		{"{\n  \"assemblyId\": \"asm-1\",\n  \"reportKeys\": [\"a\",]\n}", manifest + ":3:22: not JSON: invalid character ']' looking for beginning of value"},
+		{"{\"reportKeys\": [\"a\"", manifest + ":1:19: not JSON: unexpected end of JSON input"},
+		{`{"reportKeys": "a"}`, manifest + ":1:18: reportKeys is a JSON string, want []string"},
+		{`{"assemblyId":"asm-1"}`, manifest + ": no reportKeys or dataFiles"},
+	} {
+		root := t.TempDir()
+		writeLegacy(t, root, "cur/acme/20250301-20250401/asm-1/acme-00001.csv.gz", curtest.Rows(curtest.Month(march)))
+		writeTree(t, root, map[string]string{manifest: tc.body})
+		_, _, err := locate(t, root)
+		if err == nil || tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), root+": CUR manifest "+tc.want) {
+			t.Errorf("manifest %s: %v (%s)\nwant an invalid-input error with %q", tc.body, err, tally.ErrorCode(err), root+": CUR manifest "+tc.want)
+		}
+	}
+}
