@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -24,9 +25,9 @@ import (
 
 // ingestCmd is `tally ingest focus|aws-cur|gcp-billing PATH…`.
 type ingestCmd struct {
-	Focus      ingestFocusCmd `cmd:"" name:"focus" help:"Ingest FOCUS 1.0–1.2 files (CSV, CSV.gz, Parquet)."`
-	AWSCUR     ingestCURCmd   `cmd:"" name:"aws-cur" help:"Ingest AWS CUR 2.0 (Parquet) or legacy CUR (csv.gz + manifest) from PATH or s3://bucket/prefix."`
-	GCPBilling ingestGCPCmd   `cmd:"" name:"gcp-billing" help:"Ingest a GCP BigQuery billing export (NDJSON, CSV or Parquet; standard or resource table)."`
+	Focus      ingestFocusCmd `cmd:"" name:"focus" help:"Ingest FOCUS 1.0–1.2 files (CSV, CSV.gz, Parquet) from PATH or s3://bucket/prefix; an AWS Data Export's manifests pick the current files."`
+	AWSCUR     ingestCURCmd   `cmd:"" name:"aws-cur" help:"Ingest AWS CUR 2.0 (Parquet) or legacy CUR (csv.gz + manifest) from PATH or s3://bucket/prefix; manifests pick the current files."`
+	GCPBilling ingestGCPCmd   `cmd:"" name:"gcp-billing" help:"Ingest a GCP BigQuery billing export (NDJSON or CSV, gzipped or not, or Parquet; standard or resource table) from PATH or s3://bucket/prefix. gs:// is not read directly: extract the table to Cloud Storage (bq extract), copy the files down (gcloud storage cp -r) and ingest the folder."`
 }
 
 type ingestGCPCmd struct{ ingestSourceCmd }
@@ -57,7 +58,7 @@ func (c *ingestGCPCmd) Run(ctx context.Context, a *app) error {
 
 // ingestSourceCmd is one source's ingest; the source is the command's name.
 type ingestSourceCmd struct {
-	Paths       []string `arg:"" name:"PATH" help:"Files or directories (searched recursively); s3://bucket/prefix for S3 (manifests pick the current files)."`
+	Paths       []string `arg:"" name:"PATH" help:"Files or directories (searched recursively), or s3://bucket/prefix for S3."`
 	SkipBadRows bool     `name:"skip-bad-rows" help:"Record malformed rows in ingest_rejects and continue, instead of rejecting the input."`
 	Endpoint    string   `env:"TALLY_S3_ENDPOINT" placeholder:"URL" help:"S3-compatible endpoint for s3:// paths (path-style addressing)."`
 	Region      string   `env:"AWS_REGION" help:"AWS region for s3:// paths (default: from the AWS config, else us-east-1)."`
@@ -146,6 +147,11 @@ func parserFor(source string) (ingest.Parser, error) {
 // manifests choose the current files. Each source picks its own data
 // files, locally and on S3. Call cleanup when done.
 func locateFiles(ctx context.Context, source string, paths []string, opt awscur.S3Options) (files []ingest.File, cleanup func(), err error) {
+	for _, p := range paths {
+		if err := readable(source, p); err != nil {
+			return nil, func() {}, err
+		}
+	}
 	if source == "aws-cur" {
 		return awscur.Locate(ctx, paths, opt)
 	}
@@ -188,6 +194,31 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 		}
 	}
 	return files, cleanup, err
+}
+
+// urlScheme matches the scheme of a URL (gs://, https://).
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// readable refuses (EInvalid) a path source reads no bill from: a URL
+// other than s3://, saying how to get its files, which for gcp-billing
+// means extracting the billing table from BigQuery first. The folder the
+// extract names after the table lets the run tell the standard table from
+// the detailed one (see gcpbilling.CheckTables).
+func readable(source, path string) error {
+	scheme := urlScheme.FindString(path)
+	if scheme == "" || scheme == "s3://" {
+		return nil
+	}
+	if scheme != "gs://" {
+		return tally.Errorf(tally.EInvalid, "%s: %s is not read directly: download the files and ingest the local folder, or give s3://bucket/prefix", path, scheme)
+	}
+	msg := fmt.Sprintf("%s: gs:// is not read directly: copy the files down and ingest the local folder (gcloud storage cp -r %s ./bill; tally ingest %s ./bill)",
+		path, path, source)
+	if source == "gcp-billing" {
+		msg += "; to get the files, extract the billing table to Cloud Storage first (bq extract --destination_format NEWLINE_DELIMITED_JSON --compression GZIP " +
+			"PROJECT:DATASET.gcp_billing_export_resource_v1_ACCOUNT 'gs://BUCKET/gcp_billing_export_resource_v1_ACCOUNT/*.json.gz')"
+	}
+	return tally.Errorf(tally.EInvalid, "%s", msg)
 }
 
 func printSummary(w io.Writer, res *ingest.Result, err error) {

@@ -293,3 +293,36 @@ func TestIngestNoCostRows(t *testing.T) {
 		t.Errorf("an empty shard beside a full one: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
+
+// Cloud Storage is not read directly: gs:// (or any URL but s3://) is a
+// usage error that says so and how to get the files, for GCP how to
+// extract the billing table too. The help of gcp-billing says what it
+// reads, and not aws-cur's manifests.
+func TestIngestURLsNotRead(t *testing.T) {
+	for _, tc := range []struct {
+		source, path string
+		want         []string
+	}{
+		{"gcp-billing", "gs://billing/export", []string{"gs://billing/export: gs:// is not read directly",
+			"gcloud storage cp -r gs://billing/export ./bill", "tally ingest gcp-billing ./bill",
+			"bq extract --destination_format NEWLINE_DELIMITED_JSON --compression GZIP", "'gs://BUCKET/gcp_billing_export_resource_v1_ACCOUNT/*.json.gz'"}},
+		{"focus", "gs://billing/focus", []string{"gs://billing/focus: gs:// is not read directly", "gcloud storage cp -r gs://billing/focus ./bill", "tally ingest focus ./bill"}},
+		{"aws-cur", "https://example.com/cur.csv", []string{"https://example.com/cur.csv: https:// is not read directly: download the files and ingest the local folder, or give s3://bucket/prefix"}},
+	} {
+		code, out, errOut := runTally("--database-url", "postgres://unused.invalid/x", "ingest", tc.source, tc.path)
+		for _, w := range tc.want {
+			if code != exitUsage || !strings.Contains(errOut, w) {
+				t.Errorf("ingest %s %s: exit %d, stderr lacks %q\nstdout: %s\nstderr: %s", tc.source, tc.path, code, w, out, errOut)
+			}
+		}
+	}
+	code, out, _ := runTally("ingest", "gcp-billing", "--help")
+	if code != 0 || strings.Contains(out, "manifest") || !strings.Contains(out, "gs:// is not read") || !strings.Contains(out, "NDJSON") {
+		t.Errorf("ingest gcp-billing --help: exit %d; want what it reads, gs:// not read, no manifests:\n%s", code, out)
+	}
+	for _, source := range []string{"aws-cur", "focus"} {
+		if code, out, _ := runTally("ingest", source, "--help"); code != 0 || !strings.Contains(out, "manifests pick the current files") {
+			t.Errorf("ingest %s --help: exit %d; want the manifests:\n%s", source, code, out)
+		}
+	}
+}
