@@ -41,11 +41,11 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 
 // EachCSV reads a CSV bill from r: it skips a UTF-8 byte order mark the
 // file starts with, hands the header (spaces trimmed) to header, then every
-// record with its 1-based line number to record, which may reuse nothing of rec after it returns. Malformed CSV
-// and records whose field count differs from the header's go to emit as
-// row errors; a record longer than MaxRecordBytes (an unclosed quote) is a
-// row error at the line it starts on that ends the file. file names the
-// input in errors.
+// record with its 1-based line number to record, which may reuse nothing of
+// rec after it returns. Malformed CSV and records whose field count differs
+// from the header's go to emit as row errors; a record longer than
+// MaxRecordBytes (an unclosed quote) is a row error at the line it starts
+// on that ends the file. file names the input in errors.
 func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header func([]string) error, record func(line int64, rec []string) error) error {
 	lim := &recordLimit{r: r, max: MaxRecordBytes}
 	br := bufio.NewReader(lim) // csv.Reader reads through it, not a buffer of its own
