@@ -20,6 +20,10 @@ import (
 	"github.com/tallyhq/tally/postgres"
 )
 
+// maxEnds is the most --ends: a month apart over ten years, the longest
+// usage a file holds.
+const maxEnds = 120
+
 type commitmentsBacktestCmd struct {
 	Usage          string    `type:"existingfile" placeholder:"FILE" help:"Usage file: CSV (optionally .gz) with scenario,hour,provider,region,instance_type,od_cost (README: Commitments)."`
 	FromDB         bool      `name:"from-db" help:"Backtest on the stored bill's eligible usage instead (one scenario per billing account)."`
@@ -32,7 +36,7 @@ type commitmentsBacktestCmd struct {
 	MaxProbability float64   `name:"max-probability" default:"0.05" help:"… may have at most this probability."`
 	LockInPenalty  float64   `name:"lock-in-penalty" default:"0.02" help:"Tally's price of flexibility, a fraction of the obligation per year of term."`
 	Seed           uint64    `default:"1" help:"Seed of Tally's forecast sample paths."`
-	Ends           int       `default:"12" help:"Also score every strategy as if the usage had ended at this many ends a month apart, the last one included (0: only the last)."`
+	Ends           int       `default:"12" help:"Also score every strategy as if the usage had ended at this many ends a month apart, the last one included (0 to 120; 0: only the last)."`
 	Sweep          []float64 `placeholder:"U" help:"Also run Tally at each of these --min-utilization bounds and print the trade-off against the target: utilization, regret and ESR against the best lookback per bound (strategy tally@U in CSV and JSON)."`
 	Format         string    `default:"table" enum:"table,json,csv" help:"Output format: ${enum}."`
 	Check          bool      `help:"Exit with status 3 when Tally misses the target."`
@@ -51,6 +55,12 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	}
 	if c.Lag < 1 || c.Warmup < 1 {
 		return tally.Errorf(tally.EInvalid, "--lag %d, --warmup %d: want at least 1 hour of billing lag (no bill is current) and 1 day of history", c.Lag, c.Warmup)
+	}
+	if err := checkRisk(c.MinUtilization, c.MaxProbability, c.LockInPenalty); err != nil {
+		return err
+	}
+	if c.Ends < 0 || c.Ends > maxEnds {
+		return tally.Errorf(tally.EInvalid, "--ends %d: want 0 to %d (ends a month apart; a usage file spans at most ten years)", c.Ends, maxEnds)
 	}
 	risk := commitments.Risk{MinUtilization: c.MinUtilization, MaxProbability: c.MaxProbability, LockInPenalty: c.LockInPenalty}
 	if _, err := strategiesNamed(c.Strategy, risk, c.Seed); err != nil {

@@ -138,3 +138,33 @@ func TestBacktestTruncatedGzipIsBadInput(t *testing.T) {
 		t.Errorf("truncated gzip: exit %d %s", code, errOut)
 	}
 }
+
+// TestCommitmentsRiskFlagsOutOfRange: backtest ran (exit 0) on risk bounds
+// recommend refuses, and on a negative --ends; both refuse them, exit 2
+// naming the flag and its value, before reading anything.
+func TestCommitmentsRiskFlagsOutOfRange(t *testing.T) {
+	bad := [][]string{{"--min-utilization", "2"}, {"--min-utilization=-1"}, {"--min-utilization", "0"}, {"--max-probability=0"},
+		{"--max-probability", "1"}, {"--max-probability", "NaN"}, {"--lock-in-penalty=-5"}}
+	usage := filepath.Join("..", "..", "commitments", "testdata", "scenarios.csv.gz")
+	for _, cmd := range [][]string{
+		{"commitments", "backtest", "--usage", usage, "--scenario", "steady", "--strategy", "none"},
+		{"--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend"},
+	} {
+		for _, flags := range bad {
+			code, _, errOut := runTally(append(append([]string{"--log-level", "error"}, cmd...), flags...)...)
+			want := strings.Join(flags, " ")
+			if flag, value, ok := strings.Cut(flags[0], "="); ok {
+				want = flag + " " + value
+			}
+			if code != exitUsage || !strings.Contains(errOut, want+": want ") {
+				t.Errorf("%s %v: exit %d, want %d naming %q\n%s", strings.Join(cmd[:3], " "), flags, code, exitUsage, want, errOut)
+			}
+		}
+	}
+	for _, ends := range []string{"-1", "121"} {
+		code, _, errOut := runTally("--log-level", "error", "commitments", "backtest", "--usage", usage, "--strategy", "none", "--ends="+ends)
+		if code != exitUsage || !strings.Contains(errOut, "--ends "+ends+": want ") {
+			t.Errorf("--ends %s: exit %d, want %d naming it\n%s", ends, code, exitUsage, errOut)
+		}
+	}
+}

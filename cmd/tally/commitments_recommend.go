@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -33,8 +34,8 @@ type commitmentsRecommendCmd struct {
 }
 
 func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
-	if c.MinUtilization <= 0 || c.MinUtilization > 1 || c.MaxProbability <= 0 || c.MaxProbability >= 1 || c.LockInPenalty < 0 {
-		return tally.Errorf(tally.EInvalid, "want 0 < --min-utilization ≤ 1, 0 < --max-probability < 1 and --lock-in-penalty ≥ 0")
+	if err := checkRisk(c.MinUtilization, c.MaxProbability, c.LockInPenalty); err != nil {
+		return err
 	}
 	if c.Paths < 1 {
 		// The optimizer reads 0 as its default: 100 paths nobody asked for.
@@ -105,6 +106,21 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	writeCommitmentPlans(a.stdout, out, hint)
+	return nil
+}
+
+// checkRisk refuses risk flags out of range, naming the flag and its value
+// (recommend and backtest take the same ones): --min-utilization in (0, 1],
+// --max-probability in (0, 1), a finite --lock-in-penalty ≥ 0.
+func checkRisk(minUtilization, maxProbability, lockInPenalty float64) error {
+	switch {
+	case !(minUtilization > 0 && minUtilization <= 1):
+		return tally.Errorf(tally.EInvalid, "--min-utilization %v: want a utilization above 0 and at most 1, e.g. 0.99", minUtilization)
+	case !(maxProbability > 0 && maxProbability < 1):
+		return tally.Errorf(tally.EInvalid, "--max-probability %v: want a probability above 0 and below 1, e.g. 0.05", maxProbability)
+	case !(lockInPenalty >= 0 && !math.IsInf(lockInPenalty, 1)):
+		return tally.Errorf(tally.EInvalid, "--lock-in-penalty %v: want a fraction of the obligation per year of term, 0 or more, e.g. 0.02", lockInPenalty)
+	}
 	return nil
 }
 
