@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -26,6 +27,32 @@ type EvalOptions struct {
 	// CPU, when set, returns the process's CPU time so far; each model's
 	// CPU time is then reported too (wall time is noisy on a busy machine).
 	CPU func() time.Duration
+	// TrainName and TestName name the files of the training and test
+	// series in errors (default: train and test).
+	TrainName, TestName string
+}
+
+// testValues returns each training series' test values, matched by id: H
+// of them, else an error naming the file (trainName or testName), line,
+// series and counts.
+func testValues(train, test []WideSeries, H int, trainName, testName string) ([][]float64, error) {
+	byID := map[string]WideSeries{}
+	for _, s := range test {
+		byID[s.ID] = s
+	}
+	actual := make([][]float64, len(train))
+	for i, s := range train {
+		t, ok := byID[s.ID]
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: %w: series %q has no row in %s", trainName, s.Line, ErrBadInput, s.ID, testName)
+		}
+		if len(t.Values) != H {
+			return nil, fmt.Errorf("%s:%d: %w: series %q has %d values, want %d: the test holds the next horizon values of each series",
+				testName, t.Line, ErrBadInput, s.ID, len(t.Values), H)
+		}
+		actual[i] = t.Values
+	}
+	return actual, nil
 }
 
 // ModelScore is one model's accuracy over a whole evaluation, each measure
@@ -89,30 +116,20 @@ type EvalReport struct {
 
 // Evaluate forecasts every training series with every model and scores the
 // forecasts against the test series with M4's measures. Test series are
-// matched to training series by id and must hold at least Horizon values.
+// matched to training series by id and must hold the next Horizon values:
+// no more, no fewer.
 func Evaluate(train, test []WideSeries, opt EvalOptions) (*EvalReport, error) {
 	H := opt.Horizon
 	if H < 1 {
 		return nil, fmt.Errorf("evaluate: horizon %d: want at least 1", H)
 	}
+	actual, err := testValues(train, test, H, cmp.Or(opt.TrainName, "train"), cmp.Or(opt.TestName, "test"))
+	if err != nil {
+		return nil, err
+	}
 	m := 1
 	if len(opt.Seasons) > 0 && opt.Seasons[0] > 1 {
 		m = opt.Seasons[0]
-	}
-	byID := map[string]WideSeries{}
-	for _, s := range test {
-		byID[s.ID] = s
-	}
-	actual := make([][]float64, len(train))
-	for i, s := range train {
-		t, ok := byID[s.ID]
-		if !ok {
-			return nil, fmt.Errorf("evaluate: series %q (train line %d) has no test row: %w", s.ID, s.Line, ErrBadInput)
-		}
-		if len(t.Values) < H {
-			return nil, fmt.Errorf("evaluate: series %q (test line %d) has %d values, horizon is %d: %w", s.ID, t.Line, len(t.Values), H, ErrBadInput)
-		}
-		actual[i] = t.Values[:H]
 	}
 	workers := opt.Workers
 	if workers <= 0 {

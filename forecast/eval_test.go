@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -58,5 +59,25 @@ func TestEvaluateUndefinedMeasures(t *testing.T) {
 				t.Errorf("decoded naive2 OWA %v, sMAPE %v: want NaN and %v", back.Models[0].OWA, back.Models[0].SMAPE, n2.SMAPE)
 			}
 		})
+	}
+}
+
+// TestEvaluateTestLength: the test series hold the next Horizon values:
+// fewer, more (a test file for a longer horizon, or train and test
+// swapped) or none is an error naming the file, line, series and counts.
+func TestEvaluateTestLength(t *testing.T) {
+	train := []WideSeries{{ID: "H1", Values: []float64{1, 2, 3, 4, 5, 6}, Line: 2}}
+	for _, tc := range []struct {
+		test []WideSeries
+		want string
+	}{
+		{[]WideSeries{{ID: "H1", Values: []float64{7, 8}, Line: 3}}, `te.csv:3: bad series file: series "H1" has 2 values, want 3`},
+		{[]WideSeries{{ID: "H1", Values: []float64{7, 8, 9, 10}, Line: 3}}, `te.csv:3: bad series file: series "H1" has 4 values, want 3`},
+		{[]WideSeries{{ID: "H2", Values: []float64{7, 8, 9}, Line: 3}}, `tr.csv:2: bad series file: series "H1" has no row in te.csv`},
+	} {
+		_, err := Evaluate(train, tc.test, EvalOptions{Horizon: 3, Seasons: []int{1}, Workers: 1, TrainName: "tr.csv", TestName: "te.csv"})
+		if err == nil || !errors.Is(err, ErrBadInput) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("test %+v: %v, want an ErrBadInput starting %q", tc.test, err, tc.want)
+		}
 	}
 }

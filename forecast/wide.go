@@ -19,8 +19,11 @@ type WideSeries struct {
 	Line   int // line of the file the row starts on
 }
 
-// ErrBadInput is wrapped by every error ReadWide returns for malformed input.
-var ErrBadInput = errors.New("bad input")
+// ErrBadInput is wrapped by every error ReadWide returns for malformed input,
+// and by Evaluate's for test series that do not match the training series.
+// Its text follows the place in the message, as in the other file formats'
+// errors: "f.csv:2: bad series file: …".
+var ErrBadInput = errors.New("bad series file")
 
 // ReadWide reads the wide CSV layout of public forecasting competitions (M3,
 // M4, tourism): one series per row, the series id in the first column, then
@@ -46,7 +49,7 @@ func ReadWide(r io.Reader, name string) ([]WideSeries, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s:%d: column %d: %v: %w", name, pe.Line, pe.Column, pe.Err, ErrBadInput)
+				return nil, fmt.Errorf("%s:%d: %w: column %d: %v", name, pe.Line, ErrBadInput, pe.Column, pe.Err)
 			}
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
@@ -61,10 +64,10 @@ func ReadWide(r io.Reader, name string) ([]WideSeries, error) {
 		}
 		id := strings.TrimSpace(rec[0])
 		if id == "" {
-			return nil, fmt.Errorf("%s:%d: column 1: empty series id: %w", name, line, ErrBadInput)
+			return nil, fmt.Errorf("%s:%d: %w: column 1: empty series id", name, line, ErrBadInput)
 		}
 		if prev, dup := seen[id]; dup {
-			return nil, fmt.Errorf("%s:%d: column 1: series %q repeated (first on line %d): %w", name, line, id, prev, ErrBadInput)
+			return nil, fmt.Errorf("%s:%d: %w: column 1: series %q repeated (first on line %d)", name, line, ErrBadInput, id, prev)
 		}
 		seen[id] = line
 		last := len(rec) - 1
@@ -72,21 +75,21 @@ func ReadWide(r io.Reader, name string) ([]WideSeries, error) {
 			last--
 		}
 		if last == 0 {
-			return nil, fmt.Errorf("%s:%d: series %q has no values: %w", name, line, id, ErrBadInput)
+			return nil, fmt.Errorf("%s:%d: %w: series %q has no values", name, line, ErrBadInput, id)
 		}
 		vals := make([]float64, last)
 		for i := 1; i <= last; i++ {
 			v, err := parseValue(rec[i])
 			if err != nil {
 				fl, col := cr.FieldPos(i)
-				return nil, fmt.Errorf("%s:%d:%d: field %d (value %d of series %q): %q: %v: %w", name, fl, col, i+1, i, id, rec[i], err, ErrBadInput)
+				return nil, fmt.Errorf("%s:%d:%d: %w: field %d (value %d of series %q): %q: %v", name, fl, col, ErrBadInput, i+1, i, id, rec[i], err)
 			}
 			vals[i-1] = v
 		}
 		out = append(out, WideSeries{ID: id, Values: vals, Line: line})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no series: %w", name, ErrBadInput)
+		return nil, fmt.Errorf("%s: %w: no series", name, ErrBadInput)
 	}
 	return out, nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,34 +232,17 @@ func strategiesNamed(names []string, risk commitments.Risk, seed uint64) ([]comm
 	return out, nil
 }
 
+// readUsageFile reads the usage file path (gzipped when it ends in .gz).
 func readUsageFile(path string) ([]*commitments.Usage, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "usage: %v", err)
+	var us []*commitments.Usage
+	err := readInput("--usage", path, func(r io.Reader) (err error) {
+		us, err = commitments.ReadUsage(r, path)
+		return err
+	})
+	if errors.Is(err, commitments.ErrBadUsage) {
+		return nil, tally.Errorf(tally.EInvalid, "%w", err)
 	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "usage %s: %v", path, err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	us, err := commitments.ReadUsage(r, path)
-	if err != nil {
-		if errors.Is(err, commitments.ErrBadUsage) {
-			return nil, tally.Errorf(tally.EInvalid, "%w", err)
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
-			// Bad input, not a failure of Tally's: it said "read F:
-			// unexpected EOF" and exited 1.
-			return nil, tally.Errorf(tally.EInvalid, "usage %s: the gzip data ends early or is corrupt (a truncated copy?): %v", path, err)
-		}
-		return nil, err
-	}
-	return us, nil
+	return us, err
 }
 
 // verdict is Tally against the target on a set of scenarios.

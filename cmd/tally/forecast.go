@@ -25,8 +25,8 @@ type forecastCmd struct {
 }
 
 type forecastEvalCmd struct {
-	Train   string   `required:"" type:"existingfile" placeholder:"TRAIN.csv" help:"Training series, wide layout: id, then values in time order."`
-	Test    string   `required:"" type:"existingfile" placeholder:"TEST.csv" help:"The next --horizon values of each series, same layout."`
+	Train   string   `required:"" type:"existingfile" placeholder:"TRAIN.csv" help:"Training series, CSV (optionally .gz), wide layout: id, then values in time order."`
+	Test    string   `required:"" type:"existingfile" placeholder:"TEST.csv" help:"The next --horizon values of each series (no more, no fewer), same format."`
 	Horizon int      `required:"" help:"Steps to forecast (M4 hourly: 48)."`
 	Season  int      `required:"" help:"Season length M (M4 hourly: 24); scales MASE and MSIS and seasonally adjusts Naive2."`
 	Seasons []int    `help:"Extra season lengths for multi-seasonal models (default: 168 when --season is 24)."`
@@ -36,11 +36,11 @@ type forecastEvalCmd struct {
 }
 
 func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
-	train, err := readWideFile(c.Train)
+	train, err := readWideFile("--train", c.Train)
 	if err != nil {
 		return err
 	}
-	test, err := readWideFile(c.Test)
+	test, err := readWideFile("--test", c.Test)
 	if err != nil {
 		return err
 	}
@@ -72,12 +72,10 @@ func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
 	progress := newProgress(a, len(train))
 	rep, err := forecast.Evaluate(train, test, forecast.EvalOptions{
 		Horizon: c.Horizon, Seasons: seasons, Models: models, Workers: c.Workers, Progress: progress, CPU: processCPU,
+		TrainName: c.Train, TestName: c.Test,
 	})
 	if err != nil {
-		if errors.Is(err, forecast.ErrBadInput) {
-			return tally.Errorf(tally.EInvalid, "%s", err)
-		}
-		return err
+		return badSeries(err)
 	}
 	if c.Format == "json" {
 		enc := json.NewEncoder(a.stdout)
@@ -149,20 +147,23 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func readWideFile(path string) ([]forecast.WideSeries, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "%s", err)
+// readWideFile reads the series file of flag at path (gzipped when it
+// ends in .gz).
+func readWideFile(flag, path string) ([]forecast.WideSeries, error) {
+	var s []forecast.WideSeries
+	err := readInput(flag, path, func(r io.Reader) (err error) {
+		s, err = forecast.ReadWide(r, path)
+		return err
+	})
+	return s, badSeries(err)
+}
+
+// badSeries marks err as bad input when it is about the series files.
+func badSeries(err error) error {
+	if errors.Is(err, forecast.ErrBadInput) {
+		return tally.Errorf(tally.EInvalid, "%w", err)
 	}
-	defer f.Close()
-	s, err := forecast.ReadWide(f, path)
-	if err != nil {
-		if errors.Is(err, forecast.ErrBadInput) {
-			return nil, tally.Errorf(tally.EInvalid, "%s", err)
-		}
-		return nil, err
-	}
-	return s, nil
+	return err
 }
 
 type forecastSynthCmd struct {

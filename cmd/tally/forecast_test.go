@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -209,4 +211,106 @@ func synthAndEval(t *testing.T, dir, prefix string, synthArgs, evalArgs []string
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// TestForecastEvalTestLongerThanHorizon: --test holds the next --horizon
+// values of each series. One holding more (a --horizon shorter than the
+// file's, or train and test swapped) was scored on its first --horizon
+// values, silently; it is bad input naming the file, the series and the
+// counts, as one holding fewer is.
+func TestForecastEvalTestLongerThanHorizon(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runTally("forecast", "synth", "--out", dir, "--series", "2", "--horizon", "48"); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, errOut)
+	}
+	train, test := filepath.Join(dir, "Hourly-train.csv"), filepath.Join(dir, "Hourly-test.csv")
+	for _, tc := range []struct {
+		name        string
+		train, test string
+		horizon     string
+		want        *regexp.Regexp
+	}{
+		{"horizon shorter", train, test, "24", regexp.MustCompile(regexp.QuoteMeta(test) + `:2: bad series file: series "S1" has 48 values, want 24`)},
+		{"swapped", test, train, "48", regexp.MustCompile(regexp.QuoteMeta(train) + `:2: bad series file: series "S1" has \d+ values, want 48`)},
+		{"horizon longer", train, test, "72", regexp.MustCompile(regexp.QuoteMeta(test) + `:2: bad series file: series "S1" has 48 values, want 72`)},
+	} {
+		code, out, errOut := runTally("--log-level", "warn", "forecast", "eval", "--train", tc.train, "--test", tc.test, "--horizon", tc.horizon, "--season", "24", "--model", "snaive")
+		if code != exitUsage || !tc.want.MatchString(errOut) || out != "" {
+			t.Errorf("%s: exit %d, stderr %q, want %d and %s\n%s", tc.name, code, errOut, exitUsage, tc.want, out)
+		}
+	}
+}
+
+// TestForecastEvalErrorsSayTheSentinelOnce: a forecast eval error said
+// where and what, then ended in ": bad input"; like the other commands'
+// file errors it says the kind of error after the place, once.
+func TestForecastEvalErrorsSayTheSentinelOnce(t *testing.T) {
+	dir := t.TempDir()
+	train, test := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
+	if err := os.WriteFile(train, []byte("H1,1,2,3\nH2,4,five,6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(test, []byte("H1,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runTally("forecast", "eval", "--train", train, "--test", test, "--horizon", "1", "--season", "1")
+	want := "tally: " + train + `:2:6: bad series file: field 3 (value 2 of series "H2"): "five": not a number` + "\n"
+	if code != exitUsage || errOut != want {
+		t.Errorf("exit %d, stderr %q\nwant %q", code, errOut, want)
+	}
+}
+
+// TestForecastEvalReadsGzip: the other CSV inputs (bills, usage files,
+// traces) may be gzipped, a .gz name says so; forecast eval read
+// x.csv.gz as CSV and said "bare \" in non-quoted-field". It reads it,
+// and says a truncated one is truncated.
+func TestForecastEvalReadsGzip(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runTally("forecast", "synth", "--out", dir, "--series", "3", "--horizon", "24"); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, errOut)
+	}
+	train, test := filepath.Join(dir, "Hourly-train.csv"), filepath.Join(dir, "Hourly-test.csv")
+	gz := func(path string, keep func([]byte) []byte) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		zw.Write(b)
+		zw.Close()
+		out := filepath.Join(t.TempDir(), filepath.Base(path)+".gz")
+		if err := os.WriteFile(out, keep(z.Bytes()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	eval := func(train, test string) (int, string, string) {
+		return runTally("--log-level", "warn", "forecast", "eval", "--train", train, "--test", test, "--horizon", "24", "--season", "24",
+			"--model", "snaive", "--format", "json", "--workers", "1")
+	}
+	whole := func(b []byte) []byte { return b }
+	code, plain, errOut := eval(train, test)
+	if code != 0 {
+		t.Fatalf("plain: exit %d: %s", code, errOut)
+	}
+	metrics := func(out string) string { // the scores, not the times
+		var rep forecast.EvalReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		s := ""
+		for _, m := range rep.Models {
+			s += fmt.Sprintf("%s %v %v %v;", m.Model, m.SMAPE, m.MASE, m.OWA)
+		}
+		return s
+	}
+	code, zipped, errOut := eval(gz(train, whole), gz(test, whole))
+	if code != 0 || metrics(zipped) != metrics(plain) {
+		t.Errorf("gzipped: exit %d: %s\n%s\nwant %s", code, errOut, metrics(zipped), metrics(plain))
+	}
+	cut := gz(train, func(b []byte) []byte { return b[:len(b)/2] })
+	if code, _, errOut := eval(cut, test); code != exitUsage || !strings.Contains(errOut, "--train "+cut+": the gzip data ends early") {
+		t.Errorf("truncated: exit %d, stderr %q", code, errOut)
+	}
 }
