@@ -75,7 +75,7 @@ type ciGateFlags struct {
 type ciOutputFlags struct {
 	Format        string `enum:"markdown,json,junit,github,text" default:"markdown" help:"Output: ${enum}. github writes annotations to stdout, the job summary to $$GITHUB_STEP_SUMMARY and the PR comment to --comment-file."`
 	Output        string `short:"o" type:"path" placeholder:"FILE" help:"Write the report to FILE instead of stdout (markdown, json, junit, text)."`
-	Top           int    `default:"10" help:"Rows of functions or benchmarks to show."`
+	Top           int    `default:"10" help:"Rows of functions or benchmarks to show (at least 1; --format json lists them all)."`
 	StepSummary   string `name:"step-summary" env:"GITHUB_STEP_SUMMARY" type:"path" placeholder:"FILE" help:"Job summary file to append to (github format)."`
 	CommentFile   string `name:"comment-file" type:"path" placeholder:"FILE" help:"Write a pull-request comment body with a hidden marker to FILE (github format)."`
 	CommentMarker string `name:"comment-marker" default:"tally-ci" placeholder:"NAME" help:"Hidden marker of the comment, so a workflow updates its own comment."`
@@ -91,6 +91,9 @@ func (c *ciDiffCmd) Run(ctx context.Context, a *app) error {
 			return ciErr(tally.Errorf(tally.EInvalid, "--unit-of-work %v: want the units of work each profile did, a number above 0 (or --per-profile, the default)", n))
 		}
 		opt.UnitsOfWork = *c.UnitOfWork
+	}
+	if err := c.ciOutputFlags.check(); err != nil {
+		return ciErr(err)
 	}
 	cfg, err := c.config(ctx, a)
 	if err != nil {
@@ -139,13 +142,16 @@ func (c *ciDiffCmd) config(ctx context.Context, a *app) (cicheck.Config, error) 
 }
 
 func (c *ciBenchCmd) Run(ctx context.Context, a *app) error {
+	if err := c.ciOutputFlags.check(); err != nil {
+		return ciErr(err)
+	}
 	cfg, err := c.ciGateFlags.config(c.Currency)
 	if err != nil {
 		return ciErr(err)
 	}
 	calls, err := cicheck.ParseCalls(c.CallsPerYear)
 	if err != nil {
-		return ciErr(err)
+		return ciErr(fmt.Errorf("--calls-per-year: %w", err))
 	}
 	if cfg.Pricing, err = c.ciPricingFlags.pricing(ctx, a); err != nil {
 		return ciErr(err)
@@ -181,6 +187,12 @@ func (c *ciBenchCmd) Run(ctx context.Context, a *app) error {
 // config reads the gate and statistics flags.
 func (g *ciGateFlags) config(currency string) (cicheck.Config, error) {
 	cfg := cicheck.Config{Stats: cicheck.Stats{Alpha: g.Alpha, Confidence: g.Confidence}, Gate: cicheck.Gate{MaxIncrease: -1}}
+	if !(g.Alpha > 0 && g.Alpha < 1) {
+		return cfg, tally.Errorf(tally.EInvalid, "--alpha %v: want a significance level above 0 and below 1, such as 0.05", g.Alpha)
+	}
+	if !(g.Confidence > 0 && g.Confidence < 1) {
+		return cfg, tally.Errorf(tally.EInvalid, "--confidence %v: want a confidence level above 0 and below 1, such as 0.95", g.Confidence)
+	}
 	if g.Threshold != "" {
 		t, err := cicheck.ParseThreshold(g.Threshold)
 		if err != nil {
@@ -189,9 +201,9 @@ func (g *ciGateFlags) config(currency string) (cicheck.Config, error) {
 		cfg.Gate.MaxIncrease = t
 	}
 	if g.MaxAnnualIncrease != "" {
-		cur, err := tally.ParseCurrency(currency)
+		cur, err := parseCurrencyFlag(currency)
 		if err != nil {
-			return cfg, tally.Errorf(tally.EInvalid, "--currency: %v", err)
+			return cfg, err
 		}
 		m, err := tally.ParseMoney(strings.TrimSpace(g.MaxAnnualIncrease), cur)
 		if err != nil || m.Sign() < 0 {
@@ -209,9 +221,9 @@ func (g *ciGateFlags) config(currency string) (cicheck.Config, error) {
 func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing, error) {
 	switch {
 	case f.PricePerCoreHour != "":
-		cur, err := tally.ParseCurrency(f.Currency)
+		cur, err := parseCurrencyFlag(f.Currency)
 		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "--currency: %v", err)
+			return nil, err
 		}
 		m, err := tally.ParseMoney(strings.TrimSpace(f.PricePerCoreHour), cur)
 		if err != nil || m.Sign() < 0 {
@@ -363,6 +375,14 @@ func readFile(path string, fn func(io.Reader) error) error {
 	}
 	defer f.Close()
 	return fn(f)
+}
+
+// check refuses output flags out of range.
+func (o *ciOutputFlags) check() error {
+	if o.Top < 1 { // the renderers read 0 as their default, 10
+		return tally.Errorf(tally.EInvalid, "--top %d: want at least 1 row (--format json lists them all)", o.Top)
+	}
+	return nil
 }
 
 // emit renders the report and turns its verdict into the exit status.

@@ -32,10 +32,19 @@ type forecastEvalCmd struct {
 	Seasons []int    `help:"Extra season lengths for multi-seasonal models (default: 168 when --season is 24)."`
 	Model   []string `default:"auto" help:"Models to score, comma-separated or repeated: auto, snaive, naive, naive2, ets, theta, mstl, mstl-log, mstl-arima, mstl-log-arima, croston, or all. Naive2 and snaive are always scored."`
 	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
-	Workers int      `help:"Series forecast in parallel (default: all cores)."`
+	Workers int      `placeholder:"N" help:"Series forecast in parallel (0, the default: all cores)."`
 }
 
 func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
+	if c.Horizon < 1 {
+		return tally.Errorf(tally.EInvalid, "--horizon %d: want at least 1", c.Horizon)
+	}
+	if c.Season < 1 {
+		return tally.Errorf(tally.EInvalid, "--season %d: want at least 1", c.Season)
+	}
+	if c.Workers < 0 {
+		return tally.Errorf(tally.EInvalid, "--workers %d: want at least 1, or 0 for all cores", c.Workers)
+	}
 	train, err := readWideFile("--train", c.Train)
 	if err != nil {
 		return err
@@ -43,12 +52,6 @@ func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
 	test, err := readWideFile("--test", c.Test)
 	if err != nil {
 		return err
-	}
-	if c.Horizon < 1 {
-		return tally.Errorf(tally.EInvalid, "--horizon %d: want at least 1", c.Horizon)
-	}
-	if c.Season < 1 {
-		return tally.Errorf(tally.EInvalid, "--season %d: want at least 1", c.Season)
 	}
 	seasons := []int{c.Season}
 	extra := c.Seasons

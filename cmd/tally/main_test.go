@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -106,6 +107,39 @@ func TestServeFlagsChecked(t *testing.T) {
 		code, _, errOut := runTally(append([]string{"--database-url", "postgres://x@127.0.0.1:1/x", "serve"}, tt.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tt.want) {
 			t.Errorf("serve %v: exit %d %q, want %d with %q", tt.args, code, errOut, exitUsage, tt.want)
+		}
+	}
+}
+
+// TestNumericFlagsChecked: numeric flags out of range ran (--workers=-3,
+// --weeks 0 printed an empty table, --top 0 showed every row), a currency
+// that is no ISO 4217 code was taken, and --alpha and --calls-per-year
+// errors did not name their flag. Each is a usage error naming the flag
+// and its value, before anything is read.
+func TestNumericFlagsChecked(t *testing.T) {
+	dir := t.TempDir()
+	base, head := writeBench(t, dir, "base.txt", 1200), writeBench(t, dir, "head.txt", 1500)
+	file := filepath.Join("testdata", "bad-trace.csv") // any existing file: the flags are checked first
+	const noDB = "postgres://x@127.0.0.1:1/x"
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"forecast", "eval", "--train", file, "--test", file, "--horizon", "1", "--season", "1", "--workers=-3"}, "--workers -3: want "},
+		{[]string{"ci", "bench", "--base", base, "--head", head, "--top", "0"}, "--top 0: want "},
+		{[]string{"ci", "diff", "--base", dir, "--head", dir, "--top=-1"}, "--top -1: want "},
+		{[]string{"ci", "bench", "--base", base, "--head", head, "--alpha", "2"}, "--alpha 2: want "},
+		{[]string{"ci", "bench", "--base", base, "--head", head, "--confidence", "0"}, "--confidence 0: want "},
+		{[]string{"ci", "bench", "--base", base, "--head", head, "--calls-per-year", "abc"}, `--calls-per-year: calls per year "abc": want `},
+		{[]string{"ci", "bench", "--base", base, "--head", head, "--price-per-core-hour", "0.04", "--calls-per-year", "1e9", "--currency", "XYZ"}, "--currency XYZ: "},
+		{[]string{"--database-url", noDB, "report", "deliveries", "--weeks", "0"}, "--weeks 0: want "},
+		{[]string{"rightsize", "backtest", "--trace", file, "--currency=XYZ"}, "--currency XYZ: "},
+		{[]string{"rightsize", "backtest", "--trace", file, "--currency=usd", "--cpu-price", "x"}, `--cpu-price "x": `}, // a real code passes
+		{[]string{"pricing", "sync", "gcp", "--currency", "XYZ", "--endpoint", "127.0.0.1:1"}, "--currency XYZ: "},
+	} {
+		code, _, errOut := runTally(append([]string{"--log-level", "error"}, tt.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d %q, want %d with %q", tt.args, code, errOut, exitUsage, tt.want)
 		}
 	}
 }

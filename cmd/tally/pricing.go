@@ -79,9 +79,9 @@ type pricingGCPCmd struct {
 }
 
 func (c *pricingGCPCmd) Run(ctx context.Context, a *app) error {
-	cur, err := tally.ParseCurrency(c.Currency)
+	cur, err := parseCurrencyFlag(c.Currency)
 	if err != nil {
-		return tally.Errorf(tally.EInvalid, "gcp pricing: --currency: %v", err)
+		return err
 	}
 	var opts []option.ClientOption
 	if c.Endpoint != "" {

@@ -280,11 +280,14 @@ func (c *reportWeeklyCmd) send(ctx context.Context, a *app, db *postgres.DB, cfg
 }
 
 type reportDeliveriesCmd struct {
-	Weeks int    `default:"4" help:"How many weeks back to show."`
+	Weeks int    `default:"4" help:"How many weeks back to show (at least 1)."`
 	Key   string `placeholder:"KEY" help:"Show the log of one delivery (its idempotency key)."`
 }
 
 func (c *reportDeliveriesCmd) Run(ctx context.Context, a *app) error {
+	if c.Weeks < 1 { // 0 printed an empty table
+		return tally.Errorf(tally.EInvalid, "--weeks %d: want at least 1", c.Weeks)
+	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
 		return err

@@ -33,9 +33,9 @@ type priceFlags struct {
 var defaultPriceFlags = priceFlags{CPUPrice: "0.031611", MemoryPrice: "0.004237", Currency: "USD"}
 
 func (f *priceFlags) prices() (rightsizing.UnitPrices, error) {
-	cur, err := tally.ParseCurrency(f.Currency)
+	cur, err := parseCurrencyFlag(f.Currency)
 	if err != nil {
-		return rightsizing.UnitPrices{}, tally.Errorf(tally.EInvalid, "--currency: %v", err)
+		return rightsizing.UnitPrices{}, err
 	}
 	cpu, err := tally.ParseMoney(f.CPUPrice, cur)
 	if err != nil || cpu.Sign() < 0 {
