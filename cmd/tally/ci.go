@@ -385,48 +385,63 @@ func (o *ciOutputFlags) check() error {
 	return nil
 }
 
-// emit renders the report and turns its verdict into the exit status.
+// emit renders the report, writes it where the flags say and turns its
+// verdict into the exit status.
 func (o *ciOutputFlags) emit(a *app, rep *cicheck.Report) error {
-	md := cicheck.MarkdownOptions{Top: o.Top}
 	var out bytes.Buffer
-	var err error
-	switch o.Format {
-	case "markdown":
-		err = cicheck.RenderMarkdown(&out, rep, md)
-	case "json":
-		err = cicheck.RenderJSON(&out, rep)
-	case "junit":
-		err = cicheck.RenderJUnit(&out, rep)
-	case "text":
-		err = cicheck.RenderText(&out, rep, o.Top)
-	case "github":
-		err = o.emitGitHub(a, rep, &out)
-	}
-	if err != nil {
-		return err
-	}
-	if o.Output != "" && o.Output != "-" && o.Format != "github" {
-		if err := writeOutput(o.Output, out.Bytes()); err != nil {
-			return ciErr(fmt.Errorf("write report: %w", err))
+	var werr error
+	if o.Format == "github" {
+		summary, comment, err := o.renderGitHub(rep, &out)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintln(a.stderr, rep.Headline)
-	} else if _, err := a.stdout.Write(out.Bytes()); err != nil {
+		werr = o.writeGitHub(summary, comment, &out)
+	} else if err := o.render(&out, rep); err != nil {
 		return err
 	}
-	return verdictError(rep)
+	return verdictError(rep, errors.Join(werr, o.writeReport(a, rep, out.Bytes())))
 }
 
-// emitGitHub writes annotations to out, appends the job summary and writes
-// the comment body.
-func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) error {
+// render renders rep in o.Format (not github) to out.
+func (o *ciOutputFlags) render(out io.Writer, rep *cicheck.Report) error {
+	switch o.Format {
+	case "json":
+		return cicheck.RenderJSON(out, rep)
+	case "junit":
+		return cicheck.RenderJUnit(out, rep)
+	case "text":
+		return cicheck.RenderText(out, rep, o.Top)
+	}
+	return cicheck.RenderMarkdown(out, rep, cicheck.MarkdownOptions{Top: o.Top})
+}
+
+// writeReport writes the rendered report to --output, saying the headline
+// on stderr, or to stdout.
+func (o *ciOutputFlags) writeReport(a *app, rep *cicheck.Report, out []byte) error {
+	if o.Output == "" || o.Output == "-" || o.Format == "github" {
+		if _, err := a.stdout.Write(out); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
+	}
+	fmt.Fprintln(a.stderr, rep.Headline)
+	if err := writeOutput(o.Output, out); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// renderGitHub writes annotations to out and returns the job summary and
+// the comment body (nil without --comment-file).
+func (o *ciOutputFlags) renderGitHub(rep *cicheck.Report, out io.Writer) (summary, comment []byte, err error) {
 	root := o.sourceRoot()
 	opt := cicheck.GitHubOptions{
 		MarkdownOptions: cicheck.MarkdownOptions{Top: o.Top, Marker: o.CommentMarker},
 		SourceRoot:      root,
 		ModulePath:      modulePath(root),
 	}
-	var summary, comment bytes.Buffer
-	sumW, comW := io.Writer(&summary), io.Writer(&comment)
+	var sum, com bytes.Buffer
+	comW := io.Writer(&com)
 	if o.StepSummary != "" {
 		// The limit is per step: leave room for what the step wrote already.
 		if st, err := os.Stat(o.StepSummary); err == nil {
@@ -436,28 +451,40 @@ func (o *ciOutputFlags) emitGitHub(a *app, rep *cicheck.Report, out io.Writer) e
 	if o.CommentFile == "" {
 		comW = nil
 	}
-	if err := cicheck.RenderGitHub(out, sumW, comW, rep, opt); err != nil {
-		return err
+	if err := cicheck.RenderGitHub(out, &sum, comW, rep, opt); err != nil {
+		return nil, nil, err
 	}
+	return sum.Bytes(), com.Bytes(), nil
+}
+
+// writeGitHub appends the job summary to --step-summary (outside Actions:
+// to out, after the annotations) and writes the comment to --comment-file;
+// it tries both, and returns what failed.
+func (o *ciOutputFlags) writeGitHub(summary, comment []byte, out io.Writer) error {
+	var errs []error
 	if o.StepSummary != "" {
-		f, err := os.OpenFile(o.StepSummary, os.O_APPEND|os.O_CREATE|os.O_WRONLY, outputFileMode)
-		if err != nil {
-			return ciErr(fmt.Errorf("open job summary: %w", err))
-		}
-		_, werr := f.Write(summary.Bytes())
-		if err := errors.Join(werr, f.Close()); err != nil {
-			return ciErr(fmt.Errorf("write job summary: %w", err))
+		if err := appendFile(o.StepSummary, summary); err != nil {
+			errs = append(errs, fmt.Errorf("write job summary: %w", err))
 		}
 	} else {
-		// Outside Actions: show the summary on stdout after the annotations.
-		fmt.Fprintf(out, "\n%s", summary.Bytes())
+		fmt.Fprintf(out, "\n%s", summary)
 	}
 	if o.CommentFile != "" {
-		if err := writeOutput(o.CommentFile, comment.Bytes()); err != nil {
-			return ciErr(fmt.Errorf("write comment: %w", err))
+		if err := writeOutput(o.CommentFile, comment); err != nil {
+			errs = append(errs, fmt.Errorf("write comment: %w", err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// appendFile appends data to the file path, creating it if need be.
+func appendFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, outputFileMode)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	return errors.Join(werr, f.Close())
 }
 
 // sourceRoot is the repository's root: --source-root, else the current
@@ -513,12 +540,20 @@ func ciErr(err error) error {
 	return &ciExit{code: 2, err: err}
 }
 
-func verdictError(rep *cicheck.Report) error {
+// verdictError turns rep's verdict into the exit status: 1 for a
+// regression, 2 for no verdict, 0 for a pass. werr, a report that could not
+// be written, is said with it and does not change it: a regression that
+// exited 2 ("no verdict") passed a job that allows that.
+func verdictError(rep *cicheck.Report, werr error) error {
+	code, err := exitOK, error(nil)
 	switch rep.Verdict {
 	case cicheck.Fail:
-		return &ciExit{code: 1, err: fmt.Errorf("cost regression: %s", rep.Headline)}
+		code, err = 1, fmt.Errorf("cost regression: %s", rep.Headline)
 	case cicheck.Insufficient:
-		return &ciExit{code: 2, err: fmt.Errorf("no verdict: %s", rep.Headline)}
+		code, err = 2, fmt.Errorf("no verdict: %s", rep.Headline)
 	}
-	return nil
+	if err = errors.Join(werr, err); err == nil {
+		return nil
+	}
+	return &ciExit{code: code, err: err}
 }

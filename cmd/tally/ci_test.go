@@ -501,3 +501,39 @@ func TestCIBenchUngatedWarns(t *testing.T) {
 		t.Errorf("exit %d, want 0 and a warning that Encode is not gated\n%s%s", code, out, errOut)
 	}
 }
+
+// TestCIVerdictSurvivesAFailedWrite: a report that cannot be written (-o in
+// a directory that does not exist, a comment file there) turned a
+// regression into exit 2, "no verdict", which docs/ci.md lets a job allow:
+// the regression passed. The exit status is the verdict's; the write error
+// is said on stderr.
+func TestCIVerdictSurvivesAFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	old, same, slow := writeBench(t, dir, "old.txt", 1200), writeBench(t, dir, "same.txt", 1201), writeBench(t, dir, "new.txt", 1500)
+	rng := rand.New(rand.NewPCG(25, 25))
+	base, slower := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.3)
+	nowhere := filepath.Join(dir, "no", "such", "dir", "out.md")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		err  []string
+	}{
+		{"bench regression", []string{"bench", "--base", old, "--head", slow, "-o", nowhere}, 1, []string{"write report: open " + nowhere, "cost regression"}},
+		{"bench pass", []string{"bench", "--base", old, "--head", same, "-o", nowhere}, 0, []string{"write report: open " + nowhere}},
+		{"diff regression", []string{"diff", "--base", base, "--head", slower, "-o", nowhere}, 1, []string{"write report: open " + nowhere, "cost regression"}},
+		{"github comment", []string{"bench", "--base", old, "--head", slow, "--format", "github", "--comment-file", nowhere}, 1, []string{"write comment: open " + nowhere, "cost regression"}},
+		{"github summary", []string{"bench", "--base", old, "--head", slow, "--format", "github", "--step-summary", nowhere}, 1, []string{"job summary: open " + nowhere, "cost regression"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(append([]string{"ci", "--log-level", "warn"}, tc.args...)...)
+			ok := code == tc.code
+			for _, w := range tc.err {
+				ok = ok && strings.Contains(errOut, w)
+			}
+			if !ok {
+				t.Errorf("exit %d, want %d; stderr %q, want %q", code, tc.code, errOut, tc.err)
+			}
+		})
+	}
+}
