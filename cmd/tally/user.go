@@ -122,15 +122,26 @@ func (c *userPasswdCmd) Run(ctx context.Context, a *app) error {
 	if role == "" {
 		u, err := db.UserByEmail(ctx, c.Email)
 		if err != nil {
-			return err
+			return notFound(err, "tally user list shows the users")
 		}
 		role = u.Role
 	}
 	if err := db.SetPassword(ctx, c.Email, hash, role); err != nil {
-		return err
+		return notFound(err, "tally user list shows the users")
 	}
 	fmt.Fprintf(a.stdout, "password of %s set (%s); signed out everywhere\n", c.Email, role)
 	return nil
+}
+
+// notFound makes a not-found error about a name given on the command line
+// (a user's email, a token's id) bad input, exit 2, as an unknown cluster
+// or --audience is; hint says where to look. It exited 1, as a failure of
+// Tally's.
+func notFound(err error, hint string) error {
+	if tally.ErrorCode(err) == tally.ENotFound {
+		return tally.Errorf(tally.EInvalid, "%w (%s)", err, hint)
+	}
+	return err
 }
 
 type userListCmd struct{}
@@ -240,7 +251,7 @@ func (c *tokenRevokeCmd) Run(ctx context.Context, a *app) error {
 	}
 	defer closeDB()
 	if err := db.DeleteToken(ctx, c.ID); err != nil {
-		return err
+		return notFound(err, "tally token list shows the ids")
 	}
 	fmt.Fprintf(a.stdout, "revoked %s\n", c.ID)
 	return nil

@@ -44,3 +44,24 @@ func TestTokenListShowsExpiry(t *testing.T) {
 		}
 	}
 }
+
+// TestNotFoundOnTheCommandLineIsBadInput: a token id or user email that
+// does not exist exited 1, as a failure of Tally's; like an unknown cluster
+// (tally cluster set) or --audience it is bad input, exit 2, naming it.
+func TestNotFoundOnTheCommandLineIsBadInput(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"token", "revoke", "nosuch"}, "no token nosuch"},
+		{[]string{"user", "passwd", "nobody@example.com", "--password", "abcdefgh12"}, "no user nobody@example.com"},
+		{[]string{"user", "passwd", "nobody@example.com", "--password", "abcdefgh12", "--role", "admin"}, "no user nobody@example.com"},
+		{[]string{"cluster", "set", "nosuch", "--billing-account", "123"}, "cluster nosuch"},
+	} {
+		code, _, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d %q, want %d with %q", tc.args, code, errOut, exitUsage, tc.want)
+		}
+	}
+}
