@@ -2,8 +2,10 @@ package cicheck
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +90,7 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 		}
 	}
 	if err := br.Err(); err != nil {
-		return tally.Errorf(tally.EInvalid, "read %s: %v", name, err)
+		return readError(err)
 	}
 	if n == 0 {
 		if len(skipped) > 0 {
@@ -122,6 +124,18 @@ func ReadBench(set *BenchSet, name string, r io.Reader) error {
 type Calls struct {
 	Default float64            // for benchmarks not in ByName; zero: unpriced
 	ByName  map[string]float64 // by name with or without "Benchmark" and "-GOMAXPROCS"
+}
+
+// readError is the error of a read of benchmark results that failed: the
+// file's own (a directory given as a file) names the file already, and
+// benchfmt's says file:line, line 0 before the first line (it said "read
+// DIR: DIR:0: read DIR: is a directory").
+func readError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return tally.Errorf(tally.EInvalid, "%v", pe)
+	}
+	return tally.Errorf(tally.EInvalid, "%v", err)
 }
 
 // ParseCalls parses "N" (every benchmark) or "NAME=N" entries, e.g.

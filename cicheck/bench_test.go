@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -132,6 +133,23 @@ func TestReadBenchErrors(t *testing.T) {
 		if err == nil || tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err %v, want %q", tc.text, err, tc.want)
 		}
+	}
+}
+
+// TestReadBenchReadError: a file that cannot be read (a directory given as
+// a file) is named once, without benchfmt's line 0: it said "read dir:
+// dir:0: read dir: is a directory".
+func TestReadBenchReadError(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var set cicheck.BenchSet
+	err = cicheck.ReadBench(&set, dir, f)
+	if want := "read " + dir + ": is a directory"; err == nil || tally.ErrorCode(err) != tally.EInvalid || err.Error() != want {
+		t.Errorf("err %v, want %q", err, want)
 	}
 }
 

@@ -88,6 +88,9 @@ func (db *DB) SetClusterAccount(ctx context.Context, id tally.ClusterID, account
 			if rows, err := tx.Query(ctx, `SELECT cluster_id FROM clusters ORDER BY 1`); err == nil {
 				known, _ = pgx.CollectRows(rows, pgx.RowTo[string])
 			}
+			if len(known) == 0 {
+				return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster: there are no clusters yet (one is registered when its first agent reports)", id)
+			}
 			return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster (known: %s)", id, strings.Join(known, ", "))
 		}
 		if err != nil {

@@ -537,3 +537,18 @@ func TestCIVerdictSurvivesAFailedWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestCIBenchDirectory: a directory given as a benchmark file said "read
+// DIR: DIR:0: read DIR: is a directory"; it says so once, without a line.
+func TestCIBenchDirectory(t *testing.T) {
+	dir := t.TempDir()
+	head := writeBench(t, dir, "head.txt", 1200)
+	base := filepath.Join(dir, "base")
+	if err := os.Mkdir(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI("ci", "bench", "--base", base, "--head", head)
+	if want := "tally: read " + base + ": is a directory\n"; code != 2 || errOut != want {
+		t.Errorf("exit %d, stderr %q, want 2 and %q", code, errOut, want)
+	}
+}

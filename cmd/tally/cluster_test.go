@@ -10,6 +10,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
+	"github.com/tallyhq/tally/internal/pgtest"
 )
 
 // TestClusterCommands: tally cluster list shows each cluster's billing
@@ -51,5 +52,15 @@ func TestClusterCommands(t *testing.T) {
 	code, _, errOut = runTally("--database-url", url, "cluster", "set", "prod", "--billing-account", " ")
 	if code != exitUsage || !strings.Contains(errOut, "--billing-account") {
 		t.Errorf("cluster set with a blank account: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestClusterSetNoClusters: with no cluster registered, cluster set said
+// "no such cluster (known: )"; it says there is none yet.
+func TestClusterSetNoClusters(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	code, _, errOut := runTally("--database-url", url, "--log-level", "warn", "cluster", "set", "nosuch", "--billing-account", "123")
+	if code != exitUsage || strings.Contains(errOut, "known: )") || !strings.Contains(errOut, "cluster nosuch: no such cluster: there are no clusters yet") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

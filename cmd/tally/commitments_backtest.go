@@ -1,7 +1,6 @@
 package main
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -435,19 +434,8 @@ func (c *commitmentsGenerateCmd) Run(ctx context.Context, a *app) error {
 		return tally.Errorf(tally.EInvalid, "--days %d: want 60 to 3650", c.Days)
 	}
 	us := commitments.Generate(commitments.GenerateOptions{Seed: c.Seed, Days: c.Days})
-	write := func(w io.Writer) error {
-		if strings.HasSuffix(c.Out, ".gz") {
-			zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
-			zw.ModTime = time.Unix(0, 0) // reproducible bytes
-			if err := commitments.WriteUsage(zw, us); err != nil {
-				return err
-			}
-			return zw.Close()
-		}
-		return commitments.WriteUsage(w, us)
-	}
 	if c.Out == "" {
-		return write(a.stdout)
+		return commitments.WriteUsage(a.stdout, us)
 	}
-	return writeFileAtomic(c.Out, write)
+	return writeGzipped(c.Out, func(w io.Writer) error { return commitments.WriteUsage(w, us) })
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -136,26 +135,17 @@ func strategiesByName(names []string, profile string) ([]rightsizing.Recommender
 	return out, nil
 }
 
+// readTraceFile reads the usage trace path (gzipped when it ends in .gz).
 func readTraceFile(path string) (*rightsizing.Trace, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "trace: %v", err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "trace %s: %v", path, err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	t, err := rightsizing.ReadTrace(r, path)
-	if err != nil {
+	var t *rightsizing.Trace
+	err := readInput("--trace", path, func(r io.Reader) (err error) {
+		t, err = rightsizing.ReadTrace(r, path)
+		return err
+	})
+	if errors.Is(err, rightsizing.ErrBadTrace) {
 		return nil, tally.Errorf(tally.EInvalid, "%w", err)
 	}
-	return t, nil
+	return t, err
 }
 
 type rightsizeGenerateCmd struct {
@@ -173,30 +163,8 @@ func (c *rightsizeGenerateCmd) Run(a *app) error {
 	if c.Out == "" {
 		return rightsizing.WriteTrace(a.stdout, trace)
 	}
-	tmp := c.Out + ".tmp"
-	f, err := createOutput(tmp)
-	if err != nil {
-		return fmt.Errorf("write trace: %w", err)
-	}
-	defer os.Remove(tmp)
-	var w io.Writer = f
-	var zw *gzip.Writer
-	if strings.HasSuffix(c.Out, ".gz") {
-		zw, _ = gzip.NewWriterLevel(f, gzip.BestCompression)
-		w = zw
-	}
-	err = rightsizing.WriteTrace(w, trace)
-	if zw != nil && err == nil {
-		err = zw.Close()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write trace %s: %w", c.Out, err)
-	}
-	if err := os.Rename(tmp, c.Out); err != nil {
-		return fmt.Errorf("write trace: %w", err)
+	if err := writeGzipped(c.Out, func(w io.Writer) error { return rightsizing.WriteTrace(w, trace) }); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stderr, "wrote %d containers × %d days to %s\n", len(trace.Containers), c.Days, c.Out)
 	return nil

@@ -10,6 +10,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -792,5 +794,37 @@ func storeBatchGroup(t *testing.T, db *postgres.DB, until time.Time, split, firs
 		job("nightly-2", "b1", until.Add(-6*time.Hour), until.Add(-5*time.Hour)),
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRightsizeFileErrorsNameTheUsersFiles: generate -o into a directory
+// that does not exist named its temporary file (t.csv.tmp), and backtest
+// of a truncated .gz trace said "unexpected EOF"; they name the file given
+// and say it is truncated, as commitments backtest does.
+func TestRightsizeFileErrorsNameTheUsersFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range [][]string{{"rightsize", "generate", "--days", "1"}, {"commitments", "generate", "--days", "60"}} {
+		path := filepath.Join(dir, "no", "such", "t.csv")
+		code, _, errOut := runTally(append(cmd, "-o", path)...)
+		if want := "tally: write " + path + ": no such file or directory\n"; code == 0 || errOut != want {
+			t.Errorf("%s -o %s: exit %d, stderr %q, want %q", strings.Join(cmd[:2], " "), path, code, errOut, want)
+		}
+	}
+
+	trace := filepath.Join(dir, "trace.csv.gz")
+	if code, _, errOut := runTally("rightsize", "generate", "--days", "10", "-o", trace); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.csv.gz")
+	if err := os.WriteFile(cut, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runTally("--log-level", "error", "rightsize", "backtest", "--trace", cut)
+	if code != exitUsage || !strings.Contains(errOut, "--trace "+cut+": the gzip data ends early or is corrupt (a truncated copy?)") {
+		t.Errorf("truncated trace: exit %d, stderr %q", code, errOut)
 	}
 }
