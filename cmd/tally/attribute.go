@@ -14,8 +14,8 @@ import (
 )
 
 type attributeCmd struct {
-	From   string `help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago. The reconciliation covers whole days: from midnight of the day it falls in."`
-	To     string `help:"End of the window, exclusive (YYYY-MM-DD or RFC 3339). Default: now."`
+	From   string `placeholder:"DATE" help:"First day to attribute (YYYY-MM-DD or RFC 3339). Default: 90 days ago. The reconciliation covers whole days: from midnight of the day it falls in."`
+	To     string `placeholder:"DATE" help:"End of the window, exclusive (YYYY-MM-DD or RFC 3339). Default: now."`
 	Force  bool   `help:"Recompute every hour, not only hours never attributed, attributed with another --share, or whose bill or agent data changed since."`
 	Share  string `placeholder:"max|request|usage" help:"What a container's share of a node is proportional to: max(request, usage), request, or usage. The basis is stored: tally serve's scheduler and later runs use it too, and hours attributed with another basis are recomputed (in this window now, in its last 40 days by tally serve). Default: the stored basis (max until one is stored)."`
 	Format string `enum:"table,json" default:"table" help:"Output format of the reconciliation: ${enum}."`

@@ -23,7 +23,7 @@ import (
 const maxEnds = 120
 
 type commitmentsBacktestCmd struct {
-	Usage          string    `type:"existingfile" placeholder:"FILE" help:"Usage file: CSV (optionally .gz) with scenario,hour,provider,region,instance_type,od_cost (README: Commitments)."`
+	Usage          string    `type:"existingfile" placeholder:"FILE" help:"Usage file: CSV (optionally .gz) with scenario,hour,provider,region,instance_type,od_cost,platform; scenario and platform are optional (README: Commitments)."`
 	FromDB         bool      `name:"from-db" help:"Backtest on the stored bill's eligible usage instead (one scenario per billing account)."`
 	Account        string    `placeholder:"ID" help:"With --from-db: only this billing account."`
 	Scenario       []string  `help:"Only these scenarios of the usage file."`
@@ -426,7 +426,7 @@ func writeBacktestCSV(w io.Writer, reps []*commitments.Report) error {
 type commitmentsGenerateCmd struct {
 	Out  string `short:"o" placeholder:"FILE" help:"Write the usage file here (gzip-compressed when it ends in .gz); default standard output."`
 	Seed uint64 `default:"1" help:"Seed (same seed, same scenarios)."`
-	Days int    `default:"1095" help:"Days per scenario."`
+	Days int    `default:"1095" help:"Days per scenario (60 to 3650)."`
 }
 
 func (c *commitmentsGenerateCmd) Run(ctx context.Context, a *app) error {

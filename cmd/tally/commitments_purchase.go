@@ -21,13 +21,18 @@ type commitmentsPurchaseCmd struct {
 	Execute    bool   `help:"Send the requests that are due (per pool, the earliest tranche not yet bought, once its date has come), after a typed confirmation. Without it nothing is sent (a dry run)."`
 	AllowStale bool   `name:"allow-stale" help:"Use a plan whose first item is dated more than 7 days ago (refused otherwise: run 'tally commitments recommend --plan-out' again)."`
 	Format     string `default:"text" enum:"text,json" help:"How to print the requests: ${enum}."`
-	// A purchase reads no inventory: --region, which sync aws reads
-	// Reserved Instances in, is accepted and changes nothing.
-	Region []string `help:"Changes nothing in a purchase: each Reserved Instance is bought in its plan item's region, and Savings Plans are global (sync aws reads Reserved Instances in these regions)."`
+	// Region changes nothing: a purchase reads no inventory, buys each
+	// Reserved Instance in its plan item's region and Savings Plans through
+	// the global API. It is hidden, and still accepted (with a warning) for
+	// the scripts that pass it, as sync aws takes it.
+	Region []string `hidden:"" help:"Changes nothing in a purchase (accepted for scripts that pass it)."`
 	awsFlags
 }
 
 func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
+	if len(c.Region) > 0 {
+		a.log.Warn("--region changes nothing in a purchase: each Reserved Instance is bought in its plan item's region, and Savings Plans are global", "region", strings.Join(c.Region, ","))
+	}
 	if strings.EqualFold(filepath.Ext(c.Plan), ".csv") {
 		// The CSV export is for people to review; it was parsed as JSON
 		// ("byte 1: invalid character 'i'").

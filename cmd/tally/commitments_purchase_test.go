@@ -380,24 +380,25 @@ func TestPurchaseTellsTermsAndPaymentsApart(t *testing.T) {
 }
 
 // TestPurchaseRegionHelpSaysWhatItDoes: purchase --help described --region
-// as "Regions whose Reserved Instances are read", sync aws's meaning; a
-// purchase reads no inventory, buys each Reserved Instance in its plan
-// item's region and Savings Plans through the global API, so the flag
-// changes nothing there, and its help says so.
+// as "Regions whose Reserved Instances are read", sync aws's meaning, then
+// as "Changes nothing in a purchase": a purchase reads no inventory, buys
+// each Reserved Instance in its plan item's region and Savings Plans
+// through the global API. The flag is hidden, and still accepted with a
+// warning for the scripts that pass it.
 func TestPurchaseRegionHelpSaysWhatItDoes(t *testing.T) {
 	help := func(args ...string) (int, string) { // the help's lines are wrapped
 		code, out, _ := runTally(append(args, "--help")...)
 		return code, strings.Join(strings.Fields(out), " ")
 	}
 	code, out := help("commitments", "purchase")
-	if code != 0 || strings.Contains(out, "Reserved Instances are read") || !strings.Contains(out, "in its plan item's region") {
-		t.Errorf("purchase --help: exit %d; --region is not described as what it does in a purchase:\n%s", code, out)
+	if code != 0 || strings.Contains(out, "--region") {
+		t.Errorf("purchase --help: exit %d; it lists --region, which changes nothing there:\n%s", code, out)
 	}
 	if code, out := help("commitments", "sync", "aws"); code != 0 || !strings.Contains(out, "Reserved Instances are read") {
 		t.Errorf("sync aws --help: exit %d; --region should still name the regions read:\n%s", code, out)
 	}
 
-	// What the help says: an item in us-west-2 is bought there, whatever --region.
+	// An item in us-west-2 is bought there, whatever --region.
 	url := pgtest.NewURL(t, true)
 	now := time.Now().UTC().Truncate(time.Hour)
 	plan := c5ReservedPlan(now)
@@ -408,6 +409,9 @@ func TestPurchaseRegionHelpSaysWhatItDoes(t *testing.T) {
 	var reqs []awsinventory.Request
 	if err := json.Unmarshal([]byte(out), &reqs); code != 0 || err != nil || len(reqs) != 1 || reqs[0].Payload.Region != "us-west-2" {
 		t.Errorf("purchase --region eu-west-1 of a us-west-2 item: exit %d, %v, %+v\n%s", code, err, reqs, errOut)
+	}
+	if !strings.Contains(errOut, "--region changes nothing in a purchase") {
+		t.Errorf("purchase --region: no warning that it changes nothing:\n%s", errOut)
 	}
 }
 

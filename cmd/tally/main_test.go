@@ -143,3 +143,53 @@ func TestNumericFlagsChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpSaysValuesAndDefaults: the help shows the values a flag takes and
+// its default where kong does not (placeholders hide defaults; a bool's
+// default is not shown), the placeholders the codebase uses for files and
+// dates, and what the flags do.
+func TestHelpSaysValuesAndDefaults(t *testing.T) {
+	help := func(args ...string) string { // the help's lines are wrapped
+		code, out, errOut := runTally(append(args, "--help")...)
+		if code != 0 {
+			t.Fatalf("%v --help: exit %d: %s", args, code, errOut)
+		}
+		return strings.Join(strings.Fields(out), " ")
+	}
+	for _, tc := range []struct {
+		cmd       []string
+		want, not []string
+	}{
+		{[]string{"token", "create"}, []string{`--role="viewer" Role of an API token: viewer (reads everything) or admin (also tokens and settings).`}, nil},
+		{[]string{"user", "passwd"}, []string{"--role=ROLE Also change the role: viewer or admin (default: keep it)."}, nil},
+		{[]string{"rightsize", "recommend"}, []string{"--[no-]store Store the recommendations (kinds container-rightsizing and node-rightsizing; default: on)",
+			"--[no-]nodes Also plan node types per cluster and node group (default: on)", "--cpu-price=AMOUNT Price of a requested core-hour when attribution has none (default: 0.031611,",
+			"--memory-price=AMOUNT Price of a requested GiB-hour of memory when attribution has none (default: 0.004237)"}, nil},
+		{[]string{"rightsize", "backtest"}, []string{"(default: 0.031611,"}, nil},
+		{[]string{"commitments", "generate"}, []string{"--days=1095 Days per scenario (60 to 3650)."}, nil},
+		{[]string{"commitments", "backtest"}, []string{"scenario,hour,provider,region,instance_type,od_cost,platform", "scenario and platform are optional"}, nil},
+		{[]string{"commitments", "purchase"}, nil, []string{"--region", "Changes nothing"}},
+		{[]string{"prune"}, []string{"off (the default): keep them all", "off (the default): keep them as long as the rest",
+			"--partitions List each partition dropped (with --dry-run: that would be dropped) instead of one line per table"}, []string{"not a line a table"}},
+		{[]string{"version"}, []string{"--data-dir=DIR Data directory of the embedded PostgreSQL (default: $XDG_DATA_HOME/tally/pg", "/var/lib/tally/pg"}, nil},
+		{[]string{"report", "weekly"}, []string{"--smtp-ca-file=FILE", "--smtp-port=PORT", "--smtp-username=NAME", "--smtp-password=PASSWORD", "--week=WEEK"}, []string{"=STRING", "=INT"}},
+		{[]string{"serve"}, []string{"--smtp-ca-file=FILE"}, nil},
+		{[]string{"attribute"}, []string{"--from=DATE", "--to=DATE"}, []string{"=STRING"}},
+	} {
+		out := help(tc.cmd...)
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%v --help: no %q in\n%s", tc.cmd, w, out)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(out, n) {
+				t.Errorf("%v --help: %q in\n%s", tc.cmd, n, out)
+			}
+		}
+	}
+	// user passwd --role's choices do not include "".
+	if code, _, errOut := runTally("user", "passwd", "x@example.com", "--role", "root"); code != exitUsage || errOut != "tally: --role root: want viewer or admin\n" {
+		t.Errorf("user passwd --role root: exit %d, %q", code, errOut)
+	}
+}

@@ -90,10 +90,10 @@ func checkRetentions(keep retention, samples sampleRetention, keepFlag, samplesF
 }
 
 type pruneCmd struct {
-	Keep        retention       `default:"off" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d: the longest window read by the hour, and today). Older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour are dropped, and their hours can no longer be attributed. The bill and the daily rollups are kept."`
-	KeepSamples sampleRetention `name:"keep-samples" default:"off" placeholder:"DAYS" help:"Days of function samples to keep, such as 35d (at least 32d: the oldest data agents send, and today), fewer than --keep. They are the largest of the raw data, and attribution reads each hour's once: older days of samples are dropped once every hour of them is attributed, and an hour attributed again later (a late bill) splits its containers' CPU cost as the stack costs saved from its samples did."`
+	Keep        retention       `default:"off" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d: the longest window read by the hour, and today). Older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour are dropped, and their hours can no longer be attributed. The bill and the daily rollups are kept. off (the default): keep them all."`
+	KeepSamples sampleRetention `name:"keep-samples" default:"off" placeholder:"DAYS" help:"Days of function samples to keep, such as 35d (at least 32d: the oldest data agents send, and today), fewer than --keep. They are the largest of the raw data, and attribution reads each hour's once: older days of samples are dropped once every hour of them is attributed, and an hour attributed again later (a late bill) splits its containers' CPU cost as the stack costs saved from its samples did. off (the default): keep them as long as the rest."`
 	DryRun      bool            `name:"dry-run" help:"Say what would be dropped, and drop nothing."`
-	Each        bool            `name:"partitions" help:"List every partition, not a line a table."`
+	Each        bool            `name:"partitions" help:"List each partition dropped (with --dry-run: that would be dropped) instead of one line per table."`
 }
 
 func (c *pruneCmd) Run(ctx context.Context, a *app) error {

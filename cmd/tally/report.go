@@ -28,11 +28,11 @@ type reportFlags struct {
 	Config       string        `name:"report-config" env:"TALLY_REPORT_CONFIG" placeholder:"FILE" help:"YAML file with audiences, recipients, budgets, schedule and SMTP server (see docs/report.md)."`
 	DashboardURL string        `name:"dashboard-url" env:"TALLY_DASHBOARD_URL" placeholder:"URL" help:"Base URL of the dashboard the report links to (overrides the file's dashboard_url)."`
 	SMTPHost     string        `name:"smtp-host" env:"TALLY_SMTP_HOST" placeholder:"HOST" help:"SMTP server (overrides the file's smtp.host)."`
-	SMTPPort     int           `name:"smtp-port" env:"TALLY_SMTP_PORT" help:"SMTP port (default 587 for starttls, 465 for tls, 25 for none)."`
+	SMTPPort     int           `name:"smtp-port" env:"TALLY_SMTP_PORT" placeholder:"PORT" help:"SMTP port (default 587 for starttls, 465 for tls, 25 for none)."`
 	SMTPTLS      string        `name:"smtp-tls" env:"TALLY_SMTP_TLS" enum:",starttls,tls,none" default:"" help:"SMTP encryption: starttls, tls (implicit) or none."`
-	SMTPUsername string        `name:"smtp-username" env:"TALLY_SMTP_USERNAME" help:"SMTP user name (empty: no authentication)."`
-	SMTPPassword string        `name:"smtp-password" env:"TALLY_SMTP_PASSWORD" help:"SMTP password (prefer the environment variable)."`
-	SMTPCAFile   string        `name:"smtp-ca-file" env:"TALLY_SMTP_CA_FILE" type:"existingfile" help:"PEM file of the CA that signed the SMTP server's certificate (default: the system's)."`
+	SMTPUsername string        `name:"smtp-username" env:"TALLY_SMTP_USERNAME" placeholder:"NAME" help:"SMTP user name (empty: no authentication)."`
+	SMTPPassword string        `name:"smtp-password" env:"TALLY_SMTP_PASSWORD" placeholder:"PASSWORD" help:"SMTP password (prefer the environment variable)."`
+	SMTPCAFile   string        `name:"smtp-ca-file" env:"TALLY_SMTP_CA_FILE" type:"existingfile" placeholder:"FILE" help:"PEM file of the CA that signed the SMTP server's certificate (default: the system's)."`
 	ReportPoll   time.Duration `name:"report-poll" env:"TALLY_REPORT_POLL" default:"30s" hidden:"" help:"How often serve checks for due reports and deliveries."`
 }
 
@@ -98,8 +98,8 @@ func (a *app) dispatcher(db *postgres.DB, cfg report.Config, sender report.Sende
 type reportWeeklyCmd struct {
 	reportFlags
 	aliasFlags
-	Audience string `help:"Audience to build the report for (default: the first configured, \"org\" without a file)."`
-	Week     string `help:"Week to report on: an ISO week (2026-W42) or a date in it. Default: the last complete week."`
+	Audience string `placeholder:"NAME" help:"Audience to build the report for (default: the first configured, \"org\" without a file)."`
+	Week     string `placeholder:"WEEK" help:"Week to report on: an ISO week (2026-W42) or a date in it. Default: the last complete week."`
 	Preview  string `placeholder:"FILE" help:"Write the report as one self-contained HTML page (charts inline)."`
 	Text     string `placeholder:"FILE" help:"Write the plain-text version (\"-\": standard output)."`
 	EML      string `name:"eml" placeholder:"FILE" help:"Write the email as an .eml file (multipart MIME, as it would be sent)."`

@@ -21,8 +21,8 @@ type rightsizeCmd struct {
 
 // priceFlags are the fallback unit prices when attribution has none.
 type priceFlags struct {
-	CPUPrice    string `name:"cpu-price" default:"0.031611" placeholder:"AMOUNT" help:"Price of a requested core-hour when attribution has none (OpenCost's default list price)."`
-	MemoryPrice string `name:"memory-price" default:"0.004237" placeholder:"AMOUNT" help:"Price of a requested GiB-hour of memory when attribution has none."`
+	CPUPrice    string `name:"cpu-price" default:"0.031611" placeholder:"AMOUNT" help:"Price of a requested core-hour when attribution has none (default: ${default}, OpenCost's default list price)."`
+	MemoryPrice string `name:"memory-price" default:"0.004237" placeholder:"AMOUNT" help:"Price of a requested GiB-hour of memory when attribution has none (default: ${default})."`
 	Currency    string `default:"USD" help:"Currency of --cpu-price and --memory-price."`
 }
 

@@ -23,8 +23,8 @@ type rightsizeRecommendCmd struct {
 	HPA       []string    `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Overrides the HPA the node agents reported for that workload (they report each workload's HPA when they may list HPAs; --format json says hpaSource agent or flag). Naming no workload with usage in the history is an error."`
 	Format    string      `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
 	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`
-	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing)."`
-	Nodes     bool        `default:"true" negatable:"" help:"Also plan node types per cluster and node group."`
+	Store     bool        `default:"true" negatable:"" help:"Store the recommendations (kinds container-rightsizing and node-rightsizing; default: on)."`
+	Nodes     bool        `default:"true" negatable:"" help:"Also plan node types per cluster and node group (default: on)."`
 	MinNodes  []string    `name:"min-nodes" placeholder:"[CLUSTER/GROUP=]N" help:"A node group's minimum size, kept by its node plan: N for every group, or CLUSTER/GROUP=N for one (repeatable; a group's own wins over N). Default: a node in each zone (topology.kubernetes.io/zone) the group's nodes span now when one of its workloads spreads by zone (topology spread or pod anti-affinity on the zone) or its pods' scheduling constraints are unknown (agents that do not send them); else none. Pods' own constraints (anti-affinity, topology spread) shape the plan whatever the minimum; a plan raised above the packing of its pods alone says what raised it. Naming a group with no node plan (or --min-nodes with --no-nodes), or a group or N twice, is an error."`
 	priceFlags
 }

@@ -57,7 +57,7 @@ func roleOf(admin bool, role string) (string, error) {
 		return tally.RoleAdmin, nil
 	}
 	if role != tally.RoleViewer && role != tally.RoleAdmin {
-		return "", tally.Errorf(tally.EInvalid, "role %q: want viewer or admin", role)
+		return "", tally.Errorf(tally.EInvalid, "--role %s: want viewer or admin", role)
 	}
 	return role, nil
 }
@@ -100,11 +100,16 @@ func (c *userCreateCmd) Run(ctx context.Context, a *app) error {
 
 type userPasswdCmd struct {
 	Email string `arg:"" help:"The user's email."`
-	Role  string `default:"" enum:",viewer,admin" help:"Also change the role."`
+	Role  string `placeholder:"ROLE" help:"Also change the role: viewer or admin (default: keep it)."`
 	passwordSource
 }
 
 func (c *userPasswdCmd) Run(ctx context.Context, a *app) error {
+	if c.Role != "" {
+		if _, err := roleOf(false, c.Role); err != nil {
+			return err
+		}
+	}
 	pw, err := c.read(a)
 	if err != nil {
 		return err
@@ -173,7 +178,7 @@ type tokenCmd struct {
 type tokenCreateCmd struct {
 	Name    string `required:"" help:"What the token is for (e.g. prometheus, ci)."`
 	Kind    string `default:"api" enum:"api,agent" help:"api (acts with --role) or agent (can only ingest for --cluster)."`
-	Role    string `default:"viewer" enum:"viewer,admin" help:"Role of an API token."`
+	Role    string `default:"viewer" enum:"viewer,admin" help:"Role of an API token: viewer (reads everything) or admin (also tokens and settings)."`
 	Cluster string `help:"Cluster an agent token may write."`
 	Expires int    `name:"expires-days" default:"0" help:"Days until it expires (0: never)."`
 }
