@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -70,9 +71,17 @@ func (c *demoGenerateCmd) Run(ctx context.Context, a *app) error {
 	fmt.Fprintf(a.stdout, "generated %d days (%s – %s, seed %d) into %s: %d files, %.1f MB in %s\n",
 		m.Days, m.Start.Format(time.DateOnly), m.End.Add(-time.Hour).Format(time.DateOnly), m.Seed, c.Out,
 		len(m.Files)+1, float64(bytes)/1e6, time.Since(started).Round(100*time.Millisecond))
+	// The paths are joined with --out, so the commands work from where this
+	// one ran (they were relative to --out).
 	for _, s := range m.Ingest {
-		fmt.Fprintf(a.stdout, "  tally ingest %-11s %s  (%d files)\n", s.Source, s.Path, len(s.Files))
+		fmt.Fprintf(a.stdout, "  tally ingest %-11s %s  (%d files)\n", s.Source, c.path(s.Path), len(s.Files))
 	}
-	fmt.Fprintf(a.stdout, "  agent batches: %d under agent/   truth: %s\n", len(m.Agent), m.Truth)
+	fmt.Fprintf(a.stdout, "  agent batches: %d under %s   truth: %s\n", len(m.Agent), c.path("agent")+string(filepath.Separator), c.path(m.Truth))
 	return nil
+}
+
+// path returns the path of the manifest's rel (slash-separated, relative
+// to --out).
+func (c *demoGenerateCmd) path(rel string) string {
+	return filepath.Join(c.Out, filepath.FromSlash(rel))
 }

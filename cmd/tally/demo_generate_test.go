@@ -86,3 +86,33 @@ func TestDemoDaysOutOfRange(t *testing.T) {
 		t.Errorf("--profile-days 0: manifest says %d profile days (%v), want 0", m.ProfileDays, err)
 	}
 }
+
+// TestDemoGeneratePrintsPathsThatWork: the next steps demo-generate prints
+// named the bills relative to --out ("tally ingest aws-cur aws/acme-cur2"),
+// which fail when copied from the directory it ran in; they are joined
+// with --out.
+func TestDemoGeneratePrintsPathsThatWork(t *testing.T) {
+	t.Chdir(t.TempDir())
+	code, out, errOut := runTally("--log-level", "warn", "demo-generate", "--out", "demo2", "--days", "2", "--end", "2026-03-01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var paths []string
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 4 && f[0] == "tally" && f[1] == "ingest":
+			paths = append(paths, f[3])
+		case len(f) >= 6 && f[0] == "agent" && f[1] == "batches:":
+			paths = append(paths, f[4], f[len(f)-1])
+		}
+	}
+	if len(paths) != 5 {
+		t.Fatalf("want 3 bills, the agent batches and the truth in:\n%s", out)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil || !strings.Contains(p, "demo2"+string(filepath.Separator)) {
+			t.Errorf("%s: %v; want a path under demo2 that exists from here\n%s", p, err, out)
+		}
+	}
+}
