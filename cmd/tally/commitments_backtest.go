@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -70,7 +69,7 @@ func (c *commitmentsBacktestCmd) Run(ctx context.Context, a *app) error {
 	var usages []*commitments.Usage
 	rates := commitments.Rates{}
 	if c.Usage != "" {
-		us, err := readUsageFile(c.Usage)
+		us, err := readInput("--usage", c.Usage, commitments.ErrBadUsage, commitments.ReadUsage)
 		if err != nil {
 			return err
 		}
@@ -229,19 +228,6 @@ func strategiesNamed(names []string, risk commitments.Risk, seed uint64) ([]comm
 		}
 	}
 	return out, nil
-}
-
-// readUsageFile reads the usage file path (gzipped when it ends in .gz).
-func readUsageFile(path string) ([]*commitments.Usage, error) {
-	var us []*commitments.Usage
-	err := readInput("--usage", path, func(r io.Reader) (err error) {
-		us, err = commitments.ReadUsage(r, path)
-		return err
-	})
-	if errors.Is(err, commitments.ErrBadUsage) {
-		return nil, tally.Errorf(tally.EInvalid, "%w", err)
-	}
-	return us, err
 }
 
 // verdict is Tally against the target on a set of scenarios.

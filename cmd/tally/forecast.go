@@ -44,11 +44,11 @@ func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
 	if c.Workers < 0 {
 		return tally.Errorf(tally.EInvalid, "--workers %d: want at least 1, or 0 for all cores", c.Workers)
 	}
-	train, err := readWideFile("--train", c.Train)
+	train, err := readInput("--train", c.Train, forecast.ErrBadInput, forecast.ReadWide)
 	if err != nil {
 		return err
 	}
-	test, err := readWideFile("--test", c.Test)
+	test, err := readInput("--test", c.Test, forecast.ErrBadInput, forecast.ReadWide)
 	if err != nil {
 		return err
 	}
@@ -76,8 +76,11 @@ func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
 		Horizon: c.Horizon, Seasons: seasons, Models: models, Workers: c.Workers, Progress: progress, CPU: processCPU,
 		TrainName: c.Train, TestName: c.Test,
 	})
+	if errors.Is(err, forecast.ErrBadInput) {
+		return tally.Errorf(tally.EInvalid, "%w", err)
+	}
 	if err != nil {
-		return badSeries(err)
+		return err
 	}
 	if c.Format == "json" {
 		enc := json.NewEncoder(a.stdout)
@@ -147,25 +150,6 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// readWideFile reads the series file of flag at path (gzipped when it
-// ends in .gz).
-func readWideFile(flag, path string) ([]forecast.WideSeries, error) {
-	var s []forecast.WideSeries
-	err := readInput(flag, path, func(r io.Reader) (err error) {
-		s, err = forecast.ReadWide(r, path)
-		return err
-	})
-	return s, badSeries(err)
-}
-
-// badSeries marks err as bad input when it is about the series files.
-func badSeries(err error) error {
-	if errors.Is(err, forecast.ErrBadInput) {
-		return tally.Errorf(tally.EInvalid, "%w", err)
-	}
-	return err
 }
 
 type forecastSynthCmd struct {

@@ -50,14 +50,7 @@ func TestForecastEvalBadInput(t *testing.T) {
 // "json: unsupported value: NaN", exit 1) and the table as "–", with a
 // note saying why, never NaN.
 func TestForecastEvalUndefinedMeasures(t *testing.T) {
-	dir := t.TempDir()
-	train, test := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
-	if err := os.WriteFile(train, []byte("H1,1,2,3,4,5,6,7,8,9,10\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(test, []byte("H1,10,10,10\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	train, test := writeSeriesFiles(t, "H1,1,2,3,4,5,6,7,8,9,10\n", "H1,10,10,10\n")
 	args := []string{"--log-level", "warn", "forecast", "eval", "--train", train, "--test", test, "--horizon", "3", "--season", "1"}
 	code, out, errOut := runTally(append(args, "--format", "json")...)
 	if code != 0 {
@@ -245,14 +238,7 @@ func TestForecastEvalTestLongerThanHorizon(t *testing.T) {
 // where and what, then ended in ": bad input"; like the other commands'
 // file errors it says the kind of error after the place, once.
 func TestForecastEvalErrorsSayTheSentinelOnce(t *testing.T) {
-	dir := t.TempDir()
-	train, test := filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
-	if err := os.WriteFile(train, []byte("H1,1,2,3\nH2,4,five,6\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(test, []byte("H1,1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	train, test := writeSeriesFiles(t, "H1,1,2,3\nH2,4,five,6\n", "H1,1\n")
 	code, _, errOut := runTally("forecast", "eval", "--train", train, "--test", test, "--horizon", "1", "--season", "1")
 	want := "tally: " + train + `:2:6: bad series file: field 3 (value 2 of series "H2"): "five": not a number` + "\n"
 	if code != exitUsage || errOut != want {
@@ -313,4 +299,17 @@ func TestForecastEvalReadsGzip(t *testing.T) {
 	if code, _, errOut := eval(cut, test); code != exitUsage || !strings.Contains(errOut, "--train "+cut+": the gzip data ends early") {
 		t.Errorf("truncated: exit %d, stderr %q", code, errOut)
 	}
+}
+
+// writeSeriesFiles writes train and test series files and returns their paths.
+func writeSeriesFiles(t *testing.T, train, test string) (trainPath, testPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	trainPath, testPath = filepath.Join(dir, "train.csv"), filepath.Join(dir, "test.csv")
+	for path, text := range map[string]string{trainPath: train, testPath: test} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return trainPath, testPath
 }

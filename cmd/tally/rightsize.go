@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -82,7 +81,7 @@ func (c *rightsizeBacktestCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	trace, err := readTraceFile(c.Trace)
+	trace, err := readInput("--trace", c.Trace, rightsizing.ErrBadTrace, rightsizing.ReadTrace)
 	if err != nil {
 		return err
 	}
@@ -133,19 +132,6 @@ func strategiesByName(names []string, profile string) ([]rightsizing.Recommender
 		}
 	}
 	return out, nil
-}
-
-// readTraceFile reads the usage trace path (gzipped when it ends in .gz).
-func readTraceFile(path string) (*rightsizing.Trace, error) {
-	var t *rightsizing.Trace
-	err := readInput("--trace", path, func(r io.Reader) (err error) {
-		t, err = rightsizing.ReadTrace(r, path)
-		return err
-	})
-	if errors.Is(err, rightsizing.ErrBadTrace) {
-		return nil, tally.Errorf(tally.EInvalid, "%w", err)
-	}
-	return t, err
 }
 
 type rightsizeGenerateCmd struct {
