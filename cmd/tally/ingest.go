@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,10 +82,8 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string, opt in
 	if err != nil {
 		return err
 	}
-	for _, r := range c.ReplaceSources {
-		if _, err := parserFor(r); err != nil || r == source {
-			return tally.Errorf(tally.EInvalid, "--replace-source %q: want another source than %s: focus, aws-cur or gcp-billing", r, source)
-		}
+	if err := checkReplaceSources(source, c.ReplaceSources); err != nil {
+		return err
 	}
 	files, cleanup, err := locateFiles(ctx, source, c.Paths, awscur.S3Options{Endpoint: c.Endpoint, Region: c.Region})
 	if errors.Is(err, fs.ErrNotExist) {
@@ -131,6 +130,22 @@ func (c *ingestSourceCmd) run(ctx context.Context, a *app, source string, opt in
 }
 
 // parserFor returns the reader of a bill source.
+// billSources are the sources of bills, the ingest commands' names.
+var billSources = []string{"focus", "aws-cur", "gcp-billing"}
+
+// checkReplaceSources refuses a --replace-source that is not another
+// source than the ingest's own, naming those it may be.
+func checkReplaceSources(source string, replace []string) error {
+	others := slices.DeleteFunc(slices.Clone(billSources), func(s string) bool { return s == source })
+	for _, r := range replace {
+		if !slices.Contains(others, r) {
+			return tally.Errorf(tally.EInvalid, "--replace-source %q: want %s, another source than this ingest's (%s)",
+				r, strings.Join(others, " or "), source)
+		}
+	}
+	return nil
+}
+
 func parserFor(source string) (ingest.Parser, error) {
 	switch source {
 	case "focus":

@@ -326,3 +326,18 @@ func TestIngestURLsNotRead(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceSourceNamesTheOthers: --replace-source of the ingest's own
+// source is refused naming the sources it may be, not the ingest's own
+// among them (it listed "focus, aws-cur or gcp-billing" to focus).
+func TestReplaceSourceNamesTheOthers(t *testing.T) {
+	for source, want := range map[string]string{"focus": "aws-cur or gcp-billing", "aws-cur": "focus or gcp-billing", "gcp-billing": "focus or aws-cur"} {
+		err := checkReplaceSources(source, []string{source})
+		if err == nil || !strings.Contains(err.Error(), "want "+want) || tally.ErrorCode(err) != tally.EInvalid {
+			t.Errorf("%s --replace-source %s: %v, want EInvalid saying %q", source, source, err, "want "+want)
+		}
+	}
+	if err := checkReplaceSources("focus", []string{"aws-cur", "gcp-billing"}); err != nil {
+		t.Errorf("focus --replace-source aws-cur,gcp-billing: %v", err)
+	}
+}
