@@ -29,7 +29,7 @@ type reportFlags struct {
 	DashboardURL string        `name:"dashboard-url" env:"TALLY_DASHBOARD_URL" placeholder:"URL" help:"Base URL of the dashboard the report links to (overrides the file's dashboard_url)."`
 	SMTPHost     string        `name:"smtp-host" env:"TALLY_SMTP_HOST" placeholder:"HOST" help:"SMTP server (overrides the file's smtp.host)."`
 	SMTPPort     int           `name:"smtp-port" env:"TALLY_SMTP_PORT" placeholder:"PORT" help:"SMTP port (default 587 for starttls, 465 for tls, 25 for none)."`
-	SMTPTLS      string        `name:"smtp-tls" env:"TALLY_SMTP_TLS" enum:",starttls,tls,none" default:"" help:"SMTP encryption: starttls, tls (implicit) or none."`
+	SMTPTLS      string        `name:"smtp-tls" env:"TALLY_SMTP_TLS" placeholder:"starttls|tls|none" help:"SMTP encryption: starttls, tls (implicit) or none (default: the file's smtp.tls, else starttls)."`
 	SMTPUsername string        `name:"smtp-username" env:"TALLY_SMTP_USERNAME" placeholder:"NAME" help:"SMTP user name (empty: no authentication)."`
 	SMTPPassword string        `name:"smtp-password" env:"TALLY_SMTP_PASSWORD" placeholder:"PASSWORD" help:"SMTP password (prefer the environment variable)."`
 	SMTPCAFile   string        `name:"smtp-ca-file" env:"TALLY_SMTP_CA_FILE" type:"existingfile" placeholder:"FILE" help:"PEM file of the CA that signed the SMTP server's certificate (default: the system's)."`
@@ -56,6 +56,9 @@ func (f *reportFlags) load(aliases attribution.Aliases) (report.Config, error) {
 	if f.SMTPHost != "" {
 		cfg.SMTP.Host = f.SMTPHost
 	}
+	if err := f.checkSMTP(); err != nil {
+		return cfg, err
+	}
 	if f.SMTPTLS != "" {
 		cfg.SMTP.TLS = f.SMTPTLS
 		cfg.SMTP.Port = 0
@@ -67,6 +70,20 @@ func (f *reportFlags) load(aliases attribution.Aliases) (report.Config, error) {
 		cfg.SMTP.Username = f.SMTPUsername
 	}
 	return cfg, nil
+}
+
+// checkSMTP refuses --smtp-tls and --smtp-port out of range, as the
+// configuration file's smtp.tls and smtp.port are.
+func (f *reportFlags) checkSMTP() error {
+	switch f.SMTPTLS {
+	case "", "starttls", "tls", "none":
+	default:
+		return tally.Errorf(tally.EInvalid, "--smtp-tls %q: want starttls, tls or none", f.SMTPTLS)
+	}
+	if f.SMTPPort < 0 || f.SMTPPort > 65535 {
+		return tally.Errorf(tally.EInvalid, "--smtp-port %d: want 1–65535 (or leave it out for the encryption's default)", f.SMTPPort)
+	}
+	return nil
 }
 
 // sender returns the SMTP sender of cfg.

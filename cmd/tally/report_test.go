@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/ingest/focus/focustest"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
@@ -312,5 +313,27 @@ func TestReportWeeklyUnknownAudience(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errOut, args[0]) && !strings.Contains(errOut, args[1]) {
 			t.Errorf("report weekly %v: exit %d, %q: want exit %d naming it", args, code, errOut, exitUsage)
 		}
+	}
+}
+
+// TestSMTPFlagsChecked: --smtp-tls and --smtp-port out of range are bad
+// input naming the flag (kong's enum listed "" among --smtp-tls's values).
+func TestSMTPFlagsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		f    reportFlags
+		want string
+	}{
+		{reportFlags{SMTPTLS: "ssl"}, `--smtp-tls "ssl": want starttls, tls or none`},
+		{reportFlags{SMTPPort: 70000}, "--smtp-port 70000: want 1–65535"},
+		{reportFlags{SMTPPort: -1}, "--smtp-port -1: want 1–65535"},
+	} {
+		_, err := tc.f.load(attribution.Aliases{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || tally.ErrorCode(err) != tally.EInvalid {
+			t.Errorf("%+v: %v, want EInvalid saying %q", tc.f, err, tc.want)
+		}
+	}
+	cfg, err := (&reportFlags{SMTPTLS: "tls"}).load(attribution.Aliases{})
+	if err != nil || cfg.SMTP.TLS != "tls" || cfg.SMTP.Port != 0 {
+		t.Errorf("--smtp-tls tls: %+v, %v", cfg.SMTP, err)
 	}
 }
