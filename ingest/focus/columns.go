@@ -158,6 +158,7 @@ type mapping struct {
 	currency int
 	provider []int // ServiceProviderName, ProviderName, PublisherName, InvoiceIssuerName: the first non-null wins
 	tags     int
+	start    int // ChargePeriodStart
 	end      int // ChargePeriodEnd
 	set      []boundSetter
 	extras   []int
@@ -196,6 +197,7 @@ func newMapping(file string, header []string) (*mapping, error) {
 	if len(missing) > 0 {
 		return nil, ingest.MissingColumns(file, missing)
 	}
+	m.start = idx["ChargePeriodStart"]
 	for i, h := range header {
 		switch {
 		case h == "BillingCurrency":
@@ -263,7 +265,7 @@ func (m *mapping) line(file string, lineNo int64, rec []string, l *tally.CostLin
 		return bad(m.end, "required")
 	}
 	if l.ChargePeriodEnd.Before(l.ChargePeriodStart) {
-		return &ingest.LineError{File: file, Line: lineNo, Column: "ChargePeriodEnd", Value: l.ChargePeriodEnd.Format(time.RFC3339), Reason: "before ChargePeriodStart"}
+		return bad(m.end, fmt.Sprintf("before ChargePeriodStart %q", rec[m.start]))
 	}
 	return nil
 }

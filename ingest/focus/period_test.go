@@ -46,19 +46,26 @@ func TestBillingPeriodWithUTCOffset(t *testing.T) {
 	}
 }
 
-// A line without ChargePeriodEnd (NULL, as the sample writes empty cells)
-// is rejected as missing it, naming the cell's value: it was called
-// "before ChargePeriodStart", with the value "0001-01-01T00:00:00Z", which
-// the file does not hold.
-func TestNullChargePeriodEnd(t *testing.T) {
-	csv := "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ServiceName,ProviderName\n" +
-		"111,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Credit,2024-09-02T00:00:00Z,NULL,-0.5,-0.5,EC2,AWS\n"
-	var bad *ingest.LineError
-	err := focus.ParseCSV(context.Background(), "null.csv", strings.NewReader(csv), func(_ int64, _ *tally.CostLine, b *ingest.LineError) error {
-		bad = b
-		return nil
-	})
-	if err != nil || bad == nil || bad.Column != "ChargePeriodEnd" || bad.Value != "NULL" || bad.Reason != "required" {
-		t.Errorf("%v; bad %v; want null.csv:2: column ChargePeriodEnd value \"NULL\": required", err, bad)
+// TestChargePeriodEndErrors: a bad ChargePeriodEnd is named with the
+// file's text. Without one (NULL, as the sample writes empty cells) the
+// line was called "before ChargePeriodStart", with the value
+// "0001-01-01T00:00:00Z"; one before the start was quoted as parsed, in
+// RFC 3339 ("2024-09-01T00:00:00Z"). Neither is in the file.
+func TestChargePeriodEndErrors(t *testing.T) {
+	const header = "BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ServiceName,ProviderName\n"
+	for _, tc := range []struct{ line, want string }{
+		{"111,USD,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,Credit,2024-09-02T00:00:00Z,NULL,-0.5,-0.5,EC2,AWS",
+			`p.csv:2: column ChargePeriodEnd value "NULL": required`},
+		{"111,USD,2024-09-01 00:00:00,2024-10-01 00:00:00,Usage,2024-09-02 00:00:00,2024-09-01 00:00:00,0.5,0.5,EC2,AWS",
+			`p.csv:2: column ChargePeriodEnd value "2024-09-01 00:00:00": before ChargePeriodStart "2024-09-02 00:00:00"`},
+	} {
+		var bad *ingest.LineError
+		err := focus.ParseCSV(context.Background(), "p.csv", strings.NewReader(header+tc.line+"\n"), func(_ int64, _ *tally.CostLine, b *ingest.LineError) error {
+			bad = b
+			return nil
+		})
+		if err != nil || bad == nil || bad.Error() != tc.want {
+			t.Errorf("%v; bad %v; want %s", err, bad, tc.want)
+		}
 	}
 }
