@@ -156,7 +156,7 @@ const maxRelativeHours = 100 * 366 * 24
 // "lastmonth", "Nh" and "Nd" (the last N hours or days, the current one
 // included), "Nw", an RFC 3339 pair "2026-11-01T00:00:00Z,2026-11-08T00:00:00Z",
 // or a Unix-seconds pair "1730419200,1731024000". A pair's bounds must fall
-// within the years 0001–9999, which RFC 3339 can write.
+// within the years 0001–9998 (see maxWindowYear).
 func ParseWindow(s string, now time.Time) (Window, error) {
 	now = now.UTC()
 	day := now.Truncate(24 * time.Hour)
@@ -204,6 +204,13 @@ func ParseWindow(s string, now time.Time) (Window, error) {
 	return Window{}, Errorf(EInvalid, "window %q: want today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or a START,END pair (RFC 3339 or Unix seconds)", s)
 }
 
+// maxWindowYear is the last year a window's bounds may fall in: one before
+// RFC 3339's last, so that the window rounded out to whole days, weeks,
+// months or quarters (as the API's steps and OpenCost's accumulated sets
+// are) can still be written. A window ending in 9999 ended in 10000 once
+// rounded, and the API answered 200 with an empty body.
+const maxWindowYear = 9998
+
 func parseWindowPair(a, b string) (Window, error) {
 	parse := func(v string) (time.Time, error) {
 		v = strings.TrimSpace(v)
@@ -213,8 +220,8 @@ func parseWindowPair(a, b string) (Window, error) {
 		} else if t, err = time.Parse(time.RFC3339, v); err != nil {
 			return time.Time{}, Errorf(EInvalid, "window bound %q: want RFC 3339 or Unix seconds", v)
 		}
-		if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
-			return time.Time{}, Errorf(EInvalid, "window bound %q: %d is outside the years 0001–9999", v, t.Year())
+		if t = t.UTC(); t.Year() < 1 || t.Year() > maxWindowYear {
+			return time.Time{}, Errorf(EInvalid, "window bound %q: %d is outside the years 0001–%d", v, t.Year(), maxWindowYear)
 		}
 		return t, nil
 	}

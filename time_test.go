@@ -32,7 +32,11 @@ func TestParseWindow(t *testing.T) {
 	}
 	for _, in := range []string{"", "0d", "-3d", "7x", "2026-11-08T00:00:00Z,2026-11-01T00:00:00Z", "a,b",
 		"36601d", "5229w", "878401h", "3000000h", "9223372036854775807d",
-		"0,9223372036854775807", "0,253402300800", "-62135596801,0", "9999-12-31T23:00:00-02:00,9999-12-31T23:00:00-03:00"} {
+		"0,9223372036854775807", "0,253402300800", "-62135596801,0", "9999-12-31T23:00:00-02:00,9999-12-31T23:00:00-03:00",
+		// Rounded to whole days, weeks, months or quarters, a window ending
+		// in 9999 ends in 10000, which JSON's RFC 3339 cannot write: the API
+		// answered 200 with an empty body.
+		"0,253402300799", "2026-11-01T00:00:00Z,9999-12-31T23:30:00Z", "2026-11-01T00:00:00Z,9999-01-01T00:00:00Z"} {
 		if _, err := ParseWindow(in, now); ErrorCode(err) != EInvalid {
 			t.Errorf("ParseWindow(%q): err = %v, want EInvalid", in, err)
 		}
@@ -137,8 +141,8 @@ func FuzzParseWindow(f *testing.F) {
 		if !w.End.After(w.Start) || w.Start.Location() != time.UTC || w.End.Location() != time.UTC {
 			t.Fatalf("ParseWindow(%q) = %v: empty, or not UTC", s, w)
 		}
-		if y0, y1 := w.Start.Year(), w.End.Year(); y0 < 1 || y1 > 9999 {
-			t.Fatalf("ParseWindow(%q) = %v: years %d–%d, outside 0001–9999", s, w, y0, y1)
+		if y0, y1 := w.Start.Year(), w.End.Year(); y0 < 1 || y1 > 9998 {
+			t.Fatalf("ParseWindow(%q) = %v: years %d–%d, outside 0001–9998", s, w, y0, y1)
 		}
 		back, err := ParseWindow(w.String(), now)
 		if err != nil || !back.Start.Equal(w.Start) || !back.End.Equal(w.End) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -52,12 +53,22 @@ func (s *Server) failed(r *http.Request, err error) (code string, status int) {
 	return code, status
 }
 
+// writeJSON writes v as JSON with status; a v that JSON cannot hold is a
+// 500 with an internal error instead.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// Answers are a signed-in user's (some carry secrets: a new token, the
 	// CSRF token): no cache, shared or private, may keep them.
 	w.Header().Set("Cache-Control", "no-store")
+	// Encoded before the status is written: a value JSON cannot hold (a
+	// time past year 9999) answered 200 with an empty body.
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		_ = json.NewEncoder(&buf).Encode(errorBody{Code: tally.EInternal, Message: "the answer cannot be written as JSON: " + err.Error()})
+	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(buf.Bytes())
 }
