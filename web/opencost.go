@@ -51,7 +51,10 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		if period := v.Get("accumulate"); period != "" {
 			// Costs are summed per day (per hour for hours) as OpenCost
 			// sums its daily sets, then into the calendar periods.
-			periods = calendarPeriods(q.Window, period)
+			if periods, err = calendarPeriods(q.Window, period); err != nil {
+				s.openCostError(w, r, err)
+				return
+			}
 			q.Window = tally.Window{Start: periods[0].Start, End: periods[len(periods)-1].End}
 			unit := "days"
 			q.Step = 24 * time.Hour

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 )
 
 // openCostPeriods are the values of OpenCost's accumulate (and
@@ -82,13 +83,18 @@ func nextPeriod(t time.Time, period string) time.Time {
 
 // calendarPeriods returns the calendar periods w touches, whole: as
 // OpenCost's, an accumulated set covers its whole period even where the
-// window asked for covers part of it.
-func calendarPeriods(w tally.Window, period string) []tally.Window {
+// window asked for covers part of it. More than attribution.MaxSteps of
+// them is an EInvalid error, before more are built: a period is at least
+// a query's step (an hour, or a day), so the query would be refused anyway.
+func calendarPeriods(w tally.Window, period string) ([]tally.Window, error) {
 	var out []tally.Window
 	for s := periodStart(w.Start, period); s.Before(w.End); s = nextPeriod(s, period) {
+		if len(out) == attribution.MaxSteps {
+			return nil, tally.Errorf(tally.EInvalid, "accumulate %s over window %v: more than %d periods: narrow the window", period, w, attribution.MaxSteps)
+		}
 		out = append(out, tally.Window{Start: s, End: nextPeriod(s, period)})
 	}
-	return out
+	return out, nil
 }
 
 // openCostWeek returns window week or lastweek as OpenCost has them, an

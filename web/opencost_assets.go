@@ -195,7 +195,9 @@ func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery,
 	case all:
 		q.Step = 0
 	case period != "":
-		periods = calendarPeriods(q.Window, period)
+		if periods, err = calendarPeriods(q.Window, period); err != nil {
+			return q, nil, nil, nil, err
+		}
 		q.Window = tally.Window{Start: periods[0].Start, End: periods[len(periods)-1].End}
 		q.Step = 24 * time.Hour
 		if period == "hour" {

@@ -250,7 +250,8 @@ func TestOpenCostErrorShape(t *testing.T) {
 		{"window=bogus", 400, `window "bogus"`},
 		{"window=2d&aggregate=bogus", 400, `aggregate "bogus"`},
 		{"window=2d&accumulate=maybe", 400, `accumulate "maybe"`},
-		{"window=2026-01-01T00:00:00Z,2026-11-01T00:00:00Z&aggregate=namespace&accumulate=hour", 400, `accumulate hour over window 2026-01-01T00:00:00Z,2026-11-01T00:00:00Z sums 7296 hours, at most 2000: narrow the window`},
+		{"window=2026-01-01T00:00:00Z,2026-11-01T00:00:00Z&aggregate=namespace&accumulate=hour", 400, `accumulate hour over window 2026-01-01T00:00:00Z,2026-11-01T00:00:00Z: more than 2000 periods: narrow the window`},
+		{"window=2026-01-01T00:00:00Z,2036-01-01T00:00:00Z&aggregate=namespace&accumulate=week", 400, `accumulate week over window 2025-12-28T00:00:00Z,2036-01-06T00:00:00Z sums 3661 days, at most 2000: narrow the window`},
 	} {
 		var got struct {
 			Code    int             `json:"code"`
