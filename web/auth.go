@@ -118,7 +118,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		var p *Principal
 		var err error
-		if h := r.Header.Get("Authorization"); h != "" {
+		if h := r.Header.Get("Authorization"); isBearer(h) {
 			p, err = s.bearer(r.Context(), h)
 		} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" {
 			p, err = s.sessionPrincipal(r.Context(), c.Value)
@@ -138,11 +138,18 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
+// isBearer reports whether an Authorization header holds a bearer token.
+// The scheme's name is case-insensitive, as HTTP's are (RFC 9110 §11.1).
+// Another scheme's credentials (a proxy's Basic) are not Tally's: the
+// request goes on as if it had none, so the probes still answer.
+func isBearer(header string) bool {
+	scheme, _, _ := strings.Cut(header, " ")
+	return strings.EqualFold(scheme, "Bearer")
+}
+
+// bearer returns the principal of an Authorization header's bearer token.
 func (s *Server) bearer(ctx context.Context, header string) (*Principal, error) {
-	v, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok {
-		return nil, tally.Errorf(tally.EUnauthorized, "authorization header: want Bearer TOKEN")
-	}
+	_, v, _ := strings.Cut(header, " ")
 	id, secret, ok := parseToken(strings.TrimSpace(v))
 	if !ok {
 		return nil, tally.Errorf(tally.EUnauthorized, "bearer token: not a Tally token (tly_…)")

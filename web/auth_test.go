@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -78,6 +79,14 @@ func TestAuth(t *testing.T) {
 	anon := newClient(t, srv.URL)
 	anon.want("GET", "/healthz", "", 200, "ok")
 	anon.want("GET", "/readyz", "", 200, "ready")
+	// Another scheme's credentials (a proxy's Basic) are not Tally's: no
+	// principal, and the probes answer (they were 401).
+	for _, p := range []string{"/healthz", "/readyz", "/api/v1/allocations"} {
+		want := map[string]int{"/healthz": 200, "/readyz": 200}[p]
+		if code, b, _ := anon.do("GET", p, "", "Authorization", "Basic dXNlcjpwYXNz"); code != cmp.Or(want, 401) {
+			t.Errorf("GET %s with Basic credentials: %d %s, want %d", p, code, b, cmp.Or(want, 401))
+		}
+	}
 	for _, p := range []string{"/api/v1/allocations", "/allocation/compute", "/metrics", "/api/v1/functions?workload=shop/api", "/api/v1/tokens", "/api/v1/nope"} {
 		anon.want("GET", p, "", 401, "sign in")
 	}
@@ -128,6 +137,28 @@ func TestAuth(t *testing.T) {
 
 	// Tokens: admins create them; a viewer token reads; an agent token only ingests.
 	ada.want("POST", "/api/v1/tokens", `{"name":"x","kind":"agent"}`, 400, "cluster")
+	// Bodies not of the shape are told so in JSON's terms, not Go's ("Go
+	// struct field createTokenRequest.name of type string"); an unknown
+	// field (a typo) or more after the object is refused, not ignored; one
+	// over the limit is 413.
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		want               string
+	}{
+		{"POST", "/api/v1/tokens", `{"name":5}`, 400, `token body: field \"name\": want a string, got a number`},
+		{"POST", "/api/v1/tokens", `{"nmae":"x"}`, 400, `token body: unknown field \"nmae\"`},
+		{"POST", "/api/v1/tokens", `{"name":"x"} {}`, 400, "token body: more after the JSON object"},
+		{"POST", "/api/v1/tokens", `{"name":"` + strings.Repeat("x", 5000) + `"}`, 413, "token body: larger than 4096 bytes"},
+		{"PUT", "/api/v1/settings/cost", `{"idle":5}`, 400, `cost settings: field \"idle\": want a string, got a number`},
+		{"PUT", "/api/v1/settings/cost", `[]`, 400, `cost settings: want a JSON object {\"idle\", \"shared\", \"shareNamespaces\"}, got an array`},
+		{"PUT", "/api/v1/settings/cost", `{"idle":"share","shared":"even","shareNamespace":["shop"]}`, 400, `unknown field \"shareNamespace\"`},
+	} {
+		code, b, _ := ada.do(tc.method, tc.path, tc.body)
+		if code != tc.status || !strings.Contains(b, tc.want) || strings.Contains(b, "Go ") {
+			t.Errorf("%s %s %.40s: %d %s, want %d containing %s", tc.method, tc.path, tc.body, code, b, tc.status, tc.want)
+		}
+	}
 	var viewer, agent struct {
 		Secret string
 		Token  tally.Token
@@ -142,6 +173,13 @@ func TestAuth(t *testing.T) {
 	v.want("GET", "/metrics", "", 200, "node_total_hourly_cost")
 	v.want("GET", "/api/v1/tokens", "", 403, "admin role")
 	v.want("PUT", "/api/v1/settings/cost", settings, 403, "admin role")
+	// The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer" was
+	// refused with "want Bearer TOKEN".
+	for _, scheme := range []string{"bearer", "BEARER"} {
+		if code, b, _ := newClient(t, srv.URL).do("GET", "/api/v1/allocations?window=2d", "", "Authorization", scheme+" "+viewer.Secret); code != 200 {
+			t.Errorf("Authorization: %s TOKEN: %d %s, want 200", scheme, code, b)
+		}
+	}
 	v.bearer = viewer.Secret[:len(viewer.Secret)-2] + "xx"
 	v.want("GET", "/api/v1/allocations", "", 401, "unknown or revoked")
 	v.bearer = "not-a-token"

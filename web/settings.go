@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -56,8 +55,8 @@ func (s *Server) getCostSettings(w http.ResponseWriter, r *http.Request) {
 // putCostSettings answers PUT /api/v1/settings/cost (admins).
 func (s *Server) putCostSettings(w http.ResponseWriter, r *http.Request) {
 	var c tally.CostSettings
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&c); err != nil {
-		s.error(w, r, tally.Errorf(tally.EInvalid, "cost settings: want JSON {\"idle\", \"shared\", \"shareNamespaces\"}: %v", err))
+	if err := decodeBody(w, r, 16<<10, &c, "cost settings", `a JSON object {"idle", "shared", "shareNamespaces"}`); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	q := attribution.Query{Idle: attribution.IdleMode(c.Idle), Shared: attribution.SharedMode(c.Shared)}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -53,8 +52,8 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 // createToken answers POST /api/v1/tokens.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	var req createTokenRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
-		s.error(w, r, tally.Errorf(tally.EInvalid, "token body: want JSON {\"name\", \"kind\", \"role\", \"cluster\", \"expiresInDays\"}: %v", err))
+	if err := decodeBody(w, r, 4096, &req, "token body", `a JSON object {"name", "kind", "role", "cluster", "expiresInDays"}`); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	secret, t := NewToken()

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// decodeBody decodes r's JSON body, at most limit bytes, into v. what names
+// the body in errors ("token body"), shape says what it should hold. A body
+// over the limit is ETooLarge; one that is not v's shape (not JSON, a field
+// of another type, an unknown field, more after the object) is EInvalid,
+// told in JSON's terms: encoding/json's errors name Go's types ("Go struct
+// field createTokenRequest.name of type string"), and unknown fields were
+// ignored, so a typo saved a setting's default.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, what, shape string) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		return tally.Errorf(tally.EInvalid, "%s: more after the JSON object: want one %s", what, shape)
+	}
+	if err == nil {
+		return nil
+	}
+	var tooLarge *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return tally.Errorf(tally.ETooLarge, "%s: larger than %d bytes", what, tooLarge.Limit)
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return tally.Errorf(tally.EInvalid, "%s: field %q: want %s, got %s", what, typeErr.Field, jsonKind(typeErr.Type), article(typeErr.Value))
+	case errors.As(err, &typeErr):
+		return tally.Errorf(tally.EInvalid, "%s: want %s, got %s", what, shape, article(typeErr.Value))
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return tally.Errorf(tally.EInvalid, "%s: unknown field %s: want %s", what, field, shape)
+	}
+	return tally.Errorf(tally.EInvalid, "%s: not JSON (%v): want %s", what, err, shape)
+}
+
+// jsonKind names a Go type as the JSON value it decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return fmt.Sprintf("a %s", t.Kind())
+}
+
+// article puts "a" or "an" before a JSON value's kind as encoding/json
+// names it ("number", "array", "object"; "number 1.5" for a value out of
+// a whole number's range).
+func article(kind string) string {
+	if strings.HasPrefix(kind, "a") || strings.HasPrefix(kind, "o") {
+		return "an " + kind
+	}
+	return "a " + kind
+}
