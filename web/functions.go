@@ -382,7 +382,7 @@ func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attr
 	case v.Get("baseWindow") != "":
 		w, err := tally.ParseWindow(v.Get("baseWindow"), now)
 		if err != nil {
-			return base, false, err
+			return base, false, tally.Errorf(tally.EInvalid, "baseWindow: %s", tally.ErrorMessage(err))
 		}
 		base.Window = wholeDays(w)
 	case v.Get("baseImage") != "":

@@ -100,6 +100,11 @@ func TestFunctionsAPI(t *testing.T) {
 	if resp := get(t, srv.URL+"/api/v1/functions?workload=bad", nil); resp.StatusCode != 400 {
 		t.Fatalf("bad workload: status %d", resp.StatusCode)
 	}
+	// A bad baseWindow is named as such: the error said only "window".
+	var bad struct{ Code, Message string }
+	if resp := get(t, srv.URL+"/api/v1/functions?workload=shop/api&baseWindow=bogus", &bad); resp.StatusCode != 400 || !strings.HasPrefix(bad.Message, `baseWindow: window "bogus": `) {
+		t.Fatalf("bad baseWindow: status %d, %+v", resp.StatusCode, bad)
+	}
 
 	// The workloads with profiles, for the page to start at: api, at what
 	// its functions cost; none in a window before the profiles.
