@@ -130,13 +130,17 @@ func TestSchedule(t *testing.T) {
 }
 
 func TestParseWeek(t *testing.T) {
-	for in, want := range map[string]string{"2026-W42": "2026-10-12", "2026-10-14": "2026-10-12", "2026-w01": "2025-12-29", "2026-W53": "2026-12-28"} {
+	for in, want := range map[string]string{"2026-W42": "2026-10-12", "2026-10-14": "2026-10-12", "2026-w01": "2025-12-29", "2026-W53": "2026-12-28",
+		"0001-W01": "0001-01-01", "0001-01-07": "0001-01-01"} {
 		w, err := ParseWeek(in)
 		if err != nil || w.Start.Format(time.DateOnly) != want {
 			t.Errorf("%s: %v %v, want %s", in, w.Start, err, want)
 		}
 	}
-	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", "", "2026-W4x", "2026-W+4", "+202-W1"} {
+	for _, in := range []string{"2026-W54", "2025-W53", "2026-W00", "last week", "2026-13-01", "", "2026-W4x", "2026-W+4", "+202-W1",
+		// Weeks before 0001-W01: the week of 0000-01-01 is one of ISO year
+		// −1, whose label ("-001-W52") did not read back.
+		"0000-01-01", "0000-12-31", "0000-W01", "0000-W52"} {
 		if _, err := ParseWeek(in); err == nil {
 			t.Errorf("%q: want an error", in)
 		}

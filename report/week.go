@@ -51,9 +51,21 @@ func (w Week) Span() string {
 }
 
 // ParseWeek reads a week as an ISO week ("2026-W42") or any date in it
-// ("2026-10-14").
+// ("2026-10-14"), from 0001-W01 on.
 func ParseWeek(s string) (Week, error) {
-	s = strings.TrimSpace(s)
+	w, err := parseWeek(strings.TrimSpace(s))
+	if err != nil {
+		return Week{}, err
+	}
+	// Before it, ISO years are 0 and negative: the week of 0000-01-01 is
+	// one of year −1, labelled "-001-W52", which no week reads as.
+	if y, _ := w.Start.ISOWeek(); y < 1 {
+		return Week{}, tally.Errorf(tally.EInvalid, "week %q: before 0001-W01", strings.TrimSpace(s))
+	}
+	return w, nil
+}
+
+func parseWeek(s string) (Week, error) {
 	if len(s) >= 7 && len(s) <= 8 && s[4] == '-' && (s[5] == 'W' || s[5] == 'w') {
 		// Four digits of year and one or two of week, nothing else (Sscanf
 		// took "2026-W4x" for week 4 and "2026-W+4" too).
