@@ -119,7 +119,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		var p *Principal
 		var err error
 		if h := r.Header.Get("Authorization"); isBearer(h) {
-			p, err = s.bearer(r.Context(), h)
+			if p, err = s.bearer(r.Context(), h); tally.ErrorCode(err) == tally.EUnauthorized {
+				// RFC 6750 §3: a refused token is told so, as a missing one is.
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tally", error="invalid_token"`)
+			}
 		} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" {
 			p, err = s.sessionPrincipal(r.Context(), c.Value)
 			if tally.ErrorCode(err) == tally.EUnauthorized {

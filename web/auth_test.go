@@ -182,6 +182,9 @@ func TestAuth(t *testing.T) {
 	}
 	v.bearer = viewer.Secret[:len(viewer.Secret)-2] + "xx"
 	v.want("GET", "/api/v1/allocations", "", 401, "unknown or revoked")
+	if _, _, h := v.do("GET", "/api/v1/allocations", ""); h.Get("WWW-Authenticate") != `Bearer realm="tally", error="invalid_token"` {
+		t.Errorf("a refused token: WWW-Authenticate %q, want the invalid_token challenge (RFC 6750)", h.Get("WWW-Authenticate"))
+	}
 	v.bearer = "not-a-token"
 	v.want("GET", "/api/v1/allocations", "", 401, "not a Tally token")
 
