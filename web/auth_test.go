@@ -90,6 +90,9 @@ func TestAuth(t *testing.T) {
 	for _, p := range []string{"/api/v1/allocations", "/allocation/compute", "/metrics", "/api/v1/functions?workload=shop/api", "/api/v1/tokens", "/api/v1/nope"} {
 		anon.want("GET", p, "", 401, "sign in")
 	}
+	// OpenCost's routes answer in OpenCost's envelope, the status a number,
+	// whatever refuses the request (they said "code":"unauthorized").
+	anon.want("GET", "/model/allocation?window=2d", "", 401, `"code":401`)
 	if code, _, h := anon.do("GET", "/allocations?window=7d", ""); code != 303 || h.Get("Location") != "/login?next=%2Fallocations%3Fwindow%3D7d" {
 		t.Fatalf("page without a session: %d to %q", code, h.Get("Location"))
 	}
@@ -170,6 +173,8 @@ func TestAuth(t *testing.T) {
 	v := newClient(t, srv.URL)
 	v.bearer = viewer.Secret
 	v.want("GET", "/allocation/compute?window=2d", "", 200, `"code":200`)
+	v.want("POST", "/allocation/compute?window=2d", "", 405, `"code":405`)
+	v.want("GET", "/allocation/nope", "", 404, `"code":404`)
 	v.want("GET", "/metrics", "", 200, "node_total_hourly_cost")
 	v.want("GET", "/api/v1/tokens", "", 403, "admin role")
 	v.want("PUT", "/api/v1/settings/cost", settings, 403, "admin role")

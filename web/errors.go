@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/tallyhq/tally"
 )
@@ -32,8 +33,14 @@ type errorBody struct {
 }
 
 // error writes err as JSON with the status of its code. Internal errors are
-// logged and their text withheld from the client.
+// logged and their text withheld from the client. On OpenCost's routes it
+// is OpenCost's envelope, whatever refused the request (sign-in, a method,
+// a path): its clients read "code" as a number.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	if isOpenCostPath(r.URL.Path) {
+		s.openCostError(w, r, err)
+		return
+	}
 	code, status := s.failed(r, err)
 	writeJSON(w, status, errorBody{Code: code, Message: tally.ErrorMessage(err)})
 }
@@ -71,4 +78,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// isOpenCostPath reports whether path is one of OpenCost's API routes (or
+// under one), also under /model/ where Kubecost's clients call them.
+func isOpenCostPath(path string) bool {
+	p := strings.TrimPrefix(path, "/model")
+	return p == "/allocation" || strings.HasPrefix(p, "/allocation/") || p == "/assets"
 }
