@@ -72,13 +72,14 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 
 // wantsPage reports whether r is a browser asking for a page: a GET or
 // HEAD that accepts HTML, outside the API paths (/api/…, OpenCost's
-// /allocation…), whose clients are answered JSON whatever they accept.
+// routes: see isOpenCostPath), whose clients are answered JSON whatever
+// they accept.
 func wantsPage(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
 	p := r.URL.Path
-	if p == "/api" || strings.HasPrefix(p, "/api/") || p == "/allocation" || strings.HasPrefix(p, "/allocation/") {
+	if p == "/api" || strings.HasPrefix(p, "/api/") || isOpenCostPath(p) {
 		return false
 	}
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
