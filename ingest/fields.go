@@ -17,8 +17,23 @@ func IsNull(s string) bool {
 	return s == "" || s == "NULL" || s == "null"
 }
 
+// MaxLineCost is the largest magnitude, in units of its currency, of a
+// cost value of one bill line (a cost, a list or contracted cost, a
+// credit): 10^12, a trillion dollars. One line is one resource's hour,
+// day or month, one tax or fee, or one purchase; the largest are
+// multi-year commitments bought up front, tens of millions of dollars,
+// and in the currency with the most units to the dollar a cloud bills in
+// (the Vietnamese dong, about 25,000) 10^12 is still 40 million dollars.
+// A value beyond it is garbage (a shifted column, a unit's exponent), not a
+// charge. It also keeps sums exact: tally.Money holds about ±1.7×10^26, so
+// over 10^14 lines at the bound add up before a sum can overflow.
+const MaxLineCost = 1_000_000_000_000
+
+// errLineCost is the error of a cost value beyond MaxLineCost.
+var errLineCost = fmt.Errorf("beyond ±%d, the most one bill line may cost", MaxLineCost)
+
 // Money parses a decimal cell in cur; a null cell is zero. Surrounding
-// spaces are ignored.
+// spaces are ignored. A value beyond MaxLineCost is an error.
 func Money(s string, cur tally.Currency) (tally.Money, error) {
 	s = strings.TrimSpace(s)
 	if IsNull(s) {
@@ -26,7 +41,31 @@ func Money(s string, cur tally.Currency) (tally.Money, error) {
 	}
 	m, err := tally.ParseMoney(s, cur)
 	if err != nil {
-		return tally.Money{}, fmt.Errorf("not a decimal number")
+		if tooLarge(s) {
+			return tally.Money{}, errLineCost
+		}
+		return tally.Money{}, errors.New("not a decimal number")
+	}
+	return lineCost(m)
+}
+
+// tooLarge reports whether s, which tally.ParseMoney refused, is a
+// decimal number too large for Money (1e400) rather than no number.
+func tooLarge(s string) bool {
+	if strings.ContainsAny(s, "xX_") { // hexadecimal or with separators: no decimal
+		return false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return math.IsInf(f, 0) // not a value too close to zero
+	}
+	return err == nil && !math.IsInf(f, 0) && math.Abs(f) > MaxLineCost
+}
+
+// lineCost returns m, or an error if it is beyond MaxLineCost.
+func lineCost(m tally.Money) (tally.Money, error) {
+	if c, _ := m.Abs().Cmp(tally.FromInt(MaxLineCost, m.Currency())); c > 0 {
+		return tally.Money{}, errLineCost
 	}
 	return m, nil
 }
@@ -42,13 +81,20 @@ func RequiredMoney(s string, cur tally.Currency) (tally.Money, error) {
 }
 
 // MoneyFloat converts a binary float cost (Parquet DOUBLE, JSON number)
-// exactly through its shortest decimal form.
+// exactly through its shortest decimal form. A value beyond MaxLineCost
+// is an error.
 func MoneyFloat(f float64, cur tally.Currency) (tally.Money, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return tally.Money{}, fmt.Errorf("not a finite number")
+		return tally.Money{}, errNotFinite
+	}
+	if math.Abs(f) > MaxLineCost {
+		return tally.Money{}, errLineCost
 	}
 	return tally.FromFloat(f, cur)
 }
+
+// errNotFinite is the error of a binary float cost that is NaN or infinite.
+var errNotFinite = errors.New("not a finite number")
 
 // Float parses a quantity cell; a null cell is zero.
 func Float(s string) (float64, error) {

@@ -262,7 +262,7 @@ func (c *Column) decimalString(v parquet.Value) string {
 }
 
 // Money converts a cost value (DOUBLE, FLOAT, DECIMAL, integer or decimal
-// text) exactly; a null is zero.
+// text) exactly; a null is zero. A value beyond MaxLineCost is an error.
 func (c *Column) Money(v parquet.Value, cur tally.Currency) (tally.Money, error) {
 	if v.IsNull() {
 		return tally.Zero(cur), nil
@@ -272,10 +272,12 @@ func (c *Column) Money(v parquet.Value, cur tally.Currency) (tally.Money, error)
 		case parquet.Double:
 			return MoneyFloat(v.Double(), cur)
 		case parquet.Float:
-			return tally.ParseMoney(strconv.FormatFloat(float64(v.Float()), 'g', -1, 32), cur)
+			if f := float64(v.Float()); math.IsNaN(f) || math.IsInf(f, 0) {
+				return tally.Money{}, errNotFinite
+			}
 		}
 	}
-	return Money(c.String(v), cur)
+	return Money(c.String(v), cur) // a FLOAT's shortest float32 decimal
 }
 
 // Float converts a quantity value; a null is zero.

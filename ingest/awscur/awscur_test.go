@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,6 +150,29 @@ func TestUnknownLineItemTypeAndMissingColumns(t *testing.T) {
 	_, _, err = parse(t, p)
 	if !errors.Is(err, ingest.ErrMissingColumn) || !strings.Contains(err.Error(), "lineItem/LineItemType") {
 		t.Fatalf("missing columns: %v", err)
+	}
+}
+
+// A cost beyond ingest.MaxLineCost in a Parquet DOUBLE column is a bad
+// row naming it, as in CSV; so is one that is not finite.
+func TestParquetCostBound(t *testing.T) {
+	dir := t.TempDir()
+	rows := curtest.Rows(curtest.Month(march))
+	rows[1].LineItemUnblendedCost = 1e26
+	rows[3].PricingPublicOnDemandCost = math.Inf(-1)
+	p := writeParquet(t, dir, "b.parquet", rows)
+	_, bad, err := parse(t, p)
+	want := []string{
+		p + `:2: column line_item_unblended_cost value "1e+26": beyond ±1000000000000, the most one bill line may cost`,
+		p + `:4: column pricing_public_on_demand_cost value "-Inf": not a finite number`,
+	}
+	if err != nil || len(bad) != len(want) {
+		t.Fatalf("err %v, bad rows %v; want %q", err, bad, want)
+	}
+	for i, w := range want {
+		if bad[i].Error() != w {
+			t.Errorf("got  %s\nwant %s", bad[i], w)
+		}
 	}
 }
 

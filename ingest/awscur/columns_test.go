@@ -46,6 +46,10 @@ func TestErrorsNameTheFilesColumns(t *testing.T) {
 			return strings.Replace(s, "2025-03-01T01:00:00Z,USD", "2025-02-01T00:00:00Z,USD", 1)
 		},
 			`:2: column lineItem/UsageEndDate value "2025-02-01T00:00:00Z": before lineItem/UsageStartDate`},
+		{"cost beyond the bound", true, func(s string) string { return strings.Replace(s, "USD,0.192\n", "USD,1e26\n", 1) },
+			`:2: column lineItem/UnblendedCost value "1e26": beyond ±1000000000000, the most one bill line may cost`},
+		{"cost beyond the bound", false, func(s string) string { return strings.Replace(s, "USD,0.192\n", "USD,-1000000000001\n", 1) },
+			`:2: column line_item_unblended_cost value "-1000000000001": beyond ±1000000000000, the most one bill line may cost`},
 		{"unamortizable", true, func(s string) string { return strings.Replace(s, ",Usage,", ",SavingsPlanCoveredUsage,", 1) },
 			`:2: column savingsPlan/SavingsPlanEffectiveCost value "": a SavingsPlanCoveredUsage line needs this column to be amortized, and the file lacks it`},
 		{"mixed currencies", true, func(s string) string { return strings.Replace(s, "T02:00:00Z,USD", "T02:00:00Z,EUR", 1) },

@@ -91,6 +91,12 @@ func TestBadRowsNameFileLineColumnValue(t *testing.T) {
 		{strings.Replace(good, "USD", "dollars", 1), `bad.csv:3: column BillingCurrency value "dollars": want a three-letter ISO 4217 code`},
 		{strings.Replace(good, "NULL,x", "{oops,x", 1), `bad.csv:3: column Tags value "{oops": Tags is not a JSON object`},
 		{good + ",extra", `bad.csv:3: 17 fields, header has 16`},
+		{strings.Replace(good, "1,1,1,1", "1e26,1,1,1", 1), `bad.csv:3: column BilledCost value "1e26": beyond ±1000000000000, the most one bill line may cost`},
+		{strings.Replace(good, "1,1,1,1", "1,1,-1000000000000.01,1", 1), `bad.csv:3: column ListCost value "-1000000000000.01": beyond ±1000000000000, the most one bill line may cost`},
+		{strings.Replace(good, "1,1,1,1", "1,1,1,99999999999999999999999999", 1), `bad.csv:3: column ContractedCost value "99999999999999999999999999": beyond ±1000000000000`},
+		{strings.Replace(good, "1,1,1,1", "1e400,1,1,1", 1), `bad.csv:3: column BilledCost value "1e400": beyond ±1000000000000`},
+		{strings.Replace(good, "1,1,1,1", "1,Inf,1,1", 1), `bad.csv:3: column EffectiveCost value "Inf": not a decimal number`},
+		{strings.Replace(good, "1,1,1,1", "NaN,1,1,1", 1), `bad.csv:3: column BilledCost value "NaN": not a decimal number`},
 	}
 	for _, tt := range tests {
 		_, bad, err := parseString(t, "bad.csv", head10+good+"\n"+tt.row+"\n"+good+"\n")

@@ -414,6 +414,10 @@ func TestNDJSONErrors(t *testing.T) {
 		{head + `"cost":1,"currency":978}`, `export.json:1: column currency value "978": a JSON number, want text`},
 		{head + `"cost":{"a":1},"currency":"USD"}`, `export.json:1: column cost value "{\"a\":1}": a JSON object, want a number`},
 		{head + `"cost":1,"currency":"USD","credits":[{"amount":"x"}]}`, `export.json:1: column credits.amount value "x": not a decimal number`},
+		{head + `"cost":1e26,"currency":"USD"}`, `export.json:1: column cost value "1e26": beyond ±1000000000000, the most one bill line may cost`},
+		{head + `"cost":1,"currency":"USD","credits":[{"amount":-1000000000000.5}]}`,
+			`export.json:1: column credits.amount value "-1000000000000.5": beyond ±1000000000000, the most one bill line may cost`},
+		{head + `"cost":1,"cost_at_list":"2e12","currency":"USD"}`, `export.json:1: column cost_at_list value "2e12": beyond ±1000000000000, the most one bill line may cost`},
 		{head + `"cost":1,"currency":"USD","credits":{"amount":1}}`, `export.json:1: column credits value "{\"amount\":1}": a JSON object, want an array`},
 		{head + `"cost":1,"currency":"USD"`, `export.json:1: not JSON: unexpected end of JSON input at byte 93`},
 	} {

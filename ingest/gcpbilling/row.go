@@ -184,7 +184,7 @@ func (r *Row) build(file string, at int64, l *tally.CostLine) *ingest.LineError 
 			l.Extras = map[string]string{}
 		}
 		k := "x_Credit_" + typ
-		prev, _ := ingest.Money(l.Extras[k], cur)
+		prev, _ := tally.ParseMoney(l.Extras[k], cur) // a sum, which MaxLineCost does not bound
 		sum, _ := prev.Add(amt)
 		l.Extras[k] = sum.Decimal()
 		switch typ {
