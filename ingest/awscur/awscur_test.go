@@ -176,6 +176,36 @@ func TestParquetCostBound(t *testing.T) {
 	}
 }
 
+// A legacy CUR line whose usage starts at or after its billing period's
+// end is a bad row naming the period as the file writes it; one whose
+// usage is billed late (before the period) or spans the whole period (a
+// tax, an RI fee) is a line of the period, as in FOCUS and CUR 2.0.
+func TestUsageOutsideTheBillingPeriod(t *testing.T) {
+	rows := curtest.Rows(curtest.Month(march))
+	april := march.AddDate(0, 1, 0)
+	rows[0].LineItemUsageStartDate, rows[0].LineItemUsageEndDate = march.Add(-time.Hour), march                   // billed late
+	rows[1].LineItemUsageStartDate, rows[1].LineItemUsageEndDate = march, april                                   // the whole period
+	rows[2].LineItemUsageStartDate, rows[2].LineItemUsageEndDate = april.Add(-time.Hour), april                   // the last hour
+	rows[3].LineItemUsageStartDate, rows[3].LineItemUsageEndDate = april, april.Add(time.Hour)                    // after it
+	rows[4].LineItemUsageStartDate, rows[4].LineItemUsageEndDate = april.AddDate(0, 1, 0), april.AddDate(0, 2, 0) // long after
+	p := writeLegacy(t, t.TempDir(), "r.csv.gz", rows)
+	lines, bad, err := parse(t, p)
+	const why = ` – 2025-04-01T00:00:00Z (bill/BillingPeriodStartDate – bill/BillingPeriodEndDate): ` +
+		`a bill holds its period's usage and late charges of earlier periods, not later usage`
+	want := []string{
+		p + `:5: column lineItem/UsageStartDate value "2025-04-01T00:00:00Z": after the billing period 2025-03-01T00:00:00Z` + why,
+		p + `:6: column lineItem/UsageStartDate value "2025-05-01T00:00:00Z": after the billing period 2025-03-01T00:00:00Z` + why,
+	}
+	if err != nil || len(bad) != len(want) || len(lines) != len(rows)-len(want) {
+		t.Fatalf("err %v, %d lines, bad rows %v; want %d lines and %q", err, len(lines), bad, len(rows)-len(want), want)
+	}
+	for i, w := range want {
+		if bad[i].Error() != w {
+			t.Errorf("got  %s\nwant %s", bad[i], w)
+		}
+	}
+}
+
 func TestSelectUsesCurrentManifests(t *testing.T) {
 	files := map[string]string{
 		"cur/r/20250301-20250401/r-Manifest.json":                `{"assemblyId":"b","reportKeys":["prefix/cur/r/20250301-20250401/b/r-00001.csv.gz"]}`,

@@ -50,6 +50,16 @@ func TestErrorsNameTheFilesColumns(t *testing.T) {
 			`:2: column lineItem/UnblendedCost value "1e26": beyond ±1000000000000, the most one bill line may cost`},
 		{"cost beyond the bound", false, func(s string) string { return strings.Replace(s, "USD,0.192\n", "USD,-1000000000001\n", 1) },
 			`:2: column line_item_unblended_cost value "-1000000000001": beyond ±1000000000000, the most one bill line may cost`},
+		{"usage after the billing period", true, func(s string) string {
+			return strings.Replace(s, "Usage,2025-03-01T00:00:00Z,2025-03-01T01:00:00Z", "Usage,2025-04-01T00:00:00Z,2025-04-01T01:00:00Z", 1)
+		},
+			`:2: column lineItem/UsageStartDate value "2025-04-01T00:00:00Z": after the billing period 2025-03-01T00:00:00Z – 2025-04-01T00:00:00Z ` +
+				`(bill/BillingPeriodStartDate – bill/BillingPeriodEndDate): a bill holds its period's usage and late charges of earlier periods, not later usage`},
+		{"usage after the billing period", false, func(s string) string {
+			return strings.Replace(s, "Usage,2025-03-01T01:00:00Z,2025-03-01T02:00:00Z", "Usage,2025-05-01T01:00:00Z,2025-05-01T02:00:00Z", 1)
+		},
+			`:3: column line_item_usage_start_date value "2025-05-01T01:00:00Z": after the billing period 2025-03-01T00:00:00Z – 2025-04-01T00:00:00Z ` +
+				`(bill_billing_period_start_date – bill_billing_period_end_date): a bill holds`},
 		{"unamortizable", true, func(s string) string { return strings.Replace(s, ",Usage,", ",SavingsPlanCoveredUsage,", 1) },
 			`:2: column savingsPlan/SavingsPlanEffectiveCost value "": a SavingsPlanCoveredUsage line needs this column to be amortized, and the file lacks it`},
 		{"mixed currencies", true, func(s string) string { return strings.Replace(s, "T02:00:00Z,USD", "T02:00:00Z,EUR", 1) },

@@ -153,6 +153,9 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 	if l.ChargePeriodEnd.Before(l.ChargePeriodStart) {
 		return r.bad(fUsageEnd, "before "+r.names[fUsageStart])
 	}
+	if !l.ChargePeriodStart.Before(l.BillingPeriodEnd) {
+		return r.afterPeriod(l)
+	}
 	if l.BilledCost, err = r.money(fUnblendedCost, cur); err != nil {
 		return r.bad(fUnblendedCost, err.Error())
 	}
@@ -223,6 +226,23 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 		}
 	}
 	return nil
+}
+
+// afterPeriod is the bad row of line l, whose usage starts at or after its
+// billing period's end. AWS's billing periods are months in UTC, as its
+// usage dates are: a bill holds the period's usage, and late charges of
+// earlier periods (a refund, a correction), which start before it, as the
+// FOCUS and GCP readers take them too, but never usage yet to come. (Those
+// readers do not refuse a charge after the period: GCP's invoice months,
+// which Tally reads as UTC months, are Pacific time's, and so are those of
+// a FOCUS export of a GCP bill; their last hours start after it in UTC.)
+func (r *row) afterPeriod(l *tally.CostLine) *ingest.LineError {
+	start, end := r.text(fBillingStart), r.text(fBillingEnd)
+	if end == "" { // the month after start (see build)
+		end = l.BillingPeriodEnd.Format(time.RFC3339)
+	}
+	return r.bad(fUsageStart, fmt.Sprintf("after the billing period %s – %s (%s – %s): a bill holds its period's usage and late charges of earlier periods, not later usage",
+		start, end, r.names[fBillingStart], r.names[fBillingEnd]))
 }
 
 // amortize sets EffectiveCost and the commitment columns by the standard
