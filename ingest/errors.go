@@ -22,6 +22,9 @@ var (
 	// ErrNoRows is a run's input without a cost row to store: headers,
 	// blank lines and empty files only, or rows that were all rejected.
 	ErrNoRows = errors.New("no cost rows")
+	// ErrCorruptParquet is a Parquet file whose bytes parquet-go failed
+	// on: it panicked decoding them.
+	ErrCorruptParquet = errors.New("corrupt Parquet data")
 )
 
 // LineError is a malformed row: which file, which line (or Parquet row),

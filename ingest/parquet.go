@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -431,18 +432,33 @@ func (p *ParquetFile) checkChunks(gi int, cols []int) error {
 }
 
 // decoded calls read, a parquet-go call that decodes the file's bytes, and
-// returns a panic in it as an error. parquet-go trusts some of a file's
-// metadata (FuzzParseParquet found a data page whose level lengths make it
-// dereference nil), and a corrupt bill must fail with its file's name, not
-// take the process down with it.
+// returns a panic in it as ErrCorruptParquet. parquet-go trusts some of a
+// file's metadata (FuzzParseParquet found a data page whose level lengths
+// make it dereference nil), and a corrupt bill must fail with its file's
+// name, not take the process down with it. A panic with parquet-go's own
+// message is said after ErrCorruptParquet; a Go runtime error ("invalid
+// memory address or nil pointer dereference") says nothing of the file
+// and is only wrapped (see corruptError).
 func decoded[T any](read func() (T, error)) (v T, err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("corrupt Parquet data: %v", r)
+		r := recover()
+		switch re, _ := r.(runtime.Error); {
+		case re != nil:
+			err = &corruptError{cause: re}
+		case r != nil:
+			err = fmt.Errorf("%w: %v", ErrCorruptParquet, r)
 		}
 	}()
 	return read()
 }
+
+// corruptError is ErrCorruptParquet caused by a Go runtime error in
+// parquet-go. Its message is ErrCorruptParquet's; errors.As finds the
+// runtime error, for debugging.
+type corruptError struct{ cause runtime.Error }
+
+func (e *corruptError) Error() string   { return ErrCorruptParquet.Error() }
+func (e *corruptError) Unwrap() []error { return []error{ErrCorruptParquet, e.cause} }
 
 // EachRowOf is EachRow reading only the columns at indexes cols: the
 // others are never decoded, which matters for wide files (CUR 2.0 has
@@ -472,7 +488,7 @@ func (p *ParquetFile) EachRowOf(ctx context.Context, cols []int, fn func(n int64
 		}
 		bad := func(err error) error {
 			closeAll()
-			return FileError(p.name, fmt.Errorf("read row group %d: %w", gi, err))
+			return FileError(p.name, fmt.Errorf("read row group %d, row %d: %w", gi, n+1, err))
 		}
 		for r := int64(0); r < rg.NumRows(); r++ {
 			if r&1023 == 0 && ctx.Err() != nil {
