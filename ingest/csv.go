@@ -49,7 +49,7 @@ func (l *recordLimit) Read(p []byte) (int, error) {
 func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header func([]string) error, record func(line int64, rec []string) error) error {
 	lim := &recordLimit{r: r, max: MaxRecordBytes}
 	br := bufio.NewReader(lim) // csv.Reader reads through it, not a buffer of its own
-	bom := skipBOM(br)
+	bom := SkipBOM(br)
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
@@ -113,10 +113,11 @@ func EachCSV(ctx context.Context, file string, r io.Reader, emit Emit, header fu
 // text: Azure's FOCUS exports, Excel's "CSV UTF-8".
 const utf8BOM = "\ufeff"
 
-// skipBOM discards a UTF-8 byte order mark at the start of br and returns
+// SkipBOM discards a UTF-8 byte order mark at the start of br and returns
 // its length, 0 when there is none. Left in, it is part of the first
-// field, and a quoted first field is then malformed CSV.
-func skipBOM(br *bufio.Reader) int64 {
+// field of a CSV file, and a quoted first field is then malformed CSV; it
+// makes an NDJSON file's first line no JSON.
+func SkipBOM(br *bufio.Reader) int64 {
 	if b, _ := br.Peek(len(utf8BOM)); string(b) != utf8BOM {
 		return 0
 	}

@@ -387,6 +387,24 @@ func TestNDJSONSmallFile(t *testing.T) {
 	}
 }
 
+// A UTF-8 byte order mark before the first line (written by Windows tools)
+// is skipped, as the CSV readers skip it: left in, the first row was not
+// JSON.
+func TestNDJSONByteOrderMark(t *testing.T) {
+	const row = `{"billing_account_id":"A","usage_start_time":"2024-09-01T00:00:00Z","cost":1.5,"currency":"USD"}`
+	var lines []int64
+	err := gcpbilling.ParseNDJSON(context.Background(), "bom.json", strings.NewReader("\ufeff"+row+"\n"+row+"\n"), func(n int64, _ *tally.CostLine, bad *ingest.LineError) error {
+		if bad != nil {
+			return bad
+		}
+		lines = append(lines, n)
+		return nil
+	})
+	if err != nil || !slices.Equal(lines, []int64{1, 2}) {
+		t.Fatalf("lines %v, err %v; want lines 1 and 2", lines, err)
+	}
+}
+
 // A line longer than the reader's buffer is one row, and the lines after
 // it keep their numbers.
 func TestNDJSONLongLine(t *testing.T) {

@@ -63,6 +63,7 @@ func parseNDJSON(ctx context.Context, file string, r io.Reader, emit ingest.Emit
 	// to ingest.MaxRecordBytes. A larger buffer costs every file: 1 MiB
 	// was most of the time parsing a small one took.
 	br := bufio.NewReaderSize(r, 64<<10)
+	ingest.SkipBOM(br)
 	var l tally.CostLine
 	var n int64
 	for {
