@@ -16,7 +16,7 @@ type costsCmd struct {
 	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339)."`
 	Step            string   `default:"window" help:"Step: window (one total), 1h, 1d, 7d, …"`
 	Aggregate       []string `default:"namespace" help:"Group by: cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY, or a label's alias: department, environment, owner, product, team (several: comma-separated)."`
-	Filter          string   `help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`
+	Filter          string   `placeholder:"EXPR" help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`
 	Idle            string   `enum:"separate,share,hide" default:"separate" help:"Idle cost: an __idle__ row (separate), spread over the rows of its cluster (share), or left out (hide)."`
 	Shared          string   `enum:"weighted,even,separate" default:"weighted" help:"A cluster's shared costs (control plane, NAT): spread by cost (weighted), evenly (even), or kept as a __shared__ row (separate)."`
 	ShareNamespaces []string `help:"Namespaces whose cost is spread like shared cost (e.g. kube-system)."`

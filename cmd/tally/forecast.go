@@ -26,8 +26,8 @@ type forecastCmd struct {
 type forecastEvalCmd struct {
 	Train   string   `required:"" type:"existingfile" placeholder:"TRAIN.csv" help:"Training series, CSV (optionally .gz), wide layout: id, then values in time order."`
 	Test    string   `required:"" type:"existingfile" placeholder:"TEST.csv" help:"The next --horizon values of each series (no more, no fewer), same format."`
-	Horizon int      `required:"" help:"Steps to forecast (M4 hourly: 48)."`
-	Season  int      `required:"" help:"Season length M (M4 hourly: 24); scales MASE and MSIS and seasonally adjusts Naive2."`
+	Horizon int      `required:"" placeholder:"STEPS" help:"Steps to forecast (M4 hourly: 48)."`
+	Season  int      `required:"" placeholder:"STEPS" help:"Season length M (M4 hourly: 24); scales MASE and MSIS and seasonally adjusts Naive2."`
 	Seasons []int    `help:"Extra season lengths for multi-seasonal models (default: 168 when --season is 24)."`
 	Model   []string `default:"auto" help:"Models to score, comma-separated or repeated: auto, snaive, naive, naive2, ets, theta, mstl, mstl-log, mstl-arima, mstl-log-arima, croston, or all. Naive2 and snaive are always scored."`
 	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`

@@ -62,7 +62,7 @@ type ingestSourceCmd struct {
 	Paths       []string `arg:"" name:"PATH" help:"Files or directories (searched recursively), or s3://bucket/prefix for S3."`
 	SkipBadRows bool     `name:"skip-bad-rows" help:"Record malformed rows in ingest_rejects and continue, instead of rejecting the input."`
 	Endpoint    string   `env:"TALLY_S3_ENDPOINT" placeholder:"URL" help:"S3-compatible endpoint for s3:// paths (path-style addressing)."`
-	Region      string   `env:"AWS_REGION" help:"AWS region for s3:// paths (default: from the AWS config, else us-east-1)."`
+	Region      string   `env:"AWS_REGION" placeholder:"REGION" help:"AWS region for s3:// paths (default: from the AWS config, else us-east-1)."`
 	Progress    string   `enum:"auto,always,never" default:"auto" help:"Progress bar: on a terminal (auto), always or never."`
 	// ReplaceSources is --replace-source.
 	ReplaceSources []string `name:"replace-source" placeholder:"SOURCE" help:"Replace the charges another source (focus, aws-cur or gcp-billing; repeatable) holds of the billing accounts, months and usage accounts this ingest holds, removing them in the same transaction that stores this one. Without it, an ingest holding charges of a usage account that another source already stores for the same billing account and month (one payer through both aws-cur and its FOCUS export) fails, committing nothing: both would be counted. That source's other months and usage accounts are kept."`

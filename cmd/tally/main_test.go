@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
@@ -142,6 +145,37 @@ func TestNumericFlagsChecked(t *testing.T) {
 			t.Errorf("%v: exit %d %q, want %d with %q", tt.args, code, errOut, exitUsage, tt.want)
 		}
 	}
+}
+
+// TestHelpPlaceholdersSayWhat: no command's help shows kong's placeholder
+// for a Go type (--namespace=STRING, --horizon=INT), which says what the
+// program holds, not what the user writes.
+func TestHelpPlaceholdersSayWhat(t *testing.T) {
+	parser, err := kong.New(&cli{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := regexp.MustCompile(`-[a-z-]+=(STRING|U?INT(-?\d+)?|FLOAT(-?\d+)?|BOOL)\b`)
+	var walk func(n *kong.Node)
+	walk = func(n *kong.Node) {
+		for _, c := range n.Children {
+			if c.Type == kong.CommandNode && !c.Hidden {
+				walk(c)
+			}
+		}
+		if n.Type != kong.CommandNode {
+			return
+		}
+		cmd := strings.Fields(n.Path())
+		code, out, errOut := runTally(append(cmd, "--help")...)
+		if code != 0 {
+			t.Fatalf("%v --help: exit %d: %s", cmd, code, errOut)
+		}
+		if bad := typed.FindAllString(out, -1); len(bad) > 0 {
+			t.Errorf("tally %s --help shows %q", n.Path(), bad)
+		}
+	}
+	walk(parser.Model.Node)
 }
 
 // TestHelpSaysValuesAndDefaults: the help shows the values a flag takes and

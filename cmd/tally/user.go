@@ -176,10 +176,10 @@ type tokenCmd struct {
 }
 
 type tokenCreateCmd struct {
-	Name    string `required:"" help:"What the token is for (e.g. prometheus, ci)."`
+	Name    string `required:"" placeholder:"NAME" help:"What the token is for (e.g. prometheus, ci)."`
 	Kind    string `default:"api" enum:"api,agent" help:"api (acts with --role) or agent (can only ingest for --cluster)."`
 	Role    string `default:"viewer" enum:"viewer,admin" help:"Role of an API token: viewer (reads everything) or admin (also tokens and settings)."`
-	Cluster string `help:"Cluster an agent token may write."`
+	Cluster string `placeholder:"NAME" help:"Cluster an agent token may write."`
 	Expires int    `name:"expires-days" default:"0" help:"Days until it expires (0: never)."`
 }
 
