@@ -18,7 +18,7 @@ type demoGenerateCmd struct {
 	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
 	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same bytes)."`
 	End         string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
-	ProfileDays int    `default:"14" help:"Days before the end with CPU profiles in the agent batches (0: none)."`
+	ProfileDays int    `default:"21" help:"Days before the end with CPU profiles in the agent batches (0: none; the weekly report compares two whole weeks)."` // as demo's: the same organization
 }
 
 // Validate refuses out-of-range flags before anything runs.

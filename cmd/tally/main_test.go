@@ -178,6 +178,20 @@ func TestHelpPlaceholdersSayWhat(t *testing.T) {
 	walk(parser.Model.Node)
 }
 
+// demo-generate writes the organization demo loads: by default with as
+// many days of profiles (it wrote 14, demo loads 21), said alike.
+func TestDemoGenerateProfileDaysAsDemo(t *testing.T) {
+	flag := regexp.MustCompile(`--profile-days=\S+\s+[^-]*`)
+	var got []string
+	for _, cmd := range []string{"demo", "demo-generate"} {
+		_, out, _ := runTally(cmd, "--help")
+		got = append(got, strings.Join(strings.Fields(flag.FindString(out)), " "))
+	}
+	if got[0] == "" || got[0] != got[1] {
+		t.Errorf("demo: %q\ndemo-generate: %q; want the same default and help", got[0], got[1])
+	}
+}
+
 // TestHelpSaysValuesAndDefaults: the help shows the values a flag takes and
 // its default where kong does not (placeholders hide defaults; a bool's
 // default is not shown), the placeholders the codebase uses for files and
