@@ -219,6 +219,25 @@ func CreateDatabase(ctx context.Context, serverURL, name, template string) error
 	return adminExec(ctx, serverURL, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{template}.Sanitize())
 }
 
+// Databases lists the databases on the server at serverURL that a user
+// made: all but PostgreSQL's own (postgres and the templates), by name.
+func Databases(ctx context.Context, serverURL string) ([]string, error) {
+	conn, err := adminConn(ctx, serverURL)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname")
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list databases: %w", err)
+	}
+	return names, nil
+}
+
 // DropDatabase drops database name, disconnecting its sessions.
 func DropDatabase(ctx context.Context, serverURL, name string) error {
 	return adminExec(ctx, serverURL, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")

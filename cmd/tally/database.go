@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tallyhq/tally"
 
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/postgres/embedded"
@@ -12,12 +16,18 @@ import (
 // it is empty and uses its --database. The returned close function
 // disconnects and, for the embedded server, stops it (unless another
 // process started it); call it last.
+//
+// Of the embedded server's databases, only tally and tally_demo are created
+// when missing; another name must exist (`tally migrate` creates it), so a
+// mistyped --database fails instead of showing a Tally without data.
 func (a *app) openDB(ctx context.Context) (*postgres.DB, func(), error) {
-	return a.openNamedDB(ctx, a.globals.Database)
+	name := a.globals.Database
+	return a.openNamedDB(ctx, name, name == "tally" || name == demoDatabase)
 }
 
-// openNamedDB is openDB with the embedded server's database named name.
-func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(), error) {
+// openNamedDB is openDB with the embedded server's database named name,
+// which is created if it is missing and create is set, and refused otherwise.
+func (a *app) openNamedDB(ctx context.Context, name string, create bool) (*postgres.DB, func(), error) {
 	if a.globals.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, a.globals.DatabaseURL)
 		if err != nil {
@@ -34,18 +44,9 @@ func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(
 			a.log.Error("stop embedded postgres", "err", err)
 		}
 	}
-	created, err := postgres.EnsureDatabase(ctx, srv.URL("postgres"), name)
-	if err != nil {
+	if err := a.ensureDatabase(ctx, srv.URL("postgres"), name, create); err != nil {
 		stop()
 		return nil, nil, err
-	}
-	switch {
-	case created && (name == "tally" || name == "tally_demo"):
-		a.log.Info("created the embedded server's database", "database", name)
-	case created:
-		// A mistyped --database would otherwise show empty results as if
-		// there were no data.
-		a.log.Warn("created an empty database: --database names one the embedded server did not have", "database", name)
 	}
 	db, err := postgres.Open(ctx, srv.URL(name))
 	if err != nil {
@@ -54,6 +55,35 @@ func (a *app) openNamedDB(ctx context.Context, name string) (*postgres.DB, func(
 	}
 	a.log.Debug("using embedded postgres", "dataDir", srv.DataDir())
 	return db, func() { db.Close(); stop() }, nil
+}
+
+// ensureDatabase creates database name on the server at serverURL if it
+// is missing and create is set, and otherwise refuses a missing one.
+func (a *app) ensureDatabase(ctx context.Context, serverURL, name string, create bool) error {
+	if !create {
+		names, err := postgres.Databases(ctx, serverURL)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(names, name) {
+			return tally.Errorf(tally.EInvalid, "--database %s: the embedded server has no database %s (it has: %s); `tally --database %s migrate` creates it",
+				name, name, databaseList(names), name)
+		}
+		return nil
+	}
+	created, err := postgres.EnsureDatabase(ctx, serverURL, name)
+	if created {
+		a.log.Info("created the embedded server's database", "database", name)
+	}
+	return err
+}
+
+// databaseList is names for a message: comma-separated, or "none".
+func databaseList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // dropEmbeddedDB drops the embedded server's database name, closing the
@@ -100,7 +130,7 @@ func (a *app) migrate(ctx context.Context, db *postgres.DB) error {
 type migrateCmd struct{}
 
 func (c *migrateCmd) Run(ctx context.Context, a *app) error {
-	db, closeDB, err := a.openDB(ctx)
+	db, closeDB, err := a.openNamedDB(ctx, a.globals.Database, true)
 	if err != nil {
 		return err
 	}

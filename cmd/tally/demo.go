@@ -81,7 +81,7 @@ func (c *demoCmd) Run(ctx context.Context, a *app) error {
 // An external database (--database-url) holding another is refused.
 func (c *demoCmd) openDB(ctx context.Context, a *app, m *demo.Manifest) (*postgres.DB, func(), error) {
 	for anew := false; ; anew = true {
-		db, closeDB, err := a.openNamedDB(ctx, demoDatabase)
+		db, closeDB, err := a.openNamedDB(ctx, demoDatabase, true)
 		if err != nil {
 			return nil, nil, err
 		}

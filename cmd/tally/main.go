@@ -56,7 +56,7 @@ type cli struct {
 type globals struct {
 	DatabaseURL string `name:"database-url" env:"TALLY_DATABASE_URL" placeholder:"URL" help:"PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: run the embedded PostgreSQL."`
 	DataDir     string `name:"data-dir" env:"TALLY_DATA_DIR" placeholder:"DIR" help:"Data directory of the embedded PostgreSQL (default: $$XDG_DATA_HOME/tally/pg, or ~/.local/share/tally/pg without XDG_DATA_HOME, but /var/lib/tally/pg as root with a private home directory)."`
-	Database    string `name:"database" env:"TALLY_DATABASE" placeholder:"NAME" default:"tally" help:"Database of the embedded PostgreSQL: tally, or tally_demo for the organization 'tally demo' loads (demo always uses tally_demo)."`
+	Database    string `name:"database" env:"TALLY_DATABASE" placeholder:"NAME" default:"tally" help:"Database of the embedded PostgreSQL: tally, or tally_demo for the organization 'tally demo' loads (demo always uses tally_demo). Another name must exist: 'tally --database NAME migrate' creates it."`
 	LogLevel    string `name:"log-level" env:"TALLY_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Log level: ${enum}."`
 	LogFormat   string `name:"log-format" env:"TALLY_LOG_FORMAT" enum:"auto,text,json" default:"auto" help:"Log format: text on a terminal and JSON otherwise (auto), or forced."`
 }
