@@ -12,7 +12,7 @@ import (
 
 func TestParseStep(t *testing.T) {
 	for in, want := range map[string]time.Duration{
-		"": 0, "window": 0, "0": 0, "1h": time.Hour, "6h": 6 * time.Hour, "1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour,
+		"": 0, "window": 0, "1h": time.Hour, "6h": 6 * time.Hour, "1d": 24 * time.Hour, "7d": 7 * 24 * time.Hour,
 		"36600d": 36600 * 24 * time.Hour,
 	} {
 		if got, err := attribution.ParseStep(in); err != nil || got != want {
@@ -21,7 +21,7 @@ func TestParseStep(t *testing.T) {
 	}
 	// 106751d is the most days a time.Duration holds; n days past it
 	// overflowed into a negative step, read as one step.
-	for _, in := range []string{"-1h", "0d", "-7d", "x", "1y", "106752d", "9223372036854775807d", "213503982334601d"} {
+	for _, in := range []string{"0", "0h", "0s", "-1h", "0d", "-7d", "x", "1y", "106752d", "9223372036854775807d", "213503982334601d"} {
 		if _, err := attribution.ParseStep(in); tally.ErrorCode(err) != tally.EInvalid {
 			t.Errorf("attribution.ParseStep(%q): err = %v, want EInvalid", in, err)
 		}

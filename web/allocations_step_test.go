@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -85,5 +86,37 @@ func TestAllocationWindowWholeHours(t *testing.T) {
 	get(t, srv.URL+fmt.Sprintf("/api/v1/allocations?window=%d,%d", fixture.Day1.Add(10*time.Minute).Unix(), fixture.Day1.Add(20*time.Minute).Unix()), &inside)
 	if inside.Total != first.Total || first.Total == "0" {
 		t.Errorf("window inside the first hour costs %s, want the hour's %s", inside.Total, first.Total)
+	}
+}
+
+// TestAllocationStepZeroRefused: step=0 is no step length; it answered the
+// whole window, silently. It is a 400 naming step and the values it takes,
+// on Tally's routes and OpenCost's; no step at all is one step over the
+// window, as OpenCost documents it (and step=window says so explicitly).
+func TestAllocationStepZeroRefused(t *testing.T) {
+	srv := newServer(t)
+	for _, path := range []string{
+		"/api/v1/allocations?window=2d&step=0",
+		"/api/v1/allocations?window=2d&step=0&format=csv",
+		"/allocation/compute?window=2d&step=0",
+		"/model/allocation?window=2d&step=0&aggregate=namespace",
+	} {
+		resp := get(t, srv.URL+path, nil)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 400 || !strings.Contains(string(body), `step \"0\"`) || !strings.Contains(string(body), "window") {
+			t.Errorf("GET %s: %d %.300s, want 400 naming step 0 and the values step takes", path, resp.StatusCode, body)
+		}
+	}
+	var own struct {
+		Step string `json:"step"`
+	}
+	if resp := get(t, srv.URL+"/api/v1/allocations?window=2d", &own); resp.StatusCode != 200 || own.Step != "window" {
+		t.Errorf("no step: %d step %q, want 200 window", resp.StatusCode, own.Step)
+	}
+	var openCost struct {
+		Data []map[string]json.RawMessage `json:"data"`
+	}
+	if resp := get(t, srv.URL+"/allocation/compute?window=2d&aggregate=namespace", &openCost); resp.StatusCode != 200 || len(openCost.Data) != 1 {
+		t.Errorf("OpenCost without step: %d, %d sets, want 200 and one set over the window", resp.StatusCode, len(openCost.Data))
 	}
 }
