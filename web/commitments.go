@@ -29,15 +29,16 @@ type CommitmentStore interface {
 	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
 }
 
-// commitmentRoutes mounts /api/v1/commitments….
+// commitmentRoutes mounts /api/v1/commitments…, each with the parameters
+// it takes.
 func (s *Server) commitmentRoutes(r chi.Router) {
-	r.Get("/api/v1/commitments", s.commitmentOverview)
-	r.Get("/api/v1/commitments/inventory", s.commitmentInventory)
-	r.Get("/api/v1/commitments/status", s.commitmentStatus)
-	r.Get("/api/v1/commitments/expiries", s.commitmentExpiries)
-	r.Get("/api/v1/commitments/recommendations", s.commitmentRecommendations)
-	r.Get("/api/v1/commitments/actions", s.commitmentActions)
-	r.Get("/api/v1/commitments/accounts", s.commitmentAccounts)
+	r.With(s.takes("window", "step", "account")).Get("/api/v1/commitments", s.commitmentOverview)
+	r.With(s.takes("account")).Get("/api/v1/commitments/inventory", s.commitmentInventory)
+	r.With(s.takes("window", "step", "account")).Get("/api/v1/commitments/status", s.commitmentStatus)
+	r.With(s.takes("account")).Get("/api/v1/commitments/expiries", s.commitmentExpiries)
+	r.With(s.takes("account")).Get("/api/v1/commitments/recommendations", s.commitmentRecommendations)
+	r.With(s.takes("limit", "account")).Get("/api/v1/commitments/actions", s.commitmentActions)
+	r.With(s.takes()).Get("/api/v1/commitments/accounts", s.commitmentAccounts)
 }
 
 // commitmentAccounts answers GET /api/v1/commitments/accounts: the billing

@@ -160,20 +160,23 @@ func NewServer(cfg Config) *Server {
 	r.Handle("/favicon.svg", s.assets())
 	r.Get("/login", s.loginPage)
 	r.Get("/login/demo", s.demoLogin)
-	r.With(httprate.LimitBy(20, time.Minute, clientKey)).Post("/api/v1/auth/login", s.login)
+	r.With(httprate.LimitBy(20, time.Minute, clientKey), s.takes()).Post("/api/v1/auth/login", s.login)
 	for _, p := range pages {
 		r.Get(p, s.page)
 	}
 
-	// Viewers (people and API tokens): read everything.
+	// Viewers (people and API tokens): read everything. Each route of
+	// Tally's API says which query parameters it takes (s.takes);
+	// OpenCost's take what OpenCost's do, and ignore the others as it does.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireRole(tally.RoleViewer))
 		r.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
-		r.Get("/api/v1/auth/me", s.me)
-		r.Post("/api/v1/auth/logout", s.logout)
+		r.With(s.takes()).Get("/api/v1/auth/me", s.me)
+		r.With(s.takes()).Post("/api/v1/auth/logout", s.logout)
 		if s.allocs != nil {
-			r.Get("/api/v1/allocations", s.allocations)
-			r.Get(tally.CostRatePath, s.costRate)
+			r.With(s.takes("window", "step", "aggregate", "filter", "idle", "shared", "shareNamespaces", "basis", "format")).
+				Get("/api/v1/allocations", s.allocations)
+			r.With(s.takes("workload", "window", "cluster", "basis")).Get(tally.CostRatePath, s.costRate)
 		}
 		// OpenCost's API, also under /model/ where Kubecost and older
 		// OpenCost clients call it.
@@ -188,18 +191,19 @@ func NewServer(cfg Config) *Server {
 			}
 		}
 		if s.funcs != nil {
-			r.Get("/api/v1/functions", s.functions)
-			r.Get("/api/v1/functions/workloads", s.profiledWorkloads)
+			r.With(s.takes("workload", "cluster", "container", "window", "image", "baseWindow", "baseImage", "top", "format")).
+				Get("/api/v1/functions", s.functions)
+			r.With(s.takes("window")).Get("/api/v1/functions/workloads", s.profiledWorkloads)
 		}
-		r.Get("/api/v1/recommendations/rightsizing", s.rightsizing)
-		r.Get("/api/v1/reports/weekly", s.weeklyReportInfo)
-		r.Get("/api/v1/reports/weekly/preview", s.reportPreview)
+		r.With(s.takes("kind", "cluster", "namespace")).Get("/api/v1/recommendations/rightsizing", s.rightsizing)
+		r.With(s.takes("audience", "week")).Get("/api/v1/reports/weekly", s.weeklyReportInfo)
+		r.With(s.takes("audience", "week", "format")).Get("/api/v1/reports/weekly/preview", s.reportPreview)
 		if s.fcs != nil {
-			r.Get("/api/v1/forecasts", s.forecasts)
+			r.With(s.takes("scope")).Get("/api/v1/forecasts", s.forecasts)
 		}
-		r.Get("/api/v1/settings/cost", s.getCostSettings)
+		r.With(s.takes()).Get("/api/v1/settings/cost", s.getCostSettings)
 		if s.statusStore != nil {
-			r.Get("/api/v1/status", s.status)
+			r.With(s.takes()).Get("/api/v1/status", s.status)
 		}
 		if s.commits != nil {
 			s.commitmentRoutes(r)
@@ -210,12 +214,12 @@ func NewServer(cfg Config) *Server {
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireRole(tally.RoleAdmin))
 		if s.tokens != nil {
-			r.Get("/api/v1/tokens", s.listTokens)
-			r.Post("/api/v1/tokens", s.createToken)
-			r.Delete("/api/v1/tokens/{id}", s.deleteToken)
+			r.With(s.takes()).Get("/api/v1/tokens", s.listTokens)
+			r.With(s.takes()).Post("/api/v1/tokens", s.createToken)
+			r.With(s.takes()).Delete("/api/v1/tokens/{id}", s.deleteToken)
 		}
 		if s.settings != nil {
-			r.Put("/api/v1/settings/cost", s.putCostSettings)
+			r.With(s.takes()).Put("/api/v1/settings/cost", s.putCostSettings)
 		}
 	})
 
@@ -223,7 +227,7 @@ func NewServer(cfg Config) *Server {
 	// admits only agent tokens and puts their cluster in the Principal, and
 	// s.limitAgent, which bounds each token's rate.
 	if s.agents != nil {
-		r.With(s.requireAgent, s.limitAgent).Post("/api/v1/ingest/agent", s.ingestAgent)
+		r.With(s.requireAgent, s.limitAgent, s.takes()).Post("/api/v1/ingest/agent", s.ingestAgent)
 	}
 	return s
 }

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/tallyhq/tally"
+)
+
+// takes is the middleware of a route of Tally's own API (/api/v1/…) that
+// declares the query parameters it takes, each at most once: a request with
+// another parameter, or with one of them twice, is refused with an EInvalid
+// error naming it. A misspelled parameter (windw=1d) was ignored and a
+// repeated one (window=1d&window=7d) read as its first value: the answer
+// was to another question than the one asked.
+//
+// OpenCost's routes do not use it: OpenCost ignores the parameters it does
+// not know and reads a repeated one's first value, and its clients send
+// parameters Tally has no use for (resolution, includeProportionalAssetResourceCosts, …),
+// so they do as OpenCost does and its clients work unchanged.
+func (s *Server) takes(names ...string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := checkParams(r.URL.Path, r.URL.Query(), names); err != nil {
+				s.error(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// checkParams returns an EInvalid error for the first parameter of v (in
+// name order) that is not one of names or is given more than once.
+func checkParams(path string, v url.Values, names []string) error {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(names, k) {
+			return tally.Errorf(tally.EInvalid, "unknown parameter %s: %s takes %s", k, path, paramList(names))
+		}
+		if n := len(v[k]); n > 1 {
+			return tally.Errorf(tally.EInvalid, "parameter %s given %d times (%q): give it once", k, n, v[k])
+		}
+	}
+	return nil
+}
+
+// paramList lists names in order, case aside, for an error message.
+func paramList(names []string) string {
+	if len(names) == 0 {
+		return "no parameters"
+	}
+	sorted := slices.Clone(names)
+	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	return strings.Join(sorted, ", ")
+}
