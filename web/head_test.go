@@ -56,7 +56,7 @@ func TestHeadRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" {
-		t.Errorf("DELETE /api/v1/allocations = %d Allow %q, want 405 Allow \"GET, HEAD\"", resp.StatusCode, resp.Header.Get("Allow"))
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, OPTIONS" {
+		t.Errorf("DELETE /api/v1/allocations = %d Allow %q, want 405 Allow \"GET, HEAD, OPTIONS\"", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 }

@@ -149,15 +149,15 @@ func NewServer(cfg Config) *Server {
 	}
 	r := s.router
 	r.Use(middleware.RequestID, s.clientAddress, s.logRequests, middleware.Recoverer, middleware.Compress(5), securityHeaders,
-		http.NewCrossOriginProtection().Handler, s.authenticate, middleware.GetHead)
+		http.NewCrossOriginProtection().Handler, s.options, s.authenticate, middleware.GetHead)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
 	// Public: probes, the sign-in page and form, and the static assets (code, no data).
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/assets/*", s.assets())
-	r.Handle("/favicon.svg", s.assets())
+	r.Method(http.MethodGet, "/assets/*", s.assets())
+	r.Method(http.MethodGet, "/favicon.svg", s.assets())
 	r.Get("/login", s.loginPage)
 	r.Get("/login/demo", s.demoLogin)
 	r.With(httprate.LimitBy(20, time.Minute, clientKey), s.takes()).Post("/api/v1/auth/login", s.login)
@@ -170,7 +170,7 @@ func NewServer(cfg Config) *Server {
 	// OpenCost's take what OpenCost's do, and ignore the others as it does.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireRole(tally.RoleViewer))
-		r.Handle("/metrics", metricsHandler(cfg.Metrics, s.log))
+		r.Method(http.MethodGet, "/metrics", metricsHandler(cfg.Metrics, s.log))
 		r.With(s.takes()).Get("/api/v1/auth/me", s.me)
 		r.With(s.takes()).Post("/api/v1/auth/logout", s.logout)
 		if s.allocs != nil {
@@ -249,28 +249,61 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.error(w, r, tally.Errorf(tally.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 }
 
-// methods are the methods methodNotAllowed offers in Allow.
+// methods are the methods a route may have, in the order Allow lists them.
 var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
+// allowed returns the methods of the route at path, OPTIONS last (s.options
+// answers it on every route), or nil when no route is there. chi keeps
+// them from custom handlers, so they are looked up.
+func (s *Server) allowed(path string) []string {
+	var allow []string
+	for _, m := range methods {
+		// GET routes answer HEAD too (middleware.GetHead), unmatched here.
+		if s.router.Match(chi.NewRouteContext(), m, path) ||
+			m == http.MethodHead && s.router.Match(chi.NewRouteContext(), http.MethodGet, path) {
+			allow = append(allow, m)
+		}
+	}
+	if allow == nil {
+		return nil
+	}
+	return append(allow, http.MethodOptions)
+}
+
 // methodNotAllowed answers a route that exists with another method: 405,
-// with the methods it has in Allow (chi keeps them from custom handlers, so
-// they are looked up again). Like notFound, it answers 401 to anyone not
-// signed in, so the routes that exist are not revealed.
+// with the methods it has in Allow. Like notFound, it answers 401 to anyone
+// not signed in, so the routes that exist are not revealed.
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	if _, ok := PrincipalFrom(r.Context()); !ok && s.auth != nil {
 		s.notFound(w, r)
 		return
 	}
-	var allow []string
-	for _, m := range methods {
-		// GET routes answer HEAD too (middleware.GetHead), unmatched here.
-		if s.router.Match(chi.NewRouteContext(), m, r.URL.Path) ||
-			m == http.MethodHead && s.router.Match(chi.NewRouteContext(), http.MethodGet, r.URL.Path) {
-			allow = append(allow, m)
+	allow := strings.Join(s.allowed(r.URL.Path), ", ")
+	w.Header().Set("Allow", allow)
+	s.error(w, r, tally.Errorf(tally.EMethodNotAllowed, "method %s not allowed on %s: use %s", r.Method, r.URL.Path, allow))
+}
+
+// options answers OPTIONS on any route with 204 and the route's methods in
+// Allow, before sign-in: a CORS preflight carries no credentials, and it
+// was refused 401. It sets no CORS headers, deliberately: the dashboard is
+// same-origin, and the API is not offered to pages of other origins, whose
+// browsers fail the preflight without Access-Control-Allow-Origin. OPTIONS
+// of a path with no route goes on, to be answered as any other request
+// there (401 signed out, 404 signed in).
+func (s *Server) options(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
 		}
-	}
-	w.Header().Set("Allow", strings.Join(allow, ", "))
-	s.error(w, r, tally.Errorf(tally.EMethodNotAllowed, "method %s not allowed on %s: use %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		allow := s.allowed(r.URL.Path)
+		if allow == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // ServeHTTP implements http.Handler.
