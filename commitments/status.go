@@ -269,6 +269,7 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 			return nil, err
 		}
 		p := st.ByProvider[s.Provider]
+		p.Start = w.Start // a provider's totals are the window's, as st.Totals
 		if err := p.add(m); err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"iter"
@@ -383,5 +384,37 @@ func TestCommitmentsSummaryWithoutABillInTheWindow(t *testing.T) {
 	out, body = get("/api/v1/commitments?window=90d&account=111")
 	if c := out.Current; c == nil || !c.BillInWindow || c.Coverage == nil || c.LockInMonths <= 0 {
 		t.Errorf("account 111, with a bill: want its ratios and lock-in, billInWindow true:\n%s", body)
+	}
+}
+
+// TestCommitmentStatusNoZeroTimes: no time in the commitments' answers is
+// Go's zero time; a provider's totals showed 0001-01-01T00:00:00Z as their
+// start. They start with the window, as the totals do.
+func TestCommitmentStatusNoZeroTimes(t *testing.T) {
+	db := pgtest.New(t)
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	get := viewerGet(t, db, s)
+	for _, path := range []string{
+		"/api/v1/commitments/status?window=2026-11-10T00:00:00Z,2026-11-10T02:00:00Z",
+		"/api/v1/commitments/status",
+		"/api/v1/commitments?window=2d",
+		"/api/v1/commitments/inventory",
+		"/api/v1/commitments/expiries",
+		"/api/v1/commitments/actions",
+	} {
+		code, body := get(path)
+		if code != http.StatusOK || bytes.Contains(body, []byte("0001-01-01")) {
+			t.Errorf("GET %s: %d %s, want no zero time", path, code, body)
+		}
+	}
+	_, body := get("/api/v1/commitments/status?window=2026-11-10T00:00:00Z,2026-11-10T02:00:00Z")
+	var st commitments.Status
+	if err := json.Unmarshal(body, &st); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := st.ByProvider["aws"]; !ok || !m.Start.Equal(start) {
+		t.Errorf("byProvider = %+v, want aws's from %v", st.ByProvider, start)
 	}
 }
