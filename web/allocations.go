@@ -201,7 +201,8 @@ func newAllocationsView(q attribution.Query, groups []attribution.Group) allocat
 	var total tally.Money
 	for i := range groups {
 		g := &groups[i]
-		gv := groupView{Name: g.Name, Keys: g.Keys, Total: newCostView(&g.Total)}
+		// A reserved group has no keys: [], not null.
+		gv := groupView{Name: g.Name, Keys: list(g.Keys), Total: newCostView(&g.Total), Steps: make([]costView, 0, len(g.Steps))}
 		for j := range g.Steps {
 			gv.Steps = append(gv.Steps, newCostView(&g.Steps[j]))
 		}

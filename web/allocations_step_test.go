@@ -120,3 +120,32 @@ func TestAllocationStepZeroRefused(t *testing.T) {
 		t.Errorf("OpenCost without step: %d, %d sets, want 200 and one set over the window", resp.StatusCode, len(openCost.Data))
 	}
 }
+
+// TestAllocationListsNeverNull: a group's keys and steps are JSON lists at
+// every step, empty ones [] (a reserved group's keys were null), so a
+// client reads them the same way whatever the query.
+func TestAllocationListsNeverNull(t *testing.T) {
+	srv := newServer(t)
+	for _, path := range []string{
+		"/api/v1/allocations?window=2d&step=1h&aggregate=namespace",
+		"/api/v1/allocations?window=2d&step=1d&aggregate=namespace",
+		"/api/v1/allocations?window=2d&step=window&aggregate=cluster,namespace",
+	} {
+		var got struct {
+			Groups []struct {
+				Name  string            `json:"name"`
+				Keys  []string          `json:"keys"`
+				Steps []json.RawMessage `json:"steps"`
+			} `json:"groups"`
+		}
+		get(t, srv.URL+path, &got)
+		if len(got.Groups) == 0 {
+			t.Fatalf("GET %s: no groups", path)
+		}
+		for _, g := range got.Groups {
+			if g.Keys == nil || g.Steps == nil {
+				t.Errorf("GET %s: group %s: keys %v, %d steps (nil %t), want lists", path, g.Name, g.Keys, len(g.Steps), g.Steps == nil)
+			}
+		}
+	}
+}

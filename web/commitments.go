@@ -50,10 +50,7 @@ func (s *Server) commitmentAccounts(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if as == nil {
-		as = []tally.BillingAccount{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"accounts": as})
+	writeJSON(w, http.StatusOK, map[string]any{"accounts": list(as)})
 }
 
 // commitmentStatusQuery reads window (default 30d), step (default day, or
@@ -302,10 +299,7 @@ func (s *Server) commitmentActions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if as == nil {
-		as = []commitments.Action{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"actions": as})
+	writeJSON(w, http.StatusOK, map[string]any{"actions": list(as)})
 }
 
 // addByCurrency adds m to its currency's sum in sums.

@@ -72,10 +72,7 @@ func (s *Server) commitmentOverview(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := commitmentSummary{Currency: st.Currency, Commitments: st.Inventory, KPIs: []commitmentKPI{}, Recommendations: []summaryRecommendation{}}
-	if out.Commitments == nil {
-		out.Commitments = []commitments.Holding{}
-	}
+	out := commitmentSummary{Currency: st.Currency, Commitments: list(st.Inventory), KPIs: []commitmentKPI{}, Recommendations: []summaryRecommendation{}}
 	for _, m := range st.Series {
 		out.KPIs = append(out.KPIs, commitmentKPI{T: m.Start, Utilization: m.Utilization, Coverage: m.Coverage, ESR: m.ESR})
 	}

@@ -80,6 +80,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// list returns s, or an empty slice for nil: JSON answers hold lists, empty
+// ones [], never null, so clients read them one way whatever the query.
+func list[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // isOpenCostPath reports whether path is one of OpenCost's API routes (or
 // under one), also under /model/ where Kubecost's clients call them.
 func isOpenCostPath(path string) bool {

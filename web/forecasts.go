@@ -36,10 +36,7 @@ func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		if fs == nil {
-			fs = []tally.Forecast{}
-		}
-		writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: fs})
+		writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: list(fs)})
 		return
 	}
 	f, err := s.fcs.LatestForecast(r.Context(), forecast.CanonicalScope(scope))

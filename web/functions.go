@@ -108,13 +108,10 @@ func (s *Server) profiledWorkloads(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if ws == nil {
-		ws = []attribution.ProfiledWorkload{} // [], not null
-	}
 	writeJSON(w, http.StatusOK, struct {
 		Window    tally.Window                   `json:"window"`
 		Workloads []attribution.ProfiledWorkload `json:"workloads"`
-	}{win, ws})
+	}{win, list(ws)})
 }
 
 // functionsView costs stacks, those of f, over span: f's window narrowed to
@@ -134,6 +131,7 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if view.Images, err = s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, f.Window.Start.AddDate(0, 0, -90), f.Window.End); err != nil {
 		return nil, err
 	}
+	view.Images = list(view.Images)
 	base, ok, err := baseFilter(v, f, s.now())
 	if err != nil {
 		return nil, err

@@ -58,3 +58,17 @@ func TestFunctionsInOneCurrency(t *testing.T) {
 func (stacksByImage) ProfiledWorkloads(context.Context, tally.Window) ([]attribution.ProfiledWorkload, error) {
 	return nil, nil
 }
+
+// TestFunctionsListsNeverNull: a store that has no images or stacks for a
+// workload answers nil; the view's lists are [] all the same, as the
+// database's answers have them.
+func TestFunctionsListsNeverNull(t *testing.T) {
+	s := NewServer(Config{Readiness: readiness{}, Functions: stacksByImage{}})
+	for _, q := range []string{"", "&baseImage=old"} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, asViewer(httptest.NewRequest(http.MethodGet, "/api/v1/functions?workload=shop/api"+q, nil)))
+		if rec.Code != 200 || strings.Contains(rec.Body.String(), "null") {
+			t.Errorf("GET ?%s = %d %.400s, want lists, not null", q, rec.Code, rec.Body)
+		}
+	}
+}

@@ -43,10 +43,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if ts == nil {
-		ts = []tally.Token{}
-	}
-	writeJSON(w, http.StatusOK, tokensResponse{Tokens: ts})
+	writeJSON(w, http.StatusOK, tokensResponse{Tokens: list(ts)})
 }
 
 // createToken answers POST /api/v1/tokens.
