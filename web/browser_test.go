@@ -76,8 +76,8 @@ func serveDB(t *testing.T, db *postgres.DB, now func() time.Time, options ...fun
 // commitmentsServer serves the commitments of two billing accounts, one
 // billed in USD with a Savings Plan and a Reserved Instance, one in EUR,
 // with admin@example.com signed up. Its recommendations are in both
-// currencies too: container right-sizing in clusters billed in USD and in
-// EUR, and a Savings Plan purchase in EUR for account 333, which has no
+// currencies too: container right-sizing in clusters billed in USD (one
+// that costs $40 a month more) and in EUR, and a Savings Plan purchase in EUR for account 333, which has no
 // bill yet (its commitments view has no currency of its own). Account 444
 // has no bill either, and an All Upfront Reserved Instance read from the
 // AWS API: no hourly commitment, an hourly cost of $1 (its fee over the term).
@@ -143,7 +143,7 @@ func storeTwoCurrencyRecommendations(t *testing.T, db *postgres.DB, created time
 	}
 	if err := db.ReplaceRecommendations(ctx, tally.RecommendContainer, []tally.Recommendation{
 		container("us-prod/shop/api/app", "1200", "USD"), container("us-prod/shop/web/app", "30", "USD"),
-		container("eu-prod/shop/api/app", "10", "EUR")}); err != nil {
+		container("us-prod/shop/db/app", "-40", "USD"), container("eu-prod/shop/api/app", "10", "EUR")}); err != nil {
 		t.Fatal(err)
 	}
 	sp := tally.Recommendation{Kind: tally.RecommendCommitment, Target: "333/aws/compute", CreatedAt: created,

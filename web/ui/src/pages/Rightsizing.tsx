@@ -7,8 +7,15 @@ import { useQueryState } from '../router'
 interface Response {
   containers: Recommendation[]
   nodes: Recommendation[]
-  monthlySavings: Record<string, { containers: Money; nodes: Money }>
+  /**
+   * Per currency: what the recommendations that save save a month, and
+   * (containersAdded, nodesAdded; older servers: absent, netted in) what
+   * those that cost more add.
+   */
+  monthlySavings: Record<string, { containers: Money; nodes: Money; containersAdded?: Money; nodesAdded?: Money }>
 }
+
+type Total = 'containers' | 'nodes' | 'containersAdded' | 'nodesAdded'
 
 function risk(r: Recommendation): { level: string; text: string } {
   const days = r.risk?.confidenceDays ?? 0
@@ -79,8 +86,11 @@ export function Rightsizing(_: { me: Me }) {
   // (A saving of zero has no currency: its key is "", shown only alone.)
   const keys = Object.keys(d.monthlySavings).sort()
   const currencies = keys.length > 1 ? keys.filter((c) => c !== '') : keys
-  const total = (which: 'containers' | 'nodes') =>
-    currencies.length === 0 ? money(0) : currencies.map((c) => money(d.monthlySavings[c][which].amount, c)).join(' · ')
+  const total = (which: Total) =>
+    currencies.length === 0 ? money(0) : currencies.map((c) => money(d.monthlySavings[c][which]?.amount, c)).join(' · ')
+  // Recommendations that cost more (a node group grown to relieve pressure)
+  // are shown apart, not netted into the savings.
+  const adds = (which: Total) => currencies.some((c) => num(d.monthlySavings[c][which]?.amount) > 0)
   return (
     <div class="page" data-page="rightsizing">
       <h1>Right-sizing</h1>
@@ -97,7 +107,9 @@ export function Rightsizing(_: { me: Me }) {
         <>
           <div class="stats">
             <Stat label="Containers: savings a month" value={total('containers')} />
+            {adds('containersAdded') && <Stat label="Containers: added cost a month" value={total('containersAdded')} />}
             <Stat label="Nodes: savings a month (the containers' included)" value={total('nodes')} />
+            {adds('nodesAdded') && <Stat label="Nodes: added cost a month" value={total('nodesAdded')} />}
             <Stat label="Recommendations" value={String(d.containers.length + d.nodes.length)} />
           </div>
           <Card title="Containers">
