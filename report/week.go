@@ -50,6 +50,9 @@ func (w Week) Span() string {
 	return w.Start.Format("Jan 2") + "–" + last.Format("2, 2006")
 }
 
+// weekForm says what a week is written as, in ParseWeek's errors.
+const weekForm = "want an ISO week such as 2026-W47, or a date in it such as 2026-11-18"
+
 // ParseWeek reads a week as an ISO week ("2026-W42") or any date in it
 // ("2026-10-14"), from 0001-W01 on.
 func ParseWeek(s string) (Week, error) {
@@ -60,7 +63,7 @@ func ParseWeek(s string) (Week, error) {
 	// Before it, ISO years are 0 and negative: the week of 0000-01-01 is
 	// one of year −1, labelled "-001-W52", which no week reads as.
 	if y, _ := w.Start.ISOWeek(); y < 1 {
-		return Week{}, tally.Errorf(tally.EInvalid, "week %q: before 0001-W01", strings.TrimSpace(s))
+		return Week{}, tally.Errorf(tally.EInvalid, "week %q: before 0001-W01; %s", strings.TrimSpace(s), weekForm)
 	}
 	return w, nil
 }
@@ -72,20 +75,20 @@ func parseWeek(s string) (Week, error) {
 		y, yok := digits(s[:4])
 		n, nok := digits(s[6:])
 		if !yok || !nok {
-			return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week such as 2026-W42", s)
+			return Week{}, tally.Errorf(tally.EInvalid, "week %q: %s", s, weekForm)
 		}
 		// ISO week 1 contains January 4.
 		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
 		w := WeekOf(jan4)
 		w.Start = w.Start.AddDate(0, 0, 7*(n-1))
 		if n < 1 || n > 53 || w.Label() != fmt.Sprintf("%04d-W%02d", y, n) {
-			return Week{}, tally.Errorf(tally.EInvalid, "week %q: %d has no week %d", s, y, n)
+			return Week{}, tally.Errorf(tally.EInvalid, "week %q: %d has no week %d; %s", s, y, n, weekForm)
 		}
 		return w, nil
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Week{}, tally.Errorf(tally.EInvalid, "week %q: want an ISO week (2026-W42) or a date in it (2026-10-14)", s)
+		return Week{}, tally.Errorf(tally.EInvalid, "week %q: %s", s, weekForm)
 	}
 	return WeekOf(t), nil
 }

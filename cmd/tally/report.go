@@ -357,7 +357,7 @@ func (p *reportPreviewer) WeeklyPreview(ctx context.Context, audience, week stri
 
 // WeeklySubject builds only what the subject line needs (report.Builder.Spend).
 func (p *reportPreviewer) WeeklySubject(ctx context.Context, audience, week string) (monday, subject string, err error) {
-	aud, wk, err := p.resolve(audience, week)
+	aud, wk, err := p.resolve(ctx, audience, week)
 	if err != nil {
 		return "", "", err
 	}
@@ -371,7 +371,7 @@ func (p *reportPreviewer) WeeklySubject(ctx context.Context, audience, week stri
 // build builds the report of audience ("" for the first) for week ("" for
 // the last complete one).
 func (p *reportPreviewer) build(ctx context.Context, audience, week string) (*report.Report, error) {
-	aud, wk, err := p.resolve(audience, week)
+	aud, wk, err := p.resolve(ctx, audience, week)
 	if err != nil {
 		return nil, err
 	}
@@ -379,8 +379,10 @@ func (p *reportPreviewer) build(ctx context.Context, audience, week string) (*re
 }
 
 // resolve returns the audience named audience ("" for the first) and the
-// week named week ("" for the last complete one).
-func (p *reportPreviewer) resolve(audience, week string) (report.Audience, report.Week, error) {
+// week named week ("" for the last complete one). A week named that ends
+// before the organization's first costs is an ENotFound error
+// (checkCosted): its report would be an empty one, of $0.00.
+func (p *reportPreviewer) resolve(ctx context.Context, audience, week string) (report.Audience, report.Week, error) {
 	if audience == "" {
 		audience = p.cfg.Audiences[0].Name
 	}
@@ -389,7 +391,26 @@ func (p *reportPreviewer) resolve(audience, week string) (report.Audience, repor
 		return report.Audience{}, report.Week{}, err
 	}
 	wk, err := reportWeek(week, time.Now())
-	return aud, wk, err
+	if err != nil || week == "" {
+		return aud, wk, err
+	}
+	return aud, wk, p.checkCosted(ctx, week, wk)
+}
+
+// checkCosted returns an ENotFound error naming week (wk) and the first
+// week with costs when wk ends before the first attributed hour with
+// costs. With no costs at all it returns nil: a new installation's reports
+// are empty until its bill arrives, and say so.
+func (p *reportPreviewer) checkCosted(ctx context.Context, week string, wk report.Week) error {
+	st, err := p.db.DataStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if st.FirstCosted.IsZero() || wk.End().After(st.FirstCosted) {
+		return nil
+	}
+	return tally.Errorf(tally.ENotFound, "week %q (%s): no costs that week: the first week with costs is %s",
+		strings.TrimSpace(week), wk.Label(), report.WeekOf(st.FirstCosted).Label())
 }
 
 // scheduleReports runs the weekly report schedule until ctx ends, when an

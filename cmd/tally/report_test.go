@@ -120,15 +120,24 @@ func TestReportWeekly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		query, ctype, want string
-		status             int
+		path, ctype, want string
+		status            int
 	}{
-		{"?audience=payments&week=2026-W42", "text/html", "Payments team", 200},
-		{"?week=2026-10-14&format=text", "text/plain", "Example Corp", 200},
-		{"?audience=nope", "application/json", "not_found", 404},
-		{"?week=soon", "application/json", "invalid", 400},
+		{"/api/v1/reports/weekly/preview?audience=payments&week=2026-W42", "text/html", "Payments team", 200},
+		{"/api/v1/reports/weekly/preview?week=2026-10-14&format=text", "text/plain", "Example Corp", 200},
+		{"/api/v1/reports/weekly/preview?audience=nope", "application/json", "not_found", 404},
+		{"/api/v1/reports/weekly/preview?week=soon", "application/json", "invalid", 400},
+		// A week out of range names week, the value and the form wanted.
+		{"/api/v1/reports/weekly/preview?week=2026-W60", "application/json", `week \"2026-W60\": 2026 has no week 60; want an ISO week such as 2026-W47`, 400},
+		{"/api/v1/reports/weekly/preview?week=0000-12-31&format=text", "application/json", `week \"0000-12-31\": before 0001-W01; want an ISO week such as 2026-W47`, 400},
+		// A week before the organization's first costs is no report of
+		// $0.00 (nor an error about pruned data naming no week): there are
+		// no costs that week, and the first week with costs is named.
+		{"/api/v1/reports/weekly/preview?week=0001-01-01", "application/json", `week \"0001-01-01\" (0001-W01): no costs that week: the first week with costs is 2026-W`, 404},
+		{"/api/v1/reports/weekly?week=0001-01-01", "application/json", `no costs that week`, 404}, // the subject's too
+		{"/api/v1/reports/weekly/preview?week=2020-W10&audience=payments", "application/json", `week \"2020-W10\" (2020-W10): no costs that week`, 404},
 	} {
-		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/v1/reports/weekly/preview"+c.query, nil)
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+c.path, nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -137,7 +146,7 @@ func TestReportWeekly(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != c.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.ctype) || !strings.Contains(string(body), c.want) {
-			t.Errorf("%s: %d %s %.200s", c.query, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			t.Errorf("%s: %d %s %.200s", c.path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	}
 }
