@@ -14,6 +14,9 @@ import (
 // AllocationStore answers allocation queries.
 type AllocationStore interface {
 	AllocationRows(ctx context.Context, q attribution.Query) ([]attribution.Row, error)
+	// BillingCurrencies returns, per billing account, the currency it is
+	// billed in: an answer without costs is in the organization's.
+	BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error)
 }
 
 // allocationQuery reads the query parameters shared by Tally's and OpenCost's
@@ -118,7 +121,34 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	writeJSON(w, http.StatusOK, newAllocationsView(q, groups))
+	v := newAllocationsView(q, groups)
+	if v.Currency == "" {
+		if v.Currency, err = s.orgCurrency(r.Context()); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// orgCurrency returns the currency the organization is billed in, the
+// currency of an answer about its costs that has none (a window before
+// the bill): that of every billing account, or "" when they are billed in
+// several (an answer then has the currency of the clusters it selects) or
+// there is no bill yet.
+func (s *Server) orgCurrency(ctx context.Context) (string, error) {
+	curs, err := s.allocs.BillingCurrencies(ctx)
+	if err != nil {
+		return "", err
+	}
+	var cur tally.Currency
+	for _, c := range curs {
+		if cur != "" && c != cur {
+			return "", nil
+		}
+		cur = c
+	}
+	return string(cur), nil
 }
 
 func (s *Server) aggregate(ctx context.Context, q attribution.Query) ([]attribution.Group, error) {

@@ -18,6 +18,10 @@ import (
 // refusingAllocations fails if it is ever asked: validation must answer first.
 type refusingAllocations struct{}
 
+func (refusingAllocations) BillingCurrencies(context.Context) (map[string]tally.Currency, error) {
+	return nil, nil
+}
+
 func (refusingAllocations) AllocationRows(context.Context, attribution.Query) ([]attribution.Row, error) {
 	return nil, errors.New("store must not be called")
 }

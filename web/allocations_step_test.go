@@ -149,3 +149,18 @@ func TestAllocationListsNeverNull(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocationsEmptyHaveTheCurrency: an answer with no costs (a window
+// before the bill) is in the currency the organization is billed in, as
+// one with costs is; it said "currency":"".
+func TestAllocationsEmptyHaveTheCurrency(t *testing.T) {
+	srv := newServer(t)
+	var got struct {
+		Currency string            `json:"currency"`
+		Groups   []json.RawMessage `json:"groups"`
+	}
+	get(t, srv.URL+"/api/v1/allocations?window=2020-01-01T00:00:00Z,2020-01-02T00:00:00Z&step=1h", &got)
+	if got.Currency != "USD" || len(got.Groups) != 0 {
+		t.Errorf("currency %q, %d groups; want USD and none", got.Currency, len(got.Groups))
+	}
+}
