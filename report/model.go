@@ -257,23 +257,42 @@ type FunctionMover struct {
 	Link     string      `json:"link"`
 }
 
-// Opportunities are recommendations with their monthly savings.
+// Opportunities are recommendations with their monthly savings. Some may
+// cost more (a node group grown to relieve pressure): what they add is
+// Added, not netted into Total.
 type Opportunities struct {
 	Available   bool          `json:"available"`
 	Unavailable string        `json:"unavailable,omitempty"`
 	Items       []Opportunity `json:"items"`
-	Total       tally.Money   `json:"total"` // over all, not only Items
-	Count       int           `json:"count"`
+	Total       tally.Money   `json:"total"`    // what those that save save a month, over all, not only Items
+	Added       tally.Money   `json:"added"`    // what those that cost more add a month, a positive amount
+	Count       int           `json:"count"`    // all of them
+	CostMore    int           `json:"costMore"` // those of Count that cost more
 }
+
+// CostMoreText says how many cost more, as the subject of what they add
+// ("1 that costs more adds", "2 that cost more add").
+func (o Opportunities) CostMoreText() string {
+	if o.CostMore == 1 {
+		return "1 that costs more adds"
+	}
+	return fmt.Sprintf("%d that cost more add", o.CostMore)
+}
+
+// Saving is the number of recommendations that save (or cost nothing).
+func (o Opportunities) Saving() int { return o.Count - o.CostMore }
 
 // Opportunity is one recommendation.
 type Opportunity struct {
 	Kind           string      `json:"kind"`
 	Target         string      `json:"target"`
 	Explanation    string      `json:"explanation"`
-	MonthlySavings tally.Money `json:"monthlySavings"`
+	MonthlySavings tally.Money `json:"monthlySavings"` // negative for one that costs more
 	Link           string      `json:"link"`
 }
+
+// CostsMore reports whether the recommendation adds cost instead of saving.
+func (o Opportunity) CostsMore() bool { return o.MonthlySavings.Sign() < 0 }
 
 // Expiring is a commitment ending soon.
 type Expiring struct {

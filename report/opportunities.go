@@ -65,9 +65,14 @@ func opportunities(recs []tally.Recommendation, top int, zero tally.Money, link 
 		c, _ := recs[i].MonthlySavings.Cmp(recs[j].MonthlySavings)
 		return c > 0
 	})
-	o := Opportunities{Available: true, Total: zero, Count: len(recs)}
+	o := Opportunities{Available: true, Total: zero, Added: zero, Count: len(recs)}
 	for i, r := range recs {
-		o.Total, _ = o.Total.Add(r.MonthlySavings)
+		if r.MonthlySavings.Sign() < 0 {
+			o.Added, _ = o.Added.Sub(r.MonthlySavings)
+			o.CostMore++
+		} else {
+			o.Total, _ = o.Total.Add(r.MonthlySavings)
+		}
 		if i < top {
 			o.Items = append(o.Items, Opportunity{Kind: r.Kind, Target: r.Target, Explanation: r.Explanation,
 				MonthlySavings: r.MonthlySavings, Link: link(r)})

@@ -250,9 +250,17 @@ func (t *textWriter) opportunities(title string, o Opportunities) {
 		t.line("%s: %s", title, strings.TrimSuffix(msg, "."))
 		return
 	}
-	t.line("%s: %s a month from %d recommendation(s)", title, FormatMoney(o.Total), o.Count)
+	head := fmt.Sprintf("%s: %s a month from %d recommendation(s)", title, FormatMoney(o.Total), o.Saving())
+	if o.CostMore > 0 {
+		head += fmt.Sprintf("; %s %s a month", o.CostMoreText(), FormatMoney(o.Added))
+	}
+	t.line("%s", head)
 	for _, it := range o.Items {
-		t.line("  %s/mo  %s %s", FormatMoney(it.MonthlySavings), plain(it.Target), t.ref(it.Link))
+		amount := FormatMoney(it.MonthlySavings) + "/mo"
+		if it.CostsMore() {
+			amount = FormatMoney(it.MonthlySavings.Neg()) + "/mo more"
+		}
+		t.line("  %s  %s %s", amount, plain(it.Target), t.ref(it.Link))
 		for _, l := range wrap(it.Explanation, 70) {
 			t.line("      %s", l)
 		}
