@@ -38,10 +38,10 @@ type FunctionCost struct {
 // Functions sums stacks per function, largest total first.
 func Functions(stacks []StackSpend, window time.Duration) ([]FunctionCost, error) {
 	byName := map[string]*FunctionCost{}
-	get := func(name string) *FunctionCost {
+	get := func(name string, cur tally.Currency) *FunctionCost { // zero in the stack's currency
 		f := byName[name]
 		if f == nil {
-			f = &FunctionCost{Name: name}
+			f = &FunctionCost{Name: name, Self: tally.Zero(cur), Total: tally.Zero(cur)}
 			byName[name] = f
 		}
 		return f
@@ -50,7 +50,7 @@ func Functions(stacks []StackSpend, window time.Duration) ([]FunctionCost, error
 		if len(s.Frames) == 0 {
 			continue
 		}
-		leaf := get(s.Frames[0].String())
+		leaf := get(s.Frames[0].String(), s.Cost.Currency())
 		var err error
 		if leaf.Self, err = leaf.Self.Add(s.Cost); err != nil {
 			return nil, err
@@ -63,7 +63,7 @@ func Functions(stacks []StackSpend, window time.Duration) ([]FunctionCost, error
 				continue
 			}
 			seen[name] = true
-			f := get(name)
+			f := get(name, s.Cost.Currency())
 			if f.Total, err = f.Total.Add(s.Cost); err != nil {
 				return nil, err
 			}

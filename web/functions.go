@@ -63,7 +63,7 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := oneCurrency(stacks); err != nil {
+	if _, err := stacksCurrency(stacks); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -122,7 +122,7 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 		return nil, err
 	}
 	view := &functionsView{Workload: f.Namespace + "/" + f.Workload, Window: span}
-	if view.Functions, view.Total, err = topFunctions(stacks, span.Duration(), top); err != nil {
+	if view.Functions, view.Total, err = topFunctions(stacks, span.Duration(), top, ""); err != nil {
 		return nil, err
 	}
 	if view.Estimated, err = s.estimatedIn(ctx, f); err != nil {
@@ -155,7 +155,7 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if err != nil {
 		return nil, err
 	}
-	if err := oneCurrency(slices.Concat(baseStacks, stacks)); err != nil {
+	if _, err := stacksCurrency(slices.Concat(baseStacks, stacks)); err != nil {
 		return nil, err
 	}
 	baseSpan, err := s.costed(ctx, baseRan)
@@ -170,8 +170,9 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if err != nil {
 		return nil, err
 	}
-	view.Base.HeadFunctions = sameFunctions(view.Functions, all)
-	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, baseSpan.Duration(), top); err != nil {
+	cur := view.Total.Currency() // of the base's zeros, when it has no stacks
+	view.Base.HeadFunctions = sameFunctions(view.Functions, all, cur)
+	if view.Base.Functions, view.Base.Total, err = topFunctions(baseStacks, baseSpan.Duration(), top, cur); err != nil {
 		return nil, err
 	}
 	scaled, err := scaleStacks(baseStacks, span.Duration(), baseSpan.Duration())
@@ -274,15 +275,19 @@ func (s *Server) ranIn(ctx context.Context, f attribution.StackFilter, w tally.W
 	return ran, nil
 }
 
-func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int) ([]attribution.FunctionCost, tally.Money, error) {
+// topFunctions returns the top functions of stacks, and their total, in
+// their currency, or in cur if there are none.
+func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int, cur tally.Currency) ([]attribution.FunctionCost, tally.Money, error) {
 	fs, err := attribution.Functions(stacks, window)
 	if err != nil {
 		return nil, tally.Money{}, err
 	}
-	if err := oneCurrency(stacks); err != nil {
+	if c, err := stacksCurrency(stacks); err != nil {
 		return nil, tally.Money{}, err
+	} else if c != "" {
+		cur = c
 	}
-	var total tally.Money
+	total := tally.Zero(cur)
 	for _, s := range stacks {
 		if total, err = total.Add(s.Cost); err != nil {
 			return nil, tally.Money{}, fmt.Errorf("total of functions: %w", err)
@@ -295,8 +300,8 @@ func topFunctions(stacks []attribution.StackSpend, window time.Duration, top int
 }
 
 // sameFunctions returns, for each function of head, the one of the same
-// name in base, or a zero cost of that name.
-func sameFunctions(head, base []attribution.FunctionCost) []attribution.FunctionCost {
+// name in base, or a zero cost of that name in cur.
+func sameFunctions(head, base []attribution.FunctionCost, cur tally.Currency) []attribution.FunctionCost {
 	byName := make(map[string]attribution.FunctionCost, len(base))
 	for _, f := range base {
 		byName[f.Name] = f
@@ -305,18 +310,20 @@ func sameFunctions(head, base []attribution.FunctionCost) []attribution.Function
 	for i, f := range head {
 		b, ok := byName[f.Name]
 		if !ok {
-			b = attribution.FunctionCost{Name: f.Name}
+			zero := tally.Zero(cur)
+			b = attribution.FunctionCost{Name: f.Name, Self: zero, Total: zero, SelfAnnual: zero, TotalAnnual: zero}
 		}
 		out[i] = b
 	}
 	return out
 }
 
-// oneCurrency checks that stacks are costed in a single currency, as the
-// totals, flame graphs and pprof profiles of them need. A workload name
-// running in clusters billed in different currencies is the user's to
-// narrow, like allocations (attribution.Aggregate).
-func oneCurrency(stacks []attribution.StackSpend) error {
+// stacksCurrency returns the one currency stacks are costed in ("" for
+// none). Several are an error: the totals, flame graphs and pprof profiles
+// of stacks need one. A workload name running in clusters billed in
+// different currencies is the user's to narrow, like allocations
+// (attribution.Aggregate).
+func stacksCurrency(stacks []attribution.StackSpend) (tally.Currency, error) {
 	var cur tally.Currency
 	for _, s := range stacks {
 		c := s.Cost.Currency()
@@ -324,11 +331,11 @@ func oneCurrency(stacks []attribution.StackSpend) error {
 			continue
 		}
 		if cur != "" && c != cur {
-			return tally.Errorf(tally.EInvalid, "the functions span currencies %s and %s: filter by cluster so one currency remains", cur, c)
+			return "", tally.Errorf(tally.EInvalid, "the functions span currencies %s and %s: filter by cluster so one currency remains", cur, c)
 		}
 		cur = c
 	}
-	return nil
+	return cur, nil
 }
 
 // topParam reads top, how many functions to list: 50 unless set.

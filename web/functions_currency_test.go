@@ -72,3 +72,16 @@ func TestFunctionsListsNeverNull(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctionsZeroAmountsHaveTheCurrency: a diff against a base without
+// profiles (an image never run) shows its zeros in the head's currency; they
+// said {"amount":"0","currency":""} beside USD amounts.
+func TestFunctionsZeroAmountsHaveTheCurrency(t *testing.T) {
+	store := stacksByImage{"usd": {{Frames: []tally.Function{{Name: "main.hot"}, {Name: "main.main"}}, Cost: tally.MustParseMoney("5", "USD"), Samples: 10}}}
+	s := NewServer(Config{Readiness: readiness{}, Functions: store})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, asViewer(httptest.NewRequest(http.MethodGet, "/api/v1/functions?workload=shop/api&image=usd&baseImage=never-ran", nil)))
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"currency":""`) {
+		t.Errorf("GET = %d, want 200 with every amount in USD:\n%s", rec.Code, rec.Body)
+	}
+}
