@@ -478,6 +478,31 @@ await step('allocations: drill-down namespace → workload → pod → container
   noErrors('allocations')
 })
 
+// The total of a view's card title ("… — total $1,234.56").
+async function titleTotal(p) {
+  const title = await p.locator('[data-page=allocations] .card h2').first().innerText()
+  const m = title.match(/total (\S+)/)
+  check(m, 'the chart card names its total: ' + title)
+  return m[1].replace(/\*$/, '')
+}
+
+await step('allocations: a drill-down\'s total is the row clicked, its idle said apart', async () => {
+  await page.goto(base + '/allocations?window=7d')
+  const row = page.locator('table.grid tbody tr', { has: page.locator('button[data-drill="shop"]') })
+  await row.waitFor()
+  const clicked = (await row.locator('td').nth(7).innerText()).replace(/\*$/, '')
+  await row.locator('button[data-drill="shop"]').click()
+  await page.waitForURL(/aggregate=controller/)
+  await page.locator('button[data-drill^="shop/"]').first().waitFor()
+  check((await titleTotal(page)) === clicked, `the workloads of shop total ${clicked}, the row clicked, got ${await titleTotal(page)}`)
+  const idle = page.locator('table.grid tbody tr', { hasText: '__idle__' })
+  check((await idle.count()) === 1, 'the drill-down shows its idle in a row of its own')
+  const idleCost = (await idle.locator('td').nth(7).innerText()).replace(/\*$/, '')
+  const note = await page.locator('[data-hint=idle-apart]').innerText()
+  check(note.includes('Not in the total: ' + idleCost + ' of idle cost'), 'the idle left out of the total is said: ' + note)
+  noErrors('allocations drill-down total')
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

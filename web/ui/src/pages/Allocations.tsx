@@ -158,6 +158,21 @@ function isReserved(g: Group) {
   return g.name.startsWith('__') && g.name.endsWith('__')
 }
 
+const IDLE = '__idle__'
+
+/**
+ * The idle cost a drill-down (a view with a filter) shows apart, in its
+ * __idle__ row: the filtered allocations' part of their nodes' unused
+ * capacity, which the view they were clicked in showed in its own
+ * __idle__ row, not in theirs. The view's total leaves it out, so it is
+ * the cost of the row clicked. 0 without a filter.
+ */
+export function idleApart(a: Allocations | undefined, filter: string): number {
+  if (!a || filter === '') return 0
+  return a.groups.filter((g) => g.name === IDLE).reduce((acc, g) => acc + num(g.total.totalCost), 0)
+}
+
+
 const defaults = {
   window: '7d',
   aggregate: 'namespace',
@@ -185,7 +200,8 @@ export function AllocationsPage(_: { me: Me }) {
   const data = useApi<Allocations>(path)
   const status = useApi<DataStatus>('/api/v1/status')
   const cur = data.data?.currency || 'USD'
-  const total = num(data.data?.totalCost)
+  const idle = idleApart(data.data, s.filter)
+  const total = num(data.data?.totalCost) - idle
   const cls = clauses(s.filter)
 
   // Steps after the last one with any cost are the bill not arrived yet (it
@@ -308,7 +324,7 @@ export function AllocationsPage(_: { me: Me }) {
       label: 'Share',
       numeric: true,
       value: (g) => (total ? num(g.total.totalCost) / total : 0),
-      render: (g) => pct(total ? num(g.total.totalCost) / total : 0),
+      render: (g) => (idle && g.name === IDLE ? '–' : pct(total ? num(g.total.totalCost) / total : 0)),
     },
     {
       key: 'efficiency',
@@ -434,6 +450,12 @@ export function AllocationsPage(_: { me: Me }) {
                 label="Stacked cost over time, in UTC days and hours"
                 table={seriesTable(chart, s.step.endsWith('h') ? 'Hour (UTC)' : 'Day (UTC)', (v) => money(v, cur))}
               />
+            )}
+            {idle > 0 && (
+              <p class="hint" data-hint="idle-apart">
+                Not in the total: {money(idle, cur)} of idle cost ({IDLE}), these allocations' part of their nodes' unused capacity, which the view
+                without this filter shows in its own {IDLE} row.
+              </p>
             )}
             {billed.until && (
               <p class="hint" data-hint="billed-until">
