@@ -503,6 +503,21 @@ await step('allocations: a drill-down\'s total is the row clicked, its idle said
   noErrors('allocations drill-down total')
 })
 
+await step('allocations: changing the aggregation keeps the drill-down filter', async () => {
+  await page.goto(base + '/allocations?window=7d&aggregate=controller&filter=' + encodeURIComponent('namespace:"shop"'))
+  await page.locator('button[data-drill^="shop/"]').first().waitFor()
+  await page.locator('form[aria-label=View] select[name=aggregate]').selectOption('pod')
+  await page.waitForURL(/aggregate=pod/)
+  const u = new URL(page.url())
+  check(u.searchParams.get('filter') === 'namespace:"shop"', 'the filter stays: ' + page.url())
+  const crumbs = await page.locator('nav.crumbs button[data-crumb]').allInnerTexts()
+  check(crumbs.join('|') === 'Namespace: shop', 'the breadcrumb still says the namespace: ' + crumbs.join(' | '))
+  await page.locator('button[data-drill^="shop/"]').first().waitFor()
+  const names = await page.locator('table.grid tbody tr td:first-child').allInnerTexts()
+  check(names.every((n) => n.startsWith('shop/') || n.startsWith('__')), 'only shop\'s pods: ' + names.join(', '))
+  noErrors('allocations aggregation change')
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

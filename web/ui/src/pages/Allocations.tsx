@@ -365,7 +365,7 @@ export function AllocationsPage(_: { me: Me }) {
         </label>
         <label>
           Aggregate by
-          <select name="aggregate" value={s.aggregate} onChange={(e) => set({ aggregate: e.currentTarget.value, filter: '' })}>
+          <select name="aggregate" value={s.aggregate} onChange={(e) => set({ aggregate: e.currentTarget.value })}>
             {Object.entries(dimLabels).map(([k, v]) => (
               <option key={k} value={k}>
                 {v}
