@@ -518,6 +518,26 @@ await step('allocations: changing the aggregation keeps the drill-down filter', 
   noErrors('allocations aggregation change')
 })
 
+await step('empty states: a window the bill has not reached says so and offers the last days with costs', async () => {
+  // The estimates server's costs end at 2026-10-07 00:00; it is 2026-10-08 05:30.
+  const { p, errs, ctx } = await signedIn(estimatesBase, '/allocations?window=today')
+  const state = p.locator('[data-state=not-billed-yet]')
+  await state.waitFor({ timeout: 10000 })
+  const text = await state.innerText()
+  check(/Bills arrive a day or two late/.test(text) && text.includes('2026-10-06') && !/New installations|Install the agent/.test(text),
+    'the allocations say the bill has not come yet: ' + text)
+  await state.getByRole('button', { name: 'Show 2026-10-06 to 2026-10-06' }).click()
+  await p.waitForURL((u) => u.searchParams.get('window') === '2026-10-06T00:00:00Z,2026-10-07T00:00:00Z')
+  await p.locator('button[data-drill="shop"]').waitFor()
+  await p.goto(estimatesBase + '/functions?window=1d')
+  await state.waitFor({ timeout: 10000 })
+  const fn = await state.innerText()
+  check(/Bills arrive a day or two late/.test(fn) && !/Install the agent/.test(fn), 'the functions say the bill has not come yet: ' + fn)
+  await shot(p, 'functions-not-billed-yet')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

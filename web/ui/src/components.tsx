@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, type DataStatus } from './api'
-import { day, lastDay } from './format'
+import { completeDays, day, lastDay } from './format'
 
 export interface Loaded<T> {
   data?: T
@@ -60,6 +60,45 @@ export function ErrorState({ error, retry, what }: { error: ApiError; retry?: ()
       <h3>Could not load {what}</h3>
       <p>{error.message}</p>
       {retry && <button onClick={retry}>Retry</button>}
+    </div>
+  )
+}
+
+/**
+ * The empty state of a window with no costs. When the installation has
+ * costs, but none in this window (it starts after the newest hour with
+ * costs), the bill has not arrived yet: bills come a day or two late. It
+ * says so and offers the last window of as many days with costs. Otherwise
+ * children say what to do (a new installation's first bill, a filter…).
+ */
+export function NoCosts({
+  title,
+  window,
+  status,
+  show,
+  children,
+}: {
+  title: string
+  window?: { start: string; end: string }
+  status?: DataStatus
+  show: (window: string) => void
+  children: ComponentChildren
+}) {
+  const last = status?.lastCostedHour
+  const start = window ? Date.parse(window.start) : NaN
+  if (!last || !(start >= Date.parse(last) + 3600e3)) return <Empty title={title}>{children}</Empty>
+  const days = Math.max(1, Math.round((Date.parse(window!.end) - start) / 864e5))
+  const offer = completeDays(last, days)
+  return (
+    <div class="state empty" data-state="not-billed-yet">
+      <h3>No costs in this window yet</h3>
+      <p>
+        Bills arrive a day or two late: the costs so far end on {day(last)}, before this window starts.{' '}
+        <button class="link" data-action="last-costed-window" onClick={() => show(offer)}>
+          Show {windowLabel(offer)}
+        </button>
+        , the last {days === 1 ? 'day' : `${days} days`} with costs.
+      </p>
     </div>
   )
 }

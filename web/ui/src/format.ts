@@ -71,3 +71,19 @@ export function resourcesSnippet(
   if (limits.length) lines.push('    limits:', ...limits)
   return lines.join('\n') + '\n'
 }
+
+/**
+ * The last n whole UTC days that have costs attributed ("START,END"), up
+ * to the newest attributed hour with costs (lastCostedHour: hours are
+ * attributed as they pass, also those nothing has arrived for yet), so a day
+ * still in progress or not yet reported does not read as a drop in spend;
+ * "<n>d" (the n days to now) until anything is costed.
+ */
+export function completeDays(lastCostedHour: string | undefined, n: number): string {
+  if (!lastCostedHour) return `${n}d`
+  const end = new Date(Date.parse(lastCostedHour) + 3600e3)
+  end.setUTCHours(0, 0, 0, 0)
+  const start = new Date(end.getTime() - n * 864e5)
+  const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+  return `${iso(start)},${iso(end)}`
+}

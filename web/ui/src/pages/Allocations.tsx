@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
+import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -434,9 +434,12 @@ export function AllocationsPage(_: { me: Me }) {
       {data.loading && !data.data && <Loading what="allocations" />}
       {data.error && <ErrorState error={data.error} retry={data.reload} what="allocations" />}
       {data.data && data.data.groups.length === 0 && (
-        <Empty title="No allocations in this view">
-          <p>Widen the window or remove a filter. New installations: costs appear after the first bill is ingested and attributed.</p>
-        </Empty>
+        <NoCosts title="No allocations in this view" window={data.data.window} status={status.data} show={(window) => set({ window })}>
+          <p>
+            Widen the window or remove a filter.
+            {!status.data?.lastCostedHour && ' New installations: costs appear after the first bill is ingested and attributed.'}
+          </p>
+        </NoCosts>
       )}
       {data.data && data.data.groups.length > 0 && (
         <>

@@ -2,8 +2,8 @@ import { select } from 'd3-selection'
 import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
 import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
-import type { Allocations, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
-import { Card, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, SortTable, WindowOptions, type Column, useApi } from '../components'
+import type { Allocations, DataStatus, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
+import { Card, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
 
@@ -52,6 +52,8 @@ const defaults = { workload: '', window: '7d', container: '', image: '', compare
 export function FunctionsPage(_: { me: Me }) {
   const [q, set] = useQueryState(defaults)
   const s = q.baseWindow && q.compare === 'none' ? { ...q, compare: 'window' } : q
+  // What data Tally has: a window with no costs may be one the bill has not reached yet.
+  const status = useApi<DataStatus>('/api/v1/status')
   const workloads = useApi<Allocations>(`/api/v1/allocations?window=${encodeURIComponent(s.window)}&aggregate=controller&idle=hide&shared=separate`)
   const names = useMemo(
     () =>
@@ -235,9 +237,9 @@ export function FunctionsPage(_: { me: Me }) {
       {workloads.loading && !workloads.data && <Loading what="workloads" />}
       {workloads.error && <ErrorState error={workloads.error} retry={workloads.reload} what="workloads" />}
       {workloads.data && names.length === 0 && profiledNames.length === 0 && (
-        <Empty title="No workloads with costs in this window">
+        <NoCosts title="No workloads with costs in this window" window={workloads.data.window} status={status.data} show={(window) => set({ window })}>
           <p>Install the agent so pods and their CPU samples reach Tally, and ingest a bill.</p>
-        </Empty>
+        </NoCosts>
       )}
       {shown.loading && !f && workload && <Loading what="functions" />}
       {shown.error && <ErrorState error={shown.error} retry={shown.reload} what="functions" />}

@@ -2,7 +2,7 @@ import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Forecast, Me } from '../api'
 import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, Stat, estimateMark, useApi } from '../components'
-import { day, money, num, pct, signedMoney } from '../format'
+import { completeDays, day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
 import { quote } from './Allocations'
 
@@ -80,22 +80,6 @@ export function anomalies(a: Allocations): Anomaly[] {
     }
   }
   return out.sort((x, y) => y.cost - y.expected - (x.cost - x.expected))
-}
-
-/**
- * The last n whole UTC days that have costs attributed ("START,END"), up
- * to the newest attributed hour with costs (lastCostedHour: hours are
- * attributed as they pass, also those nothing has arrived for yet), so a day
- * still in progress or not yet reported does not read as a drop in spend;
- * "30d" until anything is costed.
- */
-export function completeDays(lastCostedHour: string | undefined, n: number): string {
-  if (!lastCostedHour) return `${n}d`
-  const end = new Date(Date.parse(lastCostedHour) + 3600e3)
-  end.setUTCHours(0, 0, 0, 0)
-  const start = new Date(end.getTime() - n * 864e5)
-  const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
-  return `${iso(start)},${iso(end)}`
 }
 
 /**
