@@ -538,6 +538,26 @@ await step('empty states: a window the bill has not reached says so and offers t
   await ctx.close()
 })
 
+await step('errors: a page answered instead of data (a proxy\'s sign-in) is an error on every page', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  const login = { status: 200, contentType: 'text/html; charset=utf-8', body: '<!DOCTYPE html><html><body><form>Sign in with SSO</form></body></html>' }
+  await p.route(/\/api\/v1\/(?!auth\/)/, (route) => route.fulfill(login))
+  for (const path of ['/', '/allocations', '/functions', '/rightsizing', '/commitments', '/reports', '/settings']) {
+    await p.goto(base + path)
+    const alert = p.locator('main [role=alert]', { hasText: 'The server answered with a page, not data: your sign-in may have expired — reload.' })
+    await alert.first().waitFor({ timeout: 10000 }).catch(async () => {
+      throw new Error(`${path} does not say the answer was a page, not data:\n${await p.locator('main').innerText()}`)
+    })
+  }
+  // The session's own answer too: the whole app says it.
+  await p.route(/\/api\/v1\/auth\/me/, (route) => route.fulfill(login))
+  await p.goto(base + '/allocations')
+  await p.locator('[role=alert]', { hasText: 'not data' }).waitFor({ timeout: 10000 })
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await p.close()
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

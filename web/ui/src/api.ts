@@ -61,16 +61,30 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (resp.status === 204) return undefined as T
   const text = await resp.text()
-  let data: any = undefined
-  try {
-    data = text ? JSON.parse(text) : undefined
-  } catch {
-    data = undefined
-  }
+  const data = parseJSON(text)
   if (!resp.ok) {
     throw new ApiError(resp.status, data?.code ?? 'error', data?.message ?? `${resp.status} ${resp.statusText}`)
   }
+  if (data === undefined || !/[/+]json\b/i.test(resp.headers.get('Content-Type') ?? '')) {
+    throw new ApiError(resp.status, 'not_json', notData)
+  }
   return data as T
+}
+
+/**
+ * What a successful answer that is not JSON means: a proxy in front of
+ * Tally (an SSO gateway whose session expired) answered with its sign-in
+ * page.
+ */
+export const notData = 'The server answered with a page, not data: your sign-in may have expired — reload.'
+
+/** text as JSON; undefined when it is empty or not JSON. */
+function parseJSON(text: string): any {
+  try {
+    return text ? JSON.parse(text) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export const api = {
