@@ -558,6 +558,22 @@ await step('errors: a page answered instead of data (a proxy\'s sign-in) is an e
   await p.close()
 })
 
+await step('sign-in: an API that refuses a session the sign-in page accepts is said, not reloaded forever', async () => {
+  const { p, errs, ctx } = await signedIn(base, '/settings')
+  let loads = 0
+  p.on('framenavigated', (f) => f === p.mainFrame() && loads++)
+  // A proxy refuses the API's paths, not the pages'.
+  await p.route('**/api/v1/allocations*', (route) => route.fulfill({ status: 401, json: { code: 'unauthorized', message: 'sign in' } }))
+  await p.goto(base + '/allocations?window=7d')
+  await p.locator('[role=alert]', { hasText: 'The API refused your session' }).waitFor({ timeout: 10000 })
+  await p.waitForTimeout(2000)
+  check(loads <= 2, 'the page went to the sign-in page at most once: ' + loads + ' loads')
+  check(new URL(p.url()).pathname === '/allocations', 'it stays on the page: ' + p.url())
+  const left = errs.filter((e) => !/status of 401/.test(e))
+  check(left.length === 0, 'no console errors besides the 401s: ' + left.join('; '))
+  await ctx.close()
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

@@ -55,10 +55,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   } catch {
     throw new ApiError(0, 'unavailable', 'The Tally API is not answering.')
   }
-  if (resp.status === 401 && !path.startsWith('/api/v1/auth/')) {
-    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
-    throw new ApiError(401, 'unauthorized', 'Signed out.')
-  }
+  if (resp.status === 401 && !path.startsWith('/api/v1/auth/')) signIn()
   if (resp.status === 204) return undefined as T
   const text = await resp.text()
   const data = parseJSON(text)
@@ -85,6 +82,35 @@ function parseJSON(text: string): any {
   } catch {
     return undefined
   }
+}
+
+/**
+ * The API refused the session: go to the sign-in page, which comes back
+ * here once signed in. The sign-in page sends a browser it still knows
+ * straight back; when the API refuses that session again (a proxy that
+ * refuses the API's paths only), going round again would reload the page
+ * forever, so the second refusal within bounceMs is an error to show.
+ */
+function signIn(): never {
+  const last = Number(sessionStorage.getItem(bounceKey) ?? 0)
+  if (Date.now() - last < bounceMs) {
+    throw new ApiError(401, 'session_refused', sessionRefused)
+  }
+  sessionStorage.setItem(bounceKey, String(Date.now()))
+  location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
+  throw new ApiError(401, 'unauthorized', 'Signed out.')
+}
+
+const bounceKey = 'tally.signInBounce'
+const bounceMs = 30_000
+
+/** The error of an API that refuses a session the sign-in page accepts. */
+export const sessionRefused =
+  'The API refused your session (401), though the sign-in page accepts it: a proxy in front of Tally may be refusing /api/ requests. Sign out and in again; if this stays, ask your administrator to let /api/ through.'
+
+/** Forgets an earlier trip to the sign-in page: the user signed in with the form. */
+export function signedIn() {
+  sessionStorage.removeItem(bounceKey)
 }
 
 export const api = {

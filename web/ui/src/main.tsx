@@ -1,6 +1,6 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, api, setCSRF, type Me } from './api'
+import { ApiError, api, setCSRF, signedIn, type Me } from './api'
 import { ErrorState, Loading } from './components'
 import { Link, navigate, useLocation } from './router'
 import { Login } from './pages/Login'
@@ -57,6 +57,7 @@ function App() {
     return (
       <Login
         onSignedIn={(m) => {
+          signedIn()
           setCSRF(m.csrfToken ?? '')
           setMe(m)
           const next = new URLSearchParams(location.search).get('next')
