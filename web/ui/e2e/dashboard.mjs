@@ -574,6 +574,33 @@ await step('sign-in: an API that refuses a session the sign-in page accepts is s
   await ctx.close()
 })
 
+await step('partial failures are said: billed spend, data status, billing accounts', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  const down = { status: 503, json: { code: 'unavailable', message: 'database at db.internal:5432: connection refused' } }
+  await p.route(/\/api\/v1\/allocations\?.*basis=billed/, (route) => route.fulfill(down))
+  await p.goto(base + '/')
+  const billed = p.locator('[data-state=billed-error]')
+  await billed.waitFor({ timeout: 10000 })
+  check(/billed spend/.test(await billed.innerText()) && (await billed.innerText()).includes('connection refused'), 'the billed spend\'s failure: ' + (await billed.innerText()))
+  await p.unroute(/\/api\/v1\/allocations\?.*basis=billed/)
+  await p.route('**/api/v1/status', (route) => route.fulfill(down))
+  await p.goto(base + '/')
+  const status = p.locator('[data-state=status-error]')
+  await status.waitFor({ timeout: 10000 })
+  check(/end now, not at the last day with costs/.test(await status.innerText()), 'the status\'s failure says what the headline is of: ' + (await status.innerText()))
+  await p.close()
+  const left = errs.filter((e) => !/status of 503/.test(e))
+  check(left.length === 0, 'no console errors besides the 503s: ' + left.join('; '))
+  const c = await signedIn(commitmentsBase, '/settings')
+  await c.p.route('**/api/v1/commitments/accounts', (route) => route.fulfill(down))
+  await c.p.goto(commitmentsBase + '/commitments?account=111')
+  const accounts = c.p.locator('[data-state=accounts-error]')
+  await accounts.waitFor({ timeout: 10000 })
+  check(/billing accounts/.test(await accounts.innerText()) && /account 111/.test(await accounts.innerText()), 'the accounts\' failure: ' + (await accounts.innerText()))
+  await c.ctx.close()
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

@@ -65,6 +65,36 @@ export function ErrorState({ error, retry, what }: { error: ApiError; retry?: ()
 }
 
 /**
+ * Says that a part of a page could not be loaded, and why, where the part
+ * would be (the rest of the page shows): state names it for tests.
+ */
+export function PartError({
+  error,
+  what,
+  state,
+  retry,
+  children,
+}: {
+  error: ApiError
+  what: string
+  state: string
+  retry?: () => void
+  children?: ComponentChildren
+}) {
+  return (
+    <p class="form-error" role="alert" data-state={state}>
+      Could not load {what}: {error.message}
+      {children}{' '}
+      {retry && (
+        <button class="link" onClick={retry}>
+          Retry
+        </button>
+      )}
+    </p>
+  )
+}
+
+/**
  * The empty state of a window with no costs. When the installation has
  * costs, but none in this window (it starts after the newest hour with
  * costs), the bill has not arrived yet: bills come a day or two late. It

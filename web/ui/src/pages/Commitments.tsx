@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
-import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
+import { Card, Empty, ErrorState, Loading, NotAvailable, PartError, Stat, StaleLink, useApi } from '../components'
 import { day, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
@@ -57,7 +57,16 @@ export function CommitmentsPage(_: { me: Me }) {
   useEffect(() => {
     if (linked) document.querySelector('tr[data-linked]')?.scrollIntoView({ block: 'center' })
   }, [linked])
-  const picker = <AccountPicker accounts={accounts.data?.accounts ?? []} value={s.account} set={(account) => set({ account })} />
+  const picker = (
+    <>
+      <AccountPicker accounts={accounts.data?.accounts ?? []} value={s.account} set={(account) => set({ account })} />
+      {accounts.error && !accounts.error.notAvailable && (
+        <PartError error={accounts.error} what="the billing accounts to choose from" state="accounts-error" retry={accounts.reload}>
+          {s.account ? `; the page shows account ${s.account}, the link's.` : '; the page shows all accounts together.'}
+        </PartError>
+      )}
+    </>
+  )
   const view = useMemo(() => {
     const c = data.data
     if (!c) return null

@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Forecast, Me } from '../api'
 import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../charts'
-import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, Stat, estimateMark, useApi } from '../components'
+import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, PartError, Stat, estimateMark, useApi } from '../components'
 import { completeDays, day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
 import { quote } from './Allocations'
@@ -289,6 +289,12 @@ export function Overview(_: { me: Me }) {
     <div class="page" data-page="overview">
       <h1>Overview</h1>
       <DataNotices status={status.data} />
+      {status.error && (
+        <PartError error={status.error} what="what data Tally has (/api/v1/status)" state="status-error" retry={status.reload}>
+          . The last 30 days below end now, not at the last day with costs: their last days may show no cost yet, as bills arrive a day or two
+          late.
+        </PartError>
+      )}
       {(!win || (amortized.loading && !amortized.data)) && !amortized.error && <Loading what="spend" />}
       {amortized.error && <ErrorState error={amortized.error} retry={amortized.reload} what="spend" />}
       {view && amortized.data!.groups.length === 0 && (
@@ -351,13 +357,13 @@ export function Overview(_: { me: Me }) {
                 .
               </p>
             ))}
+            {billed.error && (
+              <PartError error={billed.error} what="the billed spend" state="billed-error" retry={billed.reload}>
+                ; the Billed column shows – for every day.
+              </PartError>
+            )}
             {forecast.error && !forecast.error.notAvailable && (
-              <p class="form-error" role="alert" data-state="forecast-error">
-                Could not load the spend forecast: {forecast.error.message}{' '}
-                <button class="link" onClick={forecast.reload}>
-                  Retry
-                </button>
-              </p>
+              <PartError error={forecast.error} what="the spend forecast" state="forecast-error" retry={forecast.reload} />
             )}
             {!view.hasForecast && view.others.length === 0 && !(forecast.error && !forecast.error.notAvailable) && !forecast.loading && (
               <p class="hint" data-state="no-forecast">
