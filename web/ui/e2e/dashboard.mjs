@@ -601,6 +601,24 @@ await step('partial failures are said: billed spend, data status, billing accoun
   await c.ctx.close()
 })
 
+await step('overview: a top mover links to the days its last 7 days are', async () => {
+  await page.goto(base + '/')
+  const row = page.locator('#movers tbody tr', { has: page.locator('td:first-child a') }).first()
+  await row.waitFor()
+  const link = row.locator('td:first-child a')
+  const last = (await row.locator('td').nth(1).innerText()).replace(/\*$/, '')
+  const name = await link.innerText()
+  const href = new URL(await link.getAttribute('href'), base)
+  const w = href.searchParams.get('window') ?? ''
+  check(/^\d{4}-\d\d-\d\dT00:00:00Z,\d{4}-\d\d-\d\dT00:00:00Z$/.test(w) && Date.parse(w.split(',')[1]) - Date.parse(w.split(',')[0]) === 7 * 864e5,
+    'the link carries the 7 days: ' + href)
+  await link.click()
+  await page.waitForURL(/aggregate=controller/)
+  await page.locator('button[data-drill^="' + name + '/"]').first().waitFor()
+  check((await titleTotal(page)) === last, `${name}'s workloads total ${last}, its last 7 days, got ${await titleTotal(page)}`)
+  noErrors('overview movers')
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

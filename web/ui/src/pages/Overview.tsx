@@ -37,6 +37,8 @@ export interface Mover {
   delta: number
   /** The last 7 steps include estimates. */
   estimated: boolean
+  /** The window of the last 7 steps ("START,END"), which last is of. */
+  window: string
 }
 
 /** Week-over-week change per group: the last 7 steps against the 7 before. */
@@ -47,10 +49,17 @@ export function movers(a: Allocations): Mover[] {
     if (s.length < 14) continue
     const last = sum(s.slice(-7))
     const prior = sum(s.slice(-14, -7))
-    const estimated = (g.steps ?? []).slice(-7).some((x) => x.estimated)
-    out.push({ name: g.name, last, prior, delta: last - prior, estimated })
+    const week = (g.steps ?? []).slice(-7)
+    const estimated = week.some((x) => x.estimated)
+    out.push({ name: g.name, last, prior, delta: last - prior, estimated, window: week[0].start + ',' + week[6].end })
   }
   return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta)).slice(0, 6)
+}
+
+/** The Allocations view of a mover's workloads, over the days its last 7 days are of. */
+function moverLink(m: Mover): string {
+  const q = new URLSearchParams({ aggregate: 'controller', filter: 'namespace:' + quote(m.name), window: m.window })
+  return '/allocations?' + q.toString()
 }
 
 export interface Anomaly {
@@ -391,7 +400,7 @@ export function Overview(_: { me: Me }) {
                           {m.name.startsWith('__') ? (
                             <span class="reserved">{m.name}</span>
                           ) : (
-                            <Link href={'/allocations?aggregate=controller&filter=' + encodeURIComponent('namespace:' + quote(m.name))}>{m.name}</Link>
+                            <Link href={moverLink(m)}>{m.name}</Link>
                           )}
                         </td>
                         <td class="num">
