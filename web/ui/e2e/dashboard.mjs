@@ -619,6 +619,22 @@ await step('overview: a top mover links to the days its last 7 days are', async 
   noErrors('overview movers')
 })
 
+await step('a refused view (400) says which control to change, without Retry; an unknown aggregation falls back', async () => {
+  await page.goto(base + '/allocations?window=90d&step=1h')
+  const alert = page.locator('[data-page=allocations] [role=alert]')
+  await alert.waitFor()
+  const text = await alert.innerText()
+  check(/step/.test(text) && (await page.locator('[data-hint=bad-request]').count()) === 1, 'the error names the step and says to change it: ' + text)
+  check((await alert.getByRole('button', { name: 'Retry' }).count()) === 0, 'no Retry for a 400')
+  errors.splice(0, errors.length, ...errors.filter((e) => !/status of 400/.test(e)))
+  await page.goto(base + '/allocations?window=7d&aggregate=bogus')
+  await page.locator('button[data-drill="shop"]').waitFor()
+  const note = await page.locator('[data-notice=unknown-aggregate]').innerText()
+  check(note.includes('“bogus”') && /by namespace/.test(note), 'the unknown aggregation is said: ' + note)
+  check((await page.locator('form[aria-label=View] select[name=aggregate]').inputValue()) === 'namespace', 'the select shows namespace')
+  noErrors('allocations refused view')
+})
+
 await step('allocations: sortable table', async () => {
   await page.goto(base + '/allocations?window=7d&sort=name&dir=asc')
   // allInnerTexts does not wait: the rows come with the allocations.

@@ -55,11 +55,19 @@ export function ErrorState({ error, retry, what }: { error: ApiError; retry?: ()
       </div>
     )
   }
+  // A 400 is the view asked for (its controls, or the link's parameters):
+  // the same request gets the same answer, so there is nothing to retry.
+  const refused = error.status === 400
   return (
     <div class="state error" role="alert">
       <h3>Could not load {what}</h3>
       <p>{error.message}</p>
-      {retry && <button onClick={retry}>Retry</button>}
+      {refused && (
+        <p class="hint" data-hint="bad-request">
+          Tally cannot show this view: change the control the message names (or the link's parameter of that name).
+        </p>
+      )}
+      {retry && !refused && <button onClick={retry}>Retry</button>}
     </div>
   )
 }

@@ -172,7 +172,6 @@ export function idleApart(a: Allocations | undefined, filter: string): number {
   return a.groups.filter((g) => g.name === IDLE).reduce((acc, g) => acc + num(g.total.totalCost), 0)
 }
 
-
 const defaults = {
   window: '7d',
   aggregate: 'namespace',
@@ -189,7 +188,10 @@ const defaults = {
 export function AllocationsPage(_: { me: Me }) {
   const [q, set] = useQueryState(defaults)
   // "aggregate=label:team", as the API writes it (the weekly report's links), is label team.
-  const s = q.aggregate.startsWith('label:') ? { ...q, aggregate: 'label', label: q.aggregate.slice('label:'.length) } : q
+  const read = q.aggregate.startsWith('label:') ? { ...q, aggregate: 'label', label: q.aggregate.slice('label:'.length) } : q
+  // An aggregation the controls do not offer (a mistyped link) is the default's, and said to be.
+  const unknownAggregate = read.aggregate in dimLabels ? '' : read.aggregate
+  const s = unknownAggregate ? { ...read, aggregate: defaults.aggregate } : read
   const agg = s.aggregate === 'label' ? 'label:' + s.label : s.aggregate
   const params = new URLSearchParams({ window: s.window, aggregate: agg, step: s.step })
   if (s.filter) params.set('filter', s.filter)
@@ -418,6 +420,14 @@ export function AllocationsPage(_: { me: Me }) {
           Export CSV
         </a>
       </form>
+      {unknownAggregate && (
+        <div class="notices">
+          <div class="notice" data-notice="unknown-aggregate" role="status">
+            <b>The link's aggregation “{unknownAggregate}” is not one this page offers:</b> it shows costs by{' '}
+            {dimLabels[defaults.aggregate].toLowerCase()} instead. Choose another in Aggregate by.
+          </div>
+        </div>
+      )}
       <nav class="crumbs" aria-label="Drill-down">
         <button class="link" onClick={() => set({ filter: '', aggregate: cls.length ? viewBy(cls[0].dim) : s.aggregate })}>
           All
