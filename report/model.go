@@ -268,6 +268,10 @@ type Opportunities struct {
 	Added       tally.Money   `json:"added"`    // what those that cost more add a month, a positive amount
 	Count       int           `json:"count"`    // all of them
 	CostMore    int           `json:"costMore"` // those of Count that cost more
+	// InNodePlans are the container recommendations left out because a
+	// node plan of their cluster is counted: a node plan packs its pods at
+	// their recommended requests, so its saving holds theirs.
+	InNodePlans int `json:"inNodePlans,omitempty"`
 }
 
 // CostMoreText says how many cost more, as the subject of what they add
@@ -277,6 +281,15 @@ func (o Opportunities) CostMoreText() string {
 		return "1 that costs more adds"
 	}
 	return fmt.Sprintf("%d that cost more add", o.CostMore)
+}
+
+// InNodePlansText says that the node plans' savings hold the container
+// recommendations left out ("" when none are).
+func (o Opportunities) InNodePlansText() string {
+	if o.InNodePlans == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The node plans' savings include the right-sizing of the %d container(s) on them (listed on the Right-sizing page), not added again.", o.InNodePlans)
 }
 
 // Saving is the number of recommendations that save (or cost nothing).

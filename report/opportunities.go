@@ -12,39 +12,61 @@ import (
 	"github.com/tallyhq/tally/commitments"
 )
 
-// rightsizing lists container (and, for the organization, node)
-// recommendations; a team's are those of its workloads.
+// rightsizing lists the right-sizing recommendations of aud: for the
+// organization, the node plans of the clusters that have them and the
+// container recommendations of the others (a node plan packs its pods at
+// their recommended requests, so its saving holds theirs: adding both
+// counted the containers twice); for a team, those of its workloads.
 func (b *Builder) rightsizing(ctx context.Context, aud Audience, workloads map[string]tally.Money, ln linker, zero tally.Money) (Opportunities, error) {
-	var recs []tally.Recommendation
-	kinds := []string{tally.RecommendContainer}
-	if aud.Org() {
-		kinds = append(kinds, tally.RecommendNode)
+	containers, err := b.Store.Recommendations(ctx, tally.RecommendContainer)
+	if err != nil {
+		return Opportunities{}, fmt.Errorf("right-sizing recommendations: %w", err)
 	}
-	for _, k := range kinds {
-		rs, err := b.Store.Recommendations(ctx, k)
+	var recs []tally.Recommendation
+	inNodePlans := 0
+	if aud.Org() {
+		nodes, err := b.Store.Recommendations(ctx, tally.RecommendNode)
 		if err != nil {
-			return Opportunities{}, fmt.Errorf("right-sizing recommendations: %w", err)
+			return Opportunities{}, fmt.Errorf("node right-sizing recommendations: %w", err)
 		}
-		for _, r := range rs {
-			if r.Kind == tally.RecommendContainer && !aud.Org() {
-				// cluster/namespace/Kind/name/container
-				p := strings.SplitN(r.Target, "/", 5)
-				if len(p) < 4 {
-					continue
-				}
-				if _, ok := workloads[p[1]+"/"+p[3]]; !ok {
-					continue
-				}
+		planned := map[string]bool{}
+		for _, r := range nodes {
+			planned[clusterOf(r.Target)] = true
+		}
+		recs = nodes
+		for _, r := range containers {
+			if planned[clusterOf(r.Target)] {
+				inNodePlans++
+				continue
 			}
 			recs = append(recs, r)
 		}
+	} else {
+		for _, r := range containers {
+			// cluster/namespace/Kind/name/container
+			p := strings.SplitN(r.Target, "/", 5)
+			if len(p) < 4 {
+				continue
+			}
+			if _, ok := workloads[p[1]+"/"+p[3]]; ok {
+				recs = append(recs, r)
+			}
+		}
 	}
 	o := opportunities(recs, b.Top, zero, func(r tally.Recommendation) string { return ln.rightsizing(r.Target) })
+	o.InNodePlans = inNodePlans
 	if o.Count == 0 {
 		o.Available = false
 		o.Unavailable = "not available yet: no right-sizing recommendations are stored (tally rightsize computes them)"
 	}
 	return o, nil
+}
+
+// clusterOf is the cluster a right-sizing target names first
+// (cluster/group, cluster/namespace/Kind/name/container).
+func clusterOf(target string) string {
+	c, _, _ := strings.Cut(target, "/")
+	return c
 }
 
 func (b *Builder) commitmentRecs(ctx context.Context, ln linker, zero tally.Money) (Opportunities, error) {

@@ -255,6 +255,9 @@ func (t *textWriter) opportunities(title string, o Opportunities) {
 		head += fmt.Sprintf("; %s %s a month", o.CostMoreText(), FormatMoney(o.Added))
 	}
 	t.line("%s", head)
+	for _, l := range wrap(o.InNodePlansText(), 76) {
+		t.line("  %s", l)
+	}
 	for _, it := range o.Items {
 		amount := FormatMoney(it.MonthlySavings) + "/mo"
 		if it.CostsMore() {

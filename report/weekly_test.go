@@ -184,7 +184,7 @@ func checkOrg(t *testing.T, r *report.Report, out *report.Rendered) {
 	if len(r.Expiring) != 1 || r.Expiring[0].ID != "sp-compute-2025" || r.Expiring[0].DaysLeft != 17 {
 		t.Errorf("expiring %+v: want sp-compute-2025 in 17 days", r.Expiring)
 	}
-	if r.Month.Forecast == nil || r.Rightsizing.Count != 5 || r.Commitments.Count != 1 {
+	if r.Month.Forecast == nil || r.Rightsizing.Count != 1 || r.Commitments.Count != 1 {
 		t.Errorf("forecast %v, right-sizing %d, commitments %d", r.Month.Forecast, r.Rightsizing.Count, r.Commitments.Count)
 	}
 	// Label text is escaped, and every image the HTML uses is attached.
