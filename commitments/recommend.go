@@ -403,3 +403,14 @@ func (p PoolPlan) Recommendation(account string, created time.Time) (tally.Recom
 	return tally.Recommendation{Kind: tally.RecommendCommitment, Target: target, CreatedAt: created,
 		MonthlySavings: p.Monthly, Current: current, Recommended: rec, Risk: risk, Explanation: p.Why}, nil
 }
+
+// Buys reports whether rec, a commitment recommendation as Recommendation
+// stores it, is a purchase. A pool already committed at or above its
+// target is held ("Hold: … buy nothing"): its recommendation buys nothing,
+// saves nothing, and the dashboard does not list it.
+func Buys(rec tally.Recommendation) bool {
+	var body struct {
+		PurchaseHourly tally.Money `json:"purchaseHourly"`
+	}
+	return json.Unmarshal(rec.Recommended, &body) == nil && !body.PurchaseHourly.IsZero()
+}

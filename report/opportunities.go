@@ -69,15 +69,27 @@ func clusterOf(target string) string {
 	return c
 }
 
+// commitmentRecs lists the commitment purchases recommended.
 func (b *Builder) commitmentRecs(ctx context.Context, ln linker, zero tally.Money) (Opportunities, error) {
-	recs, err := b.Store.Recommendations(ctx, tally.RecommendCommitment)
+	all, err := b.Store.Recommendations(ctx, tally.RecommendCommitment)
 	if err != nil {
 		return Opportunities{}, fmt.Errorf("commitment recommendations: %w", err)
+	}
+	// The purchases: a held pool buys nothing, and the Commitments page a
+	// link opens does not list it.
+	var recs []tally.Recommendation
+	for _, r := range all {
+		if commitments.Buys(r) {
+			recs = append(recs, r)
+		}
 	}
 	o := opportunities(recs, b.Top, zero, func(r tally.Recommendation) string { return ln.commitments(r.Target) })
 	if o.Count == 0 {
 		o.Available = false
 		o.Unavailable = "not available yet: no commitment recommendations are stored (tally commitments recommend computes them)"
+		if len(all) > 0 {
+			o.Unavailable = fmt.Sprintf("no purchase recommended now: the %d pool(s) are held at the commitments in force", len(all))
+		}
 	}
 	return o, nil
 }
