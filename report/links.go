@@ -22,10 +22,14 @@ func (l linker) page(path string, q url.Values) string {
 }
 
 // allocations links the allocations page: window, aggregate and an extra
-// filter clause ANDed with the audience's.
+// filter clause ANDed with the audience's. Idle and shared costs are
+// separate, as the report counts them (Builder.query), whatever the
+// dashboard's defaults: each group then shows the report's figure.
 func (l linker) allocations(w tally.Window, aggregate, clause string) string {
 	q := url.Values{}
 	q.Set("window", w.String())
+	q.Set("idle", string(attribution.IdleSeparate))
+	q.Set("shared", string(attribution.SharedSeparate))
 	if aggregate != "" {
 		q.Set("aggregate", aggregate)
 	}

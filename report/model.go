@@ -84,6 +84,21 @@ func (r *Report) ComparedWeekdays() string {
 	return strings.Join(runs, ", ")
 }
 
+// FiguresNote says what the costs of teams, namespaces and workloads
+// include: their own allocations, as the report's links show them (idle
+// and shared costs separate).
+func (r *Report) FiguresNote() string {
+	if r.Audience.Org() {
+		return "Teams, namespaces and workloads are at their own costs, without their clusters' idle and shared costs (__idle__ and __shared__, apart on the linked pages)."
+	}
+	return "The team's costs, namespaces and workloads are its own allocations, without its clusters' idle and shared costs (__idle__ and __shared__, apart on the linked pages)."
+}
+
+// TeamsNote says what the teams' __unallocated__ group is.
+func (r *Report) TeamsNote() string {
+	return tally.UnallocatedName + ": costs without a " + r.TeamLabel + " label, and cloud costs no owner was found for."
+}
+
 // PartWeek reports whether the weeks are compared on some of their days
 // only, not all 7 nor none (a week the bill has not reached at all).
 func (r *Report) PartWeek() bool { return len(r.Compared) > 0 && len(r.Compared) < 7 }

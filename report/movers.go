@@ -205,7 +205,10 @@ func periods(wc weekCosts, dim int, aud Audience, w tally.Window, cov []NodeCove
 	return groups, nil
 }
 
+// movers are the groups whose cost changed most between the two weeks of
+// w, each linked to the second week's allocations.
 func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, field string) ([]Mover, error) {
+	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
 	var out []Mover
 	for name, g := range groups {
 		var comps Components
@@ -259,7 +262,7 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 			continue // idle, shared and unallocated costs show among namespaces
 		}
 		out = append(out, Mover{Name: name, LastWeek: last, ThisWeek: this, Ratio: ch.Ratio, HasBase: ch.Base, Components: comps,
-			Link: ln.allocations(w, field, clause)})
+			Link: ln.allocations(thisWeek, field, clause)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i].Delta.Abs().Float64(), out[j].Delta.Abs().Float64()
@@ -286,10 +289,15 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln link
 	byTeam := map[string]*[2]tally.Money{}
 	for i := range rows {
 		r := &rows[i]
-		if r.Class != "" {
+		if r.Outside || r.Class == attribution.ClassIdle || r.Class == attribution.ClassShared {
 			continue
 		}
+		// The costs without a team label and those no owner was found
+		// for are one group, as on the dashboard.
 		name := r.Keys[0]
+		if r.Class != "" || name == "" {
+			name = tally.UnallocatedName
+		}
 		k := 0
 		if !r.Start.Before(w.Start.Add(week)) {
 			k = 1
@@ -313,12 +321,8 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln link
 		if err != nil {
 			return nil, fmt.Errorf("team %q: %w", name, err)
 		}
-		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: ch}
-		if name != "" {
-			ts.Link = ln.allocations(thisWeek, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))
-		} else {
-			ts.Link = ln.allocations(thisWeek, "label:"+dim.Key, "")
-		}
+		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: ch,
+			Link: ln.allocations(thisWeek, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))}
 		out = append(out, ts)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -109,14 +109,13 @@ func Text(r *Report) (string, error) {
 		t.section("SPEND BY %s", strings.ToUpper(r.TeamLabel))
 		tw = t.table()
 		for _, ts := range r.Teams {
-			name := ts.Team
-			if name == "" {
-				name = "(no " + r.TeamLabel + " label)"
-			}
-			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t\n", plain(name), t.ref(ts.Link), FormatMoney(ts.ThisWeek), FormatDelta(ts.Change.Delta),
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t\n", plain(ts.Team), t.ref(ts.Link), FormatMoney(ts.ThisWeek), FormatDelta(ts.Change.Delta),
 				FormatRatio(ts.Change.Ratio, ts.Change.Base))
 		}
 		tw.Flush()
+		for _, l := range wrap(r.TeamsNote(), 76) {
+			t.line("%s", plain(l))
+		}
 	}
 
 	t.section("ANOMALIES")
@@ -177,8 +176,8 @@ func Text(r *Report) (string, error) {
 	t.blank()
 	t.line("Amortized cost (upfront fees spread, discounts applied), reconciled to the bill;")
 	t.line("weeks run Monday to Sunday in UTC.")
-	if !r.Audience.Org() {
-		t.line("Team costs are the team's own allocations, without cluster idle and shared costs.")
+	for _, l := range wrap(r.FiguresNote(), 76) {
+		t.line("%s", l)
 	}
 	t.line("Generated %s by Tally.", r.Generated.Format("2006-01-02 15:04 UTC"))
 	lines := strings.Split(t.b.String(), "\n")
