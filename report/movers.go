@@ -255,14 +255,19 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", field, name, err)
 		}
-		clause := ""
+		clause, aggregate := "", field
+		if field == "service" {
+			// The dashboard has no service aggregation: its page
+			// shows the service's costs by namespace.
+			aggregate = "namespace"
+		}
 		if g.class == "" {
 			clause = field + ":" + quote(name)
 		} else if field != "namespace" {
 			continue // idle, shared and unallocated costs show among namespaces
 		}
 		out = append(out, Mover{Name: name, LastWeek: last, ThisWeek: this, Ratio: ch.Ratio, HasBase: ch.Base, Components: comps,
-			Link: ln.allocations(thisWeek, field, clause)})
+			Link: ln.allocations(thisWeek, aggregate, clause)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i].Delta.Abs().Float64(), out[j].Delta.Abs().Float64()
