@@ -80,7 +80,7 @@ func (b *Builder) functions(ctx context.Context, workloads map[string]tally.Mone
 				continue
 			}
 			out = append(out, FunctionMover{Workload: name, Function: fn, LastWeek: base, ThisWeek: cost, Change: ch,
-				Annual: attribution.Annualize(ch.Delta, week).Round(2), Link: ln.functions(name, this, last)})
+				Annual: attribution.Annualize(ch.Delta, week).Round(2), Link: ln.functions(name, fn, this, last)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -51,10 +51,13 @@ func (l linker) allocations(w tally.Window, aggregate, clause string) string {
 	return l.page("/allocations", q)
 }
 
-// functions links a workload's functions, this week against last.
-func (l linker) functions(workload string, w, base tally.Window) string {
+// functions links a workload's functions, this week against last, with
+// fn marked and sorted by self cost, the measure the report shows.
+func (l linker) functions(workload, fn string, w, base tally.Window) string {
 	q := url.Values{}
 	q.Set("workload", workload)
+	q.Set("fn", fn)
+	q.Set("sort", "self")
 	q.Set("window", w.String())
 	q.Set("baseWindow", base.String())
 	return l.page("/functions", q)

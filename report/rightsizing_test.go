@@ -28,6 +28,24 @@ func TestRightsizingNodePlansIncludeContainers(t *testing.T) {
 		t.Errorf("organization: %v a month from %d recommendation(s), %d container(s) in node plans, items %+v; want 449.68 from 1, 4 included, the node plan",
 			org.Total, org.Count, org.InNodePlans, org.Items)
 	}
+	text, html := rendered(t, r)
+	const want = "include the right-sizing of the 4 container(s) on them"
+	if !strings.Contains(strings.Join(strings.Fields(text), " "), "Right-sizing: $450 a month from 1 recommendation(s) The node plans' savings "+want) {
+		t.Errorf("text part lacks the node plans' figure and %q:\n%s", want, text)
+	}
+	if !strings.Contains(html, "Right-sizing: $450/month from 1 recommendation(s)") || !strings.Contains(html, want) {
+		t.Errorf("HTML part lacks the node plans' figure and %q", want)
+	}
+	team := build(t, db, cfg, "payments").Rightsizing
+	if !team.Total.Equal(usd("406.80")) || team.Count != 2 || team.InNodePlans != 0 {
+		t.Errorf("payments: %v a month from %d recommendation(s), %d in node plans; want its containers' 406.80 from 2",
+			team.Total, team.Count, team.InNodePlans)
+	}
+}
+
+// rendered renders r as text and HTML.
+func rendered(t *testing.T, r *report.Report) (text, html string) {
+	t.Helper()
 	text, err := report.Text(r)
 	if err != nil {
 		t.Fatal(err)
@@ -36,16 +54,5 @@ func TestRightsizingNodePlansIncludeContainers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = "include the right-sizing of the 4 container(s) on them"
-	if !strings.Contains(strings.Join(strings.Fields(text), " "), "Right-sizing: $450 a month from 1 recommendation(s) The node plans' savings "+want) {
-		t.Errorf("text part lacks the node plans' figure and %q:\n%s", want, text)
-	}
-	if !strings.Contains(out.HTML, "Right-sizing: $450/month from 1 recommendation(s)") || !strings.Contains(out.HTML, want) {
-		t.Errorf("HTML part lacks the node plans' figure and %q", want)
-	}
-	team := build(t, db, cfg, "payments").Rightsizing
-	if !team.Total.Equal(usd("406.80")) || team.Count != 2 || team.InNodePlans != 0 {
-		t.Errorf("payments: %v a month from %d recommendation(s), %d in node plans; want its containers' 406.80 from 2",
-			team.Total, team.Count, team.InNodePlans)
-	}
+	return text, out.HTML
 }

@@ -136,13 +136,13 @@ func Text(r *Report) (string, error) {
 	}
 
 	t.section("FUNCTIONS THAT COST MORE")
-	t.line("Self cost from CPU profiles at the real amortized bill, this week vs last.")
+	t.line("Self cost (the Functions page's Self) from CPU profiles at the real amortized bill, this week vs last.")
 	if len(r.Functions) == 0 {
 		t.line("No function's cost grew (or no CPU profiles were collected).")
 	} else {
 		tw = t.table()
 		for _, f := range r.Functions {
-			fmt.Fprintf(tw, "  %s %s\t%s -> %s\t%s (%s)\t%s/yr\t\n", plain(f.Function), t.ref(f.Link), FormatMoney(f.LastWeek), FormatMoney(f.ThisWeek),
+			fmt.Fprintf(tw, "  %s %s\t%s -> %s self\t%s (%s)\t%s/yr self\t\n", plain(f.Function), t.ref(f.Link), FormatMoney(f.LastWeek), FormatMoney(f.ThisWeek),
 				FormatDelta(f.Change.Delta), FormatRatio(f.Change.Ratio, f.Change.Base), FormatMoney(f.Annual))
 			fmt.Fprintf(tw, "    in %s\t\t\t\t\n", plain(f.Workload))
 		}
