@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -409,8 +410,12 @@ func (p *reportPreviewer) checkCosted(ctx context.Context, week string, wk repor
 	if st.FirstCosted.IsZero() || wk.End().After(st.FirstCosted) {
 		return nil
 	}
-	return tally.Errorf(tally.ENotFound, "week %q (%s): no costs that week: the first week with costs is %s",
-		strings.TrimSpace(week), wk.Label(), report.WeekOf(st.FirstCosted).Label())
+	named := strconv.Quote(strings.TrimSpace(week))
+	if strings.TrimSpace(week) != wk.Label() { // a date in it
+		named += " (" + wk.Label() + ")"
+	}
+	return tally.Errorf(tally.ENotFound, "week %s: no costs that week: the first week with costs is %s",
+		named, report.WeekOf(st.FirstCosted).Label())
 }
 
 // scheduleReports runs the weekly report schedule until ctx ends, when an

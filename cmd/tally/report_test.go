@@ -135,7 +135,7 @@ func TestReportWeekly(t *testing.T) {
 		// no costs that week, and the first week with costs is named.
 		{"/api/v1/reports/weekly/preview?week=0001-01-01", "application/json", `week \"0001-01-01\" (0001-W01): no costs that week: the first week with costs is 2026-W`, 404},
 		{"/api/v1/reports/weekly?week=0001-01-01", "application/json", `no costs that week`, 404}, // the subject's too
-		{"/api/v1/reports/weekly/preview?week=2020-W10&audience=payments", "application/json", `week \"2020-W10\" (2020-W10): no costs that week`, 404},
+		{"/api/v1/reports/weekly/preview?week=2020-W10&audience=payments", "application/json", `week \"2020-W10\": no costs that week`, 404},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+c.path, nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
