@@ -478,6 +478,26 @@ await step('allocations: drill-down namespace → workload → pod → container
   noErrors('allocations')
 })
 
+await step('allocations: a profiled workload and its containers link to their functions', async () => {
+  await page.goto(base + '/allocations?window=7d&aggregate=controller&filter=' + encodeURIComponent('namespace:"shop"'))
+  await page.locator('button[data-drill="shop/checkout"]').waitFor()
+  check((await page.locator('a[data-functions="shop/checkout"]').count()) === 0, 'a workload without CPU profiles has no functions link')
+  await page.locator('a[data-functions="shop/api"]').click()
+  await page.waitForURL(/\/functions\?/)
+  let u = new URL(page.url())
+  check(u.searchParams.get('workload') === 'shop/api' && u.searchParams.get('window') === '7d' && !u.searchParams.get('container'),
+    `the workload's link opens its functions over the same window: ${page.url()}`)
+  await page.locator('table[aria-label="Top functions"] tbody tr').first().waitFor()
+  await page.goto(base + '/allocations?window=14d&aggregate=container&filter=' + encodeURIComponent('controller:"shop/api"'))
+  await page.locator('a[data-functions="shop/api/api"]').click()
+  await page.waitForURL(/\/functions\?/)
+  u = new URL(page.url())
+  check(u.searchParams.get('workload') === 'shop/api' && u.searchParams.get('container') === 'api' && u.searchParams.get('window') === '14d',
+    `a container's link opens its functions: ${page.url()}`)
+  await page.locator('table[aria-label="Top functions"] tbody tr').first().waitFor()
+  noErrors('allocations → functions')
+})
+
 // The total of a view's card title ("… — total $1,234.56").
 async function titleTotal(p) {
   const title = await p.locator('[data-page=allocations] .card h2').first().innerText()

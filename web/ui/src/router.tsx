@@ -44,9 +44,11 @@ export function useQueryState<T extends Record<string, string>>(defaults: T): [T
   return [state, set]
 }
 
-export function Link({ href, children, class: cls }: { href: string; children: any; class?: string }) {
+/** A link within the dashboard, followed without reloading it; other attributes (title, data-*) are the anchor's. */
+export function Link({ href, children, class: cls, ...attrs }: { href: string; children: any; class?: string; [attr: string]: unknown }) {
   return (
     <a
+      {...attrs}
       href={href}
       class={cls}
       onClick={(e: MouseEvent) => {

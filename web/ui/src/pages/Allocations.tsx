@@ -1,9 +1,9 @@
 import { useMemo } from 'preact/hooks'
-import type { Allocations, DataStatus, Group, Me } from '../api'
+import type { Allocations, DataStatus, Group, Me, ProfiledWorkloads } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
-import { useQueryState } from '../router'
+import { Link, useQueryState } from '../router'
 
 /** Where a click on a row leads: the next finer dimension. */
 const drill: Record<string, string> = {
@@ -185,6 +185,21 @@ const defaults = {
   dir: 'desc',
 }
 
+/**
+ * The Functions page of a workload's row (key namespace/workload) or a
+ * container's (namespace/workload/container) over window, when the
+ * workload has CPU profiles in it (profiled holds namespace/workload);
+ * null otherwise.
+ */
+export function functionsLink(aggregate: string, key: string, window: string, profiled: Set<string>): string | null {
+  const parts = key.split('/')
+  const want = aggregate === 'controller' ? 2 : aggregate === 'container' ? 3 : 0
+  if (parts.length !== want || !profiled.has(parts[0] + '/' + parts[1])) return null
+  const q = new URLSearchParams({ workload: parts[0] + '/' + parts[1], window })
+  if (want === 3) q.set('container', parts[2])
+  return '/functions?' + q.toString()
+}
+
 export function AllocationsPage(_: { me: Me }) {
   const [q, set] = useQueryState(defaults)
   // "aggregate=label:team", as the API writes it (the weekly report's links), is label team.
@@ -201,6 +216,13 @@ export function AllocationsPage(_: { me: Me }) {
   const path = '/api/v1/allocations?' + params.toString()
   const data = useApi<Allocations>(path)
   const status = useApi<DataStatus>('/api/v1/status')
+  // Workloads with CPU profiles: their rows, and their containers', link to their functions.
+  const byWorkload = s.aggregate === 'controller' || s.aggregate === 'container'
+  const profiledWorkloads = useApi<ProfiledWorkloads>(byWorkload ? `/api/v1/functions/workloads?window=${encodeURIComponent(s.window)}` : null)
+  const profiled = useMemo(
+    () => new Set((profiledWorkloads.data?.workloads ?? []).map((w) => w.namespace + '/' + w.workload)),
+    [profiledWorkloads.data],
+  )
   const cur = data.data?.currency || 'USD'
   const idle = idleApart(data.data, s.filter)
   const total = num(data.data?.totalCost) - idle
@@ -280,16 +302,26 @@ export function AllocationsPage(_: { me: Me }) {
       key: 'name',
       label: dimLabels[s.aggregate] ?? 'Name',
       value: (g) => g.name,
-      render: (g) =>
-        isReserved(g) ? (
-          <span class="reserved">{g.name}</span>
-        ) : drill[s.aggregate] ? (
-          <button class="link drill" data-drill={g.keys[0]} onClick={() => down(g)}>
-            {g.name || '(none)'}
-          </button>
-        ) : (
-          <span>{g.name || '(none)'}</span>
-        ),
+      render: (g) => {
+        if (isReserved(g)) return <span class="reserved">{g.name}</span>
+        const fns = functionsLink(s.aggregate, g.keys[0] ?? '', s.window, profiled)
+        return (
+          <>
+            {drill[s.aggregate] ? (
+              <button class="link drill" data-drill={g.keys[0]} onClick={() => down(g)}>
+                {g.name || '(none)'}
+              </button>
+            ) : (
+              <span>{g.name || '(none)'}</span>
+            )}
+            {fns && (
+              <Link class="functions-link" href={fns} data-functions={g.keys[0]} title={`The functions that burn ${g.name}'s CPU`}>
+                functions ›
+              </Link>
+            )}
+          </>
+        )
+      },
     },
     { key: 'cpu', label: 'CPU', numeric: true, value: (g) => num(g.total.cpuCost), render: (g) => money(g.total.cpuCost, cur) },
     { key: 'ram', label: 'RAM', numeric: true, value: (g) => num(g.total.ramCost), render: (g) => money(g.total.ramCost, cur) },
