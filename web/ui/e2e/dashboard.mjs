@@ -762,6 +762,21 @@ await step('right-sizing', async () => {
   noErrors('right-sizing')
 })
 
+await step("right-sizing: a container's recommendation links to its cost in Allocations", async () => {
+  await page.goto(base + '/rightsizing')
+  const first = page.locator('table[aria-label="Container recommendations"] tbody tr').first()
+  await first.waitFor()
+  const target = await first.locator('td:first-child code').innerText() // cluster/namespace/Kind/name/container
+  const [cluster, ns, , name, container] = target.split('/')
+  await first.locator('a[data-cost]').click()
+  await page.waitForURL(/\/allocations\?/)
+  const u = new URL(page.url())
+  check(u.searchParams.get('aggregate') === 'container' && u.searchParams.get('filter') === `cluster:"${cluster}"+controller:"${ns}/${name}"`,
+    `the link opens the workload's containers in its cluster: ${page.url()}`)
+  await page.getByRole('table', { name: 'Allocations' }).getByText(`${ns}/${name}/${container}`, { exact: true }).waitFor()
+  noErrors('right-sizing → allocations')
+})
+
 await step('right-sizing: a link to a target (the weekly report\'s) opens its recommendation', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()
@@ -998,8 +1013,8 @@ await step('commitments: hourly cost of a Reserved Instance, recommendations in 
   const rec = p.locator('table[aria-label="Commitment recommendations"] tbody tr').first()
   await rec.waitFor()
   const cells = await rec.locator('td').allInnerTexts()
-  check(cells[1] === '333/aws/compute' && cells[3] === fmt('EUR', 3)(2.5) && cells[5] === fmt('EUR')(150),
-    'the recommendation names its pool and is in EUR: ' + cells.join(' | '))
+  check(cells[1] === '333/aws/compute' && cells[3] === fmt('EUR', 3)(2.5) + '/h' && cells[5] === fmt('EUR')(150),
+    'the recommendation names its pool, is in EUR and its commitment is an hourly one: ' + cells.join(' | '))
   check((await rec.getAttribute('data-linked')) === null, 'no recommendation is marked without a link')
   // The weekly report links a recommendation by its target: the page marks it.
   await p.goto(commitmentsBase + '/commitments?account=333&id=' + encodeURIComponent('333/aws/compute'))

@@ -233,7 +233,7 @@ export function CommitmentsPage(_: { me: Me }) {
                     <td>
                       {r.termMonths} months, {r.paymentOption}
                     </td>
-                    <td class="num">{money(r.hourlyCommitment.amount, rc, 3)}</td>
+                    <td class="num">{money(r.hourlyCommitment.amount, rc, 3)}/h</td>
                     <td class="num">{money(r.monthlySavings.p10, rc)}</td>
                     <td class="num">
                       <b>{money(r.monthlySavings.p50, rc)}</b>

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks'
 import type { Me, Money, Recommendation } from '../api'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
 import { bytes, cores, money, num, resourcesSnippet } from '../format'
-import { useQueryState } from '../router'
+import { Link, useQueryState } from '../router'
+import { quote } from './Allocations'
 
 interface Response {
   containers: Recommendation[]
@@ -56,6 +57,24 @@ function Snippet({ r }: { r: Recommendation }) {
       </button>
       {copied && <span class="hint">{copied}</span>}
     </div>
+  )
+}
+
+/**
+ * A link from a container's recommendation (target
+ * cluster/namespace/Kind/name/container) to its workload's containers in
+ * Allocations, over the last 7 days: what they cost, and from there their
+ * functions.
+ */
+function CostLink({ target }: { target: string }) {
+  const parts = target.split('/')
+  if (parts.length !== 5) return null
+  const [cluster, ns, , name] = parts
+  const q = new URLSearchParams({ window: '7d', aggregate: 'container', filter: `cluster:${quote(cluster)}+controller:${quote(ns + '/' + name)}` })
+  return (
+    <Link class="functions-link" href={'/allocations?' + q.toString()} data-cost={target} title={`What ${ns}/${name}'s containers cost`}>
+      cost ›
+    </Link>
   )
 }
 
@@ -134,6 +153,7 @@ export function Rightsizing(_: { me: Me }) {
                     <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
                       <td>
                         <code>{r.target}</code>
+                        <CostLink target={r.target} />
                       </td>
                       <td class={'num ' + (num(r.monthlySavings.amount) >= 0 ? 'down' : 'up')}>{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
                       <td>
@@ -185,6 +205,7 @@ export function Rightsizing(_: { me: Me }) {
                     <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
                       <td>
                         <code>{r.target}</code>
+                        <CostLink target={r.target} />
                       </td>
                       <td class="num">{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
                       <td>{r.explanation}</td>
