@@ -103,7 +103,7 @@ func (s *Server) commitmentOverview(w http.ResponseWriter, r *http.Request) {
 // commitments.PoolPlan.Recommendation); ok is false for one of another
 // account or one that buys nothing.
 func summarize(rec tally.Recommendation, account string) (summaryRecommendation, bool) {
-	if account != "" && !hasAccountPrefix(rec.Target, account) {
+	if account != "" && !hasAccountPrefix(rec.Target, account) || !commitments.Buys(rec) {
 		return summaryRecommendation{}, false
 	}
 	var body struct {
@@ -116,7 +116,7 @@ func summarize(rec tally.Recommendation, account string) (summaryRecommendation,
 		P90         tally.Money `json:"p90"`
 		Utilization *float64    `json:"expectedUtilization"`
 	}
-	if json.Unmarshal(rec.Recommended, &body) != nil || body.PurchaseHourly.IsZero() {
+	if json.Unmarshal(rec.Recommended, &body) != nil {
 		return summaryRecommendation{}, false
 	}
 	_ = json.Unmarshal(rec.Risk, &risk)
