@@ -20,16 +20,11 @@ import (
 const demoDatabase = "tally_demo"
 
 type demoCmd struct {
-	Addr        string `env:"TALLY_ADDR" default:":8080" help:"Address to serve the dashboard on."`
-	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
-	ProfileDays int    `default:"21" help:"Days before the end with CPU profiles in the agent batches (0: none; the weekly report compares two whole weeks)."`
-	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same organization)."`
-	Dir         string `placeholder:"DIR" help:"Where the generated bills and agent batches go (default: next to the embedded database, …/tally/demo)."`
-	Reload      bool   `help:"Load the organization again even if this one is already loaded."`
+	Addr string `env:"TALLY_ADDR" default:":8080" help:"Address to serve the dashboard on."`
+	demoOrgFlags
+	Dir    string `placeholder:"DIR" help:"Where the generated bills and agent batches go (default: next to the embedded database, …/tally/demo)."`
+	Reload bool   `help:"Load the organization again even if this one is already loaded."`
 }
-
-// Validate refuses out-of-range flags before anything runs.
-func (c *demoCmd) Validate() error { return validateDemoDays(c.Days, c.ProfileDays) }
 
 // Run generates an organization (or reuses the files of the same seed and
 // days), loads it through the real paths — the bills through the ingest

@@ -14,24 +14,27 @@ import (
 // demoGenerateCmd writes the demo organization's inputs without running
 // anything else; `tally demo` folds it in as its first step.
 type demoGenerateCmd struct {
-	Out         string `required:"" type:"path" placeholder:"DIR" help:"Directory to write into (must not exist or be empty)."`
-	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
-	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same bytes)."`
-	End         string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
-	ProfileDays int    `default:"21" help:"Days before the end with CPU profiles in the agent batches (0: none; the weekly report compares two whole weeks)."` // as demo's: the same organization
+	Out string `required:"" type:"path" placeholder:"DIR" help:"Directory to write into (must not exist or be empty)."`
+	demoOrgFlags
+	End string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
 }
 
-// Validate refuses out-of-range flags before anything runs.
-func (c *demoGenerateCmd) Validate() error { return validateDemoDays(c.Days, c.ProfileDays) }
+// demoOrgFlags are the flags that say which organization `tally demo` and
+// `tally demo-generate` generate: the same flags give the same one.
+type demoOrgFlags struct {
+	Days        int    `default:"90" help:"Days of history to generate (2–400)."`
+	ProfileDays int    `default:"21" help:"Days before the end with CPU profiles in the agent batches (0: none; the weekly report compares two whole weeks)."`
+	Seed        uint64 `default:"1" help:"Seed of the generated organization (same seed, same organization)."`
+}
 
-// validateDemoDays checks --days and --profile-days: an explicit value out
-// of range is an error, never taken for the default.
-func validateDemoDays(days, profileDays int) error {
-	if days < demo.MinDays || days > demo.MaxDays {
-		return tally.Errorf(tally.EInvalid, "--days %d: want %d to %d", days, demo.MinDays, demo.MaxDays)
+// Validate refuses out-of-range flags before anything runs: an explicit
+// value out of range is an error, never taken for the default.
+func (f demoOrgFlags) Validate() error {
+	if f.Days < demo.MinDays || f.Days > demo.MaxDays {
+		return tally.Errorf(tally.EInvalid, "--days %d: want %d to %d", f.Days, demo.MinDays, demo.MaxDays)
 	}
-	if profileDays < 0 {
-		return tally.Errorf(tally.EInvalid, "--profile-days %d: want 0 (no profiles) or more", profileDays)
+	if f.ProfileDays < 0 {
+		return tally.Errorf(tally.EInvalid, "--profile-days %d: want 0 (no profiles) or more", f.ProfileDays)
 	}
 	return nil
 }

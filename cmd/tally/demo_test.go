@@ -205,7 +205,7 @@ func TestDemoDirNotItsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &app{globals: &globals{}, log: slog.New(slog.DiscardHandler)}
-	c := &demoCmd{Seed: 2, Days: 4}
+	c := &demoCmd{demoOrgFlags: demoOrgFlags{Seed: 2, Days: 4}}
 	_, err := c.files(context.Background(), a, dir, demo.Config{Seed: 2, Days: 4})
 	if tally.ErrorCode(err) != tally.EInvalid || !strings.Contains(err.Error(), "--dir "+dir) {
 		t.Errorf("files into a directory of other files: %v; want an invalid --dir naming it", err)
