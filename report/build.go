@@ -66,13 +66,12 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		return nil, err
 	}
 	zero := tally.Zero(r.Currency)
-	ln := linker{base: b.Config.DashboardURL, filter: aud.Filter}
+	ln := linker{base: b.Config.DashboardURL, filter: aud.Filter, week: r.comparedSpan(wk)}
 	if ln.base == "" {
 		ln.base = DefaultDashboardURL
 	}
-	thisWeek := tally.Window{Start: wk.Start, End: wk.End()}
 	twoWeeks := tally.Window{Start: wk.Prev().Start, End: wk.End()}
-	r.Links = Links{Dashboard: ln.base + "/", Allocations: ln.allocations(thisWeek, "namespace", ""),
+	r.Links = Links{Dashboard: ln.base + "/", Allocations: ln.allocations(ln.week, "namespace", ""),
 		Rightsizing: ln.rightsizing(""), Commitments: ln.commitments("")}
 	if err := b.month(ctx, r, aud, daily); err != nil {
 		return nil, err
@@ -104,7 +103,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 				}
 			}
 		}
-		movers, err := b.movers(groups, ln, twoWeeks, dim.field)
+		movers, err := b.movers(groups, ln, dim.field)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +122,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		return nil, err
 	}
 	r.Anomalies = b.anomalies(daily, wl, ln, wk, r.Unbilled)
-	if r.Functions, err = b.functions(ctx, workloads, r.Movers[0].Movers, wk, ln); err != nil {
+	if r.Functions, err = b.functions(ctx, workloads, r.Movers[0].Movers, ln); err != nil {
 		return nil, err
 	}
 	if r.Rightsizing, err = b.rightsizing(ctx, aud, workloads, ln, zero); err != nil {

@@ -11,8 +11,10 @@ import (
 )
 
 // functions finds the functions whose self cost grew most, among the
-// audience's largest workloads and its workload movers.
-func (b *Builder) functions(ctx context.Context, workloads map[string]tally.Money, movers []Mover, wk Week, ln linker) ([]FunctionMover, error) {
+// audience's largest workloads and its workload movers, between the
+// report week's compared days and the same days of the week before (the
+// days ln's links open).
+func (b *Builder) functions(ctx context.Context, workloads map[string]tally.Money, movers []Mover, ln linker) ([]FunctionMover, error) {
 	names := make([]string, 0, len(workloads))
 	for n := range workloads {
 		names = append(names, n)
@@ -31,8 +33,7 @@ func (b *Builder) functions(ctx context.Context, workloads map[string]tally.Mone
 			names = append(names, m.Name)
 		}
 	}
-	this := tally.Window{Start: wk.Start, End: wk.End()}
-	last := tally.Window{Start: wk.Prev().Start, End: wk.Start}
+	this, last := ln.week, weekBefore(ln.week)
 	var out []FunctionMover
 	for _, name := range names {
 		ns, wl, ok := strings.Cut(name, "/")
@@ -80,7 +81,7 @@ func (b *Builder) functions(ctx context.Context, workloads map[string]tally.Mone
 				continue
 			}
 			out = append(out, FunctionMover{Workload: name, Function: fn, LastWeek: base, ThisWeek: cost, Change: ch,
-				Annual: attribution.Annualize(ch.Delta, week).Round(2), Link: ln.functions(name, fn, this, last)})
+				Annual: attribution.Annualize(ch.Delta, this.Duration()).Round(2), Link: ln.functions(name, fn)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

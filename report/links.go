@@ -12,6 +12,9 @@ import (
 type linker struct {
 	base   string
 	filter string // the audience's filter, kept on allocation links
+	// week is the part of the report week its links open: the compared
+	// days (Report.comparedSpan), so the dashboard shows the report's figures.
+	week tally.Window
 }
 
 func (l linker) page(path string, q url.Values) string {
@@ -51,9 +54,11 @@ func (l linker) allocations(w tally.Window, aggregate, clause string) string {
 	return l.page("/allocations", q)
 }
 
-// functions links a workload's functions, this week against last, with
-// fn marked and sorted by self cost, the measure the report shows.
-func (l linker) functions(workload, fn string, w, base tally.Window) string {
+// functions links a workload's functions, this week's compared days
+// against the same days of last week, with fn marked and sorted by self
+// cost, the measure the report shows.
+func (l linker) functions(workload, fn string) string {
+	w, base := l.week, weekBefore(l.week)
 	q := url.Values{}
 	q.Set("workload", workload)
 	q.Set("fn", fn)
@@ -77,6 +82,11 @@ func (l linker) commitments(id string) string {
 		q.Set("id", id)
 	}
 	return l.page("/commitments", q)
+}
+
+// weekBefore is w a week earlier.
+func weekBefore(w tally.Window) tally.Window {
+	return tally.Window{Start: w.Start.Add(-week), End: w.End.Add(-week)}
 }
 
 // quote makes a filter value: "v" with quotes and backslashes escaped.

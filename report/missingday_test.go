@@ -7,35 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/report"
 )
-
-// deleteDays removes every allocation of the days from `from` to `to`
-// (hourly and both daily rollups), as if their bill had not been ingested.
-func deleteDays(t *testing.T, url string, from, to time.Time) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	for _, q := range []string{
-		`DELETE FROM allocations WHERE hour >= $1 AND hour < $2`,
-		`DELETE FROM allocations_daily WHERE day >= $1::date AND day < $2::date`,
-		`DELETE FROM allocations_owner_daily WHERE day >= $1::date AND day < $2::date`,
-	} {
-		if _, err := conn.Exec(ctx, q, from, to); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-}
 
 // fixtureURL loads the fixture organization into a fresh database and
 // returns it with its URL (to delete days from).
@@ -71,7 +48,7 @@ func TestUnbilledMonday(t *testing.T) {
 	db, url := fixtureURL(t)
 	cfg := weeklyConfig(t)
 	full := build(t, db, cfg, "org")
-	deleteDays(t, url, fixture.WeeklyReport, fixture.WeeklyReport.AddDate(0, 0, 1))
+	fixture.Unbill(t, url, fixture.WeeklyReport, fixture.WeeklyReport.AddDate(0, 0, 1))
 	r := build(t, db, cfg, "org")
 	out, err := report.Render(r)
 	if err != nil {
@@ -113,7 +90,7 @@ func TestUnbilledWednesday(t *testing.T) {
 	db, url := fixtureURL(t)
 	cfg := weeklyConfig(t)
 	full := build(t, db, cfg, "org")
-	deleteDays(t, url, fixture.WeeklyReport.AddDate(0, 0, 2), fixture.WeeklyReport.AddDate(0, 0, 3))
+	fixture.Unbill(t, url, fixture.WeeklyReport.AddDate(0, 0, 2), fixture.WeeklyReport.AddDate(0, 0, 3))
 	aud, _ := cfg.Audience("org")
 	b := &report.Builder{Store: db, Config: cfg, Now: func() time.Time { return fixture.WeeklyNow }, Top: 1000}
 	r, err := b.Build(context.Background(), aud, report.WeekOf(fixture.WeeklyReport))
@@ -162,7 +139,7 @@ func TestUnbilledWednesday(t *testing.T) {
 func TestFourWeekAverageOfNewOrg(t *testing.T) {
 	db, url := fixtureURL(t)
 	cfg := weeklyConfig(t)
-	deleteDays(t, url, fixture.WeeklyStart, fixture.WeeklyReport.AddDate(0, 0, -14))
+	fixture.Unbill(t, url, fixture.WeeklyStart, fixture.WeeklyReport.AddDate(0, 0, -14))
 	r := build(t, db, cfg, "org")
 	out, err := report.Render(r)
 	if err != nil {
@@ -182,7 +159,7 @@ func TestFourWeekAverageOfNewOrg(t *testing.T) {
 	}
 
 	// The bill from the Friday of the week before last: that week is left out.
-	deleteDays(t, url, fixture.WeeklyReport.AddDate(0, 0, -14), fixture.WeeklyReport.AddDate(0, 0, -10))
+	fixture.Unbill(t, url, fixture.WeeklyReport.AddDate(0, 0, -14), fixture.WeeklyReport.AddDate(0, 0, -10))
 	r = build(t, db, cfg, "org")
 	if !r.Spend.Avg4Weeks.Equal(r.Spend.LastWeek) || r.Spend.AvgWeeks != 1 {
 		t.Errorf("average of %d weeks: %s; want last week's %s alone", r.Spend.AvgWeeks, r.Spend.Avg4Weeks, r.Spend.LastWeek)

@@ -53,6 +53,18 @@ type Report struct {
 	Links    Links       `json:"links"`
 }
 
+// comparedSpan is the days of wk from the first compared day to the last,
+// the window the report's links open: Monday to Friday while the weekend's
+// bill is late. Without compared days it is the whole week; with a day
+// left out between two compared ones (Mon–Tue, Thu–Sun) it includes that
+// day, since a dashboard window is a single range.
+func (r *Report) comparedSpan(wk Week) tally.Window {
+	if len(r.Compared) == 0 {
+		return tally.Window{Start: wk.Start, End: wk.End()}
+	}
+	return tally.Window{Start: r.Compared[0], End: r.Compared[len(r.Compared)-1].AddDate(0, 0, 1)}
+}
+
 // ComparedWeekdays names the compared days by weekday, consecutive ones as
 // a range: "Mon–Sun", "Tue–Sun", "Mon–Tue, Thu–Sun" ("no day" without any).
 func (r *Report) ComparedWeekdays() string {

@@ -205,10 +205,9 @@ func periods(wc weekCosts, dim int, aud Audience, w tally.Window, cov []NodeCove
 	return groups, nil
 }
 
-// movers are the groups whose cost changed most between the two weeks of
-// w, each linked to the second week's allocations.
-func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, field string) ([]Mover, error) {
-	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
+// movers are the groups whose cost changed most between the two weeks,
+// each linked to the report week's allocations.
+func (b *Builder) movers(groups map[string]*group, ln linker, field string) ([]Mover, error) {
 	var out []Mover
 	for name, g := range groups {
 		var comps Components
@@ -267,7 +266,7 @@ func (b *Builder) movers(groups map[string]*group, ln linker, w tally.Window, fi
 			continue // idle, shared and unallocated costs show among namespaces
 		}
 		out = append(out, Mover{Name: name, LastWeek: last, ThisWeek: this, Ratio: ch.Ratio, HasBase: ch.Base, Components: comps,
-			Link: ln.allocations(thisWeek, aggregate, clause)})
+			Link: ln.allocations(ln.week, aggregate, clause)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i].Delta.Abs().Float64(), out[j].Delta.Abs().Float64()
@@ -320,14 +319,13 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln link
 		t[k] = sum
 	}
 	var out []TeamSpend
-	thisWeek := tally.Window{Start: w.Start.Add(week), End: w.End}
 	for name, t := range byTeam {
 		ch, err := change(t[1], t[0])
 		if err != nil {
 			return nil, fmt.Errorf("team %q: %w", name, err)
 		}
 		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: ch,
-			Link: ln.allocations(thisWeek, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))}
+			Link: ln.allocations(ln.week, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))}
 		out = append(out, ts)
 	}
 	sort.Slice(out, func(i, j int) bool {

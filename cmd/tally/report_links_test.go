@@ -13,6 +13,7 @@ import (
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/report"
 	"github.com/tallyhq/tally/web"
 )
@@ -31,11 +32,30 @@ type linkedFigure struct {
 // links left the idle and shared costs to the dashboard's defaults (shared
 // costs weighted into each group: "data" $511 in the email, $521.77 on the
 // page), the movers' links opened two weeks, and "(no team label)" was a
-// part of the page's __unallocated__.
+// part of the page's __unallocated__. When the bill starts on the
+// Wednesday of the week before (an account added then), the email compares
+// Wednesday to Sunday of each week, and its links opened the whole report
+// week, Monday and Tuesday's costs included.
 func TestWeeklyReportLinksShowItsFigures(t *testing.T) {
+	for _, partWeek := range []bool{false, true} {
+		t.Run(map[bool]string{false: "whole weeks", true: "from last Wednesday"}[partWeek], func(t *testing.T) {
+			reportLinksShowItsFigures(t, partWeek)
+		})
+	}
+}
+
+func reportLinksShowItsFigures(t *testing.T, partWeek bool) {
 	ctx := context.Background()
-	db := pgtest.New(t)
+	dbURL := pgtest.NewURL(t, true)
+	db, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
 	fixture.WeeklyOrg(t, db)
+	if partWeek {
+		fixture.Unbill(t, dbURL, fixture.WeeklyStart, fixture.WeeklyReport.AddDate(0, 0, -5))
+	}
 	cfg, err := report.ParseConfig("report.yaml", []byte(weeklyConfigYAML))
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +78,9 @@ func TestWeeklyReportLinksShowItsFigures(t *testing.T) {
 		r, err := b.Build(ctx, aud, report.WeekOf(fixture.WeeklyReport))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 7, true: 5}[partWeek]; len(r.Compared) != want {
+			t.Fatalf("%s: %d days compared, want %d", name, len(r.Compared), want)
 		}
 		for _, ts := range r.Teams {
 			figures = append(figures, linkedFigure{name + " team", ts.Team, ts.Link, ts.ThisWeek})
