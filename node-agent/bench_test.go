@@ -83,7 +83,11 @@ func benchOnce(t *testing.T, agent, load string, hz, ncpu, secs int) benchResult
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	metricsAddr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(agent, "--server", srv.URL, "--frequency", strconv.Itoa(hz), "--interval", "10s",
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("tly_bench"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(agent, "--server", srv.URL, "--token-file", token, "--frequency", strconv.Itoa(hz), "--interval", "10s",
 		"--buffer-dir", "", "--metrics-addr", metricsAddr, "--node-name", "bench", "--log-level", "warn")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -24,8 +24,8 @@ import (
 type cli struct {
 	Server       string        `env:"TALLY_SERVER" placeholder:"URL" help:"Backend base URL, e.g. https://tally.example.com (required unless --once)."`
 	TokenFile    string        `name:"token-file" env:"TALLY_TOKEN_FILE" placeholder:"FILE" help:"File holding the agent's bearer token (re-read at every upload)."`
-	Cluster      string        `env:"TALLY_CLUSTER" help:"Cluster id put in batches (the backend takes it from the token)."`
-	NodeName     string        `name:"node-name" env:"NODE_NAME" help:"This node's Kubernetes name (default: the host name)."`
+	Cluster      string        `env:"TALLY_CLUSTER" placeholder:"NAME" help:"Cluster id put in batches (the backend takes it from the token)."`
+	NodeName     string        `name:"node-name" env:"NODE_NAME" placeholder:"NAME" help:"This node's Kubernetes name (default: the host name)."`
 	Frequency    int           `default:"19" env:"TALLY_FREQUENCY" help:"Samples per second per CPU, 1–999."`
 	Interval     time.Duration `default:"10s" env:"TALLY_INTERVAL" help:"Drain and ship interval."`
 	BufferBytes  int64         `name:"buffer-bytes" default:"67108864" env:"TALLY_BUFFER_BYTES" help:"Bound of the upload buffer while the backend is away (memory and disk)."`
@@ -34,7 +34,7 @@ type cli struct {
 	MetricsAddr  string        `name:"metrics-addr" default:":9464" env:"TALLY_METRICS_ADDR" help:"Address of the Prometheus /metrics endpoint (empty: off)."`
 	Pprof        bool          `env:"TALLY_PPROF" help:"Also serve Go's /debug/pprof/ on --metrics-addr (to profile the agent itself)."`
 	Proc         string        `default:"/proc" env:"TALLY_PROC" help:"The host's procfs (hostPID)."`
-	Kubeconfig   string        `env:"KUBECONFIG" help:"Kubeconfig outside a cluster (default: in-cluster config, else no pod names)."`
+	Kubeconfig   string        `env:"KUBECONFIG" placeholder:"FILE" help:"Kubeconfig outside a cluster (default: in-cluster config, else no pod names)."`
 	MemoryLimit  int64         `name:"memory-limit" default:"50331648" env:"TALLY_MEMORY_LIMIT" help:"Go runtime soft memory limit in bytes (0: none)."`
 	GCPercent    int           `name:"gc-percent" default:"50" env:"TALLY_GC_PERCENT" help:"Go GC target: heap growth over the live heap, in percent (Go's default is 100)."`
 	Once         bool          `help:"Profile for --duration, write pprof files to --out and exit."`

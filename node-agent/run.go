@@ -203,6 +203,28 @@ func (cfg config) check() error {
 	if cfg.bufferMemory < 0 {
 		return fmt.Errorf("--buffer-memory %d: want 0 or more bytes", cfg.bufferMemory)
 	}
+	if cfg.bufferMemory > cfg.bufferBytes {
+		return fmt.Errorf("--buffer-memory %d: more than --buffer-bytes %d, the bound of the whole buffer", cfg.bufferMemory, cfg.bufferBytes)
+	}
+	return checkTokenFile(cfg.tokenFile)
+}
+
+// checkTokenFile refuses an agent that could not sign in: the backend takes
+// no batch without an agent token, and uploads without one were retried
+// forever. The file is read again at every upload, so a rotated Secret
+// is picked up; it must hold a token at start.
+func checkTokenFile(path string) error {
+	const create = "tally token create --name NAME --kind agent --cluster CLUSTER"
+	if path == "" {
+		return fmt.Errorf("--token-file is required with --server: the backend takes batches only with an agent token (%s)", create)
+	}
+	token, err := tokenReader(path)()
+	if err != nil {
+		return fmt.Errorf("--token-file %s: %w", path, err)
+	}
+	if token == "" {
+		return fmt.Errorf("--token-file %s is empty: want the agent token %s prints", path, create)
+	}
 	return nil
 }
 

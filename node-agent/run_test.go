@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +52,17 @@ func TestParseExitCodes(t *testing.T) {
 	if _, code, done := parse([]string{"--help"}, &out, &errOut); !done || code != 0 || !strings.Contains(out.String(), "--server") {
 		t.Errorf("--help: done %v, code %d, stdout %q", done, code, out.String())
 	}
-	c, _, done := parse([]string{"--server", "https://tally.example.com", "--interval", "30s"}, &out, &errOut)
+	// Placeholders say what a value is, as tally's do.
+	for _, vague := range []string{"=STRING", "=INT"} {
+		if strings.Contains(out.String(), vague) {
+			t.Errorf("--help has a %s placeholder:\n%s", vague, out.String())
+		}
+	}
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte("tly_secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, done := parse([]string{"--server", "https://tally.example.com", "--token-file", tok, "--interval", "30s"}, &out, &errOut)
 	if done || c.Server != "https://tally.example.com" || c.Interval != 30*time.Second {
 		t.Errorf("good flags: done %v, %+v", done, c)
 	}
@@ -61,7 +73,15 @@ func TestParseExitCodes(t *testing.T) {
 // loaded. --frequency 0 exited 1 after the agent had read the cgroup
 // mounts and started the pod informer.
 func TestParseRefusesBadValues(t *testing.T) {
-	srv := []string{"--server", "https://tally.example.com"}
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte("tly_secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := []string{"--server", "https://tally.example.com", "--token-file", tok}
 	for _, tt := range []struct {
 		args []string
 		flag string
@@ -76,6 +96,12 @@ func TestParseRefusesBadValues(t *testing.T) {
 		{[]string{"--once", "--out", "/tmp/x", "--duration", "0s"}, "--duration"},
 		{append([]string{"--buffer-bytes", "0"}, srv...), "--buffer-bytes"},
 		{append([]string{"--buffer-memory", "-1"}, srv...), "--buffer-memory"},
+		{append([]string{"--buffer-memory", "100000000"}, srv...), "--buffer-memory 100000000: more than --buffer-bytes 67108864"},
+		// The backend takes no batch without an agent token: an agent
+		// without one retried every upload forever, refused.
+		{[]string{"--server", "https://tally.example.com"}, "--token-file is required with --server"},
+		{[]string{"--server", "https://tally.example.com", "--token-file", "/nonexistent/token"}, "--token-file /nonexistent/token: open /nonexistent/token: no such file"},
+		{[]string{"--server", "https://tally.example.com", "--token-file", empty}, "is empty"},
 	} {
 		var out, errOut strings.Builder
 		_, code, done := parse(tt.args, &out, &errOut)
