@@ -59,7 +59,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	mounts, err := cgroups.DetectMounts(filepath.Join(cfg.proc, "1", "mountinfo"))
 	if err != nil {
 		if mounts, err = cgroups.DetectMounts(filepath.Join(cfg.proc, "self", "mountinfo")); err != nil {
-			return err
+			return fmt.Errorf("--proc %s: %w", cfg.proc, err)
 		}
 	}
 	log.Info("cgroup hierarchies", "v2", mounts.V2, "v1", mounts.V1)
@@ -108,7 +108,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	if cfg.metricsAddr != "" {
 		ln, err := net.Listen("tcp", cfg.metricsAddr)
 		if err != nil {
-			return fmt.Errorf("listen on %s: %w", cfg.metricsAddr, err)
+			return fmt.Errorf("--metrics-addr %s: %w", cfg.metricsAddr, err)
 		}
 		srv := &http.Server{Handler: m.handler(cfg.pprof), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
@@ -298,8 +298,11 @@ func kubeClient(cfg config) (kubernetes.Interface, error) {
 	default:
 		return nil, nil
 	}
+	if err != nil && cfg.kubeconfig != "" {
+		return nil, fmt.Errorf("--kubeconfig %s: %w", cfg.kubeconfig, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes client config: %w", err)
+		return nil, fmt.Errorf("in-cluster Kubernetes config: %w", err)
 	}
 	rc.UserAgent = "tally-agent/" + tally.Version
 	return kubernetes.NewForConfig(rc)

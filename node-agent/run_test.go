@@ -110,3 +110,30 @@ func TestParseRefusesBadValues(t *testing.T) {
 		}
 	}
 }
+
+// TestRunNamesTheFlagOfAPath: a path the agent cannot use is refused
+// naming its flag. They said "detect cgroup mounts: open
+// /nonexistent/self/mountinfo" and "kubernetes client config: stat …".
+func TestRunNamesTheFlagOfAPath(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	tok := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tok, []byte("tly_secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := config{server: "https://tally.example.com", tokenFile: tok, interval: 10 * time.Second, frequency: 19, proc: "/proc", bufferBytes: 1 << 20}
+	proc, kube := base, base
+	proc.proc = "/nonexistent"
+	kube.kubeconfig = "/nonexistent/kubeconfig"
+	for _, tt := range []struct {
+		cfg  config
+		want string
+	}{
+		{proc, "--proc /nonexistent: "},
+		{kube, "--kubeconfig /nonexistent/kubeconfig: "},
+	} {
+		err := run(context.Background(), tt.cfg, log, io.Discard)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%v, want an error starting %q", err, tt.want)
+		}
+	}
+}
