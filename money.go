@@ -256,6 +256,36 @@ func (m Money) Format(places int) string {
 	return s + strings.Repeat("0", places-(len(s)-dot-1))
 }
 
+// currencySymbols are the symbols people write before amounts of the
+// currencies that have a well-known one.
+var currencySymbols = map[Currency]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
+
+// Label writes m for people to places decimals, thousands separated, with
+// its currency as the dashboard writes it: "$1,204.50", "-€0.705", and
+// "1,204 CHF" for a currency without a symbol (the amount alone without a
+// currency).
+func (m Money) Label(places int) string {
+	whole, frac, _ := strings.Cut(m.Abs().Format(places), ".")
+	var b strings.Builder
+	if m.Round(places).Sign() < 0 {
+		b.WriteByte('-')
+	}
+	b.WriteString(currencySymbols[m.cur])
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	if _, ok := currencySymbols[m.cur]; !ok && m.cur != "" {
+		b.WriteString(" " + string(m.cur))
+	}
+	return b.String()
+}
+
 // String returns the exact amount and its currency, e.g. "12.5 USD".
 func (m Money) String() string {
 	if m.cur == "" {

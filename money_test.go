@@ -192,6 +192,26 @@ func TestMoneyFormatAndJSON(t *testing.T) {
 	}
 }
 
+// TestMoneyLabel: amounts for people carry their currency's symbol, or its
+// code after them, and thousands separators; a negative amount that rounds
+// to zero has no sign.
+func TestMoneyLabel(t *testing.T) {
+	for _, tt := range []struct {
+		in     string
+		cur    Currency
+		places int
+		want   string
+	}{
+		{"0.705", "USD", 3, "$0.705"}, {"2.5", "EUR", 3, "€2.500"}, {"7203.4", "USD", 0, "$7,203"},
+		{"1234567.891", "GBP", 2, "£1,234,567.89"}, {"-40", "USD", 2, "-$40.00"}, {"-0.001", "USD", 2, "$0.00"},
+		{"1204", "CHF", 0, "1,204 CHF"}, {"999", "", 0, "999"}, {"100", "JPY", 0, "¥100"},
+	} {
+		if got := MustParseMoney(tt.in, tt.cur).Label(tt.places); got != tt.want {
+			t.Errorf("Label(%s %s, %d) = %s, want %s", tt.in, tt.cur, tt.places, got, tt.want)
+		}
+	}
+}
+
 func FuzzParseMoney(f *testing.F) {
 	for _, s := range []string{"0", "12.5", "-1e-5", "0.00001605990", ".5", "1e30"} {
 		f.Add(s)

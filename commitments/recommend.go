@@ -286,8 +286,9 @@ func Describe(o Offer) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// money0 writes x units of cur in whole units, as people read them: "$7,203".
 func money0(x float64, cur tally.Currency) string {
-	return NanosOf(x).Money(cur).Format(0) + " " + string(cur)
+	return NanosOf(x).Money(cur).Label(0)
 }
 
 // explain says what to do and why, in words.
@@ -300,7 +301,7 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		if above {
 			against, level = ", above", "the level held"
 		}
-		fmt.Fprintf(&b, "Hold: %s/h of %s is in force%s a target of %s/h", p.ExistingHourly.Format(3), Describe(p.Offer), against, p.TargetHourly.Format(3))
+		fmt.Fprintf(&b, "Hold: %s/h of %s is in force%s a target of %s/h", p.ExistingHourly.Label(3), Describe(p.Offer), against, p.TargetHourly.Label(3))
 		if p.TargetOD <= 0 {
 			fmt.Fprintf(&b, " (no commitment pays here: %s)", whyNone(c, r))
 		}
@@ -311,17 +312,17 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 	} else {
 		if sv := p.Savings; sv.Best-sv.Worst < 0.5 { // every path the same, to the whole currency unit printed
 			fmt.Fprintf(&b, "Buy %s/h of %s: net savings %s over the term, the same on every forecast path. ",
-				p.PurchaseHourly.Format(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur))
+				p.PurchaseHourly.Label(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur))
 		} else {
 			fmt.Fprintf(&b, "Buy %s/h of %s: expected net savings %s over the term (P10 %s, P90 %s; worst path %s). ",
-				p.PurchaseHourly.Format(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur), money0(sv.P10, cur),
+				p.PurchaseHourly.Label(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur), money0(sv.P10, cur),
 				money0(sv.P90, cur), money0(sv.Worst, cur))
 		}
 		if p.Savings.ExpectedSavings < p.Savings.P10 {
 			b.WriteString("The expectation is below P10: fewer than one path in ten saves much less than the rest, and pulls it down. ")
 		}
 		fmt.Fprintf(&b, "Holding %s/h covers up to %.0f%% of the forecast on-demand-equivalent usage (%s/h on average) at %.1f%% expected utilization. ",
-			p.TargetHourly.Format(3), 100*min(1, p.TargetOD/math.Max(c.MeanUsageOD, 1e-9)), NanosOf(c.MeanUsageOD).Money(cur).Format(2),
+			p.TargetHourly.Label(3), 100*min(1, p.TargetOD/math.Max(c.MeanUsageOD, 1e-9)), NanosOf(c.MeanUsageOD).Money(cur).Label(2),
 			100*p.AtTarget.Utilization)
 	}
 	fmt.Fprintf(&b, "Break-even utilization is %.0f%%: each committed dollar buys %.2f dollars of on-demand usage. ", 100*(1-p.Discount), 1/math.Max(1-p.Discount, 1e-9))
@@ -340,7 +341,7 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 	switch c.Binding {
 	case "risk":
 		fmt.Fprintf(&b, "%s: it is the most that keeps P(utilization < %.0f%%) over the term at %.0f%% (bound %.0f%%); expected savings would peak at %s/h. ",
-			why, 100*r.MinUtilization, 100*c.Evaluation.PLowUtilization, 100*r.MaxProbability, NanosOf(c.Optimum*(1-p.Discount)).Money(cur).Format(3))
+			why, 100*r.MinUtilization, 100*c.Evaluation.PLowUtilization, 100*r.MaxProbability, NanosOf(c.Optimum*(1-p.Discount)).Money(cur).Label(3))
 	case "savings":
 		fmt.Fprintf(&b, "%s: beyond it the next dollar's expected saving no longer covers its cost and the %.0f%%-a-year lock-in penalty; P(utilization < %.0f%%) is %.0f%%. ",
 			why, 100*r.LockInPenalty, 100*r.MinUtilization, 100*c.Evaluation.PLowUtilization)

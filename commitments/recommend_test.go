@@ -23,7 +23,7 @@ func TestExplainPurchase(t *testing.T) {
 		Choice:   Choice{MeanUsageOD: 2.34, Binding: "savings"}}
 	got := explain(p, DefaultRisk, "USD")
 	for _, want := range []string{
-		"Buy 0.200/h of 1-year No Upfront Compute Savings Plan: expected net savings 581 USD over the term (P10 583 USD, P90 596 USD; worst path 309 USD). ",
+		"Buy $0.200/h of 1-year No Upfront Compute Savings Plan: expected net savings $581 over the term (P10 $583, P90 $596; worst path $309). ",
 		"The expectation is below P10: fewer than one path in ten saves much less than the rest, and pulls it down. ",
 		"at 99.5% expected utilization. Break-even utilization is 72%",
 	} {
@@ -39,13 +39,23 @@ func TestExplainPurchase(t *testing.T) {
 	// P10–P90 range of one value would read as a bug.
 	p.Savings = Evaluation{ExpectedSavings: 2401.2, P10: 2401.2, P90: 2401.2, Worst: 2401.1, Best: 2401.2}
 	got = explain(p, DefaultRisk, "USD")
-	if want := "Buy 0.200/h of 1-year No Upfront Compute Savings Plan: net savings 2401 USD over the term, the same on every forecast path. "; !strings.Contains(got, want) || strings.Contains(got, "P10") {
+	if want := "Buy $0.200/h of 1-year No Upfront Compute Savings Plan: net savings $2,401 over the term, the same on every forecast path. "; !strings.Contains(got, want) || strings.Contains(got, "P10") {
 		t.Errorf("explanation of a certain saving lacks %q or names P10:\n%s", want, got)
 	}
 	// One path in a hundred saving more is a range, however narrow P10–P90.
 	p.Savings.Best = 2600
-	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "P10 2401 USD, P90 2401 USD") {
+	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "P10 $2,401, P90 $2,401") {
 		t.Errorf("a range explained as one value:\n%s", got)
+	}
+	// Every amount says its currency, as the dashboard writes it: the
+	// purchase read "Buy 0.200/h", the savings "2401 EUR".
+	p.PurchaseHourly, p.TargetHourly = tally.MustParseMoney("0.2", "EUR"), tally.MustParseMoney("1.6", "EUR")
+	got = explain(p, DefaultRisk, "EUR")
+	for _, want := range []string{"Buy €0.200/h of ", "expected net savings €2,401 over the term (P10 €2,401, P90 €2,401; worst path €2,401). ",
+		"Holding €1.600/h covers up to 94% of the forecast on-demand-equivalent usage (€2.34/h on average)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation in EUR lacks %q:\n%s", want, got)
+		}
 	}
 }
 
@@ -58,7 +68,7 @@ func TestExplainHold(t *testing.T) {
 		Discount: 0.38, ExistingHourly: zero, TargetHourly: zero, AtTarget: Evaluation{Utilization: 1},
 		Choice: Choice{Binding: "none", Model: "constant"}}
 	got := explain(p, DefaultRisk, "USD")
-	if want := "against a target of 0.000/h (no commitment pays here: the forecast leaves it no on-demand usage to cover, " +
+	if want := "against a target of $0.000/h (no commitment pays here: the forecast leaves it no on-demand usage to cover, " +
 		"once the commitments in force and the pools applied before it are counted). Break-even"; !strings.Contains(got, want) || strings.Contains(got, "utilization. ") {
 		t.Errorf("explanation of a pool without usage lacks %q or states a utilization:\n%s", want, got)
 	}
@@ -68,7 +78,7 @@ func TestExplainHold(t *testing.T) {
 	}
 	p.ExistingHourly, p.ExistingOD, p.TargetHourly, p.TargetOD = tally.MustParseMoney("0.5", "USD"), 0.8, tally.MustParseMoney("0.5", "USD"), 0.8
 	p.AtTarget.Utilization = 0.991
-	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "Hold: 0.500/h of 1-year No Upfront EC2 Instance Savings Plan (us-west-2, c5) is in force against a target of 0.500/h; at that level the forecast gives 99.1% expected utilization. ") {
+	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "Hold: $0.500/h of 1-year No Upfront EC2 Instance Savings Plan (us-west-2, c5) is in force against a target of $0.500/h; at that level the forecast gives 99.1% expected utilization. ") {
 		t.Errorf("explanation of a held pool:\n%s", got)
 	}
 }
@@ -85,8 +95,8 @@ func TestExplainHoldAboveTarget(t *testing.T) {
 			Evaluation: Evaluation{Utilization: 0.995, PLowUtilization: 0.05}}}
 	got := explain(p, DefaultRisk, "USD")
 	for _, want := range []string{
-		"Hold: 1.631/h of 1-year No Upfront Compute Savings Plan is in force, above a target of 1.289/h; at the level held the forecast gives 81.5% expected utilization. ",
-		"Why this target: it is the most that keeps P(utilization < 99%) over the term at 5% (bound 5%); expected savings would peak at 1.300/h. ",
+		"Hold: $1.631/h of 1-year No Upfront Compute Savings Plan is in force, above a target of $1.289/h; at the level held the forecast gives 81.5% expected utilization. ",
+		"Why this target: it is the most that keeps P(utilization < 99%) over the term at 5% (bound 5%); expected savings would peak at $1.300/h. ",
 		"At the level held, P(utilization < 99%) is 100%: buy nothing in this pool until its usage grows or commitments expire. ",
 	} {
 		if !strings.Contains(got, want) {
