@@ -12,6 +12,9 @@ import (
 // commitmentSummary is the body of GET /api/v1/commitments: what the
 // dashboard's Commitments page shows. Ratios are fractions 0–1.
 type commitmentSummary struct {
+	// Window is the one the KPIs and their totals are of: the one asked,
+	// in whole hours.
+	Window          tally.Window            `json:"window"`
 	Currency        tally.Currency          `json:"currency"`
 	Commitments     []commitments.Holding   `json:"commitments"`
 	KPIs            []commitmentKPI         `json:"kpis"`
@@ -64,7 +67,7 @@ type savingsRange struct {
 }
 
 // commitmentOverview answers GET /api/v1/commitments[?window=90d][&account=A]:
-// the commitments in force, utilization, coverage and ESR per step of the
+// the window, the commitments in force, utilization, coverage and ESR per step of the
 // window, the window's totals, and the purchase recommendations.
 func (s *Server) commitmentOverview(w http.ResponseWriter, r *http.Request) {
 	st, account, err := s.requestedStatus(r)
@@ -72,7 +75,7 @@ func (s *Server) commitmentOverview(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := commitmentSummary{Currency: st.Currency, Commitments: list(st.Inventory), KPIs: []commitmentKPI{}, Recommendations: []summaryRecommendation{}}
+	out := commitmentSummary{Window: st.Window, Currency: st.Currency, Commitments: list(st.Inventory), KPIs: []commitmentKPI{}, Recommendations: []summaryRecommendation{}}
 	for _, m := range st.Series {
 		out.KPIs = append(out.KPIs, commitmentKPI{T: m.Start, Utilization: m.Utilization, Coverage: m.Coverage, ESR: m.ESR})
 	}

@@ -387,6 +387,34 @@ func TestCommitmentsSummaryWithoutABillInTheWindow(t *testing.T) {
 	}
 }
 
+// TestCommitmentsSummarySaysItsWindow: the dashboard's ratios are of the
+// window asked (90 days by default on the page), which the answer says, so
+// the page can say it; they were shown with no window at all.
+func TestCommitmentsSummarySaysItsWindow(t *testing.T) {
+	db := pgtest.New(t)
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	now := start.Add(48*time.Hour + 30*time.Minute)
+	loadCommitmentBill(t, db, start)
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
+	get := viewerGet(t, db, s)
+	for _, tt := range []struct {
+		window     string
+		start, end time.Time
+	}{
+		{"90d", start.Add(-87 * 24 * time.Hour), start.Add(72 * time.Hour)}, // the current day included
+		{"2026-11-10T00:00:00Z,2026-11-11T00:00:00Z", start, start.Add(24 * time.Hour)},
+	} {
+		code, body := get("/api/v1/commitments?account=111&window=" + tt.window)
+		var out commitmentSummary
+		if code != http.StatusOK || json.Unmarshal(body, &out) != nil {
+			t.Fatalf("window %s: %d %s", tt.window, code, body)
+		}
+		if !out.Window.Start.Equal(tt.start) || !out.Window.End.Equal(tt.end) {
+			t.Errorf("window %s: answered of %v, want %v to %v", tt.window, out.Window, tt.start, tt.end)
+		}
+	}
+}
+
 // TestCommitmentStatusNoZeroTimes: no time in the commitments' answers is
 // Go's zero time; a provider's totals showed 0001-01-01T00:00:00Z as their
 // start. They start with the window, as the totals do.

@@ -33,10 +33,11 @@ let passed = 0
 function check(cond, what) {
   if (!cond) throw new Error('check failed: ' + what)
 }
-// TALLY_ONLY runs only the steps whose name contains it (and signing in).
+// TALLY_ONLY runs only the steps whose name contains it, or one of its
+// |-separated parts (and signing in).
 const only = process.env.TALLY_ONLY
 async function step(name, fn) {
-  if (only && name !== 'sign in' && name !== 'pages redirect to sign-in' && !name.includes(only)) return
+  if (only && name !== 'sign in' && name !== 'pages redirect to sign-in' && !only.split('|').some((o) => name.includes(o))) return
   const t0 = Date.now()
   try {
     await fn()
@@ -1228,6 +1229,28 @@ await step('sign out', async () => {
   await page.waitForURL(/\/login/)
   const r = await page.request.get(base + '/api/v1/auth/me')
   check(r.status() === 401, 'signed out: /api/v1/auth/me answers 401, got ' + r.status())
+})
+
+// --- Commitments' window and savings range, sign-in after an expired
+// session and after sign-out, keyboard and narrow-screen navigation, the
+// token form. ---
+
+await step('commitments: the page says the window its figures cover, and a picker changes it', async () => {
+  // commitmentsServer's clock is 2026-11-12 00:00 UTC.
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=111')
+  const said = p.locator('[data-page=commitments] [data-window]')
+  await said.waitFor()
+  let text = await said.innerText()
+  check(/last 90 days/.test(text) && text.includes('2026-08-15 to 2026-11-12'), 'the page says its figures are of the last 90 days, to 2026-11-12 (today, included): ' + text)
+  const picker = p.locator('[data-page=commitments] select[name=window]')
+  check((await picker.inputValue()) === '90d', 'the window picker shows 90d: ' + (await picker.inputValue()))
+  await picker.selectOption('30d')
+  await p.waitForURL(/\/commitments\?account=111&window=30d$/)
+  await said.filter({ hasText: 'last 30 days' }).waitFor()
+  text = await said.innerText()
+  check(text.includes('2026-10-14 to 2026-11-12'), 'the 30 days are 2026-10-14 to 2026-11-12: ' + text)
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
 })
 
 await browser.close()

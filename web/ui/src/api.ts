@@ -369,6 +369,8 @@ export interface BillingAccount {
 
 /** GET /api/v1/commitments: see the README for the contract. */
 export interface Commitments {
+  /** The window the KPIs and the current ratios are of (older servers: absent). */
+  window?: { start: string; end: string }
   currency: string
   commitments: Commitment[]
   kpis: CommitmentKPI[]

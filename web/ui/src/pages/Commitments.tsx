@@ -1,8 +1,8 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
-import { Card, Empty, ErrorState, Loading, NotAvailable, PartError, Stat, StaleLink, useApi } from '../components'
-import { day, money, num, pct } from '../format'
+import { Card, Empty, ErrorState, Loading, NotAvailable, PartError, Stat, StaleLink, WindowOptions, useApi, windowLabel } from '../components'
+import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 
 /** Months until each commitment ends, with what the expiring commitments cost an hour. */
@@ -32,34 +32,60 @@ function recCurrency(r: CommitmentRecommendation, fallback: string): string {
 function AccountPicker({ accounts, value, set }: { accounts: BillingAccount[]; value: string; set: (account: string) => void }) {
   if (accounts.length < 2 && value === '') return null
   return (
-    <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="Commitments view">
-      <label>
-        Billing account
-        <select name="account" value={value} onChange={(e) => set(e.currentTarget.value)}>
-          <option value="">All accounts</option>
-          {accounts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name && a.name !== a.id ? `${a.name} (${a.provider} ${a.id})` : `${a.provider} ${a.id}`}
-            </option>
-          ))}
-        </select>
-      </label>
-    </form>
+    <label>
+      Billing account
+      <select name="account" value={value} onChange={(e) => set(e.currentTarget.value)}>
+        <option value="">All accounts</option>
+        {accounts.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name && a.name !== a.id ? `${a.name} (${a.provider} ${a.id})` : `${a.provider} ${a.id}`}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
+/** The windows offered: the bill's ratios need weeks to mean much, and the status answers at most three years. */
+const windowPresets = ['7d', '30d', '90d', '180d', '365d']
+
+/**
+ * Says which window the ratios are of: "Utilization, coverage and effective
+ * savings rate of the last 90 days, 2026-08-15 to 2026-11-12 (UTC)".
+ */
+function WindowSaid({ value, window }: { value: string; window?: { start: string; end: string } }) {
+  const days = /^(\d+)d$/.exec(value)
+  const range = window ? `${day(window.start)} to ${lastDay(window.end)}` : windowLabel(value)
+  return (
+    <p class="hint" data-window>
+      Utilization, coverage and effective savings rate of {days ? `the last ${days[1]} days, ${range}` : range} (UTC); the lock-in is of the
+      commitments in force now.
+    </p>
   )
 }
 
 export function CommitmentsPage(_: { me: Me }) {
   // ?id= (the weekly report links a recommendation by its target) marks that one.
-  const [s, set] = useQueryState({ account: '', id: '' })
+  const [s, set] = useQueryState({ account: '', id: '', window: '90d' })
   const accounts = useApi<{ accounts: BillingAccount[] }>('/api/v1/commitments/accounts')
-  const data = useApi<Commitments>('/api/v1/commitments?window=90d' + (s.account ? '&account=' + encodeURIComponent(s.account) : ''))
+  const data = useApi<Commitments>(
+    '/api/v1/commitments?window=' + encodeURIComponent(s.window) + (s.account ? '&account=' + encodeURIComponent(s.account) : ''),
+  )
   const linked = s.id !== '' && (data.data?.recommendations ?? []).some((r) => r.target === s.id)
   useEffect(() => {
     if (linked) document.querySelector('tr[data-linked]')?.scrollIntoView({ block: 'center' })
   }, [linked])
   const picker = (
     <>
-      <AccountPicker accounts={accounts.data?.accounts ?? []} value={s.account} set={(account) => set({ account })} />
+      <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="Commitments view">
+        <label>
+          Window
+          <select name="window" value={s.window} onChange={(e) => set({ window: e.currentTarget.value })}>
+            <WindowOptions presets={windowPresets} value={s.window} />
+          </select>
+        </label>
+        <AccountPicker accounts={accounts.data?.accounts ?? []} value={s.account} set={(account) => set({ account })} />
+      </form>
       {accounts.error && !accounts.error.notAvailable && (
         <PartError error={accounts.error} what="the billing accounts to choose from" state="accounts-error" retry={accounts.reload}>
           {s.account ? `; the page shows account ${s.account}, the link's.` : '; the page shows all accounts together.'}
@@ -132,6 +158,7 @@ export function CommitmentsPage(_: { me: Me }) {
       <h1>Commitments</h1>
       {picker}
       {s.id !== '' && !linked && <StaleLink target={s.id} />}
+      <WindowSaid value={s.window} window={c.window} />
       {c.current && (
         <div class="stats">
           {/* The ratios are the bill's; the lock-in is of the commitments in force, bill or not. */}
