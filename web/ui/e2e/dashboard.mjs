@@ -1253,6 +1253,31 @@ await step('commitments: the page says the window its figures cover, and a picke
   await ctx.close()
 })
 
+await step('commitments: a narrow savings range says why it is narrow', async () => {
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=333')
+  const rec = p.locator('table[aria-label="Commitment recommendations"] tbody tr').first()
+  await rec.waitFor()
+  // 333's recommendation saves 100 to 200 a month: a range, not explained away.
+  check((await p.locator('[data-hint=narrow-range]').count()) === 0, 'a wide range gets no note')
+  // The demo's: a commitment used in nearly every hour of every forecast path saves $200.07 / $200.07 / $200.08 a month.
+  await p.route('**/api/v1/commitments?*', async (route) => {
+    const response = await route.fetch()
+    const body = await response.json()
+    for (const r of body.recommendations) {
+      r.monthlySavings = { ...r.monthlySavings, p10: '200.07', p50: '200.07', p90: '200.08' }
+      r.utilization = 0.9998
+    }
+    await route.fulfill({ response, json: body })
+  })
+  await p.reload()
+  const note = p.locator('[data-hint=narrow-range]')
+  await note.waitFor()
+  const text = await note.innerText()
+  check(text.includes('99.98%') && /barely vary/.test(text) && /nearly all the time/.test(text), 'the narrow range is explained by the utilization: ' + text)
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 await browser.close()
 console.log(`${passed} passed, ${failures} failed`)
 process.exit(failures ? 1 : 0)

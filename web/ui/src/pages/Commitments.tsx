@@ -28,6 +28,22 @@ function recCurrency(r: CommitmentRecommendation, fallback: string): string {
   return r.hourlyCommitment?.currency || r.monthlySavings?.currency || r.currency || fallback
 }
 
+/**
+ * Why a recommendation's savings range is narrow, when it is (P10 to P90
+ * within a cent, or 1% of the median): a commitment saves on a forecast path
+ * its discount on the hours usage uses it, less the hours it goes unused, so
+ * its savings vary only as its utilization does, which the recommender
+ * expects (the mean over its paths) to be r.utilization.
+ */
+function narrowRange(r: CommitmentRecommendation): string | null {
+  const [lo, mid, hi] = [r.monthlySavings.p10, r.monthlySavings.p50, r.monthlySavings.p90].map(num)
+  if (r.utilization == null || hi - lo > Math.max(0.01, Math.abs(mid) / 100)) return null
+  const used = `the forecast expects this commitment to be used ${pct(r.utilization, 2)} of its hours, over its paths`
+  return r.utilization >= 0.99
+    ? `P10 to P90 is narrow: ${used}. Usage stays above it nearly all the time, so the savings barely vary from path to path.`
+    : `P10 to P90 is narrow: ${used}, and the paths hardly differ over the term, so the savings barely vary.`
+}
+
 /** The billing account picker: shown when there is more than one account (their bills may be in different currencies). */
 function AccountPicker({ accounts, value, set }: { accounts: BillingAccount[]; value: string; set: (account: string) => void }) {
   if (accounts.length < 2 && value === '') return null
@@ -251,6 +267,7 @@ export function CommitmentsPage(_: { me: Me }) {
             <tbody>
               {c.recommendations.map((r) => {
                 const rc = recCurrency(r, v.cur)
+                const narrow = narrowRange(r)
                 return (
                   <tr key={String(r.id)} data-linked={r.target === s.id || undefined} class={r.target === s.id ? 'selected' : ''}>
                     <td>{r.kind}</td>
@@ -266,7 +283,14 @@ export function CommitmentsPage(_: { me: Me }) {
                       <b>{money(r.monthlySavings.p50, rc)}</b>
                     </td>
                     <td class="num">{money(r.monthlySavings.p90, rc)}</td>
-                    <td>{r.explanation}</td>
+                    <td>
+                      {r.explanation}
+                      {narrow && (
+                        <p class="hint" data-hint="narrow-range">
+                          {narrow}
+                        </p>
+                      )}
+                    </td>
                   </tr>
                 )
               })}
