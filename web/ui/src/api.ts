@@ -97,8 +97,17 @@ function signIn(): never {
     throw new ApiError(401, 'session_refused', sessionRefused)
   }
   sessionStorage.setItem(bounceKey, String(Date.now()))
-  location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
+  location.assign(signInURL(true))
   throw new ApiError(401, 'unauthorized', 'Signed out.')
+}
+
+/**
+ * The sign-in page that comes back to this page once signed in; expired
+ * says the session ended under it (the API refused it), which the sign-in
+ * form tells, as it does not on a first visit or after signing out.
+ */
+export function signInURL(expired = false): string {
+  return '/login?next=' + encodeURIComponent(location.pathname + location.search) + (expired ? '&expired=1' : '')
 }
 
 const bounceKey = 'tally.signInBounce'

@@ -1,6 +1,6 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, api, setCSRF, signedIn, type Me } from './api'
+import { ApiError, api, setCSRF, signInURL, signedIn, type Me } from './api'
 import { ErrorState, Loading } from './components'
 import { Link, navigate, useLocation } from './router'
 import { Login } from './pages/Login'
@@ -101,7 +101,8 @@ function App() {
                     return
                   }
                 }
-                location.assign('/login')
+                // Signing in again comes back to this page.
+                location.assign(signInURL())
               }}
             >
               Sign out

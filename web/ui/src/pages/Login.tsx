@@ -6,6 +6,8 @@ export function Login({ onSignedIn }: { onSignedIn: (m: Me) => void }) {
   const [password, setPassword] = useState('')
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
+  // The API refused the session of a page that was open (api.ts's signIn).
+  const expired = new URLSearchParams(location.search).has('expired')
   document.title = 'Sign in · Tally'
   return (
     <div class="login">
@@ -26,6 +28,11 @@ export function Login({ onSignedIn }: { onSignedIn: (m: Me) => void }) {
         }}
       >
         <h1>Sign in to Tally</h1>
+        {expired && (
+          <p class="notice" role="status" data-notice="session-expired">
+            Your session expired; sign in again.
+          </p>
+        )}
         <label>
           Email
           <input name="email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
