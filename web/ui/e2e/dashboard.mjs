@@ -1316,6 +1316,40 @@ await step('sign-in: an expired session says so, a first visit does not, and sig
   await ctx.close()
 })
 
+await step('accessibility: a skip link comes first, the current page is marked, the navigation fits 390 px', async () => {
+  const { p, errs, ctx } = await signedIn(base, '/allocations')
+  await p.locator('[data-page=allocations] table.grid').first().waitFor()
+  await p.keyboard.press('Tab')
+  const focused = await p.evaluate(() => {
+    const a = document.activeElement
+    const r = a.getBoundingClientRect()
+    return { text: a.textContent, visible: r.width > 20 && r.height > 10 && r.top >= 0 && r.left >= 0 }
+  })
+  check(focused.text === 'Skip to content' && focused.visible, 'the first Tab reaches a visible "Skip to content": ' + JSON.stringify(focused))
+  await p.keyboard.press('Enter')
+  const at = await p.evaluate(() => document.activeElement.tagName + '#' + document.activeElement.id)
+  check(at === 'MAIN#main', 'the skip link moves the focus to the content: ' + at)
+  const current = await p.locator('nav[aria-label=Pages] a[aria-current=page]').allInnerTexts()
+  check(current.length === 1 && current[0] === 'Allocations', 'the current page\'s link, and only it, is aria-current: ' + JSON.stringify(current))
+  await p.setViewportSize({ width: 390, height: 844 })
+  for (const path of ['/', '/allocations', '/settings']) {
+    await p.goto(base + path)
+    await p.locator('main .page .card, main .page .state').first().waitFor()
+    // The widths, and the outermost elements that reach past the screen.
+    const w = await p.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      nav: document.querySelector('header.top').scrollWidth,
+      past: [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > 391 && e.parentElement.getBoundingClientRect().right <= 391)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px)`),
+    }))
+    check(w.page <= 390 && w.nav <= 390, `at 390 px, ${path} is no wider than the screen: ${JSON.stringify(w)}`)
+  }
+  await shot(p, 'narrow-settings') // the last page of the loop
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 await browser.close()
 console.log(`${passed} passed, ${failures} failed`)
 process.exit(failures ? 1 : 0)

@@ -65,28 +65,32 @@ export function Chart({ option, height = 320, label, table }: { option: Option; 
   return (
     <>
       <div class="chart" ref={el} style={{ height: height + 'px' }} role="img" aria-label={label} />
-      <table class="sr-only" data-chart-table>
-        <caption>{label}</caption>
-        <thead>
-          <tr>
-            {table.head.map((h, i) => (
-              <th key={i} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((r, i) => (
-            <tr key={i}>
-              <th scope="row">{r[0]}</th>
-              {r.slice(1).map((c, j) => (
-                <td key={j}>{c}</td>
+      {/* Hidden in a box of its own: a table is never narrower than its
+          columns, and one hidden itself made narrow screens scroll sideways. */}
+      <div class="sr-only">
+        <table data-chart-table>
+          <caption>{label}</caption>
+          <thead>
+            <tr>
+              {table.head.map((h, i) => (
+                <th key={i} scope="col">
+                  {h}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {table.rows.map((r, i) => (
+              <tr key={i}>
+                <th scope="row">{r[0]}</th>
+                {r.slice(1).map((c, j) => (
+                  <td key={j}>{c}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   )
 }

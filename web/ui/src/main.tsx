@@ -76,11 +76,26 @@ function App() {
   const View = page?.view ?? NotFound
   return (
     <div class="layout">
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e: MouseEvent) => {
+          e.preventDefault()
+          document.getElementById('main')?.focus()
+        }}
+      >
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">Tally</span>
         <nav aria-label="Pages">
           {pages.map((p) => (
-            <Link key={p.path} href={p.path} class={p.path === page?.path ? 'active' : ''}>
+            <Link
+              key={p.path}
+              href={p.path}
+              class={p.path === page?.path ? 'active' : ''}
+              aria-current={p.path === page?.path ? 'page' : undefined}
+            >
               {p.title}
             </Link>
           ))}
@@ -115,7 +130,7 @@ function App() {
           )}
         </span>
       </header>
-      <main>
+      <main id="main" tabIndex={-1}>
         <View me={me} />
       </main>
     </div>
