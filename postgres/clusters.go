@@ -41,6 +41,20 @@ func (db *DB) Clusters(ctx context.Context) ([]tally.Cluster, error) {
 	})
 }
 
+// ReportedClusters lists, in order, the clusters whose agents have
+// reported: those with nodes.
+func (db *DB) ReportedClusters(ctx context.Context) ([]tally.ClusterID, error) {
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT cluster_id FROM nodes ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list the clusters agents reported: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[tally.ClusterID])
+	if err != nil {
+		return nil, fmt.Errorf("list the clusters agents reported: %w", err)
+	}
+	return ids, nil
+}
+
 // ClusterReport is what a cluster's agents reported last.
 type ClusterReport struct {
 	// Nodes counts the nodes whose agents reported since the time asked.

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +19,9 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t tally.Token) (tally.Token, error)
 	Tokens(ctx context.Context) ([]tally.Token, error)
 	DeleteToken(ctx context.Context, id string) error
+	// ReportedClusters lists the clusters whose agents have reported, in
+	// order: those an agent token is most likely for.
+	ReportedClusters(ctx context.Context) ([]tally.ClusterID, error)
 }
 
 type createTokenRequest struct {
@@ -26,14 +32,19 @@ type createTokenRequest struct {
 	ExpiresInDays int    `json:"expiresInDays"`
 }
 
-// createTokenResponse carries the secret, shown once.
+// createTokenResponse carries the secret, shown once, and what to know
+// about the token (Notice: an agent token's cluster no agent has reported).
 type createTokenResponse struct {
 	Token  tally.Token `json:"token"`
 	Secret string      `json:"secret"`
+	Notice string      `json:"notice,omitempty"`
 }
 
+// tokensResponse is the body of GET /api/v1/tokens: the tokens, and the
+// clusters agents have reported, which an agent token's form offers.
 type tokensResponse struct {
-	Tokens []tally.Token `json:"tokens"`
+	Tokens   []tally.Token     `json:"tokens"`
+	Clusters []tally.ClusterID `json:"clusters"`
 }
 
 // listTokens answers GET /api/v1/tokens.
@@ -43,7 +54,12 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tokensResponse{Tokens: list(ts)})
+	cs, err := s.tokens.ReportedClusters(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokensResponse{Tokens: list(ts), Clusters: list(cs)})
 }
 
 // createToken answers POST /api/v1/tokens.
@@ -84,12 +100,39 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	if req.ExpiresInDays > 0 {
 		t.ExpiresAt = time.Now().Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour).UTC()
 	}
-	t, err := s.tokens.CreateToken(r.Context(), t)
+	notice, err := s.newClusterNotice(r.Context(), t)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, createTokenResponse{Token: t, Secret: secret})
+	t, err = s.tokens.CreateToken(r.Context(), t)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, createTokenResponse{Token: t, Secret: secret, Notice: notice})
+}
+
+// newClusterNotice says, of an agent token for a cluster no agent has
+// reported yet, that this is so, and which clusters agents have reported:
+// a new cluster gets its token before its agents run, but a misspelt name
+// would file its agents' data under a cluster of its own. It is "" for
+// other tokens.
+func (s *Server) newClusterNotice(ctx context.Context, t tally.Token) (string, error) {
+	if t.Kind != tally.TokenAgent {
+		return "", nil
+	}
+	known, err := s.tokens.ReportedClusters(ctx)
+	if err != nil || slices.Contains(known, t.Cluster) {
+		return "", err
+	}
+	names := make([]string, len(known))
+	for i, c := range known {
+		names[i] = string(c)
+	}
+	reported := cmp.Or(strings.Join(names, ", "), "none yet")
+	return fmt.Sprintf("No agent has reported cluster %q yet: the agents given this token report as %q once they run. "+
+		"Clusters agents have reported: %s.", t.Cluster, t.Cluster, reported), nil
 }
 
 // deleteToken answers DELETE /api/v1/tokens/{id}.

@@ -70,10 +70,15 @@ function CostRules({ admin }: { admin: boolean }) {
   )
 }
 
+/** The new-token form's values before anything is typed, and again once a token is created. */
+const blankToken = { name: '', kind: 'api', role: 'viewer', cluster: '', expiresInDays: 0 }
+
 function Tokens() {
-  const list = useApi<{ tokens: Token[] }>('/api/v1/tokens')
-  const [form, setForm] = useState({ name: '', kind: 'api', role: 'viewer', cluster: '', expiresInDays: 0 })
-  const [secret, setSecret] = useState('')
+  // clusters: those agents have reported, which an agent token is for (older servers: absent).
+  const list = useApi<{ tokens: Token[]; clusters?: string[] }>('/api/v1/tokens')
+  const [form, setForm] = useState(blankToken)
+  // The token just created: its secret, shown once, its kind, and what to know about it.
+  const [created, setCreated] = useState<{ secret: string; kind: string; notice?: string } | null>(null)
   const [err, setErr] = useState('')
   const [revokeErr, setRevokeErr] = useState('')
   if (list.error) return <ErrorState error={list.error} retry={list.reload} what="tokens" />
@@ -136,8 +141,9 @@ function Tokens() {
           e.preventDefault()
           setErr('')
           try {
-            const r = await api.post<{ secret: string }>('/api/v1/tokens', form)
-            setSecret(r.secret)
+            const r = await api.post<{ secret: string; notice?: string }>('/api/v1/tokens', form)
+            setCreated({ secret: r.secret, kind: form.kind, notice: r.notice })
+            setForm(blankToken)
             list.reload()
           } catch (x) {
             setErr((x as ApiError).message)
@@ -166,7 +172,18 @@ function Tokens() {
         ) : (
           <label>
             Cluster
-            <input name="tokenCluster" required value={form.cluster} onInput={(e) => setForm({ ...form, cluster: e.currentTarget.value })} />
+            <input
+              name="tokenCluster"
+              required
+              list="reported-clusters"
+              value={form.cluster}
+              onInput={(e) => setForm({ ...form, cluster: e.currentTarget.value })}
+            />
+            <datalist id="reported-clusters">
+              {(list.data.clusters ?? []).map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
           </label>
         )}
         <label>
@@ -187,11 +204,16 @@ function Tokens() {
           {err}
         </p>
       )}
-      {secret && (
+      {created && (
         <div class="notice" data-secret>
           <b>Copy this token now; it is not shown again.</b>
-          <pre>{secret}</pre>
-          {form.kind === 'agent' ? (
+          <pre>{created.secret}</pre>
+          {created.notice && (
+            <p data-notice="new-cluster" role="status">
+              {created.notice}
+            </p>
+          )}
+          {created.kind === 'agent' ? (
             <p class="hint">
               Put it in the agent's Secret: <code>kubectl -n tally create secret generic tally-agent --from-literal=token=…</code>
             </p>
