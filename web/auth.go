@@ -60,6 +60,17 @@ func withPrincipal(ctx context.Context, p *Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
+// sessionEndedKey marks a request whose session cookie named a session that
+// has ended (expired, signed out elsewhere, revoked).
+type sessionEndedKey struct{}
+
+// sessionEnded reports whether the request's session cookie named a
+// session that has ended.
+func sessionEnded(ctx context.Context) bool {
+	ended, _ := ctx.Value(sessionEndedKey{}).(bool)
+	return ended
+}
+
 // HashPassword hashes a password with bcrypt for storing.
 func HashPassword(password string) (string, error) {
 	if len(password) < 8 {
@@ -127,7 +138,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			p, err = s.sessionPrincipal(r.Context(), c.Value)
 			if tally.ErrorCode(err) == tally.EUnauthorized {
 				clearSessionCookie(w, r)
-				err, p = nil, nil // an expired session is no session: pages redirect to sign-in
+				err, p = nil, nil // an expired session is no session: pages redirect to sign-in, which says it ended
+				r = r.WithContext(context.WithValue(r.Context(), sessionEndedKey{}, true))
 			}
 		}
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -237,6 +238,30 @@ func TestSessionsExpire(t *testing.T) {
 	c.want("GET", "/api/v1/auth/me", "", 200, "ada@example.com")
 	time.Sleep(1500 * time.Millisecond)
 	c.want("GET", "/api/v1/auth/me", "", 401, "sign in")
+}
+
+// TestEndedSessionSaysSo: a page asked with the cookie of a session that
+// has ended on the server (signed out in another tab, revoked) goes to the
+// sign-in form with expired=1, which says the session expired; the cookie
+// is cleared, and the next page asked goes there as a first visit does.
+func TestEndedSessionSaysSo(t *testing.T) {
+	db := pgtest.New(t)
+	createUser(t, db, "ada@example.com", "correct horse battery", tally.RoleAdmin)
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Settings: db}))
+	t.Cleanup(srv.Close)
+	tab1, tab2 := newClient(t, srv.URL), newClient(t, srv.URL)
+	var me struct{ CSRFToken string }
+	_ = json.Unmarshal([]byte(tab1.want("POST", "/api/v1/auth/login", `{"email":"ada@example.com","password":"correct horse battery"}`, 200, "csrfToken")), &me)
+	tab1.csrf = me.CSRFToken
+	u, _ := url.Parse(srv.URL)
+	tab2.http.Jar.SetCookies(u, tab1.http.Jar.Cookies(u))
+	tab2.want("GET", "/api/v1/auth/me", "", 200, "ada@example.com")
+	tab1.want("POST", "/api/v1/auth/logout", "", 204, "")
+	for _, want := range []string{"/login?next=%2Fallocations%3Fwindow%3D7d&expired=1", "/login?next=%2Fallocations%3Fwindow%3D7d"} {
+		if code, _, h := tab2.do("GET", "/allocations?window=7d", ""); code != 303 || h.Get("Location") != want {
+			t.Errorf("page after the session ended: %d to %q, want 303 to %q", code, h.Get("Location"), want)
+		}
+	}
 }
 
 func TestDemoLogin(t *testing.T) {

@@ -64,10 +64,21 @@ var pages = []string{"/", "/allocations", "/functions", "/rightsizing", "/commit
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	p, ok := PrincipalFrom(r.Context())
 	if !ok || p.Kind == tally.TokenAgent {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		toSignIn(w, r)
 		return
 	}
 	s.index(w, r)
+}
+
+// toSignIn redirects a browser to the sign-in page, which comes back to
+// the page asked once signed in. When the browser's session has ended
+// (sessionEnded) it adds expired=1, and the form says so.
+func toSignIn(w http.ResponseWriter, r *http.Request) {
+	to := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+	if sessionEnded(r.Context()) {
+		to += "&expired=1"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // wantsPage reports whether r is a browser asking for a page: a GET or
@@ -91,7 +102,7 @@ func wantsPage(r *http.Request) bool {
 func (s *Server) missingPage(w http.ResponseWriter, r *http.Request) {
 	p, ok := PrincipalFrom(r.Context())
 	if !ok || p.Kind == tally.TokenAgent {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		toSignIn(w, r)
 		return
 	}
 	s.serveIndex(w, http.StatusNotFound)
