@@ -260,6 +260,11 @@ func (m Money) Format(places int) string {
 // currencies that have a well-known one.
 var currencySymbols = map[Currency]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
 
+// Symbol is the symbol people write before an amount in c ("$", "€"), or
+// "" for a currency without a well-known one, whose code goes after the
+// amount instead ("1,204 CHF").
+func (c Currency) Symbol() string { return currencySymbols[c] }
+
 // Label writes m for people to places decimals, thousands separated, with
 // its currency as the dashboard writes it: "$1,204.50", "-€0.705", and
 // "1,204 CHF" for a currency without a symbol (the amount alone without a
@@ -270,7 +275,7 @@ func (m Money) Label(places int) string {
 	if m.Round(places).Sign() < 0 {
 		b.WriteByte('-')
 	}
-	b.WriteString(currencySymbols[m.cur])
+	b.WriteString(m.cur.Symbol())
 	for i, c := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
 			b.WriteByte(',')
@@ -280,7 +285,7 @@ func (m Money) Label(places int) string {
 	if frac != "" {
 		b.WriteString("." + frac)
 	}
-	if _, ok := currencySymbols[m.cur]; !ok && m.cur != "" {
+	if m.cur.Symbol() == "" && m.cur != "" {
 		b.WriteString(" " + string(m.cur))
 	}
 	return b.String()

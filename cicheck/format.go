@@ -11,8 +11,6 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-var currencySymbols = map[tally.Currency]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
-
 // autoPlaces returns the decimals to show amounts with: none when one of
 // them reaches 100, else cents.
 func autoPlaces(ms ...tally.Money) int {
@@ -26,21 +24,7 @@ func autoPlaces(ms ...tally.Money) int {
 
 // formatMoney writes m for people with places decimals: "$1,234",
 // "-$12.50", "1,234 CHF".
-func formatMoney(m tally.Money, places int) string {
-	abs := m.Abs()
-	digits := group(abs.Format(places))
-	sign := ""
-	if m.Round(places).Sign() < 0 {
-		sign = "-"
-	}
-	if sym, ok := currencySymbols[m.Currency()]; ok {
-		return sign + sym + digits
-	}
-	if m.Currency() == "" {
-		return sign + digits
-	}
-	return sign + digits + " " + string(m.Currency())
-}
+func formatMoney(m tally.Money, places int) string { return m.Label(places) }
 
 // formatSignedMoney is formatMoney with an explicit + for increases.
 func formatSignedMoney(m tally.Money, places int) string {

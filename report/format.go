@@ -9,8 +9,6 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
-
 // FormatMoney writes an amount for people: whole units from 100 up, cents
 // below, thousands separated: "$12,345", "$87.40", "1,204 CHF".
 func FormatMoney(m tally.Money) string { return formatMoney(m, moneyPlaces(m)) }
@@ -24,31 +22,13 @@ func moneyPlaces(m tally.Money) int {
 	return 2
 }
 
-// formatMoney writes m to places decimals, thousands separated.
-func formatMoney(m tally.Money, places int) string {
-	neg := m.Sign() < 0
-	m = m.Abs()
-	intPart, frac, _ := strings.Cut(m.Format(places), ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	num := b.String()
-	if frac != "" {
-		num += "." + frac
-	}
-	s := withSymbol(num, string(m.Currency()))
-	if neg && strings.ContainsAny(num, "123456789") {
-		return "-" + s
-	}
-	return s
-}
+// formatMoney writes m to places decimals, thousands separated, with its
+// currency.
+func formatMoney(m tally.Money, places int) string { return m.Label(places) }
 
+// withSymbol writes a number with its currency: "$1.2k", "350 CHF".
 func withSymbol(num, cur string) string {
-	if sym, ok := symbols[cur]; ok {
+	if sym := tally.Currency(cur).Symbol(); sym != "" {
 		return sym + num
 	}
 	if cur == "" {
