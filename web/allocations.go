@@ -133,22 +133,28 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 
 // orgCurrency returns the currency the organization is billed in, the
 // currency of an answer about its costs that has none (a window before
-// the bill): that of every billing account, or "" when they are billed in
-// several (an answer then has the currency of the clusters it selects) or
-// there is no bill yet.
+// the bill): billedIn of every account.
 func (s *Server) orgCurrency(ctx context.Context) (string, error) {
 	curs, err := s.allocs.BillingCurrencies(ctx)
-	if err != nil {
-		return "", err
+	return string(billedIn(curs, "")), err
+}
+
+// billedIn returns the currency account is billed in, given each account's
+// (curs); for account "", that of every account, or "" when they are billed
+// in several (an answer then has the currency of the clusters it selects)
+// or there is no bill yet.
+func billedIn(curs map[string]tally.Currency, account string) tally.Currency {
+	if account != "" {
+		return curs[account]
 	}
 	var cur tally.Currency
 	for _, c := range curs {
 		if cur != "" && c != cur {
-			return "", nil
+			return ""
 		}
 		cur = c
 	}
-	return string(cur), nil
+	return cur
 }
 
 func (s *Server) aggregate(ctx context.Context, q attribution.Query) ([]attribution.Group, error) {

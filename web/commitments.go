@@ -27,6 +27,9 @@ type CommitmentStore interface {
 	CommitmentActions(ctx context.Context, account string, limit int) ([]commitments.Action, error)
 	// BillingAccounts lists the billing accounts with a bill.
 	BillingAccounts(ctx context.Context) ([]tally.BillingAccount, error)
+	// BillingCurrencies returns, per billing account, the currency it is
+	// billed in: that of a status without a bill or commitments.
+	BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error)
 }
 
 // commitmentRoutes mounts /api/v1/commitments…, each with the parameters
@@ -168,6 +171,13 @@ func (s *Server) requestedStatus(r *http.Request) (*commitments.Status, string, 
 		return nil, "", err
 	}
 	st, err := s.commitmentStatusOf(r.Context(), account, win, step)
+	if err != nil || st.Currency != "" {
+		return st, account, err
+	}
+	// No bill in the window and no commitment in force: the status is
+	// in the currency its account, or every account, is billed in.
+	curs, err := s.commits.BillingCurrencies(r.Context())
+	st.Currency = billedIn(curs, account)
 	return st, account, err
 }
 

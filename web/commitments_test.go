@@ -446,3 +446,28 @@ func TestCommitmentStatusNoZeroTimes(t *testing.T) {
 		t.Errorf("byProvider = %+v, want aws's from %v", st.ByProvider, start)
 	}
 }
+
+// TestCommitmentStatusWithoutBillHasTheCurrency: a window with no bill, and
+// no commitment in force now (they ended), is in the currency
+// the organization, or the account asked, is billed in, as the allocations
+// are. It said "currency": "" beside its zero amounts.
+func TestCommitmentStatusWithoutBillHasTheCurrency(t *testing.T) {
+	db := pgtest.New(t)
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.AddDate(4, 0, 0) }})
+	get := viewerGet(t, db, s)
+	for _, path := range []string{
+		"/api/v1/commitments/status?window=2020-01-01T00:00:00Z,2020-01-02T00:00:00Z",
+		"/api/v1/commitments/status?window=2020-01-01T00:00:00Z,2020-01-02T00:00:00Z&account=111",
+		"/api/v1/commitments?window=2020-01-01T00:00:00Z,2020-01-02T00:00:00Z",
+	} {
+		code, body := get(path)
+		var st struct {
+			Currency string `json:"currency"`
+		}
+		if err := json.Unmarshal(body, &st); err != nil || code != http.StatusOK || st.Currency != "USD" {
+			t.Errorf("GET %s: %d %s, want currency USD", path, code, body)
+		}
+	}
+}
