@@ -113,26 +113,31 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, createTokenResponse{Token: t, Secret: secret, Notice: notice})
 }
 
-// newClusterNotice says, of an agent token for a cluster no agent has
-// reported yet, that this is so, and which clusters agents have reported:
-// a new cluster gets its token before its agents run, but a misspelt name
-// would file its agents' data under a cluster of its own. It is "" for
-// other tokens.
+// newClusterNotice is AgentTokenNotice of t with the clusters agents have
+// reported.
 func (s *Server) newClusterNotice(ctx context.Context, t tally.Token) (string, error) {
 	if t.Kind != tally.TokenAgent {
 		return "", nil
 	}
 	known, err := s.tokens.ReportedClusters(ctx)
-	if err != nil || slices.Contains(known, t.Cluster) {
-		return "", err
+	return AgentTokenNotice(t, known), err
+}
+
+// AgentTokenNotice says, of an agent token for a cluster no agent has
+// reported yet (none of reported), that this is so, and which clusters
+// agents have reported: a new cluster gets its token before its agents
+// run, but a misspelt name would file its agents' data under a cluster of
+// its own. It is "" for other tokens.
+func AgentTokenNotice(t tally.Token, reported []tally.ClusterID) string {
+	if t.Kind != tally.TokenAgent || slices.Contains(reported, t.Cluster) {
+		return ""
 	}
-	names := make([]string, len(known))
-	for i, c := range known {
+	names := make([]string, len(reported))
+	for i, c := range reported {
 		names[i] = string(c)
 	}
-	reported := cmp.Or(strings.Join(names, ", "), "none yet")
 	return fmt.Sprintf("No agent has reported cluster %q yet: the agents given this token report as %q once they run. "+
-		"Clusters agents have reported: %s.", t.Cluster, t.Cluster, reported), nil
+		"Clusters agents have reported: %s.", t.Cluster, t.Cluster, cmp.Or(strings.Join(names, ", "), "none yet"))
 }
 
 // deleteToken answers DELETE /api/v1/tokens/{id}.

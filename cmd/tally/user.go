@@ -206,10 +206,19 @@ func (c *tokenCreateCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	var reported []tally.ClusterID
+	if t.Kind == tally.TokenAgent {
+		if reported, err = db.ReportedClusters(ctx); err != nil {
+			return err
+		}
+	}
 	if _, err := db.CreateToken(ctx, t); err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout, secret)
+	if notice := web.AgentTokenNotice(t, reported); notice != "" {
+		fmt.Fprintln(a.stderr, notice)
+	}
 	return nil
 }
 

@@ -65,3 +65,19 @@ func TestNotFoundOnTheCommandLineIsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentTokenForANewClusterSaysSo: an agent token for a cluster no
+// agent has reported is created, with the secret alone on stdout, and
+// stderr says no agent has reported it and which clusters have, as the
+// Settings page does: a misspelt cluster filed its agents' data under a
+// cluster of its own, without a word.
+func TestAgentTokenForANewClusterSaysSo(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "token", "create", "--name", "edge agents", "--kind", "agent", "--cluster", "edge-1")
+	if code != 0 || !strings.HasPrefix(out, "tly_") || strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf("exit %d, stdout %q: want the secret alone", code, out)
+	}
+	if want := `No agent has reported cluster "edge-1" yet`; !strings.Contains(errOut, want) || !strings.Contains(errOut, "Clusters agents have reported: none yet.") {
+		t.Errorf("stderr %q, want %q and the clusters reported", errOut, want)
+	}
+}
