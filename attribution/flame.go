@@ -22,6 +22,13 @@ type ProfiledWorkload struct {
 	Cost      tally.Money `json:"cost"`
 }
 
+// ProfiledContainer is a workload's container, in one cluster, whose CPU
+// profiles were costed over a window.
+type ProfiledContainer struct {
+	Cluster   tally.ClusterID
+	Container string
+}
+
 // FunctionCost is a function's cost over a window: self (samples where it is
 // the leaf) and total (samples where it is anywhere on the stack, counted
 // once per stack even when recursive), and the same annualized.

@@ -36,6 +36,27 @@ func (db *DB) StackSpend(ctx context.Context, f attribution.StackFilter) ([]attr
 	})
 }
 
+// ProfiledContainers returns the containers of f's workload with stack
+// costs over the days of f.Window, in f's cluster and container when it
+// names them (its image aside), by cluster and name.
+func (db *DB) ProfiledContainers(ctx context.Context, f attribution.StackFilter) ([]attribution.ProfiledContainer, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT cluster_id, container FROM stack_costs
+		WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date
+		  AND namespace = $3 AND workload = $4 AND ($5 = '' OR cluster_id = $5) AND ($6 = '' OR container = $6)
+		ORDER BY 1, 2`, f.Window.Start, f.Window.End, f.Namespace, f.Workload, f.Cluster, f.Container)
+	if err != nil {
+		return nil, fmt.Errorf("query profiled containers of %s/%s: %w", f.Namespace, f.Workload, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ProfiledContainer, error) {
+		var c attribution.ProfiledContainer
+		var cluster string
+		err := r.Scan(&cluster, &c.Container)
+		c.Cluster = tally.ClusterID(cluster)
+		return c, err
+	})
+}
+
 // ProfiledWorkloads returns the workloads with stack costs over the days of
 // w, the most expensive first (one row per currency they were costed in).
 func (db *DB) ProfiledWorkloads(ctx context.Context, w tally.Window) ([]attribution.ProfiledWorkload, error) {

@@ -19,6 +19,7 @@ type FunctionStore interface {
 	StackSpend(ctx context.Context, f attribution.StackFilter) ([]attribution.StackSpend, error)
 	ProfiledWorkloads(ctx context.Context, w tally.Window) ([]attribution.ProfiledWorkload, error)
 	WorkloadImages(ctx context.Context, namespace, workload string, start, end time.Time) ([]attribution.ImageSpan, error)
+	ProfiledContainers(ctx context.Context, f attribution.StackFilter) ([]attribution.ProfiledContainer, error)
 }
 
 type functionsView struct {
@@ -31,6 +32,9 @@ type functionsView struct {
 	// Estimated says the costs include node-hours priced from the catalog
 	// (the bill does not cover them yet): estimatedIn.
 	Estimated bool `json:"estimated"`
+	// Unprofiled is the workload's CPU cost that Total leaves out: that of
+	// its containers without CPU profiles.
+	Unprofiled unprofiledCPU `json:"unprofiled"`
 	// Base is set for a diff: the window or image compared against.
 	Base *functionsBase `json:"base,omitempty"`
 }
@@ -128,6 +132,9 @@ func (s *Server) functionsView(ctx context.Context, v url.Values, f attribution.
 	if view.Estimated, err = s.estimatedIn(ctx, f); err != nil {
 		return nil, err
 	}
+	if view.Unprofiled, err = s.unprofiled(ctx, f, view.Total.Currency()); err != nil {
+		return nil, err
+	}
 	if view.Images, err = s.funcs.WorkloadImages(ctx, f.Namespace, f.Workload, f.Window.Start.AddDate(0, 0, -90), f.Window.End); err != nil {
 		return nil, err
 	}
@@ -191,8 +198,25 @@ func (s *Server) estimatedIn(ctx context.Context, f attribution.StackFilter) (bo
 	if s.allocs == nil {
 		return false, nil
 	}
+	rows, err := s.allocs.AllocationRows(ctx, workloadQuery(f))
+	if err != nil {
+		return false, fmt.Errorf("estimates in the costs of %s/%s: %w", f.Namespace, f.Workload, err)
+	}
+	for _, r := range rows {
+		if ownRow(r) && r.Estimated {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// workloadQuery is the allocations query of f's workload (its cluster and
+// container, when f names them) over f's window, at its own costs (idle
+// hidden, shared costs apart), aggregated by aggregate.
+func workloadQuery(f attribution.StackFilter, aggregate ...attribution.Dimension) attribution.Query {
 	q := attribution.Query{Window: f.Window, Idle: attribution.IdleHide, Shared: attribution.SharedSeparate, Basis: tally.BasisAmortized,
-		Filters: []attribution.Filter{{Dim: attribution.Dimension{Field: "controller"}, Values: []string{f.Namespace + "/" + f.Workload}}}}
+		Aggregate: aggregate,
+		Filters:   []attribution.Filter{{Dim: attribution.Dimension{Field: "controller"}, Values: []string{f.Namespace + "/" + f.Workload}}}}
 	if f.Cluster != "" {
 		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "cluster"}, Values: []string{string(f.Cluster)}})
 	}
@@ -200,18 +224,14 @@ func (s *Server) estimatedIn(ctx context.Context, f attribution.StackFilter) (bo
 		q.Filters = append(q.Filters, attribution.Filter{Dim: attribution.Dimension{Field: "container"},
 			Values: []string{f.Namespace + "/" + f.Workload + "/" + f.Container}})
 	}
-	rows, err := s.allocs.AllocationRows(ctx, q)
-	if err != nil {
-		return false, fmt.Errorf("estimates in the costs of %s/%s: %w", f.Namespace, f.Workload, err)
-	}
-	for _, r := range rows {
-		// The workload's own rows: idle and shared rows of every
-		// cluster come too, for spreading, and are not its CPU cost.
-		if !r.Outside && r.Class == "" && r.Estimated {
-			return true, nil
-		}
-	}
-	return false, nil
+	return q
+}
+
+// ownRow reports whether r, a row of a workloadQuery, is the workload's
+// own: idle and shared rows of every cluster come too, for spreading, and
+// are not its cost.
+func ownRow(r attribution.Row) bool {
+	return !r.Outside && r.Class == ""
 }
 
 // scaleStacks returns the stacks' costs over base, at their rate over

@@ -55,6 +55,10 @@ func TestFunctionsInOneCurrency(t *testing.T) {
 	}
 }
 
+func (stacksByImage) ProfiledContainers(context.Context, attribution.StackFilter) ([]attribution.ProfiledContainer, error) {
+	return nil, nil
+}
+
 func (stacksByImage) ProfiledWorkloads(context.Context, tally.Window) ([]attribution.ProfiledWorkload, error) {
 	return nil, nil
 }

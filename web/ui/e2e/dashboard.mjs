@@ -753,6 +753,33 @@ await step('functions: diff of two windows', async () => {
   noErrors('functions window diff')
 })
 
+// --- Functions, Allocations and Right-sizing: what their figures leave out, and how they read ---
+
+// dollars formats a decimal amount as format.ts's money() does in USD.
+const dollars = (v) => {
+  const d = Math.abs(Number(v)) >= 1000 ? 0 : 2
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: d, maximumFractionDigits: d }).format(Number(v))
+}
+
+await step('functions: the CPU cost of containers without profiles is said apart from the total', async () => {
+  // shop/api's envoy sidecar has no CPU profiles, nor has its api container in staging.
+  const w = '2026-10-07T00:00:00Z,2026-10-21T00:00:00Z'
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=' + encodeURIComponent(w))
+  const note = page.locator('[data-page=functions] [data-hint=unprofiled]')
+  await note.waitFor()
+  const text = await note.innerText()
+  const r = await page.request.get(base + '/api/v1/allocations?step=window&idle=hide&shared=separate&aggregate=cluster,container&window=' +
+    encodeURIComponent(w) + '&filter=' + encodeURIComponent('controller:"shop/api"'))
+  const cpu = Object.fromEntries((await r.json()).groups.map((g) => [g.keys.join(' '), g.total.cpuCost]))
+  const envoy = cpu['prod shop/api/envoy']
+  const staging = cpu['staging shop/api/api']
+  check(envoy && staging, 'the allocations give both containers\' CPU cost: ' + JSON.stringify(cpu))
+  const want = `Not in the total: ${dollars(Number(envoy) + Number(staging))} of CPU in containers without profiles (`
+  check(text.startsWith(want) && text.includes(`envoy in prod ${dollars(envoy)}`) && text.includes(`api in staging ${dollars(staging)}`),
+    `the note names them and their CPU cost, as the allocations give it: ${text}`)
+  noErrors('functions without profiles')
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

@@ -223,6 +223,8 @@ export interface Functions {
   images: ImageSpan[] | null
   /** The costs include node-hours priced from the catalog (the bill does not cover them yet). */
   estimated?: boolean
+  /** The CPU cost total leaves out: the workload's containers without CPU profiles (older servers: absent). */
+  unprofiled?: { cpuCost: Money; containers: { cluster: string; container: string; cpuCost: Money }[] }
   /** A diff's base; headFunctions is its cost of each of functions, in order (newer servers). */
   base?: {
     window: { start: string; end: string }

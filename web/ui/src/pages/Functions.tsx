@@ -45,6 +45,24 @@ function Flame({ root, diff, cur, onSelect }: { root: FlameNode; diff: boolean; 
   )
 }
 
+/**
+ * Says what CPU cost of the workload its functions' total leaves out: that
+ * of its containers without CPU profiles (a sidecar the profiler cannot
+ * walk), each named, with its cluster when they run in several.
+ */
+function Unprofiled({ u, cur }: { u: Functions['unprofiled']; cur: string }) {
+  if (!u || u.containers.length === 0) return null
+  const inClusters = new Set(u.containers.map((c) => c.cluster)).size > 1
+  const name = (c: { cluster: string; container: string }) => (inClusters ? `${c.container} in ${c.cluster}` : c.container)
+  const one = u.containers.length === 1
+  const names = one ? name(u.containers[0]) : u.containers.map((c) => `${name(c)} ${money(c.cpuCost.amount, cur)}`).join(', ')
+  return (
+    <p class="hint" data-hint="unprofiled">
+      Not in the total: {money(u.cpuCost.amount, cur)} of CPU in {one ? 'a container' : 'containers'} without profiles ({names}).
+    </p>
+  )
+}
+
 // baseWindow: the window compared with (the weekly report links this week
 // against last); without it, "the previous window" is the one before.
 const defaults = { workload: '', window: '7d', container: '', image: '', compare: 'none', baseImage: '', baseWindow: '', sort: 'total', dir: 'desc', fn: '' }
@@ -263,6 +281,7 @@ export function FunctionsPage(_: { me: Me }) {
             estimated={!!f.estimated || !!f.base?.estimated}
           >
             <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />
+            <Unprofiled u={f.unprofiled} cur={cur} />
             {s.fn && (
               <p class="selected-fn" data-selected={s.fn}>
                 Selected <code>{s.fn}</code>
