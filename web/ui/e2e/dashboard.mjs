@@ -780,6 +780,34 @@ await step('functions: the CPU cost of containers without profiles is said apart
   noErrors('functions without profiles')
 })
 
+await step('functions: a cluster picker lists the workload\'s clusters and keeps the choice in the URL', async () => {
+  const w = '2026-10-07T00:00:00Z,2026-10-21T00:00:00Z'
+  await page.goto(base + '/functions?workload=shop%2Fapi&window=' + encodeURIComponent(w))
+  await page.locator('[data-page=functions] [data-hint=unprofiled]').waitFor()
+  const picker = page.locator('form[aria-label="Functions view"] select[name=cluster]')
+  const options = await picker.locator('option').allInnerTexts()
+  check(options.join('|') === 'All clusters|prod|staging', 'the clusters shop/api runs in: ' + options.join(' | '))
+  check((await picker.inputValue()) === '', 'all clusters by default')
+  await picker.selectOption('prod')
+  await page.waitForURL((u) => u.searchParams.get('cluster') === 'prod')
+  const title = page.locator('[data-page=functions] .card h2').first()
+  await title.filter({ hasText: 'shop/api in prod:' }).waitFor()
+  const api = await (await page.request.get(base + '/api/v1/functions?workload=shop%2Fapi&cluster=prod&window=' + encodeURIComponent(w))).json()
+  check((await title.innerText()).includes(`in prod: ${dollars(api.total.amount)} of CPU`), 'the total is prod\'s: ' + (await title.innerText()))
+  // In prod only the envoy has no profiles: its cluster goes without saying.
+  const note = await page.locator('[data-hint=unprofiled]').innerText()
+  check(note === `Not in the total: ${dollars(api.unprofiled.cpuCost.amount)} of CPU in a container without profiles (envoy).`, 'prod\'s note: ' + note)
+  await page.reload()
+  await title.filter({ hasText: 'shop/api in prod:' }).waitFor()
+  check((await picker.inputValue()) === 'prod', 'the URL keeps the cluster')
+  await picker.selectOption('staging')
+  await page.getByText('No CPU profiles for shop/api in staging in this window').waitFor()
+  await picker.selectOption('')
+  await page.waitForURL((u) => !u.searchParams.has('cluster'))
+  await page.locator('[data-hint=unprofiled]', { hasText: 'api in staging' }).waitFor()
+  noErrors('functions cluster picker')
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

@@ -6,6 +6,7 @@ import type { Allocations, DataStatus, FlameNode, FunctionCost, Functions, Me, P
 import { Card, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
+import { quote } from './Allocations'
 
 function selfOf(d: any): number {
   const kids: any[] = d.children ?? []
@@ -48,11 +49,12 @@ function Flame({ root, diff, cur, onSelect }: { root: FlameNode; diff: boolean; 
 /**
  * Says what CPU cost of the workload its functions' total leaves out: that
  * of its containers without CPU profiles (a sidecar the profiler cannot
- * walk), each named, with its cluster when they run in several.
+ * walk), each named, with its cluster when the view spans several
+ * (clusters: how many the workload runs in, 1 when one is picked).
  */
-function Unprofiled({ u, cur }: { u: Functions['unprofiled']; cur: string }) {
+function Unprofiled({ u, cur, clusters }: { u: Functions['unprofiled']; cur: string; clusters: number }) {
   if (!u || u.containers.length === 0) return null
-  const inClusters = new Set(u.containers.map((c) => c.cluster)).size > 1
+  const inClusters = clusters > 1 || new Set(u.containers.map((c) => c.cluster)).size > 1
   const name = (c: { cluster: string; container: string }) => (inClusters ? `${c.container} in ${c.cluster}` : c.container)
   const one = u.containers.length === 1
   const names = one ? name(u.containers[0]) : u.containers.map((c) => `${name(c)} ${money(c.cpuCost.amount, cur)}`).join(', ')
@@ -65,7 +67,7 @@ function Unprofiled({ u, cur }: { u: Functions['unprofiled']; cur: string }) {
 
 // baseWindow: the window compared with (the weekly report links this week
 // against last); without it, "the previous window" is the one before.
-const defaults = { workload: '', window: '7d', container: '', image: '', compare: 'none', baseImage: '', baseWindow: '', sort: 'total', dir: 'desc', fn: '' }
+const defaults = { workload: '', window: '7d', cluster: '', container: '', image: '', compare: 'none', baseImage: '', baseWindow: '', sort: 'total', dir: 'desc', fn: '' }
 
 export function FunctionsPage(_: { me: Me }) {
   const [q, set] = useQueryState(defaults)
@@ -91,7 +93,19 @@ export function FunctionsPage(_: { me: Me }) {
   const others = names.filter((n) => !profiledNames.includes(n))
   const settled = profiled.data !== undefined || profiled.error !== undefined
   const workload = s.workload || (settled ? profiledNames[0] || names[0] || '' : '')
+  // The clusters the workload runs in, for the cluster picker.
+  const inClusters = useApi<Allocations>(
+    workload
+      ? `/api/v1/allocations?window=${encodeURIComponent(s.window)}&aggregate=cluster&idle=hide&shared=separate&filter=` +
+          encodeURIComponent(`controller:${quote(workload)}`)
+      : null,
+  )
+  const clusters = useMemo(
+    () => (inClusters.data?.groups ?? []).map((g) => g.name).filter((n) => n && !n.startsWith('__')).sort(),
+    [inClusters.data],
+  )
   const head = new URLSearchParams({ workload, window: s.window })
+  if (s.cluster) head.set('cluster', s.cluster)
   if (s.container) head.set('container', s.container)
   if (s.image) head.set('image', s.image)
   const plain = useApi<Functions>(workload ? '/api/v1/functions?' + head.toString() : null)
@@ -177,7 +191,7 @@ export function FunctionsPage(_: { me: Me }) {
       <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="Functions view">
         <label>
           Workload
-          <select name="workload" value={workload} onChange={(e) => set({ workload: e.currentTarget.value, container: '', image: '', baseImage: '', fn: '' })}>
+          <select name="workload" value={workload} onChange={(e) => set({ workload: e.currentTarget.value, cluster: '', container: '', image: '', baseImage: '', fn: '' })}>
             {profiledNames.length === 0 ? (
               names.map((n) => <option key={n}>{n}</option>)
             ) : (
@@ -202,6 +216,17 @@ export function FunctionsPage(_: { me: Me }) {
           Window
           <select value={s.window} onChange={(e) => set({ window: e.currentTarget.value, baseWindow: '' })}>
             <WindowOptions presets={['1d', '7d', '14d', '30d']} value={s.window} />
+          </select>
+        </label>
+        <label>
+          Cluster
+          <select name="cluster" value={s.cluster} onChange={(e) => set({ cluster: e.currentTarget.value, fn: '' })}>
+            <option value="">All clusters</option>
+            {/* A link's cluster the workload has no costs in this window: shown as the view's. */}
+            {s.cluster && !clusters.includes(s.cluster) && <option>{s.cluster}</option>}
+            {clusters.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
           </select>
         </label>
         <label>
@@ -262,7 +287,7 @@ export function FunctionsPage(_: { me: Me }) {
       {shown.loading && !f && workload && <Loading what="functions" />}
       {shown.error && <ErrorState error={shown.error} retry={shown.reload} what="functions" />}
       {f && f.functions.length === 0 && (
-        <Empty title={`No CPU profiles for ${workload} in this window`}>
+        <Empty title={`No CPU profiles for ${workload}${s.cluster ? ' in ' + s.cluster : ''} in this window`}>
           <p>
             The agent samples CPU stacks on every node (<code>tally-agent --frequency 19</code>); profiles need its eBPF profiler to run with
             privileges. Costs per function appear after the next attribution.
@@ -276,12 +301,12 @@ export function FunctionsPage(_: { me: Me }) {
             title={
               f.base
                 ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)}) — red costs more, blue less`
-                : `${f.workload}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${lastDay(f.window.end)} — width is dollars`
+                : `${f.workload}${s.cluster ? ' in ' + s.cluster : ''}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${lastDay(f.window.end)} — width is dollars`
             }
             estimated={!!f.estimated || !!f.base?.estimated}
           >
             <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />
-            <Unprofiled u={f.unprofiled} cur={cur} />
+            <Unprofiled u={f.unprofiled} cur={cur} clusters={s.cluster ? 1 : clusters.length} />
             {s.fn && (
               <p class="selected-fn" data-selected={s.fn}>
                 Selected <code>{s.fn}</code>
