@@ -808,6 +808,30 @@ await step('functions: a cluster picker lists the workload\'s clusters and keeps
   noErrors('functions cluster picker')
 })
 
+await step('allocations: a totals row adds up the rows shown, exactly', async () => {
+  await page.goto(base + '/allocations?window=7d')
+  await page.locator('button[data-drill="shop"]').waitFor()
+  const api = await (await page.request.get(base + '/api/v1/allocations?window=7d&aggregate=namespace&step=1d')).json()
+  const foot = page.locator('table[aria-label=Allocations] tfoot')
+  check((await foot.locator('td').first().innerText()) === `Total of ${api.groups.length} rows`, 'the totals row counts the rows: ' + (await foot.innerText()))
+  check((await foot.locator('[data-total=total]').getAttribute('data-amount')) === api.totalCost,
+    `the rows' total is the API's, ${api.totalCost}: ${await foot.locator('[data-total=total]').getAttribute('data-amount')}`)
+  // Amounts whose sum as floats is 188.33499999999998 ($188.33): exactly, 188.335 ($188.34).
+  const p = await context.newPage()
+  await p.route(/\/api\/v1\/allocations\?/, async (route) => {
+    const a = await (await route.fetch()).json()
+    a.groups = a.groups.filter((g) => !g.name.startsWith('__')).slice(0, 3)
+    a.groups.forEach((g, i) => (g.total.cpuCost = ['49.574', '69.577', '69.184'][i]))
+    await route.fulfill({ json: a })
+  })
+  await p.goto(base + '/allocations?window=7d')
+  const cpu = p.locator('table[aria-label=Allocations] tfoot [data-total=cpu]')
+  await cpu.waitFor()
+  check((await cpu.getAttribute('data-amount')) === '188.335' && (await cpu.innerText()) === '$188.34', 'the CPU total is exact: ' + (await cpu.innerText()))
+  await p.close()
+  noErrors('allocations totals')
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

@@ -296,6 +296,7 @@ export function SortTable<T>({
   onRow,
   rowKey,
   label,
+  foot,
 }: {
   rows: T[]
   columns: Column<T>[]
@@ -305,6 +306,8 @@ export function SortTable<T>({
   onRow?: (row: T) => void
   rowKey: (row: T) => string
   label: string
+  /** A last row that stays last (totals), its cells by column key. */
+  foot?: Partial<Record<string, ComponentChildren>>
 }) {
   const col = columns.find((c) => c.key === sort) ?? columns[0]
   const sorted = [...rows].sort((a, b) => {
@@ -357,6 +360,17 @@ export function SortTable<T>({
           </tr>
         ))}
       </tbody>
+      {foot && (
+        <tfoot>
+          <tr>
+            {columns.map((c) => (
+              <td key={c.key} class={c.numeric ? 'num' : ''}>
+                {foot[c.key]}
+              </td>
+            ))}
+          </tr>
+        </tfoot>
+      )}
     </table>
   )
 }

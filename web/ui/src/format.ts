@@ -87,3 +87,24 @@ export function completeDays(lastCostedHour: string | undefined, n: number): str
   const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
   return `${iso(start)},${iso(end)}`
 }
+
+/**
+ * The exact sum of decimal amounts as the API writes them ("12.345", "-0.5"),
+ * as a decimal string: money is added in integers of its smallest digit,
+ * never as floats, whose drift can turn $188.335 into $188.33. An amount that
+ * is not a decimal makes the sum NaN.
+ */
+export function sumDecimals(amounts: (string | undefined)[]): string {
+  const parsed = amounts.map((a) => /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(a ?? '0'))
+  if (parsed.some((m) => !m || m[2] + (m[3] ?? '') === '')) return 'NaN'
+  const scale = Math.max(0, ...parsed.map((m) => (m![3] ?? '').length))
+  let total = 0n
+  for (const m of parsed) {
+    const units = BigInt(m![2] + (m![3] ?? '').padEnd(scale, '0'))
+    total += m![1] === '-' ? -units : units
+  }
+  const digits = (total < 0n ? -total : total).toString().padStart(scale + 1, '0')
+  const int = digits.slice(0, digits.length - scale)
+  const frac = digits.slice(digits.length - scale).replace(/0+$/, '')
+  return (total < 0n ? '-' : '') + int + (frac ? '.' + frac : '')
+}

@@ -1,8 +1,9 @@
+import type { ComponentChildren } from 'preact'
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Group, Me, ProfiledWorkloads } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
-import { day, lastDay, money, num, pct } from '../format'
+import { day, lastDay, money, num, pct, sumDecimals } from '../format'
 import { Link, useQueryState } from '../router'
 
 /** Where a click on a row leads: the next finer dimension. */
@@ -160,6 +161,9 @@ function isReserved(g: Group) {
 
 const IDLE = '__idle__'
 
+/** A column of the breakdown; amounts, when set, are the decimals its cell adds up. */
+type AmountColumn = Column<Group> & { amounts?: (g: Group) => string[] }
+
 /**
  * The idle cost a drill-down (a view with a filter) shows apart, in its
  * __idle__ row: the filtered allocations' part of their nodes' unused
@@ -297,7 +301,12 @@ export function AllocationsPage(_: { me: Me }) {
   }, [data.data, billed, s.step, partial])
   const lastPartial = partial.length ? partial[partial.length - 1] : ''
 
-  const columns: Column<Group>[] = [
+  /** A column of a sum of each row's amounts, which the totals row adds up. */
+  function amountColumn(key: string, label: string, amounts: (g: Group) => string[]): AmountColumn {
+    return { key, label, numeric: true, amounts, value: (g) => num(sumDecimals(amounts(g))), render: (g) => money(sumDecimals(amounts(g)), cur) }
+  }
+
+  const columns: AmountColumn[] = [
     {
       key: 'name',
       label: dimLabels[s.aggregate] ?? 'Name',
@@ -323,29 +332,14 @@ export function AllocationsPage(_: { me: Me }) {
         )
       },
     },
-    { key: 'cpu', label: 'CPU', numeric: true, value: (g) => num(g.total.cpuCost), render: (g) => money(g.total.cpuCost, cur) },
-    { key: 'ram', label: 'RAM', numeric: true, value: (g) => num(g.total.ramCost), render: (g) => money(g.total.ramCost, cur) },
-    { key: 'pv', label: 'Volumes', numeric: true, value: (g) => num(g.total.pvCost), render: (g) => money(g.total.pvCost, cur) },
+    amountColumn('cpu', 'CPU', (g) => [g.total.cpuCost]),
+    amountColumn('ram', 'RAM', (g) => [g.total.ramCost]),
+    amountColumn('pv', 'Volumes', (g) => [g.total.pvCost]),
+    amountColumn('network', 'Network', (g) => [g.total.networkCost, g.total.loadBalancerCost]),
+    amountColumn('shared', 'Shared', (g) => [g.total.sharedCost]),
+    amountColumn('other', 'Other', (g) => [g.total.otherCost, g.total.externalCost, g.total.gpuCost]),
     {
-      key: 'network',
-      label: 'Network',
-      numeric: true,
-      value: (g) => num(g.total.networkCost) + num(g.total.loadBalancerCost),
-      render: (g) => money(num(g.total.networkCost) + num(g.total.loadBalancerCost), cur),
-    },
-    { key: 'shared', label: 'Shared', numeric: true, value: (g) => num(g.total.sharedCost), render: (g) => money(g.total.sharedCost, cur) },
-    {
-      key: 'other',
-      label: 'Other',
-      numeric: true,
-      value: (g) => num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost),
-      render: (g) => money(num(g.total.otherCost) + num(g.total.externalCost) + num(g.total.gpuCost), cur),
-    },
-    {
-      key: 'total',
-      label: 'Total',
-      numeric: true,
-      value: (g) => num(g.total.totalCost),
+      ...amountColumn('total', 'Total', (g) => [g.total.totalCost]),
       render: (g) => (
         <>
           <b>{money(g.total.totalCost, cur)}</b>
@@ -368,6 +362,25 @@ export function AllocationsPage(_: { me: Me }) {
       render: (g) => (isReserved(g) || !(num(g.total.cpuCost) + num(g.total.ramCost)) ? '–' : pct(g.total.efficiency, 0)),
     },
   ]
+
+  /**
+   * The totals of the rows shown, each amount column's summed exactly (the
+   * API's decimals, not floats); the amount itself in data-amount.
+   */
+  function totalsRow(groups: Group[]): Record<string, ComponentChildren> {
+    const foot: Record<string, ComponentChildren> = { name: `Total of ${groups.length} row${groups.length === 1 ? '' : 's'}` }
+    for (const c of columns) {
+      if (!c.amounts) continue
+      const sum = sumDecimals(groups.flatMap(c.amounts))
+      foot[c.key] = (
+        <span data-total={c.key} data-amount={sum}>
+          {money(sum, cur)}
+          {c.key === 'total' && <EstimateMark estimated={groups.some((g) => g.total.estimated)} />}
+        </span>
+      )
+    }
+    return foot
+  }
 
   function down(g: Group) {
     const next = drill[s.aggregate]
@@ -523,6 +536,7 @@ export function AllocationsPage(_: { me: Me }) {
               dir={s.dir}
               onSort={(sort, dir) => set({ sort, dir }, true)}
               rowKey={(g) => g.name}
+              foot={totalsRow(data.data.groups)}
             />
             <EstimateFootnote shown={data.data.groups.some((g) => g.total.estimated)} />
           </Card>
