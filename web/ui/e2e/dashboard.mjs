@@ -832,6 +832,34 @@ await step('allocations: a totals row adds up the rows shown, exactly', async ()
   noErrors('allocations totals')
 })
 
+await step('allocations: GPU cost has a column of its own when a row has some', async () => {
+  await page.goto(base + '/allocations?window=7d')
+  await page.locator('button[data-drill="shop"]').waitFor()
+  const head = page.locator('table[aria-label=Allocations] thead th')
+  check(!(await head.allInnerTexts()).some((h) => /^GPU/.test(h)), 'no GPU column without GPU cost: ' + (await head.allInnerTexts()).join(' | '))
+  // shop gets $12.50 of GPU cost (the fixture has no GPU nodes).
+  const p = await context.newPage()
+  let other = ''
+  await p.route(/\/api\/v1\/allocations\?/, async (route) => {
+    const a = await (await route.fetch()).json()
+    const shop = a.groups.find((g) => g.name === 'shop')
+    shop.total.gpuCost = '12.5'
+    shop.total.totalCost = String(Number(shop.total.totalCost) + 12.5)
+    other = String(Number(shop.total.otherCost) + Number(shop.total.externalCost))
+    await route.fulfill({ json: a })
+  })
+  await p.goto(base + '/allocations?window=7d')
+  const row = p.locator('table[aria-label=Allocations] tbody tr', { has: p.locator('button[data-drill="shop"]') })
+  await row.waitFor()
+  const cols = await p.locator('table[aria-label=Allocations] thead th').allInnerTexts()
+  const at = (name) => cols.findIndex((h) => h.replace(/ [▲▼]$/, '') === name)
+  check(at('GPU') > 0 && at('Other') === at('GPU') + 1, 'a GPU column before Other: ' + cols.join(' | '))
+  check((await row.locator('td').nth(at('GPU')).innerText()) === '$12.50', 'shop\'s GPU cost: ' + (await row.innerText()))
+  check((await row.locator('td').nth(at('Other')).innerText()) === dollars(other), `Other leaves the GPU cost out (${dollars(other)}): ` + (await row.innerText()))
+  await p.close()
+  noErrors('allocations GPU')
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

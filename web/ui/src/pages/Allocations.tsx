@@ -306,6 +306,7 @@ export function AllocationsPage(_: { me: Me }) {
     return { key, label, numeric: true, amounts, value: (g) => num(sumDecimals(amounts(g))), render: (g) => money(sumDecimals(amounts(g)), cur) }
   }
 
+  const gpu = (data.data?.groups ?? []).some((g) => num(g.total.gpuCost) !== 0)
   const columns: AmountColumn[] = [
     {
       key: 'name',
@@ -337,7 +338,9 @@ export function AllocationsPage(_: { me: Me }) {
     amountColumn('pv', 'Volumes', (g) => [g.total.pvCost]),
     amountColumn('network', 'Network', (g) => [g.total.networkCost, g.total.loadBalancerCost]),
     amountColumn('shared', 'Shared', (g) => [g.total.sharedCost]),
-    amountColumn('other', 'Other', (g) => [g.total.otherCost, g.total.externalCost, g.total.gpuCost]),
+    // GPU cost has a column of its own when any row has some; Other is the rest.
+    ...(gpu ? [amountColumn('gpu', 'GPU', (g) => [g.total.gpuCost])] : []),
+    amountColumn('other', 'Other', (g) => [g.total.otherCost, g.total.externalCost]),
     {
       ...amountColumn('total', 'Total', (g) => [g.total.totalCost]),
       render: (g) => (
