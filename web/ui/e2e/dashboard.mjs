@@ -860,6 +860,19 @@ await step('allocations: GPU cost has a column of its own when a row has some', 
   noErrors('allocations GPU')
 })
 
+await step('allocations: the chart\'s table names its step (hour, day, week, window)', async () => {
+  const w = encodeURIComponent('2026-10-05T00:00:00Z,2026-10-19T00:00:00Z')
+  for (const [step, want] of [['7d', 'Week (UTC)'], ['window', 'Window (UTC)'], ['1d', 'Day (UTC)'], ['6h', '6 hours (UTC)']]) {
+    await page.goto(base + `/allocations?window=${w}&step=${step}`)
+    const chart = page.locator('[data-page=allocations] .chart').first()
+    await chart.locator('canvas').first().waitFor()
+    const table = page.getByRole('table', { name: await chart.getAttribute('aria-label') })
+    const first = await table.locator('thead th').first().innerText()
+    check(first === want, `step ${step}: the table's steps are named ${want}, got ${first}`)
+  }
+  noErrors('allocations step labels')
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

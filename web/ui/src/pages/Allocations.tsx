@@ -136,6 +136,14 @@ function parseValues(s: string): string[] | null {
 const stepNames: Record<string, string> = { '1h': 'hour', '1d': 'day', '7d': 'week' }
 const stepHours: Record<string, number> = { '1h': 1, '1d': 24, '7d': 168 }
 
+/** What a step of the chart is, as its table's first column names it: "Week (UTC)" for 7d. */
+export function stepLabel(step: string): string {
+  const named: Record<string, string> = { '1h': 'Hour', '1d': 'Day', '7d': 'Week', window: 'Window' }
+  const m = /^(\d+)([hd])$/.exec(step)
+  const what = named[step] ?? (m ? `${m[1]} ${m[2] === 'h' ? 'hours' : 'days'}` : step)
+  return what + ' (UTC)'
+}
+
 /**
  * For each step, "" when it is as long as the step asks, else how much of it
  * has costs ("3 of 7 days", "11 of 24 hours"): the window may end inside the
@@ -509,7 +517,7 @@ export function AllocationsPage(_: { me: Me }) {
               <Chart
                 option={chart}
                 label="Stacked cost over time, in UTC days and hours"
-                table={seriesTable(chart, s.step.endsWith('h') ? 'Hour (UTC)' : 'Day (UTC)', (v) => money(v, cur))}
+                table={seriesTable(chart, stepLabel(s.step), (v) => money(v, cur))}
               />
             )}
             {idle > 0 && (
