@@ -873,6 +873,20 @@ await step('allocations: the chart\'s table names its step (hour, day, week, win
   noErrors('allocations step labels')
 })
 
+await step('allocations: the month as one step is labelled to its last day with costs, not the month\'s end', async () => {
+  // It is 2026-10-20 23:59: October's costs so far end on the 20th.
+  await page.goto(base + '/allocations?window=month&step=window')
+  const chart = page.locator('[data-page=allocations] .chart').first()
+  await chart.locator('canvas').first().waitFor()
+  await read(page, '/api/v1/status')
+  const table = page.getByRole('table', { name: await chart.getAttribute('aria-label') })
+  const label = await table.locator('tbody th').first().textContent()
+  check(label === '2026-10-01 to 2026-10-20', 'the step is labelled to the last day with costs: ' + label)
+  const hint = await page.locator('[data-hint=billed-until]').innerText()
+  check(hint.includes('No cost after 2026-10-20 yet'), 'the days after the costs are said: ' + hint)
+  noErrors('allocations month')
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

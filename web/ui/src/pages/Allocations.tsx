@@ -248,8 +248,12 @@ export function AllocationsPage(_: { me: Me }) {
     const steps = a?.groups.find((g) => g.steps?.length)?.steps ?? []
     let n = steps.length
     while (n > 1 && a!.groups.every((g) => num(g.steps?.[n - 1]?.totalCost) === 0)) n--
-    return { steps: n, until: n < steps.length ? steps[n - 1].start : '' }
-  }, [data.data])
+    // One step (the whole window: a month runs to its end) with costs
+    // only so far ends at the last hour with costs.
+    const last = status.data?.lastCostedHour
+    const cut = s.step === 'window' && steps.length === 1 && last && Date.parse(last) + 3600e3 < Date.parse(steps[0].end) ? last : ''
+    return { steps: n, until: n < steps.length ? steps[n - 1].start : cut }
+  }, [data.data, s.step, status.data])
 
   // A step shorter than the others (the window ends inside it, or the costs
   // attributed so far do) holds less cost: its label says how much of it
@@ -267,7 +271,7 @@ export function AllocationsPage(_: { me: Me }) {
     const x = steps.map(
       (st, i) =>
         (s.step === 'window'
-          ? `${day(st.start)} to ${lastDay(st.end)}` // the whole window is one step: its days, not its first
+          ? `${day(st.start)} to ${billed.until ? day(billed.until) : lastDay(st.end)}` // the whole window is one step: its days with costs
           : s.step.endsWith('h')
             ? st.start.slice(0, 13).replace('T', ' ') + 'h'
             : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
