@@ -897,6 +897,30 @@ await step('right-sizing', async () => {
   noErrors('right-sizing')
 })
 
+await step('right-sizing: CPU reads in millicores and memory in one unit on both sides, in the table, the change and the snippet', async () => {
+  await page.goto(base + '/rightsizing')
+  const rows = page.locator('table[aria-label="Container recommendations"] tbody tr:not(.expand)')
+  await rows.first().waitFor()
+  const memory = /^(none|[\d.]+ (GiB|MiB)) → (none|[\d.]+ (GiB|MiB))$/
+  for (const row of await rows.all()) {
+    const [cpu, mem, limit] = await Promise.all(['[data-cpu]', '[data-memory]', '[data-limit]'].map((c) => row.locator(c).innerText()))
+    check(/^(none|\d+m) → (none|\d+m)$/.test(cpu), 'CPU in millicores: ' + cpu)
+    for (const m of [mem, limit]) {
+      const u = memory.exec(m)
+      check(u && (u[1] === 'none' || u[3] === 'none' || u[2] === u[4]), 'memory in one unit on both sides: ' + m)
+    }
+  }
+  const first = rows.first()
+  const cpu = await first.locator('[data-cpu]').innerText()
+  const mem = await first.locator('[data-memory]').innerText()
+  await first.getByRole('button', { name: 'resources:' }).click()
+  const change = await page.locator('[data-change]').first().innerText()
+  check(change.includes(`CPU request ${cpu}, memory request ${mem}`), `the change says what the table does (${cpu}, ${mem}): ${change}`)
+  const snippet = await page.locator('pre[data-snippet]').first().innerText()
+  check(snippet.includes(`cpu: ${cpu.split(' → ')[1]}\n`), `the snippet's CPU request is the table's, ${cpu.split(' → ')[1]}:\n${snippet}`)
+  noErrors('right-sizing units')
+})
+
 await step("right-sizing: a container's recommendation links to its cost in Allocations", async () => {
   await page.goto(base + '/rightsizing')
   const first = page.locator('table[aria-label="Container recommendations"] tbody tr').first()

@@ -29,16 +29,35 @@ export function signedMoney(v: number, currency = 'USD'): string {
   return (v > 0 ? '+' : v < 0 ? '−' : '') + money(Math.abs(v), currency)
 }
 
-export function cores(v: number): string {
-  if (v < 1) return Math.round(v * 1000) + 'm'
-  return (Math.round(v * 100) / 100).toString()
+/**
+ * CPU cores in millicores, as Kubernetes takes them and as the right-sizing
+ * page says every CPU amount: 1.087 cores is "1087m", 3 cores "3000m".
+ */
+export function millicores(v: number): string {
+  return Math.round(v * 1000) + 'm'
 }
 
-export function bytes(v: number): string {
-  const gi = 1 << 30
-  const mi = 1 << 20
-  if (v >= gi && v % (gi / 4) === 0) return v / gi + 'Gi'
-  return Math.round(v / mi) + 'Mi'
+/**
+ * Memory amounts in one binary unit, the one that reads the largest of them
+ * best (GiB from 1 GiB, else MiB), so that amounts put side by side (before
+ * → after) compare at a glance: 20 GiB and 19883 MiB are "20.0 GiB" and
+ * "19.4 GiB"; three significant digits of the largest.
+ */
+export function memoryIn(...bytes: number[]): string[] {
+  const gi = 2 ** 30
+  const mi = 2 ** 20
+  const largest = Math.max(0, ...bytes)
+  const [unit, size] = largest >= gi ? ['GiB', gi] : ['MiB', mi]
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.max(1, largest / size))))
+  return bytes.map((b) => (b / size).toFixed(digits) + ' ' + unit)
+}
+
+/** Bytes as an exact Kubernetes quantity: the largest binary unit that keeps them whole ("2Gi", "710Mi"), else bytes. */
+export function memoryQuantity(bytes: number): string {
+  for (const [suffix, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+    if (bytes !== 0 && bytes % size === 0) return bytes / size + suffix
+  }
+  return String(Math.round(bytes))
 }
 
 export function day(t: string | Date): string {
@@ -62,12 +81,18 @@ export function resourcesSnippet(
   container: string,
   r: { cpuRequestCores: number; cpuLimitCores?: number; memoryRequestBytes: number; memoryLimitBytes?: number; containerKind?: string },
 ): string {
-  const lines = [`- name: ${container}`, '  resources:', '    requests:', `      cpu: ${cores(r.cpuRequestCores)}`, `      memory: ${bytes(r.memoryRequestBytes)}`]
+  const lines = [
+    `- name: ${container}`,
+    '  resources:',
+    '    requests:',
+    `      cpu: ${millicores(r.cpuRequestCores)}`,
+    `      memory: ${memoryQuantity(r.memoryRequestBytes)}`,
+  ]
   // A native sidecar is declared in initContainers (restartPolicy: Always): its entry goes there.
   if (r.containerKind === 'sidecar') lines.unshift('# under spec.initContainers (native sidecar)')
   const limits: string[] = []
-  if (r.cpuLimitCores) limits.push(`      cpu: ${cores(r.cpuLimitCores)}`)
-  if (r.memoryLimitBytes) limits.push(`      memory: ${bytes(r.memoryLimitBytes)}`)
+  if (r.cpuLimitCores) limits.push(`      cpu: ${millicores(r.cpuLimitCores)}`)
+  if (r.memoryLimitBytes) limits.push(`      memory: ${memoryQuantity(r.memoryLimitBytes)}`)
   if (limits.length) lines.push('    limits:', ...limits)
   return lines.join('\n') + '\n'
 }

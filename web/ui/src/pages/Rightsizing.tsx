@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { Me, Money, Recommendation } from '../api'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
-import { bytes, cores, money, num, resourcesSnippet } from '../format'
+import { memoryIn, millicores, money, num, resourcesSnippet } from '../format'
 import { Link, useQueryState } from '../router'
 import { quote } from './Allocations'
 
@@ -33,6 +33,41 @@ function risk(r: Recommendation): { level: string; text: string } {
   const span = days < 1 ? `${tenths(days * 24)} hours` : `${tenths(days)} days`
   const text = `${span} of history` + (notes.length ? '; ' + notes.join('; ') : '')
   return { level, text }
+}
+
+/** A container's resources, as its recommendation's current and recommended documents have them. */
+interface Resources {
+  cpuRequestCores?: number
+  memoryRequestBytes?: number
+  memoryLimitBytes?: number
+  containerKind?: string
+  strategy?: string
+}
+
+/**
+ * A container's change, each amount as the whole page says it: CPU in
+ * millicores, memory in one binary unit on both sides of the arrow.
+ */
+function change(c: Resources, n: Resources) {
+  const [memFrom, memTo] = memoryIn(c.memoryRequestBytes ?? 0, n.memoryRequestBytes ?? 0)
+  const [limFrom, limTo] = memoryIn(c.memoryLimitBytes ?? 0, n.memoryLimitBytes ?? 0)
+  // A request or limit of 0 is none set.
+  const set = (v: number | undefined, text: string) => (v ? text : 'none')
+  return {
+    cpu: [set(c.cpuRequestCores, millicores(c.cpuRequestCores ?? 0)), set(n.cpuRequestCores, millicores(n.cpuRequestCores ?? 0))],
+    memory: [set(c.memoryRequestBytes, memFrom), set(n.memoryRequestBytes, memTo)],
+    limit: [set(c.memoryLimitBytes, limFrom), set(n.memoryLimitBytes, limTo)],
+  }
+}
+
+/** What a container's recommendation changes, in one line (the server's explanation says it in Kubernetes quantities). */
+function changeText(c: Resources, n: Resources): string {
+  const x = change(c, n)
+  const sidecar = n.containerKind === 'sidecar' ? 'native sidecar (initContainers): ' : ''
+  return (
+    `${sidecar}CPU request ${x.cpu.join(' → ')}, memory request ${x.memory.join(' → ')}, memory limit ${x.limit.join(' → ')}` +
+    (n.strategy ? ` (${n.strategy})` : '')
+  )
 }
 
 function Snippet({ r }: { r: Recommendation }) {
@@ -137,9 +172,9 @@ export function Rightsizing(_: { me: Me }) {
                 <tr>
                   <th>Container</th>
                   <th class="num">Savings / month</th>
-                  <th>CPU request</th>
-                  <th>Memory request</th>
-                  <th>Memory limit</th>
+                  <th class="num">CPU request</th>
+                  <th class="num">Memory request</th>
+                  <th class="num">Memory limit</th>
                   <th>Risk</th>
                   <th />
                 </tr>
@@ -147,8 +182,7 @@ export function Rightsizing(_: { me: Me }) {
               <tbody>
                 {d.containers.map((r) => {
                   const k = risk(r)
-                  const c = r.current ?? {}
-                  const n = r.recommended ?? {}
+                  const x = change(r.current ?? {}, r.recommended ?? {})
                   return [
                     <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
                       <td>
@@ -156,14 +190,14 @@ export function Rightsizing(_: { me: Me }) {
                         <CostLink target={r.target} />
                       </td>
                       <td class={'num ' + (num(r.monthlySavings.amount) >= 0 ? 'down' : 'up')}>{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
-                      <td>
-                        {cores(c.cpuRequestCores ?? 0)} → <b>{cores(n.cpuRequestCores ?? 0)}</b>
+                      <td class="num" data-cpu>
+                        {x.cpu[0]} → <b>{x.cpu[1]}</b>
                       </td>
-                      <td>
-                        {bytes(c.memoryRequestBytes ?? 0)} → <b>{bytes(n.memoryRequestBytes ?? 0)}</b>
+                      <td class="num" data-memory>
+                        {x.memory[0]} → <b>{x.memory[1]}</b>
                       </td>
-                      <td>
-                        {c.memoryLimitBytes ? bytes(c.memoryLimitBytes) : 'none'} → <b>{n.memoryLimitBytes ? bytes(n.memoryLimitBytes) : 'none'}</b>
+                      <td class="num" data-limit>
+                        {x.limit[0]} → <b>{x.limit[1]}</b>
                       </td>
                       <td>
                         <span class={'risk risk-' + k.level} title={k.text}>
@@ -179,7 +213,9 @@ export function Rightsizing(_: { me: Me }) {
                     open === r.id && (
                       <tr key={r.id + '-x'} class="expand">
                         <td colSpan={7}>
-                          <p class="hint">{r.explanation}</p>
+                          <p class="hint" data-change>
+                            {changeText(r.current ?? {}, r.recommended ?? {})}
+                          </p>
                           <p class="hint">Risk: {k.text}</p>
                           <Snippet r={r} />
                         </td>
