@@ -921,6 +921,41 @@ await step('right-sizing: CPU reads in millicores and memory in one unit on both
   noErrors('right-sizing units')
 })
 
+await step('right-sizing: a node plan is one line (nodes now → planned, a month each), its explanation behind a disclosure', async () => {
+  // A node plan as tally rightsize stores it (the fixture has none).
+  const usd = (amount) => ({ amount, currency: 'USD' })
+  const plan = {
+    id: 9001, kind: 'node-rightsizing', target: 'prod/spot', createdAt: '2026-10-20T00:00:00Z', monthlySavings: usd('186.59'),
+    current: { nodes: [{ type: 'm5a.large', purchase: 'spot', count: 4, hourlyEach: usd('0.03096') }, { type: 'm5.large', purchase: 'spot', count: 6, hourlyEach: usd('0.03744') }], monthly: usd('254.39') },
+    recommended: { nodes: [{ type: 'm5a.large', purchase: 'spot', count: 3, hourlyEach: usd('0.03096'), cpuRequested: 4.1, memoryRequested: 7297040384 }], monthly: usd('67.8'), cpuUtilization: 0.73, memoryUtilization: 0.33 },
+    risk: { unplaced: null },
+    explanation: '11 pods at their recommended requests fit on 3 × m5a.large (spot) instead of 4 × m5a.large (spot) + 6 × m5.large (spot); 2 of the 10 current nodes are covered by Compute Savings Plan arn:aws:savingsplans::111:savingsplan/sp-1 until 2027-07-05',
+  }
+  const p = await context.newPage()
+  await p.route('**/api/v1/recommendations/rightsizing', async (route) => {
+    const r = await (await route.fetch()).json()
+    // A batch group's plan, priced over its history: no nodes between batches.
+    const batch = { ...plan, id: 9002, target: 'prod/batch', monthlySavings: usd('2.42'), explanation: 'priced over the 14 days of history',
+      current: { nodes: [], monthly: usd('7.66'), averageNodes: 0.25 },
+      recommended: { nodes: [{ type: 'c5.4xlarge', purchase: 'spot', count: 1 }], monthly: usd('5.24'), averageNodes: 0.1 } }
+    r.nodes = [plan, batch]
+    await route.fulfill({ json: r })
+  })
+  await p.goto(base + '/rightsizing')
+  const cell = p.locator('table[aria-label="Node recommendations"] [data-plan="prod/spot"]')
+  await cell.waitFor()
+  const line = await cell.locator('summary').innerText()
+  check(line === '4 × m5a.large (spot) + 6 × m5.large (spot) ($254.39/mo) → 3 × m5a.large (spot) ($67.80/mo)', 'the plan in one line: ' + line)
+  const batch = await p.locator('[data-plan="prod/batch"] summary').innerText()
+  check(batch === 'no nodes ($7.66/mo, 0.25 nodes on average) → 1 × c5.4xlarge (spot) ($5.24/mo, 0.10 nodes on average)', 'a batch group\'s plan: ' + batch)
+  const details = cell.getByText(/Savings Plan arn:aws/)
+  check(!(await details.isVisible()), 'the explanation is behind the disclosure')
+  await cell.locator('summary').click()
+  await details.waitFor()
+  await p.close()
+  noErrors('right-sizing node plans')
+})
+
 await step("right-sizing: a container's recommendation links to its cost in Allocations", async () => {
   await page.goto(base + '/rightsizing')
   const first = page.locator('table[aria-label="Container recommendations"] tbody tr').first()

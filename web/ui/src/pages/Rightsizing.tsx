@@ -113,6 +113,43 @@ function CostLink({ target }: { target: string }) {
   )
 }
 
+/** Nodes of one type and purchase option, as a node plan's current and recommended documents list them. */
+interface NodeCount {
+  type: string
+  purchase?: string
+  count: number
+}
+
+/** "4 × m5a.large (spot) + 6 × m5.large (spot)"; "no nodes" for none. */
+function nodesText(nodes: NodeCount[] | undefined): string {
+  if (!nodes?.length) return 'no nodes'
+  return nodes.map((n) => `${n.count} × ${n.type}` + (n.purchase ? ` (${n.purchase})` : '')).join(' + ')
+}
+
+/**
+ * A node group's plan as one line, the nodes it runs now → those planned
+ * and what each costs a month, with the plan's explanation (its
+ * commitments, fees, pods kept apart) behind a disclosure.
+ */
+function NodePlan({ r }: { r: Recommendation }) {
+  const cur = r.current ?? {}
+  const rec = r.recommended ?? {}
+  // A group whose nodes come and go with its batch pods is priced over its
+  // history: its nodes now (none, between batches) and its average.
+  const monthly = (m?: Money, average?: number) =>
+    m ? ` (${money(m.amount, m.currency)}/mo${average !== undefined ? `, ${average.toFixed(2)} nodes on average` : ''})` : ''
+  return (
+    <details class="plan" data-plan={r.target}>
+      <summary>
+        {nodesText(cur.nodes)}
+        {monthly(cur.monthly, cur.averageNodes)} → <b>{nodesText(rec.nodes)}</b>
+        {monthly(rec.monthly, rec.averageNodes)}
+      </summary>
+      <p class="hint">{r.explanation}</p>
+    </details>
+  )
+}
+
 export function Rightsizing(_: { me: Me }) {
   const recs = useApi<Response>('/api/v1/recommendations/rightsizing')
   // ?target= (the weekly report links a recommendation) opens that one until another is chosen.
@@ -244,7 +281,9 @@ export function Rightsizing(_: { me: Me }) {
                         <CostLink target={r.target} />
                       </td>
                       <td class="num">{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
-                      <td>{r.explanation}</td>
+                      <td>
+                        <NodePlan r={r} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
