@@ -24,6 +24,7 @@ vet:
 	$(GO) vet ./...
 
 test: deps vet check-generate ui-deps
+	cd $(UI) && npm test
 	$(GO) test -timeout 30m ./...
 
 # Demo generator: a 90-day organization, median of 3 runs, against a baseline
