@@ -99,6 +99,9 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := allocationQuery(filterQuery(r, attribution.ParseFilter), s.now(), def)
 	q.Aliases = s.aliases
+	if err == nil {
+		err = notFuture("window", q.Window, s.now())
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -67,6 +67,9 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	if w, err = tally.ParseWindow(win, s.now()); err != nil {
 		return "", w, "", err
 	}
+	if err = notFuture("window", w, s.now()); err != nil {
+		return "", w, "", err
+	}
 	// The bill is hourly and a step holds the lines that start in it: a
 	// window from 00:30 answered 01:00 to the hour after its end, labelled
 	// from 00:30.

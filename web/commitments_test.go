@@ -471,3 +471,17 @@ func TestCommitmentStatusWithoutBillHasTheCurrency(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitmentStatusOfTheFutureIsRefused: a window that starts after now
+// is a 400 saying so, as on the other routes; it answered empty ratios.
+func TestCommitmentStatusOfTheFutureIsRefused(t *testing.T) {
+	db := pgtest.New(t)
+	now := time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC)
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return now }})
+	get := viewerGet(t, db, s)
+	for _, path := range []string{"/api/v1/commitments/status?window=2026-12-01T00:00:00Z,2026-12-02T00:00:00Z", "/api/v1/commitments?window=2026-11-12T00:00:00Z,2026-11-13T00:00:00Z"} {
+		if code, body := get(path); code != http.StatusBadRequest || !bytes.Contains(body, []byte("starts after now (2026-11-12T00:00:00Z)")) {
+			t.Errorf("GET %s: %d %s, want a 400 saying the window starts after now", path, code, body)
+		}
+	}
+}

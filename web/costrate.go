@@ -28,6 +28,9 @@ func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	window, err := tally.ParseWindow(orDefault(v.Get("window"), "30d"), s.now())
+	if err == nil {
+		err = notFuture("window", window, s.now())
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -102,6 +102,9 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 // the first.
 func (s *Server) profiledWorkloads(w http.ResponseWriter, r *http.Request) {
 	win, err := tally.ParseWindow(orDefault(r.URL.Query().Get("window"), "7d"), s.now())
+	if err == nil {
+		err = notFuture("window", win, s.now())
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -392,6 +395,9 @@ func stackFilter(v url.Values, now time.Time) (attribution.StackFilter, error) {
 		return f, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME", v.Get("workload"))
 	}
 	w, err := tally.ParseWindow(orDefault(v.Get("window"), "7d"), now)
+	if err == nil {
+		err = notFuture("window", w, now)
+	}
 	if err != nil {
 		return f, err
 	}
@@ -408,6 +414,9 @@ func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attr
 		w, err := tally.ParseWindow(v.Get("baseWindow"), now)
 		if err != nil {
 			return base, false, tally.Errorf(tally.EInvalid, "baseWindow: %s", tally.ErrorMessage(err))
+		}
+		if err := notFuture("baseWindow", w, now); err != nil {
+			return base, false, err
 		}
 		base.Window = wholeDays(w)
 	case v.Get("baseImage") != "":

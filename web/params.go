@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tallyhq/tally"
 )
@@ -55,4 +56,14 @@ func paramList(names []string) string {
 	sorted := slices.Clone(names)
 	slices.SortFunc(sorted, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	return strings.Join(sorted, ", ")
+}
+
+// notFuture refuses w, the window given as parameter name, when it starts
+// at or after now: nothing has been billed or measured in it yet, and an
+// empty answer would read as nothing having run then.
+func notFuture(name string, w tally.Window, now time.Time) error {
+	if w.Start.Before(now) {
+		return nil
+	}
+	return tally.Errorf(tally.EInvalid, "%s %s starts after now (%s): it has no costs yet", name, w, now.UTC().Format(time.RFC3339))
 }
