@@ -499,6 +499,12 @@ await step('allocations: a profiled workload and its containers link to their fu
   noErrors('allocations → functions')
 })
 
+// dollars formats a decimal amount as format.ts's money() does in USD.
+const dollars = (v) => {
+  const d = Math.abs(Number(v)) >= 1000 ? 0 : 2
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: d, maximumFractionDigits: d }).format(Number(v))
+}
+
 // The total of a view's card title ("… — total $1,234.56").
 async function titleTotal(p) {
   const title = await p.locator('[data-page=allocations] .card h2').first().innerText()
@@ -522,6 +528,33 @@ await step('allocations: a drill-down\'s total is the row clicked, its idle said
   const note = await page.locator('[data-hint=idle-apart]').innerText()
   check(note.includes('Not in the total: ' + idleCost + ' of idle cost'), 'the idle left out of the total is said: ' + note)
   noErrors('allocations drill-down total')
+})
+
+// The weekly email's link to a team's costs, and what the API answers for
+// it and for the view the team is a row of (idle and shared apart, as the
+// email counts them).
+const teamLink = '/allocations?aggregate=label%3Ateam&filter=' + encodeURIComponent('label[team]:"payments"') + '&idle=separate&shared=separate&window=7d'
+async function teamView(p) {
+  const get = async (q) => (await p.request.get(base + '/api/v1/allocations?window=7d&aggregate=label:team&idle=separate&shared=separate&step=1d' + q)).json()
+  const all = await get('')
+  const team = await get('&filter=' + encodeURIComponent('label[team]:"payments"'))
+  const row = (a, name) => a.groups.find((g) => g.name === name)
+  check(row(all, 'payments') && row(team, '__idle__') && row(team, '__shared__'),
+    'the team view has payments\' idle and shared rows: ' + team.groups.map((g) => g.name).join(', '))
+  return { payments: row(all, 'payments').total.totalCost, idle: row(team, '__idle__').total.totalCost, shared: row(team, '__shared__').total.totalCost, team }
+}
+
+await step('allocations: a team link\'s total is the team\'s (the email\'s), its idle and shared costs said apart', async () => {
+  const v = await teamView(page)
+  await page.goto(base + teamLink)
+  await page.locator('table.grid tbody tr', { hasText: '__shared__' }).waitFor()
+  check((await titleTotal(page)) === dollars(v.payments), `the total is payments' row in the view by team, ${dollars(v.payments)}: ${await titleTotal(page)}`)
+  const note = await page.locator('[data-hint=idle-apart]').innerText()
+  const want = `Not in the total: ${dollars(v.idle)} of idle cost (__idle__) and ${dollars(v.shared)} of shared cost (__shared__), `
+  check(note.startsWith(want) && note.includes('shared cost'), `the note says both and why (${want}…): ${note}`)
+  const share = await page.locator('table.grid tbody tr', { hasText: '__shared__' }).locator('td').nth(8).innerText()
+  check(share === '–', '__shared__ has no share of a total it is not in: ' + share)
+  noErrors('allocations team link')
 })
 
 await step('allocations: changing the aggregation keeps the drill-down filter', async () => {
@@ -754,12 +787,6 @@ await step('functions: diff of two windows', async () => {
 })
 
 // --- Functions, Allocations and Right-sizing: what their figures leave out, and how they read ---
-
-// dollars formats a decimal amount as format.ts's money() does in USD.
-const dollars = (v) => {
-  const d = Math.abs(Number(v)) >= 1000 ? 0 : 2
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: d, maximumFractionDigits: d }).format(Number(v))
-}
 
 await step('functions: the CPU cost of containers without profiles is said apart from the total', async () => {
   // shop/api's envoy sidecar has no CPU profiles, nor has its api container in staging.

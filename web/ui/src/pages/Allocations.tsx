@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useMemo } from 'preact/hooks'
+import { apartNote, apartRows, countedRows } from '../allocations'
 import type { Allocations, DataStatus, Group, Me, ProfiledWorkloads } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
@@ -167,22 +168,8 @@ function isReserved(g: Group) {
   return g.name.startsWith('__') && g.name.endsWith('__')
 }
 
-const IDLE = '__idle__'
-
 /** A column of the breakdown; amounts, when set, are the decimals its cell adds up. */
 type AmountColumn = Column<Group> & { amounts?: (g: Group) => string[] }
-
-/**
- * The idle cost a drill-down (a view with a filter) shows apart, in its
- * __idle__ row: the filtered allocations' part of their nodes' unused
- * capacity, which the view they were clicked in showed in its own
- * __idle__ row, not in theirs. The view's total leaves it out, so it is
- * the cost of the row clicked. 0 without a filter.
- */
-export function idleApart(a: Allocations | undefined, filter: string): number {
-  if (!a || filter === '') return 0
-  return a.groups.filter((g) => g.name === IDLE).reduce((acc, g) => acc + num(g.total.totalCost), 0)
-}
 
 const defaults = {
   window: '7d',
@@ -236,8 +223,11 @@ export function AllocationsPage(_: { me: Me }) {
     [profiledWorkloads.data],
   )
   const cur = data.data?.currency || 'USD'
-  const idle = idleApart(data.data, s.filter)
-  const total = num(data.data?.totalCost) - idle
+  // A drill-down's total leaves out its __idle__ and __shared__ rows (apartRows), and says so.
+  const groups = data.data?.groups ?? []
+  const apart = apartRows(groups, s.filter)
+  const total = sumDecimals(countedRows(groups, s.filter).map((g) => g.total.totalCost))
+  const apartText = apartNote(apart, cur)
   const cls = clauses(s.filter)
 
   // Steps after the last one with any cost are the bill not arrived yet (it
@@ -318,6 +308,8 @@ export function AllocationsPage(_: { me: Me }) {
     return { key, label, numeric: true, amounts, value: (g) => num(sumDecimals(amounts(g))), render: (g) => money(sumDecimals(amounts(g)), cur) }
   }
 
+  /** A row's share of the view's total. */
+  const share = (g: Group) => (num(total) ? num(g.total.totalCost) / num(total) : 0)
   const gpu = (data.data?.groups ?? []).some((g) => num(g.total.gpuCost) !== 0)
   const columns: AmountColumn[] = [
     {
@@ -366,8 +358,8 @@ export function AllocationsPage(_: { me: Me }) {
       key: 'share',
       label: 'Share',
       numeric: true,
-      value: (g) => (total ? num(g.total.totalCost) / total : 0),
-      render: (g) => (idle && g.name === IDLE ? '–' : pct(total ? num(g.total.totalCost) / total : 0)),
+      value: (g) => share(g),
+      render: (g) => (apart.includes(g) ? '–' : pct(share(g))),
     },
     {
       key: 'efficiency',
@@ -524,10 +516,9 @@ export function AllocationsPage(_: { me: Me }) {
                 table={seriesTable(chart, stepLabel(s.step), (v) => money(v, cur))}
               />
             )}
-            {idle > 0 && (
+            {apartText && (
               <p class="hint" data-hint="idle-apart">
-                Not in the total: {money(idle, cur)} of idle cost ({IDLE}), these allocations' part of their nodes' unused capacity, which the view
-                without this filter shows in its own {IDLE} row.
+                {apartText}
               </p>
             )}
             {billed.until && (
