@@ -557,6 +557,19 @@ await step('allocations: a team link\'s total is the team\'s (the email\'s), its
   noErrors('allocations team link')
 })
 
+await step('allocations: a drill-down\'s totals row adds up the rows in its total, and says which it leaves out', async () => {
+  const v = await teamView(page)
+  await page.goto(base + teamLink)
+  const foot = page.locator('table[aria-label=Allocations] tfoot')
+  await foot.locator('[data-total=total]').waitFor()
+  const counted = v.team.groups.filter((g) => g.name !== '__idle__' && g.name !== '__shared__').length
+  const label = await foot.locator('td').first().innerText()
+  check(label === `Total of ${counted} row${counted === 1 ? '' : 's'}, not counting __idle__ and __shared__`, 'the totals row says what it leaves out: ' + label)
+  const sum = await foot.locator('[data-total=total]').getAttribute('data-amount')
+  check(dollars(sum) === (await titleTotal(page)), `the totals row's total is the title's, ${await titleTotal(page)}: ${sum}`)
+  noErrors('allocations drill-down totals row')
+})
+
 await step('allocations: changing the aggregation keeps the drill-down filter', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=controller&filter=' + encodeURIComponent('namespace:"shop"'))
   await page.locator('button[data-drill^="shop/"]').first().waitFor()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { apartNote, apartRows, countedRows } from './allocations'
+import { apartNote, apartRows, countedRows, totalsLabel } from './allocations'
 import type { Group } from './api'
 
 function group(name: string, totalCost: string): Group {
@@ -34,5 +34,12 @@ describe('apartNote', () => {
   it('says nothing of none, or of rows of no cost', () => {
     expect(apartNote([], 'USD')).toBe('')
     expect(apartNote([group('__shared__', '0')], 'USD')).toBe('')
+  })
+})
+
+describe('totalsLabel', () => {
+  it('names the rows it leaves out', () => {
+    expect(totalsLabel(2, apartRows(team, 'x:"y"'))).toBe('Total of 2 rows, not counting __idle__ and __shared__')
+    expect(totalsLabel(1, [])).toBe('Total of 1 row')
   })
 })

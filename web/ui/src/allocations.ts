@@ -54,3 +54,9 @@ export function apartNote(apart: Group[], currency: string): string {
   const rows = kinds.map((k) => k.name).join(' and ') + (kinds.length > 1 ? ' rows' : ' row')
   return `Not in the total: ${amounts}, these allocations' part of ${of}, which the view without this filter shows in its own ${rows}.`
 }
+
+/** The totals row's label: "Total of 5 rows", ", not counting __idle__ and __shared__" when some are apart. */
+export function totalsLabel(counted: number, apart: Group[]): string {
+  const label = `Total of ${counted} row${counted === 1 ? '' : 's'}`
+  return apart.length ? `${label}, not counting ${apart.map((g) => g.name).join(' and ')}` : label
+}

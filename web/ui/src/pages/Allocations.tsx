@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useMemo } from 'preact/hooks'
-import { apartNote, apartRows, countedRows } from '../allocations'
+import { apartNote, apartRows, countedRows, totalsLabel } from '../allocations'
 import type { Allocations, DataStatus, Group, Me, ProfiledWorkloads } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
@@ -371,11 +371,12 @@ export function AllocationsPage(_: { me: Me }) {
   ]
 
   /**
-   * The totals of the rows shown, each amount column's summed exactly (the
-   * API's decimals, not floats); the amount itself in data-amount.
+   * The totals of the rows in the view's total (those shown but apart
+   * named), each amount column's summed exactly (the API's decimals, not
+   * floats); the amount itself in data-amount.
    */
   function totalsRow(groups: Group[]): Record<string, ComponentChildren> {
-    const foot: Record<string, ComponentChildren> = { name: `Total of ${groups.length} row${groups.length === 1 ? '' : 's'}` }
+    const foot: Record<string, ComponentChildren> = { name: totalsLabel(groups.length, apart) }
     for (const c of columns) {
       if (!c.amounts) continue
       const sum = sumDecimals(groups.flatMap(c.amounts))
@@ -542,7 +543,7 @@ export function AllocationsPage(_: { me: Me }) {
               dir={s.dir}
               onSort={(sort, dir) => set({ sort, dir }, true)}
               rowKey={(g) => g.name}
-              foot={totalsRow(data.data.groups)}
+              foot={totalsRow(countedRows(data.data.groups, s.filter))}
             />
             <EstimateFootnote shown={data.data.groups.some((g) => g.total.estimated)} />
           </Card>
