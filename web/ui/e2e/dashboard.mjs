@@ -570,6 +570,23 @@ await step('allocations: a drill-down\'s totals row adds up the rows in its tota
   noErrors('allocations drill-down totals row')
 })
 
+await step('allocations: a drill-down\'s chart draws idle and shared apart, named not in the total', async () => {
+  await page.goto(base + teamLink)
+  await page.locator('[data-page=allocations] .chart canvas').first().waitFor()
+  const table = page.getByRole('table', { name: await page.locator('[data-page=allocations] .chart').first().getAttribute('aria-label') })
+  const head = await table.locator('thead th').allInnerTexts()
+  check(head.includes('__idle__ (not in the total)') && head.includes('__shared__ (not in the total)') && !head.includes('__idle__') && !head.includes('__shared__'),
+    'the chart names idle and shared as not in the total: ' + head.join(' | '))
+  await shot(page, 'allocations-team')
+  // Without a filter they are in the total, and named as they are.
+  await page.goto(base + '/allocations?window=7d&idle=separate&shared=separate')
+  await page.locator('[data-page=allocations] .chart canvas').first().waitFor()
+  await page.locator('table.grid tbody tr', { hasText: '__shared__' }).waitFor()
+  const all = await table.locator('thead th').allInnerTexts()
+  check(all.includes('__idle__') && !all.some((h) => h.includes('not in the total')), 'the whole organization\'s chart stacks them: ' + all.join(' | '))
+  noErrors('allocations drill-down chart')
+})
+
 await step('allocations: changing the aggregation keeps the drill-down filter', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=controller&filter=' + encodeURIComponent('namespace:"shop"'))
   await page.locator('button[data-drill^="shop/"]').first().waitFor()

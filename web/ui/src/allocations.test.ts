@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { apartNote, apartRows, countedRows, totalsLabel } from './allocations'
+import { apartNote, apartRows, costSeries, countedRows, totalsLabel } from './allocations'
 import type { Group } from './api'
 
 function group(name: string, totalCost: string): Group {
@@ -41,5 +41,32 @@ describe('totalsLabel', () => {
   it('names the rows it leaves out', () => {
     expect(totalsLabel(2, apartRows(team, 'x:"y"'))).toBe('Total of 2 rows, not counting __idle__ and __shared__')
     expect(totalsLabel(1, [])).toBe('Total of 1 row')
+  })
+})
+
+describe('costSeries', () => {
+  const steps = (...v: string[]) => v.map((totalCost) => ({ totalCost }) as Group['total'])
+  const rows = [
+    { ...group('payments', '3'), steps: steps('1', '2') },
+    { ...group('__idle__', '30'), steps: steps('10', '20') },
+    { ...group('__shared__', '3'), steps: steps('1', '2') },
+  ]
+  it('draws the rows apart beside the stack, named not in the total', () => {
+    const s = costSeries(rows, apartRows(rows, 'x:"y"'), 2, 'line')
+    expect(s.map((x) => [x.name, x.stack])).toEqual([
+      ['payments', 'cost'],
+      ['__idle__ (not in the total)', undefined],
+      ['__shared__ (not in the total)', undefined],
+    ])
+    expect(s[1]).toMatchObject({ data: [10, 20], lineStyle: { type: 'dashed' } })
+    expect(s[1].areaStyle).toBeUndefined()
+  })
+  it('stacks every row without a filter, the costliest first', () => {
+    const s = costSeries(rows, [], 1, 'bar')
+    expect(s.map((x) => [x.name, x.stack, x.type, x.data])).toEqual([
+      ['__idle__', 'cost', 'bar', [10]],
+      ['payments', 'cost', 'bar', [1]],
+      ['__shared__', 'cost', 'bar', [1]],
+    ])
   })
 })

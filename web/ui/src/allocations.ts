@@ -60,3 +60,47 @@ export function totalsLabel(counted: number, apart: Group[]): string {
   const label = `Total of ${counted} row${counted === 1 ? '' : 's'}`
   return apart.length ? `${label}, not counting ${apart.map((g) => g.name).join(' and ')}` : label
 }
+
+/** How a row apartRows leaves out is drawn: grey, its line dashed, its bar hatched. */
+const apartStyles: Record<string, { color: string; dash: string }> = {
+  __idle__: { color: '#6e7781', dash: 'dashed' },
+  __shared__: { color: '#8c959f', dash: 'dotted' },
+}
+
+/**
+ * The chart's series of a view's rows, over its first steps: the eight
+ * costliest rows in its total stacked, then the rest as one "N others";
+ * the rows left out of the total (apart, from apartRows) each a series of
+ * its own beside the stack, not on it, grey, named "__idle__ (not in the
+ * total)", so the stack's height is the title's total. type is "line", or
+ * "bar" for one step (a stacked area of one point draws nothing).
+ */
+export function costSeries(groups: Group[], apart: Group[], steps: number, type: 'line' | 'bar'): Record<string, unknown>[] {
+  const values = (g: Group) => (g.steps ?? []).slice(0, steps).map((st) => Number(st.totalCost))
+  const ranked = groups.filter((g) => !apart.includes(g)).sort((p, q) => Number(q.total.totalCost) - Number(p.total.totalCost))
+  const stacked = { type, stack: 'cost', areaStyle: {}, showSymbol: false }
+  const series: Record<string, unknown>[] = ranked.slice(0, 8).map((g) => ({
+    ...stacked,
+    name: g.name || '(none)',
+    emphasis: { focus: 'series' },
+    data: values(g),
+  }))
+  const rest = ranked.slice(8)
+  if (rest.length) {
+    const sums = Array.from({ length: steps }, (_, i) => rest.reduce((acc, g) => acc + Number(g.steps?.[i]?.totalCost ?? 0), 0))
+    series.push({ ...stacked, name: `${rest.length} others`, data: sums })
+  }
+  for (const g of apart) {
+    const style = apartStyles[g.name] ?? apartStyles.__idle__
+    series.push({
+      name: `${g.name} (not in the total)`,
+      type,
+      showSymbol: false,
+      color: style.color,
+      lineStyle: { type: style.dash, width: 2 },
+      itemStyle: { decal: { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: -Math.PI / 4, color: 'rgba(255,255,255,0.6)' } },
+      data: values(g),
+    })
+  }
+  return series
+}

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { useMemo } from 'preact/hooks'
-import { apartNote, apartRows, countedRows, totalsLabel } from '../allocations'
+import { apartNote, apartRows, costSeries, countedRows, totalsLabel } from '../allocations'
 import type { Allocations, DataStatus, Group, Me, ProfiledWorkloads } from '../api'
 import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
@@ -266,31 +266,10 @@ export function AllocationsPage(_: { me: Me }) {
             ? st.start.slice(0, 13).replace('T', ' ') + 'h'
             : day(st.start)) + (partial[i] ? ` (${partial[i]})` : ''),
     )
-    const ranked = [...a.groups].sort((p, q) => num(q.total.totalCost) - num(p.total.totalCost))
-    const top = ranked.slice(0, 8)
-    const rest = ranked.slice(8)
     // One step (the whole window, or a window of one step) is no line: a
     // stacked area of one point draws nothing, so it is a stacked bar.
     const type = x.length === 1 ? 'bar' : 'line'
-    const series: any[] = top.map((g) => ({
-      name: g.name || '(none)',
-      type,
-      stack: 'cost',
-      areaStyle: {},
-      showSymbol: false,
-      emphasis: { focus: 'series' },
-      data: (g.steps ?? []).slice(0, billed.steps).map((st) => num(st.totalCost)),
-    }))
-    if (rest.length) {
-      series.push({
-        name: `${rest.length} others`,
-        type,
-        stack: 'cost',
-        areaStyle: {},
-        showSymbol: false,
-        data: x.map((_, i) => rest.reduce((acc, g) => acc + num(g.steps?.[i]?.totalCost), 0)),
-      })
-    }
+    const series = costSeries(a.groups, apart, x.length, type)
     return {
       color: palette,
       grid: { left: 60, right: 20, top: 50, bottom: 30 },
@@ -300,7 +279,7 @@ export function AllocationsPage(_: { me: Me }) {
       yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
       series,
     }
-  }, [data.data, billed, s.step, partial])
+  }, [data.data, billed, s.step, s.filter, partial])
   const lastPartial = partial.length ? partial[partial.length - 1] : ''
 
   /** A column of a sum of each row's amounts, which the totals row adds up. */
