@@ -13,36 +13,138 @@ function selfOf(d: any): number {
   return Math.max(0, (d.data.value as number) - kids.reduce((a, c) => a + (c.data.value as number), 0))
 }
 
-function Flame({ root, diff, cur, onSelect }: { root: FlameNode; diff: boolean; cur: string; onSelect: (name: string) => void }) {
+/** The colour of the frames of the function chosen (fn), in both views. */
+const highlight = '#E600E6'
+
+/**
+ * The frame the keyboard moves to from d (a node of the flame graph's
+ * hierarchy, drawn with callers below callees) on key, among the frames the
+ * zoom shows; undefined when there is none that way. ArrowUp goes to the
+ * first callee, ArrowDown to the caller, ArrowLeft and ArrowRight to the
+ * frames beside it, Home to the root.
+ */
+function frameFrom(d: any, key: string): any {
+  const shown = (n: any) => n.value > 0
+  const siblings: any[] = (d.parent?.children ?? [d]).filter(shown)
+  const i = siblings.indexOf(d)
+  switch (key) {
+    case 'ArrowUp':
+      return (d.children ?? []).find(shown)
+    case 'ArrowDown':
+      return d.parent ?? undefined
+    case 'ArrowLeft':
+      return siblings[i - 1]
+    case 'ArrowRight':
+      return siblings[i + 1]
+    case 'Home':
+      return d.ancestors().pop()
+  }
+  return undefined
+}
+
+function Flame({ root, diff, cur, fn, onSelect }: { root: FlameNode; diff: boolean; cur: string; fn: string; onSelect: (name: string) => void }) {
   const el = useRef<HTMLDivElement>(null)
   const details = useRef<HTMLDivElement>(null)
+  // The chart, its label, the frame the keyboard is on, and whether a zoom is the keyboard's zooming out (no selection).
+  const graph = useRef<{ chart: any; label: (d: any) => string; current: any; zoomingOut: boolean }>()
   useEffect(() => {
     if (!el.current) return
     el.current.replaceChildren()
     const total = root.value || 1
+    const label = (d: any) => {
+      const name = String(d.data.name)
+      const parts = [`${name}: ${money(d.data.value, cur)} total (${pct(d.data.value / total)})`, `${money(selfOf(d), cur)} self`]
+      if (diff) parts.push(`${signedMoney(d.data.delta ?? 0, cur)} vs base`)
+      return parts.join(', ')
+    }
     const chart = flamegraph()
       .width(Math.max(600, el.current.clientWidth))
       .cellHeight(20)
       .minFrameSize(1)
       .transitionDuration(250)
       .sort(true)
-      .label((d: any) => {
-        const name = String(d.data.name)
-        const parts = [`${name}: ${money(d.data.value, cur)} total (${pct(d.data.value / total)})`, `${money(selfOf(d), cur)} self`]
-        if (diff) parts.push(`${signedMoney(d.data.delta ?? 0, cur)} vs base`)
-        return parts.join(', ')
-      })
-      .onClick((d: any) => onSelect(String(d.data.name)))
+      .label(label)
+      .onClick((d: any) => graph.current?.zoomingOut || onSelect(String(d.data.name)))
       .setDetailsElement(details.current)
-    if (diff) chart.setColorMapper(differentialColorMapper)
+      // The frames of the function chosen, by its exact name; the details line keeps saying the frame under the pointer or keys.
+      .setSearchMatch((d: any, term: string) => term !== '' && d.data.name === term)
+      .setSearchHandler(() => {})
+      .setColorMapper((d: any, c: string) => (d.highlight ? highlight : diff ? differentialColorMapper(d, c) : c))
     select(el.current).datum(root).call(chart)
+    graph.current = { chart, label, current: null, zoomingOut: false }
     return () => chart.destroy()
   }, [root, diff])
+  useEffect(() => {
+    const g = graph.current
+    if (!g) return
+    if (fn) g.chart.search(fn)
+    else g.chart.clear()
+    mark()
+  }, [root, diff, fn])
+
+  /** Marks the frame the keyboard is on (g.current): chart updates redraw the frames' classes. */
+  function mark() {
+    const g = graph.current
+    if (el.current && g) select(el.current).selectAll('g').classed('current', (d: any) => d === g.current)
+  }
+
+  /** Moves the keyboard to frame d: marked, and its label in the details line, which screen readers read. */
+  function moveTo(d: any) {
+    const g = graph.current!
+    g.current = d
+    mark()
+    if (details.current) details.current.textContent = g.label(d)
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    const g = graph.current
+    if (!g || !el.current) return
+    const rootNode = select(el.current).datum() as any
+    const d = g.current ?? rootNode
+    if (e.key === 'Enter' || e.key === ' ') {
+      g.chart.zoomTo(d) // selects it too, as a click does
+      moveTo(d)
+    } else if (e.key === 'Escape') {
+      g.zoomingOut = true
+      g.chart.resetZoom() // which calls onClick with the root
+      g.zoomingOut = false
+      moveTo(d)
+    } else {
+      const next = frameFrom(d, e.key)
+      if (!next) return
+      moveTo(next)
+    }
+    e.preventDefault()
+  }
+
   return (
     <div>
-      <div id="flame" class="flame" ref={el} aria-label="Flamegraph: width is dollars" />
-      <div class="flame-details" ref={details} aria-live="polite" />
+      <div
+        id="flame"
+        class="flame"
+        ref={el}
+        tabIndex={0}
+        role="group"
+        aria-label="Flame graph: width is dollars. Arrow keys move between frames (up to the functions called), Enter zooms to one and selects it, Escape zooms out."
+        aria-describedby="flame-details"
+        onFocus={() => graph.current && moveTo(graph.current.current ?? select(el.current!).datum())}
+        onKeyDown={onKeyDown}
+      />
+      <div id="flame-details" class="flame-details" ref={details} aria-live="polite" />
     </div>
+  )
+}
+
+/**
+ * The colours of a diff in words, beside the flame graph: what
+ * differentialColorMapper draws, and where each frame says its change.
+ */
+function DiffLegend() {
+  return (
+    <p class="hint flame-legend" data-legend="diff">
+      Red: costs more than the base, blue: less, the deeper the colour the larger the change; orange: new since the base; grey: unchanged.
+      Each frame's label (point at it, or move to it with the arrow keys) says its change, ±$X vs base.
+    </p>
   )
 }
 
@@ -300,12 +402,13 @@ export function FunctionsPage(_: { me: Me }) {
           <Card
             title={
               f.base
-                ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)}) — red costs more, blue less`
+                ? `${f.workload}: ${money(f.total.amount, cur)} vs ${money(f.base.total.amount, cur)} (${f.base.image ? 'image ' + f.base.image : 'from ' + day(f.base.window.start)})`
                 : `${f.workload}${s.cluster ? ' in ' + s.cluster : ''}: ${money(f.total.amount, cur)} of CPU, ${day(f.window.start)} to ${lastDay(f.window.end)} — width is dollars`
             }
             estimated={!!f.estimated || !!f.base?.estimated}
           >
-            <Flame root={f.flame} diff={!!f.base} cur={cur} onSelect={(fn) => set({ fn }, true)} />
+            {f.base && <DiffLegend />}
+            <Flame root={f.flame} diff={!!f.base} cur={cur} fn={s.fn} onSelect={(fn) => set({ fn }, true)} />
             <Unprofiled u={f.unprofiled} cur={cur} clusters={s.cluster ? 1 : clusters.length} />
             {s.fn && (
               <p class="selected-fn" data-selected={s.fn}>
