@@ -213,7 +213,8 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 		need := max(float64(at)*p.OOMBumpRatio, float64(at+p.OOMBumpMin))
 		memLim = max(memLim, need)
 		memReq = max(memReq, min(need, memLim))
-		rec.Notes = append(rec.Notes, fmt.Sprintf("%d OOM kill(s) at up to %s: request and limit raised to at least %s", n, FormatMemory(roundMemory(float64(at))), FormatMemory(roundMemory(need))))
+		amounts := memoryIn(roundMemory(float64(at)), roundMemory(need))
+		rec.Notes = append(rec.Notes, fmt.Sprintf("%d OOM kill(s) at up to %s: request and limit raised to at least %s", n, amounts[0], amounts[1]))
 	}
 	if hpa := h.HPA; hpa != nil && hpa.MemoryTargetUtilization > 0 {
 		memReq = max(memReq, mem.Quantile(p.MemoryPercentile)/hpa.MemoryTargetUtilization)
@@ -225,11 +226,11 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 	// Floors.
 	if cpuReq < p.MinCPU {
 		cpuReq = p.MinCPU
-		rec.Notes = append(rec.Notes, fmt.Sprintf("CPU request raised to the minimum %s", FormatCPU(p.MinCPU)))
+		rec.Notes = append(rec.Notes, fmt.Sprintf("CPU request raised to the minimum %s", millicores(p.MinCPU)))
 	}
 	if memReq < float64(p.MinMemory) {
 		memReq = float64(p.MinMemory)
-		rec.Notes = append(rec.Notes, fmt.Sprintf("memory request raised to the minimum %s", FormatMemory(p.MinMemory)))
+		rec.Notes = append(rec.Notes, fmt.Sprintf("memory request raised to the minimum %s", memoryIn(p.MinMemory)[0]))
 	}
 	memLim = max(memLim, memReq)
 

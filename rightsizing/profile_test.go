@@ -86,8 +86,9 @@ func TestProfileOOMBumpTrendHPAMinimums(t *testing.T) {
 	if r.Resources.MemoryLimit < gib(2.4) || r.Resources.MemoryRequest < gib(2.4) || !hasNote(r, "OOM") {
 		t.Errorf("after an OOM at 2 GiB: %+v %v; want request and limit ≥ 2 GiB × 1.2", r.Resources, r.Notes)
 	}
-	// The note says it in MiB a reader can take in (it said 2576980377).
-	if want := "1 OOM kill(s) at up to 2Gi: request and limit raised to at least 2458Mi"; !slices.Contains(r.Notes, want) {
+	// The note says both amounts in one unit a reader can take in (it said
+	// 2576980377, then 2Gi and 2458Mi).
+	if want := "1 OOM kill(s) at up to 2.00 GiB: request and limit raised to at least 2.40 GiB"; !slices.Contains(r.Notes, want) {
 		t.Errorf("notes %q; want %q", r.Notes, want)
 	}
 	if r.OOMKills != 1 {

@@ -1,7 +1,9 @@
 package rightsizing
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -42,4 +44,47 @@ func FormatMemory(bytes int64) string {
 		}
 	}
 	return strconv.FormatInt(bytes, 10)
+}
+
+// millicores formats cores in millicores, as explanations say every CPU
+// amount (and the dashboard does): 1.087 cores is "1087m", 3 cores "3000m".
+func millicores(cores float64) string {
+	return strconv.FormatInt(int64(math.Round(cores*1000)), 10) + "m"
+}
+
+// memoryIn formats amounts of memory in one binary unit, the one that reads
+// the largest of them best (GiB from 1 GiB, else MiB), to three significant
+// digits of the largest, so that amounts side by side (before → after)
+// compare at a glance: 20 GiB and 19883 MiB are "20.0 GiB" and "19.4 GiB".
+// Halves round up, as the dashboard's memoryIn (web/ui/src/format.ts, with
+// JavaScript's toFixed) does.
+func memoryIn(bytes ...int64) []string {
+	largest := slices.Max(append([]int64{0}, bytes...))
+	unit, size := "MiB", int64(MiB)
+	if largest >= GiB {
+		unit, size = "GiB", GiB
+	}
+	digits := 2
+	for v := max(largest/size, 1); v >= 10 && digits > 0; v /= 10 {
+		digits--
+	}
+	scale := int64(math.Pow10(digits))
+	out := make([]string, len(bytes))
+	for i, b := range bytes {
+		n := (2*b*scale + size) / (2 * size) // b/size in units of 10^-digits, rounded half up
+		s := strconv.FormatInt(n/scale, 10)
+		if digits > 0 {
+			s += fmt.Sprintf(".%0*d", digits, n%scale)
+		}
+		out[i] = s + " " + unit
+	}
+	return out
+}
+
+// setOrNone is text, or "none" for an amount of 0 (a request or limit not set).
+func setOrNone(amount float64, text string) string {
+	if amount == 0 {
+		return "none"
+	}
+	return text
 }

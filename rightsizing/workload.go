@@ -161,9 +161,9 @@ func (c *ContainerResult) Explain() string {
 	if c.ContainerKind == tally.ContainerSidecar {
 		b.WriteString("native sidecar (initContainers): ")
 	}
-	fmt.Fprintf(&b, "CPU request %s → %s, memory request %s → %s, memory limit %s → %s (%s, %s of history)",
-		FormatCPU(c.Current.CPURequest), FormatCPU(r.CPURequest), FormatMemory(c.Current.MemoryRequest), FormatMemory(r.MemoryRequest),
-		limitText(c.Current.MemoryLimit), limitText(r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
+	fmt.Fprintf(&b, "CPU request %s, memory request %s, memory limit %s (%s, %s of history)",
+		cpuChange(c.Current.CPURequest, r.CPURequest), memoryChange(c.Current.MemoryRequest, r.MemoryRequest),
+		memoryChange(c.Current.MemoryLimit, r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
 	for _, n := range c.Recommendation.Notes {
 		b.WriteString("; ")
 		b.WriteString(n)
@@ -171,11 +171,15 @@ func (c *ContainerResult) Explain() string {
 	return b.String()
 }
 
-func limitText(l int64) string {
-	if l == 0 {
-		return "none"
-	}
-	return FormatMemory(l)
+// cpuChange says a CPU request before → after in millicores, 0 as none.
+func cpuChange(before, after float64) string {
+	return setOrNone(before, millicores(before)) + " → " + setOrNone(after, millicores(after))
+}
+
+// memoryChange says an amount of memory before → after in one unit, 0 as none.
+func memoryChange(before, after int64) string {
+	s := memoryIn(before, after)
+	return setOrNone(float64(before), s[0]) + " → " + setOrNone(float64(after), s[1])
 }
 
 // Record returns the plan as a stored recommendation of kind tally.RecommendNode.

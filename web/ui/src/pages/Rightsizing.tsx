@@ -60,7 +60,7 @@ function change(c: Resources, n: Resources) {
   }
 }
 
-/** What a container's recommendation changes, in one line (the server's explanation says it in Kubernetes quantities). */
+/** What a container's recommendation changes, in one line, in the units the server's explanation says it in. */
 function changeText(c: Resources, n: Resources): string {
   const x = change(c, n)
   const sidecar = n.containerKind === 'sidecar' ? 'native sidecar (initContainers): ' : ''
