@@ -213,7 +213,7 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 		need := max(float64(at)*p.OOMBumpRatio, float64(at+p.OOMBumpMin))
 		memLim = max(memLim, need)
 		memReq = max(memReq, min(need, memLim))
-		amounts := memoryIn(roundMemory(float64(at)), roundMemory(need))
+		amounts := MemoryIn(roundMemory(float64(at)), roundMemory(need))
 		rec.Notes = append(rec.Notes, fmt.Sprintf("%d OOM kill(s) at up to %s: request and limit raised to at least %s", n, amounts[0], amounts[1]))
 	}
 	if hpa := h.HPA; hpa != nil && hpa.MemoryTargetUtilization > 0 {
@@ -226,11 +226,11 @@ func (p Profile) Recommend(h History, now time.Time) Recommendation {
 	// Floors.
 	if cpuReq < p.MinCPU {
 		cpuReq = p.MinCPU
-		rec.Notes = append(rec.Notes, fmt.Sprintf("CPU request raised to the minimum %s", millicores(p.MinCPU)))
+		rec.Notes = append(rec.Notes, fmt.Sprintf("CPU request raised to the minimum %s", Millicores(p.MinCPU)))
 	}
 	if memReq < float64(p.MinMemory) {
 		memReq = float64(p.MinMemory)
-		rec.Notes = append(rec.Notes, fmt.Sprintf("memory request raised to the minimum %s", memoryIn(p.MinMemory)[0]))
+		rec.Notes = append(rec.Notes, fmt.Sprintf("memory request raised to the minimum %s", MemoryIn(p.MinMemory)[0]))
 	}
 	memLim = max(memLim, memReq)
 

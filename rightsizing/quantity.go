@@ -46,19 +46,19 @@ func FormatMemory(bytes int64) string {
 	return strconv.FormatInt(bytes, 10)
 }
 
-// millicores formats cores in millicores, as explanations say every CPU
+// Millicores formats cores in millicores, as explanations say every CPU
 // amount (and the dashboard does): 1.087 cores is "1087m", 3 cores "3000m".
-func millicores(cores float64) string {
+func Millicores(cores float64) string {
 	return strconv.FormatInt(int64(math.Round(cores*1000)), 10) + "m"
 }
 
-// memoryIn formats amounts of memory in one binary unit, the one that reads
+// MemoryIn formats amounts of memory in one binary unit, the one that reads
 // the largest of them best (GiB from 1 GiB, else MiB), to three significant
 // digits of the largest, so that amounts side by side (before → after)
 // compare at a glance: 20 GiB and 19883 MiB are "20.0 GiB" and "19.4 GiB".
 // Halves round up, as the dashboard's memoryIn (web/ui/src/format.ts, with
 // JavaScript's toFixed) does.
-func memoryIn(bytes ...int64) []string {
+func MemoryIn(bytes ...int64) []string {
 	largest := slices.Max(append([]int64{0}, bytes...))
 	unit, size := "MiB", int64(MiB)
 	if largest >= GiB {

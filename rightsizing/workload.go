@@ -162,8 +162,8 @@ func (c *ContainerResult) Explain() string {
 		b.WriteString("native sidecar (initContainers): ")
 	}
 	fmt.Fprintf(&b, "CPU request %s, memory request %s, memory limit %s (%s, %s of history)",
-		cpuChange(c.Current.CPURequest, r.CPURequest), memoryChange(c.Current.MemoryRequest, r.MemoryRequest),
-		memoryChange(c.Current.MemoryLimit, r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
+		CPUChange(c.Current.CPURequest, r.CPURequest), MemoryChange(c.Current.MemoryRequest, r.MemoryRequest),
+		MemoryChange(c.Current.MemoryLimit, r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
 	for _, n := range c.Recommendation.Notes {
 		b.WriteString("; ")
 		b.WriteString(n)
@@ -171,14 +171,14 @@ func (c *ContainerResult) Explain() string {
 	return b.String()
 }
 
-// cpuChange says a CPU request before → after in millicores, 0 as none.
-func cpuChange(before, after float64) string {
-	return setOrNone(before, millicores(before)) + " → " + setOrNone(after, millicores(after))
+// CPUChange says a CPU request before → after in millicores, 0 as none.
+func CPUChange(before, after float64) string {
+	return setOrNone(before, Millicores(before)) + " → " + setOrNone(after, Millicores(after))
 }
 
-// memoryChange says an amount of memory before → after in one unit, 0 as none.
-func memoryChange(before, after int64) string {
-	s := memoryIn(before, after)
+// MemoryChange says an amount of memory before → after in one unit, 0 as none.
+func MemoryChange(before, after int64) string {
+	s := MemoryIn(before, after)
 	return setOrNone(float64(before), s[0]) + " → " + setOrNone(float64(after), s[1])
 }
 

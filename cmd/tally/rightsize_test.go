@@ -278,9 +278,15 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	if !regexp.MustCompile(`report\s+0\.04\s`).MatchString(out.String()) || !strings.Contains(out.String(), "none (remove the group)") {
 		t.Errorf("want 0.04 replicas and an emptied group named:\n%s", out.String())
 	}
+	// Amounts read as on the dashboard and in the explanations: CPU in
+	// millicores, memory in one binary unit on both sides of an arrow
+	// (the table mixed "2 → 350m" and "1Gi → 710Mi").
+	if q := regexp.MustCompile(`\b\d+(\.\d+)? → |\d(Mi|Gi)\b`).FindString(out.String()); q != "" {
+		t.Errorf("a Kubernetes quantity (%q) in the table:\n%s", q, out.String())
+	}
 	// An OOM-killed container's small saving does not hide it: it is named
 	// below the table, to be applied first.
-	if !strings.Contains(out.String(), "\n1 containers were OOM-killed in the history; apply these first, they raise memory: us/shop/Deployment/web/web (84 kills, memory limit 512Mi → 666Mi)\n") {
+	if !strings.Contains(out.String(), "\n1 containers were OOM-killed in the history; apply these first, they raise memory: us/shop/Deployment/web/web (84 kills, memory limit 512 MiB → 666 MiB)\n") {
 		t.Errorf("want the OOM-killed container named:\n%s", out.String())
 	}
 	// A workload whose replicas varied as an autoscaler's do is named,

@@ -67,11 +67,10 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		if c.ContainerKind == tally.ContainerSidecar {
 			name += " (sidecar)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s → %s\t%s → %s\t%s\t%s\n", tableCell(string(c.Workload.Cluster)), tableCell(c.Workload.String()),
-			tableCell(name), replicasText(c.Replicas),
-			rightsizing.FormatCPU(c.Current.CPURequest), rightsizing.FormatCPU(r.CPURequest),
-			rightsizing.FormatMemory(c.Current.MemoryRequest), rightsizing.FormatMemory(r.MemoryRequest),
-			limitOrNone(c.Current.MemoryLimit), limitOrNone(r.MemoryLimit), confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tableCell(string(c.Workload.Cluster)), tableCell(c.Workload.String()),
+			tableCell(name), replicasText(c.Replicas), rightsizing.CPUChange(c.Current.CPURequest, r.CPURequest),
+			rightsizing.MemoryChange(c.Current.MemoryRequest, r.MemoryRequest), rightsizing.MemoryChange(c.Current.MemoryLimit, r.MemoryLimit),
+			confidenceText(&c.Recommendation), moneyText(c.MonthlySavings))
 		if c.Recommendation.LowConfidence() {
 			low++
 		}
@@ -88,8 +87,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	var oom []string
 	for _, c := range res.Containers {
 		if n := c.Recommendation.OOMKills; n > 0 {
-			oom = append(oom, fmt.Sprintf("%s/%s/%s (%d kills, memory limit %s → %s)", c.Workload.Cluster, c.Workload, c.Container, n,
-				limitOrNone(c.Current.MemoryLimit), limitOrNone(c.Recommendation.Resources.MemoryLimit)))
+			oom = append(oom, fmt.Sprintf("%s/%s/%s (%d kills, memory limit %s)", c.Workload.Cluster, c.Workload, c.Container, n,
+				rightsizing.MemoryChange(c.Current.MemoryLimit, c.Recommendation.Resources.MemoryLimit)))
 		}
 	}
 	if len(oom) > 0 {
@@ -115,9 +114,9 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	if n := len(res.Skipped); n > 0 {
 		var names []string
 		for _, s := range res.Skipped {
+			mem := rightsizing.MemoryIn(s.Current.MemoryRequest, s.PeakMemory) // one unit for both
 			names = append(names, fmt.Sprintf("%s/%s/%s (requests %s, %s; peak %s, %s)", s.Workload.Cluster, s.Workload, s.Container,
-				rightsizing.FormatCPU(s.Current.CPURequest), rightsizing.FormatMemory(s.Current.MemoryRequest),
-				rightsizing.FormatCPU(s.PeakCPU), rightsizing.FormatMemory(s.PeakMemory)))
+				rightsizing.Millicores(s.Current.CPURequest), mem[0], rightsizing.Millicores(s.PeakCPU), mem[1]))
 		}
 		fmt.Fprintf(a.stdout, "%d init containers not right-sized (they run to completion before the pod's containers start; VPA and KRR leave them alone too): %s\n",
 			n, strings.Join(names, "; "))
@@ -223,13 +222,6 @@ func totalsText(totals *currencyTotals) string {
 		parts[i] = moneyText(m)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func limitOrNone(l int64) string {
-	if l == 0 {
-		return "none"
-	}
-	return rightsizing.FormatMemory(l)
 }
 
 func nodeCounts(ns []rightsizing.NodeCount) string {
