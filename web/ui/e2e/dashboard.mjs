@@ -1007,6 +1007,46 @@ await step('allocations: the month as one step is labelled to its last day with 
   noErrors('allocations month')
 })
 
+// The money labels of a page's chart axes: the text its canvases draw
+// (fillText, recorded with where it is drawn), as the page is resized back,
+// which draws them again; a label drawn twice at one place is one label.
+async function axisMoneyLabels(p) {
+  await p.locator('.chart canvas').first().waitFor()
+  await read(p, '/api/v1/status')
+  await p.waitForTimeout(1500) // the chart's animation
+  const size = p.viewportSize()
+  await p.setViewportSize({ width: size.width - 100, height: size.height })
+  await p.waitForTimeout(500)
+  await p.evaluate(() => (window.__canvasText = []))
+  await p.setViewportSize(size)
+  await p.waitForTimeout(500)
+  const drawn = await p.evaluate(() => [...new Set(window.__canvasText)])
+  return drawn.map((d) => d.split('@')[0]).filter((t) => /^\$[\d,.]+$/.test(t))
+}
+
+await step('charts: money axes label their ticks apart, in cents under a few dollars, whole units above', async () => {
+  const p = await context.newPage()
+  const errs = watch(p)
+  await p.addInitScript(() => {
+    const fill = CanvasRenderingContext2D.prototype.fillText
+    CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+      const m = this.getTransform()
+      window.__canvasText?.push(`${text}@${m.e + x},${m.f + y}`)
+      return fill.call(this, text, x, y, ...rest)
+    }
+  })
+  const hourly = '/allocations?step=1h&aggregate=controller&window=' + encodeURIComponent('2026-10-19T00:00:00Z,2026-10-20T00:00:00Z') +
+    '&filter=' + encodeURIComponent('controller:"shop/api"')
+  for (const [path, cents] of [[hourly, true], ['/', false]]) {
+    await p.goto(base + path)
+    const labels = await axisMoneyLabels(p)
+    check(labels.length > 2 && new Set(labels).size === labels.length, `${path}: each tick is labelled apart: ${labels.join(' ')}`)
+    check(labels.every((l) => l.includes('.') === cents), `${path}: the ticks are in ${cents ? 'cents' : 'whole units'}: ${labels.join(' ')}`)
+  }
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await p.close()
+})
+
 await step('right-sizing', async () => {
   await page.goto(base + '/rightsizing')
   await page.locator('table[aria-label="Container recommendations"] tbody tr').first().waitFor()

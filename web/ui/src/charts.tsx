@@ -6,6 +6,7 @@ import { BarChart, LineChart } from 'echarts/charts'
 import { DataZoomComponent, GridComponent, LegendComponent, MarkPointComponent, TooltipComponent } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
 import { useEffect, useRef } from 'preact/hooks'
+import { axisDecimals, money } from './format'
 
 echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkPointComponent, CanvasRenderer])
 
@@ -126,6 +127,25 @@ export function axisTooltip(fmt: (v: number) => string, value?: (seriesName: str
       box.appendChild(row)
     }
     return box
+  }
+}
+
+/**
+ * A value axis of money whose labels carry the decimals its ticks need to
+ * read apart (see axisDecimals): "$0.20 $0.40 $0.60" under a dollar, where
+ * whole units read "$0 $0 $1", and "$0 $5,000 $10,000" for large amounts.
+ */
+export function moneyAxis(currency: string) {
+  let decimals = 0
+  return {
+    type: 'value' as const,
+    // ECharts passes max the data's extent (stacked, as drawn) before it
+    // picks the ticks; returning nothing leaves the axis's maximum its own.
+    max: (extent: { min: number; max: number }) => {
+      decimals = axisDecimals(extent.min, extent.max)
+      return undefined
+    },
+    axisLabel: { formatter: (v: number) => money(v, currency, decimals) },
   }
 }
 

@@ -15,6 +15,22 @@ export function money(amount: string | number | undefined, currency = 'USD', dig
   return f.format(v)
 }
 
+/**
+ * The decimals money needs on a chart's value axis over the data's extent
+ * [min, max] for neighbouring ticks to read apart: none once the ticks are
+ * whole units apart ("$0 $5,000 $10,000"), else cents ("$0.20 $0.40"), or
+ * finer below a cent. The axis spans zero, as ECharts draws it, and ECharts
+ * steps about a fifth of it, rounded to 1, 2, 3 or 5 times a power of ten:
+ * never below span/7.5, whose power of ten's decimals therefore suffice.
+ */
+export function axisDecimals(min: number, max: number): number {
+  let span = Math.max(max, 0) - Math.min(min, 0)
+  // No data, or all of it zero: ECharts draws 0 to 1.
+  if (!(span > 0) || !isFinite(span)) span = 1
+  const d = -Math.floor(Math.log10(span / 7.5))
+  return d <= 0 ? 0 : Math.max(2, d)
+}
+
 export function num(s: string | number | undefined): number {
   return typeof s === 'number' ? s : Number(s ?? 0)
 }

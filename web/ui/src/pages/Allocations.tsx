@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact'
 import { useMemo } from 'preact/hooks'
 import { apartNote, apartRows, costSeries, countedRows, totalsLabel } from '../allocations'
 import type { Allocations, DataStatus, Group, Me, ProfiledWorkloads } from '../api'
-import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
+import { Chart, axisTooltip, moneyAxis, palette, seriesTable, type Option } from '../charts'
 import { Card, DataNotices, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { day, lastDay, money, num, pct, sumDecimals } from '../format'
 import { Link, useQueryState } from '../router'
@@ -276,7 +276,7 @@ export function AllocationsPage(_: { me: Me }) {
       legend: { top: 0, type: 'scroll' },
       tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur)) },
       xAxis: { type: 'category', data: x, boundaryGap: type === 'bar', name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
-      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
+      yAxis: moneyAxis(cur),
       series,
     }
   }, [data.data, billed, s.step, s.filter, partial])

@@ -1,6 +1,6 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
-import { Chart, axisTooltip, palette, seriesTable, type Option } from '../charts'
+import { Chart, axisTooltip, moneyAxis, palette, seriesTable, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, PartError, Stat, StaleLink, WindowOptions, useApi, windowLabel } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
@@ -135,7 +135,7 @@ export function CommitmentsPage(_: { me: Me }) {
       grid: { left: 60, right: 20, top: 20, bottom: 30 },
       tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur) + '/h') },
       xAxis: { type: 'category', data: lad.map((l) => l.month) },
-      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur) } },
+      yAxis: moneyAxis(cur),
       series: [{ name: 'Hourly commitment expiring', type: 'bar', data: lad.map((l) => l.hourly) }],
     }
     // A server before billInWindow sent "current" only with a bill.

@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks'
 import type { Allocations, DataStatus, Forecast, Me } from '../api'
-import { Chart, axisTooltip, palette, type ChartTable, type Option } from '../charts'
+import { Chart, axisTooltip, moneyAxis, palette, type ChartTable, type Option } from '../charts'
 import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, PartError, Stat, estimateMark, useApi } from '../components'
 import { completeDays, day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
@@ -233,7 +233,7 @@ export function Overview(_: { me: Me }) {
         ),
       },
       xAxis: { type: 'category', data: x, name: 'UTC', nameGap: 8, nameTextStyle: { color: '#57606a' } },
-      yAxis: { type: 'value', axisLabel: { formatter: (v: number) => money(v, cur, 0) } },
+      yAxis: moneyAxis(cur),
       series: [
         {
           name: 'Amortized',
