@@ -879,6 +879,51 @@ await step('functions: diff of two windows', async () => {
   noErrors('functions window diff')
 })
 
+// The colour family of a CSS colour "rgb(r, g, b)" as a diff draws it:
+// red (more: red at 220, green and blue equal, lighter the smaller the
+// change), blue (less: blue at 220, red and green equal), orange (new),
+// grey (unchanged), or other.
+function family(css) {
+  const [r, g, b] = (css.match(/\d+/g) || []).map(Number)
+  if (r === g && g === b) return 'grey'
+  if (r === 220 && g === b) return 'red'
+  if (b === 220 && r === g) return 'blue'
+  if (r > g && g > b) return 'orange'
+  return 'other'
+}
+
+await step('functions: a diff\'s table colours each change as the flame graph does, as its legend says', async () => {
+  const want = { '+': 'red', '−': 'blue' }
+  const seen = new Set()
+  for (const path of ['/functions?workload=shop%2Fapi&window=7d&compare=window', '/functions?workload=shop%2Fapi&window=14d&image=shop%2Fapi%3A1.1&compare=image&baseImage=shop%2Fapi%3A1.0']) {
+    await page.goto(base + path)
+    await page.getByText('Change / year').waitFor()
+    await page.locator('#flame svg g').first().waitFor()
+    await page.waitForTimeout(500) // the flame graph's transition
+    const rows = await page.locator('table[aria-label="Top functions"] tbody tr').evaluateAll((rs) =>
+      rs.map((r) => {
+        const cell = r.cells[r.cells.length - 1].querySelector('span')
+        const name = r.cells[0].innerText
+        const frames = [...document.querySelectorAll('#flame svg g')].filter((g) => g.getAttribute('name') === name)
+        return { name, change: cell.innerText, colour: getComputedStyle(cell).color, frames: frames.map((g) => g.querySelector('rect').getAttribute('fill')) }
+      }),
+    )
+    for (const r of rows) {
+      if (!want[r.change[0]]) continue
+      const table = family(r.colour)
+      seen.add(table)
+      check(table === want[r.change[0]] || (r.change[0] === '+' && table === 'orange'), `${r.name}: a change of ${r.change} is ${want[r.change[0]]}, got ${r.colour}`)
+      // A function drawn once: its frame is its change, of its colour.
+      if (r.frames.length === 1) check(family(r.frames[0]) === table, `${r.name}: the table's colour ${r.colour} (${table}) is its frame's, ${r.frames[0]}`)
+    }
+  }
+  check(seen.has('red') && seen.has('blue') && seen.has('orange'), 'the diffs have functions that cost more, less, and new ones: ' + [...seen].join(', '))
+  const legend = await page.locator('[data-page=functions] [data-legend=diff]').innerText()
+  check(/table/i.test(legend), 'the legend says the table\'s colours too: ' + legend)
+  await shot(page, 'functions-diff-table-colours')
+  noErrors('functions diff table colours')
+})
+
 // --- Functions, Allocations and Right-sizing: what their figures leave out, and how they read ---
 
 await step('functions: the CPU cost of containers without profiles is said apart from the total', async () => {

@@ -1,9 +1,10 @@
 import { select } from 'd3-selection'
-import { differentialColorMapper, flamegraph } from 'd3-flame-graph'
+import { flamegraph } from 'd3-flame-graph'
 import 'd3-flame-graph/dist/d3-flamegraph.css'
 import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { Allocations, DataStatus, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
 import { Card, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
+import { diffColour } from '../diffcolour'
 import { day, lastDay, money, num, pct, signedMoney } from '../format'
 import { useQueryState } from '../router'
 import { quote } from './Allocations'
@@ -69,7 +70,7 @@ function Flame({ root, diff, cur, fn, onSelect }: { root: FlameNode; diff: boole
       // The frames of the function chosen, by its exact name; the details line keeps saying the frame under the pointer or keys.
       .setSearchMatch((d: any, term: string) => term !== '' && d.data.name === term)
       .setSearchHandler(() => {})
-      .setColorMapper((d: any, c: string) => (d.highlight ? highlight : diff ? differentialColorMapper(d, c) : c))
+      .setColorMapper((d: any, c: string) => (d.highlight ? highlight : diff ? diffColour(d.data.delta ?? 0, d.data.value) : c))
     select(el.current).datum(root).call(chart)
     graph.current = { chart, label, current: null, zoomingOut: false }
     return () => chart.destroy()
@@ -136,14 +137,16 @@ function Flame({ root, diff, cur, fn, onSelect }: { root: FlameNode; diff: boole
 }
 
 /**
- * The colours of a diff in words, beside the flame graph: what
- * differentialColorMapper draws, and where each frame says its change.
+ * The colours of a diff in words, beside the flame graph: what diffColour
+ * draws, and the table's Change / year with it (.diff-more, .diff-less,
+ * .diff-new), and where each frame says its change.
  */
 function DiffLegend() {
   return (
     <p class="hint flame-legend" data-legend="diff">
-      Red: costs more than the base, blue: less, the deeper the colour the larger the change; orange: new since the base; grey: unchanged.
-      Each frame's label (point at it, or move to it with the arrow keys) says its change, ±$X vs base.
+      Red: costs more than the base, blue: less, orange: new since the base, in the graph and in the table's yearly changes; in the graph the
+      deeper the colour the larger the change, grey: unchanged. Each frame's label (point at it, or move to it with the arrow keys) says its
+      change, ±$X vs base.
     </p>
   )
 }
@@ -282,7 +285,8 @@ export function FunctionsPage(_: { me: Me }) {
       render: (r) => {
         const d = change(r)
         if (d === undefined) return <span title="not in the base's top functions">–</span>
-        return <span class={d > 0 ? 'up' : d < 0 ? 'down' : ''}>{signedMoney(d, cur)}</span>
+        if (baseAnnual(r.name) === 0) return <span class="diff-new" title="new since the base">{signedMoney(d, cur)}</span>
+        return <span class={d > 0 ? 'diff-more' : d < 0 ? 'diff-less' : ''}>{signedMoney(d, cur)}</span>
       },
     })
   }
