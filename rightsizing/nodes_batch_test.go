@@ -225,9 +225,9 @@ func TestPlanBatchNodesWithAReservedInstance(t *testing.T) {
 	check("after", c.After[0].MonthlySavings, "266.3")
 	for _, want := range []string{
 		"priced over the 4.2 days of history",
-		"1 of the group's nodes is covered by Reserved Instance ri-1 until 2027-10-06 for the 100 hours it ran in the 4.2 days of history, its fee for them 88.33 USD a month paid whatever runs",
-		"the planned nodes use 0.1 nodes' worth of it and free 79.5 USD a month of the fee, which would go unused",
-		"with the fees paid either way, the plan saves 140.16 USD a month while the commitments run, 266.3 USD a month after 2027-10-06",
+		"1 of the group's nodes is covered by Reserved Instance ri-1 until 2027-10-06 for the 100 hours it ran in the 4.2 days of history, its fee for them $88.33 a month paid whatever runs",
+		"the planned nodes use 0.1 nodes' worth of it and free $79.50 a month of the fee, which would go unused",
+		"with the fees paid either way, the plan saves $140.16 a month while the commitments run, $266.30 a month after 2027-10-06",
 	} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
@@ -284,11 +284,11 @@ func TestPlanBatchNodesKeepsAReservedNode(t *testing.T) {
 		t.Errorf("planned %s", got)
 	}
 	for _, want := range []string{"already right-sized: 1 pods at their recommended requests fit on the current 1 × m5.xlarge (committed)",
-		"the plan keeps it in use", "the plan saves 0 USD a month while the commitments run, 0 USD a month after 2027-10-06",
+		"the plan keeps it in use", "the plan saves $0.00 a month while the commitments run, $0.00 a month after 2027-10-06",
 		// 90 of the 100 node-hours removed: 90 × 0.192 ÷ 100 × 730; while
 		// the RI runs its fee is paid, and 10 hours are in it: 0.
 		"the nodes an autoscaler adds for the pods running at each moment at catalog prices (1 × m5.xlarge (on-demand) at their peak) " +
-			"would save 126.14 USD a month once they have all ended (0 USD while they run)"} {
+			"would save $126.14 a month once they have all ended ($0.00 while they run)"} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 		}

@@ -155,9 +155,5 @@ func worthText(n float64) string {
 	return strconv.FormatFloat(n, 'f', -1, 64) + " nodes' worth"
 }
 
-func moneyWords(m tally.Money) string {
-	if m.Currency() == "" {
-		return "0"
-	}
-	return m.Round(2).Decimal() + " " + string(m.Currency())
-}
+// moneyWords writes m as the dashboard does, to the cent: "$140.16".
+func moneyWords(m tally.Money) string { return m.Label(2) }

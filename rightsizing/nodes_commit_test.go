@@ -95,7 +95,7 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 		t.Errorf("after from %s", c.After[0].From)
 	}
 	for _, want := range []string{"3 of the 4 current nodes are covered by resource-based CUD projects/p/regions/us-central1/commitments/n2-1yr until 2027-08-25",
-		"the planned nodes use 1 node's worth of it and free 178.65 USD a month of the fee, which would go unused", "saves 141.79 USD a month while the commitments run, 425.38 USD a month after 2027-08-25"} {
+		"the planned nodes use 1 node's worth of it and free $178.65 a month of the fee, which would go unused", "saves $141.79 a month while the commitments run, $425.38 a month after 2027-08-25"} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 		}
@@ -115,7 +115,7 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 	check("saving with N2 usage elsewhere", plan.MonthlySavings, "425.38")
 	check("elsewhere", plan.Committed.Commitments[0].MonthlyElsewhere, "283.58")
 	check("wasted", plan.Committed.Commitments[0].MonthlyWasted, "0")
-	if want := "which covers other eligible usage of its scope (n2 in us-central1): the bill shows on-demand usage of it outside the group, 283.58 USD a month of which"; !strings.Contains(plan.Explanation, want) {
+	if want := "which covers other eligible usage of its scope (n2 in us-central1): the bill shows on-demand usage of it outside the group, $283.58 a month of which"; !strings.Contains(plan.Explanation, want) {
 		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 	}
 }
@@ -161,7 +161,7 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 		t.Fatalf("alternative %+v", alt)
 	}
 	for _, want := range []string{"already right-sized", "3 of the 3 current nodes are covered by Reserved Instance", "the plan keeps it in use",
-		"3 × r5.large (on-demand) would save 275.94 USD a month once they have all ended (-275.94 USD while they run)"} {
+		"3 × r5.large (on-demand) would save $275.94 a month once they have all ended (-$275.94 while they run)"} {
 		if !strings.Contains(plan.Explanation, want) {
 			t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
 		}
@@ -178,7 +178,7 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 	if got := plannedText(plan.Planned); got != "2×r5.xlarge/committed" || !plan.MonthlySavings.IsZero() || plan.Committed.After[0].MonthlySavings.Decimal() != "183.96" {
 		t.Errorf("planned %s saving %s: %s", got, plan.MonthlySavings.Decimal(), plan.Explanation)
 	}
-	if !strings.Contains(plan.Explanation, "free 80.52 USD a month of the fee, which would go unused") {
+	if !strings.Contains(plan.Explanation, "free $80.52 a month of the fee, which would go unused") {
 		t.Errorf("explanation %q", plan.Explanation)
 	}
 }
@@ -201,9 +201,9 @@ func TestPlanCommittedNodesSavingsPlanMoves(t *testing.T) {
 		// No uncovered m5 usage elsewhere: nothing saved while it runs.
 		{"0", "0", "560.64", "which would go unused: the bill shows no on-demand usage of its scope"},
 		// 0.5 an hour of on-demand m5 usage elsewhere: the freed 0.768 covers it.
-		{"0.5", "365", "560.64", "365 USD a month of which (at on-demand prices) the freed part would cover instead, the rest (86.08 USD a month of the fee) would go unused"},
+		{"0.5", "365", "560.64", "$365.00 a month of which (at on-demand prices) the freed part would cover instead, the rest ($86.08 a month of the fee) would go unused"},
 		// More than what is freed: the saving is the whole freed part.
-		{"2", "560.64", "560.64", "560.64 USD a month of which (at on-demand prices) the freed part would cover instead"},
+		{"2", "560.64", "560.64", "$560.64 a month of which (at on-demand prices) the freed part would cover instead"},
 	}
 	for _, tt := range tests {
 		plan, err := PlanCommittedNodes(g, ps, catalog, []NodeCommitment{sp(tt.elsewhere)})

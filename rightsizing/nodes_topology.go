@@ -57,7 +57,7 @@ type Kept struct {
 func (k *Kept) String() string {
 	cost := ""
 	if m := k.PackedMonthly; m != nil {
-		cost = ", " + strings.TrimSpace(m.Round(2).Decimal()+" "+string(m.Currency())) + " a month"
+		cost = ", " + moneyWords(*m) + " a month"
 	}
 	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d%s): %s", k.Nodes, k.PackedNodes, cost, strings.Join(k.Reasons, "; "))
 }

@@ -140,9 +140,9 @@ func patchDocument(w tally.WorkloadRef, cs []ContainerResult) ([]byte, error) {
 		}
 		entry := mapping("name", str(c.Container), "resources", res)
 		if c.MonthlySavings.Sign() < 0 {
-			entry.HeadComment = fmt.Sprintf("%s: costs %s %s more a month (it needs more than it requests)", c.Container, c.MonthlySavings.Neg().Decimal(), c.MonthlySavings.Currency())
+			entry.HeadComment = fmt.Sprintf("%s: costs %s more a month (it needs more than it requests)", c.Container, moneyWords(c.MonthlySavings.Neg()))
 		} else {
-			entry.HeadComment = fmt.Sprintf("%s: saves %s %s a month", c.Container, c.MonthlySavings.Decimal(), c.MonthlySavings.Currency())
+			entry.HeadComment = fmt.Sprintf("%s: saves %s a month", c.Container, moneyWords(c.MonthlySavings))
 		}
 		if c.Recommendation.LowConfidence() {
 			entry.HeadComment += fmt.Sprintf("\nlow confidence: only %s of history (%d days make a confident recommendation)",

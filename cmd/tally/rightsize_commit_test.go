@@ -81,9 +81,9 @@ func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
 		"1×m5.xlarge/committed 1×m5.xlarge/on-demand",
 		"1 node group runs nodes that commitments cover (committed)",
 		"prod/general: - 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
-		"its fee for them 88.33 USD a month paid whatever runs; the plan keeps it in use - with the fees paid either way",
-		"the plan saves 140.16 USD a month while the commitments run, 140.16 USD a month after " + end,
-		"- 1 × m5.large (on-demand) would save 210.24 USD a month once they have all ended (70.08 USD while they run)",
+		"its fee for them $88.33 a month paid whatever runs; the plan keeps it in use - with the fees paid either way",
+		"the plan saves $140.16 a month while the commitments run, $140.16 a month after " + end,
+		"- 1 × m5.large (on-demand) would save $210.24 a month once they have all ended ($70.08 while they run)",
 	} {
 		if !strings.Contains(words, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -209,7 +209,7 @@ func TestRightsizeNodesCoveredBySavingsPlan(t *testing.T) {
 		u.MonthlyElsewhere.Decimal() != "140.16" || u.MonthlyWasted.Decimal() != "45.62" {
 		t.Errorf("commitment %+v", u)
 	}
-	if !strings.Contains(p.Explanation, "the bill shows on-demand usage of it outside the group, 140.16 USD a month of which (at on-demand prices) the freed part would cover instead, the rest (45.62 USD a month of the fee) would go unused") {
+	if !strings.Contains(p.Explanation, "the bill shows on-demand usage of it outside the group, $140.16 a month of which (at on-demand prices) the freed part would cover instead, the rest ($45.62 a month of the fee) would go unused") {
 		t.Errorf("explanation %q", p.Explanation)
 	}
 }
@@ -304,7 +304,7 @@ func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
 	for _, want := range []string{
 		"1 node group runs nodes that commitments cover (committed)",
 		"prod/batch: - 1 of the group's nodes is covered by Reserved Instance " + ri + " until " + end + " for the 20 hours it ran in the 3.0 days of history",
-		"the plan saves 97.33 USD a month while the commitments run, 134.32 USD a month after " + end,
+		"the plan saves $97.33 a month while the commitments run, $134.32 a month after " + end,
 	} {
 		if !strings.Contains(words, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -396,7 +396,7 @@ func TestRightsizeBatchNodesCommitmentEndedInHistory(t *testing.T) {
 	for _, want := range []string{
 		"1 of the group's nodes is covered by Reserved Instance " + r4 + " until " + ended.Format(time.DateOnly) + " for the 12 hours it ran",
 		// r4 ended inside the history: the saving after it is the one from now on.
-		"the plan saves 110.96 USD a month over the history, with the commitments as they ran, 134.32 USD a month since " + ended.Format(time.DateOnly) + ", when " + r4 + " ended (in the history: the saving from now on)",
+		"the plan saves $110.96 a month over the history, with the commitments as they ran, $134.32 a month since " + ended.Format(time.DateOnly) + ", when " + r4 + " ended (in the history: the saving from now on)",
 	} {
 		if !strings.Contains(p.Explanation, want) {
 			t.Errorf("explanation lacks %q: %s", want, p.Explanation)

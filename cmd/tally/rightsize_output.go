@@ -20,12 +20,8 @@ func writeJSON(w io.Writer, v any) error {
 
 func pctText(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
-func moneyText(m tally.Money) string {
-	if m.Currency() == "" {
-		return "0"
-	}
-	return m.Round(2).Decimal() + " " + string(m.Currency())
-}
+// moneyText writes m as the dashboard does, to the cent: "$51.80".
+func moneyText(m tally.Money) string { return m.Label(2) }
 
 // backtestRows are the table's metrics, one function per row.
 var backtestRows = []struct {

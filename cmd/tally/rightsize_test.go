@@ -270,8 +270,8 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	if err := writeRecommendations(a, res, "table"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "\n4 containers; total saving 50 EUR, 110 USD a month\n") {
-		t.Errorf("want a total of 50 EUR and 110 USD:\n%s", out.String())
+	if !strings.Contains(out.String(), "\n4 containers; total saving €50.00, $110.00 a month\n") {
+		t.Errorf("want a total of €50.00 and $110.00:\n%s", out.String())
 	}
 	// A CronJob's fraction of a replica is not rounded away ("0.0"), and a
 	// group the plan empties says so (the cell was blank).
@@ -297,7 +297,7 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	// The node plans' saving has its total too, said to include the
 	// containers' (the plans pack the pods at the recommended requests):
 	// a reader adding the two totals counted the containers' twice.
-	if !strings.Contains(out.String(), "\n1 node group; total saving 140 USD a month with the pods at the recommended requests above: it includes the containers' saving, do not add the two\n") {
+	if !strings.Contains(out.String(), "\n1 node group; total saving $140.00 a month with the pods at the recommended requests above: it includes the containers' saving, do not add the two\n") {
 		t.Errorf("want the node plans' total, said to include the containers':\n%s", out.String())
 	}
 }
@@ -768,7 +768,7 @@ func TestRightsizePlansBatchPoolScaledToZero(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	// Now 4 h × 0.192 ÷ 72 h × 730; planned 3 h × 0.192 ÷ 72 h × 730.
-	want := regexp.MustCompile(`(?m)^prod +zero +none \(avg 0\.06\) +1×m5\.xlarge/on-demand at peak \(avg 0\.04\) +7\.79 USD +5\.84 USD +1\.95 USD$`)
+	want := regexp.MustCompile(`(?m)^prod +zero +none \(avg 0\.06\) +1×m5\.xlarge/on-demand at peak \(avg 0\.04\) +\$7\.79 +\$5\.84 +\$1\.95$`)
 	if !want.MatchString(out.String()) {
 		t.Fatalf("no plan of group zero (7.79 now, 5.84 planned) in:\n%s", out.String())
 	}

@@ -106,7 +106,7 @@ func TestRightsizeNodePlansKeepTopology(t *testing.T) {
 		!strings.Contains(reasons(p), "shop/Deployment/api spreads its 2 pods over 2 of the group's zones (us-east-1a, us-east-1b; topology spread on topology.kubernetes.io/zone, maxSkew 1)") {
 		t.Errorf("zone spread: %d nodes in %v, kept %q", count(p), p.Zones, reasons(p))
 	}
-	if _, text := runPlan("table"); !strings.Contains(text, "\nprod/general: kept 2 nodes (the pods alone pack onto 1, ") ||
+	if _, text := runPlan("table"); !strings.Contains(text, "\nprod/general: kept 2 nodes (the pods alone pack onto 1, $") ||
 		!strings.Contains(text, "shop/Deployment/api spreads its 2 pods over 2 of the group's zones") {
 		t.Errorf("the table does not say what kept the nodes:\n%s", text)
 	}

@@ -209,7 +209,7 @@ func confidenceText(r *rightsizing.Recommendation) string {
 	return s
 }
 
-// totalsText lists one total per currency, in currency order: "50 EUR, 110 USD".
+// totalsText lists one total per currency, in currency order: "€50.00, $110.00".
 func totalsText(totals *currencyTotals) string {
 	var sums []tally.Money
 	totals.each(func(m tally.Money) { sums = append(sums, m) })
