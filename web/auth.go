@@ -36,6 +36,12 @@ const CSRFHeader = "X-CSRF-Token"
 // DefaultSessionTTL is how long a session lasts after sign-in.
 const DefaultSessionTTL = 12 * time.Hour
 
+// sessionCookieGrace is how long a session cookie outlives its session. The
+// browser then still sends it after the session has ended, and the server
+// can tell a session that timed out (the sign-in form says it expired) from
+// a first visit; the server refuses the ended session's secret either way.
+const sessionCookieGrace = 30 * 24 * time.Hour
+
 // Principal is who a request acts as: a signed-in user, an API token (acting
 // with the token's role) or an agent token (which can only ingest).
 type Principal struct {
@@ -271,8 +277,9 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u tally.Us
 	if err := s.auth.CreateSession(r.Context(), sess); err != nil {
 		return sess, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: sess.ExpiresAt,
-		MaxAge: int(s.sessionTTL / time.Second), HttpOnly: true, Secure: peerOf(r).https, SameSite: http.SameSiteLaxMode})
+	kept := s.sessionTTL + sessionCookieGrace
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: now.Add(kept),
+		MaxAge: int(kept / time.Second), HttpOnly: true, Secure: peerOf(r).https, SameSite: http.SameSiteLaxMode})
 	return sess, nil
 }
 

@@ -228,6 +228,11 @@ func TestAuth(t *testing.T) {
 	}
 }
 
+// TestSessionsExpire: a session ends after its TTL, and a page asked then
+// goes to the sign-in form with expired=1, which says so: the browser still
+// sends the cookie, which outlives the session (sessionCookieGrace). A
+// cookie that expired with the session made a reload look like a first
+// visit.
 func TestSessionsExpire(t *testing.T) {
 	db := pgtest.New(t)
 	createUser(t, db, "ada@example.com", "correct horse battery", tally.RoleAdmin)
@@ -237,6 +242,9 @@ func TestSessionsExpire(t *testing.T) {
 	c.want("POST", "/api/v1/auth/login", `{"email":"ada@example.com","password":"correct horse battery"}`, 200, "csrfToken")
 	c.want("GET", "/api/v1/auth/me", "", 200, "ada@example.com")
 	time.Sleep(1500 * time.Millisecond)
+	if code, _, h := c.do("GET", "/allocations", ""); code != 303 || h.Get("Location") != "/login?next=%2Fallocations&expired=1" {
+		t.Errorf("page after the session expired: %d to %q, want 303 to the sign-in form saying it expired", code, h.Get("Location"))
+	}
 	c.want("GET", "/api/v1/auth/me", "", 401, "sign in")
 }
 
