@@ -1,6 +1,9 @@
 package tally
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Roles of users and tokens. A viewer reads everything; an admin also
 // changes settings and manages tokens; an agent token can only ingest the
@@ -25,6 +28,24 @@ type User struct {
 	Role         string    `json:"role"`
 	PasswordHash string    `json:"-"` // bcrypt
 	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// CheckEmail refuses what cannot be a user's email, their sign-in name:
+// EInvalid, saying what was given.
+func CheckEmail(email string) error {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" || domain == "" || len(email) > 254 || strings.ContainsAny(email, " \t\r\n") {
+		return Errorf(EInvalid, "email %q: want an address such as ops@example.com", email)
+	}
+	return nil
+}
+
+// CheckUserRole refuses a role users cannot have: EInvalid.
+func CheckUserRole(role string) error {
+	if role != RoleViewer && role != RoleAdmin {
+		return Errorf(EInvalid, "role %q: want viewer or admin", role)
+	}
+	return nil
 }
 
 // Session is a signed-in browser. Only a hash of its cookie is stored.

@@ -32,16 +32,15 @@ func (db *DB) CreateUser(ctx context.Context, u tally.User) (tally.User, error) 
 }
 
 // SetPassword replaces a user's password hash and role, and signs the user
-// out everywhere. An unknown email is ENotFound.
+// out everywhere. An unknown email is ENotFound; making the last admin a
+// viewer is EConflict.
 func (db *DB) SetPassword(ctx context.Context, email, hash, role string) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var id int64
-		err := tx.QueryRow(ctx, `UPDATE users SET password_hash = $2, role = $3 WHERE email = $1 RETURNING user_id`,
-			strings.ToLower(strings.TrimSpace(email)), hash, role).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tally.Errorf(tally.ENotFound, "no user %s", email)
-		}
+		id, err := keepAnAdmin(ctx, tx, email, role)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, role = $3 WHERE user_id = $1`, id, hash, role); err != nil {
 			return fmt.Errorf("set password of %s: %w", email, err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
@@ -49,6 +48,66 @@ func (db *DB) SetPassword(ctx context.Context, email, hash, role string) error {
 		}
 		return nil
 	})
+}
+
+// SetRole changes a user's role. Sessions read the role on every request, so
+// it applies to the user's next one. An unknown email is ENotFound; making
+// the last admin a viewer is EConflict.
+func (db *DB) SetRole(ctx context.Context, email, role string) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		id, err := keepAnAdmin(ctx, tx, email, role)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET role = $2 WHERE user_id = $1`, id, role); err != nil {
+			return fmt.Errorf("set role of %s: %w", email, err)
+		}
+		return nil
+	})
+}
+
+// DeleteUser deletes a user, and with them their sessions. An unknown email
+// is ENotFound; the last admin is EConflict.
+func (db *DB) DeleteUser(ctx context.Context, email string) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		id, err := keepAnAdmin(ctx, tx, email, "")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM users WHERE user_id = $1`, id); err != nil {
+			return fmt.Errorf("delete user %s: %w", email, err)
+		}
+		return nil
+	})
+}
+
+// keepAnAdmin returns the id of the user with email, who is to have role
+// ("" once deleted), or EConflict when they are the last admin and would
+// no longer be one: nobody could then manage users and tokens from the
+// dashboard. It locks the admins' rows, so two admins demoting each other
+// at once leave one.
+func keepAnAdmin(ctx context.Context, tx pgx.Tx, email, role string) (int64, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	rows, err := tx.Query(ctx, `SELECT email FROM users WHERE role = 'admin' ORDER BY user_id FOR UPDATE`)
+	if err != nil {
+		return 0, fmt.Errorf("lock admins: %w", err)
+	}
+	admins, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("lock admins: %w", err)
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `SELECT user_id FROM users WHERE email = $1 FOR UPDATE`, email).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, tally.Errorf(tally.ENotFound, "no user %s", email)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up user %s: %w", email, err)
+	}
+	if role != tally.RoleAdmin && len(admins) == 1 && admins[0] == email {
+		return 0, tally.Errorf(tally.EConflict, "%s is the last admin: make another user admin first", email)
+	}
+	return id, nil
 }
 
 // UserByEmail returns the user with email, or ENotFound.

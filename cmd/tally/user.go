@@ -19,6 +19,8 @@ import (
 type userCmd struct {
 	Create userCreateCmd `cmd:"" help:"Create a user who signs in to the dashboard (the first admin: tally user create --admin EMAIL)."`
 	Passwd userPasswdCmd `cmd:"" help:"Set a user's password (and role); signs the user out everywhere."`
+	Role   userRoleCmd   `cmd:"" help:"Change a user's role (it applies to their next request)."`
+	Delete userDeleteCmd `cmd:"" help:"Delete a user; signs them out everywhere."`
 	List   userListCmd   `cmd:"" help:"List users."`
 }
 
@@ -74,8 +76,8 @@ func (c *userCreateCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(c.Email, "@") {
-		return tally.Errorf(tally.EInvalid, "email %q: want an address such as ops@example.com", c.Email)
+	if err := tally.CheckEmail(c.Email); err != nil {
+		return err
 	}
 	pw, err := c.read(a)
 	if err != nil {
@@ -147,6 +149,41 @@ func notFound(err error, hint string) error {
 		return tally.Errorf(tally.EInvalid, "%w (%s)", err, hint)
 	}
 	return err
+}
+
+type userRoleCmd struct {
+	Email string `arg:"" help:"The user's email."`
+	Role  string `arg:"" enum:"viewer,admin" help:"The new role: viewer or admin."`
+}
+
+func (c *userRoleCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := db.SetRole(ctx, c.Email, c.Role); err != nil {
+		return notFound(err, "tally user list shows the users")
+	}
+	fmt.Fprintf(a.stdout, "%s is now %s\n", c.Email, c.Role)
+	return nil
+}
+
+type userDeleteCmd struct {
+	Email string `arg:"" help:"The user's email."`
+}
+
+func (c *userDeleteCmd) Run(ctx context.Context, a *app) error {
+	db, closeDB, err := a.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := db.DeleteUser(ctx, c.Email); err != nil {
+		return notFound(err, "tally user list shows the users")
+	}
+	fmt.Fprintf(a.stdout, "deleted user %s; signed out everywhere\n", c.Email)
+	return nil
 }
 
 type userListCmd struct{}

@@ -81,3 +81,37 @@ func TestAgentTokenForANewClusterSaysSo(t *testing.T) {
 		t.Errorf("stderr %q, want %q and the clusters reported", errOut, want)
 	}
 }
+
+// TestUserRoleAndDelete: tally user role and tally user delete change and
+// remove users as the Settings page does, and keep the last admin.
+func TestUserRoleAndDelete(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("user", "create", "--admin", "ada@example.com", "--password", "correct horse")
+	tly("user", "create", "bob@example.com", "--password", "correct horse")
+	if out := tly("user", "role", "bob@example.com", "admin"); !strings.Contains(out, "bob@example.com is now admin") {
+		t.Errorf("user role: %q", out)
+	}
+	if out := tly("user", "delete", "ada@example.com"); !strings.Contains(out, "deleted user ada@example.com") {
+		t.Errorf("user delete: %q", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"user", "delete", "bob@example.com"}, exitError, "bob@example.com is the last admin: make another user admin first"},
+		{[]string{"user", "role", "bob@example.com", "viewer"}, exitError, "last admin"},
+		{[]string{"user", "role", "bob@example.com", "owner"}, exitUsage, "owner"},
+		{[]string{"user", "delete", "nobody@example.com"}, exitUsage, "no user nobody@example.com"},
+		{[]string{"user", "create", "bob", "--password", "correct horse"}, exitUsage, `email "bob": want an address such as ops@example.com`},
+	} {
+		code, _, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d %q, want %d with %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+	if out := tly("user", "list"); strings.Contains(out, "ada@") || !strings.Contains(out, "bob@example.com  admin") {
+		t.Errorf("user list:\n%s", out)
+	}
+}
