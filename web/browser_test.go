@@ -64,7 +64,7 @@ func orgServer(t *testing.T, org fixture.Org, options ...func(*web.Config, *post
 func serveDB(t *testing.T, db *postgres.DB, now func() time.Time, options ...func(*web.Config, *postgres.DB)) *httptest.Server {
 	t.Helper()
 	cfg := web.Config{Readiness: db, Allocations: db, Functions: db, Metrics: db, Recommendations: db,
-		Auth: db, Tokens: db, Settings: db, Status: db, UI: os.DirFS("ui/dist"), Now: now}
+		Auth: db, Tokens: db, Users: db, Settings: db, Status: db, UI: os.DirFS("ui/dist"), Now: now}
 	for _, o := range options {
 		o(&cfg, db)
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	Auth AuthStore
 	// Tokens manages API and agent tokens (admins, in Settings).
 	Tokens TokenStore
+	// Users manages the users who sign in (admins, in Settings).
+	Users UserStore
 	// Settings keeps the shared-cost rules the allocation API defaults to.
 	Settings SettingsStore
 	// Status says what data has arrived, for the dashboard's empty states.
@@ -100,6 +102,7 @@ type Server struct {
 	recs        RecommendationStore
 	auth        AuthStore
 	tokens      TokenStore
+	users       UserStore
 	settings    SettingsStore
 	statusStore StatusStore
 	ui          fs.FS
@@ -140,7 +143,7 @@ func NewServer(cfg Config) *Server {
 		cfg.AgentMaxAge = DefaultAgentMaxAge
 	}
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, assetStore: cfg.Assets, funcs: cfg.Functions,
-		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, settings: cfg.Settings, statusStore: cfg.Status,
+		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, users: cfg.Users, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
 		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimit(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
 		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), aliases: cfg.Aliases}
@@ -210,13 +213,19 @@ func NewServer(cfg Config) *Server {
 		}
 	})
 
-	// Admins: tokens and settings.
+	// Admins: tokens, users and settings.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireRole(tally.RoleAdmin))
 		if s.tokens != nil {
 			r.With(s.takes()).Get("/api/v1/tokens", s.listTokens)
 			r.With(s.takes()).Post("/api/v1/tokens", s.createToken)
 			r.With(s.takes()).Delete("/api/v1/tokens/{id}", s.deleteToken)
+		}
+		if s.users != nil {
+			r.With(s.takes()).Get("/api/v1/users", s.listUsers)
+			r.With(s.takes()).Post("/api/v1/users", s.createUser)
+			r.With(s.takes()).Put("/api/v1/users/{email}", s.updateUser)
+			r.With(s.takes()).Delete("/api/v1/users/{email}", s.deleteUser)
 		}
 		if s.settings != nil {
 			r.With(s.takes()).Put("/api/v1/settings/cost", s.putCostSettings)

@@ -94,7 +94,7 @@ func checkPublicURL(v string) error {
 // webConfig wires every store into the web server.
 func (a *app) webConfig(db *postgres.DB, reports report.Config) web.Config {
 	return web.Config{Logger: a.log, Readiness: db, Allocations: db, Assets: db, Functions: db, Metrics: db, Recommendations: db,
-		Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}, Auth: db, Tokens: db, Settings: db, Status: db, Agents: db, Commitments: db}
+		Forecasts: db, Reports: &reportPreviewer{cfg: reports, db: db}, Auth: db, Tokens: db, Users: db, Settings: db, Status: db, Agents: db, Commitments: db}
 }
 
 // How long a connection may take to send a whole request (headers and

@@ -283,6 +283,14 @@ export interface CostSettings {
   shareNamespaces: string[]
 }
 
+/** A user who signs in to the dashboard (GET /api/v1/users, admins only). */
+export interface User {
+  id: number
+  email: string
+  role: string
+  createdAt: string
+}
+
 export interface Token {
   id: string
   kind: string

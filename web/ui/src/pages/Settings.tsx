@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, api, type CostSettings, type Me, type Token } from '../api'
+import { ApiError, api, type CostSettings, type Me, type Token, type User } from '../api'
 import { Card, ErrorState, Loading, useApi } from '../components'
 import { day } from '../format'
 
@@ -228,6 +228,201 @@ function Tokens() {
   )
 }
 
+/** The new-user form's values before anything is typed, and again once a user is created. */
+const blankUser = { email: '', password: '', role: 'viewer' }
+
+/** userPath is a user's API path: PUT and DELETE /api/v1/users/{email}. */
+const userPath = (email: string) => '/api/v1/users/' + encodeURIComponent(email)
+
+/** PasswordForm sets a user's password, which signs them out everywhere. */
+function PasswordForm({ user, self, done }: { user: User; self: boolean; done: (msg: string) => void }) {
+  const [password, setPassword] = useState('')
+  const [err, setErr] = useState('')
+  return (
+    <form
+      class="settings inline"
+      aria-label={`New password for ${user.email}`}
+      onSubmit={async (e) => {
+        e.preventDefault()
+        setErr('')
+        try {
+          await api.put(userPath(user.email), { password })
+        } catch (x) {
+          setErr((x as ApiError).message)
+          return
+        }
+        if (self) {
+          location.assign('/login?next=' + encodeURIComponent('/settings'))
+          return
+        }
+        done(`Password of ${user.email} set; they are signed out everywhere.`)
+      }}
+    >
+      <label>
+        New password for {user.email} (8–72 characters)
+        <input
+          name="userNewPassword"
+          type="password"
+          autocomplete="new-password"
+          required
+          minLength={8}
+          maxLength={72}
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit">Set password</button>
+      <button type="button" class="link" onClick={() => done('')}>
+        Cancel
+      </button>
+      {self && <p class="hint">You will be signed out, here and everywhere, and sign in again with it.</p>}
+      {err && (
+        <p class="form-error" role="alert">
+          {err}
+        </p>
+      )}
+    </form>
+  )
+}
+
+function Users({ me }: { me: Me }) {
+  const list = useApi<User[]>('/api/v1/users')
+  const [form, setForm] = useState(blankUser)
+  const [passwordFor, setPasswordFor] = useState<User | null>(null)
+  const [msg, setMsg] = useState('')
+  const [err, setErr] = useState('')
+  if (list.error) return <ErrorState error={list.error} retry={list.reload} what="users" />
+  if (!list.data) return <Loading what="users" />
+  const change = async (what: string, call: () => Promise<unknown>) => {
+    setErr('')
+    setMsg('')
+    try {
+      await call()
+      setMsg(what)
+    } catch (x) {
+      setErr((x as ApiError).message)
+    }
+    list.reload()
+  }
+  return (
+    <>
+      <table class="grid" aria-label="Users">
+        <thead>
+          <tr>
+            <th>Email</th>
+            <th>Role</th>
+            <th>Created</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.data.map((u) => {
+            const self = me.kind === 'session' && me.email === u.email
+            return (
+              <tr key={u.id} data-user={u.email}>
+                <td>
+                  {u.email}
+                  {self && ' (you)'}
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.role}
+                    disabled={self}
+                    title={self ? 'Another admin changes your role.' : undefined}
+                    onChange={(e) => {
+                      const role = e.currentTarget.value
+                      void change(`${u.email} is now ${role}.`, () => api.put(userPath(u.email), { role }))
+                    }}
+                  >
+                    <option value="viewer">viewer</option>
+                    <option value="admin">admin</option>
+                  </select>
+                </td>
+                <td>{day(u.createdAt)}</td>
+                <td>
+                  <button class="link" onClick={() => setPasswordFor(u)}>
+                    Set password
+                  </button>
+                  {!self && (
+                    <button
+                      class="link danger"
+                      onClick={() => {
+                        if (!confirm(`Delete user ${u.email}? They are signed out everywhere.`)) return
+                        void change(`Deleted ${u.email}.`, () => api.del(userPath(u.email)))
+                      }}
+                    >
+                      Delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+      {passwordFor && (
+        <PasswordForm
+          key={passwordFor.email}
+          user={passwordFor}
+          self={me.kind === 'session' && me.email === passwordFor.email}
+          done={(m) => {
+            setPasswordFor(null)
+            setMsg(m)
+          }}
+        />
+      )}
+      {msg && (
+        <p class="hint" role="status">
+          {msg}
+        </p>
+      )}
+      {err && (
+        <p class="form-error" role="alert">
+          {err}
+        </p>
+      )}
+      <form
+        class="settings inline"
+        aria-label="New user"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void change(`Created ${form.role} ${form.email.trim().toLowerCase()}; they sign in with the password you gave.`, async () => {
+            await api.post('/api/v1/users', form)
+            setForm(blankUser)
+          })
+        }}
+      >
+        <label>
+          Email
+          <input name="userEmail" type="email" required value={form.email} onInput={(e) => setForm({ ...form, email: e.currentTarget.value })} />
+        </label>
+        <label>
+          Password (8–72 characters)
+          <input
+            name="userPassword"
+            type="password"
+            autocomplete="new-password"
+            required
+            minLength={8}
+            maxLength={72}
+            value={form.password}
+            onInput={(e) => setForm({ ...form, password: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          Role
+          <select name="userRole" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
+            <option value="viewer">viewer (reads everything)</option>
+            <option value="admin">admin (also users, tokens and settings)</option>
+          </select>
+        </label>
+        <button type="submit">Create user</button>
+      </form>
+    </>
+  )
+}
+
 export function Settings({ me }: { me: Me }) {
   const admin = me.role === 'admin'
   return (
@@ -236,6 +431,7 @@ export function Settings({ me }: { me: Me }) {
       <Card title="Shared-cost rules">
         <CostRules admin={admin} />
       </Card>
+      <Card title="Users">{admin ? <Users me={me} /> : <p class="hint">Only admins manage users.</p>}</Card>
       <Card title="API and agent tokens">
         {admin ? <Tokens /> : <p class="hint">Only admins manage tokens.</p>}
       </Card>

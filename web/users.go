@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tallyhq/tally"
+)
+
+// UserStore manages the users who sign in to the dashboard. Making the last
+// admin a viewer, or deleting them, is EConflict; an unknown email is
+// ENotFound.
+type UserStore interface {
+	Users(ctx context.Context) ([]tally.User, error)
+	UserByEmail(ctx context.Context, email string) (tally.User, error)
+	CreateUser(ctx context.Context, u tally.User) (tally.User, error)
+	// SetRole changes a user's role; it applies to their next request.
+	SetRole(ctx context.Context, email, role string) error
+	// SetPassword sets a user's password and role, and signs them out
+	// everywhere.
+	SetPassword(ctx context.Context, email, hash, role string) error
+	// DeleteUser deletes a user and signs them out.
+	DeleteUser(ctx context.Context, email string) error
+}
+
+type createUserRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Role     string `json:"role"` // viewer (default) or admin
+}
+
+// updateUserRequest changes a user's role, password, or both.
+type updateUserRequest struct {
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+// updateUserResponse is the user as changed, and whether they were signed
+// out everywhere (a new password does that).
+type updateUserResponse struct {
+	User      tally.User `json:"user"`
+	SignedOut bool       `json:"signedOut"`
+}
+
+// listUsers answers GET /api/v1/users.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.users.Users(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(us))
+}
+
+// createUser answers POST /api/v1/users.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var req createUserRequest
+	if err := decodeBody(w, r, 4096, &req, "user body", `a JSON object {"email", "password", "role"}`); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u := tally.User{Email: strings.ToLower(strings.TrimSpace(req.Email)), Role: orDefault(req.Role, tally.RoleViewer)}
+	err := tally.CheckEmail(u.Email)
+	if err == nil {
+		err = tally.CheckUserRole(u.Role)
+	}
+	if err == nil {
+		u.PasswordHash, err = HashPassword(req.Password)
+	}
+	if err == nil {
+		u, err = s.users.CreateUser(r.Context(), u)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, u)
+}
+
+// updateUser answers PUT /api/v1/users/{email}: a new role applies at once;
+// a new password signs the user out everywhere.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	var req updateUserRequest
+	if err := decodeBody(w, r, 4096, &req, "user body", `a JSON object {"role", "password"}`); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.users.UserByEmail(r.Context(), emailParam(r))
+	switch {
+	case err != nil:
+	case req.Role == "" && req.Password == "":
+		err = tally.Errorf(tally.EInvalid, "user body: nothing to change: give a role, a password or both")
+	case req.Role != "" && req.Role != u.Role:
+		err = tally.CheckUserRole(req.Role)
+		if err == nil {
+			err = notSelf(r.Context(), u, "change your own role")
+		}
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u.Role = orDefault(req.Role, u.Role)
+	if req.Password == "" {
+		err = s.users.SetRole(r.Context(), u.Email, u.Role)
+	} else if u.PasswordHash, err = HashPassword(req.Password); err == nil {
+		err = s.users.SetPassword(r.Context(), u.Email, u.PasswordHash, u.Role)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, updateUserResponse{User: u, SignedOut: req.Password != ""})
+}
+
+// deleteUser answers DELETE /api/v1/users/{email}.
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	u, err := s.users.UserByEmail(r.Context(), emailParam(r))
+	if err == nil {
+		err = notSelf(r.Context(), u, "delete yourself")
+	}
+	if err == nil {
+		err = s.users.DeleteUser(r.Context(), u.Email)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// emailParam is the route's {email}, unescaped: chi matches the escaped
+// path, and the dashboard writes "@" as "%40".
+func emailParam(r *http.Request) string {
+	e := chi.URLParam(r, "email")
+	if u, err := url.PathUnescape(e); err == nil {
+		return u
+	}
+	return e
+}
+
+// notSelf refuses (EConflict) what a signed-in admin would do to their own
+// user and could not undo: another admin does it.
+func notSelf(ctx context.Context, u tally.User, what string) error {
+	if p, ok := PrincipalFrom(ctx); ok && p.Kind == "session" && p.Email == u.Email {
+		return tally.Errorf(tally.EConflict, "you are signed in as %s: you cannot %s; another admin can", u.Email, what)
+	}
+	return nil
+}
