@@ -112,6 +112,14 @@ func TestUnbilledWednesday(t *testing.T) {
 	if want := "Oct 12–18, 2026: " + report.FormatMoney(thisWeek) + " on Mon–Tue, Thu–Sun ("; !strings.Contains(out.Subject, want) {
 		t.Errorf("subject %q, want %q in it", out.Subject, want)
 	}
+	// The links open one range of days, Wednesday included: say so.
+	if !strings.Contains(out.Text, "(the links open Mon–Sun, Wed included: a dashboard window is one range of days)") ||
+		!strings.Contains(out.HTML, "The links open Mon–Sun, Wed included: a dashboard window is one range of days.") {
+		t.Errorf("the email does not say its links include Wednesday:\n%s", out.Text)
+	}
+	if whole, err := report.Render(full); err != nil || strings.Contains(whole.Text, "the links open") || strings.Contains(whole.HTML, "The links open") {
+		t.Errorf("a week compared on every day says what its links include (%v)", err)
+	}
 	// The changes of the namespaces (idle, shared and unallocated costs
 	// among them) and of the cloud services outside Kubernetes add up to
 	// the change of the spend on the same days (those that changed by less

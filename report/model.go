@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,9 +68,37 @@ func (r *Report) comparedSpan(wk Week) tally.Window {
 
 // ComparedWeekdays names the compared days by weekday, consecutive ones as
 // a range: "Mon–Sun", "Tue–Sun", "Mon–Tue, Thu–Sun" ("no day" without any).
-func (r *Report) ComparedWeekdays() string {
+func (r *Report) ComparedWeekdays() string { return weekdayRuns(r.Compared) }
+
+// LinkedDays are the days a report's links open, by weekday (Linked), and
+// of them those not compared (Extra).
+type LinkedDays struct {
+	Linked, Extra string
+}
+
+// LinkedDays is nil when every day the report's links open is compared.
+// The links open one range, from the first compared day to the last
+// (comparedSpan): with Wednesday not billed, "Mon–Sun", "Wed" not compared.
+func (r *Report) LinkedDays() *LinkedDays {
+	var all, gaps []time.Time
+	span := r.comparedSpan(r.Week)
+	for d := span.Start; d.Before(span.End); d = d.AddDate(0, 0, 1) {
+		all = append(all, d)
+		if !slices.ContainsFunc(r.Compared, d.Equal) {
+			gaps = append(gaps, d)
+		}
+	}
+	if len(gaps) == 0 {
+		return nil
+	}
+	return &LinkedDays{Linked: weekdayRuns(all), Extra: weekdayRuns(gaps)}
+}
+
+// weekdayRuns names days by weekday, Monday first, consecutive ones as a
+// range: "Mon–Tue, Thu–Sun" ("no day" without any).
+func weekdayRuns(days []time.Time) string {
 	var in [7]bool
-	for _, d := range r.Compared {
+	for _, d := range days {
 		in[(int(d.Weekday())+6)%7] = true // Monday first
 	}
 	names := [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}

@@ -43,6 +43,9 @@ func Text(r *Report) (string, error) {
 	} else if r.PartWeek() {
 		t.line("(each week is compared on %s, the days billed both this week and last)", r.ComparedWeekdays())
 	}
+	if l := r.LinkedDays(); l != nil {
+		t.line("(the links open %s, %s included: a dashboard window is one range of days)", l.Linked, l.Extra)
+	}
 	if n := r.Spend.AvgWeeks; n > 0 && n < 4 {
 		t.line("(the average is of the %d week(s) billed before this one, not of 4)", n)
 	}
