@@ -223,7 +223,7 @@ type forecastScopesCmd struct {
 	Horizon int      `default:"90" help:"Days to forecast."`
 	History int      `default:"365" help:"Days of history to read."`
 	Lag     int      `default:"2" help:"Most recent days left out because the bill is not final yet."`
-	Basis   string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: ${enum}."`
+	Basis   string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: ${enum}. Only amortized forecasts are stored (the dashboard and the weekly report read them); billed and list ones are printed."`
 	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
 }
 
@@ -239,9 +239,15 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	fs, err := forecast.ForecastSpend(ctx, db, forecast.SpendOptions{
+	var store forecast.SpendStore = db
+	if !c.stored() {
+		store = printedOnly{db}
+	}
+	fs, err := forecast.ForecastSpend(ctx, store, forecast.SpendOptions{
 		Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis),
-		Progress: func(f tally.Forecast) { a.log.Debug("forecast stored", "scope", f.Scope, "model", f.Model) },
+		Progress: func(f tally.Forecast) {
+			a.log.Debug("forecast made", "scope", f.Scope, "model", f.Model, "stored", c.stored())
+		},
 	})
 	if tally.ErrorCode(err) == tally.ENotFound {
 		// An exact --scope the bill does not name in the window read (an
@@ -290,5 +296,17 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%s\n", f.Scope, f.Model, cur, sum, last.Mean, last.Lo95, last.Hi95, mase)
 	}
 	tw.Flush()
+	if !c.stored() {
+		fmt.Fprintf(a.stdout, "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of %s cost\n", c.Basis)
+	}
 	return nil
 }
+
+// stored reports whether the forecasts are stored: the spend scopes are of
+// amortized cost, and the dashboard and the weekly report read them as such.
+func (c *forecastScopesCmd) stored() bool { return c.Basis == string(tally.BasisAmortized) }
+
+// printedOnly is a forecast.SpendStore that stores no forecast.
+type printedOnly struct{ forecast.SpendStore }
+
+func (printedOnly) SaveForecast(context.Context, tally.Forecast) error { return nil }

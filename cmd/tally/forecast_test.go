@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -312,4 +313,38 @@ func writeSeriesFiles(t *testing.T, train, test string) (trainPath, testPath str
 		}
 	}
 	return trainPath, testPath
+}
+
+// TestForecastOtherBasisNotStored: the stored spend scopes are of amortized
+// cost, which the dashboard's Overview and the weekly report read as such.
+// `forecast run --basis list` (or billed) replaced them with its forecasts,
+// so both showed list prices as the amortized forecast; it prints its
+// forecasts, says they are not stored, and keeps the amortized ones.
+func TestForecastOtherBasisNotStored(t *testing.T) {
+	url, db := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
+	scope := forecast.NewScope(forecast.KindSpendAccount, "111").String()
+	before, err := db.LatestForecast(context.Background(), scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, basis := range []string{"list", "billed"} {
+		out := tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0", "--basis", basis)
+		want := "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of " + basis + " cost"
+		if !strings.Contains(out, scope) || !strings.Contains(out, want) {
+			t.Errorf("--basis %s: want the forecast and %q:\n%s", basis, want, out)
+		}
+		after, err := db.LatestForecast(context.Background(), scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var params struct{ Basis string }
+		if err := json.Unmarshal(after.Params, &params); err != nil {
+			t.Fatal(err)
+		}
+		if !after.CreatedAt.Equal(before.CreatedAt) || params.Basis != "amortized" {
+			t.Errorf("--basis %s replaced the stored forecast: %s %s", basis, after.CreatedAt, after.Params)
+		}
+	}
 }
