@@ -273,8 +273,16 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	days := min(30, len(fs[0].Points)) // the horizon, up to a month
-	fmt.Fprintf(tw, "scope\tmodel\tcurrency\tnext %d days\tlast day (95%% interval)\tbacktest MASE\n", days)
+	// The forecasts start after their history, which ends with the bill or
+	// --lag days before today: the columns say their dates. Every scope's
+	// history ends on the same day, the bill's last one read.
+	pts := fs[0].Points
+	days := min(30, len(pts)) // the horizon, up to a month
+	sum := fmt.Sprintf("%s to %s (%d days)", pts[0].T.Format(time.DateOnly), pts[days-1].T.Format(time.DateOnly), days)
+	if days == 1 {
+		sum = pts[0].T.Format(time.DateOnly)
+	}
+	fmt.Fprintf(tw, "scope\tmodel\tcurrency\t%s\ton %s (95%% interval)\tbacktest MASE\n", sum, pts[len(pts)-1].T.Format(time.DateOnly))
 	for _, f := range fs {
 		var sum float64
 		for _, p := range f.Points[:min(days, len(f.Points))] {

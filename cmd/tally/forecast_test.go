@@ -77,14 +77,21 @@ func TestForecastEvalUndefinedMeasures(t *testing.T) {
 }
 
 // The table's sum column says how many days it sums: the horizon, up to a
-// month (`--horizon 7` printed "next 30 days" over a week's sum).
+// month (`--horizon 7` printed "next 30 days" over a week's sum), and which:
+// the forecast starts after the history, which ends with the bill or --lag
+// days before today, not today ("next 30 days" summed 2026-10-07 to
+// 2026-11-05 on 2026-11-25). The last day's column says its date.
 func TestForecastTableNamesItsDays(t *testing.T) {
 	url, _ := oneNodeDatabase(t)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
-	for _, tc := range []struct{ horizon, want string }{{"7", "next 7 days"}, {"45", "next 30 days"}} {
+	// The fixture's bill ends on 2026-10-06: the forecasts start on the 7th.
+	for _, tc := range []struct{ horizon, sum, last string }{
+		{"7", "2026-10-07 to 2026-10-13 (7 days)", "on 2026-10-13 (95% interval)"},
+		{"45", "2026-10-07 to 2026-11-05 (30 days)", "on 2026-11-20 (95% interval)"},
+	} {
 		out := tly("forecast", "--scope", "spend/account", "--horizon", tc.horizon, "--lag", "0")
-		if header, _, _ := strings.Cut(out, "\n"); !strings.Contains(header, tc.want) {
-			t.Errorf("--horizon %s: header %q, want %q", tc.horizon, header, tc.want)
+		if header, _, _ := strings.Cut(out, "\n"); !strings.Contains(header, tc.sum) || !strings.Contains(header, tc.last) || strings.Contains(header, "next") {
+			t.Errorf("--horizon %s: header %q, want %q and %q", tc.horizon, header, tc.sum, tc.last)
 		}
 	}
 }
