@@ -78,15 +78,25 @@ func (pc PeriodCharges) addTo(f *tally.Forecast) {
 	}
 }
 
-// note says how the period charges were forecast.
-func (pc PeriodCharges) note() string {
+// note says how the period charges, billed in cur, were forecast.
+func (pc PeriodCharges) note(cur tally.Currency) string {
 	s := fmt.Sprintf("charges billed for a month at once (support, tax, reservation fees) are forecast apart, "+
-		"%.2f a month spread over its days (the median of %s to %s); the models and their accuracy are of the daily charges",
-		pc.PerMonth, pc.FromMonths[0], pc.FromMonths[len(pc.FromMonths)-1])
+		"%s a month spread over its days (the median of %s to %s); the models and their accuracy are of the daily charges",
+		label(pc.PerMonth, cur), pc.FromMonths[0], pc.FromMonths[len(pc.FromMonths)-1])
 	if pc.Pending > 0 {
-		s += fmt.Sprintf("; %.2f of %s's, for its days before the forecast, is not billed yet", pc.Pending, pc.Month)
+		s += fmt.Sprintf("; %s of %s's, for its days before the forecast, is not billed yet", label(pc.Pending, cur), pc.Month)
 	}
 	return s
+}
+
+// label writes an amount of cur for people, to the cent with its currency
+// as the dashboard writes it ("$979.14").
+func label(v float64, cur tally.Currency) string {
+	m, err := tally.FromFloat(v, cur)
+	if err != nil {
+		return fmt.Sprintf("%.2f %s", v, cur)
+	}
+	return m.Label(2)
 }
 
 // monthLength is the length of the month starting at m.

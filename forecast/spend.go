@@ -217,7 +217,7 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 	extra := map[string]any{"currency": cur, "basis": basis, "historyStart": first, "historyDays": n, "lagDays": opt.Lag}
 	pc, ok := periodCharges(byMonth, first, w.End)
 	if ok {
-		r.Notes = append(r.Notes, pc.note())
+		r.Notes = append(r.Notes, pc.note(cur))
 		extra["periodCharges"] = pc
 	}
 	f, err := r.Record(scope.String(), opt.Now, extra)

@@ -167,8 +167,11 @@ func TestForecastSpendPeriodCharges(t *testing.T) {
 	if !reflect.DeepEqual(pc, want) {
 		t.Errorf("period charges %+v, want %+v", pc, want)
 	}
-	if !slices.ContainsFunc(params.Notes, func(n string) bool { return strings.Contains(n, "570.00 of 2026-11's") }) {
-		t.Errorf("no note on the period charges: %q", params.Notes)
+	// The note writes its amounts with their currency ("900.00 a month" did not).
+	if !slices.ContainsFunc(params.Notes, func(n string) bool {
+		return strings.Contains(n, "$900.00 a month") && strings.Contains(n, "$570.00 of 2026-11's")
+	}) {
+		t.Errorf("no note on the period charges in USD ($900.00 a month, $570.00 of 2026-11's): %q", params.Notes)
 	}
 
 	// A history that ends with November, its invoice not come: 840 USD of
