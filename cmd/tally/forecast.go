@@ -44,6 +44,11 @@ func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
 	if c.Workers < 0 {
 		return tally.Errorf(tally.EInvalid, "--workers %d: want at least 1, or 0 for all cores", c.Workers)
 	}
+	for _, m := range c.Seasons {
+		if m < 2 {
+			return tally.Errorf(tally.EInvalid, "--seasons %d: want a season of at least 2 steps", m)
+		}
+	}
 	train, err := readInput("--train", c.Train, forecast.ErrBadInput, forecast.ReadWide)
 	if err != nil {
 		return err

@@ -355,3 +355,19 @@ func TestForecastOtherBasisNotStored(t *testing.T) {
 		}
 	}
 }
+
+// TestForecastEvalBadSeasons: an extra season of 1 step or fewer is no
+// season; --seasons=-5 (or 0, or 1) was accepted and did nothing, the
+// scores those of no extra season. It is bad input naming the flag and
+// value.
+func TestForecastEvalBadSeasons(t *testing.T) {
+	train, test := writeSeriesFiles(t, "H1,1,2,3,4,5,6,7,8,9,10\n", "H1,11\n")
+	for _, v := range []string{"-5", "0", "1", "7,0"} {
+		code, out, errOut := runTally("--log-level", "warn", "forecast", "eval", "--train", train, "--test", test, "--horizon", "1", "--season", "2", "--seasons="+v)
+		bad, _ := strings.CutPrefix(v, "7,")
+		want := "--seasons " + bad + ": want a season of at least 2 steps"
+		if code != exitUsage || !strings.Contains(errOut, want) || out != "" {
+			t.Errorf("--seasons=%s: exit %d, stderr %q, want %d and %q\n%s", v, code, errOut, exitUsage, want, out)
+		}
+	}
+}
