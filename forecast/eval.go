@@ -34,7 +34,7 @@ type EvalOptions struct {
 
 // testValues returns each training series' test values, matched by id: H
 // of them, else an error naming the file (trainName or testName), line,
-// series and counts.
+// series and counts. A test series of no training series is an error too.
 func testValues(train, test []WideSeries, H int, trainName, testName string) ([][]float64, error) {
 	byID := map[string]WideSeries{}
 	for _, s := range test {
@@ -51,6 +51,18 @@ func testValues(train, test []WideSeries, H int, trainName, testName string) ([]
 				testName, t.Line, ErrBadInput, s.ID, len(t.Values), H)
 		}
 		actual[i] = t.Values
+	}
+	if len(test) > len(train) { // ids are unique in a file: one has no training series
+		inTrain := map[string]bool{}
+		for _, s := range train {
+			inTrain[s.ID] = true
+		}
+		for _, s := range test {
+			if !inTrain[s.ID] {
+				return nil, fmt.Errorf("%s:%d: %w: series %q has no row in %s: the test holds the next values of the training series, no others",
+					testName, s.Line, ErrBadInput, s.ID, trainName)
+			}
+		}
 	}
 	return actual, nil
 }
@@ -116,8 +128,8 @@ type EvalReport struct {
 
 // Evaluate forecasts every training series with every model and scores the
 // forecasts against the test series with M4's measures. Test series are
-// matched to training series by id and must hold the next Horizon values:
-// no more, no fewer.
+// matched to training series by id, one each, and must hold the next
+// Horizon values: no more, no fewer.
 func Evaluate(train, test []WideSeries, opt EvalOptions) (*EvalReport, error) {
 	H := opt.Horizon
 	if H < 1 {

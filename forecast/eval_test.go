@@ -65,6 +65,9 @@ func TestEvaluateUndefinedMeasures(t *testing.T) {
 // TestEvaluateTestLength: the test series hold the next Horizon values:
 // fewer, more (a test file for a longer horizon, or train and test
 // swapped) or none is an error naming the file, line, series and counts.
+// A test series no training series has (a test file of another suite, or
+// of more series) is one too: it was left out, and the report scored the
+// series the two files share as if they matched.
 func TestEvaluateTestLength(t *testing.T) {
 	train := []WideSeries{{ID: "H1", Values: []float64{1, 2, 3, 4, 5, 6}, Line: 2}}
 	for _, tc := range []struct {
@@ -74,6 +77,8 @@ func TestEvaluateTestLength(t *testing.T) {
 		{[]WideSeries{{ID: "H1", Values: []float64{7, 8}, Line: 3}}, `te.csv:3: bad series file: series "H1" has 2 values, want 3`},
 		{[]WideSeries{{ID: "H1", Values: []float64{7, 8, 9, 10}, Line: 3}}, `te.csv:3: bad series file: series "H1" has 4 values, want 3`},
 		{[]WideSeries{{ID: "H2", Values: []float64{7, 8, 9}, Line: 3}}, `tr.csv:2: bad series file: series "H1" has no row in te.csv`},
+		{[]WideSeries{{ID: "H1", Values: []float64{7, 8, 9}, Line: 2}, {ID: "H2", Values: []float64{7, 8, 9}, Line: 3}},
+			`te.csv:3: bad series file: series "H2" has no row in tr.csv: the test holds the next values of the training series, no others`},
 	} {
 		_, err := Evaluate(train, tc.test, EvalOptions{Horizon: 3, Seasons: []int{1}, Workers: 1, TrainName: "tr.csv", TestName: "te.csv"})
 		if err == nil || !errors.Is(err, ErrBadInput) || !strings.HasPrefix(err.Error(), tc.want) {
