@@ -23,9 +23,9 @@ type forecastsResponse struct {
 }
 
 // forecasts answers GET /api/v1/forecasts?scope=S with the newest forecast of
-// scope S (404 when there is none); a scope ending in "*" (e.g.
-// "spend/account/*") or no scope at all lists the newest forecast of every
-// matching scope. Names in S may be escaped as stored and as `tally forecast
+// scope S (404 when there is none, 400 when S is no scope); a scope ending
+// in "*" (e.g. "spend/account/*") or no scope at all lists the newest
+// forecast of every matching scope. Names in S may be escaped as stored and as `tally forecast
 // run` prints them (spend/service/Amazon%20EC2, which the query decodes) or
 // plain (spend/service/Amazon EC2, %2520 in the URL).
 func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +39,12 @@ func (s *Server) forecasts(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, forecastsResponse{Forecasts: list(fs)})
 		return
 	}
-	f, err := s.fcs.LatestForecast(r.Context(), forecast.CanonicalScope(scope))
+	scope = forecast.CanonicalScope(scope)
+	if _, err := forecast.ParseScope(scope); err != nil {
+		s.error(w, r, tally.Errorf(tally.EInvalid, "%v; a scope ending in * (spend/account/*) lists the newest forecast of each under it", err))
+		return
+	}
+	f, err := s.fcs.LatestForecast(r.Context(), scope)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,36 @@ func TestForecastsAPIEscapedScope(t *testing.T) {
 		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil || len(body.Forecasts) != 1 ||
 			body.Forecasts[0].Scope != "spend/service/Amazon%20EC2" {
 			t.Errorf("GET ?scope=%s: %d %s, want the forecast of spend/service/Amazon%%20EC2", q, rec.Code, rec.Body.String())
+		}
+	}
+}
+
+// TestForecastsAPIMalformedScope: a scope that is no scope (no kind, a kind
+// without its key, as `tally forecast run --scope spend/account` takes it,
+// an empty key) is a 400 saying what a scope is and how to list a kind; it
+// was a 404, "no forecast for scope", as if the name were right and its
+// forecast not made yet.
+func TestForecastsAPIMalformedScope(t *testing.T) {
+	db := pgtest.New(t)
+	s := NewServer(Config{Readiness: readiness{}, Forecasts: db, Auth: db})
+	secret, tok := NewToken()
+	tok.Kind, tok.Role, tok.Name = tally.TokenAPI, tally.RoleViewer, "test"
+	if _, err := db.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ scope, want string }{
+		{"bogus", `scope \"bogus\": want one of spend/account/…, spend/service/…`},
+		{"spend/account", `scope \"spend/account\": want one of spend/account/…`},
+		{"spend/account/", `scope \"spend/account/\": segment \"\": want a non-empty path-escaped name`},
+		{"spend/account/1/2", `scope \"spend/account/1/2\": spend/account takes 1 key segments, got 2`},
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/forecasts?scope="+tc.scope, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(rec, req)
+		hint := `a scope ending in * (spend/account/*) lists the newest forecast of each under it`
+		if body := rec.Body.String(); rec.Code != http.StatusBadRequest || !strings.Contains(body, tc.want) || !strings.Contains(body, hint) {
+			t.Errorf("GET ?scope=%s: %d %s, want 400 saying %s and %s", tc.scope, rec.Code, body, tc.want, hint)
 		}
 	}
 }
