@@ -1,5 +1,7 @@
 package synth
 
+import "math"
+
 // Daily generates a suite of daily series: the hourly series of a suite
 // with day-long lengths (cfg's Horizon, MinLen and MaxLen in days; lengths
 // default to 200–360 days), summed per day, as a daily bill sums its hourly
@@ -21,13 +23,15 @@ func Daily(cfg Config) []Series {
 	return hourly
 }
 
-// sumDays sums x (hourly, a whole number of days) per day.
+// sumDays sums x (hourly, a whole number of days, in cents) per day, to
+// the cent: the float sum's error (7012.740000000001) is not the bill's.
 func sumDays(x []float64) []float64 {
 	out := make([]float64, len(x)/24)
 	for i := range out {
 		for _, v := range x[24*i : 24*i+24] {
 			out[i] += v
 		}
+		out[i] = math.Round(out[i]*100) / 100
 	}
 	return out
 }

@@ -2,6 +2,8 @@ package synth
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +27,19 @@ func TestDaily(t *testing.T) {
 		if math.Abs(d.Train[len(d.Train)-1]-last) > 1e-6 || math.Abs(d.Test[0]-first) > 1e-6 {
 			t.Errorf("%s: last training day %.2f, first test day %.2f; want the hourly series' %.2f and %.2f",
 				d.ID, d.Train[len(d.Train)-1], d.Test[0], last, first)
+		}
+	}
+}
+
+// TestDailyCents: a daily value is its hours' sum to the cent, as the hourly
+// values are cents: summed in binary floating point it was written to the
+// suite's files as 7012.740000000001.
+func TestDailyCents(t *testing.T) {
+	for _, d := range Daily(Config{Series: 20, Horizon: 14, Seed: 1}) {
+		for i, v := range append(d.Train, d.Test...) {
+			if s := strconv.FormatFloat(v, 'f', -1, 64); len(s) > strings.IndexByte(s+".", '.')+3 {
+				t.Fatalf("%s: day %d is %s, want cents", d.ID, i, s)
+			}
 		}
 	}
 }
