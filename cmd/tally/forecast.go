@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,11 +36,8 @@ type forecastEvalCmd struct {
 }
 
 func (c *forecastEvalCmd) Run(ctx context.Context, a *app) error {
-	if c.Horizon < 1 {
-		return tally.Errorf(tally.EInvalid, "--horizon %d: want at least 1", c.Horizon)
-	}
-	if c.Season < 1 {
-		return tally.Errorf(tally.EInvalid, "--season %d: want at least 1", c.Season)
+	if err := cmp.Or(atLeast("--horizon", c.Horizon, 1, "step"), atLeast("--season", c.Season, 1, "step")); err != nil {
+		return err
 	}
 	if c.Workers < 0 {
 		return tally.Errorf(tally.EInvalid, "--workers %d: want at least 1, or 0 for all cores", c.Workers)
@@ -168,8 +166,8 @@ type forecastSynthCmd struct {
 }
 
 func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
-	if c.Series < 1 || c.Horizon < 1 {
-		return tally.Errorf(tally.EInvalid, "--series and --horizon must be at least 1")
+	if err := cmp.Or(atLeast("--series", c.Series, 1, "series"), atLeast("--horizon", c.Horizon, 1, "step")); err != nil {
+		return err
 	}
 	if (c.MinLength == 0) != (c.MaxLength == 0) {
 		return tally.Errorf(tally.EInvalid, "--min-length and --max-length go together (got %d and %d)", c.MinLength, c.MaxLength)
@@ -198,6 +196,15 @@ func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 	}
 	fmt.Fprintf(a.stdout, "wrote %d %s series (horizon %d, seed %d) to %s\n", c.Series, c.Frequency, c.Horizon, c.Seed, c.Out)
 	return nil
+}
+
+// atLeast refuses a flag's value under least, naming both and the unit:
+// "--horizon 0: want at least 1 day".
+func atLeast(flag string, v, least int, unit string) error {
+	if v >= least {
+		return nil
+	}
+	return tally.Errorf(tally.EInvalid, "%s %d: want at least %d %s", flag, v, least, unit)
 }
 
 func contains(list []string, s string) bool {
@@ -233,8 +240,8 @@ type forecastScopesCmd struct {
 }
 
 func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
-	if c.Horizon < 1 || c.History < 1 || c.Lag < 0 {
-		return tally.Errorf(tally.EInvalid, "--horizon and --history must be at least 1, --lag at least 0")
+	if err := cmp.Or(atLeast("--horizon", c.Horizon, 1, "day"), atLeast("--history", c.History, 1, "day"), atLeast("--lag", c.Lag, 0, "days")); err != nil {
+		return err
 	}
 	if err := forecast.CheckSpendScopes(c.Scope); err != nil {
 		return err

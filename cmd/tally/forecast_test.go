@@ -371,3 +371,27 @@ func TestForecastEvalBadSeasons(t *testing.T) {
 		}
 	}
 }
+
+// TestForecastBadNumbers: forecast run and synth name the flag and the value
+// they refuse; they said "--horizon and --history must be at least 1,
+// --lag at least 0" to --history 0, and "--series and --horizon must be at
+// least 1" to --series 0.
+func TestForecastBadNumbers(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--horizon", "0"}, "--horizon 0: want at least 1 day"},
+		{[]string{"run", "--history", "0"}, "--history 0: want at least 1 day"},
+		{[]string{"run", "--lag=-1"}, "--lag -1: want at least 0 days"},
+		{[]string{"synth", "--out", dir, "--series", "0"}, "--series 0: want at least 1 series"},
+		{[]string{"synth", "--out", dir, "--horizon", "0"}, "--horizon 0: want at least 1 step"},
+	} {
+		args := append([]string{"--database-url", "postgres://x@127.0.0.1:1/x", "forecast"}, tc.args...)
+		code, _, errOut := runTally(args...)
+		if code != exitUsage || errOut != "tally: "+tc.want+"\n" {
+			t.Errorf("%v: exit %d, %q; want %d and %q", tc.args, code, errOut, exitUsage, tc.want)
+		}
+	}
+}
