@@ -217,7 +217,10 @@ type MonthOutlook struct {
 	BudgetNote string `json:"budgetNote,omitempty"`
 }
 
-// MonthForecast is the expected month total with its 80% interval.
+// MonthForecast is the expected month total with a range: Lo80 and Hi80
+// add up the 80% bounds of its days (and accounts). That is no 80% range
+// of the total, which is narrower (days seldom all run high): the report
+// says which it is.
 type MonthForecast struct {
 	Total, Lo80, Hi80 tally.Money
 	Model             string
