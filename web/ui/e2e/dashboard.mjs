@@ -406,6 +406,16 @@ await step('estimates server: the overview\'s complete days end at the last hour
   const days = await table.locator('tbody tr th').allTextContents()
   check(days[days.length - 1] === '2026-10-06', 'the overview\'s 30 complete days end with the last day with costs, not an empty one: ' + days.slice(-3).join(', '))
   check(days.length === 30 && days[0] === '2026-09-07', 'and are 30 days: ' + days.length + ' from ' + days[0])
+  // No forecast is stored: the hint says what makes one. It said one needs
+  // 14+ days of history, which tally forecast run does not (it forecasts
+  // from a day of bill, its notes saying how little that is).
+  const none = p.locator('[data-state=no-forecast]')
+  await none.waitFor()
+  const hint = await none.innerText()
+  check(
+    hint === 'No spend forecast yet: tally forecast run makes one for each billing account from its bill, and tally serve runs it every day.',
+    'the no-forecast hint says what makes one: ' + hint,
+  )
   check(errs.length === 0, 'no console errors: ' + errs.join('; '))
   await ctx.close()
 })

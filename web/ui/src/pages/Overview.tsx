@@ -376,7 +376,8 @@ export function Overview(_: { me: Me }) {
             )}
             {!view.hasForecast && view.others.length === 0 && !(forecast.error && !forecast.error.notAvailable) && !forecast.loading && (
               <p class="hint" data-state="no-forecast">
-                No spend forecast yet: forecasts appear once <code>tally forecast</code> has run (needs 14+ days of history).
+                No spend forecast yet: <code>tally forecast run</code> makes one for each billing account from its bill, and{' '}
+                <code>tally serve</code> runs it every day.
               </p>
             )}
           </Card>
