@@ -117,8 +117,8 @@ func trendLines(r *Report) (actual, mean, band plotter.XYs) {
 
 // TrendChart draws daily spend over the eight weeks with the report week
 // shaded (and on through the days billed after it that the month to date
-// counts), and the forecast to month end with its 80% band and the daily
-// budget when there are.
+// counts), and the forecast to month end with its 80% band (the accounts'
+// bands added, named so) and the daily budget when there are.
 func TrendChart(r *Report) (Image, error) {
 	p := newPlot()
 	p.Y.Tick.Marker = moneyTicks{string(r.Currency)}
@@ -148,7 +148,7 @@ func TrendChart(r *Report) (Image, error) {
 		}
 		ml.Color, ml.Width, ml.Dashes = colorForecast, vg.Points(1.5), []vg.Length{vg.Points(4), vg.Points(2)}
 		p.Add(ml)
-		p.Legend.Add("forecast (80% band)", ml, poly)
+		p.Legend.Add("forecast ("+r.Month.Forecast.band()+")", ml, poly)
 		end = mean[len(mean)-1].X
 	}
 	line, err := plotter.NewLine(actual)
@@ -199,8 +199,11 @@ func TrendChart(r *Report) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	return Image{ContentID: "trend@tally", Name: "spend-trend.png", PNG: png, Width: chartWidth, Height: h,
-		Alt: "Daily amortized spend over eight weeks, the report week shaded, with the forecast to month end"}, nil
+	alt := "Daily amortized spend over eight weeks, the report week shaded"
+	if len(mean) > 0 {
+		alt += ", with the forecast to month end and its " + r.Month.Forecast.band()
+	}
+	return Image{ContentID: "trend@tally", Name: "spend-trend.png", PNG: png, Width: chartWidth, Height: h, Alt: alt}, nil
 }
 
 // MoversChart draws the largest workload changes as bars split into usage,

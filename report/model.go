@@ -238,6 +238,17 @@ type MonthForecast struct {
 	// Note says which accounts' forecasts were left out, being in another
 	// currency than the report's; "" when none were.
 	Note string
+	// Accounts is how many billing accounts' forecasts are added up.
+	Accounts int
+}
+
+// band names the forecast's daily band: one account's 80% range, or the
+// accounts' ranges added up, which is no 80% range of their total.
+func (f *MonthForecast) band() string {
+	if f.Accounts > 1 {
+		return "accounts' 80% ranges added"
+	}
+	return "80% band"
 }
 
 // VsBudget returns the forecast total minus the budget; ok is false without

@@ -147,7 +147,7 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		p.Mean, p.Lo80, p.Hi80, p.Lo95, p.Hi95 = p.Mean*share, p.Lo80*share, p.Hi80*share, p.Lo95*share, p.Hi95*share
 	}
 	m.Forecast = &MonthForecast{Total: money(mean + pending), Lo80: money(lo + pending), Hi80: money(hi + pending),
-		Model: strings.Join(dedupe(models), ", "), Share: share, Points: points, Short: short}
+		Model: strings.Join(dedupe(models), ", "), Share: share, Points: points, Short: short, Accounts: len(forecasts)}
 	if p, err := tally.FromFloat(pending*share, r.Currency); err == nil && pending > 0 {
 		m.Forecast.Pending = p.Round(2)
 	}
