@@ -313,13 +313,24 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		if cur == "" {
 			cur = "–" // a scope with no cost line in the window read
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f (%.2f – %.2f)\t%s\n", f.Scope, f.Model, cur, sum, last.Mean, last.Lo95, last.Hi95, mase)
+		money := func(v float64) string { return estimateText(v, params.Currency) }
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s – %s)\t%s\n", f.Scope, f.Model, cur, money(sum), money(last.Mean), money(last.Lo95), money(last.Hi95), mase)
 	}
 	tw.Flush()
 	if !c.stored() {
 		fmt.Fprintf(a.stdout, "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of %s cost\n", c.Basis)
 	}
 	return nil
+}
+
+// estimateText writes a forecast amount, an estimate kept as a float, as
+// the dashboard writes money: to the cent with its currency ("$2,622.36").
+func estimateText(v float64, cur tally.Currency) string {
+	m, err := tally.FromFloat(v, cur)
+	if err != nil {
+		return "–" // not a number: no estimate
+	}
+	return moneyText(m)
 }
 
 // stored reports whether the forecasts are stored: the spend scopes are of

@@ -395,3 +395,17 @@ func TestForecastBadNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestForecastTableWritesMoney: the table writes its amounts as the
+// dashboard and tally rightsize do, to the cent with their currency
+// ("$31.92", "$4.56 ($1.01 – $8.11)"); they were bare numbers beside a
+// currency column ("31.92"), which the Overview writes "$31.92".
+func TestForecastTableWritesMoney(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	out := tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
+	row := regexp.MustCompile(`spend/account/111 +naive +USD +\$\d+\.\d\d +\$\d+\.\d\d \(\$\d+\.\d\d – \$\d+\.\d\d\) `)
+	if !row.MatchString(out) {
+		t.Errorf("want the amounts in dollars to the cent:\n%s", out)
+	}
+}
