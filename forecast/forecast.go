@@ -46,6 +46,11 @@ type Options struct {
 	// Growth is how the intervals widen past the horizon the validation
 	// covered, on a history too short to validate the whole horizon.
 	Growth Growth
+
+	// at names step i in notes, i counting the values given and then the
+	// forecast's steps. Forecast sets it to the step's time; unset, the
+	// notes count steps.
+	at func(i int) string
 }
 
 // Result is a forecast: point forecasts, calibrated 80% and 95% prediction
@@ -126,6 +131,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		r.note("%d leading missing values dropped", dropped)
 	}
 	n := len(x)
+	at := stepNamer(opt.at, dropped, len(y))
 	bound := opt.Bound
 	if bound == BoundAuto {
 		bound = BoundNone
@@ -159,7 +165,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		r.LevelShifts, rampEnd = detectChanges(x, seasons)
 		xa = adjustForShifts(x, r.LevelShifts, w)
 		for _, s := range r.LevelShifts {
-			r.Notes = append(r.Notes, describeShift(s, "step"))
+			r.Notes = append(r.Notes, describeShift(s, at.history(s.Index)))
 		}
 	}
 	intermittent := zeroShare(x) >= 0.3 && bound == BoundNonNegative
@@ -196,7 +202,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	}
 	if h, o, ok := afterRamp(n, H, step, rampEnd, want); ok {
 		hv, origins = h, o
-		r.note("a ramp ended by step %d: models chosen and intervals calibrated on the %d validation windows after it", rampEnd, len(o))
+		r.note("a ramp ended by %s: models chosen and intervals calibrated on the %d validation windows after it", at.history(rampEnd), len(o))
 	}
 	var valid []*candidate
 	if len(origins) > 0 {
@@ -275,7 +281,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 			if opt.Growth == GrowthSqrt {
 				how = "with the step's square root"
 			}
-			r.note("intervals past step %d extrapolated from the validated horizon (growing %s)", hv, how)
+			r.note("intervals past %s extrapolated from the validated horizon (growing %s)", at.ahead(hv-1), how)
 		}
 		fc := combine(members, fcsOf)
 		var smapes []float64
@@ -487,6 +493,27 @@ func (r *Result) finish(x []float64, H int, members []*candidate, dist distribut
 	r.dist = dist
 	r.Lo80, r.Hi80 = r.Quantile(0.10), r.Quantile(0.90)
 	r.Lo95, r.Hi95 = r.Quantile(0.025), r.Quantile(0.975)
+}
+
+// stepNames names steps in notes: the history's (0-based, of the values
+// kept after dropped leading missing ones) and the forecast's (0-based).
+type stepNames struct {
+	history, ahead func(i int) string
+}
+
+// stepNamer returns the step names of a forecast of n values of which the
+// first dropped were dropped: at's, or counted steps when at is nil.
+func stepNamer(at func(int) string, dropped, n int) stepNames {
+	if at == nil {
+		return stepNames{
+			history: func(i int) string { return fmt.Sprintf("step %d", i) },
+			ahead:   func(h int) string { return fmt.Sprintf("step %d", h+1) },
+		}
+	}
+	return stepNames{
+		history: func(i int) string { return at(dropped + i) },
+		ahead:   func(h int) string { return at(n + h) },
+	}
 }
 
 func (r *Result) note(format string, args ...any) {

@@ -371,9 +371,9 @@ func blendedRatio(s LevelShift, change float64) float64 {
 	return math.Pow(s.Ratio, 1-p)
 }
 
-func describeShift(s LevelShift, stepName string) string {
+func describeShift(s LevelShift, at string) string {
 	if s.Ratio > 0 {
-		return fmt.Sprintf("level shift at %s %d: ×%.2f (%+.4g); earlier history rescaled to the new level", stepName, s.Index, s.Ratio, s.Delta)
+		return fmt.Sprintf("level shift at %s: ×%.2f (%+.4g); earlier history rescaled to the new level", at, s.Ratio, s.Delta)
 	}
-	return fmt.Sprintf("level shift at %s %d: %+.4g; earlier history shifted to the new level", stepName, s.Index, s.Delta)
+	return fmt.Sprintf("level shift at %s: %+.4g; earlier history shifted to the new level", at, s.Delta)
 }

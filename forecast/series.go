@@ -82,12 +82,22 @@ func Forecast(s Series, opt Options) (*Result, error) {
 	if opt.Seasons == nil {
 		opt.Seasons = DefaultSeasons(s.Step)
 	}
+	opt.at = func(i int) string { return stepTime(s.Start.Add(time.Duration(i)*s.Step), s.Step) }
 	r, err := ForecastValues(s.Values, opt)
 	if err != nil {
 		return nil, err
 	}
 	r.Start, r.Step = s.End(), s.Step
 	return r, nil
+}
+
+// stepTime writes t, the start of a step of length step, for the notes: a
+// date for whole days, else to the minute in UTC.
+func stepTime(t time.Time, step time.Duration) string {
+	if step%(24*time.Hour) == 0 && t.Equal(t.Truncate(24*time.Hour)) {
+		return t.UTC().Format(time.DateOnly)
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
 // Time returns the start of forecast step h (0-based), for results of Forecast.

@@ -1,0 +1,52 @@
+package forecast
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestForecastNotesSayDates: the notes of a forecast of a dated series say
+// when, not which step: "level shift at step 76" and "intervals past step
+// 17" in a spend forecast's notes left the reader to count days from the
+// history's start (and from the forecast's) to find the date.
+func TestForecastNotesSayDates(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	y := growingDaily(300)
+	for i := 250; i < len(y); i++ {
+		y[i] *= 0.6
+	}
+	r, err := Forecast(Series{Start: start, Step: 24 * time.Hour, Values: y}, Options{Horizon: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.LevelShifts) != 1 {
+		t.Fatalf("level shifts %+v, want one", r.LevelShifts)
+	}
+	want := "level shift at " + start.AddDate(0, 0, r.LevelShifts[0].Index).Format(time.DateOnly) + ":"
+	if !hasNote(r.Notes, want) || stepCounted.MatchString(strings.Join(r.Notes, "\n")) {
+		t.Errorf("notes %q: want one starting %q, and no step counted", r.Notes, want)
+	}
+
+	// 88 days forecast 90 days ahead: validated over a shorter horizon.
+	r, err = Forecast(Series{Start: start, Step: 24 * time.Hour, Values: growingDaily(88)}, Options{Horizon: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "intervals past " + r.Time(r.Backtest.Horizon-1).Format(time.DateOnly) + " extrapolated"
+	if !hasNote(r.Notes, want) || stepCounted.MatchString(strings.Join(r.Notes, "\n")) {
+		t.Errorf("notes %q: want one starting %q, and no step counted", r.Notes, want)
+	}
+}
+
+var stepCounted = regexp.MustCompile(`step \d`)
+
+func hasNote(notes []string, s string) bool {
+	for _, n := range notes {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
