@@ -315,7 +315,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 			if b.steps > 1 {
 				last = fmt.Sprintf("last %d values lie", b.steps)
 			}
-			r.note("the %s %+.0f%% off the forecast made before, outside its 95%% range: a level shift may have begun, and the intervals include it lasting", last, 100*(b.ratio-1))
+			r.note("the %s %s off the forecast made before, outside its 95%% range: a level shift may have begun, and the intervals include it lasting", last, signedPercent(b.ratio))
 		}
 	}
 	r.finish(xa, H, members, dist)

@@ -1,5 +1,10 @@
 package forecast
 
+import (
+	"fmt"
+	"math"
+)
+
 // recentShift is a level shift the last values of a history may have begun.
 type recentShift struct {
 	steps int     // values since it began
@@ -56,6 +61,16 @@ func recentBreak(x []float64, members []*candidate, d distribution, k int) (rece
 		return recentShift{}, false
 	}
 	return recentShift{steps: m, ratio: medianOf(ratios)}, true
+}
+
+// signedPercent writes ratio−1 as a signed percentage with the digits that
+// tell it from zero: "-50%", "+12%", "+0.31%", "-0.0042%".
+func signedPercent(ratio float64) string {
+	p := 100 * (ratio - 1)
+	if math.Abs(p) >= 1 {
+		return fmt.Sprintf("%+.0f%%", p)
+	}
+	return fmt.Sprintf("%+.2g%%", p)
 }
 
 // combinedForecast returns the median of members' forecasts of k steps

@@ -49,3 +49,19 @@ func TestIntervalsReachARecentShift(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedPercent: the recent shift's note says how far off the forecast
+// the last values lie with the digits that tell it from zero: a shift of
+// 0.3% read "+0%", as if the values were on the forecast.
+func TestSignedPercent(t *testing.T) {
+	for _, tt := range []struct {
+		ratio float64
+		want  string
+	}{
+		{0.5, "-50%"}, {1.12, "+12%"}, {1.0031, "+0.31%"}, {0.999958, "-0.0042%"}, {3, "+200%"},
+	} {
+		if got := signedPercent(tt.ratio); got != tt.want {
+			t.Errorf("signedPercent(%v) = %q, want %q", tt.ratio, got, tt.want)
+		}
+	}
+}
