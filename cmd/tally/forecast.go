@@ -186,7 +186,7 @@ func (c *forecastSynthCmd) Run(ctx context.Context, a *app) error {
 		train[i] = forecast.WideSeries{ID: s.ID, Values: s.Train}
 		test[i] = forecast.WideSeries{ID: s.ID, Values: s.Test}
 	}
-	if err := mkdirOutput(c.Out); err != nil {
+	if err := mkdirOutput("--out", c.Out); err != nil {
 		return err
 	}
 	for name, ss := range map[string][]forecast.WideSeries{prefix + "-train.csv": train, prefix + "-test.csv": test} {

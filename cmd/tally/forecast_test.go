@@ -409,3 +409,17 @@ func TestForecastTableWritesMoney(t *testing.T) {
 		t.Errorf("want the amounts in dollars to the cent:\n%s", out)
 	}
 }
+
+// TestForecastSynthOutNamesItsFlag: a directory synth cannot make is named
+// by its flag; it said "mkdir …: not a directory" alone.
+func TestForecastSynthOutNamesItsFlag(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(file, "suite")
+	code, _, errOut := runTally("forecast", "synth", "--out", bad, "--series", "2")
+	if want := "--out " + bad + ": mkdir " + file + ": not a directory"; code != exitError || !strings.Contains(errOut, want) {
+		t.Errorf("synth --out under a file: exit %d %q, want %d with %q", code, errOut, exitError, want)
+	}
+}

@@ -32,9 +32,14 @@ func writeOutput(path string, data []byte) error {
 	return os.WriteFile(path, data, outputFileMode)
 }
 
-// mkdirOutput creates the output directory dir and any missing parents.
-func mkdirOutput(dir string) error {
-	return os.MkdirAll(dir, outputDirMode)
+// mkdirOutput creates the output directory dir, given by flag, and any
+// missing parents; an error names the flag: "--out D: mkdir …: not a
+// directory".
+func mkdirOutput(flag, dir string) error {
+	if err := os.MkdirAll(dir, outputDirMode); err != nil {
+		return fmt.Errorf("%s %s: %w", flag, dir, err)
+	}
+	return nil
 }
 
 // writeFileAtomic writes path through a temporary file beside it, renamed

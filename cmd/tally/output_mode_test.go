@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +86,16 @@ func TestOutputFilesArePrivate(t *testing.T) {
 	t.Run("rightsize patches", func(t *testing.T) {
 		url, _, until := seededRightsizingDB(t)
 		dir := filepath.Join(t.TempDir(), "patches")
+		// A directory that cannot be made (under a file) is named by its flag.
+		file := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(file, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		bad := filepath.Join(file, "patches")
+		want := "--patch-dir " + bad + ": mkdir " + file + ": not a directory"
+		if code, _, errOut := runTally("--database-url", url, "--log-level", "warn", "rightsize", "--until", until.Format(time.RFC3339), "--patch-dir", bad); code != exitError || !strings.Contains(errOut, want) {
+			t.Errorf("--patch-dir under a file: exit %d %q, want %d with %q", code, errOut, exitError, want)
+		}
 		mustTally(t, "--database-url", url, "--log-level", "warn")("rightsize", "--until", until.Format(time.RFC3339), "--patch-dir", dir)
 		privateMode(t, dir)
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))

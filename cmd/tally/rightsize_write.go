@@ -254,8 +254,8 @@ func writePatchDir(dir string, results []rightsizing.ContainerResult) error {
 	if err != nil {
 		return err
 	}
-	if err := mkdirOutput(dir); err != nil {
-		return fmt.Errorf("patch dir: %w", err)
+	if err := mkdirOutput("--patch-dir", dir); err != nil {
+		return err
 	}
 	for _, p := range patches {
 		if err := writeOutput(filepath.Join(dir, p.File), append([]byte("# "+p.Command+"\n"), p.YAML...)); err != nil {
