@@ -1,17 +1,22 @@
 package commitments
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/internal/csvtable"
+	"github.com/tallyhq/tally/internal/jsonpos"
 )
 
 // Plan is a reviewable purchase plan: what to buy, when, and what it is
@@ -142,29 +147,42 @@ func (p Plan) WriteCSV(w io.Writer) error {
 // tenancy: the purchase asks AWS for regional offerings of default tenancy.
 const regionalOnly = "Tally buys regional Reserved Instances of default tenancy only"
 
+// maxPlanBytes bounds a plan file.
+const maxPlanBytes = 64 << 20
+
 // ReadPlan parses a plan written as JSON and checks every item: name is
-// used in errors, which say which item and field is wrong and wrap ErrBadPlan.
-// Every amount is in one currency, an ISO 4217 code (returned upper-case);
-// expectedSavings, p10 and p90 may be left out.
+// used in errors, which say where (name:line:column), which item and field
+// is wrong, as the file spells it, and wrap ErrBadPlan. A file holds one
+// plan. Every amount is in one currency, an ISO 4217 code (returned
+// upper-case); expectedSavings, p10 and p90 may be left out.
 func ReadPlan(r io.Reader, name string) (Plan, error) {
-	var p Plan
-	dec := json.NewDecoder(io.LimitReader(r, 64<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return Plan{}, fmt.Errorf("%s: byte %d: %w: %v", name, se.Offset, ErrBadPlan, err)
-		}
+	b, err := io.ReadAll(io.LimitReader(r, maxPlanBytes+1))
+	if err != nil {
 		return Plan{}, fmt.Errorf("%s: %w: %v", name, ErrBadPlan, err)
 	}
+	if len(b) > maxPlanBytes {
+		return Plan{}, fmt.Errorf("%s: %w: larger than %d MiB", name, ErrBadPlan, maxPlanBytes>>20)
+	}
+	p, err := decodePlan(b, name)
+	if err != nil {
+		return Plan{}, err
+	}
+	offs := jsonpos.Offsets(b)
+	where := func(path string) string {
+		return jsonpos.Position(name, b, offs[path])
+	}
 	if p.BillingAccountID == "" {
-		return Plan{}, fmt.Errorf("%s: %w: billingAccountId: empty", name, ErrBadPlan)
+		return Plan{}, fmt.Errorf("%s: %w: billingAccountId: empty", where("billingAccountId"), ErrBadPlan)
 	}
 	seen := map[string]bool{}
 	var planCur tally.Currency
 	for i, it := range p.Items {
 		bad := func(field, value, why string) error {
-			return fmt.Errorf("%s: items[%d] (%s): %w: %s: value %q: %s", name, i, it.ID, ErrBadPlan, field, value, why)
+			at := fmt.Sprintf("items[%d]", i)
+			if _, ok := offs[at+"."+field]; ok {
+				at += "." + field
+			}
+			return fmt.Errorf("%s: items[%d] (%s): %w: %s: value %q: %s", where(at), i, it.ID, ErrBadPlan, field, value, why)
 		}
 		if it.ID == "" || seen[it.ID] {
 			return Plan{}, bad("id", it.ID, "empty or repeated")
@@ -239,4 +257,108 @@ func ReadPlan(r io.Reader, name string) (Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// decodePlan decodes the plan file b, one JSON object with no member the
+// plan does not have.
+func decodePlan(b []byte, name string) (Plan, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return Plan{}, fmt.Errorf("%s: %w: the file is empty: want the JSON plan 'tally commitments recommend --plan-out plan.json' writes", name, ErrBadPlan)
+	}
+	var p Plan
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Plan{}, decodeError(b, name, err)
+	}
+	// A second plan, or anything else, after the first was ignored.
+	if rest := bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return Plan{}, fmt.Errorf("%s: %w: more after the plan's closing brace: a plan file holds one plan",
+			jsonpos.Position(name, b, int64(len(b)-len(rest)+1)), ErrBadPlan)
+	}
+	return p, nil
+}
+
+// decodeError says where and what err, an error decoding the plan file b,
+// is.
+func decodeError(b []byte, name string, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%s: %w: the file ends inside the plan (truncated?)", jsonpos.Position(name, b, int64(len(b))), ErrBadPlan)
+	case errors.As(err, &se):
+		return fmt.Errorf("%s: %w: not JSON: %v", jsonpos.Position(name, b, se.Offset), ErrBadPlan, se)
+	case errors.As(err, &te):
+		path, start := valueBefore(jsonpos.Offsets(b), te.Offset)
+		return fmt.Errorf("%s: %w: %s: value %s: a JSON %s, want %s", jsonpos.Position(name, b, start), ErrBadPlan, path,
+			clip(b[start-1:max(start-1, te.Offset)]), te.Value, jsonpos.Kind(te.Type))
+	}
+	// An amount, a time or a member the plan does not have: the errors
+	// name no place. The first member that fails alone is the one.
+	offs := jsonpos.Offsets(b)
+	path, raw, ferr := failingMember(b, offs, "", func() any { return &Plan{} })
+	if path == "items" {
+		var items []json.RawMessage
+		_ = json.Unmarshal(raw, &items)
+		for i, it := range items {
+			if path, raw, ferr = failingMember(it, offs, fmt.Sprintf("items[%d].", i), func() any { return &PlanItem{} }); path != "" {
+				break
+			}
+		}
+	}
+	if path == "" {
+		return fmt.Errorf("%s: %w: %v", name, ErrBadPlan, err)
+	}
+	return fmt.Errorf("%s: %w: %s: value %s: %v", jsonpos.Position(name, b, offs[path]), ErrBadPlan, path, clip(raw), ferr)
+}
+
+// failingMember returns the path (prefix and name), value and error of the
+// first member of the JSON object b, in the order offs (the file's
+// offsets) says, that fails to decode alone into a new value of the type
+// newValue returns; "" when none does.
+func failingMember(b []byte, offs map[string]int64, prefix string, newValue func() any) (string, json.RawMessage, error) {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(b, &members) != nil {
+		return "", nil, nil
+	}
+	keys := slices.SortedFunc(maps.Keys(members), func(x, y string) int { return cmp.Compare(offs[prefix+x], offs[prefix+y]) })
+	for _, k := range keys {
+		one, err := json.Marshal(map[string]json.RawMessage{k: members[k]})
+		if err != nil {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(one))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(newValue()); err != nil {
+			return prefix + k, members[k], err
+		}
+	}
+	return "", nil, nil
+}
+
+// valueBefore returns the path and offset of the value that starts last
+// before the 1-based offset off: the one whose decoding failed there.
+func valueBefore(offs map[string]int64, off int64) (string, int64) {
+	var path string
+	var start int64 = 1
+	for p, o := range offs {
+		if o <= off && (o > start || o == start && len(p) > len(path)) {
+			path, start = p, o
+		}
+	}
+	return path, start
+}
+
+// clip returns the JSON value b on one line, cut to 120 bytes.
+func clip(b []byte) string {
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) != nil {
+		buf.Reset()
+		buf.Write(bytes.Join(bytes.Fields(b), []byte(" ")))
+	}
+	if s := buf.String(); len(s) > 120 {
+		return strings.ToValidUTF8(s[:120], "") + "…"
+	}
+	return buf.String()
 }

@@ -51,7 +51,7 @@ func usd(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
 func TestReadPlanErrors(t *testing.T) {
 	item := `{"id":"x","date":"2026-03-02T00:00:00Z","offer":{"provider":"aws","kind":"ec2-instance-savings-plan","termMonths":12,"paymentOption":"No Upfront","region":"us-east-1","family":"m5"},"hourlyCommitment":{"amount":"1","currency":"USD"}}`
 	for _, c := range []struct{ in, want string }{
-		{`{`, "plan.json: bad purchase plan"},
+		{`{`, "plan.json:1:1: bad purchase plan: the file ends inside the plan (truncated?)"},
 		{`{"billingAccountId":""}`, "billingAccountId: empty"},
 		{`{"billingAccountId":"1","items":[` + item + `,` + item + `]}`, `items[1] (x): bad purchase plan: id: value "x": empty or repeated`},
 		{`{"billingAccountId":"1","items":[` + strings.Replace(item, `"termMonths":12`, `"termMonths":13`, 1) + `]}`, "offer.termMonths: value \"13\": want 12 or 36"},
@@ -216,5 +216,43 @@ func TestPlanBought(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("%s: bought %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestReadPlanWhere: a plan file that is empty, truncated, followed by
+// more, or with a value of the wrong type or form is refused with where
+// (file:line:column), the field as the file spells it, and what is wrong;
+// a second plan after the first was ignored, and the others said neither
+// line nor field ("bad purchase plan: unexpected EOF", "amount "abc": not a
+// decimal number").
+func TestReadPlanWhere(t *testing.T) {
+	p := Plan{BillingAccountID: "111", Items: []PlanItem{{ID: "a", Date: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		Offer: Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: NoUpfront}, HourlyCommitment: usd("1.5")}}}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := string(b)
+	for _, c := range []struct{ name, in, want string }{
+		{"empty", "", "plan.json: bad purchase plan: the file is empty: want the JSON plan 'tally commitments recommend --plan-out plan.json' writes"},
+		{"blank", "\n  \n", "plan.json: bad purchase plan: the file is empty"},
+		{"truncated", good[:len(good)/2], "bad purchase plan: the file ends inside the plan (truncated?)"},
+		{"two plans", good + "\n" + good, "plan.json:34:1: bad purchase plan: more after the plan's closing brace: a plan file holds one plan"},
+		{"trailing text", good + " x", "plan.json:33:3: bad purchase plan: more after the plan's closing brace"},
+		{"syntax", strings.Replace(good, `"termMonths": 12,`, `"termMonths": 12,,`, 1), "plan.json:11:26: bad purchase plan: not JSON: invalid character ','"},
+		{"type", strings.Replace(good, `"termMonths": 12`, `"termMonths": "12"`, 1), "plan.json:11:23: bad purchase plan: items[0].offer.termMonths: value \"12\": a JSON string, want a whole number"},
+		{"amount", strings.Replace(good, `"1.5"`, `"abc"`, 1), `plan.json:14:27: bad purchase plan: items[0].hourlyCommitment: value {"amount":"abc","currency":"USD"}: amount "abc": not a decimal number`},
+		{"date", strings.Replace(good, `"2026-03-02T00:00:00Z"`, `"2026-13-02"`, 1), `plan.json:7:15: bad purchase plan: items[0].date: value "2026-13-02": parsing time "2026-13-02": month out of range`},
+		{"unknown", strings.Replace(good, `"termMonths"`, `"terms": 1, "termMonths"`, 1), `plan.json:8:16: bad purchase plan: items[0].offer: value {"provider":"aws","kind":"compute-savings-plan","terms":1,"termMonths":12,"paymentOption":"No Upfront"}: json: unknown field "terms"`},
+		{"check", strings.Replace(good, `"termMonths": 12`, `"termMonths": 24`, 1), `plan.json:11:23: items[0] (a): bad purchase plan: offer.termMonths: value "24": want 12 or 36`},
+		{"top", strings.Replace(good, `"createdAt": "0001-01-01T00:00:00Z"`, `"createdAt": "yesterday"`, 1), `plan.json:2:16: bad purchase plan: createdAt: value "yesterday": parsing time`},
+	} {
+		_, err := ReadPlan(strings.NewReader(c.in), "plan.json")
+		if err == nil || !errors.Is(err, ErrBadPlan) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v\nwant %q", c.name, err, c.want)
+		}
+	}
+	if _, err := ReadPlan(strings.NewReader(good+"\n\n"), "plan.json"); err != nil {
+		t.Errorf("a plan followed by blank lines: %v", err)
 	}
 }

@@ -3,12 +3,11 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/jsonpos"
 )
 
 // decodeBody decodes r's JSON body, at most limit bytes, into v. what names
@@ -34,7 +33,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, what
 	case errors.As(err, &tooLarge):
 		return tally.Errorf(tally.ETooLarge, "%s: larger than %d bytes", what, tooLarge.Limit)
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return tally.Errorf(tally.EInvalid, "%s: field %q: want %s, got %s", what, typeErr.Field, jsonKind(typeErr.Type), article(typeErr.Value))
+		return tally.Errorf(tally.EInvalid, "%s: field %q: want %s, got %s", what, typeErr.Field, jsonpos.Kind(typeErr.Type), article(typeErr.Value))
 	case errors.As(err, &typeErr):
 		return tally.Errorf(tally.EInvalid, "%s: want %s, got %s", what, shape, article(typeErr.Value))
 	}
@@ -42,26 +41,6 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, what
 		return tally.Errorf(tally.EInvalid, "%s: unknown field %s: want %s", what, field, shape)
 	}
 	return tally.Errorf(tally.EInvalid, "%s: not JSON (%v): want %s", what, err, shape)
-}
-
-// jsonKind names a Go type as the JSON value it decodes from.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "a JSON object"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "a whole number"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	}
-	return fmt.Sprintf("a %s", t.Kind())
 }
 
 // article puts "a" or "an" before a JSON value's kind as encoding/json

@@ -1,7 +1,6 @@
 package awscur
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/jsonpos"
 )
 
 // Manifest is the part of a CUR manifest Tally reads: legacy CUR's
@@ -60,24 +60,11 @@ func manifestJSONError(name string, b []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return tally.Errorf(tally.EInvalid, "CUR manifest %s: not JSON: %v", position(name, b, se.Offset), se)
+		return tally.Errorf(tally.EInvalid, "CUR manifest %s: not JSON: %v", jsonpos.Position(name, b, se.Offset), se)
 	case errors.As(err, &te):
-		return tally.Errorf(tally.EInvalid, "CUR manifest %s: %s is a JSON %s, want %s", position(name, b, te.Offset), te.Field, te.Value, te.Type)
+		return tally.Errorf(tally.EInvalid, "CUR manifest %s: %s is a JSON %s, want %s", jsonpos.Position(name, b, te.Offset), te.Field, te.Value, te.Type)
 	}
 	return tally.Errorf(tally.EInvalid, "CUR manifest %s: %v", name, err)
-}
-
-// position is name:line:column of the byte at the 1-based offset off of b
-// (encoding/json's offsets count the bytes read up to the error), or name
-// for an offset outside b.
-func position(name string, b []byte, off int64) string {
-	if off < 1 || off > int64(len(b)) {
-		return name
-	}
-	before := b[:off-1]
-	line := 1 + bytes.Count(before, []byte{'\n'})
-	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1)
-	return fmt.Sprintf("%s:%d:%d", name, line, col)
 }
 
 // Keys returns the object keys of the manifest's data files (s3:// URLs
