@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +20,7 @@ import (
 
 type commitmentsRecommendCmd struct {
 	Account        string  `placeholder:"ID" help:"Billing account (default: every account with eligible usage)."`
-	History        string  `default:"400d" help:"History of the bill to forecast from (a year and a month lets the stress test replay last year)."`
+	History        string  `default:"400d" help:"How much of the bill before now to forecast from: Nh, Nd or Nw (a year and a month lets the stress test replay last year)."`
 	Term           string  `default:"1y" enum:"1y,3y" help:"Commitment term: ${enum}."`
 	Payment        string  `default:"No Upfront" enum:"No Upfront,Partial Upfront,All Upfront" help:"Payment option: ${enum}."`
 	Reserved       bool    `help:"Also recommend Reserved Instances per instance type (they earn what EC2 Instance Savings Plans earn, with less flexibility)."`
@@ -42,9 +43,9 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 		return tally.Errorf(tally.EInvalid, "--paths %d: want at least 1 forecast sample path", c.Paths)
 	}
 	now := time.Now().UTC()
-	w, err := tally.ParseWindow(c.History, now)
+	w, err := parseHistory(c.History, now)
 	if err != nil {
-		return fmt.Errorf("--history: %w", err)
+		return err
 	}
 	db, closeDB, err := a.openMigrated(ctx)
 	if err != nil {
@@ -107,6 +108,24 @@ func (c *commitmentsRecommendCmd) Run(ctx context.Context, a *app) error {
 	}
 	writeCommitmentPlans(a.stdout, out, hint)
 	return nil
+}
+
+// historyRE matches the windows that are a length before now.
+var historyRE = regexp.MustCompile(`^\s*[0-9]+[hdw]\s*$`)
+
+// parseHistory reads --history, a length of bill before now: Nh, Nd or Nw.
+// Other windows (a START,END pair, lastmonth) were read as their length
+// ending now.
+func parseHistory(s string, now time.Time) (tally.Window, error) {
+	w, err := tally.ParseWindow(s, now)
+	if err != nil {
+		return w, fmt.Errorf("--history: %w", err)
+	}
+	if !historyRE.MatchString(s) {
+		return w, tally.Errorf(tally.EInvalid, "--history %s: want how much of the bill before now to forecast from, Nh, Nd or Nw (e.g. 400d): "+
+			"recommendations start now, from the latest bill", s)
+	}
+	return w, nil
 }
 
 // checkRisk refuses risk flags out of range, naming the flag and its value

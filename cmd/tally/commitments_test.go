@@ -393,6 +393,20 @@ func TestRecommendRefusesZeroPaths(t *testing.T) {
 	}
 }
 
+// TestRecommendHistoryIsALength: recommend forecasts from the bill before
+// now, and read any window as its length: --history with a START,END pair
+// of January forecast from the last 31 days, and "lastmonth" from the last
+// 30 or 31, silently. Only a length (Nh, Nd, Nw) is taken.
+func TestRecommendHistoryIsALength(t *testing.T) {
+	for _, h := range []string{"2026-01-01T00:00:00Z,2026-02-01T00:00:00Z", "lastmonth", "today"} {
+		code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend", "--history", h)
+		want := "--history " + h + ": want how much of the bill before now to forecast from, Nh, Nd or Nw (e.g. 400d)"
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("--history %s: exit %d, %q: want exit %d and %q", h, code, errOut, exitUsage, want)
+		}
+	}
+}
+
 // TestJSONEmptyListsAreArrays: with nothing to list, the JSON outputs give
 // empty arrays, not null, which a script iterating over them trips on.
 func TestJSONEmptyListsAreArrays(t *testing.T) {
