@@ -317,9 +317,11 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 			fmt.Fprintf(&b, "Buy %s/h of %s: expected net savings %s over the term (P10 %s, P90 %s; worst path %s). ",
 				p.PurchaseHourly.Label(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur), money0(sv.P10, cur),
 				money0(sv.P90, cur), money0(sv.Worst, cur))
-		}
-		if p.Savings.ExpectedSavings < p.Savings.P10 {
-			b.WriteString("The expectation is below P10: fewer than one path in ten saves much less than the rest, and pulls it down. ")
+			// Below P10 as printed: a mean under it by float noise, or
+			// by less than the unit printed, reads the same as P10.
+			if sv.ExpectedSavings < sv.P10 && money0(sv.ExpectedSavings, cur) != money0(sv.P10, cur) {
+				b.WriteString("The expectation is below P10: fewer than one path in ten saves much less than the rest, and pulls it down. ")
+			}
 		}
 		fmt.Fprintf(&b, "Holding %s/h covers up to %.0f%% of the forecast on-demand-equivalent usage (%s/h on average) at %.1f%% expected utilization. ",
 			p.TargetHourly.Label(3), 100*min(1, p.TargetOD/math.Max(c.MeanUsageOD, 1e-9)), NanosOf(c.MeanUsageOD).Money(cur).Label(2),

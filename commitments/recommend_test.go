@@ -42,6 +42,21 @@ func TestExplainPurchase(t *testing.T) {
 	if want := "Buy $0.200/h of 1-year No Upfront Compute Savings Plan: net savings $2,401 over the term, the same on every forecast path. "; !strings.Contains(got, want) || strings.Contains(got, "P10") {
 		t.Errorf("explanation of a certain saving lacks %q or names P10:\n%s", want, got)
 	}
+	// Paths that agree to the cent but for float noise, the mean a hair
+	// under P10: it was explained as "the same on every forecast path"
+	// and, in the next sentence, as a mean dragged below P10 by a few paths
+	// saving much less.
+	p.Savings = Evaluation{ExpectedSavings: 2400.79, P10: 2400.80, P90: 2400.91, Worst: 2400.75, Best: 2400.92}
+	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "the same on every forecast path") || strings.Contains(got, "P10") {
+		t.Errorf("paths that agree explained as a mean below P10:\n%s", got)
+	}
+	// A range whose mean is under P10 by less than the whole unit printed
+	// ($583 and $583) is not explained as below it either.
+	p.Savings = Evaluation{ExpectedSavings: 582.9, P10: 583, P90: 596, Worst: 309, Best: 610}
+	if got := explain(p, DefaultRisk, "USD"); strings.Contains(got, "below P10") {
+		t.Errorf("an expectation printed as P10 is explained as below it:\n%s", got)
+	}
+	p.Savings = Evaluation{ExpectedSavings: 2401.2, P10: 2401.2, P90: 2401.2, Worst: 2401.1, Best: 2401.2}
 	// One path in a hundred saving more is a range, however narrow P10–P90.
 	p.Savings.Best = 2600
 	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "P10 $2,401, P90 $2,401") {
