@@ -84,11 +84,11 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		r.Due = dueIDs[r.ItemID]
 	}
 	var due []*awsinventory.Request
-	var perHour, upfront tally.Money
+	var hourly, upfront tally.Money
 	for _, r := range reqs {
 		if r.Due {
 			due = append(due, r)
-			if perHour, err = perHour.Add(r.HourlyCost); err != nil {
+			if hourly, err = hourly.Add(r.HourlyCost); err != nil {
 				return err
 			}
 			if upfront, err = upfront.Add(r.Upfront); err != nil {
@@ -158,10 +158,10 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 			default:
 				when = "waits until the earlier tranches of its pool are bought"
 			}
-			what := r.HourlyCost.Format(3) + "/h of " + commitments.Describe(r.Item.Offer)
+			what := perHour(r.HourlyCost) + " of " + commitments.Describe(r.Item.Offer)
 			if r.Quantity > 0 { // whole instances: what they cost, against the plan's amount
-				what = fmt.Sprintf("%d × %s, %s/h of %s (the plan's %s/h buys %d whole instance(s))", r.Quantity, r.Item.Offer.InstanceType,
-					r.HourlyCost.Format(3), commitments.Describe(r.Item.Offer), r.Item.HourlyCommitment.Format(3), r.Quantity)
+				what = fmt.Sprintf("%d × %s, %s of %s (the plan's %s buys %d whole instance(s))", r.Quantity, r.Item.Offer.InstanceType,
+					perHour(r.HourlyCost), commitments.Describe(r.Item.Offer), perHour(r.Item.HourlyCommitment), r.Quantity)
 			}
 			if r.Upfront.Sign() > 0 {
 				what += fmt.Sprintf(", %s %s of it charged upfront", r.Upfront.Format(2), r.Upfront.Currency())
@@ -171,8 +171,8 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		}
 		for _, it := range plan.Items {
 			if it.Offer.Provider != tally.ProviderAWS {
-				fmt.Fprintf(a.stdout, "%s: %s/h of %s — buy it %s; Tally does not send GCP purchases\n\n",
-					it.ID, it.HourlyCommitment.Format(3), commitments.Describe(it.Offer), whereToBuyGCP(it.Offer.Kind))
+				fmt.Fprintf(a.stdout, "%s: %s of %s — buy it %s; Tally does not send GCP purchases\n\n",
+					it.ID, perHour(it.HourlyCommitment), commitments.Describe(it.Offer), whereToBuyGCP(it.Offer.Kind))
 			}
 		}
 	}
@@ -207,8 +207,8 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if upfront.Sign() > 0 { // Partial and All Upfront: charged when bought, not by the hour
 		charged = fmt.Sprintf(" (%s %s of it charged upfront, now)", upfront.Format(2), upfront.Currency())
 	}
-	what := fmt.Sprintf("About to buy %d commitment(s) for account %s with the credentials of %s (account %s), for %s/h in total, for their whole terms%s. This cannot be undone.",
-		len(due), plan.BillingAccountID, caller.ARN, caller.Account, perHour.Format(3), charged)
+	what := fmt.Sprintf("About to buy %d commitment(s) for account %s with the credentials of %s (account %s), for %s in total, for their whole terms%s. This cannot be undone.",
+		len(due), plan.BillingAccountID, caller.ARN, caller.Account, perHour(hourly), charged)
 	if caller.Account != plan.BillingAccountID {
 		// Allowed (in AWS Organizations a member account may buy Savings
 		// Plans that apply across the organization), but likely a wrong
@@ -255,6 +255,12 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	}
 	fmt.Fprintln(a.stderr, "done; run 'tally commitments sync aws' to refresh the inventory")
 	return nil
+}
+
+// perHour writes an hourly amount with its currency, as the upfront
+// charges are written: "0.428 USD/h".
+func perHour(m tally.Money) string {
+	return m.Format(3) + " " + string(m.Currency()) + "/h"
 }
 
 // whereToBuyGCP says where a GCP commitment of kind is bought: spend-based

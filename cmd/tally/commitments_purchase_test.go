@@ -172,7 +172,8 @@ func purchases(srv *awstest.Server) int {
 // bought in whole instances; the dry run and the typed confirmation say
 // how many and what they cost an hour, within the plan's amount. A plan's
 // 0.6/h of c5.2xlarge (0.214/h each) bought three, 0.642/h, while the
-// confirmation asked to buy "for 0.600/h in total".
+// confirmation asked to buy "for 0.600/h in total". Every amount names its
+// currency: the hourly ones said none ("0.428/h"), beside "1752.00 USD".
 func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	now := time.Now().UTC().Truncate(time.Hour)
@@ -181,12 +182,13 @@ func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
 	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
 	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
 	code, out, errOut := runTally(args...)
-	if code != 0 || !strings.Contains(out, "2 × c5.2xlarge, 0.428/h of 1-year No Upfront Reserved Instances") || !strings.Contains(out, "InstanceCount=2") {
+	if code != 0 || !strings.Contains(out, "2 × c5.2xlarge, 0.428 USD/h of 1-year No Upfront Reserved Instances (us-west-2, c5, c5.2xlarge) (the plan's 0.600 USD/h buys 2 whole instance(s))") ||
+		!strings.Contains(out, "InstanceCount=2") {
 		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
 	}
 	confirmInput = strings.NewReader("buy 1 commitments\n")
 	code, out, errOut = runTally(append(args, "--execute")...)
-	if code != 0 || !strings.Contains(errOut, "for 0.428/h in total") {
+	if code != 0 || !strings.Contains(errOut, "for 0.428 USD/h in total") {
 		t.Errorf("--execute: exit %d; want the confirmation to name the 0.428/h bought\n%s%s", code, out, errOut)
 	}
 	for _, c := range srv.Calls() {
@@ -276,12 +278,12 @@ func TestPurchaseConfirmationSaysTheUpfrontCharge(t *testing.T) {
 	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
 	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
 	code, out, errOut := runTally(args...)
-	if code != 0 || !strings.Contains(out, "0.200/h of 1-year All Upfront Compute Savings Plan, 1752.00 USD of it charged upfront") {
+	if code != 0 || !strings.Contains(out, "0.200 USD/h of 1-year All Upfront Compute Savings Plan, 1752.00 USD of it charged upfront") {
 		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
 	}
 	confirmInput = strings.NewReader("no\n")
 	code, out, errOut = runTally(append(args, "--execute")...)
-	if code == 0 || !strings.Contains(errOut, "for 0.200/h in total, for their whole terms (1752.00 USD of it charged upfront, now)") {
+	if code == 0 || !strings.Contains(errOut, "for 0.200 USD/h in total, for their whole terms (1752.00 USD of it charged upfront, now)") {
 		t.Errorf("--execute: exit %d; want the confirmation to name the upfront charge\n%s%s", code, out, errOut)
 	}
 }

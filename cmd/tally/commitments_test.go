@@ -269,7 +269,7 @@ func TestCommitmentsPurchaseLateLadder(t *testing.T) {
 	}
 	_, out, _ := runTally(append(args, "--allow-stale")...)
 	for i, want := range []string{"bought already", "bought already", "due now", "waits until the earlier tranches"} {
-		if !strings.Contains(out, plan.Items[i].ID+": 1.500/h of 1-year No Upfront Compute Savings Plan — "+want) {
+		if !strings.Contains(out, plan.Items[i].ID+": 1.500 USD/h of 1-year No Upfront Compute Savings Plan — "+want) {
 			t.Errorf("dry run: %s is not %q:\n%s", plan.Items[i].ID, want, out)
 		}
 	}
@@ -348,7 +348,8 @@ func TestPurchaseGCPOnlyPlan(t *testing.T) {
 	// console; gcloud's commitments are resource-based, so it was wrong to
 	// name it for them.
 	code, out, _ = runTally(args...)
-	if code != 0 || !strings.Contains(out, "Billing › Committed use discounts") || strings.Contains(out, "gcloud") {
+	if code != 0 || !strings.Contains(out, "Billing › Committed use discounts") || strings.Contains(out, "gcloud") ||
+		!strings.Contains(out, ": 0.705 USD/h of 1-year No Upfront flexible") {
 		t.Errorf("dry run: exit %d, %q: want it to say a flexible CUD is bought in the console's Billing › Committed use discounts", code, out)
 	}
 	confirmInput = strings.NewReader("")
