@@ -74,14 +74,17 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 		return writeJSON(a.stdout, st)
 	}
 	hint := "ingest a bill first (tally ingest aws-cur|focus|gcp-billing)"
-	if len(st.Series) == 0 && len(st.Inventory) == 0 {
+	if len(st.Series) == 0 {
 		periods, err := db.BillingPeriods(ctx)
 		if err != nil {
 			return err
 		}
 		if b, ok := periodsSpan(periods); ok {
 			hint = fmt.Sprintf("the stored bill covers %s: try --window %s,%s", windowText(b), b.Start.Format(time.RFC3339), b.End.Format(time.RFC3339))
-			if b.Overlap(w) > 0 {
+			switch {
+			case b.Overlap(w) > 0 && w.End.After(now.Add(-48*time.Hour)):
+				hint = "bills arrive a day or two late, and the stored bill has no usage over it yet that Savings Plans, reservations or committed use discounts cover"
+			case b.Overlap(w) > 0:
 				hint = "the stored bill has no usage over it that Savings Plans, reservations or committed use discounts cover"
 			}
 		}
@@ -147,28 +150,55 @@ func pct(p *float64) string {
 	return fmt.Sprintf("%.1f%%", 100**p)
 }
 
-// writeStatus writes st as tables; empty says what to do when st has no
-// usage and no commitment.
+// writeStatus writes st as tables; empty says why there is no eligible
+// usage when st has none.
 func writeStatus(w io.Writer, st *commitments.Status, empty string) {
-	t := st.Totals
 	fmt.Fprintf(w, "Commitments %s (%s steps)\n", windowText(st.Window), st.Step)
 	if len(st.Series) == 0 && len(st.Inventory) == 0 {
 		fmt.Fprintf(w, "  no eligible usage and no commitment in the bill over this window: %s\n", empty)
 		return
 	}
+	cur := string(st.Currency) // every amount below is in it
+	if cur == "" {
+		cur = "?"
+	}
+	if len(st.Series) == 0 { // no ratio, amount or step to show: say why
+		fmt.Fprintf(w, "  no eligible usage in the bill over this window: %s\n", empty)
+		fmt.Fprintf(w, "  lock-in: %.1f months (commitment-weighted mean remaining)\n\n", st.LockInMonths)
+	} else {
+		writeStatusKPIs(w, st, cur)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t"+cur+"/h\tremaining\t")
+	for _, h := range st.Inventory {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f mo\t\n", h.ID, h.Kind, scopeString(h.Scope), commitments.TermString(h.TermMonths),
+			tally.FormatDay(h.End), h.HourlyCost.Format(3), h.RemainingMonths)
+	}
+	tw.Flush()
+	held := make([]tally.Commitment, len(st.Inventory))
+	for i, h := range st.Inventory {
+		held[i] = h.Commitment
+	}
+	writeInferred(w, held)
+	if len(st.Expiries) > 0 {
+		fmt.Fprintln(w, "\nexpiries:")
+		for _, e := range st.Expiries {
+			fmt.Fprintf(w, "  %s  %d commitment(s), %s %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3), cur)
+		}
+	}
+}
+
+// writeStatusKPIs writes st's ratios and amounts (in cur), over the window,
+// by provider and per step, and the lock-in.
+func writeStatusKPIs(w io.Writer, st *commitments.Status, cur string) {
+	t := st.Totals
 	est := ""
 	if t.Estimated {
 		est = " (GCP export: used/unused estimated at the published CUD rate)"
 	}
 	fmt.Fprintf(w, "  coverage %s · utilization %s · effective savings rate %s%s\n", pct(t.Coverage), pct(t.Utilization), pct(t.ESR), est)
-	if n := len(st.Series); n > 0 {
-		if last := st.Series[n-1].Start; nextStep(last, st.Step).Before(st.Window.End) {
-			fmt.Fprintf(w, "  the bill has no eligible usage after %s yet: bills arrive a day or two late\n", last.Format(stepLayout(st.Step)))
-		}
-	}
-	cur := string(st.Currency) // every amount below is in it
-	if cur == "" {
-		cur = "?"
+	if last := st.Series[len(st.Series)-1].Start; nextStep(last, st.Step).Before(st.Window.End) {
+		fmt.Fprintf(w, "  the bill has no eligible usage after %s yet: bills arrive a day or two late\n", last.Format(stepLayout(st.Step)))
 	}
 	fmt.Fprintf(w, "  eligible on-demand equivalent %s · amortized %s · saved %s · unused commitment %s (%s)\n",
 		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2), cur)
@@ -189,24 +219,6 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t"+cur+"/h\tremaining\t")
-	for _, h := range st.Inventory {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f mo\t\n", h.ID, h.Kind, scopeString(h.Scope), commitments.TermString(h.TermMonths),
-			tally.FormatDay(h.End), h.HourlyCost.Format(3), h.RemainingMonths)
-	}
-	tw.Flush()
-	held := make([]tally.Commitment, len(st.Inventory))
-	for i, h := range st.Inventory {
-		held[i] = h.Commitment
-	}
-	writeInferred(w, held)
-	if len(st.Expiries) > 0 {
-		fmt.Fprintln(w, "\nexpiries:")
-		for _, e := range st.Expiries {
-			fmt.Fprintf(w, "  %s  %d commitment(s), %s %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3), cur)
-		}
-	}
 }
 
 // nextStep returns the start of the step after the one starting at t.

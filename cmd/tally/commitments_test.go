@@ -295,6 +295,32 @@ func TestStatusSaysWhereTheBillEnds(t *testing.T) {
 	}
 }
 
+// TestStatusWithoutBillSaysSo: a window without eligible usage in the bill
+// (the last hours, which no bill has yet) while commitments are in force
+// printed "coverage - · utilization - · effective savings rate -", amounts
+// of 0.00 and two empty tables, without a word of why; it says there is
+// no usage in the bill over it and why, and still lists what is held.
+func TestStatusWithoutBillSaysSo(t *testing.T) {
+	day := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	st := &commitments.Status{Window: tally.Window{Start: day.Add(4 * time.Hour), End: day.Add(7 * time.Hour)}, Step: "hour", Currency: "USD",
+		Inventory: []commitments.Holding{{Commitment: tally.Commitment{ID: "sp-1", End: day.AddDate(1, 0, 0)}, HourlyCost: usd("1"), RemainingMonths: 12}},
+		Expiries:  []commitments.ExpiryMonth{{Month: day.AddDate(1, 0, 0), Count: 1, HourlyCost: usd("1")}}, LockInMonths: 12}
+	var b strings.Builder
+	writeStatus(&b, st, "bills arrive a day or two late")
+	out := b.String()
+	for _, want := range []string{"  no eligible usage in the bill over this window: bills arrive a day or two late\n", "lock-in: 12.0 months", "sp-1", "expiries:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status without a bill lacks %q:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"coverage -", "eligible on-demand equivalent 0.00", "provider  coverage", "start  coverage"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("status without a bill says %q:\n%s", bad, out)
+		}
+	}
+}
+
 // TestCommitmentsStatusOutsideTheBill: status over a window the stored bill
 // does not reach says which months it covers and the window to ask for,
 // rather than to ingest a bill that is there; that window shows it.
