@@ -20,26 +20,31 @@ const SourceBilling = "billing"
 // the GCP export's fee SKUs ("Commitment v1: Cpu in Americas for 1 Year"),
 // which carry no id, the fee lines of one SKU in one region.
 type BillingCommitment struct {
-	BillingAccountID string         `json:"billingAccountId"`
-	Provider         string         `json:"provider"`
-	ID               string         `json:"id"`
-	Type             string         `json:"type"`     // CommitmentDiscountType, e.g. "Savings Plan"
-	Category         string         `json:"category"` // Spend or Usage
-	Name             string         `json:"name"`     // fee SKU description or commitment name
-	Region           string         `json:"region"`
-	InstanceType     string         `json:"instanceType"`               // a Reserved Instance's own (its RIFee lines'), else that of most of its Used lines ("" for none)
-	Platform         string         `json:"platform"`                   // the platform of most of its Used lines (Stream.Platform: "" for Linux/UNIX or none)
-	Zone             string         `json:"availabilityZone,omitempty"` // a zonal Reserved Instance's zone (CUR reservation/AvailabilityZone); "" for a regional one
-	OfferingType     string         `json:"offeringType,omitempty"`     // a Savings Plan's type as a CUR names it (savings_plan_offering_type: ComputeSavingsPlans, EC2InstanceSavingsPlans, …)
-	PurchaseTerm     string         `json:"purchaseTerm,omitempty"`     // as a CUR gives it: "1yr" or "3yr" (savings_plan_purchase_term, pricing_lease_contract_length)
-	PaymentOption    string         `json:"paymentOption,omitempty"`    // as a CUR gives it: "No Upfront", … (savings_plan_payment_option, pricing_purchase_option)
-	First            time.Time      `json:"first"`                      // first charge hour seen
-	Last             time.Time      `json:"last"`                       // end of the last charge seen
-	Hours            int64          `json:"hours"`                      // distinct hours its charges cover
-	Currency         tally.Currency `json:"currency"`
-	Used             tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; GCP fee lines: BilledCost − EffectiveCost − their FEE_UTILIZATION_OFFSET credit
-	Unused           tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
-	Fees             tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
+	BillingAccountID string `json:"billingAccountId"`
+	Provider         string `json:"provider"`
+	ID               string `json:"id"`
+	Type             string `json:"type"`     // CommitmentDiscountType, e.g. "Savings Plan"
+	Category         string `json:"category"` // Spend or Usage
+	Name             string `json:"name"`     // fee SKU description or commitment name
+	Region           string `json:"region"`
+	InstanceType     string `json:"instanceType"`               // a Reserved Instance's own (its RIFee lines'), else that of most of its Used lines ("" for none)
+	Platform         string `json:"platform"`                   // the platform of most of its Used lines (Stream.Platform: "" for Linux/UNIX or none)
+	Zone             string `json:"availabilityZone,omitempty"` // a zonal Reserved Instance's zone (CUR reservation/AvailabilityZone); "" for a regional one
+	OfferingType     string `json:"offeringType,omitempty"`     // a Savings Plan's type as a CUR names it (savings_plan_offering_type: ComputeSavingsPlans, EC2InstanceSavingsPlans, …)
+	PurchaseTerm     string `json:"purchaseTerm,omitempty"`     // as a CUR gives it: "1yr" or "3yr" (savings_plan_purchase_term, pricing_lease_contract_length)
+	PaymentOption    string `json:"paymentOption,omitempty"`    // as a CUR gives it: "No Upfront", … (savings_plan_payment_option, pricing_purchase_option)
+	// TermStart and TermEnd are the term as the bill dates it (a CUR's
+	// savings_plan_start_time and _end_time, reservation_start_time and
+	// _end_time); zero where it does not.
+	TermStart time.Time      `json:"termStart,omitzero"`
+	TermEnd   time.Time      `json:"termEnd,omitzero"`
+	First     time.Time      `json:"first"` // first charge hour seen
+	Last      time.Time      `json:"last"`  // end of the last charge seen
+	Hours     int64          `json:"hours"` // distinct hours its charges cover
+	Currency  tally.Currency `json:"currency"`
+	Used      tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; GCP fee lines: BilledCost − EffectiveCost − their FEE_UTILIZATION_OFFSET credit
+	Unused    tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
+	Fees      tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
 	// CoveredList and CoveredEffective are Σ ListCost and Σ EffectiveCost
 	// of its Used lines with a list cost, the usage it covered (none in the
 	// GCP billing export, whose lines do not show a commitment's own
@@ -115,6 +120,7 @@ var (
 // name; term from the bill's column for it, else from the name (1 year
 // when neither says, 3 years when it has been charged for longer than
 // one); payment option and fees as setPayment says;
+// start and end as the bill dates the term (TermStart, TermEnd), else
 // start at the first charge seen (the true start may be earlier than the
 // bill Tally has); the hourly commitment as the mean of the commitment's
 // hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
@@ -144,6 +150,9 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {
 			c.Start, c.End = c.End, c.End.Add(time.Duration(TermHours(months))*time.Hour)
+		}
+		if b.TermEnd.After(b.TermStart) && !b.TermStart.IsZero() { // the bill dates it
+			c.Start, c.End = b.TermStart, b.TermEnd
 		}
 		if b.Region != "" && kind != tally.CommitComputeSP {
 			c.Scope["region"] = b.Region

@@ -123,3 +123,32 @@ func TestInventoryFromBillingOfferingColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryFromBillingTermDates: a commitment whose bill dates its term
+// (a CUR's savings_plan_start_time and _end_time, reservation_start_time and
+// _end_time) starts and ends then. It started at its first charge in the
+// bill Tally has: a 1-year plan bought in February, in a bill from August,
+// ended next August in the status, the expiry calendar and the lock-in,
+// six months late, and moved again with every shorter --window of 'sync
+// billing'. One no longer charged still ends with its charges.
+func TestInventoryFromBillingTermDates(t *testing.T) {
+	first := time.Date(2026, 8, 27, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	termStart, termEnd := time.Date(2026, 2, 28, 9, 0, 0, 0, time.UTC), time.Date(2027, 2, 28, 9, 0, 0, 0, time.UTC)
+	usd := tally.MustParseMoney("1", "USD")
+	b := BillingCommitment{BillingAccountID: "1", Provider: tally.ProviderAWS, ID: "sp", Type: "Savings Plan", OfferingType: "ComputeSavingsPlans",
+		PurchaseTerm: "1yr", TermStart: termStart, TermEnd: termEnd, First: first, Last: end, Hours: int64(end.Sub(first) / time.Hour),
+		Currency: "USD", Used: usd, Fees: tally.Zero("USD")}
+	cs := InventoryFromBilling([]BillingCommitment{b}, end)
+	if len(cs) != 1 || !cs[0].Start.Equal(termStart) || !cs[0].End.Equal(termEnd) || cs[0].State != "active" {
+		t.Fatalf("dated term: %+v; want active from %s to %s", cs, termStart, termEnd)
+	}
+	b.Last = end.Add(-72 * time.Hour)
+	if cs := InventoryFromBilling([]BillingCommitment{b}, end); len(cs) != 1 || !cs[0].Start.Equal(termStart) || !cs[0].End.Equal(b.Last) || cs[0].State != "expired" {
+		t.Errorf("dated term no longer charged: %+v; want expired at %s", cs, b.Last)
+	}
+	b.Last, b.TermEnd = end, termStart // an end not after the start dates nothing
+	if cs := InventoryFromBilling([]BillingCommitment{b}, end); len(cs) != 1 || !cs[0].Start.Equal(first) {
+		t.Errorf("a term ending as it starts: %+v; want it started at its first charge %s", cs, first)
+	}
+}

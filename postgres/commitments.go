@@ -248,7 +248,9 @@ const recurringSQL = `(purchase AND freq = 'Recurring' AND NOT fee)`
 // option are those its lines' CUR columns give (savings_plan_offering_type,
 // savings_plan_purchase_term and savings_plan_payment_option; for a
 // reservation pricing_lease_contract_length and pricing_purchase_option),
-// "" where the bill has none. The list and effective cost of the usage it
+// "" where the bill has none, and its term's start and end those they date
+// it with (savings_plan_start_time and _end_time, reservation_start_time
+// and _end_time), zero where they do not. The list and effective cost of the usage it
 // covered are those of its Used lines with a list cost (coveredSQL). Its
 // hours, first and last charge are those of the lines that charge for its
 // hours (chargedSQL); its recurring fees are the billed cost of its
@@ -285,7 +287,9 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 				charge_category = 'Purchase' AS purchase, charge_frequency AS freq, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
 				nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone, nullif(extras->>'x_SavingsPlanOfferingType', '') AS offering,
 				coalesce(nullif(extras->>'x_SavingsPlanPurchaseTerm', ''), nullif(extras->>'x_LeaseContractLength', '')) AS term,
-				coalesce(nullif(extras->>'x_SavingsPlanPaymentOption', ''), nullif(extras->>'x_PurchaseOption', '')) AS payment
+				coalesce(nullif(extras->>'x_SavingsPlanPaymentOption', ''), nullif(extras->>'x_PurchaseOption', '')) AS payment,
+				coalesce(nullif(extras->>'x_SavingsPlanStartTime', ''), nullif(extras->>'x_ReservationStartTime', '')) AS tstart,
+				coalesce(nullif(extras->>'x_SavingsPlanEndTime', ''), nullif(extras->>'x_ReservationEndTime', '')) AS tend
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
@@ -308,7 +312,7 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 				mode() WITHIN GROUP (ORDER BY itype) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(mode() WITHIN GROUP (ORDER BY platform) FILTER (WHERE st = 'Used' AND NOT purchase AND itype IS NOT NULL), ''),
 			coalesce(max(zone) FILTER (WHERE typ = 'Reserved Instance' AND `+chargedSQL+`), ''),
-			coalesce(max(offering), ''), coalesce(max(term), ''), coalesce(max(payment), ''),
+			coalesce(max(offering), ''), coalesce(max(term), ''), coalesce(max(payment), ''), coalesce(min(tstart), ''), coalesce(max(tend), ''),
 			coalesce(min(charge_period_start) FILTER (WHERE `+chargedSQL+`), min(charge_period_start)),
 			coalesce(max(charge_period_end) FILTER (WHERE `+chargedSQL+`), max(charge_period_end)), max(h.hours), max(h.rhours),
 			(coalesce(sum(effective_cost) FILTER (WHERE st = 'Used' AND source <> 'gcp-billing'), 0)
@@ -329,12 +333,14 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 		var b commitments.BillingCommitment
 		var cur string
 		var sums [7]string
+		var termStart, termEnd string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
-			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &b.First, &b.Last, &b.Hours, &b.RecurringHours,
+			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &termStart, &termEnd, &b.First, &b.Last, &b.Hours, &b.RecurringHours,
 			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6]); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
+		b.TermStart, b.TermEnd = billTime(termStart), billTime(termEnd)
 		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront} {
 			var err error
 			if *m, err = parseMoney(sums[i], cur); err != nil {
@@ -607,4 +613,15 @@ func (db *DB) BilledOnDemandPrices(ctx context.Context) ([]commitments.OnDemandP
 		return nil, fmt.Errorf("query billed on-demand prices: %w", err)
 	}
 	return out, nil
+}
+
+// billTime reads a time a bill's column gives as text (RFC 3339, with or
+// without fractions of a second: "2026-02-28T09:00:00.000Z"); zero when it
+// is empty or not one.
+func billTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }

@@ -64,6 +64,28 @@ func TestCommitmentsOnDemoOrganization(t *testing.T) {
 		st.LockInMonths <= 1 || len(st.Expiries) == 0 {
 		t.Fatalf("portfolio from the bill: %v, lock-in %.1f, %d expiry months", kinds, st.LockInMonths, len(st.Expiries))
 	}
+	// The CUR dates each commitment's term: the portfolio ends it when AWS
+	// does, not a term after its first charge in this 30-day bill (the
+	// expiry calendar and the lock-in were months late).
+	truthJSON, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth struct {
+		Commitments []tally.Commitment `json:"commitments"`
+	}
+	if err := json.Unmarshal(truthJSON, &truth); err != nil {
+		t.Fatal(err)
+	}
+	ends := map[string]time.Time{}
+	for _, c := range truth.Commitments {
+		ends[c.ID] = c.End
+	}
+	for _, h := range st.Inventory {
+		if want, ok := ends[h.ID]; ok && h.Provider == tally.ProviderAWS && !h.End.Equal(want) {
+			t.Errorf("%s ends %s, want %s as the CUR dates it", h.ID, h.End.Format(time.RFC3339), want.Format(time.RFC3339))
+		}
+	}
 	if out := tly("commitments", "status"); !strings.Contains(out, "effective savings rate") || !strings.Contains(out, "savingsplan/") {
 		t.Errorf("status table:\n%s", out)
 	}

@@ -124,6 +124,14 @@ func TestAmortizationEveryLineItemType(t *testing.T) {
 			if x := lines[2].Extras; x["x_LeaseContractLength"] != "1yr" || x["x_PurchaseOption"] != "Partial Upfront" {
 				t.Errorf("RIFee line's extras %v: want the pricing_lease_contract_length and pricing_purchase_option", x)
 			}
+			// A commitment's term, as its fee lines date it: the bill Tally
+			// has may start long after it did.
+			if x := lines[5].Extras; x["x_SavingsPlanStartTime"] != "2025-03-15T10:00:00.000Z" || x["x_SavingsPlanEndTime"] != "2028-03-15T10:00:00.000Z" {
+				t.Errorf("SP fee line's extras %v: want the savings_plan_start_time and _end_time", x)
+			}
+			if x := lines[2].Extras; x["x_ReservationStartTime"] != "2025-06-01T00:00:00.000Z" || x["x_ReservationEndTime"] != "2026-06-01T00:00:00.000Z" {
+				t.Errorf("RIFee line's extras %v: want the reservation_start_time and _end_time", x)
+			}
 			if usage.ResourceID != "i-0aaa0000000000001" || usage.ResourceType != "Instance" || usage.ServiceName != "Amazon Elastic Compute Cloud" ||
 				usage.RegionID != "us-east-1" || usage.SkuID != "SKUm5.large" || usage.Tags["user_team"] != "payments" && usage.Tags["user:team"] != "payments" ||
 				usage.PricingQuantity != 1 || usage.PricingUnit != "Hrs" || usage.Extras["x_UsageType"] != "BoxUsage:m5.large" {

@@ -44,6 +44,8 @@ const (
 	fSPOfferingType
 	fSPPurchaseTerm
 	fSPPaymentOption
+	fSPStartTime
+	fSPEndTime
 	fLeaseContractLength
 	fPurchaseOption
 	fRIArn
@@ -51,6 +53,8 @@ const (
 	fRIUnusedAmortizedUpfront
 	fRIUnusedRecurring
 	fRIAvailabilityZone
+	fRIStartTime
+	fRIEndTime
 	nFields
 )
 
@@ -92,6 +96,8 @@ var names = [nFields]string{
 	fSPOfferingType:           "savings_plan_offering_type",
 	fSPPurchaseTerm:           "savings_plan_purchase_term",
 	fSPPaymentOption:          "savings_plan_payment_option",
+	fSPStartTime:              "savings_plan_start_time",
+	fSPEndTime:                "savings_plan_end_time",
 	fLeaseContractLength:      "pricing_lease_contract_length",
 	fPurchaseOption:           "pricing_purchase_option",
 	fRIArn:                    "reservation_reservation_a_r_n",
@@ -99,6 +105,8 @@ var names = [nFields]string{
 	fRIUnusedAmortizedUpfront: "reservation_unused_amortized_upfront_fee_for_billing_period",
 	fRIUnusedRecurring:        "reservation_unused_recurring_fee",
 	fRIAvailabilityZone:       "reservation_availability_zone",
+	fRIStartTime:              "reservation_start_time",
+	fRIEndTime:                "reservation_end_time",
 }
 
 // required are the columns without which no line can be built.

@@ -220,7 +220,9 @@ func (r *row) build(l *tally.CostLine) *ingest.LineError {
 	}{{"x_UsageType", fUsageType}, {"x_Operation", fOperation}, {"x_ProductCode", fProductCode}, {"x_InstanceType", fInstanceType},
 		{"x_ReservationAvailabilityZone", fRIAvailabilityZone}, {"x_SavingsPlanOfferingType", fSPOfferingType},
 		{"x_SavingsPlanPurchaseTerm", fSPPurchaseTerm}, {"x_SavingsPlanPaymentOption", fSPPaymentOption},
-		{"x_LeaseContractLength", fLeaseContractLength}, {"x_PurchaseOption", fPurchaseOption}} {
+		{"x_LeaseContractLength", fLeaseContractLength}, {"x_PurchaseOption", fPurchaseOption},
+		{"x_SavingsPlanStartTime", fSPStartTime}, {"x_SavingsPlanEndTime", fSPEndTime},
+		{"x_ReservationStartTime", fRIStartTime}, {"x_ReservationEndTime", fRIEndTime}} {
 		if v := r.text(x.f); v != "" {
 			l.Extras[x.k] = v
 		}

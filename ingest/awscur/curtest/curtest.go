@@ -60,7 +60,10 @@ type Row struct {
 	SavingsPlanEffectiveCost    float64           `parquet:"savings_plan_savings_plan_effective_cost"`
 	SavingsPlanTotalCommitment  float64           `parquet:"savings_plan_total_commitment_to_date"`
 	SavingsPlanUsedCommitment   float64           `parquet:"savings_plan_used_commitment"`
+	SavingsPlanStartTime        string            `parquet:"savings_plan_start_time"`
 	SavingsPlanEndTime          string            `parquet:"savings_plan_end_time"`
+	ReservationStartTime        string            `parquet:"reservation_start_time"`
+	ReservationEndTime          string            `parquet:"reservation_end_time"`
 	SavingsPlanOfferingType     string            `parquet:"savings_plan_offering_type"`
 	SavingsPlanPurchaseTerm     string            `parquet:"savings_plan_purchase_term"`
 	SavingsPlanPaymentOption    string            `parquet:"savings_plan_payment_option"`
@@ -144,6 +147,10 @@ var legacyColumns = []struct {
 	{"savingsPlan/OfferingType", func(r *Row) string { return r.SavingsPlanOfferingType }},
 	{"savingsPlan/PurchaseTerm", func(r *Row) string { return r.SavingsPlanPurchaseTerm }},
 	{"savingsPlan/PaymentOption", func(r *Row) string { return r.SavingsPlanPaymentOption }},
+	{"savingsPlan/StartTime", func(r *Row) string { return r.SavingsPlanStartTime }},
+	{"savingsPlan/EndTime", func(r *Row) string { return r.SavingsPlanEndTime }},
+	{"reservation/StartTime", func(r *Row) string { return r.ReservationStartTime }},
+	{"reservation/EndTime", func(r *Row) string { return r.ReservationEndTime }},
 	{"pricing/LeaseContractLength", func(r *Row) string { return r.PricingLeaseContractLength }},
 	{"pricing/PurchaseOption", func(r *Row) string { return r.PricingPurchaseOption }},
 	{"resourceTags/user:team", func(r *Row) string { return r.ResourceTags["user_team"] }},

@@ -52,6 +52,7 @@ func Month(start time.Time) []Case {
 	riFee.ReservationReservationARN, riFee.LineItemUnblendedCost = RIArn, 44.64
 	riFee.ReservationUnusedAmortized, riFee.ReservationUnusedRecurring = 1.5, 2.25
 	riFee.PricingLeaseContractLength, riFee.PricingPurchaseOption = "1yr", "Partial Upfront"
+	riFee.ReservationStartTime, riFee.ReservationEndTime = "2025-06-01T00:00:00.000Z", "2026-06-01T00:00:00.000Z"
 	spUsage := instance("SavingsPlanCoveredUsage", "i-0ccc0000000000003", "c5.xlarge", 0.192, 0.192)
 	spUsage.SavingsPlanARN, spUsage.SavingsPlanEffectiveCost = SPArn, 0.1248
 	spNeg := instance("SavingsPlanNegation", "i-0ccc0000000000003", "c5.xlarge", -0.192, 0)
@@ -60,6 +61,7 @@ func Month(start time.Time) []Case {
 	spFee.SavingsPlanARN, spFee.LineItemUnblendedCost = SPArn, 0.5
 	spFee.SavingsPlanTotalCommitment, spFee.SavingsPlanUsedCommitment = 0.5, 0.1248
 	spFee.SavingsPlanOfferingType, spFee.SavingsPlanPurchaseTerm, spFee.SavingsPlanPaymentOption = "ComputeSavingsPlans", "3yr", "Partial Upfront"
+	spFee.SavingsPlanStartTime, spFee.SavingsPlanEndTime = "2025-03-15T10:00:00.000Z", "2028-03-15T10:00:00.000Z"
 	spUp := base("SavingsPlanUpfrontFee")
 	spUp.SavingsPlanARN, spUp.LineItemUnblendedCost = SPArn, 1000
 	riUp := base("Fee")
