@@ -31,7 +31,12 @@ type PoolPlan struct {
 	Offer    Offer   `json:"offer"`
 	Discount float64 `json:"discount"` // the offer's usage-weighted discount on the pool
 
-	ExistingHourly tally.Money `json:"existingHourly"` // commitments in force in this scope, per hour
+	// ExistingHourly is what the commitments in force in this scope
+	// cover, priced at the pool's offer: as much as its own fees
+	// (HeldHourly) when they are of this offer and earn its discount, more
+	// when they earn more (a 3-year plan in a pool that buys 1-year ones).
+	ExistingHourly tally.Money `json:"existingHourly"`
+	HeldHourly     tally.Money `json:"heldHourly"`     // the fees of the commitments in force in this scope, per hour
 	TargetHourly   tally.Money `json:"targetHourly"`   // the commitment level to hold
 	PurchaseHourly tally.Money `json:"purchaseHourly"` // what to buy (target − existing, when worth it)
 	ExistingOD     float64     `json:"existingOD"`     // on-demand-equivalent capacity in force
@@ -124,8 +129,9 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		keep := keepOf(d, p)
 		have := capacity(d, ps, p, keep, nowIdx)
 		plan := PoolPlan{Pool: p.Key(), Offer: p.Offer, Discount: 1 - keep, Choice: c, ExistingOD: have, TargetOD: c.Capacity,
-			Tranches: []Tranche{}, Expiring: []string{}}
+			Tranches: []Tranche{}, Expiring: []string{}, PurchaseHourly: tally.Zero(opt.Currency)}
 		plan.ExistingHourly = feeOf(have, keep).Money(opt.Currency)
+		plan.HeldHourly = heldFee(ps, p.Offer, nowIdx).Money(opt.Currency)
 		plan.TargetHourly = feeOf(c.Capacity, keep).Money(opt.Currency)
 		plan.AtTarget = pr.evaluate(max(c.Capacity, have))
 		gap := c.Capacity - have
@@ -158,6 +164,18 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		out = append(out, plan)
 	}
 	return out, nil
+}
+
+// heldFee returns the fees an hour of the positions in force at hour h in
+// offer o's scope.
+func heldFee(ps []Position, o Offer, h int) Nanos {
+	var fee Nanos
+	for _, q := range ps {
+		if q.Start <= h && h < q.End && sameScope(q.Offer, o) {
+			fee += q.Fee
+		}
+	}
+	return fee
 }
 
 // coversAny reports whether offer o covers any of u's streams of indices.
@@ -274,16 +292,32 @@ func Describe(o Offer) string {
 		name = o.Kind
 	}
 	s := fmt.Sprintf("%d-year %s %s", max(1, o.TermMonths/12), o.Payment, name)
+	return strings.Join(strings.Fields(s+scopeText(o)), " ")
+}
+
+// describeKind names the commitments of offer o's kind and scope, of any
+// term and payment option: "EC2 Instance Savings Plans (us-east-1, m5)".
+func describeKind(o Offer) string {
+	name := cmp.Or(kindNames[o.Kind], o.Kind)
+	if !strings.HasSuffix(name, "s") {
+		name += "s"
+	}
+	return name + scopeText(o)
+}
+
+// scopeText is " (region, family, instance type, platform)" of o, those
+// it names, or "".
+func scopeText(o Offer) string {
 	var scope []string
 	for _, x := range []string{o.Region, o.Family, o.InstanceType, o.Platform} {
 		if x != "" && !slices.Contains(scope, x) {
 			scope = append(scope, x)
 		}
 	}
-	if len(scope) > 0 {
-		s += " (" + strings.Join(scope, ", ") + ")"
+	if len(scope) == 0 {
+		return ""
 	}
-	return strings.Join(strings.Fields(s), " ")
+	return " (" + strings.Join(scope, ", ") + ")"
 }
 
 // money0 writes x units of cur in whole units, as people read them: "$7,203".
@@ -301,7 +335,12 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		if above {
 			against, level = ", above", "the level held"
 		}
-		fmt.Fprintf(&b, "Hold: %s/h of %s is in force%s a target of %s/h", p.ExistingHourly.Label(3), Describe(p.Offer), against, p.TargetHourly.Label(3))
+		held := fmt.Sprintf("%s/h of %s is in force", p.ExistingHourly.Label(3), Describe(p.Offer))
+		if h := p.HeldHourly.Label(3); !p.HeldHourly.IsZero() && h != p.ExistingHourly.Label(3) {
+			held = fmt.Sprintf("%s/h of %s is in force, covering as much on-demand usage as %s/h of %s would",
+				h, describeKind(p.Offer), p.ExistingHourly.Label(3), Describe(p.Offer))
+		}
+		fmt.Fprintf(&b, "Hold: %s%s a target of %s/h", held, against, p.TargetHourly.Label(3))
 		if p.TargetOD <= 0 {
 			fmt.Fprintf(&b, " (no commitment pays here: %s)", whyNone(c, r))
 		}
@@ -379,7 +418,8 @@ func whyNone(c Choice, r Risk) string {
 
 // Recommendation turns a pool plan into the stored record (kind commitment).
 func (p PoolPlan) Recommendation(account string, created time.Time) (tally.Recommendation, error) {
-	current, err := json.Marshal(map[string]any{"hourlyCommitment": p.ExistingHourly, "capacityOD": p.ExistingOD, "expiringSoon": p.Expiring})
+	current, err := json.Marshal(map[string]any{"hourlyCommitment": p.ExistingHourly, "heldHourly": p.HeldHourly, "capacityOD": p.ExistingOD,
+		"expiringSoon": p.Expiring})
 	if err != nil {
 		return tally.Recommendation{}, err
 	}

@@ -142,3 +142,26 @@ func TestRecommendReplacesAnExpiringComputeSavingsPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestRecommendSaysWhatIsHeld: a pool's plan says what is held in it as its
+// own fees, beside what that is worth at the pool's offer. The 3-year plan
+// of 4.20/h covers all 10/h on demand, as 6.30/h of the 1-year offer
+// would; the plan and its explanation said "Hold: $6.300/h of 1-year No
+// Upfront EC2 Instance Savings Plan is in force", 2.10/h more than the
+// status and the bill show held, and of another term. Every amount names
+// its currency, the one bought too when nothing is ("0" without one).
+func TestRecommendSaysWhatIsHeld(t *testing.T) {
+	held := tally.Commitment{ID: "sp-3y", Provider: "aws", Kind: tally.CommitEC2SP, TermMonths: 36, PaymentOption: NoUpfront,
+		Scope: map[string]string{"region": "eu-west-1", "family": "m5"}, Start: flatStart.AddDate(0, -1, 0), End: flatStart.AddDate(3, -1, 0),
+		HourlyCommitment: tally.MustParseMoney("4.2", "USD"), State: "active"}
+	pps := recommendOnFlatUsage(t, []tally.Commitment{held}, PoolOptions{TermMonths: 12, EC2Instance: true})
+	p := pps[0]
+	if p.HeldHourly.String() != "4.2 USD" || p.PurchaseHourly.Currency() != "USD" {
+		t.Errorf("%s: held %s, purchase %q; want 4.2 USD held and the purchase in USD", p.Pool, p.HeldHourly, p.PurchaseHourly)
+	}
+	want := "Hold: $4.200/h of EC2 Instance Savings Plans (eu-west-1, m5) is in force, covering as much on-demand usage as " +
+		p.ExistingHourly.Label(3) + "/h of 1-year No Upfront EC2 Instance Savings Plan (eu-west-1, m5) would"
+	if p.ExistingHourly.Label(3) == "$4.200" || !strings.Contains(p.Why, want) {
+		t.Errorf("%s: explanation lacks %q:\n%s", p.Pool, want, p.Why)
+	}
+}

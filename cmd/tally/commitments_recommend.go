@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -220,7 +221,7 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 			cur = "?"
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "pool\tin force %[1]s/h\ttarget %[1]s/h\tbuy %[1]s/h\texpected saving/term %[1]s\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t\n", cur)
+		fmt.Fprintf(tw, "pool\theld %[1]s/h\tin force %[1]s/h\ttarget %[1]s/h\tbuy %[1]s/h\texpected saving/term %[1]s\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t\n", cur)
 		for _, p := range ap.Pools {
 			buy, saving, rng, worst := "-", "-", "-", "-"
 			if !p.PurchaseHourly.IsZero() {
@@ -233,10 +234,14 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 			if max(p.ExistingOD, p.TargetOD) > 0 {
 				util, low = fmt.Sprintf("%.1f%%", 100*p.AtTarget.Utilization), fmt.Sprintf("%.0f%%", 100*p.AtTarget.PLowUtilization)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", p.Pool, p.ExistingHourly.Format(3), p.TargetHourly.Format(3), buy,
-				saving, rng, worst, util, low, p.Choice.Binding)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", p.Pool, p.HeldHourly.Format(3), p.ExistingHourly.Format(3),
+				p.TargetHourly.Format(3), buy, saving, rng, worst, util, low, p.Choice.Binding)
 		}
 		tw.Flush()
+		if slices.ContainsFunc(ap.Pools, func(p commitments.PoolPlan) bool { return p.HeldHourly.Format(3) != p.ExistingHourly.Format(3) }) {
+			fmt.Fprintln(w, "held: the fees of the commitments in force in the pool; in force: what they cover, priced at the pool's offer, as the target is "+
+				"(more than held where they earn more than it, as a 3-year commitment in a pool of 1-year ones does)")
+		}
 		for _, p := range ap.Pools {
 			fmt.Fprintf(w, "\n%s: %s\n", p.Pool, p.Why)
 			for _, t := range p.Tranches {

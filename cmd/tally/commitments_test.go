@@ -534,21 +534,29 @@ func TestRecommendTableNothingHeld(t *testing.T) {
 	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
 	none := commitments.PoolPlan{Pool: "aws/ec2-instance-savings-plan/us-west-2/c5", ExistingHourly: usd("0"), TargetHourly: usd("0"),
 		AtTarget: commitments.Evaluation{Utilization: 1}, Choice: commitments.Choice{Binding: "none"}}
-	held := commitments.PoolPlan{Pool: "aws/compute-savings-plan", ExistingHourly: usd("1.631"), TargetHourly: usd("1.289"),
+	held := commitments.PoolPlan{Pool: "aws/compute-savings-plan", HeldHourly: usd("1.4"), ExistingHourly: usd("1.631"), TargetHourly: usd("1.289"),
 		ExistingOD: 2.3, TargetOD: 1.8, AtTarget: commitments.Evaluation{Utilization: 0.815, PLowUtilization: 1}, Choice: commitments.Choice{Binding: "risk"}}
 	var b strings.Builder
 	writeCommitmentPlans(&b, []commitments.AccountPlan{{Account: "412345678901", Pools: []commitments.PoolPlan{none, held}}}, "")
 	rows := map[string][]string{}
 	for line := range strings.Lines(b.String()) {
-		if f := strings.Fields(line); len(f) == 10 {
+		if f := strings.Fields(line); len(f) == 11 {
 			rows[f[0]] = f
 		}
 	}
-	if r := rows[none.Pool]; r == nil || r[7] != "-" || r[8] != "-" {
+	if r := rows[none.Pool]; r == nil || r[8] != "-" || r[9] != "-" {
 		t.Errorf("nothing held, target nothing: utilization and P(util<bound) %q, want - and -\n%s", r, b.String())
 	}
-	if r := rows[held.Pool]; r == nil || r[7] != "81.5%" || r[8] != "100%" {
+	if r := rows[held.Pool]; r == nil || r[8] != "81.5%" || r[9] != "100%" {
 		t.Errorf("1.631/h held: utilization and P(util<bound) %q, want 81.5%% and 100%%\n%s", r, b.String())
+	}
+	// What is held is its fees, as status lists them; "in force" is what
+	// they cover priced at the pool's offer, as the target is: the table
+	// gave only that, 1.631/h beside the status's 1.400/h of Compute
+	// Savings Plans, and says which is which.
+	if r := rows[held.Pool]; r == nil || r[1] != "1.400" || r[2] != "1.631" ||
+		!strings.Contains(b.String(), "held: the fees of the commitments in force in the pool") {
+		t.Errorf("held and in force %q, want 1.400 and 1.631, and what each is\n%s", r, b.String())
 	}
 }
 
