@@ -102,29 +102,36 @@ func checkAccount(ctx context.Context, db *postgres.DB, account string) error {
 	if account == "" {
 		return nil
 	}
+	known, ids, err := knownAccount(ctx, db, account)
+	if err != nil || known {
+		return err
+	}
+	return tally.Errorf(tally.EInvalid, "--account %s: no billing account of that id has a bill or a stored commitment (the billing accounts: %s)", account, ids)
+}
+
+// knownAccount reports whether a billing account of that id has a bill or
+// a stored commitment, and lists the billing accounts with a bill ("none:
+// ingest a bill first" when there is none).
+func knownAccount(ctx context.Context, db *postgres.DB, account string) (bool, string, error) {
 	as, err := db.BillingAccounts(ctx)
 	if err != nil {
-		return err
+		return false, "", err
 	}
 	ids := make([]string, len(as))
 	for i, b := range as {
 		if b.ID == account {
-			return nil
+			return true, "", nil
 		}
 		ids[i] = b.ID
 	}
 	cs, err := db.Commitments(ctx, account, tally.Window{Start: time.Unix(0, 0).UTC(), End: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		return err
+	if err != nil || len(cs) > 0 {
+		return len(cs) > 0, "", err
 	}
-	if len(cs) > 0 {
-		return nil
+	if len(ids) == 0 {
+		return false, "none: ingest a bill first", nil
 	}
-	known := "none: ingest a bill first"
-	if len(ids) > 0 {
-		known = strings.Join(ids, ", ")
-	}
-	return tally.Errorf(tally.EInvalid, "--account %s: no billing account of that id has a bill or a stored commitment (the billing accounts: %s)", account, known)
+	return false, strings.Join(ids, ", "), nil
 }
 
 // periodsSpan returns the months the stored billing periods cover, first

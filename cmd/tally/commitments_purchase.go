@@ -59,6 +59,17 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	// What was bought already is in the log of the database the plan was
+	// made from; this one's is blind to it.
+	known, ids, err := knownAccount(ctx, db, plan.BillingAccountID)
+	if err != nil {
+		return err
+	}
+	if !known {
+		fmt.Fprintf(a.stderr, "warning: this database has no bill or stored commitment of the plan's billing account %s (the billing accounts: %s), "+
+			"so its action log cannot tell which of the plan's items were bought before: use the database the plan was made from (--database, --database-url)\n",
+			plan.BillingAccountID, ids)
+	}
 	logged, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
 	if err != nil {
 		return err

@@ -141,6 +141,24 @@ func fakeAWS(t *testing.T) (*awstest.Server, []string) {
 		"--sts-endpoint", srv.STS.URL}
 }
 
+// purchaseArgs starts the fake AWS server with the credentials of account
+// and returns it with the arguments of a dry run of plan against the
+// database at url (add --execute to buy).
+func purchaseArgs(t *testing.T, url, account string, plan commitments.Plan) (*awstest.Server, []string) {
+	t.Helper()
+	srv, endpoints := fakeAWS(t)
+	srv.SetCaller(account, "arn:aws:iam::"+account+":user/buyer")
+	return srv, append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
+}
+
+// computeSPPlan is a plan of account made at now: hourly of 1-year
+// Compute Savings Plans paid as payment says.
+func computeSPPlan(account, hourly, payment string, now time.Time) commitments.Plan {
+	o := commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: payment}
+	return commitments.Plan{CreatedAt: now, BillingAccountID: account, Items: []commitments.PlanItem{{
+		ID: commitments.ItemID(account, o, now), Date: now, HourlyCommitment: tally.MustParseMoney(hourly, "USD"), Offer: o}}}
+}
+
 // loggedActions returns the latest commitment actions of account ("" for
 // all) in the database at url.
 func loggedActions(t *testing.T, url, account string, limit int) []commitments.Action {
@@ -271,12 +289,7 @@ func TestPurchaseNotRecordedIsNotSentAgain(t *testing.T) {
 func TestPurchaseConfirmationSaysTheUpfrontCharge(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	now := time.Now().UTC().Truncate(time.Hour)
-	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "111", Items: []commitments.PlanItem{{
-		ID: "111/aws/compute-savings-plan/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.2", "USD"),
-		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: commitments.AllUpfront}}}}
-	srv, endpoints := fakeAWS(t)
-	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
-	args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", writePlan(t, plan)}, endpoints...)
+	_, args := purchaseArgs(t, url, "111", computeSPPlan("111", "0.2", commitments.AllUpfront, now))
 	code, out, errOut := runTally(args...)
 	if code != 0 || !strings.Contains(out, "0.200 USD/h of 1-year All Upfront Compute Savings Plan, 1752.00 USD of it charged upfront") {
 		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
@@ -424,4 +437,34 @@ func c5ReservedPlan(now time.Time) commitments.Plan {
 		ID: "111/aws/reserved-instance/us-west-2/c5/c5.2xlarge/" + tally.FormatDay(now), Date: now, HourlyCommitment: tally.MustParseMoney("0.6", "USD"),
 		Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitReserved, TermMonths: 12, Payment: commitments.NoUpfront, Region: "us-west-2",
 			Family: "c5", InstanceType: "c5.2xlarge"}}}}
+}
+
+// TestPurchaseWarnsOfAPlanOfAnotherDatabase: what of a plan was bought
+// already is in the action log of the database the plan was made from. A
+// plan of a billing account this database knows nothing of (no bill, no
+// stored commitment) was dry-run and bought without a word, its log blind
+// to earlier purchases; it is warned of, and no longer once the account
+// is known.
+func TestPurchaseWarnsOfAPlanOfAnotherDatabase(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	_, args := purchaseArgs(t, url, "999999999999", computeSPPlan("999999999999", "0.5", commitments.NoUpfront, now))
+	const warning = "warning: this database has no bill or stored commitment of the plan's billing account 999999999999"
+	code, _, errOut := runTally(args...)
+	if code != 0 || !strings.Contains(errOut, warning) {
+		t.Errorf("dry run of an unknown account's plan: exit %d, stderr lacks %q:\n%s", code, warning, errOut)
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.UpsertCommitments(context.Background(), []tally.Commitment{{BillingAccountID: "999999999999", ID: "sp-1", Provider: "aws",
+		Kind: tally.CommitComputeSP, TermMonths: 12, Start: now.AddDate(0, -1, 0), End: now.AddDate(0, 11, 0), PaymentOption: commitments.NoUpfront,
+		HourlyCommitment: tally.MustParseMoney("1", "USD"), State: "active", Source: "aws"}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runTally(args...); code != 0 || strings.Contains(errOut, "warning: this database") {
+		t.Errorf("dry run of a known account's plan: exit %d, stderr:\n%s", code, errOut)
+	}
 }
