@@ -150,6 +150,10 @@ func TestNumericFlagsChecked(t *testing.T) {
 // TestHelpPlaceholdersSayWhat: no command's help shows kong's placeholder
 // for a Go type (--namespace=STRING, --horizon=INT), which says what the
 // program holds, not what the user writes.
+// windowForms are the windows tally.ParseWindow takes, as a --window's
+// help lists them.
+const windowForms = "today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339 or Unix seconds)."
+
 func TestHelpPlaceholdersSayWhat(t *testing.T) {
 	parser, err := kong.New(&cli{})
 	if err != nil {
@@ -223,6 +227,9 @@ func TestHelpSaysValuesAndDefaults(t *testing.T) {
 		{[]string{"report", "weekly"}, []string{"--smtp-ca-file=FILE", "--smtp-port=PORT", "--smtp-username=NAME", "--smtp-password=PASSWORD", "--week=WEEK"}, []string{"=STRING", "=INT"}},
 		{[]string{"serve"}, []string{"--smtp-ca-file=FILE"}, nil},
 		{[]string{"attribute"}, []string{"--from=DATE", "--to=DATE"}, []string{"=STRING"}},
+		// The windows tally.ParseWindow takes, all of them (status named four).
+		{[]string{"commitments", "status"}, []string{`--window="30d" Window: ` + windowForms}, nil},
+		{[]string{"costs"}, []string{`--window="7d" Window: ` + windowForms}, nil},
 	} {
 		out := help(tc.cmd...)
 		for _, w := range tc.want {
