@@ -221,11 +221,32 @@ func writeStatusKPIs(w io.Writer, st *commitments.Status, cur string) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "start\tcoverage\tutilization\tESR\teligible OD\tamortized\tunused\t")
 	for _, m := range st.Series {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Start.Format(stepLayout(st.Step)), pct(m.Coverage), pct(m.Utilization), pct(m.ESR),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", stepLabel(m.Start, st.Step, st.Window), pct(m.Coverage), pct(m.Utilization), pct(m.ESR),
 			m.EligibleOD.Format(2), m.Amortized.Format(2), m.Unused.Format(2))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+}
+
+// stepLabel heads the row of the step starting at t: its start, and of a
+// month the window holds in part the days it does ("2026-08 (from 08-28)",
+// "2026-11 (through 11-24)").
+func stepLabel(t time.Time, step string, w tally.Window) string {
+	label := t.Format(stepLayout(step))
+	if step != "month" {
+		return label
+	}
+	var part []string
+	if w.Start.After(t) {
+		part = append(part, "from "+w.Start.Format("01-02"))
+	}
+	if end := nextStep(t, step); w.End.Before(end) {
+		part = append(part, "through "+w.End.Add(-time.Nanosecond).Format("01-02"))
+	}
+	if len(part) == 0 {
+		return label
+	}
+	return label + " (" + strings.Join(part, ", ") + ")"
 }
 
 // nextStep returns the start of the step after the one starting at t.

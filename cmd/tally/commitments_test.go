@@ -671,3 +671,23 @@ func billedUtilization(t *testing.T, db *postgres.DB, w tally.Window) map[string
 
 // poolOf names the Savings Plan pool of o: its kind and family.
 func poolOf(o commitments.Offer) string { return o.Kind + "/" + o.Family }
+
+// TestStatusMonthStepsSayTheirDays: with --step month, a month the window
+// covers in part says which of its days it holds; "2026-08" headed a row of
+// the window's last four days of August.
+func TestStatusMonthStepsSayTheirDays(t *testing.T) {
+	month := func(m time.Month) time.Time { return time.Date(2026, m, 1, 0, 0, 0, 0, time.UTC) }
+	st := &commitments.Status{Step: "month", Currency: "USD",
+		Window: tally.Window{Start: time.Date(2026, 8, 28, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)}}
+	for _, m := range []time.Month{8, 9, 10, 11} {
+		st.Series = append(st.Series, commitments.Metrics{Start: month(m)})
+	}
+	var b strings.Builder
+	writeStatus(&b, st, "")
+	out := b.String()
+	for _, want := range []string{"\n2026-08 (from 08-28)  ", "\n2026-09  ", "\n2026-10  ", "\n2026-11 (through 11-24)  "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("month steps: no %q in\n%s", want, out)
+		}
+	}
+}
