@@ -183,6 +183,32 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 	return out
 }
 
+// KeepStoredStarts returns fresh (InventoryFromBilling's) with the start,
+// and while in force the end, of the stored commitment of the same account
+// and id kept where the stored term began earlier and holds the fresh
+// start: a bill read over a shorter window sees the first charge of a
+// commitment whose bill does not date its term (a GCP CUD, a FOCUS
+// commitment) later than a longer read did. A fresh start at or past the
+// stored term's end is a renewal, and is kept.
+func KeepStoredStarts(fresh, stored []tally.Commitment) []tally.Commitment {
+	byID := make(map[string]tally.Commitment, len(stored))
+	for _, s := range stored {
+		byID[s.BillingAccountID+"/"+s.ID] = s
+	}
+	out := slices.Clone(fresh)
+	for i, c := range out {
+		s, ok := byID[c.BillingAccountID+"/"+c.ID]
+		if !ok || !s.Start.Before(c.Start) || !c.Start.Before(s.End) {
+			continue
+		}
+		out[i].Start = s.Start
+		if c.State != "expired" { // an expired one ends at its last charge
+			out[i].End = s.End
+		}
+	}
+	return out
+}
+
 // hourly returns b's hourly commitment: the mean of its hourly charges
 // (used, unused and fees over its hours), rounded to the micro-unit.
 func (b BillingCommitment) hourly() (tally.Money, error) {

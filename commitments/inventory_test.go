@@ -152,3 +152,35 @@ func TestInventoryFromBillingTermDates(t *testing.T) {
 		t.Errorf("a term ending as it starts: %+v; want it started at its first charge %s", cs, first)
 	}
 }
+
+// TestKeepStoredStarts: a bill read over a shorter window sees an undated
+// commitment's first charge later than a longer read did (a GCP CUD, a FOCUS
+// commitment); the stored start of the same term is kept. A fresh start past
+// the stored term's end is a renewal, and a stored start later than the
+// fresh one is not kept.
+func TestKeepStoredStarts(t *testing.T) {
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	year := time.Duration(TermHours(12)) * time.Hour
+	stored := []tally.Commitment{
+		{BillingAccountID: "1", ID: "cud", Source: SourceBilling, Start: day(2, 28), End: day(2, 28).Add(year)},
+		{BillingAccountID: "1", ID: "old", Source: SourceBilling, Start: day(1, 1).AddDate(-1, 0, 0), End: day(1, 1).AddDate(-1, 0, 0).Add(year)},
+		{BillingAccountID: "1", ID: "late", Source: SourceBilling, Start: day(9, 1), End: day(9, 1).Add(year)},
+		{BillingAccountID: "2", ID: "cud", Source: SourceBilling, Start: day(1, 1), End: day(1, 1).Add(year)},
+	}
+	fresh := []tally.Commitment{
+		{BillingAccountID: "1", ID: "cud", Source: SourceBilling, Start: day(10, 26), End: day(10, 26).Add(year)},
+		{BillingAccountID: "1", ID: "old", Source: SourceBilling, Start: day(10, 26), End: day(10, 26).Add(year)},
+		{BillingAccountID: "1", ID: "late", Source: SourceBilling, Start: day(8, 1), End: day(8, 1).Add(year)},
+		{BillingAccountID: "1", ID: "new", Source: SourceBilling, Start: day(10, 26), End: day(10, 26).Add(year)},
+	}
+	want := map[string]time.Time{"cud": day(2, 28), "old": day(10, 26), "late": day(8, 1), "new": day(10, 26)}
+	got := KeepStoredStarts(fresh, stored)
+	for _, c := range got {
+		if !c.Start.Equal(want[c.ID]) || c.End.Sub(c.Start) != year {
+			t.Errorf("%s: from %s to %s, want a year from %s", c.ID, c.Start, c.End, want[c.ID])
+		}
+	}
+	if len(got) != len(fresh) {
+		t.Errorf("%d commitments, want %d", len(got), len(fresh))
+	}
+}

@@ -410,8 +410,12 @@ func (c *commitmentsSyncBillingCmd) Run(ctx context.Context, a *app) error {
 	if last, ok := lastCharge(bcs); ok && last.Before(end) {
 		end = last
 	}
+	stored, err := db.Commitments(ctx, c.Account, w)
+	if err != nil {
+		return err
+	}
 	var keep []tally.Commitment
-	for _, cm := range commitments.InventoryFromBilling(bcs, end) {
+	for _, cm := range commitments.KeepStoredStarts(commitments.InventoryFromBilling(bcs, end), stored) {
 		if contains(c.Provider, "all") || contains(c.Provider, cm.Provider) {
 			keep = append(keep, cm)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,20 +24,8 @@ func TestCommitmentsStatusGCPConsumptionModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and ingests a month of GCP billing export")
 	}
-	month := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	path := filepath.Join(t.TempDir(), gcptest.FileName)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := gcptest.WriteWith(f, 744*31, month, gcptest.Options{FlexibleCUD: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
 	tly := mustTally(t, "--database-url", pgtest.NewURL(t, true), "--log-level", "warn")
-	tly("ingest", "gcp-billing", path)
+	ingestGCPMarch(t, tly)
 	var st commitments.Status
 	out := tly("commitments", "status", "--window", "2025-03-01T00:00:00Z,2025-04-01T00:00:00Z", "--step", "month", "--format", "json")
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
@@ -65,4 +54,55 @@ func TestCommitmentsStatusGCPConsumptionModel(t *testing.T) {
 	if c := *g.Coverage; c < 0.7617 || c > 0.7619 { // 1431.130848 / 1878.650592
 		t.Errorf("coverage %.5f, want 0.76180", c)
 	}
+}
+
+// TestSyncBillingKeepsStoredStarts: a GCP export dates no commitment's
+// term, so a commitment starts at its first charge in the bill read. A
+// sync over the month's last ten days moved every start stored by a sync
+// over the whole month to the 22nd; the stored start of the same term is
+// kept.
+func TestSyncBillingKeepsStoredStarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and ingests a month of GCP billing export")
+	}
+	tly := mustTally(t, "--database-url", pgtest.NewURL(t, true), "--log-level", "warn")
+	ingestGCPMarch(t, tly)
+	starts := func(window string) map[string]string {
+		out := tly("commitments", "sync", "billing", "--window", window)
+		got := map[string]string{}
+		for _, l := range strings.Split(out, "\n")[1:] {
+			if f := strings.Fields(l); len(f) >= 6 && strings.HasPrefix(f[4], "2025-") {
+				got[f[0]] = f[4]
+			}
+		}
+		return got
+	}
+	whole := starts("2025-03-01T00:00:00Z,2025-04-01T00:00:00Z")
+	if len(whole) == 0 {
+		t.Fatal("the month's sync stored no commitment")
+	}
+	late := starts("2025-03-22T00:00:00Z,2025-04-01T00:00:00Z")
+	for id, start := range whole {
+		if late[id] != start {
+			t.Errorf("%s: starts %s after a sync of the last ten days, want %s as stored", id, late[id], start)
+		}
+	}
+}
+
+// ingestGCPMarch ingests a generated GCP billing export of March 2025
+// with a Compute flexible CUD of the consumption model and a resource CUD.
+func ingestGCPMarch(t *testing.T, tly func(args ...string) string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), gcptest.FileName)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gcptest.WriteWith(f, 744*31, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), gcptest.Options{FlexibleCUD: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tly("ingest", "gcp-billing", path)
 }
