@@ -47,6 +47,10 @@ type Options struct {
 	// covered, on a history too short to validate the whole horizon.
 	Growth Growth
 
+	// Amount writes a value of the series in notes, in its unit ("$142.71"
+	// for a spend series); unset, notes write bare numbers.
+	Amount func(v float64) string
+
 	// at names step i in notes, i counting the values given and then the
 	// forecast's steps. Forecast sets it to the step's time; unset, the
 	// notes count steps.
@@ -165,7 +169,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		r.LevelShifts, rampEnd = detectChanges(x, seasons)
 		xa = adjustForShifts(x, r.LevelShifts, w)
 		for _, s := range r.LevelShifts {
-			r.Notes = append(r.Notes, describeShift(s, at.history(s.Index)))
+			r.Notes = append(r.Notes, describeShift(s, at.history(s.Index), opt.Amount))
 		}
 	}
 	intermittent := zeroShare(x) >= 0.3 && bound == BoundNonNegative

@@ -371,9 +371,18 @@ func blendedRatio(s LevelShift, change float64) float64 {
 	return math.Pow(s.Ratio, 1-p)
 }
 
-func describeShift(s LevelShift, at string) string {
-	if s.Ratio > 0 {
-		return fmt.Sprintf("level shift at %s: ×%.2f (%+.4g); earlier history rescaled to the new level", at, s.Ratio, s.Delta)
+// describeShift says s happened at, its size written by amount (a bare
+// number when nil).
+func describeShift(s LevelShift, at string, amount func(float64) string) string {
+	size := fmt.Sprintf("%+.4g", s.Delta)
+	if amount != nil {
+		size = "+" + amount(math.Abs(s.Delta))
+		if s.Delta < 0 {
+			size = "-" + amount(-s.Delta)
+		}
 	}
-	return fmt.Sprintf("level shift at %s: %+.4g; earlier history shifted to the new level", at, s.Delta)
+	if s.Ratio > 0 {
+		return fmt.Sprintf("level shift at %s: ×%.2f (%s); earlier history rescaled to the new level", at, s.Ratio, size)
+	}
+	return fmt.Sprintf("level shift at %s: %s; earlier history shifted to the new level", at, size)
 }

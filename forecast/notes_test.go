@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,4 +50,31 @@ func hasNote(notes []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestShiftNoteWritesAmounts: a spend forecast's level-shift note writes
+// the shift's size as money ("-$142.71") when Options.Amount says how; it
+// read "(-142.7)", with no currency. Without Amount it stays a number.
+func TestShiftNoteWritesAmounts(t *testing.T) {
+	y := growingDaily(300)
+	for i := 250; i < len(y); i++ {
+		y[i] *= 0.6
+	}
+	s := Series{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Step: 24 * time.Hour, Values: y}
+	dollars := func(v float64) string { return "$" + strconv.FormatFloat(v, 'f', 2, 64) }
+	r, err := Forecast(s, Options{Horizon: 30, Amount: dollars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`level shift at 2026-\d\d-\d\d: ×0\.\d\d \(-\$\d+\.\d\d\)`)
+	if len(r.LevelShifts) != 1 || !want.MatchString(strings.Join(r.Notes, "\n")) {
+		t.Errorf("notes %q: want the shift's size in dollars", r.Notes)
+	}
+	r, err = Forecast(s, Options{Horizon: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(r.Notes, "\n"), "$") {
+		t.Errorf("notes %q: a bare number without Amount", r.Notes)
+	}
 }
