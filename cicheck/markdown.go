@@ -283,14 +283,20 @@ func countChange(c *Change, unit string) string {
 	if c == nil {
 		return ""
 	}
-	f := func(x float64) string { return strings.TrimSpace(formatValue(x, unit)) }
-	if unit == "" {
-		f = func(x float64) string { return fmt.Sprintf("%g", x) }
+	f := func(x float64) string {
+		switch {
+		case unit == "":
+			return fmt.Sprintf("%g", x)
+		case x == 0:
+			return "0 " + unit
+		}
+		return strings.TrimSpace(formatValue(x, unit))
 	}
 	if !c.Significant || c.Delta == 0 {
 		return f(c.Head.Median)
 	}
-	return fmt.Sprintf("%s → %s (%s)", f(c.Base.Median), f(c.Head.Median), formatPct(c.Rel))
+	// From none, a relative change is no number: the count is new.
+	return fmt.Sprintf("%s → %s (%s)", f(c.Base.Median), f(c.Head.Median), relOrNew(*c))
 }
 
 // mdHeadline is the headline with the culprit function, and the project's
