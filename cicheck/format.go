@@ -58,7 +58,9 @@ func group(s string) string {
 // formatCount writes a large count compactly: 12,346 or 3.2e9.
 func formatCount(x float64) string {
 	if x >= 1e7 {
-		return strings.Replace(strconv.FormatFloat(x, 'g', 3, 64), "e+", "e", 1)
+		// strconv pads the exponent to two digits, "1e+09": write "1e9".
+		mant, exp, _ := strings.Cut(strconv.FormatFloat(x, 'g', 3, 64), "e+")
+		return mant + "e" + strings.TrimLeft(exp, "0")
 	}
 	return group(strconv.FormatFloat(math.Round(x), 'f', 0, 64))
 }
