@@ -74,7 +74,7 @@ type ciGateFlags struct {
 // ciOutputFlags say how to report.
 type ciOutputFlags struct {
 	Format        string `enum:"markdown,json,junit,github,text" default:"markdown" help:"Output: ${enum}. github writes annotations to stdout, the job summary to $$GITHUB_STEP_SUMMARY and the PR comment to --comment-file."`
-	Output        string `short:"o" type:"path" placeholder:"FILE" help:"Write the report to FILE instead of stdout (markdown, json, junit, text)."`
+	Output        string `short:"o" type:"path" placeholder:"FILE" help:"Write the report to FILE instead of stdout (markdown, json, junit, text; not github)."`
 	Top           int    `default:"10" help:"Rows of functions or benchmarks to show (at least 1; --format json lists them all)."`
 	StepSummary   string `name:"step-summary" env:"GITHUB_STEP_SUMMARY" type:"path" placeholder:"FILE" help:"Job summary file to append to (github format)."`
 	CommentFile   string `name:"comment-file" type:"path" placeholder:"FILE" help:"Write a pull-request comment body with a hidden marker to FILE (github format)."`
@@ -377,10 +377,19 @@ func readFile(path string, fn func(io.Reader) error) error {
 	return fn(f)
 }
 
-// check refuses output flags out of range.
+// check refuses output flags out of range, and file flags of another
+// format than --format's.
 func (o *ciOutputFlags) check() error {
 	if o.Top < 1 { // the renderers read 0 as their default, 10
 		return tally.Errorf(tally.EInvalid, "--top %d: want at least 1 row (--format json lists them all)", o.Top)
+	}
+	// A file flag of another format would do nothing: a workflow would
+	// find no comment to post, or no report, and not know why.
+	if o.CommentFile != "" && o.Format != "github" {
+		return tally.Errorf(tally.EInvalid, "--comment-file %s: only --format github writes a pull-request comment (for the report alone, -o %s)", o.CommentFile, o.CommentFile)
+	}
+	if o.Output != "" && o.Output != "-" && o.Format == "github" {
+		return tally.Errorf(tally.EInvalid, "-o %s: --format github writes its annotations to stdout, where the runner reads them, the job summary to --step-summary and the comment to --comment-file", o.Output)
 	}
 	return nil
 }
