@@ -33,8 +33,8 @@ type ciDiffCmd struct {
 	PerProfile bool     `name:"per-profile" xor:"unit" help:"Each profile is one unit of work (the default)."`
 	SampleType string   `name:"sample-type" placeholder:"TYPE" help:"Profile sample type to compare (default: cpu, else the profile's default)."`
 
-	UnitsPerYear     float64 `name:"units-per-year" placeholder:"N" help:"Units of work the workload does a year: prices the absolute change of CPU per unit."`
-	CoreHoursPerYear float64 `name:"core-hours-per-year" placeholder:"H" help:"The workload's CPU a year in core-hours: prices the relative change (--server gives it)."`
+	UnitsPerYear     float64 `name:"units-per-year" xor:"volume" placeholder:"N" help:"Units of work the workload does a year: prices the absolute change of CPU per unit."`
+	CoreHoursPerYear float64 `name:"core-hours-per-year" xor:"volume" placeholder:"H" help:"The workload's CPU a year in core-hours: prices the relative change (--server gives it)."`
 
 	ciPricingFlags
 	ciGateFlags
@@ -132,13 +132,23 @@ func (c *ciDiffCmd) config(ctx context.Context, a *app) (cicheck.Config, error) 
 	if p != nil {
 		if c.UnitsPerYear > 0 {
 			p.UnitsPerYear = c.UnitsPerYear
+			c.volumeFrom(p, "units of work", "--units-per-year")
 		}
 		if c.CoreHoursPerYear > 0 {
 			p.CoreHoursPerYear = c.CoreHoursPerYear
+			c.volumeFrom(p, "core-hours", "--core-hours-per-year")
 		}
 		cfg.Pricing = p
 	}
 	return cfg, nil
+}
+
+// volumeFrom says in the source of a server's price that the volume came
+// from flag, not from the server the source names.
+func (c *ciDiffCmd) volumeFrom(p *cicheck.Pricing, what, flag string) {
+	if c.Server != "" {
+		p.Source += "; " + what + " a year from " + flag
+	}
 }
 
 func (c *ciBenchCmd) Run(ctx context.Context, a *app) error {

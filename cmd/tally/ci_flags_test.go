@@ -1,10 +1,13 @@
 package main
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tallyhq/tally"
 )
 
 // TestCIOutputFlagOfAnotherFormat: --comment-file is written by --format
@@ -39,5 +42,30 @@ func TestCIOutputFlagOfAnotherFormat(t *testing.T) {
 	code, _, errOut := runCLI("ci", "bench", "--log-level", "warn", "--base", old, "--head", slow, "--format", "json", "-o", file)
 	if b, _ := os.ReadFile(file); code != 1 || !strings.Contains(string(b), `"verdict": "fail"`) {
 		t.Errorf("json -o: exit %d, stderr %q, file %q", code, errOut, b)
+	}
+}
+
+// TestCIVolumeFlags: the yearly volume comes from one place, and the report
+// says which. --units-per-year and --core-hours-per-year together priced
+// with the first and listed both; --core-hours-per-year over a server's
+// answer was reported as the server's ("1,000 core-hours a year (Tally
+// server …)").
+func TestCIVolumeFlags(t *testing.T) {
+	srv := costRateServer(t, "s3cret", map[string]tally.CostRate{
+		"shop/checkout@": {Workload: "shop/checkout", Currency: "USD", CorehourCost: "0.0213", CoreHoursPerYear: 1_250_000, Basis: "amortized"},
+	})
+	rng := rand.New(rand.NewPCG(31, 31))
+	base, slow := writeRuns(t, rng, 10, 0), writeRuns(t, rng, 10, 0.1)
+	diff := func(extra ...string) (int, string, string) {
+		return runCLI(append([]string{"ci", "diff", "--log-level", "warn", "--base", base, "--head", slow, "--format", "text"}, extra...)...)
+	}
+	code, _, errOut := diff("--price-per-core-hour", "0.04", "--units-per-year", "1e9", "--core-hours-per-year", "1000")
+	if code != 2 || !strings.Contains(errOut, "--units-per-year and --core-hours-per-year can't be used together") {
+		t.Errorf("both volumes: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := diff("--server", srv.URL, "--token", "s3cret", "--workload", "shop/checkout", "--core-hours-per-year", "1000")
+	want := "Price: $0.0213 per core-hour, 1,000 core-hours a year (Tally server " + srv.URL + ", workload shop/checkout, 2026-10-02 to 2026-11-01, amortized; core-hours a year from --core-hours-per-year)"
+	if code != 1 || !strings.Contains(out, want+"\n") {
+		t.Errorf("server and --core-hours-per-year: exit %d, stderr %q, report\n%s\nwant the line %q", code, errOut, out, want)
 	}
 }
