@@ -534,6 +534,13 @@ func benchList(side, other *BenchSet) string {
 	return strings.Join(parts, ", ")
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func rank(v Verdict) int {
 	switch v {
 	case Warn:
@@ -578,36 +585,48 @@ func benchHeadline(r *Report, sum tally.Money, added *addedCost) (headline, reas
 		}
 		return headline + ".", fmt.Sprintf("No significant slowdown (α=%v); the gate %s.", r.Alpha, r.Gate)
 	}
-	// Worst first: by money when priced, else by relative change.
+	// Worst first: the priced by money, then the others by relative
+	// change. The money is the priced ones' alone.
 	slices.SortStableFunc(slower, func(a, b BenchmarkChange) int {
-		if a.Annual != nil && b.Annual != nil {
+		switch {
+		case a.Annual != nil && b.Annual != nil:
 			c, _ := b.Annual.Amount.Cmp(a.Annual.Amount)
 			return c
+		case a.Annual != nil || b.Annual != nil:
+			return cmp.Compare(boolInt(b.Annual != nil), boolInt(a.Annual != nil))
 		}
 		return cmp.Compare(b.Time.Rel, a.Time.Rel)
 	})
 	top := slower[0]
+	priced := 0
+	for _, s := range slower {
+		if s.Annual != nil {
+			priced++
+		}
+	}
 	var b strings.Builder
 	switch {
-	case top.Annual != nil && len(slower) == 1:
+	case top.Annual != nil && priced == 1:
 		fmt.Fprintf(&b, "This change adds %s/yr", formatMoney(top.Annual.Amount, top.Annual.places()))
 		if top.Annual.Bounded {
 			fmt.Fprintf(&b, " (%s %s)", ci, top.Annual.rangeText())
 		}
-		fmt.Fprintf(&b, ", in %s (%s per op).", top.Name, formatPct(top.Time.Rel))
+		fmt.Fprintf(&b, ", in %s (%s per op)", top.Name, formatPct(top.Time.Rel))
 	case top.Annual != nil:
-		fmt.Fprintf(&b, "This change adds %s/yr across %d benchmarks, most in %s: %s/yr", formatMoney(sum, autoPlaces(sum)), len(slower), top.Name, formatMoney(top.Annual.Amount, top.Annual.places()))
+		fmt.Fprintf(&b, "This change adds %s/yr across %d benchmarks, most in %s: %s/yr", formatMoney(sum, autoPlaces(sum)), priced, top.Name, formatMoney(top.Annual.Amount, top.Annual.places()))
 		if top.Annual.Bounded {
 			fmt.Fprintf(&b, " (%s %s)", ci, top.Annual.rangeText())
 		}
-		b.WriteString(".")
 	default:
 		fmt.Fprintf(&b, "This change makes %s %s slower per op (%s %s … %s)", top.Name, strings.TrimPrefix(formatPct(top.Time.Rel), "+"), ci, formatPct(top.Time.RelLo), formatPct(top.Time.RelHi))
 		if len(slower) > 1 {
 			fmt.Fprintf(&b, "; %s slower too", plural(len(slower)-1, "other benchmark is", "other benchmarks are"))
 		}
-		b.WriteString(".")
 	}
+	if unpriced := len(slower) - priced; priced > 0 && unpriced > 0 {
+		fmt.Fprintf(&b, "; %s", plural(unpriced, "other benchmark is slower too, with no calls a year to price it", "other benchmarks are slower too, with no calls a year to price them"))
+	}
+	b.WriteString(".")
 	switch r.Verdict {
 	case Fail:
 		if added != nil && added.Over {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/cicheck"
 )
 
@@ -42,5 +43,30 @@ func TestMarkdownAllocationsFromZero(t *testing.T) {
 	allocs, bytesOp := cells[len(cells)-2], cells[len(cells)-1]
 	if allocs != "0 → 1 (new)" || bytesOp != "0 B → 8.192k B (new)" {
 		t.Errorf("allocs/op %q, B/op %q; want \"0 → 1 (new)\" and \"0 B → 8.192k B (new)\"", allocs, bytesOp)
+	}
+}
+
+// TestBenchHeadlineCountsPricedSlowdowns: with calls a year for one of two
+// slower benchmarks, the headline's money is that one's; it said "adds
+// $X/yr across 2 benchmarks" of one benchmark's amount.
+func TestBenchHeadlineCountsPricedSlowdowns(t *testing.T) {
+	order := []string{"BenchmarkEncode-8", "BenchmarkParse-8"}
+	base := benchLines(map[string][]float64{"BenchmarkEncode-8": series(10, 1000, 1), "BenchmarkParse-8": series(10, 100, 0.1)}, order...)
+	head := benchLines(map[string][]float64{"BenchmarkEncode-8": series(10, 1500, 1), "BenchmarkParse-8": series(10, 300, 0.1)}, order...)
+	calls, err := cicheck.ParseCalls([]string{"BenchmarkEncode=3.6e12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cicheck.DefaultConfig
+	cfg.Pricing = &cicheck.Pricing{PricePerCoreHour: tally.MustParseMoney("0.04", "USD")}
+	r, err := cicheck.DiffBench(readBench(t, "old.txt", base), readBench(t, "new.txt", head), calls, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 500 ns/op × 3.6e12 calls = 500 core-hours a year, at $0.04: $20.
+	want := "This change adds $20.00/yr"
+	tail := ", in BenchmarkEncode-8 (+49.8% per op); 1 other benchmark is slower too, with no calls a year to price it."
+	if !strings.HasPrefix(r.Headline, want) || !strings.HasSuffix(r.Headline, tail) {
+		t.Errorf("headline %q, want %q … %q", r.Headline, want, tail)
 	}
 }
