@@ -499,6 +499,11 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// benchFailReason says why benchmark f failed the gate g.
+func benchFailReason(f BenchmarkChange, g Gate) string {
+	return fmt.Sprintf("%s got %s slower per op (%s), significantly more than the gate allows (%s against the gate, which %s).", f.Name, strings.TrimPrefix(formatPct(f.Time.Rel), "+"), pText(f.Time.P), pText(f.GateP), g)
+}
+
 // procsText describes the GOMAXPROCS suffix of a side's benchmark names.
 func procsText(procs int) string {
 	if procs <= 1 {
@@ -634,7 +639,7 @@ func benchHeadline(r *Report, sum tally.Money, added *addedCost) (headline, reas
 		}
 		for _, f := range r.Benchmarks {
 			if f.Verdict == Fail {
-				reason = fmt.Sprintf("%s got %s slower per op (%s), significantly more than the gate allows (%s against the gate, which %s).", f.Name, strings.TrimPrefix(formatPct(f.Time.Rel), "+"), pText(f.Time.P), pText(f.GateP), r.Gate)
+				reason = benchFailReason(f, r.Gate)
 				break
 			}
 		}

@@ -113,7 +113,7 @@ func RenderJUnit(w io.Writer, r *Report) error {
 			line := benchLine(b, r)
 			text := line
 			if b.Verdict == Fail {
-				text += "\n" + r.Reason
+				text += "\n" + benchFailReason(b, r.Gate)
 			}
 			problem(&c, b.Verdict, line, text)
 			suite.Cases = append(suite.Cases, c)

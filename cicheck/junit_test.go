@@ -134,3 +134,44 @@ func TestJUnitTotalFail(t *testing.T) {
 	}
 	t.Fatal("no failing comparison in 50 tries")
 }
+
+// TestJUnitFailureOfEachBenchmark: each failing benchmark's <failure> says
+// why that benchmark failed; each carried the report's reason, which names
+// the first of them.
+func TestJUnitFailureOfEachBenchmark(t *testing.T) {
+	order := []string{"BenchmarkEncode-8", "BenchmarkParse-8"}
+	base := benchLines(map[string][]float64{"BenchmarkEncode-8": series(10, 1000, 1), "BenchmarkParse-8": series(10, 100, 0.1)}, order...)
+	head := benchLines(map[string][]float64{"BenchmarkEncode-8": series(10, 1500, 1), "BenchmarkParse-8": series(10, 300, 0.1)}, order...)
+	r, err := cicheck.DiffBench(readBench(t, "old.txt", base), readBench(t, "new.txt", head), cicheck.Calls{}, cicheck.DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := cicheck.RenderJUnit(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Text string `xml:",chardata"`
+			} `xml:"failure"`
+		} `xml:"testsuite>testcase"`
+	}
+	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, c := range doc.Cases {
+		if c.Failure == nil {
+			continue
+		}
+		failed++
+		if want := c.Name + " got "; !strings.Contains(c.Failure.Text, want) {
+			t.Errorf("failure of %s: %q, want its own reason, %q…", c.Name, c.Failure.Text, want)
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d failures, want 2:\n%s", failed, out.Bytes())
+	}
+}
