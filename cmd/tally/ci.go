@@ -51,6 +51,9 @@ type ciBenchCmd struct {
 	ciOutputFlags
 }
 
+// ciDefaultWindow is --window's default; keep the two the same.
+const ciDefaultWindow = "30d"
+
 // ciPricingFlags give the price of CPU: from flags, or from a Tally server's attribution.
 type ciPricingFlags struct {
 	PricePerCoreHour string `name:"price-per-core-hour" xor:"price" placeholder:"X" help:"Amortized price of one core-hour, e.g. 0.0425."`
@@ -58,7 +61,7 @@ type ciPricingFlags struct {
 	Server           string `xor:"price" env:"TALLY_SERVER" placeholder:"URL" help:"Tally server to ask for the workload's real price per core-hour and CPU a year."`
 	Workload         string `placeholder:"NS/NAME" help:"Workload to price with --server."`
 	Cluster          string `placeholder:"NAME" help:"Cluster of --workload (default: every cluster running it)."`
-	Window           string `default:"30d" help:"Trailing window the server averages over."`
+	Window           string `default:"30d" help:"Trailing window the server averages over (with --server)."`
 	Token            string `env:"TALLY_TOKEN" placeholder:"TOKEN" help:"Bearer token for --server."`
 	TokenFile        string `name:"token-file" type:"path" placeholder:"FILE" help:"File holding the bearer token for --server."`
 }
@@ -229,6 +232,9 @@ func (g *ciGateFlags) config(currency string) (cicheck.Config, error) {
 
 // pricing returns the price from the flags or the server; nil when neither is given.
 func (f *ciPricingFlags) pricing(ctx context.Context, a *app) (*cicheck.Pricing, error) {
+	if err := f.checkServerFlags(); err != nil {
+		return nil, err
+	}
 	switch {
 	case f.PricePerCoreHour != "":
 		cur, err := parseCurrencyFlag(f.Currency)
@@ -385,6 +391,28 @@ func readFile(path string, fn func(io.Reader) error) error {
 	}
 	defer f.Close()
 	return fn(f)
+}
+
+// checkServerFlags refuses, without --server, the flags only it uses: they
+// would do nothing, and a workflow whose TALLY_SERVER was unset would price
+// otherwise, or not at all, without a word. --window is refused when not
+// its default; --token, from $TALLY_TOKEN too, is not.
+func (f *ciPricingFlags) checkServerFlags() error {
+	if f.Server != "" {
+		return nil
+	}
+	window := f.Window
+	if window == ciDefaultWindow {
+		window = ""
+	}
+	for _, fl := range []struct{ name, value string }{
+		{"--workload", f.Workload}, {"--cluster", f.Cluster}, {"--token-file", f.TokenFile}, {"--window", window},
+	} {
+		if fl.value != "" {
+			return tally.Errorf(tally.EInvalid, "%s %s: only --server uses it (the Tally server to price the workload with); without --server it would do nothing", fl.name, fl.value)
+		}
+	}
+	return nil
 }
 
 // check refuses output flags out of range, and file flags of another

@@ -69,3 +69,30 @@ func TestCIVolumeFlags(t *testing.T) {
 		t.Errorf("server and --core-hours-per-year: exit %d, stderr %q, report\n%s\nwant the line %q", code, errOut, out, want)
 	}
 }
+
+// TestCIServerFlagsWithoutServer: --workload, --cluster, --token-file and
+// --window say what --server asks the server; without it they did
+// nothing, and a workflow whose TALLY_SERVER was unset priced with
+// --price-per-core-hour, or not at all, without a word. They are refused,
+// exit 2.
+func TestCIServerFlagsWithoutServer(t *testing.T) {
+	dir := t.TempDir()
+	old, slow := writeBench(t, dir, "old.txt", 1200), writeBench(t, dir, "new.txt", 1500)
+	t.Setenv("TALLY_SERVER", "") // restored after the test
+	os.Unsetenv("TALLY_SERVER")
+	for _, args := range [][]string{
+		{"--workload", "shop/api"},
+		{"--cluster", "prod"},
+		{"--token-file", filepath.Join(dir, "token")},
+		{"--window", "7d", "--price-per-core-hour", "0.04"},
+	} {
+		code, _, errOut := runCLI(append([]string{"ci", "bench", "--log-level", "warn", "--base", old, "--head", slow}, args...)...)
+		if want := "tally: " + args[0] + " " + args[1] + ": only --server uses it (the Tally server to price the workload with); without --server it would do nothing\n"; code != 2 || errOut != want {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", args, code, errOut, want)
+		}
+	}
+	// --window's default is the one checkServerFlags lets through.
+	if _, out, _ := runCLI("ci", "bench", "--help"); !strings.Contains(out, `--window="`+ciDefaultWindow+`"`) {
+		t.Errorf("ci bench --help: --window's default is not %q:\n%s", ciDefaultWindow, out)
+	}
+}
