@@ -68,7 +68,7 @@ type ciPricingFlags struct {
 
 // ciGateFlags say when a change fails.
 type ciGateFlags struct {
-	Threshold         string  `placeholder:"PCT" help:"Fail when CPU per unit of work grows significantly more than this, e.g. 2% (the default when no --max-annual-increase)."`
+	Threshold         string  `placeholder:"PCT" help:"Fail when CPU per unit of work (ci diff) or time per op (ci bench) grows significantly more than this, e.g. 2% (the default when no --max-annual-increase)."`
 	MaxAnnualIncrease string  `name:"max-annual-increase" placeholder:"AMOUNT" help:"Fail when the cost grows significantly more than this a year, e.g. 1000."`
 	Alpha             float64 `default:"0.05" help:"Significance level of the Mann-Whitney U test."`
 	Confidence        float64 `default:"0.95" help:"Confidence level of the intervals."`

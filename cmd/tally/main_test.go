@@ -230,6 +230,8 @@ func TestHelpSaysValuesAndDefaults(t *testing.T) {
 		// The windows tally.ParseWindow takes, all of them (status named four).
 		{[]string{"commitments", "status"}, []string{`--window="30d" Window: ` + windowForms}, nil},
 		{[]string{"costs"}, []string{`--window="7d" Window: ` + windowForms}, nil},
+		// ci bench gates time per op, not CPU per unit of work.
+		{[]string{"ci", "bench"}, []string{"--threshold=PCT Fail when CPU per unit of work (ci diff) or time per op (ci bench) grows"}, nil},
 	} {
 		out := help(tc.cmd...)
 		for _, w := range tc.want {
