@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -142,8 +143,8 @@ type rightsizeGenerateCmd struct {
 }
 
 func (c *rightsizeGenerateCmd) Run(a *app) error {
-	if c.Days < 1 || c.PerPattern < 1 {
-		return tally.Errorf(tally.EInvalid, "--days and --per-pattern must be at least 1")
+	if err := cmp.Or(atLeast("--days", c.Days, 1, "day"), atLeast("--per-pattern", c.PerPattern, 1, "container")); err != nil {
+		return err
 	}
 	trace := rightsizing.GenerateTrace(rightsizing.GenerateOptions{Seed: c.Seed, Days: c.Days, PerPattern: c.PerPattern})
 	if c.Out == "" {

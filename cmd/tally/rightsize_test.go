@@ -834,3 +834,21 @@ func TestRightsizeFileErrorsNameTheUsersFiles(t *testing.T) {
 		t.Errorf("truncated trace: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestRightsizeGenerateBadNumbers: rightsize generate names the flag and
+// the value it refuses; it said "--days and --per-pattern must be at least
+// 1" to either.
+func TestRightsizeGenerateBadNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--days", "0"}, "--days 0: want at least 1 day"},
+		{[]string{"--per-pattern=-2"}, "--per-pattern -2: want at least 1 container"},
+	} {
+		code, _, errOut := runTally(append([]string{"rightsize", "generate"}, tc.args...)...)
+		if code != exitUsage || errOut != "tally: "+tc.want+"\n" {
+			t.Errorf("%v: exit %d, %q; want %d and %q", tc.args, code, errOut, exitUsage, tc.want)
+		}
+	}
+}
