@@ -118,28 +118,33 @@ func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, err
 	// Nodes of one type and purchase option, their Hourly the sum until
 	// divided by their count below.
 	var out []NodeCount
-	add := func(typ, purchase, name string, hourly tally.Money) error {
+	// A node keeps its zone (Zones follow Names): the pods spread by zone
+	// are checked against the zones the current nodes run in.
+	add := func(typ, purchase, name, zone string, hourly tally.Money) error {
 		for i := range out {
 			if c := &out[i]; c.Type == typ && c.Purchase == purchase {
 				c.Count++
-				c.Names = append(c.Names, name)
+				c.Names, c.Zones = append(c.Names, name), append(c.Zones, zone)
 				var err error
 				c.Hourly, err = c.Hourly.Add(hourly)
 				return err
 			}
 		}
-		out = append(out, NodeCount{Type: typ, Purchase: purchase, Count: 1, Hourly: hourly, Names: []string{name}})
+		out = append(out, NodeCount{Type: typ, Purchase: purchase, Count: 1, Hourly: hourly, Names: []string{name}, Zones: []string{zone}})
 		return nil
 	}
 	for _, n := range current {
 		for k := range n.Count {
-			name := ""
+			name, zone := "", ""
 			if k < len(n.Names) {
 				name = n.Names[k]
 			}
+			if k < len(n.Zones) {
+				zone = n.Zones[k]
+			}
 			v, ok := byNode[name]
 			if !ok || name == "" || n.Purchase == tally.PurchaseSpot {
-				if err := add(n.Type, n.Purchase, name, n.Hourly); err != nil {
+				if err := add(n.Type, n.Purchase, name, zone, n.Hourly); err != nil {
 					return nil, err
 				}
 				continue
@@ -156,7 +161,7 @@ func (pc *pricedCommitments) currentNodes(current []NodeCount) ([]NodeCount, err
 			if err != nil {
 				return nil, err
 			}
-			if err := add(n.Type, PurchaseCommitted, name, hourly); err != nil {
+			if err := add(n.Type, PurchaseCommitted, name, zone, hourly); err != nil {
 				return nil, err
 			}
 		}

@@ -354,3 +354,24 @@ func TestPlanCommittedNodesAmountsHaveCurrency(t *testing.T) {
 		}
 	}
 }
+
+// The demo's prod-usw2/compute: nodes in three zones, under a Reserved
+// Instance, run a workload spread by zone at 3 pods a node. The committed
+// plan lost the current nodes' zones, bound the pods of one node to three
+// zones, found the current nodes could not hold them, and planned 6 nodes
+// costing $296.27 a month more ("this costs more than the current nodes
+// because the pods at their recommended requests were not fitted onto the
+// current nodes").
+func TestPlanCommittedNodesKeepsTheNodesZones(t *testing.T) {
+	g := threeZones()
+	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/m", Kind: tally.CommitReserved, End: cudEnd,
+		InstanceTypes: []string{"m5.2xlarge"}, Nodes: coveredNodes("m5.2xlarge", "0.384", "0.242", "n1", "n2", "n3")}
+	ps := withTopology(placedPods(9, 2.2, 2*GiB, "n1", "n2", "n3"), Topology{Group: "checkout/Deployment/checkout-api", ZoneSkew: 1})
+	plan, err := PlanCommittedNodes(g, ps, catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plannedText(plan.Planned); got != "3×m5.2xlarge/committed" || !plan.MonthlySavings.IsZero() || !strings.HasPrefix(plan.Explanation, "already right-sized") {
+		t.Errorf("planned %s saving %s, want the 3 reserved nodes kept: %s", got, plan.MonthlySavings.Decimal(), plan.Explanation)
+	}
+}
