@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -148,12 +147,11 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	for i := range zero.Current {
 		zero.Current[i].Hourly = tally.Zero(pc.currency)
 	}
-	keep, err := PlanNodes(zero, pods, catalog)
+	keep, _, whyNot, err := planNodes(zero, pods, catalog)
 	if err != nil {
 		return NodePlan{}, err
 	}
 	kept := len(keep.Unplaced) == 0 && sameNodes(keep.Planned, current)
-	_, whyNot, _ := strings.Cut(keep.Explanation, "costs more than the current nodes because ")
 	// The cheapest packings from no nodes, at catalog prices and with the
 	// committed rates offered.
 	empty := g

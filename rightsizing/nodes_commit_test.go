@@ -375,3 +375,25 @@ func TestPlanCommittedNodesKeepsTheNodesZones(t *testing.T) {
 		t.Errorf("planned %s saving %s, want the 3 reserved nodes kept: %s", got, plan.MonthlySavings.Decimal(), plan.Explanation)
 	}
 }
+
+// A committed plan that costs more than the current nodes says once what
+// kept its nodes: it said "kept 3 nodes (…): …" twice, the second time
+// after why the current nodes were not used.
+func TestPlanCommittedNodesSaysKeptOnce(t *testing.T) {
+	g := threeZones()
+	g.Current[0].Type, g.Current[0].Hourly = "m5.large", usd("0.096")
+	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/m", Kind: tally.CommitReserved, End: cudEnd,
+		InstanceTypes: []string{"m5.large"}, Nodes: coveredNodes("m5.large", "0.096", "0.06", "n1", "n2", "n3")}
+	ps := withTopology(placedPods(3, 2.5, 2*GiB, "n1", "n2", "n3"), Topology{Group: "shop/Deployment/api", ZoneSkew: 1})
+	plan, err := PlanCommittedNodes(g, ps, catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.MonthlySavings.Sign() >= 0 || plan.Kept == nil {
+		t.Fatalf("want a plan costing more, kept by the zones: saving %s: %s", plan.MonthlySavings.Decimal(), plan.Explanation)
+	}
+	if n := strings.Count(plan.Explanation, "kept 3 nodes"); n != 1 ||
+		!strings.Contains(plan.Explanation, "this costs more than the current nodes because the pods at their recommended requests were not fitted onto the current nodes; kept 3 nodes") {
+		t.Errorf("says kept %d times: %s", n, plan.Explanation)
+	}
+}
