@@ -66,16 +66,16 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 		case u.MonthlyUnused.Sign() <= 0:
 			use = "the plan keeps it in use"
 		case u.MonthlyElsewhere.Sign() > 0:
-			use = fmt.Sprintf("the planned nodes use %s of it and free %s a month of the fee, which covers other eligible usage of its scope%s: "+
+			use = fmt.Sprintf("%s, which covers other eligible usage of its scope%s: "+
 				"the bill shows on-demand usage of it outside the group, %s a month of which (at on-demand prices) the freed part would cover instead",
-				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), scope, moneyWords(u.MonthlyElsewhere))
+				freedText(&u), scope, moneyWords(u.MonthlyElsewhere))
 			if u.MonthlyWasted.Sign() > 0 {
 				use += fmt.Sprintf(", the rest (%s a month of the fee) would go unused", moneyWords(u.MonthlyWasted))
 			}
 		default:
-			use = fmt.Sprintf("the planned nodes use %s of it and free %s a month of the fee, which would go unused: "+
+			use = fmt.Sprintf("%s, which would go unused: "+
 				"the bill shows no on-demand usage of its scope%s outside the group that no commitment covers",
-				worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused), scope)
+				freedText(&u), scope)
 		}
 		points = append(points, []string{what, use})
 	}
@@ -153,6 +153,17 @@ func worthText(n float64) string {
 		return "1 node's worth"
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64) + " nodes' worth"
+}
+
+// freedText says what the planned nodes use of a commitment and what they
+// free of its fee: "the planned nodes use 1.5 nodes' worth of it and free
+// $133.99 a month of the fee", or, using none, "the planned nodes use none
+// of it and free its whole fee, $131.40 a month".
+func freedText(u *CommitmentUse) string {
+	if u.MonthlyUnused.Equal(u.MonthlyFee) {
+		return fmt.Sprintf("the planned nodes use none of it and free its whole fee, %s a month", moneyWords(u.MonthlyUnused))
+	}
+	return fmt.Sprintf("the planned nodes use %s of it and free %s a month of the fee", worthText(u.PlannedNodes), moneyWords(u.MonthlyUnused))
 }
 
 // moneyWords writes m as the dashboard does, to the cent: "$140.16".

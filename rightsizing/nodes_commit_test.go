@@ -397,3 +397,23 @@ func TestPlanCommittedNodesSaysKeptOnce(t *testing.T) {
 		t.Errorf("says kept %d times: %s", n, plan.Explanation)
 	}
 }
+
+// A plan whose nodes use none of a commitment says so: it read "the
+// planned nodes use part of it and free $131.40 a month of the fee" of a
+// fee of $131.40 a month that none of the planned nodes (m5.xlarge, out of
+// the Reserved Instance's m5.large) use.
+func TestPlanCommittedNodesUsingNoneOfACommitment(t *testing.T) {
+	g := threeZones()
+	g.Current[0].Type, g.Current[0].Hourly = "m5.large", usd("0.096")
+	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/m", Kind: tally.CommitReserved, End: cudEnd,
+		InstanceTypes: []string{"m5.large"}, Nodes: coveredNodes("m5.large", "0.096", "0.06", "n1", "n2", "n3")}
+	ps := withTopology(placedPods(3, 2.5, 2*GiB, "n1", "n2", "n3"), Topology{Group: "shop/Deployment/api", ZoneSkew: 1})
+	plan, err := PlanCommittedNodes(g, ps, catalog, []NodeCommitment{ri})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "the planned nodes use none of it and free its whole fee, $131.40 a month, which would go unused: the bill shows no on-demand usage of its scope outside the group that no commitment covers"
+	if !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+}
