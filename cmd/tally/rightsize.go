@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ type rightsizeBacktestCmd struct {
 	Every    time.Duration `default:"24h" help:"Time between origins; each recommendation is scored until the next."`
 	Format   string        `default:"table" enum:"table,json,csv" help:"Output format: ${enum}."`
 	Patterns bool          `help:"Also show the scores by pattern (the container id up to its last '-')."`
-	Check    bool          `help:"Exit with status 3 when the first strategy misses the target."`
+	Check    bool          `help:"Exit with status 3 when the first strategy, a tally one, misses the target against the baselines (vpa, krr) after it."`
 	priceFlags
 }
 
@@ -82,6 +83,9 @@ func (c *rightsizeBacktestCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if c.Check && !scoresAgainstABaseline(strategies) {
+		return tally.Errorf(tally.EInvalid, "--check --strategy %s: want a tally strategy first, scored against a baseline (vpa or krr) after it", strings.Join(c.Strategy, ","))
+	}
 	trace, err := readInput("--trace", c.Trace, rightsizing.ErrBadTrace, rightsizing.ReadTrace)
 	if err != nil {
 		return err
@@ -106,6 +110,13 @@ func (c *rightsizeBacktestCmd) Run(ctx context.Context, a *app) error {
 		return targetMissed(rep.TargetVerdict)
 	}
 	return nil
+}
+
+// scoresAgainstABaseline reports whether the backtest's target can be
+// checked for strategies: a tally strategy first, a baseline after it.
+func scoresAgainstABaseline(strategies []rightsizing.Recommender) bool {
+	isTally := func(r rightsizing.Recommender) bool { return strings.HasPrefix(r.Name(), "tally") }
+	return len(strategies) > 1 && isTally(strategies[0]) && slices.ContainsFunc(strategies[1:], func(r rightsizing.Recommender) bool { return !isTally(r) })
 }
 
 // strategiesByName resolves strategy names; "tally" is the given profile.

@@ -852,3 +852,23 @@ func TestRightsizeGenerateBadNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsizeBacktestCheckNeedsTallyAndABaseline: --check with
+// strategies it cannot score is a usage error, said before the backtest
+// runs; it ran the backtest and exited 3, "target missed", with "the
+// target compares a tally strategy (first) with baselines" (--strategy
+// vpa) or "no baseline to compare with" (--strategy tally,tally-production).
+func TestRightsizeBacktestCheckNeedsTallyAndABaseline(t *testing.T) {
+	for _, tc := range []struct {
+		strategy, want string
+	}{
+		{"vpa", "--check --strategy vpa: want a tally strategy first, scored against a baseline (vpa or krr) after it"},
+		{"krr,tally", "--check --strategy krr,tally: want a tally strategy first, scored against a baseline (vpa or krr) after it"},
+		{"tally,tally-production", "--check --strategy tally,tally-production: want a tally strategy first, scored against a baseline (vpa or krr) after it"},
+	} {
+		code, out, errOut := runTally("--log-level", "warn", "rightsize", "backtest", "--trace", "../../rightsizing/testdata/traces.csv.gz", "--check", "--strategy", tc.strategy)
+		if code != exitUsage || errOut != "tally: "+tc.want+"\n" || out != "" {
+			t.Errorf("--strategy %s: exit %d, %q, %q; want %d and %q", tc.strategy, code, errOut, out, exitUsage, tc.want)
+		}
+	}
+}
