@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/tallyhq/tally"
@@ -22,6 +23,13 @@ func pctText(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) +
 
 // moneyText writes m as the dashboard does, to the cent: "$51.80".
 func moneyText(m tally.Money) string { return m.Label(2) }
+
+// priceText writes a unit price with its currency and every digit it has:
+// "$0.031611", "0.0045 CHF".
+func priceText(m tally.Money) string {
+	_, frac, _ := strings.Cut(m.Decimal(), ".")
+	return m.Label(len(frac))
+}
 
 // backtestRows are the table's metrics, one function per row.
 var backtestRows = []struct {
@@ -66,7 +74,7 @@ func writeBacktest(w io.Writer, rep *rightsizing.BacktestReport, format string, 
 	}
 	fmt.Fprintf(w, "Right-sizing backtest: %d containers, %s – %s, warm-up %s, a recommendation every %s (%d origins)\n",
 		rep.Containers, rep.Window.Start.Format("2006-01-02 15:04"), rep.Window.End.Format("2006-01-02 15:04"), rep.Warmup, rep.Every, rep.Origins)
-	fmt.Fprintf(w, "Prices: %s per requested core-hour, %s per GiB-hour\n\n", rep.Prices.CPUCoreHour.Decimal(), rep.Prices.MemoryGiBHour.Decimal())
+	fmt.Fprintf(w, "Prices: %s per requested core-hour, %s per requested GiB-hour of memory\n\n", priceText(rep.Prices.CPUCoreHour), priceText(rep.Prices.MemoryGiBHour))
 	table := func(rs []rightsizing.StrategyResult) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprint(tw, "\t")

@@ -872,3 +872,16 @@ func TestRightsizeBacktestCheckNeedsTallyAndABaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsizeBacktestPricesSayTheirCurrency: the backtest's table says
+// what its prices are in, as its amounts do ("$9.79"); it read "Prices:
+// 0.031611 per requested core-hour, 0.004237 per GiB-hour" whatever
+// --currency said.
+func TestRightsizeBacktestPricesSayTheirCurrency(t *testing.T) {
+	code, out, errOut := runTally("--log-level", "warn", "rightsize", "backtest", "--trace", "../../rightsizing/testdata/traces.csv.gz",
+		"--strategy", "vpa", "--currency", "EUR", "--memory-price", "0.0045")
+	want := "\nPrices: €0.031611 per requested core-hour, €0.0045 per requested GiB-hour of memory\n"
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, %s\n%s\nwant %q", code, errOut, out, want)
+	}
+}
