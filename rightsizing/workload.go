@@ -161,9 +161,14 @@ func (c *ContainerResult) Explain() string {
 	if c.ContainerKind == tally.ContainerSidecar {
 		b.WriteString("native sidecar (initContainers): ")
 	}
-	fmt.Fprintf(&b, "CPU request %s, memory request %s, memory limit %s (%s, %s of history)",
-		CPUChange(c.Current.CPURequest, r.CPURequest), MemoryChange(c.Current.MemoryRequest, r.MemoryRequest),
-		MemoryChange(c.Current.MemoryLimit, r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
+	fmt.Fprintf(&b, "CPU request %s, ", CPUChange(c.Current.CPURequest, r.CPURequest))
+	if c.Current.CPULimit > 0 || r.CPULimit > 0 {
+		// Said when there is one before or after: the patch removes a CPU
+		// limit the recommendation drops (cpu: null).
+		fmt.Fprintf(&b, "CPU limit %s, ", CPUChange(c.Current.CPULimit, r.CPULimit))
+	}
+	fmt.Fprintf(&b, "memory request %s, memory limit %s (%s, %s of history)",
+		MemoryChange(c.Current.MemoryRequest, r.MemoryRequest), MemoryChange(c.Current.MemoryLimit, r.MemoryLimit), c.Strategy, FormatHistory(c.Recommendation.Confidence))
 	for _, n := range c.Recommendation.Notes {
 		b.WriteString("; ")
 		b.WriteString(n)

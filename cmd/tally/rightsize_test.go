@@ -611,8 +611,8 @@ func TestRightsizeCSVNeutralizesFormulas(t *testing.T) {
 	if err := writeRecommendations(a, res, "csv"); err != nil {
 		t.Fatal(err)
 	}
-	if recs, err := csv.NewReader(&out).ReadAll(); err != nil || len(recs) != 2 || strings.Join(recs[0][15:], ",") != "container_kind,oom_kills" ||
-		strings.Join(recs[1][15:], ",") != "sidecar,3" {
+	if recs, err := csv.NewReader(&out).ReadAll(); err != nil || len(recs) != 2 || strings.Join(recs[0][15:17], ",") != "container_kind,oom_kills" ||
+		strings.Join(recs[1][15:17], ",") != "sidecar,3" {
 		t.Errorf("csv %v %v: want container_kind sidecar and oom_kills 3 last", recs, err)
 	}
 }
@@ -883,5 +883,38 @@ func TestRightsizeBacktestPricesSayTheirCurrency(t *testing.T) {
 	want := "\nPrices: €0.031611 per requested core-hour, €0.0045 per requested GiB-hour of memory\n"
 	if code != 0 || !strings.Contains(out, want) {
 		t.Errorf("exit %d, %s\n%s\nwant %q", code, errOut, out, want)
+	}
+}
+
+// TestRightsizeSaysCPULimitsRemoved: the patches delete the CPU limits the
+// recommendations drop (cpu: null), and the table and the CSV say so; the
+// table named no CPU limit and the CSV had no column of them, so 22 of the
+// demo's 39 containers lost theirs without a word.
+func TestRightsizeSaysCPULimitsRemoved(t *testing.T) {
+	w := tally.WorkloadRef{Cluster: "prod", Namespace: "checkout", Kind: tally.KindDeployment, Name: "cart"}
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
+		{Workload: w, Container: "cart", Replicas: 3, Current: rightsizing.Resources{CPURequest: 0.25, CPULimit: 0.5, MemoryRequest: 256 << 20},
+			Recommendation: rightsizing.Recommendation{Resources: rightsizing.Resources{CPURequest: 0.194, MemoryRequest: 615 << 20}},
+			MonthlySavings: tally.MustParseMoney("0.39", "USD")},
+		{Workload: w, Container: "envoy", Replicas: 3, Current: rightsizing.Resources{CPURequest: 0.1, MemoryRequest: 64 << 20},
+			Recommendation: rightsizing.Recommendation{Resources: rightsizing.Resources{CPURequest: 0.072, MemoryRequest: 64 << 20}},
+			MonthlySavings: tally.MustParseMoney("2.76", "USD")},
+	}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "table"); err != nil {
+		t.Fatal(err)
+	}
+	want := "\n1 containers' CPU limits are removed (their patches set cpu: null; a CPU limit throttles a container even when its node has CPU to spare): prod/checkout/Deployment/cart/cart (500m)\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("table:\n%s\nwant %q", out.String(), want)
+	}
+	out.Reset()
+	if err := writeRecommendations(a, res, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&out).ReadAll()
+	if err != nil || len(recs) != 3 || strings.Join(recs[0][17:], ",") != "cpu_limit,cpu_limit_recommended" || strings.Join(recs[1][17:], ",") != "0.5,0" {
+		t.Errorf("csv %v %v: want cpu_limit 0.5 and cpu_limit_recommended 0 last", recs, err)
 	}
 }

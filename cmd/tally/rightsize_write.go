@@ -41,14 +41,16 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	case "csv":
 		cw := csv.NewWriter(a.stdout)
 		cw.Write([]string{"cluster", "namespace", "kind", "workload", "container", "replicas", "cpu_request", "cpu_request_recommended",
-			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency", "container_kind", "oom_kills"})
+			"memory_request", "memory_request_recommended", "memory_limit", "memory_limit_recommended", "confidence_days", "monthly_savings", "currency", "container_kind", "oom_kills",
+			"cpu_limit", "cpu_limit_recommended"})
 		for _, c := range res.Containers {
 			r := c.Recommendation.Resources
 			cw.Write([]string{csvtable.Text(string(c.Workload.Cluster)), csvtable.Text(c.Workload.Namespace), csvtable.Text(c.Workload.Kind), csvtable.Text(c.Workload.Name),
 				csvtable.Text(c.Container), f64(c.Replicas),
 				f64(c.Current.CPURequest), f64(r.CPURequest), strconv.FormatInt(c.Current.MemoryRequest, 10), strconv.FormatInt(r.MemoryRequest, 10),
 				strconv.FormatInt(c.Current.MemoryLimit, 10), strconv.FormatInt(r.MemoryLimit, 10), f64(c.Recommendation.Confidence),
-				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency()), c.ContainerKind, strconv.Itoa(c.Recommendation.OOMKills)})
+				c.MonthlySavings.Decimal(), string(c.MonthlySavings.Currency()), c.ContainerKind, strconv.Itoa(c.Recommendation.OOMKills),
+				f64(c.Current.CPULimit), f64(r.CPULimit)})
 		}
 		cw.Flush()
 		if n := len(res.Nodes); n > 0 {
@@ -94,6 +96,10 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	if len(oom) > 0 {
 		// Listed apart: their saving may be small, their risk is not.
 		fmt.Fprintf(a.stdout, "%d containers were OOM-killed in the history; apply these first, they raise memory: %s\n", len(oom), strings.Join(oom, "; "))
+	}
+	if unlimited := cpuLimitsRemoved(res.Containers); len(unlimited) > 0 {
+		fmt.Fprintf(a.stdout, "%d containers' CPU limits are removed (their patches set cpu: null; a CPU limit throttles a container even when its node has CPU to spare): %s\n",
+			len(unlimited), strings.Join(unlimited, "; "))
 	}
 	var scaled []string
 	seen := map[tally.WorkloadRef]bool{}
@@ -148,6 +154,18 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		writeCommittedNotes(a.stdout, res.Nodes)
 	}
 	return nil
+}
+
+// cpuLimitsRemoved names the containers whose CPU limit the
+// recommendation drops, with the limit: "prod/shop/Deployment/api/api (500m)".
+func cpuLimitsRemoved(cs []rightsizing.ContainerResult) []string {
+	var out []string
+	for _, c := range cs {
+		if c.Current.CPULimit > 0 && c.Recommendation.Resources.CPULimit == 0 {
+			out = append(out, fmt.Sprintf("%s/%s/%s (%s)", c.Workload.Cluster, c.Workload, c.Container, rightsizing.Millicores(c.Current.CPULimit)))
+		}
+	}
+	return out
 }
 
 // agentHPAs names the workloads right-sized for an HPA their agents
