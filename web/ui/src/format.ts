@@ -76,6 +76,50 @@ export function memoryQuantity(bytes: number): string {
   return String(Math.round(bytes))
 }
 
+/** A container's resources, as a right-sizing recommendation's current and recommended documents have them. */
+export interface ContainerResources {
+  cpuRequestCores?: number
+  cpuLimitCores?: number
+  memoryRequestBytes?: number
+  memoryLimitBytes?: number
+  containerKind?: string
+  strategy?: string
+}
+
+/**
+ * A container's change, each amount as the Right-sizing page says it: CPU
+ * in millicores, memory in one binary unit on both sides of the arrow;
+ * cpuLimit is absent when there is no CPU limit before or after.
+ */
+export function resourcesChange(c: ContainerResources, n: ContainerResources) {
+  const [memFrom, memTo] = memoryIn(c.memoryRequestBytes ?? 0, n.memoryRequestBytes ?? 0)
+  const [limFrom, limTo] = memoryIn(c.memoryLimitBytes ?? 0, n.memoryLimitBytes ?? 0)
+  // A request or limit of 0 is none set.
+  const set = (v: number | undefined, text: string) => (v ? text : 'none')
+  const cpu = (v: number | undefined) => set(v, millicores(v ?? 0))
+  return {
+    cpu: [cpu(c.cpuRequestCores), cpu(n.cpuRequestCores)],
+    cpuLimit: c.cpuLimitCores || n.cpuLimitCores ? [cpu(c.cpuLimitCores), cpu(n.cpuLimitCores)] : undefined,
+    memory: [set(c.memoryRequestBytes, memFrom), set(n.memoryRequestBytes, memTo)],
+    limit: [set(c.memoryLimitBytes, limFrom), set(n.memoryLimitBytes, limTo)],
+  }
+}
+
+/**
+ * What a container's recommendation changes, in one line, in the words of
+ * the server's explanation: a CPU limit removed (its patch sets cpu: null)
+ * reads "CPU limit 500m → none".
+ */
+export function resourcesChangeText(c: ContainerResources, n: ContainerResources): string {
+  const x = resourcesChange(c, n)
+  const sidecar = n.containerKind === 'sidecar' ? 'native sidecar (initContainers): ' : ''
+  const cpuLimit = x.cpuLimit ? `, CPU limit ${x.cpuLimit.join(' → ')}` : ''
+  return (
+    `${sidecar}CPU request ${x.cpu.join(' → ')}${cpuLimit}, memory request ${x.memory.join(' → ')}, memory limit ${x.limit.join(' → ')}` +
+    (n.strategy ? ` (${n.strategy})` : '')
+  )
+}
+
 export function day(t: string | Date): string {
   const d = typeof t === 'string' ? new Date(t) : t
   return d.toISOString().slice(0, 10)

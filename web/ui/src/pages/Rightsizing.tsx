@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { Me, Money, Recommendation } from '../api'
 import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
-import { memoryIn, millicores, money, num, resourcesSnippet } from '../format'
+import { money, num, resourcesChange, resourcesChangeText, resourcesSnippet } from '../format'
 import { Link, useQueryState } from '../router'
 import { quote } from './Allocations'
 
@@ -33,41 +33,6 @@ function risk(r: Recommendation): { level: string; text: string } {
   const span = days < 1 ? `${tenths(days * 24)} hours` : `${tenths(days)} days`
   const text = `${span} of history` + (notes.length ? '; ' + notes.join('; ') : '')
   return { level, text }
-}
-
-/** A container's resources, as its recommendation's current and recommended documents have them. */
-interface Resources {
-  cpuRequestCores?: number
-  memoryRequestBytes?: number
-  memoryLimitBytes?: number
-  containerKind?: string
-  strategy?: string
-}
-
-/**
- * A container's change, each amount as the whole page says it: CPU in
- * millicores, memory in one binary unit on both sides of the arrow.
- */
-function change(c: Resources, n: Resources) {
-  const [memFrom, memTo] = memoryIn(c.memoryRequestBytes ?? 0, n.memoryRequestBytes ?? 0)
-  const [limFrom, limTo] = memoryIn(c.memoryLimitBytes ?? 0, n.memoryLimitBytes ?? 0)
-  // A request or limit of 0 is none set.
-  const set = (v: number | undefined, text: string) => (v ? text : 'none')
-  return {
-    cpu: [set(c.cpuRequestCores, millicores(c.cpuRequestCores ?? 0)), set(n.cpuRequestCores, millicores(n.cpuRequestCores ?? 0))],
-    memory: [set(c.memoryRequestBytes, memFrom), set(n.memoryRequestBytes, memTo)],
-    limit: [set(c.memoryLimitBytes, limFrom), set(n.memoryLimitBytes, limTo)],
-  }
-}
-
-/** What a container's recommendation changes, in one line, in the units the server's explanation says it in. */
-function changeText(c: Resources, n: Resources): string {
-  const x = change(c, n)
-  const sidecar = n.containerKind === 'sidecar' ? 'native sidecar (initContainers): ' : ''
-  return (
-    `${sidecar}CPU request ${x.cpu.join(' → ')}, memory request ${x.memory.join(' → ')}, memory limit ${x.limit.join(' → ')}` +
-    (n.strategy ? ` (${n.strategy})` : '')
-  )
 }
 
 function Snippet({ r }: { r: Recommendation }) {
@@ -219,7 +184,7 @@ export function Rightsizing(_: { me: Me }) {
               <tbody>
                 {d.containers.map((r) => {
                   const k = risk(r)
-                  const x = change(r.current ?? {}, r.recommended ?? {})
+                  const x = resourcesChange(r.current ?? {}, r.recommended ?? {})
                   return [
                     <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
                       <td>
@@ -251,7 +216,7 @@ export function Rightsizing(_: { me: Me }) {
                       <tr key={r.id + '-x'} class="expand">
                         <td colSpan={7}>
                           <p class="hint" data-change>
-                            {changeText(r.current ?? {}, r.recommended ?? {})}
+                            {resourcesChangeText(r.current ?? {}, r.recommended ?? {})}
                           </p>
                           <p class="hint">Risk: {k.text}</p>
                           <Snippet r={r} />
