@@ -60,7 +60,8 @@ func totals(sums map[string]*savingsTotals, cur tally.Currency) *savingsTotals {
 
 // rightsizing answers GET /api/v1/recommendations/rightsizing: container and
 // node right-sizing recommendations. Query parameters: kind (container or
-// node; both when absent), cluster and namespace (prefixes of the target).
+// node; both when absent), cluster and namespace (the target's; node plans,
+// of no namespace, are left out with a namespace).
 func (s *Server) rightsizing(w http.ResponseWriter, r *http.Request) {
 	if s.recs == nil {
 		s.error(w, r, tally.Errorf(tally.ENotConfigured, "recommendations are not available on this server"))
@@ -72,15 +73,18 @@ func (s *Server) rightsizing(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, tally.Errorf(tally.EInvalid, "kind %q: want container or node", kind))
 		return
 	}
-	prefix := ""
-	if c := q.Get("cluster"); c != "" {
-		prefix = c + "/"
-		if ns := q.Get("namespace"); ns != "" {
-			prefix += ns + "/"
+	cluster, namespace := q.Get("cluster"), q.Get("namespace")
+	for _, f := range []struct{ name, value string }{{"cluster", cluster}, {"namespace", namespace}} {
+		if strings.Contains(f.value, "/") {
+			s.error(w, r, tally.Errorf(tally.EInvalid, "%s %q: a %s's name has no '/'", f.name, f.value, f.name))
+			return
 		}
-	} else if q.Get("namespace") != "" {
-		s.error(w, r, tally.Errorf(tally.EInvalid, "namespace needs cluster"))
-		return
+	}
+	// Targets are cluster/namespace/Kind/name/container and cluster/group.
+	matches := func(target string) bool {
+		c, rest, _ := strings.Cut(target, "/")
+		ns, _, container := strings.Cut(rest, "/")
+		return (cluster == "" || c == cluster) && (namespace == "" || container && ns == namespace)
 	}
 	resp := rightsizingResponse{Containers: []tally.Recommendation{}, Nodes: []tally.Recommendation{}, MonthlySavings: map[string]*savingsTotals{}}
 	load := func(k string, into *[]tally.Recommendation, sums func(*savingsTotals) (saved, added *tally.Money)) bool {
@@ -90,7 +94,7 @@ func (s *Server) rightsizing(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		for _, rec := range recs {
-			if !strings.HasPrefix(rec.Target, prefix) {
+			if !matches(rec.Target) {
 				continue
 			}
 			*into = append(*into, rec)

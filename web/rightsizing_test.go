@@ -21,7 +21,7 @@ func TestRightsizingRequestErrors(t *testing.T) {
 	}{
 		{"no store", "", 503, `"code":"not_configured","message":"recommendations are not available`},
 		{"bad kind", "?kind=pods", 400, `kind \"pods\": want container or node`},
-		{"namespace without cluster", "?namespace=shop", 400, "namespace needs cluster"},
+		{"cluster with a slash", "?cluster=prod/shop", 400, `cluster \"prod/shop\": a cluster's name has no '/'`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
