@@ -90,6 +90,10 @@ func (c *rightsizeBacktestCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if first, end := trace.Span(); end.Sub(first) <= c.Warmup {
+		return tally.Errorf(tally.EInvalid, "--warmup %s: --trace %s covers %s of usage, no more than the warm-up: lower --warmup to leave days to score, or give a longer trace",
+			c.Warmup, c.Trace, end.Sub(first))
+	}
 	start := time.Now()
 	rep, err := rightsizing.Backtest(ctx, trace, strategies, rightsizing.BacktestOptions{
 		Warmup: c.Warmup, Every: c.Every, Prices: prices,

@@ -918,3 +918,19 @@ func TestRightsizeSaysCPULimitsRemoved(t *testing.T) {
 		t.Errorf("csv %v %v: want cpu_limit 0.5 and cpu_limit_recommended 0 last", recs, err)
 	}
 }
+
+// TestRightsizeBacktestTraceShorterThanWarmup: a trace no longer than the
+// warm-up is refused naming the flag and the file; the error read
+// "backtest: the trace covers 48h0m0s, not more than the 168h0m0s
+// warm-up", which named neither.
+func TestRightsizeBacktestTraceShorterThanWarmup(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "short.csv")
+	if code, _, errOut := runTally("rightsize", "generate", "--days", "2", "--per-pattern", "1", "-o", trace); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errOut)
+	}
+	code, _, errOut := runTally("--log-level", "warn", "rightsize", "backtest", "--trace", trace)
+	want := "tally: --warmup 168h0m0s: --trace " + trace + " covers 48h0m0s of usage, no more than the warm-up: lower --warmup to leave days to score, or give a longer trace\n"
+	if code != exitUsage || errOut != want {
+		t.Errorf("exit %d, %q; want %d and %q", code, errOut, exitUsage, want)
+	}
+}
