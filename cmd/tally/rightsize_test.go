@@ -934,3 +934,15 @@ func TestRightsizeBacktestTraceShorterThanWarmup(t *testing.T) {
 		t.Errorf("exit %d, %q; want %d and %q", code, errOut, exitUsage, want)
 	}
 }
+
+// TestReplicasText: a workload that ran its one pod all but a few seconds
+// of the history reads as one replica, as another does; the demo's
+// session-redis (0.9999983) read "1.00" beside prometheus's "1.0". A
+// fraction that rounds below 1.00 keeps its two decimals.
+func TestReplicasText(t *testing.T) {
+	for r, want := range map[float64]string{0.9999983: "1.0", 1: "1.0", 0.96: "0.96", 0.04: "0.04", 0.994: "0.99", 6.27: "6.3"} {
+		if got := replicasText(r); got != want {
+			t.Errorf("replicasText(%v) = %q, want %q", r, got, want)
+		}
+	}
+}

@@ -208,10 +208,12 @@ func nodeGroupsText(n int, noun string) string {
 }
 
 // replicasText is the REPLICAS column: the average replicas to one decimal,
-// or two below one (a CronJob running an hour a day averages 0.04, not 0.0).
+// or two when they round below one (a CronJob running an hour a day
+// averages 0.04, not 0.0; a pod that ran all but seconds of the history,
+// 0.9999983, is 1.0 as a whole one is).
 func replicasText(r float64) string {
-	if r < 1 {
-		return strconv.FormatFloat(r, 'f', 2, 64)
+	if s := strconv.FormatFloat(r, 'f', 2, 64); strings.HasPrefix(s, "0.") {
+		return s
 	}
 	return strconv.FormatFloat(r, 'f', 1, 64)
 }
