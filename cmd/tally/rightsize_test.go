@@ -946,3 +946,23 @@ func TestReplicasText(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsizeYAMLSaysWhereThePatchGoes: --format yaml writes the patches
+// to standard output, where each one's kubectl command named a patch file
+// nobody had written; it says to save the document as that file first.
+func TestRightsizeYAMLSaysWhereThePatchGoes(t *testing.T) {
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{{
+		Workload: tally.WorkloadRef{Cluster: "prod", Namespace: "shop", Kind: tally.KindDeployment, Name: "api"}, Container: "api", Replicas: 1,
+		Recommendation: rightsizing.Recommendation{Resources: rightsizing.Resources{CPURequest: 0.2, MemoryRequest: 256 << 20}},
+		MonthlySavings: tally.MustParseMoney("1", "USD")}}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "yaml"); err != nil {
+		t.Fatal(err)
+	}
+	want := "# save this document as prod.shop.deployment.api.yaml (--patch-dir DIR writes each patch to its file), then:\n" +
+		"# kubectl --context prod -n shop patch deployment api --patch-file prod.shop.deployment.api.yaml\n"
+	if !strings.HasPrefix(out.String(), want) {
+		t.Errorf("yaml:\n%s\nwant it to start %q", out.String(), want)
+	}
+}

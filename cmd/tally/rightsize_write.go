@@ -35,7 +35,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			if i > 0 {
 				fmt.Fprintln(a.stdout, "---")
 			}
-			fmt.Fprintf(a.stdout, "# %s\n%s", p.Command, p.YAML)
+			// Its command names the file --patch-dir would write it to.
+			fmt.Fprintf(a.stdout, "# save this document as %s (--patch-dir DIR writes each patch to its file), then:\n# %s\n%s", p.File, p.Command, p.YAML)
 		}
 		return nil
 	case "csv":
