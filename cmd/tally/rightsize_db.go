@@ -127,9 +127,10 @@ func (d *dayDuration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// String formats whole days as "14d", anything else as a Go duration.
+// String formats whole days as "14d" (also "0d" and "-3d", as a refused
+// --history was given), anything else as a Go duration.
 func (d dayDuration) String() string {
-	if v := time.Duration(d); v > 0 && v%(24*time.Hour) == 0 {
+	if v := time.Duration(d); v%(24*time.Hour) == 0 {
 		return strconv.FormatInt(int64(v/(24*time.Hour)), 10) + "d"
 	}
 	return time.Duration(d).String()

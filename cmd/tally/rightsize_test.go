@@ -966,3 +966,15 @@ func TestRightsizeYAMLSaysWhereThePatchGoes(t *testing.T) {
 		t.Errorf("yaml:\n%s\nwant it to start %q", out.String(), want)
 	}
 }
+
+// TestRightsizeHistoryRefusedAsGiven: --history under one usage window is
+// refused with the value as given in days; "0d" read "--history 0s" and
+// "-3d" "--history -72h0m0s".
+func TestRightsizeHistoryRefusedAsGiven(t *testing.T) {
+	for _, v := range []string{"0d", "-3d"} {
+		code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "rightsize", "recommend", "--history="+v)
+		if want := "tally: --history " + v + ": want at least one 5m0s usage window, e.g. 14d\n"; code != exitUsage || errOut != want {
+			t.Errorf("--history %s: exit %d, %q; want %d and %q", v, code, errOut, exitUsage, want)
+		}
+	}
+}
