@@ -978,3 +978,32 @@ func TestRightsizeHistoryRefusedAsGiven(t *testing.T) {
 		}
 	}
 }
+
+// TestRightsizeTableTotalsSavingsApart: the table's totals keep what the
+// recommendations that cost more add apart from the savings, as the API
+// and the Right-sizing page do; the demo's table read "total saving
+// $479.97 a month" where the page read savings of $485.42 and an added
+// cost of $5.45.
+func TestRightsizeTableTotalsSavingsApart(t *testing.T) {
+	w := tally.WorkloadRef{Cluster: "prod", Namespace: "checkout", Kind: tally.KindDeployment, Name: "checkout-api"}
+	res := &rightsizeResult{Containers: []rightsizing.ContainerResult{
+		{Workload: w, Container: "envoy", Replicas: 6, MonthlySavings: tally.MustParseMoney("100", "USD")},
+		{Workload: w, Container: "app", Replicas: 6, MonthlySavings: tally.MustParseMoney("-4.53", "USD")},
+	}, Nodes: []rightsizing.NodePlan{
+		{Cluster: "prod", Group: "general", MonthlySavings: tally.MustParseMoney("140", "USD")},
+		{Cluster: "prod", Group: "compute", MonthlySavings: tally.MustParseMoney("-296.27", "USD")},
+	}}
+	var out bytes.Buffer
+	a := &app{globals: &globals{}, log: slog.New(slog.NewTextHandler(&out, nil)), stdout: &out, stderr: &out}
+	if err := writeRecommendations(a, res, "table"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\n2 containers; total saving $100.00 a month; 1 costs $4.53 a month more (it needs more than it requests)\n",
+		"\n2 node groups; total saving $140.00 a month with the pods at the recommended requests above: it includes the containers' saving, do not add the two; 1 costs $296.27 a month more\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table:\n%s\nwant %q", out.String(), want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -62,7 +63,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tWORKLOAD\tCONTAINER\tREPLICAS\tCPU REQUEST\tMEMORY REQUEST\tMEMORY LIMIT\tCONFIDENCE\tSAVES/MONTH")
-	var totals currencyTotals // one per currency, as the API totals
+	var totals savingTotals // per currency, as the API totals
 	low := 0
 	for _, c := range res.Containers {
 		r := c.Recommendation.Resources
@@ -82,7 +83,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month\n", len(res.Containers), totalsText(&totals))
+	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month%s\n", len(res.Containers), totalsText(&totals.saved),
+		totals.addedText("it needs more than it requests", "they need more than they request"))
 	if low > 0 {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
 			low, rightsizing.MinConfidentDays)
@@ -129,7 +131,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			n, strings.Join(names, "; "))
 	}
 	if len(res.Nodes) > 0 {
-		var nodeTotals currencyTotals
+		var nodeTotals savingTotals
 		fmt.Fprintln(a.stdout)
 		tw = tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "CLUSTER\tNODE GROUP\tNOW\tPLANNED\tNOW/MONTH\tPLANNED/MONTH\tSAVES/MONTH")
@@ -150,7 +152,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		// The plans pack the pods at the recommended requests: their saving
 		// includes the containers' (it is where the containers' is paid).
 		fmt.Fprintf(a.stdout, "\n%s; total saving %s a month with the pods at the recommended requests above: "+
-			"it includes the containers' saving, do not add the two\n", nodeGroupsText(len(res.Nodes), "node group"), totalsText(&nodeTotals))
+			"it includes the containers' saving, do not add the two%s\n", nodeGroupsText(len(res.Nodes), "node group"), totalsText(&nodeTotals.saved),
+			nodeTotals.addedText("", ""))
 		writeNodesKept(a.stdout, res.Nodes)
 		writeCommittedNotes(a.stdout, res.Nodes)
 	}
@@ -167,6 +170,40 @@ func cpuLimitsRemoved(cs []rightsizing.ContainerResult) []string {
 		}
 	}
 	return out
+}
+
+// savingTotals total the recommendations that save apart from what those
+// that cost more add, per currency, as the API's monthlySavings do: netted,
+// a saving reads less than the others save.
+type savingTotals struct {
+	saved, added currencyTotals
+	costlier     int // recommendations that cost more
+}
+
+func (t *savingTotals) add(m tally.Money) error {
+	if m.Sign() < 0 {
+		// A saving of zero in its currency when nothing else saves.
+		t.costlier++
+		return errors.Join(t.saved.add(tally.Zero(m.Currency())), t.added.add(m.Neg()))
+	}
+	return t.saved.add(m)
+}
+
+// addedText says what the recommendations that cost more add, with why
+// (one's or several's), or "" when none does: "; 1 costs $4.53 a month
+// more (it needs more than it requests)".
+func (t *savingTotals) addedText(whyOne, whyMany string) string {
+	if t.costlier == 0 {
+		return ""
+	}
+	verb, why := "cost", whyMany
+	if t.costlier == 1 {
+		verb, why = "costs", whyOne
+	}
+	if why != "" {
+		why = " (" + why + ")"
+	}
+	return fmt.Sprintf("; %d %s %s a month more%s", t.costlier, verb, totalsText(&t.added), why)
 }
 
 // agentHPAs names the workloads right-sized for an HPA their agents
