@@ -380,15 +380,7 @@ func TestPlanCommittedNodesKeepsTheNodesZones(t *testing.T) {
 // kept its nodes: it said "kept 3 nodes (…): …" twice, the second time
 // after why the current nodes were not used.
 func TestPlanCommittedNodesSaysKeptOnce(t *testing.T) {
-	g := threeZones()
-	g.Current[0].Type, g.Current[0].Hourly = "m5.large", usd("0.096")
-	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/m", Kind: tally.CommitReserved, End: cudEnd,
-		InstanceTypes: []string{"m5.large"}, Nodes: coveredNodes("m5.large", "0.096", "0.06", "n1", "n2", "n3")}
-	ps := withTopology(placedPods(3, 2.5, 2*GiB, "n1", "n2", "n3"), Topology{Group: "shop/Deployment/api", ZoneSkew: 1})
-	plan, err := PlanCommittedNodes(g, ps, catalog, []NodeCommitment{ri})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := planOutgrownReservedNodes(t)
 	if plan.MonthlySavings.Sign() >= 0 || plan.Kept == nil {
 		t.Fatalf("want a plan costing more, kept by the zones: saving %s: %s", plan.MonthlySavings.Decimal(), plan.Explanation)
 	}
@@ -403,6 +395,18 @@ func TestPlanCommittedNodesSaysKeptOnce(t *testing.T) {
 // fee of $131.40 a month that none of the planned nodes (m5.xlarge, out of
 // the Reserved Instance's m5.large) use.
 func TestPlanCommittedNodesUsingNoneOfACommitment(t *testing.T) {
+	plan := planOutgrownReservedNodes(t)
+	want := "the planned nodes use none of it and free its whole fee, $131.40 a month, which would go unused: the bill shows no on-demand usage of its scope outside the group that no commitment covers"
+	if !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+}
+
+// planOutgrownReservedNodes plans three m5.large nodes, one a zone, under
+// a Reserved Instance, whose zone-spread pods at their recommended
+// requests (2.5 cores each) no longer fit them.
+func planOutgrownReservedNodes(t *testing.T) NodePlan {
+	t.Helper()
 	g := threeZones()
 	g.Current[0].Type, g.Current[0].Hourly = "m5.large", usd("0.096")
 	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/m", Kind: tally.CommitReserved, End: cudEnd,
@@ -412,8 +416,5 @@ func TestPlanCommittedNodesUsingNoneOfACommitment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "the planned nodes use none of it and free its whole fee, $131.40 a month, which would go unused: the bill shows no on-demand usage of its scope outside the group that no commitment covers"
-	if !strings.Contains(plan.Explanation, want) {
-		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
-	}
+	return plan
 }
