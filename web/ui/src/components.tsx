@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, type DataStatus } from './api'
 import { completeDays, day, lastDay } from './format'
+import { forPath } from './loaded'
 
 export interface Loaded<T> {
   data?: T
@@ -31,7 +32,9 @@ export function useApi<T>(path: string | null): Loaded<T> {
       live = false
     }
   }, [path, tick])
-  return { ...state, reload: () => setTick((t) => t + 1) }
+  // The render after path changes comes before the effect above: the old
+  // path's data is not shown under the new path's labels.
+  return { ...forPath(state, path), reload: () => setTick((t) => t + 1) }
 }
 
 export function Loading({ what }: { what: string }) {
