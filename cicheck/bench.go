@@ -143,6 +143,7 @@ func readError(err error) error {
 // sub-benchmark names hold '=' by convention ("BenchmarkSub/n=10=5e9").
 func ParseCalls(entries []string) (Calls, error) {
 	var c Calls
+	given := map[string]string{} // the entry each name (and "" the default) came from
 	for _, e := range entries {
 		name, num, named := e, e, false
 		if i := strings.LastIndexByte(e, '='); i >= 0 {
@@ -152,6 +153,20 @@ func ParseCalls(entries []string) (Calls, error) {
 		if err != nil || !finite(v) || v < 0 {
 			return Calls{}, tally.Errorf(tally.EInvalid, "calls per year %q: want a number ≥ 0 such as 2e9, or NAME=NUMBER", e)
 		}
+		key := ""
+		if named {
+			if key = strings.TrimPrefix(strings.TrimSpace(name), "Benchmark"); key == "" {
+				return Calls{}, tally.Errorf(tally.EInvalid, "calls per year %q: no benchmark name before '=': want NAME=NUMBER, or a NUMBER for every benchmark", e)
+			}
+		}
+		if first, ok := given[key]; ok {
+			whose := key + "'s are"
+			if key == "" {
+				whose = "the calls a year of every benchmark are"
+			}
+			return Calls{}, tally.Errorf(tally.EInvalid, "calls per year %q: %s given twice (%q and %q)", e, whose, first, e)
+		}
+		given[key] = e
 		if !named {
 			c.Default = v
 			continue
@@ -159,7 +174,7 @@ func ParseCalls(entries []string) (Calls, error) {
 		if c.ByName == nil {
 			c.ByName = map[string]float64{}
 		}
-		c.ByName[strings.TrimPrefix(strings.TrimSpace(name), "Benchmark")] = v
+		c.ByName[key] = v
 	}
 	return c, nil
 }

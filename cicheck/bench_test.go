@@ -164,6 +164,21 @@ func TestParseCalls(t *testing.T) {
 			t.Errorf("%q: err %v", bad, err)
 		}
 	}
+	// A value given twice, or a name left out, was taken silently: the last
+	// of two won, and "=5" read as a benchmark named "".
+	for _, tc := range []struct {
+		entries []string
+		want    string
+	}{
+		{[]string{"1e9", "2e9"}, `calls per year "2e9": the calls a year of every benchmark are given twice ("1e9" and "2e9")`},
+		{[]string{"A=1e9", "BenchmarkA=2e9"}, `calls per year "BenchmarkA=2e9": A's are given twice ("A=1e9" and "BenchmarkA=2e9")`},
+		{[]string{"=5"}, `calls per year "=5": no benchmark name before '=': want NAME=NUMBER, or a NUMBER for every benchmark`},
+	} {
+		_, err := cicheck.ParseCalls(tc.entries)
+		if tally.ErrorCode(err) != tally.EInvalid || err.Error() != tc.want {
+			t.Errorf("%q: err %v, want %q", tc.entries, err, tc.want)
+		}
+	}
 }
 
 // benchLines writes `go test -bench` output: each entry of ns is one
