@@ -82,7 +82,7 @@ func TestRightsizeSidecarsAndInitContainers(t *testing.T) {
 	if code := run(append(args, "--format", "table"), &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"istio-proxy (sidecar)", "1 init containers not right-sized", "prod/shop/Deployment/web/migrate (requests 2000m, 2.00 GiB; peak 900m, 0.29 GiB)"} {
+	for _, want := range []string{"istio-proxy (sidecar)", "1 init container not right-sized", "prod/shop/Deployment/web/migrate (requests 2000m, 2.00 GiB; peak 900m, 0.29 GiB)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}

@@ -286,7 +286,7 @@ func TestRightsizeTableTotalPerCurrency(t *testing.T) {
 	}
 	// An OOM-killed container's small saving does not hide it: it is named
 	// below the table, to be applied first.
-	if !strings.Contains(out.String(), "\n1 containers were OOM-killed in the history; apply these first, they raise memory: us/shop/Deployment/web/web (84 kills, memory limit 512 MiB → 666 MiB)\n") {
+	if !strings.Contains(out.String(), "\n1 container was OOM-killed in the history; apply its recommendation first, it raises memory: us/shop/Deployment/web/web (84 kills, memory limit 512 MiB → 666 MiB)\n") {
 		t.Errorf("want the OOM-killed container named:\n%s", out.String())
 	}
 	// A workload whose replicas varied as an autoscaler's do is named,
@@ -905,7 +905,7 @@ func TestRightsizeSaysCPULimitsRemoved(t *testing.T) {
 	if err := writeRecommendations(a, res, "table"); err != nil {
 		t.Fatal(err)
 	}
-	want := "\n1 containers' CPU limits are removed (their patches set cpu: null; a CPU limit throttles a container even when its node has CPU to spare): prod/checkout/Deployment/cart/cart (500m)\n"
+	want := "\n1 container's CPU limit is removed (its patch sets cpu: null; a CPU limit throttles a container even when its node has CPU to spare): prod/checkout/Deployment/cart/cart (500m)\n"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("table:\n%s\nwant %q", out.String(), want)
 	}

@@ -57,7 +57,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		cw.Flush()
 		if n := len(res.Nodes); n > 0 {
 			// A CSV has one shape of row: the node plans would be another.
-			fmt.Fprintf(a.stderr, "the CSV has the containers only: %s are in the table and in --format json\n", nodeGroupsText(n, "node plan"))
+			fmt.Fprintf(a.stderr, "the CSV has the containers only: %s are in the table and in --format json\n", countText(n, "node plan"))
 		}
 		return cw.Error()
 	}
@@ -83,7 +83,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(a.stdout, "\n%d containers; total saving %s a month%s\n", len(res.Containers), totalsText(&totals.saved),
+	fmt.Fprintf(a.stdout, "\n%s; total saving %s a month%s\n", countText(len(res.Containers), "container"), totalsText(&totals.saved),
 		totals.addedText("it needs more than it requests", "they need more than they request"))
 	if low > 0 {
 		fmt.Fprintf(a.stdout, "%d recommended from less than %d days of history: low confidence, their bounds are wide (--format json shows them and the notes)\n",
@@ -98,11 +98,13 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 	}
 	if len(oom) > 0 {
 		// Listed apart: their saving may be small, their risk is not.
-		fmt.Fprintf(a.stdout, "%d containers were OOM-killed in the history; apply these first, they raise memory: %s\n", len(oom), strings.Join(oom, "; "))
+		fmt.Fprintf(a.stdout, "%s: %s\n", byCount(len(oom), "1 container was OOM-killed in the history; apply its recommendation first, it raises memory",
+			"%d containers were OOM-killed in the history; apply these first, they raise memory"), strings.Join(oom, "; "))
 	}
 	if unlimited := cpuLimitsRemoved(res.Containers); len(unlimited) > 0 {
-		fmt.Fprintf(a.stdout, "%d containers' CPU limits are removed (their patches set cpu: null; a CPU limit throttles a container even when its node has CPU to spare): %s\n",
-			len(unlimited), strings.Join(unlimited, "; "))
+		fmt.Fprintf(a.stdout, "%s; a CPU limit throttles a container even when its node has CPU to spare): %s\n",
+			byCount(len(unlimited), "1 container's CPU limit is removed (its patch sets cpu: null", "%d containers' CPU limits are removed (their patches set cpu: null"),
+			strings.Join(unlimited, "; "))
 	}
 	var scaled []string
 	seen := map[tally.WorkloadRef]bool{}
@@ -127,8 +129,8 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 			names = append(names, fmt.Sprintf("%s/%s/%s (requests %s, %s; peak %s, %s)", s.Workload.Cluster, s.Workload, s.Container,
 				rightsizing.Millicores(s.Current.CPURequest), mem[0], rightsizing.Millicores(s.PeakCPU), mem[1]))
 		}
-		fmt.Fprintf(a.stdout, "%d init containers not right-sized (they run to completion before the pod's containers start; VPA and KRR leave them alone too): %s\n",
-			n, strings.Join(names, "; "))
+		fmt.Fprintf(a.stdout, "%s not right-sized (they run to completion before the pod's containers start; VPA and KRR leave them alone too): %s\n",
+			countText(n, "init container"), strings.Join(names, "; "))
 	}
 	if len(res.Nodes) > 0 {
 		var nodeTotals savingTotals
@@ -152,7 +154,7 @@ func writeRecommendations(a *app, res *rightsizeResult, format string) error {
 		// The plans pack the pods at the recommended requests: their saving
 		// includes the containers' (it is where the containers' is paid).
 		fmt.Fprintf(a.stdout, "\n%s; total saving %s a month with the pods at the recommended requests above: "+
-			"it includes the containers' saving, do not add the two%s\n", nodeGroupsText(len(res.Nodes), "node group"), totalsText(&nodeTotals.saved),
+			"it includes the containers' saving, do not add the two%s\n", countText(len(res.Nodes), "node group"), totalsText(&nodeTotals.saved),
 			nodeTotals.addedText("", ""))
 		writeNodesKept(a.stdout, res.Nodes)
 		writeCommittedNotes(a.stdout, res.Nodes)
@@ -237,12 +239,17 @@ func agentHPAs(cs []rightsizing.ContainerResult) []string {
 	return out
 }
 
-// nodeGroupsText counts n of noun: "1 node group", "3 node groups".
-func nodeGroupsText(n int, noun string) string {
+// countText counts n of noun: "1 node group", "3 node groups".
+func countText(n int, noun string) string {
+	return byCount(n, "1 "+noun, "%d "+noun+"s")
+}
+
+// byCount is one when n is 1, else many with n written in its %d.
+func byCount(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + noun
+		return one
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return fmt.Sprintf(many, n)
 }
 
 // replicasText is the REPLICAS column: the average replicas to one decimal,
