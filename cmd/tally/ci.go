@@ -462,8 +462,9 @@ func (o *ciOutputFlags) render(out io.Writer, rep *cicheck.Report) error {
 	return cicheck.RenderMarkdown(out, rep, cicheck.MarkdownOptions{Top: o.Top})
 }
 
-// writeReport writes the rendered report to --output, saying the headline
-// on stderr, or to stdout.
+// writeReport writes the rendered report to --output, or to stdout. With
+// --output, stderr says a pass's headline; a regression's, or no verdict's,
+// is in the error verdictError makes of it.
 func (o *ciOutputFlags) writeReport(a *app, rep *cicheck.Report, out []byte) error {
 	if o.Output == "" || o.Output == "-" || o.Format == "github" {
 		if _, err := a.stdout.Write(out); err != nil {
@@ -471,7 +472,9 @@ func (o *ciOutputFlags) writeReport(a *app, rep *cicheck.Report, out []byte) err
 		}
 		return nil
 	}
-	fmt.Fprintln(a.stderr, rep.Headline)
+	if rep.Verdict != cicheck.Fail && rep.Verdict != cicheck.Insufficient {
+		fmt.Fprintln(a.stderr, rep.Headline)
+	}
 	if err := writeOutput(o.Output, out); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

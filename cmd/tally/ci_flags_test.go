@@ -43,6 +43,16 @@ func TestCIOutputFlagOfAnotherFormat(t *testing.T) {
 	if b, _ := os.ReadFile(file); code != 1 || !strings.Contains(string(b), `"verdict": "fail"`) {
 		t.Errorf("json -o: exit %d, stderr %q, file %q", code, errOut, b)
 	}
+	// With -o, stderr says the headline once: a regression's error says it,
+	// and it was printed before that too.
+	if lines := strings.Split(strings.TrimSpace(errOut), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "tally: cost regression: ") {
+		t.Errorf("json -o of a regression: stderr %q, want the headline once, in the error", errOut)
+	}
+	same := writeBench(t, dir, "same.txt", 1200)
+	code, _, errOut = runCLI("ci", "bench", "--log-level", "warn", "--base", old, "--head", same, "--format", "json", "-o", file)
+	if code != 0 || strings.Count(errOut, "\n") != 1 || strings.HasPrefix(errOut, "tally: ") {
+		t.Errorf("json -o of a pass: exit %d, stderr %q, want the headline alone", code, errOut)
+	}
 }
 
 // TestCIVolumeFlags: the yearly volume comes from one place, and the report
