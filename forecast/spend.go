@@ -44,14 +44,22 @@ type SpendOptions struct {
 	Basis tally.CostBasis
 	// Now is the creation time; history ends Lag days before its UTC day.
 	Now time.Time
-	// Progress, when set, is told about each forecast stored.
+	// Progress, when set, is told about each forecast made.
 	Progress func(f tally.Forecast)
 }
 
+// Stored reports whether ForecastSpend stores the forecasts of opt: those
+// of amortized cost alone. A spend scope does not say its basis, and the
+// dashboard and the weekly report read the stored forecasts as amortized.
+func (opt SpendOptions) Stored() bool {
+	return opt.Basis == "" || opt.Basis == tally.BasisAmortized
+}
+
 // ForecastSpend forecasts daily spend per billing account and per service
-// from the stored bill and stores each forecast with its model, parameters,
-// 80/95% intervals and rolling-origin accuracy. Days without cost lines
-// count as zero spend. It returns the forecasts stored.
+// from the stored bill and, of amortized cost (Stored), stores each
+// forecast with its model, parameters, 80/95% intervals and rolling-origin
+// accuracy. Days without cost lines count as zero spend. It returns the
+// forecasts made.
 func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]tally.Forecast, error) {
 	if opt.Horizon == 0 {
 		opt.Horizon = 90
@@ -94,8 +102,10 @@ func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]t
 			if err != nil {
 				return out, fmt.Errorf("forecast %s: %w", scope, err)
 			}
-			if err := store.SaveForecast(ctx, f); err != nil {
-				return out, err
+			if opt.Stored() {
+				if err := store.SaveForecast(ctx, f); err != nil {
+					return out, err
+				}
 			}
 			if opt.Progress != nil {
 				opt.Progress(f)

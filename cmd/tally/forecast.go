@@ -251,16 +251,11 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	var store forecast.SpendStore = db
-	if !c.stored() {
-		store = printedOnly{db}
+	opt := forecast.SpendOptions{Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis)}
+	opt.Progress = func(f tally.Forecast) {
+		a.log.Debug("forecast made", "scope", f.Scope, "model", f.Model, "stored", opt.Stored())
 	}
-	fs, err := forecast.ForecastSpend(ctx, store, forecast.SpendOptions{
-		Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis),
-		Progress: func(f tally.Forecast) {
-			a.log.Debug("forecast made", "scope", f.Scope, "model", f.Model, "stored", c.stored())
-		},
-	})
+	fs, err := forecast.ForecastSpend(ctx, db, opt)
 	if tally.ErrorCode(err) == tally.ENotFound {
 		// An exact --scope the bill does not name in the window read (an
 		// unknown account, or --history/--lag past it) is bad input: exit 2.
@@ -317,7 +312,7 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s – %s)\t%s\n", f.Scope, f.Model, cur, money(sum), money(last.Mean), money(last.Lo95), money(last.Hi95), mase)
 	}
 	tw.Flush()
-	if !c.stored() {
+	if !opt.Stored() {
 		fmt.Fprintf(a.stdout, "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of %s cost\n", c.Basis)
 	}
 	return nil
@@ -332,12 +327,3 @@ func estimateText(v float64, cur tally.Currency) string {
 	}
 	return moneyText(m)
 }
-
-// stored reports whether the forecasts are stored: the spend scopes are of
-// amortized cost, and the dashboard and the weekly report read them as such.
-func (c *forecastScopesCmd) stored() bool { return c.Basis == string(tally.BasisAmortized) }
-
-// printedOnly is a forecast.SpendStore that stores no forecast.
-type printedOnly struct{ forecast.SpendStore }
-
-func (printedOnly) SaveForecast(context.Context, tally.Forecast) error { return nil }
