@@ -63,22 +63,29 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	u := tally.User{Email: strings.ToLower(strings.TrimSpace(req.Email)), Role: orDefault(req.Role, tally.RoleViewer)}
-	err := tally.CheckEmail(u.Email)
-	if err == nil {
-		err = tally.CheckUserRole(u.Role)
-	}
-	if err == nil {
-		u.PasswordHash, err = HashPassword(req.Password)
-	}
-	if err == nil {
-		u, err = s.users.CreateUser(r.Context(), u)
-	}
+	u, err := s.newUser(r.Context(), req)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, u)
+}
+
+// newUser checks req and stores the user it asks for.
+func (s *Server) newUser(ctx context.Context, req createUserRequest) (tally.User, error) {
+	u := tally.User{Email: strings.ToLower(strings.TrimSpace(req.Email)), Role: orDefault(req.Role, tally.RoleViewer)}
+	if err := tally.CheckEmail(u.Email); err != nil {
+		return u, err
+	}
+	if err := tally.CheckUserRole(u.Role); err != nil {
+		return u, err
+	}
+	hash, err := HashPassword(req.Password)
+	if err != nil {
+		return u, err
+	}
+	u.PasswordHash = hash
+	return s.users.CreateUser(ctx, u)
 }
 
 // updateUser answers PUT /api/v1/users/{email}: a new role applies at once;
@@ -89,27 +96,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	u, err := s.users.UserByEmail(r.Context(), emailParam(r))
-	switch {
-	case err != nil:
-	case req.Role == "" && req.Password == "":
-		err = tally.Errorf(tally.EInvalid, "user body: nothing to change: give a role, a password or both")
-	case req.Role != "" && req.Role != u.Role:
-		err = tally.CheckUserRole(req.Role)
-		if err == nil {
-			err = notSelf(r.Context(), u, "change your own role")
-		}
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	u.Role = orDefault(req.Role, u.Role)
-	if req.Password == "" {
-		err = s.users.SetRole(r.Context(), u.Email, u.Role)
-	} else if u.PasswordHash, err = HashPassword(req.Password); err == nil {
-		err = s.users.SetPassword(r.Context(), u.Email, u.PasswordHash, u.Role)
-	}
+	u, err := s.changeUser(r.Context(), emailParam(r), req)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -117,16 +104,46 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, updateUserResponse{User: u, SignedOut: req.Password != ""})
 }
 
+// changeUser sets the role, the password or both req gives to the user with
+// email, and returns the user as changed.
+func (s *Server) changeUser(ctx context.Context, email string, req updateUserRequest) (tally.User, error) {
+	u, err := s.users.UserByEmail(ctx, email)
+	if err != nil {
+		return u, err
+	}
+	if req.Role == "" && req.Password == "" {
+		return u, tally.Errorf(tally.EInvalid, "user body: nothing to change: give a role, a password or both")
+	}
+	if req.Role != "" && req.Role != u.Role {
+		if err := tally.CheckUserRole(req.Role); err != nil {
+			return u, err
+		}
+		if err := notSelf(ctx, u, "change your own role"); err != nil {
+			return u, err
+		}
+		u.Role = req.Role
+	}
+	if req.Password == "" {
+		return u, s.users.SetRole(ctx, u.Email, u.Role)
+	}
+	if u.PasswordHash, err = HashPassword(req.Password); err != nil {
+		return u, err
+	}
+	return u, s.users.SetPassword(ctx, u.Email, u.PasswordHash, u.Role)
+}
+
 // deleteUser answers DELETE /api/v1/users/{email}.
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 	u, err := s.users.UserByEmail(r.Context(), emailParam(r))
-	if err == nil {
-		err = notSelf(r.Context(), u, "delete yourself")
-	}
-	if err == nil {
-		err = s.users.DeleteUser(r.Context(), u.Email)
-	}
 	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := notSelf(r.Context(), u, "delete yourself"); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.users.DeleteUser(r.Context(), u.Email); err != nil {
 		s.error(w, r, err)
 		return
 	}
