@@ -110,17 +110,19 @@ type problem struct {
 }
 
 // Evaluation is what holding a capacity would do over the term, across the
-// forecast paths. Money is per term, in currency units (estimates: float64).
+// forecast paths. Money is per term, in currency units (estimates: float64);
+// a PoolPlan writes it as JSON with that money to the cent, in its currency
+// (evaluationJSON).
 type Evaluation struct {
-	Capacity        float64 `json:"capacityOD"`          // on-demand-equivalent capacity per hour
-	ExpectedSavings float64 `json:"expectedSavings"`     // mean net savings over the term
-	P10             float64 `json:"p10"`                 // 10th percentile of those savings
-	P90             float64 `json:"p90"`                 // 90th percentile
-	Worst           float64 `json:"worstCase"`           // the worst path's savings
-	Best            float64 `json:"bestCase"`            // the best path's savings
-	Utilization     float64 `json:"expectedUtilization"` // mean utilization of the pool's commitments over the term
-	PLowUtilization float64 `json:"pLowUtilization"`     // P(utilization < MinUtilization)
-	BreakEven       float64 `json:"breakEvenUtilization"`
+	Capacity        float64 // on-demand-equivalent capacity per hour
+	ExpectedSavings float64 // mean net savings over the term
+	P10             float64 // 10th percentile of those savings
+	P90             float64 // 90th percentile
+	Worst           float64 // the worst path's savings
+	Best            float64 // the best path's savings
+	Utilization     float64 // mean utilization of the pool's commitments over the term
+	PLowUtilization float64 // P(utilization < MinUtilization)
+	BreakEven       float64
 }
 
 // evaluate returns the evaluation of holding capacity x.

@@ -428,11 +428,10 @@ func (p PoolPlan) Recommendation(account string, created time.Time) (tally.Recom
 	if err != nil {
 		return tally.Recommendation{}, err
 	}
-	cur := cmp.Or(p.TargetHourly.Currency(), p.PurchaseHourly.Currency(), "USD")
+	cur := p.currency()
 	risk, err := json.Marshal(map[string]any{
-		"expectedSavings": NanosOf(p.Savings.ExpectedSavings).Money(cur).Round(2), "p10": NanosOf(p.Savings.P10).Money(cur).Round(2),
-		"p50": NanosOf(p.MedianSavings).Money(cur).Round(2),
-		"p90": NanosOf(p.Savings.P90).Money(cur).Round(2), "worstCase": NanosOf(p.Savings.Worst).Money(cur).Round(2),
+		"expectedSavings": estimate(p.Savings.ExpectedSavings, cur), "p10": estimate(p.Savings.P10, cur),
+		"p50": estimate(p.MedianSavings, cur), "p90": estimate(p.Savings.P90, cur), "worstCase": estimate(p.Savings.Worst, cur),
 		"breakEvenUtilization": 1 - p.Discount, "expectedUtilization": p.AtTarget.Utilization,
 		"pLowUtilization": p.AtTarget.PLowUtilization, "binding": p.Choice.Binding, "forecastModel": p.Choice.Model,
 		"termMonths": p.Offer.TermMonths})
