@@ -19,7 +19,7 @@ type rightsizeRecommendCmd struct {
 	Until     string      `placeholder:"RFC3339" help:"End of the history (default: now)."`
 	Profile   string      `default:"balanced" enum:"production,balanced,aggressive" help:"Recommendation profile: ${enum}."`
 	Cluster   string      `placeholder:"NAME" help:"Only this cluster (results are then not stored)."`
-	Namespace string      `placeholder:"NAME" help:"Only this namespace (results are then not stored)."`
+	Namespace string      `placeholder:"NAME" help:"Only this namespace's containers, and the node groups its pods run on (their plans pack the groups' other pods at their current requests); results are then not stored."`
 	HPA       []string    `name:"hpa" placeholder:"[CLUSTER/]NS/KIND/NAME=cpu:70" help:"A HorizontalPodAutoscaler scaling a workload on CPU (cpu:PCT) or memory (memory:PCT), e.g. shop/Deployment/api=cpu:70 or prod/shop/deployment/api=cpu:70,memory:80 (KIND in any case; without CLUSTER/ every cluster's workload of that name); repeatable. Overrides the HPA the node agents reported for that workload (they report each workload's HPA when they may list HPAs; --format json says hpaSource agent or flag). Naming no workload with usage in the history is an error."`
 	Format    string      `default:"table" enum:"table,json,csv,yaml" help:"Output format: ${enum} (yaml: kubectl patches)."`
 	PatchDir  string      `placeholder:"DIR" help:"Also write one kubectl patch file per workload into DIR."`

@@ -150,8 +150,12 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 	dsPerNode := map[string][2]float64{}
 	type dsKey struct{ node, daemonSet string }
 	goneDS := map[dsKey][2]float64{}
+	ofNamespace := map[groupKey]bool{} // with --namespace, the groups its pods ran on: the ones planned
 	for i := range pods {
 		p := &pods[i]
+		if k, ok := everyNode[string(p.Ref.Cluster)+"/"+p.NodeName]; ok && p.Ref.Namespace == o.Namespace {
+			ofNamespace[k] = true
+		}
 		cpu, mem := podRequests(p, recommended)
 		if kind := p.Workload().Kind; kind == tally.KindJob || kind == tally.KindCronJob {
 			// A job's pods come and go: the group must hold them when they
@@ -227,6 +231,9 @@ func planNodes(ctx context.Context, db *postgres.DB, o rightsizeOptions, pods []
 		return nil, err
 	}
 	for _, k := range order {
+		if o.Namespace != "" && !ofNamespace[k] {
+			continue
+		}
 		g := groups[k]
 		var gt groupTopology
 		if t := topo[k]; t != nil {
