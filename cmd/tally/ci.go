@@ -81,7 +81,7 @@ type ciOutputFlags struct {
 	Top           int    `default:"10" help:"Rows of functions or benchmarks to show (at least 1; --format json lists them all)."`
 	StepSummary   string `name:"step-summary" env:"GITHUB_STEP_SUMMARY" type:"path" placeholder:"FILE" help:"Job summary file to append to (github format)."`
 	CommentFile   string `name:"comment-file" type:"path" placeholder:"FILE" help:"Write a pull-request comment body with a hidden marker to FILE (github format)."`
-	CommentMarker string `name:"comment-marker" default:"tally-ci" placeholder:"NAME" help:"Hidden marker of the comment, so a workflow updates its own comment."`
+	CommentMarker string `name:"comment-marker" placeholder:"NAME" help:"Hidden marker of the --comment-file comment, so a workflow updates its own comment (default: tally-ci)."`
 	SourceRoot    string `name:"source-root" env:"GITHUB_WORKSPACE" placeholder:"DIR" help:"Repository root, to point annotations at files and name your function a change in library code was reached from (default: the current directory)."`
 }
 
@@ -425,6 +425,9 @@ func (o *ciOutputFlags) check() error {
 	// find no comment to post, or no report, and not know why.
 	if o.CommentFile != "" && o.Format != "github" {
 		return tally.Errorf(tally.EInvalid, "--comment-file %s: only --format github writes a pull-request comment (for the report alone, -o %s)", o.CommentFile, o.CommentFile)
+	}
+	if o.CommentMarker != "" && (o.CommentFile == "" || o.Format != "github") {
+		return tally.Errorf(tally.EInvalid, "--comment-marker %s: it marks the pull-request comment --comment-file writes (--format github); there is none", o.CommentMarker)
 	}
 	if o.Output != "" && o.Output != "-" && o.Format == "github" {
 		return tally.Errorf(tally.EInvalid, "-o %s: --format github writes its annotations to stdout, where the runner reads them, the job summary to --step-summary and the comment to --comment-file", o.Output)

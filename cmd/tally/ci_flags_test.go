@@ -14,7 +14,8 @@ import (
 // github alone, and -o by every format but github, whose annotations must
 // reach the runner on stdout. Given with another format, the flag did
 // nothing: no comment file, so the workflow's comment step posted nothing
-// without a word, or no report file. Such a flag is refused, exit 2.
+// without a word, or no report file. Such a flag is refused, exit 2, as is
+// --comment-marker without a comment to mark.
 func TestCIOutputFlagOfAnotherFormat(t *testing.T) {
 	dir := t.TempDir()
 	old, slow := writeBench(t, dir, "old.txt", 1200), writeBench(t, dir, "new.txt", 1500)
@@ -26,6 +27,9 @@ func TestCIOutputFlagOfAnotherFormat(t *testing.T) {
 	}{
 		{"comment file of markdown", []string{"--comment-file", file}, "tally: --comment-file " + file + ": only --format github writes a pull-request comment (for the report alone, -o " + file + ")\n"},
 		{"comment file of json", []string{"--format", "json", "--comment-file", file}, "tally: --comment-file " + file + ": only --format github writes a pull-request comment (for the report alone, -o " + file + ")\n"},
+		{"comment marker of markdown", []string{"--comment-marker", "svc"}, "tally: --comment-marker svc: it marks the pull-request comment --comment-file writes (--format github); there is none\n"},
+		{"comment marker without comment file", []string{"--format", "github", "--comment-marker", "svc", "--step-summary", filepath.Join(dir, "sum.md")},
+			"tally: --comment-marker svc: it marks the pull-request comment --comment-file writes (--format github); there is none\n"},
 		{"output of github", []string{"--format", "github", "-o", file}, "tally: -o " + file + ": --format github writes its annotations to stdout, where the runner reads them, the job summary to --step-summary and the comment to --comment-file\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

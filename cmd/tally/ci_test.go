@@ -314,6 +314,9 @@ func TestCIServerPasswordRedacted(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (the server answered, the change regressed)\n%s\n%s", code, out, errOut)
 	}
 	c, _ := os.ReadFile(comment)
+	if !strings.HasPrefix(string(c), "<!-- tally-ci -->") {
+		t.Errorf("the pull-request comment does not start with the default marker:\n%s", c)
+	}
 	if strings.Contains(string(c), password) || !strings.Contains(string(c), "ci:xxxxx@") {
 		t.Errorf("the pull-request comment holds the server password, or does not name the server:\n%s", c)
 	}
