@@ -84,13 +84,19 @@ func formatPct(r float64) string {
 }
 
 // formatValue writes a value per unit of work in its unit: "12.3ms" for CPU
-// time, "1.23k samples" otherwise.
+// time, "1.23k samples" otherwise, and none as "0s" or "0 samples".
 func formatValue(x float64, unit string) string {
 	if !finite(x) {
 		if x > 0 {
 			return "∞"
 		}
 		return "-∞"
+	}
+	if x == 0 { // benchunit writes "0.000", which reads as a rounded amount
+		if unit == "nanoseconds" {
+			return "0s"
+		}
+		return "0 " + unit
 	}
 	if unit == "nanoseconds" {
 		return benchunit.Scale(x/1e9, benchunit.Decimal) + "s"

@@ -258,7 +258,7 @@ func TestAnnotationOfNewFunction(t *testing.T) {
 	if err := cicheck.RenderGitHub(&ann, nil, nil, r, cicheck.GitHubOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	want := f.Name + " uses CPU it did not use before: self 4.750µs per unit of work, 0.000s before (p=0.0002)"
+	want := f.Name + " uses CPU it did not use before: self 4.750µs per unit of work, 0s before (p=0.0002)"
 	if !strings.Contains(ann.String(), want) {
 		t.Errorf("annotations:\n%s\nwant a line with %q", ann.String(), want)
 	}
