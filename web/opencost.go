@@ -98,7 +98,7 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		g := &groups[gi]
 		props := newOpenCostProperties(g, q.Aggregate)
 		name := openCostName(g, q.Aggregate, hidden)
-		if unaggregated && len(g.Keys) > 0 && g.Name != tally.UnallocatedName {
+		if unaggregated && (len(g.Keys) > 0 || g.Name == tally.UnallocatedName) {
 			name = openCostContainerName(props)
 		}
 		if n, ok := byName[name]; ok {
@@ -150,14 +150,26 @@ func openCostControllerKinds(dims []attribution.Dimension) (out []attribution.Di
 	return out, hidden
 }
 
-// openCostName names an aggregated allocation as OpenCost does: its keys
-// joined by "/", a controller kind:name (deployment:checkout-api, kinds
-// lower case, as OpenCost's controllerKind), a controller kind lower case.
-// A bare pod (Tally's workload of kind Pod, its own) has no controller
-// there: its controller and kind are __unallocated__. Reserved groups
-// (__idle__, a node's idle, __shared__, __unallocated__) keep their names.
+// openCostName names an aggregated allocation as OpenCost does: one part
+// per dimension shown, joined by "/" (kubectl cost splits names so), a
+// controller kind:name (deployment:checkout-api, kinds lower case, as
+// OpenCost's controllerKind), a controller kind lower case, a pod and a
+// container by their own names, without their namespace (Tally's keys of
+// them carry it). A bare pod (Tally's workload of kind Pod, its own) has
+// no controller there: its controller and kind are __unallocated__. What
+// has no value of any dimension is __unallocated__ in every part. Reserved
+// groups (__idle__, a node's idle, __shared__) keep their names.
 func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []bool) string {
-	if len(g.Keys) != len(dims) || g.Name == tally.UnallocatedName {
+	if g.Name == tally.UnallocatedName {
+		parts := make([]string, 0, len(dims))
+		for _, h := range hidden {
+			if !h {
+				parts = append(parts, tally.UnallocatedName)
+			}
+		}
+		return strings.Join(parts, "/")
+	}
+	if len(g.Keys) != len(dims) {
 		return g.Name
 	}
 	parts := make([]string, 0, len(dims))
@@ -181,6 +193,10 @@ func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []b
 				case kind != "":
 					k = kind + ":" + k
 				}
+			case "pod": // namespace/pod
+				k = k[strings.Index(k, "/")+1:]
+			case "container": // namespace/controller/container
+				k = k[strings.LastIndex(k, "/")+1:]
 			}
 		}
 		if hidden[i] {

@@ -42,9 +42,9 @@ func TestOpenCostEfficiencyIsUsageOverRequest(t *testing.T) {
 	if len(got.Data) != 1 {
 		t.Fatalf("%d sets", len(got.Data))
 	}
-	a, ok := got.Data[0]["shop/api/api"]
+	a, ok := got.Data[0]["api"]
 	if !ok {
-		t.Fatalf("no shop/api/api in %v", got.Data[0])
+		t.Fatalf("no api in %v", got.Data[0])
 	}
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
 	if !near(a.CPUCoreRequestAverage, 1) || !near(a.CPUCoreUsageAverage, 0.5) || !near(a.RAMByteRequestAverage, 4<<30) || !near(a.RAMByteUsageAverage, 6<<30) {

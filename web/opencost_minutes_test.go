@@ -126,7 +126,7 @@ func TestOpenCostMinutesOfAPodThatRanPartOfAnHour(t *testing.T) {
 	// allocations); the hour by namespace.
 	for _, tt := range []struct{ query, name string }{
 		{"window=2026-10-05T10:00:00Z,2026-10-05T11:00:00Z", "prod/n2/shop/batch-1/work"},
-		{"window=2026-10-05T00:00:00Z,2026-10-06T00:00:00Z&aggregate=pod", "shop/batch-1"},
+		{"window=2026-10-05T00:00:00Z,2026-10-06T00:00:00Z&aggregate=pod", "batch-1"},
 		{"window=2026-10-05T10:00:00Z,2026-10-05T11:00:00Z&aggregate=namespace,controller&filter=controller:\"batch\"", "shop/job:batch"},
 	} {
 		a := oneAllocation[alloc](t, hs.URL+"/allocation/compute?"+tt.query, tt.name)
