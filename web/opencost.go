@@ -27,7 +27,10 @@ import (
 // several namespaces are one allocation, without a namespace property.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
-	v, err := openCostParams(filterQuery(r, attribution.ParseFilter))
+	in := filterQuery(r, attribution.ParseFilter)
+	aggregate, kinds := openCostKindAggregates(in.Get("aggregate"))
+	in.Set("aggregate", aggregate)
+	v, err := openCostParams(in)
 	if err != nil {
 		s.openCostError(w, r, err)
 		return
@@ -44,8 +47,10 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	q.Aliases = s.aliases
 	var periods []tally.Window
 	var hidden []bool
+	var only []string
 	if err == nil {
 		q.Aggregate, hidden = openCostControllerKinds(q.Aggregate)
+		only = openCostShown(kinds, hidden)
 		q.IdleByNode = v.Get("idleByNode") == "true"
 		q.BarePodsUnowned = true // a bare pod has no controller in OpenCost
 		if period := v.Get("accumulate"); period != "" {
@@ -97,7 +102,7 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	for gi := range groups {
 		g := &groups[gi]
 		props := newOpenCostProperties(g, q.Aggregate)
-		name := openCostName(g, q.Aggregate, hidden)
+		name := openCostName(g, q.Aggregate, hidden, only)
 		if unaggregated && (len(g.Keys) > 0 || g.Name == tally.UnallocatedName) {
 			name = openCostContainerName(props)
 		}
@@ -131,6 +136,39 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": data})
 }
 
+// openCostControllerKindFields are OpenCost's aggregates by the
+// controllers of one kind: by deployment, a deployment's name, and
+// __unallocated__ for what no deployment runs.
+var openCostControllerKindFields = []string{"deployment", "statefulset", "daemonset", "job"}
+
+// openCostKindAggregates reads OpenCost's aggregates by the controllers of
+// one kind (deployment, statefulset, daemonset, job) in aggregate, a comma
+// list: it returns the list with controller in their place, and, for each
+// of its fields, the controller kind it names ("" for other fields).
+func openCostKindAggregates(aggregate string) (string, []string) {
+	fields := splitList(aggregate)
+	kinds := make([]string, len(fields))
+	for i, f := range fields {
+		if slices.Contains(openCostControllerKindFields, f) {
+			fields[i], kinds[i] = "controller", f
+		}
+	}
+	return strings.Join(fields, ","), kinds
+}
+
+// openCostShown aligns kinds, one per dimension asked for, with the
+// dimensions aggregated by, of which hidden ones were added.
+func openCostShown(kinds []string, hidden []bool) []string {
+	only := make([]string, len(hidden))
+	j := 0
+	for i, h := range hidden {
+		if !h && j < len(kinds) {
+			only[i], j = kinds[j], j+1
+		}
+	}
+	return only
+}
+
 // openCostControllerKinds adds controllerKind before controller in dims
 // where dims lack it, as the dimension OpenCost names a controller by
 // (kind:name); hidden marks the dimensions added, which name no part of
@@ -158,8 +196,10 @@ func openCostControllerKinds(dims []attribution.Dimension) (out []attribution.Di
 // them carry it). A bare pod (Tally's workload of kind Pod, its own) has
 // no controller there: its controller and kind are __unallocated__. What
 // has no value of any dimension is __unallocated__ in every part. Reserved
-// groups (__idle__, a node's idle, __shared__) keep their names.
-func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []bool) string {
+// groups (__idle__, a node's idle, __shared__) keep their names. A
+// controller dimension only[i] names a kind of (by deployment) is the
+// controller's name when it is of that kind, else __unallocated__.
+func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []bool, only []string) string {
 	if g.Name == tally.UnallocatedName {
 		parts := make([]string, 0, len(dims))
 		for _, h := range hidden {
@@ -188,9 +228,9 @@ func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []b
 					k = name
 				}
 				switch {
-				case bare:
+				case bare || only[i] != "" && only[i] != kind:
 					k = tally.UnallocatedName
-				case kind != "":
+				case kind != "" && only[i] == "":
 					k = kind + ":" + k
 				}
 			case "pod": // namespace/pod

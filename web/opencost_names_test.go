@@ -64,3 +64,30 @@ func TestOpenCostNamesHaveAPartPerAggregate(t *testing.T) {
 		t.Errorf("api-0's properties %+v, want pod api-0 and no namespace (two namespaces)", p)
 	}
 }
+
+// TestOpenCostControllerOfAKind: aggregate takes OpenCost's deployment,
+// statefulset, daemonset and job: a controller of that kind by its name,
+// anything else (other kinds, bare pods) __unallocated__. kubectl cost
+// deployment asks aggregate=cluster,namespace,deployment; it was a 400,
+// aggregate "deployment": want cluster, node, ….
+func TestOpenCostControllerOfAKind(t *testing.T) {
+	srv := filterServer(t)
+	day := fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339)
+	un, idle := tally.UnallocatedName, tally.IdleName
+	for _, tc := range []struct {
+		aggregate string
+		want      map[string]float64
+	}{
+		{"deployment", map[string]float64{"api": 4, un: 26, idle: 1}},
+		{"namespace,statefulset", map[string]float64{"shop/db": 2, "shop/" + un: 19, "search/" + un: 1, "kube-system/" + un: 8, idle: 1}},
+		{"cluster,namespace,deployment", map[string]float64{"prod/shop/api": 3, "prod/search/api": 1, "prod/shop/" + un: 18,
+			"prod/kube-system/" + un: 8, idle: 1}},
+		{"daemonset,controllerKind", map[string]float64{"proxy/daemonset": 8, un + "/deployment": 4, un + "/statefulset": 2, un + "/" + un: 16, idle: 1}},
+		{"job", map[string]float64{un: 30, idle: 1}},
+	} {
+		u := srv.URL + "/allocation/compute?accumulate=true&aggregate=" + tc.aggregate + "&window=" + url.QueryEscape(day)
+		if got := openCostByName(t, u); !sameTotals(got, tc.want) {
+			t.Errorf("aggregate=%s: %v, want %v", tc.aggregate, got, tc.want)
+		}
+	}
+}
