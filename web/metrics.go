@@ -114,6 +114,11 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
 	}
 	gauge(attributedHourDesc, float64(h.Start().Unix()))
+	// A series is the sum of the hour's rows of its labels: two pods of
+	// one name on one node (one deleted and created again within the
+	// hour) are one container's, and a series collected twice fails the
+	// whole scrape.
+	cpu, mem, pv := newSeries(containerCPUAlloc), newSeries(containerMemAlloc), newSeries(pvHourly)
 	for i := range allocs {
 		a := &allocs[i]
 		if t := byNode[[2]string{string(a.Cluster), a.Node}]; t != nil {
@@ -128,13 +133,14 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 		}
 		switch {
 		case a.PodUID != "" && a.CostKind == tally.CostCPU:
-			gauge(containerCPUAlloc, a.CPUCoreHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
+			cpu.add(a.CPUCoreHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
 		case a.PodUID != "" && a.CostKind == tally.CostRAM:
-			gauge(containerMemAlloc, a.RAMByteHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
+			mem.add(a.RAMByteHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
 		case a.CostKind == tally.CostPV && a.ResourceID != "":
-			gauge(pvHourly, a.EffectiveCost.Float64(), string(a.Cluster), a.Namespace, a.ResourceID, a.ResourceID)
+			pv.addMoney(a.EffectiveCost, string(a.Cluster), a.Namespace, a.ResourceID, a.ResourceID)
 		}
 	}
+	out = append(append(append(out, cpu.metrics()...), mem.metrics()...), pv.metrics()...)
 	for _, t := range byNode {
 		n := t.node
 		labels := []string{string(n.Cluster), n.Name, n.Name, n.InstanceType, n.Region, n.ProviderID, n.Labels["kubernetes.io/arch"]}
@@ -151,6 +157,60 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 		gauge(nodeIsSpot, spot, labels...)
 	}
 	return out, nil
+}
+
+// series sums a gauge's values by their labels, in the order first seen;
+// money exactly.
+type series struct {
+	desc   *prometheus.Desc
+	labels [][]string
+	values map[string]float64
+	money  map[string]tally.Money
+}
+
+func newSeries(d *prometheus.Desc) *series {
+	return &series{desc: d, values: map[string]float64{}, money: map[string]tally.Money{}}
+}
+
+// key returns the key of labels, noting labels when they are new.
+func (s *series) key(labels []string) string {
+	k := strings.Join(labels, "\x00")
+	if _, ok := s.values[k]; !ok {
+		s.labels = append(s.labels, labels)
+		s.values[k] = 0
+	}
+	return k
+}
+
+func (s *series) add(v float64, labels ...string) {
+	s.values[s.key(labels)] += v
+}
+
+// addMoney adds m; of two currencies, the sum keeps the first's.
+func (s *series) addMoney(m tally.Money, labels ...string) {
+	k := s.key(labels)
+	sum, ok := s.money[k]
+	if !ok {
+		s.money[k] = m
+		return
+	}
+	if t, err := sum.Add(m); err == nil {
+		s.money[k] = t
+	}
+}
+
+// metrics returns one gauge per label set.
+func (s *series) metrics() []prometheus.Metric {
+	out := make([]prometheus.Metric, 0, len(s.labels))
+	for _, labels := range s.labels {
+		k := strings.Join(labels, "\x00")
+		v := s.values[k]
+		if m, ok := s.money[k]; ok {
+			v = m.Float64()
+		}
+		out = append(out, prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, v, labels...))
+	}
+	return out
 }
 
 func per(m tally.Money, units float64) float64 {

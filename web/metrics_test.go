@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/internal/prereq"
 	"github.com/tallyhq/tally/web"
@@ -136,5 +138,42 @@ func TestMetricsCountAppendedFunctionSamples(t *testing.T) {
 	// 3 batches × 2 stacks of one container.
 	if want := fmt.Sprintf("\ntally_function_samples_appended_rows %d\n", c.Appended); c.Appended != 6 || !strings.Contains(rec.Body.String(), want) {
 		t.Errorf("GET /metrics: %d, want a line %q (compaction then moved %d rows):\n%s", rec.Code, want, c.Appended, rec.Body)
+	}
+}
+
+// TestMetricsPodRecreatedWithinTheHour: a pod deleted and created again
+// under its name on its node within the latest hour (a StatefulSet's pod)
+// is one container_cpu_allocation series, the two pods' cores summed. Each
+// pod was a series of the same labels, and the whole scrape failed (500,
+// "was collected before with the same name and label values"), leaving
+// every cost dashboard without data.
+func TestMetricsPodRecreatedWithinTheHour(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 48)
+	last := fixture.Day1.Add(47 * time.Hour)
+	if err := db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "api-1", UID: "p2"}, NodeName: "n1",
+		OwnerKind: tally.KindStatefulSet, OwnerName: "api", ValidFrom: last.Add(30 * time.Minute),
+		Containers: []tally.Container{{Name: "api", CPURequest: 1, MemoryRequest: 4 << 30}}}}); err != nil {
+		t.Fatal(err)
+	}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
+	if _, err := job.Attribute(ctx, tally.Window{Start: fixture.Day1, End: last.Add(time.Hour)}, false); err != nil {
+		t.Fatal(err)
+	}
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Metrics: db, Now: func() time.Time { return last.Add(2 * time.Hour) }})
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+apiToken(t, db, tally.RoleViewer))
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	var series []string
+	for line := range strings.Lines(rec.Body.String()) {
+		if strings.HasPrefix(line, "container_cpu_allocation{") {
+			series = append(series, strings.TrimSpace(line))
+		}
+	}
+	// api-1 (p1) the whole hour and api-1 (p2) its last 30 minutes, a core each.
+	if rec.Code != http.StatusOK || len(series) != 1 || !strings.HasSuffix(series[0], "} 1.5") {
+		t.Errorf("GET /metrics: %d, container_cpu_allocation %q; want 200 and one series of 1.5 cores:\n%.600s", rec.Code, series, rec.Body)
 	}
 }
