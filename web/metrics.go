@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,9 @@ type MetricsStore interface {
 	LatestNodeHour(ctx context.Context) (tally.Hour, bool, error)
 	Allocations(ctx context.Context, account string, w tally.Window) ([]tally.Allocation, error)
 	Nodes(ctx context.Context, cluster tally.ClusterID, w tally.Window) ([]tally.Node, error)
+	// DiskByteHours returns the storage the bill charged for each of
+	// resources (disks) in w, in byte-hours, by resource and step start.
+	DiskByteHours(ctx context.Context, w tally.Window, step time.Duration, resources []string) (map[string]map[time.Time]float64, error)
 }
 
 // OpenCost's gauge names and labels, so existing Grafana cost dashboards work.
@@ -35,7 +39,7 @@ var (
 	containerLabels    = []string{"cluster_id", "namespace", "pod", "container", "node", "instance"}
 	containerCPUAlloc  = prometheus.NewDesc("container_cpu_allocation", "CPU cores allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
 	containerMemAlloc  = prometheus.NewDesc("container_memory_allocation_bytes", "Memory allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
-	pvHourly           = prometheus.NewDesc("pv_hourly_cost", "Reconciled cost of the volume for the latest attributed hour.", []string{"cluster_id", "namespace", "volumename", "persistentvolume"}, nil)
+	pvHourly           = prometheus.NewDesc("pv_hourly_cost", "Reconciled cost per GiB-hour of the volume in the latest attributed hour (volumes whose size the bill gives).", []string{"cluster_id", "namespace", "volumename", "persistentvolume", "provider_id"}, nil)
 	attributedHourDesc = prometheus.NewDesc("tally_attributed_hour_timestamp_seconds", "Start of the hour the cost gauges are of: the latest attributed hour with costs on nodes.", nil, nil)
 	appendedSamples    = prometheus.NewDesc("tally_function_samples_appended_rows", "Function sample rows agent batches appended that compaction (each minute) has not moved yet; growing means it falls behind.", nil, nil)
 )
@@ -137,10 +141,15 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 		case a.PodUID != "" && a.CostKind == tally.CostRAM:
 			mem.add(a.RAMByteHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
 		case a.CostKind == tally.CostPV && a.ResourceID != "":
-			pv.addMoney(a.EffectiveCost, string(a.Cluster), a.Namespace, a.ResourceID, a.ResourceID)
+			name := cmp.Or(a.Labels[pvNameTag], a.ResourceID)
+			pv.addMoney(a.EffectiveCost, string(a.Cluster), a.Namespace, name, name, a.ResourceID)
 		}
 	}
-	out = append(append(append(out, cpu.metrics()...), mem.metrics()...), pv.metrics()...)
+	pvs, err := c.perGiB(ctx, h, pv)
+	if err != nil {
+		return nil, err
+	}
+	out = append(append(append(out, cpu.metrics()...), mem.metrics()...), pvs...)
 	for _, t := range byNode {
 		n := t.node
 		labels := []string{string(n.Cluster), n.Name, n.Name, n.InstanceType, n.Region, n.ProviderID, n.Labels["kubernetes.io/arch"]}
@@ -199,18 +208,45 @@ func (s *series) addMoney(m tally.Money, labels ...string) {
 	}
 }
 
-// metrics returns one gauge per label set.
+// metrics returns one gauge per label set of the values added.
 func (s *series) metrics() []prometheus.Metric {
 	out := make([]prometheus.Metric, 0, len(s.labels))
 	for _, labels := range s.labels {
-		k := strings.Join(labels, "\x00")
-		v := s.values[k]
-		if m, ok := s.money[k]; ok {
-			v = m.Float64()
-		}
+		v := s.values[strings.Join(labels, "\x00")]
 		out = append(out, prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, v, labels...))
 	}
 	return out
+}
+
+// pvNameTag is the tag the Kubernetes CSI and in-tree provisioners give a
+// disk: the name of its PersistentVolume.
+const pvNameTag = "kubernetes.io/created-for/pv/name"
+
+// perGiB returns pv_hourly_cost of the volumes in pv, each's cost in hour
+// h over its size in GiB as the bill charged it then, as OpenCost's is a
+// price per GiB-hour; a volume whose size the bill does not give has none.
+func (c *costCollector) perGiB(ctx context.Context, h tally.Hour, pv *series) ([]prometheus.Metric, error) {
+	var ids []string
+	for _, l := range pv.labels {
+		ids = append(ids, l[len(l)-1]) // provider_id
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	byteHours, err := c.store.DiskByteHours(ctx, h.Window(), time.Hour, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []prometheus.Metric
+	for _, l := range pv.labels {
+		gib := byteHours[l[len(l)-1]][h.Start()] / (1 << 30)
+		if gib <= 0 {
+			continue
+		}
+		cost := pv.money[strings.Join(l, "\x00")]
+		out = append(out, prometheus.MustNewConstMetric(pvHourly, prometheus.GaugeValue, cost.Float64()/gib, l...))
+	}
+	return out, nil
 }
 
 func per(m tally.Money, units float64) float64 {

@@ -21,6 +21,7 @@ import (
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
 	"github.com/tallyhq/tally/internal/prereq"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -161,19 +162,43 @@ func TestMetricsPodRecreatedWithinTheHour(t *testing.T) {
 	if _, err := job.Attribute(ctx, tally.Window{Start: fixture.Day1, End: last.Add(time.Hour)}, false); err != nil {
 		t.Fatal(err)
 	}
-	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Metrics: db, Now: func() time.Time { return last.Add(2 * time.Hour) }})
+	rec, series := scrape(t, db, last.Add(2*time.Hour), "container_cpu_allocation")
+	// api-1 (p1) the whole hour and api-1 (p2) its last 30 minutes, a core each.
+	if rec.Code != http.StatusOK || len(series) != 1 || !strings.HasSuffix(series[0], "} 1.5") {
+		t.Errorf("GET /metrics: %d, container_cpu_allocation %q; want 200 and one series of 1.5 cores:\n%.600s", rec.Code, series, rec.Body)
+	}
+}
+
+// scrape GETs /metrics of a server on db at now, and returns the answer
+// and its series of metric name.
+func scrape(t *testing.T, db *postgres.DB, now time.Time, name string) (*httptest.ResponseRecorder, []string) {
+	t.Helper()
+	srv := web.NewServer(web.Config{Readiness: db, Auth: db, Metrics: db, Now: func() time.Time { return now }})
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+apiToken(t, db, tally.RoleViewer))
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
 	var series []string
 	for line := range strings.Lines(rec.Body.String()) {
-		if strings.HasPrefix(line, "container_cpu_allocation{") {
+		if strings.HasPrefix(line, name+"{") {
 			series = append(series, strings.TrimSpace(line))
 		}
 	}
-	// api-1 (p1) the whole hour and api-1 (p2) its last 30 minutes, a core each.
-	if rec.Code != http.StatusOK || len(series) != 1 || !strings.HasSuffix(series[0], "} 1.5") {
-		t.Errorf("GET /metrics: %d, container_cpu_allocation %q; want 200 and one series of 1.5 cores:\n%.600s", rec.Code, series, rec.Body)
+	return rec, series
+}
+
+// TestMetricsPVHourlyCostPerGiB: pv_hourly_cost is OpenCost's, the
+// volume's cost per GiB-hour (dashboards multiply it by the volume's
+// size), named by its PersistentVolume (from the disk's tags, as
+// kube-state-metrics names it) with its provider_id. assetsDB's vol-1 (PV
+// pvc-1) bills $0.01 an hour for 100 GiB: $0.0001 per GiB-hour. It was
+// the volume's whole hour, $0.01, a hundred times what a dashboard's size
+// × price made of it, and named vol-1, which joins no PV.
+func TestMetricsPVHourlyCostPerGiB(t *testing.T) {
+	db := assetsDB(t)
+	rec, got := scrape(t, db, fixture.Day1.Add(48*time.Hour), "pv_hourly_cost")
+	want := `pv_hourly_cost{cluster_id="prod",namespace="shop",persistentvolume="pvc-1",provider_id="vol-1",volumename="pvc-1"} 0.0001`
+	if rec.Code != http.StatusOK || len(got) != 1 || got[0] != want {
+		t.Errorf("GET /metrics: %d, %q; want %s", rec.Code, got, want)
 	}
 }

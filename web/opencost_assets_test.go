@@ -15,6 +15,7 @@ import (
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -32,6 +33,17 @@ const (
 // assetsServer serves the OneNode fixture (cluster prod, node n1: 2 cores,
 // 8 GiB, running shop/api-1) with assetsServer's bill, attributed.
 func assetsServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	db := assetsDB(t)
+	now := func() time.Time { return fixture.Day1.Add(47 * time.Hour) }
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Assets: db, Auth: db, Settings: db, Now: now}))
+	t.Cleanup(srv.Close)
+	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
+	return srv
+}
+
+// assetsDB stores the OneNode fixture with assetsServer's bill, attributed.
+func assetsDB(t *testing.T) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
@@ -70,11 +82,7 @@ func assetsServer(t *testing.T) *httptest.Server {
 	if _, err := job.Attribute(ctx, tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(assetsHours * time.Hour)}, false); err != nil {
 		t.Fatal(err)
 	}
-	now := func() time.Time { return fixture.Day1.Add(47 * time.Hour) }
-	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Assets: db, Auth: db, Settings: db, Now: now}))
-	t.Cleanup(srv.Close)
-	bearers.Store(srv.URL, apiToken(t, db, tally.RoleViewer))
-	return srv
+	return db
 }
 
 func usd(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
