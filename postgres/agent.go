@@ -390,10 +390,11 @@ func upsertNodesTx(ctx context.Context, tx pgx.Tx, nodes []tally.Node) error {
 				allocatable_memory_bytes = excluded.allocatable_memory_bytes, labels = excluded.labels,
 				valid_from = least(nodes.valid_from, excluded.valid_from),
 				valid_to = greatest(nodes.valid_to, excluded.valid_to)
-			WHERE (nodes.name, nodes.provider_id, nodes.instance_type, nodes.lifecycle, nodes.cpu_cores, nodes.memory_bytes,
-				nodes.allocatable_cpu_cores, nodes.allocatable_memory_bytes, nodes.labels)
-				IS DISTINCT FROM (excluded.name, excluded.provider_id, excluded.instance_type, excluded.lifecycle, excluded.cpu_cores,
-				excluded.memory_bytes, excluded.allocatable_cpu_cores, excluded.allocatable_memory_bytes, excluded.labels)
+			WHERE (nodes.name, nodes.provider_id, nodes.instance_id, nodes.instance_type, nodes.region, nodes.zone, nodes.lifecycle,
+				nodes.cpu_cores, nodes.memory_bytes, nodes.gpus, nodes.allocatable_cpu_cores, nodes.allocatable_memory_bytes, nodes.labels)
+				IS DISTINCT FROM (excluded.name, excluded.provider_id, excluded.instance_id, excluded.instance_type, excluded.region,
+				excluded.zone, excluded.lifecycle, excluded.cpu_cores, excluded.memory_bytes, excluded.gpus, excluded.allocatable_cpu_cores,
+				excluded.allocatable_memory_bytes, excluded.labels)
 				OR excluded.valid_from < nodes.valid_from OR excluded.valid_to > nodes.valid_to
 				OR (nodes.valid_to IS NULL AND excluded.valid_to IS NOT NULL)`,
 			nodeArgs(n)...)
