@@ -31,13 +31,15 @@ type MetricsStore interface {
 // OpenCost's gauge names and labels, so existing Grafana cost dashboards work.
 var (
 	nodeLabels         = []string{"cluster_id", "instance", "node", "instance_type", "region", "provider_id", "arch"}
-	nodeTotalHourly    = prometheus.NewDesc("node_total_hourly_cost", "Total reconciled (amortized) cost of the node for the latest attributed hour.", nodeLabels, nil)
+	nodeTotalHourly    = prometheus.NewDesc("node_total_hourly_cost", "Total reconciled (amortized) cost of the node an hour, in the latest attributed hour (over the part of it the node ran).", nodeLabels, nil)
 	nodeCPUHourly      = prometheus.NewDesc("node_cpu_hourly_cost", "Reconciled cost per CPU core-hour of the node.", nodeLabels, nil)
 	nodeRAMHourly      = prometheus.NewDesc("node_ram_hourly_cost", "Reconciled cost per GiB-hour of the node's memory.", nodeLabels, nil)
 	nodeGPUHourly      = prometheus.NewDesc("node_gpu_hourly_cost", "Reconciled cost per GPU-hour of the node.", nodeLabels, nil)
 	nodeIsSpot         = prometheus.NewDesc("kubecost_node_is_spot", "1 if the node is a spot instance.", nodeLabels, nil)
 	containerLabels    = []string{"cluster_id", "namespace", "pod", "container", "node", "instance"}
 	containerCPUAlloc  = prometheus.NewDesc("container_cpu_allocation", "CPU cores allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
+	containerGPUAlloc  = prometheus.NewDesc("container_gpu_allocation", "GPUs allocated to the container, averaged over the latest attributed hour.", containerLabels, nil)
+	nodeGPUCount       = prometheus.NewDesc("node_gpu_count", "GPUs of the node.", nodeLabels, nil)
 	containerMemAlloc  = prometheus.NewDesc("container_memory_allocation_bytes", "Memory allocated to the container: max(request, usage), averaged over the latest attributed hour.", containerLabels, nil)
 	pvHourly           = prometheus.NewDesc("pv_hourly_cost", "Reconciled cost per GiB-hour of the volume in the latest attributed hour (volumes whose size the bill gives).", []string{"cluster_id", "namespace", "volumename", "persistentvolume", "provider_id"}, nil)
 	attributedHourDesc = prometheus.NewDesc("tally_attributed_hour_timestamp_seconds", "Start of the hour the cost gauges are of: the latest attributed hour with costs on nodes.", nil, nil)
@@ -56,8 +58,8 @@ type costCollector struct {
 }
 
 func (c *costCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{nodeTotalHourly, nodeCPUHourly, nodeRAMHourly, nodeGPUHourly, nodeIsSpot,
-		containerCPUAlloc, containerMemAlloc, pvHourly, attributedHourDesc, appendedSamples} {
+	for _, d := range []*prometheus.Desc{nodeTotalHourly, nodeCPUHourly, nodeRAMHourly, nodeGPUHourly, nodeGPUCount, nodeIsSpot,
+		containerCPUAlloc, containerGPUAlloc, containerMemAlloc, pvHourly, attributedHourDesc, appendedSamples} {
 		ch <- d
 	}
 }
@@ -122,7 +124,7 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 	// one name on one node (one deleted and created again within the
 	// hour) are one container's, and a series collected twice fails the
 	// whole scrape.
-	cpu, mem, pv := newSeries(containerCPUAlloc), newSeries(containerMemAlloc), newSeries(pvHourly)
+	cpu, gpu, mem, pv := newSeries(containerCPUAlloc), newSeries(containerGPUAlloc), newSeries(containerMemAlloc), newSeries(pvHourly)
 	for i := range allocs {
 		a := &allocs[i]
 		if t := byNode[[2]string{string(a.Cluster), a.Node}]; t != nil {
@@ -138,6 +140,8 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 		switch {
 		case a.PodUID != "" && a.CostKind == tally.CostCPU:
 			cpu.add(a.CPUCoreHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
+		case a.PodUID != "" && a.CostKind == tally.CostGPU:
+			gpu.add(a.GPUHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
 		case a.PodUID != "" && a.CostKind == tally.CostRAM:
 			mem.add(a.RAMByteHours, string(a.Cluster), a.Namespace, a.Pod, a.Container, a.Node, a.Node)
 		case a.CostKind == tally.CostPV && a.ResourceID != "":
@@ -149,16 +153,23 @@ func (c *costCollector) costs(ctx context.Context) ([]prometheus.Metric, error) 
 	if err != nil {
 		return nil, err
 	}
-	out = append(append(append(out, cpu.metrics()...), mem.metrics()...), pvs...)
+	for _, s := range []*series{cpu, gpu, mem} {
+		out = append(out, s.metrics()...)
+	}
+	out = append(out, pvs...)
 	for _, t := range byNode {
 		n := t.node
 		labels := []string{string(n.Cluster), n.Name, n.Name, n.InstanceType, n.Region, n.ProviderID, n.Labels["kubernetes.io/arch"]}
 		total, _ := t.cpu.Add(t.ram)
 		total, _ = total.Add(t.gpu)
-		gauge(nodeTotalHourly, total.Float64(), labels...)
-		gauge(nodeCPUHourly, per(t.cpu, n.CPUCores), labels...)
-		gauge(nodeRAMHourly, per(t.ram, float64(n.MemoryBytes)/(1<<30)), labels...)
-		gauge(nodeGPUHourly, per(t.gpu, float64(n.GPUs)), labels...)
+		// Rates, an hour's cost: a node that ran part of the hour costs
+		// what it was charged over the part it ran.
+		hours := n.Lifetime(h.End()).Intersect(h.Window()).Duration().Hours()
+		gauge(nodeTotalHourly, per(total, hours), labels...)
+		gauge(nodeCPUHourly, per(t.cpu, n.CPUCores*hours), labels...)
+		gauge(nodeRAMHourly, per(t.ram, float64(n.MemoryBytes)/(1<<30)*hours), labels...)
+		gauge(nodeGPUHourly, per(t.gpu, float64(n.GPUs)*hours), labels...)
+		gauge(nodeGPUCount, float64(n.GPUs), labels...)
 		spot := 0.0
 		if strings.EqualFold(n.Lifecycle, tally.LifecycleSpot) {
 			spot = 1
