@@ -44,11 +44,13 @@ var openCostAssetFilters = map[string]string{
 // project, service, cluster, name, providerID, label:KEY; a comma list),
 // filter (OpenCost's v2 syntax: assetType:"node"+cluster:"prod"), cluster
 // (a comma list, ANDed with filter) or the v1 filterTypes, filterClusters,
-// …, and, as Tally's, step. data is one set
-// (a map of assets by key) over the window, as OpenCost's; with a step, a
-// list of sets, one per step. accumulate=true keeps one set; accumulate
-// (or accumulateBy) hour, day, week, month or quarter, as OpenCost's, a
-// list of sets, one per calendar period the window touches, each whole.
+// …, and, as Tally's, step. data is one set (a map of assets by key) over
+// the window, as OpenCost's; with a step, a list of sets, one per step;
+// under /model/, Kubecost's path, a list of sets always, as Kubecost's
+// (kubectl cost node decodes a list). accumulate=true keeps one set;
+// accumulate (or accumulateBy) hour, day, week, month or quarter, as
+// OpenCost's, a list of sets, one per calendar period the window touches,
+// each whole.
 func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 	in := filterQuery(r, attribution.ParseAssetFilter)
 	q, periods, dims, filters, err := openCostAssetQuery(in, s.now())
@@ -115,8 +117,8 @@ func (s *Server) openCostAssets(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var body any = data[0]
-	if q.Step > 0 || periods != nil {
-		body = data
+	if q.Step > 0 || periods != nil || strings.HasPrefix(r.URL.Path, "/model/") {
+		body = data // Kubecost's /model/assets is a list of sets, which kubectl cost reads
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": http.StatusOK, "status": "success", "data": body})
 }

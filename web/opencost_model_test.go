@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -39,15 +41,30 @@ func TestOpenCostModelPrefix(t *testing.T) {
 	}
 }
 
-// TestOpenCostAssetsModelPrefix: /model/assets is /assets.
+// TestOpenCostAssetsModelPrefix: /model/assets is Kubecost's assets API,
+// which kubectl cost node reads: the assets of /assets, their data a list
+// of sets (one over the window), as Kubecost's. It was /assets' one set, a
+// map, and kubectl cost failed to decode it ("cannot unmarshal object into
+// Go struct field … of type []map[string]…").
 func TestOpenCostAssetsModelPrefix(t *testing.T) {
 	srv := assetsServer(t)
-	for _, q := range []string{"?window=2d", "?window=2d&aggregate=type"} {
-		a, b := get(t, srv.URL+"/assets"+q, nil), get(t, srv.URL+"/model/assets"+q, nil)
-		want, _ := io.ReadAll(a.Body)
-		got, _ := io.ReadAll(b.Body)
-		if a.StatusCode != 200 || b.StatusCode != 200 || string(got) != string(want) {
-			t.Errorf("/model/assets%s: status %d, %.200s; want %.200s", q, b.StatusCode, got, want)
+	for _, q := range []string{"?window=2d", "?window=2d&aggregate=type", "?window=2d&aggregate=&accumulate=true&disableAdjustments=false&filterTypes=Node"} {
+		var set, sets struct {
+			Code int             `json:"code"`
+			Data json.RawMessage `json:"data"`
+		}
+		a, b := get(t, srv.URL+"/assets"+q, &set), get(t, srv.URL+"/model/assets"+q, &sets)
+		if a.StatusCode != 200 || b.StatusCode != 200 || sets.Code != 200 {
+			t.Fatalf("%s: status %d and %d", q, a.StatusCode, b.StatusCode)
+		}
+		var list []map[string]struct {
+			Type      string  `json:"type"`
+			TotalCost float64 `json:"totalCost"`
+		}
+		if err := json.Unmarshal(sets.Data, &list); err != nil || len(list) != 1 {
+			t.Errorf("/model/assets%s: data %.200s (%v), want a list of one set", q, sets.Data, err)
+		} else if want := "[" + string(set.Data) + "]"; compactJSON(t, sets.Data) != compactJSON(t, []byte(want)) {
+			t.Errorf("/model/assets%s: %.300s\nwant /assets' set in a list: %.300s", q, sets.Data, want)
 		}
 		resp, err := http.Get(srv.URL + "/model/assets" + q)
 		if err != nil {
@@ -58,6 +75,15 @@ func TestOpenCostAssetsModelPrefix(t *testing.T) {
 			t.Errorf("/model/assets%s without a token: status %d, want 401", q, resp.StatusCode)
 		}
 	}
+}
+
+func compactJSON(t *testing.T, b []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		t.Fatalf("%v: %.200s", err, b)
+	}
+	return buf.String()
 }
 
 // TestOpenCostAssetsBesideStatic: /assets needs a token while the
