@@ -109,9 +109,17 @@ func (s *Shipper) Stats() Stats {
 	return st
 }
 
-// Run delivers buffered batches, oldest first, until ctx ends.
+// Run delivers buffered batches, oldest first, until ctx ends. Besides
+// each failed attempt it logs when deliveries resume after failures, and
+// when the batches held back (by an outage, or left in the buffer by a
+// previous run) are all delivered.
 func (s *Shipper) Run(ctx context.Context) {
 	failures := 0
+	var back backlog
+	if n := s.cfg.Buffer.Len(); n > 0 {
+		s.log.Info("delivering the batches a previous run left in the buffer", "pending", n)
+		back.held = true
+	}
 	for {
 		seq, item := s.cfg.Buffer.Peek()
 		if item == nil {
@@ -125,12 +133,13 @@ func (s *Shipper) Run(ctx context.Context) {
 		err := s.send(ctx, item)
 		switch {
 		case err == nil:
-			failures = 0
 			s.cfg.Buffer.Pop(seq)
 			s.mu.Lock()
 			s.stats.Batches++
 			s.stats.Bytes += uint64(len(item))
 			s.mu.Unlock()
+			back.delivered(s.log, failures, s.cfg.Buffer.Len())
+			failures = 0
 			continue
 		case isPermanent(err):
 			s.log.Warn("backend rejected a batch; dropping it", "err", err)
@@ -138,6 +147,7 @@ func (s *Shipper) Run(ctx context.Context) {
 			s.mu.Lock()
 			s.stats.Rejected++
 			s.mu.Unlock()
+			back.settled(s.log, s.cfg.Buffer.Len())
 			continue
 		}
 		s.cfg.Buffer.Release(seq)
@@ -145,6 +155,7 @@ func (s *Shipper) Run(ctx context.Context) {
 			return
 		}
 		failures++
+		back.failed(time.Now())
 		s.mu.Lock()
 		s.stats.Failures++
 		s.mu.Unlock()
@@ -171,6 +182,44 @@ func (s *Shipper) Run(ctx context.Context) {
 		case <-time.After(delay):
 		}
 	}
+}
+
+// backlog follows the batches Run holds back, to say when it delivers
+// again after failed attempts and when it has delivered them all.
+type backlog struct {
+	since time.Time // the first of the failed attempts in a row, zero if none
+	held  bool      // batches were held back and are being delivered
+	sent  int       // batches delivered since deliveries resumed
+}
+
+// failed notes a failed attempt at now.
+func (b *backlog) failed(now time.Time) {
+	if b.since.IsZero() {
+		b.since = now
+	}
+}
+
+// delivered notes a delivery after failures failed attempts in a row,
+// with pending batches left.
+func (b *backlog) delivered(log *slog.Logger, failures, pending int) {
+	if failures > 0 {
+		log.Info("backend reachable again; delivering the batches buffered meanwhile",
+			"down", time.Since(b.since).Round(time.Second), "failedAttempts", failures, "pending", pending)
+		b.held, b.since = true, time.Time{}
+	}
+	if b.held {
+		b.sent++
+	}
+	b.settled(log, pending)
+}
+
+// settled says, once pending is 0, that the batches held back are delivered.
+func (b *backlog) settled(log *slog.Logger, pending int) {
+	if !b.held || pending > 0 {
+		return
+	}
+	log.Info("delivered the buffered batches", "batches", b.sent)
+	*b = backlog{}
 }
 
 // Stop ends the agent's deliveries once Run has returned: it delivers the

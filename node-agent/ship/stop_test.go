@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/tallyhq/tally"
 )
 
 // TestStopKeepsOrDelivers: when the agent stops (SIGTERM at every rollout
@@ -29,11 +27,6 @@ func TestStopKeepsOrDelivers(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	batch := func(i int) *tally.AgentBatch {
-		start := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC).Add(time.Duration(i) * 10 * time.Second)
-		return &tally.AgentBatch{Version: tally.AgentBatchVersion, Node: tally.AgentNode{Name: "n"},
-			Intervals: []tally.AgentInterval{{Start: start, End: start.Add(10 * time.Second)}}}
-	}
 	stopAgent := func(dir string, batches int) (*Buffer, error) {
 		buf, err := NewBuffer(DefaultBufferBytes, DefaultMemoryBytes, dir)
 		if err != nil {
@@ -44,7 +37,7 @@ func TestStopKeepsOrDelivers(t *testing.T) {
 		done := make(chan struct{})
 		go func() { s.Run(ctx); close(done) }()
 		for i := range batches {
-			if err := s.Enqueue(batch(i)); err != nil {
+			if err := s.Enqueue(batchAt(i)); err != nil {
 				t.Fatal(err)
 			}
 		}
