@@ -393,19 +393,25 @@ func TestShipperDeliversBatchPushedDuringSend(t *testing.T) {
 	}
 }
 
-// TestShipperWarnsOfTokenFailures: a 401 or 403, or a token file that
-// cannot be read, was logged at INFO as "backend unavailable", hidden at
-// the usual log level while nothing was shipped; it is a warning about
-// the token. The batch is kept.
-func TestShipperWarnsOfTokenFailures(t *testing.T) {
+// TestShipperWarnsOfConfigurationFailures: a 401 or 403, or a token file
+// that cannot be read, was logged at INFO as "backend unavailable", hidden
+// at the usual log level while nothing was shipped; it is a warning about
+// the token. So is a 404 or 405 (--server with a path, or another server
+// at that address) a warning about the URL, which named neither. The
+// batch is kept.
+func TestShipperWarnsOfConfigurationFailures(t *testing.T) {
+	token := func() (string, error) { return "x", nil }
 	for _, tc := range []struct {
 		name   string
 		status int
 		token  func() (string, error)
+		want   string
 	}{
-		{"401", http.StatusUnauthorized, func() (string, error) { return "x", nil }},
-		{"403", http.StatusForbidden, func() (string, error) { return "x", nil }},
-		{"unreadable token file", http.StatusAccepted, func() (string, error) { return "", fmt.Errorf("open /var/run/token: no such file") }},
+		{"401", http.StatusUnauthorized, token, "token"},
+		{"403", http.StatusForbidden, token, "token"},
+		{"unreadable token file", http.StatusAccepted, func() (string, error) { return "", fmt.Errorf("open /var/run/token: no such file") }, "token"},
+		{"404", http.StatusNotFound, token, `msg="no Tally ingest endpoint at this URL; retrying (check --server: the backend's base URL, without a path)" url=http://127.0.0.1`},
+		{"405", http.StatusMethodNotAllowed, token, "no Tally ingest endpoint at this URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(tc.status) }))
@@ -420,12 +426,12 @@ func TestShipperWarnsOfTokenFailures(t *testing.T) {
 			go s.Run(ctx)
 			s.wake <- struct{}{}
 			deadline := time.Now().Add(5 * time.Second)
-			for !strings.Contains(logs.String(), "token") && time.Now().Before(deadline) {
+			for !strings.Contains(logs.String(), "level=WARN") && time.Now().Before(deadline) {
 				time.Sleep(time.Millisecond)
 			}
 			cancel()
-			if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "token") {
-				t.Errorf("logs at WARN: %q, want a warning about the token", out)
+			if out := logs.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, tc.want) {
+				t.Errorf("logs at WARN: %q, want a warning with %q", out, tc.want)
 			}
 			if st := s.Stats(); st.Pending != 1 || st.Rejected != 0 {
 				t.Errorf("stats %+v: want the batch kept", st)

@@ -166,21 +166,33 @@ func (s *Shipper) Run(ctx context.Context) {
 			// so that the cluster's agents do not all return at once.
 			delay = wait + time.Duration(rand.Int64N(int64(wait/4)+1))
 		}
-		if isAuth(err) {
-			// Kept and retried (the token may be rotated in), but this is
-			// the agent's configuration, not an outage.
-			s.log.Warn("backend refused the agent token, or it could not be read; retrying (check --token-file and the token's cluster)",
-				"err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
-		} else if isRateLimited(err) {
-			s.log.Info("backend is limiting this cluster's uploads; retrying", "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
-		} else {
-			s.log.Info("backend unavailable; retrying", "err", err, "in", delay.Round(time.Millisecond), "pending", s.cfg.Buffer.Len())
-		}
+		s.logRetry(err, delay)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(delay):
 		}
+	}
+}
+
+// logRetry says why a delivery failed and when it is tried again.
+func (s *Shipper) logRetry(err error, delay time.Duration) {
+	in, pending := delay.Round(time.Millisecond), s.cfg.Buffer.Len()
+	switch {
+	case isAuth(err):
+		// Kept and retried (the token may be rotated in), but this is
+		// the agent's configuration, not an outage.
+		s.log.Warn("backend refused the agent token, or it could not be read; retrying (check --token-file and the token's cluster)",
+			"err", err, "in", in, "pending", pending)
+	case isNotFound(err):
+		// Kept and retried too: fixed, the agent's next start delivers
+		// what it kept on disk.
+		s.log.Warn("no Tally ingest endpoint at this URL; retrying (check --server: the backend's base URL, without a path)",
+			"url", s.cfg.URL+IngestPath, "err", err, "in", in, "pending", pending)
+	case isRateLimited(err):
+		s.log.Info("backend is limiting this cluster's uploads; retrying", "in", in, "pending", pending)
+	default:
+		s.log.Info("backend unavailable; retrying", "err", err, "in", in, "pending", pending)
 	}
 }
 
@@ -306,6 +318,13 @@ func retryAfter(err error) time.Duration {
 		return se.retryAfter
 	}
 	return 0
+}
+
+// isNotFound reports a 404 or 405 answer: no agent endpoint at the URL (a
+// base URL with a path, or another server at that address).
+func isNotFound(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && (se.code == http.StatusNotFound || se.code == http.StatusMethodNotAllowed)
 }
 
 // isRateLimited reports a 429 answer.
