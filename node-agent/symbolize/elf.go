@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -29,8 +30,10 @@ type binary struct {
 	gotab   *goTable
 	elf     *elfTable
 	file    *os.File
-	err     error
-	lastUse uint64 // the symbolizer's drain generation when last used
+	// debugFile is the separate debug file elf's .symtab is read from, if any.
+	debugFile *os.File
+	err       error
+	lastUse   uint64 // the symbolizer's drain generation when last used
 }
 
 type load struct{ off, vaddr, filesz uint64 }
@@ -62,12 +65,14 @@ func (b *binary) lookup(addr uint64) (string, bool) {
 	return "", false
 }
 
-// close releases the file b's table is read from.
+// close releases the files b's table is read from.
 func (b *binary) close() {
-	if b.file != nil {
-		b.file.Close()
-		b.file = nil
+	for _, f := range []*os.File{b.file, b.debugFile} {
+		if f != nil {
+			f.Close()
+		}
 	}
+	b.file, b.debugFile = nil, nil
 }
 
 // size estimates the memory b holds, for the symbol cache's budget.
@@ -82,26 +87,38 @@ func (b *binary) size() int {
 	return n
 }
 
-// openBinary parses the ELF file at path (see parseBinary).
+// systemDebugDir is where distributions install separate debug files,
+// under .build-id/<first two hex digits of the build id>/<the rest>.debug
+// (Debian's -dbg and -dbgsym packages, Fedora's -debuginfo).
+const systemDebugDir = "/usr/lib/debug"
+
+// openBinary parses the ELF file at path, without separate debug files
+// (see parseBinary).
 func openBinary(path string) *binary {
 	f, err := os.Open(path)
 	if err != nil {
 		return &binary{err: err}
 	}
-	return parseBinary(f, path)
+	return parseBinary(f, path, "")
 }
 
-// parseBinary parses the ELF file f, named path in errors. It never
-// panics: a malformed file yields a binary with err set. The binary keeps
-// f open to read names on demand, or closes it.
-func parseBinary(f *os.File, path string) (b *binary) {
+// parseBinary parses the ELF file f, named path in errors. A binary
+// without .symtab takes it from its separate debug file under debugDir
+// ("": none), found by its build id. It never panics: a malformed file
+// yields a binary with err set. The binary keeps f (and the debug file)
+// open to read names on demand, or closes it.
+func parseBinary(f *os.File, path, debugDir string) (b *binary) {
 	b = &binary{}
+	var debug *elfFile
 	defer func() {
 		if r := recover(); r != nil {
 			b = &binary{err: fmt.Errorf("parse %s: %v", path, r)}
 		}
 		if b.file == nil {
 			f.Close()
+			if debug != nil {
+				debug.f.Close()
+			}
 		}
 	}()
 	ef, err := elf.NewFile(f)
@@ -120,13 +137,37 @@ func parseBinary(f *os.File, path string) (b *binary) {
 			return b
 		}
 	}
-	tab, err := readELFTable(ef, f)
+	debug = openDebugFile(ef, b.buildID, debugDir)
+	tab, err := readELFTable(elfFile{ef, f}, debug)
 	if err != nil {
 		b.err = fmt.Errorf("%s: %w", path, err)
 		return b
 	}
 	b.elf, b.file = tab, f
+	if debug != nil {
+		b.debugFile = debug.f
+	}
 	return b
+}
+
+// openDebugFile opens the separate debug file of a binary that has no
+// .symtab, by its build id under debugDir, or returns nil (none, or one
+// without a .symtab).
+func openDebugFile(ef *elf.File, build, debugDir string) *elfFile {
+	id, ok := strings.CutPrefix(build, "gnu:")
+	if debugDir == "" || !ok || len(id) < 3 || symbolSection(ef, elf.SHT_SYMTAB) != nil {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(debugDir, ".build-id", id[:2], id[2:]+".debug"))
+	if err != nil {
+		return nil
+	}
+	dbg, err := elf.NewFile(f)
+	if err != nil || symbolSection(dbg, elf.SHT_SYMTAB) == nil || buildID(dbg) != build {
+		f.Close()
+		return nil
+	}
+	return &elfFile{dbg, f}
 }
 
 // loadGo prepares lookups in .gopclntab, present even in stripped Go

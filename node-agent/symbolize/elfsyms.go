@@ -37,35 +37,23 @@ type strtab struct {
 // dynNameBit marks a name in .dynstr rather than .strtab.
 const dynNameBit = 1 << 31
 
-// readELFTable reads the function symbols of ef's symbol tables from f.
-func readELFTable(ef *elf.File, f *os.File) (*elfTable, error) {
+// elfFile is an ELF file whose symbol tables are read from f.
+type elfFile struct {
+	ef *elf.File
+	f  *os.File
+}
+
+// readELFTable reads the function symbols of bin's .symtab and .dynsym,
+// or of debug's .symtab instead of bin's (a separate debug file; nil:
+// none).
+func readELFTable(bin elfFile, debug *elfFile) (*elfTable, error) {
 	t := &elfTable{}
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	for i, typ := range []elf.SectionType{elf.SHT_SYMTAB, elf.SHT_DYNSYM} {
-		var sec *elf.Section
-		for _, s := range ef.Sections {
-			if s.Type == typ {
-				sec = s
-				break
-			}
+		from := bin
+		if typ == elf.SHT_SYMTAB && debug != nil {
+			from = *debug
 		}
-		if sec == nil || int(sec.Link) >= len(ef.Sections) {
-			continue
-		}
-		str := ef.Sections[sec.Link]
-		st, err := sectionReader(str, f, fi.Size())
-		if err != nil {
-			continue
-		}
-		syms, err := sectionReader(sec, f, fi.Size())
-		if err != nil {
-			continue
-		}
-		t.strtabs[i] = st
-		if err := t.addSymbols(ef, syms, uint32(i)*dynNameBit); err != nil {
+		if err := t.readSymbols(from, typ, uint32(i)); err != nil {
 			return nil, err
 		}
 	}
@@ -74,6 +62,43 @@ func readELFTable(ef *elf.File, f *os.File) (*elfTable, error) {
 		return nil, ErrNoSymbols
 	}
 	return t, nil
+}
+
+// readSymbols adds the function symbols of file's first table of type typ
+// (none, or one that cannot be read, adds nothing), named in strtabs[tab].
+func (t *elfTable) readSymbols(file elfFile, typ elf.SectionType, tab uint32) error {
+	fi, err := file.f.Stat()
+	if err != nil {
+		return err
+	}
+	sec := symbolSection(file.ef, typ)
+	if sec == nil {
+		return nil
+	}
+	st, err := sectionReader(file.ef.Sections[sec.Link], file.f, fi.Size())
+	if err != nil {
+		return nil
+	}
+	syms, err := sectionReader(sec, file.f, fi.Size())
+	if err != nil {
+		return nil
+	}
+	t.strtabs[tab] = st
+	return t.addSymbols(file.ef, syms, tab*dynNameBit)
+}
+
+// symbolSection returns ef's first section of type typ that links a string
+// table, or nil.
+func symbolSection(ef *elf.File, typ elf.SectionType) *elf.Section {
+	for _, s := range ef.Sections {
+		if s.Type == typ {
+			if int(s.Link) >= len(ef.Sections) {
+				return nil
+			}
+			return s
+		}
+	}
+	return nil
 }
 
 // finish sorts the symbols, keeps one per address and gives sizeless ones

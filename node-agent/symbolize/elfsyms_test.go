@@ -5,8 +5,10 @@ import (
 	"debug/elf"
 	binenc "encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -131,4 +133,67 @@ func FuzzELFSymbols(f *testing.F) {
 		}
 		tab.lookup(pc)
 	})
+}
+
+// TestSeparateDebugFile: a binary stripped of .symtab whose symbols were
+// kept in a separate debug file, as distributions ship them (Debian's
+// -dbg and -dbgsym packages, Fedora's -debuginfo), had unknown frames for
+// every function .dynsym does not name: with libc6-dbg installed, every
+// stack of a C program still ended in "[unknown] libc.so.6+0x27249"
+// (__libc_start_call_main). The file under the debug directory named by
+// the binary's build id gives the names.
+func TestSeparateDebugFile(t *testing.T) {
+	if _, err := exec.LookPath("objcopy"); err != nil {
+		t.Skip("no objcopy")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "p.c")
+	if err := os.WriteFile(src, []byte(cProgram), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin, stripped, debug := filepath.Join(dir, "p"), filepath.Join(dir, "p-stripped"), filepath.Join(dir, "p.debug")
+	run(t, "cc", "-O1", "-Wl,--build-id", "-o", bin, src)
+	run(t, "objcopy", "--only-keep-debug", bin, debug)
+	run(t, "objcopy", "--strip-all", "--add-gnu-debuglink="+debug, bin, stripped)
+	addr := symbolAddr(t, bin, "hot_c")
+
+	open := func(debugDir string) *binary {
+		f, err := os.Open(stripped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return parseBinary(f, stripped, debugDir)
+	}
+	if b := open(""); b.err == nil {
+		name, ok := b.lookup(addr)
+		b.close()
+		if ok {
+			t.Fatalf("the stripped binary names hot_c by itself (%q): the test needs one that does not", name)
+		}
+	}
+	debugDir := filepath.Join(dir, "root", "usr", "lib", "debug")
+	b := open(debugDir)
+	id := strings.TrimPrefix(b.buildID, "gnu:")
+	b.close()
+	if len(id) < 3 {
+		t.Fatalf("build id %q", b.buildID)
+	}
+	at := filepath.Join(debugDir, ".build-id", id[:2], id[2:]+".debug")
+	if err := os.MkdirAll(filepath.Dir(at), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(debug, at); err != nil {
+		t.Fatal(err)
+	}
+	b = open(debugDir)
+	defer b.close()
+	if b.err != nil {
+		t.Fatalf("with %s: %v", at, b.err)
+	}
+	if name, ok := b.lookup(addr); !ok || name != "hot_c" {
+		t.Errorf("%#x with %s: got %q (%v), want hot_c", addr, at, name, ok)
+	}
+	if name, ok := b.lookup(symbolAddr(t, bin, "main")); !ok || name != "main" {
+		t.Errorf("main with %s: got %q (%v)", at, name, ok)
+	}
 }
