@@ -109,15 +109,15 @@ func openBinary(path string) *binary {
 // open to read names on demand, or closes it.
 func parseBinary(f *os.File, path, debugDir string) (b *binary) {
 	b = &binary{}
-	var debug *elfFile
+	var debugFile *os.File
 	defer func() {
 		if r := recover(); r != nil {
 			b = &binary{err: fmt.Errorf("parse %s: %v", path, r)}
 		}
 		if b.file == nil {
 			f.Close()
-			if debug != nil {
-				debug.f.Close()
+			if debugFile != nil {
+				debugFile.Close()
 			}
 		}
 	}()
@@ -126,48 +126,77 @@ func parseBinary(f *os.File, path, debugDir string) (b *binary) {
 		b.err = fmt.Errorf("parse ELF %s: %w", path, err)
 		return b
 	}
-	for _, p := range ef.Progs {
-		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
-			b.loads = append(b.loads, load{off: p.Off, vaddr: p.Vaddr, filesz: p.Filesz})
-		}
-	}
-	b.buildID = buildID(ef)
+	b.loads, b.buildID = execLoads(ef), buildID(ef)
 	if sec := ef.Section(".gopclntab"); sec != nil {
 		if err := b.loadGo(ef, sec, f); err == nil {
 			return b
 		}
 	}
-	debug = openDebugFile(ef, b.buildID, debugDir)
-	tab, err := readELFTable(elfFile{ef, f}, debug)
+	debugFile, debug := openDebugFile(ef, b.buildID, debugDir)
+	file, err := openELFFile(ef, f)
 	if err != nil {
 		b.err = fmt.Errorf("%s: %w", path, err)
 		return b
 	}
-	b.elf, b.file = tab, f
-	if debug != nil {
-		b.debugFile = debug.f
+	tab, err := readELFTable(file, debug)
+	if err != nil {
+		b.err = fmt.Errorf("%s: %w", path, err)
+		return b
 	}
+	b.elf, b.file, b.debugFile = tab, f, debugFile
 	return b
 }
 
+// parseImage parses an ELF image in memory (the vDSO), named name in
+// errors: its symbol tables. It never panics.
+func parseImage(data []byte, name string) (b *binary) {
+	defer func() {
+		if r := recover(); r != nil {
+			b = &binary{err: fmt.Errorf("parse %s: %v", name, r)}
+		}
+	}()
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return &binary{err: fmt.Errorf("parse ELF %s: %w", name, err)}
+	}
+	tab, err := readELFTable(elfFile{ef, bytes.NewReader(data), int64(len(data))}, nil)
+	if err != nil {
+		return &binary{err: fmt.Errorf("%s: %w", name, err)}
+	}
+	return &binary{loads: execLoads(ef), buildID: buildID(ef), elf: tab}
+}
+
+// execLoads returns ef's executable load segments.
+func execLoads(ef *elf.File) []load {
+	var loads []load
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
+			loads = append(loads, load{off: p.Off, vaddr: p.Vaddr, filesz: p.Filesz})
+		}
+	}
+	return loads
+}
+
 // openDebugFile opens the separate debug file of a binary that has no
-// .symtab, by its build id under debugDir, or returns nil (none, or one
+// .symtab, by its build id under debugDir, or returns nils (none, or one
 // without a .symtab).
-func openDebugFile(ef *elf.File, build, debugDir string) *elfFile {
+func openDebugFile(ef *elf.File, build, debugDir string) (*os.File, *elfFile) {
 	id, ok := strings.CutPrefix(build, "gnu:")
 	if debugDir == "" || !ok || len(id) < 3 || symbolSection(ef, elf.SHT_SYMTAB) != nil {
-		return nil
+		return nil, nil
 	}
 	f, err := os.Open(filepath.Join(debugDir, ".build-id", id[:2], id[2:]+".debug"))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	dbg, err := elf.NewFile(f)
-	if err != nil || symbolSection(dbg, elf.SHT_SYMTAB) == nil || buildID(dbg) != build {
-		f.Close()
-		return nil
+	if err == nil && symbolSection(dbg, elf.SHT_SYMTAB) != nil && buildID(dbg) == build {
+		if file, err := openELFFile(dbg, f); err == nil {
+			return f, &file
+		}
 	}
-	return &elfFile{dbg, f}
+	f.Close()
+	return nil, nil
 }
 
 // loadGo prepares lookups in .gopclntab, present even in stripped Go

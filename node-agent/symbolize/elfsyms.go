@@ -37,10 +37,21 @@ type strtab struct {
 // dynNameBit marks a name in .dynstr rather than .strtab.
 const dynNameBit = 1 << 31
 
-// elfFile is an ELF file whose symbol tables are read from f.
+// elfFile is an ELF file whose symbol tables are read from r, of size
+// bytes: a file, or an image in memory (the vDSO).
 type elfFile struct {
-	ef *elf.File
-	f  *os.File
+	ef   *elf.File
+	r    io.ReaderAt
+	size int64
+}
+
+// openELFFile returns ef, parsed from f, as an elfFile.
+func openELFFile(ef *elf.File, f *os.File) (elfFile, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return elfFile{}, err
+	}
+	return elfFile{ef, f, fi.Size()}, nil
 }
 
 // readELFTable reads the function symbols of bin's .symtab and .dynsym,
@@ -67,19 +78,15 @@ func readELFTable(bin elfFile, debug *elfFile) (*elfTable, error) {
 // readSymbols adds the function symbols of file's first table of type typ
 // (none, or one that cannot be read, adds nothing), named in strtabs[tab].
 func (t *elfTable) readSymbols(file elfFile, typ elf.SectionType, tab uint32) error {
-	fi, err := file.f.Stat()
-	if err != nil {
-		return err
-	}
 	sec := symbolSection(file.ef, typ)
 	if sec == nil {
 		return nil
 	}
-	st, err := sectionReader(file.ef.Sections[sec.Link], file.f, fi.Size())
+	st, err := sectionReader(file.ef.Sections[sec.Link], file.r, file.size)
 	if err != nil {
 		return nil
 	}
-	syms, err := sectionReader(sec, file.f, fi.Size())
+	syms, err := sectionReader(sec, file.r, file.size)
 	if err != nil {
 		return nil
 	}
@@ -126,9 +133,10 @@ func (t *elfTable) finish() {
 	}
 }
 
-// sectionReader returns a reader of sec's contents: the file itself unless
-// the section is compressed (then its contents, in memory).
-func sectionReader(sec *elf.Section, f *os.File, fileSize int64) (strtab, error) {
+// sectionReader returns a reader of sec's contents: the file itself (f, of
+// fileSize bytes) unless the section is compressed (then its contents, in
+// memory).
+func sectionReader(sec *elf.Section, f io.ReaderAt, fileSize int64) (strtab, error) {
 	if sec.Type == elf.SHT_NOBITS {
 		return strtab{}, errors.New("section without contents")
 	}

@@ -146,13 +146,9 @@ func TestSeparateDebugFile(t *testing.T) {
 	if _, err := exec.LookPath("objcopy"); err != nil {
 		t.Skip("no objcopy")
 	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "p.c")
-	if err := os.WriteFile(src, []byte(cProgram), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin, stripped, debug := filepath.Join(dir, "p"), filepath.Join(dir, "p-stripped"), filepath.Join(dir, "p.debug")
-	run(t, "cc", "-O1", "-Wl,--build-id", "-o", bin, src)
+	bin := buildC(t, "-Wl,--build-id")
+	dir := filepath.Dir(bin)
+	stripped, debug := filepath.Join(dir, "p-stripped"), filepath.Join(dir, "p.debug")
 	run(t, "objcopy", "--only-keep-debug", bin, debug)
 	run(t, "objcopy", "--strip-all", "--add-gnu-debuglink="+debug, bin, stripped)
 	addr := symbolAddr(t, bin, "hot_c")

@@ -107,6 +107,8 @@ type Symbolizer struct {
 	stats    Stats
 	drainGen uint64
 	budget   int
+	vdso     *binary // the agent's own vDSO, read at the first vDSO frame
+	vdsoSize uint64  // its mapping's size
 }
 
 // New returns a Symbolizer.
@@ -350,6 +352,9 @@ func (s *Symbolizer) frame(p *process, pc uint64) (tally.Function, Kind, bool) {
 			}
 		}
 		m = p.find(pc)
+	}
+	if m != nil && m.path == vdsoPath {
+		return s.vdsoFrame(m, pc)
 	}
 	if m == nil || m.anonymous() {
 		if name, ok := s.jit(p, pc); ok {
