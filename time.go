@@ -86,6 +86,17 @@ func (w Window) Span(o Window) Window {
 	return w
 }
 
+// Widen returns the smallest window of whole units (an hour, a day: units
+// from the Unix epoch, UTC) that holds w: its start truncated to a unit,
+// its end rounded up to one.
+func (w Window) Widen(unit time.Duration) Window {
+	end := w.End.Truncate(unit)
+	if end.Before(w.End) {
+		end = end.Add(unit)
+	}
+	return Window{Start: w.Start.Truncate(unit), End: end}
+}
+
 // Hours returns the hour buckets that w touches, in order.
 func (w Window) Hours() []Hour {
 	if !w.End.After(w.Start) {

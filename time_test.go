@@ -150,3 +150,22 @@ func FuzzParseWindow(f *testing.F) {
 		}
 	})
 }
+
+func TestWindowWiden(t *testing.T) {
+	tests := []struct {
+		start, end string
+		unit       time.Duration
+		want       string
+	}{
+		{"2026-10-31T12:30:00Z", "2026-11-01T06:15:00Z", time.Hour, "2026-10-31T12:00:00Z,2026-11-01T07:00:00Z"},
+		{"2026-10-31T12:00:00Z", "2026-11-01T06:00:00Z", time.Hour, "2026-10-31T12:00:00Z,2026-11-01T06:00:00Z"},
+		{"2026-10-31T12:30:00Z", "2026-11-01T06:15:00Z", 24 * time.Hour, "2026-10-31T00:00:00Z,2026-11-02T00:00:00Z"},
+		{"2026-10-31T00:00:00Z", "2026-10-31T00:00:01Z", 24 * time.Hour, "2026-10-31T00:00:00Z,2026-11-01T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		w := Window{Start: mustTime(tt.start), End: mustTime(tt.end)}
+		if got := w.Widen(tt.unit).String(); got != tt.want {
+			t.Errorf("%v.Widen(%v) = %s, want %s", w, tt.unit, got, tt.want)
+		}
+	}
+}

@@ -65,13 +65,7 @@ func allocationQuery(v url.Values, now time.Time, def tally.CostSettings) (attri
 // window whose bounds fall inside hours (a dashboard's time range, a
 // script's "now") answers the whole hours it touches, and says so in the
 // window it returns; steps then start on hours.
-func wholeHours(w tally.Window) tally.Window {
-	end := w.End.Truncate(time.Hour)
-	if end.Before(w.End) {
-		end = end.Add(time.Hour)
-	}
-	return tally.Window{Start: w.Start.Truncate(time.Hour), End: end}
-}
+func wholeHours(w tally.Window) tally.Window { return w.Widen(time.Hour) }
 
 func splitList(s string) []string {
 	var out []string

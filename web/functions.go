@@ -459,10 +459,4 @@ func (s *Server) costed(ctx context.Context, w tally.Window) (tally.Window, erro
 }
 
 // wholeDays widens w to midnights: stack costs are kept per day.
-func wholeDays(w tally.Window) tally.Window {
-	end := w.End.Truncate(24 * time.Hour)
-	if end.Before(w.End) {
-		end = end.Add(24 * time.Hour)
-	}
-	return tally.Window{Start: w.Start.Truncate(24 * time.Hour), End: end}
-}
+func wholeDays(w tally.Window) tally.Window { return w.Widen(24 * time.Hour) }

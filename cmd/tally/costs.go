@@ -13,7 +13,7 @@ import (
 )
 
 type costsCmd struct {
-	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339 or Unix seconds)."`
+	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339 or Unix seconds). A bound inside an hour takes the whole hour: costs are kept per hour."`
 	Step            string   `default:"window" help:"Step: window (one total), 1h, 1d, 7d, …"`
 	Aggregate       []string `default:"namespace" help:"Group by: cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY, or a label's alias: department, environment, owner, product, team (several: comma-separated)."`
 	Filter          string   `placeholder:"EXPR" help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`
@@ -59,7 +59,9 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 	if err != nil {
 		return attribution.Query{}, err
 	}
-	q := attribution.Query{Window: w, Idle: attribution.IdleMode(c.Idle), Shared: attribution.SharedMode(c.Shared),
+	// Costs are kept per hour: a window whose bounds fall inside hours
+	// answers the whole hours it touches, as the API does, and says so.
+	q := attribution.Query{Window: w.Widen(time.Hour), Idle: attribution.IdleMode(c.Idle), Shared: attribution.SharedMode(c.Shared),
 		ShareNamespaces: c.ShareNamespaces}
 	if q.Aliases, err = c.aliases(); err != nil {
 		return q, err

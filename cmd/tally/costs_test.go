@@ -134,3 +134,35 @@ func TestCostsTableMarksEstimates(t *testing.T) {
 		t.Errorf("no note on what * means:\n%s", buf.String())
 	}
 }
+
+// TestCostsWindowInsideHoursAnswersWholeHours: costs are kept per hour, so
+// a --window whose bounds fall inside hours answers the whole hours it
+// touches and says so in its start and end, as GET /api/v1/allocations does.
+// It read the hours starting inside the window under the window asked:
+// 10:30–12:30 was 11:00 and 12:00, labelled 10:30 to 12:30, where the API
+// answered 10:00 to 13:00 with the hour of 10:00 in it.
+func TestCostsWindowInsideHoursAnswersWholeHours(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-06")
+	costs := func(window string) []string {
+		recs, err := csv.NewReader(strings.NewReader(tly("costs", "--window", window, "--aggregate", "cluster", "--format", "csv"))).ReadAll()
+		if err != nil || len(recs) < 2 {
+			t.Fatalf("csv of --window %s: %q, %v", window, recs, err)
+		}
+		col := map[string]int{}
+		for i, h := range recs[0] {
+			col[h] = i
+		}
+		var rows []string
+		for _, r := range recs[1:] {
+			rows = append(rows, strings.Join([]string{r[col["name"]], r[col["start"]], r[col["end"]], r[col["total_cost"]]}, " "))
+		}
+		slices.Sort(rows)
+		return rows
+	}
+	got, want := costs("2026-10-05T10:30:00Z,2026-10-05T12:30:00Z"), costs("2026-10-05T10:00:00Z,2026-10-05T13:00:00Z")
+	if !slices.Equal(got, want) {
+		t.Errorf("--window 10:30 to 12:30:\n%s\nwant the hours from 10:00 to 13:00:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
