@@ -81,9 +81,12 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if c.Format == "json" {
+	switch {
+	case c.Format == "json":
 		err = writeReconJSON(a.stdout, rows)
-	} else {
+	case len(rows) == 0:
+		_, err = fmt.Fprintln(a.stdout, nothingReconciled(w))
+	default:
 		err = writeReconTable(a.stdout, rows)
 	}
 	if err != nil {
@@ -162,6 +165,22 @@ func (a *app) scheduleAttribution(ctx context.Context, db *postgres.DB) {
 		case <-time.After(time.Until(next)):
 		}
 	}
+}
+
+// nothingReconciled says why the reconciliation of w has no rows: w holds
+// no whole UTC day, or its days have neither bill nor allocations.
+func nothingReconciled(w tally.Window) string {
+	const day = 24 * time.Hour
+	first, end := w.Start.Truncate(day), w.End.Truncate(day)
+	if !end.After(first) {
+		return fmt.Sprintf("no whole day to reconcile: the reconciliation covers whole UTC days, from midnight of the day --from falls in "+
+			"to the last midnight before --to (%s); --to %s reconciles %s", w.End.Format(time.RFC3339), tally.FormatDay(first.Add(day)), tally.FormatDay(first))
+	}
+	days := "the day " + tally.FormatDay(first)
+	if last := end.Add(-day); last.After(first) {
+		days = "the days " + tally.FormatDay(first) + " to " + tally.FormatDay(last)
+	}
+	return "nothing to reconcile on " + days + ": no bill lines and no allocations; ingest the bill (tally ingest) and attribute again"
 }
 
 func countMismatches(rows []attribution.ReconRow) int {

@@ -87,3 +87,25 @@ func TestReconTableNamesItsBasis(t *testing.T) {
 		t.Errorf("header %q: want the bill's column named for its amortized basis, not BILLED", header)
 	}
 }
+
+// TestAttributeSaysWhenNothingIsReconciled: a window holding no whole UTC
+// day, or days with neither bill nor allocations, reconciles nothing; tally
+// attribute says why instead of printing the table's header alone (exit 0,
+// not a word: a reader took it for a clean reconciliation).
+func TestAttributeSaysWhenNothingIsReconciled(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tests := []struct {
+		from, to string
+		want     string
+	}{
+		{"2026-10-05T10:00:00Z", "2026-10-05T12:00:00Z",
+			"no whole day to reconcile: the reconciliation covers whole UTC days, from midnight of the day --from falls in to the last midnight before --to (2026-10-05T12:00:00Z); --to 2026-10-06 reconciles 2026-10-05"},
+		{"2030-01-01", "2030-01-03", "nothing to reconcile on the days 2030-01-01 to 2030-01-02: no bill lines and no allocations; ingest the bill (tally ingest) and attribute again"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "attribute", "--from", tt.from, "--to", tt.to)
+		if code != 0 || strings.TrimSpace(out) != tt.want {
+			t.Errorf("tally attribute --from %s --to %s: exit %d\n%s%s\nwant exit 0 and %q", tt.from, tt.to, code, out, errOut, tt.want)
+		}
+	}
+}
