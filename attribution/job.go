@@ -117,7 +117,9 @@ type Job struct {
 	// Now is the clock that says which hours have ended (only those are
 	// attributed). Default time.Now.
 	Now func() time.Time
-	// Progress, if set, is called after each day (from one goroutine at a time).
+	// Progress, if set, is called after each day of the window, with the
+	// day's summary (zero for a day with no stale hour), from one
+	// goroutine at a time: a caller counting days counts them all.
 	Progress func(day time.Time, sum Summary)
 	// Workers is how many days are attributed at once. Days are independent,
 	// so each worker keeps its own database session busy. Default 2.
@@ -175,13 +177,16 @@ func (j *Job) Attribute(ctx context.Context, w tally.Window, force bool) (Summar
 			stale := dw.Hours()
 			if !force {
 				var err error
-				if stale, err = j.Store.StaleHours(gctx, dw, j.Engine.Share()); err != nil || len(stale) == 0 {
+				if stale, err = j.Store.StaleHours(gctx, dw, j.Engine.Share()); err != nil {
 					return err
 				}
 			}
-			sum, err := j.day(gctx, dw, stale)
-			if err != nil {
-				return fmt.Errorf("attribute %s: %w", tally.FormatDay(dw.Start), err)
+			var sum Summary
+			if len(stale) > 0 {
+				var err error
+				if sum, err = j.day(gctx, dw, stale); err != nil {
+					return fmt.Errorf("attribute %s: %w", tally.FormatDay(dw.Start), err)
+				}
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -513,3 +513,28 @@ func TestAttributeStaleHoursApartComputesThoseHours(t *testing.T) {
 		t.Errorf("allocations changed: %d rows before, %d after", len(before), len(after))
 	}
 }
+
+// TestJobProgressCountsEveryDay: Progress is called for every day of the
+// window, those with no stale hour too (with a zero summary), so a caller
+// saying "day 3 of 5" reaches 5. It was called only for the days that had
+// stale hours: a run over attributed days said nothing, and one with a
+// stale day among many stopped at 1.
+func TestJobProgressCountsEveryDay(t *testing.T) {
+	db := pgtest.New(t)
+	seedOneNode(t, db) // the first two days attributed
+	var days []string
+	hours := 0
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Workers: 1,
+		Now: func() time.Time { return day1.AddDate(0, 0, 4) },
+		Progress: func(day time.Time, sum attribution.Summary) {
+			days = append(days, tally.FormatDay(day))
+			hours += sum.Hours
+		}}
+	if _, err := job.Attribute(ctx, tally.Window{Start: day1, End: day1.AddDate(0, 0, 4)}, false); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2026-10-05", "2026-10-06", "2026-10-07", "2026-10-08"}
+	if !slices.Equal(days, want) || hours != 48 {
+		t.Errorf("progress called for %q (%d hours), want every day %q and the 48 hours of the two not attributed", days, hours, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -63,6 +64,7 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 		share = want
 	}
 	job := a.attributionJob(db, share)
+	job.Progress = logDays(a.log, w, now, progressEvery, job.Progress)
 	start := time.Now()
 	var sum attribution.Summary
 	err = a.attributeLocked(ctx, db, func(ctx context.Context) (err error) {
@@ -123,6 +125,32 @@ func (a *app) attributionJob(db *postgres.DB, share attribution.ShareBasis) *att
 		Progress: func(day time.Time, s attribution.Summary) {
 			a.log.Debug("attributed day", "day", tally.FormatDay(day), "hours", s.Hours, "allocations", s.Allocations)
 		},
+	}
+}
+
+// progressEvery is how often a long attribution run says how far it got.
+const progressEvery = 5 * time.Second
+
+// logDays returns a Job.Progress for a run over w that logs how many of its
+// days are done, at most every interval (the run's summary says the last),
+// and calls next.
+func logDays(log *slog.Logger, w tally.Window, now time.Time, every time.Duration, next func(time.Time, attribution.Summary)) func(time.Time, attribution.Summary) {
+	const day = 24 * time.Hour
+	first, end := w.Start.UTC().Truncate(day), w.End
+	if ended := now.UTC().Truncate(time.Hour); ended.Before(end) {
+		end = ended // the job attributes hours that have ended
+	}
+	total := int((end.Sub(first) + day - 1) / day)
+	last, done, hours := time.Now(), 0, 0
+	return func(d time.Time, sum attribution.Summary) {
+		done, hours = done+1, hours+sum.Hours
+		if done < total && time.Since(last) >= every {
+			last = time.Now()
+			log.Info("attributing", "days", done, "of", total, "hours", hours)
+		}
+		if next != nil {
+			next(d, sum)
+		}
 	}
 }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
@@ -107,5 +109,32 @@ func TestAttributeSaysWhenNothingIsReconciled(t *testing.T) {
 		if code != 0 || strings.TrimSpace(out) != tt.want {
 			t.Errorf("tally attribute --from %s --to %s: exit %d\n%s%s\nwant exit 0 and %q", tt.from, tt.to, code, out, errOut, tt.want)
 		}
+	}
+}
+
+// TestAttributeLogsProgress: a run over many days says how far it got
+// (every five seconds; here at every day), days done of the window's, as
+// ingest, pricing and rightsize do; it said nothing until it ended, over
+// the demo's 90 days for close to three minutes. The last day is left to
+// the run's summary.
+func TestAttributeLogsProgress(t *testing.T) {
+	var b strings.Builder
+	log := slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	w := tally.Window{Start: fixture.Day1.Add(10 * time.Hour), End: fixture.Day1.AddDate(0, 0, 5)}
+	calls := 0
+	progress := logDays(log, w, fixture.Day1.AddDate(0, 0, 3).Add(90*time.Minute), 0, func(time.Time, attribution.Summary) { calls++ })
+	for d := range 4 {
+		progress(fixture.Day1.AddDate(0, 0, d), attribution.Summary{Hours: 10})
+	}
+	want := "level=INFO msg=attributing days=1 of=4 hours=10\n" +
+		"level=INFO msg=attributing days=2 of=4 hours=20\n" +
+		"level=INFO msg=attributing days=3 of=4 hours=30\n"
+	if b.String() != want || calls != 4 {
+		t.Errorf("log:\n%s\nwant (the hours until 01:00 of the fourth day, which ended):\n%s\nand next called 4 times, not %d", b.String(), want, calls)
 	}
 }

@@ -238,7 +238,10 @@ func (l *demoLoader) attribute(ctx context.Context) error {
 	}
 	var sum attribution.Summary
 	err = l.app.attributeLocked(ctx, l.db, func(ctx context.Context) (err error) {
-		sum, err = l.app.attributionJob(l.db, share).Attribute(ctx, tally.Window{Start: l.m.Start, End: l.m.End}, true)
+		w := tally.Window{Start: l.m.Start, End: l.m.End}
+		job := l.app.attributionJob(l.db, share)
+		job.Progress = logDays(l.app.log, w, time.Now(), progressEvery, job.Progress)
+		sum, err = job.Attribute(ctx, w, true)
 		return err
 	})
 	if err != nil {
