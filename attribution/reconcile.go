@@ -17,13 +17,13 @@ type ReconRow struct {
 	Day         time.Time      `json:"day"`
 	Account     string         `json:"billingAccountId"`
 	Currency    tally.Currency `json:"currency"`
-	Billed      tally.Money    `json:"billed"`      // Σ EffectiveCost of the bill's lines, pro-rated to the day
-	Allocated   tally.Money    `json:"allocated"`   // to containers and namespaces (incl. external, volumes, LBs)
-	Idle        tally.Money    `json:"idle"`        // __idle__
-	Shared      tally.Money    `json:"shared"`      // __shared__
-	Unallocated tally.Money    `json:"unallocated"` // __unallocated__
-	Estimated   bool           `json:"estimated"`   // some allocations were priced from the catalog
-	HasBill     bool           `json:"hasBill"`     // the day has bill lines
+	Billed      tally.Money    `json:"amortizedBill"` // Σ EffectiveCost of the bill's lines, pro-rated to the day (not BilledCost)
+	Allocated   tally.Money    `json:"allocated"`     // to containers and namespaces (incl. external, volumes, LBs)
+	Idle        tally.Money    `json:"idle"`          // __idle__
+	Shared      tally.Money    `json:"shared"`        // __shared__
+	Unallocated tally.Money    `json:"unallocated"`   // __unallocated__
+	Estimated   bool           `json:"estimated"`     // some allocations were priced from the catalog
+	HasBill     bool           `json:"hasBill"`       // the day has bill lines
 }
 
 // Total is allocated + idle + shared + unallocated.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -77,14 +79,8 @@ func TestAttributeFromMidDayReconcilesWholeDays(t *testing.T) {
 // 244.15 for an account billed 5,490.21 that day (a Savings Plan's upfront
 // fee), a difference a reader reconciling to the invoice could not explain.
 func TestReconTableNamesItsBasis(t *testing.T) {
-	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
-	rows := []attribution.ReconRow{{Day: fixture.Day1, Account: "412345678901", Currency: "USD", Billed: usd("244.15"),
-		Allocated: usd("133.90"), Idle: usd("39.31"), Shared: usd("4.80"), Unallocated: usd("66.14"), HasBill: true}}
-	var b strings.Builder
-	if err := writeReconTable(&b, rows); err != nil {
-		t.Fatal(err)
-	}
-	header := strings.Fields(strings.SplitN(b.String(), "\n", 2)[0])
+	b := writeRecon(t, writeReconTable)
+	header := strings.Fields(strings.SplitN(b, "\n", 2)[0])
 	if strings.Contains(strings.Join(header, " "), "BILLED") || !strings.Contains(strings.Join(header, " "), "AMORTIZED") {
 		t.Errorf("header %q: want the bill's column named for its amortized basis, not BILLED", header)
 	}
@@ -137,4 +133,34 @@ func TestAttributeLogsProgress(t *testing.T) {
 	if b.String() != want || calls != 4 {
 		t.Errorf("log:\n%s\nwant (the hours until 01:00 of the fourth day, which ended):\n%s\nand next called 4 times, not %d", b.String(), want, calls)
 	}
+}
+
+// TestReconJSONNamesItsBasis: the JSON of the reconciliation names the
+// bill's amount for its basis, amortized (EffectiveCost), as the table's
+// AMORTIZED BILL does; its key read "billed", the name of the other basis
+// (BilledCost, what the invoice charges), beside "basis" billed in tally
+// costs and the API.
+func TestReconJSONNamesItsBasis(t *testing.T) {
+	b := writeRecon(t, writeReconJSON)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(b), &got); err != nil || len(got) != 1 {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if _, billed := got[0]["billed"]; billed || got[0]["amortizedBill"] == nil {
+		t.Errorf("keys of %s: want the bill's amount as amortizedBill, not billed", b)
+	}
+}
+
+// writeRecon writes, with write, the reconciliation of a day of the demo's
+// (2026-10-08: the amortized bill far under the billed one).
+func writeRecon(t *testing.T, write func(io.Writer, []attribution.ReconRow) error) string {
+	t.Helper()
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	rows := []attribution.ReconRow{{Day: fixture.Day1, Account: "412345678901", Currency: "USD", Billed: usd("244.15"),
+		Allocated: usd("133.90"), Idle: usd("39.31"), Shared: usd("4.80"), Unallocated: usd("66.14"), HasBill: true}}
+	var b strings.Builder
+	if err := write(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
