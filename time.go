@@ -212,7 +212,7 @@ func ParseWindow(s string, now time.Time) (Window, error) {
 			}
 		}
 	}
-	return Window{}, Errorf(EInvalid, "window %q: want today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or a START,END pair (RFC 3339 or Unix seconds)", s)
+	return Window{}, Errorf(EInvalid, "window %q: want today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or a START,END pair (YYYY-MM-DD, RFC 3339 or Unix seconds)", s)
 }
 
 // maxWindowYear is the last year a window's bounds may fall in: one before
@@ -225,11 +225,9 @@ const maxWindowYear = 9998
 func parseWindowPair(a, b string) (Window, error) {
 	parse := func(v string) (time.Time, error) {
 		v = strings.TrimSpace(v)
-		var t time.Time
-		if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-			t = time.Unix(secs, 0)
-		} else if t, err = time.Parse(time.RFC3339, v); err != nil {
-			return time.Time{}, Errorf(EInvalid, "window bound %q: want RFC 3339 or Unix seconds", v)
+		t, ok := windowBound(v)
+		if !ok {
+			return time.Time{}, Errorf(EInvalid, "window bound %q: want YYYY-MM-DD, RFC 3339 or Unix seconds", v)
 		}
 		if t = t.UTC(); t.Year() < 1 || t.Year() > maxWindowYear {
 			return time.Time{}, Errorf(EInvalid, "window bound %q: %d is outside the years 0001–%d", v, t.Year(), maxWindowYear)
@@ -245,6 +243,20 @@ func parseWindowPair(a, b string) (Window, error) {
 		return Window{}, err
 	}
 	return NewWindow(start, end)
+}
+
+// windowBound reads a window's bound: Unix seconds, a date (its midnight
+// UTC, as tally attribute's --from and --to take it) or RFC 3339.
+func windowBound(v string) (time.Time, bool) {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(secs, 0), true
+	}
+	for _, layout := range []string{time.DateOnly, time.RFC3339} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // MonthStart returns the first instant of t's month in UTC, the key of a billing period.

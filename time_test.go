@@ -20,6 +20,10 @@ func TestParseWindow(t *testing.T) {
 		{"3h", "2026-11-19T13:00:00Z", "2026-11-19T16:00:00Z"},
 		{"2026-11-01T00:00:00Z,2026-11-08T00:00:00Z", "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z"},
 		{"1761955200,1762560000", "2025-11-01T00:00:00Z", "2025-11-08T00:00:00Z"},
+		// A billing month as tally attribute's --from and --to take it:
+		// dates are midnight UTC, the end exclusive.
+		{"2026-10-01,2026-11-01", "2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z"},
+		{"2026-10-01, 2026-10-15T12:00:00Z", "2026-10-01T00:00:00Z", "2026-10-15T12:00:00Z"},
 	}
 	for _, tt := range tests {
 		w, err := ParseWindow(tt.in, now)
@@ -36,7 +40,8 @@ func TestParseWindow(t *testing.T) {
 		// Rounded to whole days, weeks, months or quarters, a window ending
 		// in 9999 ends in 10000, which JSON's RFC 3339 cannot write: the API
 		// answered 200 with an empty body.
-		"0,253402300799", "2026-11-01T00:00:00Z,9999-12-31T23:30:00Z", "2026-11-01T00:00:00Z,9999-01-01T00:00:00Z"} {
+		"0,253402300799", "2026-11-01T00:00:00Z,9999-12-31T23:30:00Z", "2026-11-01T00:00:00Z,9999-01-01T00:00:00Z",
+		"2026-10-01,2026-10-01", "2026-13-01,2026-14-01", "9999-01-01,9999-02-01"} {
 		if _, err := ParseWindow(in, now); ErrorCode(err) != EInvalid {
 			t.Errorf("ParseWindow(%q): err = %v, want EInvalid", in, err)
 		}
@@ -126,7 +131,7 @@ func TestWindowIntersectAndSpan(t *testing.T) {
 func FuzzParseWindow(f *testing.F) {
 	for _, s := range []string{"today", "lastweek", "month", "7d", "2w", "3h", "36600d", "0d",
 		"2026-11-01T00:00:00Z,2026-11-08T00:00:00Z", "1761955200,1762560000", "0,9223372036854775807",
-		"-62135596801,0", "2026-11-01T00:00:00+14:00,2026-11-01T00:00:00-12:00", " 7d ", "a,b"} {
+		"-62135596801,0", "2026-11-01T00:00:00+14:00,2026-11-01T00:00:00-12:00", " 7d ", "a,b", "2026-10-01,2026-11-01"} {
 		f.Add(s)
 	}
 	now := mustTime("2026-11-19T15:42:00Z")

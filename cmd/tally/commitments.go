@@ -33,7 +33,7 @@ type commitmentsCmd struct {
 
 type commitmentsStatusCmd struct {
 	Account string `placeholder:"ID" help:"Billing account (default: all)."`
-	Window  string `default:"30d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339 or Unix seconds)."`
+	Window  string `default:"30d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (YYYY-MM-DD, RFC 3339 or Unix seconds)."`
 	Step    string `default:"day" enum:"hour,day,month" help:"Series step: ${enum}."`
 	Format  string `default:"table" enum:"table,json" help:"Output format: ${enum}."`
 }

@@ -13,7 +13,7 @@ import (
 )
 
 type costsCmd struct {
-	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339 or Unix seconds). A bound inside an hour takes the whole hour: costs are kept per hour."`
+	Window          string   `default:"7d" help:"Window: today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (YYYY-MM-DD, RFC 3339 or Unix seconds). A bound inside an hour takes the whole hour: costs are kept per hour."`
 	Step            string   `default:"window" help:"Step: window (one total), 1h, 1d, 7d, …"`
 	Aggregate       []string `default:"namespace" help:"Group by: cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY, or a label's alias: department, environment, owner, product, team (several: comma-separated)."`
 	Filter          string   `placeholder:"EXPR" help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`

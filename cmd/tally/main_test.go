@@ -152,7 +152,7 @@ func TestNumericFlagsChecked(t *testing.T) {
 // program holds, not what the user writes.
 // windowForms are the windows tally.ParseWindow takes, as a --window's
 // help lists them.
-const windowForms = "today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (RFC 3339 or Unix seconds)."
+const windowForms = "today, yesterday, week, lastweek, month, lastmonth, Nh, Nd, Nw, or START,END (YYYY-MM-DD, RFC 3339 or Unix seconds)."
 
 func TestHelpPlaceholdersSayWhat(t *testing.T) {
 	parser, err := kong.New(&cli{})
