@@ -236,7 +236,7 @@ func TestCommitmentsOnAnEmptyBill(t *testing.T) {
 	}{
 		{[]string{"commitments", "status"}, "no eligible usage and no commitment in the bill"},
 		{[]string{"commitments", "recommend"}, "nothing to recommend"},
-		{[]string{"costs"}, "no attributed cost in this window"},
+		{[]string{"costs"}, "no attributed cost from "},
 	} {
 		code, out, errOut := runTally(append([]string{"--database-url", url, "--log-level", "warn"}, c.args...)...)
 		if code != 0 || !strings.Contains(out, c.want) {

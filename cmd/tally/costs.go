@@ -43,12 +43,15 @@ func (c *costsCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	switch c.Format {
-	case "json":
+	switch {
+	case len(groups) == 0 && c.Format == "table":
+		_, err := fmt.Fprintln(a.stdout, c.noCosts(q.Window))
+		return err
+	case c.Format == "json":
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(groups)
-	case "csv":
+	case c.Format == "csv":
 		return attribution.WriteCSV(a.stdout, q, groups)
 	}
 	return writeCostsTable(a.stdout, groups, q.Step != 0)
@@ -85,16 +88,22 @@ func (c *costsCmd) query(now time.Time) (attribution.Query, error) {
 	return q, q.Validate()
 }
 
+// noCosts says why the table of w has no rows: the filter matches no
+// allocation, or there is none in w.
+func (c *costsCmd) noCosts(w tally.Window) string {
+	span := "from " + w.Start.Format(time.RFC3339) + " to " + w.End.Format(time.RFC3339)
+	if c.Filter != "" {
+		return "no allocation matches --filter " + c.Filter + " " + span + " (tally costs without it lists what there is)"
+	}
+	return "no attributed cost " + span + ": ingest a bill and agent data, then run tally attribute (tally serve does it every hour)"
+}
+
 // writeCostsTable prints one row per group with its currency, and one
 // TOTAL row per currency: amounts in different currencies are never added.
 // With steps, a group has a row per step, after its START, as in the CSV.
 // A total that includes node-hours estimated from the price catalog (the
 // bill does not cover them yet) is marked with estimateMark.
 func writeCostsTable(w io.Writer, groups []attribution.Group, steps bool) error {
-	if len(groups) == 0 {
-		_, err := fmt.Fprintln(w, "no attributed cost in this window: ingest a bill and agent data, then run tally attribute (tally serve does it every hour)")
-		return err
-	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	start := "" // the START column, with steps
 	if steps {

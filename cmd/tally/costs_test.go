@@ -166,3 +166,28 @@ func TestCostsWindowInsideHoursAnswersWholeHours(t *testing.T) {
 		t.Errorf("--window 10:30 to 12:30:\n%s\nwant the hours from 10:00 to 13:00:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestCostsSaysWhyItHasNoRows: a --filter that matches nothing says so,
+// with the window; it read "no attributed cost in this window: ingest a
+// bill and agent data, then run tally attribute", advice for a window
+// that has costs (here a namespace spelled with a capital: names match
+// exactly). A window without costs names its bounds.
+func TestCostsSaysWhyItHasNoRows(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+	tests := []struct{ args, want []string }{
+		{[]string{"--window", "2026-10-05,2026-10-07", "--filter", `namespace:"Shop"`},
+			[]string{`no allocation matches --filter namespace:"Shop" from 2026-10-05T00:00:00Z to 2026-10-07T00:00:00Z`}},
+		{[]string{"--window", "2026-11-05,2026-11-07"},
+			[]string{"no attributed cost from 2026-11-05T00:00:00Z to 2026-11-07T00:00:00Z: ingest a bill and agent data, then run tally attribute"}},
+	}
+	for _, tt := range tests {
+		out := tly(append([]string{"costs"}, tt.args...)...)
+		for _, w := range tt.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("tally costs %q:\n%s\nwant %q", tt.args, out, w)
+			}
+		}
+	}
+}
