@@ -231,7 +231,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 			node = r.Node
 		}
 		class := r.Class
-		if class == "" && shareNS[r.Namespace] && q.Shared != SharedSeparate {
+		if class == "" && shareNS[r.Namespace] {
 			class = ClassShared
 		}
 		switch {

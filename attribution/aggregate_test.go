@@ -66,6 +66,16 @@ func TestAggregateIdleAndShared(t *testing.T) {
 		// shared 1 + kube-system 0.5 = 1.5 spread by cost: shop 3, search 3.
 		want: map[string]string{"shop": "3.75", "search": "3.75", tally.IdleName: "3", tally.UnallocatedName: "11", "Σ": "21.5"},
 	}, {
+		// Kept as a __shared__ row, shared costs take the shared
+		// namespaces' with them; kube-system stayed a row of its own.
+		name: "shared namespaces separate",
+		q: func(q Query) Query {
+			q.Idle, q.Shared, q.ShareNamespaces = IdleSeparate, SharedSeparate, []string{"kube-system"}
+			return q
+		},
+		want: map[string]string{"shop": "3", "search": "3", tally.IdleName: "3", tally.SharedName: "1.5", "kube-system": "",
+			tally.UnallocatedName: "11", "Σ": "21.5"},
+	}, {
 		name: "idle hidden",
 		q:    func(q Query) Query { q.Idle, q.Shared = IdleHide, SharedSeparate; return q },
 		want: map[string]string{"shop": "3", "Σ": "18.5"},

@@ -130,7 +130,7 @@ type Query struct {
 	Filters         []Filter
 	Idle            IdleMode
 	Shared          SharedMode
-	ShareNamespaces []string // namespaces whose cost is spread like shared cost (e.g. kube-system)
+	ShareNamespaces []string // namespaces whose cost is shared cost (e.g. kube-system): spread, or __shared__ under SharedSeparate
 	Basis           tally.CostBasis
 	// IdleByNode keeps idle per node instead of per cluster (OpenCost's
 	// idleByNode): shown separately, each node's idle is its own group

@@ -19,7 +19,7 @@ type costsCmd struct {
 	Filter          string   `placeholder:"EXPR" help:"Keep only matching allocations, e.g. 'namespace:\"shop\"+label[team]:\"payments\"'."`
 	Idle            string   `enum:"separate,share,hide" default:"separate" help:"Idle cost: an __idle__ row (separate), spread over the rows of its cluster (share), or left out (hide)."`
 	Shared          string   `enum:"weighted,even,separate" default:"weighted" help:"A cluster's shared costs (control plane, NAT): spread by cost (weighted), evenly (even), or kept as a __shared__ row (separate)."`
-	ShareNamespaces []string `help:"Namespaces whose cost is spread like shared cost (e.g. kube-system)."`
+	ShareNamespaces []string `help:"Namespaces whose cost is shared like the control plane (e.g. kube-system): spread as --shared says, or in the __shared__ row (separate)."`
 	Basis           string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: amortized (EffectiveCost), billed, or list."`
 	Format          string   `enum:"table,json,csv" default:"table" help:"Output format: ${enum}."`
 	aliasFlags
