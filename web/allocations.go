@@ -118,7 +118,7 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	v := newAllocationsView(q, groups)
+	v := attribution.NewView(q, groups)
 	if v.Currency == "" {
 		if v.Currency, err = s.orgCurrency(r.Context()); err != nil {
 			s.error(w, r, err)
@@ -133,25 +133,7 @@ func (s *Server) allocations(w http.ResponseWriter, r *http.Request) {
 // the bill): billedIn of every account.
 func (s *Server) orgCurrency(ctx context.Context) (string, error) {
 	curs, err := s.allocs.BillingCurrencies(ctx)
-	return string(billedIn(curs, "")), err
-}
-
-// billedIn returns the currency account is billed in, given each account's
-// (curs); for account "", that of every account, or "" when they are billed
-// in several (an answer then has the currency of the clusters it selects)
-// or there is no bill yet.
-func billedIn(curs map[string]tally.Currency, account string) tally.Currency {
-	if account != "" {
-		return curs[account]
-	}
-	var cur tally.Currency
-	for _, c := range curs {
-		if cur != "" && c != cur {
-			return ""
-		}
-		cur = c
-	}
-	return cur
+	return string(attribution.BilledIn(curs, "")), err
 }
 
 func (s *Server) aggregate(ctx context.Context, q attribution.Query) ([]attribution.Group, error) {
@@ -160,91 +142,4 @@ func (s *Server) aggregate(ctx context.Context, q attribution.Query) ([]attribut
 		return nil, err
 	}
 	return attribution.Aggregate(rows, q)
-}
-
-// costView is a step's costs for JSON: money as exact decimal strings.
-type costView struct {
-	Start                 time.Time `json:"start"`
-	End                   time.Time `json:"end"`
-	CPUCost               string    `json:"cpuCost"`
-	RAMCost               string    `json:"ramCost"`
-	GPUCost               string    `json:"gpuCost"`
-	PVCost                string    `json:"pvCost"`
-	NetworkCost           string    `json:"networkCost"`
-	LoadBalancerCost      string    `json:"loadBalancerCost"`
-	SharedCost            string    `json:"sharedCost"`
-	ExternalCost          string    `json:"externalCost"`
-	OtherCost             string    `json:"otherCost"`
-	IdleCost              string    `json:"idleCost"`
-	TotalCost             string    `json:"totalCost"`
-	CPUCoreHours          float64   `json:"cpuCoreHours"`
-	CPUCoreRequestAverage float64   `json:"cpuCoreRequestAverage"`
-	CPUCoreUsageAverage   float64   `json:"cpuCoreUsageAverage"`
-	RAMByteHours          float64   `json:"ramByteHours"`
-	RAMByteRequestAverage float64   `json:"ramByteRequestAverage"`
-	RAMByteUsageAverage   float64   `json:"ramByteUsageAverage"`
-	GPUHours              float64   `json:"gpuHours"`
-	Efficiency            float64   `json:"efficiency"`
-	Estimated             bool      `json:"estimated"`
-}
-
-func newCostView(c *attribution.StepCost) costView {
-	hours := c.Window.Duration().Hours()
-	avg := func(v float64) float64 {
-		if hours == 0 {
-			return 0
-		}
-		return v / hours
-	}
-	return costView{
-		Start: c.Window.Start, End: c.Window.End,
-		CPUCost: c.CPU.Decimal(), RAMCost: c.RAM.Decimal(), GPUCost: c.GPU.Decimal(), PVCost: c.PV.Decimal(),
-		NetworkCost: c.Network.Decimal(), LoadBalancerCost: c.LoadBalancer.Decimal(), SharedCost: c.Shared.Decimal(),
-		ExternalCost: c.External.Decimal(), OtherCost: c.Other.Decimal(), IdleCost: c.IdleShared.Decimal(), TotalCost: c.Total.Decimal(),
-		CPUCoreHours: c.CPUCoreHours, CPUCoreRequestAverage: avg(c.CPURequestCoreHours), CPUCoreUsageAverage: avg(c.CPUUsageCoreHours),
-		RAMByteHours: c.RAMByteHours, RAMByteRequestAverage: avg(c.RAMRequestByteHours), RAMByteUsageAverage: avg(c.RAMUsageByteHours),
-		GPUHours: c.GPUHours, Efficiency: c.Efficiency(), Estimated: c.Estimated,
-	}
-}
-
-type groupView struct {
-	Name  string     `json:"name"`
-	Keys  []string   `json:"keys"`
-	Total costView   `json:"total"`
-	Steps []costView `json:"steps"`
-}
-
-type allocationsView struct {
-	Window    tally.Window `json:"window"`
-	Step      string       `json:"step"`
-	Aggregate []string     `json:"aggregate"`
-	Currency  string       `json:"currency"`
-	Total     string       `json:"totalCost"`
-	Groups    []groupView  `json:"groups"`
-}
-
-func newAllocationsView(q attribution.Query, groups []attribution.Group) allocationsView {
-	v := allocationsView{Window: q.Window, Step: q.Step.String(), Groups: make([]groupView, 0, len(groups))}
-	if q.Step == 0 {
-		v.Step = "window"
-	}
-	for _, d := range q.Aggregate {
-		v.Aggregate = append(v.Aggregate, d.String())
-	}
-	var total tally.Money
-	for i := range groups {
-		g := &groups[i]
-		// A reserved group has no keys: [], not null.
-		gv := groupView{Name: g.Name, Keys: list(g.Keys), Total: newCostView(&g.Total), Steps: make([]costView, 0, len(g.Steps))}
-		for j := range g.Steps {
-			gv.Steps = append(gv.Steps, newCostView(&g.Steps[j]))
-		}
-		v.Groups = append(v.Groups, gv)
-		total, _ = total.Add(g.Total.Total)
-		if c := g.Total.Total.Currency(); c != "" {
-			v.Currency = string(c)
-		}
-	}
-	v.Total = total.Decimal()
-	return v
 }

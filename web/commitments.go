@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/commitments"
 )
 
@@ -180,7 +181,7 @@ func (s *Server) requestedStatus(r *http.Request) (*commitments.Status, string, 
 	// No bill in the window and no commitment in force: the status is
 	// in the currency its account, or every account, is billed in.
 	curs, err := s.commits.BillingCurrencies(r.Context())
-	st.Currency = billedIn(curs, account)
+	st.Currency = attribution.BilledIn(curs, account)
 	return st, account, err
 }
 

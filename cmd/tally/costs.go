@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -21,7 +20,7 @@ type costsCmd struct {
 	Shared          string   `enum:"weighted,even,separate" default:"weighted" help:"A cluster's shared costs (control plane, NAT): spread by cost (weighted), evenly (even), or kept as a __shared__ row (separate)."`
 	ShareNamespaces []string `help:"Namespaces whose cost is shared like the control plane (e.g. kube-system): spread as --shared says, or in the __shared__ row (separate)."`
 	Basis           string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: amortized (EffectiveCost), billed, or list."`
-	Format          string   `enum:"table,json,csv" default:"table" help:"Output format: ${enum}."`
+	Format          string   `enum:"table,json,csv" default:"table" help:"Output format: ${enum} (json: as GET /api/v1/allocations answers)."`
 	aliasFlags
 }
 
@@ -48,9 +47,15 @@ func (c *costsCmd) Run(ctx context.Context, a *app) error {
 		_, err := fmt.Fprintln(a.stdout, c.noCosts(q.Window))
 		return err
 	case c.Format == "json":
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(groups)
+		v := attribution.NewView(q, groups)
+		if v.Currency == "" { // no costs: the organization's, as the API's
+			curs, err := db.BillingCurrencies(ctx)
+			if err != nil {
+				return err
+			}
+			v.Currency = string(attribution.BilledIn(curs, ""))
+		}
+		return writeJSON(a.stdout, v)
 	case c.Format == "csv":
 		return attribution.WriteCSV(a.stdout, q, groups)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -188,6 +189,43 @@ func TestCostsSaysWhyItHasNoRows(t *testing.T) {
 			if !strings.Contains(out, w) {
 				t.Errorf("tally costs %q:\n%s\nwant %q", tt.args, out, w)
 			}
+		}
+	}
+}
+
+// TestCostsJSONIsTheAPIs: tally costs --format json answers what GET
+// /api/v1/allocations does for the same query ("aggregated and filtered
+// like the allocation API"): its window, step, aggregate, currency and
+// total, each group's costs as exact decimal strings with its averages.
+// It was attribution's groups, their money {"amount": …, "currency": …}
+// (a zero with no currency), and cpuCoreRequestHours for the API's
+// cpuCoreRequestAverage.
+func TestCostsJSONIsTheAPIs(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-06")
+	var got struct {
+		Window    tally.Window `json:"window"`
+		Step      string       `json:"step"`
+		Aggregate []string     `json:"aggregate"`
+		Currency  string       `json:"currency"`
+		Total     string       `json:"totalCost"`
+		Groups    []struct {
+			Name  string         `json:"name"`
+			Keys  []string       `json:"keys"`
+			Total map[string]any `json:"total"`
+		} `json:"groups"`
+	}
+	out := tly("costs", "--window", "2026-10-05,2026-10-06", "--format", "json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v:\n%.400s", err, out)
+	}
+	if got.Step != "window" || !slices.Equal(got.Aggregate, []string{"namespace"}) || got.Currency != "USD" || got.Total == "" || len(got.Groups) == 0 {
+		t.Fatalf("costs JSON %+v, want the API's window, step, aggregate, currency, total and groups:\n%.600s", got, out)
+	}
+	for _, g := range got.Groups {
+		if _, ok := g.Total["totalCost"].(string); !ok || g.Total["cpuCoreRequestAverage"] == nil || g.Keys == nil {
+			t.Errorf("group %s: total %v, keys %v; want decimal strings, averages and a list of keys", g.Name, g.Total, g.Keys)
 		}
 	}
 }
