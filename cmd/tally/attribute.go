@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -272,5 +273,9 @@ func dayWindow(from, to string, defFrom, defTo time.Time) (tally.Window, error) 
 	if err != nil {
 		return tally.Window{}, err
 	}
-	return tally.NewWindow(start.Truncate(time.Hour), end.Truncate(time.Hour))
+	w, err := tally.NewWindow(start.Truncate(time.Hour), end.Truncate(time.Hour))
+	if err != nil {
+		return w, tally.Errorf(tally.EInvalid, "--from %s to --to %s holds no hour to attribute", cmp.Or(from, "(90 days ago)"), cmp.Or(to, "(now)"))
+	}
+	return w, nil
 }

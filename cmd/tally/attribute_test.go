@@ -164,3 +164,17 @@ func writeRecon(t *testing.T, write func(io.Writer, []attribution.ReconRow) erro
 	}
 	return b.String()
 }
+
+// TestAttributeEmptyWindowNamesItsFlags: --to not an hour after --from is
+// bad input that names both flags as given; it said "window
+// 2026-10-05T00:00:00Z–2026-10-05T00:00:00Z: end must be after start",
+// the names of neither.
+func TestAttributeEmptyWindowNamesItsFlags(t *testing.T) {
+	for _, tc := range []struct{ from, to string }{{"2026-10-05", "2026-10-05"}, {"2026-10-06", "2026-10-05T12:00:00Z"}} {
+		code, _, errOut := runTally("--database-url", "postgres://unused", "attribute", "--from", tc.from, "--to", tc.to)
+		want := "tally: --from " + tc.from + " to --to " + tc.to + " holds no hour to attribute\n"
+		if code != exitUsage || errOut != want {
+			t.Errorf("--from %s --to %s: exit %d, %q; want %d, %q", tc.from, tc.to, code, errOut, exitUsage, want)
+		}
+	}
+}
