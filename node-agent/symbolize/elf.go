@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -87,11 +86,6 @@ func (b *binary) size() int {
 	return n
 }
 
-// systemDebugDir is where distributions install separate debug files,
-// under .build-id/<first two hex digits of the build id>/<the rest>.debug
-// (Debian's -dbg and -dbgsym packages, Fedora's -debuginfo).
-const systemDebugDir = "/usr/lib/debug"
-
 // openBinary parses the ELF file at path, without separate debug files
 // (see parseBinary).
 func openBinary(path string) *binary {
@@ -102,12 +96,13 @@ func openBinary(path string) *binary {
 	return parseBinary(f, path, "")
 }
 
-// parseBinary parses the ELF file f, named path in errors. A binary
-// without .symtab takes it from its separate debug file under debugDir
-// ("": none), found by its build id. It never panics: a malformed file
-// yields a binary with err set. The binary keeps f (and the debug file)
-// open to read names on demand, or closes it.
-func parseBinary(f *os.File, path, debugDir string) (b *binary) {
+// parseBinary parses the ELF file f, at path in the file system whose root
+// is root, named path in errors. A binary without .symtab takes it from
+// its separate debug file in that file system (root "": none; see
+// openDebugFile). It never panics: a malformed file yields a binary with
+// err set. The binary keeps f (and the debug file) open to read names on
+// demand, or closes it.
+func parseBinary(f *os.File, path, root string) (b *binary) {
 	b = &binary{}
 	var debugFile *os.File
 	defer func() {
@@ -132,7 +127,7 @@ func parseBinary(f *os.File, path, debugDir string) (b *binary) {
 			return b
 		}
 	}
-	debugFile, debug := openDebugFile(ef, b.buildID, debugDir)
+	debugFile, debug := openDebugFile(ef, b.buildID, root, path)
 	file, err := openELFFile(ef, f)
 	if err != nil {
 		b.err = fmt.Errorf("%s: %w", path, err)
@@ -175,28 +170,6 @@ func execLoads(ef *elf.File) []load {
 		}
 	}
 	return loads
-}
-
-// openDebugFile opens the separate debug file of a binary that has no
-// .symtab, by its build id under debugDir, or returns nils (none, or one
-// without a .symtab).
-func openDebugFile(ef *elf.File, build, debugDir string) (*os.File, *elfFile) {
-	id, ok := strings.CutPrefix(build, "gnu:")
-	if debugDir == "" || !ok || len(id) < 3 || symbolSection(ef, elf.SHT_SYMTAB) != nil {
-		return nil, nil
-	}
-	f, err := os.Open(filepath.Join(debugDir, ".build-id", id[:2], id[2:]+".debug"))
-	if err != nil {
-		return nil, nil
-	}
-	dbg, err := elf.NewFile(f)
-	if err == nil && symbolSection(dbg, elf.SHT_SYMTAB) != nil && buildID(dbg) == build {
-		if file, err := openELFFile(dbg, f); err == nil {
-			return f, &file
-		}
-	}
-	f.Close()
-	return nil, nil
 }
 
 // loadGo prepares lookups in .gopclntab, present even in stripped Go

@@ -143,22 +143,16 @@ func FuzzELFSymbols(f *testing.F) {
 // (__libc_start_call_main). The file under the debug directory named by
 // the binary's build id gives the names.
 func TestSeparateDebugFile(t *testing.T) {
-	if _, err := exec.LookPath("objcopy"); err != nil {
-		t.Skip("no objcopy")
-	}
-	bin := buildC(t, "-Wl,--build-id")
+	bin, stripped, debug := strippedC(t)
 	dir := filepath.Dir(bin)
-	stripped, debug := filepath.Join(dir, "p-stripped"), filepath.Join(dir, "p.debug")
-	run(t, "objcopy", "--only-keep-debug", bin, debug)
-	run(t, "objcopy", "--strip-all", "--add-gnu-debuglink="+debug, bin, stripped)
 	addr := symbolAddr(t, bin, "hot_c")
 
-	open := func(debugDir string) *binary {
+	open := func(root string) *binary {
 		f, err := os.Open(stripped)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return parseBinary(f, stripped, debugDir)
+		return parseBinary(f, stripped, root)
 	}
 	if b := open(""); b.err == nil {
 		name, ok := b.lookup(addr)
@@ -167,8 +161,9 @@ func TestSeparateDebugFile(t *testing.T) {
 			t.Fatalf("the stripped binary names hot_c by itself (%q): the test needs one that does not", name)
 		}
 	}
-	debugDir := filepath.Join(dir, "root", "usr", "lib", "debug")
-	b := open(debugDir)
+	root := filepath.Join(dir, "root")
+	debugDir := filepath.Join(root, "usr", "lib", "debug")
+	b := open(root)
 	id := strings.TrimPrefix(b.buildID, "gnu:")
 	b.close()
 	if len(id) < 3 {
@@ -181,7 +176,7 @@ func TestSeparateDebugFile(t *testing.T) {
 	if err := os.Rename(debug, at); err != nil {
 		t.Fatal(err)
 	}
-	b = open(debugDir)
+	b = open(root)
 	defer b.close()
 	if b.err != nil {
 		t.Fatalf("with %s: %v", at, b.err)
@@ -192,4 +187,95 @@ func TestSeparateDebugFile(t *testing.T) {
 	if name, ok := b.lookup(symbolAddr(t, bin, "main")); !ok || name != "main" {
 		t.Errorf("main with %s: got %q (%v)", at, name, ok)
 	}
+}
+
+// TestDebugLinkFile: a stripped binary whose separate debug file is not
+// under its build id takes it by its .gnu_debuglink name, where GDB looks
+// (the binary's directory, its .debug subdirectory, and that directory
+// under /usr/lib/debug), when the file's CRC is the one the link records;
+// another build's file of that name is not used. Only build ids were
+// looked up: such a binary's frames stayed unknown.
+func TestDebugLinkFile(t *testing.T) {
+	bin, stripped, debug := strippedC(t)
+	dir := filepath.Dir(bin)
+	// Another build of the program: its debug file differs (the CRC),
+	// and names the same address otherwise.
+	otherSrc, other, otherDebug := filepath.Join(dir, "o.c"), filepath.Join(dir, "o"), filepath.Join(dir, "o.debug")
+	if err := os.WriteFile(otherSrc, []byte(strings.ReplaceAll(cProgram, "hot_c", "not_c")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "cc", "-O1", "-Wl,--build-id", "-o", other, otherSrc)
+	run(t, "objcopy", "--only-keep-debug", other, otherDebug)
+	addr := symbolAddr(t, bin, "hot_c")
+
+	root := filepath.Join(dir, "root")
+	const path = "/opt/app/p-stripped" // the binary's path in the process's file system
+	lookup := func() (string, bool) {
+		t.Helper()
+		f, err := os.Open(stripped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := parseBinary(f, path, root)
+		defer b.close()
+		if b.err != nil { // stripped, without its debug file: no symbols
+			return b.err.Error(), false
+		}
+		return b.lookup(addr)
+	}
+	place := func(src, at string) {
+		t.Helper()
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(at), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(at, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, at := range []string{"/opt/app/p.debug", "/opt/app/.debug/p.debug", "/usr/lib/debug/opt/app/p.debug"} {
+		place(otherDebug, filepath.Join(root, at))
+		if name, ok := lookup(); ok && name == "hot_c" {
+			t.Errorf("another build's debug file at %s names hot_c", at)
+		}
+		place(debug, filepath.Join(root, at))
+		if name, ok := lookup(); !ok || name != "hot_c" {
+			t.Errorf("debug file at %s: %#x is %q (%v), want hot_c", at, addr, name, ok)
+		}
+		if err := os.Remove(filepath.Join(root, at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// FuzzDebugLink feeds arbitrary .gnu_debuglink sections to its parser:
+// a base name and a CRC, or none, never a panic or a path.
+func FuzzDebugLink(f *testing.F) {
+	f.Add([]byte("p.debug\x00\x00\x00\x00\x00\x78\x56\x34\x12"))
+	f.Add([]byte("../../etc/passwd\x00\x00\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		name, _, ok := parseDebugLink(data, binenc.LittleEndian)
+		if ok && (name == "" || strings.ContainsAny(name, "/\x00") || name == "." || name == "..") {
+			t.Errorf("debug link %q: name %q", data, name)
+		}
+	})
+}
+
+// strippedC builds the C program with a build id, and returns it, a copy
+// stripped of its symbols with a .gnu_debuglink to its separate debug
+// file, and that file (all in one directory).
+func strippedC(t *testing.T) (bin, stripped, debug string) {
+	t.Helper()
+	if _, err := exec.LookPath("objcopy"); err != nil {
+		t.Skip("no objcopy")
+	}
+	bin = buildC(t, "-Wl,--build-id")
+	dir := filepath.Dir(bin)
+	stripped, debug = filepath.Join(dir, "p-stripped"), filepath.Join(dir, "p.debug")
+	run(t, "objcopy", "--only-keep-debug", bin, debug)
+	run(t, "objcopy", "--strip-all", "--add-gnu-debuglink="+debug, bin, stripped)
+	return bin, stripped, debug
 }

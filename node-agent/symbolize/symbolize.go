@@ -418,7 +418,7 @@ func (s *Symbolizer) binary(p *process, m *mapping) *binary {
 	if f, err := s.openMapped(p.pid, m); err != nil {
 		b = &binary{err: err}
 	} else {
-		b = parseBinary(f, m.path, filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root", systemDebugDir))
+		b = parseBinary(f, m.path, filepath.Join(s.proc, strconv.Itoa(int(p.pid)), "root"))
 	}
 	if b.err != nil {
 		s.log.Debug("cannot read binary", "pid", p.pid, "path", m.path, "err", b.err)
