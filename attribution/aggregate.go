@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -247,7 +248,7 @@ func Aggregate(rows []Row, q Query) ([]Group, error) {
 		if r.Outside {
 			class = classOutside
 		}
-		g := group(groups, r, class, node, len(steps))
+		g := group(groups, r, q.Aggregate, class, node, len(steps))
 		kind := r.CostKind
 		if class == ClassShared {
 			kind = tally.CostShared
@@ -317,7 +318,7 @@ type weightKey struct {
 
 // group returns the group a row belongs to, creating it. An idle row of
 // a node (Query.IdleByNode) is its node's idle group.
-func group(groups map[string]*Group, r *Row, class, node string, steps int) *Group {
+func group(groups map[string]*Group, r *Row, dims []Dimension, class, node string, steps int) *Group {
 	var name string
 	var keys []string
 	switch class {
@@ -342,7 +343,7 @@ func group(groups map[string]*Group, r *Row, class, node string, steps int) *Gro
 			}
 			keys[i] = k
 		}
-		name = strings.Join(keys, "/")
+		name = groupName(dims, keys)
 		if missing == len(keys) {
 			name = tally.UnallocatedName
 		}
@@ -353,6 +354,41 @@ func group(groups map[string]*Group, r *Row, class, node string, steps int) *Gro
 		groups[name] = g
 	}
 	return g
+}
+
+// groupName joins a group's keys with "/", each key of a controller, pod
+// or container without the namespace (or, for a container, the
+// controller) before it in dims, which its key starts with: by
+// namespace,controller a controller of analytics is analytics/clickhouse,
+// not analytics/analytics/clickhouse. The key it starts with is in the
+// name, so names stay one per group.
+func groupName(dims []Dimension, keys []string) string {
+	parts := slices.Clone(keys)
+	for i := 1; i < len(keys) && i < len(dims); i++ {
+		for j := i - 1; j >= 0; j-- {
+			if !keyWithin(dims[i].Field, dims[j].Field) {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(keys[i], keys[j]+"/"); ok {
+				parts[i] = rest
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// keyWithin reports whether a key of field inner starts with the key of
+// field outer: a controller's and a pod's with their namespace's, a
+// container's with its namespace's or its controller's.
+func keyWithin(inner, outer string) bool {
+	switch inner {
+	case "controller", "pod":
+		return outer == "namespace"
+	case "container":
+		return outer == "namespace" || outer == "controller"
+	}
+	return false
 }
 
 // idleGroup returns the idle group of a node (NodeIdleName), or __idle__
