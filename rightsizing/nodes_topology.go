@@ -53,13 +53,23 @@ type Kept struct {
 }
 
 // String says it in one line: "kept 3 nodes (the pods alone pack onto 1):
-// shop/Deployment/web spreads over 3 zones …".
+// shop/Deployment/web spreads over 3 zones …", or, when the constraints
+// raised only the nodes' types, "kept 3 nodes of costlier types than the
+// pods alone pack onto: …".
 func (k *Kept) String() string {
+	reasons := strings.Join(k.Reasons, "; ")
+	if k.Nodes <= k.PackedNodes {
+		cost := ""
+		if m := k.PackedMonthly; m != nil {
+			cost = " (" + moneyWords(*m) + " a month)"
+		}
+		return fmt.Sprintf("kept %d nodes of costlier types than the pods alone pack onto%s: %s", k.Nodes, cost, reasons)
+	}
 	cost := ""
 	if m := k.PackedMonthly; m != nil {
 		cost = ", " + moneyWords(*m) + " a month"
 	}
-	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d%s): %s", k.Nodes, k.PackedNodes, cost, strings.Join(k.Reasons, "; "))
+	return fmt.Sprintf("kept %d nodes (the pods alone pack onto %d%s): %s", k.Nodes, k.PackedNodes, cost, reasons)
 }
 
 // binTopology is what a bin tracks of its pods' topology.
