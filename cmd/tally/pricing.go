@@ -63,7 +63,7 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 			prices, err = pricing.SyncAWS(ctx, clients, opt)
 		}
 		if err == nil && len(prices) == 0 {
-			return tally.Errorf(tally.ENotFound, "aws pricing: the Price List has no Linux shared-tenancy price for %s", selection(regions, c.InstanceType))
+			return tally.Errorf(tally.ENotFound, "aws pricing: the Price List has no shared-tenancy price of %s for %s", strings.Join(c.OS, ", "), selection(regions, c.InstanceType))
 		}
 	}
 	if err != nil {

@@ -129,43 +129,18 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	var out []tally.InstancePrice
 	shapes := map[string]shape{} // region/type → shape
 	for _, region := range opt.Regions {
+		var regional []tally.InstancePrice
 		for _, os := range oses {
-			products := 0
-			filters := []ptypes.Filter{
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String(awsOS[os].priceList)},
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("licenseModel"), Value: aws.String("No License required")},
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String(awsOS[os].software)},
-				{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
+			prices, err := priceList(ctx, c.Pricing, region, os, opt.InstanceTypes, want, shapes, effective, log)
+			if err != nil {
+				return nil, err
 			}
-			if len(opt.InstanceTypes) > 0 { // only their products, not the region's whole catalog
-				filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeAnyOf, Field: aws.String("instanceType"),
-					Value: aws.String(strings.Join(opt.InstanceTypes, ","))})
-			}
-			p := awspricing.NewGetProductsPaginator(c.Pricing, &awspricing.GetProductsInput{
-				ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
-			})
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					return nil, fmt.Errorf("aws price list %s: %w", region, err)
-				}
-				for _, doc := range page.PriceList {
-					prices, sh, err := parsePriceListProduct(doc, region, effective)
-					if err != nil {
-						return nil, fmt.Errorf("aws price list %s: %w", region, err)
-					}
-					if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
-						continue
-					}
-					shapes[region+"/"+sh.instanceType] = sh
-					out = append(out, prices...)
-				}
-				products += len(page.PriceList)
-				log.Info("aws price list", "region", region, "os", os, "products", products)
-			}
+			regional = append(regional, prices...)
 		}
+		if len(regional) == 0 {
+			return nil, noPriceList(region, oses, opt.InstanceTypes)
+		}
+		out = append(out, regional...)
 	}
 	sp, err := savingsPlanRates(ctx, c.SavingsPlans, opt.Regions, operations, opt.InstanceTypes, shapes, want, effective, log)
 	if err != nil {
@@ -184,6 +159,67 @@ func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.Instanc
 	}
 	sortPrices(out)
 	return out, nil
+}
+
+// priceList fetches the shared-tenancy on-demand and Reserved Instance
+// prices of region and operating system os from the Price List (of types
+// only, when given), and records each instance type's shape in shapes.
+func priceList(ctx context.Context, c *awspricing.Client, region, os string, types []string, want map[string]bool, shapes map[string]shape,
+	effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
+	filters := []ptypes.Filter{
+		{Type: ptypes.FilterTypeTermMatch, Field: aws.String("regionCode"), Value: aws.String(region)},
+		{Type: ptypes.FilterTypeTermMatch, Field: aws.String("operatingSystem"), Value: aws.String(awsOS[os].priceList)},
+		{Type: ptypes.FilterTypeTermMatch, Field: aws.String("licenseModel"), Value: aws.String("No License required")},
+		{Type: ptypes.FilterTypeTermMatch, Field: aws.String("tenancy"), Value: aws.String("Shared")},
+		{Type: ptypes.FilterTypeTermMatch, Field: aws.String("preInstalledSw"), Value: aws.String(awsOS[os].software)},
+		{Type: ptypes.FilterTypeTermMatch, Field: aws.String("capacitystatus"), Value: aws.String("Used")},
+	}
+	if len(types) > 0 { // only their products, not the region's whole catalog
+		filters = append(filters, ptypes.Filter{Type: ptypes.FilterTypeAnyOf, Field: aws.String("instanceType"),
+			Value: aws.String(strings.Join(types, ","))})
+	}
+	p := awspricing.NewGetProductsPaginator(c, &awspricing.GetProductsInput{
+		ServiceCode: aws.String("AmazonEC2"), FormatVersion: aws.String("aws_v1"), Filters: filters, MaxResults: aws.Int32(100),
+	})
+	var out []tally.InstancePrice
+	products := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws price list %s: %w", region, err)
+		}
+		for _, doc := range page.PriceList {
+			prices, sh, err := parsePriceListProduct(doc, region, effective)
+			if err != nil {
+				return nil, fmt.Errorf("aws price list %s: %w", region, err)
+			}
+			if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
+				continue
+			}
+			shapes[region+"/"+sh.instanceType] = sh
+			out = append(out, prices...)
+		}
+		products += len(page.PriceList)
+		log.Info("aws price list", "region", region, "os", os, "products", products)
+	}
+	return out, nil
+}
+
+// noPriceList is the error of a region the Price List has no price of for
+// the operating systems and instance types asked for: most often a region
+// code it does not know.
+func noPriceList(region string, oses, types []string) error {
+	what, hint := strings.Join(oses, ", "), ""
+	switch {
+	case len(types) == 1:
+		what += " of instance type " + types[0]
+		hint = ", and does the region offer the instance type"
+	case len(types) > 1:
+		what += " of instance types " + strings.Join(types, ", ")
+		hint = ", and does the region offer the instance types"
+	}
+	return tally.Errorf(tally.ENotFound, "aws price list: region %q has no EC2 shared-tenancy price for %s: is the region code right (as in us-east-1)%s?",
+		region, what, hint)
 }
 
 // spotPrices is the current spot price of each instance type and operating

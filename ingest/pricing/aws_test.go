@@ -169,3 +169,60 @@ func TestSyncAWS(t *testing.T) {
 		t.Errorf("shapes: %+v", m5)
 	}
 }
+
+// TestSyncAWSRegionWithoutPrices: a region the Price List has no product of
+// (a typo, a region it does not know) fails the sync, named, with the
+// operating systems asked for; it was skipped, and the sync of the others
+// said nothing of it.
+func TestSyncAWSRegionWithoutPrices(t *testing.T) {
+	api := awsServer(t)
+	defer api.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts" && !strings.Contains(string(body), `"us-east-1"`) {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			io.WriteString(w, `{"FormatVersion":"aws_v1","PriceList":[]}`)
+			return
+		}
+		req, _ := http.NewRequest(r.Method, api.URL+r.URL.String(), strings.NewReader(string(body)))
+		req.Header = r.Header
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), 502)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	for _, tc := range []struct {
+		opt  pricing.AWSOptions
+		want string
+	}{
+		{pricing.AWSOptions{Regions: []string{"us-east-1", "us-esat-1"}},
+			`aws price list: region "us-esat-1" has no EC2 shared-tenancy price for linux: is the region code right (as in us-east-1)?`},
+		{pricing.AWSOptions{Regions: []string{"us-esat-1"}, OperatingSystems: []string{"windows", "rhel"}, InstanceTypes: []string{"m5.large"}},
+			`aws price list: region "us-esat-1" has no EC2 shared-tenancy price for windows, rhel of instance type m5.large: ` +
+				`is the region code right (as in us-east-1), and does the region offer the instance type?`},
+	} {
+		opt := tc.opt
+		opt.PricingEndpoint, opt.SavingsPlansEndpoint, opt.EC2Endpoint = srv.URL, srv.URL, srv.URL
+		clients, err := pricing.NewAWSClients(context.Background(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prices, err := pricing.SyncAWS(context.Background(), clients, opt)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v: %d prices, error %v\nwant %s", opt.Regions, len(prices), err, tc.want)
+		}
+		if tally.ErrorCode(err) != tally.ENotFound {
+			t.Errorf("%v: error code %q, want %q", opt.Regions, tally.ErrorCode(err), tally.ENotFound)
+		}
+	}
+}

@@ -139,10 +139,6 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	type unitKey struct {
-		region string
-		class  skuClass
-	}
 	units := map[unitKey]tally.Money{}
 	it := client.ListSkus(ctx, &billingpb.ListSkusRequest{Parent: ComputeEngineService, CurrencyCode: cur})
 	read := 0
@@ -174,6 +170,9 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 				units[unitKey{region, c}] = price
 			}
 		}
+	}
+	if err := everyRegionPriced(opt.Regions, units); err != nil {
+		return GCPCatalog{}, err
 	}
 	rates := map[string]*unitRate{}             // region|family|option
 	gpus := map[string]map[string]tally.Money{} // region|option → GPU model → per GPU-hour
@@ -220,6 +219,27 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 	var err error
 	out.Prices, err = PriceGCPMachineTypes(list, effective, SourceGCPCatalog)
 	return out, err
+}
+
+// unitKey names a unit price SyncGCP read: its region and what it prices.
+type unitKey struct {
+	region string
+	class  skuClass
+}
+
+// everyRegionPriced returns an error naming the first of regions no unit
+// price is of: most often a region code the catalog does not know.
+func everyRegionPriced(regions []string, units map[unitKey]tally.Money) error {
+	priced := map[string]bool{}
+	for k := range units {
+		priced[k.region] = true
+	}
+	for _, r := range regions {
+		if !priced[r] {
+			return tally.Errorf(tally.ENotFound, "gcp catalog: region %q has no Compute Engine core, RAM or GPU price: is the region code right (as in us-central1)?", r)
+		}
+	}
+	return nil
 }
 
 // GCPRate is a machine family's per-vCPU-hour and per-GiB-hour rates in a

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest/pricing"
 )
 
@@ -250,5 +251,24 @@ func TestSyncGCPUnitPrices(t *testing.T) {
 		if strings.HasPrefix(p.InstanceType, "c4-") || strings.HasPrefix(p.InstanceType, "m3-") || strings.Contains(p.InstanceType, "custom") {
 			t.Errorf("price of %s: its shape is not known", p.InstanceType)
 		}
+	}
+}
+
+// TestSyncGCPRegionWithoutPrices: a region the catalog has no Compute
+// Engine price in (a typo) fails the sync, named; it was skipped, and the
+// sync of the others said nothing of it.
+func TestSyncGCPRegionWithoutPrices(t *testing.T) {
+	client := serveCatalog(t,
+		sku("CF4E", "N2 Instance Core running in Americas", "OnDemand", "h", 0, 31611000, "us-central1"),
+		sku("F449", "N2 Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 4237000, "us-central1"),
+		sku("X", "Network Internet Egress", "OnDemand", "GiBy", 0, 120000000, "us-cenrtal1"),
+	)
+	synced, err := pricing.SyncGCP(context.Background(), client, pricing.GCPOptions{Regions: []string{"us-central1", "us-cenrtal1"}})
+	want := `gcp catalog: region "us-cenrtal1" has no Compute Engine core, RAM or GPU price: is the region code right (as in us-central1)?`
+	if err == nil || err.Error() != want {
+		t.Fatalf("%d prices, error %v\nwant %s", len(synced.Prices), err, want)
+	}
+	if tally.ErrorCode(err) != tally.ENotFound {
+		t.Errorf("error code %q, want %q", tally.ErrorCode(err), tally.ENotFound)
 	}
 }
