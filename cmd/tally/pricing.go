@@ -58,6 +58,9 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 		}
 		opt := pricing.AWSOptions{Regions: regions, InstanceTypes: c.InstanceType, OperatingSystems: c.OS, PricingEndpoint: c.PricingEndpoint,
 			SavingsPlansEndpoint: c.SavingsPlansEndpoint, EC2Endpoint: c.EC2Endpoint, NoSpot: c.NoSpot, Log: a.log}
+		if err := requireAWSCredentials(ctx, "pricing sync aws", "; --offline loads the shipped snapshot without them"); err != nil {
+			return err
+		}
 		var clients pricing.AWSClients
 		if clients, err = pricing.NewAWSClients(ctx, opt); err == nil {
 			prices, err = pricing.SyncAWS(ctx, clients, opt)

@@ -50,6 +50,9 @@ func (c *pricingPlatformsAWSCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintf(a.stdout, "aws: the platform of every instance of the nodes alive in the last %s is stored\n", c.Since)
 		return nil
 	}
+	if err := requireAWSCredentials(ctx, "pricing platforms aws", ""); err != nil {
+		return err
+	}
 	cl, err := awsinventory.NewClients(ctx, awsinventory.Options{Regions: regions, EC2Endpoint: c.EC2Endpoint, Credentials: awsCredentials})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -53,5 +54,22 @@ func TestPricingPlatformsAWS(t *testing.T) {
 	}
 	if out := tly("pricing", "platforms", "aws", "--ec2-endpoint", srv.EC2.URL); !strings.Contains(out, "the platform of every instance") {
 		t.Errorf("third run: %s", out)
+	}
+}
+
+// TestPricingPlatformsAWSNoCredentials: without AWS credentials, reading
+// the platforms says which to set; it passed on the SDK's "get identity:
+// get credentials: failed to refresh cached credentials, …".
+func TestPricingPlatformsAWSNoCredentials(t *testing.T) {
+	url, _ := oneNodeDatabaseBilled(t, 24) // node n1, instance i-1 in us-east-1
+	srv := awstest.New(nil)
+	defer srv.Close()
+	noAWSCredentials(t)
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "platforms", "aws", "--ec2-endpoint", srv.EC2.URL}, &out, &errb)
+	want := "tally: pricing platforms aws: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE " +
+		"to a profile of ~/.aws/config, or run with an instance or pod role ("
+	if code == 0 || !strings.HasPrefix(errb.String(), want) {
+		t.Fatalf("exit %d: %s\nwant %s…", code, errb.String(), want)
 	}
 }

@@ -340,3 +340,34 @@ func TestPricingSyncReestimates(t *testing.T) {
 		t.Errorf("second sync's summary lacks %q:\n%s", want, out)
 	}
 }
+
+// noAWSCredentials leaves the AWS default credential chain nothing to find:
+// no keys in the environment, no files, no instance metadata.
+func noAWSCredentials(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
+
+// TestPricingSyncAWSNoCredentials: without AWS credentials the sync says
+// which to set, and that --offline needs none; it passed on the SDK's
+// "get identity: get credentials: failed to refresh cached credentials, no
+// EC2 IMDS role found, …".
+func TestPricingSyncAWSNoCredentials(t *testing.T) {
+	srv := priceListServer(t, []string{onDemandProduct("m5.large", "0.096")})
+	noAWSCredentials(t)
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws",
+		"--pricing-endpoint", srv.URL, "--savings-plans-endpoint", srv.URL, "--no-spot"}, &out, &errb)
+	want := "tally: pricing sync aws: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE " +
+		"to a profile of ~/.aws/config, or run with an instance or pod role; --offline loads the shipped snapshot without them ("
+	if code == 0 || !strings.HasPrefix(errb.String(), want) {
+		t.Fatalf("exit %d: %s\nwant %s…", code, errb.String(), want)
+	}
+}
