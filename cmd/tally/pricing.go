@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	billing "cloud.google.com/go/billing/apiv1"
 	"google.golang.org/api/option"
@@ -72,7 +74,13 @@ func (c *pricingAWSCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	return a.storePrices(ctx, "aws", prices, nil)
+	if err := a.storePrices(ctx, "aws", prices, nil); err != nil || !c.Offline {
+		return err
+	}
+	first := slices.MinFunc(prices, func(p, q tally.InstancePrice) int { return p.EffectiveFrom.Compare(q.EffectiveFrom) }).EffectiveFrom
+	fmt.Fprintf(a.stdout, "aws: the offline snapshot's prices are up to %d days old (of %s): pricing sync aws without --offline fetches current ones\n",
+		daysOld(first), first.Format(time.DateOnly))
+	return nil
 }
 
 type pricingGCPCmd struct {
@@ -125,6 +133,7 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 	}
 	types, regions := map[string]bool{}, map[string]bool{}
 	options, sources := map[string]int{}, map[string]int{}
+	oldest := map[string]time.Time{} // by source
 	for _, p := range prices {
 		types[p.InstanceType], regions[p.Region] = true, true
 		if p.Zone != "" {
@@ -133,6 +142,9 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 			options[p.PurchaseOption]++
 		}
 		sources[p.Source]++
+		if o, ok := oldest[p.Source]; !ok || p.EffectiveFrom.Before(o) {
+			oldest[p.Source] = p.EffectiveFrom
+		}
 	}
 	fmt.Fprintf(a.stdout, "%s: synced %d prices for %d instance types in %d regions (a price is stored again only when it changed)\n",
 		provider, len(prices), len(types), len(regions))
@@ -140,7 +152,7 @@ func (a *app) storePrices(ctx context.Context, provider string, prices []tally.I
 		fmt.Fprintf(a.stdout, "  %-50s %d\n", o, options[o])
 	}
 	for _, src := range sortedKeys(sources) {
-		fmt.Fprintf(a.stdout, "  source %-43s %d\n", src, sources[src])
+		fmt.Fprintf(a.stdout, "  source %-43s %d%s\n", src, sources[src], pricesOf(oldest[src]))
 	}
 	if len(units) > 0 {
 		families := map[string]bool{}
@@ -184,6 +196,22 @@ func (a *app) reestimate(ctx context.Context, db *postgres.DB, spans []tally.Win
 		return nil
 	})
 	return saved, err
+}
+
+// pricesOf says how old prices taking effect on from are, for a sync's
+// summary (a snapshot's): "" for prices of today.
+func pricesOf(from time.Time) string {
+	days := daysOld(from)
+	if days <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(", prices of %s (%d days old)", from.Format(time.DateOnly), days)
+}
+
+// daysOld is how many whole days before today (UTC) from is.
+func daysOld(from time.Time) int {
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	return int(today.Sub(from.UTC().Truncate(24*time.Hour)).Hours() / 24)
 }
 
 // spansNote names the time spans re-estimated, for pricing sync's summary.

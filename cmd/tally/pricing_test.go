@@ -371,3 +371,41 @@ func TestPricingSyncAWSNoCredentials(t *testing.T) {
 		t.Fatalf("exit %d: %s\nwant %s…", code, errb.String(), want)
 	}
 }
+
+// TestPricingSyncAWSOfflineSaysSnapshotAge: an offline sync says how old
+// the snapshot's prices are, by source, and how to get current ones; it
+// named the sources only, so 18-month-old spot prices read as today's.
+func TestPricingSyncAWSOfflineSaysSnapshotAge(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	var out, errb bytes.Buffer
+	if code := run([]string{"--database-url", url, "--log-level", "warn", "pricing", "sync", "aws", "--offline", "--region", "us-east-1"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	prices, err := pricing.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldest := map[string]time.Time{}
+	for _, p := range prices {
+		if o, ok := oldest[p.Source]; !ok || p.EffectiveFrom.Before(o) {
+			oldest[p.Source] = p.EffectiveFrom
+		}
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var first time.Time
+	for src, from := range oldest {
+		want := regexp.MustCompile(`(?m)^  source ` + regexp.QuoteMeta(src) + ` +[0-9]+, prices of ` + from.Format(time.DateOnly) +
+			` \(` + strconv.Itoa(int(today.Sub(from).Hours()/24)) + ` days old\)$`)
+		if !want.MatchString(out.String()) {
+			t.Errorf("output lacks %s:\n%s", want, out.String())
+		}
+		if first.IsZero() || from.Before(first) {
+			first = from
+		}
+	}
+	want := fmt.Sprintf("aws: the offline snapshot's prices are up to %d days old (of %s): pricing sync aws without --offline fetches current ones\n",
+		int(today.Sub(first).Hours()/24), first.Format(time.DateOnly))
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
