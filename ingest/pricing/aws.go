@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -50,7 +53,10 @@ type AWSOptions struct {
 	// ec2:DescribeSpotPriceHistory).
 	NoSpot bool
 	Now    time.Time    // effective date of the prices; default now
-	Log    *slog.Logger // progress, a line a page; nil: none
+	Log    *slog.Logger // progress, a line a page, and retries; nil: none
+	// MaxBackoff is the longest wait before retrying a call AWS throttled
+	// or failed (DefaultMaxBackoff when zero).
+	MaxBackoff time.Duration
 }
 
 // AWSClients are the AWS APIs SyncAWS calls.
@@ -61,7 +67,9 @@ type AWSClients struct {
 }
 
 // NewAWSClients builds the clients from the default credential chain. The
-// Price List Query API and Savings Plans live in us-east-1.
+// Price List Query API and Savings Plans live in us-east-1. A call AWS
+// throttles or fails is retried, up to maxAttempts tries, waiting up to
+// opt.MaxBackoff, each retry logged to opt.Log.
 func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"))
 	if err != nil {
@@ -69,21 +77,71 @@ func NewAWSClients(ctx context.Context, opt AWSOptions) (AWSClients, error) {
 	}
 	return AWSClients{
 		Pricing: awspricing.NewFromConfig(cfg, func(o *awspricing.Options) {
+			o.Retryer = newRetryer("pricing", opt)
 			if opt.PricingEndpoint != "" {
 				o.BaseEndpoint = aws.String(opt.PricingEndpoint)
 			}
 		}),
 		SavingsPlans: savingsplans.NewFromConfig(cfg, func(o *savingsplans.Options) {
+			o.Retryer = newRetryer("savingsplans", opt)
 			if opt.SavingsPlansEndpoint != "" {
 				o.BaseEndpoint = aws.String(opt.SavingsPlansEndpoint)
 			}
 		}),
 		EC2: ec2.NewFromConfig(cfg, func(o *ec2.Options) {
+			o.Retryer = newRetryer("ec2", opt)
 			if opt.EC2Endpoint != "" {
 				o.BaseEndpoint = aws.String(opt.EC2Endpoint)
 			}
 		}),
 	}, nil
+}
+
+// DefaultMaxBackoff is the longest wait before retrying a call, by default.
+const DefaultMaxBackoff = 20 * time.Second
+
+// maxAttempts is how many times a call is tried. A sync makes hundreds of
+// calls, any of which AWS may throttle, and a call given up fails the
+// whole sync; the SDK's default is three.
+const maxAttempts = 10
+
+// newRetryer is the SDK's standard retryer with maxAttempts tries, no
+// client-side retry quota (a long sync's throttled calls would drain it,
+// and the attempts bound the retries anyway), and each retry logged as a
+// call to api.
+func newRetryer(api string, opt AWSOptions) aws.Retryer {
+	std := retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = cmp.Or(opt.MaxBackoff, DefaultMaxBackoff)
+		o.RateLimiter = ratelimit.None
+	})
+	log := opt.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return loggedRetryer{RetryerV2: std, api: api, log: log}
+}
+
+// loggedRetryer logs each retry its RetryerV2 decides on, so a sync that
+// waits on a throttled API says so.
+type loggedRetryer struct {
+	aws.RetryerV2
+	api string
+	log *slog.Logger
+}
+
+// RetryDelay is the wait before retrying after attempt failed with err.
+func (r loggedRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	wait, rerr := r.RetryerV2.RetryDelay(attempt, err)
+	if rerr != nil {
+		return wait, rerr
+	}
+	msg := "aws call failed; retrying"
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err).Bool() {
+		msg = "aws throttled the call; retrying"
+	}
+	r.log.Warn(msg, "api", r.api, "attempt", attempt, "of", maxAttempts, "wait", wait.Round(time.Millisecond), "error", err)
+	return wait, nil
 }
 
 // SyncAWS fetches shared-tenancy EC2 prices for opt.Regions and

@@ -1,15 +1,19 @@
 package pricing_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest/pricing"
@@ -184,17 +188,7 @@ func TestSyncAWSRegionWithoutPrices(t *testing.T) {
 			io.WriteString(w, `{"FormatVersion":"aws_v1","PriceList":[]}`)
 			return
 		}
-		req, _ := http.NewRequest(r.Method, api.URL+r.URL.String(), strings.NewReader(string(body)))
-		req.Header = r.Header
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), 502)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		forward(w, r, body, api.URL)
 	}))
 	defer srv.Close()
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
@@ -225,4 +219,65 @@ func TestSyncAWSRegionWithoutPrices(t *testing.T) {
 			t.Errorf("%v: error code %q, want %q", opt.Regions, tally.ErrorCode(err), tally.ENotFound)
 		}
 	}
+}
+
+// TestSyncAWSRetriesThrottling: a sync that AWS throttles (the Price List's
+// 400 ThrottlingException, Savings Plans' 429) waits and retries, up to ten
+// attempts a call, saying so on its log; it gave up after three attempts,
+// "exceeded maximum number of attempts, 3, … ThrottlingException: Rate
+// exceeded", without a word while it waited, and stored nothing.
+func TestSyncAWSRetriesThrottling(t *testing.T) {
+	api := awsServer(t)
+	defer api.Close()
+	var mu sync.Mutex
+	throttle := map[string]int{"price list": 5, "savings plans": 2}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		what, status := "price list", http.StatusBadRequest
+		if r.URL.Path == "/DescribeSavingsPlansOfferingRates" {
+			what, status = "savings plans", http.StatusTooManyRequests
+		}
+		mu.Lock()
+		throttled := throttle[what] > 0
+		throttle[what]--
+		mu.Unlock()
+		if throttled && (what != "price list" || r.Header.Get("X-Amz-Target") == "AWSPriceListService.GetProducts") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.Header().Set("X-Amzn-Errortype", "ThrottlingException")
+			w.WriteHeader(status)
+			io.WriteString(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+			return
+		}
+		forward(w, r, body, api.URL)
+	}))
+	defer srv.Close()
+	var logged bytes.Buffer
+	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, MaxBackoff: 10 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	prices := syncAWS(t, srv, opt)
+	if len(prices) != 14 {
+		t.Errorf("%d prices, want 14", len(prices))
+	}
+	for _, want := range []string{`level=WARN msg="aws throttled the call; retrying" api=pricing attempt=5 of=10 `,
+		`level=WARN msg="aws throttled the call; retrying" api=savingsplans attempt=2 of=10 `} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logged.String())
+		}
+	}
+}
+
+// forward sends request r, whose body was read, to the server at url, and
+// its answer to w.
+func forward(w http.ResponseWriter, r *http.Request, body []byte, url string) {
+	req, _ := http.NewRequest(r.Method, url+r.URL.String(), bytes.NewReader(body))
+	req.Header = r.Header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
 }
