@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -241,15 +242,15 @@ func priceList(ctx context.Context, c *awspricing.Client, region, os string, typ
 	})
 	var out []tally.InstancePrice
 	products := 0
-	for p.HasMorePages() {
+	for n := 1; p.HasMorePages(); n++ {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("aws price list %s: %w", region, err)
+			return nil, fmt.Errorf("aws price list %s, %s: page %d: %w", region, os, n, err)
 		}
-		for _, doc := range page.PriceList {
+		for i, doc := range page.PriceList {
 			prices, sh, err := parsePriceListProduct(doc, region, effective)
 			if err != nil {
-				return nil, fmt.Errorf("aws price list %s: %w", region, err)
+				return nil, fmt.Errorf("aws price list %s, %s: page %d, product %d: %w", region, os, n, i+1, err)
 			}
 			if sh.instanceType == "" || (len(want) > 0 && !want[sh.instanceType]) {
 				continue
@@ -504,7 +505,7 @@ type priceListProduct struct {
 func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.InstancePrice, shape, error) {
 	var p priceListProduct
 	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return nil, shape{}, fmt.Errorf("price list product: %w", err)
+		return nil, shape{}, fmt.Errorf("document %s (%d bytes): %w", excerpt(doc), len(doc), err)
 	}
 	a := p.Product.Attributes
 	sh := shape{instanceType: a["instanceType"]}
@@ -563,6 +564,15 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 		}
 	}
 	return out, sh, nil
+}
+
+// excerpt quotes the beginning of a document, for an error.
+func excerpt(doc string) string {
+	const runes = 60
+	if utf8.RuneCountInString(doc) <= runes {
+		return strconv.Quote(doc)
+	}
+	return fmt.Sprintf("%.*q…", runes, doc)
 }
 
 // parseMemory reads "8 GiB", "0.5 GiB", "1,024 GiB".

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -280,4 +281,46 @@ func forward(w http.ResponseWriter, r *http.Request, body []byte, url string) {
 	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
+}
+
+// TestSyncAWSBadPageSaysWhere: a page or a product document the Price List
+// answers that cannot be read is named by region, operating system, page
+// and product, the document by its beginning; the error said only "aws
+// price list us-east-1: price list product: unexpected end of JSON input".
+func TestSyncAWSBadPageSaysWhere(t *testing.T) {
+	bad := `{"product":{"attributes":{"instanceType":"m9.large","vcpu":"2","memory":"8 GiB","operatingSystem":"Windows"`
+	for _, tc := range []struct {
+		page2, want string
+	}{
+		{`{"FormatVersion":"aws_v1","PriceList":[` + strconv.Quote(product("c5.xlarge", "4", "8 GiB", "0.17", "0.107")) + `,` + strconv.Quote(bad) + `]}`,
+			`aws price list us-east-1, windows: page 2, product 2: document "{\"product\":{\"attributes\":{\"instanceType\":\"m9.large\",\"vcpu\":\""… ` +
+				`(107 bytes): unexpected end of JSON input`},
+		{`{"FormatVersion":"aws_v1","PriceList":["{}"`, `aws price list us-east-1, windows: page 2: operation error Pricing: GetProducts, https response error StatusCode: 200, ` +
+			`RequestID: , deserialization failed, unexpected end of JSON input`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			if !strings.Contains(string(body), `"NextToken"`) {
+				json.NewEncoder(w).Encode(map[string]any{"FormatVersion": "aws_v1", "NextToken": "2",
+					"PriceList": []string{product("m5.large", "2", "8 GiB", "0.096", "0.06")}})
+				return
+			}
+			io.WriteString(w, tc.page2)
+		}))
+		t.Setenv("AWS_ACCESS_KEY_ID", "test")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+		t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+		t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+		opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, OperatingSystems: []string{"windows"}, NoSpot: true, MaxBackoff: time.Millisecond,
+			PricingEndpoint: srv.URL, SavingsPlansEndpoint: srv.URL}
+		clients, err := pricing.NewAWSClients(context.Background(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pricing.SyncAWS(context.Background(), clients, opt); err == nil || err.Error() != tc.want {
+			t.Errorf("error %v\nwant  %s", err, tc.want)
+		}
+		srv.Close()
+	}
 }
