@@ -167,7 +167,7 @@ FUZZ_TARGETS := \
 	./ingest/awscur:FuzzParseCSV ./ingest/awscur:FuzzParseManifest ./ingest/awscur:FuzzParseParquet \
 	./ingest/focus:FuzzParseCSV \
 	./node-agent/cgroups:FuzzParsePath ./node-agent/cgroups:FuzzParseMountinfo ./node-agent/podmeta:FuzzPodScheduling ./node-agent/profiler:FuzzParseCPUList \
-	./node-agent/symbolize:FuzzParseMaps ./node-agent/symbolize:FuzzParseKallsyms ./node-agent/symbolize:FuzzParsePerfMap ./node-agent/symbolize:FuzzGoTable ./node-agent/symbolize:FuzzELFSymbols \
+	./node-agent/symbolize:FuzzParseMaps ./node-agent/symbolize:FuzzParseKallsyms ./node-agent/symbolize:FuzzParsePerfMap ./node-agent/symbolize:FuzzGoTable ./node-agent/symbolize:FuzzELFSymbols ./node-agent/symbolize:FuzzDebugLink \
 	./ingest/gcpbilling:FuzzParseCSV ./ingest/gcpbilling:FuzzParseNDJSON ./ingest/gcpbilling:FuzzDecodeRow ./ingest/gcpbilling:FuzzPlain \
 	./ingest/pricing:FuzzParsePriceListProduct ./ingest/pricing:FuzzParseSnapshot ./ingest/pricing:FuzzClassifyGCPSku \
 	./postgres:FuzzNumeric \
