@@ -35,6 +35,13 @@ const (
 	MaxAgentBody = 16 << 20
 	// MaxAgentDecoded bounds the decompressed JSON of a batch.
 	MaxAgentDecoded = 128 << 20
+	// MaxAgentValues bounds the JSON values of a decompressed batch
+	// (jsonValues): decoding allocates for each, up to a whole AgentPod
+	// (some 300 bytes) for the three bytes of an empty object, so 128 MiB
+	// of them would take 13 GB. A node's batch holds a few thousand (the
+	// demo's day of a node with its profiles at most 7,000), a node of
+	// 250 pods some tens of thousands.
+	MaxAgentValues = 1 << 19
 	// MaxProfileDecoded bounds one decompressed pprof profile.
 	MaxProfileDecoded = 32 << 20
 	// maxRatio bounds decompressed/compressed size: gzip's best is ~1030×,
@@ -114,12 +121,40 @@ func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time, m
 			return tally.AgentIngest{}, reply, err
 		}
 	}
+	if jsonValues(body, MaxAgentValues) > MaxAgentValues {
+		return tally.AgentIngest{}, reply, tally.Errorf(tally.ETooLarge, "batch: more than %d JSON values (objects, arrays, members and elements); "+
+			"a node's batch holds some thousands", MaxAgentValues)
+	}
 	var b tally.AgentBatch
 	if err := json.Unmarshal(body, &b); err != nil {
 		return tally.AgentIngest{}, reply, tally.Errorf(tally.EInvalid, "decode batch: %v", jsonErrorText(err, body))
 	}
 	in, reply, err := convertBatch(&b, cluster, now, maxAge)
 	return in, reply, err
+}
+
+// jsonValues counts the values of JSON text js as its structure shows
+// them, without decoding it: each object and array, and each member and
+// element after a first ('{', '[', ':' and ',' outside strings). It stops
+// counting past limit.
+func jsonValues(js []byte, limit int) int {
+	n := 0
+	inString, escaped := false, false
+	for _, c := range js {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == '{' || c == '[' || c == ':' || c == ','):
+			if n++; n > limit {
+				return n
+			}
+		}
+	}
+	return n
 }
 
 // errBomb reports a body that decompresses beyond its bound.
