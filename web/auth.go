@@ -104,13 +104,18 @@ func NewToken() (string, tally.Token) {
 	return tokenPrefix + id + "_" + secret, tally.Token{ID: id, SecretHash: sum[:]}
 }
 
-// parseToken splits a bearer value into id and secret.
+// parseToken splits a bearer value into id and secret. An id is lower-case
+// hex (NewToken's), so one that is not is no token's.
 func parseToken(v string) (id, secret string, ok bool) {
 	rest, ok := strings.CutPrefix(v, tokenPrefix)
 	if !ok {
 		return "", "", false
 	}
-	return strings.Cut(rest, "_")
+	id, secret, ok = strings.Cut(rest, "_")
+	if id == "" || len(id) > 64 || strings.Trim(id, "0123456789abcdef") != "" {
+		return "", "", false
+	}
+	return id, secret, ok
 }
 
 func randomBytes(n int) []byte {

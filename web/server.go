@@ -172,7 +172,7 @@ func NewServer(cfg Config) *Server {
 	// Tally's API says which query parameters it takes (s.takes);
 	// OpenCost's take what OpenCost's do, and ignore the others as it does.
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireRole(tally.RoleViewer))
+		r.Use(s.requireRole(tally.RoleViewer), s.checkText)
 		r.Method(http.MethodGet, "/metrics", metricsHandler(cfg.Metrics, s.log))
 		r.With(s.takes()).Get("/api/v1/auth/me", s.me)
 		r.With(s.takes()).Post("/api/v1/auth/logout", s.logout)
@@ -215,7 +215,7 @@ func NewServer(cfg Config) *Server {
 
 	// Admins: tokens, users and settings.
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireRole(tally.RoleAdmin))
+		r.Use(s.requireRole(tally.RoleAdmin), s.checkText)
 		if s.tokens != nil {
 			r.With(s.takes()).Get("/api/v1/tokens", s.listTokens)
 			r.With(s.takes()).Post("/api/v1/tokens", s.createToken)

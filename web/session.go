@@ -54,7 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			int((wait+time.Minute-1)/time.Minute)))
 		return
 	}
-	u, err := s.auth.UserByEmail(r.Context(), req.Email)
+	u, err := s.signInUser(r.Context(), req.Email)
 	if err != nil && tally.ErrorCode(err) != tally.ENotFound {
 		s.error(w, r, err)
 		return
