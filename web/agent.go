@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +45,11 @@ const (
 	MaxAgentValues = 1 << 19
 	// MaxProfileDecoded bounds one decompressed pprof profile.
 	MaxProfileDecoded = 32 << 20
+	// MaxProfileEntries bounds the entries of a profile (protoEntries):
+	// parsing allocates for each, a profile.Sample of some 150 bytes for
+	// five bytes of protobuf. An agent's profile of a container holds its
+	// distinct stacks, their locations, functions and names: thousands.
+	MaxProfileEntries = 1 << 18
 	// maxRatio bounds decompressed/compressed size: gzip's best is ~1030×,
 	// real agent batches are < 20×; more is a decompression bomb.
 	maxRatio = 200
@@ -463,6 +469,9 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 	if *decoded > MaxAgentDecoded {
 		return nil, fmt.Errorf("profiles decompress beyond %d bytes in total", MaxAgentDecoded)
 	}
+	if protoEntries(raw, MaxProfileEntries) > MaxProfileEntries {
+		return nil, fmt.Errorf("more than %d entries (samples, locations, functions, strings)", MaxProfileEntries)
+	}
 	p, err := profile.ParseUncompressed(raw)
 	if err != nil {
 		return nil, fmt.Errorf("parse pprof: %v", err)
@@ -538,6 +547,41 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 		out = append(out, ss)
 	}
 	return out, nil
+}
+
+// protoEntries counts the top-level fields of protobuf message pb (a
+// profile's samples, locations, functions, strings…), without decoding
+// them; it stops past limit, or where pb is not protobuf (parsing says why).
+func protoEntries(pb []byte, limit int) int {
+	n := 0
+	for len(pb) > 0 && n <= limit {
+		key, k := binary.Uvarint(pb)
+		if k <= 0 {
+			return n
+		}
+		pb = pb[k:]
+		switch key & 7 {
+		case 0: // varint
+			if _, k = binary.Uvarint(pb); k <= 0 {
+				return n
+			}
+			pb = pb[k:]
+		case 1: // fixed64
+			pb = pb[min(8, len(pb)):]
+		case 2: // length-delimited
+			size, k := binary.Uvarint(pb)
+			if k <= 0 || size > uint64(len(pb)-k) {
+				return n
+			}
+			pb = pb[k+int(size):]
+		case 5: // fixed32
+			pb = pb[min(4, len(pb)):]
+		default:
+			return n
+		}
+		n++
+	}
+	return n
 }
 
 // StackID is the 64-bit FNV-1a hash of a stack's frames, as a signed integer

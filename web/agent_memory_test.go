@@ -47,3 +47,43 @@ func TestIngestAgentBoundsDecodedValues(t *testing.T) {
 		t.Errorf("a batch of %d bytes (%d decompressed) allocated %d MB; want at most 64", body.Len(), js.Len(), alloc>>20)
 	}
 }
+
+// TestIngestAgentBoundsProfileEntries sends a container's profile of four
+// million samples in 160 KB gzipped: five bytes of protobuf each, a
+// profile.Sample of some 150 bytes parsed. Within every size bound, it was
+// parsed whole, 700 MB allocated for one profile; a batch may hold many.
+// It is refused before it is parsed.
+func TestIngestAgentBoundsProfileEntries(t *testing.T) {
+	_, srv, agent := agentServer(t, time.Now().Add(-time.Hour))
+	var pb bytes.Buffer
+	pb.Write([]byte{0x0a, 0x04, 0x08, 0x01, 0x10, 0x02}) // sample_type {type: 1, unit: 2}
+	for range 4 << 20 {
+		pb.Write([]byte{0x12, 0x03, 0x12, 0x01, 0x01}) // sample {value: [1]}
+	}
+	for _, s := range []string{"", "samples", "count"} {
+		pb.Write([]byte{0x32, byte(len(s))}) // string_table
+		pb.WriteString(s)
+	}
+	pad := make([]byte, 128<<10) // within the decompression ratio
+	rand.Read(pad)
+	pb.Write([]byte{0x32, 0x80, 0x80, 0x08}) // string_table: a string of 131072 bytes
+	pb.Write(pad)
+	var prof bytes.Buffer
+	zw := gzip.NewWriter(&prof)
+	zw.Write(pb.Bytes())
+	zw.Close()
+	batch := testBatch(t, time.Now().Add(-time.Minute))
+	batch.Intervals[0].Containers[0].Profile = prof.Bytes()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rec := post(srv, agent, gz(t, batch))
+	runtime.ReadMemStats(&after)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "more than") {
+		t.Errorf("%d %s; want 400 saying the profile has too many entries", rec.Code, rec.Body)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 128<<20 {
+		t.Errorf("a profile of %d bytes (%d decompressed) allocated %d MB; want at most 128", prof.Len(), pb.Len(), alloc>>20)
+	}
+}
