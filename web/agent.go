@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/tallyhq/tally"
 )
@@ -555,30 +555,15 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 func protoEntries(pb []byte, limit int) int {
 	n := 0
 	for len(pb) > 0 && n <= limit {
-		key, k := binary.Uvarint(pb)
-		if k <= 0 {
+		_, typ, k := protowire.ConsumeTag(pb)
+		if k < 0 {
 			return n
 		}
-		pb = pb[k:]
-		switch key & 7 {
-		case 0: // varint
-			if _, k = binary.Uvarint(pb); k <= 0 {
-				return n
-			}
-			pb = pb[k:]
-		case 1: // fixed64
-			pb = pb[min(8, len(pb)):]
-		case 2: // length-delimited
-			size, k := binary.Uvarint(pb)
-			if k <= 0 || size > uint64(len(pb)-k) {
-				return n
-			}
-			pb = pb[k+int(size):]
-		case 5: // fixed32
-			pb = pb[min(4, len(pb)):]
-		default:
+		m := protowire.ConsumeFieldValue(0, typ, pb[k:])
+		if m < 0 {
 			return n
 		}
+		pb = pb[k+m:]
 		n++
 	}
 	return n
