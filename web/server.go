@@ -80,6 +80,13 @@ type Config struct {
 	// the buckets, shared by every server on its database.
 	AgentRate  float64
 	AgentBurst int
+	// AgentDecodeBudget bounds, in bytes, what the agent batches decoded
+	// and stored at once may take, each weighed by its body and the JSON
+	// it may decompress to; AgentDecodeWait is how long a batch beyond it
+	// waits before it is answered 429 with Retry-After. Defaults
+	// DefaultAgentDecodeBudget and DefaultAgentDecodeWait.
+	AgentDecodeBudget int64
+	AgentDecodeWait   time.Duration
 	// PublicURL is the URL people reach the server at, when a proxy in front
 	// of it terminates TLS. An https:// URL makes every request count as
 	// HTTPS: session cookies are Secure and responses carry
@@ -115,6 +122,7 @@ type Server struct {
 	agents      AgentStore
 	agentMaxAge time.Duration
 	agentLimit  agentLimit
+	decoding    *decodeBudget
 	stacks      knownStacks
 	trusted     []netip.Prefix
 	logins      *loginLimiter
@@ -145,7 +153,8 @@ func NewServer(cfg Config) *Server {
 	s := &Server{router: chi.NewRouter(), log: cfg.Logger, ready: cfg.Readiness, allocs: cfg.Allocations, assetStore: cfg.Assets, funcs: cfg.Functions,
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, users: cfg.Users, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
-		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimit(cfg.AgentRate, cfg.AgentBurst), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
+		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimit(cfg.AgentRate, cfg.AgentBurst),
+		decoding: newDecodeBudget(cfg.AgentDecodeBudget, cfg.AgentDecodeWait), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
 		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), aliases: cfg.Aliases}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo
@@ -236,7 +245,7 @@ func NewServer(cfg Config) *Server {
 	// admits only agent tokens and puts their cluster in the Principal, and
 	// s.limitAgent, which bounds each token's rate.
 	if s.agents != nil {
-		r.With(s.requireAgent, s.limitAgent, s.takes()).Post("/api/v1/ingest/agent", s.ingestAgent)
+		r.With(s.requireAgent, s.limitAgent, s.takes(), s.budgetAgent).Post("/api/v1/ingest/agent", s.ingestAgent)
 	}
 	return s
 }
