@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -41,23 +42,48 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		s.openCostError(w, r, err)
 		return
 	}
-	code, status := s.failed(r, err)
-	writeJSON(w, status, errorBody{Code: code, Message: tally.ErrorMessage(err)})
+	code, status, msg := s.failed(r, err)
+	writeJSON(w, status, errorBody{Code: code, Message: msg})
 }
 
-// failed returns err's code and the HTTP status it answers with, and logs
-// an internal error (one with no code of its own), whose message the
-// answer does not show.
-func (s *Server) failed(r *http.Request, err error) (code string, status int) {
-	code = tally.ErrorCode(err)
+// msgDatabaseDown is the answer to a request that failed while the
+// database did not answer. It does not name the database: the answer may
+// go to anyone (sign-in), and the log says which it is.
+const msgDatabaseDown = "the database does not answer: try again shortly"
+
+// failed returns err's code, the HTTP status it answers with and the
+// message it shows. An internal error (one with no code of its own) is
+// logged and its text withheld; one that came while the database does
+// not answer (Readiness) is the database's outage, a 503 "unavailable"
+// that clients retry, not a fault of the server's (500), and is logged at
+// warn level.
+func (s *Server) failed(r *http.Request, err error) (code string, status int, msg string) {
+	code, msg = tally.ErrorCode(err), tally.ErrorMessage(err)
 	status, ok := statusOf[code]
+	if ok && code != tally.EInternal {
+		return code, status, msg
+	}
+	if s.databaseDown(r.Context()) {
+		s.log.WarnContext(r.Context(), "request failed: "+msgDatabaseDown, slog.String("path", r.URL.Path), slog.Any("err", err))
+		return tally.EUnavailable, http.StatusServiceUnavailable, msgDatabaseDown
+	}
+	s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if code == tally.EInternal || !ok {
-		s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	return code, status, msg
+}
+
+// databaseDown reports whether the database does not answer within
+// readyTimeout. It asks whatever became of the request: a client that
+// went away does not make the database down.
+func (s *Server) databaseDown(ctx context.Context) bool {
+	if s.ready == nil {
+		return false
 	}
-	return code, status
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	return tally.ErrorCode(s.ready.Ready(ctx)) == tally.EUnavailable
 }
 
 // writeJSON writes v as JSON with status; a v that JSON cannot hold is a

@@ -319,8 +319,8 @@ func openCostContainerName(p openCostProperties) string {
 // "data": null, "message": …}, with the status Server.error gives it:
 // OpenCost's clients decode code as a number.
 func (s *Server) openCostError(w http.ResponseWriter, r *http.Request, err error) {
-	_, status := s.failed(r, err)
-	writeJSON(w, status, map[string]any{"code": status, "data": nil, "message": tally.ErrorMessage(err)})
+	_, status, msg := s.failed(r, err)
+	writeJSON(w, status, map[string]any{"code": status, "data": nil, "message": msg})
 }
 
 // openCostParams translates OpenCost's parameter names to Tally's. Its

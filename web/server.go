@@ -332,11 +332,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyTimeout is how long the database has to answer a readiness check.
+const readyTimeout = 2 * time.Second
+
 // readyz answers 200 only when the database is reachable and migrated. The
 // probe is public, so the reason it is not ready (which names the database's
 // host and port) is logged, and the answer is a fixed 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.ready.Ready(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "not ready", slog.String("code", tally.ErrorCode(err)), slog.Any("err", err))
