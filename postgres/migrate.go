@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/tern/v2/migrate"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/migrations"
 )
 
@@ -30,11 +31,22 @@ func (db *DB) Migrate(ctx context.Context) (from, to int32, err error) {
 	if from, err = m.GetCurrentVersion(ctx); err != nil {
 		return 0, 0, fmt.Errorf("migrate: current version: %w", err)
 	}
+	if latest := int32(len(m.Migrations)); from > latest {
+		return from, from, tally.Errorf(tally.EConflict, "migrate: %s", newerSchema(from, latest))
+	}
 	if err := m.Migrate(ctx); err != nil {
 		return from, 0, fmt.Errorf("migrate: %w", err)
 	}
 	to, err = m.GetCurrentVersion(ctx)
 	return from, to, err
+}
+
+// newerSchema says that the schema, at version current, is newer than the
+// latest this build knows: a newer tally migrated it, and this one can
+// neither migrate it nor undo what it did.
+func newerSchema(current, latest int32) string {
+	return fmt.Sprintf("the database schema is at version %d, newer than this build of tally knows (%d): "+
+		"a newer tally migrated it; run that version or a later one (migrations are not undone)", current, latest)
 }
 
 // MigrationStatus returns the schema's version and the latest this build knows.

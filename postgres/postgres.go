@@ -129,7 +129,10 @@ func (db *DB) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if cur != latest {
+	switch {
+	case cur > latest:
+		return tally.Errorf(tally.ENotReady, "%s", newerSchema(cur, latest))
+	case cur < latest:
 		return tally.Errorf(tally.ENotReady, "database schema is at version %d, this build needs %d: run `tally migrate`", cur, latest)
 	}
 	return nil
