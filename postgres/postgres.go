@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"net"
 	neturl "net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,7 +56,7 @@ func (db *DB) setQueryTimeout(ctx context.Context, tx pgx.Tx) error {
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(url, err))
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	// Attribution stages a batch of allocations (about 50 MB) in a
@@ -86,12 +88,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	lockCfg.MaxConns = maxLocksHeld
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(url, err))
 	}
 	locks, err := pgxpool.NewWithConfig(ctx, lockCfg) // connects when a lock is first taken
 	if err != nil {
 		pool.Close()
-		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(url, err))
 	}
 	db := &DB{pool: pool, locks: locks, queryTimeout: DefaultQueryTimeout}
 	if err := db.Ping(ctx); err != nil {
@@ -166,7 +168,7 @@ func EnsureDatabase(ctx context.Context, serverURL, name string) (created bool, 
 func adminConn(ctx context.Context, serverURL string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(serverURL)
 	if err != nil {
-		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(err))
+		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(serverURL, err))
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
@@ -209,13 +211,25 @@ func causeText(err error) string {
 	return err.Error()
 }
 
-func parseErrorText(err error) string {
+// parseErrorText says what is wrong with connString, a database URL that
+// did not parse (err): pgx's message and cause, which name the setting,
+// never the URL itself, whose password pgx masks only where it can tell
+// where the password ends.
+func parseErrorText(connString string, err error) string {
 	var pe *pgconn.ParseConfigError
-	if errors.As(err, &pe) && pe.Unwrap() != nil {
-		return pe.Unwrap().Error()
+	if !errors.As(err, &pe) {
+		return err.Error()
 	}
-	return err.Error()
+	if scheme, _, ok := strings.Cut(connString, "://"); ok && urlScheme.MatchString(scheme) && scheme != "postgres" && scheme != "postgresql" {
+		return "scheme " + scheme + "://: want postgres://user:password@host:5432/database"
+	}
+	masked := *pe
+	masked.ConnString = ""
+	return strings.TrimPrefix(masked.Error(), "cannot parse ``: ")
 }
+
+// urlScheme matches a URL's scheme (RFC 3986).
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
 
 // CreateDatabase creates database name as a copy of template on the server at serverURL.
 func CreateDatabase(ctx context.Context, serverURL, name, template string) error {
