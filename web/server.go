@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -123,6 +124,7 @@ type Server struct {
 	agentMaxAge time.Duration
 	agentLimit  agentLimit
 	decoding    *decodeBudget
+	draining    atomic.Bool // Drain was called
 	stacks      knownStacks
 	trusted     []netip.Prefix
 	logins      *loginLimiter
@@ -335,10 +337,20 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // readyTimeout is how long the database has to answer a readiness check.
 const readyTimeout = 2 * time.Second
 
-// readyz answers 200 only when the database is reachable and migrated. The
+// Drain makes /readyz answer 503 "shutting down" from now on, while the
+// server still serves: the process is about to stop, and load balancers
+// should send it nothing new.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// readyz answers 200 only when the database is reachable and migrated, and
+// the server is not draining. The
 // probe is public, so the reason it is not ready (which names the database's
 // host and port) is logged, and the answer is a fixed 503.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Code: tally.ENotReady, Message: "shutting down"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.ready.Ready(ctx); err != nil {

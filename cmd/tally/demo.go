@@ -65,7 +65,7 @@ func (c *demoCmd) Run(ctx context.Context, a *app) error {
 		a.log.Info("demo ready", "took", time.Since(start).Round(100*time.Millisecond))
 		a.printDemoLogin(url, admin, pw)
 		return nil
-	})
+	}, 0) // Ctrl-C stops the demo at once: nothing balances its load
 }
 
 // openDB opens the demo database, migrated. When it holds another

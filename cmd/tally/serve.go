@@ -25,6 +25,7 @@ type serveCmd struct {
 	PlansAt         plansAt         `name:"plans-at" env:"TALLY_PLANS_AT" default:"03:00" placeholder:"HH:MM" help:"Time of day (UTC, default 03:00) at which one replica refreshes the spend forecasts, right-sizing and commitment recommendations the dashboard and weekly report show, with the defaults of tally forecast run, tally rightsize and tally commitments recommend; also at start when the last refresh is older than the latest such time. off: never (run those commands from cron instead)."`
 	Retention       retention       `name:"retention" env:"TALLY_RETENTION" default:"off" placeholder:"DAYS" help:"Days of hourly and raw data to keep, such as 400d (at least 93d), as tally prune --keep: each hour, one replica drops older partitions of usage, function samples, agent intervals, hourly allocations and stack costs by hour; the bill and the daily rollups are kept. off (the default): keep everything."`
 	SampleRetention sampleRetention `name:"sample-retention" env:"TALLY_SAMPLE_RETENTION" default:"off" placeholder:"DAYS" help:"Days of function samples to keep, such as 35d (at least 32d), fewer than --retention, as tally prune --keep-samples: each hour, one replica drops older days of samples once every hour of them is attributed. off (the default): keep them as long as the rest."`
+	DrainDelay      time.Duration   `name:"drain-delay" env:"TALLY_DRAIN_DELAY" default:"5s" placeholder:"DURATION" help:"On SIGTERM, how long to keep serving, /readyz answering 503, before closing the listener: the time load balancers and kube-proxy take to stop sending requests to a stopping pod (keep it under the pod's terminationGracePeriodSeconds less 10 s). 0: close at once."`
 	QueryTimeout    time.Duration   `name:"query-timeout" env:"TALLY_QUERY_TIMEOUT" default:"30s" placeholder:"DURATION" help:"Longest an allocation or asset query may run before it is stopped (503, asking for a narrower window); 0: no limit."`
 	reportFlags
 	aliasFlags
@@ -76,7 +77,7 @@ func (c *serveCmd) Run(ctx context.Context, a *app) error {
 	if !c.PlansAt.Off {
 		go a.schedulePlans(ctx, db, c.PlansAt)
 	}
-	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), nil)
+	return a.serveHTTP(ctx, c.Addr, web.NewServer(cfg), nil, c.DrainDelay)
 }
 
 // checkPublicURL accepts an empty --public-url or an absolute http(s) URL.
@@ -109,10 +110,12 @@ var (
 	httpIdleTimeout = 2 * time.Minute
 )
 
-// serveHTTP serves h on addr until ctx ends, then drains for up to 10 s.
-// ready, if set, is called once the server answers; an error from it stops
-// the server and is returned.
-func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(url string) error) error {
+// serveHTTP serves h on addr until ctx ends; then it keeps serving for
+// drain, h's Drain (if it has one) making it say it is shutting down,
+// before it closes its listener and waits up to 10 s for the requests in
+// flight. ready, if set, is called once the server answers; an error from
+// it stops the server and is returned.
+func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(url string) error, drain time.Duration) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -134,6 +137,7 @@ func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready 
 	select {
 	case runErr = <-errc:
 	case <-ctx.Done():
+		a.drain(h, drain)
 	}
 	a.log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -145,6 +149,20 @@ func (a *app) serveHTTP(ctx context.Context, addr string, h http.Handler, ready 
 		runErr = nil
 	}
 	return runErr
+}
+
+// drain tells h it is draining (/readyz 503) and keeps serving for d, the
+// time load balancers and kube-proxy take to stop sending requests to a
+// process that is stopping.
+func (a *app) drain(h http.Handler, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	if dr, ok := h.(interface{ Drain() }); ok {
+		dr.Drain()
+	}
+	a.log.Info("draining: still serving, /readyz answers 503", "for", d)
+	time.Sleep(d)
 }
 
 // displayAddr turns ":8080" or "[::]:8080" into "localhost:8080".

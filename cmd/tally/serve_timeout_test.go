@@ -85,7 +85,7 @@ func startServeHTTP(t *testing.T, ctx context.Context, h http.Handler) (string, 
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- a.serveHTTP(ctx, "127.0.0.1:0", h, func(u string) error { addrc <- u; return nil })
+		done <- a.serveHTTP(ctx, "127.0.0.1:0", h, func(u string) error { addrc <- u; return nil }, 0)
 	}()
 	select {
 	case u := <-addrc:
