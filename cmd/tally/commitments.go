@@ -311,6 +311,9 @@ type commitmentsSyncAWSCmd struct {
 }
 
 func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
+	if err := requireAWSCredentials(ctx, "commitments sync aws", ""); err != nil {
+		return err
+	}
 	cl, err := c.clients(ctx, c.Region)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +119,18 @@ func TestSyncAWSNamesReservedInstancesByTheirAccount(t *testing.T) {
 	}
 	if len(st.Inventory) != 1 || st.Inventory[0].ID != arn {
 		t.Errorf("after sync aws with the member's credentials, in force: %v; want the one reservation, %s", ids, arn)
+	}
+}
+
+// TestSyncAWSNoCredentials: commitments sync aws without AWS credentials
+// says which to set, as pricing sync does; it passed on the SDK's "get
+// credentials: failed to refresh cached credentials, …".
+func TestSyncAWSNoCredentials(t *testing.T) {
+	noAWSCredentials(t)
+	code, _, errOut := runTally("--database-url", pgtest.NewURL(t, true), "commitments", "sync", "aws", "--account", "111111111111",
+		"--ec2-endpoint", "http://127.0.0.1:1", "--savings-plans-endpoint", "http://127.0.0.1:1", "--sts-endpoint", "http://127.0.0.1:1")
+	want := "tally: commitments sync aws: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+	if code == 0 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("exit %d: %s\nwant %s…", code, errOut, want)
 	}
 }

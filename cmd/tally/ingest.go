@@ -167,6 +167,11 @@ func locateFiles(ctx context.Context, source string, paths []string, opt awscur.
 			return nil, func() {}, err
 		}
 	}
+	if slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(p, "s3://") }) {
+		if err := requireAWSCredentials(ctx, "ingest "+source, ""); err != nil {
+			return nil, func() {}, err
+		}
+	}
 	if source == "aws-cur" {
 		return awscur.Locate(ctx, paths, opt)
 	}

@@ -68,3 +68,18 @@ func TestIngestNoInputFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestS3NoCredentials: reading s3:// without AWS credentials says
+// which to set, as pricing sync does; it passed on the SDK's "get
+// credentials: failed to refresh cached credentials, no EC2 IMDS role
+// found, …". A local path needs none.
+func TestIngestS3NoCredentials(t *testing.T) {
+	noAWSCredentials(t)
+	for _, source := range []string{"focus", "aws-cur", "gcp-billing"} {
+		_, _, err := locateFiles(context.Background(), source, []string{"s3://bills/x"}, awscur.S3Options{Endpoint: "http://127.0.0.1:1"})
+		want := "ingest " + source + ": no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s s3://bills/x: %v\nwant %s…", source, err, want)
+		}
+	}
+}
