@@ -59,6 +59,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, tally.Errorf(tally.EInvalid, "database URL: %s", parseErrorText(url, err))
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// Named in pg_stat_activity and the server's logs, unless the URL
+	// names them (a replica's own name).
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "tally"
+	}
 	// Attribution stages a batch of allocations (about 50 MB) in a
 	// temporary table: keep it in memory. Sessions that never create one
 	// never allocate it.
