@@ -95,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
+	// A URL read from a secret file often ends in a newline, which would
+	// end the database's name.
+	c.DatabaseURL = strings.TrimSpace(c.DatabaseURL)
 	a := &app{globals: &c.globals, log: newLogger(c.LogLevel, c.LogFormat, logTo), stdout: stdout, stderr: stderr}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
