@@ -182,8 +182,8 @@ func (a *app) scheduleAttribution(ctx context.Context, db *postgres.DB) {
 		w := tally.Window{Start: now.AddDate(0, 0, -40).Truncate(24 * time.Hour), End: now.Truncate(time.Hour)}
 		ran, err := db.TryLock(ctx, attributionLock, func(ctx context.Context) error { return a.attributeScheduled(ctx, db, w) })
 		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log.Error("scheduled attribution", "err", err)
+		case err != nil:
+			a.jobFailed(ctx, "scheduled attribution", err)
 		case !ran:
 			a.log.Debug("scheduled attribution runs on another replica")
 		}

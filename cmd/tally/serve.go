@@ -187,9 +187,7 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep rete
 	for {
 		now := time.Now().UTC()
 		if n, err := db.EnsurePartitions(ctx, now.AddDate(0, 0, -1), now.AddDate(0, 0, 7)); err != nil {
-			if ctx.Err() == nil {
-				a.log.Error("create partitions ahead", "err", err)
-			}
+			a.jobFailed(ctx, "create partitions ahead", err)
 		} else if n > 0 {
 			a.log.Info("created partitions ahead", "count", n)
 		}
@@ -209,8 +207,8 @@ func (a *app) maintainPartitions(ctx context.Context, db *postgres.DB, keep rete
 // what it dropped; an error is logged, and the next check tries again.
 func (a *app) prune(ctx context.Context, db *postgres.DB, p pruned) {
 	_, err := db.TryLock(ctx, pruneLock, func(ctx context.Context) error { return p.prune(ctx, db) })
-	if err != nil && ctx.Err() == nil {
-		a.log.Error("drop data past the retention", "err", err)
+	if err != nil {
+		a.jobFailed(ctx, "drop data past the retention", err)
 	}
 	if parts := p.hourlyParts; len(parts) > 0 {
 		a.log.Info("dropped hourly and raw data past the retention", "before", tally.FormatDay(p.hourlyBefore),
@@ -236,8 +234,8 @@ func (a *app) compactFunctionSamples(ctx context.Context, db *postgres.DB, perio
 			return err
 		})
 		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log.Error("compact function samples", "err", err)
+		case err != nil:
+			a.jobFailed(ctx, "compact function samples", err)
 		case c.Appended > 0:
 			a.log.Debug("compacted function samples", "hours", c.Hours, "appended", c.Appended, "merged", c.Merged)
 		}

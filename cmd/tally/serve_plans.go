@@ -89,8 +89,8 @@ func (a *app) schedulePlans(ctx context.Context, db *postgres.DB, at plansAt) {
 			return nil
 		})
 		switch {
-		case err != nil && ctx.Err() == nil:
-			a.log.Error("daily plans (forecasts, right-sizing, commitments)", "err", err, "retry", plansRetry)
+		case err != nil:
+			a.jobFailed(ctx, "daily plans (forecasts, right-sizing, commitments)", err, "retry", plansRetry)
 			next = now.Add(plansRetry)
 		case !ran:
 			a.log.Debug("daily plans run on another replica")
