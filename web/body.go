@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 
@@ -18,11 +20,15 @@ import (
 // field createTokenRequest.name of type string"), and unknown fields were
 // ignored, so a typo saved a setting's default.
 func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, what, shape string) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	var raw bytes.Buffer
+	dec := json.NewDecoder(io.TeeReader(http.MaxBytesReader(w, r.Body, limit), &raw))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
 		return tally.Errorf(tally.EInvalid, "%s: more after the JSON object: want one %s", what, shape)
+	}
+	if err == nil && holdsNUL(raw.Bytes()) {
+		return tally.Errorf(tally.EInvalid, "%s: a string holds a NUL character (\\u0000), which no text Tally stores can", what)
 	}
 	if err == nil {
 		return nil
@@ -51,4 +57,24 @@ func article(kind string) string {
 		return "an " + kind
 	}
 	return "a " + kind
+}
+
+// holdsNUL reports whether JSON text js escapes a NUL character (\u0000)
+// in a string: a backslash an even number of backslashes follow (none
+// escaping it) before u0000. (A raw NUL is no JSON.)
+func holdsNUL(js []byte) bool {
+	for i := 0; ; i++ {
+		j := bytes.Index(js[i:], []byte(`u0000`))
+		if j < 0 {
+			return false
+		}
+		i += j
+		n := 0 // backslashes before the u
+		for k := i - 1; k >= 0 && js[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+	}
 }

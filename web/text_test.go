@@ -37,6 +37,9 @@ func TestTextPostgresCannotHold(t *testing.T) {
 		{"parameter with NUL", admin, "GET", "/api/v1/functions?workload=a%00/b&window=1d", "", nil, 400, "holds a NUL byte"},
 		{"OpenCost parameter", admin, "GET", "/allocation/compute?window=1d&filterNamespaces=%FF", "", nil, 400, "parameter filterNamespaces: "},
 		{"path with NUL", admin, "DELETE", "/api/v1/users/ada%00@example.com", "", nil, 400, `"message":"path `},
+		{"token name with NUL", admin, "POST", "/api/v1/tokens", `{"name":"ci\u0000","role":"viewer"}`, nil, 400, "token body: a string holds a NUL character"},
+		{"user email with NUL", admin, "POST", "/api/v1/users", `{"email":"bob\u0000@example.com","role":"viewer","password":"correct horse battery"}`, nil, 400, "a NUL character"},
+		{"not a NUL", admin, "POST", "/api/v1/tokens", `{"name":"ci \\u0000","role":"viewer"}`, nil, 201, `"name":"ci \\u0000"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
