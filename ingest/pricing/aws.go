@@ -644,7 +644,10 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, oper
 			if r.SavingsPlanOffering.PlanType == sptypes.SavingsPlanTypeEc2Instance {
 				plan = "ec2-instance"
 			}
-			sh := shapes[region+"/"+itype]
+			sh, known := shapes[region+"/"+itype]
+			if !known {
+				continue // not in the Price List read: no shape, and no on-demand price to discount, as for spot
+			}
 			out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype,
 				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: os,
 				HourlyPrice: rate, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus, EffectiveFrom: effective, Source: SourceAWSSavings})

@@ -84,7 +84,8 @@ func awsServer(t *testing.T) *httptest.Server {
 				json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("Compute", "m5.large", "0.0670")}, "nextToken": "n2"})
 				return
 			}
-			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("EC2Instance", "m5.large", "0.0580"), rate("Compute", "c5.xlarge", "0.1190")}})
+			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("EC2Instance", "m5.large", "0.0580"), rate("Compute", "c5.xlarge", "0.1190"),
+				rate("Compute", "c7g.large", "0.0500")}})
 		case r.Method == http.MethodPost && strings.Contains(string(body), "Action=DescribeSpotPriceHistory"):
 			// EC2 Query protocol: the current spot price per type and zone, one page per zone.
 			form, _ := url.ParseQuery(string(body))
@@ -153,7 +154,8 @@ func TestSyncAWS(t *testing.T) {
 		"c5.xlarge savings-plan-compute-1y-no-upfront":     "0.119",
 		"p3.2xlarge on-demand":                             "3.06",
 		// Spot: each zone's current price, and their mean over the region's zones (no zone);
-		// c7g.large is not in the Price List (no shape): skipped.
+		// c7g.large is not in the Price List (no shape): its spot and Savings Plans
+		// prices are skipped (its Savings Plans rate was stored with 0 vCPUs and memory).
 		"m5.large spot":             "0.038",
 		"m5.large spot us-east-1a":  "0.035",
 		"m5.large spot us-east-1b":  "0.041",
