@@ -17,6 +17,9 @@ type AllocationStore interface {
 	// BillingCurrencies returns, per billing account, the currency it is
 	// billed in: an answer without costs is in the organization's.
 	BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error)
+	// Reconciliation compares each whole UTC day of w of each billing
+	// account's amortized bill with what attribution spread of it.
+	Reconciliation(ctx context.Context, w tally.Window) ([]attribution.ReconRow, error)
 }
 
 // allocationQuery reads the query parameters shared by Tally's and OpenCost's

@@ -26,6 +26,10 @@ func (refusingAllocations) AllocationRows(context.Context, attribution.Query) ([
 	return nil, errors.New("store must not be called")
 }
 
+func (refusingAllocations) Reconciliation(context.Context, tally.Window) ([]attribution.ReconRow, error) {
+	return nil, errors.New("store must not be called")
+}
+
 // TestAllocationWindowLimits checks that a window too long, or cut into too
 // many steps, is a 400 that costs no memory: any viewer can send these.
 func TestAllocationWindowLimits(t *testing.T) {
@@ -34,6 +38,7 @@ func TestAllocationWindowLimits(t *testing.T) {
 		{"/allocation/compute?window=30000d&step=1h", "use a larger step"},
 		{"/api/v1/allocations?window=300000d&step=1h", "at most 100 years"},
 		{"/allocation/compute?window=300000d", "at most 100 years"},
+		{"/api/v1/reconciliation?window=3000d", "at most three years"},
 		{"/api/v1/allocations?window=0,253370764799&step=24h", "use a larger step"},
 		{"/api/v1/allocations?window=0,253402300799&step=24h", "outside the years 0001–9998"},
 		{"/api/v1/allocations?window=0,9000000000000&step=24h", "outside the years 0001–9998"},
