@@ -158,7 +158,7 @@ func periods(wc weekCosts, dim int, aud Audience, w tally.Window, cov []NodeCove
 		if !keep(aud, r) {
 			continue
 		}
-		name := groupName(r, dim)
+		name, class := groupName(r, dim, moverDims[dim].field)
 		if name == "" {
 			continue
 		}
@@ -187,7 +187,7 @@ func periods(wc weekCosts, dim int, aud Audience, w tally.Window, cov []NodeCove
 		}
 		g := groups[name]
 		if g == nil {
-			g = &group{class: r.Class, kinds: map[string]*[2]Period{}}
+			g = &group{class: class, kinds: map[string]*[2]Period{}}
 			groups[name] = g
 		}
 		pk := g.kinds[r.CostKind]

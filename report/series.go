@@ -52,18 +52,24 @@ func keep(aud Audience, r *attribution.Row) bool {
 	return aud.Org() || (r.Class != attribution.ClassIdle && r.Class != attribution.ClassShared)
 }
 
-// groupName names a row's group by its key number key: the reserved names
-// for idle, shared and unallocated costs, "" when the row has no value.
-func groupName(r *attribution.Row, key int) string {
+// groupName names a row's group by its key number key, of field, and
+// returns its class: the reserved names for idle, shared and unallocated
+// costs, "" when the row has no value. A row without a namespace (a cloud
+// cost whose tags name a team but no namespace) is the namespace
+// __unallocated__, as on the dashboard's namespace view.
+func groupName(r *attribution.Row, key int, field string) (name, class string) {
 	switch r.Class {
 	case attribution.ClassIdle:
-		return tally.IdleName
+		return tally.IdleName, r.Class
 	case attribution.ClassShared:
-		return tally.SharedName
+		return tally.SharedName, r.Class
 	case attribution.ClassUnallocated:
-		return tally.UnallocatedName
+		return tally.UnallocatedName, r.Class
 	}
-	return r.Keys[key]
+	if r.Keys[key] == "" && field == "namespace" {
+		return tally.UnallocatedName, attribution.ClassUnallocated
+	}
+	return r.Keys[key], r.Class
 }
 
 func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim attribution.Dimension) (*series, error) {
@@ -96,7 +102,7 @@ func (b *Builder) series(ctx context.Context, aud Audience, w tally.Window, dim 
 			return nil, err
 		}
 		s.estimated[k] = s.estimated[k] || row.Estimated
-		name := groupName(row, 0)
+		name, _ := groupName(row, 0, dim.Field)
 		if row.CostKind == tally.CostPeriod {
 			addDay(s.period, "", n, k, row.Cost)
 			if name != "" {
