@@ -169,7 +169,8 @@ func tlsConfigOrDefault(cfg Config) *tls.Config {
 
 // Message builds the MIME message of e: multipart/related holding a
 // multipart/alternative (text/plain, then text/html) and the inline PNGs,
-// each with the Content-ID the HTML's cid: URLs name.
+// each with the Content-ID the HTML's cid: URLs name, in angle brackets
+// as RFC 2045 writes it (cid:trend@tally names <trend@tally>).
 func Message(e *report.Email) (*mail.Msg, error) {
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := m.From(e.From); err != nil {
@@ -189,7 +190,7 @@ func Message(e *report.Email) (*mail.Msg, error) {
 	m.SetBodyString(mail.TypeTextPlain, e.Text)
 	m.AddAlternativeString(mail.TypeTextHTML, e.HTML)
 	for _, im := range e.Images {
-		if err := m.EmbedReader(im.Name, bytes.NewReader(im.PNG), mail.WithFileContentID(im.ContentID),
+		if err := m.EmbedReader(im.Name, bytes.NewReader(im.PNG), mail.WithFileContentID("<"+im.ContentID+">"),
 			mail.WithFileContentType("image/png")); err != nil {
 			return nil, fmt.Errorf("embed %s: %w", im.Name, err)
 		}

@@ -178,7 +178,13 @@ func checkMIME(t *testing.T, data []byte, e *report.Email) {
 			t.Fatal(err)
 		}
 		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		cid := strings.Trim(p.Header.Get("Content-Id"), "<>")
+		// RFC 2045 and 2392: a Content-ID is a msg-id, in angle
+		// brackets; cid:ID names the part whose Content-ID is <ID>.
+		raw := p.Header.Get("Content-Id")
+		cid := strings.TrimSuffix(strings.TrimPrefix(raw, "<"), ">")
+		if raw != "<"+cid+">" {
+			t.Errorf("embedded part's Content-ID %q: want <%s>", raw, cid)
+		}
 		disp, _, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
 		var src io.Reader = p
 		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "base64") {
