@@ -121,7 +121,7 @@ type reportWeeklyCmd struct {
 	Preview  string `placeholder:"FILE" help:"Write the report as one self-contained HTML page (charts inline)."`
 	Text     string `placeholder:"FILE" help:"Write the plain-text version (\"-\": standard output)."`
 	EML      string `name:"eml" placeholder:"FILE" help:"Write the email as an .eml file (multipart MIME, as it would be sent)."`
-	To       string `placeholder:"ADDRESS" help:"Recipient written into the .eml (default: the audience's first recipient)."`
+	To       string `placeholder:"ADDRESS" help:"With --eml: the recipient written into the .eml (default: the audience's first recipient). --send sends to the audience's recipients, never to --to."`
 	Send     bool   `help:"Send the report to the audience's recipients now, through the delivery log (a recipient who already got this week's report is skipped), after a typed confirmation."`
 	Yes      bool   `help:"With --send: send without asking (required when standard input is not a terminal)."`
 }
@@ -147,6 +147,9 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	}
 	wk, err := reportWeek(c.Week, time.Now())
 	if err != nil {
+		return err
+	}
+	if err := c.checkTo(aud); err != nil {
 		return err
 	}
 	if c.Send && len(aud.Recipients) == 0 {
@@ -230,6 +233,22 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 			return errors.New("not confirmed: nothing sent")
 		}
 		return c.send(ctx, a, db, cfg, aud, wk)
+	}
+	return nil
+}
+
+// checkTo refuses --to where it does nothing: it names the recipient
+// written into --eml, and --send sends to the audience's recipients
+// whatever it says.
+func (c *reportWeeklyCmd) checkTo(aud report.Audience) error {
+	switch {
+	case c.To == "":
+		return nil
+	case c.Send:
+		return tally.Errorf(tally.EInvalid, "--to %s: --send sends to the audience's recipients (%s), not to --to, which names the recipient of --eml only: to send to one address, give it an audience of its own",
+			c.To, strings.Join(aud.Recipients, ", "))
+	case c.EML == "":
+		return tally.Errorf(tally.EInvalid, "--to %s: names the recipient of --eml, which is not given", c.To)
 	}
 	return nil
 }

@@ -59,6 +59,17 @@ func TestReportSendGuards(t *testing.T) {
 	if code, errOut := send("2026-W42", "org", "send\n"); code != 2 || !strings.Contains(errOut, "--yes") {
 		t.Errorf("no terminal, no --yes: exit %d %s", code, errOut)
 	}
+	// --to names the recipient of --eml only: with --send it was ignored,
+	// and the report went to the audience's recipients, not to the one
+	// address given. Without --eml it did nothing.
+	if code, errOut := send("2026-W42", "org", "", "--yes", "--to", "me@example.com"); code != 2 ||
+		!strings.Contains(errOut, `--to me@example.com: --send sends to the audience's recipients (finops@example.com)`) {
+		t.Errorf("--send --to: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runTally("--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+		"--week", "2026-W42", "--to", "me@example.com"); code != 2 || !strings.Contains(errOut, "--to me@example.com: names the recipient of --eml, which is not given") {
+		t.Errorf("--to without --eml: exit %d %s", code, errOut)
+	}
 	// On a terminal: the recipients are listed, and a wrong answer sends nothing.
 	terminal = true
 	if code, errOut := send("2026-W42", "org", "y\n"); code == 0 || !strings.Contains(errOut, "finops@example.com") ||
