@@ -196,8 +196,12 @@ func (b *Builder) spend(ctx context.Context, aud Audience, wk Week) (*Report, *s
 	// The days billed in both the report week and the week before, each
 	// compared with the same weekday of the weeks before.
 	var compared, own []int // offsets from Monday
+	r.Spend.LastWeekUnbilled = true
 	for i := range 7 {
 		d := wk.Start.AddDate(0, 0, i)
+		if billed[d.AddDate(0, 0, -7).Unix()] {
+			r.Spend.LastWeekUnbilled = false
+		}
 		if !billed[d.Unix()] {
 			continue
 		}

@@ -185,10 +185,14 @@ type Spend struct {
 	// compared days, over those of them the organization has cost on
 	// every compared day (AvgWeeks of them): weeks before its bill starts
 	// are left out, not counted at $0. Zero when none has.
-	Avg4Weeks  tally.Money `json:"avg4Weeks"`
-	AvgWeeks   int         `json:"avgWeeks"`
-	VsLastWeek Change      `json:"vsLastWeek"`
-	VsAvg      Change      `json:"vsAvg4Weeks"`
+	Avg4Weeks tally.Money `json:"avg4Weeks"`
+	AvgWeeks  int         `json:"avgWeeks"`
+	// LastWeekUnbilled says the bill has no day of the week before (the
+	// report week is its first): LastWeek and VsLastWeek compare with
+	// nothing and are not shown.
+	LastWeekUnbilled bool   `json:"lastWeekUnbilled"`
+	VsLastWeek       Change `json:"vsLastWeek"`
+	VsAvg            Change `json:"vsAvg4Weeks"`
 }
 
 // DailyCost is one day's amortized cost.

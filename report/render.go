@@ -138,6 +138,9 @@ func render(r *Report, img func(Image) template.URL) (*Rendered, error) {
 // Highlights names the three largest workload changes and their main cause,
 // e.g. "payments/ledger +$51.74 (+67%), mostly commitment coverage".
 func Highlights(r *Report) []string {
+	if r.Spend.LastWeekUnbilled {
+		return nil // every group is new: no change to speak of
+	}
 	var out []string
 	for _, set := range r.Movers {
 		if set.Dimension != "workload" {
@@ -179,6 +182,13 @@ func cause(c Components) string {
 // some of their days only (the bill has not reached the others), it names
 // them: the spend is theirs, not the week's.
 func Subject(r *Report) string {
+	if r.Spend.LastWeekUnbilled {
+		on := ""
+		if r.PartWeek() {
+			on = " on " + r.ComparedWeekdays()
+		}
+		return fmt.Sprintf("Tally weekly · %s · %s: %s%s (%s)", r.Audience.Title, r.Week.Span(), FormatMoney(r.Spend.ThisWeek), on, noLastWeek)
+	}
 	if r.PartWeek() {
 		return fmt.Sprintf("Tally weekly · %s · %s: %s on %s (%s vs the same days last week)", r.Audience.Title, r.Week.Span(),
 			FormatMoney(r.Spend.ThisWeek), r.ComparedWeekdays(), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
@@ -186,6 +196,9 @@ func Subject(r *Report) string {
 	return fmt.Sprintf("Tally weekly · %s · %s: %s (%s vs last week)", r.Audience.Title, r.Week.Span(),
 		FormatMoney(r.Spend.ThisWeek), FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base))
 }
+
+// noLastWeek says why a report compares with no week before.
+const noLastWeek = "nothing billed the week before"
 
 // avgLabel names the average of the weeks before: "4-week average", or
 // fewer weeks when the bill starts later.
@@ -199,6 +212,9 @@ func headline(r *Report) string {
 	}
 	s := fmt.Sprintf("Spent %s %s, %s (%s) vs %s", FormatMoney(r.Spend.ThisWeek), spent, FormatDelta(r.Spend.VsLastWeek.Delta),
 		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), last)
+	if r.Spend.LastWeekUnbilled {
+		s = fmt.Sprintf("Spent %s %s, with %s", FormatMoney(r.Spend.ThisWeek), spent, noLastWeek)
+	}
 	if r.Spend.AvgWeeks > 0 {
 		s += fmt.Sprintf(" and %s vs the %s", FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), avgLabel(r.Spend))
 	}

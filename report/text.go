@@ -24,8 +24,12 @@ func Text(r *Report) (string, error) {
 	} else {
 		fmt.Fprintf(tw, "This week\t%s\t\n", FormatMoney(r.Spend.ThisWeek))
 	}
-	fmt.Fprintf(tw, "vs last week\t%s (%s)\tlast week %s\n", FormatDelta(r.Spend.VsLastWeek.Delta),
-		FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), FormatMoney(r.Spend.LastWeek))
+	if r.Spend.LastWeekUnbilled {
+		fmt.Fprintf(tw, "vs last week\tnone: the week before is not billed\t\n")
+	} else {
+		fmt.Fprintf(tw, "vs last week\t%s (%s)\tlast week %s\n", FormatDelta(r.Spend.VsLastWeek.Delta),
+			FormatRatio(r.Spend.VsLastWeek.Ratio, r.Spend.VsLastWeek.Base), FormatMoney(r.Spend.LastWeek))
+	}
 	if r.Spend.AvgWeeks > 0 {
 		fmt.Fprintf(tw, "vs %s\t%s (%s)\taverage %s\n", avgLabel(r.Spend), FormatDelta(r.Spend.VsAvg.Delta),
 			FormatRatio(r.Spend.VsAvg.Ratio, r.Spend.VsAvg.Base), FormatMoney(r.Spend.Avg4Weeks))
