@@ -166,6 +166,15 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
+	if c.Week != "" {
+		// A week named before the bill starts is bad input, not a
+		// report of $0.00.
+		if err := checkCosted(ctx, db, c.Week, wk); tally.ErrorCode(err) == tally.ENotFound {
+			return tally.Errorf(tally.EInvalid, "%s", tally.ErrorMessage(err))
+		} else if err != nil {
+			return err
+		}
+	}
 	b := &report.Builder{Store: db, Config: cfg}
 	start := time.Now()
 	r, err := b.Build(ctx, aud, wk)
@@ -414,15 +423,15 @@ func (p *reportPreviewer) resolve(ctx context.Context, audience, week string) (r
 	if err != nil || week == "" {
 		return aud, wk, err
 	}
-	return aud, wk, p.checkCosted(ctx, week, wk)
+	return aud, wk, checkCosted(ctx, p.db, week, wk)
 }
 
 // checkCosted returns an ENotFound error naming week (wk) and the first
 // week with costs when wk ends before the first attributed hour with
 // costs. With no costs at all it returns nil: a new installation's reports
 // are empty until its bill arrives, and say so.
-func (p *reportPreviewer) checkCosted(ctx context.Context, week string, wk report.Week) error {
-	st, err := p.db.DataStatus(ctx)
+func checkCosted(ctx context.Context, db *postgres.DB, week string, wk report.Week) error {
+	st, err := db.DataStatus(ctx)
 	if err != nil {
 		return err
 	}
