@@ -159,6 +159,7 @@ func TrendChart(r *Report) (Image, error) {
 	line.FillColor = color.NRGBA{R: 0x1f, G: 0x4e, B: 0x9c, A: 0x20}
 	p.Add(line)
 	p.Legend.Add("daily amortized spend", line)
+	top := 0.0 // the highest value drawn: spend, forecast and budget
 	if !r.Month.Budget.IsZero() {
 		first := r.Month.Month
 		days := float64(first.AddDate(0, 1, 0).Sub(first) / day)
@@ -170,8 +171,8 @@ func TrendChart(r *Report) (Image, error) {
 		bl.Color, bl.Width, bl.Dashes = colorBudget, vg.Points(1), []vg.Length{vg.Points(2), vg.Points(2)}
 		p.Add(bl)
 		p.Legend.Add("daily budget", bl)
+		top = per
 	}
-	top := 0.0
 	for _, a := range actual {
 		top = math.Max(top, a.Y)
 	}
