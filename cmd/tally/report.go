@@ -149,7 +149,7 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkTo(aud); err != nil {
+	if err := c.checkUnused(aud); err != nil {
 		return err
 	}
 	if c.Send && len(aud.Recipients) == 0 {
@@ -246,11 +246,13 @@ func (c *reportWeeklyCmd) Run(ctx context.Context, a *app) error {
 	return nil
 }
 
-// checkTo refuses --to where it does nothing: it names the recipient
-// written into --eml, and --send sends to the audience's recipients
-// whatever it says.
-func (c *reportWeeklyCmd) checkTo(aud report.Audience) error {
+// checkUnused refuses --to and --yes where they do nothing: --to names
+// the recipient written into --eml, and --send sends to the audience's
+// recipients whatever it says; --yes confirms --send.
+func (c *reportWeeklyCmd) checkUnused(aud report.Audience) error {
 	switch {
+	case c.Yes && !c.Send:
+		return tally.Errorf(tally.EInvalid, "--yes: confirms --send, which is not given")
 	case c.To == "":
 		return nil
 	case c.Send:

@@ -70,6 +70,11 @@ func TestReportSendGuards(t *testing.T) {
 		"--week", "2026-W42", "--to", "me@example.com"); code != 2 || !strings.Contains(errOut, "--to me@example.com: names the recipient of --eml, which is not given") {
 		t.Errorf("--to without --eml: exit %d %s", code, errOut)
 	}
+	// --yes without --send confirmed nothing, silently.
+	if code, _, errOut := runTally("--database-url", url, "--log-level", "error", "report", "weekly", "--report-config", cfgFile,
+		"--week", "2026-W42", "--yes"); code != 2 || !strings.Contains(errOut, "--yes: confirms --send, which is not given") {
+		t.Errorf("--yes without --send: exit %d %s", code, errOut)
+	}
 	// On a terminal: the recipients are listed, and a wrong answer sends nothing.
 	terminal = true
 	if code, errOut := send("2026-W42", "org", "y\n"); code == 0 || !strings.Contains(errOut, "finops@example.com") ||
