@@ -983,6 +983,14 @@ await step('functions: a cluster picker lists the workload\'s clusters and keeps
   noErrors('functions cluster picker')
 })
 
+await step('functions: a link\'s workload with no costs in the window is the one the picker shows', async () => {
+  await page.goto(base + '/functions?workload=shop%2Fgone&window=14d')
+  await page.getByText('No CPU profiles for shop/gone in this window').waitFor()
+  const picker = page.locator('form[aria-label="Functions view"] select[name=workload]')
+  check((await picker.inputValue()) === 'shop/gone', 'the picker shows the view\'s workload, not the first listed: ' + (await picker.inputValue()))
+  noErrors('functions stale workload')
+})
+
 await step('allocations: a totals row adds up the rows shown, exactly', async () => {
   await page.goto(base + '/allocations?window=7d')
   await page.locator('button[data-drill="shop"]').waitFor()

@@ -298,6 +298,8 @@ export function FunctionsPage(_: { me: Me }) {
         <label>
           Workload
           <select name="workload" value={workload} onChange={(e) => set({ workload: e.currentTarget.value, cluster: '', container: '', image: '', baseImage: '', fn: '' })}>
+            {/* A link's workload with no costs in this window (a window changed, a workload gone): shown as the view's, not the first listed. */}
+            {workload && !names.includes(workload) && !profiledNames.includes(workload) && <option>{workload}</option>}
             {profiledNames.length === 0 ? (
               names.map((n) => <option key={n}>{n}</option>)
             ) : (
