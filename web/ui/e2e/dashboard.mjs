@@ -991,6 +991,32 @@ await step('functions: a link\'s workload with no costs in the window is the one
   noErrors('functions stale workload')
 })
 
+await step('functions: fits 390 px: a long image name does not widen the page, the flame graph scrolls sideways', async () => {
+  const { p, errs, ctx } = await signedIn(base, '/functions')
+  const image = '412345678901.dkr.ecr.us-west-2.amazonaws.com/shop/api-server-with-a-long-name:v2.13.8-build.1234'
+  await p.route(/\/api\/v1\/functions\?/, async (route) => {
+    const f = await (await route.fetch()).json()
+    f.images = [...(f.images ?? []), { container: 'app', image, first: f.window.start, last: f.window.end }]
+    await route.fulfill({ json: f })
+  })
+  await p.setViewportSize({ width: 390, height: 844 })
+  await p.goto(base + '/functions?workload=shop%2Fapi&window=14d')
+  await p.locator('#flame svg').waitFor()
+  await p.waitForFunction((image) => [...document.querySelectorAll('select[name=image] option')].some((o) => o.value === image), image)
+  const w = await p.evaluate(() => {
+    const flame = document.querySelector('#flame')
+    return {
+      page: document.documentElement.scrollWidth,
+      flame: { client: flame.clientWidth, scroll: flame.scrollWidth, overflowX: getComputedStyle(flame).overflowX },
+    }
+  })
+  check(w.page <= 390, 'at 390 px, /functions is no wider than the screen: ' + JSON.stringify(w))
+  check(w.flame.scroll <= w.flame.client || /auto|scroll/.test(w.flame.overflowX), 'the flame graph wider than the screen scrolls, not cut off: ' + JSON.stringify(w))
+  await shot(p, 'narrow-functions')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 await step('allocations: a totals row adds up the rows shown, exactly', async () => {
   await page.goto(base + '/allocations?window=7d')
   await page.locator('button[data-drill="shop"]').waitFor()
