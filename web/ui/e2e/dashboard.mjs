@@ -1408,6 +1408,17 @@ await step('commitments of accounts billed in two currencies', async () => {
 
 // signedIn opens a page of a new context signed in to server at path, with
 // the errors watch() collects.
+await step('commitments: a link\'s account that is unknown is the one the picker shows, beside the error naming it', async () => {
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=999')
+  await p.locator('[data-page=commitments] .state.error').getByText('account "999"').waitFor()
+  const picker = p.locator('[data-page=commitments] select[name=account]')
+  // The accounts come from their own request: the picker offers the two once they have.
+  await picker.locator('option', { hasText: '111' }).waitFor({ state: 'attached' })
+  check((await picker.inputValue()) === '999', 'the picker shows the account the page is of, not All accounts: ' + (await picker.inputValue()))
+  check(errs.filter((e) => !/404/.test(e)).length === 0, 'no console errors besides the 404: ' + errs.join('; '))
+  await ctx.close()
+})
+
 async function signedIn(server, path) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } })
   const p = await ctx.newPage()

@@ -52,6 +52,8 @@ function AccountPicker({ accounts, value, set }: { accounts: BillingAccount[]; v
       Billing account
       <select name="account" value={value} onChange={(e) => set(e.currentTarget.value)}>
         <option value="">All accounts</option>
+        {/* A link's account none of the listed is (mistyped, or gone): shown as the view's, not as All accounts. */}
+        {value !== '' && !accounts.some((a) => a.id === value) && <option value={value}>{value}</option>}
         {accounts.map((a) => (
           <option key={a.id} value={a.id}>
             {a.name && a.name !== a.id ? `${a.name} (${a.provider} ${a.id})` : `${a.provider} ${a.id}`}
