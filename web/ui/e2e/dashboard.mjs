@@ -713,6 +713,20 @@ await step('overview: a top mover links to the days its last 7 days are', async 
   noErrors('overview movers')
 })
 
+await step('overview: the 30 days\' spend links to Allocations over the same days, with the same total', async () => {
+  await page.goto(base + '/')
+  const stat = page.locator('[data-page=overview] .stat').first()
+  await stat.getByText('Spend, last 30 days').waitFor()
+  const spend = (await stat.locator('.stat-value').innerText()).replace(/\*$/, '').trim()
+  const link = stat.locator('a[data-link=spend]')
+  check((await link.count()) === 1, 'the spend links to its breakdown: ' + (await stat.innerHTML()))
+  await link.click()
+  await page.waitForURL(/\/allocations\?/)
+  await page.locator('[data-page=allocations] table[aria-label=Allocations]').waitFor()
+  check((await titleTotal(page)) === spend, `Allocations totals the overview's ${spend}, got ${await titleTotal(page)} (${page.url()})`)
+  noErrors('overview spend link')
+})
+
 await step('a refused view (400) says which control to change, without Retry; an unknown aggregation falls back', async () => {
   await page.goto(base + '/allocations?window=90d&step=1h')
   const alert = page.locator('[data-page=allocations] [role=alert]')

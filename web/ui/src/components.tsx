@@ -391,7 +391,7 @@ export function Card({ title, children, id, estimated }: { title: string; childr
   )
 }
 
-export function Stat({ label, value, hint }: { label: string; value: ComponentChildren; hint?: string }) {
+export function Stat({ label, value, hint }: { label: string; value: ComponentChildren; hint?: ComponentChildren }) {
   return (
     <div class="stat">
       <div class="stat-label">{label}</div>

@@ -56,6 +56,15 @@ export function movers(a: Allocations): Mover[] {
   return out.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta)).slice(0, 6)
 }
 
+/**
+ * The Allocations view of the Overview's spend: its days (win) with idle
+ * apart, as the Overview counts them, so both show the same total; the
+ * Allocations page's "30d" ends now, on days with no cost yet.
+ */
+function spendLink(win: string): string {
+  return '/allocations?' + new URLSearchParams({ window: win, idle: 'separate' }).toString()
+}
+
 /** The Allocations view of a mover's workloads, over the days its last 7 days are of. */
 function moverLink(m: Mover): string {
   const q = new URLSearchParams({ aggregate: 'controller', filter: 'namespace:' + quote(m.name), window: m.window })
@@ -323,6 +332,11 @@ export function Overview(_: { me: Me }) {
                   {money(view.total, view.cur)}
                   <EstimateMark estimated={view.estimated} />
                 </>
+              }
+              hint={
+                <Link href={spendLink(win!)} data-link="spend" title="What these 30 days cost, by namespace, in Allocations">
+                  by namespace ›
+                </Link>
               }
             />
             <Stat label="Idle share" value={pct(view.total ? view.idle / view.total : 0)} hint="node capacity no container used or requested" />
