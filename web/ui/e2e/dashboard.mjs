@@ -1220,6 +1220,33 @@ await step('right-sizing: a node plan is one line (nodes now → planned, a mont
   noErrors('right-sizing node plans')
 })
 
+await step('right-sizing: a node group already right-sized says so, and is not counted a recommendation', async () => {
+  const usd = (amount) => ({ amount, currency: 'USD' })
+  const nodes = [{ type: 'r5.xlarge', purchase: 'committed', count: 3, hourlyEach: usd('0.1106') }]
+  const kept = {
+    id: 9003, kind: 'node-rightsizing', target: 'prod/memory', createdAt: '2026-10-20T00:00:00Z', monthlySavings: usd('0'),
+    current: { nodes, monthly: usd('242.29') }, recommended: { nodes, monthly: usd('242.29') }, risk: { unplaced: null },
+    explanation: 'already right-sized: 5 pods at their recommended requests fit on the current 3 × r5.xlarge (committed) and no cheaper mix was found',
+  }
+  let containers = 0
+  const p = await context.newPage()
+  await p.route('**/api/v1/recommendations/rightsizing', async (route) => {
+    const r = await (await route.fetch()).json()
+    containers = r.containers.length
+    r.nodes = [kept]
+    await route.fulfill({ json: r })
+  })
+  await p.goto(base + '/rightsizing')
+  const line = await p.locator('[data-plan="prod/memory"] summary').innerText()
+  check(line === '3 × r5.xlarge (committed) ($242.29/mo): already right-sized', 'the plan says the group is kept as it is: ' + line)
+  const stat = p.locator('[data-page=rightsizing] .stat', { hasText: 'Recommendations' })
+  const count = await stat.locator('.stat-value').innerText()
+  check(count === String(containers), `the count is of the ${containers} containers' recommendations, not the group kept: ` + count)
+  check((await stat.innerText()).includes('1 node group already right-sized'), 'the group kept is said apart: ' + (await stat.innerText()))
+  await p.close()
+  noErrors('right-sizing kept node group')
+})
+
 await step("right-sizing: a container's recommendation links to its cost in Allocations", async () => {
   await page.goto(base + '/rightsizing')
   const first = page.locator('table[aria-label="Container recommendations"] tbody tr').first()

@@ -92,6 +92,14 @@ function nodesText(nodes: NodeCount[] | undefined): string {
 }
 
 /**
+ * Whether a node group's plan keeps its nodes as they are (already
+ * right-sized): the same nodes, nothing saved or added.
+ */
+function kept(r: Recommendation): boolean {
+  return num(r.monthlySavings.amount) === 0 && nodesText(r.current?.nodes) === nodesText(r.recommended?.nodes)
+}
+
+/**
  * A node group's plan as one line, the nodes it runs now → those planned
  * and what each costs a month, with the plan's explanation (its
  * commitments, fees, pods kept apart) behind a disclosure.
@@ -105,11 +113,18 @@ function NodePlan({ r }: { r: Recommendation }) {
     m ? ` (${money(m.amount, m.currency)}/mo${average !== undefined ? `, ${average.toFixed(2)} nodes on average` : ''})` : ''
   return (
     <details class="plan" data-plan={r.target}>
-      <summary>
-        {nodesText(cur.nodes)}
-        {monthly(cur.monthly, cur.averageNodes)} → <b>{nodesText(rec.nodes)}</b>
-        {monthly(rec.monthly, rec.averageNodes)}
-      </summary>
+      {kept(r) ? (
+        <summary>
+          {nodesText(cur.nodes)}
+          {monthly(cur.monthly, cur.averageNodes)}: already right-sized
+        </summary>
+      ) : (
+        <summary>
+          {nodesText(cur.nodes)}
+          {monthly(cur.monthly, cur.averageNodes)} → <b>{nodesText(rec.nodes)}</b>
+          {monthly(rec.monthly, rec.averageNodes)}
+        </summary>
+      )}
       <p class="hint">{r.explanation}</p>
     </details>
   )
@@ -147,6 +162,8 @@ export function Rightsizing(_: { me: Me }) {
   // Recommendations that cost more (a node group grown to relieve pressure)
   // are shown apart, not netted into the savings.
   const adds = (which: Total) => currencies.some((c) => num(d.monthlySavings[c][which]?.amount) > 0)
+  // Node groups already right-sized are listed, but recommend nothing.
+  const keptGroups = d.nodes.filter(kept).length
   return (
     <div class="page" data-page="rightsizing">
       <h1>Right-sizing</h1>
@@ -166,7 +183,11 @@ export function Rightsizing(_: { me: Me }) {
             {adds('containersAdded') && <Stat label="Containers: added cost a month" value={total('containersAdded')} />}
             <Stat label="Nodes: savings a month (the containers' included)" value={total('nodes')} />
             {adds('nodesAdded') && <Stat label="Nodes: added cost a month" value={total('nodesAdded')} />}
-            <Stat label="Recommendations" value={String(d.containers.length + d.nodes.length)} />
+            <Stat
+              label="Recommendations"
+              value={String(d.containers.length + d.nodes.length - keptGroups)}
+              hint={keptGroups > 0 ? `${keptGroups} node group${keptGroups > 1 ? 's' : ''} already right-sized, not counted` : undefined}
+            />
           </div>
           <Card title="Containers">
             <table class="grid" aria-label="Container recommendations">
