@@ -1460,6 +1460,25 @@ await step('commitments: a link\'s account that is unknown is the one the picker
   await ctx.close()
 })
 
+await step('commitments: the expiry ladder\'s axis says its amounts are an hour\'s', async () => {
+  const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=111')
+  await ctx.addInitScript(() => {
+    const fill = CanvasRenderingContext2D.prototype.fillText
+    CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+      ;(window.__canvasText ??= []).push(String(text))
+      return fill.call(this, text, ...rest)
+    }
+  })
+  await p.reload()
+  await p.locator('[data-page=commitments] section[aria-label="Expiry ladder"] .chart canvas').waitFor()
+  await p.waitForTimeout(1500) // the chart's animation
+  const labels = [...new Set(await p.evaluate(() => window.__canvasText ?? []))].filter((t) => /^\$[\d,.]+/.test(t))
+  check(labels.length > 2 && labels.every((l) => l.endsWith('/h')), 'the ladder\'s money ticks are per hour: ' + labels.join(' '))
+  await shot(p, 'commitments-ladder')
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx.close()
+})
+
 async function signedIn(server, path) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } })
   const p = await ctx.newPage()

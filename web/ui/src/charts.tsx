@@ -133,9 +133,10 @@ export function axisTooltip(fmt: (v: number) => string, value?: (seriesName: str
 /**
  * A value axis of money whose labels carry the decimals its ticks need to
  * read apart (see axisDecimals): "$0.20 $0.40 $0.60" under a dollar, where
- * whole units read "$0 $0 $1", and "$0 $5,000 $10,000" for large amounts.
+ * whole units read "$0 $0 $1", and "$0 $5,000 $10,000" for large amounts;
+ * unit follows each ("/h": "$0.20/h").
  */
-export function moneyAxis(currency: string) {
+export function moneyAxis(currency: string, unit = '') {
   let decimals = 0
   return {
     type: 'value' as const,
@@ -145,7 +146,7 @@ export function moneyAxis(currency: string) {
       decimals = axisDecimals(extent.min, extent.max)
       return undefined
     },
-    axisLabel: { formatter: (v: number) => money(v, currency, decimals) },
+    axisLabel: { formatter: (v: number) => money(v, currency, decimals) + unit },
   }
 }
 

@@ -134,10 +134,11 @@ export function CommitmentsPage(_: { me: Me }) {
     const lad = ladder(c)
     const ladderChart: Option = {
       color: ['#bf8700'],
-      grid: { left: 60, right: 20, top: 20, bottom: 30 },
+      grid: { left: 72, right: 20, top: 20, bottom: 30 },
       tooltip: { trigger: 'axis', formatter: axisTooltip((v) => money(v, cur) + '/h') },
       xAxis: { type: 'category', data: lad.map((l) => l.month) },
-      yAxis: moneyAxis(cur),
+      // The commitments' hourly amounts, not their whole terms'.
+      yAxis: moneyAxis(cur, '/h'),
       series: [{ name: 'Hourly commitment expiring', type: 'bar', data: lad.map((l) => l.hourly) }],
     }
     // A server before billInWindow sent "current" only with a bill.
