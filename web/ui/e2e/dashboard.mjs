@@ -1676,6 +1676,21 @@ await step('overview: a namespace new this week is a new mover, not +0.0%', asyn
   await p.close()
 })
 
+await step('settings: shared-cost rules that fail to save say they are not saved, as an error', async () => {
+  const { p, errs, ctx } = await signedIn(base, '/settings')
+  const form = p.locator('form[aria-label="Shared-cost rules"]')
+  await form.locator('button[type=submit]').waitFor()
+  await p.route('**/api/v1/settings/cost', (route) => (route.request().method() === 'PUT' ? route.abort('connectionrefused') : route.continue()))
+  await form.locator('button[type=submit]').click()
+  const alert = form.locator('[role=alert]')
+  await alert.waitFor()
+  const said = await alert.innerText()
+  check(said === 'The rules are not saved: The Tally API is not answering.', 'the failed save says the rules are not saved: ' + said)
+  check((await form.locator('[role=status]').count()) === 0, 'nothing reads as a status (Saved.)')
+  check(errs.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load/.test(e)).length === 0, 'no console errors besides the refused PUT: ' + errs.join('; '))
+  await ctx.close()
+})
+
 await step('settings: a failed revoke or sign-out says why', async () => {
   const state = await context.storageState()
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, storageState: state })

@@ -7,6 +7,7 @@ function CostRules({ admin }: { admin: boolean }) {
   const current = useApi<CostSettings>('/api/v1/settings/cost')
   const [form, setForm] = useState<CostSettings | null>(null)
   const [msg, setMsg] = useState('')
+  const [failed, setFailed] = useState('')
   useEffect(() => {
     if (current.data) setForm(current.data)
   }, [current.data])
@@ -19,11 +20,12 @@ function CostRules({ admin }: { admin: boolean }) {
       onSubmit={async (e) => {
         e.preventDefault()
         setMsg('')
+        setFailed('')
         try {
           setForm(await api.put<CostSettings>('/api/v1/settings/cost', form))
           setMsg('Saved. Allocation views without their own idle/shared choice now use these rules.')
         } catch (err) {
-          setMsg((err as ApiError).message)
+          setFailed('The rules are not saved: ' + (err as ApiError).message)
         }
       }}
     >
@@ -64,6 +66,11 @@ function CostRules({ admin }: { admin: boolean }) {
       {msg && (
         <p class="hint" role="status">
           {msg}
+        </p>
+      )}
+      {failed && (
+        <p class="form-error" role="alert">
+          {failed}
         </p>
       )}
     </form>
