@@ -1,9 +1,10 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
-import { Chart, axisTooltip, moneyAxis, palette, seriesTable, type Option } from '../charts'
+import { Chart, axisTooltip, moneyAxis, seriesTable, type Option } from '../charts'
 import { Card, Empty, ErrorState, Loading, NotAvailable, PartError, Stat, StaleLink, WindowOptions, useApi, windowLabel } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
+import { kpiChart } from '../commitments'
 
 /** Months until each commitment ends, with what the expiring commitments cost an hour. */
 export function ladder(c: Commitments): { month: string; hourly: number; count: number }[] {
@@ -118,19 +119,6 @@ export function CommitmentsPage(_: { me: Me }) {
     // bill in the window has none).
     const cur = c.currency || c.commitments.map((x) => hourly(x).currency).find(Boolean) || 'USD'
     const kpis = c.kpis ?? []
-    const kpiChart: Option = {
-      color: palette,
-      grid: { left: 50, right: 20, top: 40, bottom: 30 },
-      legend: { top: 0 },
-      tooltip: { trigger: 'axis', formatter: axisTooltip((v) => pct(v)) },
-      xAxis: { type: 'category', data: kpis.map((k) => day(k.t)) },
-      yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => pct(v, 0) } },
-      series: [
-        { name: 'Utilization', type: 'line', showSymbol: false, data: kpis.map((k) => k.utilization) },
-        { name: 'Coverage', type: 'line', showSymbol: false, data: kpis.map((k) => k.coverage) },
-        { name: 'Effective savings rate', type: 'line', showSymbol: false, data: kpis.map((k) => k.esr) },
-      ],
-    }
     const lad = ladder(c)
     const ladderChart: Option = {
       color: ['#bf8700'],
@@ -143,7 +131,7 @@ export function CommitmentsPage(_: { me: Me }) {
     }
     // A server before billInWindow sent "current" only with a bill.
     const billed = c.current?.billInWindow ?? kpis.length > 0
-    return { cur, kpiChart, ladderChart, lad, billed }
+    return { cur, kpiChart: kpiChart(kpis), ladderChart, lad, billed }
   }, [data.data])
 
   if (data.loading && !data.data) return <Loading what="commitments" />
