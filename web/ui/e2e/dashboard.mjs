@@ -1247,6 +1247,21 @@ await step('right-sizing: a node group already right-sized says so, and is not c
   noErrors('right-sizing kept node group')
 })
 
+await step('right-sizing: each row\'s resources: button names its container, for screen readers and voice control', async () => {
+  await page.goto(base + '/rightsizing')
+  const rows = page.locator('table[aria-label="Container recommendations"] tbody tr:not(.expand)')
+  await rows.first().waitFor()
+  const targets = await rows.evaluateAll((rs) => rs.map((r) => r.querySelector('code').textContent))
+  check(targets.length > 1, 'several container recommendations: ' + targets.length)
+  for (const t of targets) {
+    const b = page.getByRole('button', { name: 'Show the resources: of ' + t, exact: true })
+    check((await b.count()) === 1, `${t}'s button is named for it`)
+  }
+  await page.getByRole('button', { name: 'Show the resources: of ' + targets[0], exact: true }).click()
+  await page.getByRole('button', { name: 'Hide the resources: of ' + targets[0], exact: true }).waitFor()
+  noErrors('right-sizing button names')
+})
+
 await step("right-sizing: a container's recommendation links to its cost in Allocations", async () => {
   await page.goto(base + '/rightsizing')
   const first = page.locator('table[aria-label="Container recommendations"] tbody tr').first()

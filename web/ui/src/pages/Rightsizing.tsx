@@ -228,7 +228,12 @@ export function Rightsizing(_: { me: Me }) {
                         </span>
                       </td>
                       <td>
-                        <button class="link" onClick={() => setOpen(open === r.id ? null : r.id)} aria-expanded={open === r.id}>
+                        <button
+                          class="link"
+                          onClick={() => setOpen(open === r.id ? null : r.id)}
+                          aria-expanded={open === r.id}
+                          aria-label={`${open === r.id ? 'Hide' : 'Show'} the resources: of ${r.target}`}
+                        >
                           {open === r.id ? 'Hide' : 'resources:'}
                         </button>
                       </td>
