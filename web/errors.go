@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -51,17 +52,27 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 // go to anyone (sign-in), and the log says which it is.
 const msgDatabaseDown = "the database does not answer: try again shortly"
 
+// statusClientClosed is the status of a request its client gave up on
+// (nginx's 499 "client closed request"): no client reads it, the request
+// log does.
+const statusClientClosed = 499
+
 // failed returns err's code, the HTTP status it answers with and the
 // message it shows. An internal error (one with no code of its own) is
 // logged and its text withheld; one that came while the database does
 // not answer (Readiness) is the database's outage, a 503 "unavailable"
 // that clients retry, not a fault of the server's (500), and is logged at
-// warn level.
+// warn level. One whose client went away (a browser that left the page)
+// is the client's doing: a 499, logged at debug level.
 func (s *Server) failed(r *http.Request, err error) (code string, status int, msg string) {
 	code, msg = tally.ErrorCode(err), tally.ErrorMessage(err)
 	status, ok := statusOf[code]
 	if ok && code != tally.EInternal {
 		return code, status, msg
+	}
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		s.log.DebugContext(r.Context(), "request failed: its client went away", slog.String("path", r.URL.Path), slog.Any("err", err))
+		return code, statusClientClosed, msg
 	}
 	if s.databaseDown(r.Context()) {
 		s.log.WarnContext(r.Context(), "request failed: "+msgDatabaseDown, slog.String("path", r.URL.Path), slog.Any("err", err))

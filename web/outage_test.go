@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -74,5 +75,47 @@ func TestDatabaseOutage(t *testing.T) {
 	if !strings.Contains(logged, "level=WARN") || !strings.Contains(logged, "the database does not answer") ||
 		!strings.Contains(logged, "path=/api/v1/status") || strings.Contains(logged, "level=ERROR") {
 		t.Errorf("the outage is logged as a warning naming the request, not as the server's error:\n%s", logged)
+	}
+}
+
+// slowStatus answers once the request is over: it tells started it has
+// the request, then waits for its context to end.
+type slowStatus struct{ started chan struct{} }
+
+func (s slowStatus) DataStatus(ctx context.Context) (tally.DataStatus, error) {
+	close(s.started)
+	<-ctx.Done()
+	return tally.DataStatus{}, fmt.Errorf("data status: %w", ctx.Err())
+}
+
+// TestClientGoneIsNoError: a request its client gives up on (a browser
+// that moves to another page, closes the tab) fails with its context
+// canceled; that is the client's doing, not the server's fault, and is not
+// logged as an error (the demo logged `level=ERROR msg="request failed"
+// path=/api/v1/status err="look up session: context canceled"`).
+func TestClientGoneIsNoError(t *testing.T) {
+	db := pgtest.New(t)
+	viewer := apiToken(t, db, tally.RoleViewer)
+	status := slowStatus{started: make(chan struct{})}
+	var log logtest.Buffer
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, Status: status,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))}))
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/status", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+viewer)
+	go func() {
+		<-status.started
+		cancel()
+	}()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET /api/v1/status answered %d, want the client to give up", resp.StatusCode)
+	}
+	srv.Close() // waits for the handler to finish
+	if logged := log.String(); strings.Contains(logged, "level=ERROR") {
+		t.Errorf("a request its client gave up on is logged as an error:\n%s", logged)
 	}
 }
