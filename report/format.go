@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,9 @@ func formatDelta(m tally.Money, places int) string {
 	return "+" + s
 }
 
-// FormatRatio writes a relative change: "+8.2%", "-12%", "new" without a base.
+// FormatRatio writes a relative change: "+8.2%", "-12%", "+0.0015%" (two
+// significant digits below a tenth of a percent), "0%" for none, "new"
+// without a base.
 func FormatRatio(r float64, hasBase bool) string {
 	if !hasBase {
 		return "new"
@@ -63,8 +66,16 @@ func FormatRatio(r float64, hasBase bool) string {
 		return fmt.Sprintf("%+.0fx", r+1)
 	case a >= 10:
 		return fmt.Sprintf("%+.0f%%", p)
-	case a < 0.05:
+	case a == 0:
 		return "0%"
+	case a < 0.05:
+		// Two significant digits: "+0.0015%", a change, not "0%".
+		unit := math.Pow(10, math.Floor(math.Log10(a))-1)
+		s := strconv.FormatFloat(math.Round(p/unit)*unit, 'f', -1, 64) + "%"
+		if p > 0 {
+			s = "+" + s
+		}
+		return s
 	}
 	return fmt.Sprintf("%+.1f%%", p)
 }
