@@ -23,6 +23,23 @@ func moneyPlaces(m tally.Money) int {
 	return 2
 }
 
+// FormatPair writes two amounts compared (last week's and this week's) as
+// FormatMoney does, with the decimals that tell them apart (up to four)
+// where they would read the same but differ: "$0.386", "$0.394" beside a
+// change of "+$0.01", not "$0.39" twice.
+func FormatPair(a, b tally.Money) (string, string) {
+	sa, sb := FormatMoney(a), FormatMoney(b)
+	if sa != sb || a.Equal(b) {
+		return sa, sb
+	}
+	for places := moneyPlaces(a) + 1; places <= 4; places++ {
+		if pa, pb := formatMoney(a, places), formatMoney(b, places); pa != pb {
+			return pa, pb
+		}
+	}
+	return sa, sb
+}
+
 // formatMoney writes m to places decimals, thousands separated, with its
 // currency.
 func formatMoney(m tally.Money, places int) string { return m.Label(places) }

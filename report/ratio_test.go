@@ -1,6 +1,10 @@
 package report
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tallyhq/tally"
+)
 
 // TestFormatRatioTinyChanges: a change too small for a tenth of a percent
 // writes the digits that tell it from none, "+0.0015%"; it read "0%"
@@ -22,6 +26,26 @@ func TestFormatRatioTinyChanges(t *testing.T) {
 	} {
 		if got := FormatRatio(tc.r, true); got != tc.want {
 			t.Errorf("FormatRatio(%v) = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
+
+// TestFormatPairTellsAmountsApart: a function's cost last week and this
+// week read the same when they round alike, beside a change that is not
+// nothing ("$0.39 -> $0.39 self +$0.01"): they get the decimals that tell
+// them apart, up to four.
+func TestFormatPairTellsAmountsApart(t *testing.T) {
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	for _, tc := range []struct{ a, b, wantA, wantB string }{
+		{"0.386", "0.394", "$0.386", "$0.394"},
+		{"0.39", "0.39", "$0.39", "$0.39"},
+		{"0.39", "0.52", "$0.39", "$0.52"},
+		{"100.2", "100.4", "$100.2", "$100.4"},
+		{"1", "1.000001", "$1.00", "$1.00"},
+	} {
+		a, b := FormatPair(usd(tc.a), usd(tc.b))
+		if a != tc.wantA || b != tc.wantB {
+			t.Errorf("FormatPair(%s, %s) = %s, %s; want %s, %s", tc.a, tc.b, a, b, tc.wantA, tc.wantB)
 		}
 	}
 }

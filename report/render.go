@@ -18,7 +18,11 @@ import (
 var emailTemplate string
 
 var funcs = template.FuncMap{
-	"money":       FormatMoney,
+	"money": FormatMoney,
+	"pair": func(a, b tally.Money) string { // "$0.386 → $0.394": FormatPair
+		sa, sb := FormatPair(a, b)
+		return sa + " → " + sb
+	},
 	"delta":       FormatDelta,
 	"parts":       FormatParts,
 	"avg":         avgLabel,

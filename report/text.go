@@ -149,7 +149,8 @@ func Text(r *Report) (string, error) {
 	} else {
 		tw = t.table()
 		for _, f := range r.Functions {
-			fmt.Fprintf(tw, "  %s %s\t%s -> %s self\t%s (%s)\t%s/yr self\t\n", plain(f.Function), t.ref(f.Link), FormatMoney(f.LastWeek), FormatMoney(f.ThisWeek),
+			last, this := FormatPair(f.LastWeek, f.ThisWeek)
+			fmt.Fprintf(tw, "  %s %s\t%s -> %s self\t%s (%s)\t%s/yr self\t\n", plain(f.Function), t.ref(f.Link), last, this,
 				FormatDelta(f.Change.Delta), FormatRatio(f.Change.Ratio, f.Change.Base), FormatMoney(f.Annual))
 			fmt.Fprintf(tw, "    in %s\t\t\t\t\n", plain(f.Workload))
 		}
