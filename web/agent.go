@@ -106,6 +106,10 @@ type agentReply struct {
 	Ignored []string `json:"ignored,omitempty"`
 }
 
+// decodedBound is the most n bytes of gzip may decompress to: maxRatio
+// times them and some slack, within limit.
+func decodedBound(n, limit int64) int64 { return min(limit, n*maxRatio+64<<10) }
+
 // decodeAgentBatch reads, bounds, decompresses, decodes and validates a batch.
 // Intervals may start at most maxAge before now.
 func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time, maxAge time.Duration) (tally.AgentIngest, agentReply, error) {
@@ -122,7 +126,7 @@ func decodeAgentBatch(r *http.Request, cluster tally.ClusterID, now time.Time, m
 	}
 	body := raw
 	if r.Header.Get("Content-Encoding") == "gzip" || bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
-		body, err = gunzip(raw, min(MaxAgentDecoded, int64(len(raw))*maxRatio+64<<10))
+		body, err = gunzip(raw, decodedBound(int64(len(raw)), MaxAgentDecoded))
 		if err != nil {
 			return tally.AgentIngest{}, reply, err
 		}
@@ -460,7 +464,7 @@ func profileSamples(data []byte, decoded *int64) ([]stackSample, error) {
 	raw := data
 	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		var err error
-		raw, err = gunzip(data, min(MaxProfileDecoded, int64(len(data))*maxRatio+64<<10))
+		raw, err = gunzip(data, decodedBound(int64(len(data)), MaxProfileDecoded))
 		if err != nil {
 			return nil, err
 		}

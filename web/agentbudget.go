@@ -42,11 +42,12 @@ func newDecodeBudget(size int64, wait time.Duration) *decodeBudget {
 }
 
 // batchWeight bounds what a request's batch may take to decode: its body
-// and the JSON it may decompress to (MaxAgentBody and MaxAgentDecoded
-// when it does not say its length).
+// and the JSON it may decompress to (decodedBound, as decodeAgentBatch
+// bounds it; MaxAgentBody and MaxAgentDecoded when it does not say its
+// length).
 func batchWeight(r *http.Request) int64 {
 	if n := r.ContentLength; n >= 0 && n <= MaxAgentBody {
-		return n + min(MaxAgentDecoded, max(n, 64<<10)*maxRatio)
+		return n + decodedBound(n, MaxAgentDecoded)
 	}
 	return MaxAgentBody + MaxAgentDecoded
 }

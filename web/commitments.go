@@ -75,7 +75,7 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	// window from 00:30 answered 01:00 to the hour after its end, labelled
 	// from 00:30.
 	w = wholeHours(w)
-	if w.Duration() > 3*366*24*time.Hour {
+	if w.Duration() > maxBillWindow {
 		return "", w, "", tally.Errorf(tally.EInvalid, "window %q: at most three years", win)
 	}
 	step = q.Get("step")

@@ -37,6 +37,11 @@ type reconResponse struct {
 	Largest string `json:"largestDifference"`
 }
 
+// maxBillWindow is the longest window of the bill the commitment and
+// reconciliation views read day by day: three years ("at most three
+// years").
+const maxBillWindow = 3 * 366 * 24 * time.Hour
+
 // reconciliation answers GET /api/v1/reconciliation?window=30d: each whole
 // UTC day of the window of each billing account, its amortized bill
 // against what attribution spread of it, as tally attribute prints it.
@@ -46,7 +51,7 @@ func (s *Server) reconciliation(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = notFuture("window", win, s.now())
 	}
-	if err == nil && win.Duration() > 3*366*24*time.Hour {
+	if err == nil && win.Duration() > maxBillWindow {
 		err = tally.Errorf(tally.EInvalid, "window %q: at most three years", v)
 	}
 	if err != nil {
