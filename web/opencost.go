@@ -19,12 +19,13 @@ import (
 // shape, so OpenCost clients work unchanged. Costs are numbers there.
 // Without aggregate it answers as OpenCost does, one allocation per
 // container of a pod (unaggregated), not Tally's API's default, namespaces.
-// With idleByNode, idle is each node's: shown as cluster/node/__idle__
-// (with the cluster and node properties), or shared with the allocations
-// of its node only. Controllers are named kind:name and controllerKind is
-// lower case, as OpenCost's (deployment:checkout-api); OpenCost's name of
-// a controller has no namespace, so same-named controllers of one kind in
-// several namespaces are one allocation, without a namespace property.
+// With idleByNode, idle is each node's: shown with one name part per
+// field, as every name (openCostNodeIdleName), with the cluster and node
+// properties, or shared with the allocations of its node only.
+// Controllers are named kind:name and controllerKind is lower case, as
+// OpenCost's (deployment:checkout-api); OpenCost's name of a controller
+// has no namespace, so same-named controllers of one kind in several
+// namespaces are one allocation, without a namespace property.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
 	in := filterQuery(r, attribution.ParseFilter)
@@ -209,6 +210,9 @@ func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []b
 		}
 		return strings.Join(parts, "/")
 	}
+	if g.Node != "" {
+		return openCostNodeIdleName(g, dims, hidden)
+	}
 	if len(g.Keys) != len(dims) {
 		return g.Name
 	}
@@ -243,6 +247,42 @@ func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []b
 			continue
 		}
 		parts = append(parts, k)
+	}
+	return strings.Join(parts, "/")
+}
+
+// openCostNodeIdleName names a node's idle (idleByNode) with one part per
+// dimension shown, as kubectl cost splits names: the idle's cluster in a
+// cluster part, its node in a node part, __idle__ in any other, as
+// OpenCost's reserved names fill the parts they have no value of. By
+// cluster and node alone that would be the node's own name, so its node
+// parts (without one, its cluster parts) are __idle__: by node, the nodes'
+// idle is one __idle__, and by cluster and node one per cluster.
+func openCostNodeIdleName(g *attribution.Group, dims []attribution.Dimension, hidden []bool) string {
+	var parts, fields []string
+	for i, d := range dims {
+		if hidden[i] {
+			continue
+		}
+		part := tally.IdleName
+		switch d.Field {
+		case "cluster":
+			part = g.Cluster
+		case "node":
+			part = g.Node
+		}
+		parts, fields = append(parts, part), append(fields, d.Field)
+	}
+	if !slices.Contains(parts, tally.IdleName) {
+		own := "node"
+		if !slices.Contains(fields, own) {
+			own = "cluster"
+		}
+		for i, f := range fields {
+			if f == own {
+				parts[i] = tally.IdleName
+			}
+		}
 	}
 	return strings.Join(parts, "/")
 }
