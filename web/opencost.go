@@ -29,6 +29,10 @@ import (
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
 	in := filterQuery(r, attribution.ParseFilter)
+	if err := checkOpenCostAggregate(in.Get("aggregate")); err != nil {
+		s.openCostError(w, r, err)
+		return
+	}
 	aggregate, kinds := openCostKindAggregates(in.Get("aggregate"))
 	in.Set("aggregate", aggregate)
 	v, err := openCostParams(in)
@@ -141,6 +145,20 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 // controllers of one kind: by deployment, a deployment's name, and
 // __unallocated__ for what no deployment runs.
 var openCostControllerKindFields = []string{"deployment", "statefulset", "daemonset", "job"}
+
+// checkOpenCostAggregate refuses OpenCost's service in aggregate, a comma
+// list: OpenCost's are Kubernetes Services, which Tally does not know (its
+// agent does not report which Services select a pod), not the billed
+// services Tally's service is.
+func checkOpenCostAggregate(aggregate string) error {
+	for _, f := range splitList(aggregate) {
+		if d, err := attribution.ParseDimension(f); err == nil && d.Field == "service" {
+			return tally.Errorf(tally.EInvalid, "aggregate %q: Tally does not know Kubernetes Services, which OpenCost's service is "+
+				"(its agent does not report which Services select a pod); the bill's services are aggregate=service of /api/v1/allocations", f)
+		}
+	}
+	return nil
+}
 
 // openCostKindAggregates reads OpenCost's aggregates by the controllers of
 // one kind (deployment, statefulset, daemonset, job) in aggregate, a comma
@@ -526,8 +544,6 @@ func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) o
 			p.Pod = cutPrefix(k, &p.Namespace)
 		case "container": // namespace/controller/container
 			p.Container = cutPrefix(cutPrefix(k, &p.Namespace), &p.Controller)
-		case "service":
-			p.Services = []string{k}
 		case "label":
 			if p.Labels == nil {
 				p.Labels = map[string]string{}

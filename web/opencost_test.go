@@ -128,23 +128,6 @@ func TestOpenCostProperties(t *testing.T) {
 		t.Errorf("controller properties = %+v, want namespace shop, controller api, controllerKind deployment", got)
 	}
 
-	set = openCostSet(t, servicesServer(t).URL+"/allocation/compute?window=2d&accumulate=true&aggregate=service")
-	services := 0
-	for name, a := range set {
-		if strings.HasPrefix(name, "__") {
-			continue
-		}
-		services++
-		if len(a.Properties.Services) != 1 || a.Properties.Services[0] != name {
-			t.Errorf("%s: services = %q, want [%q]", name, a.Properties.Services, name)
-		}
-	}
-	if services == 0 {
-		t.Fatalf("no service allocations: %v", set)
-	}
-	if got := set[tally.UnallocatedName].Properties; got.Services != nil {
-		t.Errorf("%s: services = %q, want none", tally.UnallocatedName, got.Services)
-	}
 }
 
 // TestOpenCostPropertiesDecode checks the raw JSON types: an OpenCost client
@@ -156,7 +139,7 @@ func TestOpenCostPropertiesDecode(t *testing.T) {
 			Properties map[string]json.RawMessage `json:"properties"`
 		} `json:"data"`
 	}
-	get(t, srv.URL+"/allocation/compute?window=2d&accumulate=true&aggregate=service,label:app", &raw)
+	get(t, srv.URL+"/allocation/compute?window=2d&accumulate=true&aggregate=cluster,node,namespace,controller,pod,container,label:app,annotation:owner", &raw)
 	for name, a := range raw.Data[0] {
 		for k := range a.Properties {
 			switch k {

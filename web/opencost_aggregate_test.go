@@ -1,0 +1,41 @@
+package web_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/internal/fixture"
+)
+
+// openCostRefusal is the status and message of GET u.
+func openCostRefusal(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp := get(t, u, nil)
+	raw, _ := io.ReadAll(resp.Body)
+	var body struct{ Message string }
+	_ = json.Unmarshal(raw, &body)
+	return resp.StatusCode, body.Message
+}
+
+// TestOpenCostAggregateService: OpenCost's aggregate=service groups by
+// Kubernetes Services, of which Tally knows nothing (its agent does not
+// report which Services select a pod): OpenCost's routes refuse it with a
+// 400 that says so and names what groups billed services. They answered
+// the bill's services (AmazonEC2, AmazonS3…) under OpenCost's name.
+func TestOpenCostAggregateService(t *testing.T) {
+	srv := filterServer(t)
+	day := url.QueryEscape(fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339))
+	want := `aggregate "service": Tally does not know Kubernetes Services, which OpenCost's service is (its agent does not report ` +
+		`which Services select a pod); the bill's services are aggregate=service of /api/v1/allocations`
+	for _, agg := range []string{"service", "namespace,service"} {
+		if status, msg := openCostRefusal(t, srv.URL+"/allocation/compute?window="+day+"&aggregate="+agg); status != 400 || msg != want {
+			t.Errorf("aggregate=%s: status %d, %q; want 400, %q", agg, status, msg, want)
+		}
+	}
+	if resp := get(t, srv.URL+"/api/v1/allocations?window="+day+"&aggregate=service", nil); resp.StatusCode != 200 {
+		t.Errorf("/api/v1/allocations?aggregate=service: status %d, want 200", resp.StatusCode)
+	}
+}
