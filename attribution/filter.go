@@ -68,7 +68,7 @@ func allocationDimension(dimText string) (Dimension, string) {
 	}
 	dim, why := parseDimension(dimText)
 	if why != "" {
-		if _, ok := fields[dimText]; !ok && !strings.ContainsAny(dimText, "[:") {
+		if !isField(dimText) && !strings.ContainsAny(dimText, "[:") {
 			why = fmt.Sprintf("unknown dimension %q: %s", dimText, why)
 		}
 	}

@@ -83,7 +83,7 @@ func FuzzParseFilter(f *testing.F) {
 						}
 						check(all)
 					}
-				case len(f.Values) == 0 || !fields[f.Dim.Field] && f.Dim.Field != "nodeLabel" && f.Dim.Field != "provider":
+				case len(f.Values) == 0 || !isField(f.Dim.Field) && f.Dim.Field != "nodeLabel" && f.Dim.Field != "provider":
 					t.Fatalf("ParseFilter(%q) = %+v: clause without values or with an unknown field", s, f)
 				}
 			}

@@ -2,6 +2,7 @@ package attribution
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,13 +19,38 @@ type Dimension struct {
 	Key   string // the label, annotation or node label key
 }
 
-// Fields allocations can be aggregated and filtered by. "workload" is an
-// alias of "controller"; "service" groups costs outside Kubernetes by the
-// billed service.
-var fields = map[string]bool{
-	"cluster": true, "node": true, "namespace": true, "controllerKind": true, "controller": true,
-	"pod": true, "container": true, "label": true, "annotation": true, "service": true,
-	"department": true, "environment": true, "owner": true, "product": true, "team": true, // OpenCost's aliases
+// dimensionFields are the fields allocations can be aggregated and
+// filtered by, besides OpenCost's alias fields (aliasFields), in the order
+// errors list them. "workload" is an alias of "controller"; "service"
+// groups costs outside Kubernetes by the billed service.
+var dimensionFields = []string{"cluster", "node", "namespace", "controllerKind", "controller", "pod", "container", "service", "label", "annotation"}
+
+// DimensionFields returns the fields ParseDimension reads, OpenCost's
+// alias fields apart, in the order its error lists them.
+func DimensionFields() []string { return slices.Clone(dimensionFields) }
+
+// isField reports whether field is one ParseDimension reads.
+func isField(field string) bool {
+	return slices.Contains(dimensionFields, field) || IsAlias(field)
+}
+
+// WantFields words the fields a caller reads (DimensionFields, with or
+// without others) for an error, each as a user writes it, OpenCost's alias
+// fields last: "want cluster, …, controller (workload), …, label:KEY,
+// annotation:KEY or an alias of a label (department, …, team)".
+func WantFields(fields []string) string {
+	words := make([]string, len(fields))
+	for i, f := range fields {
+		switch f {
+		case "controller":
+			words[i] = "controller (workload)"
+		case "label", "annotation":
+			words[i] = f + ":KEY"
+		default:
+			words[i] = f
+		}
+	}
+	return "want " + strings.Join(words, ", ") + " or an alias of a label (" + strings.Join(aliasFields, ", ") + ")"
 }
 
 // ParseDimension reads "namespace", "label:team" or "label[team]", or one
@@ -43,9 +69,8 @@ func parseDimension(s string) (Dimension, string) {
 	if field == "workload" {
 		field = "controller"
 	}
-	if !fields[field] {
-		return Dimension{}, "want cluster, node, namespace, controllerKind, controller (workload), pod, container, service, label:KEY, annotation:KEY " +
-			"or an alias of a label (department, environment, owner, product, team)"
+	if !isField(field) {
+		return Dimension{}, WantFields(dimensionFields)
 	}
 	if (field == "label" || field == "annotation") != (key != "") {
 		return Dimension{}, "label and annotation take a key (label:team), other fields none"

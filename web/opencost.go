@@ -146,18 +146,45 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 // __unallocated__ for what no deployment runs.
 var openCostControllerKindFields = []string{"deployment", "statefulset", "daemonset", "job"}
 
-// checkOpenCostAggregate refuses OpenCost's service in aggregate, a comma
-// list: OpenCost's are Kubernetes Services, which Tally does not know (its
-// agent does not report which Services select a pod), not the billed
-// services Tally's service is.
+// checkOpenCostAggregate checks the fields of aggregate, a comma list,
+// against those OpenCost's routes aggregate by (openCostAggregateFields),
+// and refuses OpenCost's service: OpenCost's are Kubernetes Services,
+// which Tally does not know (its agent does not report which Services
+// select a pod), not the billed services Tally's service is.
 func checkOpenCostAggregate(aggregate string) error {
 	for _, f := range splitList(aggregate) {
-		if d, err := attribution.ParseDimension(f); err == nil && d.Field == "service" {
+		if slices.Contains(openCostControllerKindFields, f) {
+			continue
+		}
+		d, err := attribution.ParseDimension(f)
+		switch {
+		case err == nil && d.Field == "service":
 			return tally.Errorf(tally.EInvalid, "aggregate %q: Tally does not know Kubernetes Services, which OpenCost's service is "+
 				"(its agent does not report which Services select a pod); the bill's services are aggregate=service of /api/v1/allocations", f)
+		case err != nil && !slices.Contains(attribution.DimensionFields(), f):
+			return tally.Errorf(tally.EInvalid, "aggregate %q: %s", f, attribution.WantFields(openCostAggregateFields()))
+		case err != nil:
+			return err
 		}
 	}
 	return nil
+}
+
+// openCostAggregateFields are the fields OpenCost's routes aggregate by:
+// Tally's (attribution.DimensionFields) but service, which they refuse,
+// with OpenCost's controller kinds after controller.
+func openCostAggregateFields() []string {
+	var out []string
+	for _, f := range attribution.DimensionFields() {
+		switch f {
+		case "service":
+		case "controller":
+			out = append(append(out, f), openCostControllerKindFields...)
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // openCostKindAggregates reads OpenCost's aggregates by the controllers of

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +20,32 @@ func openCostRefusal(t *testing.T, u string) (int, string) {
 	var body struct{ Message string }
 	_ = json.Unmarshal(raw, &body)
 	return resp.StatusCode, body.Message
+}
+
+// TestOpenCostAggregateFieldsListed: a wrong aggregate on OpenCost's routes
+// is a 400 listing exactly the fields those routes aggregate by, OpenCost's
+// deployment, statefulset, daemonset and job included, and every field it
+// lists is one they answer. It listed Tally's fields only: the kinds were
+// missing and service, which they refuse, was listed.
+func TestOpenCostAggregateFieldsListed(t *testing.T) {
+	srv := filterServer(t)
+	day := url.QueryEscape(fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339))
+	want := `aggregate "deploymnt": want cluster, node, namespace, controllerKind, controller (workload), deployment, statefulset, ` +
+		`daemonset, job, pod, container, label:KEY, annotation:KEY or an alias of a label (department, environment, owner, product, team)`
+	for _, path := range []string{"/allocation/compute", "/allocation", "/model/allocation"} {
+		status, msg := openCostRefusal(t, srv.URL+path+"?window="+day+"&aggregate=namespace,deploymnt")
+		if status != 400 || msg != want {
+			t.Errorf("%s: status %d, %q; want 400, %q", path, status, msg, want)
+		}
+	}
+	list := regexp.MustCompile(`want (.*) or an alias of a label \((.*)\)$`).FindStringSubmatch(want)
+	fields := append(strings.Split(list[1], ", "), strings.Split(list[2], ", ")...)
+	for _, f := range fields {
+		f = strings.NewReplacer(" (workload)", "", ":KEY", ":team").Replace(f)
+		if status, msg := openCostRefusal(t, srv.URL+"/allocation/compute?window="+day+"&aggregate="+f); status != 200 {
+			t.Errorf("aggregate=%s, which the refusal lists: status %d, %q", f, status, msg)
+		}
+	}
 }
 
 // TestOpenCostAggregateService: OpenCost's aggregate=service groups by
