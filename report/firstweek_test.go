@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,4 +36,42 @@ func TestFirstWeekOfTheBill(t *testing.T) {
 	if strings.Contains(out.HTML, "Biggest changes") || !strings.Contains(out.HTML, none) || strings.Contains(out.HTML, "vs last week ($0.00)") {
 		t.Error("HTML part compares with a week not billed")
 	}
+}
+
+// TestFirstWeekListsTheLargestCosts: in the organization's first week
+// there is no week before to compare with, and every row of What changed
+// and of the teams read "+$92.16 (new)" beside a usage of the same amount
+// and a price and coverage of $0.00: a column of "(new)" that said
+// nothing. The report says once that there is nothing to compare with and
+// lists the week's largest costs without change columns.
+func TestFirstWeekListsTheLargestCosts(t *testing.T) {
+	db, url := fixtureURL(t)
+	fixture.Unbill(t, url, fixture.WeeklyStart, fixture.WeeklyReport.AddDate(0, 0, 2))
+	text, html := rendered(t, build(t, db, weeklyConfig(t), "org"))
+	const note = "nothing to compare with"
+	for part, s := range map[string]string{"text": text, "HTML": html} {
+		if n := strings.Count(s, note); n != 1 {
+			t.Errorf("%s part says %q %d times, want once", part, note, n)
+		}
+		if strings.Contains(s, "(new)") {
+			t.Errorf("%s part compares with a week not billed: it has (new)", part)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^Workloads +This week$`).MatchString(text) ||
+		!regexp.MustCompile(`(?m)^  payments/ledger \[\d+\] +\$92\.16$`).MatchString(text) {
+		t.Errorf("text part does not list the workloads by their cost alone:\n%s", section(text, "WHAT CHANGED"))
+	}
+	if strings.Contains(html, ">Usage<") || strings.Contains(html, "movers@tally") {
+		t.Error("HTML part splits changes from a week not billed into usage, price and coverage")
+	}
+	if !strings.Contains(text, "First week: "+note) {
+		t.Errorf("text part does not say it is the first week:\n%s", section(text, "WHAT CHANGED"))
+	}
+}
+
+// section is the text part from the section of title on, at most 1,500
+// bytes of it.
+func section(text, title string) string {
+	_, s, _ := strings.Cut(text, title+"\n")
+	return s[:min(len(s), 1500)]
 }

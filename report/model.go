@@ -140,6 +140,17 @@ func (r *Report) TeamsNote() string {
 	return tally.UnallocatedName + ": costs without a " + r.TeamLabel + " label, and cloud costs no owner was found for."
 }
 
+// FirstWeek reports whether the week before the report week has no bill
+// at all (the organization's first week): there is nothing to compare
+// with, so the report lists the week's largest costs without changes.
+func (r *Report) FirstWeek() bool { return r.Spend.LastWeekUnbilled }
+
+// FirstWeekNote says, at the head of What changed, that the report
+// week has no week before to compare with and what its tables list.
+func (r *Report) FirstWeekNote() string {
+	return "First week: nothing to compare with. The tables list the week's largest costs."
+}
+
 // PartWeek reports whether the weeks are compared on some of their days
 // only, not all 7 nor none (a week the bill has not reached at all).
 func (r *Report) PartWeek() bool { return len(r.Compared) > 0 && len(r.Compared) < 7 }

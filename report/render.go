@@ -115,7 +115,7 @@ func render(r *Report, img func(Image) template.URL) (*Rendered, error) {
 		v.Trend = &trend
 		out.Images = append(out.Images, trend)
 	}
-	if len(r.Movers) > 0 && len(r.Movers[0].Movers) > 0 {
+	if len(r.Movers) > 0 && len(r.Movers[0].Movers) > 0 && !r.FirstWeek() {
 		m, err := MoversChart(r, r.Movers[0].Movers)
 		if err != nil {
 			return nil, err

@@ -91,31 +91,18 @@ func Text(r *Report) (string, error) {
 	}
 
 	t.section("WHAT CHANGED")
-	t.line("Change = usage (resource-hours) + price (unit rates, instance mix)")
-	t.line("       + commitment coverage (share covered by Savings Plans, RIs, CUDs).")
-	for _, set := range r.Movers {
-		t.blank()
-		if len(set.Movers) == 0 {
-			t.line("%s: no changes.", set.Title)
-			continue
-		}
-		tw = t.table()
-		fmt.Fprintf(tw, "%s\tThis week\tChange\t\tUsage\tPrice\tCoverage\t\n", set.Title)
-		for _, m := range set.Movers {
-			p, err := FormatParts(m.Components)
-			if err != nil {
-				return "", fmt.Errorf("%s %s: %w", set.Dimension, m.Name, err)
-			}
-			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", plain(m.Name), t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
-				FormatRatio(m.Ratio, m.HasBase), p.Usage, p.Price, p.Coverage)
-		}
-		tw.Flush()
+	if err := t.whatChanged(r); err != nil {
+		return "", err
 	}
 
 	if len(r.Teams) > 0 {
 		t.section("SPEND BY %s", strings.ToUpper(r.TeamLabel))
 		tw = t.table()
 		for _, ts := range r.Teams {
+			if r.FirstWeek() {
+				fmt.Fprintf(tw, "  %s %s\t%s\n", plain(ts.Team), t.ref(ts.Link), FormatMoney(ts.ThisWeek))
+				continue
+			}
 			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t\n", plain(ts.Team), t.ref(ts.Link), FormatMoney(ts.ThisWeek), FormatDelta(ts.Change.Delta),
 				FormatRatio(ts.Change.Ratio, ts.Change.Base))
 		}
@@ -124,7 +111,6 @@ func Text(r *Report) (string, error) {
 			t.line("%s", plain(l))
 		}
 	}
-
 	t.section("ANOMALIES")
 	t.line("Days outside the robust band of the 4 weeks before (median +/- 3.5 x 1.4826 x MAD), charges for whole months (tax, support) left out.")
 	if len(r.Anomalies) == 0 {
@@ -193,6 +179,53 @@ func Text(r *Report) (string, error) {
 		lines[i] = strings.TrimRight(l, " ")
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// whatChanged writes What changed: each dimension's movers with their
+// change split into usage, price and coverage, or in a first week
+// (Report.FirstWeek), with no week before to compare with, each
+// dimension's largest costs alone.
+func (t *textWriter) whatChanged(r *Report) error {
+	first := r.FirstWeek()
+	if first {
+		for _, l := range wrap(r.FirstWeekNote(), 76) {
+			t.line("%s", l)
+		}
+	} else {
+		t.line("Change = usage (resource-hours) + price (unit rates, instance mix)")
+		t.line("       + commitment coverage (share covered by Savings Plans, RIs, CUDs).")
+	}
+	for _, set := range r.Movers {
+		t.blank()
+		switch {
+		case len(set.Movers) == 0 && first:
+			t.line("%s: no costs.", set.Title)
+			continue
+		case len(set.Movers) == 0:
+			t.line("%s: no changes.", set.Title)
+			continue
+		}
+		tw := t.table()
+		if first {
+			fmt.Fprintf(tw, "%s\tThis week\n", set.Title)
+		} else {
+			fmt.Fprintf(tw, "%s\tThis week\tChange\t\tUsage\tPrice\tCoverage\t\n", set.Title)
+		}
+		for _, m := range set.Movers {
+			if first {
+				fmt.Fprintf(tw, "  %s %s\t%s\n", plain(m.Name), t.ref(m.Link), FormatMoney(m.ThisWeek))
+				continue
+			}
+			p, err := FormatParts(m.Components)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", set.Dimension, m.Name, err)
+			}
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\t(%s)\t%s\t%s\t%s\t\n", plain(m.Name), t.ref(m.Link), FormatMoney(m.ThisWeek), FormatDelta(m.Delta),
+				FormatRatio(m.Ratio, m.HasBase), p.Usage, p.Price, p.Coverage)
+		}
+		tw.Flush()
+	}
+	return nil
 }
 
 // plain shows s, a name from a cluster, the bill or a profile, as text on
