@@ -1,9 +1,11 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,24 @@ type AnomalyRule struct {
 
 // DefaultAnomalyRule is K 3.5, a 5% floor, $1 and 14 days.
 var DefaultAnomalyRule = AnomalyRule{K: 3.5, Floor: 0.05, MinDelta: 1, MinDays: 14}
+
+// madScale makes a MAD estimate the standard deviation of normal errors.
+const madScale = 1.4826
+
+// Describe states the rule as the report's anomaly section heads it, its
+// smallest change in cur: "Days whose cost left the robust band of the
+// same weekday in the four weeks before: median ± 3.5 × max(1.4826 × MAD,
+// 5% of the median), and at least ±$1.00; …".
+func (r AnomalyRule) Describe(cur tally.Currency) string {
+	least, err := tally.FromFloat(r.MinDelta, cur)
+	if err != nil {
+		least = tally.Zero(cur)
+	}
+	return fmt.Sprintf("Days whose cost left the robust band of the same weekday in the four weeks before: "+
+		"median ± %s × max(%s × MAD, %s%% of the median), and at least ±%s; charges for whole months (tax, support) left out.",
+		strconv.FormatFloat(r.K, 'f', -1, 64), strconv.FormatFloat(madScale, 'f', -1, 64),
+		strconv.FormatFloat(r.Floor*100, 'f', -1, 64), FormatMoney(least.Round(2)))
+}
 
 // Band is the robust center of one weekday and the band its days must stay in.
 type Band struct {
@@ -89,7 +109,7 @@ func (r AnomalyRule) Baseline(values []float64) (Baseline, bool) {
 			errs = append(errs, math.Abs(same[w]-median(others)))
 		}
 	}
-	mad := 1.4826 * median(errs)
+	mad := madScale * median(errs)
 	for j := range b.bands {
 		c := &b.bands[j]
 		c.Scale = math.Max(mad, r.Floor*math.Abs(c.Median))
@@ -128,8 +148,10 @@ func median(v []float64) float64 {
 // anomalies judges each day of the report week against the same weekday
 // of the four weeks before it (see AnomalyRule), for the total, every
 // namespace and every workload. The unbilled days, which the bill has not
-// reached, are not judged: their cost is not known yet, not zero.
-func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week, unbilled []time.Time) []Anomaly {
+// reached, are not judged: their cost is not known yet, not zero. It
+// returns them with the rule they are judged by: b.Rule with a smallest
+// change of at least 1% of the mean daily spend.
+func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week, unbilled []time.Time) ([]Anomaly, AnomalyRule) {
 	rule := b.Rule
 	var out []Anomaly
 	check := func(scope, name, field string, src *series, group string, s []tally.Money) {
@@ -225,7 +247,7 @@ func (b *Builder) anomalies(ns, wl *series, ln linker, wk Week, unbilled []time.
 	if len(out) > b.Top+1 {
 		out = out[:b.Top+1]
 	}
-	return out
+	return out, rule
 }
 
 // explained drops a namespace's (or the total's) anomaly when one of its

@@ -131,7 +131,7 @@ func TestAnomaliesWithWeekendDips(t *testing.T) {
 	}
 	s.groups["shop"] = s.total
 	b := &Builder{Rule: DefaultAnomalyRule, Top: 5}
-	got := b.anomalies(s, &series{currency: "USD"}, linker{base: DefaultDashboardURL}, wk, nil)
+	got, _ := b.anomalies(s, &series{currency: "USD"}, linker{base: DefaultDashboardURL}, wk, nil)
 	var days []string
 	sort.Slice(got, func(i, j int) bool { return got[i].Day.Before(got[j].Day) })
 	for _, a := range got {
@@ -167,7 +167,7 @@ func TestAnomalyOfAGroupWithoutWorkloadsOnce(t *testing.T) {
 	}
 	wl := &series{currency: "USD", groups: map[string][]tally.Money{tally.UnallocatedName: ns.groups[tally.UnallocatedName]}}
 	b := &Builder{Rule: DefaultAnomalyRule, Top: 5}
-	got := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk, nil)
+	got, _ := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk, nil)
 	if len(got) != 1 || got[0].Scope != "namespace" || got[0].Name != tally.UnallocatedName || got[0].Days != 7 {
 		t.Errorf("anomalies %+v; want __unallocated__'s once, as a namespace, over 7 days", got)
 	}
@@ -219,7 +219,7 @@ func TestAnomaliesLeaveOutPeriodCharges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk, nil); len(got) != 0 {
+	if got, _ := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk, nil); len(got) != 0 {
 		t.Errorf("anomalies %+v; want none", got)
 	}
 }
@@ -263,7 +263,7 @@ func TestUnbilledDaysOfTheWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk, r.Unbilled); len(got) != 0 {
+	if got, _ := b.anomalies(ns, wl, linker{base: DefaultDashboardURL}, wk, r.Unbilled); len(got) != 0 {
 		t.Errorf("anomalies %+v; want none", got)
 	}
 }

@@ -121,7 +121,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	if err != nil {
 		return nil, err
 	}
-	r.Anomalies = b.anomalies(daily, wl, ln, wk, r.Unbilled)
+	r.Anomalies, r.AnomalyRule = b.anomalies(daily, wl, ln, wk, r.Unbilled)
 	if r.Functions, err = b.functions(ctx, workloads, r.Movers[0].Movers, ln); err != nil {
 		return nil, err
 	}

@@ -25,9 +25,12 @@ type Report struct {
 	// Movers are the largest week-over-week changes per dimension.
 	Movers []MoverSet `json:"movers"`
 	// Teams is spend by the configured team label (organization reports only).
-	Teams       []TeamSpend     `json:"teams,omitempty"`
-	TeamLabel   string          `json:"teamLabel,omitempty"`
-	Anomalies   []Anomaly       `json:"anomalies"`
+	Teams     []TeamSpend `json:"teams,omitempty"`
+	TeamLabel string      `json:"teamLabel,omitempty"`
+	Anomalies []Anomaly   `json:"anomalies"`
+	// AnomalyRule is the rule the anomalies are flagged by, its smallest
+	// change that of the audience's spend.
+	AnomalyRule AnomalyRule     `json:"-"`
 	Functions   []FunctionMover `json:"functions"`
 	Rightsizing Opportunities   `json:"rightsizing"`
 	Commitments Opportunities   `json:"commitments"`
@@ -138,6 +141,16 @@ func (r *Report) FiguresNote() string {
 // TeamsNote says what the teams' __unallocated__ group is.
 func (r *Report) TeamsNote() string {
 	return tally.UnallocatedName + ": costs without a " + r.TeamLabel + " label, and cloud costs no owner was found for."
+}
+
+// AnomalyNote states the rule the anomalies are flagged by (AnomalyRule,
+// DefaultAnomalyRule when not set), as both parts head their section.
+func (r *Report) AnomalyNote() string {
+	rule := r.AnomalyRule
+	if rule == (AnomalyRule{}) {
+		rule = DefaultAnomalyRule
+	}
+	return rule.Describe(r.Currency)
 }
 
 // FirstWeek reports whether the week before the report week has no bill

@@ -112,7 +112,9 @@ func Text(r *Report) (string, error) {
 		}
 	}
 	t.section("ANOMALIES")
-	t.line("Days outside the robust band of the 4 weeks before (median +/- 3.5 x 1.4826 x MAD), charges for whole months (tax, support) left out.")
+	for _, l := range wrap(r.AnomalyNote(), 76) {
+		t.line("%s", l)
+	}
 	if len(r.Anomalies) == 0 {
 		t.line("None this week.")
 	} else {

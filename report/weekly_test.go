@@ -54,11 +54,18 @@ func weeklyDB(t testing.TB) *postgres.DB {
 
 func build(t testing.TB, db *postgres.DB, cfg report.Config, audience string) *report.Report {
 	t.Helper()
-	aud, err := cfg.Audience(audience)
+	return buildBy(t, &report.Builder{Store: db, Config: cfg}, audience)
+}
+
+// buildBy builds audience's report of the fixture's report week with b,
+// stamped at the fixture's now.
+func buildBy(t testing.TB, b *report.Builder, audience string) *report.Report {
+	t.Helper()
+	aud, err := b.Config.Audience(audience)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &report.Builder{Store: db, Config: cfg, Now: func() time.Time { return fixture.WeeklyNow }}
+	b.Now = func() time.Time { return fixture.WeeklyNow }
 	r, err := b.Build(context.Background(), aud, report.WeekOf(fixture.WeeklyReport))
 	if err != nil {
 		t.Fatal(err)
