@@ -27,6 +27,16 @@ var ErrUnsupportedScope = errors.New("scope not forecast from the bill")
 // out of a spend forecast: providers restate the last ~48 hours.
 const DefaultLag = 2
 
+// MinSpendHistory is the fewest days of history ForecastSpend reads: two
+// weekly seasons (DefaultSeasons of a day), the fewest its seasonal models
+// fit. With fewer, only non-seasonal ones are left, which forecast
+// weekdays and weekends alike.
+var MinSpendHistory = 2 * DefaultSeasons(24 * time.Hour)[0]
+
+// MinSpendHistoryWhy says why a history of fewer than MinSpendHistory
+// days is refused.
+const MinSpendHistoryWhy = "two weeks of daily spend, two of its weekly seasons: with fewer the models see no weekly rhythm and forecast weekdays and weekends alike"
+
 // SpendOptions configures ForecastSpend.
 type SpendOptions struct {
 	// Scopes selects what to forecast: "spend" (every account and service),
@@ -35,7 +45,8 @@ type SpendOptions struct {
 	Scopes []string
 	// Horizon in days (default 90).
 	Horizon int
-	// History in days read before the end (default 365).
+	// History in days read before the end (default 365, at least
+	// MinSpendHistory).
 	History int
 	// Lag is the number of most recent days left out because the bill is
 	// not final yet. Zero leaves none out; DefaultLag is the usual value.
@@ -70,8 +81,11 @@ func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]t
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	if opt.Horizon < 1 || opt.History < 1 || opt.Lag < 0 {
-		return nil, tally.Errorf(tally.EInvalid, "horizon %d, history %d, lag %d: horizon and history must be at least 1, lag at least 0", opt.Horizon, opt.History, opt.Lag)
+	if opt.Horizon < 1 || opt.Lag < 0 {
+		return nil, tally.Errorf(tally.EInvalid, "horizon %d, lag %d: horizon must be at least 1, lag at least 0", opt.Horizon, opt.Lag)
+	}
+	if opt.History < MinSpendHistory {
+		return nil, tally.Errorf(tally.EInvalid, "history %d days: want at least %d: %s", opt.History, MinSpendHistory, MinSpendHistoryWhy)
 	}
 	want, err := spendSelection(opt.Scopes)
 	if err != nil {

@@ -233,15 +233,18 @@ func sortedKeys(m map[string]int) []string {
 type forecastScopesCmd struct {
 	Scope   []string `placeholder:"SCOPE" help:"What to forecast: spend (every account and service), spend/account, spend/service, or exact scopes such as spend/account/123456789012; repeat or comma-separate. Default: spend."`
 	Horizon int      `default:"90" help:"Days to forecast."`
-	History int      `default:"365" help:"Days of history to read."`
+	History int      `default:"365" help:"Days of history to read: two weeks at least, the models' weekly season twice."`
 	Lag     int      `default:"2" help:"Most recent days left out because the bill is not final yet."`
 	Basis   string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: ${enum}. Only amortized forecasts are stored (the dashboard and the weekly report read them); billed and list ones are printed."`
 	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
 }
 
 func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
-	if err := cmp.Or(atLeast("--horizon", c.Horizon, 1, "day"), atLeast("--history", c.History, 1, "day"), atLeast("--lag", c.Lag, 0, "days")); err != nil {
+	if err := cmp.Or(atLeast("--horizon", c.Horizon, 1, "day"), atLeast("--lag", c.Lag, 0, "days")); err != nil {
 		return err
+	}
+	if err := atLeast("--history", c.History, forecast.MinSpendHistory, "days"); err != nil {
+		return fmt.Errorf("%w: %s", err, forecast.MinSpendHistoryWhy)
 	}
 	if err := forecast.CheckSpendScopes(c.Scope); err != nil {
 		return err

@@ -115,9 +115,9 @@ func TestForecastTableUnvalidated(t *testing.T) {
 func TestForecastNothingInWindow(t *testing.T) {
 	url, _ := oneNodeDatabase(t)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
-	out := tly("forecast", "--lag", "0", "--history", "1")
+	out := tly("forecast", "--lag", "0", "--history", "14")
 	end := time.Now().UTC().Truncate(24 * time.Hour)
-	want := fmt.Sprintf("no cost lines from %s to %s (--history 1 days, --lag 0) to forecast", end.AddDate(0, 0, -1).Format(time.DateOnly), end.Format(time.DateOnly))
+	want := fmt.Sprintf("no cost lines from %s to %s (--history 14 days, --lag 0) to forecast", end.AddDate(0, 0, -14).Format(time.DateOnly), end.Format(time.DateOnly))
 	if !strings.Contains(out, want) || strings.Contains(out, "ingest a bill first") {
 		t.Errorf("got %q\nwant %q", out, want)
 	}
@@ -375,15 +375,19 @@ func TestForecastEvalBadSeasons(t *testing.T) {
 // TestForecastBadNumbers: forecast run and synth name the flag and the value
 // they refuse; they said "--horizon and --history must be at least 1,
 // --lag at least 0" to --history 0, and "--series and --horizon must be at
-// least 1" to --series 0.
+// least 1" to --series 0. A --history shorter than two weeks is refused
+// with the minimum and why: --history 3 stored a flat 90-day forecast of
+// 3 days, with no weekly rhythm and no validation, without a word.
 func TestForecastBadNumbers(t *testing.T) {
+	const historyWhy = "two weeks of daily spend, two of its weekly seasons: with fewer the models see no weekly rhythm and forecast weekdays and weekends alike"
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"run", "--horizon", "0"}, "--horizon 0: want at least 1 day"},
-		{[]string{"run", "--history", "0"}, "--history 0: want at least 1 day"},
+		{[]string{"run", "--history", "0"}, "--history 0: want at least 14 days: " + historyWhy},
+		{[]string{"run", "--history", "3"}, "--history 3: want at least 14 days: " + historyWhy},
 		{[]string{"run", "--lag=-1"}, "--lag -1: want at least 0 days"},
 		{[]string{"synth", "--out", dir, "--series", "0"}, "--series 0: want at least 1 series"},
 		{[]string{"synth", "--out", dir, "--horizon", "0"}, "--horizon 0: want at least 1 step"},
