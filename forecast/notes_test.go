@@ -78,3 +78,37 @@ func TestShiftNoteWritesAmounts(t *testing.T) {
 		t.Errorf("notes %q: a bare number without Amount", r.Notes)
 	}
 }
+
+// TestShiftNoteWritesScopeUnits: a level-shift note of a usage series
+// writes the shift in the unit its scope's kind counts (Scope.Amount):
+// cores, GiB of memory bytes, vCPU-hours, or money. Only spend had a unit;
+// the others read "×0.60 (-14.2)", a number of nothing said.
+func TestShiftNoteWritesScopeUnits(t *testing.T) {
+	for _, c := range []struct {
+		scope Scope
+		scale float64
+		want  string
+	}{
+		{NewScope(KindCPU, "prod", "shop", "checkout"), 0.001, `\(-\d+(\.\d+)? cores\)`},
+		{NewScope(KindMemory, "prod", "shop", "checkout"), 1 << 20, `\(-\d+(\.\d+)? GiB\)`},
+		{NewScope(KindVCPUHours, "aws", "us-east-1", "m5"), 0.01, `\(-\d+(\.\d+)? vCPU-hours\)`},
+		{NewScope(KindODEquivalent, "aws", "us-east-1", "m5"), 1, `\(-\$[\d,]+\.\d\d\)`},
+	} {
+		y := growingDaily(300)
+		for i := range y {
+			y[i] *= c.scale
+			if i >= 250 {
+				y[i] *= 0.6
+			}
+		}
+		s := Series{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Step: 24 * time.Hour, Values: y}
+		r, err := Forecast(s, Options{Horizon: 30, Amount: c.scope.Amount("USD")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := regexp.MustCompile(`level shift at 2026-\d\d-\d\d: ×0\.\d\d ` + c.want)
+		if len(r.LevelShifts) != 1 || !want.MatchString(strings.Join(r.Notes, "\n")) {
+			t.Errorf("%s: notes %q: want the shift's size matching %s", c.scope, r.Notes, c.want)
+		}
+	}
+}

@@ -2,9 +2,13 @@ package forecast
 
 import (
 	"fmt"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tallyhq/tally"
 )
 
 // Scope kinds: what a forecast is of. A scope string is the kind followed by
@@ -21,20 +25,32 @@ const (
 	KindMemory         = "memory"           // hourly memory bytes of a workload: <cluster>/<namespace>/<workload>
 )
 
-// scopeKinds lists each kind with its number of key segments and its step.
+// scopeKinds lists each kind with its number of key segments, its step and
+// the unit of its values.
 var scopeKinds = []struct {
 	kind string
 	keys int
 	step time.Duration
+	unit unit
 }{
-	{KindSpendAccount, 1, 24 * time.Hour},
-	{KindSpendService, 1, 24 * time.Hour},
-	{KindSpendNamespace, 2, 24 * time.Hour},
-	{KindVCPUHours, 3, time.Hour},
-	{KindODEquivalent, 3, time.Hour},
-	{KindCPU, 3, time.Hour},
-	{KindMemory, 3, time.Hour},
+	{KindSpendAccount, 1, 24 * time.Hour, money},
+	{KindSpendService, 1, 24 * time.Hour, money},
+	{KindSpendNamespace, 2, 24 * time.Hour, money},
+	{KindVCPUHours, 3, time.Hour, unit{name: "vCPU-hours", per: 1}},
+	{KindODEquivalent, 3, time.Hour, money},
+	{KindCPU, 3, time.Hour, unit{name: "cores", per: 1}},
+	{KindMemory, 3, time.Hour, unit{name: "GiB", per: 1 << 30}},
 }
+
+// unit is what a kind's values count: money in the bill's currency
+// (name ""), or per values to one of name ("GiB" of bytes: 1<<30).
+type unit struct {
+	name string
+	per  float64
+}
+
+// money is the unit of spend: amounts in the bill's currency.
+var money = unit{}
 
 // Scope names one forecast series.
 type Scope struct {
@@ -75,6 +91,36 @@ func (s Scope) Step() time.Duration {
 		}
 	}
 	return time.Hour
+}
+
+// Amount returns how a value of the scope's series is written in notes
+// (Options.Amount), in the unit its kind counts: "$142.71" in cur for
+// spend, "2.5 cores", "1.5 GiB" of memory bytes, "38 vCPU-hours".
+func (s Scope) Amount(cur tally.Currency) func(v float64) string {
+	u := money
+	for _, k := range scopeKinds {
+		if k.kind == s.Kind {
+			u = k.unit
+		}
+	}
+	if u == money {
+		return func(v float64) string { return label(v, cur) }
+	}
+	return func(v float64) string { return significant(v/u.per, 3) + " " + u.name }
+}
+
+// significant writes v to n significant digits (more in its whole part),
+// without trailing zeros: 2.5, 0.0123, 1235.
+func significant(v float64, n int) string {
+	places := 0
+	if v != 0 {
+		places = max(0, n-1-int(math.Floor(math.Log10(math.Abs(v)))))
+	}
+	s := strconv.FormatFloat(v, 'f', places, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // ParseScope parses a scope string.

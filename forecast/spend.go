@@ -227,7 +227,7 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 	for i := range s.Values {
 		s.Values[i] = byDay[first.AddDate(0, 0, i)] // no cost lines: zero spend
 	}
-	r, err := Forecast(s, Options{Horizon: opt.Horizon, Amount: func(v float64) string { return label(v, cur) }})
+	r, err := Forecast(s, Options{Horizon: opt.Horizon, Amount: scope.Amount(cur)})
 	if err != nil {
 		return tally.Forecast{}, err
 	}
