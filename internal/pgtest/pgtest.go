@@ -160,6 +160,7 @@ func start() error {
 				"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
 				"max_connections": "200",
 			},
+			Private: true, // stopped if the test binary is killed (a timeout)
 		})
 		if err != nil {
 			return err

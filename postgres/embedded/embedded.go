@@ -4,6 +4,12 @@
 // directory, runs as an unprivileged user when started as root (initdb refuses
 // root), reuses its data on the next start, and stops cleanly.
 //
+// Processes share a running server: each Server holds a shared lock on the
+// file DATADIR.users while it is in use, and Stop stops the server only when
+// no other Server, in any process, holds one. So the last of several tally
+// commands on the same data directory stops it, whichever started it.
+// DATADIR.lock serializes starting and stopping.
+//
 // It is Tally's default database: `tally demo`, `tally serve` without a
 // database URL, and the tests use it.
 package embedded
@@ -40,13 +46,18 @@ type Config struct {
 	StartTimeout time.Duration
 	// Logger receives lifecycle messages. Default: discard.
 	Logger *slog.Logger
+	// Private says no other process uses the server (a test binary's own):
+	// a server this process starts is then stopped when the process exits,
+	// even if it is killed, instead of running until its last user stops it.
+	Private bool
 }
 
 // Server is a running embedded PostgreSQL.
 type Server struct {
 	dataDir string
-	cmd     *exec.Cmd     // nil when another process owns the running server
+	cmd     *exec.Cmd     // nil when another process started the running server
 	exited  chan struct{} // closed when cmd exits
+	users   *os.File      // holds the shared lock on DATADIR.users; nil once stopped
 	log     *slog.Logger
 }
 
@@ -70,7 +81,7 @@ func DefaultDataDir() string {
 }
 
 // Start initializes the data directory if needed and starts the server, or
-// attaches to a server already running on it (which Stop then leaves running).
+// attaches to a server already running on it.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = DefaultDataDir()
@@ -88,30 +99,68 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if n := len(dir) + len("/.s.PGSQL.5432"); n > 107 {
 		return nil, fmt.Errorf("embedded postgres: data dir %s is too long for a unix socket path (%d > 107 bytes); choose a shorter --data-dir", dir, n)
 	}
-	s := &Server{dataDir: dir, log: cfg.Logger}
-	if pid, ok := runningPID(dir); ok {
-		s.log.Info("reusing running embedded postgres", "dataDir", dir, "pid", pid)
-		return s, s.waitReady(ctx, cfg.StartTimeout)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, fmt.Errorf("embedded postgres: create %s: %w", filepath.Dir(dir), err)
 	}
-	bin, err := FindBinaries()
+	gate, err := lockFile(dir+".lock", syscall.LOCK_EX)
 	if err != nil {
 		return nil, err
 	}
-	owner, err := serverUser()
+	defer gate.Close()
+	users, err := lockFile(dir+".users", syscall.LOCK_SH)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.prepareDir(ctx, bin, owner); err != nil {
-		return nil, err
-	}
-	if err := s.start(bin, owner, cfg.Settings); err != nil {
-		return nil, err
-	}
-	if err := s.waitReady(ctx, cfg.StartTimeout); err != nil {
-		_ = s.Stop()
+	s := &Server{dataDir: dir, users: users, log: cfg.Logger}
+	if err := s.startOrAttach(ctx, cfg); err != nil {
+		_ = s.release()
 		return nil, err
 	}
 	return s, nil
+}
+
+// startOrAttach waits for the server running on the data directory, or
+// starts one.
+func (s *Server) startOrAttach(ctx context.Context, cfg Config) error {
+	if pid, ok := runningPID(s.dataDir); ok {
+		s.log.Info("reusing running embedded postgres", "dataDir", s.dataDir, "pid", pid)
+		return s.waitReady(ctx, cfg.StartTimeout)
+	}
+	bin, err := FindBinaries()
+	if err != nil {
+		return err
+	}
+	owner, err := serverUser()
+	if err != nil {
+		return err
+	}
+	if err := s.prepareDir(ctx, bin, owner); err != nil {
+		return err
+	}
+	if err := s.start(bin, owner, cfg); err != nil {
+		return err
+	}
+	return s.waitReady(ctx, cfg.StartTimeout)
+}
+
+// lockFile opens (creating) path and flocks it with how (LOCK_SH or LOCK_EX),
+// waiting for a conflicting lock to go.
+func lockFile(path string, how int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("embedded postgres: open lock %s: %w", path, err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("embedded postgres: lock %s: %w", path, err)
+	}
+	return f, nil
 }
 
 // DataDir returns the data directory (which also holds the socket).
@@ -124,37 +173,83 @@ func (s *Server) URL(db string) string {
 	return u.String()
 }
 
-// Owned reports whether this Server started the postmaster (and Stop will stop it).
+// Owned reports whether this Server started the postmaster.
 func (s *Server) Owned() bool { return s.cmd != nil }
 
-// Stop shuts the server down (fast shutdown: sessions are cancelled and data
-// is checkpointed) and waits until the postmaster has exited. It does nothing
-// for a server this process did not start.
+// Stop ends this use of the server. When no other Server, in this process or
+// another, uses it, Stop shuts it down (fast shutdown: sessions are cancelled
+// and data is checkpointed) and waits until the postmaster has exited;
+// otherwise it leaves it running for them.
 func (s *Server) Stop() error {
-	if s.cmd == nil {
+	if s.users == nil {
 		return nil
 	}
-	select {
-	case <-s.exited:
-		return nil
-	default:
+	gate, err := lockFile(s.dataDir+".lock", syscall.LOCK_EX)
+	if err != nil {
+		return err
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.exited:
-	case <-time.After(30 * time.Second):
-		s.log.Warn("embedded postgres did not stop in 30s; sending SIGQUIT")
-		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
-		<-s.exited
+	defer gate.Close()
+	return s.release()
+}
+
+// release gives up this Server's use of the server and, if it was the last
+// user, stops the server. The caller holds DATADIR.lock.
+func (s *Server) release() error {
+	last := syscall.Flock(int(s.users.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
+	s.users.Close()
+	s.users = nil
+	if !last {
+		s.log.Info("embedded postgres left running for its other users", "dataDir", s.dataDir)
+		return nil
+	}
+	pid, ok := runningPID(s.dataDir)
+	if !ok {
+		return nil
+	}
+	if err := s.shutDown(pid); err != nil {
+		return err
 	}
 	s.log.Info("embedded postgres stopped", "dataDir", s.dataDir)
 	return nil
 }
 
-func (s *Server) prepareDir(ctx context.Context, bin Binaries, owner *user) error {
-	if err := os.MkdirAll(filepath.Dir(s.dataDir), 0o755); err != nil {
-		return fmt.Errorf("embedded postgres: create %s: %w", filepath.Dir(s.dataDir), err)
+// shutDown asks postmaster pid for a fast shutdown and waits until it has
+// exited, forcing it (SIGQUIT) after 30 s.
+func (s *Server) shutDown(pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+		return fmt.Errorf("embedded postgres: stop postmaster %d: %w", pid, err)
 	}
+	if s.waitExit(30 * time.Second) {
+		return nil
+	}
+	s.log.Warn("embedded postgres did not stop in 30s; sending SIGQUIT", "pid", pid)
+	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	if !s.waitExit(30 * time.Second) {
+		return fmt.Errorf("embedded postgres: postmaster %d still running 30 s after SIGQUIT", pid)
+	}
+	return nil
+}
+
+// waitExit waits up to timeout for the postmaster to exit: the child this
+// Server started, or else the one postmaster.pid names.
+func (s *Server) waitExit(timeout time.Duration) bool {
+	if s.cmd != nil {
+		select {
+		case <-s.exited:
+			return true
+		case <-time.After(timeout):
+			return false
+		}
+	}
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, ok := runningPID(s.dataDir); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) prepareDir(ctx context.Context, bin Binaries, owner *user) error {
 	if err := os.Mkdir(s.dataDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("embedded postgres: create %s: %w", s.dataDir, err)
 	}
@@ -180,7 +275,7 @@ func (s *Server) prepareDir(ctx context.Context, bin Binaries, owner *user) erro
 	return nil
 }
 
-func (s *Server) start(bin Binaries, owner *user, settings map[string]string) error {
+func (s *Server) start(bin Binaries, owner *user, cfg Config) error {
 	logPath := filepath.Join(s.dataDir, "server.log")
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -195,7 +290,7 @@ func (s *Server) start(bin Binaries, owner *user, settings map[string]string) er
 		"-c", "unix_socket_permissions=0700",
 		"-c", "port=5432",
 	}
-	for k, v := range settings {
+	for k, v := range cfg.Settings {
 		args = append(args, "-c", k+"="+v)
 	}
 	cmd := exec.Command(bin.Postgres, args...)
@@ -205,10 +300,14 @@ func (s *Server) start(bin Binaries, owner *user, settings map[string]string) er
 	if attr == nil {
 		attr = &syscall.SysProcAttr{}
 	}
-	// Its own process group, so a terminal's Ctrl-C reaches only tally, which
-	// stops the server last; and fast shutdown if tally dies without stopping it.
+	// Its own process group, so a terminal's Ctrl-C reaches only tally, whose
+	// last user stops the server. A private server also shuts down fast if
+	// tally dies without stopping it; a shared one outlives the process that
+	// started it, for the others using it.
 	attr.Setpgid = true
-	attr.Pdeathsig = syscall.SIGINT
+	if cfg.Private {
+		attr.Pdeathsig = syscall.SIGINT
+	}
 	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		logFile.Close()

@@ -36,13 +36,7 @@ func psql(t *testing.T, s *Server, sql string) string {
 
 func TestStartStopRestartReusesData(t *testing.T) {
 	requireBinaries(t)
-	dir := t.TempDir()
-	for _, d := range []string{filepath.Dir(dir), dir} { // the server may run as another user
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg := Config{DataDir: filepath.Join(dir, "pg"), Settings: map[string]string{"fsync": "off"}}
+	cfg := Config{DataDir: dataDir(t), Settings: map[string]string{"fsync": "off"}}
 	ctx := context.Background()
 
 	s, err := Start(ctx, cfg)
@@ -82,6 +76,19 @@ func TestStartStopRestartReusesData(t *testing.T) {
 	if got := psql(t, s, "SELECT v FROM kept"); got != "42" {
 		t.Fatalf("after restart: %q, want 42 (data reused)", got)
 	}
+}
+
+// dataDir returns a data directory in a temporary directory that the
+// server, which may run as another user, can reach.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "pg")
 }
 
 func alive(pid int) bool {
