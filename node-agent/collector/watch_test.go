@@ -1,8 +1,13 @@
 package collector
 
 import (
+	"context"
+	"os"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally/node-agent/symbolize"
 )
 
 // TestRateLimit: a burst's worth at once, then the rate.
@@ -34,5 +39,50 @@ func TestRateLimit(t *testing.T) {
 	}
 	if n != 99 {
 		t.Fatalf("%d more after an hour, want 99: the bucket holds 2 s", n)
+	}
+}
+
+// mapper is a Mapper that reports pids as having mapped a file executable,
+// once, and every pid as announced, counting the lookups.
+type mapper struct {
+	pids    []uint32
+	waited  bool
+	lookups []uint32
+}
+
+func (m *mapper) WaitMapped(time.Duration) (bool, error) {
+	ready := !m.waited
+	m.waited = true
+	return ready, nil
+}
+
+func (m *mapper) Mapped() []uint32 { return m.pids }
+
+func (m *mapper) Program(pid uint32) (uint64, bool) {
+	m.lookups = append(m.lookups, pid)
+	return 1, true
+}
+
+// TestWatchMappingsLooksUpKnownProcessesOnly: of the processes that mapped
+// a file executable, which in a fork/exec storm are every new process,
+// only those the symbolizer read are looked up in the kernel's announced
+// map and read again; the others are read when announced.
+func TestWatchMappingsLooksUpKnownProcessesOnly(t *testing.T) {
+	sym := symbolize.New(symbolize.Config{})
+	self := uint32(os.Getpid())
+	sym.Learn(self, 1)
+	m := &mapper{pids: []uint32{1 << 30, self, 1<<30 + 1}}
+	for i := range uint32(100) {
+		m.pids = append(m.pids, 1<<30+2+i)
+	}
+	c := New(Config{Symbolizer: sym})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*MappedEvery)
+	defer cancel()
+	c.watchMappings(ctx, m)
+	if !slices.Equal(m.lookups, []uint32{self}) {
+		t.Errorf("looked up %d processes (%v …), want only the one the symbolizer read, %d", len(m.lookups), m.lookups[:min(3, len(m.lookups))], self)
+	}
+	if got := c.remapped.Load(); got != 1 {
+		t.Errorf("read %d processes again, want 1", got)
 	}
 }

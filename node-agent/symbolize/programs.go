@@ -243,6 +243,14 @@ func (s *Symbolizer) Learn(pid uint32, gen uint64) {
 	s.learn(pid, gen)
 }
 
+// Knows reports whether the symbolizer has read a program of process pid
+// (and still keeps it).
+func (s *Symbolizer) Knows(pid uint32) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newest(pid) != nil
+}
+
 // Refresh reads again the mappings of program gen of process pid,
 // learned before, and opens the binaries it maps since: the profiler
 // announces a process that started less than 100 ms before its first
