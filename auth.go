@@ -68,6 +68,17 @@ type Token struct {
 	CreatedAt  time.Time `json:"createdAt"`
 	ExpiresAt  time.Time `json:"expiresAt,omitzero"`
 	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
+	// CreatedBy is the email of the user who made the token, from the
+	// dashboard or with an API token they made; "" for a token made before
+	// creators were recorded, or from the command line. CreatorID is that
+	// user's id (0 then).
+	CreatedBy string `json:"createdBy"`
+	CreatorID int64  `json:"-"`
+	// RevokedAt is when the token was revoked, and Revoked why (its
+	// creator was deleted, or made a viewer); a revoked token is refused
+	// but stays listed.
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
+	Revoked   string    `json:"revoked,omitempty"`
 }
 
 // CostSettings are the organization's shared-cost rules: the defaults of the

@@ -32,8 +32,8 @@ func (db *DB) CreateUser(ctx context.Context, u tally.User) (tally.User, error) 
 }
 
 // SetPassword replaces a user's password hash and role, and signs the user
-// out everywhere. An unknown email is ENotFound; making the last admin a
-// viewer is EConflict.
+// out everywhere; a viewer's admin tokens are revoked (see SetRole). An
+// unknown email is ENotFound; making the last admin a viewer is EConflict.
 func (db *DB) SetPassword(ctx context.Context, email, hash, role string) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		id, err := keepAnAdmin(ctx, tx, email, role)
@@ -46,13 +46,14 @@ func (db *DB) SetPassword(ctx context.Context, email, hash, role string) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 			return fmt.Errorf("sign out %s: %w", email, err)
 		}
-		return nil
+		return revokeAdminTokens(ctx, tx, id, email, role)
 	})
 }
 
 // SetRole changes a user's role. Sessions read the role on every request, so
-// it applies to the user's next one. An unknown email is ENotFound; making
-// the last admin a viewer is EConflict.
+// it applies to the user's next one; made a viewer, the admin API tokens
+// they made are revoked with it. An unknown email is ENotFound; making the
+// last admin a viewer is EConflict.
 func (db *DB) SetRole(ctx context.Context, email, role string) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		id, err := keepAnAdmin(ctx, tx, email, role)
@@ -62,23 +63,48 @@ func (db *DB) SetRole(ctx context.Context, email, role string) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET role = $2 WHERE user_id = $1`, id, role); err != nil {
 			return fmt.Errorf("set role of %s: %w", email, err)
 		}
-		return nil
+		return revokeAdminTokens(ctx, tx, id, email, role)
 	})
 }
 
-// DeleteUser deletes a user, and with them their sessions. An unknown email
-// is ENotFound; the last admin is EConflict.
+// DeleteUser deletes a user, and with them their sessions, and revokes
+// every token they made (API and agent): they stay listed, revoked. An
+// unknown email is ENotFound; the last admin is EConflict.
 func (db *DB) DeleteUser(ctx context.Context, email string) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		id, err := keepAnAdmin(ctx, tx, email, "")
 		if err != nil {
 			return err
 		}
+		_, err = tx.Exec(ctx, `UPDATE tokens SET revoked_at = now(), revoked_why = $2
+			WHERE creator_id = $1 AND revoked_at IS NULL`, id, "its creator "+normEmail(email)+" was deleted")
+		if err != nil {
+			return fmt.Errorf("revoke the tokens of %s: %w", email, err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM users WHERE user_id = $1`, id); err != nil {
 			return fmt.Errorf("delete user %s: %w", email, err)
 		}
 		return nil
 	})
+}
+
+// revokeAdminTokens revokes the admin API tokens the user id made when
+// their role is no longer admin: a viewer can neither make nor use one.
+func revokeAdminTokens(ctx context.Context, tx pgx.Tx, id int64, email, role string) error {
+	if role == tally.RoleAdmin {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = now(), revoked_why = $2
+		WHERE creator_id = $1 AND role = 'admin' AND revoked_at IS NULL`, id, "its creator "+normEmail(email)+" was made a "+role)
+	if err != nil {
+		return fmt.Errorf("revoke the admin tokens of %s: %w", email, err)
+	}
+	return nil
+}
+
+// normEmail is an email as users stores it: trimmed, lower case.
+func normEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
 }
 
 // keepAnAdmin returns the id of the user with email, who is to have role
@@ -185,10 +211,15 @@ func (db *DB) CreateToken(ctx context.Context, t tally.Token) (tally.Token, erro
 		c := string(t.Cluster)
 		cluster = &c
 	}
+	var createdBy *string
+	var creator *int64
+	if t.CreatorID != 0 {
+		createdBy, creator = &t.CreatedBy, &t.CreatorID
+	}
 	err := db.pool.QueryRow(ctx, `
-		INSERT INTO tokens (token_id, kind, role, cluster_id, name, secret_hash, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`,
-		t.ID, t.Kind, t.Role, cluster, t.Name, t.SecretHash, nullTime(t.ExpiresAt)).Scan(&t.CreatedAt)
+		INSERT INTO tokens (token_id, kind, role, cluster_id, name, secret_hash, expires_at, created_by, creator_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at`,
+		t.ID, t.Kind, t.Role, cluster, t.Name, t.SecretHash, nullTime(t.ExpiresAt), createdBy, creator).Scan(&t.CreatedAt)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return t, tally.Errorf(tally.EConflict, "token %s already exists", t.ID)
@@ -203,20 +234,24 @@ func (db *DB) CreateToken(ctx context.Context, t tally.Token) (tally.Token, erro
 	return t, nil
 }
 
-const tokenColumns = `token_id, kind, role, coalesce(cluster_id, ''), name, secret_hash, created_at, expires_at, last_used_at`
+const tokenColumns = `token_id, kind, role, coalesce(cluster_id, ''), name, secret_hash, created_at, expires_at, last_used_at,
+	coalesce(created_by, ''), coalesce(creator_id, 0), revoked_at, coalesce(revoked_why, '')`
 
 func scanToken(r pgx.Row) (tally.Token, error) {
 	var t tally.Token
 	var cluster string
-	var expires, used *time.Time
-	if err := r.Scan(&t.ID, &t.Kind, &t.Role, &cluster, &t.Name, &t.SecretHash, &t.CreatedAt, &expires, &used); err != nil {
+	var expires, used, revoked *time.Time
+	err := r.Scan(&t.ID, &t.Kind, &t.Role, &cluster, &t.Name, &t.SecretHash, &t.CreatedAt, &expires, &used,
+		&t.CreatedBy, &t.CreatorID, &revoked, &t.Revoked)
+	if err != nil {
 		return t, err
 	}
 	t.Cluster, t.CreatedAt, t.ExpiresAt, t.LastUsedAt = tally.ClusterID(cluster), t.CreatedAt.UTC(), fromNullTime(expires), fromNullTime(used)
+	t.RevokedAt = fromNullTime(revoked)
 	return t, nil
 }
 
-// Token returns the token with id, or ENotFound.
+// Token returns the token with id, revoked or not, or ENotFound.
 func (db *DB) Token(ctx context.Context, id string) (tally.Token, error) {
 	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE token_id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -238,7 +273,7 @@ func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
 	return nil
 }
 
-// Tokens lists every token, newest first.
+// Tokens lists every token, revoked ones included, newest first.
 func (db *DB) Tokens(ctx context.Context) ([]tally.Token, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at DESC, token_id`)
 	if err != nil {

@@ -22,7 +22,7 @@ func (db *DB) DataStatus(ctx context.Context) (tally.DataStatus, error) {
 			(SELECT max(finished_at) FROM ingest_runs WHERE status = 'committed'),
 			(SELECT count(*) FROM clusters),
 			(SELECT count(*) FROM pods),
-			(SELECT count(*) FROM tokens WHERE kind = 'agent'),
+			(SELECT count(*) FROM tokens WHERE kind = 'agent' AND revoked_at IS NULL),
 			(SELECT min(hour) FROM attribution_hours),
 			(SELECT max(hour) FROM attribution_hours),
 			(SELECT count(*) FROM attribution_hours),

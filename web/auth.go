@@ -52,6 +52,9 @@ type Principal struct {
 	Cluster tally.ClusterID
 	csrf    string
 	session []byte
+	// user is whom the principal acts for: a session's user, or an API
+	// token's creator (zero when not recorded). Tokens it makes are theirs.
+	user tally.User
 }
 
 type principalKey struct{}
@@ -191,13 +194,17 @@ func (s *Server) bearer(ctx context.Context, header string) (*Principal, error) 
 		return nil, tally.Errorf(tally.EUnauthorized, "bearer token: unknown or revoked")
 	}
 	now := time.Now() // wall clock, like the database's: s.now only anchors report windows
+	if !t.RevokedAt.IsZero() {
+		return nil, tally.Errorf(tally.EUnauthorized, "bearer token %s was revoked at %s: %s", t.ID, t.RevokedAt.Format(time.RFC3339), t.Revoked)
+	}
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 		return nil, tally.Errorf(tally.EUnauthorized, "bearer token %s expired at %s", t.ID, t.ExpiresAt.Format(time.RFC3339))
 	}
 	if err := s.auth.TouchToken(ctx, t.ID, now); err != nil { // bookkeeping only: the request goes on
 		s.log.WarnContext(ctx, "record a token's last use", slog.String("token", t.ID), slog.Any("err", err))
 	}
-	return &Principal{Kind: t.Kind, Role: t.Role, TokenID: t.ID, Cluster: t.Cluster}, nil
+	return &Principal{Kind: t.Kind, Role: t.Role, TokenID: t.ID, Cluster: t.Cluster,
+		user: tally.User{ID: t.CreatorID, Email: t.CreatedBy}}, nil
 }
 
 func (s *Server) sessionPrincipal(ctx context.Context, cookie string) (*Principal, error) {
@@ -209,7 +216,7 @@ func (s *Server) sessionPrincipal(ctx context.Context, cookie string) (*Principa
 	if err != nil {
 		return nil, err
 	}
-	return &Principal{Kind: "session", Role: sess.User.Role, Email: sess.User.Email, csrf: sess.CSRFToken, session: h}, nil
+	return &Principal{Kind: "session", Role: sess.User.Role, Email: sess.User.Email, csrf: sess.CSRFToken, session: h, user: sess.User}, nil
 }
 
 // roleRank orders the roles people act with.

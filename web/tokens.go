@@ -62,7 +62,9 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tokensResponse{Tokens: list(ts), Clusters: list(cs)})
 }
 
-// createToken answers POST /api/v1/tokens.
+// createToken answers POST /api/v1/tokens. The token is its principal's
+// user's, or, made with an API token, that token's creator's: deleting them
+// revokes it.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	var req createTokenRequest
 	if err := decodeBody(w, r, 4096, &req, "token body", `a JSON object {"name", "kind", "role", "cluster", "expiresInDays"}`); err != nil {
@@ -70,6 +72,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret, t := NewToken()
+	if p, ok := PrincipalFrom(r.Context()); ok {
+		t.CreatedBy, t.CreatorID = p.user.Email, p.user.ID
+	}
 	t.Name = strings.TrimSpace(req.Name)
 	t.Kind = orDefault(req.Kind, tally.TokenAPI)
 	switch t.Kind {

@@ -19,11 +19,13 @@ type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (tally.User, error)
 	CreateUser(ctx context.Context, u tally.User) (tally.User, error)
 	// SetRole changes a user's role; it applies to their next request.
+	// Made a viewer, the admin tokens they made are revoked.
 	SetRole(ctx context.Context, email, role string) error
 	// SetPassword sets a user's password and role, and signs them out
 	// everywhere.
 	SetPassword(ctx context.Context, email, hash, role string) error
-	// DeleteUser deletes a user and signs them out.
+	// DeleteUser deletes a user, signs them out and revokes the tokens
+	// they made.
 	DeleteUser(ctx context.Context, email string) error
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -182,7 +183,7 @@ func (c *userDeleteCmd) Run(ctx context.Context, a *app) error {
 	if err := db.DeleteUser(ctx, c.Email); err != nil {
 		return notFound(err, "tally user list shows the users")
 	}
-	fmt.Fprintf(a.stdout, "deleted user %s; signed out everywhere\n", c.Email)
+	fmt.Fprintf(a.stdout, "deleted user %s; signed out everywhere, and the tokens they made revoked (tally token list shows them)\n", c.Email)
 	return nil
 }
 
@@ -272,7 +273,7 @@ func (c *tokenListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED\tEXPIRES\tLAST USED")
+	fmt.Fprintln(tw, "ID\tKIND\tROLE\tCLUSTER\tNAME\tCREATED BY\tCREATED\tEXPIRES\tLAST USED\tREVOKED")
 	now := time.Now()
 	for _, t := range ts {
 		used := "never"
@@ -286,9 +287,18 @@ func (c *tokenListCmd) Run(ctx context.Context, a *app) error {
 				expires += " (expired)"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, t.CreatedAt.Format(time.DateOnly), expires, used)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, t.Role, t.Cluster, t.Name, cmp.Or(t.CreatedBy, "-"),
+			t.CreatedAt.Format(time.DateOnly), expires, used, revoked(t))
 	}
 	return tw.Flush()
+}
+
+// revoked says when and why t was revoked, or "" when it was not.
+func revoked(t tally.Token) string {
+	if t.RevokedAt.IsZero() {
+		return ""
+	}
+	return t.RevokedAt.UTC().Format(time.RFC3339) + " (" + t.Revoked + ")"
 }
 
 type tokenRevokeCmd struct {
