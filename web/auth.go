@@ -25,6 +25,13 @@ type AuthStore interface {
 	DeleteSession(ctx context.Context, hash []byte) error
 	Token(ctx context.Context, id string) (tally.Token, error)
 	TouchToken(ctx context.Context, id string, at time.Time) error
+	// TakeLoginAttempt counts a password sign-in attempt of the email
+	// whose SHA-256 is key and returns the attempts counted in its window
+	// (window long from the first), this one included, and how long until
+	// it ends. Attempts at once, on any server of the store, each count.
+	TakeLoginAttempt(ctx context.Context, key []byte, window time.Duration) (n int, left time.Duration, err error)
+	// ClearLoginAttempts forgets key's attempts once it signed in.
+	ClearLoginAttempts(ctx context.Context, key []byte, window time.Duration) error
 }
 
 // SessionCookie is the name of the session cookie.

@@ -3,7 +3,6 @@ package web
 import (
 	"net/netip"
 	"testing"
-	"time"
 )
 
 func TestForwardedClient(t *testing.T) {
@@ -40,31 +39,5 @@ func TestForwardedClient(t *testing.T) {
 	}
 	if _, err := ParseTrustedProxies([]string{"proxy.internal"}); err == nil {
 		t.Error("a host name parsed")
-	}
-}
-
-func TestLoginLimiterWindow(t *testing.T) {
-	l := newLoginLimiter()
-	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	for i := range LoginFailures {
-		if d := l.blocked("ada@example.com", t0); d != 0 {
-			t.Fatalf("blocked after %d failures", i)
-		}
-		l.fail("ada@example.com", t0.Add(time.Duration(i)*time.Minute))
-	}
-	if d := l.blocked("Ada@Example.com ", t0.Add(10*time.Minute)); d != 5*time.Minute {
-		t.Fatalf("blocked for %v at +10m, want the rest of the window (5m)", d)
-	}
-	if d := l.blocked("ada@example.com", t0.Add(LoginFailureWindow)); d != 0 {
-		t.Fatalf("still blocked for %v once the window ended", d)
-	}
-	// A failure after the window starts a new count; the sweep drops the old.
-	l.fail("bob@example.com", t0)
-	l.fail("ada@example.com", t0.Add(LoginFailureWindow+time.Minute))
-	if d := l.blocked("ada@example.com", t0.Add(LoginFailureWindow+time.Minute)); d != 0 {
-		t.Fatalf("a new window is blocked for %v", d)
-	}
-	if len(l.fails) != 1 {
-		t.Fatalf("%d entries after the sweep, want 1 (ada's new window)", len(l.fails))
 	}
 }

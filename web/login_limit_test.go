@@ -1,14 +1,23 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/internal/logtest"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -113,5 +122,145 @@ func TestLoginLimitPerEmail(t *testing.T) {
 	}
 	if code, body, _ := try("eve@example.com", "wrong password"); code != 401 {
 		t.Fatalf("another email: %d %s", code, body)
+	}
+}
+
+// sharedLoginServers serves sign-in for ada@example.com from n servers on
+// one database, as replicas behind a load balancer are, each believing
+// X-Forwarded-For from httptest's clients; it returns the database's URL.
+func sharedLoginServers(t *testing.T, n int, log io.Writer) (string, []*httptest.Server) {
+	t.Helper()
+	url := pgtest.NewURL(t, true)
+	var srvs []*httptest.Server
+	for i := range n {
+		db, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		if i == 0 {
+			createUser(t, db, "ada@example.com", "correct horse battery", tally.RoleAdmin)
+		}
+		srvs = append(srvs, newLoginServer(t, db, log))
+	}
+	return url, srvs
+}
+
+// newLoginServer is a server of db that believes X-Forwarded-For from
+// httptest's clients.
+func newLoginServer(t *testing.T, db *postgres.DB, log io.Writer) *httptest.Server {
+	t.Helper()
+	proxies, err := web.ParseTrustedProxies([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Auth: db, TrustedProxies: proxies,
+		Logger: slog.New(slog.NewTextHandler(log, nil))}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// tryLogin signs in to srv as email from client address n, and returns the
+// answer's status.
+func tryLogin(t *testing.T, srv *httptest.Server, n int, email, password string) int {
+	t.Helper()
+	code, _, _ := newClient(t, srv.URL).do("POST", "/api/v1/auth/login", loginBody(email, password),
+		"X-Forwarded-For", fmt.Sprintf("203.0.%d.%d", n/250, n%250+1))
+	return code
+}
+
+// TestLoginFailuresSharedAcrossServers: the per-email count is the
+// database's, so two servers behind a load balancer share it (5 failures
+// on each lock the email on both), and a restarted server (a new one on the
+// same database) still refuses it; a guesser got the limit on each replica,
+// and again after each restart. The log names no email.
+func TestLoginFailuresSharedAcrossServers(t *testing.T) {
+	var log logtest.Buffer
+	url, srvs := sharedLoginServers(t, 2, &log)
+	for i := range web.LoginFailures {
+		if code := tryLogin(t, srvs[i%2], i, "ada@example.com", "wrong password"); code != 401 {
+			t.Fatalf("failure %d on server %d: %d", i+1, i%2, code)
+		}
+	}
+	for i, srv := range srvs {
+		if code := tryLogin(t, srv, 100+i, "ada@example.com", "correct horse battery"); code != 429 {
+			t.Errorf("server %d after %d failures shared by two: %d, want 429", i, web.LoginFailures, code)
+		}
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if code := tryLogin(t, newLoginServer(t, db, &log), 200, "ada@example.com", "correct horse battery"); code != 429 {
+		t.Errorf("a restarted server: %d, want 429", code)
+	}
+	if strings.Contains(log.String(), "ada@example.com") {
+		t.Errorf("the log names the email:\n%s", log.String())
+	}
+}
+
+// TestLoginFailuresCountedConcurrently: guesses sent at once to two
+// servers are each counted, so no more than LoginFailures of them get to
+// try a password (401); the others are refused (429).
+func TestLoginFailuresCountedConcurrently(t *testing.T) {
+	_, srvs := sharedLoginServers(t, 2, io.Discard)
+	codes := make([]int, 2*web.LoginFailures)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Go(func() { codes[i] = tryLogin(t, srvs[i%2], i, "ada@example.com", "wrong password") })
+	}
+	wg.Wait()
+	tried := 0
+	for i, code := range codes {
+		switch code {
+		case 401:
+			tried++
+		case 429:
+		default:
+			t.Fatalf("guess %d: %d", i, code)
+		}
+	}
+	if tried != web.LoginFailures {
+		t.Fatalf("%d guesses at once: %d tried a password, want %d", len(codes), tried, web.LoginFailures)
+	}
+}
+
+// TestLoginFailuresWindowEnds: once LoginFailureWindow has passed since an
+// email's first failure, it may sign in again, and a new failure starts a
+// new count.
+func TestLoginFailuresWindowEnds(t *testing.T) {
+	url, srvs := sharedLoginServers(t, 1, io.Discard)
+	for i := range web.LoginFailures {
+		if code := tryLogin(t, srvs[0], i, "ada@example.com", "wrong password"); code != 401 {
+			t.Fatalf("failure %d: %d", i+1, code)
+		}
+	}
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	age := func(d time.Duration) {
+		if _, err := conn.Exec(context.Background(), `UPDATE login_failures SET window_start = window_start - $1::bigint * interval '1 second'`,
+			int64(d/time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(web.LoginFailureWindow - time.Minute)
+	if code := tryLogin(t, srvs[0], 50, "ada@example.com", "correct horse battery"); code != 429 {
+		t.Fatalf("a minute before the window ends: %d, want 429", code)
+	}
+	age(time.Minute)
+	if code := tryLogin(t, srvs[0], 51, "ada@example.com", "wrong password"); code != 401 {
+		t.Fatalf("once the window ended: %d, want 401", code)
+	}
+	for i := 1; i < web.LoginFailures; i++ {
+		if code := tryLogin(t, srvs[0], 60+i, "ada@example.com", "wrong password"); code != 401 {
+			t.Fatalf("failure %d of the new window: %d", i+1, code)
+		}
+	}
+	if code := tryLogin(t, srvs[0], 80, "ada@example.com", "correct horse battery"); code != 429 {
+		t.Fatalf("after %d failures in the new window: %d, want 429", web.LoginFailures, code)
 	}
 }

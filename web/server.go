@@ -127,7 +127,6 @@ type Server struct {
 	draining    atomic.Bool // Drain was called
 	stacks      knownStacks
 	trusted     []netip.Prefix
-	logins      *loginLimiter
 	httpsOnly   bool // PublicURL is https://…
 	aliases     attribution.Aliases
 }
@@ -156,7 +155,7 @@ func NewServer(cfg Config) *Server {
 		recs: cfg.Recommendations, auth: cfg.Auth, tokens: cfg.Tokens, users: cfg.Users, settings: cfg.Settings, statusStore: cfg.Status,
 		ui: cfg.UI, sessionTTL: cfg.SessionTTL, fcs: cfg.Forecasts, reports: cfg.Reports, commits: cfg.Commitments, now: cfg.Now, agents: cfg.Agents,
 		agentMaxAge: cfg.AgentMaxAge, agentLimit: newAgentLimit(cfg.AgentRate, cfg.AgentBurst),
-		decoding: newDecodeBudget(cfg.AgentDecodeBudget, cfg.AgentDecodeWait), trusted: cfg.TrustedProxies, logins: newLoginLimiter(),
+		decoding: newDecodeBudget(cfg.AgentDecodeBudget, cfg.AgentDecodeWait), trusted: cfg.TrustedProxies,
 		httpsOnly: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"), aliases: cfg.Aliases}
 	if cfg.Demo != nil {
 		s.demo = *cfg.Demo

@@ -3,11 +3,10 @@ package web
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -48,10 +47,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, tally.Errorf(tally.EInvalid, "sign-in body: want JSON {\"email\", \"password\"}"))
 		return
 	}
-	if wait := s.logins.blocked(req.Email, time.Now()); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		s.error(w, r, tally.Errorf(tally.ERateLimited, "too many failed sign-ins for this email: try again in %d minutes",
-			int((wait+time.Minute-1)/time.Minute)))
+	key := emailKey(req.Email)
+	tries, left, err := s.auth.TakeLoginAttempt(r.Context(), key, LoginFailureWindow)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if tries > LoginFailures {
+		s.tooManyLogins(w, r, left)
 		return
 	}
 	u, err := s.signInUser(r.Context(), req.Email)
@@ -64,12 +67,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
-		s.logins.fail(req.Email, time.Now())
-		s.log.InfoContext(r.Context(), "sign-in refused", "email", req.Email)
+		s.log.InfoContext(r.Context(), "sign-in refused", slog.String("email_sha256", logKey(key)), slog.Int("failures", tries))
 		s.error(w, r, tally.Errorf(tally.EUnauthorized, "wrong email or password"))
 		return
 	}
-	s.logins.reset(req.Email)
+	if err := s.auth.ClearLoginAttempts(r.Context(), key, LoginFailureWindow); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	sess, err := s.startSession(w, r, u)
 	if err != nil {
 		s.error(w, r, err)
