@@ -1,5 +1,5 @@
 -- Who made each token, so that deleting a user (or making an admin a viewer)
--- revokes the tokens they made in the same transaction: created_by is the
+-- revokes the API tokens they made in the same transaction: created_by is the
 -- user's email as it was, creator_id their users.user_id (not a foreign key:
 -- the token keeps it after the user is deleted, and identities are never
 -- reused). A token made with an API token has that token's creator. Both are

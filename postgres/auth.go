@@ -68,8 +68,10 @@ func (db *DB) SetRole(ctx context.Context, email, role string) error {
 }
 
 // DeleteUser deletes a user, and with them their sessions, and revokes
-// every token they made (API and agent): they stay listed, revoked. An
-// unknown email is ENotFound; the last admin is EConflict.
+// the API tokens they made: they stay listed, revoked. Agent tokens they
+// made are left working: they belong to a cluster, whose usage would
+// otherwise stop coming in. An unknown email is ENotFound; the last admin
+// is EConflict.
 func (db *DB) DeleteUser(ctx context.Context, email string) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		id, err := keepAnAdmin(ctx, tx, email, "")
@@ -77,9 +79,9 @@ func (db *DB) DeleteUser(ctx context.Context, email string) error {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE tokens SET revoked_at = now(), revoked_why = $2
-			WHERE creator_id = $1 AND revoked_at IS NULL`, id, "its creator "+normEmail(email)+" was deleted")
+			WHERE creator_id = $1 AND kind = 'api' AND revoked_at IS NULL`, id, "its creator "+normEmail(email)+" was deleted")
 		if err != nil {
-			return fmt.Errorf("revoke the tokens of %s: %w", email, err)
+			return fmt.Errorf("revoke the API tokens of %s: %w", email, err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM users WHERE user_id = $1`, id); err != nil {
 			return fmt.Errorf("delete user %s: %w", email, err)

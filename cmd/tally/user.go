@@ -183,7 +183,7 @@ func (c *userDeleteCmd) Run(ctx context.Context, a *app) error {
 	if err := db.DeleteUser(ctx, c.Email); err != nil {
 		return notFound(err, "tally user list shows the users")
 	}
-	fmt.Fprintf(a.stdout, "deleted user %s; signed out everywhere, and the tokens they made revoked (tally token list shows them)\n", c.Email)
+	fmt.Fprintf(a.stdout, "deleted user %s; signed out everywhere and the API tokens they made revoked; the agent tokens they made keep working (tally token list shows both)\n", c.Email)
 	return nil
 }
 
