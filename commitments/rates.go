@@ -28,15 +28,30 @@ type Rates struct {
 type rateKey struct {
 	kind     string
 	months   int
+	payment  string // NoUpfront, PartialUpfront, AllUpfront
 	region   string
 	itype    string
 	platform string
 }
 
 // keyOf names the rate of o on usage of s's region and instance type on
-// platform.
+// platform, at o's payment option (No Upfront when o names none).
 func keyOf(o Offer, s Stream, platform string) rateKey {
-	return rateKey{o.Kind, o.TermMonths, s.Region, strings.ToLower(s.InstanceType), platform}
+	return rateKey{o.Kind, o.TermMonths, paymentOf(o), s.Region, strings.ToLower(s.InstanceType), platform}
+}
+
+// paymentOf is o's payment option, No Upfront when it names none.
+func paymentOf(o Offer) string {
+	if o.Payment == "" {
+		return NoUpfront
+	}
+	return o.Payment
+}
+
+// noUpfront returns o paid with no upfront fee.
+func noUpfront(o Offer) Offer {
+	o.Payment = NoUpfront
+	return o
 }
 
 // odKey names an on-demand price: region, lower-case instance type, platform.
@@ -63,13 +78,16 @@ var familyAdjust = map[string]float64{
 	"m6g": -0.01, "m7g": -0.02, "c6g": -0.01, "c7g": -0.02, "r6g": -0.01, "r7g": -0.01,
 }
 
-// paymentBonus is how many points of discount paying upfront adds.
+// paymentBonus is how many points of discount paying upfront adds to the
+// no-upfront discount, typically: the fallback for an offer whose payment
+// option the price catalog has no price of (Rates.UpfrontTypical).
 var paymentBonus = map[string]float64{PartialUpfront: 0.02, AllUpfront: 0.04}
 
 // NewRates builds rates from catalog prices (tally.InstancePrice with
 // purchase options on-demand, savings-plan-compute-1y-no-upfront,
-// savings-plan-ec2-instance-3y-no-upfront, reserved-1y-no-upfront, cud-1y, …),
-// each against the on-demand price of its operating system. Prices without
+// savings-plan-ec2-instance-3y-all-upfront, reserved-1y-partial-upfront,
+// cud-1y, …: an upfront option's price is its effective hourly one), each
+// against the on-demand price of its operating system. Prices without
 // an on-demand price of the same type, region and operating system, and
 // those of an operating system tally.CatalogPlatforms does not name, are ignored.
 func NewRates(prices []tally.InstancePrice) Rates {
@@ -81,7 +99,7 @@ func NewRates(prices []tally.InstancePrice) Rates {
 		}
 	}
 	for _, p := range prices {
-		kind, months, ok := parsePurchaseOption(p.Provider, p.PurchaseOption)
+		kind, months, payment, ok := parsePurchaseOption(p.PurchaseOption)
 		platform, known := tally.CatalogPlatforms[p.OperatingSystem]
 		if !ok || !known {
 			continue
@@ -95,7 +113,7 @@ func NewRates(prices []tally.InstancePrice) Rates {
 		if d <= 0 || d >= 1 {
 			continue
 		}
-		r.exact[rateKey{kind, months, p.Region, itype, platform}] = d
+		r.exact[rateKey{kind, months, payment, p.Region, itype, platform}] = d
 	}
 	return r
 }
@@ -125,8 +143,17 @@ func (r Rates) WithOnDemand(ps []OnDemandPrice) Rates {
 	return r
 }
 
-// parsePurchaseOption reads the catalog's purchase option names.
-func parsePurchaseOption(provider, opt string) (kind string, months int, ok bool) {
+// parsePurchaseOption reads the catalog's purchase option names: kind,
+// term and payment option ("reserved-3y-partial-upfront"; No Upfront
+// without one, as for CUDs).
+func parsePurchaseOption(opt string) (kind string, months int, payment string, ok bool) {
+	payment = NoUpfront
+	switch {
+	case strings.HasSuffix(opt, "-partial-upfront"):
+		payment = PartialUpfront
+	case strings.HasSuffix(opt, "-all-upfront"):
+		payment = AllUpfront
+	}
 	var years int
 	switch {
 	case strings.HasPrefix(opt, "savings-plan-compute-"):
@@ -146,7 +173,7 @@ func parsePurchaseOption(provider, opt string) (kind string, months int, ok bool
 		_, err := fmt.Sscanf(strings.TrimPrefix(opt, "cud-"), "%dy", &years)
 		ok = err == nil
 	}
-	return kind, 12 * years, ok && years > 0
+	return kind, 12 * years, payment, ok && years > 0
 }
 
 // Discount returns the discount of o on s, and false when o does not cover s.
@@ -154,7 +181,11 @@ func (r Rates) Discount(o Offer, s Stream) (float64, bool) {
 	if !o.Covers(s) {
 		return 0, false
 	}
+	if d, ok := r.upfrontDiscount(o, s); ok {
+		return min(d, 0.95), true
+	}
 	bonus := paymentBonus[o.Payment]
+	o = noUpfront(o)
 	if d, ok := r.exact[keyOf(o, s, s.Platform)]; ok {
 		return min(d+bonus, 0.95), true
 	}
@@ -165,14 +196,44 @@ func (r Rates) Discount(o Offer, s Stream) (float64, bool) {
 	return d, true
 }
 
-// catalogued reports whether o's rate on s is the price catalog's, for
-// s's platform or Linux/UNIX, rather than a typical published one.
-func (r Rates) catalogued(o Offer, s Stream) bool {
-	_, ok := r.exact[keyOf(o, s, s.Platform)]
-	if !ok {
-		_, ok = r.exact[keyOf(o, s, "")]
+// upfrontDiscount is the discount of o, paid partly or all upfront, on s
+// from the catalog's price of o's payment option: s's platform's, else
+// Linux/UNIX's on the part of s's on-demand price it discounts
+// (computeShare). It returns false for a No Upfront o and when the catalog
+// has neither price.
+func (r Rates) upfrontDiscount(o Offer, s Stream) (float64, bool) {
+	if paymentOf(o) == NoUpfront {
+		return 0, false
 	}
-	return ok
+	if d, ok := r.exact[keyOf(o, s, s.Platform)]; ok {
+		return d, true
+	}
+	d, ok := r.exact[keyOf(o, s, "")]
+	share, known := r.computeShare(s)
+	return d * share, ok && known
+}
+
+// UpfrontTypical reports whether o's discount on s is the typical one of
+// its payment option, the no-upfront discount plus paymentBonus's points,
+// for want of the catalog's price of the option: o is paid partly or all
+// upfront and upfrontDiscount has no price of it.
+func (r Rates) UpfrontTypical(o Offer, s Stream) bool {
+	_, priced := r.upfrontDiscount(o, s)
+	return paymentOf(o) != NoUpfront && !priced
+}
+
+// catalogued reports whether o's rate on s is the price catalog's, of o's
+// payment option or of No Upfront, for s's platform or Linux/UNIX, rather
+// than a typical published one.
+func (r Rates) catalogued(o Offer, s Stream) bool {
+	for _, o := range []Offer{o, noUpfront(o)} {
+		for _, platform := range []string{s.Platform, ""} {
+			if _, ok := r.exact[keyOf(o, s, platform)]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // LinuxPriced reports whether o's discount on s is Linux/UNIX's for want of
@@ -184,8 +245,10 @@ func (r Rates) LinuxPriced(o Offer, s Stream) bool {
 	if s.Platform == "" {
 		return false
 	}
-	if _, ok := r.exact[keyOf(o, s, s.Platform)]; ok {
-		return false
+	for _, o := range []Offer{o, noUpfront(o)} {
+		if _, ok := r.exact[keyOf(o, s, s.Platform)]; ok {
+			return false
+		}
 	}
 	_, ok := r.computeShare(s)
 	return !ok

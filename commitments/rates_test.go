@@ -139,3 +139,45 @@ func TestRatesWithBilledOnDemand(t *testing.T) {
 		t.Error("Linux/UNIX usage is LinuxPriced")
 	}
 }
+
+// TestRatesUpfrontFromCatalog: a payment option the catalog prices earns
+// the discount of its own price (the upfront fee over the term's hours plus
+// the hourly rate), and the no-upfront rate of the same term is kept beside
+// it; one the catalog does not price is the no-upfront discount plus the
+// typical points of paymentBonus, and says so (UpfrontTypical). The
+// all-upfront price overwrote the no-upfront one, and every upfront
+// discount was no-upfront's plus 2 or 4 points.
+func TestRatesUpfrontFromCatalog(t *testing.T) {
+	r := NewRates([]tally.InstancePrice{
+		m5xlarge("linux", "on-demand", "0.192"), m5xlarge("linux", "reserved-1y-no-upfront", "0.121"),
+		m5xlarge("linux", "reserved-1y-all-upfront", "0.096"), m5xlarge("linux", "savings-plan-compute-1y-no-upfront", "0.144"),
+	})
+	sp := func(payment string) Offer {
+		return Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12, Payment: payment}
+	}
+	ri := func(payment string) Offer {
+		o := m5xlargeRI("")
+		o.Payment = payment
+		return o
+	}
+	for _, c := range []struct {
+		what    string
+		o       Offer
+		want    float64
+		typical bool
+	}{
+		{"No Upfront Reserved Instance", ri(NoUpfront), 1 - 0.121/0.192, false},
+		{"All Upfront Reserved Instance", ri(AllUpfront), 0.5, false},
+		{"Partial Upfront Reserved Instance", ri(PartialUpfront), 1 - 0.121/0.192 + 0.02, true},
+		{"No Upfront Compute Savings Plan", sp(NoUpfront), 0.25, false},
+		{"All Upfront Compute Savings Plan", sp(AllUpfront), 0.29, true},
+	} {
+		d, ok := r.Discount(c.o, m5)
+		if !ok || math.Abs(d-c.want) > 1e-9 {
+			t.Errorf("%s: discount %.4f (covers %v), want %.4f", c.what, d, ok, c.want)
+		}
+		if got := r.UpfrontTypical(c.o, m5); got != c.typical {
+			t.Errorf("%s: UpfrontTypical %v, want %v", c.what, got, c.typical)
+		}
+	}
+}

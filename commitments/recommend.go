@@ -63,7 +63,12 @@ type PoolPlan struct {
 	// for want of prices of their platform (Rates.LinuxPriced): the
 	// discount, and so the savings, are too high on them.
 	LinuxPriced []string `json:"linuxPriced,omitempty"`
-	Why         string   `json:"why"`
+	// UpfrontTypical are the pool's streams whose discount, for an offer
+	// paid partly or all upfront, is the no-upfront one plus typical points
+	// for want of the catalog's price of the payment option
+	// (Rates.UpfrontTypical).
+	UpfrontTypical []string `json:"upfrontTypical,omitempty"`
+	Why            string   `json:"why"`
 }
 
 // Tranche is one purchase of the ladder.
@@ -156,6 +161,9 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		for _, i := range p.Streams {
 			if opt.Rates.LinuxPriced(p.Offer, u.Streams[i]) {
 				plan.LinuxPriced = append(plan.LinuxPriced, u.Streams[i].String())
+			}
+			if opt.Rates.UpfrontTypical(p.Offer, u.Streams[i]) {
+				plan.UpfrontTypical = append(plan.UpfrontTypical, u.Streams[i].String())
 			}
 		}
 		months := max(1, p.Offer.TermMonths)
@@ -375,6 +383,7 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 		fmt.Fprintf(&b, "The discount on %s is Linux/UNIX's, and the savings too high: the price catalog and the bill lack the on-demand price "+
 			"of the platform or of Linux/UNIX, so the licence fee, which no commitment discounts, counts as discounted. ", strings.Join(p.LinuxPriced, ", "))
 	}
+	explainUpfront(&b, p)
 	why := "Why this amount"
 	if above {
 		why = "Why this target"
@@ -404,6 +413,29 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 	}
 	fmt.Fprintf(&b, "Forecast: %s.", c.Model)
 	return b.String()
+}
+
+// explainUpfront says where the discount of p's offer, when paid partly or
+// all upfront, comes from: the catalog's price of the payment option, or
+// for the streams of p.UpfrontTypical the no-upfront discount plus
+// paymentBonus's typical points.
+func explainUpfront(b *strings.Builder, p PoolPlan) {
+	pay := paymentOf(p.Offer)
+	switch {
+	case pay == NoUpfront:
+	case len(p.UpfrontTypical) == 0:
+		fmt.Fprintf(b, "The %s discount is the price catalog's: the upfront fee over the term's hours plus the hourly rate. ", pay)
+	default:
+		them, sync := "it", ""
+		if len(p.UpfrontTypical) > 1 {
+			them = "them"
+		}
+		if p.Offer.Provider == tally.ProviderAWS {
+			sync = " (tally pricing sync aws fetches them)"
+		}
+		fmt.Fprintf(b, "The %s discount on %s is the %s one plus %.0f points, a typical figure: the price catalog has no %s price of %s%s. ",
+			pay, strings.Join(p.UpfrontTypical, ", "), NoUpfront, 100*paymentBonus[pay], pay, them, sync)
+	}
 }
 
 func whyNone(c Choice, r Risk) string {

@@ -226,3 +226,41 @@ func TestRecommendSaysWhenDiscountsAreLinuxPriced(t *testing.T) {
 		t.Errorf("Compute Savings Plan's discount on Windows usage %.4f, want %.4f", got, want)
 	}
 }
+
+// TestRecommendSaysWhereUpfrontDiscountsComeFrom: an All Upfront plan says,
+// pool by pool, whether its discount is the price catalog's for All Upfront
+// or, for want of one, the No Upfront discount plus the typical 4 points,
+// naming the streams; it said neither, and every upfront discount was the
+// typical one.
+func TestRecommendSaysWhereUpfrontDiscountsComeFrom(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	u := flatUsage(start, 60, "USD")
+	price := func(option, price string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "eu-west-1", InstanceType: "m5.xlarge", PurchaseOption: option,
+			OperatingSystem: "linux", HourlyPrice: tally.MustParseMoney(price, "USD")}
+	}
+	opt := RecommendOptions{Now: start.Add(time.Duration(u.Hours()+1) * time.Hour), Risk: Risk{Paths: 20},
+		Pools: PoolOptions{TermMonths: 12, Payment: AllUpfront, EC2Instance: true, Compute: true},
+		Rates: NewRates([]tally.InstancePrice{price("on-demand", "0.214"), price("savings-plan-compute-1y-all-upfront", "0.1498")})}
+	pps, err := Recommend(u, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"aws/compute-savings-plan": "The All Upfront discount is the price catalog's: the upfront fee over the term's hours plus the hourly rate. ",
+		"aws/ec2-instance-savings-plan/eu-west-1/m5": "The All Upfront discount on aws/eu-west-1/m5.xlarge is the No Upfront one plus 4 points, a typical figure: " +
+			"the price catalog has no All Upfront price of it (tally pricing sync aws fetches them). ",
+	}
+	for _, p := range pps {
+		if w, ok := want[p.Pool]; ok && !strings.Contains(p.Why, w) {
+			t.Errorf("%s: why:\n%s\nwant it to say:\n%s", p.Pool, p.Why, w)
+		}
+		delete(want, p.Pool)
+		if p.Pool == "aws/compute-savings-plan" && math.Abs(p.Discount-0.3) > 1e-9 {
+			t.Errorf("%s: discount %.4f, want the catalog's 0.3000", p.Pool, p.Discount)
+		}
+	}
+	for pool := range want {
+		t.Errorf("no %s pool planned", pool)
+	}
+}

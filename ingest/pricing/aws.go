@@ -147,9 +147,10 @@ func (r loggedRetryer) RetryDelay(attempt int, err error) (time.Duration, error)
 
 // SyncAWS fetches shared-tenancy EC2 prices for opt.Regions and
 // opt.OperatingSystems (Linux by default; Windows with its licence):
-// on-demand and Reserved Instance (standard, no upfront) hourly rates with
-// each type's vCPU, memory and GPUs from the Price List, Compute and EC2
-// Instance Savings Plan (no upfront) rates, and (unless opt.NoSpot) the
+// on-demand and Reserved Instance (standard; no, partial and all upfront,
+// the upfront fee spread over the term's hours) hourly rates with each
+// type's vCPU, memory and GPUs from the Price List, Compute and EC2 Instance
+// Savings Plan rates of each payment option, and (unless opt.NoSpot) the
 // current spot price of each zone from the EC2 spot price history, with
 // their mean over the region's zones (Zone "").
 func SyncAWS(ctx context.Context, c AWSClients, opt AWSOptions) ([]tally.InstancePrice, error) {
@@ -492,16 +493,21 @@ type priceListProduct struct {
 		Attributes map[string]string `json:"attributes"`
 	} `json:"product"`
 	Terms map[string]map[string]struct {
-		PriceDimensions map[string]struct {
-			Unit         string            `json:"unit"`
-			PricePerUnit map[string]string `json:"pricePerUnit"`
-		} `json:"priceDimensions"`
-		TermAttributes map[string]string `json:"termAttributes"`
+		PriceDimensions map[string]priceDimension `json:"priceDimensions"`
+		TermAttributes  map[string]string         `json:"termAttributes"`
 	} `json:"terms"`
 }
 
+// priceDimension is one price of a Price List term: an hourly rate (unit
+// Hrs) or an upfront fee (unit Quantity).
+type priceDimension struct {
+	Unit         string            `json:"unit"`
+	PricePerUnit map[string]string `json:"pricePerUnit"`
+}
+
 // parsePriceListProduct reads one GetProducts document: the instance shape,
-// its on-demand rate and its standard no-upfront RI rates.
+// its on-demand rate and its standard RI rates of each purchase option
+// (reservedPrice).
 func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.InstancePrice, shape, error) {
 	var p priceListProduct
 	if err := json.Unmarshal([]byte(doc), &p); err != nil {
@@ -541,30 +547,86 @@ func parsePriceListProduct(doc, region string, effective time.Time) ([]tally.Ins
 	var out []tally.InstancePrice
 	for kind, terms := range p.Terms {
 		for _, t := range terms {
-			option := tally.PurchaseOnDemand
-			if kind == "Reserved" {
-				ta := t.TermAttributes
-				if ta["PurchaseOption"] != "No Upfront" || ta["OfferingClass"] != "standard" {
-					continue
+			switch kind {
+			case "OnDemand":
+				for _, d := range t.PriceDimensions {
+					if d.Unit != "Hrs" || d.PricePerUnit["USD"] == "" {
+						continue
+					}
+					ip, err := mk(tally.PurchaseOnDemand, d.PricePerUnit["USD"])
+					if err != nil {
+						return nil, sh, err
+					}
+					out = append(out, ip)
 				}
-				option = "reserved-" + strings.TrimSuffix(ta["LeaseContractLength"], "r") + "-no-upfront" // 1yr → reserved-1y-no-upfront
-			} else if kind != "OnDemand" {
-				continue
-			}
-			for _, d := range t.PriceDimensions {
-				if d.Unit != "Hrs" || d.PricePerUnit["USD"] == "" {
-					continue
-				}
-				ip, err := mk(option, d.PricePerUnit["USD"])
+			case "Reserved":
+				ip, ok, err := reservedPrice(t.TermAttributes, t.PriceDimensions, mk)
 				if err != nil {
 					return nil, sh, err
 				}
-				out = append(out, ip)
+				if ok {
+					out = append(out, ip)
+				}
 			}
 		}
 	}
 	return out, sh, nil
 }
+
+// reservedPrice is the effective hourly price of a standard Reserved
+// Instance term of the Price List, under its purchase option
+// ("reserved-1y-partial-upfront"): its upfront fee (the dimension of unit
+// Quantity) over the term's hours plus its hourly rate. It returns false
+// for a convertible term, a term of a purchase option or length it does not
+// know, and a term without a price.
+func reservedPrice(ta map[string]string, dims map[string]priceDimension, mk func(option, usd string) (tally.InstancePrice, error)) (tally.InstancePrice, bool, error) {
+	payment, ok := paymentOptions[ta["PurchaseOption"]]
+	years := map[string]int{"1yr": 1, "3yr": 3}[ta["LeaseContractLength"]]
+	if !ok || years == 0 || ta["OfferingClass"] != "standard" {
+		return tally.InstancePrice{}, false, nil
+	}
+	option := fmt.Sprintf("reserved-%dy-%s", years, payment) // 1yr, No Upfront → reserved-1y-no-upfront
+	upfront, hourly := tally.Zero("USD"), tally.Zero("USD")
+	var ip tally.InstancePrice
+	for _, d := range dims {
+		usd := d.PricePerUnit["USD"]
+		if usd == "" || (d.Unit != "Hrs" && d.Unit != "Quantity") {
+			continue
+		}
+		p, err := mk(option, usd)
+		if err != nil {
+			return tally.InstancePrice{}, false, err
+		}
+		sum := &hourly
+		if d.Unit == "Quantity" {
+			sum = &upfront
+		}
+		if *sum, err = sum.Add(p.HourlyPrice); err != nil {
+			return tally.InstancePrice{}, false, fmt.Errorf("%s %s: %w", p.InstanceType, option, err)
+		}
+		ip = p
+	}
+	if ip.PurchaseOption == "" {
+		return tally.InstancePrice{}, false, nil
+	}
+	perHour, err := upfront.MulRatio(1, uint64(years*hoursPerYear))
+	if err == nil {
+		ip.HourlyPrice, err = perHour.Add(hourly)
+	}
+	if err != nil {
+		return tally.InstancePrice{}, false, fmt.Errorf("%s %s: upfront %s, hourly %s: %w", ip.InstanceType, option, upfront, hourly, err)
+	}
+	return ip, true, nil
+}
+
+// hoursPerYear is the hours of a year of an AWS commitment's term: 365 days
+// (a 1-year Savings Plan lasts 31,536,000 seconds).
+const hoursPerYear = 365 * 24
+
+// paymentOptions names the payment options of the Price List's Reserved
+// Instance terms (their PurchaseOption) and of Savings Plans offerings as
+// the catalog's purchase options end ("reserved-1y-all-upfront").
+var paymentOptions = map[string]string{"No Upfront": "no-upfront", "Partial Upfront": "partial-upfront", "All Upfront": "all-upfront"}
 
 // excerpt quotes the beginning of a document, for an error.
 func excerpt(doc string) string {
@@ -596,17 +658,19 @@ func parseMemory(s string) (int64, error) {
 	return int64(v * mult), nil
 }
 
-// savingsPlanRates fetches no-upfront Compute and EC2 Instance Savings Plan
-// rates for shared-tenancy instances of the operating systems whose usage
+// savingsPlanRates fetches the Compute and EC2 Instance Savings Plan rates
+// of each payment option (savings-plan-compute-1y-partial-upfront, …: a
+// rate is the commitment an hour of usage takes, whatever was paid upfront) for shared-tenancy instances of the operating systems whose usage
 // operations are asked for (RunInstances for Linux, RunInstances:0002 for
 // Windows, …: each rate is of one operation).
 func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, operations, types []string, shapes map[string]shape, want map[string]bool, effective time.Time, log *slog.Logger) ([]tally.InstancePrice, error) {
 	in := &savingsplans.DescribeSavingsPlansOfferingRatesInput{
-		ServiceCodes:              []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
-		Products:                  []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
-		SavingsPlanPaymentOptions: []sptypes.SavingsPlanPaymentOption{sptypes.SavingsPlanPaymentOptionNoUpfront},
-		SavingsPlanTypes:          []sptypes.SavingsPlanType{sptypes.SavingsPlanTypeCompute, sptypes.SavingsPlanTypeEc2Instance},
-		Operations:                operations,
+		ServiceCodes: []sptypes.SavingsPlanRateServiceCode{sptypes.SavingsPlanRateServiceCodeEc2},
+		Products:     []sptypes.SavingsPlanProductType{sptypes.SavingsPlanProductTypeEc2},
+		SavingsPlanPaymentOptions: []sptypes.SavingsPlanPaymentOption{sptypes.SavingsPlanPaymentOptionNoUpfront,
+			sptypes.SavingsPlanPaymentOptionPartialUpfront, sptypes.SavingsPlanPaymentOptionAllUpfront},
+		SavingsPlanTypes: []sptypes.SavingsPlanType{sptypes.SavingsPlanTypeCompute, sptypes.SavingsPlanTypeEc2Instance},
+		Operations:       operations,
 		Filters: []sptypes.SavingsPlanOfferingRateFilterElement{
 			{Name: sptypes.SavingsPlanRateFilterAttributeRegion, Values: regions},
 			{Name: sptypes.SavingsPlanRateFilterAttributeTenancy, Values: []string{"shared"}},
@@ -645,11 +709,12 @@ func savingsPlanRates(ctx context.Context, c *savingsplans.Client, regions, oper
 				plan = "ec2-instance"
 			}
 			sh, known := shapes[region+"/"+itype]
-			if !known {
-				continue // not in the Price List read: no shape, and no on-demand price to discount, as for spot
+			payment, paid := paymentOptions[string(r.SavingsPlanOffering.PaymentOption)]
+			if !known || !paid {
+				continue // not in the Price List read (no shape, and no on-demand price to discount, as for spot), or an unknown payment option
 			}
 			out = append(out, tally.InstancePrice{Provider: tally.ProviderAWS, Region: region, InstanceType: itype,
-				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-no-upfront", plan, years), OperatingSystem: os,
+				PurchaseOption: fmt.Sprintf("savings-plan-%s-%dy-%s", plan, years, payment), OperatingSystem: os,
 				HourlyPrice: rate, VCPUs: sh.vcpus, MemoryBytes: sh.memoryBytes, GPUs: sh.gpus, EffectiveFrom: effective, Source: SourceAWSSavings})
 		}
 		if aws.ToString(page.NextToken) == "" {

@@ -33,9 +33,18 @@ func product(itype, vcpu, mem, od, ri1 string) string {
 				"SKU-" + itype + ".4NA7Y494T4": map[string]any{
 					"priceDimensions": map[string]any{"d1": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": ri1}}},
 					"termAttributes":  map[string]string{"LeaseContractLength": "1yr", "OfferingClass": "standard", "PurchaseOption": "No Upfront"}},
+				// All Upfront: the fee, and an hourly rate of 0; Partial Upfront: a fee and an hourly rate.
 				"SKU-" + itype + ".VJWZNREJX2": map[string]any{
-					"priceDimensions": map[string]any{"d2": map[string]any{"unit": "Quantity", "pricePerUnit": map[string]string{"USD": "500"}}},
-					"termAttributes":  map[string]string{"LeaseContractLength": "1yr", "OfferingClass": "standard", "PurchaseOption": "All Upfront"}},
+					"priceDimensions": map[string]any{"d2": map[string]any{"unit": "Quantity", "pricePerUnit": map[string]string{"USD": "438"}},
+						"d3": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": "0.0000000000"}}},
+					"termAttributes": map[string]string{"LeaseContractLength": "1yr", "OfferingClass": "standard", "PurchaseOption": "All Upfront"}},
+				"SKU-" + itype + ".38NPMPTW36": map[string]any{
+					"priceDimensions": map[string]any{"d4": map[string]any{"unit": "Quantity", "pricePerUnit": map[string]string{"USD": "657"}},
+						"d5": map[string]any{"unit": "Hrs", "pricePerUnit": map[string]string{"USD": "0.0020000000"}}},
+					"termAttributes": map[string]string{"LeaseContractLength": "3yr", "OfferingClass": "standard", "PurchaseOption": "Partial Upfront"}},
+				"SKU-" + itype + ".Z2E3P23VKM": map[string]any{
+					"priceDimensions": map[string]any{"d6": map[string]any{"unit": "Quantity", "pricePerUnit": map[string]string{"USD": "100"}}},
+					"termAttributes":  map[string]string{"LeaseContractLength": "1yr", "OfferingClass": "convertible", "PurchaseOption": "All Upfront"}},
 			},
 		},
 	}
@@ -71,21 +80,28 @@ func awsServer(t *testing.T) *httptest.Server {
 				http.Error(w, "bad request "+string(body), 400)
 				return
 			}
-			rate := func(plan, itype, r string) map[string]any {
+			rate := func(plan, itype, r string, payment ...string) map[string]any {
+				option := "No Upfront"
+				if len(payment) > 0 {
+					option = payment[0]
+				}
 				return map[string]any{"rate": r, "currency": "USD", "unit": "Hrs", "usageType": "BoxUsage:" + itype, "operation": "RunInstances",
 					"productType": "EC2", "serviceCode": "AmazonEC2",
 					"properties": []map[string]string{{"name": "instanceType", "value": itype}, {"name": "region", "value": "us-east-1"},
 						{"name": "tenancy", "value": "shared"}, {"name": "productDescription", "value": "Linux/UNIX"}},
-					"savingsPlanOffering": map[string]any{"offeringId": "o-" + plan, "paymentOption": "No Upfront", "planType": plan,
-						"durationSeconds": 31536000, "currency": "USD", "planDescription": "1 year No Upfront " + plan}}
+					"savingsPlanOffering": map[string]any{"offeringId": "o-" + plan, "paymentOption": option, "planType": plan,
+						"durationSeconds": 31536000, "currency": "USD", "planDescription": "1 year " + option + " " + plan}}
 			}
 			w.Header().Set("Content-Type", "application/json")
 			if req["nextToken"] == nil {
 				json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("Compute", "m5.large", "0.0670")}, "nextToken": "n2"})
 				return
 			}
-			json.NewEncoder(w).Encode(map[string]any{"searchResults": []any{rate("EC2Instance", "m5.large", "0.0580"), rate("Compute", "c5.xlarge", "0.1190"),
-				rate("Compute", "c7g.large", "0.0500")}})
+			results := []any{rate("EC2Instance", "m5.large", "0.0580"), rate("Compute", "c5.xlarge", "0.1190"), rate("Compute", "c7g.large", "0.0500")}
+			if strings.Contains(string(body), `"All Upfront"`) && strings.Contains(string(body), `"Partial Upfront"`) {
+				results = append(results, rate("Compute", "m5.large", "0.0640", "Partial Upfront"), rate("Compute", "m5.large", "0.0620", "All Upfront"))
+			}
+			json.NewEncoder(w).Encode(map[string]any{"searchResults": results})
 		case r.Method == http.MethodPost && strings.Contains(string(body), "Action=DescribeSpotPriceHistory"):
 			// EC2 Query protocol: the current spot price per type and zone, one page per zone.
 			form, _ := url.ParseQuery(string(body))
@@ -153,6 +169,13 @@ func TestSyncAWS(t *testing.T) {
 		"c5.xlarge on-demand":                              "0.17",
 		"c5.xlarge savings-plan-compute-1y-no-upfront":     "0.119",
 		"p3.2xlarge on-demand":                             "3.06",
+		// Upfront options: the upfront fee over the term's hours (8,760 a year)
+		// plus the hourly rate; Savings Plans rates are the option's own.
+		"m5.large reserved-1y-all-upfront":                 "0.05",
+		"m5.large reserved-3y-partial-upfront":             "0.027",
+		"c5.xlarge reserved-1y-all-upfront":                "0.05",
+		"m5.large savings-plan-compute-1y-partial-upfront": "0.064",
+		"m5.large savings-plan-compute-1y-all-upfront":     "0.062",
 		// Spot: each zone's current price, and their mean over the region's zones (no zone);
 		// c7g.large is not in the Price List (no shape): its spot and Savings Plans
 		// prices are skipped (its Savings Plans rate was stored with 0 vCPUs and memory).
@@ -167,7 +190,7 @@ func TestSyncAWS(t *testing.T) {
 			t.Errorf("%s = %s, want %s", k, got[k].HourlyPrice, v)
 		}
 	}
-	if len(prices) != 14 {
+	if len(prices) != 22 {
 		t.Errorf("%d prices: %+v", len(prices), prices)
 	}
 	m5 := got["m5.large savings-plan-compute-1y-no-upfront"]
@@ -258,7 +281,7 @@ func TestSyncAWSRetriesThrottling(t *testing.T) {
 	opt := pricing.AWSOptions{Regions: []string{"us-east-1"}, MaxBackoff: 10 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	prices := syncAWS(t, srv, opt)
-	if len(prices) != 14 {
+	if len(prices) != 22 {
 		t.Errorf("%d prices, want 14", len(prices))
 	}
 	for _, want := range []string{`level=WARN msg="aws throttled the call; retrying" api=pricing attempt=5 of=10 `,

@@ -12,6 +12,7 @@ import (
 
 func FuzzParsePriceListProduct(f *testing.F) {
 	f.Add(`{"product":{"attributes":{"instanceType":"m5.large","vcpu":"2","memory":"8 GiB"}},"terms":{"OnDemand":{"a":{"priceDimensions":{"b":{"unit":"Hrs","pricePerUnit":{"USD":"0.096"}}}}}}}`)
+	f.Add(`{"product":{"attributes":{"instanceType":"m5.large","vcpu":"2","memory":"8 GiB"}},"terms":{"Reserved":{"a":{"priceDimensions":{"b":{"unit":"Hrs","pricePerUnit":{"USD":"0.02"}},"c":{"unit":"Quantity","pricePerUnit":{"USD":"219"}}},"termAttributes":{"LeaseContractLength":"1yr","OfferingClass":"standard","PurchaseOption":"Partial Upfront"}}}}}`)
 	f.Fuzz(func(t *testing.T, doc string) {
 		prices, _, err := parsePriceListProduct(doc, "us-east-1", time.Unix(0, 0))
 		if err == nil {
