@@ -65,10 +65,16 @@ func (c *commitmentsPurchaseCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if !known {
+	switch {
+	case !known && c.Execute:
+		return tally.Errorf(tally.EInvalid, "--execute: the plan's billing account %s is not known to this database (no bill, no stored commitment; "+
+			"its billing accounts: %s), so nothing was bought: its action log cannot tell which of the plan's items were bought before. "+
+			"Buy from the database the plan was made from (--database, --database-url), or ingest the account's bill ('tally ingest') "+
+			"or sync its commitments ('tally commitments sync aws') first", plan.BillingAccountID, ids)
+	case !known:
 		fmt.Fprintf(a.stderr, "warning: this database has no bill or stored commitment of the plan's billing account %s (the billing accounts: %s), "+
-			"so its action log cannot tell which of the plan's items were bought before: use the database the plan was made from (--database, --database-url)\n",
-			plan.BillingAccountID, ids)
+			"so its action log cannot tell which of the plan's items were bought before: use the database the plan was made from (--database, --database-url); "+
+			"--execute refuses to buy until it is\n", plan.BillingAccountID, ids)
 	}
 	logged, err := db.PurchasedPlanItems(ctx, plan.BillingAccountID)
 	if err != nil {

@@ -46,7 +46,7 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 		{"plan's account", planAccount, "buy 1 commitments in account " + otherAccount, "buy 1 commitments"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			url := pgtest.NewURL(t, true)
+			url := knownDB(t, tally.ProviderAWS, planAccount)
 			srv, endpoints := fakeAWS(t)
 			arn := "arn:aws:iam::" + c.account + ":user/x"
 			srv.SetCaller(c.account, arn)
@@ -94,7 +94,7 @@ func TestPurchaseChecksWhoseCredentials(t *testing.T) {
 	}
 
 	t.Run("credentials STS does not know", func(t *testing.T) {
-		url := pgtest.NewURL(t, true)
+		url := knownDB(t, tally.ProviderAWS, planAccount)
 		srv, endpoints := fakeAWS(t)
 		srv.SetCaller("", "")
 		args := append([]string{"--database-url", url, "--log-level", "warn", "commitments", "purchase", "--plan", planFile}, endpoints...)
@@ -193,7 +193,7 @@ func purchases(srv *awstest.Server) int {
 // confirmation asked to buy "for 0.600/h in total". Every amount names its
 // currency: the hourly ones said none ("0.428/h"), beside "1752.00 USD".
 func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderAWS, "111")
 	now := time.Now().UTC().Truncate(time.Hour)
 	plan := c5ReservedPlan(now)
 	srv, endpoints := fakeAWS(t)
@@ -222,7 +222,7 @@ func TestPurchaseReservedInstancesSaysWhatTheyCost(t *testing.T) {
 // running the plan again sends nothing (a resend would buy the instances a
 // second time: the request has no idempotency token).
 func TestPurchaseWithALostAnswerIsNotSentAgain(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderAWS, "111")
 	now := time.Now().UTC().Truncate(time.Hour)
 	srv, endpoints := fakeAWS(t)
 	srv.SetCaller("111", "arn:aws:iam::111:user/buyer")
@@ -261,7 +261,7 @@ func buyOnceOnly(t *testing.T, url string, srv *awstest.Server, endpoints []stri
 // again. It is logged before it is sent, as perhaps bought, and the answer
 // recorded on that entry: here the database refuses the answer.
 func TestPurchaseNotRecordedIsNotSentAgain(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderAWS, "111")
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -287,7 +287,7 @@ func TestPurchaseNotRecordedIsNotSentAgain(t *testing.T) {
 // confirmation say how much, beside the hourly cost. The confirmation said
 // only "for 0.200/h in total" of a plan that charged 1752 USD at once.
 func TestPurchaseConfirmationSaysTheUpfrontCharge(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderAWS, "111")
 	now := time.Now().UTC().Truncate(time.Hour)
 	_, args := purchaseArgs(t, url, "111", computeSPPlan("111", "0.2", commitments.AllUpfront, now))
 	code, out, errOut := runTally(args...)
@@ -336,7 +336,7 @@ func TestPurchaseTellsTermsAndPaymentsApart(t *testing.T) {
 		t.Errorf("1-year, 3-year and All Upfront items of one pool and day have IDs %s, %s, %s", id1, id3, oneYearAllUpfront.Items[0].ID)
 	}
 
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderAWS, account)
 	srv, endpoints := fakeAWS(t)
 	srv.SetCaller(account, "arn:aws:iam::"+account+":user/buyer")
 	run := func(p commitments.Plan, extra ...string) (int, string, string) {
@@ -466,5 +466,59 @@ func TestPurchaseWarnsOfAPlanOfAnotherDatabase(t *testing.T) {
 	}
 	if code, _, errOut := runTally(args...); code != 0 || strings.Contains(errOut, "warning: this database") {
 		t.Errorf("dry run of a known account's plan: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// TestPurchaseRefusesAnUnknownAccount: --execute of a plan of a billing
+// account this database has never seen (no bill, no stored commitment)
+// buys nothing and says which account and what to do, before asking for
+// confirmation or calling AWS; it was only warned of, and bought, blind to
+// what the database the plan was made from had logged as bought. Once the
+// account is known, the plan is bought.
+func TestPurchaseRefusesAnUnknownAccount(t *testing.T) {
+	const account = "999999999999"
+	url := pgtest.NewURL(t, true)
+	now := time.Now().UTC().Truncate(time.Hour)
+	srv, args := purchaseArgs(t, url, account, computeSPPlan(account, "0.5", commitments.NoUpfront, now))
+	args = append(args, "--execute")
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	code, _, errOut := runTally(args...)
+	const want = `--execute: the plan's billing account 999999999999 is not known to this database (no bill, no stored commitment; ` +
+		`its billing accounts: none: ingest a bill first), so nothing was bought: its action log cannot tell which of the plan's items were bought before. ` +
+		`Buy from the database the plan was made from (--database, --database-url), or ingest the account's bill ('tally ingest') ` +
+		`or sync its commitments ('tally commitments sync aws') first`
+	if code != 2 || purchases(srv) != 0 || !strings.Contains(errOut, want) || strings.Contains(errOut, "to confirm") {
+		t.Errorf("--execute of an unknown account's plan: exit %d, bought %d; stderr lacks %q:\n%s", code, purchases(srv), want, errOut)
+	}
+	knowAccounts(t, url, tally.ProviderAWS, account)
+	confirmInput = strings.NewReader("buy 1 commitments\n")
+	if code, out, errOut := runTally(args...); code != 0 || purchases(srv) != 1 {
+		t.Errorf("--execute of a known account's plan: exit %d, bought %d\n%s%s", code, purchases(srv), out, errOut)
+	}
+}
+
+// knownDB returns the URL of a new database that knows the billing accounts
+// of provider, as an ingested bill of theirs would make it: a purchase
+// buys only for an account its database knows.
+func knownDB(t *testing.T, provider string, accounts ...string) string {
+	t.Helper()
+	url := pgtest.NewURL(t, true)
+	knowAccounts(t, url, provider, accounts...)
+	return url
+}
+
+// knowAccounts records the billing accounts of provider in the database at
+// url.
+func knowAccounts(t *testing.T, url, provider string, accounts ...string) {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, a := range accounts {
+		if err := db.UpsertBillingAccount(context.Background(), tally.BillingAccount{ID: a, Provider: provider}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -250,7 +250,7 @@ func TestCommitmentsOnAnEmptyBill(t *testing.T) {
 // the pool, the earliest not yet bought, not every tranche whose date has
 // passed.
 func TestCommitmentsPurchaseLateLadder(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderAWS, "111")
 	first := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, -2, 0)
 	plan := commitments.Plan{CreatedAt: first, BillingAccountID: "111"}
 	for w := 0; w < 4; w++ {
@@ -376,7 +376,7 @@ func TestCommitmentsStatusOutsideTheBill(t *testing.T) {
 // prints an empty JSON array (not null) and says so when run, instead of
 // "every item is bought already" about an item nobody bought.
 func TestPurchaseGCPOnlyPlan(t *testing.T) {
-	url := pgtest.NewURL(t, true)
+	url := knownDB(t, tally.ProviderGCP, "01A2B3-C4D5E6-F7A8B9")
 	now := time.Now().UTC().Truncate(time.Hour)
 	plan := commitments.Plan{CreatedAt: now, BillingAccountID: "01A2B3-C4D5E6-F7A8B9", Items: []commitments.PlanItem{{
 		ID: "01A2B3-C4D5E6-F7A8B9/gcp/cud-flexible/us-central1/" + tally.FormatDay(now), Date: now,
