@@ -119,9 +119,12 @@ func (p Plan) Bought(logged []LoggedPurchase, offering map[string]string) map[st
 	return bought
 }
 
-// PlanCSVColumns are the columns of a plan in CSV.
+// PlanCSVColumns are the columns of a plan in CSV. The amounts' names say
+// their unit, in the row's currency: the commitment is an hour's, the
+// savings (expected, P10, P90) the item's over its whole term.
 var PlanCSVColumns = []string{"id", "date", "provider", "kind", "region", "family", "instance_type", "term_months",
-	"payment_option", "hourly_commitment", "currency", "expected_savings", "p10", "p90", "reason", "platform"}
+	"payment_option", "hourly_commitment_per_hour", "currency", "expected_savings_per_term", "p10_savings_per_term",
+	"p90_savings_per_term", "reason", "platform"}
 
 // WriteCSV writes the plan as CSV with a header; text from the bill that a
 // spreadsheet would run as a formula is quoted (csvtable.Text).

@@ -32,6 +32,12 @@ func TestPlanJSONAndCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(c.String()), "\n")
+	// The amounts' columns say their unit: an hour's commitment, savings
+	// over the whole term, in the row's currency.
+	if want := "id,date,provider,kind,region,family,instance_type,term_months,payment_option,hourly_commitment_per_hour,currency," +
+		"expected_savings_per_term,p10_savings_per_term,p90_savings_per_term,reason,platform"; lines[0] != want {
+		t.Errorf("csv header:\n%s\nwant\n%s", lines[0], want)
+	}
 	if len(lines) != 3 || lines[1] != "123/aws/ec2-instance-savings-plan/us-east-1/m5/12m/no-upfront/2026-03-02,2026-03-02,aws,ec2-instance-savings-plan,us-east-1,m5,,12,No Upfront,2,USD,800,600,1000,because," {
 		t.Fatalf("csv:\n%s", c.String())
 	}
