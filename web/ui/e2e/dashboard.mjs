@@ -147,6 +147,36 @@ await step('overview', async () => {
   noErrors('overview')
 })
 
+await step('overview: reconciliation to the invoice, per account and month', async () => {
+  await page.goto(base + '/')
+  const table = page.getByRole('table', { name: 'Reconciliation' })
+  await table.locator('tbody tr').first().waitFor()
+  const head = (await table.locator('thead th').allInnerTexts()).join('|')
+  check(/Invoice \(amortized\)\|Allocated\|Idle\|Shared\|Unallocated\|Attributed\|Difference/.test(head), 'columns by the parts of the API: ' + head)
+  const row = await table.locator('tbody tr').first().innerText()
+  check(/\b\d{4}-\d{2}\b/.test(row) && /USD/.test(row) && /\$[\d,]+\.\d\d/.test(row), 'a row names its month, currency and amounts: ' + row)
+  check((await table.locator('[data-mismatch]').count()) === 0, 'the fixture adds up: no difference stands out')
+  check(/adds up to its invoice/.test(await page.locator('[data-recon-summary]').innerText()), 'the summary says it adds up')
+  await page.locator('#reconciliation').screenshot({ path: join(out, 'overview-reconciliation.png') })
+  // A day off its bill by 12.5 cents: its month stands out, with the amount.
+  const p = await context.newPage()
+  await p.route(/\/api\/v1\/reconciliation\?/, async (route) => {
+    const r = await (await route.fetch()).json()
+    const d = r.days.find((x) => x.status === 'ok')
+    d.amortizedBill = (Number(d.amortizedBill) + 0.125).toFixed(4)
+    d.difference = '-0.125'
+    d.status = 'mismatch'
+    await route.fulfill({ json: r })
+  })
+  await p.goto(base + '/')
+  const off = p.getByRole('table', { name: 'Reconciliation' }).locator('[data-mismatch]')
+  await off.waitFor()
+  check((await off.count()) === 1 && /-\$0\.13|−\$0\.13|-\$0\.12/.test(await off.innerText()), 'the month off its bill shows its difference: ' + (await off.innerText()))
+  check(/1 of \d+ account-months do not add up/.test(await p.locator('[data-recon-summary]').innerText()), 'the summary counts it')
+  await p.close()
+  noErrors('overview reconciliation')
+})
+
 await step('overview: the forecast band\'s tooltip shows its range, not its height', async () => {
   await page.goto(base + '/')
   const chart = page.locator('[data-page=overview] .chart').first()

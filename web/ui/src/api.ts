@@ -397,3 +397,33 @@ export interface Commitments {
   current?: { utilization: number | null; coverage: number | null; esr: number | null; lockInMonths: number; billInWindow?: boolean }
   recommendations: CommitmentRecommendation[]
 }
+
+/** A day of one billing account's reconciliation: its amortized bill against what attribution spread of it. */
+export interface ReconDay {
+  day: string
+  billingAccountId: string
+  currency: string
+  amortizedBill: string
+  allocated: string
+  idle: string
+  shared: string
+  unallocated: string
+  /** allocated + idle + shared + unallocated. */
+  total: string
+  /** total − amortizedBill. */
+  difference: string
+  estimated: boolean
+  /** ok, mismatch, or estimated (the bill does not cover the day yet: nothing to reconcile). */
+  status: 'ok' | 'mismatch' | 'estimated'
+}
+
+/** The body of GET /api/v1/reconciliation. */
+export interface Reconciliation {
+  window: { start: string; end: string }
+  tolerance: string
+  days: ReconDay[]
+  ok: number
+  mismatched: number
+  estimated: number
+  largestDifference: string
+}

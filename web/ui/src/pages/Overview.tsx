@@ -4,6 +4,7 @@ import { Chart, axisTooltip, moneyAxis, palette, type ChartTable, type Option } 
 import { Card, DataNotices, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, PartError, Stat, estimateMark, useApi } from '../components'
 import { completeDays, day, money, num, pct, signedMoney } from '../format'
 import { Link } from '../router'
+import { ReconciliationCard } from './Reconciliation'
 import { quote } from './Allocations'
 
 const IDLE = '__idle__'
@@ -449,6 +450,8 @@ export function Overview(_: { me: Me }) {
           </div>
         </>
       )}
+      {/* Does it add up to the bill: once the status says which months have costs. */}
+      {win && <ReconciliationCard lastCostedHour={status.data?.lastCostedHour} />}
     </div>
   )
 }
