@@ -1190,6 +1190,69 @@ await step('right-sizing', async () => {
   noErrors('right-sizing')
 })
 
+/** The CSV a page's button downloads, as rows of fields (no field of these tables holds a comma or a quote unquoted). */
+async function downloadCSV(p, name) {
+  const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name }).click()])
+  const csv = readFileSync(await download.path(), 'utf8')
+  return csv.trim().split('\r\n').map((l) => l.match(/("([^"]|"")*"|[^,]*)(,|$)/g).map((f) => f.replace(/,$/, '').replace(/^"(.*)"$/s, '$1').replace(/""/g, '"')).slice(0, -1))
+}
+
+/** Checks a table sorts by a column header: aria-sort says how, and the cells of column i are in that order. */
+async function checkSorts(p, table, header, i, numeric) {
+  const th = table.locator('thead th').filter({ has: p.getByRole('button', { name: header, exact: false }) }).first()
+  for (const want of ['descending', 'ascending']) {
+    await th.getByRole('button').click()
+    await p.waitForFunction((el) => el.getAttribute('aria-sort') !== 'none', await th.elementHandle())
+    const sort = await th.getAttribute('aria-sort')
+    check(sort === want, `${header}: aria-sort ${want}, got ${sort}`)
+    const cells = await table.locator(`tbody tr:not(.expand) td:nth-child(${i})`).allInnerTexts()
+    const keys = cells.map((c) => (numeric ? Number(c.replace(/[^\d.-]/g, '')) : c))
+    const sorted = [...keys].sort((a, b) => (numeric ? a - b : String(a).localeCompare(String(b))))
+    if (want === 'descending') sorted.reverse()
+    check(JSON.stringify(keys) === JSON.stringify(sorted), `${header} ${want}: ${cells.join(' | ')}`)
+  }
+  check((await table.locator('th[aria-sort=ascending], th[aria-sort=descending]').count()) === 1, 'one column says it is sorted')
+}
+
+await step('right-sizing: tables sort by each column, and download as CSV with units', async () => {
+  await page.goto(base + '/rightsizing')
+  const table = page.getByRole('table', { name: 'Container recommendations' })
+  await table.locator('tbody tr').first().waitFor()
+  await checkSorts(page, table, 'Container', 1, false)
+  await checkSorts(page, table, 'Savings / month', 2, true)
+  await page.waitForURL((u) => u.searchParams.get("dir") === "asc") // savings is the default sort: the URL holds the direction
+  const rows = await downloadCSV(page, 'Download the container recommendations as CSV')
+  const head = rows[0].join('|')
+  check(/Savings \(USD per month\)\|Currency\|CPU request now \(millicores\)\|CPU request recommended \(millicores\)\|Memory request now \(bytes\)/.test(head), 'CSV header names units: ' + head)
+  check(rows.length === (await table.locator('tbody tr:not(.expand)').count()) + 1, 'a CSV row per table row')
+  const first = await table.locator('tbody tr td:first-child code').first().innerText()
+  check(rows[1][0] === first, `the CSV is in the table's order: ${rows[1][0]} vs ${first}`)
+  check(/^-?\d+(\.\d+)?$/.test(rows[1][1]) && /^\d+$/.test(rows[1][3]), 'amounts are plain numbers: ' + rows[1].join(','))
+  // Node plans as tally rightsize stores them (the fixture has none).
+  const usd = (amount) => ({ amount, currency: 'USD' })
+  const plan = (id, target, saves, now, planned) => ({
+    id, kind: 'node-rightsizing', target, createdAt: '2026-10-20T00:00:00Z', monthlySavings: usd(saves), explanation: 'fits on fewer nodes',
+    current: { nodes: [{ type: 'm5.large', count: now }], monthly: usd(String(70 * now)) },
+    recommended: { nodes: [{ type: 'm5.large', count: planned }], monthly: usd(String(70 * planned)) },
+  })
+  const p = await context.newPage()
+  await p.route('**/api/v1/recommendations/rightsizing', async (route) => {
+    const r = await (await route.fetch()).json()
+    r.nodes = [plan(9001, 'prod/spot', '140', 4, 2), plan(9002, '=prod/batch', '70', 2, 1)]
+    await route.fulfill({ json: r })
+  })
+  await p.goto(base + '/rightsizing')
+  const nodes = p.getByRole('table', { name: 'Node recommendations' })
+  await nodes.locator('tbody tr').first().waitFor()
+  await checkSorts(p, nodes, 'Node group', 1, false)
+  const nrows = await downloadCSV(p, 'Download the node group plans as CSV')
+  check(/Nodes now\|Nodes now: cost \(USD per month\)\|Nodes planned\|Nodes planned: cost \(USD per month\)/.test(nrows[0].join('|')), 'node CSV header: ' + nrows[0].join('|'))
+  // Sorted ascending by name: the formula-like name first, neutralized.
+  check(nrows[1][0] === "'=prod/batch" && nrows[1].includes('2 × m5.large') && nrows[1].includes('140'), 'a plan\'s CSV row, its name not a formula: ' + nrows[1].join(','))
+  await p.close()
+  noErrors('right-sizing sort and CSV')
+})
+
 await step('right-sizing: CPU reads in millicores and memory in one unit on both sides, in the table, the change and the snippet', async () => {
   await page.goto(base + '/rightsizing')
   const rows = page.locator('table[aria-label="Container recommendations"] tbody tr:not(.expand)')
@@ -1494,6 +1557,30 @@ await step('commitments of accounts billed in two currencies', async () => {
 
 // signedIn opens a page of a new context signed in to server at path, with
 // the errors watch() collects.
+await step('commitments: the tables sort by each column, and download as CSV with units', async () => {
+  const ctx2 = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })
+  const p = await ctx2.newPage()
+  const errs = watch(p)
+  await p.goto(commitmentsBase + '/login?next=' + encodeURIComponent('/commitments?account=111'))
+  await p.fill('input[name=email]', email)
+  await p.fill('input[name=password]', password)
+  await p.click('button[type=submit]')
+  const table = p.getByRole('table', { name: 'Commitments', exact: true })
+  await table.locator('tbody tr').first().waitFor()
+  await checkSorts(p, table, 'Hourly', 5, true)
+  const rows = await downloadCSV(p, 'Download the commitments as CSV')
+  check(/Term \(months\)/.test(rows[0].join('|')) && /Hourly cost \(USD per hour\)/.test(rows[0].join('|')), 'commitments CSV header: ' + rows[0].join('|'))
+  check(rows.length === 3, 'a CSV row per commitment: ' + rows.length)
+  const recs = p.getByRole('table', { name: 'Commitment recommendations' })
+  if ((await recs.count()) > 0) {
+    await checkSorts(p, recs, 'P50', 6, true)
+    const r = await downloadCSV(p, 'Download the recommendations as CSV')
+    check(/Savings P50 \(USD per month\)/.test(r[0].join('|')) && /Hourly commitment \(USD per hour\)/.test(r[0].join('|')), 'recommendations CSV header: ' + r[0].join('|'))
+  }
+  check(errs.length === 0, 'no console errors: ' + errs.join('; '))
+  await ctx2.close()
+})
+
 await step('commitments: a link\'s account that is unknown is the one the picker shows, beside the error naming it', async () => {
   const { p, errs, ctx } = await signedIn(commitmentsBase, '/commitments?account=999')
   await p.locator('[data-page=commitments] .state.error').getByText('account "999"').waitFor()

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, type DataStatus } from './api'
 import { completeDays, day, lastDay } from './format'
 import { forPath } from './loaded'
+import { sortRows, sortedBy, toCSV, type TableColumn } from './table'
 
 export interface Loaded<T> {
   data?: T
@@ -282,12 +283,51 @@ export function EstimateFootnote({ shown }: { shown: boolean }) {
   )
 }
 
-export interface Column<T> {
-  key: string
-  label: string
-  value: (row: T) => number | string
+/** A column of a table, and how its cells are shown (render; else value). */
+export interface Column<T> extends TableColumn<T> {
   render?: (row: T) => ComponentChildren
-  numeric?: boolean
+}
+
+/**
+ * The header row of a sortable table: each column's label a button that
+ * sorts by it (descending first, then ascending), its th's aria-sort saying
+ * which is sorted, and how.
+ */
+export function SortHeader<T>({ columns, sort, dir, onSort }: { columns: TableColumn<T>[]; sort: string; dir: string; onSort: (key: string, dir: string) => void }) {
+  const key = sortedBy(columns, sort)
+  return (
+    <tr>
+      {columns.map((c) =>
+        c.unsorted ? (
+          <th key={c.key}>{c.label}</th>
+        ) : (
+          <th key={c.key} class={c.numeric ? 'num' : ''} aria-sort={c.key === key ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+            <button class="sort" onClick={() => onSort(c.key, c.key === key && dir === 'desc' ? 'asc' : 'desc')}>
+              {c.label}
+              {c.key === key ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+            </button>
+          </th>
+        ),
+      )}
+    </tr>
+  )
+}
+
+/** A button that downloads rows as the CSV file named file, with the columns' csv fields (toCSV). */
+export function CsvDownload<T>({ columns, rows, file, what }: { columns: TableColumn<T>[]; rows: T[]; file: string; what: string }) {
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([toCSV(columns, rows)], { type: 'text/csv;charset=utf-8' }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = file
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(url), 0)
+  }
+  return (
+    <button class="button csv" data-csv={file} onClick={download}>
+      Download {what} as CSV
+    </button>
+  )
 }
 
 export function SortTable<T>({
@@ -300,6 +340,8 @@ export function SortTable<T>({
   rowKey,
   label,
   foot,
+  linked,
+  csv,
 }: {
   rows: T[]
   columns: Column<T>[]
@@ -311,70 +353,59 @@ export function SortTable<T>({
   label: string
   /** A last row that stays last (totals), its cells by column key. */
   foot?: Partial<Record<string, ComponentChildren>>
+  /** Whether a row is the one a link points at: selected, and marked data-linked. */
+  linked?: (row: T) => boolean
+  /** When set, a button below the table downloads its rows, in its order, as the CSV file named file (CsvDownload). */
+  csv?: { file: string; what: string }
 }) {
-  const col = columns.find((c) => c.key === sort) ?? columns[0]
-  const sorted = [...rows].sort((a, b) => {
-    const x = col.value(a)
-    const y = col.value(b)
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))
-    return dir === 'asc' ? c : -c
-  })
+  const sorted = sortRows(rows, columns, sort, dir)
   return (
-    <table class="grid" aria-label={label}>
-      <thead>
-        <tr>
-          {columns.map((c) => (
-            <th
-              key={c.key}
-              class={c.numeric ? 'num' : ''}
-              aria-sort={c.key === col.key ? (dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-            >
-              <button class="sort" onClick={() => onSort(c.key, c.key === col.key && dir === 'desc' ? 'asc' : 'desc')}>
-                {c.label}
-                {c.key === col.key ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-              </button>
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {sorted.map((r) => (
-          <tr
-            key={rowKey(r)}
-            class={onRow ? 'clickable' : ''}
-            onClick={onRow ? () => onRow(r) : undefined}
-            tabIndex={onRow ? 0 : undefined}
-            onKeyDown={
-              onRow
-                ? (e: KeyboardEvent) => {
-                    if (e.key === 'Enter' || e.key === ' ') {
-                      e.preventDefault()
-                      onRow(r)
+    <>
+      <table class="grid" aria-label={label}>
+        <thead>
+          <SortHeader columns={columns} sort={sort} dir={dir} onSort={onSort} />
+        </thead>
+        <tbody>
+          {sorted.map((r) => (
+            <tr
+              key={rowKey(r)}
+              class={[onRow && 'clickable', linked?.(r) && 'selected'].filter(Boolean).join(' ')}
+              data-linked={linked?.(r) || undefined}
+              onClick={onRow ? () => onRow(r) : undefined}
+              tabIndex={onRow ? 0 : undefined}
+              onKeyDown={
+                onRow
+                  ? (e: KeyboardEvent) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault()
+                        onRow(r)
+                      }
                     }
-                  }
-                : undefined
-            }
-          >
-            {columns.map((c) => (
-              <td key={c.key} class={c.numeric ? 'num' : ''}>
-                {c.render ? c.render(r) : c.value(r)}
-              </td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-      {foot && (
-        <tfoot>
-          <tr>
-            {columns.map((c) => (
-              <td key={c.key} class={c.numeric ? 'num' : ''}>
-                {foot[c.key]}
-              </td>
-            ))}
-          </tr>
-        </tfoot>
-      )}
-    </table>
+                  : undefined
+              }
+            >
+              {columns.map((c) => (
+                <td key={c.key} class={c.numeric ? 'num' : ''}>
+                  {c.render ? c.render(r) : c.value(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+        {foot && (
+          <tfoot>
+            <tr>
+              {columns.map((c) => (
+                <td key={c.key} class={c.numeric ? 'num' : ''}>
+                  {foot[c.key]}
+                </td>
+              ))}
+            </tr>
+          </tfoot>
+        )}
+      </table>
+      {csv && <CsvDownload columns={columns} rows={sorted} file={csv.file} what={csv.what} />}
+    </>
   )
 }
 

@@ -1,10 +1,25 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { BillingAccount, Commitment, CommitmentRecommendation, Commitments, Me, Money } from '../api'
 import { Chart, axisTooltip, moneyAxis, seriesTable, type Option } from '../charts'
-import { Card, Empty, ErrorState, Loading, NotAvailable, PartError, Stat, StaleLink, WindowOptions, useApi, windowLabel } from '../components'
+import {
+  Card,
+  type Column,
+  Empty,
+  ErrorState,
+  Loading,
+  NotAvailable,
+  PartError,
+  SortTable,
+  Stat,
+  StaleLink,
+  WindowOptions,
+  useApi,
+  windowLabel,
+} from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
 import { kpiChart } from '../commitments'
+import { moneyUnit } from '../table'
 
 /** Months until each commitment ends, with what the expiring commitments cost an hour. */
 export function ladder(c: Commitments): { month: string; hourly: number; count: number }[] {
@@ -83,9 +98,144 @@ function WindowSaid({ value, window }: { value: string; window?: { start: string
   )
 }
 
+/** The commitments table's columns; the CSV's amounts are an hour's, in the commitment's currency. */
+function commitmentColumns(rows: Commitment[], cur: string): Column<Commitment>[] {
+  const currency = (x: Commitment) => hourly(x)?.currency || cur
+  return [
+    {
+      key: 'id',
+      label: 'Commitment',
+      value: (x) => x.id,
+      render: (x) => <code>{x.id}</code>,
+      csv: [
+        { label: 'Commitment', value: (x) => x.id },
+        { label: 'Billing account', value: (x) => x.billingAccountId },
+      ],
+    },
+    {
+      key: 'kind',
+      label: 'Kind',
+      value: (x) => x.kind,
+      render: (x) => (
+        <>
+          {x.kind}
+          {x.inferred && (
+            <span class="hint" title={x.inferred}>
+              {' '}
+              (inferred)
+            </span>
+          )}
+        </>
+      ),
+      csv: [
+        { label: 'Kind', value: (x) => x.kind },
+        { label: 'Inferred', value: (x) => x.inferred ?? '' },
+      ],
+    },
+    {
+      key: 'term',
+      label: 'Term',
+      value: (x) => x.termMonths,
+      render: (x) => `${x.termMonths} months`,
+      csv: [
+        { label: 'Term (months)', value: (x) => x.termMonths },
+        { label: 'Payment option', value: (x) => x.paymentOption },
+      ],
+    },
+    {
+      key: 'end',
+      label: 'Ends',
+      value: (x) => x.end,
+      render: (x) => day(x.end),
+      csv: [
+        { label: 'Starts (UTC day)', value: (x) => day(x.start) },
+        { label: 'Ends (UTC day)', value: (x) => day(x.end) },
+      ],
+    },
+    {
+      key: 'hourly',
+      label: 'Hourly',
+      numeric: true,
+      value: (x) => num(hourly(x)?.amount),
+      render: (x) => money(hourly(x)?.amount, currency(x), 3),
+      csv: [
+        { label: `Hourly cost (${moneyUnit(rows.map(currency), 'per hour')})`, value: (x) => hourly(x)?.amount ?? '' },
+        { label: 'Currency', value: currency },
+      ],
+    },
+  ]
+}
+
+/** The recommendations table's columns: the commitment an hour, its savings a month (P10, P50, P90), in its own currency. */
+function recommendationColumns(rows: CommitmentRecommendation[], cur: string): Column<CommitmentRecommendation>[] {
+  const currency = (r: CommitmentRecommendation) => recCurrency(r, cur)
+  const perMonth = moneyUnit(rows.map(currency), 'per month')
+  const savings = (p: 'p10' | 'p50' | 'p90', label: string): Column<CommitmentRecommendation> => ({
+    key: p,
+    label,
+    numeric: true,
+    value: (r) => num(r.monthlySavings[p]),
+    render: (r) => (p === 'p50' ? <b>{money(r.monthlySavings[p], currency(r))}</b> : money(r.monthlySavings[p], currency(r))),
+    csv: [{ label: `Savings ${p.toUpperCase()} (${perMonth})`, value: (r) => r.monthlySavings[p] }],
+  })
+  return [
+    { key: 'kind', label: 'Buy', value: (r) => r.kind, csv: [{ label: 'Buy', value: (r) => r.kind }] },
+    {
+      key: 'pool',
+      label: 'Pool',
+      value: (r) => r.target,
+      render: (r) => <code>{r.target}</code>,
+      csv: [{ label: 'Pool (account/provider/kind/region/family)', value: (r) => r.target }],
+    },
+    {
+      key: 'term',
+      label: 'Term',
+      value: (r) => r.termMonths,
+      render: (r) => `${r.termMonths} months, ${r.paymentOption}`,
+      csv: [
+        { label: 'Term (months)', value: (r) => r.termMonths },
+        { label: 'Payment option', value: (r) => r.paymentOption },
+      ],
+    },
+    {
+      key: 'hourly',
+      label: 'Hourly commitment',
+      numeric: true,
+      value: (r) => num(r.hourlyCommitment.amount),
+      render: (r) => `${money(r.hourlyCommitment.amount, currency(r), 3)}/h`,
+      csv: [
+        { label: `Hourly commitment (${moneyUnit(rows.map(currency), 'per hour')})`, value: (r) => r.hourlyCommitment.amount },
+        { label: 'Currency', value: currency },
+      ],
+    },
+    savings('p10', 'Savings / month P10'),
+    savings('p50', 'P50'),
+    savings('p90', 'P90'),
+    {
+      key: 'why',
+      label: 'Why',
+      value: (r) => r.explanation ?? '',
+      render: (r) => {
+        const narrow = narrowRange(r)
+        return (
+          <>
+            {r.explanation}
+            {narrow && (
+              <p class="hint" data-hint="narrow-range">
+                {narrow}
+              </p>
+            )}
+          </>
+        )
+      },
+      csv: [{ label: 'Why', value: (r) => r.explanation ?? '' }],
+    },
+  ]
+}
+
 export function CommitmentsPage(_: { me: Me }) {
   // ?id= (the weekly report links a recommendation by its target) marks that one.
-  const [s, set] = useQueryState({ account: '', id: '', window: '90d' })
+  const [s, set] = useQueryState({ account: '', id: '', window: '90d', sort: 'p50', dir: 'desc', csort: 'end', cdir: 'asc' })
   const accounts = useApi<{ accounts: BillingAccount[] }>('/api/v1/commitments/accounts')
   const data = useApi<Commitments>(
     '/api/v1/commitments?window=' + encodeURIComponent(s.window) + (s.account ? '&account=' + encodeURIComponent(s.account) : ''),
@@ -160,6 +310,8 @@ export function CommitmentsPage(_: { me: Me }) {
     )
   const c = data.data!
   const v = view!
+  const commitmentCols = commitmentColumns(c.commitments, v.cur)
+  const recCols = recommendationColumns(c.recommendations ?? [], v.cur)
   return (
     <div class="page" data-page="commitments">
       <h1>Commitments</h1>
@@ -203,38 +355,16 @@ export function CommitmentsPage(_: { me: Me }) {
               label="Hourly commitment expiring per month"
               table={seriesTable(v.ladderChart, 'Month', (x) => money(x, v.cur) + '/h')}
             />
-            <table class="grid" aria-label="Commitments">
-              <thead>
-                <tr>
-                  <th>Commitment</th>
-                  <th>Kind</th>
-                  <th>Term</th>
-                  <th>Ends</th>
-                  <th class="num">Hourly</th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.commitments.map((x) => (
-                  <tr key={x.id}>
-                    <td>
-                      <code>{x.id}</code>
-                    </td>
-                    <td>
-                      {x.kind}
-                      {x.inferred && (
-                        <span class="hint" title={x.inferred}>
-                          {' '}
-                          (inferred)
-                        </span>
-                      )}
-                    </td>
-                    <td>{x.termMonths} months</td>
-                    <td>{day(x.end)}</td>
-                    <td class="num">{money(hourly(x)?.amount, hourly(x)?.currency || v.cur, 3)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SortTable
+              label="Commitments"
+              rows={c.commitments}
+              columns={commitmentCols}
+              sort={s.csort}
+              dir={s.cdir}
+              onSort={(csort, cdir) => set({ csort, cdir }, true)}
+              rowKey={(x) => x.id}
+              csv={{ file: 'tally-commitments.csv', what: 'the commitments' }}
+            />
           </>
         )}
       </Card>
@@ -242,51 +372,19 @@ export function CommitmentsPage(_: { me: Me }) {
         {(c.recommendations ?? []).length === 0 ? (
           <p class="hint">No purchase recommended now.</p>
         ) : (
-          <table class="grid" aria-label="Commitment recommendations">
-            <thead>
-              <tr>
-                <th>Buy</th>
-                <th>Pool</th>
-                <th>Term</th>
-                <th class="num">Hourly commitment</th>
-                <th class="num">Savings / month P10</th>
-                <th class="num">P50</th>
-                <th class="num">P90</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.recommendations.map((r) => {
-                const rc = recCurrency(r, v.cur)
-                const narrow = narrowRange(r)
-                return (
-                  <tr key={String(r.id)} data-linked={r.target === s.id || undefined} class={r.target === s.id ? 'selected' : ''}>
-                    <td>{r.kind}</td>
-                    <td>
-                      <code>{r.target}</code>
-                    </td>
-                    <td>
-                      {r.termMonths} months, {r.paymentOption}
-                    </td>
-                    <td class="num">{money(r.hourlyCommitment.amount, rc, 3)}/h</td>
-                    <td class="num">{money(r.monthlySavings.p10, rc)}</td>
-                    <td class="num">
-                      <b>{money(r.monthlySavings.p50, rc)}</b>
-                    </td>
-                    <td class="num">{money(r.monthlySavings.p90, rc)}</td>
-                    <td>
-                      {r.explanation}
-                      {narrow && (
-                        <p class="hint" data-hint="narrow-range">
-                          {narrow}
-                        </p>
-                      )}
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+          <>
+            <SortTable
+              label="Commitment recommendations"
+              rows={c.recommendations}
+              columns={recCols}
+              sort={s.sort}
+              dir={s.dir}
+              onSort={(sort, dir) => set({ sort, dir }, true)}
+              rowKey={(r) => String(r.id)}
+              linked={(r) => r.target === s.id}
+              csv={{ file: 'tally-commitment-recommendations.csv', what: 'the recommendations' }}
+            />
+          </>
         )}
       </Card>
     </div>

@@ -1,8 +1,10 @@
+import type { ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { Me, Money, Recommendation } from '../api'
-import { Card, Empty, ErrorState, Loading, NotAvailable, Stat, StaleLink, useApi } from '../components'
+import { Card, type Column, CsvDownload, Empty, ErrorState, Loading, NotAvailable, SortHeader, SortTable, Stat, StaleLink, useApi } from '../components'
 import { money, num, resourcesChange, resourcesChangeText, resourcesSnippet } from '../format'
 import { Link, useQueryState } from '../router'
+import { moneyUnit, sortRows } from '../table'
 import { quote } from './Allocations'
 
 interface Response {
@@ -130,10 +132,153 @@ function NodePlan({ r }: { r: Recommendation }) {
   )
 }
 
+/** How risky a level is, for sorting: high first when descending. */
+const riskRank: Record<string, number> = { low: 0, medium: 1, high: 2 }
+
+/** A recommendation's target (linked to its cost), labelled label; in the CSV, csvLabel. */
+function targetColumn(label: string, csvLabel: string): Column<Recommendation> {
+  return {
+    key: 'target',
+    label,
+    value: (r) => r.target,
+    render: (r) => (
+      <>
+        <code>{r.target}</code>
+        <CostLink target={r.target} />
+      </>
+    ),
+    csv: [{ label: csvLabel, value: (r) => r.target }],
+  }
+}
+
+/** A recommendation's saving a month, rendered by render; the CSV has its amount, in the unit the header names, and its currency. */
+function savingsColumn(rows: Recommendation[], render: (r: Recommendation) => ComponentChildren): Column<Recommendation> {
+  const unit = moneyUnit(
+    rows.map((r) => r.monthlySavings.currency),
+    'per month',
+  )
+  return {
+    key: 'savings',
+    label: 'Savings / month',
+    numeric: true,
+    value: (r) => num(r.monthlySavings.amount),
+    render,
+    csv: [
+      { label: `Savings (${unit})`, value: (r) => r.monthlySavings.amount },
+      { label: 'Currency', value: (r) => r.monthlySavings.currency },
+    ],
+  }
+}
+
+/**
+ * A resource's column (key "cpu", "memory" or "limit", as resourcesChange
+ * names it, and its cell's data- attribute): now → recommended, sorted by
+ * the amount recommended; the CSV has both sides in unit, the amount
+ * (pick) times scale.
+ */
+function resourceColumn(key: 'cpu' | 'memory' | 'limit', label: string, unit: string, pick: (x: any) => number | undefined, scale = 1): Column<Recommendation> {
+  const field = (when: string, side: (r: Recommendation) => any) => ({
+    label: `${label} ${when} (${unit})`,
+    value: (r: Recommendation) => Math.round((pick(side(r) ?? {}) ?? 0) * scale),
+  })
+  return {
+    key,
+    label,
+    numeric: true,
+    value: (r) => pick(r.recommended ?? {}) ?? 0,
+    render: (r) => {
+      const pair = resourcesChange(r.current ?? {}, r.recommended ?? {})[key]
+      return (
+        <span {...{ ['data-' + key]: true }}>
+          {pair[0]} → <b>{pair[1]}</b>
+        </span>
+      )
+    },
+    csv: [field('now', (r) => r.current), field('recommended', (r) => r.recommended)],
+  }
+}
+
+/**
+ * The container table's columns: what each shows, sorts by (the amount
+ * recommended), and writes to CSV (both sides, in millicores and bytes).
+ */
+function containerColumns(rows: Recommendation[], open: number | null, setOpen: (id: number | null) => void): Column<Recommendation>[] {
+  return [
+    targetColumn('Container', 'Container (cluster/namespace/kind/workload/container)'),
+    savingsColumn(rows, (r) => (
+      <span class={num(r.monthlySavings.amount) >= 0 ? 'down' : 'up'}>{money(r.monthlySavings.amount, r.monthlySavings.currency)}</span>
+    )),
+    resourceColumn('cpu', 'CPU request', 'millicores', (x) => x.cpuRequestCores, 1000),
+    resourceColumn('memory', 'Memory request', 'bytes', (x) => x.memoryRequestBytes),
+    resourceColumn('limit', 'Memory limit', 'bytes', (x) => x.memoryLimitBytes),
+    {
+      key: 'risk',
+      label: 'Risk',
+      value: (r) => riskRank[risk(r).level],
+      render: (r) => {
+        const k = risk(r)
+        return (
+          <span class={'risk risk-' + k.level} title={k.text}>
+            {k.level}
+          </span>
+        )
+      },
+      csv: [
+        { label: 'Risk', value: (r) => risk(r).level },
+        { label: 'Risk: why', value: (r) => risk(r).text },
+      ],
+    },
+    {
+      key: 'resources',
+      label: '',
+      unsorted: true,
+      value: () => '',
+      render: (r) => (
+        <button
+          class="link"
+          onClick={() => setOpen(open === r.id ? null : r.id)}
+          aria-expanded={open === r.id}
+          aria-label={`${open === r.id ? 'Hide' : 'Show'} the resources: of ${r.target}`}
+        >
+          {open === r.id ? 'Hide' : 'resources:'}
+        </button>
+      ),
+    },
+  ]
+}
+
+/** The node group table's columns; the CSV has the nodes now and planned, and what each costs a month. */
+function nodeColumns(rows: Recommendation[]): Column<Recommendation>[] {
+  const monthly = (side: 'current' | 'recommended') => ({
+    label: `Nodes ${side === 'current' ? 'now' : 'planned'}: cost (${moneyUnit(
+      rows.map((r) => r[side]?.monthly?.currency ?? ''),
+      'per month',
+    )})`,
+    value: (r: Recommendation) => r[side]?.monthly?.amount ?? '',
+  })
+  return [
+    targetColumn('Node group', 'Node group (cluster/group)'),
+    savingsColumn(rows, (r) => money(r.monthlySavings.amount, r.monthlySavings.currency)),
+    {
+      key: 'plan',
+      label: 'Plan',
+      value: (r) => nodesText(r.recommended?.nodes),
+      render: (r) => <NodePlan r={r} />,
+      csv: [
+        { label: 'Nodes now', value: (r) => nodesText(r.current?.nodes) },
+        monthly('current'),
+        { label: 'Nodes planned', value: (r) => nodesText(r.recommended?.nodes) },
+        monthly('recommended'),
+        { label: 'Explanation', value: (r) => r.explanation },
+      ],
+    },
+  ]
+}
+
 export function Rightsizing(_: { me: Me }) {
   const recs = useApi<Response>('/api/v1/recommendations/rightsizing')
   // ?target= (the weekly report links a recommendation) opens that one until another is chosen.
-  const [q] = useQueryState({ target: '' })
+  const [q, set] = useQueryState({ target: '', sort: 'savings', dir: 'desc', nsort: 'savings', ndir: 'desc' })
   const [chosen, setOpen] = useState<number | null | undefined>(undefined)
   const linked = recs.data?.containers.find((r) => r.target === q.target)?.id ?? null
   const open = chosen === undefined ? linked : chosen
@@ -164,6 +309,8 @@ export function Rightsizing(_: { me: Me }) {
   const adds = (which: Total) => currencies.some((c) => num(d.monthlySavings[c][which]?.amount) > 0)
   // Node groups already right-sized are listed, but recommend nothing.
   const keptGroups = d.nodes.filter(kept).length
+  const containers = containerColumns(d.containers, open, setOpen)
+  const nodes = nodeColumns(d.nodes)
   return (
     <div class="page" data-page="rightsizing">
       <h1>Right-sizing</h1>
@@ -192,55 +339,22 @@ export function Rightsizing(_: { me: Me }) {
           <Card title="Containers">
             <table class="grid" aria-label="Container recommendations">
               <thead>
-                <tr>
-                  <th>Container</th>
-                  <th class="num">Savings / month</th>
-                  <th class="num">CPU request</th>
-                  <th class="num">Memory request</th>
-                  <th class="num">Memory limit</th>
-                  <th>Risk</th>
-                  <th />
-                </tr>
+                <SortHeader columns={containers} sort={q.sort} dir={q.dir} onSort={(sort, dir) => set({ sort, dir }, true)} />
               </thead>
               <tbody>
-                {d.containers.map((r) => {
+                {sortRows(d.containers, containers, q.sort, q.dir).map((r) => {
                   const k = risk(r)
-                  const x = resourcesChange(r.current ?? {}, r.recommended ?? {})
                   return [
                     <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
-                      <td>
-                        <code>{r.target}</code>
-                        <CostLink target={r.target} />
-                      </td>
-                      <td class={'num ' + (num(r.monthlySavings.amount) >= 0 ? 'down' : 'up')}>{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
-                      <td class="num" data-cpu>
-                        {x.cpu[0]} → <b>{x.cpu[1]}</b>
-                      </td>
-                      <td class="num" data-memory>
-                        {x.memory[0]} → <b>{x.memory[1]}</b>
-                      </td>
-                      <td class="num" data-limit>
-                        {x.limit[0]} → <b>{x.limit[1]}</b>
-                      </td>
-                      <td>
-                        <span class={'risk risk-' + k.level} title={k.text}>
-                          {k.level}
-                        </span>
-                      </td>
-                      <td>
-                        <button
-                          class="link"
-                          onClick={() => setOpen(open === r.id ? null : r.id)}
-                          aria-expanded={open === r.id}
-                          aria-label={`${open === r.id ? 'Hide' : 'Show'} the resources: of ${r.target}`}
-                        >
-                          {open === r.id ? 'Hide' : 'resources:'}
-                        </button>
-                      </td>
+                      {containers.map((c) => (
+                        <td key={c.key} class={c.numeric ? 'num' : ''}>
+                          {c.render!(r)}
+                        </td>
+                      ))}
                     </tr>,
                     open === r.id && (
                       <tr key={r.id + '-x'} class="expand">
-                        <td colSpan={7}>
+                        <td colSpan={containers.length}>
                           <p class="hint" data-change>
                             {resourcesChangeText(r.current ?? {}, r.recommended ?? {})}
                           </p>
@@ -253,32 +367,26 @@ export function Rightsizing(_: { me: Me }) {
                 })}
               </tbody>
             </table>
+            <CsvDownload
+              columns={containers}
+              rows={sortRows(d.containers, containers, q.sort, q.dir)}
+              file="tally-rightsizing-containers.csv"
+              what="the container recommendations"
+            />
           </Card>
           {d.nodes.length > 0 && (
             <Card title="Node groups">
-              <table class="grid" aria-label="Node recommendations">
-                <thead>
-                  <tr>
-                    <th>Node group</th>
-                    <th class="num">Savings / month</th>
-                    <th>Plan</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.nodes.map((r) => (
-                    <tr key={r.id} data-linked={r.id === linked || undefined} class={r.id === linked ? 'selected' : ''}>
-                      <td>
-                        <code>{r.target}</code>
-                        <CostLink target={r.target} />
-                      </td>
-                      <td class="num">{money(r.monthlySavings.amount, r.monthlySavings.currency)}</td>
-                      <td>
-                        <NodePlan r={r} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <SortTable
+                label="Node recommendations"
+                rows={d.nodes}
+                columns={nodes}
+                sort={q.nsort}
+                dir={q.ndir}
+                onSort={(nsort, ndir) => set({ nsort, ndir }, true)}
+                rowKey={(r) => String(r.id)}
+                linked={(r) => r.id === linked}
+                csv={{ file: 'tally-rightsizing-nodes.csv', what: 'the node group plans' }}
+              />
             </Card>
           )}
         </>
