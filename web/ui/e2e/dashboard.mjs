@@ -519,6 +519,32 @@ await step('allocations: drill-down namespace → workload → pod → container
   noErrors('allocations')
 })
 
+await step('focus: a drill-down or a page change moves focus to its heading and announces it; the first load does not', async () => {
+  const active = () => page.evaluate(() => {
+    const a = document.activeElement
+    return a ? a.tagName + ':' + (a.textContent || '').trim() : ''
+  })
+  const announced = () => page.locator('[data-announcer]').innerText()
+  await page.goto(base + '/allocations?window=7d')
+  await page.locator('button[data-drill="shop"]').waitFor()
+  check((await active()).startsWith('BODY'), 'the first load leaves focus where the browser puts it: ' + (await active()))
+  check((await announced()) === '', 'the first load announces nothing: ' + (await announced()))
+  await page.locator('button[data-drill="shop"]').click()
+  await page.waitForURL(/aggregate=controller/)
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1')
+  check((await active()) === 'H1:Allocations', 'focus is on the heading after a drill-down: ' + (await active()))
+  check((await page.locator('h1').getAttribute('tabindex')) === '-1', 'the heading takes focus only from script (tabindex=-1)')
+  await page.waitForFunction(() => /Allocations.*shop/.test(document.querySelector('[data-announcer]')?.textContent ?? ''))
+  // Sorting a column is no new view: focus stays on its button.
+  await page.getByRole('button', { name: /^CPU/ }).click()
+  await page.waitForURL(/sort=cpu/)
+  check(/^BUTTON:CPU/.test(await active()), 'sorting keeps focus on the sort button: ' + (await active()))
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Right-sizing' }).click()
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Right-sizing')
+  await page.waitForFunction(() => document.querySelector('[data-announcer]')?.textContent === 'Right-sizing')
+  noErrors('focus after navigation')
+})
+
 await step('allocations: a profiled workload and its containers link to their functions', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=controller&filter=' + encodeURIComponent('namespace:"shop"'))
   await page.locator('button[data-drill="shop/checkout"]').waitFor()

@@ -1,8 +1,9 @@
 import { render } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, api, setCSRF, signInURL, signedIn, type Me } from './api'
 import { ErrorState, Loading } from './components'
-import { Link, navigate, useLocation } from './router'
+import { focusView } from './focus'
+import { Link, navigate, takeViewChange, useLocation } from './router'
 import { Login } from './pages/Login'
 import { Overview } from './pages/Overview'
 import { AllocationsPage } from './pages/Allocations'
@@ -53,6 +54,14 @@ function App() {
     )
   }
   useEffect(() => (location.pathname === '/login' ? setMe(null) : load()), [])
+  // Another view (a page, a drill-down) takes focus to its heading and is
+  // announced; the first load leaves focus where the browser puts it.
+  const main = useRef<HTMLElement>(null)
+  const [announcement, setAnnouncement] = useState('')
+  useEffect(() => {
+    if (!takeViewChange() || !main.current) return
+    return focusView(main.current, setAnnouncement)
+  })
   if (path === '/login' || me === null) {
     return (
       <Login
@@ -61,7 +70,8 @@ function App() {
           setCSRF(m.csrfToken ?? '')
           setMe(m)
           const next = new URLSearchParams(location.search).get('next')
-          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true)
+          // The first view after signing in is a first load: focus stays where the browser puts it.
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true, false)
         }}
       />
     )
@@ -130,9 +140,12 @@ function App() {
           )}
         </span>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <View me={me} />
       </main>
+      <div class="sr-only" role="status" aria-live="polite" data-announcer>
+        {announcement}
+      </div>
     </div>
   )
 }

@@ -373,7 +373,7 @@ export function AllocationsPage(_: { me: Me }) {
     const next = drill[s.aggregate]
     if (!next || isReserved(g)) return
     const clause = `${s.aggregate}:${quote(g.keys[0] ?? g.name)}`
-    set({ filter: cls.map((c) => c.text).concat(clause).join('+'), aggregate: next })
+    set({ filter: cls.map((c) => c.text).concat(clause).join('+'), aggregate: next }, false, true)
   }
 
   /** The view a breadcrumb returns to: by the clause's dimension when the page aggregates by it, else as now. */
@@ -383,7 +383,7 @@ export function AllocationsPage(_: { me: Me }) {
 
   function upTo(i: number) {
     const keep = cls.slice(0, i)
-    set({ filter: keep.map((c) => c.text).join('+'), aggregate: viewBy(cls[i].dim) })
+    set({ filter: keep.map((c) => c.text).join('+'), aggregate: viewBy(cls[i].dim) }, false, true)
   }
 
   return (
@@ -461,7 +461,7 @@ export function AllocationsPage(_: { me: Me }) {
         </div>
       )}
       <nav class="crumbs" aria-label="Drill-down">
-        <button class="link" onClick={() => set({ filter: '', aggregate: cls.length ? viewBy(cls[0].dim) : s.aggregate })}>
+        <button class="link" onClick={() => set({ filter: '', aggregate: cls.length ? viewBy(cls[0].dim) : s.aggregate }, false, true)}>
           All
         </button>
         {cls.map((c, i) => (
