@@ -1521,6 +1521,26 @@ await step('API down: the page says what to do', async () => {
   await p.close()
 })
 
+await step('API down on a reload: the frame stays, the error is in the content, and Retry loads the page', async () => {
+  const p = await context.newPage()
+  const errs = watch(p, true)
+  const api = /\/api\/v1\//
+  await p.route(api, (route) => route.abort())
+  await p.goto(base + '/allocations?window=7d')
+  const main = p.locator('main')
+  await main.getByText('The Tally API is not answering').waitFor()
+  const nav = p.getByRole('navigation', { name: 'Pages' })
+  check((await nav.getByRole('link').count()) === 7, 'the navigation shows with the error')
+  check((await nav.getByRole('link', { name: 'Allocations' }).getAttribute('aria-current')) === 'page', 'the page reloaded is the current one')
+  await shot(p, 'api-down-reload')
+  await p.unroute(api)
+  await main.getByRole('button', { name: 'Retry' }).click()
+  await p.locator('button[data-drill="shop"]').waitFor()
+  check((await main.getByText('The Tally API is not answering').count()) === 0, 'the error is gone once the API answers')
+  check(errs.length === 0, 'no console errors besides the aborted requests: ' + errs.join('; '))
+  await p.close()
+})
+
 await step('empty installation: no billing, no agent', async () => {
   const ctx2 = await browser.newContext({ viewport: { width: 1400, height: 900 } })
   const p = await ctx2.newPage()

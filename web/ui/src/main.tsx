@@ -76,14 +76,23 @@ function App() {
       />
     )
   }
-  if (error) return <ErrorState error={error} retry={load} what="your session" />
-  if (me === undefined) return <Loading what="Tally" />
   // A path no page has (a mistyped or stale link) says so: the server
   // answers it 404 with this app, which must not show the overview as if
   // the link had worked.
   const page = pages.find((p) => p.path === path)
   document.title = (page?.title ?? 'Page not found') + ' · Tally'
   const View = page?.view ?? NotFound
+  // Until the session is known (the API down on a reload, or slow) the
+  // frame shows, with its navigation, and the content says why it waits.
+  const content = error ? (
+    <div class="page" data-state="session-error">
+      <ErrorState error={error} retry={load} what="your session" />
+    </div>
+  ) : me === undefined ? (
+    <Loading what="Tally" />
+  ) : (
+    <View me={me} />
+  )
   return (
     <div class="layout">
       <a
@@ -110,38 +119,40 @@ function App() {
             </Link>
           ))}
         </nav>
-        <span class="who">
-          {me.email ?? 'token ' + me.role} <span class="role">{me.role}</span>
-          {me.kind === 'session' && (
-            <button
-              class="link"
-              onClick={async () => {
-                setSignOutError('')
-                try {
-                  await api.post('/api/v1/auth/logout')
-                } catch (e) {
-                  // A session already gone (expired, revoked) is signed out.
-                  if (!(e instanceof ApiError && e.status === 401)) {
-                    setSignOutError('Sign-out failed: ' + (e as Error).message)
-                    return
+        {me && (
+          <span class="who">
+            {me.email ?? 'token ' + me.role} <span class="role">{me.role}</span>
+            {me.kind === 'session' && (
+              <button
+                class="link"
+                onClick={async () => {
+                  setSignOutError('')
+                  try {
+                    await api.post('/api/v1/auth/logout')
+                  } catch (e) {
+                    // A session already gone (expired, revoked) is signed out.
+                    if (!(e instanceof ApiError && e.status === 401)) {
+                      setSignOutError('Sign-out failed: ' + (e as Error).message)
+                      return
+                    }
                   }
-                }
-                // Signing in again comes back to this page.
-                location.assign(signInURL())
-              }}
-            >
-              Sign out
-            </button>
-          )}
-          {signOutError && (
-            <span class="form-error" role="alert">
-              {signOutError}
-            </span>
-          )}
-        </span>
+                  // Signing in again comes back to this page.
+                  location.assign(signInURL())
+                }}
+              >
+                Sign out
+              </button>
+            )}
+            {signOutError && (
+              <span class="form-error" role="alert">
+                {signOutError}
+              </span>
+            )}
+          </span>
+        )}
       </header>
       <main id="main" tabIndex={-1} ref={main}>
-        <View me={me} />
+        {content}
       </main>
       <div class="sr-only" role="status" aria-live="polite" data-announcer>
         {announcement}
