@@ -2130,6 +2130,15 @@ await step('settings: an admin adds a user, changes their role and password, and
   await cp.goto(base + '/settings')
   await cp.waitForURL((u) => u.pathname === '/login')
   check(new URL(cp.url()).searchParams.get('expired') === '1', 'carol, signed out, is told her session expired: ' + cp.url())
+  // Signed in again, carol makes a token for her scripts.
+  const signin = await cc.request.post(base + '/api/v1/auth/login', { data: { email: 'carol@example.com', password: 'carol new password' } })
+  check(signin.status() === 200, 'carol signs in again: ' + signin.status())
+  const carolMe = await (await cc.request.get(base + '/api/v1/auth/me')).json()
+  const made = await cc.request.post(base + '/api/v1/tokens', {
+    data: { name: 'carol script', role: 'admin' },
+    headers: { 'X-CSRF-Token': carolMe.csrfToken },
+  })
+  check(made.status() === 201, 'carol makes a token: ' + made.status())
   await cc.close()
 
   let asked = ''
@@ -2140,8 +2149,25 @@ await step('settings: an admin adds a user, changes their role and password, and
   })
   await carol.getByRole('button', { name: 'Delete' }).click()
   await carol.waitFor({ state: 'detached' })
-  check(asked === 'Delete user carol@example.com? They are signed out everywhere.', 'deleting asks first, naming the user: ' + asked)
+  check(
+    asked === 'Delete user carol@example.com? They are signed out everywhere, and the API tokens they made are revoked.',
+    'deleting asks first, naming the user and what goes with them: ' + asked,
+  )
   await status.getByText('Deleted carol@example.com.').waitFor()
+  // Her token stays listed, revoked, saying by whom it was made and why it was revoked.
+  await p.reload()
+  const tokens = p.locator('table[aria-label=Tokens]')
+  const row = tokens.locator('tbody tr', { hasText: 'carol script' })
+  await row.waitFor()
+  const heads = (await tokens.locator('thead th').allInnerTexts()).map((h) => h.trim())
+  const cellOf = async (r, h) => (await r.locator('td').nth(heads.indexOf(h)).innerText()).trim()
+  check(heads.includes('Created by'), 'the tokens table says who made each token: ' + JSON.stringify(heads))
+  check((await cellOf(row, 'Created by')) === 'carol@example.com', 'carol script was made by carol: ' + (await cellOf(row, 'Created by')))
+  const state = await cellOf(row, 'Expires')
+  check(/^revoked \d{4}-\d\d-\d\d: its creator carol@example\.com was deleted$/.test(state), 'carol script reads revoked, and why: ' + state)
+  check((await row.getByRole('button', { name: 'Remove' }).count()) === 1, 'a revoked token is removed from the list, not revoked again')
+  const mine = tokens.locator('tbody tr', { hasText: 'ci-forever' })
+  if ((await mine.count()) > 0) check((await cellOf(mine.first(), 'Created by')) === email, 'ci-forever was made by ' + email)
   await shot(p, 'settings-users')
   check(errs.filter((e) => !e.includes('409')).length === 0, 'no console errors besides the refused duplicate: ' + errs.join('; '))
   await ctx.close()

@@ -300,6 +300,11 @@ export interface Token {
   createdAt: string
   expiresAt?: string
   lastUsedAt?: string
+  /** Email of the user who made it; "" when not recorded (older tokens, the command line). */
+  createdBy?: string
+  /** When and why it was revoked: it is refused but stays listed until removed. */
+  revokedAt?: string
+  revoked?: string
 }
 
 export interface ForecastPoint {

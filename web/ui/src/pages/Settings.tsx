@@ -77,6 +77,16 @@ function CostRules({ admin }: { admin: boolean }) {
   )
 }
 
+/**
+ * tokenState says whether a token still works: revoked (when, and why: its
+ * maker was deleted or made a viewer), expired, or when it expires.
+ */
+function tokenState(t: Token): string {
+  if (t.revokedAt) return `revoked ${day(t.revokedAt)}: ${t.revoked ?? ''}`
+  if (!t.expiresAt) return 'never'
+  return Date.parse(t.expiresAt) <= Date.now() ? `expired ${day(t.expiresAt)}` : day(t.expiresAt)
+}
+
 /** The new-token form's values before anything is typed, and again once a token is created. */
 const blankToken = { name: '', kind: 'api', role: 'viewer', cluster: '', expiresInDays: 0 }
 
@@ -99,6 +109,7 @@ function Tokens() {
             <th>Kind</th>
             <th>Role</th>
             <th>Cluster</th>
+            <th>Created by</th>
             <th>Created</th>
             <th>Last used</th>
             <th>Expires</th>
@@ -112,14 +123,15 @@ function Tokens() {
               <td>{t.kind}</td>
               <td>{t.role}</td>
               <td>{t.cluster ?? ''}</td>
+              <td>{t.createdBy || '–'}</td>
               <td>{day(t.createdAt)}</td>
               <td>{t.lastUsedAt ? day(t.lastUsedAt) : 'never'}</td>
-              <td>{!t.expiresAt ? 'never' : Date.parse(t.expiresAt) <= Date.now() ? `expired ${day(t.expiresAt)}` : day(t.expiresAt)}</td>
+              <td>{tokenState(t)}</td>
               <td>
                 <button
                   class="link danger"
                   onClick={async () => {
-                    if (!confirm(`Revoke token ${t.name}?`)) return
+                    if (!confirm(t.revokedAt ? `Remove revoked token ${t.name} from the list?` : `Revoke token ${t.name}?`)) return
                     setRevokeErr('')
                     try {
                       await api.del('/api/v1/tokens/' + encodeURIComponent(t.id))
@@ -129,7 +141,7 @@ function Tokens() {
                     list.reload()
                   }}
                 >
-                  Revoke
+                  {t.revokedAt ? 'Remove' : 'Revoke'}
                 </button>
               </td>
             </tr>
@@ -355,7 +367,7 @@ function Users({ me }: { me: Me }) {
                     <button
                       class="link danger"
                       onClick={() => {
-                        if (!confirm(`Delete user ${u.email}? They are signed out everywhere.`)) return
+                        if (!confirm(`Delete user ${u.email}? They are signed out everywhere, and the API tokens they made are revoked.`)) return
                         void change(`Deleted ${u.email}.`, () => api.del(userPath(u.email)))
                       }}
                     >
