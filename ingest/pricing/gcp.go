@@ -13,6 +13,7 @@ import (
 
 	billing "cloud.google.com/go/billing/apiv1"
 	"cloud.google.com/go/billing/apiv1/billingpb"
+	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/iterator"
 
 	"github.com/tallyhq/tally"
@@ -26,7 +27,10 @@ type GCPOptions struct {
 	Regions  []string // e.g. us-central1; required
 	Currency string   // default USD
 	Now      time.Time
-	Log      *slog.Logger // progress, a line every gcpProgressSkus SKUs and at the end; nil: none
+	Log      *slog.Logger // progress, a line every gcpProgressSkus SKUs and at the end, and retries; nil: none
+	// MaxBackoff is the longest wait before asking again for a page the
+	// Catalog API refused (DefaultMaxBackoff when zero).
+	MaxBackoff time.Duration
 }
 
 // gcpProgressSkus is how many SKUs SyncGCP reads between progress lines
@@ -140,8 +144,11 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 		log = slog.New(slog.DiscardHandler)
 	}
 	units := map[unitKey]tally.Money{}
-	it := client.ListSkus(ctx, &billingpb.ListSkusRequest{Parent: ComputeEngineService, CurrencyCode: cur})
+	page := 1 // the page being read: one past those the iterator has read
+	it := client.ListSkus(ctx, &billingpb.ListSkusRequest{Parent: ComputeEngineService, CurrencyCode: cur},
+		newPageRetryer(&page, opt.MaxBackoff, log), gax.WithTimeout(gcpPageTimeout))
 	read := 0
+	var last any // the response of the page read last
 	for {
 		sku, err := it.Next()
 		if errors.Is(err, iterator.Done) {
@@ -149,7 +156,11 @@ func SyncGCP(ctx context.Context, client *billing.CloudCatalogClient, opt GCPOpt
 			break
 		}
 		if err != nil {
-			return GCPCatalog{}, fmt.Errorf("gcp catalog: list skus: %w", err)
+			return GCPCatalog{}, listSkusError(page, err)
+		}
+		if it.Response != last {
+			last = it.Response
+			page++
 		}
 		if read++; read%gcpProgressSkus == 0 {
 			log.Info("gcp catalog", "skus", read)

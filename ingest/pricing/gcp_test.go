@@ -1,18 +1,25 @@
 package pricing_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	billing "cloud.google.com/go/billing/apiv1"
 	"cloud.google.com/go/billing/apiv1/billingpb"
 	"google.golang.org/api/option"
 	"google.golang.org/genproto/googleapis/type/money"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest/pricing"
@@ -108,12 +115,19 @@ func TestSyncGCP(t *testing.T) {
 // and returns a client of it.
 func serveCatalog(t *testing.T, skus ...*billingpb.Sku) *billing.CloudCatalogClient {
 	t.Helper()
+	return serveCatalogOf(t, &catalog{skus: skus})
+}
+
+// serveCatalogOf serves cat as the Cloud Billing Catalog API on a local
+// port and returns a client of it.
+func serveCatalogOf(t *testing.T, cat billingpb.CloudCatalogServer) *billing.CloudCatalogClient {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer()
-	billingpb.RegisterCloudCatalogServer(srv, &catalog{skus: skus})
+	billingpb.RegisterCloudCatalogServer(srv, cat)
 	go srv.Serve(lis)
 	t.Cleanup(srv.Stop)
 	client, err := billing.NewCloudCatalogClient(context.Background(), option.WithEndpoint(lis.Addr().String()), option.WithoutAuthentication(),
@@ -270,5 +284,76 @@ func TestSyncGCPRegionWithoutPrices(t *testing.T) {
 	}
 	if tally.ErrorCode(err) != tally.ENotFound {
 		t.Errorf("error code %q, want %q", tally.ErrorCode(err), tally.ENotFound)
+	}
+}
+
+// flakyCatalog is catalog answering its first fails ListSkus calls with
+// code, as the Cloud Billing Catalog API answers a caller over its quota
+// (RESOURCE_EXHAUSTED) or while it is briefly down (UNAVAILABLE).
+type flakyCatalog struct {
+	catalog
+	code  codes.Code
+	mu    sync.Mutex
+	fails int
+	calls int
+}
+
+func (c *flakyCatalog) ListSkus(ctx context.Context, req *billingpb.ListSkusRequest) (*billingpb.ListSkusResponse, error) {
+	c.mu.Lock()
+	c.calls++
+	fail := c.calls > 1 && c.fails > 0 // the second page, and those after it
+	if fail {
+		c.fails--
+	}
+	c.mu.Unlock()
+	if fail {
+		return nil, status.Error(c.code, "Quota exceeded for quota metric 'Read requests' of service 'cloudbilling.googleapis.com'")
+	}
+	return c.catalog.ListSkus(ctx, req)
+}
+
+// TestSyncGCPRetriesThrottling: a page the Catalog API refuses for quota
+// (RESOURCE_EXHAUSTED) or while briefly unavailable is asked for again,
+// waiting longer each time, up to ten attempts, each retry logged; the
+// client's defaults retry nothing, so one throttled page of a sync's tens
+// failed it whole. A page still refused after ten attempts fails the sync,
+// saying how many attempts were made.
+func TestSyncGCPRetriesThrottling(t *testing.T) {
+	skus := []*billingpb.Sku{
+		sku("CF4E", "N2 Instance Core running in Americas", "OnDemand", "h", 0, 31611000, "us-central1"),
+		sku("F449", "N2 Instance Ram running in Americas", "OnDemand", "GiBy.h", 0, 4237000, "us-central1"),
+		sku("C1", "Commitment v1: N2 Cpu in Americas for 1 Year", "Commit1Yr", "h", 0, 19915000, "us-central1"),
+		sku("C2", "Commitment v1: N2 Ram in Americas for 1 Year", "Commit1Yr", "GiBy.h", 0, 2669000, "us-central1"),
+	}
+	for _, tc := range []struct {
+		code    codes.Code
+		fails   int
+		wantErr string
+	}{
+		{codes.ResourceExhausted, 4, ""},
+		{codes.Unavailable, 2, ""},
+		{codes.ResourceExhausted, 10, "gcp catalog: list skus: page 2: refused 10 times, the last: rpc error: code = ResourceExhausted desc = Quota exceeded"},
+	} {
+		client := serveCatalogOf(t, &flakyCatalog{catalog: catalog{skus: skus}, code: tc.code, fails: tc.fails})
+		var logged bytes.Buffer
+		synced, err := pricing.SyncGCP(context.Background(), client, pricing.GCPOptions{Regions: []string{"us-central1"}, MaxBackoff: 5 * time.Millisecond,
+			Log: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		if tc.wantErr != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+				t.Errorf("%s ×%d: err %v, want %q…", tc.code, tc.fails, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s ×%d: %v", tc.code, tc.fails, err)
+			continue
+		}
+		if len(synced.Prices) == 0 {
+			t.Errorf("%s ×%d: no prices", tc.code, tc.fails)
+		}
+		want := fmt.Sprintf(`level=WARN msg="gcp catalog refused a page; retrying" page=2 attempt=%d of=10 `, tc.fails)
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("%s ×%d: log lacks %s:\n%s", tc.code, tc.fails, want, logged.String())
+		}
 	}
 }
