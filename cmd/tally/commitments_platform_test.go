@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,5 +163,44 @@ func TestRecommendWindowsFleetBuysWindowsReservedInstances(t *testing.T) {
 	}
 	if !strings.Contains(out, `"productDescription": "Windows"`) || strings.Contains(out, "Linux/UNIX") {
 		t.Errorf("purchase requests do not say they buy Windows Reserved Instances:\n%s", out)
+	}
+}
+
+// TestRecommendAllUpfrontOfflineTakesTheSnapshotsPrice: the offline
+// snapshot holds Reserved Instances' all upfront rates, so an All Upfront
+// plan made after `pricing sync aws --offline` takes the catalog's discount
+// of m5.xlarge (1 − 0.1129/0.192, 41%) and says so; the snapshot had
+// no-upfront rates only, and the discount was the No Upfront one plus 4
+// points, "a typical figure".
+func TestRecommendAllUpfrontOfflineTakesTheSnapshotsPrice(t *testing.T) {
+	url := pgtest.NewURL(t, true)
+	root := t.TempDir()
+	writeFleetCUR(t, root, time.Now().UTC().Truncate(time.Hour), 10*24, fleet{"m5.xlarge", "RunInstances", 0.192, 4})
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("ingest", "aws-cur", root)
+	tly("pricing", "sync", "aws", "--offline", "--region", "us-east-1", "--instance-type", "m5.xlarge", "--os", "linux")
+	out := tly("commitments", "recommend", "--reserved", "--payment", "All Upfront", "--history", "10d", "--paths", "10", "--no-store", "--format", "json")
+	var accounts []struct{ Pools []commitments.PoolPlan }
+	if err := json.Unmarshal([]byte(out), &accounts); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	const pool = "aws/reserved-instance/us-east-1/m5/m5.xlarge"
+	var found bool
+	for _, a := range accounts {
+		for _, p := range a.Pools {
+			if p.Pool != pool {
+				continue
+			}
+			found = true
+			if len(p.UpfrontTypical) != 0 || !strings.Contains(p.Why, "The All Upfront discount is the price catalog's: the upfront fee over the term's hours plus the hourly rate.") {
+				t.Errorf("%s: upfrontTypical %v, why:\n%s", pool, p.UpfrontTypical, p.Why)
+			}
+			if want := 1 - 0.1129/0.192; math.Abs(p.Discount-want) > 1e-6 {
+				t.Errorf("%s: discount %.6f, want the snapshot's %.6f", pool, p.Discount, want)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no pool %s:\n%s", pool, out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/ingest/pricing"
 )
 
@@ -103,4 +104,38 @@ func FuzzParseSnapshot(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSnapshotHasUpfrontReservedRates: the snapshot holds standard Reserved
+// Instances' partial and all upfront rates, under the purchase options
+// `pricing sync aws` stores them as, each the effective hourly price (the
+// upfront fee over the term's hours plus the hourly rate), so an upfront
+// plan made offline takes the catalog's discount, not the no-upfront one
+// plus a typical figure. Paying more upfront costs less an hour: m5.xlarge's
+// 1-year All Upfront is $989 over 8,760 hours, 0.1129.
+func TestSnapshotHasUpfrontReservedRates(t *testing.T) {
+	prices, err := pricing.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	less := func(a, b tally.Money) bool { c, err := a.Cmp(b); return err == nil && c < 0 }
+	got := map[string]tally.Money{}
+	for _, p := range prices {
+		if p.Region == "us-east-1" && p.InstanceType == "m5.xlarge" && p.OperatingSystem == "linux" {
+			got[p.PurchaseOption] = p.HourlyPrice
+		}
+	}
+	if d := got["reserved-1y-all-upfront"].Decimal(); d != "0.1129" {
+		t.Errorf("us-east-1 m5.xlarge reserved-1y-all-upfront: %q, want 0.1129 (all: %v)", d, got)
+	}
+	for _, years := range []string{"1y", "3y"} {
+		all, partial, none := got["reserved-"+years+"-all-upfront"], got["reserved-"+years+"-partial-upfront"], got["reserved-"+years+"-no-upfront"]
+		if all.IsZero() || partial.IsZero() || none.IsZero() {
+			t.Errorf("us-east-1 m5.xlarge %s: all upfront %v, partial %v, no upfront %v: want all three (all: %v)", years, all, partial, none, got)
+			continue
+		}
+		if !less(all, partial) || !less(partial, none) {
+			t.Errorf("us-east-1 m5.xlarge %s: all upfront %s, partial %s, no upfront %s: want them in increasing order", years, all, partial, none)
+		}
+	}
 }

@@ -7,8 +7,8 @@
 //     pkg/providers/pricing/zz_generated.pricing_aws.go (Karpenter's
 //     generated fallback price table, with its generation date);
 //   - instance shapes (vCPU, memory, GPUs), rates for regions Karpenter's
-//     table lacks, average spot prices, standard no-upfront Reserved
-//     Instance rates, and all of Windows', Red Hat Enterprise Linux's,
+//     table lacks, average spot prices, standard Reserved Instance rates
+//     (no, partial and all upfront; 1 and 3 years), and all of Windows', Red Hat Enterprise Linux's,
 //     SUSE Linux's and SQL Server's on Windows, Linux and Red Hat (licences
 //     included), and Ubuntu Pro's on-demand rates:
 //     github.com/cristim/ec2-instances-info, data/instances.json.
@@ -150,6 +150,20 @@ var operatingSystems = []struct{ key, name string }{{"linux", "linux"}, {"mswin"
 	{"linuxSQL", "linux-sql-std"}, {"linuxSQLWeb", "linux-sql-web"}, {"linuxSQLEnterprise", "linux-sql-ent"},
 	{"rhelSQL", "rhel-sql-std"}, {"rhelSQLWeb", "rhel-sql-web"}, {"rhelSQLEnterprise", "rhel-sql-ent"}}
 
+// reservedOptions are the standard Reserved Instance terms the snapshot
+// holds: instances.json's key for each and the purchase option `tally
+// pricing sync aws` stores it under. The data's partial and all upfront
+// rates are effective hourly prices, the upfront fee over the term's hours
+// plus the hourly rate, as the sync's are.
+var reservedOptions = []struct{ key, option string }{
+	{"yrTerm1Standard.noUpfront", "reserved-1y-no-upfront"},
+	{"yrTerm1Standard.partialUpfront", "reserved-1y-partial-upfront"},
+	{"yrTerm1Standard.allUpfront", "reserved-1y-all-upfront"},
+	{"yrTerm3Standard.noUpfront", "reserved-3y-no-upfront"},
+	{"yrTerm3Standard.partialUpfront", "reserved-3y-partial-upfront"},
+	{"yrTerm3Standard.allUpfront", "reserved-3y-all-upfront"},
+}
+
 func versionDate(mod string) time.Time {
 	// A pseudo-version v0.0.0-20250528091325-32acf84f42eb carries its date.
 	if m := regexp.MustCompile(`-(\d{8})\d{6}-`).FindStringSubmatch(mod); m != nil {
@@ -224,8 +238,9 @@ func run(karpMod, instMod string, regions []string, out string) error {
 					row("on-demand", p.OnDemand, iDate, instMod)
 				}
 				row("spot", p.SpotAvg, iDate, instMod)
-				row("reserved-1y-no-upfront", p.Reserved["yrTerm1Standard.noUpfront"], iDate, instMod)
-				row("reserved-3y-no-upfront", p.Reserved["yrTerm3Standard.noUpfront"], iDate, instMod)
+				for _, r := range reservedOptions {
+					row(r.option, p.Reserved[r.key], iDate, instMod)
+				}
 			}
 		}
 	}
