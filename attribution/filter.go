@@ -42,6 +42,28 @@ func ParseFilter(s string) ([]Filter, error) {
 	return parseFilters(s, allocationDimension)
 }
 
+// ParseOpenCostFilter is ParseFilter for OpenCost's routes, which refuse
+// a clause on services (or service): OpenCost's are Kubernetes Services,
+// which Tally does not know, not the bill's services ParseFilter reads
+// them as (KubernetesServicesUnknown).
+func ParseOpenCostFilter(s string) ([]Filter, error) {
+	return parseFilters(s, func(dimText string) (Dimension, string) {
+		if field, _ := splitDimension(dimText); field == "services" || field == "service" {
+			return Dimension{}, KubernetesServicesUnknown("services are", `filter=service:"NAME"`)
+		}
+		return allocationDimension(dimText)
+	})
+}
+
+// KubernetesServicesUnknown says why OpenCost's routes refuse its
+// Kubernetes Services (OpenCost's what, e.g. "service is"), and what
+// answers for the bill's services on Tally's own API (param, e.g.
+// aggregate=service).
+func KubernetesServicesUnknown(what, param string) string {
+	return "Tally does not know Kubernetes Services, which OpenCost's " + what +
+		" (its agent does not report which Services select a pod); the bill's services are " + param + " of /api/v1/allocations"
+}
+
 // allocationDimension reads a filter clause's dimension of allocations, or
 // says why it is none: those of parseDimension, OpenCost's filter names
 // of them (openCostFilterFields), and the fields OpenCost filters

@@ -59,7 +59,7 @@ func TestParseFilter(t *testing.T) {
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{`namespace:"shop","search"+label[team]:"x"`, `label:team:payments`, `cluster:prod`, `a:"\"`,
 		`namespace!:"a"|(pod~:"b"+controllerKind<~:"c")`, `label[app]!~>:"x",y`, `((cluster:"a"))`, `node:"a"+cluster:"b"|pod:"c"`,
-		`team:"payments"+nodeLabel[pool]!:"gpu"`, `nodeLabel:pool:gpu|provider~:"i-"`, `namespaceLabel[team]:"a"`} {
+		`team:"payments"+nodeLabel[pool]!:"gpu"`, `nodeLabel:pool:gpu|provider~:"i-"`, `namespaceLabel[team]:"a"`, `services~:"AmazonEC2"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -92,6 +92,15 @@ func FuzzParseFilter(f *testing.F) {
 		again, err := ParseFilter(formatFilters(fs))
 		if err != nil || !reflect.DeepEqual(again, fs) {
 			t.Fatalf("ParseFilter(%q) = %+v, written %s, reads %+v, %v", s, fs, formatFilters(fs), again, err)
+		}
+		oc, err := ParseOpenCostFilter(s)
+		switch {
+		case err != nil && tally.ErrorCode(err) != tally.EInvalid:
+			t.Fatalf("ParseOpenCostFilter(%q): error without EInvalid code: %v", s, err)
+		case err != nil && !strings.Contains(formatFilters(fs), "service"):
+			t.Fatalf("ParseOpenCostFilter(%q): %v, of a filter without services", s, err)
+		case err == nil && !reflect.DeepEqual(oc, fs):
+			t.Fatalf("ParseOpenCostFilter(%q) = %+v, ParseFilter %+v", s, oc, fs)
 		}
 	})
 }

@@ -28,7 +28,7 @@ import (
 // namespaces are one allocation, without a namespace property.
 func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	unaggregated := r.URL.Query().Get("aggregate") == ""
-	in := filterQuery(r, attribution.ParseFilter)
+	in := filterQuery(r, attribution.ParseOpenCostFilter)
 	if err := checkOpenCostAggregate(in.Get("aggregate")); err != nil {
 		s.openCostError(w, r, err)
 		return
@@ -159,8 +159,7 @@ func checkOpenCostAggregate(aggregate string) error {
 		d, err := attribution.ParseDimension(f)
 		switch {
 		case err == nil && d.Field == "service":
-			return tally.Errorf(tally.EInvalid, "aggregate %q: Tally does not know Kubernetes Services, which OpenCost's service is "+
-				"(its agent does not report which Services select a pod); the bill's services are aggregate=service of /api/v1/allocations", f)
+			return tally.Errorf(tally.EInvalid, "aggregate %q: %s", f, attribution.KubernetesServicesUnknown("service is", "aggregate=service"))
 		case err != nil && !slices.Contains(attribution.DimensionFields(), f):
 			return tally.Errorf(tally.EInvalid, "aggregate %q: %s", f, attribution.WantFields(openCostAggregateFields()))
 		case err != nil:
@@ -411,8 +410,12 @@ func (s *Server) openCostError(w http.ResponseWriter, r *http.Request, err error
 // openCostParams translates OpenCost's parameter names to Tally's. Its
 // booleans and shareSplit are checked: a value that is neither would
 // otherwise be read as the default, and answer another question than the
-// one asked.
+// one asked. Its filter is checked as OpenCost's (ParseOpenCostFilter):
+// services there are Kubernetes Services.
 func openCostParams(in url.Values) (url.Values, error) {
+	if _, err := attribution.ParseOpenCostFilter(in.Get("filter")); err != nil {
+		return nil, err
+	}
 	out := url.Values{}
 	for _, k := range []string{"window", "aggregate", "filter", "shareNamespaces"} {
 		if v := in.Get(k); v != "" {

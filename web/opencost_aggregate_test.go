@@ -67,3 +67,31 @@ func TestOpenCostAggregateService(t *testing.T) {
 		t.Errorf("/api/v1/allocations?aggregate=service: status %d, want 200", resp.StatusCode)
 	}
 }
+
+// TestOpenCostFilterServices: OpenCost's filter on services (and service)
+// is on Kubernetes Services, as its aggregate=service: OpenCost's routes
+// refuse it with a 400 that says so, where the clause is, and how to
+// filter the bill's services on Tally's own API, which still does. They
+// filtered by the bill's services (AmazonEC2…) under OpenCost's name.
+func TestOpenCostFilterServices(t *testing.T) {
+	srv := filterServer(t)
+	day := url.QueryEscape(fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339))
+	why := `Tally does not know Kubernetes Services, which OpenCost's services are (its agent does not report which Services select a pod); ` +
+		`the bill's services are filter=service:"NAME" of /api/v1/allocations`
+	for _, tt := range []struct{ filter, want string }{
+		{`services:"AmazonEC2"`, `filter "services:\"AmazonEC2\"": position 1: "services": ` + why},
+		{`services~:"AmazonEC2"`, `filter "services~:\"AmazonEC2\"": position 1: "services": ` + why},
+		{`namespace:"shop"+service!:"AmazonEC2"`, `filter "namespace:\"shop\"+service!:\"AmazonEC2\"": position 18: "service": ` + why},
+	} {
+		for _, path := range []string{"/allocation/compute", "/model/allocation"} {
+			u := srv.URL + path + "?window=" + day + "&aggregate=namespace&filter=" + url.QueryEscape(tt.filter)
+			if status, msg := openCostRefusal(t, u); status != 400 || msg != tt.want {
+				t.Errorf("%s filter=%s: status %d, %q; want 400, %q", path, tt.filter, status, msg, tt.want)
+			}
+		}
+	}
+	u := srv.URL + "/api/v1/allocations?window=" + day + "&aggregate=namespace&filter=" + url.QueryEscape(`services:"AmazonEC2"`)
+	if resp := get(t, u, nil); resp.StatusCode != 200 {
+		t.Errorf("/api/v1/allocations?filter=services:…: status %d, want 200", resp.StatusCode)
+	}
+}
