@@ -140,15 +140,16 @@ func remoteAddr(s string) netip.Addr {
 }
 
 // clientKey keys the login rate limit by the request's client address (an
-// IPv6 client by its /64, which one host usually holds whole).
-func clientKey(r *http.Request) (string, error) {
+// IPv6 client by its /64, which one host usually holds whole); "" for a
+// unix socket's one local peer.
+func clientKey(r *http.Request) string {
 	a := peerOf(r).client
 	if !a.IsValid() {
-		return "", nil // unix socket: one local peer
+		return ""
 	}
 	if a.Is6() {
 		p, _ := a.Prefix(64)
-		return p.String(), nil
+		return p.String()
 	}
-	return a.String(), nil
+	return a.String()
 }

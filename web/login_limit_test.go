@@ -264,3 +264,45 @@ func TestLoginFailuresWindowEnds(t *testing.T) {
 		t.Fatalf("after %d failures in the new window: %d, want 429", web.LoginFailures, code)
 	}
 }
+
+// TestLoginLimitPerAddressShared: the per-address limit (LoginsPerAddress
+// a minute) is the database's, as the per-email one: one client's
+// attempts spread over two servers on one database, each naming another
+// email, get LoginsPerAddress answers between them, the others 429 with
+// a Retry-After of at most a minute, and a restarted server still refuses
+// it. Each process counted its own, so N replicas gave a client N×20
+// guesses a minute, and a restart a fresh 20.
+func TestLoginLimitPerAddressShared(t *testing.T) {
+	url, srvs := sharedLoginServers(t, 2, io.Discard)
+	const client = 7 // one X-Forwarded-For address for every attempt
+	try := func(srv *httptest.Server, i int) (int, string, string) {
+		code, body, h := newClient(t, srv.URL).do("POST", "/api/v1/auth/login", loginBody("guess"+strconv.Itoa(i)+"@example.com", "wrong password"),
+			"X-Forwarded-For", fmt.Sprintf("203.0.113.%d", client))
+		return code, body, h.Get("Retry-After")
+	}
+	answered := 0
+	for i := range 2 * web.LoginsPerAddress {
+		code, body, retry := try(srvs[i%2], i)
+		switch code {
+		case 401:
+			answered++
+		case 429:
+			if s, _ := strconv.Atoi(retry); s < 1 || s > 60 || !strings.Contains(body, "too many sign-ins from this address") {
+				t.Fatalf("attempt %d refused: Retry-After %q, %s", i+1, retry, body)
+			}
+		default:
+			t.Fatalf("attempt %d: %d %s", i+1, code, body)
+		}
+	}
+	if answered != web.LoginsPerAddress {
+		t.Fatalf("%d attempts from one address over two servers: %d answered, want %d", 2*web.LoginsPerAddress, answered, web.LoginsPerAddress)
+	}
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if code, body, _ := try(newLoginServer(t, db, io.Discard), 1000); code != 429 {
+		t.Errorf("a restarted server: %d %s, want 429", code, body)
+	}
+}

@@ -11,9 +11,15 @@ import (
 	"github.com/tallyhq/tally"
 )
 
+// Password sign-ins allowed per client address: LoginsPerAddress within
+// LoginAddressWindow of the first (an IPv6 client by its /64), after which
+// the address is refused until the window ends. It is counted like the
+// per-email limit, in the database (AuthStore.TakeLoginAttempt, keyed by
+// addressKey), so every server on it shares the count.
+//
 // Failed password sign-ins allowed per email: LoginFailures within
 // LoginFailureWindow of the first, after which the email is refused until
-// the window ends. The per-address limit (20 a minute) slows one guesser; this
+// the window ends. The per-address limit slows one guesser; this
 // slows a guesser spread over many addresses to 40 guesses an hour per
 // account. The cost is that anyone can hold an account's password sign-in
 // shut for 15 minutes at a time by failing 10 times; sessions already signed
@@ -26,6 +32,8 @@ import (
 // Unknown emails are counted like known ones, so the answers do not reveal
 // which accounts exist.
 const (
+	LoginsPerAddress   = 20
+	LoginAddressWindow = time.Minute
 	LoginFailures      = 10
 	LoginFailureWindow = 15 * time.Minute
 )
@@ -36,6 +44,38 @@ const (
 func emailKey(email string) []byte {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return sum[:]
+}
+
+// addressKey is the key of a client address's sign-in attempts, hashed
+// apart from every email's: an email key is of a lower-case text, and this
+// one's text starts in upper case.
+func addressKey(addr string) []byte {
+	sum := sha256.Sum256([]byte("ADDRESS " + addr))
+	return sum[:]
+}
+
+// limitLoginAddress counts a sign-in attempt of the request's client
+// address, and refuses it past LoginsPerAddress until its window ends.
+func (s *Server) limitLoginAddress(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.auth == nil {
+			next.ServeHTTP(w, r) // login says authentication is not configured
+			return
+		}
+		tries, left, err := s.auth.TakeLoginAttempt(r.Context(), addressKey(clientKey(r)), LoginAddressWindow)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if tries > LoginsPerAddress {
+			left = max(left, time.Second)
+			secs := int((left + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			s.error(w, r, tally.Errorf(tally.ERateLimited, "too many sign-ins from this address: try again in %d seconds", secs))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // logKey is the part of an email's key the log shows: enough to tell the

@@ -15,7 +15,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
@@ -173,7 +172,7 @@ func NewServer(cfg Config) *Server {
 	r.Method(http.MethodGet, "/favicon.svg", s.assets())
 	r.Get("/login", s.loginPage)
 	r.Get("/login/demo", s.demoLogin)
-	r.With(httprate.LimitBy(20, time.Minute, clientKey), s.takes()).Post("/api/v1/auth/login", s.login)
+	r.With(s.limitLoginAddress, s.takes()).Post("/api/v1/auth/login", s.login)
 	for _, p := range pages {
 		r.Get(p, s.page)
 	}
