@@ -40,8 +40,8 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 		s.openCostError(w, r, err)
 		return
 	}
-	if week, ok := openCostWeek(v.Get("window"), s.now()); ok {
-		v.Set("window", week)
+	if oc, ok := openCostNamedWindow(v.Get("window"), s.now()); ok {
+		v.Set("window", oc)
 	}
 	def, err := s.costSettings(r.Context())
 	if err != nil {

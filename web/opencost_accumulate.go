@@ -97,17 +97,24 @@ func calendarPeriods(w tally.Window, period string) ([]tally.Window, error) {
 	return out, nil
 }
 
-// openCostWeek returns window week or lastweek as OpenCost has them, an
-// RFC 3339 pair: its weeks start on Sunday (UTC), where Tally's own API's
-// and weekly report's start on Monday. ok is false for other windows.
-func openCostWeek(window string, now time.Time) (string, bool) {
-	window = strings.TrimSpace(window)
-	if window != "week" && window != "lastweek" {
+// openCostNamedWindow returns window week, lastweek or month as OpenCost has
+// them, an RFC 3339 pair: its weeks start on Sunday (UTC), where Tally's
+// own API's and weekly report's start on Monday, and week and month end
+// now (at the end of its hour, as Tally's Nh windows), where Tally's run
+// to the week's and month's end. ok is false for other windows.
+func openCostNamedWindow(window string, now time.Time) (string, bool) {
+	end := now.UTC().Truncate(time.Hour).Add(time.Hour)
+	var w tally.Window
+	switch strings.TrimSpace(window) {
+	case "week":
+		w = tally.Window{Start: periodStart(now, "week"), End: end}
+	case "lastweek":
+		sunday := periodStart(now, "week")
+		w = tally.Window{Start: sunday.AddDate(0, 0, -7), End: sunday}
+	case "month":
+		w = tally.Window{Start: periodStart(now, "month"), End: end}
+	default:
 		return "", false
 	}
-	sunday := periodStart(now, "week")
-	if window == "lastweek" {
-		sunday = sunday.AddDate(0, 0, -7)
-	}
-	return sunday.Format(time.RFC3339) + "," + sunday.AddDate(0, 0, 7).Format(time.RFC3339), true
+	return w.String(), true
 }

@@ -86,8 +86,9 @@ func TestOpenCostAccumulatePeriods(t *testing.T) {
 }
 
 // TestOpenCostWeekWindows: window week and lastweek are OpenCost's weeks,
-// from Sunday (UTC); Tally's own API keeps its Monday weeks. (They were
-// Monday's on /allocation/compute too, a day off OpenCost's.)
+// from Sunday (UTC), week to now (the end of its hour); Tally's own API
+// keeps its Monday weeks. (They were Monday's on /allocation/compute too,
+// a day off OpenCost's.)
 func TestOpenCostWeekWindows(t *testing.T) {
 	srv := newServer(t) // now is Tuesday 2026-10-06 23:00
 	d := func(month time.Month, day int) time.Time { return time.Date(2026, month, day, 0, 0, 0, 0, time.UTC) }
@@ -96,7 +97,7 @@ func TestOpenCostWeekWindows(t *testing.T) {
 		start time.Time
 		end   time.Time
 	}{
-		{"/allocation/compute?accumulate=true&aggregate=namespace&window=week", d(10, 4), d(10, 11)},
+		{"/allocation/compute?accumulate=true&aggregate=namespace&window=week", d(10, 4), d(10, 7)}, // to now
 	} {
 		windows, _ := openCostWindows(t, srv.URL+tc.path)
 		if len(windows) != 1 || !windows[0][0].Equal(tc.start) || !windows[0][1].Equal(tc.end) {
@@ -116,5 +117,45 @@ func TestOpenCostWeekWindows(t *testing.T) {
 	get(t, srv.URL+"/api/v1/allocations?window=week", &got)
 	if !got.Window.Start.Equal(d(10, 5)) || !got.Window.End.Equal(d(10, 12)) {
 		t.Errorf("/api/v1/allocations?window=week: %+v, want Monday 2026-10-05 to 2026-10-12", got.Window)
+	}
+}
+
+// TestOpenCostWindowsToNow: window week and month end now (the end of its
+// hour) on OpenCost's routes, as OpenCost's do, so step=1d answers a set
+// per day so far: on Tuesday 2026-10-06 at 23:00, week is 3 days (from
+// Sunday), month 6. They ran to the week's and month's end, in sets of
+// days to come (4 of 7 and 25 of 31 empty), which OpenCost's UI and
+// kubectl cost charted and averaged as days of $0.
+func TestOpenCostWindowsToNow(t *testing.T) {
+	srv := assetsServer(t) // now is Tuesday 2026-10-06 23:00
+	d := func(day int) time.Time { return time.Date(2026, 10, day, 0, 0, 0, 0, time.UTC) }
+	var days [][2]time.Time
+	for i := 1; i <= 6; i++ {
+		days = append(days, [2]time.Time{d(i), d(i + 1)})
+	}
+	for _, tc := range []struct {
+		window string
+		want   [][2]time.Time
+	}{
+		{"week", days[3:]},
+		{"month", days},
+	} {
+		windows, _ := openCostWindows(t, srv.URL+"/allocation/compute?aggregate=namespace&step=1d&window="+tc.window)
+		if len(windows) != len(tc.want) {
+			t.Errorf("/allocation/compute window=%s step=1d: %d sets %v, want %d, %v", tc.window, len(windows), windows, len(tc.want), tc.want)
+		}
+		var assets struct {
+			Data []map[string]struct {
+				Window struct{ Start, End time.Time } `json:"window"`
+			} `json:"data"`
+		}
+		get(t, srv.URL+"/assets?step=1d&window="+tc.window, &assets)
+		if len(assets.Data) != len(tc.want) {
+			t.Errorf("/assets window=%s step=1d: %d sets, want %d", tc.window, len(assets.Data), len(tc.want))
+		}
+		windows, _ = openCostWindows(t, srv.URL+"/allocation/compute?aggregate=namespace&accumulate=true&window="+tc.window)
+		if len(windows) != 1 || !windows[0][1].Equal(d(7)) {
+			t.Errorf("/allocation/compute window=%s accumulate=true: windows %v, want one to %v", tc.window, windows, d(7))
+		}
 	}
 }

@@ -180,8 +180,8 @@ func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery,
 	if window == "" {
 		window = "7d"
 	}
-	if week, ok := openCostWeek(window, now); ok {
-		window = week
+	if oc, ok := openCostNamedWindow(window, now); ok {
+		window = oc
 	}
 	if q.Window, err = tally.ParseWindow(window, now); err != nil {
 		return q, nil, nil, nil, err
