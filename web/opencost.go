@@ -238,8 +238,9 @@ func openCostControllerKinds(dims []attribution.Dimension) (out []attribution.Di
 // controller kind:name (deployment:checkout-api, kinds lower case, as
 // OpenCost's controllerKind), a controller kind lower case, a pod and a
 // container by their own names, without their namespace (Tally's keys of
-// them carry it). A bare pod (Tally's workload of kind Pod, its own) has
-// no controller there: its controller and kind are __unallocated__. What
+// them carry it), a label or annotation as key=value (team=payments). A
+// bare pod (Tally's workload of kind Pod, its own) has no controller
+// there: its controller and kind are __unallocated__. What
 // has no value of any dimension is __unallocated__ in every part. Reserved
 // groups (__idle__, a node's idle, __shared__) keep their names. A
 // controller dimension only[i] names a kind of (by deployment) is the
@@ -285,6 +286,8 @@ func openCostName(g *attribution.Group, dims []attribution.Dimension, hidden []b
 				k = k[strings.Index(k, "/")+1:]
 			case "container": // namespace/controller/container
 				k = k[strings.LastIndex(k, "/")+1:]
+			case "label", "annotation":
+				k = d.Key + "=" + k
 			}
 		}
 		if hidden[i] {

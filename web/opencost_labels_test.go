@@ -46,14 +46,42 @@ func TestOpenCostSanitizedLabelKeys(t *testing.T) {
 			{"window": {window}, "aggregate": {"label:app_kubernetes_io_name"}, "filter": {`label[app_kubernetes_io_name]:"shop-api"`}},
 		} {
 			set := openCostSet(t, srv.URL+"/allocation/compute?"+q.Encode())
-			a, ok := set["shop-api"]
+			a, ok := set["app_kubernetes_io_name=shop-api"]
 			if !ok || a.Properties.Labels["app_kubernetes_io_name"] != "shop-api" {
 				names := []string{}
 				for n := range set {
 					names = append(names, n)
 				}
-				t.Errorf("%s: allocations %v, want shop-api with labels {app_kubernetes_io_name: shop-api} (got %+v)", q.Encode(), names, a.Properties)
+				t.Errorf("%s: allocations %v, want app_kubernetes_io_name=shop-api with labels {app_kubernetes_io_name: shop-api} (got %+v)", q.Encode(), names, a.Properties)
 			}
+		}
+	}
+}
+
+// TestOpenCostLabelNames: an allocation aggregated by a label is named
+// key=value, as OpenCost's (team=pay; by namespace and label, shop/team=pay),
+// what has no such label __unallocated__. They were named by the value
+// alone (pay), which OpenCost's clients, matching names such as
+// "team=pay", did not find.
+func TestOpenCostLabelNames(t *testing.T) {
+	srv := filterServer(t)
+	day := url.QueryEscape(fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339))
+	for agg, want := range map[string][]string{
+		"label:team":           {"team=pay", "team=find", "team=platform", "__unallocated__", "__idle__"},
+		"namespace,label:team": {"shop/team=pay", "search/team=find", "kube-system/team=platform", "shop/__unallocated__", "__idle__"},
+	} {
+		set := openCostSet(t, srv.URL+"/allocation/compute?accumulate=true&window="+day+"&aggregate="+agg)
+		for _, name := range want {
+			if _, ok := set[name]; !ok {
+				names := []string{}
+				for n := range set {
+					names = append(names, n)
+				}
+				t.Errorf("aggregate=%s: no allocation %q among %v", agg, name, names)
+			}
+		}
+		if len(set) != len(want) {
+			t.Errorf("aggregate=%s: %d allocations, want %d (%v)", agg, len(set), len(want), want)
 		}
 	}
 }

@@ -108,7 +108,7 @@ func TestOpenCostProperties(t *testing.T) {
 	base := srv.URL + "/allocation/compute?window=2d&accumulate=true&aggregate="
 
 	set := openCostSet(t, base+"container,label:team")
-	api, ok := set["api/<script>alert(1)</script>"]
+	api, ok := set["api/team=<script>alert(1)</script>"]
 	if !ok {
 		t.Fatalf("no allocation api/…: %v", set)
 	}
