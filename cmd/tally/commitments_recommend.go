@@ -116,14 +116,12 @@ var historyRE = regexp.MustCompile(`^\s*[0-9]+[hdw]\s*$`)
 
 // parseHistory reads --history, a length of bill before now: Nh, Nd or Nw.
 // Other windows (a START,END pair, lastmonth) were read as their length
-// ending now.
+// ending now. Every value it refuses gets the same error, which names the
+// forms --history takes, not the windows of status.
 func parseHistory(s string, now time.Time) (tally.Window, error) {
 	w, err := tally.ParseWindow(s, now)
-	if err != nil {
-		return w, fmt.Errorf("--history: %w", err)
-	}
-	if !historyRE.MatchString(s) {
-		return w, tally.Errorf(tally.EInvalid, "--history %s: want how much of the bill before now to forecast from, Nh, Nd or Nw (e.g. 400d): "+
+	if err != nil || !historyRE.MatchString(s) {
+		return w, tally.Errorf(tally.EInvalid, "--history %s: want how much of the bill before now to forecast from, Nh, Nd or Nw above zero (e.g. 400d): "+
 			"recommendations start now, from the latest bill", s)
 	}
 	return w, nil

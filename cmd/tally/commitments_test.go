@@ -445,12 +445,14 @@ func TestRecommendRefusesZeroPaths(t *testing.T) {
 // TestRecommendHistoryIsALength: recommend forecasts from the bill before
 // now, and read any window as its length: --history with a START,END pair
 // of January forecast from the last 31 days, and "lastmonth" from the last
-// 30 or 31, silently. Only a length (Nh, Nd, Nw) is taken.
+// 30 or 31, silently. Only a length (Nh, Nd, Nw) is taken. A malformed one
+// (400x, 0d) was refused with the windows of status, "want today,
+// yesterday, …, or a START,END pair", which --history refuses too.
 func TestRecommendHistoryIsALength(t *testing.T) {
-	for _, h := range []string{"2026-01-01T00:00:00Z,2026-02-01T00:00:00Z", "lastmonth", "today"} {
+	for _, h := range []string{"2026-01-01T00:00:00Z,2026-02-01T00:00:00Z", "lastmonth", "today", "400x", "0d"} {
 		code, _, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "recommend", "--history", h)
-		want := "--history " + h + ": want how much of the bill before now to forecast from, Nh, Nd or Nw (e.g. 400d)"
-		if code != exitUsage || !strings.Contains(errOut, want) {
+		want := "--history " + h + ": want how much of the bill before now to forecast from, Nh, Nd or Nw above zero (e.g. 400d)"
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "START,END") {
 			t.Errorf("--history %s: exit %d, %q: want exit %d and %q", h, code, errOut, exitUsage, want)
 		}
 	}
