@@ -338,7 +338,10 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 	var b strings.Builder
 	c := p.Choice
 	above := p.ExistingOD > p.TargetOD // holds more than the target: AtTarget is of the level held
-	if p.PurchaseHourly.IsZero() {
+	switch {
+	case p.PurchaseHourly.IsZero() && p.ExistingHourly.IsZero() && p.HeldHourly.IsZero() && p.TargetOD <= 0:
+		fmt.Fprintf(&b, "Buy nothing: no %s are in force, and no commitment pays here: %s. ", describeKind(p.Offer), whyNone(c, r))
+	case p.PurchaseHourly.IsZero():
 		against, level := " against", "that level"
 		if above {
 			against, level = ", above", "the level held"
@@ -356,7 +359,7 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 			fmt.Fprintf(&b, "; at %s the forecast gives %.1f%% expected utilization", level, 100*p.AtTarget.Utilization)
 		}
 		b.WriteString(". ")
-	} else {
+	default:
 		if sv := p.Savings; sv.Best-sv.Worst < 0.5 { // every path the same, to the whole currency unit printed
 			fmt.Fprintf(&b, "Buy %s/h of %s: net savings %s over the term, the same on every forecast path. ",
 				p.PurchaseHourly.Label(3), Describe(p.Offer), money0(sv.ExpectedSavings, cur))

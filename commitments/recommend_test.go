@@ -76,19 +76,23 @@ func TestExplainPurchase(t *testing.T) {
 
 // TestExplainHold: a pool without usage left to cover says so, rather than
 // that a commitment would be used too little, and claims no utilization
-// for a level of nothing; a pool that holds commitments states theirs.
+// for a level of nothing; a pool that holds commitments states theirs. A
+// pool that holds nothing and should hold nothing says to buy nothing; it
+// read "Hold: $0.000/h of … is in force against a target of $0.000/h", a
+// commitment of nothing said to be in force.
 func TestExplainHold(t *testing.T) {
 	zero := tally.MustParseMoney("0", "USD")
 	p := PoolPlan{Offer: Offer{Provider: "aws", Kind: tally.CommitEC2SP, TermMonths: 12, Payment: NoUpfront, Region: "us-west-2", Family: "c5"},
 		Discount: 0.38, ExistingHourly: zero, TargetHourly: zero, AtTarget: Evaluation{Utilization: 1},
 		Choice: Choice{Binding: "none", Model: "constant"}}
 	got := explain(p, DefaultRisk, "USD")
-	if want := "against a target of $0.000/h (no commitment pays here: the forecast leaves it no on-demand usage to cover, " +
-		"once the commitments in force and the pools applied before it are counted). Break-even"; !strings.Contains(got, want) || strings.Contains(got, "utilization. ") {
-		t.Errorf("explanation of a pool without usage lacks %q or states a utilization:\n%s", want, got)
+	if want := "Buy nothing: no EC2 Instance Savings Plans (us-west-2, c5) are in force, and no commitment pays here: the forecast leaves it " +
+		"no on-demand usage to cover, once the commitments in force and the pools applied before it are counted. Break-even"; !strings.HasPrefix(got, want) ||
+		strings.Contains(got, "utilization. ") || strings.Contains(got, "$0.000") {
+		t.Errorf("explanation of a pool without usage lacks %q, states a utilization or an amount of nothing:\n%s", want, got)
 	}
 	p.Choice.MeanUsageOD = 0.4
-	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "(no commitment pays here: even the first dollar would not be used enough to beat its cost). ") {
+	if got := explain(p, DefaultRisk, "USD"); !strings.Contains(got, "and no commitment pays here: even the first dollar would not be used enough to beat its cost. ") {
 		t.Errorf("explanation of a pool whose usage does not pay:\n%s", got)
 	}
 	p.ExistingHourly, p.ExistingOD, p.TargetHourly, p.TargetOD = tally.MustParseMoney("0.5", "USD"), 0.8, tally.MustParseMoney("0.5", "USD"), 0.8
