@@ -211,7 +211,7 @@ func writeStatusKPIs(w io.Writer, st *commitments.Status, cur string) {
 		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2), cur)
 	fmt.Fprintf(w, "  lock-in: %.1f months (commitment-weighted mean remaining)\n\n", st.LockInMonths)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "provider\tcoverage\tutilization\tESR\teligible OD\tunused\t")
+	fmt.Fprintf(tw, "provider\tcoverage\tutilization\tESR\teligible OD %[1]s\tunused %[1]s\t\n", cur)
 	for _, p := range keysOf(st.ByProvider) {
 		m := st.ByProvider[p]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", p, pct(m.Coverage), pct(m.Utilization), pct(m.ESR), m.EligibleOD.Format(2), m.Unused.Format(2))
@@ -219,7 +219,7 @@ func writeStatusKPIs(w io.Writer, st *commitments.Status, cur string) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "start\tcoverage\tutilization\tESR\teligible OD\tamortized\tunused\t")
+	fmt.Fprintf(tw, "start\tcoverage\tutilization\tESR\teligible OD %[1]s\tamortized %[1]s\tunused %[1]s\t\n", cur)
 	for _, m := range st.Series {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", stepLabel(m.Start, st.Step, st.Window), pct(m.Coverage), pct(m.Utilization), pct(m.ESR),
 			m.EligibleOD.Format(2), m.Amortized.Format(2), m.Unused.Format(2))

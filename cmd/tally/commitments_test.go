@@ -409,19 +409,23 @@ func TestPurchaseGCPOnlyPlan(t *testing.T) {
 
 // TestStatusNamesItsCurrency: the status table's amounts are in the bill's
 // currency, which it names; the commitments column said "$/h" of a EUR bill.
+// The provider and step tables' amount columns name it too: they read
+// "eligible OD", "amortized" and "unused", in no currency, a screen below
+// the totals line that said "(EUR)".
 func TestStatusNamesItsCurrency(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	eur := func(s string) tally.Money { return tally.MustParseMoney(s, "EUR") }
 	m := commitments.Metrics{Start: day, EligibleOD: eur("100"), Amortized: eur("70"), Savings: eur("30"), Unused: eur("1")}
 	st := &commitments.Status{Window: tally.Window{Start: day, End: day.AddDate(0, 0, 1)}, Step: "day", Currency: "EUR", Totals: m,
-		Series:    []commitments.Metrics{m},
+		Series: []commitments.Metrics{m}, ByProvider: map[string]commitments.Metrics{"gcp": m},
 		Inventory: []commitments.Holding{{Commitment: tally.Commitment{ID: "cud-1", End: day.AddDate(1, 0, 0)}, HourlyCost: eur("0.5"), RemainingMonths: 12}},
 		Expiries:  []commitments.ExpiryMonth{{Month: day.AddDate(1, 0, 0), Count: 1, HourlyCost: eur("0.5")}}}
 	var b strings.Builder
 	writeStatus(&b, st, "")
 	out := b.String()
 	if strings.Contains(out, "$") || !strings.Contains(out, "unused commitment 1.00 (EUR)") || !strings.Contains(out, "EUR/h") ||
-		!strings.Contains(out, "0.500 EUR/h") {
+		!strings.Contains(out, "0.500 EUR/h") || strings.Count(out, "eligible OD EUR") != 2 || strings.Count(out, "unused EUR") != 2 ||
+		!strings.Contains(out, "amortized EUR") {
 		t.Errorf("status of a EUR bill:\n%s", out)
 	}
 }
