@@ -219,7 +219,7 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 			cur = "?"
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "pool\theld %[1]s/h\tin force %[1]s/h\ttarget %[1]s/h\tbuy %[1]s/h\texpected saving/term %[1]s\tP10–P90\tworst\tutilization\tP(util<bound)\twhy\t\n", cur)
+		fmt.Fprintf(tw, "pool\theld %[1]s/h\tin force %[1]s/h\ttarget %[1]s/h\tbuy %[1]s/h\texpected saving/term %[1]s\tP10–P90/term %[1]s\tworst/term %[1]s\tutilization\tP(util<bound)\twhy\t\n", cur)
 		for _, p := range ap.Pools {
 			buy, saving, rng, worst := "-", "-", "-", "-"
 			if !p.PurchaseHourly.IsZero() {
@@ -243,7 +243,7 @@ func writeCommitmentPlans(w io.Writer, out []commitments.AccountPlan, empty stri
 		for _, p := range ap.Pools {
 			fmt.Fprintf(w, "\n%s: %s\n", p.Pool, p.Why)
 			for _, t := range p.Tranches {
-				fmt.Fprintf(w, "  %s  buy %s/h\n", tally.FormatDay(t.Date), t.HourlyCommitment.Format(3))
+				fmt.Fprintf(w, "  %s  buy %s %s/h\n", tally.FormatDay(t.Date), t.HourlyCommitment.Format(3), cur)
 			}
 		}
 		fmt.Fprintln(w)

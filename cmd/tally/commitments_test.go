@@ -519,16 +519,22 @@ func TestBacktestFromDBRefusesScenario(t *testing.T) {
 
 // TestRecommendTableNamesItsCurrency: the recommendation table's amounts
 // are in the account's bill's currency, which its header names; it said
-// "$/h" of a EUR account's recommendations (status was fixed alike).
+// "$/h" of a EUR account's recommendations (status was fixed alike). The
+// savings range and worst case are the term's, in it, as the expected
+// saving is, and a tranche's amount is per hour in it: they read "P10–P90
+// 800–950", "worst 700" and "buy 1.500/h", which could be a month's or
+// percents, in no currency.
 func TestRecommendTableNamesItsCurrency(t *testing.T) {
 	eur := func(s string) tally.Money { return tally.MustParseMoney(s, "EUR") }
 	p := commitments.PoolPlan{Pool: "aws/compute-savings-plan", ExistingHourly: eur("0"), TargetHourly: eur("1.5"), PurchaseHourly: eur("1.5"),
-		Savings: commitments.Evaluation{ExpectedSavings: 900, P10: 800, P90: 950, Worst: 700}, Choice: commitments.Choice{Binding: "savings"}}
+		Savings: commitments.Evaluation{ExpectedSavings: 900, P10: 800, P90: 950, Worst: 700}, Choice: commitments.Choice{Binding: "savings"},
+		Tranches: []commitments.Tranche{{Date: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), HourlyCommitment: eur("1.5")}}}
 	var b strings.Builder
 	writeCommitmentPlans(&b, []commitments.AccountPlan{{Account: "333", Pools: []commitments.PoolPlan{p}}}, "")
 	out := b.String()
 	if strings.Contains(out, "$") || !strings.Contains(out, "in force EUR/h") || !strings.Contains(out, "buy EUR/h") ||
-		!strings.Contains(out, "expected saving/term EUR") {
+		!strings.Contains(out, "expected saving/term EUR") || !strings.Contains(out, "P10–P90/term EUR") ||
+		!strings.Contains(out, "worst/term EUR") || !strings.Contains(out, "2026-11-25  buy 1.500 EUR/h") {
 		t.Errorf("recommendations of a EUR account:\n%s", out)
 	}
 }
