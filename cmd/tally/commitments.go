@@ -39,9 +39,13 @@ type commitmentsStatusCmd struct {
 }
 
 func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
-	w, err := tally.ParseWindow(c.Window, time.Now())
+	now := time.Now().UTC()
+	w, err := tally.ParseWindow(c.Window, now)
 	if err != nil {
 		return err
+	}
+	if !w.Start.Before(now) { // as the API refuses it
+		return tally.Errorf(tally.EInvalid, "--window %s: starts after now (%s): it has no bill yet", c.Window, now.Format(time.RFC3339))
 	}
 	// Whole hours, as the bill's lines start: a window from 00:30 answered
 	// 01:00 to the hour after its end, labelled from 00:30.
@@ -61,7 +65,6 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
 	cs, err := commitments.Portfolio(ctx, db, c.Account, now)
 	if err != nil {
 		return err

@@ -703,3 +703,18 @@ func TestStatusMonthStepsSayTheirDays(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusRefusesFutureWindow: a --window that starts after now has no
+// bill; status answered "no eligible usage in the bill over this window"
+// with a hint to try the stored bill's months, where the API's
+// /api/v1/commitments/status refuses it (400, "starts after now").
+func TestStatusRefusesFutureWindow(t *testing.T) {
+	start := time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)
+	end := time.Now().UTC().AddDate(0, 0, 6).Format(time.DateOnly)
+	win := start + "," + end
+	code, out, errOut := runTally("--database-url", "postgres://x@127.0.0.1:1/x", "commitments", "status", "--window", win)
+	want := "--window " + win + ": starts after now ("
+	if code != exitUsage || !strings.Contains(errOut, want) || !strings.Contains(errOut, "it has no bill yet") {
+		t.Errorf("status --window %s: exit %d\n%s%s\nwant exit %d and %q", win, code, out, errOut, exitUsage, want)
+	}
+}
