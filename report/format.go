@@ -87,8 +87,8 @@ func FormatRatio(r float64, hasBase bool) string {
 		return "0%"
 	case a < 0.05:
 		// Two significant digits: "+0.0015%", a change, not "0%".
-		unit := math.Pow(10, math.Floor(math.Log10(a))-1)
-		s := strconv.FormatFloat(math.Round(p/unit)*unit, 'f', -1, 64) + "%"
+		places := 1 - int(math.Floor(math.Log10(a)))
+		s := trimZero(strconv.FormatFloat(p, 'f', places, 64)) + "%"
 		if p > 0 {
 			s = "+" + s
 		}

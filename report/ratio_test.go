@@ -9,7 +9,9 @@ import (
 // TestFormatRatioTinyChanges: a change too small for a tenth of a percent
 // writes the digits that tell it from none, "+0.0015%"; it read "0%"
 // beside a change of money ("+$0.03 (0%)"), as if nothing had changed.
-// No change at all is "0%".
+// No change at all is "0%". The digits are the two significant ones only:
+// "+0.00000000024999999999999996%" beside identity's $6.82 in the demo's
+// teams was the float's rounding error written out.
 func TestFormatRatioTinyChanges(t *testing.T) {
 	for _, tc := range []struct {
 		r    float64
@@ -23,6 +25,8 @@ func TestFormatRatioTinyChanges(t *testing.T) {
 		{0.082, "+8.2%"},
 		{-0.12, "-12%"},
 		{1e-13, "+0.00000000001%"},
+		{2.5e-12, "+0.00000000025%"},
+		{-7.3e-9, "-0.00000073%"},
 	} {
 		if got := FormatRatio(tc.r, true); got != tc.want {
 			t.Errorf("FormatRatio(%v) = %q, want %q", tc.r, got, tc.want)
