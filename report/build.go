@@ -112,7 +112,10 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 	}
 
 	if aud.Org() {
-		if r.Teams, err = b.teams(ctx, twoWeeks, days, ln); err != nil {
+		if r.Teams, r.TeamsOmitted, err = b.teams(ctx, twoWeeks, days, ln); err != nil {
+			return nil, err
+		}
+		if r.TeamsRest, err = teamsRest(r.Spend.ThisWeek, r.Teams); err != nil {
 			return nil, err
 		}
 		r.TeamLabel = b.Config.TeamLabel

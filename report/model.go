@@ -27,7 +27,12 @@ type Report struct {
 	// Teams is spend by the configured team label (organization reports only).
 	Teams     []TeamSpend `json:"teams,omitempty"`
 	TeamLabel string      `json:"teamLabel,omitempty"`
-	Anomalies []Anomaly   `json:"anomalies"`
+	// TeamsRest is the week's spend less the teams listed: the clusters'
+	// idle and shared costs, which no team is charged, and the teams not
+	// listed (TeamsOmitted of them).
+	TeamsRest    tally.Money `json:"teamsRest"`
+	TeamsOmitted int         `json:"teamsOmitted,omitempty"`
+	Anomalies    []Anomaly   `json:"anomalies"`
 	// AnomalyRule is the rule the anomalies are flagged by, its smallest
 	// change that of the audience's spend.
 	AnomalyRule AnomalyRule     `json:"-"`
@@ -141,6 +146,21 @@ func (r *Report) FiguresNote() string {
 // TeamsNote says what the teams' __unallocated__ group is.
 func (r *Report) TeamsNote() string {
 	return tally.UnallocatedName + ": costs without a " + r.TeamLabel + " label, and cloud costs no owner was found for."
+}
+
+// TeamsRestNote says what the teams listed add up to and what the rest of
+// the week's spend is, so that the teams reconcile with the headline.
+func (r *Report) TeamsRestNote() string {
+	listed, err := r.Spend.ThisWeek.Sub(r.TeamsRest)
+	if err != nil {
+		return ""
+	}
+	rest := "the clusters' idle and shared costs (__idle__ and __shared__), which no team is charged"
+	if r.TeamsOmitted > 0 {
+		rest = fmt.Sprintf("%d more team(s) and %s", r.TeamsOmitted, rest)
+	}
+	return fmt.Sprintf("The teams listed add up to %s of the week's %s; the other %s is %s.",
+		FormatMoney(listed), FormatMoney(r.Spend.ThisWeek), FormatMoney(r.TeamsRest), rest)
 }
 
 // AnomalyNote states the rule the anomalies are flagged by (AnomalyRule,

@@ -281,14 +281,16 @@ func (b *Builder) movers(groups map[string]*group, ln linker, field string) ([]M
 	return out, nil
 }
 
-func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln linker) ([]TeamSpend, error) {
+// teams is the spend of each team of the report week (the first 2×Top,
+// largest first) and how many more teams there are.
+func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln linker) ([]TeamSpend, int, error) {
 	dim := attribution.Dimension{Field: "label", Key: b.Config.TeamLabel}
 	if dim.Key == "" {
 		dim.Key = DefaultTeamLabel
 	}
 	rows, err := b.weekly(ctx, b.query(Audience{}, w, week, tally.BasisAmortized, dim), days)
 	if err != nil {
-		return nil, fmt.Errorf("weekly costs by team: %w", err)
+		return nil, 0, fmt.Errorf("weekly costs by team: %w", err)
 	}
 	byTeam := map[string]*[2]tally.Money{}
 	for i := range rows {
@@ -313,7 +315,7 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln link
 		}
 		sum, err := t[k].Add(r.Cost)
 		if err != nil {
-			return nil, tally.Errorf(tally.EInvalid, "team %q: costs in several currencies (%s, %s): give each currency its own audience with a cluster filter",
+			return nil, 0, tally.Errorf(tally.EInvalid, "team %q: costs in several currencies (%s, %s): give each currency its own audience with a cluster filter",
 				name, t[k].Currency(), r.Cost.Currency())
 		}
 		t[k] = sum
@@ -322,7 +324,7 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln link
 	for name, t := range byTeam {
 		ch, err := change(t[1], t[0])
 		if err != nil {
-			return nil, fmt.Errorf("team %q: %w", name, err)
+			return nil, 0, fmt.Errorf("team %q: %w", name, err)
 		}
 		ts := TeamSpend{Team: name, ThisWeek: t[1], Change: ch,
 			Link: ln.allocations(ln.week, "label:"+dim.Key, "label["+dim.Key+"]:"+quote(name))}
@@ -335,7 +337,20 @@ func (b *Builder) teams(ctx context.Context, w tally.Window, days []int, ln link
 		return out[i].Team < out[j].Team
 	})
 	if len(out) > 2*b.Top {
-		out = out[:2*b.Top]
+		return out[:2*b.Top], len(out) - 2*b.Top, nil
 	}
-	return out, nil
+	return out, 0, nil
+}
+
+// teamsRest is the week's spend less the teams': the idle and shared
+// costs no team is charged, and the teams not listed.
+func teamsRest(spend tally.Money, teams []TeamSpend) (tally.Money, error) {
+	rest := spend
+	for _, ts := range teams {
+		var err error
+		if rest, err = rest.Sub(ts.ThisWeek); err != nil {
+			return rest, fmt.Errorf("team %q: %w", ts.Team, err)
+		}
+	}
+	return rest, nil
 }

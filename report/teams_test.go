@@ -26,7 +26,7 @@ func (mixedTeam) AllocationRows(_ context.Context, q attribution.Query) ([]attri
 func TestTeamsRefuseMixedCurrencies(t *testing.T) {
 	b := &Builder{Store: mixedTeam{}, Top: 5}
 	start := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
-	ts, err := b.teams(context.Background(), tally.Window{Start: start, End: start.Add(2 * week)}, []int{0, 1, 2, 3, 4, 5, 6}, linker{base: DefaultDashboardURL})
+	ts, _, err := b.teams(context.Background(), tally.Window{Start: start, End: start.Add(2 * week)}, []int{0, 1, 2, 3, 4, 5, 6}, linker{base: DefaultDashboardURL})
 	if tally.ErrorCode(err) != tally.EInvalid {
 		t.Fatalf("teams: %+v, %v; want an EInvalid error", ts, err)
 	}

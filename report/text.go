@@ -107,6 +107,9 @@ func Text(r *Report) (string, error) {
 				FormatRatio(ts.Change.Ratio, ts.Change.Base))
 		}
 		tw.Flush()
+		for _, l := range wrap(r.TeamsRestNote(), 76) {
+			t.line("%s", l)
+		}
 		for _, l := range wrap(r.TeamsNote(), 76) {
 			t.line("%s", plain(l))
 		}
