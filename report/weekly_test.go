@@ -231,19 +231,7 @@ func checkTeam(t *testing.T, pay, org *report.Report) {
 // screenshot renders html with headless chromium into test-output/NAME.png.
 func screenshot(t *testing.T, name string, html []byte) {
 	t.Helper()
-	chromium := ""
-	for _, c := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if _, err := os.Stat(c); err == nil {
-			chromium = c
-			break
-		}
-	}
-	if chromium == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is missing (apt-get install chromium; scripts/install-deps.sh installs it)")
-		}
-		t.Skip("chromium is not installed: skipping the visual check (apt-get install chromium)")
-	}
+	chromium := findChromium(t)
 	dir, err := filepath.Abs(filepath.Join("..", "test-output"))
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +258,22 @@ func screenshot(t *testing.T, name string, html []byte) {
 		t.Fatalf("screenshot %s: %v (size %d)", png, err, sizeOf(st))
 	}
 	t.Logf("rendered %s (%d bytes)", png, st.Size())
+}
+
+// findChromium returns the path of chromium, or skips the test without it
+// (fails it with CI=true).
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, c := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is missing (apt-get install chromium; scripts/install-deps.sh installs it)")
+	}
+	t.Skip("chromium is not installed: skipping the visual check (apt-get install chromium)")
+	return ""
 }
 
 func sizeOf(st os.FileInfo) int64 {
