@@ -1,0 +1,51 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// parityReport is a report with an expiring commitment and an anomaly of
+// several days, for what the HTML and text parts both say of them.
+func parityReport() *Report {
+	wk := Week{Start: time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC)}
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	r := &Report{
+		Audience: Audience{Name: OrgAudience, Title: "Organization"}, Week: wk, Generated: wk.End(), Currency: "USD",
+		Spend:             Spend{ThisWeek: usd("100"), LastWeek: usd("90")},
+		Month:             MonthOutlook{Month: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Through: wk.End(), MonthToDate: usd("300")},
+		ExpiringAvailable: true,
+		Expiring: []Expiring{{ID: "sp-compute-2025", Kind: "compute-savings-plan", Account: "123456789012", End: wk.End().AddDate(0, 0, 17),
+			DaysLeft: 17, Hourly: usd("2"), Monthly: usd("1460"), Link: "https://tally.example.com/commitments?id=sp-compute-2025"}},
+		Anomalies: []Anomaly{{Scope: "workload", Name: "shop/checkout", Day: wk.Start, Days: 7, Cost: usd("11.13"), Expected: usd("7.43"),
+			Lo: usd("5.49"), Hi: usd("9.37"), Z: 4, Link: "https://tally.example.com/allocations"}},
+		Links: Links{Allocations: "https://tally.example.com/allocations?window=2026-W42"},
+	}
+	for i := range 7 {
+		r.Compared = append(r.Compared, wk.Start.AddDate(0, 0, i))
+	}
+	return r
+}
+
+// TestTextNamesExpiringAccount: the HTML part names the billing account
+// of a commitment that expires ("compute-savings-plan · account
+// 123456789012"), and the text part now does too: it named the
+// commitment's id and kind only, and a FinOps lead with several payer
+// accounts reading the text could not tell which account renews it.
+func TestTextNamesExpiringAccount(t *testing.T) {
+	r := parityReport()
+	out, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "account 123456789012"
+	if !strings.Contains(out.HTML, want) {
+		t.Fatalf("the HTML part does not say %q", want)
+	}
+	if !strings.Contains(out.Text, want) {
+		t.Errorf("the text part does not say %q:\n%s", want, out.Text)
+	}
+}
