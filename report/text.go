@@ -127,7 +127,7 @@ func Text(r *Report) (string, error) {
 			if a.Days > 1 {
 				per = "a day, "
 			}
-			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\t%susually %s (%s-%s)\t\n", a.Span(), plain(a.Scope), plain(a.Name), t.ref(a.Link), FormatMoney(a.Cost),
+			fmt.Fprintf(tw, "  %s\t%s %s %s\t%s\t%susually %s (band %s-%s)\t\n", a.Span(), plain(a.Scope), plain(a.Name), t.ref(a.Link), FormatMoney(a.Cost),
 				per, FormatMoney(a.Expected), FormatMoney(a.Lo), FormatMoney(a.Hi))
 		}
 		tw.Flush()

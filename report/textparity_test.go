@@ -49,3 +49,21 @@ func TestTextNamesExpiringAccount(t *testing.T) {
 		t.Errorf("the text part does not say %q:\n%s", want, out.Text)
 	}
 }
+
+// TestTextNamesAnomalyBand: an anomaly's range is the band its days left,
+// and the HTML part calls it that ("band $5.49–$9.37"); the text part
+// wrote the bare amounts, "usually $7.43 ($5.49-$9.37)", which read as a
+// range of this week's cost. It now says "band" too.
+func TestTextNamesAnomalyBand(t *testing.T) {
+	out, err := Render(parityReport())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.HTML, "band $5.49–$9.37") {
+		t.Fatalf("the HTML part does not say %q", "band $5.49–$9.37")
+	}
+	const want = "usually $7.43 (band $5.49-$9.37)"
+	if !strings.Contains(out.Text, want) {
+		t.Errorf("the text part does not say %q:\n%s", want, out.Text)
+	}
+}
