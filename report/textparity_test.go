@@ -67,3 +67,25 @@ func TestTextNamesAnomalyBand(t *testing.T) {
 		t.Errorf("the text part does not say %q:\n%s", want, out.Text)
 	}
 }
+
+// TestHTMLCommitmentsCountLikeText: the Commitments heading counts the
+// recommendations that save and says what those that cost more add, as
+// the text part and the Right-sizing heading do; the HTML part counted
+// them all as saving ("$385/month from 2 recommendation(s)") and left out
+// what one that costs more adds.
+func TestHTMLCommitmentsCountLikeText(t *testing.T) {
+	r := parityReport()
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	r.Commitments = Opportunities{Available: true, Total: usd("385"), Added: usd("20"), Count: 2, CostMore: 1,
+		Items: []Opportunity{{Kind: "commitment", Target: "aws/123456789012/compute-savings-plan-1y", MonthlySavings: usd("385")}}}
+	out, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Commitments: $385 a month from 1 recommendation(s); 1 that costs more adds $20.00 a month"; !strings.Contains(out.Text, want) {
+		t.Fatalf("the text part does not say %q", want)
+	}
+	if want := "Commitments: $385/month from 1 recommendation(s); 1 that costs more adds $20.00/month"; !strings.Contains(out.HTML, want) {
+		t.Errorf("the HTML part does not say %q", want)
+	}
+}
