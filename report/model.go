@@ -299,6 +299,15 @@ func (f *MonthForecast) band() string {
 	return "80% band"
 }
 
+// ShareNote says that a team's forecast is the organization's scaled by
+// the team's share of its spend ("" for the organization's, Share 1).
+func (f *MonthForecast) ShareNote() string {
+	if f.Share <= 0 || f.Share >= 1 {
+		return ""
+	}
+	return fmt.Sprintf("The team's forecast is the organization's, scaled by the team's share of the organization's spend over the last four weeks (%.1f%%): it follows the organization's trend, not the team's own.", 100*f.Share)
+}
+
 // VsBudget returns the forecast total minus the budget; ok is false without
 // a forecast or a budget in the forecast's currency.
 func (m *MonthOutlook) VsBudget() (c Change, ok bool) {

@@ -86,6 +86,11 @@ func Text(r *Report) (string, error) {
 	if f := r.Month.Forecast; f != nil && f.Note != "" {
 		t.line("Forecast %s.", f.Note)
 	}
+	if f := r.Month.Forecast; f != nil {
+		for _, l := range wrap(f.ShareNote(), 76) {
+			t.line("%s", l)
+		}
+	}
 	if f := r.Month.Forecast; f != nil && !f.Pending.IsZero() {
 		t.line("%s.", pendingLine(f))
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,38 @@ func TestHTMLCommitmentsCountLikeText(t *testing.T) {
 	}
 	if want := "Commitments: $385/month from 1 recommendation(s); 1 that costs more adds $20.00/month"; !strings.Contains(out.HTML, want) {
 		t.Errorf("the HTML part does not say %q", want)
+	}
+}
+
+// TestTeamForecastSaysItIsScaled: a team's month forecast is the
+// organization's scaled by the team's share of its spend over the last
+// four weeks, and both parts now say so: they showed it as the team's own
+// forecast, with its 80% ranges, though it follows the organization's
+// trend, not the team's.
+func TestTeamForecastSaysItIsScaled(t *testing.T) {
+	r := parityReport()
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	r.Audience = Audience{Name: "commerce", Title: "Commerce team", Filter: `label[team]:"commerce"`}
+	r.ExpiringAvailable, r.Expiring = false, nil
+	r.Month.Forecast = &MonthForecast{Total: usd("701"), Lo80: usd("698"), Hi80: usd("704"), Model: "ets", Share: 0.0712, Accounts: 1}
+	out, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "The team's forecast is the organization's, scaled by the team's share of the organization's spend over the last four weeks (7.1%): it follows the organization's trend, not the team's own."
+	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	if !strings.Contains(flat(out.Text), want) {
+		t.Errorf("the text part does not say %q", want)
+	}
+	if !strings.Contains(flat(html.UnescapeString(out.HTML)), want) {
+		t.Errorf("the HTML part does not say %q", want)
+	}
+	r.Audience = Audience{Name: OrgAudience, Title: "Organization"}
+	r.Month.Forecast.Share = 1
+	if out, err = Render(r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.Text, "scaled by") {
+		t.Errorf("the organization's report says its forecast is scaled:\n%s", out.Text)
 	}
 }
