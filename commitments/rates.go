@@ -23,6 +23,7 @@ import (
 type Rates struct {
 	exact    map[rateKey]float64 // from prices: kind, term, region, instance type, platform
 	onDemand map[odKey]float64   // on-demand price an hour, from prices and bills
+	sud      map[Stream]float64  // SUD shares (WithSUD)
 }
 
 type rateKey struct {
@@ -176,8 +177,16 @@ func parsePurchaseOption(opt string) (kind string, months int, payment string, o
 	return kind, 12 * years, payment, ok && years > 0
 }
 
-// Discount returns the discount of o on s, and false when o does not cover s.
+// Discount returns the discount of o on s, and false when o does not cover
+// s: on s's list price, or on what s costs after its sustained use
+// discounts when r has them (WithSUD).
 func (r Rates) Discount(o Offer, s Stream) (float64, bool) {
+	d, ok := r.listDiscount(o, s)
+	return r.afterSUD(s, d), ok
+}
+
+// listDiscount is Discount on s's list price.
+func (r Rates) listDiscount(o Offer, s Stream) (float64, bool) {
 	if !o.Covers(s) {
 		return 0, false
 	}

@@ -29,7 +29,12 @@ type RecommendOptions struct {
 type PoolPlan struct {
 	Pool     string  `json:"pool"`
 	Offer    Offer   `json:"offer"`
-	Discount float64 `json:"discount"` // the offer's usage-weighted discount on the pool
+	Discount float64 `json:"discount"` // the offer's usage-weighted discount on the pool, on its cost after SUDs
+	// SUD is the share of the pool's usage at list price that sustained
+	// use discounts take off (Usage.SUD), which the usage a commitment
+	// covers loses: Discount, the on-demand-equivalent capacities and the
+	// savings are on its cost after them.
+	SUD float64 `json:"sustainedUseShare,omitempty"`
 
 	// ExistingHourly is what the commitments in force in this scope
 	// cover, priced at the pool's offer: as much as its own fees
@@ -108,6 +113,10 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 	}
 	opt.Now = opt.Now.UTC().Truncate(time.Hour)
 	nowIdx := int(opt.Now.Sub(u.Start) / time.Hour)
+	list := u
+	if len(u.SUD) > 0 {
+		opt.Rates, u = opt.Rates.WithSUD(u.SUD), u.afterSUD()
+	}
 	var ps []Position
 	for _, c := range existing {
 		p, err := positionOf(u, c, opt.Currency)
@@ -133,8 +142,8 @@ func Recommend(u *Usage, existing []tally.Commitment, opt RecommendOptions) ([]P
 		}
 		keep := keepOf(d, p)
 		have := capacity(d, ps, p, keep, nowIdx)
-		plan := PoolPlan{Pool: p.Key(), Offer: p.Offer, Discount: 1 - keep, Choice: c, ExistingOD: have, TargetOD: c.Capacity,
-			Tranches: []Tranche{}, Expiring: []string{}, PurchaseHourly: tally.Zero(opt.Currency)}
+		plan := PoolPlan{Pool: p.Key(), Offer: p.Offer, Discount: 1 - keep, SUD: poolSUD(list, p.Streams), Choice: c, ExistingOD: have,
+			TargetOD: c.Capacity, Tranches: []Tranche{}, Expiring: []string{}, PurchaseHourly: tally.Zero(opt.Currency)}
 		plan.ExistingHourly = feeOf(have, keep).Money(opt.Currency)
 		plan.HeldHourly = heldFee(ps, p.Offer, nowIdx).Money(opt.Currency)
 		plan.TargetHourly = feeOf(c.Capacity, keep).Money(opt.Currency)
@@ -378,6 +387,10 @@ func explain(p PoolPlan, r Risk, cur tally.Currency) string {
 			100*p.AtTarget.Utilization)
 	}
 	fmt.Fprintf(&b, "Break-even utilization is %.0f%%: each committed dollar buys %.2f dollars of on-demand usage. ", 100*(1-p.Discount), 1/math.Max(1-p.Discount, 1e-9))
+	if p.SUD >= 0.005 {
+		fmt.Fprintf(&b, "Its usage already gets %.0f%% off from sustained use discounts, which covered usage loses: "+
+			"savings are counted against what it costs after them. ", 100*p.SUD)
+	}
 	if o := p.Offer; o.SizeFlexible() {
 		fmt.Fprintf(&b, "These regional Linux/UNIX Reserved Instances apply to every %s size in %s, in proportion to its normalization factor; "+
 			"they are bought as %s, the smallest size in use, so the count steps finely. ", o.Family, o.Region, o.InstanceType)

@@ -83,16 +83,18 @@ type Simulator struct {
 }
 
 // discountOn returns q's discount on stream s, which its offer covers at
-// rate: the one its bill shows on s, else its bill's mean, else rate.
-func (q Position) discountOn(s Stream, rate float64) float64 {
+// rate (r.Discount's): the one its bill shows on s, else its bill's mean,
+// each on what s costs after its SUDs when r has them (Rates.afterSUD),
+// else rate.
+func (q Position) discountOn(r Rates, s Stream, rate float64) float64 {
 	for _, sd := range q.StreamDiscounts {
 		if sd.Region == s.Region && sd.InstanceType == s.InstanceType && sd.Platform == s.Platform &&
 			q.Offer.Provider == s.Provider && sd.Discount > 0 && sd.Discount < 1 {
-			return sd.Discount
+			return r.afterSUD(s, sd.Discount)
 		}
 	}
 	if q.Discount > 0 && q.Discount < 1 {
-		return q.Discount
+		return r.afterSUD(s, q.Discount)
 	}
 	return rate
 }
@@ -161,7 +163,7 @@ func (s *Simulator) plan(q Position) *offerPlan {
 		if !ok {
 			continue
 		}
-		el = append(el, sd{i, q.discountOn(st, rate), rate})
+		el = append(el, sd{i, q.discountOn(s.rates, st, rate), rate})
 	}
 	slices.SortStableFunc(el, func(a, b sd) int { return cmp.Or(cmp.Compare(b.d, a.d), cmp.Compare(b.rate, a.rate)) })
 	for _, e := range el {

@@ -95,11 +95,11 @@ func keepOfBilled(d *Decision, p Pool, q Position) float64 {
 		if w != nil {
 			wt = w[k]
 		}
-		num += q.discountOn(s, rate) * wt
+		num += q.discountOn(d.Rates, s, rate) * wt
 		den += wt
 	}
 	if den == 0 {
-		return 1 - q.discountOn(Stream{}, d.Rates.MeanDiscount(q.Offer, streams, w))
+		return 1 - q.discountOn(d.Rates, Stream{}, d.Rates.MeanDiscount(q.Offer, streams, w))
 	}
 	return 1 - num/den
 }

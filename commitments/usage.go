@@ -23,6 +23,12 @@ type Usage struct {
 	Currency tally.Currency
 	Streams  []Stream
 	OD       [][]Nanos // [stream][hour]
+	// SUD is, per GCP stream, the share of its list cost that sustained
+	// use discounts took off the usage no commitment covered (1 − Σ
+	// effective / Σ list cost); absent is none. Usage a committed use
+	// discount covers loses its SUD, so a commitment saves less on it than
+	// its discount on list price.
+	SUD map[Stream]float64
 }
 
 // Hours returns the number of hours the usage spans.
@@ -321,7 +327,7 @@ func (u *Usage) Trim() *Usage {
 		last--
 	}
 	v := &Usage{Name: u.Name, Start: u.Start.Add(time.Duration(first) * time.Hour), Currency: u.Currency, Streams: u.Streams,
-		OD: make([][]Nanos, len(u.OD))}
+		OD: make([][]Nanos, len(u.OD)), SUD: u.SUD}
 	for i, s := range u.OD {
 		v.OD[i] = s[first:last:last]
 	}

@@ -486,7 +486,44 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 		return nil, fmt.Errorf("eligible usage: %w", err)
 	}
 	u.Currency = cur
+	if u.SUD, err = db.sudShares(ctx, account, start, w.End); err != nil {
+		return nil, err
+	}
 	return u, nil
+}
+
+// sudShares returns the share of the list cost of each GCP stream's
+// eligible usage no commitment covered in [start, end) that sustained use
+// discounts took off (Usage.SUD): 1 − Σ EffectiveCost / Σ ListCost, the
+// export's SUSTAINED_USAGE_DISCOUNT credits being netted into the
+// effective cost. Streams whose share is not positive are left out.
+func (db *DB) sudShares(ctx context.Context, account string, start, end time.Time) (map[commitments.Stream]float64, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT provider, region_id, `+instanceTypeSQL+`, `+platformSQL+`, 1 - sum(effective_cost)::float8 / sum(list_cost)::float8
+		FROM cost_lines
+		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
+			AND provider = 'gcp' AND commitment_discount_status = '' AND list_cost > 0 AND `+eligibleSQL+`
+		GROUP BY 1, 2, 3, 4`,
+		account, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("query sustained use discounts: %w", err)
+	}
+	defer rows.Close()
+	shares := map[commitments.Stream]float64{}
+	for rows.Next() {
+		var s commitments.Stream
+		var share float64
+		if err := rows.Scan(&s.Provider, &s.Region, &s.InstanceType, &s.Platform, &share); err != nil {
+			return nil, fmt.Errorf("scan sustained use discounts: %w", err)
+		}
+		if share > 0 {
+			shares[s] = share
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read sustained use discounts: %w", err)
+	}
+	return shares, nil
 }
 
 // LogCommitmentAction appends an action to the log and returns its id.

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -351,4 +352,53 @@ func eligibleTotal(t *testing.T, db *postgres.DB, account string, w tally.Window
 		}
 	}
 	return u, total
+}
+
+// TestCommitmentEligibleUsageObservesSustainedUseDiscounts: the eligible
+// usage of a GCP stream carries the share of its list cost that sustained
+// use discounts took off (Usage.SUD), observed on its usage no commitment
+// covered: N2 usage billed 8.80 of a 10.00 list on demand has a share of
+// 12%, whatever the usage a CUD covers costs; E2 usage billed at list and
+// AWS usage have none.
+func TestCommitmentEligibleUsageObservesSustainedUseDiscounts(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-03T00:00:00Z")
+	gcp := func(at, desc, list, effective string) tally.CostLine {
+		l := testLine(t, at, "gke-pool-1", list, effective)
+		l.Provider, l.ServiceName, l.ServiceCategory, l.RegionID = tally.ProviderGCP, "Compute Engine", "Compute", "us-central1"
+		l.ChargeDescription, l.CommitmentDiscountStatus, l.Extras = desc, "", nil
+		return l
+	}
+	var lines []tally.CostLine
+	for h := range 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		covered := gcp(at, "N2 Instance Core running in Americas", "10", "7.2")
+		covered.CommitmentDiscountID, covered.CommitmentDiscountStatus = "commitments/1", tally.CommitmentUsed
+		covered.CommitmentDiscountType, covered.PricingCategory = "Committed Use Discount", "Committed"
+		ec2 := testLine(t, at, "i-0aaa", "1", "0.9")
+		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
+		lines = append(lines, gcp(at, "N2 Instance Core running in Americas", "10", "8.8"), covered,
+			gcp(at, "E2 Instance Core running in Americas", "5", "5"), ec2)
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	u, err := db.EligibleUsage(ctx, "111111111111", tally.Window{Start: day, End: day.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Streams) != 3 {
+		t.Fatalf("streams %v, want N2, E2 and EC2", u.Streams)
+	}
+	n2 := commitments.Stream{Provider: "gcp", Region: "us-central1", InstanceType: "n2-compute"}
+	for _, s := range u.Streams {
+		want := 0.0
+		if s == n2 {
+			want = 0.12
+		}
+		if got := u.SUD[s]; math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: SUD share %.4f, want %.2f", s, got, want)
+		}
+	}
+	if len(u.SUD) != 1 {
+		t.Errorf("SUD shares %v, want N2's alone", u.SUD)
+	}
 }
