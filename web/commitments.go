@@ -248,7 +248,9 @@ type commitmentRecommendationsResponse struct {
 
 // commitmentRecommendations answers GET
 // /api/v1/commitments/recommendations[?account=A]: the current purchase
-// recommendations, largest saving first, with their savings range.
+// recommendations, largest saving first, with their savings range. A pool
+// that holds (buys nothing, saves nothing) is not a purchase: it is left
+// out, as GET /api/v1/commitments leaves it out.
 func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Request) {
 	if s.recs == nil {
 		s.error(w, r, tally.Errorf(tally.ENotConfigured, "recommendations are not available on this server"))
@@ -266,7 +268,7 @@ func (s *Server) commitmentRecommendations(w http.ResponseWriter, r *http.Reques
 	}
 	resp := commitmentRecommendationsResponse{Recommendations: []commitmentRecommendation{}, MonthlySavings: map[string]tally.Money{}}
 	for _, rec := range recs {
-		if prefix != "" && !hasAccountPrefix(rec.Target, prefix) {
+		if prefix != "" && !hasAccountPrefix(rec.Target, prefix) || !commitments.Buys(rec) {
 			continue
 		}
 		cr := commitmentRecommendation{Recommendation: rec}

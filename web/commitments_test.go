@@ -259,17 +259,22 @@ func TestCommitmentsAPIUnknownAccount(t *testing.T) {
 // recommendation's monthly savings is the median over the forecast paths,
 // not the mean: a mean pulled down by one bad path in a few fell below P10
 // and read as the middle of the range (here 50 a month against P10 100).
+// buyingPlan is a plan that buys $1/h of a 1-year Compute Savings Plan,
+// saving $1,200 to $1,440 over the term (median $1,320).
+func buyingPlan() commitments.PoolPlan {
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	return commitments.PoolPlan{Pool: "aws/compute-savings-plan", Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12,
+		Payment: "No Upfront"}, TargetHourly: usd("1"), PurchaseHourly: usd("1"), Monthly: usd("50"),
+		Savings:       commitments.Evaluation{ExpectedSavings: 600, P10: 1200, P90: 1440, Worst: -9000},
+		MedianSavings: 1320}
+}
+
 func TestCommitmentsSummaryP50IsTheMedian(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
 	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	loadCommitmentBill(t, db, start)
-	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
-	p := commitments.PoolPlan{Pool: "aws/compute-savings-plan", Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitComputeSP, TermMonths: 12,
-		Payment: "No Upfront"}, TargetHourly: usd("1"), PurchaseHourly: usd("1"), Monthly: usd("50"),
-		Savings:       commitments.Evaluation{ExpectedSavings: 600, P10: 1200, P90: 1440, Worst: -9000},
-		MedianSavings: 1320}
-	rec, err := p.Recommendation("111", start)
+	rec, err := buyingPlan().Recommendation("111", start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,5 +488,48 @@ func TestCommitmentStatusOfTheFutureIsRefused(t *testing.T) {
 		if code, body := get(path); code != http.StatusBadRequest || !bytes.Contains(body, []byte("starts after now (2026-11-12T00:00:00Z)")) {
 			t.Errorf("GET %s: %d %s, want a 400 saying the window starts after now", path, code, body)
 		}
+	}
+}
+
+// TestCommitmentRecommendationsLeaveHoldsOut: GET
+// /api/v1/commitments/recommendations lists the purchases, as GET
+// /api/v1/commitments does: a pool that holds (nothing to buy, no saving)
+// is not a purchase recommendation, and both endpoints leave it out.
+func TestCommitmentRecommendationsLeaveHoldsOut(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	start := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	loadCommitmentBill(t, db, start)
+	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
+	hold := commitments.PoolPlan{Pool: "aws/ec2-instance-savings-plan/us-west-2/c5", Offer: commitments.Offer{Provider: "aws", Kind: tally.CommitEC2SP,
+		TermMonths: 12, Payment: "No Upfront"}, TargetHourly: usd("0"), PurchaseHourly: usd("0"), Monthly: usd("0")}
+	var recs []tally.Recommendation
+	for _, p := range []commitments.PoolPlan{buyingPlan(), hold} {
+		rec, err := p.Recommendation("111", start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	if err := db.ReplaceRecommendations(ctx, tally.RecommendCommitment, recs); err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Config{Readiness: readiness{}, Commitments: db, Recommendations: db, Auth: db, Now: func() time.Time { return start.Add(48 * time.Hour) }})
+	get := viewerGet(t, db, s)
+	code, body := get("/api/v1/commitments/recommendations")
+	var list commitmentRecommendationsResponse
+	if err := json.Unmarshal(body, &list); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /api/v1/commitments/recommendations: %d %s", code, body)
+	}
+	if len(list.Recommendations) != 1 || list.Recommendations[0].Target != recs[0].Target {
+		t.Errorf("recommendations lists %d, want the purchase %s alone: %s", len(list.Recommendations), recs[0].Target, body)
+	}
+	code, body = get("/api/v1/commitments")
+	var sum commitmentSummary
+	if err := json.Unmarshal(body, &sum); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /api/v1/commitments: %d %s", code, body)
+	}
+	if len(sum.Recommendations) != 1 || sum.Recommendations[0].Target != recs[0].Target {
+		t.Errorf("overview lists %d recommendations, want the purchase %s alone", len(sum.Recommendations), recs[0].Target)
 	}
 }
