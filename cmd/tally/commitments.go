@@ -76,6 +76,10 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 	if c.Format == "json" {
 		return writeJSON(a.stdout, st)
 	}
+	lastDay, err := lastBilledDay(ctx, db, c.Account, st)
+	if err != nil {
+		return err
+	}
 	hint := "ingest a bill first (tally ingest aws-cur|focus|gcp-billing)"
 	if len(st.Series) == 0 {
 		periods, err := db.BillingPeriods(ctx)
@@ -92,8 +96,33 @@ func (c *commitmentsStatusCmd) Run(ctx context.Context, a *app) error {
 			}
 		}
 	}
-	writeStatus(a.stdout, st, hint)
+	writeStatus(a.stdout, st, lastDay, hint)
 	return nil
+}
+
+// lastBilledDay returns, with month steps, the last day of st's last month
+// that the bill has eligible usage in: a month the bill ends within reads
+// as lower spend unless its table says where. Zero with other steps, whose
+// last row says it.
+func lastBilledDay(ctx context.Context, db *postgres.DB, account string, st *commitments.Status) (time.Time, error) {
+	if st.Step != "month" || len(st.Series) == 0 {
+		return time.Time{}, nil
+	}
+	part := tally.Window{Start: st.Series[len(st.Series)-1].Start, End: st.Window.End}
+	if part.Start.Before(st.Window.Start) {
+		part.Start = st.Window.Start
+	}
+	days, err := db.CommitmentSums(ctx, account, part, "day")
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last billed day: %w", err)
+	}
+	var last time.Time
+	for _, d := range days {
+		if d.Start.After(last) {
+			last = d.Start
+		}
+	}
+	return last, nil
 }
 
 // checkAccount refuses an --account Tally knows nothing of: no billing
@@ -160,9 +189,10 @@ func pct(p *float64) string {
 	return fmt.Sprintf("%.1f%%", 100**p)
 }
 
-// writeStatus writes st as tables; empty says why there is no eligible
-// usage when st has none.
-func writeStatus(w io.Writer, st *commitments.Status, empty string) {
+// writeStatus writes st as tables; lastDay is, with month steps, the last
+// day the bill has eligible usage in (zero when not known); empty says why
+// there is no eligible usage when st has none.
+func writeStatus(w io.Writer, st *commitments.Status, lastDay time.Time, empty string) {
 	fmt.Fprintf(w, "Commitments %s (%s steps)\n", windowText(st.Window), st.Step)
 	if len(st.Series) == 0 && len(st.Inventory) == 0 {
 		fmt.Fprintf(w, "  no eligible usage and no commitment in the bill over this window: %s\n", empty)
@@ -176,7 +206,7 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 		fmt.Fprintf(w, "  no eligible usage in the bill over this window: %s\n", empty)
 		fmt.Fprintf(w, "  lock-in: %.1f months (commitment-weighted mean remaining)\n\n", st.LockInMonths)
 	} else {
-		writeStatusKPIs(w, st, cur)
+		writeStatusKPIs(w, st, lastDay, cur)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t"+cur+"/h\tremaining\t")
@@ -199,16 +229,17 @@ func writeStatus(w io.Writer, st *commitments.Status, empty string) {
 }
 
 // writeStatusKPIs writes st's ratios and amounts (in cur), over the window,
-// by provider and per step, and the lock-in.
-func writeStatusKPIs(w io.Writer, st *commitments.Status, cur string) {
+// by provider and per step, where the bill ends (see writeStatus for
+// lastDay) when the window runs past it, and the lock-in.
+func writeStatusKPIs(w io.Writer, st *commitments.Status, lastDay time.Time, cur string) {
 	t := st.Totals
 	est := ""
 	if t.Estimated {
 		est = " (GCP export: used/unused estimated at the published CUD rate)"
 	}
 	fmt.Fprintf(w, "  coverage %s · utilization %s · effective savings rate %s%s\n", pct(t.Coverage), pct(t.Utilization), pct(t.ESR), est)
-	if last := st.Series[len(st.Series)-1].Start; nextStep(last, st.Step).Before(st.Window.End) {
-		fmt.Fprintf(w, "  the bill has no eligible usage after %s yet: bills arrive a day or two late\n", last.Format(stepLayout(st.Step)))
+	if last, early := billEnd(st, lastDay); early {
+		fmt.Fprintf(w, "  the bill has no eligible usage after %s yet: bills arrive a day or two late\n", last)
 	}
 	fmt.Fprintf(w, "  eligible on-demand equivalent %s · amortized %s · saved %s · unused commitment %s (%s)\n",
 		t.EligibleOD.Format(2), t.Amortized.Format(2), t.Savings.Format(2), t.Unused.Format(2), cur)
@@ -229,6 +260,16 @@ func writeStatusKPIs(w io.Writer, st *commitments.Status, cur string) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+}
+
+// billEnd returns the last step the bill has eligible usage in, or with
+// month steps and lastDay set that day, and whether the window runs past it.
+func billEnd(st *commitments.Status, lastDay time.Time) (string, bool) {
+	if st.Step == "month" && !lastDay.IsZero() {
+		return lastDay.Format("2006-01-02"), nextStep(lastDay, "day").Before(st.Window.End)
+	}
+	last := st.Series[len(st.Series)-1].Start
+	return last.Format(stepLayout(st.Step)), nextStep(last, st.Step).Before(st.Window.End)
 }
 
 // stepLabel heads the row of the step starting at t: its start, and of a

@@ -305,13 +305,13 @@ func TestStatusSaysWhereTheBillEnds(t *testing.T) {
 	st := &commitments.Status{Window: tally.Window{Start: day(20), End: day(23)}, Step: "day",
 		Series: []commitments.Metrics{{Start: day(20)}, {Start: day(21)}}}
 	var b strings.Builder
-	writeStatus(&b, st, "")
+	writeStatus(&b, st, time.Time{}, "")
 	if want := "the bill has no eligible usage after 2026-11-21 yet"; !strings.Contains(b.String(), want) {
 		t.Errorf("status lacks %q:\n%s", want, b.String())
 	}
 	st.Series = append(st.Series, commitments.Metrics{Start: day(22)})
 	b.Reset()
-	writeStatus(&b, st, "")
+	writeStatus(&b, st, time.Time{}, "")
 	if strings.Contains(b.String(), "no eligible usage after") {
 		t.Errorf("a window the bill fills says it ends early:\n%s", b.String())
 	}
@@ -329,7 +329,7 @@ func TestStatusWithoutBillSaysSo(t *testing.T) {
 		Inventory: []commitments.Holding{{Commitment: tally.Commitment{ID: "sp-1", End: day.AddDate(1, 0, 0)}, HourlyCost: usd("1"), RemainingMonths: 12}},
 		Expiries:  []commitments.ExpiryMonth{{Month: day.AddDate(1, 0, 0), Count: 1, HourlyCost: usd("1")}}, LockInMonths: 12}
 	var b strings.Builder
-	writeStatus(&b, st, "bills arrive a day or two late")
+	writeStatus(&b, st, time.Time{}, "bills arrive a day or two late")
 	out := b.String()
 	for _, want := range []string{"  no eligible usage in the bill over this window: bills arrive a day or two late\n", "lock-in: 12.0 months", "sp-1", "expiries:"} {
 		if !strings.Contains(out, want) {
@@ -421,7 +421,7 @@ func TestStatusNamesItsCurrency(t *testing.T) {
 		Inventory: []commitments.Holding{{Commitment: tally.Commitment{ID: "cud-1", End: day.AddDate(1, 0, 0)}, HourlyCost: eur("0.5"), RemainingMonths: 12}},
 		Expiries:  []commitments.ExpiryMonth{{Month: day.AddDate(1, 0, 0), Count: 1, HourlyCost: eur("0.5")}}}
 	var b strings.Builder
-	writeStatus(&b, st, "")
+	writeStatus(&b, st, time.Time{}, "")
 	out := b.String()
 	if strings.Contains(out, "$") || !strings.Contains(out, "unused commitment 1.00 (EUR)") || !strings.Contains(out, "EUR/h") ||
 		!strings.Contains(out, "0.500 EUR/h") || strings.Count(out, "eligible OD EUR") != 2 || strings.Count(out, "unused EUR") != 2 ||
@@ -695,7 +695,7 @@ func TestStatusMonthStepsSayTheirDays(t *testing.T) {
 		st.Series = append(st.Series, commitments.Metrics{Start: month(m)})
 	}
 	var b strings.Builder
-	writeStatus(&b, st, "")
+	writeStatus(&b, st, time.Time{}, "")
 	out := b.String()
 	for _, want := range []string{"\n2026-08 (from 08-28)  ", "\n2026-09  ", "\n2026-10  ", "\n2026-11 (through 11-24)  "} {
 		if !strings.Contains(out, want) {
