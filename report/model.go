@@ -290,13 +290,28 @@ type MonthForecast struct {
 	Accounts int
 }
 
-// band names the forecast's daily band: one account's 80% range, or the
-// accounts' ranges added up, which is no 80% range of their total.
+// band names the forecast's daily band, as the trend chart draws it: one
+// account's 80% range, or the accounts' ranges added up, which is no 80%
+// range of their total.
 func (f *MonthForecast) band() string {
 	if f.Accounts > 1 {
-		return "accounts' 80% ranges added"
+		return f.added("accounts'")
 	}
 	return "80% band"
+}
+
+// RangeName names the month's range, Lo80 to Hi80: its days' 80% ranges
+// added, and with several accounts (as the chart's band) its accounts'.
+func (f *MonthForecast) RangeName() string {
+	if f.Accounts > 1 {
+		return f.added("days' and accounts'")
+	}
+	return f.added("days'")
+}
+
+// added names the 80% ranges of whose (days', accounts'), added up.
+func (f *MonthForecast) added(whose string) string {
+	return whose + " 80% ranges added"
 }
 
 // ShareNote says that a team's forecast is the organization's scaled by

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +60,54 @@ func TestTrendBandOfAccounts(t *testing.T) {
 			t.Errorf("%s: chart %q, want it to end %q", tc.name, img.Alt, tc.band)
 		}
 	}
+}
+
+// TestMonthRangeOfAccounts: the month's forecast row and the trend chart
+// name the same ranges: with several accounts the row adds the days' and
+// the accounts' 80% ranges, and the chart's daily band the accounts'. The
+// row said "days' 80% ranges added" while the chart said "accounts' 80%
+// ranges added", of the same forecast.
+func TestMonthRangeOfAccounts(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		store        Store
+		row, chartIs string
+	}{
+		{"one account", twoCurrencies{}, "days' 80% ranges added", "its 80% band"},
+		{"two accounts", twoUSDAccounts{}, "days' and accounts' 80% ranges added", "its accounts' 80% ranges added"},
+	} {
+		wk := WeekOf(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
+		r := &Report{Week: wk, Currency: "USD", Audience: Audience{Name: OrgAudience}}
+		for d := wk.End().Add(-56 * day); d.Before(wk.End()); d = d.Add(day) {
+			r.Daily = append(r.Daily, DailyCost{Day: d, Cost: tally.MustParseMoney("100", "USD")})
+		}
+		if err := (&Builder{Store: tc.store}).month(context.Background(), r, Audience{Name: OrgAudience}, nil); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for part, s := range map[string]string{"text": out.Text, "HTML": html.UnescapeString(out.HTML)} {
+			if !strings.Contains(s, tc.row) || tc.row == "days' 80% ranges added" && strings.Contains(s, "accounts' 80% ranges added") {
+				t.Errorf("%s, %s: the month's row does not say %q:\n%s", tc.name, part, tc.row, monthRow(s))
+			}
+		}
+		img, err := TrendChart(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(img.Alt, tc.chartIs) {
+			t.Errorf("%s: chart %q, want it to end %q", tc.name, img.Alt, tc.chartIs)
+		}
+	}
+}
+
+func monthRow(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "Forecast for the month") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return "(no row)"
 }

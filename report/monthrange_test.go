@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"html"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestMonthRangeSaysWhatItIs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range map[string]string{"text": out.Text, "HTML": out.HTML} {
+	for name, s := range map[string]string{"text": out.Text, "HTML": html.UnescapeString(out.HTML)} {
 		if strings.Contains(s, "80% range)") || strings.Contains(s, "(80%:") || !strings.Contains(s, "days' 80% ranges added") {
 			t.Errorf("%s: want the month's range named the days' 80%% ranges added, not an 80%% range:\n%s", name, monthLines(s))
 		}

@@ -68,7 +68,7 @@ func Text(r *Report) (string, error) {
 	tw = t.table()
 	fmt.Fprintf(tw, "Month to date (through %s)\t%s\n", formatDay(r.Month.Through.Add(-day)), FormatMoney(r.Month.MonthToDate))
 	if f := r.Month.Forecast; f != nil {
-		fmt.Fprintf(tw, "Forecast for the month\t%s\t(days' 80%% ranges added: %s-%s)\n", FormatMoney(f.Total), FormatMoney(f.Lo80), FormatMoney(f.Hi80))
+		fmt.Fprintf(tw, "Forecast for the month\t%s\t(%s: %s-%s)\n", FormatMoney(f.Total), f.RangeName(), FormatMoney(f.Lo80), FormatMoney(f.Hi80))
 	}
 	if !r.Month.Budget.IsZero() {
 		fmt.Fprintf(tw, "Budget\t%s\n", FormatMoney(r.Month.Budget))
