@@ -106,7 +106,7 @@ func (s *Server) openCostAllocations(w http.ResponseWriter, r *http.Request) {
 	byName := map[string]*named{}
 	for gi := range groups {
 		g := &groups[gi]
-		props := newOpenCostProperties(g, q.Aggregate)
+		props := newOpenCostProperties(g, q.Aggregate, q.Aliases)
 		name := openCostName(g, q.Aggregate, hidden, only)
 		if unaggregated && (len(g.Keys) > 0 || g.Name == tally.UnallocatedName) {
 			name = openCostContainerName(props)
@@ -550,8 +550,10 @@ type openCostProperties struct {
 // newOpenCostProperties reads a group's keys, one per dimension. A key that
 // is a reserved name (no value: __unallocated__) sets no property. A node's
 // idle (idleByNode) has the cluster and node properties, as OpenCost's. A
-// bare pod has no controller or controllerKind, as in OpenCost.
-func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) openCostProperties {
+// bare pod has no controller or controllerKind, as in OpenCost. An alias
+// field's value (aggregate=team) is under the label it reads (aliases'),
+// as OpenCost keeps it and as aggregate=label:team has it.
+func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension, aliases attribution.Aliases) openCostProperties {
 	p := openCostProperties{Cluster: g.Cluster, Node: g.Node}
 	_, bare := openCostKind(g, dims)
 	for i, d := range dims {
@@ -578,21 +580,28 @@ func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension) o
 		case "container": // namespace/controller/container
 			p.Container = cutPrefix(cutPrefix(k, &p.Namespace), &p.Controller)
 		case "label":
-			if p.Labels == nil {
-				p.Labels = map[string]string{}
-			}
-			p.Labels[d.Key] = k
+			p.Labels = withKey(p.Labels, d.Key, k)
 		case "annotation":
-			if p.Annotations == nil {
-				p.Annotations = map[string]string{}
+			p.Annotations = withKey(p.Annotations, d.Key, k)
+		default:
+			if attribution.IsAlias(d.Field) {
+				p.Labels = withKey(p.Labels, aliases.Label(d.Field), k)
 			}
-			p.Annotations[d.Key] = k
 		}
 	}
 	if bare {
 		p.Controller, p.ControllerKind = "", ""
 	}
 	return p
+}
+
+// withKey sets m[key] to v, making m if it is nil, and returns m.
+func withKey(m map[string]string, key, v string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[key] = v
+	return m
 }
 
 // cutPrefix cuts "prefix/rest" at its first slash, sets *prefix and returns

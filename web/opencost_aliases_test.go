@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -183,5 +184,32 @@ func TestAliasLabelConfigured(t *testing.T) {
 	}
 	if len(got) != 1 || got["search"] == "" {
 		t.Errorf(`/api/v1/allocations team:"payments" with the team label squad: %v, want search alone`, got)
+	}
+}
+
+// TestOpenCostAliasAggregateProperties: an allocation aggregated by an
+// alias field (aggregate=team) has the label it read in properties.labels,
+// as aggregate=label:team has it and OpenCost keeps it, under the label the
+// server names (--team-label squad: squad); one without (__unallocated__)
+// has none. Its properties were empty.
+func TestOpenCostAliasAggregateProperties(t *testing.T) {
+	day := url.QueryEscape(fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339))
+	for _, tc := range []struct {
+		aliases attribution.Aliases
+		label   string
+	}{{attribution.Aliases{}, "team"}, {attribution.Aliases{Team: "squad"}, "squad"}} {
+		sets := openCostSets(t, aliasServer(t, tc.aliases)+"/allocation/compute?accumulate=true&includeIdle=false&aggregate=team&window="+day)
+		if len(sets) != 1 {
+			t.Fatalf("%d sets, want 1", len(sets))
+		}
+		for name, a := range sets[0] {
+			want := map[string]string{tc.label: name}
+			if name == tally.UnallocatedName {
+				want = nil
+			}
+			if got := a.Properties.Labels; !maps.Equal(got, want) {
+				t.Errorf("--team-label %q: %s has labels %v, want %v", tc.label, name, got, want)
+			}
+		}
 	}
 }
