@@ -125,7 +125,7 @@ func (b *Builder) Build(ctx context.Context, aud Audience, wk Week) (*Report, er
 		return nil, err
 	}
 	r.Anomalies, r.AnomalyRule = b.anomalies(daily, wl, ln, wk, r.Unbilled)
-	if r.Functions, err = b.functions(ctx, workloads, r.Movers[0].Movers, ln); err != nil {
+	if r.Functions, err = b.functions(ctx, workloads, r.Movers[0].Movers, ln, r.FirstWeek()); err != nil {
 		return nil, err
 	}
 	if r.Rightsizing, err = b.rightsizing(ctx, aud, workloads, ln, zero); err != nil {

@@ -75,3 +75,39 @@ func section(text, title string) string {
 	_, s, _ := strings.Cut(text, title+"\n")
 	return s[:min(len(s), 1500)]
 }
+
+// TestFirstWeekListsTheCostliestFunctions: in the organization's first
+// week, Functions that cost more still compared with the week before,
+// which has no bill, "$15.62 -> $29.29 self +$13.66 (+87%)", while What
+// changed listed the week's largest costs. It lists the week's costliest
+// functions by their self cost alone, with links that compare with
+// nothing.
+func TestFirstWeekListsTheCostliestFunctions(t *testing.T) {
+	db, url := fixtureURL(t)
+	fixture.Unbill(t, url, fixture.WeeklyStart, fixture.WeeklyReport.AddDate(0, 0, 2))
+	r := build(t, db, weeklyConfig(t), "org")
+	if len(r.Functions) == 0 {
+		t.Fatal("no functions")
+	}
+	for i, f := range r.Functions {
+		if !f.LastWeek.IsZero() || !f.Change.Delta.IsZero() || strings.Contains(f.Link, "baseWindow") {
+			t.Errorf("%s in %s: last week %s, change %s, link %s; want no comparison", f.Function, f.Workload,
+				report.FormatMoney(f.LastWeek), report.FormatMoney(f.Change.Delta), f.Link)
+		}
+		if i > 0 {
+			if c, _ := f.ThisWeek.Cmp(r.Functions[i-1].ThisWeek); c > 0 {
+				t.Errorf("%s (%s) listed after one that costs less", f.Function, report.FormatMoney(f.ThisWeek))
+			}
+		}
+	}
+	text, html := rendered(t, r)
+	top := report.FormatMoney(r.Functions[0].ThisWeek) + " self"
+	fns := section(text, "COSTLIEST FUNCTIONS")
+	if !strings.Contains(fns, top) || strings.Contains(fns, "->") || strings.Contains(text, "FUNCTIONS THAT COST MORE") {
+		t.Errorf("text part does not list the costliest functions by their cost alone:\n%s", fns)
+	}
+	if _, fns, _ = strings.Cut(html, ">Costliest functions<"); !strings.Contains(fns, top) || strings.Contains(html, "Functions that cost more") ||
+		strings.Contains(fns[:strings.Index(fns, "</table>")+1], "→") {
+		t.Error("HTML part does not list the costliest functions by their cost alone")
+	}
+}

@@ -55,16 +55,18 @@ func (l linker) allocations(w tally.Window, aggregate, clause string) string {
 }
 
 // functions links a workload's functions, this week's compared days
-// against the same days of last week, with fn marked and sorted by self
-// cost, the measure the report shows.
-func (l linker) functions(workload, fn string) string {
-	w, base := l.week, weekBefore(l.week)
+// against the same days of last week (with compare; this week's alone
+// without), with fn marked and sorted by self cost, the measure the
+// report shows.
+func (l linker) functions(workload, fn string, compare bool) string {
 	q := url.Values{}
 	q.Set("workload", workload)
 	q.Set("fn", fn)
 	q.Set("sort", "self")
-	q.Set("window", w.String())
-	q.Set("baseWindow", base.String())
+	q.Set("window", l.week.String())
+	if compare {
+		q.Set("baseWindow", weekBefore(l.week).String())
+	}
 	return l.page("/functions", q)
 }
 

@@ -184,6 +184,21 @@ func (r *Report) FirstWeekNote() string {
 	return "First week: nothing to compare with. The tables list the week's largest costs."
 }
 
+// FirstWeekFunctionsTitle heads the functions section of a first week,
+// which lists the week's costliest functions rather than those that cost
+// more.
+func (r *Report) FirstWeekFunctionsTitle() string { return "Costliest functions" }
+
+// FirstWeekFunctionsNote says what the functions section of a first week
+// lists, and why, or with none that there were no profiles to list from.
+func (r *Report) FirstWeekFunctionsNote() string {
+	if len(r.Functions) == 0 {
+		return "No CPU profiles were collected for the week's largest workloads."
+	}
+	return "Self cost (the Functions page's Self) from CPU profiles priced at the real amortized bill, this week: " +
+		"the week before is not billed, so these are the week's costliest functions, not those that grew."
+}
+
 // PartWeek reports whether the weeks are compared on some of their days
 // only, not all 7 nor none (a week the bill has not reached at all).
 func (r *Report) PartWeek() bool { return len(r.Compared) > 0 && len(r.Compared) < 7 }
@@ -388,7 +403,9 @@ func (a Anomaly) excess() float64 {
 	return (a.Cost.Float64() - a.Expected.Float64()) * float64(a.Days)
 }
 
-// FunctionMover is a function whose self cost grew.
+// FunctionMover is a function whose self cost grew. In a first week
+// (Report.FirstWeek) it is one of the week's costliest functions,
+// compared with nothing: LastWeek, Change and Annual are zero.
 type FunctionMover struct {
 	Workload string      `json:"workload"` // namespace/name
 	Function string      `json:"function"`

@@ -138,19 +138,10 @@ func Text(r *Report) (string, error) {
 		tw.Flush()
 	}
 
-	t.section("FUNCTIONS THAT COST MORE")
-	t.line("Self cost (the Functions page's Self) from CPU profiles at the real amortized bill, this week vs last.")
-	if len(r.Functions) == 0 {
-		t.line("No function's cost grew (or no CPU profiles were collected).")
+	if r.FirstWeek() {
+		t.costliestFunctions(r)
 	} else {
-		tw = t.table()
-		for _, f := range r.Functions {
-			last, this := FormatPair(f.LastWeek, f.ThisWeek)
-			fmt.Fprintf(tw, "  %s %s\t%s -> %s self\t%s (%s)\t%s/yr self\t\n", plain(f.Function), t.ref(f.Link), last, this,
-				FormatDelta(f.Change.Delta), FormatRatio(f.Change.Ratio, f.Change.Base), FormatMoney(f.Annual))
-			fmt.Fprintf(tw, "    in %s\t\t\t\t\n", plain(f.Workload))
-		}
-		tw.Flush()
+		t.functionsThatCostMore(r)
 	}
 
 	t.section("WHAT TO DO")
@@ -236,6 +227,39 @@ func (t *textWriter) whatChanged(r *Report) error {
 		tw.Flush()
 	}
 	return nil
+}
+
+// functionsThatCostMore writes the functions whose self cost grew most.
+func (t *textWriter) functionsThatCostMore(r *Report) {
+	t.section("FUNCTIONS THAT COST MORE")
+	t.line("Self cost (the Functions page's Self) from CPU profiles at the real amortized bill, this week vs last.")
+	if len(r.Functions) == 0 {
+		t.line("No function's cost grew (or no CPU profiles were collected).")
+		return
+	}
+	tw := t.table()
+	for _, f := range r.Functions {
+		last, this := FormatPair(f.LastWeek, f.ThisWeek)
+		fmt.Fprintf(tw, "  %s %s\t%s -> %s self\t%s (%s)\t%s/yr self\t\n", plain(f.Function), t.ref(f.Link), last, this,
+			FormatDelta(f.Change.Delta), FormatRatio(f.Change.Ratio, f.Change.Base), FormatMoney(f.Annual))
+		fmt.Fprintf(tw, "    in %s\t\t\t\t\n", plain(f.Workload))
+	}
+	tw.Flush()
+}
+
+// costliestFunctions writes, in a first week (Report.FirstWeek), the
+// week's costliest functions by their self cost alone.
+func (t *textWriter) costliestFunctions(r *Report) {
+	t.section("%s", strings.ToUpper(r.FirstWeekFunctionsTitle()))
+	for _, l := range wrap(r.FirstWeekFunctionsNote(), 76) {
+		t.line("%s", l)
+	}
+	tw := t.table()
+	for _, f := range r.Functions {
+		fmt.Fprintf(tw, "  %s %s\t%s self\t\n", plain(f.Function), t.ref(f.Link), FormatMoney(f.ThisWeek))
+		fmt.Fprintf(tw, "    in %s\t\t\n", plain(f.Workload))
+	}
+	tw.Flush()
 }
 
 // plain shows s, a name from a cluster, the bill or a profile, as text on
