@@ -1,21 +1,16 @@
 package postgres_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/tern/v2/migrate"
-
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
-	"github.com/tallyhq/tally/migrations"
 	"github.com/tallyhq/tally/postgres"
 )
 
@@ -204,21 +199,7 @@ func sampleTotal(t *testing.T, db *postgres.DB, w tally.Window) int64 {
 // migration 022 are compacted rows, which later samples add to.
 func TestMigrationKeepsStoredSamplesCompacted(t *testing.T) {
 	url := pgtest.NewURL(t, false)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	m, err := migrate.NewMigrator(ctx, conn, "tally_schema_version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.LoadMigrations(migrations.FS); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.MigrateTo(ctx, 21); err != nil {
-		t.Fatal(err)
-	}
+	conn := migratedTo(t, url, 21)
 	d := fixture.Day1
 	if _, err := conn.Exec(ctx, `SELECT tally_create_partitions('function_samples', $1, $2)`, d, d.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -227,14 +208,7 @@ func TestMigrationKeepsStoredSamplesCompacted(t *testing.T) {
 		VALUES ('prod', $1, 'p1', 'app', 7, 4, 40), ('prod', $1, 'p1', 'app', 8, 1, 10)`, d); err != nil {
 		t.Fatal(err)
 	}
-	db, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := migrated(t, url)
 	if a, c := db.FunctionSampleRows(t); a != 0 || c != 2 {
 		t.Errorf("%d appended rows, %d compacted; want the 2 stored before compacted", a, c)
 	}

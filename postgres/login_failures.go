@@ -6,17 +6,17 @@ import (
 	"time"
 )
 
-// TakeLoginAttempt counts a password sign-in attempt of the email whose
-// SHA-256 is key, before its password is compared, and returns the attempts
-// counted in its window, this one included, and how long until the window
-// ends. A window is window long from the first attempt counted in it; an
+// TakeLoginAttempt counts a password sign-in attempt under key, the
+// SHA-256 of the email's or the client address's key, before its password
+// is compared, and returns the attempts counted in its window, this one
+// included, and how long until the window ends. A window is window long from the first attempt counted in it; an
 // attempt after it starts a new one. It is one statement on the database's
 // clock, so attempts at once, from any serve process, are each counted.
 func (db *DB) TakeLoginAttempt(ctx context.Context, key []byte, window time.Duration) (n int, left time.Duration, err error) {
 	var leftUS int64
 	err = db.pool.QueryRow(ctx, `
-		INSERT INTO login_failures AS f (email_hash, window_start, failures) VALUES ($1, now(), 1)
-		ON CONFLICT (email_hash) DO UPDATE SET
+		INSERT INTO login_failures AS f (key_hash, window_start, failures) VALUES ($1, now(), 1)
+		ON CONFLICT (key_hash) DO UPDATE SET
 			window_start = CASE WHEN f.window_start + $2::bigint * interval '1 microsecond' <= now() THEN now() ELSE f.window_start END,
 			failures = CASE WHEN f.window_start + $2::bigint * interval '1 microsecond' <= now() THEN 1 ELSE f.failures + 1 END
 		RETURNING failures, (extract(epoch FROM f.window_start + $2::bigint * interval '1 microsecond' - now()) * 1000000)::bigint`,
@@ -27,17 +27,17 @@ func (db *DB) TakeLoginAttempt(ctx context.Context, key []byte, window time.Dura
 	return n, time.Duration(leftUS) * time.Microsecond, nil
 }
 
-// ClearLoginAttempts forgets the attempts of the email whose SHA-256 is key,
-// once it signed in, and those of windows that ended (window long), which
-// no attempt will read again. Rows another attempt holds are left for the
+// ClearLoginAttempts forgets the attempts counted under key (as
+// TakeLoginAttempt's), once its email signed in, and those of windows that
+// ended (window long), which no attempt will read again. Rows another attempt holds are left for the
 // next time.
 func (db *DB) ClearLoginAttempts(ctx context.Context, key []byte, window time.Duration) error {
-	if _, err := db.pool.Exec(ctx, `DELETE FROM login_failures WHERE email_hash = $1`, key); err != nil {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM login_failures WHERE key_hash = $1`, key); err != nil {
 		return fmt.Errorf("clear sign-in attempts: %w", err)
 	}
 	_, err := db.pool.Exec(ctx, `
-		DELETE FROM login_failures WHERE email_hash IN (
-			SELECT email_hash FROM login_failures WHERE window_start <= now() - $1::bigint * interval '1 microsecond'
+		DELETE FROM login_failures WHERE key_hash IN (
+			SELECT key_hash FROM login_failures WHERE window_start <= now() - $1::bigint * interval '1 microsecond'
 			ORDER BY window_start LIMIT 1000 FOR UPDATE SKIP LOCKED)`, window.Microseconds())
 	if err != nil {
 		return fmt.Errorf("delete ended sign-in windows: %w", err)
