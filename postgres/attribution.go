@@ -73,14 +73,18 @@ func (db *DB) AllFunctionSamples(ctx context.Context, w tally.Window) ([]tally.F
 	return db.FunctionSamples(ctx, "", w)
 }
 
-// PricesIn returns the catalog prices in effect at some time in w, the
+// PricesIn returns the on-demand and spot catalog prices in effect at some
+// time in w, those attribution estimates unbilled node-hours with, the
 // prices of single zones (AWS spot) with those of whole regions: per key,
 // the latest that took effect by w's start (or the first, when none had),
-// and those taking effect within w.
+// and those taking effect within w. The commitment options (Reserved
+// Instances of each payment option, Savings Plans, CUDs), most of a
+// catalog's rows, are left out: attribution reads prices for every day.
 func (db *DB) PricesIn(ctx context.Context, w tally.Window) ([]tally.InstancePrice, error) {
-	rows, err := db.pool.Query(ctx, inEffectSQL("prices", "provider, region, instance_type, purchase_option, operating_system, zone",
+	rows, err := db.pool.Query(ctx, inEffectSQL("(SELECT * FROM prices WHERE purchase_option = ANY($3)) AS prices",
+		"provider, region, instance_type, purchase_option, operating_system, zone",
 		"provider, region, zone, instance_type, purchase_option, operating_system, currency, hourly_price::text, vcpus::float8, memory_bytes, gpus, effective_from, source"),
-		w.Start, w.End)
+		w.Start, w.End, []string{tally.PurchaseOnDemand, tally.PurchaseSpot})
 	if err != nil {
 		return nil, fmt.Errorf("query prices in %v: %w", w, err)
 	}
