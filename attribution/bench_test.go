@@ -91,7 +91,7 @@ func TestBenchAttribution(t *testing.T) {
 	fmt.Printf("one hour re-attributed after the backfill: median %s (the first attribution above: %s; ratio %.1f×)\n",
 		median(again), median(hours), float64(median(again))/float64(median(hours)))
 
-	recon, err := db.Reconciliation(ctx, w)
+	recon, err := db.Reconciliation(ctx, w, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,13 +49,13 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	if sum.Hours != 48 || sum.EstimatedNodeHrs != 24 {
 		t.Fatalf("first run: %+v, want 48 hours with 24 estimated", sum)
 	}
-	recon, err := db.Reconciliation(ctx, w)
+	recon, err := db.Reconciliation(ctx, w, tally.BasisAmortized)
 	must(err)
 	if len(recon) != 2 || recon[0].Status() != "ok" || recon[1].Status() != "estimated" {
 		t.Fatalf("reconciliation = %+v", recon)
 	}
-	if recon[0].Billed.Decimal() != "4.56" || recon[0].Total().Decimal() != "4.56" || recon[0].Shared.Decimal() != "2.4" {
-		t.Fatalf("day 1 = billed %v total %v shared %v", recon[0].Billed, recon[0].Total(), recon[0].Shared)
+	if recon[0].Bill.Decimal() != "4.56" || recon[0].Total().Decimal() != "4.56" || recon[0].Shared.Decimal() != "2.4" {
+		t.Fatalf("day 1 = billed %v total %v shared %v", recon[0].Bill, recon[0].Total(), recon[0].Shared)
 	}
 	if recon[1].Total().Decimal() != "2.304" { // 24 × 0.096 estimated
 		t.Fatalf("day 2 estimate = %v", recon[1].Total())
@@ -79,10 +79,10 @@ func TestJobEstimatesThenReconcilesLateBilling(t *testing.T) {
 	if sum, err = job.Attribute(ctx, w, false); err != nil || sum.Hours != 48 || sum.EstimatedNodeHrs != 0 {
 		t.Fatalf("after billing landed: %+v, %v", sum, err)
 	}
-	recon, err = db.Reconciliation(ctx, w)
+	recon, err = db.Reconciliation(ctx, w, tally.BasisAmortized)
 	must(err)
 	for _, r := range recon {
-		if r.Status() != "ok" || r.Estimated || r.Billed.Decimal() != "4.56" {
+		if r.Status() != "ok" || r.Estimated || r.Bill.Decimal() != "4.56" {
 			t.Fatalf("after billing landed: %+v (status %s)", r, r.Status())
 		}
 	}
@@ -231,7 +231,7 @@ func TestAttributeEmptyPeriodLineAtMidnight(t *testing.T) {
 	if _, err := job.Attribute(ctx, w, true); err != nil {
 		t.Fatal(err)
 	}
-	recon, err := db.Reconciliation(ctx, w)
+	recon, err := db.Reconciliation(ctx, w, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,8 +240,8 @@ func TestAttributeEmptyPeriodLineAtMidnight(t *testing.T) {
 	}
 	for i, want := range []string{"4.56", "9.56"} {
 		r := recon[i]
-		if r.Status() != "ok" || r.Billed.Decimal() != want || r.Total().Decimal() != want {
-			t.Errorf("%s: billed %s allocated %s (%s), want %s both", tally.FormatDay(r.Day), r.Billed, r.Total(), r.Status(), want)
+		if r.Status() != "ok" || r.Bill.Decimal() != want || r.Total().Decimal() != want {
+			t.Errorf("%s: billed %s allocated %s (%s), want %s both", tally.FormatDay(r.Day), r.Bill, r.Total(), r.Status(), want)
 		}
 	}
 }
@@ -341,13 +341,13 @@ func TestAttributeSeesBillLandingDuringRun(t *testing.T) {
 	if sum.Hours != 48 || sum.EstimatedNodeHrs != 0 || sum.UnbilledNodeHours != 24 {
 		t.Errorf("first run: %+v, want 48 hours, none estimated, day 2's 24 node-hours unbilled", sum)
 	}
-	recon, err := db.Reconciliation(ctx, w)
+	recon, err := db.Reconciliation(ctx, w, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recon {
 		if r.Status() != "ok" || r.Estimated {
-			t.Errorf("%s: billed %s allocated %s estimated %v (%s), want ok", tally.FormatDay(r.Day), r.Billed, r.Total(), r.Estimated, r.Status())
+			t.Errorf("%s: billed %s allocated %s estimated %v (%s), want ok", tally.FormatDay(r.Day), r.Bill, r.Total(), r.Estimated, r.Status())
 		}
 	}
 	if sum, err := job.Attribute(ctx, w, false); err != nil || sum.Hours != 0 {

@@ -83,13 +83,13 @@ func TestLateInvoicedGCPRowIsAttributedOnItsChargeDay(t *testing.T) {
 	// The reconciliation of that day does not see the line either, so it
 	// reports the day as balanced.
 	day := tally.Window{Start: time.Date(2024, 9, 30, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)}
-	recon, err := db.Reconciliation(ctx, day)
+	recon, err := db.Reconciliation(ctx, day, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var billed tally.Money
 	for _, r := range recon {
-		billed, _ = billed.Add(r.Billed)
+		billed, _ = billed.Add(r.Bill)
 	}
 	t.Logf("reconciliation of 2024-09-30: %d rows, bill %s", len(recon), billed)
 	if !billed.Equal(tally.FromInt(10, "USD")) {
@@ -160,11 +160,11 @@ func TestLateInvoicedGCPRowRevisitsItsChargeDay(t *testing.T) {
 	if !eff.Equal(ingested) {
 		t.Errorf("allocated %s of an ingested %s", eff, ingested)
 	}
-	recon, err := db.Reconciliation(ctx, day)
+	recon, err := db.Reconciliation(ctx, day, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recon) != 1 || recon[0].Status() != "ok" || recon[0].Billed.Decimal() != "17" {
+	if len(recon) != 1 || recon[0].Status() != "ok" || recon[0].Bill.Decimal() != "17" {
 		t.Errorf("reconciliation of 2024-09-30: %+v, want 17 USD billed and allocated", recon)
 	}
 }

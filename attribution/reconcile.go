@@ -12,18 +12,20 @@ import (
 // pro-rating multi-day lines by seconds in SQL.)
 const Tolerance = "0.01"
 
-// ReconRow compares one day of one account's bill with its allocations.
+// ReconRow compares one day of one account's bill with its allocations,
+// both on one cost basis.
 type ReconRow struct {
-	Day         time.Time      `json:"day"`
-	Account     string         `json:"billingAccountId"`
-	Currency    tally.Currency `json:"currency"`
-	Billed      tally.Money    `json:"amortizedBill"` // Σ EffectiveCost of the bill's lines, pro-rated to the day (not BilledCost)
-	Allocated   tally.Money    `json:"allocated"`     // to containers and namespaces (incl. external, volumes, LBs)
-	Idle        tally.Money    `json:"idle"`          // __idle__
-	Shared      tally.Money    `json:"shared"`        // __shared__
-	Unallocated tally.Money    `json:"unallocated"`   // __unallocated__
-	Estimated   bool           `json:"estimated"`     // some allocations were priced from the catalog
-	HasBill     bool           `json:"hasBill"`       // the day has bill lines
+	Day         time.Time       `json:"day"`
+	Account     string          `json:"billingAccountId"`
+	Currency    tally.Currency  `json:"currency"`
+	Basis       tally.CostBasis `json:"basis"`       // of Bill and the allocations: amortized, billed or list
+	Bill        tally.Money     `json:"bill"`        // Σ the bill's lines on Basis, pro-rated to the day
+	Allocated   tally.Money     `json:"allocated"`   // to containers and namespaces (incl. external, volumes, LBs)
+	Idle        tally.Money     `json:"idle"`        // __idle__
+	Shared      tally.Money     `json:"shared"`      // __shared__
+	Unallocated tally.Money     `json:"unallocated"` // __unallocated__
+	Estimated   bool            `json:"estimated"`   // some allocations were priced from the catalog
+	HasBill     bool            `json:"hasBill"`     // the day has bill lines
 }
 
 // Total is allocated + idle + shared + unallocated.
@@ -35,9 +37,9 @@ func (r *ReconRow) Total() tally.Money {
 	return t
 }
 
-// Difference is Total − Billed.
+// Difference is Total − Bill.
 func (r *ReconRow) Difference() tally.Money {
-	d, _ := r.Total().Sub(r.Billed)
+	d, _ := r.Total().Sub(r.Bill)
 	return d
 }
 

@@ -112,7 +112,7 @@ func TestBilledThroughForgetsRetiredExports(t *testing.T) {
 // expectReconciled fails the test unless every day of w reconciles.
 func expectReconciled(t *testing.T, db *postgres.DB, w tally.Window) {
 	t.Helper()
-	rows, err := db.Reconciliation(ctx, w)
+	rows, err := db.Reconciliation(ctx, w, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func expectReconciled(t *testing.T, db *postgres.DB, w tally.Window) {
 	}
 	for _, r := range rows {
 		if r.Status() != "ok" {
-			t.Errorf("%s %s: billed %s, allocated %s: %s", tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
+			t.Errorf("%s %s: billed %s, allocated %s: %s", tally.FormatDay(r.Day), r.Account, r.Bill.Decimal(), r.Total().Decimal(), r.Status())
 		}
 	}
 }

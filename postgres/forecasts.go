@@ -26,16 +26,14 @@ func (db *DB) DailyCosts(ctx context.Context, group tally.CostGroup, basis tally
 	default:
 		return nil, tally.Errorf(tally.EInvalid, "cost group %q: want account or service", group)
 	}
-	cost := map[tally.CostBasis]string{
-		tally.BasisAmortized: "effective_cost", tally.BasisBilled: "billed_cost", tally.BasisList: "list_cost", "": "effective_cost",
-	}[basis]
-	if cost == "" {
-		return nil, tally.Errorf(tally.EInvalid, "cost basis %q: want amortized, billed or list", basis)
+	cost, err := costColumn(basis)
+	if err != nil {
+		return nil, err
 	}
 	// The billing_period_start bounds prune the monthly partitions that
 	// hold no line charged in w (see readCharged).
 	var costs []tally.DailyCost
-	err := db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
+	err = db.readCharged(ctx, w, func(tx pgx.Tx, lo, hi *time.Time) error {
 		rows, err := tx.Query(ctx, `
 			SELECT `+key+`, date_trunc('day', charge_period_start, 'UTC') AS day, billing_currency,
 			       charge_period_end - charge_period_start > interval '1 day' AS period, sum(`+cost+`)::text

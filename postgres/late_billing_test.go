@@ -88,11 +88,11 @@ func TestLateBilledLinesAreReadOnTheirChargeDay(t *testing.T) {
 			t.Errorf("DailyCosts(%v) = %+v, want one day of %s", tc.w, costs, tc.want)
 		}
 
-		recon, err := db.Reconciliation(ctx, tc.w)
+		recon, err := db.Reconciliation(ctx, tc.w, tally.BasisAmortized)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(recon) != 1 || recon[0].Billed.Decimal() != tc.want {
+		if len(recon) != 1 || recon[0].Bill.Decimal() != tc.want {
 			t.Errorf("Reconciliation(%v) = %+v, want a bill of %s", tc.w, recon, tc.want)
 		}
 
@@ -267,14 +267,14 @@ func TestRestatedGCPInvoiceMonthRecomputesItsHours(t *testing.T) {
 	if _, err := job.Attribute(ctx, nov1, false); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Reconciliation(ctx, nov1)
+	rows, err := db.Reconciliation(ctx, nov1, tally.BasisAmortized)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
 		if r.Status() != "ok" {
 			t.Errorf("%s %s after the restatement and a scheduled run: billed %s, allocated in total %s: %s",
-				tally.FormatDay(r.Day), r.Account, r.Billed.Decimal(), r.Total().Decimal(), r.Status())
+				tally.FormatDay(r.Day), r.Account, r.Bill.Decimal(), r.Total().Decimal(), r.Status())
 		}
 	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,27 +12,34 @@ import (
 	"github.com/tallyhq/tally/attribution"
 )
 
-// Reconciliation compares, per day and billing account, the bill's
-// EffectiveCost (lines spanning several days pro-rated by seconds) with the
-// stored allocations split into allocated, idle, shared and unallocated. A
-// line counts on the days of its charge period, whichever month bills it.
+// Reconciliation compares, per day and billing account, the bill's cost on
+// basis (EffectiveCost, BilledCost or ListCost; lines spanning several days
+// pro-rated by seconds) with the stored allocations' on the same basis,
+// split into allocated, idle, shared and unallocated. A line counts on the
+// days of its charge period, whichever month bills it.
 //
 // It compares whole UTC days, from the one w starts in up to the one it
 // ends in, excluded: a window starting inside a day (tally attribute --from
 // 2026-10-05T10:00:00Z) reconciles that day from midnight, as the day's
 // rollup holds all its hours; a window ending inside a day leaves it out.
-func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution.ReconRow, error) {
+func (db *DB) Reconciliation(ctx context.Context, w tally.Window, basis tally.CostBasis) ([]attribution.ReconRow, error) {
+	column, err := costColumn(basis)
+	if err != nil {
+		return nil, fmt.Errorf("reconciliation: %w", err)
+	}
+	basis, _ = tally.ParseCostBasis(string(basis))
 	var recon []attribution.ReconRow
 	days := tally.Window{Start: w.Start.UTC().Truncate(24 * time.Hour), End: w.End.UTC().Truncate(24 * time.Hour)}
 	if !days.End.After(days.Start) {
 		return nil, nil
 	}
-	err := db.readCharged(ctx, days, func(tx pgx.Tx, lo, hi *time.Time) error {
-		rows, err := tx.Query(ctx, reconciliationSQL, days.Start, days.End, lo, hi)
+	query := strings.ReplaceAll(reconciliationSQL, "effective_cost", column)
+	err = db.readCharged(ctx, days, func(tx pgx.Tx, lo, hi *time.Time) error {
+		rows, err := tx.Query(ctx, query, days.Start, days.End, lo, hi)
 		if err != nil {
 			return err
 		}
-		recon, err = pgx.CollectRows(rows, scanReconRow)
+		recon, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (attribution.ReconRow, error) { return scanReconRow(r, basis) })
 		return err
 	})
 	if err != nil {
@@ -41,7 +49,8 @@ func (db *DB) Reconciliation(ctx context.Context, w tally.Window) ([]attribution
 }
 
 // reconciliationSQL is Reconciliation's query of the days [$1, $2), reading
-// the billing periods from $3 to $4. A line counts when its charge period
+// the billing periods from $3 to $4, on amortized cost: Reconciliation
+// puts the column of its basis in place of effective_cost. A line counts when its charge period
 // overlaps them (half-open: one ending at $1 does not), or, empty (start =
 // end), when it starts in them.
 const reconciliationSQL = `
@@ -85,8 +94,8 @@ const reconciliationSQL = `
 		FROM b FULL JOIN a ON a.day = b.day AND a.billing_account_id = b.billing_account_id AND a.currency = b.billing_currency
 		ORDER BY 1, 2, 3`
 
-func scanReconRow(r pgx.CollectableRow) (attribution.ReconRow, error) {
-	var row attribution.ReconRow
+func scanReconRow(r pgx.CollectableRow, basis tally.CostBasis) (attribution.ReconRow, error) {
+	row := attribution.ReconRow{Basis: basis}
 	var cur string
 	var amounts [5]string
 	if err := r.Scan(&row.Day, &row.Account, &cur, &amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4],
@@ -95,7 +104,7 @@ func scanReconRow(r pgx.CollectableRow) (attribution.ReconRow, error) {
 	}
 	row.Day = time.Date(row.Day.Year(), row.Day.Month(), row.Day.Day(), 0, 0, 0, 0, time.UTC)
 	row.Currency = tally.Currency(cur)
-	for i, dst := range []*tally.Money{&row.Billed, &row.Allocated, &row.Idle, &row.Shared, &row.Unallocated} {
+	for i, dst := range []*tally.Money{&row.Bill, &row.Allocated, &row.Idle, &row.Shared, &row.Unallocated} {
 		m, err := parseMoney(amounts[i], cur)
 		if err != nil {
 			return row, err

@@ -18,8 +18,8 @@ type AllocationStore interface {
 	// billed in: an answer without costs is in the organization's.
 	BillingCurrencies(ctx context.Context) (map[string]tally.Currency, error)
 	// Reconciliation compares each whole UTC day of w of each billing
-	// account's amortized bill with what attribution spread of it.
-	Reconciliation(ctx context.Context, w tally.Window) ([]attribution.ReconRow, error)
+	// account's bill with what attribution spread of it, both on basis.
+	Reconciliation(ctx context.Context, w tally.Window, basis tally.CostBasis) ([]attribution.ReconRow, error)
 }
 
 // allocationQuery reads the query parameters shared by Tally's and OpenCost's

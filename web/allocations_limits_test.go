@@ -26,7 +26,7 @@ func (refusingAllocations) AllocationRows(context.Context, attribution.Query) ([
 	return nil, errors.New("store must not be called")
 }
 
-func (refusingAllocations) Reconciliation(context.Context, tally.Window) ([]attribution.ReconRow, error) {
+func (refusingAllocations) Reconciliation(context.Context, tally.Window, tally.CostBasis) ([]attribution.ReconRow, error) {
 	return nil, errors.New("store must not be called")
 }
 

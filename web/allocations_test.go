@@ -36,6 +36,13 @@ func attributedServer(t *testing.T, hours int, now time.Time, usage []tally.Cont
 	if err := db.UpsertUsage(context.Background(), usage); err != nil {
 		t.Fatal(err)
 	}
+	return serveAttributed(t, db, hours, now)
+}
+
+// serveAttributed attributes the first hours of db's fixture and serves
+// its API as of now.
+func serveAttributed(t *testing.T, db *postgres.DB, hours int, now time.Time) *httptest.Server {
+	t.Helper()
 	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db}
 	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(time.Duration(hours) * time.Hour)}
 	if _, err := job.Attribute(context.Background(), w, false); err != nil {

@@ -14,7 +14,7 @@ type reconDay struct {
 	Day         string         `json:"day"`
 	Account     string         `json:"billingAccountId"`
 	Currency    tally.Currency `json:"currency"`
-	Bill        string         `json:"amortizedBill"`
+	Bill        string         `json:"bill"` // the bill's total on the response's basis
 	Allocated   string         `json:"allocated"`
 	Idle        string         `json:"idle"`
 	Shared      string         `json:"shared"`
@@ -27,12 +27,15 @@ type reconDay struct {
 
 // reconResponse is the body of GET /api/v1/reconciliation.
 type reconResponse struct {
-	Window     tally.Window `json:"window"`
-	Tolerance  string       `json:"tolerance"`
-	Days       []reconDay   `json:"days"`
-	OK         int          `json:"ok"`
-	Mismatched int          `json:"mismatched"`
-	Estimated  int          `json:"estimated"`
+	Window tally.Window `json:"window"`
+	// Basis is the cost basis of the days' bill and allocations:
+	// amortized, billed (the invoice's figures) or list.
+	Basis      tally.CostBasis `json:"basis"`
+	Tolerance  string          `json:"tolerance"`
+	Days       []reconDay      `json:"days"`
+	OK         int             `json:"ok"`
+	Mismatched int             `json:"mismatched"`
+	Estimated  int             `json:"estimated"`
 	// Largest is the largest absolute difference of a billed day.
 	Largest string `json:"largestDifference"`
 }
@@ -42,12 +45,17 @@ type reconResponse struct {
 // years").
 const maxBillWindow = 3 * 366 * 24 * time.Hour
 
-// reconciliation answers GET /api/v1/reconciliation?window=30d: each whole
-// UTC day of the window of each billing account, its amortized bill
-// against what attribution spread of it, as tally attribute prints it.
+// reconciliation answers GET /api/v1/reconciliation?window=30d&basis=billed:
+// each whole UTC day of the window of each billing account, its bill
+// against what attribution spread of it, both on the basis (amortized by
+// default), as tally attribute prints it.
 func (s *Server) reconciliation(w http.ResponseWriter, r *http.Request) {
 	v := orDefault(r.URL.Query().Get("window"), "30d")
-	win, err := tally.ParseWindow(v, s.now())
+	basis, err := tally.ParseCostBasis(r.URL.Query().Get("basis"))
+	var win tally.Window
+	if err == nil {
+		win, err = tally.ParseWindow(v, s.now())
+	}
 	if err == nil {
 		err = notFuture("window", win, s.now())
 	}
@@ -58,20 +66,20 @@ func (s *Server) reconciliation(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	rows, err := s.allocs.Reconciliation(r.Context(), win)
+	rows, err := s.allocs.Reconciliation(r.Context(), win, basis)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newReconResponse(win, rows))
+	writeJSON(w, http.StatusOK, newReconResponse(win, basis, rows))
 }
 
-func newReconResponse(win tally.Window, rows []attribution.ReconRow) reconResponse {
-	resp := reconResponse{Window: win, Tolerance: attribution.Tolerance, Days: make([]reconDay, 0, len(rows)), Largest: "0"}
+func newReconResponse(win tally.Window, basis tally.CostBasis, rows []attribution.ReconRow) reconResponse {
+	resp := reconResponse{Window: win, Basis: basis, Tolerance: attribution.Tolerance, Days: make([]reconDay, 0, len(rows)), Largest: "0"}
 	var largest tally.Money
 	for i := range rows {
 		row := &rows[i]
-		d := reconDay{Day: tally.FormatDay(row.Day), Account: row.Account, Currency: row.Currency, Bill: row.Billed.Decimal(),
+		d := reconDay{Day: tally.FormatDay(row.Day), Account: row.Account, Currency: row.Currency, Bill: row.Bill.Decimal(),
 			Allocated: row.Allocated.Decimal(), Idle: row.Idle.Decimal(), Shared: row.Shared.Decimal(), Unallocated: row.Unallocated.Decimal(),
 			Total: row.Total().Decimal(), Difference: row.Difference().Decimal(), Estimated: row.Estimated, Status: row.Status()}
 		switch d.Status {

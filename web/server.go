@@ -189,7 +189,7 @@ func NewServer(cfg Config) *Server {
 			r.With(s.takes("window", "step", "aggregate", "filter", "idle", "shared", "shareNamespaces", "basis", "format")).
 				Get("/api/v1/allocations", s.allocations)
 			r.With(s.takes("workload", "window", "cluster", "basis")).Get(tally.CostRatePath, s.costRate)
-			r.With(s.takes("window")).Get("/api/v1/reconciliation", s.reconciliation)
+			r.With(s.takes("window", "basis")).Get("/api/v1/reconciliation", s.reconciliation)
 		}
 		// OpenCost's API, also under /model/ where Kubecost and older
 		// OpenCost clients call it.

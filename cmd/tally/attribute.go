@@ -20,6 +20,7 @@ type attributeCmd struct {
 	To     string `placeholder:"DATE" help:"End of the window, exclusive (YYYY-MM-DD or RFC 3339). Default: now."`
 	Force  bool   `help:"Recompute every hour, not only hours never attributed, attributed with another --share, or whose bill or agent data changed since."`
 	Share  string `placeholder:"max|request|usage" help:"What a container's share of a node is proportional to: max(request, usage), request, or usage. The basis is stored: tally serve's scheduler and later runs use it too, and hours attributed with another basis are recomputed (in this window now, in its last 40 days by tally serve). Default: the stored basis (max until one is stored)."`
+	Basis  string `enum:"amortized,billed,list" default:"amortized" help:"Cost basis of the reconciliation, of the bill and the allocations alike: amortized (EffectiveCost: upfront and recurring commitment fees spread over their term), billed (BilledCost: what the invoice charges, fees as billed) or list (ListCost: public on-demand prices)."`
 	Format string `enum:"table,json" default:"table" help:"Output format of the reconciliation: ${enum}."`
 }
 
@@ -80,7 +81,7 @@ func (c *attributeCmd) Run(ctx context.Context, a *app) error {
 	for _, w := range sum.Warnings {
 		a.log.Warn(w)
 	}
-	rows, err := db.Reconciliation(ctx, w)
+	rows, err := db.Reconciliation(ctx, w, tally.CostBasis(c.Basis))
 	if err != nil {
 		return err
 	}
@@ -222,13 +223,20 @@ func countMismatches(rows []attribution.ReconRow) int {
 	return n
 }
 
+// billHeaders heads the bill's column of the reconciliation table on each
+// cost basis: billed cost is the invoice's.
+var billHeaders = map[tally.CostBasis]string{
+	tally.BasisAmortized: "AMORTIZED BILL", tally.BasisBilled: "INVOICE (BILLED)", tally.BasisList: "LIST BILL",
+}
+
+// writeReconTable writes rows, all on one cost basis, as a table.
 func writeReconTable(w io.Writer, rows []attribution.ReconRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "DAY\tACCOUNT\tCUR\tAMORTIZED BILL\tALLOCATED\tIDLE\tSHARED\tUNALLOCATED\tDIFFERENCE\tSTATUS\t")
+	fmt.Fprintf(tw, "DAY\tACCOUNT\tCUR\t%s\tALLOCATED\tIDLE\tSHARED\tUNALLOCATED\tDIFFERENCE\tSTATUS\t\n", billHeaders[rows[0].Basis])
 	for i := range rows {
 		r := &rows[i]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", tally.FormatDay(r.Day), r.Account, r.Currency,
-			r.Billed.Format(2), r.Allocated.Format(2), r.Idle.Format(2), r.Shared.Format(2), r.Unallocated.Format(2),
+			r.Bill.Format(2), r.Allocated.Format(2), r.Idle.Format(2), r.Shared.Format(2), r.Unallocated.Format(2),
 			r.Difference().Format(6), r.Status())
 	}
 	return tw.Flush()

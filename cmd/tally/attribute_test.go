@@ -136,18 +136,43 @@ func TestAttributeLogsProgress(t *testing.T) {
 }
 
 // TestReconJSONNamesItsBasis: the JSON of the reconciliation names the
-// bill's amount for its basis, amortized (EffectiveCost), as the table's
-// AMORTIZED BILL does; its key read "billed", the name of the other basis
-// (BilledCost, what the invoice charges), beside "basis" billed in tally
-// costs and the API.
+// basis of the bill's amount, "basis": "amortized" (EffectiveCost) beside
+// "bill", as the table's AMORTIZED BILL does; its key read "billed", the
+// name of the other basis (BilledCost, what the invoice charges).
 func TestReconJSONNamesItsBasis(t *testing.T) {
 	b := writeRecon(t, writeReconJSON)
 	var got []map[string]any
 	if err := json.Unmarshal([]byte(b), &got); err != nil || len(got) != 1 {
 		t.Fatalf("%s: %v", b, err)
 	}
-	if _, billed := got[0]["billed"]; billed || got[0]["amortizedBill"] == nil {
-		t.Errorf("keys of %s: want the bill's amount as amortizedBill, not billed", b)
+	if _, billed := got[0]["billed"]; billed || got[0]["bill"] == nil || got[0]["basis"] != "amortized" {
+		t.Errorf("keys of %s: want the bill's amount as bill, basis amortized, not billed", b)
+	}
+}
+
+// TestAttributeBasis: tally attribute --basis billed reconciles the
+// invoice's billed cost (a Savings Plan's fees as charged, not spread) with
+// the allocations' billed cost, and --basis list the list prices; it
+// reconciled amortized cost only, so the figure on the invoice a finance
+// team holds was nowhere. An unknown basis names the flag and its values.
+func TestAttributeBasis(t *testing.T) {
+	url, _ := fixtureDatabase(t, fixture.CoveredNode)
+	for _, tc := range []struct{ basis, header, day1 string }{
+		{"amortized", "AMORTIZED BILL", fixture.CoveredNodeAmortized},
+		{"billed", "INVOICE (BILLED)", fixture.CoveredNodeBilledDay1},
+		{"list", "LIST BILL", fixture.CoveredNodeList},
+	} {
+		code, out, errOut := runTally("--database-url", url, "--log-level", "warn", "attribute", "--from", "2026-10-05", "--to", "2026-10-07", "--basis", tc.basis)
+		lines := strings.Split(out, "\n")
+		day1 := strings.Fields(lines[min(1, len(lines)-1)])
+		if code != 0 || !strings.Contains(lines[0], tc.header) || len(day1) != 10 ||
+			day1[3] != tally.MustParseMoney(tc.day1, "USD").Format(2) || day1[8] != "0.000000" || day1[9] != "ok" {
+			t.Errorf("tally attribute --basis %s: exit %d\n%s%s\nwant the header %q and day 1's bill of %s, difference 0, ok", tc.basis, code, out, errOut, tc.header, tc.day1)
+		}
+	}
+	code, _, errOut := runTally("--database-url", url, "attribute", "--basis", "invoice")
+	if code != exitUsage || !strings.Contains(errOut, "--basis") || !strings.Contains(errOut, "amortized") {
+		t.Errorf("tally attribute --basis invoice: exit %d, %s; want %d naming --basis and its values", code, errOut, exitUsage)
 	}
 }
 
@@ -156,7 +181,7 @@ func TestReconJSONNamesItsBasis(t *testing.T) {
 func writeRecon(t *testing.T, write func(io.Writer, []attribution.ReconRow) error) string {
 	t.Helper()
 	usd := func(s string) tally.Money { return tally.MustParseMoney(s, "USD") }
-	rows := []attribution.ReconRow{{Day: fixture.Day1, Account: "412345678901", Currency: "USD", Billed: usd("244.15"),
+	rows := []attribution.ReconRow{{Day: fixture.Day1, Account: "412345678901", Currency: "USD", Basis: tally.BasisAmortized, Bill: usd("244.15"),
 		Allocated: usd("133.90"), Idle: usd("39.31"), Shared: usd("4.80"), Unallocated: usd("66.14"), HasBill: true}}
 	var b strings.Builder
 	if err := write(&b, rows); err != nil {

@@ -25,7 +25,7 @@ type demoCheck struct {
 func (l *demoLoader) checkTruth(ctx context.Context) (demoCheck, error) {
 	var c demoCheck
 	w := tally.Window{Start: l.m.Start, End: l.m.End}
-	recon, err := l.db.Reconciliation(ctx, w)
+	recon, err := l.db.Reconciliation(ctx, w, tally.BasisAmortized)
 	if err != nil {
 		return c, err
 	}

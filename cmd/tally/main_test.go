@@ -35,13 +35,20 @@ func oneNodeDatabase(t *testing.T) (string, *postgres.DB) {
 // billedHours hours only.
 func oneNodeDatabaseBilled(t *testing.T, billedHours int) (string, *postgres.DB) {
 	t.Helper()
+	return fixtureDatabase(t, func(t testing.TB, db *postgres.DB) { fixture.OneNode(t, db, billedHours) })
+}
+
+// fixtureDatabase returns the URL of a migrated test database that store
+// filled, and the database.
+func fixtureDatabase(t *testing.T, store func(testing.TB, *postgres.DB)) (string, *postgres.DB) {
+	t.Helper()
 	url := pgtest.NewURL(t, true)
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	fixture.OneNode(t, db, billedHours)
+	store(t, db)
 	return url, db
 }
 
