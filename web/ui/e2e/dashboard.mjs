@@ -158,12 +158,23 @@ await step('overview: reconciliation to the invoice, per account and month', asy
   check((await table.locator('[data-mismatch]').count()) === 0, 'the fixture adds up: no difference stands out')
   check(/adds up to its invoice/.test(await page.locator('[data-recon-summary]').innerText()), 'the summary says it adds up')
   await page.locator('#reconciliation').screenshot({ path: join(out, 'overview-reconciliation.png') })
+  // The invoice's figures: billed cost, asked of the API, added up as well.
+  const billed = page.waitForResponse((r) => /\/api\/v1\/reconciliation\?.*basis=billed/.test(r.url()) && r.ok())
+  await page.locator('#reconciliation select[name="recon-basis"]').selectOption('billed')
+  const body = await (await billed).json()
+  check(body.basis === 'billed' && body.days.length > 0 && body.mismatched === 0, 'the API reconciles billed cost: ' + JSON.stringify({ basis: body.basis, days: body.days.length, mismatched: body.mismatched }))
+  await table.locator('thead th', { hasText: 'Invoice (billed)' }).waitFor()
+  const billedHead = (await table.locator('thead th').allInnerTexts()).join('|')
+  check(/Invoice \(billed\)\|Allocated\|Idle\|Shared\|Unallocated\|Attributed\|Difference/.test(billedHead), 'the billed basis names the invoice billed: ' + billedHead)
+  check(/\(billed, by month, UTC\)/.test(await page.locator('#reconciliation h2').innerText()), 'the card says its basis')
+  check((await table.locator('[data-mismatch]').count()) === 0, 'billed cost adds up: no difference stands out')
+  await page.locator('#reconciliation').screenshot({ path: join(out, 'overview-reconciliation-billed.png') })
   // A day off its bill by 12.5 cents: its month stands out, with the amount.
   const p = await context.newPage()
   await p.route(/\/api\/v1\/reconciliation\?/, async (route) => {
     const r = await (await route.fetch()).json()
     const d = r.days.find((x) => x.status === 'ok')
-    d.amortizedBill = (Number(d.amortizedBill) + 0.125).toFixed(4)
+    d.bill = (Number(d.bill) + 0.125).toFixed(4)
     d.difference = '-0.125'
     d.status = 'mismatch'
     await route.fulfill({ json: r })

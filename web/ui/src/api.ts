@@ -403,19 +403,23 @@ export interface Commitments {
   recommendations: CommitmentRecommendation[]
 }
 
-/** A day of one billing account's reconciliation: its amortized bill against what attribution spread of it. */
+/** A cost basis: amortized (EffectiveCost), billed (BilledCost: the invoice's) or list (ListCost). */
+export type CostBasis = 'amortized' | 'billed' | 'list'
+
+/** A day of one billing account's reconciliation: its bill against what attribution spread of it, on the response's basis. */
 export interface ReconDay {
   day: string
   billingAccountId: string
   currency: string
-  amortizedBill: string
+  /** The bill's total on the response's basis. */
+  bill: string
   allocated: string
   idle: string
   shared: string
   unallocated: string
   /** allocated + idle + shared + unallocated. */
   total: string
-  /** total − amortizedBill. */
+  /** total − bill. */
   difference: string
   estimated: boolean
   /** ok, mismatch, or estimated (the bill does not cover the day yet: nothing to reconcile). */
@@ -425,6 +429,8 @@ export interface ReconDay {
 /** The body of GET /api/v1/reconciliation. */
 export interface Reconciliation {
   window: { start: string; end: string }
+  /** The cost basis of the bill and the allocations (older servers: absent, amortized). */
+  basis?: CostBasis
   tolerance: string
   days: ReconDay[]
   ok: number

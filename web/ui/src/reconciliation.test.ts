@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ReconDay } from './api'
-import { offBill, reconMonths, reconWindow } from './reconciliation'
+import { billLabel, offBill, reconMonths, reconPath, reconWindow } from './reconciliation'
 
 function day(d: string, account: string, bill: string, parts: [string, string, string, string], status: ReconDay['status'] = 'ok'): ReconDay {
   const total = parts.reduce((a, b) => a + Number(b), 0).toFixed(4)
@@ -8,7 +8,7 @@ function day(d: string, account: string, bill: string, parts: [string, string, s
     day: d,
     billingAccountId: account,
     currency: 'USD',
-    amortizedBill: bill,
+    bill,
     allocated: parts[0],
     idle: parts[1],
     shared: parts[2],
@@ -31,7 +31,7 @@ describe('reconMonths', () => {
     expect(months.map((m) => `${m.account} ${m.month}`)).toEqual(['000 2026-10', '111 2026-10', '111 2026-09'])
     const oct = months[1]
     // 0.1 + 0.2 in floats is 0.30000000000000004.
-    expect(oct.amortizedBill).toBe('0.3')
+    expect(oct.bill).toBe('0.3')
     expect([oct.allocated, oct.idle, oct.shared, oct.unallocated]).toEqual(['0.25', '0.03', '0.01', '0.01'])
     expect(oct.difference).toBe('0')
     expect([oct.from, oct.to, oct.days]).toEqual(['2026-10-01', '2026-10-02', 2])
@@ -43,7 +43,7 @@ describe('reconMonths', () => {
       day('2026-10-01', '111', '1', ['0.9', '0', '0', '0'], 'mismatch'),
       day('2026-10-02', '111', '0', ['7', '0', '0', '0'], 'estimated'),
     ])
-    expect(m.amortizedBill).toBe('1')
+    expect(m.bill).toBe('1')
     expect(m.total).toBe('0.9')
     expect(m.difference).toBe('-0.1')
     expect([m.days, m.mismatchedDays, m.unbilledDays]).toEqual([1, 1, 1])
@@ -64,5 +64,16 @@ describe('offBill', () => {
     expect(offBill(m)).toBe(false)
     const [cent] = reconMonths([{ ...day('2026-09-01', '412', '3.5', ['3.5', '0', '0', '0']), difference: '-0.006' }])
     expect(offBill(cent)).toBe(true)
+  })
+})
+
+describe('reconPath and billLabel', () => {
+  it('asks for the basis, amortized by default, and names the invoice billed', () => {
+    expect(reconPath('2026-08-01,2026-11-01', 'amortized')).toBe('/api/v1/reconciliation?window=2026-08-01%2C2026-11-01')
+    expect(reconPath('2026-08-01,2026-11-01', 'billed')).toBe('/api/v1/reconciliation?window=2026-08-01%2C2026-11-01&basis=billed')
+    expect(reconPath('30d', 'list')).toBe('/api/v1/reconciliation?window=30d&basis=list')
+    expect(billLabel('billed')).toBe('Invoice (billed)')
+    expect(billLabel('amortized')).toBe('Invoice (amortized)')
+    expect(billLabel('list')).toBe('Invoice at list prices')
   })
 })

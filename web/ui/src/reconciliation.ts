@@ -1,10 +1,10 @@
 // The reconciliation of attributed cost to the invoice, by billing account
 // and month: pure functions of the API's days, so they can be tested.
-import type { ReconDay } from './api'
+import type { CostBasis, ReconDay } from './api'
 import { sumDecimals } from './format'
 
 /** The amounts of a day, and of a month: exact decimal strings. */
-export const reconAmounts = ['amortizedBill', 'allocated', 'idle', 'shared', 'unallocated', 'total', 'difference'] as const
+export const reconAmounts = ['bill', 'allocated', 'idle', 'shared', 'unallocated', 'total', 'difference'] as const
 
 /** A month of one billing account: its billed days' amounts (reconAmounts) added up exactly. */
 export interface ReconMonth extends Pick<ReconDay, (typeof reconAmounts)[number]> {
@@ -22,6 +22,24 @@ export interface ReconMonth extends Pick<ReconDay, (typeof reconAmounts)[number]
   unbilledDays: number
   /** Some allocations of the billed days were priced from the catalog. */
   estimated: boolean
+}
+
+/** The cost bases the reconciliation takes, in the order offered, with the bill's column label: billed is the invoice's figures. */
+export const reconBases: { basis: CostBasis; label: string }[] = [
+  { basis: 'amortized', label: 'Invoice (amortized)' },
+  { basis: 'billed', label: 'Invoice (billed)' },
+  { basis: 'list', label: 'Invoice at list prices' },
+]
+
+/** The label of the bill's column on basis: "Invoice (billed)". */
+export function billLabel(basis: CostBasis): string {
+  return (reconBases.find((b) => b.basis === basis) ?? reconBases[0]).label
+}
+
+/** The API path of the reconciliation of window on basis; amortized is the API's default and left out. */
+export function reconPath(window: string, basis: CostBasis): string {
+  const path = '/api/v1/reconciliation?window=' + encodeURIComponent(window)
+  return basis === 'amortized' ? path : path + '&basis=' + basis
 }
 
 /**

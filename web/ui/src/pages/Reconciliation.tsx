@@ -1,11 +1,11 @@
-import type { Reconciliation } from '../api'
+import { useState } from 'preact/hooks'
+import type { CostBasis, Reconciliation } from '../api'
 import { Card, ErrorState, EstimateMark, Loading, useApi } from '../components'
 import { money } from '../format'
-import { offBill, reconMonths, reconWindow, type ReconMonth } from '../reconciliation'
+import { billLabel, offBill, reconBases, reconMonths, reconPath, reconWindow, type ReconMonth } from '../reconciliation'
 
-/** The columns of a month's amounts before its total: the invoice, then the parts attribution spread it into. */
-const amountColumns: { key: 'amortizedBill' | 'allocated' | 'idle' | 'shared' | 'unallocated'; label: string }[] = [
-  { key: 'amortizedBill', label: 'Invoice (amortized)' },
+/** The columns of a month's amounts after the invoice's and before its total: the parts attribution spread it into. */
+const amountColumns: { key: 'allocated' | 'idle' | 'shared' | 'unallocated'; label: string }[] = [
   { key: 'allocated', label: 'Allocated' },
   { key: 'idle', label: 'Idle' },
   { key: 'shared', label: 'Shared' },
@@ -36,16 +36,30 @@ function Difference({ m }: { m: ReconMonth }) {
 
 /**
  * Whether attributed cost adds up to the invoice: per billing account and
- * month (UTC) of the last three, the amortized bill, what attribution
- * spread of it (allocated, idle, shared, unallocated) and the difference,
- * which stands out when it is not zero.
+ * month (UTC) of the last three, the bill on the basis chosen (amortized,
+ * billed: the invoice's figures, or list), what attribution spread of it
+ * (allocated, idle, shared, unallocated) and the difference, which stands
+ * out when it is not zero.
  */
 export function ReconciliationCard({ lastCostedHour }: { lastCostedHour?: string }) {
-  const recon = useApi<Reconciliation>('/api/v1/reconciliation?window=' + encodeURIComponent(reconWindow(lastCostedHour)))
+  const [basis, setBasis] = useState<CostBasis>('amortized')
+  const recon = useApi<Reconciliation>(reconPath(reconWindow(lastCostedHour), basis))
   const months = recon.data ? reconMonths(recon.data.days) : []
   const off = months.filter(offBill).length
   return (
-    <Card title="Reconciliation to the invoice (amortized, by month, UTC)" id="reconciliation">
+    <Card title={`Reconciliation to the invoice (${basis}, by month, UTC)`} id="reconciliation">
+      <form class="controls" onSubmit={(e) => e.preventDefault()} aria-label="Reconciliation view">
+        <label>
+          Basis
+          <select name="recon-basis" value={basis} onChange={(e) => setBasis(e.currentTarget.value as CostBasis)}>
+            {reconBases.map((b) => (
+              <option key={b.basis} value={b.basis}>
+                {b.basis}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
       {recon.loading && !recon.data && <Loading what="the reconciliation" />}
       {recon.error && <ErrorState error={recon.error} retry={recon.reload} what="the reconciliation" />}
       {recon.data && months.length === 0 && <p class="hint">No bill in the last three months: nothing to reconcile yet.</p>}
@@ -62,6 +76,7 @@ export function ReconciliationCard({ lastCostedHour }: { lastCostedHour?: string
                 <th>Billing account</th>
                 <th>Month</th>
                 <th>Currency</th>
+                <th class="num">{billLabel(basis)}</th>
                 {amountColumns.map((c) => (
                   <th key={c.key} class="num">
                     {c.label}
@@ -81,6 +96,7 @@ export function ReconciliationCard({ lastCostedHour }: { lastCostedHour?: string
                     {m.month} <Days m={m} />
                   </td>
                   <td>{m.currency}</td>
+                  <td class="num">{money(m.bill, m.currency)}</td>
                   {amountColumns.map((c) => (
                     <td key={c.key} class="num">
                       {money(m[c.key], m.currency)}
