@@ -106,9 +106,9 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 	} else {
 		bucket = arg(q.Window.Start) + "::timestamptz"
 	}
-	basis := map[tally.CostBasis]string{tally.BasisBilled: "billed_cost", tally.BasisList: "list_cost"}[q.Basis]
-	if basis == "" {
-		basis = "effective_cost"
+	basis, err := costColumn(q.Basis)
+	if err != nil {
+		return "", nil, err
 	}
 
 	dim := func(d attribution.Dimension) (string, error) { return dimensionSQL(d, hourly, q.Aliases, arg) }
