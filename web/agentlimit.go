@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/tallyhq/tally"
@@ -65,8 +64,7 @@ func (s *Server) limitAgent(next http.Handler) http.Handler {
 			return
 		}
 		if wait > 0 {
-			secs := int((wait + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			secs := retryAfter(w, wait)
 			s.error(w, r, tally.Errorf(tally.ERateLimited, "agent token %s (cluster %s) sent more than %s batches a second: retry in %d s",
 				p.TokenID, p.Cluster, formatRate(s.agentLimit.perSecond), secs))
 			return

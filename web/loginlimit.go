@@ -13,9 +13,7 @@ import (
 
 // Password sign-ins allowed per client address: LoginsPerAddress within
 // LoginAddressWindow of the first (an IPv6 client by its /64), after which
-// the address is refused until the window ends. It is counted like the
-// per-email limit, in the database (AuthStore.TakeLoginAttempt, keyed by
-// addressKey), so every server on it shares the count.
+// the address is refused until the window ends.
 //
 // Failed password sign-ins allowed per email: LoginFailures within
 // LoginFailureWindow of the first, after which the email is refused until
@@ -25,10 +23,11 @@ import (
 // shut for 15 minutes at a time by failing 10 times; sessions already signed
 // in and API tokens are not affected.
 //
-// The count is the database's (AuthStore.TakeLoginAttempt), shared by every
-// server on it and kept across restarts. Each attempt is counted before its
-// password is compared, and a successful one clears the count, so attempts
-// made at once get no more than LoginFailures comparisons between them.
+// Both counts are the database's (AuthStore.TakeLoginAttempt, keyed by
+// emailKey or addressKey), shared by every server on it and kept across
+// restarts. Each attempt is counted before its password is compared, and a
+// successful one clears its email's count, so attempts made at once get no
+// more than LoginFailures comparisons between them.
 // Unknown emails are counted like known ones, so the answers do not reveal
 // which accounts exist.
 const (
@@ -68,9 +67,7 @@ func (s *Server) limitLoginAddress(next http.Handler) http.Handler {
 			return
 		}
 		if tries > LoginsPerAddress {
-			left = max(left, time.Second)
-			secs := int((left + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			secs := retryAfter(w, left)
 			s.error(w, r, tally.Errorf(tally.ERateLimited, "too many sign-ins from this address: try again in %d seconds", secs))
 			return
 		}
@@ -87,8 +84,15 @@ func logKey(key []byte) string {
 // tooManyLogins refuses a sign-in whose email is over LoginFailures until
 // its window ends, left from now.
 func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request, left time.Duration) {
-	left = max(left, time.Second)
-	w.Header().Set("Retry-After", strconv.Itoa(int((left+time.Second-1)/time.Second)))
+	secs := retryAfter(w, left)
 	s.error(w, r, tally.Errorf(tally.ERateLimited, "too many failed sign-ins for this email: try again in %d minutes",
-		int((left+time.Minute-1)/time.Minute)))
+		(secs+59)/60))
+}
+
+// retryAfter answers Retry-After: wait, in whole seconds rounded up (at
+// least one), and returns them.
+func retryAfter(w http.ResponseWriter, wait time.Duration) int {
+	secs := int((max(wait, time.Second) + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
 }
