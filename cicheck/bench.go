@@ -408,7 +408,7 @@ func DiffBench(base, head *BenchSet, calls Calls, cfg Config) (*Report, error) {
 		compared++
 		rep.BaseRuns = max(rep.BaseRuns, len(b[unitTime]))
 		rep.HeadRuns = max(rep.HeadRuns, len(h[unitTime]))
-		bc.Time = cfg.Stats.compare(b[unitTime], h[unitTime])
+		bc.Time = cfg.Stats.judged(b[unitTime], h[unitTime])
 		for _, u := range []struct {
 			unit string
 			dst  **Change
@@ -660,6 +660,12 @@ func benchHeadline(r *Report, sum tally.Money, added *addedCost) (headline, reas
 		}
 	case Warn:
 		reason = fmt.Sprintf("Slowdowns stay within the gate or are not significant; the gate %s.", r.Gate)
+		for _, w := range r.Benchmarks {
+			if w.Verdict == Warn && w.GateP < r.Alpha {
+				reason = fmt.Sprintf("%s got %s slower per op (%s) and the U test finds it over the gate (%s against the gate, which %s), %s.", w.Name, strings.TrimPrefix(formatPct(w.Time.Rel), "+"), pText(w.Time.P), pText(w.GateP), r.Gate, notSure(w.Time, r.CI))
+				break
+			}
+		}
 		if added != nil && added.LooksOver {
 			reason = fmt.Sprintf("Together the slowdowns add %s/yr, over the gate, which %s, but not significantly: with %s confidence they add at least %s/yr (more runs would tell).", formatMoney(sum, autoPlaces(sum)), r.Gate, pctLabel(added.Confidence), formatMoney(added.Lo, autoPlaces(added.Lo)))
 		}

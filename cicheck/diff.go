@@ -85,7 +85,7 @@ func DiffProfiles(base, head []*Run, cfg Config) (*Report, error) {
 		CI:       cfg.Stats.Confidence,
 	}
 
-	total := cfg.Stats.compare(values(base, nil), values(head, nil))
+	total := cfg.Stats.judged(values(base, nil), values(head, nil))
 	rep.Total = &total
 	baseTotal := total.Base.Median
 	switch cfg.Pricing.Mode(unit) {

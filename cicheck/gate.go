@@ -9,10 +9,18 @@ import (
 )
 
 // Gate is when a change fails the check: its cost grows by more than
-// MaxIncrease (relative) or MaxAnnualIncrease (money a year), significantly:
-// the Mann-Whitney U test, at Stats.Alpha, finds the head's values above the
-// base's even after the allowance is taken away from them. With neither
-// threshold, any significant growth fails.
+// MaxIncrease (relative) or MaxAnnualIncrease (money a year), significantly
+// and surely. Significantly: the Mann-Whitney U test, at Stats.Alpha, finds
+// the head's values above the base's even after the allowance is taken away
+// from them. Surely: the change's confidence interval (Change.RelLo, or
+// Change.Lo against an allowance in CPU) lies wholly above the allowance. The
+// report shows the interval beside the verdict, so a failing change never
+// shows one that reaches down to the gate or below zero; a change the test
+// finds over the gate while its interval reaches below it warns (more runs
+// would tell). The threshold, not zero, is the interval's bar because the
+// verdict says the change is over the gate, not merely over nothing. With
+// neither threshold, any significant growth whose interval is above zero
+// fails.
 type Gate struct {
 	// MaxIncrease is the largest acceptable relative growth of CPU per unit of
 	// work (0.02 for 2 %); negative disables it.
@@ -59,9 +67,11 @@ const (
 	// Pass: no significant growth over the gate (an improvement passes too).
 	Pass Verdict = "pass"
 	// Warn: a significant growth within the gate, or a growth over the gate
-	// that is not significant (more runs would tell).
+	// that is not significant or whose confidence interval reaches below
+	// the gate (more runs would tell).
 	Warn Verdict = "warn"
-	// Fail: a significant growth over the gate.
+	// Fail: a significant growth over the gate whose confidence interval
+	// lies wholly above the gate.
 	Fail Verdict = "fail"
 	// Insufficient: no verdict: too few runs (the report says how many
 	// are needed), or nothing to compare (no benchmark ran on both sides).
@@ -114,25 +124,28 @@ func (g Gate) bars(p *Pricing, unit string) bars {
 }
 
 // judge gives the verdict on one change between base and head values: Fail
-// when the head is significantly above the base even after taking away the
-// gate's allowance (so a change at the gate fails at most α/2 of the time),
-// Warn on a significant growth within the gate or an apparent growth over
-// it that is not significant, Pass otherwise. It returns the p-value of the
-// test against the gate (1 when there is none).
+// when, for one of the gate's bars, the head is significantly above the base
+// even after taking away the bar's allowance (so a change at the gate fails
+// at most α/2 of the time) and c's confidence interval lies wholly above the
+// bar, so that the report never shows a failing change with an interval
+// that reaches the gate; Warn on a significant growth within the gate or an
+// apparent growth over it that is not significant or not sure, Pass
+// otherwise. It returns the p-value of the test against the gate (1 when
+// there is none).
 func (g Gate) judge(s Stats, base, head []float64, c Change, b bars) (Verdict, float64) {
 	if c.Delta <= 0 {
 		return Pass, 1
 	}
 	if g.MaxIncrease < 0 && g.MaxAnnualIncrease == nil {
-		// An open gate: any significant growth fails.
-		if c.Significant {
+		// An open gate: any significant growth above zero fails.
+		if c.Significant && c.Lo > 0 {
 			return Fail, c.P
 		}
 		return Pass, c.P
 	}
-	gateP, looksOver := 1.0, c.New
+	gateP, looksOver, over := 1.0, c.New, false
 	shifted := make([]float64, len(head))
-	test := func(f func(float64) float64, barValue float64) {
+	test := func(f func(float64) float64, sure bool) {
 		for i, v := range head {
 			shifted[i] = f(v)
 		}
@@ -140,26 +153,38 @@ func (g Gate) judge(s Stats, base, head []float64, c Change, b bars) (Verdict, f
 		if sc.Delta > 0 && sc.P < gateP {
 			gateP = sc.P
 		}
-		if c.Rel > barValue {
-			looksOver = true
+		if sc.Delta > 0 && sc.P < s.Alpha && sure {
+			over = true
 		}
 	}
 	for _, r := range b.rel {
-		test(func(v float64) float64 { return v / (1 + r) }, r)
+		test(func(v float64) float64 { return v / (1 + r) }, c.relAbove(r))
+		if c.Rel > r {
+			looksOver = true
+		}
 	}
 	for _, a := range b.abs {
-		test(func(v float64) float64 { return v - a }, math.Inf(1))
+		test(func(v float64) float64 { return v - a }, c.Lo > a)
 		if c.Delta > a {
 			looksOver = true
 		}
 	}
 	switch {
-	case gateP < s.Alpha:
+	case over:
 		return Fail, gateP
-	case c.Significant || looksOver:
+	case c.Significant || looksOver || gateP < s.Alpha:
 		return Warn, gateP
 	}
 	return Pass, gateP
+}
+
+// relAbove reports whether c's interval of the relative change lies wholly
+// above r. From nothing (New) any growth is above every relative bar.
+func (c Change) relAbove(r float64) bool {
+	if c.New {
+		return c.Lo > 0
+	}
+	return c.RelLo > r
 }
 
 // String describes the gate for the report.

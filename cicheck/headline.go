@@ -64,9 +64,12 @@ func profileHeadline(r *Report) (headline, reason string) {
 	case Fail:
 		reason = fmt.Sprintf("CPU per unit of work grew %s (%s), significantly more than the gate allows (%s against the gate, which %s).", formatPct(t.Rel), pText(t.P), pText(r.GateP), r.Gate)
 	case Warn:
-		if t.Significant {
+		switch {
+		case r.GateP < r.Alpha:
+			reason = fmt.Sprintf("CPU per unit of work grew %s (%s) and the U test finds it over the gate (%s against the gate, which %s), %s.", formatPct(t.Rel), pText(t.P), pText(r.GateP), r.Gate, notSure(*t, r.CI))
+		case t.Significant:
 			reason = fmt.Sprintf("CPU per unit of work grew %s (%s), but not significantly more than the gate allows (%s against the gate, which %s).", formatPct(t.Rel), pText(t.P), pText(r.GateP), r.Gate)
-		} else {
+		default:
 			reason = fmt.Sprintf("CPU per unit of work looks %s but the change is not significant (%s ≥ %v); more runs per side would tell. The gate %s.", formatPct(t.Rel), pText(t.P), r.Alpha, r.Gate)
 		}
 	default:
@@ -77,6 +80,12 @@ func profileHeadline(r *Report) (headline, reason string) {
 		}
 	}
 	return headline, reason
+}
+
+// notSure says why a change the U test finds over the gate only warns: its
+// confidence interval, at confidence ci, reaches down to the gate or below.
+func notSure(c Change, ci float64) string {
+	return fmt.Sprintf("but its %s confidence interval (%s) is not wholly above the gate: more runs per side would tell", pctLabel(ci), pctRange(c.RelLo, c.RelHi))
 }
 
 // places is how many decimals to show a's amounts with, the same for all.

@@ -81,8 +81,11 @@ func TestStatisticalHonesty(t *testing.T) {
 			if tc.planted > 0 && (tc.planted >= 0.1 && named < fails || named < fails*9/10) {
 				t.Errorf("named %s in %d of %d fails", target, named, fails)
 			}
-			if covered < 95 {
-				t.Errorf("the %s interval covered the true change in %d/%d comparisons, want ≥ 95", "95%", covered, sims)
+			// The total's interval is the U test's own, exact rather than
+			// conservative: a 95 % interval covers about 95 of 100, and
+			// fewer than 89 has a probability of 1 %.
+			if covered < 89 {
+				t.Errorf("the %s interval covered the true change in %d/%d comparisons, want ≥ 89", "95%", covered, sims)
 			}
 		})
 	}

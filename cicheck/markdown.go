@@ -190,9 +190,9 @@ func writeMethod(b *bytes.Buffer, r *Report) {
 	case KindBenchmarks:
 		fmt.Fprintf(b, "- Up to %d base and %d head runs per benchmark (`go test -bench -count`).\n", r.BaseRuns, r.HeadRuns)
 	}
-	fmt.Fprintf(b, "- Mann-Whitney U test at α=%v and medians with confidence intervals, from golang.org/x/perf/benchmath. "+
-		"The %s interval of a change combines each side's %s median interval, so it is conservative.\n",
-		r.Alpha, pctLabel(r.CI), pctLabel(sqrtConf(r.CI)))
+	fmt.Fprintf(b, "- Mann-Whitney U test at α=%v and medians, from golang.org/x/perf/benchmath. "+
+		"The %s interval of a change is the U test's own: the changes it does not reject, so a change fails only when its interval lies above the gate.\n",
+		r.Alpha, pctLabel(r.CI))
 	if r.Verdict == Insufficient && r.NeedRuns > 0 {
 		fmt.Fprintf(b, "- A verdict needs at least %d runs per side; 10 per side detect a 5–10%% change on a quiet machine.\n", r.NeedRuns)
 	}

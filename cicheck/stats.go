@@ -20,11 +20,14 @@ type Estimate struct {
 // medians, the difference with a confidence interval, and the Mann-Whitney U
 // test of whether the two sides differ.
 //
-// The interval of the difference is built from the two sides' median
+// The interval of a change that gets a verdict (a profile's total, a
+// benchmark's time per op) is the U test's own, inverted (Stats.judged), so
+// that the verdict and the interval printed beside it agree. Other changes
+// (functions, allocations) get one built from the two sides' median
 // intervals, each at confidence √c (benchmath's order-statistic intervals):
 // when both cover their true medians, which happens with probability at
 // least c, [head.Lo − base.Hi, head.Hi − base.Lo] covers the true difference.
-// It is conservative (wider than it needs to be), never optimistic.
+// That one is conservative (wider than it needs to be), never optimistic.
 type Change struct {
 	Base  Estimate `json:"base"`
 	Head  Estimate `json:"head"`
@@ -153,8 +156,6 @@ func allEqual(a, b []float64) bool {
 	return true
 }
 
-func sqrtConf(c float64) float64 { return math.Sqrt(c) }
-
 // shiftLowerBound returns a lower confidence bound of how far head's values
 // are shifted above base's that lies above the true shift with probability
 // at most miss. It inverts the Mann-Whitney U test, as Gate.judge does for
@@ -213,4 +214,50 @@ func (s Stats) shiftLowerBound(base, head []float64, miss float64) float64 {
 		return math.Inf(-1)
 	}
 	return diffs[first-1]
+}
+
+// judged compares base with head as compare does, with the interval of the
+// change taken from the U test the verdict rests on, inverted (Hodges and
+// Lehmann's, Moses's interval), rather than from the two sides' median
+// intervals: Lo and Hi are the shifts d for which the test, two-sided at
+// 1 − Confidence, does not find head − d and base apart, and RelLo and RelHi
+// the relative changes r for which it does not find head/(1+r) and base
+// apart (the test ranks, so that is the shift of the logarithms). With
+// Confidence = 1 − Alpha, as by default, a change is significantly over a
+// bar exactly when this interval lies above it, so the verdict and the
+// interval printed beside it cannot disagree. The total of a profile diff
+// and a benchmark's time per op are compared so; a function's, being
+// judged by nothing, keeps compare's cheaper interval.
+func (s Stats) judged(base, head []float64) Change {
+	c := s.compare(base, head)
+	c.Lo, c.Hi = s.testInterval(base, head)
+	if c.Base.Median > 0 && positive(base) && positive(head) {
+		lo, hi := s.testInterval(logs(base), logs(head))
+		c.RelLo, c.RelHi = math.Expm1(lo), math.Expm1(hi)
+	}
+	return c
+}
+
+// testInterval returns the shifts d for which the U test, two-sided at
+// 1 − Confidence, does not find head − d and base apart.
+func (s Stats) testInterval(base, head []float64) (lo, hi float64) {
+	miss := (1 - s.Confidence) / 2
+	return s.shiftLowerBound(base, head, miss), -s.shiftLowerBound(head, base, miss)
+}
+
+func logs(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Log(x)
+	}
+	return out
+}
+
+func positive(xs []float64) bool {
+	for _, x := range xs {
+		if !(x > 0) {
+			return false
+		}
+	}
+	return true
 }
