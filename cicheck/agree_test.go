@@ -186,3 +186,31 @@ func profileReportOf(t *testing.T, base, head []float64, cfg cicheck.Config) *ci
 	}
 	return r
 }
+
+// TestOpenGateWarnsWhenIntervalReachesZero: with no threshold, a growth the
+// U test finds significant but whose interval (at a confidence other than
+// 1 − α) reaches down to zero warns, as it does under a threshold; it
+// passed, as if nothing had grown.
+func TestOpenGateWarnsWhenIntervalReachesZero(t *testing.T) {
+	base := []float64{1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1045, 1100}
+	head := []float64{990, 995, 1040, 1081, 1082, 1083, 1084, 1085, 1086, 1087, 1088, 1089, 1090, 1091}
+	for _, tc := range []struct {
+		confidence float64
+		want       cicheck.Verdict
+	}{{0.95, cicheck.Fail}, {0.999, cicheck.Warn}} {
+		cfg := cicheck.Config{Stats: cicheck.Stats{Alpha: 0.05, Confidence: tc.confidence}, Gate: cicheck.Gate{MaxIncrease: -1}}
+		for kind, r := range map[string]*cicheck.Report{
+			"bench":    benchReportOf(t, base, head, cfg),
+			"profiles": profileReportOf(t, base, head, cfg),
+		} {
+			var text bytes.Buffer
+			if err := cicheck.RenderText(&text, r, 0); err != nil {
+				t.Fatal(err)
+			}
+			if r.Verdict != tc.want {
+				t.Errorf("%s at %v: verdict %s, want %s:\n%s", kind, tc.confidence, r.Verdict, tc.want, text.String())
+			}
+			checkAgree(t, kind+" text", r.Verdict, printedLo(t, text.String()), 0)
+		}
+	}
+}

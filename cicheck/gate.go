@@ -137,9 +137,13 @@ func (g Gate) judge(s Stats, base, head []float64, c Change, b bars) (Verdict, f
 		return Pass, 1
 	}
 	if g.MaxIncrease < 0 && g.MaxAnnualIncrease == nil {
-		// An open gate: any significant growth above zero fails.
-		if c.Significant && c.Lo > 0 {
+		// An open gate: any significant growth above zero fails; one whose
+		// interval reaches zero (at a confidence other than 1 − α) warns.
+		switch {
+		case c.Significant && c.Lo > 0:
 			return Fail, c.P
+		case c.Significant:
+			return Warn, c.P
 		}
 		return Pass, c.P
 	}
