@@ -214,3 +214,14 @@ func TestOpenGateWarnsWhenIntervalReachesZero(t *testing.T) {
 		}
 	}
 }
+
+// TestTooFewRunsAdvice: when a confidence needs more than ten runs a side,
+// the advice does not call ten a good default.
+func TestTooFewRunsAdvice(t *testing.T) {
+	ten := []float64{1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009}
+	cfg := cicheck.Config{Stats: cicheck.Stats{Alpha: 0.05, Confidence: 0.999}, Gate: cicheck.DefaultGate}
+	r := profileReportOf(t, ten, ten, cfg)
+	if r.Verdict != cicheck.Insufficient || strings.Contains(r.Reason, "10 are a good default") || !strings.Contains(r.Reason, "Collect 12 or more runs per side and") {
+		t.Errorf("verdict %s, reason %q", r.Verdict, r.Reason)
+	}
+}

@@ -106,7 +106,7 @@ func DiffProfiles(base, head []*Run, cfg Config) (*Report, error) {
 		rep.Verdict = Insufficient
 		rep.NeedRuns = need
 		rep.Headline = fmt.Sprintf("Too few runs for a verdict: have %d base and %d head profiles, need at least %d of each.", len(base), len(head), need)
-		rep.Reason = fmt.Sprintf("With fewer than %d runs per side the Mann-Whitney U test cannot reach p < %v or the %s confidence interval of the change is unbounded. Collect %d or more runs per side (10 are a good default) and run the check again.", need, cfg.Stats.Alpha, pctLabel(cfg.Stats.Confidence), need)
+		rep.Reason = fmt.Sprintf("With fewer than %d runs per side the Mann-Whitney U test cannot reach p < %v or the %s confidence interval of the change is unbounded. Collect %d or more runs per side%s and run the check again.", need, cfg.Stats.Alpha, pctLabel(cfg.Stats.Confidence), need, goodDefault(need))
 		return rep, nil
 	}
 	rep.Verdict, rep.GateP = cfg.Gate.judge(cfg.Stats, values(base, nil), values(head, nil), total, cfg.Gate.bars(cfg.Pricing, unit))
@@ -256,4 +256,13 @@ func source(fn string, base, head []*Run) Source {
 
 func pctLabel(c float64) string {
 	return fmt.Sprintf("%g%%", math.Round(c*1000)/10)
+}
+
+// goodDefault is the advice on how many runs to collect beyond the fewest
+// that give a verdict: ten a side, when ten are enough.
+func goodDefault(need int) string {
+	if need > 10 {
+		return ""
+	}
+	return " (10 are a good default)"
 }
