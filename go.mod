@@ -62,7 +62,6 @@ require (
 	github.com/x448/float16 v0.8.4 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	gopkg.in/evanphx/json-patch.v4 v4.13.0 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad // indirect
@@ -75,6 +74,7 @@ require (
 require (
 	github.com/aws/aws-sdk-go-v2/service/ec2 v1.344.1
 	github.com/json-iterator/go v1.1.12
+	gopkg.in/evanphx/json-patch.v4 v4.13.0
 )
 
 require (

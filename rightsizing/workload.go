@@ -18,7 +18,12 @@ type ContainerInput struct {
 	// containers run to completion and are not right-sized (see
 	// Recommendable).
 	ContainerKind string
-	History       History
+	// Position is the container's place in its list of the pod's spec,
+	// counted from 1 (spec.containers, or spec.initContainers for a native
+	// sidecar); 0 when not known. A custom kind's patch addresses the
+	// container by it.
+	Position int
+	History  History
 	// Replicas is the workload's average number of running pods (see
 	// AverageReplicas): below 1 for pods that run part of the time, such as a
 	// CronJob's. Savings are per replica times Replicas.
@@ -35,7 +40,10 @@ type ContainerResult struct {
 	Container string            `json:"container"`
 	// ContainerKind is "" for a container of spec.containers, "sidecar"
 	// for a native sidecar (spec.initContainers, restartPolicy Always).
-	ContainerKind  string         `json:"containerKind,omitempty"`
+	ContainerKind string `json:"containerKind,omitempty"`
+	// Position is ContainerInput.Position: counted from 1, 0 when not
+	// known.
+	Position       int            `json:"position,omitempty"`
 	Strategy       string         `json:"strategy"`
 	Replicas       float64        `json:"replicas"`
 	Current        Resources      `json:"current"`
@@ -87,7 +95,7 @@ func RecommendContainers(inputs []ContainerInput, r Recommender, pricer Pricer, 
 				rec.Notes = append(rec.Notes, "the HPA also scales on metrics other than CPU and memory utilization: its replica count follows them too")
 			}
 		}
-		res := ContainerResult{Workload: in.Workload, Container: in.Container, ContainerKind: in.ContainerKind, Strategy: r.Name(),
+		res := ContainerResult{Workload: in.Workload, Container: in.Container, ContainerKind: in.ContainerKind, Position: in.Position, Strategy: r.Name(),
 			Replicas: replicas, Current: in.History.Current, Recommendation: rec, Prices: prices, MonthlySavings: saving.Round(2)}
 		if in.History.HPA != nil {
 			res.HPA, res.HPASource = in.History.HPA, in.HPASource
