@@ -218,13 +218,6 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	if chosen.keep {
 		plan.Planned = keep.Planned
 	}
-	if plan.Kept != nil {
-		// What the pods alone would cost was priced with the sunk
-		// commitments' types at about zero: it says nothing here.
-		k := *plan.Kept
-		k.PackedMonthly = nil
-		plan.Kept = &k
-	}
 	if plan.Planned, err = pc.label(plan.Planned, chosen.now); err != nil {
 		return plan, err
 	}
@@ -250,6 +243,17 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 			*m.dst = m.dst.Round(2)
 		}
 		cs2.Commitments = append(cs2.Commitments, use)
+	}
+	if plan.Kept != nil {
+		// What the pods alone would cost was priced with the sunk
+		// commitments' types at about zero: it says nothing here. The
+		// commitments covering the planned nodes kept them too.
+		k := *plan.Kept
+		k.PackedMonthly = nil
+		if why := keptByCommitments(cs2.Commitments); why != "" {
+			k.Reasons = append(slices.Clone(k.Reasons), why)
+		}
+		plan.Kept = &k
 	}
 	// The savings after each end, the commitments ended by then left out.
 	var ends []time.Time

@@ -112,6 +112,46 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 	return points
 }
 
+// keptByCommitments says which commitments cover the planned nodes, a
+// reason the plan kept them: "3 of the planned nodes are covered by
+// Reserved Instance … until 2027-08-25: its fee is paid until then whatever
+// runs, so no mix of fewer or cheaper nodes costs less while it runs"; ""
+// when none does.
+func keptByCommitments(uses []CommitmentUse) string {
+	var covered []string
+	for _, u := range uses {
+		if u.PlannedNodes <= 0 {
+			continue
+		}
+		what := worthText(u.PlannedNodes)
+		if len(covered) == 0 {
+			what = plannedCoveredText(u.PlannedNodes)
+		}
+		covered = append(covered, fmt.Sprintf("%s by %s %s %s", what, kindText(u.Kind), u.ID, untilText(u.End)))
+	}
+	switch len(covered) {
+	case 0:
+		return ""
+	case 1:
+		return covered[0] + ": its fee is paid until then whatever runs, so no mix of fewer or cheaper nodes costs less while it runs"
+	}
+	return strings.Join(covered, ", and ") + ": their fees are paid until then whatever runs, so no mix of fewer or cheaper nodes costs less while they run"
+}
+
+// plannedCoveredText is how much of the planned nodes a commitment covers,
+// n nodes' worth: "3 of the planned nodes are covered", "1 of the planned
+// nodes is covered", "2.5 nodes' worth of the planned nodes' usage is
+// covered".
+func plannedCoveredText(n float64) string {
+	switch {
+	case n == 1:
+		return "1 of the planned nodes is covered"
+	case n == math.Trunc(n):
+		return fmt.Sprintf("%d of the planned nodes are covered", int(n))
+	}
+	return worthText(n) + " of the planned nodes' usage is covered"
+}
+
 // joinPoints is the sentences of points joined by "; ".
 func joinPoints(points [][]string) string {
 	var all []string

@@ -120,6 +120,20 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 	}
 }
 
+// reservedMemoryGroup is a catalog of r5.large and r5.xlarge, a group of
+// 3 r5.xlarge nodes (a, b and c), and a Reserved Instance covering them.
+func reservedMemoryGroup() ([]InstanceType, NodeGroup, NodeCommitment) {
+	cat := []InstanceType{
+		{Name: "r5.large", Family: "r5", CPU: 2, Memory: 16 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.126")}}},
+		{Name: "r5.xlarge", Family: "r5", CPU: 4, Memory: 32 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.252")}}},
+	}
+	g := NodeGroup{Cluster: "prod", Name: "memory", Families: []string{"r5"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "r5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 3, Hourly: usd("0.252"), Names: []string{"a", "b", "c"}}}}
+	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/r", Kind: tally.CommitReserved, End: cudEnd,
+		InstanceTypes: []string{"r5.xlarge"}, Nodes: coveredNodes("r5.xlarge", "0.252", "0.1103", "a", "b", "c")}
+	return cat, g, ri
+}
+
 // A Reserved Instance for r5.xlarge covering the 3 current nodes, each
 // running a replica of a StatefulSet: at catalog prices 3 × r5.large hold
 // them for half the price, but the RI's fee is paid until it ends whatever
@@ -127,12 +141,7 @@ func TestPlanCommittedNodesResourceCUD(t *testing.T) {
 // (saving 0, where it read 275.94) and says what the smaller nodes would
 // save once the RI has ended.
 func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
-	cat := []InstanceType{
-		{Name: "r5.large", Family: "r5", CPU: 2, Memory: 16 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.126")}}},
-		{Name: "r5.xlarge", Family: "r5", CPU: 4, Memory: 32 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.252")}}},
-	}
-	g := NodeGroup{Cluster: "prod", Name: "memory", Families: []string{"r5"}, Spot: SpotNever,
-		Current: []NodeCount{{Type: "r5.xlarge", Purchase: tally.PurchaseOnDemand, Count: 3, Hourly: usd("0.252"), Names: []string{"a", "b", "c"}}}}
+	cat, g, ri := reservedMemoryGroup()
 	ps := placedPods(3, 1.5, 10*GiB, "a", "b", "c")
 	for i := range ps {
 		ps[i].Spread = "kafka/StatefulSet/broker"
@@ -144,8 +153,6 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 	if before.MonthlySavings.Decimal() != "275.94" {
 		t.Fatalf("without the RI: saving %s, want 275.94 (3 × r5.large)", before.MonthlySavings.Decimal())
 	}
-	ri := NodeCommitment{ID: "arn:aws:ec2:us-west-2:1:reserved-instances/r", Kind: tally.CommitReserved, End: cudEnd,
-		InstanceTypes: []string{"r5.xlarge"}, Nodes: coveredNodes("r5.xlarge", "0.252", "0.1103", "a", "b", "c")}
 	plan, err := PlanCommittedNodes(g, ps, cat, []NodeCommitment{ri})
 	if err != nil {
 		t.Fatal(err)
