@@ -24,8 +24,9 @@ type Usage struct {
 	Streams  []Stream
 	OD       [][]Nanos // [stream][hour]
 	// SUD is, per GCP stream, the share of its list cost that sustained
-	// use discounts took off the usage no commitment covered (1 − Σ
-	// effective / Σ list cost); absent is none. Usage a committed use
+	// use discounts took off the usage no commitment covered (−Σ
+	// SUSTAINED_USAGE_DISCOUNT credits / Σ list cost: other credits, such
+	// as promotions and the free tier, are not SUDs); absent is none. Usage a committed use
 	// discount covers loses its SUD, so a commitment saves less on it than
 	// its discount on list price.
 	SUD map[Stream]float64

@@ -357,28 +357,39 @@ func eligibleTotal(t *testing.T, db *postgres.DB, account string, w tally.Window
 // TestCommitmentEligibleUsageObservesSustainedUseDiscounts: the eligible
 // usage of a GCP stream carries the share of its list cost that sustained
 // use discounts took off (Usage.SUD), observed on its usage no commitment
-// covered: N2 usage billed 8.80 of a 10.00 list on demand has a share of
-// 12%, whatever the usage a CUD covers costs; E2 usage billed at list and
-// AWS usage have none.
+// covered: N2 usage of 10.00 list whose SUSTAINED_USAGE_DISCOUNT credits
+// take 1.20 off has a share of 12%, whatever the usage a CUD covers costs
+// and whatever other credits take off (a promotion's 1.00 on half of it);
+// E2 usage billed at list, E2 usage with a free tier credit alone and AWS
+// usage have none. Every credit counted as a SUD: the N2 share was 22%, E2's 17%.
 func TestCommitmentEligibleUsageObservesSustainedUseDiscounts(t *testing.T) {
 	db := pgtest.New(t)
 	day := mustTime(t, "2026-10-03T00:00:00Z")
-	gcp := func(at, desc, list, effective string) tally.CostLine {
+	gcp := func(at, desc, list, effective string, credits ...string) tally.CostLine {
 		l := testLine(t, at, "gke-pool-1", list, effective)
 		l.Provider, l.ServiceName, l.ServiceCategory, l.RegionID = tally.ProviderGCP, "Compute Engine", "Compute", "us-central1"
 		l.ChargeDescription, l.CommitmentDiscountStatus, l.Extras = desc, "", nil
+		for i := 0; i+1 < len(credits); i += 2 {
+			if l.Extras == nil {
+				l.Extras = map[string]string{}
+			}
+			l.Extras["x_Credit_"+credits[i]] = credits[i+1]
+		}
 		return l
 	}
 	var lines []tally.CostLine
 	for h := range 24 {
 		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
-		covered := gcp(at, "N2 Instance Core running in Americas", "10", "7.2")
+		covered := gcp(at, "N2 Instance Core running in Americas", "10", "7.2", "COMMITTED_USAGE_DISCOUNT", "-2.8")
 		covered.CommitmentDiscountID, covered.CommitmentDiscountStatus = "commitments/1", tally.CommitmentUsed
 		covered.CommitmentDiscountType, covered.PricingCategory = "Committed Use Discount", "Committed"
 		ec2 := testLine(t, at, "i-0aaa", "1", "0.9")
 		ec2.CommitmentDiscountStatus, ec2.ServiceCategory = "", "Compute"
-		lines = append(lines, gcp(at, "N2 Instance Core running in Americas", "10", "8.8"), covered,
-			gcp(at, "E2 Instance Core running in Americas", "5", "5"), ec2)
+		lines = append(lines,
+			gcp(at, "N2 Instance Core running in Americas", "5", "4.4", "SUSTAINED_USAGE_DISCOUNT", "-0.6"),
+			gcp(at, "N2 Instance Core running in Americas", "5", "3.4", "SUSTAINED_USAGE_DISCOUNT", "-0.6", "PROMOTION", "-1"),
+			covered, gcp(at, "E2 Instance Core running in Americas", "5", "5"),
+			gcp(at, "E2 Instance Core running in Americas", "1", "0", "FREE_TIER", "-1"), ec2)
 	}
 	storeFOCUS(t, db, "111111111111", day, lines...)
 	u, err := db.EligibleUsage(ctx, "111111111111", tally.Window{Start: day, End: day.Add(24 * time.Hour)})
