@@ -38,7 +38,7 @@ type BillingCommitment struct {
 	// _end_time); zero where it does not.
 	TermStart time.Time      `json:"termStart,omitzero"`
 	TermEnd   time.Time      `json:"termEnd,omitzero"`
-	First     time.Time      `json:"first"` // first charge hour seen
+	First     time.Time      `json:"first"` // first charge hour in the whole stored bill up to the window's end
 	Last      time.Time      `json:"last"`  // end of the last charge seen
 	Hours     int64          `json:"hours"` // distinct hours its charges cover
 	Currency  tally.Currency `json:"currency"`
@@ -121,8 +121,8 @@ var (
 // when neither says, 3 years when it has been charged for longer than
 // one); payment option and fees as setPayment says;
 // start and end as the bill dates the term (TermStart, TermEnd), else
-// start at the first charge seen (the true start may be earlier than the
-// bill Tally has); the hourly commitment as the mean of the commitment's
+// start at the first charge in the stored bill, whatever window of it was
+// read (the true start may be earlier than the bill Tally has); the hourly commitment as the mean of the commitment's
 // hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
 // instance type or family of most of the usage they covered, and for
 // Reserved Instances its platform when it is not Linux/UNIX. end is the end

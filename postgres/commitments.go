@@ -252,8 +252,10 @@ const recurringSQL = `(purchase AND freq = 'Recurring' AND NOT fee)`
 // it with (savings_plan_start_time and _end_time, reservation_start_time
 // and _end_time), zero where they do not. The list and effective cost of the usage it
 // covered are those of its Used lines with a list cost (coveredSQL). Its
-// hours, first and last charge are those of the lines that charge for its
-// hours (chargedSQL); its recurring fees are the billed cost of its
+// hours and last charge are those of the lines that charge for its hours
+// (chargedSQL), its first charge the first of them in the whole stored
+// bill before w ends (firstCharges), so that a commitment whose bill does
+// not date its term starts where it does whatever window is read; its recurring fees are the billed cost of its
 // recurring purchase lines (recurringSQL) and the hours they cover, and its
 // upfront fees that of its one-time purchase lines. The usage it covered is
 // also split by stream (region, instance type and platform, as
@@ -269,10 +271,53 @@ func (db *DB) BillingCommitments(ctx context.Context, account string, w tally.Wi
 	if err != nil {
 		return nil, err
 	}
+	first, err := db.firstCharges(ctx, account, w.End)
+	if err != nil {
+		return nil, err
+	}
 	for i, b := range bs {
-		bs[i].Covered = covered[commitmentKey{b.BillingAccountID, b.Provider, b.Currency, b.ID}]
+		k := commitmentKey{b.BillingAccountID, b.Provider, b.Currency, b.ID}
+		bs[i].Covered = covered[k]
+		if f, ok := first[k]; ok && f.Before(b.First) {
+			bs[i].First = f
+		}
 	}
 	return bs, nil
+}
+
+// commitmentIDSQL is the id BillingCommitments knows a commitment's line
+// by: a GCP fee line's SKU description in its region (gcpFeeSQL), else its
+// CommitmentDiscountId.
+const commitmentIDSQL = `CASE WHEN ` + gcpFeeSQL + ` THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE commitment_discount_id END`
+
+// firstCharges returns the start of the first line of each commitment of
+// account ("" for all) in the whole stored bill charged before end that
+// charges for its hours (chargedSQL): where a commitment whose bill does
+// not date its term started by, whatever window of the bill is read.
+func (db *DB) firstCharges(ctx context.Context, account string, end time.Time) (map[commitmentKey]time.Time, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT billing_account_id, provider, billing_currency, `+commitmentIDSQL+`, min(charge_period_start)
+		FROM cost_lines
+		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start < $2 AND NOT `+nonComputeSQL+`
+			AND (`+gcpFeeSQL+` OR (commitment_discount_id <> '' AND commitment_discount_status IN ('Used', 'Unused')))
+		GROUP BY 1, 2, 3, 4`,
+		account, end)
+	if err != nil {
+		return nil, fmt.Errorf("query first commitment charges: %w", err)
+	}
+	first := map[commitmentKey]time.Time{}
+	for rows.Next() {
+		var k commitmentKey
+		var at time.Time
+		if err := rows.Scan(&k.account, &k.provider, &k.currency, &k.id, &at); err != nil {
+			return nil, fmt.Errorf("scan first commitment charge: %w", err)
+		}
+		first[k] = at.UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read first commitment charges: %w", err)
+	}
+	return first, nil
 }
 
 // billingCommitments is BillingCommitments without the streams.
@@ -285,7 +330,7 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 				CASE WHEN `+gcpFeeSQL+` THEN `+gcpFeeUsedSQL+` ELSE 0 END AS fu,
 				coalesce(extras->>'CommitmentDiscountName', extras->>'x_CommitmentDiscountName') AS cname, `+gcpFeeSQL+` AS fee,
 				charge_category = 'Purchase' AS purchase, charge_frequency AS freq, nullif(`+instanceTypeSQL+`, 'other') AS itype, `+platformSQL+` AS platform,
-				nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone, nullif(extras->>'x_SavingsPlanOfferingType', '') AS offering,
+				`+commitmentIDSQL+` AS id, nullif(extras->>'x_ReservationAvailabilityZone', '') AS zone, nullif(extras->>'x_SavingsPlanOfferingType', '') AS offering,
 				coalesce(nullif(extras->>'x_SavingsPlanPurchaseTerm', ''), nullif(extras->>'x_LeaseContractLength', '')) AS term,
 				coalesce(nullif(extras->>'x_SavingsPlanPaymentOption', ''), nullif(extras->>'x_PurchaseOption', '')) AS payment,
 				coalesce(nullif(extras->>'x_SavingsPlanStartTime', ''), nullif(extras->>'x_ReservationStartTime', '')) AS tstart,
@@ -293,8 +338,7 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
-			SELECT *, CASE WHEN fee THEN 'gcp-fee:' || region_id || ':' || charge_description ELSE cid END AS id
-			FROM l WHERE fee OR (cid <> '' AND (st IN ('Used', 'Unused') OR purchase))
+			SELECT * FROM l WHERE fee OR (cid <> '' AND (st IN ('Used', 'Unused') OR purchase))
 		), h AS (
 			-- The hours the charges cover: a monthly RI fee line covers
 			-- every hour of its month, not only the one it starts in.

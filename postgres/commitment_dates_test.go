@@ -1,0 +1,66 @@
+package postgres_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally"
+	"github.com/tallyhq/tally/commitments"
+	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
+)
+
+// storeTenDaysOfACUD stores a FOCUS file's ten days, from day, of a GCP
+// committed use discount that dates no term: $1 an hour of it used and
+// unused over the first five days, $2 over the last five (a second
+// commitment of the same id's scope bought on the sixth).
+func storeTenDaysOfACUD(t *testing.T, db *postgres.DB, day time.Time) {
+	t.Helper()
+	var lines []tally.CostLine
+	for h := range 10 * 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		used, unused := "0.9", "0.1"
+		if h >= 5*24 {
+			used, unused = "1.8", "0.2"
+		}
+		for _, st := range []struct {
+			status tally.CommitmentStatus
+			cost   string
+		}{{tally.CommitmentUsed, used}, {tally.CommitmentUnused, unused}} {
+			l := testLine(t, at, "", "0", st.cost)
+			l.Provider, l.ServiceName, l.ServiceCategory, l.RegionID, l.Extras = tally.ProviderGCP, "Compute Engine", "Compute", "us-central1", nil
+			l.CommitmentDiscountID, l.CommitmentDiscountType, l.CommitmentDiscountCategory = "projects/p/regions/us-central1/commitments/c1", "Committed Use Discount", "Spend"
+			l.CommitmentDiscountStatus, l.ListCost, l.ContractedCost = st.status, tally.Zero("USD"), tally.Zero("USD")
+			lines = append(lines, l)
+		}
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+}
+
+// TestBillingCommitmentsStartAtTheirFirstChargeInTheStoredBill: a
+// commitment whose bill dates no term (a FOCUS file's, a GCP export's
+// CUD) starts by its first charge in the whole stored bill, whatever
+// window of it is read. Read over its last five days, it started on the
+// sixth: 'commitments sync billing --window 5d' stored that start, and
+// Portfolio dated the end of its term by it.
+func TestBillingCommitmentsStartAtTheirFirstChargeInTheStoredBill(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-01T00:00:00Z")
+	storeTenDaysOfACUD(t, db, day)
+	end := day.AddDate(0, 0, 10)
+	bcs, err := db.BillingCommitments(ctx, "111111111111", tally.Window{Start: day.AddDate(0, 0, 5), End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bcs) != 1 {
+		t.Fatalf("%d billing commitments, want 1", len(bcs))
+	}
+	if b := bcs[0]; !b.First.Equal(day) || !b.Last.Equal(end) || b.Hours != 5*24 {
+		t.Errorf("first charge %s, last %s, %d hours; want the first in the stored bill, %s, and the window's %s and 120 hours",
+			b.First, b.Last, b.Hours, day, end)
+	}
+	cs := commitments.InventoryFromBilling(bcs, end)
+	if len(cs) != 1 || !cs[0].Start.Equal(day) {
+		t.Errorf("inventory %+v, want one starting %s", cs, day)
+	}
+}
