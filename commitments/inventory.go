@@ -45,6 +45,12 @@ type BillingCommitment struct {
 	Used      tally.Money    `json:"used"`   // Σ EffectiveCost of Used lines; GCP fee lines: BilledCost − EffectiveCost − their FEE_UTILIZATION_OFFSET credit
 	Unused    tally.Money    `json:"unused"` // Σ EffectiveCost of Unused lines
 	Fees      tally.Money    `json:"fees"`   // Σ EffectiveCost of fee lines without status
+	// Latest is what its used, unused and fee lines charged in the latest
+	// day its lines of a day or less charged in (a longer line its part of
+	// that day), and LatestHours the hours of that day they cover: its
+	// hourly commitment as it stands, whatever window of the bill is read.
+	Latest      tally.Money `json:"latest"`
+	LatestHours int64       `json:"latestHours"`
 	// CoveredList and CoveredEffective are Σ ListCost and Σ EffectiveCost
 	// of its Used lines with a list cost, the usage it covered (none in the
 	// GCP billing export, whose lines do not show a commitment's own
@@ -119,12 +125,13 @@ var (
 // the Savings Plan offering type, else the commitment type, category and
 // name; term from the bill's column for it, else from the name (1 year
 // when neither says, 3 years when it has been charged for longer than
-// one); payment option and fees as setPayment says;
-// start and end as the bill dates the term (TermStart, TermEnd), else
-// start at the first charge in the stored bill, whatever window of it was
-// read (the true start may be earlier than the bill Tally has); the hourly commitment as the mean of the commitment's
-// hourly charges; for Reserved Instances and EC2 Instance Savings Plans the
-// instance type or family of most of the usage they covered, and for
+// one); payment option and fees as setPayment says; start and end as the
+// bill dates the term (TermStart, TermEnd), else start at the first charge
+// in the stored bill, whatever window of it was read (the true start may
+// be earlier than the bill Tally has); the hourly commitment as its latest
+// day charged an hour (hourly); for Reserved Instances and EC2 Instance
+// Savings Plans the instance type or family of most of the usage they
+// covered, and for
 // Reserved Instances its platform when it is not Linux/UNIX. end is the end
 // of the bill Tally has: a commitment not charged in its last two days is
 // expired (at its last charge), and one charged in them is in force past
@@ -209,9 +216,15 @@ func KeepStoredStarts(fresh, stored []tally.Commitment) []tally.Commitment {
 	return out
 }
 
-// hourly returns b's hourly commitment: the mean of its hourly charges
-// (used, unused and fees over its hours), rounded to the micro-unit.
+// hourly returns b's hourly commitment, rounded to the micro-unit: what its
+// latest day charged an hour (Latest over LatestHours), else, when it has
+// no line of a day or less, the mean of its hourly charges (used, unused
+// and fees over its hours).
 func (b BillingCommitment) hourly() (tally.Money, error) {
+	if b.LatestHours > 0 {
+		h, err := b.Latest.MulRatio(1, uint64(b.LatestHours))
+		return h.Round(6), err
+	}
 	total, err := b.Used.Add(b.Unused)
 	if err != nil {
 		return total, err
@@ -294,6 +307,8 @@ func mergeGCPFees(bcs []BillingCommitment) []BillingCommitment {
 		m.Used, _ = m.Used.Add(b.Used)
 		m.Unused, _ = m.Unused.Add(b.Unused)
 		m.Hours = max(m.Hours, b.Hours)
+		m.Latest, _ = m.Latest.Add(b.Latest)
+		m.LatestHours = max(m.LatestHours, b.LatestHours)
 		if b.First.Before(m.First) {
 			m.First = b.First
 		}

@@ -64,3 +64,24 @@ func TestBillingCommitmentsStartAtTheirFirstChargeInTheStoredBill(t *testing.T) 
 		t.Errorf("inventory %+v, want one starting %s", cs, day)
 	}
 }
+
+// TestBillingCommitmentsHourlyFromTheLatestDay: a commitment's hourly
+// commitment is what its latest day charged an hour, whatever window of
+// the bill is read: $2, read over its ten days as over its last five.
+// It was the mean over the window: $1.50 over the ten days.
+func TestBillingCommitmentsHourlyFromTheLatestDay(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-01T00:00:00Z")
+	storeTenDaysOfACUD(t, db, day)
+	end := day.AddDate(0, 0, 10)
+	for _, from := range []time.Time{day, day.AddDate(0, 0, 5)} {
+		bcs, err := db.BillingCommitments(ctx, "111111111111", tally.Window{Start: from, End: end})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := commitments.InventoryFromBilling(bcs, end)
+		if len(cs) != 1 || cs[0].HourlyCommitment.Decimal() != "2" {
+			t.Errorf("read from %s: inventory %+v, want one of $2/h", tally.FormatDay(from), cs)
+		}
+	}
+}

@@ -255,9 +255,12 @@ const recurringSQL = `(purchase AND freq = 'Recurring' AND NOT fee)`
 // hours and last charge are those of the lines that charge for its hours
 // (chargedSQL), its first charge the first of them in the whole stored
 // bill before w ends (firstCharges), so that a commitment whose bill does
-// not date its term starts where it does whatever window is read; its recurring fees are the billed cost of its
-// recurring purchase lines (recurringSQL) and the hours they cover, and its
-// upfront fees that of its one-time purchase lines. The usage it covered is
+// not date its term starts where it does whatever window is read. What
+// they charged in the latest day those of a day or less charged in (a
+// longer line its part of the day) and the hours of that day they cover
+// are its Latest and LatestHours, its hourly commitment as it stands. Its
+// recurring fees are the billed cost of its recurring purchase lines
+// (recurringSQL) and the hours they cover, and its upfront fees that of its one-time purchase lines. The usage it covered is
 // also split by stream (region, instance type and platform, as
 // EligibleUsage keys them: BillingCommitment.Covered). Lines of services with
 // reservations of their own (nonComputeSQL: RDS, ElastiCache, …) are left
@@ -338,7 +341,29 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 			FROM cost_lines
 			WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3 AND NOT `+nonComputeSQL+`
 		), c AS (
-			SELECT * FROM l WHERE fee OR (cid <> '' AND (st IN ('Used', 'Unused') OR purchase))
+			SELECT *, CASE WHEN st = 'Used' AND source <> 'gcp-billing' THEN effective_cost
+				WHEN st = 'Unused' THEN effective_cost + fu WHEN fee AND st = '' THEN effective_cost ELSE 0 END AS charge
+			FROM l WHERE fee OR (cid <> '' AND (st IN ('Used', 'Unused') OR purchase))
+		), lc AS (
+			-- The lines that charge for a commitment's hours, with the
+			-- latest day those of a day or less charged in.
+			SELECT billing_account_id, provider, cur, id, charge, charge_period_start AS s, charge_period_end AS e,
+				date_trunc('day', max(charge_period_start) FILTER (WHERE charge_period_end - charge_period_start <= interval '1 day')
+					OVER (PARTITION BY billing_account_id, provider, cur, id)) AS day
+			FROM c WHERE `+chargedSQL+`
+		), ld AS (
+			SELECT * FROM lc WHERE s < day + interval '1 day' AND (e > day OR s >= day)
+		), la AS (
+			-- What they charged in that day: a longer line its part.
+			SELECT billing_account_id, provider, cur, id,
+				round(sum(CASE WHEN e <= s THEN charge
+					ELSE charge * extract(epoch FROM least(e, day + interval '1 day') - greatest(s, day)) / extract(epoch FROM e - s) END), 9) AS amount
+			FROM ld GROUP BY 1, 2, 3, 4
+		), lh AS (
+			SELECT billing_account_id, provider, cur, id, count(DISTINCT g) AS hours
+			FROM ld, generate_series(greatest(date_trunc('hour', s), day),
+				least(greatest(e, s + interval '1 microsecond'), day + interval '1 day') - interval '1 microsecond', interval '1 hour') AS g
+			GROUP BY 1, 2, 3, 4
 		), h AS (
 			-- The hours the charges cover: a monthly RI fee line covers
 			-- every hour of its month, not only the one it starts in.
@@ -366,8 +391,10 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 			coalesce(sum(list_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
 			coalesce(sum(effective_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
 			coalesce(sum(billed_cost) FILTER (WHERE `+recurringSQL+`), 0)::text,
-			coalesce(sum(billed_cost) FILTER (WHERE purchase AND freq = 'One-Time' AND NOT fee), 0)::text
+			coalesce(sum(billed_cost) FILTER (WHERE purchase AND freq = 'One-Time' AND NOT fee), 0)::text,
+			coalesce(max(la.amount), 0)::text, coalesce(max(lh.hours), 0)
 		FROM c JOIN h USING (billing_account_id, provider, cur, id)
+			LEFT JOIN la USING (billing_account_id, provider, cur, id) LEFT JOIN lh USING (billing_account_id, provider, cur, id)
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
 		account, w.Start, w.End)
 	if err != nil {
@@ -376,16 +403,16 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingCommitment, error) {
 		var b commitments.BillingCommitment
 		var cur string
-		var sums [7]string
+		var sums [8]string
 		var termStart, termEnd string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
 			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &termStart, &termEnd, &b.First, &b.Last, &b.Hours, &b.RecurringHours,
-			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6]); err != nil {
+			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6], &sums[7], &b.LatestHours); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
 		b.TermStart, b.TermEnd = billTime(termStart), billTime(termEnd)
-		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront} {
+		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront, &b.Latest} {
 			var err error
 			if *m, err = parseMoney(sums[i], cur); err != nil {
 				return b, err
