@@ -26,7 +26,9 @@ type Usage struct {
 	// SUD is, per GCP stream, the share of its list cost that sustained
 	// use discounts took off the usage no commitment covered (−Σ
 	// SUSTAINED_USAGE_DISCOUNT credits / Σ list cost: other credits, such
-	// as promotions and the free tier, are not SUDs); absent is none. Usage a committed use
+	// as promotions and the free tier, are not SUDs; where the bill does
+	// not break credits down by type, as a FOCUS file does not, all that
+	// took usage below list); absent is none. Usage a committed use
 	// discount covers loses its SUD, so a commitment saves less on it than
 	// its discount on list price.
 	SUD map[Stream]float64

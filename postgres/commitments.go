@@ -563,24 +563,28 @@ func (db *DB) EligibleUsage(ctx context.Context, account string, w tally.Window)
 	return u, nil
 }
 
-// sudCreditSQL is a line's SUSTAINED_USAGE_DISCOUNT credits (negative),
-// which the GCP export's reader sums in the extra x_Credit_<type>; 0 for
-// a line without them, or whose extra (a FOCUS file's x_ column of that
-// name) is not a decimal. The line's other credits (promotions, free tier,
-// negotiated discounts, reseller margins, CUDs) are kept apart under their
-// own types.
-const sudCreditSQL = `CASE WHEN extras->>'x_Credit_SUSTAINED_USAGE_DISCOUNT' ~ '^-?[0-9]+(\.[0-9]+)?$'
-	THEN (extras->>'x_Credit_SUSTAINED_USAGE_DISCOUNT')::numeric ELSE 0 END`
+// sudSQL is what sustained use discounts took off a line's list cost. The
+// GCP export's reader sums each type of credit in the extra
+// x_Credit_<type>: on a line with any, it is the SUSTAINED_USAGE_DISCOUNT
+// credits alone (0 when that extra is not a decimal), so that promotions,
+// the free tier, negotiated discounts, reseller margins and CUDs are not
+// taken for SUDs. A line whose credits are not broken down by type (a FOCUS
+// file's) has only its list cost less its effective cost to go by.
+const sudSQL = `CASE
+	WHEN NOT EXISTS (SELECT 1 FROM jsonb_object_keys(coalesce(extras, '{}')) k WHERE k LIKE 'x\_Credit\_%') THEN list_cost - effective_cost
+	WHEN extras->>'x_Credit_SUSTAINED_USAGE_DISCOUNT' ~ '^-?[0-9]+(\.[0-9]+)?$' THEN -(extras->>'x_Credit_SUSTAINED_USAGE_DISCOUNT')::numeric
+	ELSE 0 END`
 
 // sudShares returns the share of the list cost of each GCP stream's
 // eligible usage no commitment covered in [start, end) that sustained use
-// discounts took off (Usage.SUD): −Σ SUSTAINED_USAGE_DISCOUNT credits /
-// Σ ListCost (sudCreditSQL), not what every credit took off: usage a CUD
-// covers loses its SUDs, not its promotions or free tier. Streams whose
+// discounts took off (Usage.SUD): Σ sudSQL / Σ ListCost, the
+// SUSTAINED_USAGE_DISCOUNT credits where the bill breaks credits down by
+// type, not what every credit took off: usage a CUD covers loses its
+// SUDs, not its promotions or free tier. Streams whose
 // share is not positive are left out.
 func (db *DB) sudShares(ctx context.Context, account string, start, end time.Time) (map[commitments.Stream]float64, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT provider, region_id, `+instanceTypeSQL+`, `+platformSQL+`, -sum(`+sudCreditSQL+`)::float8 / sum(list_cost)::float8
+		SELECT provider, region_id, `+instanceTypeSQL+`, `+platformSQL+`, sum(`+sudSQL+`)::float8 / sum(list_cost)::float8
 		FROM cost_lines
 		WHERE ($1 = '' OR billing_account_id = $1) AND charge_period_start >= $2 AND charge_period_start < $3
 			AND provider = 'gcp' AND commitment_discount_status = '' AND list_cost > 0 AND `+eligibleSQL+`

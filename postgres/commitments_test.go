@@ -389,27 +389,30 @@ func TestCommitmentEligibleUsageObservesSustainedUseDiscounts(t *testing.T) {
 			gcp(at, "N2 Instance Core running in Americas", "5", "4.4", "SUSTAINED_USAGE_DISCOUNT", "-0.6"),
 			gcp(at, "N2 Instance Core running in Americas", "5", "3.4", "SUSTAINED_USAGE_DISCOUNT", "-0.6", "PROMOTION", "-1"),
 			covered, gcp(at, "E2 Instance Core running in Americas", "5", "5"),
-			gcp(at, "E2 Instance Core running in Americas", "1", "0", "FREE_TIER", "-1"), ec2)
+			gcp(at, "E2 Instance Core running in Americas", "1", "0", "FREE_TIER", "-1"), ec2,
+			// A FOCUS file's line, no credit broken down by type: what
+			// took it below list is taken for SUD, as nothing says otherwise.
+			gcp(at, "C2 Instance Core running in Americas", "10", "8.5"))
 	}
 	storeFOCUS(t, db, "111111111111", day, lines...)
 	u, err := db.EligibleUsage(ctx, "111111111111", tally.Window{Start: day, End: day.Add(24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Streams) != 3 {
-		t.Fatalf("streams %v, want N2, E2 and EC2", u.Streams)
+	if len(u.Streams) != 4 {
+		t.Fatalf("streams %v, want N2, E2, C2 and EC2", u.Streams)
 	}
-	n2 := commitments.Stream{Provider: "gcp", Region: "us-central1", InstanceType: "n2-compute"}
+	want := map[commitments.Stream]float64{
+		{Provider: "gcp", Region: "us-central1", InstanceType: "n2-compute"}: 0.12,
+		{Provider: "gcp", Region: "us-central1", InstanceType: "c2-compute"}: 0.15,
+	}
 	for _, s := range u.Streams {
-		want := 0.0
-		if s == n2 {
-			want = 0.12
-		}
+		want := want[s]
 		if got := u.SUD[s]; math.Abs(got-want) > 1e-9 {
 			t.Errorf("%s: SUD share %.4f, want %.2f", s, got, want)
 		}
 	}
-	if len(u.SUD) != 1 {
-		t.Errorf("SUD shares %v, want N2's alone", u.SUD)
+	if len(u.SUD) != 2 {
+		t.Errorf("SUD shares %v, want N2's and C2's alone", u.SUD)
 	}
 }
