@@ -177,41 +177,28 @@ func coverage(t *testing.T, series, H int, seasons []int, gen func(*rand.Rand) [
 		width           float64
 	}
 	results := make([]cov, series)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				y := gen(rand.New(rand.NewPCG(2026, uint64(i))))
-				n := len(y) - H
-				r, err := ForecastValues(y[:n], Options{Horizon: H, Seasons: seasons})
-				if err != nil {
-					t.Error(err)
-					continue
-				}
-				var c cov
-				for h := range H {
-					v := y[n+h]
-					c.pts++
-					if v >= r.Lo80[h] && v <= r.Hi80[h] {
-						c.in80++
-					}
-					if v >= r.Lo95[h] && v <= r.Hi95[h] {
-						c.in95++
-					}
-					c.width += (r.Hi80[h] - r.Lo80[h]) / math.Abs(r.Mean[h])
-				}
-				results[i] = c
+	inParallel(series, func(i int) {
+		y := gen(rand.New(rand.NewPCG(2026, uint64(i))))
+		n := len(y) - H
+		r, err := ForecastValues(y[:n], Options{Horizon: H, Seasons: seasons})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var c cov
+		for h := range H {
+			v := y[n+h]
+			c.pts++
+			if v >= r.Lo80[h] && v <= r.Hi80[h] {
+				c.in80++
 			}
-		}()
-	}
-	for i := range series {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+			if v >= r.Lo95[h] && v <= r.Hi95[h] {
+				c.in95++
+			}
+			c.width += (r.Hi80[h] - r.Lo80[h]) / math.Abs(r.Mean[h])
+		}
+		results[i] = c
+	})
 	var total cov
 	for _, c := range results {
 		total.in80 += c.in80
@@ -221,4 +208,25 @@ func coverage(t *testing.T, series, H int, seasons []int, gen func(*rand.Rand) [
 	}
 	pts := float64(total.pts)
 	return 100 * float64(total.in80) / pts, 100 * float64(total.in95) / pts, total.width / pts
+}
+
+// inParallel calls f(0) to f(n-1), as many at once as there are
+// processors.
+func inParallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

@@ -75,6 +75,7 @@ type Result struct {
 	Backtest    Backtest       `json:"backtest"`
 
 	dist distribution
+	val  SumValidation // SumRange's, on the level-adjusted history
 }
 
 // Backtest is the rolling-origin validation behind a forecast. Its MASE is
@@ -291,7 +292,10 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 		var smapes []float64
 		for k, o := range origins {
 			smapes = append(smapes, SMAPE(xa[o:o+hv], fc[k]))
+			r.val.Origins = append(r.val.Origins, o-n)
+			r.val.Actual = append(r.val.Actual, slices.Clone(xa[o:o+hv]))
 		}
+		r.val.Forecast = fc
 		var ok bool
 		if r.Backtest.MASE, ok = scaledError(meanAbs(errs), scale); !ok {
 			r.note("backtest MASE undefined: the history (adjusted for level shifts) does not change")

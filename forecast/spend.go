@@ -69,8 +69,9 @@ func (opt SpendOptions) Stored() bool {
 // ForecastSpend forecasts daily spend per billing account and per service
 // from the stored bill and, of amortized cost (Stored), stores each
 // forecast with its model, parameters, 80/95% intervals and rolling-origin
-// accuracy. Days without cost lines count as zero spend. It returns the
-// forecasts made.
+// accuracy; an account's also with its validation (SumValidation), which
+// SumRange calibrates a range of the sum of its days on. Days without cost
+// lines count as zero spend. It returns the forecasts made.
 func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]tally.Forecast, error) {
 	if opt.Horizon == 0 {
 		opt.Horizon = 90
@@ -239,6 +240,9 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 		basis = tally.BasisAmortized
 	}
 	extra := map[string]any{"currency": cur, "basis": basis, "historyStart": first, "historyDays": n, "lagDays": opt.Lag}
+	if scope.Kind == KindSpendAccount {
+		extra["sumValidation"] = r.SumValidation() // the weekly report's month range (SumRange)
+	}
 	pc, ok := periodCharges(byMonth, first, w.End)
 	if ok {
 		r.Notes = append(r.Notes, pc.note(cur))

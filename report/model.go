@@ -280,13 +280,16 @@ type MonthOutlook struct {
 	BudgetNote string `json:"budgetNote,omitempty"`
 }
 
-// MonthForecast is the expected month total with a range: Lo80 and Hi80
-// add up the 80% bounds of its days (and accounts). That is no 80% range
-// of the total, which is narrower (days seldom all run high): the report
-// says which it is.
+// MonthForecast is the expected month total with a range, Lo80 to Hi80:
+// an 80% range of the total, calibrated on the forecasts' past errors over
+// the same days (Calibrated, see forecast.SumRange), or else the 80% bounds
+// of its days (and accounts) added up, which is no 80% range of the total
+// but a wider one (days seldom all run high). The report says which it is.
 type MonthForecast struct {
 	Total, Lo80, Hi80 tally.Money
-	Model             string
+	// Calibrated is set when Lo80 to Hi80 is an 80% range of the total.
+	Calibrated bool
+	Model      string
 	// Share is the audience's part of the organization's spend the
 	// organization forecast was scaled by (1 for the organization).
 	Share float64
@@ -315,10 +318,14 @@ func (f *MonthForecast) band() string {
 	return "80% band"
 }
 
-// RangeName names the month's range, Lo80 to Hi80: its days' 80% ranges
-// added, and with several accounts (as the chart's band) its accounts'.
+// RangeName names the month's range, Lo80 to Hi80: an 80% range of the
+// month's total when Calibrated, else its days' 80% ranges added, and with
+// several accounts (as the chart's band) its accounts'.
 func (f *MonthForecast) RangeName() string {
-	if f.Accounts > 1 {
+	switch {
+	case f.Calibrated:
+		return "80% range of the month's total"
+	case f.Accounts > 1:
 		return f.added("days' and accounts'")
 	}
 	return f.added("days'")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/attribution"
+	"github.com/tallyhq/tally/forecast"
 )
 
 // month fills the outlook for the month the report is sent in.
@@ -146,7 +147,8 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		p := &points[i]
 		p.Mean, p.Lo80, p.Hi80, p.Lo95, p.Hi95 = p.Mean*share, p.Lo80*share, p.Hi80*share, p.Lo95*share, p.Hi95*share
 	}
-	m.Forecast = &MonthForecast{Total: money(mean + pending), Lo80: money(lo + pending), Hi80: money(hi + pending),
+	lo, hi, calibrated := monthRange(forecasts, from, next, short, lo, hi)
+	m.Forecast = &MonthForecast{Total: money(mean + pending), Lo80: money(lo + pending), Hi80: money(hi + pending), Calibrated: calibrated,
 		Model: strings.Join(dedupe(models), ", "), Share: share, Points: points, Short: short, Accounts: len(forecasts)}
 	if p, err := tally.FromFloat(pending*share, r.Currency); err == nil && pending > 0 {
 		m.Forecast.Pending = p.Round(2)
@@ -155,6 +157,21 @@ func (b *Builder) month(ctx context.Context, r *Report, aud Audience, daily *ser
 		m.Forecast.Note = fmt.Sprintf("leaves out account(s) billed in another currency than %s: %s", r.Currency, strings.Join(excluded, ", "))
 	}
 	return nil
+}
+
+// monthRange returns the range of the forecasts' total over [from, next):
+// an 80% range calibrated on their stored validation (forecast.SumRange),
+// or, where it cannot be (too little history, a forecast that ends before
+// the month does), the days' bounds lo and hi added up as they are.
+func monthRange(fs []tally.Forecast, from, next time.Time, short bool, lo, hi float64) (float64, float64, bool) {
+	if short {
+		return lo, hi, false
+	}
+	l, h, err := forecast.SumRange(fs, from, next)
+	if err != nil {
+		return lo, hi, false
+	}
+	return l, h, true
 }
 
 // forecastCurrency returns the currency a spend forecast was made in, as

@@ -1,0 +1,179 @@
+package forecast
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/tallyhq/tally"
+)
+
+// MinSumOrigins is the fewest validation origins a range of a sum of
+// forecast steps is calibrated on. With n origins the 80% range's bounds
+// are the ⌊0.1(n+1)⌋-th and ⌈0.9(n+1)⌉-th smallest of the n ratios of what
+// the sum came to over what was forecast (split-conformal): both exist
+// from n = 9 on.
+const MinSumOrigins = 9
+
+// sumSteps is how many steps from each origin SumValidation keeps at the
+// most: two months of days, enough for the rest of a month from a forecast
+// made a month before.
+const sumSteps = 62
+
+// ErrNoSumRange is returned when the range of a sum of forecast steps
+// cannot be calibrated: fewer than MinSumOrigins validation origins, steps
+// past those validated, or a forecast sum that is not positive.
+var ErrNoSumRange = errors.New("no calibrated range of the sum")
+
+// SumValidation is the rolling-origin validation behind a forecast, kept
+// to calibrate ranges of sums of its steps: at each origin, what the
+// chosen model (or combination) forecast of the steps that followed, and
+// what they were.
+type SumValidation struct {
+	// Origins are the origins' first steps counted from the forecast's
+	// first step: negative, -35 is five weeks before it.
+	Origins  []int       `json:"origins"`
+	Forecast [][]float64 `json:"forecast"` // [origin][step]
+	Actual   [][]float64 `json:"actual"`
+}
+
+// SumValidation returns the validation behind r, its first 62 steps at
+// the most from each origin, rounded to hundredths (cents, for spend).
+func (r *Result) SumValidation() SumValidation {
+	v := SumValidation{Origins: slices.Clone(r.val.Origins)}
+	round := func(x []float64) []float64 {
+		out := make([]float64, min(len(x), sumSteps))
+		for i := range out {
+			out[i] = math.Round(x[i]*100) / 100
+		}
+		return out
+	}
+	for k := range r.val.Origins {
+		v.Forecast = append(v.Forecast, round(r.val.Forecast[k]))
+		v.Actual = append(v.Actual, round(r.val.Actual[k]))
+	}
+	return v
+}
+
+// SumRange returns the 80% range of the sum of r's steps from to to-1
+// (0-based): the sum of the point forecasts times the 10th and 90th
+// percentiles of what the same steps summed to over what was forecast at
+// the validation origins. It is narrower than the steps' 80% bounds added
+// up, which hold the sum far more than 80% of the time.
+func (r *Result) SumRange(from, to int) (lo, hi float64, err error) {
+	fc, act, err := r.val.sums(from, to)
+	if err != nil {
+		return 0, 0, err
+	}
+	var sum float64
+	for _, v := range r.Mean[from:to] {
+		sum += v
+	}
+	return sumRange(fc, act, sum)
+}
+
+// sums returns the forecast and actual sums of steps from to to-1 at each
+// origin.
+func (v SumValidation) sums(from, to int) (fc, act []float64, err error) {
+	for k := range v.Origins {
+		if from < 0 || from >= to || to > len(v.Forecast[k]) || to > len(v.Actual[k]) {
+			return nil, nil, fmt.Errorf("steps %d to %d: %d validated: %w", from, to-1, len(v.Forecast[k]), ErrNoSumRange)
+		}
+		fc, act = append(fc, sum(v.Forecast[k][from:to])), append(act, sum(v.Actual[k][from:to]))
+	}
+	return fc, act, nil
+}
+
+// sumRange returns the 80% range of a forecast sum from the forecast and
+// actual sums at the validation origins.
+func sumRange(fc, act []float64, sum float64) (lo, hi float64, err error) {
+	n := len(fc)
+	if n < MinSumOrigins {
+		return 0, 0, fmt.Errorf("%d validation origins, want at least %d: %w", n, MinSumOrigins, ErrNoSumRange)
+	}
+	ratios := make([]float64, n)
+	for k := range fc {
+		if !(fc[k] > 0) {
+			return 0, 0, fmt.Errorf("forecast sum %g at an origin: %w", fc[k], ErrNoSumRange)
+		}
+		ratios[k] = act[k] / fc[k]
+	}
+	slices.Sort(ratios)
+	lo = sum * ratios[int(math.Floor(0.1*float64(n+1)))-1]
+	hi = sum * ratios[int(math.Ceil(0.9*float64(n+1)))-1]
+	return lo, hi, nil
+}
+
+// SumRange returns the 80% range of the total of the stored daily
+// forecasts fs over the days [from, to), calibrated as Result.SumRange on
+// the validation each stores ("sumValidation" in its parameters, written
+// by ForecastSpend for account scopes), the forecasts' sums added up per
+// origin day: only the days where all of fs validated count. A forecast's
+// period charges (PeriodCharges) are added to both bounds as they are: the
+// validation is of its daily charges. The error is ErrNoSumRange when the
+// range cannot be calibrated: a forecast without its validation, days
+// past it, or fewer than MinSumOrigins origin days.
+func SumRange(fs []tally.Forecast, from, to time.Time) (lo, hi float64, err error) {
+	fcs, acts := map[time.Time]float64{}, map[time.Time]float64{}
+	count := map[time.Time]int{}
+	var daily, period float64
+	for _, f := range fs {
+		v, perMonth, err := storedValidation(f)
+		if err != nil {
+			return 0, 0, err
+		}
+		a, b := int(from.Sub(f.HistoryEnd)/(24*time.Hour)), int(to.Sub(f.HistoryEnd)/(24*time.Hour))
+		fc, act, err := v.sums(a, b)
+		if err != nil {
+			return 0, 0, fmt.Errorf("forecast %s: %w", f.Scope, err)
+		}
+		for k, o := range v.Origins {
+			d := f.HistoryEnd.AddDate(0, 0, o)
+			fcs[d], acts[d], count[d] = fcs[d]+fc[k], acts[d]+act[k], count[d]+1
+		}
+		for _, p := range f.Points {
+			if p.T.Before(from) || !p.T.Before(to) {
+				continue
+			}
+			m := tally.MonthStart(p.T)
+			perDay := perMonth * float64(24*time.Hour) / float64(monthLength(m))
+			daily, period = daily+p.Mean-perDay, period+perDay
+		}
+	}
+	var fc, act []float64
+	for d, n := range count {
+		if n == len(fs) {
+			fc, act = append(fc, fcs[d]), append(act, acts[d])
+		}
+	}
+	if lo, hi, err = sumRange(fc, act, daily); err != nil {
+		return 0, 0, err
+	}
+	return lo + period, hi + period, nil
+}
+
+// storedValidation reads a stored daily forecast's validation and its
+// period charges a month from its parameters.
+func storedValidation(f tally.Forecast) (SumValidation, float64, error) {
+	var p struct {
+		SumValidation *SumValidation `json:"sumValidation"`
+		PeriodCharges struct {
+			PerMonth float64 `json:"perMonth"`
+		} `json:"periodCharges"`
+	}
+	if f.Granularity != "day" || len(f.Params) == 0 || json.Unmarshal(f.Params, &p) != nil || p.SumValidation == nil {
+		return SumValidation{}, 0, fmt.Errorf("forecast %s: no daily validation stored: %w", f.Scope, ErrNoSumRange)
+	}
+	return *p.SumValidation, p.PeriodCharges.PerMonth, nil
+}
+
+func sum(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
