@@ -10,7 +10,7 @@ import (
 
 // periodMonths is how many of the most recent complete months the charges
 // billed for a month at once are taken from: their median, so one month
-// whose invoice is not final yet, or had a one-off fee, does not set it.
+// that had a one-off fee does not set it.
 const periodMonths = 3
 
 // PeriodCharges is how a spend forecast treats the charges billed for more
@@ -20,9 +20,17 @@ const periodMonths = 3
 // forecast apart: PerMonth a month, spread over each month's days, as the
 // allocations spread them. It is stored in the forecast's parameters as
 // "periodCharges".
+//
+// A month counts once its period charges are billed: the bill (any series
+// of the forecast's kind, every account or every service) has a period
+// line in it. A month without one, its invoice still to come, is skipped,
+// not taken as a month without fees. A series without period charges in
+// the latest complete month that counts has none forecast: its fees
+// stopped.
 type PeriodCharges struct {
 	// PerMonth is the median of the months in FromMonths (YYYY-MM), the
-	// most recent complete months of the history.
+	// most recent complete months of the history that count (at most
+	// three).
 	PerMonth   float64  `json:"perMonth"`
 	FromMonths []string `json:"fromMonths"`
 	// Month (YYYY-MM) is the month of the history's last day. Billed is
@@ -38,20 +46,39 @@ type PeriodCharges struct {
 	Pending float64 `json:"pending"`
 }
 
+// billedMonths returns the months (their first days) in which costs has
+// a period line: those whose period charges are billed.
+func billedMonths(costs []tally.DailyCost) map[time.Time]bool {
+	billed := map[time.Time]bool{}
+	for _, c := range costs {
+		if c.Period {
+			billed[tally.MonthStart(c.Day)] = true
+		}
+	}
+	return billed
+}
+
 // periodCharges works out the period charges of a history that starts on
 // first and ends before end, from its charges by month (their charge
-// period's start). ok is false when there are none: the history has no
-// period charge, or no complete month to take them from.
-func periodCharges(byMonth map[time.Time]float64, first, end time.Time) (pc PeriodCharges, ok bool) {
+// period's start) and the months whose period charges the bill holds
+// (billedMonths). ok is false when there are none: the history has no
+// period charge, no complete month that counts, or none in the latest
+// that does.
+func periodCharges(byMonth map[time.Time]float64, billed map[time.Time]bool, first, end time.Time) (pc PeriodCharges, ok bool) {
 	if len(byMonth) == 0 {
 		return pc, false
 	}
 	var months []time.Time
 	for m := tally.MonthStart(end).AddDate(0, -1, 0); !m.Before(first) && len(months) < periodMonths; m = m.AddDate(0, -1, 0) {
-		months = append(months, m)
+		if billed[m] {
+			months = append(months, m)
+		}
 	}
 	if len(months) == 0 {
 		return pc, false
+	}
+	if _, ok := byMonth[months[0]]; !ok {
+		return pc, false // stopped
 	}
 	amounts := make([]float64, len(months))
 	for i, m := range months {

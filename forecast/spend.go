@@ -108,12 +108,13 @@ func ForecastSpend(ctx context.Context, store SpendStore, opt SpendOptions) ([]t
 			return out, err
 		}
 		gw, note := billedWindow(costs, w)
+		billed := billedMonths(costs)
 		for _, key := range sortedKeysOf(costs) {
 			if sel != nil && !sel[key] {
 				continue
 			}
 			scope := NewScope(g.kind, key)
-			f, err := forecastDaily(scope, costs, key, gw, note, opt)
+			f, err := forecastDaily(scope, costs, billed, key, gw, note, opt)
 			if err != nil {
 				return out, fmt.Errorf("forecast %s: %w", scope, err)
 			}
@@ -201,7 +202,7 @@ func billedWindow(costs []tally.DailyCost, w tally.Window) (tally.Window, string
 	return tally.Window{Start: w.Start, End: end}, note
 }
 
-func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Window, note string, opt SpendOptions) (tally.Forecast, error) {
+func forecastDaily(scope Scope, costs []tally.DailyCost, billed map[time.Time]bool, key string, w tally.Window, note string, opt SpendOptions) (tally.Forecast, error) {
 	var cur tally.Currency
 	var first time.Time
 	byDay, byMonth := map[time.Time]float64{}, map[time.Time]float64{}
@@ -243,7 +244,7 @@ func forecastDaily(scope Scope, costs []tally.DailyCost, key string, w tally.Win
 	if scope.Kind == KindSpendAccount {
 		extra["sumValidation"] = r.SumValidation() // the weekly report's month range (SumRange)
 	}
-	pc, ok := periodCharges(byMonth, first, w.End)
+	pc, ok := periodCharges(byMonth, billed, first, w.End)
 	if ok {
 		r.Notes = append(r.Notes, pc.note(cur))
 		extra["periodCharges"] = pc
