@@ -42,6 +42,20 @@ bench-ingest: deps build
 clean:
 	rm -rf $(BIN)
 
+# Offline price catalog: pricing sync aws --offline's load of the shipped
+# snapshot into a fresh catalog (decode, sync, sync again unchanged), median of
+# BENCH_PRICING_RUNS runs, and its ratio to a plain COPY of the same rows
+# measured in the same run.
+BENCH_PRICING_RUNS ?= 3
+.PHONY: bench-pricing
+bench-pricing:
+	@mkdir -p $(BIN)
+	$(GO) test ./cmd/tally -run '^$$' -bench '^BenchmarkPricingSyncOffline$$' -benchtime 1x -count $(BENCH_PRICING_RUNS) -timeout 30m | tee $(BIN)/bench-pricing.txt | grep '^Benchmark'
+	@for m in decode-s sync-s resync-s copy-s sync/copy; do \
+	  grep '^BenchmarkPricingSyncOffline' $(BIN)/bench-pricing.txt | awk -v m=$$m '{for (i = 3; i < NF; i++) if ($$(i+1) == m) print $$i}' | sort -g | \
+	  awk -v m=$$m '{x[NR]=$$1} END {printf "median %-9s %8.3f\n", m, (NR % 2) ? x[(NR+1)/2] : (x[NR/2] + x[NR/2+1]) / 2}'; \
+	done
+
 # Forecast accuracy and speed: every model side by side with seasonal naive
 # and Naive2 (OWA is the ratio to Naive2 measured in the same run) on the
 # synthetic hourly suite (414 series, H=48, M=24), or on the M4 hourly files

@@ -97,3 +97,32 @@ func TestPricesInReadsWhatAttributionEstimatesWith(t *testing.T) {
 		t.Errorf("PricesIn read %v, want %v", options, want)
 	}
 }
+
+// TestSyncPricesStoresAKeyPricedTwiceInOrder: a sync that prices a key
+// twice stores the prices one after the other, as two syncs would: the
+// same day, the second replaces the first; on a later day, it is stored
+// when it differs from the first.
+func TestSyncPricesStoresAKeyPricedTwiceInOrder(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	price := func(d time.Time, amount string) tally.InstancePrice {
+		return tally.InstancePrice{Provider: "aws", Region: "us-east-1", InstanceType: "m5.large", PurchaseOption: tally.PurchaseOnDemand,
+			HourlyPrice: tally.MustParseMoney(amount, "USD"), VCPUs: 2, MemoryBytes: 8 << 30, EffectiveFrom: d, Source: "aws-price-list"}
+	}
+	synced, err := db.SyncPrices(ctx, []tally.InstancePrice{price(day, "0.1"), price(day, "0.096"),
+		price(day.AddDate(0, 0, 1), "0.096"), price(day.AddDate(0, 0, 2), "0.09")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if synced.Stored != 3 || synced.Repriced != 3 {
+		t.Errorf("stored %d, repriced %d; want 3 and 3", synced.Stored, synced.Repriced)
+	}
+	if n, err := db.PriceRows(ctx); err != nil || n != 2 {
+		t.Errorf("%d rows (%v), want 2: 0.096 from 11-01 and 0.09 from 11-03", n, err)
+	}
+	got, err := db.Prices(ctx, postgres.PriceFilter{Provider: "aws"})
+	if err != nil || len(got) != 1 || got[0].HourlyPrice.Decimal() != "0.09" || !got[0].EffectiveFrom.Equal(day.AddDate(0, 0, 2)) {
+		t.Errorf("latest price %+v (%v), want 0.09 from 2026-11-03", got, err)
+	}
+}
