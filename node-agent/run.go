@@ -63,16 +63,24 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 		}
 	}
 	log.Info("cgroup hierarchies", "v2", mounts.V2, "v1", mounts.V1)
+	// What run starts is stopped in reverse order, before run says
+	// "stopped" (or returns early with an error).
+	var down teardown
+	defer down.run()
 	meta := podmeta.New(podmeta.Config{Client: client, NodeName: cfg.node, Mounts: mounts, Proc: cfg.proc, Logger: log})
+	down.push(meta.Stop)
 	if err := meta.Start(ctx); err != nil {
 		return err
 	}
-	defer meta.Stop()
 	prof, err := profiler.Open(cfg.frequency)
 	if err != nil {
 		return err
 	}
-	defer prof.Close()
+	down.push(func() {
+		if err := prof.Close(); err != nil {
+			log.Warn("close the profiler", "err", err)
+		}
+	})
 	log.Info("profiling", "cpus", len(prof.CPUs()), "hz", cfg.frequency)
 	tracker := cgroups.NewTracker(mounts)
 	tracker.Sample()
@@ -88,7 +96,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 	// New processes are read as the profiler announces them (ended before
 	// the profiler is closed).
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
+	down.push(stopWatch)
 	go func() {
 		if err := col.Watch(watchCtx); err != nil {
 			log.Warn("new processes are read only every few seconds", "err", err)
@@ -112,7 +120,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 		}
 		srv := &http.Server{Handler: m.handler(cfg.pprof), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
-		defer srv.Close()
+		down.push(func() { srv.Close() })
 		log.Info("metrics", "addr", ln.Addr().String())
 	}
 	delivering := make(chan struct{})
@@ -142,6 +150,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 			if err := shipper.Stop(stopCtx); err != nil {
 				log.Error("stop delivering", "err", err)
 			}
+			down.run()
 			log.Info("stopped", "pending", buf.Len())
 			return nil
 		case <-sample.C:
@@ -162,6 +171,21 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) er
 			}
 		}
 	}
+}
+
+// teardown is what run started and stops when it ends: functions run in
+// the reverse of the order they were pushed, once.
+type teardown []func()
+
+// push adds stop, to run before those pushed earlier.
+func (t *teardown) push(stop func()) { *t = append(*t, stop) }
+
+// run runs the functions pushed, last first, and forgets them.
+func (t *teardown) run() {
+	for i := len(*t) - 1; i >= 0; i-- {
+		(*t)[i]()
+	}
+	*t = nil
 }
 
 // stopTimeout bounds the agent's stop: the last interval's collection and
