@@ -187,7 +187,7 @@ FUZZ_TARGETS := \
 	./postgres:FuzzNumeric \
 	./report:FuzzParseConfig ./report:FuzzParseWeek \
 	./rightsizing:FuzzReadTrace \
-	./web:FuzzDecodeAgentBatch
+	./web:FuzzDecodeAgentBatch ./web:FuzzQueryWindow
 .PHONY: fuzz
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -32,7 +32,7 @@ func allocationQuery(v url.Values, now time.Time, def tally.CostSettings) (attri
 	if window == "" {
 		window = "7d"
 	}
-	if q.Window, err = tally.ParseWindow(window, now); err != nil {
+	if q.Window, err = queryWindow(window, now); err != nil {
 		return q, err
 	}
 	q.Window = wholeHours(q.Window)

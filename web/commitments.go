@@ -65,7 +65,7 @@ func (s *Server) commitmentStatusQuery(r *http.Request) (account string, w tally
 	if win == "" {
 		win = "30d"
 	}
-	if w, err = tally.ParseWindow(win, s.now()); err != nil {
+	if w, err = queryWindow(win, s.now()); err != nil {
 		return "", w, "", err
 	}
 	if err = notFuture("window", w, s.now()); err != nil {

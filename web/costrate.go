@@ -27,7 +27,7 @@ func (s *Server) costRate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	window, err := tally.ParseWindow(orDefault(v.Get("window"), "30d"), s.now())
+	window, err := queryWindow(orDefault(v.Get("window"), "30d"), s.now())
 	if err == nil {
 		err = notFuture("window", window, s.now())
 	}

@@ -101,7 +101,7 @@ func (s *Server) functions(w http.ResponseWriter, r *http.Request) {
 // window (days), the most expensive first: the Functions page starts at
 // the first.
 func (s *Server) profiledWorkloads(w http.ResponseWriter, r *http.Request) {
-	win, err := tally.ParseWindow(orDefault(r.URL.Query().Get("window"), "7d"), s.now())
+	win, err := queryWindow(orDefault(r.URL.Query().Get("window"), "7d"), s.now())
 	if err == nil {
 		err = notFuture("window", win, s.now())
 	}
@@ -394,7 +394,7 @@ func stackFilter(v url.Values, now time.Time) (attribution.StackFilter, error) {
 	if !ok || ns == "" || name == "" {
 		return f, tally.Errorf(tally.EInvalid, "workload %q: want NAMESPACE/NAME", v.Get("workload"))
 	}
-	w, err := tally.ParseWindow(orDefault(v.Get("window"), "7d"), now)
+	w, err := queryWindow(orDefault(v.Get("window"), "7d"), now)
 	if err == nil {
 		err = notFuture("window", w, now)
 	}
@@ -411,7 +411,7 @@ func baseFilter(v url.Values, head attribution.StackFilter, now time.Time) (attr
 	base := head
 	switch {
 	case v.Get("baseWindow") != "":
-		w, err := tally.ParseWindow(v.Get("baseWindow"), now)
+		w, err := queryWindow(v.Get("baseWindow"), now)
 		if err != nil {
 			return base, false, tally.Errorf(tally.EInvalid, "baseWindow: %s", tally.ErrorMessage(err))
 		}

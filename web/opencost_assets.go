@@ -183,7 +183,7 @@ func openCostAssetQuery(in url.Values, now time.Time) (q attribution.AssetQuery,
 	if oc, ok := openCostNamedWindow(window, now); ok {
 		window = oc
 	}
-	if q.Window, err = tally.ParseWindow(window, now); err != nil {
+	if q.Window, err = queryWindow(window, now); err != nil {
 		return q, nil, nil, nil, err
 	}
 	q.Window = wholeHours(q.Window)

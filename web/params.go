@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -66,4 +67,26 @@ func notFuture(name string, w tally.Window, now time.Time) error {
 		return nil
 	}
 	return tally.Errorf(tally.EInvalid, "%s %s starts after now (%s): it has no costs yet", name, w, now.UTC().Format(time.RFC3339))
+}
+
+// queryWindow reads a window given in a query string, as tally.ParseWindow
+// does. A "+" sent unencoded as an RFC 3339 bound's offset sign
+// (window=2026-11-01T00:00:00+01:00,…) arrives decoded as a space, which
+// RFC 3339 never has: queryWindow reads a space between a bound's time and
+// its offset as the "+" it was. A space anywhere else is still refused.
+func queryWindow(s string, now time.Time) (tally.Window, error) {
+	if a, b, ok := strings.Cut(s, ","); ok {
+		s = offsetPlus(a) + "," + offsetPlus(b)
+	}
+	return tally.ParseWindow(s, now)
+}
+
+// decodedOffsetPlus matches an RFC 3339 bound whose offset's "+" was
+// decoded to a space: a date, a time, the space and hh:mm, nothing else.
+var decodedOffsetPlus = regexp.MustCompile(`^(\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?) (\d{2}:\d{2}\s*)$`)
+
+// offsetPlus restores the "+" of bound's offset if the query decoded it to
+// a space, and returns any other bound as it is.
+func offsetPlus(bound string) string {
+	return decodedOffsetPlus.ReplaceAllString(bound, "${1}+${2}")
 }

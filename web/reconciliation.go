@@ -54,7 +54,7 @@ func (s *Server) reconciliation(w http.ResponseWriter, r *http.Request) {
 	basis, err := tally.ParseCostBasis(r.URL.Query().Get("basis"))
 	var win tally.Window
 	if err == nil {
-		win, err = tally.ParseWindow(v, s.now())
+		win, err = queryWindow(v, s.now())
 	}
 	if err == nil {
 		err = notFuture("window", win, s.now())
