@@ -15,6 +15,10 @@ import (
 type Group struct {
 	Name string   `json:"name"` // keys joined with "/", or __idle__, __shared__, __unallocated__
 	Keys []string `json:"keys"` // one per Query.Aggregate dimension ("" for the reserved groups)
+	// FromAnnotation says, per key, that an alias field's value (team…)
+	// is the annotation of every pod of the group, none of which has the
+	// label (Row.FromAnnotation of all its rows); nil when no key is.
+	FromAnnotation []bool `json:"-"`
 	// Cluster and Node are set on a node's idle group (Query.IdleByNode)
 	// only: it has no keys.
 	Cluster string     `json:"cluster,omitempty"`
@@ -351,9 +355,21 @@ func group(groups map[string]*Group, r *Row, dims []Dimension, class, node strin
 	g := groups[name]
 	if g == nil {
 		g = &Group{Name: name, Keys: keys, Steps: make([]StepCost, steps)}
+		if keys != nil {
+			g.FromAnnotation = slices.Clone(r.FromAnnotation)
+		}
 		groups[name] = g
 	}
+	g.noteAnnotated(r)
 	return g
+}
+
+// noteAnnotated keeps in g.FromAnnotation the keys r too read from its
+// pods' annotations.
+func (g *Group) noteAnnotated(r *Row) {
+	for i := range g.FromAnnotation {
+		g.FromAnnotation[i] = g.FromAnnotation[i] && i < len(r.FromAnnotation) && r.FromAnnotation[i]
+	}
 }
 
 // groupName joins a group's keys with "/", each key of a controller, pod

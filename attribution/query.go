@@ -250,13 +250,16 @@ func (q *Query) NeedsHourly() bool {
 type Row struct {
 	Start, End time.Time
 	Keys       []string // values of Query.Aggregate, "" where the allocation lacks the dimension
-	Cluster    string
-	Node       string // the node, under Query.IdleByNode only ("" otherwise)
-	Namespace  string
-	Class      string // "" for containers and namespace-level costs, or idle, shared, unallocated
-	CostKind   string
-	Cost       tally.Money // on Query.Basis
-	Estimated  bool
+	// FromAnnotation says, per key, that an alias field's value (team…) is
+	// its pods' annotation, as they have no such label; nil when no key is.
+	FromAnnotation []bool
+	Cluster        string
+	Node           string // the node, under Query.IdleByNode only ("" otherwise)
+	Namespace      string
+	Class          string // "" for containers and namespace-level costs, or idle, shared, unallocated
+	CostKind       string
+	Cost           tally.Money // on Query.Basis
+	Estimated      bool
 	// Ran is when the row's allocations ran within its step: from the
 	// first one's start to the last one's end, each its tally.Allocation.Ran
 	// or its whole hour (whole days when read from the daily rollups).

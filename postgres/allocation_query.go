@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -70,7 +71,7 @@ func scanAllocationRow(q *attribution.Query) pgx.RowToFunc[attribution.Row] {
 		}
 		dst = append(dst, &row.Cluster, &row.Node, &row.Namespace, &row.Class, &row.CostKind, &cur, &row.Outside, &cost, &row.Estimated,
 			&row.CPUCoreHours, &row.CPURequestCoreHours, &row.CPUUsageCoreHours,
-			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours, &row.Ran.Start, &row.Ran.End)
+			&row.RAMByteHours, &row.RAMRequestByteHours, &row.RAMUsageByteHours, &row.GPUHours, &row.Ran.Start, &row.Ran.End, &row.FromAnnotation)
 		if err := r.Scan(dst...); err != nil {
 			return row, err
 		}
@@ -184,6 +185,11 @@ func allocationSQL(q *attribution.Query) (string, []any, error) {
 		"sum(cpu_core_hours)", "sum(cpu_request_core_hours)", "sum(cpu_usage_core_hours)",
 		"sum(ram_byte_hours)", "sum(ram_request_byte_hours)", "sum(ram_usage_byte_hours)", "sum(gpu_hours)",
 		ranStart, ranEnd)
+	fromAnnotation, err := fromAnnotationSQL(q, arg)
+	if err != nil {
+		return "", nil, err
+	}
+	sel = append(sel, fromAnnotation)
 	groupBy := make([]string, 0, len(keys)+8)
 	for i := 0; i < len(keys)+8; i++ {
 		groupBy = append(groupBy, strconv.Itoa(i+1))
@@ -376,12 +382,7 @@ func dimensionSQL(d attribution.Dimension, hourly bool, aliases attribution.Alia
 	if attribution.IsAlias(d.Field) && hourly {
 		// The label, else the pod's annotation of that name, as OpenCost's
 		// aliases (which read namespace labels too: Tally has none).
-		key := aliases.Label(d.Field)
-		label, err := dimensionSQL(attribution.Dimension{Field: "label", Key: key}, hourly, aliases, arg)
-		if err != nil {
-			return "", err
-		}
-		annotation, err := dimensionSQL(attribution.Dimension{Field: "annotation", Key: key}, hourly, aliases, arg)
+		label, annotation, err := aliasSQL(d, aliases, arg)
 		if err != nil {
 			return "", err
 		}
@@ -436,6 +437,51 @@ func dimensionSQL(d attribution.Dimension, hourly bool, aliases attribution.Alia
 	}
 	return "", tally.Errorf(tally.EInvalid, "cannot aggregate or filter by %s", d)
 }
+
+// aliasSQL returns the SQL expressions of the label and of the pod's
+// annotation an alias field (team…) of the hourly allocations reads.
+func aliasSQL(d attribution.Dimension, aliases attribution.Aliases, arg func(any) string) (label, annotation string, err error) {
+	label, err = aliasLabelSQL(d, aliases, arg)
+	if err != nil {
+		return "", "", err
+	}
+	annotation, err = dimensionSQL(attribution.Dimension{Field: "annotation", Key: aliases.Label(d.Field)}, true, aliases, arg)
+	return label, annotation, err
+}
+
+// aliasLabelSQL returns the SQL expression of the label an alias field
+// (team…) of the hourly allocations reads first.
+func aliasLabelSQL(d attribution.Dimension, aliases attribution.Aliases, arg func(any) string) (string, error) {
+	return dimensionSQL(attribution.Dimension{Field: "label", Key: aliases.Label(d.Field)}, true, aliases, arg)
+}
+
+// fromAnnotationSQL returns the SQL array of a result row's
+// attribution.Row.FromAnnotation: per dimension, whether it is an alias
+// field none of the row's allocations has the label of, so that its value,
+// if it has one, is their pods' annotation. It is NULL when no dimension is
+// an alias read from the hourly allocations (the daily rollups keep labels
+// only).
+func fromAnnotationSQL(q *attribution.Query, arg func(any) string) (string, error) {
+	if !q.NeedsHourly() || !slices.ContainsFunc(q.Aggregate, isAlias) {
+		return "NULL::bool[]", nil
+	}
+	cols := make([]string, len(q.Aggregate))
+	for i, d := range q.Aggregate {
+		cols[i] = "false"
+		if !isAlias(d) {
+			continue
+		}
+		label, err := aliasLabelSQL(d, q.Aliases, arg)
+		if err != nil {
+			return "", err
+		}
+		cols[i] = "coalesce(bool_and(" + label + " IS NULL), false)"
+	}
+	return "ARRAY[" + strings.Join(cols, ", ") + "]", nil
+}
+
+// isAlias reports whether d is one of OpenCost's alias fields (team…).
+func isAlias(d attribution.Dimension) bool { return attribution.IsAlias(d.Field) }
 
 // prometheusLabelPath returns the JSON path of the value of the labels
 // whose Prometheus name is k, when k can be one that is not its own key:

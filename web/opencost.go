@@ -552,7 +552,8 @@ type openCostProperties struct {
 // idle (idleByNode) has the cluster and node properties, as OpenCost's. A
 // bare pod has no controller or controllerKind, as in OpenCost. An alias
 // field's value (aggregate=team) is under the label it reads (aliases'),
-// as OpenCost keeps it and as aggregate=label:team has it.
+// as OpenCost keeps it and as aggregate=label:team has it, or under
+// annotations where the group's pods have it as an annotation only.
 func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension, aliases attribution.Aliases) openCostProperties {
 	p := openCostProperties{Cluster: g.Cluster, Node: g.Node}
 	_, bare := openCostKind(g, dims)
@@ -584,7 +585,12 @@ func newOpenCostProperties(g *attribution.Group, dims []attribution.Dimension, a
 		case "annotation":
 			p.Annotations = withKey(p.Annotations, d.Key, k)
 		default:
-			if attribution.IsAlias(d.Field) {
+			if !attribution.IsAlias(d.Field) {
+				break
+			}
+			if i < len(g.FromAnnotation) && g.FromAnnotation[i] {
+				p.Annotations = withKey(p.Annotations, aliases.Label(d.Field), k)
+			} else {
 				p.Labels = withKey(p.Labels, aliases.Label(d.Field), k)
 			}
 		}

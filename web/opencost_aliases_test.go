@@ -14,6 +14,7 @@ import (
 	"github.com/tallyhq/tally/attribution"
 	"github.com/tallyhq/tally/internal/fixture"
 	"github.com/tallyhq/tally/internal/pgtest"
+	"github.com/tallyhq/tally/postgres"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -27,6 +28,12 @@ import (
 // annotated team=payments) and DaemonSet proxy in kube-system ($8, team
 // platform); and each node's idle ($1, $4).
 func aliasServer(t *testing.T, aliases attribution.Aliases) string {
+	t.Helper()
+	return serveAliases(t, aliasDB(t), aliases)
+}
+
+// aliasDB stores aliasServer's hour.
+func aliasDB(t *testing.T) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
@@ -74,6 +81,13 @@ func aliasServer(t *testing.T, aliases attribution.Aliases) string {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// serveAliases serves db's allocations under aliases, as of two days after
+// fixture.Day1, to a viewer's token, and returns the server's URL.
+func serveAliases(t *testing.T, db *postgres.DB, aliases attribution.Aliases) string {
+	t.Helper()
 	srv := httptest.NewServer(web.NewServer(web.Config{Readiness: db, Allocations: db, Auth: db, Settings: db, Aliases: aliases,
 		Now: func() time.Time { return fixture.Day1.Add(47 * time.Hour) }}))
 	t.Cleanup(srv.Close)
@@ -210,6 +224,53 @@ func TestOpenCostAliasAggregateProperties(t *testing.T) {
 			if got := a.Properties.Labels; !maps.Equal(got, want) {
 				t.Errorf("--team-label %q: %s has labels %v, want %v", tc.label, name, got, want)
 			}
+		}
+	}
+}
+
+// TestOpenCostAliasFromAnnotation: aggregated by an alias field
+// (aggregate=team), an allocation whose pods have the team only as an
+// annotation has it in properties.annotations, where OpenCost keeps a pod's
+// annotations, not in properties.labels; one whose pods have the label (all
+// or some of them) keeps it in labels. The annotation's team was reported
+// as a label, {"team": "billing"}, which no pod had.
+func TestOpenCostAliasFromAnnotation(t *testing.T) {
+	ctx := context.Background()
+	db := aliasDB(t)
+	// In the hour after aliasServer's: shop's billing-0 ($7), with the
+	// annotation team=billing and no labels.
+	since := fixture.Day1.Add(-24 * time.Hour)
+	if err := db.UpsertPods(ctx, []tally.Pod{{Ref: tally.PodRef{Cluster: "prod", Namespace: "shop", Name: "billing-0", UID: "p-billing"},
+		NodeName: "n1", Annotations: map[string]string{"team": "billing"}, ValidFrom: since,
+		Containers: []tally.Container{{Name: "app", CPURequest: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	billing := hourAllocation("n1", "shop", "billing", "app", "7")
+	billing.Hour++
+	billing.WorkloadKind, billing.Pod, billing.PodUID = tally.KindStatefulSet, "billing-0", "p-billing"
+	if err := db.ReplaceAllocations(ctx, billing.Hour.Window(), []tally.Allocation{billing}); err != nil {
+		t.Fatal(err)
+	}
+	day := url.QueryEscape(fixture.Day1.Format(time.RFC3339) + "," + fixture.Day1.Add(24*time.Hour).Format(time.RFC3339))
+	sets := openCostSets(t, serveAliases(t, db, attribution.Aliases{})+"/allocation/compute?accumulate=true&includeIdle=false&aggregate=team&window="+day)
+	if len(sets) != 1 {
+		t.Fatalf("%d sets, want 1", len(sets))
+	}
+	want := map[string]struct{ labels, annotations map[string]string }{
+		"billing":             {nil, map[string]string{"team": "billing"}},
+		"payments":            {map[string]string{"team": "payments"}, nil}, // api's label; db's annotation
+		"search":              {map[string]string{"team": "search"}, nil},   // its label, not its pod's annotation
+		"platform":            {map[string]string{"team": "platform"}, nil},
+		tally.UnallocatedName: {},
+	}
+	for name, a := range sets[0] {
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected allocation %s", name)
+			continue
+		}
+		if p := a.Properties; !maps.Equal(p.Labels, w.labels) || !maps.Equal(p.Annotations, w.annotations) {
+			t.Errorf("%s: labels %v, annotations %v; want labels %v, annotations %v", name, p.Labels, p.Annotations, w.labels, w.annotations)
 		}
 	}
 }
