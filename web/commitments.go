@@ -46,15 +46,42 @@ func (s *Server) commitmentRoutes(r chi.Router) {
 }
 
 // commitmentAccounts answers GET /api/v1/commitments/accounts: the billing
-// accounts the other routes' account parameter selects, for a picker (one
-// account's bill is in one currency; several accounts' may not be).
+// accounts the other routes' account parameter selects, for a picker, each
+// with its currency (one account's bill is in one currency; several
+// accounts' may not be).
 func (s *Server) commitmentAccounts(w http.ResponseWriter, r *http.Request) {
-	as, err := s.commits.BillingAccounts(r.Context())
+	as, err := s.billedAccounts(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"accounts": list(as)})
+}
+
+// billedAccount is a billing account with the currency it is billed in
+// ("" when unknown).
+type billedAccount struct {
+	tally.BillingAccount
+	Currency tally.Currency `json:"currency,omitempty"`
+}
+
+// billedAccounts lists the billing accounts with a bill, each with its
+// currency: the dashboard names the currencies that keep all accounts
+// from being added up.
+func (s *Server) billedAccounts(ctx context.Context) ([]billedAccount, error) {
+	as, err := s.commits.BillingAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	curs, err := s.commits.BillingCurrencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]billedAccount, len(as))
+	for i, a := range as {
+		out[i] = billedAccount{BillingAccount: a, Currency: curs[a.ID]}
+	}
+	return out, nil
 }
 
 // commitmentStatusQuery reads window (default 30d), step (default day, or

@@ -205,12 +205,19 @@ func TestCommitmentsAPIBillsInTwoCurrencies(t *testing.T) {
 	if err := json.Unmarshal(body, &sum); code != http.StatusOK || err != nil || sum.Currency != "EUR" {
 		t.Errorf("one EUR account: %d %s", code, body)
 	}
-	// The accounts to choose from, for the dashboard's picker.
-	var accts struct{ Accounts []tally.BillingAccount }
+	// The accounts to choose from, for the dashboard's picker, each with
+	// the currency it is billed in (the dashboard names them).
+	var accts struct {
+		Accounts []struct {
+			ID       string
+			Currency string
+		}
+	}
 	code, body = get("/api/v1/commitments/accounts")
 	if err := json.Unmarshal(body, &accts); code != http.StatusOK || err != nil || len(accts.Accounts) != 2 ||
-		accts.Accounts[0].ID != "111" || accts.Accounts[1].ID != "222" {
-		t.Errorf("accounts: %d %s", code, body)
+		accts.Accounts[0].ID != "111" || accts.Accounts[1].ID != "222" ||
+		accts.Accounts[0].Currency != "USD" || accts.Accounts[1].Currency != "EUR" {
+		t.Errorf("accounts: %d %s, want 111 in USD and 222 in EUR", code, body)
 	}
 }
 

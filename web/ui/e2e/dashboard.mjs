@@ -1580,13 +1580,20 @@ await step('commitments of accounts billed in two currencies', async () => {
   await p.fill('input[name=email]', email)
   await p.fill('input[name=password]', password)
   await p.click('button[type=submit]')
-  // All accounts together cannot be added up: the page says why and offers the accounts.
-  await p.locator('[data-page=commitments] .state').getByText(/bills in EUR and USD/).waitFor()
+  // All accounts together cannot be added up: the page says why and points
+  // at its picker, not at the API's ?account=ID, which is for API users.
+  const pick = p.locator('[data-page=commitments] [data-state=pick-account]')
+  await pick.getByText('These accounts bill in EUR and USD: pick one account in the Billing account menu above.').waitFor()
+  const shown = await p.locator('[data-page=commitments]').innerText()
+  check(!shown.includes('?account='), 'the page does not tell a dashboard user to edit the URL:\n' + shown)
   const picker = p.locator('[data-page=commitments] select[name=account]')
   // The accounts come from their own request; the picker shows once they have.
   await picker.locator('option').nth(2).waitFor({ state: 'attached' })
   const options = await picker.locator('option').allInnerTexts()
   check(options.length === 3 && options[0] === 'All accounts', 'the picker offers all accounts and each of the two: ' + options.join(' | '))
+  await pick.getByRole('button', { name: 'Choose an account' }).click()
+  check(await picker.evaluate((el) => el === document.activeElement), 'the button takes the keyboard to the account picker')
+  await p.keyboard.press('Escape') // the picker's list, where the browser opened it
   await shot(p, 'commitments-two-currencies')
   await picker.selectOption('111')
   await p.waitForURL(/\/commitments\?account=111$/)

@@ -389,6 +389,8 @@ export interface BillingAccount {
   id: string
   provider: string
   name: string
+  /** The currency its bill is in (older servers: absent). */
+  currency?: string
 }
 
 /** GET /api/v1/commitments: see the README for the contract. */

@@ -1,5 +1,5 @@
 // The Commitments page's charts, apart from the page so they can be tested.
-import type { CommitmentKPI } from './api'
+import type { ApiError, BillingAccount, CommitmentKPI } from './api'
 import { axisTooltip, palette, type Option } from './charts'
 import { day, pct } from './format'
 
@@ -22,4 +22,21 @@ export function kpiChart(kpis: CommitmentKPI[]): Option {
       { name: 'Effective savings rate', type: 'line', showSymbol, data: kpis.map((k) => k.esr) },
     ],
   }
+}
+
+/**
+ * What the page says when the view of all accounts failed because their
+ * bills are in several currencies, which cannot be added up: the API's
+ * message tells its users to add ?account=ID to the URL, the page points at
+ * its account picker and names the currencies, from the accounts listed.
+ * null for any other view or error (and when the accounts listed bill in one
+ * currency: the commitments' currency is then the mismatch, which the API's
+ * message says).
+ */
+export function pickOneAccount(error: ApiError | undefined, account: string, accounts: BillingAccount[]): string | null {
+  if (account !== '' || error?.status !== 400 || !error.message.includes('currency mismatch')) return null
+  const currencies = [...new Set(accounts.map((a) => a.currency ?? '').filter(Boolean))].sort()
+  if (currencies.length < 2) return null
+  const named = currencies.slice(0, -1).join(', ') + ' and ' + currencies[currencies.length - 1]
+  return `These accounts bill in ${named}: pick one account in the Billing account menu above.`
 }

@@ -18,7 +18,7 @@ import {
 } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
-import { kpiChart } from '../commitments'
+import { kpiChart, pickOneAccount } from '../commitments'
 import { moneyUnit } from '../table'
 
 /** Months until each commitment ends, with what the expiring commitments cost an hour. */
@@ -77,6 +77,30 @@ function AccountPicker({ accounts, value, set }: { accounts: BillingAccount[]; v
         ))}
       </select>
     </label>
+  )
+}
+
+/**
+ * Says that all accounts together cannot be shown (said: pickOneAccount's
+ * words), with a button that takes the keyboard to the account picker and
+ * opens it.
+ */
+function PickOneAccount({ said }: { said: string }) {
+  const choose = () => {
+    const select = document.querySelector<HTMLSelectElement>('[data-page=commitments] select[name=account]')
+    select?.focus()
+    try {
+      select?.showPicker()
+    } catch {
+      // A browser that cannot open it from here: the picker has the focus.
+    }
+  }
+  return (
+    <div class="state error" role="alert" data-state="pick-account">
+      <h3>All accounts cannot be added up</h3>
+      <p>{said}</p>
+      <button onClick={choose}>Choose an account</button>
+    </div>
   )
 }
 
@@ -300,14 +324,16 @@ export function CommitmentsPage(_: { me: Me }) {
         </NotAvailable>
       </div>
     )
-  if (data.error)
+  if (data.error) {
+    const pick = pickOneAccount(data.error, s.account, accounts.data?.accounts ?? [])
     return (
       <div class="page" data-page="commitments">
         <h1>Commitments</h1>
         {picker}
-        <ErrorState error={data.error} retry={data.reload} what="commitments" />
+        {pick ? <PickOneAccount said={pick} /> : <ErrorState error={data.error} retry={data.reload} what="commitments" />}
       </div>
     )
+  }
   const c = data.data!
   const v = view!
   const commitmentCols = commitmentColumns(c.commitments, v.cur)
