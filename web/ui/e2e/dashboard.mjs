@@ -664,6 +664,34 @@ await step('allocations: a drill-down\'s chart draws idle and shared apart, name
   noErrors('allocations drill-down chart')
 })
 
+await step('allocations: a team\'s namespaces count its costs of no namespace, __unallocated__, in the total', async () => {
+  // Team payments' S3 bucket (tagged team=payments, outside the clusters,
+  // $0.02 an hour) has no namespace: by namespace it is __unallocated__.
+  const q = 'aggregate=namespace&filter=' + encodeURIComponent('team:"payments"') + '&idle=separate&shared=separate&window=7d'
+  const api = await (await page.request.get(base + '/api/v1/allocations?' + q)).json()
+  const row = (name) => api.groups.find((g) => g.name === name)
+  const unallocated = row('__unallocated__')
+  check(unallocated && dollars(unallocated.total.totalCost) === '$3.36', "payments' bucket, $0.02 an hour over the 7 days, is the view's __unallocated__: " +
+    api.groups.map((g) => `${g.name} ${g.total.totalCost}`).join(', '))
+  const counted = api.groups.filter((g) => g.name !== '__idle__' && g.name !== '__shared__')
+  const want = dollars(counted.reduce((sum, g) => sum + Number(g.total.totalCost), 0))
+  await page.goto(base + '/allocations?' + q)
+  const tr = page.locator('table.grid tbody tr', { hasText: '__unallocated__' })
+  await tr.waitFor()
+  const cells = await tr.locator('td').allInnerTexts()
+  check(cells[0] === '__unallocated__' && (await tr.locator('td').first().locator('.reserved').count()) === 1,
+    'the row is named __unallocated__, as the reserved rows are, not a namespace to drill into: ' + cells[0])
+  check(cells[7].replace(/\*$/, '') === '$3.36' && cells[8] !== '–', 'its total is the bucket\'s and has a share of the view\'s total: ' + cells.join(' | '))
+  const foot = page.locator('table[aria-label=Allocations] tfoot')
+  const label = await foot.locator('td').first().innerText()
+  check(label === `Total of ${counted.length} row${counted.length === 1 ? '' : 's'}, not counting __idle__ and __shared__`,
+    'the totals row counts __unallocated__ among its rows: ' + label)
+  const sum = await foot.locator('[data-total=total]').getAttribute('data-amount')
+  check(dollars(sum) === want && (await titleTotal(page)) === want,
+    `the total is the sum of the rows, __unallocated__ included (${counted.map((g) => g.name).join(' + ')} = ${want}): totals row ${sum}, title ${await titleTotal(page)}`)
+  noErrors('allocations team drill-down unallocated')
+})
+
 await step('allocations: changing the aggregation keeps the drill-down filter', async () => {
   await page.goto(base + '/allocations?window=7d&aggregate=controller&filter=' + encodeURIComponent('namespace:"shop"'))
   await page.locator('button[data-drill^="shop/"]').first().waitFor()
