@@ -5,14 +5,10 @@ import { useEffect, useMemo, useRef } from 'preact/hooks'
 import type { Allocations, DataStatus, FlameNode, FunctionCost, Functions, Me, ProfiledWorkloads } from '../api'
 import { Card, Empty, ErrorState, EstimateFootnote, EstimateMark, Loading, NoCosts, SortTable, WindowOptions, type Column, useApi } from '../components'
 import { diffColour } from '../diffcolour'
-import { day, lastDay, money, num, pct, signedMoney } from '../format'
+import { frameLabel } from '../flame'
+import { day, lastDay, money, num, signedMoney } from '../format'
 import { useQueryState } from '../router'
 import { quote } from './Allocations'
-
-function selfOf(d: any): number {
-  const kids: any[] = d.children ?? []
-  return Math.max(0, (d.data.value as number) - kids.reduce((a, c) => a + (c.data.value as number), 0))
-}
 
 /** The colour of the frames of the function chosen (fn), in both views. */
 const highlight = '#E600E6'
@@ -52,12 +48,7 @@ function Flame({ root, diff, cur, fn, onSelect }: { root: FlameNode; diff: boole
     if (!el.current) return
     el.current.replaceChildren()
     const total = root.value || 1
-    const label = (d: any) => {
-      const name = String(d.data.name)
-      const parts = [`${name}: ${money(d.data.value, cur)} total (${pct(d.data.value / total)})`, `${money(selfOf(d), cur)} self`]
-      if (diff) parts.push(`${signedMoney(d.data.delta ?? 0, cur)} vs base`)
-      return parts.join(', ')
-    }
+    const label = (d: any) => frameLabel(d, total, cur, diff)
     const chart = flamegraph()
       .width(Math.max(600, el.current.clientWidth))
       .cellHeight(20)
