@@ -94,6 +94,13 @@ type Commitment struct {
 	// Savings Plan's type nor a commitment's term (a FOCUS file from AWS)
 	// leaves them to be inferred from the discount its usage shows.
 	Inferred string `json:"inferred,omitempty"`
+	// StartEstimated says that its source does not date its term (a GCP
+	// CUD, a FOCUS commitment without term columns): Start is reckoned
+	// from its first charge in the stored bill, which the term may
+	// predate, and End, while it is in force, a term after Start, so it
+	// ends by then. It is kept apart from Inferred, which says what was
+	// inferred of what the bill leaves unsaid besides its dates.
+	StartEstimated bool `json:"startEstimated,omitempty"`
 }
 
 // StreamDiscount is the discount a commitment earned on the usage of one

@@ -127,12 +127,12 @@ var (
 // when neither says, 3 years when it has been charged for longer than
 // one); payment option and fees as setPayment says; start and end as the
 // bill dates the term (TermStart, TermEnd), else start at the first charge
-// in the stored bill, whatever window of it was read (the true start may
-// be earlier than the bill Tally has); the hourly commitment as its latest
-// day charged an hour (hourly); for Reserved Instances and EC2 Instance
-// Savings Plans the instance type or family of most of the usage they
-// covered, and for
-// Reserved Instances its platform when it is not Linux/UNIX. end is the end
+// in the stored bill, whatever window of it was read, marked
+// StartEstimated (the true start may be earlier than the bill Tally has);
+// the hourly commitment as its latest day charged an hour (hourly); for
+// Reserved Instances and EC2 Instance Savings Plans the instance type or
+// family of most of the usage they covered, and for Reserved Instances
+// its platform when it is not Linux/UNIX. end is the end
 // of the bill Tally has: a commitment not charged in its last two days is
 // expired (at its last charge), and one charged in them is in force past
 // its last charge (charges spanning more than a term are renewals: the one
@@ -152,14 +152,15 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 		}
 		c := tally.Commitment{BillingAccountID: b.BillingAccountID, ID: b.ID, Provider: b.Provider, Kind: kind,
 			Scope: map[string]string{}, TermMonths: months, Start: b.First.UTC().Truncate(time.Hour),
-			HourlyCommitment: hourly, State: "active", Source: SourceBilling, Discount: b.Discount(), StreamDiscounts: b.StreamDiscounts(), Inferred: b.Inferred}
+			HourlyCommitment: hourly, State: "active", Source: SourceBilling, Discount: b.Discount(), StreamDiscounts: b.StreamDiscounts(), Inferred: b.Inferred,
+			StartEstimated: true}
 		setPayment(&c, b)
 		c.End = c.Start.Add(time.Duration(TermHours(months)) * time.Hour)
 		for active && c.End.Before(b.Last) {
 			c.Start, c.End = c.End, c.End.Add(time.Duration(TermHours(months))*time.Hour)
 		}
 		if b.TermEnd.After(b.TermStart) && !b.TermStart.IsZero() { // the bill dates it
-			c.Start, c.End = b.TermStart, b.TermEnd
+			c.Start, c.End, c.StartEstimated = b.TermStart, b.TermEnd, false
 		}
 		if b.Region != "" && kind != tally.CommitComputeSP {
 			c.Scope["region"] = b.Region
@@ -191,8 +192,8 @@ func InventoryFromBilling(bcs []BillingCommitment, end time.Time) []tally.Commit
 }
 
 // KeepStoredStarts returns fresh (InventoryFromBilling's) with the start,
-// and while in force the end, of the stored commitment of the same account
-// and id kept where the stored term began earlier and holds the fresh
+// whether it was estimated, and while in force the end, of the stored
+// commitment of the same account and id kept where the stored term began earlier and holds the fresh
 // start: a bill read over a shorter window sees the first charge of a
 // commitment whose bill does not date its term (a GCP CUD, a FOCUS
 // commitment) later than a longer read did. A fresh start at or past the
@@ -208,7 +209,7 @@ func KeepStoredStarts(fresh, stored []tally.Commitment) []tally.Commitment {
 		if !ok || !s.Start.Before(c.Start) || !c.Start.Before(s.End) {
 			continue
 		}
-		out[i].Start = s.Start
+		out[i].Start, out[i].StartEstimated = s.Start, s.StartEstimated
 		if c.State != "expired" { // an expired one ends at its last charge
 			out[i].End = s.End
 		}

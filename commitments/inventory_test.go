@@ -184,3 +184,41 @@ func TestKeepStoredStarts(t *testing.T) {
 		t.Errorf("%d commitments, want %d", len(got), len(fresh))
 	}
 }
+
+// TestInventoryFromBillingStartEstimated: a commitment whose bill dates no
+// term (a GCP CUD, a FOCUS commitment) is taken to start at its first
+// charge in the stored bill, which its term may have begun before, so its
+// start, and the end a term after it, are estimates and say so; one whose
+// bill dates its term does not, nor does the start a stored commitment
+// dated, which KeepStoredStarts keeps.
+func TestInventoryFromBillingStartEstimated(t *testing.T) {
+	first := time.Date(2026, 8, 27, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+	termStart, termEnd := time.Date(2026, 2, 28, 9, 0, 0, 0, time.UTC), time.Date(2027, 2, 28, 9, 0, 0, 0, time.UTC)
+	usd := tally.MustParseMoney("1", "USD")
+	undated := BillingCommitment{BillingAccountID: "1", Provider: tally.ProviderGCP, ID: "cud", Type: "Committed Use Discount",
+		Category: "Spend", First: first, Last: end, Hours: int64(end.Sub(first) / time.Hour), Currency: "USD", Used: usd, Fees: tally.Zero("USD")}
+	dated := undated
+	dated.Provider, dated.ID, dated.Type, dated.OfferingType, dated.PurchaseTerm = tally.ProviderAWS, "sp", "Savings Plan", "ComputeSavingsPlans", "1yr"
+	dated.TermStart, dated.TermEnd = termStart, termEnd
+	cs := InventoryFromBilling([]BillingCommitment{undated, dated}, end)
+	if len(cs) != 2 {
+		t.Fatalf("%d commitments, want 2", len(cs))
+	}
+	if c := cs[0]; !c.StartEstimated || !c.Start.Equal(first) || c.Inferred != "" {
+		t.Errorf("undated: start %s, estimated %v, inferred %q; want its first charge %s, estimated, nothing inferred",
+			c.Start, c.StartEstimated, c.Inferred, first)
+	}
+	if c := cs[1]; c.StartEstimated || !c.Start.Equal(termStart) {
+		t.Errorf("dated: start %s, estimated %v; want %s as the bill dates it, not estimated", c.Start, c.StartEstimated, termStart)
+	}
+	stored := []tally.Commitment{{BillingAccountID: "1", ID: "cud", Provider: tally.ProviderGCP, Source: "api",
+		Start: termStart, End: termEnd}}
+	if c := KeepStoredStarts(cs, stored)[0]; c.StartEstimated || !c.Start.Equal(termStart) {
+		t.Errorf("kept a stored dated start: start %s, estimated %v; want %s, not estimated", c.Start, c.StartEstimated, termStart)
+	}
+	stored[0].StartEstimated = true
+	if c := KeepStoredStarts(cs, stored)[0]; !c.StartEstimated {
+		t.Errorf("kept a stored estimated start: start %s, not estimated", c.Start)
+	}
+}

@@ -177,6 +177,9 @@ type ExpiryMonth struct {
 	Count       int         `json:"count"`
 	HourlyCost  tally.Money `json:"hourlyCost"` // what the expiring commitments cost an hour
 	Commitments []string    `json:"commitments"`
+	// Estimated says that some of them end by then rather than then: their
+	// bill does not date their terms (tally.Commitment.StartEstimated).
+	Estimated bool `json:"estimated,omitempty"`
 }
 
 // Holding is a commitment in force with its cost per hour and remaining term.
@@ -325,6 +328,7 @@ func BuildStatus(now time.Time, w tally.Window, step string, sums []BillingSums,
 			return nil, err
 		}
 		e.Commitments = append(e.Commitments, c.ID)
+		e.Estimated = e.Estimated || c.StartEstimated
 	}
 	if weight > 0 {
 		st.LockInMonths = months / weight

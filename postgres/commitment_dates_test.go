@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -83,5 +84,39 @@ func TestBillingCommitmentsHourlyFromTheLatestDay(t *testing.T) {
 		if len(cs) != 1 || cs[0].HourlyCommitment.Decimal() != "2" {
 			t.Errorf("read from %s: inventory %+v, want one of $2/h", tally.FormatDay(from), cs)
 		}
+	}
+}
+
+// TestCommitmentsStoreStartEstimated: a commitment whose start Tally
+// estimated (its bill dates no term) is stored so, and read back so; one
+// whose source dated it reads as not estimated. A stored commitment lost
+// the mark, and the status read its end, an estimate, as the bill's.
+func TestCommitmentsStoreStartEstimated(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-01T00:00:00Z")
+	storeTenDaysOfACUD(t, db, day)
+	end := day.AddDate(0, 0, 10)
+	bcs, err := db.BillingCommitments(ctx, "111111111111", tally.Window{Start: day, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := commitments.InventoryFromBilling(bcs, end)
+	dated := tally.Commitment{BillingAccountID: "111111111111", ID: "sp", Provider: tally.ProviderAWS, Kind: tally.CommitComputeSP,
+		TermMonths: 12, Start: day, End: day.AddDate(1, 0, 0), PaymentOption: commitments.NoUpfront,
+		HourlyCommitment: tally.MustParseMoney("1", "USD"), Source: "api"}
+	if err := db.UpsertCommitments(ctx, append(cs, dated)); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Commitments(ctx, "111111111111", tally.Window{Start: day, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, c := range stored {
+		got[c.ID] = c.StartEstimated
+	}
+	want := map[string]bool{"projects/p/regions/us-central1/commitments/c1": true, "sp": false}
+	if !maps.Equal(got, want) {
+		t.Errorf("start estimated %v, want %v", got, want)
 	}
 }

@@ -127,17 +127,18 @@ func (db *DB) UpsertCommitments(ctx context.Context, cs []tally.Commitment) erro
 		}
 		b.Queue(`
 			INSERT INTO commitments (billing_account_id, commitment_id, provider, kind, scope, term_months, starts_at, ends_at,
-				payment_option, currency, hourly_commitment, quantity, upfront_fee, recurring_hourly_fee, state, source, inferred, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+				payment_option, currency, hourly_commitment, quantity, upfront_fee, recurring_hourly_fee, state, source, inferred, start_estimated, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
 			ON CONFLICT (billing_account_id, commitment_id) DO UPDATE SET provider = excluded.provider, kind = excluded.kind,
 				scope = excluded.scope, term_months = excluded.term_months, starts_at = excluded.starts_at,
 				ends_at = excluded.ends_at, payment_option = excluded.payment_option, currency = excluded.currency,
 				hourly_commitment = excluded.hourly_commitment, quantity = excluded.quantity,
 				upfront_fee = excluded.upfront_fee, recurring_hourly_fee = excluded.recurring_hourly_fee,
-				state = excluded.state, source = excluded.source, inferred = excluded.inferred, updated_at = now()`,
+				state = excluded.state, source = excluded.source, inferred = excluded.inferred,
+				start_estimated = excluded.start_estimated, updated_at = now()`,
 			c.BillingAccountID, c.ID, c.Provider, c.Kind, jsonMap(c.Scope, false), c.TermMonths, c.Start, c.End,
 			c.PaymentOption, string(cur), hourly, qty, money(c.UpfrontFee), money(c.RecurringHourlyFee),
-			orDefault(c.State, "active"), c.Source, c.Inferred)
+			orDefault(c.State, "active"), c.Source, c.Inferred, c.StartEstimated)
 	}
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("upsert %d commitments: %w", len(cs), err)
@@ -150,7 +151,7 @@ func (db *DB) Commitments(ctx context.Context, account string, w tally.Window) (
 	rows, err := db.pool.Query(ctx, `
 		SELECT billing_account_id, commitment_id, provider, kind, scope, term_months, starts_at, ends_at, payment_option,
 			currency, coalesce(hourly_commitment, 0)::text, coalesce(quantity, 0)::float8, upfront_fee::text,
-			recurring_hourly_fee::text, state, source, inferred
+			recurring_hourly_fee::text, state, source, inferred, start_estimated
 		FROM commitments
 		WHERE ($1 = '' OR billing_account_id = $1) AND starts_at < $3 AND ends_at > $2
 		ORDER BY ends_at, commitment_id`, account, w.Start, w.End)
@@ -161,7 +162,7 @@ func (db *DB) Commitments(ctx context.Context, account string, w tally.Window) (
 		var c tally.Commitment
 		var cur, hourly, upfront, recurring string
 		if err := r.Scan(&c.BillingAccountID, &c.ID, &c.Provider, &c.Kind, &c.Scope, &c.TermMonths, &c.Start, &c.End,
-			&c.PaymentOption, &cur, &hourly, &c.Quantity, &upfront, &recurring, &c.State, &c.Source, &c.Inferred); err != nil {
+			&c.PaymentOption, &cur, &hourly, &c.Quantity, &upfront, &recurring, &c.State, &c.Source, &c.Inferred, &c.StartEstimated); err != nil {
 			return c, err
 		}
 		c.Start, c.End = c.Start.UTC(), c.End.UTC()

@@ -212,7 +212,7 @@ func writeStatus(w io.Writer, st *commitments.Status, lastDay time.Time, empty s
 	fmt.Fprintln(tw, "commitment\tkind\tscope\tterm\tends\t"+cur+"/h\tremaining\t")
 	for _, h := range st.Inventory {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f mo\t\n", h.ID, h.Kind, scopeString(h.Scope), commitments.TermString(h.TermMonths),
-			tally.FormatDay(h.End), h.HourlyCost.Format(3), h.RemainingMonths)
+			endText(h.Commitment), h.HourlyCost.Format(3), h.RemainingMonths)
 	}
 	tw.Flush()
 	held := make([]tally.Commitment, len(st.Inventory))
@@ -223,7 +223,11 @@ func writeStatus(w io.Writer, st *commitments.Status, lastDay time.Time, empty s
 	if len(st.Expiries) > 0 {
 		fmt.Fprintln(w, "\nexpiries:")
 		for _, e := range st.Expiries {
-			fmt.Fprintf(w, "  %s  %d commitment(s), %s %s/h\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3), cur)
+			est := ""
+			if e.Estimated {
+				est = ", ending by then (est.)"
+			}
+			fmt.Fprintf(w, "  %s  %d commitment(s), %s %s/h%s\n", e.Month.Format("2006-01"), e.Count, e.HourlyCost.Format(3), cur, est)
 		}
 	}
 }
@@ -379,13 +383,47 @@ func (c *commitmentsSyncAWSCmd) Run(ctx context.Context, a *app) error {
 }
 
 // writeInferred lists what Tally inferred of commitments rather than read
-// (tally.Commitment.Inferred), one line each.
+// (tally.Commitment.Inferred), one line each, and the dates it estimated
+// (tally.Commitment.StartEstimated), a line each.
 func writeInferred(w io.Writer, cs []tally.Commitment) {
 	for _, c := range cs {
 		if c.Inferred != "" {
 			fmt.Fprintf(w, "  %s: %s\n", c.ID, c.Inferred)
 		}
+		if !c.StartEstimated {
+			continue
+		}
+		const why = "the bill does not date its term; its start, %s, is reckoned from its first charge in the stored bill, which the term may predate"
+		if endEstimated(c) {
+			fmt.Fprintf(w, "  %s: ends by %s (est.): "+why+"\n", c.ID, tally.FormatDay(c.End), tally.FormatDay(c.Start))
+		} else {
+			fmt.Fprintf(w, "  %s: "+why+"\n", c.ID, tally.FormatDay(c.Start))
+		}
 	}
+}
+
+// endEstimated reports whether c's end is an estimate: its start is one
+// and it is in force (an expired one ended at its last charge).
+func endEstimated(c tally.Commitment) bool {
+	return c.StartEstimated && c.State != "expired"
+}
+
+// endText formats c's end for a table: its day, or "≤ DAY (est.)" when it
+// is an estimate (endEstimated) and the term ends by then.
+func endText(c tally.Commitment) string {
+	if endEstimated(c) {
+		return "≤ " + tally.FormatDay(c.End) + " (est.)"
+	}
+	return tally.FormatDay(c.End)
+}
+
+// startText formats c's start for a table: its day, or "≤ DAY (est.)"
+// when it is an estimate and the term started by then.
+func startText(c tally.Commitment) string {
+	if c.StartEstimated {
+		return "≤ " + tally.FormatDay(c.Start) + " (est.)"
+	}
+	return tally.FormatDay(c.Start)
 }
 
 // storeInventory upserts commitments, logs the sync and prints a line each.
@@ -410,7 +448,7 @@ func (a *app) storeInventory(ctx context.Context, db *postgres.DB, account, prov
 			amount = fmt.Sprintf("×%g", c.Quantity)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.ID, c.Kind, scopeString(c.Scope), commitments.TermString(c.TermMonths),
-			tally.FormatDay(c.Start), tally.FormatDay(c.End), amount, c.PaymentOption, c.State)
+			startText(c), endText(c), amount, c.PaymentOption, c.State)
 	}
 	tw.Flush()
 	writeInferred(a.stdout, cs)
