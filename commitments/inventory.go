@@ -68,6 +68,11 @@ type BillingCommitment struct {
 	Recurring      tally.Money `json:"recurring"`
 	RecurringHours int64       `json:"recurringHours"`
 	Upfront        tally.Money `json:"upfront"`
+	// LatestRecurring and LatestRecurringHours are Recurring and
+	// RecurringHours in the day of Latest (a longer line its part of the
+	// day): the recurring fee beside the hourly commitment as it stands.
+	LatestRecurring      tally.Money `json:"latestRecurring"`
+	LatestRecurringHours int64       `json:"latestRecurringHours"`
 	// Inferred says what IdentifyOffers inferred of it and from what; ""
 	// when the bill said it (tally.Commitment.Inferred).
 	Inferred string `json:"inferred,omitempty"`

@@ -112,12 +112,20 @@ func paymentFromFees(b BillingCommitment, hourly tally.Money) (option, how strin
 }
 
 // recurringPerHour returns b's recurring fee an hour, rounded to the
-// micro-unit, and false when its bill has no recurring fee lines.
+// micro-unit, and false when its bill has no recurring fee lines: that of
+// the latest day its hourly commitment is read from (hourly), where that
+// day has recurring fee lines, so that a commitment whose amount changed
+// within the window compares a fee and a commitment of the same day, else
+// the mean over the window.
 func recurringPerHour(b BillingCommitment) (tally.Money, bool) {
-	if b.RecurringHours <= 0 {
+	fee, hours := b.Recurring, b.RecurringHours
+	if b.LatestHours > 0 && b.LatestRecurringHours > 0 {
+		fee, hours = b.LatestRecurring, b.LatestRecurringHours
+	}
+	if hours <= 0 {
 		return tally.Money{}, false
 	}
-	r, err := b.Recurring.MulRatio(1, uint64(b.RecurringHours))
+	r, err := fee.MulRatio(1, uint64(hours))
 	if err != nil {
 		return tally.Money{}, false
 	}

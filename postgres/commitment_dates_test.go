@@ -74,17 +74,28 @@ func TestBillingCommitmentsHourlyFromTheLatestDay(t *testing.T) {
 	db := pgtest.New(t)
 	day := mustTime(t, "2026-10-01T00:00:00Z")
 	storeTenDaysOfACUD(t, db, day)
+	for from, cs := range inventoriesOfTenDays(t, db, day) {
+		if len(cs) != 1 || cs[0].HourlyCommitment.Decimal() != "2" {
+			t.Errorf("read from %s: inventory %+v, want one of $2/h", from, cs)
+		}
+	}
+}
+
+// inventoriesOfTenDays returns the inventory of the ten days of bill from
+// day (InventoryFromBilling) read over them all and over their last five,
+// keyed by the day the read starts.
+func inventoriesOfTenDays(t *testing.T, db *postgres.DB, day time.Time) map[string][]tally.Commitment {
+	t.Helper()
 	end := day.AddDate(0, 0, 10)
+	out := map[string][]tally.Commitment{}
 	for _, from := range []time.Time{day, day.AddDate(0, 0, 5)} {
 		bcs, err := db.BillingCommitments(ctx, "111111111111", tally.Window{Start: from, End: end})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cs := commitments.InventoryFromBilling(bcs, end)
-		if len(cs) != 1 || cs[0].HourlyCommitment.Decimal() != "2" {
-			t.Errorf("read from %s: inventory %+v, want one of $2/h", tally.FormatDay(from), cs)
-		}
+		out[tally.FormatDay(from)] = commitments.InventoryFromBilling(bcs, end)
 	}
+	return out
 }
 
 // TestCommitmentsStoreStartEstimated: a commitment whose start Tally
@@ -118,5 +129,50 @@ func TestCommitmentsStoreStartEstimated(t *testing.T) {
 	want := map[string]bool{"projects/p/regions/us-central1/commitments/c1": true, "sp": false}
 	if !maps.Equal(got, want) {
 		t.Errorf("start estimated %v, want %v", got, want)
+	}
+}
+
+// TestBillingCommitmentsPaymentFromTheLatestDay: a FOCUS file names no
+// payment option of a Savings Plan whose commitment, and recurring fee
+// with it, grew from $1/h to $2/h on the sixth of its ten days: No
+// Upfront throughout. Its payment option is read from the recurring fee
+// of the same latest day as its hourly commitment, whatever window is
+// read. The window's mean fee, $1.50/h, against the latest day's $2/h
+// commitment read as Partial Upfront, with $0.50/h of the year paid
+// upfront.
+func TestBillingCommitmentsPaymentFromTheLatestDay(t *testing.T) {
+	db := pgtest.New(t)
+	day := mustTime(t, "2026-10-01T00:00:00Z")
+	const sp = "arn:aws:savingsplans::111111111111:savingsplan/grown"
+	var lines []tally.CostLine
+	for h := range 10 * 24 {
+		at := day.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)
+		used, unused, fee := "0.9", "0.1", "1"
+		if h >= 5*24 {
+			used, unused, fee = "1.8", "0.2", "2"
+		}
+		for _, l := range []struct {
+			status            tally.CommitmentStatus
+			billed, effective string
+		}{{tally.CommitmentUsed, "0", used}, {tally.CommitmentUnused, "0", unused}, {"", fee, "0"}} {
+			line := testLine(t, at, "i-1", l.billed, l.effective)
+			line.CommitmentDiscountID, line.CommitmentDiscountType, line.CommitmentDiscountStatus = sp, "Savings Plan", l.status
+			line.ServiceCategory, line.ListCost, line.ContractedCost, line.Extras = "Compute", tally.Zero("USD"), tally.Zero("USD"), nil
+			if l.status == "" {
+				line.ChargeCategory, line.ChargeFrequency = tally.ChargePurchase, "Recurring"
+			}
+			lines = append(lines, line)
+		}
+	}
+	storeFOCUS(t, db, "111111111111", day, lines...)
+	for from, cs := range inventoriesOfTenDays(t, db, day) {
+		if len(cs) != 1 {
+			t.Fatalf("read from %s: %d commitments, want 1", from, len(cs))
+		}
+		if c := cs[0]; c.PaymentOption != commitments.NoUpfront || c.HourlyCommitment.Decimal() != "2" ||
+			c.RecurringHourlyFee.Decimal() != "2" || !c.UpfrontFee.IsZero() {
+			t.Errorf("read from %s: %s, %s/h, recurring %s/h, upfront %s (%s); want No Upfront, 2/h, all of it recurring",
+				from, c.PaymentOption, c.HourlyCommitment, c.RecurringHourlyFee, c.UpfrontFee, c.Inferred)
+		}
 	}
 }

@@ -260,7 +260,9 @@ const recurringSQL = `(purchase AND freq = 'Recurring' AND NOT fee)`
 // longer line its part of the day) and the hours of that day they cover
 // are its Latest and LatestHours, its hourly commitment as it stands. Its
 // recurring fees are the billed cost of its recurring purchase lines
-// (recurringSQL) and the hours they cover, and its upfront fees that of its one-time purchase lines. The usage it covered is
+// (recurringSQL) and the hours they cover, in w and in that latest day
+// (LatestRecurring, LatestRecurringHours), and its upfront fees that of
+// its one-time purchase lines. The usage it covered is
 // also split by stream (region, instance type and platform, as
 // EligibleUsage keys them: BillingCommitment.Covered). Lines of services with
 // reservations of their own (nonComputeSQL: RDS, ElastiCache, …) are left
@@ -345,22 +347,29 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 				WHEN st = 'Unused' THEN effective_cost + fu WHEN fee AND st = '' THEN effective_cost ELSE 0 END AS charge
 			FROM l WHERE fee OR (cid <> '' AND (st IN ('Used', 'Unused') OR purchase))
 		), lc AS (
-			-- The lines that charge for a commitment's hours, with the
-			-- latest day those of a day or less charged in.
-			SELECT billing_account_id, provider, cur, id, charge, charge_period_start AS s, charge_period_end AS e,
-				date_trunc('day', max(charge_period_start) FILTER (WHERE charge_period_end - charge_period_start <= interval '1 day')
+			-- The lines that charge for a commitment's hours and its
+			-- recurring fee lines, with the latest day those of the first
+			-- of a day or less charged in.
+			SELECT billing_account_id, provider, cur, id, charge, billed_cost, charge_period_start AS s, charge_period_end AS e,
+				`+chargedSQL+` AS charged, `+recurringSQL+` AS recurring,
+				date_trunc('day', max(charge_period_start) FILTER (WHERE `+chargedSQL+` AND charge_period_end - charge_period_start <= interval '1 day')
 					OVER (PARTITION BY billing_account_id, provider, cur, id)) AS day
-			FROM c WHERE `+chargedSQL+`
+			FROM c WHERE `+chargedSQL+` OR `+recurringSQL+`
 		), ld AS (
-			SELECT * FROM lc WHERE s < day + interval '1 day' AND (e > day OR s >= day)
+			-- Their part of that day, pn of pd seconds: all of a line
+			-- of the day, a longer line's share of its time.
+			SELECT *, CASE WHEN e <= s THEN 1 ELSE extract(epoch FROM least(e, day + interval '1 day') - greatest(s, day)) END AS pn,
+				CASE WHEN e <= s THEN 1 ELSE extract(epoch FROM e - s) END AS pd
+			FROM lc WHERE s < day + interval '1 day' AND (e > day OR s >= day)
 		), la AS (
-			-- What they charged in that day: a longer line its part.
+			-- What they charged in that day, and the recurring fees billed.
 			SELECT billing_account_id, provider, cur, id,
-				round(sum(CASE WHEN e <= s THEN charge
-					ELSE charge * extract(epoch FROM least(e, day + interval '1 day') - greatest(s, day)) / extract(epoch FROM e - s) END), 9) AS amount
+				round(coalesce(sum(charge * pn / pd) FILTER (WHERE charged), 0), 9) AS amount,
+				round(coalesce(sum(billed_cost * pn / pd) FILTER (WHERE recurring), 0), 9) AS ramount
 			FROM ld GROUP BY 1, 2, 3, 4
 		), lh AS (
-			SELECT billing_account_id, provider, cur, id, count(DISTINCT g) AS hours
+			SELECT billing_account_id, provider, cur, id, count(DISTINCT g) FILTER (WHERE charged) AS hours,
+				count(DISTINCT g) FILTER (WHERE recurring) AS rhours
 			FROM ld, generate_series(greatest(date_trunc('hour', s), day),
 				least(greatest(e, s + interval '1 microsecond'), day + interval '1 day') - interval '1 microsecond', interval '1 hour') AS g
 			GROUP BY 1, 2, 3, 4
@@ -392,7 +401,8 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 			coalesce(sum(effective_cost) FILTER (WHERE `+coveredSQL+`), 0)::text,
 			coalesce(sum(billed_cost) FILTER (WHERE `+recurringSQL+`), 0)::text,
 			coalesce(sum(billed_cost) FILTER (WHERE purchase AND freq = 'One-Time' AND NOT fee), 0)::text,
-			coalesce(max(la.amount), 0)::text, coalesce(max(lh.hours), 0)
+			coalesce(max(la.amount), 0)::text, coalesce(max(lh.hours), 0),
+			coalesce(max(la.ramount), 0)::text, coalesce(max(lh.rhours), 0)
 		FROM c JOIN h USING (billing_account_id, provider, cur, id)
 			LEFT JOIN la USING (billing_account_id, provider, cur, id) LEFT JOIN lh USING (billing_account_id, provider, cur, id)
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`,
@@ -403,16 +413,17 @@ func (db *DB) billingCommitments(ctx context.Context, account string, w tally.Wi
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (commitments.BillingCommitment, error) {
 		var b commitments.BillingCommitment
 		var cur string
-		var sums [8]string
+		var sums [9]string
 		var termStart, termEnd string
 		if err := r.Scan(&b.BillingAccountID, &b.Provider, &cur, &b.ID, &b.Type, &b.Category, &b.Name, &b.Region, &b.InstanceType,
 			&b.Platform, &b.Zone, &b.OfferingType, &b.PurchaseTerm, &b.PaymentOption, &termStart, &termEnd, &b.First, &b.Last, &b.Hours, &b.RecurringHours,
-			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6], &sums[7], &b.LatestHours); err != nil {
+			&sums[0], &sums[1], &sums[2], &sums[3], &sums[4], &sums[5], &sums[6], &sums[7], &b.LatestHours,
+			&sums[8], &b.LatestRecurringHours); err != nil {
 			return b, err
 		}
 		b.First, b.Last, b.Currency = b.First.UTC(), b.Last.UTC(), tally.Currency(cur)
 		b.TermStart, b.TermEnd = billTime(termStart), billTime(termEnd)
-		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront, &b.Latest} {
+		for i, m := range []*tally.Money{&b.Used, &b.Unused, &b.Fees, &b.CoveredList, &b.CoveredEffective, &b.Recurring, &b.Upfront, &b.Latest, &b.LatestRecurring} {
 			var err error
 			if *m, err = parseMoney(sums[i], cur); err != nil {
 				return b, err
