@@ -359,6 +359,8 @@ export interface Commitment {
   state: string
   /** What Tally inferred of it rather than read, and from what (a FOCUS file from AWS names no Savings Plan type or term). */
   inferred?: string
+  /** The bill does not date its term: its start is its first charge in the stored bill, its end a term later. */
+  startEstimated?: boolean
 }
 
 export interface CommitmentKPI {

@@ -3,8 +3,8 @@ import { LineChart } from 'echarts/charts'
 import { GridComponent, LegendComponent } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
 import { describe, expect, it } from 'vitest'
-import { ApiError } from './api'
-import { kpiChart, pickOneAccount } from './commitments'
+import { ApiError, type Commitment } from './api'
+import { endLabel, kpiChart, pickOneAccount } from './commitments'
 
 echarts.use([SVGRenderer, LineChart, GridComponent, LegendComponent])
 
@@ -53,5 +53,23 @@ describe('pickOneAccount', () => {
     // Bills in one currency (the mismatch is the commitments'), or accounts not known: the API's text says it.
     expect(pickOneAccount(mismatch, '', [accounts[0], { ...accounts[1], currency: 'USD' }])).toBeNull()
     expect(pickOneAccount(mismatch, '', [])).toBeNull()
+  })
+})
+
+describe('endLabel', () => {
+  const c = (over: Partial<Commitment>): Commitment => ({
+    billingAccountId: 'billing-1', id: 'commitments/1', provider: 'gcp', kind: 'GCP CUD', termMonths: 12,
+    start: '2026-03-04T00:00:00Z', end: '2027-03-04T00:00:00Z', paymentOption: 'No Upfront',
+    hourlyCommitment: { amount: '1', currency: 'USD' }, quantity: 0, upfrontFee: { amount: '0', currency: 'USD' },
+    recurringHourlyFee: { amount: '1', currency: 'USD' }, state: 'active', ...over,
+  })
+  it('marks an end reckoned from an estimated start, and says why', () => {
+    const l = endLabel(c({ startEstimated: true }))
+    expect(l.text).toBe('≤ 2027-03-04 (est.)')
+    expect(l.title).toContain('first charge in the stored bill, 2026-03-04')
+  })
+  it('gives a dated term, or an expired commitment (its last charge), as it is', () => {
+    expect(endLabel(c({}))).toEqual({ text: '2027-03-04' })
+    expect(endLabel(c({ startEstimated: true, state: 'expired' }))).toEqual({ text: '2027-03-04' })
   })
 })

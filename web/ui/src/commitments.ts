@@ -1,5 +1,5 @@
 // The Commitments page's charts, apart from the page so they can be tested.
-import type { ApiError, BillingAccount, CommitmentKPI } from './api'
+import type { ApiError, BillingAccount, Commitment, CommitmentKPI } from './api'
 import { axisTooltip, palette, type Option } from './charts'
 import { day, pct } from './format'
 
@@ -39,4 +39,21 @@ export function pickOneAccount(error: ApiError | undefined, account: string, acc
   if (currencies.length < 2) return null
   const named = currencies.slice(0, -1).join(', ') + ' and ' + currencies[currencies.length - 1]
   return `These accounts bill in ${named}: pick one account in the Billing account menu above.`
+}
+
+/**
+ * A commitment's end as the Commitments table shows it. Where the bill does
+ * not date its term (a GCP CUD, a FOCUS commitment), its start is its first
+ * charge in the stored bill and its end a term later: the term may have
+ * started earlier, so it ends by then, and the title says why. An expired
+ * one's end is its last charge, a fact.
+ */
+export function endLabel(x: Commitment): { text: string; title?: string } {
+  if (!x.startEstimated || x.state === 'expired') {
+    return { text: day(x.end) }
+  }
+  return {
+    text: `≤ ${day(x.end)} (est.)`,
+    title: `The bill does not date this term: it is reckoned from the first charge in the stored bill, ${day(x.start)}, which the term may predate.`,
+  }
 }

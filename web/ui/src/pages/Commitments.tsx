@@ -18,7 +18,7 @@ import {
 } from '../components'
 import { day, lastDay, money, num, pct } from '../format'
 import { useQueryState } from '../router'
-import { kpiChart, pickOneAccount } from '../commitments'
+import { endLabel, kpiChart, pickOneAccount } from '../commitments'
 import { moneyUnit } from '../table'
 
 /** Months until each commitment ends, with what the expiring commitments cost an hour. */
@@ -170,10 +170,14 @@ function commitmentColumns(rows: Commitment[], cur: string): Column<Commitment>[
       key: 'end',
       label: 'Ends',
       value: (x) => x.end,
-      render: (x) => day(x.end),
+      render: (x) => {
+        const l = endLabel(x)
+        return l.title ? <span title={l.title}>{l.text}</span> : l.text
+      },
       csv: [
         { label: 'Starts (UTC day)', value: (x) => day(x.start) },
         { label: 'Ends (UTC day)', value: (x) => day(x.end) },
+        { label: 'Start estimated', value: (x) => (x.startEstimated ? 'yes' : 'no') },
       ],
     },
     {
