@@ -173,6 +173,18 @@ func (db *DB) PriceRows(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// PriceChecksum is the MD5 of every stored price's columns, rows in key
+// order: it changes when any stored price, or its numeric's scale, does.
+func (db *DB) PriceChecksum(ctx context.Context) (string, error) {
+	var sum string
+	err := db.pool.QueryRow(ctx, `
+		SELECT md5(coalesce(string_agg(concat_ws('|', provider, region, instance_type, purchase_option, operating_system, zone, currency,
+			hourly_price, vcpus, memory_bytes, gpus, effective_from AT TIME ZONE 'UTC', source), E'\n'
+			ORDER BY provider, region, instance_type, purchase_option, operating_system, zone, effective_from), ''))
+		FROM prices`).Scan(&sum)
+	return sum, err
+}
+
 // TakeAgentBatchesAt takes a batch from agent token tokenID's bucket for
 // each of sends (in order) as though the database's clock read them: before
 // each, it dates the bucket back by the time since the previous send. It

@@ -11,7 +11,7 @@ import (
 	"github.com/tallyhq/tally"
 )
 
-// upsertUnitPriceSQL stores a unit price as upsertPriceSQL stores a price:
+// upsertUnitPriceSQL stores a unit price as storeStagedPricesSQL stores a price:
 // unless the key's latest earlier one is the same (amount, currency and
 // source), replacing one of the same key and effective date. It answers
 // whether it stored the unit price, and whether that repriced the hours
