@@ -59,6 +59,9 @@ func (c *costsCmd) Run(ctx context.Context, a *app) error {
 	case c.Format == "csv":
 		return attribution.WriteCSV(a.stdout, q, groups)
 	}
+	if _, err := fmt.Fprintf(a.stdout, "Costs %s (%s)\n", windowText(q.Window), q.Basis); err != nil {
+		return err
+	}
 	return writeCostsTable(a.stdout, groups, q.Step != 0)
 }
 

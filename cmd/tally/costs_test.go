@@ -51,8 +51,8 @@ func TestCostsTableHasARowPerStep(t *testing.T) {
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
 	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
 	win := "2026-10-05T00:00:00Z,2026-10-07T00:00:00Z"
-	whole := tableRows(tly("costs", "--window", win))
-	daily := tableRows(tly("costs", "--window", win, "--step", "1d"))
+	whole := tableRows(tly("costs", "--window", win))[1:] // after the heading
+	daily := tableRows(tly("costs", "--window", win, "--step", "1d"))[1:]
 	recs, err := csv.NewReader(strings.NewReader(tly("costs", "--window", win, "--step", "1d", "--format", "csv"))).ReadAll()
 	if err != nil || len(recs) < 3 {
 		t.Fatalf("csv: %q, %v", recs, err)
@@ -226,6 +226,31 @@ func TestCostsJSONIsTheAPIs(t *testing.T) {
 	for _, g := range got.Groups {
 		if _, ok := g.Total["totalCost"].(string); !ok || g.Total["cpuCoreRequestAverage"] == nil || g.Keys == nil {
 			t.Errorf("group %s: total %v, keys %v; want decimal strings, averages and a list of keys", g.Name, g.Total, g.Keys)
+		}
+	}
+}
+
+// TestCostsTableSaysItsWindow: the table says which hours it covers and on
+// which basis, as the JSON's window and the CSV's start and end do. It
+// printed the rows alone, so `tally costs --window 7d` did not say that its
+// seven days run to the end of today (today's hours not attributed yet),
+// nor `--window month` which month.
+func TestCostsTableSaysItsWindow(t *testing.T) {
+	url, _ := oneNodeDatabase(t)
+	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("attribute", "--from", "2026-10-05", "--to", "2026-10-07")
+	tests := []struct{ args []string }{
+		{[]string{"--window", "2026-10-05,2026-10-07"}},
+		{[]string{"--window", "2026-10-05T10:30:00Z,2026-10-05T12:30:00Z", "--basis", "billed"}},
+	}
+	want := []string{
+		"Costs 2026-10-05 through 2026-10-06 (amortized)",
+		"Costs 2026-10-05T10:00:00Z to 2026-10-05T13:00:00Z (billed)",
+	}
+	for i, tt := range tests {
+		out := tly(append([]string{"costs"}, tt.args...)...)
+		if first, _, _ := strings.Cut(out, "\n"); first != want[i] {
+			t.Errorf("tally costs %q: first line %q, want %q\n%s", tt.args, first, want[i], out)
 		}
 	}
 }
