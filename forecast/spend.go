@@ -55,15 +55,19 @@ type SpendOptions struct {
 	Basis tally.CostBasis
 	// Now is the creation time; history ends Lag days before its UTC day.
 	Now time.Time
+	// NoStore leaves the stored forecasts as they are: a look back (a
+	// large Lag) would replace the current ones.
+	NoStore bool
 	// Progress, when set, is told about each forecast made.
 	Progress func(f tally.Forecast)
 }
 
 // Stored reports whether ForecastSpend stores the forecasts of opt: those
-// of amortized cost alone. A spend scope does not say its basis, and the
-// dashboard and the weekly report read the stored forecasts as amortized.
+// of amortized cost alone, unless NoStore. A spend scope does not say its
+// basis, and the dashboard and the weekly report read the stored forecasts
+// as amortized.
 func (opt SpendOptions) Stored() bool {
-	return opt.Basis == "" || opt.Basis == tally.BasisAmortized
+	return !opt.NoStore && (opt.Basis == "" || opt.Basis == tally.BasisAmortized)
 }
 
 // ForecastSpend forecasts daily spend per billing account and per service

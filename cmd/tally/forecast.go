@@ -237,6 +237,7 @@ type forecastScopesCmd struct {
 	Lag     int      `default:"2" help:"Most recent days left out because the bill is not final yet."`
 	Basis   string   `enum:"amortized,billed,list" default:"amortized" help:"Cost basis: ${enum}. Only amortized forecasts are stored (the dashboard and the weekly report read them); billed and list ones are printed."`
 	Format  string   `enum:"table,json" default:"table" help:"Output format: ${enum}."`
+	NoStore bool     `help:"Print the forecasts and keep the stored ones, which the dashboard and the weekly report read: for a look back with --lag."`
 }
 
 func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
@@ -254,7 +255,7 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	opt := forecast.SpendOptions{Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis)}
+	opt := forecast.SpendOptions{Scopes: c.Scope, Horizon: c.Horizon, History: c.History, Lag: c.Lag, Basis: tally.CostBasis(c.Basis), NoStore: c.NoStore}
 	opt.Progress = func(f tally.Forecast) {
 		a.log.Debug("forecast made", "scope", f.Scope, "model", f.Model, "stored", opt.Stored())
 	}
@@ -315,7 +316,10 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s – %s)\t%s\n", f.Scope, f.Model, cur, money(sum), money(last.Mean), money(last.Lo95), money(last.Hi95), mase)
 	}
 	tw.Flush()
-	if !opt.Stored() {
+	switch {
+	case c.NoStore:
+		fmt.Fprintln(a.stdout, "not stored (--no-store): the stored spend forecasts, which the dashboard and the weekly report read, are kept")
+	case !opt.Stored():
 		fmt.Fprintf(a.stdout, "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of %s cost\n", c.Basis)
 	}
 	return nil

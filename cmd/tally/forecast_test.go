@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/forecast"
 )
 
@@ -322,30 +323,41 @@ func writeSeriesFiles(t *testing.T, train, test string) (trainPath, testPath str
 	return trainPath, testPath
 }
 
+// storedAccountForecast stores a 7-day forecast of fixture.OneNode's
+// account (lag 0) and returns a tally runner on its database, a reader of
+// the account scope's stored forecast, and the scope.
+func storedAccountForecast(t *testing.T) (tly func(...string) string, latest func() tally.Forecast, scope string) {
+	t.Helper()
+	url, db := oneNodeDatabase(t)
+	tly = mustTally(t, "--database-url", url, "--log-level", "warn")
+	tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
+	scope = forecast.NewScope(forecast.KindSpendAccount, "111").String()
+	latest = func() tally.Forecast {
+		t.Helper()
+		f, err := db.LatestForecast(context.Background(), scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	return tly, latest, scope
+}
+
 // TestForecastOtherBasisNotStored: the stored spend scopes are of amortized
 // cost, which the dashboard's Overview and the weekly report read as such.
 // `forecast run --basis list` (or billed) replaced them with its forecasts,
 // so both showed list prices as the amortized forecast; it prints its
 // forecasts, says they are not stored, and keeps the amortized ones.
 func TestForecastOtherBasisNotStored(t *testing.T) {
-	url, db := oneNodeDatabase(t)
-	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
-	tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0")
-	scope := forecast.NewScope(forecast.KindSpendAccount, "111").String()
-	before, err := db.LatestForecast(context.Background(), scope)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tly, latest, scope := storedAccountForecast(t)
+	before := latest()
 	for _, basis := range []string{"list", "billed"} {
 		out := tly("forecast", "--scope", "spend/account", "--horizon", "7", "--lag", "0", "--basis", basis)
 		want := "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of " + basis + " cost"
 		if !strings.Contains(out, scope) || !strings.Contains(out, want) {
 			t.Errorf("--basis %s: want the forecast and %q:\n%s", basis, want, out)
 		}
-		after, err := db.LatestForecast(context.Background(), scope)
-		if err != nil {
-			t.Fatal(err)
-		}
+		after := latest()
 		var params struct{ Basis string }
 		if err := json.Unmarshal(after.Params, &params); err != nil {
 			t.Fatal(err)
@@ -353,6 +365,25 @@ func TestForecastOtherBasisNotStored(t *testing.T) {
 		if !after.CreatedAt.Equal(before.CreatedAt) || params.Basis != "amortized" {
 			t.Errorf("--basis %s replaced the stored forecast: %s %s", basis, after.CreatedAt, after.Params)
 		}
+	}
+}
+
+// TestForecastNoStoreKeepsTheStoredForecasts: a look back (the README's
+// `forecast --lag 54 --horizon 31`, October's forecast made from the bill
+// up to its first) replaced the stored forecast of its scopes, which the
+// dashboard's Overview and the weekly report read as the current one;
+// with --no-store it prints its forecasts, says they are not stored, and
+// keeps the stored ones.
+func TestForecastNoStoreKeepsTheStoredForecasts(t *testing.T) {
+	tly, latest, scope := storedAccountForecast(t)
+	before := latest()
+	out := tly("forecast", "--scope", "spend/account", "--horizon", "3", "--lag", "1", "--no-store")
+	want := "not stored (--no-store): the stored spend forecasts, which the dashboard and the weekly report read, are kept"
+	if !strings.Contains(out, scope) || !strings.Contains(out, want) {
+		t.Errorf("--no-store: want the forecast and %q:\n%s", want, out)
+	}
+	if after := latest(); !after.CreatedAt.Equal(before.CreatedAt) || len(after.Points) != 7 {
+		t.Errorf("--no-store replaced the stored forecast: made %s with %d points, want %s with 7", after.CreatedAt, len(after.Points), before.CreatedAt)
 	}
 }
 
