@@ -85,7 +85,8 @@ func (ts Totals) Sum(cur tally.Currency) Total {
 	return s
 }
 
-// String renders a table: currency, category, rows, billed, effective.
+// String renders a table: currency, category, rows, billed and amortized
+// (EffectiveCost) cost.
 func (ts Totals) String() string {
 	var b strings.Builder
 	curs := make([]string, 0, len(ts))
@@ -93,7 +94,7 @@ func (ts Totals) String() string {
 		curs = append(curs, string(c))
 	}
 	sort.Strings(curs)
-	fmt.Fprintf(&b, "  %-4s %-11s %12s %20s %20s\n", "cur", "category", "rows", "billed", "effective")
+	fmt.Fprintf(&b, "  %-4s %-11s %12s %20s %20s\n", "cur", "category", "rows", "billed", "amortized")
 	for _, c := range curs {
 		cats := make([]string, 0)
 		for k := range ts[tally.Currency(c)] {
