@@ -423,5 +423,13 @@ func (c *commitmentsGenerateCmd) Run(ctx context.Context, a *app) error {
 	if c.Out == "" {
 		return commitments.WriteUsage(a.stdout, us)
 	}
-	return writeGzipped(c.Out, func(w io.Writer) error { return commitments.WriteUsage(w, us) })
+	if err := writeGzipped(c.Out, func(w io.Writer) error { return commitments.WriteUsage(w, us) }); err != nil {
+		return err
+	}
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = u.Name
+	}
+	fmt.Fprintf(a.stderr, "wrote %d scenarios (%s) × %d days of hourly usage to %s\n", len(us), strings.Join(names, ", "), c.Days, c.Out)
+	return nil
 }

@@ -168,3 +168,15 @@ func TestCommitmentsRiskFlagsOutOfRange(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitmentsGenerateSaysWhatItWrote: generate --out says what it
+// wrote, and where, on standard error, as rightsize generate and forecast
+// synth do; it wrote its file in silence, after seconds without a word.
+func TestCommitmentsGenerateSaysWhatItWrote(t *testing.T) {
+	usage := filepath.Join(t.TempDir(), "scenarios.csv.gz")
+	code, out, errOut := runTally("commitments", "generate", "--days", "60", "--out", usage)
+	want := "wrote 6 scenarios (steady, growing, declining, migration, seasonal, drop) × 60 days of hourly usage to " + usage + "\n"
+	if code != 0 || out != "" || errOut != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want stderr %q", code, out, errOut, want)
+	}
+}
