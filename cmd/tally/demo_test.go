@@ -272,3 +272,24 @@ func TestDemoReplacesAnotherOrganization(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoLoginNamesItsDataDir: the CLI line the demo prints when ready
+// carries the --data-dir it runs on, when not the default, so that the
+// command runs on its organization from another shell;
+// `TALLY_DATA_DIR=/tmp/rmdemo tally demo` printed "tally --database
+// tally_demo commitments status", which there reads the default data
+// directory's server instead.
+func TestDemoLoginNamesItsDataDir(t *testing.T) {
+	for _, tc := range []struct{ dir, want string }{
+		{"", "  CLI    tally --database tally_demo commitments status   (any command, on this organization)\n"},
+		{"/tmp/rmdemo", "  CLI    tally --data-dir /tmp/rmdemo --database tally_demo commitments status   (any command, on this organization)\n"},
+		{"/tmp/my demo's", `  CLI    tally --data-dir '/tmp/my demo'\''s' --database tally_demo commitments status   (any command, on this organization)` + "\n"},
+	} {
+		var out bytes.Buffer
+		a := &app{globals: &globals{DataDir: tc.dir, Database: "tally"}, stdout: &out}
+		a.printDemoLogin("http://localhost:8080", &web.DemoLogin{Email: demoEmail, Code: "c"}, "pw")
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("data dir %q:\n%s\nwant the line %q", tc.dir, out.String(), tc.want)
+		}
+	}
+}
