@@ -288,7 +288,10 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 	// --lag days before today: the columns say their dates. Every scope's
 	// history ends on the same day, the bill's last one read.
 	pts := fs[0].Points
-	days := min(30, len(pts)) // the horizon, up to a month
+	days := len(pts) // the horizon when a month or less (--horizon 31 sums a 31-day month), else 30 days of it
+	if days > 31 {
+		days = 30
+	}
 	sum := fmt.Sprintf("%s to %s (%d days)", pts[0].T.Format(time.DateOnly), pts[days-1].T.Format(time.DateOnly), days)
 	if days == 1 {
 		sum = pts[0].T.Format(time.DateOnly)

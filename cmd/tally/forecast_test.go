@@ -77,8 +77,10 @@ func TestForecastEvalUndefinedMeasures(t *testing.T) {
 	}
 }
 
-// The table's sum column says how many days it sums: the horizon, up to a
-// month (`--horizon 7` printed "next 30 days" over a week's sum), and which:
+// The table's sum column says how many days it sums: the horizon when it is
+// a month or less, 31 days at most (`--horizon 31` summed 30 of a month's 31
+// days, so the README's October total was not in it; `--horizon 7` printed
+// "next 30 days" over a week's sum), else its first 30 days; and which:
 // the forecast starts after the history, which ends with the bill or --lag
 // days before today, not today ("next 30 days" summed 2026-10-07 to
 // 2026-11-05 on 2026-11-25). The last day's column says its date.
@@ -88,6 +90,7 @@ func TestForecastTableNamesItsDays(t *testing.T) {
 	// The fixture's bill ends on 2026-10-06: the forecasts start on the 7th.
 	for _, tc := range []struct{ horizon, sum, last string }{
 		{"7", "2026-10-07 to 2026-10-13 (7 days)", "on 2026-10-13 (95% interval)"},
+		{"31", "2026-10-07 to 2026-11-06 (31 days)", "on 2026-11-06 (95% interval)"},
 		{"45", "2026-10-07 to 2026-11-05 (30 days)", "on 2026-11-20 (95% interval)"},
 	} {
 		out := tly("forecast", "--scope", "spend/account", "--horizon", tc.horizon, "--lag", "0")
