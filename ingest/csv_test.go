@@ -168,3 +168,39 @@ func TestCSVByteOrderMark(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingColumnsNamesTheBillGiven: a bill given to another source's
+// reader (the demo's FOCUS export to `tally ingest aws-cur`) says what
+// bill it is and which source reads it, after the columns it lacks; it
+// listed seven CUR columns a FOCUS export never has, and no more.
+func TestMissingColumnsNamesTheBillGiven(t *testing.T) {
+	const (
+		focusHead = "BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ChargePeriodEnd,ChargePeriodStart,EffectiveCost,ListCost,ProviderName\n"
+		curHead   = "bill_payer_account_id,bill_billing_period_start_date,line_item_line_item_type,line_item_usage_start_date,line_item_usage_end_date,line_item_currency_code,line_item_unblended_cost\n"
+		gcpHead   = "billing_account_id,service.description,usage_start_time,usage_end_time,cost,currency\n"
+	)
+	parsers := map[string]func(context.Context, string, string) error{
+		"focus": func(ctx context.Context, file, csv string) error {
+			return focus.ParseCSV(ctx, file, strings.NewReader(csv), discard)
+		},
+		"aws-cur": func(ctx context.Context, file, csv string) error {
+			return awscur.ParseCSV(ctx, file, strings.NewReader(csv), discard)
+		},
+		"gcp-billing": func(ctx context.Context, file, csv string) error {
+			return gcpbilling.ParseCSV(ctx, file, strings.NewReader(csv), discard)
+		},
+	}
+	for _, tc := range []struct{ reader, head, want string }{
+		{"aws-cur", focusHead, "its columns are a FOCUS export's: the focus source reads it"},
+		{"gcp-billing", focusHead, "its columns are a FOCUS export's: the focus source reads it"},
+		{"focus", curHead, "its columns are an AWS CUR's: the aws-cur source reads it"},
+		{"aws-cur", gcpHead, "its columns are a GCP billing export's: the gcp-billing source reads it"},
+	} {
+		err := parsers[tc.reader](context.Background(), "bill.csv", tc.head)
+		if err == nil || !strings.Contains(err.Error(), "missing required column") || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("%s reading a %q header: %v, want the missing columns, then %q", tc.reader, tc.head[:20], err, tc.want)
+		}
+	}
+}
+
+func discard(int64, *tally.CostLine, *ingest.LineError) error { return nil }

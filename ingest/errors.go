@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/tallyhq/tally"
 )
@@ -75,7 +77,38 @@ func FileError(file string, err error) error {
 	return tally.Errorf(tally.EInvalid, "%s: %w", file, err)
 }
 
-// MissingColumns returns the file-level error for required columns absent from a file.
-func MissingColumns(file string, cols []string) error {
-	return &LineError{File: file, Reason: fmt.Sprintf("missing required column(s) %v", cols), Err: ErrMissingColumn}
+// MissingColumns returns the file-level error for required columns absent
+// from a file whose columns are header, read as source's bill ("focus",
+// "aws-cur", "gcp-billing"). When header is another source's bill, it says
+// so: a FOCUS export given to the CUR reader lacks every CUR column.
+func MissingColumns(file string, cols, header []string, source string) error {
+	reason := fmt.Sprintf("missing required column(s) %v", cols)
+	if bill, other := billOf(header); other != "" && other != source {
+		reason += fmt.Sprintf(": its columns are %s: the %s source reads it", bill, other)
+	}
+	return &LineError{File: file, Reason: reason, Err: ErrMissingColumn}
+}
+
+// billOf tells whose bill header is by columns only that bill has, compared
+// in lower case without separators (lineItem/LineItemType is
+// line_item_line_item_type): the bill, and the source reading it.
+func billOf(header []string) (bill, source string) {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, h)] = true
+	}
+	switch {
+	case have["billedcost"] && have["chargecategory"]:
+		return "a FOCUS export's", "focus"
+	case have["lineitemlineitemtype"]:
+		return "an AWS CUR's", "aws-cur"
+	case have["billingaccountid"] && have["usagestarttime"] && have["cost"]:
+		return "a GCP billing export's", "gcp-billing"
+	}
+	return "", ""
 }

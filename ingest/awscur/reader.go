@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -25,7 +26,7 @@ func (Parser) Parse(ctx context.Context, in *ingest.Input, emit ingest.Emit) err
 
 var formats = ingest.Formats{Stream: map[string]func(context.Context, string, io.Reader, ingest.Emit) error{".csv": ParseCSV}, Parquet: parseParquet}
 
-func checkRequired(file string, present *[nFields]bool, cols *columns) error {
+func checkRequired(file string, present *[nFields]bool, cols *columns, header []string) error {
 	var missing []string
 	for _, f := range required {
 		if !present[f] {
@@ -33,7 +34,7 @@ func checkRequired(file string, present *[nFields]bool, cols *columns) error {
 		}
 	}
 	if len(missing) > 0 {
-		return ingest.MissingColumns(file, missing)
+		return ingest.MissingColumns(file, missing, header, "aws-cur")
 	}
 	return nil
 }
@@ -77,7 +78,7 @@ func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) e
 				present[f] = true
 			}
 		}
-		return checkRequired(file, &present, cols)
+		return checkRequired(file, &present, cols, header)
 	}
 	return ingest.EachCSV(ctx, file, r, emit, header, func(line int64, rec []string) error {
 		r2.reset()
@@ -202,7 +203,7 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 		}
 	}
 	colNames := newColumns(false) // Parquet columns are CUR 2.0's, legacy CUR's too
-	if err := checkRequired(in.Name, &present, colNames); err != nil {
+	if err := checkRequired(in.Name, &present, colNames, slices.Collect(maps.Keys(pf.Columns()))); err != nil {
 		return err
 	}
 	emit = emit.Renamed(colNames.focus)

@@ -195,7 +195,7 @@ func newMapping(file string, header []string) (*mapping, error) {
 		missing = append(missing, "ProviderName (1.0, 1.1) or ServiceProviderName (1.2)")
 	}
 	if len(missing) > 0 {
-		return nil, ingest.MissingColumns(file, missing)
+		return nil, ingest.MissingColumns(file, missing, header, "focus")
 	}
 	m.start = idx["ChargePeriodStart"]
 	for i, h := range header {

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -197,7 +199,7 @@ func normalize(col string) string {
 
 var requiredCols = []string{"billing_account_id", "usage_start_time", "cost", "currency"}
 
-func checkRequired(file string, have map[string]bool) error {
+func checkRequired(file string, have map[string]bool, header []string) error {
 	var missing []string
 	for _, c := range requiredCols {
 		if !have[c] {
@@ -205,7 +207,7 @@ func checkRequired(file string, have map[string]bool) error {
 		}
 	}
 	if len(missing) > 0 {
-		return ingest.MissingColumns(file, missing)
+		return ingest.MissingColumns(file, missing, header, "gcp-billing")
 	}
 	return nil
 }
@@ -223,7 +225,7 @@ func ParseCSV(ctx context.Context, file string, r io.Reader, emit ingest.Emit) e
 			cols[i] = normalize(c)
 			have[cols[i]] = true
 		}
-		return checkRequired(file, have)
+		return checkRequired(file, have, h)
 	}, func(line int64, rec []string) error {
 		var row Row
 		for i, v := range rec {
@@ -275,7 +277,7 @@ func parseParquet(ctx context.Context, in *ingest.Input, emit ingest.Emit) error
 		leaves[c.Index] = leaf{col: c, flat: name}
 		have[name] = true
 	}
-	if err := checkRequired(in.Name, have); err != nil {
+	if err := checkRequired(in.Name, have, slices.Collect(maps.Keys(cols))); err != nil {
 		return err
 	}
 	var l tally.CostLine
