@@ -67,7 +67,12 @@ type AgentContainer struct {
 	// "init" for a classic init container, "sidecar" for an init container
 	// with restartPolicy Always (ContainerRegular, ContainerInit,
 	// ContainerSidecar). Older agents send only spec.containers.
-	Kind          string  `json:"kind,omitempty"`
+	Kind string `json:"kind,omitempty"`
+	// Position is its place in its list of the pod's spec, counted from 1:
+	// spec.initContainers for the init and sidecar kinds, spec.containers
+	// for the others. 0 (absent) when not known: older agents do not send
+	// it.
+	Position      int     `json:"position,omitempty"`
 	ID            string  `json:"id,omitempty"` // runtime container id (64 hex)
 	Image         string  `json:"image,omitempty"`
 	CPURequest    float64 `json:"cpuRequest"` // cores

@@ -165,7 +165,7 @@ func (o *org) agentPod(p *pod) tally.AgentPod {
 		Labels: labels, Annotations: w.Annotations, StartedAt: p.Start, Scheduling: w.podScheduling(),
 		Autoscaling: w.podAutoscaling()}
 	for i, c := range w.Containers {
-		ap.Containers = append(ap.Containers, tally.AgentContainer{Name: c.Name, ID: p.ctrIDs[i], Image: w.Image + ":" + w.Versions[min(p.Version, len(w.Versions)-1)],
+		ap.Containers = append(ap.Containers, tally.AgentContainer{Name: c.Name, Position: i + 1, ID: p.ctrIDs[i], Image: w.Image + ":" + w.Versions[min(p.Version, len(w.Versions)-1)],
 			CPURequest: c.CPUReq, CPULimit: c.CPULim, MemoryRequest: c.MemReq, MemoryLimit: c.MemLim})
 	}
 	return ap

@@ -42,15 +42,16 @@ func (m *Meta) AgentPod(uid string) (tally.AgentPod, bool) {
 	// in): native sidecars (restartPolicy Always) run for the pod's
 	// lifetime and are right-sized like its containers; classic ones run
 	// to completion before them, and their requests count only then.
-	for _, c := range p.Spec.InitContainers {
+	// Each carries its position in its list.
+	for i, c := range p.Spec.InitContainers {
 		kind := tally.ContainerInit
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
 			kind = tally.ContainerSidecar
 		}
-		ap.Containers = append(ap.Containers, agentContainer(&c, kind, ids[c.Name]))
+		ap.Containers = append(ap.Containers, agentContainer(&c, kind, i+1, ids[c.Name]))
 	}
-	for _, c := range p.Spec.Containers {
-		ap.Containers = append(ap.Containers, agentContainer(&c, tally.ContainerRegular, ids[c.Name]))
+	for i, c := range p.Spec.Containers {
+		ap.Containers = append(ap.Containers, agentContainer(&c, tally.ContainerRegular, i+1, ids[c.Name]))
 	}
 	var problems []string
 	ap.Scheduling, problems = podScheduling(p)
@@ -65,9 +66,11 @@ func (m *Meta) AgentPod(uid string) (tally.AgentPod, bool) {
 	return ap, true
 }
 
-func agentContainer(c *corev1.Container, kind, id string) tally.AgentContainer {
+// agentContainer converts c, declared in its pod's spec as kind at
+// position (counted from 1 in its list), to the wire format.
+func agentContainer(c *corev1.Container, kind string, position int, id string) tally.AgentContainer {
 	return tally.AgentContainer{
-		Name: c.Name, Kind: kind, ID: id, Image: c.Image,
+		Name: c.Name, Kind: kind, Position: position, ID: id, Image: c.Image,
 		CPURequest:    cores(c.Resources.Requests, corev1.ResourceCPU),
 		CPULimit:      cores(c.Resources.Limits, corev1.ResourceCPU),
 		MemoryRequest: bytesOf(c.Resources.Requests, corev1.ResourceMemory),

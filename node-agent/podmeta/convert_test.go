@@ -18,7 +18,9 @@ func resources(cpu, mem string) corev1.ResourceRequirements {
 // A pod's init containers are sent with its containers, each with its
 // kind: a classic init container (runs to completion) and a native
 // sidecar (restartPolicy Always), whose specs the backend needs to
-// right-size them.
+// right-size them. Each has its position in its list of the spec, which a
+// JSON patch of a custom kind addresses it by: the backend stores
+// containers by name, not in the spec's order.
 func TestAgentPodInitContainersAndSidecars(t *testing.T) {
 	always := corev1.ContainerRestartPolicyAlways
 	p := &corev1.Pod{
@@ -51,10 +53,10 @@ func TestAgentPodInitContainersAndSidecars(t *testing.T) {
 		t.Fatal("pod not found")
 	}
 	want := []tally.AgentContainer{
-		{Name: "migrate", Kind: tally.ContainerInit, ID: idI, Image: "migrate:1", CPURequest: 0.5, MemoryRequest: 256 << 20},
-		{Name: "istio-proxy", Kind: tally.ContainerSidecar, ID: idE, Image: "proxyv2:1.24", CPURequest: 0.1, MemoryRequest: 128 << 20},
-		{Name: "api", ID: idA, Image: "api:3", CPURequest: 1, MemoryRequest: 1 << 30},
-		{Name: "log-shipper", ID: idB, Image: "fluent-bit:3", CPURequest: 0.05, MemoryRequest: 64 << 20},
+		{Name: "migrate", Kind: tally.ContainerInit, Position: 1, ID: idI, Image: "migrate:1", CPURequest: 0.5, MemoryRequest: 256 << 20},
+		{Name: "istio-proxy", Kind: tally.ContainerSidecar, Position: 2, ID: idE, Image: "proxyv2:1.24", CPURequest: 0.1, MemoryRequest: 128 << 20},
+		{Name: "api", Position: 1, ID: idA, Image: "api:3", CPURequest: 1, MemoryRequest: 1 << 30},
+		{Name: "log-shipper", Position: 2, ID: idB, Image: "fluent-bit:3", CPURequest: 0.05, MemoryRequest: 64 << 20},
 	}
 	if len(ap.Containers) != len(want) {
 		t.Fatalf("containers %+v, want %+v", ap.Containers, want)
