@@ -137,7 +137,12 @@ func (p *Pod) Workload() WorkloadRef {
 type Container struct {
 	Name string `json:"name"`
 	// Kind is ContainerRegular (""), ContainerInit or ContainerSidecar.
-	Kind          string  `json:"kind,omitempty"`
+	Kind string `json:"kind,omitempty"`
+	// Position is its place in its list of the pod's spec, counted from 1
+	// (spec.initContainers for ContainerInit and ContainerSidecar,
+	// spec.containers for the others); 0 when not known (its agent did
+	// not report it).
+	Position      int     `json:"position,omitempty"`
 	ContainerID   string  `json:"containerId"`
 	Image         string  `json:"image"`
 	CPURequest    float64 `json:"cpuRequestCores"`

@@ -417,6 +417,7 @@ type podColumns struct {
 	creq, clim                          []float64
 	mreq, mlim                          []int64
 	gpu                                 []int32
+	cpos                                []*int32 // nil: not known
 }
 
 func podColumnsOf(pods []tally.Pod) *podColumns {
@@ -433,7 +434,7 @@ func podColumnsOf(pods []tally.Pod) *podColumns {
 		c.autoscaling[i] = optionalJSON(p.Autoscaling)
 		for _, k := range p.Containers {
 			c.cc, c.cuid, c.cname, c.cid, c.cimage = append(c.cc, string(p.Ref.Cluster)), append(c.cuid, p.Ref.UID), append(c.cname, k.Name), append(c.cid, k.ContainerID), append(c.cimage, k.Image)
-			c.ckind = append(c.ckind, k.Kind)
+			c.ckind, c.cpos = append(c.ckind, k.Kind), append(c.cpos, knownPosition(k.Position))
 			c.creq, c.clim, c.mreq, c.mlim, c.gpu = append(c.creq, k.CPURequest), append(c.clim, k.CPULimit), append(c.mreq, k.MemoryRequest), append(c.mlim, k.MemoryLimit), append(c.gpu, int32(k.GPURequest))
 		}
 	}
@@ -479,17 +480,19 @@ func upsertPodsTx(ctx context.Context, tx pgx.Tx, pods []tally.Pod) error {
 	}
 	_, err = tx.Exec(ctx, `
 		INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
-			memory_request_bytes, memory_limit_bytes, gpu_request, kind)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::int8[], $9::int8[], $10::int4[], $11::text[])
+			memory_request_bytes, memory_limit_bytes, gpu_request, kind, position)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::int8[], $9::int8[], $10::int4[], $11::text[],
+			$12::int4[])
 		ON CONFLICT (cluster_id, pod_uid, name) DO UPDATE SET container_id = excluded.container_id, image = excluded.image,
 			cpu_request_cores = excluded.cpu_request_cores, cpu_limit_cores = excluded.cpu_limit_cores,
 			memory_request_bytes = excluded.memory_request_bytes, memory_limit_bytes = excluded.memory_limit_bytes,
-			gpu_request = excluded.gpu_request, kind = excluded.kind
+			gpu_request = excluded.gpu_request, kind = excluded.kind, position = coalesce(excluded.position, containers.position)
 		WHERE (containers.container_id, containers.image, containers.cpu_request_cores, containers.cpu_limit_cores,
-			containers.memory_request_bytes, containers.memory_limit_bytes, containers.gpu_request, containers.kind)
+			containers.memory_request_bytes, containers.memory_limit_bytes, containers.gpu_request, containers.kind, containers.position)
 			IS DISTINCT FROM (excluded.container_id, excluded.image, excluded.cpu_request_cores, excluded.cpu_limit_cores,
-			excluded.memory_request_bytes, excluded.memory_limit_bytes, excluded.gpu_request, excluded.kind)`,
-		c.cc, c.cuid, c.cname, c.cid, c.cimage, c.creq, c.clim, c.mreq, c.mlim, c.gpu, c.ckind)
+			excluded.memory_request_bytes, excluded.memory_limit_bytes, excluded.gpu_request, excluded.kind,
+			coalesce(excluded.position, containers.position))`,
+		c.cc, c.cuid, c.cname, c.cid, c.cimage, c.creq, c.clim, c.mreq, c.mlim, c.gpu, c.ckind, c.cpos)
 	if err != nil {
 		return fmt.Errorf("upsert %d containers: %w", len(c.cc), err)
 	}

@@ -224,13 +224,14 @@ func (db *DB) UpsertPods(ctx context.Context, pods []tally.Pod) error {
 		for _, c := range p.Containers {
 			b.Queue(`
 				INSERT INTO containers (cluster_id, pod_uid, name, container_id, image, cpu_request_cores, cpu_limit_cores,
-					memory_request_bytes, memory_limit_bytes, gpu_request, kind)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+					memory_request_bytes, memory_limit_bytes, gpu_request, kind, position)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 				ON CONFLICT (cluster_id, pod_uid, name) DO UPDATE SET container_id = excluded.container_id, image = excluded.image,
 					cpu_request_cores = excluded.cpu_request_cores, cpu_limit_cores = excluded.cpu_limit_cores,
 					memory_request_bytes = excluded.memory_request_bytes, memory_limit_bytes = excluded.memory_limit_bytes,
-					gpu_request = excluded.gpu_request, kind = excluded.kind`,
-				p.Ref.Cluster, p.Ref.UID, c.Name, c.ContainerID, c.Image, c.CPURequest, c.CPULimit, c.MemoryRequest, c.MemoryLimit, c.GPURequest, c.Kind)
+					gpu_request = excluded.gpu_request, kind = excluded.kind, position = coalesce(excluded.position, containers.position)`,
+				p.Ref.Cluster, p.Ref.UID, c.Name, c.ContainerID, c.Image, c.CPURequest, c.CPULimit, c.MemoryRequest, c.MemoryLimit, c.GPURequest, c.Kind,
+				knownPosition(c.Position))
 		}
 	}
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -277,7 +278,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 	}
 	rows, err = db.pool.Query(ctx, `
 		SELECT c.cluster_id, c.pod_uid, c.name, c.container_id, c.image, c.cpu_request_cores::float8, c.cpu_limit_cores::float8,
-			c.memory_request_bytes, c.memory_limit_bytes, c.gpu_request, c.kind
+			c.memory_request_bytes, c.memory_limit_bytes, c.gpu_request, c.kind, coalesce(c.position, 0)
 		FROM containers c JOIN pods p USING (cluster_id, pod_uid)
 		WHERE `+alive+`
 		ORDER BY c.cluster_id, c.pod_uid, c.name`, cluster, w.Start, w.End)
@@ -287,7 +288,7 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 	var clusterID, podUID string
 	var c tally.Container
 	_, err = pgx.ForEachRow(rows, []any{&clusterID, &podUID, &c.Name, &c.ContainerID, &c.Image, &c.CPURequest, &c.CPULimit,
-		&c.MemoryRequest, &c.MemoryLimit, &c.GPURequest, &c.Kind}, func() error {
+		&c.MemoryRequest, &c.MemoryLimit, &c.GPURequest, &c.Kind, &c.Position}, func() error {
 		if i, ok := index[[2]string{clusterID, podUID}]; ok {
 			pods[i].Containers = append(pods[i].Containers, c)
 		}
@@ -297,6 +298,16 @@ func (db *DB) Pods(ctx context.Context, cluster tally.ClusterID, w tally.Window)
 		return nil, fmt.Errorf("query containers: %w", err)
 	}
 	return pods, nil
+}
+
+// knownPosition is a container's position as stored: nil (NULL) when it
+// is not known (0).
+func knownPosition(p int) *int32 {
+	if p <= 0 {
+		return nil
+	}
+	v := int32(p)
+	return &v
 }
 
 // keyOrder returns the indexes 0 … n−1 ordered by the (cluster, key) of

@@ -410,6 +410,7 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 			pod.ValidTo = end // else listed without usage: alive through the batch
 		}
 		names := make(map[string]bool, len(p.Containers))
+		at := map[specPlace]string{}
 		for _, c := range p.Containers {
 			if bad(c.CPURequest) || bad(c.CPULimit) || c.MemoryRequest < 0 || c.MemoryLimit < 0 || c.GPURequest < 0 || c.GPURequest > math.MaxInt32 {
 				return tally.AgentIngest{}, reply, invalid("field pods[%d] container %s: a request or limit is negative, out of range or not finite", i, c.Name)
@@ -421,7 +422,10 @@ func convertBatch(b *tally.AgentBatch, cluster tally.ClusterID, now time.Time, m
 				return tally.AgentIngest{}, reply, invalid("field pods[%d]: container %q appears twice", i, c.Name)
 			}
 			names[c.Name] = true
-			pod.Containers = append(pod.Containers, tally.Container{Name: c.Name, Kind: c.Kind, ContainerID: c.ID, Image: c.Image,
+			if err := takePlace(at, i, &c); err != nil {
+				return tally.AgentIngest{}, reply, err
+			}
+			pod.Containers = append(pod.Containers, tally.Container{Name: c.Name, Kind: c.Kind, Position: c.Position, ContainerID: c.ID, Image: c.Image,
 				CPURequest: c.CPURequest, CPULimit: c.CPULimit, MemoryRequest: c.MemoryRequest, MemoryLimit: c.MemoryLimit, GPURequest: c.GPURequest})
 		}
 		in.Pods = append(in.Pods, pod)
@@ -449,6 +453,39 @@ func ranWithin(iv tally.Window, podStart time.Time, seconds float64) tally.Windo
 		to = iv.End
 	}
 	return tally.Window{Start: from, End: to}
+}
+
+// specPlace is a place in a pod's spec: a list and a position in it.
+type specPlace struct {
+	list     string
+	position int
+}
+
+// specList names the list of a pod's spec that declares a container of
+// kind.
+func specList(kind string) string {
+	if kind == tally.ContainerRegular {
+		return "spec.containers"
+	}
+	return "spec.initContainers"
+}
+
+// takePlace records in at the place in its pod's spec of c, a container of
+// pods[i], when its agent sent its position; it refuses a position that is
+// no place in a list or is another container's.
+func takePlace(at map[specPlace]string, i int, c *tally.AgentContainer) error {
+	if c.Position == 0 {
+		return nil
+	}
+	place := specPlace{specList(c.Kind), c.Position}
+	if c.Position < 0 || c.Position > math.MaxInt32 {
+		return invalid("field pods[%d] container %s: position %d is not a place in %s (1 or more; 0 or none when not known)", i, c.Name, c.Position, place.list)
+	}
+	if other, ok := at[place]; ok {
+		return invalid("field pods[%d] container %s: position %d of %s is also container %s's", i, c.Name, c.Position, place.list, other)
+	}
+	at[place] = c.Name
+	return nil
 }
 
 func bad(f float64) bool { return f < 0 || math.IsNaN(f) || math.IsInf(f, 0) }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"fmt"
+	"math"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -17,6 +19,9 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[]}],` +
 		`"pods":[{"uid":"u","namespace":"ns","name":"p","containers":[],"autoscaling":{"hpa":{"name":"p","minReplicas":3,"maxReplicas":2,` +
 		`"cpuUtilization":70,"memoryUtilization":0,"otherMetrics":true}}}]}`))
+	f.Add([]byte(`{"version":1,"node":{"name":"n"},"intervals":[{"start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:10Z","containers":[]}],` +
+		`"pods":[{"uid":"u","namespace":"ns","name":"p","containers":[{"name":"envoy","position":1},{"name":"app","position":2},` +
+		`{"name":"proxy","kind":"sidecar","position":1}]}]}`))
 	f.Add([]byte{0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff})
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -36,6 +41,16 @@ func FuzzDecodeAgentBatch(f *testing.F) {
 		}
 		// Scheduling constraints are kept only when usable.
 		for _, p := range in.Pods {
+			// Positions are places in a list (or unknown), each one
+			// container's.
+			places := map[string]bool{}
+			for _, c := range p.Containers {
+				place := fmt.Sprintf("%s/%d", specList(c.Kind), c.Position)
+				if c.Position < 0 || c.Position > math.MaxInt32 || (c.Position > 0 && places[place]) {
+					t.Fatalf("pod %s kept container %s at %s", p.Ref.Name, c.Name, place)
+				}
+				places[place] = true
+			}
 			// So are an HPA's replica bounds and targets.
 			if a := p.Autoscaling; a != nil && a.HPA != nil {
 				h := a.HPA
