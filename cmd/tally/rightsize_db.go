@@ -289,7 +289,7 @@ func rightsize(ctx context.Context, db *postgres.DB, o rightsizeOptions) (*right
 		h.HPA, source = workloadHPA(o.HPAs, autoscaled[k.workload], k.workload)
 		slices.SortStableFunc(h.Samples, func(a, b rightsizing.Sample) int { return a.Start.Compare(b.Start) })
 		span := replicaSpan(k.workload, h, observed[k.workload.Cluster])
-		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, ContainerKind: spec.Kind, Position: onlyPosition(p, spec), History: *h,
+		inputs = append(inputs, rightsizing.ContainerInput{Workload: k.workload, Container: k.container, ContainerKind: spec.Kind, Position: specPosition(p, spec), History: *h,
 			Replicas: rightsizing.AverageReplicas(h, span.Start, span.End), HPASource: source})
 	}
 	slices.SortFunc(res.Skipped, func(a, b skippedContainer) int {
@@ -330,11 +330,15 @@ func containerSpec(p *tally.Pod, name string) *tally.Container {
 	return nil
 }
 
-// onlyPosition is c's position in its list of p's spec (spec.containers,
-// or spec.initContainers for a native sidecar) when it is the list's only
-// container, 1; else 0, not known: containers are stored by name, not in
-// the order the spec declares them.
-func onlyPosition(p *tally.Pod, c *tally.Container) int {
+// specPosition is c's position in its list of p's spec (spec.containers,
+// or spec.initContainers for a native sidecar), counted from 1, as its
+// agent reported it. When it did not (an older agent), it is 1 for the
+// list's only container, else 0, not known: containers are stored by name,
+// not in the order the spec declares them.
+func specPosition(p *tally.Pod, c *tally.Container) int {
+	if c.Position > 0 {
+		return c.Position
+	}
 	init := func(kind string) bool { return kind != tally.ContainerRegular }
 	n := 0
 	for _, o := range p.Containers {
