@@ -318,7 +318,7 @@ func ForecastValues(y []float64, opt Options) (*Result, error) {
 	dist.bounds = bound
 	if !benchmark && allPositive(xa) {
 		if b, ok := recentBreak(xa, members, dist, minPost-1); ok {
-			dist.breakRatio = b.ratio
+			dist.breakRatio, r.val.BreakRatio = b.ratio, b.ratio
 			last := "last value lies"
 			if b.steps > 1 {
 				last = fmt.Sprintf("last %d values lie", b.steps)

@@ -38,12 +38,16 @@ type SumValidation struct {
 	Origins  []int       `json:"origins"`
 	Forecast [][]float64 `json:"forecast"` // [origin][step]
 	Actual   [][]float64 `json:"actual"`
+	// BreakRatio is a level shift the last values may have begun since
+	// the origins (their level over the forecast's, 0: none): the range
+	// reaches on its side as far as the sum would after it.
+	BreakRatio float64 `json:"breakRatio,omitempty"`
 }
 
 // SumValidation returns the validation behind r, its first 62 steps at
 // the most from each origin, rounded to hundredths (cents, for spend).
 func (r *Result) SumValidation() SumValidation {
-	v := SumValidation{Origins: slices.Clone(r.val.Origins)}
+	v := SumValidation{Origins: slices.Clone(r.val.Origins), BreakRatio: r.val.BreakRatio}
 	round := func(x []float64) []float64 {
 		out := make([]float64, min(len(x), sumSteps))
 		for i := range out {
@@ -62,17 +66,32 @@ func (r *Result) SumValidation() SumValidation {
 // (0-based): the sum of the point forecasts times the 10th and 90th
 // percentiles of what the same steps summed to over what was forecast at
 // the validation origins. It is narrower than the steps' 80% bounds added
-// up, which hold the sum far more than 80% of the time.
+// up, which hold the sum far more than 80% of the time. After a possible
+// recent level shift (see SumValidation.BreakRatio) the range on its side
+// reaches as far as the sum would after it.
 func (r *Result) SumRange(from, to int) (lo, hi float64, err error) {
 	fc, act, err := r.val.sums(from, to)
 	if err != nil {
 		return 0, 0, err
 	}
-	var sum float64
-	for _, v := range r.Mean[from:to] {
-		sum += v
+	if lo, hi, err = sumRange(fc, act, sum(r.Mean[from:to])); err != nil {
+		return 0, 0, err
 	}
-	return sumRange(fc, act, sum)
+	lo, hi = r.val.afterBreak(lo, hi)
+	return lo, hi, nil
+}
+
+// afterBreak returns the range lo to hi of a sum reaching, on the side of
+// the level shift the last values may have begun, as far as it would after
+// it: a shift of 40% up takes hi to 1.4·hi.
+func (v SumValidation) afterBreak(lo, hi float64) (float64, float64) {
+	switch b := v.BreakRatio; {
+	case b > 1:
+		hi = math.Max(hi, b*hi)
+	case b > 0 && b < 1:
+		lo = math.Min(lo, b*lo)
+	}
+	return lo, hi
 }
 
 // sums returns the forecast and actual sums of steps from to to-1 at each
@@ -113,18 +132,23 @@ func sumRange(fc, act []float64, sum float64) (lo, hi float64, err error) {
 // by ForecastSpend for account scopes), the forecasts' sums added up per
 // origin day: only the days where all of fs validated count. A forecast's
 // period charges (PeriodCharges) are added to both bounds as they are: the
-// validation is of its daily charges. The error is ErrNoSumRange when the
+// validation is of its daily charges. A forecast's possible recent level
+// shift (SumValidation.BreakRatio) widens the range on its side as
+// Result.SumRange's, by its share of the days' forecast. The error is ErrNoSumRange when the
 // range cannot be calibrated: a forecast without its validation, days
 // past it, or fewer than MinSumOrigins origin days.
 func SumRange(fs []tally.Forecast, from, to time.Time) (lo, hi float64, err error) {
 	fcs, acts := map[time.Time]float64{}, map[time.Time]float64{}
 	count := map[time.Time]int{}
 	var daily, period float64
-	for _, f := range fs {
+	dailies := make([]float64, len(fs)) // each forecast's
+	vs := make([]SumValidation, len(fs))
+	for i, f := range fs {
 		v, perMonth, err := storedValidation(f)
 		if err != nil {
 			return 0, 0, err
 		}
+		vs[i] = v
 		a, b := int(from.Sub(f.HistoryEnd)/(24*time.Hour)), int(to.Sub(f.HistoryEnd)/(24*time.Hour))
 		fc, act, err := v.sums(a, b)
 		if err != nil {
@@ -140,6 +164,7 @@ func SumRange(fs []tally.Forecast, from, to time.Time) (lo, hi float64, err erro
 			}
 			m := tally.MonthStart(p.T)
 			perDay := perMonth * float64(24*time.Hour) / float64(monthLength(m))
+			dailies[i] += p.Mean - perDay
 			daily, period = daily+p.Mean-perDay, period+perDay
 		}
 	}
@@ -152,7 +177,24 @@ func SumRange(fs []tally.Forecast, from, to time.Time) (lo, hi float64, err erro
 	if lo, hi, err = sumRange(fc, act, daily); err != nil {
 		return 0, 0, err
 	}
+	lo, hi = afterBreaks(vs, dailies, daily, lo, hi)
 	return lo + period, hi + period, nil
+}
+
+// afterBreaks returns the range lo to hi of the forecasts' total daily
+// reaching, for each forecast with a possible recent level shift, as far
+// as its share of it, dailies[i] of total, would after the shift.
+func afterBreaks(vs []SumValidation, dailies []float64, total, lo, hi float64) (float64, float64) {
+	if total == 0 {
+		return lo, hi
+	}
+	outLo, outHi := lo, hi
+	for i, v := range vs {
+		share := dailies[i] / total
+		l, h := v.afterBreak(share*lo, share*hi)
+		outLo, outHi = outLo+l-share*lo, outHi+h-share*hi
+	}
+	return outLo, outHi
 }
 
 // storedValidation reads a stored daily forecast's validation and its
