@@ -149,3 +149,35 @@ func accounts(t *testing.T, db *postgres.DB) map[tally.ClusterID]string {
 	}
 	return out
 }
+
+// TestClusterAccountChangeMakesTheHoursItChangesStale: the engine
+// estimates a node-hour without a bill line after its cluster's account's
+// bill ends and leaves it at 0 before, so an account's change changes
+// the hours after the earlier of the two accounts' bill ends: all of the
+// cluster's when one of them has no bill. Changed back from an account
+// without a bill, the hours before 111's bill ends were estimated in it
+// and are stale too; only those after the new account's bill end were
+// marked, which left them estimated.
+func TestClusterAccountChangeMakesTheHoursItChangesStale(t *testing.T) {
+	db := pgtest.New(t)
+	fixture.OneNode(t, db, 24) // 111 billed through day 1; n1 runs from day 1 − 1 h on
+	w := tally.Window{Start: fixture.Day1, End: fixture.Day1.Add(48 * time.Hour)}
+	job := &attribution.Job{Engine: attribution.NewEngine(attribution.Policy{}), Store: db, Now: func() time.Time { return w.End.Add(time.Hour) }}
+	var all []tally.Hour
+	for h := tally.HourOf(w.Start); h < tally.HourOf(w.End); h++ {
+		all = append(all, h)
+	}
+	for _, account := range []string{"999", "111"} {
+		if _, err := job.Attribute(ctx, w, false); err != nil {
+			t.Fatal(err)
+		}
+		stale, err := db.SetClusterAccount(ctx, "prod", account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []tally.Window{w}; !slices.Equal(stale, want) {
+			t.Errorf("SetClusterAccount(prod, %s) returned stale hours %v, want %v", account, stale, want)
+		}
+		expectStale(t, db, w, "after the account was set to "+account, all...)
+	}
+}

@@ -91,21 +91,16 @@ func (db *DB) ClusterReports(ctx context.Context, since time.Time) (map[tally.Cl
 
 // SetClusterAccount gives cluster id the billing account its nodes are
 // billed to, as configured: no bill changes it. When that is another
-// account, the hours its nodes ran unbilled are stale, to be estimated in
-// it. A cluster that does not exist is tally.EInvalid.
-func (db *DB) SetClusterAccount(ctx context.Context, id tally.ClusterID, account string) error {
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+// account, the hours whose estimates it changes are stale
+// (accountHoursSQL); it returns them clipped to the attributed hours
+// (whole hours, sorted, disjoint). A cluster that does not exist is
+// tally.EInvalid.
+func (db *DB) SetClusterAccount(ctx context.Context, id tally.ClusterID, account string) (stale []tally.Window, err error) {
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var old string
 		err := tx.QueryRow(ctx, `SELECT billing_account_id FROM clusters WHERE cluster_id = $1 FOR UPDATE`, id).Scan(&old)
 		if errors.Is(err, pgx.ErrNoRows) {
-			var known []string
-			if rows, err := tx.Query(ctx, `SELECT cluster_id FROM clusters ORDER BY 1`); err == nil {
-				known, _ = pgx.CollectRows(rows, pgx.RowTo[string])
-			}
-			if len(known) == 0 {
-				return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster: there are no clusters yet (one is registered when its first agent reports)", id)
-			}
-			return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster (known: %s)", id, strings.Join(known, ", "))
+			return noSuchCluster(ctx, tx, id)
 		}
 		if err != nil {
 			return fmt.Errorf("read cluster %s: %w", id, err)
@@ -116,15 +111,50 @@ func (db *DB) SetClusterAccount(ctx context.Context, id tally.ClusterID, account
 		if old == account {
 			return nil
 		}
-		var instances []string
-		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT instance_id), '{}') FROM nodes WHERE cluster_id = $1 AND instance_id <> ''`, id).Scan(&instances); err != nil {
-			return fmt.Errorf("list the instances of cluster %s: %w", id, err)
+		rows, err := tx.Query(ctx, accountHoursSQL, id, old, account)
+		if err == nil {
+			stale, err = pgx.CollectRows(rows, scanSpan)
 		}
-		if _, err := tx.Exec(ctx, unbilledHoursSQL, instances); err != nil {
-			return fmt.Errorf("mark the unbilled hours of cluster %s stale: %w", id, err)
+		if err != nil {
+			return fmt.Errorf("mark the hours of cluster %s its account changes stale: %w", id, err)
 		}
 		return nil
 	})
+	return stale, err
+}
+
+// accountHoursSQL records as input writes the hours of cluster $1's nodes
+// whose attribution its billing account's change from $2 to $3 can change,
+// widened to whole hours and merged, and returns them clipped to the
+// attributed hours. The engine estimates a node-hour without a bill line
+// after its cluster's account's bill ends, leaves it at 0 before, and
+// estimates none in a cluster without an account: so the hours that can
+// change are those after the earlier of the two accounts' bill ends, all
+// of them when either has no bill.
+const accountHoursSQL = `
+	WITH through AS (` + billedThroughSQL + `),
+	changed AS (
+		SELECT min(CASE WHEN a.id = '' THEN 'infinity' ELSE coalesce(t.through, '-infinity') END) AS since
+		FROM unnest(ARRAY[$2, $3]::text[]) AS a(id) LEFT JOIN through t ON t.billing_account_id = a.id
+	),
+	spans AS (
+		SELECT tstzrange(date_trunc('hour', greatest(n.valid_from, c.since), 'UTC'),
+			date_trunc('hour', coalesce(n.valid_to, 'infinity') - interval '1 microsecond', 'UTC') + interval '1 hour') AS s
+		FROM nodes n, changed c
+		WHERE n.cluster_id = $1 AND greatest(n.valid_from, c.since) < coalesce(n.valid_to, 'infinity')
+` + repricedSpansSQL
+
+// noSuchCluster is the tally.EInvalid error of a cluster id that is not
+// registered, listing those that are.
+func noSuchCluster(ctx context.Context, tx pgx.Tx, id tally.ClusterID) error {
+	var known []string
+	if rows, err := tx.Query(ctx, `SELECT cluster_id FROM clusters ORDER BY 1`); err == nil {
+		known, _ = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if len(known) == 0 {
+		return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster: there are no clusters yet (one is registered when its first agent reports)", id)
+	}
+	return tally.Errorf(tally.EInvalid, "cluster %s: no such cluster (known: %s)", id, strings.Join(known, ", "))
 }
 
 // UpsertNodes records nodes; a known node's spec is updated and its

@@ -87,6 +87,22 @@ func accountFrom(c tally.Cluster) string {
 	return "configured"
 }
 
+// staleNote says which attributed hours an account's change made stale,
+// and that the next attribution re-attributes them, their node-hours the
+// bill does not cover estimated in the new account.
+func staleNote(spans []tally.Window) string {
+	if len(spans) == 0 {
+		return "; no attributed hour changes"
+	}
+	hours := 0
+	for _, w := range spans {
+		hours += int(w.End.Sub(w.Start) / time.Hour)
+	}
+	const layout = "2006-01-02 15:04"
+	return fmt.Sprintf("; the next attribution re-attributes %d hours of its nodes (%s to %s UTC), estimating in it their node-hours the bill does not cover",
+		hours, spans[0].Start.Format(layout), spans[len(spans)-1].End.Format(layout))
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -108,10 +124,11 @@ func (c *clusterSetCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer closeDB()
-	if err := db.SetClusterAccount(ctx, tally.ClusterID(c.Cluster), c.BillingAccount); err != nil {
+	stale, err := db.SetClusterAccount(ctx, tally.ClusterID(c.Cluster), c.BillingAccount)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "cluster %s is billed to account %s; its unbilled hours are estimated in it from the next attribution\n", c.Cluster, c.BillingAccount)
+	fmt.Fprintf(a.stdout, "cluster %s is billed to account %s%s\n", c.Cluster, c.BillingAccount, staleNote(stale))
 	accounts, err := db.BillingAccounts(ctx)
 	if err != nil {
 		return err

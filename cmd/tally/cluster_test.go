@@ -35,7 +35,8 @@ func TestClusterCommands(t *testing.T) {
 	}
 
 	out := run("cluster", "set", "prod", "--billing-account", "222")
-	if !strings.Contains(out, "cluster prod is billed to account 222") || !strings.Contains(out, "no bill of account 222 is ingested yet") {
+	if !strings.Contains(out, "cluster prod is billed to account 222; the next attribution re-attributes 48 hours of its nodes (2026-10-05 00:00 to 2026-10-07 00:00 UTC)") ||
+		!strings.Contains(out, "no bill of account 222 is ingested yet") {
 		t.Errorf("cluster set:\n%s", out)
 	}
 	listed(`prod\s+aws\s+us-east-1\s+0\s+never\s+222\s+configured`)
