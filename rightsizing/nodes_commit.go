@@ -65,6 +65,13 @@ type CommittedSavings struct {
 	// Alternative is the mix that saves the most once every commitment has
 	// ended, when that is not the plan.
 	Alternative *CommittedAlternative `json:"alternative,omitempty"`
+	// Later says, of a plan that changes the nodes but saves nothing
+	// while the commitments run, when it starts to save and which
+	// commitments' fees hold it back: "the change saves nothing until
+	// 2027-01-24: the fee of Reserved Instance … is paid until it ends
+	// whatever runs, and the planned nodes free $220.83 a month of it; it
+	// saves $350.40 a month after". Empty otherwise.
+	Later string `json:"later,omitempty"`
 	// Summary says the above in words (also at the end of the plan's
 	// Explanation).
 	Summary string `json:"summary"`
@@ -304,10 +311,14 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	}
 	cs2.Points = pc.summary(&plan, cs2, countNodes(current), nil)
 	cs2.Summary = joinPoints(cs2.Points)
+	cs2.Later = laterText(&plan, cs2)
 	plan.Committed = cs2
 	plan.Explanation = explainPlan(&plan, len(pods), chosen.keep, whyNot)
 	if plan.Kept != nil {
 		plan.Explanation += "; " + plan.Kept.String()
+	}
+	if cs2.Later != "" {
+		plan.Explanation += "; " + cs2.Later
 	}
 	plan.Explanation += "; " + cs2.Summary
 	return plan, nil

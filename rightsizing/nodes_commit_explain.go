@@ -3,6 +3,7 @@ package rightsizing
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +111,32 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 			what, moneyWords(alt.MonthlySavingsAfter), moneyWords(alt.MonthlySavings))})
 	}
 	return points
+}
+
+// laterText is CommittedSavings.Later of plan p: "" when p saves now,
+// keeps its nodes, saves nothing after the commitments end either, or
+// was kept above the packing of its pods (its Kept says why it saves
+// nothing).
+func laterText(p *NodePlan, s *CommittedSavings) string {
+	if p.MonthlySavings.Sign() > 0 || p.Kept != nil || sameNodes(p.Planned, p.Current) {
+		return ""
+	}
+	i := slices.IndexFunc(s.After, func(a SavingAfter) bool { return a.MonthlySavings.Sign() > 0 })
+	if i < 0 {
+		return ""
+	}
+	var fees []string
+	for _, u := range s.Commitments {
+		if u.MonthlyUnused.Sign() > 0 {
+			fees = append(fees, fmt.Sprintf("the fee of %s %s is paid until it ends whatever runs, and the planned nodes free %s a month of it",
+				kindText(u.Kind), u.ID, moneyWords(u.MonthlyUnused)))
+		}
+	}
+	if len(fees) == 0 {
+		fees = append(fees, "the commitments' fees are paid until they end whatever runs")
+	}
+	return fmt.Sprintf("the change saves nothing until %s: %s; it saves %s a month after", s.After[i].From.UTC().Format(time.DateOnly),
+		strings.Join(fees, ", and "), moneyWords(s.After[i].MonthlySavings))
 }
 
 // keptByCommitments says which commitments cover the planned nodes, a

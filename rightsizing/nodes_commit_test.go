@@ -160,6 +160,9 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 	if got := plannedText(plan.Planned); got != "3×r5.xlarge/committed" || !plan.MonthlySavings.IsZero() {
 		t.Errorf("planned %s saving %s, want the 3 reserved nodes kept, no saving: %s", got, plan.MonthlySavings.Decimal(), plan.Explanation)
 	}
+	if plan.Committed.Later != "" {
+		t.Errorf("kept nodes: later %q, want none", plan.Committed.Later)
+	}
 	if plan.CurrentMonthly.Decimal() != "241.56" { // 3 × 0.1103 × 730
 		t.Errorf("current %s, want 241.56", plan.CurrentMonthly.Decimal())
 	}
@@ -187,6 +190,13 @@ func TestPlanCommittedNodesReservedInstanceKept(t *testing.T) {
 	}
 	if !strings.Contains(plan.Explanation, "free $80.52 a month of the fee, which would go unused") {
 		t.Errorf("explanation %q", plan.Explanation)
+	}
+	// A change that saves nothing until the RI ends says so, as the
+	// table's row only reads $0.00 beside it.
+	later := "the change saves nothing until 2027-08-25: the fee of Reserved Instance arn:aws:ec2:us-west-2:1:reserved-instances/r " +
+		"is paid until it ends whatever runs, and the planned nodes free $80.52 a month of it; it saves $183.96 a month after"
+	if plan.Committed.Later != later || !strings.Contains(plan.Explanation, later) {
+		t.Errorf("later %q\nwant %q\nin the explanation %q", plan.Committed.Later, later, plan.Explanation)
 	}
 }
 

@@ -163,12 +163,15 @@ func setMinNodes(g *rightsizing.NodeGroup, k groupKey, f *minNodesFlags, gt grou
 }
 
 // writeNodesKept says, for each plan raised above the packing of its pods
-// alone, what raised it.
+// alone, what raised it, and for each that changes the nodes but saves
+// nothing while commitments run, when it saves.
 func writeNodesKept(w io.Writer, plans []rightsizing.NodePlan) {
 	for _, p := range plans {
-		if p.Kept == nil {
-			continue
+		switch {
+		case p.Kept != nil:
+			fmt.Fprintf(w, "%s/%s: %s\n", p.Cluster, p.Group, p.Kept)
+		case p.Committed != nil && p.Committed.Later != "":
+			fmt.Fprintf(w, "%s/%s: %s\n", p.Cluster, p.Group, p.Committed.Later)
 		}
-		fmt.Fprintf(w, "%s/%s: %s\n", p.Cluster, p.Group, p.Kept)
 	}
 }
