@@ -99,8 +99,8 @@ func staleNote(spans []tally.Window) string {
 		hours += int(w.End.Sub(w.Start) / time.Hour)
 	}
 	const layout = "2006-01-02 15:04"
-	return fmt.Sprintf("; the next attribution re-attributes %d hours of its nodes (%s to %s UTC), estimating in it their node-hours the bill does not cover",
-		hours, spans[0].Start.Format(layout), spans[len(spans)-1].End.Format(layout))
+	return fmt.Sprintf("; the next attribution re-attributes %s of its nodes (%s to %s UTC), estimating in it their node-hours the bill does not cover",
+		countText(hours, "hour"), spans[0].Start.Format(layout), spans[len(spans)-1].End.Format(layout))
 }
 
 func orDash(s string) string {
