@@ -107,7 +107,7 @@ func newProgress(a *app, total int) func(model string, done, total int) {
 }
 
 func writeEvalTable(w io.Writer, rep *forecast.EvalReport) {
-	fmt.Fprintf(w, "%d series, horizon %d, season %d, %d workers\n", rep.Series, rep.Horizon, rep.Season, rep.Workers)
+	fmt.Fprintf(w, "%d series, horizon %d, season %d, %s\n", rep.Series, rep.Horizon, rep.Season, countText(rep.Workers, "worker"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tsMAPE\tMASE\tOWA\tcov80\tcov95\tMSIS\twall\tCPU\tCPU/series\t")
 	for _, m := range rep.Models {

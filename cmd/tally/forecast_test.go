@@ -461,3 +461,15 @@ func TestForecastSynthOutNamesItsFlag(t *testing.T) {
 		t.Errorf("synth --out under a file: exit %d %q, want %d with %q", code, errOut, exitError, want)
 	}
 }
+
+// The eval table's head counts its workers as English does: one worker
+// ("1 workers" read as a typo), two workers.
+func TestForecastEvalTableCountsWorkers(t *testing.T) {
+	for workers, want := range map[int]string{1: ", 1 worker\n", 2: ", 2 workers\n"} {
+		var out bytes.Buffer
+		writeEvalTable(&out, &forecast.EvalReport{Series: 1, Horizon: 3, Season: 1, Workers: workers})
+		if head, _, _ := strings.Cut(out.String(), "\n"); head+"\n" != "1 series, horizon 3, season 1"+want {
+			t.Errorf("%d workers: head %q, want it to end %q", workers, head, want)
+		}
+	}
+}
