@@ -17,6 +17,25 @@ type demoGenerateCmd struct {
 	Out string `required:"" type:"path" placeholder:"DIR" help:"Directory to write into (must not exist or be empty)."`
 	demoOrgFlags
 	End string `placeholder:"YYYY-MM-DD" help:"First day after the window (UTC). Default: today, so the last generated day is yesterday."`
+
+	end time.Time // End parsed by Validate; zero for the default
+}
+
+// Validate refuses bad flags before anything runs, so that a bad --end is
+// a usage error as a bad --days is.
+func (c *demoGenerateCmd) Validate() error {
+	if err := c.demoOrgFlags.Validate(); err != nil {
+		return err
+	}
+	if c.End == "" {
+		return nil
+	}
+	end, err := time.Parse(time.DateOnly, c.End)
+	if err != nil {
+		return tally.Errorf(tally.EInvalid, "--end %q: want YYYY-MM-DD", c.End)
+	}
+	c.end = end
+	return nil
 }
 
 // demoOrgFlags are the flags that say which organization `tally demo` and
@@ -40,14 +59,7 @@ func (f demoOrgFlags) Validate() error {
 }
 
 func (c *demoGenerateCmd) Run(ctx context.Context, a *app) error {
-	cfg := demo.Config{Seed: c.Seed, Days: c.Days, ProfileDays: c.ProfileDays}
-	if c.End != "" {
-		end, err := time.Parse(time.DateOnly, c.End)
-		if err != nil {
-			return tally.Errorf(tally.EInvalid, "--end %q: want YYYY-MM-DD", c.End)
-		}
-		cfg.End = end
-	}
+	cfg := demo.Config{Seed: c.Seed, Days: c.Days, ProfileDays: c.ProfileDays, End: c.end}
 	started := time.Now()
 	last := ""
 	cfg.Progress = func(p demo.Progress) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,23 @@ func TestDemoGeneratePrintsPathsThatWork(t *testing.T) {
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil || !strings.Contains(p, "demo2"+string(filepath.Separator)) {
 			t.Errorf("%s: %v; want a path under demo2 that exists from here\n%s", p, err, out)
+		}
+	}
+}
+
+// TestDemoGenerateBadEnd: a bad --end is a usage error as a bad --days is,
+// before anything is written: it says the command and how to get its
+// usage ("tally: --end \"March\": want YYYY-MM-DD" said neither).
+func TestDemoGenerateBadEnd(t *testing.T) {
+	for _, end := range []string{"March", "2026-13-01", "2026-03-01T00:00:00Z"} {
+		dir := filepath.Join(t.TempDir(), "org")
+		code, _, errOut := runTally("demo-generate", "--out", dir, "--days", "2", "--end", end)
+		want := fmt.Sprintf("tally: demo-generate: --end %q: want YYYY-MM-DD\nRun 'tally demo-generate --help' for usage.\n", end)
+		if code != exitUsage || errOut != want {
+			t.Errorf("--end %s: exit %d, stderr %q; want exit 2, %q", end, code, errOut, want)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("--end %s: %s exists (%v)", end, dir, err)
 		}
 	}
 }
