@@ -135,7 +135,7 @@ func (c *userPasswdCmd) Run(ctx context.Context, a *app) error {
 		role = u.Role
 	}
 	if err := db.SetPassword(ctx, c.Email, hash, role); err != nil {
-		return notFound(err, "tally user list shows the users")
+		return userRefused(err)
 	}
 	fmt.Fprintf(a.stdout, "password of %s set (%s); signed out everywhere\n", c.Email, role)
 	return nil
@@ -152,6 +152,16 @@ func notFound(err error, hint string) error {
 	return err
 }
 
+// userRefused makes a user command's refusal bad input, exit 2: a user
+// who does not exist, or a request that would leave no admin (EConflict,
+// which exited 1, as a failure of Tally's).
+func userRefused(err error) error {
+	if tally.ErrorCode(err) == tally.EConflict {
+		return tally.Errorf(tally.EInvalid, "%w", err)
+	}
+	return notFound(err, "tally user list shows the users")
+}
+
 type userRoleCmd struct {
 	Email string `arg:"" help:"The user's email."`
 	Role  string `arg:"" enum:"viewer,admin" help:"The new role: viewer or admin."`
@@ -164,7 +174,7 @@ func (c *userRoleCmd) Run(ctx context.Context, a *app) error {
 	}
 	defer closeDB()
 	if err := db.SetRole(ctx, c.Email, c.Role); err != nil {
-		return notFound(err, "tally user list shows the users")
+		return userRefused(err)
 	}
 	fmt.Fprintf(a.stdout, "%s is now %s\n", c.Email, c.Role)
 	return nil
@@ -181,7 +191,7 @@ func (c *userDeleteCmd) Run(ctx context.Context, a *app) error {
 	}
 	defer closeDB()
 	if err := db.DeleteUser(ctx, c.Email); err != nil {
-		return notFound(err, "tally user list shows the users")
+		return userRefused(err)
 	}
 	fmt.Fprintf(a.stdout, "deleted user %s; signed out everywhere and the API tokens they made revoked; the agent tokens they made keep working (tally token list shows both)\n", c.Email)
 	return nil

@@ -83,7 +83,9 @@ func TestAgentTokenForANewClusterSaysSo(t *testing.T) {
 }
 
 // TestUserRoleAndDelete: tally user role and tally user delete change and
-// remove users as the Settings page does, and keep the last admin.
+// remove users as the Settings page does, and keep the last admin: a
+// request that would leave no admin is refused as bad input, exit 2, as a
+// user who does not exist is (it exited 1, as a failure of Tally's).
 func TestUserRoleAndDelete(t *testing.T) {
 	url := pgtest.NewURL(t, true)
 	tly := mustTally(t, "--database-url", url, "--log-level", "warn")
@@ -100,8 +102,9 @@ func TestUserRoleAndDelete(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"user", "delete", "bob@example.com"}, exitError, "bob@example.com is the last admin: make another user admin first"},
-		{[]string{"user", "role", "bob@example.com", "viewer"}, exitError, "last admin"},
+		{[]string{"user", "delete", "bob@example.com"}, exitUsage, "tally: bob@example.com is the last admin: make another user admin first\n"},
+		{[]string{"user", "role", "bob@example.com", "viewer"}, exitUsage, "last admin"},
+		{[]string{"user", "passwd", "bob@example.com", "--role", "viewer", "--password", "correct horse"}, exitUsage, "last admin"},
 		{[]string{"user", "role", "bob@example.com", "owner"}, exitUsage, "owner"},
 		{[]string{"user", "delete", "nobody@example.com"}, exitUsage, "no user nobody@example.com"},
 		{[]string{"user", "create", "bob", "--password", "correct horse"}, exitUsage, `email "bob": want an address such as ops@example.com`},
