@@ -74,13 +74,36 @@ func NewScope(kind string, keys ...string) Scope {
 
 // String returns the scope as stored and queried, e.g. "spend/service/Amazon%20EC2".
 func (s Scope) String() string {
+	return s.join(url.PathEscape)
+}
+
+// Name returns the scope as people read it, its keys as the bill spells
+// them: "spend/service/AWS Data Transfer" where String gives
+// "spend/service/AWS%20Data%20Transfer". A '/' or '%' in a key stays
+// escaped, so that CanonicalScope reads the name back to String.
+func (s Scope) Name() string {
+	return s.join(strings.NewReplacer("%", "%25", "/", "%2F").Replace)
+}
+
+// join writes the kind and the keys, each escaped, separated by '/'.
+func (s Scope) join(escape func(string) string) string {
 	var b strings.Builder
 	b.WriteString(s.Kind)
 	for _, k := range s.Keys {
 		b.WriteByte('/')
-		b.WriteString(url.PathEscape(k))
+		b.WriteString(escape(k))
 	}
 	return b.String()
+}
+
+// ScopeName returns the Name of the stored scope str, or str when it is no
+// scope.
+func ScopeName(str string) string {
+	s, err := ParseScope(str)
+	if err != nil {
+		return str
+	}
+	return s.Name()
 }
 
 // Step returns the scope's granularity: a day for spend, an hour otherwise.

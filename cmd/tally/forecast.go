@@ -269,12 +269,7 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if c.Format == "json" {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if fs == nil {
-			fs = []tally.Forecast{}
-		}
-		return enc.Encode(fs)
+		return writeSpendJSON(a.stdout, fs)
 	}
 	if len(fs) == 0 {
 		// The window ForecastSpend read: the bill may be there, but not in it.
@@ -283,7 +278,39 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 			end.AddDate(0, 0, -c.History).Format(time.DateOnly), end.Format(time.DateOnly), c.History, c.Lag)
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	writeSpendTable(a.stdout, fs)
+	switch {
+	case c.NoStore:
+		fmt.Fprintln(a.stdout, "not stored (--no-store): the stored spend forecasts, which the dashboard and the weekly report read, are kept")
+	case !opt.Stored():
+		fmt.Fprintf(a.stdout, "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of %s cost\n", c.Basis)
+	}
+	return nil
+}
+
+// namedForecast is a forecast as --format json writes it: with its scope
+// as stored ("spend/service/AWS%20Data%20Transfer") and as the bill names
+// it ("spend/service/AWS Data Transfer").
+type namedForecast struct {
+	tally.Forecast
+	Name string `json:"name"`
+}
+
+// writeSpendJSON writes the forecasts of tally forecast --format json.
+func writeSpendJSON(w io.Writer, fs []tally.Forecast) error {
+	out := make([]namedForecast, len(fs))
+	for i, f := range fs {
+		out[i] = namedForecast{Forecast: f, Name: forecast.ScopeName(f.Scope)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writeSpendTable writes the table of tally forecast: a row a scope, named
+// as the bill names it, with the sum of its first days and its last day.
+func writeSpendTable(w io.Writer, fs []tally.Forecast) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	// The forecasts start after their history, which ends with the bill or
 	// --lag days before today: the columns say their dates. Every scope's
 	// history ends on the same day, the bill's last one read.
@@ -316,16 +343,9 @@ func (c *forecastScopesCmd) Run(ctx context.Context, a *app) error {
 			cur = "–" // a scope with no cost line in the window read
 		}
 		money := func(v float64) string { return estimateText(v, params.Currency) }
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s – %s)\t%s\n", f.Scope, f.Model, cur, money(sum), money(last.Mean), money(last.Lo95), money(last.Hi95), mase)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s – %s)\t%s\n", forecast.ScopeName(f.Scope), f.Model, cur, money(sum), money(last.Mean), money(last.Lo95), money(last.Hi95), mase)
 	}
 	tw.Flush()
-	switch {
-	case c.NoStore:
-		fmt.Fprintln(a.stdout, "not stored (--no-store): the stored spend forecasts, which the dashboard and the weekly report read, are kept")
-	case !opt.Stored():
-		fmt.Fprintf(a.stdout, "not stored: the stored spend forecasts are of amortized cost (the dashboard and the weekly report read them); these are of %s cost\n", c.Basis)
-	}
-	return nil
 }
 
 // estimateText writes a forecast amount, an estimate kept as a float, as

@@ -473,3 +473,33 @@ func TestForecastEvalTableCountsWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestForecastTableNamesServices: the table names a service as the bill
+// does, "spend/service/AWS Data Transfer", which --scope takes, not as the
+// scope is stored ("spend/service/AWS%20Data%20Transfer"); the JSON keeps
+// the stored scope and adds that name.
+func TestForecastTableNamesServices(t *testing.T) {
+	day := time.Date(2026, 10, 7, 0, 0, 0, 0, time.UTC)
+	fs := []tally.Forecast{{
+		Scope:  "spend/service/AWS%20Data%20Transfer",
+		Model:  "ets",
+		Params: json.RawMessage(`{"currency":"USD"}`),
+		Points: []tally.ForecastPoint{{T: day, Mean: 1}, {T: day.AddDate(0, 0, 1), Mean: 2}},
+	}}
+	var table bytes.Buffer
+	writeSpendTable(&table, fs)
+	if lines := strings.Split(table.String(), "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], "spend/service/AWS Data Transfer  ") {
+		t.Errorf("want the service's row to start with its name as the bill spells it:\n%s", table.String())
+	}
+	var js bytes.Buffer
+	if err := writeSpendJSON(&js, fs); err != nil {
+		t.Fatal(err)
+	}
+	var got []struct{ Scope, Name string }
+	if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+		t.Fatalf("%v: %s", err, js.String())
+	}
+	if len(got) != 1 || got[0].Scope != fs[0].Scope || got[0].Name != "spend/service/AWS Data Transfer" {
+		t.Errorf("JSON scope and name %+v: want %q and the bill's spelling", got, fs[0].Scope)
+	}
+}
