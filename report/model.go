@@ -475,14 +475,28 @@ func (o Opportunity) CostsMore() bool { return o.MonthlySavings.Sign() < 0 }
 
 // Expiring is a commitment ending soon.
 type Expiring struct {
-	ID       string      `json:"id"`
-	Kind     string      `json:"kind"`
-	Account  string      `json:"account"`
-	End      time.Time   `json:"end"`
-	DaysLeft int         `json:"daysLeft"`
-	Hourly   tally.Money `json:"hourly"`
-	Monthly  tally.Money `json:"monthly"` // hourly × 730; hourly is the commitment, or the recurring fee plus the upfront spread over the term
-	Link     string      `json:"link"`
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Account string    `json:"account"`
+	End     time.Time `json:"end"`
+	// EndEstimated says that the commitment ends by End, not on it: its
+	// bill does not date its term (tally.Commitment.StartEstimated), so
+	// End is reckoned from its first charge in the stored bill.
+	EndEstimated bool        `json:"endEstimated,omitempty"`
+	DaysLeft     int         `json:"daysLeft"`
+	Hourly       tally.Money `json:"hourly"`
+	Monthly      tally.Money `json:"monthly"` // hourly × 730; hourly is the commitment, or the recurring fee plus the upfront spread over the term
+	Link         string      `json:"link"`
+}
+
+// EndText says when e ends, as the text part writes it: "ends Thu Nov 5,
+// in 17 day(s)", or "ends by Thu Nov 5 (est.), in at most 17 day(s)" when
+// its end is an estimate.
+func (e Expiring) EndText() string {
+	if e.EndEstimated {
+		return fmt.Sprintf("ends by %s (est.), in at most %d day(s)", formatDay(e.End), e.DaysLeft)
+	}
+	return fmt.Sprintf("ends %s, in %d day(s)", formatDay(e.End), e.DaysLeft)
 }
 
 // Links are the dashboard pages behind each section.

@@ -137,7 +137,7 @@ func (b *Builder) expiring(ctx context.Context, from time.Time, ln linker) ([]Ex
 			return nil, fmt.Errorf("commitment %s: %w", c.ID, err)
 		}
 		monthly, _ := hourly.MulRatio(HoursPerMonth, 1)
-		out = append(out, Expiring{ID: c.ID, Kind: c.Kind, Account: c.BillingAccountID, End: c.End,
+		out = append(out, Expiring{ID: c.ID, Kind: c.Kind, Account: c.BillingAccountID, End: c.End, EndEstimated: c.StartEstimated,
 			DaysLeft: int(math.Ceil(c.End.Sub(from).Hours() / 24)), Hourly: hourly, Monthly: monthly.Round(2), Link: ln.commitments(c.ID)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].End.Before(out[j].End) })

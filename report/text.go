@@ -156,8 +156,8 @@ func Text(r *Report) (string, error) {
 			t.line("Commitments expiring in the next 30 days:")
 			tw = t.table()
 			for _, e := range r.Expiring {
-				fmt.Fprintf(tw, "  %s %s\t%s, account %s\tends %s, in %d day(s)\t%s/h (%s/mo)\t\n", plain(e.ID), t.ref(e.Link), plain(e.Kind), plain(e.Account),
-					formatDay(e.End), e.DaysLeft, FormatMoney(e.Hourly), FormatMoney(e.Monthly))
+				fmt.Fprintf(tw, "  %s %s\t%s, account %s\t%s\t%s/h (%s/mo)\t\n", plain(e.ID), t.ref(e.Link), plain(e.Kind), plain(e.Account),
+					e.EndText(), FormatMoney(e.Hourly), FormatMoney(e.Monthly))
 			}
 			tw.Flush()
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"html"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,31 @@ func TestTeamForecastSaysItIsScaled(t *testing.T) {
 	}
 	if strings.Contains(out.Text, "scaled by") {
 		t.Errorf("the organization's report says its forecast is scaled:\n%s", out.Text)
+	}
+}
+
+// TestExpiringEstimatedEnd: a commitment whose bill does not date its term
+// (a GCP CUD: tally.Commitment.StartEstimated) ends by the day reckoned
+// from its first charge, not on it, and both parts say so, as tally
+// commitments status does ("≤ 2027-03-04 (est.)"); they gave that end as
+// a fact. An end the bill dates stays a fact.
+func TestExpiringEstimatedEnd(t *testing.T) {
+	r := parityReport()
+	dated := r.Expiring[0]
+	dated.ID = "sp-dated"
+	r.Expiring[0].EndEstimated = true
+	r.Expiring = append(r.Expiring, dated)
+	out, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const est, fact = "ends by Thu Nov 5 (est.), in at most 17 day(s)", "ends Thu Nov 5, in 17 day(s)"
+	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	if text := flat(out.Text); !strings.Contains(text, est) || !strings.Contains(text, fact) {
+		t.Errorf("the text part does not say %q of one and %q of the other:\n%s", est, fact, out.Text)
+	}
+	htmlText := flat(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(out.HTML, " ")))
+	if !strings.Contains(htmlText, "ends by Thu Nov 5 (est.) in at most 17 day(s)") || !strings.Contains(htmlText, "ends Thu Nov 5 in 17 day(s)") {
+		t.Errorf("the HTML part does not say the estimated end is one:\n%s", htmlText)
 	}
 }

@@ -393,3 +393,25 @@ func TestMoverPartsAddUpAsPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiringEstimatedEndFromBill: a commitment whose start Tally
+// estimated (tally.Commitment.StartEstimated) expires with its end marked
+// an estimate; one the bill dates does not.
+func TestExpiringEstimatedEndFromBill(t *testing.T) {
+	db := weeklyDB(t)
+	end := fixture.WeeklyNow.Add(20 * 24 * time.Hour).Truncate(time.Hour)
+	cud := tally.Commitment{BillingAccountID: "111111111111", ID: "cud-estimated", Provider: tally.ProviderGCP, Kind: tally.CommitCUDFlexible,
+		Scope: map[string]string{"region": "us-central1"}, TermMonths: 12, Start: end.Add(-8760 * time.Hour), End: end,
+		HourlyCommitment: tally.MustParseMoney("1", "USD"), State: "active", Source: "gcp-billing", StartEstimated: true}
+	if err := db.UpsertCommitments(context.Background(), []tally.Commitment{cud}); err != nil {
+		t.Fatal(err)
+	}
+	r := build(t, db, weeklyConfig(t), "org")
+	got := map[string]bool{}
+	for _, e := range r.Expiring {
+		got[e.ID] = e.EndEstimated
+	}
+	if est, ok := got[cud.ID]; !ok || !est || got["sp-compute-2025"] {
+		t.Errorf("expiring %+v: want %s's end estimated and sp-compute-2025's not", r.Expiring, cud.ID)
+	}
+}
