@@ -305,7 +305,7 @@ func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest,
 	var err error
 	for i := range bc.pc.cs {
 		c := &bc.pc.cs[i]
-		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, Scope: c.Scope, Nodes: len(c.Nodes)}
+		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, EndEstimated: c.EndEstimated, Scope: c.Scope, Nodes: len(c.Nodes)}
 		u := pt.use[c.ID]
 		if u == nil {
 			u = &coverUse{}

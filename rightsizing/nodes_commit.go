@@ -18,6 +18,9 @@ type NodeCommitment struct {
 	ID   string    `json:"id"`
 	Kind string    `json:"kind,omitempty"` // tally.CommitReserved, …; "" when not known
 	End  time.Time `json:"end,omitzero"`   // zero when not known
+	// EndEstimated says that it ends by End, not on it: its bill does not
+	// date its term (tally.Commitment.StartEstimated).
+	EndEstimated bool `json:"endEstimated,omitempty"`
 	// InstanceTypes or Families are what it covers (a Reserved Instance its
 	// instance type, a resource-based CUD or an EC2 Instance Savings Plan
 	// its family); neither, any instance type of the group's catalog.
@@ -83,10 +86,12 @@ type CommittedSavings struct {
 
 // CommitmentUse is what one commitment covers now and under the plan.
 type CommitmentUse struct {
-	ID    string    `json:"id"`
-	Kind  string    `json:"kind,omitempty"`
-	End   time.Time `json:"end,omitzero"`
-	Scope string    `json:"scope,omitempty"`
+	ID   string    `json:"id"`
+	Kind string    `json:"kind,omitempty"`
+	End  time.Time `json:"end,omitzero"`
+	// EndEstimated says that it ends by End, not on it (NodeCommitment).
+	EndEstimated bool   `json:"endEstimated,omitempty"`
+	Scope        string `json:"scope,omitempty"`
 	// Nodes is how many current nodes it covers (some maybe in part);
 	// CoveredNodes and PlannedNodes the nodes' worth it covers now and
 	// under the plan.
@@ -233,7 +238,7 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 	}
 	cs2 := &CommittedSavings{}
 	for _, c := range pc.cs {
-		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, Scope: c.Scope, Nodes: len(c.Nodes),
+		use := CommitmentUse{ID: c.ID, Kind: c.Kind, End: c.End, EndEstimated: c.EndEstimated, Scope: c.Scope, Nodes: len(c.Nodes),
 			CoveredNodes: pc.nodesWorth(curNow.covered[c.ID]), PlannedNodes: pc.nodesWorth(chosen.now.covered[c.ID])}
 		for _, m := range []struct {
 			dst *tally.Money

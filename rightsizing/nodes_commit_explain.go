@@ -50,13 +50,13 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 				ran = fmt.Sprintf("for the %s hours it ran", strconv.FormatFloat(math.Round(hist.hours[c.ID]*10)/10, 'f', -1, 64))
 			}
 			ran += " in the " + hist.days + " of history"
-			what = fmt.Sprintf("%d of the group's nodes %s covered by %s %s %s %s", u.Nodes, are, kindText(u.Kind), u.ID, untilText(u.End), ran)
+			what = fmt.Sprintf("%d of the group's nodes %s covered by %s %s %s %s", u.Nodes, are, kindText(u.Kind), u.ID, untilText(&u), ran)
 			if !whole {
-				what = fmt.Sprintf("part of the usage of %d of the group's nodes is covered by %s %s %s %s", u.Nodes, kindText(u.Kind), u.ID, untilText(u.End), ran)
+				what = fmt.Sprintf("part of the usage of %d of the group's nodes is covered by %s %s %s %s", u.Nodes, kindText(u.Kind), u.ID, untilText(&u), ran)
 			}
 			what += fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
 		} else {
-			what += " " + untilText(u.End) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
+			what += " " + untilText(&u) + fmt.Sprintf(", its fee for them %s a month paid whatever runs", moneyWords(u.MonthlyFee))
 		}
 		var use string
 		scope := ""
@@ -154,7 +154,7 @@ func keptByCommitments(uses []CommitmentUse) string {
 		if len(covered) == 0 {
 			what = plannedCoveredText(u.PlannedNodes)
 		}
-		covered = append(covered, fmt.Sprintf("%s by %s %s %s", what, kindText(u.Kind), u.ID, untilText(u.End)))
+		covered = append(covered, fmt.Sprintf("%s by %s %s %s", what, kindText(u.Kind), u.ID, untilText(&u)))
 	}
 	switch len(covered) {
 	case 0:
@@ -204,11 +204,17 @@ func kindText(kind string) string {
 	return "commitment"
 }
 
-func untilText(end time.Time) string {
-	if end.IsZero() {
+// untilText says until when u covers nodes: "until 2027-08-25", or
+// "until its end, by 2027-08-25 (est.)" when its bill does not date its
+// term, or "until its end (not in the commitment inventory)".
+func untilText(u *CommitmentUse) string {
+	switch {
+	case u.End.IsZero():
 		return "until its end (not in the commitment inventory)"
+	case u.EndEstimated:
+		return "until its end, by " + u.End.UTC().Format(time.DateOnly) + " (est.)"
 	}
-	return "until " + end.UTC().Format(time.DateOnly)
+	return "until " + u.End.UTC().Format(time.DateOnly)
 }
 
 // worthText is n nodes' worth: "1 node's worth", "2.5 nodes' worth".

@@ -435,3 +435,33 @@ func planOutgrownReservedNodes(t *testing.T) NodePlan {
 	}
 	return plan
 }
+
+// TestPlanCommittedNodesEstimatedEnd: a commitment whose bill does not
+// date its term (NodeCommitment.EndEstimated) covers the nodes until its
+// end, which comes by the day reckoned from its first charge, and the
+// explanation says so, as tally commitments status does ("≤ 2027-08-25
+// (est.)"); it gave that day as a fact, "until 2027-08-25".
+func TestPlanCommittedNodesEstimatedEnd(t *testing.T) {
+	cat := []InstanceType{
+		{Name: "n2-standard-4", Family: "n2", CPU: 4, Memory: 16 * GiB, Offers: []Offer{{tally.PurchaseOnDemand, usd("0.194236")}}},
+	}
+	g := NodeGroup{Cluster: "analytics-usc1", Name: "default-pool", Families: []string{"n2"}, Spot: SpotNever,
+		Current: []NodeCount{{Type: "n2-standard-4", Purchase: tally.PurchaseOnDemand, Count: 4, Hourly: usd("0.194236"), Names: []string{"a", "b", "c", "d"}}}}
+	cud := NodeCommitment{ID: "n2-1yr", Kind: tally.CommitCUDResource, End: cudEnd, EndEstimated: true,
+		Families: []string{"n2"}, Nodes: coveredNodes("n2-standard-4", "0.194236", "0.122364", "a", "b", "c")}
+	plan, err := PlanCommittedNodes(g, placedPods(3, 1, GiB, "a", "b", "c"), cat, []NodeCommitment{cud})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "3 of the 4 current nodes are covered by resource-based CUD n2-1yr until its end, by 2027-08-25 (est.), its fee"
+	if !strings.Contains(plan.Explanation, want) {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
+	if u := plan.Committed.Commitments[0]; !u.EndEstimated {
+		t.Errorf("use %+v: want its end estimated", u)
+	}
+	kept := keptByCommitments([]CommitmentUse{{ID: "n2-1yr", Kind: tally.CommitCUDResource, End: cudEnd, EndEstimated: true, PlannedNodes: 2}})
+	if want := "by resource-based CUD n2-1yr until its end, by 2027-08-25 (est.): its fee is paid until then"; !strings.Contains(kept, want) {
+		t.Errorf("kept %q\nwant it to say %q", kept, want)
+	}
+}

@@ -445,7 +445,7 @@ func (p *committedPlanner) nodeCommitment(l postgres.NodeBillLine) (c rightsizin
 	c = rightsizing.NodeCommitment{ID: l.CommitmentID}
 	inv := p.inventoryOf(l.CommitmentID)
 	if inv != nil {
-		c.ID, c.Kind, c.End = inv.ID, inv.Kind, inv.End
+		c.ID, c.Kind, c.End, c.EndEstimated = inv.ID, inv.Kind, inv.End, endEstimated(*inv)
 		if t := inv.Scope["instanceType"]; t != "" {
 			c.InstanceTypes = []string{t}
 			if sizeFlexible(inv) {

@@ -80,7 +80,8 @@ func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
 	for _, want := range []string{
 		"1×m5.xlarge/committed 1×m5.xlarge/on-demand",
 		"1 node group runs nodes that commitments cover (committed)",
-		"prod/general: - 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until " + end,
+		// The bill does not date the RI's term: its end is an estimate.
+		"prod/general: - 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until its end, by " + end + " (est.)",
 		"its fee for them $88.33 a month paid whatever runs; the plan keeps it in use - with the fees paid either way",
 		"the plan saves $140.16 a month while the commitments run, $140.16 a month after " + end,
 		"- 1 × m5.large (on-demand) would save $210.24 a month once they have all ended ($70.08 while they run)",
@@ -303,7 +304,7 @@ func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
 	words := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
 		"1 node group runs nodes that commitments cover (committed)",
-		"prod/batch: - 1 of the group's nodes is covered by Reserved Instance " + ri + " until " + end + " for the 20 hours it ran in the 3.0 days of history",
+		"prod/batch: - 1 of the group's nodes is covered by Reserved Instance " + ri + " until its end, by " + end + " (est.) for the 20 hours it ran in the 3.0 days of history",
 		"the plan saves $97.33 a month while the commitments run, $134.32 a month after " + end,
 	} {
 		if !strings.Contains(words, want) {
@@ -520,4 +521,20 @@ func TestRightsizeBatchNodesElsewhereOverTheHistory(t *testing.T) {
 		return
 	}
 	t.Fatalf("no plan for the batch group: %+v", res.Nodes)
+}
+
+// TestRightsizeCommitmentEndEstimated: a commitment of the inventory whose
+// start Tally estimated (its bill does not date its term) is planned with
+// its end marked an estimate, so the explanation says "by DATE (est.)".
+func TestRightsizeCommitmentEndEstimated(t *testing.T) {
+	const id = "projects/p/regions/us-central1/commitments/n2-1yr"
+	line := postgres.NodeBillLine{ResourceID: "i-1", BillingAccountID: "01A2B3", Provider: tally.ProviderGCP, Region: "us-central1",
+		CommitmentID: "CommittedUsageDiscount:" + id}
+	for _, estimated := range []bool{true, false} {
+		p := &committedPlanner{inventory: []tally.Commitment{{BillingAccountID: "01A2B3", ID: id, Provider: tally.ProviderGCP,
+			Kind: tally.CommitCUDResource, Scope: map[string]string{"family": "n2"}, State: "active", StartEstimated: estimated}}}
+		if c, _ := p.nodeCommitment(line); c.EndEstimated != estimated {
+			t.Errorf("start estimated %t: end estimated %t, want the same", estimated, c.EndEstimated)
+		}
+	}
 }
