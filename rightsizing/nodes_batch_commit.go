@@ -348,7 +348,7 @@ func (bc *batchCover) savings(plan *NodePlan, g *NodeGroup, steady []PodRequest,
 		s := SavingAfter{From: e}
 		for _, c := range bc.pc.cs {
 			if c.End.Equal(e) {
-				s.Ended = append(s.Ended, c.ID)
+				s.Ended, s.Estimated = append(s.Ended, c.ID), s.Estimated || c.EndEstimated
 			}
 		}
 		cur, err := bc.current(atOD, running)

@@ -112,8 +112,11 @@ type CommitmentUse struct {
 // SavingAfter is a plan's monthly saving from From on, when the Ended
 // commitments no longer run.
 type SavingAfter struct {
-	From           time.Time   `json:"from"`
-	Ended          []string    `json:"ended"`
+	From  time.Time `json:"from"`
+	Ended []string  `json:"ended"`
+	// Estimated says that From is by when, not when, the saving starts:
+	// a commitment ending then has an estimated end (EndEstimated).
+	Estimated      bool        `json:"estimated,omitempty"`
 	MonthlySavings tally.Money `json:"monthlySavings"`
 }
 
@@ -292,7 +295,7 @@ func PlanCommittedNodes(g NodeGroup, pods []PodRequest, catalog []InstanceType, 
 		s := SavingAfter{From: e}
 		for _, c := range pc.cs {
 			if c.End.Equal(e) {
-				s.Ended = append(s.Ended, c.ID)
+				s.Ended, s.Estimated = append(s.Ended, c.ID), s.Estimated || c.EndEstimated
 			}
 		}
 		if _, _, s.MonthlySavings, err = monthly(cur.hourly, pl.hourly); err != nil {

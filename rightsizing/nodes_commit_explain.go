@@ -95,7 +95,7 @@ func (pc *pricedCommitments) summary(p *NodePlan, s *CommittedSavings, nodes int
 				moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly), strings.Join(a.Ended, " and "))
 			continue
 		}
-		saves += fmt.Sprintf(", %s a month after %s", moneyWords(a.MonthlySavings), a.From.UTC().Format(time.DateOnly))
+		saves += fmt.Sprintf(", %s a month %s", moneyWords(a.MonthlySavings), a.fromText("after"))
 	}
 	points = append(points, []string{saves})
 	if alt := s.Alternative; alt != nil {
@@ -135,8 +135,23 @@ func laterText(p *NodePlan, s *CommittedSavings) string {
 	if len(fees) == 0 {
 		fees = append(fees, "the commitments' fees are paid until they end whatever runs")
 	}
-	return fmt.Sprintf("the change saves nothing until %s: %s; it saves %s a month after", s.After[i].From.UTC().Format(time.DateOnly),
+	return fmt.Sprintf("the change saves nothing %s: %s; it saves %s a month after", s.After[i].fromText("until"),
 		strings.Join(fees, ", and "), moneyWords(s.After[i].MonthlySavings))
+}
+
+// fromText says when the saving a starts, after the word for a known day
+// (after, until): "after 2027-10-06", or, when a commitment's end is an
+// estimate, "from 2027-10-06 at the latest (est.)" ("until 2027-10-06 at
+// the latest (est.)").
+func (a SavingAfter) fromText(word string) string {
+	day := a.From.UTC().Format(time.DateOnly)
+	switch {
+	case !a.Estimated:
+		return word + " " + day
+	case word == "after":
+		return "from " + day + " at the latest (est.)"
+	}
+	return word + " " + day + " at the latest (est.)"
 }
 
 // keptByCommitments says which commitments cover the planned nodes, a

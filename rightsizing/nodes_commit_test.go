@@ -460,6 +460,10 @@ func TestPlanCommittedNodesEstimatedEnd(t *testing.T) {
 	if u := plan.Committed.Commitments[0]; !u.EndEstimated {
 		t.Errorf("use %+v: want its end estimated", u)
 	}
+	// What the plan saves once the CUD ends starts by then, not on it.
+	if want := " a month from 2027-08-25 at the latest (est.)"; !strings.Contains(plan.Explanation, want) || strings.Contains(plan.Explanation, "a month after 2027-08-25") {
+		t.Errorf("explanation %q\nwant it to say %q", plan.Explanation, want)
+	}
 	kept := keptByCommitments([]CommitmentUse{{ID: "n2-1yr", Kind: tally.CommitCUDResource, End: cudEnd, EndEstimated: true, PlannedNodes: 2}})
 	if want := "by resource-based CUD n2-1yr until its end, by 2027-08-25 (est.): its fee is paid until then"; !strings.Contains(kept, want) {
 		t.Errorf("kept %q\nwant it to say %q", kept, want)

@@ -83,7 +83,7 @@ func TestRightsizeNodesCoveredByReservedInstance(t *testing.T) {
 		// The bill does not date the RI's term: its end is an estimate.
 		"prod/general: - 1 of the 2 current nodes is covered by Reserved Instance " + ri + " until its end, by " + end + " (est.)",
 		"its fee for them $88.33 a month paid whatever runs; the plan keeps it in use - with the fees paid either way",
-		"the plan saves $140.16 a month while the commitments run, $140.16 a month after " + end,
+		"the plan saves $140.16 a month while the commitments run, $140.16 a month from " + end + " at the latest (est.)",
 		"- 1 × m5.large (on-demand) would save $210.24 a month once they have all ended ($70.08 while they run)",
 	} {
 		if !strings.Contains(words, want) {
@@ -305,7 +305,7 @@ func TestRightsizeBatchNodesCoveredByReservedInstance(t *testing.T) {
 	for _, want := range []string{
 		"1 node group runs nodes that commitments cover (committed)",
 		"prod/batch: - 1 of the group's nodes is covered by Reserved Instance " + ri + " until its end, by " + end + " (est.) for the 20 hours it ran in the 3.0 days of history",
-		"the plan saves $97.33 a month while the commitments run, $134.32 a month after " + end,
+		"the plan saves $97.33 a month while the commitments run, $134.32 a month from " + end + " at the latest (est.)",
 	} {
 		if !strings.Contains(words, want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
