@@ -84,8 +84,8 @@ func Patches(results []ContainerResult) ([]Patch, error) {
 		if p.Type != PatchStrategic {
 			typ = " --type " + p.Type
 		}
-		p.Command = fmt.Sprintf("kubectl --context %s -n %s patch %s %s%s --patch-file %s", shellArg(string(w.Cluster)), shellArg(w.Namespace), shellArg(kind),
-			shellArg(w.Name), typ, p.File)
+		p.Command = fmt.Sprintf("kubectl --context %s -n %s patch %s %s%s --patch-file %s", ShellArg(string(w.Cluster)), ShellArg(w.Namespace), ShellArg(kind),
+			ShellArg(w.Name), typ, p.File)
 		out = append(out, p)
 	}
 	return out, nil
@@ -114,7 +114,7 @@ func encodePatch(w tally.WorkloadRef, typ string, cs []ContainerResult) ([]byte,
 			"if the name differs, nothing is changed."
 		if !positionsKnown(cs) {
 			doc.HeadComment += "\nThe containers' positions in spec.template.spec.containers are not known (the agent did not report them): " +
-				"they are guessed in name order. Check them with\n  kubectl get " + shellArg(strings.ToLower(w.Kind)) + " " + shellArg(w.Name) +
+				"they are guessed in name order. Check them with\n  kubectl get " + ShellArg(strings.ToLower(w.Kind)) + " " + ShellArg(w.Name) +
 				" -o jsonpath='{.spec.template.spec.containers[*].name}'\nand correct the indexes in the paths."
 		}
 	}
@@ -130,11 +130,13 @@ func encodePatch(w tally.WorkloadRef, typ string, cs []ContainerResult) ([]byte,
 	return buf.Bytes(), nil
 }
 
-// shellArg quotes s for a POSIX shell unless it is a plain Kubernetes name.
+// ShellArg quotes s as one word for a POSIX shell unless it is plain (a
+// Kubernetes name, a path): the kubectl commands of patches, and the
+// command lines tally prints for people to run.
 // Names come from agent batches: one with a newline would end the comment
 // line the command is written on and put the rest into the patch's YAML, so
 // control characters are written escaped (\n); no Kubernetes object has them.
-func shellArg(s string) string {
+func ShellArg(s string) string {
 	plain := s != ""
 	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._/:@=+,", c)) {

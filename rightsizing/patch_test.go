@@ -160,7 +160,7 @@ func TestPatchHostileKind(t *testing.T) {
 		if strings.ContainsAny(p.File, `/\;$() `) {
 			t.Errorf("kind %q: file %q is not a plain file name", kind, p.File)
 		}
-		if !strings.Contains(p.Command, " patch "+shellArg(strings.ToLower(kind))+" api ") {
+		if !strings.Contains(p.Command, " patch "+ShellArg(strings.ToLower(kind))+" api ") {
 			t.Errorf("kind %q: command %q does not quote the kind for the shell", kind, p.Command)
 		}
 	}

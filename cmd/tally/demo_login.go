@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 
 	"github.com/tallyhq/tally"
 	"github.com/tallyhq/tally/postgres"
+	"github.com/tallyhq/tally/rightsizing"
 	"github.com/tallyhq/tally/web"
 )
 
@@ -42,22 +42,11 @@ func demoAdmin(ctx context.Context, db *postgres.DB) (*web.DemoLogin, string, er
 func (a *app) printDemoLogin(url string, d *web.DemoLogin, password string) {
 	cli := "tally"
 	if a.globals.DataDir != "" {
-		cli += " --data-dir " + shellWord(a.globals.DataDir)
+		cli += " --data-dir " + rightsizing.ShellArg(a.globals.DataDir)
 	}
 	fmt.Fprintf(a.stdout, "\nTally demo is running.\n  open   %s/login/demo?code=%s   (signs you in as the demo admin)\n  or     %s  with  %s / %s\n"+
 		"  CLI    %s --database %s commitments status   (any command, on this organization)\n\n",
 		url, d.Code, url, d.Email, password, cli, demoDatabase)
-}
-
-// shellWord writes s as one word of a POSIX shell: as it is when it holds
-// no character the shell reads, else in single quotes.
-func shellWord(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._/:@=+,", r))
-	}) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func randomText(n int) string {
