@@ -99,10 +99,15 @@ func periodCharges(byMonth map[time.Time]float64, billed map[time.Time]bool, fir
 func (pc PeriodCharges) addTo(f *tally.Forecast) {
 	for i := range f.Points {
 		p := &f.Points[i]
-		m := tally.MonthStart(p.T)
-		v := pc.PerMonth * float64(24*time.Hour) / float64(monthLength(m))
+		v := pc.perDay(p.T)
 		p.Mean, p.Lo80, p.Hi80, p.Lo95, p.Hi95 = p.Mean+v, p.Lo80+v, p.Hi80+v, p.Lo95+v, p.Hi95+v
 	}
+}
+
+// perDay is the part of PerMonth the day t gets: PerMonth over its
+// month's days.
+func (pc PeriodCharges) perDay(t time.Time) float64 {
+	return pc.PerMonth * float64(24*time.Hour) / float64(monthLength(tally.MonthStart(t)))
 }
 
 // note says how the period charges, billed in cur, were forecast.

@@ -193,8 +193,7 @@ func SumRange(fs []tally.Forecast, from, to time.Time) (lo, hi float64, err erro
 			if p.T.Before(from) || !p.T.Before(to) {
 				continue
 			}
-			m := tally.MonthStart(p.T)
-			perDay := perMonth * float64(24*time.Hour) / float64(monthLength(m))
+			perDay := PeriodCharges{PerMonth: perMonth}.perDay(p.T)
 			dailies[i] += p.Mean - perDay
 			daily, period = daily+p.Mean-perDay, period+perDay
 		}
